@@ -1,0 +1,2 @@
+// Readiness probe. Parameters: none. Returns: ok (1). Read.
+RETURN 1 AS ok

@@ -1,0 +1,37 @@
+"""The FastAPI application: long-lived clients opened once in the lifespan, routes mounted."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis
+from fastapi import FastAPI
+
+from kgplatform import __version__
+from kgplatform.api.problems import install_problem_handlers
+from kgplatform.api.routes import health
+from kgplatform.graph.driver import Graph, open_driver
+from kgplatform.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # verify=False: the API starts (and reports not-ready) even while Neo4j is down,
+        # and recovers by itself when it comes back.
+        app.state.graph = Graph(open_driver(settings.neo4j, verify=False), settings.neo4j.database)
+        app.state.redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+        app.state.settings = settings
+        try:
+            yield
+        finally:
+            app.state.graph.close()
+            app.state.redis.close()
+
+    app = FastAPI(title="kgplatform", version=__version__, lifespan=lifespan)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    return app

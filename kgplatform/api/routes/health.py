@@ -1,0 +1,31 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is alive")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Neo4j and Redis are reachable")
+def readyz(request: Request) -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        request.app.state.graph.read("graph/ping")
+        checks["neo4j"] = "ok"
+    except Exception as error:  # noqa: BLE001 - any failure means not ready; the reason is reported
+        checks["neo4j"] = f"unavailable: {error.__class__.__name__}"
+    try:
+        request.app.state.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as error:  # noqa: BLE001
+        checks["redis"] = f"unavailable: {error.__class__.__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)

@@ -1,0 +1,141 @@
+"""The operator's commands. Each is a thin call into one area; errors print as one line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kgplatform.errors import KgpError
+from kgplatform.settings import get_settings
+
+app = typer.Typer(help="kgplatform: adaptive learning on a knowledge graph.", pretty_exceptions_enable=False,
+                  no_args_is_help=True)
+services_app = typer.Typer(help="Run the local Neo4j and Redis (no Docker needed).", no_args_is_help=True)
+app.add_typer(services_app, name="services")
+console = Console()
+
+
+@contextmanager
+def graph_session() -> Iterator["Graph"]:  # noqa: F821 - imported lazily to keep `--help` fast
+    from kgplatform.graph.driver import Graph
+
+    graph = Graph.connect(get_settings().neo4j)
+    try:
+        yield graph
+    finally:
+        graph.close()
+
+
+def print_statuses(statuses: list) -> None:  # list[ServiceStatus]
+    table = Table("service", "address", "state", "pid")
+    for s in statuses:
+        table.add_row(s.name, s.address, str(s.state), str(s.pid or ""))
+    console.print(table)
+
+
+@services_app.command("up")
+def services_up(
+    started_file: Path | None = typer.Option(None, help="Append the names of services started now."),
+) -> None:
+    """Install (if missing) and start Neo4j and Redis; wait until both answer."""
+    from kgplatform.services import manager
+
+    statuses = manager.up(get_settings())
+    print_statuses(statuses)
+    if started_file:
+        started = [s.name for s in statuses if s.state == manager.State.STARTED]
+        with started_file.open("a") as out:
+            out.writelines(f"{name}\n" for name in started)
+
+
+@services_app.command("down")
+def services_down(
+    only: list[str] = typer.Option(None, help="Stop only these services (neo4j, redis)."),
+) -> None:
+    """Stop the services that `services up` started (and nothing else)."""
+    from kgplatform.services import manager
+
+    print_statuses(manager.down(get_settings(), only=only or None))
+
+
+@services_app.command("status")
+def services_status() -> None:
+    """Show whether each service runs and who started it."""
+    from kgplatform.services import manager
+
+    print_statuses(manager.status(get_settings()))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending schema migrations from cypher/migrations (each exactly once)."""
+    from kgplatform.graph.migrations import migrate as run_migrations
+
+    with graph_session() as graph:
+        report = run_migrations(graph, on_apply=lambda m: console.print(f"applying V{m.version:04d}__{m.name}"))
+    if report.applied:
+        console.print(f"applied {len(report.applied)} migration(s): {', '.join(report.applied)}")
+    else:
+        console.print(f"nothing to apply ({len(report.already_applied)} already applied)")
+
+
+@app.command()
+def api(host: str | None = None, port: int | None = None) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("kgplatform.api.app:create_app", factory=True, host=host or settings.api_host,
+                port=port or settings.api_port, log_level="info")
+
+
+@app.command()
+def demo(serve: bool = typer.Option(True, help="Serve the API at the end (Ctrl-C to stop).")) -> None:
+    """The end-to-end job: start services, apply the schema, then serve the API."""
+    from kgplatform.graph.migrations import migrate as run_migrations
+    from kgplatform.services import manager
+
+    settings = get_settings()
+    console.rule("1. services")
+    print_statuses(manager.up(settings))
+    console.rule("2. schema")
+    with graph_session() as graph:
+        report = run_migrations(graph)
+    console.print(f"migrations applied now: {report.applied or 'none'}; before: {len(report.already_applied)}")
+    console.rule("3. API")
+    console.print(f"API at http://{settings.api_host}:{settings.api_port} (docs at /docs, health at /readyz)")
+    if serve:
+        api(None, None)
+
+
+def main() -> None:
+    """Entry point: known failures become one clear line on stderr and exit code 2."""
+    from neo4j import exceptions as neo4j_errors
+    from redis import RedisError
+
+    try:
+        app()
+    except KgpError as error:
+        fail(error.message)
+    except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as error:
+        from kgplatform.graph.driver import describe_connection_error
+
+        fail(describe_connection_error(get_settings().neo4j, error))
+    except RedisError as error:
+        fail(f"Redis at {get_settings().redis.url} failed: {error}")
+
+
+def fail(message: str) -> None:
+    """One line on stderr, whatever line breaks the underlying error carried, then exit 2."""
+    print("kgplatform: " + " ".join(message.split()), file=sys.stderr)
+    sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

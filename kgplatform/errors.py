@@ -1,0 +1,70 @@
+"""The platform's error hierarchy.
+
+Each class carries the HTTP status the API maps it to, so one handler renders every error as
+RFC 9457 problem details, and the CLI prints the same message as one line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class KgpError(Exception):
+    """Base class: a message meant for a person, plus structured details."""
+
+    status_code: int = 500
+    title: str = "Internal error"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+
+class ValidationFailed(KgpError):
+    status_code = 422
+    title = "Validation failed"
+
+
+class NotFound(KgpError):
+    status_code = 404
+    title = "Not found"
+
+
+class Conflict(KgpError):
+    status_code = 409
+    title = "Conflict"
+
+
+class PreconditionFailed(KgpError):
+    status_code = 412
+    title = "Precondition failed"
+
+
+class PreconditionRequired(KgpError):
+    status_code = 428
+    title = "Precondition required"
+
+
+class Unauthorized(KgpError):
+    status_code = 401
+    title = "Unauthorized"
+
+
+class Forbidden(KgpError):
+    status_code = 403
+    title = "Forbidden"
+
+
+class ServiceUnavailable(KgpError):
+    """A backing service (Neo4j, Redis) cannot be reached or refused our credentials."""
+
+    status_code = 503
+    title = "Service unavailable"
+
+
+class ServiceSetupFailed(KgpError):
+    """A local service could not be installed or started by `kgplatform services up`."""
+
+    title = "Service setup failed"

@@ -1,0 +1,115 @@
+"""Driver lifecycle and the thin `Graph` facade that stores use to run named queries.
+
+One driver per process (the API's lifespan, each Celery worker process after the fork, each CLI
+command). Reads go through `execute_read`, writes through `execute_write`, so the driver retries
+transient errors and a routing URI sends each to the right cluster member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import neo4j
+from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
+from neo4j import exceptions as neo4j_errors
+
+from kgplatform.errors import ServiceUnavailable
+from kgplatform.graph.queries import query_text
+from kgplatform.settings import Neo4jSettings
+
+Row = dict[str, Any]
+
+
+def describe_connection_error(settings: Neo4jSettings, error: Exception) -> str:
+    """One line naming what failed, for people and logs."""
+    if isinstance(error, neo4j_errors.AuthError):
+        return (
+            f"Neo4j at {settings.uri} refused user {settings.user!r}: wrong password or user "
+            "(set KGP_NEO4J__USER / KGP_NEO4J__PASSWORD)"
+        )
+    if isinstance(error, neo4j_errors.ServiceUnavailable | OSError):
+        return (
+            f"Neo4j at {settings.uri} is not reachable: {error.__class__.__name__}: {error} "
+            "(is it running? `kgplatform services up` starts a local one)"
+        )
+    return f"Neo4j at {settings.uri} failed: {error.__class__.__name__}: {error}"
+
+
+def open_driver(settings: Neo4jSettings, *, verify: bool = True) -> Driver:
+    """Creates the driver; with `verify`, fails fast with `ServiceUnavailable` and a clear message."""
+    driver = GraphDatabase.driver(
+        settings.uri,
+        auth=(settings.user, settings.password.get_secret_value()),
+        connection_timeout=settings.connection_timeout_s,
+        max_transaction_retry_time=settings.max_transaction_retry_time_s,
+        # Server notifications (e.g. "property key does not exist yet" on an empty graph) are
+        # logged as warnings by the driver; they are noise in operation, so they are opt-in.
+        notifications_min_severity=settings.notifications_min_severity,
+    )
+    if verify:
+        try:
+            driver.verify_connectivity()
+            driver.verify_authentication()
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as error:
+            driver.close()
+            raise ServiceUnavailable(describe_connection_error(settings, error)) from error
+    return driver
+
+
+class Graph:
+    """Runs named queries against one database; the only door stores use into Neo4j."""
+
+    def __init__(self, driver: Driver, database: str) -> None:
+        self.driver = driver
+        self.database = database
+
+    @classmethod
+    def connect(cls, settings: Neo4jSettings) -> Graph:
+        return cls(open_driver(settings), settings.database)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    @contextmanager
+    def session(self) -> Iterator[neo4j.Session]:
+        with self.driver.session(database=self.database) as session:
+            yield session
+
+    def read(self, name: str, /, **params: Any) -> list[Row]:
+        with self.session() as session:
+            return session.execute_read(_fetch_all(name), params)
+
+    def write(self, name: str, /, **params: Any) -> list[Row]:
+        with self.session() as session:
+            return session.execute_write(_fetch_all(name), params)
+
+    def write_in_batches(
+        self, name: str, rows: Sequence[Mapping[str, Any]], /, batch_size: int = 5000, **params: Any
+    ) -> list[Row]:
+        """Runs an `UNWIND $rows ...` query once per batch, each batch its own transaction."""
+        results: list[Row] = []
+        for start in range(0, len(rows), batch_size):
+            results.extend(self.write(name, rows=list(rows[start : start + batch_size]), **params))
+        return results
+
+    def write_many(self, statements: Iterable[tuple[str, Mapping[str, Any]]]) -> list[list[Row]]:
+        """Several named queries in one transaction: all of them happen, or none."""
+        statements = list(statements)
+
+        def work(tx: ManagedTransaction) -> list[list[Row]]:
+            return [[r.data() for r in tx.run(query_text(name), dict(params))] for name, params in statements]
+
+        with self.session() as session:
+            return session.execute_write(work)
+
+
+def _fetch_all(name: str) -> Any:
+    """A transaction function running one named query; its name travels as transaction metadata."""
+
+    @unit_of_work(metadata={"kgp_query": name})
+    def work(tx: ManagedTransaction, params: dict[str, Any]) -> list[Row]:
+        return [record.data() for record in tx.run(query_text(name), params)]
+
+    return work

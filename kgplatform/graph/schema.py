@@ -1,0 +1,43 @@
+"""The graph's vocabulary: every node label and relationship type the Cypher files may use.
+
+Cypher files spell labels and types literally (they cannot be parameters); a unit test checks that
+each one they use is declared here, so a typo becomes a failing test instead of an empty result.
+"""
+
+from enum import StrEnum
+
+
+class Label(StrEnum):
+    CONCEPT = "Concept"
+    TASK = "Task"
+    CURRICULUM = "Curriculum"
+    TAG = "Tag"
+    LEARNER = "Learner"
+    ANSWER = "Answer"
+    API_KEY = "ApiKey"
+    AUDIT_ENTRY = "AuditEntry"
+    PLAN = "Plan"
+    JOB = "Job"
+    TRANSFER_MODEL = "TransferModel"
+    MIGRATION = "Migration"
+    MIGRATION_LOCK = "MigrationLock"
+
+
+class RelType(StrEnum):
+    # (prerequisite:Concept)-[:PREREQUISITE_OF]->(dependant:Concept): learn the source first.
+    PREREQUISITE_OF = "PREREQUISITE_OF"
+    # (task:Task)-[:EXERCISES]->(concept:Concept)
+    EXERCISES = "EXERCISES"
+    # (curriculum:Curriculum)-[:CONTAINS]->(concept:Concept)
+    CONTAINS = "CONTAINS"
+    # (learner:Learner)-[:MASTERY]->(concept:Concept)
+    MASTERY = "MASTERY"
+    # (learner:Learner)-[:HAS_GOAL]->(concept:Concept)
+    HAS_GOAL = "HAS_GOAL"
+    # (learner:Learner)-[:INTERESTED_IN]->(tag:Tag)
+    INTERESTED_IN = "INTERESTED_IN"
+    # (source:Concept)-[:TRANSFERS_TO {strength, model_version}]->(target:Concept)
+    TRANSFERS_TO = "TRANSFERS_TO"
+    # (learner:Learner)-[:HAS_PLAN]->(plan:Plan)-[:INCLUDES {rank, reason}]->(task:Task)
+    HAS_PLAN = "HAS_PLAN"
+    INCLUDES = "INCLUDES"

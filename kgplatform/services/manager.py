@@ -1,0 +1,111 @@
+"""`services up | down | status`: idempotent management of the local Neo4j and Redis.
+
+Only services whose URI points at this machine are managed. A service already answering (ours
+from an earlier `up`, or someone else's) is left alone; `down` stops only processes whose pid we
+recorded when we started them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kgplatform.errors import ServiceSetupFailed
+from kgplatform.services import neo4j_local, redis_local
+from kgplatform.services.processes import port_open
+from kgplatform.settings import Settings
+
+
+class State(StrEnum):
+    STARTED = "started"
+    RUNNING_OURS = "already running (started by kgplatform)"
+    RUNNING_FOREIGN = "already running (not started by kgplatform, left alone)"
+    REMOTE = "remote, not managed here"
+    STOPPED = "stopped"
+    NOT_RUNNING = "not running"
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    address: str
+    state: State
+    pid: int | None = None
+
+
+Report = Callable[[str], None]
+
+
+def _bring_up(
+    name: str,
+    address: str,
+    is_local: bool,
+    listening: bool,
+    our_pid: int | None,
+    start: Callable[[], int],
+    wait: Callable[[int | None], str | None],
+) -> ServiceStatus:
+    if not is_local:
+        return ServiceStatus(name, address, State.REMOTE)
+    if our_pid is not None:
+        state, pid = State.RUNNING_OURS, our_pid
+    elif listening:
+        state, pid = State.RUNNING_FOREIGN, None
+    else:
+        state, pid = State.STARTED, start()
+    reason = wait(pid)
+    if reason:
+        raise ServiceSetupFailed(f"{name}: {reason}")
+    return ServiceStatus(name, address, state, pid)
+
+
+def up(settings: Settings) -> list[ServiceStatus]:
+    neo, red = settings.neo4j, settings.redis
+    return [
+        _bring_up(
+            "neo4j", neo.uri, neo.is_local, port_open(neo.host, neo.port),
+            neo4j_local.running_pid(settings),
+            lambda: neo4j_local.start(settings),
+            lambda pid: neo4j_local.wait_until_ready(settings, pid),
+        ),
+        _bring_up(
+            "redis", red.url, red.is_local, port_open(red.host, red.port),
+            redis_local.running_pid(settings),
+            lambda: redis_local.start(settings),
+            lambda pid: redis_local.wait_until_ready(settings, pid),
+        ),
+    ]
+
+
+def down(settings: Settings, only: list[str] | None = None) -> list[ServiceStatus]:
+    statuses = []
+    for name, address, stop in (
+        ("redis", settings.redis.url, redis_local.stop),
+        ("neo4j", settings.neo4j.uri, neo4j_local.stop),
+    ):
+        if only is not None and name not in only:
+            continue
+        stopped = stop(settings)
+        statuses.append(ServiceStatus(name, address, State.STOPPED if stopped else State.NOT_RUNNING))
+    return statuses
+
+
+def status(settings: Settings) -> list[ServiceStatus]:
+    result = []
+    for name, address, is_local, host, port, pid in (
+        ("neo4j", settings.neo4j.uri, settings.neo4j.is_local, settings.neo4j.host, settings.neo4j.port,
+         neo4j_local.running_pid(settings)),
+        ("redis", settings.redis.url, settings.redis.is_local, settings.redis.host, settings.redis.port,
+         redis_local.running_pid(settings)),
+    ):
+        if not is_local:
+            state = State.REMOTE
+        elif pid is not None:
+            state = State.RUNNING_OURS
+        elif port_open(host, port):
+            state = State.RUNNING_FOREIGN
+        else:
+            state = State.NOT_RUNNING
+        result.append(ServiceStatus(name, address, state, pid))
+    return result

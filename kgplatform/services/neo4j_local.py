@@ -1,0 +1,197 @@
+"""A genuine Neo4j Community server, fetched from Maven Central and run from a cache folder.
+
+Maven resolves `org.neo4j.assembly:neo4j-community-standalone` (the pom Neo4j builds its own
+download from) into `lib/`; we write a `neo4j.conf` and start `CommunityEntryPoint`, which is what
+Neo4j's own `bin/neo4j` does. No Docker, no Java code of ours.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from kgplatform.errors import ServiceSetupFailed
+from kgplatform.services.processes import ensure_debian_package, port_open, read_pid, spawn, stop_pid
+from kgplatform.settings import Settings
+
+# Options Neo4j's own launcher passes to the JVM (from its default neo4j.conf).
+JVM_OPTIONS = [
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+UnlockExperimentalVMOptions",
+    "-XX:+TrustFinalNonStaticFields",
+    "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Dlog4j2.disable.jmx=true",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+]
+SUPPORTED_JAVA = (17, 21)  # Neo4j 5.26 LTS runs on Java 17 and 21
+
+
+@dataclass(frozen=True)
+class Neo4jLayout:
+    lib_dir: Path
+    home: Path
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.home / "conf"
+
+    @property
+    def log_path(self) -> Path:
+        return self.home / "logs" / "console.log"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "neo4j.pid"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+
+def layout_for(settings: Settings) -> Neo4jLayout:
+    version = settings.services.neo4j_version
+    return Neo4jLayout(
+        lib_dir=settings.services.cache_dir / f"neo4j-{version}" / "lib",
+        home=settings.services.state_dir / "neo4j",
+    )
+
+
+def java_major(java: str) -> int:
+    out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    match = re.search(r'version "(\d+)', out)
+    return int(match.group(1)) if match else 0
+
+
+def find_java() -> str:
+    """A Java that Neo4j 5.26 supports, installing Debian's OpenJDK 17 when none is found."""
+    candidates = [os.environ.get("JAVA_HOME", ""), "/usr/lib/jvm/java-17-openjdk-amd64"]
+    for home in candidates:
+        java = Path(home, "bin", "java")
+        if home and java.exists() and java_major(str(java)) in SUPPORTED_JAVA:
+            return str(java)
+    on_path = shutil.which("java")
+    if on_path and java_major(on_path) in SUPPORTED_JAVA:
+        return on_path
+    ensure_debian_package("/usr/lib/jvm/java-17-openjdk-amd64/bin/java", "openjdk-17-jre-headless")
+    return "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"
+
+
+def fetch_jars(settings: Settings, layout: Neo4jLayout) -> None:
+    """Resolves the server's jars with Maven into the cache; does nothing when already there."""
+    marker = layout.lib_dir / ".complete"
+    if marker.exists():
+        return
+    mvn = ensure_debian_package("mvn", "maven")
+    layout.lib_dir.mkdir(parents=True, exist_ok=True)
+    pom = layout.lib_dir.parent / "pom.xml"
+    pom.write_text(resources.files("kgplatform.services").joinpath("neo4j-server.pom.xml").read_text())
+    command = [
+        mvn, "-q", "-B", "-f", str(pom),
+        f"-Dneo4j.version={settings.services.neo4j_version}",
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={layout.lib_dir}",
+        "-DincludeScope=runtime",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        log = layout.lib_dir.parent / "maven.log"
+        log.write_text(result.stdout + result.stderr)
+        raise ServiceSetupFailed(
+            f"Neo4j {settings.services.neo4j_version}: Maven could not fetch the server jars (see {log})"
+        )
+    marker.write_text(settings.services.neo4j_version)
+
+
+def write_config(settings: Settings, layout: Neo4jLayout) -> None:
+    for sub in ("conf", "data", "logs", "run", "plugins", "import"):
+        (layout.home / sub).mkdir(parents=True, exist_ok=True)
+    host, port = settings.neo4j.host, settings.neo4j.port
+    lines = {
+        "server.default_listen_address": host,
+        "server.bolt.listen_address": f"{host}:{port}",
+        "server.http.enabled": "false",
+        "server.https.enabled": "false",
+        "server.directories.data": layout.data_dir,
+        "server.directories.logs": layout.home / "logs",
+        "server.directories.run": layout.home / "run",
+        "server.directories.plugins": layout.home / "plugins",
+        "server.directories.import": layout.home / "import",
+        "server.memory.heap.initial_size": settings.services.neo4j_heap,
+        "server.memory.heap.max_size": settings.services.neo4j_heap,
+        "server.memory.pagecache.size": settings.services.neo4j_pagecache,
+        "dbms.security.auth_enabled": "true",
+        "db.tx_log.rotation.retention_policy": "1 files",
+        "server.jvm.additional": " ".join(JVM_OPTIONS),
+    }
+    text = "".join(f"{key}={value}\n" for key, value in lines.items())
+    (layout.conf_dir / "neo4j.conf").write_text(text)
+
+
+def set_initial_password(settings: Settings, layout: Neo4jLayout, java: str) -> None:
+    """Only possible before the first start; afterwards the stored password stays authoritative."""
+    if (layout.data_dir / "databases").exists():
+        return
+    env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
+    command = [
+        java, "-cp", f"{layout.lib_dir}/*", "org.neo4j.cli.AdminTool",
+        "dbms", "set-initial-password", settings.neo4j.password.get_secret_value(),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise ServiceSetupFailed(f"Neo4j: setting the initial password failed: {result.stderr.strip()[-300:]}")
+
+
+def start(settings: Settings) -> int:
+    layout = layout_for(settings)
+    java = find_java()
+    fetch_jars(settings, layout)
+    write_config(settings, layout)
+    set_initial_password(settings, layout, java)
+    heap = settings.services.neo4j_heap
+    command = [
+        java, "-cp", f"{layout.lib_dir}/*", f"-Xms{heap}", f"-Xmx{heap}", *JVM_OPTIONS,
+        "org.neo4j.server.CommunityEntryPoint",
+        f"--home-dir={layout.home}", f"--config-dir={layout.conf_dir}",
+    ]
+    env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
+    return spawn(command, layout.log_path, layout.pid_file, env)
+
+
+def running_pid(settings: Settings) -> int | None:
+    return read_pid(layout_for(settings).pid_file)
+
+
+def stop(settings: Settings) -> bool:
+    return stop_pid(layout_for(settings).pid_file, timeout_s=90)
+
+
+def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
+    """None when Bolt answers `RETURN 1`; otherwise the reason it did not."""
+    from kgplatform.graph.driver import open_driver  # the driver is only needed once it is up
+
+    layout = layout_for(settings)
+    deadline = time.monotonic() + settings.services.start_timeout_s
+    last_error = "Bolt port never opened"
+    while time.monotonic() < deadline:
+        if pid is not None and read_pid(layout.pid_file) is None:
+            return f"the Neo4j process exited during start-up (log: {layout.log_path})"
+        if port_open(settings.neo4j.host, settings.neo4j.port):
+            try:
+                open_driver(settings.neo4j).close()
+                return None
+            except Exception as error:  # noqa: BLE001 - reported as the reason below
+                last_error = str(error)
+        time.sleep(0.5)
+    return f"Neo4j did not answer within {settings.services.start_timeout_s:.0f} s: {last_error} (log: {layout.log_path})"

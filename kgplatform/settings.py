@@ -1,0 +1,107 @@
+"""One Settings object for the whole platform, read from environment variables and `.env`.
+
+Nothing else in the code base reads `os.environ`: every component receives what it needs from here.
+Nested groups map to variables such as ``KGP_NEO4J__URI`` or ``KGP_REDIS__URL``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class Neo4jSettings(BaseModel):
+    """Where the graph lives. A `neo4j://` URI routes through a cluster or Aura."""
+
+    uri: str = "bolt://127.0.0.1:7687"
+    user: str = "neo4j"
+    password: SecretStr = SecretStr("kgplatform-dev")
+    database: str = "neo4j"
+    connection_timeout_s: float = 5.0
+    max_transaction_retry_time_s: float = 15.0
+    notifications_min_severity: Literal["OFF", "WARNING", "INFORMATION"] = "OFF"
+
+    @field_validator("uri")
+    @classmethod
+    def _known_scheme(cls, uri: str) -> str:
+        scheme = urlsplit(uri).scheme
+        allowed = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
+        if scheme not in allowed:
+            raise ValueError(f"scheme {scheme!r} is not one of {sorted(allowed)}")
+        return uri
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.uri).hostname or ""
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.uri).port or 7687
+
+    @property
+    def is_local(self) -> bool:
+        return self.host in LOOPBACK_HOSTS
+
+
+class RedisSettings(BaseModel):
+    url: str = "redis://127.0.0.1:6379/0"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.url).port or 6379
+
+    @property
+    def is_local(self) -> bool:
+        return self.host in LOOPBACK_HOSTS
+
+
+class LocalServicesSettings(BaseModel):
+    """How `kgplatform services up` runs Neo4j and Redis on this machine (ignored for remote URIs)."""
+
+    neo4j_version: str = "5.26.30"
+    # Sized for a 2-core / 24 GiB machine that also runs workers and model training.
+    neo4j_heap: str = "4g"
+    neo4j_pagecache: str = "4g"
+    start_timeout_s: float = 120.0
+    state_dir: Path = PROJECT_ROOT / ".services"
+    cache_dir: Path = PROJECT_ROOT / ".cache"
+
+
+class PathSettings(BaseModel):
+    data_dir: Path = PROJECT_ROOT / "var" / "data"
+    models_dir: Path = PROJECT_ROOT / "var" / "models"
+    # Public datasets that live beside the project root; never copied into it.
+    shared_data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KGP_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
+    paths: PathSettings = Field(default_factory=PathSettings)
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

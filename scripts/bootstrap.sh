@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Creates .venv with the project and its dev extras. Idempotent; fast when nothing changed.
+# uv does the install (it resolves and links the multi-GB torch wheels far faster than pip);
+# uv itself lives in a small tool venv so a fresh Debian needs only python3 and python3-venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY="${KGP_PYTHON:-$(command -v python3.11 || command -v python3)}"
+if ! "$PY" -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
+  echo "kgplatform needs Python 3.11 (found: $("$PY" --version 2>&1)); set KGP_PYTHON" >&2
+  exit 2
+fi
+
+TOOLS=.cache/tools
+if [ ! -x "$TOOLS/bin/uv" ]; then
+  if ! "$PY" -m venv "$TOOLS" 2>/dev/null; then
+    echo "installing python3-venv (Debian)" >&2
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    "$PY" -m venv "$TOOLS"
+  fi
+  "$TOOLS/bin/pip" install --quiet --disable-pip-version-check uv
+fi
+UV="$TOOLS/bin/uv"
+
+[ -x .venv/bin/python ] || "$UV" venv --quiet --python "$PY" .venv
+# torch from PyPI is the CUDA build; it runs on the CPU here and needs no GPU.
+VIRTUAL_ENV="$PWD/.venv" "$UV" pip install --quiet -e ".[dev]"
+echo "python environment ready: .venv ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"

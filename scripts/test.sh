@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command: install what is missing, start Neo4j and Redis, migrate, run pytest against
+# the real services, then stop whatever this run started (and only that).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+source .venv/bin/activate
+
+started_file=$(mktemp)
+stop_started() {
+  for name in $(cat "$started_file"); do kgplatform services down --only "$name" || true; done
+  rm -f "$started_file"
+}
+trap stop_started EXIT
+
+kgplatform services up --started-file "$started_file"
+kgplatform migrate
+
+set +e
+python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure here" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,51 @@
+"""Shared fixtures. Integration fixtures talk to the real Neo4j and Redis that scripts/test.sh starts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from kgplatform.graph.driver import Graph
+from kgplatform.graph.migrations import migrate
+from kgplatform.settings import Settings, get_settings
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def graph_session(settings: Settings) -> Iterator[Graph]:
+    """One driver for the whole run, schema migrated. Fails loudly when Neo4j is not there:
+    the test command starts it, so its absence is a broken set-up, not a reason to skip."""
+    graph = Graph.connect(settings.neo4j)
+    migrate(graph)
+    yield graph
+    graph.close()
+
+
+@pytest.fixture
+def graph(graph_session: Graph) -> Iterator[Graph]:
+    """A graph with no data (schema kept) before and after the test."""
+    graph_session.write("testing/delete_all_data")
+    yield graph_session
+    graph_session.write("testing/delete_all_data")
+
+
+@pytest.fixture
+def redis_client(settings: Settings) -> Iterator[redis.Redis]:
+    """Redis database 15, emptied before and after the test, so tests never touch real data."""
+    client = redis.Redis.from_url(settings.redis.url, db=15)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration/" in str(item.fspath) or "/integration/" in item.nodeid:
+            item.add_marker(pytest.mark.integration)
