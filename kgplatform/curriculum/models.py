@@ -1,0 +1,257 @@
+"""Pydantic models of the curriculum: what the API accepts and returns, and what importers validate rows with.
+
+Ids are free text (1..200 characters, not blank) because real curricula use ids with dots, spaces,
+dashes and capitals (``Pythagorean_theorem``, ``spelling correction``); they are kept exactly as given.
+Input models forbid unknown fields, so a misspelt field is a 422 naming it rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+MAX_ID_LENGTH = 200
+MAX_NAME_LENGTH = 500
+MAX_DESCRIPTION_LENGTH = 20_000
+MAX_TAG_LENGTH = 100
+MAX_TAGS = 50
+MAX_TASK_CONCEPTS = 100
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _unique(values: list[str]) -> list[str]:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"repeats {repeated}")
+    return values
+
+
+EntityId = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_not_blank)
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(_not_blank)]
+Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_LENGTH), AfterValidator(_not_blank)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
+Difficulty = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0.0, le=1_000_000.0, allow_inf_nan=False)]
+EstimatedMinutes = Annotated[int, Field(ge=1, le=600)]
+TaskConcepts = Annotated[
+    list[EntityId], Field(min_length=1, max_length=MAX_TASK_CONCEPTS), AfterValidator(_unique)
+]
+
+DEFAULT_WEIGHT = 1.0
+T = TypeVar("T")
+# A task whose author gives no figures is taken as medium and short; planners need numbers, not nulls.
+DEFAULT_TASK_DIFFICULTY = 0.5
+DEFAULT_TASK_MINUTES = 10
+
+
+class TaskKind(StrEnum):
+    EXERCISE = "exercise"
+    QUIZ = "quiz"
+    READING = "reading"
+    VIDEO = "video"
+    PROJECT = "project"
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# --- curricula ---------------------------------------------------------------------------------
+
+
+class CurriculumIn(_Input):
+    id: EntityId
+    name: Name
+    description: Description = ""
+
+
+class Curriculum(_Output):
+    id: str
+    name: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- concepts ----------------------------------------------------------------------------------
+
+
+class ConceptBody(_Input):
+    """Everything about a concept a designer sets; the body of a full replacement (PUT)."""
+
+    name: Name
+    description: Description = ""
+    tags: Tags = Field(default_factory=list)
+    difficulty: Difficulty | None = None
+
+
+class ConceptIn(ConceptBody):
+    """A new concept (POST) or one concept row of an import."""
+
+    id: EntityId
+
+
+class ConceptPatch(_Input):
+    """A partial update: only the fields present change; `difficulty: null` clears it."""
+
+    name: Name | None = None
+    description: Description | None = None
+    tags: Tags | None = None
+    difficulty: Difficulty | None = None
+
+    @model_validator(mode="after")
+    def _nothing_null_but_difficulty(self) -> ConceptPatch:
+        for field in ("name", "description", "tags"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null (omit it to keep it)")
+        if not self.model_fields_set:
+            raise ValueError("a patch must change at least one field")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields the client sent, with their new values."""
+        return self.model_dump(include=self.model_fields_set)
+
+
+class Concept(_Output):
+    id: str
+    curriculum_id: str
+    name: str
+    description: str
+    tags: list[str]
+    difficulty: float | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- prerequisites -----------------------------------------------------------------------------
+
+
+class PrerequisiteIn(_Input):
+    """`prerequisite` is learnt before `concept`: (prerequisite)-[:PREREQUISITE_OF]->(concept)."""
+
+    prerequisite: EntityId
+    concept: EntityId
+    weight: Weight = DEFAULT_WEIGHT
+
+    @model_validator(mode="after")
+    def _no_self_loop(self) -> PrerequisiteIn:
+        if self.prerequisite == self.concept:
+            raise ValueError(f"self-loop: concept {self.concept!r} cannot be its own prerequisite")
+        return self
+
+
+class Prerequisite(_Output):
+    prerequisite: str
+    concept: str
+    weight: float
+    created_at: datetime
+
+
+# --- tasks -------------------------------------------------------------------------------------
+
+
+class TaskBody(_Input):
+    """Everything about a task a designer sets; the body of a full replacement (PUT)."""
+
+    title: Name
+    kind: TaskKind
+    difficulty: Difficulty = DEFAULT_TASK_DIFFICULTY
+    estimated_minutes: EstimatedMinutes = DEFAULT_TASK_MINUTES
+    concepts: TaskConcepts
+
+
+class TaskIn(TaskBody):
+    """A new task (POST) or one task row of an import."""
+
+    id: EntityId
+
+
+class TaskPatch(_Input):
+    """A partial update; `concepts`, when given, replaces the whole set (still at least one)."""
+
+    title: Name | None = None
+    kind: TaskKind | None = None
+    difficulty: Difficulty | None = None
+    estimated_minutes: EstimatedMinutes | None = None
+    concepts: TaskConcepts | None = None
+
+    @model_validator(mode="after")
+    def _nothing_null(self) -> TaskPatch:
+        nulls = sorted(f for f in self.model_fields_set if getattr(self, f) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null (omit a field to keep it)")
+        if not self.model_fields_set:
+            raise ValueError("a patch must change at least one field")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields the client sent, with their new values (enums as their strings)."""
+        return self.model_dump(mode="json", include=self.model_fields_set)
+
+
+class Task(_Output):
+    id: str
+    curriculum_id: str
+    title: str
+    kind: TaskKind
+    difficulty: float
+    estimated_minutes: int
+    concepts: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    IMPORT = "import"
+
+
+class EntityType(StrEnum):
+    CONCEPT = "concept"
+    PREREQUISITE = "prerequisite"
+    TASK = "task"
+    CURRICULUM = "curriculum"
+
+
+class AuditEntry(_Output):
+    id: str
+    at: datetime
+    actor: str
+    action: AuditAction
+    entity_type: EntityType
+    entity_id: str
+    curriculum_id: str | None
+    old: dict[str, object] | None
+    new: dict[str, object] | None
+
+
+class Page(_Output, Generic[T]):
+    """One page of a longer list: `total` counts every match, not just this page."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
