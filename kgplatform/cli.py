@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from collections.abc import Iterator
@@ -114,11 +115,78 @@ def demo(serve: bool = typer.Option(True, help="Serve the API at the end (Ctrl-C
         api(None, None)
 
 
+@app.command("generate-curriculum")
+def generate_curriculum(
+    concepts: int = typer.Option(..., "--concepts", min=1, help="Number of concepts."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same curriculum."),
+    tasks_per_concept: int = typer.Option(3, "--tasks-per-concept", min=0),
+    curriculum_id: str | None = typer.Option(None, "--curriculum-id", help="Default: generated-<seed>."),
+    out: Path = typer.Option(..., "--out", help="Where to write the JSON document."),
+) -> None:
+    """Write a synthetic layered curriculum (JSON import document) made from a seed."""
+    from kgplatform.curriculum.generator import generate_curriculum as generate
+
+    document = generate(concepts, seed, tasks_per_concept, curriculum_id=curriculum_id)
+    out.write_text(document.to_json(), "utf-8")
+    console.print(f"wrote {out}: {len(document.concepts)} concepts, {len(document.prerequisites)} "
+                  f"prerequisites, {len(document.tasks)} tasks (curriculum {document.curriculum.id!r})")
+
+
+keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: str = typer.Option(..., "--role", help="designer, service or admin."),
+    name: str = typer.Option(..., "--name", help="Who holds it; written as the actor in the audit trail."),
+) -> None:
+    """Create a key and print its secret once (only its hash is stored)."""
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKeyIn
+
+    try:
+        request = ApiKeyIn(role=role, name=name)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise KgpError(f"invalid key request: {' '.join(str(error).split())}") from None
+    with graph_session() as graph:
+        key = service.issue_key(graph, role=request.role, name=request.name)
+    console.print(f"created key {key.id} ({key.role.value}, {key.name!r}); its secret, shown only now:")
+    print(key.secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key (never secrets), newest first."""
+    from kgplatform.auth import service
+
+    with graph_session() as graph:
+        keys = service.list_keys(graph)
+    table = Table("id", "name", "role", "created", "revoked")
+    for key in keys:
+        table.add_row(key.id, key.name, key.role.value, key.created_at.isoformat(timespec="seconds"),
+                      "yes" if key.revoked else "")
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys list`).")) -> None:
+    """Revoke a key for good (running API processes refuse it within a few seconds)."""
+    from kgplatform.auth import service
+
+    with graph_session() as graph:
+        key = service.revoke_key(graph, key_id)
+    console.print(f"revoked key {key.id} ({key.role.value}, {key.name!r})")
+
+
 def main() -> None:
     """Entry point: known failures become one clear line on stderr and exit code 2."""
     from neo4j import exceptions as neo4j_errors
     from redis import RedisError
 
+    # The driver logs connection failures itself (e.g. "Unable to retrieve routing information");
+    # the CLI reports them as its own single line below, so the driver's copy would only repeat it.
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     try:
         app()
     except KgpError as error:

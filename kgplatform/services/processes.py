@@ -43,19 +43,29 @@ def read_pid(pid_file: Path) -> int | None:
 
 
 def spawn(command: list[str], log_path: Path, pid_file: Path, env: dict[str, str] | None = None) -> int:
-    """Starts a detached process (own session, so it outlives the CLI) and records its pid."""
+    """Starts a detached process (own session, so it outlives the CLI) and records its pid.
+
+    posix_spawn rather than Popen: the process is meant to outlive this one, and a dropped Popen
+    object would complain that its child is still running.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-        )
-    pid_file.write_text(str(process.pid))
-    return process.pid
+    file_actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, str(log_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    pid = os.posix_spawnp(command[0], command, dict(os.environ if env is None else env),
+                          file_actions=file_actions, setsid=True)
+    pid_file.write_text(str(pid))
+    return pid
+
+
+def reap(pid: int) -> None:
+    """Collects the exit status if the process was our own child, so it does not linger as a zombie."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
 
 
 def stop_pid(pid_file: Path, timeout_s: float = 60.0) -> bool:
@@ -67,9 +77,11 @@ def stop_pid(pid_file: Path, timeout_s: float = 60.0) -> bool:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
     while pid_alive(pid) and time.monotonic() < deadline:
+        reap(pid)
         time.sleep(0.2)
     if pid_alive(pid):
         os.kill(pid, signal.SIGKILL)
+    reap(pid)
     pid_file.unlink(missing_ok=True)
     return True
 

@@ -1,0 +1,84 @@
+"""`services up/down/status` on real redis-server processes, on spare ports and a temporary state folder
+(Neo4j points at a remote address here, so it is reported and left alone)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from kgplatform.services import manager
+from kgplatform.services.manager import State
+from kgplatform.services.processes import pid_alive, port_open
+from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_for(tmp_path: Path, redis_port: int) -> Settings:
+    return Settings(
+        _env_file=None,
+        neo4j=Neo4jSettings(uri="neo4j://graph.example.invalid:7687"),
+        redis=RedisSettings(url=f"redis://127.0.0.1:{redis_port}/0"),
+        services=LocalServicesSettings(state_dir=tmp_path / "state"),
+    )
+
+
+@pytest.fixture
+def own_settings(tmp_path: Path) -> Iterator[Settings]:
+    settings = settings_for(tmp_path, free_port())
+    yield settings
+    manager.down(settings)
+
+
+def test_up_twice_starts_once_and_down_stops_it(own_settings: Settings) -> None:
+    first = {s.name: s for s in manager.up(own_settings)}
+    assert first["neo4j"].state == State.REMOTE
+    assert first["redis"].state == State.STARTED
+    pid = first["redis"].pid
+    assert pid and pid_alive(pid)
+    client = redis.Redis.from_url(own_settings.redis.url)
+    assert client.config_get("appendonly") == {"appendonly": "yes"}
+    client.close()
+
+    second = {s.name: s for s in manager.up(own_settings)}
+    assert second["redis"].state == State.RUNNING_OURS
+    assert second["redis"].pid == pid
+
+    stopped = {s.name: s for s in manager.down(own_settings)}
+    assert stopped["redis"].state == State.STOPPED
+    assert not port_open("127.0.0.1", own_settings.redis.port)
+    assert {s.name: s.state for s in manager.status(own_settings)}["redis"] == State.NOT_RUNNING
+
+
+def test_a_service_we_did_not_start_is_left_alone(tmp_path: Path) -> None:
+    port = free_port()
+    foreign = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        settings = settings_for(tmp_path, port)
+        client = redis.Redis.from_url(settings.redis.url, retry_on_timeout=True)
+        for _ in range(50):
+            if port_open("127.0.0.1", port):
+                break
+            subprocess.run(["sleep", "0.1"], check=True)
+        up = {s.name: s.state for s in manager.up(settings)}
+        assert up["redis"] == State.RUNNING_FOREIGN
+        down = {s.name: s.state for s in manager.down(settings)}
+        assert down["redis"] == State.NOT_RUNNING
+        assert foreign.poll() is None, "down must not stop a process it did not start"
+        assert client.ping()
+        client.close()
+    finally:
+        foreign.terminate()
+        foreign.wait(10)

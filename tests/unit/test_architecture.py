@@ -1,0 +1,88 @@
+"""House rules that keep Cypher out of Python and user text out of Cypher."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kgplatform.graph.queries import QueryCatalog, strip_comments
+from kgplatform.graph.schema import Label, RelType
+from kgplatform.settings import PROJECT_ROOT
+
+PYTHON_DIRS = ["kgplatform", "workers", "bench", "tests", "scripts"]
+CYPHER_START = re.compile(
+    r"^\s*(MATCH|OPTIONAL MATCH|MERGE|CREATE|UNWIND|CALL|DETACH DELETE|DELETE|SHOW|DROP|LOAD CSV)\s+[\(\w$`]"
+)
+# Methods that take a query NAME as their first argument.
+QUERY_NAME_METHODS = {"read", "write", "write_in_batches", "query_text"}
+
+
+def python_files() -> Iterator[Path]:
+    for folder in PYTHON_DIRS:
+        yield from (PROJECT_ROOT / folder).rglob("*.py")
+
+
+def string_constants(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.lineno, node.value
+
+
+@pytest.mark.parametrize("path", list(python_files()), ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_no_cypher_text_in_python(path: Path) -> None:
+    tree = ast.parse(path.read_text("utf-8"))
+    offenders = [f"line {line}: {text.strip()[:60]!r}" for line, text in string_constants(tree) if CYPHER_START.match(text)]
+    assert not offenders, f"Cypher belongs in cypher/*.cypher, loaded by name: {offenders}"
+
+
+def query_name_arguments(tree: ast.AST) -> Iterator[tuple[int, ast.expr]]:
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) in QUERY_NAME_METHODS
+            and node.args
+        ):
+            yield node.lineno, node.args[0]
+
+
+@pytest.mark.parametrize("path", list(python_files()), ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_queries_are_referred_to_by_existing_literal_names(path: Path) -> None:
+    catalog = QueryCatalog()
+    problems = []
+    for line, arg in query_name_arguments(ast.parse(path.read_text("utf-8"))):
+        if isinstance(arg, ast.JoinedStr | ast.BinOp) or (
+            isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "format"
+        ):
+            problems.append(f"line {line}: query name built by formatting")
+        elif isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "/" in arg.value:
+            if arg.value not in catalog:
+                problems.append(f"line {line}: no cypher file for {arg.value!r}")
+    assert not problems, problems
+
+
+def cypher_files() -> list[Path]:
+    return sorted((PROJECT_ROOT / "cypher").rglob("*.cypher"))
+
+
+@pytest.mark.parametrize("path", cypher_files(), ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_cypher_files_document_themselves_and_use_declared_vocabulary(path: Path) -> None:
+    text = path.read_text("utf-8")
+    assert text.lstrip().startswith("//"), "each Cypher file starts with a header comment"
+    code = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "''", strip_comments(text))
+    names = set(re.findall(r":`?([A-Z][A-Za-z0-9_]*)", code))
+    known = {m.value for m in Label} | {m.value for m in RelType}
+    assert names <= known, f"undeclared labels/types {sorted(names - known)}: add them to kgplatform/graph/schema.py"
+
+
+@pytest.mark.parametrize("path", cypher_files(), ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_cypher_files_take_values_as_parameters(path: Path) -> None:
+    """A value formatted into a query would appear as a Python format placeholder in the file."""
+    code = strip_comments(path.read_text("utf-8"))
+    assert not re.search(r"\{\}|%s|%\(\w+\)s|\{[a-z_]+\}(?!\s*\))", code.replace("{}", "{}")), (
+        "use $parameters, never format placeholders"
+    )

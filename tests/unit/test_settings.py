@@ -1,0 +1,44 @@
+import pytest
+from pydantic import ValidationError
+
+from kgplatform.settings import Settings
+
+
+def test_nested_environment_variables_override_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KGP_NEO4J__URI", "neo4j://graph.example.org:7688")
+    monkeypatch.setenv("KGP_NEO4J__PASSWORD", "s3cret")
+    monkeypatch.setenv("KGP_REDIS__URL", "redis://cache.example.org:6380/2")
+
+    settings = Settings()
+
+    assert settings.neo4j.uri == "neo4j://graph.example.org:7688"
+    assert settings.neo4j.password.get_secret_value() == "s3cret"
+    assert settings.neo4j.port == 7688
+    assert not settings.neo4j.is_local
+    assert settings.redis.port == 6380
+    assert not settings.redis.is_local
+
+
+def test_defaults_point_at_local_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KGP_NEO4J__URI", "KGP_REDIS__URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.neo4j.is_local and settings.neo4j.port == 7687
+    assert settings.redis.is_local and settings.redis.port == 6379
+
+
+def test_password_is_not_printed_in_repr() -> None:
+    assert "kgplatform-dev" not in repr(Settings(_env_file=None))
+
+
+def test_unknown_uri_scheme_is_rejected_naming_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KGP_NEO4J__URI", "http://127.0.0.1:7474")
+    with pytest.raises(ValidationError, match="uri"):
+        Settings()
+
+
+def test_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("KGP_NEO4J__DATABASE", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("KGP_NEO4J__DATABASE=learning\n")
+    assert Settings(_env_file=env_file).neo4j.database == "learning"
