@@ -1,0 +1,41 @@
+"""The import/export document: one curriculum with its concepts, prerequisites and tasks.
+
+The JSON shape is the one every importer, exporter and generator speaks (see the README):
+``{"curriculum": {...}, "concepts": [...], "prerequisites": [...], "tasks": [...]}``. Each row is
+the same input model the API uses, so a row that the API would refuse is refused here too.
+Whole-document rules (unknown ids, duplicates, cycles) are checked by `io.validate_document`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kgplatform.curriculum.models import ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
+
+
+class CurriculumDocument(BaseModel):
+    """A whole curriculum in the exchange format; row order is kept (it numbers the report's rows)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    curriculum: CurriculumIn
+    concepts: list[ConceptIn] = Field(default_factory=list)
+    prerequisites: list[PrerequisiteIn] = Field(default_factory=list)
+    tasks: list[TaskIn] = Field(default_factory=list)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The JSON text, each row's `id` first so that files read well."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        for kind in ("concepts", "tasks"):
+            data[kind] = [{"id": row.pop("id"), **row} for row in data[kind]]
+        return data
+
+    @property
+    def row_count(self) -> int:
+        return len(self.concepts) + len(self.prerequisites) + len(self.tasks)
