@@ -179,23 +179,6 @@ def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys
     console.print(f"revoked key {key.id} ({key.role.value}, {key.name!r})")
 
 
-@app.command("generate-curriculum")
-def generate_curriculum(
-    concepts: int = typer.Option(..., "--concepts", min=1, help="Number of concepts."),
-    seed: int = typer.Option(0, "--seed", help="Same seed, same curriculum."),
-    tasks_per_concept: int = typer.Option(3, "--tasks-per-concept", min=0),
-    curriculum_id: str | None = typer.Option(None, "--curriculum-id", help="Default: generated-<seed>."),
-    out: Path = typer.Option(..., "--out", help="Where to write the JSON document."),
-) -> None:
-    """Write a synthetic layered curriculum (JSON import document) made from a seed."""
-    from kgplatform.curriculum.generator import generate_curriculum as generate
-
-    document = generate(concepts, seed, tasks_per_concept, curriculum_id=curriculum_id)
-    out.write_text(document.to_json(), "utf-8")
-    console.print(f"wrote {out}: {len(document.concepts)} concepts, {len(document.prerequisites)} "
-                  f"prerequisites, {len(document.tasks)} tasks (curriculum {document.curriculum.id!r})")
-
-
 def main() -> None:
     """Entry point: known failures become one clear line on stderr and exit code 2."""
     from neo4j import exceptions as neo4j_errors
