@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kgplatform.auth.models import Role
 from kgplatform.errors import KgpError
 from kgplatform.settings import get_settings
 
@@ -138,7 +139,7 @@ app.add_typer(keys_app, name="keys")
 
 @keys_app.command("create")
 def keys_create(
-    role: str = typer.Option(..., "--role", help="designer, service or admin."),
+    role: Role = typer.Option(..., "--role", help="What the key may do."),
     name: str = typer.Option(..., "--name", help="Who holds it; written as the actor in the audit trail."),
 ) -> None:
     """Create a key and print its secret once (only its hash is stored)."""
@@ -146,9 +147,9 @@ def keys_create(
     from kgplatform.auth.models import ApiKeyIn
 
     try:
-        request = ApiKeyIn(role=role, name=name)  # type: ignore[arg-type]
+        request = ApiKeyIn.model_validate({"role": role, "name": name})
     except ValueError as error:
-        raise KgpError(f"invalid key request: {' '.join(str(error).split())}") from None
+        raise KgpError(f"invalid key request: {' '.join(str(error).split()[:12])}") from None
     with graph_session() as graph:
         key = service.issue_key(graph, role=request.role, name=request.name)
     console.print(f"created key {key.id} ({key.role.value}, {key.name!r}); its secret, shown only now:")

@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from kgplatform import __version__
 from kgplatform.api.problems import install_problem_handlers
-from kgplatform.api.routes import health
+from kgplatform.api.routes import api_keys, health
+from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import Graph, open_driver
 from kgplatform.settings import Settings, get_settings
 
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.graph = Graph(open_driver(settings.neo4j, verify=False), settings.neo4j.database)
         app.state.redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
         app.state.settings = settings
+        app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)
         try:
             yield
         finally:
@@ -34,4 +36,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="kgplatform", version=__version__, lifespan=lifespan)
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(api_keys.router)
     return app

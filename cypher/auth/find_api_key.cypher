@@ -1,0 +1,5 @@
+// Looks up a live (not revoked) key by the hash of the secret a client presented.
+// Parameters: $key_hash. Returns: id, name, role (no row when unknown or revoked). Read.
+MATCH (k:ApiKey {key_hash: $key_hash})
+WHERE NOT k.revoked
+RETURN k.id AS id, k.name AS name, k.role AS role

@@ -1,0 +1,77 @@
+"""Dependencies routes declare in their signatures (`Annotated` aliases), so each lists what it needs.
+
+Auth: the caller sends ``X-API-Key``. A missing, unknown or revoked key is 401; a valid key whose
+role is not allowed is 403; admin passes every role check. Both are problem+json like every error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from kgplatform.auth.models import Principal, Role
+from kgplatform.auth.service import KeyAuthenticator
+from kgplatform.errors import Forbidden
+from kgplatform.graph.driver import Graph
+from kgplatform.settings import Settings
+
+API_KEY_HEADER = "X-API-Key"
+# auto_error=False: we raise our own 401 (problem+json) instead of FastAPI's plain 403.
+_api_key_scheme = APIKeyHeader(
+    name=API_KEY_HEADER, auto_error=False, description="An API key from `kgplatform keys create`"
+)
+
+
+def get_graph(request: Request) -> Graph:
+    graph: Graph = request.app.state.graph
+    return graph
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_authenticator(request: Request) -> KeyAuthenticator:
+    authenticator: KeyAuthenticator = request.app.state.authenticator
+    return authenticator
+
+
+GraphDep = Annotated[Graph, Depends(get_graph)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+AuthenticatorDep = Annotated[KeyAuthenticator, Depends(get_authenticator)]
+
+
+def authenticate(
+    authenticator: AuthenticatorDep, api_key: Annotated[str | None, Security(_api_key_scheme)]
+) -> Principal:
+    """Any valid key, whatever its role (401 otherwise)."""
+    return authenticator.authenticate(api_key)
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting keys with one of `roles` (or admin); 403 names the roles needed."""
+    allowed = frozenset(roles)
+    needed = " or ".join(sorted({r.value for r in allowed} | {Role.ADMIN.value}))
+
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not principal.has_any_role(allowed):
+            raise Forbidden(
+                f"this needs a {needed} key; key {principal.name!r} has role {principal.role.value}",
+                field=API_KEY_HEADER,
+                required_roles=sorted(needed.split(" or ")),
+            )
+        return principal
+
+    return check
+
+
+AnyPrincipal = Annotated[Principal, Depends(authenticate)]
+DesignerPrincipal = Annotated[Principal, Depends(require_roles(Role.DESIGNER))]
+ServicePrincipal = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
+AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+# Reading the curriculum: designers, and services (planners read concepts and tasks).
+ReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.DESIGNER, Role.SERVICE))]

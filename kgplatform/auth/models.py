@@ -1,0 +1,63 @@
+"""Roles, stored keys and the authenticated caller (the principal)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+
+class Role(StrEnum):
+    DESIGNER = "designer"  # edits the curriculum
+    SERVICE = "service"  # posts answers, reads plans and learner data
+    ADMIN = "admin"  # everything
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+KeyName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
+
+
+class ApiKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: KeyName
+    role: Role
+
+
+class ApiKey(BaseModel):
+    """A stored key as operators see it: never its secret or hash."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+    revoked: bool
+
+
+class IssuedKey(ApiKey):
+    """A key just created, with its secret: the only time the secret is ever shown."""
+
+    secret: str
+
+
+class Principal(BaseModel):
+    """The caller behind a valid key; `name` is the actor written into the audit trail."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key_id: str
+    name: str
+    role: Role
+
+    def has_any_role(self, roles: frozenset[Role]) -> bool:
+        """Admin passes every check; anyone else needs one of `roles`."""
+        return self.role is Role.ADMIN or self.role in roles

@@ -1,0 +1,114 @@
+"""Issuing, revoking and checking API keys.
+
+A key's secret is ``kgp_`` + 32 random bytes (url-safe base64). Only its sha256 hex is stored: with
+that much entropy a fast hash is as safe as a slow one (there is nothing to brute-force), and it
+lets a presented key be found with one lookup on the unique ``key_hash`` index.
+
+Checking a key costs a graph read, so `KeyAuthenticator` remembers valid keys for `CACHE_TTL_S`
+seconds. Bound on revocation: a key revoked through the same process (the API's own route) stops at
+once; one revoked elsewhere (the CLI, another API worker) stops within `CACHE_TTL_S` seconds.
+Unknown keys are never cached, so a key created elsewhere works at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from kgplatform.auth import store
+from kgplatform.auth.models import ApiKey, IssuedKey, Principal, Role
+from kgplatform.errors import NotFound, Unauthorized
+from kgplatform.graph.driver import Graph
+
+SECRET_PREFIX = "kgp_"
+MAX_SECRET_LENGTH = 200
+CACHE_TTL_S = 5.0
+CACHE_MAX_ENTRIES = 10_000
+
+
+def generate_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def issue_key(graph: Graph, *, role: Role, name: str) -> IssuedKey:
+    """Creates a key; the returned secret is shown once and can never be recovered."""
+    secret = generate_secret()
+    key = store.create_key(graph, key_id=uuid.uuid4().hex, key_hash=hash_secret(secret), role=role, name=name)
+    return IssuedKey(**key.model_dump(), secret=secret)
+
+
+def list_keys(graph: Graph) -> list[ApiKey]:
+    return store.list_keys(graph)
+
+
+def revoke_key(graph: Graph, key_id: str, authenticator: KeyAuthenticator | None = None) -> ApiKey:
+    """Revokes for good; with `authenticator`, that process stops accepting the key at once."""
+    revoked = store.revoke_key(graph, key_id)
+    if revoked is None:
+        raise NotFound(f"no API key with id {key_id!r}", field="id")
+    key, key_hash = revoked
+    if authenticator is not None:
+        authenticator.forget(key_hash)
+    return key
+
+
+class KeyAuthenticator:
+    """Turns a presented secret into a `Principal`, remembering valid keys for a short while."""
+
+    def __init__(
+        self,
+        lookup: Callable[[str], Principal | None],
+        *,
+        ttl_s: float = CACHE_TTL_S,
+        max_entries: int = CACHE_MAX_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lookup = lookup
+        self._ttl_s = ttl_s
+        self._max_entries = max_entries
+        self._clock = clock
+        self._cache: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_graph(cls, graph: Graph, *, ttl_s: float = CACHE_TTL_S) -> KeyAuthenticator:
+        return cls(lambda key_hash: store.find_live_key(graph, key_hash), ttl_s=ttl_s)
+
+    def authenticate(self, secret: str | None) -> Principal:
+        if not secret:
+            raise Unauthorized("missing API key: send it in the X-API-Key header", field="X-API-Key")
+        if not secret.startswith(SECRET_PREFIX) or len(secret) > MAX_SECRET_LENGTH:
+            raise Unauthorized("invalid API key", field="X-API-Key")
+        key_hash = hash_secret(secret)
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(key_hash)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        principal = self._lookup(key_hash)
+        if principal is None:
+            self.forget(key_hash)
+            raise Unauthorized("invalid or revoked API key", field="X-API-Key")
+        with self._lock:
+            if len(self._cache) >= self._max_entries:
+                self._evict_expired(now)
+            self._cache[key_hash] = (principal, now + self._ttl_s)
+        return principal
+
+    def forget(self, key_hash: str) -> None:
+        with self._lock:
+            self._cache.pop(key_hash, None)
+
+    def _evict_expired(self, now: float) -> None:
+        for key_hash in [h for h, (_, expires) in self._cache.items() if expires <= now]:
+            del self._cache[key_hash]
+        if len(self._cache) >= self._max_entries:
+            self._cache.clear()

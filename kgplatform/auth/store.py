@@ -1,0 +1,37 @@
+"""The auth area's only door into Neo4j: API key rows by named query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kgplatform.auth.models import ApiKey, Principal, Role
+from kgplatform.graph.driver import Graph
+
+
+def _key(row: dict[str, Any]) -> ApiKey:
+    return ApiKey(id=row["id"], name=row["name"], role=Role(row["role"]),
+                  created_at=row["created_at"].to_native(), revoked=row["revoked"])
+
+
+def create_key(graph: Graph, *, key_id: str, key_hash: str, role: Role, name: str) -> ApiKey:
+    rows = graph.write("auth/create_api_key", id=key_id, key_hash=key_hash, role=role.value, name=name)
+    return _key(rows[0])
+
+
+def find_live_key(graph: Graph, key_hash: str) -> Principal | None:
+    rows = graph.read("auth/find_api_key", key_hash=key_hash)
+    if not rows:
+        return None
+    return Principal(key_id=rows[0]["id"], name=rows[0]["name"], role=Role(rows[0]["role"]))
+
+
+def list_keys(graph: Graph) -> list[ApiKey]:
+    return [_key(row) for row in graph.read("auth/list_api_keys")]
+
+
+def revoke_key(graph: Graph, key_id: str) -> tuple[ApiKey, str] | None:
+    """Marks the key revoked; returns it with its hash (to evict it from caches), or None if unknown."""
+    rows = graph.write("auth/revoke_api_key", id=key_id)
+    if not rows:
+        return None
+    return _key(rows[0]), rows[0]["key_hash"]
