@@ -1,0 +1,1 @@
+"""Answers in, mastery out: ingestion, the tracer, its fitting and its evaluation."""
