@@ -14,7 +14,7 @@ from kgplatform.settings import PROJECT_ROOT
 def declared_constraint_names() -> set[str]:
     names = set()
     for path in (PROJECT_ROOT / "cypher").rglob("*.cypher"):
-        names |= set(re.findall(r"CREATE CONSTRAINT (\w+) IF NOT EXISTS", path.read_text()))
+        names |= set(re.findall(r"CONSTRAINT (\w+) IF NOT EXISTS", path.read_text()))
     return names
 
 
