@@ -1,0 +1,201 @@
+"""Readers of public answer logs into one columnar `ResponseLog`.
+
+- `read_assist2009(folder)`: `../shared/data/assist2009` (interactions.csv in AKT order, users.csv with the
+  AKT test folds, skills.csv with names); see that folder's PROVENANCE.md.
+- `read_assistments_csv(path)`: the common ASSISTments columns user_id, problem_id, skill_id or skill_name,
+  correct, and order_id (chronological) when present; rows without a user, skill or correctness are dropped
+  and counted.
+
+A *response* is one answer to one problem. ASSISTments stores a response to a problem tagged with several
+skills as consecutive rows, one per skill: rows of one learner with the same problem (and the same order_id
+when there is one) that are adjacent in the log form one response, which evaluation predicts once.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from kgplatform.errors import NotFound, ValidationFailed
+from kgplatform.mastery.bkt import FloatArray, IntArray
+from kgplatform.mastery.tracing_batch import ObservationRows
+
+
+@dataclass(frozen=True, eq=False)
+class ResponseLog:
+    """One row per (response, skill), in log order. Codes index the label tuples."""
+
+    user: IntArray
+    problem: IntArray
+    skill: IntArray
+    correct: FloatArray
+    response: IntArray  # rows of one response share it; increases along the log
+    user_labels: tuple[str, ...]
+    problem_labels: tuple[str, ...]
+    skill_labels: tuple[str, ...]
+    skill_names: tuple[str, ...]
+    folds: IntArray | None = None  # per user code: AKT test fold 1..5, 0 = in no test fold
+    dropped_rows: int = 0
+
+    def __len__(self) -> int:
+        return int(self.user.size)
+
+    @property
+    def n_responses(self) -> int:
+        return int(np.unique(self.response).size)
+
+    def subset(self, row_mask: FloatArray) -> ResponseLog:
+        """The rows selected by a boolean mask; labels and folds stay (codes keep their meaning)."""
+        keep = np.asarray(row_mask, dtype=bool)
+        return replace(
+            self,
+            user=self.user[keep],
+            problem=self.problem[keep],
+            skill=self.skill[keep],
+            correct=self.correct[keep],
+            response=self.response[keep],
+        )
+
+    def users_in_folds(self, folds: Iterable[int]) -> FloatArray:
+        """Boolean row mask: rows of the users whose AKT test fold is in `folds`."""
+        if self.folds is None:
+            raise ValidationFailed("this log has no fold assignment", field="folds")
+        return np.isin(self.folds[self.user], list(folds))
+
+    def observations(self, row_answer: IntArray | None = None) -> ObservationRows:
+        """Rows for the tracer. These logs have no timestamps, so each learner's clock is the number of their
+        earlier responses (forgetting then counts intervening answers). `row_answer` overrides the answer key
+        (the leaky row-by-row protocol passes one key per row)."""
+        answer = self.response if row_answer is None else row_answer
+        return ObservationRows(
+            self.user, answer, self.skill, response_clock(self.user, self.response), self.correct
+        )
+
+    def describe(self) -> dict[str, int | float]:
+        return {
+            "rows": len(self),
+            "responses": self.n_responses,
+            "learners": int(np.unique(self.user).size),
+            "problems": int(np.unique(self.problem).size),
+            "skills": int(np.unique(self.skill).size),
+            "correct_rows": int(self.correct.sum()),
+            "dropped_rows": self.dropped_rows,
+        }
+
+
+def response_clock(user: IntArray, response: IntArray) -> FloatArray:
+    """For each row: how many responses its learner gave before this one (rows in log order)."""
+    order = np.lexsort((response, user))
+    u, r = user[order], response[order]
+    new_user = np.concatenate([[True], u[1:] != u[:-1]])
+    new_response = new_user | np.concatenate([[True], r[1:] != r[:-1]])
+    count = np.cumsum(new_response)
+    first = np.maximum.accumulate(np.where(new_user, count, 0))
+    clock = np.empty(user.size)
+    clock[order] = count - first
+    return clock
+
+
+def read_assist2009(folder: Path) -> ResponseLog:
+    """The AKT-preprocessed ASSISTments 2009 log with its five test folds."""
+    interactions, users, skills = folder / "interactions.csv", folder / "users.csv", folder / "skills.csv"
+    for path in (interactions, users):
+        if not path.is_file():
+            raise NotFound(f"{path} does not exist (expected the assist2009 folder of ../shared/data)")
+    rows = _read_csv(interactions, required=("user_id", "seq", "problem_id", "skill_id", "correct"))
+    log = _build(rows, "skill_id", order_column=None)  # the file is in AKT order (seq within each learner)
+    names = (
+        {r["skill_id"]: r["skill_name"] for r in _read_csv(skills, ("skill_id", "skill_name"))}
+        if skills.is_file()
+        else {}
+    )
+    folds = np.zeros(len(log.user_labels), dtype=np.int64)
+    code = {label: i for i, label in enumerate(log.user_labels)}
+    for r in _read_csv(users, ("user_id", "akt_test_fold")):
+        if r["user_id"] in code and r["akt_test_fold"].strip():
+            folds[code[r["user_id"]]] = int(r["akt_test_fold"])
+    return replace(log, folds=folds, skill_names=tuple(names.get(s, s) for s in log.skill_labels))
+
+
+def read_assistments_csv(path: Path) -> ResponseLog:
+    """A CSV with the common ASSISTments columns (extra columns are ignored)."""
+    if not path.is_file():
+        raise NotFound(f"{path} does not exist")
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        header = next(csv.reader(handle), [])
+    skill_column = "skill_id" if "skill_id" in header else "skill_name"
+    rows = _read_csv(path, ("user_id", "problem_id", skill_column, "correct"))
+    order = "order_id" if "order_id" in header else None
+    return _build(rows, skill_column, order_column=order)
+
+
+def read_log(path: Path) -> ResponseLog:
+    """A folder in the assist2009 layout, or one ASSISTments CSV file."""
+    return read_assist2009(path) if path.is_dir() else read_assistments_csv(path)
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationFailed(f"{path.name} lacks column(s) {', '.join(missing)}", field=missing[0])
+        return list(reader)
+
+
+def _build(rows: list[dict[str, str]], skill_column: str, order_column: str | None) -> ResponseLog:
+    kept = [r for r in rows if r[skill_column].strip() and r["user_id"].strip() and r["correct"].strip()]
+    if order_column:  # a global chronological key such as order_id
+        kept.sort(key=lambda r: float(r[order_column]))  # stable: rows of one response keep their order
+    users, user_code = _codes(r["user_id"] for r in kept)
+    problems, problem_code = _codes(r["problem_id"] for r in kept)
+    skills, skill_code = _codes(r[skill_column].strip() for r in kept)
+    correct = np.array([float(r["correct"]) for r in kept])
+    if np.any((correct < 0) | (correct > 1)):
+        raise ValidationFailed("correct must lie in [0, 1]", field="correct")
+    order_key = np.array([r[order_column] for r in kept]) if order_column == "order_id" else None
+    response = _responses(user_code, problem_code, skill_code, order_key)
+    return ResponseLog(
+        user_code,
+        problem_code,
+        skill_code,
+        correct,
+        response,
+        users,
+        problems,
+        skills,
+        skills,
+        None,
+        len(rows) - len(kept),
+    )
+
+
+def _codes(values: Iterable[str]) -> tuple[tuple[str, ...], IntArray]:
+    """Labels sorted numerically when they are all integers (so codes follow ids), else as strings."""
+    items = list(values)
+    unique = set(items)
+    labels = sorted(unique, key=int) if all(v.lstrip("-").isdigit() for v in unique) else sorted(unique)
+    index = {label: i for i, label in enumerate(labels)}
+    return tuple(labels), np.fromiter((index[v] for v in items), dtype=np.int64, count=len(items))
+
+
+def _responses(user: IntArray, problem: IntArray, skill: IntArray, order_key: np.ndarray | None) -> IntArray:
+    """Adjacent rows of one learner on one problem (and one order_id, if given) form one response, until a
+    skill repeats: the same single-skill problem answered twice in a row is two responses."""
+    response = np.empty(user.size, dtype=np.int64)
+    current = -1
+    seen: set[int] = set()
+    for i in range(user.size):
+        same = i > 0 and user[i] == user[i - 1] and problem[i] == problem[i - 1] and int(skill[i]) not in seen
+        if same and order_key is not None:
+            same = order_key[i] == order_key[i - 1]
+        if not same:
+            current += 1
+            seen = set()
+        seen.add(int(skill[i]))
+        response[i] = current
+    return response

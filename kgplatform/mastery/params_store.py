@@ -1,0 +1,85 @@
+"""Fitted tracer parameters as versioned JSON files under `<models_dir>/tracer/`.
+
+Each fit writes `tracer/<model_version>.json` and then points `tracer/current.json` at it (both written to a
+temporary file and renamed, so a reader never sees half a file). The mastery code loads the current
+parameters with `load_current(settings)` and falls back to `TracerParams.default(...)` when it returns None;
+concepts missing from the file get defaults through `params.extended(concept_ids)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kgplatform.errors import ValidationFailed
+from kgplatform.mastery.bkt import TracerParams
+from kgplatform.settings import Settings
+
+FORMAT = "kgplatform.tracer-params"
+FORMAT_VERSION = 1
+CURRENT = "current.json"
+
+
+def tracer_dir(settings: Settings) -> Path:
+    return settings.paths.models_dir / "tracer"
+
+
+def new_model_version(prefix: str = "bkt") -> str:
+    """A sortable, unique-enough version such as bkt-20261129T221500Z."""
+    return f"{prefix}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}"
+
+
+def save(settings: Settings, params: TracerParams, metadata: dict[str, Any] | None = None) -> Path:
+    """Writes the parameters under their model_version and makes them current. Returns the file written."""
+    folder = tracer_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "saved_at": datetime.now(UTC).isoformat(),
+        "metadata": metadata or {},
+        **params.to_dict(),
+    }
+    path = folder / f"{params.model_version}.json"
+    _write_atomically(path, json.dumps(document, indent=1))
+    _write_atomically(
+        folder / CURRENT, json.dumps({"model_version": params.model_version, "file": path.name})
+    )
+    return path
+
+
+def load(path: Path) -> TracerParams:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if document.get("format") != FORMAT or document.get("format_version") != FORMAT_VERSION:
+        raise ValidationFailed(f"{path} is not a {FORMAT} v{FORMAT_VERSION} file", field="format")
+    return TracerParams.from_dict(document)
+
+
+def load_current(settings: Settings) -> TracerParams | None:
+    """The parameters of the latest `kgplatform fit-tracer`, or None when nothing was fitted yet."""
+    pointer = tracer_dir(settings) / CURRENT
+    if not pointer.is_file():
+        return None
+    name = json.loads(pointer.read_text(encoding="utf-8"))["file"]
+    return load(tracer_dir(settings) / Path(name).name)
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,103 @@
+"""Readers of answer logs: counts on tiny synthetic files, and on the real assist2009 data when present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kgplatform.errors import NotFound, ValidationFailed
+from kgplatform.mastery.datasets import read_assist2009, read_assistments_csv, read_log
+from kgplatform.settings import get_settings
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text.strip() + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def assist_folder(tmp_path: Path) -> Path:
+    write(
+        tmp_path / "interactions.csv",
+        """
+user_id,seq,problem_id,skill_id,correct
+7,0,100,2,1
+7,1,101,1,0
+7,2,101,2,0
+7,3,101,1,1
+5,0,100,2,0
+5,1,102,1,1
+""",
+    )
+    write(tmp_path / "users.csv", "user_id,akt_user_idx,akt_test_fold,n_rows\n7,1,3,4\n5,2,,2")
+    write(
+        tmp_path / "skills.csv",
+        'skill_id,skill_name,n_rows,n_users,pct_correct\n1,"Ratio, rate",3,2,0.5\n2,Area,3,2,0.3',
+    )
+    return tmp_path
+
+
+def test_assist2009_layout_counts_rows_responses_and_folds(assist_folder: Path) -> None:
+    log = read_assist2009(assist_folder)
+    assert log.describe() == {
+        "rows": 6,
+        "responses": 5,
+        "learners": 2,
+        "problems": 3,
+        "skills": 2,
+        "correct_rows": 3,
+        "dropped_rows": 0,
+    }
+    # user 7's answer to problem 101 spans skills 1 and 2 (one response); the repeat of skill 1 is a new one
+    np.testing.assert_array_equal(log.response, [0, 1, 1, 2, 3, 4])
+    assert log.skill_names == ("Ratio, rate", "Area")
+    assert log.users_in_folds([3]).tolist() == [True] * 4 + [False] * 2
+    assert log.folds is not None and log.folds[log.user_labels.index("5")] == 0
+    np.testing.assert_array_equal(log.observations().time_days, [0, 1, 1, 2, 0, 1])
+
+
+def test_generic_csv_sorts_by_order_id_and_drops_rows_without_skill(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "log.csv",
+        """
+order_id,user_id,problem_id,skill_name,correct,extra
+30,1,p2,Area,1,x
+10,1,p1,Area,0,x
+30,1,p2,Volume,1,x
+20,1,p3,,1,x
+40,2,p1,Area,1,x
+""",
+    )
+    log = read_assistments_csv(path)
+    assert log.describe()["rows"] == 4 and log.dropped_rows == 1
+    assert log.n_responses == 3
+    assert [log.problem_labels[p] for p in log.problem] == ["p1", "p2", "p2", "p1"]
+    assert log.skill_labels == ("Area", "Volume")
+    assert read_log(path).describe() == log.describe()
+
+
+def test_missing_columns_and_files_are_reported(tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed, match="skill_name"):
+        read_assistments_csv(write(tmp_path / "bad.csv", "user_id,problem_id,correct\n1,2,1"))
+    with pytest.raises(NotFound):
+        read_assist2009(tmp_path / "nowhere")
+
+
+def test_real_assist2009_counts_match_its_provenance() -> None:
+    folder = get_settings().paths.shared_data_dir / "assist2009"
+    if not (folder / "interactions.csv").is_file():
+        pytest.skip(f"real data absent: {folder} (the shared datasets live beside the project)")
+    log = read_assist2009(folder)
+    counts = log.describe()
+    assert (counts["rows"], counts["learners"], counts["problems"], counts["skills"]) == (
+        325_637,
+        4_151,
+        16_891,
+        110,
+    )
+    assert counts["correct_rows"] == 214_417
+    # PROVENANCE.md: 274,566 after merging adjacent same-problem rows; 24 merges there repeat a skill
+    assert counts["responses"] == 274_590
+    assert log.folds is not None and np.bincount(log.folds).tolist() == [1, 830, 830, 830, 830, 830]

@@ -1,0 +1,98 @@
+"""BKT fitting: recovers the parameters that generated simulated data, and respects its bounds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kgplatform.mastery.fitting import FitOptions, fit_bkt, layout_sequences
+from kgplatform.mastery.tracing_batch import ObservationRows
+
+TRUE = np.array(
+    [  # p_init, p_learn, p_slip, p_guess per concept
+        [0.30, 0.20, 0.10, 0.25],
+        [0.50, 0.10, 0.05, 0.30],
+        [0.10, 0.30, 0.15, 0.20],
+    ]
+)
+
+
+def simulate(theta: np.ndarray, learners: int, seed: int) -> ObservationRows:
+    rng = np.random.default_rng(seed)
+    learner, concept, step, score = [], [], [], []
+    for who in range(learners):
+        for c, (p_init, p_learn, p_slip, p_guess) in enumerate(theta):
+            mastered = rng.random() < p_init
+            for t in range(int(rng.integers(3, 20))):
+                score.append(float(rng.random() < ((1 - p_slip) if mastered else p_guess)))
+                learner.append(who)
+                concept.append(c)
+                step.append(t)
+                mastered = mastered or rng.random() < p_learn
+    n = len(score)
+    # shuffled rows: the fitter must order each sequence by time itself
+    perm = rng.permutation(n)
+    return ObservationRows(
+        np.array(learner)[perm],
+        np.arange(n)[perm],
+        np.array(concept)[perm],
+        np.array(step, float)[perm],
+        np.array(score)[perm],
+    )
+
+
+def test_fit_recovers_known_parameters() -> None:
+    params, report = fit_bkt(
+        simulate(TRUE, 2000, seed=1), ["a", "b", "c"], FitOptions(max_iter=200, tol=1e-8, progress=False)
+    )
+    fitted = np.stack([params.p_init, params.p_learn, params.p_slip, params.p_guess], axis=1)
+    np.testing.assert_allclose(fitted, TRUE, atol=0.04)
+    assert report.n_sequences == 6000 and report.iterations > 1
+
+
+def test_em_never_lowers_the_likelihood() -> None:
+    rows = simulate(TRUE, 300, seed=2)
+    likelihoods = [
+        fit_bkt(rows, ["a", "b", "c"], FitOptions(max_iter=k, tol=0, progress=False, prior_strength=0))[
+            1
+        ].log_likelihood
+        for k in (1, 2, 5, 20)
+    ]
+    assert all(b >= a - 1e-6 for a, b in zip(likelihoods, likelihoods[1:], strict=False))
+
+
+def test_guess_and_slip_stay_below_their_bounds() -> None:
+    # answers right 80% of the time whatever the learner knows: EM would like guess > 0.5
+    rng = np.random.default_rng(3)
+    n = 5000
+    rows = ObservationRows(
+        rng.integers(0, 200, n),
+        np.arange(n),
+        np.zeros(n, np.int64),
+        np.arange(n, dtype=float),
+        (rng.random(n) < 0.8).astype(float),
+    )
+    options = FitOptions(progress=False, max_guess=0.3, max_slip=0.2)
+    params, _ = fit_bkt(rows, ["only"], options)
+    assert params.p_guess[0] <= 0.3 and params.p_slip[0] <= 0.2
+
+
+def test_sparse_concepts_are_pulled_toward_defaults() -> None:
+    rows = ObservationRows(
+        np.array([0, 0]), np.array([0, 1]), np.array([0, 0]), np.array([0.0, 1.0]), np.array([1.0, 1.0])
+    )
+    params, _ = fit_bkt(rows, ["rare"], FitOptions(progress=False))
+    assert 0.0 < params.p_init[0] < 1.0 and params.p_guess[0] < 0.5
+
+
+def test_layout_is_time_major_and_longest_first() -> None:
+    rows = ObservationRows(
+        np.array([0, 0, 0, 1, 1]),
+        np.arange(5),
+        np.array([0, 0, 0, 0, 0]),
+        np.array([2.0, 0.0, 1.0, 0.0, 1.0]),
+        np.array([0.0, 1.0, 0.5, 1.0, 0.0]),
+    )
+    layout = layout_sequences(rows)
+    np.testing.assert_array_equal(layout.offsets, [0, 2, 4, 5])
+    # step 0: learner 0 (longest) then learner 1; step 2: learner 0 only
+    np.testing.assert_array_equal(layout.score, [1.0, 1.0, 0.5, 0.0, 0.0])
