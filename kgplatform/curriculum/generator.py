@@ -16,21 +16,47 @@ from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.models import ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn, TaskKind
 
 STRANDS = (
-    "Number Sense", "Fractions", "Algebra", "Geometry", "Measurement", "Statistics",
-    "Probability", "Functions", "Trigonometry", "Calculus", "Logic", "Vectors",
+    "Number Sense",
+    "Fractions",
+    "Algebra",
+    "Geometry",
+    "Measurement",
+    "Statistics",
+    "Probability",
+    "Functions",
+    "Trigonometry",
+    "Calculus",
+    "Logic",
+    "Vectors",
 )
 ASPECTS = (
-    "Foundations", "Notation", "Operations", "Estimation", "Models", "Patterns", "Comparisons",
-    "Word Problems", "Representations", "Strategies", "Proofs", "Applications",
+    "Foundations",
+    "Notation",
+    "Operations",
+    "Estimation",
+    "Models",
+    "Patterns",
+    "Comparisons",
+    "Word Problems",
+    "Representations",
+    "Strategies",
+    "Proofs",
+    "Applications",
 )
 # Kinds in the mix a real course has: mostly practice, some reading and video, few projects.
 KIND_WEIGHTS = {
-    TaskKind.EXERCISE: 0.45, TaskKind.QUIZ: 0.2, TaskKind.READING: 0.15, TaskKind.VIDEO: 0.15,
+    TaskKind.EXERCISE: 0.45,
+    TaskKind.QUIZ: 0.2,
+    TaskKind.READING: 0.15,
+    TaskKind.VIDEO: 0.15,
     TaskKind.PROJECT: 0.05,
 }
 MINUTES = {
-    TaskKind.EXERCISE: (5, 15), TaskKind.QUIZ: (10, 20), TaskKind.READING: (5, 20),
-    TaskKind.VIDEO: (3, 12), TaskKind.PROJECT: (30, 120),
+    TaskKind.EXERCISE: (5, 15),
+    TaskKind.QUIZ: (10, 20),
+    TaskKind.READING: (5, 20),
+    TaskKind.VIDEO: (3, 12),
+    TaskKind.PROJECT: (30, 120),
 }
 # Share of tasks that also exercise one of their concept's prerequisites (multi-concept tasks).
 MIXED_TASK_SHARE = 0.25
@@ -116,26 +142,39 @@ def generate_curriculum(
             prereqs = _pick_prerequisites(rng, node, by_layer) if node.layer > 0 else []
             prereqs_of[node.index] = prereqs
             difficulty = (node.layer + 0.5) / n_layers + rng.uniform(-0.05, 0.05)
-            concepts.append(ConceptIn(
-                id=concept_id(node),
-                name=concept_name,
-                description=f"{node.aspect} in {node.strand.lower()}, level {node.layer + 1} of {n_layers}.",
-                tags=[_slug(node.strand), _slug(node.aspect), f"level-{node.layer + 1}"],
-                difficulty=round(min(1.0, max(0.0, difficulty)), 3),
-            ))
+            concepts.append(
+                ConceptIn(
+                    id=concept_id(node),
+                    name=concept_name,
+                    description=(
+                        f"{node.aspect} in {node.strand.lower()}, level {node.layer + 1} of {n_layers}."
+                    ),
+                    tags=[_slug(node.strand), _slug(node.aspect), f"level-{node.layer + 1}"],
+                    difficulty=round(min(1.0, max(0.0, difficulty)), 3),
+                )
+            )
             for prereq in prereqs:
                 weight = round(rng.uniform(0.5, 1.0), 3)
-                prerequisites.append(PrerequisiteIn(prerequisite=concept_id(prereq), concept=concept_id(node),
-                                                    weight=weight))
-            tasks.extend(_tasks_for(rng, concepts[-1], [concept_id(p) for p in prereqs], tasks_per_concept,
-                                    first_index=len(tasks), prefix=curriculum_id))
+                prerequisites.append(
+                    PrerequisiteIn(prerequisite=concept_id(prereq), concept=concept_id(node), weight=weight)
+                )
+            tasks.extend(
+                _tasks_for(
+                    rng,
+                    concepts[-1],
+                    [concept_id(p) for p in prereqs],
+                    tasks_per_concept,
+                    first_index=len(tasks),
+                    prefix=curriculum_id,
+                )
+            )
 
     return CurriculumDocument(
         curriculum=CurriculumIn(
             id=curriculum_id,
             name=name or f"Generated curriculum (seed {seed}, {n_concepts} concepts)",
             description=f"Synthetic layered curriculum: {n_concepts} concepts in {n_layers} layers, "
-                        f"{tasks_per_concept} tasks per concept, seed {seed}.",
+            f"{tasks_per_concept} tasks per concept, seed {seed}.",
         ),
         concepts=concepts,
         prerequisites=prerequisites,
@@ -163,12 +202,14 @@ def _tasks_for(
         concepts = [concept.id]
         if prereq_ids and rng.random() < MIXED_TASK_SHARE:
             concepts.append(rng.choice(prereq_ids))
-        tasks.append(TaskIn(
-            id=f"{prefix}-t{first_index + offset:05d}",
-            title=f"{kind.value.capitalize()} {offset + 1}: {concept.name}",
-            kind=kind,
-            difficulty=round(min(1.0, max(0.0, base + rng.uniform(-0.15, 0.15))), 3),
-            estimated_minutes=rng.randint(low, high),
-            concepts=concepts,
-        ))
+        tasks.append(
+            TaskIn(
+                id=f"{prefix}-t{first_index + offset:05d}",
+                title=f"{kind.value.capitalize()} {offset + 1}: {concept.name}",
+                kind=kind,
+                difficulty=round(min(1.0, max(0.0, base + rng.uniform(-0.15, 0.15))), 3),
+                estimated_minutes=rng.randint(low, high),
+                concepts=concepts,
+            )
+        )
     return tasks

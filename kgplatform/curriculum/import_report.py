@@ -1,0 +1,73 @@
+"""What an import says back: per-row errors, the cycles and self-loops found, and what changed.
+
+The same object is the CLI's printout, the API's JSON answer and (as counts) the audit entry, so a
+designer sees one account of an import wherever they started it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Entity(StrEnum):
+    FILE = "file"
+    CURRICULUM = "curriculum"
+    CONCEPT = "concept"
+    PREREQUISITE = "prerequisite"
+    TASK = "task"
+
+
+ROW_ENTITIES = (Entity.CONCEPT, Entity.PREREQUISITE, Entity.TASK)
+
+
+class RowError(BaseModel):
+    """One problem with one row. `row` is 1-based within its entity's list (a CSV's line is row + 1)."""
+
+    entity: Entity
+    row: int | None = None
+    id: str | None = None
+    field: str | None = None
+    message: str
+
+    def describe(self) -> str:
+        where = f"{self.entity.value} row {self.row}" if self.row is not None else self.entity.value
+        what = f" {self.id!r}" if self.id else ""
+        field = f" [{self.field}]" if self.field else ""
+        return f"{where}{what}{field}: {self.message}"
+
+
+class Outcome(BaseModel):
+    """What the write did to the rows of one entity; a second identical import is all `unchanged`."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class ImportReport(BaseModel):
+    curriculum_id: str
+    dry_run: bool
+    skip_invalid: bool
+    # True only when rows were written; a dry run or a refused import writes nothing.
+    imported: bool = False
+    summary: str = ""
+    rows: dict[Entity, int] = Field(default_factory=dict)
+    valid_rows: dict[Entity, int] = Field(default_factory=dict)
+    skipped_rows: dict[Entity, int] = Field(default_factory=dict)
+    errors: list[RowError] = Field(default_factory=list)
+    self_loops: list[str] = Field(default_factory=list)
+    cycles: list[list[str]] = Field(default_factory=list)
+    outcome: dict[Entity, Outcome] = Field(default_factory=dict)
+    # Importer remarks about the source (collapsed duplicate rows, transitive reduction, ...).
+    notes: list[str] = Field(default_factory=list)
+    seconds: float | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """created/updated/unchanged per entity, as plain data (the audit entry's `new`)."""
+        return {entity.value: outcome.model_dump() for entity, outcome in self.outcome.items()}

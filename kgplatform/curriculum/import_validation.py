@@ -1,0 +1,262 @@
+"""Turns raw import rows into a write plan and a per-row report, checking them against the graph.
+
+Rules, each reported on the row it concerns: the field constraints of the API's own input models;
+duplicate ids (and duplicate prerequisite pairs) within the file; references to concepts that are
+neither in the file nor in the curriculum; ids owned by another curriculum (ids are unique across
+the graph); self-loops; cycles in the file's edges together with the graph's existing edges.
+A cycle is a strongly connected component: every file edge inside it is reported (and, with
+`skip_invalid`, skipped), naming all of the component's concepts, because any one of those edges
+could be the wrong one and the designer has to choose. Rows that depend on a skipped row (an edge
+or a task naming an invalid concept) are invalid too, so a skipped import never writes half a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from kgplatform.curriculum.document import CurriculumDocument
+from kgplatform.curriculum.graph_checks import find_cycles, find_duplicates
+from kgplatform.curriculum.import_report import ROW_ENTITIES, Entity, ImportReport, RowError
+from kgplatform.curriculum.io import RawDocument
+from kgplatform.curriculum.models import ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
+
+MODELS: dict[Entity, type[BaseModel]] = {
+    Entity.CONCEPT: ConceptIn,
+    Entity.PREREQUISITE: PrerequisiteIn,
+    Entity.TASK: TaskIn,
+}
+
+
+@dataclass
+class ExistingGraph:
+    """What the graph already holds that the file's rows are checked against."""
+
+    # Concept ids of this curriculum, and prerequisite edges among them.
+    concepts: set[str] = field(default_factory=set)
+    edges: set[tuple[str, str]] = field(default_factory=set)
+    # Owners of the file's ids that already exist anywhere (concept or task id -> curriculum id).
+    concept_owners: dict[str, str] = field(default_factory=dict)
+    task_owners: dict[str, str] = field(default_factory=dict)
+    curriculum_name: str | None = None
+
+
+@dataclass
+class ImportPlan:
+    """The rows to write (only valid ones) and the report; `document` is None when nothing may be written."""
+
+    report: ImportReport
+    document: CurriculumDocument | None
+
+
+def _key(entity: Entity, row: Any) -> str | tuple[str, str] | None:
+    """The row's identity (id, or the prerequisite pair); None when it has no usable one."""
+    if not isinstance(row, dict):
+        return None
+    if entity is Entity.PREREQUISITE:
+        ends = (row.get("prerequisite"), row.get("concept"))
+        return (ends[0], ends[1]) if isinstance(ends[0], str) and isinstance(ends[1], str) else None
+    key = row.get("id")
+    return key if isinstance(key, str) else None
+
+
+def _label(entity: Entity, row: Any) -> str | None:
+    key = _key(entity, row)
+    if isinstance(key, tuple):
+        return f"{key[0]}->{key[1]}"
+    return None if key is None else str(key)
+
+
+def _pydantic_errors(entity: Entity, index: int, row: Any, error: ValidationError) -> list[RowError]:
+    found = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or None
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if entity is Entity.TASK and where == "concepts" and item["type"] in {"missing", "too_short"}:
+            message = "a task must exercise at least one concept"
+        if entity is Entity.PREREQUISITE and where is None and "self-loop" in message:
+            where = "concept"
+        found.append(
+            RowError(entity=entity, row=index + 1, id=_label(entity, row), field=where, message=message)
+        )
+    return found
+
+
+class _Validator:
+    def __init__(self, raw: RawDocument, curriculum_id: str, existing: ExistingGraph) -> None:
+        self.raw = raw
+        self.curriculum_id = curriculum_id
+        self.existing = existing
+        self.errors: list[RowError] = list(raw.file_errors)
+        self.bad: dict[Entity, set[int]] = {e: set() for e in ROW_ENTITIES}
+        self.models: dict[Entity, dict[int, Any]] = {e: {} for e in ROW_ENTITIES}
+
+    def fail(self, entity: Entity, index: int, message: str, field: str | None = None) -> None:
+        row = self.raw.rows_of(entity)[index]
+        self.errors.append(
+            RowError(entity=entity, row=index + 1, id=_label(entity, row), field=field, message=message)
+        )
+        self.bad[entity].add(index)
+
+    def check_models(self, entity: Entity) -> None:
+        for index, row in enumerate(self.raw.rows_of(entity)):
+            if not isinstance(row, dict):
+                self.fail(entity, index, "a row must be an object")
+                continue
+            try:
+                self.models[entity][index] = MODELS[entity].model_validate(row)
+            except ValidationError as error:
+                self.errors.extend(_pydantic_errors(entity, index, row, error))
+                self.bad[entity].add(index)
+
+    def check_duplicates(self, entity: Entity) -> None:
+        """Every repeat of an id (or of a prerequisite pair) after its first row is an error."""
+        keys = [_key(entity, row) for row in self.raw.rows_of(entity)]
+        what, field = ("prerequisite pair", None) if entity is Entity.PREREQUISITE else ("id", "id")
+        for key, positions in find_duplicates(keys).items():
+            if key is None:
+                continue
+            label = _label(entity, self.raw.rows_of(entity)[positions[0]])
+            for index in positions[1:]:
+                self.fail(
+                    entity, index, f"duplicate {what} {label!r}: first at row {positions[0] + 1}", field
+                )
+
+    def check_owners(self, entity: Entity, owners: dict[str, str]) -> None:
+        for index, model in self.models[entity].items():
+            owner = owners.get(model.id)
+            if owner is not None and owner != self.curriculum_id:
+                self.fail(entity, index, f"id already belongs to curriculum {owner!r}", "id")
+
+    def good(self, entity: Entity) -> dict[int, Any]:
+        return {i: m for i, m in self.models[entity].items() if i not in self.bad[entity]}
+
+    def concept_problem(self, concept_id: str, file_rows: dict[str, int]) -> str | None:
+        """Why `concept_id` cannot be referred to, or None when it can."""
+        if concept_id in file_rows:
+            index = file_rows[concept_id]
+            if index in self.bad[Entity.CONCEPT]:
+                return f"concept {concept_id!r} (row {index + 1}) is invalid"
+            return None
+        if concept_id in self.existing.concepts:
+            return None
+        owner = self.existing.concept_owners.get(concept_id)
+        if owner is not None and owner != self.curriculum_id:
+            return f"concept {concept_id!r} belongs to curriculum {owner!r}"
+        return (
+            f"unknown concept {concept_id!r}: neither in this file nor in curriculum {self.curriculum_id!r}"
+        )
+
+    def check_references(self) -> None:
+        file_rows: dict[str, int] = {}
+        for index, row in enumerate(self.raw.concepts):
+            if isinstance(row, dict) and isinstance(row.get("id"), str):
+                file_rows.setdefault(row["id"], index)
+        for index, edge in self.good(Entity.PREREQUISITE).items():
+            for end in ("prerequisite", "concept"):
+                problem = self.concept_problem(getattr(edge, end), file_rows)
+                if problem:
+                    self.fail(Entity.PREREQUISITE, index, problem, end)
+                    break
+        for index, task in self.good(Entity.TASK).items():
+            problems = [p for c in task.concepts if (p := self.concept_problem(c, file_rows))]
+            if problems:
+                self.fail(Entity.TASK, index, "; ".join(problems), "concepts")
+
+    def check_cycles(self) -> list[list[str]]:
+        edges = self.good(Entity.PREREQUISITE)
+        rows_of_edge = {(e.prerequisite, e.concept): i for i, e in edges.items()}
+        cycles = find_cycles(list(self.existing.edges | set(rows_of_edge)))
+        for cycle in cycles:
+            for edge in cycle.edges:
+                if edge in rows_of_edge:
+                    self.fail(
+                        Entity.PREREQUISITE, rows_of_edge[edge], f"closes a {cycle.describe()}", "concept"
+                    )
+        return [list(c.members) for c in cycles]
+
+    def curriculum(self) -> CurriculumIn | None:
+        given = dict(self.raw.curriculum or {})
+        given.setdefault("id", self.curriculum_id)
+        given.setdefault("name", self.existing.curriculum_name or self.curriculum_id)
+        if given["id"] != self.curriculum_id:
+            self.errors.append(
+                RowError(
+                    entity=Entity.CURRICULUM,
+                    id=str(given["id"]),
+                    field="id",
+                    message=f"the document is for curriculum {given['id']!r}, not {self.curriculum_id!r}",
+                )
+            )
+            return None
+        try:
+            return CurriculumIn.model_validate(given)
+        except ValidationError as error:
+            for item in error.errors():
+                self.errors.append(
+                    RowError(
+                        entity=Entity.CURRICULUM,
+                        id=self.curriculum_id,
+                        field=".".join(str(p) for p in item["loc"]) or None,
+                        message=str(item["msg"]),
+                    )
+                )
+            return None
+
+
+def validate_import(
+    raw: RawDocument, curriculum_id: str, existing: ExistingGraph, *, dry_run: bool, skip_invalid: bool
+) -> ImportPlan:
+    """Checks every row; the plan's document holds the rows to write, or None when the import is refused."""
+    v = _Validator(raw, curriculum_id, existing)
+    curriculum = v.curriculum()
+    for entity in ROW_ENTITIES:
+        v.check_models(entity)
+        v.check_duplicates(entity)
+    v.check_owners(Entity.CONCEPT, existing.concept_owners)
+    v.check_owners(Entity.TASK, existing.task_owners)
+    v.check_references()
+    cycles = v.check_cycles()
+    self_loops = [
+        f"{row['prerequisite']}->{row['concept']}"
+        for row in raw.prerequisites
+        if isinstance(row, dict)
+        and row.get("prerequisite") is not None
+        and row.get("prerequisite") == row.get("concept")
+    ]
+    report = ImportReport(
+        curriculum_id=curriculum_id,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        rows={e: len(raw.rows_of(e)) for e in ROW_ENTITIES},
+        valid_rows={e: len(v.good(e)) for e in ROW_ENTITIES},
+        errors=sorted(v.errors, key=lambda e: (list(Entity).index(e.entity), e.row or 0)),
+        self_loops=list(dict.fromkeys(self_loops)),
+        cycles=cycles,
+        notes=list(raw.notes),
+    )
+    blocking = bool(raw.file_errors) or curriculum is None
+    if blocking or (report.errors and not skip_invalid):
+        report.summary = _refusal(report, blocking)
+        return ImportPlan(report, None)
+    report.skipped_rows = {e: len(raw.rows_of(e)) - len(v.good(e)) for e in ROW_ENTITIES}
+    document = CurriculumDocument(
+        curriculum=curriculum,
+        concepts=list(v.good(Entity.CONCEPT).values()),
+        prerequisites=list(v.good(Entity.PREREQUISITE).values()),
+        tasks=list(v.good(Entity.TASK).values()),
+    )
+    return ImportPlan(report, document)
+
+
+def _refusal(report: ImportReport, blocking: bool) -> str:
+    problems = [f"{len(report.errors)} error(s)"]
+    if report.self_loops:
+        problems.append(f"{len(report.self_loops)} self-loop(s): {', '.join(report.self_loops)}")
+    for cycle in report.cycles:
+        problems.append(f"a cycle among {', '.join(cycle)}")
+    hint = "" if blocking else "; fix them, or import with skip_invalid to write only the valid rows"
+    verb = "would import nothing" if report.dry_run else "imported nothing"
+    return f"{verb}: {'; '.join(problems)}{hint}"

@@ -1,0 +1,222 @@
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.import_report import Entity, ImportReport
+from kgplatform.curriculum.import_validation import ExistingGraph, ImportPlan, validate_import
+from kgplatform.curriculum.io import (
+    CSV_FILES,
+    document_to_csv_tables,
+    document_to_zip,
+    parse_csv_tables,
+    parse_json,
+    parse_zip,
+    read_import_path,
+    write_export,
+)
+
+CID = "algebra"
+
+
+def doc(**sections: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "curriculum": {"id": CID, "name": "Algebra"},
+        "concepts": [
+            {"id": "a", "name": "Counting", "tags": ["numbers"], "difficulty": 0.1},
+            {"id": "b", "name": "Adding"},
+            {"id": "c", "name": "Multiplying", "difficulty": 0.5},
+        ],
+        "prerequisites": [
+            {"prerequisite": "a", "concept": "b"},
+            {"prerequisite": "b", "concept": "c", "weight": 2},
+        ],
+        "tasks": [{"id": "t1", "title": "Add", "kind": "exercise", "concepts": ["b"]}],
+    }
+    base.update(sections)
+    return base
+
+
+def check(
+    data: dict[str, Any], existing: ExistingGraph | None = None, *, skip_invalid: bool = False
+) -> ImportPlan:
+    raw = parse_json(json.dumps(data))
+    return validate_import(raw, CID, existing or ExistingGraph(), dry_run=True, skip_invalid=skip_invalid)
+
+
+def errors_of(report: ImportReport) -> list[tuple[str, int | None, str | None]]:
+    return [(e.entity.value, e.row, e.field) for e in report.errors]
+
+
+def test_a_clean_document_becomes_a_plan_of_every_row() -> None:
+    plan = check(doc())
+    assert plan.report.errors == [] and plan.document is not None
+    assert [c.id for c in plan.document.concepts] == ["a", "b", "c"]
+    assert plan.document.prerequisites[1].weight == 2.0
+    assert plan.report.valid_rows == {Entity.CONCEPT: 3, Entity.PREREQUISITE: 2, Entity.TASK: 1}
+
+
+def test_an_invalid_field_names_row_and_field_and_refuses_everything() -> None:
+    data = doc()
+    data["concepts"][1]["difficulty"] = 1.5
+    plan = check(data)
+    assert plan.document is None
+    # Rows that name the invalid concept are reported too: they could not be written without it.
+    assert errors_of(plan.report) == [
+        ("concept", 2, "difficulty"),
+        ("prerequisite", 1, "concept"),
+        ("prerequisite", 2, "prerequisite"),
+        ("task", 1, "concepts"),
+    ]
+    assert "less than or equal to 1" in plan.report.errors[0].message
+    assert plan.report.errors[3].message == "concept 'b' (row 2) is invalid"
+    assert plan.report.summary.startswith("would import nothing: 4 error(s); fix them")
+
+
+def test_unknown_fields_are_refused_not_ignored() -> None:
+    data = doc()
+    data["concepts"][0]["dificulty"] = 0.3
+    assert errors_of(check(data).report) == [("concept", 1, "dificulty"), ("prerequisite", 1, "prerequisite")]
+
+
+def test_duplicate_ids_and_pairs_point_at_the_first_row() -> None:
+    data = doc()
+    data["concepts"].append({"id": "a", "name": "Counting again"})
+    data["prerequisites"].append({"prerequisite": "a", "concept": "b", "weight": 3})
+    report = check(data).report
+    assert errors_of(report) == [("concept", 4, "id"), ("prerequisite", 3, None)]
+    assert "first at row 1" in report.errors[0].message
+
+
+def test_dangling_references_are_refused_unless_the_graph_has_the_concept() -> None:
+    data = doc(prerequisites=[{"prerequisite": "zeta", "concept": "a"}])
+    report = check(data).report
+    assert errors_of(report) == [("prerequisite", 1, "prerequisite")]
+    assert "unknown concept 'zeta'" in report.errors[0].message
+    assert check(data, ExistingGraph(concepts={"zeta"})).report.errors == []
+
+
+def test_ids_owned_by_another_curriculum_are_refused() -> None:
+    report = check(
+        doc(), ExistingGraph(concept_owners={"a": "physics"}, task_owners={"t1": "physics"})
+    ).report
+    messages = [e.message for e in report.errors]
+    assert "id already belongs to curriculum 'physics'" in messages
+    assert ("task", 1, "id") in errors_of(report)
+
+
+def test_self_loop_is_reported_and_named() -> None:
+    data = doc()
+    data["prerequisites"].append({"prerequisite": "c", "concept": "c"})
+    report = check(data).report
+    assert errors_of(report) == [("prerequisite", 3, "concept")]
+    assert report.self_loops == ["c->c"]
+    assert "self-loop" in report.errors[0].message and "c->c" in report.summary
+
+
+def test_a_cycle_through_the_existing_graph_names_every_member() -> None:
+    data = doc(prerequisites=[{"prerequisite": "c", "concept": "a"}, {"prerequisite": "a", "concept": "b"}])
+    existing = ExistingGraph(concepts={"x"}, edges={("b", "c")})
+    plan = check(data, existing)
+    assert plan.report.cycles == [["a", "b", "c"]]
+    assert errors_of(plan.report) == [("prerequisite", 1, "concept"), ("prerequisite", 2, "concept")]
+    assert "a -> b -> c -> a" in plan.report.errors[0].message
+
+
+def test_skip_invalid_drops_the_cycle_edges_and_dependent_rows_and_keeps_the_rest() -> None:
+    data = doc()
+    data["prerequisites"].append({"prerequisite": "c", "concept": "a"})
+    data["concepts"].append({"id": "d", "name": ""})
+    data["tasks"].append({"id": "t2", "title": "On d", "kind": "quiz", "concepts": ["d"]})
+    data["tasks"].append({"id": "t3", "title": "Nothing", "kind": "quiz", "concepts": []})
+    plan = check(data, skip_invalid=True)
+    assert plan.document is not None
+    assert [c.id for c in plan.document.concepts] == ["a", "b", "c"]
+    assert plan.document.prerequisites == [], "all three edges of the cycle a->b->c->a are skipped"
+    assert [t.id for t in plan.document.tasks] == ["t1"]
+    assert plan.report.skipped_rows == {Entity.CONCEPT: 1, Entity.PREREQUISITE: 3, Entity.TASK: 2}
+    task_errors = {e.id: e.message for e in plan.report.errors if e.entity is Entity.TASK}
+    assert task_errors == {
+        "t2": "concept 'd' (row 4) is invalid",
+        "t3": "a task must exercise at least one concept",
+    }
+
+
+def test_the_document_must_be_for_the_target_curriculum() -> None:
+    plan = validate_import(
+        parse_json(json.dumps(doc())), "other", ExistingGraph(), dry_run=False, skip_invalid=True
+    )
+    assert plan.document is None
+    assert errors_of(plan.report) == [("curriculum", None, "id")]
+    assert plan.report.summary.startswith("imported nothing")
+
+
+def test_structural_problems_block_even_with_skip_invalid() -> None:
+    assert parse_json("{not json").file_errors[0].message.startswith("not valid JSON")
+    raw = parse_json(json.dumps({**doc(), "lessons": []}))
+    plan = validate_import(raw, CID, ExistingGraph(), dry_run=True, skip_invalid=True)
+    assert plan.document is None and plan.report.errors[0].field == "lessons"
+
+
+def test_csv_files_read_like_the_json_document() -> None:
+    generated = generate_curriculum(30, seed=5)
+    texts = document_to_csv_tables(generated)
+    tables = {entity: texts[name] for entity, name in CSV_FILES.items()}
+    assert texts["concepts.csv"].startswith("id,name,description,tags,difficulty\n")
+    raw = parse_csv_tables(tables, curriculum=generated.curriculum.model_dump())
+    plan = validate_import(raw, generated.curriculum.id, ExistingGraph(), dry_run=True, skip_invalid=False)
+    assert plan.report.errors == []
+    assert plan.document == generated
+
+
+def test_zip_round_trip_and_csv_conventions() -> None:
+    generated = generate_curriculum(10, seed=2)
+    raw = parse_zip(document_to_zip(generated), curriculum=generated.curriculum.model_dump())
+    plan = validate_import(raw, generated.curriculum.id, ExistingGraph(), dry_run=True, skip_invalid=False)
+    assert plan.document == generated
+
+
+def test_csv_with_bom_lists_and_empty_cells() -> None:
+    concepts = "\ufeffid,name,tags,difficulty\na,Counting, numbers ; basics ;,\nb,Adding,,0.2\n".encode()
+    tasks = b"id,title,kind,concepts,estimated_minutes\nt1,Drill,exercise,a;b,\n"
+    raw = parse_csv_tables({Entity.CONCEPT: concepts, Entity.TASK: tasks})
+    assert raw.concepts == [
+        {"id": "a", "name": "Counting", "tags": ["numbers", "basics"]},
+        {"id": "b", "name": "Adding", "difficulty": "0.2"},
+    ]
+    plan = validate_import(raw, CID, ExistingGraph(), dry_run=True, skip_invalid=False)
+    assert plan.document is not None
+    assert plan.document.tasks[0].estimated_minutes == 10 and plan.document.tasks[0].concepts == ["a", "b"]
+    assert plan.document.concepts[1].difficulty == 0.2
+
+
+def test_csv_column_problems_are_file_errors() -> None:
+    raw = parse_csv_tables({Entity.PREREQUISITE: "prerequisite,concpt\na,b\n"})
+    assert [(e.entity, e.field) for e in raw.file_errors] == [
+        (Entity.FILE, "prerequisites.csv:concpt"),
+        (Entity.FILE, "prerequisites.csv:concept"),
+    ]
+
+
+def test_a_csv_row_with_extra_cells_is_refused() -> None:
+    raw = parse_csv_tables({Entity.CONCEPT: "id,name\na,Counting,surplus\n"})
+    plan = validate_import(raw, CID, ExistingGraph(), dry_run=True, skip_invalid=False)
+    assert errors_of(plan.report) == [("concept", 1, "_extra_cells")]
+
+
+@pytest.mark.parametrize("target", ["out.json", "out.zip", "folder"])
+def test_export_files_read_back_to_the_same_document(tmp_path: Path, target: str) -> None:
+    generated = generate_curriculum(12, seed=4)
+    written = write_export(generated, tmp_path / target)
+    source = written[0] if target != "folder" else tmp_path / target
+    raw = read_import_path(source, curriculum=generated.curriculum.model_dump())
+    plan = validate_import(raw, generated.curriculum.id, ExistingGraph(), dry_run=True, skip_invalid=False)
+    assert plan.document == generated
+
+
+def test_unknown_file_kinds_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "lessons.csv"
+    path.write_text("id\n")
+    assert "expected a .json" in read_import_path(path).file_errors[0].message
