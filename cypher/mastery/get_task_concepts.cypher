@@ -1,0 +1,7 @@
+// The concepts each given task exercises, to validate answers and to feed the tracer.
+// Parameters: $task_ids (list of string). Returns: task_id, concepts (list of {concept_id, weight});
+// a task that does not exist is absent, one with no EXERCISES edge has an empty list. Read.
+UNWIND $task_ids AS task_id
+MATCH (t:Task {id: task_id})
+OPTIONAL MATCH (t)-[e:EXERCISES]->(c:Concept)
+RETURN task_id, collect({concept_id: c.id, weight: coalesce(e.weight, 1.0)}) AS concepts

@@ -1,0 +1,28 @@
+// Test and benchmark fixture: concepts, tasks exercising them, and prerequisite edges, in one go.
+// Parameters: $concepts (list of {id, name, tags}), $tasks (list of {id, concept_ids}),
+// $prerequisites (list of {prerequisite, concept}), $now (datetime).
+// Returns: concepts, tasks (counts of the given rows). Write. Not for production data.
+CALL (*) {
+  UNWIND $concepts AS c
+  MERGE (n:Concept {id: c.id})
+  SET n.name = c.name, n.description = '', n.tags = c.tags, n.difficulty = null, n.version = 1,
+      n.created_at = $now, n.updated_at = $now
+}
+CALL (*) {
+  UNWIND $tasks AS t
+  MERGE (n:Task {id: t.id})
+  SET n.title = t.id, n.kind = 'exercise', n.difficulty = 0.5, n.estimated_minutes = 5, n.version = 1,
+      n.created_at = $now, n.updated_at = $now
+  WITH n, t
+  UNWIND t.concept_ids AS concept_id
+  MATCH (c:Concept {id: concept_id})
+  MERGE (n)-[e:EXERCISES]->(c)
+  SET e.weight = 1.0
+}
+CALL (*) {
+  UNWIND $prerequisites AS p
+  MATCH (a:Concept {id: p.prerequisite}), (b:Concept {id: p.concept})
+  MERGE (a)-[e:PREREQUISITE_OF]->(b)
+  SET e.weight = 1.0, e.created_at = $now
+}
+RETURN size($concepts) AS concepts, size($tasks) AS tasks

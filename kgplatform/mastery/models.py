@@ -1,0 +1,138 @@
+"""Request and response shapes of the mastery area: answers in, batch results and mastery out.
+
+Answers are validated one row at a time (`parse_answer_rows`) so that a malformed row is rejected
+with its reason while the rest of a batch can still be accepted (see `kgplatform.mastery.service`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+MAX_BATCH_SIZE = 10_000
+Id = Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")
+
+
+class AnswerIn(BaseModel):
+    """One learner's answer to one task, as a service posts it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: str = Id
+    learner_id: str = Id
+    task_id: str = Id
+    correct: bool | None = None
+    score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+    answered_at: AwareDatetime
+    duration_s: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _exactly_one_outcome(self) -> AnswerIn:
+        if (self.correct is None) == (self.score is None):
+            raise ValueError("give exactly one of `correct` (bool) or `score` (0..1)")
+        return self
+
+    @property
+    def outcome(self) -> float:
+        """The answer's result as stored: 1.0/0.0 for right/wrong, or the partial score."""
+        if self.score is not None:
+            return float(self.score)
+        return 1.0 if self.correct else 0.0
+
+    @property
+    def answered_at_utc(self) -> datetime:
+        """Stored in UTC, so one instant written with two offsets is the same answer."""
+        return self.answered_at.astimezone(UTC)
+
+
+class RejectedRow(BaseModel):
+    """Why one row of a batch was not stored."""
+
+    index: int = Field(description="Position of the row in the posted batch (0-based).")
+    event_id: str | None = None
+    field: str | None = Field(default=None, description="The offending field, when one is to blame.")
+    reason: Literal["invalid", "unknown_task", "conflict"]
+    message: str
+
+
+class AnswerBatchResult(BaseModel):
+    """Per-row outcome of one POST /answers: nothing in `accepted` or `duplicates` can be lost."""
+
+    accepted: list[str] = Field(default_factory=list, description="event_ids stored by this request.")
+    duplicates: list[str] = Field(
+        default_factory=list, description="event_ids already stored with the same content (no change)."
+    )
+    rejected: list[RejectedRow] = Field(default_factory=list)
+    learners_created: int = 0
+    mastery_updated: int = Field(0, description="Learner-concept mastery values written.")
+
+    def merge(self, other: AnswerBatchResult) -> None:
+        """Adds the outcome of a later chunk of the same request."""
+        self.accepted.extend(other.accepted)
+        self.duplicates.extend(other.duplicates)
+        self.rejected.extend(other.rejected)
+        self.learners_created += other.learners_created
+        self.mastery_updated += other.mastery_updated
+
+
+class ConceptMastery(BaseModel):
+    concept_id: str
+    p_mastery: float = Field(description="Probability of mastery right after the last practice.")
+    p_now: float = Field(description="The same probability decayed to the time of the request.")
+    attempts: int
+    correct: float
+    last_practised: datetime | None
+    updated_at: datetime
+    model_version: str
+
+
+class LearnerMastery(BaseModel):
+    learner_id: str
+    concepts: list[ConceptMastery]
+
+
+class GoalsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    concept_ids: list[str] = Field(max_length=1000)
+
+
+class InterestsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tags: list[str] = Field(max_length=200)
+
+
+def parse_answer_rows(rows: list[Any]) -> tuple[list[tuple[int, AnswerIn]], list[RejectedRow]]:
+    """Validates each row on its own: (index, answer) for the good ones, a reason for each bad one."""
+    good: list[tuple[int, AnswerIn]] = []
+    bad: list[RejectedRow] = []
+    for index, row in enumerate(rows):
+        try:
+            good.append((index, AnswerIn.model_validate(row)))
+        except ValidationError as error:
+            bad.append(_rejection(index, row, error))
+    return good, bad
+
+
+def _rejection(index: int, row: Any, error: ValidationError) -> RejectedRow:
+    first = error.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or None
+    event_id = row.get("event_id") if isinstance(row, dict) else None
+    messages = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in error.errors())
+    return RejectedRow(
+        index=index,
+        event_id=event_id if isinstance(event_id, str) else None,
+        field=field,
+        reason="invalid",
+        message=messages,
+    )

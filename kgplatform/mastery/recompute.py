@@ -1,0 +1,180 @@
+"""Turns stored answers (and optionally stored tracer state) into MASTERY rows, through the tracer.
+
+Pure numpy, no database. Times travel as exact epoch microseconds and become the tracer's days by one
+division (`us_to_days`), so a state written to the graph and read back continues bit-for-bit: the
+incremental path (new answers on top of the stored state) gives the same floats as a full replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from kgplatform.mastery.bkt import FloatArray, IntArray, TracerParams, TransferEdges
+from kgplatform.mastery.tracing import MasteryTable, ObservationRows, replay_rows
+
+US_PER_DAY = 86_400_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+TaskConcepts = Mapping[str, Sequence[tuple[str, float]]]
+
+
+def us_to_days(us: IntArray) -> FloatArray:
+    """Epoch microseconds to the tracer's days (exact for any answer time: both operands are exact)."""
+    return np.asarray(us, dtype=np.int64) / US_PER_DAY
+
+
+def us_to_datetime(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+def datetime_to_us(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class AnswerColumns:
+    """Answers of several learners, columnar; any order (the tracer sorts by time, then event id)."""
+
+    learner_ids: Sequence[str]
+    event_ids: Sequence[str]
+    task_ids: Sequence[str]
+    scores: Sequence[float]
+    answered_us: Sequence[int]
+
+    def __len__(self) -> int:
+        return len(self.event_ids)
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """Stored MASTERY state of (learner, concept) pairs, as read back from the graph."""
+
+    learner_ids: Sequence[str]
+    concept_ids: Sequence[str]
+    p_mastery: Sequence[float]
+    attempts: Sequence[int]
+    correct: Sequence[float]
+    last_us: Sequence[int | None]
+    as_of_us: Sequence[int | None]
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> StoredState:
+        return cls(
+            [r["learner_id"] for r in rows],
+            [r["concept_id"] for r in rows],
+            [float(r["p_mastery"]) for r in rows],
+            [int(r["attempts"]) for r in rows],
+            [float(r["correct"]) for r in rows],
+            [r["last_us"] for r in rows],
+            [r["as_of_us"] for r in rows],
+        )
+
+
+@dataclass(frozen=True)
+class MasteryRow:
+    learner_id: str
+    concept_id: str
+    p_mastery: float
+    attempts: int
+    correct: float
+    last_us: int | None
+    as_of_us: int | None
+
+
+def trace_answers(
+    answers: AnswerColumns,
+    task_concepts: TaskConcepts,
+    params: TracerParams,
+    transfer: TransferEdges | None = None,
+    initial: StoredState | None = None,
+) -> list[MasteryRow]:
+    """Mastery after `answers`, starting from `initial` where given (else from each concept's p_init).
+
+    Every concept of an answer's task is updated with the answer's score (the tracer's multi-concept
+    rule). Only pairs practised, raised by transfer, or present in `initial` are returned.
+    """
+    learner_names = sorted(set(answers.learner_ids) | set(initial.learner_ids if initial else ()))
+    learner_code = {name: i for i, name in enumerate(learner_names)}
+    per_answer = [task_concepts.get(t, ()) for t in answers.task_ids]
+    counts = np.fromiter((len(c) for c in per_answer), dtype=np.int64, count=len(per_answer))
+    concept = params.indices([cid for concepts in per_answer for cid, _ in concepts])
+    codes = np.fromiter((learner_code[n] for n in answers.learner_ids), dtype=np.int64, count=len(answers))
+    # Rank of each event id among all given: ties in time are broken by event id, whatever the learner.
+    _, answer_rank = np.unique(np.asarray(answers.event_ids, dtype=object).astype(str), return_inverse=True)
+    answered_us = np.asarray(answers.answered_us, dtype=np.int64)
+    rows = ObservationRows(
+        learner=np.repeat(codes, counts),
+        answer=np.repeat(answer_rank.astype(np.int64), counts),
+        concept=concept,
+        time_days=us_to_days(np.repeat(answered_us, counts)),
+        score=np.repeat(np.asarray(answers.scores, dtype=np.float64), counts),
+    )
+    known_us = set(answers.answered_us)
+    table = None
+    if initial is not None and initial.learner_ids:
+        table = _initial_table(initial, learner_code, params)
+        known_us.update(u for u in (*initial.last_us, *initial.as_of_us) if u is not None)
+    result = replay_rows(rows, params, transfer, table).mastery
+    # The tracer copies answer times; map its days back to the exact microseconds they came from.
+    days_to_us = {
+        float(d): u for u, d in zip(known_us, us_to_days(np.fromiter(known_us, np.int64)), strict=True)
+    }
+    return [
+        MasteryRow(
+            learner_names[lc],
+            params.concept_ids[c],
+            p,
+            a,
+            k,
+            _back(last, days_to_us),
+            _back(asof, days_to_us),
+        )
+        for lc, c, p, a, k, last, asof in zip(
+            result.learner.tolist(),
+            result.concept.tolist(),
+            result.p_mastery.tolist(),
+            result.attempts.tolist(),
+            result.correct.tolist(),
+            result.last_practised_days.tolist(),
+            result.as_of_days.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def _initial_table(
+    initial: StoredState, learner_code: Mapping[str, int], params: TracerParams
+) -> MasteryTable:
+    def days(values: Sequence[int | None]) -> FloatArray:
+        out = np.full(len(values), np.nan)
+        present = [i for i, v in enumerate(values) if v is not None]
+        out[present] = us_to_days(np.array([values[i] for i in present], dtype=np.int64))
+        return out
+
+    return MasteryTable(
+        learner=np.fromiter(
+            (learner_code[n] for n in initial.learner_ids), np.int64, len(initial.learner_ids)
+        ),
+        concept=params.indices(list(initial.concept_ids)),
+        p_mastery=np.asarray(initial.p_mastery, dtype=np.float64),
+        attempts=np.asarray(initial.attempts, dtype=np.int64),
+        correct=np.asarray(initial.correct, dtype=np.float64),
+        last_practised_days=days(initial.last_us),
+        as_of_days=days(initial.as_of_us),
+    )
+
+
+def _back(days: float, days_to_us: Mapping[float, int]) -> int | None:
+    return None if days != days else days_to_us[days]  # NaN means "never"
+
+
+def transfer_targets(concept_ids: set[str], transfer: Mapping[str, Mapping[str, float]]) -> set[str]:
+    """The concepts whose state an answer on `concept_ids` can change: themselves and their targets."""
+    targets = set(concept_ids)
+    for source in concept_ids:
+        targets.update(transfer.get(source, {}))
+    return targets

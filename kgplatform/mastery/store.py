@@ -1,0 +1,163 @@
+"""The mastery area's only door into Neo4j: answers, learners, mastery, goals and interests.
+
+Ingestion runs several named queries inside ONE managed write transaction (`run_ingest`), with the
+tracer's Python in between, so a batch's answers and the mastery derived from them commit together, and
+a retry of the transaction function (transient errors) is harmless: every write is a MERGE or a SET.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from neo4j import ManagedTransaction, unit_of_work
+
+from kgplatform.graph.driver import Graph, Row
+from kgplatform.graph.queries import query_text
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LearnerCursor:
+    """What a learner's stored mastery already includes: its latest answer and the model version."""
+
+    learner_id: str
+    created: bool
+    last_us: int | None
+    last_event_id: str | None
+    model_version: str | None
+
+
+@dataclass(frozen=True)
+class AnswerHistory:
+    """One learner's stored answers, aligned lists in no particular order; times in epoch microseconds."""
+
+    learner_id: str
+    event_ids: list[str]
+    task_ids: list[str]
+    scores: list[float]
+    answered_us: list[int]
+
+
+def epoch_us(seconds: int | None, nanos: int | None) -> int | None:
+    """Exact epoch microseconds from Cypher's epochSeconds and nanosecond (answers carry microseconds)."""
+    if seconds is None:
+        return None
+    return seconds * 1_000_000 + (nanos or 0) // 1000
+
+
+class IngestTx:
+    """The queries of one ingest transaction; each call is one statement over a whole batch."""
+
+    def __init__(self, tx: ManagedTransaction) -> None:
+        self._tx = tx
+
+    def _run(self, name: str, **params: Any) -> list[Row]:
+        return [record.data() for record in self._tx.run(query_text(name), params)]
+
+    def task_concepts(self, task_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
+        """Concepts (id, weight) per existing task; unknown tasks are absent."""
+        rows = self._run("mastery/get_task_concepts", task_ids=list(task_ids))
+        return {
+            r["task_id"]: [(c["concept_id"], float(c["weight"])) for c in r["concepts"] if c["concept_id"]]
+            for r in rows
+        }
+
+    def merge_answers(self, rows: list[dict[str, Any]], batch_id: str, received_at: datetime) -> list[Row]:
+        """MERGEs the answers; returns the stored content of those that existed before this call."""
+        return self._run("mastery/merge_answers", rows=rows, batch_id=batch_id, received_at=received_at)
+
+    def merge_learners(self, learner_ids: list[str], now: datetime) -> list[LearnerCursor]:
+        rows = self._run("mastery/merge_learners", learner_ids=sorted(learner_ids), now=now)
+        return [
+            LearnerCursor(
+                r["learner_id"],
+                bool(r["created"]),
+                epoch_us(r["last_seconds"], r["last_nanos"]),
+                r["last_event_id"],
+                r["model_version"],
+            )
+            for r in rows
+        ]
+
+    def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
+        rows = self._run("mastery/get_answer_histories", learner_ids=learner_ids)
+        return [
+            AnswerHistory(
+                r["learner_id"],
+                r["event_ids"],
+                r["task_ids"],
+                r["scores"],
+                [s * 1_000_000 + n // 1000 for s, n in zip(r["seconds"], r["nanos"], strict=True)],
+            )
+            for r in rows
+        ]
+
+    def mastery_states(self, concepts_by_learner: dict[str, list[str]]) -> list[Row]:
+        """Stored state of the given pairs: learner_id, concept_id, p_mastery, attempts, correct,
+        last_us, as_of_us (epoch microseconds or None)."""
+        learners = [{"learner_id": lid, "concept_ids": cids} for lid, cids in concepts_by_learner.items()]
+        rows = self._run("mastery/get_mastery_states", learners=learners)
+        for r in rows:
+            r["last_us"] = epoch_us(r.pop("last_seconds"), r.pop("last_nanos"))
+            r["as_of_us"] = epoch_us(r.pop("as_of_seconds"), r.pop("as_of_nanos"))
+        return rows
+
+    def transfer_edges(self) -> list[Row]:
+        return self._run("mastery/list_transfer_edges")
+
+    def write_mastery(self, learners: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
+        rows = self._run(
+            "mastery/write_mastery", learners=learners, updated_at=updated_at, model_version=model_version
+        )
+        return int(rows[0]["written"]) if rows else 0
+
+    def delete_stale_mastery(self, keep_by_learner: dict[str, list[str]]) -> int:
+        learners = [{"learner_id": lid, "concept_ids": cids} for lid, cids in keep_by_learner.items()]
+        rows = self._run("mastery/delete_stale_mastery", learners=learners)
+        return int(rows[0]["deleted"]) if rows else 0
+
+
+class MasteryStore:
+    """Runs the mastery area's named queries against one `Graph`."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def run_ingest(self, work: Callable[[IngestTx], T]) -> T:
+        """Runs `work` in one write transaction; returns only after the commit (Neo4j's is durable).
+
+        An exception raised by `work` rolls everything back. Transient failures (deadlocks, leader
+        changes) rerun `work` from the start, which is safe because it only MERGEs and SETs.
+        """
+
+        @unit_of_work(metadata={"kgp_query": "mastery/ingest"})
+        def transaction(tx: ManagedTransaction) -> T:
+            return work(IngestTx(tx))
+
+        with self.graph.session() as session:
+            return session.execute_write(transaction)
+
+    def existing_concepts(self, concept_ids: list[str]) -> set[str]:
+        rows = self.graph.read("mastery/get_existing_concepts", concept_ids=concept_ids)
+        return {r["concept_id"] for r in rows}
+
+    def replace_goals(self, learner_id: str, concept_ids: list[str], now: datetime) -> list[str]:
+        rows = self.graph.write(
+            "mastery/replace_goals", learner_id=learner_id, concept_ids=concept_ids, now=now
+        )
+        return sorted(rows[0]["goals"]) if rows else []
+
+    def replace_interests(self, learner_id: str, tags: list[str], now: datetime) -> list[str]:
+        rows = self.graph.write("mastery/replace_interests", learner_id=learner_id, tags=tags, now=now)
+        return sorted(rows[0]["interests"]) if rows else []
+
+    def learner(self, learner_id: str) -> Row | None:
+        rows = self.graph.read("mastery/get_learner", learner_id=learner_id)
+        return rows[0] if rows else None
+
+    def learner_mastery(self, learner_id: str) -> list[Row]:
+        return self.graph.read("mastery/get_learner_mastery", learner_id=learner_id)
