@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from kgplatform import __version__
 from kgplatform.api.problems import install_problem_handlers
-from kgplatform.api.routes import api_keys, health
+from kgplatform.api.routes import api_keys, concepts, curricula, health, prerequisites, tasks
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import Graph, open_driver
 from kgplatform.settings import Settings, get_settings
@@ -37,4 +37,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(api_keys.router)
+    # Concepts and tasks first: their /curricula/{id}/concepts|tasks routes must be tried before
+    # curricula's bare /curricula/{id:path}, which would otherwise match them (ids may contain '/').
+    app.include_router(concepts.router)
+    app.include_router(tasks.router)
+    app.include_router(prerequisites.router)
+    app.include_router(curricula.router)
     return app

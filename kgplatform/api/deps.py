@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import APIKeyHeader
 
 from kgplatform.auth.models import Principal, Role
@@ -75,3 +75,9 @@ ServicePrincipal = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
 AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 # Reading the curriculum: designers, and services (planners read concepts and tasks).
 ReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.DESIGNER, Role.SERVICE))]
+
+# Paging for list routes: a page of at most `limit` items after skipping `offset`; answers carry `total`.
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1..500).")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
+# The ETag a client read, required by every change to a versioned resource (428 without it).
+IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ETag you read, e.g. "3".')]

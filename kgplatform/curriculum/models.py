@@ -255,3 +255,46 @@ class Page(_Output, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+# --- answers that are not entities -------------------------------------------------------------
+
+
+class CurriculumSummary(Curriculum):
+    concepts: int
+
+
+class Direction(StrEnum):
+    PREREQUISITES = "prerequisites"
+    DEPENDANTS = "dependants"
+    BOTH = "both"
+
+
+class NeighbourNode(_Output):
+    id: str
+    name: str | None
+    # 0 for the concept asked about, -n for a prerequisite n steps before it, +n for a dependant n after.
+    distance: int
+
+
+class Edge(_Output):
+    prerequisite: str
+    concept: str
+    weight: float | None
+
+
+class Neighbourhood(_Output):
+    concept: str
+    depth: int
+    nodes: list[NeighbourNode]
+    edges: list[Edge]
+
+
+class ConceptDeletionReport(_Output):
+    """What a delete removed: the concept and, with it, its edges and the tasks left without a concept."""
+
+    deleted: str
+    cascade: bool
+    removed_prerequisites: list[Edge]
+    deleted_tasks: list[str]
+    updated_tasks: list[str]

@@ -1,0 +1,11 @@
+// One page of a curriculum's tasks ordered by id, with the number of all matches; $concept_id
+// (null for any) keeps the tasks exercising that concept. Parameters: $curriculum_id, $concept_id,
+// $offset, $limit. Returns: total (count), items (list of task maps). Read.
+MATCH (t:Task {curriculum_id: $curriculum_id})
+WHERE $concept_id IS NULL OR EXISTS { (t)-[:EXERCISES]->(:Concept {id: $concept_id}) }
+WITH t ORDER BY t.id
+WITH collect(t) AS matches
+RETURN size(matches) AS total,
+       [t IN matches[$offset..($offset + $limit)] |
+        t {.id, .curriculum_id, .title, .kind, .difficulty, .estimated_minutes, .version, .created_at,
+           .updated_at, concepts: [(t)-[:EXERCISES]->(c:Concept) | c.id]}] AS items

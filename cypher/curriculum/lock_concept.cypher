@@ -1,0 +1,9 @@
+// Takes the write lock on one concept, then reads it: whatever this transaction decides from the
+// returned version stays true until it commits, so two writers cannot both pass a version check
+// (Neo4j reads without locks; setting and removing a dummy property is the documented way to lock first).
+// Parameters: $id. Returns: concept (map; no row when unknown). Write.
+MATCH (c:Concept {id: $id})
+SET c._lock = true
+REMOVE c._lock
+RETURN c {.id, .curriculum_id, .name, .description, .tags, .difficulty, .version, .created_at, .updated_at}
+       AS concept

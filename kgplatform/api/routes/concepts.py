@@ -1,0 +1,119 @@
+"""Concepts: create in a curriculum, list with search and paging, read (ETag), change (If-Match),
+delete (If-Match, `?cascade=true`), neighbourhood to depth N, audit trail. Thin: rules live in the service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from kgplatform.api.deps import DesignerPrincipal, GraphDep, IfMatch, Limit, Offset, ReaderPrincipal
+from kgplatform.curriculum import service
+from kgplatform.curriculum.models import (
+    AuditEntry,
+    Concept,
+    ConceptBody,
+    ConceptDeletionReport,
+    ConceptIn,
+    ConceptPatch,
+    Direction,
+    EntityType,
+    Neighbourhood,
+    Page,
+)
+from kgplatform.curriculum.versions import etag
+
+router = APIRouter(tags=["concepts"])
+
+
+def _with_etag(response: Response, concept: Concept) -> Concept:
+    response.headers["ETag"] = etag(concept.version)
+    return concept
+
+
+@router.post(
+    "/curricula/{curriculum_id:path}/concepts",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a concept (version 1)",
+)
+def create_concept(
+    curriculum_id: str, body: ConceptIn, graph: GraphDep, who: DesignerPrincipal, response: Response
+) -> Concept:
+    concept = service.create_concept(graph, curriculum_id, body, who.name)
+    response.headers["Location"] = f"/concepts/{concept.id}"
+    return _with_etag(response, concept)
+
+
+@router.get("/curricula/{curriculum_id:path}/concepts", summary="Concepts by name/id text and tags, paged")
+def list_concepts(
+    curriculum_id: str,
+    graph: GraphDep,
+    _: ReaderPrincipal,
+    q: Annotated[str | None, Query(max_length=200, description="Substring of name or id, any case.")] = None,
+    tag: Annotated[list[str] | None, Query(description="Repeatable; a concept must carry every tag.")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[Concept]:
+    return service.list_concepts(graph, curriculum_id, text=q, tags=tag or [], limit=limit, offset=offset)
+
+
+@router.get("/concepts/{concept_id:path}/neighbourhood", summary="Prerequisites and dependants to depth N")
+def concept_neighbourhood(
+    concept_id: str,
+    graph: GraphDep,
+    _: ReaderPrincipal,
+    depth: Annotated[int, Query(ge=1, le=service.MAX_DEPTH)] = 1,
+    direction: Direction = Direction.BOTH,
+) -> Neighbourhood:
+    return service.neighbourhood(graph, concept_id, depth, direction)
+
+
+@router.get(
+    "/concepts/{concept_id:path}/audit", summary="The concept's audit trail (with its edges), newest first"
+)
+def concept_audit(
+    concept_id: str, graph: GraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
+) -> Page[AuditEntry]:
+    return service.read_audit(graph, EntityType.CONCEPT, concept_id, limit=limit, offset=offset)
+
+
+@router.get("/concepts/{concept_id:path}", summary="One concept; its ETag is its version")
+def get_concept(concept_id: str, graph: GraphDep, _: ReaderPrincipal, response: Response) -> Concept:
+    return _with_etag(response, service.get_concept(graph, concept_id))
+
+
+@router.patch("/concepts/{concept_id:path}", summary="Change some fields (If-Match required)")
+def patch_concept(
+    concept_id: str,
+    body: ConceptPatch,
+    graph: GraphDep,
+    who: DesignerPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Concept:
+    return _with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.name))
+
+
+@router.put("/concepts/{concept_id:path}", summary="Replace every field (If-Match required)")
+def put_concept(
+    concept_id: str,
+    body: ConceptBody,
+    graph: GraphDep,
+    who: DesignerPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Concept:
+    return _with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.name))
+
+
+@router.delete("/concepts/{concept_id:path}", summary="Delete (If-Match); 409 if needed, unless cascade")
+def delete_concept(
+    concept_id: str,
+    graph: GraphDep,
+    who: DesignerPrincipal,
+    if_match: IfMatch = None,
+    cascade: Annotated[
+        bool, Query(description="Also remove dependant edges and tasks left with no concept.")
+    ] = False,
+) -> ConceptDeletionReport:
+    return service.delete_concept(graph, concept_id, if_match, cascade, who.name)

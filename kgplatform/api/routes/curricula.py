@@ -1,0 +1,51 @@
+"""Curricula: create and list them, read one whole (the import/export document), read its audit trail.
+
+Ids may contain any character, `/` included, hence the `:path` parameters; `app.py` mounts the
+concept and task routers (``/curricula/{id}/concepts``...) before this one, whose bare
+``/curricula/{id}`` would otherwise swallow them.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from kgplatform.api.deps import DesignerPrincipal, GraphDep, Limit, Offset, ReaderPrincipal
+from kgplatform.curriculum import service
+from kgplatform.curriculum.document import CurriculumDocument
+from kgplatform.curriculum.models import (
+    AuditEntry,
+    Curriculum,
+    CurriculumIn,
+    CurriculumSummary,
+    EntityType,
+    Page,
+)
+
+router = APIRouter(prefix="/curricula", tags=["curricula"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create an empty curriculum")
+def create_curriculum(
+    body: CurriculumIn, graph: GraphDep, who: DesignerPrincipal, response: Response
+) -> Curriculum:
+    curriculum = service.create_curriculum(graph, body, who.name)
+    response.headers["Location"] = f"/curricula/{curriculum.id}"
+    return curriculum
+
+
+@router.get("", summary="Every curriculum with its number of concepts")
+def list_curricula(graph: GraphDep, _: ReaderPrincipal) -> list[CurriculumSummary]:
+    return service.list_curricula(graph)
+
+
+@router.get("/{curriculum_id:path}/audit", summary="The curriculum's audit trail, newest first")
+def curriculum_audit(
+    curriculum_id: str, graph: GraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
+) -> Page[AuditEntry]:
+    service.require_curriculum(graph, curriculum_id)
+    return service.read_audit(graph, EntityType.CURRICULUM, curriculum_id, limit=limit, offset=offset)
+
+
+@router.get("/{curriculum_id:path}", summary="The whole curriculum (import/export JSON shape)")
+def get_curriculum(curriculum_id: str, graph: GraphDep, _: ReaderPrincipal) -> CurriculumDocument:
+    return service.get_curriculum_document(graph, curriculum_id)

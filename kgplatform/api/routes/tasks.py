@@ -1,0 +1,92 @@
+"""Tasks: create in a curriculum (exercising >= 1 existing concept), list, read (ETag), change and
+delete (If-Match), audit trail. Thin: rules live in `kgplatform.curriculum.tasks`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from kgplatform.api.deps import DesignerPrincipal, GraphDep, IfMatch, Limit, Offset, ReaderPrincipal
+from kgplatform.curriculum import service, tasks
+from kgplatform.curriculum.models import AuditEntry, EntityType, Page, Task, TaskBody, TaskIn, TaskPatch
+from kgplatform.curriculum.versions import etag
+
+router = APIRouter(tags=["tasks"])
+
+
+def _with_etag(response: Response, task: Task) -> Task:
+    response.headers["ETag"] = etag(task.version)
+    return task
+
+
+@router.post(
+    "/curricula/{curriculum_id:path}/tasks",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a task (version 1)",
+)
+def create_task(
+    curriculum_id: str, body: TaskIn, graph: GraphDep, who: DesignerPrincipal, response: Response
+) -> Task:
+    task = tasks.create_task(graph, curriculum_id, body, who.name)
+    response.headers["Location"] = f"/tasks/{task.id}"
+    return _with_etag(response, task)
+
+
+@router.get("/curricula/{curriculum_id:path}/tasks", summary="A curriculum's tasks, paged")
+def list_tasks(
+    curriculum_id: str,
+    graph: GraphDep,
+    _: ReaderPrincipal,
+    concept: Annotated[
+        str | None, Query(max_length=200, description="Only tasks exercising this concept.")
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[Task]:
+    service.require_curriculum(graph, curriculum_id)
+    return tasks.list_tasks(graph, curriculum_id, concept_id=concept, limit=limit, offset=offset)
+
+
+@router.get("/tasks/{task_id:path}/audit", summary="The task's audit trail, newest first")
+def task_audit(
+    task_id: str, graph: GraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
+) -> Page[AuditEntry]:
+    return service.read_audit(graph, EntityType.TASK, task_id, limit=limit, offset=offset)
+
+
+@router.get("/tasks/{task_id:path}", summary="One task; its ETag is its version")
+def get_task(task_id: str, graph: GraphDep, _: ReaderPrincipal, response: Response) -> Task:
+    return _with_etag(response, tasks.get_task(graph, task_id))
+
+
+@router.patch("/tasks/{task_id:path}", summary="Change some fields (If-Match required)")
+def patch_task(
+    task_id: str,
+    body: TaskPatch,
+    graph: GraphDep,
+    who: DesignerPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Task:
+    return _with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.name))
+
+
+@router.put("/tasks/{task_id:path}", summary="Replace every field (If-Match required)")
+def put_task(
+    task_id: str,
+    body: TaskBody,
+    graph: GraphDep,
+    who: DesignerPrincipal,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Task:
+    return _with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.name))
+
+
+@router.delete(
+    "/tasks/{task_id:path}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (If-Match required)"
+)
+def delete_task(task_id: str, graph: GraphDep, who: DesignerPrincipal, if_match: IfMatch = None) -> Response:
+    tasks.delete_task(graph, task_id, if_match, who.name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

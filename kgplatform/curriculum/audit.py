@@ -1,0 +1,68 @@
+"""Audit entries: who changed what, when, from which old value to which new one.
+
+Entries are composed here (pure) and written by the store in the same transaction as the change.
+`old` and `new` are JSON text, so any shape of value survives the graph's flat property types.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from kgplatform.curriculum.models import AuditAction, AuditEntry, EntityType
+
+
+def _json(value: dict[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(
+        value,
+        sort_keys=True,
+        ensure_ascii=False,
+        default=lambda v: v.isoformat() if isinstance(v, date | datetime) else str(v),
+    )
+
+
+def entry(
+    *,
+    actor: str,
+    action: AuditAction,
+    entity_type: EntityType,
+    entity_id: str,
+    curriculum_id: str | None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    edge: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """One entry as the store writes it; `edge` (prerequisite, concept) indexes edge entries by both ends."""
+    row: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "actor": actor,
+        "action": action.value,
+        "entity_type": entity_type.value,
+        "entity_id": entity_id,
+        "curriculum_id": curriculum_id,
+        "old": _json(old),
+        "new": _json(new),
+    }
+    if edge is not None:
+        row["prerequisite"], row["concept"] = edge
+    return row
+
+
+def edge_id(prerequisite: str, concept: str) -> str:
+    """How an edge is named in the trail: ``a -> b`` (learn a before b)."""
+    return f"{prerequisite} -> {concept}"
+
+
+def from_row(row: dict[str, Any]) -> AuditEntry:
+    """A stored entry (old/new as JSON text) as the API returns it."""
+    return AuditEntry(
+        **{
+            **row,
+            "old": json.loads(row["old"]) if row.get("old") else None,
+            "new": json.loads(row["new"]) if row.get("new") else None,
+        }
+    )

@@ -1,0 +1,339 @@
+"""Curricula and concepts: the rules (ids, versions, what may be deleted) and the audit they leave.
+
+Each change is a pure `decide_*` function run by the store inside its locked write transaction
+(see `store`), so the rules are unit-tested without a database and hold under concurrency.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from kgplatform.curriculum import audit, store
+from kgplatform.curriculum.document import CurriculumDocument
+from kgplatform.curriculum.models import (
+    AuditAction,
+    AuditEntry,
+    Concept,
+    ConceptBody,
+    ConceptDeletionReport,
+    ConceptIn,
+    ConceptPatch,
+    Curriculum,
+    CurriculumIn,
+    CurriculumSummary,
+    Direction,
+    Edge,
+    EntityType,
+    Neighbourhood,
+    NeighbourNode,
+    Page,
+)
+from kgplatform.curriculum.versions import check_version, parse_if_match
+from kgplatform.errors import Conflict, NotFound
+from kgplatform.graph.driver import Graph
+
+CONCEPT_FIELDS = ("name", "description", "tags", "difficulty")
+MAX_DEPTH = 10
+
+
+def concept_snapshot(concept: dict[str, Any]) -> dict[str, Any]:
+    """The designer-editable fields and version: what an audit entry's old/new hold for a concept."""
+    return {**{f: concept.get(f) for f in CONCEPT_FIELDS}, "version": concept["version"]}
+
+
+def _concept(row: dict[str, Any]) -> Concept:
+    return Concept(**{**row, "tags": row.get("tags") or [], "description": row.get("description") or ""})
+
+
+# --- curricula ---------------------------------------------------------------------------------
+
+
+def decide_curriculum_creation(
+    body: CurriculumIn, actor: str, existing: dict[str, Any] | None
+) -> store.AuditRows:
+    if existing is not None:
+        raise Conflict(f"curriculum {body.id!r} already exists", field="id")
+    return [
+        audit.entry(
+            actor=actor,
+            action=AuditAction.CREATE,
+            entity_type=EntityType.CURRICULUM,
+            entity_id=body.id,
+            curriculum_id=body.id,
+            new=body.model_dump(),
+        )
+    ]
+
+
+def create_curriculum(graph: Graph, body: CurriculumIn, actor: str) -> Curriculum:
+    row = store.create_curriculum(graph, body.model_dump(), partial(decide_curriculum_creation, body, actor))
+    return Curriculum(**store.native(row))
+
+
+def list_curricula(graph: Graph) -> list[CurriculumSummary]:
+    return [CurriculumSummary(**row) for row in store.list_curricula(graph)]
+
+
+def require_curriculum(graph: Graph, curriculum_id: str) -> Curriculum:
+    row = store.get_curriculum(graph, curriculum_id)
+    if row is None:
+        raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
+    return Curriculum(**row)
+
+
+def get_curriculum_document(graph: Graph, curriculum_id: str) -> CurriculumDocument:
+    """The whole curriculum in the import/export shape (one consistent read)."""
+    rows = store.read_curriculum_rows(graph, curriculum_id)
+    if rows is None:
+        raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
+    cur = rows.curriculum
+    return CurriculumDocument.model_validate(
+        {
+            "curriculum": {"id": cur["id"], "name": cur["name"], "description": cur.get("description") or ""},
+            "concepts": [
+                {**c, "tags": c["tags"] or [], "description": c["description"] or ""} for c in rows.concepts
+            ],
+            "prerequisites": [
+                {**p, "weight": 1.0 if p["weight"] is None else p["weight"]} for p in rows.prerequisites
+            ],
+            "tasks": rows.tasks,
+        }
+    )
+
+
+# --- concepts ----------------------------------------------------------------------------------
+
+
+def decide_concept_creation(
+    curriculum_id: str,
+    body: ConceptIn,
+    actor: str,
+    curriculum: dict[str, Any] | None,
+    existing: dict[str, Any] | None,
+) -> store.ConceptWrite:
+    if curriculum is None:
+        raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
+    if existing is not None:
+        raise Conflict(
+            f"concept id {body.id!r} is already taken (in curriculum {existing['curriculum_id']!r})",
+            field="id",
+        )
+    props = body.model_dump()
+    return store.ConceptWrite(
+        props=props,
+        audit=[
+            audit.entry(
+                actor=actor,
+                action=AuditAction.CREATE,
+                entity_type=EntityType.CONCEPT,
+                entity_id=body.id,
+                curriculum_id=curriculum_id,
+                new={**{f: props[f] for f in CONCEPT_FIELDS}, "version": 1},
+            )
+        ],
+    )
+
+
+def create_concept(graph: Graph, curriculum_id: str, body: ConceptIn, actor: str) -> Concept:
+    decide = partial(decide_concept_creation, curriculum_id, body, actor)
+    return _concept(store.create_concept(graph, curriculum_id, body.id, decide))
+
+
+def get_concept(graph: Graph, concept_id: str) -> Concept:
+    row = store.get_concept(graph, concept_id)
+    if row is None:
+        raise NotFound(f"no concept {concept_id!r}", field="concept_id")
+    return _concept(row)
+
+
+def decide_concept_update(
+    concept_id: str,
+    accepted: set[int],
+    change: ConceptPatch | ConceptBody,
+    actor: str,
+    current: dict[str, Any] | None,
+) -> store.ConceptWrite:
+    """A patch changes the fields sent; a full body (PUT) replaces all of them."""
+    if current is None:
+        raise NotFound(f"no concept {concept_id!r}", field="concept_id")
+    check_version("concept", concept_id, current["version"], accepted)
+    new_values = change.changes() if isinstance(change, ConceptPatch) else change.model_dump()
+    old = concept_snapshot(current)
+    new = {**old, **new_values, "version": current["version"] + 1}
+    return store.ConceptWrite(
+        props={f: new[f] for f in CONCEPT_FIELDS},
+        audit=[
+            audit.entry(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                entity_type=EntityType.CONCEPT,
+                entity_id=concept_id,
+                curriculum_id=current["curriculum_id"],
+                old=old,
+                new=new,
+            )
+        ],
+    )
+
+
+def update_concept(
+    graph: Graph, concept_id: str, if_match: str | None, change: ConceptPatch | ConceptBody, actor: str
+) -> Concept:
+    decide = partial(decide_concept_update, concept_id, parse_if_match(if_match), change, actor)
+    return _concept(store.update_concept(graph, concept_id, decide))
+
+
+def decide_concept_deletion(
+    concept_id: str, accepted: set[int], cascade: bool, actor: str, links: store.ConceptLinks
+) -> store.ConceptDeletion:
+    """Dependant concepts and tasks left with no concept block a delete unless `cascade`; then the
+    edges go (dependants stay, minus this prerequisite), orphaned tasks go, other tasks lose the link."""
+    current = links.concept
+    if current is None:
+        raise NotFound(f"no concept {concept_id!r}", field="concept_id")
+    check_version("concept", concept_id, current["version"], accepted)
+    dependants = sorted({e["concept"] for e in links.outgoing})
+    orphans = sorted(t["id"] for t in links.tasks if set(t["concepts"]) <= {concept_id})
+    if not cascade and (dependants or orphans):
+        parts = ([f"dependant concepts {dependants}"] if dependants else []) + (
+            [f"tasks exercising only it {orphans}"] if orphans else []
+        )
+        raise Conflict(
+            f"concept {concept_id!r} is still needed by {' and '.join(parts)}; remove those "
+            "first or delete with ?cascade=true",
+            dependants=dependants,
+            tasks=orphans,
+        )
+    cid = current["curriculum_id"]
+    entries = [
+        audit.entry(
+            actor=actor,
+            action=AuditAction.DELETE,
+            entity_type=EntityType.CONCEPT,
+            entity_id=concept_id,
+            curriculum_id=cid,
+            old=concept_snapshot(current),
+        )
+    ]
+    for edge in sorted(links.incoming + links.outgoing, key=lambda e: (e["prerequisite"], e["concept"])):
+        entries.append(
+            audit.entry(
+                actor=actor,
+                action=AuditAction.DELETE,
+                entity_type=EntityType.PREREQUISITE,
+                entity_id=audit.edge_id(edge["prerequisite"], edge["concept"]),
+                curriculum_id=cid,
+                old={"weight": edge["weight"]},
+                edge=(edge["prerequisite"], edge["concept"]),
+            )
+        )
+    updated = []
+    for task in sorted(links.tasks, key=lambda t: t["id"]):
+        old_task = {k: task.get(k) for k in ("title", "kind", "difficulty", "estimated_minutes", "version")}
+        old_task["concepts"] = sorted(task["concepts"])
+        if task["id"] in orphans:
+            entries.append(
+                audit.entry(
+                    actor=actor,
+                    action=AuditAction.DELETE,
+                    entity_type=EntityType.TASK,
+                    entity_id=task["id"],
+                    curriculum_id=task["curriculum_id"],
+                    old=old_task,
+                )
+            )
+        else:
+            updated.append(task["id"])
+            new_task = {
+                **old_task,
+                "concepts": [c for c in old_task["concepts"] if c != concept_id],
+                "version": task["version"] + 1,
+            }
+            entries.append(
+                audit.entry(
+                    actor=actor,
+                    action=AuditAction.UPDATE,
+                    entity_type=EntityType.TASK,
+                    entity_id=task["id"],
+                    curriculum_id=task["curriculum_id"],
+                    old=old_task,
+                    new=new_task,
+                )
+            )
+    return store.ConceptDeletion(delete_task_ids=orphans, bump_task_ids=updated, audit=entries)
+
+
+def delete_concept(
+    graph: Graph, concept_id: str, if_match: str | None, cascade: bool, actor: str
+) -> ConceptDeletionReport:
+    accepted = parse_if_match(if_match)
+    captured: dict[str, store.ConceptLinks] = {}
+
+    def decide(links: store.ConceptLinks) -> store.ConceptDeletion:
+        captured["links"] = links  # the last (committed) attempt's view, for the report
+        return decide_concept_deletion(concept_id, accepted, cascade, actor, links)
+
+    deletion = store.delete_concept(graph, concept_id, decide)
+    links = captured["links"]
+    edges = sorted(links.incoming + links.outgoing, key=lambda e: (e["prerequisite"], e["concept"]))
+    return ConceptDeletionReport(
+        deleted=concept_id,
+        cascade=cascade,
+        removed_prerequisites=[Edge(**e) for e in edges],
+        deleted_tasks=deletion.delete_task_ids,
+        updated_tasks=deletion.bump_task_ids,
+    )
+
+
+def list_concepts(
+    graph: Graph, curriculum_id: str, *, text: str | None, tags: list[str], limit: int, offset: int
+) -> Page[Concept]:
+    require_curriculum(graph, curriculum_id)
+    total, items = store.list_concepts(
+        graph, curriculum_id, text=text or None, tags=tags, offset=offset, limit=limit
+    )
+    return Page[Concept](items=[_concept(i) for i in items], total=total, limit=limit, offset=offset)
+
+
+def build_neighbourhood(
+    concept: Concept, depth: int, before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> Neighbourhood:
+    """Nodes with signed distances (prerequisites negative) and the distinct edges met on the way."""
+    nodes = {concept.id: NeighbourNode(id=concept.id, name=concept.name, distance=0)}
+    for rows, key, sign in ((before, "prerequisite", -1), (after, "concept", 1)):
+        for row in rows:
+            nodes.setdefault(
+                row[key], NeighbourNode(id=row[key], name=row["name"], distance=sign * row["step"])
+            )
+    edges = {(r["prerequisite"], r["concept"]): r["weight"] for r in before + after}
+    return Neighbourhood(
+        concept=concept.id,
+        depth=depth,
+        nodes=sorted(nodes.values(), key=lambda n: (n.distance, n.id)),
+        edges=[Edge(prerequisite=p, concept=c, weight=w) for (p, c), w in sorted(edges.items())],
+    )
+
+
+def neighbourhood(graph: Graph, concept_id: str, depth: int, direction: Direction) -> Neighbourhood:
+    concept = get_concept(graph, concept_id)
+    before = (
+        store.expand_neighbours(graph, concept_id, depth, towards_prerequisites=True)
+        if direction != Direction.DEPENDANTS
+        else []
+    )
+    after = (
+        store.expand_neighbours(graph, concept_id, depth, towards_prerequisites=False)
+        if direction != Direction.PREREQUISITES
+        else []
+    )
+    return build_neighbourhood(concept, depth, before, after)
+
+
+def read_audit(
+    graph: Graph, entity_type: EntityType, entity_id: str, *, limit: int, offset: int
+) -> Page[AuditEntry]:
+    total, items = store.read_audit(
+        graph, entity_type=entity_type.value, entity_id=entity_id, offset=offset, limit=limit
+    )
+    return Page[AuditEntry](items=[audit.from_row(i) for i in items], total=total, limit=limit, offset=offset)

@@ -1,0 +1,433 @@
+"""The curriculum's only door into Neo4j: named queries, and the locked read-decide-write transactions.
+
+Every change runs as one managed write transaction: lock the nodes involved, read them, let the
+caller's pure `decide` function (from `service`) check versions and rules and compose the audit
+entries, then write the change and its audit entries. Because the lock comes before the read, a
+concurrent writer waits and then sees the committed result, so version checks cannot both pass.
+A `decide` that raises rolls the transaction back, so a refused change writes nothing. The driver
+may re-run the whole function on a transient error (e.g. a deadlock), which is why `decide` is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from neo4j import ManagedTransaction
+from neo4j import exceptions as neo4j_errors
+from neo4j.time import DateTime
+
+from kgplatform.errors import Conflict
+from kgplatform.graph.driver import Graph, Row
+from kgplatform.graph.queries import query_text
+
+T = TypeVar("T")
+AuditRows = list[dict[str, Any]]
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values become Python ones, recursively through maps and lists."""
+    if isinstance(value, DateTime):
+        return value.to_native()
+    if isinstance(value, Mapping):
+        return {k: native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    return value
+
+
+def _run(tx: ManagedTransaction, query: str, /, **params: Any) -> list[Row]:
+    return [native(record.data()) for record in tx.run(query_text(query), params)]
+
+
+def _write(graph: Graph, work: Callable[[ManagedTransaction], T]) -> T:
+    with graph.session() as session:
+        try:
+            return session.execute_write(work)
+        except neo4j_errors.ConstraintError as error:
+            # Two creators raced for one id; the loser learns it here, after the pre-check passed.
+            raise Conflict(f"an id is already taken: {error.message}") from error
+
+
+def _read(graph: Graph, work: Callable[[ManagedTransaction], T]) -> T:
+    with graph.session() as session:
+        return session.execute_read(work)
+
+
+def _audit(tx: ManagedTransaction, entries: AuditRows) -> None:
+    if entries:
+        _run(tx, "curriculum/create_audit_entries", entries=entries)
+
+
+# --- curricula ---------------------------------------------------------------------------------
+
+
+def get_curriculum(graph: Graph, curriculum_id: str) -> dict[str, Any] | None:
+    rows = graph.read("curriculum/get_curriculum", id=curriculum_id)
+    return native(rows[0]["curriculum"]) if rows else None
+
+
+def list_curricula(graph: Graph) -> list[dict[str, Any]]:
+    rows = graph.read("curriculum/list_curricula")
+    return [{**native(r["curriculum"]), "concepts": r["concepts"]} for r in rows]
+
+
+def create_curriculum(
+    graph: Graph, props: dict[str, Any], decide: Callable[[dict[str, Any] | None], AuditRows]
+) -> dict[str, Any]:
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        existing = _run(tx, "curriculum/get_curriculum", id=props["id"])
+        audit = decide(existing[0]["curriculum"] if existing else None)
+        created = _run(tx, "curriculum/create_curriculum", **props)[0]["curriculum"]
+        _audit(tx, audit)
+        return dict(created)
+
+    return _write(graph, work)
+
+
+# --- concepts ----------------------------------------------------------------------------------
+
+
+def get_concept(graph: Graph, concept_id: str) -> dict[str, Any] | None:
+    rows = graph.read("curriculum/get_concept", id=concept_id)
+    return native(rows[0]["concept"]) if rows else None
+
+
+def find_concepts(graph: Graph, ids: Sequence[str]) -> dict[str, str]:
+    """Existing concept ids among `ids`, each with its curriculum id."""
+    return {r["id"]: r["curriculum_id"] for r in graph.read("curriculum/find_concept_ids", ids=list(ids))}
+
+
+@dataclass(frozen=True)
+class ConceptWrite:
+    """What `decide` wants written: the concept's field values and the audit entries."""
+
+    props: dict[str, Any]
+    audit: AuditRows
+
+
+def create_concept(
+    graph: Graph,
+    curriculum_id: str,
+    concept_id: str,
+    decide: Callable[[dict[str, Any] | None, dict[str, Any] | None], ConceptWrite],
+) -> dict[str, Any]:
+    """`decide(curriculum, existing_concept)` sees whether the curriculum exists and the id is free."""
+
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        curriculum = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
+        existing = _run(tx, "curriculum/get_concept", id=concept_id)
+        change = decide(
+            curriculum[0]["curriculum"] if curriculum else None, existing[0]["concept"] if existing else None
+        )
+        created = _run(tx, "curriculum/create_concept", curriculum_id=curriculum_id, props=change.props)
+        _audit(tx, change.audit)
+        return dict(created[0]["concept"])
+
+    return _write(graph, work)
+
+
+def update_concept(
+    graph: Graph, concept_id: str, decide: Callable[[dict[str, Any] | None], ConceptWrite]
+) -> dict[str, Any]:
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        locked = _run(tx, "curriculum/lock_concept", id=concept_id)
+        change = decide(locked[0]["concept"] if locked else None)
+        updated = _run(tx, "curriculum/update_concept", id=concept_id, props=change.props)
+        _audit(tx, change.audit)
+        return dict(updated[0]["concept"])
+
+    return _write(graph, work)
+
+
+@dataclass(frozen=True)
+class ConceptLinks:
+    """A locked concept and everything attached to it, as `decide` sees it before a delete."""
+
+    concept: dict[str, Any] | None
+    incoming: list[dict[str, Any]] = field(default_factory=list)
+    outgoing: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConceptDeletion:
+    """What `decide` wants removed besides the concept, and the audit entries."""
+
+    delete_task_ids: list[str]
+    bump_task_ids: list[str]
+    audit: AuditRows
+
+
+def delete_concept(
+    graph: Graph, concept_id: str, decide: Callable[[ConceptLinks], ConceptDeletion]
+) -> ConceptDeletion:
+    def work(tx: ManagedTransaction) -> ConceptDeletion:
+        locked = _run(tx, "curriculum/lock_concept", id=concept_id)
+        if not locked:
+            return decide(ConceptLinks(concept=None))
+        links = _run(tx, "curriculum/inspect_concept_links", id=concept_id)[0]
+        deletion = decide(
+            ConceptLinks(
+                concept=locked[0]["concept"],
+                incoming=links["incoming"],
+                outgoing=links["outgoing"],
+                tasks=links["tasks"],
+            )
+        )
+        if deletion.delete_task_ids:
+            _run(tx, "curriculum/delete_tasks", ids=deletion.delete_task_ids)
+        _run(tx, "curriculum/delete_concept", id=concept_id)
+        if deletion.bump_task_ids:
+            _run(tx, "curriculum/bump_task_versions", ids=deletion.bump_task_ids)
+        _audit(tx, deletion.audit)
+        return deletion
+
+    return _write(graph, work)
+
+
+def list_concepts(
+    graph: Graph, curriculum_id: str, *, text: str | None, tags: list[str], offset: int, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    row = graph.read(
+        "curriculum/list_concepts",
+        curriculum_id=curriculum_id,
+        text=text,
+        tags=tags,
+        offset=offset,
+        limit=limit,
+    )[0]
+    return row["total"], native(row["items"])
+
+
+def expand_neighbours(graph: Graph, concept_id: str, depth: int, *, towards_prerequisites: bool) -> list[Row]:
+    """Breadth-first up to `depth` steps in one direction, one batched query per step, one read
+    transaction: every edge met (prerequisite, concept, weight, name of the reached concept, step)."""
+    name = "curriculum/expand_prerequisites" if towards_prerequisites else "curriculum/expand_dependants"
+    reached_key = "prerequisite" if towards_prerequisites else "concept"
+
+    def work(tx: ManagedTransaction) -> list[Row]:
+        seen = {concept_id}
+        frontier = [concept_id]
+        edges: list[Row] = []
+        for step in range(1, depth + 1):
+            if not frontier:
+                break
+            rows = _run(tx, name, ids=frontier)
+            edges.extend({**row, "step": step} for row in rows)
+            frontier = sorted({row[reached_key] for row in rows} - seen)
+            seen.update(frontier)
+        return edges
+
+    return _read(graph, work)
+
+
+# --- prerequisites -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrerequisiteContext:
+    """Both endpoints locked: which exist (id -> curriculum), the edge if present, a closing path."""
+
+    found: dict[str, str]
+    existing: dict[str, Any] | None
+    cycle_path: list[str] | None
+
+
+def _prerequisite_context(
+    tx: ManagedTransaction, prerequisite: str, concept: str, *, check_cycle: bool
+) -> PrerequisiteContext:
+    found = {
+        r["id"]: r["curriculum_id"]
+        for r in _run(tx, "curriculum/lock_concepts", ids=sorted({prerequisite, concept}))
+    }
+    if len(found) < 2:
+        return PrerequisiteContext(found=found, existing=None, cycle_path=None)
+    existing = _run(tx, "curriculum/find_prerequisite", prerequisite=prerequisite, concept=concept)
+    path = (
+        _run(tx, "curriculum/find_cycle_path", prerequisite=prerequisite, concept=concept)
+        if check_cycle
+        else []
+    )
+    return PrerequisiteContext(
+        found=found, existing=existing[0] if existing else None, cycle_path=path[0]["path"] if path else None
+    )
+
+
+def add_prerequisite(
+    graph: Graph,
+    prerequisite: str,
+    concept: str,
+    weight: float,
+    decide: Callable[[PrerequisiteContext], AuditRows],
+) -> dict[str, Any]:
+    """Locks both concepts before the duplicate and cycle checks: two concurrent additions that would
+    together close a cycle (a->b and b->a) then run one after the other, and the second sees the first
+    edge in its path query; without the locks both path checks could pass on the old graph."""
+
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        audit = decide(_prerequisite_context(tx, prerequisite, concept, check_cycle=True))
+        created = _run(
+            tx, "curriculum/create_prerequisite", prerequisite=prerequisite, concept=concept, weight=weight
+        )
+        _audit(tx, audit)
+        return created[0]
+
+    return _write(graph, work)
+
+
+def remove_prerequisite(
+    graph: Graph, prerequisite: str, concept: str, decide: Callable[[PrerequisiteContext], AuditRows]
+) -> None:
+    def work(tx: ManagedTransaction) -> None:
+        audit = decide(_prerequisite_context(tx, prerequisite, concept, check_cycle=False))
+        _run(tx, "curriculum/delete_prerequisite", prerequisite=prerequisite, concept=concept)
+        _audit(tx, audit)
+
+    _write(graph, work)
+
+
+# --- tasks -------------------------------------------------------------------------------------
+
+
+def get_task(graph: Graph, task_id: str) -> dict[str, Any] | None:
+    rows = graph.read("curriculum/get_task", id=task_id)
+    return native(rows[0]["task"]) if rows else None
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """A task (locked, or None when absent) and the requested concepts that exist (locked)."""
+
+    task: dict[str, Any] | None
+    found_concepts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TaskWrite:
+    props: dict[str, Any]
+    concepts: list[str]
+    audit: AuditRows
+
+
+def create_task(
+    graph: Graph,
+    curriculum_id: str,
+    task_id: str,
+    concept_ids: Sequence[str],
+    decide: Callable[[dict[str, Any] | None, TaskContext], TaskWrite],
+) -> dict[str, Any]:
+    """`decide(curriculum, context)`: the concepts are locked so none is deleted under the new task."""
+
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        curriculum = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
+        found = {
+            r["id"]: r["curriculum_id"]
+            for r in _run(tx, "curriculum/lock_concepts", ids=sorted(set(concept_ids)))
+        }
+        existing = _run(tx, "curriculum/get_task", id=task_id)
+        change = decide(
+            curriculum[0]["curriculum"] if curriculum else None,
+            TaskContext(task=existing[0]["task"] if existing else None, found_concepts=found),
+        )
+        created = _run(
+            tx,
+            "curriculum/create_task",
+            curriculum_id=curriculum_id,
+            props=change.props,
+            concepts=change.concepts,
+        )
+        _audit(tx, change.audit)
+        return dict(created[0]["task"])
+
+    return _write(graph, work)
+
+
+def update_task(
+    graph: Graph, task_id: str, concept_ids: Sequence[str] | None, decide: Callable[[TaskContext], TaskWrite]
+) -> dict[str, Any]:
+    """Locks the task, then (when the concept list changes) the new concepts."""
+
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        locked = _run(tx, "curriculum/lock_task", id=task_id)
+        found = (
+            {
+                r["id"]: r["curriculum_id"]
+                for r in _run(tx, "curriculum/lock_concepts", ids=sorted(set(concept_ids)))
+            }
+            if locked and concept_ids is not None
+            else {}
+        )
+        change = decide(TaskContext(task=locked[0]["task"] if locked else None, found_concepts=found))
+        updated = _run(tx, "curriculum/update_task", id=task_id, props=change.props, concepts=change.concepts)
+        _audit(tx, change.audit)
+        return dict(updated[0]["task"])
+
+    return _write(graph, work)
+
+
+def delete_task(graph: Graph, task_id: str, decide: Callable[[dict[str, Any] | None], AuditRows]) -> None:
+    def work(tx: ManagedTransaction) -> None:
+        locked = _run(tx, "curriculum/lock_task", id=task_id)
+        audit = decide(locked[0]["task"] if locked else None)
+        _run(tx, "curriculum/delete_task", id=task_id)
+        _audit(tx, audit)
+
+    _write(graph, work)
+
+
+def list_tasks(
+    graph: Graph, curriculum_id: str, *, concept_id: str | None, offset: int, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    row = graph.read(
+        "curriculum/list_tasks",
+        curriculum_id=curriculum_id,
+        concept_id=concept_id,
+        offset=offset,
+        limit=limit,
+    )[0]
+    return row["total"], native(row["items"])
+
+
+# --- audit and whole documents -----------------------------------------------------------------
+
+
+def read_audit(
+    graph: Graph, *, entity_type: str, entity_id: str, offset: int, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """Newest first; `entity_type` is concept (with its edges), task, or curriculum (everything in it)."""
+    if entity_type == "concept":
+        rows = graph.read("curriculum/read_concept_audit", id=entity_id, offset=offset, limit=limit)
+    elif entity_type == "task":
+        rows = graph.read("curriculum/read_task_audit", id=entity_id, offset=offset, limit=limit)
+    else:
+        rows = graph.read(
+            "curriculum/read_curriculum_audit", curriculum_id=entity_id, offset=offset, limit=limit
+        )
+    return rows[0]["total"], native(rows[0]["items"])
+
+
+@dataclass(frozen=True)
+class CurriculumRows:
+    """A curriculum and all its rows, read in one transaction so they are consistent with each other."""
+
+    curriculum: dict[str, Any]
+    concepts: list[Row]
+    prerequisites: list[Row]
+    tasks: list[Row]
+
+
+def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | None:
+    def work(tx: ManagedTransaction) -> CurriculumRows | None:
+        curriculum = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
+        if not curriculum:
+            return None
+        return CurriculumRows(
+            curriculum=curriculum[0]["curriculum"],
+            concepts=_run(tx, "curriculum/read_curriculum_concepts", curriculum_id=curriculum_id),
+            prerequisites=_run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id),
+            tasks=_run(tx, "curriculum/read_curriculum_tasks", curriculum_id=curriculum_id),
+        )
+
+    return _read(graph, work)
