@@ -133,6 +133,63 @@ def generate_curriculum(
                   f"prerequisites, {len(document.tasks)} tasks (curriculum {document.curriculum.id!r})")
 
 
+@app.command("simulate-policies")
+def simulate_policies(
+    curriculum: str = typer.Option("generated", "--curriculum", help="generated | junyi (../shared/data)."),
+    learners: int = typer.Option(500, "--learners", min=2, help="Simulated learners (the same for every policy)."),
+    tasks: int = typer.Option(50, "--tasks", min=1, help="Tasks each learner does (K)."),
+    seed: int = typer.Option(7, "--seed", help="Same seed, same learners and the same luck."),
+    concepts: int = typer.Option(200, "--concepts", min=2, help="Size of the generated curriculum."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG of goal mastery vs tasks done."),
+) -> None:
+    """Run ours and the usual policies on the same simulated learners; goal mastery with 95% intervals."""
+    from kgplatform.planning.compare import compare_policies, plot_comparison
+    from kgplatform.planning.curricula import load_graph
+
+    graph = load_graph(curriculum, n_concepts=concepts, seed=seed)
+    comparison = compare_policies(graph, curriculum, n_learners=learners, n_tasks=tasks, seed=seed)
+    table = Table("policy", f"goal mastery after {tasks} tasks", "95% CI",
+                  title=f"{curriculum} ({graph.n_concepts} concepts), {learners} learners, seed {seed}")
+    for row in comparison.table():
+        table.add_row(str(row["policy"]), f"{row['mean']:.3f}", f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]")
+    console.print(table)
+    verdict = "ahead of every baseline" if comparison.ours_ahead() else "NOT clearly ahead of every baseline"
+    console.print(f"ours is {verdict} (non-overlapping 95% intervals)")
+    if plot:
+        console.print(f"plot: {plot_comparison(comparison, plot)}")
+
+
+@app.command("simulate-logs")
+def simulate_logs(
+    out: Path = typer.Option(..., "--out", help="Where to write the answers (JSON lines)."),
+    curriculum_file: Path | None = typer.Option(None, "--curriculum-file",
+                                                help="A JSON import document; default: generate one."),
+    concepts: int = typer.Option(60, "--concepts", min=2, help="Generated curriculum size (no file given)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the generated curriculum and the learners."),
+    learners: int = typer.Option(20, "--learners", min=1),
+    tasks: int = typer.Option(30, "--tasks", min=1, help="Answers per learner."),
+    start: str = typer.Option("2026-01-05T08:00:00+00:00", "--start", help="Time of the first answers (ISO)."),
+) -> None:
+    """Answer logs of simulated learners following their plans, for the README demo to ingest."""
+    import json
+    from datetime import datetime
+
+    from kgplatform.curriculum.generator import generate_curriculum as generate
+    from kgplatform.planning.graph import build_graph
+    from kgplatform.planning.logs import simulate_answer_logs
+
+    document = (json.loads(curriculum_file.read_text("utf-8")) if curriculum_file
+                else generate(concepts, seed))
+    graph = build_graph(document)
+    count = 0
+    with out.open("w", encoding="utf-8") as handle:
+        for record in simulate_answer_logs(graph, n_learners=learners, n_tasks=tasks, seed=seed,
+                                           start=datetime.fromisoformat(start)):
+            handle.write(json.dumps(record) + "\n")
+            count += 1
+    console.print(f"wrote {out}: {count} answers of {learners} learners on {graph.n_concepts} concepts")
+
+
 keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 

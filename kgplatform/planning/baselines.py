@@ -1,0 +1,78 @@
+"""The usual policies ours is measured against, each seeing exactly what ours sees (the tracer's estimates).
+
+- random frontier: a random task on a random ready-to-learn concept;
+- topological: the first concept not yet mastered in prerequisite order;
+- weakest first: the concept with the lowest estimated mastery.
+All use the same "mastered" threshold and the same frontier definition as ours.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from kgplatform.planning import frontier as fr
+from kgplatform.planning.batch import LearnerMatrix
+from kgplatform.planning.graph import ConceptGraph
+
+
+class SimPolicy(Protocol):
+    """Chooses one task per learner from the estimates; -1 means nothing to do."""
+
+    name: str
+
+    def choose(
+        self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator
+    ) -> np.ndarray: ...
+
+
+def random_task_of(graph: ConceptGraph, concepts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(L,) a uniformly random task of each concept (-1 where the concept is -1)."""
+    options = graph.concept_tasks[np.maximum(concepts, 0)]  # (L, w)
+    counts = (options >= 0).sum(axis=1)
+    pick = np.floor(rng.random(concepts.size) * np.maximum(counts, 1)).astype(np.int64)
+    tasks = options[np.arange(concepts.size), pick]
+    return np.where((concepts >= 0) & (counts > 0), tasks, -1)
+
+
+def random_among(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(L,) a uniformly random True column per row, -1 for rows with none."""
+    noise = np.where(mask, rng.random(mask.shape), -1.0)
+    choice = np.argmax(noise, axis=1)
+    return np.where(mask.any(axis=1), choice, -1)
+
+
+class RandomFrontier:
+    name = "random frontier"
+
+    def __init__(self, mastered_at: float = 0.85) -> None:
+        self.mastered_at = mastered_at
+
+    def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
+        known = fr.known_concepts(graph, learners.p_mastery, self.mastered_at)
+        ready = fr.frontier(graph, known)
+        concept = random_among(np.where(ready.any(axis=1, keepdims=True), ready, graph.has_tasks), rng)
+        return random_task_of(graph, concept, rng)
+
+
+class Topological:
+    name = "topological order"
+
+    def __init__(self, mastered_at: float = 0.85) -> None:
+        self.mastered_at = mastered_at
+
+    def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
+        known = fr.known_concepts(graph, learners.p_mastery, self.mastered_at)
+        todo = ~known & graph.has_tasks  # columns are already in topological order
+        concept = np.where(todo.any(axis=1), np.argmax(todo, axis=1), -1)
+        return random_task_of(graph, concept, rng)
+
+
+class WeakestFirst:
+    name = "weakest first"
+
+    def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
+        p = np.where(graph.has_tasks, learners.p_mastery, np.inf)
+        weakest = p <= p.min(axis=1, keepdims=True)  # ties (e.g. untouched concepts) broken at random
+        return random_task_of(graph, random_among(weakest & graph.has_tasks, rng), rng)

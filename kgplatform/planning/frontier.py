@@ -1,0 +1,55 @@
+"""The learning frontier (ALEKS' "ready to learn") and the prerequisites that block a learner.
+
+Every function takes mastery arrays shaped (..., n) - one learner (n,) or a chunk of learners
+(L, n) - so the one-learner and the batch planners share the same definitions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kgplatform.planning.graph import ConceptGraph
+
+
+def known_concepts(graph: ConceptGraph, p_mastery: np.ndarray, mastered_at: float) -> np.ndarray:
+    """(..., n) bool: mastered, or implied by a mastered concept it leads to.
+
+    A learner who has mastered "quadratics" knows "multiplication"; knowledge-space theory says so,
+    and it saves a placed learner from re-proving every foundation. Concepts without tasks cannot be
+    practised, so they never hold anyone back.
+    """
+    mastered = (p_mastery >= mastered_at) & graph.has_tasks
+    implied = (mastered.astype(np.float32) @ graph.closure_t) > 0
+    return implied | ~graph.has_tasks
+
+
+def unmet_prerequisites(graph: ConceptGraph, known: np.ndarray) -> np.ndarray:
+    """(..., n) float: how many direct prerequisites of each concept are not yet known."""
+    return (~known).astype(np.float32) @ graph.prereq_s
+
+
+def frontier(graph: ConceptGraph, known: np.ndarray, good_enough: np.ndarray | None = None) -> np.ndarray:
+    """(..., n) bool: not known, every prerequisite good enough (default: known), and some task practises it.
+
+    A looser `good_enough` (prerequisites likely but not yet surely mastered) lets a learner try the
+    next concept early; success there implies the prerequisite, failure sends them back to it.
+    """
+    good_enough = known if good_enough is None else good_enough | known
+    return ~known & (unmet_prerequisites(graph, good_enough) == 0) & graph.has_tasks
+
+
+def blocking_counts(graph: ConceptGraph, good_enough: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """(..., n) float: how many wanted-but-not-ready concepts each concept is a missing prerequisite of."""
+    stuck = wanted & ~good_enough & (unmet_prerequisites(graph, good_enough) > 0)
+    return (stuck.astype(np.float32) @ graph.prereq_t) * ~good_enough
+
+
+def goal_paths(graph: ConceptGraph, goals: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """(..., n) bool: concepts on the way to an unmet goal (the goal itself or one of its ancestors).
+
+    A learner with no goals is taken to aim at the whole curriculum.
+    """
+    aims = goals.astype(bool)
+    no_goals = ~aims.any(axis=-1, keepdims=True)
+    aims = np.where(no_goals, True, aims) & ~known
+    return (aims.astype(np.float32) @ graph.closure_t) > 0

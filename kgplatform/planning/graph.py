@@ -1,0 +1,221 @@
+"""The curriculum as dense arrays: what planning and simulation compute on.
+
+Concepts are numbered 0..n-1 in a topological order of the prerequisite graph, so "respects
+prerequisites" is just "sorted by index". Real graphs may hold cycles (Junyi has a 3-cycle and two
+self-loops); those edges cannot mean "learn first", so the few edges closing a cycle are dropped
+and listed in `dropped_edges` rather than failing the whole plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from kgplatform.errors import ValidationFailed
+
+
+@dataclass(frozen=True, eq=False)  # identity equality: cached per object, arrays are not hashable
+class ConceptGraph:
+    """Concepts in topological order, their prerequisite closure, tasks, and transfer strengths.
+
+    Shapes: n concepts, m tasks. `prereq[i, j]`: i is a direct prerequisite of j. `closure[i, j]`:
+    i == j or i leads to j. `task_weights[t, c]`: share of task t spent on concept c (rows sum to 1).
+    `concept_tasks[c]`: the tasks exercising c, padded with -1. `transfer[i, j]`: how much
+    practising i helps j (TRANSFERS_TO strengths, else derived from prerequisites).
+    """
+
+    concept_ids: tuple[str, ...]
+    concept_names: tuple[str, ...]
+    prereq: np.ndarray
+    closure: np.ndarray
+    task_ids: tuple[str, ...]
+    task_difficulty: np.ndarray
+    task_weights: np.ndarray
+    concept_tasks: np.ndarray
+    transfer: np.ndarray
+    transfer_from_model: bool
+    dropped_edges: tuple[tuple[str, str], ...] = ()
+    index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    task_index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def n_concepts(self) -> int:
+        return len(self.concept_ids)
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.task_ids)
+
+    # Sparse copies for matrix products: a dense (L, n) @ sparse (n, n) costs L x edges, not L x n^2,
+    # and each output element sums the same terms in the same order for one learner or a batch.
+    @cached_property
+    def prereq_s(self) -> sparse.csr_array:
+        return sparse.csr_array(self.prereq.astype(np.float32))
+
+    @cached_property
+    def prereq_t(self) -> sparse.csr_array:
+        return sparse.csr_array(self.prereq.T.astype(np.float32))
+
+    @cached_property
+    def closure_t(self) -> sparse.csr_array:
+        """closure transposed: `x @ closure_t` sums x over each concept's descendants (itself included)."""
+        return sparse.csr_array(self.closure.T.astype(np.float32))
+
+    @cached_property
+    def closure_s(self) -> sparse.csr_array:
+        return sparse.csr_array(self.closure.astype(np.float32))
+
+    @cached_property
+    def transfer_t(self) -> sparse.csr_array:
+        return sparse.csr_array(self.transfer.T)
+
+    @cached_property
+    def task_weights_t(self) -> sparse.csr_array:
+        return sparse.csr_array(self.task_weights.T)
+
+    @cached_property
+    def has_tasks(self) -> np.ndarray:
+        """(n,) bool: concepts that at least one task exercises (only those can be planned)."""
+        return self.concept_tasks[:, 0] >= 0
+
+    @cached_property
+    def centrality(self) -> np.ndarray:
+        """(n,) in 0..1: how much of the graph a concept touches (ancestors + descendants)."""
+        reach = self.closure.sum(axis=0) + self.closure.sum(axis=1) - 2.0
+        top = float(reach.max()) if reach.size else 0.0
+        return reach / top if top > 0 else np.zeros(self.n_concepts)
+
+    def with_transfer(self, edges: Iterable[tuple[str, str, float]]) -> ConceptGraph:
+        """A copy whose transfer matrix comes from the transfer model's (source, target, strength) edges."""
+        transfer = np.zeros((self.n_concepts, self.n_concepts))
+        found = False
+        for source, target, strength in edges:
+            if source in self.index and target in self.index and source != target:
+                transfer[self.index[source], self.index[target]] = max(0.0, float(strength))
+                found = True
+        if not found:
+            return self
+        return _replace(self, transfer=transfer, transfer_from_model=True)
+
+
+def _replace(graph: ConceptGraph, **changes: Any) -> ConceptGraph:
+    values = {name: getattr(graph, name) for name in graph.__dataclass_fields__}
+    values.update(changes)
+    return ConceptGraph(**values)
+
+
+def _as_mapping(document: Any) -> Mapping[str, Any]:
+    if hasattr(document, "model_dump"):
+        return document.model_dump(mode="json")  # type: ignore[no-any-return]
+    if isinstance(document, Mapping):
+        return document
+    raise ValidationFailed("expected a curriculum document (import JSON shape)", field="document")
+
+
+def topological_order(
+    ids: Sequence[str], edges: Iterable[tuple[str, str]]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Ids in an order where every kept edge goes forward, and the edges dropped to break cycles.
+
+    Depth-first, visiting in the given order so the result is deterministic; an edge into a node
+    still on the stack closes a cycle and is dropped.
+    """
+    children: dict[str, list[str]] = {i: [] for i in ids}
+    for source, target in edges:
+        children[source].append(target)
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    post: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    for root in ids:
+        if root in state:
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        state[root] = 1
+        while stack:
+            node, next_child = stack[-1]
+            kids = children[node]
+            if next_child < len(kids):
+                stack[-1] = (node, next_child + 1)
+                child = kids[next_child]
+                if state.get(child) == 1:
+                    dropped.append((node, child))
+                elif child not in state:
+                    state[child] = 1
+                    stack.append((child, 0))
+            else:
+                state[node] = 2
+                post.append(node)
+                stack.pop()
+    return post[::-1], dropped
+
+
+def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] = ()) -> ConceptGraph:
+    """Builds the arrays from an import-shaped curriculum document (dict or CurriculumDocument)."""
+    doc = _as_mapping(document)
+    given = [str(c["id"]) for c in doc.get("concepts", [])]
+    names = {str(c["id"]): str(c.get("name") or c["id"]) for c in doc.get("concepts", [])}
+    if not given:
+        raise ValidationFailed("the curriculum has no concepts", field="concepts")
+    known = set(given)
+    weights: dict[tuple[str, str], float] = {}
+    for row in doc.get("prerequisites", []):
+        source, target = str(row["prerequisite"]), str(row["concept"])
+        if source not in known or target not in known:
+            raise ValidationFailed(
+                f"prerequisite {source!r} -> {target!r} names an unknown concept", field="prerequisites"
+            )
+        weights[(source, target)] = float(row.get("weight", 1.0) or 1.0)
+    order, dropped = topological_order(given, list(weights))
+    for edge in dropped:
+        weights.pop(edge, None)
+    index = {cid: i for i, cid in enumerate(order)}
+    n = len(order)
+    prereq = np.zeros((n, n), dtype=bool)
+    for source, target in weights:
+        prereq[index[source], index[target]] = True
+    closure = np.eye(n, dtype=bool)
+    for j in range(n):  # topological: every parent's column is final before its child's
+        parents = np.flatnonzero(prereq[:, j])
+        if parents.size:
+            closure[:, j] |= closure[:, parents].any(axis=1)
+
+    tasks = list(doc.get("tasks", []))
+    task_ids = tuple(str(t["id"]) for t in tasks)
+    task_weights = np.zeros((len(tasks), n))
+    difficulty = np.full(len(tasks), 0.5)
+    for t, task in enumerate(tasks):
+        concepts = [index[c] for c in task.get("concepts", []) if c in index]
+        if not concepts:
+            raise ValidationFailed(f"task {task['id']!r} exercises no known concept", field="tasks")
+        task_weights[t, concepts] = 1.0 / len(concepts)
+        if task.get("difficulty") is not None:
+            difficulty[t] = float(task["difficulty"])
+    per_concept = [np.flatnonzero(task_weights[:, c]) for c in range(n)]
+    width = max([1, *(len(p) for p in per_concept)])
+    concept_tasks = np.full((n, width), -1, dtype=np.int64)
+    for c, found in enumerate(per_concept):
+        concept_tasks[c, : len(found)] = found
+
+    # Without a transfer model, practising a prerequisite is taken to help its direct dependants.
+    transfer = prereq.astype(float)
+    graph = ConceptGraph(
+        concept_ids=tuple(order),
+        concept_names=tuple(names[c] for c in order),
+        prereq=prereq,
+        closure=closure,
+        task_ids=task_ids,
+        task_difficulty=difficulty,
+        task_weights=task_weights,
+        concept_tasks=concept_tasks,
+        transfer=transfer,
+        transfer_from_model=False,
+        dropped_edges=tuple(dropped),
+        index=index,
+        task_index={tid: t for t, tid in enumerate(task_ids)},
+    )
+    return graph.with_transfer(transfer_edges)

@@ -1,0 +1,64 @@
+"""Answer logs from simulated learners, in the shape the answer API ingests (for demos and load tests).
+
+Each learner follows our planner (as a real learner would follow their plan) on the given curriculum;
+every answer becomes one record {event_id, learner_id, task_id, correct, answered_at, duration_s}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from kgplatform.planning.batch import first_tasks
+from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.policy import PlanConfig
+from kgplatform.planning.simulator import Population, TruthModel, simulate_step
+from kgplatform.planning.tracking import EstimateTracker
+
+
+def simulate_answer_logs(
+    graph: ConceptGraph,
+    *,
+    n_learners: int,
+    n_tasks: int,
+    seed: int,
+    start: datetime,
+    days_per_task: float = 0.25,
+    learner_prefix: str = "learner",
+) -> Iterator[dict[str, Any]]:
+    """Yields answer records step by step (all learners' k-th answers, then the (k+1)-th)."""
+    truth = TruthModel.generate(graph, seed)
+    population = Population.generate(graph, n_learners, seed)
+    tracker = EstimateTracker.start(graph, population.goals)
+    rng = np.random.default_rng([seed, 5])
+    config = PlanConfig()
+    for step in range(n_tasks):
+        now = step * days_per_task
+        tasks = first_tasks(graph, tracker.view(now), config)
+        outcome = simulate_step(graph, truth, population, tasks, days_per_task, seed, step)
+        tracker.observe(tasks, outcome.correct, now)
+        jitter = rng.uniform(0.0, days_per_task * 0.5, n_learners)
+        durations = np.round(rng.lognormal(np.log(60.0), 0.5, n_learners), 1)
+        for learner in np.flatnonzero(tasks >= 0).tolist():
+            yield {
+                "event_id": f"sim-{seed}-{learner}-{step}",
+                "learner_id": f"{learner_prefix}-{learner:05d}",
+                "task_id": graph.task_ids[int(tasks[learner])],
+                "correct": float(outcome.correct[learner]),
+                "answered_at": (start + timedelta(days=now + float(jitter[learner]))).isoformat(),
+                "duration_s": float(durations[learner]),
+            }
+
+
+def learner_goals(
+    graph: ConceptGraph, *, n_learners: int, seed: int, learner_prefix: str = "learner"
+) -> dict[str, list[str]]:
+    """The goals the simulated learners of `simulate_answer_logs` pursue, by learner id."""
+    population = Population.generate(graph, n_learners, seed)
+    return {
+        f"{learner_prefix}-{row:05d}": [graph.concept_ids[c] for c in np.flatnonzero(population.goals[row])]
+        for row in range(n_learners)
+    }

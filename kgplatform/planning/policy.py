@@ -1,0 +1,260 @@
+"""Our planning policy: score concepts for a learner, pick tasks, say why.
+
+The scoring works on arrays shaped (..., n) so that the one-learner path here and the batch path
+(`batch.py`) share one definition of the maths; they differ only in how the plan is assembled.
+Scores are rounded to `SCORE_DECIMALS` so that both paths rank ties the same way whatever order
+the floating-point sums were taken in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kgplatform.errors import ValidationFailed
+from kgplatform.planning import frontier as fr
+from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.reasons import describe
+
+SCORE_DECIMALS = 6
+NOT_A_CANDIDATE = -1e9
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """What a good plan means; every knob has a default fit for the simulator's comparison."""
+
+    n_tasks: int = 5
+    mastered_at: float = 0.85
+    # A prerequisite this likely mastered already lets its dependants be tried.
+    ready_at: float = 0.6
+    review_below: float = 0.7
+    success_band: tuple[float, float] = (0.6, 0.85)
+    max_tasks_per_concept: int = 2
+    # Tracer figures used to predict success: P(correct) = p(1 - slip) + (1 - p) guess, shifted by difficulty.
+    slip: float = 0.1
+    guess: float = 0.2
+    difficulty_effect: float = 0.2
+    goal_weight: float = 1.0
+    transfer_weight: float = 0.5
+    unblock_weight: float = 0.3
+    review_weight: float = 0.8
+    band_weight: float = 0.2
+    off_path_weight: float = 0.1
+
+    def __post_init__(self) -> None:
+        low, high = self.success_band
+        if not 0.0 <= low < high <= 1.0:
+            raise ValidationFailed("success_band must satisfy 0 <= low < high <= 1", field="success_band")
+        if self.n_tasks < 1 or self.n_tasks > 100:
+            raise ValidationFailed("n_tasks must be between 1 and 100", field="n_tasks")
+        if self.max_tasks_per_concept < 1:
+            raise ValidationFailed("max_tasks_per_concept must be at least 1", field="max_tasks_per_concept")
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    rank: int
+    task_id: str
+    concept_id: str
+    reason: str
+    predicted_success: float
+    purpose: str  # "learn" | "review" | "placement"
+
+
+@dataclass(frozen=True)
+class Plan:
+    learner_id: str
+    tasks: tuple[PlannedTask, ...]
+    placement: bool = False
+
+    @property
+    def task_ids(self) -> list[str]:
+        return [t.task_id for t in self.tasks]
+
+
+@dataclass
+class ConceptScores:
+    """Everything the plan and its reasons need, each (..., n) unless noted."""
+
+    score: np.ndarray
+    frontier: np.ndarray
+    review: np.ndarray
+    blocks: np.ndarray
+    on_path: np.ndarray
+    task_order: np.ndarray  # (..., n, w) a concept's tasks, best fit first, -1 padded
+    task_success: np.ndarray  # (..., n, w) their predicted success
+    in_band: np.ndarray
+    transfer_gain: np.ndarray
+    missing: np.ndarray = field(repr=False)
+    placement: np.ndarray = field(repr=False)  # (...,) bool: this learner has answered nothing yet
+
+
+def predicted_success(graph: ConceptGraph, p_mastery: np.ndarray, config: PlanConfig) -> np.ndarray:
+    """(..., m): probability of answering each task right, from mastery and the task's difficulty."""
+    per_concept = p_mastery * (1.0 - config.slip) + (1.0 - p_mastery) * config.guess
+    success = per_concept @ graph.task_weights_t - config.difficulty_effect * (graph.task_difficulty - 0.5)
+    return np.clip(success, 0.0, 1.0)
+
+
+def rank_tasks(graph: ConceptGraph, success: np.ndarray, config: PlanConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Per concept, its tasks from best to worst fit to the success band: (task ids, success), (..., n, w).
+
+    Best means inside the band, nearest its centre; outside, nearest the band. Padding stays -1 and last.
+    """
+    low, high = config.success_band
+    options = graph.concept_tasks  # (n, w), -1 padded
+    s = success[..., np.maximum(options, 0)]  # (..., n, w)
+    distance = np.maximum(np.maximum(low - s, s - high), 0.0) + 1e-3 * np.abs(s - (low + high) / 2)
+    distance = np.where(options >= 0, np.round(distance, SCORE_DECIMALS), np.inf)
+    order = np.argsort(distance, axis=-1, kind="stable")
+    tasks = np.take_along_axis(np.broadcast_to(options, s.shape), order, axis=-1)
+    return tasks, np.take_along_axis(s, order, axis=-1)
+
+
+def _normalised(values: np.ndarray) -> np.ndarray:
+    top = values.max(axis=-1, keepdims=True)
+    return np.divide(values, top, out=np.zeros_like(values), where=top > 0)
+
+
+def score_concepts(
+    graph: ConceptGraph,
+    p_mastery: np.ndarray,
+    p_peak: np.ndarray,
+    attempts: np.ndarray,
+    goals: np.ndarray,
+    config: PlanConfig,
+) -> ConceptScores:
+    """Scores every concept for one learner (n,) or many (L, n); non-candidates get NOT_A_CANDIDATE.
+
+    `p_mastery` is the estimate now (after forgetting), `p_peak` the estimate when last practised.
+    """
+    p = p_mastery.astype(np.float64)
+    known = fr.known_concepts(graph, p, config.mastered_at)
+    on_path = fr.goal_paths(graph, goals, known)
+    good_enough = fr.known_concepts(graph, p, config.ready_at)
+    ready = fr.frontier(graph, known, good_enough)
+    blocks = fr.blocking_counts(graph, good_enough, on_path)
+    review = (p_peak >= config.mastered_at) & (p < config.review_below) & graph.has_tasks
+    missing = np.where(on_path, 1.0 - p, 0.0)
+    # Practice on i helps j by transfer[i, j]; what counts is help towards what is still missing.
+    transfer_gain = _normalised(missing @ graph.transfer_t)
+    # Concepts feeding more of the unmet goal mass come first (foundations of several goals).
+    goal_pull = _normalised(missing @ graph.closure_t)
+    task_order, task_success = rank_tasks(graph, predicted_success(graph, p, config), config)
+    low, high = config.success_band
+    in_band = (task_success[..., 0] >= low) & (task_success[..., 0] <= high)
+
+    learn = ready & on_path
+    fallback = ready & ~on_path
+    score = (
+        config.goal_weight * goal_pull
+        + config.transfer_weight * transfer_gain
+        + config.unblock_weight * (blocks > 0)
+        + config.review_weight * (review & on_path)
+        + config.band_weight * in_band
+    )
+    score = np.where(
+        learn | review, score, np.where(fallback, config.off_path_weight * score, NOT_A_CANDIDATE)
+    )
+    placement = attempts.sum(axis=-1) == 0
+    uncertainty = p * (1.0 - p)
+    place_score = uncertainty * (0.5 + graph.centrality) * np.where(on_path, 1.0, 0.5)
+    place_score = np.where(graph.has_tasks, place_score, NOT_A_CANDIDATE)
+    score = np.where(placement[..., None], place_score, score)
+    return ConceptScores(
+        score=np.round(score, SCORE_DECIMALS),
+        frontier=ready,
+        review=review,
+        blocks=blocks,
+        on_path=on_path,
+        task_order=task_order,
+        task_success=task_success,
+        in_band=in_band,
+        transfer_gain=transfer_gain,
+        missing=missing,
+        placement=placement,
+    )
+
+
+def pick_sequence(top: list[int], task_order: np.ndarray, config: PlanConfig) -> list[tuple[int, int, int]]:
+    """(concept, round, task) picks: one task for each top concept, then second tasks, up to n_tasks.
+
+    Variety first: a concept gets a second task only when fewer than n_tasks concepts qualify.
+    Picks come in score order, round by round; `order_picks` then puts prerequisites first.
+    """
+    picks: list[tuple[int, int, int]] = []
+    for round_ in range(min(config.max_tasks_per_concept, task_order.shape[-1])):
+        for concept in top:
+            task = int(task_order[concept, round_])
+            if task >= 0 and len(picks) < config.n_tasks:
+                picks.append((concept, round_, task))
+    return picks
+
+
+def order_picks(graph: ConceptGraph, picks: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Picks in their given (score) order, except that a concept never comes before one that leads to it."""
+    remaining = list(picks)
+    ordered: list[tuple[int, int, int]] = []
+    while remaining:
+        for position, (concept, _, _) in enumerate(remaining):
+            if not any(graph.closure[other, concept] and other != concept for other, _, _ in remaining):
+                ordered.append(remaining.pop(position))
+                break
+    return ordered
+
+
+def build_task(
+    graph: ConceptGraph,
+    scores: ConceptScores,
+    row: int | None,
+    p_mastery: np.ndarray,
+    rank: int,
+    pick: tuple[int, int, int],
+) -> PlannedTask:
+    """The PlannedTask for one pick; `row` selects the learner when `scores` holds a batch."""
+    concept, round_, task = pick
+    at = (concept,) if row is None else (row, concept)
+    placement = bool(scores.placement if row is None else scores.placement[row])
+    purpose = "placement" if placement else ("review" if scores.review[at] else "learn")
+    success = float(scores.task_success[(*at, round_)])
+    reason = describe(
+        graph,
+        concept,
+        purpose,
+        p_mastery=float(p_mastery[at]),
+        success=success,
+        blocks=float(scores.blocks[at]),
+        on_path=bool(scores.on_path[at]),
+        missing=scores.missing if row is None else scores.missing[row],
+    )
+    return PlannedTask(
+        rank=rank,
+        task_id=graph.task_ids[task],
+        concept_id=graph.concept_ids[concept],
+        reason=reason,
+        predicted_success=round(success, 4),
+        purpose=purpose,
+    )
+
+
+def plan_for_learner(
+    graph: ConceptGraph,
+    learner_id: str,
+    *,
+    p_mastery: np.ndarray,
+    p_peak: np.ndarray,
+    attempts: np.ndarray,
+    goals: np.ndarray,
+    config: PlanConfig,
+) -> Plan:
+    """The next `config.n_tasks` tasks for one learner, each with a reason. Arrays are (n,)."""
+    scores = score_concepts(graph, p_mastery, p_peak, attempts, goals, config)
+    order = np.lexsort((np.arange(graph.n_concepts), -scores.score))
+    top = [int(c) for c in order[: config.n_tasks] if scores.score[c] > NOT_A_CANDIDATE / 2]
+    picks = order_picks(graph, pick_sequence(top, scores.task_order, config))
+    tasks = tuple(
+        build_task(graph, scores, None, p_mastery, rank, pick) for rank, pick in enumerate(picks, 1)
+    )
+    return Plan(learner_id=learner_id, tasks=tasks, placement=bool(scores.placement))

@@ -1,0 +1,39 @@
+"""Small curricula for planning tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kgplatform.planning.graph import ConceptGraph, build_graph
+
+
+def chain_document() -> dict[str, Any]:
+    """a -> b -> c -> d (a chain) plus x -> d and an unrelated island z; two tasks per concept."""
+    ids = ["a", "b", "c", "d", "x", "z"]
+    edges = [("a", "b"), ("b", "c"), ("c", "d"), ("x", "d")]
+    return {
+        "curriculum": {"id": "chain", "name": "chain", "description": ""},
+        "concepts": [
+            {"id": c, "name": c.upper(), "description": "", "tags": [], "difficulty": None} for c in ids
+        ],
+        "prerequisites": [{"prerequisite": a, "concept": b, "weight": 1.0} for a, b in edges],
+        "tasks": [
+            {
+                "id": f"{c}{k}",
+                "title": f"{c}{k}",
+                "kind": "exercise",
+                "difficulty": 0.3 + 0.4 * k,
+                "estimated_minutes": 5,
+                "concepts": [c],
+            }
+            for c in ids
+            for k in range(2)
+        ],
+    }
+
+
+@pytest.fixture
+def chain() -> ConceptGraph:
+    return build_graph(chain_document())

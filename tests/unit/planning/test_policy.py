@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kgplatform.errors import ValidationFailed
+from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+
+
+def plan(
+    graph: ConceptGraph,
+    *,
+    p: dict[str, float],
+    peak: dict[str, float] | None = None,
+    goals: tuple[str, ...] = (),
+    attempts: int = 1,
+    **config: object,
+) -> Plan:
+    n = graph.n_concepts
+    now = np.full(n, 0.25)
+    for concept, value in p.items():
+        now[graph.index[concept]] = value
+    p_peak = now.copy()
+    for concept, value in (peak or {}).items():
+        p_peak[graph.index[concept]] = value
+    goal_mask = np.zeros(n, bool)
+    goal_mask[[graph.index[g] for g in goals]] = True
+    return plan_for_learner(
+        graph,
+        "l1",
+        p_mastery=now,
+        p_peak=p_peak,
+        attempts=np.full(n, float(attempts)),
+        goals=goal_mask,
+        config=PlanConfig(**config),
+    )  # type: ignore[arg-type]
+
+
+def test_a_learner_without_answers_gets_a_placement_plan_on_distinct_concepts(chain: ConceptGraph) -> None:
+    result = plan(chain, p={}, attempts=0, n_tasks=3)
+    assert result.placement and len(result.tasks) == 3
+    assert {t.purpose for t in result.tasks} == {"placement"}
+    assert len({t.concept_id for t in result.tasks}) == 3
+    assert all(t.reason.startswith("placement") for t in result.tasks)
+
+
+def test_plan_goes_towards_the_goal_through_the_frontier(chain: ConceptGraph) -> None:
+    result = plan(chain, p={"a": 0.95}, goals=("d",), n_tasks=2)
+    assert {t.concept_id for t in result.tasks} == {"b", "x"}
+    assert all(t.reason.startswith("prerequisites met") for t in result.tasks)
+    assert [t.rank for t in result.tasks] == [1, 2]
+
+
+def test_a_stuck_learner_gets_the_blocking_prerequisite_with_that_reason(chain: ConceptGraph) -> None:
+    result = plan(chain, p={"c": 0.95}, goals=("d",), n_tasks=1)
+    assert [t.concept_id for t in result.tasks] == ["x"]
+    assert "unblocks 1 concept" in result.tasks[0].reason
+
+
+def test_decayed_concept_is_reviewed_before_what_depends_on_it(chain: ConceptGraph) -> None:
+    result = plan(chain, p={"a": 0.5, "b": 0.2}, peak={"a": 0.95}, goals=("b",), n_tasks=2)
+    assert [t.concept_id for t in result.tasks][0] == "a"
+    assert result.tasks[0].purpose == "review" and "review due" in result.tasks[0].reason
+
+
+def test_task_is_chosen_for_predicted_success_inside_the_band(chain: ConceptGraph) -> None:
+    # p = 0.6: easy task (difficulty 0.3) predicts 0.66, the hard one (0.7) 0.58.
+    result = plan(chain, p={"a": 0.6}, goals=("a",), n_tasks=1)
+    assert result.tasks[0].task_id == "a0"
+    low, high = PlanConfig().success_band
+    assert low <= result.tasks[0].predicted_success <= high
+    narrow = plan(chain, p={"a": 0.6}, goals=("a",), n_tasks=1, success_band=(0.5, 0.6))
+    assert narrow.tasks[0].task_id == "a1"
+
+
+def test_variety_spreads_tasks_before_repeating_a_concept(chain: ConceptGraph) -> None:
+    result = plan(chain, p={"a": 0.95, "x": 0.95}, goals=("b",), n_tasks=5, max_tasks_per_concept=2)
+    concepts = [t.concept_id for t in result.tasks]
+    # Only b (towards the goal) and z (off the path) are ready: two tasks each, never twice in a row.
+    assert sorted(concepts) == ["b", "b", "z", "z"]
+    assert all(first != second for first, second in zip(concepts, concepts[1:], strict=False))
+    assert concepts[0] == "b"
+
+
+def test_plan_order_respects_prerequisites(chain: ConceptGraph) -> None:
+    result = plan(chain, p={}, attempts=0, n_tasks=6)
+    position = {t.concept_id: t.rank for t in result.tasks}
+    for a, b in (("a", "b"), ("b", "c"), ("c", "d"), ("x", "d")):
+        if a in position and b in position:
+            assert position[a] < position[b]
+
+
+@pytest.mark.parametrize("band", [(0.9, 0.8), (-0.1, 0.5), (0.5, 1.5)])
+def test_bad_band_is_refused_naming_the_field(band: tuple[float, float]) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        PlanConfig(success_band=band)
+    assert error.value.field == "success_band"
