@@ -1,0 +1,110 @@
+"""Prerequisite edges over HTTP: each refusal names its problem and writes nothing."""
+
+from __future__ import annotations
+
+import threading
+
+from kgplatform.curriculum import prerequisites
+from kgplatform.curriculum.models import PrerequisiteIn
+from kgplatform.errors import Conflict
+from tests.integration.api.harness import Api
+
+
+def edges(api: Api, curriculum_id: str = "maths") -> list[tuple[str, str]]:
+    document = api.call("GET", f"/curricula/{curriculum_id}").json()
+    return [(e["prerequisite"], e["concept"]) for e in document["prerequisites"]]
+
+
+def audit_total(api: Api, curriculum_id: str = "maths") -> int:
+    return int(api.call("GET", f"/curricula/{curriculum_id}/audit").json()["total"])
+
+
+def test_add_with_weight_and_remove(api: Api) -> None:
+    api.curriculum("maths", "a", "b")
+    added = api.edge("a", "b", 0.25)
+    assert added.status_code == 201
+    assert (added.json()["prerequisite"], added.json()["concept"], added.json()["weight"]) == ("a", "b", 0.25)
+    assert api.call("DELETE", "/prerequisites", params={"prerequisite": "a", "concept": "b"}).status_code == 204
+    assert edges(api) == []
+    again = api.call("DELETE", "/prerequisites", params={"prerequisite": "a", "concept": "b"})
+    assert again.status_code == 404 and "not a prerequisite" in again.json()["detail"]
+
+
+def test_unknown_ids_are_404_naming_each_missing_one(api: Api) -> None:
+    api.curriculum("maths", "a")
+    before = audit_total(api)
+    one = api.edge("a", "ghost")
+    assert one.status_code == 404
+    assert one.json()["unknown_ids"] == ["ghost"] and one.json()["field"] == "concept"
+    both = api.edge("nope", "ghost")
+    assert both.json()["unknown_ids"] == ["nope", "ghost"]
+    assert "prerequisite 'nope' and concept 'ghost'" in both.json()["detail"]
+    assert edges(api) == [] and audit_total(api) == before
+
+
+def test_duplicate_edge_is_409(api: Api) -> None:
+    api.curriculum("maths", "a", "b")
+    api.edge("a", "b")
+    before = audit_total(api)
+    duplicate = api.edge("a", "b", 0.5)
+    assert duplicate.status_code == 409 and "already a prerequisite" in duplicate.json()["detail"]
+    assert api.call("GET", "/curricula/maths").json()["prerequisites"][0]["weight"] == 1.0
+    assert audit_total(api) == before
+
+
+def test_self_loop_is_422(api: Api) -> None:
+    api.curriculum("maths", "a")
+    response = api.edge("a", "a")
+    assert response.status_code == 422 and "self-loop" in response.text
+    assert edges(api) == []
+
+
+def test_cycle_is_409_listing_the_cycle_in_order(api: Api) -> None:
+    api.curriculum("maths", "a", "b", "c", "d")
+    for p, c in [("a", "b"), ("b", "c"), ("c", "d")]:
+        api.edge(p, c)
+    before = audit_total(api)
+    response = api.edge("d", "a")
+    assert response.status_code == 409
+    assert response.json()["cycle"] == ["d", "a", "b", "c", "d"]
+    assert "d -> a -> b -> c -> d" in response.json()["detail"]
+    assert ("d", "a") not in edges(api) and audit_total(api) == before
+    # A shortcut that keeps the graph acyclic is fine.
+    assert api.edge("a", "d").status_code == 201
+
+
+def test_edges_stay_within_one_curriculum(api: Api) -> None:
+    api.curriculum("maths", "a")
+    api.curriculum("physics", "p")
+    response = api.edge("a", "p")
+    assert response.status_code == 422 and "one curriculum" in response.json()["detail"]
+
+
+def test_invalid_weight_is_422_naming_it(api: Api) -> None:
+    api.curriculum("maths", "a", "b")
+    response = api.edge("a", "b", -1.0)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["body.weight"]
+
+
+def test_two_concurrent_additions_cannot_close_a_cycle_together(api: Api) -> None:
+    """a->b and b->a at once: each check alone passes on the old graph; the locks serialise them."""
+    api.curriculum("maths", "a", "b")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def add(prerequisite: str, concept: str) -> None:
+        barrier.wait()
+        try:
+            prerequisites.add_prerequisite(api.graph, PrerequisiteIn(prerequisite=prerequisite, concept=concept), "t")
+            outcomes.append("created")
+        except Conflict as error:
+            outcomes.append(f"refused: {error.details.get('cycle')}")
+
+    threads = [threading.Thread(target=add, args=pair) for pair in [("a", "b"), ("b", "a")]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes)[0] == "created" and sorted(outcomes)[1].startswith("refused")
+    assert len(edges(api)) == 1
