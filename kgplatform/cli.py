@@ -133,6 +133,65 @@ def generate_curriculum(
                   f"prerequisites, {len(document.tasks)} tasks (curriculum {document.curriculum.id!r})")
 
 
+def print_import_report(report: "ImportReport", as_json: bool) -> None:  # noqa: F821 - lazy import
+    """The report as text (or JSON); exit code 1 when rows were refused and nothing was written."""
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        for line in report.lines():
+            console.print(line, markup=False, highlight=False)
+    if report.errors and not report.imported:
+        raise typer.Exit(1)
+
+
+def cli_actor() -> str:
+    """Who the audit trail names for CLI imports: the operating-system user."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+@app.command("import-curriculum")
+def import_curriculum(
+    path: Path = typer.Argument(..., exists=True, help="A .json document, a .zip of CSVs, a folder of "
+                                "concepts.csv/prerequisites.csv/tasks.csv, or one of those files."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the valid rows, list the rest."),
+    curriculum_id: str | None = typer.Option(None, "--curriculum-id",
+                                             help="Target curriculum (default: the JSON document's id)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Import a curriculum file into the graph, printing the per-row report."""
+    from kgplatform.curriculum.import_service import run_import
+    from kgplatform.curriculum.io import read_import_path
+
+    raw = read_import_path(path, {"id": curriculum_id} if curriculum_id else None)
+    target = curriculum_id or (raw.curriculum or {}).get("id")
+    if not isinstance(target, str) or not target:
+        fail("no curriculum id: pass --curriculum-id (CSV files do not name their curriculum)")
+        return
+    with graph_session() as graph:
+        report = run_import(graph, raw, target, actor=cli_actor(), dry_run=dry_run, skip_invalid=skip_invalid)
+    print_import_report(report, as_json)
+
+
+@app.command("export-curriculum")
+def export_curriculum(
+    curriculum_id: str = typer.Argument(..., help="The curriculum to export."),
+    out: Path = typer.Option(..., "--out", help="FILE.json, FILE.zip (CSVs), or a folder for the three CSVs."),
+) -> None:
+    """Export a curriculum from the graph as JSON or CSV."""
+    from kgplatform.curriculum.import_service import export_document
+    from kgplatform.curriculum.io import write_export
+
+    with graph_session() as graph:
+        document = export_document(graph, curriculum_id)
+    written = write_export(document, out)
+    console.print(f"exported {curriculum_id!r}: {len(document.concepts)} concepts, "
+                  f"{len(document.prerequisites)} prerequisites, {len(document.tasks)} tasks -> "
+                  f"{', '.join(str(p) for p in written)}")
+
+
 @app.command("simulate-policies")
 def simulate_policies(
     curriculum: str = typer.Option("generated", "--curriculum", help="generated | junyi (../shared/data)."),

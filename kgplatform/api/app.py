@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from kgplatform import __version__
 from kgplatform.api.problems import install_problem_handlers
-from kgplatform.api.routes import api_keys, concepts, curricula, health, prerequisites, tasks
+from kgplatform.api.routes import api_keys, concepts, curricula, curriculum_io, health, prerequisites, tasks
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import Graph, open_driver
 from kgplatform.settings import Settings, get_settings
@@ -42,5 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(concepts.router)
     app.include_router(tasks.router)
     app.include_router(prerequisites.router)
+    app.include_router(curriculum_io.router)
     app.include_router(curricula.router)
     return app

@@ -71,3 +71,23 @@ class ImportReport(BaseModel):
     def counts(self) -> dict[str, dict[str, int]]:
         """created/updated/unchanged per entity, as plain data (the audit entry's `new`)."""
         return {entity.value: outcome.model_dump() for entity, outcome in self.outcome.items()}
+
+    def lines(self, max_errors: int = 50) -> list[str]:
+        """The report as text for the CLI: summary, counts, cycles, then the first `max_errors` errors."""
+        out = [self.summary]
+        read = ", ".join(f"{self.rows.get(e, 0)} {e.value}s" for e in ROW_ENTITIES)
+        out.append(f"rows read: {read}")
+        if any(self.skipped_rows.values()):
+            out.append("rows skipped: " + ", ".join(f"{n} {e.value}s" for e, n in self.skipped_rows.items()))
+        for entity, outcome in self.outcome.items():
+            out.append(f"{entity.value}s: {outcome.created} created, {outcome.updated} updated, "
+                       f"{outcome.unchanged} unchanged")
+        out.extend(f"self-loop: {loop}" for loop in self.self_loops)
+        out.extend(f"cycle: {', '.join(members)}" for members in self.cycles)
+        out.extend(f"note: {note}" for note in self.notes)
+        out.extend(f"error: {error.describe()}" for error in self.errors[:max_errors])
+        if len(self.errors) > max_errors:
+            out.append(f"... and {len(self.errors) - max_errors} more error(s)")
+        if self.seconds is not None:
+            out.append(f"took {self.seconds:.2f} s")
+        return out

@@ -40,7 +40,9 @@ class ExistingGraph:
     # Owners of the file's ids that already exist anywhere (concept or task id -> curriculum id).
     concept_owners: dict[str, str] = field(default_factory=dict)
     task_owners: dict[str, str] = field(default_factory=dict)
+    # The stored curriculum's fields, the defaults for a CSV import that names only the id.
     curriculum_name: str | None = None
+    curriculum_description: str = ""
 
 
 @dataclass
@@ -181,6 +183,7 @@ class _Validator:
         given = dict(self.raw.curriculum or {})
         given.setdefault("id", self.curriculum_id)
         given.setdefault("name", self.existing.curriculum_name or self.curriculum_id)
+        given.setdefault("description", self.existing.curriculum_description)
         if given["id"] != self.curriculum_id:
             self.errors.append(
                 RowError(

@@ -1,0 +1,25 @@
+// Upserts one batch of imported concepts into a curriculum, keyed on the constrained Concept.id.
+// A row equal to the stored concept is left alone (no version bump, same updated_at); a changed one
+// is overwritten with version + 1. New concepts start at version 1. Run after import_merge_curriculum.
+// Parameters: $curriculum_id, $rows (list of maps: id, name, description, tags, difficulty or null).
+// Returns: outcome ('created'|'updated'|'unchanged'), n (rows with that outcome). Write.
+MATCH (cur:Curriculum {id: $curriculum_id})
+UNWIND $rows AS row
+OPTIONAL MATCH (old:Concept {id: row.id})
+WITH cur, row,
+     CASE
+       WHEN old IS NULL THEN 'created'
+       WHEN old.name = row.name AND coalesce(old.description, '') = row.description
+            AND coalesce(old.tags, []) = row.tags
+            AND coalesce(old.difficulty, -1.0) = coalesce(row.difficulty, -1.0) THEN 'unchanged'
+       ELSE 'updated'
+     END AS outcome
+MERGE (c:Concept {id: row.id})
+  ON CREATE SET c.name = row.name, c.description = row.description, c.tags = row.tags,
+                c.difficulty = row.difficulty, c.curriculum_id = $curriculum_id, c.version = 1,
+                c.created_at = datetime(), c.updated_at = c.created_at
+FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
+  SET c.name = row.name, c.description = row.description, c.tags = row.tags, c.difficulty = row.difficulty,
+      c.version = c.version + 1, c.updated_at = datetime())
+MERGE (cur)-[:CONTAINS]->(c)
+RETURN outcome, count(*) AS n

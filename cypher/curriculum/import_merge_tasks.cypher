@@ -1,0 +1,37 @@
+// Upserts one batch of imported tasks, keyed on the constrained Task.id, with their EXERCISES links.
+// A row equal to the stored task (fields and the set of concepts) is left alone; a changed one is
+// overwritten with version + 1 and its links replaced. Write concepts first.
+// Parameters: $curriculum_id, $rows (list of maps: id, title, kind, difficulty, estimated_minutes,
+// concepts (list of concept ids)). Returns: outcome ('created'|'updated'|'unchanged'), n. Write.
+UNWIND $rows AS row
+OPTIONAL MATCH (old:Task {id: row.id})
+WITH row, old,
+     CASE WHEN old IS NULL THEN [] ELSE COLLECT { MATCH (old)-[:EXERCISES]->(c:Concept) RETURN c.id } END
+       AS old_concepts
+WITH row,
+     CASE
+       WHEN old IS NULL THEN 'created'
+       WHEN old.title = row.title AND old.kind = row.kind AND old.difficulty = row.difficulty
+            AND old.estimated_minutes = row.estimated_minutes AND size(old_concepts) = size(row.concepts)
+            AND all(x IN row.concepts WHERE x IN old_concepts) THEN 'unchanged'
+       ELSE 'updated'
+     END AS outcome
+MERGE (t:Task {id: row.id})
+  ON CREATE SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
+                t.estimated_minutes = row.estimated_minutes, t.curriculum_id = $curriculum_id,
+                t.version = 1, t.created_at = datetime(), t.updated_at = t.created_at
+FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
+  SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
+      t.estimated_minutes = row.estimated_minutes, t.version = t.version + 1, t.updated_at = datetime())
+WITH t, row, outcome
+CALL (t, row, outcome) {
+  WITH * WHERE outcome <> 'unchanged'
+  OPTIONAL MATCH (t)-[stale:EXERCISES]->(gone:Concept) WHERE NOT gone.id IN row.concepts
+  DELETE stale
+  WITH DISTINCT t, row
+  UNWIND row.concepts AS concept_id
+  MATCH (c:Concept {id: concept_id})
+  MERGE (t)-[e:EXERCISES]->(c)
+    ON CREATE SET e.weight = 1.0
+}
+RETURN outcome, count(*) AS n

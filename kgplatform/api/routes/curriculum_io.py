@@ -1,0 +1,122 @@
+"""Import and export of a whole curriculum over HTTP (designers).
+
+POST takes the JSON document (`application/json`), a zip of the three CSV files
+(`application/zip`), or a multipart upload of concepts.csv / prerequisites.csv / tasks.csv (or one
+zip). A dry run answers 200 with the report whatever it found. A real import with bad rows answers
+422 problem+json carrying the same report and writes nothing, unless `skip_invalid` is set.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from kgplatform.api.deps import DesignerPrincipal, GraphDep
+from kgplatform.curriculum.import_report import Entity, ImportReport
+from kgplatform.curriculum.import_service import export_document, run_import
+from kgplatform.curriculum.io import (
+    CSV_FILES,
+    RawDocument,
+    document_to_zip,
+    parse_csv_tables,
+    parse_json,
+    parse_zip,
+)
+from kgplatform.errors import ValidationFailed
+
+router = APIRouter(prefix="/curricula", tags=["curriculum import/export"])
+FORM_FIELDS = {"concepts": Entity.CONCEPT, "prerequisites": Entity.PREREQUISITE, "tasks": Entity.TASK}
+FILE_NAMES = {name: entity for entity, name in CSV_FILES.items()}
+
+
+def _safe_filename(text: str) -> str:
+    """Ids may hold quotes, spaces or non-ASCII; a header value may not."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:100] or "curriculum"
+
+
+async def _read_body(request: Request, curriculum_id: str) -> RawDocument:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    curriculum = {"id": curriculum_id}
+    if content_type == "application/json":
+        return parse_json(await request.body())
+    if content_type in {"application/zip", "application/x-zip-compressed"}:
+        return parse_zip(await request.body(), curriculum)
+    if content_type == "multipart/form-data":
+        tables: dict[Entity, bytes] = {}
+        async with request.form() as form:
+            for field, value in form.multi_items():
+                if not isinstance(value, UploadFile):
+                    continue
+                data = await value.read()
+                if (value.filename or "").lower().endswith(".zip"):
+                    return parse_zip(data, curriculum)
+                entity = FORM_FIELDS.get(field) or FILE_NAMES.get(value.filename or "")
+                if entity is None:
+                    raise ValidationFailed(
+                        f"upload {field!r} ({value.filename}): name it concepts, prerequisites or tasks",
+                        field=field,
+                    )
+                tables[entity] = data
+        return parse_csv_tables(tables, curriculum)
+    raise ValidationFailed(
+        f"unsupported content type {content_type or 'none'!r}: send application/json, application/zip "
+        "or a multipart upload of the CSV files",
+        field="content-type",
+    )
+
+
+@router.post(
+    "/{curriculum_id:path}/import", summary="Import concepts, prerequisites and tasks (JSON, CSV, zip)"
+)
+async def import_curriculum(
+    curriculum_id: str,
+    request: Request,
+    graph: GraphDep,
+    principal: DesignerPrincipal,
+    dry_run: Annotated[bool, Query(description="Validate and report only; write nothing")] = False,
+    skip_invalid: Annotated[
+        bool, Query(description="Write the valid rows and list the skipped ones")
+    ] = False,
+) -> ImportReport:
+    raw = await _read_body(request, curriculum_id)
+    # The import blocks on Neo4j for seconds; run it off the event loop.
+    report = await run_in_threadpool(
+        run_import,
+        graph,
+        raw,
+        curriculum_id,
+        actor=principal.name,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+    )
+    if report.errors and not dry_run and not report.imported:
+        first = report.errors[0]
+        raise ValidationFailed(
+            report.summary,
+            field=".".join(p for p in (first.entity.value, first.field) if p),
+            report=report.model_dump(mode="json"),
+        )
+    return report
+
+
+@router.get(
+    "/{curriculum_id:path}/export", summary="The curriculum as the import document (JSON) or a zip of CSVs"
+)
+def export_curriculum(
+    curriculum_id: str,
+    graph: GraphDep,
+    _: DesignerPrincipal,
+    format: Annotated[Literal["json", "csv"], Query(description="json: one document; csv: a zip")] = "json",
+) -> Response:
+    document = export_document(graph, curriculum_id)
+    if format == "csv":
+        return Response(
+            document_to_zip(document),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{_safe_filename(curriculum_id)}.zip"'},
+        )
+    return Response(document.to_json(), media_type="application/json")

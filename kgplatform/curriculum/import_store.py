@@ -1,0 +1,149 @@
+"""The import's and export's door into Neo4j: what the graph already holds, and the batched upsert.
+
+An import is one write transaction: curriculum, then concepts, edges and tasks in batched
+`UNWIND ... MERGE` statements keyed on the constrained ids, then one audit entry with the counts.
+All of it commits or none of it does, and the driver may retry the whole function on a transient
+error, which is harmless because every statement is an idempotent MERGE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from kgplatform.curriculum import audit
+from kgplatform.curriculum.document import CurriculumDocument
+from kgplatform.curriculum.import_report import Entity, Outcome
+from kgplatform.curriculum.import_validation import ExistingGraph
+from kgplatform.curriculum.io import RawDocument
+from kgplatform.curriculum.models import AuditAction, EntityType
+from kgplatform.graph.driver import Graph, Row
+from kgplatform.graph.queries import query_text
+
+DEFAULT_BATCH_SIZE = 5000
+MERGE_QUERIES = {
+    Entity.CONCEPT: "curriculum/import_merge_concepts",
+    Entity.PREREQUISITE: "curriculum/import_merge_prerequisites",
+    Entity.TASK: "curriculum/import_merge_tasks",
+}
+
+
+def _strings(values: Any) -> Iterator[str]:
+    if isinstance(values, str):
+        yield values
+    elif isinstance(values, list):
+        yield from (v for v in values if isinstance(v, str))
+
+
+def referenced_ids(raw: RawDocument) -> tuple[list[str], list[str]]:
+    """Every concept id the rows define or mention, and every task id they define."""
+    concepts: set[str] = set()
+    for row in raw.concepts:
+        if isinstance(row, dict):
+            concepts.update(_strings(row.get("id")))
+    for row in raw.prerequisites:
+        if isinstance(row, dict):
+            concepts.update(_strings(row.get("prerequisite")))
+            concepts.update(_strings(row.get("concept")))
+    tasks: set[str] = set()
+    for row in raw.tasks:
+        if isinstance(row, dict):
+            concepts.update(_strings(row.get("concepts")))
+            tasks.update(_strings(row.get("id")))
+    return sorted(concepts), sorted(tasks)
+
+
+def load_existing(graph: Graph, curriculum_id: str, raw: RawDocument) -> ExistingGraph:
+    """The curriculum's concepts and edges, and the owners of every id the rows name."""
+    concept_ids, task_ids = referenced_ids(raw)
+    existing = ExistingGraph()
+    found = graph.read("curriculum/get_curriculum", id=curriculum_id)
+    if found:
+        existing.curriculum_name = found[0]["curriculum"]["name"]
+        existing.curriculum_description = found[0]["curriculum"].get("description") or ""
+        existing.concepts = {
+            r["id"] for r in graph.read("curriculum/read_curriculum_concepts", curriculum_id=curriculum_id)
+        }
+        existing.edges = {
+            (r["prerequisite"], r["concept"])
+            for r in graph.read("curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)
+        }
+    for row in graph.read("curriculum/import_find_owners", concept_ids=concept_ids, task_ids=task_ids):
+        owners = existing.concept_owners if row["kind"] == "concept" else existing.task_owners
+        owners[row["id"]] = row["curriculum_id"]
+    return existing
+
+
+def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield list(rows[start : start + size])
+
+
+def _run(tx: ManagedTransaction, query: str, /, **params: Any) -> list[Row]:
+    return [record.data() for record in tx.run(query_text(query), params)]
+
+
+def write_import(
+    graph: Graph,
+    document: CurriculumDocument,
+    *,
+    actor: str,
+    notes: Sequence[str] = (),
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> tuple[Outcome, dict[Entity, Outcome]]:
+    """Writes the rows and one 'import' audit entry; returns the curriculum's and each entity's outcome."""
+    data = document.model_dump(mode="json")
+    curriculum_id = document.curriculum.id
+    sections = {
+        Entity.CONCEPT: data["concepts"],
+        Entity.PREREQUISITE: data["prerequisites"],
+        Entity.TASK: data["tasks"],
+    }
+
+    def work(tx: ManagedTransaction) -> tuple[Outcome, dict[Entity, Outcome]]:
+        [row] = _run(tx, "curriculum/import_merge_curriculum", **data["curriculum"])
+        curriculum = Outcome(**{row["outcome"]: 1})
+        outcome = {entity: Outcome() for entity in sections}
+        for entity, rows in sections.items():
+            counts = outcome[entity].model_dump()
+            for batch in _batches(rows, batch_size):
+                for result in _run(tx, MERGE_QUERIES[entity], curriculum_id=curriculum_id, rows=batch):
+                    counts[result["outcome"]] += result["n"]
+            outcome[entity] = Outcome(**counts)
+        summary = {
+            "curriculum": curriculum.model_dump(),
+            **{e.value: o.model_dump() for e, o in outcome.items()},
+            "notes": list(notes),
+        }
+        entry = audit.entry(
+            actor=actor,
+            action=AuditAction.IMPORT,
+            entity_type=EntityType.CURRICULUM,
+            entity_id=curriculum_id,
+            curriculum_id=curriculum_id,
+            new=summary,
+        )
+        _run(tx, "curriculum/create_audit_entries", entries=[entry])
+        return curriculum, outcome
+
+    with graph.session() as session:
+        return session.execute_write(work)
+
+
+def read_document(graph: Graph, curriculum_id: str) -> dict[str, Any] | None:
+    """The curriculum as plain document data (None when there is no such curriculum)."""
+    found = graph.read("curriculum/get_curriculum", id=curriculum_id)
+    if not found:
+        return None
+    meta = found[0]["curriculum"]
+    concepts = graph.read("curriculum/read_curriculum_concepts", curriculum_id=curriculum_id)
+    return {
+        "curriculum": {"id": meta["id"], "name": meta["name"], "description": meta.get("description") or ""},
+        "concepts": [
+            {**c, "description": c.get("description") or "", "tags": c.get("tags") or []} for c in concepts
+        ],
+        "prerequisites": graph.read("curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id),
+        "tasks": graph.read("curriculum/read_curriculum_tasks", curriculum_id=curriculum_id),
+    }
