@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.errors import ValidationFailed
+from kgplatform.planning.batch import LearnerMatrix, first_tasks, plan_batch
+from kgplatform.planning.graph import ConceptGraph, build_graph
+from kgplatform.planning.policy import PlanConfig, plan_for_learner
+
+
+def random_learners(graph: ConceptGraph, n: int, seed: int) -> LearnerMatrix:
+    """Varied learners: cold starts, partial mastery, decayed concepts, with and without goals, ties."""
+    rng = np.random.default_rng(seed)
+    shape = (n, graph.n_concepts)
+    peak = np.where(rng.random(shape) < 0.3, rng.uniform(0.0, 1.0, shape), 0.25)
+    peak = np.where(rng.random(shape) < 0.2, 0.9, peak)  # many exact ties
+    decayed = np.where(rng.random(shape) < 0.2, peak * rng.uniform(0.4, 1.0, shape), peak)
+    attempts = np.where(peak != 0.25, rng.integers(1, 6, shape), 0).astype(float)
+    attempts[: n // 10] = 0.0  # cold starts
+    goals = rng.random(shape) < np.where(rng.random((n, 1)) < 0.2, 0.0, 3.0 / graph.n_concepts)
+    return LearnerMatrix([f"l{i}" for i in range(n)], decayed, peak, attempts, goals)
+
+
+@pytest.mark.parametrize("chunk_size", [1000, 97])
+def test_batch_and_one_learner_paths_give_identical_plans_for_1000_learners(chunk_size: int) -> None:
+    graph = build_graph(generate_curriculum(120, seed=4))
+    learners = random_learners(graph, 1000, seed=chunk_size)
+    config = PlanConfig(n_tasks=6, max_tasks_per_concept=2)
+    batch = [plan for chunk in plan_batch(graph, learners, config, chunk_size=chunk_size) for plan in chunk]
+    assert len(batch) == 1000
+    for row, plan in enumerate(batch):
+        single = plan_for_learner(
+            graph,
+            learners.learner_ids[row],
+            p_mastery=learners.p_mastery[row],
+            p_peak=learners.p_peak[row],
+            attempts=learners.attempts[row],
+            goals=learners.goals[row],
+            config=config,
+        )
+        assert plan == single, f"learner {row}"
+    purposes = {task.purpose for plan in batch for task in plan.tasks}
+    assert purposes == {"placement", "learn", "review"}  # the sample exercises every kind of plan
+    first = first_tasks(graph, learners, config)
+    assert [graph.task_ids[t] for t in first] == [plan.tasks[0].task_id for plan in batch]
+
+
+def test_chunk_size_must_be_positive() -> None:
+    graph = build_graph(generate_curriculum(10, seed=1))
+    with pytest.raises(ValidationFailed) as error:
+        next(plan_batch(graph, random_learners(graph, 3, seed=1), PlanConfig(), chunk_size=0))
+    assert error.value.field == "chunk_size"
+
+
+def test_mismatched_shapes_are_refused_naming_the_field() -> None:
+    with pytest.raises(ValidationFailed) as error:
+        LearnerMatrix(["a"], np.zeros((1, 3)), np.zeros((1, 3)), np.zeros((1, 2)), np.zeros((1, 3), bool))
+    assert error.value.field == "attempts"
