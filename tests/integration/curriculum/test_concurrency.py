@@ -1,0 +1,104 @@
+"""No lost edits: two writers holding the same ETag, exactly one wins, the other gets 412."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from kgplatform.curriculum import service, store
+from kgplatform.curriculum.models import ConceptPatch
+from kgplatform.errors import PreconditionFailed
+from tests.integration.api.harness import Api
+
+
+def test_two_http_writers_with_the_same_if_match_one_wins_one_gets_412(api: Api) -> None:
+    api.curriculum("maths", "a")
+    barrier = threading.Barrier(2)
+    results: dict[str, int] = {}
+
+    def write(name: str) -> None:
+        barrier.wait()
+        response = api.call("PATCH", "/concepts/a", json={"name": name}, if_match=1)
+        results[name] = response.status_code
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results.values()) == [200, 412]
+    winner = next(name for name, status in results.items() if status == 200)
+    stored = api.call("GET", "/concepts/a").json()
+    assert (stored["name"], stored["version"]) == (winner, 2)
+    updates = [e for e in api.call("GET", "/concepts/a/audit").json()["items"] if e["action"] == "update"]
+    assert [e["new"]["name"] for e in updates] == [winner]
+
+
+def test_a_writer_that_read_before_the_other_committed_still_loses(api: Api) -> None:
+    """Forces the interleaving: writer A holds its transaction open after its version check while
+    writer B starts with the same expected version. B must wait for A's lock and then see version 2;
+    without the lock-before-read both would pass the check and A's edit would be lost."""
+    api.curriculum("maths", "a")
+    a_checked, release_a = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def slow_decide(current: dict[str, Any] | None) -> store.ConceptWrite:
+        change = service.decide_concept_update("a", {1}, ConceptPatch(name="from A"), "A", current)
+        a_checked.set()
+        release_a.wait(timeout=10)
+        return change
+
+    def writer_a() -> None:
+        outcome["a"] = store.update_concept(api.graph, "a", slow_decide)["version"]
+
+    def writer_b() -> None:
+        try:
+            service.update_concept(api.graph, "a", '"1"', ConceptPatch(name="from B"), "B")
+            outcome["b"] = "won"
+        except PreconditionFailed as error:
+            outcome["b"] = error.details["current_version"]
+
+    thread_a = threading.Thread(target=writer_a)
+    thread_a.start()
+    assert a_checked.wait(timeout=10)
+    thread_b = threading.Thread(target=writer_b)
+    thread_b.start()
+    time.sleep(0.5)  # B is now blocked on A's lock
+    assert "b" not in outcome
+    release_a.set()
+    thread_a.join()
+    thread_b.join()
+    assert outcome == {"a": 2, "b": 2}
+    stored = service.get_concept(api.graph, "a")
+    assert (stored.name, stored.version) == ("from A", 2)
+
+
+@pytest.mark.parametrize("writers", [4])
+def test_many_writers_chaining_etags_lose_nothing(api: Api, writers: int) -> None:
+    """Each writer retries on 412 with the fresh ETag: every one of their edits lands, in some order."""
+    api.curriculum("maths")
+    api.call("POST", "/curricula/maths/concepts", json={"id": "a", "name": "a", "tags": []})
+    lock = threading.Lock()
+
+    def add_tag(tag: str) -> None:
+        for _ in range(50):
+            current = api.call("GET", "/concepts/a")
+            tags = current.json()["tags"]
+            response = api.call("PATCH", "/concepts/a", json={"tags": [*tags, tag]}, if_match=current.headers["ETag"])
+            if response.status_code == 200:
+                return
+            with lock:
+                assert response.status_code == 412
+        raise AssertionError(f"{tag} never landed")
+
+    threads = [threading.Thread(target=add_tag, args=(f"t{i}",)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = api.call("GET", "/concepts/a").json()
+    assert sorted(stored["tags"]) == [f"t{i}" for i in range(writers)]
+    assert stored["version"] == writers + 1
