@@ -1,0 +1,56 @@
+"""Tables and JSON for `kgplatform eval-tracing`: per-fold figures and mean ± sd, leak-free and leaky."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from kgplatform.mastery.evaluation import FIELD_REFERENCES, LEAK_FREE, OURS, FoldScore, Summary, summarise
+
+
+def summary_table(summaries: list[Summary], title: str) -> Table:
+    table = Table("model", "protocol", "AUC", "RMSE", "accuracy", "folds", title=title)
+    for s in summaries:
+        table.add_row(s.model, s.protocol, _pm(s.auc), _pm(s.rmse), _pm(s.accuracy), str(s.folds))
+    return table
+
+
+def fold_table(scores: list[FoldScore]) -> Table:
+    folds = sorted({s.fold for s in scores})
+    table = Table("model", "protocol", *(f"fold {k} AUC / RMSE / acc" for k in folds), title="per fold")
+    for model, protocol in dict.fromkeys((s.model, s.protocol) for s in scores):
+        cells = []
+        for k in folds:
+            m = next(s.metrics for s in scores if (s.model, s.protocol, s.fold) == (model, protocol, k))
+            cells.append(f"{m.auc:.4f} / {m.rmse:.4f} / {m.accuracy:.4f}")
+        table.add_row(model, protocol, *cells)
+    return table
+
+
+def field_gap(summaries: list[Summary]) -> list[str]:
+    """How far our leak-free mean AUC is from the field's deep models (pyKT figures)."""
+    ours = next((s for s in summaries if s.model == OURS and s.protocol == LEAK_FREE), None)
+    if ours is None:
+        return []
+    return [f"ours (leak-free) {ours.auc[0]:.4f} vs {name} {auc:.3f}: {ours.auc[0] - auc:+.4f}"
+            for name, auc in FIELD_REFERENCES.items()]
+
+
+def write_json(path: Path, scores: list[FoldScore], metadata: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "metadata": metadata,
+        "folds": [
+            {"fold": s.fold, "model": s.model, "protocol": s.protocol, **asdict(s.metrics)} for s in scores
+        ],
+        "summary": [asdict(s) for s in summarise(scores)],
+    }
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+
+
+def _pm(values: tuple[float, float]) -> str:
+    return f"{values[0]:.4f} ± {values[1]:.4f}"

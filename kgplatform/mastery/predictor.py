@@ -1,0 +1,200 @@
+"""Next-answer prediction built on the tracer: what `eval-tracing` reports as "our tracer".
+
+For each response (a problem that may exercise several skills), before any of its rows is observed:
+  z = w . [1, mean_logit, min_logit - mean_logit, ability, item, log(1 + n_before)]
+- mean_logit / min_logit: the mean and the minimum over the response's skills of logit(P(correct)) from
+  the BKT tracer (forgetting and transfer included); the minimum lets "all skills are needed" weigh in;
+- ability: the learner's running residual sum(y - sigmoid(mean_logit)) / (n_before + ability_prior) over
+  their *earlier* responses (an online ability estimate, no future data);
+- item: logit of the problem's success rate among training learners, shrunk toward the global rate and
+  centred on it (0 for a problem never seen in training); training rows use leave-own-learner-out counts;
+- n_before: how many responses the learner gave before.
+w is a logistic regression fitted on the training learners. The forgetting rate (per response, since these
+logs have no timestamps) and the scale of the transfer strengths are chosen on the training learners'
+log-likelihood. In the leaky protocol each row is its own "response", so later rows of a multi-skill
+response see the earlier ones through the ability and transfer terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from kgplatform.mastery.bkt import EPS, FloatArray, IntArray, TracerParams, TransferEdges
+from kgplatform.mastery.datasets import ResponseLog
+from kgplatform.mastery.fitting import FitOptions, fit_bkt
+from kgplatform.mastery.tracing_batch import replay_rows
+
+
+@dataclass(frozen=True)
+class PredictorOptions:
+    ability_prior: float = 5.0
+    item_prior: float = 10.0
+    use_items: bool = True
+    forget_rates: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03)
+    transfer_scales: tuple[float, ...] = (0.25, 0.5, 1.0)
+    l2: float = 1e-3
+
+
+@dataclass(frozen=True, eq=False)
+class NextAnswerModel:
+    params: TracerParams
+    transfer: TransferEdges | None
+    problem_index: dict[str, int]  # training problem label -> position in item_right / item_count
+    item_right: FloatArray  # per training problem: right training responses
+    item_count: FloatArray  # per training problem: training responses
+    global_rate: float
+    weights: FloatArray
+    options: PredictorOptions
+
+
+def logit(p: FloatArray) -> FloatArray:
+    p = np.clip(p, EPS, 1 - EPS)
+    return np.log(p) - np.log1p(-p)
+
+
+def sigmoid(z: FloatArray) -> FloatArray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def fit_next_answer_model(
+    train: ResponseLog,
+    transfer: TransferEdges | None,
+    options: PredictorOptions | None = None,
+    params: TracerParams | None = None,
+) -> NextAnswerModel:
+    """Fits BKT (unless `params` is given), picks forgetting and transfer scale, then the logistic layer."""
+    options = options or PredictorOptions()
+    if params is None:
+        params, _ = fit_bkt(train.observations(), train.skill_labels, FitOptions(progress=False))
+    params, transfer = _select_dynamics(train, params, transfer, options)
+    groups = _Groups.of(train, train.response)
+    y = train.correct[groups.first]
+    problem = train.problem[groups.first]
+    right = np.bincount(problem, y, len(train.problem_labels))
+    count = np.bincount(problem, None, len(train.problem_labels)).astype(np.float64)
+    own_right, own_count = _own_item_counts(train, groups, y)
+    index = {label: i for i, label in enumerate(train.problem_labels)}
+    model = NextAnswerModel(params, transfer, index, right, count, float(y.mean()), np.zeros(6), options)
+    row_pred = replay_rows(train.observations(), params, transfer).predicted
+    features = _features(model, train, groups, row_pred, own_right, own_count)
+    return replace(model, weights=_logistic_fit(features, y, options.l2))
+
+
+def predict_next_answers(model: NextAnswerModel, log: ResponseLog, *, leaky: bool = False) -> FloatArray:
+    """P(correct) per row of `log`; leak-free, the rows of one response share one prediction."""
+    key = np.arange(len(log), dtype=np.int64) if leaky else log.response
+    groups = _Groups.of(log, key)
+    row_pred = replay_rows(log.observations(key), model.params, model.transfer).predicted
+    zeros = np.zeros(groups.first.size)
+    features = _features(model, log, groups, row_pred, zeros, zeros)
+    return sigmoid(features @ model.weights)[groups.inverse]
+
+
+@dataclass(frozen=True, eq=False)
+class _Groups:
+    """Rows grouped into predicted units; groups sorted by (learner, position in the log)."""
+
+    first: IntArray  # first row of each group
+    inverse: IntArray  # group of each row
+
+    @classmethod
+    def of(cls, log: ResponseLog, key: IntArray) -> _Groups:
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        order = np.lexsort((first, log.user[first]))
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        return cls(first[order], rank[inverse])
+
+
+def _features(
+    model: NextAnswerModel,
+    log: ResponseLog,
+    groups: _Groups,
+    row_pred: FloatArray,
+    own_right: FloatArray,
+    own_count: FloatArray,
+) -> FloatArray:
+    n = groups.first.size
+    lg = logit(row_pred)
+    size = np.bincount(groups.inverse, minlength=n)
+    mean_logit = np.bincount(groups.inverse, lg, minlength=n) / size
+    min_logit = np.full(n, np.inf)
+    np.minimum.at(min_logit, groups.inverse, lg)
+    y = log.correct[groups.first]
+    user = log.user[groups.first]
+    residual = y - sigmoid(mean_logit)
+    start = np.concatenate([[True], user[1:] != user[:-1]])
+    before_sum = _exclusive_cumsum(residual, start)
+    before_n = _exclusive_cumsum(np.ones(n), start)
+    ability = before_sum / (before_n + model.options.ability_prior)
+    item = np.zeros(n)
+    if model.options.use_items:
+        problem = log.problem[groups.first]
+        known = _lookup(model, log, problem)
+        right = model.item_right[known.clip(0)] * (known >= 0) - own_right
+        count = model.item_count[known.clip(0)] * (known >= 0) - own_count
+        m, g = model.options.item_prior, model.global_rate
+        item = logit((right + m * g) / (count + m)) - logit(np.array(g))
+    return np.stack(
+        [np.ones(n), mean_logit, min_logit - mean_logit, ability, item, np.log1p(before_n)], axis=1
+    )
+
+
+def _lookup(model: NextAnswerModel, log: ResponseLog, problem: IntArray) -> IntArray:
+    """Training problem position for each problem code of `log` (-1 when training never saw it)."""
+    codes = np.array([model.problem_index.get(label, -1) for label in log.problem_labels], dtype=np.int64)
+    return codes[problem]
+
+
+def _own_item_counts(train: ResponseLog, groups: _Groups, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Each group's learner's own right/total responses on the group's problem (for leave-one-out)."""
+    problem = train.problem[groups.first]
+    user = train.user[groups.first]
+    pair = user * (int(problem.max(initial=0)) + 1) + problem
+    _, inverse = np.unique(pair, return_inverse=True)
+    return np.bincount(inverse, y)[inverse], np.bincount(inverse)[inverse].astype(np.float64)
+
+
+def _exclusive_cumsum(values: FloatArray, start: np.ndarray) -> FloatArray:
+    """Sum of the earlier values of the same run (runs begin where `start` is True)."""
+    total = np.cumsum(values) - values
+    run_start = np.maximum.accumulate(np.where(start, np.arange(values.size), 0))
+    return total - total[run_start]
+
+
+def _select_dynamics(
+    train: ResponseLog, params: TracerParams, transfer: TransferEdges | None, options: PredictorOptions
+) -> tuple[TracerParams, TransferEdges | None]:
+    """Forgetting rate and transfer scale with the best training log-likelihood of the tracer alone."""
+    rows = train.observations()
+    y = train.correct
+    best: tuple[float, TracerParams, TransferEdges | None] | None = None
+    scales = options.transfer_scales if transfer is not None and transfer.n_edges else (0.0,)
+    for rate in options.forget_rates:
+        candidate = params.replace(forget_rate_per_day=np.full(len(params), rate))
+        for scale in scales:
+            edges = transfer.scaled(scale) if transfer is not None and scale > 0 else None
+            p = np.clip(replay_rows(rows, candidate, edges).predicted, EPS, 1 - EPS)
+            loglik = float(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)))
+            if best is None or loglik > best[0]:
+                best = (loglik, candidate, edges)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _logistic_fit(x: FloatArray, y: FloatArray, l2: float, iterations: int = 25) -> FloatArray:
+    """Ridge-penalised logistic regression by Newton's method (few features, many rows)."""
+    w = np.zeros(x.shape[1])
+    penalty = l2 * x.shape[0] * np.eye(x.shape[1])
+    penalty[0, 0] = 0.0
+    for _ in range(iterations):
+        p = sigmoid(x @ w)
+        gradient = x.T @ (p - y) + penalty @ w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + penalty
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return w
