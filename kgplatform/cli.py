@@ -175,6 +175,127 @@ def import_curriculum(
     print_import_report(report, as_json)
 
 
+@app.command("export-curriculum")
+def export_curriculum(
+    curriculum_id: str = typer.Argument(..., help="The curriculum to export."),
+    out: Path = typer.Option(..., "--out", help="FILE.json, FILE.zip (CSVs), or a folder for the three CSVs."),
+) -> None:
+    """Export a curriculum from the graph as JSON or CSV."""
+    from kgplatform.curriculum.import_service import export_document
+    from kgplatform.curriculum.io import write_export
+
+    with graph_session() as graph:
+        document = export_document(graph, curriculum_id)
+    written = write_export(document, out)
+    console.print(f"exported {curriculum_id!r}: {len(document.concepts)} concepts, "
+                  f"{len(document.prerequisites)} prerequisites, {len(document.tasks)} tasks -> "
+                  f"{', '.join(str(p) for p in written)}")
+
+
+@app.command("simulate-policies")
+def simulate_policies(
+    curriculum: str = typer.Option("generated", "--curriculum", help="generated | junyi (../shared/data)."),
+    learners: int = typer.Option(500, "--learners", min=2, help="Simulated learners (the same for every policy)."),
+    tasks: int = typer.Option(50, "--tasks", min=1, help="Tasks each learner does (K)."),
+    seed: int = typer.Option(7, "--seed", help="Same seed, same learners and the same luck."),
+    concepts: int = typer.Option(200, "--concepts", min=2, help="Size of the generated curriculum."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG of goal mastery vs tasks done."),
+) -> None:
+    """Run ours and the usual policies on the same simulated learners; goal mastery with 95% intervals."""
+    from kgplatform.planning.compare import compare_policies, plot_comparison
+    from kgplatform.planning.curricula import load_graph
+
+    graph = load_graph(curriculum, n_concepts=concepts, seed=seed)
+    comparison = compare_policies(graph, curriculum, n_learners=learners, n_tasks=tasks, seed=seed)
+    table = Table("policy", f"goal mastery after {tasks} tasks", "95% CI",
+                  title=f"{curriculum} ({graph.n_concepts} concepts), {learners} learners, seed {seed}")
+    for row in comparison.table():
+        table.add_row(str(row["policy"]), f"{row['mean']:.3f}", f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]")
+    console.print(table)
+    verdict = "ahead of every baseline" if comparison.ours_ahead() else "NOT clearly ahead of every baseline"
+    console.print(f"ours is {verdict} (non-overlapping 95% intervals)")
+    if plot:
+        console.print(f"plot: {plot_comparison(comparison, plot)}")
+
+
+@app.command("simulate-logs")
+def simulate_logs(
+    out: Path = typer.Option(..., "--out", help="Where to write the answers (JSON lines)."),
+    curriculum_file: Path | None = typer.Option(None, "--curriculum-file",
+                                                help="A JSON import document; default: generate one."),
+    concepts: int = typer.Option(60, "--concepts", min=2, help="Generated curriculum size (no file given)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the generated curriculum and the learners."),
+    learners: int = typer.Option(20, "--learners", min=1),
+    tasks: int = typer.Option(30, "--tasks", min=1, help="Answers per learner."),
+    start: str = typer.Option("2026-01-05T08:00:00+00:00", "--start", help="Time of the first answers (ISO)."),
+) -> None:
+    """Answer logs of simulated learners following their plans, for the README demo to ingest."""
+    import json
+    from datetime import datetime
+
+    from kgplatform.curriculum.generator import generate_curriculum as generate
+    from kgplatform.planning.graph import build_graph
+    from kgplatform.planning.logs import simulate_answer_logs
+
+    document = (json.loads(curriculum_file.read_text("utf-8")) if curriculum_file
+                else generate(concepts, seed))
+    graph = build_graph(document)
+    count = 0
+    with out.open("w", encoding="utf-8") as handle:
+        for record in simulate_answer_logs(graph, n_learners=learners, n_tasks=tasks, seed=seed,
+                                           start=datetime.fromisoformat(start)):
+            handle.write(json.dumps(record) + "\n")
+            count += 1
+    console.print(f"wrote {out}: {count} answers of {learners} learners on {graph.n_concepts} concepts")
+
+
+keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Role = typer.Option(..., "--role", help="What the key may do."),
+    name: str = typer.Option(..., "--name", help="Who holds it; written as the actor in the audit trail."),
+) -> None:
+    """Create a key and print its secret once (only its hash is stored)."""
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKeyIn
+
+    try:
+        request = ApiKeyIn.model_validate({"role": role, "name": name})
+    except ValueError as error:
+        raise KgpError(f"invalid key request: {' '.join(str(error).split()[:12])}") from None
+    with graph_session() as graph:
+        key = service.issue_key(graph, role=request.role, name=request.name)
+    console.print(f"created key {key.id} ({key.role.value}, {key.name!r}); its secret, shown only now:")
+    print(key.secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key (never secrets), newest first."""
+    from kgplatform.auth import service
+
+    with graph_session() as graph:
+        keys = service.list_keys(graph)
+    table = Table("id", "name", "role", "created", "revoked")
+    for key in keys:
+        table.add_row(key.id, key.name, key.role.value, key.created_at.isoformat(timespec="seconds"),
+                      "yes" if key.revoked else "")
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys list`).")) -> None:
+    """Revoke a key for good (running API processes refuse it within a few seconds)."""
+    from kgplatform.auth import service
+
+    with graph_session() as graph:
+        key = service.revoke_key(graph, key_id)
+    console.print(f"revoked key {key.id} ({key.role.value}, {key.name!r})")
+
+
 @app.command("fit-tracer")
 def fit_tracer(
     data: Path = typer.Option(..., help="An assist2009-style folder or one ASSISTments CSV."),
