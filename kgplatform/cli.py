@@ -139,7 +139,7 @@ def print_import_report(report: "ImportReport", as_json: bool) -> None:  # noqa:
         print(report.model_dump_json(indent=2))
     else:
         for line in report.lines():
-            console.print(line, markup=False, highlight=False)
+            print(line)  # plain: ids are long, and a wrapped id cannot be copied
     if report.errors and not report.imported:
         raise typer.Exit(1)
 
@@ -173,6 +173,41 @@ def import_curriculum(
     with graph_session() as graph:
         report = run_import(graph, raw, target, actor=cli_actor(), dry_run=dry_run, skip_invalid=skip_invalid)
     print_import_report(report, as_json)
+
+
+@app.command("import-dataset")
+def import_dataset(
+    name: str = typer.Argument(..., help="junyi, al-cpl or lecturebank (read from ../shared/data)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import all but the invalid rows "
+                                      "(self-loops, edges inside cycles), listing them."),
+    reduce: bool = typer.Option(False, "--transitive-reduction", help="AL-CPL: keep only the transitive "
+                                "reduction of its (transitively closed) positive edges."),
+    domain: list[str] = typer.Option(None, "--domain", help="AL-CPL: only these domains."),
+    as_json: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
+) -> None:
+    """Import a public prerequisite graph as a curriculum, reporting its self-loops and cycles."""
+    from kgplatform.curriculum.import_service import run_import
+    from kgplatform.curriculum.importers.al_cpl import DOMAINS
+    from kgplatform.curriculum.importers.datasets import DATASETS, read_dataset
+
+    if name not in DATASETS:
+        fail(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
+    documents = read_dataset(name, reduce=reduce, domains=domain or DOMAINS)
+    refused = False
+    with graph_session() as graph:
+        for raw in documents:
+            curriculum_id = str((raw.curriculum or {})["id"])
+            report = run_import(graph, raw, curriculum_id, actor=cli_actor(), dry_run=dry_run,
+                                skip_invalid=skip_invalid)
+            if not as_json:
+                console.rule(curriculum_id)
+            try:
+                print_import_report(report, as_json)
+            except typer.Exit:
+                refused = True
+    if refused:
+        raise typer.Exit(1)
 
 
 @app.command("export-curriculum")

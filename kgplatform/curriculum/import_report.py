@@ -85,7 +85,8 @@ class ImportReport(BaseModel):
         out.extend(f"self-loop: {loop}" for loop in self.self_loops)
         out.extend(f"cycle: {', '.join(members)}" for members in self.cycles)
         out.extend(f"note: {note}" for note in self.notes)
-        out.extend(f"error: {error.describe()}" for error in self.errors[:max_errors])
+        label = "skipped" if self.imported else "error"
+        out.extend(f"{label}: {error.describe()}" for error in self.errors[:max_errors])
         if len(self.errors) > max_errors:
             out.append(f"... and {len(self.errors) - max_errors} more error(s)")
         if self.seconds is not None:

@@ -1,0 +1,39 @@
+"""What the dataset readers share: where the data lives, id prefixes, and generated reading tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kgplatform.errors import NotFound
+from kgplatform.settings import get_settings
+
+Row = dict[str, Any]
+
+
+def dataset_dir(name: str, root: Path | None = None) -> Path:
+    """The folder of one dataset under the shared data folder, or a NotFound that says where it looked."""
+    base = root if root is not None else get_settings().paths.shared_data_dir
+    folder = base / name
+    if not folder.is_dir():
+        raise NotFound(
+            f"dataset folder {folder} is missing "
+            f"(set KGP_PATHS__SHARED_DATA_DIR to the folder that holds {name}/)",
+            field="dataset",
+        )
+    return folder
+
+
+def reading_tasks(concepts: list[Row], prefix: str, minutes: int) -> list[Row]:
+    """One reading task per concept, for graphs whose concepts are things to read (articles, topics):
+    planners need at least one task to offer for each concept."""
+    return [
+        {
+            "id": f"{prefix}read:{c['id'].removeprefix(prefix)}",
+            "title": f"Read about {c['name']}",
+            "kind": "reading",
+            "estimated_minutes": minutes,
+            "concepts": [c["id"]],
+        }
+        for c in concepts
+    ]

@@ -1,0 +1,133 @@
+"""Junyi Academy's exercise table (2015) as a curriculum: each exercise is a concept and a task.
+
+Edges come from the table's own `prerequisites` field (prerequisite -> exercise), not from the
+derived edge file, because the derived file already dropped the 2 self-loops that the import report
+must show. Repeated names inside one field are one edge. The two exercises listed twice in the table
+(rows that differ only in `creation_date`) are collapsed to their first row, and the report says so.
+Ids are kept exactly (some hold dots, dashes, capitals or a space) behind a prefix, because concept
+ids are unique across the whole graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from kgplatform.curriculum.importers.common import Row, dataset_dir
+from kgplatform.curriculum.io import RawDocument
+
+FOLDER = "junyi_exercise_graph"
+TABLE = "junyi_Exercise_table.csv"
+DERIVED_EDGES = "junyi_prerequisite_edges.csv"
+CURRICULUM_ID = "junyi"
+ID_PREFIX = "junyi:"
+# A Junyi exercise is practised as a run of problems; ten at the exercise's "fast" pace is one sitting.
+PROBLEMS_PER_SITTING = 10
+
+
+@dataclass(frozen=True)
+class JunyiSource:
+    """What the reader found, for notes and tests: rows, collapsed names, edge mentions."""
+
+    table_rows: int
+    exercises: int
+    collapsed: tuple[str, ...]
+    unique_edges: int
+    self_loops: tuple[str, ...]
+    derived_file_edges: int | None
+
+
+def _split_prerequisites(field: str) -> list[str]:
+    return list(dict.fromkeys(part.strip() for part in field.split(",") if part.strip()))
+
+
+def read_table(folder: Path) -> tuple[list[Row], list[str]]:
+    """Rows by first occurrence of each name, and the names whose repeats were dropped."""
+    with (folder / TABLE).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    kept: dict[str, Row] = {}
+    collapsed = []
+    for row in rows:
+        name = row["name"]
+        if name in kept:
+            collapsed.append(name)
+            continue
+        kept[name] = row
+    return rows, collapsed
+
+
+def read_junyi(root: Path | None = None, *, prefix: str = ID_PREFIX) -> tuple[RawDocument, JunyiSource]:
+    """The Junyi curriculum as import rows (self-loops and the cycle left in for validation to report)."""
+    folder = dataset_dir(FOLDER, root)
+    rows, collapsed = read_table(folder)
+    exercises: dict[str, Row] = {}
+    for row in rows:
+        exercises.setdefault(row["name"], row)
+
+    concepts: list[Row] = []
+    tasks: list[Row] = []
+    edges: list[Row] = []
+    seen_edges: set[tuple[str, str]] = set()
+    for name, row in exercises.items():
+        tags = [f"topic:{row['topic']}", f"area:{row['area']}"]
+        if row["live"].upper() != "TRUE":
+            tags.append("retired")
+        concepts.append(
+            {
+                "id": prefix + name,
+                "name": name.replace("_", " "),
+                "description": f"{row['pretty_display_name']} (Junyi exercise {name}; topic {row['topic']}, "
+                f"area {row['area']})",
+                "tags": tags,
+            }
+        )
+        seconds = float(row["seconds_per_fast_problem"] or 0)
+        tasks.append(
+            {
+                "id": f"{prefix}exercise:{name}",
+                "title": row["pretty_display_name"] or name,
+                "kind": "exercise",
+                "estimated_minutes": max(1, math.ceil(PROBLEMS_PER_SITTING * seconds / 60)),
+                "concepts": [prefix + name],
+            }
+        )
+        for prerequisite in _split_prerequisites(row["prerequisites"]):
+            if (prerequisite, name) not in seen_edges:
+                seen_edges.add((prerequisite, name))
+                edges.append({"prerequisite": prefix + prerequisite, "concept": prefix + name})
+
+    self_loops = tuple(sorted(a for a, b in seen_edges if a == b))
+    derived = _count_derived_edges(folder)
+    source = JunyiSource(
+        table_rows=len(rows),
+        exercises=len(exercises),
+        collapsed=tuple(collapsed),
+        unique_edges=len(seen_edges) - len(self_loops),
+        self_loops=self_loops,
+        derived_file_edges=derived,
+    )
+    notes = [
+        f"{source.table_rows} table rows, {source.exercises} exercises: collapsed the repeated rows of "
+        f"{', '.join(collapsed)} (they differ only in creation_date)",
+        f"{source.unique_edges} distinct prerequisite edges plus {len(self_loops)} self-loop(s) from the "
+        f"table's prerequisites field"
+        + (f"; the derived edge file has {derived}" if derived is not None else ""),
+        "each exercise is a concept and also a task (kind exercise) that exercises it",
+    ]
+    curriculum = {
+        "id": CURRICULUM_ID,
+        "name": "Junyi Academy mathematics (2015 knowledge map)",
+        "description": "835 K-12 maths exercises and their prerequisites from Junyi Academy's knowledge map "
+        "(Chang, Hsu & Chen, EDM 2015). Non-commercial use only.",
+    }
+    return RawDocument(curriculum, concepts, edges, tasks, notes=notes), source
+
+
+def _count_derived_edges(folder: Path) -> int | None:
+    path = folder / DERIVED_EDGES
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
