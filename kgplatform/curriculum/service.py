@@ -302,10 +302,9 @@ def build_neighbourhood(
     """Nodes with signed distances (prerequisites negative) and the distinct edges met on the way."""
     nodes = {concept.id: NeighbourNode(id=concept.id, name=concept.name, distance=0)}
     for rows, key, sign in ((before, "prerequisite", -1), (after, "concept", 1)):
-        for row in rows:
-            nodes.setdefault(
-                row[key], NeighbourNode(id=row[key], name=row["name"], distance=sign * row["step"])
-            )
+        for row in sorted(rows, key=lambda r: r["step"]):  # the fewest steps wins
+            node = NeighbourNode(id=row[key], name=row["name"], distance=sign * row["step"])
+            nodes.setdefault(row[key], node)
     edges = {(r["prerequisite"], r["concept"]): r["weight"] for r in before + after}
     return Neighbourhood(
         concept=concept.id,

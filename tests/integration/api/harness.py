@@ -26,8 +26,15 @@ class Api:
     def headers(self, role: Role = Role.DESIGNER, **extra: str) -> dict[str, str]:
         return {"X-API-Key": self.secrets[role], **extra}
 
-    def call(self, method: str, path: str, *, role: Role = Role.DESIGNER, if_match: str | int | None = None,
-             **kwargs: Any) -> httpx.Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        role: Role = Role.DESIGNER,
+        if_match: str | int | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         headers = self.headers(role)
         if if_match is not None:
             headers["If-Match"] = f'"{if_match}"' if isinstance(if_match, int) else if_match
@@ -35,14 +42,22 @@ class Api:
 
     def curriculum(self, curriculum_id: str = "maths", *concept_ids: str) -> None:
         """A curriculum holding concepts named after their ids."""
-        assert self.call("POST", "/curricula", json={"id": curriculum_id, "name": curriculum_id}).status_code == 201
+        assert (
+            self.call("POST", "/curricula", json={"id": curriculum_id, "name": curriculum_id}).status_code
+            == 201
+        )
         for cid in concept_ids:
-            response = self.call("POST", f"/curricula/{curriculum_id}/concepts", json={"id": cid, "name": cid.upper()})
+            response = self.call(
+                "POST", f"/curricula/{curriculum_id}/concepts", json={"id": cid, "name": cid.upper()}
+            )
             assert response.status_code == 201, response.text
 
     def edge(self, prerequisite: str, concept: str, weight: float = 1.0) -> httpx.Response:
-        return self.call("POST", "/prerequisites",
-                         json={"prerequisite": prerequisite, "concept": concept, "weight": weight})
+        return self.call(
+            "POST",
+            "/prerequisites",
+            json={"prerequisite": prerequisite, "concept": concept, "weight": weight},
+        )
 
 
 @contextmanager

@@ -13,7 +13,11 @@ def test_each_change_leaves_one_entry_with_actor_old_and_new(api: Api) -> None:
     assert trail["total"] == 2
     update, create = trail["items"]
     assert (update["action"], update["actor"], update["entity_type"], update["curriculum_id"]) == (
-        "update", "designer-tester", "concept", "maths")
+        "update",
+        "designer-tester",
+        "concept",
+        "maths",
+    )
     assert update["old"] == {"name": "A", "description": "", "tags": [], "difficulty": 0.2, "version": 1}
     assert update["new"] == {"name": "A2", "description": "", "tags": [], "difficulty": 0.2, "version": 2}
     assert create["action"] == "create" and create["old"] is None and create["new"]["version"] == 1
@@ -32,7 +36,9 @@ def test_concept_trail_includes_its_edges_and_curriculum_trail_everything(api: A
     api.curriculum("maths", "a", "b")
     api.edge("a", "b", 0.5)
     api.call("DELETE", "/prerequisites", params={"prerequisite": "a", "concept": "b"})
-    api.call("POST", "/curricula/maths/tasks", json={"id": "t", "title": "T", "kind": "quiz", "concepts": ["b"]})
+    api.call(
+        "POST", "/curricula/maths/tasks", json={"id": "t", "title": "T", "kind": "quiz", "concepts": ["b"]}
+    )
     for concept_id in ("a", "b"):
         entries = api.call("GET", f"/concepts/{concept_id}/audit").json()["items"]
         edge_entries = [(e["action"], e["entity_id"]) for e in entries if e["entity_type"] == "prerequisite"]
@@ -45,7 +51,12 @@ def test_concept_trail_includes_its_edges_and_curriculum_trail_everything(api: A
     curriculum = api.call("GET", "/curricula/maths/audit").json()
     # curriculum + 2 concepts + edge create + edge delete + task
     assert curriculum["total"] == 6
-    assert {e["entity_type"] for e in curriculum["items"]} == {"curriculum", "concept", "prerequisite", "task"}
+    assert {e["entity_type"] for e in curriculum["items"]} == {
+        "curriculum",
+        "concept",
+        "prerequisite",
+        "task",
+    }
 
 
 def test_trail_pages_newest_first(api: Api) -> None:
@@ -63,10 +74,15 @@ def test_trail_pages_newest_first(api: Api) -> None:
 def test_cascade_delete_is_audited_entity_by_entity(api: Api) -> None:
     api.curriculum("maths", "a", "b")
     api.edge("a", "b")
-    api.call("POST", "/curricula/maths/tasks", json={"id": "t", "title": "T", "kind": "quiz", "concepts": ["a"]})
+    api.call(
+        "POST", "/curricula/maths/tasks", json={"id": "t", "title": "T", "kind": "quiz", "concepts": ["a"]}
+    )
     api.call("DELETE", "/concepts/a", params={"cascade": "true"}, if_match=1)
     latest = api.call("GET", "/curricula/maths/audit", params={"limit": 3}).json()["items"]
     assert sorted((e["action"], e["entity_type"], e["entity_id"]) for e in latest) == [
-        ("delete", "concept", "a"), ("delete", "prerequisite", "a -> b"), ("delete", "task", "t")]
+        ("delete", "concept", "a"),
+        ("delete", "prerequisite", "a -> b"),
+        ("delete", "task", "t"),
+    ]
     task_entry = next(e for e in latest if e["entity_type"] == "task")
     assert task_entry["old"]["concepts"] == ["a"]

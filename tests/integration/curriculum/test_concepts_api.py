@@ -11,19 +11,29 @@ PROBLEM = "application/problem+json"
 
 def test_create_returns_version_one_with_etag_and_location(api: Api) -> None:
     api.curriculum("maths")
-    response = api.call("POST", "/curricula/maths/concepts",
-                        json={"id": "fractions", "name": "Fractions", "tags": ["number"], "difficulty": 0.4})
+    response = api.call(
+        "POST",
+        "/curricula/maths/concepts",
+        json={"id": "fractions", "name": "Fractions", "tags": ["number"], "difficulty": 0.4},
+    )
     assert response.status_code == 201
     assert response.headers["ETag"] == '"1"'
     assert response.headers["Location"] == "/concepts/fractions"
     body = response.json()
-    assert (body["id"], body["curriculum_id"], body["version"], body["tags"]) == ("fractions", "maths", 1, ["number"])
+    assert (body["id"], body["curriculum_id"], body["version"], body["tags"]) == (
+        "fractions",
+        "maths",
+        1,
+        ["number"],
+    )
     read = api.call("GET", "/concepts/fractions")
     assert read.headers["ETag"] == '"1"'
     assert read.json()["difficulty"] == 0.4
 
 
-@pytest.mark.parametrize("concept_id", ["Pythagorean_theorem", "spelling correction", "ex.1-2", "algebra/linear"])
+@pytest.mark.parametrize(
+    "concept_id", ["Pythagorean_theorem", "spelling correction", "ex.1-2", "algebra/linear"]
+)
 def test_ids_may_hold_dots_spaces_dashes_and_slashes(api: Api, concept_id: str) -> None:
     api.curriculum("maths/2026")
     created = api.call("POST", "/curricula/maths/2026/concepts", json={"id": concept_id, "name": "x"})
@@ -86,7 +96,9 @@ def test_patch_needs_if_match_and_refuses_stale_versions_without_changing_anythi
 
 def test_patch_changes_only_sent_fields_and_null_clears_difficulty(api: Api) -> None:
     api.curriculum("maths")
-    api.call("POST", "/curricula/maths/concepts", json={"id": "a", "name": "A", "tags": ["t"], "difficulty": 0.3})
+    api.call(
+        "POST", "/curricula/maths/concepts", json={"id": "a", "name": "A", "tags": ["t"], "difficulty": 0.3}
+    )
     patched = api.call("PATCH", "/concepts/a", json={"difficulty": None}, if_match=1).json()
     assert (patched["name"], patched["tags"], patched["difficulty"]) == ("A", ["t"], None)
     assert api.call("PATCH", "/concepts/a", json={"name": None}, if_match=2).status_code == 422
@@ -95,12 +107,20 @@ def test_patch_changes_only_sent_fields_and_null_clears_difficulty(api: Api) -> 
 
 def test_put_replaces_every_field(api: Api) -> None:
     api.curriculum("maths")
-    api.call("POST", "/curricula/maths/concepts",
-             json={"id": "a", "name": "A", "description": "old", "tags": ["t"], "difficulty": 0.3})
+    api.call(
+        "POST",
+        "/curricula/maths/concepts",
+        json={"id": "a", "name": "A", "description": "old", "tags": ["t"], "difficulty": 0.3},
+    )
     put = api.call("PUT", "/concepts/a", json={"name": "B"}, if_match=1)
     assert put.status_code == 200
     assert {k: put.json()[k] for k in ("name", "description", "tags", "difficulty", "version")} == {
-        "name": "B", "description": "", "tags": [], "difficulty": None, "version": 2}
+        "name": "B",
+        "description": "",
+        "tags": [],
+        "difficulty": None,
+        "version": 2,
+    }
 
 
 def test_unknown_concept_is_404_on_read_change_and_delete(api: Api) -> None:
@@ -112,8 +132,14 @@ def test_unknown_concept_is_404_on_read_change_and_delete(api: Api) -> None:
 
 def test_list_searches_names_and_ids_filters_tags_and_pages_with_total(api: Api) -> None:
     api.curriculum("maths")
-    for i, (name, tags) in enumerate([("Linear equations", ["algebra"]), ("Quadratic equations", ["algebra", "hard"]),
-                                      ("Fractions", ["number"]), ("Equivalent fractions", ["number"])]):
+    for i, (name, tags) in enumerate(
+        [
+            ("Linear equations", ["algebra"]),
+            ("Quadratic equations", ["algebra", "hard"]),
+            ("Fractions", ["number"]),
+            ("Equivalent fractions", ["number"]),
+        ]
+    ):
         api.call("POST", "/curricula/maths/concepts", json={"id": f"c{i}", "name": name, "tags": tags})
     search = api.call("GET", "/curricula/maths/concepts", params={"q": "EQUATIONS"}).json()
     assert [c["name"] for c in search["items"]] == ["Linear equations", "Quadratic equations"]
@@ -135,7 +161,9 @@ def test_neighbourhood_walks_both_directions_to_the_asked_depth(api: Api) -> Non
     one = api.call("GET", "/concepts/c/neighbourhood", params={"depth": 1}).json()
     assert [(n["id"], n["distance"]) for n in one["nodes"]] == [("b", -1), ("c", 0), ("d", 1)]
     assert {(e["prerequisite"], e["concept"]) for e in one["edges"]} == {("b", "c"), ("c", "d")}
-    two = api.call("GET", "/concepts/c/neighbourhood", params={"depth": 2, "direction": "prerequisites"}).json()
+    two = api.call(
+        "GET", "/concepts/c/neighbourhood", params={"depth": 2, "direction": "prerequisites"}
+    ).json()
     assert [(n["id"], n["distance"]) for n in two["nodes"]] == [("a", -2), ("b", -1), ("c", 0)]
     assert api.call("GET", "/concepts/c/neighbourhood", params={"depth": 11}).status_code == 422
     assert api.call("GET", "/concepts/zz/neighbourhood").status_code == 404
@@ -144,7 +172,11 @@ def test_neighbourhood_walks_both_directions_to_the_asked_depth(api: Api) -> Non
 def test_whole_curriculum_reads_as_the_import_export_document(api: Api) -> None:
     api.curriculum("maths", "a", "b")
     api.edge("a", "b", 0.5)
-    api.call("POST", "/curricula/maths/tasks", json={"id": "t", "title": "T", "kind": "quiz", "concepts": ["b", "a"]})
+    api.call(
+        "POST",
+        "/curricula/maths/tasks",
+        json={"id": "t", "title": "T", "kind": "quiz", "concepts": ["b", "a"]},
+    )
     document = api.call("GET", "/curricula/maths").json()
     assert document["curriculum"] == {"id": "maths", "name": "maths", "description": ""}
     assert [c["id"] for c in document["concepts"]] == ["a", "b"]
@@ -156,7 +188,11 @@ def test_whole_curriculum_reads_as_the_import_export_document(api: Api) -> None:
 def test_delete_refuses_while_others_depend_and_changes_nothing(api: Api) -> None:
     api.curriculum("maths", "a", "b", "c")
     api.edge("a", "b")
-    api.call("POST", "/curricula/maths/tasks", json={"id": "only-a", "title": "T", "kind": "quiz", "concepts": ["a"]})
+    api.call(
+        "POST",
+        "/curricula/maths/tasks",
+        json={"id": "only-a", "title": "T", "kind": "quiz", "concepts": ["a"]},
+    )
     assert api.call("DELETE", "/concepts/a").status_code == 428
     refused = api.call("DELETE", "/concepts/a", if_match=1)
     assert refused.status_code == 409
@@ -170,15 +206,27 @@ def test_cascade_delete_lists_what_else_went(api: Api) -> None:
     api.curriculum("maths", "a", "b", "c")
     api.edge("a", "b")
     api.edge("c", "a")
-    api.call("POST", "/curricula/maths/tasks", json={"id": "only-a", "title": "T", "kind": "quiz", "concepts": ["a"]})
-    api.call("POST", "/curricula/maths/tasks", json={"id": "a-and-b", "title": "T", "kind": "quiz", "concepts": ["a", "b"]})
+    api.call(
+        "POST",
+        "/curricula/maths/tasks",
+        json={"id": "only-a", "title": "T", "kind": "quiz", "concepts": ["a"]},
+    )
+    api.call(
+        "POST",
+        "/curricula/maths/tasks",
+        json={"id": "a-and-b", "title": "T", "kind": "quiz", "concepts": ["a", "b"]},
+    )
     report = api.call("DELETE", "/concepts/a", params={"cascade": "true"}, if_match=1)
     assert report.status_code == 200, report.text
     assert report.json() == {
-        "deleted": "a", "cascade": True,
-        "removed_prerequisites": [{"prerequisite": "a", "concept": "b", "weight": 1.0},
-                                  {"prerequisite": "c", "concept": "a", "weight": 1.0}],
-        "deleted_tasks": ["only-a"], "updated_tasks": ["a-and-b"],
+        "deleted": "a",
+        "cascade": True,
+        "removed_prerequisites": [
+            {"prerequisite": "a", "concept": "b", "weight": 1.0},
+            {"prerequisite": "c", "concept": "a", "weight": 1.0},
+        ],
+        "deleted_tasks": ["only-a"],
+        "updated_tasks": ["a-and-b"],
     }
     assert api.call("GET", "/concepts/a").status_code == 404
     assert api.call("GET", "/tasks/only-a").status_code == 404

@@ -87,7 +87,9 @@ def test_many_writers_chaining_etags_lose_nothing(api: Api, writers: int) -> Non
         for _ in range(50):
             current = api.call("GET", "/concepts/a")
             tags = current.json()["tags"]
-            response = api.call("PATCH", "/concepts/a", json={"tags": [*tags, tag]}, if_match=current.headers["ETag"])
+            response = api.call(
+                "PATCH", "/concepts/a", json={"tags": [*tags, tag]}, if_match=current.headers["ETag"]
+            )
             if response.status_code == 200:
                 return
             with lock:

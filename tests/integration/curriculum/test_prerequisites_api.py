@@ -24,7 +24,9 @@ def test_add_with_weight_and_remove(api: Api) -> None:
     added = api.edge("a", "b", 0.25)
     assert added.status_code == 201
     assert (added.json()["prerequisite"], added.json()["concept"], added.json()["weight"]) == ("a", "b", 0.25)
-    assert api.call("DELETE", "/prerequisites", params={"prerequisite": "a", "concept": "b"}).status_code == 204
+    assert (
+        api.call("DELETE", "/prerequisites", params={"prerequisite": "a", "concept": "b"}).status_code == 204
+    )
     assert edges(api) == []
     again = api.call("DELETE", "/prerequisites", params={"prerequisite": "a", "concept": "b"})
     assert again.status_code == 404 and "not a prerequisite" in again.json()["detail"]
@@ -96,7 +98,9 @@ def test_two_concurrent_additions_cannot_close_a_cycle_together(api: Api) -> Non
     def add(prerequisite: str, concept: str) -> None:
         barrier.wait()
         try:
-            prerequisites.add_prerequisite(api.graph, PrerequisiteIn(prerequisite=prerequisite, concept=concept), "t")
+            prerequisites.add_prerequisite(
+                api.graph, PrerequisiteIn(prerequisite=prerequisite, concept=concept), "t"
+            )
             outcomes.append("created")
         except Conflict as error:
             outcomes.append(f"refused: {error.details.get('cycle')}")

@@ -11,10 +11,17 @@ def task(task_id: str, *concepts: str, **extra: object) -> dict[str, object]:
 
 def test_create_read_and_list(api: Api) -> None:
     api.curriculum("maths", "a", "b")
-    created = api.call("POST", "/curricula/maths/tasks", json=task("t1", "b", "a", difficulty=0.2, estimated_minutes=15))
+    created = api.call(
+        "POST", "/curricula/maths/tasks", json=task("t1", "b", "a", difficulty=0.2, estimated_minutes=15)
+    )
     assert created.status_code == 201 and created.headers["ETag"] == '"1"'
     body = created.json()
-    assert (body["concepts"], body["difficulty"], body["estimated_minutes"], body["kind"]) == (["a", "b"], 0.2, 15, "exercise")
+    assert (body["concepts"], body["difficulty"], body["estimated_minutes"], body["kind"]) == (
+        ["a", "b"],
+        0.2,
+        15,
+        "exercise",
+    )
     api.call("POST", "/curricula/maths/tasks", json=task("t2", "b"))
     listed = api.call("GET", "/curricula/maths/tasks", params={"concept": "a"}).json()
     assert listed["total"] == 1 and listed["items"][0]["id"] == "t1"

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from kgplatform.auth.models import Principal, Role
+from kgplatform.auth.service import KeyAuthenticator, generate_secret, hash_secret
+from kgplatform.errors import Unauthorized
+
+ALICE = Principal(key_id="k1", name="alice", role=Role.DESIGNER)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CountingLookup:
+    """Stands in for the graph: a dict of live keys by hash, counting lookups."""
+
+    def __init__(self, keys: dict[str, Principal]) -> None:
+        self.keys = keys
+        self.calls = 0
+
+    def __call__(self, key_hash: str) -> Principal | None:
+        self.calls += 1
+        return self.keys.get(key_hash)
+
+
+def test_secrets_are_prefixed_long_and_distinct() -> None:
+    secrets = {generate_secret() for _ in range(100)}
+    assert len(secrets) == 100
+    assert all(s.startswith("kgp_") and len(s) >= 4 + 43 for s in secrets)
+
+
+def test_hash_is_sha256_hex_of_the_secret() -> None:
+    assert hash_secret("kgp_abc") == hashlib.sha256(b"kgp_abc").hexdigest()
+
+
+def test_missing_and_malformed_keys_are_refused_without_a_lookup() -> None:
+    lookup = CountingLookup({})
+    authenticator = KeyAuthenticator(lookup)
+    for secret in (None, "", "not-ours", "kgp_" + "x" * 300):
+        with pytest.raises(Unauthorized):
+            authenticator.authenticate(secret)
+    assert lookup.calls == 0
+
+
+def test_valid_keys_are_cached_for_the_ttl_then_looked_up_again() -> None:
+    secret = generate_secret()
+    lookup, clock = CountingLookup({hash_secret(secret): ALICE}), FakeClock()
+    authenticator = KeyAuthenticator(lookup, ttl_s=5.0, clock=clock)
+    assert authenticator.authenticate(secret) == ALICE
+    clock.now += 4.9
+    assert authenticator.authenticate(secret) == ALICE
+    assert lookup.calls == 1
+    lookup.keys.clear()  # revoked elsewhere
+    clock.now += 0.2
+    with pytest.raises(Unauthorized):
+        authenticator.authenticate(secret)
+    assert lookup.calls == 2
+
+
+def test_unknown_keys_are_not_cached_so_new_keys_work_at_once() -> None:
+    secret = generate_secret()
+    lookup = CountingLookup({})
+    authenticator = KeyAuthenticator(lookup, clock=FakeClock())
+    with pytest.raises(Unauthorized):
+        authenticator.authenticate(secret)
+    lookup.keys[hash_secret(secret)] = ALICE
+    assert authenticator.authenticate(secret) == ALICE
+
+
+def test_forget_evicts_at_once() -> None:
+    secret = generate_secret()
+    lookup = CountingLookup({hash_secret(secret): ALICE})
+    authenticator = KeyAuthenticator(lookup, clock=FakeClock())
+    authenticator.authenticate(secret)
+    lookup.keys.clear()
+    authenticator.forget(hash_secret(secret))
+    with pytest.raises(Unauthorized):
+        authenticator.authenticate(secret)
+
+
+def test_the_cache_stays_bounded() -> None:
+    secrets = [generate_secret() for _ in range(5)]
+    lookup = CountingLookup({hash_secret(s): ALICE for s in secrets})
+    authenticator = KeyAuthenticator(lookup, max_entries=3, clock=FakeClock())
+    for secret in secrets:
+        authenticator.authenticate(secret)
+    assert len(authenticator._cache) <= 3

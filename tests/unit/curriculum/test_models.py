@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from kgplatform.curriculum.models import ConceptIn, ConceptPatch, PrerequisiteIn, TaskIn, TaskPatch
+
+
+@pytest.mark.parametrize("concept_id", ["a.b", "with space", "dash-ed", "UPPER_case", "x/y", "é"])
+def test_ids_keep_any_characters(concept_id: str) -> None:
+    assert ConceptIn(id=concept_id, name="n").id == concept_id
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"id": "", "name": "n"}, "id"),
+        ({"id": "  ", "name": "n"}, "id"),
+        ({"id": "x" * 201, "name": "n"}, "id"),
+        ({"id": "a", "name": "n", "difficulty": -0.1}, "difficulty"),
+        ({"id": "a", "name": "n", "difficulty": float("nan")}, "difficulty"),
+        ({"id": "a", "name": "n", "tags": ["t", "t"]}, "tags"),
+        ({"id": "a", "name": "n", "tags": [""]}, "tags.0"),
+    ],
+)
+def test_concept_rules_name_the_field(data: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        ConceptIn.model_validate(data)
+    assert [".".join(map(str, e["loc"])) for e in refused.value.errors()] == [field]
+
+
+def test_patch_tracks_sent_fields_and_refuses_empty_or_null_required_fields() -> None:
+    assert ConceptPatch(difficulty=None).changes() == {"difficulty": None}
+    with pytest.raises(ValidationError):
+        ConceptPatch()
+    with pytest.raises(ValidationError):
+        ConceptPatch.model_validate({"tags": None})
+
+
+def test_self_loops_are_refused() -> None:
+    with pytest.raises(ValidationError, match="self-loop"):
+        PrerequisiteIn(prerequisite="a", concept="a")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"id": "t", "title": "T", "kind": "quiz", "concepts": []},
+        {"id": "t", "title": "T", "kind": "quiz", "concepts": ["a", "a"]},
+        {"id": "t", "title": "T", "kind": "lecture", "concepts": ["a"]},
+        {"id": "t", "title": "T", "kind": "quiz", "concepts": ["a"], "estimated_minutes": 601},
+    ],
+)
+def test_task_rules(data: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        TaskIn.model_validate(data)
+
+
+def test_task_patch_changes_are_json_ready() -> None:
+    assert TaskPatch.model_validate({"kind": "video", "concepts": ["b"]}).changes() == {
+        "kind": "video",
+        "concepts": ["b"],
+    }
+    with pytest.raises(ValidationError):
+        TaskPatch.model_validate({"kind": None})
