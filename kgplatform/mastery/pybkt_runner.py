@@ -34,6 +34,7 @@ class PyBktRunner:
     seed: int = 42
     num_fits: int = 1
     timeout_s: float = 1800.0
+    job: Path = JOB  # the script run in that interpreter (tests pass a stand-in)
 
     @classmethod
     def from_settings(cls, settings: Settings, num_fits: int = 1) -> PyBktRunner:
@@ -69,7 +70,7 @@ class PyBktRunner:
                 out = folder / "out.csv"
                 command = [
                     str(self.python),
-                    str(JOB),
+                    str(self.job),
                     str(folder / "train.csv"),
                     str(folder / "test.csv"),
                     str(out),
