@@ -11,7 +11,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 MAX_ID_LENGTH = 200
 MAX_NAME_LENGTH = 500
@@ -150,11 +159,12 @@ class PrerequisiteIn(_Input):
     concept: EntityId
     weight: Weight = DEFAULT_WEIGHT
 
-    @model_validator(mode="after")
-    def _no_self_loop(self) -> PrerequisiteIn:
-        if self.prerequisite == self.concept:
-            raise ValueError(f"self-loop: concept {self.concept!r} cannot be its own prerequisite")
-        return self
+    @field_validator("concept")
+    @classmethod
+    def _no_self_loop(cls, concept: str, info: ValidationInfo) -> str:
+        if info.data.get("prerequisite") == concept:
+            raise ValueError(f"self-loop: concept {concept!r} cannot be its own prerequisite")
+        return concept
 
 
 class Prerequisite(_Output):

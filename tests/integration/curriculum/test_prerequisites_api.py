@@ -58,6 +58,7 @@ def test_self_loop_is_422(api: Api) -> None:
     api.curriculum("maths", "a")
     response = api.edge("a", "a")
     assert response.status_code == 422 and "self-loop" in response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.concept"]
     assert edges(api) == []
 
 
