@@ -1,0 +1,31 @@
+"""`kgplatform keys create|list|revoke` against the real Neo4j: the secret is printed once, then works."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from kgplatform.auth import service as auth
+from kgplatform.cli import app
+from kgplatform.graph.driver import Graph
+
+
+def test_create_prints_a_working_secret_once_list_hides_it_revoke_stops_it(graph: Graph) -> None:
+    runner = CliRunner()
+    created = runner.invoke(app, ["keys", "create", "--role", "designer", "--name", "dana"])
+    assert created.exit_code == 0, created.output
+    secret = created.output.strip().splitlines()[-1]
+    assert secret.startswith("kgp_")
+    principal = auth.store.find_live_key(graph, auth.hash_secret(secret))
+    assert principal is not None and (principal.name, principal.role.value) == ("dana", "designer")
+
+    listed = runner.invoke(app, ["keys", "list"])
+    assert listed.exit_code == 0 and "dana" in listed.output and secret not in listed.output
+
+    assert runner.invoke(app, ["keys", "revoke", principal.key_id]).exit_code == 0
+    assert auth.store.find_live_key(graph, auth.hash_secret(secret)) is None
+
+
+def test_unknown_role_is_refused_and_nothing_is_stored(graph: Graph) -> None:
+    result = CliRunner().invoke(app, ["keys", "create", "--role", "root", "--name", "x"])
+    assert result.exit_code != 0
+    assert auth.list_keys(graph) == []
