@@ -279,9 +279,44 @@ def simulate_logs(
     with out.open("w", encoding="utf-8") as handle:
         for record in simulate_answer_logs(graph, n_learners=learners, n_tasks=tasks, seed=seed,
                                            start=datetime.fromisoformat(start)):
-            handle.write(json.dumps(record) + "\n")
+            print(json.dumps(record), file=handle)
             count += 1
     console.print(f"wrote {out}: {count} answers of {learners} learners on {graph.n_concepts} concepts")
+
+
+@app.command("plan")
+def plan(
+    learner_id: str = typer.Argument(..., help="The learner's id."),
+    curriculum: str | None = typer.Option(None, "--curriculum", help="Default: the learner's own curriculum."),
+    refresh: bool = typer.Option(True, help="Recompute when the stored plan is stale or missing."),
+) -> None:
+    """Show a learner's plan (its age, whether it is stale, and why each task)."""
+    import redis
+
+    from kgplatform.mastery import params_store
+    from kgplatform.mastery.bkt import TracerParams
+    from kgplatform.planning.cache import PlanCache
+    from kgplatform.planning.service import PlanService
+    from kgplatform.planning.store import PlanStore
+
+    settings = get_settings()
+    params = params_store.load_current(settings) or TracerParams.default(())
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        with graph_session() as graph:
+            served = PlanService(PlanStore(graph), PlanCache(client), params).current_plan(
+                learner_id, curriculum, refresh=refresh)
+    finally:
+        client.close()
+    record = served.record
+    state = f"STALE ({'; '.join(served.stale_because)})" if served.stale else "fresh"
+    console.print(f"plan {record.id} for {learner_id} in {record.curriculum_id}: {state}, "
+                  f"{served.age_s:.0f} s old, from {served.source}, model {record.model_version}")
+    table = Table("rank", "task", "concept", "purpose", "success", "reason")
+    for task in record.tasks:
+        table.add_row(str(task["rank"]), task["task_id"], task["concept_id"], task["purpose"],
+                      f"{task['predicted_success']:.0%}", task["reason"])
+    console.print(table)
 
 
 keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.", no_args_is_help=True)

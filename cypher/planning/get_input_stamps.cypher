@@ -1,0 +1,30 @@
+// When a plan's inputs last changed, to tell whether a stored plan is stale: the learner's mastery and
+// goals, the curriculum (its audit trail records every create/update/delete/import), and the transfer
+// model (the newest TRANSFERS_TO edge among the curriculum's concepts).
+// Parameters: $learner_id (string), $curriculum_id (string). Returns one row: learner_exists (bool),
+// mastery_at (datetime or null), curriculum_at (datetime or null), transfer_version (string or null),
+// transfer_at (datetime or null). Read.
+OPTIONAL MATCH (l:Learner {id: $learner_id})
+CALL (l) {
+  OPTIONAL MATCH (l)-[m:MASTERY]->(:Concept)
+  RETURN max(m.updated_at) AS mastery_at
+}
+CALL () {
+  OPTIONAL MATCH (a:AuditEntry {curriculum_id: $curriculum_id})
+  RETURN max(a.at) AS audit_at
+}
+CALL () {
+  OPTIONAL MATCH (cur:Curriculum {id: $curriculum_id})
+  RETURN max(cur.updated_at) AS curriculum_updated_at
+}
+CALL () {
+  OPTIONAL MATCH (:Curriculum {id: $curriculum_id})-[:CONTAINS]->(:Concept)-[t:TRANSFERS_TO]->(:Concept)
+  WITH t ORDER BY t.computed_at DESC LIMIT 1
+  RETURN t.model_version AS transfer_version, t.computed_at AS transfer_at
+}
+RETURN l IS NOT NULL AS learner_exists,
+       CASE WHEN l.updated_at IS NULL OR mastery_at > l.updated_at THEN mastery_at ELSE l.updated_at END
+         AS mastery_at,
+       CASE WHEN curriculum_updated_at IS NULL OR audit_at > curriculum_updated_at THEN audit_at
+            ELSE curriculum_updated_at END AS curriculum_at,
+       transfer_version, transfer_at

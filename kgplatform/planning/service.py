@@ -1,0 +1,138 @@
+"""Serving plans: the cached plan when its inputs have not changed since, else a fresh one.
+
+Order matters for correctness: the input stamps are read BEFORE the inputs, so a change landing
+while a plan is computed makes that plan stale at the next request rather than silently fresh.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from kgplatform.errors import ValidationFailed
+from kgplatform.mastery.bkt import TracerParams, decay
+from kgplatform.mastery.tracing import to_days
+from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+from kgplatform.planning.records import PlanRecord, stale_reasons
+from kgplatform.planning.store import InputStamps, LearnerRows, PlanStore
+
+PLANNER_VERSION = "planner-1"
+
+
+def model_version(params: TracerParams) -> str:
+    """The planner's version and the tracer parameters it read mastery with."""
+    return f"{PLANNER_VERSION}+{params.model_version}"
+
+
+@dataclass(frozen=True)
+class ServedPlan:
+    record: PlanRecord
+    age_s: float
+    stale: bool
+    stale_because: tuple[str, ...]
+    source: str  # "cache" | "graph" | "computed"
+
+
+def learner_arrays(
+    graph: ConceptGraph, rows: LearnerRows, params: TracerParams, now: datetime
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(p now, p when last practised, attempts, goals), each (n,) in the graph's concept order."""
+    params = params.extended(graph.concept_ids)
+    order = params.indices(list(graph.concept_ids))
+    p_init = params.p_init[order]
+    peak, attempts, as_of = p_init.copy(), np.zeros(graph.n_concepts), np.full(graph.n_concepts, np.nan)
+    for row in rows.mastery:
+        i = graph.index.get(row["concept_id"])
+        if i is None or row["p_mastery"] is None:
+            continue
+        peak[i], attempts[i] = float(row["p_mastery"]), float(row["attempts"] or 0)
+        moment = row.get("as_of") or row.get("updated_at")
+        as_of[i] = to_days(moment) if moment else np.nan
+    p_now = decay(peak, to_days(now) - as_of, params.forget_rate_per_day[order], p_init)
+    goals = np.zeros(graph.n_concepts, dtype=bool)
+    goals[[graph.index[g] for g in rows.goals if g in graph.index]] = True
+    return p_now, peak, attempts, goals
+
+
+def make_plan(
+    graph: ConceptGraph, rows: LearnerRows, params: TracerParams, config: PlanConfig, now: datetime
+) -> Plan:
+    p_now, peak, attempts, goals = learner_arrays(graph, rows, params, now)
+    return plan_for_learner(
+        graph, rows.learner_id, p_mastery=p_now, p_peak=peak, attempts=attempts, goals=goals, config=config
+    )
+
+
+class PlanService:
+    """Plans for one learner at a time, kept in Neo4j and cached in Redis."""
+
+    def __init__(
+        self, store: PlanStore, cache: PlanCache, params: TracerParams, config: PlanConfig | None = None
+    ) -> None:
+        self.store = store
+        self.cache = cache
+        self.params = params
+        self.config = config or PlanConfig()
+        self._graphs: dict[tuple[str, InputStamps], ConceptGraph] = {}
+
+    @property
+    def model_version(self) -> str:
+        return model_version(self.params)
+
+    def concept_graph(self, curriculum_id: str, stamps: InputStamps) -> ConceptGraph:
+        """The curriculum's arrays, reused while neither the curriculum nor the transfer model changes."""
+        key = (curriculum_id, InputStamps(None, stamps.curriculum_at, stamps.transfer_version))
+        if key not in self._graphs:
+            self._graphs = {k: v for k, v in self._graphs.items() if k[0] != curriculum_id}
+            self._graphs[key] = self.store.concept_graph(curriculum_id)
+        return self._graphs[key]
+
+    def current_plan(
+        self,
+        learner_id: str,
+        curriculum_id: str | None = None,
+        *,
+        refresh: bool = True,
+        now: datetime | None = None,
+    ) -> ServedPlan:
+        """The learner's plan: cached if still fresh; with `refresh`, recomputed when stale or missing."""
+        now = now or datetime.now(UTC)
+        curriculum_id = curriculum_id or self.store.learner_curriculum(learner_id)
+        if not curriculum_id:
+            raise ValidationFailed(
+                f"learner {learner_id!r} has no goals or mastery yet: name the curriculum",
+                field="curriculum_id",
+            )
+        stamps = self.store.input_stamps(learner_id, curriculum_id)
+        record, source = self.cache.get(learner_id), "cache"
+        if record is None:
+            stored = self.store.latest_plan(learner_id)
+            record, source = (PlanRecord.from_mapping(stored), "graph") if stored else (None, "")
+        if record is not None and record.curriculum_id == curriculum_id:
+            reasons = stale_reasons(record, stamps, self.model_version)
+            if not reasons or not refresh:
+                if source == "graph":
+                    self.cache.put(record)
+                age = max(0.0, (now - record.created_at).total_seconds())
+                return ServedPlan(record, age, bool(reasons), tuple(reasons), source)
+        return ServedPlan(self.compute(learner_id, curriculum_id, stamps, now), 0.0, False, (), "computed")
+
+    def compute(self, learner_id: str, curriculum_id: str, stamps: InputStamps, now: datetime) -> PlanRecord:
+        graph = self.concept_graph(curriculum_id, stamps)
+        plan = make_plan(graph, self.store.learner_rows(learner_id), self.params, self.config, now)
+        record = PlanRecord.of(
+            plan,
+            plan_id=str(uuid.uuid4()),
+            curriculum_id=curriculum_id,
+            created_at=now,
+            model_version=self.model_version,
+            stamps=stamps,
+        )
+        self.store.save_plans([record.graph_row()])
+        self.cache.put(record)
+        return record

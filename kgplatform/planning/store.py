@@ -1,0 +1,129 @@
+"""The planning area's queries: what a plan is made from, and where plans are kept in Neo4j.
+
+The curriculum itself is read through the curriculum area's store (one consistent transaction);
+a learner's mastery and goals through the mastery area's store. Only this module runs the
+`cypher/planning/*` queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kgplatform.curriculum.store import read_curriculum_rows
+from kgplatform.errors import NotFound
+from kgplatform.graph.driver import Graph, Row
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.planning.graph import ConceptGraph, build_graph
+
+PLANS_KEPT_PER_LEARNER = 5
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values as Python ones (datetime), anything else unchanged."""
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+@dataclass(frozen=True)
+class InputStamps:
+    """When each input of a plan last changed; a plan made before any of them is stale."""
+
+    mastery_at: datetime | None
+    curriculum_at: datetime | None
+    transfer_version: str | None
+
+    @property
+    def version(self) -> str:
+        """One string naming the inputs, stored on the plan (`inputs_version`)."""
+        at = [s.isoformat() if s else "none" for s in (self.mastery_at, self.curriculum_at)]
+        return f"mastery@{at[0]}|curriculum@{at[1]}|transfer@{self.transfer_version or 'none'}"
+
+
+@dataclass(frozen=True)
+class LearnerRows:
+    """A learner's goals and stored mastery rows (concept_id, p_mastery, attempts, as_of, ...)."""
+
+    learner_id: str
+    goals: list[str]
+    mastery: list[Row]
+
+
+class PlanStore:
+    """Runs the planning queries against one `Graph`."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.mastery = MasteryStore(graph)
+
+    def learner_curriculum(self, learner_id: str) -> str | None:
+        """The curriculum holding most of the learner's goals and mastery; NotFound for an unknown learner."""
+        rows = self.graph.read("planning/find_learner_curriculum", learner_id=learner_id)
+        if not rows:
+            raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
+        return rows[0]["curriculum_id"]
+
+    def concept_graph(self, curriculum_id: str) -> ConceptGraph:
+        """The curriculum as arrays, with the newest transfer model's edges when there are any."""
+        rows = read_curriculum_rows(self.graph, curriculum_id)
+        if rows is None:
+            raise NotFound(f"curriculum {curriculum_id!r} does not exist", field="curriculum_id")
+        document = {
+            "curriculum": rows.curriculum,
+            "concepts": rows.concepts,
+            "prerequisites": rows.prerequisites,
+            "tasks": rows.tasks,
+        }
+        return build_graph(document, newest_edges(self.transfer_edges(curriculum_id)))
+
+    def transfer_edges(self, curriculum_id: str) -> list[Row]:
+        return self.graph.read("planning/list_curriculum_transfer_edges", curriculum_id=curriculum_id)
+
+    def learner_rows(self, learner_id: str) -> LearnerRows:
+        learner = self.mastery.learner(learner_id)
+        if learner is None:
+            raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
+        mastery = [{k: native(v) for k, v in row.items()} for row in self.mastery.learner_mastery(learner_id)]
+        return LearnerRows(learner_id, list(learner["goals"]), mastery)
+
+    def input_stamps(self, learner_id: str, curriculum_id: str) -> InputStamps:
+        row = self.graph.read(
+            "planning/get_input_stamps", learner_id=learner_id, curriculum_id=curriculum_id
+        )[0]
+        if not row["learner_exists"]:
+            raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
+        return InputStamps(native(row["mastery_at"]), native(row["curriculum_at"]), row["transfer_version"])
+
+    def save_plans(self, records: Sequence[dict[str, Any]], keep: int = PLANS_KEPT_PER_LEARNER) -> int:
+        """Writes plan records (see `service.plan_record`) and prunes old ones, in one transaction."""
+        learner_ids = sorted({r["learner_id"] for r in records})
+        written = self.graph.write_many(
+            [
+                ("planning/save_plans", {"plans": list(records)}),
+                ("planning/prune_plans", {"learner_ids": learner_ids, "keep": keep}),
+            ]
+        )
+        return int(written[0][0]["plans"]) if written[0] else 0
+
+    def latest_plan(self, learner_id: str) -> dict[str, Any] | None:
+        rows = self.graph.read("planning/get_latest_plan", learner_id=learner_id)
+        if not rows:
+            return None
+        plan = {k: native(v) for k, v in rows[0]["plan"].items()}
+        plan["tasks"] = rows[0]["tasks"]
+        return plan
+
+    def mastery_page(self, after: str, limit: int) -> list[Row]:
+        """Learners after `after` (by id), `limit` of them, with columnar mastery and goals."""
+        return self.graph.read("planning/read_mastery_page", after=after, limit=limit)
+
+
+def newest_edges(rows: Iterable[Row]) -> list[tuple[str, str, float]]:
+    """The edges of the transfer model version computed last (several versions may coexist briefly)."""
+    rows = list(rows)
+    if not rows:
+        return []
+    stamp = {r["model_version"]: native(r["computed_at"]) for r in rows}
+    newest = max(stamp, key=lambda v: (stamp[v] is not None, stamp[v] or datetime.min, v))
+    return [(r["source"], r["target"], float(r["strength"])) for r in rows if r["model_version"] == newest]

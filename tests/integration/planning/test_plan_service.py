@@ -1,0 +1,143 @@
+"""Plans stored in Neo4j, cached in Redis, and marked stale when their inputs change."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.import_service import run_import
+from kgplatform.curriculum.io import parse_json
+from kgplatform.errors import NotFound
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.bkt import TracerParams
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.planning.cache import PlanCache, plan_key
+from kgplatform.planning.service import PlanService
+from kgplatform.planning.store import PlanStore
+
+CURRICULUM = "plan-test"
+LEARNER = "plan-learner-1"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(graph: Graph, redis_client: redis.Redis) -> tuple[PlanService, MasteryService, list[str]]:
+    document = generate_curriculum(30, seed=3, curriculum_id=CURRICULUM)
+    report = run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="test")
+    assert report.imported, report.summary
+    mastery = MasteryService(MasteryStore(graph))
+    concepts = [c.id for c in document.concepts]
+    mastery.set_goals(LEARNER, concepts[-2:])
+    service = PlanService(PlanStore(graph), PlanCache(redis_client), TracerParams.default(()))
+    return service, mastery, [t.id for t in document.tasks]
+
+
+def answer(mastery: MasteryService, task_id: str, n: int, correct: bool = True) -> None:
+    result = mastery.ingest(
+        [
+            {
+                "event_id": f"e{n}",
+                "learner_id": LEARNER,
+                "task_id": task_id,
+                "correct": correct,
+                "answered_at": (START + timedelta(minutes=n)).isoformat(),
+            }
+        ]
+    )
+    assert not result.rejected
+
+
+def test_cold_start_plan_is_placement_stored_in_neo4j_and_cached_in_redis(
+    world: tuple[PlanService, MasteryService, list[str]], graph: Graph, redis_client: redis.Redis
+) -> None:
+    service, _, _ = world
+    served = service.current_plan(LEARNER, CURRICULUM, now=START)
+    assert served.source == "computed" and not served.stale and served.age_s == 0.0
+    assert served.record.placement and len(served.record.tasks) == 5
+    assert {t["purpose"] for t in served.record.tasks} == {"placement"}
+    stored = PlanStore(graph).latest_plan(LEARNER)
+    assert stored is not None and stored["id"] == served.record.id
+    assert [t["rank"] for t in stored["tasks"]] == [1, 2, 3, 4, 5]
+    assert [t["task_id"] for t in stored["tasks"]] == [t["task_id"] for t in served.record.tasks]
+    assert stored["inputs_version"].startswith("mastery@")
+    cached = json.loads(redis_client.get(plan_key(LEARNER)) or b"{}")
+    assert cached["id"] == served.record.id and cached["tasks"][0]["reason"]
+
+
+def test_fresh_plan_is_served_from_cache_with_its_age(
+    world: tuple[PlanService, MasteryService, list[str]],
+) -> None:
+    service, mastery, tasks = world
+    answer(mastery, tasks[0], 1)
+    first = service.current_plan(LEARNER, now=START + timedelta(hours=1))
+    again = service.current_plan(LEARNER, now=START + timedelta(hours=2))
+    assert again.source == "cache" and not again.stale
+    assert again.record.id == first.record.id and again.age_s == pytest.approx(3600.0)
+    assert not again.record.placement
+
+
+def test_new_answers_make_the_plan_stale_and_it_is_never_shown_as_fresh(
+    world: tuple[PlanService, MasteryService, list[str]],
+) -> None:
+    service, mastery, tasks = world
+    answer(mastery, tasks[0], 1)
+    first = service.current_plan(LEARNER, now=START + timedelta(hours=1))
+    answer(mastery, tasks[1], 2, correct=False)
+    shown = service.current_plan(LEARNER, refresh=False, now=START + timedelta(hours=3))
+    assert shown.stale and shown.record.id == first.record.id
+    assert shown.stale_because == ("the learner's mastery or goals changed",)
+    assert shown.age_s == pytest.approx(2 * 3600.0)
+    fresh = service.current_plan(LEARNER, now=START + timedelta(hours=3))
+    assert fresh.source == "computed" and fresh.record.id != first.record.id and not fresh.stale
+
+
+def test_curriculum_and_transfer_model_changes_make_the_plan_stale(
+    world: tuple[PlanService, MasteryService, list[str]],
+    graph: Graph,
+) -> None:
+    service, mastery, _ = world
+    first = service.current_plan(LEARNER, CURRICULUM, now=START)
+    changed = generate_curriculum(31, seed=3, curriculum_id=CURRICULUM)  # one concept more
+    assert run_import(graph, parse_json(changed.to_json()), CURRICULUM, actor="test").imported
+    shown = service.current_plan(LEARNER, CURRICULUM, refresh=False, now=START)
+    assert "the curriculum changed" in shown.stale_because and shown.record.id == first.record.id
+    second = service.current_plan(LEARNER, CURRICULUM, now=START)
+    concepts = [c.id for c in changed.concepts]
+    graph.write(
+        "testing/create_transfer_edges",
+        edges=[{"source": concepts[0], "target": concepts[5], "strength": 0.4}],
+        model_version="gnn-test-1",
+        computed_at=datetime.now(UTC),
+    )
+    shown = service.current_plan(LEARNER, CURRICULUM, refresh=False, now=START)
+    assert shown.stale_because == ("the transfer model changed",) and shown.record.id == second.record.id
+    third = service.current_plan(LEARNER, CURRICULUM, now=START)
+    assert third.record.transfer_version == "gnn-test-1" and not third.stale
+
+
+def test_lost_cache_is_refilled_from_neo4j(
+    world: tuple[PlanService, MasteryService, list[str]],
+    redis_client: redis.Redis,
+) -> None:
+    service, _, _ = world
+    first = service.current_plan(LEARNER, CURRICULUM, now=START)
+    redis_client.flushdb()
+    again = service.current_plan(LEARNER, CURRICULUM, now=START + timedelta(minutes=5))
+    assert again.source == "graph" and again.record.id == first.record.id and not again.stale
+    assert redis_client.exists(plan_key(LEARNER))
+
+
+def test_unknown_learner_is_not_found_and_nothing_is_written(
+    world: tuple[PlanService, MasteryService, list[str]],
+    redis_client: redis.Redis,
+) -> None:
+    service, _, _ = world
+    with pytest.raises(NotFound) as error:
+        service.current_plan("nobody", CURRICULUM)
+    assert error.value.field == "learner_id"
+    assert not redis_client.exists(plan_key("nobody"))
