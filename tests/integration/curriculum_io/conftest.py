@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kgplatform.graph.driver import Graph
+from kgplatform.settings import Settings
+from tests.integration.api.harness import Api, running_api
+
+
+@pytest.fixture
+def api(settings: Settings, graph: Graph) -> Iterator[Api]:
+    with running_api(settings, graph) as harness:
+        yield harness
+
+
+def graph_counts(graph: Graph) -> dict[str, int]:
+    """Nodes per label and relationships per type, ApiKey nodes left out (the API fixture makes them)."""
+    rows = graph.read("testing/count_nodes_by_label")
+    return {f"{r['kind']}:{r['name']}": r["n"] for r in rows if r["name"] != "ApiKey"}

@@ -1,0 +1,89 @@
+"""The import/export routes over HTTP: formats, dry run, refusal as problem+json, roles."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import httpx
+
+from kgplatform.auth.models import Role
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.io import document_to_csv_tables, document_to_zip
+from tests.integration.api.harness import Api
+from tests.integration.curriculum_io.conftest import graph_counts
+
+PROBLEM = "application/problem+json"
+JSON = "application/json"
+IMPORT = "/curricula/stats/import"
+DOCUMENT = generate_curriculum(15, seed=11, curriculum_id="stats")
+
+
+def send(
+    api: Api, path: str, body: str | bytes, content_type: str, role: Role = Role.DESIGNER
+) -> httpx.Response:
+    """A POST with a raw body (the harness's `call` sets its own headers)."""
+    return api.client.post(path, content=body, headers=api.headers(role, **{"Content-Type": content_type}))
+
+
+def test_json_import_then_dry_run_then_reimport(api: Api) -> None:
+    body = DOCUMENT.to_json()
+    dry = send(api, f"{IMPORT}?dry_run=true", body, JSON)
+    assert dry.status_code == 200 and dry.json()["imported"] is False
+    assert graph_counts(api.graph) == {}
+    first = send(api, IMPORT, body, JSON)
+    assert first.status_code == 200, first.text
+    assert first.json()["outcome"]["concept"] == {"created": 15, "updated": 0, "unchanged": 0}
+    again = send(api, IMPORT, body, JSON).json()
+    assert again["outcome"]["task"] == {"created": 0, "updated": 0, "unchanged": 45}
+
+
+def test_bad_rows_are_a_422_problem_with_the_report_and_nothing_written(api: Api) -> None:
+    data = DOCUMENT.model_dump(mode="json")
+    data["tasks"][2]["kind"] = "lecture"
+    response = api.call("POST", IMPORT, json=data)
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["field"] == "task.kind"
+    assert problem["report"]["errors"][0]["row"] == 3
+    assert problem["detail"].startswith("imported nothing: 1 error(s)")
+    assert graph_counts(api.graph) == {}
+    skipped = api.call("POST", f"{IMPORT}?skip_invalid=true", json=data)
+    assert skipped.status_code == 200 and skipped.json()["skipped_rows"]["task"] == 1
+
+
+def test_multipart_csv_upload_and_zip_body(api: Api) -> None:
+    tables = document_to_csv_tables(DOCUMENT)
+    files = {name.removesuffix(".csv"): (name, text, "text/csv") for name, text in tables.items()}
+    response = api.call("POST", IMPORT, files=files)
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"]["prerequisite"]["created"] == len(DOCUMENT.prerequisites)
+    zipped = send(api, IMPORT, document_to_zip(DOCUMENT), "application/zip")
+    assert zipped.status_code == 200 and zipped.json()["outcome"]["concept"]["unchanged"] == 15
+
+
+def test_an_unsupported_body_is_refused_naming_the_content_type(api: Api) -> None:
+    response = send(api, IMPORT, b"id,name\n", "text/csv")
+    assert response.status_code == 422 and response.json()["field"] == "content-type"
+
+
+def test_export_as_json_and_as_a_zip_of_csvs(api: Api) -> None:
+    assert send(api, IMPORT, DOCUMENT.to_json(), JSON).status_code == 200
+    exported = api.call("GET", "/curricula/stats/export")
+    assert exported.status_code == 200
+    assert {c["id"] for c in exported.json()["concepts"]} == {c.id for c in DOCUMENT.concepts}
+    zipped = api.call("GET", "/curricula/stats/export?format=csv")
+    assert zipped.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()
+    assert sorted(names) == ["concepts.csv", "prerequisites.csv", "tasks.csv"]
+    missing = api.call("GET", "/curricula/nothing/export")
+    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
+
+
+def test_roles_only_designers_and_admins_import_and_export(api: Api) -> None:
+    body = DOCUMENT.to_json()
+    assert send(api, IMPORT, body, JSON, Role.SERVICE).status_code == 403
+    assert api.client.post(IMPORT, content=body, headers={"Content-Type": JSON}).status_code == 401
+    assert send(api, IMPORT, body, JSON, Role.ADMIN).status_code == 200
+    assert api.call("GET", "/curricula/stats/export", role=Role.SERVICE).status_code == 403
+    assert api.call("GET", "/curricula/stats/export").status_code == 200

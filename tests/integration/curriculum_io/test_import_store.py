@@ -1,0 +1,178 @@
+"""Import and export against the real Neo4j: dry runs, refusals, skip_invalid, idempotence, audit."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from typing import Any
+
+import pytest
+
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.import_report import Entity, Outcome
+from kgplatform.curriculum.import_service import export_document, run_import
+from kgplatform.curriculum.importers.junyi import read_junyi
+from kgplatform.curriculum.io import RawDocument, parse_json
+from kgplatform.errors import NotFound
+from kgplatform.graph.driver import Graph
+from kgplatform.settings import Settings
+from tests.integration.curriculum_io.conftest import graph_counts
+
+ACTOR = "tester"
+
+
+@pytest.fixture
+def document() -> dict[str, Any]:
+    return generate_curriculum(40, seed=3, curriculum_id="algebra").model_dump(mode="json")
+
+
+def raw_of(data: dict[str, Any]) -> RawDocument:
+    return parse_json(json.dumps(data))
+
+
+def audit_entries(graph: Graph, curriculum_id: str) -> list[dict[str, Any]]:
+    [row] = graph.read("curriculum/read_curriculum_audit", curriculum_id=curriculum_id, offset=0, limit=100)
+    return row["items"]
+
+
+def test_dry_run_reports_and_writes_nothing(graph: Graph, document: dict[str, Any]) -> None:
+    report = run_import(graph, raw_of(document), "algebra", actor=ACTOR, dry_run=True)
+    assert report.errors == [] and not report.imported
+    rows = sum(len(document[k]) for k in ("concepts", "prerequisites", "tasks"))
+    assert report.summary == f"would import {rows} row(s)"
+    assert graph_counts(graph) == {}
+
+
+def test_a_file_with_a_bad_row_imports_nothing(graph: Graph, document: dict[str, Any]) -> None:
+    document["concepts"][5]["difficulty"] = 2.0
+    document["prerequisites"].append({"prerequisite": "algebra-c00001", "concept": "algebra-c00001"})
+    report = run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    assert not report.imported and report.summary.startswith("imported nothing")
+    assert ("concept", 6, "difficulty") in [(e.entity.value, e.row, e.field) for e in report.errors]
+    assert report.self_loops == ["algebra-c00001->algebra-c00001"]
+    assert graph_counts(graph) == {}, "not even the curriculum node or an audit entry"
+
+
+def test_skip_invalid_imports_the_rest_and_lists_the_skipped(graph: Graph, document: dict[str, Any]) -> None:
+    document["concepts"][5]["difficulty"] = 2.0
+    bad_id = document["concepts"][5]["id"]
+    report = run_import(graph, raw_of(document), "algebra", actor=ACTOR, skip_invalid=True)
+    assert report.imported
+    dependants = [e for e in report.errors if e.entity is not Entity.CONCEPT]
+    assert all(bad_id in e.message for e in dependants)
+    exported = export_document(graph, "algebra")
+    assert len(exported.concepts) == 39 and bad_id not in {c.id for c in exported.concepts}
+    assert (
+        len(exported.prerequisites)
+        == len(document["prerequisites"]) - report.skipped_rows[Entity.PREREQUISITE]
+    )
+    assert report.outcome[Entity.CONCEPT] == Outcome(created=39)
+
+
+def test_second_import_changes_nothing(graph: Graph, document: dict[str, Any]) -> None:
+    first = run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    assert first.outcome == {
+        Entity.CONCEPT: Outcome(created=40),
+        Entity.PREREQUISITE: Outcome(created=len(document["prerequisites"])),
+        Entity.TASK: Outcome(created=120),
+    }
+    before = graph.read("testing/read_versions")
+    counts = graph_counts(graph)
+    second = run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    assert {e: (o.created, o.updated) for e, o in second.outcome.items()} == {
+        Entity.CONCEPT: (0, 0),
+        Entity.PREREQUISITE: (0, 0),
+        Entity.TASK: (0, 0),
+    }
+    assert second.outcome[Entity.TASK].unchanged == 120
+    assert graph.read("testing/read_versions") == before, "versions and updated_at untouched"
+    assert graph_counts(graph) == {**counts, "node:AuditEntry": counts["node:AuditEntry"] + 1}
+    entries = audit_entries(graph, "algebra")
+    assert [e["action"] for e in entries] == ["import", "import"]
+    newest = json.loads(entries[0]["new"])
+    assert newest["concept"] == {"created": 0, "updated": 0, "unchanged": 40}
+    assert entries[0]["actor"] == ACTOR and entries[0]["entity_type"] == "curriculum"
+
+
+def test_a_changed_row_is_updated_and_only_it_gets_a_new_version(
+    graph: Graph, document: dict[str, Any]
+) -> None:
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    changed = copy.deepcopy(document)
+    changed["concepts"][0]["name"] = "Renamed"
+    changed["tasks"][0]["concepts"] = [changed["concepts"][1]["id"]]
+    changed["prerequisites"][0]["weight"] = 9.0
+    report = run_import(graph, raw_of(changed), "algebra", actor=ACTOR)
+    assert report.outcome[Entity.CONCEPT] == Outcome(updated=1, unchanged=39)
+    assert report.outcome[Entity.TASK] == Outcome(updated=1, unchanged=119)
+    assert report.outcome[Entity.PREREQUISITE].updated == 1
+    versions = {r["id"]: r["version"] for r in graph.read("testing/read_versions")}
+    assert versions[document["concepts"][0]["id"]] == 2 and versions[document["concepts"][1]["id"]] == 1
+    [task] = graph.read("curriculum/get_task", id=document["tasks"][0]["id"])
+    assert task["task"]["concepts"] == [changed["concepts"][1]["id"]] and task["task"]["version"] == 2
+
+
+def test_a_cycle_through_existing_edges_is_named_and_refused(graph: Graph, document: dict[str, Any]) -> None:
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    edge = document["prerequisites"][0]
+    closing = {
+        "curriculum": document["curriculum"],
+        "prerequisites": [{"prerequisite": edge["concept"], "concept": edge["prerequisite"]}],
+    }
+    before = graph_counts(graph)
+    report = run_import(graph, raw_of(closing), "algebra", actor=ACTOR)
+    assert report.cycles == [sorted([edge["prerequisite"], edge["concept"]])]
+    assert "closes a cycle of 2 concepts" in report.errors[0].message
+    assert graph_counts(graph) == before
+
+
+def test_ids_of_another_curriculum_are_not_taken_over(graph: Graph, document: dict[str, Any]) -> None:
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    other = {"curriculum": {"id": "physics", "name": "Physics"}, "concepts": [document["concepts"][0]]}
+    report = run_import(graph, raw_of(other), "physics", actor=ACTOR)
+    assert report.errors[0].message == "id already belongs to curriculum 'algebra'"
+    with pytest.raises(NotFound):
+        export_document(graph, "physics")
+
+
+def test_export_gives_back_what_was_imported(graph: Graph) -> None:
+    generated = generate_curriculum(25, seed=8, curriculum_id="geometry")
+    run_import(graph, RawDocument.from_document(generated), "geometry", actor=ACTOR)
+    exported = export_document(graph, "geometry")
+    assert exported.curriculum == generated.curriculum
+    assert sorted(exported.concepts, key=lambda c: c.id) == sorted(generated.concepts, key=lambda c: c.id)
+    key = lambda p: (p.prerequisite, p.concept)  # noqa: E731
+    assert sorted(exported.prerequisites, key=key) == sorted(generated.prerequisites, key=key)
+    normalise = lambda t: t.model_copy(update={"concepts": sorted(t.concepts)})  # noqa: E731
+    assert sorted(map(normalise, exported.tasks), key=lambda t: t.id) == sorted(
+        map(normalise, generated.tasks), key=lambda t: t.id
+    )
+
+
+def test_junyi_imports_only_with_skip_invalid_and_names_its_loops_and_cycle(
+    graph: Graph, settings: Settings
+) -> None:
+    root = settings.paths.shared_data_dir
+    if not (root / "junyi_exercise_graph").is_dir():
+        pytest.skip(f"Junyi data not found under {root}")
+    raw, _ = read_junyi(root)
+    refused = run_import(graph, raw, "junyi", actor=ACTOR)
+    assert not refused.imported and len(refused.self_loops) == 2 and len(refused.cycles) == 1
+    assert graph_counts(graph) == {}
+    started = time.perf_counter()
+    report = run_import(graph, raw, "junyi", actor=ACTOR, skip_invalid=True)
+    elapsed = time.perf_counter() - started
+    print(f"Junyi import with skip_invalid: {elapsed:.2f} s")  # the benchmark owns the timing claim
+    assert report.outcome == {
+        Entity.CONCEPT: Outcome(created=835),
+        Entity.PREREQUISITE: Outcome(created=976),
+        Entity.TASK: Outcome(created=835),
+    }
+    counts = graph_counts(graph)
+    assert (counts["node:Concept"], counts["relationship:PREREQUISITE_OF"], counts["node:Task"]) == (
+        835,
+        976,
+        835,
+    )
+    assert counts["relationship:EXERCISES"] == 835 and counts["relationship:CONTAINS"] == 835
