@@ -1,0 +1,194 @@
+"""Empirical transfer per ordered concept pair (A -> B), measured from answer logs with controls.
+
+The question: is a learner more often right on B when they have practised A before, compared with
+learners at the *same amount of practice on B* and the *same prior accuracy* who have not practised A?
+Each response on B falls into a stratum (practice count on B so far x the learner's accuracy so far);
+within a stratum, treated = A practised earlier, control = not. The effect is the stratum differences
+weighted by their precision (n_t n_c / (n_t + n_c)) and shrunk toward 0 by a pseudo-weight, so pairs
+seen a few times cannot look strong:
+
+    effect(A, B) = sum_s w_s (p_t,s - p_c,s) / (sum_s w_s + shrinkage)
+
+`naive_lift` is the same difference without strata (the "conditional success" statistic): kept as a
+baseline and a feature, since it mixes transfer with ability and with how far along a learner is.
+A response tagged with several concepts is one response: it counts once per concept it exercises, and a
+concept practised in the same response is not "earlier".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from kgplatform.mastery.datasets import ResponseLog
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class EmpiricalOptions:
+    """Strata edges: practice counts on B (bucket i holds counts in [edges[i], edges[i+1])) and prior
+    accuracy (plus one bucket for "no earlier response"). `shrinkage` is the pseudo-weight toward 0."""
+
+    practice_edges: tuple[int, ...] = (0, 1, 2, 3, 5, 9)
+    accuracy_edges: tuple[float, ...] = (0.4, 0.6, 0.8)
+    shrinkage: float = 20.0
+    chunk_responses: int = 40_000
+
+    @property
+    def n_strata(self) -> int:
+        return len(self.practice_edges) * (len(self.accuracy_edges) + 2)
+
+
+@dataclass(frozen=True, eq=False)
+class ResponseView:
+    """A log as responses: one row per (response, concept), sorted by learner then response.
+
+    row_response indexes the responses 0..R-1 (in learner, time order); resp_user / resp_correct /
+    resp_first (index of the learner's first response) are per response.
+    """
+
+    row_response: IntArray
+    row_concept: IntArray
+    resp_user: IntArray
+    resp_correct: FloatArray
+    resp_first: IntArray
+    n_concepts: int
+
+    @classmethod
+    def from_log(cls, log: ResponseLog, n_concepts: int | None = None) -> ResponseView:
+        order = np.lexsort((log.skill, log.response, log.user))
+        user, response, concept = log.user[order], log.response[order], log.skill[order]
+        new = np.concatenate([[True], (response[1:] != response[:-1]) | (user[1:] != user[:-1])])
+        row_response = np.cumsum(new) - 1
+        starts = np.flatnonzero(new)
+        resp_user = user[starts]
+        new_user = np.concatenate([[True], resp_user[1:] != resp_user[:-1]])
+        resp_first = np.maximum.accumulate(np.where(new_user, np.arange(resp_user.size), 0))
+        return cls(row_response.astype(np.int64), concept.astype(np.int64), resp_user.astype(np.int64),
+                   log.correct[order][starts].astype(np.float64), resp_first.astype(np.int64),
+                   int(n_concepts if n_concepts is not None else len(log.skill_labels)))
+
+    @property
+    def n_responses(self) -> int:
+        return int(self.resp_user.size)
+
+    def chunks(self, size: int) -> Iterator[tuple[int, int]]:
+        """[start, stop) response ranges of about `size` that never split a learner."""
+        n = self.n_responses
+        bounds = [0]
+        for start in np.flatnonzero(self.resp_first == np.arange(n))[1:].tolist():
+            if start - bounds[-1] >= size:
+                bounds.append(start)
+        bounds.append(n)
+        yield from ((a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a)
+
+    def practice_before(self, start: int, stop: int) -> NDArray[np.int32]:
+        """(stop - start, C): how often the learner practised each concept before each response."""
+        rows = (self.row_response >= start) & (self.row_response < stop)
+        hot = np.zeros((stop - start, self.n_concepts), dtype=np.int32)
+        hot[self.row_response[rows] - start, self.row_concept[rows]] = 1
+        cumulative = np.cumsum(hot, axis=0, dtype=np.int32) - hot
+        return cumulative - cumulative[self.resp_first[start:stop] - start]
+
+    def accuracy_before(self) -> tuple[FloatArray, IntArray]:
+        """Per response: the learner's share of right responses before it, and how many there were."""
+        position = np.arange(self.n_responses) - self.resp_first
+        cumulative = np.cumsum(self.resp_correct) - self.resp_correct
+        earlier = cumulative - cumulative[self.resp_first]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            accuracy = np.where(position > 0, earlier / np.maximum(position, 1), np.nan)
+        return accuracy, position
+
+
+@dataclass(frozen=True, eq=False)
+class PairCounts:
+    """Sufficient statistics, indexed [stratum, target B, source A] (treated) and [stratum, B] (all)."""
+
+    treat_n: FloatArray
+    treat_y: FloatArray
+    all_n: FloatArray
+    all_y: FloatArray
+
+
+@dataclass(frozen=True, eq=False)
+class EmpiricalTransfer:
+    """(C, C) matrices indexed [source A, target B]; the diagonal is 0 by definition."""
+
+    effect: FloatArray  # shrunk, the training label
+    raw: FloatArray  # unshrunk weighted stratum difference (NaN where no stratum had both groups)
+    support: FloatArray  # sum of stratum precision weights
+    naive_lift: FloatArray  # uncontrolled P(right on B | A before) - P(right on B | not)
+    first_with_source: FloatArray  # first responses on B where A had been practised before (precedence)
+
+
+def count_pairs(view: ResponseView, options: EmpiricalOptions | None = None) -> PairCounts:
+    """One pass over the log, chunked by learners so memory stays at chunk x C."""
+    options = options or EmpiricalOptions()
+    c, n_strata = view.n_concepts, options.n_strata
+    treat_n = np.zeros((n_strata * c, c))
+    treat_y = np.zeros((n_strata * c, c))
+    all_n = np.zeros(n_strata * c)
+    all_y = np.zeros(n_strata * c)
+    accuracy, position = view.accuracy_before()
+    n_acc = len(options.accuracy_edges) + 2
+    acc_bucket = np.where(position == 0, 0, 1 + np.searchsorted(options.accuracy_edges, np.nan_to_num(accuracy),
+                                                                 side="right"))
+    for start, stop in view.chunks(options.chunk_responses):
+        before = view.practice_before(start, stop)
+        rows = np.flatnonzero((view.row_response >= start) & (view.row_response < stop))
+        local = view.row_response[rows] - start
+        target = view.row_concept[rows]
+        practice = before[local, target]
+        practice_bucket = np.searchsorted(options.practice_edges, practice, side="right") - 1
+        stratum = practice_bucket * n_acc + acc_bucket[view.row_response[rows]]
+        key = stratum * c + target
+        y = view.resp_correct[view.row_response[rows]]
+        treated = (before[local] > 0).astype(np.float64)
+        treated[np.arange(rows.size), target] = 0.0
+        select = sp.csr_matrix((np.ones(rows.size), (np.arange(rows.size), key)), shape=(rows.size, n_strata * c))
+        treat_n += np.asarray(select.T @ treated)
+        treat_y += np.asarray(select.T @ (treated * y[:, None]))
+        all_n += np.bincount(key, minlength=n_strata * c)
+        all_y += np.bincount(key, weights=y, minlength=n_strata * c)
+    shape = (n_strata, c)
+    return PairCounts(treat_n.reshape(*shape, c), treat_y.reshape(*shape, c), all_n.reshape(shape),
+                      all_y.reshape(shape))
+
+
+def estimate_transfer(counts: PairCounts, options: EmpiricalOptions | None = None) -> EmpiricalTransfer:
+    """Stratified, precision-weighted, shrunk effects from the counts (see the module docstring)."""
+    options = options or EmpiricalOptions()
+    n_t, y_t = counts.treat_n, counts.treat_y
+    n_c = counts.all_n[:, :, None] - n_t
+    y_c = counts.all_y[:, :, None] - y_t
+    both = (n_t > 0) & (n_c > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diff = np.where(both, y_t / np.where(both, n_t, 1) - y_c / np.where(both, n_c, 1), 0.0)
+        weight = np.where(both, n_t * n_c / np.where(both, n_t + n_c, 1), 0.0)
+    support = weight.sum(axis=0)  # [B, A]
+    numerator = (weight * diff).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.where(support > 0, numerator / np.where(support > 0, support, 1), np.nan)
+        tn, tc = n_t.sum(axis=0), n_c.sum(axis=0)
+        naive = np.where((tn > 0) & (tc > 0), y_t.sum(axis=0) / np.maximum(tn, 1) - y_c.sum(axis=0) / np.maximum(tc, 1),
+                         0.0)
+    effect = numerator / (support + options.shrinkage)
+    n_acc = len(options.accuracy_edges) + 2
+    first = n_t[:n_acc].sum(axis=0)  # practice bucket 0 = first response on B
+    out = [m.T.copy() for m in (effect, raw, support, naive, first)]
+    for m in out:
+        np.fill_diagonal(m, 0.0 if m is not out[1] else np.nan)
+    return EmpiricalTransfer(*out)
+
+
+def empirical_transfer(log: ResponseLog, n_concepts: int | None = None,
+                       options: EmpiricalOptions | None = None) -> EmpiricalTransfer:
+    """Counts and estimates in one call: the label for a set of learners' logs."""
+    options = options or EmpiricalOptions()
+    return estimate_transfer(count_pairs(ResponseView.from_log(log, n_concepts), options), options)
