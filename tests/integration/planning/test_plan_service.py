@@ -112,7 +112,7 @@ def test_curriculum_and_transfer_model_changes_make_the_plan_stale(
         "testing/create_transfer_edges",
         edges=[{"source": concepts[0], "target": concepts[5], "strength": 0.4}],
         model_version="gnn-test-1",
-        computed_at=datetime.now(UTC),
+        now=datetime.now(UTC),
     )
     shown = service.current_plan(LEARNER, CURRICULUM, refresh=False, now=START)
     assert shown.stale_because == ("the transfer model changed",) and shown.record.id == second.record.id
