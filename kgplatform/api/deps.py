@@ -60,7 +60,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.has_any_role(allowed):
             raise Forbidden(
-                f"this needs a {needed} key; key {principal.name!r} has role {principal.role.value}",
+                f"this needs a key with role {needed}; {principal.name!r} has role {principal.role.value}",
                 field=API_KEY_HEADER,
                 required_roles=sorted(needed.split(" or ")),
             )
