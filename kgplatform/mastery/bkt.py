@@ -145,9 +145,11 @@ class TracerParams:
 class TransferEdges:
     """Sparse concept -> concept transfer strengths in [0, 1], stored by source (CSR) over params' indices.
 
-    Rule (applied by the tracer after each practice of a source concept A): every target B gets an extra
-    learning opportunity, p_B <- 1 - (1 - p_B) * (1 - strength(A, B) * p_learn[B]). Several sources
-    practised in one answer multiply their (1 - ...) factors. Transfer never lowers mastery.
+    Rule (applied by the tracer after each practice of a source concept A, once A's own update is done):
+    every target B gets an extra learning opportunity that succeeds with probability
+    strength(A, B) * p_learn[B] * p_A, where p_A is A's mastery after the answer (transfer flows from what
+    is known): p_B <- 1 - (1 - p_B) * (1 - strength(A, B) * p_learn[B] * p_A). Several sources practised
+    in one answer multiply their (1 - ...) factors. Transfer never lowers mastery.
     """
 
     source_ptr: IntArray  # shape (n_concepts + 1,): edges of source i are [ptr[i], ptr[i+1])

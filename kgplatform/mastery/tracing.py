@@ -6,7 +6,7 @@ Model: Bayesian Knowledge Tracing per concept (`bkt`), with
 - forgetting: mastery above the concept's p_init decays as exp(-forget_rate_per_day * days) since it was
   last updated, applied before each observation and at read time (`decayed`);
 - transfer: practising A gives each target B an extra learning opportunity of probability
-  strength(A, B) * p_learn[B] (`TransferEdges`);
+  strength(A, B) * p_learn[B] * (A's mastery after the answer) (`TransferEdges`);
 - order: answers are replayed sorted by (answered_at, event_id), so any arrival order gives identical
   mastery. Callers that receive an answer older than a learner's last one replay that learner's history.
 

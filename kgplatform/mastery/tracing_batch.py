@@ -154,7 +154,7 @@ def replay_rows(
         attempts[s] += 1
         correct[s] += score[idx]
         if transfer is not None and transfer.n_edges:
-            _apply_transfer(transfer, params, slot_keys, code[idx] * n_concepts, c, t, p, as_of)
+            _apply_transfer(transfer, params, slot_keys, code[idx] * n_concepts, c, p[s], t, p, as_of)
 
     result_predicted = np.empty_like(predicted)
     result_predicted[order] = predicted
@@ -187,6 +187,7 @@ def _apply_transfer(
     slot_keys: IntArray,
     learner_base: IntArray,
     sources: IntArray,
+    source_mastery: FloatArray,
     time: FloatArray,
     p: FloatArray,
     as_of: FloatArray,
@@ -198,7 +199,7 @@ def _apply_transfer(
     targets = np.searchsorted(slot_keys, learner_base[owner] + dst)
     unique, inverse = np.unique(targets, return_inverse=True)
     keep = np.ones(unique.size)
-    np.multiply.at(keep, inverse, 1.0 - strength * params.p_learn[dst])
+    np.multiply.at(keep, inverse, 1.0 - strength * params.p_learn[dst] * source_mastery[owner])
     when = np.empty(unique.size)
     when[inverse] = time[owner]
     c = slot_keys[unique] % len(params)

@@ -1,10 +1,13 @@
 """Transfer edges between skills estimated from answer logs, a stand-in until the GNN writes TRANSFERS_TO.
 
 For every learner's first attempt on skill B, and every other skill A: does having practised A before
-change the chance that this first attempt on B is right? lift(A, B) = success(B | A before) - success(B |
-A not before), shrunk by n / (n + shrinkage) where n counts first attempts on B after A. The strength is
-the lift as a share of the room above B's base rate, clipped to [0, 1]; each B keeps its strongest sources.
-Only the log it is given is read, so evaluation passes the training learners alone.
+change the chance that this first attempt on B is right? Learners who practised more skills are simply more
+experienced, so outcomes are first centred on the mean success of first attempts on B by learners with the
+same amount of experience (number of distinct skills practised before, in buckets 0, 1, 2-3, 4-7, 8+).
+lift(A, B) = mean centred outcome with A before - mean centred outcome without A, shrunk by
+n / (n + shrinkage) where n counts first attempts on B after A. The strength is the lift as a share of the
+room above B's base rate, clipped to [0, 1]; each B keeps its strongest sources. Only the log it is given
+is read, so evaluation passes the training learners alone.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def estimate_transfer(log: ResponseLog, options: TransferEstimateOptions | None 
     options = options or TransferEstimateOptions()
     n_skills = len(log.skill_labels)
     target, outcome, before = first_attempt_matrix(log)
+    experience = np.minimum(np.ceil(np.log2(before.sum(axis=1) + 1)), 4).astype(np.int64)
     src_all, dst_all, strength_all = [], [], []
     for b in range(n_skills):
         rows = target == b
@@ -68,10 +72,11 @@ def estimate_transfer(log: ResponseLog, options: TransferEstimateOptions | None 
             continue
         y = outcome[rows]
         seen = before[rows].astype(np.float64)  # (attempts on b, skills a)
+        y_centred = y - _mean_by_bucket(y, experience[rows])
         n_with = seen.sum(axis=0)
         n_without = y.size - n_with
-        rate_with = (seen.T @ y) / np.maximum(n_with, 1)
-        rate_without = ((1 - seen).T @ y) / np.maximum(n_without, 1)
+        rate_with = (seen.T @ y_centred) / np.maximum(n_with, 1)
+        rate_without = ((1 - seen).T @ y_centred) / np.maximum(n_without, 1)
         lift = (rate_with - rate_without) * n_with / (n_with + options.shrinkage)
         lift[(n_with == 0) | (n_without == 0)] = 0.0
         lift[b] = 0.0
@@ -91,3 +96,10 @@ def estimate_transfer(log: ResponseLog, options: TransferEstimateOptions | None 
         np.concatenate(strength_all),
         n_skills,
     )
+
+
+def _mean_by_bucket(values: np.ndarray, bucket: np.ndarray) -> np.ndarray:
+    """Each value's bucket mean (the expectation that the centred outcome removes)."""
+    sums = np.bincount(bucket, values)
+    counts = np.bincount(bucket)
+    return (sums / np.maximum(counts, 1))[bucket]

@@ -146,26 +146,32 @@ def test_evaluate_reports_every_model_and_protocol_per_fold(tmp_path: Path) -> N
 
 
 def test_transfer_estimate_finds_a_skill_that_helps_another() -> None:
+    """Half the learners practise skill 0 before skill 1, the other half skill 3 (same experience); only
+    skill 0 helps. Skill 2 comes last and depends on nothing."""
     rng = np.random.default_rng(4)
     user, problem, skill, correct = [], [], [], []
-    for who in range(400):
-        practised_a = who % 2 == 0
-        if practised_a:
-            for _ in range(3):
-                (
-                    user.append(who),
-                    problem.append(0),
-                    skill.append(0),
-                    correct.append(float(rng.random() < 0.7)),
-                )
-        user.append(who), problem.append(1), skill.append(1)
-        correct.append(float(rng.random() < (0.8 if practised_a else 0.3)))
-        user.append(who), problem.append(2), skill.append(2), correct.append(float(rng.random() < 0.5))
+
+    def answer(who: int, s: int, p_right: float) -> None:
+        user.append(who)
+        problem.append(s)
+        skill.append(s)
+        correct.append(float(rng.random() < p_right))
+
+    for who in range(600):
+        helpful = who % 2 == 0
+        for _ in range(3):
+            answer(who, 0 if helpful else 3, 0.7)
+        answer(who, 1, 0.8 if helpful else 0.3)
+        answer(who, 2, 0.5)
     edges = estimate_transfer(make_log(user, problem, skill, correct))
-    a_targets = edges.target[edges.source_ptr[0] : edges.source_ptr[1]].tolist()
-    a_strengths = edges.strength[edges.source_ptr[0] : edges.source_ptr[1]]
-    assert 1 in a_targets and a_strengths[a_targets.index(1)] > 0.3
-    assert 2 not in a_targets or a_strengths[a_targets.index(2)] < 0.1
+
+    def strength(a: int, b: int) -> float:
+        targets = edges.target[edges.source_ptr[a] : edges.source_ptr[a + 1]].tolist()
+        return float(edges.strength[edges.source_ptr[a] + targets.index(b)]) if b in targets else 0.0
+
+    assert strength(0, 1) > 0.3
+    assert strength(3, 1) == 0.0
+    assert strength(0, 2) < 0.1 and strength(3, 2) < 0.1
 
 
 def fake_runner(tmp_path: Path) -> PyBktRunner:

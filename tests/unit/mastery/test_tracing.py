@@ -120,8 +120,11 @@ def test_transfer_raises_a_related_concept_only(params: TracerParams) -> None:
 def test_transfer_rule_is_the_documented_formula(params: TracerParams) -> None:
     mastery = replay([AnswerEvent("e1", T0, ["a"], 0.0)], params, {"a": {"b": 0.5}})
     i = params.index_of("b")
-    expected = 1 - (1 - params.p_init[i]) * (1 - 0.5 * params.p_learn[i])
+    expected = 1 - (1 - params.p_init[i]) * (1 - 0.5 * params.p_learn[i] * mastery["a"].p_mastery)
     assert mastery["b"].p_mastery == pytest.approx(expected)
+    # a right answer leaves A better known, so more of it transfers
+    after_right = replay([AnswerEvent("e1", T0, ["a"], 1.0)], params, {"a": {"b": 0.5}})
+    assert after_right["b"].p_mastery > mastery["b"].p_mastery
 
 
 def test_unknown_concept_and_bad_scores_are_rejected(params: TracerParams) -> None:
