@@ -1,14 +1,16 @@
 """Next-answer prediction built on the tracer: what `eval-tracing` reports as "our tracer".
 
 For each response (a problem that may exercise several skills), before any of its rows is observed:
-  z = w . [1, mean_logit, min_logit - mean_logit, ability, item, log(1 + n_before)]
+  z = w . [1, mean_logit, min_logit - mean_logit, ability, item, log(1 + n_before), recent]
 - mean_logit / min_logit: the mean and the minimum over the response's skills of logit(P(correct)) from
   the BKT tracer (forgetting and transfer included); the minimum lets "all skills are needed" weigh in;
 - ability: the learner's running residual sum(y - sigmoid(mean_logit)) / (n_before + ability_prior) over
   their *earlier* responses (an online ability estimate, no future data);
 - item: logit of the problem's success rate among training learners, shrunk toward the global rate and
   centred on it (0 for a problem never seen in training); training rows use leave-own-learner-out counts;
-- n_before: how many responses the learner gave before.
+- n_before: how many responses the learner gave before;
+- recent: sum over earlier responses of recent_decay^age * (y - sigmoid(mean_logit)), age 0 = the last one
+  (recent form, which a learner's long-run ability misses).
 w is a logistic regression fitted on the training learners. The forgetting rate (per response, since these
 logs have no timestamps) and the scale of the transfer strengths are chosen on the training learners'
 log-likelihood. In the leaky protocol each row is its own "response", so later rows of a multi-skill
@@ -30,7 +32,8 @@ from kgplatform.mastery.tracing_batch import replay_rows
 @dataclass(frozen=True)
 class PredictorOptions:
     ability_prior: float = 5.0
-    item_prior: float = 10.0
+    recent_decay: float = 0.7  # weight of each older residual in the "recent form" term
+    item_prior: float = 5.0
     use_items: bool = True
     forget_rates: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03)
     transfer_scales: tuple[float, ...] = (0.25, 0.5, 1.0)
@@ -76,7 +79,7 @@ def fit_next_answer_model(
     count = np.bincount(problem, None, len(train.problem_labels)).astype(np.float64)
     own_right, own_count = _own_item_counts(train, groups, y)
     index = {label: i for i, label in enumerate(train.problem_labels)}
-    model = NextAnswerModel(params, transfer, index, right, count, float(y.mean()), np.zeros(6), options)
+    model = NextAnswerModel(params, transfer, index, right, count, float(y.mean()), np.zeros(7), options)
     row_pred = replay_rows(train.observations(), params, transfer).predicted
     features = _features(model, train, groups, row_pred, own_right, own_count)
     return replace(model, weights=_logistic_fit(features, y, options.l2))
@@ -137,8 +140,9 @@ def _features(
         count = model.item_count[known.clip(0)] * (known >= 0) - own_count
         m, g = model.options.item_prior, model.global_rate
         item = logit((right + m * g) / (count + m)) - logit(np.array(g))
+    recent = _exclusive_ewma(residual, start, model.options.recent_decay)
     return np.stack(
-        [np.ones(n), mean_logit, min_logit - mean_logit, ability, item, np.log1p(before_n)], axis=1
+        [np.ones(n), mean_logit, min_logit - mean_logit, ability, item, np.log1p(before_n), recent], axis=1
     )
 
 
@@ -162,6 +166,21 @@ def _exclusive_cumsum(values: FloatArray, start: np.ndarray) -> FloatArray:
     total = np.cumsum(values) - values
     run_start = np.maximum.accumulate(np.where(start, np.arange(values.size), 0))
     return total - total[run_start]
+
+
+def _exclusive_ewma(values: FloatArray, start: np.ndarray, decay: float) -> FloatArray:
+    """Exponentially weighted sum of the earlier values of the same run (newest weight 1, then decay, ...).
+
+    Runs are processed position by position, all runs at once, so the loop is as long as the longest run."""
+    run_start = np.maximum.accumulate(np.where(start, np.arange(values.size), 0))
+    position = np.arange(values.size) - run_start
+    out = np.zeros(values.size)
+    by_position = np.argsort(position, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(position))])
+    for k in range(1, bounds.size - 1):
+        idx = by_position[bounds[k] : bounds[k + 1]]
+        out[idx] = decay * out[idx - 1] + values[idx - 1]
+    return out
 
 
 def _select_dynamics(
