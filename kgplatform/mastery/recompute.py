@@ -48,6 +48,18 @@ class AnswerColumns:
     def __len__(self) -> int:
         return len(self.event_ids)
 
+    def subset(self, indices: Sequence[int]) -> AnswerColumns:
+        def pick(values: Sequence[Any]) -> list[Any]:
+            return [values[i] for i in indices]
+
+        return AnswerColumns(
+            pick(self.learner_ids),
+            pick(self.event_ids),
+            pick(self.task_ids),
+            pick(self.scores),
+            pick(self.answered_us),
+        )
+
 
 @dataclass(frozen=True)
 class StoredState:

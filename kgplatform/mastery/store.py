@@ -21,17 +21,6 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class LearnerCursor:
-    """What a learner's stored mastery already includes: its latest answer and the model version."""
-
-    learner_id: str
-    created: bool
-    last_us: int | None
-    last_event_id: str | None
-    model_version: str | None
-
-
-@dataclass(frozen=True)
 class AnswerHistory:
     """One learner's stored answers, aligned lists in no particular order; times in epoch microseconds."""
 
@@ -70,18 +59,10 @@ class IngestTx:
         """MERGEs the answers; returns the stored content of those that existed before this call."""
         return self._run("mastery/merge_answers", rows=rows, batch_id=batch_id, received_at=received_at)
 
-    def merge_learners(self, learner_ids: list[str], now: datetime) -> list[LearnerCursor]:
+    def merge_learners(self, learner_ids: list[str], now: datetime) -> int:
+        """Creates the unseen learners and write-locks all of them; returns how many were created."""
         rows = self._run("mastery/merge_learners", learner_ids=sorted(learner_ids), now=now)
-        return [
-            LearnerCursor(
-                r["learner_id"],
-                bool(r["created"]),
-                epoch_us(r["last_seconds"], r["last_nanos"]),
-                r["last_event_id"],
-                r["model_version"],
-            )
-            for r in rows
-        ]
+        return int(rows[0]["created"]) if rows else 0
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         rows = self._run("mastery/get_answer_histories", learner_ids=learner_ids)
@@ -96,24 +77,39 @@ class IngestTx:
             for r in rows
         ]
 
-    def mastery_states(self, concepts_by_learner: dict[str, list[str]]) -> list[Row]:
-        """Stored state of the given pairs: learner_id, concept_id, p_mastery, attempts, correct,
-        last_us, as_of_us (epoch microseconds or None)."""
+    def mastery_states(
+        self, concepts_by_learner: dict[str, list[str]], model_version: str
+    ) -> tuple[list[Row], set[str]]:
+        """Stored state of the asked pairs (learner_id, concept_id, p_mastery, attempts, correct, last_us,
+        as_of_us in epoch microseconds or None), and the learners with mastery of another model version."""
         learners = [{"learner_id": lid, "concept_ids": cids} for lid, cids in concepts_by_learner.items()]
-        rows = self._run("mastery/get_mastery_states", learners=learners)
-        for r in rows:
-            r["last_us"] = epoch_us(r.pop("last_seconds"), r.pop("last_nanos"))
-            r["as_of_us"] = epoch_us(r.pop("as_of_seconds"), r.pop("as_of_nanos"))
-        return rows
+        states: list[Row] = []
+        stale: set[str] = set()
+        for r in self._run("mastery/get_mastery_states", learners=learners, model_version=model_version):
+            if r["stale"]:
+                stale.add(r["learner_id"])
+            for s in r["states"]:
+                states.append(
+                    {
+                        "learner_id": r["learner_id"],
+                        "concept_id": s["concept_id"],
+                        "p_mastery": s["p_mastery"],
+                        "attempts": s["attempts"],
+                        "correct": s["correct"],
+                        "last_us": epoch_us(s["last_seconds"], s["last_nanos"]),
+                        "as_of_us": epoch_us(s["as_of_seconds"], s["as_of_nanos"]),
+                    }
+                )
+        return states, stale
 
     def transfer_edges(self) -> list[Row]:
         return self._run("mastery/list_transfer_edges")
 
-    def write_mastery(self, learners: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
-        rows = self._run(
-            "mastery/write_mastery", learners=learners, updated_at=updated_at, model_version=model_version
+    def write_mastery(self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
+        result = self._run(
+            "mastery/write_mastery", rows=rows, updated_at=updated_at, model_version=model_version
         )
-        return int(rows[0]["written"]) if rows else 0
+        return int(result[0]["written"]) if result else 0
 
     def delete_stale_mastery(self, keep_by_learner: dict[str, list[str]]) -> int:
         learners = [{"learner_id": lid, "concept_ids": cids} for lid, cids in keep_by_learner.items()]
