@@ -378,12 +378,13 @@ def delete_task(graph: Graph, task_id: str, decide: Callable[[dict[str, Any] | N
 
 
 def list_tasks(
-    graph: Graph, curriculum_id: str, *, concept_id: str | None, offset: int, limit: int
+    graph: Graph, curriculum_id: str, *, concept_id: str | None, text: str | None, offset: int, limit: int
 ) -> tuple[int, list[dict[str, Any]]]:
     row = graph.read(
         "curriculum/list_tasks",
         curriculum_id=curriculum_id,
         concept_id=concept_id,
+        text=text,
         offset=offset,
         limit=limit,
     )[0]

@@ -156,7 +156,9 @@ def delete_task(graph: Graph, task_id: str, if_match: str | None, actor: str) ->
 
 
 def list_tasks(
-    graph: Graph, curriculum_id: str, *, concept_id: str | None, limit: int, offset: int
+    graph: Graph, curriculum_id: str, *, concept_id: str | None, text: str | None, limit: int, offset: int
 ) -> Page[Task]:
-    total, items = store.list_tasks(graph, curriculum_id, concept_id=concept_id, offset=offset, limit=limit)
+    total, items = store.list_tasks(
+        graph, curriculum_id, concept_id=concept_id, text=text or None, offset=offset, limit=limit
+    )
     return Page[Task](items=[_task(i) for i in items], total=total, limit=limit, offset=offset)

@@ -1,5 +1,5 @@
-"""Tasks: create in a curriculum (exercising >= 1 existing concept), list, read (ETag), change and
-delete (If-Match), audit trail. Thin: rules live in `kgplatform.curriculum.tasks`."""
+"""Tasks: create in a curriculum (exercising >= 1 existing concept), list (search, paging), read
+(ETag), change and delete (If-Match), audit trail. Thin: rules live in `kgplatform.curriculum.tasks`."""
 
 from __future__ import annotations
 
@@ -41,11 +41,12 @@ def list_tasks(
     concept: Annotated[
         str | None, Query(max_length=200, description="Only tasks exercising this concept.")
     ] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Substring of title or id, any case.")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[Task]:
     service.require_curriculum(graph, curriculum_id)
-    return tasks.list_tasks(graph, curriculum_id, concept_id=concept, limit=limit, offset=offset)
+    return tasks.list_tasks(graph, curriculum_id, concept_id=concept, text=q, limit=limit, offset=offset)
 
 
 @router.get("/tasks/{task_id:path}/audit", summary="The task's audit trail, newest first")

@@ -26,6 +26,10 @@ def test_create_read_and_list(api: Api) -> None:
     listed = api.call("GET", "/curricula/maths/tasks", params={"concept": "a"}).json()
     assert listed["total"] == 1 and listed["items"][0]["id"] == "t1"
     assert api.call("GET", "/curricula/maths/tasks").json()["total"] == 2
+    found = api.call("GET", "/curricula/maths/tasks", params={"q": "T2"}).json()
+    assert [t["id"] for t in found["items"]] == ["t2"]
+    page = api.call("GET", "/curricula/maths/tasks", params={"limit": 1, "offset": 1}).json()
+    assert (page["total"], [t["id"] for t in page["items"]]) == (2, ["t2"])
 
 
 def test_unknown_concepts_are_404_naming_them_and_nothing_is_written(api: Api) -> None:
