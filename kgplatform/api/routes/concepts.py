@@ -1,5 +1,9 @@
 """Concepts: create in a curriculum, list with search and paging, read (ETag), change (If-Match),
-delete (If-Match, `?cascade=true`), neighbourhood to depth N, audit trail. Thin: rules live in the service."""
+delete (If-Match, `?cascade=true`), neighbourhood to depth N, audit trail. Thin: rules live in the service.
+
+Ids may contain `/`, hence `:path` parameters; the `/audit` and `/neighbourhood` routes come first, so a
+concept whose id itself ends in "/audit" or "/neighbourhood" is reachable only through list and search.
+"""
 
 from __future__ import annotations
 
