@@ -10,7 +10,17 @@ from fastapi import FastAPI
 
 from kgplatform import __version__
 from kgplatform.api.problems import install_problem_handlers
-from kgplatform.api.routes import api_keys, concepts, curricula, curriculum_io, health, prerequisites, tasks
+from kgplatform.api.routes import (
+    answers,
+    api_keys,
+    concepts,
+    curricula,
+    curriculum_io,
+    health,
+    learners,
+    prerequisites,
+    tasks,
+)
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import Graph, open_driver
 from kgplatform.settings import Settings, get_settings
@@ -44,4 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(prerequisites.router)
     app.include_router(curriculum_io.router)
     app.include_router(curricula.router)
+    # Services: answers in, learner mastery, goals, interests and feedback out.
+    app.include_router(answers.router)
+    app.include_router(learners.router)
     return app

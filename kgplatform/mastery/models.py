@@ -75,29 +75,35 @@ class AnswerBatchResult(BaseModel):
     learners_created: int = 0
     mastery_updated: int = Field(0, description="Learner-concept mastery values written.")
 
-    def merge(self, other: AnswerBatchResult) -> None:
-        """Adds the outcome of a later chunk of the same request."""
-        self.accepted.extend(other.accepted)
-        self.duplicates.extend(other.duplicates)
-        self.rejected.extend(other.rejected)
-        self.learners_created += other.learners_created
-        self.mastery_updated += other.mastery_updated
-
 
 class ConceptMastery(BaseModel):
+    """A learner's mastery of one concept, as the MASTERY relationship holds it."""
+
     concept_id: str
-    p_mastery: float = Field(description="Probability of mastery right after the last practice.")
-    p_now: float = Field(description="The same probability decayed to the time of the request.")
+    p_mastery: float = Field(description="P(mastered) at `as_of` (the last practice or transfer).")
+    p_now: float = Field(description="The same probability with forgetting applied up to the request.")
     attempts: int
-    correct: float
+    correct: float = Field(description="Sum of scores (the number right when answers are right/wrong).")
     last_practised: datetime | None
+    as_of: datetime | None
     updated_at: datetime
     model_version: str
 
 
 class LearnerMastery(BaseModel):
     learner_id: str
+    as_of: datetime = Field(description="The moment `p_now` refers to.")
     concepts: list[ConceptMastery]
+
+
+class LearnerGoals(BaseModel):
+    learner_id: str
+    goals: list[str]
+
+
+class LearnerInterests(BaseModel):
+    learner_id: str
+    interests: list[str]
 
 
 class GoalsIn(BaseModel):

@@ -20,12 +20,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from kgplatform.errors import Conflict, NotFound, ValidationFailed
-from kgplatform.mastery.bkt import TracerParams
-from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, RejectedRow, parse_answer_rows
+from kgplatform.mastery import params_store
+from kgplatform.mastery.bkt import TracerParams, decay
+from kgplatform.mastery.models import (
+    AnswerBatchResult,
+    AnswerIn,
+    ConceptMastery,
+    LearnerMastery,
+    RejectedRow,
+    parse_answer_rows,
+)
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us
 from kgplatform.mastery.store import IngestTx, MasteryStore
+from kgplatform.mastery.tracing import to_days
 from kgplatform.mastery.updater import split_us, update_mastery
+from kgplatform.settings import Settings
 
 ParamsSource = Callable[[], TracerParams]
 STORED_FIELDS = ("learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
@@ -34,6 +46,25 @@ STORED_FIELDS = ("learner_id", "task_id", "correct", "at_s", "at_ns", "duration_
 def default_params() -> TracerParams:
     """The literature's BKT values for every concept (extended per batch to the concepts it needs)."""
     return TracerParams.default(())
+
+
+class CurrentParams:
+    """The latest fitted parameters (`kgplatform fit-tracer`), reloaded when the file changes; defaults
+    until something was fitted."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._cached: tuple[float, TracerParams] | None = None
+
+    def __call__(self) -> TracerParams:
+        pointer = params_store.tracer_dir(self.settings) / params_store.CURRENT
+        try:
+            stamp = pointer.stat().st_mtime
+        except FileNotFoundError:
+            return default_params()
+        if self._cached is None or self._cached[0] != stamp:
+            self._cached = (stamp, params_store.load_current(self.settings) or default_params())
+        return self._cached[1]
 
 
 @dataclass
@@ -143,6 +174,32 @@ class MasteryService:
             raise ValidationFailed("tags must be non-empty strings", field="tags")
         return self.store.replace_interests(learner_id, cleaned, datetime.now(UTC))
 
+    def mastery(self, learner_id: str, now: datetime | None = None) -> LearnerMastery:
+        """The learner's stored mastery, each value also decayed to `now` (default: the present)."""
+        self.learner(learner_id)
+        now = now or datetime.now(UTC)
+        rows = self.store.learner_mastery(learner_id)
+        params = self.params_source().extended(sorted(r["concept_id"] for r in rows))
+        index = params.indices([r["concept_id"] for r in rows])
+        as_of_days = np.array(
+            [np.nan if r["as_of"] is None else to_days(r["as_of"].to_native()) for r in rows],
+            dtype=np.float64,
+        )
+        p_now = decay(
+            np.array([r["p_mastery"] for r in rows], dtype=np.float64),
+            to_days(now) - as_of_days,
+            params.forget_rate_per_day[index],
+            params.p_init[index],
+        )
+        concepts = [
+            ConceptMastery(
+                **{**r, **{k: _native(r[k]) for k in ("last_practised", "as_of", "updated_at")}},
+                p_now=float(p),
+            )
+            for r, p in zip(rows, p_now.tolist(), strict=True)
+        ]
+        return LearnerMastery(learner_id=learner_id, as_of=now, concepts=concepts)
+
     def learner(self, learner_id: str) -> dict[str, Any]:
         row = self.store.learner(learner_id)
         if row is None:
@@ -192,6 +249,11 @@ def _differing_fields(answer: AnswerIn, stored: dict[str, Any]) -> list[str]:
     mine = stored_row(answer)
     differing = [f for f in STORED_FIELDS if mine[f] != stored.get(f)]
     return list(dict.fromkeys("answered_at" if f.startswith("at_") else f for f in differing))
+
+
+def _native(value: Any) -> Any:
+    """Neo4j temporal values as Python ones (pydantic and JSON know those)."""
+    return value.to_native() if hasattr(value, "to_native") else value
 
 
 def _columns(answers: list[AnswerIn]) -> AnswerColumns:

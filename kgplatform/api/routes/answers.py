@@ -1,0 +1,74 @@
+"""POST /answers: services post one answer or a batch; each row is accepted, a duplicate, or rejected.
+
+The batch rule lives in `kgplatform.mastery.service` (its module doc). The response is sent only after
+the transaction holding the accepted answers and their mastery committed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+
+from kgplatform.api.deps import GraphDep, ServicePrincipal
+from kgplatform.errors import Conflict, ValidationFailed
+from kgplatform.mastery.models import MAX_BATCH_SIZE, AnswerBatchResult
+from kgplatform.mastery.service import CurrentParams, MasteryService
+from kgplatform.mastery.store import MasteryStore
+
+router = APIRouter(tags=["mastery"])
+
+
+def get_mastery_service(request: Request, graph: GraphDep) -> MasteryService:
+    """One service per request over the app's graph; the fitted parameters are cached on the app."""
+    state = request.app.state
+    if getattr(state, "tracer_params", None) is None:
+        state.tracer_params = CurrentParams(state.settings)
+    return MasteryService(MasteryStore(graph), state.tracer_params)
+
+
+MasteryServiceDep = Annotated[MasteryService, Depends(get_mastery_service)]
+ANSWERS_BODY = Body(
+    description=(
+        "One answer object, a JSON array of answers, or {\"answers\": [...]}; at most "
+        f"{MAX_BATCH_SIZE:,} answers. Each answer: event_id, learner_id, task_id, exactly one of correct "
+        "(bool) or score (0..1), answered_at (ISO 8601 with a timezone), optional duration_s (>= 0)."
+    ),
+    examples=[{"event_id": "e-1", "learner_id": "l-1", "task_id": "t-1", "correct": True,
+               "answered_at": "2026-01-05T08:00:00Z", "duration_s": 31.5}],
+)
+
+
+@router.post("/answers", summary="Ingest answers (one or a batch); per-row status")
+def post_answers(
+    body: Annotated[list[Any] | dict[str, Any], ANSWERS_BODY],
+    service: MasteryServiceDep,
+    _: ServicePrincipal,
+    atomic: Annotated[bool, Query(description="Store all rows or none: any rejection rolls back.")] = False,
+) -> AnswerBatchResult:
+    """200 with accepted / duplicates / rejected when at least one row is stored or already was;
+    422 (409 for conflicts only) as problem+json, listing every rejected row, when none is."""
+    rows = rows_of(body)
+    result = service.ingest(rows, atomic=atomic)
+    if result.rejected and not result.accepted and not result.duplicates:
+        rejected = [r.model_dump() for r in result.rejected]
+        fields = sorted({r.field or "row" for r in result.rejected})
+        message = f"no answer stored: {len(rejected)} row(s) rejected ({', '.join(fields)}); " + "; ".join(
+            f"row {r.index}: {r.message}" for r in result.rejected[:3]
+        )
+        error = Conflict if all(r.reason == "conflict" for r in result.rejected) else ValidationFailed
+        raise error(message, field=result.rejected[0].field, rejected=rejected)
+    return result
+
+
+def rows_of(body: list[Any] | dict[str, Any]) -> list[Any]:
+    """The answer rows of any of the three accepted body shapes; an empty or oversized batch is a 422."""
+    rows = body if isinstance(body, list) else body["answers"] if set(body) == {"answers"} else [body]
+    if not isinstance(rows, list) or not rows:
+        raise ValidationFailed("give at least one answer", field="answers")
+    if len(rows) > MAX_BATCH_SIZE:
+        raise ValidationFailed(
+            f"{len(rows):,} answers in one request; at most {MAX_BATCH_SIZE:,} (split the batch)",
+            field="answers",
+        )
+    return rows

@@ -1,0 +1,53 @@
+"""Fixtures for the mastery integration tests: a small curriculum in the graph, the service, the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.mastery.synthetic import SyntheticCurriculum, make_curriculum
+from kgplatform.settings import Settings
+from tests.integration.api.harness import Api, running_api
+
+
+def load_curriculum(graph: Graph, curriculum: SyntheticCurriculum) -> None:
+    graph.write(
+        "testing/create_mastery_curriculum",
+        concepts=curriculum.concepts,
+        tasks=curriculum.tasks,
+        prerequisites=curriculum.prerequisites,
+        now=datetime.now(UTC),
+    )
+
+
+def all_mastery(graph: Graph) -> list[dict[str, Any]]:
+    return graph.read("testing/list_all_mastery")
+
+
+def counts(graph: Graph) -> dict[str, int]:
+    return graph.read("testing/count_mastery_data")[0]
+
+
+@pytest.fixture
+def curriculum(graph: Graph) -> SyntheticCurriculum:
+    """12 concepts in a prerequisite chain, 40 tasks (every fourth exercises two concepts)."""
+    made = make_curriculum(12, 40, seed=3)
+    load_curriculum(graph, made)
+    return made
+
+
+@pytest.fixture
+def service(graph: Graph) -> MasteryService:
+    return MasteryService(MasteryStore(graph))
+
+
+@pytest.fixture
+def api(settings: Settings, graph: Graph) -> Iterator[Api]:
+    with running_api(settings, graph) as harness:
+        yield harness

@@ -1,0 +1,132 @@
+"""POST /answers against the real app and Neo4j: idempotency, per-row rejection, learners on first sight."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kgplatform.auth.models import Role
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
+from tests.integration.api.harness import Api
+from tests.integration.mastery.conftest import all_mastery, counts
+
+PROBLEM = "application/problem+json"
+
+
+def post(api: Api, body: Any, **params: Any) -> Any:
+    return api.call("POST", "/answers", role=Role.SERVICE, json=body, params=params)
+
+
+def test_replaying_a_batch_reports_every_row_as_duplicate_and_changes_nothing(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    batch = make_answers(curriculum, 20, 300, seed=1)
+    first = post(api, batch)
+    assert first.status_code == 200, first.text
+    assert first.json()["accepted"] == [row["event_id"] for row in batch]
+    assert first.json()["learners_created"] == len({row["learner_id"] for row in batch})
+    before, stored = all_mastery(graph), counts(graph)
+    assert stored["answers"] == 300 and stored["mastery"] > 0
+
+    again = post(api, {"answers": batch})
+    assert again.status_code == 200
+    assert again.json()["accepted"] == [] and again.json()["rejected"] == []
+    assert again.json()["duplicates"] == [row["event_id"] for row in batch]
+    assert all_mastery(graph) == before and counts(graph) == stored
+
+
+def test_a_single_answer_creates_its_learner_on_first_sight(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    answer = {
+        "event_id": "only",
+        "learner_id": "newcomer",
+        "task_id": curriculum.tasks[0]["id"],
+        "score": 0.5,
+        "answered_at": "2026-02-01T10:00:00+01:00",
+    }
+    response = post(api, answer)
+    assert response.status_code == 200 and response.json()["accepted"] == ["only"]
+    assert response.json()["learners_created"] == 1
+    mastery = api.call("GET", "/learners/newcomer/mastery", role=Role.SERVICE)
+    assert mastery.status_code == 200
+    concepts = mastery.json()["concepts"]
+    assert [c["concept_id"] for c in concepts] == curriculum.tasks[0]["concept_ids"]
+    assert concepts[0]["attempts"] == 1 and concepts[0]["correct"] == 0.5
+    assert concepts[0]["last_practised"].startswith("2026-02-01T09:00:00")
+    assert 0 < concepts[0]["p_now"] <= concepts[0]["p_mastery"] < 1
+
+
+def test_unknown_task_and_malformed_rows_are_rejected_with_reasons_the_rest_stored(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    good, unknown, no_zone, both = make_answers(curriculum, 3, 4, seed=2)
+    unknown["task_id"] = "no-such-task"
+    no_zone["answered_at"] = "2026-01-05T08:00:00"
+    both["score"] = 1.0
+    response = post(api, [good, unknown, no_zone, both, "not an object"])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["accepted"] == [good["event_id"]]
+    rejected = {r["index"]: r for r in body["rejected"]}
+    assert rejected[1]["reason"] == "unknown_task" and rejected[1]["field"] == "task_id"
+    assert "no-such-task" in rejected[1]["message"]
+    assert rejected[2]["reason"] == "invalid" and rejected[2]["field"] == "answered_at"
+    assert rejected[3]["reason"] == "invalid" and "exactly one" in rejected[3]["message"]
+    assert rejected[4]["reason"] == "invalid"
+    assert counts(graph)["answers"] == 1
+
+
+def test_a_batch_of_only_malformed_rows_is_422_naming_the_field(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    (row,) = make_answers(curriculum, 1, 1, seed=4)
+    row["duration_s"] = -3
+    response = post(api, [row])
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+    assert response.json()["field"] == "duration_s"
+    assert response.json()["rejected"][0]["field"] == "duration_s"
+    assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
+
+
+def test_same_event_id_with_other_content_is_a_conflict_naming_it(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    (row,) = make_answers(curriculum, 1, 1, seed=5)
+    assert post(api, row).status_code == 200
+    before = all_mastery(graph)
+    changed = {**row, "correct": not row["correct"]}
+    response = post(api, changed)
+    assert response.status_code == 409 and response.headers["content-type"] == PROBLEM
+    assert row["event_id"] in response.json()["detail"] and "correct" in response.json()["detail"]
+    assert response.json()["rejected"][0]["reason"] == "conflict"
+    assert all_mastery(graph) == before
+
+
+def test_atomic_batch_with_one_bad_row_stores_nothing(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    rows = make_answers(curriculum, 5, 50, seed=6)
+    rows[30]["task_id"] = "missing"
+    response = post(api, rows, atomic="true")
+    assert response.status_code == 422 and response.json()["rejected"][0]["index"] == 30
+    assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
+    rows[30]["task_id"] = curriculum.tasks[0]["id"]
+    assert post(api, rows, atomic="true").status_code == 200
+    assert counts(graph)["answers"] == 50
+
+
+def test_answers_need_a_service_key_and_batches_are_bounded(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    rows = make_answers(curriculum, 1, 2, seed=7)
+    designer = api.call("POST", "/answers", role=Role.DESIGNER, json=rows)
+    assert designer.status_code == 403
+    too_many = post(api, [rows[0]] * 10_001)
+    assert too_many.status_code == 422 and too_many.json()["field"] == "answers"
+    assert post(api, []).status_code == 422
+
+
+def test_mastery_of_an_unknown_learner_is_404(api: Api) -> None:
+    response = api.call("GET", "/learners/nobody/mastery", role=Role.SERVICE)
+    assert response.status_code == 404 and response.json()["field"] == "learner_id"
