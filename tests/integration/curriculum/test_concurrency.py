@@ -104,3 +104,24 @@ def test_many_writers_chaining_etags_lose_nothing(api: Api, writers: int) -> Non
     stored = api.call("GET", "/concepts/a").json()
     assert sorted(stored["tags"]) == [f"t{i}" for i in range(writers)]
     assert stored["version"] == writers + 1
+
+
+def test_two_creators_racing_for_one_id_get_201_and_409(api: Api) -> None:
+    """Neither sees the other's uncommitted node in its pre-check; the uniqueness constraint refuses
+    the second CREATE, which must come back as 409 naming the id, not as a 500."""
+    api.curriculum("maths")
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def create(name: str) -> None:
+        barrier.wait()
+        response = api.call("POST", "/curricula/maths/concepts", json={"id": "same", "name": name})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=create, args=(name,)) for name in ("one", "two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409]
+    assert api.call("GET", "/concepts/same/audit").json()["total"] == 1
