@@ -1,8 +1,10 @@
 """Empirical transfer per ordered concept pair (A -> B), measured from answer logs with controls.
 
 The question: is a learner more often right on B when they have practised A before, compared with
-learners at the *same amount of practice on B* and the *same prior accuracy* who have not practised A?
-Each response on B falls into a stratum (practice count on B so far x the learner's accuracy so far);
+learners at the *same amount of practice on B*, the *same prior accuracy* and the *same experience*
+(number of earlier responses) who have not practised A? Experience matters twice: learners further along
+have met more concepts (so "A before" is likelier) and have had longer to forget. Each response on B
+falls into a stratum (practice on B x accuracy so far x experience);
 within a stratum, treated = A practised earlier, control = not. The effect is the stratum differences
 weighted by their precision (n_t n_c / (n_t + n_c)) and shrunk toward 0 by a pseudo-weight, so pairs
 seen a few times cannot look strong:
@@ -37,12 +39,18 @@ class EmpiricalOptions:
 
     practice_edges: tuple[int, ...] = (0, 1, 2, 3, 5, 9)
     accuracy_edges: tuple[float, ...] = (0.4, 0.6, 0.8)
+    experience_edges: tuple[int, ...] = (0, 5, 15, 40, 100)
     shrinkage: float = 20.0
     chunk_responses: int = 40_000
 
     @property
+    def n_context(self) -> int:
+        """Strata per practice bucket: accuracy buckets (plus "no earlier response") x experience buckets."""
+        return (len(self.accuracy_edges) + 2) * len(self.experience_edges)
+
+    @property
     def n_strata(self) -> int:
-        return len(self.practice_edges) * (len(self.accuracy_edges) + 2)
+        return len(self.practice_edges) * self.n_context
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,9 +144,10 @@ def count_pairs(view: ResponseView, options: EmpiricalOptions | None = None) -> 
     all_n = np.zeros(n_strata * c)
     all_y = np.zeros(n_strata * c)
     accuracy, position = view.accuracy_before()
-    n_acc = len(options.accuracy_edges) + 2
     acc_bucket = np.where(position == 0, 0, 1 + np.searchsorted(options.accuracy_edges, np.nan_to_num(accuracy),
                                                                  side="right"))
+    experience = np.searchsorted(options.experience_edges, position, side="right") - 1
+    context = acc_bucket * len(options.experience_edges) + experience
     for start, stop in view.chunks(options.chunk_responses):
         before = view.practice_before(start, stop)
         rows = np.flatnonzero((view.row_response >= start) & (view.row_response < stop))
@@ -146,7 +155,7 @@ def count_pairs(view: ResponseView, options: EmpiricalOptions | None = None) -> 
         target = view.row_concept[rows]
         practice = before[local, target]
         practice_bucket = np.searchsorted(options.practice_edges, practice, side="right") - 1
-        stratum = practice_bucket * n_acc + acc_bucket[view.row_response[rows]]
+        stratum = practice_bucket * options.n_context + context[view.row_response[rows]]
         key = stratum * c + target
         y = view.resp_correct[view.row_response[rows]]
         treated = (before[local] > 0).astype(np.float64)
@@ -179,8 +188,7 @@ def estimate_transfer(counts: PairCounts, options: EmpiricalOptions | None = Non
         naive = np.where((tn > 0) & (tc > 0), y_t.sum(axis=0) / np.maximum(tn, 1) - y_c.sum(axis=0) / np.maximum(tc, 1),
                          0.0)
     effect = numerator / (support + options.shrinkage)
-    n_acc = len(options.accuracy_edges) + 2
-    first = n_t[:n_acc].sum(axis=0)  # practice bucket 0 = first response on B
+    first = n_t[:options.n_context].sum(axis=0)  # practice bucket 0 = first response on B
     out = [m.T.copy() for m in (effect, raw, support, naive, first)]
     for m in out:
         np.fill_diagonal(m, 0.0 if m is not out[1] else np.nan)
