@@ -17,8 +17,9 @@ PYTHON_DIRS = ["kgplatform", "workers", "bench", "tests", "scripts"]
 CYPHER_START = re.compile(
     r"^\s*(MATCH|OPTIONAL MATCH|MERGE|CREATE|UNWIND|CALL|DETACH DELETE|DELETE|SHOW|DROP|LOAD CSV)\s+[\(\w$`]"
 )
-# Methods that take a query NAME as their first argument.
-QUERY_NAME_METHODS = {"read", "write", "write_in_batches", "query_text"}
+# Graph methods (and the loader function) that take a query NAME as their first argument.
+QUERY_NAME_METHODS = {"read", "write", "write_in_batches"}
+QUERY_NAME_FUNCTIONS = {"query_text"}
 
 
 def python_files() -> Iterator[Path]:
@@ -41,13 +42,21 @@ def test_no_cypher_text_in_python(path: Path) -> None:
 
 def query_name_arguments(tree: ast.AST) -> Iterator[tuple[int, ast.expr]]:
     for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute | ast.Name)
-            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id) in QUERY_NAME_METHODS
-            and node.args
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr in QUERY_NAME_METHODS | QUERY_NAME_FUNCTIONS) or (
+            isinstance(func, ast.Name) and func.id in QUERY_NAME_FUNCTIONS
         ):
             yield node.lineno, node.args[0]
+
+
+def is_formatted_string(arg: ast.expr) -> bool:
+    return (
+        isinstance(arg, ast.JoinedStr)
+        or (isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add | ast.Mod))
+        or (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "format")
+    )
 
 
 @pytest.mark.parametrize("path", list(python_files()), ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
@@ -55,9 +64,7 @@ def test_queries_are_referred_to_by_existing_literal_names(path: Path) -> None:
     catalog = QueryCatalog()
     problems = []
     for line, arg in query_name_arguments(ast.parse(path.read_text("utf-8"))):
-        if isinstance(arg, ast.JoinedStr | ast.BinOp) or (
-            isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "format"
-        ):
+        if is_formatted_string(arg):
             problems.append(f"line {line}: query name built by formatting")
         elif isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "/" in arg.value:
             if arg.value not in catalog:
