@@ -2,7 +2,10 @@
 # Builds .cache/pybkt-venv: a SEPARATE interpreter for pyBKT 1.4.3, the reference BKT library that
 # `kgplatform eval-tracing` compares against. pyBKT 1.4.3 fails with numpy >= 2 and scikit-learn >= 1.6,
 # which the main .venv needs newer, so it lives apart and is run as a subprocess exchanging files.
-# Idempotent; prints the interpreter path on its last line.
+# pyBKT is built from its source distribution so that its own C++ E-step is compiled (g++ with OpenMP):
+# PyPI's wheel is the pure-Python fallback, which needs over ten minutes per assist2009 fold on 2 cores
+# instead of about one. Without a compiler pyBKT's setup falls back to pure Python by itself (slow, same
+# results). Idempotent; prints the interpreter path on its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,13 +14,18 @@ PY="${KGP_PYTHON:-$(command -v python3.11 || command -v python3)}"
 UV=.cache/tools/bin/uv
 [ -x "$UV" ] || scripts/bootstrap.sh >/dev/null   # bootstrap.sh installs uv into .cache/tools
 
-if [ ! -x "$VENV/bin/python" ]; then
-  "$UV" venv --quiet --python "$PY" "$VENV"
+[ -x "$VENV/bin/python" ] || "$UV" venv --quiet --python "$PY" "$VENV"
+export VIRTUAL_ENV="$PWD/$VENV"
+if ! "$VENV/bin/python" -c 'import pyBKT.models, numpy; assert numpy.__version__ < "2"' 2>/dev/null; then
+  # numpy 1.x C API and pre-1.6 scikit-learn, as pyBKT 1.4.3 expects; pandas < 2.2 matches that numpy era.
+  "$UV" pip install --quiet "numpy>=1.24,<2" "scikit-learn>=1.2,<1.6" "pandas>=1.5,<2.2" requests setuptools wheel
+  # no build isolation: the extension must compile against the numpy 1.x installed just above
+  "$UV" pip install --quiet --no-build-isolation --no-binary pybkt --no-deps --reinstall-package pybkt "pyBKT==1.4.3"
 fi
-if ! "$VENV/bin/python" -c 'import pyBKT, numpy; assert numpy.__version__ < "2"' 2>/dev/null; then
-  # pyBKT 1.4.3 imports numpy's 1.x C API and sklearn's pre-1.6 metrics; pandas < 2.2 matches that numpy era.
-  VIRTUAL_ENV="$PWD/$VENV" "$UV" pip install --quiet "pyBKT==1.4.3" "numpy>=1.24,<2" "scikit-learn>=1.2,<1.6" \
-    "pandas>=1.5,<2.2"
-fi
-"$VENV/bin/python" -c 'import pyBKT.models, numpy, sklearn; print("pyBKT ready:", numpy.__version__, sklearn.__version__)' >&2
+"$VENV/bin/python" - >&2 <<'PY'
+import importlib.util, numpy, sklearn
+compiled = importlib.util.find_spec("pyBKT.fit.E_step") is not None
+print("pyBKT 1.4.3 ready:", "C++ E-step" if compiled else "pure Python (slow: no compiler?)",
+      "numpy", numpy.__version__, "scikit-learn", sklearn.__version__)
+PY
 echo "$PWD/$VENV/bin/python"
