@@ -11,9 +11,14 @@ from time import perf_counter
 from kgplatform.curriculum import import_store
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_report import ImportReport
-from kgplatform.curriculum.import_validation import validate_import
+from kgplatform.curriculum.import_validation import (
+    ExistingGraph,
+    WriteGuard,
+    changes_since_validation,
+    validate_import,
+)
 from kgplatform.curriculum.io import RawDocument
-from kgplatform.errors import NotFound
+from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 
 
@@ -39,8 +44,25 @@ def run_import(
         if dry_run:
             report.summary = f"would import {to_write} row(s){skipped_text}"
         else:
+            document = plan.document
+            guard = WriteGuard.for_plan(document, existing)
+
+            def recheck(current: ExistingGraph) -> None:
+                problems = changes_since_validation(document, guard, current)
+                if problems:
+                    raise Conflict(
+                        "the curriculum changed while importing; nothing was written: " + "; ".join(problems),
+                        field="curriculum_id",
+                    )
+
             _, report.outcome = import_store.write_import(
-                graph, plan.document, actor=actor, notes=report.notes, batch_size=batch_size
+                graph,
+                document,
+                actor=actor,
+                guard=guard,
+                recheck=recheck,
+                notes=report.notes,
+                batch_size=batch_size,
             )
             report.imported = True
             totals = {

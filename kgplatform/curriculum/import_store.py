@@ -8,7 +8,7 @@ error, which is harmless because every statement is an idempotent MERGE.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from neo4j import ManagedTransaction
@@ -16,7 +16,7 @@ from neo4j import ManagedTransaction
 from kgplatform.curriculum import audit
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_report import Entity, Outcome
-from kgplatform.curriculum.import_validation import ExistingGraph
+from kgplatform.curriculum.import_validation import ExistingGraph, WriteGuard
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
 from kgplatform.graph.driver import Graph, Row
@@ -90,6 +90,8 @@ def write_import(
     document: CurriculumDocument,
     *,
     actor: str,
+    guard: WriteGuard,
+    recheck: Callable[[ExistingGraph], None],
     notes: Sequence[str] = (),
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> tuple[Outcome, dict[Entity, Outcome]]:
@@ -105,6 +107,25 @@ def write_import(
     def work(tx: ManagedTransaction) -> tuple[Outcome, dict[Entity, Outcome]]:
         [row] = _run(tx, "curriculum/import_merge_curriculum", **data["curriculum"])
         curriculum = Outcome(**{row["outcome"]: 1})
+        # Validation read the graph before this transaction. Lock what the import may change, re-read
+        # only what could have made it wrong since (new edges may now close a cycle; free ids may now be
+        # taken), and let the caller decide; raising rolls everything back.
+        _run(tx, "curriculum/import_lock_concepts", curriculum_id=curriculum_id)
+        _run(tx, "curriculum/import_lock_tasks", curriculum_id=curriculum_id)
+        current = ExistingGraph()
+        if guard.adds_edges:
+            rows = _run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)
+            current.edges = {(r["prerequisite"], r["concept"]) for r in rows}
+        if guard.new_concept_ids or guard.new_task_ids:
+            for r in _run(
+                tx,
+                "curriculum/import_find_owners",
+                concept_ids=guard.new_concept_ids,
+                task_ids=guard.new_task_ids,
+            ):
+                owners = current.concept_owners if r["kind"] == "concept" else current.task_owners
+                owners[r["id"]] = r["curriculum_id"]
+        recheck(current)
         outcome = {entity: Outcome() for entity in sections}
         for entity, rows in sections.items():
             counts = outcome[entity].model_dump()

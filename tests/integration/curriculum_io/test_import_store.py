@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from kgplatform.curriculum import import_store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_service import export_document, run_import
 from kgplatform.curriculum.importers.junyi import read_junyi
 from kgplatform.curriculum.io import RawDocument, parse_json
-from kgplatform.errors import NotFound
+from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import Settings
 from tests.integration.curriculum_io.conftest import graph_counts
@@ -176,3 +177,24 @@ def test_junyi_imports_only_with_skip_invalid_and_names_its_loops_and_cycle(
         835,
     )
     assert counts["relationship:EXERCISES"] == 835 and counts["relationship:CONTAINS"] == 835
+
+
+def test_a_change_between_validation_and_write_is_caught_in_the_transaction(
+    graph: Graph, document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validation reads the graph before the write transaction; the write re-checks under locks."""
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    edge = document["prerequisites"][0]
+    closing = {
+        "curriculum": document["curriculum"],
+        "concepts": document["concepts"][:1],
+        "prerequisites": [{"prerequisite": edge["concept"], "concept": edge["prerequisite"]}],
+    }
+    stale = import_store.load_existing(graph, "algebra", raw_of(closing))
+    stale.edges = set()  # as if validation had read the graph before the first import's edges
+    monkeypatch.setattr(import_store, "load_existing", lambda *_: stale)
+    before = graph.read("testing/read_versions")
+    with pytest.raises(Conflict, match="changed while importing.*cycle of 2 concepts"):
+        run_import(graph, raw_of(closing), "algebra", actor=ACTOR)
+    assert graph.read("testing/read_versions") == before
+    assert len(audit_entries(graph, "algebra")) == 1

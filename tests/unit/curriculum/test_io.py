@@ -6,7 +6,13 @@ import pytest
 
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, ImportReport
-from kgplatform.curriculum.import_validation import ExistingGraph, ImportPlan, validate_import
+from kgplatform.curriculum.import_validation import (
+    ExistingGraph,
+    ImportPlan,
+    WriteGuard,
+    changes_since_validation,
+    validate_import,
+)
 from kgplatform.curriculum.io import (
     CSV_FILES,
     document_to_csv_tables,
@@ -220,3 +226,19 @@ def test_unknown_file_kinds_are_named(tmp_path: Path) -> None:
     path = tmp_path / "lessons.csv"
     path.write_text("id\n")
     assert "expected a .json" in read_import_path(path).file_errors[0].message
+
+
+def test_the_write_guard_rechecks_only_new_ids_and_only_when_edges_are_added() -> None:
+    plan = check(doc())
+    assert plan.document is not None
+    existing = ExistingGraph(concepts={"a"}, edges={("a", "b")}, concept_owners={"a": CID})
+    guard = WriteGuard.for_plan(plan.document, existing)
+    assert guard == WriteGuard(adds_edges=True, new_concept_ids=["b", "c"], new_task_ids=["t1"])
+    assert changes_since_validation(plan.document, guard, ExistingGraph()) == []
+    later = ExistingGraph(edges={("c", "a")}, concept_owners={"b": "physics"}, task_owners={"t1": CID})
+    assert changes_since_validation(plan.document, guard, later) == [
+        "concept 'b' now belongs to curriculum 'physics'",
+        "cycle of 3 concepts: a -> b -> c -> a",
+    ]
+    all_known = ExistingGraph(edges={("a", "b"), ("b", "c")})
+    assert not WriteGuard.for_plan(plan.document, all_known).adds_edges
