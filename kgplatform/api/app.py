@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import redis
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from kgplatform import __version__
 from kgplatform.api.problems import install_problem_handlers
@@ -20,10 +22,14 @@ from kgplatform.api.routes import (
     learners,
     prerequisites,
     tasks,
+    ui_support,
 )
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import Graph, open_driver
 from kgplatform.settings import Settings, get_settings
+
+# The web page's static files (index.html, its ES modules, the vendored graph library).
+UI_DIR = Path(__file__).parent / "ui"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,4 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Services: answers in, learner mastery, goals, interests and feedback out.
     app.include_router(answers.router)
     app.include_router(learners.router)
+    app.include_router(ui_support.router)
+    # The designers' and teachers' web page; it calls the routes above with the key it is given.
+    app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
     return app
