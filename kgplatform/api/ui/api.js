@@ -1,0 +1,96 @@
+// The page's one way to call the API: the key from sessionStorage as X-API-Key, ETags out,
+// problem+json (RFC 9457) turned into an ApiError that keeps the API's own message and details.
+
+const KEY_STORAGE = 'kgp.apiKey';
+
+export function getKey() {
+  return sessionStorage.getItem(KEY_STORAGE);
+}
+
+export function setKey(key) {
+  sessionStorage.setItem(KEY_STORAGE, key);
+}
+
+export function clearKey() {
+  sessionStorage.removeItem(KEY_STORAGE);
+}
+
+/** An error answer from the API; `problem` is its problem+json body (title, detail, field, ...). */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+
+  /** True when the route itself is missing (not a missing resource): this server does not have it yet. */
+  get routeMissing() {
+    return (this.status === 404 && this.problem.detail === 'Not Found') || this.status === 405;
+  }
+}
+
+/** An id as one path segment; the API decodes %2F back to '/', which its :path routes accept. */
+export const seg = (id) => encodeURIComponent(id);
+
+function withQuery(path, query) {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    for (const v of Array.isArray(value) ? value : [value]) params.append(name, String(v));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/**
+ * Calls the API. `body` is sent as JSON unless it is FormData; `ifMatch` is an ETag.
+ * Returns {data, etag, status}; throws ApiError for any non-2xx answer.
+ */
+export async function api(method, path, { body, query, ifMatch, as = 'json' } = {}) {
+  const headers = { Accept: 'application/json, application/problem+json' };
+  const key = getKey();
+  if (key) headers['X-API-Key'] = key;
+  if (ifMatch) headers['If-Match'] = ifMatch;
+  let payload;
+  if (body instanceof FormData) {
+    payload = body;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(withQuery(path, query), { method, headers, body: payload });
+  } catch (error) {
+    throw new ApiError(0, { title: 'Network error', detail: `the API did not answer: ${error.message}` });
+  }
+  if (!response.ok) {
+    let problem;
+    try {
+      problem = await response.json();
+    } catch {
+      problem = { title: response.statusText, detail: `HTTP ${response.status}` };
+    }
+    throw new ApiError(response.status, problem);
+  }
+  let data = null;
+  if (response.status !== 204) {
+    data = as === 'blob' ? await response.blob() : await response.json();
+  }
+  return { data, etag: response.headers.get('ETag'), status: response.status };
+}
+
+/** Tries each path in turn, skipping those the server does not have (404/405 route missing). */
+export async function firstAvailable(paths, options) {
+  let last;
+  for (const path of paths) {
+    try {
+      return { ...(await api('GET', path, options)), path };
+    } catch (error) {
+      if (!(error instanceof ApiError) || !error.routeMissing) throw error;
+      last = error;
+    }
+  }
+  throw last;
+}

@@ -1,0 +1,99 @@
+// Entry point: sign-in (the key lives in sessionStorage only), the tabs, the curriculum picker, and
+// the wiring of the three views (curriculum, learner, import).
+
+import { ApiError, api, clearKey, getKey, setKey } from './api.js';
+import { $, clear, el, guarded, hideMessage, showError, showInfo } from './dom.js';
+import { currentCurriculum, graphOf, selectCurriculum, setupCurriculum } from './curriculum.js';
+import { learnerGraph, setupLearner } from './learner.js';
+import { setupImport } from './importer.js';
+
+async function loadCurricula(preferred) {
+  const { data } = await api('GET', '/curricula');
+  const select = $('#curriculum-select');
+  const wanted = preferred ?? select.value ?? null;
+  clear(select, data.map((c) => el('option', { value: c.id }, `${c.name} (${c.id}, ${c.concepts} concepts)`)));
+  const chosen = data.some((c) => c.id === wanted) ? wanted : data[0]?.id ?? null;
+  if (chosen) select.value = chosen;
+  $('#import-target').textContent = chosen ?? 'a new curriculum (create one first)';
+  await selectCurriculum(chosen);
+  return data;
+}
+
+async function signIn(key) {
+  setKey(key);
+  try {
+    await loadCurricula();
+  } catch (error) {
+    clearKey();
+    throw error;
+  }
+  $('#signin-form').hidden = true;
+  $('#signed-in').hidden = false;
+  $('#tabs').hidden = false;
+  $('#app').hidden = false;
+  $('#signed-in-text').textContent = `Signed in (key …${key.slice(-4)})`;
+  document.body.dataset.signedIn = 'true';
+  graphOf()?.resize();
+}
+
+function signOut() {
+  clearKey();
+  window.location.reload();
+}
+
+function showTab(name) {
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    const selected = tab.id === `tab-${name}`;
+    tab.setAttribute('aria-selected', String(selected));
+    $(`#${tab.getAttribute('aria-controls')}`).hidden = !selected;
+  }
+  const cy = name === 'learner' ? learnerGraph() : name === 'curriculum' ? graphOf() : null;
+  if (cy) {
+    cy.resize();
+    if (cy.elements().length) cy.fit(undefined, 30);
+  }
+}
+
+function setup() {
+  setupCurriculum();
+  setupLearner({ curriculum: currentCurriculum });
+  setupImport({
+    currentCurriculum,
+    afterImport: async (id) => { await loadCurricula(id); },
+  });
+  $('#signin-form').addEventListener('submit', guarded(async (event) => {
+    event.preventDefault();
+    hideMessage();
+    const input = $('#api-key');
+    await signIn(input.value.trim());
+    input.value = '';
+  }, 'Sign in'));
+  $('#signout').addEventListener('click', signOut);
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    tab.addEventListener('click', () => showTab(tab.id.replace('tab-', '')));
+  }
+  $('#curriculum-select').addEventListener('change', guarded(async (event) => {
+    $('#import-target').textContent = event.target.value;
+    await selectCurriculum(event.target.value);
+  }, 'Curriculum'));
+  $('#new-curriculum-form').addEventListener('submit', guarded(async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const { data } = await api('POST', '/curricula', { body: { id: form.id.value.trim(), name: form.name.value } });
+    form.reset();
+    form.closest('details').open = false;
+    showInfo(`Created curriculum ${data.id}.`);
+    await loadCurricula(data.id);
+  }, 'Creating curriculum'));
+
+  const saved = getKey();
+  if (saved) {
+    signIn(saved).catch((error) => {
+      if (!(error instanceof ApiError && error.status === 401)) showError(error, 'Sign in');
+    });
+  }
+}
+
+setup();
+// For the browser tests and for debugging from the console: the two cytoscape instances.
+window.kgp = { curriculumGraph: graphOf, learnerGraph };

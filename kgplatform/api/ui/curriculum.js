@@ -1,0 +1,280 @@
+// The curriculum view: the paged concept list with search, the neighbourhood graph, and the selected
+// concept's editor (If-Match from its ETag), its prerequisite edges, its tasks and its audit trail.
+
+import { api, seg } from './api.js';
+import { $, clear, el, fmtTime, guarded, hideMessage, showError, showInfo, splitList } from './dom.js';
+import { createGraph, draw, setTransfersVisible } from './graph.js';
+import { loadTasks, setupTasks } from './tasks.js';
+
+const PAGE = 25;
+const MAX_DEPTH = 10;
+const state = { curriculum: null, q: '', tag: '', offset: 0, total: 0, concept: null, etag: null, cy: null };
+
+export function currentCurriculum() {
+  return state.curriculum;
+}
+
+export function graphOf() {
+  return state.cy;
+}
+
+// ---- the concept list ------------------------------------------------------------------------
+
+async function loadList() {
+  const list = $('#concept-list');
+  if (!state.curriculum) {
+    clear(list, el('li', { class: 'hint' }, 'No curriculum yet: create one above or import a CSV.'));
+    $('#page-info').textContent = '';
+    return;
+  }
+  const { data } = await api('GET', `/curricula/${seg(state.curriculum)}/concepts`, {
+    query: { q: state.q, tag: state.tag, limit: PAGE, offset: state.offset },
+  });
+  state.total = data.total;
+  clear(list, data.items.map((c) => el('li', {},
+    el('button', {
+      type: 'button',
+      class: c.id === state.concept ? 'concept-link current' : 'concept-link',
+      dataset: { conceptId: c.id },
+      onclick: guarded(() => openConcept(c.id), 'Opening concept'),
+    }, el('span', { class: 'name' }, c.name), el('span', { class: 'id' }, c.id)))));
+  if (!data.items.length) list.append(el('li', { class: 'hint' }, 'No concept matches.'));
+  const last = Math.min(state.offset + PAGE, data.total);
+  $('#page-info').textContent = data.total ? `${state.offset + 1}–${last} of ${data.total}` : '0 of 0';
+  $('#page-prev').disabled = state.offset === 0;
+  $('#page-next').disabled = last >= data.total;
+  const datalist = $('#concept-ids');
+  clear(datalist, data.items.map((c) => el('option', { value: c.id }, c.name)));
+}
+
+export async function selectCurriculum(id) {
+  state.curriculum = id;
+  state.offset = 0;
+  state.concept = null;
+  $('#concept-detail').hidden = true;
+  $('#no-concept').hidden = false;
+  state.cy?.elements().remove();
+  await loadList();
+}
+
+// ---- the selected concept -------------------------------------------------------------------
+
+function fillForm(concept) {
+  const form = $('#concept-form');
+  form.name.value = concept.name;
+  form.description.value = concept.description;
+  form.tags.value = concept.tags.join('; ');
+  form.difficulty.value = concept.difficulty ?? '';
+  $('#concept-title').textContent = concept.name;
+  $('#concept-id').textContent = concept.id;
+  $('#concept-version').textContent = concept.version;
+}
+
+export async function openConcept(id) {
+  hideMessage();
+  const { data, etag } = await api('GET', `/concepts/${seg(id)}`);
+  state.concept = data.id;
+  state.etag = etag;
+  fillForm(data);
+  $('#no-concept').hidden = true;
+  $('#concept-detail').hidden = false;
+  $('#task-form').concepts.value = data.id;
+  for (const b of document.querySelectorAll('.concept-link')) {
+    b.classList.toggle('current', b.dataset.conceptId === id);
+  }
+  await Promise.all([loadGraph(), loadTasks(id), loadAudit()]);
+}
+
+async function saveConcept(event) {
+  event.preventDefault();
+  const form = event.target;
+  const difficulty = form.difficulty.value.trim();
+  const body = {
+    name: form.name.value,
+    description: form.description.value,
+    tags: splitList(form.tags.value),
+    difficulty: difficulty === '' ? null : Number(difficulty),
+  };
+  const { data, etag } = await api('PATCH', `/concepts/${seg(state.concept)}`, { body, ifMatch: state.etag });
+  state.etag = etag;
+  fillForm(data);
+  showInfo(`Saved ${data.id} (version ${data.version}).`);
+  await Promise.all([loadList(), loadGraph(), loadAudit()]);
+}
+
+async function deleteConcept() {
+  const cascade = $('#delete-cascade').checked;
+  if (!window.confirm(`Delete concept ${state.concept}${cascade ? ' and what depends on it' : ''}?`)) return;
+  const { data } = await api('DELETE', `/concepts/${seg(state.concept)}`, {
+    ifMatch: state.etag, query: { cascade: cascade || undefined },
+  });
+  const also = [
+    data.removed_prerequisites.length ? `${data.removed_prerequisites.length} edge(s)` : '',
+    data.deleted_tasks.length ? `tasks ${data.deleted_tasks.join(', ')}` : '',
+  ].filter(Boolean);
+  showInfo(`Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.`);
+  state.concept = null;
+  $('#concept-detail').hidden = true;
+  $('#no-concept').hidden = false;
+  state.cy.elements().remove();
+  await loadList();
+}
+
+// ---- graph -----------------------------------------------------------------------------------
+
+async function loadTransfers(ids) {
+  if (!$('#show-transfer').checked || !ids.length) return { edges: [], model_version: null };
+  const { data } = await api('GET', '/ui-support/transfer-edges', { query: { concept: ids.slice(0, 300) } });
+  return data;
+}
+
+export async function loadGraph() {
+  if (!state.concept) return;
+  const depth = Number($('#depth-select').value);
+  const direction = $('#direction-select').value;
+  const { data: hood } = await api('GET', `/concepts/${seg(state.concept)}/neighbourhood`, {
+    query: { depth, direction },
+  });
+  let transfers = { edges: [], model_version: null };
+  try {
+    transfers = await loadTransfers(hood.nodes.map((n) => n.id));
+  } catch (error) {
+    showError(error, 'Transfer edges');
+  }
+  const names = {};
+  for (const t of transfers.edges) {
+    names[t.source] = t.source_name ?? t.source;
+    names[t.target] = t.target_name ?? t.target;
+  }
+  for (const n of hood.nodes) names[n.id] = n.name ?? n.id;
+  const drawn = draw(state.cy, {
+    nodes: hood.nodes.map((n) => ({
+      id: n.id, label: n.name ?? n.id, classes: n.distance === 0 ? 'focus' : '', data: { distance: n.distance },
+    })),
+    edges: hood.edges,
+    transfers: transfers.edges,
+    names,
+  });
+  $('#graph-status').textContent = `${hood.nodes.length} concept(s), ${drawn.prerequisites} prerequisite edge(s), `
+    + `${drawn.transfers} transfer edge(s) around ${state.concept} (depth ${depth}, ${direction}).`;
+  $('#transfer-model').textContent = transfers.model_version ?? 'none';
+  const label = (id) => names[id] ?? id;
+  clear($('#prereq-edge-list'), hood.edges.map((e) => el('li', {},
+    `${label(e.prerequisite)} → ${label(e.concept)}`, e.weight !== 1 ? ` (weight ${e.weight})` : '')));
+  clear($('#transfer-edge-list'), transfers.edges.length
+    ? transfers.edges.map((t) => el('li', { class: 'transfer-item' },
+      `${label(t.source)} ⇢ ${label(t.target)}: strength ${t.strength.toFixed(2)}`))
+    : [el('li', { class: 'hint' }, 'none')]);
+  renderDirectEdges(hood.edges, names);
+}
+
+function renderDirectEdges(edges, names) {
+  const label = (id) => `${names[id] ?? id} (${id})`;
+  const direct = edges.filter((e) => e.prerequisite === state.concept || e.concept === state.concept);
+  clear($('#direct-edges'), direct.length ? direct.map((e) => el('li', {},
+    el('span', {}, e.concept === state.concept ? `needs ${label(e.prerequisite)} first` : `is needed by ${label(e.concept)}`),
+    el('button', {
+      type: 'button',
+      class: 'small',
+      'aria-label': `Remove edge ${e.prerequisite} to ${e.concept}`,
+      onclick: guarded(() => removeEdge(e), 'Removing prerequisite'),
+    }, 'remove'))) : [el('li', { class: 'hint' }, 'No direct prerequisite edges.')]);
+}
+
+async function addEdge(event) {
+  event.preventDefault();
+  const form = event.target;
+  const other = form.other.value.trim();
+  const before = form.relation.value === 'before';
+  const body = {
+    prerequisite: before ? other : state.concept,
+    concept: before ? state.concept : other,
+    weight: Number(form.weight.value || 1),
+  };
+  await api('POST', '/prerequisites', { body });
+  showInfo(`Added ${body.prerequisite} → ${body.concept}.`);
+  form.other.value = '';
+  await Promise.all([loadGraph(), loadAudit()]);
+}
+
+async function removeEdge(e) {
+  await api('DELETE', '/prerequisites', { query: { prerequisite: e.prerequisite, concept: e.concept } });
+  showInfo(`Removed ${e.prerequisite} → ${e.concept}.`);
+  await Promise.all([loadGraph(), loadAudit()]);
+}
+
+// ---- audit -----------------------------------------------------------------------------------
+
+function describeChange(entry) {
+  const keys = [...new Set([...Object.keys(entry.old ?? {}), ...Object.keys(entry.new ?? {})])];
+  const changed = keys.filter((k) => JSON.stringify(entry.old?.[k]) !== JSON.stringify(entry.new?.[k]));
+  if (entry.action === 'update') {
+    return changed.map((k) => `${k}: ${JSON.stringify(entry.old?.[k])} → ${JSON.stringify(entry.new?.[k])}`).join('; ');
+  }
+  const values = entry.new ?? entry.old ?? {};
+  return Object.entries(values).filter(([k]) => ['name', 'prerequisite', 'concept', 'title', 'weight'].includes(k))
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('; ');
+}
+
+export async function loadAudit() {
+  const list = $('#audit-list');
+  try {
+    const { data } = await api('GET', `/concepts/${seg(state.concept)}/audit`, { query: { limit: 20 } });
+    clear(list, data.items.length ? data.items.map((a) => el('li', { class: `audit-${a.action}` },
+      el('span', { class: 'audit-head' }, `${fmtTime(a.at)} · ${a.actor} · ${a.action} ${a.entity_type} ${a.entity_id}`),
+      el('span', { class: 'audit-change' }, describeChange(a)))) : [el('li', { class: 'hint' }, 'No entries.')]);
+  } catch (error) {
+    clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
+  }
+}
+
+// ---- wiring ----------------------------------------------------------------------------------
+
+export function setupCurriculum() {
+  state.cy = createGraph($('#graph'), { onNodeTap: guarded((id) => openConcept(id), 'Opening concept') });
+  const depth = $('#depth-select');
+  for (let d = 1; d <= MAX_DEPTH; d += 1) depth.append(el('option', { value: d, selected: d === 2 }, String(d)));
+  depth.addEventListener('change', guarded(loadGraph, 'Graph'));
+  $('#direction-select').addEventListener('change', guarded(loadGraph, 'Graph'));
+  $('#show-transfer').addEventListener('change', guarded(async (event) => {
+    if (event.target.checked) await loadGraph();
+    else setTransfersVisible(state.cy, false);
+  }, 'Graph'));
+  $('#search-form').addEventListener('submit', guarded(async (event) => {
+    event.preventDefault();
+    state.q = $('#search-q').value.trim();
+    state.tag = $('#search-tag').value.trim();
+    state.offset = 0;
+    await loadList();
+  }, 'Search'));
+  $('#page-prev').addEventListener('click', guarded(async () => {
+    state.offset = Math.max(0, state.offset - PAGE);
+    await loadList();
+  }, 'Paging'));
+  $('#page-next').addEventListener('click', guarded(async () => {
+    state.offset += PAGE;
+    await loadList();
+  }, 'Paging'));
+  $('#concept-form').addEventListener('submit', guarded(saveConcept, 'Saving concept'));
+  $('#concept-reload').addEventListener('click', guarded(() => openConcept(state.concept), 'Reloading'));
+  $('#concept-delete').addEventListener('click', guarded(deleteConcept, 'Deleting concept'));
+  $('#prereq-form').addEventListener('submit', guarded(addEdge, 'Adding prerequisite'));
+  $('#new-concept-form').addEventListener('submit', guarded(async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const difficulty = form.difficulty.value.trim();
+    const body = {
+      id: form.id.value.trim(),
+      name: form.name.value,
+      description: form.description.value,
+      tags: splitList(form.tags.value),
+      difficulty: difficulty === '' ? null : Number(difficulty),
+    };
+    const { data } = await api('POST', `/curricula/${seg(state.curriculum)}/concepts`, { body });
+    form.reset();
+    showInfo(`Created ${data.id}.`);
+    await loadList();
+    await openConcept(data.id);
+  }, 'Creating concept'));
+  setupTasks({ currentConcept: () => state.concept, currentCurriculum: () => state.curriculum, afterChange: loadAudit });
+}

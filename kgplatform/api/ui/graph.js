@@ -1,0 +1,190 @@
+// The graph views, drawn with cytoscape.js (vendored ES-module build, see ui/scripts/vendor.mjs).
+// Prerequisite edges are solid arrows (learn the source first); transfer edges from the model are
+// dashed, their width growing with strength and labelled with it. Layout: layers by longest
+// prerequisite path, prerequisites on the left, so the reading order is the learning order.
+
+import cytoscape from './vendor/cytoscape.esm.min.js';
+
+const STYLE = [
+  {
+    selector: 'node',
+    style: {
+      shape: 'round-rectangle',
+      'background-color': '#e8eef7',
+      'border-width': 1,
+      'border-color': '#7a8ca5',
+      label: 'data(label)',
+      'font-size': 11,
+      'text-wrap': 'wrap',
+      'text-max-width': 110,
+      'text-valign': 'center',
+      width: 120,
+      height: 38,
+    },
+  },
+  { selector: 'node.focus', style: { 'border-width': 3, 'border-color': '#1f4e99', 'background-color': '#cfe0ff' } },
+  { selector: 'node.outside', style: { 'background-color': '#f4f0fa', 'border-style': 'dashed', 'border-color': '#8e6bbf' } },
+  { selector: 'node.mastery', style: { 'background-color': 'data(color)', color: '#111' } },
+  { selector: 'node.unpractised', style: { 'background-color': '#eeeeee', color: '#555' } },
+  { selector: 'node.goal', style: { 'border-width': 4, 'border-color': '#111' } },
+  { selector: 'node.planned', style: { 'outline-width': 3, 'outline-color': '#1f4e99', 'outline-offset': 2 } },
+  { selector: 'node:selected', style: { 'overlay-opacity': 0.12, 'overlay-color': '#1f4e99' } },
+  {
+    selector: 'edge.prereq',
+    style: {
+      width: 'data(width)',
+      'line-color': '#5b6b80',
+      'target-arrow-color': '#5b6b80',
+      'target-arrow-shape': 'triangle',
+      'curve-style': 'bezier',
+    },
+  },
+  {
+    selector: 'edge.transfer',
+    style: {
+      width: 'data(width)',
+      'line-style': 'dashed',
+      'line-dash-pattern': [6, 4],
+      'line-color': '#8e44ad',
+      'target-arrow-color': '#8e44ad',
+      'target-arrow-shape': 'vee',
+      'curve-style': 'unbundled-bezier',
+      'control-point-distances': [40],
+      label: 'data(label)',
+      'font-size': 10,
+      color: '#6c2d8a',
+      'text-background-color': '#ffffff',
+      'text-background-opacity': 0.85,
+      'text-background-padding': 1,
+    },
+  },
+  { selector: '.hidden', style: { display: 'none' } },
+];
+
+/** Columns by longest path over prerequisite edges; rows ordered by the mean row of predecessors. */
+export function layeredPositions(nodeIds, prereqEdges, { dx = 165, dy = 62 } = {}) {
+  const preds = new Map(nodeIds.map((id) => [id, []]));
+  for (const e of prereqEdges) if (preds.has(e.source) && preds.has(e.target)) preds.get(e.target).push(e.source);
+  const layer = new Map();
+  const visiting = new Set();
+  const depth = (id) => {
+    if (layer.has(id)) return layer.get(id);
+    if (visiting.has(id)) return 0; // a cycle cannot be stored, but never loop on bad data
+    visiting.add(id);
+    const d = preds.get(id).reduce((m, p) => Math.max(m, depth(p) + 1), 0);
+    visiting.delete(id);
+    layer.set(id, d);
+    return d;
+  };
+  nodeIds.forEach(depth);
+  const columns = [];
+  for (const id of nodeIds) (columns[layer.get(id)] ??= []).push(id);
+  const row = new Map();
+  const positions = {};
+  columns.forEach((ids, x) => {
+    const key = (id) => {
+      const ps = preds.get(id).filter((p) => row.has(p));
+      return ps.length ? ps.reduce((s, p) => s + row.get(p), 0) / ps.length : Infinity;
+    };
+    ids.sort((a, b) => key(a) - key(b) || a.localeCompare(b));
+    ids.forEach((id, y) => {
+      row.set(id, y);
+      positions[id] = { x: x * dx, y: (y - (ids.length - 1) / 2) * dy };
+    });
+  });
+  return positions;
+}
+
+export function createGraph(container, { onNodeTap } = {}) {
+  const cy = cytoscape({
+    container,
+    style: STYLE,
+    wheelSensitivity: 0.3,
+    minZoom: 0.1,
+    maxZoom: 3,
+    boxSelectionEnabled: false,
+  });
+  if (onNodeTap) cy.on('tap', 'node', (event) => onNodeTap(event.target.id()));
+  return cy;
+}
+
+const prereqElement = (e) => ({
+  group: 'edges',
+  classes: 'prereq',
+  data: {
+    id: `p:${e.prerequisite}->${e.concept}`,
+    source: e.prerequisite,
+    target: e.concept,
+    weight: e.weight ?? 1,
+    width: Math.min(6, 1.2 + Math.log1p(e.weight ?? 1)),
+  },
+});
+
+const transferElement = (t) => ({
+  group: 'edges',
+  classes: 'transfer',
+  data: {
+    id: `t:${t.source}->${t.target}`,
+    source: t.source,
+    target: t.target,
+    strength: t.strength,
+    width: 1 + 6 * Math.max(0, Math.min(1, t.strength)),
+    label: t.strength.toFixed(2),
+  },
+});
+
+/**
+ * Draws `nodes` ({id, label, classes, data}), prerequisite `edges` (the API's {prerequisite, concept,
+ * weight}) and `transfers` ({source, target, strength}); transfer endpoints not among the nodes are
+ * added as "outside" nodes, since transfer often links concepts the prerequisites do not.
+ */
+export function draw(cy, { nodes, edges, transfers = [], names = {} }) {
+  const ids = new Set(nodes.map((n) => n.id));
+  const outside = [];
+  for (const t of transfers) {
+    for (const id of [t.source, t.target]) {
+      if (!ids.has(id)) {
+        ids.add(id);
+        outside.push({ id, label: names[id] ?? id, classes: 'outside' });
+      }
+    }
+  }
+  const all = [...nodes, ...outside];
+  const prereqs = edges.filter((e) => ids.has(e.prerequisite) && ids.has(e.concept));
+  const positions = layeredPositions(
+    nodes.map((n) => n.id),
+    prereqs.map((e) => ({ source: e.prerequisite, target: e.concept })),
+  );
+  // Outside nodes go in a row below the layered drawing.
+  const bottom = Math.max(0, ...Object.values(positions).map((p) => p.y)) + 110;
+  outside.forEach((n, i) => { positions[n.id] = { x: i * 165, y: bottom }; });
+  cy.batch(() => {
+    cy.elements().remove();
+    cy.add(all.map((n) => ({
+      group: 'nodes',
+      classes: n.classes ?? '',
+      data: { id: n.id, label: n.label, ...(n.data ?? {}) },
+      position: positions[n.id],
+    })));
+    cy.add(prereqs.map(prereqElement));
+    cy.add(transfers.map(transferElement));
+  });
+  cy.resize();
+  cy.fit(undefined, 30);
+  return { prerequisites: prereqs.length, transfers: transfers.length, outside: outside.length };
+}
+
+export function setTransfersVisible(cy, visible) {
+  cy.edges('.transfer').toggleClass('hidden', !visible);
+  cy.nodes('.outside').toggleClass('hidden', !visible);
+}
+
+/** Red (0) through yellow (0.5) to green (1): the learner view's mastery colour. */
+export function masteryColour(p) {
+  const stops = [[215, 48, 39], [254, 224, 139], [26, 152, 80]];
+  const x = Math.max(0, Math.min(1, p)) * 2;
+  const i = Math.min(1, Math.floor(x));
+  const f = x - i;
+  const c = stops[i].map((v, k) => Math.round(v + (stops[i + 1][k] - v) * f));
+  return `rgb(${c.join(',')})`;
+}

@@ -1,0 +1,184 @@
+// The teacher's learner view: the curriculum coloured by one learner's mastery, the learner's current
+// plan with its reasons, and the feedback report. The learner routes belong to the mastery and
+// planning areas; where this server does not offer one yet (404/405 on the route itself), the panel
+// says so instead of failing.
+
+import { ApiError, api, firstAvailable, seg } from './api.js';
+import { $, clear, el, fmtTime, guarded, hideMessage, notAvailable, pct } from './dom.js';
+import { createGraph, draw, masteryColour } from './graph.js';
+
+const MAX_NODES = 400;
+const ROUTES = {
+  learner: (id) => [`/learners/${seg(id)}`],
+  mastery: (id) => [`/learners/${seg(id)}/mastery`],
+  plan: (id) => [`/learners/${seg(id)}/next-tasks`, `/learners/${seg(id)}/plan`],
+  report: (id) => [`/learners/${seg(id)}/report`, `/learners/${seg(id)}/feedback`],
+  reportPng: (id) => [`/learners/${seg(id)}/report.png`, `/learners/${seg(id)}/feedback.png`],
+};
+
+let cy = null;
+let currentCurriculum = () => null;
+
+/** {ok, data} or {missing: paths} or {error}: one panel's outcome, so one missing route spoils nothing else. */
+async function attempt(paths, options) {
+  try {
+    const { data, path } = await firstAvailable(paths, options);
+    return { ok: true, data, path };
+  } catch (error) {
+    if (error instanceof ApiError && error.routeMissing) return { missing: paths };
+    return { error };
+  }
+}
+
+function failure(what, outcome) {
+  if (outcome.missing) return notAvailable(what, outcome.missing.map(decodeURIComponent));
+  const e = outcome.error;
+  const text = e instanceof ApiError ? `${e.problem.title} (${e.status}): ${e.problem.detail}` : String(e.message ?? e);
+  return el('p', { class: 'panel-error', role: 'note' }, `${what}: ${text}`);
+}
+
+function masteryByConcept(mastery) {
+  const rows = mastery?.concepts ?? mastery?.items ?? (Array.isArray(mastery) ? mastery : []);
+  return new Map(rows.map((m) => [m.concept_id, m]));
+}
+
+const pOf = (m) => m.p_now ?? m.p_mastery ?? m.p;
+
+function renderGraph(doc, mastery, goals, planned) {
+  const status = $('#learner-graph-status');
+  if (!doc) {
+    cy.elements().remove();
+    return;
+  }
+  let concepts = doc.concepts;
+  let note = '';
+  if (concepts.length > MAX_NODES) {
+    // Too many to read at once: the practised, the goals, the planned and their direct prerequisites.
+    const keep = new Set([...mastery.keys(), ...goals, ...planned]);
+    for (const e of doc.prerequisites) if (keep.has(e.concept)) keep.add(e.prerequisite);
+    concepts = concepts.filter((c) => keep.has(c.id)).slice(0, MAX_NODES);
+    note = ` (showing ${concepts.length} of ${doc.concepts.length}: practised, goals, planned and their prerequisites)`;
+  }
+  const nodes = concepts.map((c) => {
+    const m = mastery.get(c.id);
+    const classes = [m ? 'mastery' : 'unpractised', goals.has(c.id) ? 'goal' : '', planned.has(c.id) ? 'planned' : ''];
+    return {
+      id: c.id,
+      label: m ? `${c.name}\n${pct(pOf(m))}` : c.name,
+      classes: classes.filter(Boolean).join(' '),
+      data: m ? { p: pOf(m), color: masteryColour(pOf(m)) } : { p: null },
+    };
+  });
+  draw(cy, { nodes, edges: doc.prerequisites, transfers: [] });
+  status.textContent = `Curriculum ${doc.curriculum.id}: ${mastery.size} concept(s) practised, ${goals.size} goal(s)${note}.`;
+}
+
+function renderPlan(outcome, doc) {
+  const box = $('#learner-plan');
+  if (!outcome.ok) return clear(box, failure('Plan', outcome));
+  const plan = outcome.data;
+  const tasks = plan.tasks ?? plan.items ?? [];
+  const titles = new Map((doc?.tasks ?? []).map((t) => [t.id, t.title]));
+  const age = plan.age_s !== undefined ? `made ${Math.round(plan.age_s)} s ago` : plan.created_at ? `made ${fmtTime(plan.created_at)}` : '';
+  const stale = plan.stale ? el('p', { class: 'stale' }, `Stale: ${(plan.stale_because ?? []).join('; ') || 'inputs changed'}`) : null;
+  clear(box,
+    el('p', { class: 'meta' }, [plan.placement ? 'Placement plan' : 'Plan', age, plan.model_version ? `model ${plan.model_version}` : '']
+      .filter(Boolean).join(' · ')),
+    stale,
+    tasks.length ? el('ol', { class: 'plan', 'aria-label': 'Planned tasks' }, tasks.map((t) => el('li', { class: 'plan-item' },
+      el('strong', {}, titles.get(t.task_id) ?? t.title ?? t.task_id),
+      el('span', { class: 'plan-meta' }, [t.concept_id ? `concept ${t.concept_id}` : '',
+        t.predicted_success !== undefined ? `predicted success ${pct(t.predicted_success)}` : '', t.purpose ?? '']
+        .filter(Boolean).join(' · ')),
+      el('span', { class: 'reason' }, t.reason ?? '')))) : el('p', { class: 'hint' }, 'The plan is empty.'));
+  return undefined;
+}
+
+/** The feedback report: each list it holds becomes a section (mastered, in progress, blocking, ...). */
+function renderReport(outcome, names, pngUrl) {
+  const box = $('#learner-report');
+  if (!outcome.ok) return clear(box, failure('Feedback report', outcome));
+  const report = outcome.data;
+  const describe = (item) => {
+    if (typeof item !== 'object' || item === null) return String(item);
+    const id = item.concept_id ?? item.id;
+    const name = item.name ?? names.get(id) ?? id;
+    const extra = Object.entries(item)
+      .filter(([k, v]) => !['concept_id', 'id', 'name'].includes(k) && v !== null && typeof v !== 'object')
+      .map(([k, v]) => `${k.replaceAll('_', ' ')} ${typeof v === 'number' && v <= 1 && v >= 0 && k.startsWith('p') ? pct(v) : v}`);
+    return `${name}${extra.length ? ` (${extra.join(', ')})` : ''}`;
+  };
+  const sections = Object.entries(report).filter(([, v]) => Array.isArray(v));
+  const scalars = Object.entries(report).filter(([, v]) => v !== null && typeof v !== 'object');
+  clear(box,
+    scalars.length ? el('p', { class: 'meta' }, scalars.map(([k, v]) => `${k.replaceAll('_', ' ')}: ${v}`).join(' · ')) : null,
+    sections.map(([key, items]) => el('section', { class: 'report-section', 'aria-label': key },
+      el('h4', {}, `${key.replaceAll('_', ' ')} (${items.length})`),
+      items.length ? el('ul', {}, items.slice(0, 30).map((i) => el('li', {}, describe(i)))) : el('p', { class: 'hint' }, 'none'))),
+    pngUrl ? el('img', { src: pngUrl, alt: 'Plot of the learner’s mastery across the curriculum', class: 'report-png' }) : null);
+  return undefined;
+}
+
+function renderMastery(outcome, names) {
+  const box = $('#learner-mastery');
+  if (!outcome.ok) return clear(box, failure('Mastery', outcome));
+  const rows = [...masteryByConcept(outcome.data).values()].sort((a, b) => pOf(b) - pOf(a));
+  clear(box, rows.length ? el('table', { class: 'report-table', 'aria-label': 'Mastery per concept' },
+    el('thead', {}, el('tr', {}, ['concept', 'mastery now', 'attempts', 'correct'].map((h) => el('th', {}, h)))),
+    el('tbody', {}, rows.map((m) => el('tr', {},
+      el('td', {}, names.get(m.concept_id) ?? m.concept_id), el('td', {}, pct(pOf(m))), el('td', {}, m.attempts ?? ''),
+      el('td', {}, m.correct ?? ''))))) : el('p', { class: 'hint' }, 'No mastery yet.'));
+  return undefined;
+}
+
+async function reportPngUrl(id) {
+  try {
+    const { data } = await firstAvailable(ROUTES.reportPng(id), { as: 'blob' });
+    return URL.createObjectURL(data);
+  } catch {
+    return null; // the JSON report stands on its own; the plot is a bonus
+  }
+}
+
+export async function openLearner(id) {
+  hideMessage();
+  $('#learner-title').textContent = `Learner ${id}`;
+  const [learner, mastery, plan, report] = await Promise.all([
+    attempt(ROUTES.learner(id)), attempt(ROUTES.mastery(id)), attempt(ROUTES.plan(id)), attempt(ROUTES.report(id)),
+  ]);
+  const goals = new Set(learner.ok ? learner.data.goals ?? [] : []);
+  $('#learner-goals').textContent = learner.ok
+    ? `Goals: ${[...goals].join(', ') || 'none'} · interests: ${(learner.data.interests ?? []).join(', ') || 'none'}`
+    : learner.missing ? 'Learner details: not available yet on this server.' : `Learner: ${learner.error.message}`;
+  const curriculumId = (plan.ok && plan.data.curriculum_id) || currentCurriculum();
+  let doc = null;
+  if (curriculumId) {
+    try {
+      doc = (await api('GET', `/curricula/${seg(curriculumId)}`)).data;
+    } catch (error) {
+      $('#learner-graph-status').textContent = `Curriculum ${curriculumId}: ${error.message}`;
+    }
+  }
+  const names = new Map((doc?.concepts ?? []).map((c) => [c.id, c.name]));
+  const masteryMap = mastery.ok ? masteryByConcept(mastery.data) : new Map();
+  const planned = new Set(plan.ok ? (plan.data.tasks ?? []).map((t) => t.concept_id).filter(Boolean) : []);
+  renderGraph(doc, masteryMap, goals, planned);
+  if (!mastery.ok) $('#learner-graph-status').append(' ', failure('Mastery', mastery));
+  renderPlan(plan, doc);
+  renderReport(report, names, report.ok ? await reportPngUrl(id) : null);
+  renderMastery(mastery, names);
+  document.body.dataset.learnerLoaded = id;
+}
+
+export function setupLearner({ curriculum }) {
+  currentCurriculum = curriculum;
+  cy = createGraph($('#learner-graph'));
+  $('#learner-form').addEventListener('submit', guarded(async (event) => {
+    event.preventDefault();
+    await openLearner($('#learner-id').value.trim());
+  }, 'Opening learner'));
+}
+
+export function learnerGraph() {
+  return cy;
+}
