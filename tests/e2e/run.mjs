@@ -1,0 +1,297 @@
+// The browser half of tests/e2e/test_browser.py: drives Debian's Chromium through playwright-core
+// against the running API, asserting what a designer and a teacher see. Each step is named; the first
+// failure prints its step, saves a screenshot (failure-<step>.png) and exits non-zero.
+// Environment: E2E_BASE_URL, E2E_DESIGNER_KEY, E2E_ADMIN_KEY, E2E_CURRICULUM, E2E_LEARNER,
+// E2E_ARTIFACTS (folder for screenshots), E2E_CHROMIUM (the browser binary).
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { chromium } = createRequire(join(root, 'ui', 'package.json'))('playwright-core');
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+const BASE = env('E2E_BASE_URL');
+const DESIGNER_KEY = env('E2E_DESIGNER_KEY');
+const ADMIN_KEY = env('E2E_ADMIN_KEY');
+const CURRICULUM = env('E2E_CURRICULUM');
+const LEARNER = env('E2E_LEARNER');
+const ARTIFACTS = env('E2E_ARTIFACTS');
+const TIMEOUT = 10_000;
+
+const profile = mkdtempSync(join(tmpdir(), 'kgp-e2e-chromium-'));
+// A fresh profile folder per run (--user-data-dir, which Playwright takes as launchPersistentContext's argument).
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: env('E2E_CHROMIUM'),
+  headless: true,
+  viewport: { width: 1280, height: 800 },
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+    '--no-first-run', '--disable-component-update', '--disable-sync',
+  ],
+});
+const page = context.pages()[0] ?? await context.newPage();
+page.setDefaultTimeout(TIMEOUT);
+const consoleErrors = [];
+page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`console: ${msg.text()}`); });
+page.on('dialog', (dialog) => dialog.accept());
+
+const alert = page.locator('#message');
+const expectAlert = async (pattern) => {
+  await page.waitForFunction(
+    ([source, flags]) => {
+      const box = document.querySelector('#message');
+      return box && !box.hidden && new RegExp(source, flags).test(box.textContent);
+    },
+    [pattern.source, pattern.flags],
+  );
+  return alert.textContent();
+};
+/** Calls the API from Node, as another designer would at the same time. */
+const callApi = async (method, path, { key = DESIGNER_KEY, body, ifMatch } = {}) => {
+  const headers = { 'X-API-Key': key };
+  if (body) headers['Content-Type'] = 'application/json';
+  if (ifMatch) headers['If-Match'] = ifMatch;
+  const response = await fetch(BASE + path, { method, headers, body: body && JSON.stringify(body) });
+  return { status: response.status, etag: response.headers.get('ETag'), json: await response.json().catch(() => null) };
+};
+
+const steps = [];
+const step = (name, fn) => steps.push({ name, fn });
+
+step('a wrong key is refused with the API\'s 401 message', async () => {
+  await page.goto(`${BASE}/ui/`);
+  await page.getByLabel('API key').fill('kgp_not-a-real-key');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const text = await expectAlert(/Unauthorized \(401\)/);
+  assert.match(text, /Sign in/);
+  assert.equal(await page.locator('#app').isHidden(), true);
+});
+
+step('sign in as a designer and see the curriculum\'s concepts, paged', async () => {
+  await page.getByLabel('API key').fill(DESIGNER_KEY);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('body[data-signed-in=true]');
+  assert.equal(await page.locator('#curriculum-select').inputValue(), CURRICULUM);
+  await page.waitForSelector('.concept-link');
+  assert.equal(await page.locator('.concept-link').count(), 10);
+  assert.match(await page.locator('#page-info').textContent(), /1–10 of 10/);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('kgp.apiKey') !== null), true);
+});
+
+step('search narrows the list; opening a concept draws its neighbourhood with transfer edges', async () => {
+  await page.getByLabel('Search', { exact: true }).fill('equation');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.concept-link').length === 2);
+  await page.locator('.concept-link', { hasText: 'Linear equations' }).click();
+  await page.waitForFunction(() => /around linear-equations/.test(document.querySelector('#graph-status').textContent));
+  await page.getByLabel('Depth').selectOption('3');
+  await page.waitForFunction(() => /depth 3/.test(document.querySelector('#graph-status').textContent));
+  const graph = await page.evaluate(() => {
+    const cy = window.kgp.curriculumGraph();
+    return {
+      nodes: cy.nodes().map((n) => n.id()).sort(),
+      transfers: cy.edges('.transfer').map((e) => [e.source().id(), e.target().id(), e.data('label'), e.style('line-style')]),
+      prereqs: cy.edges('.prereq').length,
+    };
+  });
+  for (const id of ['linear-equations', 'expressions', 'quadratics', 'subtraction', 'multiplication']) {
+    assert.ok(graph.nodes.includes(id), `${id} in ${graph.nodes}`);
+  }
+  assert.ok(graph.prereqs >= 5);
+  assert.deepEqual(
+    graph.transfers.find(([s, t]) => s === 'ratios' && t === 'linear-equations'),
+    ['ratios', 'linear-equations', '0.41', 'dashed'],
+  );
+  await page.locator('#transfer-edge-list', { hasText: 'Ratios ⇢ Linear equations: strength 0.41' }).waitFor();
+});
+
+step('edit the concept with If-Match: saved as version 2', async () => {
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  await form.getByLabel('Name').fill('Linear equations in one variable');
+  await form.getByLabel('Tags (; separated)').fill('algebra; equations');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expectAlert(/Saved linear-equations \(version 2\)/);
+  assert.equal(await page.locator('#concept-version').textContent(), '2');
+  const stored = await callApi('GET', '/concepts/linear-equations');
+  assert.equal(stored.json.name, 'Linear equations in one variable');
+  assert.deepEqual(stored.json.tags, ['algebra', 'equations']);
+});
+
+step('a stale edit (someone saved meanwhile) gets the API\'s 412 and changes nothing', async () => {
+  const other = await callApi('PATCH', '/concepts/linear-equations', { body: { description: 'changed elsewhere' }, ifMatch: '"2"' });
+  assert.equal(other.status, 200);
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  await form.getByLabel('Name').fill('Lost edit');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expectAlert(/Precondition failed \(412\)/);
+  assert.equal((await callApi('GET', '/concepts/linear-equations')).json.name, 'Linear equations in one variable');
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.waitForFunction(() => document.querySelector('#concept-version').textContent === '3');
+});
+
+step('adding an edge that closes a cycle shows the API\'s error naming the cycle', async () => {
+  const form = page.getByRole('form', { name: 'Add prerequisite' });
+  await form.getByLabel('Relation').selectOption('after'); // linear-equations before addition
+  await form.getByLabel('Concept id').fill('addition');
+  await form.getByRole('button', { name: 'Add edge' }).click();
+  const text = await expectAlert(/Cycle: /);
+  assert.match(text, /Conflict \(409\)/);
+  assert.match(text, /would close the cycle/);
+  const cycle = text.match(/Cycle: ([^\n]*?)(?:Field|$)/)[1];
+  for (const id of ['linear-equations', 'addition', 'expressions']) assert.ok(cycle.includes(id), `${id} in "${cycle}"`);
+  const edge = await callApi('GET', '/concepts/addition/neighbourhood?depth=1&direction=prerequisites');
+  assert.ok(!edge.json.nodes.some((n) => n.id === 'linear-equations'), 'nothing written');
+});
+
+step('the audit trail shows the edit with its old and new name', async () => {
+  const first = page.locator('#audit-list li').first();
+  await first.waitFor();
+  const entries = await page.locator('#audit-list li').allTextContents();
+  const edit = entries.find((e) => e.includes('"Linear equations" → "Linear equations in one variable"'));
+  assert.ok(edit, `audit entries: ${entries.join(' | ')}`);
+  assert.match(edit, /e2e-designer · update concept linear-equations/);
+});
+
+step('add and remove a real prerequisite edge', async () => {
+  const form = page.getByRole('form', { name: 'Add prerequisite' });
+  await form.getByLabel('Relation').selectOption('before');
+  await form.getByLabel('Concept id').fill('ratios');
+  await form.getByRole('button', { name: 'Add edge' }).click();
+  await expectAlert(/Added ratios → linear-equations/);
+  await page.getByRole('button', { name: 'Remove edge ratios to linear-equations' }).click();
+  await expectAlert(/Removed ratios → linear-equations/);
+});
+
+step('create, edit and delete a task', async () => {
+  const form = page.getByRole('form', { name: 'Task' });
+  await page.locator('summary', { hasText: 'New task' }).click();
+  await form.getByLabel('Id', { exact: true }).fill('task-e2e-new');
+  await form.getByLabel('Title').fill('Solve five equations');
+  await form.getByLabel('Kind').selectOption('quiz');
+  await form.getByRole('button', { name: 'Create task' }).click();
+  await expectAlert(/Created task task-e2e-new/);
+  await page.getByRole('button', { name: 'Edit task task-e2e-new' }).click();
+  await form.getByLabel('Title').fill('Solve six equations');
+  await form.getByRole('button', { name: 'Save task' }).click();
+  await expectAlert(/Saved task task-e2e-new \(version 2\)/);
+  await page.locator('#task-list', { hasText: 'Solve six equations' }).waitFor();
+  await page.getByRole('button', { name: 'Delete task task-e2e-new' }).click();
+  await expectAlert(/Deleted task task-e2e-new/);
+  assert.equal((await callApi('GET', '/tasks/task-e2e-new')).status, 404);
+});
+
+step('screenshot: the graph view', async () => {
+  await page.getByRole('button', { name: 'Search', exact: true }).click(); // keep the search, refresh the list
+  await page.locator('.concept-link', { hasText: 'Linear equations in one variable' }).click();
+  await page.waitForFunction(() => /depth 3/.test(document.querySelector('#graph-status').textContent));
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(ARTIFACTS, 'graph-view.png') });
+});
+
+step('import CSV: the dry-run report first, then the import', async () => {
+  await page.getByRole('tab', { name: 'Import' }).click();
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  const csv = (text) => ({ mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\nsystems,Systems of equations,algebra\npolynomials,Polynomials,algebra\n') });
+  await form.getByLabel('prerequisites.csv').setInputFiles({ name: 'prerequisites.csv', ...csv('prerequisite,concept,weight\nlinear-equations,systems,1\nnope,systems,1\n') });
+  await form.getByRole('button', { name: 'Check (dry run)' }).click();
+  await page.locator('#import-report .summary', { hasText: 'Dry run' }).waitFor();
+  const report = await page.locator('#import-report').textContent();
+  assert.match(report, /nope/, report);
+  assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true, 'bad rows: no import');
+  await form.getByLabel('prerequisites.csv').setInputFiles({ name: 'prerequisites.csv', ...csv('prerequisite,concept,weight\nlinear-equations,systems,1\n') });
+  await form.getByRole('button', { name: 'Check (dry run)' }).click();
+  await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+  assert.equal((await callApi('GET', '/concepts/systems')).status, 404, 'a dry run writes nothing');
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.locator('#import-report .summary', { hasText: 'Imported' }).waitFor();
+  assert.equal((await callApi('GET', '/concepts/systems')).status, 200);
+});
+
+step('sign in as a teacher and open the learner', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForSelector('#signin-form:not([hidden])');
+  await page.getByLabel('API key').fill(ADMIN_KEY);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('body[data-signed-in=true]');
+  await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
+  await page.getByRole('tab', { name: 'Learner' }).click();
+  await page.getByLabel('Learner id').fill(LEARNER);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
+  const drawn = await page.evaluate(() => {
+    const cy = window.kgp.learnerGraph();
+    return {
+      nodes: cy.nodes().length,
+      coloured: cy.nodes('.mastery').map((n) => [n.id(), n.data('p')]),
+      goals: cy.nodes('.goal').map((n) => n.id()),
+    };
+  });
+  assert.equal(drawn.nodes, 12, 'the whole curriculum (10 + 2 imported concepts)');
+  const routes = Object.keys((await callApi('GET', '/openapi.json')).json.paths);
+  if (routes.includes('/learners/{learner_id}/mastery')) {
+    const practised = Object.fromEntries(drawn.coloured);
+    // The five practised concepts are coloured (transfer may add mastery to others, e.g. fractions).
+    for (const id of ['addition', 'division', 'multiplication', 'numbers', 'subtraction']) {
+      assert.ok(id in practised, `${id} coloured: ${JSON.stringify(practised)}`);
+    }
+    assert.ok(practised.numbers > practised.division, `mastery follows the answers: ${JSON.stringify(practised)}`);
+  } else {
+    await page.locator('#learner-mastery .not-available').waitFor();
+    console.log('note: no /learners/{learner_id}/mastery route on this server; the page says "not available yet"');
+  }
+  if (routes.includes('/learners/{learner_id}')) assert.deepEqual(drawn.goals, ['quadratics']);
+  for (const [panel, route] of [['#learner-plan', '/learners/{learner_id}/next-tasks'], ['#learner-report', '/learners/{learner_id}/report']]) {
+    const text = await page.locator(panel).textContent();
+    if (routes.includes(route) || routes.includes(route.replace('next-tasks', 'plan'))) {
+      assert.doesNotMatch(text, /not available yet/, `${panel}: ${text}`);
+    } else {
+      assert.match(text, /not available yet/, `${panel}: ${text}`);
+      console.log(`note: no ${route} route on this server; the page says "not available yet"`);
+    }
+  }
+  if (routes.includes('/learners/{learner_id}/next-tasks') || routes.includes('/learners/{learner_id}/plan')) {
+    assert.ok(await page.locator('#learner-plan .plan-item .reason').count() > 0, 'each planned task has its reason');
+  }
+});
+
+step('screenshot: the learner view', async () => {
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(ARTIFACTS, 'learner-view.png') });
+});
+
+step('no script errors in the page', async () => {
+  // 4xx answers the tests provoke on purpose are logged by Chromium as failed resources; ignore those.
+  const real = consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(e));
+  assert.deepEqual(real, []);
+});
+
+let failed = false;
+for (const { name, fn } of steps) {
+  const started = Date.now();
+  try {
+    await fn();
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed = true;
+    console.log(`FAIL ${name}\n${error.stack ?? error}`);
+    if (consoleErrors.length) console.log(`page console:\n  ${consoleErrors.join('\n  ')}`);
+    const shot = join(ARTIFACTS, `failure-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
+    await page.screenshot({ path: shot }).catch(() => {});
+    console.log(`screenshot: ${shot}`);
+    break;
+  }
+}
+await context.close();
+rmSync(profile, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,133 @@
+"""The web page in a real headless Chromium against the real API, Neo4j and Redis.
+
+pytest starts uvicorn on a free port with `create_app` (settings from the environment, as the test
+command sets them), seeds a small world, then runs `tests/e2e/run.mjs` (Playwright's playwright-core
+driving Debian's /usr/bin/chromium). The Node script does the clicking and asserting and saves the
+screenshots under test-artifacts/e2e/; its output is shown when it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kgplatform.graph.driver import Graph
+from kgplatform.settings import PROJECT_ROOT
+from tests.e2e.seed import World, seed_world
+
+CHROMIUM = Path(os.environ.get("KGP_E2E_CHROMIUM", "/usr/bin/chromium"))
+PLAYWRIGHT = PROJECT_ROOT / "ui" / "node_modules" / "playwright-core"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
+SCRIPT = Path(__file__).with_name("run.mjs")
+BROWSER_TIMEOUT_S = 150
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def require_browser_tools() -> str:
+    """The test command installs these (scripts/test.sh); without them this is a broken set-up."""
+    node = shutil.which("node")
+    missing = [
+        what
+        for what, ok in [
+            (f"{CHROMIUM} (apt-get install -y chromium)", CHROMIUM.exists()),
+            ("node (Node.js 18+)", node is not None),
+            (f"{PLAYWRIGHT} (npm ci --prefix ui)", PLAYWRIGHT.is_dir()),
+        ]
+        if not ok
+    ]
+    if missing:
+        pytest.fail("browser tests need: " + "; ".join(missing) + " (scripts/test.sh installs them)")
+    assert node is not None
+    return node
+
+
+@pytest.fixture
+def server(graph: Graph) -> Iterator[str]:
+    """uvicorn serving create_app on a free port; stopped (this process only) after the test."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "kgplatform.api.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=PROJECT_ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the API did not become ready on {base} (exit code {process.poll()})")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def world(graph: Graph, server: str) -> World:
+    return seed_world(graph, server)
+
+
+def test_designer_and_teacher_flows_in_chromium(server: str, world: World) -> None:
+    node = require_browser_tools()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+    env = {
+        **os.environ,
+        "E2E_BASE_URL": server,
+        "E2E_DESIGNER_KEY": world.designer_key,
+        "E2E_ADMIN_KEY": world.admin_key,
+        "E2E_CURRICULUM": world.curriculum,
+        "E2E_LEARNER": world.learner,
+        "E2E_ARTIFACTS": str(ARTIFACTS),
+        "E2E_CHROMIUM": str(CHROMIUM),
+    }
+    result = subprocess.run(
+        [node, str(SCRIPT)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"browser run failed (screenshots in {ARTIFACTS}):\n{output}"
+    for name in ("graph-view.png", "learner-view.png"):
+        shot = ARTIFACTS / name
+        assert shot.is_file() and shot.stat().st_size > 10_000, f"{shot} missing or blank\n{output}"
