@@ -56,24 +56,22 @@ def referenced_ids(raw: RawDocument) -> tuple[list[str], list[str]]:
 
 
 def load_existing(graph: Graph, curriculum_id: str, raw: RawDocument) -> ExistingGraph:
-    """The curriculum's concepts and edges, and the owners of every id the rows name."""
+    """The curriculum's concepts and edges, and the owners of every id the rows name, in one read."""
     concept_ids, task_ids = referenced_ids(raw)
-    existing = ExistingGraph()
-    found = graph.read("curriculum/get_curriculum", id=curriculum_id)
-    if found:
-        existing.curriculum_name = found[0]["curriculum"]["name"]
-        existing.curriculum_description = found[0]["curriculum"].get("description") or ""
-        existing.concepts = {
-            r["id"] for r in graph.read("curriculum/read_curriculum_concepts", curriculum_id=curriculum_id)
-        }
-        existing.edges = {
-            (r["prerequisite"], r["concept"])
-            for r in graph.read("curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)
-        }
-    for row in graph.read("curriculum/import_find_owners", concept_ids=concept_ids, task_ids=task_ids):
-        owners = existing.concept_owners if row["kind"] == "concept" else existing.task_owners
-        owners[row["id"]] = row["curriculum_id"]
-    return existing
+
+    def work(tx: ManagedTransaction) -> ExistingGraph:
+        [found] = _run(tx, "curriculum/import_read_existing", curriculum_id=curriculum_id)
+        existing = ExistingGraph(concepts=set(found["concepts"]), edges={(a, b) for a, b in found["edges"]})
+        if found["curriculum"] is not None:
+            existing.curriculum_name = found["curriculum"]["name"]
+            existing.curriculum_description = found["curriculum"].get("description") or ""
+        for row in _run(tx, "curriculum/import_find_owners", concept_ids=concept_ids, task_ids=task_ids):
+            owners = existing.concept_owners if row["kind"] == "concept" else existing.task_owners
+            owners[row["id"]] = row["curriculum_id"]
+        return existing
+
+    with graph.session() as session:
+        return session.execute_read(work)
 
 
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
