@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +79,47 @@ class LocalServicesSettings(BaseModel):
     cache_dir: Path = PROJECT_ROOT / ".cache"
 
 
+class WorkerSettings(BaseModel):
+    """Celery workers, the nightly batch and on-demand recomputation (see README, "Scaling out")."""
+
+    # Learners per `kgp.plans.recompute_chunk` message: one chunk is the unit of redelivery.
+    chunk_size: int = Field(2000, ge=1, le=100_000)
+    # The longest a chunk may run (Celery's hard time limit); the broker's visibility timeout must
+    # exceed it, or a slow chunk would be handed to a second worker while the first still runs it.
+    max_chunk_s: float = Field(600.0, gt=0)
+    visibility_timeout_s: float = Field(3600.0, gt=0)
+    # How often a worker sweeps the broker for messages whose consumer died (kombu's restore loop):
+    # a killed worker's chunk runs again about visibility_timeout_s + this after it was taken.
+    unacked_restore_interval_s: float = Field(10.0, gt=0)
+    unacked_restore_throttle: int = Field(10, ge=1)
+    # Nightly chain (retrain transfer, then recompute all), local time in `timezone`.
+    nightly_hour: int = Field(2, ge=0, le=23)
+    nightly_minute: int = Field(30, ge=0, le=59)
+    timezone: str = "UTC"
+    # A nightly entry not started within this many seconds is dropped (the next night runs).
+    nightly_expiry_s: int = Field(3 * 3600, ge=60)
+    # A second batch started while one holds the lock is refused; the lock expires after this long
+    # even if its holder died without releasing it.
+    batch_lock_ttl_s: int = Field(6 * 3600, ge=10)
+    # On-demand: one recomputation per learner per window; it runs this long after the first answer.
+    debounce_s: float = Field(2.0, gt=0, le=300)
+    # How long a batch's progress stays in Redis (its summary stays in Neo4j as a Job node).
+    job_ttl_s: int = Field(14 * 86400, ge=60)
+    # Prometheus: the worker's main process serves /metrics on this port (0 = off); task metrics of the
+    # pool's child processes are gathered through prometheus-client's multiprocess directory.
+    metrics_port: int = Field(9808, ge=0, le=65535)
+    metrics_dir: Path = PROJECT_ROOT / "var" / "prometheus"
+
+    @model_validator(mode="after")
+    def _visibility_exceeds_longest_task(self) -> WorkerSettings:
+        if self.visibility_timeout_s <= self.max_chunk_s:
+            raise ValueError(
+                f"visibility_timeout_s ({self.visibility_timeout_s}) must exceed max_chunk_s "
+                f"({self.max_chunk_s}): the broker would redeliver chunks that are still running"
+            )
+        return self
+
+
 class PathSettings(BaseModel):
     data_dir: Path = PROJECT_ROOT / "var" / "data"
     models_dir: Path = PROJECT_ROOT / "var" / "models"
@@ -98,6 +139,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
+    workers: WorkerSettings = Field(default_factory=WorkerSettings)
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
