@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
+scripts/browser-deps.sh  # Chromium, Node and ui/'s npm packages for tests/e2e, when missing
 source .venv/bin/activate
 
 started_file=$(mktemp)
