@@ -136,5 +136,5 @@ def decayed(mastery: ConceptMastery, now: datetime, params: TracerParams, concep
         mastery.attempts,
         mastery.correct,
         mastery.last_practised,
-        max(now, mastery.as_of) if now.tzinfo else mastery.as_of,
+        max(from_days(to_days(now)), mastery.as_of),
     )

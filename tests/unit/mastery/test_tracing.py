@@ -99,6 +99,9 @@ def test_decay_composes_and_never_lowers_below_floor(params: TracerParams) -> No
     step = decayed(decayed(state, T0 + timedelta(days=10), params, "a"), T0 + timedelta(days=30), params, "a")
     direct = decayed(state, T0 + timedelta(days=30), params, "a")
     assert step.p_mastery == pytest.approx(direct.p_mastery)
+    assert direct.as_of == T0 + timedelta(days=30)
+    naive = decayed(state, datetime(2026, 1, 31), params, "a")  # naive times are taken as UTC
+    assert naive.p_mastery == pytest.approx(direct.p_mastery)
     low = replay([AnswerEvent("e1", T0, ["a"], 0.0)], params)["a"]
     assert decayed(low, T0 + timedelta(days=400), params, "a").p_mastery == pytest.approx(low.p_mastery)
 
