@@ -198,3 +198,39 @@ def test_params_round_trip_through_json_form(params: TracerParams) -> None:
     np.testing.assert_array_equal(again.p_learn, fitted.p_learn)
     with pytest.raises(ValidationFailed):
         params.replace(p_guess=np.full(4, 0.6))
+
+
+def test_100k_answers_replayed_twice_or_shuffled_give_identical_mastery(params: TracerParams) -> None:
+    rng = np.random.default_rng(5)
+    n = 100_000
+    answer = np.arange(n)
+    rows = ObservationRows(
+        rng.integers(0, 500, n),
+        answer,
+        rng.integers(0, 4, n),
+        rng.uniform(0, 365, n).round(2),
+        (rng.random(n) < 0.6).astype(float),
+    )
+    transfer = TransferEdges.from_mapping({"a": {"b": 0.4, "c": 0.2}, "d": {"a": 0.3}}, params)
+    first = replay_rows(rows, params, transfer)
+    again = replay_rows(rows, params, transfer)
+    perm = rng.permutation(n)
+    shuffled = replay_rows(
+        ObservationRows(
+            rows.learner[perm], rows.answer[perm], rows.concept[perm], rows.time_days[perm], rows.score[perm]
+        ),
+        params,
+        transfer,
+    )
+    for other in (again, shuffled):
+        for name in (
+            "learner",
+            "concept",
+            "p_mastery",
+            "attempts",
+            "correct",
+            "last_practised_days",
+            "as_of_days",
+        ):
+            np.testing.assert_array_equal(getattr(other.mastery, name), getattr(first.mastery, name))
+    np.testing.assert_array_equal(shuffled.predicted[np.argsort(perm)], first.predicted)
