@@ -56,7 +56,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concepts", type=int, default=3000, help="concepts in the generated curriculum")
     parser.add_argument("--tasks-per-concept", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=3, help="timed rounds per path (median reported)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed rounds per path (median reported)")
     parser.add_argument("--no-junyi", action="store_true", help="skip the Junyi graph even when present")
     return parser.parse_args()
 

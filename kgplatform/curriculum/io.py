@@ -19,6 +19,7 @@ from typing import Any
 
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_report import Entity, RowError
+from kgplatform.errors import ValidationFailed
 
 Row = dict[str, Any]
 
@@ -215,13 +216,22 @@ def document_to_csv_tables(document: CurriculumDocument) -> dict[str, str]:
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS[entity], lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _export_cell(row.get(k)) for k in CSV_COLUMNS[entity]})
+            writer.writerow({k: _export_cell(entity, row, k) for k in CSV_COLUMNS[entity]})
         tables[CSV_FILES[entity]] = out.getvalue()
     return tables
 
 
-def _export_cell(value: Any) -> Any:
+def _export_cell(entity: Entity, row: Row, column: str) -> Any:
+    value = row.get(column)
     if isinstance(value, list):
+        clash = [str(v) for v in value if LIST_SEPARATOR in str(v) or str(v) != str(v).strip()]
+        if clash:
+            # The CSV list convention cannot carry these values; refuse rather than export them altered.
+            raise ValidationFailed(
+                f"{entity.value} {row.get('id')!r}: {column} {clash} cannot be written to CSV (';' separates "
+                "list items and items are trimmed); export as JSON instead",
+                field=column,
+            )
         return LIST_SEPARATOR.join(str(v) for v in value)
     return "" if value is None else value
 

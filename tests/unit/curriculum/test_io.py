@@ -23,6 +23,7 @@ from kgplatform.curriculum.io import (
     read_import_path,
     write_export,
 )
+from kgplatform.errors import ValidationFailed
 
 CID = "algebra"
 
@@ -242,3 +243,12 @@ def test_the_write_guard_rechecks_only_new_ids_and_only_when_edges_are_added() -
     ]
     all_known = ExistingGraph(edges={("a", "b"), ("b", "c")})
     assert not WriteGuard.for_plan(plan.document, all_known).adds_edges
+
+
+def test_csv_export_refuses_list_items_it_could_not_read_back() -> None:
+    document = generate_curriculum(3, seed=1)
+    odd = document.model_copy(
+        update={"concepts": [document.concepts[0].model_copy(update={"tags": ["a;b"]})]}
+    )
+    with pytest.raises(ValidationFailed, match="export as JSON"):
+        document_to_csv_tables(odd)
