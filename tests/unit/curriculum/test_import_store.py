@@ -1,0 +1,106 @@
+"""The import's write transaction, against a recording fake transaction (no database)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from kgplatform.curriculum import import_store
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.import_report import Entity, Outcome
+from kgplatform.curriculum.import_validation import ExistingGraph, WriteGuard
+from kgplatform.graph.queries import get_catalog
+
+
+class Record:
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.row = row
+
+    def data(self) -> dict[str, Any]:
+        return self.row
+
+
+class FakeTx:
+    """Answers each named query as a fresh graph would, and records (name, params) in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        catalog = get_catalog()
+        self.names = {catalog[name].text: name for name in catalog.names()}
+
+    def run(self, text: str, params: dict[str, Any]) -> list[Record]:
+        name = self.names[text]
+        self.calls.append((name, params))
+        if name == "curriculum/import_merge_curriculum":
+            return [Record({"outcome": "created"})]
+        if name.startswith("curriculum/import_merge_"):
+            return [Record({"outcome": "created", "n": len(params["rows"])})]
+        return []
+
+
+class FakeSession:
+    def __init__(self, tx: FakeTx) -> None:
+        self.tx = tx
+
+    def execute_write(self, work: Callable[[FakeTx], Any]) -> Any:
+        return work(self.tx)
+
+
+class FakeGraph:
+    def __init__(self) -> None:
+        self.tx = FakeTx()
+
+    @contextmanager
+    def session(self) -> Iterator[FakeSession]:
+        yield FakeSession(self.tx)
+
+
+def test_one_transaction_in_order_batched_with_one_audit_entry() -> None:
+    document = generate_curriculum(5, seed=1, tasks_per_concept=1, curriculum_id="c")
+    graph = FakeGraph()
+    seen: list[ExistingGraph] = []
+    guard = WriteGuard(adds_edges=True, new_concept_ids=["c-c00000"], new_task_ids=[])
+    _, outcome = import_store.write_import(
+        graph,
+        document,
+        actor="ann",
+        guard=guard,
+        recheck=seen.append,
+        batch_size=2,  # type: ignore[arg-type]
+    )
+    names = [name for name, _ in graph.tx.calls]
+    assert names[:5] == [
+        "curriculum/import_merge_curriculum",
+        "curriculum/import_lock_concepts",
+        "curriculum/import_lock_tasks",
+        "curriculum/read_curriculum_prerequisites",
+        "curriculum/import_find_owners",
+    ]
+    assert names.count("curriculum/import_merge_concepts") == 3, "5 rows in batches of 2"
+    assert names[-1] == "curriculum/create_audit_entries"
+    [entry] = graph.tx.calls[-1][1]["entries"]
+    assert (entry["actor"], entry["action"], entry["entity_type"]) == ("ann", "import", "curriculum")
+    assert outcome[Entity.CONCEPT] == Outcome(created=5) and len(seen) == 1
+
+
+def test_nothing_to_recheck_reads_nothing_and_a_refusal_stops_before_any_merge() -> None:
+    document = generate_curriculum(3, seed=1, tasks_per_concept=1, curriculum_id="c")
+    graph = FakeGraph()
+    quiet = WriteGuard(adds_edges=False, new_concept_ids=[], new_task_ids=[])
+
+    def refuse(_: ExistingGraph) -> None:
+        raise RuntimeError("changed")
+
+    with pytest.raises(RuntimeError):
+        import_store.write_import(graph, document, actor="a", guard=quiet, recheck=refuse)  # type: ignore[arg-type]
+    names = [name for name, _ in graph.tx.calls]
+    assert (
+        "curriculum/read_curriculum_prerequisites" not in names
+        and "curriculum/import_find_owners" not in names
+    )
+    assert not any(
+        n.startswith("curriculum/import_merge_c") and n != "curriculum/import_merge_curriculum" for n in names
+    )
