@@ -127,6 +127,21 @@ class PathSettings(BaseModel):
     shared_data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
 
 
+class ServingSettings(BaseModel):
+    """Limits of the HTTP API (request sizes, rate limits) and what its metrics watch."""
+
+    # Bodies above this are refused with 413 before they are read; curriculum imports are the largest.
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # Token bucket per API key (per client address for key-less calls); 0 turns rate limiting off.
+    rate_limit_per_s: float = Field(default=500.0, ge=0)
+    rate_limit_burst: int = Field(default=1000, ge=1)
+    # "local": one bucket per API process (no network cost); "redis": one fixed window shared by all
+    # processes (one Redis round trip per request; fails open while Redis is down).
+    rate_limit_backend: Literal["local", "redis"] = "local"
+    # Celery queues whose depth /metrics reports (Redis lists named like the queues).
+    queues: list[str] = Field(default_factory=lambda: ["celery"])
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KGP_",
@@ -140,6 +155,7 @@ class Settings(BaseSettings):
     services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
     workers: WorkerSettings = Field(default_factory=WorkerSettings)
+    serving: ServingSettings = Field(default_factory=ServingSettings)
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
