@@ -1,41 +1,111 @@
-"""The Celery app, configured from Settings. One Neo4j driver per worker process, opened after the
-fork (a driver created before a fork breaks in the children)."""
+"""The Celery app, configured from Settings. One Neo4j driver and one Redis client per worker process,
+opened after the fork (a driver created before a fork breaks in the children). Nothing here imports
+torch: the GNN is imported by the training task itself, only in the process that runs it."""
 
 from __future__ import annotations
 
+import time
+
+import redis
 from celery import Celery
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+)
+from kombu import Queue as KombuQueue
 
 from kgplatform.graph.driver import Graph
-from kgplatform.settings import get_settings
+from kgplatform.settings import Settings, get_settings
+from workers.queues import Queue, route_task
+from workers.schedule import beat_schedule
+
+
+def celery_config(settings: Settings) -> dict[str, object]:
+    """Everything Celery needs, from Settings (the reliability choices are spelled out here)."""
+    workers = settings.workers
+    return {
+        # A task is acknowledged after it ran, so a worker killed mid-task loses nothing: the broker
+        # hands the message to another worker once the visibility timeout has passed.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "timezone": workers.timezone,
+        "enable_utc": True,
+        "task_queues": [KombuQueue(q.value, routing_key=q.value) for q in Queue],
+        "task_default_queue": Queue.DEFAULT.value,
+        "task_routes": (route_task,),
+        "task_track_started": True,
+        "result_expires": 24 * 3600,
+        "broker_connection_retry_on_startup": True,
+        # Must exceed the longest task (the chunk's hard time limit; checked by Settings and a test).
+        "broker_transport_options": {
+            "visibility_timeout": workers.visibility_timeout_s,
+            "unacked_restore_interval": workers.unacked_restore_interval_s,
+            "unacked_restore_throttle": workers.unacked_restore_throttle,
+        },
+        "beat_schedule": beat_schedule(workers),
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+    }
+
 
 settings = get_settings()
 app = Celery("kgplatform", broker=settings.redis.url, backend=settings.redis.url, include=["workers.tasks"])
-app.conf.update(
-    task_acks_late=True,
-    task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,
-    task_serializer="json",
-    result_serializer="json",
-    accept_content=["json"],
-    timezone="UTC",
-    # The broker re-delivers an unacknowledged task after this long; it must exceed the longest task.
-    broker_transport_options={"visibility_timeout": 6 * 3600},
-)
+app.conf.update(celery_config(settings))
 
 _graph: Graph | None = None
+_redis: redis.Redis | None = None
+_started: dict[str, float] = {}
 
 
 @worker_process_init.connect
-def open_graph(**_: object) -> None:
-    global _graph
+def open_clients(**_: object) -> None:
+    global _graph, _redis
     _graph = Graph.connect(settings.neo4j)
+    _redis = redis.Redis.from_url(settings.redis.url)
 
 
 @worker_process_shutdown.connect
-def close_graph(**_: object) -> None:
+def close_clients(**_: object) -> None:
     if _graph is not None:
         _graph.close()
+    if _redis is not None:
+        _redis.close()
+
+
+@worker_init.connect
+def start_metrics(**_: object) -> None:
+    """The /metrics exporter runs in the worker's main process (see kgplatform.jobs.metrics)."""
+    if settings.workers.metrics_port:
+        from kgplatform.jobs.metrics import serve_metrics
+
+        try:
+            serve_metrics(settings.workers.metrics_port, redis.Redis.from_url(settings.redis.url),
+                          [q.value for q in Queue])
+        except OSError as error:  # another worker on this machine already serves the port
+            app.log.get_default_logger().warning("metrics not served on %s: %s",
+                                                 settings.workers.metrics_port, error)
+
+
+@task_prerun.connect
+def _task_started(task_id: str, **_: object) -> None:
+    _started[task_id] = time.perf_counter()
+
+
+@task_postrun.connect
+def _task_finished(task_id: str, task: object, state: str | None = None, **_: object) -> None:
+    started = _started.pop(task_id, None)
+    if started is not None:
+        from kgplatform.jobs.metrics import TASK_SECONDS
+
+        TASK_SECONDS.labels(getattr(task, "name", "?"), (state or "unknown").lower()).observe(
+            time.perf_counter() - started)
 
 
 def get_graph() -> Graph:
@@ -44,3 +114,11 @@ def get_graph() -> Graph:
     if _graph is None:
         _graph = Graph.connect(settings.neo4j)
     return _graph
+
+
+def get_redis() -> redis.Redis:
+    """This process's Redis client (plans cache, job progress, locks, debounce)."""
+    global _redis
+    if _redis is None:
+        _redis = redis.Redis.from_url(settings.redis.url)
+    return _redis

@@ -1,8 +1,59 @@
-"""Celery tasks: thin, named `kgp.<area>.<verb>`, taking ids rather than objects."""
+"""Celery tasks: thin, named `kgp.<area>.<verb>`, taking ids rather than objects.
+
+Every option is spelled out on the task. The names are a contract with messages already queued
+(tests/unit/jobs/test_task_names.py keeps a snapshot): rename one and old messages strand.
+"""
 
 from __future__ import annotations
 
-from workers.celery_app import app, get_graph
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import redis
+from celery import Task, chain, group
+from celery.exceptions import SoftTimeLimitExceeded
+from neo4j import exceptions as neo4j_errors
+
+from kgplatform.errors import ServiceUnavailable
+from kgplatform.jobs.batch import BatchRunner, chunk_of
+from kgplatform.jobs.debounce import Debouncer
+from kgplatform.jobs.progress import JobProgress
+from kgplatform.jobs.store import JobStore
+from kgplatform.mastery.service import CurrentParams
+from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.jobs import ConceptGraphs
+from kgplatform.planning.service import PlanService
+from kgplatform.planning.store import PlanStore
+from workers.celery_app import app, get_graph, get_redis, settings
+from workers.queues import Queue
+
+# Worth another try later: the database or broker was briefly away or busy.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    neo4j_errors.TransientError,
+    neo4j_errors.ServiceUnavailable,
+    neo4j_errors.SessionExpired,
+    ServiceUnavailable,
+    redis.ConnectionError,
+    redis.TimeoutError,
+)
+# Every task's hard limit stays under the broker's visibility timeout (Settings checks the chunk's).
+MAX_TASK_S = settings.workers.max_chunk_s
+RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True,
+         "max_retries": 6}
+_params = CurrentParams(settings)
+_graphs: ConceptGraphs | None = None
+
+
+def batch_runner() -> BatchRunner:
+    """This process's runner; the curricula's arrays are kept between chunks while unchanged."""
+    global _graphs
+    graph = get_graph()
+    plan_store = PlanStore(graph)
+    if _graphs is None:
+        _graphs = ConceptGraphs(plan_store)
+    return BatchRunner(plan_store, JobStore(graph), get_redis(), settings.workers, _params(), _graphs)
 
 
 @app.task(name="kgp.system.ping", acks_late=True)
@@ -10,3 +61,101 @@ def ping() -> dict[str, int]:
     """Proves a worker can reach Neo4j: used by operators and by the worker tests."""
     rows = get_graph().read("graph/ping")
     return {"neo4j": rows[0]["ok"]}
+
+
+@app.task(name="kgp.plans.recompute_learner", acks_late=True, ignore_result=True,
+          time_limit=min(120.0, MAX_TASK_S), soft_time_limit=min(100.0, MAX_TASK_S * 0.9), **RETRY)
+def recompute_learner(learner_id: str) -> str | None:
+    """One learner's plan after new answers: recomputed if stale (a rerun finds it fresh: idempotent)."""
+    from kgplatform.errors import NotFound, ValidationFailed
+    from kgplatform.jobs.metrics import PLANS_RECOMPUTED
+
+    # Cleared before the inputs are read: answers landing from now on schedule the next run.
+    Debouncer(get_redis(), settings.workers.debounce_s).clear(learner_id)
+    service = PlanService(PlanStore(get_graph()), PlanCache(get_redis()), _params())
+    try:
+        served = service.current_plan(learner_id, refresh=True)
+    except (NotFound, ValidationFailed):
+        return None  # the learner is gone, or has nothing to plan from yet: nothing to retry
+    if served.source == "computed":
+        PLANS_RECOMPUTED.labels("on_demand").inc()
+    return served.record.id
+
+
+@app.task(name="kgp.plans.recompute_all", acks_late=True, ignore_result=True,
+          time_limit=MAX_TASK_S, soft_time_limit=MAX_TASK_S * 0.9, **RETRY)
+def recompute_all(job_id: str, curriculum_id: str | None = None, chunk_size: int | None = None) -> str:
+    """Fans the batch out: one `recompute_chunk` message per chunk of learners (a group)."""
+    now = datetime.now(UTC)
+    sent: list[dict[str, Any]] = []
+    status = batch_runner().fan_out(job_id, curriculum_id, now, sent.append, chunk_size)
+    if sent:
+        # A group, not a chord: each chunk is counted once in Redis, and the chunk completing the
+        # count finalises the batch (a chord's counter would count a redelivered chunk twice).
+        group(recompute_chunk.s(m) for m in sent).apply_async()
+    return status.state.value
+
+
+class ChunkTask(Task):
+    """Records a chunk that failed for good (after its retries) in the job, with the reason."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: object) -> None:
+        message = args[0] if args else kwargs.get("message")
+        if isinstance(message, dict):
+            chunk, _, _ = chunk_of(message)
+            batch_runner().fail_chunk(message["job_id"], chunk, f"{exc.__class__.__name__}: {exc}")
+
+
+@app.task(name="kgp.plans.recompute_chunk", base=ChunkTask, acks_late=True, ignore_result=True,
+          time_limit=MAX_TASK_S, soft_time_limit=MAX_TASK_S * 0.9,
+          **RETRY)
+def recompute_chunk(message: dict[str, Any]) -> int:
+    """Plans one chunk of a batch (learner ids, the batch's moment and input stamps) into Redis."""
+    from kgplatform.jobs.metrics import PLANS_RECOMPUTED
+
+    chunk, now, stamps = chunk_of(message)
+    try:
+        batch_runner().run_chunk(message["job_id"], chunk, now, stamps)
+    except SoftTimeLimitExceeded as error:
+        raise RuntimeError(f"chunk ran past its soft time limit ({MAX_TASK_S * 0.9:.0f} s)") \
+            from error
+    PLANS_RECOMPUTED.labels("batch").inc(len(chunk.learner_ids))
+    return len(chunk.learner_ids)
+
+
+def start_recompute_all(curriculum_id: str | None = None, chunk_size: int | None = None) -> str:
+    """Creates the job (queued, readable at once) and sends its fan-out; returns the job id."""
+    job_id = f"recompute-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    JobProgress(get_redis(), settings.workers.job_ttl_s).create(job_id, "recompute_all", curriculum_id)
+    recompute_all.apply_async((job_id, curriculum_id, chunk_size))
+    return job_id
+
+
+@app.task(name="kgp.plans.nightly", acks_late=True, ignore_result=True, time_limit=min(60.0, MAX_TASK_S), **RETRY)
+def nightly() -> str:
+    """The nightly chain: retrain the transfer model (training queue), then recompute every plan."""
+    job_id = f"nightly-{datetime.now(UTC):%Y%m%d}-{uuid.uuid4().hex[:8]}"
+    JobProgress(get_redis(), settings.workers.job_ttl_s).create(job_id, "recompute_all", None)
+    expires = settings.workers.nightly_expiry_s
+    chain(
+        app.signature("kgp.transfer.retrain", queue=Queue.TRAINING.value, expires=expires, immutable=True),
+        recompute_all.si(job_id).set(expires=expires),
+    ).apply_async()
+    return job_id
+
+
+@app.task(name="kgp.curriculum.import_file", acks_late=True, time_limit=MAX_TASK_S, soft_time_limit=MAX_TASK_S * 0.9, **RETRY)
+def import_file(path: str, curriculum_id: str | None = None, skip_invalid: bool = False,
+                actor: str = "worker") -> dict[str, Any]:
+    """Imports a curriculum file readable by the worker (same rules as `kgplatform import-curriculum`)."""
+    from kgplatform.curriculum.import_service import run_import
+    from kgplatform.curriculum.io import read_import_path
+    from kgplatform.errors import ValidationFailed
+
+    raw = read_import_path(Path(path), {"id": curriculum_id} if curriculum_id else None)
+    target = curriculum_id or (raw.curriculum or {}).get("id")
+    if not isinstance(target, str) or not target:
+        raise ValidationFailed("no curriculum id: pass curriculum_id (CSV files do not name one)",
+                               field="curriculum_id")
+    report = run_import(get_graph(), raw, target, actor=actor, skip_invalid=skip_invalid)
+    return report.model_dump(mode="json")

@@ -1,0 +1,18 @@
+// The mastery and goals of the given learners, in the columnar shape of planning/read_mastery_page, for
+// one chunk of a batch. Parameters: $learner_ids (list of strings). Returns: learner_id, concepts (ids),
+// p (p_mastery, -1 when missing), attempts, as_of_s (epoch seconds of the time p holds at, -1 when
+// unknown), goals (concept ids), mastery_at (when mastery or goals last changed; null when never);
+// unknown ids give no row. Read.
+UNWIND $learner_ids AS learner_id
+MATCH (l:Learner {id: learner_id})
+CALL (l) {
+  OPTIONAL MATCH (l)-[m:MASTERY]->(c:Concept)
+  RETURN collect(c.id) AS concepts, collect(coalesce(m.p_mastery, -1.0)) AS p,
+         collect(coalesce(m.attempts, 0)) AS attempts,
+         collect(coalesce(m.as_of.epochSeconds, m.updated_at.epochSeconds, -1)) AS as_of_s,
+         max(m.updated_at) AS updated_at
+}
+RETURN l.id AS learner_id, concepts, p, attempts, as_of_s,
+       COLLECT { MATCH (l)-[:HAS_GOAL]->(g:Concept) RETURN g.id } AS goals,
+       CASE WHEN l.updated_at IS NULL OR updated_at > l.updated_at THEN updated_at ELSE l.updated_at END
+         AS mastery_at

@@ -1,0 +1,57 @@
+"""What a batch looks like from outside: its state, progress, rate, ETA and failures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    # Finished, but some chunks failed after their retries (see `failures`).
+    FAILED = "failed"
+    # Not run: another batch held the lock (see `message`).
+    SKIPPED = "skipped"
+
+    @property
+    def finished(self) -> bool:
+        return self in {JobState.SUCCEEDED, JobState.FAILED, JobState.SKIPPED}
+
+
+class JobFailure(BaseModel):
+    """One chunk that failed after its retries: which learners, and why."""
+
+    chunk: int
+    learners: int
+    first_learner_id: str | None = None
+    last_learner_id: str | None = None
+    reason: str
+
+
+class JobStatus(BaseModel):
+    id: str
+    kind: str
+    state: JobState
+    curriculum_id: str | None = Field(None, description="Only this curriculum's learners; null: everyone.")
+    total: int | None = Field(None, description="Learners to plan; null until the batch is split into chunks.")
+    done: int = Field(0, description="Learners whose chunk finished (planned or failed).")
+    failed: int = Field(0, description="Learners in chunks that failed after their retries.")
+    skipped: int = Field(0, description="Learners with neither goals nor mastery (no curriculum to plan in).")
+    chunks_total: int | None = None
+    chunks_done: int = 0
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    rate_per_s: float | None = Field(None, description="Learners per second since the batch started.")
+    eta_s: float | None = Field(None, description="Seconds left at the current rate; null when unknown.")
+    message: str | None = None
+    failures: list[JobFailure] = Field(default_factory=list)
+    source: str = Field("redis", description="'redis' (live progress) or 'graph' (the stored summary).")
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else (1.0 if self.state.finished else 0.0)

@@ -1,0 +1,157 @@
+"""Live progress of a batch, kept in Redis hashes so it survives any worker's crash.
+
+Layout for job J (each key expires after `ttl_s`):
+  kgp:job:J            hash: kind, state, curriculum_id, created_at, started_at, finished_at, total,
+                       done, failed, skipped, chunks_total, chunks_done, message
+  kgp:job:J:chunks     set of finished chunk numbers
+  kgp:job:J:failures   hash: chunk number -> JSON `JobFailure`
+A chunk is counted once however often it runs (acks_late redelivers it after a crash): its number is
+added to the set and the counters move in the same Lua script, only when the number was new.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+import redis
+
+from kgplatform.errors import NotFound
+from kgplatform.jobs.models import JobFailure, JobState, JobStatus
+
+KEY_PREFIX = "kgp:job:"
+COUNTERS = ("total", "done", "failed", "skipped", "chunks_total", "chunks_done")
+# KEYS: job hash, chunk set, failures hash, ARGV: chunk, done, failed, now, failure JSON ("" for none).
+# Returns {chunks_done, chunks_total} after the update, or {-1, -1} when the chunk was already counted.
+_RECORD_CHUNK = """
+if redis.call('sadd', KEYS[2], ARGV[1]) == 0 then return {-1, -1} end
+if ARGV[5] ~= '' then redis.call('hset', KEYS[3], ARGV[1], ARGV[5]) end
+redis.call('hincrby', KEYS[1], 'done', ARGV[2])
+redis.call('hincrby', KEYS[1], 'failed', ARGV[3])
+redis.call('hset', KEYS[1], 'updated_at', ARGV[4])
+local n = redis.call('hincrby', KEYS[1], 'chunks_done', 1)
+return {n, tonumber(redis.call('hget', KEYS[1], 'chunks_total') or '-1')}
+"""
+
+
+def job_key(job_id: str) -> str:
+    return KEY_PREFIX + job_id
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class JobProgress:
+    """Reads and moves one Redis-held job at a time; every method names the job by id."""
+
+    def __init__(self, client: redis.Redis, ttl_s: int) -> None:
+        self.client = client
+        self.ttl_s = ttl_s
+        self._record = client.register_script(_RECORD_CHUNK)
+
+    def _keys(self, job_id: str) -> tuple[str, str, str]:
+        key = job_key(job_id)
+        return key, key + ":chunks", key + ":failures"
+
+    def _set(self, job_id: str, fields: Mapping[str, object]) -> None:
+        values = {k: ("" if v is None else v.isoformat() if isinstance(v, datetime) else str(v))
+                  for k, v in fields.items()}
+        pipe = self.client.pipeline()
+        pipe.hset(job_key(job_id), mapping=values)
+        for key in self._keys(job_id):
+            pipe.expire(key, self.ttl_s)
+        pipe.execute()
+
+    def create(self, job_id: str, kind: str, curriculum_id: str | None) -> None:
+        self._set(job_id, {"kind": kind, "state": JobState.QUEUED, "curriculum_id": curriculum_id,
+                           "created_at": utc_now(), "done": 0, "failed": 0, "skipped": 0, "chunks_done": 0})
+
+    def exists(self, job_id: str) -> bool:
+        return bool(self.client.exists(job_key(job_id)))
+
+    def start(self, job_id: str, *, total: int, chunks_total: int, skipped: int) -> None:
+        """The batch is split: how many learners and chunks there are (set before any chunk is sent)."""
+        self._set(job_id, {"state": JobState.RUNNING, "started_at": self.get_field(job_id, "started_at")
+                           or utc_now().isoformat(), "total": total, "chunks_total": chunks_total,
+                           "skipped": skipped})
+
+    def mark(self, job_id: str, state: JobState, message: str | None = None) -> None:
+        fields: dict[str, object] = {"state": state}
+        if message is not None:
+            fields["message"] = message
+        if state.finished:
+            fields["finished_at"] = utc_now()
+        self._set(job_id, fields)
+
+    def get_field(self, job_id: str, name: str) -> str | None:
+        value = self.client.hget(job_key(job_id), name)
+        return value.decode() if isinstance(value, bytes) else value
+
+    def finished_chunks(self, job_id: str, chunks: Iterable[int]) -> set[int]:
+        chunks = list(chunks)
+        if not chunks:
+            return set()
+        flags = self.client.smismember(self._keys(job_id)[1], [str(c) for c in chunks])
+        return {c for c, flag in zip(chunks, flags, strict=True) if flag}
+
+    def record_chunk(
+        self, job_id: str, chunk: int, *, done: int, failed: int = 0, failure: JobFailure | None = None
+    ) -> tuple[int, int] | None:
+        """Counts a finished chunk once; (chunks_done, chunks_total) after it, None if already counted."""
+        keys = self._keys(job_id)
+        payload = failure.model_dump_json() if failure else ""
+        result = self._record(keys=list(keys), args=[chunk, done, failed, utc_now().isoformat(), payload])
+        if int(result[0]) < 0:
+            return None
+        return int(result[0]), int(result[1])
+
+    def is_complete(self, job_id: str) -> bool:
+        fields = self._raw(job_id)
+        total = fields.get("chunks_total")
+        return bool(total) and int(fields.get("chunks_done") or 0) >= int(total)
+
+    def _raw(self, job_id: str) -> dict[str, str]:
+        raw = self.client.hgetall(job_key(job_id))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    def failures(self, job_id: str) -> list[JobFailure]:
+        raw = self.client.hgetall(self._keys(job_id)[2])
+        items = [JobFailure.model_validate_json(v) for v in raw.values()]
+        return sorted(items, key=lambda f: f.chunk)
+
+    def status(self, job_id: str) -> JobStatus:
+        fields = self._raw(job_id)
+        if not fields:
+            raise NotFound(f"job {job_id!r} is not known (or its progress expired)", field="job_id")
+        return status_of(job_id, fields, self.failures(job_id), now=time.time())
+
+
+def status_of(job_id: str, fields: Mapping[str, str], failures: list[JobFailure], now: float) -> JobStatus:
+    """Progress fields as a `JobStatus`, with the rate since the start and the ETA at that rate."""
+
+    def when(name: str) -> datetime | None:
+        return datetime.fromisoformat(fields[name]) if fields.get(name) else None
+
+    def number(name: str) -> int | None:
+        return int(fields[name]) if fields.get(name) else None
+
+    state = JobState(fields["state"])
+    started, finished = when("started_at"), when("finished_at")
+    total, done = number("total"), number("done") or 0
+    rate = eta = None
+    if started is not None:
+        end = finished.timestamp() if finished else now
+        elapsed = max(end - started.timestamp(), 1e-6)
+        rate = done / elapsed
+        if total is not None and not state.finished:
+            eta = (total - done) / rate if rate > 0 else None
+    return JobStatus(
+        id=job_id, kind=fields.get("kind", ""), state=state, curriculum_id=fields.get("curriculum_id") or None,
+        total=total, done=done, failed=number("failed") or 0, skipped=number("skipped") or 0,
+        chunks_total=number("chunks_total"), chunks_done=number("chunks_done") or 0,
+        created_at=when("created_at") or datetime.fromtimestamp(now, UTC), started_at=started,
+        finished_at=finished, rate_per_s=rate, eta_s=eta, message=fields.get("message") or None,
+        failures=failures,
+    )

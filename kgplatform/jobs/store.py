@@ -1,0 +1,48 @@
+"""The jobs area's queries: which learners a batch plans, their mastery by chunk, and job summaries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from kgplatform.graph.driver import Graph, Row
+from kgplatform.jobs.models import JobFailure, JobState, JobStatus
+from kgplatform.planning.store import native
+
+LEARNER_PAGE = 10_000
+
+
+class JobStore:
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    def learner_curricula(self, page_size: int = LEARNER_PAGE) -> Iterator[tuple[str, str | None]]:
+        """Every learner, by id, with the curriculum they work in (None: no goals or mastery yet)."""
+        after = ""
+        while True:
+            rows = self.graph.read("jobs/list_learner_curricula", after=after, limit=page_size)
+            for row in rows:
+                yield row["learner_id"], row["curriculum_id"]
+            if len(rows) < page_size:
+                return
+            after = rows[-1]["learner_id"]
+
+    def mastery_of(self, learner_ids: Sequence[str]) -> list[Row]:
+        """Columnar mastery rows of these learners (see `planning.bulk.learner_matrix`)."""
+        return self.graph.read("jobs/read_mastery_of_learners", learner_ids=list(learner_ids))
+
+    def save_summary(self, status: JobStatus) -> None:
+        row: dict[str, Any] = status.model_dump(exclude={"failures", "source", "eta_s"})
+        row["state"] = status.state.value
+        row["failures"] = json.dumps([f.model_dump() for f in status.failures])
+        self.graph.write("jobs/save_job", job={k: v for k, v in row.items() if v is not None})
+
+    def summary(self, job_id: str) -> JobStatus | None:
+        rows = self.graph.read("jobs/get_job", job_id=job_id)
+        if not rows:
+            return None
+        job = {k: native(v) for k, v in rows[0]["job"].items()}
+        failures = [JobFailure.model_validate(f) for f in json.loads(job.pop("failures", "[]"))]
+        job["state"] = JobState(job["state"])
+        return JobStatus.model_validate({**job, "failures": failures, "source": "graph"})

@@ -1,0 +1,34 @@
+"""The broker queues and which task goes to which: planning and training scale apart.
+
+Training (the GNN) is long and memory-hungry; planning is many short chunks. Separate queues let an
+operator run `kgplatform worker --queues training --concurrency 1` on one machine and planning workers
+on others, so a retrain never starves the nightly batch or on-demand plans.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Queue(StrEnum):
+    PLANNING = "planning"
+    TRAINING = "training"
+    # Everything else: pings, curriculum imports.
+    DEFAULT = "default"
+
+
+# Task name -> queue. A task missing here goes to Queue.DEFAULT.
+TASK_QUEUES: dict[str, Queue] = {
+    "kgp.plans.recompute_learner": Queue.PLANNING,
+    "kgp.plans.recompute_all": Queue.PLANNING,
+    "kgp.plans.recompute_chunk": Queue.PLANNING,
+    "kgp.plans.nightly": Queue.PLANNING,
+    "kgp.transfer.retrain": Queue.TRAINING,
+    "kgp.curriculum.import_file": Queue.DEFAULT,
+    "kgp.system.ping": Queue.DEFAULT,
+}
+
+
+def route_task(name: str, *_: object, **__: object) -> dict[str, str]:
+    """Celery router: the queue of a task by its stable name."""
+    return {"queue": TASK_QUEUES.get(name, Queue.DEFAULT).value}
