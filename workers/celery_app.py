@@ -86,11 +86,15 @@ def start_metrics(**_: object) -> None:
         from kgplatform.jobs.metrics import serve_metrics
 
         try:
-            serve_metrics(settings.workers.metrics_port, redis.Redis.from_url(settings.redis.url),
-                          [q.value for q in Queue])
+            serve_metrics(
+                settings.workers.metrics_port,
+                redis.Redis.from_url(settings.redis.url),
+                [q.value for q in Queue],
+            )
         except OSError as error:  # another worker on this machine already serves the port
-            app.log.get_default_logger().warning("metrics not served on %s: %s",
-                                                 settings.workers.metrics_port, error)
+            app.log.get_default_logger().warning(
+                "metrics not served on %s: %s", settings.workers.metrics_port, error
+            )
 
 
 @task_prerun.connect
@@ -105,7 +109,8 @@ def _task_finished(task_id: str, task: object, state: str | None = None, **_: ob
         from kgplatform.jobs.metrics import TASK_SECONDS
 
         TASK_SECONDS.labels(getattr(task, "name", "?"), (state or "unknown").lower()).observe(
-            time.perf_counter() - started)
+            time.perf_counter() - started
+        )
 
 
 def get_graph() -> Graph:

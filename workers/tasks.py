@@ -40,8 +40,13 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 # Every task's hard limit stays under the broker's visibility timeout (Settings checks the chunk's).
 MAX_TASK_S = settings.workers.max_chunk_s
-RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True,
-         "max_retries": 6}
+RETRY = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
 _params = CurrentParams(settings)
 _graphs: ConceptGraphs | None = None
 
@@ -63,8 +68,14 @@ def ping() -> dict[str, int]:
     return {"neo4j": rows[0]["ok"]}
 
 
-@app.task(name="kgp.plans.recompute_learner", acks_late=True, ignore_result=True,
-          time_limit=min(120.0, MAX_TASK_S), soft_time_limit=min(100.0, MAX_TASK_S * 0.9), **RETRY)
+@app.task(
+    name="kgp.plans.recompute_learner",
+    acks_late=True,
+    ignore_result=True,
+    time_limit=min(120.0, MAX_TASK_S),
+    soft_time_limit=min(100.0, MAX_TASK_S * 0.9),
+    **RETRY,
+)
 def recompute_learner(learner_id: str) -> str | None:
     """One learner's plan after new answers: recomputed if stale (a rerun finds it fresh: idempotent)."""
     from kgplatform.errors import NotFound, ValidationFailed
@@ -82,8 +93,14 @@ def recompute_learner(learner_id: str) -> str | None:
     return served.record.id
 
 
-@app.task(name="kgp.plans.recompute_all", acks_late=True, ignore_result=True,
-          time_limit=MAX_TASK_S, soft_time_limit=MAX_TASK_S * 0.9, **RETRY)
+@app.task(
+    name="kgp.plans.recompute_all",
+    acks_late=True,
+    ignore_result=True,
+    time_limit=MAX_TASK_S,
+    soft_time_limit=MAX_TASK_S * 0.9,
+    **RETRY,
+)
 def recompute_all(job_id: str, curriculum_id: str | None = None, chunk_size: int | None = None) -> str:
     """Fans the batch out: one `recompute_chunk` message per chunk of learners (a group)."""
     now = datetime.now(UTC)
@@ -106,9 +123,15 @@ class ChunkTask(Task):
             batch_runner().fail_chunk(message["job_id"], chunk, f"{exc.__class__.__name__}: {exc}")
 
 
-@app.task(name="kgp.plans.recompute_chunk", base=ChunkTask, acks_late=True, ignore_result=True,
-          time_limit=MAX_TASK_S, soft_time_limit=MAX_TASK_S * 0.9,
-          **RETRY)
+@app.task(
+    name="kgp.plans.recompute_chunk",
+    base=ChunkTask,
+    acks_late=True,
+    ignore_result=True,
+    time_limit=MAX_TASK_S,
+    soft_time_limit=MAX_TASK_S * 0.9,
+    **RETRY,
+)
 def recompute_chunk(message: dict[str, Any]) -> int:
     """Plans one chunk of a batch (learner ids, the batch's moment and input stamps) into Redis."""
     from kgplatform.jobs.metrics import PLANS_RECOMPUTED
@@ -117,8 +140,7 @@ def recompute_chunk(message: dict[str, Any]) -> int:
     try:
         batch_runner().run_chunk(message["job_id"], chunk, now, stamps)
     except SoftTimeLimitExceeded as error:
-        raise RuntimeError(f"chunk ran past its soft time limit ({MAX_TASK_S * 0.9:.0f} s)") \
-            from error
+        raise RuntimeError(f"chunk ran past its soft time limit ({MAX_TASK_S * 0.9:.0f} s)") from error
     PLANS_RECOMPUTED.labels("batch").inc(len(chunk.learner_ids))
     return len(chunk.learner_ids)
 
@@ -131,7 +153,9 @@ def start_recompute_all(curriculum_id: str | None = None, chunk_size: int | None
     return job_id
 
 
-@app.task(name="kgp.plans.nightly", acks_late=True, ignore_result=True, time_limit=min(60.0, MAX_TASK_S), **RETRY)
+@app.task(
+    name="kgp.plans.nightly", acks_late=True, ignore_result=True, time_limit=min(60.0, MAX_TASK_S), **RETRY
+)
 def nightly() -> str:
     """The nightly chain: retrain the transfer model (training queue), then recompute every plan."""
     job_id = f"nightly-{datetime.now(UTC):%Y%m%d}-{uuid.uuid4().hex[:8]}"
@@ -144,9 +168,16 @@ def nightly() -> str:
     return job_id
 
 
-@app.task(name="kgp.curriculum.import_file", acks_late=True, time_limit=MAX_TASK_S, soft_time_limit=MAX_TASK_S * 0.9, **RETRY)
-def import_file(path: str, curriculum_id: str | None = None, skip_invalid: bool = False,
-                actor: str = "worker") -> dict[str, Any]:
+@app.task(
+    name="kgp.curriculum.import_file",
+    acks_late=True,
+    time_limit=MAX_TASK_S,
+    soft_time_limit=MAX_TASK_S * 0.9,
+    **RETRY,
+)
+def import_file(
+    path: str, curriculum_id: str | None = None, skip_invalid: bool = False, actor: str = "worker"
+) -> dict[str, Any]:
     """Imports a curriculum file readable by the worker (same rules as `kgplatform import-curriculum`)."""
     from kgplatform.curriculum.import_service import run_import
     from kgplatform.curriculum.io import read_import_path
@@ -155,7 +186,8 @@ def import_file(path: str, curriculum_id: str | None = None, skip_invalid: bool 
     raw = read_import_path(Path(path), {"id": curriculum_id} if curriculum_id else None)
     target = curriculum_id or (raw.curriculum or {}).get("id")
     if not isinstance(target, str) or not target:
-        raise ValidationFailed("no curriculum id: pass curriculum_id (CSV files do not name one)",
-                               field="curriculum_id")
+        raise ValidationFailed(
+            "no curriculum id: pass curriculum_id (CSV files do not name one)", field="curriculum_id"
+        )
     report = run_import(get_graph(), raw, target, actor=actor, skip_invalid=skip_invalid)
     return report.model_dump(mode="json")

@@ -43,9 +43,13 @@ class Chunk:
     learner_ids: list[str]
 
     def failure(self, reason: str) -> JobFailure:
-        return JobFailure(chunk=self.index, learners=len(self.learner_ids), reason=reason[:500],
-                          first_learner_id=self.learner_ids[0] if self.learner_ids else None,
-                          last_learner_id=self.learner_ids[-1] if self.learner_ids else None)
+        return JobFailure(
+            chunk=self.index,
+            learners=len(self.learner_ids),
+            reason=reason[:500],
+            first_learner_id=self.learner_ids[0] if self.learner_ids else None,
+            last_learner_id=self.learner_ids[-1] if self.learner_ids else None,
+        )
 
 
 def split_chunks(
@@ -69,8 +73,10 @@ def split_chunks(
 
 
 def stamps_to_message(stamps: InputStamps) -> dict[str, str | None]:
-    return {"curriculum_at": stamps.curriculum_at.isoformat() if stamps.curriculum_at else None,
-            "transfer_version": stamps.transfer_version}
+    return {
+        "curriculum_at": stamps.curriculum_at.isoformat() if stamps.curriculum_at else None,
+        "transfer_version": stamps.transfer_version,
+    }
 
 
 def stamps_from_message(message: dict[str, Any]) -> InputStamps:
@@ -85,8 +91,13 @@ class BatchRunner:
     """The batch's steps over one process's graph, Redis client and tracer parameters."""
 
     def __init__(
-        self, plan_store: PlanStore, job_store: JobStore, client: redis.Redis, settings: WorkerSettings,
-        params: TracerParams, graphs: ConceptGraphs | None = None,
+        self,
+        plan_store: PlanStore,
+        job_store: JobStore,
+        client: redis.Redis,
+        settings: WorkerSettings,
+        params: TracerParams,
+        graphs: ConceptGraphs | None = None,
     ) -> None:
         self.plan_store = plan_store
         self.job_store = job_store
@@ -97,8 +108,14 @@ class BatchRunner:
         self.params = params
         self.graphs = graphs or ConceptGraphs(plan_store)
 
-    def fan_out(self, job_id: str, curriculum_id: str | None, now: datetime, send: SendChunk,
-                chunk_size: int | None = None) -> JobStatus:
+    def fan_out(
+        self,
+        job_id: str,
+        curriculum_id: str | None,
+        now: datetime,
+        send: SendChunk,
+        chunk_size: int | None = None,
+    ) -> JobStatus:
         """Takes the lock, splits the learners and sends the chunks not yet finished (a rerun sends
         only the rest). Another batch holding the lock: this job is marked skipped and sends nothing."""
         if not self.progress.exists(job_id):
@@ -112,15 +129,26 @@ class BatchRunner:
         chunks, skipped = split_chunks(
             self.job_store.learner_curricula(), chunk_size or self.settings.chunk_size, curriculum_id
         )
-        stamps = {cid: stamps_to_message(self.plan_store.curriculum_stamps(cid))
-                  for cid in sorted({c.curriculum_id for c in chunks})}
-        self.progress.start(job_id, total=sum(len(c.learner_ids) for c in chunks), chunks_total=len(chunks),
-                            skipped=skipped)
+        stamps = {
+            cid: stamps_to_message(self.plan_store.curriculum_stamps(cid))
+            for cid in sorted({c.curriculum_id for c in chunks})
+        }
+        self.progress.start(
+            job_id, total=sum(len(c.learner_ids) for c in chunks), chunks_total=len(chunks), skipped=skipped
+        )
         finished = self.progress.finished_chunks(job_id, (c.index for c in chunks))
         for chunk in chunks:
             if chunk.index not in finished:
-                send({"job_id": job_id, "chunk": chunk.index, "curriculum_id": chunk.curriculum_id,
-                      "learner_ids": chunk.learner_ids, "now": now.isoformat(), "stamps": stamps[chunk.curriculum_id]})
+                send(
+                    {
+                        "job_id": job_id,
+                        "chunk": chunk.index,
+                        "curriculum_id": chunk.curriculum_id,
+                        "learner_ids": chunk.learner_ids,
+                        "now": now.isoformat(),
+                        "stamps": stamps[chunk.curriculum_id],
+                    }
+                )
         if self.progress.is_complete(job_id) or not chunks:
             return self.finalize(job_id)
         return self.progress.status(job_id)
@@ -129,25 +157,45 @@ class BatchRunner:
         """Plans one chunk and counts it; returns the final status when this chunk completed the batch."""
         deliveries = self.progress.client.hincrby(f"kgp:job:{job_id}", f"deliveries:{chunk.index}", 1)
         if deliveries > MAX_CHUNK_DELIVERIES:
-            return self.fail_chunk(job_id, chunk, f"started {deliveries - 1} times without finishing "
-                                   "(its worker died each time, e.g. at the hard time limit)")
+            return self.fail_chunk(
+                job_id,
+                chunk,
+                f"started {deliveries - 1} times without finishing "
+                "(its worker died each time, e.g. at the hard time limit)",
+            )
         graph = self.graphs.get(chunk.curriculum_id, stamps)
         rows = self.job_store.mastery_of(chunk.learner_ids)
-        records = plan_chunk_rows(graph, rows, self.params, batch_id=job_id, curriculum_id=chunk.curriculum_id,
-                                  stamps=stamps, now=now)
+        records = plan_chunk_rows(
+            graph,
+            rows,
+            self.params,
+            batch_id=job_id,
+            curriculum_id=chunk.curriculum_id,
+            stamps=stamps,
+            now=now,
+        )
         result = store_chunk(self.cache, records, chunk.learner_ids)
-        failure = chunk.failure(f"{len(result.missing)} learner(s) no longer exist, e.g. {result.missing[0]!r}") \
-            if result.missing else None
-        counted = self.progress.record_chunk(job_id, chunk.index, done=len(chunk.learner_ids),
-                                             failed=len(result.missing), failure=failure)
+        failure = (
+            chunk.failure(f"{len(result.missing)} learner(s) no longer exist, e.g. {result.missing[0]!r}")
+            if result.missing
+            else None
+        )
+        counted = self.progress.record_chunk(
+            job_id, chunk.index, done=len(chunk.learner_ids), failed=len(result.missing), failure=failure
+        )
         self.lock.extend(job_id)
         return self._maybe_finalize(job_id, counted)
 
     def fail_chunk(self, job_id: str, chunk: Chunk, reason: str) -> JobStatus | None:
         """Counts a chunk that failed for good (after its retries), with the reason."""
         log.warning("job %s chunk %s failed: %s", job_id, chunk.index, reason)
-        counted = self.progress.record_chunk(job_id, chunk.index, done=len(chunk.learner_ids),
-                                             failed=len(chunk.learner_ids), failure=chunk.failure(reason))
+        counted = self.progress.record_chunk(
+            job_id,
+            chunk.index,
+            done=len(chunk.learner_ids),
+            failed=len(chunk.learner_ids),
+            failure=chunk.failure(reason),
+        )
         return self._maybe_finalize(job_id, counted)
 
     def _maybe_finalize(self, job_id: str, counted: tuple[int, int] | None) -> JobStatus | None:
@@ -160,8 +208,10 @@ class BatchRunner:
         status = self.progress.status(job_id)
         if not status.state.finished:
             state = JobState.FAILED if status.failed else JobState.SUCCEEDED
-            message = (f"{status.done - status.failed:,} learners planned, {status.failed:,} failed, "
-                       f"{status.skipped:,} without a curriculum")
+            message = (
+                f"{status.done - status.failed:,} learners planned, {status.failed:,} failed, "
+                f"{status.skipped:,} without a curriculum"
+            )
             self.progress.mark(job_id, state, message)
             status = self.progress.status(job_id)
         self.job_store.save_summary(status)
@@ -179,8 +229,11 @@ class BatchRunner:
 
 
 def chunk_of(message: dict[str, Any]) -> tuple[Chunk, datetime, InputStamps]:
-    return (Chunk(int(message["chunk"]), message["curriculum_id"], list(message["learner_ids"])),
-            datetime.fromisoformat(message["now"]), stamps_from_message(message["stamps"]))
+    return (
+        Chunk(int(message["chunk"]), message["curriculum_id"], list(message["learner_ids"])),
+        datetime.fromisoformat(message["now"]),
+        stamps_from_message(message["stamps"]),
+    )
 
 
 def describe(statuses: Sequence[JobStatus]) -> str:

@@ -26,8 +26,10 @@ PRIORITY_SEPARATOR = "\x06\x16"
 PRIORITY_LEVELS = ("3", "6", "9")
 
 TASK_SECONDS = Histogram(
-    "kgp_task_duration_seconds", "Time a Celery task ran, by task name and outcome.",
-    ["task", "outcome"], buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600, 1800),
+    "kgp_task_duration_seconds",
+    "Time a Celery task ran, by task name and outcome.",
+    ["task", "outcome"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600, 1800),
 )
 PLANS_RECOMPUTED = Counter(
     "kgp_plans_recomputed_total", "Plans computed by the workers, by mode (on_demand or batch).", ["mode"]
@@ -42,8 +44,12 @@ class QueueDepthCollector(Collector):
         self.queues = list(queues)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        waiting = GaugeMetricFamily("kgp_queue_depth", "Messages waiting in a broker queue.", labels=["queue"])
-        unacked = GaugeMetricFamily("kgp_queue_unacked", "Messages delivered to workers, not yet acknowledged.")
+        waiting = GaugeMetricFamily(
+            "kgp_queue_depth", "Messages waiting in a broker queue.", labels=["queue"]
+        )
+        unacked = GaugeMetricFamily(
+            "kgp_queue_unacked", "Messages delivered to workers, not yet acknowledged."
+        )
         try:
             pipe = self.client.pipeline(transaction=False)
             for queue in self.queues:

@@ -37,7 +37,9 @@ class JobStatus(BaseModel):
     kind: str
     state: JobState
     curriculum_id: str | None = Field(None, description="Only this curriculum's learners; null: everyone.")
-    total: int | None = Field(None, description="Learners to plan; null until the batch is split into chunks.")
+    total: int | None = Field(
+        None, description="Learners to plan; null until the batch is split into chunks."
+    )
     done: int = Field(0, description="Learners whose chunk finished (planned or failed).")
     failed: int = Field(0, description="Learners in chunks that failed after their retries.")
     skipped: int = Field(0, description="Learners with neither goals nor mastery (no curriculum to plan in).")

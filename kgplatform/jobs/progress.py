@@ -56,8 +56,10 @@ class JobProgress:
         return key, key + ":chunks", key + ":failures"
 
     def _set(self, job_id: str, fields: Mapping[str, object]) -> None:
-        values = {k: ("" if v is None else v.isoformat() if isinstance(v, datetime) else str(v))
-                  for k, v in fields.items()}
+        values = {
+            k: ("" if v is None else v.isoformat() if isinstance(v, datetime) else str(v))
+            for k, v in fields.items()
+        }
         pipe = self.client.pipeline()
         pipe.hset(job_key(job_id), mapping=values)
         for key in self._keys(job_id):
@@ -65,17 +67,35 @@ class JobProgress:
         pipe.execute()
 
     def create(self, job_id: str, kind: str, curriculum_id: str | None) -> None:
-        self._set(job_id, {"kind": kind, "state": JobState.QUEUED, "curriculum_id": curriculum_id,
-                           "created_at": utc_now(), "done": 0, "failed": 0, "skipped": 0, "chunks_done": 0})
+        self._set(
+            job_id,
+            {
+                "kind": kind,
+                "state": JobState.QUEUED,
+                "curriculum_id": curriculum_id,
+                "created_at": utc_now(),
+                "done": 0,
+                "failed": 0,
+                "skipped": 0,
+                "chunks_done": 0,
+            },
+        )
 
     def exists(self, job_id: str) -> bool:
         return bool(self.client.exists(job_key(job_id)))
 
     def start(self, job_id: str, *, total: int, chunks_total: int, skipped: int) -> None:
         """The batch is split: how many learners and chunks there are (set before any chunk is sent)."""
-        self._set(job_id, {"state": JobState.RUNNING, "started_at": self.get_field(job_id, "started_at")
-                           or utc_now().isoformat(), "total": total, "chunks_total": chunks_total,
-                           "skipped": skipped})
+        self._set(
+            job_id,
+            {
+                "state": JobState.RUNNING,
+                "started_at": self.get_field(job_id, "started_at") or utc_now().isoformat(),
+                "total": total,
+                "chunks_total": chunks_total,
+                "skipped": skipped,
+            },
+        )
 
     def mark(self, job_id: str, state: JobState, message: str | None = None) -> None:
         fields: dict[str, object] = {"state": state}
@@ -148,10 +168,21 @@ def status_of(job_id: str, fields: Mapping[str, str], failures: list[JobFailure]
         if total is not None and not state.finished:
             eta = (total - done) / rate if rate > 0 else None
     return JobStatus(
-        id=job_id, kind=fields.get("kind", ""), state=state, curriculum_id=fields.get("curriculum_id") or None,
-        total=total, done=done, failed=number("failed") or 0, skipped=number("skipped") or 0,
-        chunks_total=number("chunks_total"), chunks_done=number("chunks_done") or 0,
-        created_at=when("created_at") or datetime.fromtimestamp(now, UTC), started_at=started,
-        finished_at=finished, rate_per_s=rate, eta_s=eta, message=fields.get("message") or None,
+        id=job_id,
+        kind=fields.get("kind", ""),
+        state=state,
+        curriculum_id=fields.get("curriculum_id") or None,
+        total=total,
+        done=done,
+        failed=number("failed") or 0,
+        skipped=number("skipped") or 0,
+        chunks_total=number("chunks_total"),
+        chunks_done=number("chunks_done") or 0,
+        created_at=when("created_at") or datetime.fromtimestamp(now, UTC),
+        started_at=started,
+        finished_at=finished,
+        rate_per_s=rate,
+        eta_s=eta,
+        message=fields.get("message") or None,
         failures=failures,
     )

@@ -75,18 +75,26 @@ def plan_chunk_rows(
     records = []
     for plans in plan_batch(graph, learners, config or PlanConfig(), chunk_size):
         for plan in plans:
-            learner_stamps = InputStamps(mastery_at[plan.learner_id], stamps.curriculum_at, stamps.transfer_version)
-            records.append(PlanRecord.of(
-                plan, plan_id=batch_plan_id(batch_id, plan.learner_id), curriculum_id=curriculum_id,
-                created_at=now, model_version=version, stamps=learner_stamps,
-            ))
+            learner_stamps = InputStamps(
+                mastery_at[plan.learner_id], stamps.curriculum_at, stamps.transfer_version
+            )
+            records.append(
+                PlanRecord.of(
+                    plan,
+                    plan_id=batch_plan_id(batch_id, plan.learner_id),
+                    curriculum_id=curriculum_id,
+                    created_at=now,
+                    model_version=version,
+                    stamps=learner_stamps,
+                )
+            )
     return records
 
 
-def store_chunk(
-    cache: PlanCache, records: Sequence[PlanRecord], asked: Sequence[str]
-) -> ChunkResult:
+def store_chunk(cache: PlanCache, records: Sequence[PlanRecord], asked: Sequence[str]) -> ChunkResult:
     """Writes the chunk's plans to the serving cache (one key per learner: a rerun overwrites)."""
     cache.put_json_many((r.learner_id, r.to_json()) for r in records)
     planned = {r.learner_id for r in records}
-    return ChunkResult(len(records), sum(len(r.tasks) for r in records), [i for i in asked if i not in planned])
+    return ChunkResult(
+        len(records), sum(len(r.tasks) for r in records), [i for i in asked if i not in planned]
+    )
