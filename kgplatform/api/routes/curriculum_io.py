@@ -69,8 +69,35 @@ async def _read_body(request: Request, curriculum_id: str) -> RawDocument:
     )
 
 
+# The body is read by hand (three formats, each validated row by row), so its shapes are declared here
+# for the docs; the JSON document is described in the README ("Importing and exporting curricula").
+_FILE = {"type": "string", "format": "binary"}
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "curriculum": {"type": "object"},
+                        **{k: {"type": "array", "items": {"type": "object"}} for k in FORM_FIELDS},
+                    },
+                }
+            },
+            "application/zip": {"schema": _FILE},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {k: _FILE for k in FORM_FIELDS}}
+            },
+        },
+    }
+}
+
+
 @router.post(
-    "/{curriculum_id:path}/import", summary="Import concepts, prerequisites and tasks (JSON, CSV, zip)"
+    "/{curriculum_id:path}/import",
+    summary="Import concepts, prerequisites and tasks (JSON, CSV, zip)",
+    openapi_extra=IMPORT_BODY,
 )
 async def import_curriculum(
     curriculum_id: str,
