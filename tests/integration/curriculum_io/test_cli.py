@@ -1,0 +1,63 @@
+"""The import/export commands as an operator runs them (in-process through typer's runner)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kgplatform.cli import app
+from kgplatform.graph.driver import Graph
+from kgplatform.settings import Settings
+from tests.integration.curriculum_io.conftest import graph_counts
+
+runner = CliRunner()
+
+
+def test_generate_import_twice_export_and_import_the_csvs(graph: Graph, tmp_path: Path) -> None:
+    document = tmp_path / "g.json"
+    assert (
+        runner.invoke(
+            app, ["generate-curriculum", "--concepts", "20", "--seed", "4", "--out", str(document)]
+        ).exit_code
+        == 0
+    )
+    dry = runner.invoke(app, ["import-curriculum", str(document), "--dry-run"])
+    assert dry.exit_code == 0 and dry.output.startswith("would import") and graph_counts(graph) == {}
+    assert runner.invoke(app, ["import-curriculum", str(document)]).exit_code == 0
+    again = runner.invoke(app, ["import-curriculum", str(document), "--json"])
+    report = json.loads(again.output)
+    assert report["outcome"]["concept"] == {"created": 0, "updated": 0, "unchanged": 20}
+    out = tmp_path / "csvs"
+    exported = runner.invoke(app, ["export-curriculum", "generated-4", "--out", str(out)])
+    assert exported.exit_code == 0 and sorted(p.name for p in out.iterdir()) == [
+        "concepts.csv",
+        "prerequisites.csv",
+        "tasks.csv",
+    ]
+    csv_again = runner.invoke(app, ["import-curriculum", str(out), "--curriculum-id", "generated-4"])
+    assert csv_again.exit_code == 0 and ": 0 created, 0 updated," in csv_again.output
+
+
+def test_a_refused_import_exits_1_and_prints_each_error_with_its_row(graph: Graph, tmp_path: Path) -> None:
+    concepts = tmp_path / "concepts.csv"
+    concepts.write_text("id,name,difficulty\na,A,0.2\na,Again,0.3\nb,B,7\n")
+    result = runner.invoke(app, ["import-curriculum", str(concepts), "--curriculum-id", "c"])
+    assert result.exit_code == 1
+    assert "error: concept row 2 'a' [id]: duplicate id 'a': first at row 1" in result.output
+    assert "error: concept row 3 'b' [difficulty]" in result.output
+    assert graph_counts(graph) == {}
+
+
+def test_import_dataset_junyi_needs_skip_invalid(graph: Graph, settings: Settings) -> None:
+    if not (settings.paths.shared_data_dir / "junyi_exercise_graph").is_dir():
+        pytest.skip(f"Junyi data not found under {settings.paths.shared_data_dir}")
+    refused = runner.invoke(app, ["import-dataset", "junyi"])
+    assert refused.exit_code == 1
+    assert "self-loop: junyi:proportions_1->junyi:proportions_1" in refused.output
+    assert "cycle: junyi:adding_and_subtracting_radicals" in refused.output
+    assert graph_counts(graph) == {}
+    imported = runner.invoke(app, ["import-dataset", "junyi", "--skip-invalid"])
+    assert imported.exit_code == 0 and "concepts: 835 created" in imported.output
