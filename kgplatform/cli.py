@@ -435,9 +435,9 @@ def eval_tracing(
 
     scores = evaluate(log, EvaluationOptions(folds=fold_list), runner, on_step=show)
     summaries = summarise(scores)
-    width = max(console.width, 150)  # the tables are wide; let them wrap in a pipe rather than squeeze
-    console.print(eval_report.fold_table(scores), width=width)
-    console.print(eval_report.summary_table(summaries, f"{data}: mean ± sd over folds {folds}"), width=width)
+    wide = Console(width=max(console.width, 160))  # wide tables: a pipe's 80 columns would squeeze them
+    wide.print(eval_report.fold_table(scores))
+    wide.print(eval_report.summary_table(summaries, f"{data}: mean ± sd over folds {folds}"))
     for line in eval_report.field_gap(summaries):
         console.print(line)
     target = out or settings.paths.data_dir / "eval" / f"tracing-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"

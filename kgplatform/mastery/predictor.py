@@ -26,7 +26,7 @@ import numpy as np
 from kgplatform.mastery.bkt import EPS, FloatArray, IntArray, TracerParams, TransferEdges
 from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.mastery.fitting import FitOptions, fit_bkt
-from kgplatform.mastery.tracing_batch import replay_rows
+from kgplatform.mastery.tracing_batch import ObservationRows, replay_rows
 
 
 @dataclass(frozen=True)
@@ -192,15 +192,31 @@ def _select_dynamics(
     best: tuple[float, TracerParams, TransferEdges | None] | None = None
     scales = options.transfer_scales if transfer is not None and transfer.n_edges else (0.0,)
     for rate in options.forget_rates:
-        candidate = params.replace(forget_rate_per_day=np.full(len(params), rate))
+        base = params.replace(forget_rate_per_day=np.full(len(params), rate))
         for scale in scales:
             edges = transfer.scaled(scale) if transfer is not None and scale > 0 else None
+            candidate = base if edges is None else _recentre_priors(rows, base, edges)
             p = np.clip(replay_rows(rows, candidate, edges).predicted, EPS, 1 - EPS)
             loglik = float(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)))
             if best is None or loglik > best[0]:
                 best = (loglik, candidate, edges)
     assert best is not None
     return best[1], best[2]
+
+
+def _recentre_priors(rows: ObservationRows, params: TracerParams, edges: TransferEdges) -> TracerParams:
+    """p_init as fitted by EM already includes, on average, what learners bring from earlier skills; with
+    transfer on top that would count twice. Shift each concept's p_init (in logit space) so that the mean
+    mastery at learners' first attempts, transfer included, equals the fitted p_init again."""
+    before = replay_rows(rows, params, edges).mastery_before
+    order = np.lexsort((rows.answer, rows.time_days, rows.concept, rows.learner))
+    pair = rows.learner[order] * len(params) + rows.concept[order]
+    first = order[np.concatenate([[True], pair[1:] != pair[:-1]])]
+    c = rows.concept[first]
+    n = np.bincount(c, minlength=len(params))
+    mean_logit = np.bincount(c, logit(before[first]), minlength=len(params)) / np.maximum(n, 1)
+    shift = np.where(n > 0, mean_logit - logit(params.p_init), 0.0)
+    return params.replace(p_init=sigmoid(logit(params.p_init) - shift))
 
 
 def _logistic_fit(x: FloatArray, y: FloatArray, l2: float, iterations: int = 25) -> FloatArray:
