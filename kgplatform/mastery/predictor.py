@@ -12,9 +12,10 @@ For each response (a problem that may exercise several skills), before any of it
 - recent: sum over earlier responses of recent_decay^age * (y - sigmoid(mean_logit)), age 0 = the last one
   (recent form, which a learner's long-run ability misses).
 w is a logistic regression fitted on the training learners. The forgetting rate (per response, since these
-logs have no timestamps) and the scale of the transfer strengths are chosen on the training learners'
-log-likelihood. In the leaky protocol each row is its own "response", so later rows of a multi-skill
-response see the earlier ones through the ability and transfer terms.
+logs have no timestamps) and then the scale of the transfer strengths are chosen on the training learners'
+log-likelihood; with transfer on, each concept's p_init is re-centred (see `_recentre_priors`).
+In the leaky protocol each row is its own "response", so later rows of a multi-skill response see the
+earlier ones through the ability and transfer terms.
 """
 
 from __future__ import annotations
@@ -186,22 +187,26 @@ def _exclusive_ewma(values: FloatArray, start: np.ndarray, decay: float) -> Floa
 def _select_dynamics(
     train: ResponseLog, params: TracerParams, transfer: TransferEdges | None, options: PredictorOptions
 ) -> tuple[TracerParams, TransferEdges | None]:
-    """Forgetting rate and transfer scale with the best training log-likelihood of the tracer alone."""
+    """The forgetting rate, then the transfer scale, each with the best training log-likelihood of the tracer
+    alone (one after the other: the two barely interact, and it halves the replays)."""
     rows = train.observations()
     y = train.correct
-    best: tuple[float, TracerParams, TransferEdges | None] | None = None
-    scales = options.transfer_scales if transfer is not None and transfer.n_edges else (0.0,)
-    for rate in options.forget_rates:
-        base = params.replace(forget_rate_per_day=np.full(len(params), rate))
-        for scale in scales:
-            edges = transfer.scaled(scale) if transfer is not None and scale > 0 else None
-            candidate = base if edges is None else _recentre_priors(rows, base, edges)
-            p = np.clip(replay_rows(rows, candidate, edges).predicted, EPS, 1 - EPS)
-            loglik = float(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)))
-            if best is None or loglik > best[0]:
-                best = (loglik, candidate, edges)
-    assert best is not None
-    return best[1], best[2]
+
+    def loglik(candidate: TracerParams, edges: TransferEdges | None) -> float:
+        p = np.clip(replay_rows(rows, candidate, edges).predicted, EPS, 1 - EPS)
+        return float(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+    rated = [params.replace(forget_rate_per_day=np.full(len(params), r)) for r in options.forget_rates]
+    best_params = max(rated, key=lambda candidate: loglik(candidate, None))
+    if transfer is None or not transfer.n_edges:
+        return best_params, None
+    candidates = []
+    for scale in options.transfer_scales:
+        edges = transfer.scaled(scale)
+        recentred = _recentre_priors(rows, best_params, edges)
+        candidates.append((loglik(recentred, edges), scale, recentred, edges))
+    _, _, chosen, edges = max(candidates, key=lambda c: (c[0], -c[1]))
+    return chosen, edges
 
 
 def _recentre_priors(rows: ObservationRows, params: TracerParams, edges: TransferEdges) -> TracerParams:
