@@ -11,6 +11,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kgplatform import __version__
+from kgplatform.api.limits import BodySizeLimit, RateLimit, make_limiter
+from kgplatform.api.metrics import ApiMetrics, RequestMetrics
+from kgplatform.api.metrics import router as metrics_router
+from kgplatform.api.outages import GuardedGraph
+from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.api.problems import install_problem_handlers
 from kgplatform.api.routes import (
     answers,
@@ -20,16 +25,20 @@ from kgplatform.api.routes import (
     curriculum_io,
     health,
     learners,
+    plans,
     prerequisites,
     tasks,
     ui_support,
 )
 from kgplatform.auth.service import KeyAuthenticator
-from kgplatform.graph.driver import Graph, open_driver
+from kgplatform.graph.driver import open_driver
+from kgplatform.mastery.service import CurrentParams
 from kgplatform.settings import Settings, get_settings
 
 # The web page's static files (index.html, its ES modules, the vendored graph library).
 UI_DIR = Path(__file__).parent / "ui"
+# The driver retries a failed transaction this long at most: a caller waits for a 503, not 15 s.
+API_TRANSACTION_RETRY_S = 3.0
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,19 +48,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # verify=False: the API starts (and reports not-ready) even while Neo4j is down,
         # and recovers by itself when it comes back.
-        app.state.graph = Graph(open_driver(settings.neo4j, verify=False), settings.neo4j.database)
+        # GuardedGraph: an outage is a fast 503 (circuit breaker), not a wait per request.
+        neo4j_settings = settings.neo4j.model_copy(update={"max_transaction_retry_time_s": min(
+            settings.neo4j.max_transaction_retry_time_s, API_TRANSACTION_RETRY_S)})
+        app.state.graph = GuardedGraph(open_driver(neo4j_settings, verify=False), settings.neo4j.database)
         app.state.redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
         app.state.settings = settings
         app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)
+        app.state.tracer_params = CurrentParams(settings)
+        app.state.next_tasks = NextTasksServing(
+            settings.redis.url, app.state.graph, app.state.redis, app.state.tracer_params, metrics
+        )
         try:
             yield
         finally:
+            await app.state.next_tasks.close()
             app.state.graph.close()
             app.state.redis.close()
 
     app = FastAPI(title="kgplatform", version=__version__, lifespan=lifespan)
     install_problem_handlers(app)
+    # Pure ASGI middleware, outermost last: metrics time everything, then size, then rate.
+    limiter_redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=1)
+    limiter = make_limiter(settings.serving, limiter_redis)
+    if limiter is not None:
+        app.add_middleware(RateLimit, limiter=limiter)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.serving.max_body_bytes)
+    metrics = ApiMetrics(limiter_redis, settings.serving.queues)
+    app.state.metrics = metrics
+    app.add_middleware(RequestMetrics, metrics=metrics)
     app.include_router(health.router)
+    app.include_router(metrics_router)
     app.include_router(api_keys.router)
     # Concepts and tasks first: their /curricula/{id}/concepts|tasks routes must be tried before
     # curricula's bare /curricula/{id:path}, which would otherwise match them (ids may contain '/').
@@ -63,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Services: answers in, learner mastery, goals, interests and feedback out.
     app.include_router(answers.router)
     app.include_router(learners.router)
+    app.include_router(plans.router)
     app.include_router(ui_support.router)
     # The designers' and teachers' web page; it calls the routes above with the key it is given.
     app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")

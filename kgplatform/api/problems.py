@@ -1,31 +1,55 @@
-"""Every error the API returns is RFC 9457 problem details (`application/problem+json`)."""
+"""Every error the API returns is RFC 9457 problem details (`application/problem+json`).
+
+Known errors (`KgpError`) carry their own status and the field at fault. Outages of Neo4j or Redis
+that escape a route become 503 with what is down and a Retry-After; anything unexpected becomes a
+500 that names only an error id (the traceback goes to the log, never to the caller).
+"""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from neo4j import exceptions as neo4j_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kgplatform.api.outages import (
+    NEO4J_DOWN,
+    NEO4J_OUTAGE_ERRORS,
+    REDIS_DOWN,
+    REDIS_OUTAGE_ERRORS,
+    unavailable,
+)
 from kgplatform.errors import KgpError
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("kgplatform.api")
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_of(error: KgpError) -> JSONResponse:
+    extra: dict[str, Any] = dict(error.details)
+    if error.field:
+        extra["field"] = error.field
+    retry = extra.get("retry_after_s")
+    headers = {"Retry-After": str(retry)} if isinstance(retry, int) else None
+    return problem(error.status_code, error.title, error.message, headers=headers, **extra)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(KgpError)
     async def kgp_error(_: Request, error: KgpError) -> JSONResponse:
-        extra: dict[str, Any] = dict(error.details)
-        if error.field:
-            extra["field"] = error.field
-        return problem(error.status_code, error.title, error.message, **extra)
+        return problem_of(error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -36,5 +60,39 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(422, "Validation failed", f"invalid request: {fields}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem(error.status_code, str(error.detail), str(error.detail))
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = str(error.detail)
+        if error.status_code == 404 and detail == "Not Found":
+            detail = f"no route matches {request.url.path!r}"
+        elif error.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path!r}"
+        return problem(error.status_code, str(error.detail), detail, headers=error.headers)
+
+    async def neo4j_down(_: Request, error: Exception) -> JSONResponse:
+        return problem_of(unavailable(NEO4J_DOWN, 2.0))
+
+    async def redis_down(_: Request, error: Exception) -> JSONResponse:
+        return problem_of(unavailable(REDIS_DOWN, 2.0))
+
+    for outage in NEO4J_OUTAGE_ERRORS:
+        app.add_exception_handler(outage, neo4j_down)
+    for outage in REDIS_OUTAGE_ERRORS:
+        app.add_exception_handler(outage, redis_down)
+
+    @app.exception_handler(neo4j_errors.ConstraintError)
+    async def constraint(_: Request, error: neo4j_errors.ConstraintError) -> JSONResponse:
+        # Two writers raced for one unique key; the loser's transaction was rolled back.
+        detail = "a concurrent request created the same item first; nothing was changed"
+        return problem(409, "Conflict", detail)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        error_id = uuid.uuid4().hex
+        log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=error)
+        return problem(
+            500,
+            "Internal error",
+            f"the server failed on this request (error id {error_id}); nothing secret is shown here, "
+            "the log has the details",
+            error_id=error_id,
+        )

@@ -7,7 +7,8 @@ lets a presented key be found with one lookup on the unique ``key_hash`` index.
 Checking a key costs a graph read, so `KeyAuthenticator` remembers valid keys for `CACHE_TTL_S`
 seconds. Bound on revocation: a key revoked through the same process (the API's own route) stops at
 once; one revoked elsewhere (the CLI, another API worker) stops within `CACHE_TTL_S` seconds.
-Unknown keys are never cached, so a key created elsewhere works at once.
+Unknown keys are never cached, so a key created elsewhere works at once. While the graph is down
+(`ServiceUnavailable`), a key seen valid before keeps working: no revocation can be recorded then.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable
 
 from kgplatform.auth import store
 from kgplatform.auth.models import ApiKey, IssuedKey, Principal, Role
-from kgplatform.errors import NotFound, Unauthorized
+from kgplatform.errors import NotFound, ServiceUnavailable, Unauthorized
 from kgplatform.graph.driver import Graph
 
 SECRET_PREFIX = "kgp_"
@@ -93,7 +94,12 @@ class KeyAuthenticator:
             cached = self._cache.get(key_hash)
         if cached is not None and cached[1] > now:
             return cached[0]
-        principal = self._lookup(key_hash)
+        try:
+            principal = self._lookup(key_hash)
+        except ServiceUnavailable:
+            if cached is None:
+                raise
+            return cached[0]
         if principal is None:
             self.forget(key_hash)
             raise Unauthorized("invalid or revoked API key", field="X-API-Key")
@@ -102,6 +108,12 @@ class KeyAuthenticator:
                 self._evict_expired(now)
             self._cache[key_hash] = (principal, now + self._ttl_s)
         return principal
+
+    def cached(self, secret: str) -> Principal | None:
+        """The principal of a key checked within the last `ttl_s` seconds, without any lookup
+        (lets an async route skip the thread hop that a graph read would need)."""
+        entry = self._cache.get(hash_secret(secret))
+        return entry[0] if entry is not None and entry[1] > self._clock() else None
 
     def forget(self, key_hash: str) -> None:
         with self._lock:

@@ -1,0 +1,185 @@
+"""Request limits as pure ASGI middleware (no per-request task or thread): body size and rate.
+
+Both refuse with problem+json before the route runs, so a refused request changes nothing:
+- `BodySizeLimit`: 413 when Content-Length says too much, or when a streamed body grows past it;
+- `RateLimit`: 429 with Retry-After when an API key (or, without one, a client address) spends its
+  tokens. The probes and /metrics are never limited, so an orchestrator is never locked out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import redis
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
+from kgplatform.api.problems import problem
+from kgplatform.settings import ServingSettings
+
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+API_KEY_HEADER = b"x-api-key"
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit() or int(value) > self.max_bytes:
+                    await self._refuse(scope, receive, send)
+                    return
+                break
+        received, started = 0, False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413,
+            "Request too large",
+            f"the request body is over {self.max_bytes:,} bytes (or its Content-Length is not a number); "
+            "split it (POST /answers takes batches) and nothing was changed",
+            field="body",
+            max_bytes=self.max_bytes,
+        )
+        await response(scope, receive, send)
+
+
+class Limiter(Protocol):
+    def take(self, key: str) -> float:
+        """Spends one token of `key`; 0 when allowed, else the seconds to wait."""
+        ...
+
+
+class LocalTokenBuckets:
+    """One token bucket per key in this process: `rate` tokens a second, at most `burst` saved."""
+
+    def __init__(
+        self, rate: float, burst: int, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.burst, self.max_keys = rate, float(burst), max_keys
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                if len(self._buckets) >= self.max_keys and key not in self._buckets:
+                    # Garbage keys must not grow memory without bound; full buckets lose nothing.
+                    self._buckets.clear()
+                self._buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+
+class RedisFixedWindow:
+    """`burst` requests per window of burst/rate seconds, shared by every API process through Redis.
+
+    Fails open: while Redis is down, requests are not limited (the limiter must not cause an outage).
+    """
+
+    def __init__(self, client: redis.Redis, rate: float, burst: int, prefix: str = "kgp:rate:") -> None:
+        self.client, self.burst, self.prefix = client, burst, prefix
+        self.window_s = max(1, math.ceil(burst / rate))
+
+    def take(self, key: str) -> float:
+        window = int(time.time() // self.window_s)
+        name = f"{self.prefix}{key}:{window}"
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.incr(name)
+            pipe.expire(name, self.window_s + 1)
+            count = int(pipe.execute()[0])
+        except REDIS_OUTAGE_ERRORS:
+            return 0.0
+        if count <= self.burst:
+            return 0.0
+        return (window + 1) * self.window_s - time.time()
+
+
+class RateLimit:
+    def __init__(self, app: ASGIApp, limiter: Limiter) -> None:
+        self.app = app
+        self.limiter = limiter
+        self._names: dict[bytes, str] = {}
+
+    def bucket_of(self, scope: Scope) -> str:
+        """A short stable name for the caller: a hash of its key (secrets never leave as-is)."""
+        for name, value in scope["headers"]:
+            if name == API_KEY_HEADER:
+                known = self._names.get(value)
+                if known is None:
+                    known = "key:" + hashlib.sha256(value).hexdigest()[:24]
+                    if len(self._names) < 10_000:
+                        self._names[value] = known
+                return known
+        client = scope.get("client")
+        return f"addr:{client[0] if client else 'unknown'}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        wait = self.limiter.take(self.bucket_of(scope))
+        if wait <= 0:
+            await self.app(scope, receive, send)
+            return
+        seconds = max(1, math.ceil(wait))
+        response = problem(
+            429,
+            "Too many requests",
+            f"this API key is over its rate limit; retry in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+            field="X-API-Key",
+            retry_after_s=seconds,
+        )
+        await response(scope, receive, send)
+
+
+def make_limiter(settings: ServingSettings, client: redis.Redis) -> Limiter | None:
+    """The configured limiter, or None when rate limiting is off (`rate_limit_per_s` = 0)."""
+    if settings.rate_limit_per_s <= 0:
+        return None
+    if settings.rate_limit_backend == "redis":
+        return RedisFixedWindow(client, settings.rate_limit_per_s, settings.rate_limit_burst)
+    return LocalTokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)

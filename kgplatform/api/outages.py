@@ -1,0 +1,91 @@
+"""Backing-service outages as fast, clear 503s, and recovery without restarting the API.
+
+The driver retries a refused connection for `max_transaction_retry_time`; an API that waited that
+long on every request during an outage would pile up requests. `GuardedGraph` opens a short circuit
+after a connectivity failure: for `cooldown_s` every call fails at once with `ServiceUnavailable`,
+then calls go through again, so the API recovers by itself the moment Neo4j answers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import neo4j
+import redis
+from neo4j import Driver
+from neo4j import exceptions as neo4j_errors
+
+from kgplatform.errors import ServiceUnavailable
+from kgplatform.graph.driver import Graph
+
+# Errors that mean "the service is not there (now)", as opposed to a bad query or bad data.
+NEO4J_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+    neo4j_errors.ServiceUnavailable,  # includes Read/WriteServiceUnavailable
+    neo4j_errors.SessionExpired,
+    neo4j_errors.DatabaseUnavailable,
+)
+REDIS_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.BusyLoadingError,
+)
+
+NEO4J_DOWN = "Neo4j (the graph database) is unavailable"
+REDIS_DOWN = "Redis (the plan cache and job queue) is unavailable"
+
+
+class CircuitBreaker:
+    """Open for `cooldown_s` after a failure; while open, callers are refused without trying."""
+
+    def __init__(self, cooldown_s: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.cooldown_s = cooldown_s
+        self._clock = clock
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    def retry_after_s(self) -> float:
+        """Seconds until calls may be tried again (0 when closed)."""
+        return max(0.0, self._open_until - self._clock())
+
+    def trip(self) -> None:
+        with self._lock:
+            self._open_until = self._clock() + self.cooldown_s
+
+    def reset(self) -> None:
+        with self._lock:
+            self._open_until = 0.0
+
+
+class GuardedGraph(Graph):
+    """A `Graph` that turns Neo4j outages into `ServiceUnavailable` (503) and fails fast while one lasts."""
+
+    def __init__(self, driver: Driver, database: str, breaker: CircuitBreaker | None = None) -> None:
+        super().__init__(driver, database)
+        self.breaker = breaker or CircuitBreaker()
+
+    @contextmanager
+    def session(self) -> Iterator[neo4j.Session]:
+        wait = self.breaker.retry_after_s()
+        if wait > 0:
+            raise unavailable(NEO4J_DOWN, wait)
+        try:
+            with super().session() as session:
+                yield session
+        except NEO4J_OUTAGE_ERRORS as error:
+            self.breaker.trip()
+            raise unavailable(NEO4J_DOWN, self.breaker.cooldown_s) from error
+        except neo4j_errors.TransientError as error:
+            # Still transient after the driver's own retries (e.g. a lock timeout): busy, not down.
+            raise unavailable("Neo4j is busy (a transient error outlasted the retries)", 1.0) from error
+
+
+def unavailable(what: str, retry_after_s: float) -> ServiceUnavailable:
+    """The 503 every outage becomes: what is down, that nothing was changed, when to retry."""
+    seconds = max(1, round(retry_after_s + 0.499))
+    return ServiceUnavailable(
+        f"{what}; nothing was changed by this request, retry in {seconds} s",
+        retry_after_s=seconds,
+    )

@@ -1,0 +1,135 @@
+"""Next tasks for services: the cached plan straight from Redis, else one computed on the spot.
+
+The hit path touches only Redis (no Neo4j, no thread hop, orjson both ways), so it keeps answering
+while Neo4j is down. A miss, a plan from an older planner, or a Redis outage goes through the
+planning area's `PlanService` (Neo4j: the stored plan when still fresh, else a new one, cached).
+
+Outages, per path: Neo4j down -> cached plans 200, misses 503. Redis down -> plans from Neo4j (200,
+slower, `source` says "graph" or "computed"). Both down -> 503.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import redis
+import redis.asyncio as aioredis
+from starlette.concurrency import run_in_threadpool
+
+from kgplatform.api.metrics import ApiMetrics
+from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
+from kgplatform.errors import ServiceUnavailable
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.service import CurrentParams
+from kgplatform.planning.cache import PlanCache, plan_key
+from kgplatform.planning.records import PlanRecord
+from kgplatform.planning.service import PlanService, model_version
+from kgplatform.planning.store import PlanStore
+
+
+class BestEffortPlanCache(PlanCache):
+    """The plan cache for the compute path: a Redis outage is a miss, and a skipped write."""
+
+    def get(self, learner_id: str) -> PlanRecord | None:
+        try:
+            return super().get(learner_id)
+        except REDIS_OUTAGE_ERRORS:
+            return None
+
+    def put(self, record: PlanRecord) -> None:
+        # Neo4j holds the plan of record; the next request after recovery re-caches it.
+        with contextlib.suppress(*REDIS_OUTAGE_ERRORS):
+            super().put(record)
+
+
+def next_tasks_body(plan: dict[str, Any], limit: int, *, source: str, now: datetime,
+                    stale_because: list[str]) -> dict[str, Any]:
+    """The answer's JSON from a plan as cached (ISO times, tasks with rank and reason)."""
+    created_at = datetime.fromisoformat(plan["created_at"])
+    tasks = sorted(plan.get("tasks") or (), key=lambda t: t["rank"])[:limit]
+    return {
+        "learner_id": plan["learner_id"],
+        "curriculum_id": plan["curriculum_id"],
+        "plan_id": plan["id"],
+        "created_at": plan["created_at"],
+        "age_s": round(max(0.0, (now - created_at).total_seconds()), 3),
+        "model_version": plan["model_version"],
+        "stale": bool(stale_because),
+        "stale_because": stale_because,
+        "placement": bool(plan.get("placement")),
+        "source": source,
+        "tasks": [
+            {
+                "rank": t["rank"],
+                "task_id": t["task_id"],
+                "concept_id": t["concept_id"],
+                "purpose": t["purpose"],
+                "predicted_success": t["predicted_success"],
+                "reason": t["reason"],
+            }
+            for t in tasks
+        ],
+    }
+
+
+class NextTasksServing:
+    """Long-lived per app: the async Redis client of the hot path and one `PlanService`."""
+
+    def __init__(self, redis_url: str, graph: Graph, sync_redis: redis.Redis, params: CurrentParams,
+                 metrics: ApiMetrics) -> None:
+        self.redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+        self.graph = graph
+        self.cache = BestEffortPlanCache(sync_redis)
+        self.params = params
+        self.metrics = metrics
+        self._service: PlanService | None = None
+        self._lock = threading.Lock()
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    def plan_service(self) -> PlanService:
+        """One service (it keeps curriculum arrays between requests), rebuilt when the tracer is refitted."""
+        params = self.params()
+        with self._lock:
+            if self._service is None or self._service.params.model_version != params.model_version:
+                self._service = PlanService(PlanStore(self.graph), self.cache, params)
+            return self._service
+
+    def current_model_version(self) -> str:
+        return model_version(self.params())
+
+    async def next_tasks(self, learner_id: str, limit: int, curriculum_id: str | None) -> bytes:
+        now = datetime.now(UTC)
+        cached = await self._cached_plan(learner_id)
+        if cached is not None and curriculum_id in (None, cached["curriculum_id"]):
+            if cached["model_version"] == self.current_model_version():
+                self.metrics.plan_lookup("cache")
+                return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now, stale_because=[]))
+            try:
+                return await self._computed(learner_id, limit, curriculum_id, now)
+            except ServiceUnavailable:
+                # Better an old plan, labelled as such, than none while Neo4j is down.
+                self.metrics.plan_lookup("cache")
+                because = ["the planner changed (a new plan cannot be computed while Neo4j is down)"]
+                return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now,
+                                                    stale_because=because))
+        return await self._computed(learner_id, limit, curriculum_id, now)
+
+    async def _cached_plan(self, learner_id: str) -> dict[str, Any] | None:
+        try:
+            raw = await self.redis.get(plan_key(learner_id))
+        except REDIS_OUTAGE_ERRORS:
+            return None
+        return orjson.loads(raw) if raw else None
+
+    async def _computed(self, learner_id: str, limit: int, curriculum_id: str | None, now: datetime) -> bytes:
+        served = await run_in_threadpool(self.plan_service().current_plan, learner_id, curriculum_id)
+        self.metrics.plan_lookup(served.source)
+        plan = orjson.loads(served.record.to_json())
+        return orjson.dumps(next_tasks_body(plan, limit, source=served.source, now=now,
+                                            stale_because=list(served.stale_because)))

@@ -1,0 +1,132 @@
+"""GET /learners/{learner_id}/next-tasks: the learner's next tasks, with reasons, for services.
+
+Thin on purpose: `kgplatform.api.plan_serving` does the work; this module declares the contract
+(models, examples, errors) that the OpenAPI document and the fuzz test hold it to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, Security
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from kgplatform.api.deps import _api_key_scheme, require_roles
+from kgplatform.api.plan_serving import NextTasksServing
+from kgplatform.auth.models import Principal, Role
+
+router = APIRouter(prefix="/learners", tags=["plans"])
+_service_role = require_roles(Role.SERVICE)
+
+
+async def service_principal(
+    request: Request, api_key: Annotated[str | None, Security(_api_key_scheme)]
+) -> Principal:
+    """`ServicePrincipal` without the thread hop: a key checked in the last seconds needs no lookup."""
+    authenticator = request.app.state.authenticator
+    principal = authenticator.cached(api_key) if api_key else None
+    if principal is None:
+        principal = await run_in_threadpool(authenticator.authenticate, api_key)
+    return _service_role(principal)
+
+
+class PlannedTaskOut(BaseModel):
+    rank: int = Field(description="1 = do this first; the order respects prerequisites.")
+    task_id: str
+    concept_id: str = Field(description="The concept this task was chosen for.")
+    purpose: str = Field(description='"learn", "review" or "placement".')
+    predicted_success: float = Field(description="The chance the learner answers it correctly (0..1).")
+    reason: str = Field(description="Why this task, for people.")
+
+
+class NextTasks(BaseModel):
+    learner_id: str
+    curriculum_id: str
+    plan_id: str
+    created_at: datetime = Field(description="When the plan was computed.")
+    age_s: float = Field(description="Seconds since the plan was computed.")
+    model_version: str = Field(description="The planner and the tracer model that made the plan.")
+    stale: bool = Field(description="True when the plan is known to be out of date (never shown as fresh).")
+    stale_because: list[str] = Field(description="Why it is stale (empty when not).")
+    placement: bool = Field(description="A cold-start plan: tasks that tell most about a new learner.")
+    source: Literal["cache", "graph", "computed"] = Field(
+        description="cache: Redis; graph: the stored plan (Redis missed or down); computed: made now."
+    )
+    tasks: list[PlannedTaskOut]
+
+
+EXAMPLE: dict[str, Any] = {
+    "learner_id": "l-42",
+    "curriculum_id": "maths",
+    "plan_id": "5b0f0c1e-9a51-4d4b-8f7c-2f1f4b8f6a10",
+    "created_at": "2026-03-02T09:00:00+00:00",
+    "age_s": 312.5,
+    "model_version": "planner-1+bkt-default",
+    "stale": False,
+    "stale_because": [],
+    "placement": False,
+    "source": "cache",
+    "tasks": [
+        {"rank": 1, "task_id": "t-fractions-3", "concept_id": "fractions", "purpose": "learn",
+         "predicted_success": 0.72, "reason": "prerequisites met; on the way to your goal algebra"},
+        {"rank": 2, "task_id": "t-decimals-1", "concept_id": "decimals", "purpose": "review",
+         "predicted_success": 0.81, "reason": "review due: mastery decayed since last practised"},
+    ],
+}
+
+
+def _problem(description: str, example: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/problem+json": {"example": {"type": "about:blank", **example}}}}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _problem("No key, or an unknown or revoked key", {
+        "title": "Unauthorized", "status": 401, "detail": "missing API key: send it in the X-API-Key header",
+        "field": "X-API-Key"}),
+    403: _problem("The key's role may not read plans", {
+        "title": "Forbidden", "status": 403, "detail": "this needs a key with role admin or service; "
+        "'ui' has role designer", "field": "X-API-Key"}),
+    404: _problem("No such learner (or curriculum)", {
+        "title": "Not found", "status": 404, "detail": "learner 'l-42' does not exist",
+        "field": "learner_id"}),
+    422: _problem("A bad parameter, or a learner with no curriculum yet and none named", {
+        "title": "Validation failed", "status": 422,
+        "detail": "invalid request: query.limit",
+        "errors": [{"field": "query.limit", "message": "Input should be less than or equal to 100"}]}),
+    429: _problem("Over the key's rate limit (see Retry-After)", {
+        "title": "Too many requests", "status": 429,
+        "detail": "this API key is over its rate limit; retry in 1 s",
+        "field": "X-API-Key", "retry_after_s": 1}),
+    503: _problem("No cached plan and Neo4j is down (or Neo4j and Redis both are); see Retry-After", {
+        "title": "Service unavailable", "status": 503,
+        "detail": "Neo4j (the graph database) is unavailable; nothing was changed by this request, "
+                  "retry in 2 s",
+        "retry_after_s": 2}),
+}
+
+
+@router.get(
+    "/{learner_id}/next-tasks",
+    summary="The learner's next tasks, each with a reason",
+    response_model=NextTasks,
+    responses={200: {"content": {"application/json": {"example": EXAMPLE}}}, **ERRORS},
+)
+async def next_tasks(
+    request: Request,
+    learner_id: Annotated[str, Path(min_length=1, max_length=200, description="The learner's id.")],
+    _: Annotated[Principal, Depends(service_principal)],
+    limit: Annotated[int, Query(ge=1, le=100, description="At most this many tasks (1..100).")] = 10,
+    curriculum_id: Annotated[str | None, Query(
+        min_length=1, max_length=200,
+        description="Plan within this curriculum (default: the one holding most of the learner's goals "
+                    "and mastery; required for a learner with neither).")] = None,
+) -> Response:
+    """From the Redis cache when there (Neo4j not touched, so it answers while Neo4j is down);
+    otherwise the stored plan if still fresh, else one computed now and cached. The answer says the
+    plan's age and whether it is stale. Redis down: computed from Neo4j (slower), still 200."""
+    serving: NextTasksServing = request.app.state.next_tasks
+    body = await serving.next_tasks(learner_id, limit, curriculum_id)
+    return Response(body, media_type="application/json")

@@ -1,0 +1,115 @@
+"""GET /learners/{id}/next-tasks: computed on a miss and cached, served from Redis on a hit
+(without Neo4j), limited, and refused with a clear problem+json when it cannot answer."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+
+from kgplatform.auth.models import Role
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.planning.cache import plan_key
+from tests.integration.serving.conftest import CURRICULUM, LEARNER, Served, World
+
+PATH = f"/learners/{LEARNER}/next-tasks"
+
+
+def assert_problem(response: object, status: int, field: str | None = None) -> dict:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert body["status"] == status and body["title"] and body["detail"]
+    if field is not None:
+        assert body["field"] == field, body
+    return body
+
+
+def test_a_miss_computes_caches_and_the_next_call_is_a_cache_hit(
+    api: Served, world: World, redis_client: redis.Redis
+) -> None:
+    first = api.get(PATH)
+    assert first.status_code == 200, first.text
+    plan = first.json()
+    assert plan["source"] == "computed" and plan["learner_id"] == LEARNER
+    assert plan["curriculum_id"] == CURRICULUM and not plan["stale"] and plan["stale_because"] == []
+    assert plan["model_version"].startswith("planner-") and plan["age_s"] < 60
+    assert [t["rank"] for t in plan["tasks"]] == list(range(1, len(plan["tasks"]) + 1))
+    assert all(t["reason"] and t["task_id"] in world.tasks for t in plan["tasks"])
+    assert json.loads(redis_client.get(plan_key(LEARNER)) or b"{}")["id"] == plan["plan_id"]
+
+    again = api.get(PATH, params={"limit": 2}).json()
+    assert again["source"] == "cache" and again["plan_id"] == plan["plan_id"]
+    assert again["tasks"] == plan["tasks"][:2]
+    metrics = api.client.get("/metrics").text
+    assert 'kgp_plan_cache_lookups_total{result="cache"} 1.0' in metrics
+    assert 'kgp_plan_cache_lookups_total{result="computed"} 1.0' in metrics
+    assert 'route="/learners/{learner_id}/next-tasks",status="200"' in metrics
+
+
+def test_a_cache_hit_never_touches_neo4j(api: Served, world: World) -> None:
+    assert api.get(PATH).status_code == 200
+
+    def no_neo4j(*_: object, **__: object) -> None:
+        raise AssertionError("the cache path opened a Neo4j session")
+
+    graph: Graph = api.client.app.state.graph  # type: ignore[attr-defined]
+    original = graph.session
+    graph.session = no_neo4j  # type: ignore[method-assign]
+    try:
+        hit = api.get(PATH)
+    finally:
+        graph.session = original  # type: ignore[method-assign]
+    assert hit.status_code == 200 and hit.json()["source"] == "cache"
+
+
+def test_cached_plan_of_an_older_planner_is_recomputed(
+    api: Served, world: World, redis_client: redis.Redis
+) -> None:
+    first = api.get(PATH).json()
+    cached = json.loads(redis_client.get(plan_key(LEARNER)) or b"{}")
+    cached["model_version"] = "planner-0+old"
+    redis_client.set(plan_key(LEARNER), json.dumps(cached))
+    again = api.get(PATH).json()
+    assert again["source"] in ("computed", "graph") and again["model_version"] == first["model_version"]
+
+
+def test_age_comes_from_the_plan_time(api: Served, world: World, redis_client: redis.Redis) -> None:
+    api.get(PATH)
+    cached = json.loads(redis_client.get(plan_key(LEARNER)) or b"{}")
+    cached["created_at"] = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    redis_client.set(plan_key(LEARNER), json.dumps(cached))
+    assert api.get(PATH).json()["age_s"] == pytest.approx(7200, abs=30)
+
+
+def test_unknown_learner_is_404_naming_it_and_nothing_is_cached(
+    api: Served, world: World, redis_client: redis.Redis
+) -> None:
+    body = assert_problem(api.get("/learners/nobody/next-tasks"), 404, "learner_id")
+    assert "'nobody' does not exist" in body["detail"]
+    assert not redis_client.exists(plan_key("nobody"))
+
+
+def test_learner_without_curriculum_must_name_one(api: Served, world: World, graph: Graph) -> None:
+    MasteryService(MasteryStore(graph)).set_interests("newcomer", ["algebra"])
+    assert_problem(api.get("/learners/newcomer/next-tasks"), 422, "curriculum_id")
+    named = api.get("/learners/newcomer/next-tasks", params={"curriculum_id": CURRICULUM})
+    assert named.status_code == 200 and named.json()["placement"]
+    assert_problem(api.get("/learners/newcomer/next-tasks", params={"curriculum_id": "nope"}), 404)
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "ten"])
+def test_limit_out_of_range_is_422_naming_it(api: Served, world: World, limit: str) -> None:
+    body = assert_problem(api.get(PATH, params={"limit": limit}), 422)
+    assert body["errors"][0]["field"] == "query.limit"
+
+
+def test_roles_and_keys(api: Served, world: World) -> None:
+    assert_problem(api.client.get(PATH), 401, "X-API-Key")
+    assert_problem(api.client.get(PATH, headers={"X-API-Key": "kgp_wrong"}), 401, "X-API-Key")
+    assert_problem(api.get(PATH, role=Role.DESIGNER), 403, "X-API-Key")
+    assert api.get(PATH, role=Role.ADMIN).status_code == 200
