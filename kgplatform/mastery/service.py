@@ -14,7 +14,6 @@ Mastery rule: a learner's mastery is the tracer's replay of their whole answer h
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,7 +39,6 @@ from kgplatform.mastery.updater import split_us, update_mastery
 from kgplatform.settings import Settings
 
 ParamsSource = Callable[[], TracerParams]
-STORED_FIELDS = ("learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
 
 
 def default_params() -> TracerParams:
@@ -121,17 +119,13 @@ class MasteryService:
                 _summary(result.rejected), field="task_id", rejected=[r.model_dump() for r in result.rejected]
             )
         now = datetime.now(UTC)
-        existing = {
-            r["event_id"]: r
-            for r in tx.merge_answers([stored_row(a) for _, a in known], uuid.uuid4().hex, now)
-        }
+        rows = {a.event_id: stored_row(a) for _, a in known}
+        duplicates, conflicts = tx.stored_answers(list(rows.values()))
         created: list[AnswerIn] = []
         for index, answer in known:
-            stored = existing.get(answer.event_id)
-            if stored is None:
-                created.append(answer)
-                result.accepted.append(answer.event_id)
-            elif differing := _differing_fields(answer, stored):
+            if answer.event_id in duplicates:
+                result.duplicates.append(answer.event_id)
+            elif differing := conflicts.get(answer.event_id):
                 result.rejected.append(
                     RejectedRow(
                         index=index,
@@ -143,7 +137,8 @@ class MasteryService:
                     )
                 )
             else:
-                result.duplicates.append(answer.event_id)
+                created.append(answer)
+                result.accepted.append(answer.event_id)
         if atomic and any(r.reason == "conflict" for r in result.rejected):
             raise Conflict(
                 _summary(result.rejected),
@@ -151,6 +146,7 @@ class MasteryService:
                 rejected=[r.model_dump() for r in result.rejected],
             )
         if created:
+            tx.create_answers([rows[a.event_id] for a in created], now)
             result.learners_created = tx.merge_learners(sorted({a.learner_id for a in created}), now)
             result.mastery_updated = update_mastery(tx, _columns(created), tasks, self.params_source(), now)
         batch.result.accepted, batch.result.duplicates = result.accepted, result.duplicates
@@ -234,7 +230,7 @@ def _drop_in_batch_repeats(
 
 
 def stored_row(answer: AnswerIn) -> dict[str, Any]:
-    """The answer as `mastery/merge_answers` stores it (answered_at as UTC epoch seconds + nanoseconds)."""
+    """The answer as `mastery/create_answers` stores it (answered_at as UTC epoch seconds + nanoseconds)."""
     return {
         "event_id": answer.event_id,
         "learner_id": answer.learner_id,
@@ -243,12 +239,6 @@ def stored_row(answer: AnswerIn) -> dict[str, Any]:
         **dict(zip(("at_s", "at_ns"), split_us(datetime_to_us(answer.answered_at_utc)), strict=True)),
         "duration_s": answer.duration_s,
     }
-
-
-def _differing_fields(answer: AnswerIn, stored: dict[str, Any]) -> list[str]:
-    mine = stored_row(answer)
-    differing = [f for f in STORED_FIELDS if mine[f] != stored.get(f)]
-    return list(dict.fromkeys("answered_at" if f.startswith("at_") else f for f in differing))
 
 
 def _native(value: Any) -> Any:

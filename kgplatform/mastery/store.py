@@ -13,11 +13,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction, unit_of_work
+from neo4j.exceptions import ConstraintError
 
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
 
 T = TypeVar("T")
+CONSTRAINT_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,19 @@ class IngestTx:
             for r in rows
         }
 
-    def merge_answers(self, rows: list[dict[str, Any]], batch_id: str, received_at: datetime) -> list[Row]:
-        """MERGEs the answers; returns the stored content of those that existed before this call."""
-        return self._run("mastery/merge_answers", rows=rows, batch_id=batch_id, received_at=received_at)
+    def stored_answers(self, rows: list[dict[str, Any]]) -> tuple[set[str], dict[str, list[str]]]:
+        """Of these answers, the event ids already stored with the same content, and those stored with
+        another content (event id -> the differing fields)."""
+        result = self._run("mastery/get_stored_answers", rows=rows)
+        if not result:
+            return set(), {}
+        return set(result[0]["duplicates"]), {c["event_id"]: c["fields"] for c in result[0]["conflicts"]}
+
+    def create_answers(self, rows: list[dict[str, Any]], received_at: datetime) -> int:
+        """Creates answers known to be new; a concurrent creator of one of them makes this raise
+        `neo4j.exceptions.ConstraintError`, on which `MasteryStore.run_ingest` retries."""
+        result = self._run("mastery/create_answers", rows=rows, received_at=received_at)
+        return int(result[0]["created"]) if result else 0
 
     def merge_learners(self, learner_ids: list[str], now: datetime) -> int:
         """Creates the unseen learners and write-locks all of them; returns how many were created."""
@@ -127,15 +139,23 @@ class MasteryStore:
         """Runs `work` in one write transaction; returns only after the commit (Neo4j's is durable).
 
         An exception raised by `work` rolls everything back. Transient failures (deadlocks, leader
-        changes) rerun `work` from the start, which is safe because it only MERGEs and SETs.
+        changes) rerun `work` from the start, and so does a uniqueness clash on an event id that a
+        concurrent transaction stored after `work` looked: rerun, it finds that answer stored.
         """
 
         @unit_of_work(metadata={"kgp_query": "mastery/ingest"})
         def transaction(tx: ManagedTransaction) -> T:
             return work(IngestTx(tx))
 
-        with self.graph.session() as session:
-            return session.execute_write(transaction)
+        for attempt in range(1, CONSTRAINT_RETRIES + 1):
+            try:
+                with self.graph.session() as session:
+                    return session.execute_write(transaction)
+            except ConstraintError:
+                # Another transaction stored one of our event ids after we looked: look again.
+                if attempt == CONSTRAINT_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
     def existing_concepts(self, concept_ids: list[str]) -> set[str]:
         rows = self.graph.read("mastery/get_existing_concepts", concept_ids=concept_ids)

@@ -1,0 +1,90 @@
+"""Arrival order never changes mastery: replays are no-ops, shuffled logs give identical values."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
+from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
+
+
+def ingest(service: MasteryService, rows: list[dict[str, Any]], batch: int) -> dict[str, int]:
+    totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
+    for start in range(0, len(rows), batch):
+        result = service.ingest(rows[start : start + batch])
+        for key in totals:
+            totals[key] += len(getattr(result, key))
+    return totals
+
+
+def reset(graph: Graph, curriculum: SyntheticCurriculum) -> None:
+    graph.write("testing/delete_all_data")
+    load_curriculum(graph, curriculum)
+
+
+def test_shuffled_log_of_5000_gives_identical_mastery(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    log = make_answers(curriculum, 60, 5_000, seed=11)
+    assert ingest(service, log, 500)["accepted"] == 5_000
+    in_order = all_mastery(graph)
+    assert len(in_order) > 60
+
+    reset(graph, curriculum)
+    shuffled = random.Random(5).sample(log, len(log))
+    assert ingest(service, shuffled, 700)["accepted"] == 5_000
+    assert all_mastery(graph) == in_order
+
+
+def test_out_of_order_with_transfer_edges_gives_identical_mastery(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    edges = [
+        {"source": "c0000", "target": "c0005", "strength": 0.6},
+        {"source": "c0002", "target": "c0003", "strength": 0.3},
+        {"source": "c0003", "target": "c0002", "strength": 0.2},
+    ]
+
+    def with_transfer() -> None:
+        graph.write(
+            "testing/create_transfer_edges", edges=edges, model_version="gnn-test", now=datetime.now(UTC)
+        )
+
+    with_transfer()
+    log = make_answers(curriculum, 25, 2_000, seed=12)
+    ingest(service, log, 2_000)
+    in_order = all_mastery(graph)
+    assert {m["model_version"] for m in in_order} == {"bkt-default+transfer:gnn-test"}
+
+    reset(graph, curriculum)
+    with_transfer()
+    newest_first = sorted(log, key=lambda r: r["answered_at"], reverse=True)
+    ingest(service, newest_first, 150)
+    assert all_mastery(graph) == in_order
+
+
+def test_100000_answers_replayed_twice_and_shuffled_leave_every_mastery_value_identical(
+    graph: Graph, service: MasteryService
+) -> None:
+    """The issue's check, at full size: 100,000 answers of 400 learners on 10 concepts."""
+    curriculum = make_curriculum(10, 50, seed=21)
+    load_curriculum(graph, curriculum)
+    log = make_answers(curriculum, 400, 100_000, seed=21)
+
+    assert ingest(service, log, 10_000)["accepted"] == 100_000
+    first = all_mastery(graph)
+    stored = counts(graph)
+    assert stored["answers"] == 100_000 and len(first) == stored["mastery"] > 3_000
+
+    replay = ingest(service, log, 10_000)
+    assert replay == {"accepted": 0, "duplicates": 100_000, "rejected": 0}
+    assert all_mastery(graph) == first and counts(graph) == stored
+
+    reset(graph, curriculum)
+    shuffled = random.Random(99).sample(log, len(log))
+    assert ingest(service, shuffled, 10_000)["accepted"] == 100_000
+    assert all_mastery(graph) == first
