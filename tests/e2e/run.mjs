@@ -147,6 +147,7 @@ step('adding an edge that closes a cycle shows the API\'s error naming the cycle
   const text = await expectAlert(/Cycle: /);
   assert.match(text, /Conflict \(409\)/);
   assert.match(text, /would close the cycle/);
+  await page.screenshot({ path: join(ARTIFACTS, 'cycle-error.png') });
   const cycle = text.match(/Cycle: ([^\n]*?)(?:Field|$)/)[1];
   for (const id of ['linear-equations', 'addition', 'expressions']) assert.ok(cycle.includes(id), `${id} in "${cycle}"`);
   const edge = await callApi('GET', '/concepts/addition/neighbourhood?depth=1&direction=prerequisites');
@@ -218,6 +219,42 @@ step('import CSV: the dry-run report first, then the import', async () => {
   assert.equal((await callApi('GET', '/concepts/systems')).status, 200);
 });
 
+step('paging over the 12 concepts, 10 per page; the tag filter', async () => {
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+  await page.getByLabel('Search', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByLabel('Per page').selectOption('10');
+  await page.waitForFunction(() => /1–10 of 12/.test(document.querySelector('#page-info').textContent));
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.waitForFunction(() => /11–12 of 12/.test(document.querySelector('#page-info').textContent));
+  assert.equal(await page.locator('.concept-link').count(), 2);
+  assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+  await page.getByRole('button', { name: 'Previous page' }).click();
+  await page.waitForFunction(() => /1–10 of 12/.test(document.querySelector('#page-info').textContent));
+  await page.getByLabel('Tag', { exact: true }).fill('equations');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.waitForFunction(() => /1–1 of 1/.test(document.querySelector('#page-info').textContent));
+  await page.getByLabel('Tag', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByLabel('Per page').selectOption('25');
+  await page.waitForFunction(() => /1–12 of 12/.test(document.querySelector('#page-info').textContent));
+});
+
+step('delete a concept: refused while needed (409 names the dependant), then with cascade', async () => {
+  await page.locator('.concept-link', { hasText: 'Systems of equations' }).waitFor();
+  await page.locator('.concept-link', { hasText: 'Linear equations in one variable' }).click();
+  await page.waitForFunction(() => document.querySelector('#concept-id').textContent === 'linear-equations');
+  await page.getByRole('button', { name: 'Delete concept' }).click();
+  const refused = await expectAlert(/Conflict \(409\)/);
+  assert.match(refused, /quadratics/);
+  assert.equal((await callApi('GET', '/concepts/linear-equations')).status, 200);
+  await page.locator('.concept-link', { hasText: 'Polynomials' }).click();
+  await page.waitForFunction(() => document.querySelector('#concept-id').textContent === 'polynomials');
+  await page.getByRole('button', { name: 'Delete concept' }).click();
+  await expectAlert(/Deleted polynomials/);
+  assert.equal((await callApi('GET', '/concepts/polynomials')).status, 404);
+});
+
 step('sign in as a teacher and open the learner', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForSelector('#signin-form:not([hidden])');
@@ -235,9 +272,11 @@ step('sign in as a teacher and open the learner', async () => {
       nodes: cy.nodes().length,
       coloured: cy.nodes('.mastery').map((n) => [n.id(), n.data('p')]),
       goals: cy.nodes('.goal').map((n) => n.id()),
+      transfers: cy.edges('.transfer').length,
     };
   });
-  assert.equal(drawn.nodes, 12, 'the whole curriculum (10 + 2 imported concepts)');
+  assert.equal(drawn.nodes, 11, 'the whole curriculum (10 + 2 imported - 1 deleted concepts)');
+  assert.ok(drawn.transfers >= 2, `transfer edges drawn: ${drawn.transfers}`);
   const routes = Object.keys((await callApi('GET', '/openapi.json')).json.paths);
   if (routes.includes('/learners/{learner_id}/mastery')) {
     const practised = Object.fromEntries(drawn.coloured);

@@ -25,7 +25,11 @@ export class ApiError extends Error {
 
   /** True when the route itself is missing (not a missing resource): this server does not have it yet. */
   get routeMissing() {
-    return (this.status === 404 && this.problem.detail === 'Not Found') || this.status === 405;
+    // A missing resource is the API's own 404 ("Not found", naming the id); a missing route is the
+    // router's ("Not Found", "no route matches ...").
+    const detail = String(this.problem.detail ?? '');
+    return (this.status === 404 && (detail === 'Not Found' || detail.startsWith('no route matches')))
+      || this.status === 405;
   }
 }
 
@@ -93,4 +97,26 @@ export async function firstAvailable(paths, options) {
     }
   }
   throw last;
+}
+
+const TRANSFER_IDS_PER_CALL = 300;
+
+/** The transfer model's edges touching any of `ids` (newest model only), asked for in chunks the route accepts. */
+export async function fetchTransfers(ids) {
+  const result = { edges: [], model_version: null };
+  const seen = new Set();
+  for (let i = 0; i < ids.length; i += TRANSFER_IDS_PER_CALL) {
+    const { data } = await api('GET', '/ui-support/transfer-edges', {
+      query: { concept: ids.slice(i, i + TRANSFER_IDS_PER_CALL) },
+    });
+    result.model_version ??= data.model_version;
+    for (const e of data.edges) {
+      const key = `${e.source}\u0000${e.target}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        result.edges.push(e);
+      }
+    }
+  }
+  return result;
 }

@@ -1,14 +1,13 @@
 // The curriculum view: the paged concept list with search, the neighbourhood graph, and the selected
 // concept's editor (If-Match from its ETag), its prerequisite edges, its tasks and its audit trail.
 
-import { api, seg } from './api.js';
+import { api, fetchTransfers, seg } from './api.js';
 import { $, clear, el, fmtTime, guarded, hideMessage, showError, showInfo, splitList } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
 import { loadTasks, setupTasks } from './tasks.js';
 
-const PAGE = 25;
 const MAX_DEPTH = 10;
-const state = { curriculum: null, q: '', tag: '', offset: 0, total: 0, concept: null, etag: null, cy: null };
+const state = { curriculum: null, q: '', tag: '', offset: 0, pageSize: 25, total: 0, concept: null, etag: null, cy: null };
 
 export function currentCurriculum() {
   return state.curriculum;
@@ -28,7 +27,7 @@ async function loadList() {
     return;
   }
   const { data } = await api('GET', `/curricula/${seg(state.curriculum)}/concepts`, {
-    query: { q: state.q, tag: state.tag, limit: PAGE, offset: state.offset },
+    query: { q: state.q, tag: state.tag, limit: state.pageSize, offset: state.offset },
   });
   state.total = data.total;
   clear(list, data.items.map((c) => el('li', {},
@@ -39,7 +38,7 @@ async function loadList() {
       onclick: guarded(() => openConcept(c.id), 'Opening concept'),
     }, el('span', { class: 'name' }, c.name), el('span', { class: 'id' }, c.id)))));
   if (!data.items.length) list.append(el('li', { class: 'hint' }, 'No concept matches.'));
-  const last = Math.min(state.offset + PAGE, data.total);
+  const last = Math.min(state.offset + state.pageSize, data.total);
   $('#page-info').textContent = data.total ? `${state.offset + 1}–${last} of ${data.total}` : '0 of 0';
   $('#page-prev').disabled = state.offset === 0;
   $('#page-next').disabled = last >= data.total;
@@ -53,8 +52,16 @@ export async function selectCurriculum(id) {
   state.concept = null;
   $('#concept-detail').hidden = true;
   $('#no-concept').hidden = false;
-  state.cy?.elements().remove();
+  clearGraph();
   await loadList();
+}
+
+function clearGraph() {
+  state.cy?.elements().remove();
+  $('#graph-status').textContent = 'Pick a concept to see its neighbourhood.';
+  clear($('#prereq-edge-list'));
+  clear($('#transfer-edge-list'));
+  $('#transfer-model').textContent = '–';
 }
 
 // ---- the selected concept -------------------------------------------------------------------
@@ -116,16 +123,15 @@ async function deleteConcept() {
   state.concept = null;
   $('#concept-detail').hidden = true;
   $('#no-concept').hidden = false;
-  state.cy.elements().remove();
+  clearGraph();
   await loadList();
 }
 
 // ---- graph -----------------------------------------------------------------------------------
 
 async function loadTransfers(ids) {
-  if (!$('#show-transfer').checked || !ids.length) return { edges: [], model_version: null };
-  const { data } = await api('GET', '/ui-support/transfer-edges', { query: { concept: ids.slice(0, 300) } });
-  return data;
+  if (!$('#show-transfer').checked) return { edges: [], model_version: null };
+  return fetchTransfers(ids);
 }
 
 export async function loadGraph() {
@@ -248,11 +254,16 @@ export function setupCurriculum() {
     await loadList();
   }, 'Search'));
   $('#page-prev').addEventListener('click', guarded(async () => {
-    state.offset = Math.max(0, state.offset - PAGE);
+    state.offset = Math.max(0, state.offset - state.pageSize);
     await loadList();
   }, 'Paging'));
   $('#page-next').addEventListener('click', guarded(async () => {
-    state.offset += PAGE;
+    state.offset += state.pageSize;
+    await loadList();
+  }, 'Paging'));
+  $('#page-size').addEventListener('change', guarded(async (event) => {
+    state.pageSize = Number(event.target.value);
+    state.offset = 0;
     await loadList();
   }, 'Paging'));
   $('#concept-form').addEventListener('submit', guarded(saveConcept, 'Saving concept'));

@@ -3,7 +3,7 @@
 // planning areas; where this server does not offer one yet (404/405 on the route itself), the panel
 // says so instead of failing.
 
-import { ApiError, api, firstAvailable, seg } from './api.js';
+import { ApiError, api, fetchTransfers, firstAvailable, seg } from './api.js';
 import { $, clear, el, fmtTime, guarded, hideMessage, notAvailable, pct } from './dom.js';
 import { createGraph, draw, masteryColour } from './graph.js';
 
@@ -44,7 +44,7 @@ function masteryByConcept(mastery) {
 
 const pOf = (m) => m.p_now ?? m.p_mastery ?? m.p;
 
-function renderGraph(doc, mastery, goals, planned) {
+async function renderGraph(doc, mastery, goals, planned) {
   const status = $('#learner-graph-status');
   if (!doc) {
     cy.elements().remove();
@@ -69,8 +69,17 @@ function renderGraph(doc, mastery, goals, planned) {
       data: m ? { p: pOf(m), color: masteryColour(pOf(m)) } : { p: null },
     };
   });
-  draw(cy, { nodes, edges: doc.prerequisites, transfers: [] });
-  status.textContent = `Curriculum ${doc.curriculum.id}: ${mastery.size} concept(s) practised, ${goals.size} goal(s)${note}.`;
+  // Transfer edges inside the drawing: why practice on one concept moved another's mastery.
+  const drawn = new Set(nodes.map((n) => n.id));
+  let transfers = [];
+  try {
+    transfers = (await fetchTransfers([...drawn])).edges.filter((t) => drawn.has(t.source) && drawn.has(t.target));
+  } catch {
+    note += ' (transfer edges unavailable)';
+  }
+  draw(cy, { nodes, edges: doc.prerequisites, transfers });
+  status.textContent = `Curriculum ${doc.curriculum.id}: ${mastery.size} concept(s) with mastery, ${goals.size} goal(s), `
+    + `${transfers.length} transfer edge(s)${note}.`;
 }
 
 function renderPlan(outcome, doc) {
@@ -162,7 +171,7 @@ export async function openLearner(id) {
   const names = new Map((doc?.concepts ?? []).map((c) => [c.id, c.name]));
   const masteryMap = mastery.ok ? masteryByConcept(mastery.data) : new Map();
   const planned = new Set(plan.ok ? (plan.data.tasks ?? []).map((t) => t.concept_id).filter(Boolean) : []);
-  renderGraph(doc, masteryMap, goals, planned);
+  await renderGraph(doc, masteryMap, goals, planned);
   if (!mastery.ok) $('#learner-graph-status').append(' ', failure('Mastery', mastery));
   renderPlan(plan, doc);
   renderReport(report, names, report.ok ? await reportPngUrl(id) : null);
