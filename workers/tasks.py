@@ -133,12 +133,12 @@ class ChunkTask(Task):
     **RETRY,
 )
 def recompute_chunk(message: dict[str, Any]) -> int:
-    """Plans one chunk of a batch (learner ids, the batch's moment and input stamps) into Redis."""
+    """Plans one chunk of a batch (learner ids and the batch's moment) into the plans cache."""
     from kgplatform.jobs.metrics import PLANS_RECOMPUTED
 
-    chunk, now, stamps = chunk_of(message)
+    chunk, now, only = chunk_of(message)
     try:
-        batch_runner().run_chunk(message["job_id"], chunk, now, stamps)
+        batch_runner().run_chunk(message["job_id"], chunk, now, only)
     except SoftTimeLimitExceeded as error:
         raise RuntimeError(f"chunk ran past its soft time limit ({MAX_TASK_S * 0.9:.0f} s)") from error
     PLANS_RECOMPUTED.labels("batch").inc(len(chunk.learner_ids))

@@ -1,8 +1,10 @@
-// The mastery and goals of the given learners, in the columnar shape of planning/read_mastery_page, for
-// one chunk of a batch. Parameters: $learner_ids (list of strings). Returns: learner_id, concepts (ids),
-// p (p_mastery, -1 when missing), attempts, as_of_s (epoch seconds of the time p holds at, -1 when
-// unknown), goals (concept ids), mastery_at (when mastery or goals last changed; null when never);
-// unknown ids give no row. Read.
+// The mastery and goals of the given learners, in the columnar shape of planning/read_mastery_page plus
+// the curriculum of each mastered concept and goal (a chunk plans each learner in the curriculum holding
+// most of them, the rule of planning/find_learner_curriculum). Parameters: $learner_ids (list of
+// strings). Returns: learner_id, concepts (ids), p (p_mastery, -1 when missing), attempts, as_of_s
+// (epoch seconds of the time p holds at, -1 when unknown), curricula (curriculum_id per mastered
+// concept), goals (concept ids), goal_curricula, mastery_at (when mastery or goals last changed; null
+// when never); unknown ids give no row. Read.
 UNWIND $learner_ids AS learner_id
 MATCH (l:Learner {id: learner_id})
 CALL (l) {
@@ -10,9 +12,12 @@ CALL (l) {
   RETURN collect(c.id) AS concepts, collect(coalesce(m.p_mastery, -1.0)) AS p,
          collect(coalesce(m.attempts, 0)) AS attempts,
          collect(coalesce(m.as_of.epochSeconds, m.updated_at.epochSeconds, -1)) AS as_of_s,
-         max(m.updated_at) AS updated_at
+         collect(c.curriculum_id) AS curricula, max(m.updated_at) AS updated_at
 }
-RETURN l.id AS learner_id, concepts, p, attempts, as_of_s,
-       COLLECT { MATCH (l)-[:HAS_GOAL]->(g:Concept) RETURN g.id } AS goals,
+CALL (l) {
+  OPTIONAL MATCH (l)-[:HAS_GOAL]->(g:Concept)
+  RETURN collect(g.id) AS goals, collect(g.curriculum_id) AS goal_curricula
+}
+RETURN l.id AS learner_id, concepts, p, attempts, as_of_s, curricula, goals, goal_curricula,
        CASE WHEN l.updated_at IS NULL OR updated_at > l.updated_at THEN updated_at ELSE l.updated_at END
          AS mastery_at

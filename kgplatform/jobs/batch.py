@@ -1,30 +1,33 @@
 """The nightly (or requested) batch: split every learner into chunks, plan each chunk, sum up at the end.
 
-Who does what: `fan_out` (task `kgp.plans.recompute_all`) takes the lock, lists the learners with
-their curricula, records the totals, and sends one chunk message per `chunk_size` learners;
-`run_chunk` (task `kgp.plans.recompute_chunk`) plans one chunk; the chunk that completes the count
-calls `finalize`, which writes the summary (a Job node) and releases the lock. Every step may run twice
-(acks_late redelivers after a crash) and leaves the same result.
+Who does what: `fan_out` (task `kgp.plans.recompute_all`) takes the lock, lists the learner ids (an
+index scan), records the totals, and sends one chunk message per `chunk_size` learners; `run_chunk`
+(task `kgp.plans.recompute_chunk`) reads its learners' mastery, plans each in their own curriculum and
+counts the chunk; the chunk that completes the count calls `finalize`, which writes the summary (a Job
+node) and releases the lock. Every step may run twice (acks_late redelivers after a crash) and leaves
+the same result.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import redis
 
+from kgplatform.errors import NotFound
+from kgplatform.graph.driver import Row
 from kgplatform.jobs.lock import BatchLock
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
 from kgplatform.jobs.progress import JobProgress
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.jobs import ConceptGraphs, plan_chunk_rows, store_chunk
-from kgplatform.planning.store import InputStamps, PlanStore
+from kgplatform.planning.jobs import ConceptGraphs, learner_curriculum, plan_chunk_rows, store_chunk
+from kgplatform.planning.store import PlanStore
 from kgplatform.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -36,52 +39,62 @@ MAX_CHUNK_DELIVERIES = 3
 
 @dataclass(frozen=True)
 class Chunk:
-    """One message's worth of work: learners of one curriculum, planned as of the batch's moment."""
+    """One message's worth of work: consecutive learner ids, planned as of the batch's moment."""
 
     index: int
-    curriculum_id: str
     learner_ids: list[str]
 
-    def failure(self, reason: str) -> JobFailure:
+    def failure(self, reason: str, learners: int | None = None) -> JobFailure:
         return JobFailure(
             chunk=self.index,
-            learners=len(self.learner_ids),
+            learners=len(self.learner_ids) if learners is None else learners,
             reason=reason[:500],
             first_learner_id=self.learner_ids[0] if self.learner_ids else None,
             last_learner_id=self.learner_ids[-1] if self.learner_ids else None,
         )
 
 
-def split_chunks(
-    learners: Iterable[tuple[str, str | None]], chunk_size: int, only: str | None = None
-) -> tuple[list[Chunk], int]:
-    """Chunks of at most `chunk_size` learners, each within one curriculum; and how many learners
-    had no curriculum (neither goals nor mastery) and were left out."""
-    by_curriculum: dict[str, list[str]] = {}
-    skipped = 0
-    for learner_id, curriculum_id in learners:
-        if curriculum_id is None:
-            skipped += 1
-        elif only is None or curriculum_id == only:
-            by_curriculum.setdefault(curriculum_id, []).append(learner_id)
+def split_chunks(learner_ids: Iterable[str], chunk_size: int) -> list[Chunk]:
+    """Consecutive runs of at most `chunk_size` learner ids, numbered from 0."""
     chunks: list[Chunk] = []
-    for curriculum_id in sorted(by_curriculum):
-        ids = by_curriculum[curriculum_id]
-        for start in range(0, len(ids), chunk_size):
-            chunks.append(Chunk(len(chunks), curriculum_id, ids[start : start + chunk_size]))
-    return chunks, skipped
+    current: list[str] = []
+    for learner_id in learner_ids:
+        current.append(learner_id)
+        if len(current) == chunk_size:
+            chunks.append(Chunk(len(chunks), current))
+            current = []
+    if current:
+        chunks.append(Chunk(len(chunks), current))
+    return chunks
 
 
-def stamps_to_message(stamps: InputStamps) -> dict[str, str | None]:
+def group_by_curriculum(rows: Iterable[Row], only: str | None) -> tuple[dict[str, list[Row]], int]:
+    """Rows per curriculum to plan them in, and how many learners are left out: those of another
+    curriculum than `only`, and (when no curriculum is named) those with neither goals nor mastery."""
+    groups: dict[str, list[Row]] = {}
+    skipped = 0
+    for row in rows:
+        curriculum_id = learner_curriculum(row) or only
+        if curriculum_id is None or (only is not None and curriculum_id != only):
+            skipped += 1
+        else:
+            groups.setdefault(curriculum_id, []).append(row)
+    return groups, skipped
+
+
+def chunk_message(job_id: str, chunk: Chunk, now: datetime, curriculum_id: str | None) -> dict[str, Any]:
     return {
-        "curriculum_at": stamps.curriculum_at.isoformat() if stamps.curriculum_at else None,
-        "transfer_version": stamps.transfer_version,
+        "job_id": job_id,
+        "chunk": chunk.index,
+        "learner_ids": chunk.learner_ids,
+        "now": now.isoformat(),
+        "curriculum_id": curriculum_id,
     }
 
 
-def stamps_from_message(message: dict[str, Any]) -> InputStamps:
-    at = message.get("curriculum_at")
-    return InputStamps(None, datetime.fromisoformat(at) if at else None, message.get("transfer_version"))
+def chunk_of(message: dict[str, Any]) -> tuple[Chunk, datetime, str | None]:
+    chunk = Chunk(int(message["chunk"]), list(message["learner_ids"]))
+    return chunk, datetime.fromisoformat(message["now"]), message.get("curriculum_id")
 
 
 SendChunk = Callable[[dict[str, Any]], None]
@@ -121,67 +134,58 @@ class BatchRunner:
         if not self.progress.exists(job_id):
             self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id)
         if not self.lock.acquire(job_id):
-            holder = self.lock.holder()
-            self.progress.mark(job_id, JobState.SKIPPED, f"batch {holder} was already running")
+            self.progress.mark(job_id, JobState.SKIPPED, f"batch {self.lock.holder()} was already running")
             status = self.progress.status(job_id)
             self.job_store.save_summary(status)
             return status
-        chunks, skipped = split_chunks(
-            self.job_store.learner_curricula(), chunk_size or self.settings.chunk_size, curriculum_id
-        )
-        stamps = {
-            cid: stamps_to_message(self.plan_store.curriculum_stamps(cid))
-            for cid in sorted({c.curriculum_id for c in chunks})
-        }
-        self.progress.start(
-            job_id, total=sum(len(c.learner_ids) for c in chunks), chunks_total=len(chunks), skipped=skipped
-        )
+        chunks = split_chunks(self.job_store.learner_ids(), chunk_size or self.settings.chunk_size)
+        self.progress.start(job_id, total=sum(len(c.learner_ids) for c in chunks), chunks_total=len(chunks))
         finished = self.progress.finished_chunks(job_id, (c.index for c in chunks))
         for chunk in chunks:
             if chunk.index not in finished:
-                send(
-                    {
-                        "job_id": job_id,
-                        "chunk": chunk.index,
-                        "curriculum_id": chunk.curriculum_id,
-                        "learner_ids": chunk.learner_ids,
-                        "now": now.isoformat(),
-                        "stamps": stamps[chunk.curriculum_id],
-                    }
-                )
-        if self.progress.is_complete(job_id) or not chunks:
+                send(chunk_message(job_id, chunk, now, curriculum_id))
+        if not chunks or self.progress.is_complete(job_id):
             return self.finalize(job_id)
         return self.progress.status(job_id)
 
-    def run_chunk(self, job_id: str, chunk: Chunk, now: datetime, stamps: InputStamps) -> JobStatus | None:
+    def run_chunk(
+        self, job_id: str, chunk: Chunk, now: datetime, only: str | None = None
+    ) -> JobStatus | None:
         """Plans one chunk and counts it; returns the final status when this chunk completed the batch."""
-        deliveries = self.progress.client.hincrby(f"kgp:job:{job_id}", f"deliveries:{chunk.index}", 1)
+        deliveries = self.progress.count_delivery(job_id, chunk.index)
         if deliveries > MAX_CHUNK_DELIVERIES:
-            return self.fail_chunk(
-                job_id,
-                chunk,
+            reason = (
                 f"started {deliveries - 1} times without finishing "
-                "(its worker died each time, e.g. at the hard time limit)",
+                "(its worker died each time, e.g. at the hard time limit)"
             )
-        graph = self.graphs.get(chunk.curriculum_id, stamps)
+            return self.fail_chunk(job_id, chunk, reason)
         rows = self.job_store.mastery_of(chunk.learner_ids)
-        records = plan_chunk_rows(
-            graph,
-            rows,
-            self.params,
-            batch_id=job_id,
-            curriculum_id=chunk.curriculum_id,
-            stamps=stamps,
-            now=now,
-        )
-        result = store_chunk(self.cache, records, chunk.learner_ids)
-        failure = (
-            chunk.failure(f"{len(result.missing)} learner(s) no longer exist, e.g. {result.missing[0]!r}")
-            if result.missing
-            else None
-        )
+        groups, skipped = group_by_curriculum(rows, only)
+        planned, failures = 0, []
+        for curriculum_id, group in groups.items():
+            stamps = self.plan_store.curriculum_stamps(curriculum_id)
+            try:
+                graph = self.graphs.get(curriculum_id, stamps)
+            except NotFound as error:
+                failures.append((len(group), f"curriculum {curriculum_id!r}: {error.message}"))
+                continue
+            records = plan_chunk_rows(
+                graph,
+                group,
+                self.params,
+                batch_id=job_id,
+                curriculum_id=curriculum_id,
+                stamps=stamps,
+                now=now,
+            )
+            planned += store_chunk(self.cache, records, [r["learner_id"] for r in group]).learners
+        missing = len(chunk.learner_ids) - len(rows)
+        if missing:
+            failures.append((missing, f"{missing} learner(s) no longer exist"))
+        failed = sum(n for n, _ in failures)
+        failure = chunk.failure("; ".join(reason for _, reason in failures), failed) if failures else None
         counted = self.progress.record_chunk(
-            job_id, chunk.index, done=len(chunk.learner_ids), failed=len(result.missing), failure=failure
+            job_id, chunk.index, done=len(chunk.learner_ids), failed=failed, skipped=skipped, failure=failure
         )
         self.lock.extend(job_id)
         return self._maybe_finalize(job_id, counted)
@@ -208,9 +212,10 @@ class BatchRunner:
         status = self.progress.status(job_id)
         if not status.state.finished:
             state = JobState.FAILED if status.failed else JobState.SUCCEEDED
+            planned = status.done - status.failed - status.skipped
             message = (
-                f"{status.done - status.failed:,} learners planned, {status.failed:,} failed, "
-                f"{status.skipped:,} without a curriculum"
+                f"{planned:,} learners planned, {status.failed:,} failed, "
+                f"{status.skipped:,} skipped (no curriculum, or another one than asked)"
             )
             self.progress.mark(job_id, state, message)
             status = self.progress.status(job_id)
@@ -226,15 +231,3 @@ class BatchRunner:
         if stored is None:
             return self.progress.status(job_id)  # raises NotFound
         return stored
-
-
-def chunk_of(message: dict[str, Any]) -> tuple[Chunk, datetime, InputStamps]:
-    return (
-        Chunk(int(message["chunk"]), message["curriculum_id"], list(message["learner_ids"])),
-        datetime.fromisoformat(message["now"]),
-        stamps_from_message(message["stamps"]),
-    )
-
-
-def describe(statuses: Sequence[JobStatus]) -> str:
-    return ", ".join(f"{s.id}: {s.state.value}" for s in statuses)

@@ -5,6 +5,8 @@ Layout for job J (each key expires after `ttl_s`):
                        done, failed, skipped, chunks_total, chunks_done, message
   kgp:job:J:chunks     set of finished chunk numbers
   kgp:job:J:failures   hash: chunk number -> JSON `JobFailure`
+  kgp:job:J:deliveries hash: chunk number -> times it started (a chunk that keeps killing its worker
+                       is given up on)
 A chunk is counted once however often it runs (acks_late redelivers it after a crash): its number is
 added to the set and the counters move in the same Lua script, only when the number was new.
 """
@@ -22,14 +24,20 @@ from kgplatform.jobs.models import JobFailure, JobState, JobStatus
 
 KEY_PREFIX = "kgp:job:"
 COUNTERS = ("total", "done", "failed", "skipped", "chunks_total", "chunks_done")
-# KEYS: job hash, chunk set, failures hash, ARGV: chunk, done, failed, now, failure JSON ("" for none).
+# KEYS: job hash, chunk set, failures hash; ARGV: chunk, done, failed, skipped, now, failure JSON or "",
+# ttl seconds.
 # Returns {chunks_done, chunks_total} after the update, or {-1, -1} when the chunk was already counted.
 _RECORD_CHUNK = """
 if redis.call('sadd', KEYS[2], ARGV[1]) == 0 then return {-1, -1} end
-if ARGV[5] ~= '' then redis.call('hset', KEYS[3], ARGV[1], ARGV[5]) end
+redis.call('expire', KEYS[2], ARGV[7])
+if ARGV[6] ~= '' then
+  redis.call('hset', KEYS[3], ARGV[1], ARGV[6])
+  redis.call('expire', KEYS[3], ARGV[7])
+end
 redis.call('hincrby', KEYS[1], 'done', ARGV[2])
 redis.call('hincrby', KEYS[1], 'failed', ARGV[3])
-redis.call('hset', KEYS[1], 'updated_at', ARGV[4])
+redis.call('hincrby', KEYS[1], 'skipped', ARGV[4])
+redis.call('hset', KEYS[1], 'updated_at', ARGV[5])
 local n = redis.call('hincrby', KEYS[1], 'chunks_done', 1)
 return {n, tonumber(redis.call('hget', KEYS[1], 'chunks_total') or '-1')}
 """
@@ -51,9 +59,9 @@ class JobProgress:
         self.ttl_s = ttl_s
         self._record = client.register_script(_RECORD_CHUNK)
 
-    def _keys(self, job_id: str) -> tuple[str, str, str]:
+    def _keys(self, job_id: str) -> tuple[str, str, str, str]:
         key = job_key(job_id)
-        return key, key + ":chunks", key + ":failures"
+        return key, key + ":chunks", key + ":failures", key + ":deliveries"
 
     def _set(self, job_id: str, fields: Mapping[str, object]) -> None:
         values = {
@@ -84,7 +92,7 @@ class JobProgress:
     def exists(self, job_id: str) -> bool:
         return bool(self.client.exists(job_key(job_id)))
 
-    def start(self, job_id: str, *, total: int, chunks_total: int, skipped: int) -> None:
+    def start(self, job_id: str, *, total: int, chunks_total: int) -> None:
         """The batch is split: how many learners and chunks there are (set before any chunk is sent)."""
         self._set(
             job_id,
@@ -93,7 +101,6 @@ class JobProgress:
                 "started_at": self.get_field(job_id, "started_at") or utc_now().isoformat(),
                 "total": total,
                 "chunks_total": chunks_total,
-                "skipped": skipped,
             },
         )
 
@@ -104,6 +111,14 @@ class JobProgress:
         if state.finished:
             fields["finished_at"] = utc_now()
         self._set(job_id, fields)
+
+    def count_delivery(self, job_id: str, chunk: int) -> int:
+        """How many times this chunk has started (1 the first time; more after redeliveries)."""
+        key = self._keys(job_id)[3]
+        pipe = self.client.pipeline()
+        pipe.hincrby(key, str(chunk), 1)
+        pipe.expire(key, self.ttl_s)
+        return int(pipe.execute()[0])
 
     def get_field(self, job_id: str, name: str) -> str | None:
         value = self.client.hget(job_key(job_id), name)
@@ -117,12 +132,22 @@ class JobProgress:
         return {c for c, flag in zip(chunks, flags, strict=True) if flag}
 
     def record_chunk(
-        self, job_id: str, chunk: int, *, done: int, failed: int = 0, failure: JobFailure | None = None
+        self,
+        job_id: str,
+        chunk: int,
+        *,
+        done: int,
+        failed: int = 0,
+        skipped: int = 0,
+        failure: JobFailure | None = None,
     ) -> tuple[int, int] | None:
         """Counts a finished chunk once; (chunks_done, chunks_total) after it, None if already counted."""
         keys = self._keys(job_id)
         payload = failure.model_dump_json() if failure else ""
-        result = self._record(keys=list(keys), args=[chunk, done, failed, utc_now().isoformat(), payload])
+        result = self._record(
+            keys=list(keys[:3]),
+            args=[chunk, done, failed, skipped, utc_now().isoformat(), payload, self.ttl_s],
+        )
         if int(result[0]) < 0:
             return None
         return int(result[0]), int(result[1])

@@ -17,19 +17,19 @@ class JobStore:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
 
-    def learner_curricula(self, page_size: int = LEARNER_PAGE) -> Iterator[tuple[str, str | None]]:
-        """Every learner, by id, with the curriculum they work in (None: no goals or mastery yet)."""
+    def learner_ids(self, page_size: int = LEARNER_PAGE) -> Iterator[str]:
+        """Every learner's id, in id order, page by page."""
         after = ""
         while True:
-            rows = self.graph.read("jobs/list_learner_curricula", after=after, limit=page_size)
-            for row in rows:
-                yield row["learner_id"], row["curriculum_id"]
+            rows = self.graph.read("jobs/list_learner_ids", after=after, limit=page_size)
+            yield from (row["learner_id"] for row in rows)
             if len(rows) < page_size:
                 return
             after = rows[-1]["learner_id"]
 
     def mastery_of(self, learner_ids: Sequence[str]) -> list[Row]:
-        """Columnar mastery rows of these learners (see `planning.bulk.learner_matrix`)."""
+        """Columnar mastery rows of these learners with the curricula of what they touched (see
+        `planning.bulk.learner_matrix` and `planning.jobs.learner_curriculum`)."""
         return self.graph.read("jobs/read_mastery_of_learners", learner_ids=list(learner_ids))
 
     def save_summary(self, status: JobStatus) -> None:

@@ -9,6 +9,7 @@ before acknowledging it) writes the very same records: exactly one current plan 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,15 @@ class ConceptGraphs:
         if held is None or held[0] != stamps:
             self._graphs[curriculum_id] = (stamps, self.store.concept_graph(curriculum_id))
         return self._graphs[curriculum_id][1]
+
+
+def learner_curriculum(row: Row) -> str | None:
+    """The curriculum holding most of a learner's mastered concepts and goals (ties: the smallest id),
+    the rule of `planning/find_learner_curriculum`; None for a learner with neither."""
+    counts = Counter(c for c in [*row["curricula"], *row["goal_curricula"]] if c is not None)
+    if not counts:
+        return None
+    return min(counts, key=lambda c: (-counts[c], c))
 
 
 def plan_chunk_rows(
