@@ -9,7 +9,7 @@ single witness cycle would hide the others in a tangled component.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -31,10 +31,17 @@ class Cycle:
         """True when the members, in order, are one simple cycle (then `describe` draws it)."""
         return len(self.edges) == len(self.members)
 
-    def describe(self) -> str:
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        """The cycle in words; with `names` (id -> name), each id is followed by its name when it differs."""
+        shown = [_with_name(m, names) for m in self.members]
         if self.is_ring:
-            return f"cycle of {len(self.members)} concepts: {' -> '.join((*self.members, self.members[0]))}"
-        return f"cycle among {len(self.members)} mutually dependent concepts: {', '.join(self.members)}"
+            return f"cycle of {len(shown)} concepts: {' -> '.join((*shown, shown[0]))}"
+        return f"cycle among {len(shown)} mutually dependent concepts: {', '.join(shown)}"
+
+
+def _with_name(concept_id: str, names: Mapping[str, str] | None) -> str:
+    name = (names or {}).get(concept_id)
+    return f"{concept_id} ({name})" if name and name != concept_id else concept_id
 
 
 def find_self_loops(edges: Iterable[Edge]) -> list[Edge]:

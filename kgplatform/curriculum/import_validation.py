@@ -171,11 +171,16 @@ class _Validator:
         edges = self.good(Entity.PREREQUISITE)
         rows_of_edge = {(e.prerequisite, e.concept): i for i, e in edges.items()}
         cycles = find_cycles(list(self.existing.edges | set(rows_of_edge)))
+        # Ids alone can be opaque (LectureBank's are numbers): name the file's concepts in the message.
+        names = {m.id: m.name for m in self.good(Entity.CONCEPT).values()} if cycles else {}
         for cycle in cycles:
             for edge in cycle.edges:
                 if edge in rows_of_edge:
                     self.fail(
-                        Entity.PREREQUISITE, rows_of_edge[edge], f"closes a {cycle.describe()}", "concept"
+                        Entity.PREREQUISITE,
+                        rows_of_edge[edge],
+                        f"closes a {cycle.describe(names)}",
+                        "concept",
                     )
         return [list(c.members) for c in cycles]
 

@@ -22,6 +22,11 @@ def test_a_three_cycle_is_named_in_ring_order_with_its_edges() -> None:
     assert set(cycle.edges) == {("radicals", "simplify"), ("simplify", "multiply"), ("multiply", "radicals")}
     assert cycle.is_ring
     assert cycle.describe() == "cycle of 3 concepts: multiply -> radicals -> simplify -> multiply"
+    named = cycle.describe({"multiply": "Multiplying radicals", "radicals": "radicals"})
+    assert named == (
+        "cycle of 3 concepts: multiply (Multiplying radicals) -> radicals -> simplify"
+        " -> multiply (Multiplying radicals)"
+    )
 
 
 def test_two_separate_two_cycles_and_a_tangle() -> None:
