@@ -93,7 +93,7 @@ def main() -> None:
             sys.exit(f"this empties the graph at {get_settings().neo4j.uri} (holds {counts}); pass --wipe")
         wipe(graph)
         curriculum = make_curriculum(args.concepts, args.tasks, seed=args.seed)
-        graph.write("testing/create_mastery_curriculum", concepts=curriculum.concepts, tasks=curriculum.tasks,
+        graph.write("testing/create_mastery_curriculum", curriculum_id=curriculum.id, concepts=curriculum.concepts, tasks=curriculum.tasks,
                     prerequisites=curriculum.prerequisites, now=datetime.now(UTC))
         t0 = time.perf_counter()
         rows = make_answers(curriculum, args.learners, args.answers, seed=args.seed)
@@ -104,7 +104,7 @@ def main() -> None:
         base_s = run_baseline(graph, baseline_input, args.batch)
         del baseline_input
         wipe(graph)
-        graph.write("testing/create_mastery_curriculum", concepts=curriculum.concepts, tasks=curriculum.tasks,
+        graph.write("testing/create_mastery_curriculum", curriculum_id=curriculum.id, concepts=curriculum.concepts, tasks=curriculum.tasks,
                     prerequisites=curriculum.prerequisites, now=datetime.now(UTC))
 
         rss_before = peak_rss_mib()

@@ -142,3 +142,47 @@ def _rejection(index: int, row: Any, error: ValidationError) -> RejectedRow:
         reason="invalid",
         message=messages,
     )
+
+
+class ReportConcept(BaseModel):
+    """One concept in a learner's feedback report."""
+
+    concept_id: str
+    name: str | None
+    status: Literal["mastered", "in_progress", "not_started"]
+    p_now: float = Field(description="P(mastered) now, forgetting applied (p_init when never practised).")
+    p_mastery: float | None = Field(description="P(mastered) right after the last update; null if never.")
+    attempts: int
+    correct: float
+    last_practised: datetime | None
+    goal: bool
+
+
+class DecayingConcept(BaseModel):
+    concept_id: str
+    p_mastery: float
+    p_now: float
+    lost: float = Field(description="p_mastery - p_now: what forgetting took since the last update.")
+    days_since_practice: float | None
+    needs_review: bool = Field(description="It was mastered at the last update and no longer is.")
+
+
+class BlockingPrerequisite(BaseModel):
+    concept_id: str
+    p_now: float
+    blocks: list[str] = Field(description="The targets (goals, or concepts in progress) it stands before.")
+
+
+class FeedbackReport(BaseModel):
+    """Strengths and weaknesses: what is mastered, in progress, blocking the goals, and fading."""
+
+    learner_id: str
+    as_of: datetime
+    mastery_threshold: float
+    goals: list[str]
+    mastered: list[ReportConcept]
+    in_progress: list[ReportConcept]
+    blocking_prerequisites: list[BlockingPrerequisite]
+    decaying: list[DecayingConcept]
+    not_started: list[str]
+    concepts: list[ReportConcept] = Field(description="Every concept shown, in prerequisite order.")

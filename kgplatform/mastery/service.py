@@ -24,10 +24,12 @@ import numpy as np
 from kgplatform.errors import Conflict, NotFound, ValidationFailed
 from kgplatform.mastery import params_store
 from kgplatform.mastery.bkt import TracerParams, decay
+from kgplatform.mastery.feedback import ConceptState, build_report
 from kgplatform.mastery.models import (
     AnswerBatchResult,
     AnswerIn,
     ConceptMastery,
+    FeedbackReport,
     LearnerMastery,
     RejectedRow,
     parse_answer_rows,
@@ -174,27 +176,51 @@ class MasteryService:
         """The learner's stored mastery, each value also decayed to `now` (default: the present)."""
         self.learner(learner_id)
         now = now or datetime.now(UTC)
-        rows = self.store.learner_mastery(learner_id)
-        params = self.params_source().extended(sorted(r["concept_id"] for r in rows))
-        index = params.indices([r["concept_id"] for r in rows])
-        as_of_days = np.array(
-            [np.nan if r["as_of"] is None else to_days(r["as_of"].to_native()) for r in rows],
-            dtype=np.float64,
-        )
-        p_now = decay(
-            np.array([r["p_mastery"] for r in rows], dtype=np.float64),
-            to_days(now) - as_of_days,
-            params.forget_rate_per_day[index],
-            params.p_init[index],
-        )
-        concepts = [
-            ConceptMastery(
-                **{**r, **{k: _native(r[k]) for k in ("last_practised", "as_of", "updated_at")}},
-                p_now=float(p),
-            )
-            for r, p in zip(rows, p_now.tolist(), strict=True)
-        ]
+        rows = [_native_row(r) for r in self.store.learner_mastery(learner_id)]
+        p_now = self._decayed(rows, now)
+        concepts = [ConceptMastery(**r, p_now=p) for r, p in zip(rows, p_now, strict=True)]
         return LearnerMastery(learner_id=learner_id, as_of=now, concepts=concepts)
+
+    def report(self, learner_id: str, now: datetime | None = None) -> FeedbackReport:
+        """Strengths and weaknesses across the curricula the learner works in (`feedback`)."""
+        self.learner(learner_id)
+        now = now or datetime.now(UTC)
+        rows = [_native_row(r) for r in self.store.report_concepts(learner_id)]
+        p_now = self._decayed(rows, now)
+        states = [
+            ConceptState(
+                concept_id=r["concept_id"],
+                name=r["name"],
+                prerequisites=r["prerequisites"],
+                p_now=p,
+                p_mastery=r["p_mastery"],
+                attempts=r["attempts"] or 0,
+                correct=r["correct"] or 0.0,
+                last_practised=r["last_practised"],
+                goal=r["goal"],
+            )
+            for r, p in zip(rows, p_now, strict=True)
+        ]
+        return build_report(learner_id, states, now)
+
+    def _decayed(self, rows: list[dict[str, Any]], now: datetime) -> list[float]:
+        """P(mastered) at `now` per row: forgetting applied since `as_of`; p_init where never practised."""
+        params = self.params_source().extended(sorted({r["concept_id"] for r in rows}))
+        index = params.indices([r["concept_id"] for r in rows])
+        p_init = params.p_init[index]
+        stored = np.array(
+            [np.nan if r["p_mastery"] is None else r["p_mastery"] for r in rows], dtype=np.float64
+        )
+        as_of = np.array(
+            [np.nan if r["as_of"] is None else to_days(r["as_of"]) for r in rows], dtype=np.float64
+        )
+        current = decay(
+            np.where(np.isnan(stored), p_init, stored),
+            to_days(now) - as_of,
+            params.forget_rate_per_day[index],
+            p_init,
+        )
+        return [float(p) for p in current]
 
     def learner(self, learner_id: str) -> dict[str, Any]:
         row = self.store.learner(learner_id)
@@ -241,9 +267,9 @@ def stored_row(answer: AnswerIn) -> dict[str, Any]:
     }
 
 
-def _native(value: Any) -> Any:
-    """Neo4j temporal values as Python ones (pydantic and JSON know those)."""
-    return value.to_native() if hasattr(value, "to_native") else value
+def _native_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Neo4j temporal values as Python ones (pydantic, JSON and the tracer's `to_days` know those)."""
+    return {k: v.to_native() if hasattr(v, "to_native") else v for k, v in row.items()}
 
 
 def _columns(answers: list[AnswerIn]) -> AnswerColumns:

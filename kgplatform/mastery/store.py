@@ -175,5 +175,8 @@ class MasteryStore:
         rows = self.graph.read("mastery/get_learner", learner_id=learner_id)
         return rows[0] if rows else None
 
+    def report_concepts(self, learner_id: str) -> list[Row]:
+        return self.graph.read("mastery/get_report_concepts", learner_id=learner_id)
+
     def learner_mastery(self, learner_id: str) -> list[Row]:
         return self.graph.read("mastery/get_learner_mastery", learner_id=learner_id)

@@ -20,6 +20,7 @@ class SyntheticCurriculum:
     concepts: list[dict[str, Any]]
     tasks: list[dict[str, Any]]
     prerequisites: list[dict[str, str]]
+    id: str = "synthetic"
 
 
 def make_curriculum(n_concepts: int, n_tasks: int, seed: int = 0) -> SyntheticCurriculum:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from kgplatform.api.deps import ServicePrincipal
 from kgplatform.api.routes.answers import MasteryServiceDep
-from kgplatform.mastery.models import GoalsIn, InterestsIn, LearnerGoals, LearnerInterests, LearnerMastery
+from kgplatform.mastery.feedback import render_png
+from kgplatform.mastery.models import (
+    FeedbackReport,
+    GoalsIn,
+    InterestsIn,
+    LearnerGoals,
+    LearnerInterests,
+    LearnerMastery,
+)
 
 router = APIRouter(prefix="/learners", tags=["mastery"])
 
@@ -29,3 +37,21 @@ def put_interests(
     learner_id: str, body: InterestsIn, service: MasteryServiceDep, _: ServicePrincipal
 ) -> LearnerInterests:
     return LearnerInterests(learner_id=learner_id, interests=service.set_interests(learner_id, body.tags))
+
+
+@router.get(
+    "/{learner_id}/report", summary="Strengths and weaknesses: mastered, in progress, blocking, decaying"
+)
+def get_report(learner_id: str, service: MasteryServiceDep, _: ServicePrincipal) -> FeedbackReport:
+    return service.report(learner_id)
+
+
+@router.get(
+    "/{learner_id}/report.png",
+    summary="The report as a picture: mastery across the curriculum",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "A PNG image."}},
+)
+def get_report_png(learner_id: str, service: MasteryServiceDep, _: ServicePrincipal) -> Response:
+    png = render_png(service.report(learner_id))
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

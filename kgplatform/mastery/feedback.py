@@ -1,0 +1,207 @@
+"""A learner's strengths and weaknesses from their mastery: the JSON report and its PNG picture.
+
+Pure: it receives concept states (mastery already decayed to `now`) and returns a `FeedbackReport`;
+`render_png` draws it with matplotlib's Agg backend (no display needed, safe in API worker threads).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from graphlib import TopologicalSorter
+
+from kgplatform.mastery.models import (
+    BlockingPrerequisite,
+    DecayingConcept,
+    FeedbackReport,
+    ReportConcept,
+)
+
+# BKT's customary mastery criterion (Corbett & Anderson, 1995).
+MASTERY_THRESHOLD = 0.95
+# Forgetting smaller than this is noise, not something to act on.
+DECAY_WORTH_REPORTING = 0.05
+
+
+@dataclass(frozen=True)
+class ConceptState:
+    concept_id: str
+    name: str | None
+    prerequisites: Sequence[str]
+    p_now: float
+    p_mastery: float | None
+    attempts: int
+    correct: float
+    last_practised: datetime | None
+    goal: bool
+
+
+def build_report(
+    learner_id: str, states: Sequence[ConceptState], now: datetime, threshold: float = MASTERY_THRESHOLD
+) -> FeedbackReport:
+    ordered = prerequisite_order(states)
+    concepts = [_report_concept(s, threshold) for s in ordered]
+    by_id = {c.concept_id: c for c in concepts}
+    goals = [c.concept_id for c in concepts if c.goal]
+    mastered = sorted((c for c in concepts if c.status == "mastered"), key=lambda c: -c.p_now)
+    in_progress = sorted((c for c in concepts if c.status == "in_progress"), key=lambda c: c.p_now)
+    targets = goals or [c.concept_id for c in in_progress]
+    blocking = blocking_prerequisites(
+        states, targets, {cid for cid, c in by_id.items() if c.status == "mastered"}
+    )
+    return FeedbackReport(
+        learner_id=learner_id,
+        as_of=now,
+        mastery_threshold=threshold,
+        goals=goals,
+        mastered=mastered,
+        in_progress=in_progress,
+        blocking_prerequisites=[
+            BlockingPrerequisite(concept_id=cid, p_now=by_id[cid].p_now, blocks=blocked)
+            for cid, blocked in sorted(blocking.items(), key=lambda kv: (-len(kv[1]), by_id[kv[0]].p_now))
+        ],
+        decaying=decaying(states, now, threshold),
+        not_started=[c.concept_id for c in concepts if c.status == "not_started"],
+        concepts=concepts,
+    )
+
+
+def prerequisite_order(states: Sequence[ConceptState]) -> list[ConceptState]:
+    """Prerequisites before the concepts that need them, ties by id (a cycle falls back to id order)."""
+    by_id = {s.concept_id: s for s in states}
+    sorter = TopologicalSorter({s.concept_id: [p for p in s.prerequisites if p in by_id] for s in states})
+    try:
+        sorter.prepare()
+    except ValueError:  # graphlib.CycleError: the curriculum service forbids cycles, but do not fail here
+        return sorted(states, key=lambda s: s.concept_id)
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return [by_id[cid] for cid in order]
+
+
+def blocking_prerequisites(
+    states: Sequence[ConceptState], targets: Sequence[str], mastered: set[str]
+) -> dict[str, list[str]]:
+    """Unmastered prerequisites (direct or further up) of each target -> the targets they block."""
+    prerequisites = {s.concept_id: list(s.prerequisites) for s in states}
+    blocking: dict[str, list[str]] = {}
+    for target in targets:
+        seen: set[str] = set()
+        stack = list(prerequisites.get(target, ()))
+        while stack:
+            concept = stack.pop()
+            if concept in seen or concept not in prerequisites:
+                continue
+            seen.add(concept)
+            stack.extend(prerequisites[concept])
+            if concept not in mastered:
+                blocking.setdefault(concept, []).append(target)
+    return blocking
+
+
+def decaying(states: Sequence[ConceptState], now: datetime, threshold: float) -> list[DecayingConcept]:
+    """Practised concepts that forgetting has eroded noticeably, the biggest loss first."""
+    out = []
+    for s in states:
+        if s.p_mastery is None or s.p_mastery - s.p_now < DECAY_WORTH_REPORTING:
+            continue
+        days = (now - s.last_practised).total_seconds() / 86_400 if s.last_practised else None
+        out.append(
+            DecayingConcept(
+                concept_id=s.concept_id,
+                p_mastery=s.p_mastery,
+                p_now=s.p_now,
+                lost=s.p_mastery - s.p_now,
+                days_since_practice=days,
+                needs_review=s.p_mastery >= threshold > s.p_now,
+            )
+        )
+    return sorted(out, key=lambda d: -d.lost)
+
+
+def _report_concept(s: ConceptState, threshold: float) -> ReportConcept:
+    status = (
+        "not_started"
+        if s.attempts == 0 and s.p_mastery is None
+        else ("mastered" if s.p_now >= threshold else "in_progress")
+    )
+    return ReportConcept(
+        concept_id=s.concept_id,
+        name=s.name,
+        status=status,
+        p_now=s.p_now,
+        p_mastery=s.p_mastery,
+        attempts=s.attempts,
+        correct=s.correct,
+        last_practised=s.last_practised,
+        goal=s.goal,
+    )
+
+
+COLOURS = {"mastered": "#2e7d32", "in_progress": "#f9a825", "not_started": "#bdbdbd"}
+
+
+def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
+    """Mastery across the curriculum: one bar per concept (prerequisites first), coloured by status; a
+    tick marks the value at the last update, so the gap to the bar is what forgetting took."""
+    # A Figure on an Agg canvas directly: no pyplot global state, so it is safe in API worker threads.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    concepts = report.concepts
+    height = max(2.5, 0.28 * len(concepts) + 1.4)
+    figure = Figure(figsize=(8.0, height), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    rows = range(len(concepts))
+    axes.barh(
+        list(rows),
+        [c.p_now for c in concepts],
+        color=[COLOURS[c.status] for c in concepts],
+        edgecolor=["#1a237e" if c.goal else "none" for c in concepts],
+        linewidth=1.5,
+    )
+    then = [(i, c.p_mastery) for i, c in enumerate(concepts) if c.p_mastery is not None]
+    if then:
+        axes.scatter(
+            [p for _, p in then],
+            [i for i, _ in then],
+            marker="|",
+            s=120,
+            color="black",
+            label="at last update",
+            zorder=3,
+        )
+    axes.axvline(
+        report.mastery_threshold,
+        color="#1a237e",
+        linestyle="--",
+        linewidth=1,
+        label=f"mastered ({report.mastery_threshold:.2f})",
+    )
+    axes.set_yticks(
+        list(rows), [("★ " if c.goal else "") + (c.name or c.concept_id) for c in concepts], fontsize=8
+    )
+    axes.invert_yaxis()
+    axes.set_xlim(0, 1)
+    axes.set_xlabel("P(mastered) now")
+    axes.set_title(
+        f"Mastery of learner {report.learner_id} on {report.as_of:%Y-%m-%d %H:%M} UTC "
+        f"({len(report.mastered)} mastered, {len(report.in_progress)} in progress)",
+        fontsize=9,
+    )
+    if concepts:
+        handles, _ = axes.get_legend_handles_labels()
+        handles += [Patch(color=colour, label=status.replace("_", " ")) for status, colour in COLOURS.items()]
+        axes.legend(handles=handles, loc="lower right", fontsize=7)
+    else:
+        axes.text(0.5, 0.5, "no mastery yet", ha="center", va="center", transform=axes.transAxes)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

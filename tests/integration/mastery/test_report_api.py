@@ -1,0 +1,66 @@
+"""The feedback report through the API: JSON sections and the PNG picture."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import matplotlib.image
+
+from kgplatform.auth.models import Role
+from kgplatform.mastery.synthetic import SyntheticCurriculum
+from tests.integration.api.harness import Api
+
+
+def answers_on(task_id: str, n: int, start: datetime, prefix: str, correct: bool = True) -> list[dict]:
+    return [
+        {
+            "event_id": f"{prefix}{i}",
+            "learner_id": "kim",
+            "task_id": task_id,
+            "correct": correct,
+            "answered_at": (start + timedelta(minutes=i)).isoformat(),
+        }
+        for i in range(n)
+    ]
+
+
+def test_report_shows_strengths_blockers_and_fading(api: Api, curriculum: SyntheticCurriculum) -> None:
+    now = datetime.now(UTC)
+    # c0000 practised well long ago (fading), c0001 practised well just now (mastered),
+    # c0002 practised badly (in progress); the goal c0004 needs c0000..c0003 first.
+    rows = (
+        answers_on("t00000", 12, now - timedelta(days=200), "old")
+        + answers_on("t00001", 12, now - timedelta(hours=2), "new")
+        + answers_on("t00002", 3, now - timedelta(hours=1), "bad", correct=False)
+    )
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=rows).status_code == 200
+    assert (
+        api.call("PUT", "/learners/kim/goals", role=Role.SERVICE, json={"concept_ids": ["c0004"]}).status_code
+        == 200
+    )
+
+    response = api.call("GET", "/learners/kim/report", role=Role.SERVICE)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["goals"] == ["c0004"]
+    assert [c["concept_id"] for c in report["mastered"]] == ["c0001"]
+    assert [c["concept_id"] for c in report["in_progress"]] == ["c0002", "c0000"]  # weakest first
+    blockers = {b["concept_id"]: b["blocks"] for b in report["blocking_prerequisites"]}
+    assert blockers == {"c0000": ["c0004"], "c0002": ["c0004"], "c0003": ["c0004"]}
+    fading = {d["concept_id"]: d for d in report["decaying"]}
+    assert set(fading) == {"c0000"} and fading["c0000"]["needs_review"] is True
+    assert fading["c0000"]["days_since_practice"] > 199
+    order = [c["concept_id"] for c in report["concepts"]]
+    assert order == sorted(order) and len(order) == len(curriculum.concepts)  # the chain's own order
+    assert "c0011" in report["not_started"]
+
+    picture = api.call("GET", "/learners/kim/report.png", role=Role.SERVICE)
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
+    pixels = matplotlib.image.imread(io.BytesIO(picture.content), format="png")
+    assert pixels.shape[0] > 300 and pixels.shape[1] > 600
+
+
+def test_report_of_an_unknown_learner_is_404(api: Api) -> None:
+    assert api.call("GET", "/learners/ghost/report", role=Role.SERVICE).status_code == 404
+    assert api.call("GET", "/learners/ghost/report.png", role=Role.SERVICE).status_code == 404
