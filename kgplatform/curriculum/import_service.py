@@ -32,47 +32,45 @@ def run_import(
     skip_invalid: bool = False,
     batch_size: int = import_store.DEFAULT_BATCH_SIZE,
 ) -> ImportReport:
-    """Validates `raw` against the graph and, unless refused or a dry run, writes the valid rows."""
+    """Validates `raw` against the graph and, unless refused, writes the valid rows; a dry run writes them
+    in a transaction that it rolls back, so its created/updated/unchanged counts are exact."""
     started = perf_counter()
     existing = import_store.load_existing(graph, curriculum_id, raw)
     plan = validate_import(raw, curriculum_id, existing, dry_run=dry_run, skip_invalid=skip_invalid)
     report = plan.report
     if plan.document is not None:
-        to_write = plan.document.row_count
+        document = plan.document
+        guard = WriteGuard.for_plan(document, existing)
+
+        def recheck(current: ExistingGraph) -> None:
+            problems = changes_since_validation(document, guard, current)
+            if problems:
+                raise Conflict(
+                    "the curriculum changed while importing; nothing was written: " + "; ".join(problems),
+                    field="curriculum_id",
+                )
+
+        _, report.outcome = import_store.write_import(
+            graph,
+            document,
+            actor=actor,
+            guard=guard,
+            recheck=recheck,
+            notes=report.notes,
+            batch_size=batch_size,
+            commit=not dry_run,
+        )
+        report.imported = not dry_run
+        totals = {
+            k: sum(getattr(o, k) for o in report.outcome.values())
+            for k in ("created", "updated", "unchanged")
+        }
         skipped = sum(report.skipped_rows.values())
-        skipped_text = f", skipping {skipped} invalid row(s)" if skipped else ""
-        if dry_run:
-            report.summary = f"would import {to_write} row(s){skipped_text}"
-        else:
-            document = plan.document
-            guard = WriteGuard.for_plan(document, existing)
-
-            def recheck(current: ExistingGraph) -> None:
-                problems = changes_since_validation(document, guard, current)
-                if problems:
-                    raise Conflict(
-                        "the curriculum changed while importing; nothing was written: " + "; ".join(problems),
-                        field="curriculum_id",
-                    )
-
-            _, report.outcome = import_store.write_import(
-                graph,
-                document,
-                actor=actor,
-                guard=guard,
-                recheck=recheck,
-                notes=report.notes,
-                batch_size=batch_size,
-            )
-            report.imported = True
-            totals = {
-                k: sum(getattr(o, k) for o in report.outcome.values())
-                for k in ("created", "updated", "unchanged")
-            }
-            report.summary = (
-                f"imported {to_write} row(s){skipped_text}: {totals['created']} created, "
-                f"{totals['updated']} updated, {totals['unchanged']} unchanged"
-            )
+        report.summary = (
+            f"{'would import' if dry_run else 'imported'} {document.row_count} row(s)"
+            + (f", skipping {skipped} invalid row(s)" if skipped else "")
+            + f": {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged"
+        )
     report.seconds = round(perf_counter() - started, 3)
     return report
 

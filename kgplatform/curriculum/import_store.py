@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from neo4j import ManagedTransaction
+from neo4j import ManagedTransaction, Transaction
 
 from kgplatform.curriculum import audit
 from kgplatform.curriculum.document import CurriculumDocument
@@ -23,6 +23,8 @@ from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
 
 DEFAULT_BATCH_SIZE = 5000
+# Managed for real imports (the driver retries them); explicit, and rolled back, for dry runs.
+Tx = ManagedTransaction | Transaction
 MERGE_QUERIES = {
     Entity.CONCEPT: "curriculum/import_merge_concepts",
     Entity.PREREQUISITE: "curriculum/import_merge_prerequisites",
@@ -79,7 +81,7 @@ def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield list(rows[start : start + size])
 
 
-def _run(tx: ManagedTransaction, query: str, /, **params: Any) -> list[Row]:
+def _run(tx: Tx, query: str, /, **params: Any) -> list[Row]:
     return [record.data() for record in tx.run(query_text(query), params)]
 
 
@@ -92,8 +94,10 @@ def write_import(
     recheck: Callable[[ExistingGraph], None],
     notes: Sequence[str] = (),
     batch_size: int = DEFAULT_BATCH_SIZE,
+    commit: bool = True,
 ) -> tuple[Outcome, dict[Entity, Outcome]]:
-    """Writes the rows and one 'import' audit entry; returns the curriculum's and each entity's outcome."""
+    """Writes the rows and one 'import' audit entry (rolled back unless `commit`); returns the
+    curriculum's and each entity's outcome."""
     data = document.model_dump(mode="json")
     curriculum_id = document.curriculum.id
     sections = {
@@ -102,7 +106,7 @@ def write_import(
         Entity.TASK: data["tasks"],
     }
 
-    def work(tx: ManagedTransaction) -> tuple[Outcome, dict[Entity, Outcome]]:
+    def work(tx: Tx) -> tuple[Outcome, dict[Entity, Outcome]]:
         [row] = _run(tx, "curriculum/import_merge_curriculum", **data["curriculum"])
         curriculum = Outcome(**{row["outcome"]: 1})
         # Validation read the graph before this transaction. Lock what the import may change, re-read
@@ -148,7 +152,14 @@ def write_import(
         return curriculum, outcome
 
     with graph.session() as session:
-        return session.execute_write(work)
+        if commit:
+            return session.execute_write(work)
+        # A dry run does the very same writes and rolls them back, so its counts are the real ones.
+        tx = session.begin_transaction()
+        try:
+            return work(tx)
+        finally:
+            tx.rollback()
 
 
 def read_document(graph: Graph, curriculum_id: str) -> dict[str, Any] | None:

@@ -41,8 +41,20 @@ def test_dry_run_reports_and_writes_nothing(graph: Graph, document: dict[str, An
     report = run_import(graph, raw_of(document), "algebra", actor=ACTOR, dry_run=True)
     assert report.errors == [] and not report.imported
     rows = sum(len(document[k]) for k in ("concepts", "prerequisites", "tasks"))
-    assert report.summary == f"would import {rows} row(s)"
+    assert report.summary == f"would import {rows} row(s): {rows} created, 0 updated, 0 unchanged"
     assert graph_counts(graph) == {}
+
+
+def test_dry_run_counts_are_exact_and_leave_versions_alone(graph: Graph, document: dict[str, Any]) -> None:
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    before = graph.read("testing/read_versions")
+    counts = graph_counts(graph)
+    changed = copy.deepcopy(document)
+    changed["concepts"][3]["tags"] = ["renamed"]
+    report = run_import(graph, raw_of(changed), "algebra", actor=ACTOR, dry_run=True)
+    assert not report.imported and report.outcome[Entity.CONCEPT] == Outcome(updated=1, unchanged=39)
+    assert report.summary.startswith("would import")
+    assert graph.read("testing/read_versions") == before and graph_counts(graph) == counts
 
 
 def test_a_file_with_a_bad_row_imports_nothing(graph: Graph, document: dict[str, Any]) -> None:
