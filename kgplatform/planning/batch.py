@@ -21,6 +21,7 @@ from kgplatform.planning.policy import (
     PlanConfig,
     build_task,
     order_picks,
+    ranked_tasks,
     score_concepts,
 )
 
@@ -64,18 +65,21 @@ def top_concepts(scores: ConceptScores, n_tasks: int) -> tuple[np.ndarray, np.nd
 
 
 def pick_matrix(
-    scores: ConceptScores, config: PlanConfig
+    graph: ConceptGraph, scores: ConceptScores, config: PlanConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Vectorised `policy.pick_sequence`: (concept, round, task, kept) arrays of shape (L, rounds x k).
 
     Kept picks, in column order, are exactly the one-learner path's picks before `order_picks`.
     """
     top, valid = top_concepts(scores, config.n_tasks)
-    rounds = min(config.max_tasks_per_concept, scores.task_order.shape[-1])
-    rows = np.arange(top.shape[0])[:, None]
+    task_order = ranked_tasks(graph, scores.success, np.where(valid, top, -1), config)  # (L, k, w)
+    rounds = min(config.max_tasks_per_concept, task_order.shape[-1])
     concept = np.tile(top, rounds)
     round_ = np.repeat(np.arange(rounds), top.shape[1])[None, :].repeat(top.shape[0], axis=0)
-    task = scores.task_order[rows, concept, round_]
+    slot = np.tile(np.arange(top.shape[1]), rounds)[None, :].repeat(top.shape[0], axis=0)
+    task = np.take_along_axis(
+        task_order.reshape(top.shape[0], -1), slot * task_order.shape[-1] + round_, axis=1
+    )
     usable = np.tile(valid, rounds) & (task >= 0)
     kept = usable & (np.cumsum(usable, axis=1) <= config.n_tasks)
     return concept, round_, task, kept
@@ -89,7 +93,7 @@ def first_tasks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig
     scores = score_concepts(
         graph, learners.p_mastery, learners.p_peak, learners.attempts, learners.goals, config
     )
-    concept, _, task, kept = pick_matrix(scores, config)
+    concept, _, task, kept = pick_matrix(graph, scores, config)
     # `policy.order_picks` puts first the earliest pick that no other pick leads to.
     leads = graph.closure[concept[:, :, None], concept[:, None, :]] & (
         concept[:, :, None] != concept[:, None, :]
@@ -105,7 +109,7 @@ def plan_chunk(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig)
     scores = score_concepts(
         graph, learners.p_mastery, learners.p_peak, learners.attempts, learners.goals, config
     )
-    concept, round_, task, kept = pick_matrix(scores, config)
+    concept, round_, task, kept = pick_matrix(graph, scores, config)
     plans = []
     for row, learner_id in enumerate(learners.learner_ids):
         keep = kept[row]

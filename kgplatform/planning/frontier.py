@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.graph import ConceptGraph, propagate
 
 
 def known_concepts(graph: ConceptGraph, p_mastery: np.ndarray, mastered_at: float) -> np.ndarray:
@@ -19,7 +19,7 @@ def known_concepts(graph: ConceptGraph, p_mastery: np.ndarray, mastered_at: floa
     practised, so they never hold anyone back.
     """
     mastered = (p_mastery >= mastered_at) & graph.has_tasks
-    implied = (mastered.astype(np.float32) @ graph.closure_t) > 0
+    implied = propagate(mastered.astype(np.float32), graph.closure_t) > 0
     return implied | ~graph.has_tasks
 
 
@@ -41,7 +41,7 @@ def frontier(graph: ConceptGraph, known: np.ndarray, good_enough: np.ndarray | N
 def blocking_counts(graph: ConceptGraph, good_enough: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """(..., n) float: how many wanted-but-not-ready concepts each concept is a missing prerequisite of."""
     stuck = wanted & ~good_enough & (unmet_prerequisites(graph, good_enough) > 0)
-    return (stuck.astype(np.float32) @ graph.prereq_t) * ~good_enough
+    return propagate(stuck.astype(np.float32), graph.prereq_t) * ~good_enough
 
 
 def goal_paths(graph: ConceptGraph, goals: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -52,4 +52,4 @@ def goal_paths(graph: ConceptGraph, goals: np.ndarray, known: np.ndarray) -> np.
     aims = goals.astype(bool)
     no_goals = ~aims.any(axis=-1, keepdims=True)
     aims = np.where(no_goals, True, aims) & ~known
-    return (aims.astype(np.float32) @ graph.closure_t) > 0
+    return propagate(aims.astype(np.float32), graph.closure_t) > 0

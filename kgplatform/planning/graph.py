@@ -72,11 +72,16 @@ class ConceptGraph:
 
     @cached_property
     def transfer_t(self) -> sparse.csr_array:
-        return sparse.csr_array(self.transfer.T)
+        return sparse.csr_array(self.transfer.T.astype(np.float32))
+
+    @cached_property
+    def task_concepts(self) -> sparse.csr_array:
+        """(m, n) 1 where a task exercises a concept: `x @ task_concepts` gathers tasks' flags per concept."""
+        return sparse.csr_array((self.task_weights > 0).astype(np.float32))
 
     @cached_property
     def task_weights_t(self) -> sparse.csr_array:
-        return sparse.csr_array(self.task_weights.T)
+        return sparse.csr_array(self.task_weights.T.astype(np.float32))
 
     @cached_property
     def has_tasks(self) -> np.ndarray:
@@ -88,7 +93,7 @@ class ConceptGraph:
         """(n,) in 0..1: how much of the graph a concept touches (ancestors + descendants)."""
         reach = self.closure.sum(axis=0) + self.closure.sum(axis=1) - 2.0
         top = float(reach.max()) if reach.size else 0.0
-        return reach / top if top > 0 else np.zeros(self.n_concepts)
+        return (reach / top if top > 0 else np.zeros(self.n_concepts)).astype(np.float32)
 
     def with_transfer(self, edges: Iterable[tuple[str, str, float]]) -> ConceptGraph:
         """A copy whose transfer matrix comes from the transfer model's (source, target, strength) edges."""
@@ -101,6 +106,20 @@ class ConceptGraph:
         if not found:
             return self
         return _replace(self, transfer=transfer, transfer_from_model=True)
+
+
+SPARSE_BELOW = 0.15
+
+
+def propagate(values: np.ndarray, matrix: sparse.csr_array) -> np.ndarray:
+    """`values @ matrix` for (..., n) values; mostly-zero values go through a sparse x sparse product.
+
+    Both ways sum each output's terms in ascending source order (zeros add exactly nothing), so one
+    learner and a batch get identical numbers; the sparse way costs nonzeros x fan-out, not L x edges.
+    """
+    if values.ndim == 2 and np.count_nonzero(values) < SPARSE_BELOW * values.size:
+        return (sparse.csr_array(values) @ matrix).toarray()
+    return values @ matrix
 
 
 def _replace(graph: ConceptGraph, **changes: Any) -> ConceptGraph:
@@ -187,7 +206,7 @@ def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] 
     tasks = list(doc.get("tasks", []))
     task_ids = tuple(str(t["id"]) for t in tasks)
     task_weights = np.zeros((len(tasks), n))
-    difficulty = np.full(len(tasks), 0.5)
+    difficulty = np.full(len(tasks), 0.5, dtype=np.float32)
     for t, task in enumerate(tasks):
         concepts = [index[c] for c in task.get("concepts", []) if c in index]
         if not concepts:

@@ -14,7 +14,7 @@ import numpy as np
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.planning import frontier as fr
-from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.graph import ConceptGraph, propagate
 from kgplatform.planning.reasons import describe
 
 SCORE_DECIMALS = 6
@@ -83,8 +83,7 @@ class ConceptScores:
     review: np.ndarray
     blocks: np.ndarray
     on_path: np.ndarray
-    task_order: np.ndarray  # (..., n, w) a concept's tasks, best fit first, -1 padded
-    task_success: np.ndarray  # (..., n, w) their predicted success
+    success: np.ndarray  # (..., m) predicted success of every task
     in_band: np.ndarray
     transfer_gain: np.ndarray
     missing: np.ndarray = field(repr=False)
@@ -98,19 +97,30 @@ def predicted_success(graph: ConceptGraph, p_mastery: np.ndarray, config: PlanCo
     return np.clip(success, 0.0, 1.0)
 
 
-def rank_tasks(graph: ConceptGraph, success: np.ndarray, config: PlanConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Per concept, its tasks from best to worst fit to the success band: (task ids, success), (..., n, w).
-
-    Best means inside the band, nearest its centre; outside, nearest the band. Padding stays -1 and last.
-    """
+def band_distance(success: np.ndarray, config: PlanConfig) -> np.ndarray:
+    """How far a predicted success is from the band (0 inside), nearer the centre better; rounded."""
     low, high = config.success_band
-    options = graph.concept_tasks  # (n, w), -1 padded
-    s = success[..., np.maximum(options, 0)]  # (..., n, w)
-    distance = np.maximum(np.maximum(low - s, s - high), 0.0) + 1e-3 * np.abs(s - (low + high) / 2)
-    distance = np.where(options >= 0, np.round(distance, SCORE_DECIMALS), np.inf)
+    distance = np.maximum(np.maximum(low - success, success - high), 0.0) + 1e-3 * np.abs(
+        success - (low + high) / 2
+    )
+    return np.round(distance, SCORE_DECIMALS)
+
+
+def ranked_tasks(
+    graph: ConceptGraph, success: np.ndarray, concepts: np.ndarray, config: PlanConfig
+) -> np.ndarray:
+    """(..., k, w) the tasks of the given (..., k) concepts, best fit first, -1 padded (and for concept -1).
+
+    Order: band distance (inside the band nearest its centre, else nearest the band), then position.
+    """
+    options = np.where((concepts >= 0)[..., None], graph.concept_tasks[np.maximum(concepts, 0)], -1)
+    rows = success[..., None, :] if success.ndim > 1 else success
+    s = np.take_along_axis(
+        np.broadcast_to(rows, (*options.shape[:-1], success.shape[-1])), np.maximum(options, 0), axis=-1
+    )
+    distance = np.where(options >= 0, band_distance(s, config), np.inf)
     order = np.argsort(distance, axis=-1, kind="stable")
-    tasks = np.take_along_axis(np.broadcast_to(options, s.shape), order, axis=-1)
-    return tasks, np.take_along_axis(s, order, axis=-1)
+    return np.take_along_axis(options, order, axis=-1)
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -130,21 +140,24 @@ def score_concepts(
 
     `p_mastery` is the estimate now (after forgetting), `p_peak` the estimate when last practised.
     """
-    p = p_mastery.astype(np.float64)
+    # float32 halves the memory traffic of the (L, n) passes; scores are rounded well above its precision.
+    p = p_mastery.astype(np.float32)
+    p_peak = p_peak.astype(np.float32)
     known = fr.known_concepts(graph, p, config.mastered_at)
     on_path = fr.goal_paths(graph, goals, known)
     good_enough = fr.known_concepts(graph, p, config.ready_at)
     ready = fr.frontier(graph, known, good_enough)
     blocks = fr.blocking_counts(graph, good_enough, on_path)
     review = (p_peak >= config.mastered_at) & (p < config.review_below) & graph.has_tasks
-    missing = np.where(on_path, 1.0 - p, 0.0)
+    missing = np.where(on_path, 1.0 - p, np.float32(0.0))
     # Practice on i helps j by transfer[i, j]; what counts is help towards what is still missing.
-    transfer_gain = _normalised(missing @ graph.transfer_t)
+    transfer_gain = _normalised(propagate(missing, graph.transfer_t))
     # Concepts feeding more of the unmet goal mass come first (foundations of several goals).
-    goal_pull = _normalised(missing @ graph.closure_t)
-    task_order, task_success = rank_tasks(graph, predicted_success(graph, p, config), config)
+    goal_pull = _normalised(propagate(missing, graph.closure_t))
+    success = predicted_success(graph, p, config)
     low, high = config.success_band
-    in_band = (task_success[..., 0] >= low) & (task_success[..., 0] <= high)
+    # Some task in the band means the best-fitting task is in it (`ranked_tasks` puts those first).
+    in_band = propagate(((success >= low) & (success <= high)).astype(np.float32), graph.task_concepts) > 0
 
     learn = ready & on_path
     fallback = ready & ~on_path
@@ -169,8 +182,7 @@ def score_concepts(
         review=review,
         blocks=blocks,
         on_path=on_path,
-        task_order=task_order,
-        task_success=task_success,
+        success=success,
         in_band=in_band,
         transfer_gain=transfer_gain,
         missing=missing,
@@ -181,13 +193,14 @@ def score_concepts(
 def pick_sequence(top: list[int], task_order: np.ndarray, config: PlanConfig) -> list[tuple[int, int, int]]:
     """(concept, round, task) picks: one task for each top concept, then second tasks, up to n_tasks.
 
+    `task_order` (k, w) holds each top concept's tasks, best fit first (`ranked_tasks`).
     Variety first: a concept gets a second task only when fewer than n_tasks concepts qualify.
     Picks come in score order, round by round; `order_picks` then puts prerequisites first.
     """
     picks: list[tuple[int, int, int]] = []
     for round_ in range(min(config.max_tasks_per_concept, task_order.shape[-1])):
-        for concept in top:
-            task = int(task_order[concept, round_])
+        for position, concept in enumerate(top):
+            task = int(task_order[position, round_])
             if task >= 0 and len(picks) < config.n_tasks:
                 picks.append((concept, round_, task))
     return picks
@@ -218,7 +231,7 @@ def build_task(
     at = (concept,) if row is None else (row, concept)
     placement = bool(scores.placement if row is None else scores.placement[row])
     purpose = "placement" if placement else ("review" if scores.review[at] else "learn")
-    success = float(scores.task_success[(*at, round_)])
+    success = float(scores.success[task] if row is None else scores.success[row, task])
     reason = describe(
         graph,
         concept,
@@ -253,7 +266,8 @@ def plan_for_learner(
     scores = score_concepts(graph, p_mastery, p_peak, attempts, goals, config)
     order = np.lexsort((np.arange(graph.n_concepts), -scores.score))
     top = [int(c) for c in order[: config.n_tasks] if scores.score[c] > NOT_A_CANDIDATE / 2]
-    picks = order_picks(graph, pick_sequence(top, scores.task_order, config))
+    task_order = ranked_tasks(graph, scores.success, np.array(top, dtype=np.int64), config)
+    picks = order_picks(graph, pick_sequence(top, task_order, config))
     tasks = tuple(
         build_task(graph, scores, None, p_mastery, rank, pick) for rank, pick in enumerate(picks, 1)
     )

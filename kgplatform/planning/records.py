@@ -8,7 +8,7 @@ fresh: every answer carries the plan's age and, when stale, why.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -70,10 +70,20 @@ class PlanRecord:
 
     def graph_row(self) -> dict[str, Any]:
         """Parameters for `planning/save_plans` (datetimes stay datetimes)."""
-        row = asdict(self)
-        row["tasks"] = list(self.tasks)
-        row["inputs_version"] = self.stamps.version
-        return row
+        # Built by hand: dataclasses.asdict deep-copies every task dict, which dominates bulk planning.
+        return {
+            "id": self.id,
+            "learner_id": self.learner_id,
+            "curriculum_id": self.curriculum_id,
+            "created_at": self.created_at,
+            "model_version": self.model_version,
+            "mastery_at": self.mastery_at,
+            "curriculum_at": self.curriculum_at,
+            "transfer_version": self.transfer_version,
+            "placement": self.placement,
+            "tasks": list(self.tasks),
+            "inputs_version": self.stamps.version,
+        }
 
     def to_json(self) -> str:
         row = self.graph_row()

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from neo4j import ManagedTransaction, unit_of_work
+
 from kgplatform.curriculum.store import read_curriculum_rows
 from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Graph, Row
+from kgplatform.graph.queries import query_text
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.graph import ConceptGraph, build_graph
 
@@ -95,6 +98,11 @@ class PlanStore:
             raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
         return InputStamps(native(row["mastery_at"]), native(row["curriculum_at"]), row["transfer_version"])
 
+    def curriculum_stamps(self, curriculum_id: str) -> InputStamps:
+        """The curriculum's and transfer model's stamps alone (mastery_at None), for bulk planning."""
+        row = self.graph.read("planning/get_input_stamps", learner_id="", curriculum_id=curriculum_id)[0]
+        return InputStamps(None, native(row["curriculum_at"]), row["transfer_version"])
+
     def save_plans(self, records: Sequence[dict[str, Any]], keep: int = PLANS_KEPT_PER_LEARNER) -> int:
         """Writes plan records (see `service.plan_record`) and prunes old ones, in one transaction."""
         learner_ids = sorted({r["learner_id"] for r in records})
@@ -115,8 +123,20 @@ class PlanStore:
         return plan
 
     def mastery_page(self, after: str, limit: int) -> list[Row]:
-        """Learners after `after` (by id), `limit` of them, with columnar mastery and goals."""
-        return self.graph.read("planning/read_mastery_page", after=after, limit=limit)
+        """Learners after `after` (by id), `limit` of them, with columnar mastery and goals.
+
+        Records become dicts by zipping keys and values: `Record.data()` re-walks every nested list
+        and would cost as much as the fetch itself for a page of thousands of learners.
+        """
+
+        @unit_of_work(metadata={"kgp_query": "planning/read_mastery_page"})
+        def work(tx: ManagedTransaction) -> list[Row]:
+            result = tx.run(query_text("planning/read_mastery_page"), after=after, limit=limit)
+            keys = result.keys()
+            return [dict(zip(keys, record.values(), strict=True)) for record in result]
+
+        with self.graph.session() as session:
+            return session.execute_read(work)
 
 
 def newest_edges(rows: Iterable[Row]) -> list[tuple[str, str, float]]:

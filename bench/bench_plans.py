@@ -1,0 +1,164 @@
+"""Plans for many learners: read mastery from Neo4j, plan in batches, write plans to Redis.
+
+In one run, on one Neo4j and one Redis, over the same learners:
+  1. baseline: read every learner's mastery and goals out of Neo4j, page by page, and do nothing else
+     (the same query and pages the planner reads);
+  2. plans:    `bulk.plan_everyone`: the same reads, the batch planner on learner x concept matrices,
+     every plan serialised and written to Redis.
+Prints learners/s, the process's peak memory (RSS), and plans' time as a ratio to the baseline's.
+Aims: >= 2,000 learners/s, < 4 GiB, ratio < 2.
+
+The data is loaded once (in a child process, so its memory does not count) and kept: a curriculum of
+--concepts concepts (id `bench-plans`) and --learners learners `bench-plan-NNNNNN` with
+--mastery mastery edges and --goals goals each, written with bulk UNWINDs. `--cleanup` is not offered:
+use your own Neo4j (CONTRIBUTING.md) and `kgplatform services down` / its state folder. Example:
+    python bench/bench_plans.py --learners 100000 --concepts 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+import redis
+
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.import_service import run_import
+from kgplatform.curriculum.io import parse_json
+from kgplatform.graph.driver import Graph
+from kgplatform.graph.migrations import migrate
+from kgplatform.mastery.bkt import TracerParams
+from kgplatform.planning.bulk import plan_everyone, read_pages
+from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.store import PlanStore
+from kgplatform.settings import get_settings
+
+CURRICULUM = "bench-plans"
+PREFIX = "bench-plan-"
+LOAD_BATCH = 2000
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--concepts", type=int, default=1_000)
+    parser.add_argument("--mastery", type=int, default=20, help="mastery edges per learner")
+    parser.add_argument("--goals", type=int, default=2, help="goals per learner")
+    parser.add_argument("--page", type=int, default=5_000, help="learners per Neo4j read")
+    parser.add_argument("--chunk", type=int, default=1_024, help="learners per planning matrix")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def learner_rows(start: int, stop: int, concept_ids: list[str], args: argparse.Namespace) -> list[dict]:
+    """Learners whose mastery sits mostly on foundations (lower layers), goals further up."""
+    rng = np.random.default_rng([args.seed, start])
+    n = len(concept_ids)
+    weights = np.linspace(2.0, 0.2, n)
+    weights /= weights.sum()
+    now_s = int(time.time())
+    rows = []
+    for i in range(start, stop):
+        picked = rng.choice(n, size=min(args.mastery, n), replace=False, p=weights)
+        p = rng.beta(4, 2, picked.size)
+        attempts = rng.integers(1, 9, picked.size)
+        ages = rng.integers(0, 60 * 86400, picked.size)
+        goals = rng.choice(np.arange(n // 2, n), size=args.goals, replace=False)
+        rows.append(
+            {
+                "learner_id": f"{PREFIX}{i:07d}",
+                "mastery": [
+                    {
+                        "concept_id": concept_ids[c],
+                        "p": float(p[k]),
+                        "attempts": int(attempts[k]),
+                        "correct": float(round(attempts[k] * p[k])),
+                        "as_of_s": now_s - int(ages[k]),
+                    }
+                    for k, c in enumerate(picked.tolist())
+                ],
+                "goals": [concept_ids[c] for c in goals.tolist()],
+            }
+        )
+    return rows
+
+
+def load(args: argparse.Namespace) -> None:
+    """Curriculum and learners, unless already there (rerunning the bench reuses them)."""
+    settings = get_settings()
+    graph = Graph.connect(settings.neo4j)
+    try:
+        migrate(graph)
+        document = generate_curriculum(args.concepts, args.seed, curriculum_id=CURRICULUM)
+        report = run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="bench")
+        print(f"curriculum {CURRICULUM}: {report.summary}", flush=True)
+        present = graph.read("bench/count_plan_learners", prefix=PREFIX)[0]["learners"]
+        concept_ids = [c.id for c in document.concepts]
+        started = time.perf_counter()
+        now = datetime.now(UTC)
+        for start in range(present, args.learners, LOAD_BATCH):
+            stop = min(start + LOAD_BATCH, args.learners)
+            graph.write(
+                "bench/seed_plan_learners", rows=learner_rows(start, stop, concept_ids, args), now=now
+            )
+            if (stop // LOAD_BATCH) % 5 == 0 or stop == args.learners:
+                rate = (stop - present) / (time.perf_counter() - started)
+                print(f"  loaded {stop:,} learners ({rate:,.0f}/s)", flush=True)
+    finally:
+        graph.close()
+
+
+def peak_rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # Linux reports KiB
+
+
+def main() -> None:
+    args = parse_args()
+    if args.load_only:
+        load(args)
+        return
+    child = [sys.executable, __file__, "--load-only", *sys.argv[1:]]
+    subprocess.run(child, check=True)
+
+    settings = get_settings()
+    graph = Graph.connect(settings.neo4j)
+    client = redis.Redis.from_url(settings.redis.url)
+    store, cache = PlanStore(graph), PlanCache(client)
+    params = TracerParams.default(())
+    try:
+        store.mastery_page("", 10)  # warm the connection pool and query plan cache
+        started = time.perf_counter()
+        read_learners = sum(len(page) for page in read_pages(store, args.page))
+        read_s = time.perf_counter() - started
+        rss_after_read = peak_rss_gib()
+
+        started = time.perf_counter()
+        stats = plan_everyone(store, cache, params, CURRICULUM, page_size=args.page, chunk_size=args.chunk)
+        plan_s = time.perf_counter() - started
+    finally:
+        graph.close()
+        client.close()
+
+    print(
+        f"learners: {stats.learners:,} (read baseline saw {read_learners:,}), concepts: {args.concepts:,}, "
+        f"mastery edges per learner: {args.mastery}, tasks planned: {stats.tasks:,}"
+    )
+    print(f"baseline, read mastery only: {read_s:8.2f} s  {read_learners / read_s:10,.0f} learners/s")
+    print(f"plans (read+plan+Redis):     {plan_s:8.2f} s  {stats.learners / plan_s:10,.0f} learners/s")
+    print(f"ratio plans / read:          {plan_s / read_s:8.2f}   (aim < 2)")
+    print(
+        f"peak memory (RSS):           {peak_rss_gib():8.2f} GiB "
+        f"(after the read baseline: {rss_after_read:.2f}; aim < 4)"
+    )
+
+
+if __name__ == "__main__":
+    main()
