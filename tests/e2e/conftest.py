@@ -1,4 +1,5 @@
-"""Browser tests need the real services too: mark them like integration tests (`-m "not integration"` skips them)."""
+"""Browser tests need the real services too: marked like integration tests (`-m "not integration"`
+skips them)."""
 
 from __future__ import annotations
 

@@ -289,7 +289,15 @@ step('sign in as a teacher and open the learner', async () => {
     await page.locator('#learner-mastery .not-available').waitFor();
     console.log('note: no /learners/{learner_id}/mastery route on this server; the page says "not available yet"');
   }
-  if (routes.includes('/learners/{learner_id}')) assert.deepEqual(drawn.goals, ['quadratics']);
+  if (routes.includes('/learners/{learner_id}') || routes.includes('/learners/{learner_id}/report')) {
+    assert.deepEqual(drawn.goals, ['quadratics']);
+  }
+  if (routes.includes('/learners/{learner_id}/report')) {
+    const mastered = await page.locator('#learner-report section[aria-label="mastered"]').textContent();
+    assert.match(mastered, /Whole numbers/, mastered);
+    const blocking = await page.locator('#learner-report').textContent();
+    assert.match(blocking, /blocking prerequisites/, blocking);
+  }
   for (const [panel, route] of [['#learner-plan', '/learners/{learner_id}/next-tasks'], ['#learner-report', '/learners/{learner_id}/report']]) {
     const text = await page.locator(panel).textContent();
     if (routes.includes(route) || routes.includes(route.replace('next-tasks', 'plan'))) {

@@ -16,12 +16,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import redis
 
 from kgplatform.graph.driver import Graph
-from kgplatform.settings import PROJECT_ROOT
+from kgplatform.settings import PROJECT_ROOT, Settings
 from tests.e2e.seed import World, seed_world
 
 CHROMIUM = Path(os.environ.get("KGP_E2E_CHROMIUM", "/usr/bin/chromium"))
@@ -29,6 +31,7 @@ PLAYWRIGHT = PROJECT_ROOT / "ui" / "node_modules" / "playwright-core"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 SCRIPT = Path(__file__).with_name("run.mjs")
 BROWSER_TIMEOUT_S = 150
+E2E_REDIS_DB = 14  # conftest's redis_client has 15
 
 
 def free_port() -> int:
@@ -56,24 +59,26 @@ def require_browser_tools() -> str:
 
 
 @pytest.fixture
-def server(graph: Graph) -> Iterator[str]:
+def server_redis(settings: Settings) -> Iterator[str]:
+    """The server's Redis: database 14 of the test Redis, emptied before and after, so plans cached by
+    an earlier run (the graph is emptied, Redis is not) cannot be served to this one."""
+    url = urlsplit(settings.redis.url)._replace(path=f"/{E2E_REDIS_DB}").geturl()
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def server(graph: Graph, server_redis: str) -> Iterator[str]:
     """uvicorn serving create_app on a free port; stopped (this process only) after the test."""
     port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", "kgplatform.api.app:create_app"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "kgplatform.api.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
+        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=PROJECT_ROOT,
+        env={**os.environ, "KGP_REDIS__URL": server_redis},
     )
     base = f"http://127.0.0.1:{port}"
     try:

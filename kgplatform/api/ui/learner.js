@@ -103,27 +103,39 @@ function renderPlan(outcome, doc) {
   return undefined;
 }
 
-/** The feedback report: each list it holds becomes a section (mastered, in progress, blocking, ...). */
+// The report's lists in the order a teacher reads them; any other list it carries follows, generically.
+const REPORT_SECTIONS = ['mastered', 'in_progress', 'blocking_prerequisites', 'decaying', 'not_started'];
+const REPORT_SKIP = new Set(['concepts', 'goals']); // every concept (drawn as the graph) and the goals (in the header)
+
+function describeReportItem(item, names) {
+  if (typeof item !== 'object' || item === null) return names.get(item) ?? String(item);
+  const id = item.concept_id ?? item.id;
+  const name = item.name ?? names.get(id) ?? id;
+  const parts = [];
+  if (item.p_mastery !== undefined && item.lost !== undefined) parts.push(`${pct(item.p_mastery)} → ${pct(item.p_now)}`);
+  else if (item.p_now !== undefined) parts.push(pct(item.p_now));
+  if (item.attempts !== undefined) parts.push(`${item.attempts} attempt(s)`);
+  if (Array.isArray(item.blocks) && item.blocks.length) parts.push(`blocks ${item.blocks.map((b) => names.get(b) ?? b).join(', ')}`);
+  if (typeof item.days_since_practice === 'number') parts.push(`${item.days_since_practice.toFixed(1)} days since practice`);
+  if (item.needs_review) parts.push('review due');
+  if (item.goal) parts.push('goal');
+  return `${name}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+/** The feedback report: mastered, in progress, blocking prerequisites, decaying, not started; then its plot. */
 function renderReport(outcome, names, pngUrl) {
   const box = $('#learner-report');
   if (!outcome.ok) return clear(box, failure('Feedback report', outcome));
   const report = outcome.data;
-  const describe = (item) => {
-    if (typeof item !== 'object' || item === null) return String(item);
-    const id = item.concept_id ?? item.id;
-    const name = item.name ?? names.get(id) ?? id;
-    const extra = Object.entries(item)
-      .filter(([k, v]) => !['concept_id', 'id', 'name'].includes(k) && v !== null && typeof v !== 'object')
-      .map(([k, v]) => `${k.replaceAll('_', ' ')} ${typeof v === 'number' && v <= 1 && v >= 0 && k.startsWith('p') ? pct(v) : v}`);
-    return `${name}${extra.length ? ` (${extra.join(', ')})` : ''}`;
-  };
-  const sections = Object.entries(report).filter(([, v]) => Array.isArray(v));
-  const scalars = Object.entries(report).filter(([, v]) => v !== null && typeof v !== 'object');
+  const lists = Object.entries(report).filter(([k, v]) => Array.isArray(v) && !REPORT_SKIP.has(k));
+  lists.sort(([a], [b]) => (REPORT_SECTIONS.indexOf(a) + 1 || 99) - (REPORT_SECTIONS.indexOf(b) + 1 || 99));
+  const scalars = Object.entries(report).filter(([k, v]) => v !== null && typeof v !== 'object' && k !== 'learner_id');
   clear(box,
-    scalars.length ? el('p', { class: 'meta' }, scalars.map(([k, v]) => `${k.replaceAll('_', ' ')}: ${v}`).join(' · ')) : null,
-    sections.map(([key, items]) => el('section', { class: 'report-section', 'aria-label': key },
+    scalars.length ? el('p', { class: 'meta' }, scalars.map(([k, v]) => `${k.replaceAll('_', ' ')}: ${k === 'as_of' ? fmtTime(v) : v}`).join(' · ')) : null,
+    lists.map(([key, items]) => el('section', { class: 'report-section', 'aria-label': key.replaceAll('_', ' ') },
       el('h4', {}, `${key.replaceAll('_', ' ')} (${items.length})`),
-      items.length ? el('ul', {}, items.slice(0, 30).map((i) => el('li', {}, describe(i)))) : el('p', { class: 'hint' }, 'none'))),
+      items.length ? el('ul', {}, items.slice(0, 30).map((i) => el('li', {}, describeReportItem(i, names))))
+        : el('p', { class: 'hint' }, 'none'))),
     pngUrl ? el('img', { src: pngUrl, alt: 'Plot of the learner’s mastery across the curriculum', class: 'report-png' }) : null);
   return undefined;
 }
@@ -155,9 +167,11 @@ export async function openLearner(id) {
   const [learner, mastery, plan, report] = await Promise.all([
     attempt(ROUTES.learner(id)), attempt(ROUTES.mastery(id)), attempt(ROUTES.plan(id)), attempt(ROUTES.report(id)),
   ]);
-  const goals = new Set(learner.ok ? learner.data.goals ?? [] : []);
-  $('#learner-goals').textContent = learner.ok
-    ? `Goals: ${[...goals].join(', ') || 'none'} · interests: ${(learner.data.interests ?? []).join(', ') || 'none'}`
+  // Goals from the learner's own route, else from the feedback report, which lists them too.
+  const goals = new Set((learner.ok ? learner.data.goals : report.ok ? report.data.goals : null) ?? []);
+  const interests = learner.ok ? (learner.data.interests ?? []).join(', ') || 'none' : 'unknown';
+  $('#learner-goals').textContent = learner.ok || report.ok
+    ? `Goals: ${[...goals].join(', ') || 'none'} · interests: ${interests}`
     : learner.missing ? 'Learner details: not available yet on this server.' : `Learner: ${learner.error.message}`;
   const curriculumId = (plan.ok && plan.data.curriculum_id) || currentCurriculum();
   let doc = null;
