@@ -191,3 +191,23 @@ def import_file(
         )
     report = run_import(get_graph(), raw, target, actor=actor, skip_invalid=skip_invalid)
     return report.model_dump(mode="json")
+
+
+@app.task(
+    name="kgp.transfer.retrain",
+    acks_late=True,
+    time_limit=MAX_TASK_S,
+    soft_time_limit=MAX_TASK_S * 0.9,
+    **RETRY,
+)
+def retrain_transfer(seed: int = 0, write: bool = True) -> dict[str, Any]:
+    """Retrains the transfer GNN on the graph's answers, checkpoints it and switches TRANSFERS_TO to the new
+    version atomically (same steps as `kgplatform train-transfer --data graph`; a rerun publishes a newer one)."""
+    from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
+    from kgplatform.transfer.train import TrainConfig
+
+    options = PipelineOptions(seed=seed, train=TrainConfig(seed=seed, progress=False))
+    trained, path, report = retrain_from_graph(get_graph(), settings.paths.models_dir,
+                                               settings.paths.data_dir / "embeddings", options, write)
+    return {"model_version": trained.model_version, "checkpoint": str(path),
+            "edges": report.edges if report else 0, "metrics": trained.metrics}
