@@ -15,7 +15,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
 
 MAX_BATCH_SIZE = 10_000
@@ -31,15 +32,17 @@ class AnswerIn(BaseModel):
     learner_id: str = Id
     task_id: str = Id
     correct: bool | None = None
-    score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+    score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False, validate_default=True)
     answered_at: AwareDatetime
     duration_s: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
 
-    @model_validator(mode="after")
-    def _exactly_one_outcome(self) -> AnswerIn:
-        if (self.correct is None) == (self.score is None):
+    @field_validator("score", mode="after")
+    @classmethod
+    def _exactly_one_outcome(cls, score: float | None, info: ValidationInfo) -> float | None:
+        # A field validator (not a model one) so the error carries a field name: `score`.
+        if "correct" in info.data and (info.data["correct"] is None) == (score is None):
             raise ValueError("give exactly one of `correct` (bool) or `score` (0..1)")
-        return self
+        return score
 
     @property
     def outcome(self) -> float:

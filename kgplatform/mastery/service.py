@@ -100,7 +100,9 @@ class MasteryService:
 
     def _ingest_in_tx(self, tx: IngestTx, batch: _Batch, atomic: bool) -> None:
         # A retried transaction starts over: forget what an aborted attempt had decided.
-        result = AnswerBatchResult(rejected=list(batch.result.rejected))
+        result = AnswerBatchResult(
+            rejected=list(batch.result.rejected), duplicates=list(batch.result.duplicates)
+        )
         tasks = tx.task_concepts(sorted({a.task_id for _, a in batch.candidates}))
         known = []
         for index, answer in batch.candidates:

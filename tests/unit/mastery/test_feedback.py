@@ -1,0 +1,67 @@
+"""The feedback report's sections and its picture, from concept states alone."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import matplotlib.image
+
+from kgplatform.mastery.feedback import ConceptState, build_report, prerequisite_order, render_png
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def state(
+    cid: str,
+    p_now: float,
+    *,
+    prereqs: tuple[str, ...] = (),
+    p_mastery: float | None = None,
+    attempts: int = 0,
+    days_ago: float | None = None,
+    goal: bool = False,
+) -> ConceptState:
+    last = NOW - timedelta(days=days_ago) if days_ago is not None else None
+    return ConceptState(cid, cid.upper(), list(prereqs), p_now, p_mastery, attempts, 0.0, last, goal)
+
+
+STATES = [
+    state("d", 0.30, prereqs=("b", "c"), goal=True),
+    state("c", 0.52, prereqs=("a",), p_mastery=0.55, attempts=4, days_ago=1),
+    state("b", 0.97, prereqs=("a",), p_mastery=0.98, attempts=9, days_ago=2),
+    state("a", 0.70, p_mastery=0.97, attempts=12, days_ago=60),
+    state("e", 0.25),
+]
+
+
+def test_sections() -> None:
+    report = build_report("kim", STATES, NOW)
+    assert [c.concept_id for c in report.mastered] == ["b"]
+    assert [c.concept_id for c in report.in_progress] == ["c", "a"]  # weakest first
+    assert report.not_started == ["e", "d"] and report.goals == ["d"]  # in prerequisite order
+    # a blocks d through both c and b; c blocks d directly; b is mastered and blocks nothing.
+    assert [(b.concept_id, b.blocks) for b in report.blocking_prerequisites] == [("c", ["d"]), ("a", ["d"])]
+    (fading,) = report.decaying
+    assert fading.concept_id == "a" and fading.needs_review and round(fading.days_since_practice) == 60
+    assert abs(fading.lost - 0.27) < 1e-9
+
+
+def test_without_goals_the_concepts_in_progress_are_the_targets() -> None:
+    report = build_report("kim", [s for s in STATES if not s.goal], NOW)
+    assert [(b.concept_id, b.blocks) for b in report.blocking_prerequisites] == [("a", ["c"])]
+
+
+def test_prerequisites_come_first_and_cycles_do_not_break_the_report() -> None:
+    assert [s.concept_id for s in prerequisite_order(STATES)] == ["a", "e", "b", "c", "d"]
+    cyclic = [state("x", 0.2, prereqs=("y",)), state("y", 0.2, prereqs=("x",))]
+    assert [s.concept_id for s in prerequisite_order(cyclic)] == ["x", "y"]
+
+
+def test_png_is_a_picture_sized_to_the_curriculum() -> None:
+    small = matplotlib.image.imread(io.BytesIO(render_png(build_report("kim", STATES, NOW))), format="png")
+    many = [state(f"c{i:03d}", i / 100) for i in range(60)]
+    large = matplotlib.image.imread(io.BytesIO(render_png(build_report("kim", many, NOW))), format="png")
+    assert small.shape[1] == large.shape[1] and large.shape[0] > 2 * small.shape[0]
+    empty = render_png(build_report("kim", [], NOW))
+    assert empty.startswith(b"\x89PNG")

@@ -1,0 +1,57 @@
+"""Answer rows are validated one by one; each bad row names its field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from kgplatform.mastery.models import AnswerIn, parse_answer_rows
+
+ROW = {
+    "event_id": "e1",
+    "learner_id": "l1",
+    "task_id": "t1",
+    "correct": True,
+    "answered_at": "2026-01-05T09:30:00+01:00",
+    "duration_s": 12.5,
+}
+
+
+def test_a_valid_row_keeps_its_instant_in_utc_and_its_outcome() -> None:
+    answer = AnswerIn.model_validate(ROW)
+    assert answer.answered_at_utc == datetime(2026, 1, 5, 8, 30, tzinfo=UTC)
+    assert answer.outcome == 1.0
+    assert AnswerIn.model_validate({**ROW, "correct": None, "score": 0.25}).outcome == 0.25
+    assert AnswerIn.model_validate({**ROW, "correct": False}).outcome == 0.0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"answered_at": "2026-01-05T09:30:00"}, "answered_at"),  # no timezone
+        ({"answered_at": "yesterday"}, "answered_at"),
+        ({"score": 0.5}, "score"),  # both outcomes
+        ({"correct": None}, "score"),  # neither
+        ({"correct": None, "score": 1.5}, "score"),
+        ({"correct": "maybe"}, "correct"),
+        ({"duration_s": -1}, "duration_s"),
+        ({"duration_s": float("nan")}, "duration_s"),
+        ({"event_id": ""}, "event_id"),
+        ({"learner_id": "has space"}, "learner_id"),
+        ({"task_id": None}, "task_id"),
+        ({"colour": "red"}, "colour"),  # unknown fields are refused, not silently dropped
+    ],
+)
+def test_each_malformed_row_is_rejected_naming_its_field(change: dict, field: str) -> None:
+    good, bad = parse_answer_rows([ROW, {**ROW, **change}])
+    assert [i for i, _ in good] == [0]
+    (rejection,) = bad
+    assert rejection.index == 1 and rejection.reason == "invalid" and rejection.field == field
+    assert rejection.event_id == {**ROW, **change}.get("event_id")  # echoed so the caller can match it
+
+
+def test_rows_that_are_not_objects_are_rejected_too() -> None:
+    good, bad = parse_answer_rows([ROW, "text", 3, None])
+    assert len(good) == 1 and [r.index for r in bad] == [1, 2, 3]
+    assert all(r.event_id is None for r in bad)

@@ -1,0 +1,161 @@
+"""The ingestion rule and the mastery rule of `MasteryService`, on an in-memory store."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from kgplatform.errors import Conflict, NotFound, ValidationFailed
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.synthetic import make_answers, make_curriculum
+from tests.unit.mastery.fake_store import FakeMasteryStore
+
+CURRICULUM = make_curriculum(8, 24, seed=1)
+TASKS = {t["id"]: t["concept_ids"] for t in CURRICULUM.tasks}
+
+
+def make_service() -> tuple[MasteryService, FakeMasteryStore]:
+    store = FakeMasteryStore(TASKS)
+    return MasteryService(store), store  # type: ignore[arg-type]
+
+
+def log(n: int, learners: int = 10, seed: int = 0) -> list[dict[str, Any]]:
+    return make_answers(CURRICULUM, learners, n, seed=seed)
+
+
+def ingest_all(service: MasteryService, rows: list[dict[str, Any]], batch: int) -> None:
+    for start in range(0, len(rows), batch):
+        service.ingest(rows[start : start + batch])
+
+
+def test_valid_rows_are_accepted_and_learners_created() -> None:
+    service, store = make_service()
+    rows = log(50)
+    result = service.ingest(rows)
+    assert result.accepted == [r["event_id"] for r in rows] and not result.rejected
+    assert result.learners_created == len({r["learner_id"] for r in rows}) == len(store.learners)
+    assert result.mastery_updated == len(store.mastery) > 0
+
+
+def test_a_replay_is_all_duplicates_and_changes_nothing() -> None:
+    service, store = make_service()
+    rows = log(80)
+    service.ingest(rows)
+    before = dict(store.mastery)
+    again = service.ingest(rows)
+    assert again.duplicates == [r["event_id"] for r in rows]
+    assert again.accepted == [] and again.mastery_updated == 0 and store.mastery == before
+
+
+def test_rows_are_judged_one_by_one() -> None:
+    service, store = make_service()
+    good, unknown, malformed, repeated = log(4)
+    unknown = {**unknown, "task_id": "nope"}
+    malformed = {**malformed, "correct": "maybe"}
+    result = service.ingest([good, unknown, malformed, good, {**good, "correct": not good["correct"]}])
+    assert result.accepted == [good["event_id"]] and result.duplicates == [good["event_id"]]
+    reasons = [(r.index, r.reason, r.field) for r in result.rejected]
+    assert reasons == [(1, "unknown_task", "task_id"), (2, "invalid", "correct"), (4, "conflict", "event_id")]
+    assert set(store.answers) == {good["event_id"]}
+
+
+def test_a_stored_event_id_with_other_content_is_a_conflict_naming_the_fields() -> None:
+    service, _ = make_service()
+    (row,) = log(1)
+    service.ingest([row])
+    result = service.ingest([{**row, "duration_s": 1.0, "answered_at": "2020-01-01T00:00:00Z"}])
+    (conflict,) = result.rejected
+    assert conflict.reason == "conflict" and conflict.event_id == row["event_id"]
+    assert "answered_at" in conflict.message and "duration_s" in conflict.message
+
+
+def test_the_same_instant_in_another_offset_is_the_same_answer() -> None:
+    service, _ = make_service()
+    row = {
+        "event_id": "e",
+        "learner_id": "l",
+        "task_id": "t00000",
+        "correct": True,
+        "answered_at": "2026-03-01T12:00:00+00:00",
+    }
+    service.ingest([row])
+    assert service.ingest([{**row, "answered_at": "2026-03-01T13:00:00+01:00"}]).duplicates == ["e"]
+
+
+def test_atomic_batches_store_everything_or_nothing() -> None:
+    service, store = make_service()
+    rows = log(20)
+    with pytest.raises(ValidationFailed) as invalid:
+        service.ingest([*rows[:10], {**rows[10], "task_id": "nope"}], atomic=True)
+    assert invalid.value.details["rejected"][0]["index"] == 10 and not store.answers
+    with pytest.raises(ValidationFailed):
+        service.ingest([*rows[:10], {"event_id": "x"}], atomic=True)
+    service.ingest(rows[:5])
+    with pytest.raises(Conflict):
+        service.ingest([*rows[5:], {**rows[0], "correct": not rows[0]["correct"]}], atomic=True)
+    assert set(store.answers) == {r["event_id"] for r in rows[:5]}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_arrival_order_never_changes_mastery(seed: int) -> None:
+    rows = log(600, learners=12, seed=seed)
+    in_order, store_a = make_service()
+    ingest_all(in_order, rows, 100)
+    shuffled, store_b = make_service()
+    ingest_all(shuffled, random.Random(seed).sample(rows, len(rows)), 70)
+    assert store_a.mastery == store_b.mastery
+    assert store_b.replayed, "the shuffled log needed full replays"
+
+
+def test_in_order_batches_continue_from_stored_state_without_replay() -> None:
+    service, store = make_service()
+    ingest_all(service, log(400, seed=4), 50)
+    assert store.replayed == set()
+
+
+def test_transfer_edges_raise_targets_and_still_ignore_order() -> None:
+    rows = log(300, learners=6, seed=5)
+    edges = [{"source": "c0000", "target": "c0003", "strength": 0.5, "model_version": "g1"}]
+    services = []
+    for order in (rows, rows[::-1]):
+        service, store = make_service()
+        store.transfer = edges
+        ingest_all(service, order, 40)
+        services.append(store)
+    assert services[0].mastery == services[1].mastery
+    versions = {m["model_version"] for m in services[0].mastery.values()}
+    assert versions == {"bkt-default+transfer:g1"}
+
+
+def test_a_new_model_version_replays_the_learner() -> None:
+    service, store = make_service()
+    rows = log(100, learners=3, seed=6)
+    service.ingest(rows[:50])
+    store.transfer = [{"source": "c0001", "target": "c0002", "strength": 0.4, "model_version": "g2"}]
+    service.ingest(rows[50:])
+    assert store.replayed == {r["learner_id"] for r in rows[50:]}
+    assert {m["model_version"] for k, m in store.mastery.items() if k[0] in store.replayed} == {
+        "bkt-default+transfer:g2"
+    }
+
+
+def test_goals_name_unknown_concepts() -> None:
+    class Store:
+        def existing_concepts(self, ids: list[str]) -> set[str]:
+            return {i for i in ids if i.startswith("c")}
+
+    service = MasteryService(Store())  # type: ignore[arg-type]
+    with pytest.raises(ValidationFailed) as error:
+        service.set_goals("l", ["c1", "x2", "y3"])
+    assert error.value.field == "concept_ids" and error.value.details["unknown"] == ["x2", "y3"]
+
+
+def test_unknown_learner_is_not_found() -> None:
+    class Store:
+        def learner(self, learner_id: str) -> None:
+            return None
+
+    with pytest.raises(NotFound):
+        MasteryService(Store()).mastery("nobody")  # type: ignore[arg-type]
