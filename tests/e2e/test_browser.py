@@ -31,7 +31,7 @@ PLAYWRIGHT = PROJECT_ROOT / "ui" / "node_modules" / "playwright-core"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 SCRIPT = Path(__file__).with_name("run.mjs")
 BROWSER_TIMEOUT_S = 150
-E2E_REDIS_DB = 14  # conftest's redis_client has 15
+E2E_REDIS_DB = 12  # others: 13 and 14 (workers tests), 15 (conftest redis_client)
 
 
 def free_port() -> int:
@@ -60,7 +60,7 @@ def require_browser_tools() -> str:
 
 @pytest.fixture
 def server_redis(settings: Settings) -> Iterator[str]:
-    """The server's Redis: database 14 of the test Redis, emptied before and after, so plans cached by
+    """The server's Redis: its own database of the test Redis, emptied before and after, so plans cached by
     an earlier run (the graph is emptied, Redis is not) cannot be served to this one."""
     url = urlsplit(settings.redis.url)._replace(path=f"/{E2E_REDIS_DB}").geturl()
     client = redis.Redis.from_url(url)
