@@ -36,8 +36,10 @@ def field_gap(summaries: list[Summary]) -> list[str]:
     ours = next((s for s in summaries if s.model == OURS and s.protocol == LEAK_FREE), None)
     if ours is None:
         return []
-    return [f"ours (leak-free) {ours.auc[0]:.4f} vs {name} {auc:.3f}: {ours.auc[0] - auc:+.4f}"
-            for name, auc in FIELD_REFERENCES.items()]
+    return [
+        f"ours (leak-free) {ours.auc[0]:.4f} vs {name} {auc:.3f}: {ours.auc[0] - auc:+.4f}"
+        for name, auc in FIELD_REFERENCES.items()
+    ]
 
 
 def write_json(path: Path, scores: list[FoldScore], metadata: dict[str, Any]) -> None:
