@@ -1,0 +1,41 @@
+// Unit tests of the page's pure logic, run with `node --test` by test_page_logic.py (no browser).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { ApiError } from '../../../kgplatform/api/ui/api.js';
+import { layeredPositions, masteryColour } from '../../../kgplatform/api/ui/graph.js';
+
+test('layers follow the longest prerequisite path, prerequisites to the left', () => {
+  const edges = [
+    { source: 'a', target: 'b' }, { source: 'b', target: 'c' }, { source: 'a', target: 'c' }, { source: 'x', target: 'c' },
+  ];
+  const p = layeredPositions(['c', 'b', 'a', 'x', 'alone'], edges, { dx: 100, dy: 10 });
+  assert.equal(p.a.x, 0);
+  assert.equal(p.x.x, 0);
+  assert.equal(p.alone.x, 0);
+  assert.equal(p.b.x, 100);
+  assert.equal(p.c.x, 200, 'c waits for b, two steps after a');
+  const firstColumn = ['a', 'alone', 'x'].map((id) => p[id].y);
+  assert.equal(new Set(firstColumn).size, 3, 'no two nodes of a column share a place');
+});
+
+test('edges to nodes not drawn are ignored, and a cycle in bad data does not hang', () => {
+  const p = layeredPositions(['a', 'b'], [{ source: 'a', target: 'b' }, { source: 'b', target: 'a' }, { source: 'zz', target: 'a' }]);
+  assert.ok(Number.isFinite(p.a.x) && Number.isFinite(p.b.x));
+});
+
+test('mastery colour runs red, yellow, green and clamps', () => {
+  assert.equal(masteryColour(0), 'rgb(215,48,39)');
+  assert.equal(masteryColour(0.5), 'rgb(254,224,139)');
+  assert.equal(masteryColour(1), 'rgb(26,152,80)');
+  assert.equal(masteryColour(-3), masteryColour(0));
+  assert.equal(masteryColour(7), masteryColour(1));
+});
+
+test('a missing route is told apart from a missing resource', () => {
+  assert.equal(new ApiError(404, { title: 'Not Found', detail: "no route matches '/learners/x/report'" }).routeMissing, true);
+  assert.equal(new ApiError(404, { title: 'Not Found', detail: 'Not Found' }).routeMissing, true);
+  assert.equal(new ApiError(405, { title: 'Method Not Allowed', detail: 'GET is not allowed' }).routeMissing, true);
+  assert.equal(new ApiError(404, { title: 'Not found', detail: "learner 'x' does not exist" }).routeMissing, false);
+  assert.equal(new ApiError(403, { title: 'Forbidden', detail: 'needs a service key' }).routeMissing, false);
+});
