@@ -55,9 +55,17 @@ def celery_config(settings: Settings) -> dict[str, object]:
     }
 
 
+def create_celery(settings: Settings) -> Celery:
+    """An app on `settings`' Redis; workers load the module-level one, tests may make their own."""
+    celery = Celery(
+        "kgplatform", broker=settings.redis.url, backend=settings.redis.url, include=["workers.tasks"]
+    )
+    celery.conf.update(celery_config(settings))
+    return celery
+
+
 settings = get_settings()
-app = Celery("kgplatform", broker=settings.redis.url, backend=settings.redis.url, include=["workers.tasks"])
-app.conf.update(celery_config(settings))
+app = create_celery(settings)
 
 _graph: Graph | None = None
 _redis: redis.Redis | None = None

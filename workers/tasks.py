@@ -6,7 +6,7 @@ Every option is spelled out on the task. The names are a contract with messages 
 
 from __future__ import annotations
 
-import uuid
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from neo4j import exceptions as neo4j_errors
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.jobs.batch import BatchRunner, chunk_of
 from kgplatform.jobs.debounce import Debouncer
-from kgplatform.jobs.progress import JobProgress
+from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import PlanCache
@@ -138,19 +138,12 @@ def recompute_chunk(message: dict[str, Any]) -> int:
 
     chunk, now, only = chunk_of(message)
     try:
-        batch_runner().run_chunk(message["job_id"], chunk, now, only)
+        runner = f"{recompute_chunk.request.hostname} pid {os.getpid()}"
+        batch_runner().run_chunk(message["job_id"], chunk, now, only, runner)
     except SoftTimeLimitExceeded as error:
         raise RuntimeError(f"chunk ran past its soft time limit ({MAX_TASK_S * 0.9:.0f} s)") from error
     PLANS_RECOMPUTED.labels("batch").inc(len(chunk.learner_ids))
     return len(chunk.learner_ids)
-
-
-def start_recompute_all(curriculum_id: str | None = None, chunk_size: int | None = None) -> str:
-    """Creates the job (queued, readable at once) and sends its fan-out; returns the job id."""
-    job_id = f"recompute-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    JobProgress(get_redis(), settings.workers.job_ttl_s).create(job_id, "recompute_all", curriculum_id)
-    recompute_all.apply_async((job_id, curriculum_id, chunk_size))
-    return job_id
 
 
 @app.task(
@@ -158,8 +151,7 @@ def start_recompute_all(curriculum_id: str | None = None, chunk_size: int | None
 )
 def nightly() -> str:
     """The nightly chain: retrain the transfer model (training queue), then recompute every plan."""
-    job_id = f"nightly-{datetime.now(UTC):%Y%m%d}-{uuid.uuid4().hex[:8]}"
-    JobProgress(get_redis(), settings.workers.job_ttl_s).create(job_id, "recompute_all", None)
+    job_id = JobService(get_redis(), get_graph(), settings.workers).create(KIND_RECOMPUTE_ALL, None)
     expires = settings.workers.nightly_expiry_s
     chain(
         app.signature("kgp.transfer.retrain", queue=Queue.TRAINING.value, expires=expires, immutable=True),

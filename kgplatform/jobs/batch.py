@@ -23,6 +23,7 @@ from kgplatform.graph.driver import Row
 from kgplatform.jobs.lock import BatchLock
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
 from kgplatform.jobs.progress import JobProgress
+from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, LOCK_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import PlanCache
@@ -31,8 +32,6 @@ from kgplatform.planning.store import PlanStore
 from kgplatform.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
-KIND_RECOMPUTE_ALL = "recompute_all"
-LOCK_RECOMPUTE_ALL = "plans:recompute_all"
 # A chunk whose worker died this many times (e.g. killed at the hard time limit) is given up on.
 MAX_CHUNK_DELIVERIES = 3
 
@@ -149,10 +148,11 @@ class BatchRunner:
         return self.progress.status(job_id)
 
     def run_chunk(
-        self, job_id: str, chunk: Chunk, now: datetime, only: str | None = None
+        self, job_id: str, chunk: Chunk, now: datetime, only: str | None = None, runner: str = ""
     ) -> JobStatus | None:
-        """Plans one chunk and counts it; returns the final status when this chunk completed the batch."""
-        deliveries = self.progress.count_delivery(job_id, chunk.index)
+        """Plans one chunk and counts it; returns the final status when this chunk completed the batch.
+        `runner` names the worker (host and pid) in the job's log of starts."""
+        deliveries = self.progress.count_delivery(job_id, chunk.index, runner)
         if deliveries > MAX_CHUNK_DELIVERIES:
             reason = (
                 f"started {deliveries - 1} times without finishing "
@@ -224,10 +224,4 @@ class BatchRunner:
         return status
 
     def status(self, job_id: str) -> JobStatus:
-        """Live progress while Redis holds it, else the stored summary."""
-        if self.progress.exists(job_id):
-            return self.progress.status(job_id)
-        stored = self.job_store.summary(job_id)
-        if stored is None:
-            return self.progress.status(job_id)  # raises NotFound
-        return stored
+        return JobService(self.progress.client, self.job_store.graph, self.settings).status(job_id)

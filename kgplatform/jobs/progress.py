@@ -7,6 +7,7 @@ Layout for job J (each key expires after `ttl_s`):
   kgp:job:J:failures   hash: chunk number -> JSON `JobFailure`
   kgp:job:J:deliveries hash: chunk number -> times it started (a chunk that keeps killing its worker
                        is given up on)
+  kgp:job:J:starts     list of "chunk runner" (worker host and pid), one per start
 A chunk is counted once however often it runs (acks_late redelivers it after a crash): its number is
 added to the set and the counters move in the same Lua script, only when the number was new.
 """
@@ -112,13 +113,21 @@ class JobProgress:
             fields["finished_at"] = utc_now()
         self._set(job_id, fields)
 
-    def count_delivery(self, job_id: str, chunk: int) -> int:
-        """How many times this chunk has started (1 the first time; more after redeliveries)."""
-        key = self._keys(job_id)[3]
+    def count_delivery(self, job_id: str, chunk: int, runner: str = "") -> int:
+        """How many times this chunk has started (1 the first time; more after redeliveries); each
+        start is also logged with who ran it (`starts`), for operators and the crash tests."""
+        key, starts = self._keys(job_id)[3], job_key(job_id) + ":starts"
         pipe = self.client.pipeline()
         pipe.hincrby(key, str(chunk), 1)
+        pipe.rpush(starts, f"{chunk} {runner}")
         pipe.expire(key, self.ttl_s)
+        pipe.expire(starts, self.ttl_s)
         return int(pipe.execute()[0])
+
+    def starts(self, job_id: str) -> list[tuple[int, str]]:
+        """(chunk, runner) for every start of a chunk, in order."""
+        entries = [e.decode().split(" ", 1) for e in self.client.lrange(job_key(job_id) + ":starts", 0, -1)]
+        return [(int(chunk), runner) for chunk, runner in entries]
 
     def get_field(self, job_id: str, name: str) -> str | None:
         value = self.client.hget(job_key(job_id), name)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_service import run_import
 from kgplatform.curriculum.io import parse_json
@@ -16,10 +17,12 @@ from kgplatform.graph.driver import Graph
 LOAD_BATCH = 2500
 
 
-def seed_curriculum(graph: Graph, curriculum_id: str, concepts: int = 60, seed: int = 3) -> list[str]:
+def seed_curriculum(
+    graph: Graph, curriculum_id: str, concepts: int = 60, seed: int = 3
+) -> CurriculumDocument:
     document = generate_curriculum(concepts, seed, curriculum_id=curriculum_id)
     run_import(graph, parse_json(document.to_json()), curriculum_id, actor="test")
-    return [c.id for c in document.concepts]
+    return document
 
 
 def learner_rows(

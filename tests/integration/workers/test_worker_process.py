@@ -18,9 +18,23 @@ def worker(settings: Settings) -> Iterator[str]:
     broker = settings.redis.url.rsplit("/", 1)[0] + "/14"
     env = {**os.environ, "KGP_REDIS__URL": broker}
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
-         "--pool=prefork", "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.celery_app",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     yield broker
     process.terminate()
@@ -28,12 +42,12 @@ def worker(settings: Settings) -> Iterator[str]:
 
 
 def test_ping_task_runs_in_a_forked_worker_and_reads_neo4j(worker: str) -> None:
-    code = (
-        "from workers.celery_app import app; "
-        "print(app.send_task('kgp.system.ping').get(timeout=60))"
-    )
+    code = "from workers.celery_app import app; print(app.send_task('kgp.system.ping').get(timeout=60))"
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=90,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=90,
         env={**os.environ, "KGP_REDIS__URL": worker},
     )
     assert result.returncode == 0, result.stderr

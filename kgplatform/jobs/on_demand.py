@@ -1,0 +1,37 @@
+"""On-demand recomputation: after answers are stored, each affected learner's plan is recomputed by a
+worker within seconds, at most once per debounce window (see `debounce`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import redis
+
+from kgplatform.jobs.debounce import Debouncer
+from kgplatform.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+RECOMPUTE_LEARNER = "kgp.plans.recompute_learner"
+# Celery's `send_task(name, args=..., countdown=...)`, or anything shaped like it.
+SendTask = Callable[..., Any]
+
+
+def request_recomputes(
+    client: redis.Redis, learner_ids: Iterable[str], settings: WorkerSettings, send: SendTask
+) -> int:
+    """Schedules one recomputation per learner with none pending; returns how many were scheduled.
+
+    Never raises for Redis or broker trouble: the answers are already stored, and a plan that is not
+    recomputed now is still served as stale (with its age) and recomputed on the next request."""
+    debouncer = Debouncer(client, settings.debounce_s)
+    scheduled = 0
+    for learner_id in sorted(set(learner_ids)):
+        try:
+            if debouncer.claim(learner_id):
+                send(RECOMPUTE_LEARNER, args=(learner_id,), countdown=settings.debounce_s)
+                scheduled += 1
+        except Exception as error:  # noqa: BLE001 - see the docstring: a missed request is harmless
+            log.warning("plan recomputation for %s not requested: %s", learner_id, error)
+    return scheduled

@@ -1,0 +1,108 @@
+"""Real prefork workers for the batch and on-demand tests, on a private Redis database with short
+timeouts (a killed worker's chunk comes back after ~15 s instead of an hour)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+from celery import Celery
+
+from kgplatform.settings import RedisSettings, Settings
+from workers.celery_app import create_celery
+
+BROKER_DB = 13
+WORKER_OVERRIDES = {
+    "KGP_WORKERS__VISIBILITY_TIMEOUT_S": "12",
+    "KGP_WORKERS__MAX_CHUNK_S": "10",
+    "KGP_WORKERS__UNACKED_RESTORE_INTERVAL_S": "1",
+    "KGP_WORKERS__UNACKED_RESTORE_THROTTLE": "1",
+    "KGP_WORKERS__DEBOUNCE_S": "1.0",
+    "KGP_WORKERS__METRICS_PORT": "0",
+}
+
+
+@dataclass
+class WorkerEnv:
+    settings: Settings  # what the workers see: the private database, the short timeouts
+    client: redis.Redis
+    celery: Celery  # sends tasks to the workers' broker
+    env: dict[str, str]
+
+
+@pytest.fixture
+def worker_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkerEnv]:
+    url = settings.redis.url.rsplit("/", 1)[0] + f"/{BROKER_DB}"
+    env = {**os.environ, "KGP_REDIS__URL": url, **WORKER_OVERRIDES}
+    for name, value in WORKER_OVERRIDES.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("KGP_REDIS__URL", url)
+    worker_settings = Settings(_env_file=None, neo4j=settings.neo4j, redis=RedisSettings(url=url))
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    celery = create_celery(worker_settings)
+    yield WorkerEnv(worker_settings, client, celery, env)
+    celery.close()
+    client.flushdb()
+    client.close()
+
+
+StartWorker = Callable[[str], subprocess.Popen]
+
+
+@pytest.fixture
+def start_worker(worker_env: WorkerEnv) -> Iterator[StartWorker]:
+    """Starts `celery worker` processes (each in its own process group, so a test can SIGKILL one
+    whole worker, pool included); all are stopped at the end."""
+    started: list[subprocess.Popen] = []
+
+    def start(name: str) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.celery_app",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--queues=planning",
+                f"--hostname={name}@%h",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=worker_env.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in started:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_for_workers(celery: Celery, count: int, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if len(celery.control.ping(timeout=1.0)) >= count:
+            return
+    raise AssertionError(f"{count} worker(s) did not answer a ping within {timeout_s:.0f} s")

@@ -1,0 +1,68 @@
+"""Done-when: SIGKILL one of two workers in the middle of a 10,000-learner batch; the batch completes
+(the killed worker's unacknowledged chunk comes back after the visibility timeout) and every learner
+has exactly one current plan, the one this batch made."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+from kgplatform.graph.driver import Graph
+from kgplatform.jobs.models import JobState
+from kgplatform.jobs.service import JobService
+from kgplatform.planning.cache import plan_key
+from kgplatform.planning.jobs import batch_plan_id
+from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.seeding import seed_curriculum, seed_learners
+
+LEARNERS = 10_000
+CHUNK = 250
+
+
+def test_a_killed_worker_loses_no_learner(
+    graph: Graph, worker_env: WorkerEnv, start_worker: StartWorker
+) -> None:
+    document = seed_curriculum(graph, "kill-test")
+    learner_ids = seed_learners(graph, LEARNERS, "kill-", [c.id for c in document.concepts])
+    victim, survivor = start_worker("victim"), start_worker("survivor")
+    wait_for_workers(worker_env.celery, 2)
+    jobs = JobService(worker_env.client, graph, worker_env.settings.workers)
+
+    job_id = jobs.start_recompute_all(worker_env.celery.send_task, chunk_size=CHUNK)
+    deadline = time.monotonic() + 60
+    while jobs.status(job_id).chunks_done < 4:
+        assert time.monotonic() < deadline, f"the batch did not start: {jobs.status(job_id)}"
+        time.sleep(0.05)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    killed_at = jobs.status(job_id).chunks_done
+
+    deadline = time.monotonic() + 75
+    while not (status := jobs.status(job_id)).state.finished:
+        assert time.monotonic() < deadline, f"the batch did not finish: {status}"
+        assert survivor.poll() is None, "the surviving worker died"
+        time.sleep(0.25)
+
+    assert status.state is JobState.SUCCEEDED, status
+    assert (status.total, status.done, status.failed, status.skipped) == (LEARNERS, LEARNERS, 0, 0)
+    assert status.chunks_done == status.chunks_total == LEARNERS // CHUNK
+    assert killed_at < status.chunks_total, "the kill came after the batch's end: it proved nothing"
+    starts = jobs.progress.starts(job_id)
+    by_victim = [chunk for chunk, runner in starts if runner.startswith("victim@")]
+    assert by_victim, f"the victim ran no chunk before it was killed: {starts}"
+    in_flight = by_victim[-1]
+    assert [r for c, r in starts if c == in_flight][-1].startswith("survivor@"), (
+        f"chunk {in_flight}, running when the victim died, was not run again by the survivor: {starts}"
+    )
+
+    values = worker_env.client.mget([plan_key(i) for i in learner_ids])
+    plans = [json.loads(v) for v in values if v is not None]
+    assert len(plans) == LEARNERS, f"{LEARNERS - len(plans)} learners have no plan"
+    assert all(p["id"] == batch_plan_id(job_id, p["learner_id"]) for p in plans)
+    assert {p["learner_id"] for p in plans} == set(learner_ids)
+    assert len({p["created_at"] for p in plans}) == 1, "chunks planned as of different moments"
+    assert all(p["tasks"] for p in plans)
+    assert jobs.status(job_id).state is JobState.SUCCEEDED
+    assert jobs.running_batch() is None, "the lock outlived its batch"

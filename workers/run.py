@@ -1,0 +1,68 @@
+"""Starting a worker or beat from the CLI, with the metrics directory prepared before the fork.
+
+prometheus-client chooses multiprocess mode when it is first imported, from `PROMETHEUS_MULTIPROC_DIR`;
+so the variable is set here, before the Celery app (and through it anything that imports
+prometheus-client) is loaded, and the pool's children inherit it. The directory is per worker (its
+pid) and emptied at start, as prometheus-client asks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+
+from kgplatform.settings import Settings, get_settings
+from workers.queues import Queue
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_metrics_dir(settings: Settings) -> str | None:
+    """A fresh multiprocess directory for this worker, exported to its children; None when metrics are off."""
+    if not settings.workers.metrics_port:
+        return None
+    folder = settings.workers.metrics_dir / f"worker-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(folder)
+    return str(folder)
+
+
+def worker_argv(queues: Sequence[str], concurrency: int, loglevel: str, hostname: str | None) -> list[str]:
+    unknown = sorted(set(queues) - {q.value for q in Queue})
+    if unknown:
+        from kgplatform.errors import ValidationFailed
+
+        raise ValidationFailed(
+            f"unknown queue(s) {unknown}; known: {', '.join(q.value for q in Queue)}", field="queues"
+        )
+    argv = [
+        "worker",
+        "--pool=prefork",
+        f"--concurrency={concurrency}",
+        f"--queues={','.join(queues)}",
+        f"--loglevel={loglevel}",
+    ]
+    if hostname:
+        argv.append(f"--hostname={hostname}")
+    return argv
+
+
+def run_worker(
+    queues: Sequence[str], concurrency: int, loglevel: str = "INFO", hostname: str | None = None
+) -> None:
+    argv = worker_argv(queues, concurrency, loglevel, hostname)
+    prepare_metrics_dir(get_settings())
+    from workers.celery_app import app
+
+    app.worker_main(argv)
+
+
+def run_beat(loglevel: str = "INFO", schedule_file: str | None = None) -> None:
+    from workers.celery_app import app
+
+    settings = get_settings()
+    path = schedule_file or str(settings.paths.data_dir / "celerybeat-schedule")
+    settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
+    app.start(["beat", f"--loglevel={loglevel}", f"--schedule={path}"])
