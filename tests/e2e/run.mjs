@@ -209,6 +209,7 @@ step('import CSV: the dry-run report first, then the import', async () => {
   await page.locator('#import-report .summary', { hasText: 'Dry run' }).waitFor();
   const report = await page.locator('#import-report').textContent();
   assert.match(report, /nope/, report);
+  await page.screenshot({ path: join(ARTIFACTS, 'import-dry-run.png') });
   assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true, 'bad rows: no import');
   await form.getByLabel('prerequisites.csv').setInputFiles({ name: 'prerequisites.csv', ...csv('prerequisite,concept,weight\nlinear-equations,systems,1\n') });
   await form.getByRole('button', { name: 'Check (dry run)' }).click();
