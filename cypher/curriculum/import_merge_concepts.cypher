@@ -21,5 +21,7 @@ MERGE (c:Concept {id: row.id})
 FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
   SET c.name = row.name, c.description = row.description, c.tags = row.tags, c.difficulty = row.difficulty,
       c.version = c.version + 1, c.updated_at = datetime())
-MERGE (cur)-[:CONTAINS]->(c)
+// A new concept cannot have its CONTAINS edge yet: CREATE it without MERGE's existence check.
+FOREACH (_ IN CASE WHEN outcome = 'created' THEN [1] ELSE [] END | CREATE (cur)-[:CONTAINS]->(c))
+FOREACH (_ IN CASE WHEN outcome <> 'created' THEN [1] ELSE [] END | MERGE (cur)-[:CONTAINS]->(c))
 RETURN outcome, count(*) AS n

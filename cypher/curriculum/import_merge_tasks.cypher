@@ -24,8 +24,16 @@ FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
   SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
       t.estimated_minutes = row.estimated_minutes, t.version = t.version + 1, t.updated_at = datetime())
 WITH t, row, outcome
+// A new task has no links yet: CREATE them without MERGE's existence check.
 CALL (t, row, outcome) {
-  WITH * WHERE outcome <> 'unchanged'
+  WITH * WHERE outcome = 'created'
+  UNWIND row.concepts AS concept_id
+  MATCH (c:Concept {id: concept_id})
+  CREATE (t)-[:EXERCISES {weight: 1.0}]->(c)
+}
+// A changed task: drop the links it no longer has, keep (MERGE) the rest.
+CALL (t, row, outcome) {
+  WITH * WHERE outcome = 'updated'
   OPTIONAL MATCH (t)-[stale:EXERCISES]->(gone:Concept) WHERE NOT gone.id IN row.concepts
   DELETE stale
   WITH DISTINCT t, row
