@@ -16,15 +16,18 @@ The Neo4j side (bulk export of concepts, prerequisites and answers) is `export_f
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from torch_geometric.data import Data
 
+from kgplatform.graph.driver import Graph
 from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.transfer.empirical import EmpiricalTransfer, FloatArray, IntArray, ResponseView
+from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.statistics import NODE_STAT_NAMES, PAIR_STAT_NAMES, LogStatistics, compute_statistics
 
 STRUCTURE_NAMES = ("in_degree", "out_degree", "depth", "difficulty", "difficulty_known", "has_prerequisites")
@@ -63,6 +66,9 @@ class ConceptTable:
 class GraphOptions:
     sequence_neighbours: int = 5
     semantic_neighbours: int = 5
+    # Name vectors are projected on their top principal components: a few hundred concepts cannot support
+    # 384 free input dimensions (each concept's raw vector would act as an id to memorise).
+    embedding_components: int = 16
 
 
 def structure_features(concepts: ConceptTable) -> tuple[FloatArray, FloatArray]:
@@ -105,8 +111,9 @@ def build_data(concepts: ConceptTable, train_log: ResponseLog, transfer: Empiric
     np.fill_diagonal(similarity, 0.0)
 
     node, node_cold = _standardise(np.concatenate([stats.node, node_struct], axis=1), stats.node.shape[1])
-    x = np.concatenate([embeddings, node], axis=1)
-    node_cold = np.concatenate([np.full(embeddings.shape[1], np.nan), node_cold])
+    reduced = principal_components(embeddings, options.embedding_components)
+    x = np.concatenate([reduced, node], axis=1)
+    node_cold = np.concatenate([np.full(reduced.shape[1], np.nan), node_cold])
     pair = np.concatenate([stats.pair, pair_struct, similarity[:, :, None]], axis=2)
     pair, pair_cold = _standardise(pair.reshape(n * n, -1), stats.pair.shape[2])
     pair = pair.reshape(n, n, -1)
@@ -129,6 +136,16 @@ def build_data(concepts: ConceptTable, train_log: ResponseLog, transfer: Empiric
         num_nodes=n,
     )
     return data, stats
+
+
+def principal_components(vectors: FloatArray, k: int) -> FloatArray:
+    """The vectors' coordinates on their top-k principal axes, scaled to unit variance (SVD, deterministic
+    up to sign, which the sign fix below removes)."""
+    centred = vectors - vectors.mean(axis=0, keepdims=True)
+    k = max(1, min(k, *centred.shape))
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    u = u[:, :k] * np.sign(u[np.abs(u[:, :k]).argmax(axis=0), np.arange(k)])
+    return u * np.sqrt(centred.shape[0])
 
 
 def _top_k(matrix: FloatArray, k: int) -> tuple[IntArray, IntArray, FloatArray]:
@@ -204,3 +221,38 @@ def with_label_edges(data: Data, pairs: torch.Tensor, values: torch.Tensor) -> D
 
 
 FEATURE_NAMES = {"node": NODE_STAT_NAMES + STRUCTURE_NAMES, "pair": PAIR_STAT_NAMES + STRUCTURE_PAIR_NAMES}
+
+
+def export_from_graph(graph: Graph) -> tuple[ConceptTable, ResponseLog]:
+    """Bulk export (three queries, not one per node): concepts, prerequisites, and every answer with the
+    concepts of its task, as a ConceptTable and a ResponseLog whose skill codes index the concepts."""
+    store = TransferStore(graph)
+    concept_rows = store.concepts()
+    ids = tuple(str(r["id"]) for r in concept_rows)
+    index = {cid: i for i, cid in enumerate(ids)}
+    difficulty = np.array([np.nan if r["difficulty"] is None else float(r["difficulty"]) for r in concept_rows])
+    edges = [(index[r["source"]], index[r["target"]]) for r in store.prerequisites()
+             if r["source"] in index and r["target"] in index]
+    src = np.array([e[0] for e in edges], dtype=np.int64)
+    dst = np.array([e[1] for e in edges], dtype=np.int64)
+    concepts = ConceptTable(ids, tuple(str(r["name"] or r["id"]) for r in concept_rows), difficulty, src, dst)
+    return concepts, log_from_rows(store.answers(), concepts)
+
+
+def log_from_rows(rows: Sequence[Mapping[str, Any]], concepts: ConceptTable) -> ResponseLog:
+    """Answer rows (learner_id, event_id, correct, task_id, concept_id), oldest first per learner."""
+    index = {cid: i for i, cid in enumerate(concepts.concept_ids)}
+    kept = [r for r in rows if r["concept_id"] in index]
+    learners = tuple(dict.fromkeys(str(r["learner_id"]) for r in kept))
+    tasks = tuple(dict.fromkeys(str(r["task_id"]) for r in kept))
+    learner_code = {lid: i for i, lid in enumerate(learners)}
+    task_code = {tid: i for i, tid in enumerate(tasks)}
+    event_code: dict[str, int] = {}
+    response = np.array([event_code.setdefault(str(r["event_id"]), len(event_code)) for r in kept], dtype=np.int64)
+    return ResponseLog(
+        user=np.array([learner_code[str(r["learner_id"])] for r in kept], dtype=np.int64),
+        problem=np.array([task_code[str(r["task_id"])] for r in kept], dtype=np.int64),
+        skill=np.array([index[r["concept_id"]] for r in kept], dtype=np.int64),
+        correct=np.array([float(r["correct"]) for r in kept]), response=response, user_labels=learners,
+        problem_labels=tasks, skill_labels=concepts.concept_ids, skill_names=concepts.names,
+        dropped_rows=len(rows) - len(kept))

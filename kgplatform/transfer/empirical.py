@@ -187,7 +187,8 @@ def estimate_transfer(counts: PairCounts, options: EmpiricalOptions | None = Non
         tn, tc = n_t.sum(axis=0), n_c.sum(axis=0)
         naive = np.where((tn > 0) & (tc > 0), y_t.sum(axis=0) / np.maximum(tn, 1) - y_c.sum(axis=0) / np.maximum(tc, 1),
                          0.0)
-    effect = numerator / (support + options.shrinkage)
+    denominator = support + options.shrinkage
+    effect = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
     first = n_t[:options.n_context].sum(axis=0)  # practice bucket 0 = first response on B
     out = [m.T.copy() for m in (effect, raw, support, naive, first)]
     for m in out:

@@ -11,6 +11,7 @@ Protocol (the same splits for every model):
 - downstream: next-answer AUC of the tracer on test learners with each model's transfer minus without.
 - cold start: all answers on a random 10% of concepts are dropped from the training learners; models are
   retrained and scored on every pair that involves a dropped concept.
+- tuning: each learnt model (GNN, MLP, MF) gets the same budget, two variants, picked by validation Spearman.
 """
 
 from __future__ import annotations
@@ -115,8 +116,10 @@ def fit_predictors(problem: Problem, train_log: ResponseLog, split: PairSplit, v
     predictions: dict[str, FloatArray] = {}
     results: dict[str, TrainResult] = {}
     for kind in ("gnn", "mlp", "mf"):
-        config = TrainConfig(**{**options.train.to_dict(), "kind": kind})
-        results[kind] = train_model(data, train_targets, valid_targets, config)
+        candidates = [train_model(data, train_targets, valid_targets,
+                                  TrainConfig(**{**options.train.to_dict(), "kind": kind, **variant}))
+                      for variant in CANDIDATES[kind]]
+        results[kind] = max(candidates, key=lambda r: np.nan_to_num(r.best_valid_spearman, nan=-np.inf))
         predictions[kind] = predict_matrix(results[kind], data)
     if concepts.prereq_src.size:
         predictions["prerequisite edges"] = baselines.prerequisite_scores(concepts)
@@ -128,6 +131,12 @@ def fit_predictors(problem: Problem, train_log: ResponseLog, split: PairSplit, v
     return predictions, results, data, stats
 
 
+# The same tuning budget for every learnt model: two variants each, chosen on validation learners and pairs.
+CANDIDATES: dict[str, list[dict[str, int]]] = {
+    "gnn": [{"num_layers": 1}, {"num_layers": 2}],
+    "mlp": [{"hidden_channels": 32}, {"hidden_channels": 64}],
+    "mf": [{"rank": 8}, {"rank": 16}],
+}
 CEILING = "(ceiling) the pair's own label on training learners"
 LABELS = {"gnn": "GNN (GATv2 + pair decoder)", "mlp": "MLP, same features", "mf": "matrix factorisation"}
 
@@ -150,6 +159,8 @@ def evaluate(problem: Problem, options: EvalOptions | None = None) -> EvalReport
         "test_learners": _learners(problem.test_log), "test_pairs": int(src.size),
         "reference": "true transfer" if problem.truth is not None else "test learners' empirical transfer",
         "gnn_best_epoch": results["gnn"].best_epoch, "gnn_seconds": round(results["gnn"].seconds, 2),
+        "gnn_layers": results["gnn"].config.num_layers, "mlp_hidden": results["mlp"].config.hidden_channels,
+        "mf_rank": results["mf"].config.rank,
     }
     tracer_table: list[TracerGain] = []
     if options.downstream:

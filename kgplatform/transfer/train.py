@@ -142,16 +142,19 @@ def train_model(data: Data, train: PairTargets, valid: PairTargets, config: Trai
         loss.backward()
         optimiser.step()
         valid_rho = evaluate_spearman(model, full, valid)
-        history.append({"epoch": epoch, "loss": float(loss.detach()), "valid_spearman": valid_rho})
+        # With too few validation pairs for a rank correlation, the training loss decides instead.
+        score = valid_rho if np.isfinite(valid_rho) else -float(loss.detach())
+        history.append({"epoch": epoch, "loss": float(loss.detach()), "valid_spearman": valid_rho, "score": score})
         bar.set_postfix(loss=f"{float(loss.detach()):.4f}", valid=f"{valid_rho:.3f}")
-        if valid_rho > best[0]:
-            best = (valid_rho, epoch, copy.deepcopy(model.state_dict()))
+        if score > best[0]:
+            best = (score, epoch, copy.deepcopy(model.state_dict()))
         elif epoch - best[1] >= config.patience:
             break
     bar.close()
     model.load_state_dict(best[2])
     model.eval()
-    return TrainResult(model, config, best[1], float(best[0]), epoch, time.perf_counter() - started, scale,
+    best_rho = history[best[1] - 1]["valid_spearman"] if best[1] else float("nan")
+    return TrainResult(model, config, best[1], best_rho, epoch, time.perf_counter() - started, scale,
                        train.pairs, target, history)
 
 

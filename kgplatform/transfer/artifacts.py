@@ -1,0 +1,110 @@
+"""Versioned checkpoints of the transfer model under `<models_dir>/transfer/<model_version>/`.
+
+A checkpoint holds what it takes to use and to audit a model: the weights, the hyperparameters, the
+concept id map, the input tensors the predictions were made from, the predicted matrix, the metrics, and
+the identity (hash) of the data snapshot it was trained on. `LATEST` names the newest version.
+Tensors are saved as plain dicts so `torch.load(weights_only=True)` reads them (no pickled code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch_geometric.data import Data
+
+from kgplatform.errors import NotFound
+from kgplatform.transfer.train import TrainConfig, TrainResult, build_model
+
+DATA_KEYS = ("x", "edge_index", "edge_attr", "pair_attr", "node_cold", "pair_cold")
+
+
+@dataclass(frozen=True, eq=False)
+class Checkpoint:
+    model_version: str
+    path: Path
+    model: nn.Module
+    config: TrainConfig
+    concept_ids: tuple[str, ...]
+    data: Data
+    predicted: np.ndarray  # (C, C) predicted transfer [source, target], label units
+    strengths: np.ndarray  # (C, C) tracer strengths in [0, 1] (0 = no edge written)
+    metrics: dict[str, Any]
+    snapshot_hash: str
+    extra: dict[str, Any]
+
+
+def snapshot_hash(arrays: Iterable[np.ndarray], labels: Iterable[str]) -> str:
+    """sha256 of the training inputs (arrays' bytes and shapes, then the labels): same data, same hash."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        a = np.ascontiguousarray(array)
+        digest.update(str((a.dtype.str, a.shape)).encode())
+        digest.update(a.tobytes())
+    for label in labels:
+        digest.update(label.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def new_model_version(data_hash: str, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"transfer-{now.strftime('%Y%m%dT%H%M%S%fZ')}-{data_hash[:8]}"
+
+
+def save_checkpoint(root: Path, model_version: str, result: TrainResult, data: Data, concept_ids: tuple[str, ...],
+                    predicted: np.ndarray, strengths: np.ndarray, metrics: dict[str, Any], data_hash: str,
+                    extra: dict[str, Any] | None = None) -> Path:
+    folder = root / "transfer" / model_version
+    folder.mkdir(parents=True, exist_ok=False)
+    torch.save(result.model.state_dict(), folder / "weights.pt")
+    tensors = {key: getattr(data, key) for key in DATA_KEYS}
+    tensors["message_pairs"] = result.message_pairs
+    tensors["message_values"] = result.message_values
+    torch.save(tensors, folder / "data.pt")
+    np.save(folder / "predicted.npy", predicted)
+    np.save(folder / "strengths.npy", strengths)
+    meta = {
+        "model_version": model_version, "created_at": datetime.now(UTC).isoformat(), "config": result.config.to_dict(),
+        "target_scale": result.target_scale, "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
+        "train_seconds": result.seconds, "concept_ids": list(concept_ids), "metrics": metrics,
+        "snapshot_hash": data_hash, "extra": extra or {},
+    }
+    (folder / "checkpoint.json").write_text(json.dumps(meta, indent=2, default=float), "utf-8")
+    (root / "transfer" / "LATEST").write_text(model_version + "\n", "utf-8")
+    return folder
+
+
+def latest_version(root: Path) -> str:
+    pointer = root / "transfer" / "LATEST"
+    if not pointer.is_file():
+        raise NotFound(f"no transfer model under {root / 'transfer'} (run `kgplatform train-transfer`)")
+    return pointer.read_text("utf-8").strip()
+
+
+def load_checkpoint(root: Path, model_version: str | None = None) -> Checkpoint:
+    """The model rebuilt from its hyperparameters, with its weights and inputs; `None` = the latest."""
+    version = model_version or latest_version(root)
+    folder = root / "transfer" / version
+    if not (folder / "checkpoint.json").is_file():
+        raise NotFound(f"transfer model {version!r} not found under {folder.parent}", field="model_version")
+    meta = json.loads((folder / "checkpoint.json").read_text("utf-8"))
+    tensors = torch.load(folder / "data.pt", weights_only=True)
+    data = Data(**{key: tensors[key] for key in DATA_KEYS}, num_nodes=len(meta["concept_ids"]))
+    config = TrainConfig(**meta["config"])
+    model = build_model(config.kind, data, config)
+    model.load_state_dict(torch.load(folder / "weights.pt", weights_only=True))
+    model.eval()
+    result = TrainResult(model, config, meta["best_epoch"], float("nan"), meta["epochs_run"], meta["train_seconds"],
+                         meta["target_scale"], tensors["message_pairs"], tensors["message_values"])
+    return Checkpoint(version, folder, model, config, tuple(meta["concept_ids"]), result.inference_data(data),
+                      np.load(folder / "predicted.npy"), np.load(folder / "strengths.npy"), meta["metrics"],
+                      meta["snapshot_hash"], meta["extra"])

@@ -1,0 +1,137 @@
+"""Production training: all pairs, learners split into train / validation, then checkpoint and write-back.
+
+Unlike `evaluate` (which also holds out pairs and test learners to *measure* the model), this trains on
+every pair measured on training learners and uses validation learners for early stopping and for the one
+scale that turns predicted transfer into tracer strengths. Each step is a function so that the CLI, the
+Celery task and the benchmark share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from torch_geometric.data import Data
+
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.bkt import TransferEdges
+from kgplatform.mastery.datasets import ResponseLog
+from kgplatform.transfer.artifacts import new_model_version, save_checkpoint, snapshot_hash
+from kgplatform.transfer.data import ConceptTable, GraphOptions, build_data, export_from_graph
+from kgplatform.transfer.downstream import (
+    ALPHAS,
+    base_success,
+    fit_tracer,
+    next_answer_auc,
+    strengths_from_prediction,
+)
+from kgplatform.transfer.empirical import EmpiricalOptions, empirical_transfer
+from kgplatform.transfer.evaluate import labelled
+from kgplatform.transfer.train import TrainConfig, TrainResult, predict_matrix, train_model
+from kgplatform.transfer.writeback import WriteReport, edge_rows, write_model
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    seed: int = 0
+    valid_share: float = 0.2
+    min_support: float = 30.0
+    train: TrainConfig = field(default_factory=TrainConfig)
+    empirical: EmpiricalOptions = field(default_factory=EmpiricalOptions)
+    graph: GraphOptions = field(default_factory=GraphOptions)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedTransfer:
+    model_version: str
+    result: TrainResult
+    data: Data
+    concept_ids: tuple[str, ...]
+    predicted: np.ndarray
+    strengths: np.ndarray
+    metrics: dict[str, Any]
+    snapshot_hash: str
+
+
+def log_hash(concepts: ConceptTable, log: ResponseLog) -> str:
+    return snapshot_hash([log.user, log.skill, log.correct, log.response, concepts.prereq_src, concepts.prereq_dst,
+                          concepts.difficulty], [*concepts.concept_ids, *concepts.names, *log.user_labels])
+
+
+def train_transfer(concepts: ConceptTable, log: ResponseLog, embeddings: np.ndarray,
+                   options: PipelineOptions | None = None) -> TrainedTransfer:
+    options = options or PipelineOptions()
+    n = concepts.n
+    rng = np.random.default_rng([options.seed, 21])
+    is_valid = rng.random(len(log.user_labels)) < options.valid_share
+    train_log, valid_log = log.subset(~is_valid[log.user]), log.subset(is_valid[log.user])
+    train_transfer = empirical_transfer(train_log, n, options.empirical)
+    valid_transfer = empirical_transfer(valid_log, n, options.empirical)
+    data, _ = build_data(concepts, train_log, train_transfer, embeddings, options.graph)
+    off = ~np.eye(n, dtype=bool)
+    train_targets = labelled(off, train_transfer, 1e-9, options.empirical.shrinkage)
+    valid_targets = labelled(off, valid_transfer, options.min_support, options.empirical.shrinkage)
+    result = train_model(data, train_targets, valid_targets, options.train)
+    predicted = predict_matrix(result, data)
+    metrics: dict[str, Any] = {"valid_spearman": result.best_valid_spearman, "best_epoch": result.best_epoch,
+                               "epochs_run": result.epochs_run, "train_seconds": result.seconds,
+                               "train_pairs": len(train_targets), "valid_pairs": len(valid_targets),
+                               "train_learners": int(np.unique(train_log.user).size),
+                               "valid_learners": int(np.unique(valid_log.user).size)}
+    alpha, tracer = choose_alpha(train_log, valid_log, concepts.concept_ids, predicted)
+    metrics.update(tracer)
+    base = base_success(train_log, n)
+    strengths = np.zeros((n, n))
+    if alpha > 0:
+        src, dst, s = strengths_from_prediction(predicted, base, alpha)
+        strengths[src, dst] = s
+    data_hash = log_hash(concepts, log)
+    return TrainedTransfer(new_model_version(data_hash), result, data, concepts.concept_ids, predicted, strengths,
+                           metrics, data_hash)
+
+
+def choose_alpha(train_log: ResponseLog, valid_log: ResponseLog, concept_ids: tuple[str, ...],
+                 predicted: np.ndarray) -> tuple[float, dict[str, float]]:
+    """The scale with the best next-answer AUC on validation learners (0 = transfer does not help)."""
+    n = len(concept_ids)
+    if len(train_log) == 0 or len(valid_log) == 0:
+        return 0.0, {}
+    params = fit_tracer(train_log, concept_ids)
+    base = base_success(train_log, n)
+    without = next_answer_auc(params, valid_log, None)
+    best = (without, 0.0)
+    for alpha in ALPHAS:
+        edges = TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, alpha), n)
+        auc = next_answer_auc(params, valid_log, edges)
+        if auc > best[0]:
+            best = (auc, alpha)
+    return best[1], {"alpha": best[1], "valid_auc_without_transfer": without, "valid_auc_with_transfer": best[0]}
+
+
+def save(trained: TrainedTransfer, models_dir: Path, extra: dict[str, Any] | None = None) -> Path:
+    return save_checkpoint(models_dir, trained.model_version, trained.result, trained.data, trained.concept_ids,
+                           trained.predicted, trained.strengths, trained.metrics, trained.snapshot_hash, extra)
+
+
+def publish(graph: Graph, trained: TrainedTransfer) -> WriteReport:
+    rows = edge_rows(trained.concept_ids, trained.strengths)
+    return write_model(graph, trained.model_version, rows, trained.snapshot_hash, trained.metrics)
+
+
+def retrain_from_graph(graph: Graph, models_dir: Path, cache_dir: Path | None, options: PipelineOptions | None = None,
+                       write: bool = True) -> tuple[TrainedTransfer, Path, WriteReport | None]:
+    """Export, train, checkpoint and (optionally) publish: what `train-transfer --data graph` and the
+    Celery task do."""
+    from kgplatform.errors import PreconditionFailed
+    from kgplatform.transfer.embeddings import embed_names
+
+    concepts, log = export_from_graph(graph)
+    if concepts.n < 2 or len(log) == 0:
+        raise PreconditionFailed(f"the graph has {concepts.n} concepts and {len(log)} answer rows; the transfer "
+                                 "model needs at least 2 concepts and some answers", field="answers")
+    trained = train_transfer(concepts, log, embed_names(concepts.names, cache_dir), options)
+    path = save(trained, models_dir, {"source": "graph", "concepts": concepts.n, "answer_rows": len(log)})
+    report = publish(graph, trained) if write else None
+    return trained, path, report
