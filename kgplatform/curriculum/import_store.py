@@ -163,17 +163,29 @@ def write_import(
 
 
 def read_document(graph: Graph, curriculum_id: str) -> dict[str, Any] | None:
-    """The curriculum as plain document data (None when there is no such curriculum)."""
-    found = graph.read("curriculum/get_curriculum", id=curriculum_id)
-    if not found:
-        return None
-    meta = found[0]["curriculum"]
-    concepts = graph.read("curriculum/read_curriculum_concepts", curriculum_id=curriculum_id)
-    return {
-        "curriculum": {"id": meta["id"], "name": meta["name"], "description": meta.get("description") or ""},
-        "concepts": [
-            {**c, "description": c.get("description") or "", "tags": c.get("tags") or []} for c in concepts
-        ],
-        "prerequisites": graph.read("curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id),
-        "tasks": graph.read("curriculum/read_curriculum_tasks", curriculum_id=curriculum_id),
-    }
+    """The curriculum as plain document data, read in one transaction (None when it does not exist)."""
+
+    def work(tx: ManagedTransaction) -> dict[str, Any] | None:
+        found = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
+        if not found:
+            return None
+        meta = found[0]["curriculum"]
+        concepts = _run(tx, "curriculum/read_curriculum_concepts", curriculum_id=curriculum_id)
+        return {
+            "curriculum": {
+                "id": meta["id"],
+                "name": meta["name"],
+                "description": meta.get("description") or "",
+            },
+            "concepts": [
+                {**c, "description": c.get("description") or "", "tags": c.get("tags") or []}
+                for c in concepts
+            ],
+            "prerequisites": _run(
+                tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id
+            ),
+            "tasks": _run(tx, "curriculum/read_curriculum_tasks", curriculum_id=curriculum_id),
+        }
+
+    with graph.session() as session:
+        return session.execute_read(work)
