@@ -169,9 +169,9 @@ export async function openLearner(id) {
   ]);
   // Goals from the learner's own route, else from the feedback report, which lists them too.
   const goals = new Set((learner.ok ? learner.data.goals : report.ok ? report.data.goals : null) ?? []);
-  const interests = learner.ok ? (learner.data.interests ?? []).join(', ') || 'none' : 'unknown';
+  const interests = learner.ok ? ` · interests: ${(learner.data.interests ?? []).join(', ') || 'none'}` : '';
   $('#learner-goals').textContent = learner.ok || report.ok
-    ? `Goals: ${[...goals].join(', ') || 'none'} · interests: ${interests}`
+    ? `Goals: ${[...goals].join(', ') || 'none'}${interests}`
     : learner.missing ? 'Learner details: not available yet on this server.' : `Learner: ${learner.error.message}`;
   const curriculumId = (plan.ok && plan.data.curriculum_id) || currentCurriculum();
   let doc = null;
