@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kgplatform import __version__
+from kgplatform.api.fast_path import NextTasksFastPath
 from kgplatform.api.limits import BodySizeLimit, RateLimit, make_limiter
 from kgplatform.api.metrics import ApiMetrics, RequestMetrics
 from kgplatform.api.metrics import router as metrics_router
@@ -24,6 +25,7 @@ from kgplatform.api.routes import (
     curricula,
     curriculum_io,
     health,
+    jobs,
     learners,
     plans,
     prerequisites,
@@ -68,9 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="kgplatform", version=__version__, lifespan=lifespan)
     install_problem_handlers(app)
-    # Pure ASGI middleware, outermost last: metrics time everything, then size, then rate.
+    # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, fast path.
     limiter_redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=1)
     limiter = make_limiter(settings.serving, limiter_redis)
+    app.add_middleware(NextTasksFastPath)  # innermost: cache hits skip routing and dependencies
     if limiter is not None:
         app.add_middleware(RateLimit, limiter=limiter)
     app.add_middleware(BodySizeLimit, max_bytes=settings.serving.max_body_bytes)
@@ -91,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(answers.router)
     app.include_router(learners.router)
     app.include_router(plans.router)
+    # Operators and services: plan recomputation batches (start: admin; progress: service or admin).
+    app.include_router(jobs.router)
     app.include_router(ui_support.router)
     # The designers' and teachers' web page; it calls the routes above with the key it is given.
     app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,8 @@ from kgplatform.planning.cache import PlanCache, plan_key
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import PlanService, model_version
 from kgplatform.planning.store import PlanStore
+
+VERSION_CHECK_S = 1.0
 
 
 class BestEffortPlanCache(PlanCache):
@@ -82,15 +85,20 @@ class NextTasksServing:
     def __init__(self, redis_url: str, graph: Graph, sync_redis: redis.Redis, params: CurrentParams,
                  metrics: ApiMetrics) -> None:
         self.redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+        # The hit path's client is synchronous: a loopback GET costs less than an await, and its
+        # short timeouts bound how long a hung Redis can hold the event loop.
+        self.hot_redis = redis.Redis.from_url(redis_url, socket_connect_timeout=0.25, socket_timeout=0.25)
         self.graph = graph
         self.cache = BestEffortPlanCache(sync_redis)
         self.params = params
         self.metrics = metrics
         self._service: PlanService | None = None
+        self._version, self._version_checked_until = "", 0.0
         self._lock = threading.Lock()
 
     async def close(self) -> None:
         await self.redis.aclose()
+        self.hot_redis.close()
 
     def plan_service(self) -> PlanService:
         """One service (it keeps curriculum arrays between requests), rebuilt when the tracer is refitted."""
@@ -101,7 +109,12 @@ class NextTasksServing:
             return self._service
 
     def current_model_version(self) -> str:
-        return model_version(self.params())
+        """The planner's version now; re-read at most once a second (a refit is seen within 1 s)."""
+        now = time.monotonic()
+        if now >= self._version_checked_until:
+            self._version = model_version(self.params())
+            self._version_checked_until = now + VERSION_CHECK_S
+        return self._version
 
     async def next_tasks(self, learner_id: str, limit: int, curriculum_id: str | None) -> bytes:
         now = datetime.now(UTC)
@@ -119,6 +132,19 @@ class NextTasksServing:
                 return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now,
                                                     stale_because=because))
         return await self._computed(learner_id, limit, curriculum_id, now)
+
+    async def cached_answer(self, learner_id: str, limit: int) -> bytes | None:
+        """The answer from a fresh cached plan, or None (a miss, another planner, Redis down)."""
+        try:
+            raw = self.hot_redis.get(plan_key(learner_id))
+        except REDIS_OUTAGE_ERRORS:
+            return None
+        cached = orjson.loads(raw) if raw else None
+        if cached is None or cached["model_version"] != self.current_model_version():
+            return None
+        self.metrics.plan_lookup("cache")
+        now = datetime.now(UTC)
+        return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now, stale_because=[]))
 
     async def _cached_plan(self, learner_id: str) -> dict[str, Any] | None:
         try:

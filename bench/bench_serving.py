@@ -1,0 +1,271 @@
+"""Load on GET /learners/{id}/next-tasks with cached plans, against a trivial FastAPI JSON endpoint.
+
+In one run, on this machine:
+  1. seeds the plan cache (Redis, through the planning area's `PlanCache`) with realistic plans for
+     --learners learners (5 tasks each, with reasons, from the current planner's model version);
+  2. serves the real app (`create_app`) and then a trivial FastAPI app (bench/serving_trivial_app.py)
+     the same way: one uvicorn process each, uvloop + httptools, no access log;
+  3. loads each from a second process, wrk (Debian's package, installed here when missing), with
+     --connections keep-alive connections for --seconds; every request of the app asks for a random
+     learner, with a service key (auth, rate limiter, metrics middleware all on the path);
+and prints requests/s, p50/p99 latency and the ratio app/trivial. Targets: p99 <= 10 ms, ratio >= 0.6.
+
+Point it at your own Redis and Neo4j (CONTRIBUTING.md). It writes only `kgp:plan:bench-*` keys
+(deleted at the end) and one API key (revoked at the end). Example:
+    python bench/bench_serving.py --learners 100000 --seconds 15
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import orjson
+import redis
+
+from kgplatform.auth import service as auth
+from kgplatform.auth.models import Role
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.service import CurrentParams
+from kgplatform.planning.cache import KEY_PREFIX, PlanCache
+from kgplatform.planning.service import model_version
+from kgplatform.settings import get_settings
+
+BENCH_DIR = Path(__file__).resolve().parent
+LEARNER_PREFIX = "bench-l"
+WRK_SCRIPT = """
+local key = os.getenv("BENCH_KEY")
+local learners = tonumber(os.getenv("BENCH_LEARNERS"))
+math.randomseed(42)
+request = function()
+  local id = math.random(0, learners - 1)
+  return wrk.format("GET", "/learners/bench-l" .. id .. "/next-tasks?limit=5", {["X-API-Key"] = key})
+end
+"""
+REASONS = (
+    "prerequisites met; strengthens {a} and {b}; on the way to your goal",
+    "review due: mastery of {a} decayed since last practised",
+    "blocking prerequisite of {b}; predicted success in your range",
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=15, help="load duration per server")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    return parser.parse_args()
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian's package; installed (apt-get) when missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk not found: installing Debian's package", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    found = shutil.which("wrk")
+    if not found:
+        sys.exit("wrk could not be installed (apt-get install wrk)")
+    return found
+
+
+def plan_json(i: int, version: str, now: datetime) -> str:
+    """A plan shaped like `PlanRecord.to_json()`: 5 ranked tasks with reasons."""
+    concepts = [f"bench-c{(i * 7 + k * 13) % 1000:04d}" for k in range(5)]
+    tasks = [
+        {
+            "task_id": f"bench-t{(i * 11 + k * 17) % 5000:05d}",
+            "rank": k + 1,
+            "reason": REASONS[k % 3].format(a=concepts[k], b=concepts[(k + 1) % 5]),
+            "concept_id": concepts[k],
+            "predicted_success": round(0.6 + 0.05 * k, 3),
+            "purpose": "review" if k == 1 else "learn",
+        }
+        for k in range(5)
+    ]
+    created = now - timedelta(seconds=i % 3600)
+    return orjson.dumps(
+        {
+            "id": str(uuid.UUID(int=i)),
+            "learner_id": f"{LEARNER_PREFIX}{i}",
+            "curriculum_id": "bench-curriculum",
+            "created_at": created.isoformat(),
+            "model_version": version,
+            "mastery_at": (created - timedelta(minutes=5)).isoformat(),
+            "curriculum_at": (created - timedelta(days=1)).isoformat(),
+            "transfer_version": None,
+            "placement": False,
+            "tasks": tasks,
+            "inputs_version": "bench",
+        }
+    ).decode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def uvicorn_server(target: str, *, factory: bool, env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    if factory:
+        command.append("--factory")
+    process = subprocess.Popen(command, env=env, cwd=BENCH_DIR.parent)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/healthz" if factory else base + "/ping", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"server {target} did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def to_ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(
+    wrk: str, url: str, args: argparse.Namespace, env: dict[str, str], script: str | None
+) -> dict[str, float]:
+    command = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency"]
+    if script:
+        command += ["-s", script]
+    out = subprocess.run(command + [url], env=env, check=True, capture_output=True, text=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    result = {
+        "rps": rps,
+        "non_2xx": float(bad.group(1)) if bad else 0.0,
+        "socket_errors": 1.0 if errors else 0.0,
+    }
+    for q, text in latency.items():
+        value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+        result[f"p{q}_ms"] = to_ms(value, unit)
+    return result
+
+
+def main() -> None:
+    args = parse_args()
+    wrk = ensure_wrk()
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis.url)
+    graph = Graph.connect(settings.neo4j)
+    key = auth.issue_key(graph, role=Role.SERVICE, name="bench-serving")
+    version = model_version(CurrentParams(settings)())
+    now = datetime.now(UTC)
+    start = time.perf_counter()
+    seeded = PlanCache(client).put_json_many(
+        (f"{LEARNER_PREFIX}{i}", plan_json(i, version, now)) for i in range(args.learners)
+    )
+    print(f"seeded {seeded:,} cached plans in {time.perf_counter() - start:.1f} s (model {version})")
+    env = {
+        **os.environ,
+        "BENCH_KEY": key.secret,
+        "BENCH_LEARNERS": str(args.learners),
+        # The limiter stays on the path (its cost is measured) with a limit above this load.
+        "KGP_SERVING__RATE_LIMIT_PER_S": "10000000",
+        "KGP_SERVING__RATE_LIMIT_BURST": "10000000",
+    }
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+            script.write(WRK_SCRIPT)
+            script.flush()
+            with uvicorn_server("kgplatform.api.app:create_app", factory=True, env=env) as base:
+                probe = httpx.get(
+                    f"{base}/learners/{LEARNER_PREFIX}7/next-tasks",
+                    headers={"X-API-Key": key.secret},
+                    timeout=10,
+                )
+                assert probe.status_code == 200 and probe.json()["source"] == "cache", probe.text
+                run_wrk(wrk, base + "/", argparse.Namespace(**{**vars(args), "seconds": 2}), env, script.name)
+                ours = run_wrk(wrk, base + "/", args, env, script.name)
+            with uvicorn_server(
+                "serving_trivial_app:app", factory=False, env={**env, "PYTHONPATH": str(BENCH_DIR)}
+            ) as base:
+                run_wrk(wrk, base + "/ping", argparse.Namespace(**{**vars(args), "seconds": 2}), env, None)
+                trivial = run_wrk(wrk, base + "/ping", args, env, None)
+    finally:
+        deleted = sum(
+            client.delete(*batch)
+            for batch in _batches(client.scan_iter(f"{KEY_PREFIX}{LEARNER_PREFIX}*", 5000))
+        )
+        auth.revoke_key(graph, key.id)
+        graph.close()
+        client.close()
+    print(
+        f"wrk: {args.threads} thread(s), {args.connections} connections, {args.seconds} s per server; "
+        f"{args.learners:,} learners, random learner per request; cleaned {deleted:,} keys"
+    )
+    for name, r in (("next-tasks (cached)", ours), ("trivial FastAPI JSON", trivial)):
+        print(
+            f"  {name:22s} {r['rps']:9.0f} req/s   p50 {r['p50_ms']:6.2f} ms   p99 {r['p99_ms']:6.2f} ms"
+            f"   non-2xx {r['non_2xx']:.0f}"
+        )
+    ratio = ours["rps"] / trivial["rps"]
+    passed = ratio >= 0.6 and ours["p99_ms"] <= 10 and not ours["non_2xx"]
+    print(
+        f"ratio next-tasks / trivial: {ratio:.2f} (target >= 0.6); next-tasks p99 {ours['p99_ms']:.2f} ms "
+        f"(target <= 10 ms): {'PASS' if passed else 'FAIL'}"
+    )
+
+
+def _batches(keys: Iterator[bytes], size: int = 5000) -> Iterator[list[bytes]]:
+    batch: list[bytes] = []
+    for k in keys:
+        batch.append(k)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+if __name__ == "__main__":
+    main()
