@@ -15,7 +15,8 @@ UV=.cache/tools/bin/uv
 [ -x "$UV" ] || scripts/bootstrap.sh >/dev/null   # bootstrap.sh installs uv into .cache/tools
 
 [ -x "$VENV/bin/python" ] || "$UV" venv --quiet --python "$PY" "$VENV"
-export VIRTUAL_ENV="$PWD/$VENV"
+VENV="$(cd "$VENV" && pwd)"   # absolute from here on (KGP_PYBKT_VENV may be either)
+export VIRTUAL_ENV="$VENV"
 if ! "$VENV/bin/python" -c 'import pyBKT.models, numpy; assert numpy.__version__ < "2"' 2>/dev/null; then
   # numpy 1.x C API and pre-1.6 scikit-learn, as pyBKT 1.4.3 expects; pandas < 2.2 matches that numpy era.
   "$UV" pip install --quiet "numpy>=1.24,<2" "scikit-learn>=1.2,<1.6" "pandas>=1.5,<2.2" requests setuptools wheel
@@ -28,4 +29,4 @@ compiled = importlib.util.find_spec("pyBKT.fit.E_step") is not None
 print("pyBKT 1.4.3 ready:", "C++ E-step" if compiled else "pure Python (slow: no compiler?)",
       "numpy", numpy.__version__, "scikit-learn", sklearn.__version__)
 PY
-echo "$PWD/$VENV/bin/python"
+echo "$VENV/bin/python"
