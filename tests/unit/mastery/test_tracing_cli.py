@@ -1,0 +1,88 @@
+"""fit-tracer and eval-tracing as an operator runs them (in-process through typer's runner), on a tiny CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from kgplatform.cli import app
+from kgplatform.errors import ValidationFailed
+from kgplatform.mastery import params_store
+from kgplatform.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("KGP_PATHS__MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("KGP_PATHS__DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def write_log(path: Path, learners: int = 60, seed: int = 0) -> Path:
+    """An ASSISTments-style CSV: three named skills, learners who improve with practice."""
+    rng = np.random.default_rng(seed)
+    order = 0
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["order_id", "user_id", "problem_id", "skill_name", "correct"])
+        for user in range(learners):
+            known = rng.random(3) < 0.3
+            for _ in range(int(rng.integers(8, 25))):
+                skill = int(rng.integers(0, 3))
+                order += 1
+                right = rng.random() < (0.9 if known[skill] else 0.25)
+                writer.writerow(
+                    [
+                        order,
+                        f"u{user}",
+                        f"p{skill}-{rng.integers(0, 5)}",
+                        ["Area", "Ratio", "Sum"][skill],
+                        int(right),
+                    ]
+                )
+                known[skill] |= rng.random() < 0.25
+    return path
+
+
+def test_fit_tracer_writes_the_current_parameters(isolated_paths: Path) -> None:
+    log = write_log(isolated_paths / "log.csv")
+    result = runner.invoke(app, ["fit-tracer", "--data", str(log), "--forget-rate-per-day", "0.01"])
+    assert result.exit_code == 0, result.output
+    params = params_store.load_current(get_settings())
+    assert params is not None and params.concept_ids == ("Area", "Ratio", "Sum")
+    assert params.model_version in result.output
+    np.testing.assert_allclose(params.forget_rate_per_day, 0.01)
+    assert np.all(params.p_learn > 0.05)
+
+
+def test_eval_tracing_prints_and_writes_every_model(isolated_paths: Path) -> None:
+    log = write_log(isolated_paths / "log.csv")
+    out = isolated_paths / "figures.json"
+    result = runner.invoke(
+        app, ["eval-tracing", "--data", str(log), "--folds", "1,2", "--no-pybkt", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "mean ± sd" in result.output and "vs AKT" in result.output
+    document = json.loads(out.read_text())
+    assert {(s["model"], s["protocol"]) for s in document["summary"]} == {
+        (m, p)
+        for m in ("ours", "ours-no-transfer", "skill-success-rate")
+        for p in ("leak-free", "leaky (row-by-row)")
+    }
+    assert sorted({f["fold"] for f in document["folds"]}) == [1, 2]
+
+
+def test_eval_tracing_refuses_bad_folds(isolated_paths: Path) -> None:
+    log = write_log(isolated_paths / "log.csv", learners=10)
+    result = runner.invoke(app, ["eval-tracing", "--data", str(log), "--folds", "one", "--no-pybkt"])
+    assert isinstance(result.exception, ValidationFailed) and result.exception.field == "folds"
