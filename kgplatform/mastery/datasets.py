@@ -128,7 +128,7 @@ def read_assistments_csv(path: Path) -> ResponseLog:
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
         header = next(csv.reader(handle), [])
     skill_column = "skill_id" if "skill_id" in header else "skill_name"
-    rows = _read_csv(path, ("user_id", "problem_id", skill_column, "correct"))
+    rows = _read_csv(path, ("user_id", "problem_id", skill_column, "correct"), optional=("order_id",))
     order = "order_id" if "order_id" in header else None
     return _build(rows, skill_column, order_column=order)
 
@@ -138,13 +138,16 @@ def read_log(path: Path) -> ResponseLog:
     return read_assist2009(path) if path.is_dir() else read_assistments_csv(path)
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+def _read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """The required (and present optional) columns only: raw exports carry dozens more."""
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        missing = [c for c in required if c not in header]
         if missing:
             raise ValidationFailed(f"{path.name} lacks column(s) {', '.join(missing)}", field=missing[0])
-        return list(reader)
+        wanted = [(c, header.index(c)) for c in (*required, *optional) if c in header]
+        return [{c: row[i] if i < len(row) else "" for c, i in wanted} for row in reader if row]
 
 
 def _build(rows: list[dict[str, str]], skill_column: str, order_column: str | None) -> ResponseLog:
