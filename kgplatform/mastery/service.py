@@ -151,8 +151,9 @@ class MasteryService:
             )
         if created:
             tx.create_answers([rows[a.event_id] for a in created], now)
-            result.learners_created = tx.merge_learners(sorted({a.learner_id for a in created}), now)
-            result.mastery_updated = update_mastery(tx, _columns(created), tasks, self.params_source(), now)
+            result.learners_created, result.mastery_updated = update_mastery(
+                tx, _columns(created), tasks, self.params_source(), now
+            )
         batch.result.accepted, batch.result.duplicates = result.accepted, result.duplicates
         batch.result.rejected, batch.result.learners_created = result.rejected, result.learners_created
         batch.result.mastery_updated = result.mastery_updated

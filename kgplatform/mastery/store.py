@@ -71,10 +71,15 @@ class IngestTx:
         result = self._run("mastery/create_answers", rows=rows, received_at=received_at)
         return int(result[0]["created"]) if result else 0
 
-    def merge_learners(self, learner_ids: list[str], now: datetime) -> int:
-        """Creates the unseen learners and write-locks all of them; returns how many were created."""
-        rows = self._run("mastery/merge_learners", learner_ids=sorted(learner_ids), now=now)
-        return int(rows[0]["created"]) if rows else 0
+    def merge_learners(
+        self, learner_ids: list[str], now: datetime, model_version: str
+    ) -> tuple[int, set[str]]:
+        """Creates the unseen learners and write-locks all of them; returns how many were created and
+        which had mastery of another model version."""
+        rows = self._run(
+            "mastery/merge_learners", learner_ids=sorted(learner_ids), now=now, model_version=model_version
+        )
+        return (int(rows[0]["created"]), set(rows[0]["stale"])) if rows else (0, set())
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         rows = self._run("mastery/get_answer_histories", learner_ids=learner_ids)
@@ -89,30 +94,16 @@ class IngestTx:
             for r in rows
         ]
 
-    def mastery_states(
-        self, concepts_by_learner: dict[str, list[str]], model_version: str
-    ) -> tuple[list[Row], set[str]]:
-        """Stored state of the asked pairs (learner_id, concept_id, p_mastery, attempts, correct, last_us,
-        as_of_us in epoch microseconds or None), and the learners with mastery of another model version."""
-        learners = [{"learner_id": lid, "concept_ids": cids} for lid, cids in concepts_by_learner.items()]
-        states: list[Row] = []
-        stale: set[str] = set()
-        for r in self._run("mastery/get_mastery_states", learners=learners, model_version=model_version):
-            if r["stale"]:
-                stale.add(r["learner_id"])
-            for s in r["states"]:
-                states.append(
-                    {
-                        "learner_id": r["learner_id"],
-                        "concept_id": s["concept_id"],
-                        "p_mastery": s["p_mastery"],
-                        "attempts": s["attempts"],
-                        "correct": s["correct"],
-                        "last_us": epoch_us(s["last_seconds"], s["last_nanos"]),
-                        "as_of_us": epoch_us(s["as_of_seconds"], s["as_of_nanos"]),
-                    }
-                )
-        return states, stale
+    def mastery_states(self, pairs: list[tuple[str, str]]) -> list[Row]:
+        """Stored state of the asked (learner, concept) pairs that exist: learner_id, concept_id, rel,
+        p_mastery, attempts, correct, last_us, as_of_us (epoch microseconds or None)."""
+        rows = self._run(
+            "mastery/get_mastery_states", pairs=[{"learner_id": lid, "concept_id": cid} for lid, cid in pairs]
+        )
+        for r in rows:
+            r["last_us"] = epoch_us(r.pop("last_seconds"), r.pop("last_nanos"))
+            r["as_of_us"] = epoch_us(r.pop("as_of_seconds"), r.pop("as_of_nanos"))
+        return rows
 
     def transfer_edges(self) -> list[Row]:
         return self._run("mastery/list_transfer_edges")
@@ -120,6 +111,20 @@ class IngestTx:
     def write_mastery(self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
         result = self._run(
             "mastery/write_mastery", rows=rows, updated_at=updated_at, model_version=model_version
+        )
+        return int(result[0]["written"]) if result else 0
+
+    def create_mastery(self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
+        result = self._run(
+            "mastery/create_mastery", rows=rows, updated_at=updated_at, model_version=model_version
+        )
+        return int(result[0]["written"]) if result else 0
+
+    def update_mastery_in_place(
+        self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str
+    ) -> int:
+        result = self._run(
+            "mastery/update_mastery_in_place", rows=rows, updated_at=updated_at, model_version=model_version
         )
         return int(result[0]["written"]) if result else 0
 

@@ -31,12 +31,15 @@ Transfer = Mapping[str, Mapping[str, float]]
 
 def update_mastery(
     tx: IngestTx, new: AnswerColumns, tasks: TaskMap, base: TracerParams, now: datetime
-) -> int:
-    """Recomputes and writes the mastery the `new` answers (already stored in `tx`) change."""
+) -> tuple[int, int]:
+    """Recomputes and writes the mastery the `new` answers (already stored in `tx`) change; locks and
+    creates their learners first. Returns (learners created, mastery values written)."""
     transfer_map, transfer_version = read_transfer(tx)
     model_version = base.model_version + (f"+transfer:{transfer_version}" if transfer_version else "")
+    created, stale = tx.merge_learners(sorted(set(new.learner_ids)), now, model_version)
     reached = reached_states(new, tasks, transfer_map)
-    stored, stale = tx.mastery_states({lid: sorted(cids) for lid, cids in reached.items()}, model_version)
+    wanted = [(lid, cid) for lid, cids in reached.items() if lid not in stale for cid in sorted(cids)]
+    stored = tx.mastery_states(wanted) if wanted else []
     full = stale | learners_needing_replay(new, tasks, transfer_map, stored)
 
     histories = tx.answer_histories(sorted(full)) if full else []
@@ -51,9 +54,9 @@ def update_mastery(
 
     rows: list[MasteryRow] = []
     keep = [i for i, lid in enumerate(new.learner_ids) if lid not in full]
+    continued = [r for r in stored if r["learner_id"] not in full]
     if keep:
-        state = StoredState.from_rows([r for r in stored if r["learner_id"] not in full])
-        rows += trace_answers(new.subset(keep), tasks, params, transfer, state)
+        rows += trace_answers(new.subset(keep), tasks, params, transfer, StoredState.from_rows(continued))
     if histories:
         rows += trace_answers(history_columns(histories), tasks, params, transfer)
         replayed = defaultdict(list)
@@ -61,7 +64,26 @@ def update_mastery(
             if r.learner_id in full:
                 replayed[r.learner_id].append(r.concept_id)
         tx.delete_stale_mastery({lid: replayed.get(lid, []) for lid in full})
-    return tx.write_mastery(mastery_rows(rows), now, model_version)
+    # Pairs read above are updated in place, pairs looked up and absent are created (their learners are
+    # locked, so both are safe), and the pairs of fully replayed learners are MERGEd.
+    rel_of = {(r["learner_id"], r["concept_id"]): r["rel"] for r in continued}
+    looked_up = {pair for pair in wanted if pair[0] not in full}
+    in_place, created_rows, merged = [], [], []
+    for r in sorted(rows, key=lambda r: (r.concept_id, r.learner_id)):
+        pair = (r.learner_id, r.concept_id)
+        (in_place if pair in rel_of else created_rows if pair in looked_up else merged).append(r)
+    written = 0
+    if in_place:
+        rels = [
+            {"rel": rel_of[(r.learner_id, r.concept_id)], **row}
+            for r, row in zip(in_place, mastery_rows(in_place), strict=True)
+        ]
+        written += tx.update_mastery_in_place(rels, now, model_version)
+    if created_rows:
+        written += tx.create_mastery(mastery_rows(created_rows), now, model_version)
+    if merged:
+        written += tx.write_mastery(mastery_rows(merged), now, model_version)
+    return created, written
 
 
 def read_transfer(tx: IngestTx) -> tuple[dict[str, dict[str, float]], str]:
@@ -108,9 +130,9 @@ def history_columns(histories: list[AnswerHistory]) -> AnswerColumns:
 
 
 def mastery_rows(rows: list[MasteryRow]) -> list[dict[str, Any]]:
-    """Rows for `mastery/write_mastery`, sorted by concept so concurrent writers lock in one order."""
+    """Rows for the mastery writes, in the order given (callers sort for a stable lock order)."""
     out = []
-    for r in sorted(rows, key=lambda r: (r.concept_id, r.learner_id)):
+    for r in rows:
         last_s, last_ns = split_us(r.last_us)
         as_of_s, as_of_ns = split_us(r.as_of_us)
         out.append(

@@ -43,10 +43,13 @@ class FakeIngestTx:
             self.store.answers[row["event_id"]] = dict(row)
         return len(rows)
 
-    def merge_learners(self, learner_ids: list[str], now: datetime) -> int:
-        new = set(learner_ids) - self.store.learners
-        self.store.learners |= new
-        return len(new)
+    def merge_learners(
+        self, learner_ids: list[str], now: datetime, model_version: str
+    ) -> tuple[int, set[str]]:
+        new = set(learner_ids) - set(self.store.learners)
+        stale = {lid for lid in learner_ids if self.store.learners.get(lid, model_version) != model_version}
+        self.store.learners.update(dict.fromkeys(learner_ids, model_version))
+        return len(new), stale
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         self.store.replayed.update(learner_ids)
@@ -64,24 +67,13 @@ class FakeIngestTx:
             )
         return out
 
-    def mastery_states(self, wanted: dict[str, list[str]], model_version: str) -> tuple[list[dict], set[str]]:
-        states, stale = [], set()
-        for lid, cids in wanted.items():
-            if any(
-                m["model_version"] != model_version for (l2, _), m in self.store.mastery.items() if l2 == lid
-            ):
-                stale.add(lid)
-            for cid in cids:
-                m = self.store.mastery.get((lid, cid))
-                if m is not None:
-                    states.append(
-                        {
-                            "learner_id": lid,
-                            "concept_id": cid,
-                            **{k: m[k] for k in ("p_mastery", "attempts", "correct", "last_us", "as_of_us")},
-                        }
-                    )
-        return states, stale
+    def mastery_states(self, pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        keys = ("p_mastery", "attempts", "correct", "last_us", "as_of_us")
+        return [
+            {"learner_id": lid, "concept_id": cid, "rel": f"{lid}|{cid}", **{k: m[k] for k in keys}}
+            for lid, cid in pairs
+            if (m := self.store.mastery.get((lid, cid))) is not None
+        ]
 
     def transfer_edges(self) -> list[dict[str, Any]]:
         return list(self.store.transfer)
@@ -98,6 +90,19 @@ class FakeIngestTx:
             }
         return len(rows)
 
+    def create_mastery(self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
+        for r in rows:
+            assert (r["learner_id"], r["concept_id"]) not in self.store.mastery, "creating it again would duplicate it"
+        return self.write_mastery(rows, updated_at, model_version)
+
+    def update_mastery_in_place(
+        self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str
+    ) -> int:
+        for r in rows:
+            lid, cid = r["rel"].split("|")
+            assert (lid, cid) in self.store.mastery, "only relationships read before are updated in place"
+        return self.write_mastery(rows, updated_at, model_version)
+
     def delete_stale_mastery(self, keep: dict[str, list[str]]) -> int:
         doomed = [k for k in self.store.mastery if k[0] in keep and k[1] not in keep[k[0]]]
         for k in doomed:
@@ -111,13 +116,13 @@ class FakeMasteryStore:
     def __init__(self, tasks: dict[str, list[str]]) -> None:
         self.tasks = tasks
         self.answers: dict[str, dict[str, Any]] = {}
-        self.learners: set[str] = set()
+        self.learners: dict[str, str] = {}  # learner id -> the model version of its mastery
         self.mastery: dict[tuple[str, str], dict[str, Any]] = {}
         self.transfer: list[dict[str, Any]] = []
         self.replayed: set[str] = set()
 
     def run_ingest(self, work: Callable[[Any], T]) -> T:
-        snapshot = (dict(self.answers), set(self.learners), dict(self.mastery))
+        snapshot = (dict(self.answers), dict(self.learners), dict(self.mastery))
         try:
             return work(FakeIngestTx(self))
         except BaseException:
