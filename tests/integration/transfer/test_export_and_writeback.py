@@ -1,0 +1,88 @@
+"""Bulk export from Neo4j into the transfer model's inputs, and the atomic version switch of write-back."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import numpy as np
+
+from kgplatform.graph.driver import Graph
+from kgplatform.transfer.data import export_from_graph
+from kgplatform.transfer.writeback import load_current_transfer, write_model
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def seed_curriculum(graph: Graph, n: int) -> list[str]:
+    ids = [f"c{i:03d}" for i in range(n)]
+    graph.write("testing/create_mastery_curriculum", curriculum_id="transfer-test",
+                concepts=[{"id": c, "name": f"concept {c}", "tags": []} for c in ids],
+                tasks=[{"id": f"t-{c}", "concept_ids": [c]} for c in ids] + [{"id": "t-both", "concept_ids": ids[:2]}],
+                prerequisites=[{"prerequisite": ids[i], "concept": ids[i + 1]} for i in range(n - 1)], now=NOW)
+    return ids
+
+
+def test_export_reads_concepts_prerequisites_and_answers_in_order(graph: Graph) -> None:
+    ids = seed_curriculum(graph, 3)
+    answers = [("e1", "l1", "t-c000", 1.0, 10), ("e2", "l1", "t-both", 0.0, 20), ("e3", "l2", "t-c002", 1.0, 5),
+               ("e0", "l1", "t-c001", 1.0, 1)]
+    graph.write("mastery/create_answers", rows=[
+        {"event_id": e, "learner_id": learner, "task_id": t, "correct": c, "at_s": 1_700_000_000 + s, "at_ns": 0,
+         "duration_s": None} for e, learner, t, c, s in answers], received_at=NOW)
+    concepts, log = export_from_graph(graph)
+    assert concepts.concept_ids == tuple(ids)
+    assert concepts.prereq_matrix().sum() == 2 and concepts.prereq_matrix()[0, 1]
+    l1 = log.user_labels.index("l1")
+    rows = log.user == l1
+    # l1's answers oldest first: e0 (c001), e1 (c000), e2 (c000 and c001, one response)
+    assert log.skill[rows].tolist()[:2] == [1, 0]
+    assert sorted(log.skill[rows].tolist()[2:]) == [0, 1]
+    assert len(set(log.response[rows].tolist())) == 3
+    assert log.correct.sum() == 3.0
+
+
+def test_versions_switch_and_old_versions_are_pruned(graph: Graph) -> None:
+    ids = seed_curriculum(graph, 4)
+    assert load_current_transfer(graph) == (None, [])
+    v1 = [{"source": ids[0], "target": ids[1], "strength": 0.3}]
+    v2 = [{"source": ids[1], "target": ids[2], "strength": 0.4}, {"source": ids[2], "target": ids[3], "strength": 0.1}]
+    write_model(graph, "v1", v1, "h1", {"valid_spearman": 0.1})
+    assert load_current_transfer(graph) == ("v1", [(ids[0], ids[1], 0.3)])
+    write_model(graph, "v2", v2, "h2", {})
+    version, edges = load_current_transfer(graph)
+    assert version == "v2" and sorted(edges) == sorted((r["source"], r["target"], r["strength"]) for r in v2)
+    report = write_model(graph, "v3", v1, "h3", {})
+    assert report.pruned_versions == ("v1",)  # v2 (retired just now) keeps its edges for one more switch
+    assert load_current_transfer(graph)[0] == "v3"
+
+
+def test_a_concurrent_reader_sees_all_old_or_all_new_during_a_switch(graph: Graph) -> None:
+    ids = seed_curriculum(graph, 60)
+    pairs = [(a, b) for a in ids for b in ids if a != b]
+    old = [{"source": a, "target": b, "strength": 0.1} for a, b in pairs[:1500]]
+    new = [{"source": a, "target": b, "strength": 0.2} for a, b in pairs[1000:3400]]
+    write_model(graph, "old", old, "h-old", {})
+    observed: list[tuple[str | None, int, set[float]]] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        while not done.is_set():
+            version, edges = load_current_transfer(graph)
+            observed.append((version, len(edges), {s for _, _, s in edges}))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        write_model(graph, "new", new, "h-new", {}, batch_size=200)  # many small transactions
+    finally:
+        done.set()
+        thread.join()
+    observed.append((*(lambda v, e: (v, len(e), {s for _, _, s in e}))(*load_current_transfer(graph)),))
+    assert len(observed) > 3
+    expected = {"old": (len(old), {0.1}), "new": (len(new), {0.2})}
+    for version, count, strengths in observed:
+        assert version in expected
+        assert (count, strengths) == expected[version]
+    assert observed[0][0] == "old" and observed[-1][0] == "new"
+    assert np.all(np.diff([0 if v == "old" else 1 for v, _, _ in observed]) >= 0)  # never back to old
