@@ -4,12 +4,12 @@ For each response (a problem that may exercise several skills), before any of it
   z = w . [1, mean_logit, min_logit - mean_logit, ability, item, log(1 + n_before), recent]
 - mean_logit / min_logit: the mean and the minimum over the response's skills of logit(P(correct)) from
   the BKT tracer (forgetting and transfer included); the minimum lets "all skills are needed" weigh in;
-- ability: the learner's running residual sum(y - sigmoid(mean_logit)) / (n_before + ability_prior) over
-  their *earlier* responses (an online ability estimate, no future data);
+- ability: the learner's running residual sum(y - sigmoid(mean_logit + item)) / (n_before + ability_prior)
+  over their *earlier* responses (an online ability estimate, no future data);
 - item: logit of the problem's success rate among training learners, shrunk toward the global rate and
   centred on it (0 for a problem never seen in training); training rows use leave-own-learner-out counts;
 - n_before: how many responses the learner gave before;
-- recent: sum over earlier responses of recent_decay^age * (y - sigmoid(mean_logit)), age 0 = the last one
+- recent: sum over earlier responses of recent_decay^age * (the same residual), age 0 = the last one
   (recent form, which a learner's long-run ability misses).
 w is a logistic regression fitted on the training learners. The forgetting rate (per response, since these
 logs have no timestamps) and then the scale of the transfer strengths are chosen on the training learners'
@@ -126,13 +126,6 @@ def _features(
     mean_logit = np.bincount(groups.inverse, lg, minlength=n) / size
     min_logit = np.full(n, np.inf)
     np.minimum.at(min_logit, groups.inverse, lg)
-    y = log.correct[groups.first]
-    user = log.user[groups.first]
-    residual = y - sigmoid(mean_logit)
-    start = np.concatenate([[True], user[1:] != user[:-1]])
-    before_sum = _exclusive_cumsum(residual, start)
-    before_n = _exclusive_cumsum(np.ones(n), start)
-    ability = before_sum / (before_n + model.options.ability_prior)
     item = np.zeros(n)
     if model.options.use_items:
         problem = log.problem[groups.first]
@@ -141,6 +134,14 @@ def _features(
         count = model.item_count[known.clip(0)] * (known >= 0) - own_count
         m, g = model.options.item_prior, model.global_rate
         item = logit((right + m * g) / (count + m)) - logit(np.array(g))
+    y = log.correct[groups.first]
+    user = log.user[groups.first]
+    # residuals against tracer and item together: right answers to hard problems say more about the learner
+    residual = y - sigmoid(mean_logit + item)
+    start = np.concatenate([[True], user[1:] != user[:-1]])
+    before_sum = _exclusive_cumsum(residual, start)
+    before_n = _exclusive_cumsum(np.ones(n), start)
+    ability = before_sum / (before_n + model.options.ability_prior)
     recent = _exclusive_ewma(residual, start, model.options.recent_decay)
     return np.stack(
         [np.ones(n), mean_logit, min_logit - mean_logit, ability, item, np.log1p(before_n), recent], axis=1
