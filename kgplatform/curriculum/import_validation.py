@@ -94,6 +94,7 @@ class _Validator:
         self.errors: list[RowError] = list(raw.file_errors)
         self.bad: dict[Entity, set[int]] = {e: set() for e in ROW_ENTITIES}
         self.models: dict[Entity, dict[int, Any]] = {e: {} for e in ROW_ENTITIES}
+        self._good: dict[Entity, dict[int, Any]] = {}  # valid rows by entity, dropped whenever `bad` grows
 
     def fail(self, entity: Entity, index: int, message: str, field: str | None = None) -> None:
         row = self.raw.rows_of(entity)[index]
@@ -101,6 +102,7 @@ class _Validator:
             RowError(entity=entity, row=index + 1, id=_label(entity, row), field=field, message=message)
         )
         self.bad[entity].add(index)
+        self._good.pop(entity, None)
 
     def check_models(self, entity: Entity) -> None:
         for index, row in enumerate(self.raw.rows_of(entity)):
@@ -112,6 +114,7 @@ class _Validator:
             except ValidationError as error:
                 self.errors.extend(_pydantic_errors(entity, index, row, error))
                 self.bad[entity].add(index)
+        self._good.pop(entity, None)
 
     def check_duplicates(self, entity: Entity) -> None:
         """Every repeat of an id (or of a prerequisite pair) after its first row is an error."""
@@ -133,7 +136,10 @@ class _Validator:
                 self.fail(entity, index, f"id already belongs to curriculum {owner!r}", "id")
 
     def good(self, entity: Entity) -> dict[int, Any]:
-        return {i: m for i, m in self.models[entity].items() if i not in self.bad[entity]}
+        """The rows of `entity` that passed every check so far, by 0-based index."""
+        if entity not in self._good:
+            self._good[entity] = {i: m for i, m in self.models[entity].items() if i not in self.bad[entity]}
+        return self._good[entity]
 
     def concept_problem(self, concept_id: str, file_rows: dict[str, int]) -> str | None:
         """Why `concept_id` cannot be referred to, or None when it can."""
