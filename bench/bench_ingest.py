@@ -32,7 +32,9 @@ from kgplatform.settings import get_settings
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--tasks", type=int, default=300)
@@ -40,8 +42,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--wipe", action="store_true", help="confirm: the graph's data is deleted")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="also trace Python allocations (slower; peak of Python objects only)")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also trace Python allocations (slower; peak of Python objects only)",
+    )
     return parser.parse_args()
 
 
@@ -93,19 +98,33 @@ def main() -> None:
             sys.exit(f"this empties the graph at {get_settings().neo4j.uri} (holds {counts}); pass --wipe")
         wipe(graph)
         curriculum = make_curriculum(args.concepts, args.tasks, seed=args.seed)
-        graph.write("testing/create_mastery_curriculum", curriculum_id=curriculum.id, concepts=curriculum.concepts, tasks=curriculum.tasks,
-                    prerequisites=curriculum.prerequisites, now=datetime.now(UTC))
+        graph.write(
+            "testing/create_mastery_curriculum",
+            curriculum_id=curriculum.id,
+            concepts=curriculum.concepts,
+            tasks=curriculum.tasks,
+            prerequisites=curriculum.prerequisites,
+            now=datetime.now(UTC),
+        )
         t0 = time.perf_counter()
         rows = make_answers(curriculum, args.learners, args.answers, seed=args.seed)
         baseline_input = plain_rows(rows)
-        print(f"generated {len(rows):,} answers of {args.learners:,} learners on {args.tasks} tasks "
-              f"({args.concepts} concepts) in {time.perf_counter() - t0:.1f}s; batches of {args.batch:,}")
+        print(
+            f"generated {len(rows):,} answers of {args.learners:,} learners on {args.tasks} tasks "
+            f"({args.concepts} concepts) in {time.perf_counter() - t0:.1f}s; batches of {args.batch:,}"
+        )
 
         base_s = run_baseline(graph, baseline_input, args.batch)
         del baseline_input
         wipe(graph)
-        graph.write("testing/create_mastery_curriculum", curriculum_id=curriculum.id, concepts=curriculum.concepts, tasks=curriculum.tasks,
-                    prerequisites=curriculum.prerequisites, now=datetime.now(UTC))
+        graph.write(
+            "testing/create_mastery_curriculum",
+            curriculum_id=curriculum.id,
+            concepts=curriculum.concepts,
+            tasks=curriculum.tasks,
+            prerequisites=curriculum.prerequisites,
+            now=datetime.now(UTC),
+        )
 
         rss_before = peak_rss_mib()
         if args.tracemalloc:
@@ -117,11 +136,15 @@ def main() -> None:
 
         base_rate, ours_rate = len(rows) / base_s, len(rows) / ours_s
         print(f"baseline  UNWIND CREATE       : {base_rate:10,.0f} answers/s ({base_s:.1f}s)")
-        print(f"ours      MasteryService.ingest: {ours_rate:10,.0f} answers/s ({ours_s:.1f}s), "
-              f"{accepted:,} accepted, {written:,} mastery values written")
+        print(
+            f"ours      MasteryService.ingest: {ours_rate:10,.0f} answers/s ({ours_s:.1f}s), "
+            f"{accepted:,} accepted, {written:,} mastery values written"
+        )
         print(f"ratio ours/baseline           : {ours_rate / base_rate:.2f}")
-        print(f"peak RSS of this process      : {peak_rss_mib():,.0f} MiB (before ingest {rss_before:,.0f} MiB, "
-              f"which holds the generated log)")
+        print(
+            f"peak RSS of this process      : {peak_rss_mib():,.0f} MiB "
+            f"(before ingest {rss_before:,.0f} MiB, which holds the generated log)"
+        )
         if traced_peak is not None:
             print(f"peak traced Python allocations during ingest: {traced_peak:,.0f} MiB")
         print(f"graph now holds               : {stored}")
