@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from kgplatform.api.deps import GraphDep, ServicePrincipal
+from kgplatform.api.routes.jobs import request_plan_recomputes
 from kgplatform.errors import Conflict, ValidationFailed
 from kgplatform.mastery.models import MAX_BATCH_SIZE, AnswerBatchResult
 from kgplatform.mastery.service import CurrentParams, MasteryService
@@ -44,12 +45,15 @@ def post_answers(
     body: Annotated[list[Any] | dict[str, Any], ANSWERS_BODY],
     service: MasteryServiceDep,
     _: ServicePrincipal,
+    request: Request,
     atomic: Annotated[bool, Query(description="Store all rows or none: any rejection rolls back.")] = False,
 ) -> AnswerBatchResult:
     """200 with accepted / duplicates / rejected when at least one row is stored or already was;
     422 (409 for conflicts only) as problem+json, listing every rejected row, when none is."""
     rows = rows_of(body)
     result = service.ingest(rows, atomic=atomic)
+    # The answers are committed: ask the workers to recompute these learners' plans (debounced).
+    request_plan_recomputes(request, rows, result.accepted)
     if result.rejected and not result.accepted and not result.duplicates:
         rejected = [r.model_dump() for r in result.rejected]
         fields = sorted({r.field or "row" for r in result.rejected})

@@ -1,0 +1,93 @@
+"""Batches of plan recomputation: start one (admin), read its progress or summary (service or admin).
+
+Also the hook POST /answers calls after a successful ingest: each affected learner's plan is
+recomputed by a worker within seconds, debounced (see `kgplatform.jobs.on_demand`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Request
+from pydantic import BaseModel, Field
+
+from kgplatform.api.deps import AdminPrincipal, GraphDep, ServicePrincipal, SettingsDep
+from kgplatform.errors import Conflict
+from kgplatform.jobs.models import JobStatus
+from kgplatform.jobs.on_demand import SendTask, request_recomputes
+from kgplatform.jobs.service import JobService
+from workers.celery_app import create_celery
+
+router = APIRouter(tags=["jobs"])
+
+
+class RecomputeRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    curriculum_id: str | None = Field(
+        None, min_length=1, max_length=200, description="Only learners of this curriculum; default: everyone."
+    )
+    chunk_size: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description="Learners per chunk message; default: settings.workers.chunk_size.",
+    )
+
+
+def send_task(request: Request) -> SendTask:
+    """Celery's send_task on the app's own settings (its Redis is the broker), made once per app."""
+    sender = getattr(request.app.state, "send_task", None)
+    if sender is None:
+        sender = request.app.state.send_task = create_celery(request.app.state.settings).send_task
+    return sender
+
+
+def job_service(request: Request, graph: GraphDep, settings: SettingsDep) -> JobService:
+    return JobService(request.app.state.redis, graph, settings.workers)
+
+
+@router.post("/jobs/recompute", status_code=202, summary="Recompute every learner's plan (a batch)")
+def post_recompute(
+    request: Request,
+    graph: GraphDep,
+    settings: SettingsDep,
+    _: AdminPrincipal,
+    body: Annotated[RecomputeRequest | None, Body()] = None,
+) -> JobStatus:
+    """202 with the queued job (its id for GET /jobs/{id}); 409 naming the running batch if one runs."""
+    body = body or RecomputeRequest()
+    jobs = job_service(request, graph, settings)
+    running = jobs.running_batch()
+    if running:
+        raise Conflict(
+            f"batch {running} is running; wait for it (GET /jobs/{running})", field="job", job_id=running
+        )
+    job_id = jobs.start_recompute_all(send_task(request), body.curriculum_id, body.chunk_size)
+    return jobs.status(job_id)
+
+
+@router.get("/jobs/{job_id}", summary="A batch's progress (done/total, rate, ETA) or final summary")
+def get_job(
+    job_id: Annotated[str, Path(min_length=1, max_length=200)],
+    request: Request,
+    graph: GraphDep,
+    settings: SettingsDep,
+    _: ServicePrincipal,
+) -> JobStatus:
+    return job_service(request, graph, settings).status(job_id)
+
+
+def request_plan_recomputes(request: Request, rows: Iterable[Any], accepted: Iterable[str]) -> int:
+    """After POST /answers stored `accepted` (event ids): one debounced recomputation per learner."""
+    stored = set(accepted)
+    learners = [
+        row["learner_id"]
+        for row in rows
+        if isinstance(row, dict) and row.get("event_id") in stored and isinstance(row.get("learner_id"), str)
+    ]
+    if not learners:
+        return 0
+    settings = request.app.state.settings
+    return request_recomputes(request.app.state.redis, learners, settings.workers, send_task(request))
