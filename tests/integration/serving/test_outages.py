@@ -1,0 +1,102 @@
+"""Stopping and restarting the real Neo4j and Redis while one app keeps serving.
+
+Neo4j down: cached next-tasks still 200 (even after the key cache's TTL), writes and misses 503
+problem+json with Retry-After, nothing half-applied. Redis down: next-tasks computed from Neo4j.
+After each restart everything works again without restarting the app.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from kgplatform.auth.models import Role
+from kgplatform.auth.service import CACHE_TTL_S
+from kgplatform.graph.driver import Graph
+from kgplatform.services import manager
+from kgplatform.settings import Settings
+from tests.integration.serving.conftest import LEARNER, Served, World
+
+PATH = f"/learners/{LEARNER}/next-tasks"
+
+
+def answer(event_id: str, task_id: str) -> dict[str, Any]:
+    return {"event_id": event_id, "learner_id": LEARNER, "task_id": task_id, "correct": True,
+            "answered_at": datetime.now(UTC).isoformat()}
+
+
+def until(call: Callable[[], httpx.Response], status: int, within_s: float = 60.0) -> httpx.Response:
+    """Repeats `call` until it answers `status` (the API must recover by itself)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        response = call()
+        if response.status_code == status or time.monotonic() > deadline:
+            return response
+        time.sleep(0.5)
+
+
+def assert_unavailable(response: httpx.Response, what: str) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) >= 1
+    body = response.json()
+    assert body["title"] == "Service unavailable" and what in body["detail"]
+
+
+@pytest.fixture
+def restore_services(settings: Settings) -> Any:
+    """Whatever happens in the test, both services run again afterwards."""
+    yield
+    manager.up(settings)
+
+
+def test_neo4j_outage_serves_cached_plans_refuses_writes_and_recovers(
+    api: Served, world: World, graph: Graph, settings: Settings, restore_services: Any
+) -> None:
+    post = lambda event: api.client.post(  # noqa: E731
+        "/answers", json=answer(event, world.tasks[0]), headers=api.headers())
+    assert post("before").status_code == 200
+    plan = api.get(PATH).json()
+    before = graph.read("testing/count_mastery_data")[0]
+
+    manager.down(settings, only=["neo4j"])
+    cached = api.get(PATH)
+    assert cached.status_code == 200 and cached.json()["plan_id"] == plan["plan_id"]
+    assert_unavailable(post("during"), "Neo4j")
+    assert_unavailable(api.client.put(f"/learners/{LEARNER}/goals", json={"concept_ids": world.concepts[:1]},
+                                      headers=api.headers()), "Neo4j")
+    assert_unavailable(api.get("/learners/someone-else/next-tasks"), "Neo4j")
+    assert api.client.get("/readyz").status_code == 503
+    time.sleep(CACHE_TTL_S + 0.5)  # the key's cache entry expires: its lookup now fails, it still works
+    still = api.get(PATH, params={"limit": 1})
+    assert still.status_code == 200 and len(still.json()["tasks"]) == 1
+    assert_unavailable(api.get(PATH, role=Role.ADMIN), "Neo4j")  # a key never seen cannot be checked
+
+    manager.up(settings)
+    assert until(lambda: api.client.get("/readyz"), 200).status_code == 200
+    assert until(lambda: post("after"), 200).status_code == 200
+    after = graph.read("testing/count_mastery_data")[0]
+    assert after["answers"] == before["answers"] + 1  # "after" only: the refused "during" left nothing
+    assert post("during").json()["accepted"] == ["during"]  # the refused event was never stored
+
+
+def test_redis_outage_computes_plans_from_neo4j_and_recovers(
+    api: Served, world: World, settings: Settings, restore_services: Any
+) -> None:
+    plan = api.get(PATH).json()
+    manager.down(settings, only=["redis"])
+    from_graph = api.get(PATH)
+    assert from_graph.status_code == 200, from_graph.text
+    assert from_graph.json()["source"] == "graph" and from_graph.json()["plan_id"] == plan["plan_id"]
+    assert api.client.get("/readyz").status_code == 503
+    assert api.client.get("/metrics").status_code == 200
+
+    manager.up(settings)
+    assert until(lambda: api.client.get("/readyz"), 200).status_code == 200
+    api.get(PATH)  # re-caches the plan of record
+    assert api.get(PATH).json()["source"] == "cache"
