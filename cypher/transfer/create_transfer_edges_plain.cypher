@@ -1,4 +1,5 @@
-// Baseline for the write-back benchmark only: the same rows with a plain CREATE (no idempotence).
+// Baseline for the write-back benchmark only: the same rows with a plain CREATE, outside the version
+// protocol (no registration, count or switch), to measure what the protocol costs.
 // Parameters: $rows [{source, target, strength}], $model_version, $computed_at. Returns: written. Write.
 UNWIND $rows AS row
 MATCH (s:Concept {id: row.source})

@@ -2,8 +2,9 @@
 
 Switch protocol (readers never see half a model):
 1. register the version as 'writing' (readers only follow the 'current' one);
-2. write all its edges in UNWIND batches (MERGE: a retried batch is harmless);
-3. check the count, then in ONE transaction retire the old current model and mark the new one current;
+2. write all its edges in UNWIND ... CREATE batches;
+3. check the count (a missing concept, or a batch applied twice by a retry, refuses the switch), then in ONE
+   transaction retire the old current model and mark the new one current;
 4. delete edges of versions retired before the previous one. The model retired just now keeps its edges
    for one more switch, so a reader that looked up the old pointer just before step 3 still finds all of
    its edges (`get_current_transfer` reads pointer and edges in one statement anyway).
