@@ -41,6 +41,8 @@ def celery_config(settings: Settings) -> dict[str, object]:
         "task_default_queue": Queue.DEFAULT.value,
         "task_routes": (route_task,),
         "task_track_started": True,
+        # The default hard limit of a task that names none: still under the visibility timeout.
+        "task_time_limit": workers.max_chunk_s,
         "result_expires": 24 * 3600,
         "broker_connection_retry_on_startup": True,
         # Must exceed the longest task (the chunk's hard time limit; checked by Settings and a test).

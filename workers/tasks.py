@@ -61,7 +61,7 @@ def batch_runner() -> BatchRunner:
     return BatchRunner(plan_store, JobStore(graph), get_redis(), settings.workers, _params(), _graphs)
 
 
-@app.task(name="kgp.system.ping", acks_late=True)
+@app.task(name="kgp.system.ping", acks_late=True, time_limit=min(30.0, MAX_TASK_S))
 def ping() -> dict[str, int]:
     """Proves a worker can reach Neo4j: used by operators and by the worker tests."""
     rows = get_graph().read("graph/ping")

@@ -47,7 +47,7 @@ def learner_rows(
                     }
                     for k, c in enumerate(picked.tolist())
                 ],
-                "goals": [concept_ids[int(rng.integers(n // 2, n))]],
+                "goals": [concept_ids[int(rng.integers(n // 2, n))]] if n else [],
             }
         )
     return rows

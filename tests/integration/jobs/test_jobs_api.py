@@ -1,0 +1,62 @@
+"""POST /jobs/recompute and GET /jobs/{id} on the real app: roles, bad input, the lock, the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kgplatform.auth.models import Role
+from kgplatform.graph.driver import Graph
+from kgplatform.jobs.lock import BatchLock
+from kgplatform.jobs.service import LOCK_RECOMPUTE_ALL, RECOMPUTE_ALL
+from kgplatform.settings import Settings
+from tests.integration.api.harness import Api, running_api
+
+
+@pytest.fixture
+def api(settings: Settings, graph: Graph) -> Iterator[Api]:
+    with running_api(settings, graph) as harness:
+        harness.client.app.state.send_task = lambda name, args: harness.client.app.state.sent.append(
+            (name, args)
+        )
+        harness.client.app.state.sent = []
+        yield harness
+        redis_client = harness.client.app.state.redis
+        for key in redis_client.scan_iter("kgp:job:recompute_all-*"):
+            redis_client.delete(key)
+        redis_client.delete("kgp:lock:" + LOCK_RECOMPUTE_ALL)
+
+
+def test_an_admin_starts_a_batch_and_a_service_reads_its_progress(api: Api) -> None:
+    response = api.call("POST", "/jobs/recompute", role=Role.ADMIN, json={"chunk_size": 500})
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["state"] == "queued" and job["total"] is None
+    assert api.client.app.state.sent == [(RECOMPUTE_ALL, (job["id"], None, 500))]
+    read = api.call("GET", f"/jobs/{job['id']}", role=Role.SERVICE)
+    assert read.status_code == 200 and read.json()["id"] == job["id"]
+
+
+def test_roles_and_bad_input_are_refused_and_start_nothing(api: Api) -> None:
+    assert api.call("POST", "/jobs/recompute", role=Role.SERVICE, json={}).status_code == 403
+    assert api.call("GET", "/jobs/x", role=Role.DESIGNER).status_code == 403
+    bad = api.call("POST", "/jobs/recompute", role=Role.ADMIN, json={"chunk_size": 0})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert "chunk_size" in bad.text
+    assert api.client.app.state.sent == []
+
+
+def test_an_unknown_job_is_404(api: Api) -> None:
+    response = api.call("GET", "/jobs/no-such-job", role=Role.ADMIN)
+    assert response.status_code == 404
+    assert "no-such-job" in response.json()["detail"]
+
+
+def test_a_second_batch_while_one_runs_is_409_naming_it(api: Api) -> None:
+    BatchLock(api.client.app.state.redis, LOCK_RECOMPUTE_ALL, 60).acquire("recompute_all-running")
+    response = api.call("POST", "/jobs/recompute", role=Role.ADMIN)
+    assert response.status_code == 409
+    assert "recompute_all-running" in response.json()["detail"]
+    assert api.client.app.state.sent == []

@@ -1,0 +1,65 @@
+"""Progress, the batch lock and the debounce on the real Redis (database 15)."""
+
+from __future__ import annotations
+
+import redis
+
+from kgplatform.jobs.debounce import Debouncer
+from kgplatform.jobs.lock import BatchLock
+from kgplatform.jobs.models import JobFailure, JobState
+from kgplatform.jobs.on_demand import RECOMPUTE_LEARNER, request_recomputes
+from kgplatform.jobs.progress import JobProgress
+from kgplatform.settings import WorkerSettings
+
+
+def test_a_chunk_counted_twice_counts_once_and_the_last_one_completes_the_job(
+    redis_client: redis.Redis,
+) -> None:
+    progress = JobProgress(redis_client, ttl_s=60)
+    progress.create("j", "recompute_all", None)
+    progress.start("j", total=30, chunks_total=2)
+    assert progress.record_chunk("j", 0, done=20) == (1, 2)
+    assert progress.record_chunk("j", 0, done=20) is None  # redelivered: already counted
+    failure = JobFailure(chunk=1, learners=10, reason="boom")
+    assert progress.record_chunk("j", 1, done=10, failed=10, failure=failure) == (2, 2)
+    status = progress.status("j")
+    assert (status.done, status.failed, status.chunks_done) == (30, 10, 2)
+    assert status.failures == [failure]
+    assert progress.is_complete("j")
+    assert 0 < redis_client.ttl("kgp:job:j:chunks") <= 60
+
+
+def test_two_batches_started_at_once_do_not_both_hold_the_lock(redis_client: redis.Redis) -> None:
+    first, second = BatchLock(redis_client, "t", ttl_s=30), BatchLock(redis_client, "t", ttl_s=30)
+    assert first.acquire("job-1")
+    assert not second.acquire("job-2")
+    assert first.acquire("job-1")  # the holder's redelivered task goes on
+    assert not second.release("job-2") and second.holder() == "job-1"
+    assert first.release("job-1") and second.acquire("job-2")
+    assert 0 < redis_client.ttl("kgp:lock:t") <= 30
+
+
+def test_a_burst_schedules_one_recomputation_until_the_task_starts(redis_client: redis.Redis) -> None:
+    sent: list[tuple] = []
+    settings = WorkerSettings(debounce_s=2.0)
+
+    def send(name: str, args: tuple, countdown: float) -> None:
+        sent.append((name, args, countdown))
+
+    for _ in range(100):
+        request_recomputes(redis_client, ["l1", "l2", "l1"], settings, send)
+    assert sent == [(RECOMPUTE_LEARNER, ("l1",), 2.0), (RECOMPUTE_LEARNER, ("l2",), 2.0)]
+    Debouncer(redis_client, 2.0).clear("l1")  # the task started: the next answer schedules again
+    request_recomputes(redis_client, ["l1"], settings, send)
+    assert len(sent) == 3
+
+
+def test_a_broker_failure_does_not_fail_the_answers(redis_client: redis.Redis) -> None:
+    def send(*_: object, **__: object) -> None:
+        raise ConnectionError("broker down")
+
+    assert request_recomputes(redis_client, ["l1"], WorkerSettings(), send) == 0
+
+
+def test_a_job_state_knows_when_it_is_over() -> None:
+    assert {s for s in JobState if s.finished} == {JobState.SUCCEEDED, JobState.FAILED, JobState.SKIPPED}

@@ -1,0 +1,52 @@
+"""Splitting a batch into chunks and choosing each learner's curriculum (no services)."""
+
+from __future__ import annotations
+
+from kgplatform.jobs.batch import Chunk, chunk_message, chunk_of, group_by_curriculum, split_chunks
+from kgplatform.planning.jobs import batch_plan_id, learner_curriculum
+
+
+def row(learner_id: str, curricula: list[str | None], goals: list[str | None] = ()) -> dict:
+    return {"learner_id": learner_id, "curricula": list(curricula), "goal_curricula": list(goals)}
+
+
+def test_chunks_cover_every_learner_once_in_order() -> None:
+    ids = [f"l{i:03d}" for i in range(10)]
+    chunks = split_chunks(iter(ids), 4)
+    assert [c.index for c in chunks] == [0, 1, 2]
+    assert [len(c.learner_ids) for c in chunks] == [4, 4, 2]
+    assert [i for c in chunks for i in c.learner_ids] == ids
+    assert split_chunks([], 4) == []
+
+
+def test_a_learner_works_in_the_curriculum_holding_most_of_their_concepts() -> None:
+    assert learner_curriculum(row("a", ["x", "y", "y"], ["x"])) == "x"  # ties: the smaller id
+    assert learner_curriculum(row("a", ["x", "y", "y"])) == "y"
+    assert learner_curriculum(row("a", [], ["z"])) == "z"
+    assert learner_curriculum(row("a", [None], [])) is None
+
+
+def test_grouping_skips_learners_without_a_curriculum_or_of_another_one() -> None:
+    rows = [row("a", ["x"]), row("b", ["y"]), row("c", []), row("d", ["x", "x"])]
+    groups, skipped = group_by_curriculum(rows, None)
+    assert {k: [r["learner_id"] for r in v] for k, v in groups.items()} == {"x": ["a", "d"], "y": ["b"]}
+    assert skipped == 1
+    # A named curriculum: its learners, plus those with nothing yet (they get a placement plan there).
+    groups, skipped = group_by_curriculum(rows, "x")
+    assert {k: [r["learner_id"] for r in v] for k, v in groups.items()} == {"x": ["a", "c", "d"]}
+    assert skipped == 1
+
+
+def test_a_chunk_message_is_plain_json_and_round_trips() -> None:
+    import json
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 1, 5, 2, 30, tzinfo=UTC)
+    message = json.loads(json.dumps(chunk_message("job-1", Chunk(3, ["a", "b"]), now, None)))
+    assert chunk_of(message) == (Chunk(3, ["a", "b"]), now, None)
+
+
+def test_a_batch_plan_id_is_the_same_on_every_run_of_a_chunk() -> None:
+    assert batch_plan_id("job-1", "a") == batch_plan_id("job-1", "a")
+    assert batch_plan_id("job-1", "a") != batch_plan_id("job-2", "a")
+    assert batch_plan_id("job-1", "a") != batch_plan_id("job-1", "b")

@@ -1,0 +1,41 @@
+"""Rate and ETA of a batch from its progress fields (no services)."""
+
+from __future__ import annotations
+
+from kgplatform.jobs.models import JobState
+from kgplatform.jobs.progress import status_of
+
+STARTED = "2026-01-05T02:30:00+00:00"
+START_S = 1767580200.0  # STARTED as epoch seconds
+
+
+def fields(**extra: str) -> dict[str, str]:
+    return {
+        "kind": "recompute_all",
+        "state": "running",
+        "created_at": STARTED,
+        "started_at": STARTED,
+        **extra,
+    }
+
+
+def test_rate_and_eta_follow_the_learners_done_since_the_start() -> None:
+    status = status_of(
+        "j", fields(total="1000", done="250", chunks_total="4", chunks_done="1"), [], START_S + 10
+    )
+    assert status.rate_per_s == 25.0
+    assert status.eta_s == 30.0
+    assert status.fraction == 0.25
+
+
+def test_a_queued_job_has_no_rate_and_a_finished_one_no_eta() -> None:
+    queued = status_of("j", {"kind": "recompute_all", "state": "queued", "created_at": STARTED}, [], START_S)
+    assert queued.rate_per_s is None and queued.eta_s is None and queued.total is None
+    done = status_of(
+        "j",
+        fields(state="succeeded", total="10", done="10", finished_at="2026-01-05T02:30:05+00:00"),
+        [],
+        START_S + 100,
+    )
+    assert done.state is JobState.SUCCEEDED and done.eta_s is None
+    assert done.rate_per_s == 2.0  # measured up to the end, not up to now

@@ -1,0 +1,83 @@
+"""The workers' contract: stable task names on their queues, late acks, and every task's hard limit
+under the broker's visibility timeout (else a slow task would run twice at once)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from kgplatform.settings import Settings, WorkerSettings
+from workers.celery_app import app, celery_config
+from workers.queues import TASK_QUEUES, Queue, route_task
+from workers.schedule import NIGHTLY_ENTRY, beat_schedule
+
+# A renamed task strands the messages already queued under its old name: change this list knowingly.
+TASK_NAMES = {
+    "kgp.curriculum.import_file": Queue.DEFAULT,
+    "kgp.plans.nightly": Queue.PLANNING,
+    "kgp.plans.recompute_all": Queue.PLANNING,
+    "kgp.plans.recompute_chunk": Queue.PLANNING,
+    "kgp.plans.recompute_learner": Queue.PLANNING,
+    "kgp.system.ping": Queue.DEFAULT,
+    "kgp.transfer.retrain": Queue.TRAINING,
+}
+
+
+def our_tasks() -> dict[str, object]:
+    import workers.tasks  # noqa: F401 - registers the tasks
+
+    return {name: task for name, task in app.tasks.items() if name.startswith("kgp.")}
+
+
+def test_task_names_and_queues_are_a_snapshot() -> None:
+    assert {name: route_task(name)["queue"] for name in our_tasks()} == TASK_NAMES
+    assert set(TASK_QUEUES) == set(TASK_NAMES)
+
+
+def test_every_task_acks_late_and_finishes_before_the_broker_redelivers_it() -> None:
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    for name, task in our_tasks().items():
+        assert task.acks_late, name
+        assert task.time_limit is not None and task.time_limit < visibility, (
+            name,
+            task.time_limit,
+            visibility,
+        )
+    chunk = our_tasks()["kgp.plans.recompute_chunk"]
+    assert chunk.time_limit == Settings().workers.max_chunk_s < visibility
+    assert app.conf.task_reject_on_worker_lost and app.conf.worker_prefetch_multiplier == 1
+
+
+def test_settings_refuse_a_visibility_timeout_not_above_the_longest_chunk() -> None:
+    with pytest.raises(ValidationError, match="visibility_timeout_s"):
+        WorkerSettings(max_chunk_s=600, visibility_timeout_s=600)
+    assert WorkerSettings(max_chunk_s=10, visibility_timeout_s=15).visibility_timeout_s == 15
+
+
+def test_transient_errors_are_retried_with_exponential_backoff() -> None:
+    from neo4j.exceptions import TransientError
+
+    chunk = our_tasks()["kgp.plans.recompute_chunk"]
+    assert TransientError in chunk.autoretry_for
+    assert chunk.retry_backoff and chunk.retry_jitter and chunk.max_retries >= 3
+
+
+def test_the_nightly_entry_follows_the_configured_time_zone_and_expires() -> None:
+    settings = WorkerSettings(
+        nightly_hour=3, nightly_minute=15, timezone="Europe/Paris", nightly_expiry_s=7200
+    )
+    entry = beat_schedule(settings)[NIGHTLY_ENTRY]
+    assert entry["task"] == "kgp.plans.nightly"
+    assert entry["schedule"].hour == {3} and entry["schedule"].minute == {15}
+    assert entry["options"]["expires"] == 7200
+    assert celery_config(Settings(workers=settings))["timezone"] == "Europe/Paris"
+
+
+def test_importing_the_workers_touches_no_torch() -> None:
+    code = "import sys, workers.tasks; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
