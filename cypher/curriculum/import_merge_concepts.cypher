@@ -1,14 +1,17 @@
 // Upserts one batch of imported concepts into a curriculum, keyed on the constrained Concept.id.
 // A row equal to the stored concept is left alone (no version bump, same updated_at); a changed one
 // is overwritten with version + 1. New concepts start at version 1. Run after import_merge_curriculum.
+// An id that belongs to another curriculum (taken since validation) is left untouched and counted as
+// 'taken', so the caller can roll the whole import back.
 // Parameters: $curriculum_id, $rows (list of maps: id, name, description, tags, difficulty or null).
-// Returns: outcome ('created'|'updated'|'unchanged'), n (rows with that outcome). Write.
+// Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n (rows with that outcome). Write.
 MATCH (cur:Curriculum {id: $curriculum_id})
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Concept {id: row.id})
 WITH cur, row,
      CASE
        WHEN old IS NULL THEN 'created'
+       WHEN old.curriculum_id <> $curriculum_id THEN 'taken'
        WHEN old.name = row.name AND coalesce(old.description, '') = row.description
             AND coalesce(old.tags, []) = row.tags
             AND coalesce(old.difficulty, -1.0) = coalesce(row.difficulty, -1.0) THEN 'unchanged'
@@ -23,5 +26,5 @@ FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
       c.version = c.version + 1, c.updated_at = datetime())
 // A new concept cannot have its CONTAINS edge yet: CREATE it without MERGE's existence check.
 FOREACH (_ IN CASE WHEN outcome = 'created' THEN [1] ELSE [] END | CREATE (cur)-[:CONTAINS]->(c))
-FOREACH (_ IN CASE WHEN outcome <> 'created' THEN [1] ELSE [] END | MERGE (cur)-[:CONTAINS]->(c))
+FOREACH (_ IN CASE WHEN outcome IN ['updated', 'unchanged'] THEN [1] ELSE [] END | MERGE (cur)-[:CONTAINS]->(c))
 RETURN outcome, count(*) AS n

@@ -1,8 +1,9 @@
 // Upserts one batch of imported tasks, keyed on the constrained Task.id, with their EXERCISES links.
 // A row equal to the stored task (fields and the set of concepts) is left alone; a changed one is
-// overwritten with version + 1 and its links replaced. Write concepts first.
+// overwritten with version + 1 and its links replaced. Write concepts first. An id that belongs to
+// another curriculum (taken since validation) is left untouched and counted as 'taken'.
 // Parameters: $curriculum_id, $rows (list of maps: id, title, kind, difficulty, estimated_minutes,
-// concepts (list of concept ids)). Returns: outcome ('created'|'updated'|'unchanged'), n. Write.
+// concepts (list of concept ids)). Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n. Write.
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Task {id: row.id})
 WITH row, old,
@@ -11,6 +12,7 @@ WITH row, old,
 WITH row,
      CASE
        WHEN old IS NULL THEN 'created'
+       WHEN old.curriculum_id <> $curriculum_id THEN 'taken'
        WHEN old.title = row.title AND old.kind = row.kind AND old.difficulty = row.difficulty
             AND old.estimated_minutes = row.estimated_minutes AND size(old_concepts) = size(row.concepts)
             AND all(x IN row.concepts WHERE x IN old_concepts) THEN 'unchanged'

@@ -19,6 +19,7 @@ from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_validation import ExistingGraph, WriteGuard
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
+from kgplatform.errors import Conflict
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
 
@@ -109,30 +110,27 @@ def write_import(
     def work(tx: Tx) -> tuple[Outcome, dict[Entity, Outcome]]:
         [row] = _run(tx, "curriculum/import_merge_curriculum", **data["curriculum"])
         curriculum = Outcome(**{row["outcome"]: 1})
-        # Validation read the graph before this transaction. Lock what the import may change, re-read
-        # only what could have made it wrong since (new edges may now close a cycle; free ids may now be
-        # taken), and let the caller decide; raising rolls everything back.
+        # Validation read the graph before this transaction. Lock what the import may change and let
+        # the caller re-check the edges when it adds some (a new edge may now close a cycle); raising
+        # rolls everything back. Ids taken meanwhile by another curriculum come back as 'taken' below.
         _run(tx, "curriculum/import_lock_concepts", curriculum_id=curriculum_id)
         _run(tx, "curriculum/import_lock_tasks", curriculum_id=curriculum_id)
         current = ExistingGraph()
         if guard.adds_edges:
             rows = _run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)
             current.edges = {(r["prerequisite"], r["concept"]) for r in rows}
-        if guard.new_concept_ids or guard.new_task_ids:
-            for r in _run(
-                tx,
-                "curriculum/import_find_owners",
-                concept_ids=guard.new_concept_ids,
-                task_ids=guard.new_task_ids,
-            ):
-                owners = current.concept_owners if r["kind"] == "concept" else current.task_owners
-                owners[r["id"]] = r["curriculum_id"]
         recheck(current)
         outcome = {entity: Outcome() for entity in sections}
         for entity, rows in sections.items():
             counts = outcome[entity].model_dump()
             for batch in _batches(rows, batch_size):
                 for result in _run(tx, MERGE_QUERIES[entity], curriculum_id=curriculum_id, rows=batch):
+                    if result["outcome"] == "taken":
+                        raise Conflict(
+                            f"{result['n']} {entity.value} id(s) were taken by another curriculum while "
+                            "importing; nothing was written",
+                            field="curriculum_id",
+                        )
                     counts[result["outcome"]] += result["n"]
             outcome[entity] = Outcome(**counts)
         summary = {

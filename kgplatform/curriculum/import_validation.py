@@ -278,39 +278,23 @@ def _refusal(report: ImportReport, blocking: bool) -> str:
 
 @dataclass(frozen=True)
 class WriteGuard:
-    """What the write transaction re-reads under its locks: only new edges can close a cycle, and only
-    ids that were free at validation can have been taken by another curriculum since."""
+    """What the write transaction re-reads under its locks: only an import that adds edges can have
+    become cyclic since validation (ids taken meanwhile are caught by the merge statements)."""
 
     adds_edges: bool
-    new_concept_ids: list[str]
-    new_task_ids: list[str]
 
     @classmethod
     def for_plan(cls, document: CurriculumDocument, existing: ExistingGraph) -> WriteGuard:
         return cls(
-            adds_edges=any((p.prerequisite, p.concept) not in existing.edges for p in document.prerequisites),
-            new_concept_ids=sorted({c.id for c in document.concepts} - set(existing.concept_owners)),
-            new_task_ids=sorted({t.id for t in document.tasks} - set(existing.task_owners)),
+            adds_edges=any((p.prerequisite, p.concept) not in existing.edges for p in document.prerequisites)
         )
 
 
 def changes_since_validation(
     document: CurriculumDocument, guard: WriteGuard, current: ExistingGraph
 ) -> list[str]:
-    """What, in the graph as the write transaction sees it, would make the validated rows wrong now:
-    an id taken by another curriculum, or a cycle through edges added since validation."""
-    cid = document.curriculum.id
-    problems = [
-        f"concept {c.id!r} now belongs to curriculum {current.concept_owners[c.id]!r}"
-        for c in document.concepts
-        if current.concept_owners.get(c.id, cid) != cid
-    ]
-    problems += [
-        f"task {t.id!r} now belongs to curriculum {current.task_owners[t.id]!r}"
-        for t in document.tasks
-        if current.task_owners.get(t.id, cid) != cid
-    ]
-    if guard.adds_edges:
-        edges = current.edges | {(p.prerequisite, p.concept) for p in document.prerequisites}
-        problems += [cycle.describe() for cycle in find_cycles(list(edges))]
-    return problems
+    """The cycles that the rows would close in the graph as the write transaction sees it."""
+    if not guard.adds_edges:
+        return []
+    edges = current.edges | {(p.prerequisite, p.concept) for p in document.prerequisites}
+    return [cycle.describe() for cycle in find_cycles(list(edges))]

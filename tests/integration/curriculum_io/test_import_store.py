@@ -13,6 +13,7 @@ from kgplatform.curriculum import import_store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_service import export_document, run_import
+from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.importers.junyi import read_junyi
 from kgplatform.curriculum.io import RawDocument, parse_json
 from kgplatform.errors import Conflict, NotFound
@@ -210,3 +211,16 @@ def test_a_change_between_validation_and_write_is_caught_in_the_transaction(
         run_import(graph, raw_of(closing), "algebra", actor=ACTOR)
     assert graph.read("testing/read_versions") == before
     assert len(audit_entries(graph, "algebra")) == 1
+
+
+def test_an_id_taken_between_validation_and_write_rolls_back(
+    graph: Graph, document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    other = {"curriculum": {"id": "physics", "name": "Physics"}, "concepts": document["concepts"][:2]}
+    monkeypatch.setattr(import_store, "load_existing", lambda *_: ExistingGraph())  # as if read before
+    counts = graph_counts(graph)
+    with pytest.raises(Conflict, match="2 concept id"):
+        run_import(graph, raw_of(other), "physics", actor=ACTOR)
+    assert graph_counts(graph) == counts
+    assert export_document(graph, "algebra").concepts[0].name == document["concepts"][0]["name"]

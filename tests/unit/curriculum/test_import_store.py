@@ -12,6 +12,7 @@ from kgplatform.curriculum import import_store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_validation import ExistingGraph, WriteGuard
+from kgplatform.errors import Conflict
 from kgplatform.graph.queries import get_catalog
 
 
@@ -62,7 +63,7 @@ def test_one_transaction_in_order_batched_with_one_audit_entry() -> None:
     document = generate_curriculum(5, seed=1, tasks_per_concept=1, curriculum_id="c")
     graph = FakeGraph()
     seen: list[ExistingGraph] = []
-    guard = WriteGuard(adds_edges=True, new_concept_ids=["c-c00000"], new_task_ids=[])
+    guard = WriteGuard(adds_edges=True)
     _, outcome = import_store.write_import(
         graph,
         document,
@@ -72,12 +73,11 @@ def test_one_transaction_in_order_batched_with_one_audit_entry() -> None:
         batch_size=2,  # type: ignore[arg-type]
     )
     names = [name for name, _ in graph.tx.calls]
-    assert names[:5] == [
+    assert names[:4] == [
         "curriculum/import_merge_curriculum",
         "curriculum/import_lock_concepts",
         "curriculum/import_lock_tasks",
         "curriculum/read_curriculum_prerequisites",
-        "curriculum/import_find_owners",
     ]
     assert names.count("curriculum/import_merge_concepts") == 3, "5 rows in batches of 2"
     assert names[-1] == "curriculum/create_audit_entries"
@@ -89,7 +89,7 @@ def test_one_transaction_in_order_batched_with_one_audit_entry() -> None:
 def test_nothing_to_recheck_reads_nothing_and_a_refusal_stops_before_any_merge() -> None:
     document = generate_curriculum(3, seed=1, tasks_per_concept=1, curriculum_id="c")
     graph = FakeGraph()
-    quiet = WriteGuard(adds_edges=False, new_concept_ids=[], new_task_ids=[])
+    quiet = WriteGuard(adds_edges=False)
 
     def refuse(_: ExistingGraph) -> None:
         raise RuntimeError("changed")
@@ -104,3 +104,26 @@ def test_nothing_to_recheck_reads_nothing_and_a_refusal_stops_before_any_merge()
     assert not any(
         n.startswith("curriculum/import_merge_c") and n != "curriculum/import_merge_curriculum" for n in names
     )
+
+
+def test_an_id_taken_meanwhile_rolls_the_import_back() -> None:
+    document = generate_curriculum(3, seed=1, tasks_per_concept=1, curriculum_id="c")
+    graph = FakeGraph()
+    answer = graph.tx.run
+
+    def run(text: str, params: dict[str, Any]) -> list[Record]:
+        if graph.tx.names[text] == "curriculum/import_merge_concepts":
+            graph.tx.calls.append(("curriculum/import_merge_concepts", params))
+            return [Record({"outcome": "created", "n": 2}), Record({"outcome": "taken", "n": 1})]
+        return answer(text, params)
+
+    graph.tx.run = run  # type: ignore[method-assign]
+    with pytest.raises(Conflict, match="1 concept id"):
+        import_store.write_import(
+            graph,
+            document,
+            actor="a",
+            guard=WriteGuard(adds_edges=False),
+            recheck=lambda _: None,  # type: ignore[arg-type]
+        )
+    assert [n for n, _ in graph.tx.calls][-1] == "curriculum/import_merge_concepts", "stops at once"

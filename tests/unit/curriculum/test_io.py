@@ -231,20 +231,16 @@ def test_unknown_file_kinds_are_named(tmp_path: Path) -> None:
     assert "expected a .json" in read_import_path(path).file_errors[0].message
 
 
-def test_the_write_guard_rechecks_only_new_ids_and_only_when_edges_are_added() -> None:
+def test_the_write_guard_rechecks_cycles_only_when_edges_are_added() -> None:
     plan = check(doc())
     assert plan.document is not None
-    existing = ExistingGraph(concepts={"a"}, edges={("a", "b")}, concept_owners={"a": CID})
-    guard = WriteGuard.for_plan(plan.document, existing)
-    assert guard == WriteGuard(adds_edges=True, new_concept_ids=["b", "c"], new_task_ids=["t1"])
+    guard = WriteGuard.for_plan(plan.document, ExistingGraph(edges={("a", "b")}))
+    assert guard == WriteGuard(adds_edges=True)
     assert changes_since_validation(plan.document, guard, ExistingGraph()) == []
-    later = ExistingGraph(edges={("c", "a")}, concept_owners={"b": "physics"}, task_owners={"t1": CID})
-    assert changes_since_validation(plan.document, guard, later) == [
-        "concept 'b' now belongs to curriculum 'physics'",
-        "cycle of 3 concepts: a -> b -> c -> a",
-    ]
-    all_known = ExistingGraph(edges={("a", "b"), ("b", "c")})
-    assert not WriteGuard.for_plan(plan.document, all_known).adds_edges
+    later = ExistingGraph(edges={("c", "a")})
+    assert changes_since_validation(plan.document, guard, later) == ["cycle of 3 concepts: a -> b -> c -> a"]
+    quiet = WriteGuard.for_plan(plan.document, ExistingGraph(edges={("a", "b"), ("b", "c")}))
+    assert not quiet.adds_edges and changes_since_validation(plan.document, quiet, later) == []
 
 
 def test_csv_export_refuses_list_items_it_could_not_read_back() -> None:
