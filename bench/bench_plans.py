@@ -18,6 +18,7 @@ use your own Neo4j (CONTRIBUTING.md) and `kgplatform services down` / its state 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -135,14 +136,14 @@ def main() -> None:
     params = TracerParams.default(())
     try:
         store.mastery_page("", 10)  # warm the connection pool and query plan cache
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         read_learners = sum(len(page) for page in read_pages(store, args.page))
-        read_s = time.perf_counter() - started
+        read_s, read_cpu = time.perf_counter() - started, time.process_time() - cpu
         rss_after_read = peak_rss_gib()
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         stats = plan_everyone(store, cache, params, CURRICULUM, page_size=args.page, chunk_size=args.chunk)
-        plan_s = time.perf_counter() - started
+        plan_s, plan_cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         graph.close()
         client.close()
@@ -154,6 +155,12 @@ def main() -> None:
     print(f"baseline, read mastery only: {read_s:8.2f} s  {read_learners / read_s:10,.0f} learners/s")
     print(f"plans (read+plan+Redis):     {plan_s:8.2f} s  {stats.learners / plan_s:10,.0f} learners/s")
     print(f"ratio plans / read:          {plan_s / read_s:8.2f}   (aim < 2)")
+    # Wall time is what the aims are about; this process's CPU time tells how much of it was ours on a
+    # shared machine (Neo4j's and Redis's own CPU is not in it).
+    print(
+        f"this process's CPU seconds:  read {read_cpu:.1f}, plans {plan_cpu:.1f} "
+        f"({stats.learners / plan_cpu:,.0f} learners per CPU second); load average {os.getloadavg()[0]:.1f}"
+    )
     print(
         f"peak memory (RSS):           {peak_rss_gib():8.2f} GiB "
         f"(after the read baseline: {rss_after_read:.2f}; aim < 4)"

@@ -21,6 +21,7 @@ from kgplatform.planning.policy import (
     PlanConfig,
     build_task,
     order_picks,
+    pick_facts,
     ranked_tasks,
     score_concepts,
 )
@@ -110,19 +111,24 @@ def plan_chunk(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig)
         graph, learners.p_mastery, learners.p_peak, learners.attempts, learners.goals, config
     )
     concept, round_, task, kept = pick_matrix(graph, scores, config)
+    facts = pick_facts(graph, scores, learners.p_mastery, concept, task)
+    placement = scores.placement.tolist()
+    concepts, rounds, tasks_, kept_ = concept.tolist(), round_.tolist(), task.tolist(), kept.tolist()
     plans = []
     for row, learner_id in enumerate(learners.learner_ids):
-        keep = kept[row]
-        picks = list(
-            zip(
-                concept[row, keep].tolist(), round_[row, keep].tolist(), task[row, keep].tolist(), strict=True
+        column = {
+            (c, r, t): j
+            for j, (c, r, t, k) in enumerate(
+                zip(concepts[row], rounds[row], tasks_[row], kept_[row], strict=True)
             )
-        )
+            if k
+        }
+        row_facts = {name: values[row] for name, values in facts.items()}
         tasks = tuple(
-            build_task(graph, scores, row, learners.p_mastery, rank, pick)
-            for rank, pick in enumerate(order_picks(graph, picks), 1)
+            build_task(graph, row_facts, column[pick], placement[row], rank, pick)
+            for rank, pick in enumerate(order_picks(graph, list(column)), 1)
         )
-        plans.append(Plan(learner_id=learner_id, tasks=tasks, placement=bool(scores.placement[row])))
+        plans.append(Plan(learner_id=learner_id, tasks=tasks, placement=placement[row]))
     return plans
 
 

@@ -63,9 +63,11 @@ def learner_matrix(
     as_of_days = np.where(as_of[keep] >= 0, as_of[keep] / 86400.0, np.nan)
     # Forgetting only touches concepts with stored mastery: decay those values, not the whole matrix.
     p_now_known = decay(p, now_days - as_of_days, rate[column], p_init[column])
-    peak = np.broadcast_to(p_init, (n_rows, n)).copy()
+    # float32: the planner computes in float32 anyway, and it halves this page's memory traffic.
+    peak = np.empty((n_rows, n), dtype=np.float32)
+    peak[:] = p_init
     p_now = peak.copy()
-    attempts = np.zeros((n_rows, n))
+    attempts = np.zeros((n_rows, n), dtype=np.float32)
     peak[owner, column] = p
     p_now[owner, column] = p_now_known
     attempts[owner, column] = tries[keep]

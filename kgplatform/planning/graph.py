@@ -75,6 +75,13 @@ class ConceptGraph:
         return sparse.csr_array(self.transfer.T.astype(np.float32))
 
     @cached_property
+    def transfer_targets(self) -> np.ndarray:
+        """(n, 5) per concept, the concepts its practice helps most, strongest first, -1 padded."""
+        order = np.argsort(-self.transfer, axis=1, kind="stable")[:, :5]
+        strong = np.take_along_axis(self.transfer, order, axis=1) > 0
+        return np.where(strong, order, -1)
+
+    @cached_property
     def task_concepts(self) -> sparse.csr_array:
         """(m, n) 1 where a task exercises a concept: `x @ task_concepts` gathers tasks' flags per concept."""
         return sparse.csr_array((self.task_weights > 0).astype(np.float32))
@@ -118,7 +125,13 @@ def propagate(values: np.ndarray, matrix: sparse.csr_array) -> np.ndarray:
     learner and a batch get identical numbers; the sparse way costs nonzeros x fan-out, not L x edges.
     """
     if values.ndim == 2 and np.count_nonzero(values) < SPARSE_BELOW * values.size:
-        return (sparse.csr_array(values) @ matrix).toarray()
+        # CSR built straight from the row-major nonzeros (scipy's dense->sparse path goes through COO).
+        flat = np.flatnonzero(values)
+        rows, cols = np.divmod(flat, values.shape[1])
+        indptr = np.zeros(values.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=values.shape[0]), out=indptr[1:])
+        left = sparse.csr_array((values.reshape(-1)[flat], cols, indptr), shape=values.shape)
+        return (left @ matrix).toarray()
     return values @ matrix
 
 

@@ -9,6 +9,7 @@ the floating-point sums were taken in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -218,29 +219,49 @@ def order_picks(graph: ConceptGraph, picks: list[tuple[int, int, int]]) -> list[
     return ordered
 
 
+def pick_facts(
+    graph: ConceptGraph, scores: ConceptScores, p_mastery: np.ndarray, concepts: np.ndarray, tasks: np.ndarray
+) -> dict[str, list[Any]]:
+    """What each pick's PlannedTask needs, gathered for all picks at once: (P,) or (L, P) picks -> lists."""
+    at = np.maximum(concepts, 0)
+
+    def take(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+        rows = values.reshape(-1, values.shape[-1])
+        return np.take_along_axis(rows, where.reshape(rows.shape[0], -1), axis=1).reshape(where.shape)
+
+    targets = graph.transfer_targets[at]  # (..., P, 5)
+    helps = (targets >= 0) & (take(scores.missing, np.maximum(targets, 0)) > 0)
+    return {
+        "review": take(scores.review, at).tolist(),
+        "p": take(p_mastery, at).tolist(),
+        "blocks": take(scores.blocks, at).tolist(),
+        "on_path": take(scores.on_path, at).tolist(),
+        "success": take(scores.success, np.maximum(tasks, 0)).tolist(),
+        "helped": np.where(helps, targets, -1).tolist(),
+    }
+
+
 def build_task(
     graph: ConceptGraph,
-    scores: ConceptScores,
-    row: int | None,
-    p_mastery: np.ndarray,
+    facts: dict[str, list[Any]],
+    position: int,
+    placement: bool,
     rank: int,
     pick: tuple[int, int, int],
 ) -> PlannedTask:
-    """The PlannedTask for one pick; `row` selects the learner when `scores` holds a batch."""
-    concept, round_, task = pick
-    at = (concept,) if row is None else (row, concept)
-    placement = bool(scores.placement if row is None else scores.placement[row])
-    purpose = "placement" if placement else ("review" if scores.review[at] else "learn")
-    success = float(scores.success[task] if row is None else scores.success[row, task])
+    """The PlannedTask for the pick at `position` of one learner's `facts` (see `pick_facts`)."""
+    concept, _, task = pick
+    purpose = "placement" if placement else ("review" if facts["review"][position] else "learn")
+    success = float(facts["success"][position])
     reason = describe(
         graph,
         concept,
         purpose,
-        p_mastery=float(p_mastery[at]),
+        p_mastery=float(facts["p"][position]),
         success=success,
-        blocks=float(scores.blocks[at]),
-        on_path=bool(scores.on_path[at]),
-        missing=scores.missing if row is None else scores.missing[row],
+        blocks=float(facts["blocks"][position]),
+        on_path=bool(facts["on_path"][position]),
+        helped=facts["helped"][position],
     )
     return PlannedTask(
         rank=rank,
@@ -268,7 +289,13 @@ def plan_for_learner(
     top = [int(c) for c in order[: config.n_tasks] if scores.score[c] > NOT_A_CANDIDATE / 2]
     task_order = ranked_tasks(graph, scores.success, np.array(top, dtype=np.int64), config)
     picks = order_picks(graph, pick_sequence(top, task_order, config))
-    tasks = tuple(
-        build_task(graph, scores, None, p_mastery, rank, pick) for rank, pick in enumerate(picks, 1)
+    facts = pick_facts(
+        graph,
+        scores,
+        p_mastery,
+        np.array([c for c, _, _ in picks], dtype=np.int64),
+        np.array([t for _, _, t in picks], dtype=np.int64),
     )
+    placement = bool(scores.placement)
+    tasks = tuple(build_task(graph, facts, i, placement, i + 1, pick) for i, pick in enumerate(picks))
     return Plan(learner_id=learner_id, tasks=tasks, placement=bool(scores.placement))

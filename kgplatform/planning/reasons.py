@@ -1,25 +1,12 @@
 """A short reason per planned task, in words a learner or teacher reads ("prerequisites met; ...").
 
-Reasons are built from flags the scoring already computed, and the strongest transfer targets of
-each concept are found once per graph, so writing reasons for a million tasks stays cheap.
+Reasons are built from values the scoring already computed (gathered for all picks at once by
+`policy.pick_facts`), so writing reasons for a million tasks stays cheap.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import numpy as np
-
 from kgplatform.planning.graph import ConceptGraph
-
-TRANSFER_TARGETS = 5
-
-
-@lru_cache(maxsize=8)
-def strongest_targets(graph: ConceptGraph) -> tuple[tuple[int, ...], ...]:
-    """Per concept, the concepts its practice helps most (by transfer strength), strongest first."""
-    order = np.argsort(-graph.transfer, axis=1, kind="stable")[:, :TRANSFER_TARGETS]
-    return tuple(tuple(int(j) for j in row if graph.transfer[i, j] > 0) for i, row in enumerate(order))
 
 
 def describe(
@@ -31,9 +18,9 @@ def describe(
     success: float,
     blocks: float,
     on_path: bool,
-    missing: np.ndarray,
+    helped: list[int],
 ) -> str:
-    """One line: why this task, now. `missing` is the learner's (n,) unmet goal mass per concept."""
+    """One line: why this task, now. `helped`: concepts still missing that this one's practice helps."""
     if purpose == "placement":
         return f"placement: tells most about you (central concept, mastery unknown at {p_mastery:.2f})"
     parts = []
@@ -41,9 +28,9 @@ def describe(
         parts.append(f"review due: mastery decayed to {p_mastery:.2f}")
     else:
         parts.append("prerequisites met")
-    helped = [graph.concept_names[j] for j in strongest_targets(graph)[concept] if missing[j] > 0][:2]
-    if helped:
-        parts.append("strengthens " + " and ".join(helped))
+    names = [graph.concept_names[j] for j in helped if j >= 0][:2]
+    if names:
+        parts.append("strengthens " + " and ".join(names))
     if blocks > 0:
         count = int(blocks)
         parts.append(f"unblocks {count} concept{'s' if count > 1 else ''} on your path")
