@@ -52,29 +52,43 @@ def bench_training(seed: int) -> None:
     rows = []
     for kind in ("gnn", "mlp"):
         t0 = time.perf_counter()
-        trained = train_transfer(concepts, log, embeddings, PipelineOptions(seed=seed, train=TrainConfig(kind=kind, seed=seed)))
+        trained = train_transfer(
+            concepts, log, embeddings, PipelineOptions(seed=seed, train=TrainConfig(kind=kind, seed=seed))
+        )
         total = time.perf_counter() - t0
         result = trained.result
         rows.append((kind, result.epochs_run, result.seconds / result.epochs_run, result.seconds, total))
-    print(f"assist2009: {len(log)} rows, {concepts.n} concepts; read + embeddings {loaded:.1f} s; "
-          f"peak RSS before training {rss_before:.0f} MiB, after {peak_rss_mib():.0f} MiB")
+    print(
+        f"assist2009: {len(log)} rows, {concepts.n} concepts; read + embeddings {loaded:.1f} s; "
+        f"peak RSS before training {rss_before:.0f} MiB, after {peak_rss_mib():.0f} MiB"
+    )
     print(f"{'model':6} {'epochs':>7} {'s/epoch':>9} {'train s':>9} {'pipeline s':>11}")
     for kind, epochs, per_epoch, seconds, total in rows:
         print(f"{kind:6} {epochs:>7} {per_epoch:>9.4f} {seconds:>9.1f} {total:>11.1f}")
-    print(f"GNN / MLP seconds per epoch: {rows[0][2] / rows[1][2]:.2f}x; pipeline (label, features, training, "
-          f"tracer scale) {rows[0][4]:.1f} s, target < 300 s")
+    print(
+        f"GNN / MLP seconds per epoch: {rows[0][2] / rows[1][2]:.2f}x; pipeline (label, features, training, "
+        f"tracer scale) {rows[0][4]:.1f} s, target < 300 s"
+    )
 
 
 def bench_writeback(graph: Graph, n_edges: int, batch_size: int) -> None:
     n_concepts = int(np.ceil((1 + np.sqrt(1 + 4 * n_edges)) / 2))
     ids = [f"{PREFIX}{i:05d}" for i in range(n_concepts)]
     now = datetime.now(UTC)
-    graph.write("testing/create_mastery_curriculum", curriculum_id="bench-transfer", now=now, tasks=[],
-                prerequisites=[], concepts=[{"id": c, "name": c, "tags": []} for c in ids])
+    graph.write(
+        "testing/create_mastery_curriculum",
+        curriculum_id="bench-transfer",
+        now=now,
+        tasks=[],
+        prerequisites=[],
+        concepts=[{"id": c, "name": c, "tags": []} for c in ids],
+    )
     rng = np.random.default_rng(0)
     pairs = [(a, b) for a in ids for b in ids if a != b][:n_edges]
-    rows = [{"source": a, "target": b, "strength": float(s)} for (a, b), s in zip(pairs, rng.random(len(pairs)),
-                                                                                   strict=True)]
+    rows = [
+        {"source": a, "target": b, "strength": float(s)}
+        for (a, b), s in zip(pairs, rng.random(len(pairs)), strict=True)
+    ]
     store = TransferStore(graph)
     try:
         t0 = time.perf_counter()
@@ -82,20 +96,28 @@ def bench_writeback(graph: Graph, n_edges: int, batch_size: int) -> None:
         plain = time.perf_counter() - t0
         store.delete_version("bench-plain", 50_000)
         report = write_model(graph, "bench-v1", rows, "bench", {}, batch_size)
-        report2 = write_model(graph, "bench-v2", rows, "bench", {}, batch_size)  # a switch with a model in place
+        report2 = write_model(
+            graph, "bench-v2", rows, "bench", {}, batch_size
+        )  # a switch with a model in place
     finally:
         for version in ("bench-plain", "bench-v1", "bench-v2"):
             store.delete_version(version, 50_000)
         graph.write("testing/delete_concepts_by_prefix", prefix=PREFIX, curriculum_id="bench-transfer")
     print(f"write-back of {len(rows)} edges between {n_concepts} concepts (batches of {batch_size}):")
     print(f"  plain UNWIND CREATE            {plain:6.2f} s  ({written} edges)")
-    print(f"  write_model (first version)    {report.seconds:6.2f} s  ratio to plain {report.seconds / plain:.2f}x")
-    print(f"  write_model (switching models) {report2.seconds:6.2f} s  ratio to plain {report2.seconds / plain:.2f}x"
-          f"  target < 10 s")
+    print(
+        f"  write_model (first version)    {report.seconds:6.2f} s  ratio {report.seconds / plain:.2f}x"
+    )
+    print(
+        f"  write_model (switching models) {report2.seconds:6.2f} s  ratio {report2.seconds / plain:.2f}x"
+        f"  target < 10 s"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--edges", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)

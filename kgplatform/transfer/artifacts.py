@@ -60,9 +60,18 @@ def new_model_version(data_hash: str, now: datetime | None = None) -> str:
     return f"transfer-{now.strftime('%Y%m%dT%H%M%S%fZ')}-{data_hash[:8]}"
 
 
-def save_checkpoint(root: Path, model_version: str, result: TrainResult, data: Data, concept_ids: tuple[str, ...],
-                    predicted: np.ndarray, strengths: np.ndarray, metrics: dict[str, Any], data_hash: str,
-                    extra: dict[str, Any] | None = None) -> Path:
+def save_checkpoint(
+    root: Path,
+    model_version: str,
+    result: TrainResult,
+    data: Data,
+    concept_ids: tuple[str, ...],
+    predicted: np.ndarray,
+    strengths: np.ndarray,
+    metrics: dict[str, Any],
+    data_hash: str,
+    extra: dict[str, Any] | None = None,
+) -> Path:
     folder = root / "transfer" / model_version
     folder.mkdir(parents=True, exist_ok=False)
     torch.save(result.model.state_dict(), folder / "weights.pt")
@@ -73,10 +82,17 @@ def save_checkpoint(root: Path, model_version: str, result: TrainResult, data: D
     np.save(folder / "predicted.npy", predicted)
     np.save(folder / "strengths.npy", strengths)
     meta = {
-        "model_version": model_version, "created_at": datetime.now(UTC).isoformat(), "config": result.config.to_dict(),
-        "target_scale": result.target_scale, "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
-        "train_seconds": result.seconds, "concept_ids": list(concept_ids), "metrics": metrics,
-        "snapshot_hash": data_hash, "extra": extra or {},
+        "model_version": model_version,
+        "created_at": datetime.now(UTC).isoformat(),
+        "config": result.config.to_dict(),
+        "target_scale": result.target_scale,
+        "best_epoch": result.best_epoch,
+        "epochs_run": result.epochs_run,
+        "train_seconds": result.seconds,
+        "concept_ids": list(concept_ids),
+        "metrics": metrics,
+        "snapshot_hash": data_hash,
+        "extra": extra or {},
     }
     (folder / "checkpoint.json").write_text(json.dumps(meta, indent=2, default=float), "utf-8")
     (root / "transfer" / "LATEST").write_text(model_version + "\n", "utf-8")
@@ -103,8 +119,27 @@ def load_checkpoint(root: Path, model_version: str | None = None) -> Checkpoint:
     model = build_model(config.kind, data, config)
     model.load_state_dict(torch.load(folder / "weights.pt", weights_only=True))
     model.eval()
-    result = TrainResult(model, config, meta["best_epoch"], float("nan"), meta["epochs_run"], meta["train_seconds"],
-                         meta["target_scale"], tensors["message_pairs"], tensors["message_values"])
-    return Checkpoint(version, folder, model, config, tuple(meta["concept_ids"]), result.inference_data(data),
-                      np.load(folder / "predicted.npy"), np.load(folder / "strengths.npy"), meta["metrics"],
-                      meta["snapshot_hash"], meta["extra"])
+    result = TrainResult(
+        model,
+        config,
+        meta["best_epoch"],
+        float("nan"),
+        meta["epochs_run"],
+        meta["train_seconds"],
+        meta["target_scale"],
+        tensors["message_pairs"],
+        tensors["message_values"],
+    )
+    return Checkpoint(
+        version,
+        folder,
+        model,
+        config,
+        tuple(meta["concept_ids"]),
+        result.inference_data(data),
+        np.load(folder / "predicted.npy"),
+        np.load(folder / "strengths.npy"),
+        meta["metrics"],
+        meta["snapshot_hash"],
+        meta["extra"],
+    )

@@ -39,7 +39,9 @@ def conditional_success_scores(stats: LogStatistics) -> FloatArray:
     return stats.pair[:, :, PAIR_STAT_NAMES.index("naive_lift")].copy()
 
 
-def additive_mean_scores(n: int, src: IntArray, dst: IntArray, target: FloatArray, weight: FloatArray) -> FloatArray:
+def additive_mean_scores(
+    n: int, src: IntArray, dst: IntArray, target: FloatArray, weight: FloatArray
+) -> FloatArray:
     """Source effect + target effect of the training labels (weighted means, centred): "some concepts
     transfer a lot, some receive a lot". Concepts without labels fall back to the overall mean."""
     overall = float(np.average(target, weights=weight)) if weight.sum() > 0 else 0.0

@@ -27,8 +27,8 @@ from torch_geometric.data import Data
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.transfer.empirical import EmpiricalTransfer, FloatArray, IntArray, ResponseView
-from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.statistics import NODE_STAT_NAMES, PAIR_STAT_NAMES, LogStatistics, compute_statistics
+from kgplatform.transfer.store import TransferStore
 
 STRUCTURE_NAMES = ("in_degree", "out_degree", "depth", "difficulty", "difficulty_known", "has_prerequisites")
 STRUCTURE_PAIR_NAMES = ("prerequisite", "prerequisite_reverse", "reaches", "reached_by", "name_similarity")
@@ -89,15 +89,29 @@ def structure_features(concepts: ConceptTable) -> tuple[FloatArray, FloatArray]:
             break
     known = np.isfinite(concepts.difficulty)
     has_graph = float(prereq.any())
-    node = np.stack([np.log1p(prereq.sum(axis=0)), np.log1p(prereq.sum(axis=1)), depth / max(depth.max(), 1.0),
-                     np.where(known, concepts.difficulty, 0.0), known.astype(float), np.full(n, has_graph)], axis=1)
+    node = np.stack(
+        [
+            np.log1p(prereq.sum(axis=0)),
+            np.log1p(prereq.sum(axis=1)),
+            depth / max(depth.max(), 1.0),
+            np.where(known, concepts.difficulty, 0.0),
+            known.astype(float),
+            np.full(n, has_graph),
+        ],
+        axis=1,
+    )
     pair = np.stack([prereq, prereq.T, reach, reach.T], axis=2).astype(float)
     return node, pair
 
 
-def build_data(concepts: ConceptTable, train_log: ResponseLog, transfer: EmpiricalTransfer,
-               embeddings: FloatArray, options: GraphOptions | None = None,
-               hidden_concepts: Sequence[int] = ()) -> tuple[Data, LogStatistics]:
+def build_data(
+    concepts: ConceptTable,
+    train_log: ResponseLog,
+    transfer: EmpiricalTransfer,
+    embeddings: FloatArray,
+    options: GraphOptions | None = None,
+    hidden_concepts: Sequence[int] = (),
+) -> tuple[Data, LogStatistics]:
     """The PyG graph for one training set. `hidden_concepts` (cold start) have their answers removed
     from the statistics even if `train_log` holds some."""
     options = options or GraphOptions()
@@ -122,8 +136,10 @@ def build_data(concepts: ConceptTable, train_log: ResponseLog, transfer: Empiric
     prereq = concepts.prereq_matrix()
     p_src, p_dst = np.nonzero(prereq)
     _add_edges(src, dst, attr, p_src, p_dst, np.ones(p_src.size), kind=4)
-    for matrix, k, kind in ((stats.follow, options.sequence_neighbours, 2),
-                            (similarity, options.semantic_neighbours, 3)):
+    for matrix, k, kind in (
+        (stats.follow, options.sequence_neighbours, 2),
+        (similarity, options.semantic_neighbours, 3),
+    ):
         s, d, w = _top_k(matrix, k)
         _add_edges(src, dst, attr, s, d, w, kind=kind)
     data = Data(
@@ -161,8 +177,15 @@ def _top_k(matrix: FloatArray, k: int) -> tuple[IntArray, IntArray, FloatArray]:
     return rows[keep], cols[keep], weight[keep]
 
 
-def _add_edges(src: list[IntArray], dst: list[IntArray], attr: list[FloatArray], s: IntArray, d: IntArray,
-               w: FloatArray, kind: int) -> None:
+def _add_edges(
+    src: list[IntArray],
+    dst: list[IntArray],
+    attr: list[FloatArray],
+    s: IntArray,
+    d: IntArray,
+    w: FloatArray,
+    kind: int,
+) -> None:
     """Appends the edges and their reverses; `kind` is the column of the one-hot edge type."""
     for reverse, (a, b) in enumerate(((s, d), (d, s))):
         features = np.zeros((a.size, len(EDGE_ATTR_NAMES)))
@@ -186,7 +209,7 @@ def _standardise(values: FloatArray, n_from_answers: int) -> tuple[FloatArray, F
 
 def mask_concepts(data: Data, hidden: torch.Tensor) -> Data:
     """A copy in which the concepts of the bool mask `hidden` (N,) look as if nobody had answered them:
-    answer-derived node and pair columns set to their no-data values, their sequence and measured edges gone."""
+    answer-derived node and pair columns at their no-data values, no sequence or measured edges."""
     if not bool(hidden.any()):
         return data
     out = copy.copy(data)
@@ -196,10 +219,13 @@ def mask_concepts(data: Data, hidden: torch.Tensor) -> Data:
     pair_cols = ~torch.isnan(data.pair_cold)
     pair = data.pair_attr.clone()
     touched = hidden[:, None] | hidden[None, :]
-    pair[touched.unsqueeze(-1) & pair_cols] = data.pair_cold.expand_as(pair)[touched.unsqueeze(-1) & pair_cols]
+    pair[touched.unsqueeze(-1) & pair_cols] = data.pair_cold.expand_as(pair)[
+        touched.unsqueeze(-1) & pair_cols
+    ]
     src, dst = data.edge_index
     from_answers = (data.edge_attr[:, EDGE_ATTR_NAMES.index("is_sequence")] > 0) | (
-        data.edge_attr[:, EDGE_ATTR_NAMES.index("is_measured")] > 0)
+        data.edge_attr[:, EDGE_ATTR_NAMES.index("is_measured")] > 0
+    )
     keep = ~(from_answers & (hidden[src] | hidden[dst]))
     out.x, out.pair_attr = x, pair
     out.edge_index, out.edge_attr = data.edge_index[:, keep], data.edge_attr[keep]
@@ -213,7 +239,7 @@ def with_label_edges(data: Data, pairs: torch.Tensor, values: torch.Tensor) -> D
     out = copy.copy(data)
     attr = torch.zeros(2 * pairs.size(1), data.edge_attr.size(1))
     attr[:, 0] = torch.cat([values, values])
-    attr[pairs.size(1):, EDGE_ATTR_NAMES.index("is_reverse")] = 1.0
+    attr[pairs.size(1) :, EDGE_ATTR_NAMES.index("is_reverse")] = 1.0
     attr[:, EDGE_ATTR_NAMES.index("is_measured")] = 1.0
     out.edge_index = torch.cat([data.edge_index, pairs, pairs.flip(0)], dim=1)
     out.edge_attr = torch.cat([data.edge_attr, attr])
@@ -230,9 +256,14 @@ def export_from_graph(graph: Graph) -> tuple[ConceptTable, ResponseLog]:
     concept_rows = store.concepts()
     ids = tuple(str(r["id"]) for r in concept_rows)
     index = {cid: i for i, cid in enumerate(ids)}
-    difficulty = np.array([np.nan if r["difficulty"] is None else float(r["difficulty"]) for r in concept_rows])
-    edges = [(index[r["source"]], index[r["target"]]) for r in store.prerequisites()
-             if r["source"] in index and r["target"] in index]
+    difficulty = np.array(
+        [np.nan if r["difficulty"] is None else float(r["difficulty"]) for r in concept_rows]
+    )
+    edges = [
+        (index[r["source"]], index[r["target"]])
+        for r in store.prerequisites()
+        if r["source"] in index and r["target"] in index
+    ]
     src = np.array([e[0] for e in edges], dtype=np.int64)
     dst = np.array([e[1] for e in edges], dtype=np.int64)
     concepts = ConceptTable(ids, tuple(str(r["name"] or r["id"]) for r in concept_rows), difficulty, src, dst)
@@ -248,11 +279,18 @@ def log_from_rows(rows: Sequence[Mapping[str, Any]], concepts: ConceptTable) -> 
     learner_code = {lid: i for i, lid in enumerate(learners)}
     task_code = {tid: i for i, tid in enumerate(tasks)}
     event_code: dict[str, int] = {}
-    response = np.array([event_code.setdefault(str(r["event_id"]), len(event_code)) for r in kept], dtype=np.int64)
+    response = np.array(
+        [event_code.setdefault(str(r["event_id"]), len(event_code)) for r in kept], dtype=np.int64
+    )
     return ResponseLog(
         user=np.array([learner_code[str(r["learner_id"])] for r in kept], dtype=np.int64),
         problem=np.array([task_code[str(r["task_id"])] for r in kept], dtype=np.int64),
         skill=np.array([index[r["concept_id"]] for r in kept], dtype=np.int64),
-        correct=np.array([float(r["correct"]) for r in kept]), response=response, user_labels=learners,
-        problem_labels=tasks, skill_labels=concepts.concept_ids, skill_names=concepts.names,
-        dropped_rows=len(rows) - len(kept))
+        correct=np.array([float(r["correct"]) for r in kept]),
+        response=response,
+        user_labels=learners,
+        problem_labels=tasks,
+        skill_labels=concepts.concept_ids,
+        skill_names=concepts.names,
+        dropped_rows=len(rows) - len(kept),
+    )

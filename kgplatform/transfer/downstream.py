@@ -34,10 +34,14 @@ class TracerGain:
     gain: float  # test AUC with this transfer minus without
 
 
-def strengths_from_prediction(predicted: FloatArray, base_success: FloatArray, alpha: float,
-                              sources_per_target: int = SOURCES_PER_TARGET) -> tuple[np.ndarray, ...]:
+def strengths_from_prediction(
+    predicted: FloatArray,
+    base_success: FloatArray,
+    alpha: float,
+    sources_per_target: int = SOURCES_PER_TARGET,
+) -> tuple[np.ndarray, ...]:
     """(src, dst, strength): a predicted gain in P(right on B) as a share of the room above B's base rate,
-    scaled by alpha, clipped to [0, 1]; each target keeps its strongest sources (sparse, as the tracer wants)."""
+    scaled by alpha, clipped to [0, 1]; each target keeps its strongest sources (sparse)."""
     n = predicted.shape[0]
     room = np.maximum(1.0 - base_success, 0.05)
     strength = np.clip(alpha * predicted / room[None, :], 0.0, 1.0)
@@ -64,7 +68,9 @@ def next_answer_auc(params: TracerParams, log: ResponseLog, transfer: TransferEd
 def fit_tracer(train_log: ResponseLog, concept_ids: Sequence[str]) -> TracerParams:
     """Per-concept BKT by EM on training learners. Logs without timestamps count responses as days, so
     forgetting is switched off here (it would decay by answer count, not time)."""
-    params, _ = fit_bkt(train_log.observations(), concept_ids, FitOptions(progress=False, forget_rate_per_day=0.0))
+    params, _ = fit_bkt(
+        train_log.observations(), concept_ids, FitOptions(progress=False, forget_rate_per_day=0.0)
+    )
     return params
 
 
@@ -74,8 +80,14 @@ def base_success(log: ResponseLog, n: int) -> FloatArray:
     return (total + 5 * log.correct.mean()) / (count + 5)
 
 
-def tracer_gains(train_log: ResponseLog, valid_log: ResponseLog, test_log: ResponseLog, concept_ids: Sequence[str],
-                 predictions: Mapping[str, FloatArray], alphas: Sequence[float] = ALPHAS) -> list[TracerGain]:
+def tracer_gains(
+    train_log: ResponseLog,
+    valid_log: ResponseLog,
+    test_log: ResponseLog,
+    concept_ids: Sequence[str],
+    predictions: Mapping[str, FloatArray],
+    alphas: Sequence[float] = ALPHAS,
+) -> list[TracerGain]:
     """One row per transfer source plus the tracer without transfer (gain 0 by definition)."""
     n = len(concept_ids)
     params = fit_tracer(train_log, concept_ids)
@@ -90,7 +102,11 @@ def tracer_gains(train_log: ResponseLog, valid_log: ResponseLog, test_log: Respo
             auc = next_answer_auc(params, valid_log, edges)
             if auc > best[0]:
                 best = (auc, alpha)
-        edges = TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, best[1]), n) if best[1] else None
+        edges = (
+            TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, best[1]), n)
+            if best[1]
+            else None
+        )
         test_auc = next_answer_auc(params, test_log, edges)
         rows.append(TracerGain(name, best[1], best[0], test_auc, test_auc - without_test))
     return rows

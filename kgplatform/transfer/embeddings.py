@@ -42,7 +42,9 @@ def names_hash(names: Sequence[str]) -> str:
     return hashlib.sha256(json.dumps(list(names)).encode("utf-8")).hexdigest()[:16]
 
 
-def embed_names(names: Sequence[str], cache_dir: Path | None, encoder: NameEncoder = minilm_encoder) -> FloatArray:
+def embed_names(
+    names: Sequence[str], cache_dir: Path | None, encoder: NameEncoder = minilm_encoder
+) -> FloatArray:
     """(len(names), d) vectors; read from `cache_dir` when these exact names were embedded before."""
     cleaned = [" ".join(str(n).split()) or "unnamed concept" for n in names]
     path = cache_dir / f"names-{names_hash(cleaned)}.npy" if cache_dir is not None else None

@@ -78,9 +78,14 @@ class ResponseView:
         resp_user = user[starts]
         new_user = np.concatenate([[True], resp_user[1:] != resp_user[:-1]])
         resp_first = np.maximum.accumulate(np.where(new_user, np.arange(resp_user.size), 0))
-        return cls(row_response.astype(np.int64), concept.astype(np.int64), resp_user.astype(np.int64),
-                   log.correct[order][starts].astype(np.float64), resp_first.astype(np.int64),
-                   int(n_concepts if n_concepts is not None else len(log.skill_labels)))
+        return cls(
+            row_response.astype(np.int64),
+            concept.astype(np.int64),
+            resp_user.astype(np.int64),
+            log.correct[order][starts].astype(np.float64),
+            resp_first.astype(np.int64),
+            int(n_concepts if n_concepts is not None else len(log.skill_labels)),
+        )
 
     @property
     def n_responses(self) -> int:
@@ -144,8 +149,9 @@ def count_pairs(view: ResponseView, options: EmpiricalOptions | None = None) -> 
     all_n = np.zeros(n_strata * c)
     all_y = np.zeros(n_strata * c)
     accuracy, position = view.accuracy_before()
-    acc_bucket = np.where(position == 0, 0, 1 + np.searchsorted(options.accuracy_edges, np.nan_to_num(accuracy),
-                                                                 side="right"))
+    acc_bucket = np.where(
+        position == 0, 0, 1 + np.searchsorted(options.accuracy_edges, np.nan_to_num(accuracy), side="right")
+    )
     experience = np.searchsorted(options.experience_edges, position, side="right") - 1
     context = acc_bucket * len(options.experience_edges) + experience
     for start, stop in view.chunks(options.chunk_responses):
@@ -160,14 +166,17 @@ def count_pairs(view: ResponseView, options: EmpiricalOptions | None = None) -> 
         y = view.resp_correct[view.row_response[rows]]
         treated = (before[local] > 0).astype(np.float64)
         treated[np.arange(rows.size), target] = 0.0
-        select = sp.csr_matrix((np.ones(rows.size), (np.arange(rows.size), key)), shape=(rows.size, n_strata * c))
+        select = sp.csr_matrix(
+            (np.ones(rows.size), (np.arange(rows.size), key)), shape=(rows.size, n_strata * c)
+        )
         treat_n += np.asarray(select.T @ treated)
         treat_y += np.asarray(select.T @ (treated * y[:, None]))
         all_n += np.bincount(key, minlength=n_strata * c)
         all_y += np.bincount(key, weights=y, minlength=n_strata * c)
     shape = (n_strata, c)
-    return PairCounts(treat_n.reshape(*shape, c), treat_y.reshape(*shape, c), all_n.reshape(shape),
-                      all_y.reshape(shape))
+    return PairCounts(
+        treat_n.reshape(*shape, c), treat_y.reshape(*shape, c), all_n.reshape(shape), all_y.reshape(shape)
+    )
 
 
 def estimate_transfer(counts: PairCounts, options: EmpiricalOptions | None = None) -> EmpiricalTransfer:
@@ -185,19 +194,23 @@ def estimate_transfer(counts: PairCounts, options: EmpiricalOptions | None = Non
     with np.errstate(invalid="ignore", divide="ignore"):
         raw = np.where(support > 0, numerator / np.where(support > 0, support, 1), np.nan)
         tn, tc = n_t.sum(axis=0), n_c.sum(axis=0)
-        naive = np.where((tn > 0) & (tc > 0), y_t.sum(axis=0) / np.maximum(tn, 1) - y_c.sum(axis=0) / np.maximum(tc, 1),
-                         0.0)
+        naive = np.where(
+            (tn > 0) & (tc > 0),
+            y_t.sum(axis=0) / np.maximum(tn, 1) - y_c.sum(axis=0) / np.maximum(tc, 1),
+            0.0,
+        )
     denominator = support + options.shrinkage
     effect = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
-    first = n_t[:options.n_context].sum(axis=0)  # practice bucket 0 = first response on B
+    first = n_t[: options.n_context].sum(axis=0)  # practice bucket 0 = first response on B
     out = [m.T.copy() for m in (effect, raw, support, naive, first)]
     for m in out:
         np.fill_diagonal(m, 0.0 if m is not out[1] else np.nan)
     return EmpiricalTransfer(*out)
 
 
-def empirical_transfer(log: ResponseLog, n_concepts: int | None = None,
-                       options: EmpiricalOptions | None = None) -> EmpiricalTransfer:
+def empirical_transfer(
+    log: ResponseLog, n_concepts: int | None = None, options: EmpiricalOptions | None = None
+) -> EmpiricalTransfer:
     """Counts and estimates in one call: the label for a set of learners' logs."""
     options = options or EmpiricalOptions()
     return estimate_transfer(count_pairs(ResponseView.from_log(log, n_concepts), options), options)

@@ -83,7 +83,9 @@ def split_pairs(n: int, seed: int, shares: tuple[float, float]) -> PairSplit:
     return PairSplit(train, valid, off & ~train & ~valid)
 
 
-def labelled(mask: np.ndarray, transfer: EmpiricalTransfer, min_support: float, shrinkage: float) -> PairTargets:
+def labelled(
+    mask: np.ndarray, transfer: EmpiricalTransfer, min_support: float, shrinkage: float
+) -> PairTargets:
     """Pairs of `mask` with measured transfer: weight = support / (support + shrinkage)."""
     keep = mask & (transfer.support >= min_support)
     src, dst = np.nonzero(keep)
@@ -91,8 +93,9 @@ def labelled(mask: np.ndarray, transfer: EmpiricalTransfer, min_support: float, 
     return PairTargets.from_arrays(src, dst, transfer.effect[src, dst], support / (support + shrinkage))
 
 
-def reference_pairs(problem: Problem, mask: np.ndarray, test_transfer: EmpiricalTransfer,
-                    min_support: float) -> tuple[np.ndarray, np.ndarray, FloatArray]:
+def reference_pairs(
+    problem: Problem, mask: np.ndarray, test_transfer: EmpiricalTransfer, min_support: float
+) -> tuple[np.ndarray, np.ndarray, FloatArray]:
     """The pairs the metric is computed on, with their reference values."""
     if problem.truth is not None:
         src, dst = np.nonzero(mask)
@@ -101,9 +104,14 @@ def reference_pairs(problem: Problem, mask: np.ndarray, test_transfer: Empirical
     return src, dst, test_transfer.effect[src, dst]
 
 
-def fit_predictors(problem: Problem, train_log: ResponseLog, split: PairSplit, valid_transfer: EmpiricalTransfer,
-                   options: EvalOptions, hidden: np.ndarray | None = None
-                   ) -> tuple[dict[str, FloatArray], dict[str, TrainResult], Data, LogStatistics]:
+def fit_predictors(
+    problem: Problem,
+    train_log: ResponseLog,
+    split: PairSplit,
+    valid_transfer: EmpiricalTransfer,
+    options: EvalOptions,
+    hidden: np.ndarray | None = None,
+) -> tuple[dict[str, FloatArray], dict[str, TrainResult], Data, LogStatistics]:
     """Every model's (C, C) prediction from one training set (the same data for all of them)."""
     concepts = problem.concepts
     n = concepts.n
@@ -116,9 +124,15 @@ def fit_predictors(problem: Problem, train_log: ResponseLog, split: PairSplit, v
     predictions: dict[str, FloatArray] = {}
     results: dict[str, TrainResult] = {}
     for kind in ("gnn", "mlp", "mf"):
-        candidates = [train_model(data, train_targets, valid_targets,
-                                  TrainConfig(**{**options.train.to_dict(), "kind": kind, **variant}))
-                      for variant in CANDIDATES[kind]]
+        candidates = [
+            train_model(
+                data,
+                train_targets,
+                valid_targets,
+                TrainConfig(**{**options.train.to_dict(), "kind": kind, **variant}),
+            )
+            for variant in CANDIDATES[kind]
+        ]
         results[kind] = max(candidates, key=lambda r: np.nan_to_num(r.best_valid_spearman, nan=-np.inf))
         predictions[kind] = predict_matrix(results[kind], data)
     if concepts.prereq_src.size:
@@ -127,7 +141,8 @@ def fit_predictors(problem: Problem, train_log: ResponseLog, split: PairSplit, v
     predictions["conditional success"] = baselines.conditional_success_scores(stats)
     src, dst = train_targets.pairs.numpy()
     predictions["source+target means"] = baselines.additive_mean_scores(
-        n, src, dst, train_targets.target.numpy(), train_targets.weight.numpy())
+        n, src, dst, train_targets.target.numpy(), train_targets.weight.numpy()
+    )
     return predictions, results, data, stats
 
 
@@ -155,19 +170,28 @@ def evaluate(problem: Problem, options: EvalOptions | None = None) -> EvalReport
     measured = empirical_transfer(problem.train_log, n, options.empirical).effect
     pair_table[CEILING] = pair_metrics(measured[src, dst], reference)
     info: dict[str, float | int | str] = {
-        "concepts": n, "train_learners": _learners(problem.train_log), "valid_learners": _learners(problem.valid_log),
-        "test_learners": _learners(problem.test_log), "test_pairs": int(src.size),
+        "concepts": n,
+        "train_learners": _learners(problem.train_log),
+        "valid_learners": _learners(problem.valid_log),
+        "test_learners": _learners(problem.test_log),
+        "test_pairs": int(src.size),
         "reference": "true transfer" if problem.truth is not None else "test learners' empirical transfer",
-        "gnn_best_epoch": results["gnn"].best_epoch, "gnn_seconds": round(results["gnn"].seconds, 2),
-        "gnn_layers": results["gnn"].config.num_layers, "mlp_hidden": results["mlp"].config.hidden_channels,
+        "gnn_best_epoch": results["gnn"].best_epoch,
+        "gnn_seconds": round(results["gnn"].seconds, 2),
+        "gnn_layers": results["gnn"].config.num_layers,
+        "mlp_hidden": results["mlp"].config.hidden_channels,
         "mf_rank": results["mf"].config.rank,
     }
     tracer_table: list[TracerGain] = []
     if options.downstream:
-        chosen = {LABELS["gnn"]: predictions["gnn"], LABELS["mlp"]: predictions["mlp"],
-                  "conditional success": np.maximum(predictions["conditional success"], 0.0)}
-        tracer_table = tracer_gains(problem.train_log, problem.valid_log, problem.test_log,
-                                    problem.concepts.concept_ids, chosen)
+        chosen = {
+            LABELS["gnn"]: predictions["gnn"],
+            LABELS["mlp"]: predictions["mlp"],
+            "conditional success": np.maximum(predictions["conditional success"], 0.0),
+        }
+        tracer_table = tracer_gains(
+            problem.train_log, problem.valid_log, problem.test_log, problem.concepts.concept_ids, chosen
+        )
     cold_table: dict[str, PairMetrics] = {}
     if options.cold_start:
         cold_table, cold_info = evaluate_cold_start(problem, split, valid_transfer, test_transfer, options)
@@ -175,9 +199,13 @@ def evaluate(problem: Problem, options: EvalOptions | None = None) -> EvalReport
     return EvalReport(problem.name, pair_table, tracer_table, cold_table, info)
 
 
-def evaluate_cold_start(problem: Problem, split: PairSplit, valid_transfer: EmpiricalTransfer,
-                        test_transfer: EmpiricalTransfer, options: EvalOptions
-                        ) -> tuple[dict[str, PairMetrics], dict[str, float | int | str]]:
+def evaluate_cold_start(
+    problem: Problem,
+    split: PairSplit,
+    valid_transfer: EmpiricalTransfer,
+    test_transfer: EmpiricalTransfer,
+    options: EvalOptions,
+) -> tuple[dict[str, PairMetrics], dict[str, float | int | str]]:
     """Drop every training answer on some concepts, retrain, score the pairs that touch them."""
     n = problem.concepts.n
     rng = np.random.default_rng([options.seed, 7])
@@ -198,7 +226,7 @@ def _learners(log: ResponseLog) -> int:
 
 
 def assist2009_problem(folder: Path, fold: int, cache_dir: Path | None) -> Problem:
-    """The AKT folds: test = fold, validation = fold % 5 + 1, train = the other three (and the unfolded one)."""
+    """The AKT folds: test = fold, validation = fold % 5 + 1, train = the rest."""
     from kgplatform.mastery.datasets import read_assist2009
     from kgplatform.transfer.embeddings import embed_names
 
@@ -206,6 +234,11 @@ def assist2009_problem(folder: Path, fold: int, cache_dir: Path | None) -> Probl
     valid_fold = fold % 5 + 1
     train_mask = ~log.users_in_folds([fold, valid_fold])
     concepts = ConceptTable.from_log(log)
-    return Problem(f"assist2009 (AKT fold {fold})", concepts, log.subset(train_mask),
-                   log.subset(log.users_in_folds([valid_fold])), log.subset(log.users_in_folds([fold])),
-                   embed_names(concepts.names, cache_dir))
+    return Problem(
+        f"assist2009 (AKT fold {fold})",
+        concepts,
+        log.subset(train_mask),
+        log.subset(log.users_in_folds([valid_fold])),
+        log.subset(log.users_in_folds([fold])),
+        embed_names(concepts.names, cache_dir),
+    )

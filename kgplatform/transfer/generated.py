@@ -32,8 +32,9 @@ class SimulationOptions:
     split: tuple[float, float] = (0.6, 0.2)  # train, validation learners; the rest test
 
 
-def learner_schedule(graph: ConceptGraph, n_learners: int, n_tasks: int, noise: float,
-                     rng: np.random.Generator) -> np.ndarray:
+def learner_schedule(
+    graph: ConceptGraph, n_learners: int, n_tasks: int, noise: float, rng: np.random.Generator
+) -> np.ndarray:
     """(L, n_tasks) task indices: concepts in a noisy topological order, 1-3 tasks on each."""
     n = graph.n_concepts
     practicable = np.flatnonzero(graph.has_tasks)
@@ -72,13 +73,21 @@ def simulate_log(graph: ConceptGraph, truth: TruthModel, options: SimulationOpti
     response = np.arange(user.size)
     rows_r, rows_c = np.nonzero(graph.task_weights[task] > 0)
     return ResponseLog(
-        user=user[rows_r], problem=task[rows_r], skill=rows_c.astype(np.int64), correct=score[rows_r],
-        response=response[rows_r], user_labels=tuple(f"sim-{i}" for i in range(options.n_learners)),
-        problem_labels=graph.task_ids, skill_labels=graph.concept_ids, skill_names=graph.concept_names)
+        user=user[rows_r],
+        problem=task[rows_r],
+        skill=rows_c.astype(np.int64),
+        correct=score[rows_r],
+        response=response[rows_r],
+        user_labels=tuple(f"sim-{i}" for i in range(options.n_learners)),
+        problem_labels=graph.task_ids,
+        skill_labels=graph.concept_ids,
+        skill_names=graph.concept_names,
+    )
 
 
-def generated_problem(options: SimulationOptions | None = None, cache_dir=None,
-                      encoder: NameEncoder = minilm_encoder) -> Problem:
+def generated_problem(
+    options: SimulationOptions | None = None, cache_dir=None, encoder: NameEncoder = minilm_encoder
+) -> Problem:
     options = options or SimulationOptions()
     document = generate_curriculum(options.n_concepts, options.seed, 3)
     graph = build_graph(document)
@@ -86,12 +95,22 @@ def generated_problem(options: SimulationOptions | None = None, cache_dir=None,
     log = simulate_log(graph, truth, options)
     difficulty = {c.id: c.difficulty for c in document.concepts}
     src, dst = np.nonzero(graph.prereq)
-    concepts = ConceptTable(graph.concept_ids, graph.concept_names,
-                            np.array([np.nan if difficulty.get(c) is None else float(difficulty[c])
-                                      for c in graph.concept_ids]), src.astype(np.int64), dst.astype(np.int64))
+    concepts = ConceptTable(
+        graph.concept_ids,
+        graph.concept_names,
+        np.array([np.nan if difficulty.get(c) is None else float(difficulty[c]) for c in graph.concept_ids]),
+        src.astype(np.int64),
+        dst.astype(np.int64),
+    )
     rng = np.random.default_rng([options.seed, 12])
     part = rng.random(options.n_learners)
     group = np.where(part < options.split[0], 0, np.where(part < sum(options.split), 1, 2))[log.user]
-    return Problem(f"generated curriculum ({options.n_concepts} concepts, {options.n_learners} simulated learners)",
-                   concepts, log.subset(group == 0), log.subset(group == 1), log.subset(group == 2),
-                   embed_names(concepts.names, cache_dir, encoder), truth=truth.transfer)
+    return Problem(
+        f"generated curriculum ({options.n_concepts} concepts, {options.n_learners} simulated learners)",
+        concepts,
+        log.subset(group == 0),
+        log.subset(group == 1),
+        log.subset(group == 2),
+        embed_names(concepts.names, cache_dir, encoder),
+        truth=truth.transfer,
+    )

@@ -30,8 +30,15 @@ class ConceptEncoder(nn.Module):
         - output: (N, hidden_channels)
     """
 
-    def __init__(self, in_channels: int, hidden_channels: int = 64, num_layers: int = 2, edge_dim: int = 5,
-                 heads: int = 2, dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int = 64,
+        num_layers: int = 2,
+        edge_dim: int = 5,
+        heads: int = 2,
+        dropout: float = 0.1,
+    ) -> None:
         super().__init__()
         if hidden_channels % heads:
             raise ValueError("hidden_channels must be divisible by heads")
@@ -39,7 +46,8 @@ class ConceptEncoder(nn.Module):
         self.lin_in = nn.Linear(in_channels, hidden_channels)
         self.convs = nn.ModuleList(
             GATv2Conv(hidden_channels, hidden_channels // heads, heads=heads, edge_dim=edge_dim, dropout=0.0)
-            for _ in range(num_layers))
+            for _ in range(num_layers)
+        )
         self.norms = nn.ModuleList(nn.LayerNorm(hidden_channels) for _ in range(num_layers))
         self.reset_parameters()
 
@@ -71,12 +79,18 @@ class PairDecoder(nn.Module):
         - output: (P,) one score per pair
     """
 
-    def __init__(self, node_channels: int, pair_channels: int, hidden_channels: int = 64,
-                 dropout: float = 0.1) -> None:
+    def __init__(
+        self, node_channels: int, pair_channels: int, hidden_channels: int = 64, dropout: float = 0.1
+    ) -> None:
         super().__init__()
         self.mlp = nn.Sequential(
-            nn.Linear(3 * node_channels + pair_channels, hidden_channels), nn.ReLU(), nn.Dropout(dropout),
-            nn.Linear(hidden_channels, hidden_channels), nn.ReLU(), nn.Linear(hidden_channels, 1))
+            nn.Linear(3 * node_channels + pair_channels, hidden_channels),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_channels, hidden_channels),
+            nn.ReLU(),
+            nn.Linear(hidden_channels, 1),
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -97,8 +111,16 @@ class TransferGNN(nn.Module):
         - output: (P,)
     """
 
-    def __init__(self, in_channels: int, pair_channels: int, hidden_channels: int = 64, num_layers: int = 2,
-                 edge_dim: int = 5, heads: int = 2, dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        pair_channels: int,
+        hidden_channels: int = 64,
+        num_layers: int = 2,
+        edge_dim: int = 5,
+        heads: int = 2,
+        dropout: float = 0.1,
+    ) -> None:
         super().__init__()
         self.encoder = ConceptEncoder(in_channels, hidden_channels, num_layers, edge_dim, heads, dropout)
         self.decoder = PairDecoder(hidden_channels, pair_channels, hidden_channels, dropout)
@@ -107,7 +129,9 @@ class TransferGNN(nn.Module):
         self.encoder.reset_parameters()
         self.decoder.reset_parameters()
 
-    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor, pairs: Tensor, pair_attr: Tensor) -> Tensor:
+    def forward(
+        self, x: Tensor, edge_index: Tensor, edge_attr: Tensor, pairs: Tensor, pair_attr: Tensor
+    ) -> Tensor:
         h = self.encoder(x, edge_index, edge_attr)
         return self.decoder(h[pairs[0]], h[pairs[1]], pair_attr[pairs[0], pairs[1]])
 
@@ -118,10 +142,17 @@ class PairMLP(nn.Module):
     Shapes: as `TransferGNN` (edge_index and edge_attr are accepted and ignored).
     """
 
-    def __init__(self, in_channels: int, pair_channels: int, hidden_channels: int = 64, dropout: float = 0.1) -> None:
+    def __init__(
+        self, in_channels: int, pair_channels: int, hidden_channels: int = 64, dropout: float = 0.1
+    ) -> None:
         super().__init__()
-        self.node = nn.Sequential(nn.Linear(in_channels, hidden_channels), nn.ReLU(), nn.Dropout(dropout),
-                                  nn.Linear(hidden_channels, hidden_channels), nn.ReLU())
+        self.node = nn.Sequential(
+            nn.Linear(in_channels, hidden_channels),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_channels, hidden_channels),
+            nn.ReLU(),
+        )
         self.decoder = PairDecoder(hidden_channels, pair_channels, hidden_channels, dropout)
 
     def reset_parameters(self) -> None:
@@ -130,7 +161,9 @@ class PairMLP(nn.Module):
                 layer.reset_parameters()
         self.decoder.reset_parameters()
 
-    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor, pairs: Tensor, pair_attr: Tensor) -> Tensor:
+    def forward(
+        self, x: Tensor, edge_index: Tensor, edge_attr: Tensor, pairs: Tensor, pair_attr: Tensor
+    ) -> Tensor:
         h = self.node(x)
         return self.decoder(h[pairs[0]], h[pairs[1]], pair_attr[pairs[0], pairs[1]])
 
@@ -155,7 +188,9 @@ class PairFactorisation(nn.Module):
         nn.init.zeros_(self.source_bias.weight)
         nn.init.zeros_(self.target_bias.weight)
 
-    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor, pairs: Tensor, pair_attr: Tensor) -> Tensor:
+    def forward(
+        self, x: Tensor, edge_index: Tensor, edge_attr: Tensor, pairs: Tensor, pair_attr: Tensor
+    ) -> Tensor:
         s, t = pairs[0], pairs[1]
         dot = (self.source(s) * self.target(t)).sum(-1)
         return dot + self.source_bias(s).squeeze(-1) + self.target_bias(t).squeeze(-1)

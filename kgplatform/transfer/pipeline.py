@@ -56,12 +56,23 @@ class TrainedTransfer:
 
 
 def log_hash(concepts: ConceptTable, log: ResponseLog) -> str:
-    return snapshot_hash([log.user, log.skill, log.correct, log.response, concepts.prereq_src, concepts.prereq_dst,
-                          concepts.difficulty], [*concepts.concept_ids, *concepts.names, *log.user_labels])
+    return snapshot_hash(
+        [
+            log.user,
+            log.skill,
+            log.correct,
+            log.response,
+            concepts.prereq_src,
+            concepts.prereq_dst,
+            concepts.difficulty,
+        ],
+        [*concepts.concept_ids, *concepts.names, *log.user_labels],
+    )
 
 
-def train_transfer(concepts: ConceptTable, log: ResponseLog, embeddings: np.ndarray,
-                   options: PipelineOptions | None = None) -> TrainedTransfer:
+def train_transfer(
+    concepts: ConceptTable, log: ResponseLog, embeddings: np.ndarray, options: PipelineOptions | None = None
+) -> TrainedTransfer:
     options = options or PipelineOptions()
     n = concepts.n
     rng = np.random.default_rng([options.seed, 21])
@@ -75,11 +86,16 @@ def train_transfer(concepts: ConceptTable, log: ResponseLog, embeddings: np.ndar
     valid_targets = labelled(off, valid_transfer, options.min_support, options.empirical.shrinkage)
     result = train_model(data, train_targets, valid_targets, options.train)
     predicted = predict_matrix(result, data)
-    metrics: dict[str, Any] = {"valid_spearman": result.best_valid_spearman, "best_epoch": result.best_epoch,
-                               "epochs_run": result.epochs_run, "train_seconds": result.seconds,
-                               "train_pairs": len(train_targets), "valid_pairs": len(valid_targets),
-                               "train_learners": int(np.unique(train_log.user).size),
-                               "valid_learners": int(np.unique(valid_log.user).size)}
+    metrics: dict[str, Any] = {
+        "valid_spearman": result.best_valid_spearman,
+        "best_epoch": result.best_epoch,
+        "epochs_run": result.epochs_run,
+        "train_seconds": result.seconds,
+        "train_pairs": len(train_targets),
+        "valid_pairs": len(valid_targets),
+        "train_learners": int(np.unique(train_log.user).size),
+        "valid_learners": int(np.unique(valid_log.user).size),
+    }
     alpha, tracer = choose_alpha(train_log, valid_log, concepts.concept_ids, predicted)
     metrics.update(tracer)
     base = base_success(train_log, n)
@@ -88,12 +104,21 @@ def train_transfer(concepts: ConceptTable, log: ResponseLog, embeddings: np.ndar
         src, dst, s = strengths_from_prediction(predicted, base, alpha)
         strengths[src, dst] = s
     data_hash = log_hash(concepts, log)
-    return TrainedTransfer(new_model_version(data_hash), result, data, concepts.concept_ids, predicted, strengths,
-                           metrics, data_hash)
+    return TrainedTransfer(
+        new_model_version(data_hash),
+        result,
+        data,
+        concepts.concept_ids,
+        predicted,
+        strengths,
+        metrics,
+        data_hash,
+    )
 
 
-def choose_alpha(train_log: ResponseLog, valid_log: ResponseLog, concept_ids: tuple[str, ...],
-                 predicted: np.ndarray) -> tuple[float, dict[str, float]]:
+def choose_alpha(
+    train_log: ResponseLog, valid_log: ResponseLog, concept_ids: tuple[str, ...], predicted: np.ndarray
+) -> tuple[float, dict[str, float]]:
     """The scale with the best next-answer AUC on validation learners (0 = transfer does not help)."""
     n = len(concept_ids)
     if len(train_log) == 0 or len(valid_log) == 0:
@@ -107,12 +132,26 @@ def choose_alpha(train_log: ResponseLog, valid_log: ResponseLog, concept_ids: tu
         auc = next_answer_auc(params, valid_log, edges)
         if auc > best[0]:
             best = (auc, alpha)
-    return best[1], {"alpha": best[1], "valid_auc_without_transfer": without, "valid_auc_with_transfer": best[0]}
+    return best[1], {
+        "alpha": best[1],
+        "valid_auc_without_transfer": without,
+        "valid_auc_with_transfer": best[0],
+    }
 
 
 def save(trained: TrainedTransfer, models_dir: Path, extra: dict[str, Any] | None = None) -> Path:
-    return save_checkpoint(models_dir, trained.model_version, trained.result, trained.data, trained.concept_ids,
-                           trained.predicted, trained.strengths, trained.metrics, trained.snapshot_hash, extra)
+    return save_checkpoint(
+        models_dir,
+        trained.model_version,
+        trained.result,
+        trained.data,
+        trained.concept_ids,
+        trained.predicted,
+        trained.strengths,
+        trained.metrics,
+        trained.snapshot_hash,
+        extra,
+    )
 
 
 def publish(graph: Graph, trained: TrainedTransfer) -> WriteReport:
@@ -120,8 +159,13 @@ def publish(graph: Graph, trained: TrainedTransfer) -> WriteReport:
     return write_model(graph, trained.model_version, rows, trained.snapshot_hash, trained.metrics)
 
 
-def retrain_from_graph(graph: Graph, models_dir: Path, cache_dir: Path | None, options: PipelineOptions | None = None,
-                       write: bool = True) -> tuple[TrainedTransfer, Path, WriteReport | None]:
+def retrain_from_graph(
+    graph: Graph,
+    models_dir: Path,
+    cache_dir: Path | None,
+    options: PipelineOptions | None = None,
+    write: bool = True,
+) -> tuple[TrainedTransfer, Path, WriteReport | None]:
     """Export, train, checkpoint and (optionally) publish: what `train-transfer --data graph` and the
     Celery task do."""
     from kgplatform.errors import PreconditionFailed
@@ -129,8 +173,11 @@ def retrain_from_graph(graph: Graph, models_dir: Path, cache_dir: Path | None, o
 
     concepts, log = export_from_graph(graph)
     if concepts.n < 2 or len(log) == 0:
-        raise PreconditionFailed(f"the graph has {concepts.n} concepts and {len(log)} answer rows; the transfer "
-                                 "model needs at least 2 concepts and some answers", field="answers")
+        raise PreconditionFailed(
+            f"the graph has {concepts.n} concepts and {len(log)} answer rows; the transfer "
+            "model needs at least 2 concepts and some answers",
+            field="answers",
+        )
     trained = train_transfer(concepts, log, embed_names(concepts.names, cache_dir), options)
     path = save(trained, models_dir, {"source": "graph", "concepts": concepts.n, "answer_rows": len(log)})
     report = publish(graph, trained) if write else None

@@ -15,7 +15,8 @@ GNN = LABELS["gnn"]
 
 def report_dict(report: EvalReport) -> dict[str, Any]:
     return {
-        "name": report.name, "info": report.info,
+        "name": report.name,
+        "info": report.info,
         "pairs": {k: v.as_row() for k, v in report.pair_table.items()},
         "tracer": [asdict(g) for g in report.tracer_table],
         "cold_start": {k: v.as_row() for k, v in report.cold_table.items()},
@@ -25,6 +26,7 @@ def report_dict(report: EvalReport) -> dict[str, Any]:
 
 def verdict(report: EvalReport) -> dict[str, bool | None]:
     """Does the GNN beat every non-GNN baseline (each metric), and does its transfer help the tracer?"""
+
     def beats(table: dict[str, Any], metric: str) -> bool | None:
         if GNN not in table:
             return None
@@ -32,17 +34,22 @@ def verdict(report: EvalReport) -> dict[str, bool | None]:
         return all(gnn > getattr(v, metric) for k, v in table.items() if k not in (GNN, CEILING))
 
     gain = next((g.gain for g in report.tracer_table if g.name == GNN), None)
-    return {"pairs_spearman": beats(report.pair_table, "spearman"), "pairs_auc_top": beats(report.pair_table, "auc_top"),
-            "cold_spearman": beats(report.cold_table, "spearman") if report.cold_table else None,
-            "cold_auc_top": beats(report.cold_table, "auc_top") if report.cold_table else None,
-            "tracer_gain_positive": None if gain is None else gain > 0}
+    return {
+        "pairs_spearman": beats(report.pair_table, "spearman"),
+        "pairs_auc_top": beats(report.pair_table, "auc_top"),
+        "cold_spearman": beats(report.cold_table, "spearman") if report.cold_table else None,
+        "cold_auc_top": beats(report.cold_table, "auc_top") if report.cold_table else None,
+        "tracer_gain_positive": None if gain is None else gain > 0,
+    }
 
 
 def print_report(report: EvalReport, console: Console) -> None:
     console.rule(report.name)
     console.print(", ".join(f"{k}: {v}" for k, v in report.info.items()))
-    for title, table_data in (("held-out pairs, held-out learners", report.pair_table),
-                              ("cold start: pairs touching concepts with no training answers", report.cold_table)):
+    for title, table_data in (
+        ("held-out pairs, held-out learners", report.pair_table),
+        ("cold start: pairs touching concepts with no training answers", report.cold_table),
+    ):
         if not table_data:
             continue
         table = Table("model", "Spearman", "AUC top-vs-rest", "pairs", title=title)
@@ -50,8 +57,14 @@ def print_report(report: EvalReport, console: Console) -> None:
             table.add_row(name, f"{m.spearman:.3f}", f"{m.auc_top:.3f}", str(m.n_pairs))
         console.print(table)
     if report.tracer_table:
-        table = Table("tracer transfer from", "alpha (validation)", "valid AUC", "test AUC", "gain vs without",
-                      title="downstream: next-answer AUC of the tracer on test learners (leak-free, per response)")
+        table = Table(
+            "tracer transfer from",
+            "alpha (validation)",
+            "valid AUC",
+            "test AUC",
+            "gain vs without",
+            title="downstream: next-answer AUC of the tracer on test learners (leak-free, per response)",
+        )
         for g in report.tracer_table:
             table.add_row(g.name, f"{g.alpha:g}", f"{g.valid_auc:.4f}", f"{g.test_auc:.4f}", f"{g.gain:+.4f}")
         console.print(table)

@@ -13,8 +13,15 @@ import scipy.sparse as sp
 
 from kgplatform.transfer.empirical import EmpiricalTransfer, FloatArray, ResponseView
 
-NODE_STAT_NAMES = ("log_responses", "log_learners", "success", "first_success", "late_minus_first",
-                   "first_position", "has_data")
+NODE_STAT_NAMES = (
+    "log_responses",
+    "log_learners",
+    "success",
+    "first_success",
+    "late_minus_first",
+    "first_position",
+    "has_data",
+)
 PAIR_STAT_NAMES = ("follow", "follow_reverse", "precedence", "co_learners", "log_co_learners", "naive_lift")
 
 
@@ -67,8 +74,18 @@ def compute_statistics(view: ResponseView, transfer: EmpiricalTransfer) -> LogSt
     first_success = mean(first, y, base)
     late_success = mean(late, y, base)
     first_position = mean(first, relative, 0.5)
-    node = np.stack([np.log1p(n_rows), np.log1p(n_learners), success, first_success,
-                     late_success - first_success, first_position, has.astype(float)], axis=1)
+    node = np.stack(
+        [
+            np.log1p(n_rows),
+            np.log1p(n_learners),
+            success,
+            first_success,
+            late_success - first_success,
+            first_position,
+            has.astype(float),
+        ],
+        axis=1,
+    )
     node[~has, :-1] = 0.0
 
     follow = _follow_counts(view)
@@ -79,16 +96,18 @@ def compute_statistics(view: ResponseView, transfer: EmpiricalTransfer) -> LogSt
     union = n_learners[:, None] + n_learners[None, :] - co
     jaccard = np.divide(co, union, out=np.zeros_like(co), where=union > 0)
     precedence = np.divide(transfer.first_with_source, co, out=np.zeros_like(co), where=co > 0)
-    pair = np.stack([follow_p, follow_p.T, np.clip(precedence, 0, 1), jaccard, np.log1p(co),
-                     transfer.naive_lift], axis=2)
+    pair = np.stack(
+        [follow_p, follow_p.T, np.clip(precedence, 0, 1), jaccard, np.log1p(co), transfer.naive_lift], axis=2
+    )
     return LogStatistics(node=node, pair=pair, follow=follow_p)
 
 
 def _follow_counts(view: ResponseView) -> FloatArray:
     """(C, C) counts of a response on A directly followed, within a learner, by a response on B != A."""
     c = view.n_concepts
-    hot = sp.csr_matrix((np.ones(view.row_response.size), (view.row_response, view.row_concept)),
-                        shape=(view.n_responses, c))
+    hot = sp.csr_matrix(
+        (np.ones(view.row_response.size), (view.row_response, view.row_concept)), shape=(view.n_responses, c)
+    )
     hot.data[:] = 1.0
     same_learner = view.resp_first[1:] == view.resp_first[:-1]
     keep = sp.diags(same_learner.astype(float))

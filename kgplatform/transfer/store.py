@@ -22,15 +22,29 @@ class TransferStore:
     def answers(self) -> list[Row]:
         return self.graph.read("transfer/export_answers")
 
-    def register_model(self, version: str, snapshot_hash: str, metrics: Mapping[str, Any], edge_count: int) -> None:
-        self.graph.write("transfer/create_transfer_model", version=version, snapshot_hash=snapshot_hash,
-                         metrics=json.dumps(metrics, default=float), edge_count=edge_count)
+    def register_model(
+        self, version: str, snapshot_hash: str, metrics: Mapping[str, Any], edge_count: int
+    ) -> None:
+        self.graph.write(
+            "transfer/create_transfer_model",
+            version=version,
+            snapshot_hash=snapshot_hash,
+            metrics=json.dumps(metrics, default=float),
+            edge_count=edge_count,
+        )
 
-    def write_edges(self, rows: Sequence[Mapping[str, Any]], model_version: str, computed_at: str,
-                    batch_size: int, plain: bool = False) -> int:
+    def write_edges(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        model_version: str,
+        computed_at: str,
+        batch_size: int,
+        plain: bool = False,
+    ) -> int:
         name = "transfer/create_transfer_edges_plain" if plain else "transfer/write_transfer_edges"
-        results = self.graph.write_in_batches(name, rows, batch_size, model_version=model_version,
-                                              computed_at=computed_at)
+        results = self.graph.write_in_batches(
+            name, rows, batch_size, model_version=model_version, computed_at=computed_at
+        )
         return sum(int(r["written"]) for r in results)
 
     def count_edges(self, model_version: str) -> int:
@@ -38,8 +52,12 @@ class TransferStore:
 
     def activate(self, version: str) -> None:
         """Retire the others and mark this one current in ONE transaction: the atomic switch."""
-        self.graph.write_many([("transfer/retire_transfer_models", {"version": version}),
-                               ("transfer/activate_transfer_model", {"version": version})])
+        self.graph.write_many(
+            [
+                ("transfer/retire_transfer_models", {"version": version}),
+                ("transfer/activate_transfer_model", {"version": version}),
+            ]
+        )
 
     def current(self) -> list[Row]:
         return self.graph.read("transfer/get_current_transfer")
@@ -50,8 +68,11 @@ class TransferStore:
     def delete_version(self, version: str, batch_size: int) -> int:
         deleted = 0
         while True:
-            n = int(self.graph.write("transfer/delete_transfer_edges", model_version=version,
-                                     limit=batch_size)[0]["deleted"])
+            n = int(
+                self.graph.write("transfer/delete_transfer_edges", model_version=version, limit=batch_size)[
+                    0
+                ]["deleted"]
+            )
             deleted += n
             if n == 0:
                 break

@@ -68,9 +68,14 @@ class PairTargets:
     weight: Tensor
 
     @classmethod
-    def from_arrays(cls, src: np.ndarray, dst: np.ndarray, target: np.ndarray, weight: np.ndarray) -> PairTargets:
-        return cls(torch.as_tensor(np.stack([src, dst]), dtype=torch.long),
-                   torch.as_tensor(target, dtype=torch.float32), torch.as_tensor(weight, dtype=torch.float32))
+    def from_arrays(
+        cls, src: np.ndarray, dst: np.ndarray, target: np.ndarray, weight: np.ndarray
+    ) -> PairTargets:
+        return cls(
+            torch.as_tensor(np.stack([src, dst]), dtype=torch.long),
+            torch.as_tensor(target, dtype=torch.float32),
+            torch.as_tensor(weight, dtype=torch.float32),
+        )
 
     def __len__(self) -> int:
         return int(self.target.numel())
@@ -98,8 +103,15 @@ class TrainResult:
 def build_model(kind: ModelKind, data: Data, config: TrainConfig) -> nn.Module:
     in_channels, pair_channels = int(data.x.size(1)), int(data.pair_attr.size(-1))
     if kind == "gnn":
-        return TransferGNN(in_channels, pair_channels, config.hidden_channels, config.num_layers,
-                           int(data.edge_attr.size(1)), config.heads, config.dropout)
+        return TransferGNN(
+            in_channels,
+            pair_channels,
+            config.hidden_channels,
+            config.num_layers,
+            int(data.edge_attr.size(1)),
+            config.heads,
+            config.dropout,
+        )
     if kind == "mlp":
         return PairMLP(in_channels, pair_channels, config.hidden_channels, config.dropout)
     return PairFactorisation(int(data.num_nodes), config.rank)
@@ -109,7 +121,9 @@ def forward_pairs(model: nn.Module, data: Data, pairs: Tensor) -> Tensor:
     return model(data.x, data.edge_index, data.edge_attr, pairs, data.pair_attr)  # type: ignore[no-any-return]
 
 
-def train_model(data: Data, train: PairTargets, valid: PairTargets, config: TrainConfig | None = None) -> TrainResult:
+def train_model(
+    data: Data, train: PairTargets, valid: PairTargets, config: TrainConfig | None = None
+) -> TrainResult:
     """Full-batch training (a concept graph is small; the pairs fit in one batch)."""
     config = config or TrainConfig()
     torch.manual_seed(config.seed)
@@ -125,7 +139,9 @@ def train_model(data: Data, train: PairTargets, valid: PairTargets, config: Trai
     generator = torch.Generator().manual_seed(config.seed)
     full = with_label_edges(data, train.pairs, target) if config.kind == "gnn" else data
     started = time.perf_counter()
-    bar = tqdm(range(1, config.max_epochs + 1), desc=f"train {config.kind}", disable=not config.progress, leave=False)
+    bar = tqdm(
+        range(1, config.max_epochs + 1), desc=f"train {config.kind}", disable=not config.progress, leave=False
+    )
     epoch = 0
     for epoch in bar:
         model.train()
@@ -144,7 +160,9 @@ def train_model(data: Data, train: PairTargets, valid: PairTargets, config: Trai
         valid_rho = evaluate_spearman(model, full, valid)
         # With too few validation pairs for a rank correlation, the training loss decides instead.
         score = valid_rho if np.isfinite(valid_rho) else -float(loss.detach())
-        history.append({"epoch": epoch, "loss": float(loss.detach()), "valid_spearman": valid_rho, "score": score})
+        history.append(
+            {"epoch": epoch, "loss": float(loss.detach()), "valid_spearman": valid_rho, "score": score}
+        )
         bar.set_postfix(loss=f"{float(loss.detach()):.4f}", valid=f"{valid_rho:.3f}")
         if score > best[0]:
             best = (score, epoch, copy.deepcopy(model.state_dict()))
@@ -154,8 +172,18 @@ def train_model(data: Data, train: PairTargets, valid: PairTargets, config: Trai
     model.load_state_dict(best[2])
     model.eval()
     best_rho = history[best[1] - 1]["valid_spearman"] if best[1] else float("nan")
-    return TrainResult(model, config, best[1], best_rho, epoch, time.perf_counter() - started, scale,
-                       train.pairs, target, history)
+    return TrainResult(
+        model,
+        config,
+        best[1],
+        best_rho,
+        epoch,
+        time.perf_counter() - started,
+        scale,
+        train.pairs,
+        target,
+        history,
+    )
 
 
 @torch.no_grad()
@@ -175,6 +203,12 @@ def predict_matrix(result: TrainResult, data: Data) -> np.ndarray:
     src, dst = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     pairs = torch.as_tensor(np.stack([src.ravel(), dst.ravel()]), dtype=torch.long)
     result.model.eval()
-    out = forward_pairs(result.model, result.inference_data(data), pairs).numpy().reshape(n, n).astype(np.float64) * result.target_scale
+    out = (
+        forward_pairs(result.model, result.inference_data(data), pairs)
+        .numpy()
+        .reshape(n, n)
+        .astype(np.float64)
+        * result.target_scale
+    )
     np.fill_diagonal(out, 0.0)
     return out

@@ -39,12 +39,20 @@ def edge_rows(concept_ids: tuple[str, ...], strengths: np.ndarray) -> list[dict[
     """Rows for the non-zero strengths of a (C, C) matrix [source, target]."""
     src, dst = np.nonzero(strengths > 0)
     values = strengths[src, dst]
-    return [{"source": concept_ids[s], "target": concept_ids[d], "strength": float(v)}
-            for s, d, v in zip(src.tolist(), dst.tolist(), values.tolist(), strict=True)]
+    return [
+        {"source": concept_ids[s], "target": concept_ids[d], "strength": float(v)}
+        for s, d, v in zip(src.tolist(), dst.tolist(), values.tolist(), strict=True)
+    ]
 
 
-def write_model(graph: Graph, model_version: str, rows: list[dict[str, Any]], snapshot_hash: str,
-                metrics: Mapping[str, Any], batch_size: int = BATCH_SIZE) -> WriteReport:
+def write_model(
+    graph: Graph,
+    model_version: str,
+    rows: list[dict[str, Any]],
+    snapshot_hash: str,
+    metrics: Mapping[str, Any],
+    batch_size: int = BATCH_SIZE,
+) -> WriteReport:
     """Steps 1-4 of the protocol above; raises Conflict (and leaves the old model current) if the written
     edge count is not what was asked (e.g. rows naming concepts that do not exist)."""
     import time
@@ -56,14 +64,19 @@ def write_model(graph: Graph, model_version: str, rows: list[dict[str, Any]], sn
     store.write_edges(rows, model_version, computed_at, batch_size)
     written = store.count_edges(model_version)
     if written != len(rows):
-        raise Conflict(f"transfer model {model_version}: {written} of {len(rows)} edges written (unknown "
-                       "concepts?); the current model is unchanged", field="model_version")
+        raise Conflict(
+            f"transfer model {model_version}: {written} of {len(rows)} edges written (unknown "
+            "concepts?); the current model is unchanged",
+            field="model_version",
+        )
     store.activate(model_version)
     pruned = prune_retired(store, batch_size)
     return WriteReport(model_version, written, time.perf_counter() - started, pruned)
 
 
-def prune_retired(store: TransferStore, batch_size: int = BATCH_SIZE, keep: int = KEEP_RETIRED) -> tuple[str, ...]:
+def prune_retired(
+    store: TransferStore, batch_size: int = BATCH_SIZE, keep: int = KEEP_RETIRED
+) -> tuple[str, ...]:
     """Deletes retired versions beyond the `keep` most recently retired ones (their edges, then the node)."""
     retired = [m for m in store.models() if m["status"] == "retired"]
     retired.sort(key=lambda m: m["retired_at"] or m["created_at"], reverse=True)

@@ -16,20 +16,42 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 def seed_curriculum(graph: Graph, n: int) -> list[str]:
     ids = [f"c{i:03d}" for i in range(n)]
-    graph.write("testing/create_mastery_curriculum", curriculum_id="transfer-test",
-                concepts=[{"id": c, "name": f"concept {c}", "tags": []} for c in ids],
-                tasks=[{"id": f"t-{c}", "concept_ids": [c]} for c in ids] + [{"id": "t-both", "concept_ids": ids[:2]}],
-                prerequisites=[{"prerequisite": ids[i], "concept": ids[i + 1]} for i in range(n - 1)], now=NOW)
+    graph.write(
+        "testing/create_mastery_curriculum",
+        curriculum_id="transfer-test",
+        concepts=[{"id": c, "name": f"concept {c}", "tags": []} for c in ids],
+        tasks=[{"id": f"t-{c}", "concept_ids": [c]} for c in ids]
+        + [{"id": "t-both", "concept_ids": ids[:2]}],
+        prerequisites=[{"prerequisite": ids[i], "concept": ids[i + 1]} for i in range(n - 1)],
+        now=NOW,
+    )
     return ids
 
 
 def test_export_reads_concepts_prerequisites_and_answers_in_order(graph: Graph) -> None:
     ids = seed_curriculum(graph, 3)
-    answers = [("e1", "l1", "t-c000", 1.0, 10), ("e2", "l1", "t-both", 0.0, 20), ("e3", "l2", "t-c002", 1.0, 5),
-               ("e0", "l1", "t-c001", 1.0, 1)]
-    graph.write("mastery/create_answers", rows=[
-        {"event_id": e, "learner_id": learner, "task_id": t, "correct": c, "at_s": 1_700_000_000 + s, "at_ns": 0,
-         "duration_s": None} for e, learner, t, c, s in answers], received_at=NOW)
+    answers = [
+        ("e1", "l1", "t-c000", 1.0, 10),
+        ("e2", "l1", "t-both", 0.0, 20),
+        ("e3", "l2", "t-c002", 1.0, 5),
+        ("e0", "l1", "t-c001", 1.0, 1),
+    ]
+    graph.write(
+        "mastery/create_answers",
+        rows=[
+            {
+                "event_id": e,
+                "learner_id": learner,
+                "task_id": t,
+                "correct": c,
+                "at_s": 1_700_000_000 + s,
+                "at_ns": 0,
+                "duration_s": None,
+            }
+            for e, learner, t, c, s in answers
+        ],
+        received_at=NOW,
+    )
     concepts, log = export_from_graph(graph)
     assert concepts.concept_ids == tuple(ids)
     assert concepts.prereq_matrix().sum() == 2 and concepts.prereq_matrix()[0, 1]
@@ -46,7 +68,10 @@ def test_versions_switch_and_old_versions_are_pruned(graph: Graph) -> None:
     ids = seed_curriculum(graph, 4)
     assert load_current_transfer(graph) == (None, [])
     v1 = [{"source": ids[0], "target": ids[1], "strength": 0.3}]
-    v2 = [{"source": ids[1], "target": ids[2], "strength": 0.4}, {"source": ids[2], "target": ids[3], "strength": 0.1}]
+    v2 = [
+        {"source": ids[1], "target": ids[2], "strength": 0.4},
+        {"source": ids[2], "target": ids[3], "strength": 0.1},
+    ]
     write_model(graph, "v1", v1, "h1", {"valid_spearman": 0.1})
     assert load_current_transfer(graph) == ("v1", [(ids[0], ids[1], 0.3)])
     write_model(graph, "v2", v2, "h2", {})

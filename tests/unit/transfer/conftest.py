@@ -18,10 +18,17 @@ def make_log(sequences: list[list[tuple[int, int]]], n_concepts: int) -> Respons
             correct.append(float(right))
             response.append(r)
             r += 1
-    return ResponseLog(np.array(user, np.int64), np.zeros(len(user), np.int64), np.array(skill, np.int64),
-                       np.array(correct), np.array(response, np.int64),
-                       tuple(f"u{i}" for i in range(len(sequences))), ("p",),
-                       tuple(f"c{i}" for i in range(n_concepts)), tuple(f"concept {i}" for i in range(n_concepts)))
+    return ResponseLog(
+        np.array(user, np.int64),
+        np.zeros(len(user), np.int64),
+        np.array(skill, np.int64),
+        np.array(correct),
+        np.array(response, np.int64),
+        tuple(f"u{i}" for i in range(len(sequences))),
+        ("p",),
+        tuple(f"c{i}" for i in range(n_concepts)),
+        tuple(f"concept {i}" for i in range(n_concepts)),
+    )
 
 
 def transfer_log(n_learners: int = 400, seed: int = 0) -> ResponseLog:
@@ -32,7 +39,10 @@ def transfer_log(n_learners: int = 400, seed: int = 0) -> ResponseLog:
     for learner in range(n_learners):
         first = 0 if learner % 2 == 0 else 2
         p1 = 0.8 if first == 0 else 0.4
-        seq = [(first, int(rng.random() < 0.6)), (1, int(rng.random() < p1)),
-               (0 if first == 2 else 2, int(rng.random() < 0.6))]
+        seq = [
+            (first, int(rng.random() < 0.6)),
+            (1, int(rng.random() < p1)),
+            (0 if first == 2 else 2, int(rng.random() < 0.6)),
+        ]
         sequences.append(seq)
     return make_log(sequences, 3)

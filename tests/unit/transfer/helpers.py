@@ -15,8 +15,13 @@ from tests.unit.transfer.conftest import transfer_log
 
 def tiny_problem() -> tuple[ConceptTable, Data, PairTargets]:
     log = transfer_log(600)
-    concepts = ConceptTable(log.skill_labels, ("adding fractions", "fraction word problems", "reading graphs"),
-                            np.array([0.3, 0.6, np.nan]), np.array([0]), np.array([1]))
+    concepts = ConceptTable(
+        log.skill_labels,
+        ("adding fractions", "fraction word problems", "reading graphs"),
+        np.array([0.3, 0.6, np.nan]),
+        np.array([0]),
+        np.array([1]),
+    )
     options = EmpiricalOptions(shrinkage=5.0)
     transfer = empirical_transfer(log, 3, options)
     data, _ = build_data(concepts, log, transfer, hashed_encoder(8)(list(concepts.names)))

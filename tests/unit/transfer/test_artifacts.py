@@ -13,13 +13,25 @@ from tests.unit.transfer.helpers import tiny_problem
 
 def test_checkpoint_round_trip_gives_the_same_predictions(tmp_path: Path) -> None:
     concepts, data, targets = tiny_problem()
-    result = train_model(data, targets, targets, TrainConfig(hidden_channels=16, max_epochs=5, progress=False))
+    result = train_model(
+        data, targets, targets, TrainConfig(hidden_channels=16, max_epochs=5, progress=False)
+    )
     predicted = predict_matrix(result, data)
     strengths = np.clip(predicted, 0, 1)
     data_hash = snapshot_hash([np.arange(3)], concepts.concept_ids)
     version = new_model_version(data_hash)
-    save_checkpoint(tmp_path, version, result, data, concepts.concept_ids, predicted, strengths,
-                    {"valid_spearman": 0.5}, data_hash, {"source": "test"})
+    save_checkpoint(
+        tmp_path,
+        version,
+        result,
+        data,
+        concepts.concept_ids,
+        predicted,
+        strengths,
+        {"valid_spearman": 0.5},
+        data_hash,
+        {"source": "test"},
+    )
 
     loaded = load_checkpoint(tmp_path)  # LATEST
     assert loaded.model_version == version and version.endswith(data_hash[:8])

@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from kgplatform.transfer.data import EDGE_ATTR_NAMES, ConceptTable, log_from_rows, mask_concepts, with_label_edges
+from kgplatform.transfer.data import (
+    EDGE_ATTR_NAMES,
+    ConceptTable,
+    log_from_rows,
+    mask_concepts,
+    with_label_edges,
+)
 from tests.unit.transfer.helpers import tiny_problem
 
 
@@ -27,7 +33,8 @@ def test_masking_a_concept_removes_its_answer_evidence_only() -> None:
     assert torch.equal(masked.x[1, ~answer_cols], labelled.x[1, ~answer_cols])  # name, structure kept
     src, dst = masked.edge_index
     from_answers = (masked.edge_attr[:, EDGE_ATTR_NAMES.index("is_sequence")] > 0) | (
-        masked.edge_attr[:, EDGE_ATTR_NAMES.index("is_measured")] > 0)
+        masked.edge_attr[:, EDGE_ATTR_NAMES.index("is_measured")] > 0
+    )
     assert not bool((from_answers & ((src == 1) | (dst == 1))).any())
     assert bool(((src == 1) | (dst == 1)).any())  # prerequisite and name edges stay
 

@@ -38,8 +38,17 @@ def test_control_compares_equal_practice_on_the_target() -> None:
 def test_concepts_of_the_same_response_are_not_earlier() -> None:
     log = make_log([[(0, 1), (1, 1)]], 2)
     # merge the two rows into one response (a multi-skill problem)
-    log = type(log)(log.user, log.problem, log.skill, log.correct, np.array([0, 0]), log.user_labels,
-                    log.problem_labels, log.skill_labels, log.skill_names)
+    log = type(log)(
+        log.user,
+        log.problem,
+        log.skill,
+        log.correct,
+        np.array([0, 0]),
+        log.user_labels,
+        log.problem_labels,
+        log.skill_labels,
+        log.skill_names,
+    )
     view = ResponseView.from_log(log, 2)
     assert view.n_responses == 1
     assert view.practice_before(0, 1).sum() == 0
@@ -51,5 +60,5 @@ def test_chunks_never_split_a_learner_and_give_the_same_counts() -> None:
     chunked = empirical_transfer(log, 3, EmpiricalOptions(chunk_responses=7))
     np.testing.assert_allclose(whole.effect, chunked.effect)
     view = ResponseView.from_log(log, 3)
-    for start, stop in view.chunks(7):
+    for start, _stop in view.chunks(7):
         assert view.resp_first[start] == start  # every chunk starts at a learner's first response

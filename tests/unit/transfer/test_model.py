@@ -15,8 +15,10 @@ def tiny_graph(n: int = 6, f: int = 8, fp: int = 3) -> tuple[torch.Tensor, ...]:
     return x, edge_index, edge_attr, pair_attr
 
 
-@pytest.mark.parametrize("model", [TransferGNN(8, 3, hidden_channels=16), PairMLP(8, 3, hidden_channels=16),
-                                   PairFactorisation(6, rank=4)])
+@pytest.mark.parametrize(
+    "model",
+    [TransferGNN(8, 3, hidden_channels=16), PairMLP(8, 3, hidden_channels=16), PairFactorisation(6, rank=4)],
+)
 def test_one_score_per_pair_and_ordered_pairs_differ(model: torch.nn.Module) -> None:
     x, edge_index, edge_attr, pair_attr = tiny_graph()
     pairs = torch.tensor([[0, 1, 2, 5], [1, 0, 5, 2]])  # (0->1, 1->0, 2->5 with no edge, 5->2)

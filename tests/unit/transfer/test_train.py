@@ -10,8 +10,15 @@ from tests.unit.transfer.helpers import tiny_problem
 @pytest.mark.parametrize("kind", ["gnn", "mlp", "mf"])
 def test_training_reduces_the_loss_and_keeps_the_best_validation_epoch(kind: str) -> None:
     _, data, targets = tiny_problem()
-    config = TrainConfig(kind=kind, hidden_channels=16, max_epochs=60, patience=60, progress=False,
-                         cold_dropout=0.0, message_share=0.0)
+    config = TrainConfig(
+        kind=kind,
+        hidden_channels=16,
+        max_epochs=60,
+        patience=60,
+        progress=False,
+        cold_dropout=0.0,
+        message_share=0.0,
+    )
     result = train_model(data, targets, targets, config)
     losses = [h["loss"] for h in result.history]
     assert len(losses) == 60

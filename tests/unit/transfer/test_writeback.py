@@ -30,11 +30,12 @@ class RecordingGraph:
         self.calls.append((name, params))
         return [{"written": len(params.get("rows", []))}]
 
-    def write_in_batches(self, name: str, rows: Sequence[Mapping[str, Any]], /, batch_size: int = 5000,
-                         **params: Any) -> list[dict[str, Any]]:
+    def write_in_batches(
+        self, name: str, rows: Sequence[Mapping[str, Any]], /, batch_size: int = 5000, **params: Any
+    ) -> list[dict[str, Any]]:
         out = []
         for start in range(0, len(rows), batch_size):
-            out += self.write(name, rows=list(rows[start:start + batch_size]), **params)
+            out += self.write(name, rows=list(rows[start : start + batch_size]), **params)
         return out
 
     def write_many(self, statements: Iterable[tuple[str, Mapping[str, Any]]]) -> list[list[dict[str, Any]]]:
@@ -47,10 +48,16 @@ def test_edges_are_written_before_the_switch_which_is_one_transaction() -> None:
     graph = RecordingGraph(edges_found=2)
     write_model(graph, "v2", rows, "hash", {"m": 1}, batch_size=1)  # type: ignore[arg-type]
     names = [n for n, _ in graph.calls]
-    assert names[:4] == ["transfer/create_transfer_model", "transfer/write_transfer_edges",
-                         "transfer/write_transfer_edges", "transfer/count_transfer_edges"]
-    assert graph.calls[4] == ("<one transaction>", {"names": ["transfer/retire_transfer_models",
-                                                              "transfer/activate_transfer_model"]})
+    assert names[:4] == [
+        "transfer/create_transfer_model",
+        "transfer/write_transfer_edges",
+        "transfer/write_transfer_edges",
+        "transfer/count_transfer_edges",
+    ]
+    assert graph.calls[4] == (
+        "<one transaction>",
+        {"names": ["transfer/retire_transfer_models", "transfer/activate_transfer_model"]},
+    )
 
 
 def test_a_short_write_never_switches() -> None:
