@@ -514,7 +514,9 @@ def eval_transfer(
         problem = generated_problem(SimulationOptions(concepts, learners, tasks, seed=seed), cache)
     else:
         problem = assist2009_problem(Path(data), fold, cache)
-    options = EvalOptions(seed=seed, downstream=downstream, cold_start=cold_start, train=TrainConfig(seed=seed))
+    # Many models are trained in one run: their progress bars would bury the tables, so they are off here.
+    options = EvalOptions(seed=seed, downstream=downstream, cold_start=cold_start,
+                          train=TrainConfig(seed=seed, progress=False))
     report = evaluate(problem, options)
     print_report(report, console)
     if out:
