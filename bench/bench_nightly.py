@@ -1,0 +1,157 @@
+"""The nightly batch through the queue: learners/s with worker processes, against the in-process batch.
+
+In one run, on one Neo4j and one Redis, over the same learners:
+  1. baseline: `planning.bulk.plan_everyone` in this one process (the planning issue's batch path: pages
+     of mastery from Neo4j, the vectorised planner, plans to Redis);
+  2. queued:   `kgplatform recompute --all` as the workers run it: the fan-out lists the learners, one
+     message per chunk, a real `celery worker` with --processes prefork processes plans the chunks into
+     Redis, and the batch counts progress and writes its summary. Timed from sending the job to its
+     summary, so the fan-out, the broker and the progress tracking are all inside.
+Prints learners/s of both, the ratio queued/baseline, and that ratio per worker process (the queue's
+overhead; aim >= 0.8). On a machine with fewer cores than processes + Neo4j, the per-process figure
+understates what separate machines would reach: the workers share the CPU with Neo4j and each other.
+
+The data is the planning benchmark's (bench/bench_plans.py --load-only: curriculum `bench-plans` of
+--concepts concepts, learners `bench-plan-NNNNNNN` with 20 mastery edges and 2 goals), loaded once and
+kept. Use your own Neo4j and Redis (CONTRIBUTING.md). Example:
+    python bench/bench_nightly.py --learners 100000 --processes 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+from kgplatform.graph.driver import Graph
+from kgplatform.jobs.models import JobStatus
+from kgplatform.jobs.service import JobService
+from kgplatform.mastery.bkt import TracerParams
+from kgplatform.planning.bulk import plan_everyone
+from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.store import PlanStore
+from kgplatform.settings import PROJECT_ROOT, get_settings
+from workers.celery_app import app as celery
+
+CURRICULUM = "bench-plans"
+BENCH_PLANS = PROJECT_ROOT / "bench" / "bench_plans.py"
+LOG_DIR = PROJECT_ROOT / "bench" / "results"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--concepts", type=int, default=1_000)
+    parser.add_argument("--processes", type=int, default=2, help="worker pool processes")
+    parser.add_argument("--chunk", type=int, default=None, help="learners per chunk (default: settings)")
+    parser.add_argument("--page", type=int, default=5_000, help="baseline: learners per Neo4j page")
+    return parser.parse_args()
+
+
+def start_worker(processes: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "KGP_WORKERS__METRICS_PORT": "0"}
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        "worker",
+        "--pool=prefork",
+        f"--concurrency={processes}",
+        "--queues=planning",
+        "--hostname=bench@%h",
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    with log.open("w") as handle:
+        return subprocess.Popen(
+            command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def wait_for_worker(timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if celery.control.ping(timeout=1.0):
+            return
+    raise SystemExit(f"no worker answered within {timeout_s:.0f} s (see {LOG_DIR})")
+
+
+def run_queued(jobs: JobService, chunk: int | None) -> tuple[float, JobStatus]:
+    started = time.perf_counter()
+    job_id = jobs.start_recompute_all(celery.send_task, None, chunk)
+    last = 0.0
+    while not (status := jobs.status(job_id)).state.finished:
+        if time.perf_counter() - last > 5:
+            print(
+                f"  queued: {status.done:,}/{status.total or 0:,} ({status.rate_per_s or 0:,.0f}/s)",
+                flush=True,
+            )
+            last = time.perf_counter()
+        time.sleep(0.1)
+    return time.perf_counter() - started, status
+
+
+def main() -> None:
+    args = parse_args()
+    subprocess.run(
+        [
+            sys.executable,
+            str(BENCH_PLANS),
+            "--load-only",
+            "--learners",
+            str(args.learners),
+            "--concepts",
+            str(args.concepts),
+        ],
+        check=True,
+    )
+    settings = get_settings()
+    graph = Graph.connect(settings.neo4j)
+    client = redis.Redis.from_url(settings.redis.url)
+    store, cache = PlanStore(graph), PlanCache(client)
+    jobs = JobService(client, graph, settings.workers)
+    if jobs.running_batch():
+        raise SystemExit(f"batch {jobs.running_batch()} holds the lock: wait for it or use an idle Redis")
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    worker = start_worker(args.processes, LOG_DIR / "bench_nightly_worker.log")
+    try:
+        wait_for_worker()
+        store.mastery_page("", 10)  # warm the connection pool and the query plan cache
+        started = time.perf_counter()
+        stats = plan_everyone(store, cache, TracerParams.default(()), CURRICULUM, page_size=args.page)
+        base_s = time.perf_counter() - started
+        print(f"  baseline: {stats.learners:,} learners in {base_s:.1f} s", flush=True)
+        queued_s, status = run_queued(jobs, args.chunk)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+        graph.close()
+        client.close()
+
+    base_rate, queued_rate = stats.learners / base_s, status.done / queued_s
+    chunk = settings.workers.chunk_size if args.chunk is None else args.chunk
+    print(
+        f"learners: {status.total:,} ({stats.learners:,} in the baseline), concepts: {args.concepts:,}, "
+        f"chunks: {status.chunks_total} of {chunk}, worker processes: {args.processes}, "
+        f"cores here: {os.cpu_count()}"
+    )
+    print(f"batch state: {status.state.value}, failed: {status.failed}, skipped: {status.skipped}")
+    print(f"baseline, in-process batch:  {base_s:8.2f} s  {base_rate:10,.0f} learners/s")
+    print(f"queued, {args.processes} worker processes: {queued_s:8.2f} s  {queued_rate:10,.0f} learners/s")
+    print(f"ratio queued / baseline:     {queued_rate / base_rate:8.2f}")
+    print(f"ratio per worker process:    {queued_rate / base_rate / args.processes:8.2f}   (aim >= 0.8)")
+
+
+if __name__ == "__main__":
+    main()
