@@ -608,7 +608,7 @@ def print_job(status: JobStatus) -> None:  # noqa: F821
     table = Table("field", "value")
     rows = [("id", status.id), ("kind", status.kind), ("state", status.state.value),
             ("curriculum", status.curriculum_id or "(all)"),
-            ("done / total", f"{status.done:,} / {'?' if status.total is None else format(status.total, ',')}"),
+            ("done / total", f"{status.done:,} / " + ("?" if status.total is None else f"{status.total:,}")),
             ("failed", f"{status.failed:,}"), ("skipped", f"{status.skipped:,}"),
             ("chunks", f"{status.chunks_done} / {status.chunks_total}"),
             ("rate", f"{status.rate_per_s:,.0f} learners/s" if status.rate_per_s else "-"),
