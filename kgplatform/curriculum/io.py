@@ -154,8 +154,13 @@ def _read_csv(entity: Entity, text: str | bytes, errors: list[RowError]) -> list
     for record in reader:
         # A row with more cells than the header puts the rest under the key None: keep it, so the
         # model refuses the row with an "extra field" error instead of silently dropping cells.
+        # A row with fewer cells gets None for the missing ones: like empty cells, they are not given.
         rows.append(
-            {k if k is not None else "_extra_cells": _cell(k, v) for k, v in record.items() if v != ""}
+            {
+                k if k is not None else "_extra_cells": _cell(k, v)
+                for k, v in record.items()
+                if v not in ("", None)
+            }
         )
     return rows
 

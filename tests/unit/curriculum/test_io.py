@@ -250,3 +250,8 @@ def test_csv_export_refuses_list_items_it_could_not_read_back() -> None:
     )
     with pytest.raises(ValidationFailed, match="export as JSON"):
         document_to_csv_tables(odd)
+
+
+def test_a_short_csv_row_leaves_its_missing_cells_to_their_defaults() -> None:
+    raw = parse_csv_tables({Entity.CONCEPT: "id,name,description,difficulty\na,Counting\n"})
+    assert raw.concepts == [{"id": "a", "name": "Counting"}]
