@@ -80,8 +80,10 @@ class ImportReport(BaseModel):
         if any(self.skipped_rows.values()):
             out.append("rows skipped: " + ", ".join(f"{n} {e.value}s" for e, n in self.skipped_rows.items()))
         for entity, outcome in self.outcome.items():
-            out.append(f"{entity.value}s: {outcome.created} created, {outcome.updated} updated, "
-                       f"{outcome.unchanged} unchanged")
+            out.append(
+                f"{entity.value}s: {outcome.created} created, {outcome.updated} updated, "
+                f"{outcome.unchanged} unchanged"
+            )
         out.extend(f"self-loop: {loop}" for loop in self.self_loops)
         out.extend(f"cycle: {', '.join(members)}" for members in self.cycles)
         out.extend(f"note: {note}" for note in self.notes)

@@ -40,7 +40,8 @@ def test_counts_match_the_provenance(junyi) -> None:  # type: ignore[no-untyped-
         9,
         835,
     )
-    assert sum("retired" in c["tags"] for c in raw.concepts) == 61 - 2  # live FALSE rows; both repeats were FALSE
+    # 61 rows are live FALSE; both collapsed repeats were among them.
+    assert sum("retired" in c["tags"] for c in raw.concepts) == 61 - 2
     assert {c["id"] for c in raw.concepts} >= {"junyi:angle types", "junyi:angle_types", "junyi:division_1.5"}
 
 
