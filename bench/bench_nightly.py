@@ -38,6 +38,7 @@ from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import PROJECT_ROOT, get_settings
 from workers.celery_app import app as celery
+from workers.run import celery_worker_command
 
 CURRICULUM = "bench-plans"
 BENCH_PLANS = PROJECT_ROOT / "bench" / "bench_plans.py"
@@ -58,21 +59,7 @@ def parse_args() -> argparse.Namespace:
 
 def start_worker(processes: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "KGP_WORKERS__METRICS_PORT": "0"}
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app",
-        "worker",
-        "--pool=prefork",
-        f"--concurrency={processes}",
-        "--queues=planning",
-        "--hostname=bench@%h",
-        "--loglevel=WARNING",
-        "--without-gossip",
-        "--without-mingle",
-    ]
+    command = celery_worker_command(["planning"], processes, "bench@%h")
     with log.open("w") as handle:
         return subprocess.Popen(
             command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Sequence
 
 from kgplatform.settings import Settings, get_settings
@@ -47,6 +48,23 @@ def worker_argv(queues: Sequence[str], concurrency: int, loglevel: str, hostname
     if hostname:
         argv.append(f"--hostname={hostname}")
     return argv
+
+
+def celery_worker_command(
+    queues: Sequence[str], concurrency: int, hostname: str, loglevel: str = "WARNING"
+) -> list[str]:
+    """`python -m celery -A workers.celery_app worker ...` as a subprocess argv (tests, benchmarks);
+    gossip and mingle off: these workers need no cluster chatter to start faster."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app",
+        *worker_argv(queues, concurrency, loglevel, hostname),
+        "--without-gossip",
+        "--without-mingle",
+    ]
 
 
 def run_worker(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from celery import Celery
 
 from kgplatform.settings import RedisSettings, Settings
 from workers.celery_app import create_celery
+from workers.run import celery_worker_command
 
 BROKER_DB = 13
 WORKER_OVERRIDES = {
@@ -64,21 +64,7 @@ def start_worker(worker_env: WorkerEnv) -> Iterator[StartWorker]:
 
     def start(name: str) -> subprocess.Popen:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers.celery_app",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=1",
-                "--queues=planning",
-                f"--hostname={name}@%h",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            celery_worker_command(["planning"], 1, f"{name}@%h"),
             env=worker_env.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
