@@ -27,6 +27,7 @@ from kgplatform.transfer.downstream import (
     next_answer_auc,
     strengths_from_prediction,
 )
+from kgplatform.transfer.embeddings import NameEncoder, embed_names, minilm_encoder
 from kgplatform.transfer.empirical import EmpiricalOptions, empirical_transfer
 from kgplatform.transfer.evaluate import labelled
 from kgplatform.transfer.train import TrainConfig, TrainResult, predict_matrix, train_model
@@ -165,11 +166,11 @@ def retrain_from_graph(
     cache_dir: Path | None,
     options: PipelineOptions | None = None,
     write: bool = True,
+    encoder: NameEncoder = minilm_encoder,
 ) -> tuple[TrainedTransfer, Path, WriteReport | None]:
     """Export, train, checkpoint and (optionally) publish: what `train-transfer --data graph` and the
     Celery task do."""
     from kgplatform.errors import PreconditionFailed
-    from kgplatform.transfer.embeddings import embed_names
 
     concepts, log = export_from_graph(graph)
     if concepts.n < 2 or len(log) == 0:
@@ -178,7 +179,7 @@ def retrain_from_graph(
             "model needs at least 2 concepts and some answers",
             field="answers",
         )
-    trained = train_transfer(concepts, log, embed_names(concepts.names, cache_dir), options)
+    trained = train_transfer(concepts, log, embed_names(concepts.names, cache_dir, encoder), options)
     path = save(trained, models_dir, {"source": "graph", "concepts": concepts.n, "answer_rows": len(log)})
     report = publish(graph, trained) if write else None
     return trained, path, report

@@ -1,0 +1,62 @@
+"""The whole operation on a small graph: export, train, checkpoint, publish, read back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from kgplatform.graph.driver import Graph
+from kgplatform.transfer.artifacts import load_checkpoint
+from kgplatform.transfer.embeddings import hashed_encoder
+from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
+from kgplatform.transfer.train import TrainConfig
+from kgplatform.transfer.writeback import load_current_transfer
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_retrain_publishes_the_checkpointed_model(graph: Graph, tmp_path: Path) -> None:
+    ids = [f"k{i}" for i in range(5)]
+    graph.write(
+        "testing/create_mastery_curriculum",
+        curriculum_id="transfer-retrain",
+        now=NOW,
+        concepts=[{"id": c, "name": f"skill {c}", "tags": []} for c in ids],
+        tasks=[{"id": f"t-{c}", "concept_ids": [c]} for c in ids],
+        prerequisites=[{"prerequisite": ids[i], "concept": ids[i + 1]} for i in range(4)],
+    )
+    rng = np.random.default_rng(0)
+    rows = []
+    for learner in range(120):
+        order = rng.permutation(5)
+        for step, concept in enumerate(order.tolist()):
+            helped = concept > 0 and (concept - 1) in order[:step].tolist()
+            rows.append(
+                {
+                    "event_id": f"e{learner}-{step}",
+                    "learner_id": f"l{learner}",
+                    "task_id": f"t-k{concept}",
+                    "correct": float(rng.random() < (0.8 if helped else 0.4)),
+                    "at_s": 1_700_000_000 + 60 * step,
+                    "at_ns": 0,
+                    "duration_s": None,
+                }
+            )
+    graph.write("mastery/create_answers", rows=rows, received_at=NOW)
+
+    options = PipelineOptions(
+        min_support=1.0, train=TrainConfig(max_epochs=15, hidden_channels=16, progress=False)
+    )
+    trained, path, report = retrain_from_graph(
+        graph, tmp_path, None, options, write=True, encoder=hashed_encoder(8)
+    )
+    assert report is not None and report.model_version == trained.model_version
+    version, edges = load_current_transfer(graph)
+    assert version == trained.model_version
+    assert len(edges) == report.edges == int(np.count_nonzero(trained.strengths))
+    checkpoint = load_checkpoint(tmp_path)
+    assert checkpoint.model_version == version and checkpoint.path == path
+    assert checkpoint.concept_ids == tuple(ids)
+    np.testing.assert_array_equal(checkpoint.strengths, trained.strengths)
