@@ -24,5 +24,7 @@ UV="$TOOLS/bin/uv"
 
 [ -x .venv/bin/python ] || "$UV" venv --quiet --python "$PY" .venv
 # torch from PyPI is the CUDA build; it runs on the CPU here and needs no GPU.
-VIRTUAL_ENV="$PWD/.venv" "$UV" pip install --quiet -e ".[dev]"
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on our CI machines), nothing would ever
+# be cached, and every CLI start would spend seconds recompiling the neo4j driver and torch imports.
+VIRTUAL_ENV="$PWD/.venv" "$UV" pip install --quiet --compile-bytecode -e ".[dev]"
 echo "python environment ready: .venv ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"
