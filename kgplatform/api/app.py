@@ -15,6 +15,7 @@ from kgplatform.api.fast_path import NextTasksFastPath
 from kgplatform.api.limits import BodySizeLimit, RateLimit, make_limiter
 from kgplatform.api.metrics import ApiMetrics, RequestMetrics
 from kgplatform.api.metrics import router as metrics_router
+from kgplatform.api.openapi import install_openapi
 from kgplatform.api.outages import GuardedGraph
 from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.api.problems import install_problem_handlers
@@ -99,4 +100,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ui_support.router)
     # The designers' and teachers' web page; it calls the routes above with the key it is given.
     app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
+    install_openapi(app)
     return app

@@ -1,0 +1,93 @@
+"""The OpenAPI document says what every route can answer, errors included.
+
+Routes document their own success and domain errors; this adds what the platform itself can answer
+on every route, as RFC 9457 problem details: 401/403 where a key is needed, 413 (body size), 422
+(validation, replacing FastAPI's own shape, which the API never sends), 429 (rate limit), 500 and 503.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; extra members (field, errors, retry_after_s, ...) name the cause.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "example": "about:blank"},
+        "title": {"type": "string", "example": "Validation failed"},
+        "status": {"type": "integer", "example": 422},
+        "detail": {"type": "string", "example": "invalid request: query.limit"},
+        "field": {"type": "string", "description": "The field, parameter or header at fault."},
+        "errors": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}},
+        },
+        "retry_after_s": {"type": "integer", "description": "With 429 and 503: when to retry (also Retry-After)."},
+    },
+    "additionalProperties": True,
+}
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+COMMON: dict[str, tuple[str, bool]] = {
+    "413": ("Request body over the size limit; nothing was changed", False),
+    "422": ("Invalid request; `field` or `errors` name what is wrong; nothing was changed", False),
+    "429": ("Over the API key's rate limit", True),
+    "500": ("Unexpected server error; the body names an error id, never internals", False),
+    "503": ("Neo4j or Redis is unavailable; nothing was changed", True),
+}
+AUTH: dict[str, tuple[str, bool]] = {
+    "401": ("Missing, unknown or revoked API key (X-API-Key)", False),
+    "403": ("The key's role may not do this", False),
+}
+
+
+def problem_response(description: str, retry: bool) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/problem+json": {"schema": PROBLEM_REF}},
+    }
+    if retry:
+        response["headers"] = RETRY_AFTER
+    return response
+
+
+def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """Adds the platform's error responses to every operation of an OpenAPI document (in place)."""
+    components = document.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            extra = {**COMMON, **(AUTH if operation.get("security") else {})}
+            for status, (description, retry) in extra.items():
+                existing = responses.get(status)
+                if existing is None or status == "422":
+                    responses[status] = problem_response(
+                        existing["description"] if existing and status != "422" else description, retry
+                    )
+                else:
+                    content = existing.setdefault("content", {})
+                    content.pop("application/json", None)
+                    content.setdefault("application/problem+json", {})["schema"] = PROBLEM_REF
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components["schemas"].pop(unused, None)
+    return document
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            app.openapi_schema = add_problem_responses(document)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
