@@ -8,6 +8,7 @@ concept whose id itself ends in "/audit" or "/neighbourhood" is reachable only t
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -44,7 +45,8 @@ def create_concept(
     curriculum_id: str, body: ConceptIn, graph: GraphDep, who: DesignerPrincipal, response: Response
 ) -> Concept:
     concept = service.create_concept(graph, curriculum_id, body, who.name)
-    response.headers["Location"] = f"/concepts/{concept.id}"
+    # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
+    response.headers["Location"] = f"/concepts/{quote(concept.id, safe='/')}"
     return _with_etag(response, concept)
 
 

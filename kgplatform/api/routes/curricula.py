@@ -7,6 +7,8 @@ concept and task routers (``/curricula/{id}/concepts``...) before this one, whos
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Response, status
 
 from kgplatform.api.deps import DesignerPrincipal, GraphDep, Limit, Offset, ReaderPrincipal
@@ -29,7 +31,8 @@ def create_curriculum(
     body: CurriculumIn, graph: GraphDep, who: DesignerPrincipal, response: Response
 ) -> Curriculum:
     curriculum = service.create_curriculum(graph, body, who.name)
-    response.headers["Location"] = f"/curricula/{curriculum.id}"
+    # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
+    response.headers["Location"] = f"/curricula/{quote(curriculum.id, safe='/')}"
     return curriculum
 
 

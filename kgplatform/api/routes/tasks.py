@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -29,7 +30,8 @@ def create_task(
     curriculum_id: str, body: TaskIn, graph: GraphDep, who: DesignerPrincipal, response: Response
 ) -> Task:
     task = tasks.create_task(graph, curriculum_id, body, who.name)
-    response.headers["Location"] = f"/tasks/{task.id}"
+    # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
+    response.headers["Location"] = f"/tasks/{quote(task.id, safe='/')}"
     return _with_etag(response, task)
 
 
