@@ -14,7 +14,7 @@ from fastapi.openapi.utils import get_openapi
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
-    "description": "RFC 9457 problem details; extra members (field, errors, retry_after_s, ...) name the cause.",
+    "description": "RFC 9457 problem details; extra members (field, errors, retry_after_s) name the cause.",
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
@@ -25,14 +25,22 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "field": {"type": "string", "description": "The field, parameter or header at fault."},
         "errors": {
             "type": "array",
-            "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}},
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
         },
-        "retry_after_s": {"type": "integer", "description": "With 429 and 503: when to retry (also Retry-After)."},
+        "retry_after_s": {
+            "type": "integer",
+            "description": "With 429 and 503: when to retry (also Retry-After).",
+        },
     },
     "additionalProperties": True,
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+}
 COMMON: dict[str, tuple[str, bool]] = {
     "413": ("Request body over the size limit; nothing was changed", False),
     "422": ("Invalid request; `field` or `errors` name what is wrong; nothing was changed", False),
