@@ -45,28 +45,34 @@ class BodySizeLimit:
                     await self._refuse(scope, receive, send)
                     return
                 break
-        received, started = 0, False
+        received, too_large, refused = 0, False, False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise _BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def guarded_send(message: Message) -> None:
+            # A framework may turn the receive error into its own answer (FastAPI: 400); a body over
+            # the limit is answered 413 instead, whatever the app made of it.
+            nonlocal refused
+            if not too_large:
+                await send(message)
+            elif not refused:
+                refused = True
+                await self._refuse(scope, receive, send)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _BodyTooLarge:
-            if started:
-                raise
-            await self._refuse(scope, receive, send)
+            if not refused:
+                refused = True
+                await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(

@@ -84,6 +84,8 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
                     content = existing.setdefault("content", {})
                     content.pop("application/json", None)
                     content.setdefault("application/problem+json", {})["schema"] = PROBLEM_REF
+                    if retry:
+                        existing.setdefault("headers", {}).update(RETRY_AFTER)
     for unused in ("HTTPValidationError", "ValidationError"):
         components["schemas"].pop(unused, None)
     return document

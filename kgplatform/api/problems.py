@@ -92,7 +92,6 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(
             500,
             "Internal error",
-            f"the server failed on this request (error id {error_id}); nothing secret is shown here, "
-            "the log has the details",
+            f"the server failed on this request (error id {error_id}); its log has the details",
             error_id=error_id,
         )
