@@ -1,8 +1,14 @@
 """Next tasks for services: the cached plan straight from Redis, else one computed on the spot.
 
 The hit path touches only Redis (no Neo4j, no thread hop, orjson both ways), so it keeps answering
-while Neo4j is down. A miss, a plan from an older planner, or a Redis outage goes through the
-planning area's `PlanService` (Neo4j: the stored plan when still fresh, else a new one, cached).
+while Neo4j is down. It reads, in the same round trip, whether the workers have a recomputation of
+this learner's plan pending (answers arrived since): then the plan is served marked stale, with why.
+A miss, a plan from an older planner, or a Redis outage goes through the planning area's
+`PlanService` (Neo4j: the stored plan when still fresh, else a new one, cached).
+
+Not seen on the hit path (the price of not touching Neo4j): curriculum or transfer-model changes
+and answers stored outside the API; the plan's age is always given, and the nightly/batch
+recomputation (POST /jobs/recompute) replaces those plans.
 
 Outages, per path: Neo4j down -> cached plans 200, misses 503. Redis down -> plans from Neo4j (200,
 slower, `source` says "graph" or "computed"). Both down -> 503.
@@ -25,6 +31,7 @@ from kgplatform.api.metrics import ApiMetrics
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
+from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import PlanCache, plan_key
 from kgplatform.planning.records import PlanRecord
@@ -32,6 +39,14 @@ from kgplatform.planning.service import PlanService, model_version
 from kgplatform.planning.store import PlanStore
 
 VERSION_CHECK_S = 1.0
+# Set when POST /answers stores answers for a learner, cleared when the worker starts its new plan:
+# while it is there, the cached plan predates answers the learner gave (see kgplatform.jobs.debounce).
+RECOMPUTE_PENDING_PREFIX = DEBOUNCE_PREFIX
+PENDING_REASON = "the learner answered since this plan was made; a new plan is being computed"
+
+
+def pending_reasons(pending: bytes | None) -> list[str]:
+    return [PENDING_REASON] if pending else []
 
 
 class BestEffortPlanCache(PlanCache):
@@ -118,11 +133,12 @@ class NextTasksServing:
 
     async def next_tasks(self, learner_id: str, limit: int, curriculum_id: str | None) -> bytes:
         now = datetime.now(UTC)
-        cached = await self._cached_plan(learner_id)
+        cached, pending = await self._cached_plan(learner_id)
         if cached is not None and curriculum_id in (None, cached["curriculum_id"]):
             if cached["model_version"] == self.current_model_version():
                 self.metrics.plan_lookup("cache")
-                return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now, stale_because=[]))
+                return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now,
+                                                    stale_because=pending_reasons(pending)))
             try:
                 return await self._computed(learner_id, limit, curriculum_id, now)
             except ServiceUnavailable:
@@ -136,7 +152,7 @@ class NextTasksServing:
     async def cached_answer(self, learner_id: str, limit: int) -> bytes | None:
         """The answer from a fresh cached plan, or None (a miss, another planner, Redis down)."""
         try:
-            raw = self.hot_redis.get(plan_key(learner_id))
+            raw, pending = self.hot_redis.mget(plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id)
         except REDIS_OUTAGE_ERRORS:
             return None
         cached = orjson.loads(raw) if raw else None
@@ -144,14 +160,16 @@ class NextTasksServing:
             return None
         self.metrics.plan_lookup("cache")
         now = datetime.now(UTC)
-        return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now, stale_because=[]))
+        return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now,
+                                            stale_because=pending_reasons(pending)))
 
-    async def _cached_plan(self, learner_id: str) -> dict[str, Any] | None:
+    async def _cached_plan(self, learner_id: str) -> tuple[dict[str, Any] | None, bytes | None]:
+        """The cached plan and the learner's recompute-pending mark, in one round trip."""
         try:
-            raw = await self.redis.get(plan_key(learner_id))
+            raw, pending = await self.redis.mget(plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id)
         except REDIS_OUTAGE_ERRORS:
-            return None
-        return orjson.loads(raw) if raw else None
+            return None, None
+        return (orjson.loads(raw) if raw else None), pending
 
     async def _computed(self, learner_id: str, limit: int, curriculum_id: str | None, now: datetime) -> bytes:
         served = await run_in_threadpool(self.plan_service().current_plan, learner_id, curriculum_id)

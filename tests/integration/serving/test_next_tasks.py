@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
+from kgplatform.api.plan_serving import PENDING_REASON
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
+from kgplatform.jobs.debounce import Debouncer
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.cache import plan_key
@@ -113,3 +115,18 @@ def test_roles_and_keys(api: Served, world: World) -> None:
     assert_problem(api.client.get(PATH, headers={"X-API-Key": "kgp_wrong"}), 401, "X-API-Key")
     assert_problem(api.get(PATH, role=Role.DESIGNER), 403, "X-API-Key")
     assert api.get(PATH, role=Role.ADMIN).status_code == 200
+
+
+def test_answers_since_the_plan_mark_the_cached_plan_stale_until_the_worker_replaces_it(
+    api: Served, world: World, redis_client: redis.Redis
+) -> None:
+    assert not api.get(PATH).json()["stale"]
+    posted = api.client.post("/answers", headers=api.headers(), json={
+        "event_id": "e-stale", "learner_id": LEARNER, "task_id": world.tasks[0], "correct": True,
+        "answered_at": datetime.now(UTC).isoformat()})
+    assert posted.status_code == 200, posted.text
+    shown = api.get(PATH).json()  # no worker runs here: the recomputation stays pending
+    assert shown["source"] == "cache" and shown["stale"]
+    assert shown["stale_because"] == [PENDING_REASON]
+    Debouncer(redis_client, 2.0).clear(LEARNER)  # what the worker does as it starts
+    assert not api.get(PATH).json()["stale"]
