@@ -39,12 +39,18 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.max_bytes:
                     await self._refuse(scope, receive, send)
                     return
-                break
+                await self.app(scope, receive, send)  # the server delivers no more than declared
+                return
+            chunked = chunked or name == b"transfer-encoding"
+        if not chunked:  # no Content-Length and not chunked: HTTP/1.1 gives such a request no body
+            await self.app(scope, receive, send)
+            return
         received, too_large, refused = 0, False, False
 
         async def counting_receive() -> Message:
