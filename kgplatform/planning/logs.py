@@ -47,7 +47,7 @@ def simulate_answer_logs(
                 "event_id": f"sim-{seed}-{learner}-{step}",
                 "learner_id": f"{learner_prefix}-{learner:05d}",
                 "task_id": graph.task_ids[int(tasks[learner])],
-                "correct": float(outcome.correct[learner]),
+                "correct": bool(outcome.correct[learner] > 0),
                 "answered_at": (start + timedelta(days=now + float(jitter[learner]))).isoformat(),
                 "duration_s": float(durations[learner]),
             }
