@@ -91,10 +91,15 @@ def test_a_concurrent_reader_sees_all_old_or_all_new_during_a_switch(graph: Grap
     observed: list[tuple[str | None, int, set[float]]] = []
     done = threading.Event()
 
+    errors: list[BaseException] = []
+
     def reader() -> None:
-        while not done.is_set():
-            version, edges = load_current_transfer(graph)
-            observed.append((version, len(edges), {s for _, _, s in edges}))
+        try:
+            while not done.is_set():
+                version, edges = load_current_transfer(graph)
+                observed.append((version, len(edges), {s for _, _, s in edges}))
+        except Exception as error:  # reported below, not lost in the thread
+            errors.append(error)
 
     thread = threading.Thread(target=reader)
     thread.start()
@@ -103,6 +108,7 @@ def test_a_concurrent_reader_sees_all_old_or_all_new_during_a_switch(graph: Grap
     finally:
         done.set()
         thread.join()
+    assert not errors, repr(errors[0]) if errors else ""
     observed.append((*(lambda v, e: (v, len(e), {s for _, _, s in e}))(*load_current_transfer(graph)),))
     assert len(observed) > 3
     expected = {"old": (len(old), {0.1}), "new": (len(new), {0.2})}
