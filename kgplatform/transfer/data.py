@@ -110,16 +110,12 @@ def build_data(
     transfer: EmpiricalTransfer,
     embeddings: FloatArray,
     options: GraphOptions | None = None,
-    hidden_concepts: Sequence[int] = (),
 ) -> tuple[Data, LogStatistics]:
-    """The PyG graph for one training set. `hidden_concepts` (cold start) have their answers removed
-    from the statistics even if `train_log` holds some."""
+    """The PyG graph for one training set; answer statistics come from `train_log` alone (the cold-start
+    evaluation passes a log without the dropped concepts' answers)."""
     options = options or GraphOptions()
     n = concepts.n
-    log = train_log
-    if len(hidden_concepts):
-        log = train_log.subset(~np.isin(train_log.skill, np.asarray(hidden_concepts)))
-    stats = compute_statistics(ResponseView.from_log(log, n), transfer)
+    stats = compute_statistics(ResponseView.from_log(train_log, n), transfer)
     node_struct, pair_struct = structure_features(concepts)
     similarity = embeddings @ embeddings.T
     np.fill_diagonal(similarity, 0.0)

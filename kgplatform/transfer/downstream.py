@@ -96,17 +96,32 @@ def tracer_gains(
     without_test = next_answer_auc(params, test_log, None)
     rows = [TracerGain("without transfer", 0.0, without_valid, without_test, 0.0)]
     for name, predicted in predictions.items():
-        best = (without_valid, 0.0)
-        for alpha in alphas:
-            edges = TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, alpha), n)
-            auc = next_answer_auc(params, valid_log, edges)
-            if auc > best[0]:
-                best = (auc, alpha)
+        alpha, valid_auc = best_alpha(params, base, valid_log, predicted, without_valid, alphas)
         edges = (
-            TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, best[1]), n)
-            if best[1]
+            TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, alpha), n)
+            if alpha
             else None
         )
         test_auc = next_answer_auc(params, test_log, edges)
-        rows.append(TracerGain(name, best[1], best[0], test_auc, test_auc - without_test))
+        rows.append(TracerGain(name, alpha, valid_auc, test_auc, test_auc - without_test))
     return rows
+
+
+def best_alpha(
+    params: TracerParams,
+    base: FloatArray,
+    valid_log: ResponseLog,
+    predicted: FloatArray,
+    without_auc: float,
+    alphas: Sequence[float] = ALPHAS,
+) -> tuple[float, float]:
+    """(alpha, validation AUC): the scale with the best next-answer AUC on validation learners; (0, the AUC
+    without transfer) when no scale beats the tracer without it."""
+    n = predicted.shape[0]
+    best = (0.0, without_auc)
+    for alpha in alphas:
+        edges = TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, alpha), n)
+        auc = next_answer_auc(params, valid_log, edges)
+        if auc > best[1]:
+            best = (alpha, auc)
+    return best

@@ -10,6 +10,7 @@ measurable, and the pair metric is then computed against `TruthModel.transfer` i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -86,7 +87,9 @@ def simulate_log(graph: ConceptGraph, truth: TruthModel, options: SimulationOpti
 
 
 def generated_problem(
-    options: SimulationOptions | None = None, cache_dir=None, encoder: NameEncoder = minilm_encoder
+    options: SimulationOptions | None = None,
+    cache_dir: Path | None = None,
+    encoder: NameEncoder = minilm_encoder,
 ) -> Problem:
     options = options or SimulationOptions()
     document = generate_curriculum(options.n_concepts, options.seed, 3)

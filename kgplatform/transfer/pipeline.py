@@ -16,13 +16,12 @@ import numpy as np
 from torch_geometric.data import Data
 
 from kgplatform.graph.driver import Graph
-from kgplatform.mastery.bkt import TransferEdges
 from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.transfer.artifacts import new_model_version, save_checkpoint, snapshot_hash
 from kgplatform.transfer.data import ConceptTable, GraphOptions, build_data, export_from_graph
 from kgplatform.transfer.downstream import (
-    ALPHAS,
     base_success,
+    best_alpha,
     fit_tracer,
     next_answer_auc,
     strengths_from_prediction,
@@ -127,16 +126,11 @@ def choose_alpha(
     params = fit_tracer(train_log, concept_ids)
     base = base_success(train_log, n)
     without = next_answer_auc(params, valid_log, None)
-    best = (without, 0.0)
-    for alpha in ALPHAS:
-        edges = TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, alpha), n)
-        auc = next_answer_auc(params, valid_log, edges)
-        if auc > best[0]:
-            best = (auc, alpha)
-    return best[1], {
-        "alpha": best[1],
+    alpha, with_transfer = best_alpha(params, base, valid_log, predicted, without)
+    return alpha, {
+        "alpha": alpha,
         "valid_auc_without_transfer": without,
-        "valid_auc_with_transfer": best[0],
+        "valid_auc_with_transfer": with_transfer,
     }
 
 
