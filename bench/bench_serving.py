@@ -68,7 +68,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=15, help="load duration per server")
-    parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent keep-alive connections")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     return parser.parse_args()
 
