@@ -138,8 +138,8 @@ class ServingSettings(BaseModel):
     # "local": one bucket per API process (no network cost); "redis": one fixed window shared by all
     # processes (one Redis round trip per request; fails open while Redis is down).
     rate_limit_backend: Literal["local", "redis"] = "local"
-    # Celery queues whose depth /metrics reports (Redis lists named like the queues).
-    queues: list[str] = Field(default_factory=lambda: ["celery"])
+    # Celery queues whose depth the API's /metrics reports; empty: all of the workers' queues.
+    queues: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):

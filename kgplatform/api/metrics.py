@@ -7,39 +7,21 @@ route's template (`/learners/{learner_id}/next-tasks`), never the raw path, so l
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import redis
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
+from kgplatform.jobs.metrics import QueueDepthCollector
+from workers.queues import Queue
 
 # Serving targets are single milliseconds; the buckets resolve them and still show slow computes.
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 )
 UNMATCHED = "<unmatched>"
-
-
-class QueueDepth(Collector):
-    """Length of each Celery queue (a Redis list), read when Prometheus scrapes."""
-
-    def __init__(self, client: redis.Redis, queues: Sequence[str]) -> None:
-        self.client = client
-        self.queues = list(queues)
-
-    def collect(self) -> Iterable[GaugeMetricFamily]:
-        family = GaugeMetricFamily("kgp_queue_depth", "Tasks waiting in each Celery queue", labels=["queue"])
-        try:
-            for queue in self.queues:
-                family.add_metric([queue], float(self.client.llen(queue)))
-        except REDIS_OUTAGE_ERRORS:
-            return  # no sample beats a wrong zero while Redis is down
-        yield family
 
 
 class ApiMetrics:
@@ -60,7 +42,8 @@ class ApiMetrics:
             ["result"],
             registry=self.registry,
         )
-        self.registry.register(QueueDepth(client, queues))
+        # The workers' collector: waiting messages per queue (priority lists included) and unacked ones.
+        self.registry.register(QueueDepthCollector(client, list(queues) or [q.value for q in Queue]))
         self._children: dict[tuple[str, str, int], object] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
