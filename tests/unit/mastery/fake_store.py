@@ -92,7 +92,7 @@ class FakeIngestTx:
 
     def create_mastery(self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
         for r in rows:
-            assert (r["learner_id"], r["concept_id"]) not in self.store.mastery, "a second one would be a duplicate"
+            assert (r["learner_id"], r["concept_id"]) not in self.store.mastery, "it exists already"
         return self.write_mastery(rows, updated_at, model_version)
 
     def update_mastery_in_place(
