@@ -1,6 +1,7 @@
 // When a plan's inputs last changed, to tell whether a stored plan is stale: the learner's mastery and
 // goals, the curriculum (its audit trail records every create/update/delete/import), and the transfer
-// model (the newest TRANSFERS_TO edge among the curriculum's concepts).
+// model (the CURRENT model, by its pointer as in transfer/get_current_transfer, when it has edges among the
+// curriculum's concepts: a retired model's edges outlive the switch and a model being written is not current).
 // Parameters: $learner_id (string), $curriculum_id (string). Returns one row: learner_exists (bool),
 // mastery_at (datetime or null), curriculum_at (datetime or null), transfer_version (string or null),
 // transfer_at (datetime or null). Read.
@@ -18,7 +19,10 @@ CALL () {
   RETURN max(cur.updated_at) AS curriculum_updated_at
 }
 CALL () {
+  OPTIONAL MATCH (m:TransferModel {status: 'current'})
+  WITH m ORDER BY m.activated_at DESC LIMIT 1
   OPTIONAL MATCH (:Curriculum {id: $curriculum_id})-[:CONTAINS]->(:Concept)-[t:TRANSFERS_TO]->(:Concept)
+  WHERE t.model_version = m.version
   WITH t ORDER BY t.computed_at DESC LIMIT 1
   RETURN t.model_version AS transfer_version, t.computed_at AS transfer_at
 }
