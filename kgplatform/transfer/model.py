@@ -1,6 +1,7 @@
 """The transfer model's torch modules (no data loading, no training loop here).
 
-`TransferGNN` = `ConceptEncoder` (GATv2 message passing over the concept graph) + `PairDecoder`, which scores
+`TransferGNN` = `ConceptEncoder` (the MLP baseline's per-concept encoding, then GATv2 message passing over the
+concept graph, every layer's embedding concatenated: jumping knowledge) + `PairDecoder`, which scores
 an ORDERED pair (A, B) from [h_A, h_B, h_A * h_B, pair features]: swapping A and B changes the input, so
 transfer A -> B may differ from B -> A, and any pair can be scored, edge or not.
 The baselines trained the same way: `PairMLP` (same features and decoder, no message passing) and
@@ -11,15 +12,32 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch_geometric.nn import GATv2Conv
+from torch_geometric.nn import GATv2Conv, JumpingKnowledge
+
+
+def node_mlp(in_channels: int, hidden_channels: int, dropout: float) -> nn.Sequential:
+    """The per-concept encoding shared by `PairMLP` and the GNN's layer 0 (two layers, ReLU)."""
+    return nn.Sequential(
+        nn.Linear(in_channels, hidden_channels),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(hidden_channels, hidden_channels),
+        nn.ReLU(),
+    )
 
 
 class ConceptEncoder(nn.Module):
     r"""Concept embeddings from node features and the message-passing graph.
 
+    Layer 0 is the MLP baseline's own per-concept encoding (`node_mlp`); each GATv2 layer adds a residual
+    update to it; the output concatenates every layer's embedding (PyG `JumpingKnowledge("cat")`). So the
+    decoder sees the un-propagated encoding next to the propagated ones and can weigh them: with the
+    attention layers' outputs ignored the model is exactly `PairMLP`, i.e. the GNN is a superset of it
+    (message passing can only be added, never forced over the concept's own features).
+
     Args:
         in_channels: node feature size.
-        hidden_channels: embedding size (divisible by `heads`).
+        hidden_channels: per-layer embedding size (divisible by `heads`).
         num_layers: GATv2 layers, each with a residual connection and layer norm.
         edge_dim: edge feature size (`data.EDGE_ATTR_NAMES`).
         heads: attention heads per layer (concatenated).
@@ -27,7 +45,7 @@ class ConceptEncoder(nn.Module):
 
     Shapes:
         - input: x (N, in_channels), edge_index (2, E), edge_attr (E, edge_dim)
-        - output: (N, hidden_channels)
+        - output: (N, out_channels) with out_channels = (num_layers + 1) * hidden_channels
     """
 
     def __init__(
@@ -43,26 +61,32 @@ class ConceptEncoder(nn.Module):
         if hidden_channels % heads:
             raise ValueError("hidden_channels must be divisible by heads")
         self.dropout = dropout
-        self.lin_in = nn.Linear(in_channels, hidden_channels)
+        self.out_channels = (num_layers + 1) * hidden_channels
+        self.node = node_mlp(in_channels, hidden_channels, dropout)
         self.convs = nn.ModuleList(
             GATv2Conv(hidden_channels, hidden_channels // heads, heads=heads, edge_dim=edge_dim, dropout=0.0)
             for _ in range(num_layers)
         )
         self.norms = nn.ModuleList(nn.LayerNorm(hidden_channels) for _ in range(num_layers))
+        self.jump = JumpingKnowledge("cat")
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        self.lin_in.reset_parameters()
+        for layer in self.node:
+            if isinstance(layer, nn.Linear):
+                layer.reset_parameters()
         for conv, norm in zip(self.convs, self.norms, strict=True):
             conv.reset_parameters()
             norm.reset_parameters()
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor) -> Tensor:
-        h = torch.relu(self.lin_in(x))
+        h = self.node(x)
+        layers = [h]
         for conv, norm in zip(self.convs, self.norms, strict=True):
             h = nn.functional.dropout(h, self.dropout, self.training)
             h = norm(h + torch.relu(conv(h, edge_index, edge_attr)))
-        return h
+            layers.append(h)
+        return self.jump(layers)  # type: ignore[no-any-return]
 
 
 class PairDecoder(nn.Module):
@@ -123,7 +147,7 @@ class TransferGNN(nn.Module):
     ) -> None:
         super().__init__()
         self.encoder = ConceptEncoder(in_channels, hidden_channels, num_layers, edge_dim, heads, dropout)
-        self.decoder = PairDecoder(hidden_channels, pair_channels, hidden_channels, dropout)
+        self.decoder = PairDecoder(self.encoder.out_channels, pair_channels, hidden_channels, dropout)
 
     def reset_parameters(self) -> None:
         self.encoder.reset_parameters()
@@ -146,13 +170,7 @@ class PairMLP(nn.Module):
         self, in_channels: int, pair_channels: int, hidden_channels: int = 64, dropout: float = 0.1
     ) -> None:
         super().__init__()
-        self.node = nn.Sequential(
-            nn.Linear(in_channels, hidden_channels),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.Linear(hidden_channels, hidden_channels),
-            nn.ReLU(),
-        )
+        self.node = node_mlp(in_channels, hidden_channels, dropout)
         self.decoder = PairDecoder(hidden_channels, pair_channels, hidden_channels, dropout)
 
     def reset_parameters(self) -> None:
