@@ -98,8 +98,14 @@ def api(host: str | None = None, port: int | None = None) -> None:
 
 
 @app.command()
-def demo(serve: bool = typer.Option(True, help="Serve the API at the end (Ctrl-C to stop).")) -> None:
-    """The end-to-end job: start services, apply the schema, then serve the API."""
+def demo(
+    serve: bool = typer.Option(True, help="Serve the API at the end (Ctrl-C to stop)."),
+    learners: int = typer.Option(500, "--learners", min=1, help="Simulated learners."),
+    concepts: int = typer.Option(300, "--concepts", min=2, help="Concepts in the generated curriculum."),
+) -> None:
+    """The end-to-end job: services, schema, a generated curriculum, simulated answers, the transfer
+    model, everyone's plans, then the API."""
+    from kgplatform.demo import Demo
     from kgplatform.graph.migrations import migrate as run_migrations
     from kgplatform.services import manager
 
@@ -109,25 +115,12 @@ def demo(serve: bool = typer.Option(True, help="Serve the API at the end (Ctrl-C
     console.rule("2. schema")
     with graph_session() as graph:
         report = run_migrations(graph)
-    console.print(f"migrations applied now: {report.applied or 'none'}; before: {len(report.already_applied)}")
-    console.rule("3. curriculum")
-    demo_curriculum()
-    console.rule("4. API")
+        console.print(f"migrations applied now: {report.applied or 'none'}; before: {len(report.already_applied)}")
+        Demo(settings, graph, console, concepts=concepts, learners=learners).run()
+    console.rule("API")
     console.print(f"API at http://{settings.api_host}:{settings.api_port} (docs at /docs, health at /readyz)")
     if serve:
         api(None, None)
-
-
-def demo_curriculum(concepts: int = 300, seed: int = 0) -> None:
-    """Generates a curriculum and imports it (a re-run finds every row unchanged)."""
-    from kgplatform.curriculum.generator import generate_curriculum as generate
-    from kgplatform.curriculum.import_service import run_import
-    from kgplatform.curriculum.io import RawDocument
-
-    document = generate(concepts, seed, curriculum_id="demo", name="Demo curriculum")
-    with graph_session() as graph:
-        report = run_import(graph, RawDocument.from_document(document), "demo", actor=cli_actor())
-    console.print(f"curriculum 'demo' ({concepts} concepts, generated with seed {seed}): {report.summary}")
 
 
 @app.command("generate-curriculum")

@@ -1,0 +1,116 @@
+"""The end-to-end demo (`kgplatform demo`, the README's first command), one function per stage.
+
+Everything it uses is the project's own data: a generated curriculum and simulated learners whose
+answers go through the same ingestion path the API uses. A re-run finds the curriculum and the
+answers already there (idempotent imports and event ids) and recomputes the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+import redis
+from rich.console import Console
+from rich.progress import Progress
+
+from kgplatform.auth.models import Role
+from kgplatform.auth.service import issue_key
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.import_service import run_import
+from kgplatform.curriculum.io import RawDocument
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.service import CurrentParams, MasteryService
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.planning.bulk import plan_everyone
+from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.graph import build_graph
+from kgplatform.planning.logs import learner_goals, simulate_answer_logs
+from kgplatform.planning.store import PlanStore
+from kgplatform.settings import Settings
+
+CURRICULUM_ID = "demo"
+
+
+def batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+class Demo:
+    def __init__(self, settings: Settings, graph: Graph, console: Console, *,
+                 concepts: int = 300, learners: int = 500, tasks_per_learner: int = 40, seed: int = 0) -> None:
+        self.settings, self.graph, self.console = settings, graph, console
+        self.concepts, self.learners, self.tasks_per_learner, self.seed = concepts, learners, tasks_per_learner, seed
+
+    def stages(self) -> list[tuple[str, Callable[[], None]]]:
+        return [
+            ("curriculum", self.import_curriculum),
+            ("answers", self.ingest_answers),
+            ("transfer model", self.train_transfer),
+            ("plans", self.compute_plans),
+            ("API key", self.issue_demo_key),
+        ]
+
+    def import_curriculum(self) -> None:
+        document = generate_curriculum(self.concepts, self.seed, curriculum_id=CURRICULUM_ID, name="Demo curriculum")
+        self.document = document
+        report = run_import(self.graph, RawDocument.from_document(document), CURRICULUM_ID, actor="demo")
+        self.console.print(f"curriculum {CURRICULUM_ID!r}: {self.concepts} concepts generated with seed "
+                           f"{self.seed}; {report.summary}")
+
+    def ingest_answers(self) -> None:
+        """Simulated learners follow their plans; their answers are posted in API-sized batches."""
+        plan_graph = build_graph(self.document)
+        service = MasteryService(MasteryStore(self.graph), CurrentParams(self.settings))
+        # Answers end a little before now, so mastery has decayed realistically by the time plans are made.
+        span = timedelta(days=self.tasks_per_learner * 0.25)
+        start = datetime.now(UTC).replace(microsecond=0) - span - timedelta(days=1)
+        records = simulate_answer_logs(plan_graph, n_learners=self.learners, n_tasks=self.tasks_per_learner,
+                                       seed=self.seed, start=start)
+        accepted = duplicates = rejected = 0
+        total = self.learners * self.tasks_per_learner
+        with Progress(console=self.console, transient=True) as progress:
+            bar = progress.add_task("ingesting answers", total=total)
+            for batch in batches(records, 5000):
+                result = service.ingest(batch)
+                accepted, duplicates = accepted + len(result.accepted), duplicates + len(result.duplicates)
+                rejected += len(result.rejected)
+                progress.advance(bar, len(batch))
+        goals = learner_goals(plan_graph, n_learners=self.learners, seed=self.seed)
+        for learner_id, concept_ids in goals.items():
+            service.set_goals(learner_id, concept_ids)
+        self.console.print(f"answers: {accepted} accepted, {duplicates} already stored, {rejected} rejected; "
+                           f"goals set for {len(goals)} learners")
+
+    def train_transfer(self) -> None:
+        from kgplatform.transfer.pipeline import retrain_from_graph  # torch is loaded only from here on
+
+        trained, path, report = retrain_from_graph(
+            self.graph, self.settings.paths.models_dir, self.settings.paths.data_dir / "embeddings")
+        edges = report.edges if report else 0
+        self.console.print(f"transfer model {trained.model_version}: {edges} TRANSFERS_TO edges published; "
+                           f"checkpoint {path}")
+
+    def compute_plans(self) -> None:
+        client = redis.Redis.from_url(self.settings.redis.url)
+        try:
+            stats = plan_everyone(PlanStore(self.graph), PlanCache(client), CurrentParams(self.settings)(),
+                                  CURRICULUM_ID)
+        finally:
+            client.close()
+        self.console.print(f"plans: {stats.learners} learners planned ({stats.tasks} tasks), cached in Redis")
+
+    def issue_demo_key(self) -> None:
+        key = issue_key(self.graph, role=Role.ADMIN, name="demo")
+        base = f"http://{self.settings.api_host}:{self.settings.api_port}"
+        self.console.print(f"admin API key for this demo (shown once): {key.secret}")
+        self.console.print(f'try: curl -H "X-API-Key: {key.secret}" {base}/learners/learner-00000/next-tasks')
+        self.console.print(f"web page: {base}/ui (sign in with the key)")
+
+    def run(self) -> None:
+        for number, (title, stage) in enumerate(self.stages(), start=3):
+            self.console.rule(f"{number}. {title}")
+            stage()
