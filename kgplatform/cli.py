@@ -270,14 +270,21 @@ def simulate_logs(
     learners: int = typer.Option(20, "--learners", min=1),
     tasks: int = typer.Option(30, "--tasks", min=1, help="Answers per learner."),
     start: str = typer.Option("2026-01-05T08:00:00+00:00", "--start", help="Time of the first answers (ISO)."),
+    goals_out: Path | None = typer.Option(None, "--goals-out",
+                                          help="Where to write the learners' goals (JSON lines); "
+                                               "default: OUT with the suffix .goals.jsonl."),
 ) -> None:
-    """Answer logs of simulated learners following their plans, for the README demo to ingest."""
+    """Answer logs of simulated learners following their plans, and their goals, for the README demo.
+
+    Goals: one line per learner, {"learner_id": ..., "concept_ids": [...]}, where concept_ids is the body
+    of PUT /learners/{learner_id}/goals; post them before the answers.
+    """
     import json
     from datetime import datetime
 
     from kgplatform.curriculum.generator import generate_curriculum as generate
     from kgplatform.planning.graph import build_graph
-    from kgplatform.planning.logs import simulate_answer_logs
+    from kgplatform.planning.logs import goal_records, simulate_answer_logs
 
     document = (json.loads(curriculum_file.read_text("utf-8")) if curriculum_file
                 else generate(concepts, seed))
@@ -288,7 +295,12 @@ def simulate_logs(
                                            start=datetime.fromisoformat(start)):
             print(json.dumps(record), file=handle)
             count += 1
-    console.print(f"wrote {out}: {count} answers of {learners} learners on {graph.n_concepts} concepts")
+    goals_out = goals_out or out.with_suffix(".goals.jsonl")
+    with goals_out.open("w", encoding="utf-8") as handle:
+        for record in goal_records(graph, n_learners=learners, seed=seed):
+            print(json.dumps(record), file=handle)
+    console.print(f"wrote {out}: {count} answers of {learners} learners on {graph.n_concepts} concepts; "
+                  f"their goals: {goals_out}")
 
 
 @app.command("plan")

@@ -2,6 +2,9 @@
 
 Each learner follows our planner (as a real learner would follow their plan) on the given curriculum;
 every answer becomes one record {event_id, learner_id, task_id, correct, answered_at, duration_s}.
+The goals those learners pursue come as one record per learner {learner_id, concept_ids}:
+`concept_ids` is the body of `PUT /learners/{learner_id}/goals` (and the argument of
+`MasteryService.set_goals`), so a demo posts the goals first and then the answers.
 """
 
 from __future__ import annotations
@@ -62,3 +65,12 @@ def learner_goals(
         f"{learner_prefix}-{row:05d}": [graph.concept_ids[c] for c in np.flatnonzero(population.goals[row])]
         for row in range(n_learners)
     }
+
+
+def goal_records(
+    graph: ConceptGraph, *, n_learners: int, seed: int, learner_prefix: str = "learner"
+) -> Iterator[dict[str, Any]]:
+    """One {learner_id, concept_ids} record per simulated learner of `simulate_answer_logs` (same seed)."""
+    goals = learner_goals(graph, n_learners=n_learners, seed=seed, learner_prefix=learner_prefix)
+    for learner_id, concept_ids in goals.items():
+        yield {"learner_id": learner_id, "concept_ids": concept_ids}
