@@ -54,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--goals", type=int, default=2, help="goals per learner")
     parser.add_argument("--page", type=int, default=5_000, help="learners per Neo4j read")
     parser.add_argument("--chunk", type=int, default=1_024, help="learners per planning matrix")
+    parser.add_argument("--workers", type=int, default=0, help="planning processes (0: plan in this process)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -142,7 +143,16 @@ def main() -> None:
         rss_after_read = peak_rss_gib()
 
         started, cpu = time.perf_counter(), time.process_time()
-        stats = plan_everyone(store, cache, params, CURRICULUM, page_size=args.page, chunk_size=args.chunk)
+        stats = plan_everyone(
+            store,
+            cache,
+            params,
+            CURRICULUM,
+            page_size=args.page,
+            chunk_size=args.chunk,
+            workers=args.workers,
+            redis_url=settings.redis.url,
+        )
         plan_s, plan_cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         graph.close()

@@ -20,7 +20,6 @@ from kgplatform.planning.policy import (
     Plan,
     PlanConfig,
     build_task,
-    order_picks,
     pick_facts,
     ranked_tasks,
     score_concepts,
@@ -58,10 +57,26 @@ class LearnerMatrix:
 
 
 def top_concepts(scores: ConceptScores, n_tasks: int) -> tuple[np.ndarray, np.ndarray]:
-    """(L, k) best concepts per learner (score down, index up; the one-learner order) and which are real."""
-    k = min(n_tasks, scores.score.shape[-1])
-    top = np.argsort(-scores.score, axis=-1, kind="stable")[:, :k]
-    valid = np.take_along_axis(scores.score, top, axis=-1) > NOT_A_CANDIDATE / 2
+    """(L, k) best concepts per learner (score down, index up; the one-learner order) and which are real.
+
+    Partial selection instead of a full sort: the k-th best score per row, everything above it, then
+    ties at it by index, then a stable sort of just those k (their indices ascend, so ties stay by index).
+    """
+    score = scores.score
+    n = score.shape[-1]
+    k = min(n_tasks, n)
+    if k == n:
+        top = np.argsort(-score, axis=-1, kind="stable")
+    else:
+        kth = -np.partition(-score, k - 1, axis=-1)[:, k - 1 : k]
+        above = score > kth
+        ties = score == kth
+        room = k - above.sum(axis=-1, keepdims=True)
+        chosen = above | (ties & (np.cumsum(ties, axis=-1) <= room))
+        columns = np.nonzero(chosen)[1].reshape(score.shape[0], k)  # row-major: ascending per row
+        order = np.argsort(-np.take_along_axis(score, columns, axis=-1), axis=-1, kind="stable")
+        top = np.take_along_axis(columns, order, axis=-1)
+    valid = np.take_along_axis(score, top, axis=-1) > NOT_A_CANDIDATE / 2
     return top, valid
 
 
@@ -84,6 +99,28 @@ def pick_matrix(
     usable = np.tile(valid, rounds) & (task >= 0)
     kept = usable & (np.cumsum(usable, axis=1) <= config.n_tasks)
     return concept, round_, task, kept
+
+
+def plan_order(graph: ConceptGraph, concept: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """(L, P) columns of the kept picks in plan order, -1 padded: `policy.order_picks` on every row.
+
+    Each step takes, per row, the earliest remaining pick that no other remaining pick leads to.
+    """
+    leads = graph.closure[concept[:, :, None], concept[:, None, :]] & (
+        concept[:, :, None] != concept[:, None, :]
+    )
+    remaining = kept.copy()
+    rows = np.arange(concept.shape[0])
+    order = np.full(concept.shape, -1, dtype=np.int64)
+    for step in range(concept.shape[1]):
+        eligible = remaining & ~(leads & remaining[:, :, None]).any(axis=1)
+        some = eligible.any(axis=1)
+        if not some.any():
+            break
+        first = np.argmax(eligible, axis=1)
+        order[some, step] = first[some]
+        remaining[rows[some], first[some]] = False
+    return order
 
 
 def first_tasks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig) -> np.ndarray:
@@ -113,20 +150,15 @@ def plan_chunk(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig)
     concept, round_, task, kept = pick_matrix(graph, scores, config)
     facts = pick_facts(graph, scores, learners.p_mastery, concept, task)
     placement = scores.placement.tolist()
-    concepts, rounds, tasks_, kept_ = concept.tolist(), round_.tolist(), task.tolist(), kept.tolist()
+    order = plan_order(graph, concept, kept).tolist()
+    concepts, rounds, tasks_ = concept.tolist(), round_.tolist(), task.tolist()
     plans = []
     for row, learner_id in enumerate(learners.learner_ids):
-        column = {
-            (c, r, t): j
-            for j, (c, r, t, k) in enumerate(
-                zip(concepts[row], rounds[row], tasks_[row], kept_[row], strict=True)
-            )
-            if k
-        }
         row_facts = {name: values[row] for name, values in facts.items()}
+        c, r, t = concepts[row], rounds[row], tasks_[row]
         tasks = tuple(
-            build_task(graph, row_facts, column[pick], placement[row], rank, pick)
-            for rank, pick in enumerate(order_picks(graph, list(column)), 1)
+            build_task(graph, row_facts, j, placement[row], rank, (c[j], r[j], t[j]))
+            for rank, j in enumerate((j for j in order[row] if j >= 0), 1)
         )
         plans.append(Plan(learner_id=learner_id, tasks=tasks, placement=placement[row]))
     return plans

@@ -7,25 +7,22 @@ current one is planned, so the database and the planner work at the same time.
 
 from __future__ import annotations
 
-import itertools
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import numpy as np
-
+from kgplatform.errors import ValidationFailed
 from kgplatform.graph.driver import Row
-from kgplatform.mastery.bkt import TracerParams, decay
-from kgplatform.mastery.tracing import to_days
-from kgplatform.planning.batch import DEFAULT_CHUNK, LearnerMatrix, plan_batch
+from kgplatform.mastery.bkt import TracerParams
+from kgplatform.planning.batch import DEFAULT_CHUNK
 from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.pages import PageJob, learner_matrix, plan_page
 from kgplatform.planning.policy import PlanConfig
-from kgplatform.planning.records import PlanRecord
-from kgplatform.planning.service import model_version
-from kgplatform.planning.store import InputStamps, PlanStore, native
+from kgplatform.planning.pool import PagePool
+from kgplatform.planning.store import PlanStore
+
+__all__ = ["DEFAULT_PAGE", "BulkStats", "learner_matrix", "plan_everyone", "read_pages"]
 
 DEFAULT_PAGE = 5000
 
@@ -35,47 +32,6 @@ class BulkStats:
     learners: int = 0
     tasks: int = 0
     pages: int = 0
-
-
-def learner_matrix(
-    graph: ConceptGraph, rows: Sequence[Row], params: TracerParams, now_days: float
-) -> LearnerMatrix:
-    """Page rows (see `planning/read_mastery_page`) as (L, n) matrices in the graph's concept order."""
-    params = params.extended(graph.concept_ids)
-    order = params.indices(list(graph.concept_ids))
-    p_init, rate = params.p_init[order], params.forget_rate_per_day[order]
-    n_rows, n = len(rows), graph.n_concepts
-    counts = np.fromiter((len(r["concepts"]) for r in rows), dtype=np.int64, count=n_rows)
-    owner = np.repeat(np.arange(n_rows), counts)
-    lookup = graph.index.get
-    column = np.fromiter(
-        (lookup(c, -1) for r in rows for c in r["concepts"]), dtype=np.int64, count=owner.size
-    )
-    p = np.fromiter(itertools.chain.from_iterable(r["p"] for r in rows), dtype=np.float64, count=owner.size)
-    tries = np.fromiter(
-        itertools.chain.from_iterable(r["attempts"] for r in rows), dtype=np.float64, count=owner.size
-    )
-    as_of = np.fromiter(
-        itertools.chain.from_iterable(r["as_of_s"] for r in rows), dtype=np.float64, count=owner.size
-    )
-    keep = (column >= 0) & (p >= 0)
-    owner, column, p = owner[keep], column[keep], p[keep]
-    as_of_days = np.where(as_of[keep] >= 0, as_of[keep] / 86400.0, np.nan)
-    # Forgetting only touches concepts with stored mastery: decay those values, not the whole matrix.
-    p_now_known = decay(p, now_days - as_of_days, rate[column], p_init[column])
-    # float32: the planner computes in float32 anyway, and it halves this page's memory traffic.
-    peak = np.empty((n_rows, n), dtype=np.float32)
-    peak[:] = p_init
-    p_now = peak.copy()
-    attempts = np.zeros((n_rows, n), dtype=np.float32)
-    peak[owner, column] = p
-    p_now[owner, column] = p_now_known
-    attempts[owner, column] = tries[keep]
-    goals = np.zeros((n_rows, n), dtype=bool)
-    g_owner = [i for i, r in enumerate(rows) for g in r["goals"] if g in graph.index]
-    g_column = [graph.index[g] for r in rows for g in r["goals"] if g in graph.index]
-    goals[g_owner, g_column] = True
-    return LearnerMatrix([r["learner_id"] for r in rows], p_now, peak, attempts, goals)
 
 
 def read_pages(store: PlanStore, page_size: int) -> Iterator[list[Row]]:
@@ -104,36 +60,39 @@ def plan_everyone(
     chunk_size: int = DEFAULT_CHUNK,
     now: datetime | None = None,
     on_page: Callable[[BulkStats], None] | None = None,
+    workers: int = 0,
+    redis_url: str | None = None,
 ) -> BulkStats:
-    """Computes and caches a plan for every learner (Redis; Neo4j keeps the per-request plans)."""
-    config = config or PlanConfig()
-    now = now or datetime.now(UTC)
-    graph = store.concept_graph(curriculum_id)
-    stamps = store.curriculum_stamps(curriculum_id)
-    version = model_version(params)
+    """Computes and caches a plan for every learner (Redis; Neo4j keeps the per-request plans).
+
+    `workers` > 0 plans pages in that many processes (each writing to Redis at `redis_url`) while
+    this one reads the next pages; 0 plans here, overlapping only the reads.
+    """
+    job = PageJob(
+        graph=store.concept_graph(curriculum_id),
+        params=params,
+        config=config or PlanConfig(),
+        curriculum_id=curriculum_id,
+        stamps=store.curriculum_stamps(curriculum_id),
+        now=now or datetime.now(UTC),
+        chunk_size=chunk_size,
+    )
     stats = BulkStats()
-    for page in read_pages(store, page_size):
-        learners = learner_matrix(graph, page, params, to_days(now))
-        mastery_at = {r["learner_id"]: native(r["mastery_at"]) for r in page}
-        values = []
-        for chunk in plan_batch(graph, learners, config, chunk_size):
-            for plan in chunk:
-                learner_stamps = InputStamps(
-                    mastery_at[plan.learner_id], stamps.curriculum_at, stamps.transfer_version
-                )
-                record = PlanRecord.of(
-                    plan,
-                    plan_id=str(uuid.uuid4()),
-                    curriculum_id=curriculum_id,
-                    created_at=now,
-                    model_version=version,
-                    stamps=learner_stamps,
-                )
-                values.append((plan.learner_id, record.to_json()))
-                stats.tasks += len(plan.tasks)
-        cache.put_json_many(values)
-        stats.learners += len(page)
+
+    def count(learners: int, tasks: int) -> None:
+        stats.learners += learners
+        stats.tasks += tasks
         stats.pages += 1
         if on_page:
             on_page(stats)
+
+    if workers <= 0:
+        for page in read_pages(store, page_size):
+            count(*plan_page(job, page, cache))
+        return stats
+    if not redis_url:
+        raise ValidationFailed("planning in worker processes needs the Redis URL", field="redis_url")
+    with PagePool(job, workers, redis_url, cache.ttl_s) as pool:
+        for result in pool.map(read_pages(store, page_size)):
+            count(*result)
     return stats

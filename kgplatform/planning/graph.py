@@ -91,6 +91,11 @@ class ConceptGraph:
         return sparse.csr_array(self.task_weights.T.astype(np.float32))
 
     @cached_property
+    def reason_parts(self) -> dict[tuple[tuple[int, ...], int | None, bool], str]:
+        """Reused words of reasons (`reasons.describe`), which depend only on this graph and the key."""
+        return {}
+
+    @cached_property
     def has_tasks(self) -> np.ndarray:
         """(n,) bool: concepts that at least one task exercises (only those can be planned)."""
         return self.concept_tasks[:, 0] >= 0

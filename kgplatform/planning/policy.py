@@ -124,6 +124,22 @@ def ranked_tasks(
     return np.take_along_axis(options, order, axis=-1)
 
 
+GATHER_MAX_TASKS = 16
+
+
+def tasks_in_band(graph: ConceptGraph, band: np.ndarray) -> np.ndarray:
+    """(..., n) bool from (..., m) task flags: does some task of each concept have its flag set.
+
+    A gather over each concept's few tasks (`concept_tasks`) costs L x n x w lookups, several times
+    cheaper than a (L, m) x (m, n) product; a curriculum with a concept of very many tasks uses the product.
+    """
+    if graph.concept_tasks.shape[1] > GATHER_MAX_TASKS:
+        return propagate(band.astype(np.float32), graph.task_concepts) > 0
+    padded = np.concatenate([band, np.zeros((*band.shape[:-1], 1), dtype=bool)], axis=-1)
+    slots = np.where(graph.concept_tasks >= 0, graph.concept_tasks, band.shape[-1])  # -1 -> the False column
+    return padded[..., slots].any(axis=-1)
+
+
 def _normalised(values: np.ndarray) -> np.ndarray:
     top = values.max(axis=-1, keepdims=True)
     return np.divide(values, top, out=np.zeros_like(values), where=top > 0)
@@ -158,7 +174,7 @@ def score_concepts(
     success = predicted_success(graph, p, config)
     low, high = config.success_band
     # Some task in the band means the best-fitting task is in it (`ranked_tasks` puts those first).
-    in_band = propagate(((success >= low) & (success <= high)).astype(np.float32), graph.task_concepts) > 0
+    in_band = tasks_in_band(graph, (success >= low) & (success <= high))
 
     learn = ready & on_path
     fallback = ready & ~on_path

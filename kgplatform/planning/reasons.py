@@ -1,12 +1,32 @@
 """A short reason per planned task, in words a learner or teacher reads ("prerequisites met; ...").
 
 Reasons are built from values the scoring already computed (gathered for all picks at once by
-`policy.pick_facts`), so writing reasons for a million tasks stays cheap.
+`policy.pick_facts`), so writing reasons for a million tasks stays cheap: the words that depend only
+on the graph (which concepts a pick strengthens, what it unblocks) are kept per graph and reused.
 """
 
 from __future__ import annotations
 
 from kgplatform.planning.graph import ConceptGraph
+
+
+def _middle(graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, on_path: bool) -> str:
+    """The graph-dependent part of a learn or review reason, with its leading "; " when not empty."""
+    key = (helped, blocks, on_path)
+    cached = graph.reason_parts.get(key)
+    if cached is not None:
+        return cached
+    parts = []
+    names = [graph.concept_names[j] for j in helped if j >= 0][:2]
+    if names:
+        parts.append("strengthens " + " and ".join(names))
+    if blocks is not None:
+        parts.append(f"unblocks {blocks} concept{'s' if blocks > 1 else ''} on your path")
+    if not on_path:
+        parts.append("next in the curriculum, off your goal path")
+    text = "".join("; " + part for part in parts)
+    graph.reason_parts[key] = text
+    return text
 
 
 def describe(
@@ -23,18 +43,6 @@ def describe(
     """One line: why this task, now. `helped`: concepts still missing that this one's practice helps."""
     if purpose == "placement":
         return f"placement: tells most about you (central concept, mastery unknown at {p_mastery:.2f})"
-    parts = []
-    if purpose == "review":
-        parts.append(f"review due: mastery decayed to {p_mastery:.2f}")
-    else:
-        parts.append("prerequisites met")
-    names = [graph.concept_names[j] for j in helped if j >= 0][:2]
-    if names:
-        parts.append("strengthens " + " and ".join(names))
-    if blocks > 0:
-        count = int(blocks)
-        parts.append(f"unblocks {count} concept{'s' if count > 1 else ''} on your path")
-    if not on_path:
-        parts.append("next in the curriculum, off your goal path")
-    parts.append(f"predicted success {success:.0%}")
-    return "; ".join(parts)
+    first = f"review due: mastery decayed to {p_mastery:.2f}" if purpose == "review" else "prerequisites met"
+    middle = _middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, on_path)
+    return f"{first}{middle}; predicted success {success:.0%}"

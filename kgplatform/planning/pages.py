@@ -1,0 +1,105 @@
+"""One page of learners planned and cached: the unit of work of bulk planning, in or out of process.
+
+`PageJob` holds what every page shares (the curriculum's arrays, the tracer, the time and input
+stamps) and pickles, so a worker process receives it once and then only pages of rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from kgplatform.graph.driver import Row
+from kgplatform.mastery.bkt import TracerParams, decay
+from kgplatform.mastery.tracing import to_days
+from kgplatform.planning.batch import DEFAULT_CHUNK, LearnerMatrix, plan_batch
+from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.policy import PlanConfig
+from kgplatform.planning.records import PlanRecord
+from kgplatform.planning.service import model_version
+from kgplatform.planning.store import InputStamps, native
+
+
+def learner_matrix(
+    graph: ConceptGraph, rows: Sequence[Row], params: TracerParams, now_days: float
+) -> LearnerMatrix:
+    """Page rows (see `planning/read_mastery_page`) as (L, n) matrices in the graph's concept order."""
+    params = params.extended(graph.concept_ids)
+    order = params.indices(list(graph.concept_ids))
+    p_init, rate = params.p_init[order], params.forget_rate_per_day[order]
+    n_rows, n = len(rows), graph.n_concepts
+    counts = np.fromiter((len(r["concepts"]) for r in rows), dtype=np.int64, count=n_rows)
+    owner = np.repeat(np.arange(n_rows), counts)
+    lookup = graph.index.get
+    column = np.fromiter(
+        (lookup(c, -1) for r in rows for c in r["concepts"]), dtype=np.int64, count=owner.size
+    )
+    p = np.fromiter(itertools.chain.from_iterable(r["p"] for r in rows), dtype=np.float64, count=owner.size)
+    tries = np.fromiter(
+        itertools.chain.from_iterable(r["attempts"] for r in rows), dtype=np.float64, count=owner.size
+    )
+    as_of = np.fromiter(
+        itertools.chain.from_iterable(r["as_of_s"] for r in rows), dtype=np.float64, count=owner.size
+    )
+    keep = (column >= 0) & (p >= 0)
+    owner, column, p = owner[keep], column[keep], p[keep]
+    as_of_days = np.where(as_of[keep] >= 0, as_of[keep] / 86400.0, np.nan)
+    # Forgetting only touches concepts with stored mastery: decay those values, not the whole matrix.
+    p_now_known = decay(p, now_days - as_of_days, rate[column], p_init[column])
+    # float32: the planner computes in float32 anyway, and it halves this page's memory traffic.
+    peak = np.empty((n_rows, n), dtype=np.float32)
+    peak[:] = p_init
+    p_now = peak.copy()
+    attempts = np.zeros((n_rows, n), dtype=np.float32)
+    peak[owner, column] = p
+    p_now[owner, column] = p_now_known
+    attempts[owner, column] = tries[keep]
+    goals = np.zeros((n_rows, n), dtype=bool)
+    g_owner = [i for i, r in enumerate(rows) for g in r["goals"] if g in graph.index]
+    g_column = [graph.index[g] for r in rows for g in r["goals"] if g in graph.index]
+    goals[g_owner, g_column] = True
+    return LearnerMatrix([r["learner_id"] for r in rows], p_now, peak, attempts, goals)
+
+
+@dataclass(frozen=True, eq=False)
+class PageJob:
+    """Everything a page's plans depend on besides its rows: picklable, so a worker process can plan it."""
+
+    graph: ConceptGraph
+    params: TracerParams
+    config: PlanConfig
+    curriculum_id: str
+    stamps: InputStamps  # the curriculum's and transfer model's; each learner adds its own mastery_at
+    now: datetime
+    chunk_size: int = DEFAULT_CHUNK
+
+
+def plan_page(job: PageJob, rows: Sequence[Row], cache: PlanCache) -> tuple[int, int]:
+    """Plans one page of learners and caches them; returns (learners, tasks)."""
+    learners = learner_matrix(job.graph, rows, job.params, to_days(job.now))
+    mastery_at = {r["learner_id"]: native(r["mastery_at"]) for r in rows}
+    version = model_version(job.params)
+    values, tasks = [], 0
+    for chunk in plan_batch(job.graph, learners, job.config, job.chunk_size):
+        for plan in chunk:
+            learner_stamps = InputStamps(
+                mastery_at[plan.learner_id], job.stamps.curriculum_at, job.stamps.transfer_version
+            )
+            record = PlanRecord.of(
+                plan,
+                plan_id=str(uuid.uuid4()),
+                curriculum_id=job.curriculum_id,
+                created_at=job.now,
+                model_version=version,
+                stamps=learner_stamps,
+            )
+            values.append((plan.learner_id, record.to_json()))
+            tasks += len(plan.tasks)
+    cache.put_json_many(values)
+    return len(rows), tasks

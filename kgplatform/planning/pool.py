@@ -1,0 +1,75 @@
+"""Bulk planning in worker processes: pages of learners in, plans straight to Redis, counts back.
+
+Planning is CPU-bound numpy and Python; one process cannot plan while it decodes the next page (both
+need the GIL). Workers receive the shared `PageJob` once (at start) and then only pages of rows, and
+write their plans to Redis themselves, so nothing large travels back. Workers are spawned, not
+forked: the parent holds a Neo4j driver and a reader thread, neither of which survives a fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from types import TracebackType
+
+import redis
+
+from kgplatform.errors import ValidationFailed
+from kgplatform.graph.driver import Row
+from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.pages import PageJob, plan_page
+from kgplatform.planning.store import native
+
+_job: PageJob | None = None
+_cache: PlanCache | None = None
+
+
+def _start_worker(job: PageJob, redis_url: str, ttl_s: int) -> None:
+    global _job, _cache
+    _job, _cache = job, PlanCache(redis.Redis.from_url(redis_url), ttl_s)
+
+
+def _plan(rows: list[Row]) -> tuple[int, int]:
+    if _job is None or _cache is None:
+        raise RuntimeError("planning worker used before its initialiser ran")
+    return plan_page(_job, rows, _cache)
+
+
+class PagePool:
+    """`workers` processes planning pages of one `PageJob`; a context manager that shuts them down."""
+
+    def __init__(self, job: PageJob, workers: int, redis_url: str, ttl_s: int) -> None:
+        if workers < 1:
+            raise ValidationFailed("workers must be at least 1", field="workers")
+        self.workers = workers
+        self._executor = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(job, redis_url, ttl_s),
+        )
+
+    def map(self, pages: Iterable[list[Row]]) -> Iterator[tuple[int, int]]:
+        """(learners, tasks) per page, in page order; at most workers + 1 pages in flight (bounded memory)."""
+        pending: deque[Future[tuple[int, int]]] = deque()
+        for page in pages:
+            # Driver temporal values become datetimes here: plain values pickle small and fast.
+            rows = [{**row, "mastery_at": native(row["mastery_at"])} for row in page]
+            pending.append(self._executor.submit(_plan, rows))
+            while len(pending) > self.workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def __enter__(self) -> PagePool:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=error is not None)
