@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 scripts/browser-deps.sh  # Chromium, Node and ui/'s npm packages for tests/e2e, when missing
 source .venv/bin/activate
+# Tests empty the Redis database they use: keep them off database 0, where a developer's data lives.
+# (They also empty the Neo4j graph they are pointed at: never point them at a graph you care about.)
+export KGP_REDIS__URL="${KGP_REDIS__URL:-redis://127.0.0.1:6379/15}"
 
 started_file=$(mktemp)
 stop_started() {

@@ -37,8 +37,10 @@ def graph(graph_session: Graph) -> Iterator[Graph]:
 
 @pytest.fixture
 def redis_client(settings: Settings) -> Iterator[redis.Redis]:
-    """Redis database 15, emptied before and after the test, so tests never touch real data."""
-    client = redis.Redis.from_url(settings.redis.url, db=15)
+    """The Redis database the settings name, emptied before and after the test (the app under test
+    uses the same one). scripts/test.sh points the tests at database 15, so a developer's data in
+    database 0 is not touched."""
+    client = redis.Redis.from_url(settings.redis.url)
     client.flushdb()
     yield client
     client.flushdb()

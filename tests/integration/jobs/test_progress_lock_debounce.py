@@ -1,4 +1,4 @@
-"""Progress, the batch lock and the debounce on the real Redis (database 15)."""
+"""Progress, the batch lock and the debounce on the real Redis (the test database)."""
 
 from __future__ import annotations
 
