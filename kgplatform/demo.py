@@ -40,10 +40,24 @@ def batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str
 
 
 class Demo:
-    def __init__(self, settings: Settings, graph: Graph, console: Console, *,
-                 concepts: int = 300, learners: int = 500, tasks_per_learner: int = 40, seed: int = 0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        graph: Graph,
+        console: Console,
+        *,
+        concepts: int = 300,
+        learners: int = 500,
+        tasks_per_learner: int = 40,
+        seed: int = 0,
+    ) -> None:
         self.settings, self.graph, self.console = settings, graph, console
-        self.concepts, self.learners, self.tasks_per_learner, self.seed = concepts, learners, tasks_per_learner, seed
+        self.concepts, self.learners, self.tasks_per_learner, self.seed = (
+            concepts,
+            learners,
+            tasks_per_learner,
+            seed,
+        )
 
     def stages(self) -> list[tuple[str, Callable[[], None]]]:
         return [
@@ -55,11 +69,15 @@ class Demo:
         ]
 
     def import_curriculum(self) -> None:
-        document = generate_curriculum(self.concepts, self.seed, curriculum_id=CURRICULUM_ID, name="Demo curriculum")
+        document = generate_curriculum(
+            self.concepts, self.seed, curriculum_id=CURRICULUM_ID, name="Demo curriculum"
+        )
         self.document = document
         report = run_import(self.graph, RawDocument.from_document(document), CURRICULUM_ID, actor="demo")
-        self.console.print(f"curriculum {CURRICULUM_ID!r}: {self.concepts} concepts generated with seed "
-                           f"{self.seed}; {report.summary}")
+        self.console.print(
+            f"curriculum {CURRICULUM_ID!r}: {self.concepts} concepts generated with seed "
+            f"{self.seed}; {report.summary}"
+        )
 
     def ingest_answers(self) -> None:
         """Simulated learners follow their plans; their answers are posted in API-sized batches."""
@@ -68,8 +86,9 @@ class Demo:
         # Answers end a little before now, so mastery has decayed realistically by the time plans are made.
         span = timedelta(days=self.tasks_per_learner * 0.25)
         start = datetime.now(UTC).replace(microsecond=0) - span - timedelta(days=1)
-        records = simulate_answer_logs(plan_graph, n_learners=self.learners, n_tasks=self.tasks_per_learner,
-                                       seed=self.seed, start=start)
+        records = simulate_answer_logs(
+            plan_graph, n_learners=self.learners, n_tasks=self.tasks_per_learner, seed=self.seed, start=start
+        )
         accepted = duplicates = rejected = 0
         total = self.learners * self.tasks_per_learner
         with Progress(console=self.console, transient=True) as progress:
@@ -82,23 +101,28 @@ class Demo:
         goals = learner_goals(plan_graph, n_learners=self.learners, seed=self.seed)
         for learner_id, concept_ids in goals.items():
             service.set_goals(learner_id, concept_ids)
-        self.console.print(f"answers: {accepted} accepted, {duplicates} already stored, {rejected} rejected; "
-                           f"goals set for {len(goals)} learners")
+        self.console.print(
+            f"answers: {accepted} accepted, {duplicates} already stored, {rejected} rejected; "
+            f"goals set for {len(goals)} learners"
+        )
 
     def train_transfer(self) -> None:
         from kgplatform.transfer.pipeline import retrain_from_graph  # torch is loaded only from here on
 
         trained, path, report = retrain_from_graph(
-            self.graph, self.settings.paths.models_dir, self.settings.paths.data_dir / "embeddings")
+            self.graph, self.settings.paths.models_dir, self.settings.paths.data_dir / "embeddings"
+        )
         edges = report.edges if report else 0
-        self.console.print(f"transfer model {trained.model_version}: {edges} TRANSFERS_TO edges published; "
-                           f"checkpoint {path}")
+        self.console.print(
+            f"transfer model {trained.model_version}: {edges} TRANSFERS_TO edges published; checkpoint {path}"
+        )
 
     def compute_plans(self) -> None:
         client = redis.Redis.from_url(self.settings.redis.url)
         try:
-            stats = plan_everyone(PlanStore(self.graph), PlanCache(client), CurrentParams(self.settings)(),
-                                  CURRICULUM_ID)
+            stats = plan_everyone(
+                PlanStore(self.graph), PlanCache(client), CurrentParams(self.settings)(), CURRICULUM_ID
+            )
         finally:
             client.close()
         self.console.print(f"plans: {stats.learners} learners planned ({stats.tasks} tasks), cached in Redis")

@@ -64,13 +64,19 @@ def up(settings: Settings) -> list[ServiceStatus]:
     neo, red = settings.neo4j, settings.redis
     return [
         _bring_up(
-            "neo4j", neo.uri, neo.is_local, port_open(neo.host, neo.port),
+            "neo4j",
+            neo.uri,
+            neo.is_local,
+            port_open(neo.host, neo.port),
             neo4j_local.running_pid(settings),
             lambda: neo4j_local.start(settings),
             lambda pid: neo4j_local.wait_until_ready(settings, pid),
         ),
         _bring_up(
-            "redis", red.url, red.is_local, port_open(red.host, red.port),
+            "redis",
+            red.url,
+            red.is_local,
+            port_open(red.host, red.port),
             redis_local.running_pid(settings),
             lambda: redis_local.start(settings),
             lambda pid: redis_local.wait_until_ready(settings, pid),
@@ -94,10 +100,22 @@ def down(settings: Settings, only: list[str] | None = None) -> list[ServiceStatu
 def status(settings: Settings) -> list[ServiceStatus]:
     result = []
     for name, address, is_local, host, port, pid in (
-        ("neo4j", settings.neo4j.uri, settings.neo4j.is_local, settings.neo4j.host, settings.neo4j.port,
-         neo4j_local.running_pid(settings)),
-        ("redis", settings.redis.url, settings.redis.is_local, settings.redis.host, settings.redis.port,
-         redis_local.running_pid(settings)),
+        (
+            "neo4j",
+            settings.neo4j.uri,
+            settings.neo4j.is_local,
+            settings.neo4j.host,
+            settings.neo4j.port,
+            neo4j_local.running_pid(settings),
+        ),
+        (
+            "redis",
+            settings.redis.url,
+            settings.redis.is_local,
+            settings.redis.host,
+            settings.redis.port,
+            redis_local.running_pid(settings),
+        ),
     ):
         if not is_local:
             state = State.REMOTE

@@ -98,7 +98,11 @@ def fetch_jars(settings: Settings, layout: Neo4jLayout) -> None:
     pom = layout.lib_dir.parent / "pom.xml"
     pom.write_text(resources.files("kgplatform.services").joinpath("neo4j-server.pom.xml").read_text())
     command = [
-        mvn, "-q", "-B", "-f", str(pom),
+        mvn,
+        "-q",
+        "-B",
+        "-f",
+        str(pom),
         f"-Dneo4j.version={settings.services.neo4j_version}",
         "dependency:copy-dependencies",
         f"-DoutputDirectory={layout.lib_dir}",
@@ -145,12 +149,19 @@ def set_initial_password(settings: Settings, layout: Neo4jLayout, java: str) -> 
         return
     env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
     command = [
-        java, "-cp", f"{layout.lib_dir}/*", "org.neo4j.cli.AdminTool",
-        "dbms", "set-initial-password", settings.neo4j.password.get_secret_value(),
+        java,
+        "-cp",
+        f"{layout.lib_dir}/*",
+        "org.neo4j.cli.AdminTool",
+        "dbms",
+        "set-initial-password",
+        settings.neo4j.password.get_secret_value(),
     ]
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
-        raise ServiceSetupFailed(f"Neo4j: setting the initial password failed: {result.stderr.strip()[-300:]}")
+        raise ServiceSetupFailed(
+            f"Neo4j: setting the initial password failed: {result.stderr.strip()[-300:]}"
+        )
 
 
 def start(settings: Settings) -> int:
@@ -161,9 +172,15 @@ def start(settings: Settings) -> int:
     set_initial_password(settings, layout, java)
     heap = settings.services.neo4j_heap
     command = [
-        java, "-cp", f"{layout.lib_dir}/*", f"-Xms{heap}", f"-Xmx{heap}", *JVM_OPTIONS,
+        java,
+        "-cp",
+        f"{layout.lib_dir}/*",
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        *JVM_OPTIONS,
         "org.neo4j.server.CommunityEntryPoint",
-        f"--home-dir={layout.home}", f"--config-dir={layout.conf_dir}",
+        f"--home-dir={layout.home}",
+        f"--config-dir={layout.conf_dir}",
     ]
     env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
     return spawn(command, layout.log_path, layout.pid_file, env)
@@ -194,4 +211,5 @@ def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
             except Exception as error:  # noqa: BLE001 - reported as the reason below
                 last_error = str(error)
         time.sleep(0.5)
-    return f"Neo4j did not answer within {settings.services.start_timeout_s:.0f} s: {last_error} (log: {layout.log_path})"
+    waited = settings.services.start_timeout_s
+    return f"Neo4j did not answer within {waited:.0f} s: {last_error} (log: {layout.log_path})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -54,18 +55,17 @@ def spawn(command: list[str], log_path: Path, pid_file: Path, env: dict[str, str
         (os.POSIX_SPAWN_OPEN, 1, str(log_path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
         (os.POSIX_SPAWN_DUP2, 1, 2),
     ]
-    pid = os.posix_spawnp(command[0], command, dict(os.environ if env is None else env),
-                          file_actions=file_actions, setsid=True)
+    pid = os.posix_spawnp(
+        command[0], command, dict(os.environ if env is None else env), file_actions=file_actions, setsid=True
+    )
     pid_file.write_text(str(pid))
     return pid
 
 
 def reap(pid: int) -> None:
     """Collects the exit status if the process was our own child, so it does not linger as a zombie."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def stop_pid(pid_file: Path, timeout_s: float = 60.0) -> bool:
@@ -92,7 +92,9 @@ def ensure_debian_package(binary: str, package: str) -> str:
     if found:
         return found
     if os.geteuid() != 0 and not shutil.which("sudo"):
-        raise ServiceSetupFailed(f"{binary} is missing and cannot be installed without root: apt-get install {package}")
+        raise ServiceSetupFailed(
+            f"{binary} is missing and cannot be installed without root: apt-get install {package}"
+        )
     prefix = [] if os.geteuid() == 0 else ["sudo"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):

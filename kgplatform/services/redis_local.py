@@ -29,14 +29,22 @@ def start(settings: Settings) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     command = [
         binary,
-        "--bind", settings.redis.host,
-        "--port", str(settings.redis.port),
-        "--dir", str(folder),
-        "--appendonly", "yes",
-        "--appendfsync", "everysec",
-        "--daemonize", "no",
-        "--protected-mode", "yes",
-        "--logfile", "",
+        "--bind",
+        settings.redis.host,
+        "--port",
+        str(settings.redis.port),
+        "--dir",
+        str(folder),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--daemonize",
+        "no",
+        "--protected-mode",
+        "yes",
+        "--logfile",
+        "",
     ]
     return spawn(command, log_path(settings), pid_file(settings))
 
@@ -68,4 +76,8 @@ def wait_until_ready(settings: Settings, pid: int | None, timeout_s: float = 30.
             return f"the redis-server process exited during start-up (log: {log_path(settings)})"
         time.sleep(0.2)
         reason = ping(settings)
-    return None if reason is None else f"Redis at {settings.redis.url} did not answer: {reason} (log: {log_path(settings)})"
+    return (
+        None
+        if reason is None
+        else f"Redis at {settings.redis.url} did not answer: {reason} (log: {log_path(settings)})"
+    )

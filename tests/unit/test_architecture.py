@@ -36,7 +36,11 @@ def string_constants(tree: ast.AST) -> Iterator[tuple[int, str]]:
 @pytest.mark.parametrize("path", list(python_files()), ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
 def test_no_cypher_text_in_python(path: Path) -> None:
     tree = ast.parse(path.read_text("utf-8"))
-    offenders = [f"line {line}: {text.strip()[:60]!r}" for line, text in string_constants(tree) if CYPHER_START.match(text)]
+    offenders = [
+        f"line {line}: {text.strip()[:60]!r}"
+        for line, text in string_constants(tree)
+        if CYPHER_START.match(text)
+    ]
     assert not offenders, f"Cypher belongs in cypher/*.cypher, loaded by name: {offenders}"
 
 
@@ -66,9 +70,13 @@ def test_queries_are_referred_to_by_existing_literal_names(path: Path) -> None:
     for line, arg in query_name_arguments(ast.parse(path.read_text("utf-8"))):
         if is_formatted_string(arg):
             problems.append(f"line {line}: query name built by formatting")
-        elif isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "/" in arg.value:
-            if arg.value not in catalog:
-                problems.append(f"line {line}: no cypher file for {arg.value!r}")
+        elif (
+            isinstance(arg, ast.Constant)
+            and isinstance(arg.value, str)
+            and "/" in arg.value
+            and arg.value not in catalog
+        ):
+            problems.append(f"line {line}: no cypher file for {arg.value!r}")
     assert not problems, problems
 
 
@@ -83,7 +91,9 @@ def test_cypher_files_document_themselves_and_use_declared_vocabulary(path: Path
     code = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "''", strip_comments(text))
     names = set(re.findall(r":`?([A-Z][A-Za-z0-9_]*)", code))
     known = {m.value for m in Label} | {m.value for m in RelType}
-    assert names <= known, f"undeclared labels/types {sorted(names - known)}: add them to kgplatform/graph/schema.py"
+    assert names <= known, (
+        f"undeclared labels/types {sorted(names - known)}: add them to kgplatform/graph/schema.py"
+    )
 
 
 @pytest.mark.parametrize("path", cypher_files(), ids=lambda p: str(p.relative_to(PROJECT_ROOT)))

@@ -38,7 +38,9 @@ def test_show_constraints_lists_what_the_migrations_declare(graph_session: Graph
 def test_concurrent_migrations_both_succeed_and_apply_each_once(graph_session: Graph) -> None:
     graph_session.write("testing/forget_migrations")
     command = [sys.executable, "-m", "kgplatform.cli", "migrate"]
-    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=180) for run in runs]
 
     assert [run.returncode for run in runs] == [0, 0], outputs
