@@ -19,6 +19,10 @@ export function graphOf() {
 
 // ---- the concept list ------------------------------------------------------------------------
 
+// Each list request gets a number; a response that arrives after a newer request was sent is
+// dropped, so a slow answer to an old search or page size cannot overwrite the current one.
+let listRequest = 0;
+
 async function loadList() {
   const list = $('#concept-list');
   if (!state.curriculum) {
@@ -26,9 +30,11 @@ async function loadList() {
     $('#page-info').textContent = '';
     return;
   }
+  const request = ++listRequest;
   const { data } = await api('GET', `/curricula/${seg(state.curriculum)}/concepts`, {
     query: { q: state.q, tag: state.tag, limit: state.pageSize, offset: state.offset },
   });
+  if (request !== listRequest) return;
   state.total = data.total;
   clear(list, data.items.map((c) => el('li', {},
     el('button', {
