@@ -118,8 +118,9 @@ def load(args: argparse.Namespace) -> None:
         graph.close()
 
 
-def peak_rss_gib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # Linux reports KiB
+def peak_rss_gib(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak RSS of this process, or with RUSAGE_CHILDREN of its largest waited-for child."""
+    return resource.getrusage(who).ru_maxrss / 1024**2  # Linux reports KiB
 
 
 def main() -> None:
@@ -175,6 +176,13 @@ def main() -> None:
         f"peak memory (RSS):           {peak_rss_gib():8.2f} GiB "
         f"(after the read baseline: {rss_after_read:.2f}; aim < 4)"
     )
+    if args.workers:
+        # The loader child counts here too; the workers' sum is at most workers x the largest child.
+        largest = peak_rss_gib(resource.RUSAGE_CHILDREN)
+        print(
+            f"largest child's peak RSS:    {largest:8.2f} GiB; this process + {args.workers} workers "
+            f"<= {peak_rss_gib() + args.workers * largest:.2f} GiB"
+        )
 
 
 if __name__ == "__main__":
