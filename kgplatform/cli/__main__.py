@@ -1,0 +1,3 @@
+from kgplatform.cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""What every command module shares: the Typer app, the console, a graph session, one-line errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kgplatform.errors import KgpError
+from kgplatform.settings import get_settings
+
+if TYPE_CHECKING:
+    from kgplatform.graph.driver import Graph
+
+app = typer.Typer(
+    help="kgplatform: adaptive learning on a knowledge graph.",
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+)
+console = Console()
+
+
+@contextmanager
+def graph_session() -> Iterator[Graph]:
+    from kgplatform.graph.driver import Graph  # imported lazily to keep `--help` fast
+
+    graph = Graph.connect(get_settings().neo4j)
+    try:
+        yield graph
+    finally:
+        graph.close()
+
+
+def print_statuses(statuses: list[Any]) -> None:
+    """A table of `ServiceStatus` rows."""
+    table = Table("service", "address", "state", "pid")
+    for s in statuses:
+        table.add_row(s.name, s.address, str(s.state), str(s.pid or ""))
+    console.print(table)
+
+
+def cli_actor() -> str:
+    """Who the audit trail names for CLI imports: the operating-system user."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def main() -> None:
+    """Entry point: known failures become one clear line on stderr and exit code 2."""
+    from neo4j import exceptions as neo4j_errors
+    from redis import RedisError
+
+    # The driver logs connection failures itself (e.g. "Unable to retrieve routing information");
+    # the CLI reports them as its own single line below, so the driver's copy would only repeat it.
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
+    try:
+        app()
+    except KgpError as error:
+        fail(error.message)
+    except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as error:
+        from kgplatform.graph.driver import describe_connection_error
+
+        fail(describe_connection_error(get_settings().neo4j, error))
+    except RedisError as error:
+        fail(f"Redis at {get_settings().redis.url} failed: {error}")
+
+
+def fail(message: str) -> None:
+    """One line on stderr, whatever line breaks the underlying error carried, then exit 2."""
+    print("kgplatform: " + " ".join(message.split()), file=sys.stderr)
+    sys.exit(2)

@@ -1,0 +1,131 @@
+"""Curriculum files: generate, import, import a public dataset, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kgplatform.cli.base import app, cli_actor, console, fail, graph_session
+
+
+@app.command("generate-curriculum")
+def generate_curriculum(
+    concepts: int = typer.Option(..., "--concepts", min=1, help="Number of concepts."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same curriculum."),
+    tasks_per_concept: int = typer.Option(3, "--tasks-per-concept", min=0),
+    curriculum_id: str | None = typer.Option(None, "--curriculum-id", help="Default: generated-<seed>."),
+    out: Path = typer.Option(..., "--out", help="Where to write the JSON document."),
+) -> None:
+    """Write a synthetic layered curriculum (JSON import document) made from a seed."""
+    from kgplatform.curriculum.generator import generate_curriculum as generate
+
+    document = generate(concepts, seed, tasks_per_concept, curriculum_id=curriculum_id)
+    out.write_text(document.to_json(), "utf-8")
+    console.print(
+        f"wrote {out}: {len(document.concepts)} concepts, {len(document.prerequisites)} "
+        f"prerequisites, {len(document.tasks)} tasks (curriculum {document.curriculum.id!r})"
+    )
+
+
+def print_import_report(report: ImportReport, as_json: bool) -> None:  # noqa: F821 - lazy import
+    """The report as text (or JSON); exit code 1 when rows were refused and nothing was written."""
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        for line in report.lines():
+            print(line)  # plain: ids are long, and a wrapped id cannot be copied
+    if report.errors and not report.imported:
+        raise typer.Exit(1)
+
+
+@app.command("import-curriculum")
+def import_curriculum(
+    path: Path = typer.Argument(
+        ...,
+        exists=True,
+        help="A .json document, a .zip of CSVs, a folder of "
+        "concepts.csv/prerequisites.csv/tasks.csv, or one of those files.",
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the valid rows, list the rest."),
+    curriculum_id: str | None = typer.Option(
+        None, "--curriculum-id", help="Target curriculum (default: the JSON document's id)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Import a curriculum file into the graph, printing the per-row report."""
+    from kgplatform.curriculum.import_service import run_import
+    from kgplatform.curriculum.io import read_import_path
+
+    raw = read_import_path(path, {"id": curriculum_id} if curriculum_id else None)
+    target = curriculum_id or (raw.curriculum or {}).get("id")
+    if not isinstance(target, str) or not target:
+        fail("no curriculum id: pass --curriculum-id (CSV files do not name their curriculum)")
+        return
+    with graph_session() as graph:
+        report = run_import(graph, raw, target, actor=cli_actor(), dry_run=dry_run, skip_invalid=skip_invalid)
+    print_import_report(report, as_json)
+
+
+@app.command("import-dataset")
+def import_dataset(
+    name: str = typer.Argument(..., help="junyi, al-cpl or lecturebank (read from ../shared/data)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    skip_invalid: bool = typer.Option(
+        False,
+        "--skip-invalid",
+        help="Import all but the invalid rows (self-loops, edges inside cycles), listing them.",
+    ),
+    reduce: bool = typer.Option(
+        False,
+        "--transitive-reduction",
+        help="AL-CPL: keep only the transitive reduction of its (transitively closed) positive edges.",
+    ),
+    domain: list[str] = typer.Option(None, "--domain", help="AL-CPL: only these domains."),
+    as_json: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
+) -> None:
+    """Import a public prerequisite graph as a curriculum, reporting its self-loops and cycles."""
+    from kgplatform.curriculum.import_service import run_import
+    from kgplatform.curriculum.importers.al_cpl import DOMAINS
+    from kgplatform.curriculum.importers.datasets import DATASETS, read_dataset
+
+    if name not in DATASETS:
+        fail(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
+    documents = read_dataset(name, reduce=reduce, domains=domain or DOMAINS)
+    refused = False
+    with graph_session() as graph:
+        for raw in documents:
+            curriculum_id = str((raw.curriculum or {})["id"])
+            report = run_import(
+                graph, raw, curriculum_id, actor=cli_actor(), dry_run=dry_run, skip_invalid=skip_invalid
+            )
+            if not as_json:
+                console.rule(curriculum_id)
+            try:
+                print_import_report(report, as_json)
+            except typer.Exit:
+                refused = True
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command("export-curriculum")
+def export_curriculum(
+    curriculum_id: str = typer.Argument(..., help="The curriculum to export."),
+    out: Path = typer.Option(
+        ..., "--out", help="FILE.json, FILE.zip (CSVs), or a folder for the three CSVs."
+    ),
+) -> None:
+    """Export a curriculum from the graph as JSON or CSV."""
+    from kgplatform.curriculum.import_service import export_document
+    from kgplatform.curriculum.io import write_export
+
+    with graph_session() as graph:
+        document = export_document(graph, curriculum_id)
+    written = write_export(document, out)
+    console.print(
+        f"exported {curriculum_id!r}: {len(document.concepts)} concepts, "
+        f"{len(document.prerequisites)} prerequisites, {len(document.tasks)} tasks -> "
+        f"{', '.join(str(p) for p in written)}"
+    )

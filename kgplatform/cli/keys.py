@@ -1,0 +1,61 @@
+"""API keys: `keys create|list|revoke`."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from kgplatform.auth.models import Role
+from kgplatform.cli.base import app, console, graph_session
+from kgplatform.errors import KgpError
+
+keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Role = typer.Option(..., "--role", help="What the key may do."),
+    name: str = typer.Option(..., "--name", help="Who holds it; written as the actor in the audit trail."),
+) -> None:
+    """Create a key and print its secret once (only its hash is stored)."""
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKeyIn
+
+    try:
+        request = ApiKeyIn.model_validate({"role": role, "name": name})
+    except ValueError as error:
+        raise KgpError(f"invalid key request: {' '.join(str(error).split()[:12])}") from None
+    with graph_session() as graph:
+        key = service.issue_key(graph, role=request.role, name=request.name)
+    console.print(f"created key {key.id} ({key.role.value}, {key.name!r}); its secret, shown only now:")
+    print(key.secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key (never secrets), newest first."""
+    from kgplatform.auth import service
+
+    with graph_session() as graph:
+        keys = service.list_keys(graph)
+    table = Table("id", "name", "role", "created", "revoked")
+    for key in keys:
+        table.add_row(
+            key.id,
+            key.name,
+            key.role.value,
+            key.created_at.isoformat(timespec="seconds"),
+            "yes" if key.revoked else "",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys list`).")) -> None:
+    """Revoke a key for good (running API processes refuse it within a few seconds)."""
+    from kgplatform.auth import service
+
+    with graph_session() as graph:
+        key = service.revoke_key(graph, key_id)
+    console.print(f"revoked key {key.id} ({key.role.value}, {key.name!r})")

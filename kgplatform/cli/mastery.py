@@ -1,0 +1,85 @@
+"""Knowledge tracing: `fit-tracer`, `eval-tracing`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from kgplatform.cli.base import app, console
+from kgplatform.settings import get_settings
+
+
+@app.command("fit-tracer")
+def fit_tracer(
+    data: Path = typer.Option(..., help="An assist2009-style folder or one ASSISTments CSV."),
+    forget_rate: float | None = typer.Option(None, "--forget-rate-per-day", help="Unset: 35-day half-life."),
+) -> None:
+    """Fit BKT parameters per concept (EM) on an answer log; they become the tracer's current parameters."""
+    from dataclasses import asdict
+
+    from kgplatform.mastery import params_store
+    from kgplatform.mastery.datasets import read_log
+    from kgplatform.mastery.fitting import FitOptions, fit_bkt
+
+    settings = get_settings()
+    log = read_log(data)
+    options = FitOptions() if forget_rate is None else FitOptions(forget_rate_per_day=forget_rate)
+    version = params_store.new_model_version()
+    params, report = fit_bkt(log.observations(), log.skill_labels, options, version)
+    metadata = {"data": str(data), "counts": log.describe(), "fit": asdict(report)}
+    path = params_store.save(settings, params, metadata)
+    console.print(
+        f"fitted {len(params)} concepts on {report.n_observations:,} rows in {report.seconds:.1f} s"
+        f" ({report.iterations} EM iterations, log-likelihood {report.log_likelihood:,.1f})"
+    )
+    console.print(f"model_version {params.model_version} written to {path} (now current)")
+
+
+@app.command("eval-tracing")
+def eval_tracing(
+    data: Path = typer.Option(..., help="An assist2009-style folder (AKT folds) or one ASSISTments CSV."),
+    folds: str = typer.Option("1,2,3,4,5", help="Comma-separated test folds."),
+    pybkt: bool = typer.Option(True, help="Include pyBKT 1.4.3 (its venv: scripts/pybkt-env.sh)."),
+    pybkt_fits: int = typer.Option(1, help="pyBKT random restarts per fit."),
+    out: Path | None = typer.Option(None, help="Write the figures as JSON here (default: var/data/eval)."),
+) -> None:
+    """Next-answer prediction on held-out learners: ours, ours without transfer, pyBKT, success rate."""
+    import time
+    from datetime import UTC, datetime
+
+    from kgplatform.errors import ValidationFailed
+    from kgplatform.mastery import eval_report
+    from kgplatform.mastery.datasets import read_log
+    from kgplatform.mastery.evaluation import EvaluationOptions, evaluate, summarise
+    from kgplatform.mastery.pybkt_runner import PyBktRunner
+
+    try:
+        fold_list = tuple(int(f) for f in folds.split(",") if f.strip())
+    except ValueError:
+        raise ValidationFailed(f"--folds must be integers like 1,2,3, got {folds!r}", field="folds") from None
+    settings = get_settings()
+    started = time.perf_counter()
+    log = read_log(data)
+    runner = PyBktRunner.from_settings(settings, num_fits=pybkt_fits) if pybkt else None
+
+    def show(step: str) -> None:
+        console.print(f"[dim]{time.perf_counter() - started:6.1f}s {step}[/dim]")
+
+    scores = evaluate(log, EvaluationOptions(folds=fold_list), runner, on_step=show)
+    summaries = summarise(scores)
+    wide = Console(width=max(console.width, 160))  # wide tables: a pipe's 80 columns would squeeze them
+    wide.print(eval_report.fold_table(scores))
+    wide.print(eval_report.summary_table(summaries, f"{data}: mean ± sd over folds {folds}"))
+    for line in eval_report.field_gap(summaries):
+        console.print(line)
+    target = out or settings.paths.data_dir / "eval" / f"tracing-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    metadata = {
+        "data": str(data),
+        "folds": list(fold_list),
+        "counts": log.describe(),
+        "seconds": time.perf_counter() - started,
+    }
+    eval_report.write_json(target, scores, metadata)
+    console.print(f"figures written to {target} ({time.perf_counter() - started:.0f} s)")

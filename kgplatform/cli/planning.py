@@ -1,0 +1,141 @@
+"""Plans and the simulator: `simulate-policies`, `simulate-logs`, `plan`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from kgplatform.cli.base import app, console, graph_session
+from kgplatform.settings import get_settings
+
+
+@app.command("simulate-policies")
+def simulate_policies(
+    curriculum: str = typer.Option("generated", "--curriculum", help="generated | junyi (../shared/data)."),
+    learners: int = typer.Option(
+        500, "--learners", min=2, help="Simulated learners (the same for every policy)."
+    ),
+    tasks: int = typer.Option(50, "--tasks", min=1, help="Tasks each learner does (K)."),
+    seed: int = typer.Option(7, "--seed", help="Same seed, same learners and the same luck."),
+    concepts: int = typer.Option(200, "--concepts", min=2, help="Size of the generated curriculum."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write a PNG of goal mastery vs tasks done."),
+) -> None:
+    """Run ours and the usual policies on the same simulated learners; goal mastery with 95% intervals."""
+    from kgplatform.planning.compare import compare_policies, plot_comparison
+    from kgplatform.planning.curricula import load_graph
+
+    graph = load_graph(curriculum, n_concepts=concepts, seed=seed)
+    comparison = compare_policies(graph, curriculum, n_learners=learners, n_tasks=tasks, seed=seed)
+    table = Table(
+        "policy",
+        f"goal mastery after {tasks} tasks",
+        "95% CI",
+        title=f"{curriculum} ({graph.n_concepts} concepts), {learners} learners, seed {seed}",
+    )
+    for row in comparison.table():
+        table.add_row(
+            str(row["policy"]), f"{row['mean']:.3f}", f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+        )
+    console.print(table)
+    verdict = "ahead of every baseline" if comparison.ours_ahead() else "NOT clearly ahead of every baseline"
+    console.print(f"ours is {verdict} (non-overlapping 95% intervals)")
+    if plot:
+        console.print(f"plot: {plot_comparison(comparison, plot)}")
+
+
+@app.command("simulate-logs")
+def simulate_logs(
+    out: Path = typer.Option(..., "--out", help="Where to write the answers (JSON lines)."),
+    curriculum_file: Path | None = typer.Option(
+        None, "--curriculum-file", help="A JSON import document; default: generate one."
+    ),
+    concepts: int = typer.Option(60, "--concepts", min=2, help="Generated curriculum size (no file given)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the generated curriculum and the learners."),
+    learners: int = typer.Option(20, "--learners", min=1),
+    tasks: int = typer.Option(30, "--tasks", min=1, help="Answers per learner."),
+    start: str = typer.Option(
+        "2026-01-05T08:00:00+00:00", "--start", help="Time of the first answers (ISO)."
+    ),
+    goals_out: Path | None = typer.Option(
+        None,
+        "--goals-out",
+        help="Where to write the learners' goals (JSON lines); default: OUT with the suffix .goals.jsonl.",
+    ),
+) -> None:
+    """Answer logs of simulated learners following their plans, and their goals, for the README demo.
+
+    Goals: one line per learner, {"learner_id": ..., "concept_ids": [...]}, where concept_ids is the body
+    of PUT /learners/{learner_id}/goals; post them before the answers.
+    """
+    import json
+    from datetime import datetime
+
+    from kgplatform.curriculum.generator import generate_curriculum as generate
+    from kgplatform.planning.graph import build_graph
+    from kgplatform.planning.logs import goal_records, simulate_answer_logs
+
+    document = json.loads(curriculum_file.read_text("utf-8")) if curriculum_file else generate(concepts, seed)
+    graph = build_graph(document)
+    count = 0
+    with out.open("w", encoding="utf-8") as handle:
+        for record in simulate_answer_logs(
+            graph, n_learners=learners, n_tasks=tasks, seed=seed, start=datetime.fromisoformat(start)
+        ):
+            print(json.dumps(record), file=handle)
+            count += 1
+    goals_out = goals_out or out.with_suffix(".goals.jsonl")
+    with goals_out.open("w", encoding="utf-8") as handle:
+        for record in goal_records(graph, n_learners=learners, seed=seed):
+            print(json.dumps(record), file=handle)
+    console.print(
+        f"wrote {out}: {count} answers of {learners} learners on {graph.n_concepts} concepts; "
+        f"their goals: {goals_out}"
+    )
+
+
+@app.command("plan")
+def plan(
+    learner_id: str = typer.Argument(..., help="The learner's id."),
+    curriculum: str | None = typer.Option(
+        None, "--curriculum", help="Default: the learner's own curriculum."
+    ),
+    refresh: bool = typer.Option(True, help="Recompute when the stored plan is stale or missing."),
+) -> None:
+    """Show a learner's plan (its age, whether it is stale, and why each task)."""
+    import redis
+
+    from kgplatform.mastery import params_store
+    from kgplatform.mastery.bkt import TracerParams
+    from kgplatform.planning.cache import PlanCache
+    from kgplatform.planning.service import PlanService
+    from kgplatform.planning.store import PlanStore
+
+    settings = get_settings()
+    params = params_store.load_current(settings) or TracerParams.default(())
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        with graph_session() as graph:
+            served = PlanService(PlanStore(graph), PlanCache(client), params).current_plan(
+                learner_id, curriculum, refresh=refresh
+            )
+    finally:
+        client.close()
+    record = served.record
+    state = f"STALE ({'; '.join(served.stale_because)})" if served.stale else "fresh"
+    console.print(
+        f"plan {record.id} for {learner_id} in {record.curriculum_id}: {state}, "
+        f"{served.age_s:.0f} s old, from {served.source}, model {record.model_version}"
+    )
+    table = Table("rank", "task", "concept", "purpose", "success", "reason")
+    for task in record.tasks:
+        table.add_row(
+            str(task["rank"]),
+            task["task_id"],
+            task["concept_id"],
+            task["purpose"],
+            f"{task['predicted_success']:.0%}",
+            task["reason"],
+        )
+    console.print(table)

@@ -1,0 +1,51 @@
+"""Serving: `api`, and the end-to-end `demo`."""
+
+from __future__ import annotations
+
+import typer
+
+from kgplatform.cli.base import app, console, graph_session, print_statuses
+from kgplatform.settings import get_settings
+
+
+@app.command()
+def api(host: str | None = None, port: int | None = None) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "kgplatform.api.app:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="info",
+    )
+
+
+@app.command()
+def demo(
+    serve: bool = typer.Option(True, help="Serve the API at the end (Ctrl-C to stop)."),
+    learners: int = typer.Option(500, "--learners", min=1, help="Simulated learners."),
+    concepts: int = typer.Option(300, "--concepts", min=2, help="Concepts in the generated curriculum."),
+) -> None:
+    """The end-to-end job: services, schema, a generated curriculum, simulated answers, the transfer
+    model, everyone's plans, then the API."""
+    from kgplatform.demo import Demo
+    from kgplatform.graph.migrations import migrate as run_migrations
+    from kgplatform.services import manager
+
+    settings = get_settings()
+    console.rule("1. services")
+    print_statuses(manager.up(settings))
+    console.rule("2. schema")
+    with graph_session() as graph:
+        report = run_migrations(graph)
+        console.print(
+            f"migrations applied now: {report.applied or 'none'}; before: {len(report.already_applied)}"
+        )
+        Demo(settings, graph, console, concepts=concepts, learners=learners).run()
+    console.rule("API")
+    console.print(f"API at http://{settings.api_host}:{settings.api_port} (docs at /docs, health at /readyz)")
+    if serve:
+        api(None, None)

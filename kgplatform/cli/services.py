@@ -1,0 +1,61 @@
+"""Local services and the schema: `services up|down|status`, `migrate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kgplatform.cli.base import app, console, graph_session, print_statuses
+from kgplatform.settings import get_settings
+
+services_app = typer.Typer(help="Run the local Neo4j and Redis (no Docker needed).", no_args_is_help=True)
+app.add_typer(services_app, name="services")
+
+
+@services_app.command("up")
+def services_up(
+    started_file: Path | None = typer.Option(None, help="Append the names of services started now."),
+) -> None:
+    """Install (if missing) and start Neo4j and Redis; wait until both answer."""
+    from kgplatform.services import manager
+
+    statuses = manager.up(get_settings())
+    print_statuses(statuses)
+    if started_file:
+        started = [s.name for s in statuses if s.state == manager.State.STARTED]
+        with started_file.open("a") as out:
+            out.writelines(f"{name}\n" for name in started)
+
+
+@services_app.command("down")
+def services_down(
+    only: list[str] = typer.Option(None, help="Stop only these services (neo4j, redis)."),
+) -> None:
+    """Stop the services that `services up` started (and nothing else)."""
+    from kgplatform.services import manager
+
+    print_statuses(manager.down(get_settings(), only=only or None))
+
+
+@services_app.command("status")
+def services_status() -> None:
+    """Show whether each service runs and who started it."""
+    from kgplatform.services import manager
+
+    print_statuses(manager.status(get_settings()))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending schema migrations from cypher/migrations (each exactly once)."""
+    from kgplatform.graph.migrations import migrate as run_migrations
+
+    with graph_session() as graph:
+        report = run_migrations(
+            graph, on_apply=lambda m: console.print(f"applying V{m.version:04d}__{m.name}")
+        )
+    if report.applied:
+        console.print(f"applied {len(report.applied)} migration(s): {', '.join(report.applied)}")
+    else:
+        console.print(f"nothing to apply ({len(report.already_applied)} already applied)")

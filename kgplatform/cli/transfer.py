@@ -1,0 +1,104 @@
+"""The transfer model: `train-transfer`, `eval-transfer`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kgplatform.cli.base import app, console, graph_session
+from kgplatform.errors import KgpError
+from kgplatform.settings import get_settings
+
+
+@app.command("train-transfer")
+def train_transfer(
+    data: str = typer.Option(
+        "graph",
+        "--data",
+        help="graph (Neo4j: concepts, prerequisites, answers) or "
+        "assist2009 (the shared dataset; checkpoint only, its skills are not in the graph).",
+    ),
+    seed: int = typer.Option(0, "--seed"),
+    max_epochs: int = typer.Option(300, "--max-epochs", min=1),
+    write: bool = typer.Option(True, "--write/--no-write", help="Publish TRANSFERS_TO edges (graph only)."),
+) -> None:
+    """Train the transfer GNN, save a versioned checkpoint and (graph) switch Neo4j to the new edges."""
+    from kgplatform.transfer.pipeline import PipelineOptions
+    from kgplatform.transfer.train import TrainConfig
+
+    settings = get_settings()
+    options = PipelineOptions(seed=seed, train=TrainConfig(seed=seed, max_epochs=max_epochs))
+    cache = settings.paths.data_dir / "embeddings"
+    if data == "graph":
+        from kgplatform.transfer.pipeline import retrain_from_graph
+
+        with graph_session() as graph:
+            trained, path, report = retrain_from_graph(
+                graph, settings.paths.models_dir, cache, options, write
+            )
+        if report:
+            console.print(
+                f"published {report.edges} TRANSFERS_TO edges of {report.model_version} in "
+                f"{report.seconds:.1f} s (pruned: {list(report.pruned_versions) or 'none'})"
+            )
+    elif data == "assist2009":
+        from kgplatform.mastery.datasets import read_assist2009
+        from kgplatform.transfer.data import ConceptTable
+        from kgplatform.transfer.embeddings import embed_names
+        from kgplatform.transfer.pipeline import save
+        from kgplatform.transfer.pipeline import train_transfer as train
+
+        log = read_assist2009(settings.paths.shared_data_dir / "assist2009")
+        concepts = ConceptTable.from_log(log)
+        trained = train(concepts, log, embed_names(concepts.names, cache), options)
+        path = save(trained, settings.paths.models_dir, {"source": "assist2009"})
+    else:
+        raise KgpError(f"--data must be graph or assist2009, not {data!r}", field="data")
+    console.print(f"model {trained.model_version}: {trained.metrics}")
+    console.print(f"checkpoint: {path}")
+
+
+@app.command("eval-transfer")
+def eval_transfer(
+    data: str = typer.Option(
+        ...,
+        "--data",
+        help="A folder in the assist2009 layout, or 'generated' (a generated "
+        "curriculum with simulated learners whose true transfer is known).",
+    ),
+    fold: int = typer.Option(1, "--fold", min=1, max=5, help="AKT test fold (assist2009)."),
+    seed: int = typer.Option(0, "--seed"),
+    concepts: int = typer.Option(60, "--concepts", min=5, help="Generated: number of concepts."),
+    learners: int = typer.Option(10000, "--learners", min=100, help="Generated: simulated learners."),
+    tasks: int = typer.Option(100, "--tasks", min=5, help="Generated: tasks per learner."),
+    downstream: bool = typer.Option(
+        True, "--downstream/--no-downstream", help="Tracer next-answer AUC gain."
+    ),
+    cold_start: bool = typer.Option(True, "--cold-start/--no-cold-start"),
+    out: Path | None = typer.Option(None, "--out", help="Also write the report as JSON."),
+) -> None:
+    """Held-out learners and pairs: the GNN against non-GNN baselines, tracer gain, cold start; one run."""
+    import json
+
+    from kgplatform.transfer.evaluate import EvalOptions, assist2009_problem, evaluate
+    from kgplatform.transfer.report import print_report, report_dict
+    from kgplatform.transfer.train import TrainConfig
+
+    settings = get_settings()
+    cache = settings.paths.data_dir / "embeddings"
+    if data == "generated":
+        from kgplatform.transfer.generated import SimulationOptions, generated_problem
+
+        problem = generated_problem(SimulationOptions(concepts, learners, tasks, seed=seed), cache)
+    else:
+        problem = assist2009_problem(Path(data), fold, cache)
+    # Many models are trained in one run: their progress bars would bury the tables, so they are off here.
+    options = EvalOptions(
+        seed=seed, downstream=downstream, cold_start=cold_start, train=TrainConfig(seed=seed, progress=False)
+    )
+    report = evaluate(problem, options)
+    print_report(report, console)
+    if out:
+        out.write_text(json.dumps(report_dict(report), indent=2, default=float), "utf-8")
+        console.print(f"wrote {out}")

@@ -1,0 +1,162 @@
+"""Workers and batches: `worker`, `beat`, `recompute`, `jobs show`."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from kgplatform.cli.base import app, console, fail, graph_session
+from kgplatform.settings import get_settings
+
+
+@app.command("worker")
+def worker(
+    queues: str = typer.Option(
+        "planning,training,default",
+        "--queues",
+        "-Q",
+        help="Comma-separated queues to consume (planning, training, default).",
+    ),
+    concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, help="Pool processes (one per core)."),
+    loglevel: str = typer.Option("INFO", "--loglevel"),
+    hostname: str | None = typer.Option(None, "--hostname", help="Worker name, e.g. planner1@%h."),
+) -> None:
+    """Run a Celery worker (prefork pool; /metrics on settings.workers.metrics_port)."""
+    from workers.run import run_worker
+
+    run_worker([q.strip() for q in queues.split(",") if q.strip()], concurrency, loglevel, hostname)
+
+
+@app.command("beat")
+def beat(loglevel: str = typer.Option("INFO", "--loglevel")) -> None:
+    """Run celery beat: the nightly chain (retrain transfer, then recompute all) at the configured time."""
+    from workers.run import run_beat
+
+    run_beat(loglevel)
+
+
+@app.command("recompute")
+def recompute(
+    everyone: bool = typer.Option(False, "--all", help="Recompute every learner's plan (a batch)."),
+    curriculum: str | None = typer.Option(None, "--curriculum", help="Only this curriculum's learners."),
+    chunk_size: int | None = typer.Option(None, "--chunk-size", min=1, help="Learners per chunk message."),
+    wait: bool = typer.Option(False, "--wait", help="Show a progress bar until the batch ends."),
+) -> None:
+    """Start a plan recomputation batch on the workers; prints its job id (see `kgplatform jobs show`)."""
+    import redis
+
+    from kgplatform.jobs.service import JobService
+    from workers.celery_app import app as celery
+
+    if not everyone:
+        fail("say what to recompute: --all (with --curriculum to narrow it)")
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        with graph_session() as graph:
+            jobs = JobService(client, graph, settings.workers)
+            running = jobs.running_batch()
+            if running:
+                fail(f"batch {running} is running; `kgplatform jobs show {running}`")
+            if not celery.control.ping(timeout=1.0):
+                console.print(
+                    "[yellow]no worker answered a ping: the batch waits in the queue until "
+                    "`kgplatform worker` runs[/yellow]"
+                )
+            job_id = jobs.start_recompute_all(celery.send_task, curriculum, chunk_size)
+            console.print(f"job {job_id} queued")
+            if wait:
+                status = watch_job(jobs, job_id)
+                print_job(status)
+                if status.state.value != "succeeded":
+                    raise typer.Exit(1)
+    finally:
+        client.close()
+
+
+def watch_job(jobs: JobService, job_id: str, poll_s: float = 0.5) -> JobStatus:  # noqa: F821
+    """A rich progress bar fed by the job's progress in Redis, until the job finishes."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("ETA {task.fields[eta]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task("queued", total=None, rate="", eta="?")
+        while True:
+            status = jobs.status(job_id)
+            rate = f"{status.rate_per_s:,.0f} learners/s" if status.rate_per_s else ""
+            eta = f"{status.eta_s:,.0f} s" if status.eta_s is not None else "?"
+            progress.update(
+                bar,
+                description=status.state.value,
+                total=status.total,
+                completed=status.done,
+                rate=rate,
+                eta=eta,
+            )
+            if status.state.finished:
+                return status
+            time.sleep(poll_s)
+
+
+def print_job(status: JobStatus) -> None:  # noqa: F821
+    table = Table("field", "value")
+    rows = [
+        ("id", status.id),
+        ("kind", status.kind),
+        ("state", status.state.value),
+        ("curriculum", status.curriculum_id or "(all)"),
+        ("done / total", f"{status.done:,} / " + ("?" if status.total is None else f"{status.total:,}")),
+        ("failed", f"{status.failed:,}"),
+        ("skipped", f"{status.skipped:,}"),
+        ("chunks", f"{status.chunks_done} / {status.chunks_total}"),
+        ("rate", f"{status.rate_per_s:,.0f} learners/s" if status.rate_per_s else "-"),
+        ("ETA", f"{status.eta_s:,.0f} s" if status.eta_s is not None else "-"),
+        ("created", str(status.created_at)),
+        ("started", str(status.started_at or "-")),
+        ("finished", str(status.finished_at or "-")),
+        ("message", status.message or "-"),
+        ("from", status.source),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    if status.failures:
+        failures = Table("chunk", "learners", "first", "last", "reason", title="failures")
+        for f in status.failures:
+            failures.add_row(
+                str(f.chunk), str(f.learners), f.first_learner_id or "", f.last_learner_id or "", f.reason
+            )
+        console.print(failures)
+
+
+jobs_app = typer.Typer(help="Batches run by the workers: progress and summaries.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("show")
+def jobs_show(
+    job_id: str = typer.Argument(..., help="The job id printed by `kgplatform recompute`."),
+    wait: bool = typer.Option(False, "--wait", help="Follow it with a progress bar until it ends."),
+) -> None:
+    """A batch's progress (done/total, rate, ETA) or final summary with its failures."""
+    import redis
+
+    from kgplatform.jobs.service import JobService
+
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        with graph_session() as graph:
+            jobs = JobService(client, graph, settings.workers)
+            print_job(watch_job(jobs, job_id) if wait else jobs.status(job_id))
+    finally:
+        client.close()
