@@ -193,8 +193,9 @@ def import_file(
     **RETRY,
 )
 def retrain_transfer(seed: int = 0, write: bool = True) -> dict[str, Any]:
-    """Retrains the transfer GNN on the graph's answers, checkpoints it and switches TRANSFERS_TO to the new
-    version atomically (same steps as `kgplatform train-transfer --data graph`; a rerun publishes a newer one)."""
+    """Retrains the transfer GNN on the graph's answers, checkpoints it and switches TRANSFERS_TO to the
+    new version atomically (same steps as `kgplatform train-transfer --data graph`; a rerun publishes a
+    newer one)."""
     from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
     from kgplatform.transfer.train import TrainConfig
 

@@ -73,7 +73,8 @@ def test_a_burst_of_answers_gives_at_most_three_recomputations(
     plans = graph.read("testing/count_learner_plans", learner_ids=[LEARNER])[0]["plans"]
     assert 1 <= plans <= 3, f"{plans} recomputations for {ANSWERS} answers in {burst_s:.2f} s"
 
-    served = PlanService(PlanStore(graph), PlanCache(worker_env.client), CurrentParams(worker_env.settings)()).current_plan(
+    params = CurrentParams(worker_env.settings)()
+    served = PlanService(PlanStore(graph), PlanCache(worker_env.client), params).current_plan(
         LEARNER, refresh=False
     )
     assert not served.stale, f"the last plan missed answers: {served.stale_because}"
