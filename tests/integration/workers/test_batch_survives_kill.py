@@ -21,6 +21,14 @@ LEARNERS = 10_000
 CHUNK = 250
 
 
+def victim_mid_chunk(jobs: JobService, job_id: str) -> int | None:
+    """The chunk the victim started last, when it has not finished it yet."""
+    by_victim = [chunk for chunk, runner in jobs.progress.starts(job_id) if runner.startswith("victim@")]
+    if not by_victim or by_victim[-1] in jobs.progress.finished_chunks(job_id, [by_victim[-1]]):
+        return None
+    return by_victim[-1]
+
+
 def test_a_killed_worker_loses_no_learner(
     graph: Graph, worker_env: WorkerEnv, start_worker: StartWorker
 ) -> None:
@@ -32,12 +40,17 @@ def test_a_killed_worker_loses_no_learner(
 
     job_id = jobs.start_recompute_all(worker_env.celery.send_task, chunk_size=CHUNK)
     deadline = time.monotonic() + 60
-    while jobs.status(job_id).chunks_done < 4:
-        assert time.monotonic() < deadline, f"the batch did not start: {jobs.status(job_id)}"
-        time.sleep(0.05)
+    while jobs.status(job_id).chunks_done < 4 or victim_mid_chunk(jobs, job_id) is None:
+        assert time.monotonic() < deadline, f"the victim was never caught mid-chunk: {jobs.status(job_id)}"
+        time.sleep(0.01)
+    # Kill it while it runs a chunk (not between two): that chunk is started, unacknowledged, unfinished.
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     killed_at = jobs.status(job_id).chunks_done
+    # The victim is dead and the survivor cannot see its message before the visibility timeout, so
+    # what is unfinished now was in the victim's hands when it died.
+    in_flight = victim_mid_chunk(jobs, job_id)
+    assert in_flight is not None, "the victim finished its chunk just before the kill: nothing was in flight"
 
     deadline = time.monotonic() + 75
     while not (status := jobs.status(job_id)).state.finished:
@@ -50,9 +63,6 @@ def test_a_killed_worker_loses_no_learner(
     assert status.chunks_done == status.chunks_total == LEARNERS // CHUNK
     assert killed_at < status.chunks_total, "the kill came after the batch's end: it proved nothing"
     starts = jobs.progress.starts(job_id)
-    by_victim = [chunk for chunk, runner in starts if runner.startswith("victim@")]
-    assert by_victim, f"the victim ran no chunk before it was killed: {starts}"
-    in_flight = by_victim[-1]
     assert [r for c, r in starts if c == in_flight][-1].startswith("survivor@"), (
         f"chunk {in_flight}, running when the victim died, was not run again by the survivor: {starts}"
     )
