@@ -33,7 +33,7 @@ from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
 from kgplatform.mastery.service import CurrentParams
-from kgplatform.planning.cache import PlanCache, plan_key
+from kgplatform.planning.cache import PlanCache, answered_key, plan_key
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import PlanService, model_version
 from kgplatform.planning.store import PlanStore
@@ -43,10 +43,17 @@ VERSION_CHECK_S = 1.0
 # while it is there, the cached plan predates answers the learner gave (see kgplatform.jobs.debounce).
 RECOMPUTE_PENDING_PREFIX = DEBOUNCE_PREFIX
 PENDING_REASON = "the learner answered since this plan was made; a new plan is being computed"
+ANSWERED_REASON = "the learner answered since this plan was made"
 
 
-def pending_reasons(pending: bytes | None) -> list[str]:
-    return [PENDING_REASON] if pending else []
+def cached_stale_reasons(plan: dict[str, Any], pending: bytes | None, answered: bytes | None) -> list[str]:
+    """Why a cached plan is stale, from Redis alone: a recomputation pending, or answers stored after it
+    (the second still holds when no worker runs and the pending mark has expired)."""
+    if pending:
+        return [PENDING_REASON]
+    if answered and float(answered) > datetime.fromisoformat(plan["created_at"]).timestamp():
+        return [ANSWERED_REASON]
+    return []
 
 
 class BestEffortPlanCache(PlanCache):
@@ -131,12 +138,12 @@ class NextTasksServing:
 
     async def next_tasks(self, learner_id: str, limit: int, curriculum_id: str | None) -> bytes:
         now = datetime.now(UTC)
-        cached, pending = await self._cached_plan(learner_id)
+        cached, because = await self._cached_plan(learner_id)
         if cached is not None and curriculum_id in (None, cached["curriculum_id"]):
             if cached["model_version"] == self.current_model_version():
                 self.metrics.plan_lookup("cache")
                 return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now,
-                                                    stale_because=pending_reasons(pending)))
+                                                    stale_because=because))
             try:
                 return await self._computed(learner_id, limit, curriculum_id, now)
             except ServiceUnavailable:
@@ -149,25 +156,25 @@ class NextTasksServing:
 
     async def cached_answer(self, learner_id: str, limit: int) -> bytes | None:
         """The answer from a fresh cached plan, or None (a miss, another planner, Redis down)."""
-        try:
-            raw, pending = await self.redis.mget(plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id)
-        except REDIS_OUTAGE_ERRORS:
-            return None
-        cached = orjson.loads(raw) if raw else None
+        cached, because = await self._cached_plan(learner_id)
         if cached is None or cached["model_version"] != self.current_model_version():
             return None
         self.metrics.plan_lookup("cache")
         now = datetime.now(UTC)
-        return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now,
-                                            stale_because=pending_reasons(pending)))
+        return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now, stale_because=because))
 
-    async def _cached_plan(self, learner_id: str) -> tuple[dict[str, Any] | None, bytes | None]:
-        """The cached plan and the learner's recompute-pending mark, in one round trip."""
+    async def _cached_plan(self, learner_id: str) -> tuple[dict[str, Any] | None, list[str]]:
+        """The cached plan and why it is stale (pending mark, answer stamp), in one round trip."""
         try:
-            raw, pending = await self.redis.mget(plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id)
+            raw, pending, answered = await self.redis.mget(
+                plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id, answered_key(learner_id)
+            )
         except REDIS_OUTAGE_ERRORS:
-            return None, None
-        return (orjson.loads(raw) if raw else None), pending
+            return None, []
+        if not raw:
+            return None, []
+        plan = orjson.loads(raw)
+        return plan, cached_stale_reasons(plan, pending, answered)
 
     async def _computed(self, learner_id: str, limit: int, curriculum_id: str | None, now: datetime) -> bytes:
         served = await run_in_threadpool(self.plan_service().current_plan, learner_id, curriculum_id)

@@ -4,12 +4,14 @@ worker within seconds, at most once per debounce window (see `debounce`)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
 
 from kgplatform.jobs.debounce import Debouncer
+from kgplatform.planning.cache import mark_answered
 from kgplatform.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -26,8 +28,14 @@ def request_recomputes(
     Never raises for Redis or broker trouble: the answers are already stored, and a plan that is not
     recomputed now is still served as stale (with its age) and recomputed on the next request."""
     debouncer = Debouncer(client, settings.debounce_s)
+    learners = sorted(set(learner_ids))
+    try:
+        # Whatever happens to the recomputation, a cached plan older than these answers is now stale.
+        mark_answered(client, learners, time.time())
+    except Exception as error:  # noqa: BLE001 - as below: the answers are stored, serving says the plan's age
+        log.warning("answer stamps for %d learners not written: %s", len(learners), error)
     scheduled = 0
-    for learner_id in sorted(set(learner_ids)):
+    for learner_id in learners:
         try:
             if debouncer.claim(learner_id):
                 send(RECOMPUTE_LEARNER, args=(learner_id,), countdown=settings.debounce_s)

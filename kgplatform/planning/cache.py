@@ -14,11 +14,25 @@ import redis
 from kgplatform.planning.records import PlanRecord
 
 KEY_PREFIX = "kgp:plan:"
+# When answers were last stored for a learner (epoch seconds): a cached plan made before it is stale.
+ANSWERED_PREFIX = "kgp:answered:"
 DEFAULT_TTL_S = 7 * 24 * 3600
 
 
 def plan_key(learner_id: str) -> str:
     return KEY_PREFIX + learner_id
+
+
+def answered_key(learner_id: str) -> str:
+    return ANSWERED_PREFIX + learner_id
+
+
+def mark_answered(client: redis.Redis, learner_ids: Iterable[str], at_epoch_s: float) -> None:
+    """Records that these learners' answers changed at `at_epoch_s`; kept as long as a cached plan."""
+    pipe = client.pipeline(transaction=False)
+    for learner_id in learner_ids:
+        pipe.set(answered_key(learner_id), repr(at_epoch_s), ex=DEFAULT_TTL_S)
+    pipe.execute()
 
 
 class PlanCache:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
-from kgplatform.api.plan_serving import PENDING_REASON
+from kgplatform.api.plan_serving import ANSWERED_REASON, PENDING_REASON
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.debounce import Debouncer
@@ -128,5 +128,11 @@ def test_answers_since_the_plan_mark_the_cached_plan_stale_until_the_worker_repl
     shown = api.get(PATH).json()  # no worker runs here: the recomputation stays pending
     assert shown["source"] == "cache" and shown["stale"]
     assert shown["stale_because"] == [PENDING_REASON]
-    Debouncer(redis_client, 2.0).clear(LEARNER)  # what the worker does as it starts
-    assert not api.get(PATH).json()["stale"]
+    Debouncer(redis_client, 2.0).clear(LEARNER)  # what the worker does as it starts (or the guard expiring)
+    shown = api.get(PATH).json()  # the old plan still predates the answer: never presented as fresh
+    assert shown["source"] == "cache" and shown["stale_because"] == [ANSWERED_REASON]
+    redis_client.delete(plan_key(LEARNER))  # the worker's replacement: a plan made after the answer
+    replaced = api.get(PATH).json()
+    assert replaced["source"] == "computed" and not replaced["stale"]
+    again = api.get(PATH).json()  # cached now, and fresh: made after the answer
+    assert again["source"] == "cache" and not again["stale"] and again["plan_id"] == replaced["plan_id"]
