@@ -16,15 +16,13 @@ from datetime import datetime
 
 from kgplatform.graph.driver import Row
 from kgplatform.mastery.bkt import TracerParams
-from kgplatform.mastery.tracing import to_days
-from kgplatform.planning.batch import DEFAULT_CHUNK, plan_batch
-from kgplatform.planning.bulk import learner_matrix
+from kgplatform.planning.batch import DEFAULT_CHUNK
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.pages import plan_records
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.records import PlanRecord
-from kgplatform.planning.service import model_version
-from kgplatform.planning.store import InputStamps, PlanStore, native
+from kgplatform.planning.store import InputStamps, PlanStore
 
 # Namespace of batch plan ids: uuid5(namespace, "batch id/learner id").
 BATCH_PLAN_NAMESPACE = uuid.UUID("5d0f4a52-43c1-4a8e-9a36-0b4c5e3f2d71")
@@ -79,26 +77,19 @@ def plan_chunk_rows(
     """One plan record per row (rows as `jobs/read_mastery_of_learners` returns them)."""
     if not rows:
         return []
-    learners = learner_matrix(graph, rows, params, to_days(now))
-    mastery_at = {r["learner_id"]: native(r["mastery_at"]) for r in rows}
-    version = model_version(params)
-    records = []
-    for plans in plan_batch(graph, learners, config or PlanConfig(), chunk_size):
-        for plan in plans:
-            learner_stamps = InputStamps(
-                mastery_at[plan.learner_id], stamps.curriculum_at, stamps.transfer_version
-            )
-            records.append(
-                PlanRecord.of(
-                    plan,
-                    plan_id=batch_plan_id(batch_id, plan.learner_id),
-                    curriculum_id=curriculum_id,
-                    created_at=now,
-                    model_version=version,
-                    stamps=learner_stamps,
-                )
-            )
-    return records
+    return list(
+        plan_records(
+            graph,
+            rows,
+            params,
+            config or PlanConfig(),
+            chunk_size,
+            curriculum_id=curriculum_id,
+            stamps=stamps,
+            now=now,
+            plan_id=lambda learner_id: batch_plan_id(batch_id, learner_id),
+        )
+    )
 
 
 def store_chunk(cache: PlanCache, records: Sequence[PlanRecord], asked: Sequence[str]) -> ChunkResult:

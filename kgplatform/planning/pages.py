@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,26 +80,53 @@ class PageJob:
     chunk_size: int = DEFAULT_CHUNK
 
 
+def plan_records(
+    graph: ConceptGraph,
+    rows: Sequence[Row],
+    params: TracerParams,
+    config: PlanConfig,
+    chunk_size: int,
+    *,
+    curriculum_id: str,
+    stamps: InputStamps,
+    now: datetime,
+    plan_id: Callable[[str], str],
+) -> Iterator[PlanRecord]:
+    """One plan record per row, planned as of `now`; each learner's stamps add its own mastery_at.
+    The bulk path (fresh ids) and the workers' chunks (ids derived from the batch) share it."""
+    learners = learner_matrix(graph, rows, params, to_days(now))
+    mastery_at = {r["learner_id"]: native(r["mastery_at"]) for r in rows}
+    version = model_version(params)
+    for chunk in plan_batch(graph, learners, config, chunk_size):
+        for plan in chunk:
+            yield PlanRecord.of(
+                plan,
+                plan_id=plan_id(plan.learner_id),
+                curriculum_id=curriculum_id,
+                created_at=now,
+                model_version=version,
+                stamps=InputStamps(
+                    mastery_at[plan.learner_id], stamps.curriculum_at, stamps.transfer_version
+                ),
+            )
+
+
 def plan_page(job: PageJob, rows: Sequence[Row], cache: PlanCache) -> tuple[int, int]:
     """Plans one page of learners and caches them; returns (learners, tasks)."""
-    learners = learner_matrix(job.graph, rows, job.params, to_days(job.now))
-    mastery_at = {r["learner_id"]: native(r["mastery_at"]) for r in rows}
-    version = model_version(job.params)
+    records = plan_records(
+        job.graph,
+        rows,
+        job.params,
+        job.config,
+        job.chunk_size,
+        curriculum_id=job.curriculum_id,
+        stamps=job.stamps,
+        now=job.now,
+        plan_id=lambda _learner: str(uuid.uuid4()),
+    )
     values, tasks = [], 0
-    for chunk in plan_batch(job.graph, learners, job.config, job.chunk_size):
-        for plan in chunk:
-            learner_stamps = InputStamps(
-                mastery_at[plan.learner_id], job.stamps.curriculum_at, job.stamps.transfer_version
-            )
-            record = PlanRecord.of(
-                plan,
-                plan_id=str(uuid.uuid4()),
-                curriculum_id=job.curriculum_id,
-                created_at=job.now,
-                model_version=version,
-                stamps=learner_stamps,
-            )
-            values.append((plan.learner_id, record.to_json()))
-            tasks += len(plan.tasks)
+    for record in records:
+        values.append((record.learner_id, record.to_json()))
+        tasks += len(record.tasks)
     cache.put_json_many(values)
     return len(rows), tasks
