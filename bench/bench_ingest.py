@@ -27,7 +27,7 @@ from kgplatform.graph.migrations import migrate
 from kgplatform.mastery.models import AnswerIn
 from kgplatform.mastery.service import MasteryService, stored_row
 from kgplatform.mastery.store import MasteryStore
-from kgplatform.mastery.synthetic import make_answers, make_curriculum
+from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
 from kgplatform.settings import get_settings
 
 
@@ -88,6 +88,18 @@ def run_ours(service: MasteryService, rows: list[dict[str, Any]], batch: int) ->
     return time.perf_counter() - start, accepted, written
 
 
+def load_curriculum(graph: Graph, curriculum: SyntheticCurriculum) -> None:
+    """The synthetic curriculum in the graph (before each of the two timed runs, after a wipe)."""
+    graph.write(
+        "testing/create_mastery_curriculum",
+        curriculum_id=curriculum.id,
+        concepts=curriculum.concepts,
+        tasks=curriculum.tasks,
+        prerequisites=curriculum.prerequisites,
+        now=datetime.now(UTC),
+    )
+
+
 def main() -> None:
     args = parse_args()
     graph = Graph.connect(get_settings().neo4j)
@@ -98,14 +110,7 @@ def main() -> None:
             sys.exit(f"this empties the graph at {get_settings().neo4j.uri} (holds {counts}); pass --wipe")
         wipe(graph)
         curriculum = make_curriculum(args.concepts, args.tasks, seed=args.seed)
-        graph.write(
-            "testing/create_mastery_curriculum",
-            curriculum_id=curriculum.id,
-            concepts=curriculum.concepts,
-            tasks=curriculum.tasks,
-            prerequisites=curriculum.prerequisites,
-            now=datetime.now(UTC),
-        )
+        load_curriculum(graph, curriculum)
         t0 = time.perf_counter()
         rows = make_answers(curriculum, args.learners, args.answers, seed=args.seed)
         baseline_input = plain_rows(rows)
@@ -117,14 +122,7 @@ def main() -> None:
         base_s = run_baseline(graph, baseline_input, args.batch)
         del baseline_input
         wipe(graph)
-        graph.write(
-            "testing/create_mastery_curriculum",
-            curriculum_id=curriculum.id,
-            concepts=curriculum.concepts,
-            tasks=curriculum.tasks,
-            prerequisites=curriculum.prerequisites,
-            now=datetime.now(UTC),
-        )
+        load_curriculum(graph, curriculum)
 
         rss_before = peak_rss_mib()
         if args.tracemalloc:
