@@ -24,11 +24,11 @@ from typing import Any
 
 import orjson
 import redis
-import redis.asyncio as aioredis
 from starlette.concurrency import run_in_threadpool
 
 from kgplatform.api.metrics import ApiMetrics
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
+from kgplatform.api.redis_reader import open_plan_reader
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
@@ -107,8 +107,9 @@ class NextTasksServing:
     def __init__(self, redis_url: str, graph: Graph, sync_redis: redis.Redis, params: CurrentParams,
                  metrics: ApiMetrics) -> None:
         # Asynchronous on the hit path: while one request waits for Redis the loop parses the next
-        # (measured: on a busy machine a blocking GET halved throughput and tripled p99).
-        self.redis = aioredis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
+        # (measured: on a busy machine a blocking GET halved throughput and tripled p99); pipelined
+        # over one connection, at a fifth of redis.asyncio's CPU per call (`redis_reader`).
+        self.redis = open_plan_reader(redis_url, connect_timeout_s=1, reply_timeout_s=2)
         self.graph = graph
         self.cache = BestEffortPlanCache(sync_redis)
         self.params = params
@@ -118,7 +119,7 @@ class NextTasksServing:
         self._lock = threading.Lock()
 
     async def close(self) -> None:
-        await self.redis.aclose()
+        await self.redis.close()
 
     def plan_service(self) -> PlanService:
         """One service (it keeps curriculum arrays between requests), rebuilt when the tracer is refitted."""

@@ -1,0 +1,163 @@
+"""The pipelined plan reader against the real Redis: right values in order, recovery, timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from kgplatform.api.redis_reader import PipelinedRedisReader, RedisPyReader, open_plan_reader
+from kgplatform.settings import Settings
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def test_concurrent_mgets_each_get_their_own_values(settings: Settings, redis_client: redis.Redis) -> None:
+    redis_client.mset({f"reader:{i}": f"value-{i}" for i in range(300)})
+
+    async def scenario() -> list[list[bytes | None]]:
+        reader = PipelinedRedisReader(settings.redis.url)
+        try:
+            # 300 calls in flight on one connection; each asks for its own key and a missing one.
+            return await asyncio.gather(*(reader.mget(f"reader:{i}", f"missing:{i}") for i in range(300)))
+        finally:
+            await reader.close()
+
+    replies = run(scenario())
+    assert replies == [[f"value-{i}".encode(), None] for i in range(300)]
+
+
+def test_same_answers_as_redis_py(settings: Settings, redis_client: redis.Redis) -> None:
+    redis_client.set("reader:a", b"\x00binary\r\n")
+    keys = ("reader:a", "reader:none", "reader:a")
+
+    async def both() -> tuple[list[bytes | None], list[bytes | None]]:
+        ours, theirs = PipelinedRedisReader(settings.redis.url), RedisPyReader(settings.redis.url)
+        try:
+            return await ours.mget(*keys), await theirs.mget(*keys)
+        finally:
+            await ours.close()
+            await theirs.close()
+
+    ours, theirs = run(both())
+    assert ours == theirs == [b"\x00binary\r\n", None, b"\x00binary\r\n"]
+
+
+def test_reconnects_after_the_server_dropped_the_connection(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    redis_client.set("reader:k", b"v")
+
+    async def scenario() -> tuple[list[bytes | None], list[bytes | None]]:
+        reader = PipelinedRedisReader(settings.redis.url)
+        try:
+            first = await reader.mget("reader:k")
+            redis_client.client_kill_filter(_type="normal", skipme=True)
+            await asyncio.sleep(0.05)  # the close reaches the reader's connection
+            return first, await reader.mget("reader:k")
+        finally:
+            await reader.close()
+
+    first, after = run(scenario())
+    assert first == after == [b"v"]
+
+
+def test_a_reply_that_does_not_come_is_a_timeout_then_the_reader_recovers(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    redis_client.set("reader:k", b"v")
+
+    async def scenario() -> list[bytes | None]:
+        reader = PipelinedRedisReader(settings.redis.url, reply_timeout_s=0.2)
+        try:
+            await reader.mget("reader:k")  # connected before the pause
+            redis_client.client_pause(600)  # the server holds every normal client's commands
+            with pytest.raises(RedisTimeoutError, match="no reply from Redis within 0.2 s"):
+                await reader.mget("reader:k")
+            await asyncio.sleep(0.6)
+            return await reader.mget("reader:k")
+        finally:
+            await reader.close()
+
+    try:
+        assert run(scenario()) == [b"v"]
+    finally:
+        redis_client.client_unpause()
+
+
+def test_nothing_listening_is_a_connection_error_naming_the_address() -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def scenario() -> None:
+        reader = PipelinedRedisReader(f"redis://127.0.0.1:{port}/0", connect_timeout_s=0.5)
+        await reader.mget("k")
+
+    with pytest.raises(RedisConnectionError, match=f"127.0.0.1:{port}"):
+        run(scenario())
+
+
+def test_wrong_database_number_is_refused_at_connect(settings: Settings) -> None:
+    base = settings.redis.url.rsplit("/", 1)[0]
+
+    async def scenario() -> None:
+        reader = PipelinedRedisReader(f"{base}/100000")
+        try:
+            await reader.mget("k")
+        finally:
+            await reader.close()
+
+    with pytest.raises(RedisConnectionError, match="refused the connection set-up"):
+        run(scenario())
+
+
+def test_an_error_reply_raises_and_keeps_the_connection_usable(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    redis_client.set("reader:k", b"v")
+
+    async def scenario() -> list[bytes | None]:
+        reader = PipelinedRedisReader(settings.redis.url)
+        try:
+            with pytest.raises(ResponseError, match="wrong number of arguments"):
+                await reader.mget()  # MGET with no key: Redis answers with an error
+            return await reader.mget("reader:k")
+        finally:
+            await reader.close()
+
+    assert run(scenario()) == [b"v"]
+
+
+def test_tls_urls_use_redis_py_and_plain_ones_the_pipelined_reader() -> None:
+    assert isinstance(open_plan_reader("rediss://example.invalid:6380/0"), RedisPyReader)
+    assert isinstance(open_plan_reader("redis://127.0.0.1:6379/0"), PipelinedRedisReader)
+    assert isinstance(open_plan_reader("unix:///tmp/redis.sock?db=2"), PipelinedRedisReader)
+
+
+def test_cancelled_callers_keep_the_line_in_order(settings: Settings, redis_client: redis.Redis) -> None:
+    redis_client.mset({"reader:a": b"a", "reader:b": b"b"})
+
+    async def scenario() -> list[bytes | None]:
+        reader = PipelinedRedisReader(settings.redis.url)
+        try:
+            await reader.mget("reader:a")
+            redis_client.client_pause(200)
+            doomed = asyncio.ensure_future(reader.mget("reader:a"))
+            await asyncio.sleep(0.02)
+            doomed.cancel()  # its reply still arrives, and must not go to the next caller
+            return await reader.mget("reader:b")
+        finally:
+            await reader.close()
+
+    try:
+        assert run(scenario()) == [b"b"]
+    finally:
+        redis_client.client_unpause()
