@@ -20,7 +20,7 @@ import redis
 
 from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Row
-from kgplatform.jobs.lock import BatchLock
+from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
 from kgplatform.jobs.progress import JobProgress
 from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, LOCK_RECOMPUTE_ALL, JobService
@@ -132,6 +132,7 @@ class BatchRunner:
         only the rest). Another batch holding the lock: this job is marked skipped and sends nothing."""
         if not self.progress.exists(job_id):
             self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id)
+        live_holder(self.lock, self.progress.is_finished)  # a finished batch's leftover lock goes
         if not self.lock.acquire(job_id):
             self.progress.mark(job_id, JobState.SKIPPED, f"batch {self.lock.holder()} was already running")
             status = self.progress.status(job_id)

@@ -6,6 +6,8 @@ and a holder that died without releasing it stops blocking others once the lock 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import redis
 
 LOCK_PREFIX = "kgp:lock:"
@@ -36,3 +38,15 @@ class BatchLock:
 
     def release(self, holder: str) -> bool:
         return bool(self.client.eval(_RELEASE, 1, self.key, holder))
+
+
+def live_holder(lock: BatchLock, finished: Callable[[str], bool]) -> str | None:
+    """The lock's holder, unless that batch is already finished: then the lock is released for it.
+
+    A batch is marked finished before its lock goes (`BatchRunner.finalize`); a worker killed between
+    the two would otherwise block the next batch until a redelivery or the lock's expiry (hours)."""
+    holder = lock.holder()
+    if holder is not None and finished(holder):
+        lock.release(holder)
+        return None
+    return holder

@@ -93,6 +93,10 @@ class JobProgress:
     def exists(self, job_id: str) -> bool:
         return bool(self.client.exists(job_key(job_id)))
 
+    def is_finished(self, job_id: str) -> bool:
+        """Whether the job is known here and in a final state (succeeded, failed, skipped)."""
+        return self.exists(job_id) and self.status(job_id).state.finished
+
     def start(self, job_id: str, *, total: int, chunks_total: int) -> None:
         """The batch is split: how many learners and chunks there are (set before any chunk is sent)."""
         self._set(

@@ -10,7 +10,7 @@ from typing import Any
 import redis
 
 from kgplatform.graph.driver import Graph
-from kgplatform.jobs.lock import BatchLock
+from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobStatus
 from kgplatform.jobs.progress import JobProgress
 from kgplatform.jobs.store import JobStore
@@ -49,8 +49,8 @@ class JobService:
         return job_id
 
     def running_batch(self) -> str | None:
-        """The id of the recompute-all batch holding the lock, if any."""
-        return self.lock.holder()
+        """The id of the recompute-all batch holding the lock, if any (a finished holder's lock is freed)."""
+        return live_holder(self.lock, self.progress.is_finished)
 
     def status(self, job_id: str) -> JobStatus:
         """Live progress while Redis holds it, else the summary kept in Neo4j; NotFound otherwise."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 
 from kgplatform.jobs.debounce import Debouncer
-from kgplatform.jobs.lock import BatchLock
+from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobFailure, JobState
 from kgplatform.jobs.on_demand import RECOMPUTE_LEARNER, request_recomputes
 from kgplatform.jobs.progress import JobProgress
@@ -37,6 +37,21 @@ def test_two_batches_started_at_once_do_not_both_hold_the_lock(redis_client: red
     assert not second.release("job-2") and second.holder() == "job-1"
     assert first.release("job-1") and second.acquire("job-2")
     assert 0 < redis_client.ttl("kgp:lock:t") <= 30
+
+
+def test_a_lock_left_by_a_finished_batch_is_freed_and_a_running_ones_kept(redis_client: redis.Redis) -> None:
+    # A worker killed after marking its batch finished but before releasing the lock.
+    progress, lock = JobProgress(redis_client, ttl_s=60), BatchLock(redis_client, "t", ttl_s=3600)
+    for job in ("done", "running"):
+        progress.create(job, "recompute_all", None)
+        progress.start(job, total=1, chunks_total=1)
+    progress.mark("done", JobState.SUCCEEDED, "1 learner planned")
+    assert lock.acquire("running")
+    assert live_holder(lock, progress.is_finished) == "running"
+    assert lock.release("running") and lock.acquire("done")
+    assert live_holder(lock, progress.is_finished) is None
+    assert lock.holder() is None and lock.acquire("next")
+    assert not progress.is_finished("never-created")
 
 
 def test_a_burst_schedules_one_recomputation_until_the_task_starts(redis_client: redis.Redis) -> None:
