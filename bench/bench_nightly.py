@@ -7,9 +7,12 @@ In one run, on one Neo4j and one Redis, over the same learners:
      message per chunk, a real `celery worker` with --processes prefork processes plans the chunks into
      Redis, and the batch counts progress and writes its summary. Timed from sending the job to its
      summary, so the fan-out, the broker and the progress tracking are all inside.
-Prints learners/s of both, the ratio queued/baseline, and that ratio per worker process (the queue's
-overhead; aim >= 0.8). On a machine with fewer cores than processes + Neo4j, the per-process figure
-understates what separate machines would reach: the workers share the CPU with Neo4j and each other.
+Prints learners/s of both, the ratio queued/baseline, and that ratio per worker process. On a machine
+with fewer cores than processes + Neo4j, the per-process figure understates what separate machines would
+reach: the workers share the CPU with Neo4j and each other. So it also prints the rate per core in the
+strict sense, learners per CPU-second, counting every process of the work in both runs (this process,
+the worker and its pool processes, Neo4j, Redis: psutil's user + system time of each, sampled before
+and after each run), and the ratio of the two: the queue's overhead per core (aim >= 0.8).
 
 The data is the planning benchmark's (bench/bench_plans.py --load-only: curriculum `bench-plans` of
 --concepts concepts, learners `bench-plan-NNNNNNN` with 20 mastery edges and 2 goals), loaded once and
@@ -27,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import redis
 
 from kgplatform.graph.driver import Graph
@@ -36,7 +40,8 @@ from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.bulk import plan_everyone
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.store import PlanStore
-from kgplatform.settings import PROJECT_ROOT, get_settings
+from kgplatform.services import neo4j_local, redis_local
+from kgplatform.settings import PROJECT_ROOT, Settings, get_settings
 from workers.celery_app import app as celery
 from workers.run import celery_worker_command
 
@@ -72,6 +77,53 @@ def wait_for_worker(timeout_s: float = 120) -> None:
         if celery.control.ping(timeout=1.0):
             return
     raise SystemExit(f"no worker answered within {timeout_s:.0f} s (see {LOG_DIR})")
+
+
+class CpuMeter:
+    """CPU seconds (user + system) spent by a set of process trees between two samples.
+
+    Each process is counted once, under the first root whose tree holds it, so list parents after
+    the trees they start (the worker is this process's child). Pool processes are started before the
+    first sample and live to the last, so nothing is missed."""
+
+    def __init__(self, roots: dict[str, int | None]) -> None:
+        self.roots = {name: pid for name, pid in roots.items() if pid is not None}
+        self.missing = sorted(name for name, pid in roots.items() if pid is None)
+
+    def sample(self) -> dict[str, float]:
+        spent: dict[str, float] = {}
+        seen: set[int] = set()
+        for name, pid in self.roots.items():
+            try:
+                root = psutil.Process(pid)
+                tree = [p for p in (root, *root.children(recursive=True)) if p.pid not in seen]
+            except psutil.NoSuchProcess:
+                continue
+            seen.update(p.pid for p in tree)
+            total = 0.0
+            for process in tree:
+                try:
+                    times = process.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                total += times.user + times.system
+            spent[name] = total
+        return spent
+
+    @staticmethod
+    def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        return {name: after[name] - before.get(name, 0.0) for name in after}
+
+
+def service_pids(settings: Settings) -> dict[str, int | None]:
+    """Neo4j and Redis as started by `kgplatform services up` (None when started some other way)."""
+    return {"neo4j": neo4j_local.running_pid(settings), "redis": redis_local.running_pid(settings)}
+
+
+def cpu_line(label: str, spent: dict[str, float], learners: int) -> str:
+    total = sum(spent.values())
+    parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in sorted(spent.items()))
+    return f"{label} {total:8.1f} CPU-s ({parts})  {learners / total:8,.0f} learners/CPU-s"
 
 
 def run_queued(jobs: JobService, chunk: int | None) -> tuple[float, JobStatus]:
@@ -114,12 +166,16 @@ def main() -> None:
     worker = start_worker(args.processes, LOG_DIR / "bench_nightly_worker.log")
     try:
         wait_for_worker()
+        meter = CpuMeter({"worker": worker.pid, **service_pids(settings), "bench": os.getpid()})
         store.mastery_page("", 10)  # warm the connection pool and the query plan cache
+        cpu_start = meter.sample()
         started = time.perf_counter()
         stats = plan_everyone(store, cache, TracerParams.default(()), CURRICULUM, page_size=args.page)
         base_s = time.perf_counter() - started
+        cpu_base_end = meter.sample()
         print(f"  baseline: {stats.learners:,} learners in {base_s:.1f} s", flush=True)
         queued_s, status = run_queued(jobs, args.chunk)
+        cpu_queued_end = meter.sample()
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
@@ -137,7 +193,15 @@ def main() -> None:
     print(f"baseline, in-process batch:  {base_s:8.2f} s  {base_rate:10,.0f} learners/s")
     print(f"queued, {args.processes} worker processes: {queued_s:8.2f} s  {queued_rate:10,.0f} learners/s")
     print(f"ratio queued / baseline:     {queued_rate / base_rate:8.2f}")
-    print(f"ratio per worker process:    {queued_rate / base_rate / args.processes:8.2f}   (aim >= 0.8)")
+    print(f"ratio per worker process:    {queued_rate / base_rate / args.processes:8.2f}   (wall clock)")
+    base_cpu = CpuMeter.spent(cpu_start, cpu_base_end)
+    queued_cpu = CpuMeter.spent(cpu_base_end, cpu_queued_end)
+    print(cpu_line("baseline CPU:", base_cpu, stats.learners))
+    print(cpu_line("queued CPU:  ", queued_cpu, status.done))
+    per_core = (status.done / sum(queued_cpu.values())) / (stats.learners / sum(base_cpu.values()))
+    print(f"ratio per core (learners per CPU-second, queued / in-process): {per_core:.2f}   (aim >= 0.8)")
+    if meter.missing:
+        print(f"not counted (not started by `kgplatform services up`): {', '.join(meter.missing)}")
 
 
 if __name__ == "__main__":
