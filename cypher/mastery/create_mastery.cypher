@@ -1,15 +1,17 @@
 // Creates MASTERY relationships for (learner, concept) pairs known to have none: they were looked up
 // earlier in the same transaction, after their learners were write-locked, so nobody else can have
 // created them since. Cheaper than MERGE, which would scan the learner's relationships again.
-// Parameters: $rows (list of {learner_id, concept_id, p_mastery, attempts, correct, last_s, last_ns,
-// as_of_s, as_of_ns}, sorted by concept so concurrent writers lock in one order), $updated_at
-// (datetime), $model_version (string). Returns: written (count). Write.
-UNWIND $rows AS m
-MATCH (l:Learner {id: m.learner_id})
-MATCH (c:Concept {id: m.concept_id})
-CREATE (l)-[r:MASTERY {p_mastery: m.p_mastery, attempts: m.attempts, correct: m.correct,
-  last_practised: CASE WHEN m.last_s IS NULL THEN null
-                       ELSE datetime({epochSeconds: m.last_s, nanosecond: m.last_ns}) END,
-  as_of: CASE WHEN m.as_of_s IS NULL THEN null ELSE datetime({epochSeconds: m.as_of_s, nanosecond: m.as_of_ns}) END,
+// Parameters, aligned columns of one length, sorted by concept so concurrent writers lock in one
+// order: $learner_ids, $concept_ids (strings), $p_mastery (floats), $attempts (ints), $correct
+// (floats), $last_s, $last_ns, $as_of_s, $as_of_ns (epoch seconds and nanoseconds, null = never);
+// $updated_at (datetime), $model_version (string). Returns: written (count). Write.
+UNWIND range(0, size($learner_ids) - 1) AS i
+MATCH (l:Learner {id: $learner_ids[i]})
+MATCH (c:Concept {id: $concept_ids[i]})
+CREATE (l)-[r:MASTERY {p_mastery: $p_mastery[i], attempts: $attempts[i], correct: $correct[i],
+  last_practised: CASE WHEN $last_s[i] IS NULL THEN null
+                       ELSE datetime({epochSeconds: $last_s[i], nanosecond: $last_ns[i]}) END,
+  as_of: CASE WHEN $as_of_s[i] IS NULL THEN null
+              ELSE datetime({epochSeconds: $as_of_s[i], nanosecond: $as_of_ns[i]}) END,
   updated_at: $updated_at, model_version: $model_version}]->(c)
 RETURN count(r) AS written

@@ -1,16 +1,17 @@
-// Writes recomputed mastery, one MASTERY relationship per learner and concept.
-// Parameters: $rows (list of {learner_id, concept_id, p_mastery, attempts, correct, last_s, last_ns,
-// as_of_s, as_of_ns}, sorted by concept so concurrent writers lock concepts in one order), $updated_at
-// (datetime), $model_version (string). Times travel as epoch seconds and nanoseconds (null = never),
-// which the driver encodes far faster than datetimes. Returns: written (count of relationships set). Write.
-UNWIND $rows AS m
-MATCH (l:Learner {id: m.learner_id})
-MATCH (c:Concept {id: m.concept_id})
+// Writes recomputed mastery (a learner's full replay), one MASTERY relationship per learner and concept.
+// Parameters, aligned columns of one length, sorted by concept so concurrent writers lock concepts in
+// one order: $learner_ids, $concept_ids (strings), $p_mastery (floats), $attempts (ints), $correct
+// (floats), $last_s, $last_ns, $as_of_s, $as_of_ns (epoch seconds and nanoseconds, null = never: the
+// driver encodes these far faster than datetimes); $updated_at (datetime), $model_version (string).
+// Returns: written (count of relationships set). Write.
+UNWIND range(0, size($learner_ids) - 1) AS i
+MATCH (l:Learner {id: $learner_ids[i]})
+MATCH (c:Concept {id: $concept_ids[i]})
 MERGE (l)-[r:MASTERY]->(c)
-SET r.p_mastery = m.p_mastery, r.attempts = m.attempts, r.correct = m.correct,
-    r.last_practised = CASE WHEN m.last_s IS NULL THEN null
-                            ELSE datetime({epochSeconds: m.last_s, nanosecond: m.last_ns}) END,
-    r.as_of = CASE WHEN m.as_of_s IS NULL THEN null
-                   ELSE datetime({epochSeconds: m.as_of_s, nanosecond: m.as_of_ns}) END,
+SET r.p_mastery = $p_mastery[i], r.attempts = $attempts[i], r.correct = $correct[i],
+    r.last_practised = CASE WHEN $last_s[i] IS NULL THEN null
+                            ELSE datetime({epochSeconds: $last_s[i], nanosecond: $last_ns[i]}) END,
+    r.as_of = CASE WHEN $as_of_s[i] IS NULL THEN null
+                   ELSE datetime({epochSeconds: $as_of_s[i], nanosecond: $as_of_ns[i]}) END,
     r.updated_at = $updated_at, r.model_version = $model_version
 RETURN count(r) AS written

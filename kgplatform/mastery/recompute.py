@@ -35,6 +35,14 @@ def datetime_to_us(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
 
 
+def split_us(us: int | None) -> tuple[int | None, int | None]:
+    """Epoch microseconds as (epoch seconds, nanoseconds), the pair Cypher turns into a datetime."""
+    if us is None:
+        return None, None
+    seconds, micros = divmod(us, 1_000_000)
+    return seconds, micros * 1000
+
+
 @dataclass(frozen=True)
 class AnswerColumns:
     """Answers of several learners, columnar; any order (the tracer sorts by time, then event id)."""
@@ -73,6 +81,20 @@ class StoredState:
     last_us: Sequence[int | None]
     as_of_us: Sequence[int | None]
 
+    def take(self, indices: Sequence[int]) -> StoredState:
+        def pick(values: Sequence[Any]) -> list[Any]:
+            return [values[i] for i in indices]
+
+        return StoredState(
+            pick(self.learner_ids),
+            pick(self.concept_ids),
+            pick(self.p_mastery),
+            pick(self.attempts),
+            pick(self.correct),
+            pick(self.last_us),
+            pick(self.as_of_us),
+        )
+
     @classmethod
     def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> StoredState:
         return cls(
@@ -97,6 +119,51 @@ class MasteryRow:
     as_of_us: int | None
 
 
+@dataclass(frozen=True)
+class MasteryColumns:
+    """Traced mastery of many (learner, concept) pairs as aligned columns: the shape the writes send."""
+
+    learner_ids: list[str]
+    concept_ids: list[str]
+    p_mastery: list[float]
+    attempts: list[int]
+    correct: list[float]
+    last_us: list[int | None]
+    as_of_us: list[int | None]
+
+    def __len__(self) -> int:
+        return len(self.learner_ids)
+
+    def take(self, indices: Sequence[int]) -> MasteryColumns:
+        def pick(values: Sequence[Any]) -> list[Any]:
+            return [values[i] for i in indices]
+
+        return MasteryColumns(
+            pick(self.learner_ids),
+            pick(self.concept_ids),
+            pick(self.p_mastery),
+            pick(self.attempts),
+            pick(self.correct),
+            pick(self.last_us),
+            pick(self.as_of_us),
+        )
+
+    def rows(self) -> list[MasteryRow]:
+        return [
+            MasteryRow(*values)
+            for values in zip(
+                self.learner_ids,
+                self.concept_ids,
+                self.p_mastery,
+                self.attempts,
+                self.correct,
+                self.last_us,
+                self.as_of_us,
+                strict=True,
+            )
+        ]
+
+
 def trace_answers(
     answers: AnswerColumns,
     task_concepts: TaskConcepts,
@@ -104,6 +171,17 @@ def trace_answers(
     transfer: TransferEdges | None = None,
     initial: StoredState | None = None,
 ) -> list[MasteryRow]:
+    """Mastery after `answers` as one row per pair (`trace_columns` says which pairs)."""
+    return trace_columns(answers, task_concepts, params, transfer, initial).rows()
+
+
+def trace_columns(
+    answers: AnswerColumns,
+    task_concepts: TaskConcepts,
+    params: TracerParams,
+    transfer: TransferEdges | None = None,
+    initial: StoredState | None = None,
+) -> MasteryColumns:
     """Mastery after `answers`, starting from `initial` where given (else from each concept's p_init).
 
     Every concept of an answer's task is updated with the answer's score (the tracer's multi-concept
@@ -135,27 +213,15 @@ def trace_answers(
     days_to_us = {
         float(d): u for u, d in zip(known_us, us_to_days(np.fromiter(known_us, np.int64)), strict=True)
     }
-    return [
-        MasteryRow(
-            learner_names[lc],
-            params.concept_ids[c],
-            p,
-            a,
-            k,
-            _back(last, days_to_us),
-            _back(asof, days_to_us),
-        )
-        for lc, c, p, a, k, last, asof in zip(
-            result.learner.tolist(),
-            result.concept.tolist(),
-            result.p_mastery.tolist(),
-            result.attempts.tolist(),
-            result.correct.tolist(),
-            result.last_practised_days.tolist(),
-            result.as_of_days.tolist(),
-            strict=True,
-        )
-    ]
+    return MasteryColumns(
+        [learner_names[lc] for lc in result.learner.tolist()],
+        [params.concept_ids[c] for c in result.concept.tolist()],
+        result.p_mastery.tolist(),
+        result.attempts.tolist(),
+        result.correct.tolist(),
+        _back_all(result.last_practised_days, days_to_us),
+        _back_all(result.as_of_days, days_to_us),
+    )
 
 
 def _initial_table(
@@ -180,8 +246,8 @@ def _initial_table(
     )
 
 
-def _back(days: float, days_to_us: Mapping[float, int]) -> int | None:
-    return None if days != days else days_to_us[days]  # NaN means "never"
+def _back_all(days: FloatArray, days_to_us: Mapping[float, int]) -> list[int | None]:
+    return [None if d != d else days_to_us[d] for d in days.tolist()]  # NaN means "never"
 
 
 def transfer_targets(concept_ids: set[str], transfer: Mapping[str, Mapping[str, float]]) -> set[str]:

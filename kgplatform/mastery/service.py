@@ -34,10 +34,10 @@ from kgplatform.mastery.models import (
     RejectedRow,
     parse_answer_rows,
 )
-from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us
+from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
 from kgplatform.mastery.store import IngestTx, MasteryStore
 from kgplatform.mastery.tracing import to_days
-from kgplatform.mastery.updater import split_us, update_mastery
+from kgplatform.mastery.updater import update_mastery
 from kgplatform.settings import Settings
 
 ParamsSource = Callable[[], TracerParams]
@@ -103,7 +103,10 @@ class MasteryService:
         result = AnswerBatchResult(
             rejected=list(batch.result.rejected), duplicates=list(batch.result.duplicates)
         )
-        tasks = tx.task_concepts(sorted({a.task_id for _, a in batch.candidates}))
+        context = tx.context(
+            sorted({a.task_id for _, a in batch.candidates}), [a.event_id for _, a in batch.candidates]
+        )
+        tasks = context.tasks
         known = []
         for index, answer in batch.candidates:
             if answer.task_id in tasks:
@@ -123,13 +126,13 @@ class MasteryService:
                 _summary(result.rejected), field="task_id", rejected=[r.model_dump() for r in result.rejected]
             )
         now = datetime.now(UTC)
-        rows = {a.event_id: stored_row(a) for _, a in known}
-        duplicates, conflicts = tx.stored_answers(list(rows.values()))
         created: list[AnswerIn] = []
         for index, answer in known:
-            if answer.event_id in duplicates:
-                result.duplicates.append(answer.event_id)
-            elif differing := conflicts.get(answer.event_id):
+            stored = context.stored.get(answer.event_id)
+            if stored is None:
+                created.append(answer)
+                result.accepted.append(answer.event_id)
+            elif differing := differing_fields(stored, stored_row(answer)):
                 result.rejected.append(
                     RejectedRow(
                         index=index,
@@ -141,8 +144,7 @@ class MasteryService:
                     )
                 )
             else:
-                created.append(answer)
-                result.accepted.append(answer.event_id)
+                result.duplicates.append(answer.event_id)
         if atomic and any(r.reason == "conflict" for r in result.rejected):
             raise Conflict(
                 _summary(result.rejected),
@@ -150,9 +152,10 @@ class MasteryService:
                 rejected=[r.model_dump() for r in result.rejected],
             )
         if created:
-            tx.create_answers([rows[a.event_id] for a in created], now)
+            columns = _columns(created)
+            tx.create_answers(columns, [a.duration_s for a in created], now)
             result.learners_created, result.mastery_updated = update_mastery(
-                tx, _columns(created), tasks, self.params_source(), now
+                tx, columns, tasks, context.transfer, self.params_source(), now
             )
         batch.result.accepted, batch.result.duplicates = result.accepted, result.duplicates
         batch.result.rejected, batch.result.learners_created = result.rejected, result.learners_created
@@ -268,6 +271,17 @@ def stored_row(answer: AnswerIn) -> dict[str, Any]:
         **dict(zip(("at_s", "at_ns"), split_us(datetime_to_us(answer.answered_at_utc)), strict=True)),
         "duration_s": answer.duration_s,
     }
+
+
+def differing_fields(stored: dict[str, Any], posted: dict[str, Any]) -> list[str]:
+    """The fields in which a stored answer differs from a posted one (both as `stored_row` shapes them);
+    the time counts once, as `answered_at`."""
+    fields = [f for f in ("learner_id", "task_id", "correct") if stored[f] != posted[f]]
+    if (stored["at_s"], stored["at_ns"]) != (posted["at_s"], posted["at_ns"]):
+        fields.append("answered_at")
+    if stored["duration_s"] != posted["duration_s"]:
+        fields.append("duration_s")
+    return fields
 
 
 def _native_row(row: dict[str, Any]) -> dict[str, Any]:

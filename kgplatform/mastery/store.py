@@ -17,9 +17,12 @@ from neo4j.exceptions import ConstraintError
 
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
+from kgplatform.mastery.recompute import AnswerColumns, MasteryColumns, StoredState, split_us
 
 T = TypeVar("T")
 CONSTRAINT_RETRIES = 3
+# The columns of a stored answer as mastery/get_ingest_context returns them (`service.stored_row`'s keys).
+STORED_FIELDS = ("event_id", "learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,36 @@ class AnswerHistory:
     answered_us: list[int]
 
 
+@dataclass(frozen=True)
+class IngestContext:
+    """What an ingest transaction reads first: the tasks' concepts (id, weight), the stored answers
+    among the batch's event ids (as `service.stored_row` shapes them) and the current transfer edges."""
+
+    tasks: dict[str, list[tuple[str, float]]]
+    stored: dict[str, dict[str, Any]]
+    transfer: list[TransferEdge]
+
+
+@dataclass(frozen=True)
+class TransferEdge:
+    source: str
+    target: str
+    strength: float
+    model_version: str
+
+
+@dataclass(frozen=True)
+class LockedLearners:
+    """The batch's learners after `IngestTx.lock_learners`: how many were created, which had mastery
+    of another model version, and the stored state of the asked pairs of the others (`rels` aligned
+    with `states`: each state's relationship element id, to update it in place)."""
+
+    created: int
+    stale: set[str]
+    states: StoredState
+    rels: list[str]
+
+
 def epoch_us(seconds: int | None, nanos: int | None) -> int | None:
     """Exact epoch microseconds from Cypher's epochSeconds and nanosecond (answers carry microseconds)."""
     if seconds is None:
@@ -40,98 +73,143 @@ def epoch_us(seconds: int | None, nanos: int | None) -> int | None:
     return seconds * 1_000_000 + (nanos or 0) // 1000
 
 
+def mastery_params(columns: MasteryColumns) -> dict[str, list[Any]]:
+    """The columns as the mastery writes take them: times as epoch seconds and nanoseconds."""
+    last = [split_us(u) for u in columns.last_us]
+    as_of = [split_us(u) for u in columns.as_of_us]
+    return {
+        "p_mastery": columns.p_mastery,
+        "attempts": columns.attempts,
+        "correct": columns.correct,
+        "last_s": [t[0] for t in last],
+        "last_ns": [t[1] for t in last],
+        "as_of_s": [t[0] for t in as_of],
+        "as_of_ns": [t[1] for t in as_of],
+    }
+
+
 class IngestTx:
-    """The queries of one ingest transaction; each call is one statement over a whole batch."""
+    """The queries of one ingest transaction; each call is one statement over a whole batch. Rows
+    travel as aligned columns and come back as lists (`Result.values()`), which the driver encodes
+    and decodes several times faster than maps."""
 
     def __init__(self, tx: ManagedTransaction) -> None:
         self._tx = tx
 
-    def _run(self, name: str, **params: Any) -> list[Row]:
-        return [record.data() for record in self._tx.run(query_text(name), params)]
+    def _values(self, name: str, **params: Any) -> list[list[Any]]:
+        return self._tx.run(query_text(name), params).values()
+
+    def _count(self, name: str, **params: Any) -> int:
+        rows = self._values(name, **params)
+        return int(rows[0][0]) if rows else 0
+
+    def context(self, task_ids: Sequence[str], event_ids: Sequence[str]) -> IngestContext:
+        [[tasks, stored, transfer]] = self._values(
+            "mastery/get_ingest_context", task_ids=list(task_ids), event_ids=list(event_ids)
+        )
+        return IngestContext(
+            {task_id: [(cid, float(w)) for cid, w in concepts] for task_id, concepts in tasks},
+            {row[0]: dict(zip(STORED_FIELDS, row, strict=True)) for row in stored},
+            [TransferEdge(s, t, float(w), str(v)) for s, t, w, v in transfer],
+        )
 
     def task_concepts(self, task_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         """Concepts (id, weight) per existing task; unknown tasks are absent."""
-        rows = self._run("mastery/get_task_concepts", task_ids=list(task_ids))
+        rows = self._tx.run(query_text("mastery/get_task_concepts"), {"task_ids": list(task_ids)}).data()
         return {
             r["task_id"]: [(c["concept_id"], float(c["weight"])) for c in r["concepts"] if c["concept_id"]]
             for r in rows
         }
 
-    def stored_answers(self, rows: list[dict[str, Any]]) -> tuple[set[str], dict[str, list[str]]]:
-        """Of these answers, the event ids already stored with the same content, and those stored with
-        another content (event id -> the differing fields)."""
-        result = self._run("mastery/get_stored_answers", rows=rows)
-        if not result:
-            return set(), {}
-        return set(result[0]["duplicates"]), {c["event_id"]: c["fields"] for c in result[0]["conflicts"]}
-
-    def create_answers(self, rows: list[dict[str, Any]], received_at: datetime) -> int:
+    def create_answers(
+        self, answers: AnswerColumns, durations: list[float | None], received_at: datetime
+    ) -> int:
         """Creates answers known to be new; a concurrent creator of one of them makes this raise
         `neo4j.exceptions.ConstraintError`, on which `MasteryStore.run_ingest` retries."""
-        result = self._run("mastery/create_answers", rows=rows, received_at=received_at)
-        return int(result[0]["created"]) if result else 0
-
-    def merge_learners(
-        self, learner_ids: list[str], now: datetime, model_version: str
-    ) -> tuple[int, set[str]]:
-        """Creates the unseen learners and write-locks all of them; returns how many were created and
-        which had mastery of another model version."""
-        rows = self._run(
-            "mastery/merge_learners", learner_ids=sorted(learner_ids), now=now, model_version=model_version
+        times = [split_us(u) for u in answers.answered_us]
+        return self._count(
+            "mastery/create_answers",
+            event_ids=list(answers.event_ids),
+            learner_ids=list(answers.learner_ids),
+            task_ids=list(answers.task_ids),
+            scores=list(answers.scores),
+            at_s=[t[0] for t in times],
+            at_ns=[t[1] for t in times],
+            durations=durations,
+            received_at=received_at,
         )
-        return (int(rows[0]["created"]), set(rows[0]["stale"])) if rows else (0, set())
+
+    def lock_learners(
+        self, learner_ids: list[str], concept_ids: list[list[str]], now: datetime, model_version: str
+    ) -> LockedLearners:
+        """Creates the unseen learners, write-locks all (`learner_ids` sorted: one lock order for every
+        caller) and reads the stored state of each one's `concept_ids` (aligned) unless it is stale."""
+        rows = self._values(
+            "mastery/lock_learners",
+            learner_ids=learner_ids,
+            concept_ids=concept_ids,
+            now=now,
+            model_version=model_version,
+        )
+        created, stale, rels = 0, set(), []
+        learners, concepts, p, attempts, correct, last, as_of = [], [], [], [], [], [], []
+        for learner_id, was_created, was_stale, states in rows:
+            created += bool(was_created)
+            if was_stale:
+                stale.add(learner_id)
+            for cid, rel, p_m, n, k, last_s, last_ns, as_of_s, as_of_ns in states:
+                learners.append(learner_id)
+                concepts.append(cid)
+                rels.append(rel)
+                p.append(float(p_m))
+                attempts.append(int(n))
+                correct.append(float(k))
+                last.append(epoch_us(last_s, last_ns))
+                as_of.append(epoch_us(as_of_s, as_of_ns))
+        states = StoredState(learners, concepts, p, attempts, correct, last, as_of)
+        return LockedLearners(created, stale, states, rels)
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
-        rows = self._run("mastery/get_answer_histories", learner_ids=learner_ids)
+        rows = self._values("mastery/get_answer_histories", learner_ids=learner_ids)
         return [
             AnswerHistory(
-                r["learner_id"],
-                r["event_ids"],
-                r["task_ids"],
-                r["scores"],
-                [s * 1_000_000 + n // 1000 for s, n in zip(r["seconds"], r["nanos"], strict=True)],
+                learner_id,
+                event_ids,
+                task_ids,
+                scores,
+                [s * 1_000_000 + n // 1000 for s, n in zip(seconds, nanos, strict=True)],
             )
-            for r in rows
+            for learner_id, event_ids, task_ids, scores, seconds, nanos in rows
         ]
 
-    def mastery_states(self, pairs: list[tuple[str, str]]) -> list[Row]:
-        """Stored state of the asked (learner, concept) pairs that exist: learner_id, concept_id, rel,
-        p_mastery, attempts, correct, last_us, as_of_us (epoch microseconds or None)."""
-        rows = self._run(
-            "mastery/get_mastery_states", pairs=[{"learner_id": lid, "concept_id": cid} for lid, cid in pairs]
+    def update_mastery_in_place(self, rels: list[str], columns: MasteryColumns, updated_at: datetime) -> int:
+        return self._count(
+            "mastery/update_mastery_in_place", rels=rels, **mastery_params(columns), updated_at=updated_at
         )
-        for r in rows:
-            r["last_us"] = epoch_us(r.pop("last_seconds"), r.pop("last_nanos"))
-            r["as_of_us"] = epoch_us(r.pop("as_of_seconds"), r.pop("as_of_nanos"))
-        return rows
 
-    def transfer_edges(self) -> list[Row]:
-        return self._run("mastery/list_transfer_edges")
-
-    def write_mastery(self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
-        result = self._run(
-            "mastery/write_mastery", rows=rows, updated_at=updated_at, model_version=model_version
+    def create_mastery(self, columns: MasteryColumns, updated_at: datetime, model_version: str) -> int:
+        return self._count(
+            "mastery/create_mastery",
+            learner_ids=columns.learner_ids,
+            concept_ids=columns.concept_ids,
+            **mastery_params(columns),
+            updated_at=updated_at,
+            model_version=model_version,
         )
-        return int(result[0]["written"]) if result else 0
 
-    def create_mastery(self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
-        result = self._run(
-            "mastery/create_mastery", rows=rows, updated_at=updated_at, model_version=model_version
+    def write_mastery(self, columns: MasteryColumns, updated_at: datetime, model_version: str) -> int:
+        return self._count(
+            "mastery/write_mastery",
+            learner_ids=columns.learner_ids,
+            concept_ids=columns.concept_ids,
+            **mastery_params(columns),
+            updated_at=updated_at,
+            model_version=model_version,
         )
-        return int(result[0]["written"]) if result else 0
-
-    def update_mastery_in_place(
-        self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str
-    ) -> int:
-        result = self._run(
-            "mastery/update_mastery_in_place", rows=rows, updated_at=updated_at, model_version=model_version
-        )
-        return int(result[0]["written"]) if result else 0
 
     def delete_stale_mastery(self, keep_by_learner: dict[str, list[str]]) -> int:
         learners = [{"learner_id": lid, "concept_ids": cids} for lid, cids in keep_by_learner.items()]
-        rows = self._run("mastery/delete_stale_mastery", learners=learners)
-        return int(rows[0]["deleted"]) if rows else 0
+        return self._count("mastery/delete_stale_mastery", learners=learners)
 
 
 class MasteryStore:

@@ -11,36 +11,40 @@ learner's full history is read and replayed. Either way: one query per step for 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from kgplatform.mastery.bkt import TracerParams, TransferEdges
 from kgplatform.mastery.recompute import (
     AnswerColumns,
-    MasteryRow,
+    MasteryColumns,
     StoredState,
-    trace_answers,
+    trace_columns,
     transfer_targets,
 )
-from kgplatform.mastery.store import AnswerHistory, IngestTx
+from kgplatform.mastery.store import AnswerHistory, IngestTx, TransferEdge
 
 TaskMap = dict[str, list[tuple[str, float]]]
 Transfer = Mapping[str, Mapping[str, float]]
 
 
 def update_mastery(
-    tx: IngestTx, new: AnswerColumns, tasks: TaskMap, base: TracerParams, now: datetime
+    tx: IngestTx,
+    new: AnswerColumns,
+    tasks: TaskMap,
+    edges: Sequence[TransferEdge],
+    base: TracerParams,
+    now: datetime,
 ) -> tuple[int, int]:
     """Recomputes and writes the mastery the `new` answers (already stored in `tx`) change; locks and
-    creates their learners first. Returns (learners created, mastery values written)."""
-    transfer_map, transfer_version = read_transfer(tx)
+    creates their learners first. `edges` are the current transfer edges. Returns (learners created,
+    mastery values written)."""
+    transfer_map, transfer_version = transfer_mapping(edges)
     model_version = base.model_version + (f"+transfer:{transfer_version}" if transfer_version else "")
-    created, stale = tx.merge_learners(sorted(set(new.learner_ids)), now, model_version)
     reached = reached_states(new, tasks, transfer_map)
-    wanted = [(lid, cid) for lid, cids in reached.items() if lid not in stale for cid in sorted(cids)]
-    stored = tx.mastery_states(wanted) if wanted else []
-    full = stale | learners_needing_replay(new, tasks, transfer_map, stored)
+    learner_ids = sorted(reached)
+    locked = tx.lock_learners(learner_ids, [sorted(reached[lid]) for lid in learner_ids], now, model_version)
+    full = locked.stale | learners_needing_replay(new, tasks, transfer_map, locked.states)
 
     histories = tx.answer_histories(sorted(full)) if full else []
     missing_tasks = {t for h in histories for t in h.task_ids} - tasks.keys()
@@ -52,47 +56,43 @@ def update_mastery(
     params = base.extended(sorted(concepts))
     transfer = TransferEdges.from_mapping(transfer_map, params) if transfer_map else None
 
-    rows: list[MasteryRow] = []
-    keep = [i for i, lid in enumerate(new.learner_ids) if lid not in full]
-    continued = [r for r in stored if r["learner_id"] not in full]
-    if keep:
-        rows += trace_answers(new.subset(keep), tasks, params, transfer, StoredState.from_rows(continued))
-    if histories:
-        rows += trace_answers(history_columns(histories), tasks, params, transfer)
-        replayed = defaultdict(list)
-        for r in rows:
-            if r.learner_id in full:
-                replayed[r.learner_id].append(r.concept_id)
-        tx.delete_stale_mastery({lid: replayed.get(lid, []) for lid in full})
     # Pairs read above are updated in place, pairs looked up and absent are created (their learners are
     # locked, so both are safe), and the pairs of fully replayed learners are MERGEd.
-    rel_of = {(r["learner_id"], r["concept_id"]): r["rel"] for r in continued}
-    looked_up = {pair for pair in wanted if pair[0] not in full}
-    in_place, created_rows, merged = [], [], []
-    for r in sorted(rows, key=lambda r: (r.concept_id, r.learner_id)):
-        pair = (r.learner_id, r.concept_id)
-        (in_place if pair in rel_of else created_rows if pair in looked_up else merged).append(r)
     written = 0
-    if in_place:
-        rels = [
-            {"rel": rel_of[(r.learner_id, r.concept_id)], **row}
-            for r, row in zip(in_place, mastery_rows(in_place), strict=True)
-        ]
-        written += tx.update_mastery_in_place(rels, now, model_version)
-    if created_rows:
-        written += tx.create_mastery(mastery_rows(created_rows), now, model_version)
-    if merged:
-        written += tx.write_mastery(mastery_rows(merged), now, model_version)
-    return created, written
+    keep = [i for i, lid in enumerate(new.learner_ids) if lid not in full]
+    if keep:
+        continued = [i for i, lid in enumerate(locked.states.learner_ids) if lid not in full]
+        initial = locked.states.take(continued)
+        rel_of = {
+            (initial.learner_ids[j], initial.concept_ids[j]): locked.rels[i] for j, i in enumerate(continued)
+        }
+        traced = trace_columns(new.subset(keep), tasks, params, transfer, initial)
+        order = _lock_order(traced)
+        in_place = [i for i in order if (traced.learner_ids[i], traced.concept_ids[i]) in rel_of]
+        created = [i for i in order if (traced.learner_ids[i], traced.concept_ids[i]) not in rel_of]
+        if in_place:
+            rels = [rel_of[(traced.learner_ids[i], traced.concept_ids[i])] for i in in_place]
+            written += tx.update_mastery_in_place(rels, traced.take(in_place), now)
+        if created:
+            written += tx.create_mastery(traced.take(created), now, model_version)
+    if histories:
+        replayed = trace_columns(history_columns(histories), tasks, params, transfer)
+        kept: dict[str, list[str]] = defaultdict(list)
+        for lid, cid in zip(replayed.learner_ids, replayed.concept_ids, strict=True):
+            kept[lid].append(cid)
+        tx.delete_stale_mastery({lid: kept.get(lid, []) for lid in full})
+        if len(replayed):
+            written += tx.write_mastery(replayed.take(_lock_order(replayed)), now, model_version)
+    return locked.created, written
 
 
-def read_transfer(tx: IngestTx) -> tuple[dict[str, dict[str, float]], str]:
+def transfer_mapping(edges: Sequence[TransferEdge]) -> tuple[dict[str, dict[str, float]], str]:
     """Transfer edges as {source: {target: strength}} and the model version(s) that wrote them."""
     mapping: dict[str, dict[str, float]] = defaultdict(dict)
     versions = set()
-    for e in tx.transfer_edges():
-        mapping[e["source"]][e["target"]] = float(e["strength"])
-        versions.add(str(e["model_version"]))
+    for e in edges:
+        mapping[e.source][e.target] = e.strength
+        versions.add(e.model_version)
     return dict(mapping), ",".join(sorted(versions))
 
 
@@ -105,16 +105,18 @@ def reached_states(new: AnswerColumns, tasks: TaskMap, transfer: Transfer) -> di
 
 
 def learners_needing_replay(
-    new: AnswerColumns, tasks: TaskMap, transfer: Transfer, stored: list[dict[str, Any]]
+    new: AnswerColumns, tasks: TaskMap, transfer: Transfer, stored: StoredState
 ) -> set[str]:
     """Learners with a new answer that is not later than a state it reaches (see the module's rule)."""
-    as_of = {(r["learner_id"], r["concept_id"]): r["as_of_us"] for r in stored}
+    as_of = dict(zip(zip(stored.learner_ids, stored.concept_ids, strict=True), stored.as_of_us, strict=True))
+    touched_by_task = {tid: transfer_targets({cid for cid, _ in cs}, transfer) for tid, cs in tasks.items()}
     full: set[str] = set()
     for lid, tid, us in zip(new.learner_ids, new.task_ids, new.answered_us, strict=True):
         if lid in full:
             continue
-        touched = transfer_targets({cid for cid, _ in tasks.get(tid, ())}, transfer)
-        if any((at := as_of.get((lid, cid))) is not None and us <= at for cid in touched):
+        if any(
+            (at := as_of.get((lid, cid))) is not None and us <= at for cid in touched_by_task.get(tid, ())
+        ):
             full.add(lid)
     return full
 
@@ -129,31 +131,6 @@ def history_columns(histories: list[AnswerHistory]) -> AnswerColumns:
     )
 
 
-def mastery_rows(rows: list[MasteryRow]) -> list[dict[str, Any]]:
-    """Rows for the mastery writes, in the order given (callers sort for a stable lock order)."""
-    out = []
-    for r in rows:
-        last_s, last_ns = split_us(r.last_us)
-        as_of_s, as_of_ns = split_us(r.as_of_us)
-        out.append(
-            {
-                "learner_id": r.learner_id,
-                "concept_id": r.concept_id,
-                "p_mastery": r.p_mastery,
-                "attempts": r.attempts,
-                "correct": r.correct,
-                "last_s": last_s,
-                "last_ns": last_ns,
-                "as_of_s": as_of_s,
-                "as_of_ns": as_of_ns,
-            }
-        )
-    return out
-
-
-def split_us(us: int | None) -> tuple[int | None, int | None]:
-    """Epoch microseconds as (epoch seconds, nanoseconds), the pair Cypher turns into a datetime."""
-    if us is None:
-        return None, None
-    seconds, micros = divmod(us, 1_000_000)
-    return seconds, micros * 1000
+def _lock_order(columns: MasteryColumns) -> list[int]:
+    """Row order of the mastery writes: by (concept, learner), so concurrent writers lock in one order."""
+    return sorted(range(len(columns)), key=lambda i: (columns.concept_ids[i], columns.learner_ids[i]))

@@ -10,10 +10,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from kgplatform.mastery.store import AnswerHistory
+from kgplatform.mastery.recompute import (
+    AnswerColumns,
+    MasteryColumns,
+    MasteryRow,
+    StoredState,
+    split_us,
+)
+from kgplatform.mastery.store import AnswerHistory, IngestContext, LockedLearners, TransferEdge
 
 T = TypeVar("T")
-ANSWER_FIELDS = ("learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
 
 
 class FakeIngestTx:
@@ -23,33 +29,56 @@ class FakeIngestTx:
     def task_concepts(self, task_ids: list[str]) -> dict[str, list[tuple[str, float]]]:
         return {t: [(c, 1.0) for c in self.store.tasks[t]] for t in task_ids if t in self.store.tasks}
 
-    def stored_answers(self, rows: list[dict[str, Any]]) -> tuple[set[str], dict[str, list[str]]]:
-        duplicates, conflicts = set(), {}
-        for row in rows:
-            stored = self.store.answers.get(row["event_id"])
-            if stored is None:
-                continue
-            fields = [f for f in ANSWER_FIELDS if stored[f] != row[f]]
-            fields = list(dict.fromkeys("answered_at" if f.startswith("at_") else f for f in fields))
-            if fields:
-                conflicts[row["event_id"]] = fields
-            else:
-                duplicates.add(row["event_id"])
-        return duplicates, conflicts
+    def context(self, task_ids: list[str], event_ids: list[str]) -> IngestContext:
+        stored = {e: dict(self.store.answers[e]) for e in event_ids if e in self.store.answers}
+        edges = [
+            TransferEdge(e["source"], e["target"], e["strength"], e["model_version"])
+            for e in self.store.transfer
+        ]
+        return IngestContext(self.task_concepts(task_ids), stored, edges)
 
-    def create_answers(self, rows: list[dict[str, Any]], received_at: datetime) -> int:
-        for row in rows:
-            assert row["event_id"] not in self.store.answers, "the constraint would refuse this"
-            self.store.answers[row["event_id"]] = dict(row)
-        return len(rows)
+    def create_answers(
+        self, answers: AnswerColumns, durations: list[float | None], received_at: datetime
+    ) -> int:
+        for i, event_id in enumerate(answers.event_ids):
+            assert event_id not in self.store.answers, "the constraint would refuse this"
+            at_s, at_ns = split_us(answers.answered_us[i])
+            self.store.answers[event_id] = {
+                "event_id": event_id,
+                "learner_id": answers.learner_ids[i],
+                "task_id": answers.task_ids[i],
+                "correct": answers.scores[i],
+                "at_s": at_s,
+                "at_ns": at_ns,
+                "duration_s": durations[i],
+            }
+        return len(answers)
 
-    def merge_learners(
-        self, learner_ids: list[str], now: datetime, model_version: str
-    ) -> tuple[int, set[str]]:
+    def lock_learners(
+        self, learner_ids: list[str], concept_ids: list[list[str]], now: datetime, model_version: str
+    ) -> LockedLearners:
+        assert learner_ids == sorted(learner_ids), "one lock order for every caller"
         new = set(learner_ids) - set(self.store.learners)
         stale = {lid for lid in learner_ids if self.store.learners.get(lid, model_version) != model_version}
         self.store.learners.update(dict.fromkeys(learner_ids, model_version))
-        return len(new), stale
+        pairs = [
+            (lid, cid)
+            for lid, cids in zip(learner_ids, concept_ids, strict=True)
+            if lid not in stale
+            for cid in cids
+            if (lid, cid) in self.store.mastery
+        ]
+        m = [self.store.mastery[pair] for pair in pairs]
+        states = StoredState(
+            [lid for lid, _ in pairs],
+            [cid for _, cid in pairs],
+            [x["p_mastery"] for x in m],
+            [x["attempts"] for x in m],
+            [x["correct"] for x in m],
+            [x["last_us"] for x in m],
+            [x["as_of_us"] for x in m],
+        )
+        return LockedLearners(len(new), stale, states, [f"{lid}|{cid}" for lid, cid in pairs])
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         self.store.replayed.update(learner_ids)
@@ -67,41 +96,34 @@ class FakeIngestTx:
             )
         return out
 
-    def mastery_states(self, pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
-        keys = ("p_mastery", "attempts", "correct", "last_us", "as_of_us")
-        return [
-            {"learner_id": lid, "concept_id": cid, "rel": f"{lid}|{cid}", **{k: m[k] for k in keys}}
-            for lid, cid in pairs
-            if (m := self.store.mastery.get((lid, cid))) is not None
-        ]
+    def write_mastery(self, columns: MasteryColumns, updated_at: datetime, model_version: str) -> int:
+        for r in columns.rows():
+            self._put(r, model_version)
+        return len(columns)
 
-    def transfer_edges(self) -> list[dict[str, Any]]:
-        return list(self.store.transfer)
+    def create_mastery(self, columns: MasteryColumns, updated_at: datetime, model_version: str) -> int:
+        for pair in zip(columns.learner_ids, columns.concept_ids, strict=True):
+            assert pair not in self.store.mastery, "it exists already"
+        return self.write_mastery(columns, updated_at, model_version)
 
-    def write_mastery(self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
-        for r in rows:
-            self.store.mastery[(r["learner_id"], r["concept_id"])] = {
-                "p_mastery": r["p_mastery"],
-                "attempts": r["attempts"],
-                "correct": r["correct"],
-                "last_us": _us(r["last_s"], r["last_ns"]),
-                "as_of_us": _us(r["as_of_s"], r["as_of_ns"]),
-                "model_version": model_version,
-            }
-        return len(rows)
+    def update_mastery_in_place(self, rels: list[str], columns: MasteryColumns, updated_at: datetime) -> int:
+        """Like mastery/update_mastery_in_place: the values change, the model version stays."""
+        for rel, r in zip(rels, columns.rows(), strict=True):
+            pair = (r.learner_id, r.concept_id)
+            assert tuple(rel.split("|")) == pair, "each relationship is updated with its own pair's values"
+            assert pair in self.store.mastery, "only relationships read before are updated in place"
+            self._put(r, self.store.mastery[pair]["model_version"])
+        return len(rels)
 
-    def create_mastery(self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str) -> int:
-        for r in rows:
-            assert (r["learner_id"], r["concept_id"]) not in self.store.mastery, "it exists already"
-        return self.write_mastery(rows, updated_at, model_version)
-
-    def update_mastery_in_place(
-        self, rows: list[dict[str, Any]], updated_at: datetime, model_version: str
-    ) -> int:
-        for r in rows:
-            lid, cid = r["rel"].split("|")
-            assert (lid, cid) in self.store.mastery, "only relationships read before are updated in place"
-        return self.write_mastery(rows, updated_at, model_version)
+    def _put(self, r: MasteryRow, model_version: str) -> None:
+        self.store.mastery[(r.learner_id, r.concept_id)] = {
+            "p_mastery": r.p_mastery,
+            "attempts": r.attempts,
+            "correct": r.correct,
+            "last_us": r.last_us,
+            "as_of_us": r.as_of_us,
+            "model_version": model_version,
+        }
 
     def delete_stale_mastery(self, keep: dict[str, list[str]]) -> int:
         doomed = [k for k in self.store.mastery if k[0] in keep and k[1] not in keep[k[0]]]
@@ -128,7 +150,3 @@ class FakeMasteryStore:
         except BaseException:
             self.answers, self.learners, self.mastery = snapshot
             raise
-
-
-def _us(seconds: int | None, nanos: int | None) -> int | None:
-    return None if seconds is None else seconds * 1_000_000 + (nanos or 0) // 1000

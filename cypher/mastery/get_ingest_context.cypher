@@ -1,0 +1,30 @@
+// Everything an ingest transaction reads before it writes, in one statement (one round trip): the
+// concepts of the batch's tasks, which of its event ids are already stored (with their content, which
+// the caller compares with the posted rows: equal is a duplicate, different a conflict), and the
+// current transfer model's edges (following the model pointer, as transfer/get_current_transfer does: a
+// retired model's edges outlive the switch by one publish, and a model still being written is not current).
+// Parameters: $task_ids (list of string), $event_ids (list of string).
+// Returns one row: tasks (list of [task_id, [[concept_id, weight], ...]]; unknown tasks absent),
+// stored (list of [event_id, learner_id, task_id, correct, at_s, at_ns, duration_s], answered_at as
+// epoch seconds and nanoseconds), transfer (list of [source, target, strength, model_version]). Read.
+CALL () {
+  UNWIND $task_ids AS task_id
+  MATCH (t:Task {id: task_id})
+  OPTIONAL MATCH (t)-[e:EXERCISES]->(c:Concept)
+  WITH task_id, collect(CASE WHEN c IS NOT NULL THEN [c.id, coalesce(e.weight, 1.0)] END) AS concepts
+  RETURN collect([task_id, concepts]) AS tasks
+}
+CALL () {
+  UNWIND $event_ids AS event_id
+  MATCH (a:Answer {event_id: event_id})
+  RETURN collect([a.event_id, a.learner_id, a.task_id, a.correct, a.answered_at.epochSeconds,
+                  a.answered_at.nanosecond, a.duration_s]) AS stored
+}
+CALL () {
+  MATCH (m:TransferModel {status: 'current'})
+  WITH m ORDER BY m.activated_at DESC LIMIT 1
+  MATCH (s:Concept)-[t:TRANSFERS_TO]->(d:Concept)
+  WHERE t.model_version = m.version
+  RETURN collect([s.id, d.id, t.strength, t.model_version]) AS transfer
+}
+RETURN tasks, stored, transfer

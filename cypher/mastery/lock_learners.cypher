@@ -1,0 +1,29 @@
+// Creates learners on first sight, write-locks every learner of the batch, and reads the stored tracer
+// state of the concepts the batch reaches for each, expanding from each learner once. The lock
+// serialises concurrent mastery updates of one learner: a second transaction waits here until the first
+// commits, and only then reads the state it continues from. Also records the model version the
+// learner's mastery is now computed with; a learner whose mastery had another one is `stale` (replayed
+// in full by the caller, so its state is not read).
+// Parameters: $learner_ids (list of string, sorted so concurrent callers lock in one order),
+// $concept_ids (aligned: per learner, the concept ids whose state to read), $now (datetime, distinct
+// per call), $model_version (string).
+// Returns one row per learner, in the given order: learner_id, created (bool), stale (bool), states
+// (list of [concept_id, rel (element id, to update it in place), p_mastery, attempts, correct,
+// last_seconds, last_nanos, as_of_seconds, as_of_nanos]; times as epoch seconds and nanoseconds, null
+// when never). Write.
+UNWIND range(0, size($learner_ids) - 1) AS i
+WITH $learner_ids[i] AS learner_id, $concept_ids[i] AS wanted
+MERGE (l:Learner {id: learner_id})
+  ON CREATE SET l.created_at = $now
+WITH l, learner_id, wanted, l.created_at = $now AS created,
+     coalesce(l.mastery_model_version, $model_version) <> $model_version AS stale
+SET l.updated_at = $now, l.mastery_model_version = $model_version
+WITH l, learner_id, created, stale, CASE WHEN stale THEN [] ELSE wanted END AS wanted
+CALL (l, wanted) {
+  MATCH (l)-[m:MASTERY]->(c:Concept)
+  WHERE c.id IN wanted
+  RETURN collect([c.id, elementId(m), m.p_mastery, m.attempts, m.correct,
+                  m.last_practised.epochSeconds, m.last_practised.nanosecond,
+                  m.as_of.epochSeconds, m.as_of.nanosecond]) AS states
+}
+RETURN learner_id, created, stale, states
