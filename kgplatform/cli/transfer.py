@@ -76,6 +76,13 @@ def eval_transfer(
         True, "--downstream/--no-downstream", help="Tracer next-answer AUC gain."
     ),
     cold_start: bool = typer.Option(True, "--cold-start/--no-cold-start"),
+    seeds: int = typer.Option(
+        3,
+        "--seeds",
+        min=1,
+        help="Models per variant (seeds seed, seed+1, ...), predictions averaged; "
+        "the same for every learnt model.",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Also write the report as JSON."),
 ) -> None:
     """Held-out learners and pairs: the GNN against non-GNN baselines, tracer gain, cold start; one run."""
@@ -95,7 +102,11 @@ def eval_transfer(
         problem = assist2009_problem(Path(data), fold, cache)
     # Many models are trained in one run: their progress bars would bury the tables, so they are off here.
     options = EvalOptions(
-        seed=seed, downstream=downstream, cold_start=cold_start, train=TrainConfig(seed=seed, progress=False)
+        seed=seed,
+        downstream=downstream,
+        cold_start=cold_start,
+        seeds=seeds,
+        train=TrainConfig(seed=seed, progress=False),
     )
     report = evaluate(problem, options)
     print_report(report, console)

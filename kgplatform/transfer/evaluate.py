@@ -11,7 +11,9 @@ Protocol (the same splits for every model):
 - downstream: next-answer AUC of the tracer on test learners with each model's transfer minus without.
 - cold start: all answers on a random 10% of concepts are dropped from the training learners; models are
   retrained and scored on every pair that involves a dropped concept.
-- tuning: each learnt model (GNN, MLP, MF) gets the same budget, four variants, picked by validation Spearman.
+- tuning: each learnt model (GNN, MLP, MF) gets the same budget, four variants, picked by validation Spearman;
+  each variant is `seeds` models with seeds seed, seed + 1, ... whose predictions are averaged (the same
+  seeds for every model), and the variant is picked by the averaged prediction's validation Spearman.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from kgplatform.transfer.downstream import TracerGain, tracer_gains
 from kgplatform.transfer.empirical import EmpiricalOptions, EmpiricalTransfer, FloatArray, empirical_transfer
 from kgplatform.transfer.metrics import PairMetrics, pair_metrics
 from kgplatform.transfer.statistics import LogStatistics
-from kgplatform.transfer.train import PairTargets, TrainConfig, TrainResult, predict_matrix, train_model
+from kgplatform.transfer.train import Ensemble, PairTargets, TrainConfig, predict_ensemble, train_ensemble
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +53,7 @@ class EvalOptions:
     pair_split: tuple[float, float] = (0.7, 0.1)  # train, validation; the rest is test
     min_support: float = 30.0
     cold_share: float = 0.1
+    seeds: int = 3  # models per variant, averaged (every learnt model alike)
     downstream: bool = True
     cold_start: bool = True
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -111,7 +114,7 @@ def fit_predictors(
     valid_transfer: EmpiricalTransfer,
     options: EvalOptions,
     hidden: np.ndarray | None = None,
-) -> tuple[dict[str, FloatArray], dict[str, TrainResult], Data, LogStatistics]:
+) -> tuple[dict[str, FloatArray], dict[str, Ensemble], Data, LogStatistics]:
     """Every model's (C, C) prediction from one training set (the same data for all of them)."""
     concepts = problem.concepts
     n = concepts.n
@@ -122,19 +125,20 @@ def fit_predictors(
     valid_mask = split.valid if hidden is None else split.valid & ~hidden[:, None] & ~hidden[None, :]
     valid_targets = labelled(valid_mask, valid_transfer, options.min_support, options.empirical.shrinkage)
     predictions: dict[str, FloatArray] = {}
-    results: dict[str, TrainResult] = {}
+    results: dict[str, Ensemble] = {}
     for kind in ("gnn", "mlp", "mf"):
         candidates = [
-            train_model(
+            train_ensemble(
                 data,
                 train_targets,
                 valid_targets,
                 TrainConfig(**{**options.train.to_dict(), "kind": kind, **variant}),
+                options.seeds,
             )
             for variant in CANDIDATES[kind]
         ]
-        results[kind] = max(candidates, key=lambda r: np.nan_to_num(r.best_valid_spearman, nan=-np.inf))
-        predictions[kind] = predict_matrix(results[kind], data)
+        results[kind] = max(candidates, key=lambda r: np.nan_to_num(r.valid_spearman, nan=-np.inf))
+        predictions[kind] = predict_ensemble(results[kind], data)
     if concepts.prereq_src.size:
         predictions["prerequisite edges"] = baselines.prerequisite_scores(concepts)
     predictions["sequence co-occurrence"] = baselines.sequence_scores(stats)
@@ -177,7 +181,8 @@ def evaluate(problem: Problem, options: EvalOptions | None = None) -> EvalReport
         "test_learners": _learners(problem.test_log),
         "test_pairs": int(src.size),
         "reference": "true transfer" if problem.truth is not None else "test learners' empirical transfer",
-        "gnn_best_epoch": results["gnn"].best_epoch,
+        "seeds_per_variant": options.seeds,
+        "gnn_best_epochs": " ".join(map(str, results["gnn"].best_epochs)),
         "gnn_seconds": round(results["gnn"].seconds, 2),
         "gnn_layers": results["gnn"].config.num_layers,
         "gnn_dropout": results["gnn"].config.dropout,

@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kgplatform.transfer.train import TrainConfig, predict_matrix, train_model
+from kgplatform.transfer.train import (
+    TrainConfig,
+    predict_ensemble,
+    predict_matrix,
+    train_ensemble,
+    train_model,
+)
 from tests.unit.transfer.helpers import tiny_problem
 
 
@@ -35,3 +41,32 @@ def test_same_seed_same_model() -> None:
     a = predict_matrix(train_model(data, targets, targets, config), data)
     b = predict_matrix(train_model(data, targets, targets, config), data)
     np.testing.assert_array_equal(a, b)
+
+
+def test_ensemble_of_one_seed_is_the_single_model() -> None:
+    _, data, targets = tiny_problem()
+    config = TrainConfig(hidden_channels=16, max_epochs=10, progress=False)
+    single = predict_matrix(train_model(data, targets, targets, config), data)
+    np.testing.assert_array_equal(
+        predict_ensemble(train_ensemble(data, targets, targets, config, 1), data), single
+    )
+
+
+def test_ensemble_averages_members_of_consecutive_seeds() -> None:
+    _, data, targets = tiny_problem()
+    config = TrainConfig(kind="mlp", hidden_channels=16, max_epochs=10, progress=False, seed=4)
+    ensemble = train_ensemble(data, targets, targets, config, 3)
+    assert [m.config.seed for m in ensemble.members] == [4, 5, 6]
+    members = [predict_matrix(m, data) for m in ensemble.members]
+    assert not np.array_equal(members[0], members[1])
+    np.testing.assert_allclose(predict_ensemble(ensemble, data), np.mean(members, axis=0))
+    assert ensemble.seconds == pytest.approx(sum(m.seconds for m in ensemble.members))
+    assert len(ensemble.best_epochs) == 3
+    # Fewer than 3 validation pairs: no rank correlation, the evaluation falls back to -inf for it.
+    assert np.isnan(ensemble.valid_spearman) == (len(targets) < 3)
+
+
+def test_ensemble_needs_a_seed() -> None:
+    _, data, targets = tiny_problem()
+    with pytest.raises(ValueError):
+        train_ensemble(data, targets, targets, TrainConfig(progress=False), 0)
