@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from neo4j import ManagedTransaction, unit_of_work
-
 from kgplatform.curriculum.store import read_curriculum_rows
 from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Graph, Row
-from kgplatform.graph.queries import query_text
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.graph import ConceptGraph, build_graph
 
@@ -123,20 +120,9 @@ class PlanStore:
         return plan
 
     def mastery_page(self, after: str, limit: int) -> list[Row]:
-        """Learners after `after` (by id), `limit` of them, with columnar mastery and goals.
-
-        Records become dicts by zipping keys and values: `Record.data()` re-walks every nested list
-        and would cost as much as the fetch itself for a page of thousands of learners.
-        """
-
-        @unit_of_work(metadata={"kgp_query": "planning/read_mastery_page"})
-        def work(tx: ManagedTransaction) -> list[Row]:
-            result = tx.run(query_text("planning/read_mastery_page"), after=after, limit=limit)
-            keys = result.keys()
-            return [dict(zip(keys, record.values(), strict=True)) for record in result]
-
-        with self.graph.session() as session:
-            return session.execute_read(work)
+        """Learners after `after` (by id), `limit` of them, with columnar mastery and goals (plain rows:
+        see `Graph.read_plain`)."""
+        return self.graph.read_plain("planning/read_mastery_page", after=after, limit=limit)
 
 
 def newest_edges(rows: Iterable[Row]) -> list[tuple[str, str, float]]:
