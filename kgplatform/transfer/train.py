@@ -12,6 +12,7 @@ Two things prepare the GNN for what it meets later:
 - measured transfer as message-passing edges: each epoch, a random half of the training pairs become
   edges carrying their label and the other half is supervised (disjoint, so no pair sees its own label,
   as in PyG's link-split with `disjoint_train_ratio`); predictions use all training pairs as edges;
+  `message_share = 0` means no measured-transfer edges at all (training, validation and prediction alike);
 - cold-concept dropout (GNN and MLP alike): each epoch a random `cold_dropout` share of concepts look as
   if they had no answers (`data.mask_concepts`), so a new concept's features are not out of distribution.
 Small graphs run fastest on one thread (thread hand-offs cost more than they save on 2 shared cores).
@@ -142,7 +143,8 @@ def train_model(
     best = (-np.inf, 0, copy.deepcopy(model.state_dict()))
     history: list[dict[str, float]] = []
     generator = torch.Generator().manual_seed(config.seed)
-    full = with_label_edges(data, train.pairs, target) if config.kind == "gnn" else data
+    label_edges = config.kind == "gnn" and config.message_share > 0
+    full = with_label_edges(data, train.pairs, target) if label_edges else data
     started = time.perf_counter()
     bar = tqdm(
         range(1, config.max_epochs + 1), desc=f"train {config.kind}", disable=not config.progress, leave=False
@@ -152,7 +154,7 @@ def train_model(
         model.train()
         optimiser.zero_grad()
         epoch_data, supervised = data, torch.ones(len(train), dtype=torch.bool)
-        if config.kind == "gnn" and config.message_share > 0:
+        if label_edges:
             supervised = torch.rand(len(train), generator=generator) >= config.message_share
             epoch_data = with_label_edges(data, train.pairs[:, ~supervised], target[~supervised])
         if config.kind != "mf" and config.cold_dropout > 0:
@@ -185,8 +187,8 @@ def train_model(
         epoch,
         time.perf_counter() - started,
         scale,
-        train.pairs,
-        target,
+        train.pairs if label_edges else train.pairs[:, :0],
+        target if label_edges else target[:0],
         history,
     )
 

@@ -70,3 +70,15 @@ def test_ensemble_needs_a_seed() -> None:
     _, data, targets = tiny_problem()
     with pytest.raises(ValueError):
         train_ensemble(data, targets, targets, TrainConfig(progress=False), 0)
+
+
+def test_no_message_share_means_no_measured_edges_anywhere() -> None:
+    _, data, targets = tiny_problem()
+    config = TrainConfig(hidden_channels=16, max_epochs=5, progress=False, message_share=0.0)
+    result = train_model(data, targets, targets, config)
+    assert result.message_pairs.size(1) == 0
+    assert result.inference_data(data) is data
+    with_edges = train_model(
+        data, targets, targets, TrainConfig(hidden_channels=16, max_epochs=5, progress=False)
+    )
+    assert with_edges.inference_data(data).edge_index.size(1) == data.edge_index.size(1) + 2 * len(targets)
