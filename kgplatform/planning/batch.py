@@ -15,7 +15,6 @@ import numpy as np
 from kgplatform.errors import ValidationFailed
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.policy import (
-    NOT_A_CANDIDATE,
     ConceptScores,
     Plan,
     PlanConfig,
@@ -24,6 +23,7 @@ from kgplatform.planning.policy import (
     ranked_tasks,
     score_concepts,
 )
+from kgplatform.planning.ranking import top_concepts
 
 DEFAULT_CHUNK = 1024
 
@@ -37,6 +37,8 @@ class LearnerMatrix:
     p_peak: np.ndarray  # when last practised
     attempts: np.ndarray
     goals: np.ndarray  # bool
+    # (n,) the mastery most entries hold (a concept nobody practised): only makes scoring cheaper.
+    typical: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         shape = (len(self.learner_ids), self.p_mastery.shape[-1])
@@ -53,31 +55,8 @@ class LearnerMatrix:
             self.p_peak[start:stop],
             self.attempts[start:stop],
             self.goals[start:stop],
+            self.typical,
         )
-
-
-def top_concepts(scores: ConceptScores, n_tasks: int) -> tuple[np.ndarray, np.ndarray]:
-    """(L, k) best concepts per learner (score down, index up; the one-learner order) and which are real.
-
-    Partial selection instead of a full sort: the k-th best score per row, everything above it, then
-    ties at it by index, then a stable sort of just those k (their indices ascend, so ties stay by index).
-    """
-    score = scores.score
-    n = score.shape[-1]
-    k = min(n_tasks, n)
-    if k == n:
-        top = np.argsort(-score, axis=-1, kind="stable")
-    else:
-        kth = -np.partition(-score, k - 1, axis=-1)[:, k - 1 : k]
-        above = score > kth
-        ties = score == kth
-        room = k - above.sum(axis=-1, keepdims=True)
-        chosen = above | (ties & (np.cumsum(ties, axis=-1) <= room))
-        columns = np.nonzero(chosen)[1].reshape(score.shape[0], k)  # row-major: ascending per row
-        order = np.argsort(-np.take_along_axis(score, columns, axis=-1), axis=-1, kind="stable")
-        top = np.take_along_axis(columns, order, axis=-1)
-    valid = np.take_along_axis(score, top, axis=-1) > NOT_A_CANDIDATE / 2
-    return top, valid
 
 
 def pick_matrix(
@@ -87,8 +66,8 @@ def pick_matrix(
 
     Kept picks, in column order, are exactly the one-learner path's picks before `order_picks`.
     """
-    top, valid = top_concepts(scores, config.n_tasks)
-    task_order = ranked_tasks(graph, scores.success, np.where(valid, top, -1), config)  # (L, k, w)
+    top, valid = top_concepts(scores.parts, config.n_tasks)
+    task_order = ranked_tasks(graph, scores.p, np.where(valid, top, -1), config)  # (L, k, w)
     rounds = min(config.max_tasks_per_concept, task_order.shape[-1])
     concept = np.tile(top, rounds)
     round_ = np.repeat(np.arange(rounds), top.shape[1])[None, :].repeat(top.shape[0], axis=0)
@@ -129,7 +108,13 @@ def first_tasks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig
     What the simulator asks at every step; equal to `plan_batch(...)[i].tasks[0]`.
     """
     scores = score_concepts(
-        graph, learners.p_mastery, learners.p_peak, learners.attempts, learners.goals, config
+        graph,
+        learners.p_mastery,
+        learners.p_peak,
+        learners.attempts,
+        learners.goals,
+        config,
+        learners.typical,
     )
     concept, _, task, kept = pick_matrix(graph, scores, config)
     # `policy.order_picks` puts first the earliest pick that no other pick leads to.
@@ -142,23 +127,53 @@ def first_tasks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig
     return np.where(eligible.any(axis=1), task[np.arange(task.shape[0]), first], -1)
 
 
+@dataclass(frozen=True, eq=False)
+class ChunkPicks:
+    """One chunk's plans as arrays in plan order, (L, K) each with K the longest plan: what both the
+    Plan objects (`plan_chunk`) and the cached JSON (`page_json.py`) are written from."""
+
+    concept: np.ndarray
+    task: np.ndarray
+    count: np.ndarray  # (L,) tasks in each plan: columns [0, count) are real
+    facts: dict[str, np.ndarray]  # `policy.pick_facts` of those picks, as arrays
+    placement: np.ndarray  # (L,) bool
+
+
+def chunk_picks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig) -> ChunkPicks:
+    """Scores, picks and orders the plans of one chunk of learners, and gathers what their reasons need."""
+    scores = score_concepts(
+        graph,
+        learners.p_mastery,
+        learners.p_peak,
+        learners.attempts,
+        learners.goals,
+        config,
+        learners.typical,
+    )
+    concept, _, task, kept = pick_matrix(graph, scores, config)
+    order = plan_order(graph, concept, kept)  # each row's real picks come first (a prefix)
+    count = (order >= 0).sum(axis=1)
+    width = int(count.max(initial=0))
+    at = np.maximum(order[:, :width], 0)
+    concept = np.take_along_axis(concept, at, axis=1)
+    task = np.take_along_axis(task, at, axis=1)
+    facts = pick_facts(graph, scores, learners.p_mastery, concept, task, config)
+    return ChunkPicks(concept, task, count, facts, scores.placement)
+
+
 def plan_chunk(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig) -> list[Plan]:
     """Full plans with reasons for one chunk of learners."""
-    scores = score_concepts(
-        graph, learners.p_mastery, learners.p_peak, learners.attempts, learners.goals, config
-    )
-    concept, round_, task, kept = pick_matrix(graph, scores, config)
-    facts = pick_facts(graph, scores, learners.p_mastery, concept, task)
-    placement = scores.placement.tolist()
-    order = plan_order(graph, concept, kept).tolist()
-    concepts, rounds, tasks_ = concept.tolist(), round_.tolist(), task.tolist()
+    picks = chunk_picks(graph, learners, config)
+    facts = {name: values.tolist() for name, values in picks.facts.items()}
+    placement, counts = picks.placement.tolist(), picks.count.tolist()
+    concepts, tasks_ = picks.concept.tolist(), picks.task.tolist()
     plans = []
     for row, learner_id in enumerate(learners.learner_ids):
         row_facts = {name: values[row] for name, values in facts.items()}
-        c, r, t = concepts[row], rounds[row], tasks_[row]
+        c, t = concepts[row], tasks_[row]
         tasks = tuple(
-            build_task(graph, row_facts, j, placement[row], rank, (c[j], r[j], t[j]))
-            for rank, j in enumerate((j for j in order[row] if j >= 0), 1)
+            build_task(graph, row_facts, j, placement[row], j + 1, (c[j], 0, t[j]))
+            for j in range(counts[row])
         )
         plans.append(Plan(learner_id=learner_id, tasks=tasks, placement=placement[row]))
     return plans

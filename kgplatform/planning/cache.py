@@ -50,7 +50,7 @@ class PlanCache:
     def put_many(self, records: Iterable[PlanRecord], batch: int = 5000) -> int:
         return self.put_json_many(((r.learner_id, r.to_json()) for r in records), batch)
 
-    def put_json_many(self, values: Iterable[tuple[str, str]], batch: int = 5000) -> int:
+    def put_json_many(self, values: Iterable[tuple[str, str | bytes]], batch: int = 5000) -> int:
         """Pipelined writes of (learner_id, json) pairs (no MULTI: each key stands alone)."""
         count = 0
         pipe = self.client.pipeline(transaction=False)

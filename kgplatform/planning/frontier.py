@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from kgplatform.planning.graph import ConceptGraph, propagate
+from kgplatform.planning.reach import lead_to
 
 
 def known_concepts(graph: ConceptGraph, p_mastery: np.ndarray, mastered_at: float) -> np.ndarray:
@@ -19,8 +20,7 @@ def known_concepts(graph: ConceptGraph, p_mastery: np.ndarray, mastered_at: floa
     practised, so they never hold anyone back.
     """
     mastered = (p_mastery >= mastered_at) & graph.has_tasks
-    implied = propagate(mastered.astype(np.float32), graph.closure_t) > 0
-    return implied | ~graph.has_tasks
+    return lead_to(graph, mastered) | ~graph.has_tasks
 
 
 def unmet_prerequisites(graph: ConceptGraph, known: np.ndarray) -> np.ndarray:
@@ -38,10 +38,30 @@ def frontier(graph: ConceptGraph, known: np.ndarray, good_enough: np.ndarray | N
     return ~known & (unmet_prerequisites(graph, good_enough) == 0) & graph.has_tasks
 
 
-def blocking_counts(graph: ConceptGraph, good_enough: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """(..., n) float: how many wanted-but-not-ready concepts each concept is a missing prerequisite of."""
-    stuck = wanted & ~good_enough & (unmet_prerequisites(graph, good_enough) > 0)
+def blocking_counts(
+    graph: ConceptGraph, good_enough: np.ndarray, wanted: np.ndarray, unmet: np.ndarray | None = None
+) -> np.ndarray:
+    """(..., n) float: how many wanted-but-not-ready concepts each concept is a missing prerequisite of.
+
+    `unmet`: `unmet_prerequisites(graph, good_enough) > 0` when the caller has it already.
+    """
+    if unmet is None:
+        unmet = unmet_prerequisites(graph, good_enough) > 0
+    stuck = wanted & ~good_enough & unmet
     return propagate(stuck.astype(np.float32), graph.prereq_t) * ~good_enough
+
+
+def frontier_and_blocks(
+    graph: ConceptGraph, known: np.ndarray, good_enough: np.ndarray, wanted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`frontier(graph, known, good_enough)` and `blocking_counts(graph, good_enough, wanted)`, sharing
+    the unmet prerequisites when `known` lies within `good_enough` (the usual thresholds)."""
+    unmet = unmet_prerequisites(graph, good_enough) > 0
+    if (known & ~good_enough).any():
+        ready = frontier(graph, known, good_enough)
+    else:
+        ready = ~known & ~unmet & graph.has_tasks
+    return ready, blocking_counts(graph, good_enough, wanted, unmet)
 
 
 def goal_paths(graph: ConceptGraph, goals: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -52,4 +72,4 @@ def goal_paths(graph: ConceptGraph, goals: np.ndarray, known: np.ndarray) -> np.
     aims = goals.astype(bool)
     no_goals = ~aims.any(axis=-1, keepdims=True)
     aims = np.where(no_goals, True, aims) & ~known
-    return propagate(aims.astype(np.float32), graph.closure_t) > 0
+    return lead_to(graph, aims)

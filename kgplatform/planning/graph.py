@@ -91,8 +91,42 @@ class ConceptGraph:
         return sparse.csr_array(self.task_weights.T.astype(np.float32))
 
     @cached_property
+    def ancestor_bits(self) -> np.ndarray:
+        """(n, words) uint64: row d is the bit set of the concepts leading to d, itself included."""
+        packed = np.packbits(self.closure.T, axis=1, bitorder="little")
+        padded = np.zeros((self.n_concepts, -(-packed.shape[1] // 8) * 8), dtype=np.uint8)
+        padded[:, : packed.shape[1]] = packed
+        return padded.view(np.uint64)
+
+    @cached_property
+    def task_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """(m, s) each task's concepts in ascending order and their float32 weights, both 0 padded: the
+        terms of `task_weights_t`'s product in the order the sparse product adds them (`difficulty.py`)."""
+        weights = self.task_weights.astype(np.float32)
+        width = max(1, int((weights > 0).sum(axis=1).max(initial=0)))
+        concepts = np.zeros((self.n_tasks, width), dtype=np.int64)
+        terms = np.zeros((self.n_tasks, width), dtype=np.float32)
+        rows, cols = np.nonzero(weights)  # row-major: each task's concepts ascend
+        slot = np.arange(rows.size) - np.searchsorted(rows, rows)
+        concepts[rows, slot] = cols
+        terms[rows, slot] = weights[rows, cols]
+        return concepts, terms
+
+    @cached_property
+    def shares_task(self) -> sparse.csr_array:
+        """(n, n) 1 where two concepts share a task (each with itself when it has one): whose band flag
+        a change of a concept's mastery can move."""
+        links = self.task_concepts.T @ self.task_concepts
+        return sparse.csr_array((links > 0).astype(np.float32))
+
+    @cached_property
     def reason_parts(self) -> dict[tuple[tuple[int, ...], int | None, bool], str]:
         """Reused words of reasons (`reasons.describe`), which depend only on this graph and the key."""
+        return {}
+
+    @cached_property
+    def reason_codes(self) -> dict[int, str]:
+        """The same words keyed by one integer per pick (`page_json._middle_codes`)."""
         return {}
 
     @cached_property

@@ -17,9 +17,10 @@ import numpy as np
 from kgplatform.graph.driver import Row
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.mastery.tracing import to_days
-from kgplatform.planning.batch import DEFAULT_CHUNK, LearnerMatrix, plan_batch
+from kgplatform.planning.batch import DEFAULT_CHUNK, LearnerMatrix, chunk_picks, plan_batch
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import model_version
@@ -64,7 +65,9 @@ def learner_matrix(
     g_owner = [i for i, r in enumerate(rows) for g in r["goals"] if g in graph.index]
     g_column = [graph.index[g] for r in rows for g in r["goals"] if g in graph.index]
     goals[g_owner, g_column] = True
-    return LearnerMatrix([r["learner_id"] for r in rows], p_now, peak, attempts, goals)
+    return LearnerMatrix(
+        [r["learner_id"] for r in rows], p_now, peak, attempts, goals, p_init.astype(np.float32)
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,21 +115,31 @@ def plan_records(
 
 
 def plan_page(job: PageJob, rows: Sequence[Row], cache: PlanCache) -> tuple[int, int]:
-    """Plans one page of learners and caches them; returns (learners, tasks)."""
-    records = plan_records(
-        job.graph,
-        rows,
-        job.params,
-        job.config,
-        job.chunk_size,
-        curriculum_id=job.curriculum_id,
-        stamps=job.stamps,
-        now=job.now,
-        plan_id=lambda _learner: str(uuid.uuid4()),
-    )
-    values, tasks = [], 0
-    for record in records:
-        values.append((record.learner_id, record.to_json()))
-        tasks += len(record.tasks)
+    """Plans one page of learners and caches them; returns (learners, tasks).
+
+    The JSON is written from the chunk's arrays (`page_json.chunk_json`), the same bytes as
+    `plan_records(...)`'s `PlanRecord.to_json()` without building those objects."""
+    learners = learner_matrix(job.graph, rows, job.params, to_days(job.now))
+    mastery_at = [native(r["mastery_at"]) for r in rows]
+    version = model_version(job.params)
+    values: list[tuple[str, bytes]] = []
+    tasks = 0
+    for start in range(0, len(rows), job.chunk_size):
+        stop = start + job.chunk_size
+        picks = chunk_picks(job.graph, learners.rows(start, stop), job.config)
+        ids = learners.learner_ids[start:stop]
+        plans = chunk_json(
+            job.graph,
+            picks,
+            ids,
+            mastery_at[start:stop],
+            plan_id=lambda _learner: str(uuid.uuid4()),
+            curriculum_id=job.curriculum_id,
+            created_at=job.now,
+            model_version=version,
+            stamps=job.stamps,
+        )
+        values.extend(zip(ids, plans, strict=True))
+        tasks += int(picks.count.sum())
     cache.put_json_many(values)
     return len(rows), tasks

@@ -15,11 +15,10 @@ import numpy as np
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.planning import frontier as fr
+from kgplatform.planning.difficulty import concepts_in_band, task_success
 from kgplatform.planning.graph import ConceptGraph, propagate
+from kgplatform.planning.ranking import NOT_A_CANDIDATE, SCORE_DECIMALS, ScoreParts, compose_scores
 from kgplatform.planning.reasons import describe
-
-SCORE_DECIMALS = 6
-NOT_A_CANDIDATE = -1e9
 
 
 @dataclass(frozen=True)
@@ -79,23 +78,21 @@ class Plan:
 class ConceptScores:
     """Everything the plan and its reasons need, each (..., n) unless noted."""
 
-    score: np.ndarray
+    parts: ScoreParts  # the scores, (L, n) in parts (`ranking.py`)
     frontier: np.ndarray
     review: np.ndarray
     blocks: np.ndarray
     on_path: np.ndarray
-    success: np.ndarray  # (..., m) predicted success of every task
+    p: np.ndarray  # float32 mastery now, what `difficulty.task_success` predicts from
     in_band: np.ndarray
     transfer_gain: np.ndarray
     missing: np.ndarray = field(repr=False)
     placement: np.ndarray = field(repr=False)  # (...,) bool: this learner has answered nothing yet
 
-
-def predicted_success(graph: ConceptGraph, p_mastery: np.ndarray, config: PlanConfig) -> np.ndarray:
-    """(..., m): probability of answering each task right, from mastery and the task's difficulty."""
-    per_concept = p_mastery * (1.0 - config.slip) + (1.0 - p_mastery) * config.guess
-    success = per_concept @ graph.task_weights_t - config.difficulty_effect * (graph.task_difficulty - 0.5)
-    return np.clip(success, 0.0, 1.0)
+    @property
+    def score(self) -> np.ndarray:
+        """(..., n) every concept's rounded score, NOT_A_CANDIDATE where it cannot be planned."""
+        return self.parts.full().reshape(self.frontier.shape)
 
 
 def band_distance(success: np.ndarray, config: PlanConfig) -> np.ndarray:
@@ -107,37 +104,16 @@ def band_distance(success: np.ndarray, config: PlanConfig) -> np.ndarray:
     return np.round(distance, SCORE_DECIMALS)
 
 
-def ranked_tasks(
-    graph: ConceptGraph, success: np.ndarray, concepts: np.ndarray, config: PlanConfig
-) -> np.ndarray:
+def ranked_tasks(graph: ConceptGraph, p: np.ndarray, concepts: np.ndarray, config: PlanConfig) -> np.ndarray:
     """(..., k, w) the tasks of the given (..., k) concepts, best fit first, -1 padded (and for concept -1).
 
     Order: band distance (inside the band nearest its centre, else nearest the band), then position.
+    `p` is the float32 mastery (..., n) the success is predicted from (`ConceptScores.p`).
     """
     options = np.where((concepts >= 0)[..., None], graph.concept_tasks[np.maximum(concepts, 0)], -1)
-    rows = success[..., None, :] if success.ndim > 1 else success
-    s = np.take_along_axis(
-        np.broadcast_to(rows, (*options.shape[:-1], success.shape[-1])), np.maximum(options, 0), axis=-1
-    )
-    distance = np.where(options >= 0, band_distance(s, config), np.inf)
+    distance = np.where(options >= 0, band_distance(task_success(graph, p, options, config), config), np.inf)
     order = np.argsort(distance, axis=-1, kind="stable")
     return np.take_along_axis(options, order, axis=-1)
-
-
-GATHER_MAX_TASKS = 16
-
-
-def tasks_in_band(graph: ConceptGraph, band: np.ndarray) -> np.ndarray:
-    """(..., n) bool from (..., m) task flags: does some task of each concept have its flag set.
-
-    A gather over each concept's few tasks (`concept_tasks`) costs L x n x w lookups, several times
-    cheaper than a (L, m) x (m, n) product; a curriculum with a concept of very many tasks uses the product.
-    """
-    if graph.concept_tasks.shape[1] > GATHER_MAX_TASKS:
-        return propagate(band.astype(np.float32), graph.task_concepts) > 0
-    padded = np.concatenate([band, np.zeros((*band.shape[:-1], 1), dtype=bool)], axis=-1)
-    slots = np.where(graph.concept_tasks >= 0, graph.concept_tasks, band.shape[-1])  # -1 -> the False column
-    return padded[..., slots].any(axis=-1)
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -152,58 +128,51 @@ def score_concepts(
     attempts: np.ndarray,
     goals: np.ndarray,
     config: PlanConfig,
+    typical: np.ndarray | None = None,
 ) -> ConceptScores:
     """Scores every concept for one learner (n,) or many (L, n); non-candidates get NOT_A_CANDIDATE.
 
-    `p_mastery` is the estimate now (after forgetting), `p_peak` the estimate when last practised.
+    `p_mastery` is the estimate now (after forgetting), `p_peak` the estimate when last practised;
+    `typical` (n,), the mastery of a concept nobody practised, only makes the band flags cheaper.
     """
+    lead, n = p_mastery.shape[:-1], graph.n_concepts
     # float32 halves the memory traffic of the (L, n) passes; scores are rounded well above its precision.
-    p = p_mastery.astype(np.float32)
-    p_peak = p_peak.astype(np.float32)
+    p = p_mastery.astype(np.float32, copy=False).reshape(-1, n)
+    peak = p_peak.astype(np.float32, copy=False).reshape(-1, n)
     known = fr.known_concepts(graph, p, config.mastered_at)
-    on_path = fr.goal_paths(graph, goals, known)
+    on_path = fr.goal_paths(graph, goals.reshape(-1, n), known)
     good_enough = fr.known_concepts(graph, p, config.ready_at)
-    ready = fr.frontier(graph, known, good_enough)
-    blocks = fr.blocking_counts(graph, good_enough, on_path)
-    review = (p_peak >= config.mastered_at) & (p < config.review_below) & graph.has_tasks
+    ready, blocks = fr.frontier_and_blocks(graph, known, good_enough, on_path)
+    review = (peak >= config.mastered_at) & (p < config.review_below) & graph.has_tasks
     missing = np.where(on_path, 1.0 - p, np.float32(0.0))
     # Practice on i helps j by transfer[i, j]; what counts is help towards what is still missing.
     transfer_gain = _normalised(propagate(missing, graph.transfer_t))
     # Concepts feeding more of the unmet goal mass come first (foundations of several goals).
-    goal_pull = _normalised(propagate(missing, graph.closure_t))
-    success = predicted_success(graph, p, config)
-    low, high = config.success_band
+    score32 = _normalised(propagate(missing, graph.closure_t))
     # Some task in the band means the best-fitting task is in it (`ranked_tasks` puts those first).
-    in_band = tasks_in_band(graph, (success >= low) & (success <= high))
+    in_band = concepts_in_band(graph, p, config, typical)
 
-    learn = ready & on_path
-    fallback = ready & ~on_path
-    score = (
-        config.goal_weight * goal_pull
-        + config.transfer_weight * transfer_gain
-        + config.unblock_weight * (blocks > 0)
-        + config.review_weight * (review & on_path)
-        + config.band_weight * in_band
+    score32 *= config.goal_weight
+    score32 += config.transfer_weight * transfer_gain
+    placement = attempts.reshape(-1, n).sum(axis=-1) == 0
+    parts = compose_scores(
+        graph, config, score32, blocks > 0, review & on_path, in_band, ready, on_path, review, p, placement
     )
-    score = np.where(
-        learn | review, score, np.where(fallback, config.off_path_weight * score, NOT_A_CANDIDATE)
-    )
-    placement = attempts.sum(axis=-1) == 0
-    uncertainty = p * (1.0 - p)
-    place_score = uncertainty * (0.5 + graph.centrality) * np.where(on_path, 1.0, 0.5)
-    place_score = np.where(graph.has_tasks, place_score, NOT_A_CANDIDATE)
-    score = np.where(placement[..., None], place_score, score)
+
+    def shaped(values: np.ndarray) -> np.ndarray:
+        return values.reshape(*lead, n)
+
     return ConceptScores(
-        score=np.round(score, SCORE_DECIMALS),
-        frontier=ready,
-        review=review,
-        blocks=blocks,
-        on_path=on_path,
-        success=success,
-        in_band=in_band,
-        transfer_gain=transfer_gain,
-        missing=missing,
-        placement=placement,
+        parts=parts,
+        frontier=shaped(ready),
+        review=shaped(review),
+        blocks=shaped(blocks),
+        on_path=shaped(on_path),
+        p=shaped(p),
+        in_band=shaped(in_band),
+        transfer_gain=shaped(transfer_gain),
+        missing=shaped(missing),
+        placement=placement.reshape(lead),
     )
 
 
@@ -236,9 +205,14 @@ def order_picks(graph: ConceptGraph, picks: list[tuple[int, int, int]]) -> list[
 
 
 def pick_facts(
-    graph: ConceptGraph, scores: ConceptScores, p_mastery: np.ndarray, concepts: np.ndarray, tasks: np.ndarray
-) -> dict[str, list[Any]]:
-    """What each pick's PlannedTask needs, gathered for all picks at once: (P,) or (L, P) picks -> lists."""
+    graph: ConceptGraph,
+    scores: ConceptScores,
+    p_mastery: np.ndarray,
+    concepts: np.ndarray,
+    tasks: np.ndarray,
+    config: PlanConfig,
+) -> dict[str, np.ndarray]:
+    """What each pick's PlannedTask needs, gathered for all picks at once: (P,) or (L, P) picks -> arrays."""
     at = np.maximum(concepts, 0)
 
     def take(values: np.ndarray, where: np.ndarray) -> np.ndarray:
@@ -248,18 +222,18 @@ def pick_facts(
     targets = graph.transfer_targets[at]  # (..., P, 5)
     helps = (targets >= 0) & (take(scores.missing, np.maximum(targets, 0)) > 0)
     return {
-        "review": take(scores.review, at).tolist(),
-        "p": take(p_mastery, at).tolist(),
-        "blocks": take(scores.blocks, at).tolist(),
-        "on_path": take(scores.on_path, at).tolist(),
-        "success": take(scores.success, np.maximum(tasks, 0)).tolist(),
-        "helped": np.where(helps, targets, -1).tolist(),
+        "review": take(scores.review, at),
+        "p": take(p_mastery, at),
+        "blocks": take(scores.blocks, at),
+        "on_path": take(scores.on_path, at),
+        "success": task_success(graph, scores.p, tasks, config),
+        "helped": np.where(helps, targets, -1),
     }
 
 
 def build_task(
     graph: ConceptGraph,
-    facts: dict[str, list[Any]],
+    facts: dict[str, Any],
     position: int,
     placement: bool,
     rank: int,
@@ -303,15 +277,17 @@ def plan_for_learner(
     scores = score_concepts(graph, p_mastery, p_peak, attempts, goals, config)
     order = np.lexsort((np.arange(graph.n_concepts), -scores.score))
     top = [int(c) for c in order[: config.n_tasks] if scores.score[c] > NOT_A_CANDIDATE / 2]
-    task_order = ranked_tasks(graph, scores.success, np.array(top, dtype=np.int64), config)
+    task_order = ranked_tasks(graph, scores.p, np.array(top, dtype=np.int64), config)
     picks = order_picks(graph, pick_sequence(top, task_order, config))
-    facts = pick_facts(
+    arrays = pick_facts(
         graph,
         scores,
         p_mastery,
         np.array([c for c, _, _ in picks], dtype=np.int64),
         np.array([t for _, _, t in picks], dtype=np.int64),
+        config,
     )
+    facts = {name: values.tolist() for name, values in arrays.items()}
     placement = bool(scores.placement)
     tasks = tuple(build_task(graph, facts, i, placement, i + 1, pick) for i, pick in enumerate(picks))
     return Plan(learner_id=learner_id, tasks=tasks, placement=bool(scores.placement))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from kgplatform.planning.graph import ConceptGraph
 
 
-def _middle(graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, on_path: bool) -> str:
+def middle(graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, on_path: bool) -> str:
     """The graph-dependent part of a learn or review reason, with its leading "; " when not empty."""
     key = (helped, blocks, on_path)
     cached = graph.reason_parts.get(key)
@@ -44,5 +44,5 @@ def describe(
     if purpose == "placement":
         return f"placement: tells most about you (central concept, mastery unknown at {p_mastery:.2f})"
     first = f"review due: mastery decayed to {p_mastery:.2f}" if purpose == "review" else "prerequisites met"
-    middle = _middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, on_path)
-    return f"{first}{middle}; predicted success {success:.0%}"
+    words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, on_path)
+    return f"{first}{words}; predicted success {success:.0%}"

@@ -1,0 +1,128 @@
+"""A chunk's plans straight to the JSON the serving cache holds, without Plan or PlanRecord objects.
+
+Bulk planning caches 100,000 plans; building a PlannedTask, a Plan, a PlanRecord and their dicts
+for each cost more than the planning maths. This writes the same bytes as `PlanRecord.to_json`
+(same keys in the same order, reasons in `reasons.describe`'s words) from `batch.chunk_picks`'s
+arrays: the words that depend only on the graph are looked up by one integer per pick, and the
+"predicted success N%" endings come from a table. `tests/unit/planning/test_page_json.py` keeps
+both ways equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import numpy as np
+import orjson
+
+from kgplatform.planning.batch import ChunkPicks
+from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.reasons import describe, middle
+from kgplatform.planning.store import InputStamps
+
+# "{:.0%}" multiplies by 100 in double precision and rounds half to even, as np.rint does.
+_SUCCESS_ENDINGS = tuple(f"; predicted success {k}%" for k in range(101))
+_HELPED_BITS = 1 << np.arange(5)
+
+
+def _middle_codes(graph: ConceptGraph, picks: ChunkPicks) -> np.ndarray:
+    """(L, K) one integer per pick naming its reason's graph words: concept, helped targets, blocks, path."""
+    helped = (picks.facts["helped"] >= 0) @ _HELPED_BITS  # which of the concept's 5 targets it helps
+    blocks = np.where(picks.facts["blocks"] > 0, picks.facts["blocks"], 0).astype(np.int64)
+    on_path = picks.facts["on_path"].astype(np.int64)
+    return ((blocks * 2 + on_path) * 32 + helped) * graph.n_concepts + picks.concept
+
+
+def _middle_of(graph: ConceptGraph, code: int) -> str:
+    text = graph.reason_codes.get(code)
+    if text is None:
+        rest, concept = divmod(code, graph.n_concepts)
+        rest, helped = divmod(rest, 32)
+        blocks, on_path = divmod(rest, 2)
+        targets = graph.transfer_targets[concept].tolist()
+        chosen = tuple(t if helped >> i & 1 else -1 for i, t in enumerate(targets))
+        text = graph.reason_codes[code] = middle(graph, chosen, blocks or None, bool(on_path))
+    return text
+
+
+def chunk_json(
+    graph: ConceptGraph,
+    picks: ChunkPicks,
+    learner_ids: Sequence[str],
+    mastery_at: Sequence[datetime | None],
+    *,
+    plan_id: Callable[[str], str],
+    curriculum_id: str,
+    created_at: datetime,
+    model_version: str,
+    stamps: InputStamps,
+) -> list[bytes]:
+    """The cached JSON of each plan of the chunk, equal to `PlanRecord.of(plan, ...).to_json()`.
+
+    `stamps` holds the curriculum's and transfer model's stamps; each learner adds its `mastery_at`.
+    """
+    facts = picks.facts
+    success = facts["success"].tolist()
+    endings = np.rint(facts["success"].astype(np.float64) * 100.0).astype(np.int64).tolist()
+    codes = _middle_codes(graph, picks).tolist()
+    review, p = facts["review"].tolist(), facts["p"].tolist()
+    concepts, tasks = picks.concept.tolist(), picks.task.tolist()
+    counts, placement = picks.count.tolist(), picks.placement.tolist()
+    task_ids, concept_ids = graph.task_ids, graph.concept_ids
+    created = created_at.isoformat()
+    curriculum_at = stamps.curriculum_at.isoformat() if stamps.curriculum_at else None
+    version_tail = f"|curriculum@{curriculum_at or 'none'}|transfer@{stamps.transfer_version or 'none'}"
+    out = []
+    for row, learner_id in enumerate(learner_ids):
+        placed = placement[row]
+        items = []
+        for j in range(counts[row]):
+            concept = concepts[row][j]
+            if placed:
+                purpose = "placement"
+                reason = describe(
+                    graph,
+                    concept,
+                    purpose,
+                    p_mastery=p[row][j],
+                    success=0.0,
+                    blocks=0.0,
+                    on_path=False,
+                    helped=[],
+                )
+            else:
+                purpose = "review" if review[row][j] else "learn"
+                first = (
+                    f"review due: mastery decayed to {p[row][j]:.2f}"
+                    if review[row][j]
+                    else "prerequisites met"
+                )
+                reason = first + _middle_of(graph, codes[row][j]) + _SUCCESS_ENDINGS[endings[row][j]]
+            items.append(
+                {
+                    "task_id": task_ids[tasks[row][j]],
+                    "rank": j + 1,
+                    "reason": reason,
+                    "concept_id": concept_ids[concept],
+                    "predicted_success": round(success[row][j], 4),
+                    "purpose": purpose,
+                }
+            )
+        at = mastery_at[row]
+        at_text = at.isoformat() if at else None
+        record = {
+            "id": plan_id(learner_id),
+            "learner_id": learner_id,
+            "curriculum_id": curriculum_id,
+            "created_at": created,
+            "model_version": model_version,
+            "mastery_at": at_text,
+            "curriculum_at": curriculum_at,
+            "transfer_version": stamps.transfer_version,
+            "placement": placed,
+            "tasks": items,
+            "inputs_version": f"mastery@{at_text or 'none'}{version_tail}",
+        }
+        out.append(orjson.dumps(record))
+    return out

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.planning.batch import chunk_picks, plan_chunk
+from kgplatform.planning.graph import build_graph
+from kgplatform.planning.page_json import chunk_json
+from kgplatform.planning.policy import PlanConfig
+from kgplatform.planning.records import PlanRecord
+from kgplatform.planning.store import InputStamps
+from tests.unit.planning.test_batch import random_learners
+
+
+def test_chunk_json_writes_the_bytes_of_the_plan_records_json() -> None:
+    graph = build_graph(generate_curriculum(120, seed=4))
+    learners = random_learners(graph, 600, seed=8)
+    config = PlanConfig(n_tasks=6)
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    stamps = InputStamps(None, datetime(2026, 2, 1, tzinfo=UTC), "transfer-v3")
+    mastery_at = [None if i % 7 == 0 else datetime(2026, 2, 20, i % 24, tzinfo=UTC) for i in range(600)]
+    ids = list(learners.learner_ids)
+    written = chunk_json(
+        graph,
+        chunk_picks(graph, learners, config),
+        ids,
+        mastery_at,
+        plan_id=lambda learner: f"plan-{learner}",
+        curriculum_id="cur",
+        created_at=now,
+        model_version="bkt-default",
+        stamps=stamps,
+    )
+    plans = plan_chunk(graph, learners, config)
+    expected = [
+        PlanRecord.of(
+            plan,
+            plan_id=f"plan-{plan.learner_id}",
+            curriculum_id="cur",
+            created_at=now,
+            model_version="bkt-default",
+            stamps=InputStamps(at, stamps.curriculum_at, stamps.transfer_version),
+        ).to_json()
+        for plan, at in zip(plans, mastery_at, strict=True)
+    ]
+    assert [w.decode() for w in written] == expected
+    assert {t.purpose for plan in plans for t in plan.tasks} == {"placement", "learn", "review"}
