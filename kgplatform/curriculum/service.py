@@ -160,6 +160,8 @@ def decide_concept_update(
     check_version("concept", concept_id, current["version"], accepted)
     new_values = change.changes() if isinstance(change, ConceptPatch) else change.model_dump()
     old = concept_snapshot(current)
+    if all(old.get(name) == value for name, value in new_values.items()):
+        return store.ConceptWrite(props={}, audit=[], unchanged=True)
     new = {**old, **new_values, "version": current["version"] + 1}
     return store.ConceptWrite(
         props={f: new[f] for f in CONCEPT_FIELDS},

@@ -101,10 +101,12 @@ def find_concepts(graph: Graph, ids: Sequence[str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ConceptWrite:
-    """What `decide` wants written: the concept's field values and the audit entries."""
+    """What `decide` wants written: the concept's field values and the audit entries; nothing at all
+    when `unchanged` (a save that changes no field keeps the version, so nobody's If-Match goes stale)."""
 
     props: dict[str, Any]
     audit: AuditRows
+    unchanged: bool = False
 
 
 def create_concept(
@@ -134,6 +136,8 @@ def update_concept(
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         locked = _run(tx, "curriculum/lock_concept", id=concept_id)
         change = decide(locked[0]["concept"] if locked else None)
+        if change.unchanged:
+            return dict(locked[0]["concept"])
         updated = _run(tx, "curriculum/update_concept", id=concept_id, props=change.props)
         _audit(tx, change.audit)
         return dict(updated[0]["concept"])
@@ -306,9 +310,12 @@ class TaskContext:
 
 @dataclass(frozen=True)
 class TaskWrite:
+    """As `ConceptWrite`, with the task's concept list."""
+
     props: dict[str, Any]
     concepts: list[str]
     audit: AuditRows
+    unchanged: bool = False
 
 
 def create_task(
@@ -360,6 +367,8 @@ def update_task(
             else {}
         )
         change = decide(TaskContext(task=locked[0]["task"] if locked else None, found_concepts=found))
+        if change.unchanged:
+            return dict(locked[0]["task"])
         updated = _run(tx, "curriculum/update_task", id=task_id, props=change.props, concepts=change.concepts)
         _audit(tx, change.audit)
         return dict(updated[0]["task"])

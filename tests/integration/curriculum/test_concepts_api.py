@@ -105,6 +105,21 @@ def test_patch_changes_only_sent_fields_and_null_clears_difficulty(api: Api) -> 
     assert api.call("PATCH", "/concepts/a", json={}, if_match=2).status_code == 422
 
 
+def test_a_save_that_changes_nothing_keeps_the_version_and_writes_no_audit(api: Api) -> None:
+    api.curriculum("maths")
+    concept = {"id": "a", "name": "A", "tags": ["t"], "difficulty": 0.3}
+    api.call("POST", "/curricula/maths/concepts", json=concept)
+    same = api.call("PATCH", "/concepts/a", json={"name": "A", "difficulty": 0.3}, if_match=1)
+    assert same.status_code == 200 and same.headers["ETag"] == '"1"' and same.json()["version"] == 1
+    # Another designer's edit based on version 1 is therefore still accepted.
+    other = api.call("PATCH", "/concepts/a", json={"name": "B"}, if_match=1)
+    assert other.status_code == 200 and other.headers["ETag"] == '"2"'
+    actions = [e["action"] for e in api.call("GET", "/concepts/a/audit").json()["items"]]
+    assert actions.count("update") == 1
+    # A stale version is refused even when nothing would change.
+    assert api.call("PATCH", "/concepts/a", json={"name": "B"}, if_match=1).status_code == 412
+
+
 def test_put_replaces_every_field(api: Api) -> None:
     api.curriculum("maths")
     api.call(

@@ -76,6 +76,17 @@ def test_patch_replaces_concepts_and_checks_versions(api: Api) -> None:
     assert (current["title"], current["concepts"], current["version"]) == ("T1", ["b", "c"], 2)
 
 
+def test_a_save_that_changes_nothing_keeps_the_task_version(api: Api) -> None:
+    api.curriculum("maths", "a", "b")
+    api.call("POST", "/curricula/maths/tasks", json=task("t1", "a"))
+    api.call("PATCH", "/tasks/t1", json={"concepts": ["b", "a"]}, if_match=1)
+    same = api.call("PATCH", "/tasks/t1", json={"concepts": ["a", "b"], "title": "T1"}, if_match=2)
+    assert same.status_code == 200 and same.headers["ETag"] == '"2"'
+    assert same.json()["concepts"] == ["a", "b"]
+    changed = api.call("PATCH", "/tasks/t1", json={"concepts": ["a"]}, if_match=2)
+    assert changed.headers["ETag"] == '"3"'
+
+
 def test_put_and_delete(api: Api) -> None:
     api.curriculum("maths", "a")
     api.call("POST", "/curricula/maths/tasks", json=task("t1", "a", difficulty=0.9))
