@@ -17,7 +17,7 @@ from neo4j.exceptions import ConstraintError
 
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
-from kgplatform.mastery.recompute import AnswerColumns, MasteryColumns, StoredState, split_us
+from kgplatform.mastery.recompute import AnswerColumns, MasteryColumns, StoredState
 
 T = TypeVar("T")
 CONSTRAINT_RETRIES = 3
@@ -73,18 +73,25 @@ def epoch_us(seconds: int | None, nanos: int | None) -> int | None:
     return seconds * 1_000_000 + (nanos or 0) // 1000
 
 
+def split_us_columns(us: Sequence[int | None]) -> tuple[list[int | None], list[int | None]]:
+    """`recompute.split_us` over a column, without a call per value (it runs on every written value)."""
+    seconds = [None if u is None else u // 1_000_000 for u in us]
+    nanos = [None if u is None else u % 1_000_000 * 1000 for u in us]
+    return seconds, nanos
+
+
 def mastery_params(columns: MasteryColumns) -> dict[str, list[Any]]:
     """The columns as the mastery writes take them: times as epoch seconds and nanoseconds."""
-    last = [split_us(u) for u in columns.last_us]
-    as_of = [split_us(u) for u in columns.as_of_us]
+    last_s, last_ns = split_us_columns(columns.last_us)
+    as_of_s, as_of_ns = split_us_columns(columns.as_of_us)
     return {
         "p_mastery": columns.p_mastery,
         "attempts": columns.attempts,
         "correct": columns.correct,
-        "last_s": [t[0] for t in last],
-        "last_ns": [t[1] for t in last],
-        "as_of_s": [t[0] for t in as_of],
-        "as_of_ns": [t[1] for t in as_of],
+        "last_s": last_s,
+        "last_ns": last_ns,
+        "as_of_s": as_of_s,
+        "as_of_ns": as_of_ns,
     }
 
 
@@ -126,15 +133,15 @@ class IngestTx:
     ) -> int:
         """Creates answers known to be new; a concurrent creator of one of them makes this raise
         `neo4j.exceptions.ConstraintError`, on which `MasteryStore.run_ingest` retries."""
-        times = [split_us(u) for u in answers.answered_us]
+        at_s, at_ns = split_us_columns(answers.answered_us)
         return self._count(
             "mastery/create_answers",
             event_ids=list(answers.event_ids),
             learner_ids=list(answers.learner_ids),
             task_ids=list(answers.task_ids),
             scores=list(answers.scores),
-            at_s=[t[0] for t in times],
-            at_ns=[t[1] for t in times],
+            at_s=at_s,
+            at_ns=at_ns,
             durations=durations,
             received_at=received_at,
         )
@@ -144,7 +151,7 @@ class IngestTx:
     ) -> LockedLearners:
         """Creates the unseen learners, write-locks all (`learner_ids` sorted: one lock order for every
         caller) and reads the stored state of each one's `concept_ids` (aligned) unless it is stale."""
-        rows = self._values(
+        [[rows]] = self._values(
             "mastery/lock_learners",
             learner_ids=learner_ids,
             concept_ids=concept_ids,

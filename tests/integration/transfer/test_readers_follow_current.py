@@ -8,14 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 from kgplatform.api.routes.ui_support import read_transfer_edges
 from kgplatform.graph.driver import Graph
-from kgplatform.mastery.store import MasteryStore
-from kgplatform.mastery.updater import read_transfer
+from kgplatform.mastery.store import IngestTx, MasteryStore
+from kgplatform.mastery.updater import transfer_mapping
 from kgplatform.planning.store import PlanStore
 from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.writeback import write_model
 from tests.integration.transfer.test_export_and_writeback import seed_curriculum
 
 CURRICULUM = "transfer-test"  # the curriculum `seed_curriculum` creates
+
+
+def read_transfer(tx: IngestTx) -> tuple[dict[str, dict[str, float]], str]:
+    """The transfer edges an ingest transaction reads (get_ingest_context), as the tracer maps them."""
+    return transfer_mapping(tx.context([], []).transfer)
 
 
 def test_tracer_ui_and_planner_read_only_the_current_model(graph: Graph) -> None:

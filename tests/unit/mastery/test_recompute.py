@@ -11,6 +11,7 @@ from kgplatform.mastery.recompute import (
     StoredState,
     datetime_to_us,
     trace_answers,
+    trace_columns,
     us_to_datetime,
 )
 
@@ -70,3 +71,11 @@ def test_order_of_rows_does_not_matter() -> None:
     assert by_pair(trace_answers(log.subset(order), TASKS, PARAMS)) == by_pair(
         trace_answers(log, TASKS, PARAMS)
     )
+
+
+def test_columns_and_rows_are_the_same_result() -> None:
+    log = random_log(120, seed=4)
+    columns = trace_columns(log, TASKS, PARAMS)
+    assert columns.rows() == trace_answers(log, TASKS, PARAMS)
+    picked = columns.take([2, 0])
+    assert picked.rows() == [columns.rows()[2], columns.rows()[0]]

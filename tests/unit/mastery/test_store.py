@@ -1,0 +1,27 @@
+"""The store's column encodings, which every ingested answer and mastery value passes through."""
+
+from __future__ import annotations
+
+from kgplatform.mastery.recompute import MasteryColumns, split_us
+from kgplatform.mastery.store import mastery_params, split_us_columns
+
+
+def test_split_us_columns_agrees_with_split_us_for_every_kind_of_value() -> None:
+    values = [None, 0, 1, 999_999, 1_000_000, 1_767_600_000_123_456, -1, -1_000_001]
+    seconds, nanos = split_us_columns(values)
+    assert list(zip(seconds, nanos, strict=True)) == [split_us(u) for u in values]
+
+
+def test_mastery_params_are_aligned_columns_with_times_split() -> None:
+    columns = MasteryColumns(
+        ["l1", "l2"], ["c1", "c2"], [0.25, 0.75], [1, 0], [1.0, 0.0], [1_500_000, None], [2_000_001, 3]
+    )
+    assert mastery_params(columns) == {
+        "p_mastery": [0.25, 0.75],
+        "attempts": [1, 0],
+        "correct": [1.0, 0.0],
+        "last_s": [1, None],
+        "last_ns": [500_000_000, None],
+        "as_of_s": [2, 0],
+        "as_of_ns": [1000, 3000],
+    }
