@@ -1,15 +1,21 @@
 """Answer ingestion throughput: the API's code path (`MasteryService.ingest`) against a plain CREATE.
 
 Generates a seeded log (default 1,000,000 answers of 10,000 learners on 300 tasks, learners interleaved
-in time order), then, in the same run and on the same Neo4j:
-  1. baseline: `UNWIND $rows CREATE (:Answer ...)` of the same rows, already converted, same batch size;
-  2. ours: `MasteryService.ingest` on the JSON rows a service would post, batch by batch: validation,
-     idempotent MERGE, learners, tracer and MASTERY writes, each batch one committed transaction.
-Prints answers/s of both, their ratio, the process's peak memory, and the mastery written.
+in time order) and measures, in the same run and on the same Neo4j:
+  - baseline: `UNWIND ... CREATE (:Answer ...)` of the same rows (already converted, the same aligned-column
+    form and batch size as ours; ids prefixed `base-`, so they never meet ours);
+  - ours: `MasteryService.ingest` on the JSON rows a service would post, batch by batch: validation,
+    idempotency check, answers, learners, tracer and MASTERY writes, each batch one committed transaction.
+The two alternate in blocks of --block answers (baseline first in even blocks, ours first in odd ones),
+so a change in the machine's load during the run (it is shared) weighs on both alike; each is timed only
+while it runs. With --callers N, N threads ingest at once (as N API processes would), each one its own
+share of the learners (a learner's answers reach one caller, in time order), and the baseline gets the
+same N threads over the same shares. Prints answers/s of both, their ratio, the process's peak memory,
+and the mastery written.
 
 It empties the graph it points at (answers, learners, mastery, concepts and tasks): run it against your own
 Neo4j (see CONTRIBUTING.md) and pass --wipe to confirm. Example:
-    python bench/bench_ingest.py --wipe --answers 100000
+    python bench/bench_ingest.py --wipe --answers 200000 --learners 2000
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ from __future__ import annotations
 import argparse
 import resource
 import sys
+import threading
 import time
 import tracemalloc
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +39,9 @@ from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
 from kgplatform.settings import get_settings
 
+Rows = list[dict[str, Any]]
+Columns = dict[str, list[Any]]
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -40,6 +52,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tasks", type=int, default=300)
     parser.add_argument("--concepts", type=int, default=60)
     parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--block", type=int, default=50_000, help="answers per alternation block")
+    parser.add_argument("--callers", type=int, default=1, help="concurrent callers (threads), both sides")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--wipe", action="store_true", help="confirm: the graph's data is deleted")
     parser.add_argument(
@@ -63,33 +77,47 @@ def wipe(graph: Graph) -> None:
     graph.write("testing/delete_all_data")
 
 
-def plain_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows as stored, converted outside the timed part: the baseline does no work of ours."""
-    out = [stored_row(AnswerIn.model_validate(row)) for row in rows]
+def baseline_rows(rows: Rows) -> Rows:
+    """The rows as stored, converted outside the timed part (the baseline does no work of ours), with
+    ids of their own, so that they never meet ours (no duplicate, no replay reading them)."""
+    out = []
+    for row in rows:
+        stored = stored_row(AnswerIn.model_validate(row))
+        stored["event_id"], stored["learner_id"] = f"base-{row['event_id']}", f"base-{row['learner_id']}"
+        out.append(stored)
     return out
 
 
-def run_baseline(graph: Graph, rows: list[dict[str, Any]], batch: int) -> float:
-    start = time.perf_counter()
-    for i in range(0, len(rows), batch):
-        graph.write("bench/create_answers_plain", rows=rows[i : i + batch], received_at=datetime.now(UTC))
-    return time.perf_counter() - start
+def as_columns(rows: Rows) -> Columns:
+    """One batch in the aligned-column form mastery/create_answers (and the baseline) takes."""
+    names = {"event_ids": "event_id", "learner_ids": "learner_id", "task_ids": "task_id", "scores": "correct"}
+    names |= {"at_s": "at_s", "at_ns": "at_ns", "durations": "duration_s"}
+    return {column: [r[key] for r in rows] for column, key in names.items()}
 
 
-def run_ours(service: MasteryService, rows: list[dict[str, Any]], batch: int) -> tuple[float, int, int]:
-    accepted = written = 0
+def shares(rows: Rows, callers: int) -> list[Rows]:
+    """Each caller's rows: the answers of its own learners (by learner number), in time order."""
+    out: list[Rows] = [[] for _ in range(callers)]
+    for row in rows:
+        out[int(row["learner_id"].rsplit("l", 1)[-1]) % callers].append(row)
+    return out
+
+
+def batches(rows: Rows, size: int) -> list[Rows]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+def run_callers(
+    work: Callable[[Rows], int], share_rows: Sequence[Rows], pool: ThreadPoolExecutor
+) -> tuple[float, int]:
+    """Runs `work` on each caller's rows at once; returns the wall time and the sum of its results."""
     start = time.perf_counter()
-    for i in range(0, len(rows), batch):
-        result = service.ingest(rows[i : i + batch])
-        if result.rejected:
-            raise SystemExit(f"unexpected rejections: {result.rejected[:3]}")
-        accepted += len(result.accepted)
-        written += result.mastery_updated
-    return time.perf_counter() - start, accepted, written
+    done = sum(pool.map(work, share_rows))
+    return time.perf_counter() - start, done
 
 
 def load_curriculum(graph: Graph, curriculum: SyntheticCurriculum) -> None:
-    """The synthetic curriculum in the graph (before each of the two timed runs, after a wipe)."""
+    """The synthetic curriculum in the graph (after a wipe)."""
     graph.write(
         "testing/create_mastery_curriculum",
         curriculum_id=curriculum.id,
@@ -113,22 +141,45 @@ def main() -> None:
         load_curriculum(graph, curriculum)
         t0 = time.perf_counter()
         rows = make_answers(curriculum, args.learners, args.answers, seed=args.seed)
-        baseline_input = plain_rows(rows)
+        base_rows = baseline_rows(rows)
         print(
             f"generated {len(rows):,} answers of {args.learners:,} learners on {args.tasks} tasks "
-            f"({args.concepts} concepts) in {time.perf_counter() - t0:.1f}s; batches of {args.batch:,}"
+            f"({args.concepts} concepts) in {time.perf_counter() - t0:.1f}s; batches of {args.batch:,}, "
+            f"{args.callers} caller(s), alternating in blocks of {args.block:,}"
         )
-
-        base_s = run_baseline(graph, baseline_input, args.batch)
-        del baseline_input
-        wipe(graph)
-        load_curriculum(graph, curriculum)
 
         rss_before = peak_rss_mib()
         if args.tracemalloc:
             tracemalloc.start()
         service = MasteryService(MasteryStore(graph))
-        ours_s, accepted, written = run_ours(service, rows, args.batch)
+        totals = {"accepted": 0, "written": 0}
+        totals_lock = threading.Lock()
+
+        def ours(share: Rows) -> int:
+            for batch in batches(share, args.batch):
+                result = service.ingest(batch)
+                if result.rejected:
+                    raise SystemExit(f"unexpected rejections: {result.rejected[:3]}")
+                with totals_lock:
+                    totals["accepted"] += len(result.accepted)
+                    totals["written"] += result.mastery_updated
+            return len(share)
+
+        def baseline(share: Rows) -> int:
+            for batch in batches(share, args.batch):
+                graph.write("bench/create_answers_plain", **as_columns(batch), received_at=datetime.now(UTC))
+            return len(share)
+
+        base_s = ours_s = 0.0
+        with ThreadPoolExecutor(max_workers=args.callers) as pool:
+            for k, start in enumerate(range(0, len(rows), args.block)):
+                ours_shares = shares(rows[start : start + args.block], args.callers)
+                base_shares = shares(base_rows[start : start + args.block], args.callers)
+                for side in ("base", "ours") if k % 2 == 0 else ("ours", "base"):
+                    if side == "base":
+                        base_s += run_callers(baseline, base_shares, pool)[0]
+                    else:
+                        ours_s += run_callers(ours, ours_shares, pool)[0]
         traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
         stored = graph.read("testing/count_mastery_data")[0]
 
@@ -136,16 +187,16 @@ def main() -> None:
         print(f"baseline  UNWIND CREATE       : {base_rate:10,.0f} answers/s ({base_s:.1f}s)")
         print(
             f"ours      MasteryService.ingest: {ours_rate:10,.0f} answers/s ({ours_s:.1f}s), "
-            f"{accepted:,} accepted, {written:,} mastery values written"
+            f"{totals['accepted']:,} accepted, {totals['written']:,} mastery values written"
         )
         print(f"ratio ours/baseline           : {ours_rate / base_rate:.2f}")
         print(
             f"peak RSS of this process      : {peak_rss_mib():,.0f} MiB "
-            f"(before ingest {rss_before:,.0f} MiB, which holds the generated log)"
+            f"(before ingest {rss_before:,.0f} MiB, which holds the generated log twice)"
         )
         if traced_peak is not None:
             print(f"peak traced Python allocations during ingest: {traced_peak:,.0f} MiB")
-        print(f"graph now holds               : {stored}")
+        print(f"graph now holds (both sides)  : {stored}")
         wipe(graph)
     finally:
         graph.close()
