@@ -72,13 +72,12 @@ def tasks_in_band(graph: ConceptGraph, band: np.ndarray) -> np.ndarray:
     return padded[..., slots].any(axis=-1)
 
 
-def _band_of(
-    graph: ConceptGraph, p: np.ndarray, rows: np.ndarray, concepts: np.ndarray, config: PlanConfig
+def _task_band(
+    graph: ConceptGraph, p: np.ndarray, rows: np.ndarray | int, tasks: np.ndarray, config: PlanConfig
 ) -> np.ndarray:
-    tasks = graph.concept_tasks[concepts]
-    success = task_success(graph, p, tasks, config, rows=rows[:, None])
     low, high = config.success_band
-    return ((success >= low) & (success <= high) & (tasks >= 0)).any(axis=-1)
+    success = task_success(graph, p, tasks, config, rows=np.asarray(rows))
+    return (success >= low) & (success <= high)
 
 
 def concepts_in_band(
@@ -86,23 +85,34 @@ def concepts_in_band(
 ) -> np.ndarray:
     """(L, n) bool: some task of the concept has predicted success in the band, for (L, n) float32 mastery.
 
-    Equal to `tasks_in_band(graph, band of predicted_success(...))`; `typical` (n,) is the mastery most
-    entries hold (a concept nobody practised), the first row when not given.
+    Equal to `tasks_in_band(graph, band of predicted_success(...))`. `typical` (n,) is the mastery most
+    entries hold (a concept nobody practised), the first row when not given: every concept starts
+    from the typical learner's count of tasks in the band, and only the tasks of changed concepts are
+    predicted again, each change of a task's flag moving the counts of its concepts.
     """
     n_rows, n = p_mastery.shape
     typical = (p_mastery[0] if typical is None else typical).astype(np.float32)
-    changed = p_mastery != typical
-    r, c = np.nonzero(changed)
-    marks = np.zeros((n_rows, n), dtype=np.float32)
-    marks[r, c] = 1.0
-    affected = np.nonzero(propagate(marks, graph.shares_task))
-    width = graph.concept_tasks.shape[1]
-    if affected[0].size * width > n_rows * graph.n_tasks:  # most entries changed: all tasks at once
+    rows, changed = np.nonzero(p_mastery != typical)
+    slots = graph.concept_tasks[changed]
+    has = slots >= 0
+    if has.sum() * 4 > n_rows * graph.n_tasks:  # most entries changed: all tasks at once
         low, high = config.success_band
         success = predicted_success(graph, p_mastery, config)
         return tasks_in_band(graph, (success >= low) & (success <= high))
-    every = np.arange(n)
-    base = _band_of(graph, typical[None, :], np.zeros(n, dtype=np.int64), every, config)
-    flags = np.broadcast_to(base, (n_rows, n)).copy()
-    flags[affected] = _band_of(graph, p_mastery, affected[0], affected[1], config)
+    # Each (row, task) once: a task of two changed concepts must move its concepts' counts once.
+    pairs = np.unique(np.repeat(rows, has.sum(axis=1)) * graph.n_tasks + slots[has])
+    rows, tasks = np.divmod(pairs, graph.n_tasks)
+    base = _task_band(graph, typical[None, :], 0, np.arange(graph.n_tasks), config)
+    padded = np.append(base, False)[np.where(graph.concept_tasks >= 0, graph.concept_tasks, graph.n_tasks)]
+    base_count = padded.sum(axis=1)
+    flags = np.broadcast_to(base_count > 0, (n_rows, n)).copy()
+    delta = _task_band(graph, p_mastery, rows, tasks, config).astype(np.int64) - base[tasks]
+    moved = delta != 0
+    concepts, weights = graph.task_terms
+    rows, tasks, delta = rows[moved], tasks[moved], delta[moved]
+    member = weights[tasks] > 0  # (moved, s) the concepts each moved task exercises
+    keys = (rows[:, None] * n + concepts[tasks])[member]
+    cells, which = np.unique(keys, return_inverse=True)
+    counts = base_count[cells % n] + np.bincount(which, weights=np.repeat(delta, member.sum(axis=1)))
+    flags.reshape(-1)[cells] = counts > 0
     return flags
