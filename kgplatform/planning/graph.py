@@ -113,19 +113,6 @@ class ConceptGraph:
         return concepts, terms
 
     @cached_property
-    def task_neighbours(self) -> np.ndarray:
-        """(n, q) the concepts sharing a task with each concept (itself included when it has a task),
-        -1 padded: whose band flags a change of the concept's mastery can move."""
-        links = sparse.csr_array(self.task_concepts.T @ self.task_concepts)
-        counts = np.diff(links.indptr)
-        out = np.full((self.n_concepts, max(1, int(counts.max(initial=0)))), -1, dtype=np.int64)
-        out[
-            np.repeat(np.arange(self.n_concepts), counts),
-            np.arange(links.nnz) - np.repeat(links.indptr[:-1], counts),
-        ] = links.indices
-        return out
-
-    @cached_property
     def reason_parts(self) -> dict[tuple[tuple[int, ...], int | None, bool], str]:
         """Reused words of reasons (`reasons.describe`), which depend only on this graph and the key."""
         return {}

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -38,16 +39,15 @@ def learner_matrix(
     counts = np.fromiter((len(r["concepts"]) for r in rows), dtype=np.int64, count=n_rows)
     owner = np.repeat(np.arange(n_rows), counts)
     lookup = graph.index.get
-    column = np.fromiter(
-        (lookup(c, -1) for r in rows for c in r["concepts"]), dtype=np.int64, count=owner.size
-    )
-    p = np.fromiter(itertools.chain.from_iterable(r["p"] for r in rows), dtype=np.float64, count=owner.size)
-    tries = np.fromiter(
-        itertools.chain.from_iterable(r["attempts"] for r in rows), dtype=np.float64, count=owner.size
-    )
-    as_of = np.fromiter(
-        itertools.chain.from_iterable(r["as_of_s"] for r in rows), dtype=np.float64, count=owner.size
-    )
+
+    def flat(key: str) -> list[Any]:
+        # One list, then one conversion: a third of the cost of np.fromiter over a generator.
+        return list(itertools.chain.from_iterable(r[key] for r in rows))
+
+    column = np.array([lookup(c, -1) for c in flat("concepts")], dtype=np.int64)
+    p = np.array(flat("p"), dtype=np.float64)
+    tries = np.array(flat("attempts"), dtype=np.float64)
+    as_of = np.array(flat("as_of_s"), dtype=np.float64)
     keep = (column >= 0) & (p >= 0)
     owner, column, p = owner[keep], column[keep], p[keep]
     as_of_days = np.where(as_of[keep] >= 0, as_of[keep] / 86400.0, np.nan)

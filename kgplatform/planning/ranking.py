@@ -91,7 +91,7 @@ def top_concepts(parts: ScoreParts, k: int) -> tuple[np.ndarray, np.ndarray]:
     n_rows, n = parts.base.shape
     k = min(k, n)
     estimate = parts.estimate()
-    kth = -np.partition(-estimate, k - 1, axis=1)[:, k - 1 : k]
+    kth = np.partition(estimate, n - k, axis=1)[:, n - k : n - k + 1]
     near = estimate >= kth - MARGIN * (1.0 + np.abs(kth))  # float32 error grows with the score
     rows, cols = np.nonzero(near & (estimate > -np.inf))
     exact = parts.at(rows, cols)
