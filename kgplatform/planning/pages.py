@@ -6,22 +6,19 @@ stamps) and pickles, so a worker process receives it once and then only pages of
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-import numpy as np
 
 from kgplatform.graph.driver import Row
-from kgplatform.mastery.bkt import TracerParams, decay
+from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.tracing import to_days
 from kgplatform.planning.batch import DEFAULT_CHUNK, LearnerMatrix, chunk_picks, plan_batch
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.page_json import chunk_json
+from kgplatform.planning.page_rows import PageRows, compact_rows, matrix_of
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import model_version
@@ -32,42 +29,7 @@ def learner_matrix(
     graph: ConceptGraph, rows: Sequence[Row], params: TracerParams, now_days: float
 ) -> LearnerMatrix:
     """Page rows (see `planning/read_mastery_page`) as (L, n) matrices in the graph's concept order."""
-    params = params.extended(graph.concept_ids)
-    order = params.indices(list(graph.concept_ids))
-    p_init, rate = params.p_init[order], params.forget_rate_per_day[order]
-    n_rows, n = len(rows), graph.n_concepts
-    counts = np.fromiter((len(r["concepts"]) for r in rows), dtype=np.int64, count=n_rows)
-    owner = np.repeat(np.arange(n_rows), counts)
-    lookup = graph.index.get
-
-    def flat(key: str) -> list[Any]:
-        # One list, then one conversion: a third of the cost of np.fromiter over a generator.
-        return list(itertools.chain.from_iterable(r[key] for r in rows))
-
-    column = np.array([lookup(c, -1) for c in flat("concepts")], dtype=np.int64)
-    p = np.array(flat("p"), dtype=np.float64)
-    tries = np.array(flat("attempts"), dtype=np.float64)
-    as_of = np.array(flat("as_of_s"), dtype=np.float64)
-    keep = (column >= 0) & (p >= 0)
-    owner, column, p = owner[keep], column[keep], p[keep]
-    as_of_days = np.where(as_of[keep] >= 0, as_of[keep] / 86400.0, np.nan)
-    # Forgetting only touches concepts with stored mastery: decay those values, not the whole matrix.
-    p_now_known = decay(p, now_days - as_of_days, rate[column], p_init[column])
-    # float32: the planner computes in float32 anyway, and it halves this page's memory traffic.
-    peak = np.empty((n_rows, n), dtype=np.float32)
-    peak[:] = p_init
-    p_now = peak.copy()
-    attempts = np.zeros((n_rows, n), dtype=np.float32)
-    peak[owner, column] = p
-    p_now[owner, column] = p_now_known
-    attempts[owner, column] = tries[keep]
-    goals = np.zeros((n_rows, n), dtype=bool)
-    g_owner = [i for i, r in enumerate(rows) for g in r["goals"] if g in graph.index]
-    g_column = [graph.index[g] for r in rows for g in r["goals"] if g in graph.index]
-    goals[g_owner, g_column] = True
-    return LearnerMatrix(
-        [r["learner_id"] for r in rows], p_now, peak, attempts, goals, p_init.astype(np.float32)
-    )
+    return matrix_of(graph, compact_rows(graph, rows), params, now_days)
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,17 +76,19 @@ def plan_records(
             )
 
 
-def plan_page(job: PageJob, rows: Sequence[Row], cache: PlanCache) -> tuple[int, int]:
-    """Plans one page of learners and caches them; returns (learners, tasks).
+def plan_page(job: PageJob, rows: Sequence[Row] | PageRows, cache: PlanCache) -> tuple[int, int]:
+    """Plans one page of learners (driver rows, or `compact_rows` of them) and caches them; returns
+    (learners, tasks).
 
     The JSON is written from the chunk's arrays (`page_json.chunk_json`), the same bytes as
     `plan_records(...)`'s `PlanRecord.to_json()` without building those objects."""
-    learners = learner_matrix(job.graph, rows, job.params, to_days(job.now))
-    mastery_at = [native(r["mastery_at"]) for r in rows]
+    page = rows if isinstance(rows, PageRows) else compact_rows(job.graph, rows)
+    learners = matrix_of(job.graph, page, job.params, to_days(job.now))
+    mastery_at = page.mastery_at
     version = model_version(job.params)
     values: list[tuple[str, bytes]] = []
     tasks = 0
-    for start in range(0, len(rows), job.chunk_size):
+    for start in range(0, len(page), job.chunk_size):
         stop = start + job.chunk_size
         picks = chunk_picks(job.graph, learners.rows(start, stop), job.config)
         ids = learners.learner_ids[start:stop]
@@ -142,4 +106,4 @@ def plan_page(job: PageJob, rows: Sequence[Row], cache: PlanCache) -> tuple[int,
         values.extend(zip(ids, plans, strict=True))
         tasks += int(picks.count.sum())
     cache.put_json_many(values)
-    return len(rows), tasks
+    return len(page), tasks
