@@ -71,7 +71,7 @@ def peak_rss_mib() -> float:
 
 def wipe(graph: Graph) -> None:
     """Deletes in bounded transactions, so a million answers never sit in one transaction's state."""
-    for name in ("bench/delete_answers_batch", "bench/delete_learners_batch"):
+    for name in ("bench/delete_answers_batch", "bench/delete_mastery_batch", "bench/delete_learners_batch"):
         while graph.write(name, limit=20_000)[0]["deleted"]:
             pass
     graph.write("testing/delete_all_data")
