@@ -1,12 +1,14 @@
 // Creates MASTERY relationships for (learner, concept) pairs known to have none: they were looked up
 // earlier in the same transaction, after their learners were write-locked, so nobody else can have
-// created them since. Cheaper than MERGE, which would scan the learner's relationships again.
+// created them since. Cheaper than MERGE, which would scan the learner's relationships again. Learners
+// are found by the element ids mastery/lock_learners returned (this transaction holds their locks, so
+// they cannot have gone): measured, that halves the statement's time against a unique-index seek.
 // Parameters, aligned columns of one length, sorted by concept so concurrent writers lock in one
-// order: $learner_ids, $concept_ids (strings), $p_mastery (floats), $attempts (ints), $correct
-// (floats), $last_s, $last_ns, $as_of_s, $as_of_ns (epoch seconds and nanoseconds, null = never);
+// order: $learner_refs (the learners' element ids), $concept_ids (strings), $p_mastery (floats),
+// $attempts (ints), $correct (floats), $last_s, $last_ns, $as_of_s, $as_of_ns (epoch seconds and nanoseconds, null = never);
 // $updated_at (datetime), $model_version (string). Returns: written (count). Write.
-UNWIND range(0, size($learner_ids) - 1) AS i
-MATCH (l:Learner {id: $learner_ids[i]})
+UNWIND range(0, size($learner_refs) - 1) AS i
+MATCH (l:Learner) WHERE elementId(l) = $learner_refs[i]
 MATCH (c:Concept {id: $concept_ids[i]})
 CREATE (l)-[r:MASTERY {p_mastery: $p_mastery[i], attempts: $attempts[i], correct: $correct[i],
   last_practised: CASE WHEN $last_s[i] IS NULL THEN null

@@ -8,7 +8,8 @@
 // $concept_ids (aligned: per learner, the concept ids whose state to read), $now (datetime, distinct
 // per call), $model_version (string).
 // Returns one row (one record to fetch, however many learners): learners, a list with one entry per
-// learner, [learner_id, created (bool), stale (bool), states], where states is a list of [concept_id,
+// learner, [learner_id, element id (for mastery/create_mastery), created (bool), stale (bool), states],
+// where states is a list of [concept_id,
 // rel (element id, to update it in place), p_mastery, attempts, correct, last_seconds, last_nanos,
 // as_of_seconds, as_of_nanos] (times as epoch seconds and nanoseconds, null when never). Write.
 UNWIND range(0, size($learner_ids) - 1) AS i
@@ -26,4 +27,4 @@ CALL (l, wanted) {
                   m.last_practised.epochSeconds, m.last_practised.nanosecond,
                   m.as_of.epochSeconds, m.as_of.nanosecond]) AS states
 }
-RETURN collect([learner_id, created, stale, states]) AS learners
+RETURN collect([learner_id, elementId(l), created, stale, states]) AS learners

@@ -57,13 +57,15 @@ class TransferEdge:
 @dataclass(frozen=True)
 class LockedLearners:
     """The batch's learners after `IngestTx.lock_learners`: how many were created, which had mastery
-    of another model version, and the stored state of the asked pairs of the others (`rels` aligned
-    with `states`: each state's relationship element id, to update it in place)."""
+    of another model version, the stored state of the asked pairs of the others (`rels` aligned
+    with `states`: each state's relationship element id, to update it in place), and each learner's
+    element id (`refs`, to create relationships without an index seek)."""
 
     created: int
     stale: set[str]
     states: StoredState
     rels: list[str]
+    refs: dict[str, str]
 
 
 def epoch_us(seconds: int | None, nanos: int | None) -> int | None:
@@ -158,9 +160,10 @@ class IngestTx:
             now=now,
             model_version=model_version,
         )
-        created, stale, rels = 0, set(), []
+        created, stale, rels, refs = 0, set(), [], {}
         learners, concepts, p, attempts, correct, last, as_of = [], [], [], [], [], [], []
-        for learner_id, was_created, was_stale, states in rows:
+        for learner_id, ref, was_created, was_stale, states in rows:
+            refs[learner_id] = ref
             created += bool(was_created)
             if was_stale:
                 stale.add(learner_id)
@@ -174,7 +177,7 @@ class IngestTx:
                 last.append(epoch_us(last_s, last_ns))
                 as_of.append(epoch_us(as_of_s, as_of_ns))
         states = StoredState(learners, concepts, p, attempts, correct, last, as_of)
-        return LockedLearners(created, stale, states, rels)
+        return LockedLearners(created, stale, states, rels, refs)
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         rows = self._values("mastery/get_answer_histories", learner_ids=learner_ids)
@@ -194,10 +197,14 @@ class IngestTx:
             "mastery/update_mastery_in_place", rels=rels, **mastery_params(columns), updated_at=updated_at
         )
 
-    def create_mastery(self, columns: MasteryColumns, updated_at: datetime, model_version: str) -> int:
+    def create_mastery(
+        self, columns: MasteryColumns, learner_refs: list[str], updated_at: datetime, model_version: str
+    ) -> int:
+        """Creates the relationships of pairs known to have none; `learner_refs` (aligned with `columns`)
+        are the learners' element ids from `lock_learners`."""
         return self._count(
             "mastery/create_mastery",
-            learner_ids=columns.learner_ids,
+            learner_refs=learner_refs,
             concept_ids=columns.concept_ids,
             **mastery_params(columns),
             updated_at=updated_at,

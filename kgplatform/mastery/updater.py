@@ -74,7 +74,9 @@ def update_mastery(
             rels = [rel_of[(traced.learner_ids[i], traced.concept_ids[i])] for i in in_place]
             written += tx.update_mastery_in_place(rels, traced.take(in_place), now)
         if created:
-            written += tx.create_mastery(traced.take(created), now, model_version)
+            to_create = traced.take(created)
+            refs = [locked.refs[lid] for lid in to_create.learner_ids]
+            written += tx.create_mastery(to_create, refs, now, model_version)
     if histories:
         replayed = trace_columns(history_columns(histories), tasks, params, transfer)
         kept: dict[str, list[str]] = defaultdict(list)

@@ -78,7 +78,8 @@ class FakeIngestTx:
             [x["last_us"] for x in m],
             [x["as_of_us"] for x in m],
         )
-        return LockedLearners(len(new), stale, states, [f"{lid}|{cid}" for lid, cid in pairs])
+        rels = [f"{lid}|{cid}" for lid, cid in pairs]
+        return LockedLearners(len(new), stale, states, rels, {lid: f"ref:{lid}" for lid in learner_ids})
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         self.store.replayed.update(learner_ids)
@@ -101,7 +102,10 @@ class FakeIngestTx:
             self._put(r, model_version)
         return len(columns)
 
-    def create_mastery(self, columns: MasteryColumns, updated_at: datetime, model_version: str) -> int:
+    def create_mastery(
+        self, columns: MasteryColumns, learner_refs: list[str], updated_at: datetime, model_version: str
+    ) -> int:
+        assert learner_refs == [f"ref:{lid}" for lid in columns.learner_ids], "each row names its learner"
         for pair in zip(columns.learner_ids, columns.concept_ids, strict=True):
             assert pair not in self.store.mastery, "it exists already"
         return self.write_mastery(columns, updated_at, model_version)
