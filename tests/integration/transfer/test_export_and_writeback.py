@@ -10,6 +10,7 @@ import numpy as np
 from kgplatform.graph.driver import Graph
 from kgplatform.transfer.data import export_from_graph
 from kgplatform.transfer.writeback import load_current_transfer, write_model
+from tests.integration.transfer.answers import write_answers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -36,9 +37,9 @@ def test_export_reads_concepts_prerequisites_and_answers_in_order(graph: Graph) 
         ("e3", "l2", "t-c002", 1.0, 5),
         ("e0", "l1", "t-c001", 1.0, 1),
     ]
-    graph.write(
-        "mastery/create_answers",
-        rows=[
+    write_answers(
+        graph,
+        [
             {
                 "event_id": e,
                 "learner_id": learner,

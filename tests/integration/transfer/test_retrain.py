@@ -13,6 +13,7 @@ from kgplatform.transfer.embeddings import hashed_encoder
 from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
 from kgplatform.transfer.train import TrainConfig
 from kgplatform.transfer.writeback import load_current_transfer
+from tests.integration.transfer.answers import write_answers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -44,7 +45,7 @@ def test_retrain_publishes_the_checkpointed_model(graph: Graph, tmp_path: Path) 
                     "duration_s": None,
                 }
             )
-    graph.write("mastery/create_answers", rows=rows, received_at=NOW)
+    write_answers(graph, rows, NOW)
 
     options = PipelineOptions(
         min_support=1.0, train=TrainConfig(max_epochs=15, hidden_channels=16, progress=False)
