@@ -27,7 +27,9 @@ from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, LOCK_RECOMPUTE_ALL, JobS
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.jobs import ConceptGraphs, learner_curriculum, plan_chunk_rows, store_chunk
+from kgplatform.planning.jobs import ConceptGraphs, learner_curriculum
+from kgplatform.planning.pages import PageJob, plan_page
+from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import WorkerSettings
 
@@ -170,16 +172,10 @@ class BatchRunner:
             except NotFound as error:
                 failures.append((len(group), f"curriculum {curriculum_id!r}: {error.message}"))
                 continue
-            records = plan_chunk_rows(
-                graph,
-                group,
-                self.params,
-                batch_id=job_id,
-                curriculum_id=curriculum_id,
-                stamps=stamps,
-                now=now,
-            )
-            planned += store_chunk(self.cache, records, [r["learner_id"] for r in group]).learners
+            # The bulk path's page planner, with plan ids derived from (batch, learner): a chunk run
+            # twice writes the very same plans.
+            job = PageJob(graph, self.params, PlanConfig(), curriculum_id, stamps, now, batch_id=job_id)
+            planned += plan_page(job, group, self.cache)[0]
         missing = len(chunk.learner_ids) - len(rows)
         if missing:
             failures.append((missing, f"{missing} learner(s) no longer exist"))

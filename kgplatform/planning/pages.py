@@ -6,6 +6,7 @@ stamps) and pickles, so a worker process receives it once and then only pages of
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,19 @@ from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import model_version
 from kgplatform.planning.store import InputStamps, native
+
+# Namespace of batch plan ids: uuid5(namespace, "batch id/learner id").
+BATCH_PLAN_NAMESPACE = uuid.UUID("5d0f4a52-43c1-4a8e-9a36-0b4c5e3f2d71")
+
+
+def batch_plan_id(batch_id: str, learner_id: str) -> str:
+    """The plan id of a learner in a batch: the same on every run of its chunk (a redelivered chunk
+    overwrites its own plans instead of adding a second current one)."""
+    return str(uuid.uuid5(BATCH_PLAN_NAMESPACE, f"{batch_id}/{learner_id}"))
+
+
+def fresh_plan_id(_learner_id: str) -> str:
+    return str(uuid.uuid4())
 
 
 def learner_matrix(
@@ -43,6 +57,10 @@ class PageJob:
     stamps: InputStamps  # the curriculum's and transfer model's; each learner adds its own mastery_at
     now: datetime
     chunk_size: int = DEFAULT_CHUNK
+    batch_id: str | None = None  # set: plan ids derive from (batch, learner); None: fresh ids
+
+    def plan_id(self) -> Callable[[str], str]:
+        return fresh_plan_id if self.batch_id is None else functools.partial(batch_plan_id, self.batch_id)
 
 
 def plan_records(
@@ -97,7 +115,7 @@ def plan_page(job: PageJob, rows: Sequence[Row] | PageRows, cache: PlanCache) ->
             picks,
             ids,
             mastery_at[start:stop],
-            plan_id=lambda _learner: str(uuid.uuid4()),
+            plan_id=job.plan_id(),
             curriculum_id=job.curriculum_id,
             created_at=job.now,
             model_version=version,

@@ -15,7 +15,7 @@ from kgplatform.jobs.models import JobState
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import plan_key
-from kgplatform.planning.jobs import batch_plan_id
+from kgplatform.planning.pages import batch_plan_id
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import WorkerSettings
 from tests.integration.workers.seeding import seed_curriculum, seed_learners

@@ -13,7 +13,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import JobService
 from kgplatform.planning.cache import plan_key
-from kgplatform.planning.jobs import batch_plan_id
+from kgplatform.planning.pages import batch_plan_id
 from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from kgplatform.jobs.batch import Chunk, chunk_message, chunk_of, group_by_curriculum, split_chunks
-from kgplatform.planning.jobs import batch_plan_id, learner_curriculum
+from kgplatform.planning.jobs import learner_curriculum
+from kgplatform.planning.pages import batch_plan_id
 
 
 def row(learner_id: str, curricula: list[str | None], goals: list[str | None] = ()) -> dict:
