@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from typing import Any, Protocol
 
@@ -95,7 +96,14 @@ class _Connection(asyncio.Protocol):
 class PipelinedRedisReader:
     """MGET over one shared, lazily (re)opened connection; see the module's doc."""
 
-    def __init__(self, url: str, *, connect_timeout_s: float = 1.0, reply_timeout_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout_s: float = 1.0,
+        reply_timeout_s: float = 2.0,
+        retry_after_failure_s: float = 0.5,
+    ) -> None:
         options = parse_url(url)
         if options.get("connection_class") is SSLConnection:
             raise ValueError("PipelinedRedisReader speaks plain TCP or a Unix socket; use open_plan_reader")
@@ -106,8 +114,12 @@ class PipelinedRedisReader:
         self.username: str | None = options.get("username")
         self.password: str | None = options.get("password")
         self.connect_timeout_s, self.reply_timeout_s = connect_timeout_s, reply_timeout_s
+        # After a failed connect, calls fail at once for this long instead of each waiting on its own
+        # attempt (behind the connect lock, an unreachable host would cost every request the timeout).
+        self.retry_after_failure_s = retry_after_failure_s
         self._connection: _Connection | None = None
         self._connect_lock = asyncio.Lock()
+        self._failed: tuple[float, str] | None = None  # (monotonic time of the failure, why)
 
     async def mget(self, *keys: str) -> list[bytes | None]:
         reply = await self._call(encode_command(b"MGET", *keys))
@@ -143,7 +155,16 @@ class PipelinedRedisReader:
     async def _connected(self) -> _Connection:
         async with self._connect_lock:  # concurrent callers share one connection attempt
             if self._connection is None or self._connection.closed:
-                self._connection = await self._open()
+                if self._failed is not None:
+                    ago = time.monotonic() - self._failed[0]
+                    if ago < self.retry_after_failure_s:
+                        raise RedisConnectionError(f"{self._failed[1]} ({ago:.2f} s ago; not retried yet)")
+                try:
+                    self._connection = await self._open()
+                except RedisConnectionError as error:
+                    self._failed = (time.monotonic(), str(error))
+                    raise
+                self._failed = None
             return self._connection
 
     async def _open(self) -> _Connection:

@@ -105,6 +105,37 @@ def test_nothing_listening_is_a_connection_error_naming_the_address() -> None:
         run(scenario())
 
 
+def test_after_a_failed_connect_calls_fail_at_once_until_the_retry_pause_is_over() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    attempts = 0
+
+    async def scenario() -> list[str]:
+        nonlocal attempts
+        reader = PipelinedRedisReader(f"redis://127.0.0.1:{port}/0", retry_after_failure_s=0.3)
+        real_open = reader._open
+
+        async def counted_open():  # type: ignore[no-untyped-def]
+            nonlocal attempts
+            attempts += 1
+            return await real_open()
+
+        reader._open = counted_open  # type: ignore[method-assign]
+        messages = []
+        for pause in (0, 0, 0, 0.35):
+            await asyncio.sleep(pause)
+            with pytest.raises(RedisConnectionError) as caught:
+                await reader.mget("k")
+            messages.append(str(caught.value))
+        return messages
+
+    messages = run(scenario())
+    assert attempts == 2  # the first call, then the one after the pause; the two between failed fast
+    assert "not retried yet" in messages[1] and "not retried yet" in messages[2]
+    assert "not retried yet" not in messages[3]
+
+
 def test_wrong_database_number_is_refused_at_connect(settings: Settings) -> None:
     base = settings.redis.url.rsplit("/", 1)[0]
 
