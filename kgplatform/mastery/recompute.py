@@ -8,9 +8,9 @@ incremental path (new answers on top of the stored state) gives the same floats 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -43,6 +43,14 @@ def split_us(us: int | None) -> tuple[int | None, int | None]:
     return seconds, micros * 1000
 
 
+ColumnsT = TypeVar("ColumnsT")
+
+
+def take_rows(columns: ColumnsT, indices: Sequence[int]) -> ColumnsT:
+    """The same dataclass of aligned columns, holding only the rows at `indices`, in that order."""
+    return type(columns)(*([getattr(columns, f.name)[i] for i in indices] for f in fields(columns)))  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class AnswerColumns:
     """Answers of several learners, columnar; any order (the tracer sorts by time, then event id)."""
@@ -56,17 +64,8 @@ class AnswerColumns:
     def __len__(self) -> int:
         return len(self.event_ids)
 
-    def subset(self, indices: Sequence[int]) -> AnswerColumns:
-        def pick(values: Sequence[Any]) -> list[Any]:
-            return [values[i] for i in indices]
-
-        return AnswerColumns(
-            pick(self.learner_ids),
-            pick(self.event_ids),
-            pick(self.task_ids),
-            pick(self.scores),
-            pick(self.answered_us),
-        )
+    def take(self, indices: Sequence[int]) -> AnswerColumns:
+        return take_rows(self, indices)
 
 
 @dataclass(frozen=True)
@@ -135,18 +134,7 @@ class MasteryColumns:
         return len(self.learner_ids)
 
     def take(self, indices: Sequence[int]) -> MasteryColumns:
-        def pick(values: Sequence[Any]) -> list[Any]:
-            return [values[i] for i in indices]
-
-        return MasteryColumns(
-            pick(self.learner_ids),
-            pick(self.concept_ids),
-            pick(self.p_mastery),
-            pick(self.attempts),
-            pick(self.correct),
-            pick(self.last_us),
-            pick(self.as_of_us),
-        )
+        return take_rows(self, indices)
 
     def rows(self) -> list[MasteryRow]:
         return [

@@ -66,7 +66,7 @@ def update_mastery(
         rel_of = {
             (initial.learner_ids[j], initial.concept_ids[j]): locked.rels[i] for j, i in enumerate(continued)
         }
-        traced = trace_columns(new.subset(keep), tasks, params, transfer, initial)
+        traced = trace_columns(new.take(keep), tasks, params, transfer, initial)
         order = _lock_order(traced)
         in_place = [i for i in order if (traced.learner_ids[i], traced.concept_ids[i]) in rel_of]
         created = [i for i in order if (traced.learner_ids[i], traced.concept_ids[i]) not in rel_of]

@@ -51,8 +51,8 @@ def test_continuing_from_stored_state_equals_full_replay_bit_for_bit() -> None:
     transfer = TransferEdges.from_mapping({"a": {"c": 0.4}}, PARAMS)
     log = random_log(400, seed=1)
     full = trace_answers(log, TASKS, PARAMS, transfer)
-    first = trace_answers(log.subset(range(250)), TASKS, PARAMS, transfer)
-    rest = trace_answers(log.subset(range(250, 400)), TASKS, PARAMS, transfer, as_state(first))
+    first = trace_answers(log.take(range(250)), TASKS, PARAMS, transfer)
+    rest = trace_answers(log.take(range(250, 400)), TASKS, PARAMS, transfer, as_state(first))
     combined = {**by_pair(first), **by_pair(rest)}
     assert combined == by_pair(full)  # dataclass equality: every float identical
 
@@ -68,7 +68,7 @@ def test_times_round_trip_exactly_through_microseconds() -> None:
 def test_order_of_rows_does_not_matter() -> None:
     log = random_log(300, seed=3)
     order = np.random.default_rng(0).permutation(300).tolist()
-    assert by_pair(trace_answers(log.subset(order), TASKS, PARAMS)) == by_pair(
+    assert by_pair(trace_answers(log.take(order), TASKS, PARAMS)) == by_pair(
         trace_answers(log, TASKS, PARAMS)
     )
 
