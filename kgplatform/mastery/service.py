@@ -112,15 +112,8 @@ class MasteryService:
             if answer.task_id in tasks:
                 known.append((index, answer))
             else:
-                result.rejected.append(
-                    RejectedRow(
-                        index=index,
-                        event_id=answer.event_id,
-                        field="task_id",
-                        reason="unknown_task",
-                        message=f"task {answer.task_id!r} does not exist",
-                    )
-                )
+                message = f"task {answer.task_id!r} does not exist"
+                result.rejected.append(_rejection(index, answer, "task_id", "unknown_task", message))
         if atomic and result.rejected:
             raise ValidationFailed(
                 _summary(result.rejected), field="task_id", rejected=[r.model_dump() for r in result.rejected]
@@ -134,12 +127,12 @@ class MasteryService:
                 result.accepted.append(answer.event_id)
             elif differing := differing_fields(stored, stored_row(answer)):
                 result.rejected.append(
-                    RejectedRow(
-                        index=index,
-                        event_id=answer.event_id,
-                        field="event_id",
-                        reason="conflict",
-                        message=f"event {answer.event_id!r} is already stored with a different "
+                    _rejection(
+                        index,
+                        answer,
+                        "event_id",
+                        "conflict",
+                        f"event {answer.event_id!r} is already stored with a different "
                         f"{', '.join(differing)}",
                     )
                 )
@@ -250,15 +243,19 @@ def _drop_in_batch_repeats(
             result.duplicates.append(answer.event_id)
         else:
             result.rejected.append(
-                RejectedRow(
-                    index=index,
-                    event_id=answer.event_id,
-                    field="event_id",
-                    reason="conflict",
-                    message=f"event {answer.event_id!r} appears earlier in this batch with different content",
+                _rejection(
+                    index,
+                    answer,
+                    "event_id",
+                    "conflict",
+                    f"event {answer.event_id!r} appears earlier in this batch with different content",
                 )
             )
     return kept
+
+
+def _rejection(index: int, answer: AnswerIn, field: str, reason: str, message: str) -> RejectedRow:
+    return RejectedRow(index=index, event_id=answer.event_id, field=field, reason=reason, message=message)
 
 
 def stored_row(answer: AnswerIn) -> dict[str, Any]:
