@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response, status
 
 from kgplatform.api.deps import DesignerPrincipal, GraphDep, IfMatch, Limit, Offset, ReaderPrincipal
+from kgplatform.api.etags import with_etag
 from kgplatform.curriculum import service
 from kgplatform.curriculum.models import (
     AuditEntry,
@@ -26,14 +27,8 @@ from kgplatform.curriculum.models import (
     Neighbourhood,
     Page,
 )
-from kgplatform.curriculum.versions import etag
 
 router = APIRouter(tags=["concepts"])
-
-
-def _with_etag(response: Response, concept: Concept) -> Concept:
-    response.headers["ETag"] = etag(concept.version)
-    return concept
 
 
 @router.post(
@@ -47,7 +42,7 @@ def create_concept(
     concept = service.create_concept(graph, curriculum_id, body, who.name)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
     response.headers["Location"] = f"/concepts/{quote(concept.id, safe='/')}"
-    return _with_etag(response, concept)
+    return with_etag(response, concept)
 
 
 @router.get("/curricula/{curriculum_id:path}/concepts", summary="Concepts by name/id text and tags, paged")
@@ -85,7 +80,7 @@ def concept_audit(
 
 @router.get("/concepts/{concept_id:path}", summary="One concept; its ETag is its version")
 def get_concept(concept_id: str, graph: GraphDep, _: ReaderPrincipal, response: Response) -> Concept:
-    return _with_etag(response, service.get_concept(graph, concept_id))
+    return with_etag(response, service.get_concept(graph, concept_id))
 
 
 @router.patch("/concepts/{concept_id:path}", summary="Change some fields (If-Match required)")
@@ -97,7 +92,7 @@ def patch_concept(
     response: Response,
     if_match: IfMatch = None,
 ) -> Concept:
-    return _with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.name))
+    return with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.name))
 
 
 @router.put("/concepts/{concept_id:path}", summary="Replace every field (If-Match required)")
@@ -109,7 +104,7 @@ def put_concept(
     response: Response,
     if_match: IfMatch = None,
 ) -> Concept:
-    return _with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.name))
+    return with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.name))
 
 
 @router.delete("/concepts/{concept_id:path}", summary="Delete (If-Match); 409 if needed, unless cascade")

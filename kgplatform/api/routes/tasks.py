@@ -9,16 +9,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response, status
 
 from kgplatform.api.deps import DesignerPrincipal, GraphDep, IfMatch, Limit, Offset, ReaderPrincipal
+from kgplatform.api.etags import with_etag
 from kgplatform.curriculum import service, tasks
 from kgplatform.curriculum.models import AuditEntry, EntityType, Page, Task, TaskBody, TaskIn, TaskPatch
-from kgplatform.curriculum.versions import etag
 
 router = APIRouter(tags=["tasks"])
-
-
-def _with_etag(response: Response, task: Task) -> Task:
-    response.headers["ETag"] = etag(task.version)
-    return task
 
 
 @router.post(
@@ -32,7 +27,7 @@ def create_task(
     task = tasks.create_task(graph, curriculum_id, body, who.name)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
     response.headers["Location"] = f"/tasks/{quote(task.id, safe='/')}"
-    return _with_etag(response, task)
+    return with_etag(response, task)
 
 
 @router.get("/curricula/{curriculum_id:path}/tasks", summary="A curriculum's tasks, paged")
@@ -60,7 +55,7 @@ def task_audit(
 
 @router.get("/tasks/{task_id:path}", summary="One task; its ETag is its version")
 def get_task(task_id: str, graph: GraphDep, _: ReaderPrincipal, response: Response) -> Task:
-    return _with_etag(response, tasks.get_task(graph, task_id))
+    return with_etag(response, tasks.get_task(graph, task_id))
 
 
 @router.patch("/tasks/{task_id:path}", summary="Change some fields (If-Match required)")
@@ -72,7 +67,7 @@ def patch_task(
     response: Response,
     if_match: IfMatch = None,
 ) -> Task:
-    return _with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.name))
+    return with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.name))
 
 
 @router.put("/tasks/{task_id:path}", summary="Replace every field (If-Match required)")
@@ -84,7 +79,7 @@ def put_task(
     response: Response,
     if_match: IfMatch = None,
 ) -> Task:
-    return _with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.name))
+    return with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.name))
 
 
 @router.delete(
