@@ -102,11 +102,10 @@ def plan_order(graph: ConceptGraph, concept: np.ndarray, kept: np.ndarray) -> np
     return order
 
 
-def first_tasks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig) -> np.ndarray:
-    """(L,) the first task of each learner's plan (-1 when there is none), without building reasons.
-
-    What the simulator asks at every step; equal to `plan_batch(...)[i].tasks[0]`.
-    """
+def scored_picks(
+    graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The learners' concept scores and the picks made from them: (scores, concept, task, kept)."""
     scores = score_concepts(
         graph,
         learners.p_mastery,
@@ -117,6 +116,15 @@ def first_tasks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig
         learners.typical,
     )
     concept, _, task, kept = pick_matrix(graph, scores, config)
+    return scores, concept, task, kept
+
+
+def first_tasks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig) -> np.ndarray:
+    """(L,) the first task of each learner's plan (-1 when there is none), without building reasons.
+
+    What the simulator asks at every step; equal to `plan_batch(...)[i].tasks[0]`.
+    """
+    _, concept, task, kept = scored_picks(graph, learners, config)
     # `policy.order_picks` puts first the earliest pick that no other pick leads to.
     leads = graph.closure[concept[:, :, None], concept[:, None, :]] & (
         concept[:, :, None] != concept[:, None, :]
@@ -141,16 +149,7 @@ class ChunkPicks:
 
 def chunk_picks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig) -> ChunkPicks:
     """Scores, picks and orders the plans of one chunk of learners, and gathers what their reasons need."""
-    scores = score_concepts(
-        graph,
-        learners.p_mastery,
-        learners.p_peak,
-        learners.attempts,
-        learners.goals,
-        config,
-        learners.typical,
-    )
-    concept, _, task, kept = pick_matrix(graph, scores, config)
+    scores, concept, task, kept = scored_picks(graph, learners, config)
     order = plan_order(graph, concept, kept)  # each row's real picks come first (a prefix)
     count = (order >= 0).sum(axis=1)
     width = int(count.max(initial=0))
