@@ -118,14 +118,7 @@ def run_callers(
 
 def load_curriculum(graph: Graph, curriculum: SyntheticCurriculum) -> None:
     """The synthetic curriculum in the graph (after a wipe)."""
-    graph.write(
-        "testing/create_mastery_curriculum",
-        curriculum_id=curriculum.id,
-        concepts=curriculum.concepts,
-        tasks=curriculum.tasks,
-        prerequisites=curriculum.prerequisites,
-        now=datetime.now(UTC),
-    )
+    graph.write("testing/create_mastery_curriculum", **curriculum.query_params(), now=datetime.now(UTC))
 
 
 def main() -> None:

@@ -22,6 +22,15 @@ class SyntheticCurriculum:
     prerequisites: list[dict[str, str]]
     id: str = "synthetic"
 
+    def query_params(self) -> dict[str, Any]:
+        """The parameters of `testing/create_mastery_curriculum` (besides `now`) that write it."""
+        return {
+            "curriculum_id": self.id,
+            "concepts": self.concepts,
+            "tasks": self.tasks,
+            "prerequisites": self.prerequisites,
+        }
+
 
 def make_curriculum(n_concepts: int, n_tasks: int, seed: int = 0) -> SyntheticCurriculum:
     """A chain-like prerequisite DAG; each task exercises one concept, every fourth task two."""

@@ -17,14 +17,7 @@ from tests.integration.api.harness import Api, running_api
 
 
 def load_curriculum(graph: Graph, curriculum: SyntheticCurriculum) -> None:
-    graph.write(
-        "testing/create_mastery_curriculum",
-        curriculum_id=curriculum.id,
-        concepts=curriculum.concepts,
-        tasks=curriculum.tasks,
-        prerequisites=curriculum.prerequisites,
-        now=datetime.now(UTC),
-    )
+    graph.write("testing/create_mastery_curriculum", **curriculum.query_params(), now=datetime.now(UTC))
 
 
 def all_mastery(graph: Graph) -> list[dict[str, Any]]:
