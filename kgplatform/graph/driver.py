@@ -86,7 +86,7 @@ class Graph:
         convert): rows are built by zipping keys and values. `Record.data()` re-walks every nested
         list, which for thousands of learners' columnar mastery costs as much as the fetch itself."""
         with self.session() as session:
-            return session.execute_read(_fetch_plain(name), params)
+            return session.execute_read(_fetch_all(name, plain=True), params)
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
         with self.session() as session:
@@ -112,23 +112,17 @@ class Graph:
             return session.execute_write(work)
 
 
-def _fetch_plain(name: str) -> Any:
-    """`_fetch_all` without `Record.data()`'s recursive conversion (see `Graph.read_plain`)."""
+def _fetch_all(name: str, *, plain: bool = False) -> Any:
+    """A transaction function running one named query; its name travels as transaction metadata.
+    `plain`: rows are built by zipping keys and values, without `Record.data()`'s recursive conversion
+    (see `Graph.read_plain`)."""
 
     @unit_of_work(metadata={"kgp_query": name})
     def work(tx: ManagedTransaction, params: dict[str, Any]) -> list[Row]:
         result = tx.run(query_text(name), params)
-        keys = result.keys()
-        return [dict(zip(keys, record.values(), strict=True)) for record in result]
-
-    return work
-
-
-def _fetch_all(name: str) -> Any:
-    """A transaction function running one named query; its name travels as transaction metadata."""
-
-    @unit_of_work(metadata={"kgp_query": name})
-    def work(tx: ManagedTransaction, params: dict[str, Any]) -> list[Row]:
-        return [record.data() for record in tx.run(query_text(name), params)]
+        if plain:
+            keys = result.keys()
+            return [dict(zip(keys, record.values(), strict=True)) for record in result]
+        return [record.data() for record in result]
 
     return work
