@@ -29,7 +29,7 @@ class JobStore:
 
     def mastery_of(self, learner_ids: Sequence[str]) -> list[Row]:
         """Columnar mastery rows of these learners with the curricula of what they touched (see
-        `planning.bulk.learner_matrix` and `planning.jobs.learner_curriculum`)."""
+        `planning.page_rows.compact_rows` and `planning.jobs.learner_curriculum`)."""
         return self.graph.read_plain("jobs/read_mastery_of_learners", learner_ids=list(learner_ids))
 
     def save_summary(self, status: JobStatus) -> None:

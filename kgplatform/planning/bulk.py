@@ -17,12 +17,12 @@ from kgplatform.graph.driver import Row
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.batch import DEFAULT_CHUNK
 from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.pages import PageJob, learner_matrix, plan_page
+from kgplatform.planning.pages import PageJob, plan_page
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.pool import PagePool
 from kgplatform.planning.store import PlanStore
 
-__all__ = ["DEFAULT_PAGE", "BulkStats", "learner_matrix", "plan_everyone", "read_pages"]
+__all__ = ["DEFAULT_PAGE", "BulkStats", "plan_everyone", "read_pages"]
 
 DEFAULT_PAGE = 5000
 

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from kgplatform.graph.driver import Row
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.tracing import to_days
-from kgplatform.planning.batch import DEFAULT_CHUNK, LearnerMatrix, chunk_picks, plan_batch
+from kgplatform.planning.batch import DEFAULT_CHUNK, chunk_picks
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.page_rows import PageRows, compact_rows, matrix_of
 from kgplatform.planning.policy import PlanConfig
-from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import model_version
-from kgplatform.planning.store import InputStamps, native
+from kgplatform.planning.store import InputStamps
 
 # Namespace of batch plan ids: uuid5(namespace, "batch id/learner id").
 BATCH_PLAN_NAMESPACE = uuid.UUID("5d0f4a52-43c1-4a8e-9a36-0b4c5e3f2d71")
@@ -37,13 +36,6 @@ def batch_plan_id(batch_id: str, learner_id: str) -> str:
 
 def fresh_plan_id(_learner_id: str) -> str:
     return str(uuid.uuid4())
-
-
-def learner_matrix(
-    graph: ConceptGraph, rows: Sequence[Row], params: TracerParams, now_days: float
-) -> LearnerMatrix:
-    """Page rows (see `planning/read_mastery_page`) as (L, n) matrices in the graph's concept order."""
-    return matrix_of(graph, compact_rows(graph, rows), params, now_days)
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,43 +55,12 @@ class PageJob:
         return fresh_plan_id if self.batch_id is None else functools.partial(batch_plan_id, self.batch_id)
 
 
-def plan_records(
-    graph: ConceptGraph,
-    rows: Sequence[Row],
-    params: TracerParams,
-    config: PlanConfig,
-    chunk_size: int,
-    *,
-    curriculum_id: str,
-    stamps: InputStamps,
-    now: datetime,
-    plan_id: Callable[[str], str],
-) -> Iterator[PlanRecord]:
-    """One plan record per row, planned as of `now`; each learner's stamps add its own mastery_at.
-    The bulk path (fresh ids) and the workers' chunks (ids derived from the batch) share it."""
-    learners = learner_matrix(graph, rows, params, to_days(now))
-    mastery_at = {r["learner_id"]: native(r["mastery_at"]) for r in rows}
-    version = model_version(params)
-    for chunk in plan_batch(graph, learners, config, chunk_size):
-        for plan in chunk:
-            yield PlanRecord.of(
-                plan,
-                plan_id=plan_id(plan.learner_id),
-                curriculum_id=curriculum_id,
-                created_at=now,
-                model_version=version,
-                stamps=InputStamps(
-                    mastery_at[plan.learner_id], stamps.curriculum_at, stamps.transfer_version
-                ),
-            )
-
-
 def plan_page(job: PageJob, rows: Sequence[Row] | PageRows, cache: PlanCache) -> tuple[int, int]:
     """Plans one page of learners (driver rows, or `compact_rows` of them) and caches them; returns
     (learners, tasks).
 
     The JSON is written from the chunk's arrays (`page_json.chunk_json`), the same bytes as
-    `plan_records(...)`'s `PlanRecord.to_json()` without building those objects."""
+    `PlanRecord.of(plan, ...).to_json()` of `plan_batch`'s plans, without building those objects."""
     page = rows if isinstance(rows, PageRows) else compact_rows(job.graph, rows)
     learners = matrix_of(job.graph, page, job.params, to_days(job.now))
     mastery_at = page.mastery_at
