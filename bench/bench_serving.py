@@ -21,7 +21,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import KEY_PREFIX, PlanCache
 from kgplatform.planning.service import model_version
+from kgplatform.services.processes import free_port
 from kgplatform.settings import get_settings
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -116,12 +116,6 @@ def plan_json(i: int, version: str, now: datetime) -> str:
             "inputs_version": "bench",
         }
     ).decode()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -14,6 +14,13 @@ from pathlib import Path
 from kgplatform.errors import ServiceSetupFailed
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listened on a moment ago (tests, benchmarks, extra local servers)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def port_open(host: str, port: int, timeout_s: float = 0.5) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout_s):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 import redis
 
 from kgplatform.graph.driver import Graph
+from kgplatform.services.processes import free_port
 from kgplatform.settings import PROJECT_ROOT, Settings
 from tests.e2e.seed import World, seed_world
 
@@ -32,12 +32,6 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 SCRIPT = Path(__file__).with_name("run.mjs")
 BROWSER_TIMEOUT_S = 150
 E2E_REDIS_DB = 12  # others: 13 and 14 (workers tests), 15 (conftest redis_client)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def require_browser_tools() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 import redis
@@ -12,6 +11,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from kgplatform.api.redis_reader import PipelinedRedisReader, RedisPyReader, open_plan_reader
+from kgplatform.services.processes import free_port
 from kgplatform.settings import Settings
 
 
@@ -93,9 +93,7 @@ def test_a_reply_that_does_not_come_is_a_timeout_then_the_reader_recovers(
 
 
 def test_nothing_listening_is_a_connection_error_naming_the_address() -> None:
-    with socket.socket() as probe:  # a port that was free a moment ago
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
 
     async def scenario() -> None:
         reader = PipelinedRedisReader(f"redis://127.0.0.1:{port}/0", connect_timeout_s=0.5)
@@ -106,9 +104,7 @@ def test_nothing_listening_is_a_connection_error_naming_the_address() -> None:
 
 
 def test_after_a_failed_connect_calls_fail_at_once_until_the_retry_pause_is_over() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     attempts = 0
 
     async def scenario() -> list[str]:

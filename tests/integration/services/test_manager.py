@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,14 +12,8 @@ import redis
 
 from kgplatform.services import manager
 from kgplatform.services.manager import State
-from kgplatform.services.processes import pid_alive, port_open
+from kgplatform.services.processes import free_port, pid_alive, port_open
 from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def settings_for(tmp_path: Path, redis_port: int) -> Settings:
