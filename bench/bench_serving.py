@@ -37,11 +37,12 @@ import redis
 
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
+from kgplatform.errors import ServiceSetupFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import KEY_PREFIX, PlanCache
 from kgplatform.planning.service import model_version
-from kgplatform.services.processes import free_port
+from kgplatform.services.processes import free_port, running_http_server
 from kgplatform.settings import get_settings
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -140,23 +141,13 @@ def uvicorn_server(target: str, *, factory: bool, env: dict[str, str]) -> Iterat
     ]
     if factory:
         command.append("--factory")
-    process = subprocess.Popen(command, env=env, cwd=BENCH_DIR.parent)
     base = f"http://127.0.0.1:{port}"
+    probe = base + ("/healthz" if factory else "/ping")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz" if factory else base + "/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"server {target} did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+        with running_http_server(command, probe, cwd=BENCH_DIR.parent, env=env, timeout_s=60):
+            yield base
+    except ServiceSetupFailed as error:
+        sys.exit(f"server {target} did not start: {error.message}")
 
 
 def to_ms(value: str, unit: str) -> float:

@@ -9,6 +9,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from kgplatform.errors import ServiceSetupFailed
@@ -113,3 +115,37 @@ def ensure_debian_package(binary: str, package: str) -> str:
     if not found:
         raise ServiceSetupFailed(f"installed {package} but {binary} is still not on PATH")
     return found
+
+
+@contextlib.contextmanager
+def running_http_server(
+    command: list[str], url: str, *, cwd: Path, env: Mapping[str, str], timeout_s: float
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Runs a server (tests, benchmarks) for the duration of the block, once `url` answers 200;
+    terminated (killed if it lingers) at the end. Raises ServiceSetupFailed when it exits first or
+    does not answer in time."""
+    process = subprocess.Popen(command, cwd=cwd, env=dict(env))
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not _answers_ok(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ServiceSetupFailed(
+                    f"{url} did not answer 200 within {timeout_s:.0f} s (exit code {process.poll()})"
+                )
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _answers_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:  # refused, reset, timed out, or an HTTP error status
+        return False

@@ -12,17 +12,16 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 import redis
 
+from kgplatform.errors import ServiceSetupFailed
 from kgplatform.graph.driver import Graph
-from kgplatform.services.processes import free_port
+from kgplatform.services.processes import free_port, running_http_server
 from kgplatform.settings import PROJECT_ROOT, Settings
 from tests.e2e.seed import World, seed_world
 
@@ -69,31 +68,18 @@ def server(graph: Graph, server_redis: str) -> Iterator[str]:
     """uvicorn serving create_app on a free port; stopped (this process only) after the test."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", "kgplatform.api.app:create_app"]
-    process = subprocess.Popen(
-        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "KGP_REDIS__URL": server_redis},
-    )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the API did not become ready on {base} (exit code {process.poll()})")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with running_http_server(
+            [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            f"{base}/readyz",
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "KGP_REDIS__URL": server_redis},
+            timeout_s=30,
+        ):
+            yield base
+    except ServiceSetupFailed as error:
+        pytest.fail(f"the API did not become ready on {base}: {error.message}")
 
 
 @pytest.fixture
