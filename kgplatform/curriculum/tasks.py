@@ -107,7 +107,7 @@ def decide_task_update(
     old = task_snapshot(current)
     new = {**old, **new_values, "version": current["version"] + 1}
     new["concepts"] = sorted(new["concepts"])
-    if all(new[name] == old.get(name) for name in new_values) and new["concepts"] == sorted(old["concepts"]):
+    if all(new[name] == old.get(name) for name in new_values):  # both concept lists are sorted
         return store.TaskWrite(props={}, concepts=[], audit=[], unchanged=True)
     return store.TaskWrite(
         props={f: new[f] for f in TASK_FIELDS},
