@@ -105,9 +105,7 @@ def bench_writeback(graph: Graph, n_edges: int, batch_size: int) -> None:
         graph.write("testing/delete_concepts_by_prefix", prefix=PREFIX, curriculum_id="bench-transfer")
     print(f"write-back of {len(rows)} edges between {n_concepts} concepts (batches of {batch_size}):")
     print(f"  plain UNWIND CREATE            {plain:6.2f} s  ({written} edges)")
-    print(
-        f"  write_model (first version)    {report.seconds:6.2f} s  ratio {report.seconds / plain:.2f}x"
-    )
+    print(f"  write_model (first version)    {report.seconds:6.2f} s  ratio {report.seconds / plain:.2f}x")
     print(
         f"  write_model (switching models) {report2.seconds:6.2f} s  ratio {report2.seconds / plain:.2f}x"
         f"  target < 10 s"

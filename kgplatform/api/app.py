@@ -52,8 +52,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # verify=False: the API starts (and reports not-ready) even while Neo4j is down,
         # and recovers by itself when it comes back.
         # GuardedGraph: an outage is a fast 503 (circuit breaker), not a wait per request.
-        neo4j_settings = settings.neo4j.model_copy(update={"max_transaction_retry_time_s": min(
-            settings.neo4j.max_transaction_retry_time_s, API_TRANSACTION_RETRY_S)})
+        neo4j_settings = settings.neo4j.model_copy(
+            update={
+                "max_transaction_retry_time_s": min(
+                    settings.neo4j.max_transaction_retry_time_s, API_TRANSACTION_RETRY_S
+                )
+            }
+        )
         app.state.graph = GuardedGraph(open_driver(neo4j_settings, verify=False), settings.neo4j.database)
         app.state.redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
         app.state.settings = settings

@@ -42,13 +42,25 @@ class NextTasksFastPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and scope["method"] == "GET" and path.endswith(SUFFIX) \
-                and path.startswith(PREFIX):
-            body = await self._answer(scope, path[len(PREFIX):-len(SUFFIX)])
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and path.endswith(SUFFIX)
+            and path.startswith(PREFIX)
+        ):
+            body = await self._answer(scope, path[len(PREFIX) : -len(SUFFIX)])
             if body is not None:
                 scope["route"] = self.route  # metrics label it like the route would
-                await send({"type": "http.response.start", "status": 200, "headers": [
-                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

@@ -53,9 +53,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in error.errors()
-        ]
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in error.errors()]
         fields = ", ".join(e["field"] for e in errors)
         return problem(422, "Validation failed", f"invalid request: {fields}", errors=errors)
 

@@ -9,8 +9,13 @@ from kgplatform.graph.driver import Graph
 
 
 def _key(row: dict[str, Any]) -> ApiKey:
-    return ApiKey(id=row["id"], name=row["name"], role=Role(row["role"]),
-                  created_at=row["created_at"].to_native(), revoked=row["revoked"])
+    return ApiKey(
+        id=row["id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        created_at=row["created_at"].to_native(),
+        revoked=row["revoked"],
+    )
 
 
 def create_key(graph: Graph, *, key_id: str, key_hash: str, role: Role, name: str) -> ApiKey:

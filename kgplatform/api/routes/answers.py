@@ -31,12 +31,20 @@ def get_mastery_service(request: Request, graph: GraphDep) -> MasteryService:
 MasteryServiceDep = Annotated[MasteryService, Depends(get_mastery_service)]
 ANSWERS_BODY = Body(
     description=(
-        "One answer object, a JSON array of answers, or {\"answers\": [...]}; at most "
+        'One answer object, a JSON array of answers, or {"answers": [...]}; at most '
         f"{MAX_BATCH_SIZE:,} answers. Each answer: event_id, learner_id, task_id, exactly one of correct "
         "(bool) or score (0..1), answered_at (ISO 8601 with a timezone), optional duration_s (>= 0)."
     ),
-    examples=[{"event_id": "e-1", "learner_id": "l-1", "task_id": "t-1", "correct": True,
-               "answered_at": "2026-01-05T08:00:00Z", "duration_s": 31.5}],
+    examples=[
+        {
+            "event_id": "e-1",
+            "learner_id": "l-1",
+            "task_id": "t-1",
+            "correct": True,
+            "answered_at": "2026-01-05T08:00:00Z",
+            "duration_s": 31.5,
+        }
+    ],
 )
 
 

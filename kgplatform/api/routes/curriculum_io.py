@@ -133,10 +133,14 @@ async def import_curriculum(
 @router.get(
     "/{curriculum_id:path}/export",
     summary="The curriculum as the import document (JSON) or a zip of CSVs",
-    responses={200: {"content": {
-        "application/json": {"schema": {"type": "object"}},
-        "application/zip": {"schema": {"type": "string", "format": "binary"}},
-    }}},
+    responses={
+        200: {
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
 )
 def export_curriculum(
     curriculum_id: str,

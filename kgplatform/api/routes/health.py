@@ -27,5 +27,6 @@ def readyz(request: Request) -> JSONResponse:
     except Exception as error:  # noqa: BLE001
         checks["redis"] = f"unavailable: {error.__class__.__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )

@@ -69,42 +69,90 @@ EXAMPLE: dict[str, Any] = {
     "placement": False,
     "source": "cache",
     "tasks": [
-        {"rank": 1, "task_id": "t-fractions-3", "concept_id": "fractions", "purpose": "learn",
-         "predicted_success": 0.72, "reason": "prerequisites met; on the way to your goal algebra"},
-        {"rank": 2, "task_id": "t-decimals-1", "concept_id": "decimals", "purpose": "review",
-         "predicted_success": 0.81, "reason": "review due: mastery decayed since last practised"},
+        {
+            "rank": 1,
+            "task_id": "t-fractions-3",
+            "concept_id": "fractions",
+            "purpose": "learn",
+            "predicted_success": 0.72,
+            "reason": "prerequisites met; on the way to your goal algebra",
+        },
+        {
+            "rank": 2,
+            "task_id": "t-decimals-1",
+            "concept_id": "decimals",
+            "purpose": "review",
+            "predicted_success": 0.81,
+            "reason": "review due: mastery decayed since last practised",
+        },
     ],
 }
 
 
 def _problem(description: str, example: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/problem+json": {"example": {"type": "about:blank", **example}}}}
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"example": {"type": "about:blank", **example}}},
+    }
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: _problem("No key, or an unknown or revoked key", {
-        "title": "Unauthorized", "status": 401, "detail": "missing API key: send it in the X-API-Key header",
-        "field": "X-API-Key"}),
-    403: _problem("The key's role may not read plans", {
-        "title": "Forbidden", "status": 403, "detail": "this needs a key with role admin or service; "
-        "'ui' has role designer", "field": "X-API-Key"}),
-    404: _problem("No such learner (or curriculum)", {
-        "title": "Not found", "status": 404, "detail": "learner 'l-42' does not exist",
-        "field": "learner_id"}),
-    422: _problem("A bad parameter, or a learner with no curriculum yet and none named", {
-        "title": "Validation failed", "status": 422,
-        "detail": "invalid request: query.limit",
-        "errors": [{"field": "query.limit", "message": "Input should be less than or equal to 100"}]}),
-    429: _problem("Over the key's rate limit (see Retry-After)", {
-        "title": "Too many requests", "status": 429,
-        "detail": "this API key is over its rate limit; retry in 1 s",
-        "field": "X-API-Key", "retry_after_s": 1}),
-    503: _problem("No cached plan and Neo4j is down (or Neo4j and Redis both are); see Retry-After", {
-        "title": "Service unavailable", "status": 503,
-        "detail": "Neo4j (the graph database) is unavailable; nothing was changed by this request, "
-                  "retry in 2 s",
-        "retry_after_s": 2}),
+    401: _problem(
+        "No key, or an unknown or revoked key",
+        {
+            "title": "Unauthorized",
+            "status": 401,
+            "detail": "missing API key: send it in the X-API-Key header",
+            "field": "X-API-Key",
+        },
+    ),
+    403: _problem(
+        "The key's role may not read plans",
+        {
+            "title": "Forbidden",
+            "status": 403,
+            "detail": "this needs a key with role admin or service; 'ui' has role designer",
+            "field": "X-API-Key",
+        },
+    ),
+    404: _problem(
+        "No such learner (or curriculum)",
+        {
+            "title": "Not found",
+            "status": 404,
+            "detail": "learner 'l-42' does not exist",
+            "field": "learner_id",
+        },
+    ),
+    422: _problem(
+        "A bad parameter, or a learner with no curriculum yet and none named",
+        {
+            "title": "Validation failed",
+            "status": 422,
+            "detail": "invalid request: query.limit",
+            "errors": [{"field": "query.limit", "message": "Input should be less than or equal to 100"}],
+        },
+    ),
+    429: _problem(
+        "Over the key's rate limit (see Retry-After)",
+        {
+            "title": "Too many requests",
+            "status": 429,
+            "detail": "this API key is over its rate limit; retry in 1 s",
+            "field": "X-API-Key",
+            "retry_after_s": 1,
+        },
+    ),
+    503: _problem(
+        "No cached plan and Neo4j is down (or Neo4j and Redis both are); see Retry-After",
+        {
+            "title": "Service unavailable",
+            "status": 503,
+            "detail": "Neo4j (the graph database) is unavailable; nothing was changed by this request, "
+            "retry in 2 s",
+            "retry_after_s": 2,
+        },
+    ),
 }
 
 
@@ -119,10 +167,15 @@ async def next_tasks(
     learner_id: Annotated[str, Path(min_length=1, max_length=200, description="The learner's id.")],
     _: Annotated[Principal, Depends(service_principal)],
     limit: Annotated[int, Query(ge=1, le=100, description="At most this many tasks (1..100).")] = 10,
-    curriculum_id: Annotated[str | None, Query(
-        min_length=1, max_length=200,
-        description="Plan within this curriculum (default: the one holding most of the learner's goals "
-                    "and mastery; required for a learner with neither).")] = None,
+    curriculum_id: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Plan within this curriculum (default: the one holding most of the learner's goals "
+            "and mastery; required for a learner with neither).",
+        ),
+    ] = None,
 ) -> Response:
     """From the Redis cache when there (Neo4j not touched, so it answers while Neo4j is down);
     otherwise the stored plan if still fresh, else one computed now and cached. The answer says the

@@ -13,7 +13,9 @@ def test_liveness_and_readiness_with_both_services_up(settings: Settings) -> Non
 
 
 def test_readiness_reports_which_service_is_missing(settings: Settings) -> None:
-    broken = settings.model_copy(update={"redis": settings.redis.model_copy(update={"url": "redis://127.0.0.1:1/0"})})
+    broken = settings.model_copy(
+        update={"redis": settings.redis.model_copy(update={"url": "redis://127.0.0.1:1/0"})}
+    )
     with TestClient(create_app(broken)) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 503

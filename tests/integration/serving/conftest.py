@@ -47,9 +47,11 @@ class Served:
 
 def test_settings(settings: Settings, **serving: Any) -> Settings:
     """The app's settings with some serving knobs changed (same Redis database as `redis_client`)."""
-    return settings.model_copy(update={
-        "serving": ServingSettings(**{**settings.serving.model_dump(), **serving}),
-    })
+    return settings.model_copy(
+        update={
+            "serving": ServingSettings(**{**settings.serving.model_dump(), **serving}),
+        }
+    )
 
 
 @pytest.fixture

@@ -22,8 +22,16 @@ def answers_stored(graph: Graph) -> int:
 
 
 def test_body_over_the_limit_is_413_and_changes_nothing(serve: Serve, world: World, graph: Graph) -> None:
-    rows = [{"event_id": f"e{i}", "learner_id": LEARNER, "task_id": world.tasks[0], "correct": True,
-             "answered_at": "2026-03-02T09:00:00Z"} for i in range(100)]
+    rows = [
+        {
+            "event_id": f"e{i}",
+            "learner_id": LEARNER,
+            "task_id": world.tasks[0],
+            "correct": True,
+            "answered_at": "2026-03-02T09:00:00Z",
+        }
+        for i in range(100)
+    ]
     with serve(max_body_bytes=2048) as api:
         body = assert_problem(api.client.post("/answers", json=rows, headers=api.headers()), 413, "body")
         assert body["max_bytes"] == 2048
@@ -34,8 +42,9 @@ def test_body_over_the_limit_is_413_and_changes_nothing(serve: Serve, world: Wor
                 yield (b"," if i else b"") + b'{"event_id": "x%d", "learner_id": "l", "task_id": "t"}' % i
             yield b"]"
 
-        streamed = api.client.post("/answers", content=chunks(), headers={
-            **api.headers(), "Content-Type": "application/json"})
+        streamed = api.client.post(
+            "/answers", content=chunks(), headers={**api.headers(), "Content-Type": "application/json"}
+        )
         assert_problem(streamed, 413, "body")
         assert api.client.post("/answers", json=rows[:1], headers=api.headers()).status_code == 200
     assert answers_stored(graph) == 1
@@ -45,8 +54,9 @@ def test_body_over_the_limit_is_413_and_changes_nothing(serve: Serve, world: Wor
 def test_rate_limit_is_per_key_429_with_retry_after(serve: Serve, world: World, backend: str) -> None:
     # 3 requests per 30 s: the Redis backend's fixed window cannot roll over during the test.
     with serve(rate_limit_per_s=0.1, rate_limit_burst=3, rate_limit_backend=backend) as api:
-        statuses = [api.client.get("/learners/nobody/mastery", headers=api.headers()).status_code
-                    for _ in range(4)]
+        statuses = [
+            api.client.get("/learners/nobody/mastery", headers=api.headers()).status_code for _ in range(4)
+        ]
         assert 429 not in statuses[:3] and statuses[3] == 429
         refused = api.client.get(PATH, headers=api.headers())
         body = assert_problem(refused, 429, "X-API-Key")
@@ -77,8 +87,13 @@ def test_a_raw_driver_outage_is_503_with_retry_after(api: Served, world: World) 
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/no/such/route", 404), ("DELETE", "/healthz", 405),
-     ("GET", "/learners/x/next-tasks?limit=-1", 422), ("POST", "/answers", 422), ("GET", "/api-keys", 403)],
+    [
+        ("GET", "/no/such/route", 404),
+        ("DELETE", "/healthz", 405),
+        ("GET", "/learners/x/next-tasks?limit=-1", 422),
+        ("POST", "/answers", 422),
+        ("GET", "/api-keys", 403),
+    ],
 )
 def test_framework_errors_are_problem_json_too(
     api: Served, world: World, method: str, path: str, status: int

@@ -121,9 +121,17 @@ def test_answers_since_the_plan_mark_the_cached_plan_stale_until_the_worker_repl
     api: Served, world: World, redis_client: redis.Redis
 ) -> None:
     assert not api.get(PATH).json()["stale"]
-    posted = api.client.post("/answers", headers=api.headers(), json={
-        "event_id": "e-stale", "learner_id": LEARNER, "task_id": world.tasks[0], "correct": True,
-        "answered_at": datetime.now(UTC).isoformat()})
+    posted = api.client.post(
+        "/answers",
+        headers=api.headers(),
+        json={
+            "event_id": "e-stale",
+            "learner_id": LEARNER,
+            "task_id": world.tasks[0],
+            "correct": True,
+            "answered_at": datetime.now(UTC).isoformat(),
+        },
+    )
     assert posted.status_code == 200, posted.text
     shown = api.get(PATH).json()  # no worker runs here: the recomputation stays pending
     assert shown["source"] == "cache" and shown["stale"]

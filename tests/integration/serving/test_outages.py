@@ -26,8 +26,13 @@ PATH = f"/learners/{LEARNER}/next-tasks"
 
 
 def answer(event_id: str, task_id: str) -> dict[str, Any]:
-    return {"event_id": event_id, "learner_id": LEARNER, "task_id": task_id, "correct": True,
-            "answered_at": datetime.now(UTC).isoformat()}
+    return {
+        "event_id": event_id,
+        "learner_id": LEARNER,
+        "task_id": task_id,
+        "correct": True,
+        "answered_at": datetime.now(UTC).isoformat(),
+    }
 
 
 def until(call: Callable[[], httpx.Response], status: int, within_s: float = 60.0) -> httpx.Response:
@@ -59,7 +64,8 @@ def test_neo4j_outage_serves_cached_plans_refuses_writes_and_recovers(
     api: Served, world: World, graph: Graph, settings: Settings, restore_services: Any
 ) -> None:
     post = lambda event: api.client.post(  # noqa: E731
-        "/answers", json=answer(event, world.tasks[0]), headers=api.headers())
+        "/answers", json=answer(event, world.tasks[0]), headers=api.headers()
+    )
     assert post("before").status_code == 200
     plan = api.get(PATH).json()
     before = graph.read("testing/count_mastery_data")[0]
@@ -68,8 +74,12 @@ def test_neo4j_outage_serves_cached_plans_refuses_writes_and_recovers(
     cached = api.get(PATH)
     assert cached.status_code == 200 and cached.json()["plan_id"] == plan["plan_id"]
     assert_unavailable(post("during"), "Neo4j")
-    assert_unavailable(api.client.put(f"/learners/{LEARNER}/goals", json={"concept_ids": world.concepts[:1]},
-                                      headers=api.headers()), "Neo4j")
+    assert_unavailable(
+        api.client.put(
+            f"/learners/{LEARNER}/goals", json={"concept_ids": world.concepts[:1]}, headers=api.headers()
+        ),
+        "Neo4j",
+    )
     assert_unavailable(api.get("/learners/someone-else/next-tasks"), "Neo4j")
     assert api.client.get("/readyz").status_code == 503
     time.sleep(CACHE_TTL_S + 0.5)  # the key's cache entry expires: its lookup now fails, it still works

@@ -13,8 +13,17 @@ def test_plain_limits_are_answered_here(query: bytes, limit: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", [b"limit=0", b"limit=101", b"limit=-1", b"limit=ten", b"limit=", b"limit=1&limit=2",
-              b"curriculum_id=maths", b"limit=5&curriculum_id=maths"]
+    "query",
+    [
+        b"limit=0",
+        b"limit=101",
+        b"limit=-1",
+        b"limit=ten",
+        b"limit=",
+        b"limit=1&limit=2",
+        b"curriculum_id=maths",
+        b"limit=5&curriculum_id=maths",
+    ],
 )
 def test_anything_else_goes_to_the_route(query: bytes) -> None:
     assert fast_limit(query) is None
