@@ -41,7 +41,7 @@ from kgplatform.errors import ServiceSetupFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import KEY_PREFIX, PlanCache
-from kgplatform.planning.service import model_version
+from kgplatform.planning.stamps import model_version
 from kgplatform.services.processes import free_port, running_http_server
 from kgplatform.settings import get_settings
 

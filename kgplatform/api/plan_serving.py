@@ -35,7 +35,8 @@ from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import PlanCache, answered_key, plan_key
 from kgplatform.planning.records import PlanRecord
-from kgplatform.planning.service import PlanService, model_version
+from kgplatform.planning.service import PlanService
+from kgplatform.planning.stamps import model_version
 from kgplatform.planning.store import PlanStore
 
 VERSION_CHECK_S = 1.0

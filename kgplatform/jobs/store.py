@@ -8,7 +8,7 @@ from typing import Any
 
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
-from kgplatform.planning.store import native
+from kgplatform.planning.stamps import native
 
 LEARNER_PAGE = 10_000
 

@@ -8,7 +8,7 @@ current one is planned, so the database and the planner work at the same time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,17 +35,27 @@ class BulkStats:
 
 
 def read_pages(store: PlanStore, page_size: int) -> Iterator[list[Row]]:
-    """All learners, page by page (by id); each page is fetched while the previous one is used."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(store.mastery_page, "", page_size)
+    """All learners, page by page (by id); each page is fetched while the previous one is used.
+
+    The first page is requested at once, not at the first `next`: a caller that prepares something
+    else meanwhile (spawning planning processes) overlaps it with the read.
+    """
+    reader = ThreadPoolExecutor(max_workers=1)
+    return _pages(reader, reader.submit(store.mastery_page, "", page_size), store, page_size)
+
+
+def _pages(
+    reader: ThreadPoolExecutor, pending: Future[list[Row]], store: PlanStore, page_size: int
+) -> Iterator[list[Row]]:
+    with reader:
         while True:
             page = pending.result()
             if not page:
                 return
             if len(page) == page_size:
-                pending = pool.submit(store.mastery_page, page[-1]["learner_id"], page_size)
+                pending = reader.submit(store.mastery_page, page[-1]["learner_id"], page_size)
             else:
-                pending = pool.submit(list)
+                pending = reader.submit(list)
             yield page
 
 
@@ -92,7 +102,8 @@ def plan_everyone(
         return stats
     if not redis_url:
         raise ValidationFailed("planning in worker processes needs the Redis URL", field="redis_url")
+    pages = read_pages(store, page_size)  # the first page is read while the workers start
     with PagePool(job, workers, redis_url, cache.ttl_s) as pool:
-        for result in pool.map(read_pages(store, page_size)):
+        for result in pool.map(pages):
             count(*result)
     return stats

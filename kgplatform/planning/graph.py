@@ -43,6 +43,22 @@ class ConceptGraph:
     index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     task_index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
+    # Pickled (to planning worker processes) with its two big mostly-zero matrices as sparse ones: the
+    # dense (m, n) task weights alone were 24 MB for a 1,000-concept curriculum, which a spawning
+    # parent spent most of a second writing. The round trip is exact (the same float64 values).
+    _SPARSE_WHEN_PICKLED = ("task_weights", "transfer")
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for name in self._SPARSE_WHEN_PICKLED:
+            state[name] = sparse.csr_array(state[name])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in self._SPARSE_WHEN_PICKLED:
+            state[name] = state[name].toarray()
+        self.__dict__.update(state)  # frozen: no __setattr__, as dataclasses' own unpickling does
+
     @property
     def n_concepts(self) -> int:
         return len(self.concept_ids)

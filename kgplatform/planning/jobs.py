@@ -14,7 +14,8 @@ from collections import Counter
 
 from kgplatform.graph.driver import Row
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.store import InputStamps, PlanStore
+from kgplatform.planning.stamps import InputStamps
+from kgplatform.planning.store import PlanStore
 
 
 class ConceptGraphs:

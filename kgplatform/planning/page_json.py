@@ -19,7 +19,7 @@ import orjson
 from kgplatform.planning.batch import ChunkPicks
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.reasons import describe, middle
-from kgplatform.planning.store import InputStamps
+from kgplatform.planning.stamps import InputStamps
 
 # "{:.0%}" multiplies by 100 in double precision and rounds half to even, as np.rint does.
 _SUCCESS_ENDINGS = tuple(f"; predicted success {k}%" for k in range(101))

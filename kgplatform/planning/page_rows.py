@@ -11,15 +11,17 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kgplatform.graph.driver import Row
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.planning.batch import LearnerMatrix
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.store import native
+from kgplatform.planning.stamps import native
+
+if TYPE_CHECKING:  # the driver is not imported at run time: worker processes do without it
+    from kgplatform.graph.driver import Row
 
 
 @dataclass(frozen=True, eq=False)

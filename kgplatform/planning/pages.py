@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from kgplatform.graph.driver import Row
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.tracing import to_days
 from kgplatform.planning.batch import DEFAULT_CHUNK, chunk_picks
@@ -21,8 +21,10 @@ from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.page_rows import PageRows, compact_rows, matrix_of
 from kgplatform.planning.policy import PlanConfig
-from kgplatform.planning.service import model_version
-from kgplatform.planning.store import InputStamps
+from kgplatform.planning.stamps import InputStamps, model_version
+
+if TYPE_CHECKING:  # the driver is not imported at run time: worker processes do without it
+    from kgplatform.graph.driver import Row
 
 # Namespace of batch plan ids: uuid5(namespace, "batch id/learner id").
 BATCH_PLAN_NAMESPACE = uuid.UUID("5d0f4a52-43c1-4a8e-9a36-0b4c5e3f2d71")

@@ -13,14 +13,17 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import redis
 
 from kgplatform.errors import ValidationFailed
-from kgplatform.graph.driver import Row
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.page_rows import PageRows, compact_rows
 from kgplatform.planning.pages import PageJob, plan_page
+
+if TYPE_CHECKING:  # the driver is not imported at run time: worker processes do without it
+    from kgplatform.graph.driver import Row
 
 _job: PageJob | None = None
 _cache: PlanCache | None = None
@@ -29,6 +32,10 @@ _cache: PlanCache | None = None
 def _start_worker(job: PageJob, redis_url: str, ttl_s: int) -> None:
     global _job, _cache
     _job, _cache = job, PlanCache(redis.Redis.from_url(redis_url), ttl_s)
+
+
+def _ready() -> None:
+    """Nothing: submitted once per worker at start-up (`PagePool.__init__`)."""
 
 
 def _plan(rows: PageRows) -> tuple[int, int]:
@@ -51,6 +58,10 @@ class PagePool:
             initializer=_start_worker,
             initargs=(job, redis_url, ttl_s),
         )
+        # Processes start on the first submit: start them now, so that they import and unpickle the
+        # job while the caller reads its first page instead of after it.
+        for _ in range(workers):
+            self._executor.submit(_ready)
 
     def map(self, pages: Iterable[list[Row]]) -> Iterator[tuple[int, int]]:
         """(learners, tasks) per page, in page order; at most workers + 1 pages in flight (bounded memory)."""

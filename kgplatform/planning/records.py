@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from kgplatform.planning.policy import Plan
-from kgplatform.planning.store import InputStamps
+from kgplatform.planning.stamps import InputStamps
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,8 @@ from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
 from kgplatform.planning.records import PlanRecord, stale_reasons
-from kgplatform.planning.store import InputStamps, LearnerRows, PlanStore
-
-PLANNER_VERSION = "planner-1"
-
-
-def model_version(params: TracerParams) -> str:
-    """The planner's version and the tracer parameters it read mastery with."""
-    return f"{PLANNER_VERSION}+{params.model_version}"
+from kgplatform.planning.stamps import InputStamps, model_version
+from kgplatform.planning.store import LearnerRows, PlanStore
 
 
 @dataclass(frozen=True)

@@ -17,28 +17,9 @@ from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.graph import ConceptGraph, build_graph
+from kgplatform.planning.stamps import InputStamps, native
 
 PLANS_KEPT_PER_LEARNER = 5
-
-
-def native(value: Any) -> Any:
-    """Neo4j temporal values as Python ones (datetime), anything else unchanged."""
-    return value.to_native() if hasattr(value, "to_native") else value
-
-
-@dataclass(frozen=True)
-class InputStamps:
-    """When each input of a plan last changed; a plan made before any of them is stale."""
-
-    mastery_at: datetime | None
-    curriculum_at: datetime | None
-    transfer_version: str | None
-
-    @property
-    def version(self) -> str:
-        """One string naming the inputs, stored on the plan (`inputs_version`)."""
-        at = [s.isoformat() if s else "none" for s in (self.mastery_at, self.curriculum_at)]
-        return f"mastery@{at[0]}|curriculum@{at[1]}|transfer@{self.transfer_version or 'none'}"
 
 
 @dataclass(frozen=True)

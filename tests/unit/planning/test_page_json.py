@@ -8,7 +8,7 @@ from kgplatform.planning.graph import build_graph
 from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.records import PlanRecord
-from kgplatform.planning.store import InputStamps
+from kgplatform.planning.stamps import InputStamps
 from tests.unit.planning.test_batch import random_learners
 
 

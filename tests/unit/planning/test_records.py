@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from kgplatform.planning.policy import Plan, PlannedTask
 from kgplatform.planning.records import PlanRecord, stale_reasons
-from kgplatform.planning.store import InputStamps
+from kgplatform.planning.stamps import InputStamps
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

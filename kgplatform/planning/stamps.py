@@ -1,0 +1,41 @@
+"""What a plan's freshness is judged by: the stamps of its inputs and the planner's version.
+
+Kept apart from the store (and so from the Neo4j driver) because the planning worker processes need
+these and nothing of the database: importing the driver alone cost a spawned worker over a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kgplatform.mastery.bkt import TracerParams
+
+PLANNER_VERSION = "planner-1"
+
+
+def model_version(params: TracerParams) -> str:
+    """The planner's version and the tracer parameters it read mastery with."""
+    return f"{PLANNER_VERSION}+{params.model_version}"
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values as Python ones (datetime), anything else unchanged."""
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+@dataclass(frozen=True)
+class InputStamps:
+    """When each input of a plan last changed; a plan made before any of them is stale."""
+
+    mastery_at: datetime | None
+    curriculum_at: datetime | None
+    transfer_version: str | None
+
+    @property
+    def version(self) -> str:
+        """One string naming the inputs, stored on the plan (`inputs_version`)."""
+        at = [s.isoformat() if s else "none" for s in (self.mastery_at, self.curriculum_at)]
+        return f"mastery@{at[0]}|curriculum@{at[1]}|transfer@{self.transfer_version or 'none'}"
