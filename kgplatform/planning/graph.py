@@ -87,6 +87,24 @@ class ConceptGraph:
         return sparse.csr_array(self.closure.astype(np.float32))
 
     @cached_property
+    def pull_levels(self) -> tuple[tuple[np.ndarray, sparse.csr_array], ...]:
+        """Concepts grouped by height (the longest prerequisite chain from them to a concept nothing
+        builds on), lowest first from height 1, each with the (k, n) float32 CSR of its shares:
+        share[i, c] = 1 / (prerequisites of c) when i is a prerequisite of c (`policy.goal_pull`)."""
+        n = self.n_concepts
+        height = np.zeros(n, dtype=np.int64)
+        for i in range(n - 1, -1, -1):  # topological order: every dependant's height is final
+            dependants = np.flatnonzero(self.prereq[i])
+            if dependants.size:
+                height[i] = height[dependants].max() + 1
+        share = (self.prereq / np.maximum(self.prereq.sum(axis=0), 1)).astype(np.float32)
+        levels = []
+        for h in range(1, int(height.max(initial=0)) + 1):
+            rows = np.flatnonzero(height == h)
+            levels.append((rows, sparse.csr_array(share[rows])))
+        return tuple(levels)
+
+    @cached_property
     def transfer_t(self) -> sparse.csr_array:
         return sparse.csr_array(self.transfer.T.astype(np.float32))
 

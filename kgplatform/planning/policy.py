@@ -121,6 +121,21 @@ def _normalised(values: np.ndarray) -> np.ndarray:
     return np.divide(values, top, out=np.zeros_like(values), where=top > 0)
 
 
+def goal_pull(graph: ConceptGraph, missing: np.ndarray) -> np.ndarray:
+    """(L, n) float32: each concept's share of the missing goal mass that builds on it.
+
+    A concept keeps its own missing mass and receives, from each dependant, an equal share of the
+    dependant's pull (split among the dependant's prerequisites): the mass flows down the prerequisite
+    edges to the foundations, so a concept several goals build on collects from each of them.
+    """
+    # (n, L), so each level's product reads whole rows; always a copy (for one learner missing.T is
+    # already contiguous, and the levels add in place).
+    pull = missing.T.copy(order="C")
+    for rows, share in graph.pull_levels:
+        pull[rows] += share @ pull
+    return np.ascontiguousarray(pull.T)
+
+
 def score_concepts(
     graph: ConceptGraph,
     p_mastery: np.ndarray,
@@ -150,7 +165,7 @@ def score_concepts(
     # Concepts feeding more of the unmet goal mass come first (foundations of several goals). Row by
     # row over the closure's CSR (each concept's descendants in ascending order): the same sums in
     # the same order as `propagate(missing, graph.closure_t)`, with each output row kept in cache.
-    score32 = _normalised(np.ascontiguousarray((graph.closure_s @ missing.T).T))
+    score32 = _normalised(goal_pull(graph, missing))
     # Some task in the band means the best-fitting task is in it (`ranked_tasks` puts those first).
     in_band = concepts_in_band(graph, p, config, typical)
 

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kgplatform.mastery.bkt import TracerParams
 
-PLANNER_VERSION = "planner-1"
+# Bumped whenever the policy would choose differently from the same inputs: cached plans of an older
+# planner are then stale. planner-2: goal pull flows down prerequisite edges (`policy.goal_pull`).
+PLANNER_VERSION = "planner-2"
 
 
 def model_version(params: TracerParams) -> str:

@@ -46,11 +46,11 @@ def test_unknown_prerequisite_is_refused_naming_the_field() -> None:
 
 def test_a_pickled_graph_comes_back_exactly_with_its_derived_arrays(chain: ConceptGraph) -> None:
     modelled = chain.with_transfer([("z", "d", 0.7), ("a", "c", 0.25)])
-    modelled.ancestor_bits  # noqa: B018 - derived (cached) arrays travel with the graph
+    modelled.pull_levels  # noqa: B018 - derived (cached) arrays travel with the graph
     copy = pickle.loads(pickle.dumps(modelled))
     for name, value in vars(modelled).items():
         if isinstance(value, np.ndarray):
             back = getattr(copy, name)
             assert value.dtype == back.dtype and np.array_equal(value, back), name
     assert copy.concept_ids == modelled.concept_ids and copy.index == modelled.index
-    assert "ancestor_bits" in vars(copy) and copy.transfer_from_model
+    assert "pull_levels" in vars(copy) and copy.transfer_from_model

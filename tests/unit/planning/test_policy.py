@@ -3,9 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.errors import ValidationFailed
-from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+from kgplatform.planning.graph import ConceptGraph, build_graph
+from kgplatform.planning.policy import Plan, PlanConfig, goal_pull, plan_for_learner
 
 
 def plan(
@@ -96,3 +97,33 @@ def test_bad_band_is_refused_naming_the_field(band: tuple[float, float]) -> None
     with pytest.raises(ValidationFailed) as error:
         PlanConfig(success_band=band)
     assert error.value.field == "success_band"
+
+
+def test_goal_pull_flows_down_and_splits_among_prerequisites(chain: ConceptGraph) -> None:
+    # a -> b -> c -> d and x -> d: d's missing mass goes half to c (then on to b and a), half to x.
+    i = chain.index
+    missing = np.zeros((1, chain.n_concepts), dtype=np.float32)
+    missing[0, i["d"]], missing[0, i["b"]] = 0.8, 0.2
+    pull = goal_pull(chain, missing)[0]
+    assert pull[i["d"]] == pytest.approx(0.8)
+    assert pull[i["x"]] == pytest.approx(0.4) and pull[i["c"]] == pytest.approx(0.4)
+    assert pull[i["b"]] == pytest.approx(0.6) and pull[i["a"]] == pytest.approx(0.6)
+    assert pull[i["z"]] == 0.0  # nothing missing builds on the island
+
+
+def test_goal_pull_of_a_batch_equals_each_learner_alone_bit_for_bit() -> None:
+    graph = build_graph(generate_curriculum(120, 5))
+    rng = np.random.default_rng(3)
+    missing = (rng.random((64, graph.n_concepts)) * (rng.random((64, graph.n_concepts)) < 0.4)).astype(
+        np.float32
+    )
+    before = missing.copy()
+    batch = goal_pull(graph, missing)
+    alone = np.vstack([goal_pull(graph, missing[k : k + 1]) for k in range(missing.shape[0])])
+    assert np.array_equal(batch, alone)
+    assert np.array_equal(missing, before)  # one learner's rows are a view: they must not be written to
+    # Every concept's pull is at least its own missing mass, and mass is never created: the
+    # foundations (no prerequisites) hold all of it between them.
+    assert np.all(batch >= missing)
+    roots = graph.prereq.sum(axis=0) == 0
+    np.testing.assert_allclose(batch[:, roots].sum(axis=1), missing.sum(axis=1), rtol=1e-5)
