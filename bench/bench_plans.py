@@ -34,6 +34,7 @@ from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.mastery.bkt import TracerParams
+from kgplatform.planning.batch import DEFAULT_CHUNK
 from kgplatform.planning.bulk import plan_everyone, read_pages
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.store import PlanStore
@@ -53,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mastery", type=int, default=20, help="mastery edges per learner")
     parser.add_argument("--goals", type=int, default=2, help="goals per learner")
     parser.add_argument("--page", type=int, default=5_000, help="learners per Neo4j read")
-    parser.add_argument("--chunk", type=int, default=1_024, help="learners per planning matrix")
+    parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="learners per planning matrix")
     parser.add_argument("--workers", type=int, default=0, help="planning processes (0: plan in this process)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
