@@ -26,19 +26,11 @@ import time
 from datetime import UTC, datetime
 
 import numpy as np
-import redis
 
-from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_service import run_import
-from kgplatform.curriculum.io import parse_json
-from kgplatform.graph.driver import Graph
-from kgplatform.graph.migrations import migrate
-from kgplatform.mastery.bkt import TracerParams
+# Only what the planning worker processes need anyway is imported here: `--workers` spawns them, and a
+# spawned process imports this module first (as __mp_main__), so the driver, settings and loader
+# imports below sit inside the functions that use them (they cost a worker about a second to start).
 from kgplatform.planning.batch import DEFAULT_CHUNK
-from kgplatform.planning.bulk import plan_everyone, read_pages
-from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.store import PlanStore
-from kgplatform.settings import get_settings
 
 CURRICULUM = "bench-plans"
 PREFIX = "bench-plan-"
@@ -96,6 +88,13 @@ def learner_rows(start: int, stop: int, concept_ids: list[str], args: argparse.N
 
 def load(args: argparse.Namespace) -> None:
     """Curriculum and learners, unless already there (rerunning the bench reuses them)."""
+    from kgplatform.curriculum.generator import generate_curriculum
+    from kgplatform.curriculum.import_service import run_import
+    from kgplatform.curriculum.io import parse_json
+    from kgplatform.graph.driver import Graph
+    from kgplatform.graph.migrations import migrate
+    from kgplatform.settings import get_settings
+
     settings = get_settings()
     graph = Graph.connect(settings.neo4j)
     try:
@@ -124,7 +123,21 @@ def peak_rss_gib(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024**2  # Linux reports KiB
 
 
+def children_cpu_s() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 def main() -> None:
+    import redis
+
+    from kgplatform.graph.driver import Graph
+    from kgplatform.mastery.bkt import TracerParams
+    from kgplatform.planning.bulk import plan_everyone, read_pages
+    from kgplatform.planning.cache import PlanCache
+    from kgplatform.planning.store import PlanStore
+    from kgplatform.settings import get_settings
+
     args = parse_args()
     if args.load_only:
         load(args)
@@ -144,7 +157,7 @@ def main() -> None:
         read_s, read_cpu = time.perf_counter() - started, time.process_time() - cpu
         rss_after_read = peak_rss_gib()
 
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, children = time.perf_counter(), time.process_time(), children_cpu_s()
         stats = plan_everyone(
             store,
             cache,
@@ -156,6 +169,7 @@ def main() -> None:
             redis_url=settings.redis.url,
         )
         plan_s, plan_cpu = time.perf_counter() - started, time.process_time() - cpu
+        workers_cpu = children_cpu_s() - children  # the pool's processes, joined by now
     finally:
         graph.close()
         client.close()
@@ -173,6 +187,8 @@ def main() -> None:
         f"this process's CPU seconds:  read {read_cpu:.1f}, plans {plan_cpu:.1f} "
         f"({stats.learners / plan_cpu:,.0f} learners per CPU second); load average {os.getloadavg()[0]:.1f}"
     )
+    if args.workers:
+        print(f"worker processes' CPU seconds: {workers_cpu:.1f}")
     print(
         f"peak memory (RSS):           {peak_rss_gib():8.2f} GiB "
         f"(after the read baseline: {rss_after_read:.2f}; aim < 4)"
