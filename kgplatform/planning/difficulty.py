@@ -100,7 +100,7 @@ def concepts_in_band(
         success = predicted_success(graph, p_mastery, config)
         return tasks_in_band(graph, (success >= low) & (success <= high))
     # Each (row, task) once: a task of two changed concepts must move its concepts' counts once.
-    pairs = np.unique(np.repeat(rows, has.sum(axis=1)) * graph.n_tasks + slots[has])
+    pairs = _distinct(np.repeat(rows, has.sum(axis=1)) * graph.n_tasks + slots[has], n_rows * graph.n_tasks)
     rows, tasks = np.divmod(pairs, graph.n_tasks)
     base = _task_band(graph, typical[None, :], 0, np.arange(graph.n_tasks), config)
     padded = np.append(base, False)[np.where(graph.concept_tasks >= 0, graph.concept_tasks, graph.n_tasks)]
@@ -112,7 +112,15 @@ def concepts_in_band(
     rows, tasks, delta = rows[moved], tasks[moved], delta[moved]
     member = weights[tasks] > 0  # (moved, s) the concepts each moved task exercises
     keys = (rows[:, None] * n + concepts[tasks])[member]
-    cells, which = np.unique(keys, return_inverse=True)
-    counts = base_count[cells % n] + np.bincount(which, weights=np.repeat(delta, member.sum(axis=1)))
-    flags.reshape(-1)[cells] = counts > 0
+    cells = _distinct(keys, n_rows * n)
+    moves = np.bincount(keys, weights=np.repeat(delta, member.sum(axis=1)), minlength=n_rows * n)
+    flags.reshape(-1)[cells] = base_count[cells % n] + moves[cells] > 0
     return flags
+
+
+def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
+    """np.unique(keys) for integer keys in [0, size): marks in a bool array, then its nonzeros; cheaper
+    than sorting when keys are many (tens of thousands per chunk) and size is a few million."""
+    seen = np.zeros(size, dtype=bool)
+    seen[keys] = True
+    return np.flatnonzero(seen)

@@ -57,10 +57,12 @@ def frontier_and_blocks(
     """`frontier(graph, known, good_enough)` and `blocking_counts(graph, good_enough, wanted)`, sharing
     the unmet prerequisites when `known` lies within `good_enough` (the usual thresholds)."""
     unmet = unmet_prerequisites(graph, good_enough) > 0
-    if (known & ~good_enough).any():
-        ready = frontier(graph, known, good_enough)
-    else:
-        ready = ~known & ~unmet & graph.has_tasks
+    ready = ~known & ~unmet & graph.has_tasks
+    # Rows where a known concept is not good enough (implied by a mastered dependant) count their
+    # unmet prerequisites against `known | good_enough`, as `frontier` does; only those rows.
+    odd = (known & ~good_enough).any(axis=-1)
+    if odd.any():
+        ready[odd] = frontier(graph, known[odd], good_enough[odd])
     return ready, blocking_counts(graph, good_enough, wanted, unmet)
 
 
