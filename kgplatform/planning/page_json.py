@@ -10,7 +10,7 @@ both ways equal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
@@ -52,7 +52,7 @@ def chunk_json(
     learner_ids: Sequence[str],
     mastery_at: Sequence[datetime | None],
     *,
-    plan_id: Callable[[str], str],
+    plan_ids: Sequence[str],
     curriculum_id: str,
     created_at: datetime,
     model_version: str,
@@ -73,46 +73,58 @@ def chunk_json(
     created = created_at.isoformat()
     curriculum_at = stamps.curriculum_at.isoformat() if stamps.curriculum_at else None
     version_tail = f"|curriculum@{curriculum_at or 'none'}|transfer@{stamps.transfer_version or 'none'}"
+    reason_codes = graph.reason_codes
     out = []
     for row, learner_id in enumerate(learner_ids):
         placed = placement[row]
         items = []
-        for j in range(counts[row]):
-            concept = concepts[row][j]
+        # One row's lists zipped: each pick's facts without indexing two levels per fact.
+        picks = zip(
+            tasks[row],
+            concepts[row],
+            review[row],
+            p[row],
+            codes[row],
+            endings[row],
+            success[row],
+            strict=False,
+        )
+        for j, (task, concept, reviewed, p_now, code, ending, predicted) in enumerate(picks):
+            if j == counts[row]:
+                break
             if placed:
                 purpose = "placement"
                 reason = describe(
                     graph,
                     concept,
                     purpose,
-                    p_mastery=p[row][j],
+                    p_mastery=p_now,
                     success=0.0,
                     blocks=0.0,
                     on_path=False,
                     helped=[],
                 )
             else:
-                purpose = "review" if review[row][j] else "learn"
-                first = (
-                    f"review due: mastery decayed to {p[row][j]:.2f}"
-                    if review[row][j]
-                    else "prerequisites met"
-                )
-                reason = first + _middle_of(graph, codes[row][j]) + _SUCCESS_ENDINGS[endings[row][j]]
+                purpose = "review" if reviewed else "learn"
+                first = f"review due: mastery decayed to {p_now:.2f}" if reviewed else "prerequisites met"
+                words = reason_codes.get(code)
+                if words is None:
+                    words = _middle_of(graph, code)
+                reason = first + words + _SUCCESS_ENDINGS[ending]
             items.append(
                 {
-                    "task_id": task_ids[tasks[row][j]],
+                    "task_id": task_ids[task],
                     "rank": j + 1,
                     "reason": reason,
                     "concept_id": concept_ids[concept],
-                    "predicted_success": round(success[row][j], 4),
+                    "predicted_success": round(predicted, 4),
                     "purpose": purpose,
                 }
             )
         at = mastery_at[row]
         at_text = at.isoformat() if at else None
         record = {
-            "id": plan_id(learner_id),
+            "id": plan_ids[row],
             "learner_id": learner_id,
             "curriculum_id": curriculum_id,
             "created_at": created,

@@ -6,12 +6,14 @@ stamps) and pickles, so a worker process receives it once and then only pages of
 
 from __future__ import annotations
 
-import functools
+import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.tracing import to_days
@@ -36,8 +38,18 @@ def batch_plan_id(batch_id: str, learner_id: str) -> str:
     return str(uuid.uuid5(BATCH_PLAN_NAMESPACE, f"{batch_id}/{learner_id}"))
 
 
-def fresh_plan_id(_learner_id: str) -> str:
-    return str(uuid.uuid4())
+def fresh_plan_ids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs as `str(uuid.uuid4())` writes them, from one `os.urandom` call:
+    a third of the cost of building each UUID object (2.6 us a plan, a fifth of writing its JSON)."""
+    raw = np.frombuffer(os.urandom(16 * count), dtype=np.uint8).reshape(count, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # the RFC 4122 variant
+    text = raw.tobytes().hex()
+    return [
+        f"{text[i : i + 8]}-{text[i + 8 : i + 12]}-{text[i + 12 : i + 16]}-"
+        f"{text[i + 16 : i + 20]}-{text[i + 20 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,8 +65,10 @@ class PageJob:
     chunk_size: int = DEFAULT_CHUNK
     batch_id: str | None = None  # set: plan ids derive from (batch, learner); None: fresh ids
 
-    def plan_id(self) -> Callable[[str], str]:
-        return fresh_plan_id if self.batch_id is None else functools.partial(batch_plan_id, self.batch_id)
+    def plan_ids(self, learner_ids: Sequence[str]) -> list[str]:
+        if self.batch_id is None:
+            return fresh_plan_ids(len(learner_ids))
+        return [batch_plan_id(self.batch_id, learner_id) for learner_id in learner_ids]
 
 
 def plan_page(job: PageJob, rows: Sequence[Row] | PageRows, cache: PlanCache) -> tuple[int, int]:
@@ -78,7 +92,7 @@ def plan_page(job: PageJob, rows: Sequence[Row] | PageRows, cache: PlanCache) ->
             picks,
             ids,
             mastery_at[start:stop],
-            plan_id=job.plan_id(),
+            plan_ids=job.plan_ids(ids),
             curriculum_id=job.curriculum_id,
             created_at=job.now,
             model_version=version,

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.planning.batch import chunk_picks, plan_chunk
 from kgplatform.planning.graph import build_graph
 from kgplatform.planning.page_json import chunk_json
+from kgplatform.planning.pages import fresh_plan_ids
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.stamps import InputStamps
@@ -25,7 +27,7 @@ def test_chunk_json_writes_the_bytes_of_the_plan_records_json() -> None:
         chunk_picks(graph, learners, config),
         ids,
         mastery_at,
-        plan_id=lambda learner: f"plan-{learner}",
+        plan_ids=[f"plan-{learner}" for learner in ids],
         curriculum_id="cur",
         created_at=now,
         model_version="bkt-default",
@@ -45,3 +47,11 @@ def test_chunk_json_writes_the_bytes_of_the_plan_records_json() -> None:
     ]
     assert [w.decode() for w in written] == expected
     assert {t.purpose for plan in plans for t in plan.tasks} == {"placement", "learn", "review"}
+
+
+def test_fresh_plan_ids_are_distinct_version_4_uuids_written_as_uuid_writes_them() -> None:
+    ids = fresh_plan_ids(2000)
+    assert len(set(ids)) == 2000
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
