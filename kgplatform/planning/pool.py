@@ -25,6 +25,8 @@ from kgplatform.planning.pages import PageJob, plan_page
 if TYPE_CHECKING:  # the driver is not imported at run time: worker processes do without it
     from kgplatform.graph.driver import Row
 
+QUEUED_AHEAD = 3
+
 _job: PageJob | None = None
 _cache: PlanCache | None = None
 
@@ -64,12 +66,16 @@ class PagePool:
             self._executor.submit(_ready)
 
     def map(self, pages: Iterable[list[Row]]) -> Iterator[tuple[int, int]]:
-        """(learners, tasks) per page, in page order; at most workers + 1 pages in flight (bounded memory)."""
+        """(learners, tasks) per page, in page order; at most workers + QUEUED_AHEAD pages in flight.
+
+        Pages queue ahead of busy workers so that the reader never waits for them: on 2 cores, reading
+        (the driver's decoding and Neo4j) and planning then share the cores until the end. A queued
+        page is a few MB of arrays, so memory stays bounded."""
         pending: deque[Future[tuple[int, int]]] = deque()
         for page in pages:
             # A few flat arrays pickle for almost nothing; the driver's rows cost a third of the planning.
             pending.append(self._executor.submit(_plan, compact_rows(self._graph, page)))
-            while len(pending) > self.workers:
+            while len(pending) > self.workers + QUEUED_AHEAD:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
