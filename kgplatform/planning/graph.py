@@ -105,8 +105,8 @@ class ConceptGraph:
         return tuple(levels)
 
     @cached_property
-    def transfer_t(self) -> sparse.csr_array:
-        return sparse.csr_array(self.transfer.T.astype(np.float32))
+    def transfer_s(self) -> sparse.csr_array:
+        return sparse.csr_array(self.transfer.astype(np.float32))
 
     @cached_property
     def transfer_targets(self) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from kgplatform.errors import ValidationFailed
 from kgplatform.planning import frontier as fr
 from kgplatform.planning.difficulty import concepts_in_band, task_success
-from kgplatform.planning.graph import ConceptGraph, propagate
+from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.ranking import NOT_A_CANDIDATE, SCORE_DECIMALS, ScoreParts, compose_scores
 from kgplatform.planning.reasons import describe
 
@@ -116,11 +116,6 @@ def ranked_tasks(graph: ConceptGraph, p: np.ndarray, concepts: np.ndarray, confi
     return np.take_along_axis(options, order, axis=-1)
 
 
-def _normalised(values: np.ndarray) -> np.ndarray:
-    top = values.max(axis=-1, keepdims=True)
-    return np.divide(values, top, out=np.zeros_like(values), where=top > 0)
-
-
 def goal_pull(graph: ConceptGraph, missing: np.ndarray) -> np.ndarray:
     """(L, n) float32: each concept's share of the missing goal mass that builds on it.
 
@@ -128,12 +123,21 @@ def goal_pull(graph: ConceptGraph, missing: np.ndarray) -> np.ndarray:
     dependant's pull (split among the dependant's prerequisites): the mass flows down the prerequisite
     edges to the foundations, so a concept several goals build on collects from each of them.
     """
-    # (n, L), so each level's product reads whole rows; always a copy (for one learner missing.T is
-    # already contiguous, and the levels add in place).
-    pull = missing.T.copy(order="C")
+    return np.ascontiguousarray(_pull_down(graph, missing.T.copy(order="C")).T)
+
+
+def _pull_down(graph: ConceptGraph, columns: np.ndarray) -> np.ndarray:
+    """`goal_pull` on (n, L) columns (one learner per column), in place: each level's product reads
+    whole rows of the levels below it."""
     for rows, share in graph.pull_levels:
-        pull[rows] += share @ pull
-    return np.ascontiguousarray(pull.T)
+        columns[rows] += share @ columns
+    return columns
+
+
+def _normalised_columns(values: np.ndarray) -> np.ndarray:
+    """(n, L) columns (one learner per column) divided by their maximum; 0 where the maximum is 0."""
+    top = values.max(axis=0, keepdims=True)
+    return np.divide(values, top, out=np.zeros_like(values), where=top > 0)
 
 
 def score_concepts(
@@ -160,17 +164,22 @@ def score_concepts(
     ready, blocks = fr.frontier_and_blocks(graph, known, good_enough, on_path)
     review = (peak >= config.mastered_at) & (p < config.review_below) & graph.has_tasks
     missing = np.where(on_path, 1.0 - p, np.float32(0.0))
+    # Transfer gain and goal pull are sums over sparse graph rows, so they are computed on (n, L)
+    # columns: one transpose in and one out, where (L, n) @ sparse transposes inside scipy each time.
+    # The same terms are added in the same order for one learner or many.
+    missing_t = missing.T.copy(order="C")
     # Practice on i helps j by transfer[i, j]; what counts is help towards what is still missing.
-    transfer_gain = _normalised(propagate(missing, graph.transfer_t))
-    # Concepts feeding more of the unmet goal mass come first (foundations of several goals). Row by
-    # row over the closure's CSR (each concept's descendants in ascending order): the same sums in
-    # the same order as `propagate(missing, graph.closure_t)`, with each output row kept in cache.
-    score32 = _normalised(goal_pull(graph, missing))
+    gain_t = _normalised_columns(graph.transfer_s @ missing_t)
+    # Concepts feeding more of the unmet goal mass come first (foundations of several goals);
+    # missing_t is not needed after this, so the pull is computed in its place.
+    base_t = _normalised_columns(_pull_down(graph, missing_t))
+    base_t *= config.goal_weight
+    base_t += config.transfer_weight * gain_t
+    score32 = np.ascontiguousarray(base_t.T)
+    transfer_gain = gain_t.T
     # Some task in the band means the best-fitting task is in it (`ranked_tasks` puts those first).
     in_band = concepts_in_band(graph, p, config, typical)
 
-    score32 *= config.goal_weight
-    score32 += config.transfer_weight * transfer_gain
     placement = attempts.reshape(-1, n).sum(axis=-1) == 0
     parts = compose_scores(
         graph, config, score32, blocks > 0, review & on_path, in_band, ready, on_path, review, p, placement
