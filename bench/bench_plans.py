@@ -47,7 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--goals", type=int, default=2, help="goals per learner")
     parser.add_argument("--page", type=int, default=5_000, help="learners per Neo4j read")
     parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="learners per planning matrix")
-    parser.add_argument("--workers", type=int, default=0, help="planning processes (0: plan in this process)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="planning processes beside this one, which reads (0: read and plan in this process)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
