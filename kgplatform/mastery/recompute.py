@@ -81,18 +81,7 @@ class StoredState:
     as_of_us: Sequence[int | None]
 
     def take(self, indices: Sequence[int]) -> StoredState:
-        def pick(values: Sequence[Any]) -> list[Any]:
-            return [values[i] for i in indices]
-
-        return StoredState(
-            pick(self.learner_ids),
-            pick(self.concept_ids),
-            pick(self.p_mastery),
-            pick(self.attempts),
-            pick(self.correct),
-            pick(self.last_us),
-            pick(self.as_of_us),
-        )
+        return take_rows(self, indices)
 
     @classmethod
     def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> StoredState:
