@@ -10,6 +10,7 @@ both ways equal.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -34,15 +35,14 @@ def _middle_codes(graph: ConceptGraph, picks: ChunkPicks) -> np.ndarray:
     return ((blocks * 2 + on_path) * 32 + helped) * graph.n_concepts + picks.concept
 
 
-def _middle_of(graph: ConceptGraph, code: int) -> str:
-    text = graph.reason_codes.get(code)
-    if text is None:
-        rest, concept = divmod(code, graph.n_concepts)
-        rest, helped = divmod(rest, 32)
-        blocks, on_path = divmod(rest, 2)
-        targets = graph.transfer_targets[concept].tolist()
-        chosen = tuple(t if helped >> i & 1 else -1 for i, t in enumerate(targets))
-        text = graph.reason_codes[code] = middle(graph, chosen, blocks or None, bool(on_path))
+def _new_middle(graph: ConceptGraph, code: int) -> str:
+    """The words of a `_middle_codes` code not in `graph.reason_codes` yet, kept there for the next pick."""
+    rest, concept = divmod(code, graph.n_concepts)
+    rest, helped = divmod(rest, 32)
+    blocks, on_path = divmod(rest, 2)
+    targets = graph.transfer_targets[concept].tolist()
+    chosen = tuple(t if helped >> i & 1 else -1 for i, t in enumerate(targets))
+    text = graph.reason_codes[code] = middle(graph, chosen, blocks or None, bool(on_path))
     return text
 
 
@@ -78,8 +78,9 @@ def chunk_json(
     for row, learner_id in enumerate(learner_ids):
         placed = placement[row]
         items = []
-        # One row's lists zipped: each pick's facts without indexing two levels per fact.
-        picks = zip(
+        # One row's lists zipped (all K long: the chunk's (L, K) arrays): each pick's facts without
+        # indexing two levels per fact; a plan's first `count` picks are real.
+        row_facts = zip(
             tasks[row],
             concepts[row],
             review[row],
@@ -87,11 +88,11 @@ def chunk_json(
             codes[row],
             endings[row],
             success[row],
-            strict=False,
+            strict=True,
         )
-        for j, (task, concept, reviewed, p_now, code, ending, predicted) in enumerate(picks):
-            if j == counts[row]:
-                break
+        for j, (task, concept, reviewed, p_now, code, ending, predicted) in enumerate(
+            itertools.islice(row_facts, counts[row])
+        ):
             if placed:
                 purpose = "placement"
                 reason = describe(
@@ -109,7 +110,7 @@ def chunk_json(
                 first = f"review due: mastery decayed to {p_now:.2f}" if reviewed else "prerequisites met"
                 words = reason_codes.get(code)
                 if words is None:
-                    words = _middle_of(graph, code)
+                    words = _new_middle(graph, code)
                 reason = first + words + _SUCCESS_ENDINGS[ending]
             items.append(
                 {
