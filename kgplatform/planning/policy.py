@@ -84,8 +84,6 @@ class ConceptScores:
     blocks: np.ndarray
     on_path: np.ndarray
     p: np.ndarray  # float32 mastery now, what `difficulty.task_success` predicts from
-    in_band: np.ndarray
-    transfer_gain: np.ndarray
     missing: np.ndarray = field(repr=False)
     placement: np.ndarray = field(repr=False)  # (...,) bool: this learner has answered nothing yet
 
@@ -176,7 +174,6 @@ def score_concepts(
     base_t *= config.goal_weight
     base_t += config.transfer_weight * gain_t
     score32 = np.ascontiguousarray(base_t.T)
-    transfer_gain = gain_t.T
     # Some task in the band means the best-fitting task is in it (`ranked_tasks` puts those first).
     in_band = concepts_in_band(graph, p, config, typical)
 
@@ -195,8 +192,6 @@ def score_concepts(
         blocks=shaped(blocks),
         on_path=shaped(on_path),
         p=shaped(p),
-        in_band=shaped(in_band),
-        transfer_gain=shaped(transfer_gain),
         missing=shaped(missing),
         placement=placement.reshape(lead),
     )
