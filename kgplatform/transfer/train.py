@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
@@ -41,6 +42,9 @@ from kgplatform.transfer.data import mask_concepts, with_label_edges
 from kgplatform.transfer.model import PairFactorisation, PairMLP, TransferGNN
 
 ModelKind = Literal["gnn", "mlp", "mf"]
+# Makes the module to train from the data and the configuration; the default is `build_model`. Other
+# factories are for experiments (bench/bench_transfer_ablation.py) and share everything else of training.
+ModelFactory = Callable[[Data, "TrainConfig"], nn.Module]
 
 
 @dataclass(frozen=True)
@@ -128,14 +132,18 @@ def forward_pairs(model: nn.Module, data: Data, pairs: Tensor) -> Tensor:
 
 
 def train_model(
-    data: Data, train: PairTargets, valid: PairTargets, config: TrainConfig | None = None
+    data: Data,
+    train: PairTargets,
+    valid: PairTargets,
+    config: TrainConfig | None = None,
+    factory: ModelFactory | None = None,
 ) -> TrainResult:
     """Full-batch training (a concept graph is small; the pairs fit in one batch)."""
     config = config or TrainConfig()
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
     torch.set_num_threads(config.threads)
-    model = build_model(config.kind, data, config)
+    model = factory(data, config) if factory else build_model(config.kind, data, config)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scale = float(train.target.std().clamp_min(1e-6))
     target = train.target / scale
@@ -244,12 +252,19 @@ class Ensemble:
 
 
 def train_ensemble(
-    data: Data, train: PairTargets, valid: PairTargets, config: TrainConfig, seeds: int = 1
+    data: Data,
+    train: PairTargets,
+    valid: PairTargets,
+    config: TrainConfig,
+    seeds: int = 1,
+    factory: ModelFactory | None = None,
 ) -> Ensemble:
     """`seeds` models of one configuration, each trained and early-stopped by `train_model`."""
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
-    members = [train_model(data, train, valid, replace(config, seed=config.seed + i)) for i in range(seeds)]
+    members = [
+        train_model(data, train, valid, replace(config, seed=config.seed + i), factory) for i in range(seeds)
+    ]
     ensemble = Ensemble(members, float("nan"))
     if len(valid) >= 3:
         src, dst = valid.pairs.numpy()

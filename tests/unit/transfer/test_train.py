@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from torch import nn
+from torch_geometric.data import Data
 
+from kgplatform.transfer.model import PairMLP
 from kgplatform.transfer.train import (
     TrainConfig,
     predict_ensemble,
@@ -82,3 +87,20 @@ def test_no_message_share_means_no_measured_edges_anywhere() -> None:
         data, targets, targets, TrainConfig(hidden_channels=16, max_epochs=5, progress=False)
     )
     assert with_edges.inference_data(data).edge_index.size(1) == data.edge_index.size(1) + 2 * len(targets)
+
+
+def test_a_model_factory_replaces_the_built_model_and_nothing_else() -> None:
+    """Experiments (bench/bench_transfer_ablation.py) train their own modules through the same loop."""
+    _, data, targets = tiny_problem()
+    config = TrainConfig(kind="mlp", hidden_channels=16, max_epochs=10, progress=False)
+    made: list[nn.Module] = []
+
+    def factory(data: Data, config: TrainConfig) -> nn.Module:
+        made.append(PairMLP(int(data.x.size(1)), int(data.pair_attr.size(-1)), config.hidden_channels, 0.0))
+        return made[-1]
+
+    ensemble = train_ensemble(data, targets, targets, config, 2, factory)
+    assert [m.model for m in ensemble.members] == made and len(made) == 2
+    # Training is otherwise the same: the built model with the factory's dropout trains to the same weights.
+    built = train_model(data, targets, targets, replace(config, dropout=0.0))
+    np.testing.assert_array_equal(predict_matrix(built, data), predict_matrix(ensemble.members[0], data))
