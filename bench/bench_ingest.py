@@ -11,7 +11,8 @@ so a change in the machine's load during the run (it is shared) weighs on both a
 while it runs. With --callers N, N threads ingest at once (as N API processes would), each one its own
 share of the learners (a learner's answers reach one caller, in time order), and the baseline gets the
 same N threads over the same shares. Prints answers/s of both, their ratio, the process's peak memory,
-and the mastery written.
+and the mastery written. With --breakdown it also prints where ours spends its wall time: each named
+statement (client wall), the commit, Python inside and outside the transaction, and the client's CPU.
 
 It empties the graph it points at (answers, learners, mastery, concepts and tasks): run it against your own
 Neo4j (see CONTRIBUTING.md) and pass --wipe to confirm. Example:
@@ -26,8 +27,10 @@ import sys
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,7 +38,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.mastery.models import AnswerIn
 from kgplatform.mastery.service import MasteryService, stored_row
-from kgplatform.mastery.store import MasteryStore
+from kgplatform.mastery.store import IngestTx, MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
 from kgplatform.settings import get_settings
 
@@ -57,6 +60,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--wipe", action="store_true", help="confirm: the graph's data is deleted")
     parser.add_argument(
+        "--breakdown", action="store_true", help="also print where ours spends its time (per statement)"
+    )
+    parser.add_argument(
         "--tracemalloc",
         action="store_true",
         help="also trace Python allocations (slower; peak of Python objects only)",
@@ -67,6 +73,70 @@ def parse_args() -> argparse.Namespace:
 def peak_rss_mib() -> float:
     # ru_maxrss is KiB on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Breakdown:
+    """Where ingestion's wall time goes: client wall per named statement, the commit (the transaction's
+    wall minus the work done inside it: commit, and session set-up, which is small), Python inside the
+    transaction (the rest of the work), Python outside it (validation before, the result after) and the
+    calling threads' CPU. It wraps two methods of our own classes for the duration of the run and only
+    reads the clock around them."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.lock = threading.Lock()
+
+    def add(self, part: str, seconds: float) -> None:
+        with self.lock:
+            self.seconds[part] += seconds
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        values, run_ingest = IngestTx._values, MasteryStore.run_ingest
+        add = self.add
+
+        def timed_values(tx: IngestTx, name: str, **params: Any) -> list[list[Any]]:
+            started = time.perf_counter()
+            try:
+                return values(tx, name, **params)
+            finally:
+                add(name, time.perf_counter() - started)
+
+        def timed_run(store: MasteryStore, work: Callable[[IngestTx], Any]) -> Any:
+            inside = 0.0
+
+            def timed_work(tx: IngestTx) -> Any:
+                nonlocal inside
+                started = time.perf_counter()
+                try:
+                    return work(tx)
+                finally:
+                    inside += time.perf_counter() - started
+
+            started = time.perf_counter()
+            result = run_ingest(store, timed_work)
+            add("(in transaction)", inside)
+            add("(transaction)", time.perf_counter() - started)
+            return result
+
+        IngestTx._values, MasteryStore.run_ingest = timed_values, timed_run  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            IngestTx._values, MasteryStore.run_ingest = values, run_ingest  # type: ignore[method-assign]
+
+    def print(self, batches: int) -> None:
+        seconds = dict(self.seconds)
+        total, cpu = seconds.pop("(ingest)"), seconds.pop("(client CPU)")
+        in_tx, tx = seconds.pop("(in transaction)"), seconds.pop("(transaction)")
+        parts = {f"statement {name}": s for name, s in seconds.items()}
+        parts["commit (and session set-up)"] = tx - in_tx
+        parts["Python inside the transaction"] = in_tx - sum(seconds.values())
+        parts["Python outside it (validation, result)"] = total - tx
+        print(f"where ours spends its time, per batch of {total / batches * 1000:.0f} ms:")
+        for name, s in sorted(parts.items(), key=lambda kv: -kv[1]):
+            print(f"  {name:48s} {s / batches * 1000:7.1f} ms  {100 * s / total:4.0f}%")
+        print(f"  client CPU (the calling threads): {cpu:.1f} s of {total:.1f} s")
 
 
 def wipe(graph: Graph) -> None:
@@ -147,10 +217,14 @@ def main() -> None:
         service = MasteryService(MasteryStore(graph))
         totals = {"accepted": 0, "written": 0}
         totals_lock = threading.Lock()
+        breakdown = Breakdown()
 
         def ours(share: Rows) -> int:
             for batch in batches(share, args.batch):
+                started, cpu = time.perf_counter(), time.thread_time()
                 result = service.ingest(batch)
+                breakdown.add("(client CPU)", time.thread_time() - cpu)
+                breakdown.add("(ingest)", time.perf_counter() - started)
                 if result.rejected:
                     raise SystemExit(f"unexpected rejections: {result.rejected[:3]}")
                 with totals_lock:
@@ -164,7 +238,8 @@ def main() -> None:
             return len(share)
 
         base_s = ours_s = 0.0
-        with ThreadPoolExecutor(max_workers=args.callers) as pool:
+        timing = breakdown.installed() if args.breakdown else contextmanager(lambda: iter([None]))()
+        with timing, ThreadPoolExecutor(max_workers=args.callers) as pool:
             for k, start in enumerate(range(0, len(rows), args.block)):
                 ours_shares = shares(rows[start : start + args.block], args.callers)
                 base_shares = shares(base_rows[start : start + args.block], args.callers)
@@ -190,6 +265,8 @@ def main() -> None:
         if traced_peak is not None:
             print(f"peak traced Python allocations during ingest: {traced_peak:,.0f} MiB")
         print(f"graph now holds (both sides)  : {stored}")
+        if args.breakdown:
+            breakdown.print(-(-len(rows) // args.batch))
         wipe(graph)
     finally:
         graph.close()
