@@ -48,7 +48,12 @@ ColumnsT = TypeVar("ColumnsT")
 
 def take_rows(columns: ColumnsT, indices: Sequence[int]) -> ColumnsT:
     """The same dataclass of aligned columns, holding only the rows at `indices`, in that order."""
-    return type(columns)(*([getattr(columns, f.name)[i] for i in indices] for f in fields(columns)))  # type: ignore[arg-type]
+    return type(columns)(*(_pick(getattr(columns, f.name), indices) for f in fields(columns)))  # type: ignore[arg-type]
+
+
+def _pick(values: Sequence[Any], indices: Sequence[int]) -> list[Any]:
+    # A function of its own so that each column is looked up once, not once per row.
+    return [values[i] for i in indices]
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,7 @@ def _back_all(days: FloatArray, days_to_us: Mapping[float, int]) -> list[int | N
 def transfer_targets(concept_ids: set[str], transfer: Mapping[str, Mapping[str, float]]) -> set[str]:
     """The concepts whose state an answer on `concept_ids` can change: themselves and their targets."""
     targets = set(concept_ids)
-    for source in concept_ids:
-        targets.update(transfer.get(source, {}))
+    if transfer:
+        for source in concept_ids:
+            targets.update(transfer.get(source, {}))
     return targets

@@ -135,4 +135,5 @@ def history_columns(histories: list[AnswerHistory]) -> AnswerColumns:
 
 def _lock_order(columns: MasteryColumns) -> list[int]:
     """Row order of the mastery writes: by (concept, learner), so concurrent writers lock in one order."""
-    return sorted(range(len(columns)), key=lambda i: (columns.concept_ids[i], columns.learner_ids[i]))
+    keys = list(zip(columns.concept_ids, columns.learner_ids, strict=True))
+    return sorted(range(len(keys)), key=keys.__getitem__)
