@@ -1,5 +1,5 @@
 // Creates learners on first sight, write-locks every learner of the batch, and reads the stored tracer
-// state of the concepts the batch reaches for each, expanding from each learner once. The lock
+// state of the concepts the batch reaches for each (see the subquery below for how). The lock
 // serialises concurrent mastery updates of one learner: a second transaction waits here until the first
 // commits, and only then reads the state it continues from. The lock is the SET of the model version the
 // learner's mastery is now computed with: Neo4j takes the write lock even when the value is unchanged,
