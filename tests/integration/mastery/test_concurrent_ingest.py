@@ -48,3 +48,36 @@ def test_concurrent_callers_on_the_same_learners_equal_one_caller(
     assert stored["answers"] == len(log)
     assert stored["mastery"] == len(one_caller)  # no (learner, concept) relationship made twice
     assert all_mastery(graph) == one_caller
+
+
+def test_the_same_batches_posted_by_concurrent_callers_are_accepted_once(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """A service retrying a request while the first attempt is still running: the unique constraint on
+    event_id decides, the loser's transaction reruns and finds the answers stored (duplicates)."""
+    log = make_answers(curriculum, 6, 600, seed=32)
+    for start in range(0, len(log), 30):
+        service.ingest(log[start : start + 30])
+    one_caller = all_mastery(graph)
+
+    graph.write("testing/delete_all_data")
+    load_curriculum(graph, curriculum)
+    start_together = threading.Barrier(CALLERS)
+
+    def post(_: int) -> tuple[list[str], list[str]]:
+        start_together.wait()
+        accepted, duplicates = [], []
+        for start in range(0, len(log), 30):
+            result = service.ingest(log[start : start + 30])
+            accepted += result.accepted
+            duplicates += result.duplicates
+        return accepted, duplicates
+
+    with ThreadPoolExecutor(CALLERS) as pool:
+        outcomes = list(pool.map(post, range(CALLERS)))
+
+    accepted = [e for a, _ in outcomes for e in a]
+    assert sorted(accepted) == sorted(row["event_id"] for row in log)  # each event accepted exactly once
+    assert sum(len(d) for _, d in outcomes) == (CALLERS - 1) * len(log)
+    assert counts(graph)["answers"] == len(log)
+    assert all_mastery(graph) == one_caller
