@@ -37,7 +37,7 @@ from kgplatform.mastery.models import (
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
 from kgplatform.mastery.store import IngestTx, MasteryStore
 from kgplatform.mastery.tracing import to_days
-from kgplatform.mastery.updater import update_mastery
+from kgplatform.mastery.updater import lock_batch, update_mastery
 from kgplatform.settings import Settings
 
 ParamsSource = Callable[[], TracerParams]
@@ -145,11 +145,17 @@ class MasteryService:
                 rejected=[r.model_dump() for r in result.rejected],
             )
         if created:
-            columns = _columns(created)
-            tx.create_answers(columns, [a.duration_s for a in created], now)
+            columns, params = _columns(created), self.params_source()
+            locked = lock_batch(tx, columns, tasks, context.transfer, params, now)
+            # Sent after the lock and awaited after the tracer: the server stores the answers while the
+            # tracer runs here (measured: about 8% of ingestion), and every later statement of the
+            # transaction still runs after it.
+            stored = tx.create_answers(columns, [a.duration_s for a in created], now)
             result.learners_created, result.mastery_updated = update_mastery(
-                tx, columns, tasks, context.transfer, self.params_source(), now
+                tx, columns, tasks, locked, params, now
             )
+            if stored() != len(created):
+                raise AssertionError(f"{stored()} of {len(created)} new answers were stored")
         batch.result.accepted, batch.result.duplicates = result.accepted, result.duplicates
         batch.result.rejected, batch.result.learners_created = result.rejected, result.learners_created
         batch.result.mastery_updated = result.mastery_updated

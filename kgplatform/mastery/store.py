@@ -2,7 +2,8 @@
 
 Ingestion runs several named queries inside ONE managed write transaction (`run_ingest`), with the
 tracer's Python in between, so a batch's answers and the mastery derived from them commit together, and
-a retry of the transaction function (transient errors) is harmless: every write is a MERGE or a SET.
+a retry of the transaction function (transient errors) is harmless: the failed attempt was rolled back
+whole, and the retry starts over by reading what is stored.
 """
 
 from __future__ import annotations
@@ -132,21 +133,25 @@ class IngestTx:
 
     def create_answers(
         self, answers: AnswerColumns, durations: list[float | None], received_at: datetime
-    ) -> int:
-        """Creates answers known to be new; a concurrent creator of one of them makes this raise
+    ) -> Callable[[], int]:
+        """Sends the creation of answers known to be new and returns at once: the server stores them
+        while the caller goes on working (the driver sends the statement with its PULL; the transaction's
+        next statement, or the returned function, waits for it to finish). The function returns how many
+        were created. A concurrent creator of one of them makes that wait raise
         `neo4j.exceptions.ConstraintError`, on which `MasteryStore.run_ingest` retries."""
         at_s, at_ns = split_us_columns(answers.answered_us)
-        return self._count(
-            "mastery/create_answers",
-            event_ids=list(answers.event_ids),
-            learner_ids=list(answers.learner_ids),
-            task_ids=list(answers.task_ids),
-            scores=list(answers.scores),
-            at_s=at_s,
-            at_ns=at_ns,
-            durations=durations,
-            received_at=received_at,
-        )
+        params = {
+            "event_ids": list(answers.event_ids),
+            "learner_ids": list(answers.learner_ids),
+            "task_ids": list(answers.task_ids),
+            "scores": list(answers.scores),
+            "at_s": at_s,
+            "at_ns": at_ns,
+            "durations": durations,
+            "received_at": received_at,
+        }
+        result = self._tx.run(query_text("mastery/create_answers"), params)
+        return lambda: int(result.single(strict=True)[0])
 
     def lock_learners(
         self, learner_ids: list[str], concept_ids: list[list[str]], now: datetime, model_version: str

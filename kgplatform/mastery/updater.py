@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from kgplatform.mastery.bkt import TracerParams, TransferEdges
@@ -22,28 +23,52 @@ from kgplatform.mastery.recompute import (
     trace_columns,
     transfer_targets,
 )
-from kgplatform.mastery.store import AnswerHistory, IngestTx, TransferEdge
+from kgplatform.mastery.store import AnswerHistory, IngestTx, LockedLearners, TransferEdge
 
 TaskMap = dict[str, list[tuple[str, float]]]
 Transfer = Mapping[str, Mapping[str, float]]
 
 
-def update_mastery(
+@dataclass(frozen=True)
+class LockedBatch:
+    """A batch after `lock_batch`: the transfer in force, the model version its mastery is computed
+    with, and its learners, locked, with the stored states the new answers continue from."""
+
+    transfer: dict[str, dict[str, float]]
+    model_version: str
+    locked: LockedLearners
+
+
+def lock_batch(
     tx: IngestTx,
     new: AnswerColumns,
     tasks: TaskMap,
     edges: Sequence[TransferEdge],
     base: TracerParams,
     now: datetime,
-) -> tuple[int, int]:
-    """Recomputes and writes the mastery the `new` answers (already stored in `tx`) change; locks and
-    creates their learners first. `edges` are the current transfer edges. Returns (learners created,
-    mastery values written)."""
+) -> LockedBatch:
+    """Creates and write-locks the learners of the `new` answers and reads the states they reach.
+    `edges` are the current transfer edges."""
     transfer_map, transfer_version = transfer_mapping(edges)
     model_version = base.model_version + (f"+transfer:{transfer_version}" if transfer_version else "")
     reached = reached_states(new, tasks, transfer_map)
     learner_ids = sorted(reached)
     locked = tx.lock_learners(learner_ids, [sorted(reached[lid]) for lid in learner_ids], now, model_version)
+    return LockedBatch(transfer_map, model_version, locked)
+
+
+def update_mastery(
+    tx: IngestTx,
+    new: AnswerColumns,
+    tasks: TaskMap,
+    batch: LockedBatch,
+    base: TracerParams,
+    now: datetime,
+) -> tuple[int, int]:
+    """Recomputes and writes the mastery the `new` answers change (the answers are stored, or being
+    stored, in `tx`: a full replay's history query runs after their creation, so it reads them).
+    Returns (learners created, mastery values written)."""
+    transfer_map, model_version, locked = batch.transfer, batch.model_version, batch.locked
     full = locked.stale | learners_needing_replay(new, tasks, transfer_map, locked.states)
 
     histories = tx.answer_histories(sorted(full)) if full else []

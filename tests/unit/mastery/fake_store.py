@@ -39,7 +39,7 @@ class FakeIngestTx:
 
     def create_answers(
         self, answers: AnswerColumns, durations: list[float | None], received_at: datetime
-    ) -> int:
+    ) -> Callable[[], int]:
         for i, event_id in enumerate(answers.event_ids):
             assert event_id not in self.store.answers, "the constraint would refuse this"
             at_s, at_ns = split_us(answers.answered_us[i])
@@ -52,7 +52,7 @@ class FakeIngestTx:
                 "at_ns": at_ns,
                 "duration_s": durations[i],
             }
-        return len(answers)
+        return lambda: len(answers)
 
     def lock_learners(
         self, learner_ids: list[str], concept_ids: list[list[str]], now: datetime, model_version: str
