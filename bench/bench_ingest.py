@@ -137,6 +137,10 @@ class Breakdown:
         for name, s in sorted(parts.items(), key=lambda kv: -kv[1]):
             print(f"  {name:48s} {s / batches * 1000:7.1f} ms  {100 * s / total:4.0f}%")
         print(f"  client CPU (the calling threads): {cpu:.1f} s of {total:.1f} s")
+        print(
+            "  (mastery/create_answers is sent before the tracer runs and awaited after it: the server's "
+            "part overlaps the tracer, what is left is counted in the statement that follows it)"
+        )
 
 
 def wipe(graph: Graph) -> None:
