@@ -20,12 +20,14 @@ def services_up(
     """Install (if missing) and start Neo4j and Redis; wait until both answer."""
     from kgplatform.services import manager
 
-    statuses = manager.up(get_settings())
-    print_statuses(statuses)
-    if started_file:
-        started = [s.name for s in statuses if s.state == manager.State.STARTED]
-        with started_file.open("a") as out:
-            out.writelines(f"{name}\n" for name in started)
+    def record(name: str) -> None:
+        # Written as each one starts, not at the end: when a later one fails, the caller still knows
+        # what to stop (scripts/test.sh's exit trap reads this file).
+        if started_file:
+            with started_file.open("a") as out:
+                out.write(f"{name}\n")
+
+    print_statuses(manager.up(get_settings(), on_started=record))
 
 
 @services_app.command("down")

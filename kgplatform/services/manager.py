@@ -45,6 +45,7 @@ def _bring_up(
     our_pid: int | None,
     start: Callable[[], int],
     wait: Callable[[int | None], str | None],
+    on_started: Callable[[str], None] | None,
 ) -> ServiceStatus:
     if not is_local:
         return ServiceStatus(name, address, State.REMOTE)
@@ -54,34 +55,41 @@ def _bring_up(
         state, pid = State.RUNNING_FOREIGN, None
     else:
         state, pid = State.STARTED, start()
+        if on_started:
+            on_started(name)  # before waiting: a process that never becomes ready must still be stopped
     reason = wait(pid)
     if reason:
         raise ServiceSetupFailed(f"{name}: {reason}")
     return ServiceStatus(name, address, state, pid)
 
 
-def up(settings: Settings) -> list[ServiceStatus]:
+def up(settings: Settings, on_started: Callable[[str], None] | None = None) -> list[ServiceStatus]:
+    """Brings up Redis, then Neo4j, and returns their statuses (Neo4j first). Each service this call
+    starts is reported to `on_started` as soon as its process is spawned, so a caller that stops what
+    it started (scripts/test.sh) can stop it even when a later step fails and this raises. Redis comes
+    first because it is up in well under a second; Neo4j takes seconds and is the likelier to fail."""
     neo, red = settings.neo4j, settings.redis
-    return [
-        _bring_up(
-            "neo4j",
-            neo.uri,
-            neo.is_local,
-            port_open(neo.host, neo.port),
-            neo4j_local.running_pid(settings),
-            lambda: neo4j_local.start(settings),
-            lambda pid: neo4j_local.wait_until_ready(settings, pid),
-        ),
-        _bring_up(
-            "redis",
-            red.url,
-            red.is_local,
-            port_open(red.host, red.port),
-            redis_local.running_pid(settings),
-            lambda: redis_local.start(settings),
-            lambda pid: redis_local.wait_until_ready(settings, pid),
-        ),
-    ]
+    redis_status = _bring_up(
+        "redis",
+        red.url,
+        red.is_local,
+        port_open(red.host, red.port),
+        redis_local.running_pid(settings),
+        lambda: redis_local.start(settings),
+        lambda pid: redis_local.wait_until_ready(settings, pid),
+        on_started,
+    )
+    neo4j_status = _bring_up(
+        "neo4j",
+        neo.uri,
+        neo.is_local,
+        port_open(neo.host, neo.port),
+        neo4j_local.running_pid(settings),
+        lambda: neo4j_local.start(settings),
+        lambda pid: neo4j_local.wait_until_ready(settings, pid),
+        on_started,
+    )
+    return [neo4j_status, redis_status]
 
 
 def down(settings: Settings, only: list[str] | None = None) -> list[ServiceStatus]:

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
+from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import manager
 from kgplatform.services.manager import State
 from kgplatform.services.processes import free_port, pid_alive, port_open
@@ -75,3 +78,37 @@ def test_a_service_we_did_not_start_is_left_alone(tmp_path: Path) -> None:
     finally:
         foreign.terminate()
         foreign.wait(10)
+
+
+def test_a_failed_up_still_reports_what_it_started(tmp_path: Path) -> None:
+    """scripts/test.sh stops what `services up` started, from the names it reports. When a later
+    service fails (here Neo4j's port is held by something that closes every connection), the Redis
+    started before it must already be reported, or it would be left running."""
+    squatter = socket.create_server(("127.0.0.1", 0))
+    neo4j_port = squatter.getsockname()[1]
+
+    def refuse_all() -> None:
+        while True:
+            try:
+                connection, _ = squatter.accept()
+            except OSError:  # closed: the test is over
+                return
+            connection.close()
+
+    threading.Thread(target=refuse_all, daemon=True).start()
+    settings = Settings(
+        _env_file=None,
+        neo4j=Neo4jSettings(uri=f"bolt://127.0.0.1:{neo4j_port}"),
+        redis=RedisSettings(url=f"redis://127.0.0.1:{free_port()}/0"),
+        services=LocalServicesSettings(state_dir=tmp_path / "state", start_timeout_s=2),
+    )
+    started: list[str] = []
+    try:
+        with pytest.raises(ServiceSetupFailed, match="neo4j"):
+            manager.up(settings, on_started=started.append)
+        assert started == ["redis"]
+        assert {s.name: s.state for s in manager.status(settings)}["redis"] == State.RUNNING_OURS
+    finally:
+        stopped = {s.name: s.state for s in manager.down(settings)}
+        squatter.close()
+    assert stopped["redis"] == State.STOPPED
