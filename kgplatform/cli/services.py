@@ -25,7 +25,7 @@ def services_up(
         # what to stop (scripts/test.sh's exit trap reads this file).
         if started_file:
             with started_file.open("a") as out:
-                out.write(f"{name}\n")
+                print(name, file=out)
 
     print_statuses(manager.up(get_settings(), on_started=record))
 
