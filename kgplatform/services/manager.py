@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import neo4j_local, redis_local
@@ -69,27 +70,22 @@ def up(settings: Settings, on_started: Callable[[str], None] | None = None) -> l
     it started (scripts/test.sh) can stop it even when a later step fails and this raises. Redis comes
     first because it is up in well under a second; Neo4j takes seconds and is the likelier to fail."""
     neo, red = settings.neo4j, settings.redis
-    redis_status = _bring_up(
-        "redis",
-        red.url,
-        red.is_local,
-        port_open(red.host, red.port),
-        redis_local.running_pid(settings),
-        lambda: redis_local.start(settings),
-        lambda pid: redis_local.wait_until_ready(settings, pid),
-        on_started,
-    )
-    neo4j_status = _bring_up(
-        "neo4j",
-        neo.uri,
-        neo.is_local,
-        port_open(neo.host, neo.port),
-        neo4j_local.running_pid(settings),
-        lambda: neo4j_local.start(settings),
-        lambda pid: neo4j_local.wait_until_ready(settings, pid),
-        on_started,
-    )
-    return [neo4j_status, redis_status]
+    statuses = {}
+    for name, address, is_local, host, port, local in (
+        ("redis", red.url, red.is_local, red.host, red.port, redis_local),
+        ("neo4j", neo.uri, neo.is_local, neo.host, neo.port, neo4j_local),
+    ):
+        statuses[name] = _bring_up(
+            name,
+            address,
+            is_local,
+            port_open(host, port),
+            local.running_pid(settings),
+            partial(local.start, settings),
+            partial(local.wait_until_ready, settings),
+            on_started,
+        )
+    return [statuses["neo4j"], statuses["redis"]]
 
 
 def down(settings: Settings, only: list[str] | None = None) -> list[ServiceStatus]:
