@@ -154,8 +154,8 @@ class MasteryService:
             result.learners_created, result.mastery_updated = update_mastery(
                 tx, columns, tasks, locked, params, now
             )
-            if stored() != len(created):
-                raise AssertionError(f"{stored()} of {len(created)} new answers were stored")
+            if (count := stored()) != len(created):
+                raise AssertionError(f"{count} of {len(created)} new answers were stored")
         batch.result.accepted, batch.result.duplicates = result.accepted, result.duplicates
         batch.result.rejected, batch.result.learners_created = result.rejected, result.learners_created
         batch.result.mastery_updated = result.mastery_updated

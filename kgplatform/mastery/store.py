@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from neo4j import ManagedTransaction, unit_of_work
+from neo4j import ManagedTransaction, Result, unit_of_work
 from neo4j.exceptions import ConstraintError
 
 from kgplatform.graph.driver import Graph, Row
@@ -106,8 +106,12 @@ class IngestTx:
     def __init__(self, tx: ManagedTransaction) -> None:
         self._tx = tx
 
+    def _start(self, name: str, **params: Any) -> Result:
+        """Sends the named query and returns its result unread: the server runs it meanwhile."""
+        return self._tx.run(query_text(name), params)
+
     def _values(self, name: str, **params: Any) -> list[list[Any]]:
-        return self._tx.run(query_text(name), params).values()
+        return self._start(name, **params).values()
 
     def _count(self, name: str, **params: Any) -> int:
         rows = self._values(name, **params)
@@ -125,7 +129,7 @@ class IngestTx:
 
     def task_concepts(self, task_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         """Concepts (id, weight) per existing task; unknown tasks are absent."""
-        rows = self._tx.run(query_text("mastery/get_task_concepts"), {"task_ids": list(task_ids)}).data()
+        rows = self._start("mastery/get_task_concepts", task_ids=list(task_ids)).data()
         return {
             r["task_id"]: [(c["concept_id"], float(c["weight"])) for c in r["concepts"] if c["concept_id"]]
             for r in rows
@@ -140,17 +144,17 @@ class IngestTx:
         were created. A concurrent creator of one of them makes that wait raise
         `neo4j.exceptions.ConstraintError`, on which `MasteryStore.run_ingest` retries."""
         at_s, at_ns = split_us_columns(answers.answered_us)
-        params = {
-            "event_ids": list(answers.event_ids),
-            "learner_ids": list(answers.learner_ids),
-            "task_ids": list(answers.task_ids),
-            "scores": list(answers.scores),
-            "at_s": at_s,
-            "at_ns": at_ns,
-            "durations": durations,
-            "received_at": received_at,
-        }
-        result = self._tx.run(query_text("mastery/create_answers"), params)
+        result = self._start(
+            "mastery/create_answers",
+            event_ids=list(answers.event_ids),
+            learner_ids=list(answers.learner_ids),
+            task_ids=list(answers.task_ids),
+            scores=list(answers.scores),
+            at_s=at_s,
+            at_ns=at_ns,
+            durations=durations,
+            received_at=received_at,
+        )
         return lambda: int(result.single(strict=True)[0])
 
     def lock_learners(

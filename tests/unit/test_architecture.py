@@ -18,7 +18,7 @@ CYPHER_START = re.compile(
     r"^\s*(MATCH|OPTIONAL MATCH|MERGE|CREATE|UNWIND|CALL|DETACH DELETE|DELETE|SHOW|DROP|LOAD CSV)\s+[\(\w$`]"
 )
 # Graph methods (and the loader function) that take a query NAME as their first argument.
-QUERY_NAME_METHODS = {"read", "read_plain", "write", "write_in_batches"}
+QUERY_NAME_METHODS = {"read", "read_plain", "write", "write_in_batches", "_start", "_values", "_count"}
 QUERY_NAME_FUNCTIONS = {"query_text"}
 
 
