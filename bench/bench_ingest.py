@@ -30,7 +30,7 @@ import tracemalloc
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -242,7 +242,7 @@ def main() -> None:
             return len(share)
 
         base_s = ours_s = 0.0
-        timing = breakdown.installed() if args.breakdown else contextmanager(lambda: iter([None]))()
+        timing = breakdown.installed() if args.breakdown else nullcontext()
         with timing, ThreadPoolExecutor(max_workers=args.callers) as pool:
             for k, start in enumerate(range(0, len(rows), args.block)):
                 ours_shares = shares(rows[start : start + args.block], args.callers)
