@@ -9,6 +9,7 @@ import redis
 
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
+from kgplatform.services import manager
 from kgplatform.settings import Settings, get_settings
 
 
@@ -51,3 +52,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration/" in str(item.fspath) or "/integration/" in item.nodeid:
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def services_restored(settings: Settings) -> Iterator[None]:
+    """For tests that stop or kill Neo4j or Redis: whatever happens, both run again afterwards."""
+    yield
+    manager.up(settings)

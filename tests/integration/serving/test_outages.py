@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 
 from kgplatform.auth.models import Role
 from kgplatform.auth.service import CACHE_TTL_S
@@ -53,15 +52,8 @@ def assert_unavailable(response: httpx.Response, what: str) -> None:
     assert body["title"] == "Service unavailable" and what in body["detail"]
 
 
-@pytest.fixture
-def restore_services(settings: Settings) -> Any:
-    """Whatever happens in the test, both services run again afterwards."""
-    yield
-    manager.up(settings)
-
-
 def test_neo4j_outage_serves_cached_plans_refuses_writes_and_recovers(
-    api: Served, world: World, graph: Graph, settings: Settings, restore_services: Any
+    api: Served, world: World, graph: Graph, settings: Settings, services_restored: None
 ) -> None:
     post = lambda event: api.client.post(  # noqa: E731
         "/answers", json=answer(event, world.tasks[0]), headers=api.headers()
@@ -96,7 +88,7 @@ def test_neo4j_outage_serves_cached_plans_refuses_writes_and_recovers(
 
 
 def test_redis_outage_computes_plans_from_neo4j_and_recovers(
-    api: Served, world: World, settings: Settings, restore_services: Any
+    api: Served, world: World, settings: Settings, services_restored: None
 ) -> None:
     plan = api.get(PATH).json()
     manager.down(settings, only=["redis"])
