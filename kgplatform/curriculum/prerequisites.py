@@ -9,6 +9,7 @@ from kgplatform.curriculum import audit, store
 from kgplatform.curriculum.models import AuditAction, EntityType, Prerequisite, PrerequisiteIn
 from kgplatform.errors import Conflict, NotFound, ValidationFailed
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.values import native
 
 
 def _require_both(context: store.PrerequisiteContext, prerequisite: str, concept: str) -> str:
@@ -74,7 +75,7 @@ def add_prerequisite(graph: Graph, body: PrerequisiteIn, actor: str) -> Prerequi
     row = store.add_prerequisite(
         graph, body.prerequisite, body.concept, body.weight, partial(decide_addition, body, actor)
     )
-    return Prerequisite(**store.native(row))
+    return Prerequisite(**native(row))
 
 
 def decide_removal(

@@ -32,6 +32,7 @@ from kgplatform.curriculum.models import (
 from kgplatform.curriculum.versions import check_version, parse_if_match
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.values import native
 
 CONCEPT_FIELDS = ("name", "description", "tags", "difficulty")
 MAX_DEPTH = 10
@@ -68,7 +69,7 @@ def decide_curriculum_creation(
 
 def create_curriculum(graph: Graph, body: CurriculumIn, actor: str) -> Curriculum:
     row = store.create_curriculum(graph, body.model_dump(), partial(decide_curriculum_creation, body, actor))
-    return Curriculum(**store.native(row))
+    return Curriculum(**native(row))
 
 
 def list_curricula(graph: Graph) -> list[CurriculumSummary]:

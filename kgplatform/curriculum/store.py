@@ -10,31 +10,20 @@ may re-run the whole function on a transient error (e.g. a deadlock), which is w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction
 from neo4j import exceptions as neo4j_errors
-from neo4j.time import DateTime
 
 from kgplatform.errors import Conflict
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
+from kgplatform.graph.values import native
 
 T = TypeVar("T")
 AuditRows = list[dict[str, Any]]
-
-
-def native(value: Any) -> Any:
-    """Neo4j temporal values become Python ones, recursively through maps and lists."""
-    if isinstance(value, DateTime):
-        return value.to_native()
-    if isinstance(value, Mapping):
-        return {k: native(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [native(v) for v in value]
-    return value
 
 
 def _run(tx: ManagedTransaction, query: str, /, **params: Any) -> list[Row]:

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from kgplatform.graph.driver import Graph, Row
+from kgplatform.graph.values import native
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
-from kgplatform.planning.stamps import native
 
 LEARNER_PAGE = 10_000
 

@@ -72,7 +72,7 @@ def chunk_json(
     task_ids, concept_ids = graph.task_ids, graph.concept_ids
     created = created_at.isoformat()
     curriculum_at = stamps.curriculum_at.isoformat() if stamps.curriculum_at else None
-    version_tail = f"|curriculum@{curriculum_at or 'none'}|transfer@{stamps.transfer_version or 'none'}"
+    version_tail = stamps.version_tail
     reason_codes = graph.reason_codes
     out = []
     for row, learner_id in enumerate(learner_ids):

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kgplatform.graph.values import native
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.planning.batch import LearnerMatrix
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.stamps import native
 
 if TYPE_CHECKING:  # the driver is not imported at run time: worker processes do without it
     from kgplatform.graph.driver import Row

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kgplatform.mastery.bkt import TracerParams
@@ -23,11 +23,6 @@ def model_version(params: TracerParams) -> str:
     return f"{PLANNER_VERSION}+{params.model_version}"
 
 
-def native(value: Any) -> Any:
-    """Neo4j temporal values as Python ones (datetime), anything else unchanged."""
-    return value.to_native() if hasattr(value, "to_native") else value
-
-
 @dataclass(frozen=True)
 class InputStamps:
     """When each input of a plan last changed; a plan made before any of them is stale."""
@@ -39,5 +34,11 @@ class InputStamps:
     @property
     def version(self) -> str:
         """One string naming the inputs, stored on the plan (`inputs_version`)."""
-        at = [s.isoformat() if s else "none" for s in (self.mastery_at, self.curriculum_at)]
-        return f"mastery@{at[0]}|curriculum@{at[1]}|transfer@{self.transfer_version or 'none'}"
+        return f"mastery@{self.mastery_at.isoformat() if self.mastery_at else 'none'}{self.version_tail}"
+
+    @property
+    def version_tail(self) -> str:
+        """`version` after its learner's part: the same for every learner of one curriculum, so bulk
+        planning builds it once per chunk (`page_json`)."""
+        curriculum = self.curriculum_at.isoformat() if self.curriculum_at else "none"
+        return f"|curriculum@{curriculum}|transfer@{self.transfer_version or 'none'}"

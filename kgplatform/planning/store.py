@@ -15,9 +15,10 @@ from typing import Any
 from kgplatform.curriculum.store import read_curriculum_rows
 from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Graph, Row
+from kgplatform.graph.values import native
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.graph import ConceptGraph, build_graph
-from kgplatform.planning.stamps import InputStamps, native
+from kgplatform.planning.stamps import InputStamps
 
 PLANS_KEPT_PER_LEARNER = 5
 

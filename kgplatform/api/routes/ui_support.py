@@ -18,6 +18,7 @@ from kgplatform.api.deps import GraphDep, ReaderPrincipal
 from kgplatform.curriculum.models import MAX_ID_LENGTH
 from kgplatform.errors import ValidationFailed
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.values import native
 
 router = APIRouter(prefix="/ui-support", tags=["web page"])
 MAX_IDS = 300
@@ -41,16 +42,12 @@ class TransferEdges(BaseModel):
     truncated: bool
 
 
-def _native(value: Any) -> Any:
-    return value.to_native() if hasattr(value, "to_native") else value
-
-
 def newest_model_edges(rows: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:
     """The rows of the model version with the latest `computed_at` (rows without a time count as oldest)."""
     if not rows:
         return None, []
     floor = datetime.min.isoformat()
-    newest = max(rows, key=lambda r: _native(r["computed_at"]).isoformat() if r["computed_at"] else floor)
+    newest = max(rows, key=lambda r: native(r["computed_at"]).isoformat() if r["computed_at"] else floor)
     version = newest["model_version"]
     return version, [r for r in rows if r["model_version"] == version]
 
@@ -58,7 +55,7 @@ def newest_model_edges(rows: list[dict[str, Any]]) -> tuple[str | None, list[dic
 def read_transfer_edges(graph: Graph, concept_ids: list[str], limit: int) -> TransferEdges:
     rows = graph.read("ui/list_transfer_edges", ids=concept_ids, limit=limit)
     version, kept = newest_model_edges(rows)
-    edges = [TransferEdge(**{**r, "computed_at": _native(r["computed_at"])}) for r in kept]
+    edges = [TransferEdge(**{**r, "computed_at": native(r["computed_at"])}) for r in kept]
     return TransferEdges(model_version=version, edges=edges, truncated=len(rows) >= limit)
 
 
