@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction, Result, unit_of_work
-from neo4j.exceptions import ConstraintError
+from neo4j.exceptions import ConstraintError, ResultFailedError
 
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
@@ -235,6 +235,18 @@ class IngestTx:
         return self._count("mastery/delete_stale_mastery", learners=learners)
 
 
+def _constraint_clash(error: BaseException) -> bool:
+    """Whether a failed ingest was a uniqueness clash. The answers' CREATE is pipelined (`create_answers`),
+    so its clash can surface on a later statement of the transaction: the driver then raises
+    ResultFailedError from the ConstraintError when it closes the transaction."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConstraintError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class MasteryStore:
     """Runs the mastery area's named queries against one `Graph`."""
 
@@ -257,9 +269,9 @@ class MasteryStore:
             try:
                 with self.graph.session() as session:
                     return session.execute_write(transaction)
-            except ConstraintError:
+            except (ConstraintError, ResultFailedError) as error:
                 # Another transaction stored one of our event ids after we looked: look again.
-                if attempt == CONSTRAINT_RETRIES:
+                if attempt == CONSTRAINT_RETRIES or not _constraint_clash(error):
                     raise
         raise AssertionError("unreachable")
 

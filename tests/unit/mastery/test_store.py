@@ -1,9 +1,12 @@
-"""The store's column encodings, which every ingested answer and mastery value passes through."""
+"""The store's column encodings, which every ingested answer and mastery value passes through, and
+which failures it retries."""
 
 from __future__ import annotations
 
+from neo4j.exceptions import ConstraintError, ResultFailedError
+
 from kgplatform.mastery.recompute import MasteryColumns, split_us
-from kgplatform.mastery.store import mastery_params, split_us_columns
+from kgplatform.mastery.store import _constraint_clash, mastery_params, split_us_columns
 
 
 def test_split_us_columns_agrees_with_split_us_for_every_kind_of_value() -> None:
@@ -25,3 +28,19 @@ def test_mastery_params_are_aligned_columns_with_times_split() -> None:
         "as_of_s": [2, 0],
         "as_of_ns": [1000, 3000],
     }
+
+
+def test_a_clash_surfacing_on_a_later_statement_is_still_a_clash() -> None:
+    """The pipelined CREATE's ConstraintError reaches the caller wrapped in ResultFailedError when the
+    driver closes the transaction; both are retried, and nothing else is."""
+
+    def failure(cause: Exception | None) -> Exception:
+        try:
+            raise ResultFailedError(None, "the result has failed") from cause
+        except ResultFailedError as error:
+            return error
+
+    assert _constraint_clash(ConstraintError("clash"))
+    assert _constraint_clash(failure(ConstraintError("clash")))
+    assert not _constraint_clash(failure(None))
+    assert not _constraint_clash(failure(ValueError("other")))
