@@ -6,21 +6,33 @@ with its reason while the rest of a batch can still be accepted (see `kgplatform
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     ValidationInfo,
     field_validator,
 )
 
+from kgplatform.curriculum.models import MAX_ID_LENGTH, EntityId
+
 MAX_BATCH_SIZE = 10_000
-Id = Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")
+# Event and learner ids: no whitespace anywhere (services generate them). Task ids are the curriculum's
+# (`EntityId`), so any task a designer can create can be answered.
+ID_PATTERN = r"^[^\s]+$"
+Id = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
+# Blank tags are refused by the service (naming `tags`); the constraint bounds the length and, like every
+# constrained str, refuses text that is not valid Unicode (a lone surrogate) before it reaches the driver.
+Tag = Annotated[str, StringConstraints(max_length=100)]
+# Services' clocks drift; an answer further ahead than this is a client bug that would freeze the
+# learner's forgetting and force a full replay of every later answer, so it is refused.
+MAX_CLOCK_AHEAD = timedelta(days=1)
 
 
 class AnswerIn(BaseModel):
@@ -30,7 +42,7 @@ class AnswerIn(BaseModel):
 
     event_id: str = Id
     learner_id: str = Id
-    task_id: str = Id
+    task_id: EntityId
     correct: bool | None = None
     score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False, validate_default=True)
     answered_at: AwareDatetime
@@ -43,6 +55,17 @@ class AnswerIn(BaseModel):
         if "correct" in info.data and (info.data["correct"] is None) == (score is None):
             raise ValueError("give exactly one of `correct` (bool) or `score` (0..1)")
         return score
+
+    @field_validator("answered_at", mode="after")
+    @classmethod
+    def _storable_time(cls, answered_at: datetime) -> datetime:
+        try:
+            utc = answered_at.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("outside the range of dates that can be stored in UTC") from None
+        if utc > datetime.now(UTC) + MAX_CLOCK_AHEAD:
+            raise ValueError(f"more than {MAX_CLOCK_AHEAD.days} day ahead of the server's clock")
+        return answered_at
 
     @property
     def outcome(self) -> float:
@@ -112,13 +135,13 @@ class LearnerInterests(BaseModel):
 class GoalsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    concept_ids: list[str] = Field(max_length=1000)
+    concept_ids: list[EntityId] = Field(max_length=1000)
 
 
 class InterestsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tags: list[str] = Field(max_length=200)
+    tags: list[Tag] = Field(max_length=200)
 
 
 def parse_answer_rows(rows: list[Any]) -> tuple[list[tuple[int, AnswerIn]], list[RejectedRow]]:
@@ -140,11 +163,23 @@ def _rejection(index: int, row: Any, error: ValidationError) -> RejectedRow:
     messages = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in error.errors())
     return RejectedRow(
         index=index,
-        event_id=event_id if isinstance(event_id, str) else None,
+        event_id=event_id if _echoable(event_id) else None,
         field=field,
         reason="invalid",
         message=messages,
     )
+
+
+def _echoable(event_id: Any) -> bool:
+    """A rejected row's event id is echoed back only when it is text the response can carry (a lone
+    surrogate cannot be encoded) and of a sane size."""
+    if not isinstance(event_id, str) or len(event_id) > MAX_ID_LENGTH:
+        return False
+    try:
+        event_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class ReportConcept(BaseModel):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from kgplatform.errors import Conflict, NotFound, ValidationFailed
+from kgplatform.graph.values import native
 from kgplatform.mastery import params_store
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.mastery.feedback import ConceptState, build_report
@@ -67,12 +68,16 @@ class CurrentParams:
         return self._cached[1]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Batch:
-    """One request's rows on their way through the ingest transaction."""
+    """One request's rows on their way through the ingest transaction.
+
+    `decided` holds what was settled before it (malformed rows, in-batch conflicts) and is never changed:
+    a transaction the driver retries (a failed commit, a deadlock) starts again from it.
+    """
 
     candidates: list[tuple[int, AnswerIn]]
-    result: AnswerBatchResult
+    decided: AnswerBatchResult
 
 
 class MasteryService:
@@ -84,25 +89,26 @@ class MasteryService:
     def ingest(self, rows: Sequence[Any], *, atomic: bool = False) -> AnswerBatchResult:
         """Stores a batch of answers and updates the affected learners' mastery (rule: module doc)."""
         good, bad = parse_answer_rows(list(rows))
-        result = AnswerBatchResult(rejected=bad)
-        candidates = _drop_in_batch_repeats(good, result)
-        if atomic and result.rejected:
-            raise ValidationFailed(
-                _summary(result.rejected),
-                field=result.rejected[0].field,
-                rejected=[r.model_dump() for r in result.rejected],
+        decided = AnswerBatchResult(rejected=bad)
+        candidates, repeats = _split_in_batch_repeats(good, decided)
+        if atomic and decided.rejected:
+            # Conflicts alone are a 409, as for conflicts with stored answers; anything malformed, a 422.
+            error = Conflict if all(r.reason == "conflict" for r in decided.rejected) else ValidationFailed
+            raise error(
+                _summary(decided.rejected),
+                field=decided.rejected[0].field,
+                rejected=[r.model_dump() for r in decided.rejected],
             )
+        result = decided
         if candidates:
-            batch = _Batch(candidates, result)
-            self.store.run_ingest(lambda tx: self._ingest_in_tx(tx, batch, atomic))
+            batch = _Batch(candidates, decided)
+            result = self.store.run_ingest(lambda tx: self._ingest_in_tx(tx, batch, atomic))
+        _settle_repeats(result, repeats)
         result.rejected.sort(key=lambda r: r.index)
         return result
 
-    def _ingest_in_tx(self, tx: IngestTx, batch: _Batch, atomic: bool) -> None:
-        # A retried transaction starts over: forget what an aborted attempt had decided.
-        result = AnswerBatchResult(
-            rejected=list(batch.result.rejected), duplicates=list(batch.result.duplicates)
-        )
+    def _ingest_in_tx(self, tx: IngestTx, batch: _Batch, atomic: bool) -> AnswerBatchResult:
+        result = batch.decided.model_copy(deep=True)
         context = tx.context(
             sorted({a.task_id for _, a in batch.candidates}), [a.event_id for _, a in batch.candidates]
         )
@@ -156,9 +162,7 @@ class MasteryService:
             )
             if (count := stored()) != len(created):
                 raise AssertionError(f"{count} of {len(created)} new answers were stored")
-        batch.result.accepted, batch.result.duplicates = result.accepted, result.duplicates
-        batch.result.rejected, batch.result.learners_created = result.rejected, result.learners_created
-        batch.result.mastery_updated = result.mastery_updated
+        return result
 
     # ---- goals and interests ---------------------------------------------------------------------
     def set_goals(self, learner_id: str, concept_ids: list[str]) -> list[str]:
@@ -181,7 +185,7 @@ class MasteryService:
         """The learner's stored mastery, each value also decayed to `now` (default: the present)."""
         self.learner(learner_id)
         now = now or datetime.now(UTC)
-        rows = [_native_row(r) for r in self.store.learner_mastery(learner_id)]
+        rows = [native(r) for r in self.store.learner_mastery(learner_id)]
         p_now = self._decayed(rows, now)
         concepts = [ConceptMastery(**r, p_now=p) for r, p in zip(rows, p_now, strict=True)]
         return LearnerMastery(learner_id=learner_id, as_of=now, concepts=concepts)
@@ -190,7 +194,7 @@ class MasteryService:
         """Strengths and weaknesses across the curricula the learner works in (`feedback`)."""
         self.learner(learner_id)
         now = now or datetime.now(UTC)
-        rows = [_native_row(r) for r in self.store.report_concepts(learner_id)]
+        rows = [native(r) for r in self.store.report_concepts(learner_id)]
         p_now = self._decayed(rows, now)
         states = [
             ConceptState(
@@ -234,21 +238,31 @@ class MasteryService:
         return row
 
 
-def _drop_in_batch_repeats(
-    good: list[tuple[int, AnswerIn]], result: AnswerBatchResult
-) -> list[tuple[int, AnswerIn]]:
-    """The first row of an event_id goes on; a repeat is a duplicate, or a conflict if it differs."""
-    first: dict[str, AnswerIn] = {}
-    kept = []
+@dataclass(frozen=True)
+class _Repeat:
+    """A row repeating an earlier row of the same batch, content for content."""
+
+    index: int
+    first_index: int
+    event_id: str
+
+
+def _split_in_batch_repeats(
+    good: list[tuple[int, AnswerIn]], decided: AnswerBatchResult
+) -> tuple[list[tuple[int, AnswerIn]], list[_Repeat]]:
+    """The first row of an event_id goes on; an identical repeat waits for its fate (`_settle_repeats`);
+    a repeat with different content is a conflict."""
+    first: dict[str, tuple[int, AnswerIn]] = {}
+    kept, repeats = [], []
     for index, answer in good:
         seen = first.get(answer.event_id)
         if seen is None:
-            first[answer.event_id] = answer
+            first[answer.event_id] = (index, answer)
             kept.append((index, answer))
-        elif stored_row(seen) == stored_row(answer):
-            result.duplicates.append(answer.event_id)
+        elif stored_row(seen[1]) == stored_row(answer):
+            repeats.append(_Repeat(index, seen[0], answer.event_id))
         else:
-            result.rejected.append(
+            decided.rejected.append(
                 _rejection(
                     index,
                     answer,
@@ -257,7 +271,20 @@ def _drop_in_batch_repeats(
                     f"event {answer.event_id!r} appears earlier in this batch with different content",
                 )
             )
-    return kept
+    return kept, repeats
+
+
+def _settle_repeats(result: AnswerBatchResult, repeats: list[_Repeat]) -> None:
+    """An identical repeat shares its first row's fate: rejected for the same reason when that row was,
+    a duplicate when it was stored by this request or before (never a duplicate of something lost)."""
+    rejected = {r.index: r for r in result.rejected}
+    for repeat in repeats:
+        first = rejected.get(repeat.first_index)
+        if first is None:
+            result.duplicates.append(repeat.event_id)
+        else:
+            message = f"same as row {repeat.first_index}: {first.message}"
+            result.rejected.append(first.model_copy(update={"index": repeat.index, "message": message}))
 
 
 def _rejection(index: int, answer: AnswerIn, field: str, reason: str, message: str) -> RejectedRow:
@@ -285,11 +312,6 @@ def differing_fields(stored: dict[str, Any], posted: dict[str, Any]) -> list[str
     if stored["duration_s"] != posted["duration_s"]:
         fields.append("duration_s")
     return fields
-
-
-def _native_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Neo4j temporal values as Python ones (pydantic, JSON and the tracer's `to_days` know those)."""
-    return {k: v.to_native() if hasattr(v, "to_native") else v for k, v in row.items()}
 
 
 def _columns(answers: list[AnswerIn]) -> AnswerColumns:

@@ -85,7 +85,11 @@ def request_plan_recomputes(request: Request, rows: Iterable[Any], accepted: Ite
     learners = [
         row["learner_id"]
         for row in rows
-        if isinstance(row, dict) and row.get("event_id") in stored and isinstance(row.get("learner_id"), str)
+        # Raw rows: a rejected one may hold anything (a list is unhashable), so types are checked first.
+        if isinstance(row, dict)
+        and isinstance(row.get("event_id"), str)
+        and row["event_id"] in stored
+        and isinstance(row.get("learner_id"), str)
     ]
     if not learners:
         return 0

@@ -33,9 +33,10 @@ class Api:
         *,
         role: Role = Role.DESIGNER,
         if_match: str | int | None = None,
+        headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        headers = self.headers(role)
+        headers = {**self.headers(role), **(headers or {})}
         if if_match is not None:
             headers["If-Match"] = f'"{if_match}"' if isinstance(if_match, int) else if_match
         return self.client.request(method, path, headers=headers, **kwargs)

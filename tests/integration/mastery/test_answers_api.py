@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from kgplatform.auth.models import Role
@@ -11,10 +12,17 @@ from tests.integration.api.harness import Api
 from tests.integration.mastery.conftest import all_mastery, counts
 
 PROBLEM = "application/problem+json"
+JSON = {"Content-Type": "application/json"}
 
 
 def post(api: Api, body: Any, **params: Any) -> Any:
     return api.call("POST", "/answers", role=Role.SERVICE, json=body, params=params)
+
+
+def post_escaped(api: Api, body: Any) -> Any:
+    """JSON with non-ASCII as escapes, as many clients send it: the only way to post a lone surrogate."""
+    content = json.dumps(body).encode("ascii")
+    return api.call("POST", "/answers", role=Role.SERVICE, content=content, headers=JSON)
 
 
 def test_replaying_a_batch_reports_every_row_as_duplicate_and_changes_nothing(
@@ -130,3 +138,32 @@ def test_answers_need_a_service_key_and_batches_are_bounded(
 def test_mastery_of_an_unknown_learner_is_404(api: Api) -> None:
     response = api.call("GET", "/learners/nobody/mastery", role=Role.SERVICE)
     assert response.status_code == 404 and response.json()["field"] == "learner_id"
+
+
+def test_rows_holding_anything_are_rejected_by_field_and_the_rest_stored(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """Unhashable or unencodable event ids and times outside what UTC can hold: each such row is rejected
+    naming its field, the good row is stored, and the response (which echoes event ids) is still sent."""
+    (good,) = make_answers(curriculum, 1, 1, seed=8)
+    odd = [
+        {**good, "event_id": []},
+        {**good, "event_id": {"a": 1}},
+        {**good, "event_id": "\ud800"},
+        {**good, "event_id": "late", "answered_at": "9999-12-31T23:30:00-01:00"},
+        {**good, "event_id": "early", "answered_at": "0001-01-01T00:00:00+01:00"},
+    ]
+    response = post_escaped(api, [good, *odd])
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == [good["event_id"]]
+    rejected = [(r["index"], r["field"], r["event_id"]) for r in response.json()["rejected"]]
+    assert rejected == [
+        (1, "event_id", None),
+        (2, "event_id", None),
+        (3, "event_id", None),
+        (4, "answered_at", "late"),
+        (5, "answered_at", "early"),
+    ]
+    assert counts(graph)["answers"] == 1
+    only_odd = post(api, odd[:1])
+    assert only_odd.status_code == 422 and only_odd.json()["field"] == "event_id"

@@ -40,6 +40,11 @@ def test_a_valid_row_keeps_its_instant_in_utc_and_its_outcome() -> None:
         ({"event_id": ""}, "event_id"),
         ({"learner_id": "has space"}, "learner_id"),
         ({"task_id": None}, "task_id"),
+        ({"task_id": "   "}, "task_id"),
+        ({"answered_at": "0001-01-01T00:00:00+01:00"}, "answered_at"),  # no UTC instant in range
+        ({"answered_at": "9999-12-31T23:30:00-01:00"}, "answered_at"),
+        ({"answered_at": "2999-01-01T00:00:00Z"}, "answered_at"),  # far ahead of the server's clock
+        ({"learner_id": "\ud800"}, "learner_id"),  # a lone surrogate: not encodable text
         ({"colour": "red"}, "colour"),  # unknown fields are refused, not silently dropped
     ],
 )
@@ -55,3 +60,18 @@ def test_rows_that_are_not_objects_are_rejected_too() -> None:
     good, bad = parse_answer_rows([ROW, "text", 3, None])
     assert len(good) == 1 and [r.index for r in bad] == [1, 2, 3]
     assert all(r.event_id is None for r in bad)
+
+
+def test_task_ids_follow_the_curriculum_rule_so_every_task_can_be_answered() -> None:
+    """Designers may name tasks with inner spaces (`EntityId`); an answer to such a task is valid."""
+    good, bad = parse_answer_rows([{**ROW, "task_id": "fractions task 1"}])
+    assert len(good) == 1 and not bad
+
+
+def test_a_rejected_event_id_is_echoed_only_when_it_is_encodable_text() -> None:
+    rows = [{**ROW, "event_id": "\ud800"}, {**ROW, "event_id": ["a"]}, {**ROW, "event_id": "x" * 5000}]
+    _, bad = parse_answer_rows(rows)
+    assert [r.event_id for r in bad] == [None, None, None]
+    assert all(r.field == "event_id" for r in bad)
+    for rejection in bad:
+        rejection.model_dump_json()  # the response can carry it

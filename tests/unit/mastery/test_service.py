@@ -10,7 +10,7 @@ import pytest
 from kgplatform.errors import Conflict, NotFound, ValidationFailed
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
-from tests.unit.mastery.fake_store import FakeMasteryStore
+from tests.unit.mastery.fake_store import FakeIngestTx, FakeMasteryStore
 
 CURRICULUM = make_curriculum(8, 24, seed=1)
 TASKS = {t["id"]: t["concept_ids"] for t in CURRICULUM.tasks}
@@ -59,6 +59,44 @@ def test_rows_are_judged_one_by_one() -> None:
     reasons = [(r.index, r.reason, r.field) for r in result.rejected]
     assert reasons == [(1, "unknown_task", "task_id"), (2, "invalid", "correct"), (4, "conflict", "event_id")]
     assert set(store.answers) == {good["event_id"]}
+
+
+def test_a_repeat_of_a_rejected_row_is_rejected_too_never_a_duplicate() -> None:
+    """A client drops what is listed as a duplicate ("already stored"): a repeat of a row that was not
+    stored must share its rejection, whatever the reason."""
+    service, store = make_service()
+    unknown, stored, good = log(3)
+    unknown = {**unknown, "task_id": "nope"}
+    service.ingest([stored])
+    changed = {**stored, "correct": not stored["correct"]}
+    result = service.ingest([unknown, changed, unknown, changed, good, good])
+    assert result.accepted == [good["event_id"]] and result.duplicates == [good["event_id"]]
+    reasons = [(r.index, r.reason) for r in result.rejected]
+    assert reasons == [(0, "unknown_task"), (1, "conflict"), (2, "unknown_task"), (3, "conflict")]
+    assert "same as row 0" in result.rejected[2].message
+    assert set(store.answers) == {stored["event_id"], good["event_id"]}
+
+
+class RetryingStore(FakeMasteryStore):
+    """Runs each ingest twice, rolling the first attempt back, as the driver does when a commit fails
+    with a transient error."""
+
+    def run_ingest(self, work: Any) -> Any:
+        snapshot = (dict(self.answers), dict(self.learners), dict(self.mastery))
+        work(FakeIngestTx(self))
+        self.answers, self.learners, self.mastery = snapshot
+        return work(FakeIngestTx(self))
+
+
+def test_a_retried_transaction_reports_each_row_once() -> None:
+    store = RetryingStore(TASKS)
+    service = MasteryService(store)  # type: ignore[arg-type]
+    replayed, new = log(2)
+    service.ingest([replayed])
+    malformed = {**new, "event_id": "bad", "correct": "maybe"}
+    result = service.ingest([replayed, new, malformed, {**new, "event_id": "u", "task_id": "nope"}])
+    assert result.accepted == [new["event_id"]] and result.duplicates == [replayed["event_id"]]
+    assert [(r.index, r.reason) for r in result.rejected] == [(2, "invalid"), (3, "unknown_task")]
 
 
 def test_a_stored_event_id_with_other_content_is_a_conflict_naming_the_fields() -> None:
