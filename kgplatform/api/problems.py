@@ -27,6 +27,7 @@ from kgplatform.api.outages import (
 from kgplatform.errors import KgpError
 
 PROBLEM_JSON = "application/problem+json"
+LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
 log = logging.getLogger("kgplatform.api")
 
 
@@ -55,7 +56,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in error.errors()]
         fields = ", ".join(e["field"] for e in errors)
-        return problem(422, "Validation failed", f"invalid request: {fields}", errors=errors)
+        # `field` as the service's own errors give it: the first offending one, without where it came
+        # from (body, query, path), so a client reads the field of every 422 in one place.
+        first = [str(p) for p in error.errors()[0]["loc"]] if error.errors() else []
+        field = ".".join(first[1:] if first[:1] and first[0] in LOCATIONS else first)
+        extra = {"field": field} if field else {}
+        return problem(422, "Validation failed", f"invalid request: {fields}", errors=errors, **extra)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

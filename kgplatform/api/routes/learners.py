@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from kgplatform.api.deps import ServicePrincipal
 from kgplatform.api.routes.answers import MasteryServiceDep
 from kgplatform.mastery.feedback import render_png
 from kgplatform.mastery.models import (
+    ID_PATTERN,
+    MAX_ID_LENGTH,
     FeedbackReport,
     GoalsIn,
     InterestsIn,
@@ -16,17 +20,29 @@ from kgplatform.mastery.models import (
     LearnerMastery,
 )
 
+# The rule POST /answers applies to learner ids: goals and interests create learners too, and a learner
+# created here must be one that answers can reach.
+LearnerId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        pattern=ID_PATTERN,
+        description="The learner's id (no whitespace).",
+    ),
+]
+
 router = APIRouter(prefix="/learners", tags=["mastery"])
 
 
 @router.get("/{learner_id}/mastery", summary="Mastery of every concept the learner has practised")
-def get_mastery(learner_id: str, service: MasteryServiceDep, _: ServicePrincipal) -> LearnerMastery:
+def get_mastery(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> LearnerMastery:
     return service.mastery(learner_id)
 
 
 @router.put("/{learner_id}/goals", summary="Replace the learner's goals (target concepts)")
 def put_goals(
-    learner_id: str, body: GoalsIn, service: MasteryServiceDep, _: ServicePrincipal
+    learner_id: LearnerId, body: GoalsIn, service: MasteryServiceDep, _: ServicePrincipal
 ) -> LearnerGoals:
     """Creates the learner on first sight; unknown concept ids are a 422 naming them, nothing changed."""
     return LearnerGoals(learner_id=learner_id, goals=service.set_goals(learner_id, body.concept_ids))
@@ -34,7 +50,7 @@ def put_goals(
 
 @router.put("/{learner_id}/interests", summary="Replace the learner's interests (tags)")
 def put_interests(
-    learner_id: str, body: InterestsIn, service: MasteryServiceDep, _: ServicePrincipal
+    learner_id: LearnerId, body: InterestsIn, service: MasteryServiceDep, _: ServicePrincipal
 ) -> LearnerInterests:
     return LearnerInterests(learner_id=learner_id, interests=service.set_interests(learner_id, body.tags))
 
@@ -42,7 +58,7 @@ def put_interests(
 @router.get(
     "/{learner_id}/report", summary="Strengths and weaknesses: mastered, in progress, blocking, decaying"
 )
-def get_report(learner_id: str, service: MasteryServiceDep, _: ServicePrincipal) -> FeedbackReport:
+def get_report(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> FeedbackReport:
     return service.report(learner_id)
 
 
@@ -52,6 +68,6 @@ def get_report(learner_id: str, service: MasteryServiceDep, _: ServicePrincipal)
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "A PNG image."}},
 )
-def get_report_png(learner_id: str, service: MasteryServiceDep, _: ServicePrincipal) -> Response:
+def get_report_png(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> Response:
     png = render_png(service.report(learner_id))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

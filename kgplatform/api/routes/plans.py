@@ -130,6 +130,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
             "title": "Validation failed",
             "status": 422,
             "detail": "invalid request: query.limit",
+            "field": "limit",
             "errors": [{"field": "query.limit", "message": "Input should be less than or equal to 100"}],
         },
     ),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.synthetic import SyntheticCurriculum
@@ -39,3 +42,23 @@ def test_interests_are_tags_replaced_as_a_set(api: Api, graph: Graph) -> None:
     assert empty.status_code == 422 and empty.json()["field"] == "tags"
     missing = api.call("PUT", "/learners/bo/interests", role=Role.SERVICE, json={})
     assert missing.status_code == 422 and "tags" in missing.json()["detail"]
+
+
+def escaped(body: object) -> dict[str, Any]:
+    """JSON with non-ASCII as escapes: the only way to post a lone surrogate."""
+    return {"content": json.dumps(body).encode("ascii"), "headers": {"Content-Type": "application/json"}}
+
+
+def test_learner_ids_follow_the_answers_rule_and_text_must_be_unicode(api: Api, graph: Graph) -> None:
+    """Goals and interests create learners: only ids an answer could carry, and nothing the driver
+    cannot encode (a lone surrogate) gets as far as Neo4j."""
+    spaced = api.call("PUT", "/learners/a b/goals", role=Role.SERVICE, json={"concept_ids": ["c0001"]})
+    assert spaced.status_code == 422 and spaced.json()["field"] == "learner_id"
+    too_long = api.call("PUT", f"/learners/{'x' * 201}/interests", role=Role.SERVICE, json={"tags": ["a"]})
+    assert too_long.status_code == 422 and too_long.json()["field"] == "learner_id"
+    goal = api.call("PUT", "/learners/cy/goals", role=Role.SERVICE, **escaped({"concept_ids": ["\ud800"]}))
+    assert goal.status_code == 422 and goal.json()["field"] == "concept_ids.0"
+    tag = api.call("PUT", "/learners/cy/interests", role=Role.SERVICE, **escaped({"tags": ["\udfff"]}))
+    assert tag.status_code == 422 and tag.json()["field"] == "tags.0"
+    assert not graph.read("mastery/get_learner", learner_id="cy")
+    assert not graph.read("mastery/get_learner", learner_id="a b")
