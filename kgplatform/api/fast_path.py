@@ -29,9 +29,14 @@ def fast_limit(query_string: bytes) -> int | None:
     if not query_string:
         return DEFAULT_LIMIT
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    if len(pairs) != 1 or pairs[0][0] != "limit" or not pairs[0][1].isdigit():
+    if len(pairs) != 1 or pairs[0][0] != "limit":
         return None
-    limit = int(pairs[0][1])
+    value = pairs[0][1]
+    # ASCII digits only ("²" is a digit to str.isdigit but not to int) and few of them (int refuses
+    # over 4,300): anything else goes to the route, which answers 422.
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
+        return None
+    limit = int(value)
     return limit if 1 <= limit <= MAX_LIMIT else None
 
 

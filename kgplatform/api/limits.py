@@ -42,7 +42,8 @@ class BodySizeLimit:
         chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
-                if not value.isdigit() or int(value) > self.max_bytes:
+                # At most 18 digits: int() refuses very long numbers, and no body is that large.
+                if not value.isdigit() or len(value) > 18 or int(value) > self.max_bytes:
                     await self._refuse(scope, receive, send)
                     return
                 await self.app(scope, receive, send)  # the server delivers no more than declared

@@ -1,10 +1,15 @@
-"""The local token bucket: burst, refill rate, independent keys, bounded memory."""
+"""The local token bucket: burst, refill rate, independent keys, bounded memory; the body-size limit's
+reading of Content-Length."""
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import json
 
-from kgplatform.api.limits import LocalTokenBuckets
+import pytest
+from starlette.types import Message, Receive, Scope, Send
+
+from kgplatform.api.limits import BodySizeLimit, LocalTokenBuckets
 
 
 class Clock:
@@ -38,3 +43,26 @@ def test_garbage_keys_cannot_grow_memory_without_bound() -> None:
     for i in range(1000):
         buckets.take(f"key-{i}")
     assert len(buckets._buckets) <= 10
+
+
+@pytest.mark.parametrize("length", [b"9" * 5000, b"1" * 19, b"2048x", b"%C2%B2"])
+def test_an_absurd_content_length_is_413_before_the_app(length: bytes) -> None:
+    """Longer than int() converts, or not a number at all: refused as too large, never a 500."""
+    reached: list[Scope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(scope)
+
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/answers", "headers": [(b"content-length", length)]}
+    asyncio.run(BodySizeLimit(app, max_bytes=2048)(scope, receive, send))
+    assert not reached
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["status"] == 413
