@@ -6,7 +6,9 @@ Pure: it receives concept states (mastery already decayed to `now`) and returns 
 
 from __future__ import annotations
 
+import functools
 import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -185,14 +187,13 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
         linewidth=1,
         label=f"mastered ({report.mastery_threshold:.2f})",
     )
-    axes.set_yticks(
-        list(rows), [("★ " if c.goal else "") + (c.name or c.concept_id) for c in concepts], fontsize=8
-    )
+    labels = [("★ " if c.goal else "") + _literal(c.name or c.concept_id) for c in concepts]
+    axes.set_yticks(list(rows), labels, fontsize=8)
     axes.invert_yaxis()
     axes.set_xlim(0, 1)
     axes.set_xlabel("P(mastered) now")
     axes.set_title(
-        f"Mastery of learner {report.learner_id} on {report.as_of:%Y-%m-%d %H:%M} UTC "
+        f"Mastery of learner {_literal(report.learner_id)} on {report.as_of:%Y-%m-%d %H:%M} UTC "
         f"({len(report.mastered)} mastered, {len(report.in_progress)} in progress)",
         fontsize=9,
     )
@@ -205,3 +206,21 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _literal(text: str) -> str:
+    """Designers' and services' text drawn as written: matplotlib reads a pair of `$` as maths notation
+    (and fails on what it cannot parse), so each one is escaped; a character the font has no glyph for
+    (a control character, a script it lacks) is drawn as "?" instead of a warning and an empty box."""
+    return "".join("?" if not _drawable(ch) else ch for ch in text).replace("$", r"\$")
+
+
+_GLYPHS_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4096)
+def _drawable(ch: str) -> bool:
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    with _GLYPHS_LOCK:  # a FreeType face is not safe to query from two API threads at once
+        return get_font(findfont(FontProperties())).get_char_index(ord(ch)) != 0

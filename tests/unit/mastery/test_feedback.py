@@ -65,3 +65,14 @@ def test_png_is_a_picture_sized_to_the_curriculum() -> None:
     assert small.shape[1] == large.shape[1] and large.shape[0] > 2 * small.shape[0]
     empty = render_png(build_report("kim", [], NOW))
     assert empty.startswith(b"\x89PNG")
+
+
+def test_dollar_signs_and_glyphless_characters_are_drawn_as_text() -> None:
+    """matplotlib parses `$...$` as maths and fails on what it cannot parse, and warns (an error under
+    this test suite's settings) about characters its font lacks; names and ids are people's text."""
+    states = [
+        ConceptState("c1", r"a$\foo$", [], 0.4, 0.5, 2, 1.0, NOW, False),
+        ConceptState("c2", "\x95 \U0001d11e", [], 0.9, 0.9, 1, 1.0, NOW, False),  # control, a musical G clef
+    ]
+    png = render_png(build_report("price$\\x$\x95", states, NOW))
+    assert matplotlib.image.imread(io.BytesIO(png), format="png").shape[0] > 0
