@@ -14,6 +14,7 @@ import gc
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +45,13 @@ REQUIRED_COLUMNS = {
 LIST_COLUMNS = {"tags", "concepts"}
 LIST_SEPARATOR = ";"
 JSON_SECTIONS = {"concepts": Entity.CONCEPT, "prerequisites": Entity.PREREQUISITE, "tasks": Entity.TASK}
+# A zip's CSVs together may unpack to at most this much: the request body is capped (32 MiB by default),
+# but deflate turns a few MiB into gigabytes. Far above any real curriculum (the largest public one read
+# here, junyi's, is a few MiB of CSV).
+MAX_UNZIPPED_BYTES = 256 * 2**20
+# What can go wrong reading a member of a zip that opened: a bad CRC or truncated data, an encrypted
+# member, a compression method zipfile lacks (e.g. Deflate64), corrupt deflate data.
+ZIP_MEMBER_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError, OSError)
 
 
 @dataclass
@@ -89,8 +97,11 @@ def parse_json(text: str | bytes) -> RawDocument:
     try:
         with gc_paused():
             data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        return RawDocument(file_errors=[RowError(entity=Entity.FILE, message=f"not valid JSON: {error}")])
+    except (ValueError, RecursionError) as error:
+        # ValueError: bad JSON, bad UTF-8, or an integer longer than Python converts (4,300 digits);
+        # RecursionError: nesting deeper than the parser follows.
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        return RawDocument(file_errors=[RowError(entity=Entity.FILE, message=f"not valid JSON: {reason}")])
     if not isinstance(data, dict):
         return RawDocument(
             file_errors=[RowError(entity=Entity.FILE, message="the document must be a JSON object")]
@@ -132,6 +143,16 @@ def _read_csv(entity: Entity, text: str | bytes, errors: list[RowError]) -> list
             errors.append(RowError(entity=Entity.FILE, field=name, message=f"not UTF-8: {error}"))
             return []
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        return _read_records(entity, reader, errors)
+    except csv.Error as error:  # e.g. a stray quote that runs a field past the csv module's size limit
+        message = f"not readable CSV at line {reader.line_num}: {error}"
+        errors.append(RowError(entity=Entity.FILE, field=name, message=message))
+        return []
+
+
+def _read_records(entity: Entity, reader: csv.DictReader[str], errors: list[RowError]) -> list[Row]:
+    name = CSV_FILES[entity]
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header
     unknown = [h for h in header if h not in CSV_COLUMNS[entity]]
@@ -187,11 +208,26 @@ def parse_zip(data: bytes, curriculum: Row | None = None) -> RawDocument:
     except zipfile.BadZipFile as error:
         return RawDocument(file_errors=[RowError(entity=Entity.FILE, message=f"not a zip file: {error}")])
     with archive:
-        tables = {}
-        for info in archive.infolist():
-            entity = _entity_of_filename(info.filename)
-            if entity is not None and not info.is_dir():
+        members = [
+            (entity, info)
+            for info in archive.infolist()
+            if (entity := _entity_of_filename(info.filename)) is not None and not info.is_dir()
+        ]
+        # The declared sizes bound what is read: zipfile stops at a member's declared size and a member
+        # that holds more fails its CRC check.
+        unzipped = sum(info.file_size for _, info in members)
+        if unzipped > MAX_UNZIPPED_BYTES:
+            message = f"the CSVs unpack to {unzipped:,} bytes; at most {MAX_UNZIPPED_BYTES:,} are read"
+            return RawDocument(file_errors=[RowError(entity=Entity.FILE, message=message)])
+        tables, errors = {}, []
+        for entity, info in members:
+            try:
                 tables[entity] = archive.read(info)
+            except ZIP_MEMBER_ERRORS as error:
+                message = f"cannot read {info.filename!r} from the zip: {error or type(error).__name__}"
+                errors.append(RowError(entity=Entity.FILE, field=CSV_FILES[entity], message=message))
+    if errors:
+        return RawDocument(file_errors=errors)
     return parse_csv_tables(tables, curriculum)
 
 

@@ -1,4 +1,6 @@
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +257,49 @@ def test_csv_export_refuses_list_items_it_could_not_read_back() -> None:
 def test_a_short_csv_row_leaves_its_missing_cells_to_their_defaults() -> None:
     raw = parse_csv_tables({Entity.CONCEPT: "id,name,description,difficulty\na,Counting\n"})
     assert raw.concepts == [{"id": "a", "name": "Counting"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"concepts": [{"difficulty": ' + "1" * 5000 + "}]}", "digits"),
+        (b"\xff\xfe{}", "not valid JSON"),
+    ],
+)
+def test_json_the_parser_refuses_is_a_file_error_not_a_crash(text: str | bytes, words: str) -> None:
+    (error,) = parse_json(text).file_errors
+    assert error.entity == Entity.FILE and words in error.message
+
+
+def test_a_csv_the_csv_module_refuses_is_a_file_error_naming_the_file() -> None:
+    """A stray quote runs one field to the end of the file, past the csv module's field size limit."""
+    concepts = 'id,name\na,"Counting\n' + "b,Adding\n" * 20_000
+    raw = parse_csv_tables({Entity.CONCEPT: concepts})
+    (error,) = raw.file_errors
+    assert error.field == "concepts.csv" and "not readable CSV" in error.message
+    assert raw.concepts == []
+
+
+def zip_of(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_member_that_cannot_be_read_is_a_file_error_naming_it() -> None:
+    data = bytearray(zip_of({"concepts.csv": b"id,name\n" + b"a,Counting\n" * 500}))
+    start = data.index(b"concepts.csv") + len("concepts.csv")  # the local header's name, then the data
+    data[start + 20 : start + 40] = bytes(20)  # corrupt deflate data (or, if it inflates, a bad CRC)
+    (error,) = parse_zip(bytes(data)).file_errors
+    assert error.field == "concepts.csv" and "cannot read 'concepts.csv'" in error.message
+
+
+def test_a_zip_unpacking_past_the_limit_is_refused_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kgplatform.curriculum.io.MAX_UNZIPPED_BYTES", 100_000)
+    bomb = zip_of({"concepts.csv": b"id,name\n" + b"a" * 200_000})
+    assert len(bomb) < 2_000
+    (error,) = parse_zip(bomb).file_errors
+    assert "unpack to 200,008 bytes" in error.message
