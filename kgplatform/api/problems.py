@@ -89,6 +89,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = "a concurrent request created the same item first; nothing was changed"
         return problem(409, "Conflict", detail)
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def not_unicode(request: Request, error: UnicodeEncodeError) -> JSONResponse:
+        # JSON may escape a lone surrogate ("\\ud800"); Python decodes it, and the first thing that
+        # must encode the text (the Neo4j driver, a response) fails. Such text can only have come in.
+        if "surrogates not allowed" not in str(error):
+            return await unexpected(request, error)
+        detail = "the request holds text that is not valid Unicode (a lone surrogate such as \\ud800)"
+        return problem(422, "Validation failed", detail)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         error_id = uuid.uuid4().hex

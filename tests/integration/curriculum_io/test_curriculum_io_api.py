@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import httpx
@@ -87,3 +88,14 @@ def test_roles_only_designers_and_admins_import_and_export(api: Api) -> None:
     assert send(api, IMPORT, body, JSON, Role.ADMIN).status_code == 200
     assert api.call("GET", "/curricula/stats/export", role=Role.SERVICE).status_code == 403
     assert api.call("GET", "/curricula/stats/export").status_code == 200
+
+
+def test_text_that_is_not_unicode_is_a_422_and_nothing_written(api: Api) -> None:
+    """A lone surrogate escape (valid JSON, not encodable text) in an id the import looks up before
+    validating its rows: refused, never a 500."""
+    data = DOCUMENT.model_dump(mode="json")
+    data["prerequisites"][0]["prerequisite"] = "\ud800"
+    response = send(api, IMPORT, json.dumps(data), JSON)
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM, response.text
+    assert "Unicode" in response.json()["detail"]
+    assert graph_counts(api.graph) == {}
