@@ -13,7 +13,8 @@ from fastapi import APIRouter, Body, Path, Request
 from pydantic import BaseModel, Field
 
 from kgplatform.api.deps import AdminPrincipal, GraphDep, ServicePrincipal, SettingsDep
-from kgplatform.errors import Conflict
+from kgplatform.curriculum.store import get_curriculum
+from kgplatform.errors import Conflict, NotFound
 from kgplatform.jobs.models import JobStatus
 from kgplatform.jobs.on_demand import SendTask, request_recomputes
 from kgplatform.jobs.service import JobService
@@ -56,8 +57,11 @@ def post_recompute(
     _: AdminPrincipal,
     body: Annotated[RecomputeRequest | None, Body()] = None,
 ) -> JobStatus:
-    """202 with the queued job (its id for GET /jobs/{id}); 409 naming the running batch if one runs."""
+    """202 with the queued job (its id for GET /jobs/{id}); 409 naming the running batch if one runs;
+    404 for a curriculum that does not exist (a batch over nobody would only look successful)."""
     body = body or RecomputeRequest()
+    if body.curriculum_id is not None and get_curriculum(graph, body.curriculum_id) is None:
+        raise NotFound(f"curriculum {body.curriculum_id!r} does not exist", field="curriculum_id")
     jobs = job_service(request, graph, settings)
     running = jobs.running_batch()
     if running:

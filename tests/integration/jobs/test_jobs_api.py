@@ -45,6 +45,8 @@ def test_roles_and_bad_input_are_refused_and_start_nothing(api: Api) -> None:
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
     assert "chunk_size" in bad.text
+    unknown = api.call("POST", "/jobs/recompute", role=Role.ADMIN, json={"curriculum_id": "no-such"})
+    assert unknown.status_code == 404 and unknown.json()["field"] == "curriculum_id"
     assert api.client.app.state.sent == []
 
 
