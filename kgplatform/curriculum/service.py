@@ -205,6 +205,7 @@ def decide_concept_deletion(
         raise Conflict(
             f"concept {concept_id!r} is still needed by {' and '.join(parts)}; remove those "
             "first or delete with ?cascade=true",
+            field="concept_id",
             dependants=dependants,
             tasks=orphans,
         )

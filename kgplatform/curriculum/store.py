@@ -36,7 +36,7 @@ def _write(graph: Graph, work: Callable[[ManagedTransaction], T]) -> T:
             return session.execute_write(work)
         except neo4j_errors.ConstraintError as error:
             # Two creators raced for one id; the loser learns it here, after the pre-check passed.
-            raise Conflict(f"an id is already taken: {error.message}") from error
+            raise Conflict(f"an id is already taken: {error.message}", field="id") from error
 
 
 def _read(graph: Graph, work: Callable[[ManagedTransaction], T]) -> T:
