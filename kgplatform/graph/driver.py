@@ -77,6 +77,10 @@ class Graph:
         with self.driver.session(database=self.database) as session:
             yield session
 
+    def ping(self) -> bool:
+        """A round trip to the database (the readiness probe); raises when it is unreachable."""
+        return bool(self.read("graph/ping"))
+
     def read(self, name: str, /, **params: Any) -> list[Row]:
         with self.session() as session:
             return session.execute_read(_fetch_all(name), params)

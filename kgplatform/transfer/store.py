@@ -22,6 +22,10 @@ class TransferStore:
     def answers(self) -> list[Row]:
         return self.graph.read("transfer/export_answers")
 
+    def edges_around(self, concept_ids: list[str], limit: int) -> list[Row]:
+        """The current model's edges touching any of `concept_ids`, strongest first (the web page)."""
+        return self.graph.read("transfer/list_edges_around", ids=concept_ids, limit=limit)
+
     def register_model(
         self, version: str, snapshot_hash: str, metrics: Mapping[str, Any], edge_count: int
     ) -> None:

@@ -80,6 +80,31 @@ def test_queries_are_referred_to_by_existing_literal_names(path: Path) -> None:
     assert not problems, problems
 
 
+# Where kgplatform's own code may run a named query: each area's store, the graph package (driver,
+# migrations) and the curriculum importer's store. Everything else asks a store.
+QUERY_RUNNERS = {"store.py", "import_store.py", "params_store.py"}
+
+
+def runs_queries_here(path: Path) -> bool:
+    relative = path.relative_to(PROJECT_ROOT)
+    return relative.parts[:2] == ("kgplatform", "graph") or path.name in QUERY_RUNNERS
+
+
+KGPLATFORM_FILES = sorted((PROJECT_ROOT / "kgplatform").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", KGPLATFORM_FILES, ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_only_an_areas_store_runs_queries(path: Path) -> None:
+    if runs_queries_here(path):
+        return
+    named = [
+        f"line {line}: {arg.value!r}"
+        for line, arg in query_name_arguments(ast.parse(path.read_text("utf-8")))
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "/" in arg.value
+    ]
+    assert not named, f"queries run outside a store (move them into the area's store.py): {named}"
+
+
 def cypher_files() -> list[Path]:
     return sorted((PROJECT_ROOT / "cypher").rglob("*.cypher"))
 

@@ -17,7 +17,7 @@ def healthz() -> dict[str, str]:
 def readyz(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
-        request.app.state.graph.read("graph/ping")
+        request.app.state.graph.ping()
         checks["neo4j"] = "ok"
     except Exception as error:  # noqa: BLE001 - any failure means not ready; the reason is reported
         checks["neo4j"] = f"unavailable: {error.__class__.__name__}"

@@ -19,6 +19,7 @@ from kgplatform.curriculum.models import MAX_ID_LENGTH
 from kgplatform.errors import ValidationFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
+from kgplatform.transfer.store import TransferStore
 
 router = APIRouter(prefix="/ui-support", tags=["web page"])
 MAX_IDS = 300
@@ -53,7 +54,7 @@ def newest_model_edges(rows: list[dict[str, Any]]) -> tuple[str | None, list[dic
 
 
 def read_transfer_edges(graph: Graph, concept_ids: list[str], limit: int) -> TransferEdges:
-    rows = graph.read("ui/list_transfer_edges", ids=concept_ids, limit=limit)
+    rows = TransferStore(graph).edges_around(concept_ids, limit)
     version, kept = newest_model_edges(rows)
     edges = [TransferEdge(**{**r, "computed_at": native(r["computed_at"])}) for r in kept]
     return TransferEdges(model_version=version, edges=edges, truncated=len(rows) >= limit)
