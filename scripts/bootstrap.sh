@@ -14,8 +14,9 @@ fi
 TOOLS=.cache/tools
 if [ ! -x "$TOOLS/bin/uv" ]; then
   if ! "$PY" -m venv "$TOOLS" 2>/dev/null; then
-    echo "installing python3-venv (Debian)" >&2
-    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    # shellcheck source=scripts/lib/apt.sh
+    source scripts/lib/apt.sh
+    apt_install python3-venv
     "$PY" -m venv "$TOOLS"
   fi
   "$TOOLS/bin/pip" install --quiet --disable-pip-version-check uv

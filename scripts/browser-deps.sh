@@ -5,15 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_install() {
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "browser tests need: $* (apt-get install -y $*, as root)" >&2
-    exit 2
-  fi
-  echo "installing $* (Debian)" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# shellcheck source=scripts/lib/apt.sh
+source scripts/lib/apt.sh
 
 [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
