@@ -231,6 +231,11 @@ class PrerequisiteContext:
 def _prerequisite_context(
     tx: ManagedTransaction, prerequisite: str, concept: str, *, check_cycle: bool
 ) -> PrerequisiteContext:
+    if check_cycle:
+        # The path query reads the whole curriculum: lock it first (curriculum/lock_curricula says why).
+        ids = sorted({prerequisite, concept})
+        curricula = [r["curriculum_id"] for r in _run(tx, "curriculum/find_concept_curricula", ids=ids)]
+        _run(tx, "curriculum/lock_curricula", ids=sorted(curricula))
     found = {
         r["id"]: r["curriculum_id"]
         for r in _run(tx, "curriculum/lock_concepts", ids=sorted({prerequisite, concept}))
@@ -255,9 +260,10 @@ def add_prerequisite(
     weight: float,
     decide: Callable[[PrerequisiteContext], AuditRows],
 ) -> dict[str, Any]:
-    """Locks both concepts before the duplicate and cycle checks: two concurrent additions that would
-    together close a cycle (a->b and b->a) then run one after the other, and the second sees the first
-    edge in its path query; without the locks both path checks could pass on the old graph."""
+    """Locks the curriculum, then both concepts, before the duplicate and cycle checks: two concurrent
+    additions that would together close a cycle (a->b and b->a, or a->b and c->d with b->c and d->a
+    stored) then run one after the other, and the second sees the first edge in its path query; without
+    the locks both path checks could pass on the old graph."""
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         audit = decide(_prerequisite_context(tx, prerequisite, concept, check_cycle=True))

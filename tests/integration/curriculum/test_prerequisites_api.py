@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from typing import Any
+
+import pytest
 
 from kgplatform.curriculum import prerequisites
 from kgplatform.curriculum.models import PrerequisiteIn
@@ -113,3 +117,40 @@ def test_two_concurrent_additions_cannot_close_a_cycle_together(api: Api) -> Non
         thread.join()
     assert sorted(outcomes)[0] == "created" and sorted(outcomes)[1].startswith("refused")
     assert len(edges(api)) == 1
+
+
+def test_two_concurrent_additions_without_a_shared_concept_cannot_close_a_cycle(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """b->c and d->a stored; a->b and c->d at once. Each locks its own two concepts, so only the
+    curriculum lock stops both path checks from passing on the old graph. Each decision waits (up to
+    2 s) for the other to have checked too: without that lock both get there, and both edges land."""
+    api.curriculum("maths", "a", "b", "c", "d")
+    assert api.edge("b", "c").status_code == 201 and api.edge("d", "a").status_code == 201
+    barrier = threading.Barrier(2)
+    decide = prerequisites.decide_addition
+
+    def decide_together(body: PrerequisiteIn, actor: str, context: Any) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other one waits for our lock
+            barrier.wait(timeout=2)
+        return decide(body, actor, context)
+
+    monkeypatch.setattr(prerequisites, "decide_addition", decide_together)
+    outcomes: list[str] = []
+
+    def add(prerequisite: str, concept: str) -> None:
+        try:
+            prerequisites.add_prerequisite(
+                api.graph, PrerequisiteIn(prerequisite=prerequisite, concept=concept), "t"
+            )
+            outcomes.append("created")
+        except Conflict as error:
+            outcomes.append(f"refused: {' '.join(error.details.get('cycle', []))}")
+
+    threads = [threading.Thread(target=add, args=pair) for pair in [("a", "b"), ("c", "d")]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes)[0] == "created" and sorted(outcomes)[1].startswith("refused")
+    assert len(edges(api)) == 3
