@@ -13,7 +13,6 @@ from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_report import ImportReport
 from kgplatform.curriculum.import_validation import (
     ExistingGraph,
-    WriteGuard,
     changes_since_validation,
     validate_import,
 )
@@ -41,10 +40,9 @@ def run_import(
     report = plan.report
     if plan.document is not None:
         document = plan.document
-        guard = WriteGuard.for_plan(document, existing)
 
         def recheck(current: ExistingGraph) -> None:
-            problems = changes_since_validation(document, guard, current)
+            problems = changes_since_validation(document, current)
             if problems:
                 raise Conflict(
                     "the curriculum changed while importing; nothing was written: " + "; ".join(problems),
@@ -55,7 +53,6 @@ def run_import(
             graph,
             document,
             actor=actor,
-            guard=guard,
             recheck=recheck,
             notes=report.notes,
             batch_size=batch_size,

@@ -16,7 +16,7 @@ from neo4j import ManagedTransaction, Transaction
 from kgplatform.curriculum import audit
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_report import Entity, Outcome
-from kgplatform.curriculum.import_validation import ExistingGraph, WriteGuard
+from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
 from kgplatform.errors import Conflict
@@ -91,7 +91,6 @@ def write_import(
     document: CurriculumDocument,
     *,
     actor: str,
-    guard: WriteGuard,
     recheck: Callable[[ExistingGraph], None],
     notes: Sequence[str] = (),
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -110,16 +109,18 @@ def write_import(
     def work(tx: Tx) -> tuple[Outcome, dict[Entity, Outcome]]:
         [row] = _run(tx, "curriculum/import_merge_curriculum", **data["curriculum"])
         curriculum = Outcome(**{row["outcome"]: 1})
-        # Validation read the graph before this transaction. Lock what the import may change and let
-        # the caller re-check the edges when it adds some (a new edge may now close a cycle); raising
-        # rolls everything back. Ids taken meanwhile by another curriculum come back as 'taken' below.
-        _run(tx, "curriculum/import_lock_concepts", curriculum_id=curriculum_id)
+        # Validation read the graph before this transaction. Lock what the import may change, read the
+        # curriculum's concepts and edges again under those locks and let the caller re-check the rows
+        # against them (a concept deleted, an edge added meanwhile); raising rolls everything back. Ids
+        # taken meanwhile by another curriculum come back as 'taken' below.
+        [locked] = _run(tx, "curriculum/import_lock_concepts", curriculum_id=curriculum_id)
         _run(tx, "curriculum/import_lock_tasks", curriculum_id=curriculum_id)
-        current = ExistingGraph()
-        if guard.adds_edges:
-            rows = _run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)
-            current.edges = {(r["prerequisite"], r["concept"]) for r in rows}
-        recheck(current)
+        rows = _run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)
+        recheck(
+            ExistingGraph(
+                concepts=set(locked["ids"]), edges={(r["prerequisite"], r["concept"]) for r in rows}
+            )
+        )
         outcome = {entity: Outcome() for entity in sections}
         for entity, rows in sections.items():
             counts = outcome[entity].model_dump()

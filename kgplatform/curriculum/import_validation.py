@@ -276,25 +276,15 @@ def _refusal(report: ImportReport, blocking: bool) -> str:
     return f"{verb}: {'; '.join(problems)}{hint}"
 
 
-@dataclass(frozen=True)
-class WriteGuard:
-    """What the write transaction re-reads under its locks: only an import that adds edges can have
-    become cyclic since validation (ids taken meanwhile are caught by the merge statements)."""
-
-    adds_edges: bool
-
-    @classmethod
-    def for_plan(cls, document: CurriculumDocument, existing: ExistingGraph) -> WriteGuard:
-        return cls(
-            adds_edges=any((p.prerequisite, p.concept) not in existing.edges for p in document.prerequisites)
-        )
-
-
-def changes_since_validation(
-    document: CurriculumDocument, guard: WriteGuard, current: ExistingGraph
-) -> list[str]:
-    """The cycles that the rows would close in the graph as the write transaction sees it."""
-    if not guard.adds_edges:
-        return []
+def changes_since_validation(document: CurriculumDocument, current: ExistingGraph) -> list[str]:
+    """What the rows would break in the curriculum as the write transaction sees it under its locks
+    (`current`: the curriculum's concepts and edges now): concepts the rows name without defining that
+    were deleted since validation (an edge or task link to them would silently not be written), and
+    cycles the rows would close (a designer may have added an edge, or removed one the file repeats and
+    added its reverse). Ids taken meanwhile by another curriculum are caught by the merge statements."""
+    defined = {c.id for c in document.concepts} | current.concepts
+    named = {p.prerequisite for p in document.prerequisites} | {p.concept for p in document.prerequisites}
+    named |= {c for t in document.tasks for c in t.concepts}
+    problems = [f"concept {cid!r} was deleted" for cid in sorted(named - defined)]
     edges = current.edges | {(p.prerequisite, p.concept) for p in document.prerequisites}
-    return [cycle.describe() for cycle in find_cycles(list(edges))]
+    return problems + [cycle.describe() for cycle in find_cycles(list(edges))]

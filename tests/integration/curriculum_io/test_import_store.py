@@ -16,6 +16,7 @@ from kgplatform.curriculum.import_service import export_document, run_import
 from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.importers.junyi import read_junyi
 from kgplatform.curriculum.io import RawDocument, parse_json
+from kgplatform.curriculum.service import delete_concept
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import Settings
@@ -211,6 +212,30 @@ def test_a_change_between_validation_and_write_is_caught_in_the_transaction(
         run_import(graph, raw_of(closing), "algebra", actor=ACTOR)
     assert graph.read("testing/read_versions") == before
     assert len(audit_entries(graph, "algebra")) == 1
+
+
+def test_a_concept_deleted_between_validation_and_write_refuses_the_import(
+    graph: Graph, document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file naming a stored concept it does not define (an edge to it, a task on it): if a designer
+    deletes that concept meanwhile, the merge statements would drop the edge and leave the task with no
+    concept, silently. The write transaction re-reads the curriculum's concepts and refuses instead."""
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    first, second = document["concepts"][0]["id"], document["concepts"][1]["id"]
+    partial = {
+        "curriculum": document["curriculum"],
+        "concepts": [document["concepts"][1]],
+        "prerequisites": [{"prerequisite": first, "concept": second}],
+        "tasks": [{"id": "t-new", "title": "New", "kind": "exercise", "concepts": [first]}],
+    }
+    stale = import_store.load_existing(graph, "algebra", raw_of(partial))  # validation's snapshot
+    [found] = graph.read("curriculum/get_concept", id=first)
+    delete_concept(graph, first, f'"{found["concept"]["version"]}"', True, ACTOR)
+    monkeypatch.setattr(import_store, "load_existing", lambda *_: stale)
+    counts = graph_counts(graph)
+    with pytest.raises(Conflict, match=f"changed while importing.*concept '{first}' was deleted"):
+        run_import(graph, raw_of(partial), "algebra", actor=ACTOR)
+    assert graph_counts(graph) == counts
 
 
 def test_an_id_taken_between_validation_and_write_rolls_back(

@@ -11,7 +11,7 @@ import pytest
 from kgplatform.curriculum import import_store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
-from kgplatform.curriculum.import_validation import ExistingGraph, WriteGuard
+from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.errors import Conflict
 from kgplatform.graph.queries import get_catalog
 
@@ -37,6 +37,8 @@ class FakeTx:
         self.calls.append((name, params))
         if name == "curriculum/import_merge_curriculum":
             return [Record({"outcome": "created"})]
+        if name == "curriculum/import_lock_concepts":
+            return [Record({"ids": []})]
         if name.startswith("curriculum/import_merge_"):
             return [Record({"outcome": "created", "n": len(params["rows"])})]
         return []
@@ -63,12 +65,10 @@ def test_one_transaction_in_order_batched_with_one_audit_entry() -> None:
     document = generate_curriculum(5, seed=1, tasks_per_concept=1, curriculum_id="c")
     graph = FakeGraph()
     seen: list[ExistingGraph] = []
-    guard = WriteGuard(adds_edges=True)
     _, outcome = import_store.write_import(
         graph,
         document,
         actor="ann",
-        guard=guard,
         recheck=seen.append,
         batch_size=2,  # type: ignore[arg-type]
     )
@@ -86,21 +86,17 @@ def test_one_transaction_in_order_batched_with_one_audit_entry() -> None:
     assert outcome[Entity.CONCEPT] == Outcome(created=5) and len(seen) == 1
 
 
-def test_nothing_to_recheck_reads_nothing_and_a_refusal_stops_before_any_merge() -> None:
+def test_a_refusal_of_the_recheck_stops_before_any_merge() -> None:
     document = generate_curriculum(3, seed=1, tasks_per_concept=1, curriculum_id="c")
     graph = FakeGraph()
-    quiet = WriteGuard(adds_edges=False)
 
     def refuse(_: ExistingGraph) -> None:
         raise RuntimeError("changed")
 
     with pytest.raises(RuntimeError):
-        import_store.write_import(graph, document, actor="a", guard=quiet, recheck=refuse)  # type: ignore[arg-type]
+        import_store.write_import(graph, document, actor="a", recheck=refuse)  # type: ignore[arg-type]
     names = [name for name, _ in graph.tx.calls]
-    assert (
-        "curriculum/read_curriculum_prerequisites" not in names
-        and "curriculum/import_find_owners" not in names
-    )
+    assert "curriculum/import_find_owners" not in names
     assert not any(
         n.startswith("curriculum/import_merge_c") and n != "curriculum/import_merge_curriculum" for n in names
     )
@@ -123,7 +119,6 @@ def test_an_id_taken_meanwhile_rolls_the_import_back() -> None:
             graph,
             document,
             actor="a",
-            guard=WriteGuard(adds_edges=False),
             recheck=lambda _: None,  # type: ignore[arg-type]
         )
     assert [n for n, _ in graph.tx.calls][-1] == "curriculum/import_merge_concepts", "stops at once"

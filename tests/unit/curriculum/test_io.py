@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
+from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, ImportReport
 from kgplatform.curriculum.import_validation import (
     ExistingGraph,
     ImportPlan,
-    WriteGuard,
     changes_since_validation,
     validate_import,
 )
@@ -233,16 +233,33 @@ def test_unknown_file_kinds_are_named(tmp_path: Path) -> None:
     assert "expected a .json" in read_import_path(path).file_errors[0].message
 
 
-def test_the_write_guard_rechecks_cycles_only_when_edges_are_added() -> None:
+def test_the_write_transaction_rechecks_the_rows_against_the_curriculum_as_it_is_then() -> None:
     plan = check(doc())
     assert plan.document is not None
-    guard = WriteGuard.for_plan(plan.document, ExistingGraph(edges={("a", "b")}))
-    assert guard == WriteGuard(adds_edges=True)
-    assert changes_since_validation(plan.document, guard, ExistingGraph()) == []
-    later = ExistingGraph(edges={("c", "a")})
-    assert changes_since_validation(plan.document, guard, later) == ["cycle of 3 concepts: a -> b -> c -> a"]
-    quiet = WriteGuard.for_plan(plan.document, ExistingGraph(edges={("a", "b"), ("b", "c")}))
-    assert not quiet.adds_edges and changes_since_validation(plan.document, quiet, later) == []
+    unchanged = ExistingGraph(concepts={"a", "b", "c"}, edges={("a", "b")})
+    assert changes_since_validation(plan.document, unchanged) == []
+    edge_added = ExistingGraph(concepts={"a", "b", "c"}, edges={("c", "a")})
+    assert changes_since_validation(plan.document, edge_added) == ["cycle of 3 concepts: a -> b -> c -> a"]
+    # The file repeats a stored edge a->b; meanwhile a designer removed it and added b->a. The file's
+    # edges were all in the validation snapshot, and yet the write would close a cycle.
+    reversed_meanwhile = ExistingGraph(concepts={"a", "b", "c"}, edges={("b", "a")})
+    assert changes_since_validation(plan.document, reversed_meanwhile) == ["cycle of 2 concepts: a -> b -> a"]
+
+
+def test_a_concept_the_rows_name_without_defining_must_still_exist() -> None:
+    """An edge or task link to a concept deleted since validation would silently not be written."""
+    document = CurriculumDocument.model_validate(
+        {
+            "curriculum": {"id": CID, "name": "Algebra"},
+            "concepts": [{"id": "n", "name": "New"}],
+            "prerequisites": [{"prerequisite": "old", "concept": "n"}],
+            "tasks": [{"id": "t", "title": "T", "kind": "exercise", "concepts": ["gone"]}],
+        }
+    )
+    assert changes_since_validation(document, ExistingGraph(concepts={"old", "gone"})) == []
+    assert changes_since_validation(document, ExistingGraph(concepts={"old"})) == [
+        "concept 'gone' was deleted"
+    ]
 
 
 def test_csv_export_refuses_list_items_it_could_not_read_back() -> None:

@@ -90,9 +90,10 @@ def test_an_update_locks_then_writes_then_audits() -> None:
     assert graph.tx.ran[2][1] == {"entries": audit}
 
 
-def test_edge_checks_lock_both_ends_in_id_order_before_looking_for_a_cycle() -> None:
+def test_edge_checks_lock_the_curriculum_then_both_ends_in_id_order_before_looking_for_a_cycle() -> None:
     graph = FakeGraph(
         {
+            "curriculum/find_concept_curricula": [{"curriculum_id": "m"}],
             "curriculum/lock_concepts": [
                 {"id": "a", "curriculum_id": "m"},
                 {"id": "b", "curriculum_id": "m"},
@@ -108,16 +109,27 @@ def test_edge_checks_lock_both_ends_in_id_order_before_looking_for_a_cycle() -> 
 
     with pytest.raises(Conflict):
         store.add_prerequisite(graph, "b", "a", 1.0, decide)  # type: ignore[arg-type]
-    assert graph.names == ["lock_concepts", "find_prerequisite", "find_cycle_path"]
-    assert graph.tx.ran[0][1] == {"ids": ["a", "b"]}
+    assert graph.names == [
+        "find_concept_curricula",
+        "lock_curricula",
+        "lock_concepts",
+        "find_prerequisite",
+        "find_cycle_path",
+    ]
+    assert graph.tx.ran[1][1] == {"ids": ["m"]} and graph.tx.ran[2][1] == {"ids": ["a", "b"]}
     assert seen[0].cycle_path == ["a", "x", "b"]
 
 
 def test_a_missing_endpoint_skips_the_path_search() -> None:
-    graph = FakeGraph({"curriculum/lock_concepts": [{"id": "a", "curriculum_id": "m"}]})
+    graph = FakeGraph(
+        {
+            "curriculum/find_concept_curricula": [{"curriculum_id": "m"}],
+            "curriculum/lock_concepts": [{"id": "a", "curriculum_id": "m"}],
+        }
+    )
     with pytest.raises(Conflict):
         store.add_prerequisite(graph, "a", "ghost", 1.0, refuse)  # type: ignore[arg-type]
-    assert graph.names == ["lock_concepts"]
+    assert graph.names == ["find_concept_curricula", "lock_curricula", "lock_concepts"]
 
 
 def test_a_cascade_deletes_tasks_then_the_concept_then_bumps_and_audits() -> None:
