@@ -2,7 +2,10 @@
 // A row equal to the stored concept is left alone (no version bump, same updated_at); a changed one
 // is overwritten with version + 1. New concepts start at version 1. Run after import_merge_curriculum.
 // An id that belongs to another curriculum (taken since validation) is left untouched and counted as
-// 'taken', so the caller can roll the whole import back.
+// 'taken', so the caller can roll the whole import back. An import into another curriculum may be
+// creating the same id right then; the first reading waits for it today (the planner makes it a locking
+// unique-index seek, as the test of two such imports shows), but the statement does not rely on that plan:
+// the owner is checked again after the MERGE, and a 'created' row whose node is not ours is 'taken'.
 // Parameters: $curriculum_id, $rows (list of maps: id, name, description, tags, difficulty or null).
 // Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n (rows with that outcome). Write.
 MATCH (cur:Curriculum {id: $curriculum_id})
@@ -21,6 +24,8 @@ MERGE (c:Concept {id: row.id})
   ON CREATE SET c.name = row.name, c.description = row.description, c.tags = row.tags,
                 c.difficulty = row.difficulty, c.curriculum_id = $curriculum_id, c.version = 1,
                 c.created_at = datetime(), c.updated_at = c.created_at
+WITH cur, row, c,
+     CASE WHEN outcome = 'created' AND c.curriculum_id <> $curriculum_id THEN 'taken' ELSE outcome END AS outcome
 FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
   SET c.name = row.name, c.description = row.description, c.tags = row.tags, c.difficulty = row.difficulty,
       c.version = c.version + 1, c.updated_at = datetime())

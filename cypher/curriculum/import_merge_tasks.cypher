@@ -1,7 +1,9 @@
 // Upserts one batch of imported tasks, keyed on the constrained Task.id, with their EXERCISES links.
 // A row equal to the stored task (fields and the set of concepts) is left alone; a changed one is
 // overwritten with version + 1 and its links replaced. Write concepts first. An id that belongs to
-// another curriculum (taken since validation) is left untouched and counted as 'taken'.
+// another curriculum (taken since validation) is left untouched and counted as 'taken', also when a
+// concurrent import into another curriculum created it while this one waited in MERGE (checked again
+// after the MERGE, as in import_merge_concepts).
 // Parameters: $curriculum_id, $rows (list of maps: id, title, kind, difficulty, estimated_minutes,
 // concepts (list of concept ids)). Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n. Write.
 UNWIND $rows AS row
@@ -22,6 +24,8 @@ MERGE (t:Task {id: row.id})
   ON CREATE SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
                 t.estimated_minutes = row.estimated_minutes, t.curriculum_id = $curriculum_id,
                 t.version = 1, t.created_at = datetime(), t.updated_at = t.created_at
+WITH row, t,
+     CASE WHEN outcome = 'created' AND t.curriculum_id <> $curriculum_id THEN 'taken' ELSE outcome END AS outcome
 FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
   SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
       t.estimated_minutes = row.estimated_minutes, t.version = t.version + 1, t.updated_at = datetime())

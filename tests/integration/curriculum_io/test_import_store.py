@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from kgplatform.curriculum.io import RawDocument, parse_json
 from kgplatform.curriculum.service import delete_concept
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.queries import query_text
 from kgplatform.settings import Settings
 from tests.integration.curriculum_io.conftest import graph_counts
 
@@ -249,3 +251,42 @@ def test_an_id_taken_between_validation_and_write_rolls_back(
         run_import(graph, raw_of(other), "physics", actor=ACTOR)
     assert graph_counts(graph) == counts
     assert export_document(graph, "algebra").concepts[0].name == document["concepts"][0]["name"]
+
+
+def test_an_id_another_import_creates_while_this_one_waits_is_taken_not_shared(
+    graph: Graph, document: dict[str, Any]
+) -> None:
+    """Import A into algebra has created concept X and task T but not committed; import B into physics
+    names X and T too. B validates without seeing them, then waits for A in its write transaction and
+    must refuse ('taken') instead of linking A's nodes into physics. (It passes with the merge queries'
+    first reading alone, which waits for A; the owner check after their MERGE is there so that the
+    outcome does not depend on that plan choice.)"""
+    concept = document["concepts"][0]
+    task = {**document["tasks"][0], "concepts": [concept["id"]]}
+    other = {"curriculum": {"id": "physics", "name": "Physics"}, "concepts": [concept], "tasks": [task]}
+    outcome: list[BaseException | None] = []
+
+    def import_other() -> None:
+        try:
+            run_import(graph, raw_of(other), "physics", actor=ACTOR)
+            outcome.append(None)
+        except Conflict as error:
+            outcome.append(error)
+
+    with graph.session() as session:
+        tx = session.begin_transaction()
+        tx.run(query_text("curriculum/import_merge_curriculum"), **document["curriculum"]).consume()
+        for query, rows in (
+            ("curriculum/import_merge_concepts", [concept]),
+            ("curriculum/import_merge_tasks", [task]),
+        ):
+            tx.run(query_text(query), {"curriculum_id": "algebra", "rows": rows}).consume()
+        racer = threading.Thread(target=import_other)
+        racer.start()
+        time.sleep(1.5)  # B validates (nothing there yet) and blocks in its MERGE on A's new X
+        tx.commit()
+    racer.join(timeout=30)
+    assert outcome and isinstance(outcome[0], Conflict), outcome
+    assert "taken by another curriculum" in str(outcome[0])
+    assert [c.id for c in export_document(graph, "algebra").concepts] == [concept["id"]]
+    assert graph.read("curriculum/read_curriculum_concepts", curriculum_id="physics") == []
