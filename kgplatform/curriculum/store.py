@@ -160,6 +160,7 @@ def delete_concept(
         locked = _run(tx, "curriculum/lock_concept", id=concept_id)
         if not locked:
             return decide(ConceptLinks(concept=None))
+        _run(tx, "curriculum/lock_concept_tasks", id=concept_id)
         links = _run(tx, "curriculum/inspect_concept_links", id=concept_id)[0]
         deletion = decide(
             ConceptLinks(

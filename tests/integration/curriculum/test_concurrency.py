@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kgplatform.curriculum import service, store
-from kgplatform.curriculum.models import ConceptPatch
+from kgplatform.curriculum import service, store, tasks
+from kgplatform.curriculum.models import ConceptPatch, TaskPatch
 from kgplatform.errors import PreconditionFailed
 from tests.integration.api.harness import Api
 
@@ -125,3 +125,44 @@ def test_two_creators_racing_for_one_id_get_201_and_409(api: Api) -> None:
         thread.join()
     assert sorted(statuses) == [201, 409]
     assert api.call("GET", "/concepts/same/audit").json()["total"] == 1
+
+
+def test_a_cascade_delete_audits_the_task_version_a_concurrent_title_edit_left(api: Api) -> None:
+    """Task t exercises a and b. A title edit of t (which locks t, not its concepts) holds its
+    transaction open after writing; a cascade delete of a starts meanwhile. The delete must wait for t's
+    lock, so its audit entry for t continues from the edit's version, the version stored after both."""
+    api.curriculum("maths", "a", "b")
+    created = api.call(
+        "POST",
+        "/curricula/maths/tasks",
+        json={"id": "t", "title": "Old", "kind": "exercise", "concepts": ["a", "b"]},
+    )
+    assert created.status_code == 201, created.text
+    edited, release_edit = threading.Event(), threading.Event()
+
+    def slow_decide(context: store.TaskContext) -> store.TaskWrite:
+        change = tasks.decide_task_update("t", {1}, TaskPatch(title="New"), "A", context)
+        edited.set()
+        release_edit.wait(timeout=10)
+        return change
+
+    editor = threading.Thread(target=lambda: store.update_task(api.graph, "t", None, slow_decide))
+    editor.start()
+    assert edited.wait(timeout=10)
+    deleted: dict[str, Any] = {}
+
+    def delete() -> None:
+        deleted["report"] = service.delete_concept(api.graph, "a", '"1"', True, "B")
+
+    deleter = threading.Thread(target=delete)
+    deleter.start()
+    time.sleep(0.5)  # the delete now waits for t's lock (or, without it, has read t at version 1)
+    release_edit.set()
+    editor.join()
+    deleter.join()
+    stored = api.call("GET", "/tasks/t").json()
+    assert (stored["title"], stored["version"], stored["concepts"]) == ("New", 3, ["b"])
+    trail = api.call("GET", "/tasks/t/audit").json()["items"]
+    by_b = [entry for entry in trail if entry["actor"] == "B"]
+    assert [e["new"]["version"] for e in by_b] == [3], by_b
+    assert by_b[0]["old"]["title"] == "New"

@@ -143,6 +143,7 @@ def test_a_cascade_deletes_tasks_then_the_concept_then_bumps_and_audits() -> Non
     store.delete_concept(graph, "a", lambda _: deletion)  # type: ignore[arg-type]
     assert graph.names == [
         "lock_concept",
+        "lock_concept_tasks",
         "inspect_concept_links",
         "delete_tasks",
         "delete_concept",
