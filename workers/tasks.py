@@ -139,7 +139,8 @@ def recompute_chunk(message: dict[str, Any]) -> int:
     chunk, now, only = chunk_of(message)
     try:
         runner = f"{recompute_chunk.request.hostname} pid {os.getpid()}"
-        batch_runner().run_chunk(message["job_id"], chunk, now, only, runner)
+        attempt = recompute_chunk.request.retries or 0
+        batch_runner().run_chunk(message["job_id"], chunk, now, only, runner, attempt)
     except SoftTimeLimitExceeded as error:
         raise RuntimeError(f"chunk ran past its soft time limit ({MAX_TASK_S * 0.9:.0f} s)") from error
     PLANS_RECOMPUTED.labels("batch").inc(len(chunk.learner_ids))
@@ -200,7 +201,12 @@ def retrain_transfer(seed: int = 0, write: bool = True) -> dict[str, Any]:
     from kgplatform.transfer.train import TrainConfig
 
     options = PipelineOptions(seed=seed, train=TrainConfig(seed=seed, progress=False))
-    trained, path, report = retrain_from_graph(get_graph(), settings.paths.models_dir,
-                                               settings.paths.data_dir / "embeddings", options, write)
-    return {"model_version": trained.model_version, "checkpoint": str(path),
-            "edges": report.edges if report else 0, "metrics": trained.metrics}
+    trained, path, report = retrain_from_graph(
+        get_graph(), settings.paths.models_dir, settings.paths.data_dir / "embeddings", options, write
+    )
+    return {
+        "model_version": trained.model_version,
+        "checkpoint": str(path),
+        "edges": report.edges if report else 0,
+        "metrics": trained.metrics,
+    }

@@ -131,7 +131,11 @@ class BatchRunner:
         chunk_size: int | None = None,
     ) -> JobStatus:
         """Takes the lock, splits the learners and sends the chunks not yet finished (a rerun sends
-        only the rest). Another batch holding the lock: this job is marked skipped and sends nothing."""
+        only the rest). Another batch holding the lock: this job is marked skipped and sends nothing.
+        A job already finished (this fan-out ran before and its message came back, e.g. the worker died
+        before acknowledging it) is left as it is: a rerun must not reopen or re-date a finished batch."""
+        if self.progress.is_finished(job_id):
+            return self.progress.status(job_id)
         if not self.progress.exists(job_id):
             self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id)
         live_holder(self.lock, self.progress.is_finished)  # a finished batch's leftover lock goes
@@ -151,11 +155,19 @@ class BatchRunner:
         return self.progress.status(job_id)
 
     def run_chunk(
-        self, job_id: str, chunk: Chunk, now: datetime, only: str | None = None, runner: str = ""
+        self,
+        job_id: str,
+        chunk: Chunk,
+        now: datetime,
+        only: str | None = None,
+        runner: str = "",
+        attempt: int = 0,
     ) -> JobStatus | None:
         """Plans one chunk and counts it; returns the final status when this chunk completed the batch.
-        `runner` names the worker (host and pid) in the job's log of starts."""
-        deliveries = self.progress.count_delivery(job_id, chunk.index, runner)
+        `runner` names the worker (host and pid) in the job's log of starts; `attempt` is Celery's retry
+        number: a retry is a new message, and only deliveries of the same message count towards giving
+        up on a chunk that keeps killing its worker."""
+        deliveries = self.progress.count_delivery(job_id, chunk.index, runner, attempt)
         if deliveries > MAX_CHUNK_DELIVERIES:
             reason = (
                 f"started {deliveries - 1} times without finishing "
@@ -200,7 +212,12 @@ class BatchRunner:
         return self._maybe_finalize(job_id, counted)
 
     def _maybe_finalize(self, job_id: str, counted: tuple[int, int] | None) -> JobStatus | None:
-        if counted is not None and counted[1] >= 0 and counted[0] >= counted[1]:
+        if counted is None:
+            # Counted before: this is a rerun of a chunk whose first run may have died between counting
+            # and finalising (a transient error, a killed worker). Finalising is idempotent, so finish
+            # the batch here if it is complete, or nothing would ever finish it.
+            return self.finalize(job_id) if self.progress.is_complete(job_id) else None
+        if counted[1] >= 0 and counted[0] >= counted[1]:
             return self.finalize(job_id)
         return None
 

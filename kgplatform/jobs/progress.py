@@ -5,8 +5,8 @@ Layout for job J (each key expires after `ttl_s`):
                        done, failed, skipped, chunks_total, chunks_done, message
   kgp:job:J:chunks     set of finished chunk numbers
   kgp:job:J:failures   hash: chunk number -> JSON `JobFailure`
-  kgp:job:J:deliveries hash: chunk number -> times it started (a chunk that keeps killing its worker
-                       is given up on)
+  kgp:job:J:deliveries hash: "chunk:retry" -> times that message started (a chunk that keeps killing
+                       its worker is given up on; Celery's retries are new messages and count apart)
   kgp:job:J:starts     list of "chunk runner" (worker host and pid), one per start
 A chunk is counted once however often it runs (acks_late redelivers it after a crash): its number is
 added to the set and the counters move in the same Lua script, only when the number was new.
@@ -117,12 +117,13 @@ class JobProgress:
             fields["finished_at"] = utc_now()
         self._set(job_id, fields)
 
-    def count_delivery(self, job_id: str, chunk: int, runner: str = "") -> int:
-        """How many times this chunk has started (1 the first time; more after redeliveries); each
-        start is also logged with who ran it (`starts`), for operators and the crash tests."""
+    def count_delivery(self, job_id: str, chunk: int, runner: str = "", attempt: int = 0) -> int:
+        """How many times this message of the chunk (its `attempt`, Celery's retry number) has started:
+        1 the first time, more after redeliveries; each start is also logged with who ran it (`starts`),
+        for operators and the crash tests."""
         key, starts = self._keys(job_id)[3], job_key(job_id) + ":starts"
         pipe = self.client.pipeline()
-        pipe.hincrby(key, str(chunk), 1)
+        pipe.hincrby(key, f"{chunk}:{attempt}", 1)
         pipe.rpush(starts, f"{chunk} {runner}")
         pipe.expire(key, self.ttl_s)
         pipe.expire(starts, self.ttl_s)

@@ -7,8 +7,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import redis
 
+from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.batch import BatchRunner, chunk_of
 from kgplatform.jobs.models import JobState
@@ -80,3 +82,69 @@ def test_a_batch_for_one_curriculum_skips_the_learners_of_another(
         batch.run_chunk("job-o", chunk, now, only)
     status = batch.status("job-o")
     assert (status.state, status.done, status.skipped) == (JobState.SUCCEEDED, 10, 10)
+
+
+def test_the_last_chunk_run_again_after_a_failure_past_its_count_still_finishes_the_batch(
+    graph: Graph, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last chunk is counted, then finalising fails (a transient error in the summary's write);
+    Celery runs the chunk again. Already counted, it must still finish the batch."""
+    document = seed_curriculum(graph, "final-test", concepts=10)
+    seed_learners(graph, 30, "fin-", [c.id for c in document.concepts])
+    batch = runner(graph, redis_client)
+    sent: list[dict[str, Any]] = []
+    batch.fan_out("job-f", None, datetime.now(UTC), sent.append, chunk_size=20)
+    first, last = (chunk_of(json.loads(json.dumps(m))) for m in sent)
+    batch.run_chunk("job-f", *first, "test")
+    save = batch.job_store.save_summary
+
+    def outage(status: Any) -> None:
+        raise ServiceUnavailable("Neo4j went away")
+
+    monkeypatch.setattr(batch.job_store, "save_summary", outage)
+    with pytest.raises(ServiceUnavailable):
+        batch.run_chunk("job-f", *last, "test")
+    monkeypatch.setattr(batch.job_store, "save_summary", save)
+    status = batch.run_chunk("job-f", *last, "test", attempt=1)  # Celery's retry
+    assert status is not None and status.state is JobState.SUCCEEDED
+    assert JobStore(graph).summary("job-f").state is JobState.SUCCEEDED
+    assert batch.lock.holder() is None
+
+
+def test_retries_of_a_chunk_are_not_mistaken_for_a_worker_dying(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """Celery's retries (new messages, attempt 1, 2, ...) of a chunk that met a brief outage each start
+    once; only repeated starts of one message mean its worker keeps dying."""
+    document = seed_curriculum(graph, "retry-test", concepts=10)
+    seed_learners(graph, 10, "ret-", [c.id for c in document.concepts])
+    batch = runner(graph, redis_client)
+    sent: list[dict[str, Any]] = []
+    batch.fan_out("job-r", None, datetime.now(UTC), sent.append)
+    chunk, now, only = chunk_of(json.loads(json.dumps(sent[0])))
+    for attempt in range(4):  # four runs that started and met a transient error
+        batch.progress.count_delivery("job-r", chunk.index, "test", attempt)
+    status = batch.run_chunk("job-r", chunk, now, only, "test", attempt=4)
+    assert status is not None and (status.state, status.failed) == (JobState.SUCCEEDED, 0)
+    for _ in range(3):  # the same message delivered again and again: its worker keeps dying
+        batch.progress.count_delivery("job-k", 0, "test", 0)
+    assert batch.progress.count_delivery("job-k", 0, "test", 0) == 4
+
+
+def test_a_fan_out_run_again_after_its_batch_finished_leaves_it_alone(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    document = seed_curriculum(graph, "again-test", concepts=10)
+    seed_learners(graph, 10, "again-", [c.id for c in document.concepts])
+    first, second = runner(graph, redis_client), runner(graph, redis_client)
+    sent: list[dict[str, Any]] = []
+    first.fan_out("job-done", None, datetime.now(UTC), sent.append)
+    for message in sent:
+        first.run_chunk("job-done", *chunk_of(json.loads(json.dumps(message))), "test")
+    finished = first.status("job-done")
+    assert finished.state is JobState.SUCCEEDED
+    second.fan_out("job-other", None, datetime.now(UTC), [].append)  # another batch now holds the lock
+    resent: list[dict[str, Any]] = []
+    again = first.fan_out("job-done", None, datetime.now(UTC), resent.append)
+    assert again.state is JobState.SUCCEEDED and resent == []
+    assert JobStore(graph).summary("job-done").state is JobState.SUCCEEDED
