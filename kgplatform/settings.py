@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -95,6 +96,7 @@ class WorkerSettings(BaseModel):
     # Nightly chain (retrain transfer, then recompute all), local time in `timezone`.
     nightly_hour: int = Field(2, ge=0, le=23)
     nightly_minute: int = Field(30, ge=0, le=59)
+    # An IANA zone name; a misspelt one would break beat's crontab and every countdown Celery computes.
     timezone: str = "UTC"
     # A nightly entry not started within this many seconds is dropped (the next night runs).
     nightly_expiry_s: int = Field(3 * 3600, ge=60)
@@ -110,6 +112,15 @@ class WorkerSettings(BaseModel):
     metrics_port: int = Field(9808, ge=0, le=65535)
     metrics_dir: Path = PROJECT_ROOT / "var" / "prometheus"
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (an IANA name such as 'Europe/Paris')") from None
+        return name
+
     @model_validator(mode="after")
     def _visibility_exceeds_longest_task(self) -> WorkerSettings:
         if self.visibility_timeout_s <= self.max_chunk_s:
@@ -117,6 +128,17 @@ class WorkerSettings(BaseModel):
                 f"visibility_timeout_s ({self.visibility_timeout_s}) must exceed max_chunk_s "
                 f"({self.max_chunk_s}): the broker would redeliver chunks that are still running"
             )
+        # A killed worker's chunk comes back only after the visibility timeout (and a restore sweep):
+        # the batch's lock and its progress must outlive that, or a second batch could start beside it
+        # and the progress hash expire mid-batch.
+        redelivery = self.visibility_timeout_s + self.unacked_restore_interval_s
+        for name in ("batch_lock_ttl_s", "job_ttl_s"):
+            if getattr(self, name) <= redelivery:
+                raise ValueError(
+                    f"{name} ({getattr(self, name)}) must exceed visibility_timeout_s + "
+                    f"unacked_restore_interval_s ({redelivery:g}): a chunk redelivered after a crash "
+                    "must still find its batch"
+                )
         return self
 
 

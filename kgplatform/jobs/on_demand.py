@@ -3,6 +3,7 @@ worker within seconds, at most once per debounce window (see `debounce`)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -36,10 +37,15 @@ def request_recomputes(
         log.warning("answer stamps for %d learners not written: %s", len(learners), error)
     scheduled = 0
     for learner_id in learners:
+        claimed = False
         try:
-            if debouncer.claim(learner_id):
+            claimed = debouncer.claim(learner_id)
+            if claimed:
                 send(RECOMPUTE_LEARNER, args=(learner_id,), countdown=settings.debounce_s)
                 scheduled += 1
         except Exception as error:  # noqa: BLE001 - see the docstring: a missed request is harmless
             log.warning("plan recomputation for %s not requested: %s", learner_id, error)
+            if claimed:  # nothing is pending after all: the next answer must be able to ask again
+                with contextlib.suppress(Exception):
+                    debouncer.clear(learner_id)
     return scheduled

@@ -69,11 +69,19 @@ def test_a_burst_schedules_one_recomputation_until_the_task_starts(redis_client:
     assert len(sent) == 3
 
 
-def test_a_broker_failure_does_not_fail_the_answers(redis_client: redis.Redis) -> None:
-    def send(*_: object, **__: object) -> None:
+def test_a_broker_failure_does_not_fail_the_answers_nor_block_the_next_request(
+    redis_client: redis.Redis,
+) -> None:
+    """A send that failed leaves nothing pending, so it must not leave the debounce claim either: the
+    learner's next answer (seconds later, not two minutes) asks again."""
+    sent: list[tuple] = []
+
+    def down(*_: object, **__: object) -> None:
         raise ConnectionError("broker down")
 
-    assert request_recomputes(redis_client, ["l1"], WorkerSettings(), send) == 0
+    assert request_recomputes(redis_client, ["l1"], WorkerSettings(), down) == 0
+    assert request_recomputes(redis_client, ["l1"], WorkerSettings(), lambda *a, **k: sent.append(a)) == 1
+    assert sent == [(RECOMPUTE_LEARNER,)]
 
 
 def test_a_job_state_knows_when_it_is_over() -> None:

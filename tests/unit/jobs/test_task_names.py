@@ -57,6 +57,23 @@ def test_settings_refuse_a_visibility_timeout_not_above_the_longest_chunk() -> N
     assert WorkerSettings(max_chunk_s=10, visibility_timeout_s=15).visibility_timeout_s == 15
 
 
+def test_settings_refuse_a_lock_or_progress_that_a_redelivered_chunk_would_outlive() -> None:
+    """A killed worker's chunk comes back after the visibility timeout: the batch's lock and progress
+    must still be there, or a second batch starts beside it and the progress hash expires mid-batch."""
+    for name in ("batch_lock_ttl_s", "job_ttl_s"):
+        with pytest.raises(ValidationError, match=name):
+            WorkerSettings(**{name: 3600})  # the default visibility timeout is 3,600 s
+    fast = WorkerSettings(max_chunk_s=10, visibility_timeout_s=15, batch_lock_ttl_s=60, job_ttl_s=60)
+    assert (fast.batch_lock_ttl_s, fast.job_ttl_s) == (60, 60)
+
+
+def test_settings_refuse_an_unknown_time_zone() -> None:
+    """A misspelt zone broke beat's crontab and every countdown (so every on-demand recompute)."""
+    with pytest.raises(ValidationError, match="Europe/Pariss"):
+        WorkerSettings(timezone="Europe/Pariss")
+    assert WorkerSettings(timezone="Europe/Paris").timezone == "Europe/Paris"
+
+
 def test_transient_errors_are_retried_with_exponential_backoff() -> None:
     from neo4j.exceptions import TransientError
 
