@@ -6,6 +6,7 @@ Every option is spelled out on the task. The names are a contract with messages 
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,9 @@ from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from workers.celery_app import app, get_graph, get_redis, settings
 from workers.queues import Queue
+from workers.schedule import nightly_is_late
 
+log = logging.getLogger(__name__)
 # Worth another try later: the database or broker was briefly away or busy.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     neo4j_errors.TransientError,
@@ -150,8 +153,13 @@ def recompute_chunk(message: dict[str, Any]) -> int:
 @app.task(
     name="kgp.plans.nightly", acks_late=True, ignore_result=True, time_limit=min(60.0, MAX_TASK_S), **RETRY
 )
-def nightly() -> str:
-    """The nightly chain: retrain the transfer model (training queue), then recompute every plan."""
+def nightly(scheduled: bool = False) -> str:
+    """The nightly chain: retrain the transfer model (training queue), then recompute every plan. A
+    scheduled run (beat's entry) whose time is further back than nightly_expiry_s is dropped: see
+    `workers.schedule`; an operator's run (scheduled=False) always goes."""
+    if scheduled and nightly_is_late(settings.workers, datetime.now(UTC)):
+        log.warning("nightly run dropped: its scheduled time is over nightly_expiry_s ago (beat was down)")
+        return "late"
     job_id = JobService(get_redis(), get_graph(), settings.workers).create(KIND_RECOMPUTE_ALL, None)
     expires = settings.workers.nightly_expiry_s
     chain(

@@ -35,6 +35,8 @@ if ARGV[6] ~= '' then
   redis.call('hset', KEYS[3], ARGV[1], ARGV[6])
   redis.call('expire', KEYS[3], ARGV[7])
 end
+-- Every key of the job lives as long from its last change: a batch outliving job_ttl_s keeps its hash.
+redis.call('expire', KEYS[1], ARGV[7])
 redis.call('hincrby', KEYS[1], 'done', ARGV[2])
 redis.call('hincrby', KEYS[1], 'failed', ARGV[3])
 redis.call('hincrby', KEYS[1], 'skipped', ARGV[4])

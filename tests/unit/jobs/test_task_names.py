@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -12,7 +14,7 @@ from pydantic import ValidationError
 from kgplatform.settings import Settings, WorkerSettings
 from workers.celery_app import app, celery_config
 from workers.queues import TASK_QUEUES, Queue, route_task
-from workers.schedule import NIGHTLY_ENTRY, beat_schedule
+from workers.schedule import NIGHTLY_ENTRY, beat_schedule, last_nightly_time, nightly_is_late
 
 # A renamed task strands the messages already queued under its old name: change this list knowingly.
 TASK_NAMES = {
@@ -91,6 +93,22 @@ def test_the_nightly_entry_follows_the_configured_time_zone_and_expires() -> Non
     assert entry["schedule"].hour == {3} and entry["schedule"].minute == {15}
     assert entry["options"]["expires"] == 7200
     assert celery_config(Settings(workers=settings))["timezone"] == "Europe/Paris"
+
+
+def test_a_scheduled_nightly_run_started_past_its_expiry_is_late() -> None:
+    """Beat restarted at 09:00 sends the missed 02:30 entry at once (its expiry counts from the send):
+    the task sees its slot was 6.5 h ago and drops it. Checked across a DST change in Paris."""
+    settings = WorkerSettings(
+        nightly_hour=2, nightly_minute=30, timezone="Europe/Paris", nightly_expiry_s=3 * 3600
+    )
+    paris = ZoneInfo("Europe/Paris")
+    on_time = datetime(2026, 3, 29, 4, 0, tzinfo=paris)  # the night summer time starts (02:30 does not exist)
+    assert not nightly_is_late(settings, on_time.astimezone(UTC))
+    assert last_nightly_time(settings, datetime(2026, 6, 1, 1, 0, tzinfo=paris)).day == 31  # before 02:30
+    assert nightly_is_late(settings, datetime(2026, 6, 1, 9, 0, tzinfo=paris))
+    assert not nightly_is_late(settings, datetime(2026, 6, 1, 5, 29, tzinfo=paris))
+    entry = beat_schedule(settings)[NIGHTLY_ENTRY]
+    assert entry["kwargs"] == {"scheduled": True}  # an operator's run (no kwargs) is never dropped
 
 
 def test_importing_the_workers_touches_no_torch() -> None:
