@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -160,8 +160,11 @@ def nightly(scheduled: bool = False) -> str:
     if scheduled and nightly_is_late(settings.workers, datetime.now(UTC)):
         log.warning("nightly run dropped: its scheduled time is over nightly_expiry_s ago (beat was down)")
         return "late"
-    job_id = JobService(get_redis(), get_graph(), settings.workers).create(KIND_RECOMPUTE_ALL, None)
     expires = settings.workers.nightly_expiry_s
+    # The retrain must start within `expires`, runs at most MAX_TASK_S, and then the recompute must start
+    # within `expires` of being sent: a job still queued after that never will be (JobService.status).
+    start_by = datetime.now(UTC) + timedelta(seconds=2 * expires + MAX_TASK_S)
+    job_id = JobService(get_redis(), get_graph(), settings.workers).create(KIND_RECOMPUTE_ALL, None, start_by)
     chain(
         app.signature("kgp.transfer.retrain", queue=Queue.TRAINING.value, expires=expires, immutable=True),
         recompute_all.si(job_id).set(expires=expires),

@@ -2,7 +2,8 @@
 
 Layout for job J (each key expires after `ttl_s`):
   kgp:job:J            hash: kind, state, curriculum_id, created_at, started_at, finished_at, total,
-                       done, failed, skipped, chunks_total, chunks_done, message
+                       done, failed, skipped, chunks_total, chunks_done, message, start_by (the
+                       moment after which a job still queued can no longer start: its messages expired)
   kgp:job:J:chunks     set of finished chunk numbers
   kgp:job:J:failures   hash: chunk number -> JSON `JobFailure`
   kgp:job:J:deliveries hash: "chunk:retry" -> times that message started (a chunk that keeps killing
@@ -77,13 +78,16 @@ class JobProgress:
             pipe.expire(key, self.ttl_s)
         pipe.execute()
 
-    def create(self, job_id: str, kind: str, curriculum_id: str | None) -> None:
+    def create(
+        self, job_id: str, kind: str, curriculum_id: str | None, start_by: datetime | None = None
+    ) -> None:
         self._set(
             job_id,
             {
                 "kind": kind,
                 "state": JobState.QUEUED,
                 "curriculum_id": curriculum_id,
+                "start_by": start_by,
                 "created_at": utc_now(),
                 "done": 0,
                 "failed": 0,
@@ -167,6 +171,16 @@ class JobProgress:
         if int(result[0]) < 0:
             return None
         return int(result[0]), int(result[1])
+
+    def missed_start(self, job_id: str, now: datetime) -> bool:
+        """Still queued after its `start_by`: whatever was to start it expired or failed on the way."""
+        fields = self._raw(job_id)
+        start_by = fields.get("start_by")
+        return (
+            fields.get("state") == JobState.QUEUED
+            and bool(start_by)
+            and datetime.fromisoformat(start_by) < now
+        )
 
     def is_complete(self, job_id: str) -> bool:
         fields = self._raw(job_id)

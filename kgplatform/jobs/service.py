@@ -11,7 +11,7 @@ import redis
 
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock, live_holder
-from kgplatform.jobs.models import JobStatus
+from kgplatform.jobs.models import JobState, JobStatus
 from kgplatform.jobs.progress import JobProgress
 from kgplatform.jobs.store import JobStore
 from kgplatform.settings import WorkerSettings
@@ -34,9 +34,11 @@ class JobService:
         self.store = JobStore(graph)
         self.lock = BatchLock(client, LOCK_RECOMPUTE_ALL, settings.batch_lock_ttl_s)
 
-    def create(self, kind: str, curriculum_id: str | None) -> str:
+    def create(self, kind: str, curriculum_id: str | None, start_by: datetime | None = None) -> str:
+        """A queued job; `start_by`: when it is known that it can no longer start after some moment (its
+        messages expire), past that moment it reads as failed instead of queued forever."""
         job_id = new_job_id(kind)
-        self.progress.create(job_id, kind, curriculum_id)
+        self.progress.create(job_id, kind, curriculum_id, start_by)
         return job_id
 
     def start_recompute_all(
@@ -55,6 +57,13 @@ class JobService:
     def status(self, job_id: str) -> JobStatus:
         """Live progress while Redis holds it, else the summary kept in Neo4j; NotFound otherwise."""
         if self.progress.exists(job_id):
+            if self.progress.missed_start(job_id, datetime.now(UTC)):
+                message = (
+                    "never started: the step before it (the nightly transfer retrain) failed, or its "
+                    "messages expired before a worker took them; see the training worker's log"
+                )
+                self.progress.mark(job_id, JobState.FAILED, message)
+                self.store.save_summary(self.progress.status(job_id))
             return self.progress.status(job_id)
         stored = self.store.summary(job_id)
         return stored if stored is not None else self.progress.status(job_id)

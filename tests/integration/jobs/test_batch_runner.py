@@ -4,7 +4,7 @@ without a curriculum, the lock against a second batch, and the summary that outl
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.batch import BatchRunner, chunk_of
 from kgplatform.jobs.models import JobState
+from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import plan_key
@@ -148,3 +149,19 @@ def test_a_fan_out_run_again_after_its_batch_finished_leaves_it_alone(
     again = first.fan_out("job-done", None, datetime.now(UTC), resent.append)
     assert again.state is JobState.SUCCEEDED and resent == []
     assert JobStore(graph).summary("job-done").state is JobState.SUCCEEDED
+
+
+def test_a_job_that_can_no_longer_start_reads_as_failed_not_queued_forever(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """The nightly creates its job, then the chain's retrain fails (or its message expires): nothing
+    will ever start the recompute. Past its start_by the job is failed, with the reason, in Neo4j too."""
+    service = JobService(redis_client, graph, WorkerSettings())
+    later = service.create(KIND_RECOMPUTE_ALL, None, datetime.now(UTC) + timedelta(hours=1))
+    assert service.status(later).state is JobState.QUEUED
+    missed = service.create(KIND_RECOMPUTE_ALL, None, datetime.now(UTC) - timedelta(seconds=1))
+    status = service.status(missed)
+    assert status.state is JobState.FAILED and "never started" in (status.message or "")
+    assert JobStore(graph).summary(missed).state is JobState.FAILED
+    plain = service.create(KIND_RECOMPUTE_ALL, None)  # POST /jobs/recompute: its message never expires
+    assert service.status(plain).state is JobState.QUEUED
