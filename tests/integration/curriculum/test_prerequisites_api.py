@@ -94,28 +94,37 @@ def test_invalid_weight_is_422_naming_it(api: Api) -> None:
     assert [e["field"] for e in response.json()["errors"]] == ["body.weight"]
 
 
-def test_two_concurrent_additions_cannot_close_a_cycle_together(api: Api) -> None:
-    """a->b and b->a at once: each check alone passes on the old graph; the locks serialise them."""
-    api.curriculum("maths", "a", "b")
-    barrier = threading.Barrier(2)
+def add_concurrently(
+    api: Api, pairs: list[tuple[str, str]], barrier: threading.Barrier | None = None
+) -> list[str]:
+    """Each pair added from its own thread (all starting at `barrier` when given); "created" or
+    "refused: <cycle>" per pair, sorted."""
     outcomes: list[str] = []
 
     def add(prerequisite: str, concept: str) -> None:
-        barrier.wait()
+        if barrier is not None:
+            barrier.wait()
         try:
             prerequisites.add_prerequisite(
                 api.graph, PrerequisiteIn(prerequisite=prerequisite, concept=concept), "t"
             )
             outcomes.append("created")
         except Conflict as error:
-            outcomes.append(f"refused: {error.details.get('cycle')}")
+            outcomes.append(f"refused: {' '.join(error.details.get('cycle', []))}")
 
-    threads = [threading.Thread(target=add, args=pair) for pair in [("a", "b"), ("b", "a")]]
+    threads = [threading.Thread(target=add, args=pair) for pair in pairs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes)[0] == "created" and sorted(outcomes)[1].startswith("refused")
+    return sorted(outcomes)
+
+
+def test_two_concurrent_additions_cannot_close_a_cycle_together(api: Api) -> None:
+    """a->b and b->a at once: each check alone passes on the old graph; the locks serialise them."""
+    api.curriculum("maths", "a", "b")
+    outcomes = add_concurrently(api, [("a", "b"), ("b", "a")], threading.Barrier(2))
+    assert outcomes[0] == "created" and outcomes[1].startswith("refused")
     assert len(edges(api)) == 1
 
 
@@ -136,21 +145,6 @@ def test_two_concurrent_additions_without_a_shared_concept_cannot_close_a_cycle(
         return decide(body, actor, context)
 
     monkeypatch.setattr(prerequisites, "decide_addition", decide_together)
-    outcomes: list[str] = []
-
-    def add(prerequisite: str, concept: str) -> None:
-        try:
-            prerequisites.add_prerequisite(
-                api.graph, PrerequisiteIn(prerequisite=prerequisite, concept=concept), "t"
-            )
-            outcomes.append("created")
-        except Conflict as error:
-            outcomes.append(f"refused: {' '.join(error.details.get('cycle', []))}")
-
-    threads = [threading.Thread(target=add, args=pair) for pair in [("a", "b"), ("c", "d")]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes)[0] == "created" and sorted(outcomes)[1].startswith("refused")
+    outcomes = add_concurrently(api, [("a", "b"), ("c", "d")])
+    assert outcomes[0] == "created" and outcomes[1].startswith("refused")
     assert len(edges(api)) == 3

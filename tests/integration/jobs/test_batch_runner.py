@@ -28,6 +28,24 @@ def runner(graph: Graph, client: redis.Redis) -> BatchRunner:
     return BatchRunner(PlanStore(graph), JobStore(graph), client, WorkerSettings(), TracerParams.default(()))
 
 
+def fanned_out(
+    graph: Graph,
+    client: redis.Redis,
+    name: str,
+    learners: int,
+    curriculum_id: str | None = None,
+    chunk_size: int | None = None,
+) -> tuple[BatchRunner, list[dict[str, Any]]]:
+    """A curriculum `name`-test with `learners` learners, and batch job-`name` fanned out over them:
+    the runner and the chunk messages it sent (as they come back from the broker: through JSON)."""
+    document = seed_curriculum(graph, f"{name}-test", concepts=10)
+    seed_learners(graph, learners, f"{name}-", [c.id for c in document.concepts])
+    batch = runner(graph, client)
+    sent: list[dict[str, Any]] = []
+    batch.fan_out(f"job-{name}", curriculum_id, datetime.now(UTC), sent.append, chunk_size)
+    return batch, [json.loads(json.dumps(m)) for m in sent]
+
+
 def test_chunks_in_any_order_and_twice_give_one_plan_per_learner(
     graph: Graph, redis_client: redis.Redis
 ) -> None:
@@ -90,12 +108,8 @@ def test_the_last_chunk_run_again_after_a_failure_past_its_count_still_finishes_
 ) -> None:
     """The last chunk is counted, then finalising fails (a transient error in the summary's write);
     Celery runs the chunk again. Already counted, it must still finish the batch."""
-    document = seed_curriculum(graph, "final-test", concepts=10)
-    seed_learners(graph, 30, "fin-", [c.id for c in document.concepts])
-    batch = runner(graph, redis_client)
-    sent: list[dict[str, Any]] = []
-    batch.fan_out("job-f", None, datetime.now(UTC), sent.append, chunk_size=20)
-    first, last = (chunk_of(json.loads(json.dumps(m))) for m in sent)
+    batch, sent = fanned_out(graph, redis_client, "f", 30, chunk_size=20)
+    first, last = (chunk_of(m) for m in sent)
     batch.run_chunk("job-f", *first, "test")
     save = batch.job_store.save_summary
 
@@ -117,12 +131,8 @@ def test_retries_of_a_chunk_are_not_mistaken_for_a_worker_dying(
 ) -> None:
     """Celery's retries (new messages, attempt 1, 2, ...) of a chunk that met a brief outage each start
     once; only repeated starts of one message mean its worker keeps dying."""
-    document = seed_curriculum(graph, "retry-test", concepts=10)
-    seed_learners(graph, 10, "ret-", [c.id for c in document.concepts])
-    batch = runner(graph, redis_client)
-    sent: list[dict[str, Any]] = []
-    batch.fan_out("job-r", None, datetime.now(UTC), sent.append)
-    chunk, now, only = chunk_of(json.loads(json.dumps(sent[0])))
+    batch, sent = fanned_out(graph, redis_client, "r", 10)
+    chunk, now, only = chunk_of(sent[0])
     for attempt in range(4):  # four runs that started and met a transient error
         batch.progress.count_delivery("job-r", chunk.index, "test", attempt)
     status = batch.run_chunk("job-r", chunk, now, only, "test", attempt=4)
@@ -135,18 +145,13 @@ def test_retries_of_a_chunk_are_not_mistaken_for_a_worker_dying(
 def test_a_fan_out_run_again_after_its_batch_finished_leaves_it_alone(
     graph: Graph, redis_client: redis.Redis
 ) -> None:
-    document = seed_curriculum(graph, "again-test", concepts=10)
-    seed_learners(graph, 10, "again-", [c.id for c in document.concepts])
-    first, second = runner(graph, redis_client), runner(graph, redis_client)
-    sent: list[dict[str, Any]] = []
-    first.fan_out("job-done", None, datetime.now(UTC), sent.append)
+    batch, sent = fanned_out(graph, redis_client, "done", 10)
     for message in sent:
-        first.run_chunk("job-done", *chunk_of(json.loads(json.dumps(message))), "test")
-    finished = first.status("job-done")
-    assert finished.state is JobState.SUCCEEDED
-    second.fan_out("job-other", None, datetime.now(UTC), [].append)  # another batch now holds the lock
+        batch.run_chunk("job-done", *chunk_of(message), "test")
+    assert batch.status("job-done").state is JobState.SUCCEEDED
+    runner(graph, redis_client).fan_out("job-other", None, datetime.now(UTC), [].append)  # holds the lock now
     resent: list[dict[str, Any]] = []
-    again = first.fan_out("job-done", None, datetime.now(UTC), resent.append)
+    again = batch.fan_out("job-done", None, datetime.now(UTC), resent.append)
     assert again.state is JobState.SUCCEEDED and resent == []
     assert JobStore(graph).summary("job-done").state is JobState.SUCCEEDED
 
