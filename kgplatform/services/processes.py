@@ -43,13 +43,31 @@ def pid_alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
 
 
-def read_pid(pid_file: Path) -> int | None:
-    """The pid we recorded, if that process is still alive."""
+def start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/PID/stat, field 22), or None when it is
+    gone: with the pid it names one process, even after the pid is reused."""
     try:
-        pid = int(pid_file.read_text().strip())
-    except (FileNotFoundError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except (OSError, IndexError):
         return None
-    return pid if pid_alive(pid) else None
+    return fields[19] if len(fields) > 19 else None
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The pid we recorded, if that very process is still alive. The file holds "PID START": a pid whose
+    process died (a crash, a reboot) and was later given to another process no longer matches its start
+    time, so `services down` can never signal an unrelated process. (A file from before the start time
+    was recorded holds the pid alone and is trusted as it was.)"""
+    try:
+        recorded = pid_file.read_text().split()
+        pid = int(recorded[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+    if not pid_alive(pid):
+        return None
+    if len(recorded) > 1 and start_time(pid) != recorded[1]:
+        return None
+    return pid
 
 
 def spawn(command: list[str], log_path: Path, pid_file: Path, env: dict[str, str] | None = None) -> int:
@@ -67,7 +85,7 @@ def spawn(command: list[str], log_path: Path, pid_file: Path, env: dict[str, str
     pid = os.posix_spawnp(
         command[0], command, dict(os.environ if env is None else env), file_actions=file_actions, setsid=True
     )
-    pid_file.write_text(str(pid))
+    pid_file.write_text(f"{pid} {start_time(pid) or ''}".strip())
     return pid
 
 
@@ -83,13 +101,18 @@ def stop_pid(pid_file: Path, timeout_s: float = 60.0) -> bool:
     if pid is None:
         pid_file.unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):  # gone since, or not ours to signal: nothing of ours runs
+        pid_file.unlink(missing_ok=True)
+        return False
     deadline = time.monotonic() + timeout_s
     while pid_alive(pid) and time.monotonic() < deadline:
         reap(pid)
         time.sleep(0.2)
     if pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     reap(pid)
     pid_file.unlink(missing_ok=True)
     return True
