@@ -113,7 +113,9 @@ class ConceptGraph:
         """(n, 5) per concept, the concepts its practice helps most, strongest first, -1 padded."""
         order = np.argsort(-self.transfer, axis=1, kind="stable")[:, :5]
         strong = np.take_along_axis(self.transfer, order, axis=1) > 0
-        return np.where(strong, order, -1)
+        targets = np.where(strong, order, -1)
+        # Always 5 columns, even with fewer than 5 concepts: the reason codes (`page_json`) read 5 bits.
+        return np.pad(targets, ((0, 0), (0, 5 - targets.shape[1])), constant_values=-1)
 
     @cached_property
     def task_concepts(self) -> sparse.csr_array:
