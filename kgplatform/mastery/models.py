@@ -25,7 +25,9 @@ from kgplatform.curriculum.models import MAX_ID_LENGTH, EntityId
 MAX_BATCH_SIZE = 10_000
 # Event and learner ids: no whitespace anywhere (services generate them). Task ids are the curriculum's
 # (`EntityId`), so any task a designer can create can be answered.
-ID_PATTERN = r"^[^\s]+$"
+# No control characters either: ids are compared and sorted as text, and numpy's fixed-width strings drop
+# trailing NULs ("e" and "e\x00" would be one answer to the tracer).
+ID_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f]+$"
 Id = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
 # Blank tags are refused by the service (naming `tags`); the constraint bounds the length and, like every
 # constrained str, refuses text that is not valid Unicode (a lone surrogate) before it reaches the driver.
@@ -33,6 +35,9 @@ Tag = Annotated[str, StringConstraints(max_length=100)]
 # Services' clocks drift; an answer further ahead than this is a client bug that would freeze the
 # learner's forgetting and force a full replay of every later answer, so it is refused.
 MAX_CLOCK_AHEAD = timedelta(days=1)
+# The tracer orders answers by float days since 1970; before about 1790 neighbouring microseconds share
+# one float, so such times could not keep their order. No real answer log is that old.
+EARLIEST_ANSWER = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 class AnswerIn(BaseModel):
@@ -65,6 +70,8 @@ class AnswerIn(BaseModel):
             raise ValueError("outside the range of dates that can be stored in UTC") from None
         if utc > datetime.now(UTC) + MAX_CLOCK_AHEAD:
             raise ValueError(f"more than {MAX_CLOCK_AHEAD.days} day ahead of the server's clock")
+        if utc < EARLIEST_ANSWER:
+            raise ValueError(f"before {EARLIEST_ANSWER:%Y}: not an answer time the tracer can order")
         return answered_at
 
     @property

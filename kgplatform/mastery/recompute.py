@@ -23,7 +23,8 @@ TaskConcepts = Mapping[str, Sequence[tuple[str, float]]]
 
 
 def us_to_days(us: IntArray) -> FloatArray:
-    """Epoch microseconds to the tracer's days (exact for any answer time: both operands are exact)."""
+    """Epoch microseconds to the tracer's days: distinct microseconds stay distinct floats from about 1790
+    to 2149 (answers before 1900 are refused, `models.EARLIEST_ANSWER`)."""
     return np.asarray(us, dtype=np.int64) / US_PER_DAY
 
 
@@ -176,7 +177,8 @@ def trace_columns(
     concept = params.indices([cid for concepts in per_answer for cid, _ in concepts])
     codes = np.fromiter((learner_code[n] for n in answers.learner_ids), dtype=np.int64, count=len(answers))
     # Rank of each event id among all given: ties in time are broken by event id, whatever the learner.
-    _, answer_rank = np.unique(np.asarray(answers.event_ids, dtype=object).astype(str), return_inverse=True)
+    # (Ranked as Python strings: numpy's fixed-width str dtype would drop trailing NULs and merge ids.)
+    _, answer_rank = np.unique(np.asarray(answers.event_ids, dtype=object), return_inverse=True)
     answered_us = np.asarray(answers.answered_us, dtype=np.int64)
     rows = ObservationRows(
         learner=np.repeat(codes, counts),

@@ -45,6 +45,9 @@ def test_a_valid_row_keeps_its_instant_in_utc_and_its_outcome() -> None:
         ({"answered_at": "9999-12-31T23:30:00-01:00"}, "answered_at"),
         ({"answered_at": "2999-01-01T00:00:00Z"}, "answered_at"),  # far ahead of the server's clock
         ({"learner_id": "\ud800"}, "learner_id"),  # a lone surrogate: not encodable text
+        ({"event_id": "e\x00"}, "event_id"),  # control characters: numpy drops trailing NULs
+        ({"learner_id": "l\x07"}, "learner_id"),
+        ({"answered_at": "1700-01-01T00:00:00.000002Z"}, "answered_at"),  # float days cannot order its µs
         ({"colour": "red"}, "colour"),  # unknown fields are refused, not silently dropped
     ],
 )

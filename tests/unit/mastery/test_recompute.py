@@ -79,3 +79,12 @@ def test_columns_and_rows_are_the_same_result() -> None:
     assert columns.rows() == trace_answers(log, TASKS, PARAMS)
     picked = columns.take([2, 0])
     assert picked.rows() == [columns.rows()[2], columns.rows()[0]]
+
+
+def test_event_ids_differing_only_in_trailing_nuls_stay_two_answers() -> None:
+    """numpy's fixed-width strings drop trailing NULs: ranked through them, "e" and "e\\x00" at one instant
+    were one answer to the tracer (and two rows of one concept in one answer, a refused batch)."""
+    at = 1_767_600_000_000_000
+    log = AnswerColumns(["l1", "l1"], ["e", "e\x00"], ["t1", "t1"], [1.0, 0.0], [at, at])
+    (row,) = trace_answers(log, TASKS, PARAMS)
+    assert row.attempts == 2 and row.correct == 1.0
