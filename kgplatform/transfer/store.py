@@ -58,6 +58,7 @@ class TransferStore:
         """Retire the others and mark this one current in ONE transaction: the atomic switch."""
         self.graph.write_many(
             [
+                ("transfer/lock_transfer_models", {}),
                 ("transfer/retire_transfer_models", {"version": version}),
                 ("transfer/activate_transfer_model", {"version": version}),
             ]

@@ -8,23 +8,31 @@ Switch protocol (readers never see half a model):
 4. delete edges of versions retired before the previous one. The model retired just now keeps its edges
    for one more switch, so a reader that looked up the old pointer just before step 3 still finds all of
    its edges (`get_current_transfer` reads pointer and edges in one statement anyway).
+A publish that fails before its switch deletes what it wrote (best effort); one killed on the way leaves a
+'writing' model that a later prune removes once it is older than any publish can take. A prune that
+fails after the switch is only logged: the new model is current, and the next publish prunes again.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from kgplatform.errors import Conflict
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.values import native
 from kgplatform.transfer.store import TransferStore
 
 BATCH_SIZE = 10_000
 KEEP_RETIRED = 1
+# A 'writing' model older than this was abandoned (its publisher was killed): no publish takes a day.
+ABANDONED_AFTER = timedelta(days=1)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,29 +69,59 @@ def write_model(
     store = TransferStore(graph)
     store.register_model(model_version, snapshot_hash, metrics, len(rows))
     computed_at = datetime.now(UTC).isoformat()
-    store.write_edges(rows, model_version, computed_at, batch_size)
-    written = store.count_edges(model_version)
-    if written != len(rows):
-        raise Conflict(
-            f"transfer model {model_version}: {written} of {len(rows)} edges written (unknown "
-            "concepts?); the current model is unchanged",
-            field="model_version",
-        )
-    store.activate(model_version)
-    pruned = prune_retired(store, batch_size)
+    try:
+        store.write_edges(rows, model_version, computed_at, batch_size)
+        written = store.count_edges(model_version)
+        if written != len(rows):
+            raise Conflict(
+                f"transfer model {model_version}: {written} of {len(rows)} edges written (unknown "
+                "concepts?); the current model is unchanged",
+                field="model_version",
+            )
+        store.activate(model_version)
+    except BaseException:
+        _discard(store, model_version, batch_size)
+        raise
+    try:
+        pruned = prune_retired(store, batch_size)
+    except Exception as error:  # noqa: BLE001 - the switch is done; leftovers wait for the next publish
+        log.warning("transfer model %s is current; pruning old versions failed: %s", model_version, error)
+        pruned = ()
     return WriteReport(model_version, written, time.perf_counter() - started, pruned)
+
+
+def _discard(store: TransferStore, model_version: str, batch_size: int) -> None:
+    """Best effort: a publish that failed before its switch removes its half-written model."""
+    try:
+        if not any(m["version"] == model_version and m["status"] == "current" for m in store.models()):
+            store.delete_version(model_version, batch_size)
+    except Exception as error:  # noqa: BLE001 - the original failure is the one to report
+        log.warning("could not remove the failed transfer model %s: %s", model_version, error)
 
 
 def prune_retired(
     store: TransferStore, batch_size: int = BATCH_SIZE, keep: int = KEEP_RETIRED
 ) -> tuple[str, ...]:
-    """Deletes retired versions beyond the `keep` most recently retired ones (their edges, then the node)."""
-    retired = [m for m in store.models() if m["status"] == "retired"]
-    retired.sort(key=lambda m: m["retired_at"] or m["created_at"], reverse=True)
-    doomed = tuple(m["version"] for m in retired[keep:])
+    """Deletes retired versions beyond the `keep` most recently retired ones, and abandoned 'writing' ones
+    (their edges, then the node). Retired together, the most recently activated counts as the newest."""
+    models = store.models()
+    retired = [m for m in models if m["status"] == "retired"]
+    retired.sort(
+        key=lambda m: (_time(m["retired_at"] or m["created_at"]), _time(m["activated_at"])), reverse=True
+    )
+    abandoned_before = datetime.now(UTC) - ABANDONED_AFTER
+    abandoned = [m for m in models if m["status"] == "writing" and _time(m["created_at"]) < abandoned_before]
+    doomed = tuple(m["version"] for m in [*retired[keep:], *abandoned])
     for version in doomed:
         store.delete_version(version, batch_size)
     return doomed
+
+
+def _time(value: Any) -> datetime:
+    """A model's timestamp as an aware datetime (Neo4j's, or missing: the earliest)."""
+    if value is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return native(value)
 
 
 def load_current_transfer(graph: Graph) -> tuple[str | None, list[tuple[str, str, float]]]:

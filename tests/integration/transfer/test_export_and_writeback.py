@@ -6,9 +6,11 @@ import threading
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 
 from kgplatform.graph.driver import Graph
 from kgplatform.transfer.data import export_from_graph
+from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.writeback import load_current_transfer, write_model
 from tests.integration.transfer.answers import write_answers
 
@@ -123,3 +125,32 @@ def test_a_concurrent_reader_sees_all_old_or_all_new_during_a_switch(graph: Grap
         assert (count, strengths) == expected[version]
     assert observed[0][0] == "old" and observed[-1][0] == "new"
     assert np.all(np.diff([0 if v == "old" else 1 for v, _, _ in observed]) >= 0)  # never back to old
+
+
+def test_two_publishes_switching_at_once_leave_one_model_current(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both have written their edges; both switch at the same moment. Without the lock on the models
+    both read the old pointer, neither retired the other, and two models were current."""
+    ids = seed_curriculum(graph, 4)
+    write_model(graph, "v0", [{"source": ids[0], "target": ids[1], "strength": 0.3}], "h0", {})
+    barrier = threading.Barrier(2)
+    activate = TransferStore.activate
+
+    def activate_together(self: TransferStore, version: str) -> None:
+        barrier.wait(timeout=10)
+        activate(self, version)
+
+    monkeypatch.setattr(TransferStore, "activate", activate_together)
+    rows = [{"source": ids[1], "target": ids[2], "strength": 0.4}]
+    publishers = [
+        threading.Thread(target=write_model, args=(graph, version, rows, version, {}))
+        for version in ("va", "vb")
+    ]
+    for publisher in publishers:
+        publisher.start()
+    for publisher in publishers:
+        publisher.join()
+    statuses = {m["version"]: m["status"] for m in TransferStore(graph).models()}
+    assert [v for v, status in statuses.items() if status == "current"] == [load_current_transfer(graph)[0]]
+    assert statuses.get("va") and statuses.get("vb"), statuses  # the later switch retired the earlier

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pytest
 
 from kgplatform.errors import Conflict
-from kgplatform.transfer.writeback import edge_rows, load_current_transfer, write_model
+from kgplatform.transfer import writeback
+from kgplatform.transfer.writeback import edge_rows, load_current_transfer, prune_retired, write_model
 
 
 class RecordingGraph:
@@ -28,6 +30,8 @@ class RecordingGraph:
 
     def write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         self.calls.append((name, params))
+        if name == "transfer/delete_transfer_edges":
+            return [{"deleted": 0}]
         return [{"written": len(params.get("rows", []))}]
 
     def write_in_batches(
@@ -56,7 +60,13 @@ def test_edges_are_written_before_the_switch_which_is_one_transaction() -> None:
     ]
     assert graph.calls[4] == (
         "<one transaction>",
-        {"names": ["transfer/retire_transfer_models", "transfer/activate_transfer_model"]},
+        {
+            "names": [
+                "transfer/lock_transfer_models",
+                "transfer/retire_transfer_models",
+                "transfer/activate_transfer_model",
+            ]
+        },
     )
 
 
@@ -74,3 +84,70 @@ def test_current_transfer_is_read_in_one_statement() -> None:
     empty = RecordingGraph(0, [{"version": "v1", "source": None, "target": None, "strength": None}])
     assert load_current_transfer(empty) == ("v1", [])  # type: ignore[arg-type]
     assert load_current_transfer(RecordingGraph(0)) == (None, [])  # type: ignore[arg-type]
+
+
+class ModelsStore:
+    """A TransferStore stand-in holding model rows and recording deletions."""
+
+    def __init__(self, models: list[dict[str, Any]]) -> None:
+        self.rows = models
+        self.deleted: list[str] = []
+
+    def models(self) -> list[dict[str, Any]]:
+        return self.rows
+
+    def delete_version(self, version: str, batch_size: int) -> int:
+        self.deleted.append(version)
+        return 0
+
+
+def model(
+    version: str,
+    status: str,
+    created_h: float,
+    retired_h: float | None = None,
+    activated_h: float | None = None,
+) -> dict[str, Any]:
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    return {
+        "version": version,
+        "status": status,
+        "created_at": at + timedelta(hours=created_h),
+        "retired_at": None if retired_h is None else at + timedelta(hours=retired_h),
+        "activated_at": None if activated_h is None else at + timedelta(hours=activated_h),
+    }
+
+
+def test_pruning_keeps_the_last_served_of_models_retired_together_and_drops_abandoned_writes() -> None:
+    """Two models retired in one statement share retired_at: the one activated last was the one readers
+    followed, so it is kept. A 'writing' model a day old was abandoned by a killed publisher."""
+    store = ModelsStore(
+        [
+            model("v4", "current", 40, activated_h=41),
+            model("v3", "retired", 30, retired_h=41, activated_h=35),
+            model("v2", "retired", 20, retired_h=41, activated_h=25),
+            model("w-old", "writing", 0),
+            model("w-new", "writing", 24 * 60),  # far in the future of the fixed clock: still writing
+        ]
+    )
+    assert prune_retired(store) == ("v2", "w-old")  # type: ignore[arg-type]
+    assert store.deleted == ["v2", "w-old"]
+
+
+def test_a_failed_publish_removes_its_half_written_model_and_a_failed_prune_is_only_logged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    graph = RecordingGraph(edges_found=1)
+    rows = [{"source": "a", "target": "b", "strength": 0.5}] * 2
+    with pytest.raises(Conflict):
+        write_model(graph, "v-bad", rows, "hash", {})  # type: ignore[arg-type]
+    names = [n for n, _ in graph.calls]
+    assert "<one transaction>" not in names  # never switched
+    assert names[-2:] == ["transfer/delete_transfer_edges", "transfer/delete_transfer_model"]
+
+    def deadlock(*_: Any) -> tuple[str, ...]:
+        raise RuntimeError("deadlock")
+
+    monkeypatch.setattr(writeback, "prune_retired", deadlock)
+    report = write_model(RecordingGraph(edges_found=2), "v-good", rows, "hash", {})  # type: ignore[arg-type]
+    assert (report.model_version, report.edges, report.pruned_versions) == ("v-good", 2, ())
