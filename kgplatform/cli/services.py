@@ -37,6 +37,12 @@ def services_down(
     """Stop the services that `services up` started (and nothing else)."""
     from kgplatform.services import manager
 
+    unknown = sorted(set(only or ()) - set(manager.SERVICE_NAMES))
+    if unknown:  # a typo must not read as "stopped nothing" with exit status 0
+        raise typer.BadParameter(
+            f"unknown service(s) {', '.join(unknown)}; choose from {', '.join(manager.SERVICE_NAMES)}",
+            param_hint="--only",
+        )
     print_statuses(manager.down(get_settings(), only=only or None))
 
 

@@ -92,6 +92,8 @@ def eval_transfer(
     from kgplatform.transfer.report import print_report, report_dict
     from kgplatform.transfer.train import TrainConfig
 
+    if out is not None and not out.parent.is_dir():  # checked now, not after minutes of evaluation
+        raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
     settings = get_settings()
     cache = settings.paths.data_dir / "embeddings"
     if data == "generated":

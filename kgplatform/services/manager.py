@@ -17,6 +17,8 @@ from kgplatform.services import neo4j_local, redis_local
 from kgplatform.services.processes import port_open
 from kgplatform.settings import Settings
 
+SERVICE_NAMES = ("neo4j", "redis")
+
 
 class State(StrEnum):
     STARTED = "started"

@@ -95,7 +95,11 @@ def save_checkpoint(
         "extra": extra or {},
     }
     (folder / "checkpoint.json").write_text(json.dumps(meta, indent=2, default=float), "utf-8")
-    (root / "transfer" / "LATEST").write_text(model_version + "\n", "utf-8")
+    # Written to a temporary file and renamed: a crash mid-write leaves the old pointer, never an empty one.
+    pointer = root / "transfer" / "LATEST"
+    partial = pointer.with_name(f".LATEST.{model_version}")
+    partial.write_text(model_version + "\n", "utf-8")
+    partial.replace(pointer)
     return folder
 
 

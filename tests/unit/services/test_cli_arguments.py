@@ -1,0 +1,25 @@
+"""Operator commands refuse arguments they cannot act on before doing anything (exit 2, one message)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kgplatform.cli import app
+
+
+def test_services_down_refuses_a_service_it_does_not_know() -> None:
+    """A typo once stopped nothing and exited 0, as if all was well."""
+    result = CliRunner().invoke(app, ["services", "down", "--only", "Neo4j"])
+    assert result.exit_code == 2
+    words = " ".join(result.output.replace("│", " ").split())
+    assert "unknown service(s) Neo4j" in words and "neo4j, redis" in words
+
+
+def test_eval_transfer_refuses_an_output_folder_that_does_not_exist(tmp_path: Path) -> None:
+    """Checked before the evaluation, not after minutes of it."""
+    out = tmp_path / "missing" / "report.json"
+    result = CliRunner().invoke(app, ["eval-transfer", "--data", "generated", "--out", str(out)])
+    words = " ".join(result.output.replace("│", " ").split())  # the error box wraps long paths
+    assert result.exit_code == 2 and "Invalid value for --out" in words and "does not exist" in words
