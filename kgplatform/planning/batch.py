@@ -79,8 +79,24 @@ def pick_matrix(
         task_order.reshape(top.shape[0], -1), slot * task_order.shape[-1] + round_, axis=1
     )
     usable = np.tile(valid, rounds) & (task >= 0)
+    usable &= ~_repeated(task, usable)
     kept = usable & (np.cumsum(usable, axis=1) <= config.n_tasks)
     return concept, round_, task, kept
+
+
+def _repeated(task: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """(L, P) True where a usable pick's task was already picked in an earlier column of its row (a task
+    exercising two chosen concepts): `pick_sequence` lists it once. A stable sort by task puts each
+    row's equal tasks side by side in column order; all but the first of each run are repeats."""
+    columns = np.arange(task.shape[1])
+    key = np.where(usable, task, -1 - columns)  # unusable picks get keys of their own, never equal
+    order = np.argsort(key, axis=1, kind="stable")
+    ordered = np.take_along_axis(key, order, axis=1)
+    repeat_in_order = np.zeros(task.shape, dtype=bool)
+    repeat_in_order[:, 1:] = ordered[:, 1:] == ordered[:, :-1]
+    repeated = np.zeros(task.shape, dtype=bool)
+    np.put_along_axis(repeated, order, repeat_in_order, axis=1)
+    return repeated
 
 
 def plan_order(graph: ConceptGraph, concept: np.ndarray, kept: np.ndarray) -> np.ndarray:

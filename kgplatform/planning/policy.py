@@ -202,14 +202,17 @@ def pick_sequence(top: list[int], task_order: np.ndarray, config: PlanConfig) ->
 
     `task_order` (k, w) holds each top concept's tasks, best fit first (`ranked_tasks`).
     Variety first: a concept gets a second task only when fewer than n_tasks concepts qualify.
-    Picks come in score order, round by round; `order_picks` then puts prerequisites first.
+    Picks come in score order, round by round; `order_picks` then puts prerequisites first. A task that
+    exercises two chosen concepts is listed once, for the first of them.
     """
     picks: list[tuple[int, int, int]] = []
+    chosen: set[int] = set()
     for round_ in range(min(config.max_tasks_per_concept, task_order.shape[-1])):
         for position, concept in enumerate(top):
             task = int(task_order[position, round_])
-            if task >= 0 and len(picks) < config.n_tasks:
+            if task >= 0 and task not in chosen and len(picks) < config.n_tasks:
                 picks.append((concept, round_, task))
+                chosen.add(task)
     return picks
 
 

@@ -47,6 +47,28 @@ def test_batch_and_one_learner_paths_give_identical_plans_for_1000_learners(chun
     assert [graph.task_ids[t] for t in first] == [plan.tasks[0].task_id for plan in batch]
 
 
+def test_a_task_exercising_two_chosen_concepts_is_listed_once_on_both_paths() -> None:
+    """The generated curriculum's multi-concept tasks once appeared twice in about 1 plan in 140."""
+    graph = build_graph(generate_curriculum(300, seed=0))
+    assert (graph.task_weights > 0).sum(axis=1).max() > 1, "the curriculum has multi-concept tasks"
+    learners = random_learners(graph, 1000, seed=3)
+    config = PlanConfig()
+    batch = [plan for chunk in plan_batch(graph, learners, config) for plan in chunk]
+    repeated = [plan.learner_id for plan in batch if len({t.task_id for t in plan.tasks}) < len(plan.tasks)]
+    assert repeated == []
+    for row in range(0, 1000, 50):  # and the one-learner path still agrees
+        single = plan_for_learner(
+            graph,
+            learners.learner_ids[row],
+            p_mastery=learners.p_mastery[row],
+            p_peak=learners.p_peak[row],
+            attempts=learners.attempts[row],
+            goals=learners.goals[row],
+            config=config,
+        )
+        assert batch[row] == single
+
+
 def test_chunk_size_must_be_positive() -> None:
     graph = build_graph(generate_curriculum(10, seed=1))
     with pytest.raises(ValidationFailed) as error:
