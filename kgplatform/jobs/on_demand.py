@@ -26,8 +26,11 @@ def request_recomputes(
 ) -> int:
     """Schedules one recomputation per learner with none pending; returns how many were scheduled.
 
-    Never raises for Redis or broker trouble: the answers are already stored, and a plan that is not
-    recomputed now is still served as stale (with its age) and recomputed on the next request."""
+    Never raises for Redis or broker trouble: the answers are already stored. A plan not recomputed now
+    is served marked stale (its answer stamp is newer than the plan) until the learner's next answer or
+    the nightly batch recomputes it; serving never recomputes a cached plan itself. Known gap: when Redis
+    itself was unreachable here, the answer stamp was lost too, and the old plan reads as fresh until
+    then."""
     debouncer = Debouncer(client, settings.debounce_s)
     learners = sorted(set(learner_ids))
     try:
