@@ -2,11 +2,13 @@
 // concepts of the batch's tasks, which of its event ids are already stored (with their content, which
 // the caller compares with the posted rows: equal is a duplicate, different a conflict), and the
 // current transfer model's edges (following the model pointer, as transfer/get_current_transfer does: a
-// retired model's edges outlive the switch by one publish, and a model still being written is not current).
+// retired model's edges outlive the switch by one publish, and a model still being written is not current),
+// and the curriculum's structure revision (curriculum/bump_curriculum_revision), part of mastery's stamp.
 // Parameters: $task_ids (list of string), $event_ids (list of string).
 // Returns one row: tasks (list of [task_id, [[concept_id, weight], ...]]; unknown tasks absent),
 // stored (list of [event_id, learner_id, task_id, correct, at_s, at_ns, duration_s], answered_at as
-// epoch seconds and nanoseconds), transfer (list of [source, target, strength, model_version]). Read.
+// epoch seconds and nanoseconds), transfer (list of [source, target, strength, model_version]),
+// revision (int, 0 before any structural change). Read.
 CALL () {
   UNWIND $task_ids AS task_id
   MATCH (t:Task {id: task_id})
@@ -27,4 +29,8 @@ CALL () {
   WHERE t.model_version = m.version
   RETURN collect([s.id, d.id, t.strength, t.model_version]) AS transfer
 }
-RETURN tasks, stored, transfer
+CALL () {
+  OPTIONAL MATCH (r:CurriculumRevision {id: 'structure'})
+  RETURN coalesce(r.version, 0) AS revision
+}
+RETURN tasks, stored, transfer, revision

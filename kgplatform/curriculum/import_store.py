@@ -148,6 +148,8 @@ def write_import(
             new=summary,
         )
         _run(tx, "curriculum/create_audit_entries", entries=[entry])
+        if outcome[Entity.TASK].updated or outcome[Entity.TASK].created:  # a task's concepts may have changed
+            _run(tx, "curriculum/bump_curriculum_revision")
         return curriculum, outcome
 
     with graph.session() as session:

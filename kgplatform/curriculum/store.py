@@ -44,6 +44,12 @@ def _read(graph: Graph, work: Callable[[ManagedTransaction], T]) -> T:
         return session.execute_read(work)
 
 
+def bump_revision(tx: ManagedTransaction) -> None:
+    """Counts a change to which concepts the answers of a task reach (cypher/curriculum/
+    bump_curriculum_revision.cypher says why), in the transaction making it."""
+    _run(tx, "curriculum/bump_curriculum_revision")
+
+
 def _audit(tx: ManagedTransaction, entries: AuditRows) -> None:
     if entries:
         _run(tx, "curriculum/create_audit_entries", entries=entries)
@@ -173,6 +179,7 @@ def delete_concept(
         if deletion.delete_task_ids:
             _run(tx, "curriculum/delete_tasks", ids=deletion.delete_task_ids)
         _run(tx, "curriculum/delete_concept", id=concept_id)
+        bump_revision(tx)
         if deletion.bump_task_ids:
             _run(tx, "curriculum/bump_task_versions", ids=deletion.bump_task_ids)
         _audit(tx, deletion.audit)
@@ -366,6 +373,8 @@ def update_task(
         if change.unchanged:
             return dict(locked[0]["task"])
         updated = _run(tx, "curriculum/update_task", id=task_id, props=change.props, concepts=change.concepts)
+        if set(change.concepts) != set(locked[0]["task"]["concepts"]):
+            bump_revision(tx)
         _audit(tx, change.audit)
         return dict(updated[0]["task"])
 
@@ -377,6 +386,7 @@ def delete_task(graph: Graph, task_id: str, decide: Callable[[dict[str, Any] | N
         locked = _run(tx, "curriculum/lock_task", id=task_id)
         audit = decide(locked[0]["task"] if locked else None)
         _run(tx, "curriculum/delete_task", id=task_id)
+        bump_revision(tx)
         _audit(tx, audit)
 
     _write(graph, work)

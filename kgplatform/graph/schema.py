@@ -19,6 +19,7 @@ class Label(StrEnum):
     PLAN = "Plan"
     JOB = "Job"
     TRANSFER_MODEL = "TransferModel"
+    CURRICULUM_REVISION = "CurriculumRevision"
     MIGRATION = "Migration"
     MIGRATION_LOCK = "MigrationLock"
 

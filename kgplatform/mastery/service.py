@@ -152,7 +152,9 @@ class MasteryService:
             )
         if created:
             columns, params = _columns(created), self.params_source()
-            locked = lock_batch(tx, columns, tasks, context.transfer, params, now)
+            locked = lock_batch(
+                tx, columns, tasks, context.transfer, params, now, context.curriculum_revision
+            )
             # Sent after the lock and awaited after the tracer: the server stores the answers while the
             # tracer runs here (measured: about 8% of ingestion), and every later statement of the
             # transaction still runs after it.

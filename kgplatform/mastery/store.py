@@ -45,6 +45,7 @@ class IngestContext:
     tasks: dict[str, list[tuple[str, float]]]
     stored: dict[str, dict[str, Any]]
     transfer: list[TransferEdge]
+    curriculum_revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,13 +119,14 @@ class IngestTx:
         return int(rows[0][0]) if rows else 0
 
     def context(self, task_ids: Sequence[str], event_ids: Sequence[str]) -> IngestContext:
-        [[tasks, stored, transfer]] = self._values(
+        [[tasks, stored, transfer, revision]] = self._values(
             "mastery/get_ingest_context", task_ids=list(task_ids), event_ids=list(event_ids)
         )
         return IngestContext(
             {task_id: [(cid, float(w)) for cid, w in concepts] for task_id, concepts in tasks},
             {row[0]: dict(zip(STORED_FIELDS, row, strict=True)) for row in stored},
             [TransferEdge(s, t, float(w), str(v)) for s, t, w, v in transfer],
+            int(revision),
         )
 
     def task_concepts(self, task_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:

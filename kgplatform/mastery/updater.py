@@ -46,11 +46,15 @@ def lock_batch(
     edges: Sequence[TransferEdge],
     base: TracerParams,
     now: datetime,
+    curriculum_revision: int = 0,
 ) -> LockedBatch:
     """Creates and write-locks the learners of the `new` answers and reads the states they reach.
-    `edges` are the current transfer edges."""
+    `edges` are the current transfer edges; `curriculum_revision` counts changes to which concepts the
+    tasks exercise: like the tracer's and the transfer model's versions it is part of the stamp, so a
+    learner traced under another revision is replayed in full (with the tasks as they are now)."""
     transfer_map, transfer_version = transfer_mapping(edges)
     model_version = base.model_version + (f"+transfer:{transfer_version}" if transfer_version else "")
+    model_version += f"+curriculum:{curriculum_revision}" if curriculum_revision else ""
     reached = reached_states(new, tasks, transfer_map)
     learner_ids = sorted(reached)
     locked = tx.lock_learners(learner_ids, [sorted(reached[lid]) for lid in learner_ids], now, model_version)

@@ -6,6 +6,8 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+from kgplatform.curriculum.models import TaskPatch
+from kgplatform.curriculum.tasks import update_task
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
@@ -89,3 +91,30 @@ def test_100000_answers_replayed_twice_and_shuffled_leave_every_mastery_value_id
     shuffled = random.Random(99).sample(log, len(log))
     assert ingest(service, shuffled, 20_000)["accepted"] == 100_000
     assert all_mastery(graph) == first
+
+
+def test_a_task_edit_between_batches_replays_the_history_under_the_new_concepts(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """A designer changes the concepts of a task that learners have answered. Their next batch, even
+    in order, replays their whole history with the task as it is now: the result equals ingesting the
+    whole log after the edit, not a mix of the two mappings."""
+    log = make_answers(curriculum, 20, 1_200, seed=12)
+    edited = curriculum.tasks[0]["id"]
+    new_concepts = [curriculum.concepts[-1]["id"]]
+    assert curriculum.tasks[0]["concept_ids"] != new_concepts
+
+    def edit() -> None:
+        [row] = graph.read("curriculum/get_task", id=edited)
+        change = TaskPatch(concepts=new_concepts)
+        update_task(graph, edited, f'"{row["task"]["version"]}"', change, "designer")
+
+    ingest(service, log[:600], 200)
+    edit()
+    ingest(service, log[600:], 200)
+    mixed_then_replayed = all_mastery(graph)
+
+    reset(graph, curriculum)
+    edit()
+    ingest(service, log, 200)
+    assert mixed_then_replayed == all_mastery(graph)

@@ -147,6 +147,7 @@ def test_a_cascade_deletes_tasks_then_the_concept_then_bumps_and_audits() -> Non
         "inspect_concept_links",
         "delete_tasks",
         "delete_concept",
+        "bump_curriculum_revision",
         "bump_task_versions",
         "create_audit_entries",
     ]

@@ -35,7 +35,7 @@ class FakeIngestTx:
             TransferEdge(e["source"], e["target"], e["strength"], e["model_version"])
             for e in self.store.transfer
         ]
-        return IngestContext(self.task_concepts(task_ids), stored, edges)
+        return IngestContext(self.task_concepts(task_ids), stored, edges, self.store.revision)
 
     def create_answers(
         self, answers: AnswerColumns, durations: list[float | None], received_at: datetime
@@ -146,6 +146,12 @@ class FakeMasteryStore:
         self.mastery: dict[tuple[str, str], dict[str, Any]] = {}
         self.transfer: list[dict[str, Any]] = []
         self.replayed: set[str] = set()
+        self.revision = 0  # curriculum/bump_curriculum_revision: a task's concepts changed
+
+    def edit_task(self, task_id: str, concept_ids: list[str]) -> None:
+        """A designer changes which concepts a task exercises (the curriculum store bumps the revision)."""
+        self.tasks = {**self.tasks, task_id: concept_ids}
+        self.revision += 1
 
     def run_ingest(self, work: Callable[[Any], T]) -> T:
         snapshot = (dict(self.answers), dict(self.learners), dict(self.mastery))

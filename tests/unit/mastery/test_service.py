@@ -197,3 +197,25 @@ def test_unknown_learner_is_not_found() -> None:
 
     with pytest.raises(NotFound):
         MasteryService(Store()).mastery("nobody")  # type: ignore[arg-type]
+
+
+def test_a_task_edit_between_batches_gives_the_same_mastery_whatever_the_batch_split() -> None:
+    """t1 exercises A, then a designer makes it exercise B. Before the curriculum revision was part of
+    mastery's stamp, learners continued incrementally under the old mapping or were replayed under the
+    new one depending on whether a later batch happened to hold an out-of-order answer."""
+    tasks = {"t1": ["c0000"], "t3": ["c0002"]}
+    day = "2026-01-0{}T08:00:00Z"
+    rows = [
+        {"event_id": f"e{i}", "learner_id": "l", "task_id": t, "correct": True, "answered_at": day.format(i)}
+        for i, t in ((1, "t1"), (2, "t3"), (3, "t3"), (4, "t1"))
+    ]
+    results = []
+    for first, second in (([0, 1], [2, 3]), ([0, 2], [1, 3])):
+        store = FakeMasteryStore(tasks)
+        service = MasteryService(store)  # type: ignore[arg-type]
+        service.ingest([rows[i] for i in first])
+        store.edit_task("t1", ["c0001"])
+        service.ingest([rows[i] for i in second])
+        results.append(store.mastery)
+    assert results[0] == results[1]
+    assert {concept for _, concept in results[0]} == {"c0001", "c0002"}  # all answers under the new mapping
