@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -174,6 +174,7 @@ class BatchRunner:
                 "(its worker died each time, e.g. at the hard time limit)"
             )
             return self.fail_chunk(job_id, chunk, reason)
+        read_at = datetime.now(UTC)  # the plans' date: they include every answer stored before this
         rows = self.job_store.mastery_of(chunk.learner_ids)
         groups, skipped = group_by_curriculum(rows, only)
         planned, failures = 0, []
@@ -185,8 +186,17 @@ class BatchRunner:
                 failures.append((len(group), f"curriculum {curriculum_id!r}: {error.message}"))
                 continue
             # The bulk path's page planner, with plan ids derived from (batch, learner): a chunk run
-            # twice writes the very same plans.
-            job = PageJob(graph, self.params, PlanConfig(), curriculum_id, stamps, now, batch_id=job_id)
+            # twice writes the same plans (dated by its own read, the same unless answers came in).
+            job = PageJob(
+                graph,
+                self.params,
+                PlanConfig(),
+                curriculum_id,
+                stamps,
+                now,
+                batch_id=job_id,
+                created_at=read_at,
+            )
             planned += plan_page(job, group, self.cache)[0]
         missing = len(chunk.learner_ids) - len(rows)
         if missing:

@@ -64,6 +64,10 @@ class PageJob:
     now: datetime
     chunk_size: int = DEFAULT_CHUNK
     batch_id: str | None = None  # set: plan ids derive from (batch, learner); None: fresh ids
+    # When the rows were read, if not `now`: a batch decays everyone's mastery to one moment (`now`, its
+    # fan-out) but dates each plan when its chunk read mastery, so an answer posted between the two, which
+    # the plan already includes, does not make it read as older than that answer.
+    created_at: datetime | None = None
 
     def plan_ids(self, learner_ids: Sequence[str]) -> list[str]:
         if self.batch_id is None:
@@ -94,7 +98,7 @@ def plan_page(job: PageJob, rows: Sequence[Row] | PageRows, cache: PlanCache) ->
             mastery_at[start:stop],
             plan_ids=job.plan_ids(ids),
             curriculum_id=job.curriculum_id,
-            created_at=job.now,
+            created_at=job.created_at or job.now,
             model_version=version,
             stamps=job.stamps,
         )

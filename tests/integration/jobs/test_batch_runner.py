@@ -170,3 +170,17 @@ def test_a_job_that_can_no_longer_start_reads_as_failed_not_queued_forever(
     assert JobStore(graph).summary(missed).state is JobState.FAILED
     plain = service.create(KIND_RECOMPUTE_ALL, None)  # POST /jobs/recompute: its message never expires
     assert service.status(plain).state is JobState.QUEUED
+
+
+def test_a_batch_plan_is_dated_when_its_chunk_read_mastery_not_at_the_fan_out(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """Fanned out an hour ago, run now: the plan includes every answer stored before its read, so the
+    serving path must not see answers of the last hour as newer than the plan."""
+    batch, sent = fanned_out(graph, redis_client, "dated", 5)
+    chunk, _, only = chunk_of(sent[0])
+    fanned_at = datetime.now(UTC) - timedelta(hours=1)
+    before_read = datetime.now(UTC)
+    batch.run_chunk("job-dated", chunk, fanned_at, only, "test")
+    plan = json.loads(redis_client.get(plan_key(chunk.learner_ids[0])))
+    assert datetime.fromisoformat(plan["created_at"]) >= before_read
