@@ -94,9 +94,15 @@ class PlanService:
         refresh: bool = True,
         now: datetime | None = None,
     ) -> ServedPlan:
-        """The learner's plan: cached if still fresh; with `refresh`, recomputed when stale or missing."""
+        """The learner's plan: cached if still fresh; with `refresh`, recomputed when stale or missing.
+
+        The cache and the stored plans hold the learner's plan in their default curriculum (the one of
+        most of their goals and mastery): a plan asked for in another curriculum is computed and served
+        but not kept, or it would replace the default one that plain requests are served."""
         now = now or datetime.now(UTC)
-        curriculum_id = curriculum_id or self.store.learner_curriculum(learner_id)
+        default = self.store.learner_curriculum(learner_id)
+        keep = curriculum_id in (None, default) or default is None  # no default yet: the named one is it
+        curriculum_id = curriculum_id or default
         if not curriculum_id:
             raise ValidationFailed(
                 f"learner {learner_id!r} has no goals or mastery yet: name the curriculum",
@@ -114,9 +120,12 @@ class PlanService:
                     self.cache.put(record)
                 age = max(0.0, (now - record.created_at).total_seconds())
                 return ServedPlan(record, age, bool(reasons), tuple(reasons), source)
-        return ServedPlan(self.compute(learner_id, curriculum_id, stamps, now), 0.0, False, (), "computed")
+        record = self.compute(learner_id, curriculum_id, stamps, now, keep=keep)
+        return ServedPlan(record, 0.0, False, (), "computed")
 
-    def compute(self, learner_id: str, curriculum_id: str, stamps: InputStamps, now: datetime) -> PlanRecord:
+    def compute(
+        self, learner_id: str, curriculum_id: str, stamps: InputStamps, now: datetime, *, keep: bool = True
+    ) -> PlanRecord:
         graph = self.concept_graph(curriculum_id, stamps)
         plan = make_plan(graph, self.store.learner_rows(learner_id), self.params, self.config, now)
         record = PlanRecord.of(
@@ -127,6 +136,7 @@ class PlanService:
             model_version=self.model_version,
             stamps=stamps,
         )
-        self.store.save_plans([record.graph_row()])
-        self.cache.put(record)
+        if keep:
+            self.store.save_plans([record.graph_row()])
+            self.cache.put(record)
         return record

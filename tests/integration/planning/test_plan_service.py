@@ -141,3 +141,19 @@ def test_unknown_learner_is_not_found_and_nothing_is_written(
         service.current_plan("nobody", CURRICULUM)
     assert error.value.field == "learner_id"
     assert not redis_client.exists(plan_key("nobody"))
+
+
+def test_a_plan_in_another_curriculum_is_served_but_does_not_replace_the_default_one(
+    world: tuple[PlanService, MasteryService, list[str]], graph: Graph, redis_client: redis.Redis
+) -> None:
+    """Plain requests are served the learner's default curriculum's plan from the cache; asking once for
+    another curriculum used to cache that plan in its place, and plain requests then got it."""
+    service, _, _ = world
+    default = service.current_plan(LEARNER, now=START)
+    other = generate_curriculum(10, seed=5, curriculum_id="plan-other")
+    assert run_import(graph, parse_json(other.to_json()), "plan-other", actor="test").imported
+    elsewhere = service.current_plan(LEARNER, "plan-other", now=START)
+    assert elsewhere.source == "computed" and elsewhere.record.curriculum_id == "plan-other"
+    assert json.loads(redis_client.get(plan_key(LEARNER)))["id"] == default.record.id
+    again = service.current_plan(LEARNER, now=START)
+    assert again.source == "cache" and again.record.id == default.record.id
