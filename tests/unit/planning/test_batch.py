@@ -7,7 +7,7 @@ from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.errors import ValidationFailed
 from kgplatform.planning.batch import LearnerMatrix, first_tasks, plan_batch
 from kgplatform.planning.graph import ConceptGraph, build_graph
-from kgplatform.planning.policy import PlanConfig, plan_for_learner
+from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
 
 
 def random_learners(graph: ConceptGraph, n: int, seed: int) -> LearnerMatrix:
@@ -23,6 +23,19 @@ def random_learners(graph: ConceptGraph, n: int, seed: int) -> LearnerMatrix:
     return LearnerMatrix([f"l{i}" for i in range(n)], decayed, peak, attempts, goals)
 
 
+def one_learner_plan(graph: ConceptGraph, learners: LearnerMatrix, row: int, config: PlanConfig) -> Plan:
+    """`plan_for_learner` on one row of a learner matrix: the path the batch must agree with."""
+    return plan_for_learner(
+        graph,
+        learners.learner_ids[row],
+        p_mastery=learners.p_mastery[row],
+        p_peak=learners.p_peak[row],
+        attempts=learners.attempts[row],
+        goals=learners.goals[row],
+        config=config,
+    )
+
+
 @pytest.mark.parametrize("chunk_size", [1000, 97])
 def test_batch_and_one_learner_paths_give_identical_plans_for_1000_learners(chunk_size: int) -> None:
     graph = build_graph(generate_curriculum(120, seed=4))
@@ -31,16 +44,7 @@ def test_batch_and_one_learner_paths_give_identical_plans_for_1000_learners(chun
     batch = [plan for chunk in plan_batch(graph, learners, config, chunk_size=chunk_size) for plan in chunk]
     assert len(batch) == 1000
     for row, plan in enumerate(batch):
-        single = plan_for_learner(
-            graph,
-            learners.learner_ids[row],
-            p_mastery=learners.p_mastery[row],
-            p_peak=learners.p_peak[row],
-            attempts=learners.attempts[row],
-            goals=learners.goals[row],
-            config=config,
-        )
-        assert plan == single, f"learner {row}"
+        assert plan == one_learner_plan(graph, learners, row, config), f"learner {row}"
     purposes = {task.purpose for plan in batch for task in plan.tasks}
     assert purposes == {"placement", "learn", "review"}  # the sample exercises every kind of plan
     first = first_tasks(graph, learners, config)
@@ -57,16 +61,7 @@ def test_a_task_exercising_two_chosen_concepts_is_listed_once_on_both_paths() ->
     repeated = [plan.learner_id for plan in batch if len({t.task_id for t in plan.tasks}) < len(plan.tasks)]
     assert repeated == []
     for row in range(0, 1000, 50):  # and the one-learner path still agrees
-        single = plan_for_learner(
-            graph,
-            learners.learner_ids[row],
-            p_mastery=learners.p_mastery[row],
-            p_peak=learners.p_peak[row],
-            attempts=learners.attempts[row],
-            goals=learners.goals[row],
-            config=config,
-        )
-        assert batch[row] == single
+        assert batch[row] == one_learner_plan(graph, learners, row, config)
 
 
 def test_chunk_size_must_be_positive() -> None:
