@@ -254,6 +254,9 @@ step('delete a concept: refused while needed (409 names the dependant), then wit
   await page.getByRole('button', { name: 'Delete concept' }).click();
   await expectAlert(/Deleted polynomials/);
   assert.equal((await callApi('GET', '/concepts/polynomials')).status, 404);
+  // The page reloads its list after the delete; wait for it, or signing out (a page reload) next would
+  // abort that fetch and log "Failed to fetch" (seen once in CI on a slow run).
+  await page.locator('.concept-link', { hasText: 'Polynomials' }).waitFor({ state: 'detached' });
 });
 
 step('sign in as a teacher and open the learner', async () => {
