@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pytest
 
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.errors import ValidationFailed
-from kgplatform.planning.batch import LearnerMatrix, first_tasks, plan_batch
+from kgplatform.mastery.bkt import TracerParams
+from kgplatform.planning.batch import LearnerMatrix, first_tasks, plan_batch, plan_chunk
 from kgplatform.planning.graph import ConceptGraph, build_graph
 from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+from kgplatform.planning.service import learner_arrays, make_plan
+from kgplatform.planning.store import LearnerRows
+from tests.unit.planning.conftest import chain_document
 
 
 def random_learners(graph: ConceptGraph, n: int, seed: int) -> LearnerMatrix:
@@ -75,3 +81,42 @@ def test_mismatched_shapes_are_refused_naming_the_field() -> None:
     with pytest.raises(ValidationFailed) as error:
         LearnerMatrix(["a"], np.zeros((1, 3)), np.zeros((1, 3)), np.zeros((1, 2)), np.zeros((1, 3), bool))
     assert error.value.field == "attempts"
+
+
+def test_the_service_path_and_the_batch_word_a_review_alike() -> None:
+    """A mastery decayed to just under 0.615 read "0.61" on the one-learner path (float64) and "0.62" in
+    the nightly batch (float32 matrices). Found by bisecting the decay for such a value."""
+    graph = build_graph(chain_document())
+    params = TracerParams.default(())
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    a = graph.index["a"]
+
+    def rows_at(us: int) -> LearnerRows:
+        practised = now - timedelta(microseconds=us)
+        return LearnerRows(
+            "l", [], [{"concept_id": "a", "p_mastery": 0.9, "attempts": 5, "as_of": practised}]
+        )
+
+    def p_now(us: int) -> float:
+        return float(learner_arrays(graph, rows_at(us), params, now)[0][a])
+
+    low, high = 0, 400 * 86_400_000_000  # decayed from 0.9 to below 0.615 within 400 days
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if p_now(middle) > 0.615 else (low, middle)
+    us = next(
+        u for u in range(low - 5_000, low + 5_000) if f"{p_now(u):.2f}" != f"{np.float32(p_now(u)):.2f}"
+    )
+    rows = rows_at(us)
+    one = make_plan(graph, rows, params, PlanConfig(), now)
+    p, peak, attempts, goals = learner_arrays(graph, rows, params, now)
+    learners = LearnerMatrix(
+        ["l"],
+        p[None].astype(np.float32),
+        peak[None].astype(np.float32),
+        attempts[None].astype(np.float32),
+        goals[None],
+    )
+    batch = plan_chunk(graph, learners, PlanConfig())[0]
+    reviews = [t.reason for t in one.tasks if t.purpose == "review"]
+    assert reviews and reviews == [t.reason for t in batch.tasks if t.purpose == "review"]
