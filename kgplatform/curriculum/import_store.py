@@ -13,7 +13,7 @@ from typing import Any
 
 from neo4j import ManagedTransaction, Transaction
 
-from kgplatform.curriculum import audit
+from kgplatform.curriculum import audit, store
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_validation import ExistingGraph
@@ -149,7 +149,7 @@ def write_import(
         )
         _run(tx, "curriculum/create_audit_entries", entries=[entry])
         if outcome[Entity.TASK].updated or outcome[Entity.TASK].created:  # a task's concepts may have changed
-            _run(tx, "curriculum/bump_curriculum_revision")
+            store.bump_revision(tx)
         return curriculum, outcome
 
     with graph.session() as session:

@@ -239,15 +239,12 @@ class PrerequisiteContext:
 def _prerequisite_context(
     tx: ManagedTransaction, prerequisite: str, concept: str, *, check_cycle: bool
 ) -> PrerequisiteContext:
+    ids = sorted({prerequisite, concept})
     if check_cycle:
         # The path query reads the whole curriculum: lock it first (curriculum/lock_curricula says why).
-        ids = sorted({prerequisite, concept})
         curricula = [r["curriculum_id"] for r in _run(tx, "curriculum/find_concept_curricula", ids=ids)]
         _run(tx, "curriculum/lock_curricula", ids=sorted(curricula))
-    found = {
-        r["id"]: r["curriculum_id"]
-        for r in _run(tx, "curriculum/lock_concepts", ids=sorted({prerequisite, concept}))
-    }
+    found = {r["id"]: r["curriculum_id"] for r in _run(tx, "curriculum/lock_concepts", ids=ids)}
     if len(found) < 2:
         return PrerequisiteContext(found=found, existing=None, cycle_path=None)
     existing = _run(tx, "curriculum/find_prerequisite", prerequisite=prerequisite, concept=concept)
