@@ -66,10 +66,11 @@ class BestEffortPlanCache(PlanCache):
         except REDIS_OUTAGE_ERRORS:
             return None
 
-    def put(self, record: PlanRecord) -> None:
+    def put(self, record: PlanRecord) -> bool:
         # Neo4j holds the plan of record; the next request after recovery re-caches it.
         with contextlib.suppress(*REDIS_OUTAGE_ERRORS):
-            super().put(record)
+            return super().put(record)
+        return False
 
 
 def next_tasks_body(

@@ -35,16 +35,33 @@ def mark_answered(client: redis.Redis, learner_ids: Iterable[str], at_epoch_s: f
     pipe.execute()
 
 
-# One call sets many keys, each with the TTL (ARGV[1]). Why a script: with 100,000 plans a pipeline of
-# SETs spent about 7 us of client CPU per key in redis-py's per-command plumbing (packing, one reply
-# each). Redis runs a script without interleaving other clients' commands, so a call must stay short:
-# 100 keys (about 0.5 ms of Redis) cost the client 0.18 s and Redis 0.53 s per 100,000 plans, where
-# 1,000 keys cost 0.4 s and 0.6-0.75 s and blocked readers for about 6 ms (`INFO cpu`, 2026-11-30).
-SET_ALL_SCRIPT = """
+# One call sets many keys, each with the TTL (ARGV[1]), and never replaces a cached plan with an older
+# one: a nightly chunk that read mastery before an answer finishes after the on-demand plan that answer
+# asked for, and its plan would otherwise bury the newer one (the hit path would then serve it marked
+# stale until the next night). Plans are compared by `created_at`, always written in UTC by
+# `PlanRecord.to_json` and `page_json.chunk_json`, so the ISO strings order like the times (a time with
+# no microseconds, "...:00+00:00", sorts before "...:00.000001+00:00": '+' < '.'). The field is matched,
+# not decoded: it is the only `"created_at":"` a plan holds (the tasks have no such key, and quotes inside
+# strings are escaped), and it comes first, so the match stops early.
+# Why a script: with 100,000 plans a pipeline of SETs spent about 7 us of client CPU per key in redis-py's
+# per-command plumbing (packing, one reply each). Redis runs a script without interleaving other clients'
+# commands, so a call must stay short: 100 keys (about 0.5 ms of Redis) cost the client 0.18 s and Redis
+# 0.53 s per 100,000 plans, where 1,000 keys cost 0.4 s and 0.6-0.75 s and blocked readers for about 6 ms
+# (`INFO cpu`, 2026-11-30, before the age check). The age check (a GET and a match per key) raised Redis's
+# CPU for 100,000 plans of 1.8 kB replacing cached ones from 0.76 to 1.22 s (2026-11-30, same run).
+SET_NEWER_SCRIPT = """
+local function made(plan) return string.match(plan, '"created_at":"([^"]*)"') end
+local written = 0
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1])
+  local value = ARGV[i + 1]
+  local cached = redis.call('GET', key)
+  local cached_at = cached and made(cached)
+  if not cached_at or cached_at <= made(value) then
+    redis.call('SET', key, value, 'EX', ARGV[1])
+    written = written + 1
+  end
 end
-return #KEYS
+return written
 """
 
 
@@ -53,18 +70,20 @@ class PlanCache:
         self.client = client
         self.ttl_s = ttl_s
         # EVALSHA, loading the script on first use (and again after a SCRIPT FLUSH or a restart).
-        self._set_all = client.register_script(SET_ALL_SCRIPT)
+        self._set_newer = client.register_script(SET_NEWER_SCRIPT)
 
     def get(self, learner_id: str) -> PlanRecord | None:
         raw = self.client.get(plan_key(learner_id))
         return PlanRecord.from_mapping(json.loads(raw)) if raw else None
 
-    def put(self, record: PlanRecord) -> None:
-        self.client.set(plan_key(record.learner_id), record.to_json(), ex=self.ttl_s)
+    def put(self, record: PlanRecord) -> bool:
+        """Caches the plan unless a newer one is cached; returns whether it was written."""
+        return bool(self._set_newer(keys=[plan_key(record.learner_id)], args=[self.ttl_s, record.to_json()]))
 
     def put_json_many(self, values: Iterable[tuple[str, str | bytes]], batch: int = 100) -> int:
         """Writes (learner_id, json) pairs, `batch` keys per call of a server-side script (no MULTI:
-        each key stands alone, and a batch is atomic anyway, as scripts are)."""
+        each key stands alone, and a batch is atomic anyway, as scripts are); a pair whose learner has a
+        newer plan cached is skipped. Returns how many were written."""
         count = 0
         keys: list[str] = []
         args: list[str | bytes | int] = [self.ttl_s]
@@ -72,8 +91,8 @@ class PlanCache:
             keys.append(KEY_PREFIX + learner_id)
             args.append(value)
             if len(keys) == batch:
-                count += self._set_all(keys=keys, args=args)
+                count += self._set_newer(keys=keys, args=args)
                 keys, args = [], [self.ttl_s]
         if keys:
-            count += self._set_all(keys=keys, args=args)
+            count += self._set_newer(keys=keys, args=args)
         return count

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import orjson
@@ -70,7 +70,7 @@ def chunk_json(
     concepts, tasks = picks.concept.tolist(), picks.task.tolist()
     counts, placement = picks.count.tolist(), picks.placement.tolist()
     task_ids, concept_ids = graph.task_ids, graph.concept_ids
-    created = created_at.isoformat()
+    created = created_at.astimezone(UTC).isoformat()  # UTC, as `PlanRecord.to_json` (the cache compares it)
     curriculum_at = stamps.curriculum_at.isoformat() if stamps.curriculum_at else None
     version_tail = stamps.version_tail
     reason_codes = graph.reason_codes

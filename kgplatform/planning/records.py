@@ -8,7 +8,7 @@ fresh: every answer carries the plan's age and, when stale, why.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -88,8 +88,10 @@ class PlanRecord:
 
     def to_json(self) -> str:
         row = self.graph_row()
-        for key in ("created_at", "mastery_at", "curriculum_at"):
+        for key in ("mastery_at", "curriculum_at"):
             row[key] = row[key].isoformat() if row[key] else None
+        # In UTC: the cache compares the ISO strings of two plans' times (`cache.SET_NEWER_SCRIPT`).
+        row["created_at"] = self.created_at.astimezone(UTC).isoformat()
         # orjson: about 5x faster than json.dumps here, which mattered when caching 100,000 plans.
         return orjson.dumps(row).decode()
 
