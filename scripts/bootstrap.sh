@@ -16,7 +16,8 @@ if [ ! -x "$TOOLS/bin/uv" ]; then
   if ! "$PY" -m venv "$TOOLS" 2>/dev/null; then
     # shellcheck source=scripts/lib/apt.sh
     source scripts/lib/apt.sh
-    apt_install python3-venv
+    # The versioned package: on Ubuntu python3-venv is the system Python's (3.10 on 22.04), not 3.11's.
+    apt_install python3.11-venv
     "$PY" -m venv "$TOOLS"
   fi
   "$TOOLS/bin/pip" install --quiet --disable-pip-version-check uv

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 scripts/browser-deps.sh  # Chromium, Node and ui/'s npm packages for tests/e2e, when missing
+# docker-compose (no engine) validates docker-compose.yml in tests/unit/test_deployment.py.
+command -v docker-compose >/dev/null || (source scripts/lib/apt.sh && apt_install docker-compose)
 source .venv/bin/activate
 # Tests empty the Redis database they use: keep them off database 0, where a developer's data lives.
 # (They also empty the Neo4j graph they are pointed at: never point them at a graph you care about.)

@@ -1,0 +1,94 @@
+"""The deployment files (Dockerfile, docker-compose.yml) hold together, checked without a Docker engine.
+
+The image itself cannot be built here; what can be checked is what the containers rely on: that the
+compose file is valid for `docker-compose`, that the app services share the image and its var/ volume,
+and that the files the Dockerfile copies, laid out as it lays them out, are a tree the code runs from.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kgplatform.settings import PROJECT_ROOT
+
+APP_SERVICES = ("migrate", "api", "worker", "beat")
+
+
+def dockerfile_instructions() -> list[tuple[str, list[str]]]:
+    text = (PROJECT_ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), shlex.split(line.split(None, 1)[1])) for line in lines]
+
+
+def compose_config() -> dict:
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose is not installed (scripts/test.sh installs Debian's docker-compose)")
+    done = subprocess.run(
+        ["docker-compose", "config"],
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin", "NEO4J_PASSWORD": "test-only"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return yaml.safe_load(done.stdout)
+
+
+def test_compose_is_valid_and_the_app_services_share_one_image_and_the_var_volume() -> None:
+    config = compose_config()
+    services = config["services"]
+    assert {"neo4j", "redis", *APP_SERVICES} <= set(services)
+    images = {services[name]["image"] for name in APP_SERVICES}
+    assert len(images) == 1, images
+    for name in APP_SERVICES:
+        # The worker writes fitted tracer parameters and transfer checkpoints that the API reads.
+        assert any(str(volume).startswith("kgp-var:/app/var") for volume in services[name]["volumes"]), name
+        assert services[name]["environment"]["KGP_NEO4J__URI"] == "bolt://neo4j:7687"
+    assert "kgp-var" in config["volumes"]
+
+
+def test_the_image_installs_the_project_editable_beside_its_cypher_files(tmp_path: Path) -> None:
+    """Lays out the files the Dockerfile's COPY lines name, as they name them, and loads every query and
+    migration from that tree alone (no access to this checkout): the container's `kgplatform migrate`."""
+    instructions = dockerfile_instructions()
+    workdir = next(args[0] for op, args in instructions if op == "WORKDIR")
+    app = tmp_path / workdir.lstrip("/")
+    for op, args in instructions:
+        if op == "COPY":
+            *sources, target = args
+            destination = app / target
+            for source in sources:
+                path = PROJECT_ROOT / source
+                if path.is_dir():
+                    shutil.copytree(path, destination, ignore=shutil.ignore_patterns("__pycache__"))
+                else:
+                    destination.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(path, destination)
+    installs = [" ".join(args) for op, args in instructions if op == "RUN" and "install" in args]
+    # Editable: the package is imported from /app/kgplatform, beside /app/cypher; an ordinary install
+    # would import it from site-packages, where no cypher/ is.
+    assert any("-e ." in line for line in installs), installs
+    probe = (
+        "import kgplatform.graph.queries as q, kgplatform.graph.migrations as m; "
+        "names = q.QueryCatalog(q.CYPHER_DIR).names(); "
+        f"assert q.CYPHER_DIR.is_relative_to({str(app)!r}), q.CYPHER_DIR; "
+        "print(len(names), len(m.discover_migrations()))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(app)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    queries, migrations = map(int, done.stdout.split())
+    assert queries > 100 and migrations >= 6
