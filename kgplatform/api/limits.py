@@ -2,13 +2,12 @@
 
 Both refuse with problem+json before the route runs, so a refused request changes nothing:
 - `BodySizeLimit`: 413 when Content-Length says too much, or when a streamed body grows past it;
-- `RateLimit`: 429 with Retry-After when an API key (or, without one, a client address) spends its
+- `RateLimit`: 429 with Retry-After when a valid API key (or else the client address) spends its
   tokens. The probes and /metrics are never limited, so an orchestrator is never locked out.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import time
@@ -100,25 +99,28 @@ class Limiter(Protocol):
 
 
 class LocalTokenBuckets:
-    """One token bucket per key in this process: `rate` tokens a second, at most `burst` saved."""
+    """One token bucket per key in this process: `rate` tokens a second, at most `burst` saved.
+
+    At `max_keys` buckets the one used least recently is dropped: a flood of new names then evicts
+    idle buckets, never the busy ones (emptying the table would hand every caller a fresh burst)."""
 
     def __init__(
         self, rate: float, burst: int, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.rate, self.burst, self.max_keys = rate, float(burst), max_keys
         self._clock = clock
+        # Insertion-ordered, and each take re-inserts its key: the first entry is the least recent.
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
     def take(self, key: str) -> float:
         now = self._clock()
         with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens, last = self._buckets.pop(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if len(self._buckets) >= self.max_keys:
+                del self._buckets[next(iter(self._buckets))]
             if tokens >= 1.0:
-                if len(self._buckets) >= self.max_keys and key not in self._buckets:
-                    # Garbage keys must not grow memory without bound; full buckets lose nothing.
-                    self._buckets.clear()
                 self._buckets[key] = (tokens - 1.0, now)
                 return 0.0
             self._buckets[key] = (tokens, now)
@@ -151,21 +153,25 @@ class RedisFixedWindow:
 
 
 class RateLimit:
+    """Counts each request against its API key's bucket when the key is known valid, else against the
+    client address's. Only a key this process checked recently (`KeyAuthenticator.cached`) has a
+    bucket of its own: a made-up key per request would otherwise get a fresh burst every time, and
+    each unknown key costs the route a graph lookup. So a valid key's first request (and one after
+    its cache entry lapsed) counts against its address, and junk keys share their address's budget."""
+
     def __init__(self, app: ASGIApp, limiter: Limiter) -> None:
         self.app = app
         self.limiter = limiter
-        self._names: dict[bytes, str] = {}
 
-    def bucket_of(self, scope: Scope) -> str:
-        """A short stable name for the caller: a hash of its key (secrets never leave as-is)."""
-        for name, value in scope["headers"]:
-            if name == API_KEY_HEADER:
-                known = self._names.get(value)
-                if known is None:
-                    known = "key:" + hashlib.sha256(value).hexdigest()[:24]
-                    if len(self._names) < 10_000:
-                        self._names[value] = known
-                return known
+    @staticmethod
+    def bucket_of(scope: Scope) -> str:
+        secret = next((value for name, value in scope["headers"] if name == API_KEY_HEADER), None)
+        if secret:
+            # Set in the lifespan; absent only while the app starts.
+            authenticator = getattr(scope["app"].state, "authenticator", None)
+            principal = authenticator.cached(secret.decode("latin-1")) if authenticator else None
+            if principal is not None:
+                return f"key:{principal.key_id}"
         client = scope.get("client")
         return f"addr:{client[0] if client else 'unknown'}"
 
@@ -181,7 +187,8 @@ class RateLimit:
         response = problem(
             429,
             "Too many requests",
-            f"this API key is over its rate limit; retry in {seconds} s",
+            f"this API key (or, for a key not yet checked, this client address) is over its rate limit; "
+            f"retry in {seconds} s",
             headers={"Retry-After": str(seconds)},
             field="X-API-Key",
             retry_after_s=seconds,

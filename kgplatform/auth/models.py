@@ -50,13 +50,19 @@ class IssuedKey(ApiKey):
 
 
 class Principal(BaseModel):
-    """The caller behind a valid key; `name` is the actor written into the audit trail."""
+    """The caller behind a valid key."""
 
     model_config = ConfigDict(frozen=True)
 
     key_id: str
     name: str
     role: Role
+
+    @property
+    def actor(self) -> str:
+        """Who the audit trail names: the key's name and id (names need not be unique: two keys may
+        both be "alice", say while one replaces the other, and their changes must stay apart)."""
+        return f"{self.name} (key {self.key_id})"
 
     def has_any_role(self, roles: frozenset[Role]) -> bool:
         """Admin passes every check; anyone else needs one of `roles`."""

@@ -8,7 +8,10 @@ Checking a key costs a graph read, so `KeyAuthenticator` remembers valid keys fo
 seconds. Bound on revocation: a key revoked through the same process (the API's own route) stops at
 once; one revoked elsewhere (the CLI, another API worker) stops within `CACHE_TTL_S` seconds.
 Unknown keys are never cached, so a key created elsewhere works at once. While the graph is down
-(`ServiceUnavailable`), a key seen valid before keeps working: no revocation can be recorded then.
+(`ServiceUnavailable`), a key checked valid within the last `OUTAGE_GRACE_S` seconds keeps working (cached
+next-tasks stay available through a short outage); one last checked earlier is refused with the 503, as
+it may have been revoked elsewhere since. So during an outage a revocation is seen within
+`CACHE_TTL_S` + `OUTAGE_GRACE_S` seconds, never later.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from kgplatform.graph.driver import Graph
 SECRET_PREFIX = "kgp_"
 MAX_SECRET_LENGTH = 200
 CACHE_TTL_S = 5.0
+OUTAGE_GRACE_S = 300.0
 CACHE_MAX_ENTRIES = 10_000
 
 
@@ -69,11 +73,13 @@ class KeyAuthenticator:
         lookup: Callable[[str], Principal | None],
         *,
         ttl_s: float = CACHE_TTL_S,
+        outage_grace_s: float = OUTAGE_GRACE_S,
         max_entries: int = CACHE_MAX_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._lookup = lookup
         self._ttl_s = ttl_s
+        self._outage_grace_s = outage_grace_s
         self._max_entries = max_entries
         self._clock = clock
         self._cache: dict[str, tuple[Principal, float]] = {}
@@ -97,7 +103,9 @@ class KeyAuthenticator:
         try:
             principal = self._lookup(key_hash)
         except ServiceUnavailable:
-            if cached is None:
+            # The grace counts from the entry's expiry, not from the outage: an entry kept since long
+            # ago (entries are evicted only when the cache fills) says nothing about the key today.
+            if cached is None or cached[1] + self._outage_grace_s <= now:
                 raise
             return cached[0]
         if principal is None:

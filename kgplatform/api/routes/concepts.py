@@ -39,7 +39,7 @@ router = APIRouter(tags=["concepts"])
 def create_concept(
     curriculum_id: str, body: ConceptIn, graph: GraphDep, who: DesignerPrincipal, response: Response
 ) -> Concept:
-    concept = service.create_concept(graph, curriculum_id, body, who.name)
+    concept = service.create_concept(graph, curriculum_id, body, who.actor)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
     response.headers["Location"] = f"/concepts/{quote(concept.id, safe='/')}"
     return with_etag(response, concept)
@@ -92,7 +92,7 @@ def patch_concept(
     response: Response,
     if_match: IfMatch = None,
 ) -> Concept:
-    return with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.name))
+    return with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.actor))
 
 
 @router.put("/concepts/{concept_id:path}", summary="Replace every field (If-Match required)")
@@ -104,7 +104,7 @@ def put_concept(
     response: Response,
     if_match: IfMatch = None,
 ) -> Concept:
-    return with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.name))
+    return with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.actor))
 
 
 @router.delete("/concepts/{concept_id:path}", summary="Delete (If-Match); 409 if needed, unless cascade")
@@ -117,4 +117,4 @@ def delete_concept(
         bool, Query(description="Also remove dependant edges and tasks left with no concept.")
     ] = False,
 ) -> ConceptDeletionReport:
-    return service.delete_concept(graph, concept_id, if_match, cascade, who.name)
+    return service.delete_concept(graph, concept_id, if_match, cascade, who.actor)

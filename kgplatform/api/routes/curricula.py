@@ -30,7 +30,7 @@ router = APIRouter(prefix="/curricula", tags=["curricula"])
 def create_curriculum(
     body: CurriculumIn, graph: GraphDep, who: DesignerPrincipal, response: Response
 ) -> Curriculum:
-    curriculum = service.create_curriculum(graph, body, who.name)
+    curriculum = service.create_curriculum(graph, body, who.actor)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
     response.headers["Location"] = f"/curricula/{quote(curriculum.id, safe='/')}"
     return curriculum

@@ -116,7 +116,7 @@ async def import_curriculum(
         graph,
         raw,
         curriculum_id,
-        actor=principal.name,
+        actor=principal.actor,
         dry_run=dry_run,
         skip_invalid=skip_invalid,
     )

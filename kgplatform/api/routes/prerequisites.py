@@ -17,12 +17,12 @@ EndpointId = Annotated[str, Query(min_length=1, max_length=MAX_ID_LENGTH)]
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Learn `prerequisite` before `concept`")
 def add_prerequisite(body: PrerequisiteIn, graph: GraphDep, who: DesignerPrincipal) -> Prerequisite:
-    return prerequisites.add_prerequisite(graph, body, who.name)
+    return prerequisites.add_prerequisite(graph, body, who.actor)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT, summary="Remove the edge prerequisite -> concept")
 def remove_prerequisite(
     prerequisite: EndpointId, concept: EndpointId, graph: GraphDep, who: DesignerPrincipal
 ) -> Response:
-    prerequisites.remove_prerequisite(graph, prerequisite, concept, who.name)
+    prerequisites.remove_prerequisite(graph, prerequisite, concept, who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

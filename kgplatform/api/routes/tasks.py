@@ -24,7 +24,7 @@ router = APIRouter(tags=["tasks"])
 def create_task(
     curriculum_id: str, body: TaskIn, graph: GraphDep, who: DesignerPrincipal, response: Response
 ) -> Task:
-    task = tasks.create_task(graph, curriculum_id, body, who.name)
+    task = tasks.create_task(graph, curriculum_id, body, who.actor)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
     response.headers["Location"] = f"/tasks/{quote(task.id, safe='/')}"
     return with_etag(response, task)
@@ -67,7 +67,7 @@ def patch_task(
     response: Response,
     if_match: IfMatch = None,
 ) -> Task:
-    return with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.name))
+    return with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.actor))
 
 
 @router.put("/tasks/{task_id:path}", summary="Replace every field (If-Match required)")
@@ -79,12 +79,12 @@ def put_task(
     response: Response,
     if_match: IfMatch = None,
 ) -> Task:
-    return with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.name))
+    return with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.actor))
 
 
 @router.delete(
     "/tasks/{task_id:path}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (If-Match required)"
 )
 def delete_task(task_id: str, graph: GraphDep, who: DesignerPrincipal, if_match: IfMatch = None) -> Response:
-    tasks.delete_task(graph, task_id, if_match, who.name)
+    tasks.delete_task(graph, task_id, if_match, who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

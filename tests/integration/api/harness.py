@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from kgplatform.api.app import create_app
 from kgplatform.auth import service as auth
-from kgplatform.auth.models import Role
+from kgplatform.auth.models import Principal, Role
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import Settings
 
@@ -22,6 +22,7 @@ class Api:
     client: TestClient
     graph: Graph
     secrets: dict[Role, str]
+    actors: dict[Role, str]  # what the audit trail names each role's key
 
     def headers(self, role: Role = Role.DESIGNER, **extra: str) -> dict[str, str]:
         return {"X-API-Key": self.secrets[role], **extra}
@@ -64,6 +65,8 @@ class Api:
 @contextmanager
 def running_api(settings: Settings, graph: Graph) -> Iterator[Api]:
     """`graph` is the emptied test graph; keys are issued per role with the holder's role as name."""
-    secrets = {role: auth.issue_key(graph, role=role, name=f"{role.value}-tester").secret for role in Role}
+    keys = {role: auth.issue_key(graph, role=role, name=f"{role.value}-tester") for role in Role}
+    secrets = {role: key.secret for role, key in keys.items()}
+    actors = {role: Principal(key_id=key.id, name=key.name, role=role).actor for role, key in keys.items()}
     with TestClient(create_app(settings)) as client:
-        yield Api(client=client, graph=graph, secrets=secrets)
+        yield Api(client=client, graph=graph, secrets=secrets, actors=actors)

@@ -41,7 +41,20 @@ def test_designer_and_admin_edit(api: Api, role: Role) -> None:
     assert api.call("POST", "/curricula", role=role, json={"id": "maths", "name": "M"}).status_code == 201
     assert api.call("POST", "/curricula/maths/concepts", role=role, json=NEW_CONCEPT).status_code == 201
     entry = api.call("GET", "/concepts/a/audit", role=role).json()["items"][0]
-    assert entry["actor"] == f"{role.value}-tester"
+    assert entry["actor"] == api.actors[role] and entry["actor"].startswith(f"{role.value}-tester (key ")
+
+
+def test_two_keys_with_one_name_stay_apart_in_the_audit_trail(api: Api) -> None:
+    api.curriculum("maths")
+    old, new = (auth.issue_key(api.graph, role=Role.DESIGNER, name="alice") for _ in range(2))
+    for key, name in ((old, "A1"), (new, "A2")):
+        body = {"id": f"c-{key.id}", "name": name}
+        response = api.client.post("/curricula/maths/concepts", json=body, headers={"X-API-Key": key.secret})
+        assert response.status_code == 201
+    actors = {
+        api.call("GET", f"/concepts/c-{key.id}/audit").json()["items"][0]["actor"] for key in (old, new)
+    }
+    assert actors == {f"alice (key {old.id})", f"alice (key {new.id})"}
 
 
 @pytest.mark.parametrize("role", list(Role))

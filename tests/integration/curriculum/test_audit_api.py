@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kgplatform.auth.models import Role
 from tests.integration.api.harness import Api
 
 
@@ -14,7 +15,7 @@ def test_each_change_leaves_one_entry_with_actor_old_and_new(api: Api) -> None:
     update, create = trail["items"]
     assert (update["action"], update["actor"], update["entity_type"], update["curriculum_id"]) == (
         "update",
-        "designer-tester",
+        api.actors[Role.DESIGNER],
         "concept",
         "maths",
     )

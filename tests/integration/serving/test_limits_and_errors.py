@@ -54,14 +54,20 @@ def test_body_over_the_limit_is_413_and_changes_nothing(serve: Serve, world: Wor
 def test_rate_limit_is_per_key_429_with_retry_after(serve: Serve, world: World, backend: str) -> None:
     # 3 requests per 30 s: the Redis backend's fixed window cannot roll over during the test.
     with serve(rate_limit_per_s=0.1, rate_limit_burst=3, rate_limit_backend=backend) as api:
+        # The key's first request counts against the client address (the key is not checked yet);
+        # the next three spend the key's own burst.
         statuses = [
-            api.client.get("/learners/nobody/mastery", headers=api.headers()).status_code for _ in range(4)
+            api.client.get("/learners/nobody/mastery", headers=api.headers()).status_code for _ in range(5)
         ]
-        assert 429 not in statuses[:3] and statuses[3] == 429
+        assert 429 not in statuses[:4] and statuses[4] == 429
         refused = api.client.get(PATH, headers=api.headers())
         body = assert_problem(refused, 429, "X-API-Key")
         assert int(refused.headers["retry-after"]) >= 1 and body["retry_after_s"] >= 1
         assert api.get(PATH, role=Role.ADMIN).status_code == 200  # another key has its own budget
+        # Made-up keys share the address's budget, of which the two keys' first requests left one
+        # token: a new key per request gains nothing.
+        junk = [api.client.get(PATH, headers={"X-API-Key": f"kgp_junk{i}"}).status_code for i in range(4)]
+        assert junk == [401, 429, 429, 429]
         assert all(api.client.get("/healthz").status_code == 200 for _ in range(5))  # probes never limited
 
 

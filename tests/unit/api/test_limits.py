@@ -1,15 +1,17 @@
-"""The local token bucket: burst, refill rate, independent keys, bounded memory; the body-size limit's
-reading of Content-Length."""
+"""The local token bucket: burst, refill rate, independent keys, bounded memory; whose bucket a request
+spends; the body-size limit's reading of Content-Length."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from types import SimpleNamespace
 
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from kgplatform.api.limits import BodySizeLimit, LocalTokenBuckets
+from kgplatform.api.limits import BodySizeLimit, LocalTokenBuckets, RateLimit
+from kgplatform.auth.models import Principal, Role
 
 
 class Clock:
@@ -43,6 +45,65 @@ def test_garbage_keys_cannot_grow_memory_without_bound() -> None:
     for i in range(1000):
         buckets.take(f"key-{i}")
     assert len(buckets._buckets) <= 10
+
+
+def test_a_flood_of_new_names_does_not_refill_a_busy_bucket() -> None:
+    """At the table's size the least recently used bucket goes: one in use at its limit stays empty."""
+    buckets = LocalTokenBuckets(rate=0.001, burst=2, max_keys=5, clock=Clock())
+    assert [buckets.take("victim") for _ in range(2)] == [0.0, 0.0]
+    for i in range(3):
+        for j in range(2):
+            buckets.take(f"junk-{i}-{j}")
+        assert buckets.take("victim") > 0  # still limited after every few new names
+
+
+class CachedKeys:
+    """`KeyAuthenticator.cached` for a set of known secrets."""
+
+    def __init__(self, known: dict[str, str]) -> None:
+        self.known = known
+
+    def cached(self, secret: str) -> Principal | None:
+        key_id = self.known.get(secret)
+        return Principal(key_id=key_id, name=key_id, role=Role.SERVICE) if key_id else None
+
+
+def scope_of(key: str | None, address: str = "10.0.0.1", authenticator: object = None) -> Scope:
+    app = SimpleNamespace(state=SimpleNamespace(authenticator=authenticator))
+    headers = [(b"x-api-key", key.encode())] if key else []
+    return {"type": "http", "path": "/x", "headers": headers, "client": (address, 5000), "app": app}
+
+
+def test_only_a_key_checked_valid_has_a_bucket_of_its_own() -> None:
+    keys = CachedKeys({"kgp_good": "k1"})
+    assert RateLimit.bucket_of(scope_of("kgp_good", authenticator=keys)) == "key:k1"
+    # Made-up keys, and a valid one not yet checked, count against the client's address.
+    assert RateLimit.bucket_of(scope_of("kgp_made-up-1", authenticator=keys)) == "addr:10.0.0.1"
+    assert RateLimit.bucket_of(scope_of("kgp_made-up-2", authenticator=keys)) == "addr:10.0.0.1"
+    assert RateLimit.bucket_of(scope_of(None, "10.0.0.2", keys)) == "addr:10.0.0.2"
+    assert RateLimit.bucket_of(scope_of("kgp_good", authenticator=None)) == "addr:10.0.0.1"  # app starting
+
+
+def test_a_new_made_up_key_per_request_is_still_limited() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 401, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    limited = RateLimit(app, LocalTokenBuckets(rate=0.001, burst=3, clock=Clock()))
+    statuses = []
+    for i in range(6):
+        sent: list[Message] = []
+
+        async def send(message: Message, sent: list[Message] = sent) -> None:
+            sent.append(message)
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        scope = scope_of(f"kgp_junk-{i}", authenticator=CachedKeys({}))
+        asyncio.run(limited(scope, receive, send))
+        statuses.append(sent[0]["status"])
+    assert statuses == [401, 401, 401, 429, 429, 429]
 
 
 @pytest.mark.parametrize("length", [b"9" * 5000, b"1" * 19, b"2048x", b"%C2%B2"])

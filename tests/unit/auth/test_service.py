@@ -6,7 +6,7 @@ import pytest
 
 from kgplatform.auth.models import Principal, Role
 from kgplatform.auth.service import KeyAuthenticator, generate_secret, hash_secret
-from kgplatform.errors import Unauthorized
+from kgplatform.errors import ServiceUnavailable, Unauthorized
 
 ALICE = Principal(key_id="k1", name="alice", role=Role.DESIGNER)
 
@@ -93,3 +93,33 @@ def test_the_cache_stays_bounded() -> None:
     for secret in secrets:
         authenticator.authenticate(secret)
     assert len(authenticator._cache) <= 3
+
+
+class FailingLookup(CountingLookup):
+    """The graph, until `down` is set: then every lookup fails as in an outage."""
+
+    down = False
+
+    def __call__(self, key_hash: str) -> Principal | None:
+        if self.down:
+            raise ServiceUnavailable("Neo4j is unreachable")
+        return super().__call__(key_hash)
+
+
+def test_during_an_outage_only_a_recently_checked_key_keeps_working() -> None:
+    recent, stale, never = generate_secret(), generate_secret(), generate_secret()
+    lookup = FailingLookup({hash_secret(s): ALICE for s in (recent, stale, never)})
+    clock = FakeClock()
+    authenticator = KeyAuthenticator(lookup, ttl_s=5.0, outage_grace_s=300.0, clock=clock)
+    authenticator.authenticate(stale)  # checked, then not used for an hour (perhaps revoked elsewhere)
+    clock.now += 3600
+    authenticator.authenticate(recent)
+    lookup.down = True
+    clock.now += 60
+    assert authenticator.authenticate(recent) == ALICE  # checked a minute ago: the outage is no lockout
+    for unknown_today in (stale, never):
+        with pytest.raises(ServiceUnavailable):
+            authenticator.authenticate(unknown_today)
+    clock.now += 250  # 310 s since `recent` was checked: past its TTL and the grace
+    with pytest.raises(ServiceUnavailable):
+        authenticator.authenticate(recent)
