@@ -17,7 +17,14 @@ from importlib import resources
 from pathlib import Path
 
 from kgplatform.errors import ServiceSetupFailed
-from kgplatform.services.processes import ensure_debian_package, port_open, read_pid, spawn, stop_pid
+from kgplatform.services.processes import (
+    ensure_debian_package,
+    install_debian_package,
+    port_open,
+    read_pid,
+    spawn,
+    stop_pid,
+)
 from kgplatform.settings import Settings
 
 # Options Neo4j's own launcher passes to the JVM (from its default neo4j.conf).
@@ -36,6 +43,7 @@ JVM_OPTIONS = [
     "--add-opens=java.base/java.lang=ALL-UNNAMED",
 ]
 SUPPORTED_JAVA = (17, 21)  # Neo4j 5.26 LTS runs on Java 17 and 21
+JVM_DIR = Path("/usr/lib/jvm")
 
 
 @dataclass(frozen=True)
@@ -74,18 +82,36 @@ def java_major(java: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def find_java() -> str:
-    """A Java that Neo4j 5.26 supports, installing Debian's OpenJDK 17 when none is found."""
-    candidates = [os.environ.get("JAVA_HOME", ""), "/usr/lib/jvm/java-17-openjdk-amd64"]
-    for home in candidates:
-        java = Path(home, "bin", "java")
-        if home and java.exists() and java_major(str(java)) in SUPPORTED_JAVA:
+def debian_java17(jvm_dir: Path = JVM_DIR) -> str | None:
+    """Debian's OpenJDK 17, whatever the architecture in its folder's name (amd64, arm64, ...)."""
+    for java in sorted(jvm_dir.glob("java-17-openjdk-*/bin/java")):
+        if java_major(str(java)) in SUPPORTED_JAVA:
             return str(java)
+    return None
+
+
+def find_java(jvm_dir: Path = JVM_DIR) -> str:
+    """A Java that Neo4j 5.26 supports: JAVA_HOME's, Debian's OpenJDK 17, the one on PATH, in that order;
+    installs Debian's OpenJDK 17 when none of them is."""
+    home = os.environ.get("JAVA_HOME", "")
+    if (
+        home
+        and Path(home, "bin", "java").exists()
+        and java_major(str(Path(home, "bin", "java"))) in SUPPORTED_JAVA
+    ):
+        return str(Path(home, "bin", "java"))
     on_path = shutil.which("java")
-    if on_path and java_major(on_path) in SUPPORTED_JAVA:
-        return on_path
-    ensure_debian_package("/usr/lib/jvm/java-17-openjdk-amd64/bin/java", "openjdk-17-jre-headless")
-    return "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"
+    found = debian_java17(jvm_dir) or (on_path if on_path and java_major(on_path) in SUPPORTED_JAVA else None)
+    if found:
+        return found
+    # Installed even when another Java is on PATH (11, say): that one cannot run this Neo4j.
+    install_debian_package("openjdk-17-jre-headless", "Java 17")
+    found = debian_java17(jvm_dir)
+    if found is None:
+        raise ServiceSetupFailed(
+            f"installed openjdk-17-jre-headless, but no {jvm_dir}/java-17-openjdk-*/bin/java"
+        )
+    return found
 
 
 def fetch_jars(settings: Settings, layout: Neo4jLayout) -> None:

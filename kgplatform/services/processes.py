@@ -56,16 +56,15 @@ def start_time(pid: int) -> str | None:
 def read_pid(pid_file: Path) -> int | None:
     """The pid we recorded, if that very process is still alive. The file holds "PID START": a pid whose
     process died (a crash, a reboot) and was later given to another process no longer matches its start
-    time, so `services down` can never signal an unrelated process. (A file from before the start time
-    was recorded holds the pid alone and is trusted as it was.)"""
+    time, so `services down` can never signal an unrelated process. A file without a start time (written
+    before they were recorded, or cut short) proves nothing about the process now holding its pid, and
+    names none."""
     try:
-        recorded = pid_file.read_text().split()
-        pid = int(recorded[0])
-    except (FileNotFoundError, ValueError, IndexError):
+        pid_text, started = pid_file.read_text().split()
+        pid = int(pid_text)
+    except (FileNotFoundError, ValueError):
         return None
-    if not pid_alive(pid):
-        return None
-    if len(recorded) > 1 and start_time(pid) != recorded[1]:
+    if not pid_alive(pid) or start_time(pid) != started:
         return None
     return pid
 
@@ -118,14 +117,11 @@ def stop_pid(pid_file: Path, timeout_s: float = 60.0) -> bool:
     return True
 
 
-def ensure_debian_package(binary: str, package: str) -> str:
-    """Path of `binary`, installing Debian's `package` first if it is missing."""
-    found = shutil.which(binary)
-    if found:
-        return found
+def install_debian_package(package: str, needed_for: str) -> None:
+    """apt-get install `package`, as root or through sudo."""
     if os.geteuid() != 0 and not shutil.which("sudo"):
         raise ServiceSetupFailed(
-            f"{binary} is missing and cannot be installed without root: apt-get install {package}"
+            f"{needed_for} is missing and cannot be installed without root: apt-get install {package}"
         )
     prefix = [] if os.geteuid() == 0 else ["sudo"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
@@ -134,6 +130,14 @@ def ensure_debian_package(binary: str, package: str) -> str:
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
             raise ServiceSetupFailed(f"installing {package} failed: {' '.join(step)}: {tail[0]}")
+
+
+def ensure_debian_package(binary: str, package: str) -> str:
+    """Path of `binary`, installing Debian's `package` first if it is missing."""
+    found = shutil.which(binary)
+    if found:
+        return found
+    install_debian_package(package, binary)
     found = shutil.which(binary)
     if not found:
         raise ServiceSetupFailed(f"installed {package} but {binary} is still not on PATH")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import redis
 
-from kgplatform.services.processes import ensure_debian_package, read_pid, spawn, stop_pid
+from kgplatform.services.processes import (
+    ensure_debian_package,
+    install_debian_package,
+    port_open,
+    read_pid,
+    spawn,
+    stop_pid,
+)
 from kgplatform.settings import Settings
 
 
@@ -24,6 +34,9 @@ def log_path(settings: Settings) -> Path:
 
 
 def start(settings: Settings) -> int:
+    if shutil.which("redis-server") is None:
+        install_debian_package("redis-server", "redis-server")
+        stop_the_packages_own_service(settings)
     binary = ensure_debian_package("redis-server", "redis-server")
     folder = home(settings)
     folder.mkdir(parents=True, exist_ok=True)
@@ -49,6 +62,18 @@ def start(settings: Settings) -> int:
     return spawn(command, log_path(settings), pid_file(settings))
 
 
+def stop_the_packages_own_service(settings: Settings) -> None:
+    """Debian's package starts its own redis-server.service on 127.0.0.1:6379 as it installs (where
+    systemd runs). The project runs its own Redis instead (data under the state folder, stopped by
+    `services down`), so the package's is stopped and kept from starting at boot, if it took our port."""
+    if not port_open(settings.redis.host, settings.redis.port) or not shutil.which("systemctl"):
+        return
+    as_root = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run(
+        [*as_root, "systemctl", "disable", "--now", "redis-server"], capture_output=True, check=False
+    )
+
+
 def running_pid(settings: Settings) -> int | None:
     return read_pid(pid_file(settings))
 
@@ -68,7 +93,20 @@ def ping(settings: Settings) -> str | None:
         return f"{error.__class__.__name__}: {error}"
 
 
+def answering_pid(settings: Settings) -> int | None:
+    """The process id of the Redis answering at the configured address (INFO server), or None."""
+    try:
+        client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=2)
+        pid = client.info("server").get("process_id")
+        client.close()
+        return int(pid) if pid is not None else None
+    except redis.RedisError:
+        return None
+
+
 def wait_until_ready(settings: Settings, pid: int | None, timeout_s: float = 30.0) -> str | None:
+    """None once Redis answers, and, when we started it (`pid`), once the one answering is ours: another
+    Redis that took the port first would answer the ping while ours exited, unable to bind."""
     deadline = time.monotonic() + timeout_s
     reason = ping(settings)
     while reason and time.monotonic() < deadline:
@@ -76,8 +114,12 @@ def wait_until_ready(settings: Settings, pid: int | None, timeout_s: float = 30.
             return f"the redis-server process exited during start-up (log: {log_path(settings)})"
         time.sleep(0.2)
         reason = ping(settings)
-    return (
-        None
-        if reason is None
-        else f"Redis at {settings.redis.url} did not answer: {reason} (log: {log_path(settings)})"
-    )
+    if reason is not None:
+        return f"Redis at {settings.redis.url} did not answer: {reason} (log: {log_path(settings)})"
+    if pid is not None and (answering := answering_pid(settings)) != pid:
+        return (
+            f"the Redis answering at {settings.redis.url} is process {answering}, not the one started "
+            f"({pid}; log: {log_path(settings)}): another Redis took the port (stop it, or set "
+            "KGP_REDIS__URL to another port)"
+        )
+    return None

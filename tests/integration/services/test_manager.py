@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from kgplatform.errors import ServiceSetupFailed
-from kgplatform.services import manager
+from kgplatform.services import manager, redis_local
 from kgplatform.services.manager import State
 from kgplatform.services.processes import free_port, pid_alive, port_open
 from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings
@@ -112,3 +112,27 @@ def test_a_failed_up_still_reports_what_it_started(tmp_path: Path) -> None:
         stopped = {s.name: s.state for s in manager.down(settings)}
         squatter.close()
     assert stopped["redis"] == State.STOPPED
+
+
+def test_a_redis_that_took_the_port_first_is_not_taken_for_ours(tmp_path: Path) -> None:
+    """Debian's own redis-server.service, started by the package's install, holds 6379 when ours starts:
+    ours exits unable to bind, and the other one answers the ping. Start-up must say so, not report
+    ours as started (its pid file would name a dead process, and `services down` would stop nothing)."""
+    port = free_port()
+    foreign = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        settings = settings_for(tmp_path, port)
+        for _ in range(50):
+            if port_open("127.0.0.1", port):
+                break
+            subprocess.run(["sleep", "0.1"], check=True)
+        pid = redis_local.start(settings)  # what `up` does when it saw the port free a moment earlier
+        reason = redis_local.wait_until_ready(settings, pid, timeout_s=10)
+        assert reason is not None and f"process {foreign.pid}, not the one started ({pid}" in reason
+        assert foreign.poll() is None
+    finally:
+        foreign.terminate()
+        foreign.wait(10)
