@@ -28,8 +28,12 @@ from kgplatform.mastery.pybkt_runner import PyBktRunner
 from kgplatform.mastery.transfer_estimate import TransferEstimateOptions, estimate_transfer
 
 OURS, OURS_NO_TRANSFER, PYBKT, SUCCESS_RATE = "ours", "ours-no-transfer", "pyBKT-1.4.3", "skill-success-rate"
+# Ablation: ours with each skill's training success rate in place of the tracer (`use_tracer=False`): how
+# much of ours' lead over pyBKT is the tracer, and how much the layer's other terms, which pyBKT lacks.
+OURS_NO_TRACER = "ours-no-tracer"
 LEAK_FREE, LEAKY = "leak-free", "leaky (row-by-row)"
-# Leak-free, learner-split AUC on this dataset from the pyKT benchmark, for scale.
+# Leak-free, learner-split AUC on this dataset from the pyKT benchmark, for scale only: pyKT preprocesses
+# ASSIST2009 its own way and uses its own split, so these are not figures on our test sets.
 FIELD_REFERENCES = {"DKT": 0.75, "AKT": 0.785}
 
 
@@ -110,9 +114,14 @@ def evaluate_fold(
     row_predictions: dict[str, tuple[FloatArray, FloatArray]] = {}  # model -> (leak-free rows, leaky rows)
     on_step(f"fold {fold}: estimating transfer from training learners")
     transfer = estimate_transfer(train, options.transfer)
-    for name, edges in ((OURS, transfer), (OURS_NO_TRANSFER, None)):
+    no_tracer = replace(options.predictor, use_tracer=False)
+    for name, edges, predictor in (
+        (OURS, transfer, options.predictor),
+        (OURS_NO_TRANSFER, None, options.predictor),
+        (OURS_NO_TRACER, None, no_tracer),
+    ):
         on_step(f"fold {fold}: fitting {name}")
-        model = fit_next_answer_model(train, edges, options.predictor, params)
+        model = fit_next_answer_model(train, edges, predictor, params)
         row_predictions[name] = (
             predict_next_answers(model, test),
             predict_next_answers(model, test, leaky=True),

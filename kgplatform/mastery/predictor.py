@@ -39,6 +39,10 @@ class PredictorOptions:
     forget_rates: tuple[float, ...] = (0.0, 0.003, 0.01, 0.03)
     transfer_scales: tuple[float, ...] = (0.25, 0.5, 1.0)
     l2: float = 1e-3
+    # False: the ablation "ours-no-tracer": each row's P(right) is its skill's training success rate
+    # instead of the tracer's, and everything else (ability, item, recent form, the layer) stays, which
+    # measures what the tracer itself adds to the layer's other terms.
+    use_tracer: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +55,7 @@ class NextAnswerModel:
     global_rate: float
     weights: FloatArray
     options: PredictorOptions
+    skill_rate: FloatArray  # per skill: training rows' success rate (the rows' P(right) without tracer)
 
 
 def logit(p: FloatArray) -> FloatArray:
@@ -72,7 +77,10 @@ def fit_next_answer_model(
     options = options or PredictorOptions()
     if params is None:
         params, _ = fit_bkt(train.observations(), train.skill_labels, FitOptions(progress=False))
-    params, transfer = _select_dynamics(train, params, transfer, options)
+    if options.use_tracer:
+        params, transfer = _select_dynamics(train, params, transfer, options)
+    else:
+        transfer = None
     groups = _Groups.of(train, train.response)
     y = train.correct[groups.first]
     problem = train.problem[groups.first]
@@ -80,9 +88,13 @@ def fit_next_answer_model(
     count = np.bincount(problem, None, len(train.problem_labels)).astype(np.float64)
     own_right, own_count = _own_item_counts(train, groups, y)
     index = {label: i for i, label in enumerate(train.problem_labels)}
-    model = NextAnswerModel(params, transfer, index, right, count, float(y.mean()), np.zeros(7), options)
-    row_pred = replay_rows(train.observations(), params, transfer).predicted
-    features = _features(model, train, groups, row_pred, own_right, own_count)
+    n_skills = len(train.skill_labels)
+    skill_right = np.bincount(train.skill, train.correct, n_skills)
+    skill_rate = (skill_right + train.correct.mean()) / (np.bincount(train.skill, None, n_skills) + 1.0)
+    model = NextAnswerModel(
+        params, transfer, index, right, count, float(y.mean()), np.zeros(7), options, skill_rate
+    )
+    features = _features(model, train, groups, _row_predictions(model, train), own_right, own_count)
     return replace(model, weights=_logistic_fit(features, y, options.l2))
 
 
@@ -90,10 +102,18 @@ def predict_next_answers(model: NextAnswerModel, log: ResponseLog, *, leaky: boo
     """P(correct) per row of `log`; leak-free, the rows of one response share one prediction."""
     key = np.arange(len(log), dtype=np.int64) if leaky else log.response
     groups = _Groups.of(log, key)
-    row_pred = replay_rows(log.observations(key), model.params, model.transfer).predicted
     zeros = np.zeros(groups.first.size)
-    features = _features(model, log, groups, row_pred, zeros, zeros)
+    features = _features(model, log, groups, _row_predictions(model, log, key), zeros, zeros)
     return sigmoid(features @ model.weights)[groups.inverse]
+
+
+def _row_predictions(model: NextAnswerModel, log: ResponseLog, key: IntArray | None = None) -> FloatArray:
+    """P(right) of each row before its response is observed: the tracer's, or in the no-tracer ablation
+    the skill's training success rate (a fold's logs share one skill index; a skill with no training
+    rows gets the overall rate, by the smoothing)."""
+    if not model.options.use_tracer:
+        return model.skill_rate[log.skill]
+    return replay_rows(log.observations(key), model.params, model.transfer).predicted
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,6 +14,7 @@ from kgplatform.mastery.evaluation import (
     LEAK_FREE,
     LEAKY,
     OURS,
+    OURS_NO_TRACER,
     OURS_NO_TRANSFER,
     PYBKT,
     SUCCESS_RATE,
@@ -133,13 +134,17 @@ def test_evaluate_reports_every_model_and_protocol_per_fold(tmp_path: Path) -> N
     log = simulate_log(150, seed=3)
     scores = evaluate(log, EvaluationOptions(folds=(1, 2), predictor=FAST), pybkt=fake_runner(tmp_path))
     assert {(s.model, s.protocol) for s in scores} == {
-        (m, p) for m in (OURS, OURS_NO_TRANSFER, PYBKT, SUCCESS_RATE) for p in (LEAK_FREE, LEAKY)
+        (m, p)
+        for m in (OURS, OURS_NO_TRANSFER, OURS_NO_TRACER, PYBKT, SUCCESS_RATE)
+        for p in (LEAK_FREE, LEAKY)
     }
     assert {s.fold for s in scores} == {1, 2}
     summary = {(s.model, s.protocol): s for s in summarise(scores)}
     assert summary[(OURS, LEAK_FREE)].folds == 2
     # ability, mastery and items are all in the simulated data: the tracer must beat a per-skill rate
     assert summary[(OURS, LEAK_FREE)].auc[0] > summary[(SUCCESS_RATE, LEAK_FREE)].auc[0] + 0.05
+    # the simulated learners learn as they answer: the tracer adds to the layer's other terms
+    assert summary[(OURS, LEAK_FREE)].auc[0] > summary[(OURS_NO_TRACER, LEAK_FREE)].auc[0]
     leak_free_n = next(s.metrics.n for s in scores if (s.model, s.protocol, s.fold) == (OURS, LEAK_FREE, 1))
     leaky_n = next(s.metrics.n for s in scores if (s.model, s.protocol, s.fold) == (OURS, LEAKY, 1))
     assert leak_free_n < leaky_n  # responses, not rows

@@ -76,7 +76,7 @@ def test_eval_tracing_prints_and_writes_every_model(isolated_paths: Path) -> Non
     document = json.loads(out.read_text())
     assert {(s["model"], s["protocol"]) for s in document["summary"]} == {
         (m, p)
-        for m in ("ours", "ours-no-transfer", "skill-success-rate")
+        for m in ("ours", "ours-no-transfer", "ours-no-tracer", "skill-success-rate")
         for p in ("leak-free", "leaky (row-by-row)")
     }
     assert sorted({f["fold"] for f in document["folds"]}) == [1, 2]
