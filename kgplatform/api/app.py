@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,6 +36,7 @@ from kgplatform.api.routes import (
 )
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import open_driver
+from kgplatform.jobs.on_demand import StampBacklog
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.settings import Settings, get_settings
 
@@ -67,9 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.next_tasks = NextTasksServing(
             settings.redis.url, app.state.graph, app.state.redis, app.state.tracer_params, metrics
         )
+        app.state.stamp_backlog = StampBacklog()
+        stamp_retry = asyncio.create_task(jobs.retry_answer_stamps(app))
         try:
             yield
         finally:
+            stamp_retry.cancel()
             await app.state.next_tasks.close()
             app.state.graph.close()
             app.state.redis.close()

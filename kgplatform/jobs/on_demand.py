@@ -4,9 +4,11 @@ worker within seconds, at most once per debounce window (see `debounce`)."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import redis
@@ -21,25 +23,69 @@ RECOMPUTE_LEARNER = "kgp.plans.recompute_learner"
 SendTask = Callable[..., Any]
 
 
+class StampBacklog:
+    """Answer stamps this process could not write while Redis was unreachable: learner -> when their
+    answers were stored, kept until Redis answers again. Without it, a plan cached before the outage
+    would read as fresh after it (no stamp newer than it, no recomputation asked for).
+
+    Per process and bounded: beyond `max_learners` the oldest entries are dropped (logged), and a process
+    that stops first loses its backlog; the nightly batch then recomputes those plans."""
+
+    def __init__(self, max_learners: int = 100_000) -> None:
+        self.max_learners = max_learners
+        self._stamps: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._stamps)
+
+    def add(self, stamps: Mapping[str, float]) -> None:
+        with self._lock:
+            for learner_id, at in stamps.items():
+                # Re-inserted, so the dict's order is by last answer and the oldest go first when full.
+                self._stamps[learner_id] = max(at, self._stamps.pop(learner_id, at))
+            dropped = len(self._stamps) - self.max_learners
+            for learner_id in list(itertools.islice(self._stamps, max(dropped, 0))):
+                del self._stamps[learner_id]
+        if dropped > 0:
+            log.warning("answer-stamp backlog full: %d learners' stamps dropped", dropped)
+
+    def take(self) -> dict[str, float]:
+        with self._lock:
+            taken, self._stamps = self._stamps, {}
+        return taken
+
+
 def request_recomputes(
-    client: redis.Redis, learner_ids: Iterable[str], settings: WorkerSettings, send: SendTask
+    client: redis.Redis,
+    learner_ids: Iterable[str],
+    settings: WorkerSettings,
+    send: SendTask,
+    backlog: StampBacklog | None = None,
 ) -> int:
     """Schedules one recomputation per learner with none pending; returns how many were scheduled.
 
     Never raises for Redis or broker trouble: the answers are already stored. A plan not recomputed now
     is served marked stale (its answer stamp is newer than the plan) until the learner's next answer or
-    the nightly batch recomputes it; serving never recomputes a cached plan itself. Known gap: when Redis
-    itself was unreachable here, the answer stamp was lost too, and the old plan reads as fresh until
-    then."""
-    debouncer = Debouncer(client, settings.debounce_s)
-    learners = sorted(set(learner_ids))
+    the nightly batch recomputes it; serving never recomputes a cached plan itself. When Redis itself is
+    unreachable, the stamps wait in `backlog` (the API's; see `StampBacklog`) and are written, with
+    their recomputations, by the next call that reaches Redis (`learner_ids` may be empty: a retry)."""
+    now = time.time()
+    stamps = backlog.take() if backlog is not None else {}
+    stamps.update(dict.fromkeys(learner_ids, now))
+    if not stamps:
+        return 0
     try:
         # Whatever happens to the recomputation, a cached plan older than these answers is now stale.
-        mark_answered(client, learners, time.time())
+        mark_answered(client, stamps)
     except Exception as error:  # noqa: BLE001 - as below: the answers are stored, serving says the plan's age
-        log.warning("answer stamps for %d learners not written: %s", len(learners), error)
+        log.warning("answer stamps for %d learners not written: %s", len(stamps), error)
+        if backlog is not None:
+            backlog.add(stamps)
+            return 0  # the claims below need the same Redis; they are made when the stamps are written
+    debouncer = Debouncer(client, settings.debounce_s)
     scheduled = 0
-    for learner_id in learners:
+    for learner_id in sorted(stamps):
         claimed = False
         try:
             claimed = debouncer.claim(learner_id)

@@ -7,7 +7,7 @@ the current inputs, so an expired or lost key costs a read, never a wrong answer
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import redis
 
@@ -27,10 +27,10 @@ def answered_key(learner_id: str) -> str:
     return ANSWERED_PREFIX + learner_id
 
 
-def mark_answered(client: redis.Redis, learner_ids: Iterable[str], at_epoch_s: float) -> None:
-    """Records that these learners' answers changed at `at_epoch_s`; kept as long as a cached plan."""
+def mark_answered(client: redis.Redis, stamps: Mapping[str, float]) -> None:
+    """Records when each learner's answers last changed (epoch seconds); kept as long as a cached plan."""
     pipe = client.pipeline(transaction=False)
-    for learner_id in learner_ids:
+    for learner_id, at_epoch_s in stamps.items():
         pipe.set(answered_key(learner_id), repr(at_epoch_s), ex=DEFAULT_TTL_S)
     pipe.execute()
 

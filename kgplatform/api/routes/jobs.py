@@ -6,21 +6,25 @@ recomputed by a worker within seconds, debounced (see `kgplatform.jobs.on_demand
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import APIRouter, Body, FastAPI, Path, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from kgplatform.api.deps import AdminPrincipal, GraphDep, ServicePrincipal, SettingsDep
 from kgplatform.curriculum.store import get_curriculum
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.jobs.models import JobStatus
-from kgplatform.jobs.on_demand import SendTask, request_recomputes
+from kgplatform.jobs.on_demand import SendTask, StampBacklog, request_recomputes
 from kgplatform.jobs.service import JobService
 from workers.celery_app import create_celery
 
 router = APIRouter(tags=["jobs"])
+# How often answer stamps that could not be written (Redis unreachable) are tried again.
+STAMP_RETRY_S = 5.0
 
 
 class RecomputeRequest(BaseModel):
@@ -38,10 +42,14 @@ class RecomputeRequest(BaseModel):
 
 
 def send_task(request: Request) -> SendTask:
+    return app_send_task(request.app)
+
+
+def app_send_task(app: FastAPI) -> SendTask:
     """Celery's send_task on the app's own settings (its Redis is the broker), made once per app."""
-    sender = getattr(request.app.state, "send_task", None)
+    sender = getattr(app.state, "send_task", None)
     if sender is None:
-        sender = request.app.state.send_task = create_celery(request.app.state.settings).send_task
+        sender = app.state.send_task = create_celery(app.state.settings).send_task
     return sender
 
 
@@ -97,5 +105,19 @@ def request_plan_recomputes(request: Request, rows: Iterable[Any], accepted: Ite
     ]
     if not learners:
         return 0
-    settings = request.app.state.settings
-    return request_recomputes(request.app.state.redis, learners, settings.workers, send_task(request))
+    state = request.app.state
+    backlog = getattr(state, "stamp_backlog", None)
+    return request_recomputes(state.redis, learners, state.settings.workers, send_task(request), backlog)
+
+
+async def retry_answer_stamps(app: FastAPI, every_s: float = STAMP_RETRY_S) -> None:
+    """Runs for the app's life: writes the answer stamps (and asks the recomputations) that POST /answers
+    could not while Redis was unreachable, once it answers again, also if no answer comes after it."""
+    backlog: StampBacklog = app.state.stamp_backlog
+    while True:
+        await asyncio.sleep(every_s)
+        if len(backlog):
+            settings = app.state.settings.workers
+            await run_in_threadpool(
+                request_recomputes, app.state.redis, [], settings, app_send_task(app), backlog
+            )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import redis
 
 from kgplatform.jobs.debounce import Debouncer
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobFailure, JobState
-from kgplatform.jobs.on_demand import RECOMPUTE_LEARNER, request_recomputes
+from kgplatform.jobs.on_demand import RECOMPUTE_LEARNER, StampBacklog, request_recomputes
 from kgplatform.jobs.progress import JobProgress
+from kgplatform.planning.cache import answered_key
+from kgplatform.services.processes import free_port
 from kgplatform.settings import WorkerSettings
 
 
@@ -86,3 +90,33 @@ def test_a_broker_failure_does_not_fail_the_answers_nor_block_the_next_request(
 
 def test_a_job_state_knows_when_it_is_over() -> None:
     assert {s for s in JobState if s.finished} == {JobState.SUCCEEDED, JobState.FAILED, JobState.SKIPPED}
+
+
+def test_stamps_redis_refused_are_written_with_their_recomputations_once_it_answers(
+    redis_client: redis.Redis,
+) -> None:
+    """POST /answers while Redis is unreachable: the answers are stored, the stamps wait in the backlog,
+    and the next call that reaches Redis (a retry with no learners of its own) writes them with the
+    time the answers were stored, and asks their recomputations."""
+    unreachable = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
+    backlog, sent = StampBacklog(), []
+
+    def send(name: str, args: tuple, countdown: float) -> None:
+        sent.append(args[0])
+
+    before = time.time()
+    assert request_recomputes(unreachable, ["l1", "l2"], WorkerSettings(), send, backlog) == 0
+    assert len(backlog) == 2 and sent == [] and redis_client.get(answered_key("l1")) is None
+    assert request_recomputes(redis_client, [], WorkerSettings(), send, backlog) == 2
+    assert sent == ["l1", "l2"] and len(backlog) == 0
+    stamped = float(redis_client.get(answered_key("l1")))
+    assert before <= stamped < time.time()
+
+
+def test_the_stamp_backlog_keeps_each_learners_latest_time_and_stays_bounded() -> None:
+    backlog = StampBacklog(max_learners=3)
+    backlog.add({"a": 5.0, "b": 1.0})
+    backlog.add({"a": 2.0, "c": 1.0, "d": 1.0})
+    # "a" answered again (its later time stays), so "b" is the one least recently stamped and goes.
+    assert backlog.take() == {"a": 5.0, "c": 1.0, "d": 1.0}
+    assert len(backlog) == 0
