@@ -7,7 +7,9 @@ recorded when we started them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
@@ -66,11 +68,32 @@ def _bring_up(
     return ServiceStatus(name, address, state, pid)
 
 
+@contextmanager
+def state_lock(settings: Settings) -> Iterator[None]:
+    """Holds the state folder's lock: two `services up` at once (two terminals, a test run and the demo)
+    would otherwise both see a port free and both start a server on one data folder. The folder is
+    created private (0700): it holds the databases and Neo4j's auth file."""
+    folder = settings.services.state_dir
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with (folder / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def up(settings: Settings, on_started: Callable[[str], None] | None = None) -> list[ServiceStatus]:
     """Brings up Redis, then Neo4j, and returns their statuses (Neo4j first). Each service this call
     starts is reported to `on_started` as soon as its process is spawned, so a caller that stops what
     it started (scripts/test.sh) can stop it even when a later step fails and this raises. Redis comes
-    first because it is up in well under a second; Neo4j takes seconds and is the likelier to fail."""
+    first because it is up in well under a second; Neo4j takes seconds and is the likelier to fail.
+    One call at a time per state folder (`state_lock`); a second waits, then finds them running."""
+    with state_lock(settings):
+        return _up(settings, on_started)
+
+
+def _up(settings: Settings, on_started: Callable[[str], None] | None) -> list[ServiceStatus]:
     neo, red = settings.neo4j, settings.redis
     statuses = {}
     for name, address, is_local, host, port, local in (
@@ -91,6 +114,11 @@ def up(settings: Settings, on_started: Callable[[str], None] | None = None) -> l
 
 
 def down(settings: Settings, only: list[str] | None = None) -> list[ServiceStatus]:
+    with state_lock(settings):
+        return _down(settings, only)
+
+
+def _down(settings: Settings, only: list[str] | None) -> list[ServiceStatus]:
     statuses = []
     for name, address, stop in (
         ("redis", settings.redis.url, redis_local.stop),

@@ -136,3 +136,23 @@ def test_a_redis_that_took_the_port_first_is_not_taken_for_ours(tmp_path: Path) 
     finally:
         foreign.terminate()
         foreign.wait(10)
+
+
+def test_two_ups_at_once_start_one_server(own_settings: Settings) -> None:
+    """Two terminals (or the demo and a test run) bring the services up at the same moment: one starts
+    Redis, the other waits for it and finds it running, instead of both seeing the port free."""
+    results: list[object] = []
+
+    def bring_up() -> None:
+        try:
+            results.append({s.name: s.state for s in manager.up(own_settings)}["redis"])
+        except ServiceSetupFailed as error:
+            results.append(error)
+
+    threads = [threading.Thread(target=bring_up) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(map(str, results)) == sorted([State.STARTED, State.RUNNING_OURS]), results
+    assert oct(own_settings.services.state_dir.stat().st_mode & 0o777) == "0o700"
