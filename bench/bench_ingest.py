@@ -207,6 +207,7 @@ def main() -> None:
         curriculum = make_curriculum(args.concepts, args.tasks, seed=args.seed)
         load_curriculum(graph, curriculum)
         t0 = time.perf_counter()
+        print(f"generating {args.answers:,} answers and their baseline rows (validated) ...", flush=True)
         rows = make_answers(curriculum, args.learners, args.answers, seed=args.seed)
         base_rows = baseline_rows(rows)
         print(
@@ -243,6 +244,7 @@ def main() -> None:
 
         base_s = ours_s = 0.0
         timing = breakdown.installed() if args.breakdown else nullcontext()
+        blocks = -(-len(rows) // args.block)
         with timing, ThreadPoolExecutor(max_workers=args.callers) as pool:
             for k, start in enumerate(range(0, len(rows), args.block)):
                 ours_shares = shares(rows[start : start + args.block], args.callers)
@@ -252,6 +254,13 @@ def main() -> None:
                         base_s += run_callers(baseline, base_shares, pool)[0]
                     else:
                         ours_s += run_callers(ours, ours_shares, pool)[0]
+                if (k + 1) % 4 == 0 or k + 1 == blocks:
+                    done = min(start + args.block, len(rows))
+                    print(
+                        f"  block {k + 1}/{blocks}: {done:,} answers each side; so far baseline "
+                        f"{done / base_s:,.0f}/s, ours {done / ours_s:,.0f}/s, ratio {base_s / ours_s:.2f}",
+                        flush=True,
+                    )
         traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
         stored = graph.read("testing/count_mastery_data")[0]
 
