@@ -19,6 +19,16 @@ Edge = tuple[str, str]
 K = TypeVar("K", bound=Hashable)
 
 
+SHOWN_MEMBERS = 10
+
+
+def shortened(shown: Sequence[str], total: int | None = None) -> str:
+    """`shown` joined by commas, then how many of `total` were left out."""
+    total = len(shown) if total is None else total
+    rest = total - len(shown)
+    return ", ".join(shown) + (f", ... and {rest} more" if rest > 0 else "")
+
+
 @dataclass(frozen=True)
 class Cycle:
     """A strongly connected component of more than one concept, with the edges that bind it."""
@@ -31,12 +41,17 @@ class Cycle:
         """True when the members, in order, are one simple cycle (then `describe` draws it)."""
         return len(self.edges) == len(self.members)
 
-    def describe(self, names: Mapping[str, str] | None = None) -> str:
-        """The cycle in words; with `names` (id -> name), each id is followed by its name when it differs."""
-        shown = [_with_name(m, names) for m in self.members]
+    def describe(self, names: Mapping[str, str] | None = None, limit: int = SHOWN_MEMBERS) -> str:
+        """The cycle in words; with `names` (id -> name), each id is followed by its name when it differs.
+        At most `limit` members are named: an import reports this once per edge of the cycle, so a ring
+        of n concepts named in full would make a report of n^2 ids (4,000 concepts: over 600 MB); the
+        full membership is in the report's `cycles`, once."""
+        n = len(self.members)
+        shown = [_with_name(m, names) for m in self.members[:limit]]
         if self.is_ring:
-            return f"cycle of {len(shown)} concepts: {' -> '.join((*shown, shown[0]))}"
-        return f"cycle among {len(shown)} mutually dependent concepts: {', '.join(shown)}"
+            path = " -> ".join(shown) + (f" -> ... ({n - limit} more)" if n > limit else "")
+            return f"cycle of {n} concepts: {path} -> {shown[0]}"
+        return f"cycle among {n} mutually dependent concepts: {shortened(shown, n)}"
 
 
 def _with_name(concept_id: str, names: Mapping[str, str] | None) -> str:

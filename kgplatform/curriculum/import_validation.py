@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kgplatform.curriculum.document import CurriculumDocument
-from kgplatform.curriculum.graph_checks import find_cycles, find_duplicates
+from kgplatform.curriculum.graph_checks import SHOWN_MEMBERS, find_cycles, find_duplicates, shortened
 from kgplatform.curriculum.import_report import ROW_ENTITIES, Entity, ImportReport, RowError
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
@@ -266,11 +266,15 @@ def validate_import(
 
 
 def _refusal(report: ImportReport, blocking: bool) -> str:
+    # Shortened: the summary is one line; the report lists every self-loop and cycle member in full.
     problems = [f"{len(report.errors)} error(s)"]
     if report.self_loops:
-        problems.append(f"{len(report.self_loops)} self-loop(s): {', '.join(report.self_loops)}")
-    for cycle in report.cycles:
-        problems.append(f"a cycle among {', '.join(cycle)}")
+        loops = report.self_loops
+        problems.append(f"{len(loops)} self-loop(s): {shortened(loops[:SHOWN_MEMBERS], len(loops))}")
+    for cycle in report.cycles[:SHOWN_MEMBERS]:
+        problems.append(f"a cycle among {shortened(cycle[:SHOWN_MEMBERS], len(cycle))}")
+    if len(report.cycles) > SHOWN_MEMBERS:
+        problems.append(f"{len(report.cycles) - SHOWN_MEMBERS} more cycle(s)")
     hint = "" if blocking else "; fix them, or import with skip_invalid to write only the valid rows"
     verb = "would import nothing" if report.dry_run else "imported nothing"
     return f"{verb}: {'; '.join(problems)}{hint}"
