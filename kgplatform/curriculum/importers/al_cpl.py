@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kgplatform.curriculum.graph_checks import is_transitively_closed, transitive_reduction
-from kgplatform.curriculum.importers.common import dataset_dir, reading_tasks
+from kgplatform.curriculum.importers.common import dataset_dir, dataset_file, reading_tasks
 from kgplatform.curriculum.io import RawDocument
+from kgplatform.errors import ValidationFailed
 
 FOLDER = "al_cpl"
 DOMAINS = ("data_mining", "geometry", "physics", "precalculus")
@@ -47,10 +48,12 @@ def read_al_cpl(
 ) -> tuple[RawDocument, AlCplSource]:
     """One domain as import rows; `reduce` keeps only the transitive reduction of the positive edges."""
     if domain not in DOMAINS:
-        raise ValueError(f"unknown AL-CPL domain {domain!r}; one of {', '.join(DOMAINS)}")
+        raise ValidationFailed(
+            f"unknown AL-CPL domain {domain!r}; one of {', '.join(DOMAINS)}", field="domain"
+        )
     folder = dataset_dir(FOLDER, root)
-    pairs = _pairs(folder / f"{domain}_pairs.csv")
-    positives = _pairs(folder / f"{domain}_preqs.csv")
+    pairs = _pairs(dataset_file(folder, f"{domain}_pairs.csv"))
+    positives = _pairs(dataset_file(folder, f"{domain}_preqs.csv"))
     # Column 2 is the prerequisite of column 1.
     edges = [(b, a) for a, b in positives]
     closed = is_transitively_closed(edges)

@@ -24,6 +24,14 @@ def dataset_dir(name: str, root: Path | None = None) -> Path:
     return folder
 
 
+def dataset_file(folder: Path, name: str) -> Path:
+    """A file of a dataset folder, or a NotFound naming the path (a partial copy of the folder)."""
+    path = folder / name
+    if not path.is_file():
+        raise NotFound(f"dataset file {path} is missing (see {folder / 'PROVENANCE.md'})", field="dataset")
+    return path
+
+
 def reading_tasks(concepts: list[Row], prefix: str, minutes: int) -> list[Row]:
     """One reading task per concept, for graphs whose concepts are things to read (articles, topics):
     planners need at least one task to offer for each concept."""

@@ -9,6 +9,7 @@ from kgplatform.curriculum.importers.al_cpl import DOMAINS, read_al_cpl
 from kgplatform.curriculum.importers.junyi import read_junyi
 from kgplatform.curriculum.importers.lecturebank import read_lecturebank
 from kgplatform.curriculum.io import RawDocument
+from kgplatform.errors import ValidationFailed
 
 DATASETS = ("junyi", "al-cpl", "lecturebank")
 
@@ -23,4 +24,4 @@ def read_dataset(
         return [read_lecturebank(root)[0]]
     if name == "al-cpl":
         return [read_al_cpl(domain, root, reduce=reduce)[0] for domain in domains]
-    raise ValueError(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
+    raise ValidationFailed(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}", field="dataset")

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgplatform.curriculum.importers.common import Row, dataset_dir
+from kgplatform.curriculum.importers.common import Row, dataset_dir, dataset_file
 from kgplatform.curriculum.io import RawDocument
 
 FOLDER = "junyi_exercise_graph"
@@ -45,7 +45,7 @@ def _split_prerequisites(field: str) -> list[str]:
 
 def read_table(folder: Path) -> tuple[list[Row], list[str]]:
     """Rows by first occurrence of each name, and the names whose repeats were dropped."""
-    with (folder / TABLE).open(encoding="utf-8-sig", newline="") as handle:
+    with dataset_file(folder, TABLE).open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     kept: dict[str, Row] = {}
     collapsed = []

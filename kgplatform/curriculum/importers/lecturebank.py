@@ -12,7 +12,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgplatform.curriculum.importers.common import Row, dataset_dir, reading_tasks
+from kgplatform.curriculum.importers.common import Row, dataset_dir, dataset_file, reading_tasks
 from kgplatform.curriculum.io import RawDocument
 
 FOLDER = "lecturebank2"
@@ -36,11 +36,11 @@ def read_lecturebank(
 ) -> tuple[RawDocument, LectureBankSource]:
     folder = dataset_dir(FOLDER, root)
     topics: dict[str, str] = {}
-    for line in (folder / TOPICS).read_text("utf-8").splitlines():
+    for line in dataset_file(folder, TOPICS).read_text("utf-8").splitlines():
         if line.strip():
             topic_id, name = line.split("|", 1)
             topics[topic_id.strip()] = name.strip()
-    with (folder / ANNOTATIONS).open(encoding="utf-8", newline="") as handle:
+    with dataset_file(folder, ANNOTATIONS).open(encoding="utf-8", newline="") as handle:
         labelled = [row for row in csv.reader(handle) if row]
     positives = [(s.strip(), t.strip()) for s, t, label in labelled if label.strip() == "1"]
 
