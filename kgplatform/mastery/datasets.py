@@ -125,7 +125,7 @@ def read_assistments_csv(path: Path) -> ResponseLog:
     """A CSV with the common ASSISTments columns (extra columns are ignored)."""
     if not path.is_file():
         raise NotFound(f"{path} does not exist")
-    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         header = next(csv.reader(handle), [])
     skill_column = "skill_id" if "skill_id" in header else "skill_name"
     rows = _read_csv(path, ("user_id", "problem_id", skill_column, "correct"), optional=("order_id",))
@@ -140,7 +140,8 @@ def read_log(path: Path) -> ResponseLog:
 
 def _read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict[str, str]]:
     """The required (and present optional) columns only: raw exports carry dozens more."""
-    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+    # utf-8-sig: a spreadsheet's byte-order mark would otherwise stick to the first column's name.
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.reader(handle)
         header = next(reader, [])
         missing = [c for c in required if c not in header]
@@ -151,13 +152,16 @@ def _read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
 
 
 def _build(rows: list[dict[str, str]], skill_column: str, order_column: str | None) -> ResponseLog:
-    kept = [r for r in rows if r[skill_column].strip() and r["user_id"].strip() and r["correct"].strip()]
+    needed = (skill_column, "user_id", "correct", *((order_column,) if order_column else ()))
+    # Rows missing any of these are dropped and counted (`dropped_rows`), as the field's loaders do.
+    kept = [r for r in rows if all(r[c].strip() for c in needed)]
     if order_column:  # a global chronological key such as order_id
-        kept.sort(key=lambda r: float(r[order_column]))  # stable: rows of one response keep their order
+        order = _numbers(kept, order_column)
+        kept = [kept[i] for i in np.argsort(order, kind="stable")]  # rows of one response keep their order
     users, user_code = _codes(r["user_id"] for r in kept)
     problems, problem_code = _codes(r["problem_id"] for r in kept)
     skills, skill_code = _codes(r[skill_column].strip() for r in kept)
-    correct = np.array([float(r["correct"]) for r in kept])
+    correct = _numbers(kept, "correct")
     if np.any((correct < 0) | (correct > 1)):
         raise ValidationFailed("correct must lie in [0, 1]", field="correct")
     order_key = np.array([r[order_column] for r in kept]) if order_column == "order_id" else None
@@ -175,6 +179,23 @@ def _build(rows: list[dict[str, str]], skill_column: str, order_column: str | No
         None,
         len(rows) - len(kept),
     )
+
+
+def _numbers(rows: list[dict[str, str]], column: str) -> FloatArray:
+    """The column as floats, or a ValidationFailed naming the column and the first bad value."""
+    try:
+        return np.array([float(r[column]) for r in rows], dtype=np.float64)
+    except ValueError:
+        bad = next(r[column] for r in rows if not _is_number(r[column]))
+        raise ValidationFailed(f"{column} must be a number, not {bad!r}", field=column) from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _codes(values: Iterable[str]) -> tuple[tuple[str, ...], IntArray]:

@@ -78,6 +78,21 @@ order_id,user_id,problem_id,skill_name,correct,extra
     assert read_log(path).describe() == log.describe()
 
 
+def test_a_byte_order_mark_a_blank_order_id_and_a_bad_number(tmp_path: Path) -> None:
+    """A spreadsheet's BOM must not hide the first column (the sort by order_id was silently skipped);
+    a row without order_id is dropped and counted like one without a skill; a non-number is named."""
+    text = "order_id,user_id,problem_id,skill_name,correct\n30,1,p2,Area,1\n10,1,p1,Area,0\n,1,p3,Area,1\n"
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    log = read_assistments_csv(path)
+    assert [log.problem_labels[p] for p in log.problem] == ["p1", "p2"] and log.dropped_rows == 1
+    with pytest.raises(ValidationFailed, match="order_id must be a number, not 'soon'") as raised:
+        read_assistments_csv(write(tmp_path / "bad_order.csv", text.replace("10,1,p1", "soon,1,p1")))
+    assert raised.value.field == "order_id"
+    with pytest.raises(ValidationFailed, match="correct must be a number, not 'yes'"):
+        read_assistments_csv(write(tmp_path / "bad_correct.csv", text.replace("Area,0", "Area,yes")))
+
+
 def test_missing_columns_and_files_are_reported(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed, match="skill_name"):
         read_assistments_csv(write(tmp_path / "bad.csv", "user_id,problem_id,correct\n1,2,1"))
