@@ -83,8 +83,26 @@ class _Output(BaseModel):
 # --- curricula ---------------------------------------------------------------------------------
 
 
+# The routes' actions on a curriculum: /curricula/{id}/audit, /export, /import, /concepts, /tasks. Ids may
+# hold '/', so an id ending in "/export" would be read as the export of the id before it, and could never
+# be fetched or edited: refused.
+ROUTE_ACTIONS = frozenset({"audit", "export", "import", "concepts", "tasks"})
+
+
+def _not_a_route_action(value: str) -> str:
+    if "/" in value and value.rsplit("/", 1)[1] in ROUTE_ACTIONS:
+        raise ValueError(
+            f"must not end in '/{value.rsplit('/', 1)[1]}' (the API reads /curricula/ID/"
+            f"{value.rsplit('/', 1)[1]} as an action on ID)"
+        )
+    return value
+
+
+CurriculumId = Annotated[EntityId, AfterValidator(_not_a_route_action)]
+
+
 class CurriculumIn(_Input):
-    id: EntityId
+    id: CurriculumId
     name: Name
     description: Description = ""
 

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from kgplatform.curriculum.models import ConceptIn, ConceptPatch, PrerequisiteIn, TaskIn, TaskPatch
+from kgplatform.curriculum.models import (
+    ConceptIn,
+    ConceptPatch,
+    CurriculumIn,
+    PrerequisiteIn,
+    TaskIn,
+    TaskPatch,
+)
 
 
 @pytest.mark.parametrize("concept_id", ["a.b", "with space", "dash-ed", "UPPER_case", "x/y", "é"])
@@ -63,3 +70,15 @@ def test_task_patch_changes_are_json_ready() -> None:
     }
     with pytest.raises(ValidationError):
         TaskPatch.model_validate({"kind": None})
+
+
+@pytest.mark.parametrize("curriculum_id", ["maths/export", "a/b/audit", "x/import", "y/concepts", "z/tasks"])
+def test_a_curriculum_id_may_not_end_in_a_route_action(curriculum_id: str) -> None:
+    """GET /curricula/maths/export exports "maths": a curriculum "maths/export" could never be read."""
+    with pytest.raises(ValidationError, match="must not end in"):
+        CurriculumIn(id=curriculum_id, name="C")
+
+
+@pytest.mark.parametrize("curriculum_id", ["export", "maths/exports", "maths/export/v2", "tasks-2026"])
+def test_other_ids_with_those_words_are_fine(curriculum_id: str) -> None:
+    assert CurriculumIn(id=curriculum_id, name="C").id == curriculum_id
