@@ -4,8 +4,9 @@ Hidden, per concept: whether each learner knows it. Practising a task on concept
 - answers right with 1 - slip (known) or guess (not known), shifted by the task's difficulty;
 - then, if c is not known, learns it with p_learn[c] x ability x readiness^2, where readiness is the
   share of c's prerequisites the learner knows (practice without the foundations is mostly wasted);
-- transfers: every unknown concept b gets an extra chance transfer[c, b] x p_learn[b] x readiness(b)
-  (the known ground-truth transfer graph: prerequisite edges both ways plus some hidden side links);
+- transfers: every unknown concept b not practised gets an extra chance pull(b) x p_learn[b] x ability x
+  readiness(b)^2, where pull(b) = 1 - prod over practised c of (1 - transfer[c, b]) (the known
+  ground-truth transfer graph: prerequisite edges both ways plus some hidden side links);
 - known concepts not practised are forgotten at forget_rate per day.
 Policies never see this state: they see the tracer's estimates (`tracking.EstimateTracker`) built
 from the simulated answers. All randomness of step k comes from (seed, k) and is drawn the same way
