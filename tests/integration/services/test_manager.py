@@ -55,29 +55,38 @@ def test_up_twice_starts_once_and_down_stops_it(own_settings: Settings) -> None:
     assert {s.name: s.state for s in manager.status(own_settings)}["redis"] == State.NOT_RUNNING
 
 
-def test_a_service_we_did_not_start_is_left_alone(tmp_path: Path) -> None:
+@pytest.fixture
+def foreign_redis(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A redis-server that kgplatform did not start (someone else's, or Debian's own), listening."""
     port = free_port()
     foreign = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL,
     )
     try:
-        settings = settings_for(tmp_path, port)
-        client = redis.Redis.from_url(settings.redis.url, retry_on_timeout=True)
         for _ in range(50):
             if port_open("127.0.0.1", port):
                 break
             subprocess.run(["sleep", "0.1"], check=True)
-        up = {s.name: s.state for s in manager.up(settings)}
-        assert up["redis"] == State.RUNNING_FOREIGN
-        down = {s.name: s.state for s in manager.down(settings)}
-        assert down["redis"] == State.NOT_RUNNING
-        assert foreign.poll() is None, "down must not stop a process it did not start"
-        assert client.ping()
-        client.close()
+        yield foreign, port
     finally:
         foreign.terminate()
         foreign.wait(10)
+
+
+def test_a_service_we_did_not_start_is_left_alone(
+    tmp_path: Path, foreign_redis: tuple[subprocess.Popen[bytes], int]
+) -> None:
+    foreign, port = foreign_redis
+    settings = settings_for(tmp_path, port)
+    client = redis.Redis.from_url(settings.redis.url, retry_on_timeout=True)
+    up = {s.name: s.state for s in manager.up(settings)}
+    assert up["redis"] == State.RUNNING_FOREIGN
+    down = {s.name: s.state for s in manager.down(settings)}
+    assert down["redis"] == State.NOT_RUNNING
+    assert foreign.poll() is None, "down must not stop a process it did not start"
+    assert client.ping()
+    client.close()
 
 
 def test_a_failed_up_still_reports_what_it_started(tmp_path: Path) -> None:
@@ -114,28 +123,18 @@ def test_a_failed_up_still_reports_what_it_started(tmp_path: Path) -> None:
     assert stopped["redis"] == State.STOPPED
 
 
-def test_a_redis_that_took_the_port_first_is_not_taken_for_ours(tmp_path: Path) -> None:
+def test_a_redis_that_took_the_port_first_is_not_taken_for_ours(
+    tmp_path: Path, foreign_redis: tuple[subprocess.Popen[bytes], int]
+) -> None:
     """Debian's own redis-server.service, started by the package's install, holds 6379 when ours starts:
     ours exits unable to bind, and the other one answers the ping. Start-up must say so, not report
     ours as started (its pid file would name a dead process, and `services down` would stop nothing)."""
-    port = free_port()
-    foreign = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        settings = settings_for(tmp_path, port)
-        for _ in range(50):
-            if port_open("127.0.0.1", port):
-                break
-            subprocess.run(["sleep", "0.1"], check=True)
-        pid = redis_local.start(settings)  # what `up` does when it saw the port free a moment earlier
-        reason = redis_local.wait_until_ready(settings, pid, timeout_s=10)
-        assert reason is not None and f"process {foreign.pid}, not the one started ({pid}" in reason
-        assert foreign.poll() is None
-    finally:
-        foreign.terminate()
-        foreign.wait(10)
+    foreign, port = foreign_redis
+    settings = settings_for(tmp_path, port)
+    pid = redis_local.start(settings)  # what `up` does when it saw the port free a moment earlier
+    reason = redis_local.wait_until_ready(settings, pid, timeout_s=10)
+    assert reason is not None and f"process {foreign.pid}, not the one started ({pid}" in reason
+    assert foreign.poll() is None
 
 
 def test_two_ups_at_once_start_one_server(own_settings: Settings) -> None:
