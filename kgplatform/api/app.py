@@ -34,6 +34,7 @@ from kgplatform.api.routes import (
     tasks,
     ui_support,
 )
+from kgplatform.api.ui_headers import UiSecurityHeaders
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import open_driver
 from kgplatform.jobs.on_demand import StampBacklog
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if limiter is not None:
         app.add_middleware(RateLimit, limiter=limiter)
     app.add_middleware(BodySizeLimit, max_bytes=settings.serving.max_body_bytes)
+    app.add_middleware(UiSecurityHeaders)  # CSP and friends on the web page (/ui) only
     metrics = ApiMetrics(limiter_redis, settings.serving.queues)
     app.state.metrics = metrics
     app.add_middleware(RequestMetrics, metrics=metrics)

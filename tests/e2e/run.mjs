@@ -1,6 +1,7 @@
 // The browser half of tests/e2e/test_browser.py: drives Debian's Chromium through playwright-core
 // against the running API, asserting what a designer and a teacher see. Each step is named; the first
 // failure prints its step, saves a screenshot (failure-<step>.png) and exits non-zero.
+// The page runs under its Content-Security-Policy: any violation, like any script error, fails the last step.
 // Environment: E2E_BASE_URL, E2E_DESIGNER_KEY, E2E_ADMIN_KEY, E2E_CURRICULUM, E2E_LEARNER,
 // E2E_ARTIFACTS (folder for screenshots), E2E_CHROMIUM (the browser binary).
 
@@ -26,6 +27,9 @@ const CURRICULUM = env('E2E_CURRICULUM');
 const LEARNER = env('E2E_LEARNER');
 const ARTIFACTS = env('E2E_ARTIFACTS');
 const TIMEOUT = 10_000;
+// What kgplatform/api/ui_headers.py sends with every /ui response.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+  + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 const profile = mkdtempSync(join(tmpdir(), 'kgp-e2e-chromium-'));
 // A fresh profile folder per run (--user-data-dir, which Playwright takes as launchPersistentContext's argument).
@@ -44,6 +48,16 @@ const consoleErrors = [];
 page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
 page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`console: ${msg.text()}`); });
 page.on('dialog', (dialog) => dialog.accept());
+// Every CSP violation in any document the page loads becomes a console error, so the last step fails on
+// it even where Chromium's own "Refused to ..." message would not say enough.
+await context.addInitScript(() => {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+  });
+});
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+const csv = (text) => ({ mimeType: 'text/csv', buffer: Buffer.from(text) });
+const conceptShown = (id) => page.waitForFunction((want) => document.querySelector('#concept-id').textContent === want, id);
 
 const alert = page.locator('#message');
 const expectAlert = async (pattern) => {
@@ -69,12 +83,26 @@ const steps = [];
 const step = (name, fn) => steps.push({ name, fn });
 
 step('a wrong key is refused with the API\'s 401 message', async () => {
-  await page.goto(`${BASE}/ui/`);
+  const response = await page.goto(`${BASE}/ui/`);
+  assert.equal(response.headers()['content-security-policy'], CSP, 'the page is served under the CSP');
   await page.getByLabel('API key').fill('kgp_not-a-real-key');
   await page.getByRole('button', { name: 'Sign in' }).click();
   const text = await expectAlert(/Unauthorized \(401\)/);
   assert.match(text, /Sign in/);
   assert.equal(await page.locator('#app').isHidden(), true);
+});
+
+step('every /ui response carries the security headers; the API\'s routes do not', async () => {
+  for (const path of ['/ui/', '/ui/app.js', '/ui/styles.css', '/ui/vendor/cytoscape.esm.min.js']) {
+    const response = await fetch(BASE + path);
+    assert.equal(response.status, 200, path);
+    assert.equal(response.headers.get('content-security-policy'), CSP, path);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.equal(response.headers.get('x-frame-options'), 'DENY', path);
+    assert.equal(response.headers.get('referrer-policy'), 'no-referrer', path);
+  }
+  const api = await fetch(`${BASE}/curricula`, { headers: { 'X-API-Key': DESIGNER_KEY } });
+  assert.equal(api.headers.get('content-security-policy'), null);
 });
 
 step('sign in as a designer and see the curriculum\'s concepts, paged', async () => {
@@ -160,7 +188,7 @@ step('the audit trail shows the edit with its old and new name', async () => {
   const entries = await page.locator('#audit-list li').allTextContents();
   const edit = entries.find((e) => e.includes('"Linear equations" → "Linear equations in one variable"'));
   assert.ok(edit, `audit entries: ${entries.join(' | ')}`);
-  assert.match(edit, /e2e-designer · update concept linear-equations/);
+  assert.match(edit, /e2e-designer( \(key [0-9a-f]+\))? · update concept linear-equations/);
 });
 
 step('add and remove a real prerequisite edge', async () => {
@@ -182,6 +210,7 @@ step('create, edit and delete a task', async () => {
   await form.getByRole('button', { name: 'Create task' }).click();
   await expectAlert(/Created task task-e2e-new/);
   await page.getByRole('button', { name: 'Edit task task-e2e-new' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'title', 'edit moves focus into the form');
   await form.getByLabel('Title').fill('Solve six equations');
   await form.getByRole('button', { name: 'Save task' }).click();
   await expectAlert(/Saved task task-e2e-new \(version 2\)/);
@@ -189,6 +218,70 @@ step('create, edit and delete a task', async () => {
   await page.getByRole('button', { name: 'Delete task task-e2e-new' }).click();
   await expectAlert(/Deleted task task-e2e-new/);
   assert.equal((await callApi('GET', '/tasks/task-e2e-new')).status, 404);
+  await page.waitForFunction(() => document.activeElement?.id === 'task-list'); // not lost with its button
+});
+
+step('two designers: a task edit is checked against the version the form shows, even after a reload', async () => {
+  const form = page.getByRole('form', { name: 'Task' });
+  await page.getByRole('button', { name: 'Edit task task-linear-equations' }).click();
+  const before = await callApi('GET', '/tasks/task-linear-equations');
+  const other = await callApi('PATCH', '/tasks/task-linear-equations', {
+    body: { title: 'Changed by another designer' }, ifMatch: before.etag,
+  });
+  assert.equal(other.status, 200);
+  // The page reloads the concept and its task list, which now lists the other designer's version.
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.locator('#task-list', { hasText: 'Changed by another designer' }).waitFor();
+  assert.equal(await form.getByLabel('Title').inputValue(), 'Practise linear equations', 'a reload keeps the edit');
+  await form.getByLabel('Title').fill('Would overwrite the other change');
+  await form.getByRole('button', { name: 'Save task' }).click();
+  await expectAlert(/Precondition failed \(412\)/);
+  const after = await callApi('GET', '/tasks/task-linear-equations');
+  assert.equal(after.json.title, 'Changed by another designer');
+  assert.equal(after.json.version, other.json.version);
+  await form.getByRole('button', { name: 'Clear' }).click();
+});
+
+step('a task edit keeps its concepts over a reload, and is dropped when another concept opens', async () => {
+  const created = await callApi('POST', `/curricula/${CURRICULUM}/tasks`, {
+    body: {
+      id: 'task-e2e-two', title: 'Two concepts', kind: 'exercise', difficulty: 0.437, estimated_minutes: 12,
+      concepts: ['linear-equations', 'expressions'],
+    },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const both = ['expressions', 'linear-equations'];
+  const sorted = (text) => text.split(';').map((c) => c.trim()).filter(Boolean).sort();
+  const form = page.getByRole('form', { name: 'Task' });
+  const concepts = form.getByLabel('Concepts (; separated)');
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.getByRole('button', { name: 'Edit task task-e2e-two' }).click();
+  assert.deepEqual(sorted(await concepts.inputValue()), both);
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.locator('#task-list', { hasText: 'Two concepts' }).waitFor();
+  await page.waitForTimeout(200);
+  assert.deepEqual(sorted(await concepts.inputValue()), both, 'a reload leaves the edit\'s concepts alone');
+  await form.getByLabel('Title').fill('Two concepts, renamed');
+  // Its difficulty has three decimals: the form must still submit.
+  assert.equal(await form.getByLabel('Difficulty (0..1)').inputValue(), '0.437');
+  await form.getByRole('button', { name: 'Save task' }).click();
+  await expectAlert(/Saved task task-e2e-two \(version 2\)/);
+  let stored = await callApi('GET', '/tasks/task-e2e-two');
+  assert.deepEqual([...stored.json.concepts].sort(), both);
+  assert.equal(stored.json.difficulty, 0.437);
+  // An edit begun, then another concept opened: the form starts over for that concept.
+  await page.getByRole('button', { name: 'Edit task task-e2e-two' }).click();
+  await page.locator('.concept-link', { hasText: 'Quadratic equations' }).click();
+  await conceptShown('quadratics');
+  assert.equal(await page.locator('#task-submit').textContent(), 'Create task');
+  assert.equal(await page.locator('#task-form input[name=editing]').inputValue(), '');
+  assert.equal(await concepts.inputValue(), 'quadratics');
+  stored = await callApi('GET', '/tasks/task-e2e-two');
+  assert.deepEqual([...stored.json.concepts].sort(), both);
+  assert.equal(stored.json.version, 2);
+  assert.equal((await callApi('DELETE', '/tasks/task-e2e-two', { ifMatch: stored.etag })).status, 204);
+  await page.locator('.concept-link', { hasText: 'Linear equations in one variable' }).click();
+  await conceptShown('linear-equations');
 });
 
 step('screenshot: the graph view', async () => {
@@ -202,7 +295,6 @@ step('screenshot: the graph view', async () => {
 step('import CSV: the dry-run report first, then the import', async () => {
   await page.getByRole('tab', { name: 'Import' }).click();
   const form = page.getByRole('form', { name: 'Import CSV' });
-  const csv = (text) => ({ mimeType: 'text/csv', buffer: Buffer.from(text) });
   await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\nsystems,Systems of equations,algebra\npolynomials,Polynomials,algebra\n') });
   await form.getByLabel('prerequisites.csv').setInputFiles({ name: 'prerequisites.csv', ...csv('prerequisite,concept,weight\nlinear-equations,systems,1\nnope,systems,1\n') });
   await form.getByRole('button', { name: 'Check (dry run)' }).click();
@@ -241,6 +333,64 @@ step('paging over the 12 concepts, 10 per page; the tag filter', async () => {
   await page.waitForFunction(() => /1–12 of 12/.test(document.querySelector('#page-info').textContent));
 });
 
+step('only the concept opened last is shown, however late the answers about the one before', async () => {
+  // Subtraction's details and addition's tasks answer late; division is opened meanwhile.
+  const slowTasks = (url) => url.pathname.endsWith('/tasks') && url.searchParams.get('concept') === 'addition';
+  const slowConcept = (url) => url.pathname === '/concepts/subtraction';
+  const late = async (route) => { await sleep(1500); await route.continue().catch(() => {}); };
+  await page.route(slowTasks, late);
+  await page.route(slowConcept, late);
+  try {
+    await page.locator('.concept-link', { hasText: 'Addition' }).click();
+    await conceptShown('addition');
+    await page.locator('.concept-link', { hasText: 'Subtraction' }).click();
+    await page.locator('.concept-link', { hasText: 'Division' }).click();
+    await conceptShown('division');
+    await page.locator('#task-list', { hasText: 'Practise division' }).waitFor();
+    await page.waitForTimeout(2000); // the late answers have come by now
+    assert.equal(await page.locator('#concept-id').textContent(), 'division');
+    assert.equal(await page.getByRole('form', { name: 'Edit concept' }).getByLabel('Name').inputValue(), 'Division');
+    const tasks = await page.locator('#task-list').textContent();
+    assert.match(tasks, /Practise division/);
+    assert.doesNotMatch(tasks, /Practise addition/);
+    assert.match(await page.locator('#graph-status').textContent(), /around division/);
+    const current = await page.locator('.concept-link[aria-current=true]').evaluateAll((bs) => bs.map((b) => b.dataset.conceptId));
+    assert.deepEqual(current, ['division'], 'the open concept is marked aria-current');
+  } finally {
+    await page.unroute(slowTasks);
+    await page.unroute(slowConcept);
+  }
+});
+
+step('a 3-decimal difficulty saves; a double click saves once; cascade is not carried to another concept', async () => {
+  await page.locator('#delete-cascade').check(); // armed on division ...
+  const before = await callApi('GET', '/concepts/fractions');
+  const set = await callApi('PATCH', '/concepts/fractions', { body: { difficulty: 0.437 }, ifMatch: before.etag });
+  assert.equal(set.status, 200);
+  await page.locator('.concept-link', { hasText: 'Fractions' }).click();
+  await conceptShown('fractions');
+  assert.equal(await page.locator('#delete-cascade').isChecked(), false, '... not for fractions');
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  assert.equal(await form.getByLabel(/Difficulty/).inputValue(), '0.437');
+  await form.getByLabel('Name').fill('Fractions (parts of a whole)');
+  const patches = [];
+  const countPatch = (request) => { if (request.method() === 'PATCH') patches.push(request.url()); };
+  page.on('request', countPatch);
+  try {
+    await form.getByRole('button', { name: 'Save' }).dblclick();
+    await expectAlert(/Saved fractions \(version 3\)/);
+    await page.waitForTimeout(500); // a second write, had one gone, has been answered by now
+  } finally {
+    page.off('request', countPatch);
+  }
+  assert.equal(patches.length, 1, `one write for a double click: ${patches.join(', ')}`);
+  assert.match(await alert.textContent(), /Saved fractions \(version 3\)/);
+  const after = await callApi('GET', '/concepts/fractions');
+  assert.equal(after.json.version, 3);
+  assert.equal(after.json.name, 'Fractions (parts of a whole)');
+  assert.equal(after.json.difficulty, 0.437);
+});
+
 step('delete a concept: refused while needed (409 names the dependant), then with cascade', async () => {
   await page.locator('.concept-link', { hasText: 'Systems of equations' }).waitFor();
   await page.locator('.concept-link', { hasText: 'Linear equations in one variable' }).click();
@@ -257,6 +407,54 @@ step('delete a concept: refused while needed (409 names the dependant), then wit
   // The page reloads its list after the delete; wait for it, or signing out (a page reload) next would
   // abort that fetch and log "Failed to fetch" (seen once in CI on a slow run).
   await page.locator('.concept-link', { hasText: 'Polynomials' }).waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.activeElement?.id === 'concept-list'); // focus not lost with the panel
+});
+
+step('another curriculum: a dry run does not carry over; deleting the last page\'s only concept pages back', async () => {
+  await page.locator('summary', { hasText: 'New curriculum' }).click();
+  const created = page.getByRole('form', { name: 'New curriculum' });
+  await created.getByLabel('Id').fill('paging-e2e');
+  await created.getByLabel('Name').fill('Paging (e2e)');
+  await created.getByRole('button', { name: 'Create' }).click();
+  await expectAlert(/Created curriculum paging-e2e/);
+  // The alert comes first; then the page reloads the curricula and selects the new one.
+  await page.waitForFunction(() => document.querySelector('#curriculum-select').value === 'paging-e2e');
+  const select = page.getByRole('combobox', { name: 'Curriculum', exact: true });
+
+  await page.getByRole('tab', { name: 'Import' }).click();
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  const importButton = page.getByRole('button', { name: 'Import', exact: true });
+  const n = (i) => String(i).padStart(2, '0');
+  const rows = Array.from({ length: 11 }, (_, i) => `page-${n(i + 1)},Page item ${n(i + 1)},paging`);
+  await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv(`id,name,tags\n${rows.join('\n')}\n`) });
+  await form.getByLabel('prerequisites.csv').setInputFiles([]);
+  await form.getByRole('button', { name: 'Check (dry run)' }).click();
+  await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+  // The curriculum changes after the dry run: Import must not write into the one checked.
+  await select.selectOption(CURRICULUM);
+  assert.equal(await importButton.isDisabled(), true, 'the dry run was for paging-e2e');
+  assert.equal(await page.locator('#import-report').textContent(), '');
+  await select.selectOption('paging-e2e');
+  await form.getByRole('button', { name: 'Check (dry run)' }).click();
+  await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+  await importButton.click();
+  await page.locator('#import-report .summary', { hasText: 'Imported' }).waitFor();
+  assert.equal((await callApi('GET', '/curricula/paging-e2e/concepts?limit=100')).json.total, 11);
+  assert.equal((await callApi('GET', `/curricula/${CURRICULUM}/concepts?q=page-&limit=100`)).json.total, 0);
+
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+  await page.getByLabel('Per page').selectOption('10');
+  await page.waitForFunction(() => /1–10 of 11/.test(document.querySelector('#page-info').textContent));
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.waitForFunction(() => /11–11 of 11/.test(document.querySelector('#page-info').textContent));
+  await page.locator('.concept-link', { hasText: 'Page item 11' }).click();
+  await conceptShown('page-11');
+  await page.getByRole('button', { name: 'Delete concept' }).click();
+  await expectAlert(/Deleted page-11/);
+  await page.waitForFunction(() => /1–10 of 10/.test(document.querySelector('#page-info').textContent));
+  assert.equal(await page.locator('.concept-link').count(), 10);
+  assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+  await page.waitForFunction(() => document.activeElement?.id === 'concept-list');
 });
 
 step('sign in as a teacher and open the learner', async () => {
@@ -316,9 +514,34 @@ step('sign in as a teacher and open the learner', async () => {
   }
 });
 
+step('the legend\'s colours come from the stylesheet (no inline style under the CSP)', async () => {
+  const colours = await page.evaluate(() => ['mastery-0', 'mastery-half', 'mastery-1']
+    .map((c) => getComputedStyle(document.querySelector(`.swatch.${c}`)).backgroundColor));
+  assert.deepEqual(colours, ['rgb(215, 48, 39)', 'rgb(254, 224, 139)', 'rgb(26, 152, 80)']);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#learner-graph')).position), 'relative');
+});
+
 step('screenshot: the learner view', async () => {
   await page.waitForTimeout(200);
   await page.screenshot({ path: join(ARTIFACTS, 'learner-view.png') });
+});
+
+step('the CSP is enforced, and a violation would be caught', async () => {
+  // A probe: an inline style attribute must be refused and reported (then forgotten: it is ours).
+  const seen = consoleErrors.length;
+  const applied = await page.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.setAttribute('style', 'color: rgb(1, 2, 3)');
+    document.body.append(probe);
+    const colour = getComputedStyle(probe).color;
+    probe.remove();
+    return colour;
+  });
+  assert.notEqual(applied, 'rgb(1, 2, 3)', 'an inline style was applied: no CSP in force');
+  const deadline = Date.now() + 2000;
+  while (!consoleErrors.slice(seen).some((e) => e.includes('CSP violation: style-src')) && Date.now() < deadline) await sleep(50);
+  const probeErrors = consoleErrors.splice(seen);
+  assert.ok(probeErrors.some((e) => e.includes('CSP violation: style-src')), `violation reported: ${probeErrors}`);
 });
 
 step('no script errors in the page', async () => {

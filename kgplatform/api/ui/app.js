@@ -2,10 +2,10 @@
 // the wiring of the three views (curriculum, learner, import).
 
 import { ApiError, api, clearKey, getKey, setKey } from './api.js';
-import { $, clear, el, guarded, hideMessage, showError, showInfo } from './dom.js';
+import { $, clear, el, guarded, hideMessage, oneAtATime, showError, showInfo } from './dom.js';
 import { currentCurriculum, graphOf, selectCurriculum, setupCurriculum } from './curriculum.js';
 import { learnerGraph, setupLearner } from './learner.js';
-import { setupImport } from './importer.js';
+import { curriculumChanged, setupImport } from './importer.js';
 
 async function loadCurricula(preferred) {
   const { data } = await api('GET', '/curricula');
@@ -14,6 +14,7 @@ async function loadCurricula(preferred) {
   clear(select, data.map((c) => el('option', { value: c.id }, `${c.name} (${c.id}, ${c.concepts} concepts)`)));
   const chosen = data.some((c) => c.id === wanted) ? wanted : data[0]?.id ?? null;
   if (chosen) select.value = chosen;
+  if (chosen !== currentCurriculum()) curriculumChanged();
   $('#import-target').textContent = chosen ?? 'a new curriculum (create one first)';
   await selectCurriculum(chosen);
   return data;
@@ -73,10 +74,11 @@ function setup() {
     tab.addEventListener('click', () => showTab(tab.id.replace('tab-', '')));
   }
   $('#curriculum-select').addEventListener('change', guarded(async (event) => {
+    curriculumChanged();
     $('#import-target').textContent = event.target.value;
     await selectCurriculum(event.target.value);
   }, 'Curriculum'));
-  $('#new-curriculum-form').addEventListener('submit', guarded(async (event) => {
+  $('#new-curriculum-form').addEventListener('submit', guarded(oneAtATime(async (event) => {
     event.preventDefault();
     const form = event.target;
     const { data } = await api('POST', '/curricula', { body: { id: form.id.value.trim(), name: form.name.value } });
@@ -84,7 +86,7 @@ function setup() {
     form.closest('details').open = false;
     showInfo(`Created curriculum ${data.id}.`);
     await loadCurricula(data.id);
-  }, 'Creating curriculum'));
+  }), 'Creating curriculum'));
 
   const saved = getKey();
   if (saved) {

@@ -2,9 +2,9 @@
 // concept's editor (If-Match from its ETag), its prerequisite edges, its tasks and its audit trail.
 
 import { api, fetchTransfers, seg } from './api.js';
-import { $, clear, el, fmtTime, guarded, hideMessage, showError, showInfo, splitList } from './dom.js';
+import { $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, showError, showInfo, splitList } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
-import { loadTasks, setupTasks } from './tasks.js';
+import { loadTasks, resetTaskForm, setupTasks } from './tasks.js';
 
 const MAX_DEPTH = 10;
 const state = { curriculum: null, q: '', tag: '', offset: 0, pageSize: 25, total: 0, concept: null, etag: null, cy: null };
@@ -35,11 +35,18 @@ async function loadList() {
     query: { q: state.q, tag: state.tag, limit: state.pageSize, offset: state.offset },
   });
   if (request !== listRequest) return;
+  if (state.offset >= data.total && state.offset > 0) {
+    // Past the end (the last page's last concept was deleted): show the last page that has any.
+    state.offset = Math.max(0, Math.ceil(data.total / state.pageSize) - 1) * state.pageSize;
+    await loadList();
+    return;
+  }
   state.total = data.total;
   clear(list, data.items.map((c) => el('li', {},
     el('button', {
       type: 'button',
       class: c.id === state.concept ? 'concept-link current' : 'concept-link',
+      'aria-current': c.id === state.concept ? 'true' : undefined,
       dataset: { conceptId: c.id },
       onclick: guarded(() => openConcept(c.id), 'Opening concept'),
     }, el('span', { class: 'name' }, c.name), el('span', { class: 'id' }, c.id)))));
@@ -56,6 +63,8 @@ export async function selectCurriculum(id) {
   state.curriculum = id;
   state.offset = 0;
   state.concept = null;
+  conceptRequest += 1; // a concept still being opened belongs to the curriculum left
+  resetTaskForm();
   $('#concept-detail').hidden = true;
   $('#no-concept').hidden = false;
   clearGraph();
@@ -83,19 +92,37 @@ function fillForm(concept) {
   $('#concept-version').textContent = concept.version;
 }
 
+// As for the list: only the concept opened last is shown, whatever order the answers come back in.
+// Its graph, tasks and audit trail have their own counters and also check the concept is still open.
+let conceptRequest = 0;
+
+function markCurrent(id) {
+  for (const b of document.querySelectorAll('.concept-link')) {
+    const current = b.dataset.conceptId === id;
+    b.classList.toggle('current', current);
+    if (current) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+  }
+}
+
 export async function openConcept(id) {
   hideMessage();
+  const request = ++conceptRequest;
   const { data, etag } = await api('GET', `/concepts/${seg(id)}`);
+  if (request !== conceptRequest) return;
+  const changed = data.id !== state.concept;
   state.concept = data.id;
   state.etag = etag;
   fillForm(data);
   $('#no-concept').hidden = true;
   $('#concept-detail').hidden = false;
-  $('#task-form').concepts.value = data.id;
-  for (const b of document.querySelectorAll('.concept-link')) {
-    b.classList.toggle('current', b.dataset.conceptId === id);
-  }
-  await Promise.all([loadGraph(), loadTasks(id), loadAudit()]);
+  // A delete is never armed by default, and never carried over to another concept.
+  $('#delete-cascade').checked = false;
+  // Another concept: a task edit begun on the last one is dropped, not saved with this concept's
+  // id in its concepts. A reload of the same concept leaves an edit in progress alone.
+  if (changed) resetTaskForm();
+  markCurrent(data.id);
+  await Promise.all([loadGraph(), loadTasks(data.id), loadAudit()]);
 }
 
 async function saveConcept(event) {
@@ -127,10 +154,13 @@ async function deleteConcept() {
   ].filter(Boolean);
   showInfo(`Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.`);
   state.concept = null;
+  conceptRequest += 1;
+  resetTaskForm();
   $('#concept-detail').hidden = true;
   $('#no-concept').hidden = false;
   clearGraph();
   await loadList();
+  $('#concept-list').focus(); // the focused Delete button is hidden now: back to the list
 }
 
 // ---- graph -----------------------------------------------------------------------------------
@@ -140,19 +170,26 @@ async function loadTransfers(ids) {
   return fetchTransfers(ids);
 }
 
+let graphRequest = 0;
+
 export async function loadGraph() {
   if (!state.concept) return;
+  const request = ++graphRequest;
+  const concept = state.concept;
+  const stale = () => request !== graphRequest || concept !== state.concept;
   const depth = Number($('#depth-select').value);
   const direction = $('#direction-select').value;
-  const { data: hood } = await api('GET', `/concepts/${seg(state.concept)}/neighbourhood`, {
+  const { data: hood } = await api('GET', `/concepts/${seg(concept)}/neighbourhood`, {
     query: { depth, direction },
   });
+  if (stale()) return;
   let transfers = { edges: [], model_version: null };
   try {
     transfers = await loadTransfers(hood.nodes.map((n) => n.id));
   } catch (error) {
-    showError(error, 'Transfer edges');
+    if (!stale()) showError(error, 'Transfer edges');
   }
+  if (stale()) return;
   const names = {};
   for (const t of transfers.edges) {
     names[t.source] = t.source_name ?? t.source;
@@ -189,7 +226,7 @@ function renderDirectEdges(edges, names) {
       type: 'button',
       class: 'small',
       'aria-label': `Remove edge ${e.prerequisite} to ${e.concept}`,
-      onclick: guarded(() => removeEdge(e), 'Removing prerequisite'),
+      onclick: guarded(oneAtATime(() => removeEdge(e)), 'Removing prerequisite'),
     }, 'remove'))) : [el('li', { class: 'hint' }, 'No direct prerequisite edges.')]);
 }
 
@@ -228,15 +265,22 @@ function describeChange(entry) {
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('; ');
 }
 
+let auditRequest = 0;
+
 export async function loadAudit() {
   const list = $('#audit-list');
+  const request = ++auditRequest;
+  const concept = state.concept;
+  const stale = () => request !== auditRequest || concept !== state.concept;
+  if (!concept) return;
   try {
-    const { data } = await api('GET', `/concepts/${seg(state.concept)}/audit`, { query: { limit: 20 } });
+    const { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query: { limit: 20 } });
+    if (stale()) return;
     clear(list, data.items.length ? data.items.map((a) => el('li', { class: `audit-${a.action}` },
       el('span', { class: 'audit-head' }, `${fmtTime(a.at)} · ${a.actor} · ${a.action} ${a.entity_type} ${a.entity_id}`),
       el('span', { class: 'audit-change' }, describeChange(a)))) : [el('li', { class: 'hint' }, 'No entries.')]);
   } catch (error) {
-    clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
+    if (!stale()) clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
   }
 }
 
@@ -272,11 +316,11 @@ export function setupCurriculum() {
     state.offset = 0;
     await loadList();
   }, 'Paging'));
-  $('#concept-form').addEventListener('submit', guarded(saveConcept, 'Saving concept'));
+  $('#concept-form').addEventListener('submit', guarded(oneAtATime(saveConcept), 'Saving concept'));
   $('#concept-reload').addEventListener('click', guarded(() => openConcept(state.concept), 'Reloading'));
-  $('#concept-delete').addEventListener('click', guarded(deleteConcept, 'Deleting concept'));
-  $('#prereq-form').addEventListener('submit', guarded(addEdge, 'Adding prerequisite'));
-  $('#new-concept-form').addEventListener('submit', guarded(async (event) => {
+  $('#concept-delete').addEventListener('click', guarded(oneAtATime(deleteConcept), 'Deleting concept'));
+  $('#prereq-form').addEventListener('submit', guarded(oneAtATime(addEdge), 'Adding prerequisite'));
+  $('#new-concept-form').addEventListener('submit', guarded(oneAtATime(async (event) => {
     event.preventDefault();
     const form = event.target;
     const difficulty = form.difficulty.value.trim();
@@ -292,6 +336,6 @@ export function setupCurriculum() {
     showInfo(`Created ${data.id}.`);
     await loadList();
     await openConcept(data.id);
-  }, 'Creating concept'));
+  }), 'Creating concept'));
   setupTasks({ currentConcept: () => state.concept, currentCurriculum: () => state.curriculum, afterChange: loadAudit });
 }

@@ -86,6 +86,28 @@ export function guarded(fn, context) {
   };
 }
 
+/**
+ * Wraps a write's submit (of a form) or click (of a button) handler: while its request is in flight the
+ * form's submit buttons, or the button, are disabled and a second event is ignored. A double click
+ * would otherwise send the same write twice with the same ETag, and the second would get a false 412/409.
+ */
+export function oneAtATime(handler) {
+  return async (event) => {
+    const target = event.currentTarget; // null once the event is dispatched: taken now
+    if (event.type === 'submit') event.preventDefault();
+    if (target.dataset.busy) return undefined;
+    const buttons = target instanceof HTMLFormElement ? [...target.querySelectorAll('button[type=submit]')] : [target];
+    target.dataset.busy = 'true';
+    for (const b of buttons) b.disabled = true;
+    try {
+      return await handler(event);
+    } finally {
+      delete target.dataset.busy;
+      for (const b of buttons) b.disabled = false;
+    }
+  };
+}
+
 export const splitList = (text) => (text ?? '').split(';').map((s) => s.trim()).filter(Boolean);
 
 export const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '');

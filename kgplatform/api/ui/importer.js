@@ -1,7 +1,7 @@
 // CSV import: the files go first as a dry run; the report is shown, and only then can they be imported.
 
 import { ApiError, api, seg } from './api.js';
-import { $, clear, el, guarded, hideMessage, showInfo } from './dom.js';
+import { $, clear, el, guarded, hideMessage, oneAtATime, showInfo } from './dom.js';
 
 const FILES = ['concepts', 'prerequisites', 'tasks'];
 let checked = null; // the FormData that passed a dry run, and for which curriculum
@@ -53,15 +53,36 @@ async function dryRun(event, currentCurriculum) {
   const { data: report } = await api('POST', `/curricula/${seg(curriculum)}/import`, {
     body: data, query: { dry_run: true, skip_invalid: form.skip_invalid.checked || undefined },
   });
+  if (curriculum !== currentCurriculum()) return; // another curriculum was picked meanwhile
   clear($('#import-report'), renderReport(report));
   const ok = !report.errors.length || form.skip_invalid.checked;
   checked = ok ? { curriculum, data: formData(form), skip: form.skip_invalid.checked } : null;
   $('#import-commit').disabled = !ok;
 }
 
-async function commit(afterImport) {
+/** Import needs a new dry run: the files, the options or the curriculum changed, or it was spent. */
+function forgetDryRun() {
+  checked = null;
+  $('#import-commit').disabled = true;
+}
+
+/** Another curriculum is selected: the dry run and its report were about the one left. */
+export function curriculumChanged() {
+  forgetDryRun();
+  clear($('#import-report'));
+}
+
+async function commit(afterImport, currentCurriculum) {
   if (!checked) return;
   const { curriculum, data, skip } = checked;
+  // Spent at once: a second click while this import is in flight finds nothing to send.
+  forgetDryRun();
+  if (curriculum !== currentCurriculum()) {
+    // The page now shows another curriculum: never write into the one checked earlier.
+    clear($('#import-report'));
+    showInfo(`The curriculum changed since the dry run (it was ${curriculum}): check the files again.`);
+    return;
+  }
   try {
     const { data: report } = await api('POST', `/curricula/${seg(curriculum)}/import`, {
       body: data, query: { skip_invalid: skip || undefined },
@@ -72,16 +93,13 @@ async function commit(afterImport) {
   } catch (error) {
     if (error instanceof ApiError && error.problem.report) clear($('#import-report'), renderReport(error.problem.report));
     throw error;
-  } finally {
-    checked = null;
-    $('#import-commit').disabled = true;
   }
 }
 
 export function setupImport({ currentCurriculum, afterImport }) {
   const form = $('#import-form');
-  form.addEventListener('submit', guarded((event) => dryRun(event, currentCurriculum), 'Import dry run'));
+  form.addEventListener('submit', guarded(oneAtATime((event) => dryRun(event, currentCurriculum)), 'Import dry run'));
   // Any change to the files or options needs a new dry run before importing.
-  form.addEventListener('change', () => { checked = null; $('#import-commit').disabled = true; });
-  $('#import-commit').addEventListener('click', guarded(() => commit(afterImport), 'Import'));
+  form.addEventListener('change', forgetDryRun);
+  $('#import-commit').addEventListener('click', guarded(() => commit(afterImport, currentCurriculum), 'Import'));
 }

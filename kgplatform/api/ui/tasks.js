@@ -1,18 +1,22 @@
-// Tasks of the selected concept: list, create, edit (If-Match from the listed version) and delete.
+// Tasks of the selected concept: list, create, edit (If-Match from the version the form was filled
+// from) and delete (If-Match from the version listed).
 
 import { api, seg } from './api.js';
-import { $, clear, el, guarded, showInfo, splitList } from './dom.js';
+import { $, clear, el, guarded, oneAtATime, showInfo, splitList } from './dom.js';
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
-const etags = new Map();
+
+// Like the concept list: a response that arrives after a newer request (another concept opened
+// meanwhile) is dropped, so one concept's tasks never show under another's details.
+let tasksRequest = 0;
 
 export async function loadTasks(conceptId) {
   const list = $('#task-list');
+  const request = ++tasksRequest;
   const { data } = await api('GET', `/curricula/${seg(hooks.currentCurriculum())}/tasks`, {
     query: { concept: conceptId, limit: 100 },
   });
-  etags.clear();
-  for (const t of data.items) etags.set(t.id, `"${t.version}"`);
+  if (request !== tasksRequest || conceptId !== hooks.currentConcept()) return;
   clear(list, data.items.length ? data.items.map((t) => el('li', { class: 'task-item' },
     el('span', {}, `${t.title} `, el('small', {}, `(${t.kind}, difficulty ${t.difficulty}, ${t.estimated_minutes} min, v${t.version})`)),
     el('button', { type: 'button', class: 'small', 'aria-label': `Edit task ${t.id}`, onclick: () => editTask(t) }, 'edit'),
@@ -20,7 +24,7 @@ export async function loadTasks(conceptId) {
       type: 'button',
       class: 'small',
       'aria-label': `Delete task ${t.id}`,
-      onclick: guarded(() => deleteTask(t.id), 'Deleting task'),
+      onclick: guarded(oneAtATime(() => deleteTask(t)), 'Deleting task'),
     }, 'delete'))) : [el('li', { class: 'hint' }, 'No task exercises this concept.')]);
 }
 
@@ -28,6 +32,9 @@ function editTask(task) {
   const form = $('#task-form');
   form.closest('details').open = true;
   form.editing.value = task.id;
+  // The version this form shows: Save must fail (412) if someone changed the task since, even when the
+  // list was reloaded meanwhile and lists a newer version.
+  form.dataset.etag = `"${task.version}"`;
   form.id.value = task.id;
   form.id.readOnly = true;
   form.title.value = task.title;
@@ -36,12 +43,15 @@ function editTask(task) {
   form.estimated_minutes.value = task.estimated_minutes;
   form.concepts.value = task.concepts.join('; ');
   $('#task-submit').textContent = 'Save task';
+  form.title.focus(); // the first field one can change (the id is read-only while editing)
 }
 
-function resetForm() {
+/** Back to "new task" for the current concept; any edit in progress is dropped. */
+export function resetTaskForm() {
   const form = $('#task-form');
   form.reset();
   form.editing.value = '';
+  delete form.dataset.etag;
   form.id.readOnly = false;
   form.concepts.value = hooks.currentConcept() ?? '';
   $('#task-submit').textContent = 'Create task';
@@ -59,7 +69,7 @@ async function submitTask(event) {
   };
   const editing = form.editing.value;
   if (editing) {
-    const { data } = await api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: etags.get(editing) });
+    const { data } = await api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: form.dataset.etag });
     showInfo(`Saved task ${data.id} (version ${data.version}).`);
   } else {
     const { data } = await api('POST', `/curricula/${seg(hooks.currentCurriculum())}/tasks`, {
@@ -67,21 +77,23 @@ async function submitTask(event) {
     });
     showInfo(`Created task ${data.id}.`);
   }
-  resetForm();
+  resetTaskForm();
   await loadTasks(hooks.currentConcept());
   await hooks.afterChange();
 }
 
-async function deleteTask(id) {
-  if (!window.confirm(`Delete task ${id}?`)) return;
-  await api('DELETE', `/tasks/${seg(id)}`, { ifMatch: etags.get(id) });
-  showInfo(`Deleted task ${id}.`);
+async function deleteTask(task) {
+  if (!window.confirm(`Delete task ${task.id}?`)) return;
+  await api('DELETE', `/tasks/${seg(task.id)}`, { ifMatch: `"${task.version}"` });
+  showInfo(`Deleted task ${task.id}.`);
+  if ($('#task-form').editing.value === task.id) resetTaskForm();
   await loadTasks(hooks.currentConcept());
+  $('#task-list').focus(); // its delete button is gone: keep the keyboard user in the list
   await hooks.afterChange();
 }
 
 export function setupTasks(given) {
   hooks = given;
-  $('#task-form').addEventListener('submit', guarded(submitTask, 'Saving task'));
-  $('#task-cancel').addEventListener('click', resetForm);
+  $('#task-form').addEventListener('submit', guarded(oneAtATime(submitTask), 'Saving task'));
+  $('#task-cancel').addEventListener('click', resetTaskForm);
 }

@@ -1,0 +1,48 @@
+"""Security headers on the web page's responses (/ui), as pure ASGI middleware: defence in depth.
+
+The page builds its DOM without innerHTML; the Content-Security-Policy still lets only the page's own
+scripts, styles and API run or load, so an injection that slipped through could neither run inline
+script nor send data elsewhere. The page must not be framed (clickjacking) and sends no Referer.
+The API's JSON routes are left alone: a browser does not render them.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+UI_PREFIX = "/ui"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+UI_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def is_ui_path(path: str) -> bool:
+    # Not a bare prefix test: /ui-support/... is an API route, not the page.
+    return path == UI_PREFIX or path.startswith(UI_PREFIX + "/")
+
+
+class UiSecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_ui_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in UI_HEADERS.items():
+                    headers[name] = value  # replaces any the app set: one policy, ours
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
