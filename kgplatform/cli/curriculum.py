@@ -50,7 +50,7 @@ def import_curriculum(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the valid rows, list the rest."),
     curriculum_id: str | None = typer.Option(
-        None, "--curriculum-id", help="Target curriculum (default: the JSON document's id)."
+        None, "--curriculum-id", help="Target curriculum (default: the id the JSON or curriculum.csv names)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
@@ -61,7 +61,9 @@ def import_curriculum(
     raw = read_import_path(path, {"id": curriculum_id} if curriculum_id else None)
     target = curriculum_id or (raw.curriculum or {}).get("id")
     if not isinstance(target, str) or not target:
-        fail("no curriculum id: pass --curriculum-id (CSV files do not name their curriculum)")
+        fail(
+            "no curriculum id: pass --curriculum-id (CSV files name their curriculum only in a curriculum.csv)"
+        )
         return
     with graph_session() as graph:
         report = run_import(graph, raw, target, actor=cli_actor(), dry_run=dry_run, skip_invalid=skip_invalid)

@@ -23,16 +23,19 @@ ROW_ENTITIES = (Entity.CONCEPT, Entity.PREREQUISITE, Entity.TASK)
 
 
 class RowError(BaseModel):
-    """One problem with one row. `row` is 1-based within its entity's list (a CSV's line is row + 1)."""
+    """One problem with one row. `row` is 1-based within its entity's list; for a CSV row, `line` is the
+    file line the row starts on (blank lines and cells spanning lines make it differ from row + 1)."""
 
     entity: Entity
     row: int | None = None
+    line: int | None = None
     id: str | None = None
     field: str | None = None
     message: str
 
     def describe(self) -> str:
         where = f"{self.entity.value} row {self.row}" if self.row is not None else self.entity.value
+        where += f" (line {self.line})" if self.line is not None else ""
         what = f" {self.id!r}" if self.id else ""
         field = f" [{self.field}]" if self.field else ""
         return f"{where}{what}{field}: {self.message}"

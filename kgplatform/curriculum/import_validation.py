@@ -246,7 +246,7 @@ def validate_import(
         skip_invalid=skip_invalid,
         rows={e: len(raw.rows_of(e)) for e in ROW_ENTITIES},
         valid_rows={e: len(v.good(e)) for e in ROW_ENTITIES},
-        errors=sorted(v.errors, key=lambda e: (list(Entity).index(e.entity), e.row or 0)),
+        errors=sorted(_with_lines(v.errors, raw), key=lambda e: (list(Entity).index(e.entity), e.row or 0)),
         self_loops=list(dict.fromkeys(self_loops)),
         cycles=cycles,
         notes=list(raw.notes),
@@ -263,6 +263,15 @@ def validate_import(
         tasks=list(v.good(Entity.TASK).values()),
     )
     return ImportPlan(report, document)
+
+
+def _with_lines(errors: list[RowError], raw: RawDocument) -> list[RowError]:
+    """The errors of CSV rows with the file line each row starts on (`RawDocument.lines`)."""
+    for error in errors:
+        lines = raw.lines.get(error.entity)
+        if lines and error.row is not None and error.row <= len(lines):
+            error.line = lines[error.row - 1]
+    return errors
 
 
 def _refusal(report: ImportReport, blocking: bool) -> str:

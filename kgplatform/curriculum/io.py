@@ -1,10 +1,12 @@
-"""Reading and writing the exchange formats: one JSON document, or three CSV files (or a zip of them).
+"""Reading and writing the exchange formats: one JSON document, or CSV files (a folder, an upload or a zip).
 
 Parsing here only recovers rows as plain dicts, with the structural problems a person must fix
 before any row can be read (bad JSON, a missing CSV column). Row validation and the whole-graph
 checks live in `import_validation`, so both formats share one set of rules and one report.
 CSV conventions: one file per kind, UTF-8 (a BOM is tolerated), a header row; `tags` and a task's
-`concepts` are ';'-separated; an empty cell means "not given" (the field's default applies).
+`concepts` are ';'-separated; an empty cell means "not given" (the field's default applies). An optional
+curriculum.csv (one row: id, name, description) carries the curriculum itself, as the JSON document's
+`curriculum` does.
 """
 
 from __future__ import annotations
@@ -15,29 +17,36 @@ import io
 import json
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_report import Entity, RowError
 from kgplatform.errors import ValidationFailed
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 CSV_FILES = {
     Entity.CONCEPT: "concepts.csv",
     Entity.PREREQUISITE: "prerequisites.csv",
     Entity.TASK: "tasks.csv",
 }
+CURRICULUM_FILE = "curriculum.csv"
+# Every CSV an import reads: curriculum.csv is optional (exports before it existed lack it).
+INPUT_FILES = {Entity.CURRICULUM: CURRICULUM_FILE, **CSV_FILES}
 CSV_COLUMNS = {
+    Entity.CURRICULUM: ("id", "name", "description"),
     Entity.CONCEPT: ("id", "name", "description", "tags", "difficulty"),
     Entity.PREREQUISITE: ("prerequisite", "concept", "weight"),
     Entity.TASK: ("id", "title", "kind", "difficulty", "estimated_minutes", "concepts"),
 }
 REQUIRED_COLUMNS = {
+    Entity.CURRICULUM: {"id"},
     Entity.CONCEPT: {"id", "name"},
     Entity.PREREQUISITE: {"prerequisite", "concept"},
     Entity.TASK: {"id", "title", "kind", "concepts"},
@@ -52,6 +61,9 @@ MAX_UNZIPPED_BYTES = 256 * 2**20
 # What can go wrong reading a member of a zip that opened: a bad CRC or truncated data, an encrypted
 # member, a compression method zipfile lacks (e.g. Deflate64), corrupt deflate data.
 ZIP_MEMBER_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError, OSError)
+# Where blank lines or cells spanning lines shift rows off "line = row + 1", a note says where; past this many
+# shifts it stops listing them.
+MAX_LINE_SHIFTS = 10
 
 
 @dataclass
@@ -65,6 +77,8 @@ class RawDocument:
     file_errors: list[RowError] = field(default_factory=list)
     # Importer remarks carried into the report (e.g. collapsed duplicate source rows).
     notes: list[str] = field(default_factory=list)
+    # The line each CSV row starts on, by entity (absent for JSON): the report numbers rows by record.
+    lines: dict[Entity, list[int]] = field(default_factory=dict)
 
     def rows_of(self, entity: Entity) -> list[Any]:
         return {
@@ -125,117 +139,223 @@ def parse_json(text: str | bytes) -> RawDocument:
 
 
 def parse_csv_tables(tables: dict[Entity, str | bytes], curriculum: Row | None = None) -> RawDocument:
-    """Rows from up to three CSV texts (a missing kind means no rows of it)."""
+    """Rows from up to three CSV texts (a missing kind means no rows of it). A curriculum.csv's row replaces
+    `curriculum`, as a JSON document's `curriculum` does: the import refuses it if it names another one."""
     raw = RawDocument(curriculum=curriculum)
     if not tables:
-        raw.file_errors.append(RowError(entity=Entity.FILE, message=f"no CSV files: expected {_csv_names()}"))
+        raw.file_errors.append(
+            RowError(entity=Entity.FILE, message=f"no CSV files: expected {_input_names()}")
+        )
     for entity, text in tables.items():
-        raw.rows_of(entity).extend(_read_csv(entity, text, raw.file_errors))
+        read = _read_csv(entity, text, raw.file_errors)
+        if read is None:
+            continue
+        rows, lines = read
+        if entity is Entity.CURRICULUM:
+            _set_curriculum(raw, rows)
+            continue
+        raw.rows_of(entity).extend(rows)
+        raw.lines[entity] = lines
+        if note := _line_note(INPUT_FILES[entity], lines):
+            raw.notes.append(note)
     return raw
 
 
-def _read_csv(entity: Entity, text: str | bytes, errors: list[RowError]) -> list[Row]:
-    name = CSV_FILES[entity]
+def _set_curriculum(raw: RawDocument, rows: list[Row]) -> None:
+    if len(rows) == 1:
+        raw.curriculum = rows[0]
+        return
+    message = f"must hold one row under its header, found {len(rows)}"
+    raw.file_errors.append(RowError(entity=Entity.FILE, field=CURRICULUM_FILE, message=message))
+
+
+def _read_csv(
+    entity: Entity, text: str | bytes, errors: list[RowError]
+) -> tuple[list[Row], list[int]] | None:
+    """The rows of one CSV and the line each starts on; None, with a file error, if the file is refused."""
+    name = INPUT_FILES[entity]
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             errors.append(RowError(entity=Entity.FILE, field=name, message=f"not UTF-8: {error}"))
-            return []
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+            return None
+    # strict: by default a stray quote silently runs its cell over the following lines (their rows vanish
+    # into it) and `"x"y` reads as `xy`; strict refuses both.
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
     try:
-        return _read_records(entity, reader, errors)
-    except csv.Error as error:  # e.g. a stray quote that runs a field past the csv module's size limit
-        message = f"not readable CSV at line {reader.line_num}: {error}"
-        errors.append(RowError(entity=Entity.FILE, field=name, message=message))
-        return []
+        header = _header(entity, next(reader, []), errors)
+    except csv.Error as error:
+        errors.append(_unreadable(name, 1, error))
+        return None
+    return None if header is None else _read_rows(name, header, reader, errors)
 
 
-def _read_records(entity: Entity, reader: csv.DictReader[str], errors: list[RowError]) -> list[Row]:
-    name = CSV_FILES[entity]
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    unknown = [h for h in header if h not in CSV_COLUMNS[entity]]
+def _read_rows(
+    name: str, header: list[str], reader: Any, errors: list[RowError]
+) -> tuple[list[Row], list[int]] | None:
+    # Read record by record rather than through DictReader, which skips blank lines without saying so:
+    # a record starts on the line after the last one read, and that is the line the report can point to.
+    rows: list[Row] = []
+    lines: list[int] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader, None)
+        except csv.Error as error:  # e.g. a stray quote, or a field past the csv module's size limit
+            errors.append(_unreadable(name, start, error))
+            return None
+        if cells is None:
+            return rows, lines
+        if cells:  # a blank line reads as no cells: no row
+            rows.append(_row(header, cells))
+            lines.append(start)
+
+
+def _unreadable(name: str, line: int, error: csv.Error) -> RowError:
+    message = f"not readable CSV in the record starting at line {line}: {error}"
+    return RowError(entity=Entity.FILE, field=name, message=message)
+
+
+def _header(entity: Entity, cells: list[str], errors: list[RowError]) -> list[str] | None:
+    """The stripped column names, or None (with file errors) if a column is unknown, missing or repeated."""
+    name = INPUT_FILES[entity]
+    header = [h.strip() for h in cells]
+    unknown = [h for h in dict.fromkeys(header) if h not in CSV_COLUMNS[entity]]
     missing = sorted(REQUIRED_COLUMNS[entity] - set(header))
+    # A repeated column would leave one of its cells unread in every row, whichever one that is.
+    repeated = {h: n for h, n in Counter(header).items() if n > 1 and h not in unknown}
     for column in unknown:
-        errors.append(
-            RowError(
-                entity=Entity.FILE,
-                field=f"{name}:{column}",
-                message=f"unknown column {column!r}; expected {', '.join(CSV_COLUMNS[entity])}",
-            )
-        )
+        message = f"unknown column {column!r}; expected {', '.join(CSV_COLUMNS[entity])}"
+        errors.append(RowError(entity=Entity.FILE, field=f"{name}:{column}", message=message))
     for column in missing:
         errors.append(
             RowError(entity=Entity.FILE, field=f"{name}:{column}", message=f"missing column {column!r}")
         )
-    if unknown or missing:
-        return []
-    rows = []
-    for record in reader:
-        # A row with more cells than the header puts the rest under the key None: keep it, so the
-        # model refuses the row with an "extra field" error instead of silently dropping cells.
-        # A row with fewer cells gets None for the missing ones: like empty cells, they are not given.
-        rows.append(
-            {
-                k if k is not None else "_extra_cells": _cell(k, v)
-                for k, v in record.items()
-                if v not in ("", None)
-            }
-        )
-    return rows
+    for column, count in repeated.items():
+        message = f"column {column!r} appears {count} times in the header; give it once"
+        errors.append(RowError(entity=Entity.FILE, field=f"{name}:{column}", message=message))
+    return None if unknown or missing or repeated else header
 
 
-def _cell(column: str | None, value: Any) -> Any:
-    if column in LIST_COLUMNS and isinstance(value, str):
+def _row(header: list[str], cells: list[str]) -> Row:
+    # More cells than the header: keep the rest, so that the model refuses the row with an "extra field"
+    # error instead of silently dropping cells. Fewer cells: like empty ones, the missing are not given.
+    row = {column: _cell(column, value) for column, value in zip(header, cells, strict=False) if value != ""}
+    if len(cells) > len(header):
+        row["_extra_cells"] = cells[len(header) :]
+    return row
+
+
+def _cell(column: str, value: str) -> Any:
+    if column in LIST_COLUMNS:
         return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
     return value
 
 
-def _csv_names() -> str:
-    return ", ".join(CSV_FILES.values())
+def _line_note(name: str, lines: list[int]) -> str | None:
+    """The report numbers a CSV's rows by record; where blank lines or cells spanning lines move rows off
+    line row + 1, say from which rows on, so that a reported row can still be found in the file."""
+    shifts, gap = [], 1
+    for row, line in enumerate(lines, 1):
+        if line - row != gap:
+            gap = line - row
+            shifts.append(f"row {row} starts on line {line}")
+    if not shifts:
+        return None
+    listed = "; ".join(shifts[:MAX_LINE_SHIFTS]) + ("; ..." if len(shifts) > MAX_LINE_SHIFTS else "")
+    return (
+        f"{name}: rows are counted by record, and blank lines or cells spanning lines move them off "
+        f"line row + 1: {listed}; rows between those named take one line each"
+    )
 
 
-def _entity_of_filename(name: str) -> Entity | None:
-    base = name.rsplit("/", 1)[-1]
-    return next((entity for entity, file in CSV_FILES.items() if file == base), None)
+def _input_names() -> str:
+    return ", ".join(CSV_FILES.values()) + f" (and optionally {CURRICULUM_FILE})"
+
+
+def entity_of_filename(name: str) -> Entity | None:
+    """What a CSV holds, by its file name in any folder and any letter case (Concepts.csv is concepts.csv)."""
+    base = name.rsplit("/", 1)[-1].lower()
+    return next((entity for entity, file in INPUT_FILES.items() if file == base), None)
+
+
+def csv_files_by_entity(
+    files: Iterable[tuple[str, Entity | None, T]],
+) -> tuple[dict[Entity, T], list[RowError]]:
+    """Each file (`item`, named `source`) by the entity it holds. A CSV that is none of INPUT_FILES, or a
+    second one for an entity, is a file error: ignoring either would import part of what was sent."""
+    chosen: dict[Entity, tuple[str, T]] = {}
+    errors: list[RowError] = []
+    for source, entity, item in files:
+        if entity is None:
+            message = f"{source!r} is not one of {_input_names()}; names match ignoring letter case"
+            errors.append(RowError(entity=Entity.FILE, field=source, message=message))
+        elif entity in chosen:
+            message = f"both {chosen[entity][0]!r} and {source!r} are {INPUT_FILES[entity]}; keep one"
+            errors.append(RowError(entity=Entity.FILE, field=INPUT_FILES[entity], message=message))
+        else:
+            chosen[entity] = (source, item)
+    return {entity: item for entity, (_, item) in chosen.items()}, errors
+
+
+def parse_csv_files(
+    files: Iterable[tuple[str, Entity | None, bytes]], curriculum: Row | None = None
+) -> RawDocument:
+    """CSV files as a folder or an upload holds them: (name, entity or None if unrecognised, content)."""
+    tables, errors = csv_files_by_entity(files)
+    if errors:
+        return RawDocument(file_errors=errors)
+    return parse_csv_tables(tables, curriculum)
+
+
+def _zip_csv_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, Entity | None, zipfile.ZipInfo]]:
+    for info in archive.infolist():
+        base = info.filename.rsplit("/", 1)[-1]
+        # Other files (a README) are no CSV and are left alone; macOS's archiver adds __MACOSX/._x.csv
+        # copies of each file's metadata, which are not CSV either.
+        if info.is_dir() or not base.lower().endswith(".csv"):
+            continue
+        if info.filename.startswith("__MACOSX/") or base.startswith("._"):
+            continue
+        yield info.filename, entity_of_filename(info.filename), info
 
 
 def parse_zip(data: bytes, curriculum: Row | None = None) -> RawDocument:
-    """A zip holding concepts.csv, prerequisites.csv and/or tasks.csv (in any folder)."""
+    """A zip holding concepts.csv, prerequisites.csv, tasks.csv and/or curriculum.csv (in any folder)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as error:
         return RawDocument(file_errors=[RowError(entity=Entity.FILE, message=f"not a zip file: {error}")])
     with archive:
-        members = [
-            (entity, info)
-            for info in archive.infolist()
-            if (entity := _entity_of_filename(info.filename)) is not None and not info.is_dir()
-        ]
+        members, errors = csv_files_by_entity(_zip_csv_members(archive))
+        if errors:
+            return RawDocument(file_errors=errors)
         # The declared sizes bound what is read: zipfile stops at a member's declared size and a member
         # that holds more fails its CRC check.
-        unzipped = sum(info.file_size for _, info in members)
+        unzipped = sum(info.file_size for info in members.values())
         if unzipped > MAX_UNZIPPED_BYTES:
             message = f"the CSVs unpack to {unzipped:,} bytes; at most {MAX_UNZIPPED_BYTES:,} are read"
             return RawDocument(file_errors=[RowError(entity=Entity.FILE, message=message)])
-        tables, errors = {}, []
-        for entity, info in members:
+        tables: dict[Entity, str | bytes] = {}
+        for entity, info in members.items():
             try:
                 tables[entity] = archive.read(info)
             except ZIP_MEMBER_ERRORS as error:
                 message = f"cannot read {info.filename!r} from the zip: {error or type(error).__name__}"
-                errors.append(RowError(entity=Entity.FILE, field=CSV_FILES[entity], message=message))
+                errors.append(RowError(entity=Entity.FILE, field=INPUT_FILES[entity], message=message))
     if errors:
         return RawDocument(file_errors=errors)
     return parse_csv_tables(tables, curriculum)
 
 
 def read_import_path(path: Path, curriculum: Row | None = None) -> RawDocument:
-    """A .json document, a .zip of CSVs, a folder of CSVs, or one of the three CSV files."""
+    """A .json document, a .zip of CSVs, a folder of CSVs, or one CSV file."""
     if path.is_dir():
-        tables = {e: (path / f).read_bytes() for e, f in CSV_FILES.items() if (path / f).is_file()}
-        return parse_csv_tables(tables, curriculum)
+        csvs = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+        return parse_csv_files(
+            ((p.name, entity_of_filename(p.name), p.read_bytes()) for p in csvs), curriculum
+        )
     data = path.read_bytes()
     if path.suffix.lower() == ".json":
         raw = parse_json(data)
@@ -244,13 +364,13 @@ def read_import_path(path: Path, curriculum: Row | None = None) -> RawDocument:
         return raw
     if path.suffix.lower() == ".zip":
         return parse_zip(data, curriculum)
-    entity = _entity_of_filename(path.name)
+    entity = entity_of_filename(path.name)
     if entity is None:
         return RawDocument(
             file_errors=[
                 RowError(
                     entity=Entity.FILE,
-                    message=f"{path.name}: expected a .json, a .zip, a folder, or one of {_csv_names()}",
+                    message=f"{path.name}: expected a .json, a .zip, a folder, or one of {_input_names()}",
                 )
             ]
         )
@@ -294,16 +414,27 @@ def _export_cell(entity: Entity, row: Row, column: str) -> Any:
     return "" if value is None else value
 
 
+def curriculum_to_csv(document: CurriculumDocument) -> str:
+    """curriculum.csv: the curriculum's own row, so that its name and description travel with the rows."""
+    columns = CSV_COLUMNS[Entity.CURRICULUM]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerow(document.curriculum.model_dump(mode="json", include=set(columns)))
+    return out.getvalue()
+
+
 def document_to_zip(document: CurriculumDocument) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(CURRICULUM_FILE, curriculum_to_csv(document))
         for name, text in document_to_csv_tables(document).items():
             archive.writestr(name, text)
     return buffer.getvalue()
 
 
 def write_export(document: CurriculumDocument, out: Path) -> list[Path]:
-    """Writes `out.json`, `out.zip`, or (any other path) a folder of the three CSV files."""
+    """Writes `out.json`, `out.zip`, or (any other path) a folder of the CSV files, curriculum.csv too."""
     if out.suffix.lower() == ".json":
         out.write_text(document.to_json(), "utf-8")
         return [out]
@@ -312,7 +443,8 @@ def write_export(document: CurriculumDocument, out: Path) -> list[Path]:
         return [out]
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in document_to_csv_tables(document).items():
+    tables = {CURRICULUM_FILE: curriculum_to_csv(document), **document_to_csv_tables(document)}
+    for name, text in tables.items():
         (out / name).write_text(text, "utf-8")
         written.append(out / name)
     return written

@@ -1,7 +1,8 @@
 """Seeded synthetic answer logs (and the small curriculum they refer to) for tests and benchmarks.
 
 Each learner practises tasks over `days` days; the chance of a right answer rises with the learner's
-practice of that task (earlier answers to it), so the log looks like learning, not noise. Rows are the JSON objects a service posts.
+practice of that task (earlier answers to it), so the log looks like learning, not noise. Rows are the
+JSON objects a service posts.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Import and export of a whole curriculum over HTTP (designers).
 
-POST takes the JSON document (`application/json`), a zip of the three CSV files
-(`application/zip`), or a multipart upload of concepts.csv / prerequisites.csv / tasks.csv (or one
-zip). A dry run answers 200 with the report whatever it found. A real import with bad rows answers
-422 problem+json carrying the same report and writes nothing, unless `skip_invalid` is set.
+POST takes the JSON document (`application/json`), a zip of the CSV files (`application/zip`), or a
+multipart upload of concepts.csv / prerequisites.csv / tasks.csv / curriculum.csv (or of one zip alone).
+A dry run answers 200 with the report whatever it found. A real import with bad rows answers 422
+problem+json carrying the same report and writes nothing, unless `skip_invalid` is set.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from kgplatform.api.deps import DesignerPrincipal, GraphDep
 from kgplatform.curriculum.import_report import Entity, ImportReport
 from kgplatform.curriculum.import_service import export_document, run_import
 from kgplatform.curriculum.io import (
-    CSV_FILES,
     RawDocument,
     document_to_zip,
-    parse_csv_tables,
+    entity_of_filename,
+    parse_csv_files,
     parse_json,
     parse_zip,
 )
@@ -30,7 +30,8 @@ from kgplatform.errors import ValidationFailed
 
 router = APIRouter(prefix="/curricula", tags=["curriculum import/export"])
 FORM_FIELDS = {"concepts": Entity.CONCEPT, "prerequisites": Entity.PREREQUISITE, "tasks": Entity.TASK}
-FILE_NAMES = {name: entity for entity, name in CSV_FILES.items()}
+# Upload fields: one per CSV; `curriculum` (curriculum.csv) is optional.
+UPLOAD_FIELDS = {"curriculum": Entity.CURRICULUM, **FORM_FIELDS}
 
 
 def _safe_filename(text: str) -> str:
@@ -46,27 +47,40 @@ async def _read_body(request: Request, curriculum_id: str) -> RawDocument:
     if content_type in {"application/zip", "application/x-zip-compressed"}:
         return parse_zip(await request.body(), curriculum)
     if content_type == "multipart/form-data":
-        tables: dict[Entity, bytes] = {}
-        async with request.form() as form:
-            for field, value in form.multi_items():
-                if not isinstance(value, UploadFile):
-                    continue
-                data = await value.read()
-                if (value.filename or "").lower().endswith(".zip"):
-                    return parse_zip(data, curriculum)
-                entity = FORM_FIELDS.get(field) or FILE_NAMES.get(value.filename or "")
-                if entity is None:
-                    raise ValidationFailed(
-                        f"upload {field!r} ({value.filename}): name it concepts, prerequisites or tasks",
-                        field=field,
-                    )
-                tables[entity] = data
-        return parse_csv_tables(tables, curriculum)
+        return await _read_uploads(request, curriculum)
     raise ValidationFailed(
         f"unsupported content type {content_type or 'none'!r}: send application/json, application/zip "
         "or a multipart upload of the CSV files",
         field="content-type",
     )
+
+
+async def _read_uploads(request: Request, curriculum: dict[str, str]) -> RawDocument:
+    """The uploaded CSVs (by field name, else file name), or one uploaded zip; a second upload for one
+    kind of row is a file error naming both (parse_csv_files)."""
+    parts: list[tuple[str, str, bytes]] = []
+    async with request.form() as form:
+        for field, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                parts.append((field, value.filename or "", await value.read()))
+    zips = [field for field, filename, _ in parts if filename.lower().endswith(".zip")]
+    if zips and len(parts) > 1:
+        # Merging a zip's CSVs with uploaded ones would hide which file a row came from; refuse instead.
+        raise ValidationFailed(
+            f"upload {zips[0]!r} is a zip: send it alone, or the CSV files without it", field=zips[0]
+        )
+    if zips:
+        return parse_zip(parts[0][2], curriculum)
+    files = []
+    for field, filename, data in parts:
+        entity = UPLOAD_FIELDS.get(field) or entity_of_filename(filename)
+        if entity is None:
+            raise ValidationFailed(
+                f"upload {field!r} ({filename}): name it concepts, prerequisites, tasks or curriculum",
+                field=field,
+            )
+        files.append((f"{field} ({filename})", entity, data))
+    return parse_csv_files(files, curriculum)
 
 
 # The body is read by hand (three formats, each validated row by row), so its shapes are declared here
@@ -87,7 +101,7 @@ IMPORT_BODY = {
             },
             "application/zip": {"schema": _FILE},
             "multipart/form-data": {
-                "schema": {"type": "object", "properties": {k: _FILE for k in FORM_FIELDS}}
+                "schema": {"type": "object", "properties": {k: _FILE for k in UPLOAD_FIELDS}}
             },
         },
     }

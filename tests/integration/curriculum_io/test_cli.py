@@ -34,6 +34,7 @@ def test_generate_import_twice_export_and_import_the_csvs(graph: Graph, tmp_path
     exported = runner.invoke(app, ["export-curriculum", "generated-4", "--out", str(out)])
     assert exported.exit_code == 0 and sorted(p.name for p in out.iterdir()) == [
         "concepts.csv",
+        "curriculum.csv",
         "prerequisites.csv",
         "tasks.csv",
     ]
@@ -46,8 +47,8 @@ def test_a_refused_import_exits_1_and_prints_each_error_with_its_row(graph: Grap
     concepts.write_text("id,name,difficulty\na,A,0.2\na,Again,0.3\nb,B,7\n")
     result = runner.invoke(app, ["import-curriculum", str(concepts), "--curriculum-id", "c"])
     assert result.exit_code == 1
-    assert "error: concept row 2 'a' [id]: duplicate id 'a': first at row 1" in result.output
-    assert "error: concept row 3 'b' [difficulty]" in result.output
+    assert "error: concept row 2 (line 3) 'a' [id]: duplicate id 'a': first at row 1" in result.output
+    assert "error: concept row 3 (line 4) 'b' [difficulty]" in result.output
     assert graph_counts(graph) == {}
 
 

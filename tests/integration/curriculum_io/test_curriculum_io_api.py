@@ -76,7 +76,7 @@ def test_export_as_json_and_as_a_zip_of_csvs(api: Api) -> None:
     zipped = api.call("GET", "/curricula/stats/export?format=csv")
     assert zipped.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()
-    assert sorted(names) == ["concepts.csv", "prerequisites.csv", "tasks.csv"]
+    assert sorted(names) == ["concepts.csv", "curriculum.csv", "prerequisites.csv", "tasks.csv"]
     missing = api.call("GET", "/curricula/nothing/export")
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
 
@@ -99,3 +99,59 @@ def test_text_that_is_not_unicode_is_a_422_and_nothing_written(api: Api) -> None
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM, response.text
     assert "Unicode" in response.json()["detail"]
     assert graph_counts(api.graph) == {}
+
+
+def test_a_csv_zip_export_carries_the_curriculum_name_and_description_back_in(api: Api) -> None:
+    assert send(api, IMPORT, DOCUMENT.to_json(), JSON).status_code == 200
+    exported = api.call("GET", "/curricula/stats/export?format=csv").content
+    renamed = DOCUMENT.model_dump(mode="json")
+    renamed["curriculum"].update(name="Renamed", description="Changed")
+    assert send(api, IMPORT, json.dumps(renamed), JSON).status_code == 200
+    assert api.call("GET", "/curricula/stats").json()["curriculum"]["name"] == "Renamed"
+    restored = send(api, IMPORT, exported, "application/zip")
+    assert restored.status_code == 200, restored.text
+    curriculum = api.call("GET", "/curricula/stats").json()["curriculum"]
+    assert (curriculum["name"], curriculum["description"]) == (
+        DOCUMENT.curriculum.name,
+        DOCUMENT.curriculum.description,
+    )
+    elsewhere = send(api, "/curricula/copy/import", exported, "application/zip")
+    assert elsewhere.status_code == 422 and elsewhere.json()["field"] == "curriculum.id"
+
+
+def test_a_multipart_curriculum_part_names_the_curriculum(api: Api) -> None:
+    files = [
+        (
+            "curriculum",
+            ("curriculum.csv", "id,name,description\nstats,Statistics,Means and spreads\n", "text/csv"),
+        ),
+        ("concepts", ("Concepts.csv", "id,name\nmean,Mean\n", "text/csv")),
+    ]
+    response = api.call("POST", IMPORT, files=files)
+    assert response.status_code == 200, response.text
+    assert api.call("GET", "/curricula/stats").json()["curriculum"]["name"] == "Statistics"
+
+
+def test_a_zip_uploaded_with_other_parts_is_refused_and_nothing_written(api: Api) -> None:
+    files = [
+        ("archive", ("stats.zip", document_to_zip(DOCUMENT), "application/zip")),
+        ("tasks", ("tasks.csv", document_to_csv_tables(DOCUMENT)["tasks.csv"], "text/csv")),
+    ]
+    response = api.call("POST", IMPORT, files=files)
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+    assert response.json()["field"] == "archive" and "send it alone" in response.json()["detail"]
+    assert graph_counts(api.graph) == {}
+
+
+def test_two_uploads_for_one_kind_are_refused_naming_both(api: Api) -> None:
+    files = [
+        ("concepts", ("concepts.csv", "id,name\na,A\n", "text/csv")),
+        ("concepts", ("more.csv", "id,name\nb,B\n", "text/csv")),
+    ]
+    response = api.call("POST", f"{IMPORT}?dry_run=true", files=files)
+    assert response.status_code == 200, response.text
+    (error,) = response.json()["errors"]
+    assert error["entity"] == "file" and error["field"] == "concepts.csv"
+    assert "'concepts (concepts.csv)' and 'concepts (more.csv)'" in error["message"]
+    refused = api.call("POST", IMPORT, files=files)
+    assert refused.status_code == 422 and graph_counts(api.graph) == {}

@@ -320,3 +320,134 @@ def test_a_zip_unpacking_past_the_limit_is_refused_unread(monkeypatch: pytest.Mo
     assert len(bomb) < 2_000
     (error,) = parse_zip(bomb).file_errors
     assert "unpack to 200,008 bytes" in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('id,name\na,"Counting\nb,Adding\nc,Multiplying\n', 2),  # the quote runs on to the end of the file
+        ('id,name\na,Counting\nb,"Add"ing\n', 3),  # read as `Adding` by the lenient reader
+    ],
+)
+def test_a_stray_quote_is_a_file_error_at_its_line_and_nothing_is_read(text: str, line: int) -> None:
+    raw = parse_csv_tables({Entity.CONCEPT: text})
+    (error,) = raw.file_errors
+    assert error.field == "concepts.csv"
+    assert error.message.startswith(f"not readable CSV in the record starting at line {line}:")
+    assert raw.concepts == []
+    assert validate_import(raw, CID, ExistingGraph(), dry_run=True, skip_invalid=True).document is None
+
+
+def test_a_repeated_column_is_a_file_error_naming_it() -> None:
+    raw = parse_csv_tables({Entity.CONCEPT: "id,name, id \na,Counting,z\n"})
+    (error,) = raw.file_errors
+    assert error.field == "concepts.csv:id" and "'id' appears 2 times" in error.message
+    assert raw.concepts == []
+
+
+def test_the_zip_export_carries_the_curriculum_and_its_import_keeps_it() -> None:
+    generated = generate_curriculum(5, seed=3)
+    data = document_to_zip(generated)
+    assert sorted(zipfile.ZipFile(io.BytesIO(data)).namelist()) == [
+        "concepts.csv",
+        "curriculum.csv",
+        "prerequisites.csv",
+        "tasks.csv",
+    ]
+    raw = parse_zip(data, curriculum={"id": generated.curriculum.id})
+    assert raw.curriculum == generated.curriculum.model_dump()
+    plan = validate_import(raw, generated.curriculum.id, ExistingGraph(), dry_run=True, skip_invalid=False)
+    assert plan.document == generated
+
+
+def test_a_zip_naming_another_curriculum_is_refused_like_a_json_document() -> None:
+    generated = generate_curriculum(5, seed=3)
+    plan = validate_import(
+        parse_zip(document_to_zip(generated), {"id": "other"}),
+        "other",
+        ExistingGraph(),
+        dry_run=False,
+        skip_invalid=True,
+    )
+    assert plan.document is None and errors_of(plan.report) == [("curriculum", None, "id")]
+    assert f"the document is for curriculum {generated.curriculum.id!r}" in plan.report.errors[0].message
+
+
+def test_curriculum_csv_is_optional_and_read_from_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "concepts.csv").write_text("id,name\na,Counting\n")
+    older = validate_import(
+        read_import_path(tmp_path, {"id": CID}), CID, ExistingGraph(), dry_run=True, skip_invalid=False
+    )
+    assert older.document is not None and older.document.curriculum.name == CID
+    (tmp_path / "curriculum.csv").write_text(f"id,name,description\n{CID},Algebra,Letters for numbers\n")
+    raw = read_import_path(tmp_path)
+    assert raw.curriculum == {"id": CID, "name": "Algebra", "description": "Letters for numbers"}
+
+
+@pytest.mark.parametrize("body", ["id,name\n", "id,name\nx,X\ny,Y\n"])
+def test_a_curriculum_csv_holds_exactly_one_row(body: str) -> None:
+    (error,) = parse_csv_tables({Entity.CURRICULUM: body}).file_errors
+    assert error.field == "curriculum.csv" and "must hold one row" in error.message
+
+
+def test_rows_keep_the_line_they_start_on_and_a_note_says_where_lines_shift() -> None:
+    concepts = 'id,name,description\n\na,Counting,"one\ntwo"\nb,Adding,\nc,Multiplying,\n'
+    raw = parse_csv_tables({Entity.CONCEPT: concepts})
+    assert [row["id"] for row in raw.concepts] == ["a", "b", "c"]
+    assert raw.lines == {Entity.CONCEPT: [3, 5, 6]}
+    (note,) = raw.notes
+    assert note.startswith("concepts.csv: rows are counted by record")
+    assert "row 1 starts on line 3; row 2 starts on line 5;" in note
+    report = validate_import(raw, CID, ExistingGraph(), dry_run=True, skip_invalid=False).report
+    assert report.notes == [note]
+    assert parse_csv_tables({Entity.CONCEPT: "id,name\na,A\nb,B\n"}).notes == []
+
+
+def test_an_error_in_a_csv_row_names_the_line_it_starts_on() -> None:
+    concepts = 'id,name,difficulty\n\na,Counting,0.1\nb,"Adding\nup",7\nc,Multiplying,2\n'
+    report = validate_import(
+        parse_csv_tables({Entity.CONCEPT: concepts}), CID, ExistingGraph(), dry_run=True, skip_invalid=False
+    ).report
+    assert [(e.row, e.line) for e in report.errors] == [(2, 4), (3, 6)]
+    assert report.errors[0].describe().startswith("concept row 2 (line 4) 'b' [difficulty]")
+    json_report = check(doc(concepts=[{"id": "a", "name": "A", "difficulty": 7}])).report
+    assert json_report.errors[0].line is None  # JSON rows have no lines
+
+
+def test_two_zip_members_for_one_kind_are_a_file_error_naming_both() -> None:
+    data = zip_of({"x/concepts.csv": b"id,name\na,A\n", "y/Concepts.csv": b"id,name\nb,B\n"})
+    (error,) = parse_zip(data).file_errors
+    assert error.field == "concepts.csv"
+    assert "'x/concepts.csv' and 'y/Concepts.csv'" in error.message
+
+
+def test_zip_members_match_ignoring_case_and_an_unknown_csv_is_a_file_error() -> None:
+    concepts = b"id,name\na,A\nb,B\n"
+    matched = parse_zip(
+        zip_of({"concepts.csv": concepts, "Prerequisites.CSV": b"prerequisite,concept\na,b\n"})
+    )
+    assert matched.file_errors == [] and matched.prerequisites == [{"prerequisite": "a", "concept": "b"}]
+    refused = parse_zip(
+        zip_of({"concepts.csv": concepts, "prerequisite.csv": b"prerequisite,concept\na,b\n"})
+    )
+    (error,) = refused.file_errors
+    assert error.field == "prerequisite.csv"
+    assert "not one of concepts.csv, prerequisites.csv, tasks.csv" in error.message
+    assert "ignoring letter case" in error.message and refused.concepts == []
+
+
+def test_a_zip_ignores_other_files_and_macos_metadata() -> None:
+    members = {"concepts.csv": b"id,name\na,A\n", "README.txt": b"hi", "__MACOSX/._concepts.csv": b"\x00\x05"}
+    raw = parse_zip(zip_of(members))
+    assert raw.file_errors == [] and raw.concepts == [{"id": "a", "name": "A"}]
+
+
+def test_a_folder_refuses_an_unknown_csv_and_two_files_for_one_kind(tmp_path: Path) -> None:
+    (tmp_path / "concepts.csv").write_text("id,name\na,A\n")
+    (tmp_path / "notes.csv").write_text("text\n")
+    (error,) = read_import_path(tmp_path).file_errors
+    assert error.field == "notes.csv"
+    (tmp_path / "notes.csv").unlink()
+    (tmp_path / "CONCEPTS.csv").write_text("id,name\nb,B\n")
+    (error,) = read_import_path(tmp_path).file_errors
+    assert "'CONCEPTS.csv' and 'concepts.csv'" in error.message
