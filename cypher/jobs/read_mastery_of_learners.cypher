@@ -7,8 +7,11 @@
 // when never); unknown ids give no row. Read.
 UNWIND $learner_ids AS learner_id
 MATCH (l:Learner {id: learner_id})
+// MATCH, not OPTIONAL MATCH: the aggregation still returns one row (empty lists) for a learner with no
+// mastery, where OPTIONAL MATCH collected one null row into the coalesced columns (p: [-1.0] beside
+// concepts: []), misaligning them.
 CALL (l) {
-  OPTIONAL MATCH (l)-[m:MASTERY]->(c:Concept)
+  MATCH (l)-[m:MASTERY]->(c:Concept)
   RETURN collect(c.id) AS concepts, collect(coalesce(m.p_mastery, -1.0)) AS p,
          collect(coalesce(m.attempts, 0)) AS attempts,
          collect(coalesce(m.as_of.epochSeconds, m.updated_at.epochSeconds, -1)) AS as_of_s,

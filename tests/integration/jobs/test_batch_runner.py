@@ -17,6 +17,8 @@ from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.cache import plan_key
 from kgplatform.planning.pages import batch_plan_id
 from kgplatform.planning.store import PlanStore
@@ -184,3 +186,23 @@ def test_a_batch_plan_is_dated_when_its_chunk_read_mastery_not_at_the_fan_out(
     batch.run_chunk("job-dated", chunk, fanned_at, only, "test")
     plan = json.loads(redis_client.get(plan_key(chunk.learner_ids[0])))
     assert datetime.fromisoformat(plan["created_at"]) >= before_read
+
+
+def test_a_learner_with_goals_and_no_mastery_yet_is_planned_with_the_others(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """Columns of mastery must stay aligned for a learner with none: an OPTIONAL MATCH gave them
+    `concepts: []` but `p: [-1.0]`, and the chunk failed on every retry, planning none of its learners."""
+    document = seed_curriculum(graph, "goals-only-test", concepts=10)
+    ids = seed_learners(graph, 5, "goals-only-", [c.id for c in document.concepts])
+    MasteryService(MasteryStore(graph)).set_goals("goals-only-new", [document.concepts[-1].id])
+    batch = runner(graph, redis_client)
+    sent: list[dict[str, Any]] = []
+    batch.fan_out("job-goals", None, datetime.now(UTC), sent.append)
+    for message in sent:
+        batch.run_chunk("job-goals", *chunk_of(json.loads(json.dumps(message))), "test")
+    status = batch.status("job-goals")
+    assert status.state is JobState.SUCCEEDED, status
+    assert (status.done, status.failed) == (6, 0)
+    for learner in [*ids, "goals-only-new"]:
+        assert redis_client.get(plan_key(learner)) is not None, learner
