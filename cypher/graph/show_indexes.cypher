@@ -1,3 +1,4 @@
-// The indexes the database has. Parameters: none. Returns: name, type. Read.
-SHOW INDEXES YIELD name, type
-RETURN name, type
+// The indexes the database has. Parameters: none. Returns: name, type, entityType ("NODE" or
+// "RELATIONSHIP"), labelsOrTypes (list), properties (list). Read.
+SHOW INDEXES YIELD name, type, entityType, labelsOrTypes, properties
+RETURN name, type, entityType, labelsOrTypes, properties

@@ -11,8 +11,11 @@ CALL (l) {
   RETURN max(m.updated_at) AS mastery_at
 }
 CALL () {
+  // The newest entry by the (curriculum_id, at) index's order (V0009), not a max over the whole trail.
   OPTIONAL MATCH (a:AuditEntry {curriculum_id: $curriculum_id})
-  RETURN max(a.at) AS audit_at
+  WHERE a.at IS NOT NULL
+  WITH a ORDER BY a.at DESC LIMIT 1
+  RETURN a.at AS audit_at
 }
 CALL () {
   OPTIONAL MATCH (cur:Curriculum {id: $curriculum_id})
