@@ -155,12 +155,17 @@ class MasteryService:
             locked = lock_batch(
                 tx, columns, tasks, context.transfer, params, now, context.curriculum_revision
             )
+            # The writes are stamped once the learners' locks are held: a time taken before waiting for
+            # them could be older than that of a transaction which got them first and committed, and a
+            # plan made between the two would then look newer than this batch's mastery (planning
+            # compares it with the newest MASTERY.updated_at). `now` above only marks learners created here.
+            stamped = datetime.now(UTC)
             # Sent after the lock and awaited after the tracer: the server stores the answers while the
             # tracer runs here (measured: about 8% of ingestion), and every later statement of the
             # transaction still runs after it.
-            stored = tx.create_answers(columns, [a.duration_s for a in created], now)
+            stored = tx.create_answers(columns, [a.duration_s for a in created], stamped)
             result.learners_created, result.mastery_updated = update_mastery(
-                tx, columns, tasks, locked, params, now
+                tx, columns, tasks, locked, params, stamped
             )
             if (count := stored()) != len(created):
                 raise AssertionError(f"{count} of {len(created)} new answers were stored")

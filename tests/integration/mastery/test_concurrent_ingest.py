@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+import kgplatform.mastery.service as service_module
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
@@ -81,3 +85,47 @@ def test_the_same_batches_posted_by_concurrent_callers_are_accepted_once(
     assert sum(len(d) for _, d in outcomes) == (CALLERS - 1) * len(log)
     assert counts(graph)["answers"] == len(log)
     assert all_mastery(graph) == one_caller
+
+
+def test_a_batch_that_waited_for_a_learner_is_stamped_after_the_one_that_had_it(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batch A reaches the learner lock while batch B holds it; B commits, then A. Planning judges a plan
+    by the newest MASTERY.updated_at, so A's writes must be stamped later than B's: a plan made between
+    the two commits would otherwise look fresh after A's answers, with A's answers missing from it."""
+    learner, task = "stamp-learner", curriculum.tasks[0]["id"]
+
+    def answer(event_id: str, minute: int) -> dict[str, Any]:
+        at = datetime(2026, 3, 2, 9, minute, tzinfo=UTC).isoformat()
+        return {
+            "event_id": event_id,
+            "learner_id": learner,
+            "task_id": task,
+            "correct": True,
+            "answered_at": at,
+        }
+
+    service.ingest([answer("first", 0)])  # the learner exists: both batches below update in place
+    a_waiting, b_committed = threading.Event(), threading.Event()
+    real_lock_batch = service_module.lock_batch
+
+    def lock_batch_after_b(*args: Any) -> Any:
+        if threading.current_thread().name == "batch-a" and not b_committed.is_set():
+            a_waiting.set()
+            assert b_committed.wait(30)
+        return real_lock_batch(*args)
+
+    monkeypatch.setattr(service_module, "lock_batch", lock_batch_after_b)
+    batch_a = threading.Thread(target=lambda: service.ingest([answer("a", 1)]), name="batch-a")
+    batch_a.start()
+    assert a_waiting.wait(30)
+    service.ingest([answer("b", 2)])
+    stamped_by_b = max(
+        row["updated_at"] for row in graph.read("testing/list_learner_mastery_stamps", learner_id=learner)
+    )
+    b_committed.set()
+    batch_a.join(30)
+    stamped_by_a = max(
+        row["updated_at"] for row in graph.read("testing/list_learner_mastery_stamps", learner_id=learner)
+    )
+    assert stamped_by_a > stamped_by_b
