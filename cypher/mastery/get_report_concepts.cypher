@@ -6,8 +6,17 @@
 // no rows for an unknown learner or one with neither mastery nor goals. Read.
 MATCH (l:Learner {id: $learner_id})
 OPTIONAL MATCH (l)-[:MASTERY|HAS_GOAL]->(own:Concept)
-OPTIONAL MATCH (own)<-[:CONTAINS]-(:Curriculum)-[:CONTAINS]->(sibling:Concept)
-WITH l, collect(DISTINCT own) + collect(DISTINCT sibling) AS concepts
+// The distinct curricula first, then their concepts: expanding each of the learner's concepts to all
+// of its curriculum's made (learner concepts x curriculum size) rows before the DISTINCT.
+WITH l, collect(DISTINCT own) AS owned
+CALL (owned) {
+  UNWIND owned AS own
+  MATCH (own)<-[:CONTAINS]-(cur:Curriculum)
+  WITH DISTINCT cur
+  MATCH (cur)-[:CONTAINS]->(sibling:Concept)
+  RETURN collect(sibling) AS siblings
+}
+WITH l, owned + siblings AS concepts
 UNWIND concepts AS c
 WITH DISTINCT l, c
 OPTIONAL MATCH (l)-[m:MASTERY]->(c)
