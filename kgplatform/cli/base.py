@@ -55,6 +55,7 @@ def cli_actor() -> str:
 def main() -> None:
     """Entry point: known failures become one clear line on stderr and exit code 2."""
     from neo4j import exceptions as neo4j_errors
+    from pydantic import ValidationError
     from redis import RedisError
 
     # The driver logs connection failures itself (e.g. "Unable to retrieve routing information");
@@ -70,6 +71,11 @@ def main() -> None:
         fail(describe_connection_error(get_settings().neo4j, error))
     except RedisError as error:
         fail(f"Redis at {get_settings().redis.url} failed: {error}")
+    except ValidationError as error:  # settings from the environment (KGP_...) or .env that do not parse
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        fail(f"invalid settings ({problems})")
+    except OSError as error:  # a file or folder named on the command line
+        fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
 
 
 def fail(message: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import typer
@@ -21,6 +23,7 @@ def generate_curriculum(
     from kgplatform.curriculum.generator import generate_curriculum as generate
 
     document = generate(concepts, seed, tasks_per_concept, curriculum_id=curriculum_id)
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(document.to_json(), "utf-8")
     console.print(
         f"wrote {out}: {len(document.concepts)} concepts, {len(document.prerequisites)} "
@@ -60,6 +63,11 @@ def import_curriculum(
 
     raw = read_import_path(path, {"id": curriculum_id} if curriculum_id else None)
     target = curriculum_id or (raw.curriculum or {}).get("id")
+    if raw.file_errors and not target:
+        # An unreadable file names no curriculum: say what is wrong with it, not that an id is missing.
+        for error in raw.file_errors:
+            print(f"error: {error.describe()}", file=sys.stderr)
+        raise typer.Exit(1)
     if not isinstance(target, str) or not target:
         fail(
             "no curriculum id: pass --curriculum-id (CSV files name their curriculum only in a curriculum.csv)"
@@ -96,18 +104,22 @@ def import_dataset(
         fail(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
     documents = read_dataset(name, reduce=reduce, domains=domain or DOMAINS)
     refused = False
+    reports = []
     with graph_session() as graph:
         for raw in documents:
             curriculum_id = str((raw.curriculum or {})["id"])
             report = run_import(
                 graph, raw, curriculum_id, actor=cli_actor(), dry_run=dry_run, skip_invalid=skip_invalid
             )
-            if not as_json:
-                console.rule(curriculum_id)
-            try:
-                print_import_report(report, as_json)
-            except typer.Exit:
-                refused = True
+            refused = refused or bool(report.errors and not report.imported)
+            if as_json:
+                reports.append(report.model_dump(mode="json"))
+                continue
+            console.rule(curriculum_id)
+            for line in report.lines():
+                print(line)
+    if as_json:  # one document for all of the dataset's curricula (AL-CPL has four)
+        print(json.dumps(reports, indent=2))
     if refused:
         raise typer.Exit(1)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kgplatform.cli.base import app, console, graph_session
+from kgplatform.cli.base import app, console, fail, graph_session
 from kgplatform.settings import get_settings
 
 
@@ -76,12 +76,25 @@ def simulate_logs(
     from kgplatform.planning.graph import build_graph
     from kgplatform.planning.logs import goal_records, simulate_answer_logs
 
-    document = json.loads(curriculum_file.read_text("utf-8")) if curriculum_file else generate(concepts, seed)
+    try:
+        started = datetime.fromisoformat(start)
+    except ValueError:
+        fail(f"--start {start!r} is not an ISO 8601 time (e.g. 2026-01-05T08:00:00+00:00)")
+        return
+    if curriculum_file:
+        try:
+            document = json.loads(curriculum_file.read_text("utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            fail(f"--curriculum-file {curriculum_file} is not a JSON curriculum document: {error}")
+            return
+    else:
+        document = generate(concepts, seed)
     graph = build_graph(document)
     count = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:
         for record in simulate_answer_logs(
-            graph, n_learners=learners, n_tasks=tasks, seed=seed, start=datetime.fromisoformat(start)
+            graph, n_learners=learners, n_tasks=tasks, seed=seed, start=started
         ):
             print(json.dumps(record), file=handle)
             count += 1

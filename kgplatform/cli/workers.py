@@ -157,6 +157,10 @@ def jobs_show(
     try:
         with graph_session() as graph:
             jobs = JobService(client, graph, settings.workers)
-            print_job(watch_job(jobs, job_id) if wait else jobs.status(job_id))
+            status = watch_job(jobs, job_id) if wait else jobs.status(job_id)
+            print_job(status)
+            # As `recompute --wait`: a script waiting on a batch learns from the exit code how it ended.
+            if wait and status.state.value != "succeeded":
+                raise typer.Exit(1)
     finally:
         client.close()

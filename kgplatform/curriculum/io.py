@@ -435,6 +435,8 @@ def document_to_zip(document: CurriculumDocument) -> bytes:
 
 def write_export(document: CurriculumDocument, out: Path) -> list[Path]:
     """Writes `out.json`, `out.zip`, or (any other path) a folder of the CSV files, curriculum.csv too."""
+    if out.suffix.lower() in (".json", ".zip"):
+        out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".json":
         out.write_text(document.to_json(), "utf-8")
         return [out]

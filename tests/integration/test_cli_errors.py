@@ -37,3 +37,30 @@ def test_wrong_password_names_the_user_and_the_server(settings) -> None:  # type
 def test_nothing_listening_names_the_address(uri: str) -> None:
     result = run_cli("migrate", KGP_NEO4J__URI=uri)
     assert_one_clear_line(result, "Neo4j", uri, "not reachable")
+
+
+def test_settings_that_do_not_parse_are_one_line_naming_the_setting() -> None:
+    result = run_cli("services", "status", KGP_API_PORT="eighty")
+    assert_one_clear_line(result, "invalid settings", "api_port")
+
+
+def test_a_bad_start_time_is_one_line_and_writes_no_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "log.jsonl"
+    result = run_cli("simulate-logs", "--out", str(out), "--start", "next tuesday")
+    assert_one_clear_line(result, "--start", "ISO 8601")
+    assert not out.exists()
+
+
+def test_an_output_in_a_folder_that_does_not_exist_yet_is_written(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "new" / "folder" / "curriculum.json"
+    result = run_cli("generate-curriculum", "--concepts", "5", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.is_file()
+
+
+def test_an_unreadable_import_file_says_what_is_wrong_with_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"curriculum": {"id": "x"')
+    result = run_cli("import-curriculum", str(broken))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "JSON" in result.stderr and "--curriculum-id" not in result.stderr, result.stderr

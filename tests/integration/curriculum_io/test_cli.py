@@ -62,3 +62,12 @@ def test_import_dataset_junyi_needs_skip_invalid(graph: Graph, settings: Setting
     assert graph_counts(graph) == {}
     imported = runner.invoke(app, ["import-dataset", "junyi", "--skip-invalid"])
     assert imported.exit_code == 0 and "concepts: 835 created" in imported.output
+
+
+def test_import_dataset_json_is_one_document_for_all_its_curricula(graph: Graph, settings: Settings) -> None:
+    if not (settings.paths.shared_data_dir / "al_cpl").is_dir():
+        pytest.skip(f"AL-CPL data not found under {settings.paths.shared_data_dir}")
+    result = runner.invoke(app, ["import-dataset", "al-cpl", "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    reports = json.loads(result.output)  # four domains: one JSON array, not four documents back to back
+    assert len(reports) == 4 and all(r["dry_run"] for r in reports)
