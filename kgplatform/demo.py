@@ -2,7 +2,8 @@
 
 Everything it uses is the project's own data: a generated curriculum and simulated learners whose
 answers go through the same ingestion path the API uses. A re-run finds the curriculum and the
-answers already there (idempotent imports and event ids) and recomputes the rest.
+answers already there (idempotent imports and event ids: the answers are dated from the demo
+curriculum's creation, so a re-run posts the very same records) and recomputes the rest.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from rich.console import Console
 from rich.progress import Progress
 
 from kgplatform.auth.models import Role
-from kgplatform.auth.service import issue_key
+from kgplatform.auth.service import issue_key, list_keys, revoke_key
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_service import run_import
 from kgplatform.curriculum.io import RawDocument
+from kgplatform.curriculum.store import get_curriculum
+from kgplatform.errors import KgpError
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import CurrentParams, MasteryService
 from kgplatform.mastery.store import MasteryStore
@@ -32,6 +35,7 @@ from kgplatform.planning.store import PlanStore
 from kgplatform.settings import Settings
 
 CURRICULUM_ID = "demo"
+DEMO_KEY_NAME = "demo"
 
 
 def batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -80,14 +84,27 @@ class Demo:
         )
 
     def ingest_answers(self) -> None:
-        """Simulated learners follow their plans; their answers are posted in API-sized batches."""
+        """Simulated learners, with their goals, follow their plans; their answers are posted in API-sized
+        batches (goals first, as a service would, so that the first plans are already goal-directed)."""
         plan_graph = build_graph(self.document)
         service = MasteryService(MasteryStore(self.graph), CurrentParams(self.settings))
-        # Answers end a little before now, so mastery has decayed realistically by the time plans are made.
+        goals = learner_goals(plan_graph, n_learners=self.learners, seed=self.seed)
+        for learner_id, concept_ids in goals.items():
+            service.set_goals(learner_id, concept_ids)
+        # Answers end a day before the curriculum was first imported, so mastery has decayed realistically
+        # by the time plans are made, and a re-run dates every answer exactly as the first run did.
         span = timedelta(days=self.tasks_per_learner * 0.25)
-        start = datetime.now(UTC).replace(microsecond=0) - span - timedelta(days=1)
+        curriculum = get_curriculum(self.graph, CURRICULUM_ID) or {}
+        created = curriculum.get("created_at") or datetime.now(UTC)
+        start = created.replace(microsecond=0) - span - timedelta(days=1)
         records = simulate_answer_logs(
-            plan_graph, n_learners=self.learners, n_tasks=self.tasks_per_learner, seed=self.seed, start=start
+            plan_graph,
+            n_learners=self.learners,
+            n_tasks=self.tasks_per_learner,
+            seed=self.seed,
+            start=start,
+            # The sizes change the records behind an id: other sizes must not replay onto stored answers.
+            event_prefix=f"demo-{self.seed}-{self.concepts}c-{self.learners}l-{self.tasks_per_learner}t",
         )
         accepted = duplicates = rejected = 0
         total = self.learners * self.tasks_per_learner
@@ -98,13 +115,12 @@ class Demo:
                 accepted, duplicates = accepted + len(result.accepted), duplicates + len(result.duplicates)
                 rejected += len(result.rejected)
                 progress.advance(bar, len(batch))
-        goals = learner_goals(plan_graph, n_learners=self.learners, seed=self.seed)
-        for learner_id, concept_ids in goals.items():
-            service.set_goals(learner_id, concept_ids)
         self.console.print(
             f"answers: {accepted} accepted, {duplicates} already stored, {rejected} rejected; "
             f"goals set for {len(goals)} learners"
         )
+        if rejected:
+            raise KgpError(f"the demo's own answers were rejected ({rejected}): see the ingest rules")
 
     def train_transfer(self) -> None:
         from kgplatform.transfer.pipeline import retrain_from_graph  # torch is loaded only from here on
@@ -128,11 +144,17 @@ class Demo:
         self.console.print(f"plans: {stats.learners} learners planned ({stats.tasks} tasks), cached in Redis")
 
     def issue_demo_key(self) -> None:
-        key = issue_key(self.graph, role=Role.ADMIN, name="demo")
+        """A new admin key named "demo"; the keys earlier runs issued are revoked (one demo key at a time)."""
+        earlier = [k for k in list_keys(self.graph) if k.name == DEMO_KEY_NAME and not k.revoked]
+        key = issue_key(self.graph, role=Role.ADMIN, name=DEMO_KEY_NAME)
+        for old in earlier:
+            revoke_key(self.graph, old.id)
         base = f"http://{self.settings.api_host}:{self.settings.api_port}"
-        self.console.print(f"admin API key for this demo (shown once): {key.secret}")
-        self.console.print(f'try: curl -H "X-API-Key: {key.secret}" {base}/learners/learner-00000/next-tasks')
-        self.console.print(f"web page: {base}/ui (sign in with the key)")
+        # print, not the console: rich would wrap the long lines, and they must paste as one command.
+        print(f"admin API key for this demo (shown once; {len(earlier)} earlier demo key(s) revoked):")
+        print(key.secret)
+        print(f'try: curl -H "X-API-Key: {key.secret}" {base}/learners/learner-00000/next-tasks')
+        print(f"web page: {base}/ui (sign in with the key)")
 
     def run(self) -> None:
         for number, (title, stage) in enumerate(self.stages(), start=3):

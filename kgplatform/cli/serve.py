@@ -45,7 +45,9 @@ def demo(
             f"migrations applied now: {report.applied or 'none'}; before: {len(report.already_applied)}"
         )
         Demo(settings, graph, console, concepts=concepts, learners=learners).run()
-    console.rule("API")
+    console.rule("8. API")
+    if not serve:
+        console.print("not serving (--no-serve): `kgplatform api` serves it")
+        return
     console.print(f"API at http://{settings.api_host}:{settings.api_port} (docs at /docs, health at /readyz)")
-    if serve:
-        api(None, None)
+    api(None, None)

@@ -31,8 +31,12 @@ def simulate_answer_logs(
     start: datetime,
     days_per_task: float = 0.25,
     learner_prefix: str = "learner",
+    event_prefix: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Yields answer records step by step (all learners' k-th answers, then the (k+1)-th)."""
+    """Yields answer records step by step (all learners' k-th answers, then the (k+1)-th). Event ids are
+    `{event_prefix}-{learner}-{step}` (default prefix `sim-{seed}`): name in the prefix whatever else
+    changes the records (sizes, say), or a replay of other records would conflict with stored ones."""
+    event_prefix = event_prefix or f"sim-{seed}"
     truth = TruthModel.generate(graph, seed)
     population = Population.generate(graph, n_learners, seed)
     tracker = EstimateTracker.start(graph, population.goals)
@@ -47,7 +51,7 @@ def simulate_answer_logs(
         durations = np.round(rng.lognormal(np.log(60.0), 0.5, n_learners), 1)
         for learner in np.flatnonzero(tasks >= 0).tolist():
             yield {
-                "event_id": f"sim-{seed}-{learner}-{step}",
+                "event_id": f"{event_prefix}-{learner}-{step}",
                 "learner_id": f"{learner_prefix}-{learner:05d}",
                 "task_id": graph.task_ids[int(tasks[learner])],
                 "correct": bool(outcome.correct[learner] > 0),

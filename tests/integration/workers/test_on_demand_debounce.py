@@ -5,6 +5,7 @@ machine and ~3 s on the shared 2-core one (2 recomputations there): a longer bur
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -71,7 +72,12 @@ def test_a_burst_of_answers_gives_at_most_three_recomputations(
         time.sleep(0.1)
     time.sleep(0.5)
     plans = graph.read("testing/count_learner_plans", learner_ids=[LEARNER])[0]["plans"]
-    assert 1 <= plans <= 3, f"{plans} recomputations for {ANSWERS} answers in {burst_s:.2f} s"
+    # One recomputation per debounce window at most, plus the one the last answers ask for: 3 for a burst
+    # of up to two windows (the done-when's case); a machine so loaded that the burst took longer allows
+    # as many more as windows passed, which is the debounce working, not failing.
+    windows = math.ceil(burst_s / worker_env.settings.workers.debounce_s)
+    bound = max(3, windows + 1)
+    assert 1 <= plans <= bound, f"{plans} recomputations for {ANSWERS} answers in {burst_s:.2f} s"
 
     params = CurrentParams(worker_env.settings)()
     served = PlanService(PlanStore(graph), PlanCache(worker_env.client), params).current_plan(
