@@ -304,12 +304,16 @@ step('import CSV: the dry-run report first, then the import', async () => {
   await page.screenshot({ path: join(ARTIFACTS, 'import-dry-run.png') });
   assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true, 'bad rows: no import');
   await form.getByLabel('prerequisites.csv').setInputFiles({ name: 'prerequisites.csv', ...csv('prerequisite,concept,weight\nlinear-equations,systems,1\n') });
+  // The optional curriculum.csv carries the curriculum's own name and description, as the zip export does.
+  const { json: before } = await callApi('GET', `/curricula/${CURRICULUM}`);
+  await form.getByLabel('curriculum.csv').setInputFiles({ name: 'curriculum.csv', ...csv(`id,name,description\n${CURRICULUM},${before.curriculum.name},imported from the page\n`) });
   await form.getByRole('button', { name: 'Check (dry run)' }).click();
   await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
   assert.equal((await callApi('GET', '/concepts/systems')).status, 404, 'a dry run writes nothing');
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page.locator('#import-report .summary', { hasText: 'Imported' }).waitFor();
   assert.equal((await callApi('GET', '/concepts/systems')).status, 200);
+  assert.equal((await callApi("GET", `/curricula/${CURRICULUM}`)).json.curriculum.description, "imported from the page");
 });
 
 step('paging over the 12 concepts, 10 per page; the tag filter', async () => {
@@ -428,6 +432,7 @@ step('another curriculum: a dry run does not carry over; deleting the last page\
   const rows = Array.from({ length: 11 }, (_, i) => `page-${n(i + 1)},Page item ${n(i + 1)},paging`);
   await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv(`id,name,tags\n${rows.join('\n')}\n`) });
   await form.getByLabel('prerequisites.csv').setInputFiles([]);
+  await form.getByLabel('curriculum.csv').setInputFiles([]); // the earlier step's names the other curriculum
   await form.getByRole('button', { name: 'Check (dry run)' }).click();
   await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
   // The curriculum changes after the dry run: Import must not write into the one checked.

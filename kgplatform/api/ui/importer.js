@@ -3,7 +3,8 @@
 import { ApiError, api, seg } from './api.js';
 import { $, clear, el, guarded, hideMessage, oneAtATime, showInfo } from './dom.js';
 
-const FILES = ['concepts', 'prerequisites', 'tasks'];
+// curriculum.csv is optional: one row (id, name, description), as the zip export writes it.
+const FILES = ['curriculum', 'concepts', 'prerequisites', 'tasks'];
 let checked = null; // the FormData that passed a dry run, and for which curriculum
 
 function formData(form) {
