@@ -108,6 +108,16 @@ def load(args: argparse.Namespace) -> None:
         report = run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="bench")
         print(f"curriculum {CURRICULUM}: {report.summary}", flush=True)
         present = graph.read("bench/count_plan_learners", prefix=PREFIX)[0]["learners"]
+        if present:
+            # Learners are reused from an earlier run: only if that run loaded them as this one would.
+            sample = graph.read("bench/sample_plan_learners", prefix=PREFIX)[0]
+            changed = report.outcome and any(o.created or o.updated for o in report.outcome.values())
+            if changed or (sample["mastery"], sample["goals"]) != (args.mastery, args.goals):
+                sys.exit(
+                    f"the graph holds {present:,} benchmark learners loaded with other parameters (about "
+                    f"{sample['mastery']:.0f} mastery edges and {sample['goals']:.0f} goals each, or another "
+                    "curriculum): rerun with those, or empty the graph first"
+                )
         concept_ids = [c.id for c in document.concepts]
         started = time.perf_counter()
         now = datetime.now(UTC)
@@ -148,7 +158,8 @@ def main() -> None:
         load(args)
         return
     child = [sys.executable, __file__, "--load-only", *sys.argv[1:]]
-    subprocess.run(child, check=True)
+    if subprocess.run(child).returncode:
+        sys.exit(1)  # the loader said why
 
     settings = get_settings()
     graph = Graph.connect(settings.neo4j)
