@@ -263,30 +263,52 @@ def export_from_graph(graph: Graph) -> tuple[ConceptTable, ResponseLog]:
     src = np.array([e[0] for e in edges], dtype=np.int64)
     dst = np.array([e[1] for e in edges], dtype=np.int64)
     concepts = ConceptTable(ids, tuple(str(r["name"] or r["id"]) for r in concept_rows), difficulty, src, dst)
-    return concepts, log_from_rows(store.answers(), concepts)
+    return concepts, log_from_columns(store.answer_columns(), store.task_concepts(), concepts)
 
 
-def log_from_rows(rows: Sequence[Mapping[str, Any]], concepts: ConceptTable) -> ResponseLog:
-    """Answer rows (learner_id, event_id, correct, task_id, concept_id), oldest first per learner."""
+def log_from_columns(
+    answers: Mapping[str, Sequence[Any]], task_concepts: Mapping[str, Sequence[str]], concepts: ConceptTable
+) -> ResponseLog:
+    """The training log: one row per answer and concept its task exercises (concepts outside the table
+    are dropped and counted). `answers` holds aligned columns learner_ids, event_ids, task_ids, correct,
+    oldest first per learner; learners, tasks and answers are coded in order of first appearance."""
     index = {cid: i for i, cid in enumerate(concepts.concept_ids)}
-    kept = [r for r in rows if r["concept_id"] in index]
-    learners = tuple(dict.fromkeys(str(r["learner_id"]) for r in kept))
-    tasks = tuple(dict.fromkeys(str(r["task_id"]) for r in kept))
-    learner_code = {lid: i for i, lid in enumerate(learners)}
-    task_code = {tid: i for i, tid in enumerate(tasks)}
-    event_code: dict[str, int] = {}
-    response = np.array(
-        [event_code.setdefault(str(r["event_id"]), len(event_code)) for r in kept], dtype=np.int64
+    task_ids = [str(t) for t in answers["task_ids"]]
+    task_code: dict[str, int] = {}
+    task_of_answer = np.fromiter(
+        (task_code.setdefault(t, len(task_code)) for t in task_ids), np.int64, len(task_ids)
     )
+    named = [task_concepts.get(t, ()) for t in task_code]
+    kept_concepts = [[index[c] for c in cs if c in index] for cs in named]
+    per_task = np.array([len(k) for k in kept_concepts], dtype=np.int64)
+    dropped_per_task = np.array([len(cs) for cs in named], dtype=np.int64) - per_task
+    # Rows: each answer repeated once per kept concept of its task, concepts in the task's order.
+    counts = per_task[task_of_answer] if task_ids else np.zeros(0, np.int64)
+    answer_of_row = np.repeat(np.arange(len(task_ids)), counts)
+    flat = np.array([c for k in kept_concepts for c in k], dtype=np.int64)
+    task_start = np.concatenate([[0], np.cumsum(per_task)[:-1]]) if len(per_task) else np.zeros(0, np.int64)
+    position = np.arange(answer_of_row.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    skill = flat[task_start[task_of_answer[answer_of_row]] + position] if answer_of_row.size else flat[:0]
+    kept = counts > 0
+    learners = tuple(dict.fromkeys(str(x) for x, k in zip(answers["learner_ids"], kept, strict=True) if k))
+    tasks = tuple(dict.fromkeys(t for t, k in zip(task_ids, kept, strict=True) if k))
+    learner_code = {lid: i for i, lid in enumerate(learners)}
+    problem_code = {tid: i for i, tid in enumerate(tasks)}
+    event_code: dict[str, int] = {}
+    rows_of = answer_of_row.tolist()
+    learner_ids, event_ids = answers["learner_ids"], answers["event_ids"]
+    correct = np.asarray(answers["correct"], dtype=np.float64)
     return ResponseLog(
-        user=np.array([learner_code[str(r["learner_id"])] for r in kept], dtype=np.int64),
-        problem=np.array([task_code[str(r["task_id"])] for r in kept], dtype=np.int64),
-        skill=np.array([index[r["concept_id"]] for r in kept], dtype=np.int64),
-        correct=np.array([float(r["correct"]) for r in kept]),
-        response=response,
+        user=np.array([learner_code[str(learner_ids[a])] for a in rows_of], dtype=np.int64),
+        problem=np.array([problem_code[task_ids[a]] for a in rows_of], dtype=np.int64),
+        skill=skill,
+        correct=correct[answer_of_row],
+        response=np.array(
+            [event_code.setdefault(str(event_ids[a]), len(event_code)) for a in rows_of], dtype=np.int64
+        ),
         user_labels=learners,
         problem_labels=tasks,
         skill_labels=concepts.concept_ids,
         skill_names=concepts.names,
-        dropped_rows=len(rows) - len(kept),
+        dropped_rows=int(dropped_per_task[task_of_answer].sum()) if task_ids else 0,
     )

@@ -19,8 +19,15 @@ class TransferStore:
     def prerequisites(self) -> list[Row]:
         return self.graph.read("transfer/export_prerequisites")
 
-    def answers(self) -> list[Row]:
-        return self.graph.read("transfer/export_answers")
+    def answer_columns(self) -> Row:
+        """Every answer as aligned columns (learner_ids, event_ids, task_ids, correct), oldest first per
+        learner."""
+        return self.graph.read_plain("transfer/export_answer_columns")[0]
+
+    def task_concepts(self) -> dict[str, list[str]]:
+        return {
+            r["task_id"]: r["concept_ids"] for r in self.graph.read_plain("transfer/export_task_concepts")
+        }
 
     def edges_around(self, concept_ids: list[str], limit: int) -> list[Row]:
         """The current model's edges touching any of `concept_ids`, strongest first (the web page)."""

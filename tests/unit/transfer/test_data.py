@@ -6,7 +6,7 @@ import torch
 from kgplatform.transfer.data import (
     EDGE_ATTR_NAMES,
     ConceptTable,
-    log_from_rows,
+    log_from_columns,
     mask_concepts,
     with_label_edges,
 )
@@ -39,15 +39,20 @@ def test_masking_a_concept_removes_its_answer_evidence_only() -> None:
     assert bool(((src == 1) | (dst == 1)).any())  # prerequisite and name edges stay
 
 
-def test_answer_rows_become_a_response_log() -> None:
+def test_answer_columns_become_a_response_log() -> None:
     concepts = ConceptTable(("a", "b"), ("A", "B"), np.array([np.nan, 0.5]))
-    rows = [
-        {"learner_id": "l1", "event_id": "e1", "correct": 1.0, "task_id": "t1", "concept_id": "a"},
-        {"learner_id": "l1", "event_id": "e1", "correct": 1.0, "task_id": "t1", "concept_id": "b"},
-        {"learner_id": "l1", "event_id": "e2", "correct": 0.0, "task_id": "t2", "concept_id": "b"},
-        {"learner_id": "l2", "event_id": "e3", "correct": 1.0, "task_id": "t2", "concept_id": "zzz"},
-    ]
-    log = log_from_rows(rows, concepts)
-    assert log.skill.tolist() == [0, 1, 1]
-    assert log.response.tolist() == [0, 0, 1]  # one answer on a two-concept task is one response
-    assert log.dropped_rows == 1 and log.skill_labels == ("a", "b")
+    answers = {
+        "learner_ids": ["l1", "l1", "l2", "l3"],
+        "event_ids": ["e1", "e2", "e3", "e4"],
+        "task_ids": ["t1", "t2", "t3", "t4"],
+        "correct": [1.0, 0.0, 1.0, 0.5],
+    }
+    task_concepts = {"t1": ["a", "b"], "t2": ["b"], "t3": ["zzz"], "t4": ["zzz", "b"]}
+    log = log_from_columns(answers, task_concepts, concepts)
+    assert log.skill.tolist() == [0, 1, 1, 1]
+    assert log.response.tolist() == [0, 0, 1, 2]  # one answer on a two-concept task is one response
+    assert log.user.tolist() == [0, 0, 0, 1] and log.user_labels == ("l1", "l3")  # l2 had no known concept
+    assert log.problem_labels == ("t1", "t2", "t4") and log.correct.tolist() == [1.0, 1.0, 0.0, 0.5]
+    assert log.dropped_rows == 2 and log.skill_labels == ("a", "b")
+    empty = log_from_columns({k: [] for k in answers}, task_concepts, concepts)
+    assert empty.skill.tolist() == [] and empty.dropped_rows == 0
