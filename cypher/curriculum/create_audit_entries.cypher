@@ -1,8 +1,21 @@
 // Appends audit entries; always run in the same transaction as the change it records.
+// The entries' curricula are write-locked first (in id order; SET of an unchanged property takes the
+// lock and writes nothing) and each entry is stamped after that, by the clock (datetime.realtime(), not
+// the statement's start): so a curriculum's audit times follow its commits. Without the lock, two edits
+// of different concepts of one curriculum could commit in the other order than they were stamped, and a
+// plan made between the two commits (planning stamps the curriculum by its newest entry) would look newer
+// than the edit that committed second.
 // Parameters: $entries (list of maps: id, actor, action, entity_type, entity_id, curriculum_id, old, new,
 // and for prerequisite edges prerequisite and concept; old/new are JSON text or null).
 // Returns: written (count). Write.
+CALL () {
+  UNWIND $entries AS entry
+  WITH DISTINCT entry.curriculum_id AS curriculum_id ORDER BY curriculum_id
+  MATCH (cur:Curriculum {id: curriculum_id})
+  SET cur.id = cur.id
+  RETURN count(cur) AS locked
+}
 UNWIND $entries AS entry
 CREATE (a:AuditEntry)
-SET a = entry, a.at = datetime()
+SET a = entry, a.at = datetime.realtime()
 RETURN count(a) AS written

@@ -166,3 +166,45 @@ def test_a_cascade_delete_audits_the_task_version_a_concurrent_title_edit_left(a
     by_b = [entry for entry in trail if entry["actor"] == "B"]
     assert [e["new"]["version"] for e in by_b] == [3], by_b
     assert by_b[0]["old"]["title"] == "New"
+
+
+def test_edits_of_one_curriculum_are_audited_in_the_order_they_commit(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planning stamps a curriculum by its newest audit entry. Edit A of concept a has written its entry
+    and not committed yet; edit B of concept b starts. B must wait for A (the entries lock their
+    curriculum): else B commits first with the newer time, a plan made then reads as fresh, and A's
+    change, committed after with the older time, never makes it stale."""
+    api.curriculum("maths", "a", "b")
+    a_audited, release_a = threading.Event(), threading.Event()
+    real_audit = store._audit
+
+    def audit_then_hold(tx: Any, entries: Any) -> None:
+        real_audit(tx, entries)
+        if threading.current_thread().name == "edit-a":
+            a_audited.set()
+            release_a.wait(timeout=10)
+
+    monkeypatch.setattr(store, "_audit", audit_then_hold)
+    edit_a = threading.Thread(
+        target=lambda: service.update_concept(api.graph, "a", '"1"', ConceptPatch(name="A2"), "A"),
+        name="edit-a",
+    )
+    edit_a.start()
+    assert a_audited.wait(timeout=10)
+    b_done = threading.Event()
+
+    def edit_b() -> None:
+        service.update_concept(api.graph, "b", '"1"', ConceptPatch(name="B2"), "B")
+        b_done.set()
+
+    editor_b = threading.Thread(target=edit_b)
+    editor_b.start()
+    assert not b_done.wait(timeout=1.0), "edit B committed while edit A, audited earlier, was still open"
+    release_a.set()
+    edit_a.join(timeout=10)
+    editor_b.join(timeout=10)
+    assert b_done.is_set()
+    trail = api.call("GET", "/curricula/maths/audit").json()["items"]
+    times = {e["actor"]: e["at"] for e in trail if e["action"] == "update"}
+    assert times["B"] > times["A"]
