@@ -83,22 +83,29 @@ class _Output(BaseModel):
 # --- curricula ---------------------------------------------------------------------------------
 
 
-# The routes' actions on a curriculum: /curricula/{id}/audit, /export, /import, /concepts, /tasks. Ids may
-# hold '/', so an id ending in "/export" would be read as the export of the id before it, and could never
-# be fetched or edited: refused.
-ROUTE_ACTIONS = frozenset({"audit", "export", "import", "concepts", "tasks"})
+# The routes read /curricula/ID/audit (export, import, concepts, tasks), /concepts/ID/audit
+# (neighbourhood) and /tasks/ID/audit as actions on ID. Ids may hold '/', so an id ending in one of those
+# would be read as the action on the id before it, and could be created but never fetched: refused.
+CURRICULUM_ROUTE_ACTIONS = frozenset({"audit", "export", "import", "concepts", "tasks"})
+CONCEPT_ROUTE_ACTIONS = frozenset({"audit", "neighbourhood"})
+TASK_ROUTE_ACTIONS = frozenset({"audit"})
 
 
-def _not_a_route_action(value: str) -> str:
-    if "/" in value and value.rsplit("/", 1)[1] in ROUTE_ACTIONS:
-        raise ValueError(
-            f"must not end in '/{value.rsplit('/', 1)[1]}' (the API reads /curricula/ID/"
-            f"{value.rsplit('/', 1)[1]} as an action on ID)"
-        )
-    return value
+def _not_ending_in(actions: frozenset[str], route: str) -> AfterValidator:
+    def check(value: str) -> str:
+        last = value.rsplit("/", 1)[1] if "/" in value else None
+        if last in actions:
+            raise ValueError(
+                f"must not end in '/{last}' (the API reads {route}/ID/{last} as an action on ID)"
+            )
+        return value
+
+    return AfterValidator(check)
 
 
-CurriculumId = Annotated[EntityId, AfterValidator(_not_a_route_action)]
+CurriculumId = Annotated[EntityId, _not_ending_in(CURRICULUM_ROUTE_ACTIONS, "/curricula")]
+ConceptId = Annotated[EntityId, _not_ending_in(CONCEPT_ROUTE_ACTIONS, "/concepts")]
+TaskId = Annotated[EntityId, _not_ending_in(TASK_ROUTE_ACTIONS, "/tasks")]
 
 
 class CurriculumIn(_Input):
@@ -130,7 +137,7 @@ class ConceptBody(_Input):
 class ConceptIn(ConceptBody):
     """A new concept (POST) or one concept row of an import."""
 
-    id: EntityId
+    id: ConceptId
 
 
 class ConceptPatch(_Input):
@@ -208,7 +215,7 @@ class TaskBody(_Input):
 class TaskIn(TaskBody):
     """A new task (POST) or one task row of an import."""
 
-    id: EntityId
+    id: TaskId
 
 
 class TaskPatch(_Input):

@@ -2,8 +2,8 @@
 delete (If-Match, `?cascade=true`), neighbourhood to depth N, audit trail. Thin: rules live in the service.
 
 Ids may contain `/`, hence `:path` parameters; the `/audit` and `/neighbourhood` routes come first, so a
-concept whose id itself ends in "/audit" or "/neighbourhood" is reachable only through list and search.
-"""
+concept id may not end in "/audit" or "/neighbourhood" (refused by `ConceptIn`: such a concept could never
+be fetched)."""
 
 from __future__ import annotations
 

@@ -82,3 +82,16 @@ def test_a_curriculum_id_may_not_end_in_a_route_action(curriculum_id: str) -> No
 @pytest.mark.parametrize("curriculum_id", ["export", "maths/exports", "maths/export/v2", "tasks-2026"])
 def test_other_ids_with_those_words_are_fine(curriculum_id: str) -> None:
     assert CurriculumIn(id=curriculum_id, name="C").id == curriculum_id
+
+
+@pytest.mark.parametrize("concept_id", ["algebra/audit", "x/neighbourhood"])
+def test_a_concept_id_may_not_end_in_a_route_action(concept_id: str) -> None:
+    with pytest.raises(ValidationError, match="must not end in"):
+        ConceptIn(id=concept_id, name="C")
+    assert ConceptIn(id=concept_id + "s", name="C").id == concept_id + "s"
+
+
+def test_a_task_id_may_not_end_in_a_route_action() -> None:
+    with pytest.raises(ValidationError, match="must not end in '/audit'"):
+        TaskIn(id="t/audit", title="T", kind="exercise", concepts=["a"])
+    assert TaskIn(id="t/audits", title="T", kind="exercise", concepts=["a"]).id == "t/audits"
