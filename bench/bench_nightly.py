@@ -7,7 +7,9 @@ In one run, on one Neo4j and one Redis, over the same learners:
      message per chunk, a real `celery worker` with --processes prefork processes plans the chunks into
      Redis, and the batch counts progress and writes its summary. Timed from sending the job to its
      summary, so the fan-out, the broker and the progress tracking are all inside.
-Prints learners/s of both, the ratio queued/baseline, and that ratio per worker process. On a machine
+Both are timed after one untimed read of every learner (the baseline runs first and would otherwise
+meet a cold page cache and JIT, and be charged Neo4j's warm-up). Prints learners/s of both, the ratio
+queued/baseline, and that ratio per worker process. On a machine
 with fewer cores than processes + Neo4j, the per-process figure understates what separate machines would
 reach: the workers share the CPU with Neo4j and each other. So it also prints the rate per core in the
 strict sense, learners per CPU-second, counting every process of the work in both runs (this process,

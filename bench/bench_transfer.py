@@ -5,8 +5,10 @@
    asks under 5 minutes on 2 cores) and peak resident memory. Baseline in the same run: the MLP on the same
    data, so the ratio shows what message passing costs per epoch.
 2. write-back (Neo4j): --edges rows between --concepts benchmark concepts, written the way models are
-   published (`writeback.write_model`: register, CREATE in UNWIND batches, count, atomic switch), against a
-   plain `UNWIND ... CREATE` of the same rows in the same run. Aim: under 10 s for 100,000 edges.
+   published (`writeback.write_model`: register, CREATE in UNWIND batches, count, atomic switch, prune of
+   the version before last), against a plain `UNWIND ... CREATE` of the same rows: one untimed warm-up
+   write, then --rounds rounds (default 5) of plain then ours; medians and per-round ratios are printed.
+   Aim: under 10 s for 100,000 edges.
 
 It creates its own concepts (ids `bench-transfer-*`) and deletes them and its model versions at the end;
 point it at your own Neo4j (see CONTRIBUTING.md). Example:

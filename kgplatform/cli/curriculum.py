@@ -128,7 +128,9 @@ def import_dataset(
 def export_curriculum(
     curriculum_id: str = typer.Argument(..., help="The curriculum to export."),
     out: Path = typer.Option(
-        ..., "--out", help="FILE.json, FILE.zip (CSVs), or a folder for the three CSVs."
+        ...,
+        "--out",
+        help="FILE.json, FILE.zip (CSVs), or a folder for the CSVs (curriculum.csv and the three kinds).",
     ),
 ) -> None:
     """Export a curriculum from the graph as JSON or CSV."""

@@ -16,7 +16,7 @@ app.add_typer(keys_app, name="keys")
 @keys_app.command("create")
 def keys_create(
     role: Role = typer.Option(..., "--role", help="What the key may do."),
-    name: str = typer.Option(..., "--name", help="Who holds it; written as the actor in the audit trail."),
+    name: str = typer.Option(..., "--name", help="Who holds it; the audit trail names it with the key's id."),
 ) -> None:
     """Create a key and print its secret once (only its hash is stored)."""
     from kgplatform.auth import service

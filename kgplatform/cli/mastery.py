@@ -45,7 +45,8 @@ def eval_tracing(
     pybkt_fits: int = typer.Option(1, help="pyBKT random restarts per fit."),
     out: Path | None = typer.Option(None, help="Write the figures as JSON here (default: var/data/eval)."),
 ) -> None:
-    """Next-answer prediction on held-out learners: ours, ours without transfer, pyBKT, success rate."""
+    """Next-answer prediction on held-out learners: ours, ours without transfer, ours without the tracer
+    (an ablation), pyBKT, success rate."""
     import time
     from datetime import UTC, datetime
 

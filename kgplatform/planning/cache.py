@@ -1,4 +1,5 @@
-"""Plans cached in Redis for serving: one JSON value per learner, replaced by each new plan.
+"""Plans cached in Redis for serving: one JSON value per learner, replaced by each new plan unless a newer
+one is cached.
 
 The cache is only a copy: Neo4j holds the plan of record, and staleness is always checked against
 the current inputs, so an expired or lost key costs a read, never a wrong answer.
@@ -42,13 +43,14 @@ def mark_answered(client: redis.Redis, stamps: Mapping[str, float]) -> None:
 # `PlanRecord.to_json` and `page_json.chunk_json`, so the ISO strings order like the times (a time with
 # no microseconds, "...:00+00:00", sorts before "...:00.000001+00:00": '+' < '.'). The field is matched,
 # not decoded: it is the only `"created_at":"` a plan holds (the tasks have no such key, and quotes inside
-# strings are escaped), and it comes first, so the match stops early.
+# strings are escaped), and it comes before the tasks, so the match stops early.
 # Why a script: with 100,000 plans a pipeline of SETs spent about 7 us of client CPU per key in redis-py's
 # per-command plumbing (packing, one reply each). Redis runs a script without interleaving other clients'
 # commands, so a call must stay short: 100 keys (about 0.5 ms of Redis) cost the client 0.18 s and Redis
 # 0.53 s per 100,000 plans, where 1,000 keys cost 0.4 s and 0.6-0.75 s and blocked readers for about 6 ms
 # (`INFO cpu`, 2026-11-30, before the age check). The age check (a GET and a match per key) raised Redis's
-# CPU for 100,000 plans of 1.8 kB replacing cached ones from 0.76 to 1.22 s (2026-11-30, same run).
+# CPU for 100,000 plans of 1.8 kB replacing cached ones from 0.76-0.79 to 1.09-1.22 s (2026-11-30, three
+# scratch runs; docs/planning.md).
 SET_NEWER_SCRIPT = """
 local function made(plan) return string.match(plan, '"created_at":"([^"]*)"') end
 local written = 0

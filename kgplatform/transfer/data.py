@@ -246,8 +246,8 @@ FEATURE_NAMES = {"node": NODE_STAT_NAMES + STRUCTURE_NAMES, "pair": PAIR_STAT_NA
 
 
 def export_from_graph(graph: Graph) -> tuple[ConceptTable, ResponseLog]:
-    """Bulk export (three queries, not one per node): concepts, prerequisites, and every answer with the
-    concepts of its task, as a ConceptTable and a ResponseLog whose skill codes index the concepts."""
+    """Bulk export (four queries, not one per node): concepts, prerequisites, every answer as columns and
+    each task's concepts, as a ConceptTable and a ResponseLog whose skill codes index the concepts."""
     store = TransferStore(graph)
     concept_rows = store.concepts()
     ids = tuple(str(r["id"]) for r in concept_rows)
