@@ -93,13 +93,10 @@ def debian_java17(jvm_dir: Path = JVM_DIR) -> str | None:
 def find_java(jvm_dir: Path = JVM_DIR) -> str:
     """A Java that Neo4j 5.26 supports: JAVA_HOME's, Debian's OpenJDK 17, the one on PATH, in that order;
     installs Debian's OpenJDK 17 when none of them is."""
-    home = os.environ.get("JAVA_HOME", "")
-    if (
-        home
-        and Path(home, "bin", "java").exists()
-        and java_major(str(Path(home, "bin", "java"))) in SUPPORTED_JAVA
-    ):
-        return str(Path(home, "bin", "java"))
+    home = os.environ.get("JAVA_HOME")
+    home_java = Path(home, "bin", "java") if home else None
+    if home_java and home_java.exists() and java_major(str(home_java)) in SUPPORTED_JAVA:
+        return str(home_java)
     on_path = shutil.which("java")
     found = debian_java17(jvm_dir) or (on_path if on_path and java_major(on_path) in SUPPORTED_JAVA else None)
     if found:

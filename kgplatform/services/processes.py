@@ -117,13 +117,18 @@ def stop_pid(pid_file: Path, timeout_s: float = 60.0) -> bool:
     return True
 
 
+def as_root() -> list[str]:
+    """The prefix that runs a command as root: nothing when we are root, else sudo."""
+    return [] if os.geteuid() == 0 else ["sudo"]
+
+
 def install_debian_package(package: str, needed_for: str) -> None:
     """apt-get install `package`, as root or through sudo."""
     if os.geteuid() != 0 and not shutil.which("sudo"):
         raise ServiceSetupFailed(
             f"{needed_for} is missing and cannot be installed without root: apt-get install {package}"
         )
-    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    prefix = as_root()
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
         result = subprocess.run(prefix + step, capture_output=True, text=True, env=env)

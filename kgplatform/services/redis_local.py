@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
@@ -10,14 +9,7 @@ from pathlib import Path
 
 import redis
 
-from kgplatform.services.processes import (
-    ensure_debian_package,
-    install_debian_package,
-    port_open,
-    read_pid,
-    spawn,
-    stop_pid,
-)
+from kgplatform.services.processes import as_root, ensure_debian_package, port_open, read_pid, spawn, stop_pid
 from kgplatform.settings import Settings
 
 
@@ -34,10 +26,10 @@ def log_path(settings: Settings) -> Path:
 
 
 def start(settings: Settings) -> int:
-    if shutil.which("redis-server") is None:
-        install_debian_package("redis-server", "redis-server")
+    binary = shutil.which("redis-server")
+    if binary is None:
+        binary = ensure_debian_package("redis-server", "redis-server")
         stop_the_packages_own_service(settings)
-    binary = ensure_debian_package("redis-server", "redis-server")
     folder = home(settings)
     folder.mkdir(parents=True, exist_ok=True)
     command = [
@@ -68,9 +60,8 @@ def stop_the_packages_own_service(settings: Settings) -> None:
     `services down`), so the package's is stopped and kept from starting at boot, if it took our port."""
     if not port_open(settings.redis.host, settings.redis.port) or not shutil.which("systemctl"):
         return
-    as_root = [] if os.geteuid() == 0 else ["sudo"]
     subprocess.run(
-        [*as_root, "systemctl", "disable", "--now", "redis-server"], capture_output=True, check=False
+        [*as_root(), "systemctl", "disable", "--now", "redis-server"], capture_output=True, check=False
     )
 
 
