@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import APIKeyHeader
+from starlette.types import Scope
 
 from kgplatform.auth.models import Principal, Role
 from kgplatform.auth.service import KeyAuthenticator
@@ -23,6 +24,23 @@ API_KEY_HEADER = "X-API-Key"
 _api_key_scheme = APIKeyHeader(
     name=API_KEY_HEADER, auto_error=False, description="An API key from `kgplatform keys create`"
 )
+
+
+_KEY_HEADER_RAW = API_KEY_HEADER.lower().encode()
+_SCOPE_PRINCIPAL = "kgp.principal"
+
+
+def recently_checked_principal(scope: Scope) -> Principal | None:
+    """The principal of the request's key if this process checked the key within the last seconds
+    (`KeyAuthenticator.cached`, no lookup), else None. Kept in the scope, so the rate limit, the
+    next-tasks fast path and its route hash the key once per request between them."""
+    if _SCOPE_PRINCIPAL not in scope:
+        secret = next((value for name, value in scope["headers"] if name == _KEY_HEADER_RAW), None)
+        # The authenticator is set in the lifespan; absent only while the app starts.
+        authenticator = getattr(scope["app"].state, "authenticator", None) if secret else None
+        scope[_SCOPE_PRINCIPAL] = authenticator.cached(secret.decode("latin-1")) if authenticator else None
+    principal: Principal | None = scope[_SCOPE_PRINCIPAL]
+    return principal
 
 
 def get_graph(request: Request) -> Graph:

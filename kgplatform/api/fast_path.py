@@ -14,12 +14,11 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kgplatform.api.deps import recently_checked_principal
 from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.auth.models import Role
-from kgplatform.auth.service import KeyAuthenticator
 
 PREFIX, SUFFIX = "/learners/", "/next-tasks"
-API_KEY_HEADER = b"x-api-key"
 DEFAULT_LIMIT, MAX_LIMIT, MAX_ID_LENGTH = 10, 100, 200
 READERS = frozenset({Role.SERVICE, Role.ADMIN})
 
@@ -76,13 +75,10 @@ class NextTasksFastPath:
         limit = fast_limit(scope.get("query_string", b""))
         if limit is None:
             return None
-        secret = next((v for k, v in scope["headers"] if k == API_KEY_HEADER), None)
-        state = scope["app"].state
-        authenticator: KeyAuthenticator = state.authenticator
-        principal = authenticator.cached(secret.decode("latin-1")) if secret else None
+        principal = recently_checked_principal(scope)
         if principal is None or principal.role not in READERS:
             return None
-        serving: NextTasksServing = state.next_tasks
+        serving: NextTasksServing = scope["app"].state.next_tasks
         return await serving.cached_answer(learner_id, limit)
 
 

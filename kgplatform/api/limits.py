@@ -17,12 +17,12 @@ from typing import Protocol
 import redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kgplatform.api.deps import recently_checked_principal
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
 from kgplatform.api.problems import problem
 from kgplatform.settings import ServingSettings
 
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-API_KEY_HEADER = b"x-api-key"
 
 
 class _BodyTooLarge(Exception):
@@ -165,13 +165,9 @@ class RateLimit:
 
     @staticmethod
     def bucket_of(scope: Scope) -> str:
-        secret = next((value for name, value in scope["headers"] if name == API_KEY_HEADER), None)
-        if secret:
-            # Set in the lifespan; absent only while the app starts.
-            authenticator = getattr(scope["app"].state, "authenticator", None)
-            principal = authenticator.cached(secret.decode("latin-1")) if authenticator else None
-            if principal is not None:
-                return f"key:{principal.key_id}"
+        principal = recently_checked_principal(scope)
+        if principal is not None:
+            return f"key:{principal.key_id}"
         client = scope.get("client")
         return f"addr:{client[0] if client else 'unknown'}"
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, Security
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from kgplatform.api.deps import _api_key_scheme, require_roles
+from kgplatform.api.deps import _api_key_scheme, recently_checked_principal, require_roles
 from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.auth.models import Principal, Role
 
@@ -25,10 +25,9 @@ async def service_principal(
     request: Request, api_key: Annotated[str | None, Security(_api_key_scheme)]
 ) -> Principal:
     """`ServicePrincipal` without the thread hop: a key checked in the last seconds needs no lookup."""
-    authenticator = request.app.state.authenticator
-    principal = authenticator.cached(api_key) if api_key else None
+    principal = recently_checked_principal(request.scope)
     if principal is None:
-        principal = await run_in_threadpool(authenticator.authenticate, api_key)
+        principal = await run_in_threadpool(request.app.state.authenticator.authenticate, api_key)
     return _service_role(principal)
 
 
