@@ -9,7 +9,7 @@ drawn as if current.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -43,20 +43,11 @@ class TransferEdges(BaseModel):
     truncated: bool
 
 
-def newest_model_edges(rows: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:
-    """The rows of the model version with the latest `computed_at` (rows without a time count as oldest)."""
-    if not rows:
-        return None, []
-    floor = datetime.min.isoformat()
-    newest = max(rows, key=lambda r: native(r["computed_at"]).isoformat() if r["computed_at"] else floor)
-    version = newest["model_version"]
-    return version, [r for r in rows if r["model_version"] == version]
-
-
 def read_transfer_edges(graph: Graph, concept_ids: list[str], limit: int) -> TransferEdges:
+    # The query reads the current model's edges only (its pointer), so every row names one version.
     rows = TransferStore(graph).edges_around(concept_ids, limit)
-    version, kept = newest_model_edges(rows)
-    edges = [TransferEdge(**{**r, "computed_at": native(r["computed_at"])}) for r in kept]
+    edges = [TransferEdge(**{**r, "computed_at": native(r["computed_at"])}) for r in rows]
+    version = rows[0]["model_version"] if rows else None
     return TransferEdges(model_version=version, edges=edges, truncated=len(rows) >= limit)
 
 
