@@ -23,7 +23,12 @@ from kgplatform.mastery.bkt import FloatArray
 from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.mastery.fitting import FitOptions, fit_bkt
 from kgplatform.mastery.metrics import Metrics, score
-from kgplatform.mastery.predictor import PredictorOptions, fit_next_answer_model, predict_next_answers
+from kgplatform.mastery.predictor import (
+    PredictorOptions,
+    fit_next_answer_model,
+    predict_next_answers,
+    skill_success_rates,
+)
 from kgplatform.mastery.pybkt_runner import PyBktRunner
 from kgplatform.mastery.transfer_estimate import TransferEstimateOptions, estimate_transfer
 
@@ -146,15 +151,6 @@ def response_labels(log: ResponseLog) -> tuple[FloatArray, np.ndarray, np.ndarra
     """(correctness per response, first row of each response, response index of each row)."""
     _, first, inverse = np.unique(log.response, return_index=True, return_inverse=True)
     return log.correct[first], first, inverse
-
-
-def skill_success_rates(train: ResponseLog, prior_strength: float = 1.0) -> FloatArray:
-    """Per skill, the training rows' success rate (smoothed toward the global rate; global for unseen)."""
-    n = len(train.skill_labels)
-    right = np.bincount(train.skill, train.correct, n)
-    count = np.bincount(train.skill, None, n)
-    overall = float(train.correct.mean())
-    return (right + prior_strength * overall) / (count + prior_strength)
 
 
 def summarise(scores: list[FoldScore]) -> list[Summary]:

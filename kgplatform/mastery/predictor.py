@@ -88,11 +88,16 @@ def fit_next_answer_model(
     count = np.bincount(problem, None, len(train.problem_labels)).astype(np.float64)
     own_right, own_count = _own_item_counts(train, groups, y)
     index = {label: i for i, label in enumerate(train.problem_labels)}
-    n_skills = len(train.skill_labels)
-    skill_right = np.bincount(train.skill, train.correct, n_skills)
-    skill_rate = (skill_right + train.correct.mean()) / (np.bincount(train.skill, None, n_skills) + 1.0)
     model = NextAnswerModel(
-        params, transfer, index, right, count, float(y.mean()), np.zeros(7), options, skill_rate
+        params,
+        transfer,
+        index,
+        right,
+        count,
+        float(y.mean()),
+        np.zeros(7),
+        options,
+        skill_success_rates(train),
     )
     features = _features(model, train, groups, _row_predictions(model, train), own_right, own_count)
     return replace(model, weights=_logistic_fit(features, y, options.l2))
@@ -105,6 +110,15 @@ def predict_next_answers(model: NextAnswerModel, log: ResponseLog, *, leaky: boo
     zeros = np.zeros(groups.first.size)
     features = _features(model, log, groups, _row_predictions(model, log, key), zeros, zeros)
     return sigmoid(features @ model.weights)[groups.inverse]
+
+
+def skill_success_rates(train: ResponseLog, prior_strength: float = 1.0) -> FloatArray:
+    """Per skill, the training rows' success rate (smoothed toward the global rate; global for unseen)."""
+    n = len(train.skill_labels)
+    right = np.bincount(train.skill, train.correct, n)
+    count = np.bincount(train.skill, None, n)
+    overall = float(train.correct.mean())
+    return (right + prior_strength * overall) / (count + prior_strength)
 
 
 def _row_predictions(model: NextAnswerModel, log: ResponseLog, key: IntArray | None = None) -> FloatArray:
