@@ -424,11 +424,15 @@ def curriculum_to_csv(document: CurriculumDocument) -> str:
     return out.getvalue()
 
 
+def export_csv_files(document: CurriculumDocument) -> dict[str, str]:
+    """Every CSV an export writes (zip or folder), by file name: curriculum.csv, then the three kinds."""
+    return {CURRICULUM_FILE: curriculum_to_csv(document), **document_to_csv_tables(document)}
+
+
 def document_to_zip(document: CurriculumDocument) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(CURRICULUM_FILE, curriculum_to_csv(document))
-        for name, text in document_to_csv_tables(document).items():
+        for name, text in export_csv_files(document).items():
             archive.writestr(name, text)
     return buffer.getvalue()
 
@@ -445,8 +449,7 @@ def write_export(document: CurriculumDocument, out: Path) -> list[Path]:
         return [out]
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    tables = {CURRICULUM_FILE: curriculum_to_csv(document), **document_to_csv_tables(document)}
-    for name, text in tables.items():
+    for name, text in export_csv_files(document).items():
         (out / name).write_text(text, "utf-8")
         written.append(out / name)
     return written

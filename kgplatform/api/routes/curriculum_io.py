@@ -16,9 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from kgplatform.api.deps import DesignerPrincipal, GraphDep
-from kgplatform.curriculum.import_report import Entity, ImportReport
+from kgplatform.curriculum.import_report import ImportReport
 from kgplatform.curriculum.import_service import export_document, run_import
 from kgplatform.curriculum.io import (
+    INPUT_FILES,
+    JSON_SECTIONS,
     RawDocument,
     document_to_zip,
     entity_of_filename,
@@ -29,9 +31,8 @@ from kgplatform.curriculum.io import (
 from kgplatform.errors import ValidationFailed
 
 router = APIRouter(prefix="/curricula", tags=["curriculum import/export"])
-FORM_FIELDS = {"concepts": Entity.CONCEPT, "prerequisites": Entity.PREREQUISITE, "tasks": Entity.TASK}
-# Upload fields: one per CSV; `curriculum` (curriculum.csv) is optional.
-UPLOAD_FIELDS = {"curriculum": Entity.CURRICULUM, **FORM_FIELDS}
+# Upload fields, one per CSV and named after it (`concepts` for concepts.csv); `curriculum` is optional.
+UPLOAD_FIELDS = {name.removesuffix(".csv"): entity for entity, name in INPUT_FILES.items()}
 
 
 def _safe_filename(text: str) -> str:
@@ -95,7 +96,7 @@ IMPORT_BODY = {
                     "type": "object",
                     "properties": {
                         "curriculum": {"type": "object"},
-                        **{k: {"type": "array", "items": {"type": "object"}} for k in FORM_FIELDS},
+                        **{k: {"type": "array", "items": {"type": "object"}} for k in JSON_SECTIONS},
                     },
                 }
             },
