@@ -31,14 +31,23 @@ def generate_curriculum(
     )
 
 
+def import_refused(report: ImportReport) -> bool:  # noqa: F821 - lazy import
+    """Rows were refused and nothing was written: the command then exits 1."""
+    return bool(report.errors and not report.imported)
+
+
+def print_report_lines(report: ImportReport) -> None:  # noqa: F821 - lazy import
+    for line in report.lines():
+        print(line)  # plain: ids are long, and a wrapped id cannot be copied
+
+
 def print_import_report(report: ImportReport, as_json: bool) -> None:  # noqa: F821 - lazy import
     """The report as text (or JSON); exit code 1 when rows were refused and nothing was written."""
     if as_json:
         print(report.model_dump_json(indent=2))
     else:
-        for line in report.lines():
-            print(line)  # plain: ids are long, and a wrapped id cannot be copied
-    if report.errors and not report.imported:
+        print_report_lines(report)
+    if import_refused(report):
         raise typer.Exit(1)
 
 
@@ -111,13 +120,12 @@ def import_dataset(
             report = run_import(
                 graph, raw, curriculum_id, actor=cli_actor(), dry_run=dry_run, skip_invalid=skip_invalid
             )
-            refused = refused or bool(report.errors and not report.imported)
+            refused = refused or import_refused(report)
             if as_json:
                 reports.append(report.model_dump(mode="json"))
                 continue
             console.rule(curriculum_id)
-            for line in report.lines():
-                print(line)
+            print_report_lines(report)
     if as_json:  # one document for all of the dataset's curricula (AL-CPL has four)
         print(json.dumps(reports, indent=2))
     if refused:
