@@ -18,6 +18,7 @@ from kgplatform.mastery.bkt import (
     IntArray,
     TracerParams,
     TransferEdges,
+    clip_probability,
     decay,
     learn,
     posterior,
@@ -148,7 +149,9 @@ def replay_rows(
         before[idx] = current
         predicted[idx] = predict_correct(current, params.p_slip[c], params.p_guess[c])
         observed = posterior(current, score[idx], params.p_slip[c], params.p_guess[c])
-        p[s] = learn(observed, params.p_learn[c])
+        # Clipped so a long run of right answers cannot reach exactly 1.0, from which no wrong answer
+        # could move it (the posterior of p = 1 is 1 whatever the answer).
+        p[s] = clip_probability(learn(observed, params.p_learn[c]))
         as_of[s] = t
         last[s] = t
         attempts[s] += 1
@@ -204,5 +207,5 @@ def _apply_transfer(
     when[inverse] = time[owner]
     c = slot_keys[unique] % len(params)
     current = decay(p[unique], when - as_of[unique], params.forget_rate_per_day[c], params.p_init[c])
-    p[unique] = 1.0 - (1.0 - current) * keep
+    p[unique] = clip_probability(1.0 - (1.0 - current) * keep)
     as_of[unique] = when

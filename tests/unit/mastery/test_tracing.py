@@ -75,6 +75,23 @@ def test_right_answers_raise_and_wrong_answers_lower_mastery(params: TracerParam
     assert right > 0.95
 
 
+def test_wrong_answers_still_lower_mastery_after_a_long_run_of_right_ones(params: TracerParams) -> None:
+    # Without forgetting, 40 right answers once rounded p to exactly 1.0, where the posterior of a wrong
+    # answer is 1 again: mastery could never fall. Probabilities stay clipped away from 1.
+    no_forgetting = TracerParams.default(params.concept_ids, forget_rate_per_day=0.0)
+    right = [AnswerEvent(f"r{i:02d}", T0 + timedelta(minutes=i), ["a"], 1.0) for i in range(40)]
+    after_right = replay(right, no_forgetting)["a"].p_mastery
+    assert after_right < 1.0
+    levels = [after_right]
+    for k in range(1, 6):
+        wrong = [AnswerEvent(f"w{i}", T0 + timedelta(hours=1, minutes=i), ["a"], 0.0) for i in range(k)]
+        levels.append(replay(right + wrong, no_forgetting)["a"].p_mastery)
+    assert all(later < earlier for earlier, later in zip(levels, levels[1:], strict=False))
+    # transfer cannot push a target to 1.0 either
+    raised = replay(right, no_forgetting, {"a": {"b": 1.0}})["b"].p_mastery
+    assert raised < 1.0
+
+
 def test_mastery_decays_toward_the_floor_without_practice(params: TracerParams) -> None:
     state = replay([AnswerEvent(f"e{i}", T0, ["a"], 1.0) for i in range(5)], params)["a"]
     floor = params.p_init[params.index_of("a")]
