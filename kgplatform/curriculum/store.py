@@ -345,6 +345,8 @@ def create_task(
             props=change.props,
             concepts=change.concepts,
         )
+        if _run(tx, "curriculum/count_task_deletions", id=task_id)[0]["deletions"]:
+            bump_revision(tx)
         _audit(tx, change.audit)
         return dict(created[0]["task"])
 

@@ -6,8 +6,8 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from kgplatform.curriculum.models import TaskPatch
-from kgplatform.curriculum.tasks import update_task
+from kgplatform.curriculum.models import TaskIn, TaskPatch
+from kgplatform.curriculum.tasks import create_task, delete_task, update_task
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
@@ -118,3 +118,41 @@ def test_a_task_edit_between_batches_replays_the_history_under_the_new_concepts(
     edit()
     ingest(service, log, 200)
     assert mixed_then_replayed == all_mastery(graph)
+
+
+def test_a_task_created_again_under_a_deleted_id_replays_the_answers_it_kept(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """A deleted task's answers stay stored under its id. Created again (on other concepts), those
+    answers reach concepts again, so every learner's next batch replays their history under the task as
+    it is now, exactly as after a task edit: the result equals ingesting the whole log into the final
+    curriculum. Before, the re-creation counted no structural change, and learners replayed while the
+    task was gone never counted its old answers."""
+    task = curriculum.tasks[0]
+    new_concepts = [curriculum.concepts[-1]["id"]]
+    assert task["concept_ids"] != new_concepts
+    log = make_answers(curriculum, 20, 1_200, seed=13)
+    first, gone, last = log[:400], [r for r in log[400:800] if r["task_id"] != task["id"]], log[800:]
+    assert any(r["task_id"] == task["id"] for r in first)
+
+    def recreate() -> None:
+        body = TaskIn(id=task["id"], title="again", kind="exercise", concepts=new_concepts)
+        create_task(graph, curriculum.id, body, "designer")
+
+    def delete() -> None:
+        [row] = graph.read("curriculum/get_task", id=task["id"])
+        delete_task(graph, task["id"], f'"{row["task"]["version"]}"', "designer")
+
+    ingest(service, first, 200)
+    delete()
+    ingest(service, gone, 200)
+    recreate()
+    assert {r["learner_id"] for r in last} == {r["learner_id"] for r in log}
+    ingest(service, last, 200)
+    through_the_delete = all_mastery(graph)
+
+    reset(graph, curriculum)
+    delete()
+    recreate()
+    ingest(service, first + gone + last, 200)
+    assert through_the_delete == all_mastery(graph)
