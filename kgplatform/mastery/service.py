@@ -3,8 +3,9 @@
 Batch rule (POST /answers): every row is judged on its own. Valid rows whose task exists are stored;
 a row is rejected with its reason when it is malformed (`invalid`, naming the field), names an unknown
 task (`unknown_task`), or reuses a stored event_id with different content (`conflict`). A row whose
-event_id is already stored with the same content is a `duplicate` and changes nothing. With
-`atomic=True` any rejection rolls the whole batch back and raises instead. The answers, the learners
+event_id is already stored with the same content is a `duplicate` and changes nothing, even if its task
+was deleted since (stored answers are judged before tasks). With `atomic=True` any rejection rolls the
+whole batch back and raises instead, listing every rejected row. The answers, the learners
 first seen in them and the mastery they change are written in one transaction, and the result is
 returned only after it committed.
 
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from kgplatform.errors import Conflict, NotFound, ValidationFailed
+from kgplatform.errors import Conflict, KgpError, NotFound, ValidationFailed
 from kgplatform.graph.values import native
 from kgplatform.mastery import params_store
 from kgplatform.mastery.bkt import TracerParams, decay
@@ -91,18 +92,12 @@ class MasteryService:
         good, bad = parse_answer_rows(list(rows))
         decided = AnswerBatchResult(rejected=bad)
         candidates, repeats = _split_in_batch_repeats(good, decided)
-        if atomic and decided.rejected:
-            # Conflicts alone are a 409, as for conflicts with stored answers; anything malformed, a 422.
-            error = Conflict if all(r.reason == "conflict" for r in decided.rejected) else ValidationFailed
-            raise error(
-                _summary(decided.rejected),
-                field=decided.rejected[0].field,
-                rejected=[r.model_dump() for r in decided.rejected],
-            )
         result = decided
         if candidates:
             batch = _Batch(candidates, decided)
             result = self.store.run_ingest(lambda tx: self._ingest_in_tx(tx, batch, atomic))
+        elif atomic and decided.rejected:
+            raise _atomic_refusal(decided.rejected)
         _settle_repeats(result, repeats)
         result.rejected.sort(key=lambda r: r.index)
         return result
@@ -113,22 +108,16 @@ class MasteryService:
             sorted({a.task_id for _, a in batch.candidates}), [a.event_id for _, a in batch.candidates]
         )
         tasks = context.tasks
-        known = []
-        for index, answer in batch.candidates:
-            if answer.task_id in tasks:
-                known.append((index, answer))
-            else:
-                message = f"task {answer.task_id!r} does not exist"
-                result.rejected.append(_rejection(index, answer, "task_id", "unknown_task", message))
-        if atomic and result.rejected:
-            raise ValidationFailed(
-                _summary(result.rejected), field="task_id", rejected=[r.model_dump() for r in result.rejected]
-            )
         now = datetime.now(UTC)
         created: list[AnswerIn] = []
-        for index, answer in known:
+        for index, answer in batch.candidates:
+            # An answer already stored is judged against what was stored before its task: a client
+            # re-sending acknowledged answers must hear "duplicate" even if the task was deleted since.
             stored = context.stored.get(answer.event_id)
-            if stored is None:
+            if stored is None and answer.task_id not in tasks:
+                message = f"task {answer.task_id!r} does not exist"
+                result.rejected.append(_rejection(index, answer, "task_id", "unknown_task", message))
+            elif stored is None:
                 created.append(answer)
                 result.accepted.append(answer.event_id)
             elif differing := differing_fields(stored, stored_row(answer)):
@@ -144,12 +133,8 @@ class MasteryService:
                 )
             else:
                 result.duplicates.append(answer.event_id)
-        if atomic and any(r.reason == "conflict" for r in result.rejected):
-            raise Conflict(
-                _summary(result.rejected),
-                field="event_id",
-                rejected=[r.model_dump() for r in result.rejected],
-            )
+        if atomic and result.rejected:
+            raise _atomic_refusal(result.rejected)
         if created:
             columns, params = _columns(created), self.params_source()
             locked = lock_batch(
@@ -329,6 +314,15 @@ def _columns(answers: list[AnswerIn]) -> AnswerColumns:
         [a.outcome for a in answers],
         [datetime_to_us(a.answered_at_utc) for a in answers],
     )
+
+
+def _atomic_refusal(rejected: list[RejectedRow]) -> KgpError:
+    """An atomic batch refused, listing every rejected row: conflicts with stored answers alone are a
+    409; anything malformed or unknown, a 422."""
+    rows = sorted(rejected, key=lambda r: r.index)
+    error = Conflict if all(r.reason == "conflict" for r in rows) else ValidationFailed
+    field = next((r.field for r in rows if r.reason != "conflict"), rows[0].field)
+    return error(_summary(rows), field=field, rejected=[r.model_dump() for r in rows])
 
 
 def _summary(rejected: list[RejectedRow]) -> str:

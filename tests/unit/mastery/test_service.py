@@ -136,6 +136,30 @@ def test_atomic_batches_store_everything_or_nothing() -> None:
     assert set(store.answers) == {r["event_id"] for r in rows[:5]}
 
 
+def test_an_atomic_refusal_lists_every_rejected_row() -> None:
+    service, _ = make_service()
+    rows = log(6)
+    service.ingest(rows[:1])
+    batch = [*rows[1:4], {**rows[4], "task_id": "nope"}, {**rows[0], "correct": not rows[0]["correct"]}]
+    with pytest.raises(ValidationFailed) as refused:
+        service.ingest(batch, atomic=True)
+    listed = [(r["index"], r["reason"]) for r in refused.value.details["rejected"]]
+    assert listed == [(3, "unknown_task"), (4, "conflict")]
+    assert refused.value.field == "task_id"
+
+
+def test_a_stored_answer_sent_again_after_its_task_was_deleted_is_a_duplicate() -> None:
+    service, store = make_service()
+    rows = log(5)
+    service.ingest(rows)
+    store.tasks = {t: c for t, c in store.tasks.items() if t != rows[0]["task_id"]}
+    again = service.ingest(rows)
+    assert rows[0]["event_id"] in again.duplicates and not again.rejected
+    assert service.ingest(rows, atomic=True).duplicates == [r["event_id"] for r in rows]
+    changed = service.ingest([{**rows[0], "correct": not rows[0]["correct"]}])
+    assert [r.reason for r in changed.rejected] == ["conflict"]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_arrival_order_never_changes_mastery(seed: int) -> None:
     rows = log(600, learners=12, seed=seed)
