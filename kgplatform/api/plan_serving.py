@@ -43,8 +43,9 @@ VERSION_CHECK_S = 1.0
 # Set when POST /answers stores answers for a learner, cleared when the worker starts its new plan:
 # while it is there, the cached plan predates answers the learner gave (see kgplatform.jobs.debounce).
 RECOMPUTE_PENDING_PREFIX = DEBOUNCE_PREFIX
-PENDING_REASON = "the learner answered since this plan was made; a new plan is being computed"
-ANSWERED_REASON = "the learner answered since this plan was made"
+# One stamp serves answers and goal or interest changes alike: a plan older than it misses what changed.
+ANSWERED_REASON = "the learner answered or changed goals since this plan was made"
+PENDING_REASON = f"{ANSWERED_REASON}; a new plan is being computed"
 
 
 def cached_stale_reasons(plan: dict[str, Any], pending: bytes | None, answered: bytes | None) -> list[str]:

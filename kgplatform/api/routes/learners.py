@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from kgplatform.api.deps import ServicePrincipal
 from kgplatform.api.routes.answers import MasteryServiceDep
+from kgplatform.api.routes.jobs import send_task
+from kgplatform.jobs.on_demand import request_recomputes
 from kgplatform.mastery.feedback import render_png
 from kgplatform.mastery.models import (
     ID_PATTERN,
@@ -42,17 +44,34 @@ def get_mastery(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePri
 
 @router.put("/{learner_id}/goals", summary="Replace the learner's goals (target concepts)")
 def put_goals(
-    learner_id: LearnerId, body: GoalsIn, service: MasteryServiceDep, _: ServicePrincipal
+    learner_id: LearnerId, body: GoalsIn, service: MasteryServiceDep, _: ServicePrincipal, request: Request
 ) -> LearnerGoals:
     """Creates the learner on first sight; unknown concept ids are a 422 naming them, nothing changed."""
-    return LearnerGoals(learner_id=learner_id, goals=service.set_goals(learner_id, body.concept_ids))
+    goals = service.set_goals(learner_id, body.concept_ids)
+    plan_inputs_changed(request, learner_id)
+    return LearnerGoals(learner_id=learner_id, goals=goals)
 
 
 @router.put("/{learner_id}/interests", summary="Replace the learner's interests (tags)")
 def put_interests(
-    learner_id: LearnerId, body: InterestsIn, service: MasteryServiceDep, _: ServicePrincipal
+    learner_id: LearnerId,
+    body: InterestsIn,
+    service: MasteryServiceDep,
+    _: ServicePrincipal,
+    request: Request,
 ) -> LearnerInterests:
-    return LearnerInterests(learner_id=learner_id, interests=service.set_interests(learner_id, body.tags))
+    interests = service.set_interests(learner_id, body.tags)
+    plan_inputs_changed(request, learner_id)
+    return LearnerInterests(learner_id=learner_id, interests=interests)
+
+
+def plan_inputs_changed(request: Request, learner_id: str) -> None:
+    """After a committed goal or interest change: the cached plan no longer answers the learner's
+    wishes, so it is stamped stale (the stamp new answers write) and a recomputation is asked for.
+    Without it, serving's Redis-only path kept showing the old plan as fresh until the nightly batch."""
+    state = request.app.state
+    backlog = getattr(state, "stamp_backlog", None)
+    request_recomputes(state.redis, [learner_id], state.settings.workers, send_task(request), backlog)
 
 
 @router.get(

@@ -144,3 +144,19 @@ def test_answers_since_the_plan_mark_the_cached_plan_stale_until_the_worker_repl
     assert replaced["source"] == "computed" and not replaced["stale"]
     again = api.get(PATH).json()  # cached now, and fresh: made after the answer
     assert again["source"] == "cache" and not again["stale"] and again["plan_id"] == replaced["plan_id"]
+
+
+@pytest.mark.parametrize(("path", "body"), [("goals", "concept_ids"), ("interests", "tags")])
+def test_new_goals_or_interests_mark_the_cached_plan_stale(
+    api: Served, world: World, redis_client: redis.Redis, path: str, body: str
+) -> None:
+    """The cached plan was made for the old goals: after PUT it is never shown as fresh (before, the
+    Redis-only path kept serving it as fresh until the nightly batch)."""
+    assert not api.get(PATH).json()["stale"]
+    value = world.concepts[:1] if path == "goals" else ["algebra"]
+    put = api.client.put(f"/learners/{LEARNER}/{path}", headers=api.headers(), json={body: value})
+    assert put.status_code == 200, put.text
+    shown = api.get(PATH).json()  # no worker runs here: the recomputation stays pending
+    assert shown["source"] == "cache" and shown["stale_because"] == [PENDING_REASON]
+    Debouncer(redis_client, 2.0).clear(LEARNER)
+    assert api.get(PATH).json()["stale_because"] == [ANSWERED_REASON]
