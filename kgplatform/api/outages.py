@@ -74,6 +74,15 @@ class GuardedGraph(Graph):
         try:
             with super().session() as session:
                 yield session
+        except neo4j_errors.IncompleteCommit as error:
+            # A subclass of ServiceUnavailable, but the commit was sent: "nothing was changed" would be a lie.
+            self.breaker.trip()
+            raise ServiceUnavailable(
+                f"{NEO4J_DOWN}: the connection dropped while committing, so this change may or may not "
+                "have been stored; read it back before retrying (answers may simply be sent again: "
+                "stored ones come back as duplicates)",
+                retry_after_s=max(1, round(self.breaker.cooldown_s + 0.499)),
+            ) from error
         except NEO4J_OUTAGE_ERRORS as error:
             self.breaker.trip()
             raise unavailable(NEO4J_DOWN, self.breaker.cooldown_s) from error

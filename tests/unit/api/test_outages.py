@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from kgplatform.api.outages import CircuitBreaker, unavailable
+from contextlib import nullcontext
+
+import pytest
+from neo4j import exceptions as neo4j_errors
+
+from kgplatform.api.outages import CircuitBreaker, GuardedGraph, unavailable
+from kgplatform.errors import ServiceUnavailable
 
 
 def test_breaker_opens_for_its_cooldown_then_lets_calls_through() -> None:
@@ -21,3 +27,19 @@ def test_unavailable_says_what_is_down_nothing_changed_and_when_to_retry() -> No
     error = unavailable("Neo4j (the graph database) is unavailable", 0.2)
     assert error.status_code == 503 and error.details["retry_after_s"] == 1
     assert "Neo4j" in error.message and "nothing was changed" in error.message
+
+
+class _Driver:
+    def session(self, **_: object) -> nullcontext[object]:
+        return nullcontext(object())
+
+
+def test_a_commit_cut_off_is_a_503_that_does_not_claim_nothing_changed() -> None:
+    graph = GuardedGraph(_Driver(), "neo4j")  # type: ignore[arg-type]
+    with pytest.raises(ServiceUnavailable) as cut_off, graph.session():
+        raise neo4j_errors.IncompleteCommit("connection lost during commit")
+    assert cut_off.value.status_code == 503 and "nothing was changed" not in cut_off.value.message
+    assert "may or may not" in cut_off.value.message and graph.breaker.retry_after_s() > 0
+    with pytest.raises(ServiceUnavailable) as down, GuardedGraph(_Driver(), "neo4j").session():  # type: ignore[arg-type]
+        raise neo4j_errors.ServiceUnavailable("refused")
+    assert "nothing was changed" in down.value.message
