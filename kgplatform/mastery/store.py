@@ -16,12 +16,15 @@ from typing import Any, TypeVar
 from neo4j import ManagedTransaction, Result, unit_of_work
 from neo4j.exceptions import ConstraintError, ResultFailedError
 
+from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
 from kgplatform.mastery.recompute import AnswerColumns, MasteryColumns, StoredState
 
 T = TypeVar("T")
-CONSTRAINT_RETRIES = 3
+# Each clash means a competing transaction committed, so a rerun makes progress; past this many the
+# request is refused as busy (503: nothing stored, retry), never as a conflict of content.
+CONSTRAINT_RETRIES = 5
 # The columns of a stored answer as mastery/get_ingest_context returns them (`service.stored_row`'s keys).
 STORED_FIELDS = ("event_id", "learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
 
@@ -273,8 +276,14 @@ class MasteryStore:
                     return session.execute_write(transaction)
             except (ConstraintError, ResultFailedError) as error:
                 # Another transaction stored one of our event ids after we looked: look again.
-                if attempt == CONSTRAINT_RETRIES or not _constraint_clash(error):
+                if not _constraint_clash(error):
                     raise
+                if attempt == CONSTRAINT_RETRIES:
+                    raise ServiceUnavailable(
+                        f"other requests kept storing the same event ids ({attempt} tries); nothing was "
+                        "stored by this request, retry in 1 s",
+                        retry_after_s=1,
+                    ) from error
         raise AssertionError("unreachable")
 
     def existing_concepts(self, concept_ids: list[str]) -> set[str]:

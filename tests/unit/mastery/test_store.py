@@ -3,10 +3,22 @@ which failures it retries."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
 from neo4j.exceptions import ConstraintError, ResultFailedError
 
+from kgplatform.errors import ServiceUnavailable
 from kgplatform.mastery.recompute import MasteryColumns, split_us
-from kgplatform.mastery.store import _constraint_clash, mastery_params, split_us_columns
+from kgplatform.mastery.store import (
+    CONSTRAINT_RETRIES,
+    MasteryStore,
+    _constraint_clash,
+    mastery_params,
+    split_us_columns,
+)
 
 
 def test_split_us_columns_agrees_with_split_us_for_every_kind_of_value() -> None:
@@ -44,3 +56,34 @@ def test_a_clash_surfacing_on_a_later_statement_is_still_a_clash() -> None:
     assert _constraint_clash(failure(ConstraintError("clash")))
     assert not _constraint_clash(failure(None))
     assert not _constraint_clash(failure(ValueError("other")))
+
+
+class _ClashingGraph:
+    """Every transaction loses a uniqueness race, or fails with `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error, self.attempts = error, 0
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        yield self
+
+    def execute_write(self, _: Any) -> None:
+        self.attempts += 1
+        raise self.error
+
+
+def test_clashes_outlasting_the_retries_are_a_503_not_a_conflict_of_content() -> None:
+    """Before, the last clash escaped as a ConstraintError (a 409 "conflict", which a client may take
+    as "drop this batch") or, pipelined, a ResultFailedError (a 500)."""
+    for error in (ConstraintError("clash"), ResultFailedError(None, "failed")):
+        error.__cause__ = None if isinstance(error, ConstraintError) else ConstraintError("clash")
+        graph = _ClashingGraph(error)
+        with pytest.raises(ServiceUnavailable) as busy:
+            MasteryStore(graph).run_ingest(lambda tx: None)  # type: ignore[arg-type]
+        assert graph.attempts == CONSTRAINT_RETRIES and busy.value.status_code == 503
+        assert busy.value.details["retry_after_s"] == 1 and "nothing was stored" in busy.value.message
+    other = _ClashingGraph(ValueError("not a clash"))
+    with pytest.raises(ValueError):
+        MasteryStore(other).run_ingest(lambda tx: None)  # type: ignore[arg-type]
+    assert other.attempts == 1
