@@ -88,11 +88,21 @@ class WorkerSettings(BaseModel):
     # The longest a chunk may run (Celery's hard time limit); the broker's visibility timeout must
     # exceed it, or a slow chunk would be handed to a second worker while the first still runs it.
     max_chunk_s: float = Field(600.0, gt=0)
+    # The transfer retrain's hard time limit (the GNN takes longer than a chunk); also under the
+    # visibility timeout, for the same reason.
+    max_retrain_s: float = Field(1800.0, gt=0)
     visibility_timeout_s: float = Field(3600.0, gt=0)
-    # How often a worker sweeps the broker for messages whose consumer died (kombu's restore loop):
-    # a killed worker's chunk runs again about visibility_timeout_s + this after it was taken.
+    # kombu's restore loop ticks every `unacked_restore_interval_s` but scans the broker only on every
+    # `unacked_restore_throttle`-th tick: a killed worker's chunk runs again about visibility_timeout_s
+    # + interval x throttle (`restore_sweep_s`, 100 s by default) after it was taken.
     unacked_restore_interval_s: float = Field(10.0, gt=0)
     unacked_restore_throttle: int = Field(10, ge=1)
+    # Transient errors (Neo4j or Redis away) are retried with exponential backoff (2 s, 4 s, ... capped
+    # at retry_backoff_max_s, with full jitter): with the defaults a task keeps trying for about 34 min
+    # on average and 67 min at most, so a Neo4j restart does not fail a whole night's chunks. A retry
+    # waits in a worker unacknowledged, so its delay must stay under the visibility timeout.
+    retry_backoff_max_s: int = Field(600, ge=1)
+    max_retries: int = Field(14, ge=0, le=100)
     # Nightly chain (retrain transfer, then recompute all), local time in `timezone`.
     nightly_hour: int = Field(2, ge=0, le=23)
     nightly_minute: int = Field(30, ge=0, le=59)
@@ -128,18 +138,36 @@ class WorkerSettings(BaseModel):
                 f"visibility_timeout_s ({self.visibility_timeout_s}) must exceed max_chunk_s "
                 f"({self.max_chunk_s}): the broker would redeliver chunks that are still running"
             )
-        # A killed worker's chunk comes back only after the visibility timeout (and a restore sweep):
+        for name in ("max_retrain_s", "retry_backoff_max_s"):
+            if getattr(self, name) >= self.visibility_timeout_s:
+                raise ValueError(
+                    f"{name} ({getattr(self, name)}) must stay under visibility_timeout_s "
+                    f"({self.visibility_timeout_s}): the broker would hand the message to a second worker"
+                )
+        # A killed worker's chunk comes back only after the visibility timeout and a restore sweep:
         # the batch's lock and its progress must outlive that, or a second batch could start beside it
         # and the progress hash expire mid-batch.
-        redelivery = self.visibility_timeout_s + self.unacked_restore_interval_s
+        redelivery = self.visibility_timeout_s + self.restore_sweep_s
         for name in ("batch_lock_ttl_s", "job_ttl_s"):
             if getattr(self, name) <= redelivery:
                 raise ValueError(
                     f"{name} ({getattr(self, name)}) must exceed visibility_timeout_s + "
-                    f"unacked_restore_interval_s ({redelivery:g}): a chunk redelivered after a crash "
-                    "must still find its batch"
+                    f"unacked_restore_interval_s x unacked_restore_throttle ({redelivery:g}): a chunk "
+                    "redelivered after a crash must still find its batch"
                 )
         return self
+
+    @property
+    def restore_sweep_s(self) -> float:
+        """How often kombu actually scans for messages whose worker died (see the fields above)."""
+        return self.unacked_restore_interval_s * self.unacked_restore_throttle
+
+    @property
+    def stall_after_s(self) -> float:
+        """A batch with no activity for longer than this can no longer finish by itself: even a chunk
+        whose worker died would have come back (visibility timeout, restore sweep) and run to its hard
+        limit by then; a retry's wait (under the visibility timeout) is shorter still."""
+        return self.visibility_timeout_s + self.max_chunk_s + self.restore_sweep_s
 
 
 class PathSettings(BaseModel):

@@ -2,7 +2,10 @@
 
 Training (the GNN) is long and memory-hungry; planning is many short chunks. Separate queues let an
 operator run `kgplatform worker --queues training --concurrency 1` on one machine and planning workers
-on others, so a retrain never starves the nightly batch or on-demand plans.
+on others, so a retrain never starves the nightly batch or on-demand plans. On-demand recomputes (one
+learner, seconds after their answers) have a queue of their own: in the FIFO planning queue they would
+wait behind every chunk of a batch already fanned out. A worker consuming several queues takes from
+them in turn, so planning workers that also consume `ondemand` (the default) serve it between chunks.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from enum import StrEnum
 
 
 class Queue(StrEnum):
+    ONDEMAND = "ondemand"
     PLANNING = "planning"
     TRAINING = "training"
     # Everything else: pings, curriculum imports.
@@ -19,10 +23,11 @@ class Queue(StrEnum):
 
 # Task name -> queue. A task missing here goes to Queue.DEFAULT.
 TASK_QUEUES: dict[str, Queue] = {
-    "kgp.plans.recompute_learner": Queue.PLANNING,
+    "kgp.plans.recompute_learner": Queue.ONDEMAND,
     "kgp.plans.recompute_all": Queue.PLANNING,
     "kgp.plans.recompute_chunk": Queue.PLANNING,
     "kgp.plans.nightly": Queue.PLANNING,
+    "kgp.plans.recompute_after_failed_retrain": Queue.PLANNING,
     "kgp.transfer.retrain": Queue.TRAINING,
     "kgp.curriculum.import_file": Queue.DEFAULT,
     "kgp.system.ping": Queue.DEFAULT,
@@ -32,3 +37,7 @@ TASK_QUEUES: dict[str, Queue] = {
 def route_task(name: str, *_: object, **__: object) -> dict[str, str]:
     """Celery router: the queue of a task by its stable name."""
     return {"queue": TASK_QUEUES.get(name, Queue.DEFAULT).value}
+
+
+# What `kgplatform worker` consumes unless told otherwise: everything, on-demand first.
+DEFAULT_WORKER_QUEUES: tuple[Queue, ...] = (Queue.ONDEMAND, Queue.PLANNING, Queue.TRAINING, Queue.DEFAULT)

@@ -3,13 +3,15 @@
 prometheus-client chooses multiprocess mode when it is first imported, from `PROMETHEUS_MULTIPROC_DIR`;
 so the variable is set here, before the Celery app (and through it anything that imports
 prometheus-client) is loaded, and the pool's children inherit it. The directory is per worker (its
-pid) and emptied at start, as prometheus-client asks.
+host name and pid: containers sharing a volume all run their worker as pid 1) and emptied at start, as
+prometheus-client asks.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -23,7 +25,7 @@ def prepare_metrics_dir(settings: Settings) -> str | None:
     """A fresh multiprocess directory for this worker, exported to its children; None when metrics are off."""
     if not settings.workers.metrics_port:
         return None
-    folder = settings.workers.metrics_dir / f"worker-{os.getpid()}"
+    folder = settings.workers.metrics_dir / f"worker-{socket.gethostname()}-{os.getpid()}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     os.environ[MULTIPROC_ENV] = str(folder)

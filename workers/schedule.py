@@ -5,7 +5,8 @@ Each entry carries an expiry: a night's run that could not start within `nightly
 all workers down) is dropped rather than run late into the day; the next night runs as usual. The
 message's expiry counts from when beat sends it, and a beat restarted at 09:00 sends the missed 02:30
 entry at once (its schedule file says the last run was yesterday), so the task itself also checks how
-long ago its scheduled time was (`nightly_is_late`).
+long ago its scheduled time was (`nightly_is_late`). And each night runs once (`claim_nightly`): a second
+beat, or the message redelivered after its worker died, finds the night already claimed in Redis.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import redis
 from celery.schedules import crontab
 
 from kgplatform.settings import WorkerSettings
 
 NIGHTLY_ENTRY = "nightly-retrain-then-replan"
+NIGHTLY_GUARD_PREFIX = "kgp:nightly:"
+# Longer than any redelivery of the message (visibility timeout) and than a night's expiry.
+NIGHTLY_GUARD_TTL_S = 2 * 86400
 
 
 def beat_schedule(settings: WorkerSettings) -> dict[str, dict[str, Any]]:
@@ -42,3 +47,19 @@ def last_nightly_time(settings: WorkerSettings, now: datetime) -> datetime:
 def nightly_is_late(settings: WorkerSettings, now: datetime) -> bool:
     """Whether a scheduled nightly run starting at `now` is further from its time than its expiry."""
     return (now - last_nightly_time(settings, now)).total_seconds() > settings.nightly_expiry_s
+
+
+def nightly_guard_key(settings: WorkerSettings, now: datetime, scheduled: bool, task_id: str | None) -> str:
+    """The night's slot for beat's runs (two beats share it); an operator's run is guarded by its message
+    id only (redeliveries), so it may run beside the night's."""
+    if scheduled or not task_id:
+        return f"{NIGHTLY_GUARD_PREFIX}{last_nightly_time(settings, now):%Y-%m-%dT%H:%M%z}"
+    return f"{NIGHTLY_GUARD_PREFIX}task:{task_id}"
+
+
+def claim_nightly(
+    client: redis.Redis, settings: WorkerSettings, now: datetime, scheduled: bool, task_id: str | None
+) -> str | None:
+    """The guard's key when this run may go (SET NX with expiry), None when the night is already claimed."""
+    key = nightly_guard_key(settings, now, scheduled, task_id)
+    return key if client.set(key, now.isoformat(), nx=True, ex=NIGHTLY_GUARD_TTL_S) else None

@@ -8,28 +8,33 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import redis
 from celery import Task, chain, group
+from celery.canvas import Signature
 from celery.exceptions import SoftTimeLimitExceeded
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from neo4j import exceptions as neo4j_errors
 
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.jobs.batch import BatchRunner, chunk_of
 from kgplatform.jobs.debounce import Debouncer
+from kgplatform.jobs.on_demand import answered_since
 from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.jobs import ConceptGraphs
+from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from workers.celery_app import app, get_graph, get_redis, settings
 from workers.queues import Queue
-from workers.schedule import nightly_is_late
+from workers.schedule import claim_nightly, nightly_is_late
 
 log = logging.getLogger(__name__)
 # Worth another try later: the database or broker was briefly away or busy.
@@ -40,15 +45,18 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ServiceUnavailable,
     redis.ConnectionError,
     redis.TimeoutError,
+    # Sending a message (a group of chunks, the nightly chain) while the broker is away.
+    BrokerUnavailable,
 )
 # Every task's hard limit stays under the broker's visibility timeout (Settings checks the chunk's).
 MAX_TASK_S = settings.workers.max_chunk_s
+# The window (settings.workers.retry_backoff_max_s, max_retries) outlasts a Neo4j restart: see Settings.
 RETRY = {
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 2,
-    "retry_backoff_max": 120,
+    "retry_backoff_max": settings.workers.retry_backoff_max_s,
     "retry_jitter": True,
-    "max_retries": 6,
+    "max_retries": settings.workers.max_retries,
 }
 _params = CurrentParams(settings)
 _graphs: ConceptGraphs | None = None
@@ -88,15 +96,37 @@ def recompute_learner(learner_id: str) -> str | None:
     service = PlanService(PlanStore(get_graph()), PlanCache(get_redis()), _params())
     try:
         served = service.current_plan(learner_id, refresh=True)
+        record, computed = served.record, served.source == "computed"
+        if not computed and answered_since(get_redis(), record):
+            record, computed = replan(service, record), True
     except (NotFound, ValidationFailed):
         return None  # the learner is gone, or has nothing to plan from yet: nothing to retry
-    if served.source == "computed":
+    if computed:
         PLANS_RECOMPUTED.labels("on_demand").inc()
-    return served.record.id
+    return record.id
+
+
+def replan(service: PlanService, record: PlanRecord) -> PlanRecord:
+    """A new plan in place of `record`, which Neo4j's stamps call fresh but which is older than the
+    learner's answer stamp in Redis (an earlier run planned after the answers were stored but before
+    the API stamped them): kept as it is, serving would mark it stale until the learner's next answer."""
+    stamps = service.store.input_stamps(record.learner_id, record.curriculum_id)
+    return service.compute(record.learner_id, record.curriculum_id, stamps, datetime.now(UTC))
+
+
+class FanOutTask(Task):
+    """A fan-out that failed for good (after its retries) fails its job and frees the batch lock, or
+    the job would read running and the lock refuse every batch until it expires."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: object) -> None:
+        job_id = args[0] if args else kwargs.get("job_id")
+        if isinstance(job_id, str):
+            record_failure(lambda: batch_runner().abandon(job_id, f"fan-out failed: {describe(exc)}"))
 
 
 @app.task(
     name="kgp.plans.recompute_all",
+    base=FanOutTask,
     acks_late=True,
     ignore_result=True,
     time_limit=MAX_TASK_S,
@@ -115,6 +145,19 @@ def recompute_all(job_id: str, curriculum_id: str | None = None, chunk_size: int
     return status.state.value
 
 
+def describe(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def record_failure(record: Callable[[], object]) -> None:
+    """Runs a failure hook's bookkeeping; if that fails too (Redis or Neo4j still away), says so: Celery
+    would swallow it, and the job is then ended by the stall check (`JobService.settle`) instead."""
+    try:
+        record()
+    except Exception:  # noqa: BLE001 - a hook must not raise; the stall check is the fallback
+        log.exception("failure not recorded; the job will be failed by the stall check")
+
+
 class ChunkTask(Task):
     """Records a chunk that failed for good (after its retries) in the job, with the reason."""
 
@@ -122,7 +165,7 @@ class ChunkTask(Task):
         message = args[0] if args else kwargs.get("message")
         if isinstance(message, dict):
             chunk, _, _ = chunk_of(message)
-            batch_runner().fail_chunk(message["job_id"], chunk, f"{exc.__class__.__name__}: {exc}")
+            record_failure(lambda: batch_runner().fail_chunk(message["job_id"], chunk, describe(exc)))
 
 
 @app.task(
@@ -142,10 +185,10 @@ def recompute_chunk(message: dict[str, Any]) -> int:
     try:
         runner = f"{recompute_chunk.request.hostname} pid {os.getpid()}"
         attempt = recompute_chunk.request.retries or 0
-        batch_runner().run_chunk(message["job_id"], chunk, now, only, runner, attempt)
+        count = PLANS_RECOMPUTED.labels("batch").inc  # only learners planned, once per chunk
+        batch_runner().run_chunk(message["job_id"], chunk, now, only, runner, attempt, count)
     except SoftTimeLimitExceeded as error:
         raise RuntimeError(f"chunk ran past its soft time limit ({MAX_TASK_S * 0.9:.0f} s)") from error
-    PLANS_RECOMPUTED.labels("batch").inc(len(chunk.learner_ids))
     return len(chunk.learner_ids)
 
 
@@ -153,22 +196,64 @@ def recompute_chunk(message: dict[str, Any]) -> int:
     name="kgp.plans.nightly", acks_late=True, ignore_result=True, time_limit=min(60.0, MAX_TASK_S), **RETRY
 )
 def nightly(scheduled: bool = False) -> str:
-    """The nightly chain: retrain the transfer model (training queue), then recompute every plan. A
-    scheduled run (beat's entry) whose time is further back than nightly_expiry_s is dropped: see
-    `workers.schedule`; an operator's run (scheduled=False) always goes."""
-    if scheduled and nightly_is_late(settings.workers, datetime.now(UTC)):
+    """The nightly chain: retrain the transfer model (training queue), then recompute every plan, also
+    when the retrain fails (a fresh install has no answers to train on; plans must still follow the
+    night's decay). A scheduled run (beat's entry) whose time is further back than nightly_expiry_s is
+    dropped: see `workers.schedule`; an operator's run (scheduled=False) always goes. Each night (or
+    operator's message) runs once: a second beat or a redelivered message finds the night claimed."""
+    now = datetime.now(UTC)
+    if scheduled and nightly_is_late(settings.workers, now):
         log.warning("nightly run dropped: its scheduled time is over nightly_expiry_s ago (beat was down)")
         return "late"
+    guard = claim_nightly(get_redis(), settings.workers, now, scheduled, nightly.request.id)
+    if guard is None:
+        log.warning(
+            "nightly run dropped: this night's run was already started (a second beat or a redelivery)"
+        )
+        return "duplicate"
     expires = settings.workers.nightly_expiry_s
-    # The retrain must start within `expires`, runs at most MAX_TASK_S, and then the recompute must start
-    # within `expires` of being sent: a job still queued after that never will be (JobService.status).
-    start_by = datetime.now(UTC) + timedelta(seconds=2 * expires + MAX_TASK_S)
-    job_id = JobService(get_redis(), get_graph(), settings.workers).create(KIND_RECOMPUTE_ALL, None, start_by)
-    chain(
-        app.signature("kgp.transfer.retrain", queue=Queue.TRAINING.value, expires=expires, immutable=True),
-        recompute_all.si(job_id).set(expires=expires),
-    ).apply_async()
+    # The retrain must start within `expires`, runs at most max_retrain_s, and then the recompute must
+    # start within `expires` of being sent: a job still queued after that never will be (JobService.status).
+    start_by = now + timedelta(seconds=2 * expires + settings.workers.max_retrain_s)
+    try:
+        job_id = JobService(get_redis(), get_graph(), settings.workers).create(
+            KIND_RECOMPUTE_ALL, None, start_by
+        )
+        nightly_chain(job_id, expires).apply_async()
+    except BaseException:
+        get_redis().delete(guard)  # nothing was sent: the retry (or the next beat) must be able to run
+        raise
     return job_id
+
+
+def nightly_chain(job_id: str, expires: int) -> Signature:
+    """Retrain, then recompute `job_id`; a retrain that fails for good (or hits its hard limit) sends the
+    recompute through its error callback instead, so plans are recomputed every night regardless."""
+    retrain = app.signature(
+        "kgp.transfer.retrain",
+        queue=Queue.TRAINING.value,
+        expires=expires,
+        immutable=True,
+        link_error=recompute_after_failed_retrain.si(job_id),
+    )
+    return chain(retrain, recompute_all.si(job_id).set(expires=expires))
+
+
+@app.task(
+    name="kgp.plans.recompute_after_failed_retrain",
+    acks_late=True,
+    ignore_result=True,
+    time_limit=min(60.0, MAX_TASK_S),
+    **RETRY,
+)
+def recompute_after_failed_retrain(job_id: str) -> None:
+    """The nightly retrain's error callback: logs it and sends the night's recompute anyway. One
+    parameter only: Celery sends a one-argument error callback as a message, where one taking more
+    would be called inline in the failed task's worker."""
+    log.warning(
+        "nightly retrain failed (see the training worker's log); job %s recomputes plans anyway", job_id
+    )
+    recompute_all.si(job_id).set(expires=settings.workers.nightly_expiry_s).apply_async()
 
 
 @app.task(
@@ -199,8 +284,8 @@ def import_file(
 @app.task(
     name="kgp.transfer.retrain",
     acks_late=True,
-    time_limit=MAX_TASK_S,
-    soft_time_limit=MAX_TASK_S * 0.9,
+    time_limit=settings.workers.max_retrain_s,
+    soft_time_limit=settings.workers.max_retrain_s * 0.9,
     **RETRY,
 )
 def retrain_transfer(seed: int = 0, write: bool = True) -> dict[str, Any]:

@@ -7,15 +7,19 @@ from rich.table import Table
 
 from kgplatform.cli.base import app, console, fail, graph_session
 from kgplatform.settings import get_settings
+from workers.queues import DEFAULT_WORKER_QUEUES
+
+# `--wait` ran past `--timeout`: the job may still finish (tell it from exit code 1, the job failed).
+EXIT_STILL_RUNNING = 2
 
 
 @app.command("worker")
 def worker(
     queues: str = typer.Option(
-        "planning,training,default",
+        ",".join(DEFAULT_WORKER_QUEUES),
         "--queues",
         "-Q",
-        help="Comma-separated queues to consume (planning, training, default).",
+        help="Comma-separated queues to consume (ondemand, planning, training, default).",
     ),
     concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, help="Pool processes (one per core)."),
     loglevel: str = typer.Option("INFO", "--loglevel"),
@@ -41,8 +45,13 @@ def recompute(
     curriculum: str | None = typer.Option(None, "--curriculum", help="Only this curriculum's learners."),
     chunk_size: int | None = typer.Option(None, "--chunk-size", min=1, help="Learners per chunk message."),
     wait: bool = typer.Option(False, "--wait", help="Show a progress bar until the batch ends."),
+    timeout: float | None = typer.Option(
+        None, "--timeout", min=0, help="With --wait: stop waiting after this many seconds (exit code 2)."
+    ),
 ) -> None:
-    """Start a plan recomputation batch on the workers; prints its job id (see `kgplatform jobs show`)."""
+    """Start a plan recomputation batch on the workers; prints its job id (see `kgplatform jobs show`).
+    With --wait the exit code says how it ended: 0 succeeded, 1 failed or skipped, 2 still running at
+    --timeout."""
     import redis
 
     from kgplatform.jobs.service import JobService
@@ -66,17 +75,30 @@ def recompute(
             job_id = jobs.start_recompute_all(celery.send_task, curriculum, chunk_size)
             console.print(f"job {job_id} queued")
             if wait:
-                status = watch_job(jobs, job_id)
+                status = watch_job(jobs, job_id, timeout_s=timeout)
                 print_job(status)
-                if status.state.value != "succeeded":
-                    raise typer.Exit(1)
+                raise typer.Exit(wait_exit_code(status))
     finally:
         client.close()
 
 
-def watch_job(jobs: JobService, job_id: str, poll_s: float = 0.5) -> JobStatus:  # noqa: F821
-    """A rich progress bar fed by the job's progress in Redis, until the job finishes."""
+def wait_exit_code(status: JobStatus) -> int:  # noqa: F821
+    if not status.state.finished:
+        return EXIT_STILL_RUNNING
+    return 0 if status.state.value == "succeeded" else 1
+
+
+def watch_job(
+    jobs: JobService,  # noqa: F821
+    job_id: str,
+    poll_s: float = 0.5,
+    timeout_s: float | None = None,
+) -> JobStatus:  # noqa: F821
+    """A rich progress bar fed by the job's progress in Redis, until the job finishes or `timeout_s`
+    passes (then the last status, unfinished). A batch that stalls is ended by `JobService.status`."""
     import time
+
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -102,7 +124,7 @@ def watch_job(jobs: JobService, job_id: str, poll_s: float = 0.5) -> JobStatus: 
                 rate=rate,
                 eta=eta,
             )
-            if status.state.finished:
+            if status.state.finished or (deadline is not None and time.monotonic() >= deadline):
                 return status
             time.sleep(poll_s)
 
@@ -146,6 +168,9 @@ app.add_typer(jobs_app, name="jobs")
 def jobs_show(
     job_id: str = typer.Argument(..., help="The job id printed by `kgplatform recompute`."),
     wait: bool = typer.Option(False, "--wait", help="Follow it with a progress bar until it ends."),
+    timeout: float | None = typer.Option(
+        None, "--timeout", min=0, help="With --wait: stop waiting after this many seconds (exit code 2)."
+    ),
 ) -> None:
     """A batch's progress (done/total, rate, ETA) or final summary with its failures."""
     import redis
@@ -157,10 +182,10 @@ def jobs_show(
     try:
         with graph_session() as graph:
             jobs = JobService(client, graph, settings.workers)
-            status = watch_job(jobs, job_id) if wait else jobs.status(job_id)
+            status = watch_job(jobs, job_id, timeout_s=timeout) if wait else jobs.status(job_id)
             print_job(status)
             # As `recompute --wait`: a script waiting on a batch learns from the exit code how it ended.
-            if wait and status.state.value != "succeeded":
-                raise typer.Exit(1)
+            if wait:
+                raise typer.Exit(wait_exit_code(status))
     finally:
         client.close()

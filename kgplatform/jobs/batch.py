@@ -20,10 +20,9 @@ import redis
 
 from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Row
-from kgplatform.jobs.lock import BatchLock, live_holder
+from kgplatform.jobs.lock import live_holder
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
-from kgplatform.jobs.progress import JobProgress
-from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, LOCK_RECOMPUTE_ALL, JobService
+from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import PlanCache
@@ -99,6 +98,8 @@ def chunk_of(message: dict[str, Any]) -> tuple[Chunk, datetime, str | None]:
 
 
 SendChunk = Callable[[dict[str, Any]], None]
+# Told how many learners a chunk planned, once per chunk (not for a rerun of a counted one).
+CountPlanned = Callable[[int], None]
 
 
 class BatchRunner:
@@ -115,8 +116,9 @@ class BatchRunner:
     ) -> None:
         self.plan_store = plan_store
         self.job_store = job_store
-        self.progress = JobProgress(client, settings.job_ttl_s)
-        self.lock = BatchLock(client, LOCK_RECOMPUTE_ALL, settings.batch_lock_ttl_s)
+        self.jobs = JobService(client, job_store.graph, settings, job_store)
+        self.progress = self.jobs.progress
+        self.lock = self.jobs.lock
         self.cache = PlanCache(client)
         self.settings = settings
         self.params = params
@@ -138,12 +140,13 @@ class BatchRunner:
             return self.progress.status(job_id)
         if not self.progress.exists(job_id):
             self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id)
-        live_holder(self.lock, self.progress.is_finished)  # a finished batch's leftover lock goes
+        live_holder(self.lock, self.jobs.is_over)  # a finished or stalled batch's leftover lock goes
         if not self.lock.acquire(job_id):
             self.progress.mark(job_id, JobState.SKIPPED, f"batch {self.lock.holder()} was already running")
             status = self.progress.status(job_id)
             self.job_store.save_summary(status)
             return status
+        self.progress.touch(job_id)  # taken up: if it goes silent from here, `JobService.settle` ends it
         chunks = split_chunks(self.job_store.learner_ids(), chunk_size or self.settings.chunk_size)
         self.progress.start(job_id, total=sum(len(c.learner_ids) for c in chunks), chunks_total=len(chunks))
         finished = self.progress.finished_chunks(job_id, (c.index for c in chunks))
@@ -162,11 +165,16 @@ class BatchRunner:
         only: str | None = None,
         runner: str = "",
         attempt: int = 0,
+        count_planned: CountPlanned | None = None,
     ) -> JobStatus | None:
         """Plans one chunk and counts it; returns the final status when this chunk completed the batch.
         `runner` names the worker (host and pid) in the job's log of starts; `attempt` is Celery's retry
         number: a retry is a new message, and only deliveries of the same message count towards giving
-        up on a chunk that keeps killing its worker."""
+        up on a chunk that keeps killing its worker. `count_planned` hears how many learners the chunk
+        planned, when this run is the one counted.
+
+        A learner listed by the fan-out but gone by the chunk's read (deleted in between) is counted
+        skipped, not failed: there is no plan to make, and the batch must not read as failed for it."""
         deliveries = self.progress.count_delivery(job_id, chunk.index, runner, attempt)
         if deliveries > MAX_CHUNK_DELIVERIES:
             reason = (
@@ -198,14 +206,14 @@ class BatchRunner:
                 created_at=read_at,
             )
             planned += plan_page(job, group, self.cache)[0]
-        missing = len(chunk.learner_ids) - len(rows)
-        if missing:
-            failures.append((missing, f"{missing} learner(s) no longer exist"))
+        skipped += len(chunk.learner_ids) - len(rows)  # deleted since the fan-out listed them
         failed = sum(n for n, _ in failures)
         failure = chunk.failure("; ".join(reason for _, reason in failures), failed) if failures else None
         counted = self.progress.record_chunk(
             job_id, chunk.index, done=len(chunk.learner_ids), failed=failed, skipped=skipped, failure=failure
         )
+        if counted is not None and count_planned is not None:
+            count_planned(planned)
         self.lock.extend(job_id)
         return self._maybe_finalize(job_id, counted)
 
@@ -233,19 +241,13 @@ class BatchRunner:
 
     def finalize(self, job_id: str) -> JobStatus:
         """Final state and summary (Neo4j), then the lock goes; running it twice changes nothing."""
-        status = self.progress.status(job_id)
-        if not status.state.finished:
-            state = JobState.FAILED if status.failed else JobState.SUCCEEDED
-            planned = status.done - status.failed - status.skipped
-            message = (
-                f"{planned:,} learners planned, {status.failed:,} failed, "
-                f"{status.skipped:,} skipped (no curriculum, or another one than asked)"
-            )
-            self.progress.mark(job_id, state, message)
-            status = self.progress.status(job_id)
-        self.job_store.save_summary(status)
-        self.lock.release(job_id)
-        return status
+        return self.jobs.finish(job_id)
+
+    def abandon(self, job_id: str, reason: str) -> JobStatus:
+        """The fan-out failed for good: the job is failed with `reason` and its lock freed (chunks it
+        sent before failing still run and are counted, but the job stays failed)."""
+        log.warning("job %s failed: %s", job_id, reason)
+        return self.jobs.fail(job_id, reason)
 
     def status(self, job_id: str) -> JobStatus:
-        return JobService(self.progress.client, self.job_store.graph, self.settings).status(job_id)
+        return self.jobs.status(job_id)

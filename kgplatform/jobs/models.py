@@ -12,7 +12,8 @@ class JobState(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
-    # Finished, but some chunks failed after their retries (see `failures`).
+    # Finished, but some chunks failed after their retries (see `failures`), or ended by the workers'
+    # failure hook or the stall check (see `message`).
     FAILED = "failed"
     # Not run: another batch held the lock (see `message`).
     SKIPPED = "skipped"
@@ -42,7 +43,11 @@ class JobStatus(BaseModel):
     )
     done: int = Field(0, description="Learners whose chunk finished (planned or failed).")
     failed: int = Field(0, description="Learners in chunks that failed after their retries.")
-    skipped: int = Field(0, description="Learners with neither goals nor mastery (no curriculum to plan in).")
+    skipped: int = Field(
+        0,
+        description="Learners with nothing to plan: neither goals nor mastery (no curriculum to plan in), "
+        "of another curriculum than asked, or deleted between the fan-out and their chunk's read.",
+    )
     chunks_total: int | None = None
     chunks_done: int = 0
     created_at: datetime

@@ -14,7 +14,8 @@ from typing import Any
 import redis
 
 from kgplatform.jobs.debounce import Debouncer
-from kgplatform.planning.cache import mark_answered
+from kgplatform.planning.cache import answered_key, mark_answered
+from kgplatform.planning.records import PlanRecord
 from kgplatform.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,13 @@ class StampBacklog:
         with self._lock:
             taken, self._stamps = self._stamps, {}
         return taken
+
+
+def answered_since(client: redis.Redis, record: PlanRecord) -> bool:
+    """Whether the learner's answer stamp (written by the API after storing answers) is newer than the
+    plan: the test the serving path applies to call a cached plan stale (`api.plan_serving`)."""
+    answered = client.get(answered_key(record.learner_id))
+    return answered is not None and float(answered) > record.created_at.timestamp()
 
 
 def request_recomputes(

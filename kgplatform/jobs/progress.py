@@ -3,7 +3,9 @@
 Layout for job J (each key expires after `ttl_s`):
   kgp:job:J            hash: kind, state, curriculum_id, created_at, started_at, finished_at, total,
                        done, failed, skipped, chunks_total, chunks_done, message, start_by (the
-                       moment after which a job still queued can no longer start: its messages expired)
+                       moment after which a job still queued can no longer start: its messages expired),
+                       updated_at (the batch's last sign of life: its fan-out, a chunk starting or
+                       counted; a job with none for `WorkerSettings.stall_after_s` is stalled)
   kgp:job:J:chunks     set of finished chunk numbers
   kgp:job:J:failures   hash: chunk number -> JSON `JobFailure`
   kgp:job:J:deliveries hash: "chunk:retry" -> times that message started (a chunk that keeps killing
@@ -103,6 +105,10 @@ class JobProgress:
         """Whether the job is known here and in a final state (succeeded, failed, skipped)."""
         return self.exists(job_id) and self.status(job_id).state.finished
 
+    def touch(self, job_id: str) -> None:
+        """A worker has taken the job up (its fan-out holds the lock): from now on it can stall."""
+        self._set(job_id, {"updated_at": utc_now()})
+
     def start(self, job_id: str, *, total: int, chunks_total: int) -> None:
         """The batch is split: how many learners and chunks there are (set before any chunk is sent)."""
         self._set(
@@ -110,6 +116,7 @@ class JobProgress:
             {
                 "state": JobState.RUNNING,
                 "started_at": self.get_field(job_id, "started_at") or utc_now().isoformat(),
+                "updated_at": utc_now(),
                 "total": total,
                 "chunks_total": chunks_total,
             },
@@ -131,6 +138,8 @@ class JobProgress:
         pipe = self.client.pipeline()
         pipe.hincrby(key, f"{chunk}:{attempt}", 1)
         pipe.rpush(starts, f"{chunk} {runner}")
+        # A chunk that starts (a retry after its backoff, a redelivery) shows the batch alive.
+        pipe.hset(job_key(job_id), "updated_at", utc_now().isoformat())
         pipe.expire(key, self.ttl_s)
         pipe.expire(starts, self.ttl_s)
         return int(pipe.execute()[0])
@@ -181,6 +190,18 @@ class JobProgress:
             and bool(start_by)
             and datetime.fromisoformat(start_by) < now
         )
+
+    def stalled_chunks(self, job_id: str, now: datetime, after_s: float) -> list[int] | None:
+        """The chunks never counted of a job taken up by a worker but silent for longer than `after_s`
+        (every chunk when the fan-out never split it); None while it is alive, finished or not taken up."""
+        fields = self._raw(job_id)
+        last = fields.get("updated_at")
+        if not last or JobState(fields["state"]).finished:
+            return None
+        if (now - datetime.fromisoformat(last)).total_seconds() <= after_s:
+            return None
+        counted = {int(c) for c in self.client.smembers(self._keys(job_id)[1])}
+        return sorted(set(range(int(fields.get("chunks_total") or 0))) - counted)
 
     def is_complete(self, job_id: str) -> bool:
         fields = self._raw(job_id)

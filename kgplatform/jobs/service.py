@@ -29,10 +29,13 @@ def new_job_id(kind: str) -> str:
 
 
 class JobService:
-    def __init__(self, client: redis.Redis, graph: Graph, settings: WorkerSettings) -> None:
+    def __init__(
+        self, client: redis.Redis, graph: Graph, settings: WorkerSettings, store: JobStore | None = None
+    ) -> None:
         self.progress = JobProgress(client, settings.job_ttl_s)
-        self.store = JobStore(graph)
+        self.store = store or JobStore(graph)
         self.lock = BatchLock(client, LOCK_RECOMPUTE_ALL, settings.batch_lock_ttl_s)
+        self.stall_after_s = settings.stall_after_s
 
     def create(self, kind: str, curriculum_id: str | None, start_by: datetime | None = None) -> str:
         """A queued job; `start_by`: when it is known that it can no longer start after some moment (its
@@ -51,19 +54,80 @@ class JobService:
         return job_id
 
     def running_batch(self) -> str | None:
-        """The id of the recompute-all batch holding the lock, if any (a finished holder's lock is freed)."""
-        return live_holder(self.lock, self.progress.is_finished)
+        """The id of the recompute-all batch holding the lock, if any (a finished or stalled holder's
+        lock is freed)."""
+        return live_holder(self.lock, self.is_over)
+
+    def is_over(self, job_id: str) -> bool:
+        """Whether the job is finished, after marking one that can no longer finish (see `settle`)."""
+        if not self.progress.exists(job_id):
+            return False
+        self.settle(job_id)
+        return self.progress.is_finished(job_id)
+
+    def settle(self, job_id: str) -> None:
+        """Ends a job that nothing will end: never started by its `start_by`, or silent for longer than
+        a lost chunk could take to come back (its last counts, finalising or failure hook lost, e.g. to
+        a Redis outage while Celery sent a retry). Its summary is written and its lock freed."""
+        now = datetime.now(UTC)
+        if self.progress.missed_start(job_id, now):
+            self.fail(
+                job_id,
+                "never started: the step before it (the nightly transfer retrain) failed, or its "
+                "messages expired before a worker took them; see the training worker's log",
+            )
+            return
+        missing = self.progress.stalled_chunks(job_id, now, self.stall_after_s)
+        if missing is None:
+            return
+        if not missing and self.progress.is_complete(job_id):
+            self.finish(job_id)  # every chunk counted; only the finalising step was lost
+        else:
+            self.fail(job_id, stalled_message(missing, self.stall_after_s))
+
+    def fail(self, job_id: str, reason: str) -> JobStatus:
+        """Marks an unfinished job failed with `reason` (a finished one keeps its state), saves its
+        summary and frees its lock."""
+        if not self.progress.is_finished(job_id):
+            self.progress.mark(job_id, JobState.FAILED, reason)
+        return self._close(job_id)
+
+    def finish(self, job_id: str) -> JobStatus:
+        """Final state from the counts (failed if any learner failed), summary, then the lock goes;
+        running it twice changes nothing."""
+        status = self.progress.status(job_id)
+        if not status.state.finished:
+            state = JobState.FAILED if status.failed else JobState.SUCCEEDED
+            planned = status.done - status.failed - status.skipped
+            message = (
+                f"{planned:,} learners planned, {status.failed:,} failed, {status.skipped:,} skipped "
+                "(no curriculum, another one than asked, or deleted since the batch began)"
+            )
+            self.progress.mark(job_id, state, message)
+        return self._close(job_id)
+
+    def _close(self, job_id: str) -> JobStatus:
+        status = self.progress.status(job_id)
+        self.store.save_summary(status)
+        self.lock.release(job_id)
+        return status
 
     def status(self, job_id: str) -> JobStatus:
         """Live progress while Redis holds it, else the summary kept in Neo4j; NotFound otherwise."""
         if self.progress.exists(job_id):
-            if self.progress.missed_start(job_id, datetime.now(UTC)):
-                message = (
-                    "never started: the step before it (the nightly transfer retrain) failed, or its "
-                    "messages expired before a worker took them; see the training worker's log"
-                )
-                self.progress.mark(job_id, JobState.FAILED, message)
-                self.store.save_summary(self.progress.status(job_id))
+            self.settle(job_id)
             return self.progress.status(job_id)
         stored = self.store.summary(job_id)
         return stored if stored is not None else self.progress.status(job_id)
+
+
+def stalled_message(missing: list[int], silent_s: float, shown: int = 20) -> str:
+    """Why a stalled batch failed, naming the chunks never counted (the first `shown` of them)."""
+    if not missing:
+        return f"stalled: no sign of life for over {silent_s:,.0f} s before its fan-out split it into chunks"
+    names = ", ".join(str(c) for c in missing[:shown])
+    more = f" and {len(missing) - shown:,} more" if len(missing) > shown else ""
+    return (
+        f"stalled: no sign of life for over {silent_s:,.0f} s (visibility timeout + hard limit + restore "
+        f"sweep); chunk(s) never counted: {names}{more}"
+    )

@@ -19,9 +19,13 @@ from workers.celery_app import create_celery
 from workers.run import celery_worker_command
 
 BROKER_DB = 13
+# What a planning worker consumes: on-demand recomputes and the batch's chunks.
+PLANNING_QUEUES = ["ondemand", "planning"]
 WORKER_OVERRIDES = {
     "KGP_WORKERS__VISIBILITY_TIMEOUT_S": "12",
     "KGP_WORKERS__MAX_CHUNK_S": "10",
+    "KGP_WORKERS__MAX_RETRAIN_S": "10",
+    "KGP_WORKERS__RETRY_BACKOFF_MAX_S": "5",
     "KGP_WORKERS__UNACKED_RESTORE_INTERVAL_S": "1",
     "KGP_WORKERS__UNACKED_RESTORE_THROTTLE": "1",
     "KGP_WORKERS__METRICS_PORT": "0",
@@ -64,7 +68,7 @@ def start_worker(worker_env: WorkerEnv) -> Iterator[StartWorker]:
 
     def start(name: str) -> subprocess.Popen:
         process = subprocess.Popen(
-            celery_worker_command(["planning"], 1, f"{name}@%h"),
+            celery_worker_command(PLANNING_QUEUES, 1, f"{name}@%h"),
             env=worker_env.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -30,7 +30,7 @@ LEARNER = "burst-learner"
 def settled(client: redis.Redis) -> bool:
     """No recomputation pending, queued or running."""
     return (
-        not client.exists(KEY_PREFIX + LEARNER) and not client.llen("planning") and not client.hlen("unacked")
+        not client.exists(KEY_PREFIX + LEARNER) and not client.llen("ondemand") and not client.hlen("unacked")
     )
 
 

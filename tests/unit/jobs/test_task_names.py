@@ -16,13 +16,17 @@ from workers.celery_app import app, celery_config
 from workers.queues import TASK_QUEUES, Queue, route_task
 from workers.schedule import NIGHTLY_ENTRY, beat_schedule, last_nightly_time, nightly_is_late
 
+# Small timeouts for the settings' checks: every limit under the visibility timeout.
+FAST = {"max_chunk_s": 10, "max_retrain_s": 10, "retry_backoff_max_s": 5, "unacked_restore_throttle": 1}
 # A renamed task strands the messages already queued under its old name: change this list knowingly.
 TASK_NAMES = {
     "kgp.curriculum.import_file": Queue.DEFAULT,
     "kgp.plans.nightly": Queue.PLANNING,
+    "kgp.plans.recompute_after_failed_retrain": Queue.PLANNING,
     "kgp.plans.recompute_all": Queue.PLANNING,
     "kgp.plans.recompute_chunk": Queue.PLANNING,
-    "kgp.plans.recompute_learner": Queue.PLANNING,
+    # Its own queue: behind a fanned-out batch's chunks in `planning` it would wait for the whole batch.
+    "kgp.plans.recompute_learner": Queue.ONDEMAND,
     "kgp.system.ping": Queue.DEFAULT,
     "kgp.transfer.retrain": Queue.TRAINING,
 }
@@ -56,7 +60,7 @@ def test_every_task_acks_late_and_finishes_before_the_broker_redelivers_it() -> 
 def test_settings_refuse_a_visibility_timeout_not_above_the_longest_chunk() -> None:
     with pytest.raises(ValidationError, match="visibility_timeout_s"):
         WorkerSettings(max_chunk_s=600, visibility_timeout_s=600)
-    assert WorkerSettings(max_chunk_s=10, visibility_timeout_s=15).visibility_timeout_s == 15
+    assert WorkerSettings(**FAST, visibility_timeout_s=15).visibility_timeout_s == 15
 
 
 def test_settings_refuse_a_lock_or_progress_that_a_redelivered_chunk_would_outlive() -> None:
@@ -65,7 +69,7 @@ def test_settings_refuse_a_lock_or_progress_that_a_redelivered_chunk_would_outli
     for name in ("batch_lock_ttl_s", "job_ttl_s"):
         with pytest.raises(ValidationError, match=name):
             WorkerSettings(**{name: 3600})  # the default visibility timeout is 3,600 s
-    fast = WorkerSettings(max_chunk_s=10, visibility_timeout_s=15, batch_lock_ttl_s=60, job_ttl_s=60)
+    fast = WorkerSettings(**FAST, visibility_timeout_s=15, batch_lock_ttl_s=60, job_ttl_s=60)
     assert (fast.batch_lock_ttl_s, fast.job_ttl_s) == (60, 60)
 
 
@@ -116,3 +120,77 @@ def test_importing_the_workers_touches_no_torch() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_the_redelivery_checks_count_kombus_restore_throttle() -> None:
+    """kombu scans for a dead worker's messages every interval x throttle seconds (100 s by default),
+    not every interval: a lock outliving visibility + interval alone may still expire before the
+    chunk comes back."""
+    settings = WorkerSettings()
+    assert settings.restore_sweep_s == settings.unacked_restore_interval_s * settings.unacked_restore_throttle
+    just_past_interval = int(settings.visibility_timeout_s + settings.unacked_restore_interval_s) + 1
+    with pytest.raises(ValidationError, match="batch_lock_ttl_s"):
+        WorkerSettings(batch_lock_ttl_s=just_past_interval)
+    assert settings.stall_after_s > settings.visibility_timeout_s + settings.restore_sweep_s
+
+
+def test_settings_refuse_a_retrain_limit_or_retry_delay_not_under_the_visibility_timeout() -> None:
+    for name in ("max_retrain_s", "retry_backoff_max_s"):
+        with pytest.raises(ValidationError, match=name):
+            WorkerSettings(**{name: 3600})  # the default visibility timeout is 3,600 s
+
+
+def test_the_retrain_has_its_own_hard_limit() -> None:
+    """The GNN retrain runs longer than a chunk: its limit comes from max_retrain_s, not max_chunk_s."""
+    retrain = our_tasks()["kgp.transfer.retrain"]
+    settings = Settings().workers
+    assert retrain.time_limit == settings.max_retrain_s != settings.max_chunk_s
+
+
+def retry_delays(task: object) -> list[int]:
+    """Celery's countdown before each retry without jitter (celery.utils.time's formula); with full
+    jitter each is uniform in [0, that], so half of it on average."""
+    from celery.utils.time import get_exponential_backoff_interval
+
+    factor = int(task.retry_backoff)
+    return [
+        get_exponential_backoff_interval(factor, retries, task.retry_backoff_max, False)
+        for retries in range(task.max_retries)
+    ]
+
+
+def test_transient_errors_are_retried_for_longer_than_a_neo4j_restart() -> None:
+    """The retries of a chunk span at least half an hour on average (a Neo4j restart or failover),
+    and each wait stays under the visibility timeout (a waiting retry is held unacknowledged)."""
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    for name in ("kgp.plans.recompute_chunk", "kgp.plans.recompute_all", "kgp.plans.recompute_learner"):
+        delays = retry_delays(our_tasks()[name])
+        assert sum(delays) / 2 >= 30 * 60, (name, sum(delays))
+        assert max(delays) < visibility
+
+
+def test_broker_errors_while_sending_are_retried() -> None:
+    """The fan-out's group (and a retry's own message) is sent through kombu, whose connection errors
+    are kombu.exceptions.OperationalError, not redis-py's."""
+    from kombu.exceptions import OperationalError
+
+    for name in ("kgp.plans.recompute_all", "kgp.plans.recompute_chunk", "kgp.plans.nightly"):
+        assert issubclass(OperationalError, our_tasks()[name].autoretry_for), name
+
+
+def test_a_worker_consumes_on_demand_recomputes_by_default() -> None:
+    """`kgplatform worker` with no --queues, and the compose file's worker, consume `ondemand`."""
+    import inspect
+
+    import yaml
+
+    from kgplatform.cli.workers import worker
+    from kgplatform.settings import PROJECT_ROOT
+    from workers.queues import DEFAULT_WORKER_QUEUES
+
+    default = inspect.signature(worker).parameters["queues"].default.default
+    assert default.split(",") == [q.value for q in DEFAULT_WORKER_QUEUES]
+    assert {Queue.ONDEMAND, Queue.PLANNING} <= set(DEFAULT_WORKER_QUEUES)
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["worker"]["command"]
+    assert Queue.ONDEMAND.value in command[command.index("--queues") + 1].split(",")

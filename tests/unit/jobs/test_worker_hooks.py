@@ -1,0 +1,200 @@
+"""The workers' safety nets, without services: failure hooks, the nightly chain's error path and its
+per-night guard, the metrics directory per worker, and `--wait`'s timeout. Messages are captured where
+Celery hands them to the broker (`app.send_task`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import workers.tasks as tasks
+from kgplatform.errors import PreconditionFailed
+from kgplatform.jobs.models import JobState, JobStatus
+from kgplatform.settings import Settings, WorkerSettings
+from workers.celery_app import app
+from workers.schedule import NIGHTLY_GUARD_TTL_S
+
+
+class FakeRedis:
+    """The two commands the nightly guard uses."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.ttls: dict[str, int] = {}
+
+    def set(self, key: str, value: str, nx: bool = False, ex: int | None = None) -> bool:
+        if nx and key in self.values:
+            return False
+        self.values[key] = value
+        if ex is not None:
+            self.ttls[key] = ex
+        return True
+
+    def delete(self, key: str) -> int:
+        return int(self.values.pop(key, None) is not None)
+
+
+class Sent:
+    """Messages `app.send_task` would publish: (task name, its keyword options)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+
+    def __call__(self, name: str, args: Any = None, kwargs: Any = None, **options: Any) -> None:
+        self.messages.append((name, {"args": tuple(args or ()), **options}))
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.messages]
+
+
+class FakeJobs:
+    created: list[str] = []
+
+    def __init__(self, *_: object) -> None:
+        pass
+
+    def create(self, kind: str, curriculum_id: str | None, start_by: datetime | None = None) -> str:
+        job_id = f"job-{len(self.created)}"
+        self.created.append(job_id)
+        return job_id
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
+    capture = Sent()
+    monkeypatch.setattr(app, "send_task", capture)
+    return capture
+
+
+@pytest.fixture
+def nightly_env(monkeypatch: pytest.MonkeyPatch, sent: Sent) -> FakeRedis:
+    client = FakeRedis()
+    FakeJobs.created = []
+    monkeypatch.setattr(tasks, "get_redis", lambda: client)
+    monkeypatch.setattr(tasks, "get_graph", lambda: None)
+    monkeypatch.setattr(tasks, "JobService", FakeJobs)
+    monkeypatch.setattr(tasks, "nightly_is_late", lambda *_: False)
+    return client
+
+
+def test_a_second_nightly_run_of_the_same_night_is_dropped(nightly_env: FakeRedis, sent: Sent) -> None:
+    """Two beats (or the message redelivered after its worker died) start the night once."""
+    assert tasks.nightly.apply(kwargs={"scheduled": True}).get() == "job-0"
+    assert tasks.nightly.apply(kwargs={"scheduled": True}).get() == "duplicate"
+    assert sent.names() == ["kgp.transfer.retrain"] and FakeJobs.created == ["job-0"]
+    assert list(nightly_env.ttls.values()) == [NIGHTLY_GUARD_TTL_S]
+    # An operator's run is guarded by its own message id: it still goes, once per message.
+    assert tasks.nightly.apply(task_id="op-1").get() == "job-1"
+    assert tasks.nightly.apply(task_id="op-1").get() == "duplicate"
+
+
+def test_a_nightly_run_that_could_not_send_its_chain_leaves_the_night_to_its_retry(
+    nightly_env: FakeRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    def broker_away(*_: object, **__: object) -> None:
+        raise OperationalError("broker away")
+
+    monkeypatch.setattr(app, "send_task", broker_away)
+    with pytest.raises(OperationalError):
+        tasks.nightly.run(scheduled=True)
+    assert nightly_env.values == {}  # the retry Celery sends must find the night unclaimed
+
+
+def test_the_nightly_recompute_is_sent_even_when_the_retrain_fails(
+    nightly_env: FakeRedis, sent: Sent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh install has no answers: the retrain fails every night, and the plans must still be
+    recomputed. The chain's retrain carries an error callback; run eagerly, its failure sends the
+    recompute."""
+    job_id = tasks.nightly.run(scheduled=True)
+    ((name, options),) = sent.messages
+    assert name == "kgp.transfer.retrain" and options["link_error"], options
+    sent.messages.clear()
+
+    retrain = app.tasks["kgp.transfer.retrain"]
+
+    def no_answers(*_: object, **__: object) -> None:
+        raise PreconditionFailed("no answers to train on")
+
+    monkeypatch.setattr(retrain, "_orig_run", no_answers)
+    result = tasks.nightly_chain(job_id, 60).tasks[0].apply()
+    assert result.failed()
+    assert sent.names() == ["kgp.plans.recompute_all"]
+    assert sent.messages[0][1]["args"] == (job_id,)
+
+
+def test_a_fan_out_that_failed_for_good_fails_its_job_and_frees_the_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    abandoned: list[tuple[str, str]] = []
+
+    class Runner:
+        def abandon(self, job_id: str, reason: str) -> None:
+            abandoned.append((job_id, reason))
+
+    monkeypatch.setattr(tasks, "batch_runner", Runner)
+    tasks.recompute_all.on_failure(RuntimeError("listing failed"), "t-1", ("job-7", None, None), {}, None)
+    assert abandoned == [("job-7", "fan-out failed: RuntimeError: listing failed")]
+
+
+def test_a_failure_hook_that_cannot_record_does_not_raise(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis still away when the chunk's failure is recorded: logged, and the stall check ends the job."""
+    import redis
+
+    def unreachable() -> None:
+        raise redis.ConnectionError("Redis away")
+
+    monkeypatch.setattr(tasks, "batch_runner", unreachable)
+    message = {"job_id": "job-8", "chunk": 0, "learner_ids": ["a"], "now": datetime.now(UTC).isoformat()}
+    tasks.recompute_chunk.on_failure(RuntimeError("boom"), "t-2", (message,), {}, None)
+    assert "stall check" in caplog.text
+
+
+def test_two_workers_with_the_same_pid_on_other_hosts_keep_their_metrics_dirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `docker compose up --scale worker=3` every worker is pid 1 on the shared volume: a worker
+    starting must not empty another's live directory."""
+    import socket
+
+    from workers import run
+
+    monkeypatch.delenv(run.MULTIPROC_ENV, raising=False)  # restored after the test
+    settings = Settings(_env_file=None, workers=WorkerSettings(metrics_dir=tmp_path))
+    monkeypatch.setattr(socket, "gethostname", lambda: "worker-a")
+    first = Path(run.prepare_metrics_dir(settings))
+    (first / "counter_1.db").write_bytes(b"live samples")
+    monkeypatch.setattr(socket, "gethostname", lambda: "worker-b")
+    second = Path(run.prepare_metrics_dir(settings))
+    assert first != second
+    assert (first / "counter_1.db").exists()
+
+
+class RunningJobs:
+    def __init__(self) -> None:
+        self.polls = 0
+
+    def status(self, job_id: str) -> JobStatus:
+        self.polls += 1
+        return JobStatus(
+            id=job_id, kind="recompute_all", state=JobState.RUNNING, created_at=datetime.now(UTC)
+        )
+
+
+def test_waiting_on_a_batch_stops_at_the_timeout_with_its_own_exit_code() -> None:
+    from kgplatform.cli.workers import EXIT_STILL_RUNNING, wait_exit_code, watch_job
+
+    jobs = RunningJobs()
+    status = watch_job(jobs, "job-9", poll_s=0.01, timeout_s=0.2)  # type: ignore[arg-type]
+    assert status.state is JobState.RUNNING and jobs.polls >= 1
+    assert wait_exit_code(status) == EXIT_STILL_RUNNING
+    done = status.model_copy(update={"state": JobState.SUCCEEDED})
+    assert wait_exit_code(done) == 0
+    assert wait_exit_code(status.model_copy(update={"state": JobState.FAILED})) == 1
