@@ -15,6 +15,7 @@ Mastery rule: a learner's mastery is the tracer's replay of their whole answer h
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ from kgplatform.mastery.updater import lock_batch, update_mastery
 from kgplatform.settings import Settings
 
 ParamsSource = Callable[[], TracerParams]
+log = logging.getLogger(__name__)
 
 
 def default_params() -> TracerParams:
@@ -57,12 +59,22 @@ class CurrentParams:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._cached: tuple[float, TracerParams] | None = None
+        self._said_missing = False
 
     def __call__(self) -> TracerParams:
         pointer = params_store.tracer_dir(self.settings) / params_store.CURRENT
         try:
             stamp = pointer.stat().st_mtime
         except FileNotFoundError:
+            if not self._said_missing:
+                # Said once per process: a worker on another machine without the shared models folder
+                # would otherwise trace and plan with other parameters than the rest, silently.
+                log.warning(
+                    "no fitted tracer parameters in %s: using the default BKT values (run `kgplatform "
+                    "fit-tracer`, and give every worker this folder)",
+                    pointer.parent,
+                )
+                self._said_missing = True
             return default_params()
         if self._cached is None or self._cached[0] != stamp:
             self._cached = (stamp, params_store.load_current(self.settings) or default_params())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery import params_store
 from kgplatform.mastery.bkt import TracerParams
+from kgplatform.mastery.service import CurrentParams
 from kgplatform.settings import Settings
 
 
@@ -39,3 +41,17 @@ def test_a_foreign_file_is_refused(settings: Settings, tmp_path: Path) -> None:
     path.write_text('{"format": "something-else", "concepts": []}')
     with pytest.raises(ValidationFailed):
         params_store.load(path)
+
+
+def test_current_params_say_once_when_nothing_was_fitted(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker without the shared models folder plans with the defaults: it must say so (once)."""
+    current = CurrentParams(settings)
+    with caplog.at_level(logging.WARNING, logger="kgplatform.mastery.service"):
+        assert current().model_version == "bkt-default"
+        current()
+    said = [r.getMessage() for r in caplog.records if "no fitted tracer parameters" in r.getMessage()]
+    assert len(said) == 1 and str(params_store.tracer_dir(settings)) in said[0]
+    params_store.save(settings, TracerParams.default(["a"], model_version="bkt-1"))
+    assert current().model_version == "bkt-1"
