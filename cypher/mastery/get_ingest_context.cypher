@@ -8,7 +8,9 @@
 // Returns one row: tasks (list of [task_id, [[concept_id, weight], ...]]; unknown tasks absent),
 // stored (list of [event_id, learner_id, task_id, correct, at_s, at_ns, duration_s], answered_at as
 // epoch seconds and nanoseconds), transfer (list of [source, target, strength, model_version]),
-// revision (int, 0 before any structural change). Read.
+// revision (int, 0 before any structural change), transfer_model (the current transfer model's version,
+// null when none: with the revision, what mastery/lock_learners reads again once the learners are
+// locked). Read.
 CALL () {
   UNWIND $task_ids AS task_id
   MATCH (t:Task {id: task_id})
@@ -33,4 +35,9 @@ CALL () {
   OPTIONAL MATCH (r:CurriculumRevision {id: 'structure'})
   RETURN coalesce(r.version, 0) AS revision
 }
-RETURN tasks, stored, transfer, revision
+CALL () {
+  OPTIONAL MATCH (m:TransferModel {status: 'current'})
+  WITH m ORDER BY m.activated_at DESC LIMIT 1
+  RETURN m.version AS transfer_model
+}
+RETURN tasks, stored, transfer, revision, transfer_model

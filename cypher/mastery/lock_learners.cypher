@@ -14,7 +14,10 @@
 // learner, [learner_id, element id (for mastery/create_mastery), created (bool), stale (bool), states],
 // where states is a list of [concept_id,
 // rel (element id, to update it in place), p_mastery, attempts, correct, last_seconds, last_nanos,
-// as_of_seconds, as_of_nanos] (times as epoch seconds and nanoseconds, null when never). Write.
+// as_of_seconds, as_of_nanos] (times as epoch seconds and nanoseconds, null when never); and revision and
+// transfer_model as mastery/get_ingest_context returns them, read after the locks: a transaction that
+// waited for a lock may find that a curriculum edit or a model switch committed since its context was
+// read (the caller then starts over, rather than stamping the learners back to the older one). Write.
 UNWIND range(0, size($learner_ids) - 1) AS i
 WITH $learner_ids[i] AS learner_id, $concept_ids[i] AS wanted
 MERGE (l:Learner {id: learner_id})
@@ -36,4 +39,14 @@ CALL (l, wanted) {
                   m.last_practised.epochSeconds, m.last_practised.nanosecond,
                   m.as_of.epochSeconds, m.as_of.nanosecond]) AS states
 }
-RETURN collect([learner_id, elementId(l), created, stale, states]) AS learners
+WITH collect([learner_id, elementId(l), created, stale, states]) AS learners
+CALL () {
+  OPTIONAL MATCH (r:CurriculumRevision {id: 'structure'})
+  RETURN coalesce(r.version, 0) AS revision
+}
+CALL () {
+  OPTIONAL MATCH (m:TransferModel {status: 'current'})
+  WITH m ORDER BY m.activated_at DESC LIMIT 1
+  RETURN m.version AS transfer_model
+}
+RETURN learners, revision, transfer_model

@@ -38,7 +38,7 @@ from kgplatform.mastery.models import (
     parse_answer_rows,
 )
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
-from kgplatform.mastery.store import IngestTx, MasteryStore
+from kgplatform.mastery.store import IngestContextMoved, IngestTx, MasteryStore
 from kgplatform.mastery.tracing import to_days
 from kgplatform.mastery.updater import lock_batch, update_mastery
 from kgplatform.settings import Settings
@@ -152,6 +152,11 @@ class MasteryService:
             locked = lock_batch(
                 tx, columns, tasks, context.transfer, params, now, context.curriculum_revision
             )
+            after_locks = (locked.locked.curriculum_revision, locked.locked.transfer_model)
+            if after_locks != (context.curriculum_revision, context.transfer_model):
+                # Traced with the older task map or model, these learners would be stamped back to it
+                # by a batch that merely waited for their locks: start over with what is current.
+                raise IngestContextMoved
             # The writes are stamped once the learners' locks are held: a time taken before waiting for
             # them could be older than that of a transaction which got them first and committed, and a
             # plan made between the two would then look newer than this batch's mastery (planning

@@ -49,6 +49,7 @@ class IngestContext:
     stored: dict[str, dict[str, Any]]
     transfer: list[TransferEdge]
     curriculum_revision: int = 0
+    transfer_model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,14 @@ class LockedLearners:
     states: StoredState
     rels: list[str]
     refs: dict[str, str]
+    # Read after the locks (mastery/lock_learners): compared with the context's by the caller.
+    curriculum_revision: int = 0
+    transfer_model: str | None = None
+
+
+class IngestContextMoved(Exception):  # noqa: N818 - a signal to start over, not an error to report
+    """A curriculum edit or a transfer-model switch committed between the ingest's first read and its
+    learners' locks: `MasteryStore.run_ingest` runs the transaction again from the start."""
 
 
 def epoch_us(seconds: int | None, nanos: int | None) -> int | None:
@@ -122,7 +131,7 @@ class IngestTx:
         return int(rows[0][0]) if rows else 0
 
     def context(self, task_ids: Sequence[str], event_ids: Sequence[str]) -> IngestContext:
-        [[tasks, stored, transfer, revision]] = self._values(
+        [[tasks, stored, transfer, revision, transfer_model]] = self._values(
             "mastery/get_ingest_context", task_ids=list(task_ids), event_ids=list(event_ids)
         )
         return IngestContext(
@@ -130,6 +139,7 @@ class IngestTx:
             {row[0]: dict(zip(STORED_FIELDS, row, strict=True)) for row in stored},
             [TransferEdge(s, t, float(w), str(v)) for s, t, w, v in transfer],
             int(revision),
+            transfer_model,
         )
 
     def task_concepts(self, task_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
@@ -167,7 +177,7 @@ class IngestTx:
     ) -> LockedLearners:
         """Creates the unseen learners, write-locks all (`learner_ids` sorted: one lock order for every
         caller) and reads the stored state of each one's `concept_ids` (aligned) unless it is stale."""
-        [[rows]] = self._values(
+        [[rows, revision, transfer_model]] = self._values(
             "mastery/lock_learners",
             learner_ids=learner_ids,
             concept_ids=concept_ids,
@@ -191,7 +201,7 @@ class IngestTx:
                 last.append(epoch_us(last_s, last_ns))
                 as_of.append(epoch_us(as_of_s, as_of_ns))
         states = StoredState(learners, concepts, p, attempts, correct, last, as_of)
-        return LockedLearners(created, stale, states, rels, refs)
+        return LockedLearners(created, stale, states, rels, refs, int(revision), transfer_model)
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         rows = self._values("mastery/get_answer_histories", learner_ids=learner_ids)
@@ -274,6 +284,13 @@ class MasteryStore:
             try:
                 with self.graph.session() as session:
                     return session.execute_write(transaction)
+            except IngestContextMoved as error:
+                if attempt == CONSTRAINT_RETRIES:
+                    raise ServiceUnavailable(
+                        f"the curriculum or the transfer model changed during each of {attempt} tries; "
+                        "nothing was stored by this request, retry in 1 s",
+                        retry_after_s=1,
+                    ) from error
             except (ConstraintError, ResultFailedError) as error:
                 # Another transaction stored one of our event ids after we looked: look again.
                 if not _constraint_clash(error):

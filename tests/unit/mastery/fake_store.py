@@ -17,7 +17,13 @@ from kgplatform.mastery.recompute import (
     StoredState,
     split_us,
 )
-from kgplatform.mastery.store import AnswerHistory, IngestContext, LockedLearners, TransferEdge
+from kgplatform.mastery.store import (
+    AnswerHistory,
+    IngestContext,
+    IngestContextMoved,
+    LockedLearners,
+    TransferEdge,
+)
 
 T = TypeVar("T")
 
@@ -35,7 +41,9 @@ class FakeIngestTx:
             TransferEdge(e["source"], e["target"], e["strength"], e["model_version"])
             for e in self.store.transfer
         ]
-        return IngestContext(self.task_concepts(task_ids), stored, edges, self.store.revision)
+        return IngestContext(
+            self.task_concepts(task_ids), stored, edges, self.store.revision, self.store.transfer_model
+        )
 
     def create_answers(
         self, answers: AnswerColumns, durations: list[float | None], received_at: datetime
@@ -79,7 +87,11 @@ class FakeIngestTx:
             [x["as_of_us"] for x in m],
         )
         rels = [f"{lid}|{cid}" for lid, cid in pairs]
-        return LockedLearners(len(new), stale, states, rels, {lid: f"ref:{lid}" for lid in learner_ids})
+        refs = {lid: f"ref:{lid}" for lid in learner_ids}
+        self.store.on_lock()
+        return LockedLearners(
+            len(new), stale, states, rels, refs, self.store.revision, self.store.transfer_model
+        )
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         self.store.replayed.update(learner_ids)
@@ -147,6 +159,9 @@ class FakeMasteryStore:
         self.transfer: list[dict[str, Any]] = []
         self.replayed: set[str] = set()
         self.revision = 0  # curriculum/bump_curriculum_revision: a task's concepts changed
+        self.transfer_model: str | None = None
+        # Runs as an ingest takes its learners' locks: what commits while a transaction waits for them.
+        self.on_lock: Callable[[], None] = lambda: None
 
     def edit_task(self, task_id: str, concept_ids: list[str]) -> None:
         """A designer changes which concepts a task exercises (the curriculum store bumps the revision)."""
@@ -154,9 +169,13 @@ class FakeMasteryStore:
         self.revision += 1
 
     def run_ingest(self, work: Callable[[Any], T]) -> T:
-        snapshot = (dict(self.answers), dict(self.learners), dict(self.mastery))
-        try:
-            return work(FakeIngestTx(self))
-        except BaseException:
-            self.answers, self.learners, self.mastery = snapshot
-            raise
+        """As `MasteryStore.run_ingest`: rolled back on any exception, started over when the context moved."""
+        while True:
+            snapshot = (dict(self.answers), dict(self.learners), dict(self.mastery))
+            try:
+                return work(FakeIngestTx(self))
+            except IngestContextMoved:
+                self.answers, self.learners, self.mastery = snapshot
+            except BaseException:
+                self.answers, self.learners, self.mastery = snapshot
+                raise

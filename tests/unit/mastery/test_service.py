@@ -160,6 +160,32 @@ def test_a_stored_answer_sent_again_after_its_task_was_deleted_is_a_duplicate() 
     assert [r.reason for r in changed.rejected] == ["conflict"]
 
 
+def test_a_curriculum_edit_committed_while_waiting_for_the_locks_starts_the_batch_over() -> None:
+    """The batch read the task map (revision r0); an edit (r1) committed while it waited for its
+    learners' locks. Traced on, it would use the old map and stamp its learners r0, so they would not
+    even be replayed later. It starts over instead: the result equals ingesting into the edited
+    curriculum from the start."""
+    rows = log(300, learners=6, seed=4)
+    task = rows[0]["task_id"]
+    moved = [c for c in TASKS if c != task][0]
+
+    service, store = make_service()
+    ingest_all(service, rows[:150], 50)
+
+    def edit_once() -> None:
+        store.on_lock = lambda: None
+        store.edit_task(task, TASKS[moved])
+
+    store.on_lock = edit_once
+    ingest_all(service, rows[150:], 150)
+    assert store.revision == 1
+
+    reference, ref_store = make_service()
+    ref_store.edit_task(task, TASKS[moved])
+    ingest_all(reference, rows, 50)
+    assert store.mastery == ref_store.mastery
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_arrival_order_never_changes_mastery(seed: int) -> None:
     rows = log(600, learners=12, seed=seed)
