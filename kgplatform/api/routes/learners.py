@@ -66,9 +66,11 @@ def put_interests(
 
 
 def plan_inputs_changed(request: Request, learner_id: str) -> None:
-    """After a committed goal or interest change: the cached plan no longer answers the learner's
-    wishes, so it is stamped stale (the stamp new answers write) and a recomputation is asked for.
-    Without it, serving's Redis-only path kept showing the old plan as fresh until the nightly batch."""
+    """After a committed goal or interest change: the cached plan was made for the old ones, so it is
+    stamped stale (the stamp new answers write) and a recomputation is asked for, as the planner's own
+    input stamps (the learner's updated_at) already say. Without it, serving's Redis-only path kept
+    showing the plan made for the old goals as fresh until the nightly batch. (Interests are not read by
+    the planner yet, docs/planning.md; their plan is recomputed the same, ready for when they are.)"""
     state = request.app.state
     backlog = getattr(state, "stamp_backlog", None)
     request_recomputes(state.redis, [learner_id], state.settings.workers, send_task(request), backlog)
