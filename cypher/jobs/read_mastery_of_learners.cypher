@@ -2,7 +2,8 @@
 // the curriculum of each mastered concept and goal (a chunk plans each learner in the curriculum holding
 // most of them, the rule of planning/find_learner_curriculum). Parameters: $learner_ids (list of
 // strings). Returns: learner_id, concepts (ids), p (p_mastery, -1 when missing), attempts, as_of_s
-// (epoch seconds of the time p holds at, -1 when unknown), curricula (curriculum_id per mastered
+// (epoch seconds, with their microseconds as a fraction, of the time p holds at: as_of, else
+// updated_at, as planning/read_mastery_page; -1 when unknown), curricula (curriculum_id per mastered
 // concept), goals (concept ids), goal_curricula, mastery_at (when mastery or goals last changed; null
 // when never); unknown ids give no row. Read.
 UNWIND $learner_ids AS learner_id
@@ -12,9 +13,10 @@ MATCH (l:Learner {id: learner_id})
 // concepts: []), misaligning them.
 CALL (l) {
   MATCH (l)-[m:MASTERY]->(c:Concept)
+  WITH c, m, coalesce(m.as_of, m.updated_at) AS held_at
   RETURN collect(c.id) AS concepts, collect(coalesce(m.p_mastery, -1.0)) AS p,
          collect(coalesce(m.attempts, 0)) AS attempts,
-         collect(coalesce(m.as_of.epochSeconds, m.updated_at.epochSeconds, -1)) AS as_of_s,
+         collect(coalesce(held_at.epochSeconds + held_at.microsecond / 1000000.0, -1.0)) AS as_of_s,
          collect(c.curriculum_id) AS curricula, max(m.updated_at) AS updated_at
 }
 CALL (l) {

@@ -1,16 +1,18 @@
 // One page of learners (by id, after $after) with their mastery and goals, columnar so that
 // 100,000 learners decode fast. Parameters: $after (string, "" for the first page), $limit (int).
 // Returns: learner_id, concepts (ids), p (p_mastery, -1 when missing), attempts, as_of_s (epoch
-// seconds of the time p holds at, -1 when unknown), goals (concept ids), mastery_at (when mastery or
+// seconds, with their microseconds as a fraction, of the time p holds at: as_of, else updated_at, as
+// the one-learner planner takes it; -1 when unknown), goals (concept ids), mastery_at (when mastery or
 // goals last changed, as in planning/get_input_stamps; null when never). Read.
 MATCH (l:Learner)
 WHERE l.id > $after
 WITH l ORDER BY l.id LIMIT $limit
 CALL (l) {
   MATCH (l)-[m:MASTERY]->(c:Concept)
+  WITH c, m, coalesce(m.as_of, m.updated_at) AS held_at
   RETURN collect(c.id) AS concepts, collect(coalesce(m.p_mastery, -1.0)) AS p,
          collect(coalesce(m.attempts, 0)) AS attempts,
-         collect(coalesce(m.as_of.epochSeconds, m.updated_at.epochSeconds, -1)) AS as_of_s,
+         collect(coalesce(held_at.epochSeconds + held_at.microsecond / 1000000.0, -1.0)) AS as_of_s,
          max(m.updated_at) AS updated_at
 }
 RETURN l.id AS learner_id, concepts, p, attempts, as_of_s,

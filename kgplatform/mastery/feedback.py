@@ -6,8 +6,10 @@ Pure: it receives concept states (mastery already decayed to `now`) and returns 
 
 from __future__ import annotations
 
+import collections
 import functools
 import io
+import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,9 +22,12 @@ from kgplatform.mastery.models import (
     FeedbackReport,
     ReportConcept,
 )
+from kgplatform.planning.policy import PlanConfig
 
-# BKT's customary mastery criterion (Corbett & Anderson, 1995).
-MASTERY_THRESHOLD = 0.95
+# The planner's own criteria, so that the report never calls a concept mastered, blocking or due for
+# review when the learner's plan treats it otherwise.
+MASTERY_THRESHOLD = PlanConfig().mastered_at
+REVIEW_BELOW = PlanConfig().review_below
 # Forgetting smaller than this is noise, not something to act on.
 DECAY_WORTH_REPORTING = 0.05
 
@@ -49,10 +54,10 @@ def build_report(
     goals = [c.concept_id for c in concepts if c.goal]
     mastered = sorted((c for c in concepts if c.status == "mastered"), key=lambda c: -c.p_now)
     in_progress = sorted((c for c in concepts if c.status == "in_progress"), key=lambda c: c.p_now)
-    targets = goals or [c.concept_id for c in in_progress]
-    blocking = blocking_prerequisites(
-        states, targets, {cid for cid, c in by_id.items() if c.status == "mastered"}
-    )
+    known = known_concepts(states, {c.concept_id for c in mastered})
+    # A goal already known needs nothing more; a learner without goals aims at what is in progress.
+    targets = [cid for cid in goals if cid not in known] if goals else [c.concept_id for c in in_progress]
+    blocking = blocking_prerequisites(states, targets, known)
     return FeedbackReport(
         learner_id=learner_id,
         as_of=now,
@@ -86,10 +91,27 @@ def prerequisite_order(states: Sequence[ConceptState]) -> list[ConceptState]:
     return [by_id[cid] for cid in order]
 
 
+def known_concepts(states: Sequence[ConceptState], mastered: set[str]) -> set[str]:
+    """The mastered concepts and everything leading to them: mastering a concept implies its
+    prerequisites (knowledge-space theory, as the planner's `frontier.implied_known` has it)."""
+    prerequisites = {s.concept_id: s.prerequisites for s in states}
+    known: set[str] = set()
+    stack = [cid for cid in mastered if cid in prerequisites]
+    while stack:
+        concept = stack.pop()
+        if concept not in known:
+            known.add(concept)
+            stack.extend(p for p in prerequisites[concept] if p in prerequisites)
+    return known
+
+
 def blocking_prerequisites(
-    states: Sequence[ConceptState], targets: Sequence[str], mastered: set[str]
+    states: Sequence[ConceptState], targets: Sequence[str], known: set[str]
 ) -> dict[str, list[str]]:
-    """Unmastered prerequisites (direct or further up) of each target -> the targets they block."""
+    """Prerequisites (direct or further up) not yet known of each target -> the targets they block.
+
+    The walk up stops at a known concept (`known_concepts`): everything above it is known too.
+    """
     prerequisites = {s.concept_id: list(s.prerequisites) for s in states}
     blocking: dict[str, list[str]] = {}
     for target in targets:
@@ -100,9 +122,10 @@ def blocking_prerequisites(
             if concept in seen or concept not in prerequisites:
                 continue
             seen.add(concept)
+            if concept in known:
+                continue
             stack.extend(prerequisites[concept])
-            if concept not in mastered:
-                blocking.setdefault(concept, []).append(target)
+            blocking.setdefault(concept, []).append(target)
     return blocking
 
 
@@ -120,7 +143,8 @@ def decaying(states: Sequence[ConceptState], now: datetime, threshold: float) ->
                 p_now=s.p_now,
                 lost=s.p_mastery - s.p_now,
                 days_since_practice=days,
-                needs_review=s.p_mastery >= threshold > s.p_now,
+                # The planner's spaced-review rule: once mastered, due when decayed below REVIEW_BELOW.
+                needs_review=s.p_mastery >= threshold and s.p_now < REVIEW_BELOW,
             )
         )
     return sorted(out, key=lambda d: -d.lost)
@@ -147,18 +171,61 @@ def _report_concept(s: ConceptState, threshold: float) -> ReportConcept:
 
 COLOURS = {"mastered": "#2e7d32", "in_progress": "#f9a825", "not_started": "#bdbdbd"}
 
+# A report covers every curriculum the learner works in, thousands of concepts at times: one bar each
+# drew 5,000 concepts as an 880 x 154,000 pixel picture in 74 s of an API thread. Above this many
+# concepts the picture shows the most telling ones (`concepts_to_draw`) and says how many it left out.
+MAX_BARS = 150
+# The picture's height in pixels at most, whatever dpi is asked for (MAX_BARS bars at 110 dpi fit).
+MAX_HEIGHT_PX = 5000
+INCHES_PER_BAR = 0.28
+
+
+def concepts_to_draw(report: FeedbackReport, limit: int = MAX_BARS) -> list[ReportConcept]:
+    """Every concept when at most `limit`, else the `limit` most telling, in prerequisite order: goals,
+    blocking prerequisites, reviews due, concepts in progress (weakest first), mastered, not started."""
+    if len(report.concepts) <= limit:
+        return list(report.concepts)
+    telling = itertools.chain(
+        report.goals,
+        (b.concept_id for b in report.blocking_prerequisites),
+        (d.concept_id for d in report.decaying if d.needs_review),
+        (c.concept_id for c in report.in_progress),
+        (c.concept_id for c in report.mastered),
+        report.not_started,
+    )
+    chosen = set(itertools.islice(dict.fromkeys(telling), limit))
+    return [c for c in report.concepts if c.concept_id in chosen]
+
+
+def left_out_note(report: FeedbackReport, shown: Sequence[ReportConcept]) -> str:
+    """What the picture does not show, by status ("" when it shows every concept)."""
+    missing = len(report.concepts) - len(shown)
+    if not missing:
+        return ""
+    drawn = {c.concept_id for c in shown}
+    counts = collections.Counter(c.status for c in report.concepts if c.concept_id not in drawn)
+    parts = ", ".join(
+        f"{counts[status]:,} {status.replace('_', ' ')}" for status in COLOURS if counts[status]
+    )
+    return (
+        f"{len(shown):,} of {len(report.concepts):,} concepts shown (goals, blockers, reviews due and "
+        f"weakest first); not shown: {parts}"
+    )
+
 
 def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
-    """Mastery across the curriculum: one bar per concept (prerequisites first), coloured by status; a
-    tick marks the value at the last update, so the gap to the bar is what forgetting took."""
+    """Mastery across the curriculum: one bar per concept (prerequisites first, at most `MAX_BARS`),
+    coloured by status; a tick marks the value at the last update, so the gap to the bar is what
+    forgetting took."""
     # A Figure on an Agg canvas directly: no pyplot global state, so it is safe in API worker threads.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    concepts = report.concepts
-    height = max(2.5, 0.28 * len(concepts) + 1.4)
-    figure = Figure(figsize=(8.0, height), dpi=dpi, layout="constrained")
+    concepts = concepts_to_draw(report)
+    note = left_out_note(report, concepts)
+    height = max(2.5, INCHES_PER_BAR * len(concepts) + 1.4 + (0.3 if note else 0.0))
+    figure = Figure(figsize=(8.0, height), dpi=min(dpi, MAX_HEIGHT_PX / height), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     rows = range(len(concepts))
@@ -197,6 +264,8 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
         f"({len(report.mastered)} mastered, {len(report.in_progress)} in progress)",
         fontsize=9,
     )
+    if note:
+        figure.suptitle(note, fontsize=8)
     if concepts:
         handles, _ = axes.get_legend_handles_labels()
         handles += [Patch(color=colour, label=status.replace("_", " ")) for status, colour in COLOURS.items()]

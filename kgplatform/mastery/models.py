@@ -209,7 +209,9 @@ class DecayingConcept(BaseModel):
     p_now: float
     lost: float = Field(description="p_mastery - p_now: what forgetting took since the last update.")
     days_since_practice: float | None
-    needs_review: bool = Field(description="It was mastered at the last update and no longer is.")
+    needs_review: bool = Field(
+        description="It was mastered at the last update and has decayed below the planner's review threshold."
+    )
 
 
 class BlockingPrerequisite(BaseModel):

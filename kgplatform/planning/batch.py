@@ -64,13 +64,58 @@ class LearnerMatrix:
 
 def pick_matrix(
     graph: ConceptGraph, scores: ConceptScores, config: PlanConfig
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised `policy.pick_sequence`: (concept, round, task, kept) arrays of shape (L, rounds x k).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised `policy.pick_sequence`: (concept, task, kept) arrays of shape (L, n_tasks), each row's
+    picks in pick order, the kept ones first.
 
-    Kept picks, in column order, are exactly the one-learner path's picks before `order_picks`.
+    Kept picks are exactly the one-learner path's picks before `order_picks`. That path goes through
+    every candidate; here each row's best n_tasks candidates are looked at first, and only rows whose
+    first round fell short (a task already listed for another concept, none fit) while more
+    candidates remain look at twice as many, until each row is full or out of candidates.
     """
-    top, valid = top_concepts(scores.parts, config.n_tasks)
-    task_order = ranked_tasks(graph, scores.p, np.where(valid, top, -1), config)  # (L, k, w)
+    n_rows = scores.parts.base.shape[0]
+    concept = np.zeros((n_rows, config.n_tasks), dtype=np.int64)
+    task = np.full((n_rows, config.n_tasks), -1, dtype=np.int64)
+    kept = np.zeros((n_rows, config.n_tasks), dtype=bool)
+    pending, k = np.arange(n_rows), config.n_tasks
+    while pending.size:
+        k = min(k, graph.n_concepts)
+        picks = _picks_among_best(graph, scores, pending, k, config)
+        more = picks.short & (k < graph.n_concepts)
+        done = pending[~more]
+        concept[done], task[done], kept[done] = (values[~more] for values in picks.columns(config.n_tasks))
+        pending, k = pending[more], 2 * k
+    return concept, task, kept
+
+
+@dataclass(frozen=True, eq=False)
+class _Picks:
+    """`pick_sequence` over the best k candidates of some rows: (R, rounds x k) arrays, round by round."""
+
+    concept: np.ndarray
+    task: np.ndarray
+    kept: np.ndarray
+    short: np.ndarray  # (R,) bool: the first round found fewer than n_tasks among k real candidates
+
+    def columns(self, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(concept, task, kept), (R, width) each: the kept picks moved first, in their order."""
+        order = np.argsort(~self.kept, axis=1, kind="stable")[:, :width]
+        pad = ((0, 0), (0, width - order.shape[1]))  # fewer columns than tasks asked for: none kept there
+        concept, task, kept = (
+            np.pad(np.take_along_axis(values, order, axis=1), pad)
+            for values in (self.concept, self.task, self.kept)
+        )
+        return concept, task, kept
+
+
+def _picks_among_best(
+    graph: ConceptGraph, scores: ConceptScores, rows: np.ndarray, k: int, config: PlanConfig
+) -> _Picks:
+    """`pick_sequence` for the given rows over their best k candidates (score order)."""
+    top, valid = top_concepts(scores.parts.take(rows), k)
+    task_order = ranked_tasks(
+        graph, scores.p[rows], np.where(valid, top, -1), config, scores.open[rows]
+    )  # (R, k, w)
     rounds = min(config.max_tasks_per_concept, task_order.shape[-1])
     concept = np.tile(top, rounds)
     round_ = np.repeat(np.arange(rounds), top.shape[1])[None, :].repeat(top.shape[0], axis=0)
@@ -81,7 +126,8 @@ def pick_matrix(
     usable = np.tile(valid, rounds) & (task >= 0)
     usable &= ~_repeated(task, usable)
     kept = usable & (np.cumsum(usable, axis=1) <= config.n_tasks)
-    return concept, round_, task, kept
+    short = (usable[:, : top.shape[1]].sum(axis=1) < config.n_tasks) & valid.all(axis=1)
+    return _Picks(concept, task, kept, short)
 
 
 def _repeated(task: np.ndarray, usable: np.ndarray) -> np.ndarray:
@@ -134,7 +180,7 @@ def scored_picks(
         config,
         learners.typical,
     )
-    concept, _, task, kept = pick_matrix(graph, scores, config)
+    concept, task, kept = pick_matrix(graph, scores, config)
     return scores, concept, task, kept
 
 

@@ -48,6 +48,8 @@ def task_success(
     p_mastery (L, n) float32 with `rows` (indices into L, broadcastable to `tasks`), or (..., n) with
     tasks (..., k...) sharing its leading shape.
     """
+    if graph.n_tasks == 0:  # every entry is -1 padding (no task to read): nothing can be predicted
+        return np.zeros(tasks.shape, dtype=np.float32)
     n = p_mastery.shape[-1]
     flat = p_mastery.reshape(-1, n)
     if rows is None:

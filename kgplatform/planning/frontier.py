@@ -13,14 +13,21 @@ from kgplatform.planning.reach import lead_to
 
 
 def known_concepts(graph: ConceptGraph, p_mastery: np.ndarray, mastered_at: float) -> np.ndarray:
+    """(..., n) bool: mastered, or implied by a mastered concept it leads to, or without tasks.
+
+    Concepts without tasks cannot be practised, so they never hold anyone back (`implied_known` is
+    the same without them, what a goal is met by).
+    """
+    return implied_known(graph, p_mastery, mastered_at) | ~graph.has_tasks
+
+
+def implied_known(graph: ConceptGraph, p_mastery: np.ndarray, mastered_at: float) -> np.ndarray:
     """(..., n) bool: mastered, or implied by a mastered concept it leads to.
 
     A learner who has mastered "quadratics" knows "multiplication"; knowledge-space theory says so,
-    and it saves a placed learner from re-proving every foundation. Concepts without tasks cannot be
-    practised, so they never hold anyone back.
+    and it saves a placed learner from re-proving every foundation.
     """
-    mastered = (p_mastery >= mastered_at) & graph.has_tasks
-    return lead_to(graph, mastered) | ~graph.has_tasks
+    return lead_to(graph, (p_mastery >= mastered_at) & graph.has_tasks)
 
 
 def unmet_prerequisites(graph: ConceptGraph, known: np.ndarray) -> np.ndarray:
@@ -51,27 +58,31 @@ def blocking_counts(
     return propagate(stuck.astype(np.float32), graph.prereq_t) * ~good_enough
 
 
-def frontier_and_blocks(
+def frontier_blocks_and_open(
     graph: ConceptGraph, known: np.ndarray, good_enough: np.ndarray, wanted: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """`frontier(graph, known, good_enough)` and `blocking_counts(graph, good_enough, wanted)`, sharing
-    the unmet prerequisites when `known` lies within `good_enough` (the usual thresholds)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`frontier(graph, known, good_enough)`, `blocking_counts(graph, good_enough, wanted)` and which
+    concepts are open (every prerequisite good enough or known: fit to practise), for (L, n) arrays,
+    sharing the unmet prerequisites when `known` lies within `good_enough` (the usual thresholds)."""
     unmet = unmet_prerequisites(graph, good_enough) > 0
-    ready = ~known & ~unmet & graph.has_tasks
+    blocks = blocking_counts(graph, good_enough, wanted, unmet)
     # Rows where a known concept is not good enough (implied by a mastered dependant) count their
     # unmet prerequisites against `known | good_enough`, as `frontier` does; only those rows.
     odd = (known & ~good_enough).any(axis=-1)
     if odd.any():
-        ready[odd] = frontier(graph, known[odd], good_enough[odd])
-    return ready, blocking_counts(graph, good_enough, wanted, unmet)
+        unmet[odd] = unmet_prerequisites(graph, known[odd] | good_enough[odd]) > 0
+    ready = ~known & ~unmet & graph.has_tasks
+    return ready, blocks, ~unmet
 
 
-def goal_paths(graph: ConceptGraph, goals: np.ndarray, known: np.ndarray) -> np.ndarray:
+def goal_paths(graph: ConceptGraph, goals: np.ndarray, met: np.ndarray) -> np.ndarray:
     """(..., n) bool: concepts on the way to an unmet goal (the goal itself or one of its ancestors).
 
-    A learner with no goals is taken to aim at the whole curriculum.
+    `met`: concepts a goal is met by, `implied_known` (not `known_concepts`: a goal without tasks
+    is not met because nobody can practise it, and what leads to it stays on the path). A learner
+    with no goals is taken to aim at the whole curriculum.
     """
     aims = goals.astype(bool)
     no_goals = ~aims.any(axis=-1, keepdims=True)
-    aims = np.where(no_goals, True, aims) & ~known
+    aims = np.where(no_goals, True, aims) & ~met
     return lead_to(graph, aims)

@@ -82,8 +82,7 @@ def matrix_of(graph: ConceptGraph, page: PageRows, params: TracerParams, now_day
     owner = np.repeat(np.arange(n_rows), page.counts)
     keep = (page.column >= 0) & (page.p >= 0)
     owner, column, p = owner[keep], page.column[keep], page.p[keep]
-    as_of = page.as_of_s[keep]
-    as_of_days = np.where(as_of >= 0, as_of / 86400.0, np.nan)
+    as_of_days = as_of_days_of(page.as_of_s[keep])
     # Forgetting only touches concepts with stored mastery: decay those values, not the whole matrix.
     p_now_known = decay(p, now_days - as_of_days, rate[column], p_init[column])
     # float32: the planner computes in float32 anyway, and it halves this page's memory traffic.
@@ -97,3 +96,11 @@ def matrix_of(graph: ConceptGraph, page: PageRows, params: TracerParams, now_day
     goals = np.zeros((n_rows, n), dtype=bool)
     goals[page.goal_rows, page.goal_columns] = True
     return LearnerMatrix(page.learner_ids, p_now, peak, attempts, goals, p_init.astype(np.float32))
+
+
+def as_of_days_of(as_of_s: np.ndarray) -> np.ndarray:
+    """Epoch seconds (-1: unknown) as days since 1970, NaN where unknown, the same float64 values as
+    `mastery.tracing.to_days` of the datetimes: whole microseconds over microseconds a day, so the
+    batch decays mastery exactly as the one-learner planner does."""
+    micros = np.rint(as_of_s * 1e6)
+    return np.where(as_of_s >= 0, micros / 86_400_000_000.0, np.nan)

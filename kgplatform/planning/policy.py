@@ -84,6 +84,9 @@ class ConceptScores:
     blocks: np.ndarray
     on_path: np.ndarray
     p: np.ndarray  # float32 mastery now, what `difficulty.task_success` predicts from
+    # bool: fit to practise (every prerequisite good enough; everything for a placement plan), what a
+    # task's other concepts must be (`ranked_tasks`)
+    open: np.ndarray
     missing: np.ndarray = field(repr=False)
     placement: np.ndarray = field(repr=False)  # (...,) bool: this learner has answered nothing yet
 
@@ -102,16 +105,42 @@ def band_distance(success: np.ndarray, config: PlanConfig) -> np.ndarray:
     return np.round(distance, SCORE_DECIMALS)
 
 
-def ranked_tasks(graph: ConceptGraph, p: np.ndarray, concepts: np.ndarray, config: PlanConfig) -> np.ndarray:
+def ranked_tasks(
+    graph: ConceptGraph, p: np.ndarray, concepts: np.ndarray, config: PlanConfig, open_: np.ndarray
+) -> np.ndarray:
     """(..., k, w) the tasks of the given (..., k) concepts, best fit first, -1 padded (and for concept -1).
 
     Order: band distance (inside the band nearest its centre, else nearest the band), then position.
-    `p` is the float32 mastery (..., n) the success is predicted from (`ConceptScores.p`).
+    `p` is the float32 mastery (..., n) the success is predicted from (`ConceptScores.p`). A task that
+    also exercises a concept not open (`ConceptScores.open`) is left out: practising it would skip
+    that concept's missing prerequisites.
     """
     options = np.where((concepts >= 0)[..., None], graph.concept_tasks[np.maximum(concepts, 0)], -1)
+    if graph.n_tasks == 0:
+        return options
     distance = np.where(options >= 0, band_distance(task_success(graph, p, options, config), config), np.inf)
+    distance[reaches_past_prerequisites(graph, open_, concepts, options)] = np.inf
     order = np.argsort(distance, axis=-1, kind="stable")
-    return np.take_along_axis(options, order, axis=-1)
+    ranked = np.take_along_axis(options, order, axis=-1)
+    return np.where(np.isinf(np.take_along_axis(distance, order, axis=-1)), -1, ranked)
+
+
+def reaches_past_prerequisites(
+    graph: ConceptGraph, open_: np.ndarray, concepts: np.ndarray, options: np.ndarray
+) -> np.ndarray:
+    """(..., k, w) bool: the option task of the (..., k) concept also exercises a concept not open.
+
+    `open_` (..., n) shares the leading shape of `concepts`; options -1 give False.
+    """
+    n = open_.shape[-1]
+    flat = open_.reshape(-1, n)
+    lead = open_.shape[:-1]
+    rows = np.arange(flat.shape[0]).reshape(*lead, *([1] * (options.ndim + 1 - len(lead)))) if lead else 0
+    members, weights = graph.task_terms
+    at = np.maximum(options, 0)
+    others = members[at]  # (..., k, w, s)
+    elsewhere = (weights[at] > 0) & (others != concepts[..., None, None])
+    return (elsewhere & ~flat[rows, others]).any(axis=-1) & (options >= 0)
 
 
 def goal_pull(graph: ConceptGraph, missing: np.ndarray) -> np.ndarray:
@@ -156,10 +185,11 @@ def score_concepts(
     # float32 halves the memory traffic of the (L, n) passes; scores are rounded well above its precision.
     p = p_mastery.astype(np.float32, copy=False).reshape(-1, n)
     peak = p_peak.astype(np.float32, copy=False).reshape(-1, n)
-    known = fr.known_concepts(graph, p, config.mastered_at)
-    on_path = fr.goal_paths(graph, goals.reshape(-1, n), known)
+    met = fr.implied_known(graph, p, config.mastered_at)
+    known = met | ~graph.has_tasks
+    on_path = fr.goal_paths(graph, goals.reshape(-1, n), met)
     good_enough = fr.known_concepts(graph, p, config.ready_at)
-    ready, blocks = fr.frontier_and_blocks(graph, known, good_enough, on_path)
+    ready, blocks, open_ = fr.frontier_blocks_and_open(graph, known, good_enough, on_path)
     review = (peak >= config.mastered_at) & (p < config.review_below) & graph.has_tasks
     missing = np.where(on_path, 1.0 - p, np.float32(0.0))
     # Transfer gain and goal pull are sums over sparse graph rows, so they are computed on (n, L)
@@ -178,6 +208,8 @@ def score_concepts(
     in_band = concepts_in_band(graph, p, config, typical)
 
     placement = attempts.reshape(-1, n).sum(axis=-1) == 0
+    # A placement plan probes beyond the frontier on purpose: any task may be used.
+    open_[placement] = True
     parts = compose_scores(
         graph, config, score32, blocks > 0, review & on_path, in_band, ready, on_path, review, p, placement
     )
@@ -192,25 +224,29 @@ def score_concepts(
         blocks=shaped(blocks),
         on_path=shaped(on_path),
         p=shaped(p),
+        open=shaped(open_),
         missing=shaped(missing),
         placement=placement.reshape(lead),
     )
 
 
 def pick_sequence(top: list[int], task_order: np.ndarray, config: PlanConfig) -> list[tuple[int, int, int]]:
-    """(concept, round, task) picks: one task for each top concept, then second tasks, up to n_tasks.
+    """(concept, round, task) picks: one task for each candidate concept, then second tasks, up to n_tasks.
 
-    `task_order` (k, w) holds each top concept's tasks, best fit first (`ranked_tasks`).
-    Variety first: a concept gets a second task only when fewer than n_tasks concepts qualify.
-    Picks come in score order, round by round; `order_picks` then puts prerequisites first. A task that
-    exercises two chosen concepts is listed once, for the first of them.
+    `top` holds every candidate in score order, `task_order` (k, w) each one's tasks, best fit first
+    (`ranked_tasks`). Variety first: a concept gets a second task only when fewer than n_tasks concepts
+    qualify. Picks come in score order, round by round; `order_picks` then puts prerequisites first. A
+    task that exercises two chosen concepts is listed once, for the first of them, and the next
+    candidate is drawn in its place.
     """
     picks: list[tuple[int, int, int]] = []
     chosen: set[int] = set()
     for round_ in range(min(config.max_tasks_per_concept, task_order.shape[-1])):
         for position, concept in enumerate(top):
+            if len(picks) == config.n_tasks:
+                return picks
             task = int(task_order[position, round_])
-            if task >= 0 and task not in chosen and len(picks) < config.n_tasks:
+            if task >= 0 and task not in chosen:
                 picks.append((concept, round_, task))
                 chosen.add(task)
     return picks
@@ -300,8 +336,8 @@ def plan_for_learner(
     """The next `config.n_tasks` tasks for one learner, each with a reason. Arrays are (n,)."""
     scores = score_concepts(graph, p_mastery, p_peak, attempts, goals, config)
     order = np.lexsort((np.arange(graph.n_concepts), -scores.score))
-    top = [int(c) for c in order[: config.n_tasks] if scores.score[c] > NOT_A_CANDIDATE / 2]
-    task_order = ranked_tasks(graph, scores.p, np.array(top, dtype=np.int64), config)
+    top = [int(c) for c in order if scores.score[c] > NOT_A_CANDIDATE / 2]
+    task_order = ranked_tasks(graph, scores.p, np.array(top, dtype=np.int64), config, scores.open)
     picks = order_picks(graph, pick_sequence(top, task_order, config))
     arrays = pick_facts(
         graph,

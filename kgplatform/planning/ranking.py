@@ -57,6 +57,17 @@ class ScoreParts:
             score[placed] = self.place_score[slot[placed], cols[placed]]
         return score
 
+    def take(self, rows: np.ndarray) -> ScoreParts:
+        """The parts of the given rows (ascending), in that order."""
+        placed = np.isin(rows, self.place_rows)
+        return ScoreParts(
+            self.base[rows],
+            self.terms[rows],
+            self.weights,
+            np.flatnonzero(placed),
+            self.place_score[np.searchsorted(self.place_rows, rows[placed])],
+        )
+
     def full(self) -> np.ndarray:
         """(L, n) every entry's rounded score."""
         n_rows, n = self.base.shape

@@ -1,0 +1,49 @@
+"""The bulk planner's page of mastery holds each value's moment as precisely as the one-learner path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.import_service import run_import
+from kgplatform.curriculum.io import parse_json
+from kgplatform.graph.driver import Graph
+from kgplatform.jobs.store import JobStore
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.mastery.tracing import to_days
+from kgplatform.planning.page_rows import as_of_days_of
+from kgplatform.planning.store import PlanStore
+
+CURRICULUM = "page-test"
+START = datetime(2026, 3, 2, 9, 0, 0, 250_000, tzinfo=UTC)  # a quarter past a whole second
+
+
+def test_mastery_page_keeps_the_sub_second_part_of_the_moment_mastery_holds_at(graph: Graph) -> None:
+    document = generate_curriculum(6, seed=2, curriculum_id=CURRICULUM)
+    assert run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="test").imported
+    answers = [
+        {
+            "event_id": f"page-{n}",
+            "learner_id": "page-learner",
+            "task_id": document.tasks[n].id,
+            "correct": True,
+            "answered_at": (START + timedelta(seconds=n, microseconds=123_457 * n)).isoformat(),
+        }
+        for n in range(3)
+    ]
+    assert not MasteryService(MasteryStore(graph)).ingest(answers).rejected
+    store = PlanStore(graph)
+    (row,) = [r for r in store.mastery_page("", 100) if r["learner_id"] == "page-learner"]
+    (chunk_row,) = JobStore(graph).mastery_of(["page-learner"])  # the nightly chunk's read
+    held = store.learner_rows("page-learner").mastery  # what the one-learner planner decays from
+    for read in (row, chunk_row):
+        by_concept = dict(zip(read["concepts"], read["as_of_s"], strict=True))
+        assert held and len(by_concept) == len(held)
+        for entry in held:
+            moment = entry["as_of"] or entry["updated_at"]
+            assert moment.microsecond != 0
+            seconds = np.array([by_concept[entry["concept_id"]]])
+            assert as_of_days_of(seconds)[0] == to_days(moment), entry["concept_id"]
