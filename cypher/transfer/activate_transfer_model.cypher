@@ -1,5 +1,11 @@
 // Second half of the switch: the version becomes current. Readers follow the current pointer, so they
-// see all of the old model or all of the new one. Parameters: $version. Returns: version, status. Write.
+// see all of the old model or all of the new one. No row (nothing changed) when a current model was
+// trained on newer data (data_at): whichever publish switches last must not win over fresher data.
+// Parameters: $version. Returns: version, status (no row when refused). Write.
 MATCH (m:TransferModel {version: $version})
+WHERE NOT EXISTS {
+  MATCH (newer:TransferModel {status: 'current'})
+  WHERE newer.version <> $version AND newer.data_at > m.data_at
+}
 SET m.status = 'current', m.activated_at = datetime()
 RETURN m.version AS version, m.status AS status

@@ -1,5 +1,13 @@
 // First half of the switch (same transaction as activate_transfer_model): every other current model
-// becomes 'retired'. Parameters: $version (the one about to become current). Returns: retired (count). Write.
+// becomes 'retired', unless it was trained on newer data than the one about to become current (then
+// nothing is retired, and activate_transfer_model refuses too). A model without data_at (published before
+// it existed) counts as older. Parameters: $version (the one about to become current). Returns: retired
+// (count). Write.
+MATCH (new:TransferModel {version: $version})
+WHERE NOT EXISTS {
+  MATCH (newer:TransferModel {status: 'current'})
+  WHERE newer.version <> $version AND newer.data_at > new.data_at
+}
 MATCH (m:TransferModel {status: 'current'})
 WHERE m.version <> $version
 SET m.status = 'retired', m.retired_at = datetime()

@@ -44,15 +44,19 @@ def train_transfer(
             )
     elif data == "assist2009":
         from kgplatform.mastery.datasets import read_assist2009
+        from kgplatform.transfer.artifacts import mark_latest
         from kgplatform.transfer.data import ConceptTable
-        from kgplatform.transfer.embeddings import embed_names
+        from kgplatform.transfer.embeddings import embed_names, encoder_identity, minilm_encoder
         from kgplatform.transfer.pipeline import save
         from kgplatform.transfer.pipeline import train_transfer as train
 
         log = read_assist2009(settings.paths.shared_data_dir / "assist2009")
         concepts = ConceptTable.from_log(log)
-        trained = train(concepts, log, embed_names(concepts.names, cache), options)
+        embeddings = embed_names(concepts.names, cache, minilm_encoder)
+        trained = train(concepts, log, embeddings, options, encoder=encoder_identity(minilm_encoder))
         path = save(trained, settings.paths.models_dir, {"source": "assist2009"})
+        # Nothing to publish: the checkpoint is the whole result, so it becomes the latest at once.
+        mark_latest(settings.paths.models_dir, trained.model_version)
     else:
         raise KgpError(f"--data must be graph or assist2009, not {data!r}", field="data")
     console.print(f"model {trained.model_version}: {trained.metrics}")

@@ -2,7 +2,9 @@
 
 A checkpoint holds what it takes to use and to audit a model: the weights, the hyperparameters, the
 concept id map, the input tensors the predictions were made from, the predicted matrix, the metrics, and
-the identity (hash) of the data snapshot it was trained on. `LATEST` names the newest version.
+the identity (hash) of the data snapshot it was trained on, the pipeline options and the name encoder's
+identity: enough to predict again (`Checkpoint.predict`) and to tell what a model was trained on.
+`LATEST` names the newest version in use (published, or saved by a run that only checkpoints).
 Tensors are saved as plain dicts so `torch.load(weights_only=True)` reads them (no pickled code).
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +23,9 @@ import torch
 from torch import nn
 from torch_geometric.data import Data
 
-from kgplatform.errors import NotFound
-from kgplatform.transfer.train import TrainConfig, TrainResult, build_model
+from kgplatform.errors import KgpError, NotFound
+from kgplatform.transfer.files import write_text_atomically
+from kgplatform.transfer.train import TrainConfig, TrainResult, build_model, predict_matrix
 
 DATA_KEYS = ("x", "edge_index", "edge_attr", "pair_attr", "node_cold", "pair_cold")
 
@@ -34,12 +37,37 @@ class Checkpoint:
     model: nn.Module
     config: TrainConfig
     concept_ids: tuple[str, ...]
-    data: Data
+    data: Data  # the inputs the model predicts from (with the measured-transfer edges of a GNN)
     predicted: np.ndarray  # (C, C) predicted transfer [source, target], label units
     strengths: np.ndarray  # (C, C) tracer strengths in [0, 1] (0 = no edge written)
     metrics: dict[str, Any]
     snapshot_hash: str
     extra: dict[str, Any]
+    result: TrainResult  # the model with its target scale and measured-transfer edges
+    inputs: Data  # the saved input tensors, before the measured-transfer edges are added
+    options: dict[str, Any]  # the pipeline options it was trained with (split seed, label, graph)
+    encoder: str  # identity of the name encoder whose vectors are in the inputs
+
+    @property
+    def target_scale(self) -> float:
+        return self.result.target_scale
+
+    def predict(self) -> np.ndarray:
+        """(C, C) predicted transfer [source, target] in label units, from what the checkpoint holds."""
+        return predict_matrix(self.result, self.inputs)
+
+
+def require_finite(**matrices: np.ndarray) -> None:
+    """A model whose predictions are NaN or infinite is never saved or published: its edges would replace a
+    working model with nothing (NaN strengths are not > 0, so no edge is written)."""
+    for name, matrix in matrices.items():
+        bad = int(np.count_nonzero(~np.isfinite(matrix)))
+        if bad:
+            raise KgpError(
+                f"the transfer model's {name} has {bad} non-finite values of {matrix.size}; training "
+                "diverged or had too little data, and the model is neither saved nor published",
+                field=name,
+            )
 
 
 def snapshot_hash(arrays: Iterable[np.ndarray], labels: Iterable[str]) -> str:
@@ -71,7 +99,13 @@ def save_checkpoint(
     metrics: dict[str, Any],
     data_hash: str,
     extra: dict[str, Any] | None = None,
+    *,
+    options: Mapping[str, Any] | None = None,
+    encoder: str = "",
 ) -> Path:
+    """Writes the version's folder; the `LATEST` pointer is moved separately (`mark_latest`), once the
+    model is in use, so a checkpoint whose publish failed never becomes the latest."""
+    require_finite(predicted=predicted, strengths=strengths)
     folder = root / "transfer" / model_version
     folder.mkdir(parents=True, exist_ok=False)
     torch.save(result.model.state_dict(), folder / "weights.pt")
@@ -87,20 +121,25 @@ def save_checkpoint(
         "config": result.config.to_dict(),
         "target_scale": result.target_scale,
         "best_epoch": result.best_epoch,
+        "best_valid_spearman": result.best_valid_spearman,
         "epochs_run": result.epochs_run,
         "train_seconds": result.seconds,
         "concept_ids": list(concept_ids),
         "metrics": metrics,
         "snapshot_hash": data_hash,
+        "options": dict(options or {}),
+        "encoder": encoder,
         "extra": extra or {},
     }
-    (folder / "checkpoint.json").write_text(json.dumps(meta, indent=2, default=float), "utf-8")
-    # Written to a temporary file and renamed: a crash mid-write leaves the old pointer, never an empty one.
-    pointer = root / "transfer" / "LATEST"
-    partial = pointer.with_name(f".LATEST.{model_version}")
-    partial.write_text(model_version + "\n", "utf-8")
-    partial.replace(pointer)
+    # Written last and atomically: a folder without a complete checkpoint.json is not a checkpoint.
+    write_text_atomically(folder / "checkpoint.json", json.dumps(meta, indent=2, default=float))
     return folder
+
+
+def mark_latest(root: Path, model_version: str) -> None:
+    """Points `LATEST` at a version (atomically: a crash mid-write leaves the old pointer, never an empty
+    one)."""
+    write_text_atomically(root / "transfer" / "LATEST", model_version + "\n")
 
 
 def latest_version(root: Path) -> str:
@@ -118,19 +157,19 @@ def load_checkpoint(root: Path, model_version: str | None = None) -> Checkpoint:
         raise NotFound(f"transfer model {version!r} not found under {folder.parent}", field="model_version")
     meta = json.loads((folder / "checkpoint.json").read_text("utf-8"))
     tensors = torch.load(folder / "data.pt", weights_only=True)
-    data = Data(**{key: tensors[key] for key in DATA_KEYS}, num_nodes=len(meta["concept_ids"]))
+    inputs = Data(**{key: tensors[key] for key in DATA_KEYS}, num_nodes=len(meta["concept_ids"]))
     config = TrainConfig(**meta["config"])
-    model = build_model(config.kind, data, config)
+    model = build_model(config.kind, inputs, config)
     model.load_state_dict(torch.load(folder / "weights.pt", weights_only=True))
     model.eval()
     result = TrainResult(
         model,
         config,
         meta["best_epoch"],
-        float("nan"),
+        float(meta.get("best_valid_spearman", float("nan"))),
         meta["epochs_run"],
         meta["train_seconds"],
-        meta["target_scale"],
+        float(meta["target_scale"]),
         tensors["message_pairs"],
         tensors["message_values"],
     )
@@ -140,10 +179,14 @@ def load_checkpoint(root: Path, model_version: str | None = None) -> Checkpoint:
         model,
         config,
         tuple(meta["concept_ids"]),
-        result.inference_data(data),
+        result.inference_data(inputs),
         np.load(folder / "predicted.npy"),
         np.load(folder / "strengths.npy"),
         meta["metrics"],
         meta["snapshot_hash"],
         meta["extra"],
+        result,
+        inputs,
+        meta.get("options", {}),
+        meta.get("encoder", ""),
     )

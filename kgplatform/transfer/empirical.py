@@ -35,13 +35,17 @@ IntArray = NDArray[np.int64]
 @dataclass(frozen=True)
 class EmpiricalOptions:
     """Strata edges: practice counts on B (bucket i holds counts in [edges[i], edges[i+1])) and prior
-    accuracy (plus one bucket for "no earlier response"). `shrinkage` is the pseudo-weight toward 0."""
+    accuracy (plus one bucket for "no earlier response"). `shrinkage` is the pseudo-weight toward 0.
+    `block_cells` bounds memory: the counts are gathered for a block of target concepts at a time
+    (strata x targets x sources cells) and rows are processed `chunk_rows` at a time but never more than
+    block_cells / C of them, so no array grows with C^2 x strata (about 32 MiB per float64 array)."""
 
     practice_edges: tuple[int, ...] = (0, 1, 2, 3, 5, 9)
     accuracy_edges: tuple[float, ...] = (0.4, 0.6, 0.8)
     experience_edges: tuple[int, ...] = (0, 5, 15, 40, 100)
     shrinkage: float = 20.0
-    chunk_responses: int = 40_000
+    chunk_rows: int = 40_000
+    block_cells: int = 4_000_000
 
     @property
     def n_context(self) -> int:
@@ -51,6 +55,17 @@ class EmpiricalOptions:
     @property
     def n_strata(self) -> int:
         return len(self.practice_edges) * self.n_context
+
+
+def run_starts(*keys: NDArray[np.generic]) -> NDArray[np.bool_]:
+    """True where any of the aligned sorted `keys` differs from the previous element (and at 0); an empty
+    log gives an empty mask rather than a lone True that indexes nothing."""
+    size = keys[0].size
+    new = np.zeros(size, dtype=bool)
+    new[:1] = True
+    for key in keys:
+        new[1:] |= key[1:] != key[:-1]
+    return new
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,11 +87,11 @@ class ResponseView:
     def from_log(cls, log: ResponseLog, n_concepts: int | None = None) -> ResponseView:
         order = np.lexsort((log.skill, log.response, log.user))
         user, response, concept = log.user[order], log.response[order], log.skill[order]
-        new = np.concatenate([[True], (response[1:] != response[:-1]) | (user[1:] != user[:-1])])
+        new = run_starts(response, user)
         row_response = np.cumsum(new) - 1
         starts = np.flatnonzero(new)
         resp_user = user[starts]
-        new_user = np.concatenate([[True], resp_user[1:] != resp_user[:-1]])
+        new_user = run_starts(resp_user)
         resp_first = np.maximum.accumulate(np.where(new_user, np.arange(resp_user.size), 0))
         return cls(
             row_response.astype(np.int64),
@@ -121,7 +136,8 @@ class ResponseView:
 
 @dataclass(frozen=True, eq=False)
 class PairCounts:
-    """Sufficient statistics, indexed [stratum, target B, source A] (treated) and [stratum, B] (all)."""
+    """Sufficient statistics of one block of target concepts, indexed [stratum, target B, source A]
+    (treated) and [stratum, B] (all); B counts from the block's first target."""
 
     treat_n: FloatArray
     treat_y: FloatArray
@@ -140,47 +156,91 @@ class EmpiricalTransfer:
     first_with_source: FloatArray  # first responses on B where A had been practised before (precedence)
 
 
-def count_pairs(view: ResponseView, options: EmpiricalOptions | None = None) -> PairCounts:
-    """One pass over the log, chunked by learners so memory stays at chunk x C."""
-    options = options or EmpiricalOptions()
-    c, n_strata = view.n_concepts, options.n_strata
-    treat_n = np.zeros((n_strata * c, c))
-    treat_y = np.zeros((n_strata * c, c))
-    all_n = np.zeros(n_strata * c)
-    all_y = np.zeros(n_strata * c)
-    accuracy, position = view.accuracy_before()
-    acc_bucket = np.where(
-        position == 0, 0, 1 + np.searchsorted(options.accuracy_edges, np.nan_to_num(accuracy), side="right")
-    )
-    experience = np.searchsorted(options.experience_edges, position, side="right") - 1
-    context = acc_bucket * len(options.experience_edges) + experience
-    for start, stop in view.chunks(options.chunk_responses):
-        before = view.practice_before(start, stop)
-        rows = np.flatnonzero((view.row_response >= start) & (view.row_response < stop))
-        local = view.row_response[rows] - start
-        target = view.row_concept[rows]
-        practice = before[local, target]
+@dataclass(frozen=True, eq=False)
+class RowStrata:
+    """Per (response, concept) row of a view: its stratum and outcome; and per learner and concept the
+    first response that practised it (index + 1; 0 = never), which says whether A came before any row
+    without a (responses x C) running count."""
+
+    stratum: IntArray
+    y: FloatArray
+    user: IntArray
+    first_practice: sp.csr_matrix
+
+    @classmethod
+    def from_view(cls, view: ResponseView, options: EmpiricalOptions) -> RowStrata:
+        accuracy, position = view.accuracy_before()
+        acc_bucket = np.where(
+            position == 0,
+            0,
+            1 + np.searchsorted(options.accuracy_edges, np.nan_to_num(accuracy), side="right"),
+        )
+        experience = np.searchsorted(options.experience_edges, position, side="right") - 1
+        context = acc_bucket * len(options.experience_edges) + experience
+        practice, first_practice = practice_on_target(view)
         practice_bucket = np.searchsorted(options.practice_edges, practice, side="right") - 1
-        stratum = practice_bucket * options.n_context + context[view.row_response[rows]]
-        key = stratum * c + target
-        y = view.resp_correct[view.row_response[rows]]
-        treated = (before[local] > 0).astype(np.float64)
-        treated[np.arange(rows.size), target] = 0.0
+        return cls(
+            practice_bucket * options.n_context + context[view.row_response],
+            view.resp_correct[view.row_response],
+            view.resp_user[view.row_response],
+            first_practice,
+        )
+
+
+def practice_on_target(view: ResponseView) -> tuple[IntArray, sp.csr_matrix]:
+    """Per row, how many earlier responses of the learner practised the row's concept (a response that
+    lists a concept twice counts once); and the learners x concepts matrix of first responses (+ 1)."""
+    user = view.resp_user[view.row_response]
+    order = np.lexsort((view.row_response, view.row_concept, user))
+    group = run_starts(user[order], view.row_concept[order])
+    distinct = np.cumsum(run_starts(user[order], view.row_concept[order], view.row_response[order])) - 1
+    practice = np.empty(order.size, dtype=np.int64)
+    practice[order] = distinct - np.maximum.accumulate(np.where(group, distinct, 0))
+    heads = order[group]
+    first_practice = sp.csr_matrix(
+        (view.row_response[heads] + 1, (user[heads], view.row_concept[heads])),
+        shape=(int(view.resp_user.max(initial=-1)) + 1, view.n_concepts),
+    )
+    return practice, first_practice
+
+
+def count_pairs(
+    view: ResponseView, rows: RowStrata, targets: range, options: EmpiricalOptions | None = None
+) -> PairCounts:
+    """Counts of the rows whose concept is in `targets`, `chunk_rows` rows at a time (at most
+    block_cells / C), so memory stays at (strata x targets + rows) x C."""
+    options = options or EmpiricalOptions()
+    c, width, n_strata = view.n_concepts, len(targets), options.n_strata
+    treat_n = np.zeros((n_strata * width, c))
+    treat_y = np.zeros((n_strata * width, c))
+    all_n = np.zeros(n_strata * width)
+    all_y = np.zeros(n_strata * width)
+    in_block = np.flatnonzero((view.row_concept >= targets.start) & (view.row_concept < targets.stop))
+    step = max(1, min(options.chunk_rows, options.block_cells // max(c, 1)))
+    for start in range(0, in_block.size, step):
+        chunk = in_block[start : start + step]
+        target = view.row_concept[chunk]
+        first = rows.first_practice[rows.user[chunk]].toarray()
+        treated = ((first > 0) & (first <= view.row_response[chunk, None])).astype(np.float64)
+        treated[np.arange(chunk.size), target] = 0.0
+        key = rows.stratum[chunk] * width + (target - targets.start)
+        y = rows.y[chunk]
         select = sp.csr_matrix(
-            (np.ones(rows.size), (np.arange(rows.size), key)), shape=(rows.size, n_strata * c)
+            (np.ones(chunk.size), (np.arange(chunk.size), key)), shape=(chunk.size, n_strata * width)
         )
         treat_n += np.asarray(select.T @ treated)
         treat_y += np.asarray(select.T @ (treated * y[:, None]))
-        all_n += np.bincount(key, minlength=n_strata * c)
-        all_y += np.bincount(key, weights=y, minlength=n_strata * c)
-    shape = (n_strata, c)
+        all_n += np.bincount(key, minlength=n_strata * width)
+        all_y += np.bincount(key, weights=y, minlength=n_strata * width)
+    shape = (n_strata, width)
     return PairCounts(
         treat_n.reshape(*shape, c), treat_y.reshape(*shape, c), all_n.reshape(shape), all_y.reshape(shape)
     )
 
 
-def estimate_transfer(counts: PairCounts, options: EmpiricalOptions | None = None) -> EmpiricalTransfer:
-    """Stratified, precision-weighted, shrunk effects from the counts (see the module docstring)."""
+def estimate_block(counts: PairCounts, options: EmpiricalOptions | None = None) -> list[FloatArray]:
+    """Stratified, precision-weighted, shrunk effects of one block of targets (see the module docstring):
+    [effect, raw, support, naive lift, first responses with the source], each indexed [B, A]."""
     options = options or EmpiricalOptions()
     n_t, y_t = counts.treat_n, counts.treat_y
     n_c = counts.all_n[:, :, None] - n_t
@@ -202,15 +262,30 @@ def estimate_transfer(counts: PairCounts, options: EmpiricalOptions | None = Non
     denominator = support + options.shrinkage
     effect = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
     first = n_t[: options.n_context].sum(axis=0)  # practice bucket 0 = first response on B
-    out = [m.T.copy() for m in (effect, raw, support, naive, first)]
-    for m in out:
-        np.fill_diagonal(m, 0.0 if m is not out[1] else np.nan)
-    return EmpiricalTransfer(*out)
+    return [effect, raw, support, naive, first]
+
+
+def target_blocks(n_concepts: int, options: EmpiricalOptions) -> Iterator[range]:
+    """Consecutive ranges of target concepts whose counts fit in `block_cells`."""
+    width = max(1, options.block_cells // (options.n_strata * max(n_concepts, 1)))
+    for start in range(0, n_concepts, width):
+        yield range(start, min(start + width, n_concepts))
 
 
 def empirical_transfer(
     log: ResponseLog, n_concepts: int | None = None, options: EmpiricalOptions | None = None
 ) -> EmpiricalTransfer:
-    """Counts and estimates in one call: the label for a set of learners' logs."""
+    """Counts and estimates, one block of target concepts at a time: the label for a set of learners' logs.
+    An empty log gives no evidence: every effect and support 0."""
     options = options or EmpiricalOptions()
-    return estimate_transfer(count_pairs(ResponseView.from_log(log, n_concepts), options), options)
+    view = ResponseView.from_log(log, n_concepts)
+    rows = RowStrata.from_view(view, options)
+    c = view.n_concepts
+    out = [np.zeros((c, c)) for _ in range(5)]  # [A, B]
+    for targets in target_blocks(c, options):
+        block = estimate_block(count_pairs(view, rows, targets, options), options)
+        for matrix, part in zip(out, block, strict=True):
+            matrix[:, targets.start : targets.stop] = part.T
+    for i, matrix in enumerate(out):
+        np.fill_diagonal(matrix, np.nan if i == 1 else 0.0)
+    return EmpiricalTransfer(*out)

@@ -8,16 +8,24 @@ Celery task and the benchmark share them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from torch_geometric.data import Data
 
+from kgplatform.errors import PreconditionFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.datasets import ResponseLog
-from kgplatform.transfer.artifacts import new_model_version, save_checkpoint, snapshot_hash
+from kgplatform.transfer.artifacts import (
+    mark_latest,
+    new_model_version,
+    require_finite,
+    save_checkpoint,
+    snapshot_hash,
+)
 from kgplatform.transfer.data import ConceptTable, GraphOptions, build_data, export_from_graph
 from kgplatform.transfer.downstream import (
     base_success,
@@ -26,7 +34,7 @@ from kgplatform.transfer.downstream import (
     next_answer_auc,
     strengths_from_prediction,
 )
-from kgplatform.transfer.embeddings import NameEncoder, embed_names, minilm_encoder
+from kgplatform.transfer.embeddings import NameEncoder, embed_names, encoder_identity, minilm_encoder
 from kgplatform.transfer.empirical import EmpiricalOptions, empirical_transfer
 from kgplatform.transfer.evaluate import labelled
 from kgplatform.transfer.train import TrainConfig, TrainResult, predict_matrix, train_model
@@ -38,6 +46,8 @@ class PipelineOptions:
     seed: int = 0
     valid_share: float = 0.2
     min_support: float = 30.0
+    # Fewer measured pairs than this cannot fit a pair model worth replacing the current one with.
+    min_train_pairs: int = 10
     train: TrainConfig = field(default_factory=TrainConfig)
     empirical: EmpiricalOptions = field(default_factory=EmpiricalOptions)
     graph: GraphOptions = field(default_factory=GraphOptions)
@@ -53,30 +63,57 @@ class TrainedTransfer:
     strengths: np.ndarray
     metrics: dict[str, Any]
     snapshot_hash: str
+    options: PipelineOptions = field(default_factory=PipelineOptions)
+    encoder: str = ""
+    data_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def log_hash(concepts: ConceptTable, log: ResponseLog) -> str:
+    """The data snapshot's identity. Prerequisites are a set: hashed sorted and without duplicates, so the
+    order the database returns them in does not change the hash."""
+    prerequisites = np.unique(np.stack([concepts.prereq_src, concepts.prereq_dst], axis=1), axis=0)
     return snapshot_hash(
-        [
-            log.user,
-            log.skill,
-            log.correct,
-            log.response,
-            concepts.prereq_src,
-            concepts.prereq_dst,
-            concepts.difficulty,
-        ],
+        [log.user, log.skill, log.correct, log.response, prerequisites, concepts.difficulty],
         [*concepts.concept_ids, *concepts.names, *log.user_labels],
     )
 
 
+def split_learners(log: ResponseLog, valid_share: float, seed: int) -> np.ndarray:
+    """Per learner code: True = validation. Seeded draws; when they leave a side without any learner who
+    has answers, the learner closest to the threshold changes side, so both sides have one whenever the
+    log has two learners. Fewer is a PreconditionFailed: the label needs training learners, and early
+    stopping and the tracer scale need validation learners."""
+    present = np.unique(log.user)
+    if present.size < 2:
+        raise PreconditionFailed(
+            f"the answers come from {present.size} learner(s); the transfer model needs at least 2 "
+            "(training and validation learners)",
+            field="answers",
+        )
+    draws = np.random.default_rng([seed, 21]).random(len(log.user_labels))
+    is_valid = draws < valid_share
+    if not is_valid[present].any():
+        is_valid[present[np.argmin(draws[present])]] = True
+    if is_valid[present].all():
+        is_valid[present[np.argmax(draws[present])]] = False
+    return is_valid
+
+
 def train_transfer(
-    concepts: ConceptTable, log: ResponseLog, embeddings: np.ndarray, options: PipelineOptions | None = None
+    concepts: ConceptTable,
+    log: ResponseLog,
+    embeddings: np.ndarray,
+    options: PipelineOptions | None = None,
+    *,
+    encoder: str = "",
+    data_at: datetime | None = None,
 ) -> TrainedTransfer:
+    """`encoder` names what made `embeddings` (kept in the checkpoint); `data_at` is when the data were
+    read (default now): the version's timestamp, by which a publish of older data is refused."""
     options = options or PipelineOptions()
+    data_at = data_at or datetime.now(UTC)
     n = concepts.n
-    rng = np.random.default_rng([options.seed, 21])
-    is_valid = rng.random(len(log.user_labels)) < options.valid_share
+    is_valid = split_learners(log, options.valid_share, options.seed)
     train_log, valid_log = log.subset(~is_valid[log.user]), log.subset(is_valid[log.user])
     train_transfer = empirical_transfer(train_log, n, options.empirical)
     valid_transfer = empirical_transfer(valid_log, n, options.empirical)
@@ -84,8 +121,16 @@ def train_transfer(
     off = ~np.eye(n, dtype=bool)
     train_targets = labelled(off, train_transfer, 1e-9, options.empirical.shrinkage)
     valid_targets = labelled(off, valid_transfer, options.min_support, options.empirical.shrinkage)
+    if len(train_targets) < options.min_train_pairs:
+        raise PreconditionFailed(
+            f"the training learners' answers measure transfer on {len(train_targets)} concept pairs; the "
+            f"transfer model needs at least {options.min_train_pairs} (answers on more concepts, by more "
+            "learners); the current model is unchanged",
+            field="answers",
+        )
     result = train_model(data, train_targets, valid_targets, options.train)
     predicted = predict_matrix(result, data)
+    require_finite(predicted=predicted)
     metrics: dict[str, Any] = {
         "valid_spearman": result.best_valid_spearman,
         "best_epoch": result.best_epoch,
@@ -105,7 +150,7 @@ def train_transfer(
         strengths[src, dst] = s
     data_hash = log_hash(concepts, log)
     return TrainedTransfer(
-        new_model_version(data_hash),
+        new_model_version(data_hash, data_at),
         result,
         data,
         concepts.concept_ids,
@@ -113,6 +158,9 @@ def train_transfer(
         strengths,
         metrics,
         data_hash,
+        options,
+        encoder,
+        data_at,
     )
 
 
@@ -146,12 +194,17 @@ def save(trained: TrainedTransfer, models_dir: Path, extra: dict[str, Any] | Non
         trained.metrics,
         trained.snapshot_hash,
         extra,
+        options=asdict(trained.options),
+        encoder=trained.encoder,
     )
 
 
 def publish(graph: Graph, trained: TrainedTransfer) -> WriteReport:
+    require_finite(predicted=trained.predicted, strengths=trained.strengths)
     rows = edge_rows(trained.concept_ids, trained.strengths)
-    return write_model(graph, trained.model_version, rows, trained.snapshot_hash, trained.metrics)
+    return write_model(
+        graph, trained.model_version, rows, trained.snapshot_hash, trained.metrics, data_at=trained.data_at
+    )
 
 
 def retrain_from_graph(
@@ -163,9 +216,8 @@ def retrain_from_graph(
     encoder: NameEncoder = minilm_encoder,
 ) -> tuple[TrainedTransfer, Path, WriteReport | None]:
     """Export, train, checkpoint and (optionally) publish: what `train-transfer --data graph` and the
-    Celery task do."""
-    from kgplatform.errors import PreconditionFailed
-
+    Celery task do. `LATEST` moves to the new version only once it is published."""
+    data_at = datetime.now(UTC)
     concepts, log = export_from_graph(graph)
     if concepts.n < 2 or len(log) == 0:
         raise PreconditionFailed(
@@ -173,7 +225,13 @@ def retrain_from_graph(
             "model needs at least 2 concepts and some answers",
             field="answers",
         )
-    trained = train_transfer(concepts, log, embed_names(concepts.names, cache_dir, encoder), options)
+    embeddings = embed_names(concepts.names, cache_dir, encoder)
+    trained = train_transfer(
+        concepts, log, embeddings, options, encoder=encoder_identity(encoder), data_at=data_at
+    )
     path = save(trained, models_dir, {"source": "graph", "concepts": concepts.n, "answer_rows": len(log)})
-    report = publish(graph, trained) if write else None
+    if not write:
+        return trained, path, None
+    report = publish(graph, trained)
+    mark_latest(models_dir, trained.model_version)
     return trained, path, report

@@ -34,14 +34,22 @@ class TransferStore:
         return self.graph.read("transfer/list_edges_around", ids=concept_ids, limit=limit)
 
     def register_model(
-        self, version: str, snapshot_hash: str, metrics: Mapping[str, Any], edge_count: int
+        self,
+        version: str,
+        snapshot_hash: str,
+        metrics: Mapping[str, Any],
+        edge_count: int,
+        data_at: str | None = None,
     ) -> None:
+        """`data_at`: ISO datetime at which the training data were read (a newer model is never replaced
+        by one of older data); None = unknown, which counts as older than any known one."""
         self.graph.write(
             "transfer/create_transfer_model",
             version=version,
             snapshot_hash=snapshot_hash,
             metrics=json.dumps(metrics, default=float),
             edge_count=edge_count,
+            data_at=data_at,
         )
 
     def write_edges(
@@ -61,15 +69,17 @@ class TransferStore:
     def count_edges(self, model_version: str) -> int:
         return int(self.graph.read("transfer/count_transfer_edges", model_version=model_version)[0]["edges"])
 
-    def activate(self, version: str) -> None:
-        """Retire the others and mark this one current in ONE transaction: the atomic switch."""
-        self.graph.write_many(
+    def activate(self, version: str) -> bool:
+        """Retire the others and mark this one current in ONE transaction: the atomic switch. False (and
+        nothing changed) when the current model was trained on newer data."""
+        results = self.graph.write_many(
             [
                 ("transfer/lock_transfer_models", {}),
                 ("transfer/retire_transfer_models", {"version": version}),
                 ("transfer/activate_transfer_model", {"version": version}),
             ]
         )
+        return bool(results[-1])
 
     def current(self) -> list[Row]:
         return self.graph.read("transfer/get_current_transfer")

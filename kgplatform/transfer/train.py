@@ -38,10 +38,15 @@ from torch import Tensor, nn
 from torch_geometric.data import Data
 from tqdm import tqdm
 
+from kgplatform.errors import PreconditionFailed
 from kgplatform.transfer.data import mask_concepts, with_label_edges
 from kgplatform.transfer.model import PairFactorisation, PairMLP, TransferGNN
 
 ModelKind = Literal["gnn", "mlp", "mf"]
+# Pairs scored per decoder call by `predict_matrix`: about 150 MiB of decoder input at ~600 floats a pair.
+PREDICT_BATCH_PAIRS = 65_536
+# The fewest labelled pairs whose spread (the target scale) is defined.
+MIN_TRAIN_PAIRS = 2
 # Makes the module to train from the data and the configuration; the default is `build_model`. Other
 # factories are for experiments (bench/bench_transfer_ablation.py) and share everything else of training.
 ModelFactory = Callable[[Data, "TrainConfig"], nn.Module]
@@ -140,6 +145,12 @@ def train_model(
 ) -> TrainResult:
     """Full-batch training (a concept graph is small; the pairs fit in one batch)."""
     config = config or TrainConfig()
+    if len(train) < MIN_TRAIN_PAIRS:
+        raise PreconditionFailed(
+            f"{len(train)} labelled training pairs; training needs at least {MIN_TRAIN_PAIRS} (the target "
+            "scale is their standard deviation)",
+            field="answers",
+        )
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
     torch.set_num_threads(config.threads)
@@ -212,19 +223,19 @@ def evaluate_spearman(model: nn.Module, data: Data, labelled: PairTargets) -> fl
 
 
 @torch.no_grad()
-def predict_matrix(result: TrainResult, data: Data) -> np.ndarray:
-    """(C, C) predicted transfer [source, target] in the label's units; the diagonal is 0."""
+def predict_matrix(result: TrainResult, data: Data, batch_pairs: int = PREDICT_BATCH_PAIRS) -> np.ndarray:
+    """(C, C) predicted transfer [source, target] in the label's units; the diagonal is 0. Pairs go
+    through the decoder `batch_pairs` at a time: its input is several hundred floats per pair, so all C^2
+    pairs at once would take gigabytes at 1,000 concepts."""
     n = int(data.num_nodes)
-    src, dst = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-    pairs = torch.as_tensor(np.stack([src.ravel(), dst.ravel()]), dtype=torch.long)
+    inference = result.inference_data(data)
     result.model.eval()
-    out = (
-        forward_pairs(result.model, result.inference_data(data), pairs)
-        .numpy()
-        .reshape(n, n)
-        .astype(np.float64)
-        * result.target_scale
-    )
+    out = np.empty(n * n)
+    for start in range(0, n * n, batch_pairs):
+        flat = torch.arange(start, min(start + batch_pairs, n * n))
+        pairs = torch.stack([flat // n, flat % n])
+        out[start : start + flat.numel()] = forward_pairs(result.model, inference, pairs).numpy()
+    out = out.reshape(n, n) * result.target_scale
     np.fill_diagonal(out, 0.0)
     return out
 

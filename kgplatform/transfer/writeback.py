@@ -3,8 +3,10 @@
 Switch protocol (readers never see half a model):
 1. register the version as 'writing' (readers only follow the 'current' one);
 2. write all its edges in UNWIND ... CREATE batches;
-3. check the count (a missing concept, or a batch applied twice by a retry, refuses the switch), then in ONE
-   transaction retire the old current model and mark the new one current;
+3. check that the edges in the database are the ones the batches report written (a batch applied twice by
+   a retry shows as excess and refuses the switch; a concept deleted since the export only makes its rows
+   write nothing), then in ONE transaction retire the old current model and mark the new one current,
+   unless the current model was trained on newer data (`data_at`): then the switch is refused;
 4. delete edges of versions retired before the previous one. The model retired just now keeps its edges
    for one more switch, so a reader that looked up the old pointer just before step 3 still finds all of
    its edges (`get_current_transfer` reads pointer and edges in one statement anyway).
@@ -60,25 +62,41 @@ def write_model(
     snapshot_hash: str,
     metrics: Mapping[str, Any],
     batch_size: int = BATCH_SIZE,
+    data_at: datetime | None = None,
 ) -> WriteReport:
-    """Steps 1-4 of the protocol above; raises Conflict (and leaves the old model current) if the written
-    edge count is not what was asked (e.g. rows naming concepts that do not exist)."""
+    """Steps 1-4 of the protocol above; raises Conflict (and leaves the old model current) if the edges
+    counted in the database are not the ones the batches wrote, or if the current model's data are newer
+    than `data_at` (when the data were read; default now). Rows naming concepts that no longer exist write
+    nothing and are only logged."""
     import time
 
     started = time.perf_counter()
     store = TransferStore(graph)
-    store.register_model(model_version, snapshot_hash, metrics, len(rows))
+    data_at = data_at or datetime.now(UTC)
+    store.register_model(model_version, snapshot_hash, metrics, len(rows), data_at.isoformat())
     computed_at = datetime.now(UTC).isoformat()
     try:
-        store.write_edges(rows, model_version, computed_at, batch_size)
-        written = store.count_edges(model_version)
-        if written != len(rows):
+        written = store.write_edges(rows, model_version, computed_at, batch_size)
+        if written < len(rows):
+            log.warning(
+                "transfer model %s: %d of %d edges name concepts deleted since the export; not written",
+                model_version,
+                len(rows) - written,
+                len(rows),
+            )
+        counted = store.count_edges(model_version)
+        if counted != written:
             raise Conflict(
-                f"transfer model {model_version}: {written} of {len(rows)} edges written (unknown "
-                "concepts?); the current model is unchanged",
+                f"transfer model {model_version}: {counted} edges in the database, {written} written "
+                "(a batch applied twice?); the current model is unchanged",
                 field="model_version",
             )
-        store.activate(model_version)
+        if not store.activate(model_version):
+            raise Conflict(
+                f"transfer model {model_version} was trained on data read at {data_at.isoformat()}; the "
+                "current model was trained on newer data and stays current",
+                field="model_version",
+            )
     except BaseException:
         _discard(store, model_version, batch_size)
         raise
@@ -87,7 +105,7 @@ def write_model(
     except Exception as error:  # noqa: BLE001 - the switch is done; leftovers wait for the next publish
         log.warning("transfer model %s is current; pruning old versions failed: %s", model_version, error)
         pruned = ()
-    return WriteReport(model_version, written, time.perf_counter() - started, pruned)
+    return WriteReport(model_version, counted, time.perf_counter() - started, pruned)
 
 
 def _discard(store: TransferStore, model_version: str, batch_size: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -133,18 +133,22 @@ def test_two_publishes_switching_at_once_leave_one_model_current(
     """Both have written their edges; both switch at the same moment. Without the lock on the models
     both read the old pointer, neither retired the other, and two models were current."""
     ids = seed_curriculum(graph, 4)
-    write_model(graph, "v0", [{"source": ids[0], "target": ids[1], "strength": 0.3}], "h0", {})
+    v0 = [{"source": ids[0], "target": ids[1], "strength": 0.3}]
+    write_model(graph, "v0", v0, "h0", {}, data_at=NOW - timedelta(hours=1))
     barrier = threading.Barrier(2)
     activate = TransferStore.activate
 
-    def activate_together(self: TransferStore, version: str) -> None:
+    def activate_together(self: TransferStore, version: str) -> bool:
         barrier.wait(timeout=10)
-        activate(self, version)
+        return activate(self, version)
 
     monkeypatch.setattr(TransferStore, "activate", activate_together)
     rows = [{"source": ids[1], "target": ids[2], "strength": 0.4}]
     publishers = [
-        threading.Thread(target=write_model, args=(graph, version, rows, version, {}))
+        # Data of the same age: neither is refused for older data, whichever switches second wins.
+        threading.Thread(
+            target=write_model, args=(graph, version, rows, version, {}), kwargs={"data_at": NOW}
+        )
         for version in ("va", "vb")
     ]
     for publisher in publishers:

@@ -1,25 +1,38 @@
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from kgplatform.errors import NotFound
-from kgplatform.transfer.artifacts import load_checkpoint, new_model_version, save_checkpoint, snapshot_hash
-from kgplatform.transfer.train import TrainConfig, forward_pairs, predict_matrix, train_model
+from kgplatform.errors import KgpError, NotFound
+from kgplatform.transfer.artifacts import (
+    load_checkpoint,
+    mark_latest,
+    new_model_version,
+    save_checkpoint,
+    snapshot_hash,
+)
+from kgplatform.transfer.pipeline import PipelineOptions
+from kgplatform.transfer.train import TrainConfig, predict_matrix, train_model
 from tests.unit.transfer.helpers import tiny_problem
 
 
-def test_checkpoint_round_trip_gives_the_same_predictions(tmp_path: Path) -> None:
+def test_a_loaded_checkpoint_alone_predicts_what_was_saved(tmp_path: Path) -> None:
+    """Everything compared comes from the files: the target scale, the options and the encoder were
+    dropped or never written before, and the prediction needs the scale."""
     concepts, data, targets = tiny_problem()
     result = train_model(
         data, targets, targets, TrainConfig(hidden_channels=16, max_epochs=5, progress=False)
     )
+    result.target_scale = 3.7  # not 1, so a dropped scale shows in the predictions
     predicted = predict_matrix(result, data)
     strengths = np.clip(predicted, 0, 1)
     data_hash = snapshot_hash([np.arange(3)], concepts.concept_ids)
     version = new_model_version(data_hash)
+    options = asdict(PipelineOptions(seed=7, valid_share=0.3))
     save_checkpoint(
         tmp_path,
         version,
@@ -31,18 +44,35 @@ def test_checkpoint_round_trip_gives_the_same_predictions(tmp_path: Path) -> Non
         {"valid_spearman": 0.5},
         data_hash,
         {"source": "test"},
+        options=options,
+        encoder="hashed-bag-of-words-8",
     )
+    with pytest.raises(NotFound):
+        load_checkpoint(tmp_path)  # saved, not yet marked latest (published)
+    mark_latest(tmp_path, version)
 
-    loaded = load_checkpoint(tmp_path)  # LATEST
+    loaded = load_checkpoint(tmp_path)
     assert loaded.model_version == version and version.endswith(data_hash[:8])
     assert loaded.concept_ids == concepts.concept_ids
     assert loaded.config == result.config
     assert loaded.snapshot_hash == data_hash and loaded.metrics == {"valid_spearman": 0.5}
+    assert loaded.encoder == "hashed-bag-of-words-8"
+    assert loaded.options == json.loads(json.dumps(options))
+    assert loaded.options["seed"] == 7 and loaded.options["empirical"]["shrinkage"] == 20.0
     np.testing.assert_array_equal(loaded.predicted, predicted)
     np.testing.assert_array_equal(loaded.strengths, strengths)
-    pairs = targets.pairs
-    again = forward_pairs(loaded.model, loaded.data, pairs).detach().numpy() * result.target_scale
-    np.testing.assert_allclose(again, predicted[pairs[0], pairs[1]], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(loaded.predict(), loaded.predicted, rtol=1e-5, atol=1e-6)
+
+
+def test_non_finite_predictions_are_never_saved(tmp_path: Path) -> None:
+    concepts, data, targets = tiny_problem()
+    result = train_model(data, targets, targets, TrainConfig(hidden_channels=8, max_epochs=2, progress=False))
+    predicted = np.full((3, 3), np.nan)
+    with pytest.raises(KgpError, match="non-finite"):
+        save_checkpoint(
+            tmp_path, "v-nan", result, data, concepts.concept_ids, predicted, np.zeros((3, 3)), {}, "h"
+        )
+    assert not (tmp_path / "transfer" / "v-nan").exists()
 
 
 def test_snapshot_hash_changes_with_the_data() -> None:

@@ -7,8 +7,10 @@ import pytest
 from torch import nn
 from torch_geometric.data import Data
 
+from kgplatform.errors import PreconditionFailed
 from kgplatform.transfer.model import PairMLP
 from kgplatform.transfer.train import (
+    PairTargets,
     TrainConfig,
     predict_ensemble,
     predict_matrix,
@@ -104,3 +106,21 @@ def test_a_model_factory_replaces_the_built_model_and_nothing_else() -> None:
     # Training is otherwise the same: the built model with the factory's dropout trains to the same weights.
     built = train_model(data, targets, targets, replace(config, dropout=0.0))
     np.testing.assert_array_equal(predict_matrix(built, data), predict_matrix(ensemble.members[0], data))
+
+
+@pytest.mark.parametrize("kind", ["gnn", "mlp"])
+def test_predicting_in_batches_of_pairs_gives_the_whole_matrix(kind: str) -> None:
+    _, data, targets = tiny_problem()
+    result = train_model(
+        data, targets, targets, TrainConfig(kind=kind, hidden_channels=8, max_epochs=3, progress=False)
+    )
+    whole = predict_matrix(result, data, batch_pairs=9)
+    np.testing.assert_allclose(predict_matrix(result, data, batch_pairs=2), whole, rtol=1e-6, atol=1e-7)
+    assert np.all(np.diag(whole) == 0.0) and np.count_nonzero(whole) == 6
+
+
+def test_too_few_training_pairs_is_a_precondition_not_a_nan_model() -> None:
+    _, data, targets = tiny_problem()
+    one = PairTargets(targets.pairs[:, :1], targets.target[:1], targets.weight[:1])
+    with pytest.raises(PreconditionFailed, match="at least 2"):
+        train_model(data, one, targets, TrainConfig(max_epochs=2, progress=False))

@@ -15,10 +15,21 @@ from kgplatform.transfer.writeback import edge_rows, load_current_transfer, prun
 
 
 class RecordingGraph:
-    def __init__(self, edges_found: int, current: list[dict[str, Any]] | None = None) -> None:
+    """`edges_found`: what counting the version's edges returns; `rows_matched`: how many rows of each
+    batch find both concepts (None = all); `activates`: whether the switch finds no newer current model."""
+
+    def __init__(
+        self,
+        edges_found: int,
+        current: list[dict[str, Any]] | None = None,
+        rows_matched: int | None = None,
+        activates: bool = True,
+    ) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.edges_found = edges_found
         self.current = current or []
+        self.rows_matched = rows_matched
+        self.activates = activates
 
     def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         self.calls.append((name, params))
@@ -32,7 +43,8 @@ class RecordingGraph:
         self.calls.append((name, params))
         if name == "transfer/delete_transfer_edges":
             return [{"deleted": 0}]
-        return [{"written": len(params.get("rows", []))}]
+        rows = len(params.get("rows", []))
+        return [{"written": rows if self.rows_matched is None else min(rows, self.rows_matched)}]
 
     def write_in_batches(
         self, name: str, rows: Sequence[Mapping[str, Any]], /, batch_size: int = 5000, **params: Any
@@ -43,8 +55,10 @@ class RecordingGraph:
         return out
 
     def write_many(self, statements: Iterable[tuple[str, Mapping[str, Any]]]) -> list[list[dict[str, Any]]]:
-        self.calls.append(("<one transaction>", {"names": [n for n, _ in statements]}))
-        return []
+        names = [n for n, _ in statements]
+        self.calls.append(("<one transaction>", {"names": names}))
+        activated = [{"version": "v", "status": "current"}] if self.activates else []
+        return [[{"locked": 1}], [{"retired": 1}], activated][-len(names) :]
 
 
 def test_edges_are_written_before_the_switch_which_is_one_transaction() -> None:
@@ -70,12 +84,51 @@ def test_edges_are_written_before_the_switch_which_is_one_transaction() -> None:
     )
 
 
-def test_a_short_write_never_switches() -> None:
+def test_fewer_edges_counted_than_written_never_switches() -> None:
     rows = edge_rows(("a", "b"), np.array([[0, 0.5], [0.2, 0]]))
     graph = RecordingGraph(edges_found=1)
     with pytest.raises(Conflict):
         write_model(graph, "v2", rows, "hash", {}, batch_size=10)  # type: ignore[arg-type]
     assert "<one transaction>" not in [n for n, _ in graph.calls]
+
+
+def test_a_batch_applied_twice_never_switches() -> None:
+    """A retried batch whose first attempt committed: the database holds more edges than were reported."""
+    rows = edge_rows(("a", "b"), np.array([[0, 0.5], [0.2, 0]]))
+    graph = RecordingGraph(edges_found=3)
+    with pytest.raises(Conflict):
+        write_model(graph, "v2", rows, "hash", {}, batch_size=1)  # type: ignore[arg-type]
+    assert "<one transaction>" not in [n for n, _ in graph.calls]
+
+
+def test_rows_of_concepts_deleted_since_the_export_do_not_stop_the_switch() -> None:
+    """Each batch of one row: the deleted concept's row writes nothing, and the count agrees with that."""
+    rows = edge_rows(("a", "b", "c"), np.array([[0, 0.5, 0], [0.2, 0, 0.1], [0, 0, 0]]))
+    graph = RecordingGraph(edges_found=2, rows_matched=None)
+    graph.write = _writes_nothing_for(graph.write, "c")  # type: ignore[method-assign]
+    report = write_model(graph, "v2", rows, "hash", {}, batch_size=1)  # type: ignore[arg-type]
+    assert report.edges == 2
+    assert "<one transaction>" in [n for n, _ in graph.calls]
+
+
+def _writes_nothing_for(write: Any, concept: str) -> Any:
+    def wrapped(name: str, /, **params: Any) -> list[dict[str, Any]]:
+        result = write(name, **params)
+        if name == "transfer/write_transfer_edges":
+            live = [r for r in params["rows"] if concept not in (r["source"], r["target"])]
+            return [{"written": len(live)}]
+        return result  # type: ignore[no-any-return]
+
+    return wrapped
+
+
+def test_a_switch_refused_for_older_data_is_a_conflict_and_removes_the_new_model() -> None:
+    rows = edge_rows(("a", "b"), np.array([[0, 0.5], [0.2, 0]]))
+    graph = RecordingGraph(edges_found=2, activates=False)
+    with pytest.raises(Conflict, match="newer data"):
+        write_model(graph, "v-old", rows, "hash", {})  # type: ignore[arg-type]
+    names = [n for n, _ in graph.calls]
+    assert names[-2:] == ["transfer/delete_transfer_edges", "transfer/delete_transfer_model"]
 
 
 def test_current_transfer_is_read_in_one_statement() -> None:

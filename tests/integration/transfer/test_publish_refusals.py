@@ -1,0 +1,126 @@
+"""Publishes that must not replace the current model, and one that must not fail: against Neo4j."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kgplatform.errors import Conflict, PreconditionFailed
+from kgplatform.graph.driver import Graph
+from kgplatform.transfer.artifacts import latest_version
+from kgplatform.transfer.embeddings import hashed_encoder
+from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
+from kgplatform.transfer.store import TransferStore
+from kgplatform.transfer.train import TrainConfig
+from kgplatform.transfer.writeback import edge_rows, load_current_transfer, write_model
+from tests.integration.transfer.answers import write_answers
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def seed_curriculum(graph: Graph, n: int) -> list[str]:
+    ids = [f"k{i}" for i in range(n)]
+    graph.write(
+        "testing/create_mastery_curriculum",
+        curriculum_id="transfer-refusals",
+        now=NOW,
+        concepts=[{"id": c, "name": f"skill {c}", "tags": []} for c in ids],
+        tasks=[{"id": f"t-{c}", "concept_ids": [c]} for c in ids],
+        prerequisites=[],
+    )
+    return ids
+
+
+def test_a_retrain_on_answers_of_one_concept_leaves_the_current_model_and_latest(
+    graph: Graph, tmp_path: Path
+) -> None:
+    ids = seed_curriculum(graph, 3)
+    write_model(graph, "v-good", [{"source": ids[0], "target": ids[1], "strength": 0.3}], "h", {})
+    rng = np.random.default_rng(0)
+    write_answers(
+        graph,
+        [
+            {
+                "event_id": f"e{learner}-{step}",
+                "learner_id": f"l{learner}",
+                "task_id": "t-k0",
+                "correct": float(rng.random() < 0.5),
+                "at_s": 1_700_000_000 + 60 * step,
+                "at_ns": 0,
+                "duration_s": None,
+            }
+            for learner in range(30)
+            for step in range(4)
+        ],
+        NOW,
+    )
+    options = PipelineOptions(
+        min_support=1.0, train=TrainConfig(max_epochs=3, hidden_channels=8, progress=False)
+    )
+    with pytest.raises(PreconditionFailed, match="concept pairs"):
+        retrain_from_graph(graph, tmp_path, None, options, write=True, encoder=hashed_encoder(8))
+    assert load_current_transfer(graph) == ("v-good", [(ids[0], ids[1], 0.3)])
+    assert not (tmp_path / "transfer").exists() or not list((tmp_path / "transfer").iterdir())
+
+
+def test_a_concept_deleted_between_export_and_publish_only_drops_its_edges(graph: Graph) -> None:
+    ids = seed_curriculum(graph, 4)
+    strengths = np.zeros((4, 4))
+    strengths[0, 1] = strengths[1, 2] = strengths[2, 3] = strengths[3, 0] = 0.2
+    rows = edge_rows(tuple(ids), strengths)
+    graph.write("testing/delete_concepts_by_prefix", prefix=ids[3], curriculum_id="no such curriculum")
+    report = write_model(graph, "v-after-delete", rows, "h", {}, batch_size=2)
+    version, edges = load_current_transfer(graph)
+    assert version == "v-after-delete" and report.edges == 2
+    assert sorted(edges) == [(ids[0], ids[1], 0.2), (ids[1], ids[2], 0.2)]
+
+
+def test_a_model_of_older_data_never_replaces_one_of_newer_data(graph: Graph) -> None:
+    ids = seed_curriculum(graph, 3)
+    newer = [{"source": ids[0], "target": ids[1], "strength": 0.5}]
+    older = [{"source": ids[1], "target": ids[2], "strength": 0.1}]
+    write_model(graph, "v-newer", newer, "h2", {}, data_at=NOW)
+    with pytest.raises(Conflict, match="newer data"):
+        write_model(graph, "v-older", older, "h1", {}, data_at=NOW - timedelta(hours=1))
+    assert load_current_transfer(graph) == ("v-newer", [(ids[0], ids[1], 0.5)])
+    assert [m["version"] for m in TransferStore(graph).models()] == ["v-newer"]  # the refused one is gone
+    write_model(graph, "v-newest", older, "h3", {}, data_at=NOW + timedelta(hours=1))
+    assert load_current_transfer(graph)[0] == "v-newest"
+
+
+def test_latest_moves_only_when_the_publish_succeeds(graph: Graph, tmp_path: Path) -> None:
+    """A retrain whose publish is refused keeps its checkpoint, but LATEST still names the published one."""
+    ids = seed_curriculum(graph, 4)
+    rng = np.random.default_rng(1)
+    write_answers(
+        graph,
+        [
+            {
+                "event_id": f"e{learner}-{step}",
+                "learner_id": f"l{learner}",
+                "task_id": f"t-{ids[concept]}",
+                "correct": float(rng.random() < 0.6),
+                "at_s": 1_700_000_000 + 60 * step,
+                "at_ns": 0,
+                "duration_s": None,
+            }
+            for learner in range(80)
+            for step, concept in enumerate(rng.permutation(4).tolist())
+        ],
+        NOW,
+    )
+    options = PipelineOptions(
+        min_support=1.0, min_train_pairs=2, train=TrainConfig(max_epochs=3, hidden_channels=8, progress=False)
+    )
+    first, _, _ = retrain_from_graph(graph, tmp_path, None, options, encoder=hashed_encoder(8))
+    assert latest_version(tmp_path) == first.model_version
+    # a model of data read in the future is current: the next retrain's publish is refused
+    write_model(graph, "v-future", [], "h", {}, data_at=datetime.now(UTC) + timedelta(days=1))
+    with pytest.raises(Conflict):
+        retrain_from_graph(graph, tmp_path, None, options, encoder=hashed_encoder(8))
+    assert latest_version(tmp_path) == first.model_version
+    retrain_from_graph(graph, tmp_path, None, options, write=False, encoder=hashed_encoder(8))
+    assert latest_version(tmp_path) == first.model_version

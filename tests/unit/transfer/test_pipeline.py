@@ -1,0 +1,81 @@
+"""The production pipeline's refusals and the data snapshot's identity (no database, tiny logs)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from kgplatform.errors import PreconditionFailed
+from kgplatform.transfer.data import ConceptTable
+from kgplatform.transfer.embeddings import hashed_encoder
+from kgplatform.transfer.pipeline import PipelineOptions, log_hash, split_learners, train_transfer
+from kgplatform.transfer.train import TrainConfig
+from tests.unit.transfer.conftest import make_log, transfer_log
+
+FAST = PipelineOptions(
+    min_support=1.0, min_train_pairs=2, train=TrainConfig(hidden_channels=8, max_epochs=3, progress=False)
+)
+
+
+def concepts_of(n: int, src: list[int] | None = None, dst: list[int] | None = None) -> ConceptTable:
+    return ConceptTable(
+        tuple(f"c{i}" for i in range(n)),
+        tuple(f"concept {i}" for i in range(n)),
+        np.full(n, np.nan),
+        np.array(src or [], np.int64),
+        np.array(dst or [], np.int64),
+    )
+
+
+def embeddings(n: int) -> np.ndarray:
+    return hashed_encoder(8)([f"concept {i}" for i in range(n)])
+
+
+def test_a_log_of_one_learner_is_a_precondition_not_a_crash() -> None:
+    """One learner: one side of the learner split is empty, which used to crash the label with an
+    IndexError."""
+    log = make_log([[(0, 1), (1, 0), (2, 1), (1, 1)]], 3)
+    with pytest.raises(PreconditionFailed, match="at least 2"):
+        train_transfer(concepts_of(3), log, embeddings(3), FAST)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_split_puts_a_learner_on_each_side_when_there_are_two(seed: int) -> None:
+    log = make_log([[(0, 1), (1, 0)], [(1, 1), (0, 0)]], 2)
+    for share in (0.01, 0.2, 0.99):
+        is_valid = split_learners(log, share, seed)
+        assert sorted(is_valid.tolist()) == [False, True]
+
+
+def test_the_split_keeps_the_seeded_draw_when_both_sides_have_learners() -> None:
+    log = transfer_log(200)
+    draws = np.random.default_rng([4, 21]).random(len(log.user_labels))
+    np.testing.assert_array_equal(split_learners(log, 0.2, 4), draws < 0.2)
+
+
+def test_answers_on_a_single_concept_are_a_precondition_not_a_nan_model() -> None:
+    """No pair is measured, so there was nothing to learn: the target scale was NaN, every prediction NaN,
+    and that model replaced the current one with no edges."""
+    rng = np.random.default_rng(0)
+    log = make_log([[(0, int(rng.random() < 0.5)) for _ in range(5)] for _ in range(40)], 3)
+    with pytest.raises(PreconditionFailed, match="concept pairs"):
+        train_transfer(concepts_of(3), log, embeddings(3), FAST)
+
+
+def test_enough_pairs_train_a_finite_model_with_its_options() -> None:
+    log = transfer_log(300)
+    trained = train_transfer(
+        concepts_of(3), log, embeddings(3), replace(FAST, seed=1), encoder="hashed-bag-of-words-8"
+    )
+    assert np.isfinite(trained.predicted).all() and trained.metrics["valid_learners"] > 0
+    assert trained.options.seed == 1 and trained.encoder == "hashed-bag-of-words-8"
+
+
+def test_the_data_hash_does_not_depend_on_the_order_or_repetition_of_prerequisites() -> None:
+    log = transfer_log(20)
+    ordered = concepts_of(4, [0, 0, 1, 2], [1, 2, 3, 3])
+    shuffled = concepts_of(4, [2, 1, 0, 0, 1], [3, 3, 2, 1, 3])  # another order, one edge twice
+    assert log_hash(ordered, log) == log_hash(shuffled, log)
+    assert log_hash(ordered, log) != log_hash(concepts_of(4, [0, 0, 1], [1, 2, 3]), log)
