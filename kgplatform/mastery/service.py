@@ -222,16 +222,16 @@ class MasteryService:
         return build_report(learner_id, states, now)
 
     def _decayed(self, rows: list[dict[str, Any]], now: datetime) -> list[float]:
-        """P(mastered) at `now` per row: forgetting applied since `as_of`; p_init where never practised."""
+        """P(mastered) at `now` per row: forgetting applied since `as_of` (else `updated_at`, the moment
+        both planners decay from); p_init where never practised."""
         params = self.params_source().extended(sorted({r["concept_id"] for r in rows}))
         index = params.indices([r["concept_id"] for r in rows])
         p_init = params.p_init[index]
         stored = np.array(
             [np.nan if r["p_mastery"] is None else r["p_mastery"] for r in rows], dtype=np.float64
         )
-        as_of = np.array(
-            [np.nan if r["as_of"] is None else to_days(r["as_of"]) for r in rows], dtype=np.float64
-        )
+        held_at = [r["as_of"] or r.get("updated_at") for r in rows]
+        as_of = np.array([np.nan if t is None else to_days(t) for t in held_at], dtype=np.float64)
         current = decay(
             np.where(np.isnan(stored), p_init, stored),
             to_days(now) - as_of,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -269,3 +270,33 @@ def test_a_task_edit_between_batches_gives_the_same_mastery_whatever_the_batch_s
         results.append(store.mastery)
     assert results[0] == results[1]
     assert {concept for _, concept in results[0]} == {"c0001", "c0002"}  # all answers under the new mapping
+
+
+def test_mastery_without_as_of_decays_from_its_update_as_the_planners_do() -> None:
+    """Both planners decay a stored value from as_of, else updated_at; the report and the mastery view
+    took a missing as_of for "no decay at all"."""
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    row = {
+        "concept_id": "c1",
+        "name": "C1",
+        "prerequisites": [],
+        "p_mastery": 0.95,
+        "attempts": 5,
+        "correct": 5.0,
+        "last_practised": now - timedelta(days=70),
+        "as_of": None,
+        "updated_at": now - timedelta(days=70),
+        "model_version": "bkt-default",
+        "goal": False,
+    }
+
+    class Rows:
+        def learner(self, _: str) -> dict[str, Any]:
+            return {"id": "l1"}
+
+        def report_concepts(self, _: str) -> list[dict[str, Any]]:
+            return [row]
+
+    report = MasteryService(Rows()).report("l1", now)  # type: ignore[arg-type]
+    (state,) = [c for group in (report.mastered, report.in_progress) for c in group]
+    assert state.p_now < 0.95 - 0.2  # about two half-lives of forgetting above p_init
