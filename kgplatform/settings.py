@@ -28,6 +28,10 @@ class Neo4jSettings(BaseModel):
     database: str = "neo4j"
     connection_timeout_s: float = 5.0
     max_transaction_retry_time_s: float = 15.0
+    # The longest an API request's transaction may run, waiting for locks included (Neo4j waits for a
+    # lock without limit by default, so an edit behind a large import would hold its worker until the
+    # import ends); past it the request is a 503 that changed nothing. Batch jobs and imports run unbounded.
+    transaction_timeout_s: float = Field(30.0, gt=0)
     notifications_min_severity: Literal["OFF", "WARNING", "INFORMATION"] = "OFF"
 
     @field_validator("uri")

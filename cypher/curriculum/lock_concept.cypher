@@ -3,6 +3,7 @@
 // (Neo4j reads without locks; setting and removing a dummy property is the documented way to lock first).
 // Parameters: $id. Returns: concept (map; no row when unknown). Write.
 // A missing updated_at reads as created_at (a row never changed since it was created).
+// Run after curriculum/lock_curricula has locked the owning curriculum (one lock order for all writers).
 MATCH (c:Concept {id: $id})
 SET c._lock = true
 REMOVE c._lock

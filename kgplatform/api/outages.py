@@ -4,6 +4,10 @@ The driver retries a refused connection for `max_transaction_retry_time`; an API
 long on every request during an outage would pile up requests. `GuardedGraph` opens a short circuit
 after a connectivity failure: for `cooldown_s` every call fails at once with `ServiceUnavailable`,
 then calls go through again, so the API recovers by itself the moment Neo4j answers.
+
+A request's transaction that outlives its timeout (`KGP_NEO4J__TRANSACTION_TIMEOUT_S`, typically
+because it waits for locks a long import holds) is ended by Neo4j and becomes a 503 too: busy, not down,
+so the breaker stays closed.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
 import neo4j
 import redis
+from fastapi import Depends
 from neo4j import Driver
 from neo4j import exceptions as neo4j_errors
 
+from kgplatform.api.deps import GraphDep, SettingsDep
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 
@@ -32,6 +39,19 @@ REDIS_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
     redis.exceptions.BusyLoadingError,
 )
+
+# Neo4j ended the transaction before it committed: its timeout passed, while it ran or while it waited for
+# a lock (a lock wait cut short reports LockClientStopped), or an operator terminated it.
+NEO4J_ENDED_CODES = frozenset(
+    {
+        "Neo.ClientError.Transaction.TransactionTimedOut",
+        "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+        "Neo.ClientError.Transaction.LockClientStopped",
+        "Neo.ClientError.Transaction.Terminated",
+    }
+)
+# A request ended that way is retried after this long (the locks it waited on may well still be held).
+ENDED_RETRY_AFTER_S = 5.0
 
 NEO4J_DOWN = "Neo4j (the graph database) is unavailable"
 REDIS_DOWN = "Redis (the plan cache and job queue) is unavailable"
@@ -62,8 +82,15 @@ class CircuitBreaker:
 class GuardedGraph(Graph):
     """A `Graph` that turns Neo4j outages into `ServiceUnavailable` (503) and fails fast while one lasts."""
 
-    def __init__(self, driver: Driver, database: str, breaker: CircuitBreaker | None = None) -> None:
-        super().__init__(driver, database)
+    def __init__(
+        self,
+        driver: Driver,
+        database: str,
+        breaker: CircuitBreaker | None = None,
+        *,
+        transaction_timeout_s: float | None = None,
+    ) -> None:
+        super().__init__(driver, database, transaction_timeout_s=transaction_timeout_s)
         self.breaker = breaker or CircuitBreaker()
 
     @contextmanager
@@ -89,6 +116,20 @@ class GuardedGraph(Graph):
         except neo4j_errors.TransientError as error:
             # Still transient after the driver's own retries (e.g. a lock timeout): busy, not down.
             raise unavailable("Neo4j is busy (a transient error outlasted the retries)", 1.0) from error
+        except neo4j_errors.ClientError as error:
+            if error.code not in NEO4J_ENDED_CODES:
+                raise
+            raise ended_early(self.transaction_timeout_s) from error
+
+
+def ended_early(timeout_s: float | None) -> ServiceUnavailable:
+    """The 503 for a transaction Neo4j ended before it committed (it was rolled back)."""
+    limit = f" within {timeout_s:g} s" if timeout_s else ""
+    return unavailable(
+        f"Neo4j could not finish this request{limit}: most likely another change (such as a curriculum "
+        "import) holds what it needed, or the transaction was terminated",
+        ENDED_RETRY_AFTER_S,
+    )
 
 
 def unavailable(what: str, retry_after_s: float) -> ServiceUnavailable:
@@ -98,3 +139,12 @@ def unavailable(what: str, retry_after_s: float) -> ServiceUnavailable:
         f"{what}; nothing was changed by this request, retry in {seconds} s",
         retry_after_s=seconds,
     )
+
+
+def bounded_graph(graph: GraphDep, settings: SettingsDep) -> Graph:
+    """The API's graph with `KGP_NEO4J__TRANSACTION_TIMEOUT_S` on each transaction, for request paths that
+    must not wait on other writers' locks without end (the curriculum editing routes)."""
+    return graph.with_transaction_timeout(settings.neo4j.transaction_timeout_s)
+
+
+BoundedGraphDep = Annotated[Graph, Depends(bounded_graph)]

@@ -2,11 +2,15 @@
 
 Ids are free text (1..200 characters, not blank) because real curricula use ids with dots, spaces,
 dashes and capitals (``Pythagorean_theorem``, ``spelling correction``); they are kept exactly as given.
+So that two ids that look the same are the same id, and every id can be fetched by URL, an id may not
+start or end with whitespace, hold control characters, be in another Unicode form than NFC, or have a
+``.`` or ``..`` path segment (`_well_formed_id`).
 Input models forbid unknown fields, so a misspelt field is a 422 naming it rather than silently ignored.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
@@ -36,6 +40,25 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _well_formed_id(value: str) -> str:
+    """Refuses ids that look like another id or cannot be fetched back: surrounding whitespace ("algebra "
+    beside "algebra"), control characters, decomposed Unicode (NFD "é" beside NFC "é"), and ``.`` or
+    ``..`` path segments (ids may hold '/', and browsers and HTTP clients resolve those segments, even
+    percent-encoded, before a request leaves them)."""
+    if value != value.strip():
+        raise ValueError("must not start or end with whitespace")
+    controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
+    if controls:
+        raise ValueError(f"must not hold control characters ({', '.join(controls)})")
+    if not unicodedata.is_normalized("NFC", value):
+        raise ValueError(
+            f"must be in Unicode NFC form: use {unicodedata.normalize('NFC', value)!r}, which looks the same"
+        )
+    if {".", ".."} & set(value.split("/")):
+        raise ValueError("must not have '.' or '..' as a '/'-separated segment (a URL cannot address it)")
+    return value
+
+
 def _unique(values: list[str]) -> list[str]:
     repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
@@ -44,7 +67,10 @@ def _unique(values: list[str]) -> list[str]:
 
 
 EntityId = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_not_blank)
+    str,
+    StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
+    AfterValidator(_not_blank),
+    AfterValidator(_well_formed_id),
 ]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(_not_blank)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
@@ -326,10 +352,13 @@ class Neighbourhood(_Output):
 
 
 class ConceptDeletionReport(_Output):
-    """What a delete removed: the concept and, with it, its edges and the tasks left without a concept."""
+    """What a delete removed: the concept and, with it, its edges, the tasks left without a concept, and
+    learners' data about it (the goals that named it, their mastery values of it)."""
 
     deleted: str
     cascade: bool
     removed_prerequisites: list[Edge]
     deleted_tasks: list[str]
     updated_tasks: list[str]
+    learners_with_goal: int
+    mastery_values_removed: int

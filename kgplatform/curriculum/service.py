@@ -190,24 +190,24 @@ def update_concept(
 def decide_concept_deletion(
     concept_id: str, accepted: set[int], cascade: bool, actor: str, links: store.ConceptLinks
 ) -> store.ConceptDeletion:
-    """Dependant concepts and tasks left with no concept block a delete unless `cascade`; then the
-    edges go (dependants stay, minus this prerequisite), orphaned tasks go, other tasks lose the link."""
+    """Dependant concepts, tasks left with no concept and learners having it as a goal block a delete unless
+    `cascade`; then the edges go (dependants stay, minus this prerequisite), orphaned tasks go, other tasks
+    lose the link, and the learners lose the goal and their mastery of it (counted in the audit entry)."""
     current = links.concept
     if current is None:
         raise NotFound(f"no concept {concept_id!r}", field="concept_id")
     check_version("concept", concept_id, current["version"], accepted)
     dependants = sorted({e["concept"] for e in links.outgoing})
     orphans = sorted(t["id"] for t in links.tasks if set(t["concepts"]) <= {concept_id})
-    if not cascade and (dependants or orphans):
-        parts = ([f"dependant concepts {dependants}"] if dependants else []) + (
-            [f"tasks exercising only it {orphans}"] if orphans else []
-        )
+    goals = links.learners_with_goal
+    if not cascade and (dependants or orphans or goals):
         raise Conflict(
-            f"concept {concept_id!r} is still needed by {' and '.join(parts)}; remove those "
-            "first or delete with ?cascade=true",
+            f"concept {concept_id!r} is still needed by {_needed_by(dependants, orphans, goals)}; remove "
+            "those first or delete with ?cascade=true",
             field="concept_id",
             dependants=dependants,
             tasks=orphans,
+            learners_with_goal=goals,
         )
     cid = current["curriculum_id"]
     entries = [
@@ -217,7 +217,7 @@ def decide_concept_deletion(
             entity_type=EntityType.CONCEPT,
             entity_id=concept_id,
             curriculum_id=cid,
-            old=concept_snapshot(current),
+            old={**concept_snapshot(current), **_learner_data_removed(links)},
         )
     ]
     for edge in sorted(links.incoming + links.outgoing, key=lambda e: (e["prerequisite"], e["concept"])):
@@ -268,6 +268,18 @@ def decide_concept_deletion(
     return store.ConceptDeletion(delete_task_ids=orphans, bump_task_ids=updated, audit=entries)
 
 
+def _needed_by(dependants: list[str], orphans: list[str], learners_with_goal: int) -> str:
+    parts = [f"dependant concepts {dependants}"] if dependants else []
+    parts += [f"tasks exercising only it {orphans}"] if orphans else []
+    parts += [f"the goals of {learners_with_goal} learner(s)"] if learners_with_goal else []
+    return " and ".join(parts)
+
+
+def _learner_data_removed(links: store.ConceptLinks) -> dict[str, int]:
+    """Learners' goals and mastery values that go with the concept (in its report and audit entry)."""
+    return {"learners_with_goal": links.learners_with_goal, "mastery_values_removed": links.mastery_values}
+
+
 def delete_concept(
     graph: Graph, concept_id: str, if_match: str | None, cascade: bool, actor: str
 ) -> ConceptDeletionReport:
@@ -287,6 +299,7 @@ def delete_concept(
         removed_prerequisites=[Edge(**e) for e in edges],
         deleted_tasks=deletion.delete_task_ids,
         updated_tasks=deletion.bump_task_ids,
+        **_learner_data_removed(links),
     )
 
 

@@ -2,8 +2,10 @@
 
 Every change runs as one managed write transaction: lock the nodes involved, read them, let the
 caller's pure `decide` function (from `service`) check versions and rules and compose the audit
-entries, then write the change and its audit entries. Because the lock comes before the read, a
-concurrent writer waits and then sees the committed result, so version checks cannot both pass.
+entries, then write the change and its audit entries. Locks are always taken in one order, the owning
+curricula first (`lock_owning_curricula`), then concepts and tasks, so two writers cannot deadlock.
+Because the lock comes before the read, a concurrent writer waits and then sees the committed result,
+so version checks cannot both pass. Transactions take the graph's timeout (see `Graph`).
 A `decide` that raises rolls the transaction back, so a refused change writes nothing. The driver
 may re-run the whole function on a transient error (e.g. a deadlock), which is why `decide` is pure.
 """
@@ -31,23 +33,44 @@ def _run(tx: ManagedTransaction, query: str, /, **params: Any) -> list[Row]:
 
 
 def _write(graph: Graph, work: Callable[[ManagedTransaction], T]) -> T:
-    with graph.session() as session:
-        try:
-            return session.execute_write(work)
-        except neo4j_errors.ConstraintError as error:
-            # Two creators raced for one id; the loser learns it here, after the pre-check passed.
-            raise Conflict(f"an id is already taken: {error.message}", field="id") from error
+    """`work` in one write transaction, bounded by the graph's transaction timeout (see `Graph`)."""
+    try:
+        return graph.execute_write(work)
+    except neo4j_errors.ConstraintError as error:
+        # Two creators raced for one id; the loser learns it here, after the pre-check passed.
+        raise Conflict(f"an id is already taken: {error.message}", field="id") from error
 
 
 def _read(graph: Graph, work: Callable[[ManagedTransaction], T]) -> T:
-    with graph.session() as session:
-        return session.execute_read(work)
+    return graph.execute_read(work)
 
 
 def bump_revision(tx: ManagedTransaction) -> None:
     """Counts a change to which concepts the answers of a task reach (cypher/curriculum/
     bump_curriculum_revision.cypher says why), in the transaction making it."""
     _run(tx, "curriculum/bump_curriculum_revision")
+
+
+def lock_owning_curricula(
+    tx: ManagedTransaction,
+    *,
+    curriculum_ids: Sequence[str] = (),
+    concept_ids: Sequence[str] = (),
+    task_ids: Sequence[str] = (),
+) -> None:
+    """Write-locks, in id order, the given curricula and those the given concepts and tasks belong to:
+    the first lock of every writer, before any concept or task (cypher/curriculum/lock_curricula)."""
+    ids = set(curriculum_ids)
+    if concept_ids:
+        ids |= _curricula_of(tx, "curriculum/find_concept_curricula", concept_ids)
+    if task_ids:
+        ids |= _curricula_of(tx, "curriculum/find_task_curricula", task_ids)
+    if ids:
+        _run(tx, "curriculum/lock_curricula", ids=sorted(ids))
+
+
+def _curricula_of(tx: ManagedTransaction, query: str, ids: Sequence[str]) -> set[str]:
+    return {r["curriculum_id"] for r in _run(tx, query, ids=sorted(set(ids)))}
 
 
 def _audit(tx: ManagedTransaction, entries: AuditRows) -> None:
@@ -113,6 +136,7 @@ def create_concept(
     """`decide(curriculum, existing_concept)` sees whether the curriculum exists and the id is free."""
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
+        lock_owning_curricula(tx, curriculum_ids=[curriculum_id])
         curriculum = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
         existing = _run(tx, "curriculum/get_concept", id=concept_id)
         change = decide(
@@ -129,6 +153,7 @@ def update_concept(
     graph: Graph, concept_id: str, decide: Callable[[dict[str, Any] | None], ConceptWrite]
 ) -> dict[str, Any]:
     def work(tx: ManagedTransaction) -> dict[str, Any]:
+        lock_owning_curricula(tx, concept_ids=[concept_id])
         locked = _run(tx, "curriculum/lock_concept", id=concept_id)
         change = decide(locked[0]["concept"] if locked else None)
         if change.unchanged:
@@ -148,6 +173,9 @@ class ConceptLinks:
     incoming: list[dict[str, Any]] = field(default_factory=list)
     outgoing: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
+    # Learner data that goes with the concept (its HAS_GOAL and MASTERY relationships).
+    learners_with_goal: int = 0
+    mastery_values: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,6 +191,7 @@ def delete_concept(
     graph: Graph, concept_id: str, decide: Callable[[ConceptLinks], ConceptDeletion]
 ) -> ConceptDeletion:
     def work(tx: ManagedTransaction) -> ConceptDeletion:
+        lock_owning_curricula(tx, concept_ids=[concept_id])
         locked = _run(tx, "curriculum/lock_concept", id=concept_id)
         if not locked:
             return decide(ConceptLinks(concept=None))
@@ -174,6 +203,8 @@ def delete_concept(
                 incoming=links["incoming"],
                 outgoing=links["outgoing"],
                 tasks=links["tasks"],
+                learners_with_goal=links["learners_with_goal"],
+                mastery_values=links["mastery_values"],
             )
         )
         if deletion.delete_task_ids:
@@ -240,10 +271,9 @@ def _prerequisite_context(
     tx: ManagedTransaction, prerequisite: str, concept: str, *, check_cycle: bool
 ) -> PrerequisiteContext:
     ids = sorted({prerequisite, concept})
-    if check_cycle:
-        # The path query reads the whole curriculum: lock it first (curriculum/lock_curricula says why).
-        curricula = [r["curriculum_id"] for r in _run(tx, "curriculum/find_concept_curricula", ids=ids)]
-        _run(tx, "curriculum/lock_curricula", ids=sorted(curricula))
+    # The path query reads the whole curriculum, and every writer locks it first anyway
+    # (curriculum/lock_curricula says why).
+    lock_owning_curricula(tx, concept_ids=ids)
     found = {r["id"]: r["curriculum_id"] for r in _run(tx, "curriculum/lock_concepts", ids=ids)}
     if len(found) < 2:
         return PrerequisiteContext(found=found, existing=None, cycle_path=None)
@@ -265,7 +295,7 @@ def add_prerequisite(
     weight: float,
     decide: Callable[[PrerequisiteContext], AuditRows],
 ) -> dict[str, Any]:
-    """Locks the curriculum, then both concepts, before the duplicate and cycle checks: two concurrent
+    """Locks the curricula, then both concepts, before the duplicate and cycle checks: two concurrent
     additions that would together close a cycle (a->b and b->a, or a->b and c->d with b->c and d->a
     stored) then run one after the other, and the second sees the first edge in its path query; without
     the locks both path checks could pass on the old graph."""
@@ -328,6 +358,7 @@ def create_task(
     """`decide(curriculum, context)`: the concepts are locked so none is deleted under the new task."""
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
+        lock_owning_curricula(tx, curriculum_ids=[curriculum_id], concept_ids=concept_ids)
         curriculum = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
         found = {
             r["id"]: r["curriculum_id"]
@@ -356,9 +387,10 @@ def create_task(
 def update_task(
     graph: Graph, task_id: str, concept_ids: Sequence[str] | None, decide: Callable[[TaskContext], TaskWrite]
 ) -> dict[str, Any]:
-    """Locks the task, then (when the concept list changes) the new concepts."""
+    """Locks the curricula involved, the task, then (when the concept list changes) the new concepts."""
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
+        lock_owning_curricula(tx, task_ids=[task_id], concept_ids=concept_ids or ())
         locked = _run(tx, "curriculum/lock_task", id=task_id)
         found = (
             {
@@ -382,6 +414,7 @@ def update_task(
 
 def delete_task(graph: Graph, task_id: str, decide: Callable[[dict[str, Any] | None], AuditRows]) -> None:
     def work(tx: ManagedTransaction) -> None:
+        lock_owning_curricula(tx, task_ids=[task_id])
         locked = _run(tx, "curriculum/lock_task", id=task_id)
         audit = decide(locked[0]["task"] if locked else None)
         _run(tx, "curriculum/delete_task", id=task_id)

@@ -7,9 +7,10 @@ transient errors and a routing URI sends each to the right cluster member.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import copy
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Self, TypeVar
 
 import neo4j
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
@@ -20,6 +21,7 @@ from kgplatform.graph.queries import query_text
 from kgplatform.settings import Neo4jSettings
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 def describe_connection_error(settings: Neo4jSettings, error: Exception) -> str:
@@ -59,11 +61,23 @@ def open_driver(settings: Neo4jSettings, *, verify: bool = True) -> Driver:
 
 
 class Graph:
-    """Runs named queries against one database; the only door stores use into Neo4j."""
+    """Runs named queries against one database; the only door stores use into Neo4j.
 
-    def __init__(self, driver: Driver, database: str) -> None:
+    `transaction_timeout_s` bounds each transaction it runs, waiting for locks included (None: the
+    server's default, which by default is unlimited). Batch jobs and imports run without one; the API's
+    request paths take a bounded view (`with_transaction_timeout`) so a request waiting on an import's
+    locks fails instead of holding a worker thread for as long as the import runs."""
+
+    def __init__(self, driver: Driver, database: str, *, transaction_timeout_s: float | None = None) -> None:
         self.driver = driver
         self.database = database
+        self.transaction_timeout_s = transaction_timeout_s
+
+    def with_transaction_timeout(self, seconds: float | None) -> Self:
+        """The same graph (driver, and any outage state) whose transactions end after `seconds`."""
+        bounded = copy.copy(self)
+        bounded.transaction_timeout_s = seconds
+        return bounded
 
     @classmethod
     def connect(cls, settings: Neo4jSettings) -> Graph:
@@ -81,20 +95,35 @@ class Graph:
         """A round trip to the database (the readiness probe); raises when it is unreachable."""
         return bool(self.read("graph/ping"))
 
+    def execute_read(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """`work` in one managed read transaction, bounded by this graph's timeout."""
+        with self.session() as session:
+            return session.execute_read(self._bounded(work))
+
+    def execute_write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        """`work` in one managed write transaction, bounded by this graph's timeout."""
+        with self.session() as session:
+            return session.execute_write(self._bounded(work))
+
+    def _bounded(self, work: Callable[[ManagedTransaction], T]) -> Callable[[ManagedTransaction], T]:
+        return unit_of_work(timeout=self.transaction_timeout_s)(work)
+
     def read(self, name: str, /, **params: Any) -> list[Row]:
         with self.session() as session:
-            return session.execute_read(_fetch_all(name), params)
+            return session.execute_read(_fetch_all(name, timeout_s=self.transaction_timeout_s), params)
 
     def read_plain(self, name: str, /, **params: Any) -> list[Row]:
         """Like `read`, for queries that return only scalars and lists of them (no nodes, no maps to
         convert): rows are built by zipping keys and values. `Record.data()` re-walks every nested
         list, which for thousands of learners' columnar mastery costs as much as the fetch itself."""
         with self.session() as session:
-            return session.execute_read(_fetch_all(name, plain=True), params)
+            return session.execute_read(
+                _fetch_all(name, plain=True, timeout_s=self.transaction_timeout_s), params
+            )
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
         with self.session() as session:
-            return session.execute_write(_fetch_all(name), params)
+            return session.execute_write(_fetch_all(name, timeout_s=self.transaction_timeout_s), params)
 
     def write_in_batches(
         self, name: str, rows: Sequence[Mapping[str, Any]], /, batch_size: int = 5000, **params: Any
@@ -112,16 +141,15 @@ class Graph:
         def work(tx: ManagedTransaction) -> list[list[Row]]:
             return [[r.data() for r in tx.run(query_text(name), dict(params))] for name, params in statements]
 
-        with self.session() as session:
-            return session.execute_write(work)
+        return self.execute_write(work)
 
 
-def _fetch_all(name: str, *, plain: bool = False) -> Any:
+def _fetch_all(name: str, *, plain: bool = False, timeout_s: float | None = None) -> Any:
     """A transaction function running one named query; its name travels as transaction metadata.
     `plain`: rows are built by zipping keys and values, without `Record.data()`'s recursive conversion
-    (see `Graph.read_plain`)."""
+    (see `Graph.read_plain`). `timeout_s`: see `Graph.transaction_timeout_s`."""
 
-    @unit_of_work(metadata={"kgp_query": name})
+    @unit_of_work(metadata={"kgp_query": name}, timeout=timeout_s)
     def work(tx: ManagedTransaction, params: dict[str, Any]) -> list[Row]:
         result = tx.run(query_text(name), params)
         if plain:

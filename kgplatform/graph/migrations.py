@@ -2,13 +2,18 @@
 
 Applied migrations are recorded as `(:Migration {version, name, checksum})` nodes. A lease-based
 lock node lets several processes (API replicas, workers, test runs) call `migrate` at once: one
-applies, the others wait for it and then find nothing left to do.
+applies, the others wait for it and then find nothing left to do. The holder renews its lease from a
+heartbeat thread while a migration runs (one may take longer than the lease), checks after each
+migration that it still holds the lock, and stops if it does not; waiters wait longer than a lease, so
+a crashed holder's lease runs out before they give up.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -25,6 +30,12 @@ from kgplatform.graph.queries import CYPHER_DIR, get_catalog, split_statements
 
 MIGRATION_FILE = re.compile(r"^V(?P<version>\d{4})__(?P<name>[a-z0-9_]+)\.cypher$")
 LOCK_LEASE_S = 120
+# The lease is renewed this often while migrations run: several renewals fit in one lease, so one slow
+# or failed renewal does not let it lapse.
+HEARTBEAT_S = LOCK_LEASE_S / 4
+# Waiters outwait a whole lease: a holder that died without releasing the lock is replaced, not reported.
+WAIT_TIMEOUT_S = 2.5 * LOCK_LEASE_S
+log = logging.getLogger(__name__)
 
 
 class MigrationError(KgpError):
@@ -87,51 +98,111 @@ def migrate(
     graph: Graph,
     *,
     migrations: list[Migration] | None = None,
-    wait_timeout_s: float = 120.0,
+    wait_timeout_s: float = WAIT_TIMEOUT_S,
     on_apply: Callable[[Migration], None] | None = None,
+    lease_s: int = LOCK_LEASE_S,
+    heartbeat_s: float = HEARTBEAT_S,
 ) -> MigrationReport:
-    """Applies pending migrations in version order; returns what it applied and what it found."""
+    """Applies pending migrations in version order; returns what it applied and what it found.
+    Raises `MigrationError` if another process took the lock over meanwhile (nothing more is applied)."""
     migrations = discover_migrations() if migrations is None else migrations
     for statement in split_statements(get_catalog()["graph/create_migration_constraints"].path.read_text()):
         run_schema_statement(graph, statement)
 
     holder = f"migrate-{uuid.uuid4()}"
-    acquire_lock(graph, holder, wait_timeout_s)
+    acquire_lock(graph, holder, wait_timeout_s, lease_s)
     try:
-        recorded = {row["version"]: row for row in graph.read("graph/list_applied_migrations")}
-        applied: list[str] = []
-        for migration in migrations:
-            label = f"V{migration.version:04d}__{migration.name}"
-            if migration.version in recorded:
-                if recorded[migration.version]["checksum"] != migration.checksum:
-                    raise MigrationError(
-                        f"{label} was changed after it was applied; migrations are append-only, "
-                        "add a new file instead"
-                    )
-                continue
-            if on_apply:
-                on_apply(migration)
-            for statement in migration.statements:
-                run_schema_statement(graph, statement)
-            graph.write(
-                "graph/record_migration",
-                version=migration.version,
-                name=migration.name,
-                checksum=migration.checksum,
-                holder=holder,
-            )
-            graph.write("graph/acquire_migration_lock", holder=holder, lease_s=LOCK_LEASE_S)
-            applied.append(label)
-        already = [f"V{m.version:04d}__{m.name}" for m in migrations if m.version in recorded]
-        return MigrationReport(applied=applied, already_applied=already)
+        with LeaseKeeper(graph, holder, lease_s, heartbeat_s) as lease:
+            return _apply_pending(graph, migrations, holder, lease, on_apply)
     finally:
         graph.write("graph/release_migration_lock", holder=holder)
 
 
-def acquire_lock(graph: Graph, holder: str, wait_timeout_s: float) -> None:
+def _apply_pending(
+    graph: Graph,
+    migrations: list[Migration],
+    holder: str,
+    lease: LeaseKeeper,
+    on_apply: Callable[[Migration], None] | None,
+) -> MigrationReport:
+    recorded = {row["version"]: row for row in graph.read("graph/list_applied_migrations")}
+    applied: list[str] = []
+    for migration in migrations:
+        label = f"V{migration.version:04d}__{migration.name}"
+        if migration.version in recorded:
+            if recorded[migration.version]["checksum"] != migration.checksum:
+                raise MigrationError(
+                    f"{label} was changed after it was applied; migrations are append-only, "
+                    "add a new file instead"
+                )
+            continue
+        lease.check()
+        if on_apply:
+            on_apply(migration)
+        for statement in migration.statements:
+            run_schema_statement(graph, statement)
+        lease.renew()
+        lease.check()
+        graph.write(
+            "graph/record_migration",
+            version=migration.version,
+            name=migration.name,
+            checksum=migration.checksum,
+            holder=holder,
+        )
+        applied.append(label)
+    already = [f"V{m.version:04d}__{m.name}" for m in migrations if m.version in recorded]
+    return MigrationReport(applied=applied, already_applied=already)
+
+
+class LeaseKeeper:
+    """Renews the migration lock every `heartbeat_s` from a daemon thread while migrations run, and
+    remembers when a renewal found another holder (our lease had lapsed and someone took the lock)."""
+
+    def __init__(self, graph: Graph, holder: str, lease_s: int, heartbeat_s: float) -> None:
+        self.graph = graph
+        self.holder = holder
+        self.lease_s = lease_s
+        self.heartbeat_s = heartbeat_s
+        self.lost_to: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"{holder}-lease", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def renew(self) -> None:
+        rows = self.graph.write("graph/acquire_migration_lock", holder=self.holder, lease_s=self.lease_s)
+        current = rows[0]["holder"] if rows else None
+        if current != self.holder:
+            self.lost_to = current or "nobody"
+
+    def check(self) -> None:
+        if self.lost_to is not None:
+            raise MigrationError(
+                f"lost the migration lock to {self.lost_to} (our lease of {self.lease_s} s ran out); "
+                "stopped before applying or recording anything more; run `kgplatform migrate` again"
+            )
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.heartbeat_s):
+            try:
+                self.renew()
+            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as error:
+                # One failed renewal is survivable (several fit in a lease); the renewal after the
+                # migration finds out if the lease was lost meanwhile.
+                log.warning("renewing the migration lock failed: %s", error)
+
+
+def acquire_lock(graph: Graph, holder: str, wait_timeout_s: float, lease_s: int = LOCK_LEASE_S) -> None:
     deadline = time.monotonic() + wait_timeout_s
     while True:
-        rows = graph.write("graph/acquire_migration_lock", holder=holder, lease_s=LOCK_LEASE_S)
+        rows = graph.write("graph/acquire_migration_lock", holder=holder, lease_s=lease_s)
         if rows and rows[0]["holder"] == holder:
             return
         if time.monotonic() > deadline:

@@ -12,8 +12,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
-from kgplatform.api.deps import DesignerPrincipal, GraphDep, IfMatch, Limit, Offset, ReaderPrincipal
+from kgplatform.api.deps import DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
 from kgplatform.api.etags import with_etag
+from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service
 from kgplatform.curriculum.models import (
     AuditEntry,
@@ -37,7 +38,7 @@ router = APIRouter(tags=["concepts"])
     summary="Create a concept (version 1)",
 )
 def create_concept(
-    curriculum_id: str, body: ConceptIn, graph: GraphDep, who: DesignerPrincipal, response: Response
+    curriculum_id: str, body: ConceptIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
 ) -> Concept:
     concept = service.create_concept(graph, curriculum_id, body, who.actor)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
@@ -48,7 +49,7 @@ def create_concept(
 @router.get("/curricula/{curriculum_id:path}/concepts", summary="Concepts by name/id text and tags, paged")
 def list_concepts(
     curriculum_id: str,
-    graph: GraphDep,
+    graph: BoundedGraphDep,
     _: ReaderPrincipal,
     q: Annotated[str | None, Query(max_length=200, description="Substring of name or id, any case.")] = None,
     tag: Annotated[list[str] | None, Query(description="Repeatable; a concept must carry every tag.")] = None,
@@ -61,7 +62,7 @@ def list_concepts(
 @router.get("/concepts/{concept_id:path}/neighbourhood", summary="Prerequisites and dependants to depth N")
 def concept_neighbourhood(
     concept_id: str,
-    graph: GraphDep,
+    graph: BoundedGraphDep,
     _: ReaderPrincipal,
     depth: Annotated[int, Query(ge=1, le=service.MAX_DEPTH)] = 1,
     direction: Direction = Direction.BOTH,
@@ -73,13 +74,13 @@ def concept_neighbourhood(
     "/concepts/{concept_id:path}/audit", summary="The concept's audit trail (with its edges), newest first"
 )
 def concept_audit(
-    concept_id: str, graph: GraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
+    concept_id: str, graph: BoundedGraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AuditEntry]:
     return service.read_audit(graph, EntityType.CONCEPT, concept_id, limit=limit, offset=offset)
 
 
 @router.get("/concepts/{concept_id:path}", summary="One concept; its ETag is its version")
-def get_concept(concept_id: str, graph: GraphDep, _: ReaderPrincipal, response: Response) -> Concept:
+def get_concept(concept_id: str, graph: BoundedGraphDep, _: ReaderPrincipal, response: Response) -> Concept:
     return with_etag(response, service.get_concept(graph, concept_id))
 
 
@@ -87,7 +88,7 @@ def get_concept(concept_id: str, graph: GraphDep, _: ReaderPrincipal, response: 
 def patch_concept(
     concept_id: str,
     body: ConceptPatch,
-    graph: GraphDep,
+    graph: BoundedGraphDep,
     who: DesignerPrincipal,
     response: Response,
     if_match: IfMatch = None,
@@ -99,7 +100,7 @@ def patch_concept(
 def put_concept(
     concept_id: str,
     body: ConceptBody,
-    graph: GraphDep,
+    graph: BoundedGraphDep,
     who: DesignerPrincipal,
     response: Response,
     if_match: IfMatch = None,
@@ -110,7 +111,7 @@ def put_concept(
 @router.delete("/concepts/{concept_id:path}", summary="Delete (If-Match); 409 if needed, unless cascade")
 def delete_concept(
     concept_id: str,
-    graph: GraphDep,
+    graph: BoundedGraphDep,
     who: DesignerPrincipal,
     if_match: IfMatch = None,
     cascade: Annotated[

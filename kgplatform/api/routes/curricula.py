@@ -11,7 +11,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response, status
 
-from kgplatform.api.deps import DesignerPrincipal, GraphDep, Limit, Offset, ReaderPrincipal
+from kgplatform.api.deps import DesignerPrincipal, Limit, Offset, ReaderPrincipal
+from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.models import (
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/curricula", tags=["curricula"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create an empty curriculum")
 def create_curriculum(
-    body: CurriculumIn, graph: GraphDep, who: DesignerPrincipal, response: Response
+    body: CurriculumIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
 ) -> Curriculum:
     curriculum = service.create_curriculum(graph, body, who.actor)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
@@ -37,18 +38,18 @@ def create_curriculum(
 
 
 @router.get("", summary="Every curriculum with its number of concepts")
-def list_curricula(graph: GraphDep, _: ReaderPrincipal) -> list[CurriculumSummary]:
+def list_curricula(graph: BoundedGraphDep, _: ReaderPrincipal) -> list[CurriculumSummary]:
     return service.list_curricula(graph)
 
 
 @router.get("/{curriculum_id:path}/audit", summary="The curriculum's audit trail, newest first")
 def curriculum_audit(
-    curriculum_id: str, graph: GraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
+    curriculum_id: str, graph: BoundedGraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AuditEntry]:
     service.require_curriculum(graph, curriculum_id)
     return service.read_audit(graph, EntityType.CURRICULUM, curriculum_id, limit=limit, offset=offset)
 
 
 @router.get("/{curriculum_id:path}", summary="The whole curriculum (import/export JSON shape)")
-def get_curriculum(curriculum_id: str, graph: GraphDep, _: ReaderPrincipal) -> CurriculumDocument:
+def get_curriculum(curriculum_id: str, graph: BoundedGraphDep, _: ReaderPrincipal) -> CurriculumDocument:
     return service.get_curriculum_document(graph, curriculum_id)

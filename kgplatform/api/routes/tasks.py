@@ -8,8 +8,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
-from kgplatform.api.deps import DesignerPrincipal, GraphDep, IfMatch, Limit, Offset, ReaderPrincipal
+from kgplatform.api.deps import DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
 from kgplatform.api.etags import with_etag
+from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service, tasks
 from kgplatform.curriculum.models import AuditEntry, EntityType, Page, Task, TaskBody, TaskIn, TaskPatch
 
@@ -22,7 +23,7 @@ router = APIRouter(tags=["tasks"])
     summary="Create a task (version 1)",
 )
 def create_task(
-    curriculum_id: str, body: TaskIn, graph: GraphDep, who: DesignerPrincipal, response: Response
+    curriculum_id: str, body: TaskIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
 ) -> Task:
     task = tasks.create_task(graph, curriculum_id, body, who.actor)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
@@ -33,7 +34,7 @@ def create_task(
 @router.get("/curricula/{curriculum_id:path}/tasks", summary="A curriculum's tasks, paged")
 def list_tasks(
     curriculum_id: str,
-    graph: GraphDep,
+    graph: BoundedGraphDep,
     _: ReaderPrincipal,
     concept: Annotated[
         str | None, Query(max_length=200, description="Only tasks exercising this concept.")
@@ -48,13 +49,13 @@ def list_tasks(
 
 @router.get("/tasks/{task_id:path}/audit", summary="The task's audit trail, newest first")
 def task_audit(
-    task_id: str, graph: GraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
+    task_id: str, graph: BoundedGraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AuditEntry]:
     return service.read_audit(graph, EntityType.TASK, task_id, limit=limit, offset=offset)
 
 
 @router.get("/tasks/{task_id:path}", summary="One task; its ETag is its version")
-def get_task(task_id: str, graph: GraphDep, _: ReaderPrincipal, response: Response) -> Task:
+def get_task(task_id: str, graph: BoundedGraphDep, _: ReaderPrincipal, response: Response) -> Task:
     return with_etag(response, tasks.get_task(graph, task_id))
 
 
@@ -62,7 +63,7 @@ def get_task(task_id: str, graph: GraphDep, _: ReaderPrincipal, response: Respon
 def patch_task(
     task_id: str,
     body: TaskPatch,
-    graph: GraphDep,
+    graph: BoundedGraphDep,
     who: DesignerPrincipal,
     response: Response,
     if_match: IfMatch = None,
@@ -74,7 +75,7 @@ def patch_task(
 def put_task(
     task_id: str,
     body: TaskBody,
-    graph: GraphDep,
+    graph: BoundedGraphDep,
     who: DesignerPrincipal,
     response: Response,
     if_match: IfMatch = None,
@@ -85,6 +86,8 @@ def put_task(
 @router.delete(
     "/tasks/{task_id:path}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (If-Match required)"
 )
-def delete_task(task_id: str, graph: GraphDep, who: DesignerPrincipal, if_match: IfMatch = None) -> Response:
+def delete_task(
+    task_id: str, graph: BoundedGraphDep, who: DesignerPrincipal, if_match: IfMatch = None
+) -> Response:
     tasks.delete_task(graph, task_id, if_match, who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

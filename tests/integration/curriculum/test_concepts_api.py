@@ -242,6 +242,8 @@ def test_cascade_delete_lists_what_else_went(api: Api) -> None:
         ],
         "deleted_tasks": ["only-a"],
         "updated_tasks": ["a-and-b"],
+        "learners_with_goal": 0,
+        "mastery_values_removed": 0,
     }
     assert api.call("GET", "/concepts/a").status_code == 404
     assert api.call("GET", "/tasks/only-a").status_code == 404

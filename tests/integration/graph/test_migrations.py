@@ -74,3 +74,19 @@ def test_concurrent_migrations_both_succeed_and_apply_each_once(graph_session: G
     records = graph_session.read("testing/count_migration_records")
     assert [r["version"] for r in records] == [m.version for m in discover_migrations()]
     assert all(r["records"] == 1 for r in records)
+
+
+def test_recording_a_migration_twice_keeps_the_first_record(graph_session: Graph) -> None:
+    """A process that lost the lock mid-migration may record the same (idempotent) migration again."""
+    graph_session.write("testing/forget_migrations")
+    try:
+        for holder in ("first", "second"):
+            rows = graph_session.write(
+                "graph/record_migration", version=9999, name="twice", checksum="c", holder=holder
+            )
+            assert rows == [{"version": 9999, "applied_by": "first"}]
+        records = graph_session.read("testing/count_migration_records")
+        assert [r["records"] for r in records if r["version"] == 9999] == [1]
+    finally:
+        graph_session.write("testing/forget_migrations")
+        migrate(graph_session)

@@ -95,3 +95,39 @@ def test_a_task_id_may_not_end_in_a_route_action() -> None:
     with pytest.raises(ValidationError, match="must not end in '/audit'"):
         TaskIn(id="t/audit", title="T", kind="exercise", concepts=["a"])
     assert TaskIn(id="t/audits", title="T", kind="exercise", concepts=["a"]).id == "t/audits"
+
+
+LOOKALIKE_OR_UNFETCHABLE_IDS = [
+    ("algebra ", "whitespace"),
+    (" algebra", "whitespace"),
+    ("alge\tbra\n", "whitespace"),
+    ("alge\x00bra", "control characters (U+0000)"),
+    ("alge\x85bra", "control characters (U+0085)"),
+    ("cafe\u0301", "NFC form: use 'caf\u00e9'"),  # decomposed: looks like the NFC "café"
+    (".", "'.' or '..'"),
+    ("..", "'.' or '..'"),
+    ("a/./b", "'.' or '..'"),
+    ("a/../b", "'.' or '..'"),
+    ("a/..", "'.' or '..'"),
+]
+
+
+@pytest.mark.parametrize(("bad", "reason"), LOOKALIKE_OR_UNFETCHABLE_IDS)
+def test_ids_that_look_like_others_or_cannot_be_fetched_are_refused_naming_the_field(
+    bad: str, reason: str
+) -> None:
+    for model, data, field in [
+        (ConceptIn, {"id": bad, "name": "n"}, "id"),
+        (CurriculumIn, {"id": bad, "name": "n"}, "id"),
+        (TaskIn, {"id": "t", "title": "T", "kind": "quiz", "concepts": ["a", bad]}, "concepts.1"),
+        (PrerequisiteIn, {"prerequisite": bad, "concept": "b"}, "prerequisite"),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            model.model_validate(data)
+        [error] = refused.value.errors()
+        assert ".".join(map(str, error["loc"])) == field and reason in error["msg"]
+
+
+@pytest.mark.parametrize("fine", ["caf\u00e9", "a..b", ".hidden", "x/.y", "v1.2/..z", "with inner space"])
+def test_dots_inside_a_segment_nfc_text_and_inner_spaces_stay_allowed(fine: str) -> None:
+    assert ConceptIn(id=fine, name="n").id == fine

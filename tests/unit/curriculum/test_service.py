@@ -85,7 +85,21 @@ def test_deletion_is_refused_while_dependants_or_orphaned_tasks_remain() -> None
     )
     with pytest.raises(Conflict) as refused:
         service.decide_concept_deletion("a", {3}, False, "bob", blocked)
-    assert refused.value.details == {"dependants": ["b"], "tasks": ["t1"]}
+    assert refused.value.details == {"dependants": ["b"], "tasks": ["t1"], "learners_with_goal": 0}
+
+
+def test_deletion_is_refused_while_learners_have_it_as_a_goal_and_a_cascade_counts_their_data() -> None:
+    goal_of_two = store.ConceptLinks(concept=concept(), learners_with_goal=2, mastery_values=5)
+    with pytest.raises(Conflict) as refused:
+        service.decide_concept_deletion("a", {3}, False, "bob", goal_of_two)
+    assert refused.value.details["learners_with_goal"] == 2
+    assert "goals of 2 learner(s)" in refused.value.message
+    deletion = service.decide_concept_deletion("a", {3}, True, "bob", goal_of_two)
+    old = json.loads(deletion.audit[0]["old"])
+    assert (old["learners_with_goal"], old["mastery_values_removed"]) == (2, 5)
+    only_mastery = store.ConceptLinks(concept=concept(), mastery_values=3)
+    kept = service.decide_concept_deletion("a", {3}, False, "bob", only_mastery)
+    assert json.loads(kept.audit[0]["old"])["mastery_values_removed"] == 3
 
 
 def test_incoming_edges_and_shared_tasks_do_not_block() -> None:

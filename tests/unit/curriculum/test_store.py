@@ -69,25 +69,73 @@ def refuse(*_: Any) -> Any:
     raise Conflict("no")
 
 
-def test_a_refused_update_runs_only_the_lock() -> None:
-    graph = FakeGraph({"curriculum/lock_concept": [{"concept": CONCEPT}]})
+OWNED_BY_M = {
+    "curriculum/find_concept_curricula": [{"curriculum_id": "m"}],
+    "curriculum/find_task_curricula": [{"curriculum_id": "m"}],
+}
+CURRICULUM_LOCKS = ["find_concept_curricula", "lock_curricula"]
+
+
+def test_a_refused_update_runs_only_the_locks() -> None:
+    graph = FakeGraph({**OWNED_BY_M, "curriculum/lock_concept": [{"concept": CONCEPT}]})
     with pytest.raises(Conflict):
         store.update_concept(graph, "a", refuse)  # type: ignore[arg-type]
-    assert graph.names == ["lock_concept"]
+    assert graph.names == [*CURRICULUM_LOCKS, "lock_concept"]
+
+
+ENTITY_LOCKS = {"lock_concept", "lock_concepts", "lock_task", "lock_concept_tasks"}
+WRITERS: dict[str, Callable[[Any], Any]] = {
+    "create_concept": lambda g: store.create_concept(g, "m", "a", refuse),
+    "update_concept": lambda g: store.update_concept(g, "a", refuse),
+    "delete_concept": lambda g: store.delete_concept(g, "a", refuse),
+    "add_prerequisite": lambda g: store.add_prerequisite(g, "a", "b", 1.0, refuse),
+    "remove_prerequisite": lambda g: store.remove_prerequisite(g, "a", "b", refuse),
+    "create_task": lambda g: store.create_task(g, "m", "t", ["a", "b"], refuse),
+    "update_task": lambda g: store.update_task(g, "t", ["a"], refuse),
+    "delete_task": lambda g: store.delete_task(g, "t", refuse),
+}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_every_writer_locks_the_owning_curriculum_before_any_concept_or_task(writer: str) -> None:
+    """One lock order for all (create_audit_entries locks the curriculum again at the end): a writer
+    locking a concept before its curriculum would deadlock with one locking them the other way round."""
+    graph = FakeGraph(
+        {
+            **OWNED_BY_M,
+            "curriculum/lock_concept": [{"concept": CONCEPT}],
+            "curriculum/lock_task": [{"task": {"id": "t", "curriculum_id": "m", "concepts": ["a"]}}],
+            "curriculum/lock_concepts": [
+                {"id": "a", "curriculum_id": "m"},
+                {"id": "b", "curriculum_id": "m"},
+            ],
+            "curriculum/inspect_concept_links": [
+                {"incoming": [], "outgoing": [], "tasks": [], "learners_with_goal": 0, "mastery_values": 0}
+            ],
+        }
+    )
+    with pytest.raises(Conflict):
+        WRITERS[writer](graph)
+    entity_locks = [i for i, name in enumerate(graph.names) if name in ENTITY_LOCKS]
+    first_entity_lock = min(entity_locks, default=len(graph.names))  # creating a concept locks none
+    assert "lock_curricula" in graph.names[:first_entity_lock]
+    curriculum_lock = graph.tx.ran[graph.names.index("lock_curricula")][1]
+    assert curriculum_lock == {"ids": ["m"]}
 
 
 def test_an_update_locks_then_writes_then_audits() -> None:
     graph = FakeGraph(
         {
+            **OWNED_BY_M,
             "curriculum/lock_concept": [{"concept": CONCEPT}],
             "curriculum/update_concept": [{"concept": {**CONCEPT, "version": 2}}],
         }
     )
     audit = [{"id": "e1"}]
     store.update_concept(graph, "a", lambda _: store.ConceptWrite(props={"name": "B"}, audit=audit))  # type: ignore[arg-type]
-    assert graph.names == ["lock_concept", "update_concept", "create_audit_entries"]
-    assert graph.tx.ran[1][1] == {"id": "a", "props": {"name": "B"}}
-    assert graph.tx.ran[2][1] == {"entries": audit}
+    assert graph.names == [*CURRICULUM_LOCKS, "lock_concept", "update_concept", "create_audit_entries"]
+    assert graph.tx.ran[3][1] == {"id": "a", "props": {"name": "B"}}
+    assert graph.tx.ran[4][1] == {"entries": audit}
 
 
 def test_edge_checks_lock_the_curriculum_then_both_ends_in_id_order_before_looking_for_a_cycle() -> None:
@@ -135,13 +183,17 @@ def test_a_missing_endpoint_skips_the_path_search() -> None:
 def test_a_cascade_deletes_tasks_then_the_concept_then_bumps_and_audits() -> None:
     graph = FakeGraph(
         {
+            **OWNED_BY_M,
             "curriculum/lock_concept": [{"concept": CONCEPT}],
-            "curriculum/inspect_concept_links": [{"incoming": [], "outgoing": [], "tasks": []}],
+            "curriculum/inspect_concept_links": [
+                {"incoming": [], "outgoing": [], "tasks": [], "learners_with_goal": 0, "mastery_values": 0}
+            ],
         }
     )
     deletion = store.ConceptDeletion(delete_task_ids=["t1"], bump_task_ids=["t2"], audit=[{"id": "e"}])
     store.delete_concept(graph, "a", lambda _: deletion)  # type: ignore[arg-type]
     assert graph.names == [
+        *CURRICULUM_LOCKS,
         "lock_concept",
         "lock_concept_tasks",
         "inspect_concept_links",

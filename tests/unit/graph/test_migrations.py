@@ -1,8 +1,16 @@
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kgplatform.graph.migrations import MigrationError, discover_migrations
+from kgplatform.graph.migrations import LOCK_LEASE_S, Migration, MigrationError, discover_migrations, migrate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "migrations" / "V0001__two_indexes.cypher"
 
@@ -41,3 +49,82 @@ def test_duplicate_versions_are_refused(tmp_path: Path) -> None:
         (tmp_path / name).write_text(FIXTURE.read_text())
     with pytest.raises(MigrationError, match="share a version"):
         discover_migrations(tmp_path)
+
+
+class _Session:
+    def run(self, *_: object) -> _Session:
+        return self
+
+    def consume(self) -> None:
+        pass
+
+
+class LockedGraph:
+    """A fake graph holding the migration lock's state: `holder`, and who asked to renew it when."""
+
+    def __init__(self) -> None:
+        self.holder: str | None = None
+        self.renewals: list[str] = []
+        self.recorded: list[int] = []
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def session(self) -> Iterator[_Session]:
+        yield _Session()
+
+    def read(self, name: str, /, **_: object) -> list[dict[str, object]]:
+        assert name == "graph/list_applied_migrations"
+        return []
+
+    def write(self, name: str, /, **params: Any) -> list[dict[str, object]]:
+        with self.lock:
+            if name == "graph/acquire_migration_lock":
+                self.renewals.append(threading.current_thread().name)
+                self.holder = self.holder or params["holder"]
+                return [{"holder": self.holder}]
+            if name == "graph/record_migration":
+                self.recorded.append(params["version"])
+            if name == "graph/release_migration_lock" and self.holder == params["holder"]:
+                self.holder = None
+            return []
+
+
+def two_migrations() -> list[Migration]:
+    return [Migration(version=v, name=f"m{v}", statements=("RETURN 1",), checksum=str(v)) for v in (1, 2)]
+
+
+def test_a_heartbeat_renews_the_lease_while_a_slow_migration_runs() -> None:
+    graph = LockedGraph()
+    report = migrate(
+        graph,  # type: ignore[arg-type]
+        migrations=two_migrations(),
+        on_apply=lambda _: time.sleep(0.3),
+        lease_s=1,
+        heartbeat_s=0.05,
+    )
+    assert report.applied == ["V0001__m1", "V0002__m2"] and graph.recorded == [1, 2]
+    heartbeats = [name for name in graph.renewals if name.endswith("-lease")]
+    assert len(heartbeats) >= 4  # ~0.6 s of migrations at one renewal per 0.05 s
+    assert graph.holder is None  # released
+
+
+def test_a_holder_whose_lease_was_taken_over_stops_before_recording() -> None:
+    graph = LockedGraph()
+
+    def lease_lapses_and_another_process_takes_the_lock(migration: Migration) -> None:
+        if migration.version == 1:
+            graph.holder = "migrate-other"
+
+    with pytest.raises(MigrationError, match="lost the migration lock to migrate-other"):
+        migrate(
+            graph,  # type: ignore[arg-type]
+            migrations=two_migrations(),
+            on_apply=lease_lapses_and_another_process_takes_the_lock,
+            heartbeat_s=60,
+        )
+    assert graph.recorded == [] and graph.holder == "migrate-other"  # not ours to release
+
+
+def test_waiters_outwait_a_whole_lease() -> None:
+    """A waiter giving up before a dead holder's lease runs out would fail where it only had to wait."""
+    assert inspect.signature(migrate).parameters["wait_timeout_s"].default > LOCK_LEASE_S
