@@ -47,14 +47,18 @@ def _well_formed_id(value: str) -> str:
     percent-encoded, before a request leaves them)."""
     if value != value.strip():
         raise ValueError("must not start or end with whitespace")
-    controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
-    if controls:
-        raise ValueError(f"must not hold control characters ({', '.join(controls)})")
-    if not unicodedata.is_normalized("NFC", value):
-        raise ValueError(
-            f"must be in Unicode NFC form: use {unicodedata.normalize('NFC', value)!r}, which looks the same"
-        )
-    if {".", ".."} & set(value.split("/")):
+    # Printable ASCII (nearly every id) holds no control character and is NFC already: the per-character
+    # scan below cost ingestion about 3% (it validates a task id per answer).
+    if not (value.isascii() and value.isprintable()):
+        controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
+        if controls:
+            raise ValueError(f"must not hold control characters ({', '.join(controls)})")
+        if not unicodedata.is_normalized("NFC", value):
+            raise ValueError(
+                f"must be in Unicode NFC form: use {unicodedata.normalize('NFC', value)!r}, which looks the "
+                "same"
+            )
+    if "." in value and {".", ".."} & set(value.split("/")):
         raise ValueError("must not have '.' or '..' as a '/'-separated segment (a URL cannot address it)")
     return value
 
