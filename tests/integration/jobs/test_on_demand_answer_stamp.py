@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 import redis
 
 import workers.tasks as tasks
@@ -18,8 +19,12 @@ from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 
 def test_a_plan_older_than_the_answer_stamp_is_replaced_and_a_newer_one_kept(
-    graph: Graph, redis_client: redis.Redis
+    graph: Graph, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The task on the test's own connections: its lazily opened process-wide driver would outlive the
+    # test, unclosed (a ResourceWarning at the end of the suite).
+    monkeypatch.setattr(tasks, "get_graph", lambda: graph)
+    monkeypatch.setattr(tasks, "get_redis", lambda: redis_client)
     document = seed_curriculum(graph, "stamp-test", concepts=10)
     (learner,) = seed_learners(graph, 1, "stamp-", [c.id for c in document.concepts])
     service = PlanService(PlanStore(graph), PlanCache(redis_client), tasks._params())
