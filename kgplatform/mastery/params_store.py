@@ -9,13 +9,12 @@ concepts missing from the file get defaults through `params.extended(concept_ids
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kgplatform.errors import ValidationFailed
+from kgplatform.files import write_text_atomically
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.settings import Settings
 
@@ -45,8 +44,8 @@ def save(settings: Settings, params: TracerParams, metadata: dict[str, Any] | No
         **params.to_dict(),
     }
     path = folder / f"{params.model_version}.json"
-    _write_atomically(path, json.dumps(document, indent=1))
-    _write_atomically(
+    write_text_atomically(path, json.dumps(document, indent=1))
+    write_text_atomically(
         folder / CURRENT, json.dumps({"model_version": params.model_version, "file": path.name})
     )
     return path
@@ -70,16 +69,3 @@ def load_current(settings: Settings) -> TracerParams | None:
 
 def read_metadata(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -24,7 +24,7 @@ from torch import nn
 from torch_geometric.data import Data
 
 from kgplatform.errors import KgpError, NotFound
-from kgplatform.transfer.files import write_text_atomically
+from kgplatform.files import write_text_atomically
 from kgplatform.transfer.train import TrainConfig, TrainResult, build_model, predict_matrix
 
 DATA_KEYS = ("x", "edge_index", "edge_attr", "pair_attr", "node_cold", "pair_cold")

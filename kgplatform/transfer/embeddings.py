@@ -18,8 +18,8 @@ from typing import Protocol
 
 import numpy as np
 
+from kgplatform.files import write_atomically
 from kgplatform.transfer.empirical import FloatArray
-from kgplatform.transfer.files import write_atomically
 
 EMBEDDING_DIM = 384
 log = logging.getLogger(__name__)

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from kgplatform.planning.batch import LearnerMatrix
 from kgplatform.planning.graph import ConceptGraph, build_graph
+from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
 
 
 def chain_document() -> dict[str, Any]:
@@ -37,3 +39,16 @@ def chain_document() -> dict[str, Any]:
 @pytest.fixture
 def chain() -> ConceptGraph:
     return build_graph(chain_document())
+
+
+def one_learner_plan(graph: ConceptGraph, learners: LearnerMatrix, row: int, config: PlanConfig) -> Plan:
+    """`plan_for_learner` on one row of a learner matrix: the path the batch must agree with."""
+    return plan_for_learner(
+        graph,
+        learners.learner_ids[row],
+        p_mastery=learners.p_mastery[row],
+        p_peak=learners.p_peak[row],
+        attempts=learners.attempts[row],
+        goals=learners.goals[row],
+        config=config,
+    )

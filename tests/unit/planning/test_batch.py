@@ -10,10 +10,10 @@ from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.batch import LearnerMatrix, first_tasks, plan_batch, plan_chunk
 from kgplatform.planning.graph import ConceptGraph, build_graph
-from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.service import learner_arrays, make_plan
 from kgplatform.planning.store import LearnerRows
-from tests.unit.planning.conftest import chain_document
+from tests.unit.planning.conftest import chain_document, one_learner_plan
 
 
 def random_learners(graph: ConceptGraph, n: int, seed: int) -> LearnerMatrix:
@@ -27,19 +27,6 @@ def random_learners(graph: ConceptGraph, n: int, seed: int) -> LearnerMatrix:
     attempts[: n // 10] = 0.0  # cold starts
     goals = rng.random(shape) < np.where(rng.random((n, 1)) < 0.2, 0.0, 3.0 / graph.n_concepts)
     return LearnerMatrix([f"l{i}" for i in range(n)], decayed, peak, attempts, goals)
-
-
-def one_learner_plan(graph: ConceptGraph, learners: LearnerMatrix, row: int, config: PlanConfig) -> Plan:
-    """`plan_for_learner` on one row of a learner matrix: the path the batch must agree with."""
-    return plan_for_learner(
-        graph,
-        learners.learner_ids[row],
-        p_mastery=learners.p_mastery[row],
-        p_peak=learners.p_peak[row],
-        attempts=learners.attempts[row],
-        goals=learners.goals[row],
-        config=config,
-    )
 
 
 @pytest.mark.parametrize("chunk_size", [1000, 97])

@@ -12,8 +12,9 @@ import pytest
 from kgplatform.planning.batch import LearnerMatrix, chunk_picks, first_tasks, plan_batch
 from kgplatform.planning.graph import ConceptGraph, build_graph
 from kgplatform.planning.page_json import chunk_json
-from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+from kgplatform.planning.policy import Plan, PlanConfig
 from kgplatform.planning.stamps import InputStamps
+from tests.unit.planning.conftest import one_learner_plan
 
 
 def document(
@@ -49,16 +50,7 @@ def both_paths(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig)
     """The batch's plans, after checking that the one-learner path gives each of them too."""
     batch = [plan for chunk in plan_batch(graph, learners, config) for plan in chunk]
     for row, plan in enumerate(batch):
-        alone = plan_for_learner(
-            graph,
-            learners.learner_ids[row],
-            p_mastery=learners.p_mastery[row],
-            p_peak=learners.p_peak[row],
-            attempts=learners.attempts[row],
-            goals=learners.goals[row],
-            config=config,
-        )
-        assert alone == plan, f"learner {row}"
+        assert one_learner_plan(graph, learners, row, config) == plan, f"learner {row}"
     return batch
 
 
