@@ -132,6 +132,15 @@ class Demo:
         self.console.print(
             f"transfer model {trained.model_version}: {edges} TRANSFERS_TO edges published; checkpoint {path}"
         )
+        metrics = trained.metrics
+        if edges == 0 and metrics.get("alpha") == 0 and "valid_auc_without_transfer" in metrics:
+            # Not a failure: the strengths are scaled by what helps the tracer on held-out learners.
+            without = metrics["valid_auc_without_transfer"]
+            self.console.print(
+                f"no edge, because transfer did not raise the tracer's next-answer AUC on the "
+                f"{metrics['valid_learners']} validation learners ({without:.4f} without it, no gain "
+                "with it): tracing and planning use none (docs/transfer.md)"
+            )
 
     def compute_plans(self) -> None:
         client = redis.Redis.from_url(self.settings.redis.url)
