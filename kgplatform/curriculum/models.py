@@ -70,12 +70,16 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
-EntityId = Annotated[
+# An id naming an entity that exists (a task's concepts, an edge's ends, an answer's task, a goal): only
+# bounded and not blank, so what was stored before the stricter rule below stays reachable (a client
+# re-sending acknowledged answers of such a task must still hear "duplicate", not "invalid").
+EntityRef = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
     AfterValidator(_not_blank),
-    AfterValidator(_well_formed_id),
 ]
+# The id of a new entity: also well formed (`_well_formed_id`).
+EntityId = Annotated[EntityRef, AfterValidator(_well_formed_id)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(_not_blank)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_LENGTH), AfterValidator(_not_blank)]
@@ -84,7 +88,7 @@ Difficulty = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0.0, le=1_000_000.0, allow_inf_nan=False)]
 EstimatedMinutes = Annotated[int, Field(ge=1, le=600)]
 TaskConcepts = Annotated[
-    list[EntityId], Field(min_length=1, max_length=MAX_TASK_CONCEPTS), AfterValidator(_unique)
+    list[EntityRef], Field(min_length=1, max_length=MAX_TASK_CONCEPTS), AfterValidator(_unique)
 ]
 
 DEFAULT_WEIGHT = 1.0
@@ -210,8 +214,8 @@ class Concept(_Output):
 class PrerequisiteIn(_Input):
     """`prerequisite` is learnt before `concept`: (prerequisite)-[:PREREQUISITE_OF]->(concept)."""
 
-    prerequisite: EntityId
-    concept: EntityId
+    prerequisite: EntityRef
+    concept: EntityRef
     weight: Weight = DEFAULT_WEIGHT
 
     @field_validator("concept")

@@ -20,11 +20,12 @@ from pydantic import (
     field_validator,
 )
 
-from kgplatform.curriculum.models import MAX_ID_LENGTH, EntityId
+from kgplatform.curriculum.models import MAX_ID_LENGTH, EntityRef
 
 MAX_BATCH_SIZE = 10_000
 # Event and learner ids: no whitespace anywhere (services generate them). Task ids are the curriculum's
-# (`EntityId`), so any task a designer can create can be answered.
+# (`EntityRef`: any stored task id, also one made before ids had to be well formed), so any task a
+# designer can create can be answered.
 # No control characters either: ids are compared and sorted as text, and numpy's fixed-width strings drop
 # trailing NULs ("e" and "e\x00" would be one answer to the tracer).
 ID_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f]+$"
@@ -47,7 +48,7 @@ class AnswerIn(BaseModel):
 
     event_id: str = Id
     learner_id: str = Id
-    task_id: EntityId
+    task_id: EntityRef
     correct: bool | None = None
     score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False, validate_default=True)
     answered_at: AwareDatetime
@@ -142,7 +143,7 @@ class LearnerInterests(BaseModel):
 class GoalsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    concept_ids: list[EntityId] = Field(max_length=1000)
+    concept_ids: list[EntityRef] = Field(max_length=1000)
 
 
 class InterestsIn(BaseModel):

@@ -11,6 +11,7 @@ from kgplatform.curriculum.models import (
     TaskIn,
     TaskPatch,
 )
+from kgplatform.mastery.models import AnswerIn, GoalsIn
 
 
 @pytest.mark.parametrize("concept_id", ["a.b", "with space", "dash-ed", "UPPER_case", "x/y", "é"])
@@ -119,13 +120,24 @@ def test_ids_that_look_like_others_or_cannot_be_fetched_are_refused_naming_the_f
     for model, data, field in [
         (ConceptIn, {"id": bad, "name": "n"}, "id"),
         (CurriculumIn, {"id": bad, "name": "n"}, "id"),
-        (TaskIn, {"id": "t", "title": "T", "kind": "quiz", "concepts": ["a", bad]}, "concepts.1"),
-        (PrerequisiteIn, {"prerequisite": bad, "concept": "b"}, "prerequisite"),
+        (TaskIn, {"id": bad, "title": "T", "kind": "quiz", "concepts": ["a"]}, "id"),
     ]:
         with pytest.raises(ValidationError) as refused:
             model.model_validate(data)
         [error] = refused.value.errors()
         assert ".".join(map(str, error["loc"])) == field and reason in error["msg"]
+
+
+@pytest.mark.parametrize(("stored", "_"), LOOKALIKE_OR_UNFETCHABLE_IDS)
+def test_references_to_entities_stored_before_the_rule_stay_usable(stored: str, _: str) -> None:
+    """Only new ids must be well formed: a task, edge, answer or goal naming a concept or task stored
+    earlier under such an id still validates (whether it exists is the store's check)."""
+    task = TaskIn(id="t", title="T", kind="quiz", concepts=["a", stored])
+    assert task.concepts == ["a", stored]
+    assert PrerequisiteIn(prerequisite=stored, concept="b").prerequisite == stored
+    assert GoalsIn(concept_ids=[stored]).concept_ids == [stored]
+    answer = {"event_id": "e", "learner_id": "l", "task_id": stored, "correct": True}
+    assert AnswerIn.model_validate({**answer, "answered_at": "2026-01-01T00:00:00Z"}).task_id == stored
 
 
 @pytest.mark.parametrize("fine", ["caf\u00e9", "a..b", ".hidden", "x/.y", "v1.2/..z", "with inner space"])
