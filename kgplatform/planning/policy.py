@@ -112,14 +112,18 @@ def ranked_tasks(
 
     Order: band distance (inside the band nearest its centre, else nearest the band), then position.
     `p` is the float32 mastery (..., n) the success is predicted from (`ConceptScores.p`). A task that
-    also exercises a concept not open (`ConceptScores.open`) is left out: practising it would skip
-    that concept's missing prerequisites.
+    also exercises a concept not open (`ConceptScores.open`) is left out when the concept has another
+    task: practising it would skip that concept's missing prerequisites. When every task of the concept
+    does so (b's only task also exercises c, on a -> b -> c), they stay, ranked as they are: leaving them
+    out would leave b unpractisable, and c closed, for good.
     """
     options = np.where((concepts >= 0)[..., None], graph.concept_tasks[np.maximum(concepts, 0)], -1)
     if graph.n_tasks == 0:
         return options
     distance = np.where(options >= 0, band_distance(task_success(graph, p, options, config), config), np.inf)
-    distance[reaches_past_prerequisites(graph, open_, concepts, options)] = np.inf
+    reaches = reaches_past_prerequisites(graph, open_, concepts, options)
+    has_other = ((options >= 0) & ~reaches).any(axis=-1, keepdims=True)
+    distance[reaches & has_other] = np.inf
     order = np.argsort(distance, axis=-1, kind="stable")
     ranked = np.take_along_axis(options, order, axis=-1)
     return np.where(np.isinf(np.take_along_axis(distance, order, axis=-1)), -1, ranked)

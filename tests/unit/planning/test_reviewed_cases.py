@@ -96,6 +96,17 @@ def test_a_task_also_exercising_a_concept_past_a_missing_prerequisite_is_not_pla
     assert "tac" in task_ids(ready)
 
 
+def test_a_concept_whose_only_task_reaches_past_a_prerequisite_can_still_be_practised() -> None:
+    """a -> b -> c, b's only task also exercises c: dropping it left b unpractisable and the learner
+    with an empty plan for good (c can only open once b is practised)."""
+    graph = build_graph(
+        document(["a", "b", "c"], [("a", "b"), ("b", "c")], {"ta": ["a"], "tbc": ["b", "c"], "tc": ["c"]})
+    )
+    learners = learners_of(graph, [{"a": 0.9, "b": 0.2}], [("c",)])
+    (plan,) = both_paths(graph, learners, PlanConfig(n_tasks=3, max_tasks_per_concept=2))
+    assert task_ids(plan) == ["tbc"]
+
+
 def test_a_goal_without_tasks_keeps_its_prerequisites_on_the_goal_path() -> None:
     """A capstone nobody can practise once counted as known, so p1 and p2 read "off your goal path"."""
     graph = build_graph(
