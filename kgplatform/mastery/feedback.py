@@ -28,6 +28,8 @@ from kgplatform.planning.policy import PlanConfig
 # review when the learner's plan treats it otherwise.
 MASTERY_THRESHOLD = PlanConfig().mastered_at
 REVIEW_BELOW = PlanConfig().review_below
+# A prerequisite at or above this no longer holds its dependants back: the planner opens them (frontier).
+READY_AT = PlanConfig().ready_at
 # Forgetting smaller than this is noise, not something to act on.
 DECAY_WORTH_REPORTING = 0.05
 
@@ -57,7 +59,10 @@ def build_report(
     known = known_concepts(states, {c.concept_id for c in mastered})
     # A goal already known needs nothing more; a learner without goals aims at what is in progress.
     targets = [cid for cid in goals if cid not in known] if goals else [c.concept_id for c in in_progress]
-    blocking = blocking_prerequisites(states, targets, known)
+    # Blockers as the planner sees them: a prerequisite good enough to open its dependants (or implied by
+    # one that is) blocks nothing, though it is not mastered yet.
+    good_enough = known_concepts(states, {s.concept_id for s in states if s.p_now >= READY_AT})
+    blocking = blocking_prerequisites(states, targets, known | good_enough)
     return FeedbackReport(
         learner_id=learner_id,
         as_of=now,

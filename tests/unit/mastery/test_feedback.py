@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import matplotlib.image
@@ -48,9 +49,23 @@ def test_sections() -> None:
 
 
 def test_without_goals_the_concepts_in_progress_are_the_targets() -> None:
-    # Without b (mastered, implying a), a stands before c, which is in progress.
-    report = build_report("kim", [s for s in STATES if not s.goal and s.concept_id != "b"], NOW)
+    # Without b (mastered, implying a), a stands before c, which is in progress; at 0.65 a is good
+    # enough for the planner to open c, so it blocks nothing. Decayed below 0.6, it blocks c.
+    without_b = [s for s in STATES if not s.goal and s.concept_id != "b"]
+    assert build_report("kim", without_b, NOW).blocking_prerequisites == []
+    weaker = [replace(s, p_now=0.55) if s.concept_id == "a" else s for s in without_b]
+    report = build_report("kim", weaker, NOW)
     assert [(b.concept_id, b.blocks) for b in report.blocking_prerequisites] == [("a", ["c"])]
+
+
+def test_a_prerequisite_good_enough_for_the_plan_is_no_blocker() -> None:
+    """a at 0.65 -> goal c: the planner opens c ("prerequisites met"), so the report must not say that a
+    blocks c (it did, counting only mastered concepts as no longer blocking)."""
+    states = [
+        state("a", 0.65, p_mastery=0.65, attempts=3, days_ago=1),
+        state("c", 0.25, prereqs=("a",), goal=True),
+    ]
+    assert build_report("kim", states, NOW).blocking_prerequisites == []
 
 
 def test_prerequisites_come_first_and_cycles_do_not_break_the_report() -> None:
