@@ -34,7 +34,7 @@ from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from workers.celery_app import app, get_graph, get_redis, settings
 from workers.queues import Queue
-from workers.schedule import claim_nightly, nightly_is_late
+from workers.schedule import NIGHTLY_GUARD_TTL_S, claim_nightly, nightly_is_late
 
 log = logging.getLogger(__name__)
 # Worth another try later: the database or broker was briefly away or busy.
@@ -250,6 +250,11 @@ def recompute_after_failed_retrain(job_id: str) -> None:
     """The nightly retrain's error callback: logs it and sends the night's recompute anyway. One
     parameter only: Celery sends a one-argument error callback as a message, where one taking more
     would be called inline in the failed task's worker."""
+    # Once per job: a retrain that hits its hard time limit has its failure recorded twice by Celery
+    # (the pool's timeout callback, then the request's), which sends this callback twice.
+    if not get_redis().set(f"kgp:nightly:fallback:{job_id}", "sent", nx=True, ex=NIGHTLY_GUARD_TTL_S):
+        log.info("nightly fallback for job %s already sent", job_id)
+        return
     log.warning(
         "nightly retrain failed (see the training worker's log); job %s recomputes plans anyway", job_id
     )

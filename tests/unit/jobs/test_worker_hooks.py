@@ -128,6 +128,16 @@ def test_the_nightly_recompute_is_sent_even_when_the_retrain_fails(
     assert sent.messages[0][1]["args"] == (job_id,)
 
 
+def test_the_fallback_recompute_is_sent_once_per_job(nightly_env: FakeRedis, sent: Sent) -> None:
+    """A retrain killed at its hard time limit has its failure recorded twice (pool timeout, then the
+    request), so the error callback arrives twice: the night's recompute must still be sent once."""
+    tasks.recompute_after_failed_retrain.run("job-5")
+    tasks.recompute_after_failed_retrain.run("job-5")
+    assert sent.names() == ["kgp.plans.recompute_all"]
+    tasks.recompute_after_failed_retrain.run("job-6")
+    assert sent.names() == ["kgp.plans.recompute_all"] * 2
+
+
 def test_a_fan_out_that_failed_for_good_fails_its_job_and_frees_the_lock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
