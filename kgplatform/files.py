@@ -15,6 +15,9 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
+        # mkstemp makes the file owner-only; give it the mode a plain open() would (the umask's), so a
+        # worker or CLI running as another user can still read a shared models folder.
+        os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()
@@ -27,3 +30,17 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
 
 def write_text_atomically(path: Path, text: str) -> None:
     write_atomically(path, lambda file: file.write(text.encode("utf-8")))
+
+
+def _umask() -> int:
+    """The process's umask: from /proc on Linux (reading it with os.umask means setting it, which another
+    thread creating a file at that moment would feel), else set and put straight back."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
