@@ -193,9 +193,10 @@ class LeaseKeeper:
         while not self._stop.wait(self.heartbeat_s):
             try:
                 self.renew()
-            except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as error:
+            except Exception as error:  # noqa: BLE001 - any error, or the thread dies and renewal stops
                 # One failed renewal is survivable (several fit in a lease); the renewal after the
-                # migration finds out if the lease was lost meanwhile.
+                # migration finds out if the lease was lost meanwhile. (A GuardedGraph raises the
+                # project's ServiceUnavailable, not a driver error: catching only those killed the thread.)
                 log.warning("renewing the migration lock failed: %s", error)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.migrations import LOCK_LEASE_S, Migration, MigrationError, discover_migrations, migrate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "migrations" / "V0001__two_indexes.cypher"
@@ -106,6 +107,31 @@ def test_a_heartbeat_renews_the_lease_while_a_slow_migration_runs() -> None:
     heartbeats = [name for name in graph.renewals if name.endswith("-lease")]
     assert len(heartbeats) >= 4  # ~0.6 s of migrations at one renewal per 0.05 s
     assert graph.holder is None  # released
+
+
+def test_a_failed_renewal_of_any_kind_does_not_stop_the_heartbeat() -> None:
+    """The API's GuardedGraph raises the project's ServiceUnavailable, not a driver error: a heartbeat
+    that caught only driver errors died on the first one, and renewal silently stopped."""
+    graph = LockedGraph()
+    write = graph.write
+    failures = iter([True, True])
+
+    def flaky(name: str, /, **params: Any) -> list[dict[str, object]]:
+        is_heartbeat = threading.current_thread().name.endswith("-lease")
+        if name == "graph/acquire_migration_lock" and is_heartbeat and next(failures, False):
+            raise ServiceUnavailable("Neo4j is unavailable")
+        return write(name, **params)
+
+    graph.write = flaky  # type: ignore[method-assign]
+    migrate(
+        graph,  # type: ignore[arg-type]
+        migrations=two_migrations(),
+        on_apply=lambda _: time.sleep(0.3),
+        lease_s=1,
+        heartbeat_s=0.05,
+    )
+    heartbeats = [name for name in graph.renewals if name.endswith("-lease")]
+    assert len(heartbeats) >= 3  # renewals went on after the two failures
 
 
 def test_a_holder_whose_lease_was_taken_over_stops_before_recording() -> None:
