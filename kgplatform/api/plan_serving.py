@@ -44,7 +44,7 @@ VERSION_CHECK_S = 1.0
 # while it is there, the cached plan predates answers the learner gave (see kgplatform.jobs.debounce).
 RECOMPUTE_PENDING_PREFIX = DEBOUNCE_PREFIX
 # One stamp serves answers and goal or interest changes alike: a plan older than it misses what changed.
-ANSWERED_REASON = "the learner answered or changed goals since this plan was made"
+ANSWERED_REASON = "the learner answered, or changed goals or interests, since this plan was made"
 PENDING_REASON = f"{ANSWERED_REASON}; a new plan is being computed"
 
 

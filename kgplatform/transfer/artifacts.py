@@ -4,7 +4,8 @@ A checkpoint holds what it takes to use and to audit a model: the weights, the h
 concept id map, the input tensors the predictions were made from, the predicted matrix, the metrics, and
 the identity (hash) of the data snapshot it was trained on, the pipeline options and the name encoder's
 identity: enough to predict again (`Checkpoint.predict`) and to tell what a model was trained on.
-`LATEST` names the newest version in use (published, or saved by a run that only checkpoints).
+`LATEST` names the newest version in use: moved once a publish succeeds, or at once for a run that never
+publishes (`--data assist2009`); a `--no-write` run or a refused publish leaves it.
 Tensors are saved as plain dicts so `torch.load(weights_only=True)` reads them (no pickled code).
 """
 

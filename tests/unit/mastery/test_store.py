@@ -14,6 +14,7 @@ from kgplatform.errors import ServiceUnavailable
 from kgplatform.mastery.recompute import MasteryColumns, split_us
 from kgplatform.mastery.store import (
     CONSTRAINT_RETRIES,
+    IngestContextMoved,
     MasteryStore,
     _constraint_clash,
     mastery_params,
@@ -87,3 +88,12 @@ def test_clashes_outlasting_the_retries_are_a_503_not_a_conflict_of_content() ->
     with pytest.raises(ValueError):
         MasteryStore(other).run_ingest(lambda tx: None)  # type: ignore[arg-type]
     assert other.attempts == 1
+
+
+def test_a_context_moving_on_every_try_is_a_503_after_the_retries() -> None:
+    """Each IngestContextMoved means a curriculum edit or model switch committed meanwhile; the store
+    starts over, a bounded number of times, then refuses as busy (nothing stored)."""
+    graph = _ClashingGraph(IngestContextMoved())
+    with pytest.raises(ServiceUnavailable) as busy:
+        MasteryStore(graph).run_ingest(lambda tx: None)  # type: ignore[arg-type]
+    assert graph.attempts == CONSTRAINT_RETRIES and "changed during each" in busy.value.message
