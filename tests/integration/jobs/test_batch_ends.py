@@ -4,39 +4,20 @@ job, and learners deleted after the fan-out are skipped, not failed. Plus what t
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import redis
 
 from kgplatform.graph.driver import Graph
-from kgplatform.jobs.batch import BatchRunner, chunk_of
+from kgplatform.jobs.batch import chunk_of
 from kgplatform.jobs.models import JobState
 from kgplatform.jobs.progress import job_key
 from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
-from kgplatform.mastery.bkt import TracerParams
-from kgplatform.planning.store import PlanStore
 from kgplatform.settings import WorkerSettings
-from tests.integration.workers.seeding import seed_curriculum, seed_learners
+from tests.integration.jobs.batches import fanned_out, runner
 
 SETTINGS = WorkerSettings()
-
-
-def runner(graph: Graph, client: redis.Redis) -> BatchRunner:
-    return BatchRunner(PlanStore(graph), JobStore(graph), client, SETTINGS, TracerParams.default(()))
-
-
-def fanned_out(
-    graph: Graph, client: redis.Redis, name: str, learners: int, chunk_size: int
-) -> tuple[BatchRunner, list[dict[str, Any]]]:
-    document = seed_curriculum(graph, f"{name}-test", concepts=10)
-    seed_learners(graph, learners, f"{name}-", [c.id for c in document.concepts])
-    batch = runner(graph, client)
-    sent: list[dict[str, Any]] = []
-    batch.fan_out(f"job-{name}", None, datetime.now(UTC), sent.append, chunk_size)
-    return batch, [json.loads(json.dumps(m)) for m in sent]
 
 
 def silence(client: redis.Redis, job_id: str, seconds: float) -> None:
