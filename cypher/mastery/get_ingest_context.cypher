@@ -24,20 +24,17 @@ CALL () {
   RETURN collect([a.event_id, a.learner_id, a.task_id, a.correct, a.answered_at.epochSeconds,
                   a.answered_at.nanosecond, a.duration_s]) AS stored
 }
+// The current model is looked up once, for both its version and its edges.
 CALL () {
-  MATCH (m:TransferModel {status: 'current'})
+  OPTIONAL MATCH (m:TransferModel {status: 'current'})
   WITH m ORDER BY m.activated_at DESC LIMIT 1
-  MATCH (s:Concept)-[t:TRANSFERS_TO]->(d:Concept)
+  OPTIONAL MATCH (s:Concept)-[t:TRANSFERS_TO]->(d:Concept)
   WHERE t.model_version = m.version
-  RETURN collect([s.id, d.id, t.strength, t.model_version]) AS transfer
+  RETURN m.version AS transfer_model,
+         collect(CASE WHEN t IS NOT NULL THEN [s.id, d.id, t.strength, t.model_version] END) AS transfer
 }
 CALL () {
   OPTIONAL MATCH (r:CurriculumRevision {id: 'structure'})
   RETURN coalesce(r.version, 0) AS revision
-}
-CALL () {
-  OPTIONAL MATCH (m:TransferModel {status: 'current'})
-  WITH m ORDER BY m.activated_at DESC LIMIT 1
-  RETURN m.version AS transfer_model
 }
 RETURN tasks, stored, transfer, revision, transfer_model
