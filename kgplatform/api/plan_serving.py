@@ -33,7 +33,7 @@ from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
 from kgplatform.mastery.service import CurrentParams
-from kgplatform.planning.cache import PlanCache, answered_key, plan_key
+from kgplatform.planning.cache import PlanCache, answered_after, answered_key, plan_key
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.stamps import model_version
@@ -53,7 +53,7 @@ def cached_stale_reasons(plan: dict[str, Any], pending: bytes | None, answered: 
     (the second still holds when no worker runs and the pending mark has expired)."""
     if pending:
         return [PENDING_REASON]
-    if answered and float(answered) > datetime.fromisoformat(plan["created_at"]).timestamp():
+    if answered_after(answered, datetime.fromisoformat(plan["created_at"])):
         return [ANSWERED_REASON]
     return []
 

@@ -14,7 +14,7 @@ from typing import Any
 import redis
 
 from kgplatform.jobs.debounce import Debouncer
-from kgplatform.planning.cache import answered_key, mark_answered
+from kgplatform.planning.cache import answered_after, answered_key, mark_answered
 from kgplatform.planning.records import PlanRecord
 from kgplatform.settings import WorkerSettings
 
@@ -60,8 +60,7 @@ class StampBacklog:
 def answered_since(client: redis.Redis, record: PlanRecord) -> bool:
     """Whether the learner's answer stamp (written by the API after storing answers) is newer than the
     plan: the test the serving path applies to call a cached plan stale (`api.plan_serving`)."""
-    answered = client.get(answered_key(record.learner_id))
-    return answered is not None and float(answered) > record.created_at.timestamp()
+    return answered_after(client.get(answered_key(record.learner_id)), record.created_at)
 
 
 def request_recomputes(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 import redis
 
@@ -26,6 +27,14 @@ def plan_key(learner_id: str) -> str:
 
 def answered_key(learner_id: str) -> str:
     return ANSWERED_PREFIX + learner_id
+
+
+def answered_after(stamp: bytes | str | None, created_at: datetime) -> bool:
+    """Whether a learner's answer stamp (`mark_answered`; None: none) is newer than a plan made at
+    `created_at`: the rule that calls a cached plan stale, in serving and in the on-demand worker."""
+    if not stamp:
+        return False
+    return float(stamp) > created_at.timestamp()
 
 
 def mark_answered(client: redis.Redis, stamps: Mapping[str, float]) -> None:

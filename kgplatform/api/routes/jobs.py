@@ -103,11 +103,15 @@ def request_plan_recomputes(request: Request, rows: Iterable[Any], accepted: Ite
         and row["event_id"] in stored
         and isinstance(row.get("learner_id"), str)
     ]
-    if not learners:
-        return 0
+    return request_learner_recomputes(request, learners) if learners else 0
+
+
+def request_learner_recomputes(request: Request, learner_ids: Iterable[str]) -> int:
+    """Stamps these learners' cached plans stale and asks for one debounced recomputation each (the
+    app's stamp backlog holds the stamps while Redis is away)."""
     state = request.app.state
     backlog = getattr(state, "stamp_backlog", None)
-    return request_recomputes(state.redis, learners, state.settings.workers, send_task(request), backlog)
+    return request_recomputes(state.redis, learner_ids, state.settings.workers, send_task(request), backlog)
 
 
 async def retry_answer_stamps(app: FastAPI, every_s: float = STAMP_RETRY_S) -> None:

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from kgplatform.api.deps import ServicePrincipal
 from kgplatform.api.routes.answers import MasteryServiceDep
-from kgplatform.api.routes.jobs import send_task
-from kgplatform.jobs.on_demand import request_recomputes
+from kgplatform.api.routes.jobs import request_learner_recomputes
 from kgplatform.mastery.feedback import render_png
 from kgplatform.mastery.models import (
     ID_PATTERN,
@@ -71,9 +70,7 @@ def plan_inputs_changed(request: Request, learner_id: str) -> None:
     input stamps (the learner's updated_at) already say. Without it, serving's Redis-only path kept
     showing the plan made for the old goals as fresh until the nightly batch. (Interests are not read by
     the planner yet, docs/planning.md; their plan is recomputed the same, ready for when they are.)"""
-    state = request.app.state
-    backlog = getattr(state, "stamp_backlog", None)
-    request_recomputes(state.redis, [learner_id], state.settings.workers, send_task(request), backlog)
+    request_learner_recomputes(request, [learner_id])
 
 
 @router.get(
