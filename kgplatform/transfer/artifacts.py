@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,7 @@ DATA_KEYS = ("x", "edge_index", "edge_attr", "pair_attr", "node_cold", "pair_col
 class Checkpoint:
     model_version: str
     path: Path
-    model: nn.Module
-    config: TrainConfig
     concept_ids: tuple[str, ...]
-    data: Data  # the inputs the model predicts from (with the measured-transfer edges of a GNN)
     predicted: np.ndarray  # (C, C) predicted transfer [source, target], label units
     strengths: np.ndarray  # (C, C) tracer strengths in [0, 1] (0 = no edge written)
     metrics: dict[str, Any]
@@ -48,6 +46,19 @@ class Checkpoint:
     inputs: Data  # the saved input tensors, before the measured-transfer edges are added
     options: dict[str, Any]  # the pipeline options it was trained with (split seed, label, graph)
     encoder: str  # identity of the name encoder whose vectors are in the inputs
+
+    @property
+    def model(self) -> nn.Module:
+        return self.result.model
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.result.config
+
+    @cached_property
+    def data(self) -> Data:
+        """The inputs the model predicts from (with the measured-transfer edges of a GNN)."""
+        return self.result.inference_data(self.inputs)
 
     @property
     def target_scale(self) -> float:
@@ -177,10 +188,7 @@ def load_checkpoint(root: Path, model_version: str | None = None) -> Checkpoint:
     return Checkpoint(
         version,
         folder,
-        model,
-        config,
         tuple(meta["concept_ids"]),
-        result.inference_data(inputs),
         np.load(folder / "predicted.npy"),
         np.load(folder / "strengths.npy"),
         meta["metrics"],
