@@ -73,8 +73,7 @@ def load_existing(graph: Graph, curriculum_id: str, raw: RawDocument) -> Existin
             owners[row["id"]] = row["curriculum_id"]
         return existing
 
-    with graph.session() as session:
-        return session.execute_read(work)
+    return graph.execute_read(work)
 
 
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -188,5 +187,4 @@ def read_document(graph: Graph, curriculum_id: str) -> dict[str, Any] | None:
             "tasks": _run(tx, "curriculum/read_curriculum_tasks", curriculum_id=curriculum_id),
         }
 
-    with graph.session() as session:
-        return session.execute_read(work)
+    return graph.execute_read(work)
