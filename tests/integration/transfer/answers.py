@@ -1,8 +1,9 @@
-"""Stores answer rows through `mastery/create_answers`, which takes aligned columns, not a list of maps."""
+"""The transfer tests' data: small curricula of one task per concept, and answer rows stored through
+`mastery/create_answers`, which takes aligned columns, not a list of maps."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,3 +24,27 @@ def write_answers(graph: Graph, rows: Sequence[Mapping[str, Any]], received_at: 
     """rows: event_id, learner_id, task_id, correct, at_s, at_ns, duration_s (one map per answer)."""
     columns = {param: [row[key] for row in rows] for param, key in COLUMNS.items()}
     graph.write("mastery/create_answers", **columns, received_at=received_at)
+
+
+def seed_concepts(
+    graph: Graph,
+    curriculum_id: str,
+    ids: Sequence[str],
+    now: datetime,
+    *,
+    label: str = "skill",
+    chain: bool = False,
+    more_tasks: Iterable[Mapping[str, Any]] = (),
+) -> None:
+    """A curriculum of `ids` named "`label` ID", one task `t-ID` per concept (plus `more_tasks`), and,
+    when `chain`, each concept a prerequisite of the next."""
+    graph.write(
+        "testing/create_mastery_curriculum",
+        curriculum_id=curriculum_id,
+        now=now,
+        concepts=[{"id": c, "name": f"{label} {c}", "tags": []} for c in ids],
+        tasks=[{"id": f"t-{c}", "concept_ids": [c]} for c in ids] + [dict(t) for t in more_tasks],
+        prerequisites=[{"prerequisite": a, "concept": b} for a, b in zip(ids, ids[1:], strict=False)]
+        if chain
+        else [],
+    )

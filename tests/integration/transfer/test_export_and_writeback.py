@@ -12,22 +12,15 @@ from kgplatform.graph.driver import Graph
 from kgplatform.transfer.data import export_from_graph
 from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.writeback import load_current_transfer, write_model
-from tests.integration.transfer.answers import write_answers
+from tests.integration.transfer.answers import seed_concepts, write_answers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def seed_curriculum(graph: Graph, n: int) -> list[str]:
     ids = [f"c{i:03d}" for i in range(n)]
-    graph.write(
-        "testing/create_mastery_curriculum",
-        curriculum_id="transfer-test",
-        concepts=[{"id": c, "name": f"concept {c}", "tags": []} for c in ids],
-        tasks=[{"id": f"t-{c}", "concept_ids": [c]} for c in ids]
-        + [{"id": "t-both", "concept_ids": ids[:2]}],
-        prerequisites=[{"prerequisite": ids[i], "concept": ids[i + 1]} for i in range(n - 1)],
-        now=NOW,
-    )
+    both = {"id": "t-both", "concept_ids": ids[:2]}
+    seed_concepts(graph, "transfer-test", ids, NOW, label="concept", chain=True, more_tasks=[both])
     return ids
 
 

@@ -16,21 +16,14 @@ from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
 from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.train import TrainConfig
 from kgplatform.transfer.writeback import edge_rows, load_current_transfer, write_model
-from tests.integration.transfer.answers import write_answers
+from tests.integration.transfer.answers import seed_concepts, write_answers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def seed_curriculum(graph: Graph, n: int) -> list[str]:
     ids = [f"k{i}" for i in range(n)]
-    graph.write(
-        "testing/create_mastery_curriculum",
-        curriculum_id="transfer-refusals",
-        now=NOW,
-        concepts=[{"id": c, "name": f"skill {c}", "tags": []} for c in ids],
-        tasks=[{"id": f"t-{c}", "concept_ids": [c]} for c in ids],
-        prerequisites=[],
-    )
+    seed_concepts(graph, "transfer-refusals", ids, NOW)
     return ids
 
 

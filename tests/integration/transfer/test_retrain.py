@@ -13,21 +13,14 @@ from kgplatform.transfer.embeddings import hashed_encoder
 from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
 from kgplatform.transfer.train import TrainConfig
 from kgplatform.transfer.writeback import load_current_transfer
-from tests.integration.transfer.answers import write_answers
+from tests.integration.transfer.answers import seed_concepts, write_answers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_retrain_publishes_the_checkpointed_model(graph: Graph, tmp_path: Path) -> None:
     ids = [f"k{i}" for i in range(5)]
-    graph.write(
-        "testing/create_mastery_curriculum",
-        curriculum_id="transfer-retrain",
-        now=NOW,
-        concepts=[{"id": c, "name": f"skill {c}", "tags": []} for c in ids],
-        tasks=[{"id": f"t-{c}", "concept_ids": [c]} for c in ids],
-        prerequisites=[{"prerequisite": ids[i], "concept": ids[i + 1]} for i in range(4)],
-    )
+    seed_concepts(graph, "transfer-retrain", ids, NOW, chain=True)
     rng = np.random.default_rng(0)
     rows = []
     for learner in range(120):
