@@ -32,7 +32,6 @@ import numpy as np
 # Only what the planning worker processes need anyway is imported here: `--workers` spawns them, and a
 # spawned process imports this module first (as __mp_main__), so the driver, settings and loader
 # imports below sit inside the functions that use them (they cost a worker about a second to start).
-from kgplatform.planning.batch import DEFAULT_CHUNK
 
 CURRICULUM = "bench-plans"
 PREFIX = "bench-plan-"
@@ -48,7 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mastery", type=int, default=20, help="mastery edges per learner")
     parser.add_argument("--goals", type=int, default=2, help="goals per learner")
     parser.add_argument("--page", type=int, default=5_000, help="learners per Neo4j read")
-    parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="learners per planning matrix")
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=None,
+        help="learners per planning matrix (default: sized to the curriculum)",
+    )
     parser.add_argument(
         "--workers",
         type=int,

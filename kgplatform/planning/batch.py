@@ -2,7 +2,7 @@
 matrices, in chunks so memory stays bounded whatever the number of learners.
 
 Memory per chunk is about chunk_size x (n_concepts x (12 + 24 x tasks per concept)) bytes; the
-default chunk keeps that near 100 MB for a 1,000-concept curriculum with 3 tasks per concept.
+default chunk (`chunk_for`) keeps that near 50 MB for a 1,000-concept curriculum with 3 tasks per concept.
 """
 
 from __future__ import annotations
@@ -29,6 +29,21 @@ from kgplatform.planning.ranking import top_concepts
 # row of a column maps to the same cache sets, and transposing one took five times as long (3.1 ms
 # against 0.65 ms for 1,000 x 1,000), which cost 10% of the planning.
 DEFAULT_CHUNK = 1000
+# A large curriculum plans fewer learners per chunk, so that a chunk's (L, n) float32 matrix stays
+# near 2 MB, a core's L2 cache here: the dense x sparse products of the scoring (unmet prerequisites,
+# blocking counts) then run from cache. At 1,000 concepts, chunks of 500 took 298 instead of 393 ms of
+# scoring per 5,000 bench learners (docs/planning.md); below 500 learners per chunk, the per-call costs
+# outweigh it, and small curricula were no faster with more than 1,000.
+SMALLEST_CHUNK = 500
+CHUNK_CELLS = 500_000
+
+
+def chunk_for(n_concepts: int) -> int:
+    """Learners per planning chunk for a curriculum of `n_concepts`: DEFAULT_CHUNK, or down to
+    SMALLEST_CHUNK so that chunk x n_concepts stays near CHUNK_CELLS. A multiple of 100, so never a
+    power of two (see DEFAULT_CHUNK)."""
+    by_cells = CHUNK_CELLS // max(n_concepts, 1) // 100 * 100
+    return min(DEFAULT_CHUNK, max(SMALLEST_CHUNK, by_cells))
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,9 +259,11 @@ def plan_chunk(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig)
 
 
 def plan_batch(
-    graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig, chunk_size: int = DEFAULT_CHUNK
+    graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig, chunk_size: int | None = None
 ) -> Iterator[list[Plan]]:
-    """Plans for every learner, one list per chunk of `chunk_size` learners (in input order)."""
+    """Plans for every learner, one list per chunk of `chunk_size` learners (default: `chunk_for` the
+    curriculum), in input order."""
+    chunk_size = chunk_for(graph.n_concepts) if chunk_size is None else chunk_size
     if chunk_size < 1:
         raise ValidationFailed("chunk_size must be at least 1", field="chunk_size")
     for start in range(0, len(learners.learner_ids), chunk_size):

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from kgplatform.errors import ValidationFailed
 from kgplatform.graph.driver import Row
 from kgplatform.mastery.bkt import TracerParams
-from kgplatform.planning.batch import DEFAULT_CHUNK
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.pages import PageJob, plan_page
 from kgplatform.planning.policy import PlanConfig
@@ -67,7 +66,7 @@ def plan_everyone(
     *,
     config: PlanConfig | None = None,
     page_size: int = DEFAULT_PAGE,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     now: datetime | None = None,
     on_page: Callable[[BulkStats], None] | None = None,
     workers: int = 0,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kgplatform.planning.cells import set_cells
 from kgplatform.planning.graph import ConceptGraph, propagate
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def concepts_in_band(
     """
     n_rows, n = p_mastery.shape
     typical = (p_mastery[0] if typical is None else typical).astype(np.float32)
-    rows, changed = np.nonzero(p_mastery != typical)
+    rows, changed = set_cells(p_mastery != typical)
     slots = graph.concept_tasks[changed]
     has = slots >= 0
     if has.sum() * 4 > n_rows * graph.n_tasks:  # most entries changed: all tasks at once

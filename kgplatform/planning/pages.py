@@ -17,7 +17,7 @@ import numpy as np
 
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.tracing import to_days
-from kgplatform.planning.batch import DEFAULT_CHUNK, chunk_picks
+from kgplatform.planning.batch import chunk_for, chunk_picks
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.page_json import chunk_json
@@ -62,7 +62,7 @@ class PageJob:
     curriculum_id: str
     stamps: InputStamps  # the curriculum's and transfer model's; each learner adds its own mastery_at
     now: datetime
-    chunk_size: int = DEFAULT_CHUNK
+    chunk_size: int | None = None  # learners per planning chunk; None: `batch.chunk_for` the curriculum
     batch_id: str | None = None  # set: plan ids derive from (batch, learner); None: fresh ids
     # When the rows were read, if not `now`: a batch decays everyone's mastery to one moment (`now`, its
     # fan-out) but dates each plan when its chunk read mastery, so an answer posted between the two, which
@@ -87,8 +87,9 @@ def plan_page(job: PageJob, rows: Sequence[Row] | PageRows, cache: PlanCache) ->
     version = model_version(job.params)
     values: list[tuple[str, bytes]] = []
     tasks = 0
-    for start in range(0, len(page), job.chunk_size):
-        stop = start + job.chunk_size
+    chunk_size = job.chunk_size or chunk_for(job.graph.n_concepts)
+    for start in range(0, len(page), chunk_size):
+        stop = start + chunk_size
         picks = chunk_picks(job.graph, learners.rows(start, stop), job.config)
         ids = learners.learner_ids[start:stop]
         plans = chunk_json(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kgplatform.planning.cells import set_cells
 from kgplatform.planning.graph import ConceptGraph
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def top_concepts(parts: ScoreParts, k: int) -> tuple[np.ndarray, np.ndarray]:
     estimate = parts.estimate()
     kth = _kth_largest_at_most(estimate, k)
     near = estimate >= kth - MARGIN * (1.0 + np.abs(kth))  # float32 error grows with the score
-    rows, cols = np.nonzero(near)
+    rows, cols = set_cells(near)
     candidate = estimate[rows, cols] > -np.inf
     rows, cols = rows[candidate], cols[candidate]
     exact = parts.at(rows, cols)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kgplatform.planning.cells import set_cells
 from kgplatform.planning.graph import ConceptGraph, propagate
 
 # Above this share of marked entries the sparse product is cheaper than gathering bit sets.
@@ -26,7 +27,7 @@ def lead_to(graph: ConceptGraph, marked: np.ndarray) -> np.ndarray:
         return (propagate(rows2.astype(np.float32), graph.closure_t) > 0).reshape(marked.shape)
     bits = graph.ancestor_bits
     out = np.zeros((rows2.shape[0], bits.shape[1]), dtype=np.uint64)
-    rows, cols = np.nonzero(rows2)  # row-major: each learner's marks are contiguous
+    rows, cols = set_cells(rows2)  # row-major: each learner's marks are contiguous
     if rows.size:
         starts = np.flatnonzero(np.diff(rows, prepend=-1))
         cuts = np.unique(np.searchsorted(starts, np.arange(0, rows.size, GATHER_AT_ONCE), side="right") - 1)

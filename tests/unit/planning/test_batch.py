@@ -8,7 +8,14 @@ import pytest
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import TracerParams
-from kgplatform.planning.batch import LearnerMatrix, first_tasks, plan_batch, plan_chunk
+from kgplatform.planning.batch import (
+    DEFAULT_CHUNK,
+    LearnerMatrix,
+    chunk_for,
+    first_tasks,
+    plan_batch,
+    plan_chunk,
+)
 from kgplatform.planning.graph import ConceptGraph, build_graph
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.service import learner_arrays, make_plan
@@ -62,6 +69,24 @@ def test_chunk_size_must_be_positive() -> None:
     with pytest.raises(ValidationFailed) as error:
         next(plan_batch(graph, random_learners(graph, 3, seed=1), PlanConfig(), chunk_size=0))
     assert error.value.field == "chunk_size"
+
+
+def test_chunks_shrink_for_a_large_curriculum_and_are_never_a_power_of_two() -> None:
+    assert chunk_for(60) == chunk_for(500) == DEFAULT_CHUNK
+    assert chunk_for(700) == 700
+    assert chunk_for(1000) == chunk_for(50_000) == 500
+    assert chunk_for(0) == DEFAULT_CHUNK
+    sizes = {chunk_for(n) for n in range(0, 20_000, 7)}
+    assert sizes >= {500, 600, 700, 800, 900, 1000}
+    assert all(size & (size - 1) for size in sizes)
+
+
+def test_a_large_curriculum_plans_in_smaller_chunks_by_default() -> None:
+    graph = build_graph(generate_curriculum(1000, seed=2))
+    learners = random_learners(graph, 1200, seed=5)
+    chunks = list(plan_batch(graph, learners, PlanConfig()))
+    assert [len(chunk) for chunk in chunks] == [500, 500, 200]
+    assert [plan.learner_id for chunk in chunks for plan in chunk] == list(learners.learner_ids)
 
 
 def test_mismatched_shapes_are_refused_naming_the_field() -> None:
