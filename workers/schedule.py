@@ -6,7 +6,8 @@ all workers down) is dropped rather than run late into the day; the next night r
 message's expiry counts from when beat sends it, and a beat restarted at 09:00 sends the missed 02:30
 entry at once (its schedule file says the last run was yesterday), so the task itself also checks how
 long ago its scheduled time was (`nightly_is_late`). And each night runs once (`claim_nightly`): a second
-beat, or the message redelivered after its worker died, finds the night already claimed in Redis.
+beat finds the night already claimed in Redis, and the message redelivered after its worker died finds
+it sent (or, when the worker died before sending, claims it again).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ NIGHTLY_ENTRY = "nightly-retrain-then-replan"
 NIGHTLY_GUARD_PREFIX = "kgp:nightly:"
 # Longer than any redelivery of the message (visibility timeout) and than a night's expiry.
 NIGHTLY_GUARD_TTL_S = 2 * 86400
+# The guard's value once the night's chain was sent: "sent:" + the job id.
+SENT_PREFIX = "sent:"
 
 
 def beat_schedule(settings: WorkerSettings) -> dict[str, dict[str, Any]]:
@@ -60,6 +63,25 @@ def nightly_guard_key(settings: WorkerSettings, now: datetime, scheduled: bool, 
 def claim_nightly(
     client: redis.Redis, settings: WorkerSettings, now: datetime, scheduled: bool, task_id: str | None
 ) -> str | None:
-    """The guard's key when this run may go (SET NX with expiry), None when the night is already claimed."""
+    """The guard's key when this run may go, None when the night is already claimed.
+
+    The guard holds the claiming message's id until `mark_nightly_sent` replaces it. A message
+    redelivered after its worker died between the claim and the send finds its own id there and
+    claims the night again: without that, the night would be dropped. A worker that died after the
+    send but before the mark makes the redelivery send the night twice; plans are idempotent, a lost
+    night is not recovered until the next one."""
     key = nightly_guard_key(settings, now, scheduled, task_id)
-    return key if client.set(key, now.isoformat(), nx=True, ex=NIGHTLY_GUARD_TTL_S) else None
+    claimer = task_id or f"unnamed@{now.isoformat()}"
+    if client.set(key, claimer, nx=True, ex=NIGHTLY_GUARD_TTL_S):
+        return key
+    held = client.get(key)
+    return key if task_id and held is not None and _text(held) == task_id else None
+
+
+def mark_nightly_sent(client: redis.Redis, key: str, job_id: str) -> None:
+    """Records that the night's chain was sent (as job `job_id`): no redelivery sends it again."""
+    client.set(key, f"{SENT_PREFIX}{job_id}", xx=True, keepttl=True)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -34,7 +34,7 @@ from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from workers.celery_app import app, get_graph, get_redis, settings
 from workers.queues import Queue
-from workers.schedule import NIGHTLY_GUARD_TTL_S, claim_nightly, nightly_is_late
+from workers.schedule import NIGHTLY_GUARD_TTL_S, claim_nightly, mark_nightly_sent, nightly_is_late
 
 log = logging.getLogger(__name__)
 # Worth another try later: the database or broker was briefly away or busy.
@@ -223,6 +223,12 @@ def nightly(scheduled: bool = False) -> str:
     except BaseException:
         get_redis().delete(guard)  # nothing was sent: the retry (or the next beat) must be able to run
         raise
+    try:
+        mark_nightly_sent(get_redis(), guard, job_id)
+    except redis.RedisError:
+        # The task still succeeds (its message is acknowledged, so not redelivered); only a redelivery
+        # of an unacknowledged message reads the mark.
+        log.warning("nightly job %s was sent, but its guard could not be marked as sent", job_id)
     return job_id
 
 

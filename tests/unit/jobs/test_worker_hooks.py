@@ -15,23 +15,37 @@ from kgplatform.errors import PreconditionFailed
 from kgplatform.jobs.models import JobState, JobStatus
 from kgplatform.settings import Settings, WorkerSettings
 from workers.celery_app import app
-from workers.schedule import NIGHTLY_GUARD_TTL_S
+from workers.schedule import NIGHTLY_GUARD_TTL_S, claim_nightly
 
 
 class FakeRedis:
-    """The two commands the nightly guard uses."""
+    """The commands the nightly guard uses."""
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
         self.ttls: dict[str, int] = {}
 
-    def set(self, key: str, value: str, nx: bool = False, ex: int | None = None) -> bool:
-        if nx and key in self.values:
+    def set(
+        self,
+        key: str,
+        value: str,
+        nx: bool = False,
+        xx: bool = False,
+        ex: int | None = None,
+        keepttl: bool = False,
+    ) -> bool:
+        if (nx and key in self.values) or (xx and key not in self.values):
             return False
         self.values[key] = value
         if ex is not None:
             self.ttls[key] = ex
+        elif not keepttl:
+            self.ttls.pop(key, None)
         return True
+
+    def get(self, key: str) -> bytes | None:
+        value = self.values.get(key)
+        return None if value is None else value.encode()
 
     def delete(self, key: str) -> int:
         return int(self.values.pop(key, None) is not None)
@@ -89,6 +103,25 @@ def test_a_second_nightly_run_of_the_same_night_is_dropped(nightly_env: FakeRedi
     # An operator's run is guarded by its own message id: it still goes, once per message.
     assert tasks.nightly.apply(task_id="op-1").get() == "job-1"
     assert tasks.nightly.apply(task_id="op-1").get() == "duplicate"
+
+
+def test_a_nightly_message_redelivered_after_its_worker_died_before_sending_runs_the_night(
+    nightly_env: FakeRedis, sent: Sent
+) -> None:
+    """The worker was killed between claiming the night and sending its chain: the redelivered message
+    (same id) claims the night again, where it used to be dropped as a duplicate until the next night."""
+    now = datetime.now(UTC)
+    assert claim_nightly(nightly_env, WorkerSettings(), now, True, "beat-msg") is not None  # then SIGKILL
+    assert sent.messages == []
+    assert tasks.nightly.apply(kwargs={"scheduled": True}, task_id="other-beat").get() == "duplicate"
+    assert tasks.nightly.apply(kwargs={"scheduled": True}, task_id="beat-msg").get() == "job-0"
+    assert sent.names() == ["kgp.transfer.retrain"]
+    (guard,) = nightly_env.values.values()
+    assert guard == "sent:job-0"
+    assert list(nightly_env.ttls.values()) == [NIGHTLY_GUARD_TTL_S]  # the mark kept the expiry
+    # Once sent, the same message redelivered again sends nothing more.
+    assert tasks.nightly.apply(kwargs={"scheduled": True}, task_id="beat-msg").get() == "duplicate"
+    assert sent.names() == ["kgp.transfer.retrain"] and FakeJobs.created == ["job-0"]
 
 
 def test_a_nightly_run_that_could_not_send_its_chain_leaves_the_night_to_its_retry(
