@@ -193,7 +193,14 @@ def recompute_chunk(message: dict[str, Any]) -> int:
 
 
 @app.task(
-    name="kgp.plans.nightly", acks_late=True, ignore_result=True, time_limit=min(60.0, MAX_TASK_S), **RETRY
+    name="kgp.plans.nightly",
+    acks_late=True,
+    ignore_result=True,
+    time_limit=min(60.0, MAX_TASK_S),
+    # Below the hard limit, so a hung create/send frees the night's guard and retries: the hard limit
+    # kills the process without running `except`, and Celery acknowledges a timed-out message.
+    soft_time_limit=min(50.0, MAX_TASK_S * 0.8),
+    **RETRY,
 )
 def nightly(scheduled: bool = False) -> str:
     """The nightly chain: retrain the transfer model (training queue), then recompute every plan, also
@@ -220,6 +227,12 @@ def nightly(scheduled: bool = False) -> str:
             KIND_RECOMPUTE_ALL, None, start_by
         )
         nightly_chain(job_id, expires).apply_async()
+    except SoftTimeLimitExceeded as error:
+        get_redis().delete(guard)
+        # Neo4j, Redis or the broker hanging: a transient error, so the task is retried (RETRY).
+        raise ServiceUnavailable(
+            "the nightly job could not be created and sent within its time limit"
+        ) from error
     except BaseException:
         get_redis().delete(guard)  # nothing was sent: the retry (or the next beat) must be able to run
         raise

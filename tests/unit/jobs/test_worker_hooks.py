@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import workers.tasks as tasks
-from kgplatform.errors import PreconditionFailed
+from kgplatform.errors import PreconditionFailed, ServiceUnavailable
 from kgplatform.jobs.models import JobState, JobStatus
 from kgplatform.settings import Settings, WorkerSettings
 from workers.celery_app import app
@@ -111,7 +111,9 @@ def test_a_nightly_message_redelivered_after_its_worker_died_before_sending_runs
     """The worker was killed between claiming the night and sending its chain: the redelivered message
     (same id) claims the night again, where it used to be dropped as a duplicate until the next night."""
     now = datetime.now(UTC)
-    assert claim_nightly(nightly_env, WorkerSettings(), now, True, "beat-msg") is not None  # then SIGKILL
+    assert (
+        claim_nightly(nightly_env, tasks.settings.workers, now, True, "beat-msg") is not None
+    )  # then SIGKILL
     assert sent.messages == []
     assert tasks.nightly.apply(kwargs={"scheduled": True}, task_id="other-beat").get() == "duplicate"
     assert tasks.nightly.apply(kwargs={"scheduled": True}, task_id="beat-msg").get() == "job-0"
@@ -136,6 +138,24 @@ def test_a_nightly_run_that_could_not_send_its_chain_leaves_the_night_to_its_ret
     with pytest.raises(OperationalError):
         tasks.nightly.run(scheduled=True)
     assert nightly_env.values == {}  # the retry Celery sends must find the night unclaimed
+
+
+def test_a_nightly_run_that_hangs_past_its_soft_limit_frees_the_night_and_retries(
+    nightly_env: FakeRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hard limit kills the process without `except` (and Celery acknowledges a timed-out message):
+    the soft limit, earlier, must free the guard and raise an error the task retries on."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def hangs(*_: object, **__: object) -> str:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(FakeJobs, "create", hangs)
+    assert tasks.nightly.soft_time_limit < tasks.nightly.time_limit
+    with pytest.raises(ServiceUnavailable):
+        tasks.nightly._orig_run(scheduled=True)
+    assert nightly_env.values == {}
+    assert ServiceUnavailable in tasks.RETRY["autoretry_for"]
 
 
 def test_the_nightly_recompute_is_sent_even_when_the_retrain_fails(
