@@ -135,12 +135,7 @@ class Demo:
         metrics = trained.metrics
         if edges == 0 and metrics.get("alpha") == 0 and "valid_auc_without_transfer" in metrics:
             # Not a failure: the strengths are scaled by what helps the tracer on held-out learners.
-            without = metrics["valid_auc_without_transfer"]
-            self.console.print(
-                f"no edge, because transfer did not raise the tracer's next-answer AUC on the "
-                f"{metrics['valid_learners']} validation learners ({without:.4f} without it, no gain "
-                "with it): tracing and planning use none (docs/transfer.md)"
-            )
+            self.console.print(no_edge_reason(metrics))
 
     def compute_plans(self) -> None:
         client = redis.Redis.from_url(self.settings.redis.url)
@@ -169,3 +164,22 @@ class Demo:
         for number, (title, stage) in enumerate(self.stages(), start=3):
             self.console.rule(f"{number}. {title}")
             stage()
+
+
+def no_edge_reason(metrics: dict[str, Any]) -> str:
+    """Why a transfer model published no edge, from its metrics (`transfer.pipeline.choose_alpha`)."""
+    without = metrics["valid_auc_without_transfer"]
+    learners = metrics["valid_learners"]
+    confidence = metrics.get("gain_confidence")
+    if metrics.get("best_alpha") and confidence is not None and confidence == confidence:  # not nan
+        gained = (
+            f"the best scale, {metrics['best_alpha']:g}, gave {metrics['valid_auc_best_alpha']:.4f} against "
+            f"{without:.4f} without transfer, ahead in only {confidence:.0%} of learner resamples "
+            "(95% needed)"
+        )
+    else:
+        gained = f"{without:.4f} without it, no gain with it"
+    return (
+        f"no edge, because transfer did not clearly raise the tracer's next-answer AUC on the {learners} "
+        f"validation learners ({gained}): tracing and planning use none (docs/transfer.md)"
+    )

@@ -23,6 +23,11 @@ from kgplatform.transfer.empirical import FloatArray
 
 ALPHAS = (0.02, 0.05, 0.1, 0.25, 0.5, 1.0)  # per practice of the source, so small values are expected
 SOURCES_PER_TARGET = 5
+# A scale is kept only when transfer raises the validation AUC in this share of learner resamples: the
+# best of six scales always "gains" something by chance (a demo run once kept one for +6e-8 AUC), and
+# the edges it publishes then steer every plan (the planner normalises the transfer gain per learner).
+MIN_CONFIDENCE = 0.95
+RESAMPLES = 200
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,30 @@ class TracerGain:
     valid_auc: float
     test_auc: float
     gain: float  # test AUC with this transfer minus without
+    # Share of validation-learner resamples in which the best scale beat no transfer (nan: no scale
+    # gained at all); alpha is 0 unless it reaches MIN_CONFIDENCE.
+    confidence: float = float("nan")
+
+
+@dataclass(frozen=True)
+class ResponsePredictions:
+    """One leak-free prediction per response, with its outcome and its learner (for resampling)."""
+
+    correct: FloatArray
+    predicted: FloatArray
+    learner: np.ndarray
+
+    def auc(self) -> float:
+        return roc_auc(self.correct, self.predicted)
+
+
+@dataclass(frozen=True)
+class ScaleChoice:
+    alpha: float  # 0: no transfer
+    valid_auc: float  # with the chosen scale (without transfer when 0)
+    best_alpha: float  # the scale with the best validation AUC, kept or not
+    best_auc: float
+    confidence: float  # see TracerGain.confidence
 
 
 def strengths_from_prediction(
@@ -55,14 +84,42 @@ def strengths_from_prediction(
     return src[keep].astype(np.int64), dst[keep].astype(np.int64), s[keep]
 
 
-def next_answer_auc(params: TracerParams, log: ResponseLog, transfer: TransferEdges | None) -> float:
-    """Leak-free next-answer AUC over responses of `log`'s learners, replayed from p_init."""
+def response_predictions(
+    params: TracerParams, log: ResponseLog, transfer: TransferEdges | None
+) -> ResponsePredictions:
+    """Leak-free next-answer predictions for the responses of `log`'s learners, replayed from p_init: a
+    response's probability is the mean over its rows (its concepts)."""
     result = replay_rows(log.observations(), params, transfer)
-    _, response = np.unique(log.response, return_inverse=True)
+    _, first, response = np.unique(log.response, return_index=True, return_inverse=True)
     count = np.bincount(response)
     predicted = np.bincount(response, weights=result.predicted) / count
     correct = np.bincount(response, weights=log.correct) / count
-    return roc_auc(correct, predicted)
+    return ResponsePredictions(correct, predicted, log.user[first])
+
+
+def next_answer_auc(params: TracerParams, log: ResponseLog, transfer: TransferEdges | None) -> float:
+    """Leak-free next-answer AUC over responses of `log`'s learners, replayed from p_init."""
+    return response_predictions(params, log, transfer).auc()
+
+
+def gain_confidence(
+    without: ResponsePredictions, with_: ResponsePredictions, resamples: int = RESAMPLES, seed: int = 0
+) -> float:
+    """Share of bootstrap resamples of the learners (with replacement; a learner's responses stay
+    together, as they are not independent) in which `with_` has the higher AUC than `without`."""
+    learners, owner = np.unique(without.learner, return_inverse=True)
+    order = np.argsort(owner, kind="stable")
+    starts = np.searchsorted(owner[order], np.arange(learners.size + 1))
+    rng = np.random.default_rng(seed)
+    wins = 0
+    for _ in range(resamples):
+        drawn = rng.integers(0, learners.size, learners.size)
+        rows = order[np.concatenate([np.arange(starts[i], starts[i + 1]) for i in drawn])]
+        gain = roc_auc(with_.correct[rows], with_.predicted[rows]) - roc_auc(
+            without.correct[rows], without.predicted[rows]
+        )
+        wins += bool(gain > 0)  # nan (a resample of one class only) counts as no win
+    return wins / resamples
 
 
 def fit_tracer(train_log: ResponseLog, concept_ids: Sequence[str]) -> TracerParams:
@@ -88,40 +145,53 @@ def tracer_gains(
     predictions: Mapping[str, FloatArray],
     alphas: Sequence[float] = ALPHAS,
 ) -> list[TracerGain]:
-    """One row per transfer source plus the tracer without transfer (gain 0 by definition)."""
+    """One row per transfer source plus the tracer without transfer (gain 0 by definition); each scale
+    is chosen as the production pipeline chooses it (`choose_scale`)."""
     n = len(concept_ids)
     params = fit_tracer(train_log, concept_ids)
     base = base_success(train_log, n)
-    without_valid = next_answer_auc(params, valid_log, None)
+    without_valid = response_predictions(params, valid_log, None)
     without_test = next_answer_auc(params, test_log, None)
-    rows = [TracerGain("without transfer", 0.0, without_valid, without_test, 0.0)]
+    rows = [TracerGain("without transfer", 0.0, without_valid.auc(), without_test, 0.0)]
     for name, predicted in predictions.items():
-        alpha, valid_auc = best_alpha(params, base, valid_log, predicted, without_valid, alphas)
+        choice = choose_scale(params, base, valid_log, predicted, without_valid, alphas)
         edges = (
-            TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, alpha), n)
-            if alpha
+            TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, choice.alpha), n)
+            if choice.alpha
             else None
         )
         test_auc = next_answer_auc(params, test_log, edges)
-        rows.append(TracerGain(name, alpha, valid_auc, test_auc, test_auc - without_test))
+        rows.append(
+            TracerGain(
+                name, choice.alpha, choice.valid_auc, test_auc, test_auc - without_test, choice.confidence
+            )
+        )
     return rows
 
 
-def best_alpha(
+def choose_scale(
     params: TracerParams,
     base: FloatArray,
     valid_log: ResponseLog,
     predicted: FloatArray,
-    without_auc: float,
+    without: ResponsePredictions,
     alphas: Sequence[float] = ALPHAS,
-) -> tuple[float, float]:
-    """(alpha, validation AUC): the scale with the best next-answer AUC on validation learners; (0, the AUC
-    without transfer) when no scale beats the tracer without it."""
+    min_confidence: float = MIN_CONFIDENCE,
+) -> ScaleChoice:
+    """The scale with the best next-answer AUC on validation learners, kept only when it beats the
+    tracer without transfer in at least `min_confidence` of learner resamples (else alpha 0)."""
     n = predicted.shape[0]
-    best = (0.0, without_auc)
+    without_auc = without.auc()
+    best_alpha, best_auc, best = 0.0, without_auc, None
     for alpha in alphas:
         edges = TransferEdges.from_arrays(*strengths_from_prediction(predicted, base, alpha), n)
-        auc = next_answer_auc(params, valid_log, edges)
-        if auc > best[1]:
-            best = (alpha, auc)
-    return best
+        scored = response_predictions(params, valid_log, edges)
+        auc = scored.auc()
+        if auc > best_auc:
+            best_alpha, best_auc, best = alpha, auc, scored
+    if best is None:
+        return ScaleChoice(0.0, without_auc, 0.0, without_auc, float("nan"))
+    confidence = gain_confidence(without, best)
+    if confidence < min_confidence:
+        return ScaleChoice(0.0, without_auc, best_alpha, best_auc, confidence)
+    return ScaleChoice(best_alpha, best_auc, best_alpha, best_auc, confidence)

@@ -29,9 +29,9 @@ from kgplatform.transfer.artifacts import (
 from kgplatform.transfer.data import ConceptTable, GraphOptions, build_data, export_from_graph
 from kgplatform.transfer.downstream import (
     base_success,
-    best_alpha,
+    choose_scale,
     fit_tracer,
-    next_answer_auc,
+    response_predictions,
     strengths_from_prediction,
 )
 from kgplatform.transfer.embeddings import NameEncoder, embed_names, encoder_identity, minilm_encoder
@@ -167,18 +167,22 @@ def train_transfer(
 def choose_alpha(
     train_log: ResponseLog, valid_log: ResponseLog, concept_ids: tuple[str, ...], predicted: np.ndarray
 ) -> tuple[float, dict[str, float]]:
-    """The scale with the best next-answer AUC on validation learners (0 = transfer does not help)."""
+    """The scale with the best next-answer AUC on validation learners, if its gain holds up in learner
+    resamples (`downstream.choose_scale`; 0 = transfer does not clearly help)."""
     n = len(concept_ids)
     if len(train_log) == 0 or len(valid_log) == 0:
         return 0.0, {}
     params = fit_tracer(train_log, concept_ids)
     base = base_success(train_log, n)
-    without = next_answer_auc(params, valid_log, None)
-    alpha, with_transfer = best_alpha(params, base, valid_log, predicted, without)
-    return alpha, {
-        "alpha": alpha,
-        "valid_auc_without_transfer": without,
-        "valid_auc_with_transfer": with_transfer,
+    without = response_predictions(params, valid_log, None)
+    choice = choose_scale(params, base, valid_log, predicted, without)
+    return choice.alpha, {
+        "alpha": choice.alpha,
+        "valid_auc_without_transfer": without.auc(),
+        "valid_auc_with_transfer": choice.valid_auc,
+        "best_alpha": choice.best_alpha,
+        "valid_auc_best_alpha": choice.best_auc,
+        "gain_confidence": choice.confidence,
     }
 
 
