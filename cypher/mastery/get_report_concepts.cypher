@@ -2,7 +2,8 @@
 // learner has mastery of or a goal on (plus those concepts themselves), with the learner's MASTERY
 // (null when never practised), whether it is a goal, and its direct prerequisites.
 // Parameters: $learner_id (string). Returns: concept_id, name, curriculum_id, p_mastery, attempts,
-// correct, last_practised, as_of, updated_at, model_version, goal (bool), prerequisites (list of concept ids);
+// correct, last_practised, as_of, updated_at, model_version, goal (bool), prerequisites (list of concept ids),
+// has_tasks (bool: some task exercises it);
 // no rows for an unknown learner or one with neither mastery nor goals. Read.
 MATCH (l:Learner {id: $learner_id})
 OPTIONAL MATCH (l)-[:MASTERY|HAS_GOAL]->(own:Concept)
@@ -25,5 +26,5 @@ WITH l, c, m, collect(DISTINCT p.id) AS prerequisites
 RETURN c.id AS concept_id, c.name AS name, c.curriculum_id AS curriculum_id, m.p_mastery AS p_mastery,
        m.attempts AS attempts, m.correct AS correct, m.last_practised AS last_practised, m.as_of AS as_of,
        m.updated_at AS updated_at, m.model_version AS model_version,
-       EXISTS { (l)-[:HAS_GOAL]->(c) } AS goal, prerequisites
+       EXISTS { (l)-[:HAS_GOAL]->(c) } AS goal, prerequisites, EXISTS { (:Task)-[:EXERCISES]->(c) } AS has_tasks
 ORDER BY concept_id

@@ -45,6 +45,9 @@ class ConceptState:
     correct: float
     last_practised: datetime | None
     goal: bool
+    # A concept no task exercises cannot be practised: the planner never holds anyone back by it, draws
+    # no implication from its mastery and never reviews it, and the report follows it.
+    has_tasks: bool = True
 
 
 def build_report(
@@ -56,12 +59,16 @@ def build_report(
     goals = [c.concept_id for c in concepts if c.goal]
     mastered = sorted((c for c in concepts if c.status == "mastered"), key=lambda c: -c.p_now)
     in_progress = sorted((c for c in concepts if c.status == "in_progress"), key=lambda c: c.p_now)
-    known = known_concepts(states, {c.concept_id for c in mastered})
-    # A goal already known needs nothing more; a learner without goals aims at what is in progress.
-    targets = [cid for cid in goals if cid not in known] if goals else [c.concept_id for c in in_progress]
+    with_tasks = {s.concept_id for s in states if s.has_tasks}
+    # As the planner's `frontier.implied_known` (what a goal is met by) and `known_concepts` (that, and
+    # the concepts without tasks, which hold nobody back).
+    met = known_concepts(states, {c.concept_id for c in mastered if c.concept_id in with_tasks})
+    known = met | {s.concept_id for s in states if not s.has_tasks}
+    # A goal already met needs nothing more; a learner without goals aims at what is in progress.
+    targets = [cid for cid in goals if cid not in met] if goals else [c.concept_id for c in in_progress]
     # Blockers as the planner sees them: a prerequisite good enough to open its dependants (or implied by
     # one that is) blocks nothing, though it is not mastered yet.
-    good_enough = known_concepts(states, {s.concept_id for s in states if s.p_now >= READY_AT})
+    good_enough = known_concepts(states, {s.concept_id for s in states if s.p_now >= READY_AT} & with_tasks)
     blocking = blocking_prerequisites(states, targets, known | good_enough)
     return FeedbackReport(
         learner_id=learner_id,
@@ -148,8 +155,9 @@ def decaying(states: Sequence[ConceptState], now: datetime, threshold: float) ->
                 p_now=s.p_now,
                 lost=s.p_mastery - s.p_now,
                 days_since_practice=days,
-                # The planner's spaced-review rule: once mastered, due when decayed below REVIEW_BELOW.
-                needs_review=s.p_mastery >= threshold and s.p_now < REVIEW_BELOW,
+                # The planner's spaced-review rule: once mastered, due when decayed below REVIEW_BELOW
+                # (and only where a task can review it).
+                needs_review=s.has_tasks and s.p_mastery >= threshold and s.p_now < REVIEW_BELOW,
             )
         )
     return sorted(out, key=lambda d: -d.lost)

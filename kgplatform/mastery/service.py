@@ -216,6 +216,7 @@ class MasteryService:
                 correct=r["correct"] or 0.0,
                 last_practised=r["last_practised"],
                 goal=r["goal"],
+                has_tasks=r["has_tasks"],
             )
             for r, p in zip(rows, p_now, strict=True)
         ]

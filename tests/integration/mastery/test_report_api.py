@@ -65,3 +65,28 @@ def test_report_shows_strengths_blockers_and_fading(api: Api, curriculum: Synthe
 def test_report_of_an_unknown_learner_is_404(api: Api) -> None:
     assert api.call("GET", "/learners/ghost/report", role=Role.SERVICE).status_code == 404
     assert api.call("GET", "/learners/ghost/report.png", role=Role.SERVICE).status_code == 404
+
+
+def test_a_concept_whose_tasks_were_deleted_blocks_nothing(api: Api, curriculum: SyntheticCurriculum) -> None:
+    """Nobody can practise a concept without tasks, so the planner never waits for it: nor does the report
+    (it once listed such a concept as a blocker for good)."""
+    now = datetime.now(UTC)
+    rows = answers_on("t00001", 3, now - timedelta(hours=1), "some", correct=False)
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=rows).status_code == 200
+    assert (
+        api.call("PUT", "/learners/kim/goals", role=Role.SERVICE, json={"concept_ids": ["c0004"]}).status_code
+        == 200
+    )
+
+    def blockers() -> dict[str, list[str]]:
+        report = api.call("GET", "/learners/kim/report", role=Role.SERVICE).json()
+        return {b["concept_id"]: b["blocks"] for b in report["blocking_prerequisites"]}
+
+    assert "c0003" in blockers()
+    for task in curriculum.tasks:
+        if "c0003" in task["concept_ids"]:
+            version = int(api.call("GET", f"/tasks/{task['id']}").headers["etag"].strip('W/"'))
+            assert api.call("DELETE", f"/tasks/{task['id']}", if_match=version).status_code == 204
+    # c0004's only prerequisite, c0003, holds nobody back now: the planner opens c0004, and what comes
+    # before c0003 no longer stands between the learner and the goal either.
+    assert blockers() == {}

@@ -3,8 +3,13 @@ concept the planner treats as known (mastered, or implied by a mastered dependan
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+
 from kgplatform.mastery.feedback import ConceptState, build_report
-from kgplatform.planning.policy import PlanConfig
+from kgplatform.planning.graph import build_graph
+from kgplatform.planning.policy import PlanConfig, plan_for_learner
 from tests.unit.mastery.test_feedback import NOW, state
 
 
@@ -54,3 +59,82 @@ def test_review_is_due_when_the_planner_would_review() -> None:
     fading = state("b", config.review_below + 0.05, p_mastery=peak + 0.1, attempts=5, days_ago=30)
     report = build_report("kim", [due, fading], NOW)
     assert {d.concept_id: d.needs_review for d in report.decaying} == {"a": True, "b": False}
+
+
+def _document(edges: list[tuple[str, str]], with_tasks: list[str]) -> dict[str, object]:
+    concepts = sorted({c for edge in edges for c in edge})
+    return {
+        "curriculum": {"id": "cur", "name": "cur", "description": ""},
+        "concepts": [
+            {"id": c, "name": c, "description": "", "tags": [], "difficulty": None} for c in concepts
+        ],
+        "prerequisites": [{"prerequisite": a, "concept": b, "weight": 1.0} for a, b in edges],
+        "tasks": [
+            {
+                "id": f"t{c}",
+                "title": c,
+                "kind": "exercise",
+                "difficulty": 0.5,
+                "estimated_minutes": 5,
+                "concepts": [c],
+            }
+            for c in with_tasks
+        ],
+    }
+
+
+def _plan_and_report(
+    edges: list[tuple[str, str]],
+    with_tasks: list[str],
+    p: dict[str, float],
+    goal: str,
+    peak: dict[str, float] | None = None,
+) -> tuple[list[tuple[str, str]], dict[str, list[str]], dict[str, bool]]:
+    """The real planner's (task, reason) list and the report's blockers and review flags, same learner."""
+    graph = build_graph(_document(edges, with_tasks))
+    ids = list(graph.concept_ids)
+    peak = {**p, **(peak or {})}
+    plan = plan_for_learner(
+        graph,
+        "kim",
+        p_mastery=np.array([p[c] for c in ids]),
+        p_peak=np.array([peak[c] for c in ids]),
+        attempts=np.array([3.0 for _ in ids]),
+        goals=np.array([c == goal for c in ids]),
+        config=PlanConfig(),
+    )
+    has_tasks = dict(zip(ids, graph.has_tasks.tolist(), strict=True))
+    states = []
+    for c in ids:
+        prereqs = tuple(a for a, b in edges if b == c)
+        learner = state(c, p[c], prereqs=prereqs, p_mastery=peak[c], attempts=3, days_ago=30, goal=c == goal)
+        states.append(replace(learner, has_tasks=has_tasks[c]))
+    report = build_report("kim", states, NOW)
+    reviews = {d.concept_id: d.needs_review for d in report.decaying}
+    return [(t.task_id, t.reason) for t in plan.tasks], blockers(states), reviews
+
+
+def test_a_concept_without_tasks_blocks_nothing_as_for_the_planner() -> None:
+    """intro (no task) -> g: the plan gives g's task with 'prerequisites met'; the report once listed
+    intro as g's blocker for good, though no task can ever raise it."""
+    tasks, blocking, _ = _plan_and_report([("intro", "g")], ["g"], {"intro": 0.2, "g": 0.3}, "g")
+    assert tasks[0][0] == "tg" and tasks[0][1].startswith("prerequisites met")
+    assert blocking == {}
+
+
+def test_a_mastered_concept_without_tasks_implies_nothing() -> None:
+    """a -> hub (no task), a -> g, hub -> g. hub at 0.9 (transfer can write that) does not make a known
+    for the planner, which plans a first as g's blocker; the report once took a as implied by hub."""
+    tasks, blocking, _ = _plan_and_report(
+        [("a", "hub"), ("a", "g"), ("hub", "g")], ["a", "g"], {"a": 0.2, "hub": 0.9, "g": 0.3}, "g"
+    )
+    assert tasks[0][0] == "ta" and "tg" not in [task for task, _ in tasks]
+    assert blocking == {"a": ["g"]}
+
+
+def test_a_decayed_concept_without_tasks_is_not_due_for_review() -> None:
+    tasks, _, reviews = _plan_and_report(
+        [("a", "hub"), ("hub", "g")], ["a", "g"], {"a": 0.9, "hub": 0.6, "g": 0.3}, "g", peak={"hub": 0.95}
+    )
+    assert all("review" not in reason for _, reason in tasks)
+    assert reviews == {"hub": False}
