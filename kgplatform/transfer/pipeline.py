@@ -99,6 +99,14 @@ def split_learners(log: ResponseLog, valid_share: float, seed: int) -> np.ndarra
     return is_valid
 
 
+def fewest_concepts(min_train_pairs: int) -> int:
+    """The fewest concepts with at least `min_train_pairs` ordered pairs (C x (C - 1)), and at least 2."""
+    count = 2
+    while count * (count - 1) < min_train_pairs:
+        count += 1
+    return count
+
+
 def train_transfer(
     concepts: ConceptTable,
     log: ResponseLog,
@@ -223,10 +231,12 @@ def retrain_from_graph(
     Celery task do. `LATEST` moves to the new version only once it is published."""
     data_at = datetime.now(UTC)
     concepts, log = export_from_graph(graph)
-    if concepts.n < 2 or len(log) == 0:
+    least = fewest_concepts((options or PipelineOptions()).min_train_pairs)
+    if concepts.n < least or len(log) == 0:
         raise PreconditionFailed(
-            f"the graph has {concepts.n} concepts and {len(log)} answer rows; the transfer "
-            "model needs at least 2 concepts and some answers",
+            f"the graph has {concepts.n} concepts and {len(log)} answer rows; the transfer model needs at "
+            f"least {least} concepts (it trains on at least min_train_pairs measured ordered pairs) and "
+            "some answers",
             field="answers",
         )
     embeddings = embed_names(concepts.names, cache_dir, encoder)

@@ -39,10 +39,11 @@ class TransferStore:
         snapshot_hash: str,
         metrics: Mapping[str, Any],
         edge_count: int,
-        data_at: str | None = None,
+        data_at: str,
     ) -> None:
         """`data_at`: ISO datetime at which the training data were read (a newer model is never replaced
-        by one of older data); None = unknown, which counts as older than any known one."""
+        by one of older data). Required: Cypher compares a missing time as unknown, so a model without
+        one would replace a current model of newer data."""
         self.graph.write(
             "transfer/create_transfer_model",
             version=version,

@@ -30,7 +30,7 @@ def seed_curriculum(graph: Graph, n: int) -> list[str]:
 def test_a_retrain_on_answers_of_one_concept_leaves_the_current_model_and_latest(
     graph: Graph, tmp_path: Path
 ) -> None:
-    ids = seed_curriculum(graph, 3)
+    ids = seed_curriculum(graph, 4)
     write_model(graph, "v-good", [{"source": ids[0], "target": ids[1], "strength": 0.3}], "h", {})
     rng = np.random.default_rng(0)
     write_answers(
@@ -57,6 +57,34 @@ def test_a_retrain_on_answers_of_one_concept_leaves_the_current_model_and_latest
         retrain_from_graph(graph, tmp_path, None, options, write=True, encoder=hashed_encoder(8))
     assert load_current_transfer(graph) == ("v-good", [(ids[0], ids[1], 0.3)])
     assert not (tmp_path / "transfer").exists() or not list((tmp_path / "transfer").iterdir())
+    assert not (tmp_path / "transfer" / "LATEST").exists()
+
+
+def test_a_curriculum_too_small_for_the_pairs_needed_is_refused_before_any_work(
+    graph: Graph, tmp_path: Path
+) -> None:
+    """3 concepts have 6 ordered pairs, fewer than the 10 training pairs required: say so at once,
+    not after the export, the embeddings and the label (a reviewer's 2,000 learners on 3 concepts)."""
+    seed_curriculum(graph, 3)
+    write_answers(
+        graph,
+        [
+            {
+                "event_id": f"e{learner}-{k}",
+                "learner_id": f"l{learner}",
+                "task_id": f"t-k{k}",
+                "correct": 1.0,
+                "at_s": 1_700_000_000 + 60 * k,
+                "at_ns": 0,
+                "duration_s": None,
+            }
+            for learner in range(10)
+            for k in range(3)
+        ],
+        NOW,
+    )
+    with pytest.raises(PreconditionFailed, match="needs at least 4 concepts"):
+        retrain_from_graph(graph, tmp_path, None, PipelineOptions(), write=True, encoder=hashed_encoder(8))
 
 
 def test_a_concept_deleted_between_export_and_publish_only_drops_its_edges(graph: Graph) -> None:

@@ -34,7 +34,8 @@ def test_tracer_ui_and_planner_read_only_the_current_model(graph: Graph) -> None
     write_model(graph, "v1", v1, "h1", {})
     write_model(graph, "v2", v2, "h2", {})  # v1 is retired but keeps its edges for one more switch
     store = TransferStore(graph)
-    store.register_model("v3", "h3", {}, len(v3))  # being written: newest edges, not current
+    # Being written: the newest edges, not current.
+    store.register_model("v3", "h3", {}, len(v3), datetime.now(UTC).isoformat())
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     store.write_edges(v3, "v3", later, batch_size=10)
     assert {m["version"]: m["status"] for m in store.models()} == {
@@ -70,7 +71,7 @@ def test_tracer_ui_and_planner_read_only_the_current_model(graph: Graph) -> None
 def test_readers_see_nothing_without_a_current_model(graph: Graph) -> None:
     ids = seed_curriculum(graph, 2)
     store = TransferStore(graph)
-    store.register_model("v1", "h1", {}, 1)
+    store.register_model("v1", "h1", {}, 1, datetime.now(UTC).isoformat())
     store.write_edges(
         [{"source": ids[0], "target": ids[1], "strength": 0.5}], "v1", datetime.now(UTC).isoformat(), 10
     )

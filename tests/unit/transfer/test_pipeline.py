@@ -10,7 +10,13 @@ import pytest
 from kgplatform.errors import PreconditionFailed
 from kgplatform.transfer.data import ConceptTable
 from kgplatform.transfer.embeddings import hashed_encoder
-from kgplatform.transfer.pipeline import PipelineOptions, log_hash, split_learners, train_transfer
+from kgplatform.transfer.pipeline import (
+    PipelineOptions,
+    fewest_concepts,
+    log_hash,
+    split_learners,
+    train_transfer,
+)
 from kgplatform.transfer.train import TrainConfig
 from tests.unit.transfer.conftest import make_log, transfer_log
 
@@ -79,3 +85,9 @@ def test_the_data_hash_does_not_depend_on_the_order_or_repetition_of_prerequisit
     shuffled = concepts_of(4, [2, 1, 0, 0, 1], [3, 3, 2, 1, 3])  # another order, one edge twice
     assert log_hash(ordered, log) == log_hash(shuffled, log)
     assert log_hash(ordered, log) != log_hash(concepts_of(4, [0, 0, 1], [1, 2, 3]), log)
+
+
+def test_the_fewest_concepts_give_enough_ordered_pairs() -> None:
+    """retrain_from_graph's first check: 3 concepts give 6 ordered pairs, never the default 10."""
+    assert [fewest_concepts(pairs) for pairs in (0, 1, 2, 3, 6, 7, 10, 12, 13)] == [2, 2, 2, 3, 3, 4, 4, 4, 5]
+    assert PipelineOptions().min_train_pairs == 10 and fewest_concepts(10) == 4
