@@ -171,7 +171,7 @@ def no_edge_reason(metrics: dict[str, Any]) -> str:
     without = metrics["valid_auc_without_transfer"]
     learners = metrics["valid_learners"]
     confidence = metrics.get("gain_confidence")
-    if metrics.get("best_alpha") and confidence is not None and confidence == confidence:  # not nan
+    if metrics.get("best_alpha") and confidence is not None:
         gained = (
             f"the best scale, {metrics['best_alpha']:g}, gave {metrics['valid_auc_best_alpha']:.4f} against "
             f"{without:.4f} without transfer, ahead in only {confidence:.0%} of learner resamples "

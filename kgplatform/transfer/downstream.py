@@ -37,9 +37,9 @@ class TracerGain:
     valid_auc: float
     test_auc: float
     gain: float  # test AUC with this transfer minus without
-    # Share of validation-learner resamples in which the best scale beat no transfer (nan: no scale
+    # Share of validation-learner resamples in which the best scale beat no transfer (None: no scale
     # gained at all); alpha is 0 unless it reaches MIN_CONFIDENCE.
-    confidence: float = float("nan")
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class ScaleChoice:
     valid_auc: float  # with the chosen scale (without transfer when 0)
     best_alpha: float  # the scale with the best validation AUC, kept or not
     best_auc: float
-    confidence: float  # see TracerGain.confidence
+    confidence: float | None  # see TracerGain.confidence
 
 
 def strengths_from_prediction(
@@ -190,7 +190,7 @@ def choose_scale(
         if auc > best_auc:
             best_alpha, best_auc, best = alpha, auc, scored
     if best is None:
-        return ScaleChoice(0.0, without_auc, 0.0, without_auc, float("nan"))
+        return ScaleChoice(0.0, without_auc, 0.0, without_auc, None)
     confidence = gain_confidence(without, best)
     if confidence < min_confidence:
         return ScaleChoice(0.0, without_auc, best_alpha, best_auc, confidence)

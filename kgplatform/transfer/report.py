@@ -60,12 +60,17 @@ def print_report(report: EvalReport, console: Console) -> None:
         table = Table(
             "tracer transfer from",
             "alpha (validation)",
+            "resamples won",
             "valid AUC",
             "test AUC",
             "gain vs without",
-            title="downstream: next-answer AUC of the tracer on test learners (leak-free, per response)",
+            title="downstream: next-answer AUC of the tracer on test learners (leak-free, per response); "
+            "alpha is kept when the best scale beats no transfer in 95% of validation-learner resamples",
         )
         for g in report.tracer_table:
-            table.add_row(g.name, f"{g.alpha:g}", f"{g.valid_auc:.4f}", f"{g.test_auc:.4f}", f"{g.gain:+.4f}")
+            won = "" if g.confidence is None else f"{g.confidence:.0%}"  # None: no scale gained at all
+            table.add_row(
+                g.name, f"{g.alpha:g}", won, f"{g.valid_auc:.4f}", f"{g.test_auc:.4f}", f"{g.gain:+.4f}"
+            )
         console.print(table)
     console.print(f"verdict: {verdict(report)}")

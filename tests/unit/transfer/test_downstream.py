@@ -67,3 +67,26 @@ def test_real_transfer_is_kept_and_made_up_transfer_is_not() -> None:
     made_up[2, 0] = 0.4
     dropped = choose_scale(params, base, valid, made_up, without)
     assert dropped.alpha == 0.0 and dropped.valid_auc == without.auc()
+
+
+def test_the_report_shows_how_often_the_best_scale_won() -> None:
+    import io
+    import json
+
+    from rich.console import Console
+
+    from kgplatform.transfer.downstream import TracerGain
+    from kgplatform.transfer.evaluate import EvalReport
+    from kgplatform.transfer.report import print_report, report_dict
+
+    rows = [
+        TracerGain("without transfer", 0.0, 0.70, 0.71, 0.0),
+        TracerGain("GNN", 0.0, 0.70, 0.71, 0.0, confidence=0.62),  # best scale gained, not clearly
+        TracerGain("MLP", 1.0, 0.7105, 0.7116, -0.0003, confidence=0.97),
+    ]
+    report = EvalReport("tiny", {}, rows, {}, {})
+    out = io.StringIO()
+    print_report(report, Console(file=out, width=200))
+    lines = {line.split("│")[1].strip(): line for line in out.getvalue().splitlines() if line.count("│") > 3}
+    assert "62%" in lines["GNN"] and "97%" in lines["MLP"] and "%" not in lines["without transfer"]
+    assert json.loads(json.dumps(report_dict(report)))["tracer"][2]["confidence"] == 0.97
