@@ -55,6 +55,11 @@ def edge_rows(concept_ids: tuple[str, ...], strengths: np.ndarray) -> list[dict[
     ]
 
 
+# A model most of whose edges name deleted concepts describes another curriculum: it must not replace
+# the current one (a few deleted concepts only drop their own edges).
+MIN_WRITTEN_SHARE = 0.5
+
+
 def write_model(
     graph: Graph,
     model_version: str,
@@ -67,7 +72,7 @@ def write_model(
     """Steps 1-4 of the protocol above; raises Conflict (and leaves the old model current) if the edges
     counted in the database are not the ones the batches wrote, or if the current model's data are newer
     than `data_at` (when the data were read; default now). Rows naming concepts that no longer exist write
-    nothing and are only logged."""
+    nothing and are only logged, unless they are more than half of them (Conflict)."""
     import time
 
     started = time.perf_counter()
@@ -77,6 +82,13 @@ def write_model(
     computed_at = datetime.now(UTC).isoformat()
     try:
         written = store.write_edges(rows, model_version, computed_at, batch_size)
+        if written < MIN_WRITTEN_SHARE * len(rows):
+            raise Conflict(
+                f"transfer model {model_version}: only {written} of {len(rows)} edges name concepts that "
+                "still exist (the curriculum changed since the export); retrain on it; the current model "
+                "is unchanged",
+                field="model_version",
+            )
         if written < len(rows):
             log.warning(
                 "transfer model %s: %d of %d edges name concepts deleted since the export; not written",

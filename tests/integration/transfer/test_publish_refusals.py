@@ -99,6 +99,20 @@ def test_a_concept_deleted_between_export_and_publish_only_drops_its_edges(graph
     assert sorted(edges) == [(ids[0], ids[1], 0.2), (ids[1], ids[2], 0.2)]
 
 
+def test_a_model_whose_concepts_are_mostly_gone_does_not_replace_the_current_one(graph: Graph) -> None:
+    ids = seed_curriculum(graph, 4)
+    write_model(graph, "v-good", [{"source": ids[0], "target": ids[1], "strength": 0.3}], "h", {})
+    strengths = np.zeros((4, 4))
+    strengths[0, 1] = strengths[1, 2] = strengths[2, 3] = strengths[3, 0] = 0.2
+    rows = edge_rows(tuple(ids), strengths)
+    for gone in ids[2:]:  # 3 of the 4 edges touch k2 or k3
+        graph.write("testing/delete_concepts_by_prefix", prefix=gone, curriculum_id="no such curriculum")
+    with pytest.raises(Conflict, match="only 1 of 4 edges"):
+        write_model(graph, "v-stale", rows, "h", {}, batch_size=2)
+    assert load_current_transfer(graph) == ("v-good", [(ids[0], ids[1], 0.3)])
+    assert [m["version"] for m in TransferStore(graph).models()] == ["v-good"]
+
+
 def test_a_model_of_older_data_never_replaces_one_of_newer_data(graph: Graph) -> None:
     ids = seed_curriculum(graph, 3)
     newer = [{"source": ids[0], "target": ids[1], "strength": 0.5}]
