@@ -288,6 +288,7 @@ def test_mastery_without_as_of_decays_from_its_update_as_the_planners_do() -> No
         "updated_at": now - timedelta(days=70),
         "model_version": "bkt-default",
         "goal": False,
+        "has_tasks": True,
     }
 
     class Rows:
