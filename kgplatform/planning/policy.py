@@ -123,19 +123,59 @@ def ranked_tasks(
         return options
     distance = np.where(options >= 0, band_distance(task_success(graph, p, options, config), config), np.inf)
     reaches = reaches_past_prerequisites(graph, open_, concepts, options)
-    has_other = ((options >= 0) & ~reaches).any(axis=-1, keepdims=True)
-    distance[reaches & has_other] = np.inf
+    distance[(options >= 0) & ~usable_options(reaches, options)] = np.inf
     order = np.argsort(distance, axis=-1, kind="stable")
     ranked = np.take_along_axis(options, order, axis=-1)
     return np.where(np.isinf(np.take_along_axis(distance, order, axis=-1)), -1, ranked)
 
 
+def usable_options(reaches: np.ndarray, options: np.ndarray) -> np.ndarray:
+    """(..., w) bool: the options `ranked_tasks` may give: real ones that do not reach past a missing
+    prerequisite, or all real ones when every one of them does."""
+    real = options >= 0
+    has_other = (real & ~reaches).any(axis=-1, keepdims=True)
+    return real & ~(reaches & has_other)
+
+
+def drop_unusable_band(
+    graph: ConceptGraph,
+    p: np.ndarray,
+    open_: np.ndarray,
+    in_band: np.ndarray,
+    candidates: np.ndarray,
+    config: PlanConfig,
+) -> None:
+    """Clears, in place, the (L, n) `in_band` flag of candidate concepts whose only tasks in the band are
+    ones `ranked_tasks` leaves out (they also exercise a concept not open): the band bonus would rank such
+    a concept for a task it can never be given. Only concepts with a task of several concepts can be
+    affected, so only those (candidate, in the band) cells are looked at again."""
+    members, weights = graph.task_terms
+    if graph.n_tasks == 0 or members.shape[1] < 2:
+        return
+    several = (weights > 0).sum(axis=-1) > 1
+    affected = (several[np.maximum(graph.concept_tasks, 0)] & (graph.concept_tasks >= 0)).any(axis=-1)
+    rows, concepts = set_cells(in_band & candidates & affected)
+    if not rows.size:
+        return
+    options = graph.concept_tasks[concepts]  # (m, w)
+    reaches = reaches_past_prerequisites(graph, open_, concepts, options, rows=rows)
+    low, high = config.success_band
+    success = task_success(graph, p, options, config, rows=rows[:, None])
+    band = (success >= low) & (success <= high)
+    in_band[rows, concepts] = (band & usable_options(reaches, options)).any(axis=-1)
+
+
 def reaches_past_prerequisites(
-    graph: ConceptGraph, open_: np.ndarray, concepts: np.ndarray, options: np.ndarray
+    graph: ConceptGraph,
+    open_: np.ndarray,
+    concepts: np.ndarray,
+    options: np.ndarray,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """(..., k, w) bool: the option task of the (..., k) concept also exercises a concept not open.
 
-    `open_` (..., n) shares the leading shape of `concepts`; options -1 give False.
+    `open_` (..., n) shares the leading shape of `concepts`, or, with `rows` (shaped like `concepts`),
+    is (L, n) and `rows` names each concept's row of it; options -1 give False.
     """
     members, weights = graph.task_terms
     # Only tasks of several concepts can reach past a prerequisite; most tasks have one, so the check
@@ -146,7 +186,10 @@ def reaches_past_prerequisites(
     if not position[0].size:
         return reaches
     lead = open_.shape[:-1]
-    row = np.ravel_multi_index(position[: len(lead)], lead) if lead else np.zeros_like(position[0])
+    if rows is not None:
+        row = rows[position[:-1]]
+    else:
+        row = np.ravel_multi_index(position[: len(lead)], lead) if lead else np.zeros_like(position[0])
     task = options[position]
     others = members[task]  # (m, s)
     elsewhere = (weights[task] > 0) & (others != concepts[position[:-1]][:, None])
@@ -215,12 +258,14 @@ def score_concepts(
     base_t *= config.goal_weight
     base_t += config.transfer_weight * gain_t
     score32 = np.ascontiguousarray(base_t.T)
-    # Some task in the band means the best-fitting task is in it (`ranked_tasks` puts those first).
+    # Some task in the band means the best-fitting task is in it (`ranked_tasks` puts those first), once
+    # the tasks `ranked_tasks` leaves out are discounted (`drop_unusable_band`).
     in_band = concepts_in_band(graph, p, config, typical)
 
     placement = attempts.reshape(-1, n).sum(axis=-1) == 0
     # A placement plan probes beyond the frontier on purpose: any task may be used.
     open_[placement] = True
+    drop_unusable_band(graph, p, open_, in_band, ready | review, config)
     parts = compose_scores(
         graph, config, score32, blocks > 0, review & on_path, in_band, ready, on_path, review, p, placement
     )

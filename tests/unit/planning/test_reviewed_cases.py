@@ -146,3 +146,32 @@ def test_plans_are_full_whenever_enough_distinct_tasks_can_be_planned(n_tasks: i
     learners = learners_of(graph, rows, [() for _ in rows])
     plans = both_paths(graph, learners, PlanConfig(n_tasks=n_tasks))
     assert [len(plan.tasks) for plan in plans] == [min(n_tasks, 6)] * 40
+
+
+def test_no_band_bonus_for_a_task_the_planner_cannot_give() -> None:
+    """a -> b -> c with b far from ready: a's only task in the band, tac, also exercises c (not open),
+    so `ranked_tasks` leaves it out and gives ta (out of the band). a once kept the in-band bonus for tac,
+    ranking it for a task it can never be given; with no task past a prerequisite, it keeps the bonus."""
+    from kgplatform.planning.policy import score_concepts
+    from kgplatform.planning.ranking import IN_BAND
+
+    def graph_with(tac_concepts: list[str]) -> ConceptGraph:
+        doc = document(["a", "b", "c"], [("a", "b"), ("b", "c")], {})
+        doc["tasks"] = [
+            {"id": "ta", "difficulty": 0.9, "concepts": ["a"]},
+            {"id": "tac", "difficulty": 0.1, "concepts": tac_concepts},
+            {"id": "tb", "difficulty": 0.5, "concepts": ["b"]},
+            {"id": "tc", "difficulty": 0.5, "concepts": ["c"]},
+        ]
+        return build_graph(doc)
+
+    config = PlanConfig()
+    for tac_concepts, bonus in ((["a", "c"], False), (["a"], True)):
+        graph = graph_with(tac_concepts)
+        learners = learners_of(graph, [{"a": 0.5, "b": 0.1, "c": 0.5}], [()])
+        scores = score_concepts(
+            graph, learners.p_mastery, learners.p_peak, learners.attempts, learners.goals, config
+        )
+        assert bool(scores.parts.terms[0, graph.index["a"]] & IN_BAND) is bonus, tac_concepts
+        (plan,) = both_paths(graph, learners, config)
+        assert task_ids(plan)[0] == ("ta" if not bonus else "tac")
