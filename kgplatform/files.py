@@ -11,7 +11,8 @@ from typing import IO
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """`write` fills a temporary file in `path`'s folder, which then replaces `path` in one rename: a reader,
-    or a process killed mid-write, sees the old file or the new one, never a truncated one."""
+    or a process killed mid-write, sees the old file or the new one, never a truncated one. The file and
+    then its folder are synced, so after a power loss too."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
@@ -26,6 +27,20 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)  # the rename itself survives a power loss only once the folder is synced
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # a platform that cannot open folders (Windows): the rename is all it gets
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder; the file's own data is synced already
+    finally:
+        os.close(handle)
 
 
 def write_text_atomically(path: Path, text: str) -> None:

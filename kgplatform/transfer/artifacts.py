@@ -26,7 +26,7 @@ from torch import nn
 from torch_geometric.data import Data
 
 from kgplatform.errors import KgpError, NotFound
-from kgplatform.files import write_text_atomically
+from kgplatform.files import write_atomically, write_text_atomically
 from kgplatform.transfer.train import TrainConfig, TrainResult, build_model, predict_matrix
 
 DATA_KEYS = ("x", "edge_index", "edge_attr", "pair_attr", "node_cold", "pair_cold")
@@ -120,13 +120,14 @@ def save_checkpoint(
     require_finite(predicted=predicted, strengths=strengths)
     folder = root / "transfer" / model_version
     folder.mkdir(parents=True, exist_ok=False)
-    torch.save(result.model.state_dict(), folder / "weights.pt")
+    # Each file synced before checkpoint.json names them all: after a power loss a checkpoint is whole.
+    write_atomically(folder / "weights.pt", lambda file: torch.save(result.model.state_dict(), file))
     tensors = {key: getattr(data, key) for key in DATA_KEYS}
     tensors["message_pairs"] = result.message_pairs
     tensors["message_values"] = result.message_values
-    torch.save(tensors, folder / "data.pt")
-    np.save(folder / "predicted.npy", predicted)
-    np.save(folder / "strengths.npy", strengths)
+    write_atomically(folder / "data.pt", lambda file: torch.save(tensors, file))
+    write_atomically(folder / "predicted.npy", lambda file: np.save(file, predicted))
+    write_atomically(folder / "strengths.npy", lambda file: np.save(file, strengths))
     meta = {
         "model_version": model_version,
         "created_at": datetime.now(UTC).isoformat(),

@@ -64,6 +64,41 @@ def test_a_loaded_checkpoint_alone_predicts_what_was_saved(tmp_path: Path) -> No
     np.testing.assert_allclose(loaded.predict(), loaded.predicted, rtol=1e-5, atol=1e-6)
 
 
+def test_every_checkpoint_file_is_synced_and_renamed_before_checkpoint_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a power loss a checkpoint.json must not stand beside torn weights: each file is written
+    atomically (synced, renamed, its folder synced) before checkpoint.json names them."""
+    import kgplatform.files as files
+
+    events: list[str] = []
+    real_replace, real_fsync = files.os.replace, files.os.fsync
+
+    def replace(source: str, target: Path) -> None:
+        events.append(f"rename {Path(target).name}")
+        real_replace(source, target)
+
+    def fsync(handle: int) -> None:
+        events.append("sync")
+        real_fsync(handle)
+
+    monkeypatch.setattr(files.os, "replace", replace)
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    concepts, data, targets = tiny_problem()
+    result = train_model(data, targets, targets, TrainConfig(hidden_channels=8, max_epochs=2, progress=False))
+    predicted = predict_matrix(result, data)
+    save_checkpoint(
+        tmp_path, "v1", result, data, concepts.concept_ids, predicted, np.clip(predicted, 0, 1), {}, "h"
+    )
+    renames = [e.removeprefix("rename ") for e in events if e.startswith("rename")]
+    assert renames == ["weights.pt", "data.pt", "predicted.npy", "strengths.npy", "checkpoint.json"]
+    # Each rename follows its file's sync and is followed by its folder's.
+    for position, event in enumerate(events):
+        if event.startswith("rename"):
+            assert events[position - 1] == "sync" and events[position + 1] == "sync", events
+    assert sorted(p.name for p in (tmp_path / "transfer" / "v1").iterdir()) == sorted(renames)
+
+
 def test_non_finite_predictions_are_never_saved(tmp_path: Path) -> None:
     concepts, data, targets = tiny_problem()
     result = train_model(data, targets, targets, TrainConfig(hidden_channels=8, max_epochs=2, progress=False))
