@@ -7,11 +7,12 @@
 // unique-index seek, as the test of two such imports shows), but the statement does not rely on that plan:
 // the owner is checked again after the MERGE, and a 'created' row whose node is not ours is 'taken'.
 // Parameters: $curriculum_id, $rows (list of maps: id, name, description, tags, difficulty or null).
-// Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n (rows with that outcome). Write.
+// Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n (rows with that outcome), updated (for
+// 'updated' rows: id and before, the stored fields and version the import replaced; for the audit). Write.
 MATCH (cur:Curriculum {id: $curriculum_id})
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Concept {id: row.id})
-WITH cur, row,
+WITH cur, row, old {.name, .description, .tags, .difficulty, .version} AS before,
      CASE
        WHEN old IS NULL THEN 'created'
        WHEN old.curriculum_id <> $curriculum_id THEN 'taken'
@@ -24,7 +25,7 @@ MERGE (c:Concept {id: row.id})
   ON CREATE SET c.name = row.name, c.description = row.description, c.tags = row.tags,
                 c.difficulty = row.difficulty, c.curriculum_id = $curriculum_id, c.version = 1,
                 c.created_at = datetime(), c.updated_at = c.created_at
-WITH cur, row, c,
+WITH cur, row, c, before,
      CASE WHEN outcome = 'created' AND c.curriculum_id <> $curriculum_id THEN 'taken' ELSE outcome END AS outcome
 FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
   SET c.name = row.name, c.description = row.description, c.tags = row.tags, c.difficulty = row.difficulty,
@@ -32,4 +33,5 @@ FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
 // A new concept cannot have its CONTAINS edge yet: CREATE it without MERGE's existence check.
 FOREACH (_ IN CASE WHEN outcome = 'created' THEN [1] ELSE [] END | CREATE (cur)-[:CONTAINS]->(c))
 FOREACH (_ IN CASE WHEN outcome IN ['updated', 'unchanged'] THEN [1] ELSE [] END | MERGE (cur)-[:CONTAINS]->(c))
-RETURN outcome, count(*) AS n
+RETURN outcome, count(*) AS n,
+       collect(CASE WHEN outcome = 'updated' THEN {id: row.id, before: before} END) AS updated

@@ -5,13 +5,16 @@
 // concurrent import into another curriculum created it while this one waited in MERGE (checked again
 // after the MERGE, as in import_merge_concepts).
 // Parameters: $curriculum_id, $rows (list of maps: id, title, kind, difficulty, estimated_minutes,
-// concepts (list of concept ids)). Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n. Write.
+// concepts (list of concept ids)). Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n, updated
+// (for 'updated' rows: id and before, the stored fields, concepts and version the import replaced). Write.
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Task {id: row.id})
 WITH row, old,
      CASE WHEN old IS NULL THEN [] ELSE COLLECT { MATCH (old)-[:EXERCISES]->(c:Concept) RETURN c.id } END
        AS old_concepts
-WITH row,
+WITH row, CASE WHEN old IS NULL THEN null
+               ELSE old {.title, .kind, .difficulty, .estimated_minutes, .version, concepts: old_concepts} END
+       AS before,
      CASE
        WHEN old IS NULL THEN 'created'
        WHEN old.curriculum_id <> $curriculum_id THEN 'taken'
@@ -24,12 +27,12 @@ MERGE (t:Task {id: row.id})
   ON CREATE SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
                 t.estimated_minutes = row.estimated_minutes, t.curriculum_id = $curriculum_id,
                 t.version = 1, t.created_at = datetime(), t.updated_at = t.created_at
-WITH row, t,
+WITH row, t, before,
      CASE WHEN outcome = 'created' AND t.curriculum_id <> $curriculum_id THEN 'taken' ELSE outcome END AS outcome
 FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
   SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
       t.estimated_minutes = row.estimated_minutes, t.version = t.version + 1, t.updated_at = datetime())
-WITH t, row, outcome
+WITH t, row, outcome, before
 // A new task has no links yet: CREATE them without MERGE's existence check.
 CALL (t, row, outcome) {
   WITH * WHERE outcome = 'created'
@@ -48,4 +51,5 @@ CALL (t, row, outcome) {
   MERGE (t)-[e:EXERCISES]->(c)
     ON CREATE SET e.weight = 1.0
 }
-RETURN outcome, count(*) AS n
+RETURN outcome, count(*) AS n,
+       collect(CASE WHEN outcome = 'updated' THEN {id: row.id, before: before} END) AS updated

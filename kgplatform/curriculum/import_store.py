@@ -1,7 +1,8 @@
 """The import's and export's door into Neo4j: what the graph already holds, and the batched upsert.
 
 An import is one write transaction: curriculum, then concepts, edges and tasks in batched
-`UNWIND ... MERGE` statements keyed on the constrained ids, then one audit entry with the counts.
+`UNWIND ... MERGE` statements keyed on the constrained ids, then one audit entry with the counts and
+one per stored concept, edge or task a row changed (old and new values, as an edit's entry has them).
 All of it commits or none of it does, and the driver may retry the whole function on a transient
 error, which is harmless because every statement is an idempotent MERGE.
 """
@@ -19,6 +20,8 @@ from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
+from kgplatform.curriculum.service import CONCEPT_FIELDS
+from kgplatform.curriculum.tasks import TASK_FIELDS
 from kgplatform.errors import Conflict
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
@@ -76,6 +79,56 @@ def load_existing(graph: Graph, curriculum_id: str, raw: RawDocument) -> Existin
     return graph.execute_read(work)
 
 
+def update_entries(
+    entity: Entity,
+    updated: Sequence[dict[str, Any]],
+    batch: Sequence[dict[str, Any]],
+    actor: str,
+    curriculum_id: str,
+) -> list[dict[str, Any]]:
+    """One 'import' audit entry per stored entity an import row changed, with the values it replaced and
+    the imported ones, as an edit's entry holds them: so a concept's, task's or edge's own trail shows the
+    import (created rows are in the import's summary entry; their trail starts with it)."""
+    if entity is Entity.PREREQUISITE:
+        weights = {(row["prerequisite"], row["concept"]): row["weight"] for row in batch}
+        return [
+            audit.entry(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                entity_type=EntityType.PREREQUISITE,
+                entity_id=audit.edge_id(u["prerequisite"], u["concept"]),
+                curriculum_id=curriculum_id,
+                old={"weight": u["before"]},
+                new={"weight": weights[(u["prerequisite"], u["concept"])]},
+                edge=(u["prerequisite"], u["concept"]),
+            )
+            for u in updated
+        ]
+    rows = {row["id"]: row for row in batch}
+    kind, fields = (
+        (EntityType.CONCEPT, CONCEPT_FIELDS) if entity is Entity.CONCEPT else (EntityType.TASK, TASK_FIELDS)
+    )
+    entries = []
+    for u in updated:
+        before, row = u["before"], rows[u["id"]]
+        old = {**{f: before.get(f) for f in fields}, "version": before["version"]}
+        new = {**{f: row.get(f) for f in fields}, "version": before["version"] + 1}
+        if entity is Entity.TASK:
+            old["concepts"], new["concepts"] = sorted(before.get("concepts") or []), sorted(row["concepts"])
+        entries.append(
+            audit.entry(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                entity_type=kind,
+                entity_id=u["id"],
+                curriculum_id=curriculum_id,
+                old=old,
+                new=new,
+            )
+        )
+    return entries
+
+
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(rows), size):
         yield list(rows[start : start + size])
@@ -121,6 +174,7 @@ def write_import(
             )
         )
         outcome = {entity: Outcome() for entity in sections}
+        replaced: list[dict[str, Any]] = []  # the audit entries of rows that changed a stored entity
         for entity, rows in sections.items():
             counts = outcome[entity].model_dump()
             for batch in _batches(rows, batch_size):
@@ -132,6 +186,8 @@ def write_import(
                             field="curriculum_id",
                         )
                     counts[result["outcome"]] += result["n"]
+                    changed = result.get("updated") or []
+                    replaced += update_entries(entity, changed, batch, actor, curriculum_id)
             outcome[entity] = Outcome(**counts)
         summary = {
             "curriculum": curriculum.model_dump(),
@@ -146,7 +202,7 @@ def write_import(
             curriculum_id=curriculum_id,
             new=summary,
         )
-        _run(tx, "curriculum/create_audit_entries", entries=[entry])
+        _run(tx, "curriculum/create_audit_entries", entries=[entry, *replaced])
         if outcome[Entity.TASK].updated or outcome[Entity.TASK].created:  # a task's concepts may have changed
             store.bump_revision(tx)
         return curriculum, outcome

@@ -129,6 +129,40 @@ def test_a_changed_row_is_updated_and_only_it_gets_a_new_version(
     [task] = graph.read("curriculum/get_task", id=document["tasks"][0]["id"])
     assert task["task"]["concepts"] == [changed["concepts"][1]["id"]] and task["task"]["version"] == 2
 
+    # Each changed entity's own trail shows the import, with what it replaced, as an edit's entry would.
+    def trail(query: str, entity_id: str) -> list[dict[str, Any]]:
+        [row] = graph.read(query, id=entity_id, offset=0, limit=10)
+        return [
+            {**e, "old": json.loads(e["old"] or "null"), "new": json.loads(e["new"] or "null")}
+            for e in row["items"]
+        ]
+
+    concept = document["concepts"][0]
+    [entry] = trail("curriculum/read_concept_audit", concept["id"])
+    assert (entry["action"], entry["actor"], entry["entity_type"]) == ("import", ACTOR, "concept")
+    assert entry["old"] == {
+        "name": concept["name"],
+        "description": concept["description"],
+        "tags": concept["tags"],
+        "difficulty": concept["difficulty"],
+        "version": 1,
+    }
+    assert entry["new"] == {**entry["old"], "name": "Renamed", "version": 2}
+    old_task, new_task = document["tasks"][0], changed["tasks"][0]
+    [entry] = trail("curriculum/read_task_audit", old_task["id"])
+    assert entry["old"]["concepts"] == sorted(old_task["concepts"]) and entry["old"]["version"] == 1
+    assert entry["new"]["concepts"] == new_task["concepts"] and entry["new"]["version"] == 2
+    assert entry["new"]["title"] == old_task["title"]
+    edge = document["prerequisites"][0]
+    edge_entries = [
+        e
+        for e in trail("curriculum/read_concept_audit", edge["concept"])
+        if e["entity_type"] == "prerequisite"
+    ]
+    assert [(e["old"], e["new"]) for e in edge_entries] == [({"weight": edge["weight"]}, {"weight": 9.0})]
+    # The two imports' summaries and these three: unchanged rows get no entry of their own.
+    assert graph_counts(graph)["node:AuditEntry"] == 2 + 3
+
 
 def test_a_cycle_through_existing_edges_is_named_and_refused(graph: Graph, document: dict[str, Any]) -> None:
     run_import(graph, raw_of(document), "algebra", actor=ACTOR)
