@@ -316,6 +316,22 @@ step('import CSV: the dry-run report first, then the import', async () => {
   assert.equal((await callApi("GET", `/curricula/${CURRICULUM}`)).json.curriculum.description, "imported from the page");
 });
 
+step('a second import renames a concept: its audit trail shows the import with the old and new name', async () => {
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\npolynomials,Polynomials and factoring,algebra\n') });
+  await form.getByRole('button', { name: 'Check (dry run)' }).click();
+  await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.locator('#import-report .summary', { hasText: /Imported.* 1 updated/ }).waitFor();
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+  await page.getByLabel('Search', { exact: true }).fill('polynomials');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('.concept-link', { hasText: 'Polynomials and factoring' }).click();
+  const entry = page.locator('#audit-list li', { hasText: 'import concept polynomials' });
+  await entry.waitFor();
+  assert.match(await entry.textContent(), /name: "Polynomials" → "Polynomials and factoring"/);
+});
+
 step('paging over the 12 concepts, 10 per page; the tag filter', async () => {
   await page.getByRole('tab', { name: 'Curriculum' }).click();
   await page.getByLabel('Search', { exact: true }).fill('');

@@ -257,7 +257,7 @@ async function removeEdge(e) {
 function describeChange(entry) {
   const keys = [...new Set([...Object.keys(entry.old ?? {}), ...Object.keys(entry.new ?? {})])];
   const changed = keys.filter((k) => JSON.stringify(entry.old?.[k]) !== JSON.stringify(entry.new?.[k]));
-  if (entry.action === 'update') {
+  if (entry.old && entry.new) { // an edit, or an import that changed a stored entity: what changed
     return changed.map((k) => `${k}: ${JSON.stringify(entry.old?.[k])} → ${JSON.stringify(entry.new?.[k])}`).join('; ');
   }
   const values = entry.new ?? entry.old ?? {};
