@@ -52,6 +52,30 @@ def entry(
     return row
 
 
+def edge_entry(
+    *,
+    actor: str,
+    action: AuditAction,
+    prerequisite: str,
+    concept: str,
+    curriculum_id: str | None,
+    old_weight: float | None = None,
+    new_weight: float | None = None,
+) -> dict[str, Any]:
+    """The entry of a prerequisite edge: named `edge_id`, indexed by both ends; a weight not given (the
+    edge did not exist before, or no longer does) leaves that side empty."""
+    return entry(
+        actor=actor,
+        action=action,
+        entity_type=EntityType.PREREQUISITE,
+        entity_id=edge_id(prerequisite, concept),
+        curriculum_id=curriculum_id,
+        old=None if old_weight is None else {"weight": old_weight},
+        new=None if new_weight is None else {"weight": new_weight},
+        edge=(prerequisite, concept),
+    )
+
+
 def edge_id(prerequisite: str, concept: str) -> str:
     """How an edge is named in the trail: ``a -> b`` (learn a before b)."""
     return f"{prerequisite} -> {concept}"

@@ -92,15 +92,14 @@ def update_entries(
     if entity is Entity.PREREQUISITE:
         weights = {(row["prerequisite"], row["concept"]): row["weight"] for row in batch}
         return [
-            audit.entry(
+            audit.edge_entry(
                 actor=actor,
                 action=AuditAction.IMPORT,
-                entity_type=EntityType.PREREQUISITE,
-                entity_id=audit.edge_id(u["prerequisite"], u["concept"]),
+                prerequisite=u["prerequisite"],
+                concept=u["concept"],
                 curriculum_id=curriculum_id,
-                old={"weight": u["before"]},
-                new={"weight": weights[(u["prerequisite"], u["concept"])]},
-                edge=(u["prerequisite"], u["concept"]),
+                old_weight=u["before"],
+                new_weight=weights[(u["prerequisite"], u["concept"])],
             )
             for u in updated
         ]

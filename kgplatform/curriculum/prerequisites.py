@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from kgplatform.curriculum import audit, store
-from kgplatform.curriculum.models import AuditAction, EntityType, Prerequisite, PrerequisiteIn
+from kgplatform.curriculum.models import AuditAction, Prerequisite, PrerequisiteIn
 from kgplatform.errors import Conflict, NotFound, ValidationFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
@@ -59,14 +59,13 @@ def decide_addition(body: PrerequisiteIn, actor: str, context: store.Prerequisit
             cycle=cycle,
         )
     return [
-        audit.entry(
+        audit.edge_entry(
             actor=actor,
             action=AuditAction.CREATE,
-            entity_type=EntityType.PREREQUISITE,
-            entity_id=audit.edge_id(body.prerequisite, body.concept),
+            prerequisite=body.prerequisite,
+            concept=body.concept,
             curriculum_id=curriculum_id,
-            new={"weight": body.weight},
-            edge=(body.prerequisite, body.concept),
+            new_weight=body.weight,
         )
     ]
 
@@ -85,14 +84,13 @@ def decide_removal(
     if context.existing is None:
         raise NotFound(f"{prerequisite!r} is not a prerequisite of {concept!r}", field="prerequisite")
     return [
-        audit.entry(
+        audit.edge_entry(
             actor=actor,
             action=AuditAction.DELETE,
-            entity_type=EntityType.PREREQUISITE,
-            entity_id=audit.edge_id(prerequisite, concept),
+            prerequisite=prerequisite,
+            concept=concept,
             curriculum_id=curriculum_id,
-            old={"weight": context.existing["weight"]},
-            edge=(prerequisite, concept),
+            old_weight=context.existing["weight"],
         )
     ]
 

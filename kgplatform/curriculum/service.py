@@ -222,14 +222,13 @@ def decide_concept_deletion(
     ]
     for edge in sorted(links.incoming + links.outgoing, key=lambda e: (e["prerequisite"], e["concept"])):
         entries.append(
-            audit.entry(
+            audit.edge_entry(
                 actor=actor,
                 action=AuditAction.DELETE,
-                entity_type=EntityType.PREREQUISITE,
-                entity_id=audit.edge_id(edge["prerequisite"], edge["concept"]),
+                prerequisite=edge["prerequisite"],
+                concept=edge["concept"],
                 curriculum_id=cid,
-                old={"weight": edge["weight"]},
-                edge=(edge["prerequisite"], edge["concept"]),
+                old_weight=edge["weight"],
             )
         )
     updated = []

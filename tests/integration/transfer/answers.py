@@ -20,6 +20,22 @@ COLUMNS = {
 }
 
 
+EPOCH_S = 1_700_000_000
+
+
+def answer_row(event_id: str, learner_id: str, task_id: str, correct: float, after_s: int) -> dict[str, Any]:
+    """One answer as `write_answers` takes it, `after_s` whole seconds after a fixed moment."""
+    return {
+        "event_id": event_id,
+        "learner_id": learner_id,
+        "task_id": task_id,
+        "correct": correct,
+        "at_s": EPOCH_S + after_s,
+        "at_ns": 0,
+        "duration_s": None,
+    }
+
+
 def write_answers(graph: Graph, rows: Sequence[Mapping[str, Any]], received_at: datetime) -> None:
     """rows: event_id, learner_id, task_id, correct, at_s, at_ns, duration_s (one map per answer)."""
     columns = {param: [row[key] for row in rows] for param, key in COLUMNS.items()}

@@ -16,7 +16,7 @@ from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
 from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.train import TrainConfig
 from kgplatform.transfer.writeback import edge_rows, load_current_transfer, write_model
-from tests.integration.transfer.answers import seed_concepts, write_answers
+from tests.integration.transfer.answers import answer_row, seed_concepts, write_answers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -36,15 +36,7 @@ def test_a_retrain_on_answers_of_one_concept_leaves_the_current_model_and_latest
     write_answers(
         graph,
         [
-            {
-                "event_id": f"e{learner}-{step}",
-                "learner_id": f"l{learner}",
-                "task_id": "t-k0",
-                "correct": float(rng.random() < 0.5),
-                "at_s": 1_700_000_000 + 60 * step,
-                "at_ns": 0,
-                "duration_s": None,
-            }
+            answer_row(f"e{learner}-{step}", f"l{learner}", "t-k0", float(rng.random() < 0.5), 60 * step)
             for learner in range(30)
             for step in range(4)
         ],
@@ -69,15 +61,7 @@ def test_a_curriculum_too_small_for_the_pairs_needed_is_refused_before_any_work(
     write_answers(
         graph,
         [
-            {
-                "event_id": f"e{learner}-{k}",
-                "learner_id": f"l{learner}",
-                "task_id": f"t-k{k}",
-                "correct": 1.0,
-                "at_s": 1_700_000_000 + 60 * k,
-                "at_ns": 0,
-                "duration_s": None,
-            }
+            answer_row(f"e{learner}-{k}", f"l{learner}", f"t-k{k}", 1.0, 60 * k)
             for learner in range(10)
             for k in range(3)
         ],

@@ -13,7 +13,7 @@ from kgplatform.transfer.embeddings import hashed_encoder
 from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
 from kgplatform.transfer.train import TrainConfig
 from kgplatform.transfer.writeback import load_current_transfer
-from tests.integration.transfer.answers import seed_concepts, write_answers
+from tests.integration.transfer.answers import answer_row, seed_concepts, write_answers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -28,15 +28,13 @@ def test_retrain_publishes_the_checkpointed_model(graph: Graph, tmp_path: Path) 
         for step, concept in enumerate(order.tolist()):
             helped = concept > 0 and (concept - 1) in order[:step].tolist()
             rows.append(
-                {
-                    "event_id": f"e{learner}-{step}",
-                    "learner_id": f"l{learner}",
-                    "task_id": f"t-k{concept}",
-                    "correct": float(rng.random() < (0.8 if helped else 0.4)),
-                    "at_s": 1_700_000_000 + 60 * step,
-                    "at_ns": 0,
-                    "duration_s": None,
-                }
+                answer_row(
+                    f"e{learner}-{step}",
+                    f"l{learner}",
+                    f"t-k{concept}",
+                    float(rng.random() < (0.8 if helped else 0.4)),
+                    60 * step,
+                )
             )
     write_answers(graph, rows, NOW)
 
