@@ -126,38 +126,39 @@ class _Picks:
 def _picks_among_best(
     graph: ConceptGraph, scores: ConceptScores, rows: np.ndarray, k: int, config: PlanConfig
 ) -> _Picks:
-    """`pick_sequence` for the given rows over their best k candidates (score order)."""
+    """`pick_sequence` for the given rows over their best k candidates (score order): round by round,
+    each candidate in turn takes its best-ranked task not listed yet, until n_tasks are listed. One
+    column per (round, candidate) in that order; the loop runs over those few columns, each step on
+    every row at once."""
     top, valid = top_concepts(scores.parts.take(rows), k)
     task_order = ranked_tasks(
         graph, scores.p[rows], np.where(valid, top, -1), config, scores.open[rows]
     )  # (R, k, w)
+    n_rows, width = top.shape
     rounds = min(config.max_tasks_per_concept, task_order.shape[-1])
+    listed = np.full((n_rows, config.n_tasks), -1, dtype=np.int64)  # each row's tasks so far
+    count = np.zeros(n_rows, dtype=np.int64)
+    every_row = np.arange(n_rows)
     concept = np.tile(top, rounds)
-    round_ = np.repeat(np.arange(rounds), top.shape[1])[None, :].repeat(top.shape[0], axis=0)
-    slot = np.tile(np.arange(top.shape[1]), rounds)[None, :].repeat(top.shape[0], axis=0)
-    task = np.take_along_axis(
-        task_order.reshape(top.shape[0], -1), slot * task_order.shape[-1] + round_, axis=1
-    )
-    usable = np.tile(valid, rounds) & (task >= 0)
-    usable &= ~_repeated(task, usable)
-    kept = usable & (np.cumsum(usable, axis=1) <= config.n_tasks)
-    short = (usable[:, : top.shape[1]].sum(axis=1) < config.n_tasks) & valid.all(axis=1)
+    task = np.full((n_rows, rounds * width), -1, dtype=np.int64)
+    kept = np.zeros((n_rows, rounds * width), dtype=bool)
+    first_round = np.zeros(n_rows, dtype=np.int64)
+    for column in range(rounds * width):
+        slot = column % width
+        options = task_order[:, slot, :]  # (R, w), best first, -1 padded
+        free = (options >= 0) & ~(options[:, :, None] == listed[:, None, :]).any(axis=-1)
+        takes = free.any(axis=1) & valid[:, slot] & (count < config.n_tasks)
+        if not takes.any():
+            continue
+        chosen = options[every_row, np.argmax(free, axis=1)]
+        task[takes, column] = chosen[takes]
+        kept[takes, column] = True
+        listed[every_row[takes], count[takes]] = chosen[takes]
+        count += takes
+        if column < width:
+            first_round += takes
+    short = (first_round < config.n_tasks) & valid.all(axis=1)
     return _Picks(concept, task, kept, short)
-
-
-def _repeated(task: np.ndarray, usable: np.ndarray) -> np.ndarray:
-    """(L, P) True where a usable pick's task was already picked in an earlier column of its row (a task
-    exercising two chosen concepts): `pick_sequence` lists it once. A stable sort by task puts each
-    row's equal tasks side by side in column order; all but the first of each run are repeats."""
-    columns = np.arange(task.shape[1])
-    key = np.where(usable, task, -1 - columns)  # unusable picks get keys of their own, never equal
-    order = np.argsort(key, axis=1, kind="stable")
-    ordered = np.take_along_axis(key, order, axis=1)
-    repeat_in_order = np.zeros(task.shape, dtype=bool)
-    repeat_in_order[:, 1:] = ordered[:, 1:] == ordered[:, :-1]
-    repeated = np.zeros(task.shape, dtype=bool)
-    np.put_along_axis(repeated, order, repeat_in_order, axis=1)
-    return repeated
 
 
 def plan_order(graph: ConceptGraph, concept: np.ndarray, kept: np.ndarray) -> np.ndarray:

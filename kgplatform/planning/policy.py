@@ -292,8 +292,9 @@ def pick_sequence(top: list[int], task_order: np.ndarray, config: PlanConfig) ->
     `top` holds every candidate in score order, `task_order` (k, w) each one's tasks, best fit first
     (`ranked_tasks`). Variety first: a concept gets a second task only when fewer than n_tasks concepts
     qualify. Picks come in score order, round by round; `order_picks` then puts prerequisites first. A
-    task that exercises two chosen concepts is listed once, for the first of them, and the next
-    candidate is drawn in its place.
+    task that exercises two chosen concepts is listed once, for the first of them; the second takes its
+    best task not listed yet (with none left, the next candidate is drawn in its place). So a plan has
+    n_tasks tasks whenever the candidates' first `max_tasks_per_concept` picks can find that many.
     """
     picks: list[tuple[int, int, int]] = []
     chosen: set[int] = set()
@@ -301,8 +302,9 @@ def pick_sequence(top: list[int], task_order: np.ndarray, config: PlanConfig) ->
         for position, concept in enumerate(top):
             if len(picks) == config.n_tasks:
                 return picks
-            task = int(task_order[position, round_])
-            if task >= 0 and task not in chosen:
+            # The concept's best task not listed yet: its own earlier pick, or another concept's.
+            task = next((int(t) for t in task_order[position] if t >= 0 and int(t) not in chosen), None)
+            if task is not None:
                 picks.append((concept, round_, task))
                 chosen.add(task)
     return picks

@@ -175,3 +175,18 @@ def test_no_band_bonus_for_a_task_the_planner_cannot_give() -> None:
         assert bool(scores.parts.terms[0, graph.index["a"]] & IN_BAND) is bonus, tac_concepts
         (plan,) = both_paths(graph, learners, config)
         assert task_ids(plan)[0] == ("ta" if not bonus else "tac")
+
+
+def test_a_concept_whose_best_task_is_taken_gives_its_next_best() -> None:
+    """x, y, z with no prerequisites; y ranks its tasks tyz, txy, ty. The round that reached y found its
+    1st choice listed for z and once gave y nothing, so the plan had 2 tasks though ty was free."""
+    doc = document(["x", "y", "z"], [], {})
+    doc["tasks"] = [
+        {"id": "txy", "difficulty": 0.5, "concepts": ["x", "y"]},
+        {"id": "tyz", "difficulty": 0.6, "concepts": ["y", "z"]},
+        {"id": "ty", "difficulty": 1.0, "concepts": ["y"]},
+    ]
+    graph = build_graph(doc)
+    learners = learners_of(graph, [{"x": 0.8, "y": 0.8, "z": 0.8}], [()])
+    (plan,) = both_paths(graph, learners, PlanConfig(n_tasks=3))
+    assert sorted(task_ids(plan)) == ["txy", "ty", "tyz"]
