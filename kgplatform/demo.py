@@ -33,6 +33,7 @@ from kgplatform.planning.graph import build_graph
 from kgplatform.planning.logs import learner_goals, simulate_answer_logs
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import Settings
+from kgplatform.transfer.downstream import MIN_VALID_LEARNERS
 
 CURRICULUM_ID = "demo"
 DEMO_KEY_NAME = "demo"
@@ -171,7 +172,13 @@ def no_edge_reason(metrics: dict[str, Any]) -> str:
     without = metrics["valid_auc_without_transfer"]
     learners = metrics["valid_learners"]
     confidence = metrics.get("gain_confidence")
-    if metrics.get("best_alpha") and confidence is not None:
+    if metrics.get("best_alpha") and learners < MIN_VALID_LEARNERS:
+        gained = (
+            f"the best scale, {metrics['best_alpha']:g}, gave {metrics['valid_auc_best_alpha']:.4f} against "
+            f"{without:.4f} without transfer, but a gain is trusted from {MIN_VALID_LEARNERS} validation "
+            "learners on"
+        )
+    elif metrics.get("best_alpha") and confidence is not None:
         gained = (
             f"the best scale, {metrics['best_alpha']:g}, gave {metrics['valid_auc_best_alpha']:.4f} against "
             f"{without:.4f} without transfer, ahead in only {confidence:.0%} of learner resamples "

@@ -27,10 +27,11 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _sync_folder(path.parent)  # the rename itself survives a power loss only once the folder is synced
+    sync_folder(path.parent)  # the rename itself survives a power loss only once the folder is synced
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so the entries made or renamed in it survive a power loss."""
     try:
         handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:  # a platform that cannot open folders (Windows): the rename is all it gets

@@ -26,7 +26,7 @@ from torch import nn
 from torch_geometric.data import Data
 
 from kgplatform.errors import KgpError, NotFound
-from kgplatform.files import write_atomically, write_text_atomically
+from kgplatform.files import sync_folder, write_atomically, write_text_atomically
 from kgplatform.transfer.train import TrainConfig, TrainResult, build_model, predict_matrix
 
 DATA_KEYS = ("x", "edge_index", "edge_attr", "pair_attr", "node_cold", "pair_cold")
@@ -120,6 +120,8 @@ def save_checkpoint(
     require_finite(predicted=predicted, strengths=strengths)
     folder = root / "transfer" / model_version
     folder.mkdir(parents=True, exist_ok=False)
+    sync_folder(folder.parent)  # the new version's entry (and, the first time, transfer/ itself)
+    sync_folder(folder.parent.parent)
     # Each file synced before checkpoint.json names them all: after a power loss a checkpoint is whole.
     write_atomically(folder / "weights.pt", lambda file: torch.save(result.model.state_dict(), file))
     tensors = {key: getattr(data, key) for key in DATA_KEYS}

@@ -28,6 +28,10 @@ SOURCES_PER_TARGET = 5
 # the edges it publishes then steer every plan (the planner normalises the transfer gain per learner).
 MIN_CONFIDENCE = 0.95
 RESAMPLES = 200
+# With a handful of validation learners the resamples are nearly all alike (one learner: all the same),
+# so any gain wins them all; no scale is kept below this many (a scratch check with no real gain kept one
+# in 49% of trials with 1 learner, 20% with 3, 7% with 10 and 40).
+MIN_VALID_LEARNERS = 20
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,8 @@ class TracerGain:
     test_auc: float
     gain: float  # test AUC with this transfer minus without
     # Share of validation-learner resamples in which the best scale beat no transfer (None: no scale
-    # gained at all); alpha is 0 unless it reaches MIN_CONFIDENCE.
+    # gained at all, or too few validation learners to resample); alpha is 0 unless it reaches
+    # MIN_CONFIDENCE.
     confidence: float | None = None
 
 
@@ -178,8 +183,9 @@ def choose_scale(
     alphas: Sequence[float] = ALPHAS,
     min_confidence: float = MIN_CONFIDENCE,
 ) -> ScaleChoice:
-    """The scale with the best next-answer AUC on validation learners, kept only when it beats the
-    tracer without transfer in at least `min_confidence` of learner resamples (else alpha 0)."""
+    """The scale with the best next-answer AUC on validation learners, kept only when there are at least
+    MIN_VALID_LEARNERS of them and it beats the tracer without transfer in at least `min_confidence` of
+    learner resamples (else alpha 0; confidence None when not resampled)."""
     n = predicted.shape[0]
     without_auc = without.auc()
     best_alpha, best_auc, best = 0.0, without_auc, None
@@ -191,6 +197,8 @@ def choose_scale(
             best_alpha, best_auc, best = alpha, auc, scored
     if best is None:
         return ScaleChoice(0.0, without_auc, 0.0, without_auc, None)
+    if np.unique(without.learner).size < MIN_VALID_LEARNERS:
+        return ScaleChoice(0.0, without_auc, best_alpha, best_auc, None)
     confidence = gain_confidence(without, best)
     if confidence < min_confidence:
         return ScaleChoice(0.0, without_auc, best_alpha, best_auc, confidence)

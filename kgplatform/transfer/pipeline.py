@@ -174,7 +174,7 @@ def train_transfer(
 
 def choose_alpha(
     train_log: ResponseLog, valid_log: ResponseLog, concept_ids: tuple[str, ...], predicted: np.ndarray
-) -> tuple[float, dict[str, float]]:
+) -> tuple[float, dict[str, float | None]]:
     """The scale with the best next-answer AUC on validation learners, if its gain holds up in learner
     resamples (`downstream.choose_scale`; 0 = transfer does not clearly help)."""
     n = len(concept_ids)

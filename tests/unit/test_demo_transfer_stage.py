@@ -46,6 +46,19 @@ def test_no_edge_because_the_gain_did_not_hold_up_in_resamples_is_explained(
     assert "the best scale, 0.02, gave 0.6945 against 0.6945 without transfer, ahead in only 54%" in said
 
 
+def test_no_edge_because_too_few_validation_learners_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    metrics = {
+        "alpha": 0.0,
+        "valid_learners": 3,
+        "valid_auc_without_transfer": 0.7,
+        "best_alpha": 0.5,
+        "valid_auc_best_alpha": 0.71,
+        "gain_confidence": None,
+    }
+    said = stage_output(monkeypatch, metrics, 0)
+    assert "on the 3 validation learners" in said and "a gain is trusted from 20 validation learners" in said
+
+
 def test_published_edges_need_no_explanation(monkeypatch: pytest.MonkeyPatch) -> None:
     metrics = {"alpha": 0.5, "valid_learners": 91, "valid_auc_without_transfer": 0.73}
     said = stage_output(monkeypatch, metrics, 1459)

@@ -6,6 +6,7 @@ import numpy as np
 
 from kgplatform.transfer.downstream import (
     MIN_CONFIDENCE,
+    MIN_VALID_LEARNERS,
     ResponsePredictions,
     base_success,
     choose_scale,
@@ -90,3 +91,16 @@ def test_the_report_shows_how_often_the_best_scale_won() -> None:
     lines = {line.split("│")[1].strip(): line for line in out.getvalue().splitlines() if line.count("│") > 3}
     assert "62%" in lines["GNN"] and "97%" in lines["MLP"] and "%" not in lines["without transfer"]
     assert json.loads(json.dumps(report_dict(report)))["tracer"][2]["confidence"] == 0.97
+
+
+def test_no_scale_is_kept_on_too_few_validation_learners() -> None:
+    """With one validation learner every resample is the same, so any gain 'won' all of them."""
+    train = transfer_log(600, seed=0)
+    valid = transfer_log(MIN_VALID_LEARNERS - 1, seed=1)
+    params = fit_tracer(train, train.skill_labels)
+    real = np.zeros((3, 3))
+    real[0, 1] = 0.4
+    without = response_predictions(params, valid, None)
+    choice = choose_scale(params, base_success(train, 3), valid, real, without)
+    assert choice.alpha == 0.0 and choice.confidence is None
+    assert choice.best_alpha > 0 and choice.best_auc > choice.valid_auc  # it did gain: not trusted
