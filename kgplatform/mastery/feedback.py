@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from graphlib import TopologicalSorter
 
+import numpy as np
+
 from kgplatform.mastery.models import (
     BlockingPrerequisite,
     DecayingConcept,
@@ -68,7 +70,8 @@ def build_report(
     targets = [cid for cid in goals if cid not in met] if goals else [c.concept_id for c in in_progress]
     # Blockers as the planner sees them: a prerequisite good enough to open its dependants (or implied by
     # one that is) blocks nothing, though it is not mastered yet.
-    good_enough = known_concepts(states, {s.concept_id for s in states if s.p_now >= READY_AT} & with_tasks)
+    ready = {s.concept_id for s in states if at_least(s.p_now, READY_AT)}
+    good_enough = known_concepts(states, ready & with_tasks)
     blocking = blocking_prerequisites(states, targets, known | good_enough)
     return FeedbackReport(
         learner_id=learner_id,
@@ -157,17 +160,26 @@ def decaying(states: Sequence[ConceptState], now: datetime, threshold: float) ->
                 days_since_practice=days,
                 # The planner's spaced-review rule: once mastered, due when decayed below REVIEW_BELOW
                 # (and only where a task can review it).
-                needs_review=s.has_tasks and s.p_mastery >= threshold and s.p_now < REVIEW_BELOW,
+                needs_review=s.has_tasks
+                and at_least(s.p_mastery, threshold)
+                and not at_least(s.p_now, REVIEW_BELOW),
             )
         )
     return sorted(out, key=lambda d: -d.lost)
+
+
+def at_least(value: float, threshold: float) -> bool:
+    """`value >= threshold` as the planner decides it: in float32, its matrices' type (numpy compares a
+    float32 array with a Python float in float32), so that the two never disagree within about 3e-8 of a
+    threshold."""
+    return bool(np.float32(value) >= np.float32(threshold))
 
 
 def _report_concept(s: ConceptState, threshold: float) -> ReportConcept:
     status = (
         "not_started"
         if s.attempts == 0 and s.p_mastery is None
-        else ("mastered" if s.p_now >= threshold else "in_progress")
+        else ("mastered" if at_least(s.p_now, threshold) else "in_progress")
     )
     return ReportConcept(
         concept_id=s.concept_id,

@@ -138,3 +138,15 @@ def test_a_decayed_concept_without_tasks_is_not_due_for_review() -> None:
     )
     assert all("review" not in reason for _, reason in tasks)
     assert reviews == {"hub": False}
+
+
+def test_a_value_within_float32_rounding_of_the_threshold_is_mastered_in_both() -> None:
+    """The planner compares in float32: 0.849999995 is 0.85 there, so mastered; the report once compared
+    in float64 and called it in progress (and a blocker of what the plan treats as open)."""
+    just_under = 0.849999995
+    assert just_under < PlanConfig().mastered_at and np.float32(just_under) >= np.float32(0.85)
+    tasks, blocking, _ = _plan_and_report([("a", "g")], ["a", "g"], {"a": just_under, "g": 0.3}, "g")
+    assert "ta" not in [task for task, _ in tasks]  # the planner counts a as mastered
+    report = build_report("kim", [state("a", just_under, p_mastery=just_under, attempts=3, days_ago=0)], NOW)
+    assert [c.concept_id for c in report.mastered] == ["a"]
+    assert blocking == {}
