@@ -24,8 +24,8 @@ from typing import Any, Protocol
 import hiredis
 import redis.asyncio as aioredis
 from redis.connection import SSLConnection, parse_url
+from redis.exceptions import BusyLoadingError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 Reply = Any
@@ -44,6 +44,14 @@ def encode_command(*parts: str | bytes) -> bytes:
         data = part.encode() if isinstance(part, str) else part
         out.append(b"$%d\r\n%s\r\n" % (len(data), data))
     return b"".join(out)
+
+
+def _outage_or_error(reply: ResponseError) -> Exception:
+    """An error reply as redis-py raises it where it means an outage: a Redis still loading its data after
+    a restart (LOADING) is unavailable, not wrong, so callers fall back as for a lost connection
+    (`BusyLoadingError` is in REDIS_OUTAGE_ERRORS) instead of failing."""
+    text = str(reply)
+    return BusyLoadingError(text) if text.startswith("LOADING") else reply
 
 
 class _Connection(asyncio.Protocol):
@@ -149,7 +157,7 @@ class PipelinedRedisReader:
         finally:
             timer.cancel()
         if isinstance(reply, ResponseError):
-            raise reply
+            raise _outage_or_error(reply)
         return reply
 
     async def _connected(self) -> _Connection:

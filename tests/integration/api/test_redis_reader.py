@@ -188,3 +188,40 @@ def test_cancelled_callers_keep_the_line_in_order(settings: Settings, redis_clie
         assert run(scenario()) == [b"b"]
     finally:
         redis_client.client_unpause()
+
+
+@pytest.mark.parametrize(
+    ("reply", "outage"),
+    [(b"-LOADING Redis is loading the dataset in memory\r\n", True), (b"-ERR unknown command\r\n", False)],
+)
+def test_a_redis_still_loading_is_an_outage_on_both_readers(reply: bytes, outage: bool) -> None:
+    """After a restart Redis answers LOADING until its data are in: serving must fall back to Neo4j as
+    for a lost connection (REDIS_OUTAGE_ERRORS), as redis-py's reader already made it; the pipelined
+    reader raised a plain ResponseError, a 500."""
+    from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
+
+    async def scenario() -> list[bool]:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while await reader.read(4096):
+                writer.write(reply)
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        seen = []
+        try:
+            for kind in (PipelinedRedisReader, RedisPyReader):
+                reader = kind(f"redis://127.0.0.1:{port}/0")
+                try:
+                    with pytest.raises(Exception) as error:  # noqa: PT011 - the type is what is compared
+                        await reader.mget("kgp:plan:x")
+                    seen.append(isinstance(error.value, REDIS_OUTAGE_ERRORS))
+                finally:
+                    await reader.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+        return seen
+
+    assert run(scenario()) == [outage, outage]
