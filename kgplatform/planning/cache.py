@@ -37,12 +37,32 @@ def answered_after(stamp: bytes | str | None, created_at: datetime) -> bool:
     return float(stamp) > created_at.timestamp()
 
 
+# Sets each key (ARGV[1] the TTL) to its stamp unless it already holds a newer one: an outage's backlog
+# retried later carries the older time, and must not overwrite what another process wrote meanwhile (a
+# plan made between the two would then read as newer than the last answer).
+SET_LATER_STAMP_SCRIPT = """
+for i, key in ipairs(KEYS) do
+  local held = tonumber(redis.call('GET', key) or '')
+  if not held or tonumber(ARGV[i + 1]) > held then
+    redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1])
+  end
+end
+return 0
+"""
+STAMPS_PER_CALL = 100
+
+
 def mark_answered(client: redis.Redis, stamps: Mapping[str, float]) -> None:
-    """Records when each learner's answers last changed (epoch seconds); kept as long as a cached plan."""
-    pipe = client.pipeline(transaction=False)
-    for learner_id, at_epoch_s in stamps.items():
-        pipe.set(answered_key(learner_id), repr(at_epoch_s), ex=DEFAULT_TTL_S)
-    pipe.execute()
+    """Records when each learner's answers last changed (epoch seconds), never moving a stamp back; kept
+    as long as a cached plan."""
+    set_later = client.register_script(SET_LATER_STAMP_SCRIPT)
+    items = list(stamps.items())
+    for start in range(0, len(items), STAMPS_PER_CALL):
+        batch = items[start : start + STAMPS_PER_CALL]
+        set_later(
+            keys=[answered_key(learner_id) for learner_id, _ in batch],
+            args=[DEFAULT_TTL_S, *(repr(float(at)) for _, at in batch)],
+        )
 
 
 # One call sets many keys, each with the TTL (ARGV[1]), and never replaces a cached plan with an older

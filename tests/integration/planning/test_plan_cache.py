@@ -91,3 +91,19 @@ def test_a_batch_that_read_mastery_before_an_on_demand_plan_leaves_that_plan_cac
         json.loads(redis_client.get(plan_key(learner))) for learner in LEARNERS if learner != LEARNERS[3]
     ]
     assert {plan["created_at"] for plan in others} == {read_at.isoformat()}
+
+
+def test_an_answer_stamp_never_moves_back(redis_client: redis.Redis) -> None:
+    """An outage's backlog is written later with its older time; it must not overwrite the newer stamp
+    another API process wrote meanwhile (a plan made between the two would then read as fresh)."""
+    from kgplatform.planning.cache import DEFAULT_TTL_S, answered_key, mark_answered
+
+    mark_answered(redis_client, {"kim": 1_800_000_000.5, "lee": 1_800_000_000.0})
+    mark_answered(redis_client, {"kim": 1_700_000_000.0, "lee": 1_800_000_001.25, "new": 1_600_000_000.0})
+    assert float(redis_client.get(answered_key("kim"))) == 1_800_000_000.5  # kept: newer than the backlog
+    assert float(redis_client.get(answered_key("lee"))) == 1_800_000_001.25
+    assert float(redis_client.get(answered_key("new"))) == 1_600_000_000.0
+    assert 0 < redis_client.ttl(answered_key("new")) <= DEFAULT_TTL_S
+    many = {f"learner-{i}": 1_800_000_000.0 + i for i in range(250)}  # more than one script call
+    mark_answered(redis_client, many)
+    assert float(redis_client.get(answered_key("learner-249"))) == 1_800_000_249.0
