@@ -90,10 +90,14 @@ class PlanService:
     def concept_graph(self, curriculum_id: str, stamps: InputStamps) -> ConceptGraph:
         """The curriculum's arrays, reused while neither the curriculum nor the transfer model changes."""
         key = (curriculum_id, InputStamps(None, stamps.curriculum_at, stamps.transfer_version))
-        if key not in self._graphs:
-            self._graphs = {k: v for k, v in self._graphs.items() if k[0] != curriculum_id}
-            self._graphs[key] = self.store.concept_graph(curriculum_id)
-        return self._graphs[key]
+        graph = self._graphs.get(key)
+        if graph is None:
+            # Requests run on a thread pool: build a new dict and swap it in whole, and return the graph
+            # built here, not a lookup another thread's swap may have emptied meanwhile (a KeyError).
+            graph = self.store.concept_graph(curriculum_id)
+            kept = {k: v for k, v in self._graphs.items() if k[0] != curriculum_id}
+            self._graphs = {**kept, key: graph}
+        return graph
 
     def current_plan(
         self,
