@@ -1,9 +1,9 @@
-// Replaces a learner's goals (target concepts); creates the learner on first sight. Goals kept keep
-// their created_at. Parameters: $learner_id (string), $concept_ids (list of existing concept ids),
-// $now (datetime). Returns: goals (the learner's goal concept ids after the change). Write.
-MERGE (l:Learner {id: $learner_id})
-  ON CREATE SET l.created_at = $now, l.updated_at = $now
-  ON MATCH SET l.updated_at = $now
+// Replaces a learner's goals (target concepts). Run after mastery/lock_learner in the same transaction,
+// with $now taken once that lock is held. Goals kept keep their created_at. Parameters: $learner_id
+// (string), $concept_ids (list of existing concept ids), $now (datetime). Returns: goals (the learner's
+// goal concept ids after the change). Write.
+MATCH (l:Learner {id: $learner_id})
+SET l.updated_at = $now
 WITH l
 OPTIONAL MATCH (l)-[old:HAS_GOAL]->(dropped:Concept)
 WHERE NOT dropped.id IN $concept_ids

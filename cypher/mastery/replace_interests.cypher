@@ -1,9 +1,8 @@
-// Replaces a learner's interests (tags, created on first use); creates the learner on first sight.
-// Parameters: $learner_id (string), $tags (list of distinct strings), $now (datetime).
-// Returns: interests (the learner's tag names after the change). Write.
-MERGE (l:Learner {id: $learner_id})
-  ON CREATE SET l.created_at = $now, l.updated_at = $now
-  ON MATCH SET l.updated_at = $now
+// Replaces a learner's interests (tags, created on first use). Run after mastery/lock_learner in the same
+// transaction, with $now taken once that lock is held. Parameters: $learner_id (string), $tags (list of
+// distinct strings), $now (datetime). Returns: interests (the learner's tag names after the change). Write.
+MATCH (l:Learner {id: $learner_id})
+SET l.updated_at = $now
 WITH l
 OPTIONAL MATCH (l)-[old:INTERESTED_IN]->(dropped:Tag)
 WHERE NOT dropped.name IN $tags

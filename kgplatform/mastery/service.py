@@ -182,13 +182,13 @@ class MasteryService:
             raise ValidationFailed(
                 f"unknown concept ids: {', '.join(missing)}", field="concept_ids", unknown=missing
             )
-        return self.store.replace_goals(learner_id, wanted, datetime.now(UTC))
+        return self.store.replace_goals(learner_id, wanted)
 
     def set_interests(self, learner_id: str, tags: list[str]) -> list[str]:
         cleaned = list(dict.fromkeys(t.strip() for t in tags))
         if any(not t for t in cleaned):
             raise ValidationFailed("tags must be non-empty strings", field="tags")
-        return self.store.replace_interests(learner_id, cleaned, datetime.now(UTC))
+        return self.store.replace_interests(learner_id, cleaned)
 
     def mastery(self, learner_id: str, now: datetime | None = None) -> LearnerMastery:
         """The learner's stored mastery, each value also decayed to `now` (default: the present)."""

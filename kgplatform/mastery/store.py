@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction, Result, unit_of_work
@@ -307,15 +307,25 @@ class MasteryStore:
         rows = self.graph.read("mastery/get_existing_concepts", concept_ids=concept_ids)
         return {r["concept_id"] for r in rows}
 
-    def replace_goals(self, learner_id: str, concept_ids: list[str], now: datetime) -> list[str]:
-        rows = self.graph.write(
-            "mastery/replace_goals", learner_id=learner_id, concept_ids=concept_ids, now=now
-        )
-        return sorted(rows[0]["goals"]) if rows else []
+    def replace_goals(self, learner_id: str, concept_ids: list[str]) -> list[str]:
+        return self._replace_after_lock(learner_id, "mastery/replace_goals", "goals", concept_ids=concept_ids)
 
-    def replace_interests(self, learner_id: str, tags: list[str], now: datetime) -> list[str]:
-        rows = self.graph.write("mastery/replace_interests", learner_id=learner_id, tags=tags, now=now)
-        return sorted(rows[0]["interests"]) if rows else []
+    def replace_interests(self, learner_id: str, tags: list[str]) -> list[str]:
+        return self._replace_after_lock(learner_id, "mastery/replace_interests", "interests", tags=tags)
+
+    def _replace_after_lock(self, learner_id: str, query: str, column: str, **params: Any) -> list[str]:
+        """Locks the learner (creating it on first sight), then runs `query` stamped with the time once
+        the lock is held, as ingestion stamps answers: a time taken before waiting for the lock could be
+        older than that of an ingest that held it first and committed, and a plan made between the two
+        (with the old goals) would then look newer than this change."""
+
+        def work(tx: ManagedTransaction) -> list[str]:
+            tx.run(query_text("mastery/lock_learner"), learner_id=learner_id, now=datetime.now(UTC)).consume()
+            stamped = datetime.now(UTC)
+            record = tx.run(query_text(query), learner_id=learner_id, now=stamped, **params).single()
+            return sorted(record[column]) if record else []
+
+        return self.graph.execute_write(work)
 
     def learner(self, learner_id: str) -> Row | None:
         rows = self.graph.read("mastery/get_learner", learner_id=learner_id)

@@ -62,3 +62,41 @@ def test_learner_ids_follow_the_answers_rule_and_text_must_be_unicode(api: Api, 
     assert tag.status_code == 422 and tag.json()["field"] == "tags.0"
     assert not graph.read("mastery/get_learner", learner_id="cy")
     assert not graph.read("mastery/get_learner", learner_id="a b")
+
+
+def test_a_goals_change_that_waited_for_the_learners_lock_is_dated_after_the_holder(
+    graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """The change once took its time before waiting: a transaction holding the learner (an ingest) that
+    committed a later stamp was then overwritten with the older one, and a plan made in between, with the
+    old goals, looked newer than the change."""
+    import threading
+    import time
+    from datetime import UTC, datetime
+
+    from kgplatform.graph.queries import query_text
+    from kgplatform.mastery.service import MasteryService
+    from kgplatform.mastery.store import MasteryStore
+
+    service = MasteryService(MasteryStore(graph))
+    service.set_goals("ana", ["c0001"])
+    holder_stamp: list[datetime] = []
+    locked = threading.Event()
+
+    def holder() -> None:
+        with graph.session() as session, session.begin_transaction() as tx:
+            tx.run(query_text("mastery/lock_learner"), learner_id="ana", now=datetime.now(UTC)).consume()
+            locked.set()
+            time.sleep(0.5)  # the goals change below starts meanwhile and waits for the lock
+            holder_stamp.append(datetime.now(UTC))
+            tx.run(query_text("mastery/replace_interests"), learner_id="ana", tags=["x"], now=holder_stamp[0])
+            tx.commit()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert locked.wait(10)
+    service.set_goals("ana", ["c0002"])
+    thread.join(10)
+    stored = graph.read("mastery/get_learner", learner_id="ana")[0]
+    assert stored["goals"] == ["c0002"] and stored["interests"] == ["x"]
+    assert stored["updated_at"].to_native() > holder_stamp[0]
