@@ -194,6 +194,9 @@ class ServingSettings(BaseModel):
     rate_limit_backend: Literal["local", "redis"] = "local"
     # Celery queues whose depth the API's /metrics reports; empty: all of the workers' queues.
     queues: list[str] = Field(default_factory=list)
+    # How often each API process reads when curricula and the transfer model last changed, so that a
+    # cached plan made before such a change is served marked stale (api/inputs_watch.py).
+    change_poll_s: float = Field(default=2.0, gt=0, le=300)
 
 
 class Settings(BaseSettings):

@@ -68,8 +68,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)
         app.state.tracer_params = CurrentParams(settings)
         app.state.next_tasks = NextTasksServing(
-            settings.redis.url, app.state.graph, app.state.redis, app.state.tracer_params, metrics
+            settings.redis.url,
+            app.state.graph,
+            app.state.redis,
+            app.state.tracer_params,
+            metrics,
+            settings.serving.change_poll_s,
         )
+        app.state.next_tasks.start_watching()
         app.state.stamp_backlog = StampBacklog()
         stamp_retry = asyncio.create_task(jobs.retry_answer_stamps(app))
         try:

@@ -6,8 +6,9 @@ this learner's plan pending (answers arrived since): then the plan is served mar
 A miss, a plan from an older planner, or a Redis outage goes through the planning area's
 `PlanService` (Neo4j: the stored plan when still fresh, else a new one, cached).
 
-Not seen on the hit path (the price of not touching Neo4j): curriculum or transfer-model changes
-and answers stored outside the API; the plan's age is always given, and the nightly/batch
+Curriculum edits and transfer-model switches reach the hit path through `inputs_watch`, polled from
+Neo4j in the background (seen within `change_poll_s`). Not seen on the hit path (the price of not touching
+Neo4j): answers stored outside the API; the plan's age is always given, and the nightly/batch
 recomputation (POST /jobs/recompute) replaces those plans.
 
 Outages, per path: Neo4j down -> cached plans 200, misses 503. Redis down -> plans from Neo4j (200,
@@ -16,6 +17,7 @@ slower, `source` says "graph" or "computed"). Both down -> 503.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import time
@@ -26,6 +28,7 @@ import orjson
 import redis
 from starlette.concurrency import run_in_threadpool
 
+from kgplatform.api.inputs_watch import InputsWatch
 from kgplatform.api.metrics import ApiMetrics
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
 from kgplatform.api.redis_reader import open_plan_reader
@@ -105,6 +108,9 @@ def next_tasks_body(
     }
 
 
+WATCH_STOP_S = 10.0  # how long closing waits for a change poll in progress
+
+
 class NextTasksServing:
     """Long-lived per app: the async Redis client of the hot path and one `PlanService`."""
 
@@ -115,6 +121,7 @@ class NextTasksServing:
         sync_redis: redis.Redis,
         params: CurrentParams,
         metrics: ApiMetrics,
+        change_poll_s: float = 2.0,
     ) -> None:
         # Asynchronous on the hit path: while one request waits for Redis the loop parses the next
         # (measured: on a busy machine a blocking GET halved throughput and tripled p99); pipelined
@@ -127,8 +134,21 @@ class NextTasksServing:
         self._service: PlanService | None = None
         self._version, self._version_checked_until = "", 0.0
         self._lock = threading.Lock()
+        # Curriculum edits and model switches, which the hit path cannot read from Redis.
+        self.changes = InputsWatch(PlanStore(graph), change_poll_s)
+        self._watching: asyncio.Task[None] | None = None
+
+    def start_watching(self) -> None:
+        """Starts polling for curriculum and model changes (call from the running event loop)."""
+        self._watching = asyncio.get_running_loop().create_task(self.changes.run())
 
     async def close(self) -> None:
+        if self._watching is not None:
+            self.changes.stop()
+            try:
+                await asyncio.wait_for(self._watching, WATCH_STOP_S)
+            except TimeoutError:  # a poll stuck on a dead Neo4j: the driver's close ends it
+                self._watching.cancel()
         await self.redis.close()
 
     def plan_service(self) -> PlanService:
@@ -177,7 +197,8 @@ class NextTasksServing:
         return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now, stale_because=because))
 
     async def _cached_plan(self, learner_id: str) -> tuple[dict[str, Any] | None, list[str]]:
-        """The cached plan and why it is stale (pending mark, answer stamp), in one round trip."""
+        """The cached plan and why it is stale (pending mark, answer stamp: one round trip; curriculum and
+        model changes: what the watch last saw, in memory)."""
         try:
             raw, pending, answered = await self.redis.mget(
                 plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id, answered_key(learner_id)
@@ -187,7 +208,7 @@ class NextTasksServing:
         if not raw:
             return None, []
         plan = orjson.loads(raw)
-        return plan, cached_stale_reasons(plan, pending, answered)
+        return plan, cached_stale_reasons(plan, pending, answered) + self.changes.stale_reasons(plan)
 
     async def _computed(self, learner_id: str, limit: int, curriculum_id: str | None, now: datetime) -> bytes:
         served = await run_in_threadpool(self.plan_service().current_plan, learner_id, curriculum_id)

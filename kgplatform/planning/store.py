@@ -101,6 +101,12 @@ class PlanStore:
         plan["tasks"] = rows[0]["tasks"]
         return plan
 
+    def change_stamps(self) -> tuple[dict[str, datetime], datetime | None]:
+        """When each curriculum last changed and when the current transfer model was switched on."""
+        [row] = self.graph.read("planning/list_change_stamps")
+        curricula = {cid: native(at) for cid, at in row["curricula"] if at is not None}
+        return curricula, native(row["transfer_at"])
+
     def mastery_page(self, after: str, limit: int) -> list[Row]:
         """Learners after `after` (by id), `limit` of them, with columnar mastery and goals (plain rows:
         see `Graph.read_plain`)."""

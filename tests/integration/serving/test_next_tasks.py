@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import redis
@@ -160,3 +161,32 @@ def test_new_goals_or_interests_mark_the_cached_plan_stale(
     assert shown["source"] == "cache" and shown["stale_because"] == [PENDING_REASON]
     Debouncer(redis_client, 2.0).clear(LEARNER)
     assert api.get(PATH).json()["stale_because"] == [ANSWERED_REASON]
+
+
+def test_a_curriculum_edit_marks_the_cached_plan_stale_within_the_poll(
+    serve: Any, world: World, redis_client: redis.Redis
+) -> None:
+    """A cache hit reads Redis alone, so it never saw a curriculum edit: the plan was served as fresh
+    until the learner answered again or the nightly batch ran. The process now polls when curricula
+    changed (`change_poll_s`) and marks such a plan stale."""
+    import time
+
+    from kgplatform.api.inputs_watch import CURRICULUM_REASON
+
+    with serve(change_poll_s=0.1) as api:
+        assert api.get(PATH).json()["source"] == "computed"
+        time.sleep(0.3)  # a poll after the plan: the times it saw are the plan's own
+        fresh = api.get(PATH).json()
+        assert fresh["source"] == "cache" and fresh["stale_because"] == []
+        concept = world.concepts[0]
+        etag = api.get(f"/concepts/{concept}", role=Role.DESIGNER).headers["etag"]
+        edit = api.client.patch(
+            f"/concepts/{concept}",
+            headers={**api.headers(Role.DESIGNER), "If-Match": etag},
+            json={"name": "Renamed for the test"},
+        )
+        assert edit.status_code == 200, edit.text
+        deadline = time.monotonic() + 5
+        while (shown := api.get(PATH).json())["stale_because"] == [] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert shown["source"] == "cache" and shown["stale_because"] == [CURRICULUM_REASON]
