@@ -46,6 +46,14 @@ def chunk_for(n_concepts: int) -> int:
     return min(DEFAULT_CHUNK, max(SMALLEST_CHUNK, by_cells))
 
 
+def chunk_size_for(graph: ConceptGraph, chunk_size: int | None) -> int:
+    """A caller's chunk size (None: `chunk_for` the curriculum), refused below 1."""
+    size = chunk_for(graph.n_concepts) if chunk_size is None else chunk_size
+    if size < 1:
+        raise ValidationFailed("chunk_size must be at least 1", field="chunk_size")
+    return size
+
+
 @dataclass(frozen=True, eq=False)
 class LearnerMatrix:
     """Estimates of many learners, (L, n) each, columns in the graph's concept order."""
@@ -264,8 +272,6 @@ def plan_batch(
 ) -> Iterator[list[Plan]]:
     """Plans for every learner, one list per chunk of `chunk_size` learners (default: `chunk_for` the
     curriculum), in input order."""
-    chunk_size = chunk_for(graph.n_concepts) if chunk_size is None else chunk_size
-    if chunk_size < 1:
-        raise ValidationFailed("chunk_size must be at least 1", field="chunk_size")
+    chunk_size = chunk_size_for(graph, chunk_size)
     for start in range(0, len(learners.learner_ids), chunk_size):
         yield plan_chunk(graph, learners.rows(start, start + chunk_size), config)

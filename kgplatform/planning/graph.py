@@ -149,6 +149,17 @@ class ConceptGraph:
         return concepts, terms
 
     @cached_property
+    def shared_tasks(self) -> np.ndarray:
+        """(m,) bool: tasks exercising several concepts (only those can reach past a prerequisite)."""
+        return (self.task_terms[1] > 0).sum(axis=-1) > 1
+
+    @cached_property
+    def has_shared_task(self) -> np.ndarray:
+        """(n,) bool: concepts with at least one task that also exercises another concept."""
+        slots = self.concept_tasks
+        return (self.shared_tasks[np.maximum(slots, 0)] & (slots >= 0)).any(axis=-1)
+
+    @cached_property
     def reason_parts(self) -> dict[tuple[tuple[int, ...], int | None, bool], str]:
         """Reused words of reasons (`reasons.describe`), which depend only on this graph and the key."""
         return {}

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.tracing import to_days
-from kgplatform.planning.batch import chunk_for, chunk_picks
+from kgplatform.planning.batch import chunk_picks, chunk_size_for
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.page_json import chunk_json
@@ -88,9 +87,7 @@ def plan_page(job: PageJob, rows: Sequence[Row] | PageRows, cache: PlanCache) ->
     version = model_version(job.params)
     values: list[tuple[str, bytes]] = []
     tasks = 0
-    chunk_size = chunk_for(job.graph.n_concepts) if job.chunk_size is None else job.chunk_size
-    if chunk_size < 1:
-        raise ValidationFailed("chunk_size must be at least 1", field="chunk_size")
+    chunk_size = chunk_size_for(job.graph, job.chunk_size)
     for start in range(0, len(page), chunk_size):
         stop = start + chunk_size
         picks = chunk_picks(job.graph, learners.rows(start, stop), job.config)

@@ -149,12 +149,9 @@ def drop_unusable_band(
     ones `ranked_tasks` leaves out (they also exercise a concept not open): the band bonus would rank such
     a concept for a task it can never be given. Only concepts with a task of several concepts can be
     affected, so only those (candidate, in the band) cells are looked at again."""
-    members, weights = graph.task_terms
-    if graph.n_tasks == 0 or members.shape[1] < 2:
+    if graph.n_tasks == 0 or not graph.has_shared_task.any():
         return
-    several = (weights > 0).sum(axis=-1) > 1
-    affected = (several[np.maximum(graph.concept_tasks, 0)] & (graph.concept_tasks >= 0)).any(axis=-1)
-    rows, concepts = set_cells(in_band & candidates & affected)
+    rows, concepts = set_cells(in_band & candidates & graph.has_shared_task)
     if not rows.size:
         return
     options = graph.concept_tasks[concepts]  # (m, w)
@@ -180,9 +177,8 @@ def reaches_past_prerequisites(
     members, weights = graph.task_terms
     # Only tasks of several concepts can reach past a prerequisite; most tasks have one, so the check
     # runs on those positions alone (it cost the batch planner about 5% when run on every option).
-    several = (weights > 0).sum(axis=-1) > 1
     reaches = np.zeros(options.shape, dtype=bool)
-    position = set_cells((options >= 0) & several[np.maximum(options, 0)])
+    position = set_cells((options >= 0) & graph.shared_tasks[np.maximum(options, 0)])
     if not position[0].size:
         return reaches
     lead = open_.shape[:-1]
