@@ -33,7 +33,7 @@ from kgplatform.planning.graph import build_graph
 from kgplatform.planning.logs import learner_goals, simulate_answer_logs
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import Settings
-from kgplatform.transfer.downstream import MIN_VALID_LEARNERS
+from kgplatform.transfer.downstream import MIN_CONFIDENCE, MIN_VALID_LEARNERS
 
 CURRICULUM_ID = "demo"
 DEMO_KEY_NAME = "demo"
@@ -172,17 +172,16 @@ def no_edge_reason(metrics: dict[str, Any]) -> str:
     without = metrics["valid_auc_without_transfer"]
     learners = metrics["valid_learners"]
     confidence = metrics.get("gain_confidence")
-    if metrics.get("best_alpha") and learners < MIN_VALID_LEARNERS:
-        gained = (
-            f"the best scale, {metrics['best_alpha']:g}, gave {metrics['valid_auc_best_alpha']:.4f} against "
-            f"{without:.4f} without transfer, but a gain is trusted from {MIN_VALID_LEARNERS} validation "
-            "learners on"
+    best = metrics.get("best_alpha")
+    if best and (learners < MIN_VALID_LEARNERS or confidence is not None):
+        why = (
+            f"but a gain is trusted from {MIN_VALID_LEARNERS} validation learners on"
+            if learners < MIN_VALID_LEARNERS
+            else f"ahead in only {confidence:.0%} of learner resamples ({MIN_CONFIDENCE:.0%} needed)"
         )
-    elif metrics.get("best_alpha") and confidence is not None:
         gained = (
-            f"the best scale, {metrics['best_alpha']:g}, gave {metrics['valid_auc_best_alpha']:.4f} against "
-            f"{without:.4f} without transfer, ahead in only {confidence:.0%} of learner resamples "
-            "(95% needed)"
+            f"the best scale, {best:g}, gave {metrics['valid_auc_best_alpha']:.4f} against {without:.4f} "
+            f"without transfer, {why}"
         )
     else:
         gained = f"{without:.4f} without it, no gain with it"

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from kgplatform.transfer.downstream import MIN_CONFIDENCE
 from kgplatform.transfer.evaluate import CEILING, LABELS, EvalReport
 
 GNN = LABELS["gnn"]
@@ -65,7 +66,8 @@ def print_report(report: EvalReport, console: Console) -> None:
             "test AUC",
             "gain vs without",
             title="downstream: next-answer AUC of the tracer on test learners (leak-free, per response); "
-            "alpha is kept when the best scale beats no transfer in 95% of validation-learner resamples",
+            f"alpha is kept when the best scale beats no transfer in {MIN_CONFIDENCE:.0%} of "
+            "validation-learner resamples",
         )
         for g in report.tracer_table:
             won = "" if g.confidence is None else f"{g.confidence:.0%}"  # None: no scale gained at all
