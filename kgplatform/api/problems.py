@@ -57,9 +57,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in error.errors()]
         fields = ", ".join(e["field"] for e in errors)
         # `field` as the service's own errors give it: the first offending one, without where it came
-        # from (body, query, path), so a client reads the field of every 422 in one place.
+        # from (body, query, path), so a client reads the field of every 422 in one place. A missing
+        # or unreadable body as a whole is the field "body".
         first = [str(p) for p in error.errors()[0]["loc"]] if error.errors() else []
-        field = ".".join(first[1:] if first[:1] and first[0] in LOCATIONS else first)
+        if error.errors() and error.errors()[0]["type"] == "json_invalid":
+            first = first[:1]  # ("body", offset): the offset of the syntax error is no field
+        field = ".".join(first[1:] if first[:1] and first[0] in LOCATIONS and first[1:] else first)
         extra = {"field": field} if field else {}
         return problem(422, "Validation failed", f"invalid request: {fields}", errors=errors, **extra)
 
@@ -70,7 +73,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail = f"no route matches {request.url.path!r}"
         elif error.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path!r}"
-        return problem(error.status_code, str(error.detail), detail, headers=error.headers)
+        # The framework's own 400s are a body it could not read at all (malformed JSON, a multipart
+        # without its boundary): the field at fault is the body as a whole. The routes raise none.
+        extra = {"field": "body"} if error.status_code == 400 else {}
+        return problem(error.status_code, str(error.detail), detail, headers=error.headers, **extra)
 
     async def neo4j_down(_: Request, error: Exception) -> JSONResponse:
         return problem_of(unavailable(NEO4J_DOWN, 2.0))

@@ -166,7 +166,7 @@ def parse_answer_rows(rows: list[Any]) -> tuple[list[tuple[int, AnswerIn]], list
 
 def _rejection(index: int, row: Any, error: ValidationError) -> RejectedRow:
     first = error.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or None
+    field = ".".join(str(p) for p in first["loc"]) or "row"  # no location: the row itself is no object
     event_id = row.get("event_id") if isinstance(row, dict) else None
     messages = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in error.errors())
     return RejectedRow(

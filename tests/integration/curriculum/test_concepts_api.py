@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.integration.api.harness import Api
@@ -62,6 +64,25 @@ def test_invalid_concepts_are_refused_naming_the_field_and_nothing_is_written(
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM
     assert field in [e["field"] for e in response.json()["errors"]]
+    assert api.call("GET", "/curricula/maths/concepts").json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({}, 422),  # no body at all
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 422),
+        ({"content": b"\xff\xfe\x00", "headers": {"content-type": "application/json"}}, 400),  # undecodable
+    ],
+)
+def test_a_missing_or_unreadable_body_is_refused_naming_the_body(
+    api: Api, kwargs: dict[str, Any], status: int
+) -> None:
+    api.curriculum("maths")
+    response = api.call("POST", "/curricula/maths/concepts", **kwargs)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["field"] == "body"
     assert api.call("GET", "/curricula/maths/concepts").json()["total"] == 0
 
 

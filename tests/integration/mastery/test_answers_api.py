@@ -81,7 +81,7 @@ def test_unknown_task_and_malformed_rows_are_rejected_with_reasons_the_rest_stor
     assert "no-such-task" in rejected[1]["message"]
     assert rejected[2]["reason"] == "invalid" and rejected[2]["field"] == "answered_at"
     assert rejected[3]["reason"] == "invalid" and "exactly one" in rejected[3]["message"]
-    assert rejected[4]["reason"] == "invalid"
+    assert rejected[4]["reason"] == "invalid" and rejected[4]["field"] == "row"
     assert counts(graph)["answers"] == 1
 
 

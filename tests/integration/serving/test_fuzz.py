@@ -1,8 +1,10 @@
 """Schemathesis against the app's own OpenAPI: generated requests on every route, with an admin key.
 
-Checks: no 5xx, and every response (errors included) matches the schema the document gives for its
-status and media type. About a dozen cases per operation (several hundred in all), derandomised so a
-failure reproduces. The world is one generated curriculum with one learner and a cached plan, seeded
+Checks: no 5xx; every response (errors included) matches the schema the document gives for its
+status and media type; a 400 or 422 names the field at fault; and a refused request (4xx) changed
+nothing: not one node, relationship or property in Neo4j, and no Redis key but the rate limiter's.
+Schemathesis's phases give about 1,800 cases over the ~40 operations, derandomised so a failure
+reproduces. The world is one generated curriculum with one learner and a cached plan, seeded
 once for the module.
 """
 
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -27,6 +30,7 @@ from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
+from kgplatform.settings import Settings
 from tests.integration.serving.conftest import CURRICULUM, LEARNER
 
 EXAMPLES_PER_OPERATION = 12
@@ -35,6 +39,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:Skipped test cases with unsuppor
 ADMIN: dict[str, str] = {}
 STATUSES: Counter[int] = Counter()
 OPERATIONS: set[str] = set()
+REFUSALS_CHECKED: Counter[str] = Counter()
+# The token buckets are the one thing a refused request may spend (a 429 is itself a refusal).
+RATE_LIMITER_PREFIX = b"kgp:rate:"
 
 
 # Building the app opens nothing (the lifespan does, on the first call), so the schema loads at import.
@@ -61,13 +68,72 @@ def world(graph_session: Graph) -> Iterator[None]:
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_no_server_error_and_every_response_matches_the_schema(case: Any) -> None:
+def test_no_server_error_every_response_matches_the_schema_and_a_refusal_changes_nothing(
+    case: Any, graph_session: Graph, fuzz_redis: redis.Redis
+) -> None:
+    before = world_state(graph_session, fuzz_redis)
     response = case.call_and_validate(
         headers=ADMIN,
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
+    operation = f"{case.operation.method.upper()} {case.operation.path}"
     STATUSES[response.status_code] += 1
-    OPERATIONS.add(f"{case.operation.method.upper()} {case.operation.path}")
+    OPERATIONS.add(operation)
+    if 400 <= response.status_code < 500:
+        changes = world_changes(before, world_state(graph_session, fuzz_redis))
+        assert not changes, (
+            f"{operation} answered {response.status_code} ({response.text[:300]}) but changed "
+            + "; ".join(changes)
+        )
+        REFUSALS_CHECKED[operation] += 1
+    if response.status_code in (400, 422):
+        # Bad input is answered with a message naming the field at fault, where a client reads it.
+        field = response.json().get("field")
+        assert isinstance(field, str) and field, (
+            f"{operation} {response.status_code} names no field: {response.text[:300]}"
+        )
+
+
+@pytest.fixture(scope="module")
+def fuzz_redis(settings: Settings) -> Iterator[redis.Redis]:
+    """The app's own Redis database, read to compare before and after (not emptied: the world lives there)."""
+    client = redis.Redis.from_url(settings.redis.url)
+    yield client
+    client.close()
+
+
+State = dict[str, dict[Any, Any]]
+
+
+def world_state(graph: Graph, client: redis.Redis) -> State:
+    """Everything a request could change: the whole (small) graph by element id, and every Redis key
+    outside the rate limiter with its serialised value (`DUMP`, whatever the key's type) and whether it
+    expires."""
+    graph_items = {
+        (row["kind"], row["item"][0]): repr(row["item"][1:])
+        for row in graph.read("testing/read_graph_fingerprint")
+    }
+    keys = sorted(k for k in client.scan_iter(count=1000) if not k.startswith(RATE_LIMITER_PREFIX))
+    # PTTL -1: no expiry; -2: gone since the scan (it expired), which counts as expiring.
+    values = {k: (client.dump(k), client.pttl(k) != -1) for k in keys}
+    return {"graph": graph_items, "redis": {k: v for k, v in values.items() if v[0] is not None}}
+
+
+def world_changes(before: State, after: State) -> list[str]:
+    """What differs, a few items per kind. A Redis key with a time to live may have expired meanwhile
+    (a debounce guard, say): its absence is time passing, not the request."""
+    changes = []
+    for store in ("graph", "redis"):
+        old, new = before[store], after[store]
+        expired = {k for k in set(old) - set(new) if store == "redis" and old[k][1]}
+        added = sorted(set(new) - set(old), key=repr)
+        removed = sorted(set(old) - set(new) - expired, key=repr)
+        same = (lambda a, b: a[0] == b[0]) if store == "redis" else (lambda a, b: a == b)
+        changed = sorted((k for k in set(old) & set(new) if not same(old[k], new[k])), key=repr)
+        changes += [f"{store}: +{k!r} {str(new[k])[:200]}" for k in added[:3]]
+        changes += [f"{store}: -{k!r}" for k in removed[:3]]
+        changes += [f"{store}: {k!r} {str(old[k])[:200]} -> {str(new[k])[:200]}" for k in changed[:3]]
+    return changes
 
 
 def test_the_fuzz_run_covered_every_operation_with_several_hundred_cases() -> None:
@@ -80,3 +146,5 @@ def test_the_fuzz_run_covered_every_operation_with_several_hundred_cases() -> No
     print(f"fuzz: {total} cases over {len(OPERATIONS)} operations; statuses {dict(sorted(STATUSES.items()))}")
     assert total >= 300 and max(STATUSES) < 500
     assert sum(n for status, n in STATUSES.items() if status < 300) >= 50  # not only refusals
+    # The unchanged-world check ran on refusals of most operations, not on a handful.
+    assert sum(REFUSALS_CHECKED.values()) >= 100 and len(REFUSALS_CHECKED) >= len(OPERATIONS) // 2
