@@ -6,13 +6,24 @@
 // creating the same id right then; the first reading waits for it today (the planner makes it a locking
 // unique-index seek, as the test of two such imports shows), but the statement does not rely on that plan:
 // the owner is checked again after the MERGE, and a 'created' row whose node is not ours is 'taken'.
-// Parameters: $curriculum_id, $rows (list of maps: id, name, description, tags, difficulty or null).
-// Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n (rows with that outcome), updated (for
-// 'updated' rows: id and before, the stored fields and version the import replaced; for the audit). Write.
+// A field named in the row's `keep` was left out of the file: a stored concept keeps its value (a new
+// one gets the row's, the default).
+// Parameters: $curriculum_id, $rows (list of maps: id, name, description, tags, difficulty or null, keep
+// (list of field names)). Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n (rows with that
+// outcome), updated (for 'updated' rows: id, before (the stored fields and version the import replaced)
+// and after (the fields written); for the audit). Write.
 MATCH (cur:Curriculum {id: $curriculum_id})
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Concept {id: row.id})
-WITH cur, row, old {.name, .description, .tags, .difficulty, .version} AS before,
+WITH cur, old, old {.name, .description, .tags, .difficulty, .version} AS before,
+     CASE WHEN old IS NULL OR old.curriculum_id <> $curriculum_id OR row.keep = [] THEN row
+          ELSE row {.id, .name,
+                    description: CASE WHEN 'description' IN row.keep THEN coalesce(old.description, '')
+                                      ELSE row.description END,
+                    tags: CASE WHEN 'tags' IN row.keep THEN coalesce(old.tags, []) ELSE row.tags END,
+                    difficulty: CASE WHEN 'difficulty' IN row.keep THEN old.difficulty ELSE row.difficulty END}
+     END AS row
+WITH cur, row, before,
      CASE
        WHEN old IS NULL THEN 'created'
        WHEN old.curriculum_id <> $curriculum_id THEN 'taken'
@@ -34,4 +45,6 @@ FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
 FOREACH (_ IN CASE WHEN outcome = 'created' THEN [1] ELSE [] END | CREATE (cur)-[:CONTAINS]->(c))
 FOREACH (_ IN CASE WHEN outcome IN ['updated', 'unchanged'] THEN [1] ELSE [] END | MERGE (cur)-[:CONTAINS]->(c))
 RETURN outcome, count(*) AS n,
-       collect(CASE WHEN outcome = 'updated' THEN {id: row.id, before: before} END) AS updated
+       collect(CASE WHEN outcome = 'updated'
+                    THEN {id: row.id, before: before, after: row {.name, .description, .tags, .difficulty}}
+               END) AS updated

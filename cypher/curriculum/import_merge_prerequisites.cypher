@@ -1,13 +1,16 @@
 // Upserts one batch of imported prerequisite edges (prerequisite)-[:PREREQUISITE_OF]->(concept) between
 // concepts that already exist (write concepts first). Only a different weight counts as an update.
-// Parameters: $rows (list of maps: prerequisite, concept, weight).
+// A row whose `keep` names the weight (the file has no weight column) leaves a stored edge's weight.
+// Parameters: $rows (list of maps: prerequisite, concept, weight, keep (list of field names)).
 // Returns: outcome ('created'|'updated'|'unchanged'), n (rows with that outcome), updated (for 'updated'
 // rows: prerequisite, concept and before, the weight the import replaced). Write.
 UNWIND $rows AS row
 MATCH (a:Concept {id: row.prerequisite})
 MATCH (b:Concept {id: row.concept})
 OPTIONAL MATCH (a)-[old:PREREQUISITE_OF]->(b)
-WITH a, b, row, old.weight AS before,
+WITH a, b, old, old.weight AS before,
+     CASE WHEN old IS NOT NULL AND 'weight' IN row.keep THEN row {.*, weight: old.weight} ELSE row END AS row
+WITH a, b, row, before,
      CASE
        WHEN old IS NULL THEN 'created'
        WHEN old.weight = row.weight THEN 'unchanged'

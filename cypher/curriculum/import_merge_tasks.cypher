@@ -4,11 +4,20 @@
 // another curriculum (taken since validation) is left untouched and counted as 'taken', also when a
 // concurrent import into another curriculum created it while this one waited in MERGE (checked again
 // after the MERGE, as in import_merge_concepts).
+// A field named in the row's `keep` was left out of the file: a stored task keeps its value.
 // Parameters: $curriculum_id, $rows (list of maps: id, title, kind, difficulty, estimated_minutes,
-// concepts (list of concept ids)). Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n, updated
-// (for 'updated' rows: id and before, the stored fields, concepts and version the import replaced). Write.
+// concepts (list of concept ids), keep (list of field names)). Returns: outcome
+// ('created'|'updated'|'unchanged'|'taken'), n, updated (for 'updated' rows: id, before (the stored
+// fields, concepts and version the import replaced) and after (the fields written)). Write.
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Task {id: row.id})
+WITH old,
+     CASE WHEN old IS NULL OR old.curriculum_id <> $curriculum_id OR row.keep = [] THEN row
+          ELSE row {.*,
+                    difficulty: CASE WHEN 'difficulty' IN row.keep THEN old.difficulty ELSE row.difficulty END,
+                    estimated_minutes: CASE WHEN 'estimated_minutes' IN row.keep THEN old.estimated_minutes
+                                            ELSE row.estimated_minutes END}
+     END AS row
 WITH row, old,
      CASE WHEN old IS NULL THEN [] ELSE COLLECT { MATCH (old)-[:EXERCISES]->(c:Concept) RETURN c.id } END
        AS old_concepts
@@ -52,4 +61,7 @@ CALL (t, row, outcome) {
     ON CREATE SET e.weight = 1.0
 }
 RETURN outcome, count(*) AS n,
-       collect(CASE WHEN outcome = 'updated' THEN {id: row.id, before: before} END) AS updated
+       collect(CASE WHEN outcome = 'updated'
+                    THEN {id: row.id, before: before,
+                          after: row {.title, .kind, .difficulty, .estimated_minutes, .concepts}}
+               END) AS updated

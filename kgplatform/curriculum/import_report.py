@@ -7,6 +7,7 @@ designer sees one account of an import wherever they started it.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -49,6 +50,24 @@ class Outcome(BaseModel):
     unchanged: int = 0
 
 
+class FieldChange(BaseModel):
+    """One stored value an import replaces (or, in a dry run, would replace)."""
+
+    entity: Entity
+    id: str
+    field: str
+    old: Any = None
+    new: Any = None
+
+    def describe(self) -> str:
+        return f"{self.entity.value} {self.id!r} {self.field}: {self.old!r} -> {self.new!r}"
+
+
+# A report lists at most this many changed values (and says how many there were): enough to review a
+# designer's edit, not a megabyte for a re-import that changes every row.
+MAX_REPORTED_CHANGES = 200
+
+
 class ImportReport(BaseModel):
     curriculum_id: str
     dry_run: bool
@@ -63,6 +82,10 @@ class ImportReport(BaseModel):
     self_loops: list[str] = Field(default_factory=list)
     cycles: list[list[str]] = Field(default_factory=list)
     outcome: dict[Entity, Outcome] = Field(default_factory=dict)
+    # Stored values the rows replace, field by field (the first MAX_REPORTED_CHANGES; `changes_total`
+    # counts them all): what a dry run lets a designer check before importing.
+    changes: list[FieldChange] = Field(default_factory=list)
+    changes_total: int = 0
     # Importer remarks about the source (collapsed duplicate rows, transitive reduction, ...).
     notes: list[str] = Field(default_factory=list)
     seconds: float | None = None
@@ -87,6 +110,10 @@ class ImportReport(BaseModel):
                 f"{entity.value}s: {outcome.created} created, {outcome.updated} updated, "
                 f"{outcome.unchanged} unchanged"
             )
+        shown = self.changes[:max_errors]
+        out.extend(f"{'would change' if self.dry_run else 'changed'}: {c.describe()}" for c in shown)
+        if self.changes_total > len(shown):
+            out.append(f"... and {self.changes_total - len(shown)} more changed value(s)")
         out.extend(f"self-loop: {loop}" for loop in self.self_loops)
         out.extend(f"cycle: {', '.join(members)}" for members in self.cycles)
         out.extend(f"note: {note}" for note in self.notes)

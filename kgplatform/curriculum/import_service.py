@@ -10,7 +10,7 @@ from time import perf_counter
 
 from kgplatform.curriculum import import_store
 from kgplatform.curriculum.document import CurriculumDocument
-from kgplatform.curriculum.import_report import ImportReport
+from kgplatform.curriculum.import_report import MAX_REPORTED_CHANGES, ImportReport, Outcome
 from kgplatform.curriculum.import_validation import (
     ExistingGraph,
     changes_since_validation,
@@ -49,7 +49,7 @@ def run_import(
                     field="curriculum_id",
                 )
 
-        _, report.outcome = import_store.write_import(
+        written = import_store.write_import(
             graph,
             document,
             actor=actor,
@@ -57,7 +57,11 @@ def run_import(
             notes=report.notes,
             batch_size=batch_size,
             commit=not dry_run,
+            columns=raw.columns,
         )
+        report.outcome = written.outcome
+        report.changes = written.changes[:MAX_REPORTED_CHANGES]
+        report.changes_total = len(written.changes)
         report.imported = not dry_run
         totals = {
             k: sum(getattr(o, k) for o in report.outcome.values())
@@ -68,9 +72,15 @@ def run_import(
             f"{'would import' if dry_run else 'imported'} {document.row_count} row(s)"
             + (f", skipping {skipped} invalid row(s)" if skipped else "")
             + f": {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged"
+            + _curriculum_part(written.curriculum)
         )
     report.seconds = round(perf_counter() - started, 3)
     return report
+
+
+def _curriculum_part(outcome: Outcome) -> str:
+    """The curriculum itself in the summary, when the import changed its name or description."""
+    return "; the curriculum's name or description changed" if outcome.updated else ""
 
 
 def export_document(graph: Graph, curriculum_id: str) -> CurriculumDocument:

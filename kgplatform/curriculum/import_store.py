@@ -9,14 +9,17 @@ error, which is harmless because every statement is an idempotent MERGE.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from neo4j import ManagedTransaction, Transaction
+from pydantic import BaseModel
 
 from kgplatform.curriculum import audit, store
 from kgplatform.curriculum.document import CurriculumDocument
-from kgplatform.curriculum.import_report import Entity, Outcome
+from kgplatform.curriculum.import_report import Entity, FieldChange, Outcome
 from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
@@ -29,6 +32,12 @@ from kgplatform.graph.queries import query_text
 DEFAULT_BATCH_SIZE = 5000
 # Managed for real imports (the driver retries them); explicit, and rolled back, for dry runs.
 Tx = ManagedTransaction | Transaction
+# The optional fields of each row: left out of a file, a stored entity keeps its value (`kept_fields`).
+KEEPABLE_FIELDS = {
+    Entity.CONCEPT: ("description", "tags", "difficulty"),
+    Entity.PREREQUISITE: ("weight",),
+    Entity.TASK: ("difficulty", "estimated_minutes"),
+}
 MERGE_QUERIES = {
     Entity.CONCEPT: "curriculum/import_merge_concepts",
     Entity.PREREQUISITE: "curriculum/import_merge_prerequisites",
@@ -103,17 +112,17 @@ def update_entries(
             )
             for u in updated
         ]
-    rows = {row["id"]: row for row in batch}
     kind, fields = (
         (EntityType.CONCEPT, CONCEPT_FIELDS) if entity is Entity.CONCEPT else (EntityType.TASK, TASK_FIELDS)
     )
     entries = []
     for u in updated:
-        before, row = u["before"], rows[u["id"]]
+        # `after` is what was written: the row's values, and the stored ones of fields the file left out.
+        before, after = u["before"], u["after"]
         old = {**{f: before.get(f) for f in fields}, "version": before["version"]}
-        new = {**{f: row.get(f) for f in fields}, "version": before["version"] + 1}
+        new = {**{f: after.get(f) for f in fields}, "version": before["version"] + 1}
         if entity is Entity.TASK:
-            old["concepts"], new["concepts"] = sorted(before.get("concepts") or []), sorted(row["concepts"])
+            old["concepts"], new["concepts"] = sorted(before.get("concepts") or []), sorted(after["concepts"])
         entries.append(
             audit.entry(
                 actor=actor,
@@ -126,6 +135,56 @@ def update_entries(
             )
         )
     return entries
+
+
+def kept_fields(entity: Entity, row: BaseModel, columns: Mapping[Entity, frozenset[str]]) -> list[str]:
+    """The optional fields a row leaves out, whose stored values an update keeps: for a JSON row the keys
+    it lacks; for a CSV row the columns its file lacks (an empty cell in a column that is there gives the
+    default, as in a new row). Without this, a file of ids and names would reset every description."""
+    given = row.model_fields_set | columns.get(entity, frozenset())
+    return [f for f in KEEPABLE_FIELDS[entity] if f not in given]
+
+
+def curriculum_entry(actor: str, curriculum: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """The 'import' entry of a curriculum whose name or description the document changed."""
+    fields = ("name", "description")
+    return audit.entry(
+        actor=actor,
+        action=AuditAction.IMPORT,
+        entity_type=EntityType.CURRICULUM,
+        entity_id=curriculum["id"],
+        curriculum_id=curriculum["id"],
+        old={f: before.get(f) for f in fields},
+        new={f: curriculum.get(f) for f in fields},
+    )
+
+
+def field_changes(entries: Sequence[dict[str, Any]]) -> list[FieldChange]:
+    """The values the per-entity entries replace, field by field (versions left out: they always move)."""
+    changes = []
+    for e in entries:
+        old, new = json.loads(e["old"] or "{}"), json.loads(e["new"] or "{}")
+        for name in sorted((set(old) | set(new)) - {"version"}):
+            if old.get(name) != new.get(name):
+                changes.append(
+                    FieldChange(
+                        entity=Entity(e["entity_type"]),
+                        id=e["entity_id"],
+                        field=name,
+                        old=old.get(name),
+                        new=new.get(name),
+                    )
+                )
+    return changes
+
+
+@dataclass
+class WriteResult:
+    """What an import's write did: per-entity counts and, field by field, the stored values it replaced."""
+
+    curriculum: Outcome
+    outcome: dict[Entity, Outcome]
+    changes: list[FieldChange] = field(default_factory=list)
 
 
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -146,20 +205,29 @@ def write_import(
     notes: Sequence[str] = (),
     batch_size: int = DEFAULT_BATCH_SIZE,
     commit: bool = True,
-) -> tuple[Outcome, dict[Entity, Outcome]]:
-    """Writes the rows and one 'import' audit entry (rolled back unless `commit`); returns the
-    curriculum's and each entity's outcome."""
+    columns: Mapping[Entity, frozenset[str]] | None = None,
+) -> WriteResult:
+    """Writes the rows and the 'import' audit entries (rolled back unless `commit`): the curriculum's and
+    each entity's outcome, and the values replaced. `columns`: the CSV files' columns (`kept_fields`)."""
     data = document.model_dump(mode="json")
     curriculum_id = document.curriculum.id
+    models = {Entity.CONCEPT: document.concepts, Entity.PREREQUISITE: document.prerequisites}
+    models[Entity.TASK] = document.tasks
     sections = {
         Entity.CONCEPT: data["concepts"],
         Entity.PREREQUISITE: data["prerequisites"],
         Entity.TASK: data["tasks"],
     }
+    for entity, rows in sections.items():
+        for row, model in zip(rows, models[entity], strict=True):
+            row["keep"] = kept_fields(entity, model, columns or {})
 
-    def work(tx: Tx) -> tuple[Outcome, dict[Entity, Outcome]]:
+    def work(tx: Tx) -> WriteResult:
         [row] = _run(tx, "curriculum/import_merge_curriculum", **data["curriculum"])
         curriculum = Outcome(**{row["outcome"]: 1})
+        replaced: list[dict[str, Any]] = []  # the audit entries of rows that changed a stored entity
+        if row["outcome"] == "updated":
+            replaced.append(curriculum_entry(actor, data["curriculum"], row["before"]))
         # Validation read the graph before this transaction. Lock what the import may change, read the
         # curriculum's concepts and edges again under those locks and let the caller re-check the rows
         # against them (a concept deleted, an edge added meanwhile); raising rolls everything back. Ids
@@ -173,7 +241,6 @@ def write_import(
             )
         )
         outcome = {entity: Outcome() for entity in sections}
-        replaced: list[dict[str, Any]] = []  # the audit entries of rows that changed a stored entity
         for entity, rows in sections.items():
             counts = outcome[entity].model_dump()
             for batch in _batches(rows, batch_size):
@@ -204,7 +271,7 @@ def write_import(
         _run(tx, "curriculum/create_audit_entries", entries=[entry, *replaced])
         if outcome[Entity.TASK].updated or outcome[Entity.TASK].created:  # a task's concepts may have changed
             store.bump_revision(tx)
-        return curriculum, outcome
+        return WriteResult(curriculum, outcome, field_changes(replaced))
 
     with graph.session() as session:
         if commit:

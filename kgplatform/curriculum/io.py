@@ -4,7 +4,8 @@ Parsing here only recovers rows as plain dicts, with the structural problems a p
 before any row can be read (bad JSON, a missing CSV column). Row validation and the whole-graph
 checks live in `import_validation`, so both formats share one set of rules and one report.
 CSV conventions: one file per kind, UTF-8 (a BOM is tolerated), a header row; `tags` and a task's
-`concepts` are ';'-separated; an empty cell means "not given" (the field's default applies). An optional
+`concepts` are ';'-separated; an empty cell gives the field's default, and a column left out keeps what
+the graph holds for a row that updates a stored entity (a new one gets the default). An optional
 curriculum.csv (one row: id, name, description) carries the curriculum itself, as the JSON document's
 `curriculum` does.
 """
@@ -79,6 +80,10 @@ class RawDocument:
     notes: list[str] = field(default_factory=list)
     # The line each CSV row starts on, by entity (absent for JSON): the report numbers rows by record.
     lines: dict[Entity, list[int]] = field(default_factory=dict)
+    # A CSV's columns, by entity (absent for JSON, whose rows each say which fields they give). A column
+    # left out of a file keeps the stored values of rows that update an entity; an empty cell in a
+    # column that is there gives its default (see `import_store.kept_fields`).
+    columns: dict[Entity, frozenset[str]] = field(default_factory=dict)
 
     def rows_of(self, entity: Entity) -> list[Any]:
         return {
@@ -150,12 +155,13 @@ def parse_csv_tables(tables: dict[Entity, str | bytes], curriculum: Row | None =
         read = _read_csv(entity, text, raw.file_errors)
         if read is None:
             continue
-        rows, lines = read
+        rows, lines, header = read
         if entity is Entity.CURRICULUM:
             _set_curriculum(raw, rows)
             continue
         raw.rows_of(entity).extend(rows)
         raw.lines[entity] = lines
+        raw.columns[entity] = frozenset(header)
         if note := _line_note(INPUT_FILES[entity], lines):
             raw.notes.append(note)
     return raw
@@ -171,8 +177,9 @@ def _set_curriculum(raw: RawDocument, rows: list[Row]) -> None:
 
 def _read_csv(
     entity: Entity, text: str | bytes, errors: list[RowError]
-) -> tuple[list[Row], list[int]] | None:
-    """The rows of one CSV and the line each starts on; None, with a file error, if the file is refused."""
+) -> tuple[list[Row], list[int], list[str]] | None:
+    """The rows of one CSV, the line each starts on and the header's columns; None, with a file error, if
+    the file is refused."""
     name = INPUT_FILES[entity]
     if isinstance(text, bytes):
         try:
@@ -188,7 +195,10 @@ def _read_csv(
     except csv.Error as error:
         errors.append(_unreadable(name, 1, error))
         return None
-    return None if header is None else _read_rows(name, header, reader, errors)
+    if header is None:
+        return None
+    read = _read_rows(name, header, reader, errors)
+    return None if read is None else (*read, header)
 
 
 def _read_rows(

@@ -321,6 +321,9 @@ step('a second import renames a concept: its audit trail shows the import with t
   await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\npolynomials,Polynomials and factoring,algebra\n') });
   await form.getByRole('button', { name: 'Check (dry run)' }).click();
   await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+  // The dry run names each stored value the file would replace before anything is written.
+  const change = page.locator('#import-report .changes li', { hasText: "concept 'polynomials' name" });
+  assert.match(await change.textContent(), /"Polynomials" → "Polynomials and factoring"/);
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page.locator('#import-report .summary', { hasText: /Imported.* 1 updated/ }).waitFor();
   await page.getByRole('tab', { name: 'Curriculum' }).click();

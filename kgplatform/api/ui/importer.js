@@ -29,6 +29,9 @@ export function renderReport(report) {
       el('td', {}, report.outcome?.[e]?.created ?? '–'),
       el('td', {}, report.outcome?.[e]?.updated ?? '–'),
       el('td', {}, report.outcome?.[e]?.unchanged ?? '–')))));
+  const shown = (value) => JSON.stringify(value ?? null);
+  const changes = (report.changes ?? []).map((c) => el('li', {}, `${c.entity} '${c.id}' ${c.field}: ${shown(c.old)} → ${shown(c.new)}`));
+  const more = (report.changes_total ?? 0) - changes.length;
   const errors = (report.errors ?? []).map((x) => el('li', {},
     `${x.entity}${x.row != null ? ` row ${x.row}` : ''}${x.id ? ` '${x.id}'` : ''}${x.field ? ` [${x.field}]` : ''}: ${x.message}`));
   return el('div', { class: `report ${report.errors?.length ? 'has-errors' : 'clean'}` },
@@ -37,6 +40,10 @@ export function renderReport(report) {
     rows,
     report.cycles?.length ? el('div', {}, el('h4', {}, 'Cycles'), el('ul', {}, report.cycles.map((c) => el('li', {}, c.join(' → '))))) : null,
     report.self_loops?.length ? el('p', {}, `Self-loops: ${report.self_loops.join(', ')}`) : null,
+    changes.length ? el('div', {},
+      el('h4', {}, `${report.dry_run ? 'Would change' : 'Changed'} (${report.changes_total} stored value${report.changes_total === 1 ? '' : 's'})`),
+      el('ul', { class: 'changes' }, changes),
+      more > 0 ? el('p', {}, `… and ${more} more`) : null) : null,
     errors.length ? el('div', {}, el('h4', {}, `Errors (${errors.length})`), el('ul', { class: 'errors' }, errors)) : null,
     report.notes?.length ? el('ul', { class: 'notes' }, report.notes.map((n) => el('li', {}, n))) : null);
 }

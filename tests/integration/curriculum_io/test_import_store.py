@@ -16,7 +16,7 @@ from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_service import export_document, run_import
 from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.importers.junyi import read_junyi
-from kgplatform.curriculum.io import RawDocument, parse_json
+from kgplatform.curriculum.io import RawDocument, parse_csv_tables, parse_json
 from kgplatform.curriculum.service import delete_concept
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
@@ -162,6 +162,123 @@ def test_a_changed_row_is_updated_and_only_it_gets_a_new_version(
     assert [(e["old"], e["new"]) for e in edge_entries] == [({"weight": edge["weight"]}, {"weight": 9.0})]
     # The two imports' summaries and these three: unchanged rows get no entry of their own.
     assert graph_counts(graph)["node:AuditEntry"] == 2 + 3
+
+
+def test_fields_a_file_leaves_out_keep_their_stored_values_and_empty_cells_give_defaults(
+    graph: Graph, document: dict[str, Any]
+) -> None:
+    """A sheet of ids and names renames concepts; it must not reset what it does not mention."""
+    document["concepts"][0].update(description="two\nlines", tags=["t", "u"], difficulty=0.4)
+    document["concepts"][1].update(description="kept?", tags=["x"], difficulty=0.7)
+    edge = document["prerequisites"][0]
+    edge["weight"] = 0.3
+    task = document["tasks"][0]
+    task.update(difficulty=0.9, estimated_minutes=17)
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    first, second = document["concepts"][0], document["concepts"][1]
+
+    # CSV: no description, tags or difficulty column, and no weight column: those stay as stored.
+    # concepts.csv has a tags column for the second file below, whose empty cell clears the tags.
+    tables = {
+        Entity.CONCEPT: f"id,name\n{first['id']},Renamed\n",
+        Entity.PREREQUISITE: f"prerequisite,concept\n{edge['prerequisite']},{edge['concept']}\n",
+        Entity.TASK: f"id,title,kind,concepts\n{task['id']},New title,{task['kind']},"
+        + ";".join(task["concepts"])
+        + "\n",
+    }
+    report = run_import(graph, parse_csv_tables(tables), "algebra", actor=ACTOR)
+    assert report.outcome[Entity.CONCEPT] == Outcome(updated=1)
+    assert report.outcome[Entity.PREREQUISITE] == Outcome(unchanged=1)
+    assert report.outcome[Entity.TASK] == Outcome(updated=1)
+    stored = export_document(graph, "algebra")
+    concept = next(c for c in stored.concepts if c.id == first["id"])
+    assert (concept.name, concept.description, concept.tags, concept.difficulty) == (
+        "Renamed",
+        "two\nlines",
+        ["t", "u"],
+        0.4,
+    )
+    [weight] = [
+        p.weight
+        for p in stored.prerequisites
+        if (p.prerequisite, p.concept) == (edge["prerequisite"], edge["concept"])
+    ]
+    assert weight == 0.3
+    stored_task = next(t for t in stored.tasks if t.id == task["id"])
+    assert (stored_task.title, stored_task.difficulty, stored_task.estimated_minutes) == (
+        "New title",
+        0.9,
+        17,
+    )
+    # The audit's new values are what was written, kept fields included.
+    [row] = graph.read("curriculum/read_concept_audit", id=first["id"], offset=0, limit=10)
+    entry = row["items"][0]
+    assert json.loads(entry["new"])["description"] == "two\nlines"
+
+    # A column that is there with an empty cell gives the default, as for a new row.
+    report = run_import(
+        graph,
+        parse_csv_tables({Entity.CONCEPT: f"id,name,tags,difficulty\n{second['id']},{second['name']},,\n"}),
+        "algebra",
+        actor=ACTOR,
+    )
+    assert report.outcome[Entity.CONCEPT] == Outcome(updated=1)
+    concept = next(c for c in export_document(graph, "algebra").concepts if c.id == second["id"])
+    assert (concept.description, concept.tags, concept.difficulty) == ("kept?", [], None)
+
+    # JSON: a key left out keeps the stored value; null difficulty given clears it.
+    report = run_import(
+        graph,
+        raw_of({"concepts": [{"id": first["id"], "name": "Again", "difficulty": None}]}),
+        "algebra",
+        actor=ACTOR,
+    )
+    concept = next(c for c in export_document(graph, "algebra").concepts if c.id == first["id"])
+    assert (concept.name, concept.description, concept.tags, concept.difficulty) == (
+        "Again",
+        "two\nlines",
+        ["t", "u"],
+        None,
+    )
+    # A new concept from a file without those columns gets the defaults.
+    report = run_import(
+        graph, parse_csv_tables({Entity.CONCEPT: "id,name\nfresh-one,Fresh\n"}), "algebra", actor=ACTOR
+    )
+    concept = next(c for c in export_document(graph, "algebra").concepts if c.id == "fresh-one")
+    assert (concept.description, concept.tags, concept.difficulty) == ("", [], None)
+
+
+def test_a_dry_run_lists_the_values_it_would_replace_and_a_renamed_curriculum_is_audited(
+    graph: Graph, document: dict[str, Any]
+) -> None:
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    old_name = document["curriculum"]["name"]
+    changed = copy.deepcopy(document)
+    changed["curriculum"]["name"] = "Algebra, second edition"
+    changed["concepts"][0]["description"] = "new words"
+    changed["prerequisites"][0]["weight"] = 0.25
+    concept, edge = changed["concepts"][0], changed["prerequisites"][0]
+
+    report = run_import(graph, raw_of(changed), "algebra", actor=ACTOR, dry_run=True)
+    described = {(c.entity.value, c.id, c.field): (c.old, c.new) for c in report.changes}
+    assert described == {
+        ("curriculum", "algebra", "name"): (old_name, "Algebra, second edition"),
+        ("concept", concept["id"], "description"): (document["concepts"][0]["description"], "new words"),
+        ("prerequisite", f"{edge['prerequisite']} -> {edge['concept']}", "weight"): (
+            document["prerequisites"][0]["weight"],
+            0.25,
+        ),
+    }
+    assert report.changes_total == 3 and "name or description changed" in report.summary
+    assert any(line.startswith("would change: concept") for line in report.lines())
+    assert export_document(graph, "algebra").curriculum.name == old_name, "a dry run writes nothing"
+
+    report = run_import(graph, raw_of(changed), "algebra", actor=ACTOR)
+    assert report.changes_total == 3
+    entries = [e for e in audit_entries(graph, "algebra") if e["entity_type"] == "curriculum"]
+    renamed = [e for e in entries if e["old"] is not None]
+    assert len(renamed) == 1 and json.loads(renamed[0]["old"])["name"] == old_name
+    assert json.loads(renamed[0]["new"])["name"] == "Algebra, second edition"
 
 
 def test_a_cycle_through_existing_edges_is_named_and_refused(graph: Graph, document: dict[str, Any]) -> None:

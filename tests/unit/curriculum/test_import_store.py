@@ -65,13 +65,13 @@ def test_one_transaction_in_order_batched_with_one_audit_entry() -> None:
     document = generate_curriculum(5, seed=1, tasks_per_concept=1, curriculum_id="c")
     graph = FakeGraph()
     seen: list[ExistingGraph] = []
-    _, outcome = import_store.write_import(
+    outcome = import_store.write_import(
         graph,
         document,
         actor="ann",
         recheck=seen.append,
         batch_size=2,  # type: ignore[arg-type]
-    )
+    ).outcome
     names = [name for name, _ in graph.tx.calls]
     assert names[:4] == [
         "curriculum/import_merge_curriculum",
