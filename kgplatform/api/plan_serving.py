@@ -7,9 +7,10 @@ A miss, a plan from an older planner, or a Redis outage goes through the plannin
 `PlanService` (Neo4j: the stored plan when still fresh, else a new one, cached).
 
 Curriculum edits and transfer-model switches reach the hit path through `inputs_watch`, polled from
-Neo4j in the background (seen within `change_poll_s`). Not seen on the hit path (the price of not touching
-Neo4j): answers stored outside the API; the plan's age is always given, and the nightly/batch
-recomputation (POST /jobs/recompute) replaces those plans.
+Neo4j in the background (seen within `change_poll_s`); a cached plan older than one is replaced on the
+spot, like a miss (nothing else would recompute it before the nightly batch). Not seen on the hit path
+(the price of not touching Neo4j): answers stored outside the API; the plan's age is always given, and
+the nightly/batch recomputation (POST /jobs/recompute) replaces those plans.
 
 Outages, per path: Neo4j down -> cached plans 200, misses 503. Redis down -> plans from Neo4j (200,
 slower, `source` says "graph" or "computed"). Both down -> 503.
@@ -169,46 +170,53 @@ class NextTasksServing:
 
     async def next_tasks(self, learner_id: str, limit: int, curriculum_id: str | None) -> bytes:
         now = datetime.now(UTC)
-        cached, because = await self._cached_plan(learner_id)
+        cached, because, outdated = await self._cached_plan(learner_id)
         if cached is not None and curriculum_id in (None, cached["curriculum_id"]):
-            if cached["model_version"] == self.current_model_version():
+            if not outdated and cached["model_version"] == self.current_model_version():
                 self.metrics.plan_lookup("cache")
                 return orjson.dumps(
                     next_tasks_body(cached, limit, source="cache", now=now, stale_because=because)
                 )
+            # Another planner, an edited curriculum or a new transfer model: nothing recomputes such a
+            # plan until the learner answers or the nightly batch runs (edits start no recomputation),
+            # so it is replaced now, as a miss would be.
             try:
                 return await self._computed(learner_id, limit, curriculum_id, now)
             except ServiceUnavailable:
                 # Better an old plan, labelled as such, than none while Neo4j is down.
                 self.metrics.plan_lookup("cache")
-                because = ["the planner changed (a new plan cannot be computed while Neo4j is down)"]
+                because = because + outdated or [
+                    "the planner changed (a new plan cannot be computed while Neo4j is down)"
+                ]
                 return orjson.dumps(
                     next_tasks_body(cached, limit, source="cache", now=now, stale_because=because)
                 )
         return await self._computed(learner_id, limit, curriculum_id, now)
 
     async def cached_answer(self, learner_id: str, limit: int) -> bytes | None:
-        """The answer from a fresh cached plan, or None (a miss, another planner, Redis down)."""
-        cached, because = await self._cached_plan(learner_id)
-        if cached is None or cached["model_version"] != self.current_model_version():
+        """The answer from a cached plan that is still the planner's answer, or None (a miss, another
+        planner, an edited curriculum or a new transfer model, Redis down). A plan that answers made stale
+        is served, marked stale: a worker is already recomputing it."""
+        cached, because, outdated = await self._cached_plan(learner_id)
+        if cached is None or outdated or cached["model_version"] != self.current_model_version():
             return None
         self.metrics.plan_lookup("cache")
         now = datetime.now(UTC)
         return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now, stale_because=because))
 
-    async def _cached_plan(self, learner_id: str) -> tuple[dict[str, Any] | None, list[str]]:
-        """The cached plan and why it is stale (pending mark, answer stamp: one round trip; curriculum and
-        model changes: what the watch last saw, in memory)."""
+    async def _cached_plan(self, learner_id: str) -> tuple[dict[str, Any] | None, list[str], list[str]]:
+        """The cached plan; why answers made it stale (pending mark, answer stamp: one round trip); and
+        whether it predates a curriculum edit or a model switch (what the watch last saw, in memory)."""
         try:
             raw, pending, answered = await self.redis.mget(
                 plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id, answered_key(learner_id)
             )
         except REDIS_OUTAGE_ERRORS:
-            return None, []
+            return None, [], []
         if not raw:
-            return None, []
+            return None, [], []
         plan = orjson.loads(raw)
-        return plan, cached_stale_reasons(plan, pending, answered) + self.changes.stale_reasons(plan)
+        return plan, cached_stale_reasons(plan, pending, answered), self.changes.stale_reasons(plan)
 
     async def _computed(self, learner_id: str, limit: int, curriculum_id: str | None, now: datetime) -> bytes:
         served = await run_in_threadpool(self.plan_service().current_plan, learner_id, curriculum_id)
