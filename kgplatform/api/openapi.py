@@ -1,7 +1,8 @@
 """The OpenAPI document says what every route can answer, errors included.
 
 Routes document their own success and domain errors; this adds what the platform itself can answer
-on every route, as RFC 9457 problem details: 401/403 where a key is needed, 413 (body size), 422
+on every route, as RFC 9457 problem details: 401/403 where a key is needed, 400 where a body is read
+(one that cannot be decoded), 413 (body size), 422
 (validation, replacing FastAPI's own shape, which the API never sends), 429 (rate limit), 500 and 503.
 """
 
@@ -48,6 +49,9 @@ COMMON: dict[str, tuple[str, bool]] = {
     "500": ("Unexpected server error; the body names an error id, never internals", False),
     "503": ("Neo4j or Redis is unavailable; nothing was changed", True),
 }
+BODY: dict[str, tuple[str, bool]] = {
+    "400": ("The body could not be read at all (`field: body`); nothing was changed", False),
+}
 AUTH: dict[str, tuple[str, bool]] = {
     "401": ("Missing, unknown or revoked API key (X-API-Key)", False),
     "403": ("The key's role may not do this", False),
@@ -73,7 +77,11 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
-            extra = {**COMMON, **(AUTH if operation.get("security") else {})}
+            extra = {
+                **COMMON,
+                **(AUTH if operation.get("security") else {}),
+                **(BODY if "requestBody" in operation else {}),
+            }
             for status, (description, retry) in extra.items():
                 existing = responses.get(status)
                 if existing is None or status == "422":
@@ -86,6 +94,12 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
                     content.setdefault("application/problem+json", {})["schema"] = PROBLEM_REF
                     if retry:
                         existing.setdefault("headers", {}).update(RETRY_AFTER)
+            # A route's own error statuses (404, 409, ...) are problem details too.
+            for status, response in responses.items():
+                if str(status)[:1] in "45":
+                    content = response.setdefault("content", {})
+                    content.pop("application/json", None)
+                    content.setdefault("application/problem+json", {}).setdefault("schema", PROBLEM_REF)
     for unused in ("HTTPValidationError", "ValidationError"):
         components["schemas"].pop(unused, None)
     return document

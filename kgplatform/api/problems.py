@@ -27,6 +27,7 @@ from kgplatform.api.outages import (
 from kgplatform.errors import KgpError
 
 PROBLEM_JSON = "application/problem+json"
+WWW_AUTHENTICATE = 'ApiKey header="X-API-Key"'
 LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
 log = logging.getLogger("kgplatform.api")
 
@@ -43,8 +44,16 @@ def problem_of(error: KgpError) -> JSONResponse:
     if error.field:
         extra["field"] = error.field
     retry = extra.get("retry_after_s")
-    headers = {"Retry-After": str(retry)} if isinstance(retry, int) else None
-    return problem(error.status_code, error.title, error.message, headers=headers, **extra)
+    headers = {"Retry-After": str(retry)} if isinstance(retry, int) else {}
+    if error.status_code == 401:  # RFC 9110: a 401 says how to authenticate
+        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return problem(error.status_code, error.title, error.message, headers=headers or None, **extra)
+
+
+def _loc_parts(loc: tuple[Any, ...]) -> list[str]:
+    """A validation error's location as field names. Pydantic also names the member of a union it tried
+    (`list[any]`, `dict[str,any]`) as a part: no field of ours holds '[', so such parts are left out."""
+    return [str(p) for p in loc if "[" not in str(p)]
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -54,12 +63,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in error.errors()]
+        errors = [{"field": ".".join(_loc_parts(e["loc"])), "message": e["msg"]} for e in error.errors()]
         fields = ", ".join(e["field"] for e in errors)
         # `field` as the service's own errors give it: the first offending one, without where it came
         # from (body, query, path), so a client reads the field of every 422 in one place. A missing
         # or unreadable body as a whole is the field "body".
-        first = [str(p) for p in error.errors()[0]["loc"]] if error.errors() else []
+        first = _loc_parts(error.errors()[0]["loc"]) if error.errors() else []
         if error.errors() and error.errors()[0]["type"] == "json_invalid":
             first = first[:1]  # ("body", offset): the offset of the syntax error is no field
         field = ".".join(first[1:] if first[:1] and first[0] in LOCATIONS and first[1:] else first)

@@ -6,14 +6,19 @@ with its reason while the rest of a batch can still be accepted (see `kgplatform
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
+    StrictBool,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -30,6 +35,38 @@ MAX_BATCH_SIZE = 10_000
 # trailing NULs ("e" and "e\x00" would be one answer to the tracer).
 ID_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f]+$"
 Id = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
+# A learner id is also a path segment of every learner route (/learners/{id}/...): no '/', and not '.'
+# or '..', or answers would create a learner that no route can reach; and NFC, or "Café" typed two ways
+# would be two learners.
+LEARNER_ID_PATTERN = r"^[^\s/\x00-\x1f\x7f-\x9f]+$"
+
+
+def learner_id_form(value: str) -> str:
+    if value in (".", ".."):
+        raise ValueError("must not be '.' or '..' (a URL cannot address it)")
+    # Printable ASCII (nearly every id) is NFC already; only other text pays for the check.
+    if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+        raise ValueError(
+            f"must be in Unicode NFC form: use {unicodedata.normalize('NFC', value)!r}, which looks the same"
+        )
+    return value
+
+
+LearnerIdText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_ID_LENGTH, pattern=LEARNER_ID_PATTERN),
+    AfterValidator(learner_id_form),
+]
+
+
+def _time_text(value: Any) -> Any:
+    """Only ISO 8601 text (or a datetime, from Python callers): pydantic would also read a number, or text
+    of digits, as seconds since 1970, which a service sending the wrong field would never notice."""
+    if isinstance(value, datetime) or (isinstance(value, str) and not value.strip().isdigit()):
+        return value
+    raise ValueError("must be an ISO 8601 date and time with a timezone, e.g. 2026-01-05T08:00:00Z")
+
+
 # Blank tags are refused by the service (naming `tags`); the constraint bounds the length and, like every
 # constrained str, refuses text that is not valid Unicode (a lone surrogate) before it reaches the driver.
 Tag = Annotated[str, StringConstraints(max_length=100)]
@@ -47,12 +84,15 @@ class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_id: str = Id
-    learner_id: str = Id
+    learner_id: LearnerIdText
     task_id: EntityRef
-    correct: bool | None = None
-    score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False, validate_default=True)
-    answered_at: AwareDatetime
-    duration_s: float | None = Field(default=None, ge=0.0, allow_inf_nan=False)
+    # Strict: "yes", 1 or "0.5" are a client's mistake, not an outcome to guess at.
+    correct: StrictBool | None = None
+    score: Annotated[float, Strict()] | None = Field(
+        default=None, ge=0.0, le=1.0, allow_inf_nan=False, validate_default=True
+    )
+    answered_at: Annotated[AwareDatetime, BeforeValidator(_time_text)]
+    duration_s: Annotated[float, Strict()] | None = Field(default=None, ge=0.0, allow_inf_nan=False)
 
     @field_validator("score", mode="after")
     @classmethod

@@ -38,7 +38,7 @@ from kgplatform.mastery.models import (
     parse_answer_rows,
 )
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
-from kgplatform.mastery.store import IngestContextMoved, IngestTx, MasteryStore
+from kgplatform.mastery.store import IngestContextMoved, IngestTx, MasteryStore, Replaced
 from kgplatform.mastery.tracing import to_days
 from kgplatform.mastery.updater import lock_batch, update_mastery
 from kgplatform.settings import Settings
@@ -137,7 +137,7 @@ class MasteryService:
                     _rejection(
                         index,
                         answer,
-                        "event_id",
+                        differing[0],  # the field that differs; the message names the event id
                         "conflict",
                         f"event {answer.event_id!r} is already stored with a different "
                         f"{', '.join(differing)}",
@@ -174,7 +174,7 @@ class MasteryService:
         return result
 
     # ---- goals and interests ---------------------------------------------------------------------
-    def set_goals(self, learner_id: str, concept_ids: list[str]) -> list[str]:
+    def set_goals(self, learner_id: str, concept_ids: list[str]) -> Replaced:
         """Replaces the learner's target concepts; unknown concept ids are a 422 naming them."""
         wanted = list(dict.fromkeys(concept_ids))
         missing = sorted(set(wanted) - self.store.existing_concepts(wanted))
@@ -184,7 +184,7 @@ class MasteryService:
             )
         return self.store.replace_goals(learner_id, wanted)
 
-    def set_interests(self, learner_id: str, tags: list[str]) -> list[str]:
+    def set_interests(self, learner_id: str, tags: list[str]) -> Replaced:
         cleaned = list(dict.fromkeys(t.strip() for t in tags))
         if any(not t for t in cleaned):
             raise ValidationFailed("tags must be non-empty strings", field="tags")
@@ -272,13 +272,15 @@ def _split_in_batch_repeats(
         elif stored_row(seen[1]) == stored_row(answer):
             repeats.append(_Repeat(index, seen[0], answer.event_id))
         else:
+            differing = differing_fields(stored_row(seen[1]), stored_row(answer))
             decided.rejected.append(
                 _rejection(
                     index,
                     answer,
-                    "event_id",
+                    differing[0],
                     "conflict",
-                    f"event {answer.event_id!r} appears earlier in this batch with different content",
+                    f"event {answer.event_id!r} appears earlier in this batch with a different "
+                    f"{', '.join(differing)}",
                 )
             )
     return kept, repeats

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from neo4j import ManagedTransaction, Result, unit_of_work
 from neo4j.exceptions import ConstraintError, ResultFailedError
@@ -262,6 +262,13 @@ def _constraint_clash(error: BaseException) -> bool:
     return False
 
 
+class Replaced(NamedTuple):
+    """A learner's goals or interests after a replacement, and whether the set changed."""
+
+    values: list[str]
+    changed: bool
+
+
 class MasteryStore:
     """Runs the mastery area's named queries against one `Graph`."""
 
@@ -307,23 +314,23 @@ class MasteryStore:
         rows = self.graph.read("mastery/get_existing_concepts", concept_ids=concept_ids)
         return {r["concept_id"] for r in rows}
 
-    def replace_goals(self, learner_id: str, concept_ids: list[str]) -> list[str]:
+    def replace_goals(self, learner_id: str, concept_ids: list[str]) -> Replaced:
         return self._replace_after_lock(learner_id, "mastery/replace_goals", "goals", concept_ids=concept_ids)
 
-    def replace_interests(self, learner_id: str, tags: list[str]) -> list[str]:
+    def replace_interests(self, learner_id: str, tags: list[str]) -> Replaced:
         return self._replace_after_lock(learner_id, "mastery/replace_interests", "interests", tags=tags)
 
-    def _replace_after_lock(self, learner_id: str, query: str, column: str, **params: Any) -> list[str]:
+    def _replace_after_lock(self, learner_id: str, query: str, column: str, **params: Any) -> Replaced:
         """Locks the learner (creating it on first sight), then runs `query` stamped with the time once
         the lock is held, as ingestion stamps answers: a time taken before waiting for the lock could be
         older than that of an ingest that held it first and committed, and a plan made between the two
         (with the old goals) would then look newer than this change."""
 
-        def work(tx: ManagedTransaction) -> list[str]:
+        def work(tx: ManagedTransaction) -> Replaced:
             tx.run(query_text("mastery/lock_learner"), learner_id=learner_id, now=datetime.now(UTC)).consume()
             stamped = datetime.now(UTC)
             record = tx.run(query_text(query), learner_id=learner_id, now=stamped, **params).single()
-            return sorted(record[column]) if record else []
+            return Replaced(sorted(record[column]), record["changed"]) if record else Replaced([], False)
 
         return self.graph.execute_write(work)
 

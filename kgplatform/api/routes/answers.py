@@ -48,7 +48,13 @@ ANSWERS_BODY = Body(
 )
 
 
-@router.post("/answers", summary="Ingest answers (one or a batch); per-row status")
+@router.post(
+    "/answers",
+    summary="Ingest answers (one or a batch); per-row status",
+    responses={
+        409: {"description": "Every rejected row reuses a stored event_id with other content; nothing stored"}
+    },
+)
 def post_answers(
     body: Annotated[list[Any] | dict[str, Any], ANSWERS_BODY],
     service: MasteryServiceDep,
@@ -75,8 +81,13 @@ def post_answers(
 
 def rows_of(body: list[Any] | dict[str, Any]) -> list[Any]:
     """The answer rows of any of the three accepted body shapes; an empty or oversized batch is a 422."""
-    rows = body if isinstance(body, list) else body["answers"] if set(body) == {"answers"} else [body]
-    if not isinstance(rows, list) or not rows:
+    if isinstance(body, dict) and "answers" in body:
+        if extra := sorted(set(body) - {"answers"}):
+            raise ValidationFailed(f"unknown member(s) beside 'answers': {', '.join(extra)}", field="body")
+        if not isinstance(body["answers"], list):
+            raise ValidationFailed("'answers' must be an array of answer objects", field="answers")
+    rows = body if isinstance(body, list) else body.get("answers", [body])
+    if not rows:
         raise ValidationFailed("give at least one answer", field="answers")
     if len(rows) > MAX_BATCH_SIZE:
         raise ValidationFailed(

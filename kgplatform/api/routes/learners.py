@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from kgplatform.api.deps import ServicePrincipal
+from kgplatform.api.params import LearnerId
 from kgplatform.api.routes.answers import MasteryServiceDep
 from kgplatform.api.routes.jobs import request_learner_recomputes
 from kgplatform.mastery.feedback import render_png
 from kgplatform.mastery.models import (
-    ID_PATTERN,
-    MAX_ID_LENGTH,
     FeedbackReport,
     GoalsIn,
     InterestsIn,
@@ -21,24 +20,36 @@ from kgplatform.mastery.models import (
     LearnerMastery,
 )
 
-# The rule POST /answers applies to learner ids: goals and interests create learners too, and a learner
-# created here must be one that answers can reach.
-LearnerId = Annotated[
-    str,
-    Path(
-        min_length=1,
-        max_length=MAX_ID_LENGTH,
-        pattern=ID_PATTERN,
-        description="The learner's id (no whitespace).",
-    ),
-]
-
 router = APIRouter(prefix="/learners", tags=["mastery"])
 
 
-@router.get("/{learner_id}/mastery", summary="Mastery of every concept the learner has practised")
+# What a route reading an existing learner adds to the platform's own errors (`api.openapi`).
+UNKNOWN_LEARNER: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No learner with this id (`field: learner_id`)"}
+}
+
+
+@router.get(
+    "/{learner_id}/mastery",
+    summary="Mastery of every concept the learner has practised",
+    responses=UNKNOWN_LEARNER,
+)
 def get_mastery(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> LearnerMastery:
     return service.mastery(learner_id)
+
+
+@router.get("/{learner_id}/goals", summary="The learner's goals (target concepts)", responses=UNKNOWN_LEARNER)
+def get_goals(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> LearnerGoals:
+    return LearnerGoals(learner_id=learner_id, goals=sorted(service.learner(learner_id)["goals"]))
+
+
+@router.get(
+    "/{learner_id}/interests",
+    summary="The learner's interests (tags; stored, not yet read by the planner)",
+    responses=UNKNOWN_LEARNER,
+)
+def get_interests(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> LearnerInterests:
+    return LearnerInterests(learner_id=learner_id, interests=sorted(service.learner(learner_id)["interests"]))
 
 
 @router.put("/{learner_id}/goals", summary="Replace the learner's goals (target concepts)")
@@ -46,12 +57,16 @@ def put_goals(
     learner_id: LearnerId, body: GoalsIn, service: MasteryServiceDep, _: ServicePrincipal, request: Request
 ) -> LearnerGoals:
     """Creates the learner on first sight; unknown concept ids are a 422 naming them, nothing changed."""
-    goals = service.set_goals(learner_id, body.concept_ids)
-    plan_inputs_changed(request, learner_id)
+    goals, changed = service.set_goals(learner_id, body.concept_ids)
+    if changed:
+        plan_inputs_changed(request, learner_id)
     return LearnerGoals(learner_id=learner_id, goals=goals)
 
 
-@router.put("/{learner_id}/interests", summary="Replace the learner's interests (tags)")
+@router.put(
+    "/{learner_id}/interests",
+    summary="Replace the learner's interests (tags; stored, not yet read by the planner: docs/planning.md)",
+)
 def put_interests(
     learner_id: LearnerId,
     body: InterestsIn,
@@ -59,13 +74,15 @@ def put_interests(
     _: ServicePrincipal,
     request: Request,
 ) -> LearnerInterests:
-    interests = service.set_interests(learner_id, body.tags)
-    plan_inputs_changed(request, learner_id)
+    interests, changed = service.set_interests(learner_id, body.tags)
+    if changed:
+        plan_inputs_changed(request, learner_id)
     return LearnerInterests(learner_id=learner_id, interests=interests)
 
 
 def plan_inputs_changed(request: Request, learner_id: str) -> None:
-    """After a committed goal or interest change: the cached plan was made for the old ones, so it is
+    """After a committed change of the goals or interests (the same set sent again changes nothing, and
+    leaves the plan fresh): the cached plan was made for the old ones, so it is
     stamped stale (the stamp new answers write) and a recomputation is asked for, as the planner's own
     input stamps (the learner's updated_at) already say. Without it, serving's Redis-only path kept
     showing the plan made for the old goals as fresh until the nightly batch. (Interests are not read by
@@ -74,7 +91,9 @@ def plan_inputs_changed(request: Request, learner_id: str) -> None:
 
 
 @router.get(
-    "/{learner_id}/report", summary="Strengths and weaknesses: mastered, in progress, blocking, decaying"
+    "/{learner_id}/report",
+    summary="Strengths and weaknesses: mastered, in progress, blocking, decaying",
+    responses=UNKNOWN_LEARNER,
 )
 def get_report(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> FeedbackReport:
     return service.report(learner_id)
@@ -84,7 +103,7 @@ def get_report(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrin
     "/{learner_id}/report.png",
     summary="The report as a picture: mastery across the curriculum",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}, "description": "A PNG image."}},
+    responses={200: {"content": {"image/png": {}}, "description": "A PNG image."}, **UNKNOWN_LEARNER},
 )
 def get_report_png(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> Response:
     png = render_png(service.report(learner_id))

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, Security
+from fastapi import APIRouter, Depends, Query, Request, Response, Security
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from kgplatform.api.deps import _api_key_scheme, recently_checked_principal, require_roles
+from kgplatform.api.params import LearnerId
 from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.auth.models import Principal, Role
 
@@ -164,9 +165,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 )
 async def next_tasks(
     request: Request,
-    learner_id: Annotated[str, Path(min_length=1, max_length=200, description="The learner's id.")],
+    learner_id: LearnerId,
     _: Annotated[Principal, Depends(service_principal)],
-    limit: Annotated[int, Query(ge=1, le=100, description="At most this many tasks (1..100).")] = 10,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=100,
+            description="At most this many of the plan's tasks (a plan holds 5: more are never returned).",
+        ),
+    ] = 10,
     curriculum_id: Annotated[
         str | None,
         Query(

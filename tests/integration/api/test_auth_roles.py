@@ -20,12 +20,16 @@ def test_missing_key_is_401_problem_json(api: Api) -> None:
     assert response.status_code == 401
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["field"] == "X-API-Key" and "missing" in response.json()["detail"]
+    assert response.headers["www-authenticate"] == 'ApiKey header="X-API-Key"', (
+        "a 401 says how to authenticate"
+    )
 
 
 @pytest.mark.parametrize("secret", ["wrong", "kgp_not-a-real-key", "kgp_" + "x" * 300])
 def test_wrong_key_is_401(api: Api, secret: str) -> None:
     response = api.client.get("/curricula", headers={"X-API-Key": secret})
     assert response.status_code == 401 and response.headers["content-type"] == PROBLEM
+    assert "www-authenticate" in response.headers
 
 
 def test_service_key_cannot_edit_the_curriculum_403_naming_roles(api: Api) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
@@ -167,3 +169,58 @@ def test_rows_holding_anything_are_rejected_by_field_and_the_rest_stored(
     assert counts(graph)["answers"] == 1
     only_odd = post(api, odd[:1])
     assert only_odd.status_code == 422 and only_odd.json()["field"] == "event_id"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"learner_id": "a/b"}, "learner_id"),  # no learner route could reach it
+        ({"learner_id": ".."}, "learner_id"),
+        ({"learner_id": "Cafe\u0301"}, "learner_id"),  # NFD: "Café" typed another way
+        ({"correct": "yes"}, "correct"),
+        ({"correct": 1}, "correct"),
+        ({"correct": None, "score": "0.5"}, "score"),
+        ({"answered_at": 1764496800}, "answered_at"),  # seconds since 1970: not a time we guess at
+        ({"answered_at": "1764496800"}, "answered_at"),
+        ({"duration_s": "12"}, "duration_s"),
+    ],
+)
+def test_ids_no_route_can_reach_and_values_of_the_wrong_type_are_refused(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum, change: dict[str, Any], field: str
+) -> None:
+    (row,) = make_answers(curriculum, 1, 1, seed=8)
+    response = post(api, {**row, **change})
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
+
+
+def test_learner_routes_refuse_ids_that_answers_would_refuse(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    concept = curriculum.tasks[0]["concept_ids"][0]
+    nfd = api.call("PUT", "/learners/Cafe\u0301/goals", role=Role.SERVICE, json={"concept_ids": [concept]})
+    assert nfd.status_code == 422 and nfd.json()["field"] == "learner_id", nfd.text
+    assert "NFC" in nfd.text
+    control = api.call("GET", "/learners/x%00y/next-tasks", role=Role.SERVICE)
+    assert control.status_code == 422 and control.json()["field"] == "learner_id", control.text
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "words"),
+    [
+        (b'"just text"', "body", "valid"),
+        (b"42", "body", "valid"),
+        (b'{"answers": [], "foo": 1}', "body", "foo"),
+        (b'{"answers": {"event_id": "e"}}', "answers", "array"),
+        (b'{"answers": []}', "answers", "at least one"),
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_refused_naming_where(
+    api: Api, graph: Graph, content: bytes, field: str, words: str
+) -> None:
+    response = api.call("POST", "/answers", role=Role.SERVICE, content=content, headers=JSON)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field and words in response.text
+    assert "[any]" not in response.text, "no pydantic union member names"
+    assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}

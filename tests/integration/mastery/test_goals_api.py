@@ -28,6 +28,26 @@ def test_goals_are_replaced_and_unknown_concepts_named_in_a_422(
     assert second.json()["goals"] == ["c0002"]
     stored = graph.read("mastery/get_learner", learner_id="ana")[0]
     assert stored["goals"] == ["c0002"] and stored["created_at"] is not None
+    read = api.call("GET", "/learners/ana/goals", role=Role.SERVICE)
+    assert read.status_code == 200 and read.json() == {"learner_id": "ana", "goals": ["c0002"]}
+    unknown = api.call("GET", "/learners/nobody/goals", role=Role.SERVICE)
+    assert unknown.status_code == 404 and unknown.json()["field"] == "learner_id"
+
+
+def test_the_same_goals_or_interests_sent_again_leave_the_plan_stamp_alone(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """The learner's updated_at is an input stamp of its plan: an unchanged set must not make the plan
+    stale (nor ask for a recomputation)."""
+    for path, body in (("goals", {"concept_ids": ["c0001", "c0003"]}), ("interests", {"tags": ["a", "b"]})):
+        assert api.call("PUT", f"/learners/cy/{path}", role=Role.SERVICE, json=body).status_code == 200
+        stamp = graph.read("mastery/get_learner", learner_id="cy")[0]["updated_at"]
+        reordered = {k: list(reversed(v)) for k, v in body.items()}
+        assert api.call("PUT", f"/learners/cy/{path}", role=Role.SERVICE, json=reordered).status_code == 200
+        assert graph.read("mastery/get_learner", learner_id="cy")[0]["updated_at"] == stamp
+        changed = {k: v[:1] for k, v in body.items()}
+        assert api.call("PUT", f"/learners/cy/{path}", role=Role.SERVICE, json=changed).status_code == 200
+        assert graph.read("mastery/get_learner", learner_id="cy")[0]["updated_at"] > stamp
 
 
 def test_interests_are_tags_replaced_as_a_set(api: Api, graph: Graph) -> None:
@@ -38,6 +58,8 @@ def test_interests_are_tags_replaced_as_a_set(api: Api, graph: Graph) -> None:
     put = api.call("PUT", "/learners/bo/interests", role=Role.SERVICE, json={"tags": ["space"]})
     assert put.json()["interests"] == ["space"]
     assert graph.read("mastery/get_learner", learner_id="bo")[0]["interests"] == ["space"]
+    read = api.call("GET", "/learners/bo/interests", role=Role.SERVICE)
+    assert read.json() == {"learner_id": "bo", "interests": ["space"]}
     empty = api.call("PUT", "/learners/bo/interests", role=Role.SERVICE, json={"tags": [" "]})
     assert empty.status_code == 422 and empty.json()["field"] == "tags"
     missing = api.call("PUT", "/learners/bo/interests", role=Role.SERVICE, json={})

@@ -58,7 +58,7 @@ def test_rows_are_judged_one_by_one() -> None:
     result = service.ingest([good, unknown, malformed, good, {**good, "correct": not good["correct"]}])
     assert result.accepted == [good["event_id"]] and result.duplicates == [good["event_id"]]
     reasons = [(r.index, r.reason, r.field) for r in result.rejected]
-    assert reasons == [(1, "unknown_task", "task_id"), (2, "invalid", "correct"), (4, "conflict", "event_id")]
+    assert reasons == [(1, "unknown_task", "task_id"), (2, "invalid", "correct"), (4, "conflict", "correct")]
     assert set(store.answers) == {good["event_id"]}
 
 

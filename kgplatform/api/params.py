@@ -1,0 +1,23 @@
+"""Path parameters shared by several routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import AfterValidator
+
+from kgplatform.mastery.models import LEARNER_ID_PATTERN, MAX_ID_LENGTH, learner_id_form
+
+# The rule POST /answers applies to learner ids: goals and interests create learners too, and a learner
+# created here must be one that answers can reach.
+LearnerId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        pattern=LEARNER_ID_PATTERN,
+        description="The learner's id (no whitespace or '/', Unicode NFC).",
+    ),
+    AfterValidator(learner_id_form),
+]
