@@ -29,15 +29,28 @@ NIGHTLY_GUARD_TTL_S = 2 * 86400
 SENT_PREFIX = "sent:"
 
 
+# The settings that say when a night is: beat sends its own with each night's message, so a worker on
+# another machine (or started with other settings) judges the night by the time beat ran it for.
+SCHEDULE_FIELDS = ("nightly_hour", "nightly_minute", "timezone", "nightly_expiry_s")
+
+
 def beat_schedule(settings: WorkerSettings) -> dict[str, dict[str, Any]]:
     return {
         NIGHTLY_ENTRY: {
             "task": "kgp.plans.nightly",
             "schedule": crontab(hour=settings.nightly_hour, minute=settings.nightly_minute),
-            "kwargs": {"scheduled": True},
+            "kwargs": {"scheduled": True, "schedule": {f: getattr(settings, f) for f in SCHEDULE_FIELDS}},
             "options": {"expires": settings.nightly_expiry_s, "queue": "planning"},
         },
     }
+
+
+def as_scheduled(settings: WorkerSettings, schedule: dict[str, Any] | None) -> WorkerSettings:
+    """The worker's settings with the schedule beat sent (a message from before beat sent one: its own).
+    Without it, a worker whose nightly time differed from beat's dropped every night as late."""
+    if not schedule:
+        return settings
+    return settings.model_copy(update={f: schedule[f] for f in SCHEDULE_FIELDS if f in schedule})
 
 
 def last_nightly_time(settings: WorkerSettings, now: datetime) -> datetime:

@@ -34,7 +34,13 @@ from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from workers.celery_app import app, get_graph, get_redis, settings
 from workers.queues import Queue
-from workers.schedule import NIGHTLY_GUARD_TTL_S, claim_nightly, mark_nightly_sent, nightly_is_late
+from workers.schedule import (
+    NIGHTLY_GUARD_TTL_S,
+    as_scheduled,
+    claim_nightly,
+    mark_nightly_sent,
+    nightly_is_late,
+)
 
 log = logging.getLogger(__name__)
 # Worth another try later: the database or broker was briefly away or busy.
@@ -202,23 +208,31 @@ def recompute_chunk(message: dict[str, Any]) -> int:
     soft_time_limit=min(50.0, MAX_TASK_S * 0.8),
     **RETRY,
 )
-def nightly(scheduled: bool = False) -> str:
+def nightly(scheduled: bool = False, schedule: dict[str, Any] | None = None) -> str:
     """The nightly chain: retrain the transfer model (training queue), then recompute every plan, also
     when the retrain fails (a fresh install has no answers to train on; plans must still follow the
     night's decay). A scheduled run (beat's entry) whose time is further back than nightly_expiry_s is
     dropped: see `workers.schedule`; an operator's run (scheduled=False) always goes. Each night (or
-    operator's message) runs once: a second beat or a redelivered message finds the night claimed."""
+    operator's message) runs once: a second beat or a redelivered message finds the night claimed.
+    `schedule`: beat's nightly time, expiry and zone (`workers.schedule.as_scheduled`)."""
     now = datetime.now(UTC)
-    if scheduled and nightly_is_late(settings.workers, now):
-        log.warning("nightly run dropped: its scheduled time is over nightly_expiry_s ago (beat was down)")
+    night = as_scheduled(settings.workers, schedule)
+    if scheduled and nightly_is_late(night, now):
+        log.warning(
+            "nightly run dropped: its scheduled time (%02d:%02d %s) is over %d s ago (beat was down)",
+            night.nightly_hour,
+            night.nightly_minute,
+            night.timezone,
+            night.nightly_expiry_s,
+        )
         return "late"
-    guard = claim_nightly(get_redis(), settings.workers, now, scheduled, nightly.request.id)
+    guard = claim_nightly(get_redis(), night, now, scheduled, nightly.request.id)
     if guard is None:
         log.warning(
             "nightly run dropped: this night's run was already started (a second beat or a redelivery)"
         )
         return "duplicate"
-    expires = settings.workers.nightly_expiry_s
+    expires = night.nightly_expiry_s
     # The retrain must start within `expires`, runs at most max_retrain_s, and then the recompute must
     # start within `expires` of being sent: a job still queued after that never will be (JobService.status).
     start_by = now + timedelta(seconds=2 * expires + settings.workers.max_retrain_s)

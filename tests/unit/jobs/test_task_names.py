@@ -112,7 +112,16 @@ def test_a_scheduled_nightly_run_started_past_its_expiry_is_late() -> None:
     assert nightly_is_late(settings, datetime(2026, 6, 1, 9, 0, tzinfo=paris))
     assert not nightly_is_late(settings, datetime(2026, 6, 1, 5, 29, tzinfo=paris))
     entry = beat_schedule(settings)[NIGHTLY_ENTRY]
-    assert entry["kwargs"] == {"scheduled": True}  # an operator's run (no kwargs) is never dropped
+    # An operator's run (no kwargs) is never dropped; beat's carries the time it ran the night for.
+    assert entry["kwargs"] == {
+        "scheduled": True,
+        "schedule": {
+            "nightly_hour": 2,
+            "nightly_minute": 30,
+            "timezone": "Europe/Paris",
+            "nightly_expiry_s": 10800,
+        },
+    }
 
 
 def test_importing_the_workers_touches_no_torch() -> None:

@@ -261,3 +261,27 @@ def test_waiting_on_a_batch_stops_at_the_timeout_with_its_own_exit_code() -> Non
     done = status.model_copy(update={"state": JobState.SUCCEEDED})
     assert wait_exit_code(done) == 0
     assert wait_exit_code(status.model_copy(update={"state": JobState.FAILED})) == 1
+
+
+def test_a_night_is_judged_by_the_time_beat_ran_it_for_not_the_workers_own_settings(
+    nightly_env: FakeRedis, sent: Sent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator set the nightly time for beat only: the worker (default 02:30) dropped every night
+    as late. Beat's message now carries its schedule, and the worker uses it."""
+    from workers.schedule import NIGHTLY_ENTRY, beat_schedule, nightly_is_late
+
+    monkeypatch.setattr(tasks, "nightly_is_late", nightly_is_late)  # the real check (the fixture stubs it)
+    now = datetime.now(UTC)
+    beat = tasks.settings.workers.model_copy(
+        update={"nightly_hour": now.hour, "nightly_minute": now.minute, "timezone": "UTC"}
+    )
+    worker = tasks.settings.workers.model_copy(
+        update={"nightly_hour": (now.hour + 12) % 24, "nightly_minute": 0, "timezone": "UTC"}
+    )
+    monkeypatch.setattr(tasks.settings, "workers", worker)
+    assert nightly_is_late(worker, now), "by the worker's own time this night is half a day late"
+    kwargs = beat_schedule(beat)[NIGHTLY_ENTRY]["kwargs"]
+    assert tasks.nightly.apply(kwargs=kwargs).get() == "job-0"
+    assert sent.names() == ["kgp.transfer.retrain"]
+    # A message without a schedule (sent before beats sent one) is judged by the worker's settings.
+    assert tasks.nightly.apply(kwargs={"scheduled": True}, task_id="old-msg").get() == "late"
