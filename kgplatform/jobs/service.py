@@ -9,6 +9,8 @@ from typing import Any
 
 import redis
 
+from kgplatform.curriculum.store import get_curriculum
+from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobState, JobStatus
@@ -33,6 +35,7 @@ class JobService:
         self, client: redis.Redis, graph: Graph, settings: WorkerSettings, store: JobStore | None = None
     ) -> None:
         self.progress = JobProgress(client, settings.job_ttl_s)
+        self.graph = graph
         self.store = store or JobStore(graph)
         self.lock = BatchLock(client, LOCK_RECOMPUTE_ALL, settings.batch_lock_ttl_s)
         self.stall_after_s = settings.stall_after_s
@@ -48,7 +51,10 @@ class JobService:
         self, send: SendTask, curriculum_id: str | None = None, chunk_size: int | None = None
     ) -> str:
         """Creates the job (queued, readable at once) and sends its fan-out task; returns the job id.
-        `send` is Celery's `send_task` (by name, so callers need not import the tasks)."""
+        `send` is Celery's `send_task` (by name, so callers need not import the tasks). A curriculum that
+        does not exist is a NotFound: a batch over nobody would only look successful."""
+        if curriculum_id is not None and get_curriculum(self.graph, curriculum_id) is None:
+            raise NotFound(f"curriculum {curriculum_id!r} does not exist", field="curriculum_id")
         job_id = self.create(KIND_RECOMPUTE_ALL, curriculum_id)
         send(RECOMPUTE_ALL, args=(job_id, curriculum_id, chunk_size))
         return job_id

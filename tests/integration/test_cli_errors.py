@@ -64,3 +64,10 @@ def test_an_unreadable_import_file_says_what_is_wrong_with_it(tmp_path) -> None:
     result = run_cli("import-curriculum", str(broken))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "JSON" in result.stderr and "--curriculum-id" not in result.stderr, result.stderr
+
+
+def test_a_recompute_of_a_curriculum_that_does_not_exist_is_refused(graph) -> None:  # type: ignore[no-untyped-def]
+    """It used to queue a batch over nobody that ended 'succeeded' with exit 0: a typo in a cron job
+    looked like a good night. The API already answered 404."""
+    result = run_cli("recompute", "--all", "--curriculum", "no-such-curriculum", "--wait", "--timeout", "5")
+    assert_one_clear_line(result, "curriculum 'no-such-curriculum' does not exist")
