@@ -31,6 +31,11 @@ def describe_connection_error(settings: Neo4jSettings, error: Exception) -> str:
             f"Neo4j at {settings.uri} refused user {settings.user!r}: wrong password or user "
             "(set KGP_NEO4J__USER / KGP_NEO4J__PASSWORD)"
         )
+    if (getattr(error, "code", None) or "") == "Neo.ClientError.Security.AuthenticationRateLimit":
+        return (
+            f"Neo4j at {settings.uri} refuses logins for a while after too many failed ones: check "
+            f"KGP_NEO4J__USER / KGP_NEO4J__PASSWORD (user {settings.user!r}) and try again in a minute"
+        )
     if isinstance(error, neo4j_errors.ServiceUnavailable | OSError):
         return (
             f"Neo4j at {settings.uri} is not reachable: {error.__class__.__name__}: {error} "

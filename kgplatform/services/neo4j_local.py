@@ -217,6 +217,14 @@ def stop(settings: Settings) -> bool:
     return stop_pid(layout_for(settings).pid_file, timeout_s=90)
 
 
+def refused_credentials(error: BaseException) -> bool:
+    """Neo4j answered and refused the user or password (or, after several such, any login for a while)."""
+    from neo4j.exceptions import AuthError
+
+    code = getattr(error, "code", None) or ""
+    return isinstance(error, AuthError) or code.startswith("Neo.ClientError.Security.")
+
+
 def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
     """None when Bolt answers `RETURN 1`; otherwise the reason it did not."""
     from kgplatform.graph.driver import open_driver  # the driver is only needed once it is up
@@ -232,6 +240,10 @@ def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
                 open_driver(settings.neo4j).close()
                 return None
             except Exception as error:  # noqa: BLE001 - reported as the reason below
+                if refused_credentials(error.__cause__ or error):
+                    # It is up and said no: retrying a wrong password only trips Neo4j's rate limit on
+                    # failed logins, which then locks out every client, right ones included.
+                    return str(error)
                 last_error = str(error)
         time.sleep(0.5)
     waited = settings.services.start_timeout_s

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from pydantic import SecretStr
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import manager, redis_local
@@ -160,3 +161,19 @@ def test_two_ups_at_once_start_one_server(own_settings: Settings) -> None:
         thread.join()
     assert sorted(map(str, results)) == sorted([State.STARTED, State.RUNNING_OURS]), results
     assert oct(own_settings.services.state_dir.stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_wrong_neo4j_password_is_said_at_once_not_retried_into_a_lockout(settings: Settings) -> None:
+    """`services up` with a wrong password waited the whole start timeout (120 s), retrying a login
+    Neo4j had refused, until its rate limit on failed logins locked every client out, right ones too."""
+    import time
+
+    from kgplatform.services import neo4j_local
+
+    wrong = settings.model_copy(
+        update={"neo4j": settings.neo4j.model_copy(update={"password": SecretStr("definitely-wrong")})}
+    )
+    started = time.monotonic()
+    reason = neo4j_local.wait_until_ready(wrong, pid=None)
+    assert reason is not None and "wrong password" in reason
+    assert time.monotonic() - started < 10, "one refused login is the answer"
