@@ -284,6 +284,30 @@ step('a task edit keeps its concepts over a reload, and is dropped when another 
   await conceptShown('linear-equations');
 });
 
+step('a save that leaves the tags box alone keeps a tag holding \';\' whole', async () => {
+  // Tags are free text; the box shows them '; separated'. Saving only a new name used to re-split the
+  // box and store 'a;b' as two tags.
+  const before = await callApi('GET', '/concepts/linear-equations');
+  const tags = ['a;b', ...before.json.tags];
+  const patched = await callApi('PATCH', '/concepts/linear-equations', { body: { tags }, ifMatch: before.etag });
+  assert.equal(patched.status, 200, JSON.stringify(patched.json));
+  await page.getByRole('button', { name: 'Reload' }).click();
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  await page.waitForFunction(() => document.querySelector('#concept-form').tags.value.startsWith('a;b'));
+  await form.getByLabel('Name').fill('Linear equations, one variable');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expectAlert(/Saved linear-equations/);
+  const stored = await callApi('GET', '/concepts/linear-equations');
+  assert.deepEqual(stored.json.tags, tags);
+  // Back as it was, for the steps after this one.
+  const restored = await callApi('PATCH', '/concepts/linear-equations', {
+    body: { name: before.json.name, tags: before.json.tags }, ifMatch: stored.etag,
+  });
+  assert.equal(restored.status, 200);
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.locator('#concept-title', { hasText: before.json.name }).waitFor();
+});
+
 step('screenshot: the graph view', async () => {
   await page.getByRole('button', { name: 'Search', exact: true }).click(); // keep the search, refresh the list
   await page.locator('.concept-link', { hasText: 'Linear equations in one variable' }).click();

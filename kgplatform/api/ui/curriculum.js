@@ -2,7 +2,7 @@
 // concept's editor (If-Match from its ETag), its prerequisite edges, its tasks and its audit trail.
 
 import { api, fetchTransfers, seg } from './api.js';
-import { $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, showError, showInfo, splitList } from './dom.js';
+import { $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, showError, showInfo, showList, splitList } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
 import { loadTasks, resetTaskForm, setupTasks } from './tasks.js';
 
@@ -85,7 +85,7 @@ function fillForm(concept) {
   const form = $('#concept-form');
   form.name.value = concept.name;
   form.description.value = concept.description;
-  form.tags.value = concept.tags.join('; ');
+  showList(form.tags, concept.tags);
   form.difficulty.value = concept.difficulty ?? '';
   $('#concept-title').textContent = concept.name;
   $('#concept-id').textContent = concept.id;
@@ -132,7 +132,7 @@ async function saveConcept(event) {
   const body = {
     name: form.name.value,
     description: form.description.value,
-    tags: splitList(form.tags.value),
+    tags: listValue(form.tags),
     difficulty: difficulty === '' ? null : Number(difficulty),
   };
   const { data, etag } = await api('PATCH', `/concepts/${seg(state.concept)}`, { body, ifMatch: state.etag });

@@ -110,6 +110,19 @@ export function oneAtATime(handler) {
 
 export const splitList = (text) => (text ?? '').split(';').map((s) => s.trim()).filter(Boolean);
 
+/** Shows a list in a '; separated' box, remembering the list itself: tags and ids may hold ';'. */
+export function showList(input, values) {
+  input.value = values.join('; ');
+  input.dataset.values = JSON.stringify(values);
+}
+
+/** The box's list: the one shown, exactly, while the text is untouched (re-splitting it would turn a tag
+ * 'a;b' into two, or a task's concept 's;1' into ids that do not exist); else the text split on ';'. */
+export function listValue(input) {
+  const shown = input.dataset.values === undefined ? null : JSON.parse(input.dataset.values);
+  return shown !== null && input.value === shown.join('; ') ? shown : splitList(input.value);
+}
+
 export const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 
 export const pct = (p) => (p === null || p === undefined ? '–' : `${Math.round(p * 100)}%`);

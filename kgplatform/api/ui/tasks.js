@@ -2,7 +2,7 @@
 // from) and delete (If-Match from the version listed).
 
 import { api, seg } from './api.js';
-import { $, clear, el, guarded, oneAtATime, showInfo, splitList } from './dom.js';
+import { $, clear, el, guarded, listValue, oneAtATime, showInfo, showList } from './dom.js';
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
 
@@ -41,7 +41,7 @@ function editTask(task) {
   form.kind.value = task.kind;
   form.difficulty.value = task.difficulty;
   form.estimated_minutes.value = task.estimated_minutes;
-  form.concepts.value = task.concepts.join('; ');
+  showList(form.concepts, task.concepts);
   $('#task-submit').textContent = 'Save task';
   form.title.focus(); // the first field one can change (the id is read-only while editing)
 }
@@ -53,7 +53,8 @@ export function resetTaskForm() {
   form.editing.value = '';
   delete form.dataset.etag;
   form.id.readOnly = false;
-  form.concepts.value = hooks.currentConcept() ?? '';
+  const current = hooks.currentConcept();
+  showList(form.concepts, current ? [current] : []);
   $('#task-submit').textContent = 'Create task';
 }
 
@@ -65,7 +66,7 @@ async function submitTask(event) {
     kind: form.kind.value,
     difficulty: Number(form.difficulty.value),
     estimated_minutes: Number(form.estimated_minutes.value),
-    concepts: splitList(form.concepts.value),
+    concepts: listValue(form.concepts),
   };
   const editing = form.editing.value;
   if (editing) {
