@@ -53,6 +53,12 @@ def test_compose_is_valid_and_the_app_services_share_one_image_and_the_var_volum
         assert any(str(volume).startswith("kgp-var:/app/var") for volume in services[name]["volumes"]), name
         assert services[name]["environment"]["KGP_NEO4J__URI"] == "bolt://neo4j:7687"
     assert "kgp-var" in config["volumes"]
+    # Long-running services come back by themselves (a Celery worker gives up after its broker
+    # reconnect limit); the one-shot migration does not restart.
+    for name in ("neo4j", "redis", "api", "worker", "beat"):
+        assert services[name].get("restart") == "unless-stopped", name
+    assert "restart" not in services["migrate"]
+    assert "9808" in [str(port) for port in services["worker"].get("expose", [])], "workers' /metrics"
 
 
 def test_the_image_installs_the_project_editable_beside_its_cypher_files(tmp_path: Path) -> None:
