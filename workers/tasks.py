@@ -32,6 +32,7 @@ from kgplatform.planning.jobs import ConceptGraphs
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
+from kgplatform.settings import WorkerSettings
 from workers.celery_app import app, get_graph, get_redis, settings
 from workers.queues import Queue
 from workers.schedule import (
@@ -232,15 +233,8 @@ def nightly(scheduled: bool = False, schedule: dict[str, Any] | None = None) -> 
             "nightly run dropped: this night's run was already started (a second beat or a redelivery)"
         )
         return "duplicate"
-    expires = night.nightly_expiry_s
-    # The retrain must start within `expires`, runs at most max_retrain_s, and then the recompute must
-    # start within `expires` of being sent: a job still queued after that never will be (JobService.status).
-    start_by = now + timedelta(seconds=2 * expires + settings.workers.max_retrain_s)
     try:
-        job_id = JobService(get_redis(), get_graph(), settings.workers).create(
-            KIND_RECOMPUTE_ALL, None, start_by
-        )
-        nightly_chain(job_id, expires).apply_async()
+        job_id = start_nightly_job(JobService(get_redis(), get_graph(), settings.workers), night, now)
     except SoftTimeLimitExceeded as error:
         get_redis().delete(guard)
         # Neo4j, Redis or the broker hanging: a transient error, so the task is retried (RETRY).
@@ -256,6 +250,18 @@ def nightly(scheduled: bool = False, schedule: dict[str, Any] | None = None) -> 
         # The task still succeeds (its message is acknowledged, so not redelivered); only a redelivery
         # of an unacknowledged message reads the mark.
         log.warning("nightly job %s was sent, but its guard could not be marked as sent", job_id)
+    return job_id
+
+
+def start_nightly_job(jobs: JobService, night: WorkerSettings, now: datetime) -> str:
+    """Creates the night's recompute job and sends the chain (retrain, then recompute); returns the job
+    id. Beat's task and an operator's `kgplatform nightly` both start a night this way."""
+    expires = night.nightly_expiry_s
+    # The retrain must start within `expires`, runs at most max_retrain_s, and then the recompute must
+    # start within `expires` of being sent: a job still queued after that never will be (JobService.status).
+    start_by = now + timedelta(seconds=2 * expires + night.max_retrain_s)
+    job_id = jobs.create(KIND_RECOMPUTE_ALL, None, start_by)
+    nightly_chain(job_id, expires).apply_async()
     return job_id
 
 

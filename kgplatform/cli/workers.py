@@ -82,6 +82,46 @@ def recompute(
         client.close()
 
 
+@app.command("nightly")
+def nightly_now(
+    wait: bool = typer.Option(False, "--wait", help="Show the recompute's progress until the batch ends."),
+    timeout: float | None = typer.Option(
+        None, "--timeout", min=0, help="With --wait: stop waiting after this many seconds (exit code 2)."
+    ),
+) -> None:
+    """Run the nightly chain now (retrain the transfer model, then recompute every plan), as beat does at
+    the nightly time; prints the recompute's job id. Exit codes with --wait: as `recompute`."""
+    from datetime import UTC, datetime
+
+    import redis
+
+    from kgplatform.jobs.service import JobService
+    from workers.celery_app import app as celery
+    from workers.tasks import start_nightly_job
+
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        with graph_session() as graph:
+            jobs = JobService(client, graph, settings.workers)
+            running = jobs.running_batch()
+            if running:
+                fail(f"batch {running} is running; `kgplatform jobs show {running}`")
+            if not celery.control.ping(timeout=1.0):
+                console.print(
+                    "[yellow]no worker answered a ping: the chain waits in the queues until "
+                    "`kgplatform worker` runs (and is dropped after KGP_WORKERS__NIGHTLY_EXPIRY_S)[/yellow]"
+                )
+            job_id = start_nightly_job(jobs, settings.workers, datetime.now(UTC))
+            console.print(f"nightly chain sent: retrain, then job {job_id}")
+            if wait:
+                status = watch_job(jobs, job_id, timeout_s=timeout)
+                print_job(status)
+                raise typer.Exit(wait_exit_code(status))
+    finally:
+        client.close()
+
+
 def wait_exit_code(status: JobStatus) -> int:  # noqa: F821
     if not status.state.finished:
         return EXIT_STILL_RUNNING

@@ -57,7 +57,7 @@ def worker_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     client.close()
 
 
-StartWorker = Callable[[str], subprocess.Popen]
+StartWorker = Callable[..., subprocess.Popen]
 
 
 @pytest.fixture
@@ -66,9 +66,9 @@ def start_worker(worker_env: WorkerEnv) -> Iterator[StartWorker]:
     whole worker, pool included); all are stopped at the end."""
     started: list[subprocess.Popen] = []
 
-    def start(name: str) -> subprocess.Popen:
+    def start(name: str, queues: list[str] = PLANNING_QUEUES) -> subprocess.Popen:
         process = subprocess.Popen(
-            celery_worker_command(PLANNING_QUEUES, 1, f"{name}@%h"),
+            celery_worker_command(queues, 1, f"{name}@%h"),
             env=worker_env.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
