@@ -27,10 +27,15 @@ console = Console()
 
 
 @contextmanager
-def graph_session() -> Iterator[Graph]:
-    from kgplatform.graph.driver import Graph  # imported lazily to keep `--help` fast
+def graph_session(*, verify: bool = True) -> Iterator[Graph]:
+    """The graph for one command. `verify=False` connects on first use instead of at once, for commands
+    that may not need Neo4j at all (a job's live progress is in Redis)."""
+    from kgplatform.graph.driver import Graph, open_driver  # imported lazily to keep `--help` fast
 
-    graph = Graph.connect(get_settings().neo4j)
+    settings = get_settings().neo4j
+    graph = (
+        Graph.connect(settings) if verify else Graph(open_driver(settings, verify=False), settings.database)
+    )
     try:
         yield graph
     finally:

@@ -71,3 +71,14 @@ def test_a_recompute_of_a_curriculum_that_does_not_exist_is_refused(graph) -> No
     looked like a good night. The API already answered 404."""
     result = run_cli("recompute", "--all", "--curriculum", "no-such-curriculum", "--wait", "--timeout", "5")
     assert_one_clear_line(result, "curriculum 'no-such-curriculum' does not exist")
+
+
+def test_a_jobs_live_progress_is_shown_while_neo4j_is_down(settings, redis_client) -> None:  # type: ignore[no-untyped-def]
+    """Progress lives in Redis; `jobs show` used to open Neo4j first and fail, just when an operator
+    wanted to watch a batch through a Neo4j outage."""
+    from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
+
+    job_id = JobService(redis_client, None, settings.workers).create(KIND_RECOMPUTE_ALL, None)  # type: ignore[arg-type]
+    result = run_cli("jobs", "show", job_id, KGP_NEO4J__URI="bolt://127.0.0.1:1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert job_id in result.stdout and "queued" in result.stdout
