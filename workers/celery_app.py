@@ -4,6 +4,7 @@ torch: the GNN is imported by the training task itself, only in the process that
 
 from __future__ import annotations
 
+import logging
 import time
 
 import redis
@@ -102,8 +103,12 @@ def start_metrics(**_: object) -> None:
                 [q.value for q in Queue],
             )
         except OSError as error:  # another worker on this machine already serves the port
-            app.log.get_default_logger().warning(
-                "metrics not served on %s: %s", settings.workers.metrics_port, error
+            # A module logger: at worker_init Celery's own logger has no handler yet and dropped this.
+            logging.getLogger(__name__).warning(
+                "metrics not served: port %s is held by another process (another worker on this "
+                "machine?): %s",
+                settings.workers.metrics_port,
+                error,
             )
 
 
