@@ -285,3 +285,25 @@ def test_a_night_is_judged_by_the_time_beat_ran_it_for_not_the_workers_own_setti
     assert sent.names() == ["kgp.transfer.retrain"]
     # A message without a schedule (sent before beats sent one) is judged by the worker's settings.
     assert tasks.nightly.apply(kwargs={"scheduled": True}, task_id="old-msg").get() == "late"
+
+
+def test_a_worker_whose_metrics_port_is_taken_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The warning went through Celery's logger before it had a handler: a worker said nothing."""
+    import socket
+
+    import workers.celery_app as celery_app
+
+    holder = socket.socket()
+    holder.bind(("0.0.0.0", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    workers_settings = celery_app.settings.workers.model_copy(update={"metrics_port": port})
+    monkeypatch.setattr(celery_app.settings, "workers", workers_settings)
+    try:
+        with caplog.at_level("WARNING", logger="workers.celery_app"):
+            celery_app.start_metrics()
+    finally:
+        holder.close()
+    assert any(f"port {port} is held by another process" in r.getMessage() for r in caplog.records)
