@@ -97,7 +97,8 @@ def update_entries(
 ) -> list[dict[str, Any]]:
     """One 'import' audit entry per stored entity an import row changed, with the values it replaced and
     the imported ones, as an edit's entry holds them: so a concept's, task's or edge's own trail shows the
-    import (created rows are in the import's summary entry; their trail starts with it)."""
+    import (created rows are counted in the import's summary entry only; their own trail starts with
+    their first change)."""
     if entity is Entity.PREREQUISITE:
         weights = {(row["prerequisite"], row["concept"]): row["weight"] for row in batch}
         return [
