@@ -119,7 +119,8 @@ class _Validator:
     def check_duplicates(self, entity: Entity) -> None:
         """Every repeat of an id (or of a prerequisite pair) after its first row is an error."""
         keys = [_key(entity, row) for row in self.raw.rows_of(entity)]
-        what, field = ("prerequisite pair", None) if entity is Entity.PREREQUISITE else ("id", "id")
+        # A repeated pair is the row's (prerequisite, concept): named by its second member, as cycles are.
+        what, field = ("prerequisite pair", "concept") if entity is Entity.PREREQUISITE else ("id", "id")
         for key, positions in find_duplicates(keys).items():
             if key is None:
                 continue

@@ -23,7 +23,8 @@ def parse_if_match(header: str | None) -> set[int]:
     """
     if header is None or not header.strip():
         raise PreconditionRequired(
-            'this change needs an If-Match header with the ETag you read (e.g. If-Match: "3")',
+            "this change needs an If-Match header with the ETag a GET of it returned "
+            '(If-Match: "<version>")',
             field=IF_MATCH,
         )
     versions: set[int] = set()

@@ -95,7 +95,7 @@ def test_duplicate_ids_and_pairs_point_at_the_first_row() -> None:
     data["concepts"].append({"id": "a", "name": "Counting again"})
     data["prerequisites"].append({"prerequisite": "a", "concept": "b", "weight": 3})
     report = check(data).report
-    assert errors_of(report) == [("concept", 4, "id"), ("prerequisite", 3, None)]
+    assert errors_of(report) == [("concept", 4, "id"), ("prerequisite", 3, "concept")]
     assert "first at row 1" in report.errors[0].message
 
 
