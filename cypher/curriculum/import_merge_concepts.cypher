@@ -32,12 +32,15 @@ WITH cur, row, before,
             AND coalesce(old.difficulty, -1.0) = coalesce(row.difficulty, -1.0) THEN 'unchanged'
        ELSE 'updated'
      END AS outcome
+// An id deleted before continues from its last version (curriculum/create_concept says why).
+OPTIONAL MATCH (gone:RetiredId {key: CASE WHEN outcome = 'created' THEN 'concept:' + row.id END})
 MERGE (c:Concept {id: row.id})
   ON CREATE SET c.name = row.name, c.description = row.description, c.tags = row.tags,
-                c.difficulty = row.difficulty, c.curriculum_id = $curriculum_id, c.version = 1,
-                c.created_at = datetime(), c.updated_at = c.created_at
-WITH cur, row, c, before,
+                c.difficulty = row.difficulty, c.curriculum_id = $curriculum_id,
+                c.version = coalesce(gone.version, 0) + 1, c.created_at = datetime(), c.updated_at = c.created_at
+WITH cur, row, c, before, gone,
      CASE WHEN outcome = 'created' AND c.curriculum_id <> $curriculum_id THEN 'taken' ELSE outcome END AS outcome
+FOREACH (r IN CASE WHEN outcome = 'created' AND gone IS NOT NULL THEN [gone] ELSE [] END | DELETE r)
 FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
   SET c.name = row.name, c.description = row.description, c.tags = row.tags, c.difficulty = row.difficulty,
       c.version = c.version + 1, c.updated_at = datetime())

@@ -32,12 +32,15 @@ WITH row, CASE WHEN old IS NULL THEN null
             AND all(x IN row.concepts WHERE x IN old_concepts) THEN 'unchanged'
        ELSE 'updated'
      END AS outcome
+// An id deleted before continues from its last version (curriculum/create_concept says why).
+OPTIONAL MATCH (gone:RetiredId {key: CASE WHEN outcome = 'created' THEN 'task:' + row.id END})
 MERGE (t:Task {id: row.id})
   ON CREATE SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
                 t.estimated_minutes = row.estimated_minutes, t.curriculum_id = $curriculum_id,
-                t.version = 1, t.created_at = datetime(), t.updated_at = t.created_at
-WITH row, t, before,
+                t.version = coalesce(gone.version, 0) + 1, t.created_at = datetime(), t.updated_at = t.created_at
+WITH row, t, before, gone,
      CASE WHEN outcome = 'created' AND t.curriculum_id <> $curriculum_id THEN 'taken' ELSE outcome END AS outcome
+FOREACH (r IN CASE WHEN outcome = 'created' AND gone IS NOT NULL THEN [gone] ELSE [] END | DELETE r)
 FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
   SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
       t.estimated_minutes = row.estimated_minutes, t.version = t.version + 1, t.updated_at = datetime())

@@ -20,6 +20,8 @@ class Label(StrEnum):
     JOB = "Job"
     TRANSFER_MODEL = "TransferModel"
     CURRICULUM_REVISION = "CurriculumRevision"
+    # The last version of a deleted concept or task (key 'concept:<id>' / 'task:<id>').
+    RETIRED_ID = "RetiredId"
     MIGRATION = "Migration"
     MIGRATION_LOCK = "MigrationLock"
 

@@ -280,3 +280,30 @@ def test_delete_without_dependants_needs_no_cascade(api: Api) -> None:
     assert report.status_code == 200
     assert report.json()["removed_prerequisites"] == [{"prerequisite": "a", "concept": "b", "weight": 1.0}]
     assert api.call("DELETE", "/concepts/a", if_match=2).status_code == 412
+
+
+def test_an_etag_read_before_a_delete_never_matches_the_entity_created_again_with_that_id(api: Api) -> None:
+    """Versions restarted at 1 on re-creation, so designer A's "1", read before designer B deleted and
+    re-created the concept, overwrote B's new concept unseen. It now continues from the deleted one's."""
+    api.curriculum("maths", "aba")
+    assert api.call("PATCH", "/concepts/aba", json={"name": "A read me"}, if_match=1).status_code == 200
+    stale = api.call("GET", "/concepts/aba").headers["etag"]  # A reads version 2
+    assert api.call("DELETE", "/concepts/aba", if_match=2).status_code == 200
+    again = api.call("POST", "/curricula/maths/concepts", json={"id": "aba", "name": "B's new concept"})
+    assert again.status_code == 201 and again.json()["version"] == 3, again.text
+    refused = api.call("PUT", "/concepts/aba", json={"name": "A's edit"}, headers={"If-Match": stale})
+    assert refused.status_code == 412
+    assert api.call("GET", "/concepts/aba").json()["name"] == "B's new concept"
+    # The same through a task, deleted with the concept's cascade, and through an import.
+    api.curriculum("other", "x")
+    task = {"id": "t-aba", "title": "T", "kind": "exercise", "concepts": ["x"]}
+    assert api.call("POST", "/curricula/other/tasks", json=task).status_code == 201
+    assert api.call("DELETE", "/concepts/x", params={"cascade": "true"}, if_match=1).status_code == 200
+    document = {
+        "concepts": [{"id": "x", "name": "X again"}],
+        "tasks": [task],
+    }
+    imported = api.call("POST", "/curricula/other/import", json=document)
+    assert imported.status_code == 200, imported.text
+    assert api.call("GET", "/concepts/x").json()["version"] == 2
+    assert api.call("GET", "/tasks/t-aba").json()["version"] == 2
