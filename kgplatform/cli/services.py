@@ -48,10 +48,14 @@ def services_down(
 
 @services_app.command("status")
 def services_status() -> None:
-    """Show whether each service runs and who started it."""
+    """Show whether each service runs and who started it; exit code 3 when one is not running (as
+    `systemctl status` has it), so scripts can tell."""
     from kgplatform.services import manager
 
-    print_statuses(manager.status(get_settings()))
+    statuses = manager.status(get_settings())
+    print_statuses(statuses)
+    if any(s.state == manager.State.NOT_RUNNING for s in statuses):
+        raise typer.Exit(3)
 
 
 @app.command()

@@ -179,7 +179,10 @@ def print_job(status: JobStatus) -> None:  # noqa: F821
         ("done / total", f"{status.done:,} / " + ("?" if status.total is None else f"{status.total:,}")),
         ("failed", f"{status.failed:,}"),
         ("skipped", f"{status.skipped:,}"),
-        ("chunks", f"{status.chunks_done} / {status.chunks_total}"),
+        (
+            "chunks",
+            f"{status.chunks_done} / " + ("?" if status.chunks_total is None else str(status.chunks_total)),
+        ),
         ("rate", f"{status.rate_per_s:,.0f} learners/s" if status.rate_per_s else "-"),
         ("ETA", f"{status.eta_s:,.0f} s" if status.eta_s is not None else "-"),
         ("created", str(status.created_at)),

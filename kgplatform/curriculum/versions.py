@@ -23,8 +23,7 @@ def parse_if_match(header: str | None) -> set[int]:
     """
     if header is None or not header.strip():
         raise PreconditionRequired(
-            "this change needs an If-Match header with the ETag a GET of it returned "
-            '(If-Match: "<version>")',
+            'this change needs an If-Match header with the ETag a GET of it returned (If-Match: "<version>")',
             field=IF_MATCH,
         )
     versions: set[int] = set()

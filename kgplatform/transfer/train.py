@@ -189,7 +189,8 @@ def train_model(
         history.append(
             {"epoch": epoch, "loss": float(loss.detach()), "valid_spearman": valid_rho, "score": score}
         )
-        bar.set_postfix(loss=f"{float(loss.detach()):.4f}", valid=f"{valid_rho:.3f}")
+        shown = f"{valid_rho:.3f}" if np.isfinite(valid_rho) else "n/a (too few pairs; the loss decides)"
+        bar.set_postfix(loss=f"{float(loss.detach()):.4f}", valid=shown)
         if score > best[0]:
             best = (score, epoch, copy.deepcopy(model.state_dict()))
         elif epoch - best[1] >= config.patience:

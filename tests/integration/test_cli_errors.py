@@ -82,3 +82,16 @@ def test_a_jobs_live_progress_is_shown_while_neo4j_is_down(settings, redis_clien
     result = run_cli("jobs", "show", job_id, KGP_NEO4J__URI="bolt://127.0.0.1:1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert job_id in result.stdout and "queued" in result.stdout
+
+
+def test_services_status_exits_3_when_a_service_is_not_running(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kgplatform.services.processes import free_port
+
+    down = {
+        "KGP_SERVICES__STATE_DIR": str(tmp_path / "state"),
+        "KGP_REDIS__URL": f"redis://127.0.0.1:{free_port()}/0",
+        "KGP_NEO4J__URI": "neo4j://graph.example.invalid:7687",  # remote: reported, not judged
+    }
+    result = run_cli("services", "status", **down)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "not running" in result.stdout
