@@ -54,7 +54,7 @@ def services_status() -> None:
 
     statuses = manager.status(get_settings())
     print_statuses(statuses)
-    if any(s.state == manager.State.NOT_RUNNING for s in statuses):
+    if any(s.state in (manager.State.NOT_RUNNING, manager.State.OURS_ELSEWHERE) for s in statuses):
         raise typer.Exit(3)
 
 

@@ -29,6 +29,8 @@ class State(StrEnum):
     REMOTE = "remote, not managed here"
     STOPPED = "stopped"
     NOT_RUNNING = "not running"
+    # The state folder's server runs, but does not listen at the configured address (settings changed).
+    OURS_ELSEWHERE = "started by kgplatform, but not listening at this address"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,14 @@ def _bring_up(
 ) -> ServiceStatus:
     if not is_local:
         return ServiceStatus(name, address, State.REMOTE)
+    if our_pid is not None and not listening and wait(our_pid):
+        # Still starting (a start that timed out) would have come up meanwhile. It listens elsewhere:
+        # a second server on the same data folder would corrupt it.
+        raise ServiceSetupFailed(
+            f"{name}: the server this state folder started (pid {our_pid}) does not listen at {address}; "
+            "run `kgplatform services down` with the settings it was started with, or set "
+            "KGP_SERVICES__STATE_DIR to another folder"
+        )
     if our_pid is not None:
         state, pid = State.RUNNING_OURS, our_pid
     elif listening:
@@ -151,11 +161,13 @@ def status(settings: Settings) -> list[ServiceStatus]:
             redis_local.running_pid(settings),
         ),
     ):
+        listening = is_local and port_open(host, port)
         if not is_local:
             state = State.REMOTE
         elif pid is not None:
-            state = State.RUNNING_OURS
-        elif port_open(host, port):
+            # The pid file names this folder's server; it is the one at the address only if that listens.
+            state = State.RUNNING_OURS if listening else State.OURS_ELSEWHERE
+        elif listening:
             state = State.RUNNING_FOREIGN
         else:
             state = State.NOT_RUNNING

@@ -73,6 +73,9 @@ def stop(settings: Settings) -> bool:
     return stop_pid(pid_file(settings), timeout_s=30)
 
 
+NOT_REDIS = "is not Redis"
+
+
 def ping(settings: Settings) -> str | None:
     """None when Redis answers PING; otherwise the reason."""
     try:
@@ -80,6 +83,12 @@ def ping(settings: Settings) -> str | None:
         client.ping()
         client.close()
         return None
+    except redis.exceptions.InvalidResponse as error:
+        # Something answers on the port, in another protocol (an HTTP server, say).
+        return (
+            f"the program listening on port {settings.redis.port} {NOT_REDIS} ({error}): stop it, or set "
+            "KGP_REDIS__URL to another port"
+        )
     except redis.RedisError as error:
         return f"{error.__class__.__name__}: {error}"
 
@@ -95,18 +104,22 @@ def answering_pid(settings: Settings) -> int | None:
         return None
 
 
-def wait_until_ready(settings: Settings, pid: int | None, timeout_s: float = 30.0) -> str | None:
+def wait_until_ready(settings: Settings, pid: int | None, timeout_s: float | None = None) -> str | None:
     """None once Redis answers, and, when we started it (`pid`), once the one answering is ours: another
-    Redis that took the port first would answer the ping while ours exited, unable to bind."""
-    deadline = time.monotonic() + timeout_s
+    Redis that took the port first would answer the ping while ours exited, unable to bind. Waits at most
+    `timeout_s` (default: 30 s, or the services' start timeout when shorter); a program that is not Redis
+    on the port ends the wait at once."""
+    limit = timeout_s if timeout_s is not None else min(30.0, settings.services.start_timeout_s)
+    deadline = time.monotonic() + limit
     reason = ping(settings)
-    while reason and time.monotonic() < deadline:
+    while reason and NOT_REDIS not in reason and time.monotonic() < deadline:
         if pid is not None and running_pid(settings) is None:
             return f"the redis-server process exited during start-up (log: {log_path(settings)})"
         time.sleep(0.2)
         reason = ping(settings)
     if reason is not None:
-        return f"Redis at {settings.redis.url} did not answer: {reason} (log: {log_path(settings)})"
+        log = f" (log: {log_path(settings)})" if pid is not None else ""  # no log of ours when not started
+        return f"Redis at {settings.redis.url} did not answer: {reason}{log}"
     if pid is not None and (answering := answering_pid(settings)) != pid:
         return (
             f"the Redis answering at {settings.redis.url} is process {answering}, not the one started "

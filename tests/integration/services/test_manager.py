@@ -177,3 +177,36 @@ def test_a_wrong_neo4j_password_is_said_at_once_not_retried_into_a_lockout(setti
     reason = neo4j_local.wait_until_ready(wrong, pid=None)
     assert reason is not None and "wrong password" in reason
     assert time.monotonic() - started < 10, "one refused login is the answer"
+
+
+def test_a_program_that_is_not_redis_on_the_port_is_named_as_such(tmp_path: Path) -> None:
+    """An HTTP server on the port made `services up` report a Redis protocol error, and a log file that
+    did not exist (nothing was started)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        settings = settings_for(tmp_path, server.server_address[1])
+        with pytest.raises(ServiceSetupFailed) as error:
+            manager.up(settings)
+        assert "is not Redis" in str(error.value) and "log:" not in str(error.value)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_status_does_not_take_our_server_on_another_port_for_the_one_at_the_address(
+    own_settings: Settings,
+) -> None:
+    """The state folder's Redis ran on one port while the settings named another: status printed it as
+    the one at the new address, with its pid."""
+    (started,) = [s for s in manager.up(own_settings) if s.name == "redis"]
+    moved = own_settings.model_copy(update={"redis": RedisSettings(url=f"redis://127.0.0.1:{free_port()}/0")})
+    (shown,) = [s for s in manager.status(moved) if s.name == "redis"]
+    assert shown.state == State.OURS_ELSEWHERE and started.state == State.STARTED
+    with pytest.raises(ServiceSetupFailed, match="does not listen at"):
+        manager.up(
+            moved.model_copy(update={"services": moved.services.model_copy(update={"start_timeout_s": 2})})
+        )
