@@ -308,6 +308,27 @@ step('a save that leaves the tags box alone keeps a tag holding \';\' whole', as
   await page.locator('#concept-title', { hasText: before.json.name }).waitFor();
 });
 
+step('the audit trail shows 20 entries and pages on with Show more', async () => {
+  let current = await callApi('GET', '/concepts/linear-equations');
+  const original = current.json.description;
+  for (let i = 0; i < 22; i += 1) {
+    const saved = await callApi('PATCH', '/concepts/linear-equations', { body: { description: `draft ${i}` }, ifMatch: current.etag });
+    assert.equal(saved.status, 200);
+    current = saved;
+  }
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.locator('#audit-count', { hasText: /^20 of \d+ entries$/ }).waitFor();
+  const total = Number((await page.locator('#audit-count').textContent()).split(' of ')[1].split(' ')[0]);
+  assert.ok(total > 22, `${total} entries`);
+  await page.getByRole('button', { name: 'Show more' }).click();
+  await page.locator('#audit-count', { hasText: `${Math.min(40, total)} of ${total} entries` }).waitFor();
+  assert.equal(await page.locator('#audit-list li').count(), Math.min(40, total));
+  const restored = await callApi('PATCH', '/concepts/linear-equations', { body: { description: original }, ifMatch: current.etag });
+  assert.equal(restored.status, 200);
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.locator('#audit-count', { hasText: /^20 of/ }).waitFor();
+});
+
 step('screenshot: the graph view', async () => {
   await page.getByRole('button', { name: 'Search', exact: true }).click(); // keep the search, refresh the list
   await page.locator('.concept-link', { hasText: 'Linear equations in one variable' }).click();

@@ -267,18 +267,29 @@ function describeChange(entry) {
 
 let auditRequest = 0;
 
-export async function loadAudit() {
+const AUDIT_PAGE = 20;
+
+const auditItem = (a) => el('li', { class: `audit-${a.action}` },
+  el('span', { class: 'audit-head' }, `${fmtTime(a.at)} · ${a.actor} · ${a.action} ${a.entity_type} ${a.entity_id}`),
+  el('span', { class: 'audit-change' }, describeChange(a)));
+
+/** The newest entries of the open concept's trail; `more` appends the next page to those shown. */
+export async function loadAudit({ more = false } = {}) {
   const list = $('#audit-list');
   const request = ++auditRequest;
   const concept = state.concept;
   const stale = () => request !== auditRequest || concept !== state.concept;
   if (!concept) return;
+  const offset = more ? list.querySelectorAll('li[class^="audit-"]').length : 0;
   try {
-    const { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query: { limit: 20 } });
+    const { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query: { limit: AUDIT_PAGE, offset } });
     if (stale()) return;
-    clear(list, data.items.length ? data.items.map((a) => el('li', { class: `audit-${a.action}` },
-      el('span', { class: 'audit-head' }, `${fmtTime(a.at)} · ${a.actor} · ${a.action} ${a.entity_type} ${a.entity_id}`),
-      el('span', { class: 'audit-change' }, describeChange(a)))) : [el('li', { class: 'hint' }, 'No entries.')]);
+    const items = data.items.map(auditItem);
+    if (more) list.append(...items);
+    else clear(list, items.length ? items : [el('li', { class: 'hint' }, 'No entries.')]);
+    const shown = offset + data.items.length;
+    $('#audit-count').textContent = data.total ? `${shown} of ${data.total} entries` : '';
+    $('#audit-more').hidden = shown >= data.total;
   } catch (error) {
     if (!stale()) clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
   }
@@ -296,6 +307,7 @@ export function setupCurriculum() {
     if (event.target.checked) await loadGraph();
     else setTransfersVisible(state.cy, false);
   }, 'Graph'));
+  $('#audit-more').addEventListener('click', guarded(oneAtATime(() => loadAudit({ more: true })), 'Audit trail'));
   $('#search-form').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
     state.q = $('#search-q').value.trim();
