@@ -1,6 +1,8 @@
-"""Workers and batches: `worker`, `beat`, `recompute`, `jobs show`."""
+"""Workers and batches: `worker`, `beat`, `recompute`, `nightly`, `jobs show`."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import typer
 from rich.table import Table
@@ -52,34 +54,17 @@ def recompute(
     """Start a plan recomputation batch on the workers; prints its job id (see `kgplatform jobs show`).
     With --wait the exit code says how it ended: 0 succeeded, 1 failed or skipped, 2 still running at
     --timeout."""
-    import redis
-
-    from kgplatform.jobs.service import JobService
     from workers.celery_app import app as celery
 
     if not everyone:
         fail("say what to recompute: --all (with --curriculum to narrow it)")
-    settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url)
-    try:
-        with graph_session() as graph:
-            jobs = JobService(client, graph, settings.workers)
-            running = jobs.running_batch()
-            if running:
-                fail(f"batch {running} is running; `kgplatform jobs show {running}`")
-            if not celery.control.ping(timeout=1.0):
-                console.print(
-                    "[yellow]no worker answered a ping: the batch waits in the queue until "
-                    "`kgplatform worker` runs[/yellow]"
-                )
-            job_id = jobs.start_recompute_all(celery.send_task, curriculum, chunk_size)
-            console.print(f"job {job_id} queued")
-            if wait:
-                status = watch_job(jobs, job_id, timeout_s=timeout)
-                print_job(status)
-                raise typer.Exit(wait_exit_code(status))
-    finally:
-        client.close()
+    start_and_follow(
+        lambda jobs: jobs.start_recompute_all(celery.send_task, curriculum, chunk_size),
+        idle_note="the batch waits in the queue until `kgplatform worker` runs",
+        started="job {job_id} queued",
+        wait=wait,
+        timeout=timeout,
+    )
 
 
 @app.command("nightly")
@@ -93,11 +78,33 @@ def nightly_now(
     the nightly time; prints the recompute's job id. Exit codes with --wait: as `recompute`."""
     from datetime import UTC, datetime
 
+    from workers.tasks import start_nightly_job
+
+    workers = get_settings().workers
+    start_and_follow(
+        lambda jobs: start_nightly_job(jobs, workers, datetime.now(UTC)),
+        idle_note="the chain waits in the queues until `kgplatform worker` runs (and is dropped after "
+        "KGP_WORKERS__NIGHTLY_EXPIRY_S)",
+        started="nightly chain sent: retrain, then job {job_id}",
+        wait=wait,
+        timeout=timeout,
+    )
+
+
+def start_and_follow(
+    start: Callable[[JobService], str],  # noqa: F821 - imported where used, not at CLI start-up
+    *,
+    idle_note: str,
+    started: str,
+    wait: bool,
+    timeout: float | None,
+) -> None:
+    """Refuses while a batch runs, warns when no worker answers, starts the job (`start` returns its id)
+    and, with `wait`, follows it and exits with how it ended (`wait_exit_code`)."""
     import redis
 
     from kgplatform.jobs.service import JobService
     from workers.celery_app import app as celery
-    from workers.tasks import start_nightly_job
 
     settings = get_settings()
     client = redis.Redis.from_url(settings.redis.url)
@@ -108,12 +115,9 @@ def nightly_now(
             if running:
                 fail(f"batch {running} is running; `kgplatform jobs show {running}`")
             if not celery.control.ping(timeout=1.0):
-                console.print(
-                    "[yellow]no worker answered a ping: the chain waits in the queues until "
-                    "`kgplatform worker` runs (and is dropped after KGP_WORKERS__NIGHTLY_EXPIRY_S)[/yellow]"
-                )
-            job_id = start_nightly_job(jobs, settings.workers, datetime.now(UTC))
-            console.print(f"nightly chain sent: retrain, then job {job_id}")
+                console.print(f"[yellow]no worker answered a ping: {idle_note}[/yellow]")
+            job_id = start(jobs)
+            console.print(started.format(job_id=job_id))
             if wait:
                 status = watch_job(jobs, job_id, timeout_s=timeout)
                 print_job(status)
