@@ -224,6 +224,10 @@ class JobProgress:
         return status_of(job_id, fields, self.failures(job_id), now=time.time())
 
 
+# A batch silent this long (and longer than its ETA) has no ETA until a chunk is counted again.
+QUIET_S = 60.0
+
+
 def status_of(job_id: str, fields: Mapping[str, str], failures: list[JobFailure], now: float) -> JobStatus:
     """Progress fields as a `JobStatus`, with the rate since the start and the ETA at that rate."""
 
@@ -243,6 +247,12 @@ def status_of(job_id: str, fields: Mapping[str, str], failures: list[JobFailure]
         rate = done / elapsed
         if total is not None and not state.finished:
             eta = (total - done) / rate if rate > 0 else None
+        last_sign = when("updated_at")
+        quiet_s = now - last_sign.timestamp() if last_sign else 0.0
+        if eta is not None and quiet_s > max(QUIET_S, eta):
+            # Nothing counted for longer than the rate says the rest takes: a chunk is waiting to be
+            # redelivered (after a crash) or lost; "ETA 0 s" for an hour would mislead.
+            eta = None
     return JobStatus(
         id=job_id,
         kind=fields.get("kind", ""),

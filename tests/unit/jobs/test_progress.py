@@ -39,3 +39,10 @@ def test_a_queued_job_has_no_rate_and_a_finished_one_no_eta() -> None:
     )
     assert done.state is JobState.SUCCEEDED and done.eta_s is None
     assert done.rate_per_s == 2.0  # measured up to the end, not up to now
+
+
+def test_a_batch_silent_for_longer_than_its_eta_has_none() -> None:
+    """A worker killed with one chunk left: the rate said "ETA 0 s" for the hour until redelivery."""
+    almost = fields(total="300", done="299", updated_at="2026-01-05T02:31:00+00:00")
+    assert status_of("j", almost, [], START_S + 100).eta_s is not None  # 40 s quiet: still counting
+    assert status_of("j", almost, [], START_S + 200).eta_s is None  # 140 s quiet, ETA under a second
