@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from kgplatform.api.deps import DesignerPrincipal, GraphDep
+from kgplatform.api.deps import DesignerPrincipal, GraphDep, ReaderPrincipal
 from kgplatform.curriculum.import_report import ImportReport
 from kgplatform.curriculum.import_service import export_document, run_import
 from kgplatform.curriculum.io import (
@@ -160,7 +160,7 @@ async def import_curriculum(
 def export_curriculum(
     curriculum_id: str,
     graph: GraphDep,
-    _: DesignerPrincipal,
+    _: ReaderPrincipal,  # a read: every role that may GET the curriculum may export it
     format: Annotated[Literal["json", "csv"], Query(description="json: one document; csv: a zip")] = "json",
 ) -> Response:
     document = export_document(graph, curriculum_id)
