@@ -467,11 +467,20 @@ step('delete a concept: refused while needed (409 names the dependant), then wit
   const refused = await expectAlert(/Conflict \(409\)/);
   assert.match(refused, /quadratics/);
   assert.equal((await callApi('GET', '/concepts/linear-equations')).status, 200);
+  // A task on polynomials and quadratics: the cascade keeps it, without polynomials, and says so.
+  const shared = await callApi('POST', `/curricula/${CURRICULUM}/tasks`, {
+    body: { id: 'task-e2e-shared', title: 'Shared', kind: 'exercise', concepts: ['polynomials', 'quadratics'] },
+  });
+  assert.equal(shared.status, 201, JSON.stringify(shared.json));
   await page.locator('.concept-link', { hasText: 'Polynomials' }).click();
   await page.waitForFunction(() => document.querySelector('#concept-id').textContent === 'polynomials');
+  await page.getByLabel(/cascade/i).check();
   await page.getByRole('button', { name: 'Delete concept' }).click();
-  await expectAlert(/Deleted polynomials/);
+  await expectAlert(/Deleted polynomials.*Tasks that no longer exercise it: task-e2e-shared/);
   assert.equal((await callApi('GET', '/concepts/polynomials')).status, 404);
+  const kept = await callApi('GET', '/tasks/task-e2e-shared');
+  assert.deepEqual(kept.json.concepts, ['quadratics']);
+  assert.equal((await callApi('DELETE', '/tasks/task-e2e-shared', { ifMatch: kept.etag })).status, 204);
   // The page reloads its list after the delete; wait for it, or signing out (a page reload) next would
   // abort that fetch and log "Failed to fetch" (seen once in CI on a slow run).
   await page.locator('.concept-link', { hasText: 'Polynomials' }).waitFor({ state: 'detached' });

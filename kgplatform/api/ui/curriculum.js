@@ -152,7 +152,9 @@ async function deleteConcept() {
     data.removed_prerequisites.length ? `${data.removed_prerequisites.length} edge(s)` : '',
     data.deleted_tasks.length ? `tasks ${data.deleted_tasks.join(', ')}` : '',
   ].filter(Boolean);
-  showInfo(`Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.`);
+  // Tasks that also exercised other concepts stay, without this one: say which changed.
+  const trimmed = data.updated_tasks?.length ? ` Tasks that no longer exercise it: ${data.updated_tasks.join(', ')}.` : '';
+  showInfo(`Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.${trimmed}`);
   state.concept = null;
   conceptRequest += 1;
   resetTaskForm();
