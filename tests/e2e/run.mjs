@@ -533,6 +533,10 @@ step('another curriculum: a dry run does not carry over; deleting the last page\
   assert.equal(await page.locator('.concept-link').count(), 10);
   assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
   await page.waitForFunction(() => document.activeElement?.id === 'concept-list');
+  // A reload comes back to the curriculum picked last, not to the first one.
+  await page.reload();
+  await page.waitForSelector('body[data-signed-in=true]');
+  await page.waitForFunction(() => document.querySelector('#curriculum-select').value === 'paging-e2e');
 });
 
 step('sign in as a teacher and open the learner', async () => {

@@ -7,13 +7,19 @@ import { currentCurriculum, graphOf, selectCurriculum, setupCurriculum } from '.
 import { learnerGraph, setupLearner } from './learner.js';
 import { curriculumChanged, setupImport } from './importer.js';
 
+// The curriculum picked last, for this tab only (like the key): a reload comes back to it.
+const CURRICULUM_STORAGE = 'kgp-curriculum';
+
 async function loadCurricula(preferred) {
   const { data } = await api('GET', '/curricula');
   const select = $('#curriculum-select');
-  const wanted = preferred ?? select.value ?? null;
+  const wanted = preferred ?? (select.value || sessionStorage.getItem(CURRICULUM_STORAGE));
   clear(select, data.map((c) => el('option', { value: c.id }, `${c.name} (${c.id}, ${c.concepts} concepts)`)));
   const chosen = data.some((c) => c.id === wanted) ? wanted : data[0]?.id ?? null;
-  if (chosen) select.value = chosen;
+  if (chosen) {
+    select.value = chosen;
+    sessionStorage.setItem(CURRICULUM_STORAGE, chosen);
+  }
   if (chosen !== currentCurriculum()) curriculumChanged();
   $('#import-target').textContent = chosen ?? 'a new curriculum (create one first)';
   await selectCurriculum(chosen);
@@ -39,6 +45,7 @@ async function signIn(key) {
 
 function signOut() {
   clearKey();
+  sessionStorage.removeItem(CURRICULUM_STORAGE);
   window.location.reload();
 }
 
@@ -74,6 +81,7 @@ function setup() {
     tab.addEventListener('click', () => showTab(tab.id.replace('tab-', '')));
   }
   $('#curriculum-select').addEventListener('change', guarded(async (event) => {
+    sessionStorage.setItem(CURRICULUM_STORAGE, event.target.value);
     curriculumChanged();
     $('#import-target').textContent = event.target.value;
     await selectCurriculum(event.target.value);
