@@ -30,9 +30,11 @@ def run_import(
     dry_run: bool = False,
     skip_invalid: bool = False,
     batch_size: int = import_store.DEFAULT_BATCH_SIZE,
+    if_match: str | None = None,
 ) -> ImportReport:
     """Validates `raw` against the graph and, unless refused, writes the valid rows; a dry run writes them
-    in a transaction that it rolls back, so its created/updated/unchanged counts are exact."""
+    in a transaction that it rolls back, so its created/updated/unchanged counts are exact. `if_match`:
+    the curriculum's ETag from an export; when it changed since, nothing is written (412)."""
     started = perf_counter()
     existing = import_store.load_existing(graph, curriculum_id, raw)
     with gc_paused():
@@ -58,6 +60,7 @@ def run_import(
             batch_size=batch_size,
             commit=not dry_run,
             columns=raw.columns,
+            if_match=if_match,
         )
         report.outcome = written.outcome
         report.changes = written.changes[:MAX_REPORTED_CHANGES]
@@ -81,6 +84,14 @@ def run_import(
 def _curriculum_part(outcome: Outcome) -> str:
     """The curriculum itself in the summary, when the import changed its name or description."""
     return "; the curriculum's name or description changed" if outcome.updated else ""
+
+
+def curriculum_etag(graph: Graph, curriculum_id: str) -> str:
+    """The curriculum's ETag as a whole (when it last changed), which an import's If-Match must match."""
+    etag = import_store.curriculum_etag(graph, curriculum_id)
+    if etag is None:
+        raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
+    return etag
 
 
 def export_document(graph: Graph, curriculum_id: str) -> CurriculumDocument:

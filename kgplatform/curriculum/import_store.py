@@ -25,7 +25,7 @@ from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
 from kgplatform.curriculum.service import CONCEPT_FIELDS
 from kgplatform.curriculum.tasks import TASK_FIELDS
-from kgplatform.errors import Conflict
+from kgplatform.errors import Conflict, PreconditionFailed
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
 
@@ -207,9 +207,11 @@ def write_import(
     batch_size: int = DEFAULT_BATCH_SIZE,
     commit: bool = True,
     columns: Mapping[Entity, frozenset[str]] | None = None,
+    if_match: str | None = None,
 ) -> WriteResult:
     """Writes the rows and the 'import' audit entries (rolled back unless `commit`): the curriculum's and
-    each entity's outcome, and the values replaced. `columns`: the CSV files' columns (`kept_fields`)."""
+    each entity's outcome, and the values replaced. `columns`: the CSV files' columns (`kept_fields`).
+    `if_match`: the curriculum's ETag as exported; a curriculum changed since is a 412, nothing written."""
     data = document.model_dump(mode="json")
     curriculum_id = document.curriculum.id
     models = {Entity.CONCEPT: document.concepts, Entity.PREREQUISITE: document.prerequisites}
@@ -235,6 +237,17 @@ def write_import(
         # taken meanwhile by another curriculum come back as 'taken' below.
         [locked] = _run(tx, "curriculum/import_lock_concepts", curriculum_id=curriculum_id)
         _run(tx, "curriculum/import_lock_tasks", curriculum_id=curriculum_id)
+        if if_match is not None:
+            # Read under the locks and before this import's own audit entries: an edit committed since
+            # the export moved it.
+            current = curriculum_etag(tx, curriculum_id)
+            if current is not None and current != if_match.strip():
+                raise PreconditionFailed(
+                    f"the curriculum changed since the export you sent (its ETag is now {current}); "
+                    "nothing was written: export it again and reapply your changes",
+                    field="If-Match",
+                    current_etag=current,
+                )
         rows = _run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)
         recheck(
             ExistingGraph(
@@ -283,6 +296,20 @@ def write_import(
             return work(tx)
         finally:
             tx.rollback()
+
+
+def stamp_etag(changed_at: Any) -> str:
+    """The ETag of a curriculum as a whole: when it last changed (`curriculum/get_curriculum_stamp`)."""
+    return f'"curriculum@{changed_at.iso_format() if hasattr(changed_at, "iso_format") else changed_at}"'
+
+
+def curriculum_etag(tx: Tx | Graph, curriculum_id: str) -> str | None:
+    """The curriculum's ETag now, or None when it does not exist."""
+    if isinstance(tx, Graph):
+        rows = tx.read("curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
+    else:
+        rows = _run(tx, "curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
+    return stamp_etag(rows[0]["changed_at"]) if rows else None
 
 
 def read_document(graph: Graph, curriculum_id: str) -> dict[str, Any] | None:

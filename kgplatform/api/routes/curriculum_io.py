@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from kgplatform.api.deps import DesignerPrincipal, GraphDep, ReaderPrincipal
 from kgplatform.curriculum.import_report import ImportReport
-from kgplatform.curriculum.import_service import export_document, run_import
+from kgplatform.curriculum.import_service import curriculum_etag, export_document, run_import
 from kgplatform.curriculum.io import (
     INPUT_FILES,
     JSON_SECTIONS,
@@ -113,6 +113,7 @@ IMPORT_BODY = {
     "/{curriculum_id:path}/import",
     summary="Import concepts, prerequisites and tasks (JSON, CSV, zip)",
     openapi_extra=IMPORT_BODY,
+    responses={412: {"description": "If-Match sent, and the curriculum changed since that export"}},
 )
 async def import_curriculum(
     curriculum_id: str,
@@ -123,6 +124,14 @@ async def import_curriculum(
     skip_invalid: Annotated[
         bool, Query(description="Write the valid rows and list the skipped ones")
     ] = False,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="Optional: the ETag of the export this file was made from. When the curriculum "
+            "changed since, nothing is written (412): another designer's edit is never overwritten unseen.",
+        ),
+    ] = None,
 ) -> ImportReport:
     raw = await _read_body(request, curriculum_id)
     # The import blocks on Neo4j for seconds; run it off the event loop.
@@ -134,6 +143,7 @@ async def import_curriculum(
         actor=principal.actor,
         dry_run=dry_run,
         skip_invalid=skip_invalid,
+        if_match=if_match,
     )
     if report.errors and not dry_run and not report.imported:
         first = report.errors[0]
@@ -163,11 +173,17 @@ def export_curriculum(
     _: ReaderPrincipal,  # a read: every role that may GET the curriculum may export it
     format: Annotated[Literal["json", "csv"], Query(description="json: one document; csv: a zip")] = "json",
 ) -> Response:
+    # Read before the document: an edit landing in between makes the ETag older than the file, so a later
+    # import with it is refused (safe), never the reverse.
+    etag = curriculum_etag(graph, curriculum_id)
     document = export_document(graph, curriculum_id)
     if format == "csv":
         return Response(
             document_to_zip(document),
             media_type="application/zip",
-            headers={"Content-Disposition": f'attachment; filename="{_safe_filename(curriculum_id)}.zip"'},
+            headers={
+                "Content-Disposition": f'attachment; filename="{_safe_filename(curriculum_id)}.zip"',
+                "ETag": etag,
+            },
         )
-    return Response(document.to_json(), media_type="application/json")
+    return Response(document.to_json(), media_type="application/json", headers={"ETag": etag})

@@ -156,3 +156,29 @@ def test_two_uploads_for_one_kind_are_refused_naming_both(api: Api) -> None:
     assert "'concepts (concepts.csv)' and 'concepts (more.csv)'" in error["message"]
     refused = api.call("POST", IMPORT, files=files)
     assert refused.status_code == 422 and graph_counts(api.graph) == {}
+
+
+def test_an_import_sent_with_the_exports_etag_is_refused_once_the_curriculum_changed(api: Api) -> None:
+    """Re-importing an old export silently reverted another designer's edit. With the export's ETag as
+    If-Match, an import into a curriculum changed since is a 412 and writes nothing."""
+    body = DOCUMENT.to_json()
+    assert send(api, IMPORT, body, JSON).status_code == 200
+    exported = api.call("GET", "/curricula/stats/export")
+    etag = exported.headers["etag"]
+    assert api.call("GET", "/curricula/stats/export").headers["etag"] == etag, "stable while unchanged"
+    # Unchanged since the export: the import goes (and, as any import, moves the ETag on).
+    changed = exported.json()
+    changed["concepts"][0]["name"] = "From the export"
+    ok = api.call("POST", IMPORT, json=changed, headers={"If-Match": etag})
+    assert ok.status_code == 200, ok.text
+    etag = api.call("GET", "/curricula/stats/export").headers["etag"]
+    # Another designer edits a concept; the first one re-imports the file made before that.
+    concept = changed["concepts"][1]["id"]
+    version = api.call("GET", f"/concepts/{concept}").headers["etag"]
+    edit = api.call("PATCH", f"/concepts/{concept}", json={"name": "B's edit"}, headers={"If-Match": version})
+    assert edit.status_code == 200, edit.text
+    changed["concepts"][0]["name"] = "From the export, again"
+    refused = api.call("POST", IMPORT, json=changed, headers={"If-Match": etag})
+    assert refused.status_code == 412 and refused.json()["field"] == "If-Match", refused.text
+    assert api.call("GET", f"/concepts/{concept}").json()["name"] == "B's edit"
+    assert api.call("GET", f"/concepts/{changed['concepts'][0]['id']}").json()["name"] == "From the export"
