@@ -13,7 +13,7 @@ WITH a, b, old, old.weight AS before,
 WITH a, b, row, before,
      CASE
        WHEN old IS NULL THEN 'created'
-       WHEN old.weight = row.weight THEN 'unchanged'
+       WHEN coalesce(old.weight, -1.0) = coalesce(row.weight, -1.0) THEN 'unchanged'
        ELSE 'updated'
      END AS outcome
 MERGE (a)-[r:PREREQUISITE_OF]->(b)

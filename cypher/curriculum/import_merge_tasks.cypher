@@ -27,8 +27,10 @@ WITH row, CASE WHEN old IS NULL THEN null
      CASE
        WHEN old IS NULL THEN 'created'
        WHEN old.curriculum_id <> $curriculum_id THEN 'taken'
-       WHEN old.title = row.title AND old.kind = row.kind AND old.difficulty = row.difficulty
-            AND old.estimated_minutes = row.estimated_minutes AND size(old_concepts) = size(row.concepts)
+       WHEN old.title = row.title AND old.kind = row.kind
+            AND coalesce(old.difficulty, -1.0) = coalesce(row.difficulty, -1.0)
+            AND coalesce(old.estimated_minutes, -1) = coalesce(row.estimated_minutes, -1)
+            AND size(old_concepts) = size(row.concepts)
             AND all(x IN row.concepts WHERE x IN old_concepts) THEN 'unchanged'
        ELSE 'updated'
      END AS outcome

@@ -7,8 +7,9 @@ A miss, a plan from an older planner, or a Redis outage goes through the plannin
 `PlanService` (Neo4j: the stored plan when still fresh, else a new one, cached).
 
 Curriculum edits and transfer-model switches reach the hit path through `inputs_watch`, polled from
-Neo4j in the background (seen within `change_poll_s`); a cached plan older than one is replaced on the
-spot, like a miss (nothing else would recompute it before the nightly batch). Not seen on the hit path
+Neo4j in the background (seen within `change_poll_s`); a cached plan older than a curriculum edit is
+replaced on the spot, like a miss (nothing else would recompute it before the nightly batch), and one older
+than a model switch is marked stale (the nightly chain recomputes after its retrain). Not seen on the hit path
 (the price of not touching Neo4j): answers stored outside the API; the plan's age is always given, and
 the nightly/batch recomputation (POST /jobs/recompute) replaces those plans.
 
@@ -29,7 +30,7 @@ import orjson
 import redis
 from starlette.concurrency import run_in_threadpool
 
-from kgplatform.api.inputs_watch import InputsWatch
+from kgplatform.api.inputs_watch import CURRICULUM_REASON, InputsWatch
 from kgplatform.api.metrics import ApiMetrics
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
 from kgplatform.api.redis_reader import open_plan_reader
@@ -110,6 +111,7 @@ def next_tasks_body(
 
 
 WATCH_STOP_S = 10.0  # how long closing waits for a change poll in progress
+MAX_JUDGED_FRESH = 100_000
 
 
 class NextTasksServing:
@@ -137,6 +139,8 @@ class NextTasksServing:
         self._lock = threading.Lock()
         # Curriculum edits and model switches, which the hit path cannot read from Redis.
         self.changes = InputsWatch(PlanStore(graph), change_poll_s)
+        # Cached plans the planner judged fresh although the watch saw a curriculum change after them.
+        self._fresh_plans: set[str] = set()
         self._watching: asyncio.Task[None] | None = None
 
     def start_watching(self) -> None:
@@ -170,39 +174,63 @@ class NextTasksServing:
 
     async def next_tasks(self, learner_id: str, limit: int, curriculum_id: str | None) -> bytes:
         now = datetime.now(UTC)
-        cached, because, outdated = await self._cached_plan(learner_id)
+        cached, because, changed = await self._cached_plan(learner_id)
         if cached is not None and curriculum_id in (None, cached["curriculum_id"]):
-            if not outdated and cached["model_version"] == self.current_model_version():
+            same_planner = cached["model_version"] == self.current_model_version()
+            replace = self._to_replace(cached, changed)
+            if same_planner and not replace:
                 self.metrics.plan_lookup("cache")
                 return orjson.dumps(
-                    next_tasks_body(cached, limit, source="cache", now=now, stale_because=because)
+                    next_tasks_body(cached, limit, source="cache", now=now, stale_because=because + changed)
                 )
-            # Another planner, an edited curriculum or a new transfer model: nothing recomputes such a
-            # plan until the learner answers or the nightly batch runs (edits start no recomputation),
-            # so it is replaced now, as a miss would be.
+            # Another planner, or a curriculum edited since: nothing recomputes such a plan until the
+            # learner answers or the nightly batch runs (edits start no recomputation), so it is
+            # replaced now, as a miss would be.
             try:
-                return await self._computed(learner_id, limit, curriculum_id, now)
+                body, source = await self._computed(learner_id, limit, curriculum_id, now)
             except ServiceUnavailable:
                 # Better an old plan, labelled as such, than none while Neo4j is down.
                 self.metrics.plan_lookup("cache")
-                because = because + outdated or [
-                    "the planner changed (a new plan cannot be computed while Neo4j is down)"
-                ]
+                reasons = because + changed
+                if not same_planner:
+                    reasons.append("the planner changed (a new plan cannot be computed while Neo4j is down)")
                 return orjson.dumps(
-                    next_tasks_body(cached, limit, source="cache", now=now, stale_because=because)
+                    next_tasks_body(cached, limit, source="cache", now=now, stale_because=reasons)
                 )
-        return await self._computed(learner_id, limit, curriculum_id, now)
+            if replace and source != "computed":
+                self._judged_fresh(cached["id"])  # the planner kept it: do not ask again for this plan
+            return body
+        body, _ = await self._computed(learner_id, limit, curriculum_id, now)
+        return body
+
+    def _to_replace(self, plan: dict[str, Any], changed: list[str]) -> bool:
+        """Whether a cached plan is replaced on the spot: its curriculum was edited after it (the planner
+        dates edits by the same rule, `planning/list_change_stamps`), unless the planner already judged
+        this plan fresh. A transfer-model switch only marks it stale: the nightly chain recomputes every
+        plan after its retrain, and the planner's own rule (the curriculum's edges) can differ."""
+        return CURRICULUM_REASON in changed and plan["id"] not in self._fresh_plans
+
+    def _judged_fresh(self, plan_id: str) -> None:
+        if len(self._fresh_plans) >= MAX_JUDGED_FRESH:
+            self._fresh_plans.clear()  # bounded; at worst a plan is checked with the planner once more
+        self._fresh_plans.add(plan_id)
 
     async def cached_answer(self, learner_id: str, limit: int) -> bytes | None:
         """The answer from a cached plan that is still the planner's answer, or None (a miss, another
-        planner, an edited curriculum or a new transfer model, Redis down). A plan that answers made stale
-        is served, marked stale: a worker is already recomputing it."""
-        cached, because, outdated = await self._cached_plan(learner_id)
-        if cached is None or outdated or cached["model_version"] != self.current_model_version():
+        planner, an edited curriculum, Redis down). A plan that answers made stale is served, marked
+        stale: a worker is already recomputing it."""
+        cached, because, changed = await self._cached_plan(learner_id)
+        if (
+            cached is None
+            or self._to_replace(cached, changed)
+            or cached["model_version"] != self.current_model_version()
+        ):
             return None
         self.metrics.plan_lookup("cache")
         now = datetime.now(UTC)
-        return orjson.dumps(next_tasks_body(cached, limit, source="cache", now=now, stale_because=because))
+        return orjson.dumps(
+            next_tasks_body(cached, limit, source="cache", now=now, stale_because=because + changed)
+        )
 
     async def _cached_plan(self, learner_id: str) -> tuple[dict[str, Any] | None, list[str], list[str]]:
         """The cached plan; why answers made it stale (pending mark, answer stamp: one round trip); and
@@ -218,12 +246,13 @@ class NextTasksServing:
         plan = orjson.loads(raw)
         return plan, cached_stale_reasons(plan, pending, answered), self.changes.stale_reasons(plan)
 
-    async def _computed(self, learner_id: str, limit: int, curriculum_id: str | None, now: datetime) -> bytes:
+    async def _computed(
+        self, learner_id: str, limit: int, curriculum_id: str | None, now: datetime
+    ) -> tuple[bytes, str]:
         served = await run_in_threadpool(self.plan_service().current_plan, learner_id, curriculum_id)
         self.metrics.plan_lookup(served.source)
         plan = orjson.loads(served.record.to_json())
-        return orjson.dumps(
-            next_tasks_body(
-                plan, limit, source=served.source, now=now, stale_because=list(served.stale_because)
-            )
+        body = next_tasks_body(
+            plan, limit, source=served.source, now=now, stale_because=list(served.stale_because)
         )
+        return orjson.dumps(body), served.source

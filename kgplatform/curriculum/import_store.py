@@ -241,7 +241,8 @@ def write_import(
             # Read under the locks and before this import's own audit entries: an edit committed since
             # the export moved it.
             current = curriculum_etag(tx, curriculum_id)
-            if current is not None and current != if_match.strip():
+            accepted = {tag.strip() for tag in if_match.split(",")}
+            if current is not None and "*" not in accepted and current not in accepted:
                 raise PreconditionFailed(
                     f"the curriculum changed since the export you sent (its ETag is now {current}); "
                     "nothing was written: export it again and reapply your changes",

@@ -56,13 +56,14 @@ def _bring_up(
 ) -> ServiceStatus:
     if not is_local:
         return ServiceStatus(name, address, State.REMOTE)
-    if our_pid is not None and not listening and wait(our_pid):
-        # Still starting (a start that timed out) would have come up meanwhile. It listens elsewhere:
-        # a second server on the same data folder would corrupt it.
+    if our_pid is not None and not listening and (reason := wait(our_pid)):
+        # Not at the address, even after waiting: still starting (a start that timed out), or started
+        # with other settings. Either way a second server must not start on the same data folder.
         raise ServiceSetupFailed(
-            f"{name}: the server this state folder started (pid {our_pid}) does not listen at {address}; "
-            "run `kgplatform services down` with the settings it was started with, or set "
-            "KGP_SERVICES__STATE_DIR to another folder"
+            f"{name}: the server this state folder started (pid {our_pid}) does not answer at {address} "
+            f"({reason}): if it is still starting, run `services up` again later; if it was started with "
+            "other settings, run `kgplatform services down` with those, or set KGP_SERVICES__STATE_DIR "
+            "to another folder"
         )
     if our_pid is not None:
         state, pid = State.RUNNING_OURS, our_pid

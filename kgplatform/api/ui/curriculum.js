@@ -293,7 +293,10 @@ export async function loadAudit({ more = false } = {}) {
     $('#audit-count').textContent = data.total ? `${shown} of ${data.total} entries` : '';
     $('#audit-more').hidden = shown >= data.total;
   } catch (error) {
-    if (!stale()) clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
+    if (stale()) return;
+    clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
+    $('#audit-count').textContent = '';
+    $('#audit-more').hidden = true;
   }
 }
 

@@ -182,3 +182,9 @@ def test_an_import_sent_with_the_exports_etag_is_refused_once_the_curriculum_cha
     assert refused.status_code == 412 and refused.json()["field"] == "If-Match", refused.text
     assert api.call("GET", f"/concepts/{concept}").json()["name"] == "B's edit"
     assert api.call("GET", f"/concepts/{changed['concepts'][0]['id']}").json()["name"] == "From the export"
+    # RFC 9110: "*" matches any current state, and a list matches if one of its tags does.
+    current = refused.json()["current_etag"]
+    assert (
+        api.call("POST", IMPORT, json=changed, headers={"If-Match": f'"old", {current}'}).status_code == 200
+    )
+    assert api.call("POST", IMPORT, json=changed, headers={"If-Match": "*"}).status_code == 200

@@ -182,6 +182,8 @@ def test_rows_holding_anything_are_rejected_by_field_and_the_rest_stored(
         ({"correct": None, "score": "0.5"}, "score"),
         ({"answered_at": 1764496800}, "answered_at"),  # seconds since 1970: not a time we guess at
         ({"answered_at": "1764496800"}, "answered_at"),
+        ({"answered_at": "1700000000.5"}, "answered_at"),
+        ({"answered_at": "-5"}, "answered_at"),
         ({"duration_s": "12"}, "duration_s"),
     ],
 )

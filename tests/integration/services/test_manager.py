@@ -206,7 +206,7 @@ def test_status_does_not_take_our_server_on_another_port_for_the_one_at_the_addr
     moved = own_settings.model_copy(update={"redis": RedisSettings(url=f"redis://127.0.0.1:{free_port()}/0")})
     (shown,) = [s for s in manager.status(moved) if s.name == "redis"]
     assert shown.state == State.OURS_ELSEWHERE and started.state == State.STARTED
-    with pytest.raises(ServiceSetupFailed, match="does not listen at"):
+    with pytest.raises(ServiceSetupFailed, match="does not answer at"):
         manager.up(
             moved.model_copy(update={"services": moved.services.model_copy(update={"start_timeout_s": 2})})
         )

@@ -194,3 +194,29 @@ def test_a_curriculum_edit_replaces_the_cached_plan_within_the_poll(
         assert made > edited
         again = api.get(PATH).json()
         assert (again["source"], again["plan_id"], again["stale_because"]) == ("cache", shown["plan_id"], [])
+
+
+def test_a_plan_the_planner_judged_fresh_is_not_sent_to_it_again_on_every_request(
+    serve: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the watch and the planner disagree (the watch saw a change the planner does not count), the
+    replaced-on-the-spot rule must not turn every request into a planner call that keeps the same plan."""
+    from kgplatform.api.inputs_watch import CURRICULUM_REASON
+
+    with serve(change_poll_s=0.1) as api:
+        first = api.get(PATH).json()
+        serving = api.client.app.state.next_tasks
+        monkeypatch.setattr(serving.changes, "stale_reasons", lambda plan: [CURRICULUM_REASON])
+        service = serving.plan_service()
+        calls: list[str] = []
+        real = service.current_plan
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            calls.append("planner")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(service, "current_plan", counted)
+        shown = [api.get(PATH).json() for _ in range(3)]
+        assert calls == ["planner"], "asked once; the planner kept the plan, so the cache serves it after"
+        assert {s["plan_id"] for s in shown} == {first["plan_id"]}
+        assert [s["source"] for s in shown][1:] == ["cache", "cache"]
