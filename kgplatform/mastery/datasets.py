@@ -22,6 +22,7 @@ import numpy as np
 
 from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.mastery.bkt import FloatArray, IntArray
+from kgplatform.mastery.models import is_number
 from kgplatform.mastery.tracing_batch import ObservationRows
 
 
@@ -186,16 +187,8 @@ def _numbers(rows: list[dict[str, str]], column: str) -> FloatArray:
     try:
         return np.array([float(r[column]) for r in rows], dtype=np.float64)
     except ValueError:
-        bad = next(r[column] for r in rows if not _is_number(r[column]))
+        bad = next(r[column] for r in rows if not is_number(r[column]))
         raise ValidationFailed(f"{column} must be a number, not {bad!r}", field=column) from None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _codes(values: Iterable[str]) -> tuple[tuple[str, ...], IntArray]:

@@ -62,12 +62,13 @@ LearnerIdText = Annotated[
 def _time_text(value: Any) -> Any:
     """Only ISO 8601 text (or a datetime, from Python callers): pydantic would also read a number, or text
     of digits, as seconds since 1970, which a service sending the wrong field would never notice."""
-    if isinstance(value, datetime) or (isinstance(value, str) and not _is_number(value)):
+    if isinstance(value, datetime) or (isinstance(value, str) and not is_number(value)):
         return value
     raise ValueError("must be an ISO 8601 date and time with a timezone, e.g. 2026-01-05T08:00:00Z")
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether Python reads the text as a number (also the answer logs' readers ask this)."""
     try:
         float(text)
     except ValueError:
