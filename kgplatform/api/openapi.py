@@ -88,18 +88,14 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
                     responses[status] = problem_response(
                         existing["description"] if existing and status != "422" else description, retry
                     )
-                else:
-                    content = existing.setdefault("content", {})
-                    content.pop("application/json", None)
-                    content.setdefault("application/problem+json", {})["schema"] = PROBLEM_REF
-                    if retry:
-                        existing.setdefault("headers", {}).update(RETRY_AFTER)
-            # A route's own error statuses (404, 409, ...) are problem details too.
+                elif retry:
+                    existing.setdefault("headers", {}).update(RETRY_AFTER)
+            # Every error status, the platform's and a route's own (404, 409, ...), is problem details.
             for status, response in responses.items():
                 if str(status)[:1] in "45":
                     content = response.setdefault("content", {})
                     content.pop("application/json", None)
-                    content.setdefault("application/problem+json", {}).setdefault("schema", PROBLEM_REF)
+                    content.setdefault("application/problem+json", {})["schema"] = PROBLEM_REF
     for unused in ("HTTPValidationError", "ValidationError"):
         components["schemas"].pop(unused, None)
     return document
