@@ -88,7 +88,7 @@ def _curriculum_part(outcome: Outcome) -> str:
 
 def curriculum_etag(graph: Graph, curriculum_id: str) -> str:
     """The curriculum's ETag as a whole (when it last changed), which an import's If-Match must match."""
-    etag = import_store.curriculum_etag(graph, curriculum_id)
+    etag = graph.execute_read(lambda tx: import_store.curriculum_etag(tx, curriculum_id))
     if etag is None:
         raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
     return etag

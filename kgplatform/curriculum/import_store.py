@@ -214,12 +214,15 @@ def write_import(
     `if_match`: the curriculum's ETag as exported; a curriculum changed since is a 412, nothing written."""
     data = document.model_dump(mode="json")
     curriculum_id = document.curriculum.id
-    models = {Entity.CONCEPT: document.concepts, Entity.PREREQUISITE: document.prerequisites}
-    models[Entity.TASK] = document.tasks
     sections = {
         Entity.CONCEPT: data["concepts"],
         Entity.PREREQUISITE: data["prerequisites"],
         Entity.TASK: data["tasks"],
+    }
+    models = {
+        Entity.CONCEPT: document.concepts,
+        Entity.PREREQUISITE: document.prerequisites,
+        Entity.TASK: document.tasks,
     }
     for entity, rows in sections.items():
         for row, model in zip(rows, models[entity], strict=True):
@@ -299,18 +302,11 @@ def write_import(
             tx.rollback()
 
 
-def stamp_etag(changed_at: Any) -> str:
-    """The ETag of a curriculum as a whole: when it last changed (`curriculum/get_curriculum_stamp`)."""
-    return f'"curriculum@{changed_at.iso_format() if hasattr(changed_at, "iso_format") else changed_at}"'
-
-
-def curriculum_etag(tx: Tx | Graph, curriculum_id: str) -> str | None:
-    """The curriculum's ETag now, or None when it does not exist."""
-    if isinstance(tx, Graph):
-        rows = tx.read("curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
-    else:
-        rows = _run(tx, "curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
-    return stamp_etag(rows[0]["changed_at"]) if rows else None
+def curriculum_etag(tx: Tx, curriculum_id: str) -> str | None:
+    """The ETag of the curriculum as a whole, when it last changed (`curriculum/get_curriculum_stamp`);
+    None when it does not exist. Run in the import's own transaction, or in a read of its own."""
+    rows = _run(tx, "curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
+    return f'"curriculum@{rows[0]["changed_at"].iso_format()}"' if rows else None
 
 
 def read_document(graph: Graph, curriculum_id: str) -> dict[str, Any] | None:
