@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import AfterValidator
 
-from kgplatform.mastery.models import LEARNER_ID_PATTERN, MAX_ID_LENGTH, learner_id_form
+from kgplatform.curriculum.models import well_formed_id
+from kgplatform.mastery.models import LEARNER_ID_PATTERN, MAX_ID_LENGTH
 
 # The rule POST /answers applies to learner ids: goals and interests create learners too, and a learner
 # created here must be one that answers can reach.
@@ -19,5 +20,5 @@ LearnerId = Annotated[
         pattern=LEARNER_ID_PATTERN,
         description="The learner's id (no whitespace or '/', Unicode NFC).",
     ),
-    AfterValidator(learner_id_form),
+    AfterValidator(well_formed_id),
 ]

@@ -4,7 +4,7 @@ Ids are free text (1..200 characters, not blank) because real curricula use ids 
 dashes and capitals (``Pythagorean_theorem``, ``spelling correction``); they are kept exactly as given.
 So that two ids that look the same are the same id, and every id can be fetched by URL, an id may not
 start or end with whitespace, hold control characters, be in another Unicode form than NFC, or have a
-``.`` or ``..`` path segment (`_well_formed_id`).
+``.`` or ``..`` path segment (`well_formed_id`).
 Input models forbid unknown fields, so a misspelt field is a 422 naming it rather than silently ignored.
 """
 
@@ -40,7 +40,7 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def _well_formed_id(value: str) -> str:
+def well_formed_id(value: str) -> str:
     """Refuses ids that look like another id or cannot be fetched back: surrounding whitespace ("algebra "
     beside "algebra"), control characters, decomposed Unicode (NFD "é" beside NFC "é"), and ``.`` or
     ``..`` path segments (ids may hold '/', and browsers and HTTP clients resolve those segments, even
@@ -78,8 +78,8 @@ EntityRef = Annotated[
     StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
     AfterValidator(_not_blank),
 ]
-# The id of a new entity: also well formed (`_well_formed_id`).
-EntityId = Annotated[EntityRef, AfterValidator(_well_formed_id)]
+# The id of a new entity: also well formed (`well_formed_id`).
+EntityId = Annotated[EntityRef, AfterValidator(well_formed_id)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(_not_blank)]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_LENGTH), AfterValidator(_not_blank)]

@@ -6,7 +6,6 @@ with its reason while the rest of a batch can still be accepted (see `kgplatform
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -25,7 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from kgplatform.curriculum.models import MAX_ID_LENGTH, EntityRef
+from kgplatform.curriculum.models import MAX_ID_LENGTH, EntityRef, well_formed_id
 
 MAX_BATCH_SIZE = 10_000
 # Event and learner ids: no whitespace anywhere (services generate them). Task ids are the curriculum's
@@ -35,27 +34,16 @@ MAX_BATCH_SIZE = 10_000
 # trailing NULs ("e" and "e\x00" would be one answer to the tracer).
 ID_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f]+$"
 Id = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
-# A learner id is also a path segment of every learner route (/learners/{id}/...): no '/', and not '.'
-# or '..', or answers would create a learner that no route can reach; and NFC, or "Café" typed two ways
-# would be two learners.
+# A learner id is also a path segment of every learner route (/learners/{id}/...): no '/', and, as new
+# curriculum ids (`well_formed_id`), not '.' or '..' (no route could reach such a learner) and NFC (or
+# "Café" typed two ways would be two learners).
 LEARNER_ID_PATTERN = r"^[^\s/\x00-\x1f\x7f-\x9f]+$"
-
-
-def learner_id_form(value: str) -> str:
-    if value in (".", ".."):
-        raise ValueError("must not be '.' or '..' (a URL cannot address it)")
-    # Printable ASCII (nearly every id) is NFC already; only other text pays for the check.
-    if not value.isascii() and not unicodedata.is_normalized("NFC", value):
-        raise ValueError(
-            f"must be in Unicode NFC form: use {unicodedata.normalize('NFC', value)!r}, which looks the same"
-        )
-    return value
 
 
 LearnerIdText = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_ID_LENGTH, pattern=LEARNER_ID_PATTERN),
-    AfterValidator(learner_id_form),
+    AfterValidator(well_formed_id),
 ]
 
 
