@@ -2,8 +2,9 @@
 // 100,000 learners decode fast. Parameters: $after (string, "" for the first page), $limit (int).
 // Returns: learner_id, concepts (ids), p (p_mastery, -1 when missing), attempts, as_of_s (epoch
 // seconds, with their microseconds as a fraction, of the time p holds at: as_of, else updated_at, as
-// the one-learner planner takes it; -1 when unknown), goals (concept ids), mastery_at (when mastery or
-// goals last changed, as in planning/get_input_stamps; null when never). Read.
+// the one-learner planner takes it; -1 when unknown), goals (concept ids), interests (tag names),
+// mastery_at (when mastery, goals or interests last changed, as in planning/get_input_stamps; null when
+// never). Read.
 MATCH (l:Learner)
 WHERE l.id > $after
 WITH l ORDER BY l.id LIMIT $limit
@@ -17,5 +18,6 @@ CALL (l) {
 }
 RETURN l.id AS learner_id, concepts, p, attempts, as_of_s,
        COLLECT { MATCH (l)-[:HAS_GOAL]->(g:Concept) RETURN g.id } AS goals,
+       COLLECT { MATCH (l)-[:INTERESTED_IN]->(t:Tag) RETURN t.name } AS interests,
        CASE WHEN l.updated_at IS NULL OR updated_at > l.updated_at THEN updated_at ELSE l.updated_at END
          AS mastery_at

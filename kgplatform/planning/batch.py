@@ -65,6 +65,8 @@ class LearnerMatrix:
     goals: np.ndarray  # bool
     # (n,) the mastery most entries hold (a concept nobody practised): only makes scoring cheaper.
     typical: np.ndarray | None = None
+    # (L, T) bool over the graph's `tag_index`: the tags each learner is interested in (None: nobody).
+    interests: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         shape = (len(self.learner_ids), self.p_mastery.shape[-1])
@@ -73,6 +75,10 @@ class LearnerMatrix:
                 raise ValidationFailed(
                     f"{name} has shape {getattr(self, name).shape}, expected {shape}", field=name
                 )
+        if self.interests is not None and self.interests.shape[0] != shape[0]:
+            raise ValidationFailed(
+                f"interests has {self.interests.shape[0]} rows, expected {shape[0]}", field="interests"
+            )
 
     def rows(self, start: int, stop: int) -> LearnerMatrix:
         return LearnerMatrix(
@@ -82,6 +88,7 @@ class LearnerMatrix:
             self.attempts[start:stop],
             self.goals[start:stop],
             self.typical,
+            None if self.interests is None else self.interests[start:stop],
         )
 
 
@@ -203,6 +210,7 @@ def scored_picks(
         learners.goals,
         config,
         learners.typical,
+        learners.interests,
     )
     concept, task, kept = pick_matrix(graph, scores, config)
     return scores, concept, task, kept

@@ -40,6 +40,8 @@ class ConceptGraph:
     transfer: np.ndarray
     transfer_from_model: bool
     dropped_edges: tuple[tuple[str, str], ...] = ()
+    # Per concept its designer-given tags, in the given order: a learner's interests match them.
+    concept_tags: tuple[tuple[str, ...], ...] = ()
     index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     task_index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -160,7 +162,34 @@ class ConceptGraph:
         return (self.shared_tasks[np.maximum(slots, 0)] & (slots >= 0)).any(axis=-1)
 
     @cached_property
-    def reason_parts(self) -> dict[tuple[tuple[int, ...], int | None, bool], str]:
+    def tag_index(self) -> dict[str, int]:
+        """The tags some concept carries, numbered in sorted order: the columns of a learner's interests."""
+        return {tag: k for k, tag in enumerate(sorted({t for tags in self.concept_tags for t in tags}))}
+
+    @cached_property
+    def tag_names(self) -> tuple[str, ...]:
+        """The tags of `tag_index`, by number."""
+        return tuple(self.tag_index)
+
+    @cached_property
+    def concept_tag_ids(self) -> np.ndarray:
+        """(n, w) int64: each concept's tags as `tag_index` numbers in the concept's own order, -1 padded."""
+        width = max([1, *(len(tags) for tags in self.concept_tags)])
+        ids = np.full((self.n_concepts, width), -1, dtype=np.int64)
+        for c, tags in enumerate(self.concept_tags):
+            ids[c, : len(tags)] = [self.tag_index[t] for t in tags]
+        return ids
+
+    @cached_property
+    def tag_concepts(self) -> np.ndarray:
+        """(T, n) bool: which concepts carry each tag."""
+        marks = np.zeros((len(self.tag_index), self.n_concepts), dtype=bool)
+        concepts, slots = np.nonzero(self.concept_tag_ids >= 0)
+        marks[self.concept_tag_ids[concepts, slots], concepts] = True
+        return marks
+
+    @cached_property
+    def reason_parts(self) -> dict[tuple[tuple[int, ...], int | None, bool, int], str]:
         """Reused words of reasons (`reasons.describe`), which depend only on this graph and the key."""
         return {}
 
@@ -270,6 +299,11 @@ def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] 
     doc = _as_mapping(document)
     given = [str(c["id"]) for c in doc.get("concepts", [])]
     names = {str(c["id"]): str(c.get("name") or c["id"]) for c in doc.get("concepts", [])}
+    # A tag given twice on one concept counts once; the first mention keeps its place (reasons name it).
+    tags = {
+        str(c["id"]): tuple(dict.fromkeys(str(t) for t in c.get("tags") or ()))
+        for c in doc.get("concepts", [])
+    }
     if not given:
         raise ValidationFailed("the curriculum has no concepts", field="concepts")
     known = set(given)
@@ -326,6 +360,7 @@ def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] 
         transfer=transfer,
         transfer_from_model=False,
         dropped_edges=tuple(dropped),
+        concept_tags=tuple(tags[c] for c in order),
         index=index,
         task_index={tid: t for t, tid in enumerate(task_ids)},
     )

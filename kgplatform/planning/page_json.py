@@ -28,21 +28,25 @@ _HELPED_BITS = 1 << np.arange(5)
 
 
 def _middle_codes(graph: ConceptGraph, picks: ChunkPicks) -> np.ndarray:
-    """(L, K) one integer per pick naming its reason's graph words: concept, helped targets, blocks, path."""
+    """(L, K) one integer per pick naming its reason's graph words: concept, helped targets, the learner's
+    interest the concept carries, blocks, path."""
     helped = (picks.facts["helped"] >= 0) @ _HELPED_BITS  # which of the concept's 5 targets it helps
     blocks = np.where(picks.facts["blocks"] > 0, picks.facts["blocks"], 0).astype(np.int64)
     on_path = picks.facts["on_path"].astype(np.int64)
-    return ((blocks * 2 + on_path) * 32 + helped) * graph.n_concepts + picks.concept
+    liked = picks.facts["liked"]  # 0, or 1 + a tag number
+    tags = len(graph.tag_index) + 1
+    return (((blocks * 2 + on_path) * tags + liked) * 32 + helped) * graph.n_concepts + picks.concept
 
 
 def _new_middle(graph: ConceptGraph, code: int) -> str:
     """The words of a `_middle_codes` code not in `graph.reason_codes` yet, kept there for the next pick."""
     rest, concept = divmod(code, graph.n_concepts)
     rest, helped = divmod(rest, 32)
+    rest, liked = divmod(rest, len(graph.tag_index) + 1)
     blocks, on_path = divmod(rest, 2)
     targets = graph.transfer_targets[concept].tolist()
     chosen = tuple(t if helped >> i & 1 else -1 for i, t in enumerate(targets))
-    text = graph.reason_codes[code] = middle(graph, chosen, blocks or None, bool(on_path))
+    text = graph.reason_codes[code] = middle(graph, chosen, blocks or None, bool(on_path), liked)
     return text
 
 

@@ -38,6 +38,9 @@ class PageRows:
     as_of_s: np.ndarray
     goal_rows: np.ndarray
     goal_columns: np.ndarray
+    # (row, tag) pairs of the learners' interests, tags as the graph's `tag_index` numbers (others dropped)
+    interest_rows: np.ndarray
+    interest_columns: np.ndarray
 
     def __len__(self) -> int:
         return len(self.learner_ids)
@@ -52,14 +55,10 @@ def compact_rows(graph: ConceptGraph, rows: Sequence[Row]) -> PageRows:
         return list(itertools.chain.from_iterable(r[key] for r in rows))
 
     goals = [(i, graph.index[g]) for i, r in enumerate(rows) for g in r["goals"] if g in graph.index]
-    goal_rows, goal_columns = (
-        (np.array(side, dtype=np.int64) for side in zip(*goals, strict=True))
-        if goals
-        else (
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.int64),
-        )
-    )
+    tags = graph.tag_index
+    interests = [(i, tags[t]) for i, r in enumerate(rows) for t in r["interests"] if t in tags]
+    goal_rows, goal_columns = _pairs(goals)
+    interest_rows, interest_columns = _pairs(interests)
     return PageRows(
         learner_ids=[r["learner_id"] for r in rows],
         mastery_at=[native(r["mastery_at"]) for r in rows],
@@ -70,7 +69,17 @@ def compact_rows(graph: ConceptGraph, rows: Sequence[Row]) -> PageRows:
         as_of_s=np.array(flat("as_of_s"), dtype=np.float64),
         goal_rows=goal_rows,
         goal_columns=goal_columns,
+        interest_rows=interest_rows,
+        interest_columns=interest_columns,
     )
+
+
+def _pairs(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) int64 arrays of (row, column) pairs."""
+    if not pairs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows, columns = zip(*pairs, strict=True)
+    return np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)
 
 
 def matrix_of(graph: ConceptGraph, page: PageRows, params: TracerParams, now_days: float) -> LearnerMatrix:
@@ -95,7 +104,11 @@ def matrix_of(graph: ConceptGraph, page: PageRows, params: TracerParams, now_day
     attempts[owner, column] = page.attempts[keep]
     goals = np.zeros((n_rows, n), dtype=bool)
     goals[page.goal_rows, page.goal_columns] = True
-    return LearnerMatrix(page.learner_ids, p_now, peak, attempts, goals, p_init.astype(np.float32))
+    interests = None
+    if page.interest_rows.size:
+        interests = np.zeros((n_rows, len(graph.tag_index)), dtype=bool)
+        interests[page.interest_rows, page.interest_columns] = True
+    return LearnerMatrix(page.learner_ids, p_now, peak, attempts, goals, p_init.astype(np.float32), interests)
 
 
 def as_of_days_of(as_of_s: np.ndarray) -> np.ndarray:

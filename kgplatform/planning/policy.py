@@ -43,6 +43,9 @@ class PlanConfig:
     review_weight: float = 0.8
     band_weight: float = 0.2
     off_path_weight: float = 0.1
+    # A concept carrying a tag the learner is interested in: less than a task in the band, so interests
+    # choose among comparable candidates and never outweigh the goals.
+    interest_weight: float = 0.15
 
     def __post_init__(self) -> None:
         low, high = self.success_band
@@ -90,6 +93,8 @@ class ConceptScores:
     open: np.ndarray
     missing: np.ndarray = field(repr=False)
     placement: np.ndarray = field(repr=False)  # (...,) bool: this learner has answered nothing yet
+    # (..., T) bool over the graph's `tag_index`: the learner's interests; None when nobody has any
+    interests: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def score(self) -> np.ndarray:
@@ -225,11 +230,14 @@ def score_concepts(
     goals: np.ndarray,
     config: PlanConfig,
     typical: np.ndarray | None = None,
+    interests: np.ndarray | None = None,
 ) -> ConceptScores:
     """Scores every concept for one learner (n,) or many (L, n); non-candidates get NOT_A_CANDIDATE.
 
     `p_mastery` is the estimate now (after forgetting), `p_peak` the estimate when last practised;
-    `typical` (n,), the mastery of a concept nobody practised, only makes the band flags cheaper.
+    `typical` (n,), the mastery of a concept nobody practised, only makes the band flags cheaper;
+    `interests` (T,) or (L, T) bool over `graph.tag_index` (None: no interests) adds `interest_weight`
+    to the concepts carrying one of the learner's tags.
     """
     lead, n = p_mastery.shape[:-1], graph.n_concepts
     # float32 halves the memory traffic of the (L, n) passes; scores are rounded well above its precision.
@@ -262,8 +270,22 @@ def score_concepts(
     # A placement plan probes beyond the frontier on purpose: any task may be used.
     open_[placement] = True
     drop_unusable_band(graph, p, open_, in_band, ready | review, config)
+    if interests is not None and not interests.any():
+        interests = None  # as for a batch where nobody has interests: the same scores either way
+    interests = None if interests is None else interests.reshape(-1, interests.shape[-1])
     parts = compose_scores(
-        graph, config, score32, blocks > 0, review & on_path, in_band, ready, on_path, review, p, placement
+        graph,
+        config,
+        score32,
+        blocks > 0,
+        review & on_path,
+        in_band,
+        ready,
+        on_path,
+        review,
+        p,
+        placement,
+        liked_concepts(graph, interests),
     )
 
     def shaped(values: np.ndarray) -> np.ndarray:
@@ -279,7 +301,33 @@ def score_concepts(
         open=shaped(open_),
         missing=shaped(missing),
         placement=placement.reshape(lead),
+        interests=None if interests is None else interests.reshape(*lead, -1),
     )
+
+
+def liked_concepts(graph: ConceptGraph, interests: np.ndarray | None) -> np.ndarray | None:
+    """(L, n) bool: concepts carrying a tag the learner is interested in; None when nobody has interests."""
+    if interests is None:
+        return None
+    rows = np.flatnonzero(interests.any(axis=1))  # most learners name no interest: only these rows
+    liked = np.zeros((interests.shape[0], graph.n_concepts), dtype=bool)
+    liked[rows] = (interests[rows].astype(np.float32) @ graph.tag_concepts.astype(np.float32)) > 0
+    return liked
+
+
+def liked_tags(graph: ConceptGraph, interests: np.ndarray | None, concepts: np.ndarray) -> np.ndarray:
+    """(..., P) int64 per pick: 1 + the `tag_index` number of the concept's first tag (in the concept's
+    own order) the learner is interested in, 0 when none. `interests` (..., T) as in ConceptScores."""
+    if interests is None or concepts.size == 0:
+        return np.zeros(concepts.shape, dtype=np.int64)
+    tag_ids = graph.concept_tag_ids[concepts]  # (..., P, w)
+    rows = interests.reshape(-1, interests.shape[-1])
+    flat = tag_ids.reshape(rows.shape[0], -1)
+    hits = np.take_along_axis(rows, np.maximum(flat, 0), axis=1) & (flat >= 0)
+    hits = hits.reshape(tag_ids.shape)
+    first = np.argmax(hits, axis=-1)
+    chosen = np.take_along_axis(tag_ids, first[..., None], axis=-1)[..., 0]
+    return np.where(hits.any(axis=-1), chosen + 1, 0)
 
 
 def pick_sequence(top: list[int], task_order: np.ndarray, config: PlanConfig) -> list[tuple[int, int, int]]:
@@ -342,6 +390,7 @@ def pick_facts(
         "on_path": take(scores.on_path, at),
         "success": task_success(graph, scores.p, tasks, config),
         "helped": np.where(helps, targets, -1),
+        "liked": liked_tags(graph, scores.interests, at),
     }
 
 
@@ -366,6 +415,7 @@ def build_task(
         blocks=float(facts["blocks"][position]),
         on_path=bool(facts["on_path"][position]),
         helped=facts["helped"][position],
+        liked=int(facts["liked"][position]),
     )
     return PlannedTask(
         rank=rank,
@@ -386,9 +436,11 @@ def plan_for_learner(
     attempts: np.ndarray,
     goals: np.ndarray,
     config: PlanConfig,
+    interests: np.ndarray | None = None,
 ) -> Plan:
-    """The next `config.n_tasks` tasks for one learner, each with a reason. Arrays are (n,)."""
-    scores = score_concepts(graph, p_mastery, p_peak, attempts, goals, config)
+    """The next `config.n_tasks` tasks for one learner, each with a reason. Arrays are (n,); `interests`
+    (T,) bool over `graph.tag_index`."""
+    scores = score_concepts(graph, p_mastery, p_peak, attempts, goals, config, interests=interests)
     order = np.lexsort((np.arange(graph.n_concepts), -scores.score))
     top = [int(c) for c in order if scores.score[c] > NOT_A_CANDIDATE / 2]
     task_order = ranked_tasks(graph, scores.p, np.array(top, dtype=np.int64), config, scores.open)

@@ -1,12 +1,13 @@
 """Concept scores kept in parts, and each learner's best k concepts without scoring every concept exactly.
 
 A concept's score is a float32 part (goal pull and transfer gain) plus fixed bonuses (unblocks, review
-on the path, a task in the band), scaled down off the goal path, rounded to `SCORE_DECIMALS` in
-float64. Writing that out for every learner x concept costs about twenty float64 passes, while a plan
-needs the best few concepts. So the bonuses are kept as bits (`ScoreParts.terms`), a float32 estimate
-(within 1e-6 of the score) finds each row's k-th best, and only concepts within `MARGIN` of it get
-the exact score. Any concept of the exact top k has an estimate above the k-th best estimate minus
-twice the estimate's error and the rounding (about 1e-6 x (1 + score)), well inside `MARGIN`.
+on the path, a task in the band, a tag the learner is interested in), scaled down off the goal path,
+rounded to `SCORE_DECIMALS` in float64. Writing that out for every learner x concept costs about twenty
+float64 passes, while a plan needs the best few concepts. So the bonuses are kept as bits
+(`ScoreParts.terms`), a float32 estimate (within 1e-6 of the score) finds each row's k-th best, and only
+concepts within `MARGIN` of it get the exact score. Any concept of the exact top k has an estimate above
+the k-th best estimate minus twice the estimate's error and the rounding (about 1e-6 x (1 + score)),
+well inside `MARGIN`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ NOT_A_CANDIDATE = -1e9
 MARGIN = 1e-4
 BLOCK = 8
 
-UNBLOCKS, REVIEW_ON_PATH, IN_BAND, OFF_PATH, NOT_CANDIDATE = (1 << i for i in range(5))
+UNBLOCKS, REVIEW_ON_PATH, IN_BAND, OFF_PATH, NOT_CANDIDATE, LIKED = (1 << i for i in range(6))
+N_CODES = 1 << 6
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,20 +37,21 @@ class ScoreParts:
     """Scores of (L, n) learner x concept entries, in parts; `at` and `full` give the rounded scores."""
 
     base: np.ndarray  # float32: goal_weight x goal pull + transfer_weight x transfer gain
-    terms: np.ndarray  # uint8 bits: UNBLOCKS | REVIEW_ON_PATH | IN_BAND | OFF_PATH | NOT_CANDIDATE
-    weights: tuple[float, float, float, float]  # unblock, review, band, off_path
+    terms: np.ndarray  # uint8 bits: UNBLOCKS | REVIEW_ON_PATH | IN_BAND | OFF_PATH | NOT_CANDIDATE | LIKED
+    weights: tuple[float, float, float, float, float]  # unblock, review, band, off_path, interest
     place_rows: np.ndarray  # rows of learners who answered nothing yet (placement), ascending
     place_score: np.ndarray  # (len(place_rows), n) float64: their rounded scores
 
     def at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Rounded float64 scores of the given entries, the same bits as summing the full matrices."""
-        unblock, review, band, off_path = self.weights
+        unblock, review, band, off_path, interest = self.weights
         terms = self.terms[rows, cols]
         score = self.base[rows, cols].astype(np.float64)
         # Term by term in the order of the sum (a missing term adds 0.0, as False x weight does).
         score += np.where(terms & UNBLOCKS, unblock, 0.0)
         score += np.where(terms & REVIEW_ON_PATH, review, 0.0)
         score += np.where(terms & IN_BAND, band, 0.0)
+        score += np.where(terms & LIKED, interest, 0.0)
         score = np.where(terms & OFF_PATH, off_path * score, score)
         score = np.where(terms & NOT_CANDIDATE, NOT_A_CANDIDATE, score)
         score = np.round(score, SCORE_DECIMALS)
@@ -77,12 +80,13 @@ class ScoreParts:
 
     def estimate(self) -> np.ndarray:
         """(L, n) float32 within 1e-6 of each score before rounding; -inf for non-candidates."""
-        unblock, review, band, off_path = self.weights
-        codes = np.arange(32)
+        unblock, review, band, off_path, interest = self.weights
+        codes = np.arange(N_CODES)
         extra = (
             unblock * (codes & UNBLOCKS > 0)
             + review * (codes & REVIEW_ON_PATH > 0)
             + band * (codes & IN_BAND > 0)
+            + interest * (codes & LIKED > 0)
         )
         scale = np.where(codes & OFF_PATH, off_path, 1.0)
         scale = np.where(codes & NOT_CANDIDATE, 0.0, scale).astype(np.float32)
@@ -152,6 +156,7 @@ def compose_scores(
     review: np.ndarray,
     p: np.ndarray,
     placement: np.ndarray,
+    liked: np.ndarray | None = None,
 ) -> ScoreParts:
     """The parts of `policy.score_concepts`'s scores from its (L, n) flags and float32 base.
 
@@ -165,11 +170,19 @@ def compose_scores(
     terms |= in_band.view(np.uint8) << 2
     terms |= (ready & ~chosen).view(np.uint8) << 3
     terms |= (~(chosen | ready)).view(np.uint8) << 4
+    if liked is not None:
+        terms |= liked.view(np.uint8) << 5
     place_rows = np.flatnonzero(placement)
     place_score = np.zeros((0, base.shape[1]))
     if place_rows.size:
         uncertainty = p[place_rows] * (1.0 - p[place_rows])
         place = uncertainty * (0.5 + graph.centrality) * np.where(on_path[place_rows], 1.0, 0.5)
         place_score = np.round(np.where(graph.has_tasks, place, NOT_A_CANDIDATE), SCORE_DECIMALS)
-    weights = (config.unblock_weight, config.review_weight, config.band_weight, config.off_path_weight)
+    weights = (
+        config.unblock_weight,
+        config.review_weight,
+        config.band_weight,
+        config.off_path_weight,
+        config.interest_weight,
+    )
     return ScoreParts(base, terms, weights, place_rows, place_score)

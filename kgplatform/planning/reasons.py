@@ -10,9 +10,12 @@ from __future__ import annotations
 from kgplatform.planning.graph import ConceptGraph
 
 
-def middle(graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, on_path: bool) -> str:
-    """The graph-dependent part of a learn or review reason, with its leading "; " when not empty."""
-    key = (helped, blocks, on_path)
+def middle(
+    graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, on_path: bool, liked: int = 0
+) -> str:
+    """The graph-dependent part of a learn or review reason, with its leading "; " when not empty.
+    `liked`: 1 + the `tag_index` number of the learner's interest the concept carries, 0 for none."""
+    key = (helped, blocks, on_path, liked)
     cached = graph.reason_parts.get(key)
     if cached is not None:
         return cached
@@ -22,6 +25,8 @@ def middle(graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, on_
         parts.append("strengthens " + " and ".join(names))
     if blocks is not None:
         parts.append(f"unblocks {blocks} concept{'s' if blocks > 1 else ''} on your path")
+    if liked:
+        parts.append(f"matches your interest in {graph.tag_names[liked - 1]}")
     if not on_path:
         parts.append("next in the curriculum, off your goal path")
     text = "".join("; " + part for part in parts)
@@ -39,10 +44,11 @@ def describe(
     blocks: float,
     on_path: bool,
     helped: list[int],
+    liked: int = 0,
 ) -> str:
     """One line: why this task, now. `helped`: concepts still missing that this one's practice helps."""
     if purpose == "placement":
         return f"placement: tells most about you (central concept, mastery unknown at {p_mastery:.2f})"
     first = f"review due: mastery decayed to {p_mastery:.2f}" if purpose == "review" else "prerequisites met"
-    words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, on_path)
+    words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, on_path, liked)
     return f"{first}{words}; predicted success {success:.0%}"

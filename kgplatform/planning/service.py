@@ -35,7 +35,8 @@ class ServedPlan:
 def learner_arrays(
     graph: ConceptGraph, rows: LearnerRows, params: TracerParams, now: datetime
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(p now, p when last practised, attempts, goals), each (n,) in the graph's concept order."""
+    """(p now, p when last practised, attempts, goals), each (n,) in the graph's concept order
+    (interests: `interest_marks`)."""
     params = params.extended(graph.concept_ids)
     order = params.indices(list(graph.concept_ids))
     p_init = params.p_init[order]
@@ -53,6 +54,13 @@ def learner_arrays(
     return p_now, peak, attempts, goals
 
 
+def interest_marks(graph: ConceptGraph, rows: LearnerRows) -> np.ndarray:
+    """(T,) bool over `graph.tag_index`: the learner's interests that some concept carries."""
+    marks = np.zeros(len(graph.tag_index), dtype=bool)
+    marks[[graph.tag_index[t] for t in rows.interests if t in graph.tag_index]] = True
+    return marks
+
+
 def make_plan(
     graph: ConceptGraph, rows: LearnerRows, params: TracerParams, config: PlanConfig, now: datetime
 ) -> Plan:
@@ -68,6 +76,7 @@ def make_plan(
         attempts=attempts.astype(np.float32),
         goals=goals,
         config=config,
+        interests=interest_marks(graph, rows),
     )
 
 

@@ -8,7 +8,7 @@ a learner's mastery and goals through the mastery area's store. Only this module
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +25,12 @@ PLANS_KEPT_PER_LEARNER = 5
 
 @dataclass(frozen=True)
 class LearnerRows:
-    """A learner's goals and stored mastery rows (concept_id, p_mastery, attempts, as_of, ...)."""
+    """A learner's goals, stored mastery rows (concept_id, p_mastery, attempts, as_of, ...) and interests."""
 
     learner_id: str
     goals: list[str]
     mastery: list[Row]
+    interests: list[str] = field(default_factory=list)
 
 
 class PlanStore:
@@ -67,7 +68,7 @@ class PlanStore:
         if learner is None:
             raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
         mastery = [{k: native(v) for k, v in row.items()} for row in self.mastery.learner_mastery(learner_id)]
-        return LearnerRows(learner_id, list(learner["goals"]), mastery)
+        return LearnerRows(learner_id, list(learner["goals"]), mastery, list(learner["interests"]))
 
     def input_stamps(self, learner_id: str, curriculum_id: str) -> InputStamps:
         row = self.graph.read(

@@ -45,7 +45,7 @@ def get_goals(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrinc
 
 @router.get(
     "/{learner_id}/interests",
-    summary="The learner's interests (tags; stored, not yet read by the planner)",
+    summary="The learner's interests (tags the planner favours among comparable tasks)",
     responses=UNKNOWN_LEARNER,
 )
 def get_interests(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> LearnerInterests:
@@ -65,7 +65,7 @@ def put_goals(
 
 @router.put(
     "/{learner_id}/interests",
-    summary="Replace the learner's interests (tags; stored, not yet read by the planner: docs/planning.md)",
+    summary="Replace the learner's interests (tags the planner favours among comparable tasks)",
 )
 def put_interests(
     learner_id: LearnerId,
@@ -74,6 +74,9 @@ def put_interests(
     _: ServicePrincipal,
     request: Request,
 ) -> LearnerInterests:
+    """Creates the learner on first sight. A concept carrying one of these tags gets a small bonus in the
+    plan (less than a task of the right difficulty, never more than the goals: docs/planning.md), and
+    its task's reason says so. A tag no concept carries is kept and changes no plan."""
     interests, changed = service.set_interests(learner_id, body.tags)
     if changed:
         plan_inputs_changed(request, learner_id)
@@ -85,8 +88,7 @@ def plan_inputs_changed(request: Request, learner_id: str) -> None:
     leaves the plan fresh): the cached plan was made for the old ones, so it is
     stamped stale (the stamp new answers write) and a recomputation is asked for, as the planner's own
     input stamps (the learner's updated_at) already say. Without it, serving's Redis-only path kept
-    showing the plan made for the old goals as fresh until the nightly batch. (Interests are not read by
-    the planner yet, docs/planning.md; their plan is recomputed the same, ready for when they are.)"""
+    showing the plan made for the old goals as fresh until the nightly batch."""
     request_learner_recomputes(request, [learner_id])
 
 

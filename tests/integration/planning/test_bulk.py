@@ -32,8 +32,11 @@ def seed_learners(graph: Graph) -> None:
     mastery = MasteryService(MasteryStore(graph))
     concepts, tasks = [c.id for c in document.concepts], [t.id for t in document.tasks]
     answers = []
+    tags = sorted({tag for concept in document.concepts for tag in concept.tags})
     for i, learner in enumerate(LEARNERS):
         mastery.set_goals(learner, concepts[-1 - i :][:2])
+        if i % 2:  # every other learner names interests: the pages and the one-learner path read them
+            mastery.set_interests(learner, tags[i : i + 2])
         for n in range(i):  # learner 0 is a cold start
             answers.append(
                 {
@@ -60,6 +63,8 @@ def test_bulk_plans_equal_the_one_learner_plans_in_process_and_in_workers(
     stats = plan_everyone(store, cache, params, CURRICULUM, page_size=3, now=now)
     assert (stats.learners, stats.pages) == (7, 3) and stats.tasks > 0
     in_process = plans(redis_client)
+    reasons = [task["reason"] for tasks in in_process.values() for task in tasks]
+    assert any("matches your interest in" in str(reason) for reason in reasons)
 
     redis_client.flushdb()
     # The workers open their own client on the fixture's database (whatever the URL's own path says).

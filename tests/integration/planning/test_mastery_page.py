@@ -47,3 +47,21 @@ def test_mastery_page_keeps_the_sub_second_part_of_the_moment_mastery_holds_at(g
             assert moment.microsecond != 0
             seconds = np.array([by_concept[entry["concept_id"]]])
             assert as_of_days_of(seconds)[0] == to_days(moment), entry["concept_id"]
+
+
+def test_every_planner_read_carries_the_learner_interests(graph: Graph) -> None:
+    """The bulk page, the nightly chunk's read and the one-learner read all hand the planner the same
+    interests (a tag no concept carries included: the graph, not the read, leaves it out)."""
+    document = generate_curriculum(6, seed=2, curriculum_id=CURRICULUM)
+    assert run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="test").imported
+    mastery = MasteryService(MasteryStore(graph))
+    tags = ["knitting", document.concepts[0].tags[0]]
+    mastery.set_interests("page-fan", tags)
+    mastery.set_interests("page-nobody", [])
+    store = PlanStore(graph)
+    page = {r["learner_id"]: r for r in store.mastery_page("", 100)}
+    chunk = {r["learner_id"]: r for r in JobStore(graph).mastery_of(["page-fan", "page-nobody"])}
+    for learner, expected in (("page-fan", set(tags)), ("page-nobody", set())):
+        assert set(page[learner]["interests"]) == expected
+        assert set(chunk[learner]["interests"]) == expected
+        assert set(store.learner_rows(learner).interests) == expected

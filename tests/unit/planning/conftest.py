@@ -51,4 +51,5 @@ def one_learner_plan(graph: ConceptGraph, learners: LearnerMatrix, row: int, con
         attempts=learners.attempts[row],
         goals=learners.goals[row],
         config=config,
+        interests=None if learners.interests is None else learners.interests[row],
     )

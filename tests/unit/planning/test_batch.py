@@ -33,7 +33,10 @@ def random_learners(graph: ConceptGraph, n: int, seed: int) -> LearnerMatrix:
     attempts = np.where(peak != 0.25, rng.integers(1, 6, shape), 0).astype(float)
     attempts[: n // 10] = 0.0  # cold starts
     goals = rng.random(shape) < np.where(rng.random((n, 1)) < 0.2, 0.0, 3.0 / graph.n_concepts)
-    return LearnerMatrix([f"l{i}" for i in range(n)], decayed, peak, attempts, goals)
+    # A fifth of the learners name one or two of the curriculum's tags as interests.
+    tags = len(graph.tag_index)
+    interests = (rng.random((n, tags)) < 1.5 / max(tags, 1)) & (rng.random((n, 1)) < 0.2)
+    return LearnerMatrix([f"l{i}" for i in range(n)], decayed, peak, attempts, goals, interests=interests)
 
 
 @pytest.mark.parametrize("chunk_size", [1000, 97])
@@ -47,6 +50,7 @@ def test_batch_and_one_learner_paths_give_identical_plans_for_1000_learners(chun
         assert plan == one_learner_plan(graph, learners, row, config), f"learner {row}"
     purposes = {task.purpose for plan in batch for task in plan.tasks}
     assert purposes == {"placement", "learn", "review"}  # the sample exercises every kind of plan
+    assert any("matches your interest in" in task.reason for plan in batch for task in plan.tasks)
     first = first_tasks(graph, learners, config)
     assert [graph.task_ids[t] for t in first] == [plan.tasks[0].task_id for plan in batch]
 

@@ -55,6 +55,7 @@ def test_chunk_json_writes_the_bytes_of_the_plan_records_json(concepts: int, lea
     assert [w.decode() for w in written] == expected
     if concepts > 5:
         assert {t.purpose for plan in plans for t in plan.tasks} == {"placement", "learn", "review"}
+        assert any("matches your interest in" in t.reason for plan in plans for t in plan.tasks)
 
 
 def test_fresh_plan_ids_are_distinct_version_4_uuids_written_as_uuid_writes_them() -> None:
