@@ -147,7 +147,7 @@ def _picks_among_best(
     every row at once."""
     top, valid = top_concepts(scores.parts.take(rows), k)
     task_order = ranked_tasks(
-        graph, scores.p[rows], np.where(valid, top, -1), config, scores.open[rows]
+        graph, scores.p[rows], np.where(valid, top, -1), config, scores.open[rows], scores.attempts[rows]
     )  # (R, k, w)
     n_rows, width = top.shape
     rounds = min(config.max_tasks_per_concept, task_order.shape[-1])

@@ -88,6 +88,7 @@ class ConceptScores:
     blocks: np.ndarray
     on_path: np.ndarray
     p: np.ndarray  # float32 mastery now, what `difficulty.task_success` predicts from
+    attempts: np.ndarray  # the learner's attempts per concept (`ranked_tasks` takes turns by them)
     # bool: fit to practise (every prerequisite good enough; everything for a placement plan), what a
     # task's other concepts must be (`ranked_tasks`)
     open: np.ndarray
@@ -102,6 +103,10 @@ class ConceptScores:
         return self.parts.full().reshape(self.frontier.shape)
 
 
+# Outside the band, tasks whose predicted success is this close to the best fit's take turns with it.
+TURN_TOLERANCE = 0.05
+
+
 def band_distance(success: np.ndarray, config: PlanConfig) -> np.ndarray:
     """How far a predicted success is from the band (0 inside), nearer the centre better; rounded."""
     low, high = config.success_band
@@ -112,26 +117,60 @@ def band_distance(success: np.ndarray, config: PlanConfig) -> np.ndarray:
 
 
 def ranked_tasks(
-    graph: ConceptGraph, p: np.ndarray, concepts: np.ndarray, config: PlanConfig, open_: np.ndarray
+    graph: ConceptGraph,
+    p: np.ndarray,
+    concepts: np.ndarray,
+    config: PlanConfig,
+    open_: np.ndarray,
+    attempts: np.ndarray,
 ) -> np.ndarray:
     """(..., k, w) the tasks of the given (..., k) concepts, best fit first, -1 padded (and for concept -1).
 
-    Order: band distance (inside the band nearest its centre, else nearest the band), then position.
-    `p` is the float32 mastery (..., n) the success is predicted from (`ConceptScores.p`). A task that
-    also exercises a concept not open (`ConceptScores.open`) is left out when the concept has another
-    task: practising it would skip that concept's missing prerequisites. When every task of the concept
-    does so (b's only task also exercises c, on a -> b -> c), they stay, ranked as they are: leaving them
-    out would leave b unpractisable, and c closed, for good.
+    Order: the tasks that fit first, taking turns; then the others, nearest the band first, then by
+    position. The tasks that fit are those inside the band or, when none is, those within
+    `TURN_TOLERANCE` of the one nearest it. They are listed from the one at position (attempts on the
+    concept) mod (tasks that fit) onwards, wrapping round, so an answer on the concept moves its next
+    plan on to another task rather than offering the one just answered again. `p` is the float32
+    mastery (..., n) the success is predicted from (`ConceptScores.p`), `attempts` (..., n) the
+    learner's attempts per concept. A task that also exercises a concept not open (`ConceptScores.open`)
+    is left out when the concept has another task: practising it would skip that concept's missing
+    prerequisites. When every task of the concept does so (b's only task also exercises c, on a -> b ->
+    c), they stay, ranked as they are: leaving them out would leave b unpractisable, and c closed, for
+    good.
     """
     options = np.where((concepts >= 0)[..., None], graph.concept_tasks[np.maximum(concepts, 0)], -1)
     if graph.n_tasks == 0:
         return options
-    distance = np.where(options >= 0, band_distance(task_success(graph, p, options, config), config), np.inf)
+    success = task_success(graph, p, options, config)
+    distance = np.where(options >= 0, band_distance(success, config), np.inf)
     reaches = reaches_past_prerequisites(graph, open_, concepts, options)
     distance[(options >= 0) & ~usable_options(reaches, options)] = np.inf
-    order = np.argsort(distance, axis=-1, kind="stable")
+    low, high = config.success_band
+    gap = np.maximum(np.maximum(low - success, success - high), 0.0)
+    best = np.min(np.where(np.isfinite(distance), gap, np.inf), axis=-1, keepdims=True)
+    fits = (gap <= best + np.where(best > 0, TURN_TOLERANCE, 0.0)) & np.isfinite(distance)
+    key = _take_turns(distance, fits, _attempts_of(attempts, concepts))
+    order = np.argsort(key, axis=-1, kind="stable")
     ranked = np.take_along_axis(options, order, axis=-1)
-    return np.where(np.isinf(np.take_along_axis(distance, order, axis=-1)), -1, ranked)
+    return np.where(np.isinf(np.take_along_axis(key, order, axis=-1)), -1, ranked)
+
+
+def _attempts_of(attempts: np.ndarray, concepts: np.ndarray) -> np.ndarray:
+    """(..., k) int64 the attempts on each given concept (0 for the padding concept -1)."""
+    rows = attempts.reshape(-1, attempts.shape[-1])
+    taken = np.take_along_axis(rows, np.maximum(concepts, 0).reshape(rows.shape[0], -1), axis=1)
+    return np.where(concepts >= 0, taken.reshape(concepts.shape), 0).astype(np.int64)
+
+
+def _take_turns(distance: np.ndarray, fits: np.ndarray, turn: np.ndarray) -> np.ndarray:
+    """(..., k, w) sort keys: a task that fits gets its place among the concept's tasks that fit, rotated
+    by `turn` (..., k); any other keeps w + its distance (after every task that fits); unusable ones
+    stay inf."""
+    width = distance.shape[-1]
+    place = np.cumsum(fits, axis=-1) - 1
+    count = np.maximum(fits.sum(axis=-1, keepdims=True), 1)
+    rotated = np.mod(place - turn[..., None], count).astype(np.float64)
+    return np.where(fits, rotated, width + distance)
 
 
 def usable_options(reaches: np.ndarray, options: np.ndarray) -> np.ndarray:
@@ -298,6 +337,7 @@ def score_concepts(
         blocks=shaped(blocks),
         on_path=shaped(on_path),
         p=shaped(p),
+        attempts=attempts.reshape(*lead, n),
         open=shaped(open_),
         missing=shaped(missing),
         placement=placement.reshape(lead),
@@ -443,7 +483,9 @@ def plan_for_learner(
     scores = score_concepts(graph, p_mastery, p_peak, attempts, goals, config, interests=interests)
     order = np.lexsort((np.arange(graph.n_concepts), -scores.score))
     top = [int(c) for c in order if scores.score[c] > NOT_A_CANDIDATE / 2]
-    task_order = ranked_tasks(graph, scores.p, np.array(top, dtype=np.int64), config, scores.open)
+    task_order = ranked_tasks(
+        graph, scores.p, np.array(top, dtype=np.int64), config, scores.open, scores.attempts
+    )
     picks = order_picks(graph, pick_sequence(top, task_order, config))
     arrays = pick_facts(
         graph,
