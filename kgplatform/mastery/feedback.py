@@ -65,6 +65,8 @@ def build_report(
     # As the planner's `frontier.implied_known` (what a goal is met by) and `known_concepts` (that, and
     # the concepts without tasks, which hold nobody back).
     met = known_concepts(states, {c.concept_id for c in mastered if c.concept_id in with_tasks})
+    # As the planner: a goal the learner has answered on is met by its own mastery only.
+    met -= {s.concept_id for s in states if s.goal and s.attempts > 0 and not at_least(s.p_now, threshold)}
     known = met | {s.concept_id for s in states if not s.has_tasks}
     # A goal already met needs nothing more; a learner without goals aims at what is in progress.
     targets = [cid for cid in goals if cid not in met] if goals else [c.concept_id for c in in_progress]

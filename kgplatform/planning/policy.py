@@ -283,6 +283,10 @@ def score_concepts(
     p = p_mastery.astype(np.float32, copy=False).reshape(-1, n)
     peak = p_peak.astype(np.float32, copy=False).reshape(-1, n)
     met = fr.implied_known(graph, p, config.mastered_at)
+    # A goal the learner has answered on is met by its own mastery only: a mastered dependant implies it
+    # (knowledge-space theory), but the learner asked for this concept and their answers on it say
+    # otherwise, so the plan keeps working on it rather than dropping it unseen.
+    met &= ~(goals.reshape(-1, n) & (attempts.reshape(-1, n) > 0) & (p < config.mastered_at))
     known = met | ~graph.has_tasks
     on_path = fr.goal_paths(graph, goals.reshape(-1, n), met)
     good_enough = fr.known_concepts(graph, p, config.ready_at)

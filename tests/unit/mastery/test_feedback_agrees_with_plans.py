@@ -150,3 +150,26 @@ def test_a_value_within_float32_rounding_of_the_threshold_is_mastered_in_both() 
     report = build_report("kim", [state("a", just_under, p_mastery=just_under, attempts=3, days_ago=0)], NOW)
     assert [c.concept_id for c in report.mastered] == ["a"]
     assert blocking == {}
+
+
+def test_a_goal_the_learner_keeps_failing_is_not_met_by_a_mastered_dependant() -> None:
+    """a -> g -> d with d mastered implies g (knowledge-space theory), but the learner answered g
+    themselves and is at 0.17 on it: the plan keeps working on the goal instead of dropping it, and the
+    report (whose blockers stop at the implied a) shows it in progress with nothing before it."""
+    edges = [("a", "g"), ("g", "d")]
+    tasks, blocking, _ = _plan_and_report(edges, ["a", "g", "d"], {"a": 0.3, "g": 0.17, "d": 0.95}, goal="g")
+    assert tasks[0][0] == "tg" and "off your goal path" not in tasks[0][1]
+    assert blocking == {}
+    # Never answered on, the goal is still met by the mastered dependant, as before.
+    graph = build_graph(_document(edges, ["a", "g", "d"]))
+    assert graph.concept_ids == ("a", "g", "d")
+    unanswered = plan_for_learner(
+        graph,
+        "kim",
+        p_mastery=np.array([0.3, 0.17, 0.95]),
+        p_peak=np.array([0.3, 0.17, 0.95]),
+        attempts=np.array([3.0, 0.0, 3.0]),
+        goals=np.array([False, True, False]),
+        config=PlanConfig(),
+    )
+    assert all(task.concept_id != "g" for task in unanswered.tasks)
