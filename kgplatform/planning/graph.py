@@ -189,7 +189,7 @@ class ConceptGraph:
         return marks
 
     @cached_property
-    def reason_parts(self) -> dict[tuple[tuple[int, ...], int | None, bool, int], str]:
+    def reason_parts(self) -> dict[tuple[tuple[int, ...], int | None, int, int], str]:
         """Reused words of reasons (`reasons.describe`), which depend only on this graph and the key."""
         return {}
 

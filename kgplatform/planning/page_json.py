@@ -29,13 +29,13 @@ _HELPED_BITS = 1 << np.arange(5)
 
 def _middle_codes(graph: ConceptGraph, picks: ChunkPicks) -> np.ndarray:
     """(L, K) one integer per pick naming its reason's graph words: concept, helped targets, the learner's
-    interest the concept carries, blocks, path."""
+    interest the concept carries, blocks, what it says of the goals (`policy.goal_words`)."""
     helped = (picks.facts["helped"] >= 0) @ _HELPED_BITS  # which of the concept's 5 targets it helps
     blocks = np.where(picks.facts["blocks"] > 0, picks.facts["blocks"], 0).astype(np.int64)
-    on_path = picks.facts["on_path"].astype(np.int64)
+    goal = picks.facts["goal"]  # 0 .. n + 2
     liked = picks.facts["liked"]  # 0, or 1 + a tag number
-    tags = len(graph.tag_index) + 1
-    return (((blocks * 2 + on_path) * tags + liked) * 32 + helped) * graph.n_concepts + picks.concept
+    tags, n = len(graph.tag_index) + 1, graph.n_concepts
+    return (((blocks * (n + 3) + goal) * tags + liked) * 32 + helped) * n + picks.concept
 
 
 def _new_middle(graph: ConceptGraph, code: int) -> str:
@@ -43,10 +43,10 @@ def _new_middle(graph: ConceptGraph, code: int) -> str:
     rest, concept = divmod(code, graph.n_concepts)
     rest, helped = divmod(rest, 32)
     rest, liked = divmod(rest, len(graph.tag_index) + 1)
-    blocks, on_path = divmod(rest, 2)
+    blocks, goal = divmod(rest, graph.n_concepts + 3)
     targets = graph.transfer_targets[concept].tolist()
     chosen = tuple(t if helped >> i & 1 else -1 for i, t in enumerate(targets))
-    text = graph.reason_codes[code] = middle(graph, chosen, blocks or None, bool(on_path), liked)
+    text = graph.reason_codes[code] = middle(graph, chosen, blocks or None, goal, liked)
     return text
 
 
@@ -106,7 +106,7 @@ def chunk_json(
                     p_mastery=p_now,
                     success=0.0,
                     blocks=0.0,
-                    on_path=False,
+                    goal=0,
                     helped=[],
                 )
             else:

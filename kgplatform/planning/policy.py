@@ -8,6 +8,7 @@ the floating-point sums were taken in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,8 @@ class ConceptScores:
     review: np.ndarray
     blocks: np.ndarray
     on_path: np.ndarray
+    aims: np.ndarray  # bool: the learner's goals not met yet (none when the learner has no goals)
+    has_goals: np.ndarray  # (...,) bool: the learner named goals (met or not)
     p: np.ndarray  # float32 mastery now, what `difficulty.task_success` predicts from
     attempts: np.ndarray  # the learner's attempts per concept (`ranked_tasks` takes turns by them)
     # bool: fit to practise (every prerequisite good enough; everything for a placement plan), what a
@@ -289,6 +292,7 @@ def score_concepts(
     met &= ~(goals.reshape(-1, n) & (attempts.reshape(-1, n) > 0) & (p < config.mastered_at))
     known = met | ~graph.has_tasks
     on_path = fr.goal_paths(graph, goals.reshape(-1, n), met)
+    aims = goals.reshape(-1, n).astype(bool) & ~met
     good_enough = fr.known_concepts(graph, p, config.ready_at)
     ready, blocks, open_ = fr.frontier_blocks_and_open(graph, known, good_enough, on_path)
     review = (peak >= config.mastered_at) & (p < config.review_below) & graph.has_tasks
@@ -340,6 +344,8 @@ def score_concepts(
         review=shaped(review),
         blocks=shaped(blocks),
         on_path=shaped(on_path),
+        aims=shaped(aims),
+        has_goals=goals.reshape(-1, n).any(axis=-1).reshape(lead),
         p=shaped(p),
         attempts=attempts.reshape(*lead, n),
         open=shaped(open_),
@@ -431,11 +437,29 @@ def pick_facts(
         "review": take(scores.review, at),
         "p": take(p_mastery, at),
         "blocks": take(scores.blocks, at),
-        "on_path": take(scores.on_path, at),
+        "goal": goal_words(graph, scores, at, take),
         "success": task_success(graph, scores.p, tasks, config),
         "helped": np.where(helps, targets, -1),
         "liked": liked_tags(graph, scores.interests, at),
     }
+
+
+def goal_words(
+    graph: ConceptGraph,
+    scores: ConceptScores,
+    at: np.ndarray,
+    take: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """(..., P) int64 per pick, what its reason says of the learner's goals (`reasons.GOAL_WORDS`): 0 the
+    learner has none, 1 off the goal path, 2 the concept is a goal, 3 + j it leads to goal j (the first
+    unmet goal in the graph's order it leads to)."""
+    aims = scores.aims
+    has_goals = np.asarray(scores.has_goals)[..., None]
+    leads = graph.closure[at] & aims[..., None, :]  # (..., P, n)
+    first = np.argmax(leads, axis=-1)
+    words = np.where(leads.any(axis=-1), 3 + first, 1)
+    words = np.where(take(aims, at), 2, words)
+    return np.where(has_goals, words, 0).astype(np.int64)
 
 
 def build_task(
@@ -457,7 +481,7 @@ def build_task(
         p_mastery=float(facts["p"][position]),
         success=success,
         blocks=float(facts["blocks"][position]),
-        on_path=bool(facts["on_path"][position]),
+        goal=int(facts["goal"][position]),
         helped=facts["helped"][position],
         liked=int(facts["liked"][position]),
     )

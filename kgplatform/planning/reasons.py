@@ -9,25 +9,35 @@ from __future__ import annotations
 
 from kgplatform.planning.graph import ConceptGraph
 
+# What a reason says of the learner's goals (`policy.goal_words`): 3 + j names goal j.
+NO_GOALS, OFF_PATH, IS_GOAL, LEADS_TO_GOAL = 0, 1, 2, 3
+
 
 def middle(
-    graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, on_path: bool, liked: int = 0
+    graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, goal: int, liked: int = 0
 ) -> str:
     """The graph-dependent part of a learn or review reason, with its leading "; " when not empty.
-    `liked`: 1 + the `tag_index` number of the learner's interest the concept carries, 0 for none."""
-    key = (helped, blocks, on_path, liked)
+    `goal`: what to say of the learner's goals (`NO_GOALS` ...); `liked`: 1 + the `tag_index` number of
+    the learner's interest the concept carries, 0 for none."""
+    key = (helped, blocks, goal, liked)
     cached = graph.reason_parts.get(key)
     if cached is not None:
         return cached
     parts = []
+    if goal == IS_GOAL:
+        parts.append("this is your goal")
+    elif goal >= LEADS_TO_GOAL:
+        parts.append(f"leads to your goal {graph.concept_names[goal - LEADS_TO_GOAL]}")
     names = [graph.concept_names[j] for j in helped if j >= 0][:2]
     if names:
         parts.append("strengthens " + " and ".join(names))
     if blocks is not None:
-        parts.append(f"unblocks {blocks} concept{'s' if blocks > 1 else ''} on your path")
+        # Without goals the whole curriculum is the learner's path: no path to speak of.
+        where = "" if goal == NO_GOALS else " on your path"
+        parts.append(f"unblocks {blocks} concept{'s' if blocks > 1 else ''}{where}")
     if liked:
         parts.append(f"matches your interest in {graph.tag_names[liked - 1]}")
-    if not on_path:
+    if goal == OFF_PATH:
         parts.append("next in the curriculum, off your goal path")
     text = "".join("; " + part for part in parts)
     graph.reason_parts[key] = text
@@ -42,7 +52,7 @@ def describe(
     p_mastery: float,
     success: float,
     blocks: float,
-    on_path: bool,
+    goal: int,
     helped: list[int],
     liked: int = 0,
 ) -> str:
@@ -50,5 +60,5 @@ def describe(
     if purpose == "placement":
         return f"placement: tells most about you (central concept, mastery unknown at {p_mastery:.2f})"
     first = f"review due: mastery decayed to {p_mastery:.2f}" if purpose == "review" else "prerequisites met"
-    words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, on_path, liked)
+    words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked)
     return f"{first}{words}; predicted success {success:.0%}"

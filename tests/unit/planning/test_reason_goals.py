@@ -1,0 +1,49 @@
+"""Reasons say how a task serves the learner's goals, and speak of a path only to learners with goals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+
+
+def plan(chain: ConceptGraph, p: dict[str, float], goals: tuple[str, ...]) -> Plan:
+    ids = chain.concept_ids
+    values = np.array([p.get(c, 0.25) for c in ids], dtype=np.float32)
+    return plan_for_learner(
+        chain,
+        "learner",
+        p_mastery=values,
+        p_peak=values,
+        attempts=np.array([3.0 if c in p else 0.0 for c in ids], dtype=np.float32),
+        goals=np.array([c in goals for c in ids]),
+        config=PlanConfig(n_tasks=4),
+    )
+
+
+def reasons(result: Plan) -> dict[str, str]:
+    return {task.concept_id: task.reason for task in result.tasks}
+
+
+def test_a_goal_and_what_leads_to_it_say_so_and_filler_says_it_is_off_the_path(chain: ConceptGraph) -> None:
+    # a -> b -> c -> d, x -> d, and an island z; a is known.
+    by_concept = reasons(plan(chain, {"a": 0.95}, goals=("c",)))
+    assert "leads to your goal C" in by_concept["b"]
+    assert "off your goal path" in by_concept["z"] and "goal C" not in by_concept["z"]
+    goal_itself = reasons(plan(chain, {"a": 0.95, "b": 0.95}, goals=("c",)))
+    assert "; this is your goal;" in goal_itself["c"] and "leads to" not in goal_itself["c"]
+
+
+def test_the_first_unmet_goal_a_concept_leads_to_is_named(chain: ConceptGraph) -> None:
+    by_concept = reasons(plan(chain, {"a": 0.95, "b": 0.95}, goals=("c", "d")))
+    assert "; this is your goal;" in by_concept["c"]  # c is a goal itself, though it also leads to d
+    assert "leads to your goal D" in by_concept["x"]
+
+
+def test_without_goals_a_reason_speaks_of_no_path(chain: ConceptGraph) -> None:
+    everything = " ".join(reasons(plan(chain, {"a": 0.3, "x": 0.3}, goals=())).values())
+    assert "unblocks 1 concept" in everything
+    assert "path" not in everything and "goal" not in everything
+    with_goal = " ".join(reasons(plan(chain, {"a": 0.3, "x": 0.3}, goals=("d",))).values())
+    assert "unblocks 1 concept on your path" in with_goal
