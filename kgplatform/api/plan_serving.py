@@ -50,7 +50,8 @@ VERSION_CHECK_S = 1.0
 RECOMPUTE_PENDING_PREFIX = DEBOUNCE_PREFIX
 # One stamp serves answers and goal or interest changes alike: a plan older than it misses what changed.
 ANSWERED_REASON = "the learner answered, or changed goals or interests, since this plan was made"
-PENDING_REASON = f"{ANSWERED_REASON}; a new plan is being computed"
+# "requested", not "being computed": the API cannot tell whether a worker is running to compute it.
+PENDING_REASON = f"{ANSWERED_REASON}; a new plan has been requested from the workers"
 
 
 def cached_stale_reasons(plan: dict[str, Any], pending: bytes | None, answered: bytes | None) -> list[str]:

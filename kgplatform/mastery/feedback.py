@@ -74,7 +74,10 @@ def build_report(
     # one that is) blocks nothing, though it is not mastered yet.
     ready = {s.concept_id for s in states if at_least(s.p_now, READY_AT)}
     good_enough = known_concepts(states, ready & with_tasks)
-    blocking = blocking_prerequisites(states, targets, known | good_enough)
+    opened = known | good_enough
+    blocking = blocking_prerequisites(states, targets, opened)
+    prerequisites = {s.concept_id: s.prerequisites for s in states}
+    startable = {cid for cid in blocking if all(p in opened or p not in by_id for p in prerequisites[cid])}
     return FeedbackReport(
         learner_id=learner_id,
         as_of=now,
@@ -82,9 +85,14 @@ def build_report(
         goals=goals,
         mastered=mastered,
         in_progress=in_progress,
+        # The ones the learner can start on now first, then those standing before the most targets.
         blocking_prerequisites=[
-            BlockingPrerequisite(concept_id=cid, p_now=by_id[cid].p_now, blocks=blocked)
-            for cid, blocked in sorted(blocking.items(), key=lambda kv: (-len(kv[1]), by_id[kv[0]].p_now))
+            BlockingPrerequisite(
+                concept_id=cid, p_now=by_id[cid].p_now, blocks=blocked, ready=cid in startable
+            )
+            for cid, blocked in sorted(
+                blocking.items(), key=lambda kv: (kv[0] not in startable, -len(kv[1]), by_id[kv[0]].p_now)
+            )
         ],
         decaying=decaying(states, now, threshold),
         not_started=[c.concept_id for c in concepts if c.status == "not_started"],
@@ -281,8 +289,10 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
         linewidth=1,
         label=f"mastered ({report.mastery_threshold:.2f})",
     )
-    labels = [("★ " if c.goal else "") + _literal(c.name or c.concept_id) for c in concepts]
-    axes.set_yticks(list(rows), labels, fontsize=8)
+    for i, c in enumerate(concepts):
+        if c.status == "not_started":  # its bar is the tracer's prior, not evidence: say so
+            axes.text(c.p_now + 0.01, i, "no answers yet", va="center", fontsize=6, color="#616161")
+    axes.set_yticks(list(rows), bar_labels(report, concepts), fontsize=8)
     axes.invert_yaxis()
     axes.set_xlim(0, 1)
     axes.set_xlabel("P(mastered) now")
@@ -296,12 +306,29 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
     if concepts:
         handles, _ = axes.get_legend_handles_labels()
         handles += [Patch(color=colour, label=status.replace("_", " ")) for status, colour in COLOURS.items()]
-        axes.legend(handles=handles, loc="lower right", fontsize=7)
+        handles.append(Patch(facecolor="white", edgecolor="#1a237e", linewidth=1.5, label="★ goal"))
+        # Beside the bars, not over them (a bar near 1 once hid under it).
+        axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     else:
         axes.text(0.5, 0.5, "no mastery yet", ha="center", va="center", transform=axes.transAxes)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def bar_labels(report: FeedbackReport, concepts: Sequence[ReportConcept]) -> list[str]:
+    """Each drawn concept's name, with what the report says of it: ★ for a goal, and whether it blocks
+    the learner's targets or is due for review."""
+    blocking = {b.concept_id for b in report.blocking_prerequisites}
+    review = {d.concept_id for d in report.decaying if d.needs_review}
+    labels = []
+    for c in concepts:
+        notes = [
+            word for word, found in (("blocker", blocking), ("review due", review)) if c.concept_id in found
+        ]
+        suffix = f" ({', '.join(notes)})" if notes else ""
+        labels.append(("★ " if c.goal else "") + _literal(c.name or c.concept_id) + suffix)
+    return labels
 
 
 def _literal(text: str) -> str:

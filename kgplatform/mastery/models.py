@@ -256,6 +256,9 @@ class BlockingPrerequisite(BaseModel):
     concept_id: str
     p_now: float
     blocks: list[str] = Field(description="The targets (goals, or concepts in progress) it stands before.")
+    ready: bool = Field(
+        description="Its own prerequisites are good enough: the learner can start on it now (listed first)."
+    )
 
 
 class FeedbackReport(BaseModel):

@@ -58,7 +58,7 @@ def describe(
 ) -> str:
     """One line: why this task, now. `helped`: concepts still missing that this one's practice helps."""
     if purpose == "placement":
-        return f"placement: tells most about you (central concept, mastery unknown at {p_mastery:.2f})"
+        return "placement: tells most about you (a central concept, no answers from you yet)"
     first = f"review due: mastery decayed to {p_mastery:.2f}" if purpose == "review" else "prerequisites met"
     words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked)
     return f"{first}{words}; predicted success {success:.0%}"

@@ -581,6 +581,18 @@ step('sign in as a teacher and open the learner', async () => {
     assert.match(mastered, /Whole numbers/, mastered);
     const blocking = await page.locator('#learner-report').textContent();
     assert.match(blocking, /blocking prerequisites/, blocking);
+    // A blocker the learner never answered on shows no prior as if it were theirs ("25%").
+    const blockers = await page.locator('#learner-report section[aria-label="blocking prerequisites"] li').allTextContents();
+    assert.ok(blockers.some((b) => /no answers yet/.test(b)), blockers.join(' | '));
+    assert.ok(blockers.every((b) => !/\(25%/.test(b)), blockers.join(' | '));
+    // The plot opens full size (the side panel shrinks it below reading size).
+    const plotLink = page.locator('#learner-report a.report-png-link');
+    assert.equal(await plotLink.count(), 1, 'the plot is a link');
+    assert.equal(await plotLink.getAttribute('target'), '_blank');
+  }
+  if (routes.includes('/learners/{learner_id}')) {
+    // Goals by name, as a teacher reads them, not by id.
+    assert.match(await page.locator('#learner-goals').textContent(), /Goals: Quadratic equations/);
   }
   for (const [panel, route] of [['#learner-plan', '/learners/{learner_id}/next-tasks'], ['#learner-report', '/learners/{learner_id}/report']]) {
     const text = await page.locator(panel).textContent();

@@ -82,7 +82,7 @@ async function renderGraph(doc, mastery, goals, planned) {
     + `${transfers.length} transfer edge(s)${note}.`;
 }
 
-function renderPlan(outcome, doc) {
+function renderPlan(outcome, doc, names) {
   const box = $('#learner-plan');
   if (!outcome.ok) return clear(box, failure('Plan', outcome));
   const plan = outcome.data;
@@ -96,9 +96,10 @@ function renderPlan(outcome, doc) {
     stale,
     tasks.length ? el('ol', { class: 'plan', 'aria-label': 'Planned tasks' }, tasks.map((t) => el('li', { class: 'plan-item' },
       el('strong', {}, titles.get(t.task_id) ?? t.title ?? t.task_id),
-      el('span', { class: 'plan-meta' }, [t.concept_id ? `concept ${t.concept_id}` : '',
-        t.predicted_success !== undefined ? `predicted success ${pct(t.predicted_success)}` : '', t.purpose ?? '']
-        .filter(Boolean).join(' · ')),
+      // The predicted success is in the reason, rounded there once: a second rounding of the value
+      // (0.475 shown as 48% beside the reason's 47%) only confused.
+      el('span', { class: 'plan-meta' }, [t.concept_id ? `concept ${names.get(t.concept_id) ?? t.concept_id}` : '',
+        t.purpose ?? ''].filter(Boolean).join(' · ')),
       el('span', { class: 'reason' }, t.reason ?? '')))) : el('p', { class: 'hint' }, 'The plan is empty.'));
   return undefined;
 }
@@ -106,16 +107,19 @@ function renderPlan(outcome, doc) {
 // The report's lists in the order a teacher reads them; any other list it carries follows, generically.
 const REPORT_SECTIONS = ['mastered', 'in_progress', 'blocking_prerequisites', 'decaying', 'not_started'];
 const REPORT_SKIP = new Set(['concepts', 'goals']); // every concept (drawn as the graph) and the goals (in the header)
+const REPORT_ITEMS_SHOWN = 30; // per list; a line says how many more there are
 
-function describeReportItem(item, names) {
+function describeReportItem(item, names, attempts) {
   if (typeof item !== 'object' || item === null) return names.get(item) ?? String(item);
   const id = item.concept_id ?? item.id;
   const name = item.name ?? names.get(id) ?? id;
   const parts = [];
   if (item.p_mastery !== undefined && item.lost !== undefined) parts.push(`${pct(item.p_mastery)} → ${pct(item.p_now)}`);
-  else if (item.p_now !== undefined) parts.push(pct(item.p_now));
+  // Without answers the value is the tracer's prior, not the learner's: say so rather than "25%".
+  else if (item.p_now !== undefined) parts.push(attempts.get(id) === 0 ? 'no answers yet' : pct(item.p_now));
   if (item.attempts !== undefined) parts.push(`${item.attempts} attempt(s)`);
   if (Array.isArray(item.blocks) && item.blocks.length) parts.push(`blocks ${item.blocks.map((b) => names.get(b) ?? b).join(', ')}`);
+  if (item.ready === true) parts.push('can start now');
   if (typeof item.days_since_practice === 'number') parts.push(`${item.days_since_practice.toFixed(1)} days since practice`);
   if (item.needs_review) parts.push('review due');
   if (item.goal) parts.push('goal');
@@ -129,14 +133,18 @@ function renderReport(outcome, names, pngUrl) {
   const report = outcome.data;
   const lists = Object.entries(report).filter(([k, v]) => Array.isArray(v) && !REPORT_SKIP.has(k));
   lists.sort(([a], [b]) => (REPORT_SECTIONS.indexOf(a) + 1 || 99) - (REPORT_SECTIONS.indexOf(b) + 1 || 99));
+  const attempts = new Map((report.concepts ?? []).map((c) => [c.concept_id, c.attempts]));
   const scalars = Object.entries(report).filter(([k, v]) => v !== null && typeof v !== 'object' && k !== 'learner_id');
   clear(box,
     scalars.length ? el('p', { class: 'meta' }, scalars.map(([k, v]) => `${k.replaceAll('_', ' ')}: ${k === 'as_of' ? fmtTime(v) : v}`).join(' · ')) : null,
     lists.map(([key, items]) => el('section', { class: 'report-section', 'aria-label': key.replaceAll('_', ' ') },
       el('h4', {}, `${key.replaceAll('_', ' ')} (${items.length})`),
-      items.length ? el('ul', {}, items.slice(0, 30).map((i) => el('li', {}, describeReportItem(i, names))))
+      items.length ? el('ul', {}, items.slice(0, REPORT_ITEMS_SHOWN).map((i) => el('li', {}, describeReportItem(i, names, attempts))),
+        items.length > REPORT_ITEMS_SHOWN ? el('li', { class: 'hint' }, `… and ${items.length - REPORT_ITEMS_SHOWN} more`) : null)
         : el('p', { class: 'hint' }, 'none'))),
-    pngUrl ? el('img', { src: pngUrl, alt: 'Plot of the learner’s mastery across the curriculum', class: 'report-png' }) : null);
+    // The side panel shrinks the plot below reading size: it opens full size in a tab of its own.
+    pngUrl ? el('a', { href: pngUrl, target: '_blank', rel: 'noopener', class: 'report-png-link', title: 'Open the plot full size' },
+      el('img', { src: pngUrl, alt: 'Plot of the learner’s mastery across the curriculum (opens full size)', class: 'report-png' })) : null);
   return undefined;
 }
 
@@ -187,7 +195,10 @@ export async function openLearner(id) {
   const planned = new Set(plan.ok ? (plan.data.tasks ?? []).map((t) => t.concept_id).filter(Boolean) : []);
   await renderGraph(doc, masteryMap, goals, planned);
   if (!mastery.ok) $('#learner-graph-status').append(' ', failure('Mastery', mastery));
-  renderPlan(plan, doc);
+  if (learner.ok || report.ok) {
+    $('#learner-goals').textContent = `Goals: ${[...goals].map((g) => names.get(g) ?? g).join(', ') || 'none'}${interests}`;
+  }
+  renderPlan(plan, doc, names);
   renderReport(report, names, report.ok ? await reportPngUrl(id) : null);
   renderMastery(mastery, names);
   document.body.dataset.learnerLoaded = id;
