@@ -60,7 +60,7 @@ request = function()
 end
 """
 REASONS = (
-    "prerequisites met; strengthens {a} and {b}; on the way to your goal",
+    "ready to learn; leads to your goal; strengthens {a} and {b}",
     "review due: mastery of {a} decayed since last practised",
     "blocking prerequisite of {b}; predicted success in your range",
 )

@@ -111,7 +111,7 @@ def chunk_json(
                 )
             else:
                 purpose = "review" if reviewed else "learn"
-                first = f"review due: mastery decayed to {p_now:.2f}" if reviewed else "prerequisites met"
+                first = f"review due: mastery decayed to {p_now:.2f}" if reviewed else "ready to learn"
                 words = reason_codes.get(code)
                 if words is None:
                     words = _new_middle(graph, code)

@@ -1,4 +1,4 @@
-"""A short reason per planned task, in words a learner or teacher reads ("prerequisites met; ...").
+"""A short reason per planned task, in words a learner or teacher reads ("ready to learn; ...").
 
 Reasons are built from values the scoring already computed (gathered for all picks at once by
 `policy.pick_facts`), so writing reasons for a million tasks stays cheap: the words that depend only
@@ -59,6 +59,6 @@ def describe(
     """One line: why this task, now. `helped`: concepts still missing that this one's practice helps."""
     if purpose == "placement":
         return "placement: tells most about you (a central concept, no answers from you yet)"
-    first = f"review due: mastery decayed to {p_mastery:.2f}" if purpose == "review" else "prerequisites met"
+    first = f"review due: mastery decayed to {p_mastery:.2f}" if purpose == "review" else "ready to learn"
     words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked)
     return f"{first}{words}; predicted success {success:.0%}"

@@ -75,7 +75,7 @@ EXAMPLE: dict[str, Any] = {
             "concept_id": "fractions",
             "purpose": "learn",
             "predicted_success": 0.72,
-            "reason": "prerequisites met; on the way to your goal algebra",
+            "reason": "ready to learn; leads to your goal Algebra",
         },
         {
             "rank": 2,

@@ -59,7 +59,7 @@ def test_without_goals_the_concepts_in_progress_are_the_targets() -> None:
 
 
 def test_a_prerequisite_good_enough_for_the_plan_is_no_blocker() -> None:
-    """a at 0.65 -> goal c: the planner opens c ("prerequisites met"), so the report must not say that a
+    """a at 0.65 -> goal c: the planner opens c ("ready to learn"), so the report must not say that a
     blocks c (it did, counting only mastered concepts as no longer blocking)."""
     states = [
         state("a", 0.65, p_mastery=0.65, attempts=3, days_ago=1),

@@ -115,10 +115,10 @@ def _plan_and_report(
 
 
 def test_a_concept_without_tasks_blocks_nothing_as_for_the_planner() -> None:
-    """intro (no task) -> g: the plan gives g's task with 'prerequisites met'; the report once listed
+    """intro (no task) -> g: the plan gives g's task with 'ready to learn'; the report once listed
     intro as g's blocker for good, though no task can ever raise it."""
     tasks, blocking, _ = _plan_and_report([("intro", "g")], ["g"], {"intro": 0.2, "g": 0.3}, "g")
-    assert tasks[0][0] == "tg" and tasks[0][1].startswith("prerequisites met")
+    assert tasks[0][0] == "tg" and tasks[0][1].startswith("ready to learn")
     assert blocking == {}
 
 

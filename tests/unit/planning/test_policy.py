@@ -49,7 +49,7 @@ def test_a_learner_without_answers_gets_a_placement_plan_on_distinct_concepts(ch
 def test_plan_goes_towards_the_goal_through_the_frontier(chain: ConceptGraph) -> None:
     result = plan(chain, p={"a": 0.95}, goals=("d",), n_tasks=2)
     assert {t.concept_id for t in result.tasks} == {"b", "x"}
-    assert all(t.reason.startswith("prerequisites met") for t in result.tasks)
+    assert all(t.reason.startswith("ready to learn") for t in result.tasks)
     assert [t.rank for t in result.tasks] == [1, 2]
 
 
