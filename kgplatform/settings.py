@@ -72,13 +72,18 @@ class RedisSettings(BaseModel):
         return self.host in LOOPBACK_HOSTS
 
 
+# A size as Neo4j's settings take it (512m, 2g, 1024MiB, 4000000): checked here, where Neo4j's own
+# refusal came back as a Java stack trace from the first tool that read its configuration.
+NEO4J_SIZE = r"^[1-9][0-9]*([kKmMgGtT]([iI]?[bB])?|[bB])?$"
+
+
 class LocalServicesSettings(BaseModel):
     """How `kgplatform services up` runs Neo4j and Redis on this machine (ignored for remote URIs)."""
 
     neo4j_version: str = "5.26.30"
     # Sized for a 2-core / 24 GiB machine that also runs workers and model training.
-    neo4j_heap: str = "4g"
-    neo4j_pagecache: str = "4g"
+    neo4j_heap: str = Field("4g", pattern=NEO4J_SIZE)
+    neo4j_pagecache: str = Field("4g", pattern=NEO4J_SIZE)
     start_timeout_s: float = 120.0
     state_dir: Path = PROJECT_ROOT / ".services"
     cache_dir: Path = PROJECT_ROOT / ".cache"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from kgplatform.auth.models import Role
 from kgplatform.cli.base import app, console, graph_session
@@ -39,7 +39,13 @@ def keys_list() -> None:
 
     with graph_session() as graph:
         keys = service.list_keys(graph)
-    table = Table("id", "name", "role", "created", "revoked")
+    # Whole ids whatever the terminal's width: `keys revoke` needs one, and an id cut to fit was useless.
+    # The other columns fold onto more lines rather than lose characters.
+    widest = max((len(key.id) for key in keys), default=2)
+    table = Table(
+        Column("id", no_wrap=True, min_width=widest),
+        *(Column(header, overflow="fold") for header in ("name", "role", "created", "revoked")),
+    )
     for key in keys:
         table.add_row(
             key.id,

@@ -182,9 +182,18 @@ def set_initial_password(settings: Settings, layout: Neo4jLayout, java: str) -> 
     ]
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
-        raise ServiceSetupFailed(
-            f"Neo4j: setting the initial password failed: {result.stderr.strip()[-300:]}"
-        )
+        raise ServiceSetupFailed(f"Neo4j: setting the initial password failed: {java_error(result.stderr)}")
+
+
+def java_error(stderr: str) -> str:
+    """The reason in a Java tool's error output: its first line (the exception's message; the stack
+    trace below it names only methods), without the exception's class name."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    if not lines:
+        return "no error output"
+    first = lines[0]
+    exception, _, message = first.partition(": ")
+    return message if message and exception.rsplit(".", 1)[-1].endswith(("Exception", "Error")) else first
 
 
 def start(settings: Settings) -> int:

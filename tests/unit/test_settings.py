@@ -42,3 +42,20 @@ def test_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("KGP_NEO4J__DATABASE=learning\n")
     assert Settings(_env_file=env_file).neo4j.database == "learning"
+
+
+@pytest.mark.parametrize("size", ["512m", "2g", "1024MiB", "4000000", "1G", "3gb"])
+def test_neo4j_memory_sizes_neo4j_accepts_are_accepted(size: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KGP_SERVICES__NEO4J_HEAP", size)
+    monkeypatch.setenv("KGP_SERVICES__NEO4J_PAGECACHE", size)
+    assert Settings(_env_file=None).services.neo4j_heap == size
+
+
+@pytest.mark.parametrize("size", ["zzz", "lots", "1.5g", "-1g", "0", "2 g"])
+def test_a_memory_size_neo4j_would_refuse_is_refused_by_the_settings(
+    size: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neo4j's own refusal came back from `services up` as a Java stack-trace fragment."""
+    monkeypatch.setenv("KGP_SERVICES__NEO4J_PAGECACHE", size)
+    with pytest.raises(ValidationError, match="neo4j_pagecache"):
+        Settings(_env_file=None)

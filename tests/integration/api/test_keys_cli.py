@@ -29,3 +29,16 @@ def test_unknown_role_is_refused_and_nothing_is_stored(graph: Graph) -> None:
     result = CliRunner().invoke(app, ["keys", "create", "--role", "root", "--name", "x"])
     assert result.exit_code != 0
     assert auth.list_keys(graph) == []
+
+
+def test_list_shows_whole_ids_on_a_narrow_terminal(graph: Graph) -> None:
+    """An id cut to fit 80 columns ("4d13b33c...") could not be given to `keys revoke`."""
+    runner = CliRunner()
+    name = "a-name-long-enough-to-crowd-an-eighty-column-terminal"
+    assert runner.invoke(app, ["keys", "create", "--role", "service", "--name", name]).exit_code == 0
+    (key,) = auth.list_keys(graph)
+    listed = runner.invoke(app, ["keys", "list"], env={"COLUMNS": "80"})
+    assert listed.exit_code == 0, listed.output
+    assert key.id in listed.output
+    assert max(len(line) for line in listed.output.splitlines()) <= 80
+    assert runner.invoke(app, ["keys", "revoke", key.id]).exit_code == 0

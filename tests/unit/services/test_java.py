@@ -60,3 +60,17 @@ def test_after_installing_the_package_its_java_is_used(
     monkeypatch.setattr(neo4j_local, "install_debian_package", install)
     assert neo4j_local.find_java(tmp_path) == str(tmp_path / "java-17-openjdk-arm64" / "bin" / "java")
     assert installed == ["openjdk-17-jre-headless"]
+
+
+def test_a_java_tools_error_is_its_message_not_its_stack_trace() -> None:
+    stderr = (
+        "java.lang.IllegalArgumentException: Error evaluating value for setting "
+        "'server.memory.heap.initial_size'. 'zzz' is not a valid size\n"
+        "\tat org.neo4j.configuration.Config.evaluateSetting(Config.java:869)\n"
+        "\tat org.neo4j.configuration.Config.<init>(Config.java:674)\n" + "\tat picocli.CommandLine.x\n" * 30
+    )
+    assert neo4j_local.java_error(stderr) == (
+        "Error evaluating value for setting 'server.memory.heap.initial_size'. 'zzz' is not a valid size"
+    )
+    assert neo4j_local.java_error("Cannot write to the data folder\n") == "Cannot write to the data folder"
+    assert neo4j_local.java_error("") == "no error output"
