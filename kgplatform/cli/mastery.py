@@ -43,7 +43,10 @@ def eval_tracing(
     folds: str = typer.Option("1,2,3,4,5", help="Comma-separated test folds."),
     pybkt: bool = typer.Option(True, help="Include pyBKT 1.4.3 (its venv: scripts/pybkt-env.sh)."),
     pybkt_fits: int = typer.Option(1, help="pyBKT random restarts per fit."),
-    out: Path | None = typer.Option(None, help="Write the figures as JSON here (default: var/data/eval)."),
+    out: Path | None = typer.Option(
+        None,
+        help="Write the figures as JSON here (default: the eval folder of KGP_PATHS__DATA_DIR, var/data/eval unless set).",
+    ),
 ) -> None:
     """Next-answer prediction on held-out learners: ours, ours without transfer, ours without the tracer
     (an ablation), pyBKT, success rate."""

@@ -66,8 +66,8 @@ def simulate_logs(
 ) -> None:
     """Answer logs of simulated learners following their plans, and their goals, for the README demo.
 
-    Goals: one line per learner, {"learner_id": ..., "concept_ids": [...]}, where concept_ids is the body
-    of PUT /learners/{learner_id}/goals; post them before the answers.
+    Goals: one line per learner, {"learner_id": ..., "concept_ids": [...]}: without its learner_id, a line
+    is the body of PUT /learners/{learner_id}/goals; post them before the answers.
     """
     import json
     from datetime import datetime

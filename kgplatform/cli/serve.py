@@ -9,17 +9,23 @@ from kgplatform.settings import get_settings
 
 
 @app.command()
-def api(host: str | None = None, port: int | None = None) -> None:
-    """Serve the HTTP API."""
+def api(
+    host: str | None = typer.Option(None, help="Address to listen on (default: KGP_API_HOST, 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port to listen on (default: KGP_API_PORT, 8000)."),
+) -> None:
+    """Serve the HTTP API (behind a reverse proxy with TLS in production: README, "Deployment elsewhere")."""
     import uvicorn
 
     settings = get_settings()
+    trusted = settings.serving.forwarded_allow_ips
     uvicorn.run(
         "kgplatform.api.app:create_app",
         factory=True,
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_level="info",
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
     )
 
 

@@ -285,7 +285,11 @@ def _refusal(report: ImportReport, blocking: bool) -> str:
         problems.append(f"a cycle among {shortened(cycle[:SHOWN_MEMBERS], len(cycle))}")
     if len(report.cycles) > SHOWN_MEMBERS:
         problems.append(f"{len(report.cycles) - SHOWN_MEMBERS} more cycle(s)")
-    hint = "" if blocking else "; fix them, or import with skip_invalid to write only the valid rows"
+    hint = (
+        ""
+        if blocking
+        else "; fix them, or import with skip_invalid (--skip-invalid) to write only the valid rows"
+    )
     verb = "would import nothing" if report.dry_run else "imported nothing"
     return f"{verb}: {'; '.join(problems)}{hint}"
 

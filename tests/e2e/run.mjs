@@ -92,6 +92,15 @@ step('a wrong key is refused with the API\'s 401 message', async () => {
   assert.equal(await page.locator('#app').isHidden(), true);
 });
 
+step('the sign-in form cannot send the key anywhere before the scripts run', async () => {
+  // Submitted before app.js loaded, the old form sent GET /ui/?api-key=kgp_... (URL, history, access log).
+  const html = await (await fetch(`${BASE}/ui/`)).text();
+  assert.match(html, /<form id="signin-form"[^>]*method="post"/);
+  assert.match(html, /<fieldset id="signin-fields" disabled>/);
+  assert.doesNotMatch(html, /<input id="api-key"[^>]*\bname=/);
+  assert.equal(await page.evaluate(() => document.querySelector('#signin-fields').disabled), false, 'enabled by app.js');
+});
+
 step('every /ui response carries the security headers; the API\'s routes do not', async () => {
   for (const path of ['/ui/', '/ui/app.js', '/ui/styles.css', '/ui/vendor/cytoscape.esm.min.js']) {
     const response = await fetch(BASE + path);

@@ -76,6 +76,7 @@ function setup() {
     await signIn(input.value.trim());
     input.value = '';
   }, 'Sign in'));
+  $('#signin-fields').disabled = false; // only now: a submit before this would have left the page
   $('#signout').addEventListener('click', signOut);
   for (const tab of document.querySelectorAll('[role=tab]')) {
     tab.addEventListener('click', () => showTab(tab.id.replace('tab-', '')));
