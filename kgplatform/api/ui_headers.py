@@ -3,7 +3,9 @@
 The page builds its DOM without innerHTML; the Content-Security-Policy still lets only the page's own
 scripts, styles and API run or load, so an injection that slipped through could neither run inline
 script nor send data elsewhere. The page must not be framed (clickjacking) and sends no Referer.
-The API's JSON routes are left alone: a browser does not render them.
+The API's routes get no CSP (a browser does not render JSON), but `Cache-Control: no-store` and
+`nosniff`: the key travels in X-API-Key, not Authorization, so a shared cache's rules for authenticated
+responses would not keep a learner's data, plans or picture out of it.
 """
 
 from __future__ import annotations
@@ -34,8 +36,11 @@ class UiSecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_ui_path(scope["path"]):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if not is_ui_path(scope["path"]):
+            await self.app(scope, receive, _with_api_headers(send))
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -46,3 +51,17 @@ class UiSecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _with_api_headers(send: Send) -> Send:
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            for name, value in API_HEADERS.items():
+                headers.setdefault(name, value)
+        await send(message)
+
+    return send_with_headers

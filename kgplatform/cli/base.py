@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from kgplatform.errors import KgpError
 from kgplatform.settings import get_settings
@@ -24,6 +25,16 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
+
+# C0 and C1 control characters but tab: an escape sequence in a designer's or service's text could
+# retitle, recolour or rewrite the operator's terminal.
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0)], "?")
+
+
+def literal(text: object) -> Text:
+    """User text (names, ids, reasons, messages) as printed, never read as rich markup (a name
+    `[link=...]` became a live link, `[/bold]` a MarkupError) nor as terminal control sequences."""
+    return Text(str(text).translate(_CONTROL))
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import typer
 from rich.table import Column, Table
 
 from kgplatform.auth.models import Role
-from kgplatform.cli.base import app, console, graph_session
+from kgplatform.cli.base import app, console, graph_session, literal
 from kgplatform.errors import KgpError
 
 keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.", no_args_is_help=True)
@@ -49,7 +49,7 @@ def keys_list() -> None:
     for key in keys:
         table.add_row(
             key.id,
-            key.name,
+            literal(key.name),
             key.role.value,
             key.created_at.isoformat(timespec="seconds"),
             "yes" if key.revoked else "",

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kgplatform.cli.base import app, console, fail, graph_session
+from kgplatform.cli.base import app, console, fail, graph_session, literal
 from kgplatform.settings import get_settings
 
 
@@ -138,17 +138,19 @@ def plan(
     record = served.record
     state = f"STALE ({'; '.join(served.stale_because)})" if served.stale else "fresh"
     console.print(
-        f"plan {record.id} for {learner_id} in {record.curriculum_id}: {state}, "
-        f"{served.age_s:.0f} s old, from {served.source}, model {record.model_version}"
+        literal(
+            f"plan {record.id} for {learner_id} in {record.curriculum_id}: {state}, "
+            f"{served.age_s:.0f} s old, from {served.source}, model {record.model_version}"
+        )
     )
     table = Table("rank", "task", "concept", "purpose", "success", "reason")
     for task in record.tasks:
         table.add_row(
             str(task["rank"]),
-            task["task_id"],
-            task["concept_id"],
+            literal(task["task_id"]),
+            literal(task["concept_id"]),
             task["purpose"],
             f"{task['predicted_success']:.0%}",
-            task["reason"],
+            literal(task["reason"]),
         )
     console.print(table)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import typer
 from rich.table import Table
 
-from kgplatform.cli.base import app, console, fail, graph_session
+from kgplatform.cli.base import app, console, fail, graph_session, literal
 from kgplatform.settings import get_settings
 from workers.queues import DEFAULT_WORKER_QUEUES
 
@@ -196,13 +196,17 @@ def print_job(status: JobStatus) -> None:  # noqa: F821
         ("from", status.source),
     ]
     for name, value in rows:
-        table.add_row(name, value)
+        table.add_row(name, literal(value))
     console.print(table)
     if status.failures:
         failures = Table("chunk", "learners", "first", "last", "reason", title="failures")
         for f in status.failures:
             failures.add_row(
-                str(f.chunk), str(f.learners), f.first_learner_id or "", f.last_learner_id or "", f.reason
+                str(f.chunk),
+                str(f.learners),
+                literal(f.first_learner_id or ""),
+                literal(f.last_learner_id or ""),
+                literal(f.reason),
             )
         console.print(failures)
 

@@ -42,9 +42,10 @@ def _not_blank(value: str) -> str:
 
 def well_formed_id(value: str) -> str:
     """Refuses ids that look like another id or cannot be fetched back: surrounding whitespace ("algebra "
-    beside "algebra"), control characters, decomposed Unicode (NFD "é" beside NFC "é"), and ``.`` or
-    ``..`` path segments (ids may hold '/', and browsers and HTTP clients resolve those segments, even
-    percent-encoded, before a request leaves them)."""
+    beside "algebra"), control and invisible formatting characters (zero-width space, bidi overrides),
+    decomposed Unicode (NFD "é" beside NFC "é"), and ``.`` or ``..`` path segments (ids may hold '/',
+    and browsers and HTTP clients resolve those segments, even percent-encoded, before a request
+    leaves them)."""
     if value != value.strip():
         raise ValueError("must not start or end with whitespace")
     # Printable ASCII (nearly every id) holds no control character and is NFC already: the per-character
@@ -53,6 +54,11 @@ def well_formed_id(value: str) -> str:
         controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
         if controls:
             raise ValueError(f"must not hold control characters ({', '.join(controls)})")
+        # Invisible format characters: a zero-width space made "learner-1\u200b" a second learner that
+        # prints as "learner-1", and a right-to-left override showed "ev-\u202eexe.txt" as "ev-txt.exe".
+        invisible = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cf"})
+        if invisible:
+            raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
         if not unicodedata.is_normalized("NFC", value):
             raise ValueError(
                 f"must be in Unicode NFC form: use {unicodedata.normalize('NFC', value)!r}, which looks the "

@@ -112,6 +112,8 @@ step('every /ui response carries the security headers; the API\'s routes do not'
   }
   const api = await fetch(`${BASE}/curricula`, { headers: { 'X-API-Key': DESIGNER_KEY } });
   assert.equal(api.headers.get('content-security-policy'), null);
+  assert.equal(api.headers.get('cache-control'), 'no-store', 'learner and curriculum data stay out of shared caches');
+  assert.equal(api.headers.get('x-content-type-options'), 'nosniff');
 });
 
 step('sign in as a designer and see the curriculum\'s concepts, paged', async () => {

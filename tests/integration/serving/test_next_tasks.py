@@ -68,6 +68,8 @@ def test_a_cache_hit_never_touches_neo4j(api: Served, world: World) -> None:
     finally:
         graph.session = original  # type: ignore[method-assign]
     assert hit.status_code == 200 and hit.json()["source"] == "cache"
+    # The fast path's answer too is kept out of shared caches (the key is a header they do not know).
+    assert hit.headers["cache-control"] == "no-store" and hit.headers["x-content-type-options"] == "nosniff"
 
 
 def test_cached_plan_of_an_older_planner_is_recomputed(

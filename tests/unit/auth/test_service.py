@@ -5,7 +5,7 @@ import hashlib
 import pytest
 
 from kgplatform.auth.models import Principal, Role
-from kgplatform.auth.service import KeyAuthenticator, generate_secret, hash_secret
+from kgplatform.auth.service import SECRET_FORMAT, KeyAuthenticator, generate_secret, hash_secret
 from kgplatform.errors import ServiceUnavailable, Unauthorized
 
 ALICE = Principal(key_id="k1", name="alice", role=Role.DESIGNER)
@@ -44,7 +44,18 @@ def test_hash_is_sha256_hex_of_the_secret() -> None:
 def test_missing_and_malformed_keys_are_refused_without_a_lookup() -> None:
     lookup = CountingLookup({})
     authenticator = KeyAuthenticator(lookup)
-    for secret in (None, "", "not-ours", "kgp_" + "x" * 300):
+    well_formed = generate_secret()
+    assert SECRET_FORMAT.fullmatch(well_formed)
+    for secret in (
+        None,
+        "",
+        "not-ours",
+        "kgp_" + "x" * 300,
+        "kgp_not-a-real-key",  # the right prefix, the wrong length
+        well_formed[:-1] + "!",  # the right length, a character no secret holds
+        well_formed + "A",
+        "KGP_" + well_formed[4:],
+    ):
         with pytest.raises(Unauthorized):
             authenticator.authenticate(secret)
     assert lookup.calls == 0

@@ -104,6 +104,10 @@ LOOKALIKE_OR_UNFETCHABLE_IDS = [
     ("alge\tbra\n", "whitespace"),
     ("alge\x00bra", "control characters (U+0000)"),
     ("alge\x85bra", "control characters (U+0085)"),
+    ("learner-1\u200b", "invisible formatting characters (U+200B)"),  # prints as "learner-1"
+    ("ev-\u202eexe.txt", "invisible formatting characters (U+202E)"),  # shows as "ev-txt.exe"
+    ("\ufeffalgebra", "invisible formatting characters (U+FEFF)"),
+    ("a\u2066b\u200d", "invisible formatting characters (U+200D, U+2066)"),
     ("cafe\u0301", "NFC form: use 'caf\u00e9'"),  # decomposed: looks like the NFC "café"
     (".", "'.' or '..'"),
     ("..", "'.' or '..'"),
