@@ -16,6 +16,7 @@ import csv
 import gc
 import io
 import json
+import re
 import zipfile
 import zlib
 from collections import Counter
@@ -57,8 +58,16 @@ LIST_SEPARATOR = ";"
 JSON_SECTIONS = {"concepts": Entity.CONCEPT, "prerequisites": Entity.PREREQUISITE, "tasks": Entity.TASK}
 # A zip's CSVs together may unpack to at most this much: the request body is capped (32 MiB by default),
 # but deflate turns a few MiB into gigabytes. Far above any real curriculum (the largest public one read
-# here, junyi's, is a few MiB of CSV).
-MAX_UNZIPPED_BYTES = 256 * 2**20
+# here, junyi's, is a few MiB of CSV). It was 256 MiB: a 40 KB zip of 20 MiB of repeated rows took the
+# API to 4.2 GB, so the rows are capped too.
+MAX_UNZIPPED_BYTES = 64 * 2**20
+# Concept, prerequisite and task rows in one import, all files together: each row costs the import about
+# 2 KB while it validates and reports, so this bounds an import's memory near 200 MB. Junyi's whole graph
+# is under 3,000 rows; a larger curriculum is imported in parts (rows merge by id).
+MAX_IMPORT_ROWS = 100_000
+# Cells a spreadsheet would evaluate (OWASP's CSV injection list), after any quotes a protected cell has.
+FORMULA_LIKE = re.compile(r"'*[=+\-@\t\r]")
+PROTECTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
 # What can go wrong reading a member of a zip that opened: a bad CRC or truncated data, an encrypted
 # member, a compression method zipfile lacks (e.g. Deflate64), corrupt deflate data.
 ZIP_MEMBER_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError, OSError)
@@ -140,7 +149,18 @@ def parse_json(text: str | bytes) -> RawDocument:
             raw.file_errors.append(RowError(entity=Entity.FILE, field=section, message="must be a list"))
             continue
         raw.rows_of(entity).extend(rows)
-    return raw
+    return _within_row_limit(raw)
+
+
+def _within_row_limit(raw: RawDocument) -> RawDocument:
+    """`raw`, or, past MAX_IMPORT_ROWS rows, a document of that one file error (no rows to validate)."""
+    total = len(raw.concepts) + len(raw.prerequisites) + len(raw.tasks)
+    if total <= MAX_IMPORT_ROWS:
+        return raw
+    message = (
+        f"holds {total:,} rows; at most {MAX_IMPORT_ROWS:,} are imported at once: split it (rows merge by id)"
+    )
+    return RawDocument(file_errors=[*raw.file_errors, RowError(entity=Entity.FILE, message=message)])
 
 
 def parse_csv_tables(tables: dict[Entity, str | bytes], curriculum: Row | None = None) -> RawDocument:
@@ -164,7 +184,7 @@ def parse_csv_tables(tables: dict[Entity, str | bytes], curriculum: Row | None =
         raw.columns[entity] = frozenset(header)
         if note := _line_note(INPUT_FILES[entity], lines):
             raw.notes.append(note)
-    return raw
+    return _within_row_limit(raw)
 
 
 def _set_curriculum(raw: RawDocument, rows: list[Row]) -> None:
@@ -218,6 +238,10 @@ def _read_rows(
         if cells is None:
             return rows, lines
         if cells:  # a blank line reads as no cells: no row
+            if len(rows) == MAX_IMPORT_ROWS:  # stop reading: the whole import is refused anyway
+                message = f"holds more than {MAX_IMPORT_ROWS:,} rows; at most that many are imported at once"
+                errors.append(RowError(entity=Entity.FILE, field=name, message=message))
+                return None
             rows.append(_row(header, cells))
             lines.append(start)
 
@@ -258,6 +282,7 @@ def _row(header: list[str], cells: list[str]) -> Row:
 
 
 def _cell(column: str, value: str) -> Any:
+    value = unprotect_formula(value)
     if column in LIST_COLUMNS:
         return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
     return value
@@ -409,7 +434,27 @@ def document_to_csv_tables(document: CurriculumDocument) -> dict[str, str]:
     return tables
 
 
+def protect_formula(text: str) -> str:
+    """A CSV cell a spreadsheet would run as a formula ('=HYPERLINK(...)', '+cmd|...', '@SUM', '-2+3')
+    with a quote before it, which spreadsheets show as text; `unprotect_formula` takes it off on import,
+    so an export imports back unchanged (a cell already starting with quotes and such a character gets
+    one more quote, and loses one)."""
+    return "'" + text if FORMULA_LIKE.match(text) else text
+
+
+def unprotect_formula(text: str) -> str:
+    return text[1:] if PROTECTED_FORMULA.match(text) else text
+
+
 def _export_cell(entity: Entity, row: Row, column: str) -> Any:
+    return _protect_text(_plain_cell(entity, row, column))
+
+
+def _protect_text(value: Any) -> Any:
+    return protect_formula(value) if isinstance(value, str) else value
+
+
+def _plain_cell(entity: Entity, row: Row, column: str) -> Any:
     value = row.get(column)
     if isinstance(value, list):
         clash = [str(v) for v in value if LIST_SEPARATOR in str(v) or str(v) != str(v).strip()]
@@ -430,7 +475,8 @@ def curriculum_to_csv(document: CurriculumDocument) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerow(document.curriculum.model_dump(mode="json", include=set(columns)))
+    row = document.curriculum.model_dump(mode="json", include=set(columns))
+    writer.writerow({column: _protect_text(value) for column, value in row.items()})
     return out.getvalue()
 
 

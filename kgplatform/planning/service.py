@@ -22,6 +22,9 @@ from kgplatform.planning.records import PlanRecord, stale_reasons
 from kgplatform.planning.stamps import InputStamps, model_version
 from kgplatform.planning.store import LearnerRows, PlanStore
 
+# Curricula whose planning arrays one API or worker process keeps (the most recently built).
+MAX_CACHED_GRAPHS = 8
+
 
 @dataclass(frozen=True)
 class ServedPlan:
@@ -105,6 +108,8 @@ class PlanService:
             # built here, not a lookup another thread's swap may have emptied meanwhile (a KeyError).
             graph = self.store.concept_graph(curriculum_id)
             kept = {k: v for k, v in self._graphs.items() if k[0] != curriculum_id}
+            # Bounded: each graph holds dense concept x concept arrays, and curricula are many.
+            kept = dict(list(kept.items())[-(MAX_CACHED_GRAPHS - 1) :])
             self._graphs = {**kept, key: graph}
         return graph
 

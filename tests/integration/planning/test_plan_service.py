@@ -11,13 +11,15 @@ import redis
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_service import run_import
 from kgplatform.curriculum.io import parse_json
-from kgplatform.errors import NotFound
+from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.cache import PlanCache, plan_key
-from kgplatform.planning.service import PlanService
+from kgplatform.planning.graph import build_graph
+from kgplatform.planning.service import MAX_CACHED_GRAPHS, PlanService
+from kgplatform.planning.stamps import InputStamps
 from kgplatform.planning.store import PlanStore
 
 CURRICULUM = "plan-test"
@@ -157,3 +159,35 @@ def test_a_plan_in_another_curriculum_is_served_but_does_not_replace_the_default
     assert json.loads(redis_client.get(plan_key(LEARNER)))["id"] == default.record.id
     again = service.current_plan(LEARNER, now=START)
     assert again.source == "cache" and again.record.id == default.record.id
+
+
+def test_a_curriculum_past_the_planners_size_is_refused_by_name(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dense concept x concept arrays: a 20,000-concept curriculum once took the API past its memory."""
+    document = generate_curriculum(6, seed=1, curriculum_id="too-big")
+    assert run_import(graph, parse_json(document.to_json()), "too-big", actor="test").imported
+    store = PlanStore(graph)
+    assert store.concept_graph("too-big").n_concepts == 6
+    monkeypatch.setattr("kgplatform.planning.store.MAX_PLANNED_CONCEPTS", 5)
+    with pytest.raises(ValidationFailed) as refused:
+        store.concept_graph("too-big")
+    assert refused.value.field == "curriculum_id" and "6 concepts" in refused.value.message
+
+
+def test_the_planning_arrays_kept_per_process_are_bounded() -> None:
+    built: list[str] = []
+
+    class Store:
+        def concept_graph(self, curriculum_id: str) -> object:
+            built.append(curriculum_id)
+            return build_graph(generate_curriculum(3, seed=1))
+
+    service = PlanService(Store(), None, None)  # type: ignore[arg-type]
+    for k in range(MAX_CACHED_GRAPHS + 4):
+        service.concept_graph(f"c{k}", InputStamps(None, None, None))
+    assert len(service._graphs) == MAX_CACHED_GRAPHS
+    newest = {key[0] for key in service._graphs}
+    assert newest == {f"c{k}" for k in range(4, MAX_CACHED_GRAPHS + 4)}
+    service.concept_graph(f"c{MAX_CACHED_GRAPHS + 3}", InputStamps(None, None, None))
+    assert len(built) == MAX_CACHED_GRAPHS + 4  # the newest is still kept: not built again

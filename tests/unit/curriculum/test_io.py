@@ -1,3 +1,4 @@
+import csv
 import io
 import json
 import zipfile
@@ -19,6 +20,7 @@ from kgplatform.curriculum.io import (
     CSV_FILES,
     document_to_csv_tables,
     document_to_zip,
+    export_csv_files,
     parse_csv_tables,
     parse_json,
     parse_zip,
@@ -262,6 +264,34 @@ def test_a_concept_the_rows_name_without_defining_must_still_exist() -> None:
     ]
 
 
+def test_cells_a_spreadsheet_would_run_are_exported_as_text_and_imported_back_unchanged() -> None:
+    """A task titled '=HYPERLINK(...)' or a concept '+cmd|...' ran as a formula in whoever opened the
+    export in a spreadsheet (service keys may export)."""
+    document = generate_curriculum(4, seed=3)
+    c0, c1, c2, c3 = document.concepts
+    hostile = document.model_copy(
+        update={
+            "curriculum": document.curriculum.model_copy(update={"name": "@SUM(1+1)*cmd|' /C calc'!A0"}),
+            "concepts": [
+                c0.model_copy(update={"name": '=HYPERLINK("https://evil.example","x")', "tags": ["-2+3"]}),
+                c1.model_copy(update={"description": "+cmd|' /C calc'!A0"}),
+                c2.model_copy(update={"name": "'=already quoted once"}),
+                c3.model_copy(update={"name": "an ordinary 'quoted' name"}),
+            ],
+        }
+    )
+    files = export_csv_files(hostile)
+    for name, text in files.items():
+        for line in text.splitlines()[1:]:
+            for cell in next(csv.reader([line])):
+                assert cell[:1] not in {"=", "+", "-", "@"}, f"{name}: {cell!r}"
+    tables = {entity: files[name] for entity, name in CSV_FILES.items()}
+    raw = parse_csv_tables({**tables, Entity.CURRICULUM: files["curriculum.csv"]})
+    plan = validate_import(raw, hostile.curriculum.id, ExistingGraph(), dry_run=True, skip_invalid=False)
+    assert plan.report.errors == []
+    assert plan.document == hostile
+
+
 def test_csv_export_refuses_list_items_it_could_not_read_back() -> None:
     document = generate_curriculum(3, seed=1)
     odd = document.model_copy(
@@ -320,6 +350,29 @@ def test_a_zip_unpacking_past_the_limit_is_refused_unread(monkeypatch: pytest.Mo
     assert len(bomb) < 2_000
     (error,) = parse_zip(bomb).file_errors
     assert "unpack to 200,008 bytes" in error.message
+
+
+def test_an_import_of_more_rows_than_the_limit_is_one_file_error_and_no_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 40 KB zip of repeated rows took the API to 4.2 GB validating and reporting 1.75 M rows."""
+    monkeypatch.setattr("kgplatform.curriculum.io.MAX_IMPORT_ROWS", 10)
+    one_file = parse_csv_tables({Entity.CONCEPT: "id,name\n" + "".join(f"c{i},C\n" for i in range(11))})
+    assert (one_file.concepts, [e.field for e in one_file.file_errors]) == ([], ["concepts.csv"])
+    assert "more than 10 rows" in one_file.file_errors[0].message
+    tables = {
+        Entity.CONCEPT: "id,name\n" + "c,C\n" * 6,
+        Entity.TASK: "id,title,kind,concepts\n" + "t,T,exercise,c\n" * 5,
+    }
+    together = parse_csv_tables(tables)  # within the limit each, past it together
+    assert (together.concepts, together.tasks) == ([], [])
+    (error,) = together.file_errors
+    assert "holds 11 rows; at most 10" in error.message
+    document = {"concepts": [{"id": f"c{i}", "name": "C"} for i in range(11)]}
+    as_json = parse_json(json.dumps(document))
+    assert as_json.concepts == [] and "holds 11 rows" in as_json.file_errors[0].message
+    exactly = parse_json(json.dumps({"concepts": document["concepts"][:10]}))
+    assert len(exactly.concepts) == 10 and exactly.file_errors == []
 
 
 @pytest.mark.parametrize(
