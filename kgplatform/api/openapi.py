@@ -1,6 +1,7 @@
 """The OpenAPI document says what every route can answer, errors included.
 
-Routes document their own success and domain errors; this adds what the platform itself can answer
+Routes document their own success and some domain errors; this adds the domain errors a route can meet by
+what it is (`domain_errors`: 404, 409, 412, 428) and what the platform itself can answer
 on every route, as RFC 9457 problem details: 401/403 where a key is needed, 400 where a body is read
 (one that cannot be decoded), 413 (body size), 422
 (validation, replacing FastAPI's own shape, which the API never sends), 429 (rate limit), 500 and 503.
@@ -52,6 +53,24 @@ COMMON: dict[str, tuple[str, bool]] = {
 BODY: dict[str, tuple[str, bool]] = {
     "400": ("The body could not be read at all (`field: body`); nothing was changed", False),
 }
+# A route's domain errors, by what the route is (`domain_errors`): a client generator learns every status
+# it can meet (schemathesis's status-code check holds the document to it).
+NOT_FOUND = ("No such entity: `field` names the unknown id; nothing was changed", False)
+CONFLICT = (
+    "Conflicts with the graph as it is (a cycle, a duplicate, an entity still in use, a batch already "
+    "running): `field` names what; nothing was changed",
+    False,
+)
+PRECONDITION_FAILED = (
+    "If-Match names an older version: it changed since you read it; nothing was changed",
+    False,
+)
+PRECONDITION_REQUIRED = ("If-Match is required: send the ETag of the version you read", False)
+# Routes that look an entity up by an id in their body or query rather than their path.
+LOOKS_UP_BY_BODY = {"/prerequisites", "/jobs/recompute"}
+EDITS_GRAPH = ("/curricula", "/concepts", "/tasks", "/prerequisites", "/jobs")
+VERSIONED = ("/concepts/{concept_id}", "/tasks/{task_id}")
+
 AUTH: dict[str, tuple[str, bool]] = {
     "401": ("Missing, unknown or revoked API key (X-API-Key)", False),
     "403": ("The key's role may not do this", False),
@@ -72,12 +91,13 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     """Adds the platform's error responses to every operation of an OpenAPI document (in place)."""
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-    for path_item in document.get("paths", {}).values():
-        for operation in path_item.values():
+    for path, path_item in document.get("paths", {}).items():
+        for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
             extra = {
+                **domain_errors(path, method),
                 **COMMON,
                 **(AUTH if operation.get("security") else {}),
                 **(BODY if "requestBody" in operation else {}),
@@ -99,6 +119,20 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         components["schemas"].pop(unused, None)
     return document
+
+
+def domain_errors(path: str, method: str) -> dict[str, tuple[str, bool]]:
+    """404 where an entity is named (in the path, or the body of a few routes), 409 where the graph is
+    changed, 412 and 428 where a versioned entity is (If-Match)."""
+    errors: dict[str, tuple[str, bool]] = {}
+    if "{" in path or path in LOOKS_UP_BY_BODY:
+        errors["404"] = NOT_FOUND
+    if method != "get" and path.startswith(EDITS_GRAPH):
+        errors["409"] = CONFLICT
+    if method in ("put", "patch", "delete") and path in VERSIONED:
+        errors["412"] = PRECONDITION_FAILED
+        errors["428"] = PRECONDITION_REQUIRED
+    return errors
 
 
 def install_openapi(app: FastAPI) -> None:

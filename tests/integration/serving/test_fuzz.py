@@ -19,7 +19,11 @@ import redis
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from kgplatform.api.app import create_app
 from kgplatform.auth import service as auth
@@ -74,7 +78,12 @@ def test_no_server_error_every_response_matches_the_schema_and_a_refusal_changes
     before = world_state(graph_session, fuzz_redis)
     response = case.call_and_validate(
         headers=ADMIN,
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        checks=[
+            not_a_server_error,
+            response_schema_conformance,
+            content_type_conformance,
+            status_code_conformance,
+        ],
     )
     operation = f"{case.operation.method.upper()} {case.operation.path}"
     STATUSES[response.status_code] += 1
