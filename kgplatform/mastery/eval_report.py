@@ -56,5 +56,6 @@ def write_json(path: Path, scores: list[FoldScore], metadata: dict[str, Any]) ->
     path.write_text(json.dumps(document, indent=1), encoding="utf-8")
 
 
-def _pm(values: tuple[float, float]) -> str:
-    return f"{values[0]:.4f} ± {values[1]:.4f}"
+def _pm(values: tuple[float, float | None]) -> str:
+    mean, sd = values
+    return f"{mean:.4f} ± " + ("n/a" if sd is None else f"{sd:.4f}")

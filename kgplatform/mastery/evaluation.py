@@ -62,9 +62,10 @@ class FoldScore:
 class Summary:
     model: str
     protocol: str
-    auc: tuple[float, float]  # mean, sample standard deviation over folds
-    rmse: tuple[float, float]
-    accuracy: tuple[float, float]
+    # mean, sample standard deviation over folds (None for one fold: a single value has no spread)
+    auc: tuple[float, float | None]
+    rmse: tuple[float, float | None]
+    accuracy: tuple[float, float | None]
     folds: int
 
 
@@ -160,8 +161,8 @@ def summarise(scores: list[FoldScore]) -> list[Summary]:
     for model, protocol in keys:
         mine = [s.metrics for s in scores if s.model == model and s.protocol == protocol]
 
-        def spread(values: list[float]) -> tuple[float, float]:
-            return float(np.mean(values)), float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+        def spread(values: list[float]) -> tuple[float, float | None]:
+            return float(np.mean(values)), float(np.std(values, ddof=1)) if len(values) > 1 else None
 
         out.append(
             Summary(

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from kgplatform.mastery.datasets import ResponseLog
+from kgplatform.mastery.eval_report import _pm
 from kgplatform.mastery.evaluation import (
     LEAK_FREE,
     LEAKY,
@@ -145,6 +146,12 @@ def test_evaluate_reports_every_model_and_protocol_per_fold(tmp_path: Path) -> N
     assert summary[(OURS, LEAK_FREE)].auc[0] > summary[(SUCCESS_RATE, LEAK_FREE)].auc[0] + 0.05
     # the simulated learners learn as they answer: the tracer adds to the layer's other terms
     assert summary[(OURS, LEAK_FREE)].auc[0] > summary[(OURS_NO_TRACER, LEAK_FREE)].auc[0]
+    assert summary[(OURS, LEAK_FREE)].auc[1] is not None  # two folds have a spread
+    (one_fold,) = [
+        s for s in summarise([s for s in scores if s.fold == 1]) if (s.model, s.protocol) == (OURS, LEAK_FREE)
+    ]
+    assert one_fold.auc[1] is None  # one fold has none: printed "n/a", not a spread of 0.0000
+    assert "± n/a" in _pm(one_fold.auc)
     leak_free_n = next(s.metrics.n for s in scores if (s.model, s.protocol, s.fold) == (OURS, LEAK_FREE, 1))
     leaky_n = next(s.metrics.n for s in scores if (s.model, s.protocol, s.fold) == (OURS, LEAKY, 1))
     assert leak_free_n < leaky_n  # responses, not rows
