@@ -54,7 +54,8 @@ def services_status() -> None:
 
     statuses = manager.status(get_settings())
     print_statuses(statuses)
-    if any(s.state in (manager.State.NOT_RUNNING, manager.State.OURS_ELSEWHERE) for s in statuses):
+    down = (manager.State.NOT_RUNNING, manager.State.OURS_ELSEWHERE, manager.State.REMOTE_UNREACHABLE)
+    if any(s.state in down for s in statuses):
         raise typer.Exit(3)
 
 

@@ -27,6 +27,7 @@ class State(StrEnum):
     RUNNING_OURS = "already running (started by kgplatform)"
     RUNNING_FOREIGN = "already running (not started by kgplatform, left alone)"
     REMOTE = "remote, not managed here"
+    REMOTE_UNREACHABLE = "remote, not managed here, and nothing answers at this address"
     STOPPED = "stopped"
     NOT_RUNNING = "not running"
     # The state folder's server runs, but does not listen at the configured address (settings changed).
@@ -162,10 +163,13 @@ def status(settings: Settings) -> list[ServiceStatus]:
             redis_local.running_pid(settings),
         ),
     ):
-        listening = is_local and port_open(host, port)
         if not is_local:
-            state = State.REMOTE
-        elif pid is not None:
+            # Only the address is ours to report: the state folder's pid belongs to a local server.
+            state = State.REMOTE if port_open(host, port, timeout_s=2.0) else State.REMOTE_UNREACHABLE
+            result.append(ServiceStatus(name, address, state))
+            continue
+        listening = port_open(host, port)
+        if pid is not None:
             # The pid file names this folder's server; it is the one at the address only if that listens.
             state = State.RUNNING_OURS if listening else State.OURS_ELSEWHERE
         elif listening:

@@ -56,6 +56,24 @@ def test_up_twice_starts_once_and_down_stops_it(own_settings: Settings) -> None:
     assert {s.name: s.state for s in manager.status(own_settings)}["redis"] == State.NOT_RUNNING
 
 
+def test_status_of_a_remote_address_reports_no_local_pid_and_whether_it_answers(
+    own_settings: Settings, tmp_path: Path
+) -> None:
+    """A remote Neo4j showed the state folder's local pid, and status exited 0 with nothing answering."""
+    manager.up(own_settings)  # a local Redis with a pid file, beside the remote Neo4j
+    (neo4j,) = [s for s in manager.status(own_settings) if s.name == "neo4j"]
+    assert (neo4j.state, neo4j.pid) == (State.REMOTE_UNREACHABLE, None)  # graph.example.invalid
+    # A remote address that answers: a listener on 127.0.0.2, which the settings do not count as local.
+    with socket.create_server(("127.0.0.2", 0)) as listener:
+        port = listener.getsockname()[1]
+        answering = own_settings.model_copy(
+            update={"redis": RedisSettings(url=f"redis://127.0.0.2:{port}/0")}
+        )
+        assert not answering.redis.is_local
+        (redis_status,) = [s for s in manager.status(answering) if s.name == "redis"]
+    assert (redis_status.state, redis_status.pid) == (State.REMOTE, None)
+
+
 @pytest.fixture
 def foreign_redis(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """A redis-server that kgplatform did not start (someone else's, or Debian's own), listening."""
