@@ -19,7 +19,7 @@ import orjson
 
 from kgplatform.planning.batch import ChunkPicks
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.reasons import describe, middle
+from kgplatform.planning.reasons import IS_GOAL, describe, goal_words, rest_words
 from kgplatform.planning.stamps import InputStamps
 
 # "{:.0%}" multiplies by 100 in double precision and rounds half to even, as np.rint does.
@@ -32,10 +32,10 @@ def _middle_codes(graph: ConceptGraph, picks: ChunkPicks) -> np.ndarray:
     interest the concept carries, blocks, what it says of the goals (`policy.goal_words`)."""
     helped = (picks.facts["helped"] >= 0) @ _HELPED_BITS  # which of the concept's 5 targets it helps
     blocks = np.where(picks.facts["blocks"] > 0, picks.facts["blocks"], 0).astype(np.int64)
-    goal = picks.facts["goal"]  # 0 .. n + 2
+    kind = np.minimum(picks.facts["goal"], IS_GOAL)  # `reasons.goal_kind`; the goal's own words apart
     liked = picks.facts["liked"]  # 0, or 1 + a tag number
     tags, n = len(graph.tag_index) + 1, graph.n_concepts
-    return (((blocks * (n + 3) + goal) * tags + liked) * 32 + helped) * n + picks.concept
+    return (((blocks * 3 + kind) * tags + liked) * 32 + helped) * n + picks.concept
 
 
 def _new_middle(graph: ConceptGraph, code: int) -> str:
@@ -43,10 +43,10 @@ def _new_middle(graph: ConceptGraph, code: int) -> str:
     rest, concept = divmod(code, graph.n_concepts)
     rest, helped = divmod(rest, 32)
     rest, liked = divmod(rest, len(graph.tag_index) + 1)
-    blocks, goal = divmod(rest, graph.n_concepts + 3)
+    blocks, kind = divmod(rest, 3)
     targets = graph.transfer_targets[concept].tolist()
     chosen = tuple(t if helped >> i & 1 else -1 for i, t in enumerate(targets))
-    text = graph.reason_codes[code] = middle(graph, chosen, blocks or None, goal, liked)
+    text = graph.reason_codes[code] = rest_words(graph, chosen, blocks or None, kind, liked)
     return text
 
 
@@ -70,6 +70,10 @@ def chunk_json(
     success = facts["success"].tolist()
     endings = np.rint(facts["success"].astype(np.float64) * 100.0).astype(np.int64).tolist()
     codes = _middle_codes(graph, picks).tolist()
+    # The goal's words per pick, looked up once per distinct goal value rather than once per pick.
+    goal_values, goal_inverse = np.unique(picks.facts["goal"], return_inverse=True)
+    said_of_goal = np.array([goal_words(graph, int(g)) for g in goal_values.tolist()], dtype=object)
+    goal_said = said_of_goal[goal_inverse.reshape(picks.facts["goal"].shape)].tolist()
     review, p = facts["review"].tolist(), facts["p"].tolist()
     concepts, tasks = picks.concept.tolist(), picks.task.tolist()
     counts, placement = picks.count.tolist(), picks.placement.tolist()
@@ -90,11 +94,12 @@ def chunk_json(
             review[row],
             p[row],
             codes[row],
+            goal_said[row],
             endings[row],
             success[row],
             strict=True,
         )
-        for j, (task, concept, reviewed, p_now, code, ending, predicted) in enumerate(
+        for j, (task, concept, reviewed, p_now, code, said, ending, predicted) in enumerate(
             itertools.islice(row_facts, counts[row])
         ):
             if placed:
@@ -115,7 +120,7 @@ def chunk_json(
                 words = reason_codes.get(code)
                 if words is None:
                     words = _new_middle(graph, code)
-                reason = first + words + _SUCCESS_ENDINGS[ending]
+                reason = first + said + words + _SUCCESS_ENDINGS[ending]
             items.append(
                 {
                     "task_id": task_ids[task],

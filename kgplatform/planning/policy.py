@@ -88,7 +88,7 @@ class ConceptScores:
     review: np.ndarray
     blocks: np.ndarray
     on_path: np.ndarray
-    aims: np.ndarray  # bool: the learner's goals not met yet (none when the learner has no goals)
+    aims: np.ndarray  # (..., G) int64: the learner's unmet goals, ascending, -1 padded (`unmet_goal_lists`)
     has_goals: np.ndarray  # (...,) bool: the learner named goals (met or not)
     p: np.ndarray  # float32 mastery now, what `difficulty.task_success` predicts from
     attempts: np.ndarray  # the learner's attempts per concept (`ranked_tasks` takes turns by them)
@@ -286,13 +286,18 @@ def score_concepts(
     p = p_mastery.astype(np.float32, copy=False).reshape(-1, n)
     peak = p_peak.astype(np.float32, copy=False).reshape(-1, n)
     met = fr.implied_known(graph, p, config.mastered_at)
+    # Goals are a few entries of each row: worked on by position, not with (L, n) passes.
+    goal_at = np.flatnonzero(goals.reshape(-1, n))
     # A goal the learner has answered on is met by its own mastery only: a mastered dependant implies it
     # (knowledge-space theory), but the learner asked for this concept and their answers on it say
     # otherwise, so the plan keeps working on it rather than dropping it unseen.
-    met &= ~(goals.reshape(-1, n) & (attempts.reshape(-1, n) > 0) & (p < config.mastered_at))
+    answered_below = (attempts.reshape(-1).take(goal_at) > 0) & (
+        p.reshape(-1).take(goal_at) < config.mastered_at
+    )
+    met[np.divmod(goal_at[answered_below], n)] = False  # by (row, column): `met` may not be contiguous
     known = met | ~graph.has_tasks
     on_path = fr.goal_paths(graph, goals.reshape(-1, n), met)
-    aims = goals.reshape(-1, n).astype(bool) & ~met
+    aims = unmet_goal_lists(goal_at[~met.reshape(-1).take(goal_at)], p.shape[0], n)
     good_enough = fr.known_concepts(graph, p, config.ready_at)
     ready, blocks, open_ = fr.frontier_blocks_and_open(graph, known, good_enough, on_path)
     review = (peak >= config.mastered_at) & (p < config.review_below) & graph.has_tasks
@@ -344,8 +349,8 @@ def score_concepts(
         review=shaped(review),
         blocks=shaped(blocks),
         on_path=shaped(on_path),
-        aims=shaped(aims),
-        has_goals=goals.reshape(-1, n).any(axis=-1).reshape(lead),
+        aims=aims.reshape(*lead, -1),
+        has_goals=np.isin(np.arange(p.shape[0]), goal_at // n).reshape(lead),
         p=shaped(p),
         attempts=attempts.reshape(*lead, n),
         open=shaped(open_),
@@ -453,13 +458,24 @@ def goal_words(
     """(..., P) int64 per pick, what its reason says of the learner's goals (`reasons.GOAL_WORDS`): 0 the
     learner has none, 1 off the goal path, 2 the concept is a goal, 3 + j it leads to goal j (the first
     unmet goal in the graph's order it leads to)."""
-    aims = scores.aims
+    aims = scores.aims.reshape(*at.shape[:-1], 1, -1)  # (..., 1, G), ascending, -1 padded
     has_goals = np.asarray(scores.has_goals)[..., None]
-    leads = graph.closure[at] & aims[..., None, :]  # (..., P, n)
-    first = np.argmax(leads, axis=-1)
+    real = aims >= 0
+    leads = graph.closure[at[..., None], np.maximum(aims, 0)] & real  # (..., P, G)
+    first = np.take_along_axis(aims, np.argmax(leads, axis=-1)[..., None], axis=-1)[..., 0]
     words = np.where(leads.any(axis=-1), 3 + first, 1)
-    words = np.where(take(aims, at), 2, words)
+    words = np.where(((at[..., None] == aims) & real).any(axis=-1), 2, words)
     return np.where(has_goals, words, 0).astype(np.int64)
+
+
+def unmet_goal_lists(flat_at: np.ndarray, n_rows: int, n: int) -> np.ndarray:
+    """(L, G) int64: each row's unmet goals (concept numbers, ascending: the graph's prerequisite order),
+    -1 padded, from their ascending flat positions in an (L, n) matrix; G >= 1."""
+    rows, cols = np.divmod(flat_at, n)
+    slot = np.arange(rows.size) - np.searchsorted(rows, rows)
+    lists = np.full((n_rows, max(1, int(slot.max(initial=-1)) + 1)), -1, dtype=np.int64)
+    lists[rows, slot] = cols
+    return lists
 
 
 def build_task(

@@ -18,26 +18,44 @@ def middle(
 ) -> str:
     """The graph-dependent part of a learn or review reason, with its leading "; " when not empty.
     `goal`: what to say of the learner's goals (`NO_GOALS` ...); `liked`: 1 + the `tag_index` number of
-    the learner's interest the concept carries, 0 for none."""
-    key = (helped, blocks, goal, liked)
+    the learner's interest the concept carries, 0 for none. The goal's words come first and are kept
+    apart (`goal_words`): joined to the rest, which depends on the goal only through `goal_kind`, the
+    batch looks the two up separately instead of caching a text per goal."""
+    return goal_words(graph, goal) + rest_words(graph, helped, blocks, goal_kind(goal), liked)
+
+
+def goal_kind(goal: int) -> int:
+    """NO_GOALS, OFF_PATH, or IS_GOAL for any goal on the path (the goal itself or one it leads to)."""
+    return min(goal, IS_GOAL)
+
+
+def goal_words(graph: ConceptGraph, goal: int) -> str:
+    if goal == IS_GOAL:
+        return "; this is your goal"
+    if goal >= LEADS_TO_GOAL:
+        return f"; leads to your goal {graph.concept_names[goal - LEADS_TO_GOAL]}"
+    return ""
+
+
+def rest_words(
+    graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, kind: int, liked: int
+) -> str:
+    """The words after the goal's: what the practice strengthens and unblocks, the interest, off-path."""
+    key = (helped, blocks, kind, liked)
     cached = graph.reason_parts.get(key)
     if cached is not None:
         return cached
     parts = []
-    if goal == IS_GOAL:
-        parts.append("this is your goal")
-    elif goal >= LEADS_TO_GOAL:
-        parts.append(f"leads to your goal {graph.concept_names[goal - LEADS_TO_GOAL]}")
     names = [graph.concept_names[j] for j in helped if j >= 0][:2]
     if names:
         parts.append("strengthens " + " and ".join(names))
     if blocks is not None:
         # Without goals the whole curriculum is the learner's path: no path to speak of.
-        where = "" if goal == NO_GOALS else " on your path"
+        where = "" if kind == NO_GOALS else " on your path"
         parts.append(f"unblocks {blocks} concept{'s' if blocks > 1 else ''}{where}")
     if liked:
         parts.append(f"matches your interest in {graph.tag_names[liked - 1]}")
-    if goal == OFF_PATH:
+    if kind == OFF_PATH:
         parts.append("next in the curriculum, off your goal path")
     text = "".join("; " + part for part in parts)
     graph.reason_parts[key] = text
