@@ -32,11 +32,15 @@ def simulate_policies(
         "policy",
         f"goal mastery after {tasks} tasks",
         "95% CI",
+        "same task as the step before",
         title=f"{curriculum} ({graph.n_concepts} concepts), {learners} learners, seed {seed}",
     )
     for row in comparison.table():
         table.add_row(
-            str(row["policy"]), f"{row['mean']:.3f}", f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+            str(row["policy"]),
+            f"{row['mean']:.3f}",
+            f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]",
+            f"{row['repeat_share']:.1%}",
         )
     console.print(table)
     verdict = "ahead of every baseline" if comparison.ours_ahead() else "NOT clearly ahead of every baseline"

@@ -48,6 +48,8 @@ def default_policies(config: PlanConfig | None = None) -> list[SimPolicy]:
 class PolicyResult:
     name: str
     curve: np.ndarray  # (K + 1, L): goal mastery of each learner after k tasks
+    # Share of steps (after the first) whose task is the one the same learner was given the step before.
+    repeat_share: float = 0.0
 
     def at(self, k: int) -> tuple[float, float, float]:
         """(mean, low, high) of goal mastery after k tasks: 95% interval, normal approximation, in 0..1."""
@@ -70,7 +72,15 @@ class Comparison:
         rows: list[dict[str, float | str]] = []
         for result in self.results:
             mean, low, high = result.at(k)
-            rows.append({"policy": result.name, "mean": mean, "ci_low": low, "ci_high": high})
+            rows.append(
+                {
+                    "policy": result.name,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "repeat_share": result.repeat_share,
+                }
+            )
         return rows
 
     def ours_ahead(self, k: int | None = None) -> bool:
@@ -94,13 +104,19 @@ def run_policy(
     tracker = EstimateTracker.start(graph, learners.goals)
     rng = np.random.default_rng([seed, 4])  # the policy's own randomness, the same seed for each policy
     curve = [learners.goal_mastery()]
+    previous, repeats, given = None, 0, 0
     for step in range(n_tasks):
         now = step * days_per_task
         tasks = policy.choose(graph, tracker.view(now), rng)
+        if previous is not None:
+            real = tasks >= 0
+            repeats += int(((tasks == previous) & real).sum())
+            given += int(real.sum())
+        previous = tasks.copy()
         outcome = simulate_step(graph, truth, learners, tasks, days_per_task, seed, step)
         tracker.observe(tasks, outcome.correct, now)
         curve.append(learners.goal_mastery())
-    return PolicyResult(policy.name, np.array(curve))
+    return PolicyResult(policy.name, np.array(curve), repeats / given if given else 0.0)
 
 
 def compare_policies(

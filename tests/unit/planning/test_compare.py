@@ -22,3 +22,29 @@ def test_ours_beats_the_baselines_on_a_small_generated_curriculum(tmp_path: Path
     assert low < mean < high
     png = plot_comparison(comparison, tmp_path / "compare.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+class SameTask:
+    """Gives every learner task 0 at every step, but learner 0, who gets nothing at odd steps."""
+
+    name = "same task"
+
+    def __init__(self) -> None:
+        self.step = 0
+
+    def choose(self, graph: object, learners: object, rng: np.random.Generator) -> np.ndarray:
+        tasks = np.zeros(len(learners.learner_ids), dtype=np.int64)  # type: ignore[attr-defined]
+        if self.step % 2:
+            tasks[0] = -1
+        self.step += 1
+        return tasks
+
+
+def test_the_share_of_steps_repeating_the_previous_task_is_counted_per_learner() -> None:
+    graph = build_graph(generate_curriculum(20, seed=3))
+    comparison = compare_policies(graph, "generated", n_learners=10, n_tasks=6, seed=3, policies=[SameTask()])
+    (result,) = comparison.results
+    # Steps 2..6 of 10 learners, learner 0 given nothing at steps 2, 4, 6 (not counted) and task 0 after
+    # a step without one at 3 and 5 (not a repeat): 45 of 47 given tasks repeat.
+    assert result.repeat_share == 45 / 47
+    assert comparison.table()[0]["repeat_share"] == 45 / 47
