@@ -18,7 +18,7 @@ from typing import Any
 
 import redis
 
-from kgplatform.errors import NotFound
+from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.graph.driver import Row
 from kgplatform.jobs.lock import live_holder
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
@@ -190,7 +190,8 @@ class BatchRunner:
             stamps = self.plan_store.curriculum_stamps(curriculum_id)
             try:
                 graph = self.graphs.get(curriculum_id, stamps)
-            except NotFound as error:
+            except (NotFound, ValidationFailed) as error:
+                # Gone, or past the planner's size: those learners fail, the chunk's other curricula plan.
                 failures.append((len(group), f"curriculum {curriculum_id!r}: {error.message}"))
                 continue
             # The bulk path's page planner, with plan ids derived from (batch, learner): a chunk run

@@ -224,6 +224,9 @@ class ConceptGraph:
 
 
 SPARSE_BELOW = 0.15
+# Curricula whose arrays one API or worker process keeps, the least recently used dropped first: each
+# holds dense concept x concept arrays (hundreds of MB at the planner's 5,000-concept limit).
+MAX_CACHED_GRAPHS = 8
 
 
 def propagate(values: np.ndarray, matrix: sparse.csr_array) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kgplatform.graph.driver import Row
-from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.graph import MAX_CACHED_GRAPHS, ConceptGraph
 from kgplatform.planning.stamps import InputStamps
 from kgplatform.planning.store import PlanStore
 
@@ -21,15 +21,19 @@ from kgplatform.planning.store import PlanStore
 class ConceptGraphs:
     """Each worker process's curricula as arrays, rebuilt when the curriculum or transfer model moves."""
 
-    def __init__(self, store: PlanStore) -> None:
+    def __init__(self, store: PlanStore, keep: int = MAX_CACHED_GRAPHS) -> None:
         self.store = store
+        self.keep = keep
         self._graphs: dict[str, tuple[InputStamps, ConceptGraph]] = {}
 
     def get(self, curriculum_id: str, stamps: InputStamps) -> ConceptGraph:
-        held = self._graphs.get(curriculum_id)
+        held = self._graphs.pop(curriculum_id, None)  # re-inserted last: the least recently used go first
         if held is None or held[0] != stamps:
-            self._graphs[curriculum_id] = (stamps, self.store.concept_graph(curriculum_id))
-        return self._graphs[curriculum_id][1]
+            held = (stamps, self.store.concept_graph(curriculum_id))
+        self._graphs[curriculum_id] = held
+        while len(self._graphs) > self.keep:  # dense concept x concept arrays each: bounded
+            del self._graphs[next(iter(self._graphs))]
+        return held[1]
 
 
 def learner_curriculum(row: Row) -> str | None:

@@ -16,14 +16,11 @@ from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.mastery.tracing import to_days
 from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.graph import MAX_CACHED_GRAPHS, ConceptGraph
 from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
 from kgplatform.planning.records import PlanRecord, stale_reasons
 from kgplatform.planning.stamps import InputStamps, model_version
 from kgplatform.planning.store import LearnerRows, PlanStore
-
-# Curricula whose planning arrays one API or worker process keeps (the most recently built).
-MAX_CACHED_GRAPHS = 8
 
 
 @dataclass(frozen=True)
@@ -103,7 +100,10 @@ class PlanService:
         """The curriculum's arrays, reused while neither the curriculum nor the transfer model changes."""
         key = (curriculum_id, InputStamps(None, stamps.curriculum_at, stamps.transfer_version))
         graph = self._graphs.get(key)
-        if graph is None:
+        if graph is not None:
+            # Least recently used goes first: a busy curriculum is moved last (a new dict, swapped whole).
+            self._graphs = {**{k: v for k, v in self._graphs.items() if k != key}, key: graph}
+        else:
             # Requests run on a thread pool: build a new dict and swap it in whole, and return the graph
             # built here, not a lookup another thread's swap may have emptied meanwhile (a KeyError).
             graph = self.store.concept_graph(curriculum_id)

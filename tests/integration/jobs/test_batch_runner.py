@@ -183,3 +183,26 @@ def test_a_learner_with_goals_and_no_mastery_yet_is_planned_with_the_others(
     assert (status.done, status.failed) == (6, 0)
     for learner in [*ids, "goals-only-new"]:
         assert redis_client.get(plan_key(learner)) is not None, learner
+
+
+def test_a_curriculum_past_the_planners_size_fails_its_learners_only(
+    graph: Graph, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks mix curricula: the size refusal of one once escaped the chunk and failed all its learners."""
+    small = seed_curriculum(graph, "fits-test", concepts=4)
+    big = seed_curriculum(graph, "big-test", concepts=8)
+    fits = seed_learners(graph, 6, "a-fits-", [c.id for c in small.concepts])
+    too_big = seed_learners(graph, 4, "b-big-", [c.id for c in big.concepts])
+    monkeypatch.setattr("kgplatform.planning.store.MAX_PLANNED_CONCEPTS", 6)
+    batch = runner(graph, redis_client)
+    sent: list[dict[str, Any]] = []
+    batch.fan_out("job-size", None, datetime.now(UTC), sent.append, chunk_size=100)
+    assert len(sent) == 1  # one chunk holds both curricula's learners
+    chunk, now, only = chunk_of(json.loads(json.dumps(sent[0])))
+    batch.run_chunk("job-size", chunk, now, only, "test")
+    status = batch.status("job-size")
+    assert (status.done, status.failed) == (10, 4), status
+    assert all(redis_client.get(plan_key(i)) for i in fits)
+    assert not any(redis_client.get(plan_key(i)) for i in too_big)
+    (failure,) = status.failures
+    assert "big-test" in failure.reason and "at most 6" in failure.reason

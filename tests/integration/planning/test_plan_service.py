@@ -18,6 +18,7 @@ from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.cache import PlanCache, plan_key
 from kgplatform.planning.graph import build_graph
+from kgplatform.planning.jobs import ConceptGraphs
 from kgplatform.planning.service import MAX_CACHED_GRAPHS, PlanService
 from kgplatform.planning.stamps import InputStamps
 from kgplatform.planning.store import PlanStore
@@ -191,3 +192,25 @@ def test_the_planning_arrays_kept_per_process_are_bounded() -> None:
     assert newest == {f"c{k}" for k in range(4, MAX_CACHED_GRAPHS + 4)}
     service.concept_graph(f"c{MAX_CACHED_GRAPHS + 3}", InputStamps(None, None, None))
     assert len(built) == MAX_CACHED_GRAPHS + 4  # the newest is still kept: not built again
+    # Least recently used first: the oldest, used again, outlives the next one in line.
+    service.concept_graph("c4", InputStamps(None, None, None))
+    service.concept_graph("new", InputStamps(None, None, None))
+    kept = {key[0] for key in service._graphs}
+    assert "c4" in kept and "c5" not in kept and len(kept) == MAX_CACHED_GRAPHS
+
+
+def test_the_workers_curricula_are_bounded_too_least_recently_used_first() -> None:
+    built: list[str] = []
+
+    class Store:
+        def concept_graph(self, curriculum_id: str) -> object:
+            built.append(curriculum_id)
+            return build_graph(generate_curriculum(3, seed=1))
+
+    graphs = ConceptGraphs(Store(), keep=3)  # type: ignore[arg-type]
+    stamps = InputStamps(None, None, None)
+    for name in ("a", "b", "c", "a", "d"):
+        graphs.get(name, stamps)
+    assert built == ["a", "b", "c", "d"]  # "a" reused; "d" evicted "b", the least recently used
+    graphs.get("b", stamps)
+    assert built[-1] == "b" and len(graphs._graphs) == 3
