@@ -202,9 +202,11 @@ class ServingSettings(BaseModel):
     # How often each API process reads when curricula and the transfer model last changed, so that a
     # cached plan made before such a change is served marked stale (api/inputs_watch.py).
     change_poll_s: float = Field(default=2.0, gt=0, le=300)
-    # Addresses of reverse proxies whose X-Forwarded-For/-Proto `kgplatform api` believes (comma-separated,
-    # "*" for any). Empty: none, so the client address the rate limiter counts is the connection's own
-    # (uvicorn's default trusted 127.0.0.1, which let any local process pick a new address per request).
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto `kgplatform api` believes (comma-separated).
+    # Empty: none, so the client address the rate limiter counts is the connection's own (uvicorn's
+    # default trusted 127.0.0.1, which let any local process pick a new address per request). "*" trusts
+    # every client's header, which lets each choose its rate-limit address: only behind a proxy that
+    # alone can reach the API.
     forwarded_allow_ips: str = ""
 
 

@@ -31,8 +31,9 @@ from kgplatform.graph.driver import Graph
 
 SECRET_PREFIX = "kgp_"
 MAX_SECRET_LENGTH = 200
-# Every secret `generate_secret` makes: anything else is refused before a lookup, so made-up keys (one
-# Neo4j read each, 410 a second slowed every route tenfold) cost no more than a missing one.
+# Every secret `generate_secret` makes: anything else is refused before a lookup, so a malformed key
+# (each cost a Neo4j read: 410 a second slowed every route tenfold) costs no more than a missing one.
+# A well-formed made-up key still costs one read; the per-address rate limit bounds those.
 SECRET_FORMAT = re.compile(r"kgp_[A-Za-z0-9_-]{43}")
 CACHE_TTL_S = 5.0
 OUTAGE_GRACE_S = 300.0

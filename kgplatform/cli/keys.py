@@ -28,7 +28,9 @@ def keys_create(
         raise KgpError(f"invalid key request: {' '.join(str(error).split()[:12])}") from None
     with graph_session() as graph:
         key = service.issue_key(graph, role=request.role, name=request.name)
-    console.print(f"created key {key.id} ({key.role.value}, {key.name!r}); its secret, shown only now:")
+    console.print(
+        literal(f"created key {key.id} ({key.role.value}, {key.name!r}); its secret, shown only now:")
+    )
     print(key.secret)
 
 
@@ -64,4 +66,4 @@ def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys
 
     with graph_session() as graph:
         key = service.revoke_key(graph, key_id)
-    console.print(f"revoked key {key.id} ({key.role.value}, {key.name!r})")
+    console.print(literal(f"revoked key {key.id} ({key.role.value}, {key.name!r})"))

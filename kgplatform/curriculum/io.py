@@ -172,7 +172,7 @@ def parse_csv_tables(tables: dict[Entity, str | bytes], curriculum: Row | None =
             RowError(entity=Entity.FILE, message=f"no CSV files: expected {_input_names()}")
         )
     for entity, text in tables.items():
-        read = _read_csv(entity, text, raw.file_errors)
+        read = _read_csv(entity, text, raw.file_errors, raw.notes)
         if read is None:
             continue
         rows, lines, header = read
@@ -196,7 +196,7 @@ def _set_curriculum(raw: RawDocument, rows: list[Row]) -> None:
 
 
 def _read_csv(
-    entity: Entity, text: str | bytes, errors: list[RowError]
+    entity: Entity, text: str | bytes, errors: list[RowError], notes: list[str]
 ) -> tuple[list[Row], list[int], list[str]] | None:
     """The rows of one CSV, the line each starts on and the header's columns; None, with a file error, if
     the file is refused."""
@@ -217,17 +217,18 @@ def _read_csv(
         return None
     if header is None:
         return None
-    read = _read_rows(name, header, reader, errors)
+    read = _read_rows(name, header, reader, errors, notes)
     return None if read is None else (*read, header)
 
 
 def _read_rows(
-    name: str, header: list[str], reader: Any, errors: list[RowError]
+    name: str, header: list[str], reader: Any, errors: list[RowError], notes: list[str]
 ) -> tuple[list[Row], list[int]] | None:
     # Read record by record rather than through DictReader, which skips blank lines without saying so:
     # a record starts on the line after the last one read, and that is the line the report can point to.
     rows: list[Row] = []
     lines: list[int] = []
+    unquoted = 0
     while True:
         start = reader.line_num + 1
         try:
@@ -236,12 +237,22 @@ def _read_rows(
             errors.append(_unreadable(name, start, error))
             return None
         if cells is None:
+            if unquoted:  # say so: a file from elsewhere may have meant the quote (see protect_formula)
+                notes.append(
+                    f"{name}: {unquoted:,} cell(s) starting with a quote before =, +, -, @, tab or CR were "
+                    "read without that quote (kgplatform's CSV export adds it so that spreadsheets show them "
+                    "as text)"
+                )
             return rows, lines
         if cells:  # a blank line reads as no cells: no row
             if len(rows) == MAX_IMPORT_ROWS:  # stop reading: the whole import is refused anyway
                 message = f"holds more than {MAX_IMPORT_ROWS:,} rows; at most that many are imported at once"
                 errors.append(RowError(entity=Entity.FILE, field=name, message=message))
                 return None
+            for k, cell in enumerate(cells):
+                if cell[:1] == "'" and PROTECTED_FORMULA.match(cell):
+                    cells[k] = cell[1:]
+                    unquoted += 1
             rows.append(_row(header, cells))
             lines.append(start)
 
@@ -282,7 +293,6 @@ def _row(header: list[str], cells: list[str]) -> Row:
 
 
 def _cell(column: str, value: str) -> Any:
-    value = unprotect_formula(value)
     if column in LIST_COLUMNS:
         return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
     return value
@@ -436,14 +446,10 @@ def document_to_csv_tables(document: CurriculumDocument) -> dict[str, str]:
 
 def protect_formula(text: str) -> str:
     """A CSV cell a spreadsheet would run as a formula ('=HYPERLINK(...)', '+cmd|...', '@SUM', '-2+3')
-    with a quote before it, which spreadsheets show as text; `unprotect_formula` takes it off on import,
-    so an export imports back unchanged (a cell already starting with quotes and such a character gets
-    one more quote, and loses one)."""
+    with a quote before it, which spreadsheets show as text; the CSV reader takes it off again (and says
+    so in the report: a file made elsewhere may have meant it), so an export imports back unchanged (a
+    cell already starting with quotes and such a character gets one more quote, and loses one)."""
     return "'" + text if FORMULA_LIKE.match(text) else text
-
-
-def unprotect_formula(text: str) -> str:
-    return text[1:] if PROTECTED_FORMULA.match(text) else text
 
 
 def _export_cell(entity: Entity, row: Row, column: str) -> Any:

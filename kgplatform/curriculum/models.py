@@ -40,6 +40,21 @@ def _not_blank(value: str) -> str:
     return value
 
 
+# Characters that draw nothing (or look like a space) beyond the format ones (Cf): Unicode's
+# default-ignorable code points of other categories (combining grapheme joiner, variation selectors,
+# Hangul fillers, Khmer and Mongolian ones), the blank braille pattern, and every space but the ASCII one.
+_INVISIBLE_NOT_FORMAT = frozenset(
+    [0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F, 0x2800, 0x3164, 0xFFA0]
+    + list(range(0xFE00, 0xFE10))
+    + list(range(0xE0100, 0xE01F0))
+)
+
+
+def invisible_character(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category == "Cf" or (category == "Zs" and ch != " ") or ord(ch) in _INVISIBLE_NOT_FORMAT
+
+
 def well_formed_id(value: str) -> str:
     """Refuses ids that look like another id or cannot be fetched back: surrounding whitespace ("algebra "
     beside "algebra"), control and invisible formatting characters (zero-width space, bidi overrides),
@@ -56,7 +71,7 @@ def well_formed_id(value: str) -> str:
             raise ValueError(f"must not hold control characters ({', '.join(controls)})")
         # Invisible format characters: a zero-width space made "learner-1\u200b" a second learner that
         # prints as "learner-1", and a right-to-left override showed "ev-\u202eexe.txt" as "ev-txt.exe".
-        invisible = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cf"})
+        invisible = sorted({f"U+{ord(ch):04X}" for ch in value if invisible_character(ch)})
         if invisible:
             raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
         if not unicodedata.is_normalized("NFC", value):

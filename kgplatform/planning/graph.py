@@ -223,6 +223,11 @@ class ConceptGraph:
         return _replace(self, transfer=transfer, transfer_from_model=True)
 
 
+def tag_key(tag: str) -> str:
+    """A tag as a learner's interest matches it: trimmed and case-folded ("Sport " is "sport")."""
+    return tag.strip().casefold()
+
+
 SPARSE_BELOW = 0.15
 # Curricula whose arrays one API or worker process keeps, the least recently used dropped first: each
 # holds dense concept x concept arrays (hundreds of MB at the planner's 5,000-concept limit).
@@ -302,9 +307,10 @@ def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] 
     doc = _as_mapping(document)
     given = [str(c["id"]) for c in doc.get("concepts", [])]
     names = {str(c["id"]): str(c.get("name") or c["id"]) for c in doc.get("concepts", [])}
-    # A tag given twice on one concept counts once; the first mention keeps its place (reasons name it).
+    # Tags as interests match them (`tag_key`); one given twice on a concept counts once, the first
+    # mention keeping its place (reasons name it).
     tags = {
-        str(c["id"]): tuple(dict.fromkeys(str(t) for t in c.get("tags") or ()))
+        str(c["id"]): tuple(dict.fromkeys(tag_key(str(t)) for t in c.get("tags") or ()))
         for c in doc.get("concepts", [])
     }
     if not given:

@@ -18,7 +18,7 @@ import numpy as np
 from kgplatform.graph.values import native
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.planning.batch import LearnerMatrix
-from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.graph import ConceptGraph, tag_key
 
 if TYPE_CHECKING:  # the driver is not imported at run time: worker processes do without it
     from kgplatform.graph.driver import Row
@@ -56,7 +56,9 @@ def compact_rows(graph: ConceptGraph, rows: Sequence[Row]) -> PageRows:
 
     goals = [(i, graph.index[g]) for i, r in enumerate(rows) for g in r["goals"] if g in graph.index]
     tags = graph.tag_index
-    interests = [(i, tags[t]) for i, r in enumerate(rows) for t in r["interests"] if t in tags]
+    interests = [
+        (i, tags[key]) for i, r in enumerate(rows) for t in r["interests"] if (key := tag_key(t)) in tags
+    ]
     goal_rows, goal_columns = _pairs(goals)
     interest_rows, interest_columns = _pairs(interests)
     return PageRows(

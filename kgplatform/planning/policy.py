@@ -455,9 +455,9 @@ def goal_words(
     at: np.ndarray,
     take: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    """(..., P) int64 per pick, what its reason says of the learner's goals (`reasons.GOAL_WORDS`): 0 the
-    learner has none, 1 off the goal path, 2 the concept is a goal, 3 + j it leads to goal j (the first
-    unmet goal in the graph's order it leads to)."""
+    """(..., P) int64 per pick, what its reason says of the learner's goals (`reasons.NO_GOALS` ...
+    `reasons.LEADS_TO_GOAL`): 0 the learner has none, 1 off the goal path, 2 the concept is a goal, 3 + j
+    it leads to goal j (the first unmet goal in the graph's order it leads to)."""
     aims = scores.aims.reshape(*at.shape[:-1], 1, -1)  # (..., 1, G), ascending, -1 padded
     has_goals = np.asarray(scores.has_goals)[..., None]
     real = aims >= 0

@@ -16,7 +16,7 @@ from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.mastery.tracing import to_days
 from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.graph import MAX_CACHED_GRAPHS, ConceptGraph
+from kgplatform.planning.graph import MAX_CACHED_GRAPHS, ConceptGraph, tag_key
 from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
 from kgplatform.planning.records import PlanRecord, stale_reasons
 from kgplatform.planning.stamps import InputStamps, model_version
@@ -57,7 +57,8 @@ def learner_arrays(
 def interest_marks(graph: ConceptGraph, rows: LearnerRows) -> np.ndarray:
     """(T,) bool over `graph.tag_index`: the learner's interests that some concept carries."""
     marks = np.zeros(len(graph.tag_index), dtype=bool)
-    marks[[graph.tag_index[t] for t in rows.interests if t in graph.tag_index]] = True
+    keys = (tag_key(t) for t in rows.interests)
+    marks[[graph.tag_index[k] for k in keys if k in graph.tag_index]] = True
     return marks
 
 

@@ -76,7 +76,8 @@ def put_interests(
 ) -> LearnerInterests:
     """Creates the learner on first sight. A concept carrying one of these tags gets a small bonus in the
     plan (less than a task of the right difficulty, never more than the goals: docs/planning.md), and
-    its task's reason says so. A tag no concept carries is kept and changes no plan."""
+    its task's reason says so. Tags match whatever their case and surrounding spaces; a tag no concept
+    carries is kept and changes no plan."""
     interests, changed = service.set_interests(learner_id, body.tags)
     if changed:
         plan_inputs_changed(request, learner_id)

@@ -290,6 +290,12 @@ def test_cells_a_spreadsheet_would_run_are_exported_as_text_and_imported_back_un
     plan = validate_import(raw, hostile.curriculum.id, ExistingGraph(), dry_run=True, skip_invalid=False)
     assert plan.report.errors == []
     assert plan.document == hostile
+    # The reader says which files it took quotes off: a file made elsewhere may have meant them.
+    assert [n.split(":")[0] for n in raw.notes if "without that quote" in n] == [
+        "concepts.csv",
+        "curriculum.csv",
+    ]
+    assert any(n.startswith("concepts.csv: 4 cell(s)") for n in raw.notes)
 
 
 def test_csv_export_refuses_list_items_it_could_not_read_back() -> None:

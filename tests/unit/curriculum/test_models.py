@@ -108,6 +108,11 @@ LOOKALIKE_OR_UNFETCHABLE_IDS = [
     ("ev-\u202eexe.txt", "invisible formatting characters (U+202E)"),  # shows as "ev-txt.exe"
     ("\ufeffalgebra", "invisible formatting characters (U+FEFF)"),
     ("a\u2066b\u200d", "invisible formatting characters (U+200D, U+2066)"),
+    ("learner-1\u034f", "invisible formatting characters (U+034F)"),  # combining grapheme joiner
+    ("learner-1\ufe0f", "invisible formatting characters (U+FE0F)"),  # variation selector
+    ("learner\u3164", "invisible formatting characters (U+3164)"),  # Hangul filler
+    ("learner-1\u2800", "invisible formatting characters (U+2800)"),  # blank braille pattern
+    ("a\u00a0b", "invisible formatting characters (U+00A0)"),  # no-break space, looks like "a b"
     ("cafe\u0301", "NFC form: use 'caf\u00e9'"),  # decomposed: looks like the NFC "café"
     (".", "'.' or '..'"),
     ("..", "'.' or '..'"),

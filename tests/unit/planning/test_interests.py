@@ -8,6 +8,8 @@ import numpy as np
 
 from kgplatform.planning.graph import ConceptGraph, build_graph
 from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+from kgplatform.planning.service import interest_marks
+from kgplatform.planning.store import LearnerRows
 
 
 def two_branches() -> ConceptGraph:
@@ -85,3 +87,17 @@ def test_a_goal_outweighs_an_interest() -> None:
 def test_interests_no_concept_carries_change_nothing() -> None:
     graph = two_branches()
     assert plan(graph, interests=("knitting",)) == plan(graph)
+
+
+def test_interests_match_tags_whatever_their_case_and_surrounding_spaces() -> None:
+    """A designer's tag "Team " never matched the interest "team" (interests are trimmed, tags were not)."""
+    graph = build_graph(
+        {
+            "concepts": [{"id": "ball", "name": "Ball games", "tags": ["Team ", "SPORT"]}],
+            "tasks": [{"id": "t", "concepts": ["ball"]}],
+        }
+    )
+    assert graph.concept_tags == (("team", "sport"),)
+    rows = LearnerRows("learner", goals=[], mastery=[], interests=["sport", "  Team", "knitting"])
+    marks = interest_marks(graph, rows)
+    assert marks.tolist() == [True, True]  # tag_index: sport, team
