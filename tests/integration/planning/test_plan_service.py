@@ -176,15 +176,21 @@ def test_a_curriculum_past_the_planners_size_is_refused_by_name(
     assert refused.value.field == "curriculum_id" and "6 concepts" in refused.value.message
 
 
+class CountingStore:
+    """A plan store that builds a tiny graph for any curriculum and remembers which it built."""
+
+    def __init__(self) -> None:
+        self.built: list[str] = []
+
+    def concept_graph(self, curriculum_id: str) -> object:
+        self.built.append(curriculum_id)
+        return build_graph(generate_curriculum(3, seed=1))
+
+
 def test_the_planning_arrays_kept_per_process_are_bounded() -> None:
-    built: list[str] = []
-
-    class Store:
-        def concept_graph(self, curriculum_id: str) -> object:
-            built.append(curriculum_id)
-            return build_graph(generate_curriculum(3, seed=1))
-
-    service = PlanService(Store(), None, None)  # type: ignore[arg-type]
+    store = CountingStore()
+    built = store.built
+    service = PlanService(store, None, None)  # type: ignore[arg-type]
     for k in range(MAX_CACHED_GRAPHS + 4):
         service.concept_graph(f"c{k}", InputStamps(None, None, None))
     assert len(service._graphs) == MAX_CACHED_GRAPHS
@@ -200,14 +206,9 @@ def test_the_planning_arrays_kept_per_process_are_bounded() -> None:
 
 
 def test_the_workers_curricula_are_bounded_too_least_recently_used_first() -> None:
-    built: list[str] = []
-
-    class Store:
-        def concept_graph(self, curriculum_id: str) -> object:
-            built.append(curriculum_id)
-            return build_graph(generate_curriculum(3, seed=1))
-
-    graphs = ConceptGraphs(Store(), keep=3)  # type: ignore[arg-type]
+    store = CountingStore()
+    built = store.built
+    graphs = ConceptGraphs(store, keep=3)  # type: ignore[arg-type]
     stamps = InputStamps(None, None, None)
     for name in ("a", "b", "c", "a", "d"):
         graphs.get(name, stamps)
