@@ -92,3 +92,15 @@ def test_dollar_signs_and_glyphless_characters_are_drawn_as_text() -> None:
     ]
     png = render_png(build_report("price$\\x$\x95", states, NOW))
     assert matplotlib.image.imread(io.BytesIO(png), format="png").shape[0] > 0
+
+
+def test_the_pictures_labels_say_goal_blocker_and_review_due() -> None:
+    """The picture showed the JSON report's blockers and reviews nowhere, and left the star unexplained."""
+    from kgplatform.mastery.feedback import bar_labels
+
+    report = build_report("kim", STATES, NOW)
+    labels = dict(
+        zip((c.concept_id for c in report.concepts), bar_labels(report, report.concepts), strict=True)
+    )
+    assert labels["c"] == "C (blocker)" and labels["a"] == "A (review due)"
+    assert labels["d"] == "★ D" and labels["b"] == "B"

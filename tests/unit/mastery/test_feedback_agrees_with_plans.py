@@ -173,3 +173,18 @@ def test_a_goal_the_learner_keeps_failing_is_not_met_by_a_mastered_dependant() -
         config=PlanConfig(),
     )
     assert all(task.concept_id != "g" for task in unanswered.tasks)
+
+
+def test_blockers_the_learner_can_start_on_come_first_and_say_so() -> None:
+    """A teacher found the walk's order: a deep blocker, not yet workable, led the list. root -> mid ->
+    goal g and root -> g2 -> g: root can be started on now; mid and g2 wait for it."""
+    states = [
+        state("root", 0.25),
+        state("mid", 0.25, prereqs=("root",)),
+        state("g2", 0.25, prereqs=("root",)),
+        state("g", 0.25, prereqs=("mid", "g2"), goal=True),
+    ]
+    report = build_report("kim", states, NOW)
+    ordered = [(b.concept_id, b.ready) for b in report.blocking_prerequisites]
+    assert ordered[0] == ("root", True)
+    assert sorted(ordered[1:]) == [("g2", False), ("mid", False)]
