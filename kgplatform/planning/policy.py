@@ -8,7 +8,6 @@ the floating-point sums were taken in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,13 +109,24 @@ class ConceptScores:
 TURN_TOLERANCE = 0.05
 
 
+def band_gap(success: np.ndarray, config: PlanConfig) -> np.ndarray:
+    """How far a predicted success lies outside the band (0 inside)."""
+    low, high = config.success_band
+    return np.maximum(np.maximum(low - success, success - high), 0.0)
+
+
 def band_distance(success: np.ndarray, config: PlanConfig) -> np.ndarray:
     """How far a predicted success is from the band (0 inside), nearer the centre better; rounded."""
     low, high = config.success_band
-    distance = np.maximum(np.maximum(low - success, success - high), 0.0) + 1e-3 * np.abs(
-        success - (low + high) / 2
-    )
+    distance = band_gap(success, config) + 1e-3 * np.abs(success - (low + high) / 2)
     return np.round(distance, SCORE_DECIMALS)
+
+
+def take_at(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """`values` (..., m) at the positions `where` (..., ...) of each row's last axis: for one learner
+    (m,) and any `where`, or for learners (L, m) and `where` (L, ...); the result has `where`'s shape."""
+    rows = values.reshape(-1, values.shape[-1])
+    return np.take_along_axis(rows, where.reshape(rows.shape[0], -1), axis=1).reshape(where.shape)
 
 
 def ranked_tasks(
@@ -148,8 +158,7 @@ def ranked_tasks(
     distance = np.where(options >= 0, band_distance(success, config), np.inf)
     reaches = reaches_past_prerequisites(graph, open_, concepts, options)
     distance[(options >= 0) & ~usable_options(reaches, options)] = np.inf
-    low, high = config.success_band
-    gap = np.maximum(np.maximum(low - success, success - high), 0.0)
+    gap = band_gap(success, config)
     best = np.min(np.where(np.isfinite(distance), gap, np.inf), axis=-1, keepdims=True)
     fits = (gap <= best + np.where(best > 0, TURN_TOLERANCE, 0.0)) & np.isfinite(distance)
     key = _take_turns(distance, fits, _attempts_of(attempts, concepts))
@@ -160,9 +169,7 @@ def ranked_tasks(
 
 def _attempts_of(attempts: np.ndarray, concepts: np.ndarray) -> np.ndarray:
     """(..., k) int64 the attempts on each given concept (0 for the padding concept -1)."""
-    rows = attempts.reshape(-1, attempts.shape[-1])
-    taken = np.take_along_axis(rows, np.maximum(concepts, 0).reshape(rows.shape[0], -1), axis=1)
-    return np.where(concepts >= 0, taken.reshape(concepts.shape), 0).astype(np.int64)
+    return np.where(concepts >= 0, take_at(attempts, np.maximum(concepts, 0)), 0).astype(np.int64)
 
 
 def _take_turns(distance: np.ndarray, fits: np.ndarray, turn: np.ndarray) -> np.ndarray:
@@ -376,10 +383,7 @@ def liked_tags(graph: ConceptGraph, interests: np.ndarray | None, concepts: np.n
     if interests is None or concepts.size == 0:
         return np.zeros(concepts.shape, dtype=np.int64)
     tag_ids = graph.concept_tag_ids[concepts]  # (..., P, w)
-    rows = interests.reshape(-1, interests.shape[-1])
-    flat = tag_ids.reshape(rows.shape[0], -1)
-    hits = np.take_along_axis(rows, np.maximum(flat, 0), axis=1) & (flat >= 0)
-    hits = hits.reshape(tag_ids.shape)
+    hits = take_at(interests, np.maximum(tag_ids, 0)) & (tag_ids >= 0)
     first = np.argmax(hits, axis=-1)
     chosen = np.take_along_axis(tag_ids, first[..., None], axis=-1)[..., 0]
     return np.where(hits.any(axis=-1), chosen + 1, 0)
@@ -431,30 +435,20 @@ def pick_facts(
 ) -> dict[str, np.ndarray]:
     """What each pick's PlannedTask needs, gathered for all picks at once: (P,) or (L, P) picks -> arrays."""
     at = np.maximum(concepts, 0)
-
-    def take(values: np.ndarray, where: np.ndarray) -> np.ndarray:
-        rows = values.reshape(-1, values.shape[-1])
-        return np.take_along_axis(rows, where.reshape(rows.shape[0], -1), axis=1).reshape(where.shape)
-
     targets = graph.transfer_targets[at]  # (..., P, 5)
-    helps = (targets >= 0) & (take(scores.missing, np.maximum(targets, 0)) > 0)
+    helps = (targets >= 0) & (take_at(scores.missing, np.maximum(targets, 0)) > 0)
     return {
-        "review": take(scores.review, at),
-        "p": take(p_mastery, at),
-        "blocks": take(scores.blocks, at),
-        "goal": goal_words(graph, scores, at, take),
+        "review": take_at(scores.review, at),
+        "p": take_at(p_mastery, at),
+        "blocks": take_at(scores.blocks, at),
+        "goal": goal_words(graph, scores, at),
         "success": task_success(graph, scores.p, tasks, config),
         "helped": np.where(helps, targets, -1),
         "liked": liked_tags(graph, scores.interests, at),
     }
 
 
-def goal_words(
-    graph: ConceptGraph,
-    scores: ConceptScores,
-    at: np.ndarray,
-    take: Callable[[np.ndarray, np.ndarray], np.ndarray],
-) -> np.ndarray:
+def goal_words(graph: ConceptGraph, scores: ConceptScores, at: np.ndarray) -> np.ndarray:
     """(..., P) int64 per pick, what its reason says of the learner's goals (`reasons.NO_GOALS` ...
     `reasons.LEADS_TO_GOAL`): 0 the learner has none, 1 off the goal path, 2 the concept is a goal, 3 + j
     it leads to goal j (the first unmet goal in the graph's order it leads to)."""
