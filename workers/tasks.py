@@ -28,7 +28,7 @@ from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.jobs import ConceptGraphs
+from kgplatform.planning.graph_cache import ConceptGraphs
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore

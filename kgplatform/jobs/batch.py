@@ -26,7 +26,8 @@ from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.jobs import ConceptGraphs, learner_curriculum
+from kgplatform.planning.graph_cache import ConceptGraphs
+from kgplatform.planning.jobs import learner_curriculum
 from kgplatform.planning.pages import PageJob, plan_page
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.store import PlanStore

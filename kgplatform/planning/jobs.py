@@ -1,5 +1,5 @@
-"""What the workers' chunks need besides the page planner: each process's curricula as arrays, and
-which curriculum a learner is planned in.
+"""What the workers' chunks need besides the page planner and the curricula's arrays
+(`graph_cache.ConceptGraphs`): which curriculum a learner is planned in.
 
 The nightly batch sends chunks of learner ids to the workers; each chunk is planned with the same code
 as `bulk.plan_everyone` (`pages.plan_page`). Every chunk of one batch plans as of the batch's own time
@@ -13,27 +13,6 @@ from __future__ import annotations
 from collections import Counter
 
 from kgplatform.graph.driver import Row
-from kgplatform.planning.graph import MAX_CACHED_GRAPHS, ConceptGraph
-from kgplatform.planning.stamps import InputStamps
-from kgplatform.planning.store import PlanStore
-
-
-class ConceptGraphs:
-    """Each worker process's curricula as arrays, rebuilt when the curriculum or transfer model moves."""
-
-    def __init__(self, store: PlanStore, keep: int = MAX_CACHED_GRAPHS) -> None:
-        self.store = store
-        self.keep = keep
-        self._graphs: dict[str, tuple[InputStamps, ConceptGraph]] = {}
-
-    def get(self, curriculum_id: str, stamps: InputStamps) -> ConceptGraph:
-        held = self._graphs.pop(curriculum_id, None)  # re-inserted last: the least recently used go first
-        if held is None or held[0] != stamps:
-            held = (stamps, self.store.concept_graph(curriculum_id))
-        self._graphs[curriculum_id] = held
-        while len(self._graphs) > self.keep:  # dense concept x concept arrays each: bounded
-            del self._graphs[next(iter(self._graphs))]
-        return held[1]
 
 
 def learner_curriculum(row: Row) -> str | None:

@@ -16,7 +16,8 @@ from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.mastery.tracing import to_days
 from kgplatform.planning.cache import PlanCache
-from kgplatform.planning.graph import MAX_CACHED_GRAPHS, ConceptGraph, tag_key
+from kgplatform.planning.graph import ConceptGraph, tag_key
+from kgplatform.planning.graph_cache import ConceptGraphs
 from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
 from kgplatform.planning.records import PlanRecord, stale_reasons
 from kgplatform.planning.stamps import InputStamps, model_version
@@ -91,28 +92,18 @@ class PlanService:
         self.cache = cache
         self.params = params
         self.config = config or PlanConfig()
-        self._graphs: dict[tuple[str, InputStamps], ConceptGraph] = {}
+        self._graphs = ConceptGraphs(store)
 
     @property
     def model_version(self) -> str:
         return model_version(self.params)
 
     def concept_graph(self, curriculum_id: str, stamps: InputStamps) -> ConceptGraph:
-        """The curriculum's arrays, reused while neither the curriculum nor the transfer model changes."""
-        key = (curriculum_id, InputStamps(None, stamps.curriculum_at, stamps.transfer_version))
-        graph = self._graphs.get(key)
-        if graph is not None:
-            # Least recently used goes first: a busy curriculum is moved last (a new dict, swapped whole).
-            self._graphs = {**{k: v for k, v in self._graphs.items() if k != key}, key: graph}
-        else:
-            # Requests run on a thread pool: build a new dict and swap it in whole, and return the graph
-            # built here, not a lookup another thread's swap may have emptied meanwhile (a KeyError).
-            graph = self.store.concept_graph(curriculum_id)
-            kept = {k: v for k, v in self._graphs.items() if k[0] != curriculum_id}
-            # Bounded: each graph holds dense concept x concept arrays, and curricula are many.
-            kept = dict(list(kept.items())[-(MAX_CACHED_GRAPHS - 1) :])
-            self._graphs = {**kept, key: graph}
-        return graph
+        """The curriculum's arrays, reused while neither the curriculum nor the transfer model changes
+        (the learner's own stamp does not change them)."""
+        return self._graphs.get(
+            curriculum_id, InputStamps(None, stamps.curriculum_at, stamps.transfer_version)
+        )
 
     def current_plan(
         self,

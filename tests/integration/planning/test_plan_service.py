@@ -17,9 +17,9 @@ from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.cache import PlanCache, plan_key
-from kgplatform.planning.graph import build_graph
-from kgplatform.planning.jobs import ConceptGraphs
-from kgplatform.planning.service import MAX_CACHED_GRAPHS, PlanService
+from kgplatform.planning.graph import MAX_CACHED_GRAPHS, build_graph
+from kgplatform.planning.graph_cache import ConceptGraphs
+from kgplatform.planning.service import PlanService
 from kgplatform.planning.stamps import InputStamps
 from kgplatform.planning.store import PlanStore
 
@@ -194,14 +194,14 @@ def test_the_planning_arrays_kept_per_process_are_bounded() -> None:
     for k in range(MAX_CACHED_GRAPHS + 4):
         service.concept_graph(f"c{k}", InputStamps(None, None, None))
     assert len(service._graphs) == MAX_CACHED_GRAPHS
-    newest = {key[0] for key in service._graphs}
+    newest = set(service._graphs)
     assert newest == {f"c{k}" for k in range(4, MAX_CACHED_GRAPHS + 4)}
     service.concept_graph(f"c{MAX_CACHED_GRAPHS + 3}", InputStamps(None, None, None))
     assert len(built) == MAX_CACHED_GRAPHS + 4  # the newest is still kept: not built again
     # Least recently used first: the oldest, used again, outlives the next one in line.
     service.concept_graph("c4", InputStamps(None, None, None))
     service.concept_graph("new", InputStamps(None, None, None))
-    kept = {key[0] for key in service._graphs}
+    kept = set(service._graphs)
     assert "c4" in kept and "c5" not in kept and len(kept) == MAX_CACHED_GRAPHS
 
 
@@ -214,4 +214,4 @@ def test_the_workers_curricula_are_bounded_too_least_recently_used_first() -> No
         graphs.get(name, stamps)
     assert built == ["a", "b", "c", "d"]  # "a" reused; "d" evicted "b", the least recently used
     graphs.get("b", stamps)
-    assert built[-1] == "b" and len(graphs._graphs) == 3
+    assert built[-1] == "b" and len(graphs) == 3
