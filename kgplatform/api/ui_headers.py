@@ -39,29 +39,27 @@ class UiSecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if not is_ui_path(scope["path"]):
-            await self.app(scope, receive, _with_api_headers(send))
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in UI_HEADERS.items():
-                    headers[name] = value  # replaces any the app set: one policy, ours
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        if is_ui_path(scope["path"]):
+            # The page's headers replace any the app set: one policy, ours.
+            await self.app(scope, receive, _with_headers(send, UI_HEADERS, replace=True))
+        else:
+            await self.app(scope, receive, _with_headers(send, API_HEADERS, replace=False))
 
 
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def _with_api_headers(send: Send) -> Send:
+def _with_headers(send: Send, added: dict[str, str], *, replace: bool) -> Send:
+    """`send`, adding `added` to the response's headers (`replace`: over any the app set)."""
+
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
-            for name, value in API_HEADERS.items():
-                headers.setdefault(name, value)
+            for name, value in added.items():
+                if replace:
+                    headers[name] = value
+                else:
+                    headers.setdefault(name, value)
         await send(message)
 
     return send_with_headers

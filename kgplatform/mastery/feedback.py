@@ -76,8 +76,11 @@ def build_report(
     good_enough = known_concepts(states, ready & with_tasks)
     opened = known | good_enough
     blocking = blocking_prerequisites(states, targets, opened)
-    prerequisites = {s.concept_id: s.prerequisites for s in states}
-    startable = {cid for cid in blocking if all(p in opened or p not in by_id for p in prerequisites[cid])}
+    startable = {
+        s.concept_id
+        for s in states
+        if s.concept_id in blocking and all(p in opened or p not in by_id for p in s.prerequisites)
+    }
     return FeedbackReport(
         learner_id=learner_id,
         as_of=now,
