@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.planning import frontier as fr
@@ -38,6 +39,10 @@ class PlanConfig:
     guess: float = 0.2
     difficulty_effect: float = 0.2
     goal_weight: float = 1.0
+    # Closest goal first: each unmet goal pulls its path with weight 1 / (mass still missing on it) to
+    # this power, so the learner finishes the goal nearest to done before spreading over the others'
+    # foundations (0: every goal alike; 2 measured best on the simulator, docs/planning.md).
+    goal_focus: float = 2.0
     transfer_weight: float = 0.5
     unblock_weight: float = 0.3
     review_weight: float = 0.8
@@ -53,6 +58,8 @@ class PlanConfig:
             raise ValidationFailed("success_band must satisfy 0 <= low < high <= 1", field="success_band")
         if self.n_tasks < 1 or self.n_tasks > 100:
             raise ValidationFailed("n_tasks must be between 1 and 100", field="n_tasks")
+        if not 0.0 <= self.goal_focus <= 8.0:
+            raise ValidationFailed("goal_focus must be between 0 and 8", field="goal_focus")
         if self.max_tasks_per_concept < 1:
             raise ValidationFailed("max_tasks_per_concept must be at least 1", field="max_tasks_per_concept")
 
@@ -248,7 +255,8 @@ def reaches_past_prerequisites(
 
 
 def goal_pull(graph: ConceptGraph, missing: np.ndarray) -> np.ndarray:
-    """(L, n) float32: each concept's share of the missing goal mass that builds on it.
+    """(L, n) float32: each concept's share of the missing goal mass that builds on it, for learners
+    who named no goals (the whole curriculum is their aim; `closest_goal_pull` is for those who did).
 
     A concept keeps its own missing mass and receives, from each dependant, an equal share of the
     dependant's pull (split among the dependant's prerequisites): the mass flows down the prerequisite
@@ -263,6 +271,39 @@ def _pull_down(graph: ConceptGraph, columns: np.ndarray) -> np.ndarray:
     for rows, share in graph.pull_levels:
         columns[rows] += share @ columns
     return columns
+
+
+def closest_goal_pull(
+    graph: ConceptGraph, p: np.ndarray, known: np.ndarray, aims: np.ndarray, focus: float
+) -> np.ndarray:
+    """(n, L) float32 columns (one learner per column): each concept's pull from the learner's unmet
+    goals (`aims`, (L, G), -1 padded), where goal g pulls every concept leading to it (itself included)
+    with weight gap_g ** -focus, gap_g the mass still missing on its way: sum of 1 - p over the
+    concepts leading to g that are not known. A goal with nothing left to practise on its way
+    (gap 0, e.g. a capstone without tasks) pulls nothing.
+
+    Why: pulling every goal alike spreads the learner over all goals' foundations and reaches the
+    goals late; weighting by closeness finishes one goal after another (docs/planning.md, simulator).
+    Works on (learner, goal) pairs and each goal's ancestors (`closure_t` rows), never on the dense
+    (L, n) x (n, n) product; each pair's sums run in the same order for one learner or many.
+    """
+    n_rows, n = p.shape
+    rows, slots = np.nonzero(aims >= 0)  # row-major: each learner's goals in ascending order
+    if not rows.size:
+        return np.zeros((n, n_rows), dtype=np.float32)
+    # Row k: the concepts leading to pair k's goal (itself included), a scipy row gather.
+    ways = graph.closure_t[aims[rows, slots]]
+    counts = np.diff(ways.indptr)
+    concept = ways.indices
+    row = np.repeat(rows, counts)
+    still_missing = np.where(known, np.float32(0.0), np.float32(1.0) - p)
+    gap = np.add.reduceat(still_missing.ravel().take(row * n + concept), ways.indptr[:-1])
+    weight = np.zeros(gap.size, dtype=np.float32)
+    has_gap = gap > 0
+    weight[has_gap] = np.power(gap[has_gap].astype(np.float64), -focus)
+    # Duplicates (a concept leading to two of a learner's goals) are summed, in pair order.
+    pulled = sparse.coo_array((np.repeat(weight, counts), (concept, row)), shape=(n, n_rows))
+    return pulled.toarray()
 
 
 def _normalised_columns(values: np.ndarray) -> np.ndarray:
@@ -315,9 +356,16 @@ def score_concepts(
     missing_t = missing.T.copy(order="C")
     # Practice on i helps j by transfer[i, j]; what counts is help towards what is still missing.
     gain_t = _normalised_columns(graph.transfer_s @ missing_t)
-    # Concepts feeding more of the unmet goal mass come first (foundations of several goals);
-    # missing_t is not needed after this, so the pull is computed in its place.
-    base_t = _normalised_columns(_pull_down(graph, missing_t))
+    # The goal nearest to done pulls hardest, so goals are finished one after another
+    # (`closest_goal_pull`); a learner with no goals aims at the whole curriculum, where the missing
+    # mass flows down to the foundations many concepts build on (`goal_pull`).
+    pull_t = closest_goal_pull(graph, p, known, aims, config.goal_focus)
+    has_goals = np.zeros(p.shape[0], dtype=bool)
+    has_goals[goal_at // n] = True
+    aimless = np.flatnonzero(~has_goals)
+    if aimless.size:
+        pull_t[:, aimless] = _pull_down(graph, missing_t[:, aimless])
+    base_t = _normalised_columns(pull_t)
     base_t *= config.goal_weight
     base_t += config.transfer_weight * gain_t
     score32 = np.ascontiguousarray(base_t.T)
@@ -357,7 +405,7 @@ def score_concepts(
         blocks=shaped(blocks),
         on_path=shaped(on_path),
         aims=aims.reshape(*lead, -1),
-        has_goals=np.isin(np.arange(p.shape[0]), goal_at // n).reshape(lead),
+        has_goals=has_goals.reshape(lead),
         p=shaped(p),
         attempts=attempts.reshape(*lead, n),
         open=shaped(open_),

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from kgplatform.mastery.bkt import TracerParams
 
 # Bumped whenever the policy would choose differently from the same inputs: cached plans of an older
-# planner are then stale. planner-2: goal pull flows down prerequisite edges (`policy.goal_pull`).
-PLANNER_VERSION = "planner-2"
+# planner are then stale. planner-2: goal pull flows down prerequisite edges (`policy.goal_pull`);
+# planner-3: the goal nearest to done pulls hardest (`policy.closest_goal_pull`).
+PLANNER_VERSION = "planner-3"
 
 
 def model_version(params: TracerParams) -> str:

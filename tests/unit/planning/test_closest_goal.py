@@ -1,0 +1,119 @@
+"""Closest goal first (`policy.closest_goal_pull`): the goal nearest to done pulls hardest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.errors import ValidationFailed
+from kgplatform.planning.graph import ConceptGraph, build_graph
+from kgplatform.planning.policy import PlanConfig, closest_goal_pull, plan_for_learner, unmet_goal_lists
+
+
+def two_chains_document() -> dict[str, Any]:
+    """a1 -> a2 -> a3 and b1 -> b2 -> b3 -> b4: two goals (a3, b4) sharing nothing; one task each."""
+    edges = [("a1", "a2"), ("a2", "a3"), ("b1", "b2"), ("b2", "b3"), ("b3", "b4")]
+    ids = ["a1", "a2", "a3", "b1", "b2", "b3", "b4"]
+    return {
+        "curriculum": {"id": "two", "name": "two", "description": ""},
+        "concepts": [{"id": c, "name": c, "description": "", "tags": [], "difficulty": None} for c in ids],
+        "prerequisites": [{"prerequisite": a, "concept": b, "weight": 1.0} for a, b in edges],
+        "tasks": [
+            {
+                "id": f"t-{c}",
+                "title": c,
+                "kind": "exercise",
+                "difficulty": 0.5,
+                "estimated_minutes": 5,
+                "concepts": [c],
+            }
+            for c in ids
+        ],
+    }
+
+
+@pytest.fixture
+def two_chains() -> ConceptGraph:
+    return build_graph(two_chains_document())
+
+
+def test_the_goal_nearest_to_done_is_worked_on_before_the_far_goals_foundations(
+    two_chains: ConceptGraph,
+) -> None:
+    # a1, a2 mastered: goal a3 is one concept away, b4 four. Pulling both goals alike sends the most
+    # mass to b1 (the foundation of the longest missing path); closest goal first finishes a3.
+    i = two_chains.index
+    p = np.full(two_chains.n_concepts, 0.25)
+    p[[i["a1"], i["a2"]]] = 0.95
+    goals = np.zeros(two_chains.n_concepts, dtype=bool)
+    goals[[i["a3"], i["b4"]]] = True
+    plan = plan_for_learner(
+        two_chains,
+        "l1",
+        p_mastery=p,
+        p_peak=p,
+        attempts=np.ones(two_chains.n_concepts),
+        goals=goals,
+        config=PlanConfig(n_tasks=2),
+    )
+    assert [t.concept_id for t in plan.tasks] == ["a3", "b1"]
+
+
+def test_pull_weights_each_unmet_goal_by_its_missing_mass_to_the_focus_power(
+    two_chains: ConceptGraph,
+) -> None:
+    i = two_chains.index
+    n = two_chains.n_concepts
+    p = np.full((1, n), 0.5, dtype=np.float32)
+    p[0, i["a1"]] = 0.9
+    known = p >= 0.85
+    aims = unmet_goal_lists(np.array([i["a3"], i["b4"]]), 1, n)
+    pull = closest_goal_pull(two_chains, p, known, aims, focus=2.0)[:, 0]
+    # a3's path misses a2 and a3 (0.5 each): weight 1 / 1.0^2; b4's misses four: 1 / 2.0^2.
+    assert pull[i["a1"]] == pytest.approx(1.0) and pull[i["a3"]] == pytest.approx(1.0)
+    assert pull[i["b1"]] == pytest.approx(0.25) and pull[i["b4"]] == pytest.approx(0.25)
+    flat = closest_goal_pull(two_chains, p, known, aims, focus=0.0)[:, 0]
+    assert flat[i["a2"]] == pytest.approx(1.0) and flat[i["b2"]] == pytest.approx(1.0)
+
+
+def test_a_goal_with_nothing_left_to_practise_on_its_way_pulls_nothing(two_chains: ConceptGraph) -> None:
+    n = two_chains.n_concepts
+    i = two_chains.index
+    p = np.full((1, n), 0.5, dtype=np.float32)
+    known = np.zeros((1, n), dtype=bool)
+    known[0, [i["a1"], i["a2"], i["a3"]]] = True  # e.g. a3 a capstone without tasks, its way mastered
+    aims = unmet_goal_lists(np.array([i["a3"], i["b4"]]), 1, n)
+    pull = closest_goal_pull(two_chains, p, known, aims, focus=2.0)[:, 0]
+    assert np.all(np.isfinite(pull))
+    assert pull[i["a1"]] == 0.0 and pull[i["b1"]] == pytest.approx(1 / 4.0)
+
+
+def test_closest_goal_pull_of_a_batch_equals_each_learner_alone_bit_for_bit() -> None:
+    graph = build_graph(generate_curriculum(120, 5))
+    n = graph.n_concepts
+    rng = np.random.default_rng(4)
+    p = rng.random((40, n)).astype(np.float32)
+    known = p >= 0.85
+    goals = rng.random((40, n)) < 0.03
+    goals[7] = False  # a learner without goals pulls nothing here
+    flat = np.flatnonzero(goals & ~known)
+    aims = unmet_goal_lists(flat, 40, n)
+    batch = closest_goal_pull(graph, p, known, aims, focus=2.0)
+    for row in range(40):
+        own = unmet_goal_lists(np.flatnonzero((goals & ~known)[row]), 1, n)
+        alone = closest_goal_pull(graph, p[row : row + 1], known[row : row + 1], own, focus=2.0)
+        assert np.array_equal(batch[:, row], alone[:, 0])
+    assert not batch[:, 7].any()
+    # Every concept leading to an unmet goal is pulled, nothing else is.
+    leads = (goals & ~known).astype(np.float32) @ graph.closure.T.astype(np.float32) > 0
+    assert np.array_equal(batch.T > 0, leads)
+
+
+@pytest.mark.parametrize("focus", [-1.0, 9.0])
+def test_goal_focus_out_of_range_is_refused_naming_the_field(focus: float) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        PlanConfig(goal_focus=focus)
+    assert error.value.field == "goal_focus"
