@@ -33,14 +33,18 @@ def simulate_policies(
         f"goal mastery after {tasks} tasks",
         "95% CI",
         "same task as the step before",
+        "ours minus this (paired 95% CI)",
         title=f"{curriculum} ({graph.n_concepts} concepts), {learners} learners, seed {seed}",
     )
     for row in comparison.table():
+        name = str(row["policy"])
+        difference, half = comparison.ours_minus(name)
         table.add_row(
-            str(row["policy"]),
+            name,
             f"{row['mean']:.3f}",
             f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]",
             f"{row['repeat_share']:.1%}",
+            "" if name == "ours" else f"{difference:+.3f} ± {half:.3f}",
         )
     console.print(table)
     verdict = "ahead of every baseline" if comparison.ours_ahead() else "NOT clearly ahead of every baseline"

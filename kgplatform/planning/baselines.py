@@ -2,8 +2,12 @@
 
 - random frontier: a random task on a random ready-to-learn concept;
 - topological: the first concept not yet mastered in prerequisite order;
-- weakest first: the concept with the lowest estimated mastery.
-All use the same "mastered" threshold and the same frontier definition as ours.
+- weakest first: the concept with the lowest estimated mastery;
+- goal-path topological: the first concept not yet mastered, in prerequisite order, on the way to an
+  unmet goal (a teacher's "work towards the goal, foundations first");
+- goal-path random frontier: a random ready-to-learn concept on the way to an unmet goal.
+The first three are blind to the learner's goals; the last two are the fair test of the goal terms.
+All use the same "mastered" threshold, frontier and goal-path definitions as ours.
 """
 
 from __future__ import annotations
@@ -76,3 +80,39 @@ class WeakestFirst:
         p = np.where(graph.has_tasks, learners.p_mastery, np.inf)
         weakest = p <= p.min(axis=1, keepdims=True)  # ties (e.g. untouched concepts) broken at random
         return random_task_of(graph, random_among(weakest & graph.has_tasks, rng), rng)
+
+
+def on_goal_path(graph: ConceptGraph, learners: LearnerMatrix, mastered_at: float) -> np.ndarray:
+    """(L, n) bool: concepts on the way to an unmet goal, as ours defines it (`frontier.goal_paths`)."""
+    met = fr.implied_known(graph, learners.p_mastery, mastered_at)
+    return fr.goal_paths(graph, learners.goals, met)
+
+
+class GoalPathTopological:
+    name = "goal-path topological"
+
+    def __init__(self, mastered_at: float = 0.85) -> None:
+        self.mastered_at = mastered_at
+
+    def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
+        known = fr.known_concepts(graph, learners.p_mastery, self.mastered_at)
+        todo = ~known & graph.has_tasks & on_goal_path(graph, learners, self.mastered_at)
+        concept = np.where(todo.any(axis=1), np.argmax(todo, axis=1), -1)
+        return random_task_of(graph, concept, rng)
+
+
+class GoalPathRandomFrontier:
+    name = "goal-path random frontier"
+
+    def __init__(self, mastered_at: float = 0.85) -> None:
+        self.mastered_at = mastered_at
+
+    def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
+        known = fr.known_concepts(graph, learners.p_mastery, self.mastered_at)
+        ready = fr.frontier(graph, known)
+        on_path = ready & on_goal_path(graph, learners, self.mastered_at)
+        # Nothing ready on the path (goals met, or every path concept blocked): any ready concept, as
+        # the goal-blind random frontier does.
+        pick = np.where(on_path.any(axis=1, keepdims=True), on_path, ready)
+        pick = np.where(pick.any(axis=1, keepdims=True), pick, graph.has_tasks)
+        return random_task_of(graph, random_among(pick, rng), rng)

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from kgplatform.planning.baselines import RandomFrontier, SimPolicy, Topological, WeakestFirst
+from kgplatform.planning.baselines import (
+    GoalPathRandomFrontier,
+    GoalPathTopological,
+    RandomFrontier,
+    SimPolicy,
+    Topological,
+    WeakestFirst,
+)
 from kgplatform.planning.batch import LearnerMatrix, first_tasks
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.policy import PlanConfig
@@ -41,6 +48,8 @@ def default_policies(config: PlanConfig | None = None) -> list[SimPolicy]:
         RandomFrontier(config.mastered_at),
         Topological(config.mastered_at),
         WeakestFirst(),
+        GoalPathTopological(config.mastered_at),
+        GoalPathRandomFrontier(config.mastered_at),
     ]
 
 
@@ -82,6 +91,15 @@ class Comparison:
                 }
             )
         return rows
+
+    def ours_minus(self, name: str, k: int | None = None) -> tuple[float, float]:
+        """(mean, 95% half-width) of ours minus the named policy after k tasks, paired by learner (the
+        same learners with the same luck), so far narrower than the two intervals side by side."""
+        k = self.n_tasks if k is None else k
+        curves = {r.name: r.curve[k] for r in self.results}
+        difference = curves[PlannerPolicy.name] - curves[name]
+        half = Z_95 * float(difference.std(ddof=1)) / np.sqrt(difference.size) if difference.size > 1 else 0.0
+        return float(difference.mean()), half
 
     def ours_ahead(self, k: int | None = None) -> bool:
         """True when our interval lies wholly above every baseline's interval."""

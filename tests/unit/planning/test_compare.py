@@ -13,7 +13,14 @@ def test_ours_beats_the_baselines_on_a_small_generated_curriculum(tmp_path: Path
     graph = build_graph(generate_curriculum(60, seed=11))
     comparison = compare_policies(graph, "generated", n_learners=200, n_tasks=30, seed=11)
     names = [r.name for r in comparison.results]
-    assert names == ["ours", "random frontier", "topological order", "weakest first"]
+    assert names == [
+        "ours",
+        "random frontier",
+        "topological order",
+        "weakest first",
+        "goal-path topological",
+        "goal-path random frontier",
+    ]
     for result in comparison.results:
         assert result.curve.shape == (31, 200)
         assert np.all(result.curve[0] == comparison.results[0].curve[0])  # same learners for everyone
