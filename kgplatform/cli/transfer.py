@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -100,6 +101,12 @@ def eval_transfer(
         raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
     settings = get_settings()
     cache = settings.paths.data_dir / "embeddings"
+    started = time.perf_counter()
+
+    def show(step: str) -> None:
+        console.print(f"[dim]{time.perf_counter() - started:6.1f}s {step}[/dim]")
+
+    show(f"reading {data} and embedding concept names")
     if data == "generated":
         from kgplatform.transfer.generated import SimulationOptions, generated_problem
 
@@ -114,7 +121,7 @@ def eval_transfer(
         seeds=seeds,
         train=TrainConfig(seed=seed, progress=False),
     )
-    report = evaluate(problem, options)
+    report = evaluate(problem, options, on_step=show)
     print_report(report, console)
     if out:
         out.write_text(json.dumps(report_dict(report), indent=2, default=float), "utf-8")

@@ -18,6 +18,7 @@ Protocol (the same splits for every model):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +108,14 @@ def reference_pairs(
     return src, dst, test_transfer.effect[src, dst]
 
 
+# Called with a line at each step of an evaluation (minutes long; its models train without progress bars).
+OnStep = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    pass
+
+
 def fit_predictors(
     problem: Problem,
     train_log: ResponseLog,
@@ -114,6 +123,7 @@ def fit_predictors(
     valid_transfer: EmpiricalTransfer,
     options: EvalOptions,
     hidden: np.ndarray | None = None,
+    on_step: OnStep = _silent,
 ) -> tuple[dict[str, FloatArray], dict[str, Ensemble], Data, LogStatistics]:
     """Every model's (C, C) prediction from one training set (the same data for all of them)."""
     concepts = problem.concepts
@@ -127,6 +137,10 @@ def fit_predictors(
     predictions: dict[str, FloatArray] = {}
     results: dict[str, Ensemble] = {}
     for kind in ("gnn", "mlp", "mf"):
+        on_step(
+            f"training {LABELS[kind]}: {len(CANDIDATES[kind])} variants x {options.seeds} seed(s), "
+            "the best on validation kept"
+        )
         candidates = [
             train_ensemble(
                 data,
@@ -161,13 +175,15 @@ CEILING = "(ceiling) the pair's own label on training learners"
 LABELS = {"gnn": "GNN (GATv2 + pair decoder)", "mlp": "MLP, same features", "mf": "matrix factorisation"}
 
 
-def evaluate(problem: Problem, options: EvalOptions | None = None) -> EvalReport:
+def evaluate(problem: Problem, options: EvalOptions | None = None, on_step: OnStep = _silent) -> EvalReport:
     options = options or EvalOptions()
     n = problem.concepts.n
     split = split_pairs(n, options.seed, options.pair_split)
     valid_transfer = empirical_transfer(problem.valid_log, n, options.empirical)
     test_transfer = empirical_transfer(problem.test_log, n, options.empirical)
-    predictions, results, _, _ = fit_predictors(problem, problem.train_log, split, valid_transfer, options)
+    predictions, results, _, _ = fit_predictors(
+        problem, problem.train_log, split, valid_transfer, options, on_step=on_step
+    )
     src, dst, reference = reference_pairs(problem, split.test, test_transfer, options.min_support)
     pair_table = {LABELS.get(k, k): pair_metrics(p[src, dst], reference) for k, p in predictions.items()}
     # Not a held-out-pair model: the test pairs' own labels from training learners. Shows how much of the
@@ -193,6 +209,7 @@ def evaluate(problem: Problem, options: EvalOptions | None = None) -> EvalReport
     }
     tracer_table: list[TracerGain] = []
     if options.downstream:
+        on_step("tracer next-answer AUC with each model's transfer (scale chosen on validation learners)")
         chosen = {
             LABELS["gnn"]: predictions["gnn"],
             LABELS["mlp"]: predictions["mlp"],
@@ -203,7 +220,10 @@ def evaluate(problem: Problem, options: EvalOptions | None = None) -> EvalReport
         )
     cold_table: dict[str, PairMetrics] = {}
     if options.cold_start:
-        cold_table, cold_info = evaluate_cold_start(problem, split, valid_transfer, test_transfer, options)
+        on_step("cold start: dropping every answer of some concepts and training again")
+        cold_table, cold_info = evaluate_cold_start(
+            problem, split, valid_transfer, test_transfer, options, on_step
+        )
         info.update(cold_info)
     return EvalReport(problem.name, pair_table, tracer_table, cold_table, info)
 
@@ -214,6 +234,7 @@ def evaluate_cold_start(
     valid_transfer: EmpiricalTransfer,
     test_transfer: EmpiricalTransfer,
     options: EvalOptions,
+    on_step: OnStep = _silent,
 ) -> tuple[dict[str, PairMetrics], dict[str, float | int | str]]:
     """Drop every training answer on some concepts, retrain, score the pairs that touch them."""
     n = problem.concepts.n
@@ -223,7 +244,7 @@ def evaluate_cold_start(
     hidden = np.zeros(n, dtype=bool)
     hidden[cold] = True
     train_log = problem.train_log.subset(~hidden[problem.train_log.skill])
-    predictions, _, _, _ = fit_predictors(problem, train_log, split, valid_transfer, options, hidden)
+    predictions, _, _, _ = fit_predictors(problem, train_log, split, valid_transfer, options, hidden, on_step)
     touches = (hidden[:, None] | hidden[None, :]) & ~np.eye(n, dtype=bool)
     src, dst, reference = reference_pairs(problem, touches, test_transfer, options.min_support)
     table = {LABELS.get(k, k): pair_metrics(p[src, dst], reference) for k, p in predictions.items()}
