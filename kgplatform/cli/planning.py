@@ -21,13 +21,24 @@ def simulate_policies(
     seed: int = typer.Option(7, "--seed", help="Same seed, same learners and the same luck."),
     concepts: int = typer.Option(200, "--concepts", min=2, help="Size of the generated curriculum."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a PNG of goal mastery vs tasks done."),
+    goal_focus: float = typer.Option(
+        2.0,
+        "--goal-focus",
+        min=0.0,
+        max=8.0,
+        help="Ours' PlanConfig.goal_focus: the power of closest-goal-first (0: every goal pulls alike).",
+    ),
 ) -> None:
     """Run ours and the usual policies on the same simulated learners; goal mastery with 95% intervals."""
-    from kgplatform.planning.compare import compare_policies, plot_comparison
+    from kgplatform.planning.compare import compare_policies, default_policies, plot_comparison
     from kgplatform.planning.curricula import load_graph
+    from kgplatform.planning.policy import PlanConfig
 
+    config = PlanConfig(goal_focus=goal_focus)
     graph = load_graph(curriculum, n_concepts=concepts, seed=seed)
-    comparison = compare_policies(graph, curriculum, n_learners=learners, n_tasks=tasks, seed=seed)
+    comparison = compare_policies(
+        graph, curriculum, n_learners=learners, n_tasks=tasks, seed=seed, policies=default_policies(config)
+    )
     table = Table(
         "policy",
         f"goal mastery after {tasks} tasks",

@@ -23,3 +23,9 @@ def test_eval_transfer_refuses_an_output_folder_that_does_not_exist(tmp_path: Pa
     result = CliRunner().invoke(app, ["eval-transfer", "--data", "generated", "--out", str(out)])
     words = " ".join(result.output.replace("│", " ").split())  # the error box wraps long paths
     assert result.exit_code == 2 and "Invalid value for --out" in words and "does not exist" in words
+
+
+def test_simulate_policies_refuses_a_goal_focus_out_of_range() -> None:
+    result = CliRunner().invoke(app, ["simulate-policies", "--goal-focus", "9"])
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "--goal-focus" in words
