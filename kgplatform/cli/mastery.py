@@ -76,7 +76,7 @@ def eval_tracing(
     wide = Console(width=max(console.width, 160))  # wide tables: a pipe's 80 columns would squeeze them
     wide.print(eval_report.fold_table(scores))
     wide.print(eval_report.summary_table(summaries, f"{data}: mean ± sd over folds {folds}"))
-    for line in eval_report.field_gap(summaries):
+    for line in [*eval_report.model_notes(summaries), *eval_report.field_gap(summaries)]:
         console.print(line)
     target = out or settings.paths.data_dir / "eval" / f"tracing-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     metadata = {

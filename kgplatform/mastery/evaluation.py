@@ -28,6 +28,7 @@ from kgplatform.mastery.predictor import (
     fit_next_answer_model,
     predict_next_answers,
     skill_success_rates,
+    tracer_predictions,
 )
 from kgplatform.mastery.pybkt_runner import PyBktRunner
 from kgplatform.mastery.transfer_estimate import TransferEstimateOptions, estimate_transfer
@@ -36,6 +37,9 @@ OURS, OURS_NO_TRANSFER, PYBKT, SUCCESS_RATE = "ours", "ours-no-transfer", "pyBKT
 # Ablation: ours with each skill's training success rate in place of the tracer (`use_tracer=False`): how
 # much of ours' lead over pyBKT is the tracer, and how much the layer's other terms, which pyBKT lacks.
 OURS_NO_TRACER = "ours-no-tracer"
+# The tracer alone, without the evaluation's logistic layer: the mastery the platform stores and plans
+# from (the layer exists only here), so this is the row that says how good the platform's mastery is.
+TRACER_ALONE = "ours-tracer-alone"
 LEAK_FREE, LEAKY = "leak-free", "leaky (row-by-row)"
 # Leak-free, learner-split AUC on this dataset from the pyKT benchmark, for scale only: pyKT preprocesses
 # ASSIST2009 its own way and uses its own split, so these are not figures on our test sets.
@@ -132,6 +136,11 @@ def evaluate_fold(
             predict_next_answers(model, test),
             predict_next_answers(model, test, leaky=True),
         )
+        if name == OURS:
+            row_predictions[TRACER_ALONE] = (
+                tracer_predictions(model, test),
+                tracer_predictions(model, test, leaky=True),
+            )
     success = baseline[test.skill]
     row_predictions[SUCCESS_RATE] = (success, success)
     if pybkt is not None:

@@ -112,6 +112,14 @@ def predict_next_answers(model: NextAnswerModel, log: ResponseLog, *, leaky: boo
     return sigmoid(features @ model.weights)[groups.inverse]
 
 
+def tracer_predictions(model: NextAnswerModel, log: ResponseLog, *, leaky: bool = False) -> FloatArray:
+    """P(correct) per row of `log` from the BKT tracer alone (the model's chosen forgetting and transfer,
+    no logistic layer): what the mastery the platform stores predicts, p (1 - slip) + (1 - p) guess.
+    Leak-free, every row of a response is predicted before any of them is observed."""
+    key = np.arange(len(log), dtype=np.int64) if leaky else log.response
+    return replay_rows(log.observations(key), model.params, model.transfer).predicted
+
+
 def skill_success_rates(train: ResponseLog, prior_strength: float = 1.0) -> FloatArray:
     """Per skill, the training rows' success rate (smoothed toward the global rate; global for unseen)."""
     n = len(train.skill_labels)

@@ -19,6 +19,7 @@ from kgplatform.mastery.evaluation import (
     OURS_NO_TRANSFER,
     PYBKT,
     SUCCESS_RATE,
+    TRACER_ALONE,
     EvaluationOptions,
     evaluate,
     split,
@@ -136,7 +137,7 @@ def test_evaluate_reports_every_model_and_protocol_per_fold(tmp_path: Path) -> N
     scores = evaluate(log, EvaluationOptions(folds=(1, 2), predictor=FAST), pybkt=fake_runner(tmp_path))
     assert {(s.model, s.protocol) for s in scores} == {
         (m, p)
-        for m in (OURS, OURS_NO_TRANSFER, OURS_NO_TRACER, PYBKT, SUCCESS_RATE)
+        for m in (OURS, TRACER_ALONE, OURS_NO_TRANSFER, OURS_NO_TRACER, PYBKT, SUCCESS_RATE)
         for p in (LEAK_FREE, LEAKY)
     }
     assert {s.fold for s in scores} == {1, 2}
@@ -146,6 +147,8 @@ def test_evaluate_reports_every_model_and_protocol_per_fold(tmp_path: Path) -> N
     assert summary[(OURS, LEAK_FREE)].auc[0] > summary[(SUCCESS_RATE, LEAK_FREE)].auc[0] + 0.05
     # the simulated learners learn as they answer: the tracer adds to the layer's other terms
     assert summary[(OURS, LEAK_FREE)].auc[0] > summary[(OURS_NO_TRACER, LEAK_FREE)].auc[0]
+    # the tracer alone (what the platform stores) tracks learning that a fixed per-skill rate cannot
+    assert summary[(TRACER_ALONE, LEAK_FREE)].auc[0] > summary[(SUCCESS_RATE, LEAK_FREE)].auc[0]
     assert summary[(OURS, LEAK_FREE)].auc[1] is not None  # two folds have a spread
     (one_fold,) = [
         s for s in summarise([s for s in scores if s.fold == 1]) if (s.model, s.protocol) == (OURS, LEAK_FREE)

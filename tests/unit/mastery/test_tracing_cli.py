@@ -73,10 +73,11 @@ def test_eval_tracing_prints_and_writes_every_model(isolated_paths: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     assert "mean ± sd" in result.output and "vs AKT" in result.output
+    assert "the mastery the platform stores" in " ".join(result.output.split())  # wrapped at 80 columns
     document = json.loads(out.read_text())
     assert {(s["model"], s["protocol"]) for s in document["summary"]} == {
         (m, p)
-        for m in ("ours", "ours-no-transfer", "ours-no-tracer", "skill-success-rate")
+        for m in ("ours", "ours-tracer-alone", "ours-no-transfer", "ours-no-tracer", "skill-success-rate")
         for p in ("leak-free", "leaky (row-by-row)")
     }
     assert sorted({f["fold"] for f in document["folds"]}) == [1, 2]
