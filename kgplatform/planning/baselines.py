@@ -48,27 +48,38 @@ def random_among(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 class RandomFrontier:
-    name = "random frontier"
+    """A random ready-to-learn concept; with `goal_path`, one on the way to an unmet goal when there is
+    one (else any ready concept, as without)."""
 
-    def __init__(self, mastered_at: float = 0.85) -> None:
+    def __init__(self, mastered_at: float = 0.85, *, goal_path: bool = False) -> None:
         self.mastered_at = mastered_at
+        self.goal_path = goal_path
+        self.name = "goal-path random frontier" if goal_path else "random frontier"
 
     def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
         known = fr.known_concepts(graph, learners.p_mastery, self.mastered_at)
         ready = fr.frontier(graph, known)
+        if self.goal_path:
+            on_path = ready & on_goal_path(graph, learners, self.mastered_at)
+            ready = np.where(on_path.any(axis=1, keepdims=True), on_path, ready)
         concept = random_among(np.where(ready.any(axis=1, keepdims=True), ready, graph.has_tasks), rng)
         return random_task_of(graph, concept, rng)
 
 
 class Topological:
-    name = "topological order"
+    """The first concept not yet mastered in prerequisite order; with `goal_path`, the first on the way
+    to an unmet goal."""
 
-    def __init__(self, mastered_at: float = 0.85) -> None:
+    def __init__(self, mastered_at: float = 0.85, *, goal_path: bool = False) -> None:
         self.mastered_at = mastered_at
+        self.goal_path = goal_path
+        self.name = "goal-path topological" if goal_path else "topological order"
 
     def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
         known = fr.known_concepts(graph, learners.p_mastery, self.mastered_at)
         todo = ~known & graph.has_tasks  # columns are already in topological order
+        if self.goal_path:
+            todo &= on_goal_path(graph, learners, self.mastered_at)
         concept = np.where(todo.any(axis=1), np.argmax(todo, axis=1), -1)
         return random_task_of(graph, concept, rng)
 
@@ -86,33 +97,3 @@ def on_goal_path(graph: ConceptGraph, learners: LearnerMatrix, mastered_at: floa
     """(L, n) bool: concepts on the way to an unmet goal, as ours defines it (`frontier.goal_paths`)."""
     met = fr.implied_known(graph, learners.p_mastery, mastered_at)
     return fr.goal_paths(graph, learners.goals, met)
-
-
-class GoalPathTopological:
-    name = "goal-path topological"
-
-    def __init__(self, mastered_at: float = 0.85) -> None:
-        self.mastered_at = mastered_at
-
-    def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
-        known = fr.known_concepts(graph, learners.p_mastery, self.mastered_at)
-        todo = ~known & graph.has_tasks & on_goal_path(graph, learners, self.mastered_at)
-        concept = np.where(todo.any(axis=1), np.argmax(todo, axis=1), -1)
-        return random_task_of(graph, concept, rng)
-
-
-class GoalPathRandomFrontier:
-    name = "goal-path random frontier"
-
-    def __init__(self, mastered_at: float = 0.85) -> None:
-        self.mastered_at = mastered_at
-
-    def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
-        known = fr.known_concepts(graph, learners.p_mastery, self.mastered_at)
-        ready = fr.frontier(graph, known)
-        on_path = ready & on_goal_path(graph, learners, self.mastered_at)
-        # Nothing ready on the path (goals met, or every path concept blocked): any ready concept, as
-        # the goal-blind random frontier does.
-        pick = np.where(on_path.any(axis=1, keepdims=True), on_path, ready)
-        pick = np.where(pick.any(axis=1, keepdims=True), pick, graph.has_tasks)
-        return random_task_of(graph, random_among(pick, rng), rng)

@@ -12,14 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kgplatform.planning.baselines import (
-    GoalPathRandomFrontier,
-    GoalPathTopological,
-    RandomFrontier,
-    SimPolicy,
-    Topological,
-    WeakestFirst,
-)
+from kgplatform.planning.baselines import RandomFrontier, SimPolicy, Topological, WeakestFirst
 from kgplatform.planning.batch import LearnerMatrix, first_tasks
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.policy import PlanConfig
@@ -48,8 +41,8 @@ def default_policies(config: PlanConfig | None = None) -> list[SimPolicy]:
         RandomFrontier(config.mastered_at),
         Topological(config.mastered_at),
         WeakestFirst(),
-        GoalPathTopological(config.mastered_at),
-        GoalPathRandomFrontier(config.mastered_at),
+        Topological(config.mastered_at, goal_path=True),
+        RandomFrontier(config.mastered_at, goal_path=True),
     ]
 
 
