@@ -43,8 +43,13 @@ from kgplatform.settings import Settings, get_settings
 
 # The web page's static files (index.html, its ES modules, the vendored graph library).
 UI_DIR = Path(__file__).parent / "ui"
-# The driver retries a failed transaction this long at most: a caller waits for a 503, not 15 s.
+# A failed transaction is retried this long at most, and only while Neo4j answers (api/neo4j_retry.py):
+# a caller waits for a 503, not 15 s, and not at all once Neo4j is down.
 API_TRANSACTION_RETRY_S = 3.0
+# The API's driver gives up on a new connection after this long (the configured timeout, if shorter):
+# a request finding Neo4j unreachable (a host that drops packets rather than refuses) is a 503 within
+# about a second; a TCP connection to a live server takes milliseconds, even across a region.
+API_CONNECTION_TIMEOUT_S = 1.0
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,14 +60,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # verify=False: the API starts (and reports not-ready) even while Neo4j is down,
         # and recovers by itself when it comes back.
         # GuardedGraph: an outage is a fast 503 (circuit breaker), not a wait per request.
+        retry_s = min(settings.neo4j.max_transaction_retry_time_s, API_TRANSACTION_RETRY_S)
         neo4j_settings = settings.neo4j.model_copy(
             update={
-                "max_transaction_retry_time_s": min(
-                    settings.neo4j.max_transaction_retry_time_s, API_TRANSACTION_RETRY_S
-                )
+                "max_transaction_retry_time_s": retry_s,
+                "connection_timeout_s": min(settings.neo4j.connection_timeout_s, API_CONNECTION_TIMEOUT_S),
             }
         )
-        app.state.graph = GuardedGraph(open_driver(neo4j_settings, verify=False), settings.neo4j.database)
+        app.state.graph = GuardedGraph(
+            open_driver(neo4j_settings, verify=False), settings.neo4j.database, retry_s=retry_s
+        )
         app.state.redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
         app.state.settings = settings
         app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)

@@ -1,9 +1,11 @@
 """Backing-service outages as fast, clear 503s, and recovery without restarting the API.
 
 The driver retries a refused connection for `max_transaction_retry_time`; an API that waited that
-long on every request during an outage would pile up requests. `GuardedGraph` opens a short circuit
-after a connectivity failure: for `cooldown_s` every call fails at once with `ServiceUnavailable`,
-then calls go through again, so the API recovers by itself the moment Neo4j answers.
+long on every request during an outage would pile up requests. `GuardedGraph` retries only while Neo4j
+answers (`neo4j_retry`), so a request that finds it down fails within the API driver's connection
+timeout, and it opens a short circuit after a connectivity failure: for `cooldown_s` every call fails
+at once with `ServiceUnavailable`, then calls go through again (the first one finding out as fast), so
+the API recovers by itself the moment Neo4j answers.
 
 A request's transaction that outlives its timeout (`KGP_NEO4J__TRANSACTION_TIMEOUT_S`, typically
 because it waits for locks a long import holds) is ended by Neo4j and becomes a 503 too: busy, not down,
@@ -16,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, cast
 
 import neo4j
 import redis
@@ -25,6 +27,7 @@ from neo4j import Driver
 from neo4j import exceptions as neo4j_errors
 
 from kgplatform.api.deps import GraphDep, SettingsDep
+from kgplatform.api.neo4j_retry import SINGLE_ATTEMPT, LivenessAwareRetry, RetryingSession, neo4j_answers
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 
@@ -80,7 +83,10 @@ class CircuitBreaker:
 
 
 class GuardedGraph(Graph):
-    """A `Graph` that turns Neo4j outages into `ServiceUnavailable` (503) and fails fast while one lasts."""
+    """A `Graph` that turns Neo4j outages into `ServiceUnavailable` (503) and fails fast while one lasts.
+
+    Its sessions' managed transactions are retried for up to `retry_s` while Neo4j answers (transient
+    errors, a leader switch), and not at all once it does not (see `neo4j_retry`)."""
 
     def __init__(
         self,
@@ -89,9 +95,11 @@ class GuardedGraph(Graph):
         breaker: CircuitBreaker | None = None,
         *,
         transaction_timeout_s: float | None = None,
+        retry_s: float = 3.0,
     ) -> None:
         super().__init__(driver, database, transaction_timeout_s=transaction_timeout_s)
         self.breaker = breaker or CircuitBreaker()
+        self.retry = LivenessAwareRetry(retry_s, lambda: neo4j_answers(driver))
 
     @contextmanager
     def session(self) -> Iterator[neo4j.Session]:
@@ -99,8 +107,9 @@ class GuardedGraph(Graph):
         if wait > 0:
             raise unavailable(NEO4J_DOWN, wait)
         try:
-            with super().session() as session:
-                yield session
+            with self.driver.session(database=self.database, **SINGLE_ATTEMPT) as session:
+                # It stands for the session: callers use execute_read/_write and the rest as they are.
+                yield cast(neo4j.Session, RetryingSession(session, self.retry))
         except neo4j_errors.IncompleteCommit as error:
             # A subclass of ServiceUnavailable, but the commit was sent: "nothing was changed" would be a lie.
             self.breaker.trip()

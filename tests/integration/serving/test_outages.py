@@ -19,8 +19,9 @@ from kgplatform.auth.models import Role
 from kgplatform.auth.service import CACHE_TTL_S
 from kgplatform.graph.driver import Graph
 from kgplatform.planning.cache import answered_key
-from kgplatform.services import manager
+from kgplatform.services import manager, neo4j_local
 from kgplatform.settings import Settings
+from tests.integration.kill import kill_and_wait
 from tests.integration.serving.conftest import LEARNER, Served, World
 
 PATH = f"/learners/{LEARNER}/next-tasks"
@@ -119,3 +120,46 @@ def test_redis_outage_computes_plans_from_neo4j_and_recovers(
     # plan older than the answer is served as fresh.
     served = api.get(PATH).json()
     assert served["stale"] or datetime.fromisoformat(served["created_at"]).timestamp() > answered_at, served
+
+
+# "Immediate" as the README promises it: what a request costs when the server refuses connections.
+FAST_503_S = 1.0
+
+
+def timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def test_a_killed_neo4j_is_a_503_within_a_second_for_every_request_and_the_api_recovers(
+    api: Served, world: World, settings: Settings, services_restored: None
+) -> None:
+    """The driver retried each transaction for up to 3 s (delays 1 s, 2 s, 4 s) even with nothing
+    listening: the first request after the crash, and the first of each circuit-breaker window after it,
+    waited 3 to 7.5 s for their 503. Writes and reads that need Neo4j must now fail within a second."""
+    miss = lambda: api.get("/learners/someone-else/next-tasks")  # noqa: E731 - needs Neo4j: no cached plan
+    post = lambda: api.client.post(  # noqa: E731
+        "/answers", json=answer("while-down", world.tasks[0]), headers=api.headers()
+    )
+    assert miss().status_code == 404  # the key is checked (and cached) and the driver's pool is warm
+    pid = neo4j_local.running_pid(settings)
+    assert pid is not None, "these tests need the Neo4j that `kgplatform services up` started"
+
+    kill_and_wait(settings, pid)
+    first, first_s = timed(post)  # the pooled connections are dead: no breaker is open yet
+    assert_unavailable(first, "Neo4j")
+    assert first_s < FAST_503_S, f"the first request after the crash took {first_s:.1f} s"
+    time.sleep(api.client.app.state.graph.breaker.cooldown_s + 0.2)  # type: ignore[attr-defined]
+    for window in range(2):  # the probe request of each breaker window, a read and then a write
+        probe, probe_s = timed(miss if window == 0 else post)
+        assert_unavailable(probe, "Neo4j")
+        assert probe_s < FAST_503_S, f"the first request of breaker window {window} took {probe_s:.1f} s"
+        refused, refused_s = timed(miss)  # the breaker is open again: refused without trying
+        assert_unavailable(refused, "Neo4j")
+        assert refused_s < FAST_503_S
+        time.sleep(int(probe.headers["retry-after"]) + 0.2)
+
+    manager.up(settings)
+    assert until(miss, 404).status_code == 404
+    assert post().json()["accepted"] == ["while-down"]  # none of the refused posts was stored
