@@ -13,14 +13,35 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kgplatform.errors import KgpError
+from kgplatform.errors import KgpError, ValidationFailed
 from kgplatform.settings import get_settings
 
 if TYPE_CHECKING:
     from kgplatform.graph.driver import Graph
 
+# Exit codes shared by every command (listed in `kgplatform --help` and docs/cli.md). 0: done.
+EXIT_FAILED = 1  # the work ran and did not succeed: a batch failed or was skipped, import rows refused
+# Click's own code for a usage error (a bad option or argument), which our argument checks keep; also the
+# other known failures (a service unreachable, settings that do not parse, an unreadable file) and
+# `--wait` still waiting at `--timeout` (EXIT_STILL_RUNNING in cli/workers.py).
+EXIT_USAGE = 2
+EXIT_NOT_RUNNING = 3  # `services status`: a service is not running (or a remote one does not answer)
+# Refused, nothing done: the request conflicts with the current state (a batch already running) or names
+# something that does not exist. Apart from 2, so a script waiting on a batch can tell "not started"
+# from "still running at --timeout".
+EXIT_REFUSED = 4
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done; 1 the work ran and failed (a batch failed or was skipped, import rows refused); "
+    "2 a usage error (as Click, or a value our checks refuse), another known failure (a service "
+    "unreachable, settings that do not parse), or --wait still waiting at --timeout; 3 services status: "
+    "a service is not running; "
+    "4 refused, nothing done (a batch already running, something named that does not exist)."
+)
+
 app = typer.Typer(
     help="kgplatform: adaptive learning on a knowledge graph.",
+    epilog=EXIT_CODES_HELP,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
 )
@@ -69,7 +90,8 @@ def cli_actor() -> str:
 
 
 def main() -> None:
-    """Entry point: known failures become one clear line on stderr and exit code 2."""
+    """Entry point: known failures become one clear line on stderr and exit code 2; refusals (an error
+    the API would answer with a 4xx other than 422: not found, conflict, a failed precondition) exit 4."""
     from neo4j import exceptions as neo4j_errors
     from pydantic import ValidationError
     from redis import RedisError
@@ -80,7 +102,9 @@ def main() -> None:
     try:
         app()
     except KgpError as error:
-        fail(error.message)
+        # Bad input (an API 422) is a usage error like Click's; other 4xx are refusals of the state.
+        refused = 400 <= error.status_code < 500 and not isinstance(error, ValidationFailed)
+        fail(error.message, EXIT_REFUSED if refused else EXIT_USAGE)
     except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as error:
         from kgplatform.graph.driver import describe_connection_error
 
@@ -94,7 +118,13 @@ def main() -> None:
         fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
 
 
-def fail(message: str) -> None:
-    """One line on stderr, whatever line breaks the underlying error carried, then exit 2."""
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    """One line on stderr, whatever line breaks the underlying error carried, then exit `code` (2, as
+    Click's usage errors, unless told otherwise)."""
     print("kgplatform: " + " ".join(message.split()), file=sys.stderr)
-    sys.exit(2)
+    sys.exit(code)
+
+
+def refuse(message: str) -> None:
+    """`fail` for a refusal: nothing was done, because of the current state (exit code 4)."""
+    fail(message, EXIT_REFUSED)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from kgplatform.cli.base import app, cli_actor, console, fail, graph_session
+from kgplatform.cli.base import EXIT_FAILED, app, cli_actor, console, fail, graph_session
 
 
 @app.command("generate-curriculum")
@@ -48,7 +48,7 @@ def print_import_report(report: ImportReport, as_json: bool) -> None:  # noqa: F
     else:
         print_report_lines(report)
     if import_refused(report):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command("import-curriculum")
@@ -76,7 +76,7 @@ def import_curriculum(
         # An unreadable file names no curriculum: say what is wrong with it, not that an id is missing.
         for error in raw.file_errors:
             print(f"error: {error.describe()}", file=sys.stderr)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     if not isinstance(target, str) or not target:
         fail(
             "no curriculum id: pass --curriculum-id (CSV files name their curriculum only in a curriculum.csv)"
@@ -129,7 +129,7 @@ def import_dataset(
     if as_json:  # one document for all of the dataset's curricula (AL-CPL has four)
         print(json.dumps(reports, indent=2))
     if refused:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command("export-curriculum")

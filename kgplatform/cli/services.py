@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kgplatform.cli.base import app, console, graph_session, print_statuses
+from kgplatform.cli.base import EXIT_NOT_RUNNING, app, console, graph_session, print_statuses
 from kgplatform.settings import get_settings
 
 services_app = typer.Typer(help="Run the local Neo4j and Redis (no Docker needed).", no_args_is_help=True)
@@ -56,7 +56,7 @@ def services_status() -> None:
     print_statuses(statuses)
     down = (manager.State.NOT_RUNNING, manager.State.OURS_ELSEWHERE, manager.State.REMOTE_UNREACHABLE)
     if any(s.state in down for s in statuses):
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_NOT_RUNNING)
 
 
 @app.command()

@@ -7,12 +7,13 @@ from collections.abc import Callable
 import typer
 from rich.table import Table
 
-from kgplatform.cli.base import app, console, fail, graph_session, literal
+from kgplatform.cli.base import EXIT_FAILED, EXIT_USAGE, app, console, fail, graph_session, literal, refuse
 from kgplatform.settings import get_settings
 from workers.queues import DEFAULT_WORKER_QUEUES
 
-# `--wait` ran past `--timeout`: the job may still finish (tell it from exit code 1, the job failed).
-EXIT_STILL_RUNNING = 2
+# `--wait` ran past `--timeout`: the job may still finish (tell it from exit code 1, the job failed, and
+# 4, refused: a batch was already running). The code of usage errors too: those start nothing either.
+EXIT_STILL_RUNNING = EXIT_USAGE
 
 
 @app.command("worker")
@@ -53,7 +54,7 @@ def recompute(
 ) -> None:
     """Start a plan recomputation batch on the workers; prints its job id (see `kgplatform jobs show`).
     With --wait the exit code says how it ended: 0 succeeded, 1 failed or skipped, 2 still running at
-    --timeout."""
+    --timeout. Refused, nothing started (a batch already running, an unknown curriculum): 4."""
     from workers.celery_app import app as celery
 
     if not everyone:
@@ -113,7 +114,7 @@ def start_and_follow(
             jobs = JobService(client, graph, settings.workers)
             running = jobs.running_batch()
             if running:
-                fail(f"batch {running} is running; `kgplatform jobs show {running}`")
+                refuse(f"batch {running} is running; `kgplatform jobs show {running}`")
             if not celery.control.ping(timeout=1.0):
                 console.print(f"[yellow]no worker answered a ping: {idle_note}[/yellow]")
             job_id = start(jobs)
@@ -129,7 +130,7 @@ def start_and_follow(
 def wait_exit_code(status: JobStatus) -> int:  # noqa: F821
     if not status.state.finished:
         return EXIT_STILL_RUNNING
-    return 0 if status.state.value == "succeeded" else 1
+    return 0 if status.state.value == "succeeded" else EXIT_FAILED
 
 
 def watch_job(
@@ -158,19 +159,39 @@ def watch_job(
         bar = progress.add_task("queued", total=None, rate="", eta="?")
         while True:
             status = jobs.status(job_id)
-            rate = f"{status.rate_per_s:,.0f} learners/s" if status.rate_per_s else ""
-            eta = f"{status.eta_s:,.0f} s" if status.eta_s is not None else "?"
             progress.update(
                 bar,
-                description=status.state.value,
+                description=status.state.value if status.waiting is None else "waiting",
                 total=status.total,
                 completed=status.done,
-                rate=rate,
-                eta=eta,
+                rate=rate_text(status) if status.rate_per_s else "",
+                eta=eta_text(status, short=True),
             )
             if status.state.finished or (deadline is not None and time.monotonic() >= deadline):
                 return status
             time.sleep(poll_s)
+
+
+def rate_text(status: JobStatus) -> str:  # noqa: F821
+    """Learners per second while chunks ran; "n/a" before any was counted (a slow batch is not "0")."""
+    rate = status.rate_per_s
+    if not rate:
+        return "n/a"
+    return f"{rate:,.0f} learners/s" if rate >= 10 else f"{max(rate, 0.01):.2g} learners/s"
+
+
+def eta_text(status: JobStatus, *, short: bool = False) -> str:  # noqa: F821
+    """The ETA, never "0 s" while learners remain: under a second is "< 1 s"; a silent batch says what it
+    waits for (in full in the table; `short` for the progress bar's line)."""
+    if status.waiting is not None:
+        wait = status.waiting
+        if not short:
+            return "unknown: see waiting"
+        by = f", redelivery by {wait.redelivery_by:%H:%M} UTC" if wait.redelivery_by else ""
+        return f"? (silent {wait.quiet_s:,.0f} s: {wait.chunks_lost + wait.chunks_running} chunk(s) out{by})"
+    if status.eta_s is None:
+        return "?" if short else "-"
+    return "< 1 s" if status.eta_s < 1 else f"{status.eta_s:,.0f} s"
 
 
 def print_job(status: JobStatus) -> None:  # noqa: F821
@@ -187,8 +208,9 @@ def print_job(status: JobStatus) -> None:  # noqa: F821
             "chunks",
             f"{status.chunks_done} / " + ("?" if status.chunks_total is None else str(status.chunks_total)),
         ),
-        ("rate", f"{status.rate_per_s:,.0f} learners/s" if status.rate_per_s else "-"),
-        ("ETA", f"{status.eta_s:,.0f} s" if status.eta_s is not None else "-"),
+        ("rate", rate_text(status)),
+        ("ETA", eta_text(status)),
+        *([("waiting", status.waiting.message)] if status.waiting else []),
         ("created", str(status.created_at)),
         ("started", str(status.started_at or "-")),
         ("finished", str(status.finished_at or "-")),

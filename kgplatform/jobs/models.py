@@ -33,6 +33,26 @@ class JobFailure(BaseModel):
     reason: str
 
 
+class JobWait(BaseModel):
+    """Why a running batch has no ETA: nothing was counted or started for longer than its rate says the
+    rest takes. Usually a chunk whose worker died, which the broker hands out again only after the
+    visibility timeout (KGP_WORKERS__VISIBILITY_TIMEOUT_S, an hour by default)."""
+
+    quiet_s: float = Field(description="Seconds since a chunk last started or was counted.")
+    chunks_lost: int = Field(
+        description="Chunks started longer ago than their hard limit and longest retry delay, never counted: "
+        "their worker died; they wait, unacknowledged, for the broker to redeliver them."
+    )
+    chunks_running: int = Field(
+        description="Chunks started more recently and not counted: running, waiting for a retry, or lost."
+    )
+    chunks_queued: int = Field(description="Chunks never started: queued, or held by a worker that died.")
+    redelivery_by: datetime | None = Field(
+        None, description="When the broker will have handed out again every started chunk, were all lost."
+    )
+    message: str
+
+
 class JobStatus(BaseModel):
     id: str
     kind: str
@@ -53,8 +73,17 @@ class JobStatus(BaseModel):
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    rate_per_s: float | None = Field(None, description="Learners per second since the batch started.")
-    eta_s: float | None = Field(None, description="Seconds left at the current rate; null when unknown.")
+    rate_per_s: float | None = Field(
+        None,
+        description="Learners per second while chunks ran (idle gaps, such as a wait for a lost chunk's "
+        "redelivery, left out; since the start when chunk runs are not on record).",
+    )
+    eta_s: float | None = Field(
+        None, description="Seconds left at that rate; null when unknown or while `waiting` is set."
+    )
+    waiting: JobWait | None = Field(
+        None, description="Set while a running batch is silent for longer than its rate says the rest takes."
+    )
     message: str | None = None
     failures: list[JobFailure] = Field(default_factory=list)
     source: str = Field("redis", description="'redis' (live progress) or 'graph' (the stored summary).")

@@ -11,6 +11,9 @@ Layout for job J (each key expires after `ttl_s`):
   kgp:job:J:deliveries hash: "chunk:retry" -> times that message started (a chunk that keeps killing
                        its worker is given up on; Celery's retries are new messages and count apart)
   kgp:job:J:starts     list of "chunk runner" (worker host and pid), one per start
+  kgp:job:J:started    hash: chunk number -> epoch seconds of its latest start
+  kgp:job:J:counted_at hash: chunk number -> epoch seconds it was counted (with `started`: the time chunks
+                       ran, which the rate is measured over, and the chunks a silent batch waits for)
 A chunk is counted once however often it runs (acks_late redelivers it after a crash): its number is
 added to the set and the counters move in the same Lua script, only when the number was new.
 """
@@ -24,16 +27,19 @@ from datetime import UTC, datetime
 import redis
 
 from kgplatform.errors import NotFound
-from kgplatform.jobs.models import JobFailure, JobState, JobStatus
+from kgplatform.jobs.models import JobFailure, JobState, JobStatus, JobWait
+from kgplatform.jobs.pace import ChunkLimits, ChunkRuns, runs_from, waiting
 
 KEY_PREFIX = "kgp:job:"
 COUNTERS = ("total", "done", "failed", "skipped", "chunks_total", "chunks_done")
-# KEYS: job hash, chunk set, failures hash; ARGV: chunk, done, failed, skipped, now, failure JSON or "",
-# ttl seconds.
+# KEYS: job hash, chunk set, failures hash, counted_at hash; ARGV: chunk, done, failed, skipped, now,
+# failure JSON or "", ttl seconds, now as epoch seconds.
 # Returns {chunks_done, chunks_total} after the update, or {-1, -1} when the chunk was already counted.
 _RECORD_CHUNK = """
 if redis.call('sadd', KEYS[2], ARGV[1]) == 0 then return {-1, -1} end
 redis.call('expire', KEYS[2], ARGV[7])
+redis.call('hset', KEYS[4], ARGV[1], ARGV[8])
+redis.call('expire', KEYS[4], ARGV[7])
 if ARGV[6] ~= '' then
   redis.call('hset', KEYS[3], ARGV[1], ARGV[6])
   redis.call('expire', KEYS[3], ARGV[7])
@@ -60,14 +66,23 @@ def utc_now() -> datetime:
 class JobProgress:
     """Reads and moves one Redis-held job at a time; every method names the job by id."""
 
-    def __init__(self, client: redis.Redis, ttl_s: int) -> None:
+    def __init__(self, client: redis.Redis, ttl_s: int, limits: ChunkLimits | None = None) -> None:
+        """`limits`: the workers' chunk limits, for saying when a silent batch's chunks come back."""
         self.client = client
         self.ttl_s = ttl_s
+        self.limits = limits
         self._record = client.register_script(_RECORD_CHUNK)
 
-    def _keys(self, job_id: str) -> tuple[str, str, str, str]:
+    def _keys(self, job_id: str) -> tuple[str, str, str, str, str, str]:
         key = job_key(job_id)
-        return key, key + ":chunks", key + ":failures", key + ":deliveries"
+        return (
+            key,
+            key + ":chunks",
+            key + ":failures",
+            key + ":deliveries",
+            key + ":started",
+            key + ":counted_at",
+        )
 
     def _set(self, job_id: str, fields: Mapping[str, object]) -> None:
         values = {
@@ -134,14 +149,17 @@ class JobProgress:
         """How many times this message of the chunk (its `attempt`, Celery's retry number) has started:
         1 the first time, more after redeliveries; each start is also logged with who ran it (`starts`),
         for operators and the crash tests."""
-        key, starts = self._keys(job_id)[3], job_key(job_id) + ":starts"
+        key, started = self._keys(job_id)[3], self._keys(job_id)[4]
+        starts = job_key(job_id) + ":starts"
+        now = utc_now()
         pipe = self.client.pipeline()
         pipe.hincrby(key, f"{chunk}:{attempt}", 1)
         pipe.rpush(starts, f"{chunk} {runner}")
+        pipe.hset(started, str(chunk), repr(now.timestamp()))
         # A chunk that starts (a retry after its backoff, a redelivery) shows the batch alive.
-        pipe.hset(job_key(job_id), "updated_at", utc_now().isoformat())
-        pipe.expire(key, self.ttl_s)
-        pipe.expire(starts, self.ttl_s)
+        pipe.hset(job_key(job_id), "updated_at", now.isoformat())
+        for name in (key, starts, started):
+            pipe.expire(name, self.ttl_s)
         return int(pipe.execute()[0])
 
     def starts(self, job_id: str) -> list[tuple[int, str]]:
@@ -171,11 +189,12 @@ class JobProgress:
         failure: JobFailure | None = None,
     ) -> tuple[int, int] | None:
         """Counts a finished chunk once; (chunks_done, chunks_total) after it, None if already counted."""
-        keys = self._keys(job_id)
+        key, chunks, failures, _, _, counted_at = self._keys(job_id)
         payload = failure.model_dump_json() if failure else ""
+        now = utc_now()
         result = self._record(
-            keys=list(keys[:3]),
-            args=[chunk, done, failed, skipped, utc_now().isoformat(), payload, self.ttl_s],
+            keys=[key, chunks, failures, counted_at],
+            args=[chunk, done, failed, skipped, now.isoformat(), payload, self.ttl_s, repr(now.timestamp())],
         )
         if int(result[0]) < 0:
             return None
@@ -221,15 +240,36 @@ class JobProgress:
         fields = self._raw(job_id)
         if not fields:
             raise NotFound(f"job {job_id!r} is not known (or its progress expired)", field="job_id")
-        return status_of(job_id, fields, self.failures(job_id), now=time.time())
+        return status_of(
+            job_id, fields, self.failures(job_id), now=time.time(), runs=self.runs(job_id), limits=self.limits
+        )
+
+    def runs(self, job_id: str) -> ChunkRuns:
+        """When each chunk last started, and when each counted one was counted."""
+        keys = self._keys(job_id)
+        pipe = self.client.pipeline()
+        pipe.hgetall(keys[4])
+        pipe.hgetall(keys[5])
+        started, counted = pipe.execute()
+        return runs_from(started, counted)
 
 
-# A batch silent this long (and longer than its ETA) has no ETA until a chunk is counted again.
+# A batch silent longer than its ETA and than this has none until a chunk starts or is counted again: this
+# long when no chunk's run is on record, else this floor or twice the longest run, if longer.
 QUIET_S = 60.0
+QUIET_FLOOR_S = 10.0
 
 
-def status_of(job_id: str, fields: Mapping[str, str], failures: list[JobFailure], now: float) -> JobStatus:
-    """Progress fields as a `JobStatus`, with the rate since the start and the ETA at that rate."""
+def status_of(
+    job_id: str,
+    fields: Mapping[str, str],
+    failures: list[JobFailure],
+    now: float,
+    runs: ChunkRuns | None = None,
+    limits: ChunkLimits | None = None,
+) -> JobStatus:
+    """Progress fields as a `JobStatus`: the rate while chunks ran (see `pace`; since the start when
+    `runs` has none), the ETA at that rate, and what a silent batch waits for (`limits` give the moments)."""
 
     def when(name: str) -> datetime | None:
         return datetime.fromisoformat(fields[name]) if fields.get(name) else None
@@ -241,18 +281,24 @@ def status_of(job_id: str, fields: Mapping[str, str], failures: list[JobFailure]
     started, finished = when("started_at"), when("finished_at")
     total, done = number("total"), number("done") or 0
     rate = eta = None
+    wait: JobWait | None = None
+    runs = runs or ChunkRuns({}, {})
     if started is not None:
         end = finished.timestamp() if finished else now
-        elapsed = max(end - started.timestamp(), 1e-6)
-        rate = done / elapsed
+        active_s = runs.active_s()
+        rate = done / (active_s or max(end - started.timestamp(), 1e-6))
         if total is not None and not state.finished:
             eta = (total - done) / rate if rate > 0 else None
         last_sign = when("updated_at")
         quiet_s = now - last_sign.timestamp() if last_sign else 0.0
-        if eta is not None and quiet_s > max(QUIET_S, eta):
-            # Nothing counted for longer than the rate says the rest takes: a chunk is waiting to be
-            # redelivered (after a crash) or lost; "ETA 0 s" for an hour would mislead.
+        longest = runs.longest_s()
+        expected_s = max(eta or 0.0, QUIET_S if longest is None else max(QUIET_FLOOR_S, 2 * longest))
+        if total is not None and not state.finished and quiet_s > expected_s:
+            # Nothing moved for longer than the rest should take: a chunk waits to be redelivered (after
+            # a crash) or is lost; "ETA 0 s" for an hour misled, so say what it waits for instead.
             eta = None
+            if limits is not None and number("chunks_total"):
+                wait = waiting(runs, number("chunks_total") or 0, quiet_s, now, limits)
     return JobStatus(
         id=job_id,
         kind=fields.get("kind", ""),
@@ -269,6 +315,7 @@ def status_of(job_id: str, fields: Mapping[str, str], failures: list[JobFailure]
         finished_at=finished,
         rate_per_s=rate,
         eta_s=eta,
+        waiting=wait,
         message=fields.get("message") or None,
         failures=failures,
     )

@@ -14,6 +14,7 @@ from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobState, JobStatus
+from kgplatform.jobs.pace import ChunkLimits
 from kgplatform.jobs.progress import JobProgress
 from kgplatform.jobs.store import JobStore
 from kgplatform.settings import WorkerSettings
@@ -34,7 +35,12 @@ class JobService:
     def __init__(
         self, client: redis.Redis, graph: Graph, settings: WorkerSettings, store: JobStore | None = None
     ) -> None:
-        self.progress = JobProgress(client, settings.job_ttl_s)
+        limits = ChunkLimits(
+            hard_limit_s=settings.max_chunk_s,
+            retry_wait_s=settings.retry_backoff_max_s,
+            redelivery_s=settings.visibility_timeout_s + settings.restore_sweep_s,
+        )
+        self.progress = JobProgress(client, settings.job_ttl_s, limits)
         self.graph = graph
         self.store = store or JobStore(graph)
         self.lock = BatchLock(client, LOCK_RECOMPUTE_ALL, settings.batch_lock_ttl_s)

@@ -33,7 +33,7 @@ class JobStore:
         return self.graph.read_plain("jobs/read_mastery_of_learners", learner_ids=list(learner_ids))
 
     def save_summary(self, status: JobStatus) -> None:
-        row: dict[str, Any] = status.model_dump(exclude={"failures", "source", "eta_s"})
+        row: dict[str, Any] = status.model_dump(exclude={"failures", "source", "eta_s", "waiting"})
         row["state"] = status.state.value
         row["failures"] = json.dumps([f.model_dump() for f in status.failures])
         self.graph.write("jobs/save_job", job={k: v for k, v in row.items() if v is not None})

@@ -19,8 +19,8 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def assert_one_clear_line(result: subprocess.CompletedProcess[str], *expected: str) -> None:
-    assert result.returncode == 2
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], *expected: str, code: int = 2) -> None:
+    assert result.returncode == code, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
@@ -70,7 +70,31 @@ def test_a_recompute_of_a_curriculum_that_does_not_exist_is_refused(graph) -> No
     """It used to queue a batch over nobody that ended 'succeeded' with exit 0: a typo in a cron job
     looked like a good night. The API already answered 404."""
     result = run_cli("recompute", "--all", "--curriculum", "no-such-curriculum", "--wait", "--timeout", "5")
-    assert_one_clear_line(result, "curriculum 'no-such-curriculum' does not exist")
+    assert_one_clear_line(result, "curriculum 'no-such-curriculum' does not exist", code=4)
+
+
+def test_a_recompute_refused_while_a_batch_runs_exits_4_not_the_timeouts_2(  # type: ignore[no-untyped-def]
+    settings, graph, redis_client
+) -> None:
+    """A refused `recompute --wait` exited 2, the code `--wait` documents for "still running at
+    --timeout": a script could not tell "nothing started" from "started and not done yet"."""
+    from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
+
+    jobs = JobService(redis_client, graph, settings.workers)
+    running = jobs.create(KIND_RECOMPUTE_ALL, None)
+    jobs.progress.start(running, total=10, chunks_total=1)
+    assert jobs.lock.acquire(running)
+    for command in (["recompute", "--all", "--wait", "--timeout", "5"], ["nightly", "--wait"]):
+        result = run_cli(*command)
+        assert_one_clear_line(result, f"batch {running} is running", code=4)
+    assert jobs.running_batch() == running and not jobs.progress.is_finished(running)  # left alone
+
+
+def test_usage_errors_keep_clicks_exit_code_and_the_codes_are_in_the_help() -> None:
+    assert run_cli("recompute").returncode == 2  # no --all: a usage error, not a refusal
+    assert run_cli("recompute", "--all", "--timeout", "soon").returncode == 2  # Click's own
+    words = " ".join(run_cli("--help", COLUMNS="200").stdout.split())
+    assert "Exit codes: 0 done; 1" in words and "4 refused, nothing done" in words, words
 
 
 def test_a_jobs_live_progress_is_shown_while_neo4j_is_down(settings, redis_client) -> None:  # type: ignore[no-untyped-def]

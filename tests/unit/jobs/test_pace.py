@@ -1,0 +1,49 @@
+"""A batch's pace (the time its chunks ran) and what a silent one waits for (no services)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from kgplatform.cli.workers import eta_text, rate_text
+from kgplatform.jobs.models import JobState, JobStatus
+from kgplatform.jobs.pace import ChunkLimits, ChunkRuns, waiting
+
+LIMITS = ChunkLimits(hard_limit_s=600, retry_wait_s=600, redelivery_s=3700)
+
+
+def test_active_time_is_the_union_of_the_counted_runs() -> None:
+    runs = ChunkRuns(
+        started={0: 0.0, 1: 1.0, 2: 100.0, 3: 5.0, 9: 50.0},  # 9 was never counted
+        counted={0: 4.0, 1: 3.0, 2: 102.0, 3: 6.0, 7: 8.0},  # 7 has no start on record
+    )
+    assert runs.active_s() == pytest.approx(4.0 + 1.0 + 2.0)  # [0,4] with [1,3] inside, [5,6], [100,102]
+    assert runs.longest_s() == 4.0
+    assert ChunkRuns({}, {}).active_s() is None and ChunkRuns({}, {}).longest_s() is None
+
+
+def test_a_silent_batch_tells_lost_chunks_from_ones_that_may_still_run() -> None:
+    now = 10_000.0
+    runs = ChunkRuns(started={0: 0.0, 1: 1.0, 2: now - 60, 3: 2.0}, counted={0: 5.0, 3: 6.0})
+    wait = waiting(runs, chunks_total=6, quiet_s=60.0, now=now, limits=LIMITS)
+    assert (wait.chunks_lost, wait.chunks_running, wait.chunks_queued) == (1, 1, 2)
+    assert "waiting for redelivery of 1 chunk (unacknowledged: its worker died" in wait.message
+    assert "by about 01:01 UTC" in wait.message  # chunk 1, started at 1 s: + 3,700 s
+    assert "2 chunks not started yet" in wait.message
+    assert wait.redelivery_by == datetime.fromtimestamp(now - 60 + 3700, UTC)
+
+
+def status(**fields: object) -> JobStatus:
+    return JobStatus.model_validate(
+        {"id": "j", "kind": "recompute_all", "state": JobState.RUNNING, "created_at": datetime.now(UTC)}
+        | fields
+    )
+
+
+def test_the_cli_never_shows_eta_0_s_nor_rate_0_while_learners_remain() -> None:
+    assert eta_text(status(eta_s=0.3)) == "< 1 s"
+    assert eta_text(status(eta_s=12.4)) == "12 s"
+    assert rate_text(status(rate_per_s=0.27)) == "0.27 learners/s"
+    assert rate_text(status(rate_per_s=0.0)) == "n/a"
+    assert rate_text(status(rate_per_s=1234.5)) == "1,234 learners/s"
