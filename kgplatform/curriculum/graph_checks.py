@@ -1,9 +1,9 @@
 """Whole-graph checks on prerequisite edges: self-loops, cycles, dangling ids, duplicates.
 
 Plain functions over `(prerequisite, concept)` pairs, so importers, the import validator and tests
-share them without a database. Cycles are reported as strongly connected components (every member
-named, in a stable order), because a designer fixes a cycle by looking at all of its concepts; a
-single witness cycle would hide the others in a tangled component.
+share them without a database. `find_cycles` gives strongly connected components (every member named,
+in a stable order); `find_cycle_paths` gives the simple cycles an import reports and blames, each a
+real path a -> b -> c -> a through an edge that closes it.
 """
 
 from __future__ import annotations
@@ -80,6 +80,88 @@ def find_cycles(edges: Iterable[Edge]) -> list[Cycle]:
         inner = tuple(sorted(sub.edges()))
         cycles.append(Cycle(members, inner))
     return sorted(cycles, key=lambda c: c.members)
+
+
+def find_cycle_paths(edges: Iterable[Edge], suspects: Iterable[Edge] | None = None) -> list[Cycle]:
+    """Simple cycles, each a real path (members in order, its last member back to its first), that
+    between them pass through every edge that closes a cycle, and no more than that: what an import
+    reports and blames. A component's strongly connected set is no answer: one edge back from a leaf
+    to a root of a large curriculum binds thousands of concepts, and blaming every edge among them
+    hides the one that is wrong.
+
+    `suspects`: the edges that may be wrong (an import's edges that are not stored already; the stored
+    graph has no cycle). Each suspect inside a component, in order, closes the shortest cycle back to
+    it; it is then set aside, so the next suspect's cycle is one that remains. When the suspects are
+    every edge of a component (a first import), the edges a depth-first search finds pointing back up
+    its path play their part (removing them leaves no cycle), the search starting from the concept
+    with the most dependants over prerequisites. Whatever cycles remain (the stored graph
+    held one) are named one by one. Cycles start at their smallest id and come sorted.
+    """
+    graph = nx.DiGraph((a, b) for a, b in edges if a != b)
+    suspected = None if suspects is None else set(suspects)
+    cycles: set[tuple[str, ...]] = set()
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        work = nx.DiGraph(graph.subgraph(component))
+        inner = set(work.edges())
+        closing = sorted(inner & suspected) if suspected is not None else []
+        if not closing or len(closing) == len(inner):
+            # From the concept most needed and least needing (a curriculum's root, when one edge runs back
+            # to it): a search from there meets only the edges that run back as back edges.
+            start = max(sorted(component), key=lambda n: work.out_degree(n) - work.in_degree(n))
+            closing = _back_edges(work, start)
+        for a, b in closing:
+            try:
+                path = nx.shortest_path(work, b, a)
+            except nx.NetworkXNoPath:  # an earlier suspect's removal broke every cycle through this one
+                continue
+            cycles.add(_from_smallest([a, *path[:-1]]))
+            work.remove_edge(a, b)
+        while True:
+            try:
+                ring = [u for u, _ in nx.find_cycle(work)]
+            except nx.NetworkXNoCycle:
+                break
+            cycles.add(_from_smallest(ring))
+            work.remove_edge(ring[-1], ring[0])
+    return [_ring(members) for members in sorted(cycles)]
+
+
+def _back_edges(graph: nx.DiGraph, start: str) -> list[Edge]:
+    """The edges a depth-first search from `start` (neighbours in id order) finds pointing back to a
+    concept on its current path; without them the component has no cycle."""
+    found: list[Edge] = []
+    on_path: set[str] = set()
+    seen: set[str] = set()
+    for root in [start, *sorted(graph)]:
+        if root in seen:
+            continue
+        seen.add(root)
+        on_path.add(root)
+        stack = [(root, iter(sorted(graph.successors(root))))]
+        while stack:
+            node, successors = stack[-1]
+            child = next(successors, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(node)
+            elif child in on_path:
+                found.append((node, child))
+            elif child not in seen:
+                seen.add(child)
+                on_path.add(child)
+                stack.append((child, iter(sorted(graph.successors(child)))))
+    return found
+
+
+def _from_smallest(members: list[str]) -> tuple[str, ...]:
+    pivot = members.index(min(members))
+    return tuple(members[pivot:] + members[:pivot])
+
+
+def _ring(members: tuple[str, ...]) -> Cycle:
+    return Cycle(members, tuple(zip(members, members[1:] + members[:1], strict=True)))
 
 
 def _ordered_members(sub: nx.DiGraph, component: set[str]) -> tuple[str, ...]:

@@ -80,6 +80,7 @@ class ImportReport(BaseModel):
     skipped_rows: dict[Entity, int] = Field(default_factory=dict)
     errors: list[RowError] = Field(default_factory=list)
     self_loops: list[str] = Field(default_factory=list)
+    # Each a cycle path in order, starting at its smallest id: the last member is a prerequisite of the first.
     cycles: list[list[str]] = Field(default_factory=list)
     outcome: dict[Entity, Outcome] = Field(default_factory=dict)
     # Stored values the rows replace, field by field (the first MAX_REPORTED_CHANGES; `changes_total`
@@ -115,7 +116,7 @@ class ImportReport(BaseModel):
         if self.changes_total > len(shown):
             out.append(f"... and {self.changes_total - len(shown)} more changed value(s)")
         out.extend(f"self-loop: {loop}" for loop in self.self_loops)
-        out.extend(f"cycle: {', '.join(members)}" for members in self.cycles)
+        out.extend(f"cycle: {' -> '.join([*members, members[0]])}" for members in self.cycles)
         out.extend(f"note: {note}" for note in self.notes)
         label = "skipped" if self.imported else "error"
         out.extend(f"{label}: {error.describe()}" for error in self.errors[:max_errors])

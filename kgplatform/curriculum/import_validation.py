@@ -4,9 +4,11 @@ Rules, each reported on the row it concerns: the field constraints of the API's 
 duplicate ids (and duplicate prerequisite pairs) within the file; references to concepts that are
 neither in the file nor in the curriculum; ids owned by another curriculum (ids are unique across
 the graph); self-loops; cycles in the file's edges together with the graph's existing edges.
-A cycle is a strongly connected component: every file edge inside it is reported (and, with
-`skip_invalid`, skipped), naming all of the component's concepts, because any one of those edges
-could be the wrong one and the designer has to choose. Rows that depend on a skipped row (an edge
+A cycle is reported as a real path (a -> b -> c -> a) through an edge that closes it; the file's edges
+on those paths that the curriculum does not store yet are reported (and, with `skip_invalid`, skipped),
+not every edge of the strongly connected set they bind: one wrong edge in a re-imported curriculum of
+thousands of concepts would otherwise blame thousands of edges (graph_checks.find_cycle_paths). In a
+first import every edge on a cycle's path is named. Rows that depend on a skipped row (an edge
 or a task naming an invalid concept) are invalid too, so a skipped import never writes half a row.
 """
 
@@ -18,7 +20,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kgplatform.curriculum.document import CurriculumDocument
-from kgplatform.curriculum.graph_checks import SHOWN_MEMBERS, find_cycles, find_duplicates, shortened
+from kgplatform.curriculum.graph_checks import (
+    SHOWN_MEMBERS,
+    find_cycle_paths,
+    find_cycles,
+    find_duplicates,
+    shortened,
+)
 from kgplatform.curriculum.import_report import ROW_ENTITIES, Entity, ImportReport, RowError
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
@@ -177,12 +185,21 @@ class _Validator:
     def check_cycles(self) -> list[list[str]]:
         edges = self.good(Entity.PREREQUISITE)
         rows_of_edge = {(e.prerequisite, e.concept): i for i, e in edges.items()}
-        cycles = find_cycles(list(self.existing.edges | set(rows_of_edge)))
+        # The stored graph has no cycle, so an edge it lacks closes any cycle found: those are the suspects.
+        suspects = set(rows_of_edge) - self.existing.edges
+        cycles = find_cycle_paths(list(self.existing.edges | set(rows_of_edge)), suspects)
         # Ids alone can be opaque (LectureBank's are numbers): name the file's concepts in the message.
         names = {m.id: m.name for m in self.good(Entity.CONCEPT).values()} if cycles else {}
+        blamed: set[tuple[str, str]] = set()
         for cycle in cycles:
-            for edge in cycle.edges:
-                if edge in rows_of_edge:
+            # The file's edges on the cycle that the stored graph lacks: one of them is wrong (a stored
+            # edge on the path is not news to the designer). A first import stores nothing yet, so every
+            # file edge on the path is a suspect and each is named.
+            on_cycle = [edge for edge in cycle.edges if edge in rows_of_edge]
+            new_on_cycle = [edge for edge in on_cycle if edge in suspects]
+            for edge in new_on_cycle or on_cycle:
+                if edge not in blamed:
+                    blamed.add(edge)
                     self.fail(
                         Entity.PREREQUISITE,
                         rows_of_edge[edge],
@@ -282,7 +299,9 @@ def _refusal(report: ImportReport, blocking: bool) -> str:
         loops = report.self_loops
         problems.append(f"{len(loops)} self-loop(s): {shortened(loops[:SHOWN_MEMBERS], len(loops))}")
     for cycle in report.cycles[:SHOWN_MEMBERS]:
-        problems.append(f"a cycle among {shortened(cycle[:SHOWN_MEMBERS], len(cycle))}")
+        rest = len(cycle) - SHOWN_MEMBERS
+        more = [f"... and {rest} more"] if rest > 0 else []
+        problems.append(f"a cycle {' -> '.join([*cycle[:SHOWN_MEMBERS], *more, cycle[0]])}")
     if len(report.cycles) > SHOWN_MEMBERS:
         problems.append(f"{len(report.cycles) - SHOWN_MEMBERS} more cycle(s)")
     hint = (

@@ -6,7 +6,7 @@
 // E2E_ARTIFACTS (folder for screenshots), E2E_CHROMIUM (the browser binary).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -70,6 +70,16 @@ const expectAlert = async (pattern) => {
   );
   return alert.textContent();
 };
+/** No heading skips a level after the one before it (axe's heading-order), in the view on show. */
+const assertHeadingOrder = async (where) => {
+  const levels = await page.evaluate(() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+    .filter((h) => h.getClientRects().length || h.classList.contains('visually-hidden'))
+    .filter((h) => !h.closest('[hidden]'))
+    .map((h) => [Number(h.tagName[1]), h.textContent.trim().slice(0, 40)]));
+  for (let i = 1; i < levels.length; i += 1) {
+    assert.ok(levels[i][0] <= levels[i - 1][0] + 1, `${where}: "${levels[i][1]}" (h${levels[i][0]}) after "${levels[i - 1][1]}" (h${levels[i - 1][0]})`);
+  }
+};
 /** Calls the API from Node, as another designer would at the same time. */
 const callApi = async (method, path, { key = DESIGNER_KEY, body, ifMatch } = {}) => {
   const headers = { 'X-API-Key': key };
@@ -101,6 +111,17 @@ step('the sign-in form cannot send the key anywhere before the scripts run', asy
   assert.equal(await page.evaluate(() => document.querySelector('#signin-fields').disabled), false, 'enabled by app.js');
 });
 
+step('the sign-in view: one main landmark, a title that says so, a favicon that loads', async () => {
+  assert.equal(await page.getByRole('main').count(), 1);
+  assert.equal(await page.getByRole('main').isVisible(), true);
+  assert.equal(await page.title(), 'Sign in · kgplatform');
+  const icon = await page.evaluate(() => document.querySelector('link[rel=icon]')?.href);
+  assert.ok(icon, 'a favicon link');
+  const response = await fetch(icon);
+  assert.equal(response.status, 200, icon);
+  assert.match(response.headers.get('content-type'), /image\/svg\+xml/);
+});
+
 step('every /ui response carries the security headers; the API\'s routes do not', async () => {
   for (const path of ['/ui/', '/ui/app.js', '/ui/styles.css', '/ui/vendor/cytoscape.esm.min.js']) {
     const response = await fetch(BASE + path);
@@ -125,6 +146,24 @@ step('sign in as a designer and see the curriculum\'s concepts, paged', async ()
   assert.equal(await page.locator('.concept-link').count(), 10);
   assert.match(await page.locator('#page-info').textContent(), /1–10 of 10/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('kgp.apiKey') !== null), true);
+});
+
+step('the tabs: one tab stop, arrow keys, Home and End; the title follows the view', async () => {
+  const selected = () => page.evaluate(() => [document.activeElement?.id,
+    document.querySelector('[role=tab][aria-selected=true]').id, document.title,
+    [...document.querySelectorAll('[role=tab]')].map((t) => t.tabIndex).join(',')]);
+  await page.getByRole('tab', { name: 'Curriculum' }).focus();
+  await page.keyboard.press('ArrowRight');
+  assert.deepEqual(await selected(), ['tab-learner', 'tab-learner', 'Learner · kgplatform', '-1,0,-1']);
+  await page.keyboard.press('End');
+  assert.deepEqual(await selected(), ['tab-import', 'tab-import', 'Import · kgplatform', '-1,-1,0']);
+  await page.keyboard.press('ArrowRight'); // wraps round
+  assert.deepEqual((await selected()).slice(0, 2), ['tab-curriculum', 'tab-curriculum']);
+  await page.keyboard.press('ArrowLeft');
+  assert.deepEqual((await selected()).slice(0, 2), ['tab-import', 'tab-import']);
+  await page.keyboard.press('Home');
+  assert.deepEqual(await selected(), ['tab-curriculum', 'tab-curriculum', 'Curriculum · kgplatform', '0,-1,-1']);
+  assert.equal(await page.locator('#view-curriculum').isVisible(), true);
 });
 
 step('search narrows the list; opening a concept draws its neighbourhood with transfer edges', async () => {
@@ -152,6 +191,8 @@ step('search narrows the list; opening a concept draws its neighbourhood with tr
     ['ratios', 'linear-equations', '0.41', 'dashed'],
   );
   await page.locator('#transfer-edge-list', { hasText: 'Ratios ⇢ Linear equations: strength 0.41' }).waitFor();
+  assert.equal(await page.title(), 'Linear equations · Curriculum · kgplatform');
+  await assertHeadingOrder('the curriculum view');
 });
 
 step('edit the concept with If-Match: saved as version 2', async () => {
@@ -176,6 +217,95 @@ step('a stale edit (someone saved meanwhile) gets the API\'s 412 and changes not
   assert.equal((await callApi('GET', '/concepts/linear-equations')).json.name, 'Linear equations in one variable');
   await page.getByRole('button', { name: 'Reload' }).click();
   await page.waitForFunction(() => document.querySelector('#concept-version').textContent === '3');
+});
+
+step('a save conflict keeps the typed text: their version beside mine, per field, saved over theirs', async () => {
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  const start = await callApi('GET', '/concepts/linear-equations');
+  // Another designer changes the description while this one types a new name.
+  const other = await callApi('PATCH', '/concepts/linear-equations', { body: { description: 'their description' }, ifMatch: start.etag });
+  assert.equal(other.status, 200);
+  await form.getByLabel('Name').fill('My typed name');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expectAlert(/Precondition failed \(412\)/);
+  const conflict = page.getByRole('region', { name: /Changed by someone else \(now version \d+\)/ });
+  await conflict.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'conflict-title', 'focus moves to the conflict');
+  assert.equal(await form.getByLabel('Name').inputValue(), 'My typed name', 'the typed text is kept');
+  const rows = () => conflict.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [
+    tr.dataset.field, ...[...tr.querySelectorAll('td')].map((td) => `${td.querySelector('input').checked ? '* ' : ''}${td.textContent}`)]));
+  // The name only I changed: mine by default; the description only they changed: theirs by default (keeping
+  // "mine", the value I never touched, would silently undo their edit).
+  assert.deepEqual(await rows(), [
+    ['name', start.json.name, '* My typed name'],
+    ['description', '* their description', start.json.description],
+  ]);
+  await conflict.getByRole('button', { name: 'Save my choices' }).click();
+  await expectAlert(/Saved linear-equations \(version \d+\)/);
+  let stored = await callApi('GET', '/concepts/linear-equations');
+  assert.equal(stored.json.name, 'My typed name');
+  assert.equal(stored.json.description, 'their description');
+  assert.equal(stored.json.version, other.json.version + 1, 'saved on top of their version');
+  assert.equal(await page.locator('#concept-conflict').isHidden(), true);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'concept-save', 'focus not lost with the panel');
+
+  // Both change the name: mine is kept by default; "Take theirs" is the designer's own choice.
+  const third = await callApi('PATCH', '/concepts/linear-equations', { body: { name: 'Their name' }, ifMatch: stored.etag });
+  assert.equal(third.status, 200);
+  await form.getByLabel('Name').fill('Mine again');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await conflict.waitFor();
+  assert.deepEqual(await rows(), [['name', 'Their name', '* Mine again']]);
+  await conflict.getByRole('button', { name: 'Take theirs (discard my edits)' }).click();
+  assert.equal(await form.getByLabel('Name').inputValue(), 'Their name');
+  assert.equal(await page.locator('#concept-version').textContent(), String(third.json.version));
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'name');
+
+  // Reload asks before it drops typed text.
+  await form.getByLabel('Name').fill('Typed, not saved');
+  const asked = [];
+  const record = (dialog) => asked.push(dialog.message());
+  page.on('dialog', record);
+  try {
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await page.waitForFunction(() => document.querySelector('#concept-form').name.value === 'Their name');
+  } finally {
+    page.off('dialog', record);
+  }
+  assert.equal(asked.length, 1);
+  assert.match(asked[0], /Discard your unsaved changes to linear-equations/);
+
+  stored = await callApi('GET', '/concepts/linear-equations');
+  const restored = await callApi('PATCH', '/concepts/linear-equations', {
+    body: { name: start.json.name, description: start.json.description }, ifMatch: stored.etag,
+  });
+  assert.equal(restored.status, 200);
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.locator('#concept-title', { hasText: start.json.name }).waitFor();
+  await page.getByRole('button', { name: 'Search', exact: true }).click(); // the list shows names too
+  await page.locator('.concept-link', { hasText: start.json.name }).waitFor();
+});
+
+step('a refused field is marked (aria-invalid, its message as description), focused, and named by its label', async () => {
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  const name = form.getByLabel('Name');
+  await name.fill('   '); // passes the browser's "required", not the API's "must not be blank"
+  await form.getByRole('button', { name: 'Save' }).click();
+  const text = await expectAlert(/Validation failed \(422\)/);
+  assert.doesNotMatch(text, /body\./, text);
+  assert.match(text, /Name: must not be blank/);
+  assert.equal(await name.getAttribute('aria-invalid'), 'true');
+  const describedBy = await name.getAttribute('aria-describedby');
+  assert.ok(describedBy, 'the message describes the field');
+  assert.match(await page.locator(`#${describedBy}`).textContent(), /must not be blank/);
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'name', 'focus on the bad field');
+  // Put right and saved: the marks go.
+  await name.fill('Linear equations in one variable');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expectAlert(/Saved linear-equations/);
+  assert.equal(await name.getAttribute('aria-invalid'), null);
+  assert.equal(await name.getAttribute('aria-describedby'), null);
+  assert.equal(await page.locator('#concept-form .field-error').count(), 0);
 });
 
 step('adding an edge that closes a cycle shows the API\'s error naming the cycle', async () => {
@@ -205,11 +335,23 @@ step('the audit trail shows the edit with its old and new name', async () => {
 step('add and remove a real prerequisite edge', async () => {
   const form = page.getByRole('form', { name: 'Add prerequisite' });
   await form.getByLabel('Relation').selectOption('before');
+  // The list shows the 2 concepts matching "equation"; the picker asks the API for what is typed.
+  assert.equal(await page.locator('#concept-ids option[value="ratios"]').count(), 0);
+  await form.getByLabel('Concept id').fill(''); // the last step's refused edge left its id there
+  await form.getByLabel('Concept id').pressSequentially('rati');
+  await page.locator('#concept-ids option[value="ratios"]').waitFor({ state: 'attached' });
+  assert.equal(await page.locator('#concept-ids option[value="ratios"]').textContent(), 'Ratios');
   await form.getByLabel('Concept id').fill('ratios');
   await form.getByRole('button', { name: 'Add edge' }).click();
   await expectAlert(/Added ratios → linear-equations/);
+  const focusedText = () => page.evaluate(() => document.activeElement?.textContent);
+  // The button is disabled while the write is in flight: focus comes back to it, not to <body>.
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Add edge', null, { timeout: 2000 })
+    .catch(async () => assert.fail(`focus after Add edge: ${await focusedText()}`));
   await page.getByRole('button', { name: 'Remove edge ratios to linear-equations' }).click();
   await expectAlert(/Removed ratios → linear-equations/);
+  await page.waitForFunction(() => document.activeElement?.id === 'direct-edges', null, { timeout: 2000 })
+    .catch(async () => assert.fail(`focus after removing the edge: ${await page.evaluate(() => document.activeElement?.tagName)}`));
 });
 
 step('create, edit and delete a task', async () => {
@@ -226,6 +368,8 @@ step('create, edit and delete a task', async () => {
   await form.getByRole('button', { name: 'Save task' }).click();
   await expectAlert(/Saved task task-e2e-new \(version 2\)/);
   await page.locator('#task-list', { hasText: 'Solve six equations' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'task-submit', null, { timeout: 2000 })
+    .catch(async () => assert.fail(`focus after Save task: ${await page.evaluate(() => document.activeElement?.tagName)}`));
   await page.getByRole('button', { name: 'Delete task task-e2e-new' }).click();
   await expectAlert(/Deleted task task-e2e-new/);
   assert.equal((await callApi('GET', '/tasks/task-e2e-new')).status, 404);
@@ -348,6 +492,67 @@ step('screenshot: the graph view', async () => {
   await page.screenshot({ path: join(ARTIFACTS, 'graph-view.png') });
 });
 
+step('the page reflows at 640 and 320 px wide: one column, nothing to scroll sideways', async () => {
+  try {
+    for (const width of [640, 320]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.waitForTimeout(100);
+      const layout = await page.evaluate(() => {
+        const box = (s) => document.querySelector(s).getBoundingClientRect();
+        return {
+          scrollWidth: document.documentElement.scrollWidth,
+          list: box('.list-col'), graph: box('.graph-col'), detail: box('.detail-col'),
+          wide: [...document.querySelectorAll('#app *, .topbar *')]
+            .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > innerWidth + 1)
+            .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`).slice(0, 8),
+        };
+      });
+      assert.deepEqual(layout.wide, [], `${width}px: wider than the window`);
+      assert.ok(layout.scrollWidth <= width, `${width}px: the page is ${layout.scrollWidth}px wide`);
+      assert.ok(layout.graph.top >= layout.list.bottom - 1 && layout.detail.top >= layout.graph.bottom - 1,
+        `${width}px: the columns stack (${JSON.stringify(layout)})`);
+      await page.screenshot({ path: join(ARTIFACTS, `reflow-${width}.png`), fullPage: true });
+    }
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+  await page.waitForTimeout(100);
+});
+
+step('the focus ring and the fields\' borders have 3:1 contrast with what is around them', async () => {
+  const measured = await page.evaluate(() => {
+    const rgb = (text) => text.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const luminance = (c) => {
+      const [r, g, b] = c.map((v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const ratio = (a, b) => { const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x); return (hi + 0.05) / (lo + 0.05); };
+    const background = (node) => {
+      for (let n = node.parentElement; n; n = n.parentElement) {
+        const bg = getComputedStyle(n).backgroundColor;
+        if (!/rgba\(.*, 0\)$/.test(bg) && bg !== 'transparent') return rgb(bg);
+      }
+      return [255, 255, 255];
+    };
+    const out = [];
+    for (const selector of ['#search-q', '#concept-form input[name=name]', '#concept-form textarea', '#prereq-form select']) {
+      const field = document.querySelector(selector);
+      field.focus();
+      const style = getComputedStyle(field);
+      out.push({
+        selector,
+        border: ratio(rgb(style.borderTopColor), background(field)),
+        ring: style.outlineStyle === 'none' ? 0 : ratio(rgb(style.outlineColor), background(field)),
+      });
+    }
+    return out;
+  });
+  for (const { selector, border, ring } of measured) {
+    assert.ok(border >= 3, `${selector}: border ${border.toFixed(2)}:1`);
+    assert.ok(ring >= 3, `${selector}: focus ring ${ring.toFixed(2)}:1`);
+  }
+});
+
 step('import CSV: the dry-run report first, then the import', async () => {
   await page.getByRole('tab', { name: 'Import' }).click();
   const form = page.getByRole('form', { name: 'Import CSV' });
@@ -357,6 +562,9 @@ step('import CSV: the dry-run report first, then the import', async () => {
   await page.locator('#import-report .summary', { hasText: 'Dry run' }).waitFor();
   const report = await page.locator('#import-report').textContent();
   assert.match(report, /nope/, report);
+  const headers = await page.locator('#import-report th').allTextContents();
+  assert.ok(headers.length > 0 && headers.every((h) => h.trim()), `no empty table header: ${JSON.stringify(headers)}`);
+  await assertHeadingOrder('the import report');
   await page.screenshot({ path: join(ARTIFACTS, 'import-dry-run.png') });
   assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true, 'bad rows: no import');
   await form.getByLabel('prerequisites.csv').setInputFiles({ name: 'prerequisites.csv', ...csv('prerequisite,concept,weight\nlinear-equations,systems,1\n') });
@@ -389,6 +597,112 @@ step('a second import renames a concept: its audit trail shows the import with t
   const entry = page.locator('#audit-list li', { hasText: 'import concept polynomials' });
   await entry.waitFor();
   assert.match(await entry.textContent(), /name: "Polynomials" → "Polynomials and factoring"/);
+});
+
+step('export from the page; re-importing that export sends its ETag, so others\' edits since are not reverted', async () => {
+  const takeExport = async () => {
+    await page.getByRole('tab', { name: 'Curriculum' }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export (zip of CSVs)' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `${CURRICULUM}.zip`);
+    const file = join(profile, `export-${Date.now()}.zip`);
+    await download.saveAs(file);
+    const bytes = readFileSync(file);
+    assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'a zip');
+    assert.ok(bytes.includes('concepts.csv') && bytes.includes('prerequisites.csv'), 'with the CSV files');
+    await expectAlert(/Exported algebra-e2e as algebra-e2e\.zip/);
+    return file;
+  };
+  const etagNow = async () => (await fetch(`${BASE}/curricula/${CURRICULUM}/export`, { headers: { 'X-API-Key': DESIGNER_KEY } })).headers.get('ETag');
+  const sent = [];
+  const recordImport = (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/import')) sent.push(request.headers()['if-match'] ?? null);
+  };
+  page.on('request', recordImport);
+  try {
+    const exported = await takeExport();
+    const exportedEtag = await etagNow();
+    await page.getByRole('tab', { name: 'Import' }).click();
+    const form = page.getByRole('form', { name: 'Import CSV' });
+    const basedOn = form.getByLabel(/made from my export algebra-e2e\.zip/);
+    assert.equal(await basedOn.isChecked(), true, 'offered, and on, after an export from this tab');
+    for (const name of ['curriculum.csv', 'concepts.csv', 'prerequisites.csv', 'tasks.csv']) {
+      await form.getByLabel(name, { exact: false }).setInputFiles([]);
+    }
+    await form.getByLabel(/curriculum\.zip/).setInputFiles(exported);
+    await form.getByRole('button', { name: 'Check (dry run)' }).click();
+    await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+    assert.match(await page.locator('#import-report .summary').textContent(), /0 created, 0 updated/);
+    // Another designer edits a concept after the export, before the import.
+    const before = await callApi('GET', '/concepts/ratios');
+    const edited = await callApi('PATCH', '/concepts/ratios', { body: { description: 'edited after the export' }, ifMatch: before.etag });
+    assert.equal(edited.status, 200);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expectAlert(/Precondition failed \(412\).*changed since the export/s);
+    assert.equal((await callApi('GET', '/concepts/ratios')).json.description, 'edited after the export', 'their edit stands');
+    assert.deepEqual(sent, [exportedEtag, exportedEtag], 'the dry run and the import both sent the export\'s ETag');
+
+    // A fresh export, re-imported unchanged: accepted, and its ETag is then spent.
+    sent.length = 0;
+    const fresh = await takeExport();
+    const freshEtag = await etagNow();
+    await page.getByRole('tab', { name: 'Import' }).click();
+    await form.getByLabel(/curriculum\.zip/).setInputFiles(fresh);
+    await form.getByRole('button', { name: 'Check (dry run)' }).click();
+    await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('#import-report .summary', { hasText: 'Imported' }).waitFor();
+    assert.deepEqual(sent, [freshEtag, freshEtag]);
+    assert.equal(await page.locator('#import-based-on').isHidden(), true, 'spent by the import');
+    await form.getByLabel(/curriculum\.zip/).setInputFiles([]);
+  } finally {
+    page.off('request', recordImport);
+  }
+});
+
+step('a re-import with one edge back: the cycle as a real path, only the added edge blamed; a short live summary', async () => {
+  const { json: whole } = await callApi('GET', `/curricula/${CURRICULUM}`);
+  const stored = whole.prerequisites.map((p) => [p.prerequisite, p.concept]);
+  const edges = [...stored, ['linear-equations', 'addition']]; // closes cycles through addition's dependants
+  const has = new Set(edges.map(([a, b]) => `${a}>${b}`));
+  await page.getByRole('tab', { name: 'Import' }).click();
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  await form.getByLabel(/curriculum\.zip/).setInputFiles([]);
+  await form.getByLabel('concepts.csv').setInputFiles([]);
+  await form.getByLabel('prerequisites.csv').setInputFiles({
+    name: 'prerequisites.csv', ...csv(`prerequisite,concept,weight\n${edges.map(([a, b]) => `${a},${b},1`).join('\n')}\n`),
+  });
+  // The dry run answers late: meanwhile the live status says it is checking.
+  const slow = (url) => url.pathname.endsWith('/import');
+  await page.route(slow, async (route) => { await sleep(800); await route.continue().catch(() => {}); });
+  try {
+    await form.getByRole('button', { name: 'Check (dry run)' }).click();
+    await page.locator('#import-status', { hasText: /Checking/ }).waitFor();
+    await page.locator('#import-report .summary', { hasText: 'Dry run' }).waitFor();
+  } finally {
+    await page.unroute(slow);
+  }
+  const cycles = await page.locator('#import-report .cycles li').allTextContents();
+  assert.equal(cycles.length, 1, cycles.join(' | '));
+  const path = cycles[0].split(' → ');
+  assert.equal(path[0], path[path.length - 1], `a closed path: ${cycles[0]}`);
+  for (let i = 0; i + 1 < path.length; i += 1) assert.ok(has.has(`${path[i]}>${path[i + 1]}`), `${path[i]} → ${path[i + 1]} is an edge`);
+  assert.deepEqual(path.slice(-2), ['linear-equations', 'addition']);
+  // Only the edge the file adds, not the stored edges on that path, nor the 6 edges binding addition,
+  // subtraction, multiplication, expressions and linear equations together.
+  const errors = await page.locator('#import-report .errors li').allTextContents();
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0], /linear-equations.*addition/);
+  assert.match(await page.locator('#import-report h3', { hasText: 'Errors' }).textContent(), /Errors \(1\)/);
+  // The report is not read out whole; one line is.
+  assert.equal(await page.locator('#import-report').getAttribute('aria-live'), null);
+  assert.equal(await page.locator('[aria-live] #import-report, [role=status] #import-report, [role=alert] #import-report').count(), 0);
+  const status = await page.getByRole('status').filter({ hasText: 'Dry run done' }).textContent();
+  assert.match(status, /^Dry run done: 1 error, 1 cycle\b/);
+  assert.ok(status.length < 200, status);
+  await form.getByLabel('prerequisites.csv').setInputFiles([]);
 });
 
 step('paging over the 12 concepts, 10 per page; the tag filter', async () => {
@@ -548,6 +862,20 @@ step('another curriculum: a dry run does not carry over; deleting the last page\
   await page.reload();
   await page.waitForSelector('body[data-signed-in=true]');
   await page.waitForFunction(() => document.querySelector('#curriculum-select').value === 'paging-e2e');
+});
+
+step('"Created" stays on show after the new concept opens', async () => {
+  await page.locator('summary', { hasText: 'New concept' }).click();
+  const form = page.getByRole('form', { name: 'New concept' });
+  await form.getByLabel('Id').fill('created-e2e');
+  await form.getByLabel('Name').fill('Created in the page');
+  await form.getByRole('button', { name: 'Create concept' }).click();
+  await expectAlert(/Created created-e2e/);
+  await conceptShown('created-e2e');
+  await page.waitForFunction(() => /around created-e2e/.test(document.querySelector('#graph-status').textContent));
+  await page.waitForTimeout(300);
+  assert.equal(await alert.isVisible(), true, 'the message is still there once the concept is open');
+  assert.match(await alert.textContent(), /Created created-e2e/);
 });
 
 step('sign in as a teacher and open the learner', async () => {

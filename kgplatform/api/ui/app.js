@@ -5,7 +5,8 @@ import { ApiError, api, clearKey, getKey, setKey } from './api.js';
 import { $, clear, el, guarded, hideMessage, oneAtATime, showError, showInfo } from './dom.js';
 import { currentCurriculum, graphOf, selectCurriculum, setupCurriculum } from './curriculum.js';
 import { learnerGraph, setupLearner } from './learner.js';
-import { curriculumChanged, setupImport } from './importer.js';
+import { curriculumChanged, setupImport, showExportChoice } from './importer.js';
+import { exportCurriculum } from './export.js';
 
 // The curriculum picked last, for this tab only (like the key): a reload comes back to it.
 const CURRICULUM_STORAGE = 'kgp-curriculum';
@@ -22,6 +23,8 @@ async function loadCurricula(preferred) {
   }
   if (chosen !== currentCurriculum()) curriculumChanged();
   $('#import-target').textContent = chosen ?? 'a new curriculum (create one first)';
+  showExportChoice(chosen);
+  $('#export-curriculum').disabled = !chosen;
   await selectCurriculum(chosen);
   return data;
 }
@@ -38,6 +41,8 @@ async function signIn(key) {
   $('#signed-in').hidden = false;
   $('#tabs').hidden = false;
   $('#app').hidden = false;
+  $('#signed-out-hint').hidden = true;
+  document.title = 'Curriculum · kgplatform';
   $('#signed-in-text').textContent = `Signed in (key …${key.slice(-4)})`;
   document.body.dataset.signedIn = 'true';
   graphOf()?.resize();
@@ -53,7 +58,9 @@ function showTab(name) {
   for (const tab of document.querySelectorAll('[role=tab]')) {
     const selected = tab.id === `tab-${name}`;
     tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
     $(`#${tab.getAttribute('aria-controls')}`).hidden = !selected;
+    if (selected) document.title = `${tab.textContent} · kgplatform`;
   }
   const cy = name === 'learner' ? learnerGraph() : name === 'curriculum' ? graphOf() : null;
   if (cy) {
@@ -78,15 +85,34 @@ function setup() {
   }, 'Sign in'));
   $('#signin-fields').disabled = false; // only now: a submit before this would have left the page
   $('#signout').addEventListener('click', signOut);
-  for (const tab of document.querySelectorAll('[role=tab]')) {
+  const tabs = [...document.querySelectorAll('[role=tab]')];
+  for (const tab of tabs) {
     tab.addEventListener('click', () => showTab(tab.id.replace('tab-', '')));
   }
+  // The tab pattern (WAI-ARIA APG): arrows move to the next or previous tab and show it, Home and End
+  // to the first and last.
+  $('#tabs').addEventListener('keydown', (event) => {
+    const at = tabs.indexOf(document.activeElement);
+    if (at < 0) return;
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const tab = tabs[(to + tabs.length) % tabs.length];
+    showTab(tab.id.replace('tab-', ''));
+    tab.focus();
+  });
   $('#curriculum-select').addEventListener('change', guarded(async (event) => {
     sessionStorage.setItem(CURRICULUM_STORAGE, event.target.value);
     curriculumChanged();
     $('#import-target').textContent = event.target.value;
+    showExportChoice(event.target.value);
     await selectCurriculum(event.target.value);
   }, 'Curriculum'));
+  $('#export-curriculum').addEventListener('click', guarded(oneAtATime(async () => {
+    const curriculum = currentCurriculum();
+    await exportCurriculum(curriculum);
+    showExportChoice(curriculum);
+  }), 'Export'));
   $('#new-curriculum-form').addEventListener('submit', guarded(oneAtATime(async (event) => {
     event.preventDefault();
     const form = event.target;

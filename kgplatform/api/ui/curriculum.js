@@ -1,13 +1,18 @@
 // The curriculum view: the paged concept list with search, the neighbourhood graph, and the selected
 // concept's editor (If-Match from its ETag), its prerequisite edges, its tasks and its audit trail.
 
-import { api, fetchTransfers, seg } from './api.js';
+import { ApiError, api, fetchTransfers, seg } from './api.js';
+import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import { $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, showError, showInfo, showList, splitList } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
 import { loadTasks, resetTaskForm, setupTasks } from './tasks.js';
 
 const MAX_DEPTH = 10;
-const state = { curriculum: null, q: '', tag: '', offset: 0, pageSize: 25, total: 0, concept: null, etag: null, cy: null };
+const state = {
+  curriculum: null, q: '', tag: '', offset: 0, pageSize: 25, total: 0, concept: null, etag: null, cy: null,
+  base: null, // the concept as the form was filled with it: what "changed" means in a conflict
+  theirs: null, // in a conflict: the stored version and its ETag, which a save on top of it sends
+};
 
 export function currentCurriculum() {
   return state.curriculum;
@@ -81,8 +86,14 @@ function clearGraph() {
 
 // ---- the selected concept -------------------------------------------------------------------
 
+/** A concept's editable fields. */
+const valuesOf = (concept) => ({
+  name: concept.name, description: concept.description, tags: concept.tags, difficulty: concept.difficulty ?? null,
+});
+
 function fillForm(concept) {
   const form = $('#concept-form');
+  state.base = valuesOf(concept);
   form.name.value = concept.name;
   form.description.value = concept.description;
   showList(form.tags, concept.tags);
@@ -105,17 +116,21 @@ function markCurrent(id) {
   }
 }
 
-export async function openConcept(id) {
-  hideMessage();
+/** Opens the concept; `keepMessage`: the alert says what was just done to it (Created ...), so it stays. */
+export async function openConcept(id, { keepMessage = false } = {}) {
+  if (!keepMessage) hideMessage();
   const request = ++conceptRequest;
   const { data, etag } = await api('GET', `/concepts/${seg(id)}`);
   if (request !== conceptRequest) return;
   const changed = data.id !== state.concept;
   state.concept = data.id;
   state.etag = etag;
+  state.theirs = null;
+  hideConflict();
   fillForm(data);
   $('#no-concept').hidden = true;
   $('#concept-detail').hidden = false;
+  document.title = `${data.name} · Curriculum · kgplatform`; // which concept this window shows, in its tab
   // A delete is never armed by default, and never carried over to another concept.
   $('#delete-cascade').checked = false;
   // Another concept: a task edit begun on the last one is dropped, not saved with this concept's
@@ -125,21 +140,85 @@ export async function openConcept(id) {
   await Promise.all([loadGraph(), loadTasks(data.id), loadAudit()]);
 }
 
-async function saveConcept(event) {
-  event.preventDefault();
-  const form = event.target;
+/** The form's values, as the API's concept body. */
+function formValues(form) {
   const difficulty = form.difficulty.value.trim();
-  const body = {
+  return {
     name: form.name.value,
     description: form.description.value,
     tags: listValue(form.tags),
     difficulty: difficulty === '' ? null : Number(difficulty),
   };
-  const { data, etag } = await api('PATCH', `/concepts/${seg(state.concept)}`, { body, ifMatch: state.etag });
+}
+
+/** True when the form holds text the designer typed and has not saved. */
+function formChanged() {
+  if (!state.base) return false;
+  const mine = formValues($('#concept-form'));
+  return Object.keys(state.base).some((k) => JSON.stringify(mine[k]) !== JSON.stringify(state.base[k]));
+}
+
+/**
+ * PATCHes `body`, made from `base` (the version `ifMatch` names), over that version; a 412 opens the
+ * conflict view instead of losing the body. `focusAfter`: where focus goes once saved.
+ */
+async function patchConcept(body, ifMatch, base, focusAfter = null) {
+  let saved;
+  try {
+    saved = await api('PATCH', `/concepts/${seg(state.concept)}`, { body, ifMatch });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 412)) throw error;
+    showError(error, 'Saving concept');
+    await openConflict(body, base);
+    return;
+  }
+  const { data, etag } = saved;
   state.etag = etag;
+  state.theirs = null;
+  hideConflict();
   fillForm(data);
   showInfo(`Saved ${data.id} (version ${data.version}).`);
+  focusAfter?.focus();
   await Promise.all([loadList(), loadGraph(), loadAudit()]);
+}
+
+/** Someone saved the concept since `base`, which `mine` was made from: fetch their version and show it beside `mine`. */
+async function openConflict(mine, base) {
+  const concept = state.concept;
+  const { data: theirs, etag } = await api('GET', `/concepts/${seg(concept)}`);
+  if (concept !== state.concept) return;
+  state.theirs = { concept: theirs, etag };
+  showConflict({
+    base,
+    theirs,
+    mine,
+    // The picks are made on top of their version: that is the base if a third designer saved meanwhile.
+    // Saved, the panel and its buttons are gone: focus goes to the form's Save, not to <body>.
+    onSave: guarded(oneAtATime(() => patchConcept(pickedValues(), etag, valuesOf(theirs), $('#concept-save'))),
+      'Saving concept'),
+    onTakeTheirs: () => {
+      const { concept: stored, etag: storedEtag } = state.theirs;
+      state.etag = storedEtag;
+      state.theirs = null;
+      hideConflict();
+      fillForm(stored);
+      showInfo(`Showing ${stored.id} as stored (version ${stored.version}); your edits were discarded.`);
+      $('#concept-form').name.focus(); // the button is gone with the panel: to the first field, now theirs
+    },
+  });
+}
+
+async function saveConcept(event) {
+  event.preventDefault();
+  // Always over the version the form was filled from: during a conflict this is refused again and the
+  // conflict shown anew (the form still holds the old values of fields only the other designer changed).
+  await patchConcept(formValues(event.target), state.etag, state.base);
+}
+
+/** Reload: the typed text is lost, so ask first when there is any. */
+async function reloadConcept() {
+  if (formChanged() && !window.confirm(`Discard your unsaved changes to ${state.concept} and reload it?`)) return;
+  await openConcept(state.concept);
 }
 
 async function deleteConcept() {
@@ -252,6 +331,35 @@ async function removeEdge(e) {
   await api('DELETE', '/prerequisites', { query: { prerequisite: e.prerequisite, concept: e.concept } });
   showInfo(`Removed ${e.prerequisite} → ${e.concept}.`);
   await Promise.all([loadGraph(), loadAudit()]);
+  $('#direct-edges').focus(); // its remove button went with the edge: to the list, not to <body>
+}
+
+// ---- the prerequisite picker ----------------------------------------------------------------
+
+const PICKER_LIMIT = 20;
+const PICKER_DELAY_MS = 200;
+let pickerRequest = 0;
+let pickerTimer = null;
+
+/** The picker's suggestions: concepts of the curriculum matching what was typed, from the API (the
+ * list's page holds only some of thousands). The newest answer wins. */
+async function suggestConcepts(text) {
+  const request = ++pickerRequest;
+  const curriculum = state.curriculum;
+  if (!curriculum || !text.trim()) return;
+  const { data } = await api('GET', `/curricula/${seg(curriculum)}/concepts`, {
+    query: { q: text.trim(), limit: PICKER_LIMIT },
+  });
+  if (request !== pickerRequest || curriculum !== state.curriculum) return;
+  clear($('#concept-ids'), data.items.filter((c) => c.id !== state.concept)
+    .map((c) => el('option', { value: c.id }, c.name)));
+}
+
+function pickerTyped(event) {
+  clearTimeout(pickerTimer);
+  const text = event.target.value;
+  // A pause in the typing, not every key, asks the API.
+  pickerTimer = setTimeout(guarded(() => suggestConcepts(text), 'Concept suggestions'), PICKER_DELAY_MS);
 }
 
 // ---- audit -----------------------------------------------------------------------------------
@@ -334,9 +442,10 @@ export function setupCurriculum() {
     await loadList();
   }, 'Paging'));
   $('#concept-form').addEventListener('submit', guarded(oneAtATime(saveConcept), 'Saving concept'));
-  $('#concept-reload').addEventListener('click', guarded(() => openConcept(state.concept), 'Reloading'));
+  $('#concept-reload').addEventListener('click', guarded(reloadConcept, 'Reloading'));
   $('#concept-delete').addEventListener('click', guarded(oneAtATime(deleteConcept), 'Deleting concept'));
   $('#prereq-form').addEventListener('submit', guarded(oneAtATime(addEdge), 'Adding prerequisite'));
+  $('#prereq-form').other.addEventListener('input', pickerTyped);
   $('#new-concept-form').addEventListener('submit', guarded(oneAtATime(async (event) => {
     event.preventDefault();
     const form = event.target;
@@ -352,7 +461,7 @@ export function setupCurriculum() {
     form.reset();
     showInfo(`Created ${data.id}.`);
     await loadList();
-    await openConcept(data.id);
+    await openConcept(data.id, { keepMessage: true });
   }), 'Creating concept'));
   setupTasks({ currentConcept: () => state.concept, currentCurriculum: () => state.curriculum, afterChange: loadAudit });
 }

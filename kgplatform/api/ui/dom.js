@@ -26,14 +26,18 @@ export function clear(node, ...children) {
   node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
 }
 
-/** The lines a problem+json body says: its detail, then the structure it carries (cycle, errors, ...). */
-export function problemLines(problem) {
+// pydantic prefixes a validator's own message: "Value error, must not be blank".
+const cleanMessage = (text) => String(text).replace(/^Value error, /, '');
+
+/** The lines a problem+json body says: its detail, then the structure it carries (cycle, errors, ...);
+ * `name` turns a field's path into what the page calls it. */
+export function problemLines(problem, name = (field) => field) {
   const lines = [];
   if (Array.isArray(problem.cycle) && problem.cycle.length) lines.push(`Cycle: ${problem.cycle.join(' → ')}`);
   if (Array.isArray(problem.errors)) {
-    for (const e of problem.errors.slice(0, 10)) lines.push(`${e.field ?? ''}: ${e.message ?? JSON.stringify(e)}`);
+    for (const e of problem.errors.slice(0, 10)) lines.push(`${name(e.field ?? '')}: ${cleanMessage(e.message ?? JSON.stringify(e))}`);
   }
-  if (problem.field && !Array.isArray(problem.errors)) lines.push(`Field: ${problem.field}`);
+  if (problem.field && !Array.isArray(problem.errors)) lines.push(`Field: ${name(problem.field)}`);
   for (const key of ['dependants', 'orphaned_tasks', 'required_roles', 'unknown', 'unknown_ids']) {
     if (problem[key] !== undefined) lines.push(`${key.replace('_', ' ')}: ${JSON.stringify(problem[key])}`);
   }
@@ -42,14 +46,72 @@ export function problemLines(problem) {
 
 const message = () => $('#message');
 
-export function showError(error, context = '') {
+// Where a problem's field says the value came from; the rest of the path names the form's control.
+const LOCATIONS = new Set(['body', 'query', 'path', 'header']);
+
+/** The control of `form` that a problem's field names ('body.name', 'name', 'body.tags.2' -> tags). */
+function controlFor(form, field) {
+  for (const part of String(field ?? '').split('.').filter((p) => p && !LOCATIONS.has(p))) {
+    const control = form.elements.namedItem(part);
+    if (control instanceof HTMLElement) return control;
+  }
+  return null;
+}
+
+/** What a person reads as the control's name: its label's own text ("Difficulty (0..1)"), not its path. */
+export function labelOf(control) {
+  const label = control.labels?.[0];
+  const text = label ? [...label.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join(' ') : '';
+  return text.replace(/\s+/g, ' ').trim() || control.name;
+}
+
+/** Takes the marks of an earlier refusal off `form`'s controls. */
+export function clearFieldErrors(form) {
+  for (const note of form.querySelectorAll('.field-error')) note.remove();
+  for (const control of form.querySelectorAll('[aria-invalid]')) {
+    control.removeAttribute('aria-invalid');
+    const before = control.dataset.describedBy;
+    if (before) control.setAttribute('aria-describedby', before);
+    else control.removeAttribute('aria-describedby');
+    delete control.dataset.describedBy;
+  }
+}
+
+/** Marks the controls a 4xx names (aria-invalid, the message beside them as aria-describedby) and
+ * focuses the first; returns {field: label} for the fields it found. */
+function markFieldErrors(form, problem) {
+  const errors = Array.isArray(problem.errors) ? problem.errors : problem.field ? [{ field: problem.field, message: problem.detail }] : [];
+  const labels = {};
+  let first = null;
+  for (const e of errors) {
+    const control = controlFor(form, e.field);
+    if (!control || control.getAttribute('aria-invalid')) continue;
+    labels[e.field] = labelOf(control);
+    const id = `${form.id}-${control.name}-error`;
+    const note = el('span', { class: 'field-error', id }, cleanMessage(e.message ?? ''));
+    control.after(note);
+    control.dataset.describedBy = control.getAttribute('aria-describedby') ?? '';
+    control.setAttribute('aria-describedby', [control.dataset.describedBy, id].filter(Boolean).join(' '));
+    control.setAttribute('aria-invalid', 'true');
+    first ??= control;
+  }
+  first?.focus();
+  return labels;
+}
+
+export function showError(error, context = '', form = null) {
   const box = message();
   box.className = 'message error';
   if (error instanceof ApiError) {
     const p = error.problem;
     const head = `${context ? context + ': ' : ''}${p.title ?? 'Error'} (${error.status})`;
-    clear(box, el('strong', {}, head), el('p', { class: 'detail' }, p.detail ?? ''),
-      el('ul', {}, problemLines(p).map((line) => el('li', {}, line))));
+    const labels = form && error.status >= 400 && error.status < 500 ? markFieldErrors(form, p) : {};
+    const named = Object.values(labels);
+    // A field the form shows is named by its label ("Name"), not by its path in the request ("body.name").
+    const lines = problemLines(p, (field) => labels[field] ?? field);
+    const detail = named.length && Array.isArray(p.errors) ? `Check ${named.join(', ')}.` : p.detail ?? '';
+    clear(box, el('strong', {}, head), el('p', { class: 'detail' }, detail),
+      el('ul', {}, lines.map((line) => el('li', {}, line))));
   } else {
     clear(box, el('strong', {}, context || 'Error'), el('p', { class: 'detail' }, String(error.message ?? error)));
     console.error(error);
@@ -74,16 +136,28 @@ export function notAvailable(what, paths) {
     `${what}: not available yet on this server (no route ${paths.join(' or ')}).`);
 }
 
-/** Runs an async handler and shows any error instead of losing it. */
+/** Runs an async handler and shows any error instead of losing it; a form's submit gets its fields
+ * marked (and the marks of the last try taken off). */
 export function guarded(fn, context) {
   return async (...args) => {
+    const form = args[0]?.type === 'submit' && args[0].target instanceof HTMLFormElement ? args[0].target : null;
+    if (form) clearFieldErrors(form);
     try {
       return await fn(...args);
     } catch (error) {
-      showError(error, context);
+      showError(error, context, form);
       return undefined;
     }
   };
+}
+
+/** Focus back on `element` when it was lost on the way (to <body>), and the element is still on show; a
+ * handler that moved focus on purpose (to a new panel, to the list) is left alone. */
+export function restoreFocus(element) {
+  const lost = !document.activeElement || document.activeElement === document.body;
+  if (lost && element && element !== document.body && element.isConnected && element.getClientRects().length) {
+    element.focus();
+  }
 }
 
 /**
@@ -97,6 +171,8 @@ export function oneAtATime(handler) {
     if (event.type === 'submit') event.preventDefault();
     if (target.dataset.busy) return undefined;
     const buttons = target instanceof HTMLFormElement ? [...target.querySelectorAll('button[type=submit]')] : [target];
+    // Disabling the focused button drops focus to <body>: a keyboard user would start over at the top.
+    const focused = document.activeElement;
     target.dataset.busy = 'true';
     for (const b of buttons) b.disabled = true;
     try {
@@ -104,6 +180,7 @@ export function oneAtATime(handler) {
     } finally {
       delete target.dataset.busy;
       for (const b of buttons) b.disabled = false;
+      restoreFocus(focused);
     }
   };
 }

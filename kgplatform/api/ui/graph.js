@@ -105,6 +105,9 @@ export function createGraph(container, { onNodeTap } = {}) {
     boxSelectionEnabled: false,
   });
   if (onNodeTap) cy.on('tap', 'node', (event) => onNodeTap(event.target.id()));
+  // The canvases keep the size they were drawn at: when the layout reflows (a narrow window, zoom), the
+  // old width would stick out of the column and make the page scroll sideways.
+  new ResizeObserver(() => cy.resize()).observe(container);
   return cy;
 }
 

@@ -1,7 +1,11 @@
 // CSV import: the files go first as a dry run; the report is shown, and only then can they be imported.
 
 import { ApiError, api, seg } from './api.js';
-import { $, clear, el, guarded, hideMessage, oneAtATime, showInfo } from './dom.js';
+import { $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, showInfo } from './dom.js';
+import { forgetExport, rememberedExport } from './export.js';
+
+// The report lists this many errors; the count says how many there are (thousands would bury the page).
+const SHOWN_ERRORS = 200;
 
 // curriculum.csv is optional: one row (id, name, description), as the zip export writes it.
 const FILES = ['curriculum', 'concepts', 'prerequisites', 'tasks'];
@@ -9,6 +13,9 @@ let checked = null; // the FormData that passed a dry run, and for which curricu
 
 function formData(form) {
   const data = new FormData();
+  // An export's zip goes alone (the API refuses a zip mixed with CSV files, naming it).
+  const archive = form.archive.files[0];
+  if (archive) data.append('archive', archive, 'curriculum.zip');
   for (const name of FILES) {
     const file = form[name].files[0];
     if (file) data.append(name, file, `${name}.csv`);
@@ -20,9 +27,11 @@ function formData(form) {
 export function renderReport(report) {
   const entities = ['concept', 'prerequisite', 'task'];
   const rows = el('table', { class: 'report-table' },
-    el('thead', {}, el('tr', {}, ['', 'rows', 'valid', 'skipped', 'created', 'updated', 'unchanged'].map((h) => el('th', {}, h)))),
+    el('thead', {}, el('tr', {},
+      el('th', { scope: 'col' }, el('span', { class: 'visually-hidden' }, 'Kind of row')),
+      ['rows', 'valid', 'skipped', 'created', 'updated', 'unchanged'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, entities.map((e) => el('tr', {},
-      el('th', {}, e),
+      el('th', { scope: 'row' }, e),
       el('td', {}, report.rows?.[e] ?? 0),
       el('td', {}, report.valid_rows?.[e] ?? 0),
       el('td', {}, report.skipped_rows?.[e] ?? 0),
@@ -32,19 +41,22 @@ export function renderReport(report) {
   const shown = (value) => JSON.stringify(value ?? null);
   const changes = (report.changes ?? []).map((c) => el('li', {}, `${c.entity} '${c.id}' ${c.field}: ${shown(c.old)} → ${shown(c.new)}`));
   const more = (report.changes_total ?? 0) - changes.length;
-  const errors = (report.errors ?? []).map((x) => el('li', {},
+  const errors = (report.errors ?? []).slice(0, SHOWN_ERRORS).map((x) => el('li', {},
     `${x.entity}${x.row != null ? ` row ${x.row}` : ''}${x.id ? ` '${x.id}'` : ''}${x.field ? ` [${x.field}]` : ''}: ${x.message}`));
   return el('div', { class: `report ${report.errors?.length ? 'has-errors' : 'clean'}` },
     el('p', { class: 'summary' }, el('strong', {}, report.dry_run ? 'Dry run: ' : report.imported ? 'Imported: ' : 'Not imported: '),
       report.summary),
     rows,
-    report.cycles?.length ? el('div', {}, el('h4', {}, 'Cycles'), el('ul', {}, report.cycles.map((c) => el('li', {}, c.join(' → '))))) : null,
+    // Each cycle is a path in order; its last concept is a prerequisite of its first, which closes it.
+    report.cycles?.length ? el('div', {}, el('h3', {}, 'Cycles'),
+      el('ul', { class: 'cycles' }, report.cycles.map((c) => el('li', {}, [...c, c[0]].join(' → '))))) : null,
     report.self_loops?.length ? el('p', {}, `Self-loops: ${report.self_loops.join(', ')}`) : null,
     changes.length ? el('div', {},
-      el('h4', {}, `${report.dry_run ? 'Would change' : 'Changed'} (${report.changes_total} stored value${report.changes_total === 1 ? '' : 's'})`),
+      el('h3', {}, `${report.dry_run ? 'Would change' : 'Changed'} (${report.changes_total} stored value${report.changes_total === 1 ? '' : 's'})`),
       el('ul', { class: 'changes' }, changes),
       more > 0 ? el('p', {}, `… and ${more} more`) : null) : null,
-    errors.length ? el('div', {}, el('h4', {}, `Errors (${errors.length})`), el('ul', { class: 'errors' }, errors)) : null,
+    errors.length ? el('div', {}, el('h3', {}, `Errors (${report.errors.length})`), el('ul', { class: 'errors' }, errors),
+      report.errors.length > errors.length ? el('p', {}, `… and ${report.errors.length - errors.length} more`) : null) : null,
     report.notes?.length ? el('ul', { class: 'notes' }, report.notes.map((n) => el('li', {}, n))) : null);
 }
 
@@ -58,14 +70,40 @@ async function dryRun(event, currentCurriculum) {
     showInfo('Choose at least one CSV file.');
     return;
   }
-  const { data: report } = await api('POST', `/curricula/${seg(curriculum)}/import`, {
-    body: data, query: { dry_run: true, skip_invalid: form.skip_invalid.checked || undefined },
-  });
+  const ifMatch = exportEtag(form, curriculum);
+  clear($('#import-report'));
+  announce('Checking the files (dry run)…');
+  let report;
+  try {
+    ({ data: report } = await api('POST', `/curricula/${seg(curriculum)}/import`, {
+      body: data, query: { dry_run: true, skip_invalid: form.skip_invalid.checked || undefined }, ifMatch,
+    }));
+  } catch (error) {
+    announce('');
+    throw error;
+  }
   if (curriculum !== currentCurriculum()) return; // another curriculum was picked meanwhile
   clear($('#import-report'), renderReport(report));
+  announce(shortSummary(report));
   const ok = !report.errors.length || form.skip_invalid.checked;
-  checked = ok ? { curriculum, data: formData(form), skip: form.skip_invalid.checked } : null;
+  checked = ok ? { curriculum, data: formData(form), skip: form.skip_invalid.checked, ifMatch } : null;
   $('#import-commit').disabled = !ok;
+}
+
+/** Says `text` in the import's live status line: the report itself is not live (a screen reader would
+ * read out thousands of rows), this one short line is. */
+function announce(text) {
+  $('#import-status').textContent = text;
+}
+
+/** The dry run in one line: counts, not the rows. */
+export function shortSummary(report) {
+  const errors = report.errors?.length ?? 0;
+  const cycles = report.cycles?.length ?? 0;
+  const parts = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : 'no errors'];
+  if (cycles) parts.push(`${cycles} cycle${cycles === 1 ? '' : 's'}`);
+  if (report.changes_total) parts.push(`${report.changes_total} stored value${report.changes_total === 1 ? '' : 's'} would change`);
+  return `Dry run done: ${parts.join(', ')}. The report follows the form.`;
 }
 
 /** Import needs a new dry run: the files, the options or the curriculum changed, or it was spent. */
@@ -74,15 +112,34 @@ function forgetDryRun() {
   $('#import-commit').disabled = true;
 }
 
+/** The ETag to send as If-Match: the export this tab took of `curriculum`, when the designer says the
+ * files are made from it (checked by default); else none (an import of other files). */
+function exportEtag(form, curriculum) {
+  const taken = rememberedExport(curriculum);
+  return taken && form.based_on_export.checked ? taken.etag : undefined;
+}
+
+/** Offers "made from my export" when this tab exported `curriculum`. */
+export function showExportChoice(curriculum) {
+  const taken = rememberedExport(curriculum);
+  $('#import-based-on').hidden = !taken;
+  if (taken) {
+    $('#import-based-on-text').textContent = `made from my export ${taken.file} of ${fmtTime(taken.at)} `
+      + '(refuse the import if someone changed the curriculum since)';
+  }
+}
+
 /** Another curriculum is selected: the dry run and its report were about the one left. */
 export function curriculumChanged() {
   forgetDryRun();
   clear($('#import-report'));
+  announce('');
+  showExportChoice(null);
 }
 
 async function commit(afterImport, currentCurriculum) {
   if (!checked) return;
-  const { curriculum, data, skip } = checked;
+  const { curriculum, data, skip, ifMatch } = checked;
   // Spent at once: a second click while this import is in flight finds nothing to send.
   forgetDryRun();
   if (curriculum !== currentCurriculum()) {
@@ -91,14 +148,20 @@ async function commit(afterImport, currentCurriculum) {
     showInfo(`The curriculum changed since the dry run (it was ${curriculum}): check the files again.`);
     return;
   }
+  announce('Importing…');
   try {
     const { data: report } = await api('POST', `/curricula/${seg(curriculum)}/import`, {
-      body: data, query: { skip_invalid: skip || undefined },
+      body: data, query: { skip_invalid: skip || undefined }, ifMatch,
     });
+    announce('');
+    // The import changed the curriculum: that export's ETag no longer matches it.
+    if (ifMatch && report.imported) forgetExport(curriculum);
+    showExportChoice(curriculum);
     clear($('#import-report'), renderReport(report));
     showInfo(report.summary);
     await afterImport(curriculum);
   } catch (error) {
+    announce('');
     if (error instanceof ApiError && error.problem.report) clear($('#import-report'), renderReport(error.problem.report));
     throw error;
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { ApiError } from '../../../kgplatform/api/ui/api.js';
+import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { layeredPositions, masteryColour } from '../../../kgplatform/api/ui/graph.js';
 
 test('layers follow the longest prerequisite path, prerequisites to the left', () => {
@@ -38,4 +39,16 @@ test('a missing route is told apart from a missing resource', () => {
   assert.equal(new ApiError(405, { title: 'Method Not Allowed', detail: 'GET is not allowed' }).routeMissing, true);
   assert.equal(new ApiError(404, { title: 'Not found', detail: "learner 'x' does not exist" }).routeMissing, false);
   assert.equal(new ApiError(403, { title: 'Forbidden', detail: 'needs a service key' }).routeMissing, false);
+});
+
+test('a save conflict keeps mine where I changed a field, theirs where only they did', () => {
+  const base = { name: 'A', description: 'old', tags: ['x'], difficulty: 0.5 };
+  const theirs = { name: 'A', description: 'theirs', tags: ['x', 'y'], difficulty: 0.5, version: 4 };
+  const mine = { name: 'Mine', description: 'old', tags: ['x', 'z'], difficulty: 0.5 };
+  assert.deepEqual(differences(base, theirs, mine).map((d) => [d.key, d.keep]), [
+    ['name', 'mine'], // only I changed it
+    ['description', 'theirs'], // only they did: "mine" is the old value, keeping it would undo theirs
+    ['tags', 'mine'], // both did: mine, until the designer picks otherwise
+  ]);
+  assert.deepEqual(differences(base, theirs, { ...theirs }), [], 'nothing differs: nothing to choose');
 });

@@ -1,0 +1,40 @@
+// Export of the selected curriculum as a zip of CSVs (what the Import tab reads back), and the export's
+// ETag, remembered for this tab: re-importing that file sends it as If-Match, so the API refuses (412)
+// when another designer changed the curriculum since, instead of silently reverting their edits.
+
+import { api, seg } from './api.js';
+import { el, showInfo } from './dom.js';
+
+const STORAGE = 'kgp-export:';
+
+/** The export taken from this page for `curriculum`: {etag, at, file}, or null. */
+export function rememberedExport(curriculum) {
+  const text = curriculum ? sessionStorage.getItem(STORAGE + curriculum) : null;
+  return text ? JSON.parse(text) : null;
+}
+
+/** The curriculum changed through the page's own import: that export's ETag is spent. */
+export function forgetExport(curriculum) {
+  sessionStorage.removeItem(STORAGE + curriculum);
+}
+
+/** Downloads the curriculum as `<id>.zip` and remembers its ETag. */
+export async function exportCurriculum(curriculum) {
+  const { data, etag } = await api('GET', `/curricula/${seg(curriculum)}/export`, {
+    query: { format: 'csv' }, as: 'blob',
+  });
+  const file = `${curriculum.replace(/[^A-Za-z0-9._-]+/g, '_') || 'curriculum'}.zip`;
+  const url = URL.createObjectURL(data);
+  const link = el('a', { href: url, download: file, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The download has its own copy by the time the click returns; the next task frees the blob.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+  if (etag) {
+    sessionStorage.setItem(STORAGE + curriculum, JSON.stringify({ etag, at: new Date().toISOString(), file }));
+  }
+  showInfo(`Exported ${curriculum} as ${file}. Re-import it from the Import tab: the import is refused if `
+    + 'someone changed the curriculum since this export.');
+  return { file, etag };
+}
