@@ -94,7 +94,9 @@ class ConceptScores:
     review: np.ndarray
     blocks: np.ndarray
     on_path: np.ndarray
-    aims: np.ndarray  # (..., G) int64: the learner's unmet goals, ascending, -1 padded (`unmet_goal_lists`)
+    # (..., G) int64: the learner's unmet goals, closest first (least mass missing on their way, the
+    # planner's own order of work; ties by concept number), -1 padded (`closest_first`)
+    aims: np.ndarray
     has_goals: np.ndarray  # (...,) bool: the learner named goals (met or not)
     p: np.ndarray  # float32 mastery now, what `difficulty.task_success` predicts from
     attempts: np.ndarray  # the learner's attempts per concept (`ranked_tasks` takes turns by them)
@@ -275,9 +277,10 @@ def _pull_down(graph: ConceptGraph, columns: np.ndarray) -> np.ndarray:
 
 def closest_goal_pull(
     graph: ConceptGraph, p: np.ndarray, known: np.ndarray, aims: np.ndarray, focus: float
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """(n, L) float32 columns (one learner per column): each concept's pull from the learner's unmet
-    goals (`aims`, (L, G), -1 padded), where goal g pulls every concept leading to it (itself included)
+    goals (`aims`, (L, G), -1 padded), and (L, G) float32 each goal's gap (inf for padding), where goal
+    g pulls every concept leading to it (itself included)
     with weight gap_g ** -focus, gap_g the mass still missing on its way: sum of 1 - p over the
     concepts leading to g that are not known. A goal with nothing left to practise on its way
     (gap 0, e.g. a capstone without tasks) pulls nothing.
@@ -289,8 +292,9 @@ def closest_goal_pull(
     """
     n_rows, n = p.shape
     rows, slots = np.nonzero(aims >= 0)  # row-major: each learner's goals in ascending order
+    gaps = np.full(aims.shape, np.inf, dtype=np.float32)
     if not rows.size:
-        return np.zeros((n, n_rows), dtype=np.float32)
+        return np.zeros((n, n_rows), dtype=np.float32), gaps
     # Row k: the concepts leading to pair k's goal (itself included), a scipy row gather.
     ways = graph.closure_t[aims[rows, slots]]
     counts = np.diff(ways.indptr)
@@ -298,12 +302,21 @@ def closest_goal_pull(
     row = np.repeat(rows, counts)
     still_missing = np.where(known, np.float32(0.0), np.float32(1.0) - p)
     gap = np.add.reduceat(still_missing.ravel().take(row * n + concept), ways.indptr[:-1])
+    gaps[rows, slots] = gap
     weight = np.zeros(gap.size, dtype=np.float32)
     has_gap = gap > 0
     weight[has_gap] = np.power(gap[has_gap].astype(np.float64), -focus)
     # Duplicates (a concept leading to two of a learner's goals) are summed, in pair order.
     pulled = sparse.coo_array((np.repeat(weight, counts), (concept, row)), shape=(n, n_rows))
-    return pulled.toarray()
+    return pulled.toarray(), gaps
+
+
+def closest_first(aims: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """(L, G) `aims` reordered per row by gap, closest first (ties by concept number: `aims` is
+    ascending), padding last: the goal a reason names for a concept leading to several is the one the
+    plan works towards first (`goal_words`)."""
+    order = np.argsort(gaps, axis=1, kind="stable")  # padding's gap is inf
+    return np.take_along_axis(aims, order, axis=1)
 
 
 def _normalised_columns(values: np.ndarray) -> np.ndarray:
@@ -359,7 +372,8 @@ def score_concepts(
     # The goal nearest to done pulls hardest, so goals are finished one after another
     # (`closest_goal_pull`); a learner with no goals aims at the whole curriculum, where the missing
     # mass flows down to the foundations many concepts build on (`goal_pull`).
-    pull_t = closest_goal_pull(graph, p, known, aims, config.goal_focus)
+    pull_t, gaps = closest_goal_pull(graph, p, known, aims, config.goal_focus)
+    aims = closest_first(aims, gaps)
     has_goals = np.zeros(p.shape[0], dtype=bool)
     has_goals[goal_at // n] = True
     aimless = np.flatnonzero(~has_goals)
@@ -499,8 +513,8 @@ def pick_facts(
 def goal_words(graph: ConceptGraph, scores: ConceptScores, at: np.ndarray) -> np.ndarray:
     """(..., P) int64 per pick, what its reason says of the learner's goals (`reasons.NO_GOALS` ...
     `reasons.LEADS_TO_GOAL`): 0 the learner has none, 1 off the goal path, 2 the concept is a goal, 3 + j
-    it leads to goal j (the first unmet goal in the graph's order it leads to)."""
-    aims = scores.aims.reshape(*at.shape[:-1], 1, -1)  # (..., 1, G), ascending, -1 padded
+    it leads to goal j (of the unmet goals it leads to, the closest: the one the plan works towards)."""
+    aims = scores.aims.reshape(*at.shape[:-1], 1, -1)  # (..., 1, G), closest first, -1 padded
     has_goals = np.asarray(scores.has_goals)[..., None]
     real = aims >= 0
     leads = graph.closure[at[..., None], np.maximum(aims, 0)] & real  # (..., P, G)

@@ -71,11 +71,11 @@ def test_pull_weights_each_unmet_goal_by_its_missing_mass_to_the_focus_power(
     p[0, i["a1"]] = 0.9
     known = p >= 0.85
     aims = unmet_goal_lists(np.array([i["a3"], i["b4"]]), 1, n)
-    pull = closest_goal_pull(two_chains, p, known, aims, focus=2.0)[:, 0]
+    pull = closest_goal_pull(two_chains, p, known, aims, focus=2.0)[0][:, 0]
     # a3's path misses a2 and a3 (0.5 each): weight 1 / 1.0^2; b4's misses four: 1 / 2.0^2.
     assert pull[i["a1"]] == pytest.approx(1.0) and pull[i["a3"]] == pytest.approx(1.0)
     assert pull[i["b1"]] == pytest.approx(0.25) and pull[i["b4"]] == pytest.approx(0.25)
-    flat = closest_goal_pull(two_chains, p, known, aims, focus=0.0)[:, 0]
+    flat = closest_goal_pull(two_chains, p, known, aims, focus=0.0)[0][:, 0]
     assert flat[i["a2"]] == pytest.approx(1.0) and flat[i["b2"]] == pytest.approx(1.0)
 
 
@@ -86,7 +86,7 @@ def test_a_goal_with_nothing_left_to_practise_on_its_way_pulls_nothing(two_chain
     known = np.zeros((1, n), dtype=bool)
     known[0, [i["a1"], i["a2"], i["a3"]]] = True  # e.g. a3 a capstone without tasks, its way mastered
     aims = unmet_goal_lists(np.array([i["a3"], i["b4"]]), 1, n)
-    pull = closest_goal_pull(two_chains, p, known, aims, focus=2.0)[:, 0]
+    pull = closest_goal_pull(two_chains, p, known, aims, focus=2.0)[0][:, 0]
     assert np.all(np.isfinite(pull))
     assert pull[i["a1"]] == 0.0 and pull[i["b1"]] == pytest.approx(1 / 4.0)
 
@@ -101,11 +101,12 @@ def test_closest_goal_pull_of_a_batch_equals_each_learner_alone_bit_for_bit() ->
     goals[7] = False  # a learner without goals pulls nothing here
     flat = np.flatnonzero(goals & ~known)
     aims = unmet_goal_lists(flat, 40, n)
-    batch = closest_goal_pull(graph, p, known, aims, focus=2.0)
+    batch, gaps = closest_goal_pull(graph, p, known, aims, focus=2.0)
     for row in range(40):
         own = unmet_goal_lists(np.flatnonzero((goals & ~known)[row]), 1, n)
-        alone = closest_goal_pull(graph, p[row : row + 1], known[row : row + 1], own, focus=2.0)
+        alone, own_gaps = closest_goal_pull(graph, p[row : row + 1], known[row : row + 1], own, focus=2.0)
         assert np.array_equal(batch[:, row], alone[:, 0])
+        assert np.array_equal(gaps[row, : own.shape[1]], own_gaps[0])
     assert not batch[:, 7].any()
     # Every concept leading to an unmet goal is pulled, nothing else is.
     leads = (goals & ~known).astype(np.float32) @ graph.closure.T.astype(np.float32) > 0
@@ -117,3 +118,51 @@ def test_goal_focus_out_of_range_is_refused_naming_the_field(focus: float) -> No
     with pytest.raises(ValidationFailed) as error:
         PlanConfig(goal_focus=focus)
     assert error.value.field == "goal_focus"
+
+
+def test_a_reason_names_the_closest_of_the_goals_a_concept_leads_to() -> None:
+    # r leads to both goals. NEAR is four concepts up, each nearly mastered; FAR sits just above r and
+    # two weak foundations. The plan works towards NEAR first (less missing on its way), so r's reason
+    # names it, though FAR comes first in the graph's order.
+    edges = [
+        ("r", "m1"),
+        ("m1", "m2"),
+        ("m2", "m3"),
+        ("m3", "near"),
+        ("r", "far"),
+        ("u1", "far"),
+        ("u2", "far"),
+    ]
+    ids = ["r", "m1", "m2", "m3", "near", "far", "u1", "u2"]
+    graph = build_graph(
+        {
+            "curriculum": {"id": "fork", "name": "fork", "description": ""},
+            "concepts": [
+                {"id": c, "name": c.upper(), "description": "", "tags": [], "difficulty": None} for c in ids
+            ],
+            "prerequisites": [{"prerequisite": a, "concept": b, "weight": 1.0} for a, b in edges],
+            "tasks": [
+                {
+                    "id": f"t-{c}",
+                    "title": c,
+                    "kind": "exercise",
+                    "difficulty": 0.5,
+                    "estimated_minutes": 5,
+                    "concepts": [c],
+                }
+                for c in ids
+            ],
+        }
+    )
+    assert graph.index["far"] < graph.index["near"], "the old rule (first goal in order) would name FAR"
+    n = graph.n_concepts
+    p = np.full(n, 0.1)
+    p[[graph.index[c] for c in ("m1", "m2", "m3", "near")]] = 0.8
+    p[graph.index["r"]] = 0.3
+    goals = np.zeros(n, dtype=bool)
+    goals[[graph.index["far"], graph.index["near"]]] = True
+    plan = plan_for_learner(
+        graph, "l1", p_mastery=p, p_peak=p, attempts=np.ones(n), goals=goals, config=PlanConfig(n_tasks=2)
+    )
+    reason = {t.concept_id: t.reason for t in plan.tasks}["r"]
+    assert "leads to your goal NEAR" in reason, reason
