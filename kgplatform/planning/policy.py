@@ -295,13 +295,19 @@ def closest_goal_pull(
     gaps = np.full(aims.shape, np.inf, dtype=np.float32)
     if not rows.size:
         return np.zeros((n, n_rows), dtype=np.float32), gaps
-    # Row k: the concepts leading to pair k's goal (itself included), a scipy row gather.
+    # Row k: the concepts leading to pair k's goal (itself included), a scipy row gather. Indices stay
+    # int32 (scipy's own), which halves the traffic of the pair x ancestor arrays (a third of the time).
     ways = graph.closure_t[aims[rows, slots]]
     counts = np.diff(ways.indptr)
     concept = ways.indices
-    row = np.repeat(rows, counts)
+    row = np.repeat(rows.astype(ways.indices.dtype), counts)
     still_missing = np.where(known, np.float32(0.0), np.float32(1.0) - p)
-    gap = np.add.reduceat(still_missing.ravel().take(row * n + concept), ways.indptr[:-1])
+    flat = (
+        row * ways.indices.dtype.type(n) + concept
+        if n_rows * n < 2**31
+        else row.astype(np.int64) * n + concept
+    )
+    gap = np.add.reduceat(still_missing.ravel().take(flat), ways.indptr[:-1])
     gaps[rows, slots] = gap
     weight = np.zeros(gap.size, dtype=np.float32)
     has_gap = gap > 0
