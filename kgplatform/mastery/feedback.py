@@ -65,15 +65,17 @@ def build_report(
     # As the planner's `frontier.implied_known` (what a goal is met by) and `known_concepts` (that, and
     # the concepts without tasks, which hold nobody back).
     met = known_concepts(states, {c.concept_id for c in mastered if c.concept_id in with_tasks})
-    # As the planner: a goal the learner has answered on is met by its own mastery only.
+    # As the planner: a goal the learner has answered on is met by its own mastery only, and any concept
+    # answered without ever reaching the bar is not implied by a mastered dependant.
     met -= {s.concept_id for s in states if s.goal and s.attempts > 0 and not at_least(s.p_now, threshold)}
+    met -= never_reached(states, threshold)
     known = met | {s.concept_id for s in states if not s.has_tasks}
     # A goal already met needs nothing more; a learner without goals aims at what is in progress.
     targets = [cid for cid in goals if cid not in met] if goals else [c.concept_id for c in in_progress]
     # Blockers as the planner sees them: a prerequisite good enough to open its dependants (or implied by
     # one that is) blocks nothing, though it is not mastered yet.
     ready = {s.concept_id for s in states if at_least(s.p_now, READY_AT)}
-    good_enough = known_concepts(states, ready & with_tasks)
+    good_enough = known_concepts(states, ready & with_tasks) - never_reached(states, READY_AT)
     opened = known | good_enough
     blocking = blocking_prerequisites(states, targets, opened)
     startable = {
@@ -97,7 +99,7 @@ def build_report(
                 blocking.items(), key=lambda kv: (kv[0] not in startable, -len(kv[1]), by_id[kv[0]].p_now)
             )
         ],
-        decaying=decaying(states, now, threshold),
+        decaying=decaying(states, now, threshold, implied=met),
         not_started=[c.concept_id for c in concepts if c.status == "not_started"],
         concepts=concepts,
     )
@@ -157,8 +159,24 @@ def blocking_prerequisites(
     return blocking
 
 
-def decaying(states: Sequence[ConceptState], now: datetime, threshold: float) -> list[DecayingConcept]:
-    """Practised concepts that forgetting has eroded noticeably, the biggest loss first."""
+def never_reached(states: Sequence[ConceptState], bar: float) -> set[str]:
+    """Concepts the learner has answered without their mastery ever reaching `bar` (as the planner's
+    `score_concepts`: then and now below it): their own answers say a mastered dependant does not
+    imply them."""
+    return {
+        s.concept_id
+        for s in states
+        if s.attempts > 0
+        and not at_least(s.p_now, bar)
+        and (s.p_mastery is None or not at_least(s.p_mastery, bar))
+    }
+
+
+def decaying(
+    states: Sequence[ConceptState], now: datetime, threshold: float, implied: set[str] | None = None
+) -> list[DecayingConcept]:
+    """Practised concepts that forgetting has eroded noticeably, the biggest loss first. `implied`:
+    concepts known through a dependant mastered now, which need no review (as the planner)."""
     out = []
     for s in states:
         if s.p_mastery is None or s.p_mastery - s.p_now < DECAY_WORTH_REPORTING:
@@ -175,7 +193,8 @@ def decaying(states: Sequence[ConceptState], now: datetime, threshold: float) ->
                 # (and only where a task can review it).
                 needs_review=s.has_tasks
                 and at_least(s.p_mastery, threshold)
-                and not at_least(s.p_now, REVIEW_BELOW),
+                and not at_least(s.p_now, REVIEW_BELOW)
+                and s.concept_id not in (implied or set()),
             )
         )
     return sorted(out, key=lambda d: -d.lost)

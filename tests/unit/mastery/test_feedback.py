@@ -44,7 +44,11 @@ def test_sections() -> None:
     # c blocks d directly; b is mastered, which implies a (as for the planner): neither blocks anything.
     assert [(b.concept_id, b.blocks) for b in report.blocking_prerequisites] == [("c", ["d"])]
     (fading,) = report.decaying
-    assert fading.concept_id == "a" and fading.needs_review and round(fading.days_since_practice) == 60
+    assert fading.concept_id == "a" and round(fading.days_since_practice) == 60
+    # Faded, but implied by b, mastered now: no review due (as the planner, since 1 December).
+    assert not fading.needs_review
+    not_implied = [replace(s, prerequisites=()) if s.concept_id == "b" else s for s in STATES]
+    assert build_report("kim", not_implied, NOW).decaying[0].needs_review
     assert abs(fading.lost - 0.32) < 1e-9
 
 
@@ -98,7 +102,9 @@ def test_the_pictures_labels_say_goal_blocker_and_review_due() -> None:
     """The picture showed the JSON report's blockers and reviews nowhere, and left the star unexplained."""
     from kgplatform.mastery.feedback import bar_labels
 
-    report = build_report("kim", STATES, NOW)
+    # b does not need a here, so a, faded, is not implied by b's mastery: its review is due.
+    states = [replace(s, prerequisites=()) if s.concept_id == "b" else s for s in STATES]
+    report = build_report("kim", states, NOW)
     labels = dict(
         zip((c.concept_id for c in report.concepts), bar_labels(report, report.concepts), strict=True)
     )

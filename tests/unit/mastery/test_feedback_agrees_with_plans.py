@@ -153,13 +153,14 @@ def test_a_value_within_float32_rounding_of_the_threshold_is_mastered_in_both() 
 
 
 def test_a_goal_the_learner_keeps_failing_is_not_met_by_a_mastered_dependant() -> None:
-    """a -> g -> d with d mastered implies g (knowledge-space theory), but the learner answered g
-    themselves and is at 0.17 on it: the plan keeps working on the goal instead of dropping it, and the
-    report (whose blockers stop at the implied a) shows it in progress with nothing before it."""
+    """a -> g -> d with d mastered implies g and a (knowledge-space theory), but the learner answered
+    both themselves and is at 0.17 and 0.3 on them: the plan keeps working towards the goal instead of
+    dropping it, starting from a, the prerequisite it fails (since 1 December: before, a was taken as
+    implied by d), and the report names a as the goal's blocker."""
     edges = [("a", "g"), ("g", "d")]
     tasks, blocking, _ = _plan_and_report(edges, ["a", "g", "d"], {"a": 0.3, "g": 0.17, "d": 0.95}, goal="g")
-    assert tasks[0][0] == "tg" and "off your goal path" not in tasks[0][1]
-    assert blocking == {}
+    assert tasks[0][0] == "ta" and "leads to your goal g" in tasks[0][1]
+    assert blocking == {"a": ["g"]}
     # Never answered on, the goal is still met by the mastered dependant, as before.
     graph = build_graph(_document(edges, ["a", "g", "d"]))
     assert graph.concept_ids == ("a", "g", "d")
