@@ -19,7 +19,7 @@ import orjson
 
 from kgplatform.planning.batch import ChunkPicks
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.reasons import IS_GOAL, describe, goal_words, rest_words
+from kgplatform.planning.reasons import IS_GOAL, describe, goal_words, opening, rest_words
 from kgplatform.planning.stamps import InputStamps
 
 # "{:.0%}" multiplies by 100 in double precision and rounds half to even, as np.rint does.
@@ -74,7 +74,7 @@ def chunk_json(
     goal_values, goal_inverse = np.unique(picks.facts["goal"], return_inverse=True)
     said_of_goal = np.array([goal_words(graph, int(g)) for g in goal_values.tolist()], dtype=object)
     goal_said = said_of_goal[goal_inverse.reshape(picks.facts["goal"].shape)].tolist()
-    review, p = facts["review"].tolist(), facts["p"].tolist()
+    review, p, again = facts["review"].tolist(), facts["p"].tolist(), facts["again"].tolist()
     concepts, tasks = picks.concept.tolist(), picks.task.tolist()
     counts, placement = picks.count.tolist(), picks.placement.tolist()
     task_ids, concept_ids = graph.task_ids, graph.concept_ids
@@ -92,6 +92,7 @@ def chunk_json(
             tasks[row],
             concepts[row],
             review[row],
+            again[row],
             p[row],
             codes[row],
             goal_said[row],
@@ -99,7 +100,7 @@ def chunk_json(
             success[row],
             strict=True,
         )
-        for j, (task, concept, reviewed, p_now, code, said, ending, predicted) in enumerate(
+        for j, (task, concept, reviewed, faded, p_now, code, said, ending, predicted) in enumerate(
             itertools.islice(row_facts, counts[row])
         ):
             if placed:
@@ -116,7 +117,7 @@ def chunk_json(
                 )
             else:
                 purpose = "review" if reviewed else "learn"
-                first = f"review due: mastery decayed to {p_now:.2f}" if reviewed else "ready to learn"
+                first = opening(reviewed, faded, p_now)
                 words = reason_codes.get(code)
                 if words is None:
                     words = _new_middle(graph, code)

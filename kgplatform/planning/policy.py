@@ -99,6 +99,7 @@ class ConceptScores:
     aims: np.ndarray
     has_goals: np.ndarray  # (...,) bool: the learner named goals (met or not)
     p: np.ndarray  # float32 mastery now, what `difficulty.task_success` predicts from
+    peak: np.ndarray  # float32 mastery when last practised (a reason says "practise again" from it)
     attempts: np.ndarray  # the learner's attempts per concept (`ranked_tasks` takes turns by them)
     # bool: fit to practise (every prerequisite good enough; everything for a placement plan), what a
     # task's other concepts must be (`ranked_tasks`)
@@ -437,6 +438,7 @@ def score_concepts(
         aims=aims.reshape(*lead, -1),
         has_goals=has_goals.reshape(lead),
         p=shaped(p),
+        peak=shaped(peak),
         attempts=attempts.reshape(*lead, n),
         open=shaped(open_),
         missing=shaped(missing),
@@ -518,6 +520,8 @@ def pick_facts(
     return {
         "review": take_at(scores.review, at),
         "p": take_at(p_mastery, at),
+        # Mastered when last practised, faded below the bar since: practised again, not learnt anew.
+        "again": take_at(scores.peak, at) >= config.mastered_at,
         "blocks": take_at(scores.blocks, at),
         "goal": goal_words(graph, scores, at),
         "success": task_success(graph, scores.p, tasks, config),
@@ -572,6 +576,7 @@ def build_task(
         goal=int(facts["goal"][position]),
         helped=facts["helped"][position],
         liked=int(facts["liked"][position]),
+        again=bool(facts["again"][position]),
     )
     return PlannedTask(
         rank=rank,

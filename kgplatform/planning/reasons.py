@@ -7,6 +7,8 @@ on the graph (which concepts a pick strengthens, what it unblocks) are kept per 
 
 from __future__ import annotations
 
+import math
+
 from kgplatform.planning.graph import ConceptGraph
 
 # What a reason says of the learner's goals (`policy.goal_words`): 3 + j names goal j.
@@ -73,10 +75,25 @@ def describe(
     goal: int,
     helped: list[int],
     liked: int = 0,
+    again: bool = False,
 ) -> str:
-    """One line: why this task, now. `helped`: concepts still missing that this one's practice helps."""
+    """One line: why this task, now. `helped`: concepts still missing that this one's practice helps;
+    `again`: the concept was mastered when last practised and has faded below the bar since."""
     if purpose == "placement":
         return "placement: tells most about you (a central concept, no answers from you yet)"
-    first = f"review due: mastery decayed to {p_mastery:.2f}" if purpose == "review" else "ready to learn"
+    first = opening(purpose == "review", again, p_mastery)
     words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked)
     return f"{first}{words}; predicted success {success:.0%}"
+
+
+def opening(review: bool, again: bool, p_now: float) -> str:
+    """A learn or review reason's first words. Mastery is shown rounded down, so that a value just under
+    a threshold (0.698 under "below 0.7") never reads as the threshold itself."""
+    # 1e-4: a float32 0.57 (0.5699999928) is still shown as 0.57.
+    shown = f"{math.floor(p_now * 100 + 1e-4) / 100:.2f}"
+    if review:
+        return f"review due: mastery decayed to {shown}"
+    if again:
+        # It was learnt: "ready to learn" read as "never learnt" to a teacher (1 December).
+        return f"practise again: mastered before, now {shown}"
+    return "ready to learn"

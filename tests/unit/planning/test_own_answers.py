@@ -53,3 +53,20 @@ def test_a_basic_implied_by_a_concept_mastered_now_is_not_sent_to_review(chain: 
     assert "review" not in {t.purpose for t in implied.tasks}
     alone = plan(chain, {"a": 0.6, "b": 0.5}, peak={"a": 0.95, "b": 0.5}, goals=("d",))
     assert ("a", "review") in {(t.concept_id, t.purpose) for t in alone.tasks}
+
+
+def test_a_faded_concept_is_practised_again_not_learnt_anew(chain: ConceptGraph) -> None:
+    # b was mastered (0.95) and has faded to 0.8: below the bar, above the review line.
+    result = plan(chain, {"a": 0.95, "b": 0.8}, peak={"b": 0.95}, goals=("d",))
+    reason = next(t.reason for t in result.tasks if t.concept_id == "b")
+    assert reason.startswith("practise again: mastered before, now 0.80"), reason
+    fresh = plan(chain, {"a": 0.95, "b": 0.5}, goals=("d",))
+    assert next(t.reason for t in fresh.tasks if t.concept_id == "b").startswith("ready to learn")
+
+
+def test_mastery_in_a_reason_is_rounded_down_so_it_never_reads_as_the_threshold() -> None:
+    from kgplatform.planning.reasons import opening
+
+    assert opening(True, False, 0.698) == "review due: mastery decayed to 0.69"
+    assert opening(True, False, float(np.float32(0.57))) == "review due: mastery decayed to 0.57"
+    assert opening(False, False, 0.3) == "ready to learn"
