@@ -37,6 +37,11 @@ class Conflict(KgpError):
     title = "Conflict"
 
 
+class UnsupportedMediaType(KgpError):
+    status_code = 415
+    title = "Unsupported media type"
+
+
 class PreconditionFailed(KgpError):
     status_code = 412
     title = "Precondition failed"

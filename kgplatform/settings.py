@@ -124,6 +124,8 @@ class WorkerSettings(BaseModel):
     batch_lock_ttl_s: int = Field(6 * 3600, ge=10)
     # On-demand: one recomputation per learner per window; it runs this long after the first answer.
     debounce_s: float = Field(2.0, gt=0, le=300)
+    # Learners one on-demand drain (`kgp.plans.recompute_due`) plans at once, with the batch planner.
+    ondemand_batch: int = Field(1000, ge=1, le=10_000)
     # How long a batch's progress stays in Redis (its summary stays in Neo4j as a Job node).
     job_ttl_s: int = Field(14 * 86400, ge=60)
     # Prometheus: the worker's main process serves /metrics on this port (0 = off); task metrics of the

@@ -24,6 +24,7 @@ class Queue(StrEnum):
 # Task name -> queue. A task missing here goes to Queue.DEFAULT.
 TASK_QUEUES: dict[str, Queue] = {
     "kgp.plans.recompute_learner": Queue.ONDEMAND,
+    "kgp.plans.recompute_due": Queue.ONDEMAND,
     "kgp.plans.recompute_all": Queue.PLANNING,
     "kgp.plans.recompute_chunk": Queue.PLANNING,
     "kgp.plans.nightly": Queue.PLANNING,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,9 @@ from neo4j import exceptions as neo4j_errors
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.jobs.batch import BatchRunner, chunk_of
 from kgplatform.jobs.debounce import Debouncer
+from kgplatform.jobs.due import DueLearners
 from kgplatform.jobs.on_demand import answered_since
+from kgplatform.jobs.on_demand_plans import OnDemandPlanner
 from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.service import CurrentParams
@@ -94,7 +97,8 @@ def ping() -> dict[str, int]:
     **RETRY,
 )
 def recompute_learner(learner_id: str) -> str | None:
-    """One learner's plan after new answers: recomputed if stale (a rerun finds it fresh: idempotent)."""
+    """One learner's plan after new answers: recomputed if stale (a rerun finds it fresh: idempotent).
+    The API now asks `recompute_due` instead; kept for messages queued before that."""
     from kgplatform.errors import NotFound, ValidationFailed
     from kgplatform.jobs.metrics import PLANS_RECOMPUTED
 
@@ -111,6 +115,68 @@ def recompute_learner(learner_id: str) -> str | None:
     if computed:
         PLANS_RECOMPUTED.labels("on_demand").inc()
     return record.id
+
+
+# A drain's learners are held this long: past its hard time limit, so a live drain's are never taken
+# by another, and a killed one's are due again soon after; and under the visibility timeout, since the
+# wake-up for the lease end waits in a worker unacknowledged (longer, the broker would hand it out twice).
+DRAIN_TIME_LIMIT_S = min(120.0, MAX_TASK_S)
+DRAIN_LEASE_S = min(
+    DRAIN_TIME_LIMIT_S + 30.0, (DRAIN_TIME_LIMIT_S + settings.workers.visibility_timeout_s) / 2
+)
+
+
+@app.task(
+    name="kgp.plans.recompute_due",
+    acks_late=True,
+    ignore_result=True,
+    time_limit=DRAIN_TIME_LIMIT_S,
+    soft_time_limit=DRAIN_TIME_LIMIT_S * 0.9,
+    **RETRY,
+)
+def recompute_due() -> int:
+    """Plans up to `ondemand_batch` learners due in the due set (`kgplatform.jobs.due`), earliest
+    first, with the batch planner; returns how many plans it made. Safe to run twice or at once on
+    several workers: a claim holds its learners, and a plan still fresh is kept."""
+    from kgplatform.jobs.metrics import PLANS_RECOMPUTED
+
+    due = DueLearners(get_redis(), settings.workers.debounce_s)
+    now = time.time()
+    due.consume_wake(now)
+    claim = due.claim(now, settings.workers.ondemand_batch, DRAIN_LEASE_S)
+    if not claim.learner_ids:
+        # Nothing due: a wake-up for what is (a redelivered drain finds its own learners held until
+        # their lease ends, and must wake for then).
+        due.wake_for_rest(send_drain, now)
+        return 0
+    if (earliest := due.earliest()) is not None and earliest <= now:
+        due.wake_at(now, send_drain, now)  # more are due: another worker process may take them now
+    try:
+        # Cleared before the inputs are read: answers landing from now on schedule the next run.
+        Debouncer(get_redis(), settings.workers.debounce_s).clear_many(claim.learner_ids)
+        outcome = on_demand_planner().plan(claim.learner_ids)
+        due.release(claim)
+    finally:
+        # Also after a failure (a transient error, the soft time limit): the learners stay held, and a
+        # drain must wake when their lease ends. A worker killed outright gets its message redelivered.
+        due.wake_for_rest(send_drain)
+    if outcome.planned:
+        PLANS_RECOMPUTED.labels("on_demand").inc(len(outcome.planned))
+    return len(outcome.planned)
+
+
+def send_drain(countdown: float) -> None:
+    recompute_due.apply_async(countdown=countdown)
+
+
+def on_demand_planner() -> OnDemandPlanner:
+    """This process's planner of due learners; the curricula's arrays are kept between drains."""
+    global _graphs
+    graph = get_graph()
+    plan_store = PlanStore(graph)
+    if _graphs is None:
+        _graphs = ConceptGraphs(plan_store)
+    return OnDemandPlanner(plan_store, JobStore(graph), get_redis(), _params(), _graphs)
 
 
 def replan(service: PlanService, record: PlanRecord) -> PlanRecord:

@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import redis
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kgplatform import __version__
+from kgplatform.api.content_type import require_json_body
 from kgplatform.api.fast_path import NextTasksFastPath
 from kgplatform.api.limits import BodySizeLimit, RateLimit, make_limiter
 from kgplatform.api.metrics import ApiMetrics, RequestMetrics
@@ -93,7 +94,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.graph.close()
             app.state.redis.close()
 
-    app = FastAPI(title="kgplatform", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="kgplatform",
+        version=__version__,
+        lifespan=lifespan,
+        # JSON routes answer 415 for a body sent as a form or plain text (`content_type`).
+        dependencies=[Depends(require_json_body)],
+    )
     install_problem_handlers(app)
     # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, fast path.
     limiter_redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=1)

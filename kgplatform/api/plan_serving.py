@@ -55,13 +55,13 @@ PENDING_REASON = f"{ANSWERED_REASON}; a new plan has been requested from the wor
 
 
 def cached_stale_reasons(plan: dict[str, Any], pending: bytes | None, answered: bytes | None) -> list[str]:
-    """Why a cached plan is stale, from Redis alone: a recomputation pending, or answers stored after it
-    (the second still holds when no worker runs and the pending mark has expired)."""
-    if pending:
-        return [PENDING_REASON]
-    if answered_after(answered, datetime.fromisoformat(plan["created_at"])):
-        return [ANSWERED_REASON]
-    return []
+    """Why a cached plan is stale, from Redis alone: answers (or a goal or interest change) stored after
+    it, with a recomputation pending or not (none when no worker runs and the pending mark has expired).
+    The pending mark alone proves nothing: a plan computed after the change (a miss planned on the
+    spot) is fresh while the mark waits for the worker, and the API stamps every change before it marks."""
+    if not answered_after(answered, datetime.fromisoformat(plan["created_at"])):
+        return []
+    return [PENDING_REASON] if pending else [ANSWERED_REASON]
 
 
 class BestEffortPlanCache(PlanCache):

@@ -8,6 +8,8 @@ instead of being lost. The key's expiry is only a safety net for a task that nev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import redis
 
 KEY_PREFIX = "kgp:debounce:plan:"
@@ -26,3 +28,14 @@ class Debouncer:
     def clear(self, learner_id: str) -> None:
         """Called by the recomputation as it starts: later answers schedule the next one."""
         self.client.delete(KEY_PREFIX + learner_id)
+
+    def claim_many(self, learner_ids: Sequence[str]) -> list[str]:
+        """`claim` for each learner in one round trip; returns those the caller must schedule."""
+        pipe = self.client.pipeline(transaction=False)
+        for learner_id in learner_ids:
+            pipe.set(KEY_PREFIX + learner_id, "1", nx=True, ex=self.guard_s)
+        return [learner_id for learner_id, won in zip(learner_ids, pipe.execute(), strict=True) if won]
+
+    def clear_many(self, learner_ids: Sequence[str]) -> None:
+        if learner_ids:
+            self.client.delete(*(KEY_PREFIX + learner_id for learner_id in learner_ids))

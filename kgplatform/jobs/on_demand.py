@@ -14,12 +14,16 @@ from typing import Any
 import redis
 
 from kgplatform.jobs.debounce import Debouncer
+from kgplatform.jobs.due import DueLearners
 from kgplatform.planning.cache import answered_after, answered_key, mark_answered
 from kgplatform.planning.records import PlanRecord
 from kgplatform.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
+# One learner per message: what the API sent before the due set; still run for messages already queued.
 RECOMPUTE_LEARNER = "kgp.plans.recompute_learner"
+# Plans up to a batch of the learners due in the due set (`jobs.due`).
+RECOMPUTE_DUE = "kgp.plans.recompute_due"
 # Celery's `send_task(name, args=..., countdown=...)`, or anything shaped like it.
 SendTask = Callable[..., Any]
 
@@ -70,7 +74,9 @@ def request_recomputes(
     send: SendTask,
     backlog: StampBacklog | None = None,
 ) -> int:
-    """Schedules one recomputation per learner with none pending; returns how many were scheduled.
+    """Owes each learner with none pending a recomputation a debounce window from now (the due set,
+    `jobs.due`) and sends a drain for then unless one is already on its way; returns how many learners
+    were scheduled.
 
     Never raises for Redis or broker trouble: the answers are already stored. A plan not recomputed now
     is served marked stale (its answer stamp is newer than the plan) until the learner's next answer or
@@ -91,17 +97,22 @@ def request_recomputes(
             backlog.add(stamps)
             return 0  # the claims below need the same Redis; they are made when the stamps are written
     debouncer = Debouncer(client, settings.debounce_s)
-    scheduled = 0
-    for learner_id in sorted(stamps):
-        claimed = False
-        try:
-            claimed = debouncer.claim(learner_id)
-            if claimed:
-                send(RECOMPUTE_LEARNER, args=(learner_id,), countdown=settings.debounce_s)
-                scheduled += 1
-        except Exception as error:  # noqa: BLE001 - see the docstring: a missed request is harmless
-            log.warning("plan recomputation for %s not requested: %s", learner_id, error)
-            if claimed:  # nothing is pending after all: the next answer must be able to ask again
-                with contextlib.suppress(Exception):
-                    debouncer.clear(learner_id)
-    return scheduled
+    claimed: list[str] = []
+    try:
+        claimed = debouncer.claim_many(sorted(stamps))
+        if claimed:
+            # One member per learner in the due set, and at most one message per window for them all:
+            # a drain plans up to a batch of due learners at once (`jobs.due`).
+            due = DueLearners(client, settings.debounce_s)
+            due.add(claimed, now + settings.debounce_s)
+            due.wake_at(
+                now + settings.debounce_s, lambda countdown: send(RECOMPUTE_DUE, countdown=countdown), now
+            )
+    except Exception as error:  # noqa: BLE001 - see the docstring: a missed request is harmless
+        log.warning("plan recomputation for %d learners not requested: %s", len(stamps), error)
+        # Nothing may be pending after all: the next answers must be able to ask again (a learner left
+        # in the due set is planned by the next drain anyway).
+        with contextlib.suppress(Exception):
+            debouncer.clear_many(claimed)
+        return 0
+    return len(claimed)

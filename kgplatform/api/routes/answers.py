@@ -29,11 +29,19 @@ def get_mastery_service(request: Request, graph: GraphDep) -> MasteryService:
 
 
 MasteryServiceDep = Annotated[MasteryService, Depends(get_mastery_service)]
+# Said in the route's OpenAPI text and docs/api.md: services tend to number events per learner.
+EVENT_ID_RULE = (
+    "event_id is unique across ALL learners and services, not per learner: the same event_id sent "
+    "again with the same content is a duplicate (stored once), and with other content (for example "
+    "another learner_id) a conflict, rejected with a 409 that names the stored row's learner_id. "
+    "Prefix event ids with your service's name, or use UUIDs."
+)
 ANSWERS_BODY = Body(
     description=(
         'One answer object, a JSON array of answers, or {"answers": [...]}; at most '
         f"{MAX_BATCH_SIZE:,} answers. Each answer: event_id, learner_id, task_id, exactly one of correct "
-        "(bool) or score (0..1), answered_at (ISO 8601 with a timezone), optional duration_s (>= 0)."
+        "(bool) or score (0..1), answered_at (ISO 8601 with a timezone), optional duration_s (>= 0). "
+        f"{EVENT_ID_RULE} Send it as JSON (Content-Type: application/json)."
     ),
     examples=[
         {
@@ -51,8 +59,16 @@ ANSWERS_BODY = Body(
 @router.post(
     "/answers",
     summary="Ingest answers (one or a batch); per-row status",
+    description="Stores answers and updates mastery; each row is accepted, a duplicate or rejected. "
+    + EVENT_ID_RULE,
     responses={
-        409: {"description": "Every rejected row reuses a stored event_id with other content; nothing stored"}
+        409: {
+            "description": "Every rejected row reuses a stored event_id (unique across all learners and "
+            "services) with other content; nothing stored"
+        },
+        415: {
+            "description": "The body was not sent as JSON (Content-Type: application/json); nothing stored"
+        },
     },
 )
 def post_answers(

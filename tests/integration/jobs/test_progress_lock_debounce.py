@@ -7,9 +7,10 @@ import time
 import redis
 
 from kgplatform.jobs.debounce import Debouncer
+from kgplatform.jobs.due import DueLearners
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobFailure, JobState
-from kgplatform.jobs.on_demand import RECOMPUTE_LEARNER, StampBacklog, request_recomputes
+from kgplatform.jobs.on_demand import RECOMPUTE_DUE, StampBacklog, request_recomputes
 from kgplatform.jobs.progress import JobProgress
 from kgplatform.planning.cache import answered_key
 from kgplatform.services.processes import free_port
@@ -59,18 +60,25 @@ def test_a_lock_left_by_a_finished_batch_is_freed_and_a_running_ones_kept(redis_
 
 
 def test_a_burst_schedules_one_recomputation_until_the_task_starts(redis_client: redis.Redis) -> None:
+    """Each learner is owed one recomputation (one member of the due set) until its drain starts, and
+    the whole burst sends one drain message, a debounce window later."""
     sent: list[tuple] = []
     settings = WorkerSettings(debounce_s=2.0)
 
-    def send(name: str, args: tuple, countdown: float) -> None:
-        sent.append((name, args, countdown))
+    def send(name: str, countdown: float) -> None:
+        sent.append((name, round(countdown, 1)))
 
+    before = time.time()
     for _ in range(100):
         request_recomputes(redis_client, ["l1", "l2", "l1"], settings, send)
-    assert sent == [(RECOMPUTE_LEARNER, ("l1",), 2.0), (RECOMPUTE_LEARNER, ("l2",), 2.0)]
-    Debouncer(redis_client, 2.0).clear("l1")  # the task started: the next answer schedules again
-    request_recomputes(redis_client, ["l1"], settings, send)
-    assert len(sent) == 3
+    assert sent == [(RECOMPUTE_DUE, 2.0)]
+    due = DueLearners(redis_client)
+    owed = due.owed(["l1", "l2"])
+    assert all(at is not None and before + 2.0 <= at <= time.time() + 2.0 for at in owed)
+    Debouncer(redis_client, 2.0).clear("l1")  # the drain started: the next answer schedules again
+    assert request_recomputes(redis_client, ["l1"], settings, send) == 1
+    assert request_recomputes(redis_client, ["l2"], settings, send) == 0  # still pending
+    assert len(sent) == 1  # the drain already on its way covers l1's earlier due time
 
 
 def test_a_broker_failure_does_not_fail_the_answers_nor_block_the_next_request(
@@ -85,7 +93,7 @@ def test_a_broker_failure_does_not_fail_the_answers_nor_block_the_next_request(
 
     assert request_recomputes(redis_client, ["l1"], WorkerSettings(), down) == 0
     assert request_recomputes(redis_client, ["l1"], WorkerSettings(), lambda *a, **k: sent.append(a)) == 1
-    assert sent == [(RECOMPUTE_LEARNER,)]
+    assert sent == [(RECOMPUTE_DUE,)]
 
 
 def test_a_job_state_knows_when_it_is_over() -> None:
@@ -101,14 +109,15 @@ def test_stamps_redis_refused_are_written_with_their_recomputations_once_it_answ
     unreachable = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
     backlog, sent = StampBacklog(), []
 
-    def send(name: str, args: tuple, countdown: float) -> None:
-        sent.append(args[0])
+    def send(name: str, countdown: float) -> None:
+        sent.append(name)
 
     before = time.time()
     assert request_recomputes(unreachable, ["l1", "l2"], WorkerSettings(), send, backlog) == 0
     assert len(backlog) == 2 and sent == [] and redis_client.get(answered_key("l1")) is None
     assert request_recomputes(redis_client, [], WorkerSettings(), send, backlog) == 2
-    assert sent == ["l1", "l2"] and len(backlog) == 0
+    assert sent == [RECOMPUTE_DUE] and len(backlog) == 0
+    assert None not in DueLearners(redis_client).owed(["l1", "l2"])
     stamped = float(redis_client.get(answered_key("l1")))
     assert before <= stamped < time.time()
 

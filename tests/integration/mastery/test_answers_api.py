@@ -226,3 +226,30 @@ def test_a_body_of_the_wrong_shape_is_refused_naming_where(
     assert response.json()["field"] == field and words in response.text
     assert "[any]" not in response.text, "no pydantic union member names"
     assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "text/plain", "text/plain; charset=utf-8"]
+)
+def test_json_sent_as_another_media_type_is_a_415_saying_to_send_json(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum, content_type: str
+) -> None:
+    """curl -d sends form-urlencoded: the API answered 422 "body: Input should be a valid list", as if
+    the JSON were wrong; nothing may be stored either way."""
+    batch = make_answers(curriculum, 2, 3, seed=4)
+    headers = {"Content-Type": content_type}
+    response = api.call("POST", "/answers", role=Role.SERVICE, content=json.dumps(batch), headers=headers)
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["field"] == "content-type" and "application/json" in problem["detail"]
+    assert counts(graph)["answers"] == 0
+    # The same bytes as JSON are stored, and a JSON subtype (+json) is JSON too.
+    ok = api.call(
+        "POST",
+        "/answers",
+        role=Role.SERVICE,
+        content=json.dumps(batch),
+        headers={"Content-Type": "application/vnd.kgp+json"},
+    )
+    assert ok.status_code == 200, ok.text

@@ -165,6 +165,25 @@ def test_new_goals_or_interests_mark_the_cached_plan_stale(
     assert api.get(PATH).json()["stale_because"] == [ANSWERED_REASON]
 
 
+@pytest.mark.parametrize(("path", "body"), [("goals", "concept_ids"), ("interests", "tags")])
+def test_a_plan_made_after_the_change_is_fresh_while_the_recomputation_is_still_pending(
+    api: Served, world: World, redis_client: redis.Redis, path: str, body: str
+) -> None:
+    """A plan computed on a miss just after new goals or interests was served fresh, then, from the
+    cache, flagged stale while the pending mark waited for a worker (1.5 s; 100 s with no worker),
+    then fresh again: the mark alone was read as staleness."""
+    value = world.concepts[:1] if path == "goals" else ["algebra"]
+    put = api.client.put(f"/learners/{LEARNER}/{path}", headers=api.headers(), json={body: value})
+    assert put.status_code == 200, put.text
+    assert redis_client.exists(f"kgp:debounce:plan:{LEARNER}")  # no worker here: still pending
+    redis_client.delete(plan_key(LEARNER))  # no cached plan: the next request plans on the spot
+    computed = api.get(PATH).json()
+    assert computed["source"] == "computed" and not computed["stale"]
+    cached = api.get(PATH).json()
+    assert cached["source"] == "cache" and cached["plan_id"] == computed["plan_id"]
+    assert not cached["stale"] and cached["stale_because"] == []
+
+
 def test_a_curriculum_edit_replaces_the_cached_plan_within_the_poll(
     serve: Any, world: World, redis_client: redis.Redis
 ) -> None:

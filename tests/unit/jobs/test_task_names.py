@@ -27,6 +27,8 @@ TASK_NAMES = {
     "kgp.plans.recompute_chunk": Queue.PLANNING,
     # Its own queue: behind a fanned-out batch's chunks in `planning` it would wait for the whole batch.
     "kgp.plans.recompute_learner": Queue.ONDEMAND,
+    # Drains the due set (kgplatform.jobs.due): a batch of due learners per message.
+    "kgp.plans.recompute_due": Queue.ONDEMAND,
     "kgp.system.ping": Queue.DEFAULT,
     "kgp.transfer.retrain": Queue.TRAINING,
 }
@@ -55,6 +57,11 @@ def test_every_task_acks_late_and_finishes_before_the_broker_redelivers_it() -> 
     chunk = our_tasks()["kgp.plans.recompute_chunk"]
     assert chunk.time_limit == Settings().workers.max_chunk_s < visibility
     assert app.conf.task_reject_on_worker_lost and app.conf.worker_prefetch_multiplier == 1
+    # An on-demand drain holds its learners past its hard limit, and its wake-up for the lease end waits
+    # unacknowledged, so under the visibility timeout.
+    from workers.tasks import DRAIN_LEASE_S
+
+    assert our_tasks()["kgp.plans.recompute_due"].time_limit < DRAIN_LEASE_S < visibility
 
 
 def test_settings_refuse_a_visibility_timeout_not_above_the_longest_chunk() -> None:
@@ -172,7 +179,12 @@ def test_transient_errors_are_retried_for_longer_than_a_neo4j_restart() -> None:
     """The retries of a chunk span at least half an hour on average (a Neo4j restart or failover),
     and each wait stays under the visibility timeout (a waiting retry is held unacknowledged)."""
     visibility = app.conf.broker_transport_options["visibility_timeout"]
-    for name in ("kgp.plans.recompute_chunk", "kgp.plans.recompute_all", "kgp.plans.recompute_learner"):
+    for name in (
+        "kgp.plans.recompute_chunk",
+        "kgp.plans.recompute_all",
+        "kgp.plans.recompute_learner",
+        "kgp.plans.recompute_due",
+    ):
         delays = retry_delays(our_tasks()[name])
         assert sum(delays) / 2 >= 30 * 60, (name, sum(delays))
         assert max(delays) < visibility

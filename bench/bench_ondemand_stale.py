@@ -1,0 +1,188 @@
+"""On-demand recomputation behind a large answer batch: how long another learner's plan stays stale.
+
+In one run, on one Neo4j and one Redis, with a real API (uvicorn) and one real `celery worker` on the
+`ondemand` queue (--concurrency pool processes, 1 by default):
+  1. baseline: learner P2, whose plan is cached, posts one answer; timed from the POST's response until
+     GET /learners/P2/next-tasks says `stale: false` (the debounce window plus one recomputation);
+  2. loaded:   one POST /answers with one answer each for --learners new learners, then P2's answer
+     again; P2's stale time measured the same way, and when the last of the new learners had a plan.
+Prints both stale times and the ratio loaded / baseline (1.0: a batch delays nobody else).
+
+Use your own Neo4j, Redis and API port (CONTRIBUTING.md); the API runs on KGP_API_PORT. Each run adds
+its own curriculum and learners (ids carry the run's time). Example:
+    python bench/bench_ondemand_stale.py --learners 2000 --concurrency 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import redis
+
+from kgplatform.auth import service as auth
+from kgplatform.auth.models import Role
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.import_service import run_import
+from kgplatform.curriculum.io import parse_json
+from kgplatform.graph.driver import Graph
+from kgplatform.planning.cache import plan_key
+from kgplatform.settings import PROJECT_ROOT, get_settings
+from workers.celery_app import app as celery
+from workers.run import celery_worker_command
+
+LOG_DIR = PROJECT_ROOT / "bench" / "results"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=2000, help="new learners in the large POST")
+    parser.add_argument("--concepts", type=int, default=60)
+    parser.add_argument("--concurrency", type=int, default=1, help="worker pool processes")
+    parser.add_argument("--repeats", type=int, default=3, help="baseline measurements (median kept)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="give up waiting after this long")
+    return parser.parse_args()
+
+
+def start(command: list[str], log: Path) -> subprocess.Popen:
+    env = {**os.environ, "KGP_WORKERS__METRICS_PORT": "0"}
+    with log.open("w") as handle:
+        return subprocess.Popen(
+            command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_until(check, timeout_s: float, what: str) -> None:  # noqa: ANN001 - a predicate
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up after {timeout_s:.0f} s waiting for {what} (see {LOG_DIR})")
+        time.sleep(0.2)
+
+
+class Bench:
+    def __init__(self, http: httpx.Client, client: redis.Redis, tasks: list[str], run: str) -> None:
+        self.http, self.client, self.tasks, self.run = http, client, tasks, run
+        self.events = 0
+        self.answered_at = datetime.now(UTC) - timedelta(days=1)
+
+    def answer(self, learner_id: str) -> dict:
+        self.events += 1
+        self.answered_at += timedelta(seconds=1)
+        return {
+            "event_id": f"{self.run}-{self.events}",
+            "learner_id": learner_id,
+            "task_id": self.tasks[self.events % len(self.tasks)],
+            "correct": self.events % 3 != 0,
+            "answered_at": self.answered_at.isoformat(),
+        }
+
+    def post(self, answers: list[dict]) -> None:
+        response = self.http.post("/answers", json=answers, timeout=300)
+        if response.status_code != 200:
+            raise SystemExit(f"POST /answers: {response.status_code} {response.text[:500]}")
+
+    def fresh(self, learner_id: str) -> bool:
+        response = self.http.get(f"/learners/{learner_id}/next-tasks")
+        response.raise_for_status()
+        return not response.json()["stale"]
+
+    def stale_time(self, learner_id: str, timeout_s: float) -> float:
+        """Posts one answer of `learner_id`; seconds from the response until next-tasks is fresh."""
+        self.post([self.answer(learner_id)])
+        posted = time.perf_counter()
+        wait_until(lambda: self.fresh(learner_id), timeout_s, f"{learner_id}'s plan to be fresh")
+        return time.perf_counter() - posted
+
+
+def main() -> None:
+    args = parse_args()
+    settings = get_settings()
+    run = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    graph = Graph.connect(settings.neo4j)
+    client = redis.Redis.from_url(settings.redis.url)
+    curriculum_id = f"bench-ondemand-{run}"
+    document = generate_curriculum(args.concepts, 3, curriculum_id=curriculum_id)
+    run_import(graph, parse_json(document.to_json()), curriculum_id, actor="bench")
+    key = auth.issue_key(graph, role=Role.SERVICE, name=f"bench-ondemand-{run}")
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    worker = start(
+        celery_worker_command(["ondemand"], args.concurrency, "bench-ondemand@%h", "INFO"),
+        LOG_DIR / "bench_ondemand_worker.log",
+    )
+    api = start(
+        [sys.executable, "-m", "kgplatform.cli", "api", "--port", str(settings.api_port)],
+        LOG_DIR / "bench_ondemand_api.log",
+    )
+    base = f"http://127.0.0.1:{settings.api_port}"
+    try:
+        wait_until(lambda: bool(celery.control.ping(timeout=1.0)), 120, "the worker")
+        with httpx.Client(base_url=base, headers={"X-API-Key": key.secret}, timeout=30) as http:
+
+            def api_up() -> bool:
+                try:
+                    return http.get("/healthz").status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            wait_until(api_up, 120, "the API")
+            bench = Bench(http, client, [t.id for t in document.tasks], run)
+            p2 = f"bench-od-{run}-p2"
+            bench.post([bench.answer(p2)])
+            wait_until(lambda: bench.fresh(p2), args.timeout, "P2's first plan")
+            baseline = [bench.stale_time(p2, args.timeout) for _ in range(args.repeats)]
+            print(f"baseline: P2 stale for {', '.join(f'{s:.2f}' for s in baseline)} s", flush=True)
+
+            crowd = [f"bench-od-{run}-{i:06d}" for i in range(args.learners)]
+            posted = time.perf_counter()
+            bench.post([bench.answer(learner) for learner in crowd])
+            post_s = time.perf_counter() - posted
+            loaded = bench.stale_time(p2, args.timeout)
+            print(
+                f"loaded: P2 stale for {loaded:.2f} s after {args.learners:,} learners' answers", flush=True
+            )
+
+            def all_planned() -> bool:
+                return all(client.mget([plan_key(learner) for learner in crowd]))
+
+            wait_until(all_planned, args.timeout, "every new learner's plan")
+            crowd_s = time.perf_counter() - posted
+    finally:
+        stop(api)
+        stop(worker)
+        graph.close()
+        client.close()
+
+    median = statistics.median(baseline)
+    print(
+        f"learners in the large POST: {args.learners:,} (posted in {post_s:.2f} s), concepts: {args.concepts}"
+    )
+    print(f"worker pool processes: {args.concurrency}, debounce: {settings.workers.debounce_s:g} s")
+    print(f"baseline, P2 alone:            {median:8.2f} s stale (median of {len(baseline)})")
+    print(f"loaded, P2 after the batch:    {loaded:8.2f} s stale")
+    print(f"every new learner planned:     {crowd_s:8.2f} s after the large POST was sent")
+    print(f"ratio loaded / baseline:       {loaded / median:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Learners whose plans the workers owe, in one Redis sorted set by due time, and the wake-ups that
+drain it.
+
+Why a set and not a message per learner: a message plans one learner (about 0.1 s), so one POST of
+2,000 learners' answers kept the `ondemand` queue busy for minutes and every other learner's plan
+waited behind it. In the set a learner is one member, due a debounce window after the answer that
+claimed it; a drain (`kgp.plans.recompute_due`) takes up to a batch of due learners at once and plans
+them with the batch planner, in due-time order.
+
+Claiming does not remove a learner: it moves its score to the claim's lease end (later than any due
+time), and only the drain that finished it removes it, and only if the score is still its lease's. So
+a drain killed mid-way leaves its learners in the set, due again when the lease ends (longer than the
+drain's hard time limit); and an answer arriving while its learner is being planned (after the drain
+cleared the debounce key) lowers the score back to a due time (ZADD LT), so that learner stays in
+the set and is planned again.
+
+Wake-ups are drain messages sent with a countdown to the earliest due time. One key remembers the
+earliest wake-up pending, so a stream of answers sends one message per window rather than one per
+request; the key expires soon after its time, so a lost message costs at most that long. Every drain
+sends the next wake-up for what is left when it ends, failed or not (a claim's learners are then due at
+its lease end); a drain killed outright is redelivered (acks_late) and finds them there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import redis
+
+DUE_KEY = "kgp:ondemand:due"
+WAKE_KEY = "kgp:ondemand:wake"
+
+# Takes up to ARGV[2] members due by ARGV[1], in due order, and moves each to the lease end ARGV[3].
+CLAIM_SCRIPT = """
+local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]))
+for _, member in ipairs(due) do
+  redis.call('ZADD', KEYS[1], ARGV[3], member)
+end
+return due
+"""
+# Removes the members still held by the lease ending ARGV[1] (a new answer since moved the others).
+RELEASE_SCRIPT = """
+local lease = tonumber(ARGV[1])
+local removed = 0
+for i = 2, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) == lease then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    removed = removed + 1
+  end
+end
+return removed
+"""
+# Records a wake-up at ARGV[1] (epoch s, expiring ARGV[2] ms later) unless one at or before it is
+# pending; returns 1 when the caller must send it.
+WAKE_SCRIPT = """
+local pending = tonumber(redis.call('GET', KEYS[1]) or '')
+if pending and pending <= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+# A drain taking up its wake-up: the key goes if its time has come (ARGV[1] now), so that whatever
+# is left after this drain schedules a new one.
+CONSUME_WAKE_SCRIPT = """
+local pending = tonumber(redis.call('GET', KEYS[1]) or '')
+if pending and pending <= tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+# Sends a drain message with this countdown (seconds).
+SendWake = Callable[[float], object]
+
+
+@dataclass(frozen=True)
+class Claim:
+    learner_ids: list[str]
+    lease_until: float
+
+
+class DueLearners:
+    def __init__(self, client: redis.Redis, wake_grace_s: float = 2.0) -> None:
+        self.client = client
+        # How long after its time a pending wake-up still stops others being sent (a busy worker
+        # starts it late); past it, one more message is sent, which is harmless.
+        self.wake_grace_s = wake_grace_s
+        self._claim = client.register_script(CLAIM_SCRIPT)
+        self._release = client.register_script(RELEASE_SCRIPT)
+        self._wake = client.register_script(WAKE_SCRIPT)
+        self._consume_wake = client.register_script(CONSUME_WAKE_SCRIPT)
+
+    def add(self, learner_ids: Iterable[str], due_at: float) -> None:
+        """Owes these learners a plan by `due_at`; one already owed keeps the earlier time."""
+        mapping = dict.fromkeys(learner_ids, due_at)
+        if mapping:
+            self.client.zadd(DUE_KEY, mapping, lt=True)  # LT: also adds the absent ones
+
+    def claim(self, now: float, limit: int, lease_s: float) -> Claim:
+        """Up to `limit` learners due by `now`, earliest first, held for `lease_s`."""
+        lease_until = now + lease_s
+        taken = self._claim(keys=[DUE_KEY], args=[repr(now), limit, repr(lease_until)])
+        return Claim([m.decode() if isinstance(m, bytes) else m for m in taken], lease_until)
+
+    def release(self, claim: Claim) -> int:
+        """The claim's learners are planned: removed, unless an answer made one due again meanwhile."""
+        if not claim.learner_ids:
+            return 0
+        return int(self._release(keys=[DUE_KEY], args=[repr(claim.lease_until), *claim.learner_ids]))
+
+    def earliest(self) -> float | None:
+        """The earliest due time or lease end in the set; None when nobody is owed a plan."""
+        first = self.client.zrange(DUE_KEY, 0, 0, withscores=True)
+        return float(first[0][1]) if first else None
+
+    def wake_at(self, at: float, send: SendWake, now: float | None = None) -> bool:
+        """Sends a drain for `at` unless one at or before it is pending; returns whether it sent one.
+        A failed send forgets the record, so the next caller tries again."""
+        now = time.time() if now is None else now
+        countdown = max(0.0, at - now)
+        expires_ms = int((countdown + self.wake_grace_s) * 1000) + 1
+        if not self._wake(keys=[WAKE_KEY], args=[repr(at), expires_ms]):
+            return False
+        try:
+            send(countdown)
+        except BaseException:
+            self.client.delete(WAKE_KEY)
+            raise
+        return True
+
+    def wake_for_rest(self, send: SendWake, now: float | None = None) -> bool:
+        """Sends a drain for the earliest learner still owed a plan, if any (see `wake_at`)."""
+        at = self.earliest()
+        return at is not None and self.wake_at(at, send, now)
+
+    def consume_wake(self, now: float) -> None:
+        self._consume_wake(keys=[WAKE_KEY], args=[repr(now)])
+
+    def owed(self, learner_ids: Sequence[str]) -> list[float | None]:
+        """Each learner's score (due time or lease end), None when not owed: for tests and tools."""
+        return [None if s is None else float(s) for s in self.client.zmscore(DUE_KEY, list(learner_ids))]
