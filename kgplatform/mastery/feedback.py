@@ -66,9 +66,9 @@ def build_report(
     # the concepts without tasks, which hold nobody back).
     met = known_concepts(states, {c.concept_id for c in mastered if c.concept_id in with_tasks})
     # As the planner: a goal the learner has answered on is met by its own mastery only, and any concept
-    # answered without ever reaching the bar is not implied by a mastered dependant.
+    # answered without ever being good enough (READY_AT) is not implied by a mastered dependant.
     met -= {s.concept_id for s in states if s.goal and s.attempts > 0 and not at_least(s.p_now, threshold)}
-    met -= never_reached(states, threshold)
+    met -= never_reached(states, READY_AT)
     known = met | {s.concept_id for s in states if not s.has_tasks}
     # A goal already met needs nothing more; a learner without goals aims at what is in progress.
     targets = [cid for cid in goals if cid not in met] if goals else [c.concept_id for c in in_progress]

@@ -363,22 +363,34 @@ def score_concepts(
         p.reshape(-1).take(goal_at) < config.mastered_at
     )
     met[np.divmod(goal_at[answered_below], n)] = False  # by (row, column): `met` may not be contiguous
-    # Likewise any concept the learner has answered and never reached the bar on: a mastered dependant
-    # does not imply it, nor make it good enough to open its dependants. Without this, a learner who
-    # failed negative numbers three times but had mastered linear equations looped on the next concept
-    # (simplifying expressions) and was never sent back to negatives (a teacher's review, 1 December).
-    answered = attempts.reshape(-1, n) > 0
-    met &= ~(answered & (peak < config.mastered_at) & (p < config.mastered_at))
+    # Likewise any concept the learner has answered without ever being good enough on it (mastery below
+    # `ready_at` then and now): a mastered dependant does not imply it, nor make it good enough to open
+    # its dependants. Without this, a learner who failed negative numbers three times but had mastered
+    # linear equations looped on the next concept (simplifying expressions) and was never sent back to
+    # negatives (a teacher's review, 1 December). Between `ready_at` and `mastered_at` the dependant's
+    # mastery still implies it: the learner's answers were not against it.
+    # Only answered cells can be either (a few per learner), so they are worked on by position.
+    rows, cols = set_cells(attempts.reshape(-1, n) > 0)
+    peak_at, p_at = peak[rows, cols], p[rows, cols]
+    failed = np.maximum(peak_at, p_at) < config.ready_at
+    met[rows[failed], cols[failed]] = False
     known = met | ~graph.has_tasks
     on_path = fr.goal_paths(graph, goals.reshape(-1, n), met)
     aims = unmet_goal_lists(goal_at[~met.reshape(-1).take(goal_at)], p.shape[0], n)
     good_enough = fr.known_concepts(graph, p, config.ready_at)
-    good_enough &= ~(answered & (peak < config.ready_at) & (p < config.ready_at))
+    good_enough[rows[failed], cols[failed]] = False
     ready, blocks, open_ = fr.frontier_blocks_and_open(graph, known, good_enough, on_path)
-    # Review: once mastered, now decayed below `review_below`, and not implied by a dependant mastered
-    # now (knowledge-space theory again: who has just mastered linear functions still knows addition;
-    # reviewing such basics took four of five tasks of advanced learners' plans).
-    review = (peak >= config.mastered_at) & (p < config.review_below) & graph.has_tasks & ~met
+    # Review: once mastered (so answered), now decayed below `review_below`, and not implied by a
+    # dependant mastered now (knowledge-space theory again: who has just mastered linear functions still
+    # knows addition; reviewing such basics took four of five tasks of advanced learners' plans).
+    due = (
+        (peak_at >= config.mastered_at)
+        & (p_at < config.review_below)
+        & graph.has_tasks[cols]
+        & ~met[rows, cols]
+    )
+    review = np.zeros(p.shape, dtype=bool)
+    review[rows[due], cols[due]] = True
     missing = np.where(on_path, 1.0 - p, np.float32(0.0))
     # Transfer gain and goal pull are sums over sparse graph rows, so they are computed on (n, L)
     # columns: one transpose in and one out, where (L, n) @ sparse transposes inside scipy each time.
