@@ -72,14 +72,25 @@ _params = CurrentParams(settings)
 _graphs: ConceptGraphs | None = None
 
 
-def batch_runner() -> BatchRunner:
-    """This process's runner; the curricula's arrays are kept between chunks while unchanged."""
+def concept_graphs(plan_store: PlanStore) -> ConceptGraphs:
+    """This process's curricula arrays, kept between chunks and drains while unchanged."""
     global _graphs
-    graph = get_graph()
-    plan_store = PlanStore(graph)
     if _graphs is None:
         _graphs = ConceptGraphs(plan_store)
-    return BatchRunner(plan_store, JobStore(graph), get_redis(), settings.workers, _params(), _graphs)
+    return _graphs
+
+
+def batch_runner() -> BatchRunner:
+    """This process's runner of batch chunks."""
+    plan_store = PlanStore(get_graph())
+    return BatchRunner(
+        plan_store,
+        JobStore(plan_store.graph),
+        get_redis(),
+        settings.workers,
+        _params(),
+        concept_graphs(plan_store),
+    )
 
 
 @app.task(name="kgp.system.ping", acks_late=True, time_limit=min(30.0, MAX_TASK_S))
@@ -170,13 +181,11 @@ def send_drain(countdown: float) -> None:
 
 
 def on_demand_planner() -> OnDemandPlanner:
-    """This process's planner of due learners; the curricula's arrays are kept between drains."""
-    global _graphs
-    graph = get_graph()
-    plan_store = PlanStore(graph)
-    if _graphs is None:
-        _graphs = ConceptGraphs(plan_store)
-    return OnDemandPlanner(plan_store, JobStore(graph), get_redis(), _params(), _graphs)
+    """This process's planner of due learners."""
+    plan_store = PlanStore(get_graph())
+    return OnDemandPlanner(
+        plan_store, JobStore(plan_store.graph), get_redis(), _params(), concept_graphs(plan_store)
+    )
 
 
 def replan(service: PlanService, record: PlanRecord) -> PlanRecord:

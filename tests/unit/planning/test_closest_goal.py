@@ -13,13 +13,14 @@ from kgplatform.planning.graph import ConceptGraph, build_graph
 from kgplatform.planning.policy import PlanConfig, closest_goal_pull, plan_for_learner, unmet_goal_lists
 
 
-def two_chains_document() -> dict[str, Any]:
-    """a1 -> a2 -> a3 and b1 -> b2 -> b3 -> b4: two goals (a3, b4) sharing nothing; one task each."""
-    edges = [("a1", "a2"), ("a2", "a3"), ("b1", "b2"), ("b2", "b3"), ("b3", "b4")]
-    ids = ["a1", "a2", "a3", "b1", "b2", "b3", "b4"]
+def one_task_each(name: str, edges: list[tuple[str, str]], ids: list[str]) -> dict[str, Any]:
+    """A curriculum document: the concepts `ids` (named by their upper-cased ids), the prerequisite
+    `edges`, and one task of difficulty 0.5 per concept."""
     return {
-        "curriculum": {"id": "two", "name": "two", "description": ""},
-        "concepts": [{"id": c, "name": c, "description": "", "tags": [], "difficulty": None} for c in ids],
+        "curriculum": {"id": name, "name": name, "description": ""},
+        "concepts": [
+            {"id": c, "name": c.upper(), "description": "", "tags": [], "difficulty": None} for c in ids
+        ],
         "prerequisites": [{"prerequisite": a, "concept": b, "weight": 1.0} for a, b in edges],
         "tasks": [
             {
@@ -33,6 +34,12 @@ def two_chains_document() -> dict[str, Any]:
             for c in ids
         ],
     }
+
+
+def two_chains_document() -> dict[str, Any]:
+    """a1 -> a2 -> a3 and b1 -> b2 -> b3 -> b4: two goals (a3, b4) sharing nothing; one task each."""
+    edges = [("a1", "a2"), ("a2", "a3"), ("b1", "b2"), ("b2", "b3"), ("b3", "b4")]
+    return one_task_each("two", edges, ["a1", "a2", "a3", "b1", "b2", "b3", "b4"])
 
 
 @pytest.fixture
@@ -133,27 +140,7 @@ def test_a_reason_names_the_closest_of_the_goals_a_concept_leads_to() -> None:
         ("u1", "far"),
         ("u2", "far"),
     ]
-    ids = ["r", "m1", "m2", "m3", "near", "far", "u1", "u2"]
-    graph = build_graph(
-        {
-            "curriculum": {"id": "fork", "name": "fork", "description": ""},
-            "concepts": [
-                {"id": c, "name": c.upper(), "description": "", "tags": [], "difficulty": None} for c in ids
-            ],
-            "prerequisites": [{"prerequisite": a, "concept": b, "weight": 1.0} for a, b in edges],
-            "tasks": [
-                {
-                    "id": f"t-{c}",
-                    "title": c,
-                    "kind": "exercise",
-                    "difficulty": 0.5,
-                    "estimated_minutes": 5,
-                    "concepts": [c],
-                }
-                for c in ids
-            ],
-        }
-    )
+    graph = build_graph(one_task_each("fork", edges, ["r", "m1", "m2", "m3", "near", "far", "u1", "u2"]))
     assert graph.index["far"] < graph.index["near"], "the old rule (first goal in order) would name FAR"
     n = graph.n_concepts
     p = np.full(n, 0.1)
