@@ -29,7 +29,7 @@ def get_mastery_service(request: Request, graph: GraphDep) -> MasteryService:
 
 
 MasteryServiceDep = Annotated[MasteryService, Depends(get_mastery_service)]
-# Said in the route's OpenAPI text and docs/api.md: services tend to number events per learner.
+# Said in the route's OpenAPI text and docs/tracing.md: services tend to number events per learner.
 EVENT_ID_RULE = (
     "event_id is unique across ALL learners and services, not per learner: the same event_id sent "
     "again with the same content is a duplicate (stored once), and with other content (for example "
