@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import neo4j
 import redis
@@ -102,12 +102,12 @@ class GuardedGraph(Graph):
         self.retry = LivenessAwareRetry(retry_s, lambda: neo4j_answers(driver))
 
     @contextmanager
-    def session(self) -> Iterator[neo4j.Session]:
+    def session(self, **options: Any) -> Iterator[neo4j.Session]:
         wait = self.breaker.retry_after_s()
         if wait > 0:
             raise unavailable(NEO4J_DOWN, wait)
         try:
-            with self.driver.session(database=self.database, **SINGLE_ATTEMPT) as session:
+            with super().session(**options, **SINGLE_ATTEMPT) as session:
                 # It stands for the session: callers use execute_read/_write and the rest as they are.
                 yield cast(neo4j.Session, RetryingSession(session, self.retry))
         except neo4j_errors.IncompleteCommit as error:

@@ -92,8 +92,9 @@ class Graph:
         self.driver.close()
 
     @contextmanager
-    def session(self) -> Iterator[neo4j.Session]:
-        with self.driver.session(database=self.database) as session:
+    def session(self, **options: Any) -> Iterator[neo4j.Session]:
+        """A driver session on this graph's database; `options` are the driver's session settings."""
+        with self.driver.session(database=self.database, **options) as session:
             yield session
 
     def ping(self) -> bool:
