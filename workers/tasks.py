@@ -114,7 +114,7 @@ def recompute_learner(learner_id: str) -> str | None:
     from kgplatform.jobs.metrics import PLANS_RECOMPUTED
 
     # Cleared before the inputs are read: answers landing from now on schedule the next run.
-    Debouncer(get_redis(), settings.workers.debounce_s).clear(learner_id)
+    Debouncer(get_redis(), settings.workers.debounce_s).clear_many([learner_id])
     service = PlanService(PlanStore(get_graph()), PlanCache(get_redis()), _params())
     try:
         served = service.current_plan(learner_id, refresh=True)

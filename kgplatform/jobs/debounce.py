@@ -21,21 +21,15 @@ class Debouncer:
         self.window_s = window_s
         self.guard_s = max(guard_s, int(window_s * 4) + 1)
 
-    def claim(self, learner_id: str) -> bool:
-        """True when the caller should schedule a recomputation (none is pending for this learner)."""
-        return bool(self.client.set(KEY_PREFIX + learner_id, "1", nx=True, ex=self.guard_s))
-
-    def clear(self, learner_id: str) -> None:
-        """Called by the recomputation as it starts: later answers schedule the next one."""
-        self.client.delete(KEY_PREFIX + learner_id)
-
     def claim_many(self, learner_ids: Sequence[str]) -> list[str]:
-        """`claim` for each learner in one round trip; returns those the caller must schedule."""
+        """The learners with no recomputation pending, each now claimed, in one round trip: those the
+        caller must schedule."""
         pipe = self.client.pipeline(transaction=False)
         for learner_id in learner_ids:
             pipe.set(KEY_PREFIX + learner_id, "1", nx=True, ex=self.guard_s)
         return [learner_id for learner_id, won in zip(learner_ids, pipe.execute(), strict=True) if won]
 
     def clear_many(self, learner_ids: Sequence[str]) -> None:
+        """Called by the recomputation as it starts: later answers schedule the next one."""
         if learner_ids:
             self.client.delete(*(KEY_PREFIX + learner_id for learner_id in learner_ids))

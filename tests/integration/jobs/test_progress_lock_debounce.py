@@ -75,7 +75,7 @@ def test_a_burst_schedules_one_recomputation_until_the_task_starts(redis_client:
     due = DueLearners(redis_client)
     owed = due.owed(["l1", "l2"])
     assert all(at is not None and before + 2.0 <= at <= time.time() + 2.0 for at in owed)
-    Debouncer(redis_client, 2.0).clear("l1")  # the drain started: the next answer schedules again
+    Debouncer(redis_client, 2.0).clear_many(["l1"])  # the drain started: the next answer schedules again
     assert request_recomputes(redis_client, ["l1"], settings, send) == 1
     assert request_recomputes(redis_client, ["l2"], settings, send) == 0  # still pending
     assert len(sent) == 1  # the drain already on its way covers l1's earlier due time

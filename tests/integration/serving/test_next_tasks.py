@@ -139,7 +139,9 @@ def test_answers_since_the_plan_mark_the_cached_plan_stale_until_the_worker_repl
     shown = api.get(PATH).json()  # no worker runs here: the recomputation stays pending
     assert shown["source"] == "cache" and shown["stale"]
     assert shown["stale_because"] == [PENDING_REASON]
-    Debouncer(redis_client, 2.0).clear(LEARNER)  # what the worker does as it starts (or the guard expiring)
+    Debouncer(redis_client, 2.0).clear_many(
+        [LEARNER]
+    )  # what the worker does as it starts (or the guard expiring)
     shown = api.get(PATH).json()  # the old plan still predates the answer: never presented as fresh
     assert shown["source"] == "cache" and shown["stale_because"] == [ANSWERED_REASON]
     redis_client.delete(plan_key(LEARNER))  # the worker's replacement: a plan made after the answer
@@ -161,7 +163,7 @@ def test_new_goals_or_interests_mark_the_cached_plan_stale(
     assert put.status_code == 200, put.text
     shown = api.get(PATH).json()  # no worker runs here: the recomputation stays pending
     assert shown["source"] == "cache" and shown["stale_because"] == [PENDING_REASON]
-    Debouncer(redis_client, 2.0).clear(LEARNER)
+    Debouncer(redis_client, 2.0).clear_many([LEARNER])
     assert api.get(PATH).json()["stale_because"] == [ANSWERED_REASON]
 
 
