@@ -12,6 +12,7 @@ import io
 import itertools
 import threading
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from graphlib import TopologicalSorter
@@ -68,14 +69,15 @@ def build_report(
     # As the planner: a goal the learner has answered on is met by its own mastery only, and any concept
     # answered without ever being good enough (READY_AT) is not implied by a mastered dependant.
     met -= {s.concept_id for s in states if s.goal and s.attempts > 0 and not at_least(s.p_now, threshold)}
-    met -= never_reached(states, READY_AT)
+    failed = never_reached(states, READY_AT)
+    met -= failed
     known = met | {s.concept_id for s in states if not s.has_tasks}
     # A goal already met needs nothing more; a learner without goals aims at what is in progress.
     targets = [cid for cid in goals if cid not in met] if goals else [c.concept_id for c in in_progress]
     # Blockers as the planner sees them: a prerequisite good enough to open its dependants (or implied by
     # one that is) blocks nothing, though it is not mastered yet.
     ready = {s.concept_id for s in states if at_least(s.p_now, READY_AT)}
-    good_enough = known_concepts(states, ready & with_tasks) - never_reached(states, READY_AT)
+    good_enough = known_concepts(states, ready & with_tasks) - failed
     opened = known | good_enough
     blocking = blocking_prerequisites(states, targets, opened)
     startable = {
@@ -173,7 +175,7 @@ def never_reached(states: Sequence[ConceptState], bar: float) -> set[str]:
 
 
 def decaying(
-    states: Sequence[ConceptState], now: datetime, threshold: float, implied: set[str] | None = None
+    states: Sequence[ConceptState], now: datetime, threshold: float, implied: AbstractSet[str] = frozenset()
 ) -> list[DecayingConcept]:
     """Practised concepts that forgetting has eroded noticeably, the biggest loss first. `implied`:
     concepts known through a dependant mastered now, which need no review (as the planner)."""
@@ -194,7 +196,7 @@ def decaying(
                 needs_review=s.has_tasks
                 and at_least(s.p_mastery, threshold)
                 and not at_least(s.p_now, REVIEW_BELOW)
-                and s.concept_id not in (implied or set()),
+                and s.concept_id not in implied,
             )
         )
     return sorted(out, key=lambda d: -d.lost)

@@ -105,7 +105,7 @@ def fit_next_answer_model(
 
 def predict_next_answers(model: NextAnswerModel, log: ResponseLog, *, leaky: bool = False) -> FloatArray:
     """P(correct) per row of `log`; leak-free, the rows of one response share one prediction."""
-    key = np.arange(len(log), dtype=np.int64) if leaky else log.response
+    key = _prediction_key(log, leaky)
     groups = _Groups.of(log, key)
     zeros = np.zeros(groups.first.size)
     features = _features(model, log, groups, _row_predictions(model, log, key), zeros, zeros)
@@ -116,7 +116,15 @@ def tracer_predictions(model: NextAnswerModel, log: ResponseLog, *, leaky: bool 
     """P(correct) per row of `log` from the BKT tracer alone (the model's chosen forgetting and transfer,
     no logistic layer): what the mastery the platform stores predicts, p (1 - slip) + (1 - p) guess.
     Leak-free, every row of a response is predicted before any of them is observed."""
-    key = np.arange(len(log), dtype=np.int64) if leaky else log.response
+    return _tracer_rows(model, log, _prediction_key(log, leaky))
+
+
+def _prediction_key(log: ResponseLog, leaky: bool) -> IntArray:
+    """The unit predicted at once: each row (leaky), or each response (leak-free)."""
+    return np.arange(len(log), dtype=np.int64) if leaky else log.response
+
+
+def _tracer_rows(model: NextAnswerModel, log: ResponseLog, key: IntArray | None) -> FloatArray:
     return replay_rows(log.observations(key), model.params, model.transfer).predicted
 
 
@@ -135,7 +143,7 @@ def _row_predictions(model: NextAnswerModel, log: ResponseLog, key: IntArray | N
     rows gets the overall rate, by the smoothing)."""
     if not model.options.use_tracer:
         return model.skill_rate[log.skill]
-    return replay_rows(log.observations(key), model.params, model.transfer).predicted
+    return _tracer_rows(model, log, key)
 
 
 @dataclass(frozen=True, eq=False)
