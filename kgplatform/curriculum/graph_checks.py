@@ -170,9 +170,8 @@ def _ordered_members(sub: nx.DiGraph, component: set[str]) -> tuple[str, ...]:
         ring = [a for a, _ in nx.find_cycle(sub, source=start)]
     except nx.NetworkXNoCycle:  # pragma: no cover - a strongly connected component always has one
         ring = []
-    if len(ring) == len(component):
-        pivot = ring.index(start) if start in ring else 0
-        return tuple(ring[pivot:] + ring[:pivot])
+    if len(ring) == len(component):  # the ring holds every member, `start` (the smallest) among them
+        return _from_smallest(ring)
     return tuple(sorted(component))
 
 
