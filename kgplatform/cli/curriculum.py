@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from kgplatform.cli.base import EXIT_FAILED, app, cli_actor, console, fail, graph_session
+
+if TYPE_CHECKING:  # imported where used, not at CLI start-up
+    from kgplatform.curriculum.import_report import ImportReport
 
 
 @app.command("generate-curriculum")
@@ -31,17 +35,17 @@ def generate_curriculum(
     )
 
 
-def import_refused(report: ImportReport) -> bool:  # noqa: F821 - lazy import
+def import_refused(report: ImportReport) -> bool:
     """Rows were refused and nothing was written: the command then exits 1."""
     return bool(report.errors and not report.imported)
 
 
-def print_report_lines(report: ImportReport) -> None:  # noqa: F821 - lazy import
+def print_report_lines(report: ImportReport) -> None:
     for line in report.lines():
         print(line)  # plain: ids are long, and a wrapped id cannot be copied
 
 
-def print_import_report(report: ImportReport, as_json: bool) -> None:  # noqa: F821 - lazy import
+def print_import_report(report: ImportReport, as_json: bool) -> None:
     """The report as text (or JSON); exit code 1 when rows were refused and nothing was written."""
     if as_json:
         print(report.model_dump_json(indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -10,6 +11,10 @@ from rich.table import Table
 from kgplatform.cli.base import EXIT_FAILED, EXIT_USAGE, app, console, fail, graph_session, literal, refuse
 from kgplatform.settings import get_settings
 from workers.queues import DEFAULT_WORKER_QUEUES
+
+if TYPE_CHECKING:  # the jobs package is imported where used, not at CLI start-up
+    from kgplatform.jobs.models import JobStatus
+    from kgplatform.jobs.service import JobService
 
 # `--wait` ran past `--timeout`: the job may still finish (tell it from exit code 1, the job failed, and
 # 4, refused: a batch was already running). The code of usage errors too: those start nothing either.
@@ -93,7 +98,7 @@ def nightly_now(
 
 
 def start_and_follow(
-    start: Callable[[JobService], str],  # noqa: F821 - imported where used, not at CLI start-up
+    start: Callable[[JobService], str],
     *,
     idle_note: str,
     started: str,
@@ -127,18 +132,18 @@ def start_and_follow(
         client.close()
 
 
-def wait_exit_code(status: JobStatus) -> int:  # noqa: F821
+def wait_exit_code(status: JobStatus) -> int:
     if not status.state.finished:
         return EXIT_STILL_RUNNING
     return 0 if status.state.value == "succeeded" else EXIT_FAILED
 
 
 def watch_job(
-    jobs: JobService,  # noqa: F821
+    jobs: JobService,
     job_id: str,
     poll_s: float = 0.5,
     timeout_s: float | None = None,
-) -> JobStatus:  # noqa: F821
+) -> JobStatus:
     """A rich progress bar fed by the job's progress in Redis, until the job finishes or `timeout_s`
     passes (then the last status, unfinished). A batch that stalls is ended by `JobService.status`."""
     import time
@@ -172,7 +177,7 @@ def watch_job(
             time.sleep(poll_s)
 
 
-def rate_text(status: JobStatus) -> str:  # noqa: F821
+def rate_text(status: JobStatus) -> str:
     """Learners per second while chunks ran; "n/a" before any was counted (a slow batch is not "0")."""
     rate = status.rate_per_s
     if not rate:
@@ -180,7 +185,7 @@ def rate_text(status: JobStatus) -> str:  # noqa: F821
     return f"{rate:,.0f} learners/s" if rate >= 10 else f"{max(rate, 0.01):.2g} learners/s"
 
 
-def eta_text(status: JobStatus, *, short: bool = False) -> str:  # noqa: F821
+def eta_text(status: JobStatus, *, short: bool = False) -> str:
     """The ETA, never "0 s" while learners remain: under a second is "< 1 s"; a silent batch says what it
     waits for (in full in the table; `short` for the progress bar's line)."""
     if status.waiting is not None:
@@ -194,7 +199,7 @@ def eta_text(status: JobStatus, *, short: bool = False) -> str:  # noqa: F821
     return "< 1 s" if status.eta_s < 1 else f"{status.eta_s:,.0f} s"
 
 
-def print_job(status: JobStatus) -> None:  # noqa: F821
+def print_job(status: JobStatus) -> None:
     table = Table("field", "value")
     rows = [
         ("id", status.id),
