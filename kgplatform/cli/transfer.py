@@ -21,6 +21,9 @@ def train_transfer(
         "assist2009 (the shared dataset; checkpoint only, its skills are not in the graph).",
     ),
     seed: int = typer.Option(0, "--seed"),
+    seeds: int = typer.Option(
+        3, "--seeds", min=1, help="Models averaged (seeds SEED, SEED+1, ...), as eval-transfer measures them."
+    ),
     max_epochs: int = typer.Option(300, "--max-epochs", min=1),
     write: bool = typer.Option(True, "--write/--no-write", help="Publish TRANSFERS_TO edges (graph only)."),
 ) -> None:
@@ -29,7 +32,7 @@ def train_transfer(
     from kgplatform.transfer.train import TrainConfig
 
     settings = get_settings()
-    options = PipelineOptions(seed=seed, train=TrainConfig(seed=seed, max_epochs=max_epochs))
+    options = PipelineOptions(seed=seed, seeds=seeds, train=TrainConfig(seed=seed, max_epochs=max_epochs))
     cache = settings.paths.data_dir / "embeddings"
     if data == "graph":
         from kgplatform.transfer.pipeline import retrain_from_graph

@@ -1,6 +1,7 @@
 """Versioned checkpoints of the transfer model under `<models_dir>/transfer/<model_version>/`.
 
-A checkpoint holds what it takes to use and to audit a model: the weights, the hyperparameters, the
+A checkpoint holds what it takes to use and to audit a model: the weights (of every member of the
+ensemble it averages: one list of state dicts in `weights.pt`), the hyperparameters, the
 concept id map, the input tensors the predictions were made from, the predicted matrix, the metrics, and
 the identity (hash) of the data snapshot it was trained on, the pipeline options and the name encoder's
 identity: enough to predict again (`Checkpoint.predict`) and to tell what a model was trained on.
@@ -27,7 +28,13 @@ from torch_geometric.data import Data
 
 from kgplatform.errors import KgpError, NotFound
 from kgplatform.files import sync_folder, write_atomically, write_text_atomically
-from kgplatform.transfer.train import TrainConfig, TrainResult, build_model, predict_matrix
+from kgplatform.transfer.train import (
+    Ensemble,
+    TrainConfig,
+    TrainResult,
+    build_model,
+    predict_ensemble,
+)
 
 DATA_KEYS = ("x", "edge_index", "edge_attr", "pair_attr", "node_cold", "pair_cold")
 
@@ -42,31 +49,32 @@ class Checkpoint:
     metrics: dict[str, Any]
     snapshot_hash: str
     extra: dict[str, Any]
-    result: TrainResult  # the model with its target scale and measured-transfer edges
+    ensemble: Ensemble  # the members (same configuration, seeds seed, seed + 1, ...), their target scale
     inputs: Data  # the saved input tensors, before the measured-transfer edges are added
     options: dict[str, Any]  # the pipeline options it was trained with (split seed, label, graph)
     encoder: str  # identity of the name encoder whose vectors are in the inputs
 
     @property
-    def model(self) -> nn.Module:
-        return self.result.model
+    def models(self) -> list[nn.Module]:
+        return [member.model for member in self.ensemble.members]
 
     @property
     def config(self) -> TrainConfig:
-        return self.result.config
+        return self.ensemble.config
 
     @cached_property
     def data(self) -> Data:
         """The inputs the model predicts from (with the measured-transfer edges of a GNN)."""
-        return self.result.inference_data(self.inputs)
+        return self.ensemble.members[0].inference_data(self.inputs)
 
     @property
     def target_scale(self) -> float:
-        return self.result.target_scale
+        return self.ensemble.members[0].target_scale
 
     def predict(self) -> np.ndarray:
-        """(C, C) predicted transfer [source, target] in label units, from what the checkpoint holds."""
-        return predict_matrix(self.result, self.inputs)
+        """(C, C) predicted transfer [source, target] in label units (the members' mean), from what the
+        checkpoint holds."""
+        return predict_ensemble(self.ensemble, self.inputs)
 
 
 def require_finite(**matrices: np.ndarray) -> None:
@@ -103,7 +111,7 @@ def new_model_version(data_hash: str, now: datetime | None = None) -> str:
 def save_checkpoint(
     root: Path,
     model_version: str,
-    result: TrainResult,
+    ensemble: Ensemble,
     data: Data,
     concept_ids: tuple[str, ...],
     predicted: np.ndarray,
@@ -123,22 +131,33 @@ def save_checkpoint(
     sync_folder(folder.parent)  # the new version's entry (and, the first time, transfer/ itself)
     sync_folder(folder.parent.parent)
     # Each file synced before checkpoint.json names them all: after a power loss a checkpoint is whole.
-    write_atomically(folder / "weights.pt", lambda file: torch.save(result.model.state_dict(), file))
+    # The members share the inputs, the target scale and the measured-transfer edges (all from the
+    # same training pairs); only their weights differ.
+    first = ensemble.members[0]
+    weights = [member.model.state_dict() for member in ensemble.members]
+    write_atomically(folder / "weights.pt", lambda file: torch.save(weights, file))
     tensors = {key: getattr(data, key) for key in DATA_KEYS}
-    tensors["message_pairs"] = result.message_pairs
-    tensors["message_values"] = result.message_values
+    tensors["message_pairs"] = first.message_pairs
+    tensors["message_values"] = first.message_values
     write_atomically(folder / "data.pt", lambda file: torch.save(tensors, file))
     write_atomically(folder / "predicted.npy", lambda file: np.save(file, predicted))
     write_atomically(folder / "strengths.npy", lambda file: np.save(file, strengths))
     meta = {
         "model_version": model_version,
         "created_at": datetime.now(UTC).isoformat(),
-        "config": result.config.to_dict(),
-        "target_scale": result.target_scale,
-        "best_epoch": result.best_epoch,
-        "best_valid_spearman": result.best_valid_spearman,
-        "epochs_run": result.epochs_run,
-        "train_seconds": result.seconds,
+        "config": ensemble.config.to_dict(),
+        "target_scale": first.target_scale,
+        "valid_spearman": ensemble.valid_spearman,
+        "members": [
+            {
+                "seed": member.config.seed,
+                "best_epoch": member.best_epoch,
+                "best_valid_spearman": member.best_valid_spearman,
+                "epochs_run": member.epochs_run,
+                "train_seconds": member.seconds,
+            }
+            for member in ensemble.members
+        ],
         "concept_ids": list(concept_ids),
         "metrics": metrics,
         "snapshot_hash": data_hash,
@@ -174,20 +193,34 @@ def load_checkpoint(root: Path, model_version: str | None = None) -> Checkpoint:
     tensors = torch.load(folder / "data.pt", weights_only=True)
     inputs = Data(**{key: tensors[key] for key in DATA_KEYS}, num_nodes=len(meta["concept_ids"]))
     config = TrainConfig(**meta["config"])
-    model = build_model(config.kind, inputs, config)
-    model.load_state_dict(torch.load(folder / "weights.pt", weights_only=True))
-    model.eval()
-    result = TrainResult(
-        model,
-        config,
-        meta["best_epoch"],
-        float(meta.get("best_valid_spearman", float("nan"))),
-        meta["epochs_run"],
-        meta["train_seconds"],
-        float(meta["target_scale"]),
-        tensors["message_pairs"],
-        tensors["message_values"],
-    )
+    weights = torch.load(folder / "weights.pt", weights_only=True)
+    if isinstance(weights, dict):  # a checkpoint of one model, before ensembles were saved
+        weights = [weights]
+    members_meta = meta.get("members") or [
+        {key: meta[key] for key in ("best_epoch", "epochs_run", "train_seconds")}
+        | {"seed": config.seed, "best_valid_spearman": meta.get("best_valid_spearman", float("nan"))}
+    ]
+    members = []
+    for state, member in zip(weights, members_meta, strict=True):
+        member_config = TrainConfig(**{**meta["config"], "seed": member["seed"]})
+        model = build_model(config.kind, inputs, member_config)
+        model.load_state_dict(state)
+        model.eval()
+        members.append(
+            TrainResult(
+                model,
+                member_config,
+                member["best_epoch"],
+                float(member["best_valid_spearman"]),
+                member["epochs_run"],
+                member["train_seconds"],
+                float(meta["target_scale"]),
+                tensors["message_pairs"],
+                tensors["message_values"],
+            )
+        )
+    valid = meta.get("valid_spearman", members[0].best_valid_spearman)
+    ensemble = Ensemble(members, float("nan") if valid is None else float(valid))
     return Checkpoint(
         version,
         folder,
@@ -197,7 +230,7 @@ def load_checkpoint(root: Path, model_version: str | None = None) -> Checkpoint:
         meta["metrics"],
         meta["snapshot_hash"],
         meta["extra"],
-        result,
+        ensemble,
         inputs,
         meta.get("options", {}),
         meta.get("encoder", ""),

@@ -52,3 +52,5 @@ def test_retrain_publishes_the_checkpointed_model(graph: Graph, tmp_path: Path) 
     assert checkpoint.model_version == version and checkpoint.path == path
     assert checkpoint.concept_ids == tuple(ids)
     np.testing.assert_array_equal(checkpoint.strengths, trained.strengths)
+    assert len(checkpoint.ensemble.members) == options.seeds == 3
+    np.testing.assert_allclose(checkpoint.predict(), trained.predicted, rtol=1e-5, atol=1e-7)

@@ -16,19 +16,29 @@ from kgplatform.transfer.artifacts import (
     snapshot_hash,
 )
 from kgplatform.transfer.pipeline import PipelineOptions
-from kgplatform.transfer.train import TrainConfig, predict_matrix, train_model
+from kgplatform.transfer.train import (
+    Ensemble,
+    TrainConfig,
+    predict_ensemble,
+    predict_matrix,
+    train_ensemble,
+    train_model,
+)
 from tests.unit.transfer.helpers import tiny_problem
 
 
 def test_a_loaded_checkpoint_alone_predicts_what_was_saved(tmp_path: Path) -> None:
     """Everything compared comes from the files: the target scale, the options and the encoder were
-    dropped or never written before, and the prediction needs the scale."""
+    dropped or never written before, and the prediction needs the scale. Two members, so a checkpoint
+    that kept only one of them (it did, before ensembles were published) predicts something else."""
     concepts, data, targets = tiny_problem()
-    result = train_model(
-        data, targets, targets, TrainConfig(hidden_channels=16, max_epochs=5, progress=False)
+    ensemble = train_ensemble(
+        data, targets, targets, TrainConfig(hidden_channels=16, max_epochs=5, progress=False), seeds=2
     )
-    result.target_scale = 3.7  # not 1, so a dropped scale shows in the predictions
-    predicted = predict_matrix(result, data)
+    for member in ensemble.members:
+        member.target_scale = 3.7  # not 1, so a dropped scale shows in the predictions
+    predicted = predict_ensemble(ensemble, data)
+    assert not np.allclose(predict_matrix(ensemble.members[0], data), predicted, rtol=1e-3)
     strengths = np.clip(predicted, 0, 1)
     data_hash = snapshot_hash([np.arange(3)], concepts.concept_ids)
     version = new_model_version(data_hash)
@@ -36,7 +46,7 @@ def test_a_loaded_checkpoint_alone_predicts_what_was_saved(tmp_path: Path) -> No
     save_checkpoint(
         tmp_path,
         version,
-        result,
+        ensemble,
         data,
         concepts.concept_ids,
         predicted,
@@ -54,7 +64,9 @@ def test_a_loaded_checkpoint_alone_predicts_what_was_saved(tmp_path: Path) -> No
     loaded = load_checkpoint(tmp_path)
     assert loaded.model_version == version and version.endswith(data_hash[:8])
     assert loaded.concept_ids == concepts.concept_ids
-    assert loaded.config == result.config
+    assert loaded.config == ensemble.config
+    assert [m.config.seed for m in loaded.ensemble.members] == [0, 1]
+    assert [m.best_epoch for m in loaded.ensemble.members] == ensemble.best_epochs
     assert loaded.snapshot_hash == data_hash and loaded.metrics == {"valid_spearman": 0.5}
     assert loaded.encoder == "hashed-bag-of-words-8"
     assert loaded.options == json.loads(json.dumps(options))
@@ -88,7 +100,15 @@ def test_every_checkpoint_file_is_synced_and_renamed_before_checkpoint_json(
     result = train_model(data, targets, targets, TrainConfig(hidden_channels=8, max_epochs=2, progress=False))
     predicted = predict_matrix(result, data)
     save_checkpoint(
-        tmp_path, "v1", result, data, concepts.concept_ids, predicted, np.clip(predicted, 0, 1), {}, "h"
+        tmp_path,
+        "v1",
+        Ensemble([result], float("nan")),
+        data,
+        concepts.concept_ids,
+        predicted,
+        np.clip(predicted, 0, 1),
+        {},
+        "h",
     )
     renames = [e.removeprefix("rename ") for e in events if e.startswith("rename")]
     assert renames == ["weights.pt", "data.pt", "predicted.npy", "strengths.npy", "checkpoint.json"]
@@ -105,7 +125,15 @@ def test_non_finite_predictions_are_never_saved(tmp_path: Path) -> None:
     predicted = np.full((3, 3), np.nan)
     with pytest.raises(KgpError, match="non-finite"):
         save_checkpoint(
-            tmp_path, "v-nan", result, data, concepts.concept_ids, predicted, np.zeros((3, 3)), {}, "h"
+            tmp_path,
+            "v-nan",
+            Ensemble([result], float("nan")),
+            data,
+            concepts.concept_ids,
+            predicted,
+            np.zeros((3, 3)),
+            {},
+            "h",
         )
     assert not (tmp_path / "transfer" / "v-nan").exists()
 
@@ -118,3 +146,29 @@ def test_snapshot_hash_changes_with_the_data() -> None:
 def test_missing_checkpoint_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         load_checkpoint(tmp_path)
+
+
+def test_a_checkpoint_of_one_model_saved_before_ensembles_still_loads(tmp_path: Path) -> None:
+    """Checkpoints written before 1 December 2026 hold one state dict and its fields at the top level of
+    checkpoint.json; `LATEST` may name one, so it must still load and predict."""
+    import torch
+
+    concepts, data, targets = tiny_problem()
+    result = train_model(data, targets, targets, TrainConfig(hidden_channels=8, max_epochs=3, progress=False))
+    predicted = predict_matrix(result, data)
+    save_checkpoint(
+        tmp_path, "v-old", Ensemble([result], 0.25), data, concepts.concept_ids, predicted, predicted, {}, "h"
+    )
+    folder = tmp_path / "transfer" / "v-old"
+    torch.save(result.model.state_dict(), folder / "weights.pt")  # the old layout: one dict
+    meta = json.loads((folder / "checkpoint.json").read_text())
+    member = meta.pop("members")[0]
+    del meta["valid_spearman"]
+    meta.update({key: member[key] for key in ("best_epoch", "best_valid_spearman", "epochs_run")})
+    meta["train_seconds"] = member["train_seconds"]
+    (folder / "checkpoint.json").write_text(json.dumps(meta))
+    mark_latest(tmp_path, "v-old")
+
+    loaded = load_checkpoint(tmp_path)
+    assert len(loaded.ensemble.members) == 1 and loaded.ensemble.members[0].best_epoch == result.best_epoch
+    np.testing.assert_allclose(loaded.predict(), predicted, rtol=1e-5, atol=1e-6)

@@ -17,7 +17,7 @@ from kgplatform.transfer.pipeline import (
     split_learners,
     train_transfer,
 )
-from kgplatform.transfer.train import TrainConfig
+from kgplatform.transfer.train import TrainConfig, predict_matrix
 from tests.unit.transfer.conftest import make_log, transfer_log
 
 FAST = PipelineOptions(
@@ -77,6 +77,18 @@ def test_enough_pairs_train_a_finite_model_with_its_options() -> None:
     )
     assert np.isfinite(trained.predicted).all() and trained.metrics["valid_learners"] > 0
     assert trained.options.seed == 1 and trained.encoder == "hashed-bag-of-words-8"
+
+
+def test_the_published_prediction_is_the_mean_of_the_seeds_as_evaluated() -> None:
+    """eval-transfer measures 3-seed averages; production must publish what was measured, not one of
+    the three models."""
+    log = transfer_log(300)
+    trained = train_transfer(concepts_of(3), log, embeddings(3), FAST)
+    members = trained.ensemble.members
+    assert [m.config.seed for m in members] == [0, 1, 2] and trained.metrics["seeds"] == 3
+    each = [predict_matrix(m, trained.data) for m in members]
+    np.testing.assert_allclose(trained.predicted, np.mean(each, axis=0), rtol=1e-6, atol=1e-9)
+    assert not np.allclose(each[0], each[1])  # the members differ, so the mean is not any one of them
 
 
 def test_the_data_hash_does_not_depend_on_the_order_or_repetition_of_prerequisites() -> None:
