@@ -19,11 +19,14 @@ from graphlib import TopologicalSorter
 
 import numpy as np
 
+from kgplatform.mastery.feedback_summary import summarise
 from kgplatform.mastery.models import (
     BlockingPrerequisite,
     DecayingConcept,
     FeedbackReport,
+    ReadyConcept,
     ReportConcept,
+    ReportStatus,
 )
 from kgplatform.planning.policy import PlanConfig
 
@@ -51,60 +54,93 @@ class ConceptState:
     # A concept no task exercises cannot be practised: the planner never holds anyone back by it, draws
     # no implication from its mastery and never reviews it, and the report follows it.
     has_tasks: bool = True
+    # The curriculum's tags of the concept, matched against the learner's interests.
+    tags: Sequence[str] = ()
 
 
 def build_report(
-    learner_id: str, states: Sequence[ConceptState], now: datetime, threshold: float = MASTERY_THRESHOLD
+    learner_id: str,
+    states: Sequence[ConceptState],
+    now: datetime,
+    threshold: float = MASTERY_THRESHOLD,
+    interests: Sequence[str] = (),
 ) -> FeedbackReport:
+    """The report's lists partition the concepts by status, each decided as the planner decides it:
+    mastered (now), known by implication (`met` below: a mastered concept builds on it), previously
+    mastered (at its last update, faded since), in progress, not started."""
     ordered = prerequisite_order(states)
-    concepts = [_report_concept(s, threshold) for s in ordered]
-    by_id = {c.concept_id: c for c in concepts}
-    goals = [c.concept_id for c in concepts if c.goal]
-    mastered = sorted((c for c in concepts if c.status == "mastered"), key=lambda c: -c.p_now)
-    in_progress = sorted((c for c in concepts if c.status == "in_progress"), key=lambda c: c.p_now)
     with_tasks = {s.concept_id for s in states if s.has_tasks}
+    mastered_now = {s.concept_id for s in states if at_least(s.p_now, threshold)}
     # As the planner's `frontier.implied_known` (what a goal is met by) and `known_concepts` (that, and
     # the concepts without tasks, which hold nobody back).
-    met = known_concepts(states, {c.concept_id for c in mastered if c.concept_id in with_tasks})
+    met = known_concepts(states, mastered_now & with_tasks)
     # As the planner: a goal the learner has answered on is met by its own mastery only, and any concept
     # answered without ever being good enough (READY_AT) is not implied by a mastered dependant.
     met -= {s.concept_id for s in states if s.goal and s.attempts > 0 and not at_least(s.p_now, threshold)}
     failed = never_reached(states, READY_AT)
     met -= failed
+    implied = met - mastered_now
+    implied_by = implying_concepts(states, mastered_now & with_tasks, implied)
+    concepts = [_report_concept(s, threshold, implied_by) for s in ordered]
+    by_id = {c.concept_id: c for c in concepts}
+    goals = [c.concept_id for c in concepts if c.goal]
+    grouped = {
+        status: [c for c in concepts if c.status == status]
+        for status in ("mastered", "known_by_implication", "previously_mastered", "in_progress")
+    }
     known = met | {s.concept_id for s in states if not s.has_tasks}
-    # A goal already met needs nothing more; a learner without goals aims at what is in progress.
-    targets = [cid for cid in goals if cid not in met] if goals else [c.concept_id for c in in_progress]
+    # A goal already met needs nothing more; a learner without goals aims at what they are working on
+    # and have not got (known concepts are no target: the planner counts them as done).
+    working_on = grouped["in_progress"] + grouped["previously_mastered"]
+    targets = (
+        [cid for cid in goals if cid not in met]
+        if goals
+        else [c.concept_id for c in sorted(working_on, key=lambda c: c.p_now)]
+    )
     # Blockers as the planner sees them: a prerequisite good enough to open its dependants (or implied by
     # one that is) blocks nothing, though it is not mastered yet.
     ready = {s.concept_id for s in states if at_least(s.p_now, READY_AT)}
     good_enough = known_concepts(states, ready & with_tasks) - failed
     opened = known | good_enough
     blocking = blocking_prerequisites(states, targets, opened)
-    startable = {
-        s.concept_id
-        for s in states
-        if s.concept_id in blocking and all(p in opened or p not in by_id for p in s.prerequisites)
-    }
-    return FeedbackReport(
+
+    def startable(s: ConceptState) -> bool:
+        return all(p in opened or p not in by_id for p in s.prerequisites)
+
+    startable_blockers = {s.concept_id for s in states if s.concept_id in blocking and startable(s)}
+    report = FeedbackReport(
         learner_id=learner_id,
         as_of=now,
         mastery_threshold=threshold,
+        answered_concepts=sum(1 for s in states if s.attempts > 0),
+        summary=[],
         goals=goals,
-        mastered=mastered,
-        in_progress=in_progress,
+        mastered=sorted(grouped["mastered"], key=lambda c: -c.p_now),
+        known_by_implication=grouped["known_by_implication"],
+        previously_mastered=sorted(grouped["previously_mastered"], key=lambda c: c.p_now),
+        in_progress=sorted(grouped["in_progress"], key=lambda c: c.p_now),
         # The ones the learner can start on now first, then those standing before the most targets.
         blocking_prerequisites=[
             BlockingPrerequisite(
-                concept_id=cid, p_now=by_id[cid].p_now, blocks=blocked, ready=cid in startable
+                concept_id=cid, p_now=by_id[cid].p_now, blocks=blocked, ready=cid in startable_blockers
             )
             for cid, blocked in sorted(
-                blocking.items(), key=lambda kv: (kv[0] not in startable, -len(kv[1]), by_id[kv[0]].p_now)
+                blocking.items(),
+                key=lambda kv: (kv[0] not in startable_blockers, -len(kv[1]), by_id[kv[0]].p_now),
             )
         ],
         decaying=decaying(states, now, threshold, implied=met),
         not_started=[c.concept_id for c in concepts if c.status == "not_started"],
+        # The planner's frontier: not known, some task practises it, every prerequisite good enough.
+        ready_to_learn=ready_to_learn(
+            [s for s in ordered if s.has_tasks and s.concept_id not in known and startable(s)],
+            # With goals, the planner's candidates are the concepts on the way to an unmet one.
+            on_path=known_concepts(states, set(targets)) if goals else None,
+            interests=interests,
+        ),
         concepts=concepts,
     )
+    return report.model_copy(update={"summary": summarise(report, interests)})
 
 
 def prerequisite_order(states: Sequence[ConceptState]) -> list[ConceptState]:
@@ -174,6 +210,37 @@ def never_reached(states: Sequence[ConceptState], bar: float) -> set[str]:
     }
 
 
+def implying_concepts(
+    states: Sequence[ConceptState], sources: AbstractSet[str], wanted: AbstractSet[str], most: int = 3
+) -> dict[str, list[str]]:
+    """Each `wanted` concept -> up to `most` of the `sources` (mastered concepts) building on it, the
+    nearest first: what the report names as the reason a concept is known by implication. A walk from
+    all sources at once that lets each concept take `most` of them: linear in the graph, where a walk
+    per source would be quadratic on a large curriculum with much mastered."""
+    prerequisites = {s.concept_id: s.prerequisites for s in states}
+    found: dict[str, list[str]] = {}
+    queue = collections.deque((cid, cid) for cid in sorted(sources) if cid in prerequisites)
+    while queue:
+        concept, source = queue.popleft()
+        for prerequisite in prerequisites[concept]:
+            seen = found.setdefault(prerequisite, [])
+            if prerequisite in prerequisites and source not in seen and len(seen) < most:
+                seen.append(source)
+                queue.append((prerequisite, source))
+    return {cid: found.get(cid, []) for cid in wanted}
+
+
+def ready_to_learn(
+    frontier: Sequence[ConceptState], on_path: AbstractSet[str] | None, interests: Sequence[str]
+) -> list[ReadyConcept]:
+    """The frontier concepts (in prerequisite order), those on the way to a goal first (`on_path`; None:
+    no goals, the whole curriculum is the aim), then those carrying one of the learner's interests."""
+    liked = set(interests)
+    rows = [(s, [t for t in s.tags if t in liked]) for s in frontier]
+    rows.sort(key=lambda row: (on_path is not None and row[0].concept_id not in on_path, not row[1]))
+    return [ReadyConcept(concept_id=s.concept_id, name=s.name, interests=tags) for s, tags in rows]
+
+
 def decaying(
     states: Sequence[ConceptState], now: datetime, threshold: float, implied: AbstractSet[str] = frozenset()
 ) -> list[DecayingConcept]:
@@ -197,6 +264,7 @@ def decaying(
                 and at_least(s.p_mastery, threshold)
                 and not at_least(s.p_now, REVIEW_BELOW)
                 and s.concept_id not in implied,
+                was_mastered=at_least(s.p_mastery, threshold),
             )
         )
     return sorted(out, key=lambda d: -d.lost)
@@ -209,26 +277,41 @@ def at_least(value: float, threshold: float) -> bool:
     return bool(np.float32(value) >= np.float32(threshold))
 
 
-def _report_concept(s: ConceptState, threshold: float) -> ReportConcept:
-    status = (
-        "not_started"
-        if s.attempts == 0 and s.p_mastery is None
-        else ("mastered" if at_least(s.p_now, threshold) else "in_progress")
-    )
+def _report_concept(s: ConceptState, threshold: float, implied_by: dict[str, list[str]]) -> ReportConcept:
     return ReportConcept(
         concept_id=s.concept_id,
         name=s.name,
-        status=status,
+        status=concept_status(s, threshold, implied_by.keys()),
         p_now=s.p_now,
         p_mastery=s.p_mastery,
         attempts=s.attempts,
         correct=s.correct,
         last_practised=s.last_practised,
         goal=s.goal,
+        implied_by=implied_by.get(s.concept_id, []),
     )
 
 
-COLOURS = {"mastered": "#2e7d32", "in_progress": "#f9a825", "not_started": "#bdbdbd"}
+def concept_status(s: ConceptState, threshold: float, implied: AbstractSet[str]) -> ReportStatus:
+    """Mastered now; else known through a mastered dependant (`implied`, as the planner); else mastered at
+    its last update and faded since (a teacher looks for it among what was mastered, not among what is
+    being learnt); else in progress when it has any evidence, not started when none."""
+    if at_least(s.p_now, threshold):
+        return "mastered"
+    if s.concept_id in implied:
+        return "known_by_implication"
+    if s.p_mastery is not None and at_least(s.p_mastery, threshold):
+        return "previously_mastered"
+    return "not_started" if s.attempts == 0 and s.p_mastery is None else "in_progress"
+
+
+COLOURS = {
+    "mastered": "#2e7d32",
+    "known_by_implication": "#a5d6a7",
+    "previously_mastered": "#00838f",
+    "in_progress": "#f9a825",
+    "not_started": "#bdbdbd",
+}
 
 # A report covers every curriculum the learner works in, thousands of concepts at times: one bar each
 # drew 5,000 concepts as an 880 x 154,000 pixel picture in 74 s of an API thread. Above this many
@@ -241,15 +324,19 @@ INCHES_PER_BAR = 0.28
 
 def concepts_to_draw(report: FeedbackReport, limit: int = MAX_BARS) -> list[ReportConcept]:
     """Every concept when at most `limit`, else the `limit` most telling, in prerequisite order: goals,
-    blocking prerequisites, reviews due, concepts in progress (weakest first), mastered, not started."""
+    blocking prerequisites, reviews due, concepts mastered before (most faded first), in progress (weakest
+    first), mastered, known by implication, ready to learn, not started."""
     if len(report.concepts) <= limit:
         return list(report.concepts)
     telling = itertools.chain(
         report.goals,
         (b.concept_id for b in report.blocking_prerequisites),
         (d.concept_id for d in report.decaying if d.needs_review),
+        (c.concept_id for c in report.previously_mastered),
         (c.concept_id for c in report.in_progress),
         (c.concept_id for c in report.mastered),
+        (c.concept_id for c in report.known_by_implication),
+        (r.concept_id for r in report.ready_to_learn),
         report.not_started,
     )
     chosen = set(itertools.islice(dict.fromkeys(telling), limit))
@@ -314,15 +401,17 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
         label=f"mastered ({report.mastery_threshold:.2f})",
     )
     for i, c in enumerate(concepts):
-        if c.status == "not_started":  # its bar is the tracer's prior, not evidence: say so
+        # Its bar is the tracer's prior, not evidence: say so (a concept known by implication may have none).
+        if c.attempts == 0 and c.p_mastery is None:
             axes.text(c.p_now + 0.01, i, "no answers yet", va="center", fontsize=6, color="#616161")
     axes.set_yticks(list(rows), bar_labels(report, concepts), fontsize=8)
     axes.invert_yaxis()
     axes.set_xlim(0, 1)
     axes.set_xlabel("P(mastered) now")
     axes.set_title(
-        f"Mastery of learner {_literal(report.learner_id)} on {report.as_of:%Y-%m-%d %H:%M} UTC "
-        f"({len(report.mastered)} mastered, {len(report.in_progress)} in progress)",
+        # Two lines: with every kind of knowing counted, one line ran past the picture's left edge.
+        f"Mastery of learner {_literal(report.learner_id)} on {report.as_of:%Y-%m-%d %H:%M} UTC\n"
+        f"({title_counts(report)})",
         fontsize=9,
     )
     if note:
@@ -338,6 +427,19 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def title_counts(report: FeedbackReport) -> str:
+    """The picture's counts: mastered and in progress always, the other kinds of knowing when there are
+    any."""
+    counts = [
+        (len(report.mastered), "mastered", True),
+        (len(report.known_by_implication), "known by implication", False),
+        (len(report.previously_mastered), "mastered before", False),
+        (len(report.in_progress), "in progress", True),
+    ]
+    text = ", ".join(f"{n} {what}" for n, what, always in counts if n or always)
+    return text if report.answered_concepts else f"{text}; no answers yet"
 
 
 def bar_labels(report: FeedbackReport, concepts: Sequence[ReportConcept]) -> list[str]:

@@ -227,18 +227,30 @@ def _echoable(event_id: Any) -> bool:
     return True
 
 
+# A report concept's status, one per concept (the report's lists of the same names partition its concepts):
+# mastered now; known by implication (a mastered concept builds on it: the planner counts it as known);
+# previously mastered (mastered at its last update, faded below the bar since); in progress; not started.
+ReportStatus = Literal[
+    "mastered", "known_by_implication", "previously_mastered", "in_progress", "not_started"
+]
+
+
 class ReportConcept(BaseModel):
     """One concept in a learner's feedback report."""
 
     concept_id: str
     name: str | None
-    status: Literal["mastered", "in_progress", "not_started"]
+    status: ReportStatus
     p_now: float = Field(description="P(mastered) now, forgetting applied (p_init when never practised).")
     p_mastery: float | None = Field(description="P(mastered) right after the last update; null if never.")
     attempts: int
     correct: float
     last_practised: datetime | None
     goal: bool
+    implied_by: list[str] = Field(
+        default_factory=list,
+        description="For a concept known by implication: mastered concepts that build on it (at most 3).",
+    )
 
 
 class DecayingConcept(BaseModel):
@@ -249,6 +261,10 @@ class DecayingConcept(BaseModel):
     days_since_practice: float | None
     needs_review: bool = Field(
         description="It was mastered at the last update and has decayed below the planner's review threshold."
+    )
+    was_mastered: bool = Field(
+        default=False,
+        description="p_mastery was at or above the mastery threshold: mastered at its last update.",
     )
 
 
@@ -261,16 +277,40 @@ class BlockingPrerequisite(BaseModel):
     )
 
 
+class ReadyConcept(BaseModel):
+    concept_id: str
+    name: str | None
+    interests: list[str] = Field(description="The learner's interests (tags) the concept carries.")
+
+
 class FeedbackReport(BaseModel):
-    """Strengths and weaknesses: what is mastered, in progress, blocking the goals, and fading."""
+    """Strengths and weaknesses: what is mastered, in progress, blocking the goals, and fading.
+
+    `mastered`, `known_by_implication`, `previously_mastered`, `in_progress` and `not_started` hold every
+    concept of `concepts` exactly once (by its `status`)."""
 
     learner_id: str
     as_of: datetime
     mastery_threshold: float
+    answered_concepts: int = Field(
+        description="Concepts the learner has answered on: 0 means no evidence yet."
+    )
+    summary: list[str] = Field(description="The report in a few plain sentences, for a teacher.")
     goals: list[str]
     mastered: list[ReportConcept]
+    known_by_implication: list[ReportConcept] = Field(
+        description="Not mastered itself, but a mastered concept builds on it: known, as the planner "
+        "counts it (`implied_by` names which)."
+    )
+    previously_mastered: list[ReportConcept] = Field(
+        description="Mastered at the last update, faded below the mastery threshold since (lowest first)."
+    )
     in_progress: list[ReportConcept]
     blocking_prerequisites: list[BlockingPrerequisite]
     decaying: list[DecayingConcept]
     not_started: list[str]
+    ready_to_learn: list[ReadyConcept] = Field(
+        description="Where the learner can work now (the planner's frontier: not known, every prerequisite "
+        "good enough, some task practises it): on the way to a goal first, then those matching an interest."
+    )
     concepts: list[ReportConcept] = Field(description="Every concept shown, in prerequisite order.")

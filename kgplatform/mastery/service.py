@@ -200,8 +200,9 @@ class MasteryService:
         return LearnerMastery(learner_id=learner_id, as_of=now, concepts=concepts)
 
     def report(self, learner_id: str, now: datetime | None = None) -> FeedbackReport:
-        """Strengths and weaknesses across the curricula the learner works in (`feedback`)."""
-        self.learner(learner_id)
+        """Strengths and weaknesses across the curricula the learner works in (`feedback`); for a learner
+        with neither mastery nor goals yet, the curricula of their interests."""
+        learner = self.learner(learner_id)
         now = now or datetime.now(UTC)
         rows = [native(r) for r in self.store.report_concepts(learner_id)]
         p_now = self._decayed(rows, now)
@@ -217,10 +218,11 @@ class MasteryService:
                 last_practised=r["last_practised"],
                 goal=r["goal"],
                 has_tasks=r["has_tasks"],
+                tags=r["tags"],
             )
             for r, p in zip(rows, p_now, strict=True)
         ]
-        return build_report(learner_id, states, now)
+        return build_report(learner_id, states, now, interests=learner.get("interests") or ())
 
     def _decayed(self, rows: list[dict[str, Any]], now: datetime) -> list[float]:
         """P(mastered) at `now` per row: forgetting applied since `as_of` (else `updated_at`, the moment

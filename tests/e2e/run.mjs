@@ -918,6 +918,12 @@ step('sign in as a teacher and open the learner', async () => {
   if (routes.includes('/learners/{learner_id}/report')) {
     const mastered = await page.locator('#learner-report section[aria-label="mastered"]').textContent();
     assert.match(mastered, /Whole numbers/, mastered);
+    // The summary's sentences lead the report; each kind of knowing has its list, in a teacher's order.
+    const summary = await page.locator('#learner-report ul.report-summary li').allTextContents();
+    assert.ok(summary.some((line) => /^Mastered now: .*Whole numbers/.test(line)), summary.join(' | '));
+    const headings = (await page.locator('#learner-report .report-section h4').allTextContents()).map((h) => h.replace(/ \(\d+\)$/, ''));
+    assert.deepEqual(headings, ['mastered', 'known by implication', 'previously mastered', 'in progress',
+      'blocking prerequisites', 'decaying', 'ready to learn', 'not started'], headings.join(' | '));
     const blocking = await page.locator('#learner-report').textContent();
     assert.match(blocking, /blocking prerequisites/, blocking);
     // A blocker the learner never answered on shows no prior as if it were theirs ("25%").

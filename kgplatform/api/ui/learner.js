@@ -105,8 +105,10 @@ function renderPlan(outcome, doc, names) {
 }
 
 // The report's lists in the order a teacher reads them; any other list it carries follows, generically.
-const REPORT_SECTIONS = ['mastered', 'in_progress', 'blocking_prerequisites', 'decaying', 'not_started'];
-const REPORT_SKIP = new Set(['concepts', 'goals']); // every concept (drawn as the graph) and the goals (in the header)
+const REPORT_SECTIONS = ['mastered', 'known_by_implication', 'previously_mastered', 'in_progress', 'blocking_prerequisites',
+  'decaying', 'ready_to_learn', 'not_started'];
+// Every concept (drawn as the graph), the goals (in the header) and the summary (its sentences lead the panel).
+const REPORT_SKIP = new Set(['concepts', 'goals', 'summary']);
 const REPORT_ITEMS_SHOWN = 30; // per list; a line says how many more there are
 
 function describeReportItem(item, names, attempts) {
@@ -114,19 +116,24 @@ function describeReportItem(item, names, attempts) {
   const id = item.concept_id ?? item.id;
   const name = item.name ?? names.get(id) ?? id;
   const parts = [];
-  if (item.p_mastery !== undefined && item.lost !== undefined) parts.push(`${pct(item.p_mastery)} → ${pct(item.p_now)}`);
+  // Fading (decaying) or mastered before: the value then and now.
+  if (item.p_mastery != null && (item.lost !== undefined || item.status === 'previously_mastered')) parts.push(`${pct(item.p_mastery)} → ${pct(item.p_now)}`);
   // Without answers the value is the tracer's prior, not the learner's: say so rather than "25%".
   else if (item.p_now !== undefined) parts.push(attempts.get(id) === 0 ? 'no answers yet' : pct(item.p_now));
   if (item.attempts !== undefined) parts.push(`${item.attempts} attempt(s)`);
   if (Array.isArray(item.blocks) && item.blocks.length) parts.push(`blocks ${item.blocks.map((b) => names.get(b) ?? b).join(', ')}`);
   if (item.ready === true) parts.push('can start now');
   if (typeof item.days_since_practice === 'number') parts.push(`${item.days_since_practice.toFixed(1)} days since practice`);
+  if (item.was_mastered) parts.push('was mastered');
   if (item.needs_review) parts.push('review due');
+  if (Array.isArray(item.implied_by) && item.implied_by.length) parts.push(`known through ${item.implied_by.map((b) => names.get(b) ?? b).join(', ')}`);
+  if (Array.isArray(item.interests) && item.interests.length) parts.push(`interest: ${item.interests.join(', ')}`);
   if (item.goal) parts.push('goal');
   return `${name}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
-/** The feedback report: mastered, in progress, blocking prerequisites, decaying, not started; then its plot. */
+/** The feedback report: its summary, then mastered, known by implication, mastered before, in progress, blocking
+ * prerequisites, decaying, ready to learn, not started; then its plot. */
 function renderReport(outcome, names, pngUrl) {
   const box = $('#learner-report');
   if (!outcome.ok) return clear(box, failure('Feedback report', outcome));
@@ -135,8 +142,10 @@ function renderReport(outcome, names, pngUrl) {
   lists.sort(([a], [b]) => (REPORT_SECTIONS.indexOf(a) + 1 || 99) - (REPORT_SECTIONS.indexOf(b) + 1 || 99));
   const attempts = new Map((report.concepts ?? []).map((c) => [c.concept_id, c.attempts]));
   const scalars = Object.entries(report).filter(([k, v]) => v !== null && typeof v !== 'object' && k !== 'learner_id');
+  const summary = Array.isArray(report.summary) ? report.summary : [];
   clear(box,
     scalars.length ? el('p', { class: 'meta' }, scalars.map(([k, v]) => `${k.replaceAll('_', ' ')}: ${k === 'as_of' ? fmtTime(v) : v}`).join(' · ')) : null,
+    summary.length ? el('ul', { class: 'report-summary', 'aria-label': 'summary' }, summary.map((line) => el('li', {}, line))) : null,
     lists.map(([key, items]) => el('section', { class: 'report-section', 'aria-label': key.replaceAll('_', ' ') },
       el('h4', {}, `${key.replaceAll('_', ' ')} (${items.length})`),
       items.length ? el('ul', {}, items.slice(0, REPORT_ITEMS_SHOWN).map((i) => el('li', {}, describeReportItem(i, names, attempts))),

@@ -45,7 +45,11 @@ def test_report_shows_strengths_blockers_and_fading(api: Api, curriculum: Synthe
     report = response.json()
     assert report["goals"] == ["c0004"]
     assert [c["concept_id"] for c in report["mastered"]] == ["c0001"]
-    assert [c["concept_id"] for c in report["in_progress"]] == ["c0002", "c0000"]  # weakest first
+    assert [c["concept_id"] for c in report["in_progress"]] == ["c0002"]
+    # c0000 faded, but c0001, mastered now, builds on it: known by implication (as the planner counts it).
+    assert [(c["concept_id"], c["implied_by"]) for c in report["known_by_implication"]] == [
+        ("c0000", ["c0001"])
+    ]
     blockers = {b["concept_id"]: b["blocks"] for b in report["blocking_prerequisites"]}
     # c0000 fades but blocks nothing: c0001, which needs it, is mastered (the planner's rule too).
     assert blockers == {"c0002": ["c0004"], "c0003": ["c0004"]}
@@ -61,6 +65,47 @@ def test_report_shows_strengths_blockers_and_fading(api: Api, curriculum: Synthe
     assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
     pixels = matplotlib.image.imread(io.BytesIO(picture.content), format="png")
     assert pixels.shape[0] > 300 and pixels.shape[1] > 600
+
+
+def test_concepts_mastered_long_ago_are_reported_as_mastered_before(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    """A teacher found "mastered" empty for a learner whose mastered concepts had all faded: they are
+    listed as mastered before, with the value they had, and the summary says so."""
+    rows = answers_on("t00000", 12, datetime.now(UTC) - timedelta(days=200), "old")
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=rows).status_code == 200
+    report = api.call("GET", "/learners/kim/report", role=Role.SERVICE).json()
+    assert report["mastered"] == [] and report["in_progress"] == []
+    (faded,) = report["previously_mastered"]
+    assert faded["concept_id"] == "c0000" and faded["status"] == "previously_mastered"
+    assert faded["p_mastery"] >= report["mastery_threshold"] > faded["p_now"]
+    assert [(d["concept_id"], d["was_mastered"], d["needs_review"]) for d in report["decaying"]] == [
+        ("c0000", True, True)
+    ]
+    assert any(line.startswith("Mastered before") and "Concept 0" in line for line in report["summary"])
+
+
+def test_a_learner_with_interests_only_is_told_where_to_start(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    """No goals, no answers, only interests: the report was empty. It now covers the curricula of the
+    learner's interests, says there is no evidence yet and where they would start, and claims no mastery."""
+    put = api.call("PUT", "/learners/ivy/interests", role=Role.SERVICE, json={"tags": ["topic0"]})
+    assert put.status_code == 200
+    report = api.call("GET", "/learners/ivy/report", role=Role.SERVICE).json()
+    assert report["answered_concepts"] == 0 and len(report["concepts"]) == len(curriculum.concepts)
+    assert report["mastered"] == report["known_by_implication"] == report["in_progress"] == []
+    assert len(report["not_started"]) == len(curriculum.concepts)
+    # The chain's first concept is the only one ready to learn; it carries the learner's interest.
+    assert report["ready_to_learn"] == [{"concept_id": "c0000", "name": "Concept 0", "interests": ["topic0"]}]
+    assert report["summary"][0].startswith("No answers yet")
+    assert "They would start with: Concept 0 (interest: topic0)." in report["summary"]
+    picture = api.call("GET", "/learners/ivy/report.png", role=Role.SERVICE)
+    assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
+    # An interest no concept carries: nothing to show, and the report says why.
+    api.call("PUT", "/learners/ivy/interests", role=Role.SERVICE, json={"tags": ["chess"]})
+    report = api.call("GET", "/learners/ivy/report", role=Role.SERVICE).json()
+    assert report["concepts"] == [] and "carries their interests (chess)" in report["summary"][0]
 
 
 def test_report_of_an_unknown_learner_is_404(api: Api) -> None:

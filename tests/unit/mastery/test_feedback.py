@@ -39,7 +39,9 @@ STATES = [
 def test_sections() -> None:
     report = build_report("kim", STATES, NOW)
     assert [c.concept_id for c in report.mastered] == ["b"]
-    assert [c.concept_id for c in report.in_progress] == ["c", "a"]  # weakest first
+    assert [c.concept_id for c in report.in_progress] == ["c"]
+    # a faded, but b, mastered now, builds on it: known by implication, as the planner counts it.
+    assert [(c.concept_id, c.implied_by) for c in report.known_by_implication] == [("a", ["b"])]
     assert report.not_started == ["e", "d"] and report.goals == ["d"]  # in prerequisite order
     # c blocks d directly; b is mastered, which implies a (as for the planner): neither blocks anything.
     assert [(b.concept_id, b.blocks) for b in report.blocking_prerequisites] == [("c", ["d"])]

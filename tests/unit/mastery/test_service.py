@@ -289,6 +289,7 @@ def test_mastery_without_as_of_decays_from_its_update_as_the_planners_do() -> No
         "model_version": "bkt-default",
         "goal": False,
         "has_tasks": True,
+        "tags": [],
     }
 
     class Rows:
@@ -299,5 +300,7 @@ def test_mastery_without_as_of_decays_from_its_update_as_the_planners_do() -> No
             return [row]
 
     report = MasteryService(Rows()).report("l1", now)  # type: ignore[arg-type]
-    (state,) = [c for group in (report.mastered, report.in_progress) for c in group]
+    (state,) = [
+        c for group in (report.mastered, report.previously_mastered, report.in_progress) for c in group
+    ]
     assert state.p_now < 0.95 - 0.2  # about two half-lives of forgetting above p_init

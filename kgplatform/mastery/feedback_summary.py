@@ -1,0 +1,76 @@
+"""The feedback report in a few plain sentences, for a teacher: what the evidence is, what the learner knows
+(mastered, known by implication, mastered before and faded), and where they can work now.
+
+Only what the report's lists hold is said: nothing is claimed of a learner without answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgplatform.mastery.models import FeedbackReport, ReportConcept
+
+# Names listed in a sentence at most; the report's lists hold the rest.
+NAMED = 5
+
+
+def summarise(report: FeedbackReport, interests: Sequence[str] = ()) -> list[str]:
+    names = {c.concept_id: c.name or c.concept_id for c in report.concepts}
+    if not report.concepts:
+        why = (
+            f"no concept of a curriculum carries their interests ({', '.join(interests)})"
+            if interests
+            else "and no interests"
+        )
+        return [f"Nothing to report yet: no answers, no goals, {why}."]
+    lines = []
+    if not report.answered_concepts:
+        lines.append(
+            "No answers yet: nothing is known of this learner's mastery; the values shown are the tracer's "
+            "starting estimate, not evidence."
+            if all(c.p_mastery is None for c in report.concepts)
+            else "No answers yet: the mastery shown was estimated from related concepts, not from their own "
+            "answers."
+        )
+    if report.mastered:
+        lines.append(f"Mastered now: {_listed([c.concept_id for c in report.mastered], names)}.")
+    if report.known_by_implication:
+        lines.append(
+            f"Known by implication (a concept they mastered builds on it): "
+            f"{_listed([c.concept_id for c in report.known_by_implication], names)}."
+        )
+    if report.previously_mastered:
+        due = {d.concept_id for d in report.decaying if d.needs_review}
+        faded = [_faded(c, names, c.concept_id in due) for c in report.previously_mastered]
+        lines.append(f"Mastered before, faded below {report.mastery_threshold:.2f} since: {_joined(faded)}.")
+    if report.in_progress:
+        lines.append(f"In progress: {_listed([c.concept_id for c in report.in_progress], names)}.")
+    if report.ready_to_learn:
+        ready = [
+            names[r.concept_id] + (f" (interest: {', '.join(r.interests)})" if r.interests else "")
+            for r in report.ready_to_learn
+        ]
+        where = "They would start with" if not report.answered_concepts else "Ready to learn now"
+        lines.append(f"{where}: {_joined(ready)}.")
+    if not report.answered_concepts:
+        lines.append(
+            "Their first plan is a placement plan: its tasks probe central concepts (those many others build "
+            "on or follow from) to find their level."
+        )
+    return lines
+
+
+def _faded(concept: ReportConcept, names: dict[str, str], due: bool) -> str:
+    # p_mastery is always set for a concept mastered before; p_now only keeps the type checker content.
+    then = concept.p_now if concept.p_mastery is None else concept.p_mastery
+    note = ", review due" if due else ""
+    return f"{names[concept.concept_id]} ({then:.0%} then, {concept.p_now:.0%} now{note})"
+
+
+def _listed(ids: Sequence[str], names: dict[str, str]) -> str:
+    return _joined([names[cid] for cid in ids])
+
+
+def _joined(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:NAMED])
+    return shown if len(items) <= NAMED else f"{shown} and {len(items) - NAMED:,} more"

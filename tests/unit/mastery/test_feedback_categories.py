@@ -1,0 +1,194 @@
+"""A teacher's acceptance review of the feedback report (findings 1-3): what was mastered and faded is
+still shown as mastered before; a concept the planner counts as known by implication is shown so, not as
+in progress; a learner with interests only gets where they would start, and no invented mastery."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from kgplatform.mastery.feedback import COLOURS, ConceptState, build_report, render_png, title_counts
+from kgplatform.planning.graph import build_graph
+from kgplatform.planning.policy import PlanConfig, plan_for_learner
+from tests.unit.mastery.test_feedback import NOW, state
+from tests.unit.mastery.test_feedback_agrees_with_plans import _document
+
+LISTS = ("mastered", "known_by_implication", "previously_mastered", "in_progress")
+
+
+def ids(concepts: list) -> list[str]:
+    return [c.concept_id for c in concepts]
+
+
+def assert_every_concept_listed_once(states: list[ConceptState]) -> None:
+    report = build_report("kim", states, NOW)
+    listed = [cid for name in LISTS for cid in ids(getattr(report, name))] + report.not_started
+    assert sorted(listed) == sorted(s.concept_id for s in states)
+    for name in LISTS:  # a concept's list and its status say the same
+        assert {c.status for c in getattr(report, name)} <= {name}
+
+
+def test_concepts_mastered_before_and_faded_are_shown_as_mastered_before() -> None:
+    """Finding 1: every concept had faded below 0.85 and the report's "mastered" was empty, the once
+    mastered concepts lost among those being learnt."""
+    states = [
+        state("a", 0.62, p_mastery=0.96, attempts=10, days_ago=90),  # faded far: review due
+        state("b", 0.80, p_mastery=0.93, attempts=8, days_ago=20),  # faded, above the review bar
+        state("n", 0.83, p_mastery=0.86, attempts=6, days_ago=3),  # faded a little: too little to be decaying
+        state("c", 0.38, p_mastery=0.45, attempts=3, days_ago=1),  # never mastered
+    ]
+    report = build_report("kim", states, NOW)
+    assert report.mastered == []
+    assert [(c.concept_id, c.p_mastery) for c in report.previously_mastered] == [
+        ("a", 0.96),
+        ("b", 0.93),
+        ("n", 0.86),
+    ]  # most faded first, each with its value when mastered
+    assert ids(report.in_progress) == ["c"]
+    fading = {d.concept_id: (d.was_mastered, d.needs_review) for d in report.decaying}
+    assert fading == {"a": (True, True), "b": (True, False), "c": (False, False)}
+    (said,) = [line for line in report.summary if line.startswith("Mastered before")]
+    assert "A (96% then, 62% now, review due)" in said and "B (93% then, 80% now)" in said and "N " in said
+    assert_every_concept_listed_once(states)
+
+
+def test_concepts_implied_by_a_mastered_dependant_are_known_not_in_progress() -> None:
+    """Finding 2: a -> b -> c -> d with d mastered. The planner counts c (answered, 0.7) and a (never
+    answered) as known (`frontier.implied_known`), but not b: answered and never good enough (below 0.6
+    then and now), its own answers say d does not imply it. The report listed c as in progress and a as
+    not started; it now says they are known by implication, and through what."""
+    edges = [("a", "b"), ("b", "c"), ("c", "d")]
+    states = [
+        state("a", 0.25),
+        state("b", 0.30, prereqs=("a",), p_mastery=0.35, attempts=4, days_ago=1),
+        state("c", 0.70, prereqs=("b",), p_mastery=0.72, attempts=4, days_ago=1),
+        state("d", 0.95, prereqs=("c",), p_mastery=0.95, attempts=6, days_ago=0),
+    ]
+    report = build_report("kim", states, NOW)
+    assert ids(report.mastered) == ["d"]
+    assert [(c.concept_id, c.implied_by) for c in report.known_by_implication] == [("a", ["d"]), ("c", ["d"])]
+    assert ids(report.in_progress) == ["b"] and report.not_started == []
+    assert any(line.startswith("Known by implication") for line in report.summary)
+    assert_every_concept_listed_once(states)
+    # The planner: b is the one concept it plans; a and c are known to it.
+    graph = build_graph(_document(edges, ["a", "b", "c", "d"]))
+    assert graph.concept_ids == ("a", "b", "c", "d")
+    plan = plan_for_learner(
+        graph,
+        "kim",
+        p_mastery=np.array([s.p_now for s in states]),
+        p_peak=np.array([s.p_mastery or s.p_now for s in states]),
+        attempts=np.array([float(s.attempts) for s in states]),
+        goals=np.zeros(4, dtype=bool),
+        config=PlanConfig(),
+    )
+    assert {t.concept_id for t in plan.tasks} == {"b"} == {r.concept_id for r in report.ready_to_learn}
+
+
+def test_an_answered_goal_below_mastery_is_not_known_by_implication() -> None:
+    """As the planner: a goal the learner answered on is met by its own mastery only."""
+    states = [
+        state("g", 0.70, p_mastery=0.72, attempts=4, days_ago=1, goal=True),
+        state("d", 0.95, prereqs=("g",), p_mastery=0.95, attempts=6, days_ago=0),
+    ]
+    report = build_report("kim", states, NOW)
+    assert ids(report.in_progress) == ["g"] and report.known_by_implication == []
+    unanswered = build_report("kim", [replace(states[0], attempts=0, p_mastery=None), states[1]], NOW)
+    assert ids(unanswered.known_by_implication) == ["g"]
+
+
+def test_a_learner_with_interests_only_is_told_where_to_start() -> None:
+    """Finding 3: no goals, no answers, interests only: the report was empty. Now it says there is no
+    evidence yet and where they would start (the concepts ready to learn, those of their interests
+    first), and claims no mastery."""
+    states = [
+        replace(state("arith", 0.25), tags=("numbers",)),
+        replace(state("shapes", 0.25), tags=("geometry", "art")),
+        replace(state("angles", 0.25, prereqs=("shapes",)), tags=("geometry",)),
+        replace(state("intro", 0.25), has_tasks=False),
+    ]
+    report = build_report("kim", states, NOW, interests=["geometry"])
+    assert report.answered_concepts == 0
+    assert all(not getattr(report, name) for name in LISTS) and report.decaying == []
+    assert sorted(report.not_started) == ["angles", "arith", "intro", "shapes"]
+    # Ready to learn: no prerequisite holding it back and some task practising it; interests first.
+    assert [(r.concept_id, r.interests) for r in report.ready_to_learn] == [
+        ("shapes", ["geometry"]),
+        ("arith", []),
+    ]
+    assert report.summary[0].startswith("No answers yet: nothing is known of this learner's mastery")
+    assert "They would start with: SHAPES (interest: geometry), ARITH." in report.summary
+
+
+def test_nothing_to_report_says_why() -> None:
+    (said,) = build_report("kim", [], NOW, interests=["chess"]).summary
+    assert said == (
+        "Nothing to report yet: no answers, no goals, no concept of a curriculum carries their interests "
+        "(chess)."
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_report_and_the_plan_agree_on_what_is_known_and_ready(seed: int) -> None:
+    """On random curricula and learners: every concept is in exactly one of the report's lists, and the
+    concepts the planner can plan (its frontier and its reviews, one task each) are exactly the report's
+    ready-to-learn concepts and reviews due; nothing the report counts as known is planned."""
+    rng = np.random.default_rng(seed)
+    n = 9
+    names = [f"k{i}" for i in range(n)]
+    edges = [(names[i], names[j]) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.3]
+    with_tasks = [c for c in names if rng.random() < 0.85]
+    states = []
+    for c in names:
+        answered = rng.random() < 0.7
+        p_now = float(rng.choice([0.3, 0.5, 0.62, 0.68, 0.75, 0.9, 0.95])) if answered else 0.25
+        peak = max(p_now, float(rng.choice([0.3, 0.55, 0.7, 0.9, 0.97]))) if answered else None
+        learner = state(c, p_now, prereqs=tuple(a for a, b in edges if b == c), p_mastery=peak, days_ago=5)
+        states.append(replace(learner, attempts=3 if answered else 0, has_tasks=c in with_tasks))
+    if not any(s.attempts for s in states):  # a learner without answers gets a placement plan instead
+        states[0] = replace(states[0], attempts=3, p_mastery=states[0].p_now)
+    assert_every_concept_listed_once(states)
+    document = _document(edges, with_tasks)
+    # Concepts on no edge too (`_document` takes its concepts from the edges).
+    document["concepts"] = [
+        {"id": c, "name": c, "description": "", "tags": [], "difficulty": None} for c in names
+    ]
+    graph = build_graph(document)
+    order = list(graph.concept_ids)
+    by_id = {s.concept_id: s for s in states}
+    plan = plan_for_learner(
+        graph,
+        "kim",
+        p_mastery=np.array([by_id[c].p_now for c in order]),
+        p_peak=np.array([by_id[c].p_mastery or by_id[c].p_now for c in order]),
+        attempts=np.array([float(by_id[c].attempts) for c in order]),
+        goals=np.zeros(len(order), dtype=bool),
+        config=PlanConfig(n_tasks=100, max_tasks_per_concept=1),
+    )
+    report = build_report("kim", states, NOW)
+    planned = {t.concept_id for t in plan.tasks}
+    reviews = {d.concept_id for d in report.decaying if d.needs_review}
+    assert planned == {r.concept_id for r in report.ready_to_learn} | reviews
+    assert not planned & set(ids(report.mastered) + ids(report.known_by_implication))
+
+
+def test_the_picture_draws_and_counts_every_kind_of_knowing() -> None:
+    states = [
+        state("a", 0.62, p_mastery=0.96, attempts=10, days_ago=90),
+        state("b", 0.80, prereqs=("a",), p_mastery=0.93, attempts=8, days_ago=20),
+        state("c", 0.38, prereqs=("b",), p_mastery=0.45, attempts=3, days_ago=1),
+        state("x", 0.25),
+        state("y", 0.95, prereqs=("x",), p_mastery=0.95, attempts=5, days_ago=0),
+        state("z", 0.25, prereqs=("c",)),
+    ]
+    report = build_report("kim", states, NOW)
+    assert {c.status for c in report.concepts} == set(COLOURS)
+    assert title_counts(report) == "1 mastered, 1 known by implication, 2 mastered before, 1 in progress"
+    picture = matplotlib.image.imread(io.BytesIO(render_png(report)), format="png")
+    assert picture.shape[0] > 200
+    no_answers = build_report("kim", [state("x", 0.25)], NOW)
+    assert title_counts(no_answers) == "0 mastered, 0 in progress; no answers yet"
