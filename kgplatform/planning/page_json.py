@@ -19,11 +19,13 @@ import orjson
 
 from kgplatform.planning.batch import ChunkPicks
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.reasons import IS_GOAL, describe, goal_words, opening, rest_words
+from kgplatform.planning.reasons import FIRST_TRY_WORDS, IS_GOAL, describe, goal_words, opening, rest_words
 from kgplatform.planning.stamps import InputStamps
 
 # "{:.0%}" multiplies by 100 in double precision and rounds half to even, as np.rint does.
 _SUCCESS_ENDINGS = tuple(f"; predicted success {k}%" for k in range(101))
+# The same endings for a concept the learner never answered on (`reasons.describe`'s `first_try`).
+_FIRST_TRY_ENDINGS = tuple(ending + FIRST_TRY_WORDS for ending in _SUCCESS_ENDINGS)
 _HELPED_BITS = 1 << np.arange(5)
 
 
@@ -75,6 +77,7 @@ def chunk_json(
     said_of_goal = np.array([goal_words(graph, int(g)) for g in goal_values.tolist()], dtype=object)
     goal_said = said_of_goal[goal_inverse.reshape(picks.facts["goal"].shape)].tolist()
     review, p, again = facts["review"].tolist(), facts["p"].tolist(), facts["again"].tolist()
+    first_try = facts["first"].tolist()
     concepts, tasks = picks.concept.tolist(), picks.task.tolist()
     counts, placement = picks.count.tolist(), picks.placement.tolist()
     task_ids, concept_ids = graph.task_ids, graph.concept_ids
@@ -98,9 +101,10 @@ def chunk_json(
             goal_said[row],
             endings[row],
             success[row],
+            first_try[row],
             strict=True,
         )
-        for j, (task, concept, reviewed, faded, p_now, code, said, ending, predicted) in enumerate(
+        for j, (task, concept, reviewed, faded, p_now, code, said, ending, predicted, new) in enumerate(
             itertools.islice(row_facts, counts[row])
         ):
             if placed:
@@ -121,7 +125,7 @@ def chunk_json(
                 words = reason_codes.get(code)
                 if words is None:
                     words = _new_middle(graph, code)
-                reason = first + said + words + _SUCCESS_ENDINGS[ending]
+                reason = first + said + words + (_FIRST_TRY_ENDINGS if new else _SUCCESS_ENDINGS)[ending]
             items.append(
                 {
                     "task_id": task_ids[task],

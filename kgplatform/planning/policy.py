@@ -51,6 +51,9 @@ class PlanConfig:
     # A concept carrying a tag the learner is interested in: less than a task in the band, so interests
     # choose among comparable candidates and never outweigh the goals.
     interest_weight: float = 0.15
+    # Answers on a concept after which, with every task of it still predicted below the band, all its
+    # tasks take turns (`ranked_tasks`): a failing learner is not offered the same exercise again and again.
+    stuck_after: int = 3
 
     def __post_init__(self) -> None:
         low, high = self.success_band
@@ -62,6 +65,8 @@ class PlanConfig:
             raise ValidationFailed("goal_focus must be between 0 and 8", field="goal_focus")
         if self.max_tasks_per_concept < 1:
             raise ValidationFailed("max_tasks_per_concept must be at least 1", field="max_tasks_per_concept")
+        if self.stuck_after < 1:
+            raise ValidationFailed("stuck_after must be at least 1", field="stuck_after")
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,10 @@ def ranked_tasks(
     position. The tasks that fit are those inside the band or, when none is, those within
     `TURN_TOLERANCE` of the one nearest it. They are listed from the one at position (attempts on the
     concept) mod (tasks that fit) onwards, wrapping round, so an answer on the concept moves its next
-    plan on to another task rather than offering the one just answered again. `p` is the float32
+    plan on to another task rather than offering the one just answered again. A learner stuck on the
+    concept (`config.stuck_after` answers or more, and still every usable task predicted below the band)
+    gets every usable task in turn: one task just nearer the band than the others would otherwise be
+    offered after each failure (a teacher's review, 1 December). `p` is the float32
     mastery (..., n) the success is predicted from (`ConceptScores.p`), `attempts` (..., n) the
     learner's attempts per concept. A task that also exercises a concept not open (`ConceptScores.open`)
     is left out when the concept has another task: practising it would skip that concept's missing
@@ -169,9 +177,14 @@ def ranked_tasks(
     reaches = reaches_past_prerequisites(graph, open_, concepts, options)
     distance[(options >= 0) & ~usable_options(reaches, options)] = np.inf
     gap = band_gap(success, config)
-    best = np.min(np.where(np.isfinite(distance), gap, np.inf), axis=-1, keepdims=True)
-    fits = (gap <= best + np.where(best > 0, TURN_TOLERANCE, 0.0)) & np.isfinite(distance)
-    key = _take_turns(distance, fits, _attempts_of(attempts, concepts))
+    usable = np.isfinite(distance)
+    best = np.min(np.where(usable, gap, np.inf), axis=-1, keepdims=True)
+    fits = (gap <= best + np.where(best > 0, TURN_TOLERANCE, 0.0)) & usable
+    turn = _attempts_of(attempts, concepts)
+    # Stuck: `stuck_after` answers and still no usable task reaches the band; every usable one then fits.
+    below = (usable & (success < config.success_band[0])).sum(axis=-1) == usable.sum(axis=-1)
+    fits |= (below & (turn >= config.stuck_after))[..., None] & usable
+    key = _take_turns(distance, fits, turn)
     order = np.argsort(key, axis=-1, kind="stable")
     ranked = np.take_along_axis(options, order, axis=-1)
     return np.where(np.isinf(np.take_along_axis(key, order, axis=-1)), -1, ranked)
@@ -539,6 +552,8 @@ def pick_facts(
         "success": task_success(graph, scores.p, tasks, config),
         "helped": np.where(helps, targets, -1),
         "liked": liked_tags(graph, scores.interests, at),
+        # Never answered on: its predicted success is the typical learner's, and the reason says so.
+        "first": take_at(scores.attempts, at) == 0,
     }
 
 
@@ -589,6 +604,7 @@ def build_task(
         helped=facts["helped"][position],
         liked=int(facts["liked"][position]),
         again=bool(facts["again"][position]),
+        first_try=bool(facts["first"][position]),
     )
     return PlannedTask(
         rank=rank,

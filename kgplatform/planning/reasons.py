@@ -13,6 +13,10 @@ from kgplatform.planning.graph import ConceptGraph
 
 # What a reason says of the learner's goals (`policy.goal_words`): 3 + j names goal j.
 NO_GOALS, OFF_PATH, IS_GOAL, LEADS_TO_GOAL = 0, 1, 2, 3
+# After the predicted success of a concept the learner never answered: the figure is the tracer's prior
+# (`p_init`, the typical learner's mastery before practice), the same for every new concept, not a
+# reading of this learner; a teacher read "predicted success 44%" on every new concept as one (1 December).
+FIRST_TRY_WORDS = " (a typical learner's: no answers from you on it yet)"
 
 
 def middle(
@@ -76,14 +80,16 @@ def describe(
     helped: list[int],
     liked: int = 0,
     again: bool = False,
+    first_try: bool = False,
 ) -> str:
     """One line: why this task, now. `helped`: concepts still missing that this one's practice helps;
-    `again`: the concept was mastered when last practised and has faded below the bar since."""
+    `again`: the concept was mastered when last practised and has faded below the bar since;
+    `first_try`: the learner never answered on the concept (`FIRST_TRY_WORDS`)."""
     if purpose == "placement":
         return "placement: tells most about you (a central concept, no answers from you yet)"
     first = opening(purpose == "review", again, p_mastery)
     words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked)
-    return f"{first}{words}; predicted success {success:.0%}"
+    return f"{first}{words}; predicted success {success:.0%}{FIRST_TRY_WORDS if first_try else ''}"
 
 
 def opening(review: bool, again: bool, p_now: float) -> str:

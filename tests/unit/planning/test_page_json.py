@@ -11,6 +11,7 @@ from kgplatform.planning.graph import build_graph
 from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.pages import fresh_plan_ids
 from kgplatform.planning.policy import PlanConfig
+from kgplatform.planning.reasons import FIRST_TRY_WORDS
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.stamps import InputStamps
 from tests.unit.planning.test_batch import random_learners
@@ -56,6 +57,10 @@ def test_chunk_json_writes_the_bytes_of_the_plan_records_json(concepts: int, lea
     if concepts > 5:
         assert {t.purpose for plan in plans for t in plan.tasks} == {"placement", "learn", "review"}
         assert any("matches your interest in" in t.reason for plan in plans for t in plan.tasks)
+        # Both endings are compared: concepts never answered on (the typical learner's figure) and others.
+        learn = [t.reason for plan in plans for t in plan.tasks if t.purpose == "learn"]
+        assert any(r.endswith(FIRST_TRY_WORDS) for r in learn)
+        assert any(r.endswith("%") for r in learn)
 
 
 def test_fresh_plan_ids_are_distinct_version_4_uuids_written_as_uuid_writes_them() -> None:

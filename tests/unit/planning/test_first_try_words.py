@@ -1,0 +1,37 @@
+"""A concept the learner never answered on predicts the tracer's prior success (the typical learner's,
+about 44% with the default parameters): its reason says so instead of reading like a measure of this
+learner (a teacher's review, 1 December)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.policy import PlanConfig, plan_for_learner
+from kgplatform.planning.reasons import FIRST_TRY_WORDS
+
+
+def test_a_new_concepts_predicted_success_is_named_the_typical_learners(chain: ConceptGraph) -> None:
+    # a -> b -> c -> d and x -> d, goal d: a mastered (answered), b practised to 0.7 (answered), x never
+    # answered (the prior 0.25), so the plan holds tasks of b and of x.
+    ids = chain.concept_ids
+    p = np.array([{"a": 0.95, "b": 0.7}.get(c, 0.25) for c in ids], dtype=np.float32)
+    attempts = np.array([{"a": 4.0, "b": 3.0}.get(c, 0.0) for c in ids])
+    plan = plan_for_learner(
+        chain,
+        "learner",
+        p_mastery=p,
+        p_peak=p,
+        attempts=attempts,
+        goals=np.array([c == "d" for c in ids]),
+        config=PlanConfig(n_tasks=4),
+    )
+    reasons = {t.concept_id: t.reason for t in plan.tasks}
+    assert {"b", "x"} <= set(reasons)
+    new = next(t for t in plan.tasks if t.concept_id == "x")
+    assert re.search(r"; predicted success \d+%" + re.escape(FIRST_TRY_WORDS) + "$", new.reason)
+    assert new.predicted_success < PlanConfig().success_band[0]
+    # b's figure comes from the learner's own answers: no such words.
+    assert reasons["b"].endswith("%") and FIRST_TRY_WORDS not in reasons["b"]
