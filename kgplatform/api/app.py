@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kgplatform import __version__
+from kgplatform.api.allowed_methods import AllowedMethods
 from kgplatform.api.content_type import require_json_body
 from kgplatform.api.fast_path import NextTasksFastPath
 from kgplatform.api.limits import BodySizeLimit, RateLimit, make_limiter
@@ -102,10 +103,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(require_json_body)],
     )
     install_problem_handlers(app)
-    # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, fast path.
+    # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, fast path, methods.
     limiter_redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=1)
     limiter = make_limiter(settings.serving, limiter_redis)
-    app.add_middleware(NextTasksFastPath)  # innermost: cache hits skip routing and dependencies
+    # Innermost: 405 with every method the path takes, before routing tries one route of it.
+    app.add_middleware(AllowedMethods)
+    app.add_middleware(NextTasksFastPath)  # cache hits skip routing and dependencies
     if limiter is not None:
         app.add_middleware(RateLimit, limiter=limiter)
     app.add_middleware(BodySizeLimit, max_bytes=settings.serving.max_body_bytes)

@@ -1,4 +1,6 @@
-"""The OpenAPI document says what every route can answer, errors included.
+"""The OpenAPI document says what every route can answer, errors included, and what each takes.
+
+Routes that read their body themselves get its schema from `documented_bodies`.
 
 Routes document their own success and some domain errors; this adds the domain errors a route can meet by
 what it is (`domain_errors`: 404, 409, 412, 428) and what the platform itself can answer
@@ -13,6 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from kgplatform.api.documented_bodies import add_documented_bodies
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -141,7 +145,7 @@ def install_openapi(app: FastAPI) -> None:
             document = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
-            app.openapi_schema = add_problem_responses(document)
+            app.openapi_schema = add_problem_responses(add_documented_bodies(document, app.routes))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

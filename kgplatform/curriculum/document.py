@@ -12,8 +12,17 @@ import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic reads typing's own TypedDict only from Python 3.12
 
-from kgplatform.curriculum.models import ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
+from kgplatform.curriculum.models import (
+    ConceptIn,
+    CurriculumId,
+    CurriculumIn,
+    Description,
+    Name,
+    PrerequisiteIn,
+    TaskIn,
+)
 
 
 class CurriculumDocument(BaseModel):
@@ -39,3 +48,28 @@ class CurriculumDocument(BaseModel):
     @property
     def row_count(self) -> int:
         return len(self.concepts) + len(self.prerequisites) + len(self.tasks)
+
+
+# The JSON body of an import over HTTP, for its OpenAPI schema only: the import reads it row by row
+# (`io.parse_json`, `import_validation`) so that one bad row is reported beside the others. Every member
+# may be left out (TypedDict, not a model: left out is not null), so these are not CurriculumDocument.
+class ImportedCurriculum(TypedDict, total=False):
+    """The curriculum itself: `id` must be the one in the path; a member left out keeps its stored value
+    (the id as name for a new curriculum)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    id: CurriculumId
+    name: Name
+    description: Description
+
+
+class ImportDocument(TypedDict, total=False):
+    """A curriculum's concepts, prerequisites and tasks; rows merge by id with what is stored."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    curriculum: ImportedCurriculum | None
+    concepts: list[ConceptIn]
+    prerequisites: list[PrerequisiteIn]
+    tasks: list[TaskIn]

@@ -125,6 +125,16 @@ class AnswerIn(BaseModel):
         return self.answered_at.astimezone(UTC)
 
 
+# Describes POST /answers' batch body in the OpenAPI document only: the route reads the rows one at a time
+# (`parse_answer_rows`), so that a bad row is rejected with its reason while the others are stored.
+class AnswerBatch(BaseModel):
+    """A batch of answers; each row is accepted, a duplicate or rejected on its own (unless `atomic`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answers: list[AnswerIn] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+
 class RejectedRow(BaseModel):
     """Why one row of a batch was not stored."""
 

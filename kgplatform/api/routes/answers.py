@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import Field
 
 from kgplatform.api.deps import GraphDep, ServicePrincipal
+from kgplatform.api.documented_bodies import documented_body
 from kgplatform.api.routes.jobs import request_plan_recomputes
 from kgplatform.errors import Conflict, ValidationFailed
-from kgplatform.mastery.models import MAX_BATCH_SIZE, AnswerBatchResult
+from kgplatform.mastery.models import MAX_BATCH_SIZE, AnswerBatch, AnswerBatchResult, AnswerIn
 from kgplatform.mastery.service import CurrentParams, MasteryService
 from kgplatform.mastery.store import MasteryStore
 
@@ -35,6 +37,11 @@ EVENT_ID_RULE = (
     "again with the same content is a duplicate (stored once), and with other content (for example "
     "another learner_id) a conflict, rejected with a 409 that names the stored row's learner_id. "
     "Prefix event ids with your service's name, or use UUIDs."
+)
+# The three body shapes `rows_of` accepts, as the OpenAPI document gives them (`documented_body`): the
+# parameter itself is untyped so that each row is validated on its own.
+AnswersBody = (
+    AnswerIn | Annotated[list[AnswerIn], Field(min_length=1, max_length=MAX_BATCH_SIZE)] | AnswerBatch
 )
 ANSWERS_BODY = Body(
     description=(
@@ -71,6 +78,7 @@ ANSWERS_BODY = Body(
         },
     },
 )
+@documented_body(AnswersBody)
 def post_answers(
     body: Annotated[list[Any] | dict[str, Any], ANSWERS_BODY],
     service: MasteryServiceDep,

@@ -16,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from kgplatform.api.deps import DesignerPrincipal, GraphDep, ReaderPrincipal
+from kgplatform.api.documented_bodies import documented_body
+from kgplatform.curriculum.document import ImportDocument
 from kgplatform.curriculum.import_report import ImportReport
 from kgplatform.curriculum.import_service import curriculum_etag, export_document, run_import
 from kgplatform.curriculum.io import (
     INPUT_FILES,
-    JSON_SECTIONS,
     RawDocument,
     document_to_zip,
     entity_of_filename,
@@ -85,21 +86,14 @@ async def _read_uploads(request: Request, curriculum: dict[str, str]) -> RawDocu
 
 
 # The body is read by hand (three formats, each validated row by row), so its shapes are declared here
-# for the docs; the JSON document is described in the README ("Importing and exporting curricula").
+# for the docs: the files here, the JSON document from its models (`documented_body`, below); the README
+# describes it too ("Importing and exporting curricula").
 _FILE = {"type": "string", "format": "binary"}
 IMPORT_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "curriculum": {"type": "object"},
-                        **{k: {"type": "array", "items": {"type": "object"}} for k in JSON_SECTIONS},
-                    },
-                }
-            },
+            "application/json": {},
             "application/zip": {"schema": _FILE},
             "multipart/form-data": {
                 "schema": {"type": "object", "properties": {k: _FILE for k in UPLOAD_FIELDS}}
@@ -115,6 +109,7 @@ IMPORT_BODY = {
     openapi_extra=IMPORT_BODY,
     responses={412: {"description": "If-Match sent, and the curriculum changed since that export"}},
 )
+@documented_body(ImportDocument)
 async def import_curriculum(
     curriculum_id: str,
     request: Request,

@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from kgplatform.api.app import create_app
@@ -83,6 +84,7 @@ def test_no_server_error_every_response_matches_the_schema_and_a_refusal_changes
             response_schema_conformance,
             content_type_conformance,
             status_code_conformance,
+            unsupported_method,  # a method the path does not take: 405 with Allow
         ],
     )
     operation = f"{case.operation.method.upper()} {case.operation.path}"

@@ -1,8 +1,21 @@
-"""Every operation documents the platform's problem+json errors."""
+"""Every operation documents the platform's problem+json errors, and the body it takes, even where the
+route reads its body itself."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema_rs
+import pytest
+import schemathesis
+
 from kgplatform.api.app import create_app
+from kgplatform.api.routes.answers import rows_of
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.io import JSON_SECTIONS
+from kgplatform.errors import ValidationFailed
+from kgplatform.mastery.models import parse_answer_rows
 
 
 def test_every_operation_documents_problem_errors() -> None:
@@ -19,3 +32,114 @@ def test_every_operation_documents_problem_errors() -> None:
     next_tasks = document["paths"]["/learners/{learner_id}/next-tasks"]["get"]["responses"]
     assert next_tasks["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/NextTasks")
     assert "Retry-After" in next_tasks["429"]["headers"]
+
+
+DOCUMENT = create_app().openapi()
+
+
+def body_schema(path: str, media_type: str = "application/json") -> dict[str, Any]:
+    return DOCUMENT["paths"][path]["post"]["requestBody"]["content"][media_type]["schema"]
+
+
+def validator(schema: dict[str, Any]) -> jsonschema_rs.Validator:
+    """The schema with the document's components beside it, so that its `#/components/...` refs resolve."""
+    return jsonschema_rs.Draft202012Validator(
+        {**schema, "components": DOCUMENT["components"]}, validate_formats=True
+    )
+
+
+def refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def test_the_document_is_valid_openapi_3_1_and_every_ref_resolves() -> None:
+    assert DOCUMENT["openapi"].startswith("3.1")
+    schemathesis.openapi.from_dict(DOCUMENT).validate()  # raises on a document the 3.1 schema refuses
+    schemas = DOCUMENT["components"]["schemas"]
+    for ref in set(refs(DOCUMENT)):
+        assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas, ref
+    for schema in schemas.values():
+        assert jsonschema_rs.meta.is_valid(schema), schema
+
+
+def test_every_json_request_body_names_its_models() -> None:
+    """No JSON body is documented as just "an array or an object" (a client generator's `Any`)."""
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                assert list(refs(content["application/json"]["schema"])), (method, path)
+
+
+ANSWER = {
+    "event_id": "e-1",
+    "learner_id": "l-1",
+    "task_id": "t-1",
+    "correct": True,
+    "answered_at": "2026-01-05T08:00:00Z",
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        (ANSWER, True),
+        ({**ANSWER, "correct": None, "score": 0.5, "duration_s": 3.0}, True),
+        ([ANSWER, {**ANSWER, "event_id": "e-2"}], True),
+        ({"answers": [ANSWER]}, True),
+        ({k: v for k, v in ANSWER.items() if k != "answered_at"}, False),
+        ({**ANSWER, "answered_at": "yesterday"}, False),
+        ({**ANSWER, "correct": "yes"}, False),
+        ({**ANSWER, "score": 1.5, "correct": None}, False),
+        ({**ANSWER, "mood": "happy"}, False),
+        ([], False),
+        ({"answers": []}, False),
+        ({"answers": [ANSWER], "source": "app"}, False),
+        ([{**ANSWER, "learner_id": ""}], False),
+    ],
+)
+def test_the_answers_body_is_documented_as_the_route_reads_it(body: Any, accepted: bool) -> None:
+    """The document accepts what the route stores and refuses what it rejects (the whole body, or the
+    one row of it); the route's own per-row check is the reference."""
+    schema = body_schema("/answers")
+    assert {s.get("$ref") for s in schema["anyOf"]} >= {
+        "#/components/schemas/AnswerIn",
+        "#/components/schemas/AnswerBatch",
+    }
+    assert set(DOCUMENT["components"]["schemas"]["AnswerIn"]["required"]) == {
+        "event_id",
+        "learner_id",
+        "task_id",
+        "answered_at",
+    }
+    try:
+        _, rejected = parse_answer_rows(rows_of(body))
+    except ValidationFailed:
+        rejected = ["the body"]
+    assert (not rejected) == accepted, rejected
+    assert validator(schema).is_valid(body) == accepted
+
+
+def test_the_import_body_is_documented_from_the_row_models() -> None:
+    schema = body_schema("/curricula/{curriculum_id}/import")
+    assert schema == {"$ref": "#/components/schemas/ImportDocument"}
+    document = DOCUMENT["components"]["schemas"]["ImportDocument"]
+    assert set(document["properties"]) == {"curriculum", *JSON_SECTIONS}
+    assert document["properties"]["concepts"]["items"] == {"$ref": "#/components/schemas/ConceptIn"}
+    check = validator(schema)
+    exported = generate_curriculum(5, seed=1, curriculum_id="c-1").to_dict()
+    assert check.is_valid(exported)
+    assert check.is_valid({"concepts": exported["concepts"]})  # every member may be left out
+    assert check.is_valid({"curriculum": {"name": "Algebra"}})
+    assert not check.is_valid({"concepts": [{"id": "c"}]})  # no name
+    assert not check.is_valid({"lessons": []})  # an unknown section is a file error
+    assert not check.is_valid({"curriculum": {"id": None}})
+    # The files it also takes stay as declared.
+    assert body_schema("/curricula/{curriculum_id}/import", "application/zip")["format"] == "binary"
