@@ -63,7 +63,9 @@ class OnDemandPlanner:
         self.client = client
         self.cache = PlanCache(client)
         self.params = params
-        self.graphs = graphs or ConceptGraphs(plan_store)
+        # `is None`, not `or`: an empty cache is falsy (it has a length), and the process's shared one
+        # starts empty, so `or` gave every chunk a new cache and rebuilt the curriculum's arrays each time.
+        self.graphs = graphs if graphs is not None else ConceptGraphs(plan_store)
         self.config = config or PlanConfig()
         self.version = model_version(params)
 
