@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)
         app.state.tracer_params = CurrentParams(settings)
+        app.state.stamp_backlog = StampBacklog()
         app.state.next_tasks = NextTasksServing(
             settings.redis.url,
             app.state.graph,
@@ -83,9 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.tracer_params,
             metrics,
             settings.serving.change_poll_s,
+            app.state.stamp_backlog,
         )
         app.state.next_tasks.start_watching()
-        app.state.stamp_backlog = StampBacklog()
         stamp_retry = asyncio.create_task(jobs.retry_answer_stamps(app))
         try:
             yield

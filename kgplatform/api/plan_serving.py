@@ -37,6 +37,7 @@ from kgplatform.api.redis_reader import open_plan_reader
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
+from kgplatform.jobs.on_demand import StampBacklog
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import PlanCache, answered_after, answered_key, plan_key
 from kgplatform.planning.records import PlanRecord
@@ -54,12 +55,16 @@ ANSWERED_REASON = "the learner answered, or changed goals or interests, since th
 PENDING_REASON = f"{ANSWERED_REASON}; a new plan has been requested from the workers"
 
 
-def cached_stale_reasons(plan: dict[str, Any], pending: bytes | None, answered: bytes | None) -> list[str]:
-    """Why a cached plan is stale, from Redis alone: answers (or a goal or interest change) stored after
-    it, with a recomputation pending or not (none when no worker runs and the pending mark has expired).
+def cached_stale_reasons(
+    plan: dict[str, Any], pending: bytes | None, answered: bytes | None, held: float | None = None
+) -> list[str]:
+    """Why a cached plan is stale, from Redis (and `held`, this process's answer stamp still waiting to
+    reach Redis after an outage): answers (or a goal or interest change) stored after it, with a
+    recomputation pending or not (none when no worker runs and the pending mark has expired).
     The pending mark alone proves nothing: a plan computed after the change (a miss planned on the
     spot) is fresh while the mark waits for the worker, and the API stamps every change before it marks."""
-    if not answered_after(answered, datetime.fromisoformat(plan["created_at"])):
+    created_at = datetime.fromisoformat(plan["created_at"])
+    if not answered_after(answered, created_at) and not (held is not None and held > created_at.timestamp()):
         return []
     return [PENDING_REASON] if pending else [ANSWERED_REASON]
 
@@ -126,6 +131,7 @@ class NextTasksServing:
         params: CurrentParams,
         metrics: ApiMetrics,
         change_poll_s: float = 2.0,
+        backlog: StampBacklog | None = None,
     ) -> None:
         # Asynchronous on the hit path: while one request waits for Redis the loop parses the next
         # (measured: on a busy machine a blocking GET halved throughput and tripled p99); pipelined
@@ -135,6 +141,9 @@ class NextTasksServing:
         self.cache = BestEffortPlanCache(sync_redis)
         self.params = params
         self.metrics = metrics
+        # Answer stamps POST /answers could not write while Redis was away (`jobs.StampBacklog`): until
+        # the retry writes them (every few seconds), a plan cached before the outage would read as fresh.
+        self.backlog = backlog
         self._service: PlanService | None = None
         self._version, self._version_checked_until = "", 0.0
         self._lock = threading.Lock()
@@ -245,7 +254,8 @@ class NextTasksServing:
         if not raw:
             return None, [], []
         plan = orjson.loads(raw)
-        return plan, cached_stale_reasons(plan, pending, answered), self.changes.stale_reasons(plan)
+        held = self.backlog.held(learner_id) if self.backlog is not None and len(self.backlog) else None
+        return plan, cached_stale_reasons(plan, pending, answered, held), self.changes.stale_reasons(plan)
 
     async def _computed(
         self, learner_id: str, limit: int, curriculum_id: str | None, now: datetime

@@ -55,6 +55,11 @@ class StampBacklog:
         if dropped > 0:
             log.warning("answer-stamp backlog full: %d learners' stamps dropped", dropped)
 
+    def held(self, learner_id: str) -> float | None:
+        """The learner's answer stamp waiting here, if any: until it reaches Redis, serving must judge
+        a cached plan by it too (one dict read; no lock needed for a read of a single key)."""
+        return self._stamps.get(learner_id)
+
     def take(self) -> dict[str, float]:
         with self._lock:
             taken, self._stamps = self._stamps, {}

@@ -108,6 +108,13 @@ def test_redis_outage_computes_plans_from_neo4j_and_recovers(
 
     manager.up(settings)
     assert until(lambda: api.client.get("/readyz"), 200).status_code == 200
+    # At once, before the app's retry (every few seconds) writes the answer's stamp to Redis: the plan
+    # cached before the outage is read from Redis again, and must not read as fresh (it did, for up to
+    # the retry's period, until the serving path consulted the stamps the app still holds).
+    at_once = api.get(PATH).json()
+    assert at_once["stale"] or datetime.fromisoformat(at_once["created_at"]).timestamp() > answered_at, (
+        at_once
+    )
     # The plan cached before the outage survived it (append-only file) and predates that answer. The hit
     # path judges it by the answer stamp alone, so the stamp the app kept must reach Redis (within a few
     # seconds, with no new answer), dated when the answer was stored; else that plan reads as fresh.
