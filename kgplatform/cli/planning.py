@@ -28,6 +28,13 @@ def simulate_policies(
         max=8.0,
         help="Ours' PlanConfig.goal_focus: the power of closest-goal-first (0: every goal pulls alike).",
     ),
+    plan_length: int = typer.Option(
+        1,
+        "--plan-length",
+        min=1,
+        help="Tasks of each of ours' plans a learner works through before the next plan (1: a new plan "
+        "after every answer, as on-demand recomputation gives); baselines choose every task.",
+    ),
 ) -> None:
     """Run ours and the usual policies on the same simulated learners; goal mastery with 95% intervals."""
     from kgplatform.planning.compare import compare_policies, default_policies, plot_comparison
@@ -37,7 +44,13 @@ def simulate_policies(
     config = PlanConfig(goal_focus=goal_focus)
     graph = load_graph(curriculum, n_concepts=concepts, seed=seed)
     comparison = compare_policies(
-        graph, curriculum, n_learners=learners, n_tasks=tasks, seed=seed, policies=default_policies(config)
+        graph,
+        curriculum,
+        n_learners=learners,
+        n_tasks=tasks,
+        seed=seed,
+        policies=default_policies(config),
+        plan_length=plan_length,
     )
     table = Table(
         "policy",
@@ -45,7 +58,8 @@ def simulate_policies(
         "95% CI",
         "same task as the step before",
         "ours minus this (paired 95% CI)",
-        title=f"{curriculum} ({graph.n_concepts} concepts), {learners} learners, seed {seed}",
+        title=f"{curriculum} ({graph.n_concepts} concepts), {learners} learners, seed {seed}"
+        + (f", ours' plans followed {plan_length} tasks at a time" if plan_length > 1 else ""),
     )
     for row in comparison.table():
         name = str(row["policy"])

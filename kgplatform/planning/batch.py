@@ -23,7 +23,7 @@ from kgplatform.planning.policy import (
     ranked_tasks,
     score_concepts,
 )
-from kgplatform.planning.ranking import top_concepts
+from kgplatform.planning.ranking import OFF_PATH, top_concepts
 
 # Not a power of two: with 1,024 learners a row of the (n, L) float32 matrices is 4,096 bytes, every
 # row of a column maps to the same cache sets, and transposing one took five times as long (3.1 ms
@@ -141,38 +141,48 @@ class _Picks:
 def _picks_among_best(
     graph: ConceptGraph, scores: ConceptScores, rows: np.ndarray, k: int, config: PlanConfig
 ) -> _Picks:
-    """`pick_sequence` for the given rows over their best k candidates (score order): round by round,
+    """`pick_sequence` for the given rows over their best k candidates (score order): group by group
+    (on the goal path or due for review, then off the path: `policy.on_path_count`), round by round,
     each candidate in turn takes its best-ranked task not listed yet, until n_tasks are listed. One
-    column per (round, candidate) in that order; the loop runs over those few columns, each step on
-    every row at once."""
+    column per (group, round, candidate) in that order; the loop runs over those few columns, each step
+    on every row at once."""
     top, valid = top_concepts(scores.parts.take(rows), k)
     task_order = ranked_tasks(
         graph, scores.p[rows], np.where(valid, top, -1), config, scores.open[rows], scores.attempts[rows]
     )  # (R, k, w)
     n_rows, width = top.shape
     rounds = min(config.max_tasks_per_concept, task_order.shape[-1])
+    # Off-path candidates rank after the others (`ranking.OFF_PATH_SHIFT`): slots [0, on_path) are the
+    # first group. A placement plan ignores paths: one group.
+    off_path = (np.take_along_axis(scores.parts.terms[rows], top, axis=1) & OFF_PATH) > 0
+    off_path &= valid & ~scores.placement.reshape(-1)[rows, None]
+    on_path = (valid & ~off_path).sum(axis=1)
     listed = np.full((n_rows, config.n_tasks), -1, dtype=np.int64)  # each row's tasks so far
     count = np.zeros(n_rows, dtype=np.int64)
     every_row = np.arange(n_rows)
-    concept = np.tile(top, rounds)
-    task = np.full((n_rows, rounds * width), -1, dtype=np.int64)
-    kept = np.zeros((n_rows, rounds * width), dtype=bool)
-    first_round = np.zeros(n_rows, dtype=np.int64)
-    for column in range(rounds * width):
-        slot = column % width
+    concept = np.tile(top, 2 * rounds)
+    task = np.full((n_rows, 2 * rounds * width), -1, dtype=np.int64)
+    kept = np.zeros((n_rows, 2 * rounds * width), dtype=bool)
+    # The picks listed when the first round of the last group the k candidates reach is done: if the
+    # row has more candidates than k, later ones would have come next (rows short of n_tasks then look
+    # at more, `pick_matrix`).
+    reached = np.zeros(n_rows, dtype=np.int64)
+    last_group = np.where(on_path == width, 0, 1)
+    for column in range(2 * rounds * width):
+        group, slot = column // (rounds * width), column % width
+        in_group = (slot < on_path) if group == 0 else (slot >= on_path)
         options = task_order[:, slot, :]  # (R, w), best first, -1 padded
         free = (options >= 0) & ~(options[:, :, None] == listed[:, None, :]).any(axis=-1)
-        takes = free.any(axis=1) & valid[:, slot] & (count < config.n_tasks)
-        if not takes.any():
-            continue
-        chosen = options[every_row, np.argmax(free, axis=1)]
-        task[takes, column] = chosen[takes]
-        kept[takes, column] = True
-        listed[every_row[takes], count[takes]] = chosen[takes]
-        count += takes
-        if column < width:
-            first_round += takes
-    short = (first_round < config.n_tasks) & valid.all(axis=1)
+        takes = free.any(axis=1) & valid[:, slot] & in_group & (count < config.n_tasks)
+        if takes.any():
+            chosen = options[every_row, np.argmax(free, axis=1)]
+            task[takes, column] = chosen[takes]
+            kept[takes, column] = True
+            listed[every_row[takes], count[takes]] = chosen[takes]
+            count += takes
+        if column % (rounds * width) == width - 1:  # the end of a group's first round
+            reached = np.where(last_group == group, count, reached)
+    short = (reached < config.n_tasks) & valid.all(axis=1)
     return _Picks(concept, task, kept, short)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from kgplatform.planning.baselines import RandomFrontier, SimPolicy, Topological, WeakestFirst
-from kgplatform.planning.batch import LearnerMatrix, first_tasks
+from kgplatform.planning.batch import LearnerMatrix, chunk_picks, first_tasks
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.simulator import Population, TruthModel, simulate_step
@@ -32,6 +32,15 @@ class PlannerPolicy:
 
     def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
         return first_tasks(graph, learners, self.config)
+
+    def plan(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
+        """(L, n_tasks) each learner's whole plan in plan order, -1 padded: what a learner who works
+        through a plan before asking for the next one is given."""
+        picks = chunk_picks(graph, learners, self.config)
+        tasks = np.full((picks.task.shape[0], self.config.n_tasks), -1, dtype=np.int64)
+        width = min(picks.task.shape[1], self.config.n_tasks)
+        tasks[:, :width] = np.where(np.arange(width) < picks.count[:, None], picks.task[:, :width], -1)
+        return tasks
 
 
 def default_policies(config: PlanConfig | None = None) -> list[SimPolicy]:
@@ -109,16 +118,34 @@ def run_policy(
     n_tasks: int,
     seed: int,
     days_per_task: float,
+    plan_length: int = 1,
 ) -> PolicyResult:
-    """One policy for n_tasks steps on a copy of the population; the curve of true goal mastery."""
+    """One policy for n_tasks steps on a copy of the population; the curve of true goal mastery.
+
+    `plan_length` > 1: a policy that makes whole plans (ours, `plan`) is asked once per that many
+    tasks, and its learners work through the plan as given (an app that fetches a plan and shows it
+    in full); the baselines still choose every task from the latest estimates (an advantage to them).
+    """
     learners = population.copy()
     tracker = EstimateTracker.start(graph, learners.goals)
     rng = np.random.default_rng([seed, 4])  # the policy's own randomness, the same seed for each policy
     curve = [learners.goal_mastery()]
     previous, repeats, given = None, 0, 0
+    plan: np.ndarray | None = None
+    make_plan = getattr(policy, "plan", None) if plan_length > 1 else None
     for step in range(n_tasks):
         now = step * days_per_task
-        tasks = policy.choose(graph, tracker.view(now), rng)
+        view = tracker.view(now)
+        if make_plan is None:
+            tasks = policy.choose(graph, view, rng)
+        else:
+            if plan is None or step % plan_length == 0:
+                plan = make_plan(graph, view, rng)
+            column = step % plan_length
+            tasks = plan[:, column] if column < plan.shape[1] else np.full(plan.shape[0], -1)
+            missing = tasks < 0
+            if missing.any():  # a plan shorter than plan_length (few candidates): chosen afresh
+                tasks = np.where(missing, policy.choose(graph, view, rng), tasks)
         if previous is not None:
             real = tasks >= 0
             repeats += int(((tasks == previous) & real).sum())
@@ -139,11 +166,12 @@ def compare_policies(
     seed: int,
     policies: Sequence[SimPolicy] | None = None,
     days_per_task: float = 0.25,
+    plan_length: int = 1,
 ) -> Comparison:
     truth = TruthModel.generate(graph, seed)
     population = Population.generate(graph, n_learners, seed)
     results = [
-        run_policy(graph, truth, population, policy, n_tasks, seed, days_per_task)
+        run_policy(graph, truth, population, policy, n_tasks, seed, days_per_task, plan_length)
         for policy in (policies or default_policies())
     ]
     return Comparison(curriculum, n_learners, n_tasks, seed, results)

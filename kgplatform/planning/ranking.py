@@ -27,6 +27,10 @@ SCORE_DECIMALS = 6
 NOT_A_CANDIDATE = -1e9
 MARGIN = 1e-4
 BLOCK = 8
+# Subtracted from every off-path candidate's score: each ranks after every candidate on the goal path
+# (scores are sums of weights below 1 and normalised parts, far below this), so a plan's candidates
+# list the goal path first, then what is off it (`policy.pick_sequence` groups them so).
+OFF_PATH_SHIFT = 16.0
 
 UNBLOCKS, REVIEW_ON_PATH, IN_BAND, OFF_PATH, NOT_CANDIDATE, LIKED = (1 << i for i in range(6))
 N_CODES = 1 << 6
@@ -52,7 +56,7 @@ class ScoreParts:
         score += np.where(terms & REVIEW_ON_PATH, review, 0.0)
         score += np.where(terms & IN_BAND, band, 0.0)
         score += np.where(terms & LIKED, interest, 0.0)
-        score = np.where(terms & OFF_PATH, off_path * score, score)
+        score = np.where(terms & OFF_PATH, off_path * score - OFF_PATH_SHIFT, score)
         score = np.where(terms & NOT_CANDIDATE, NOT_A_CANDIDATE, score)
         score = np.round(score, SCORE_DECIMALS)
         if self.place_rows.size:
@@ -90,7 +94,8 @@ class ScoreParts:
         )
         scale = np.where(codes & OFF_PATH, off_path, 1.0)
         scale = np.where(codes & NOT_CANDIDATE, 0.0, scale).astype(np.float32)
-        shift = np.where(codes & NOT_CANDIDATE, -np.inf, scale * extra).astype(np.float32)
+        shift = np.where(codes & OFF_PATH, scale * extra - OFF_PATH_SHIFT, scale * extra)
+        shift = np.where(codes & NOT_CANDIDATE, -np.inf, shift).astype(np.float32)
         estimate = self.base * scale[self.terms]
         estimate += shift[self.terms]
         if self.place_rows.size:

@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 
 # Bumped whenever the policy would choose differently from the same inputs: cached plans of an older
 # planner are then stale. planner-2: goal pull flows down prerequisite edges (`policy.goal_pull`);
-# planner-3: the goal nearest to done pulls hardest (`policy.closest_goal_pull`).
-PLANNER_VERSION = "planner-3"
+# planner-3: the goal nearest to done pulls hardest (`policy.closest_goal_pull`);
+# planner-4: the goal path's concepts take second tasks before off-path ones fill a plan, and a learner
+# stuck on a concept gets each of its tasks in turn (`policy.pick_sequence`, `policy.ranked_tasks`).
+PLANNER_VERSION = "planner-4"
 
 
 def model_version(params: TracerParams) -> str:

@@ -55,6 +55,29 @@ def test_batch_and_one_learner_paths_give_identical_plans_for_1000_learners(chun
     assert [graph.task_ids[t] for t in first] == [plan.tasks[0].task_id for plan in batch]
 
 
+def test_plans_with_few_concepts_on_the_goal_path_are_equal_on_both_paths() -> None:
+    """One goal each, so a plan's first group (the goal path) is short and its off-path group is cut by
+    the batch's first k candidates: the case where the batch must look at more of them."""
+    graph = build_graph(generate_curriculum(120, seed=5))
+    learners = random_learners(graph, 600, seed=11)
+    rng = np.random.default_rng(12)
+    learners.goals[:] = False
+    learners.goals[np.arange(600), rng.integers(60, 120, 600)] = True
+    config = PlanConfig(n_tasks=5, max_tasks_per_concept=2)
+    batch = [plan for chunk in plan_batch(graph, learners, config, chunk_size=250) for plan in chunk]
+    for row, plan in enumerate(batch):
+        assert plan == one_learner_plan(graph, learners, row, config), f"learner {row}"
+    off_after_second = 0
+    for plan in batch:
+        concepts = [task.concept_id for task in plan.tasks]
+        off = ["off your goal path" in task.reason for task in plan.tasks]
+        if any(off) and len(set(c for c, o in zip(concepts, off, strict=True) if not o)) < len(
+            [o for o in off if not o]
+        ):
+            off_after_second += 1
+    assert off_after_second > 0  # the sample has plans where a goal-path concept took a second task
+
+
 def test_a_task_exercising_two_chosen_concepts_is_listed_once_on_both_paths() -> None:
     """The generated curriculum's multi-concept tasks once appeared twice in about 1 plan in 140."""
     graph = build_graph(generate_curriculum(300, seed=0))

@@ -55,3 +55,51 @@ def test_the_share_of_steps_repeating_the_previous_task_is_counted_per_learner()
     # a step without one at 3 and 5 (not a repeat): 45 of 47 given tasks repeat.
     assert result.repeat_share == 45 / 47
     assert comparison.table()[0]["repeat_share"] == 45 / 47
+
+
+class Planned:
+    """Makes plans of two tasks (task 1 then task 2), asked only when a plan is used up; counts calls."""
+
+    name = "planned"
+
+    def __init__(self) -> None:
+        self.plans = self.choices = 0
+
+    def choose(self, graph: object, learners: object, rng: np.random.Generator) -> np.ndarray:
+        self.choices += 1
+        return np.full(len(learners.learner_ids), 3, dtype=np.int64)  # type: ignore[attr-defined]
+
+    def plan(self, graph: object, learners: object, rng: np.random.Generator) -> np.ndarray:
+        self.plans += 1
+        tasks = np.tile(np.array([1, 2, -1]), (len(learners.learner_ids), 1))  # type: ignore[attr-defined]
+        tasks[0, 1] = -1  # learner 0's plan holds one task: its second step is chosen afresh
+        return tasks
+
+
+def test_learners_follow_each_plan_for_plan_length_tasks() -> None:
+    graph = build_graph(generate_curriculum(20, seed=3))
+    policy = Planned()
+    compare_policies(graph, "generated", n_learners=4, n_tasks=7, seed=3, policies=[policy], plan_length=3)
+    # Plans at steps 0, 3 and 6; steps 1 and 4 fill learner 0's missing task, steps 2 and 5 everyone's.
+    assert policy.plans == 3 and policy.choices == 4
+    one_at_a_time = Planned()
+    compare_policies(graph, "generated", n_learners=4, n_tasks=7, seed=3, policies=[one_at_a_time])
+    assert one_at_a_time.plans == 0 and one_at_a_time.choices == 7
+
+
+def test_ours_followed_a_plan_at_a_time_gives_its_plans_in_order() -> None:
+    from kgplatform.planning.batch import plan_batch
+    from kgplatform.planning.compare import PlannerPolicy
+    from kgplatform.planning.simulator import Population
+    from kgplatform.planning.tracking import EstimateTracker
+
+    graph = build_graph(generate_curriculum(40, seed=5))
+    population = Population.generate(graph, 30, seed=5)
+    view = EstimateTracker.start(graph, population.goals).view(0.0)
+    ours = PlannerPolicy()
+    tasks = ours.plan(graph, view, np.random.default_rng(0))
+    plans = [plan for chunk in plan_batch(graph, view, ours.config) for plan in chunk]
+    for row, plan in enumerate(plans):
+        expected = [graph.task_ids.index(t.task_id) for t in plan.tasks]
+        assert tasks[row, : len(expected)].tolist() == expected
+        assert (tasks[row, len(expected) :] == -1).all()

@@ -5,7 +5,13 @@ import numpy as np
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.planning.graph import build_graph
 from kgplatform.planning.policy import PlanConfig
-from kgplatform.planning.ranking import NOT_A_CANDIDATE, SCORE_DECIMALS, compose_scores, top_concepts
+from kgplatform.planning.ranking import (
+    NOT_A_CANDIDATE,
+    OFF_PATH_SHIFT,
+    SCORE_DECIMALS,
+    compose_scores,
+    top_concepts,
+)
 
 
 def test_parts_give_the_rounded_sum_and_the_top_k_of_a_full_sort_ties_by_index() -> None:
@@ -33,7 +39,8 @@ def test_parts_give_the_rounded_sum_and_the_top_k_of_a_full_sort_ties_by_index()
         + config.band_weight * in_band
     )
     chosen = (ready & on_path) | review
-    score = np.where(chosen, score, np.where(ready, config.off_path_weight * score, NOT_A_CANDIDATE))
+    off_path = config.off_path_weight * score - OFF_PATH_SHIFT  # off the path: after every other candidate
+    score = np.where(chosen, score, np.where(ready, off_path, NOT_A_CANDIDATE))
     place = p * (1.0 - p) * (0.5 + graph.centrality) * np.where(on_path, 1.0, 0.5)
     score = np.round(
         np.where(placement[:, None], np.where(graph.has_tasks, place, NOT_A_CANDIDATE), score), SCORE_DECIMALS
