@@ -115,7 +115,10 @@ def recompute_learner(learner_id: str) -> str | None:
 
     # Cleared before the inputs are read: answers landing from now on schedule the next run.
     Debouncer(get_redis(), settings.workers.debounce_s).clear_many([learner_id])
-    service = PlanService(PlanStore(get_graph()), PlanCache(get_redis()), _params())
+    # The process's curricula arrays, as the drains and chunks use: a service of its own per message
+    # rebuilt the curriculum's arrays for every learner.
+    plan_store = PlanStore(get_graph())
+    service = PlanService(plan_store, PlanCache(get_redis()), _params(), graphs=concept_graphs(plan_store))
     try:
         served = service.current_plan(learner_id, refresh=True)
         record, computed = served.record, served.source == "computed"

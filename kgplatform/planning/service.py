@@ -86,13 +86,21 @@ class PlanService:
     """Plans for one learner at a time, kept in Neo4j and cached in Redis."""
 
     def __init__(
-        self, store: PlanStore, cache: PlanCache, params: TracerParams, config: PlanConfig | None = None
+        self,
+        store: PlanStore,
+        cache: PlanCache,
+        params: TracerParams,
+        config: PlanConfig | None = None,
+        graphs: ConceptGraphs | None = None,
     ) -> None:
+        """`graphs`: the process's curricula arrays when it keeps one cache for all its services (a
+        worker builds a service per message); by default this service's own."""
         self.store = store
         self.cache = cache
         self.params = params
         self.config = config or PlanConfig()
-        self._graphs = ConceptGraphs(store)
+        # `is None`, not `or`: an empty cache has a length, and a shared one starts empty.
+        self._graphs = graphs if graphs is not None else ConceptGraphs(store)
 
     @property
     def model_version(self) -> str:

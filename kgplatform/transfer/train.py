@@ -249,6 +249,10 @@ class Ensemble:
 
     members: list[TrainResult]
     valid_spearman: float
+    # The averaged prediction on the inputs `train_ensemble` trained on (it scores the validation pairs with
+    # it), for `predict_ensemble` on those same inputs: the pipeline and eval-transfer ask for that matrix
+    # right after training, and predicting every C x C pair again cost each member a second full pass.
+    trained_prediction: tuple[Data, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def config(self) -> TrainConfig:
@@ -280,11 +284,17 @@ def train_ensemble(
     ensemble = Ensemble(members, float("nan"))
     if len(valid) >= 3:
         src, dst = valid.pairs.numpy()
-        rho = spearmanr(predict_ensemble(ensemble, data)[src, dst], valid.target.numpy()).statistic
+        predicted = predict_ensemble(ensemble, data)
+        ensemble.trained_prediction = (data, predicted)
+        rho = spearmanr(predicted[src, dst], valid.target.numpy()).statistic
         ensemble.valid_spearman = float(rho) if np.isfinite(rho) else -1.0
     return ensemble
 
 
 def predict_ensemble(ensemble: Ensemble, data: Data) -> np.ndarray:
-    """(C, C) mean of the members' `predict_matrix`."""
+    """(C, C) mean of the members' `predict_matrix` (a copy of the one `train_ensemble` kept, for the
+    very inputs it trained on: the members are in eval mode, so predicting again gives the same matrix)."""
+    kept = ensemble.trained_prediction
+    if kept is not None and kept[0] is data:
+        return kept[1].copy()
     return np.mean([predict_matrix(m, data) for m in ensemble.members], axis=0)  # type: ignore[no-any-return]

@@ -45,10 +45,11 @@ class TransferEdges(BaseModel):
 
 def read_transfer_edges(graph: Graph, concept_ids: list[str], limit: int) -> TransferEdges:
     # The query reads the current model's edges only (its pointer), so every row names one version.
-    rows = TransferStore(graph).edges_around(concept_ids, limit)
-    edges = [TransferEdge(**{**r, "computed_at": native(r["computed_at"])}) for r in rows]
+    # One row more than shown: exactly `limit` edges are all of them, not a truncated list.
+    rows = TransferStore(graph).edges_around(concept_ids, limit + 1)
+    edges = [TransferEdge(**{**r, "computed_at": native(r["computed_at"])}) for r in rows[:limit]]
     version = rows[0]["model_version"] if rows else None
-    return TransferEdges(model_version=version, edges=edges, truncated=len(rows) >= limit)
+    return TransferEdges(model_version=version, edges=edges, truncated=len(rows) > limit)
 
 
 @router.get("/transfer-edges", summary="Transfer-model edges touching the given concepts, strongest first")

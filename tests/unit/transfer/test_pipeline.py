@@ -103,3 +103,24 @@ def test_the_fewest_concepts_give_enough_ordered_pairs() -> None:
     """retrain_from_graph's first check: 3 concepts give 6 ordered pairs, never the default 10."""
     assert [fewest_concepts(pairs) for pairs in (0, 1, 2, 3, 6, 7, 10, 12, 13)] == [2, 2, 2, 3, 3, 4, 4, 4, 5]
     assert PipelineOptions().min_train_pairs == 10 and fewest_concepts(10) == 4
+
+
+def test_a_retrain_predicts_the_pairs_once_per_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ensemble's prediction scored the validation pairs and is what is published: it used to be
+    computed twice, each member predicting every C x C pair again (about 40 s at 1,000 concepts)."""
+    import kgplatform.transfer.train as train_module
+
+    calls: list[object] = []
+    real = train_module.predict_matrix
+
+    def counting(result: object, *args: object, **kwargs: object) -> np.ndarray:
+        calls.append(result)
+        return real(result, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(train_module, "predict_matrix", counting)
+    rng = np.random.default_rng(3)
+    sequences = [[(int(c), int(rng.random() < 0.6)) for c in rng.integers(0, 5, 8)] for _ in range(300)]
+    log = make_log(sequences, 5)
+    trained = train_transfer(concepts_of(5), log, embeddings(5), FAST)
+    assert trained.metrics["valid_pairs"] >= 3 and trained.metrics["seeds"] == 3
+    assert len(calls) == 3

@@ -8,6 +8,10 @@ from torch import nn
 from torch_geometric.data import Data
 
 from kgplatform.errors import PreconditionFailed
+from kgplatform.transfer.data import ConceptTable, build_data
+from kgplatform.transfer.embeddings import hashed_encoder
+from kgplatform.transfer.empirical import EmpiricalOptions, empirical_transfer
+from kgplatform.transfer.evaluate import labelled
 from kgplatform.transfer.model import PairMLP
 from kgplatform.transfer.train import (
     PairTargets,
@@ -17,6 +21,7 @@ from kgplatform.transfer.train import (
     train_ensemble,
     train_model,
 )
+from tests.unit.transfer.conftest import make_log
 from tests.unit.transfer.helpers import tiny_problem
 
 
@@ -124,3 +129,45 @@ def test_too_few_training_pairs_is_a_precondition_not_a_nan_model() -> None:
     one = PairTargets(targets.pairs[:, :1], targets.target[:1], targets.weight[:1])
     with pytest.raises(PreconditionFailed, match="at least 2"):
         train_model(data, one, targets, TrainConfig(max_epochs=2, progress=False))
+
+
+def five_concept_problem() -> tuple[Data, PairTargets]:
+    """Random answers on five concepts: enough measured pairs for a validation score (3 or more)."""
+    rng = np.random.default_rng(3)
+    sequences = [[(int(c), int(rng.random() < 0.6)) for c in rng.integers(0, 5, 8)] for _ in range(300)]
+    log = make_log(sequences, 5)
+    no_difficulty, edge = np.full(5, np.nan), (np.array([0]), np.array([1]))
+    concepts = ConceptTable(log.skill_labels, log.skill_names, no_difficulty, *edge)
+    options = EmpiricalOptions(shrinkage=5.0)
+    transfer = empirical_transfer(log, 5, options)
+    data, _ = build_data(concepts, log, transfer, hashed_encoder(8)(list(concepts.names)))
+    return data, labelled(~np.eye(5, dtype=bool), transfer, 1e-9, options.shrinkage)
+
+
+def test_the_prediction_that_scored_validation_is_not_made_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`train_ensemble` predicts every C x C pair to score the validation pairs, and the pipeline (and
+    eval-transfer) then asked `predict_ensemble` for the same matrix: each member predicted twice (at 300
+    concepts, 3.7 s of a retrain's predicting was the repeat). Other inputs are still predicted."""
+    import kgplatform.transfer.train as train_module
+
+    data, targets = five_concept_problem()
+    assert len(targets) >= 3  # validation is scored, so the prediction is made during training
+    calls: list[object] = []
+    real = train_module.predict_matrix
+
+    def counting(result: object, inputs: Data, *args: object, **kwargs: object) -> np.ndarray:
+        calls.append(result)
+        return real(result, inputs, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(train_module, "predict_matrix", counting)
+    config = TrainConfig(kind="mlp", hidden_channels=16, max_epochs=5, progress=False)
+    ensemble = train_ensemble(data, targets, targets, config, 2)
+    assert len(calls) == 2
+    predicted = predict_ensemble(ensemble, data)
+    assert len(calls) == 2  # not predicted again
+    np.testing.assert_array_equal(predicted, np.mean([real(m, data) for m in ensemble.members], axis=0))
+    predicted[0, 1] = 99.0  # a copy: the caller may change it
+    assert predict_ensemble(ensemble, data)[0, 1] != 99.0
+    other = data.clone()
+    np.testing.assert_array_equal(predict_ensemble(ensemble, other), predict_ensemble(ensemble, data))
+    assert len(calls) == 4  # other inputs are predicted by the members
