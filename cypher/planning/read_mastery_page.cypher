@@ -21,3 +21,6 @@ RETURN l.id AS learner_id, concepts, p, attempts, as_of_s,
        COLLECT { MATCH (l)-[:INTERESTED_IN]->(t:Tag) RETURN t.name } AS interests,
        CASE WHEN l.updated_at IS NULL OR updated_at > l.updated_at THEN updated_at ELSE l.updated_at END
          AS mastery_at
+// Ordered again: the caller pages on the last learner_id of a page, and Cypher does not promise that a
+// CALL subquery keeps its input's order (today's runtimes do; a changed plan would skip learners).
+ORDER BY learner_id

@@ -159,7 +159,8 @@ def plan(
     from kgplatform.planning.store import PlanStore
 
     settings = get_settings()
-    params = params_store.load_current(settings) or TracerParams.default(())
+    fitted = params_store.load_current(settings)
+    params = TracerParams.default(()) if fitted is None else fitted  # TracerParams has a length
     client = redis.Redis.from_url(settings.redis.url)
     try:
         with graph_session() as graph:

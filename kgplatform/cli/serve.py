@@ -22,7 +22,7 @@ def api(
         "kgplatform.api.app:create_app",
         factory=True,
         host=host or settings.api_host,
-        port=port or settings.api_port,
+        port=settings.api_port if port is None else port,  # --port 0: any free port
         log_level="info",
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,

@@ -32,7 +32,7 @@ class EstimateTracker:
     def start(
         cls, graph: ConceptGraph, goals: np.ndarray, params: TracerParams | None = None
     ) -> EstimateTracker:
-        params = params or TracerParams.default(graph.concept_ids)
+        params = TracerParams.default(graph.concept_ids) if params is None else params  # has a length
         n_learners = goals.shape[0]
         shape = (n_learners, graph.n_concepts)
         return cls(

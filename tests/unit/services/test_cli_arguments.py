@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kgplatform.cli import app
+from kgplatform.settings import get_settings
 
 
 def test_services_down_refuses_a_service_it_does_not_know() -> None:
@@ -29,3 +30,15 @@ def test_simulate_policies_refuses_a_goal_focus_out_of_range() -> None:
     result = CliRunner().invoke(app, ["simulate-policies", "--goal-focus", "9"])
     words = " ".join(result.output.replace("│", " ").split())
     assert result.exit_code == 2 and "--goal-focus" in words
+
+
+def test_api_port_zero_asks_for_any_free_port(monkeypatch: object) -> None:
+    """`kgplatform api --port 0` became the default 8000 (`port or settings.api_port`: 0 is falsy)."""
+    import uvicorn
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))  # type: ignore[attr-defined]
+    assert CliRunner().invoke(app, ["api", "--port", "0"]).exit_code == 0
+    assert seen["port"] == 0
+    assert CliRunner().invoke(app, ["api"]).exit_code == 0
+    assert seen["port"] == get_settings().api_port  # no --port: the configured one
