@@ -50,7 +50,8 @@ class PipelineOptions:
     min_train_pairs: int = 10
     # Models averaged (seeds train.seed, train.seed + 1, ...), as `eval-transfer` measures them. On
     # assist2009 two retrains of the same data with other seeds share 0.74-0.78 of their top-5 sources
-    # per target with 3 members, 0.65-0.70 with one (docs/transfer.md): the published edges churn less.
+    # per target with 3 members, 0.65-0.70 with one (bench/bench_transfer_churn.py): the published edges
+    # churn less.
     seeds: int = 3
     train: TrainConfig = field(default_factory=TrainConfig)
     empirical: EmpiricalOptions = field(default_factory=EmpiricalOptions)
