@@ -210,6 +210,12 @@ class _Validator:
 
     def curriculum(self) -> CurriculumIn | None:
         given = dict(self.raw.curriculum or {})
+        # An empty description cell of a curriculum.csv gives the default, as an empty cell of any row does
+        # (the reader leaves empty cells out); only a file without the column keeps the stored description.
+        # Else a zip export of a curriculum without a description imported elsewhere kept the description
+        # there, where the same export as JSON cleared it.
+        if "description" in self.raw.columns.get(Entity.CURRICULUM, frozenset()):
+            given.setdefault("description", "")
         given.setdefault("id", self.curriculum_id)
         given.setdefault("name", self.existing.curriculum_name or self.curriculum_id)
         given.setdefault("description", self.existing.curriculum_description)

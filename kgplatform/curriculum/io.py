@@ -20,7 +20,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,12 +176,12 @@ def parse_csv_tables(tables: dict[Entity, str | bytes], curriculum: Row | None =
         if read is None:
             continue
         rows, lines, header = read
+        raw.columns[entity] = frozenset(header)
         if entity is Entity.CURRICULUM:
             _set_curriculum(raw, rows)
             continue
         raw.rows_of(entity).extend(rows)
         raw.lines[entity] = lines
-        raw.columns[entity] = frozenset(header)
         if note := _line_note(INPUT_FILES[entity], lines):
             raw.notes.append(note)
     return _within_row_limit(raw)
@@ -436,12 +436,28 @@ def document_to_csv_tables(document: CurriculumDocument) -> dict[str, str]:
     tables = {}
     for entity, rows in sections.items():
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS[entity], lineterminator="\n")
-        writer.writeheader()
+        write = _row_writer(out, CSV_COLUMNS[entity])
         for row in rows:
-            writer.writerow({k: _export_cell(entity, row, k) for k in CSV_COLUMNS[entity]})
+            write({k: _export_cell(entity, row, k) for k in CSV_COLUMNS[entity]})
         tables[CSV_FILES[entity]] = out.getvalue()
     return tables
+
+
+def _row_writer(out: io.StringIO, columns: Iterable[str]) -> Callable[[Row], None]:
+    """Writes the header to `out`; returns a function writing one row. Rows end in "\\n", and Python's csv
+    quotes a cell only for the characters of that line ending, so a cell holding a lone "\\r" would go
+    out bare and the reader (rightly) ends the record there: the row splits in two. Such a row is written
+    with every cell quoted (the reader takes quoted and bare cells alike)."""
+    fieldnames = list(columns)
+    plain = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\n")
+    quoted = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    plain.writeheader()
+
+    def write(row: Row) -> None:
+        holds_cr = any(isinstance(v, str) and "\r" in v for v in row.values())
+        (quoted if holds_cr else plain).writerow(row)
+
+    return write
 
 
 def protect_formula(text: str) -> str:
@@ -479,10 +495,9 @@ def curriculum_to_csv(document: CurriculumDocument) -> str:
     """curriculum.csv: the curriculum's own row, so that its name and description travel with the rows."""
     columns = CSV_COLUMNS[Entity.CURRICULUM]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    write = _row_writer(out, columns)
     row = document.curriculum.model_dump(mode="json", include=set(columns))
-    writer.writerow({column: _protect_text(value) for column, value in row.items()})
+    write({column: _protect_text(value) for column, value in row.items()})
     return out.getvalue()
 
 

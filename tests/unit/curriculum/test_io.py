@@ -419,6 +419,34 @@ def test_the_zip_export_carries_the_curriculum_and_its_import_keeps_it() -> None
     assert plan.document == generated
 
 
+def test_text_holding_a_carriage_return_exports_and_reads_back_unchanged() -> None:
+    # Rows end in "\n" and Python's csv quoted only cells holding that: a lone "\r" went out bare, the
+    # reader ended the record there: concept a came back as "Counting" without its tags and difficulty,
+    # and the rest of its row as a row of its own (refused; with --skip-invalid, a was written so).
+    data = doc(curriculum={"id": CID, "name": "Algebra", "description": "old notes\r"})
+    data["concepts"][0].update(name="Counting\rby twos", description="one\rtwo\r\nthree")
+    data["tasks"][0]["title"] = "Add\r"
+    document = CurriculumDocument.model_validate(data)
+    raw = parse_zip(document_to_zip(document))
+    plan = validate_import(raw, CID, ExistingGraph(), dry_run=True, skip_invalid=False)
+    assert plan.report.errors == []
+    assert plan.document == document
+
+
+def test_an_empty_curriculum_description_cell_clears_it_as_the_json_export_does() -> None:
+    # The same export, as JSON or as a zip, must give the same curriculum; the zip kept the stored
+    # description ("an empty cell takes the default" held for every row but curriculum.csv's).
+    document = CurriculumDocument.model_validate(doc(curriculum={"id": CID, "name": "Algebra"}))
+    existing = ExistingGraph(curriculum_name="Old algebra", curriculum_description="notes from before")
+    for raw in (parse_json(document.to_json()), parse_zip(document_to_zip(document))):
+        plan = validate_import(raw, CID, existing, dry_run=True, skip_invalid=False)
+        assert plan.document is not None and plan.document.curriculum == document.curriculum
+    # A curriculum.csv without the column keeps what the graph holds, as row files do.
+    raw = parse_csv_tables({Entity.CURRICULUM: f"id,name\n{CID},Algebra\n"})
+    plan = validate_import(raw, CID, existing, dry_run=True, skip_invalid=False)
+    assert plan.document is not None and plan.document.curriculum.description == "notes from before"
+
+
 def test_a_zip_naming_another_curriculum_is_refused_like_a_json_document() -> None:
     generated = generate_curriculum(5, seed=3)
     plan = validate_import(
