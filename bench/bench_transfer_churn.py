@@ -55,11 +55,9 @@ def agreement(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 def main() -> None:
     from kgplatform.mastery.datasets import read_assist2009
-    from kgplatform.transfer.data import ConceptTable, build_data
+    from kgplatform.transfer.data import ConceptTable
     from kgplatform.transfer.embeddings import embed_names, minilm_encoder
-    from kgplatform.transfer.empirical import empirical_transfer
-    from kgplatform.transfer.evaluate import labelled
-    from kgplatform.transfer.pipeline import PipelineOptions, split_learners
+    from kgplatform.transfer.pipeline import PipelineOptions, training_inputs
     from kgplatform.transfer.train import predict_ensemble, train_ensemble
 
     args = parse_args()
@@ -69,15 +67,9 @@ def main() -> None:
     embeddings = embed_names(concepts.names, settings.paths.data_dir / "embeddings", minilm_encoder)
     options = PipelineOptions()
     n = concepts.n
-    # The production pipeline's inputs (`pipeline.train_transfer`), built once and shared by every retrain.
-    is_valid = split_learners(log, options.valid_share, options.seed)
-    train_log, valid_log = log.subset(~is_valid[log.user]), log.subset(is_valid[log.user])
-    train_transfer = empirical_transfer(train_log, n, options.empirical)
-    valid_transfer = empirical_transfer(valid_log, n, options.empirical)
-    data, _ = build_data(concepts, train_log, train_transfer, embeddings, options.graph)
-    off = ~np.eye(n, dtype=bool)
-    train = labelled(off, train_transfer, 1e-9, options.empirical.shrinkage)
-    valid = labelled(off, valid_transfer, options.min_support, options.empirical.shrinkage)
+    # The production pipeline's inputs, built once and shared by every retrain.
+    inputs = training_inputs(concepts, log, embeddings, options)
+    data, train, valid = inputs.data, inputs.train_targets, inputs.valid_targets
     print(f"assist2009: {n} concepts, {len(train)} training pairs, {len(valid)} validation pairs")
     rows = []
     for size in (1, args.seeds):

@@ -37,7 +37,7 @@ from kgplatform.transfer.downstream import (
 from kgplatform.transfer.embeddings import NameEncoder, embed_names, encoder_identity, minilm_encoder
 from kgplatform.transfer.empirical import EmpiricalOptions, empirical_transfer
 from kgplatform.transfer.evaluate import labelled
-from kgplatform.transfer.train import Ensemble, TrainConfig, predict_ensemble, train_ensemble
+from kgplatform.transfer.train import Ensemble, PairTargets, TrainConfig, predict_ensemble, train_ensemble
 from kgplatform.transfer.writeback import WriteReport, edge_rows, write_model
 
 
@@ -112,6 +112,38 @@ def fewest_concepts(min_train_pairs: int) -> int:
     return count
 
 
+@dataclass(frozen=True, eq=False)
+class TrainingInputs:
+    """What production training learns from: the learner split, the PyG inputs (answer statistics of
+    training learners only) and the labelled pairs of each side."""
+
+    train_log: ResponseLog
+    valid_log: ResponseLog
+    data: Data
+    train_targets: PairTargets
+    valid_targets: PairTargets
+
+
+def training_inputs(
+    concepts: ConceptTable, log: ResponseLog, embeddings: np.ndarray, options: PipelineOptions
+) -> TrainingInputs:
+    """Splits the learners (seeded) and builds the inputs and labels `train_transfer` trains on."""
+    n = concepts.n
+    is_valid = split_learners(log, options.valid_share, options.seed)
+    train_log, valid_log = log.subset(~is_valid[log.user]), log.subset(is_valid[log.user])
+    train_transfer = empirical_transfer(train_log, n, options.empirical)
+    valid_transfer = empirical_transfer(valid_log, n, options.empirical)
+    data, _ = build_data(concepts, train_log, train_transfer, embeddings, options.graph)
+    off = ~np.eye(n, dtype=bool)
+    return TrainingInputs(
+        train_log,
+        valid_log,
+        data,
+        labelled(off, train_transfer, 1e-9, options.empirical.shrinkage),
+        labelled(off, valid_transfer, options.min_support, options.empirical.shrinkage),
+    )
+
+
 def train_transfer(
     concepts: ConceptTable,
     log: ResponseLog,
@@ -126,14 +158,9 @@ def train_transfer(
     options = options or PipelineOptions()
     data_at = data_at or datetime.now(UTC)
     n = concepts.n
-    is_valid = split_learners(log, options.valid_share, options.seed)
-    train_log, valid_log = log.subset(~is_valid[log.user]), log.subset(is_valid[log.user])
-    train_transfer = empirical_transfer(train_log, n, options.empirical)
-    valid_transfer = empirical_transfer(valid_log, n, options.empirical)
-    data, _ = build_data(concepts, train_log, train_transfer, embeddings, options.graph)
-    off = ~np.eye(n, dtype=bool)
-    train_targets = labelled(off, train_transfer, 1e-9, options.empirical.shrinkage)
-    valid_targets = labelled(off, valid_transfer, options.min_support, options.empirical.shrinkage)
+    inputs = training_inputs(concepts, log, embeddings, options)
+    train_log, valid_log, data = inputs.train_log, inputs.valid_log, inputs.data
+    train_targets, valid_targets = inputs.train_targets, inputs.valid_targets
     if len(train_targets) < options.min_train_pairs:
         raise PreconditionFailed(
             f"the training learners' answers measure transfer on {len(train_targets)} concept pairs; the "
