@@ -254,7 +254,7 @@ class NextTasksServing:
         if not raw:
             return None, [], []
         plan = orjson.loads(raw)
-        held = self.backlog.held(learner_id) if self.backlog is not None and len(self.backlog) else None
+        held = self.backlog.held(learner_id) if self.backlog is not None else None
         return plan, cached_stale_reasons(plan, pending, answered, held), self.changes.stale_reasons(plan)
 
     async def _computed(

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from kgplatform.planning.baselines import RandomFrontier, SimPolicy, Topological, WeakestFirst
-from kgplatform.planning.batch import LearnerMatrix, chunk_picks, first_tasks
+from kgplatform.planning.batch import LearnerMatrix, first_tasks, plan_order, scored_picks
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.simulator import Population, TruthModel, simulate_step
@@ -36,11 +36,10 @@ class PlannerPolicy:
     def plan(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
         """(L, n_tasks) each learner's whole plan in plan order, -1 padded: what a learner who works
         through a plan before asking for the next one is given."""
-        picks = chunk_picks(graph, learners, self.config)
-        tasks = np.full((picks.task.shape[0], self.config.n_tasks), -1, dtype=np.int64)
-        width = min(picks.task.shape[1], self.config.n_tasks)
-        tasks[:, :width] = np.where(np.arange(width) < picks.count[:, None], picks.task[:, :width], -1)
-        return tasks
+        # The kept picks in plan order, as `chunk_picks` orders them, without the facts reasons need.
+        _, concept, task, kept = scored_picks(graph, learners, self.config)
+        order = plan_order(graph, concept, kept)  # (L, n_tasks), -1 padded
+        return np.where(order >= 0, np.take_along_axis(task, np.maximum(order, 0), axis=1), -1)
 
 
 def default_policies(config: PlanConfig | None = None) -> list[SimPolicy]:
