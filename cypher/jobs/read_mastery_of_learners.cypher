@@ -4,8 +4,9 @@
 // strings). Returns: learner_id, concepts (ids), p (p_mastery, -1 when missing), attempts, as_of_s
 // (epoch seconds, with their microseconds as a fraction, of the time p holds at: as_of, else
 // updated_at, as planning/read_mastery_page; -1 when unknown), curricula (curriculum_id per mastered
-// concept), goals (concept ids), goal_curricula, interests (tag names), mastery_at (when mastery, goals
-// or interests last changed; null when never); unknown ids give no row. Read.
+// concept), goals (concept ids), goal_curricula, interests (tag names), mastery_at_s and mastery_at_us
+// (when mastery, goals or interests last changed, as planning/read_mastery_page; null when never);
+// unknown ids give no row. Read.
 UNWIND $learner_ids AS learner_id
 MATCH (l:Learner {id: learner_id})
 // MATCH, not OPTIONAL MATCH: the aggregation still returns one row (empty lists) for a learner with no
@@ -23,7 +24,9 @@ CALL (l) {
   OPTIONAL MATCH (l)-[:HAS_GOAL]->(g:Concept)
   RETURN collect(g.id) AS goals, collect(g.curriculum_id) AS goal_curricula
 }
+WITH l, concepts, p, attempts, as_of_s, curricula, goals, goal_curricula,
+     CASE WHEN l.updated_at IS NULL OR updated_at > l.updated_at THEN updated_at ELSE l.updated_at END
+       AS mastery_at
 RETURN l.id AS learner_id, concepts, p, attempts, as_of_s, curricula, goals, goal_curricula,
        COLLECT { MATCH (l)-[:INTERESTED_IN]->(t:Tag) RETURN t.name } AS interests,
-       CASE WHEN l.updated_at IS NULL OR updated_at > l.updated_at THEN updated_at ELSE l.updated_at END
-         AS mastery_at
+       mastery_at.epochSeconds AS mastery_at_s, mastery_at.microsecond AS mastery_at_us

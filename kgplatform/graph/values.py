@@ -8,7 +8,10 @@ that worker processes which never talk to Neo4j can use it without loading the d
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def native(value: Any) -> Any:
@@ -21,3 +24,14 @@ def native(value: Any) -> Any:
     if isinstance(value, list):
         return [native(v) for v in value]
     return value
+
+
+def utc_datetime(epoch_seconds: int | None, microsecond: int | None) -> datetime | None:
+    """A Neo4j datetime `t` returned as `t.epochSeconds, t.microsecond` (None: null), as the UTC datetime
+    the driver's `to_native` gives of it (which also drops the nanoseconds past the microsecond).
+
+    Bulk reads return times this way because the driver spends about 60 us of CPU hydrating one
+    datetime (neo4j 6.4, pytz time zones), as much as the rest of a learner's mastery row."""
+    if epoch_seconds is None:
+        return None
+    return _EPOCH + timedelta(seconds=epoch_seconds, microseconds=microsecond or 0)

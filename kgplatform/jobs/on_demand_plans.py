@@ -24,7 +24,7 @@ import redis
 
 from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.graph.driver import Row
-from kgplatform.graph.values import native
+from kgplatform.graph.values import utc_datetime
 from kgplatform.jobs.batch import group_by_curriculum
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
@@ -123,7 +123,9 @@ class OnDemandPlanner:
         for row in group:
             learner = row["learner_id"]
             stamps[learner] = InputStamps(
-                native(row["mastery_at"]), curriculum.curriculum_at, curriculum.transfer_version
+                utc_datetime(row["mastery_at_s"], row["mastery_at_us"]),
+                curriculum.curriculum_at,
+                curriculum.transfer_version,
             )
             record, answered = cached.get(learner, (None, None))
             if record is not None and self._fresh(record, curriculum_id, stamps[learner], answered):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kgplatform.graph.values import native
+from kgplatform.graph.values import utc_datetime
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.planning.batch import LearnerMatrix
 from kgplatform.planning.graph import ConceptGraph, tag_key
@@ -63,7 +63,7 @@ def compact_rows(graph: ConceptGraph, rows: Sequence[Row]) -> PageRows:
     interest_rows, interest_columns = _pairs(interests)
     return PageRows(
         learner_ids=[r["learner_id"] for r in rows],
-        mastery_at=[native(r["mastery_at"]) for r in rows],
+        mastery_at=[utc_datetime(r["mastery_at_s"], r["mastery_at_us"]) for r in rows],
         counts=np.fromiter((len(r["concepts"]) for r in rows), dtype=np.int64, count=len(rows)),
         column=np.array([lookup(c, -1) for c in flat("concepts")], dtype=np.int64),
         p=np.array(flat("p"), dtype=np.float64),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kgplatform.curriculum.store import read_curriculum_rows
@@ -85,7 +85,10 @@ class PlanStore:
         )[0]
         if not row["learner_exists"]:
             raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
-        return InputStamps(native(row["mastery_at"]), native(row["curriculum_at"]), row["transfer_version"])
+        # In UTC, as bulk planning reads it (`values.utc_datetime`): the same plan inputs text either way.
+        mastery_at = native(row["mastery_at"])
+        mastery_at = mastery_at.astimezone(UTC) if mastery_at is not None else None
+        return InputStamps(mastery_at, native(row["curriculum_at"]), row["transfer_version"])
 
     def curriculum_stamps(self, curriculum_id: str) -> InputStamps:
         """The curriculum's and transfer model's stamps alone (mastery_at None), for bulk planning."""

@@ -10,11 +10,12 @@ from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_service import run_import
 from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.values import utc_datetime
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.tracing import to_days
-from kgplatform.planning.page_rows import as_of_days_of
+from kgplatform.planning.page_rows import as_of_days_of, compact_rows
 from kgplatform.planning.store import PlanStore
 
 CURRICULUM = "page-test"
@@ -65,3 +66,36 @@ def test_every_planner_read_carries_the_learner_interests(graph: Graph) -> None:
         assert set(page[learner]["interests"]) == expected
         assert set(chunk[learner]["interests"]) == expected
         assert set(store.learner_rows(learner).interests) == expected
+
+
+def test_every_planner_read_dates_the_learners_inputs_alike(graph: Graph) -> None:
+    """The bulk page and the nightly chunk's read return when a learner's inputs last changed as numbers
+    (the driver's datetimes cost as much CPU as the rest of the row); they must give the one-learner
+    path's datetime, to the microsecond and with the same text, or a batch plan's inputs would read as
+    older or newer than the same learner's plan made on request."""
+    document = generate_curriculum(6, seed=2, curriculum_id=CURRICULUM)
+    assert run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="test").imported
+    mastery = MasteryService(MasteryStore(graph))
+    answer = {
+        "event_id": "dated-1",
+        "learner_id": "page-dated",
+        "task_id": document.tasks[0].id,
+        "correct": True,
+        "answered_at": START.isoformat(),
+    }
+    assert not mastery.ingest([answer]).rejected
+    mastery.set_goals("page-dated", [document.concepts[-1].id])  # the learner's own stamp moves too
+    mastery.set_interests("page-interested", [])  # a learner with no mastery at all
+    store = PlanStore(graph)
+    rows = [r for r in store.mastery_page("", 100) if r["learner_id"] in ("page-dated", "page-interested")]
+    compact = compact_rows(store.concept_graph(CURRICULUM), rows)
+    page = dict(zip(compact.learner_ids, compact.mastery_at, strict=True))
+    chunk = {
+        r["learner_id"]: utc_datetime(r["mastery_at_s"], r["mastery_at_us"])
+        for r in JobStore(graph).mastery_of(["page-dated", "page-interested"])
+    }
+    for learner in ("page-dated", "page-interested"):
+        expected = store.input_stamps(learner, CURRICULUM).mastery_at
+        assert expected is not None and expected.microsecond != 0
+        assert page[learner] == chunk[learner] == expected
+        assert page[learner].isoformat() == chunk[learner].isoformat() == expected.isoformat()
