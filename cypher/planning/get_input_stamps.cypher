@@ -3,8 +3,9 @@
 // model (the CURRENT model, by its pointer as in transfer/get_current_transfer, when it has edges among the
 // curriculum's concepts: a retired model's edges outlive the switch and a model being written is not current).
 // Parameters: $learner_id (string), $curriculum_id (string). Returns one row: learner_exists (bool),
-// mastery_at (datetime or null), curriculum_at (datetime or null), transfer_version (string or null),
-// transfer_at (datetime or null). Read.
+// mastery_at_s/_us and curriculum_at_s/_us (epoch seconds and the microsecond of that second, null when
+// never: read on every plan request, and the driver's datetimes cost about 60 us of CPU each),
+// transfer_version (string or null). Read.
 OPTIONAL MATCH (l:Learner {id: $learner_id})
 CALL (l) {
   OPTIONAL MATCH (l)-[m:MASTERY]->(:Concept)
@@ -27,11 +28,14 @@ CALL () {
   OPTIONAL MATCH (:Curriculum {id: $curriculum_id})-[:CONTAINS]->(:Concept)-[t:TRANSFERS_TO]->(:Concept)
   WHERE t.model_version = m.version
   WITH t ORDER BY t.computed_at DESC LIMIT 1
-  RETURN t.model_version AS transfer_version, t.computed_at AS transfer_at
+  RETURN t.model_version AS transfer_version
 }
+WITH l, transfer_version,
+     CASE WHEN l.updated_at IS NULL OR mastery_at > l.updated_at THEN mastery_at ELSE l.updated_at END
+       AS mastery_at,
+     CASE WHEN curriculum_updated_at IS NULL OR audit_at > curriculum_updated_at THEN audit_at
+          ELSE curriculum_updated_at END AS curriculum_at
 RETURN l IS NOT NULL AS learner_exists,
-       CASE WHEN l.updated_at IS NULL OR mastery_at > l.updated_at THEN mastery_at ELSE l.updated_at END
-         AS mastery_at,
-       CASE WHEN curriculum_updated_at IS NULL OR audit_at > curriculum_updated_at THEN audit_at
-            ELSE curriculum_updated_at END AS curriculum_at,
-       transfer_version, transfer_at
+       mastery_at.epochSeconds AS mastery_at_s, mastery_at.microsecond AS mastery_at_us,
+       curriculum_at.epochSeconds AS curriculum_at_s, curriculum_at.microsecond AS curriculum_at_us,
+       transfer_version

@@ -26,6 +26,15 @@ def native(value: Any) -> Any:
     return value
 
 
+def with_datetimes(row: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """`row` with each time returned as `name_s, name_us` (`t.epochSeconds, t.microsecond`) as one UTC
+    datetime (or None) under `name`."""
+    out = dict(row)
+    for name in names:
+        out[name] = utc_datetime(out.pop(f"{name}_s"), out.pop(f"{name}_us"))
+    return out
+
+
 def utc_datetime(epoch_seconds: int | None, microsecond: int | None) -> datetime | None:
     """A Neo4j datetime `t` returned as `t.epochSeconds, t.microsecond` (None: null), as the UTC datetime
     the driver's `to_native` gives of it (which also drops the nanoseconds past the microsecond).

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from kgplatform.errors import Conflict, KgpError, NotFound, ValidationFailed
-from kgplatform.graph.values import native
 from kgplatform.mastery import params_store
 from kgplatform.mastery.bkt import TracerParams, decay
 from kgplatform.mastery.feedback import ConceptState, build_report
@@ -194,7 +193,7 @@ class MasteryService:
         """The learner's stored mastery, each value also decayed to `now` (default: the present)."""
         self.learner(learner_id)
         now = now or datetime.now(UTC)
-        rows = [native(r) for r in self.store.learner_mastery(learner_id)]
+        rows = self.store.learner_mastery(learner_id)
         p_now = self._decayed(rows, now)
         concepts = [ConceptMastery(**r, p_now=p) for r, p in zip(rows, p_now, strict=True)]
         return LearnerMastery(learner_id=learner_id, as_of=now, concepts=concepts)
@@ -204,7 +203,7 @@ class MasteryService:
         with neither mastery nor goals yet, the curricula of their interests."""
         learner = self.learner(learner_id)
         now = now or datetime.now(UTC)
-        rows = [native(r) for r in self.store.report_concepts(learner_id)]
+        rows = self.store.report_concepts(learner_id)
         p_now = self._decayed(rows, now)
         states = [
             ConceptState(

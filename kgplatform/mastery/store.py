@@ -19,6 +19,7 @@ from neo4j.exceptions import ConstraintError, ResultFailedError
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
+from kgplatform.graph.values import with_datetimes
 from kgplatform.mastery.recompute import AnswerColumns, MasteryColumns, StoredState
 
 T = TypeVar("T")
@@ -26,6 +27,8 @@ T = TypeVar("T")
 # request is refused as busy (503: nothing stored, retry), never as a conflict of content.
 CONSTRAINT_RETRIES = 5
 # The columns of a stored answer as mastery/get_ingest_context returns them (`service.stored_row`'s keys).
+# The times a MASTERY relationship holds, read as epoch seconds and microsecond (`values.with_datetimes`).
+MASTERY_TIMES = ("last_practised", "as_of", "updated_at")
 STORED_FIELDS = ("event_id", "learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
 
 
@@ -339,7 +342,10 @@ class MasteryStore:
         return rows[0] if rows else None
 
     def report_concepts(self, learner_id: str) -> list[Row]:
-        return self.graph.read("mastery/get_report_concepts", learner_id=learner_id)
+        rows = self.graph.read("mastery/get_report_concepts", learner_id=learner_id)
+        return [with_datetimes(row, *MASTERY_TIMES) for row in rows]
 
     def learner_mastery(self, learner_id: str) -> list[Row]:
-        return self.graph.read("mastery/get_learner_mastery", learner_id=learner_id)
+        """The learner's MASTERY rows, their times as UTC datetimes."""
+        rows = self.graph.read("mastery/get_learner_mastery", learner_id=learner_id)
+        return [with_datetimes(row, *MASTERY_TIMES) for row in rows]

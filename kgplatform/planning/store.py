@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from kgplatform.curriculum.store import read_curriculum_rows
 from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.graph.driver import Graph, Row
-from kgplatform.graph.values import native
+from kgplatform.graph.values import native, with_datetimes
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.graph import ConceptGraph, build_graph
 from kgplatform.planning.stamps import InputStamps
@@ -76,24 +76,25 @@ class PlanStore:
         learner = self.mastery.learner(learner_id)
         if learner is None:
             raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
-        mastery = [{k: native(v) for k, v in row.items()} for row in self.mastery.learner_mastery(learner_id)]
+        mastery = self.mastery.learner_mastery(learner_id)
         return LearnerRows(learner_id, list(learner["goals"]), mastery, list(learner["interests"]))
 
     def input_stamps(self, learner_id: str, curriculum_id: str) -> InputStamps:
-        row = self.graph.read(
-            "planning/get_input_stamps", learner_id=learner_id, curriculum_id=curriculum_id
-        )[0]
+        row = self._input_stamps_row(learner_id, curriculum_id)
         if not row["learner_exists"]:
             raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
-        # In UTC, as bulk planning reads it (`values.utc_datetime`): the same plan inputs text either way.
-        mastery_at = native(row["mastery_at"])
-        mastery_at = mastery_at.astimezone(UTC) if mastery_at is not None else None
-        return InputStamps(mastery_at, native(row["curriculum_at"]), row["transfer_version"])
+        return InputStamps(row["mastery_at"], row["curriculum_at"], row["transfer_version"])
 
     def curriculum_stamps(self, curriculum_id: str) -> InputStamps:
         """The curriculum's and transfer model's stamps alone (mastery_at None), for bulk planning."""
-        row = self.graph.read("planning/get_input_stamps", learner_id="", curriculum_id=curriculum_id)[0]
-        return InputStamps(None, native(row["curriculum_at"]), row["transfer_version"])
+        row = self._input_stamps_row("", curriculum_id)
+        return InputStamps(None, row["curriculum_at"], row["transfer_version"])
+
+    def _input_stamps_row(self, learner_id: str, curriculum_id: str) -> dict[str, Any]:
+        """`planning/get_input_stamps`, its times as UTC datetimes: as the bulk reads give mastery_at, so
+        that a plan made on request and one made in bulk write the same inputs text."""
+        row = self.graph.read("planning/get_input_stamps", learner_id=learner_id, curriculum_id=curriculum_id)
+        return with_datetimes(row[0], "mastery_at", "curriculum_at")
 
     def save_plans(self, records: Sequence[dict[str, Any]], keep: int = PLANS_KEPT_PER_LEARNER) -> int:
         """Writes plan records (see `service.plan_record`) and prunes old ones, in one transaction."""
