@@ -106,8 +106,9 @@ def test_the_goal_path_takes_second_tasks_before_concepts_off_it(chain: ConceptG
         np.array([c == "b" for c in chain.concept_ids]),
         config,
     )
-    order = np.lexsort((np.arange(chain.n_concepts), -scores.score))
-    top = [int(c) for c in order if scores.score[c] > NOT_A_CANDIDATE / 2]
+    score = scores.rounded_scores()
+    order = np.lexsort((np.arange(chain.n_concepts), -score))
+    top = order[score[order] > NOT_A_CANDIDATE / 2].tolist()
     assert [chain.concept_ids[c] for c in top] == ["b", "z"]
     task_order = ranked_tasks(chain, scores.p, np.array(top), config, scores.open, scores.attempts)
     grouped = pick_sequence(top, task_order, config, on_path_count(scores, top))
@@ -159,3 +160,15 @@ def test_goal_pull_of_a_batch_equals_each_learner_alone_bit_for_bit() -> None:
     assert np.all(batch >= missing)
     roots = graph.prereq.sum(axis=0) == 0
     np.testing.assert_allclose(batch[:, roots].sum(axis=1), missing.sum(axis=1), rtol=1e-5)
+
+
+def test_one_learners_plan_scores_the_curriculum_once(chain: ConceptGraph, monkeypatch) -> None:
+    """Every concept's exact score is one pass over the learner's row; reading it once per concept made a
+    plan on request at 1,000 concepts take 105 ms instead of 26 (1 December)."""
+    from kgplatform.planning import ranking
+
+    passes = []
+    full = ranking.ScoreParts.full
+    monkeypatch.setattr(ranking.ScoreParts, "full", lambda parts: passes.append(1) or full(parts))
+    assert plan(chain, p={"a": 0.95}, goals=("d",)).tasks
+    assert len(passes) == 1
