@@ -7,7 +7,7 @@ a learner's mastery and goals through the mastery area's store. Only this module
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,10 +67,12 @@ class PlanStore:
             "prerequisites": rows.prerequisites,
             "tasks": rows.tasks,
         }
-        return build_graph(document, newest_edges(self.transfer_edges(curriculum_id)))
+        return build_graph(document, self.transfer_edges(curriculum_id))
 
-    def transfer_edges(self, curriculum_id: str) -> list[Row]:
-        return self.graph.read("planning/list_curriculum_transfer_edges", curriculum_id=curriculum_id)
+    def transfer_edges(self, curriculum_id: str) -> list[tuple[str, str, float]]:
+        """The current transfer model's edges among the curriculum's concepts: (source, target, strength)."""
+        (row,) = self.graph.read_plain("planning/list_curriculum_transfer_edges", curriculum_id=curriculum_id)
+        return list(zip(row["sources"], row["targets"], map(float, row["strengths"]), strict=True))
 
     def learner_rows(self, learner_id: str) -> LearnerRows:
         learner = self.mastery.learner(learner_id)
@@ -125,13 +127,3 @@ class PlanStore:
         """Learners after `after` (by id), `limit` of them, with columnar mastery and goals (plain rows:
         see `Graph.read_plain`)."""
         return self.graph.read_plain("planning/read_mastery_page", after=after, limit=limit)
-
-
-def newest_edges(rows: Iterable[Row]) -> list[tuple[str, str, float]]:
-    """The edges of the transfer model version computed last (several versions may coexist briefly)."""
-    rows = list(rows)
-    if not rows:
-        return []
-    stamp = {r["model_version"]: native(r["computed_at"]) for r in rows}
-    newest = max(stamp, key=lambda v: (stamp[v] is not None, stamp[v] or datetime.min, v))
-    return [(r["source"], r["target"], float(r["strength"])) for r in rows if r["model_version"] == newest]
