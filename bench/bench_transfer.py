@@ -9,6 +9,9 @@
    the version before last), against a plain `UNWIND ... CREATE` of the same rows: one untimed warm-up
    write, then --rounds rounds (default 5) of plain then ours; medians and per-round ratios are printed.
    Aim: under 10 s for 100,000 edges.
+3. the planner's graph of those concepts while the last round's model is current (`PlanStore.concept_graph`:
+   what every API and worker process builds on its first plan after a retrain), against its two reads
+   alone (the curriculum's rows and the current edges), --rounds times each, alternating; medians.
 
 It creates its own concepts (ids `bench-transfer-*`) and deletes them and its model versions at the end;
 point it at your own Neo4j (see CONTRIBUTING.md). Example:
@@ -24,8 +27,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from kgplatform.curriculum.store import read_curriculum_rows
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
+from kgplatform.planning.store import PlanStore
 from kgplatform.settings import get_settings
 from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.writeback import write_model
@@ -118,6 +123,7 @@ def bench_writeback(graph: Graph, n_edges: int, batch_size: int, rounds: int) ->
                 f"({ours_s[-1] / plain_s[-1]:.2f}x)",
                 flush=True,
             )
+        bench_planner_graph(graph, "bench-transfer", rounds)
     finally:
         for version in ("bench-warmup", "bench-plain", *(f"bench-v{i}" for i in range(1, rounds + 1))):
             store.delete_version(version, 50_000)
@@ -130,6 +136,29 @@ def bench_writeback(graph: Graph, n_edges: int, batch_size: int, rounds: int) ->
     print(f"  write_model, median            {ours:6.2f} s  ratio {ours / plain:.2f}x  target < 10 s")
     ratios = ", ".join(f"{o / p:.2f}" for o, p in zip(ours_s, plain_s, strict=True))
     print(f"  per-round ratios               {ratios}")
+
+
+def bench_planner_graph(graph: Graph, curriculum_id: str, rounds: int) -> None:
+    """The planning graph with the current model's edges against the reads it is built from."""
+    store = PlanStore(graph)
+    reads_s: list[float] = []
+    build_s: list[float] = []
+    edges = 0
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        read_curriculum_rows(graph, curriculum_id)
+        edges = len(store.transfer_edges(curriculum_id))
+        reads_s.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        concepts = store.concept_graph(curriculum_id)
+        build_s.append(time.perf_counter() - t0)
+    reads, build = float(np.median(reads_s)), float(np.median(build_s))
+    print(
+        f"planner's graph of {concepts.n_concepts} concepts with {edges} current transfer edges, "
+        f"{rounds} rounds:"
+    )
+    print(f"  its reads alone, median        {reads:6.2f} s")
+    print(f"  PlanStore.concept_graph, median {build:5.2f} s  ratio {build / reads:.2f}x")
 
 
 def main() -> None:
