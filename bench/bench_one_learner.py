@@ -1,0 +1,125 @@
+"""One learner at a time: a plan computed on request and a feedback report, against the reads they need.
+
+What a service waits for when the plan cache misses (`GET /learners/{id}/next-tasks`: the plan computed on
+the spot) and when it asks for a report (`GET /learners/{id}/report`), on the plans benchmark's data: a
+curriculum of --concepts concepts and learners with --mastery mastery edges and --goals goals each (loaded
+by `bench_plans.py --load-only` with the same arguments when absent). For --learners learners, in turn:
+
+  1. plan on request: `PlanService.compute` after `PlanStore.input_stamps` (the miss path of
+     `current_plan`, without saving: nothing is written), against its reads alone (`input_stamps` and
+     `learner_rows`: the learner's stamps, mastery, goals and interests);
+  2. report: `MasteryService.report`, against its read alone (`MasteryStore.report_concepts`).
+
+Each learner's read and its full call run back to back, so both sides see the same load. Prints medians
+and 90th percentiles in ms and the ratio of the medians. The curriculum's planning arrays are built once,
+untimed (as a serving process keeps them). Example:
+    python bench/bench_one_learner.py --learners 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import redis
+
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.bkt import TracerParams
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.service import PlanService
+from kgplatform.planning.store import PlanStore
+from kgplatform.settings import get_settings
+
+PLANS_BENCH = Path(__file__).with_name("bench_plans.py")
+CURRICULUM = "bench-plans"  # bench_plans.py's ids
+PREFIX = "bench-plan-"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=300, help="learners timed (after 20 untimed)")
+    parser.add_argument("--concepts", type=int, default=1_000)
+    parser.add_argument("--mastery", type=int, default=20)
+    parser.add_argument("--goals", type=int, default=2)
+    parser.add_argument("--loaded", type=int, default=100_000, help="learners bench_plans loads if absent")
+    return parser.parse_args()
+
+
+def timed(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000.0
+
+
+def summary(name: str, values: list[float]) -> str:
+    return f"{name:<28} median {np.median(values):7.1f} ms   p90 {np.percentile(values, 90):7.1f} ms"
+
+
+def main() -> None:
+    args = parse_args()
+    load = [
+        sys.executable,
+        str(PLANS_BENCH),
+        "--load-only",
+        f"--learners={max(args.loaded, args.learners + 20)}",
+        f"--concepts={args.concepts}",
+        f"--mastery={args.mastery}",
+        f"--goals={args.goals}",
+    ]
+    if subprocess.run(load).returncode:
+        sys.exit(1)  # the loader said why
+    settings = get_settings()
+    graph = Graph.connect(settings.neo4j)
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        store = PlanStore(graph)
+        plans = PlanService(store, PlanCache(client), TracerParams.default(()))
+        mastery_store = MasteryStore(graph)
+        mastery = MasteryService(mastery_store)
+        now = datetime.now(UTC)
+
+        def plan(learner: str) -> None:
+            plans.compute(learner, CURRICULUM, store.input_stamps(learner, CURRICULUM), now, keep=False)
+
+        def plan_reads(learner: str) -> None:
+            store.input_stamps(learner, CURRICULUM)
+            store.learner_rows(learner)
+
+        learners = [f"{PREFIX}{i:07d}" for i in range(args.learners + 20)]
+        for learner in learners[:20]:  # untimed: the curriculum's arrays, the JIT and the page cache
+            plan(learner)
+            mastery.report(learner)
+        sides: dict[str, list[float]] = {"reads": [], "plan": [], "report read": [], "report": []}
+        for learner in learners[20:]:
+            sides["reads"].append(timed(lambda learner=learner: plan_reads(learner)))
+            sides["plan"].append(timed(lambda learner=learner: plan(learner)))
+            sides["report read"].append(timed(lambda learner=learner: mastery_store.report_concepts(learner)))
+            sides["report"].append(timed(lambda learner=learner: mastery.report(learner)))
+    finally:
+        graph.close()
+        client.close()
+
+    print(
+        f"{args.learners} learners, {args.concepts:,} concepts, "
+        f"{args.mastery} mastery edges and {args.goals} goals each"
+    )
+    print(summary("plan's reads alone", sides["reads"]))
+    print(summary("plan computed on request", sides["plan"]))
+    print(f"{'':<28} ratio {np.median(sides['plan']) / np.median(sides['reads']):.2f}x the reads")
+    print(summary("report's read alone", sides["report read"]))
+    print(summary("feedback report", sides["report"]))
+    print(f"{'':<28} ratio {np.median(sides['report']) / np.median(sides['report read']):.2f}x the read")
+
+
+if __name__ == "__main__":
+    main()
