@@ -29,6 +29,26 @@ CONSTRAINT_RETRIES = 5
 # The columns of a stored answer as mastery/get_ingest_context returns them (`service.stored_row`'s keys).
 # The times a MASTERY relationship holds, read as epoch seconds and microsecond (`values.with_datetimes`).
 MASTERY_TIMES = ("last_practised", "as_of", "updated_at")
+# The order of each concept's values in `mastery/get_report_concepts`.
+REPORT_FIELDS = (
+    "concept_id",
+    "name",
+    "curriculum_id",
+    "p_mastery",
+    "attempts",
+    "correct",
+    "model_version",
+    "last_practised_s",
+    "last_practised_us",
+    "as_of_s",
+    "as_of_us",
+    "updated_at_s",
+    "updated_at_us",
+    "goal",
+    "prerequisites",
+    "has_tasks",
+    "tags",
+)
 STORED_FIELDS = ("event_id", "learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
 
 
@@ -342,10 +362,12 @@ class MasteryStore:
         return rows[0] if rows else None
 
     def report_concepts(self, learner_id: str) -> list[Row]:
-        # Plain rows: a report reads every concept of its curricula, and `Record.data()`'s recursive
-        # conversion of 1,000 rows cost more than the query (the values are scalars and lists of them).
-        rows = self.graph.read_plain("mastery/get_report_concepts", learner_id=learner_id)
-        return [with_datetimes(row, *MASTERY_TIMES) for row in rows]
+        """Every concept the learner's report shows, as rows keyed by `REPORT_FIELDS`, times as datetimes."""
+        (row,) = self.graph.read_plain("mastery/get_report_concepts", learner_id=learner_id)
+        return [
+            with_datetimes(dict(zip(REPORT_FIELDS, values, strict=True)), *MASTERY_TIMES)
+            for values in row["concepts"]
+        ]
 
     def learner_mastery(self, learner_id: str) -> list[Row]:
         """The learner's MASTERY rows, their times as UTC datetimes."""
