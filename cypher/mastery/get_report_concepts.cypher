@@ -7,10 +7,10 @@
 // concept id order, of: concept_id, name, curriculum_id, p_mastery, attempts, correct, model_version,
 // last_practised_s/_us, as_of_s/_us, updated_at_s/_us (epoch seconds and the microsecond, as
 // mastery/get_learner_mastery), goal (bool), prerequisites (list of concept ids), has_tasks (bool: some
-// task exercises it), tags (the concept's tags, a list); `MasteryStore.REPORT_FIELDS` names them. One row,
-// not one per concept: a report reads whole curricula, and the driver's per-record cost for 1,000 rows was
-// about as much as the query. An empty list for an unknown learner or one with neither mastery, goals nor a
-// matching interest. Read.
+// task exercises it), tags (the concept's tags, a list), in the order of mastery/store.py's REPORT_FIELDS.
+// One row, not one per concept: a report reads whole curricula, and the driver's per-record cost for 1,000
+// rows was about as much as the query. An empty list for an unknown learner or one with neither mastery,
+// goals nor a matching interest. Read.
 MATCH (l:Learner {id: $learner_id})
 OPTIONAL MATCH (l)-[:MASTERY|HAS_GOAL]->(own:Concept)
 WITH l, collect(DISTINCT own) AS owned

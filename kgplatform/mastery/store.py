@@ -26,7 +26,6 @@ T = TypeVar("T")
 # Each clash means a competing transaction committed, so a rerun makes progress; past this many the
 # request is refused as busy (503: nothing stored, retry), never as a conflict of content.
 CONSTRAINT_RETRIES = 5
-# The columns of a stored answer as mastery/get_ingest_context returns them (`service.stored_row`'s keys).
 # The times a MASTERY relationship holds, read as epoch seconds and microsecond (`values.with_datetimes`).
 MASTERY_TIMES = ("last_practised", "as_of", "updated_at")
 # The order of each concept's values in `mastery/get_report_concepts`.
@@ -49,6 +48,7 @@ REPORT_FIELDS = (
     "has_tasks",
     "tags",
 )
+# The columns of a stored answer as mastery/get_ingest_context returns them (`service.stored_row`'s keys).
 STORED_FIELDS = ("event_id", "learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
 
 
