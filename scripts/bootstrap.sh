@@ -28,5 +28,8 @@ UV="$TOOLS/bin/uv"
 # torch from PyPI is the CUDA build; it runs on the CPU here and needs no GPU.
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on our CI machines), nothing would ever
 # be cached, and every CLI start would spend seconds recompiling the neo4j driver and torch imports.
-VIRTUAL_ENV="$PWD/.venv" "$UV" pip install --quiet --compile-bytecode -e ".[dev]"
+# requirements.lock pins every package to the versions the tests last passed with: without it a fresh
+# machine took whatever was newest (on 1 December a neo4j driver whose datetimes cost 60 us each to read).
+# Regenerate it with scripts/lock.sh after changing pyproject.toml's dependencies.
+VIRTUAL_ENV="$PWD/.venv" "$UV" pip install --quiet --compile-bytecode -e ".[dev]" --constraint requirements.lock
 echo "python environment ready: .venv ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"
