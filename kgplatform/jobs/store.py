@@ -21,11 +21,12 @@ class JobStore:
         """Every learner's id, in id order, page by page."""
         after = ""
         while True:
-            rows = self.graph.read("jobs/list_learner_ids", after=after, limit=page_size)
-            yield from (row["learner_id"] for row in rows)
-            if len(rows) < page_size:
+            (row,) = self.graph.read_plain("jobs/list_learner_ids", after=after, limit=page_size)
+            page = row["learner_ids"]
+            yield from page
+            if len(page) < page_size:
                 return
-            after = rows[-1]["learner_id"]
+            after = page[-1]
 
     def mastery_of(self, learner_ids: Sequence[str]) -> list[Row]:
         """Columnar mastery rows of these learners with the curricula of what they touched (see
