@@ -70,9 +70,12 @@ Tag = Annotated[str, StringConstraints(max_length=100)]
 # Services' clocks drift; an answer further ahead than this is a client bug that would freeze the
 # learner's forgetting and force a full replay of every later answer, so it is refused.
 MAX_CLOCK_AHEAD = timedelta(days=1)
-# The tracer orders answers by float days since 1970; before about 1790 neighbouring microseconds share
-# one float, so such times could not keep their order. No real answer log is that old.
-EARLIEST_ANSWER = datetime(1900, 1, 1, tzinfo=UTC)
+# Times travel out of Neo4j as `epochSeconds` and `nanosecond` (the driver spends about 60 us hydrating a
+# datetime), and before 1970 Neo4j rounds a time's `epochSeconds` towards zero while its `nanosecond` stays
+# positive: 1969-12-31T23:59:59.5Z reads back as 1970-01-01T00:00:00.5Z. A re-posted answer then looked
+# like a conflict and a replay put it after a later answer (a review, 1 December). No answer log is older
+# than 1970, so such times are refused rather than carried exactly through every read.
+EARLIEST_ANSWER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class AnswerIn(BaseModel):
@@ -109,7 +112,7 @@ class AnswerIn(BaseModel):
         if utc > datetime.now(UTC) + MAX_CLOCK_AHEAD:
             raise ValueError(f"more than {MAX_CLOCK_AHEAD.days} day ahead of the server's clock")
         if utc < EARLIEST_ANSWER:
-            raise ValueError(f"before {EARLIEST_ANSWER:%Y}: not an answer time the tracer can order")
+            raise ValueError(f"before {EARLIEST_ANSWER:%Y}: not an answer time kgplatform can store exactly")
         return answered_at
 
     @property

@@ -24,7 +24,7 @@ TaskConcepts = Mapping[str, Sequence[tuple[str, float]]]
 
 def us_to_days(us: IntArray) -> FloatArray:
     """Epoch microseconds to the tracer's days: distinct microseconds stay distinct floats from about 1790
-    to 2149 (answers before 1900 are refused, `models.EARLIEST_ANSWER`)."""
+    to 2149 (answers before 1970 are refused, `models.EARLIEST_ANSWER`)."""
     return np.asarray(us, dtype=np.int64) / US_PER_DAY
 
 

@@ -48,6 +48,9 @@ def test_a_valid_row_keeps_its_instant_in_utc_and_its_outcome() -> None:
         ({"event_id": "e\x00"}, "event_id"),  # control characters: numpy drops trailing NULs
         ({"learner_id": "l\x07"}, "learner_id"),
         ({"answered_at": "1700-01-01T00:00:00.000002Z"}, "answered_at"),  # float days cannot order its µs
+        # Neo4j reads a fractional time before 1970 back a second late (`models.EARLIEST_ANSWER`).
+        ({"answered_at": "1969-12-31T23:59:59.5Z"}, "answered_at"),
+        ({"answered_at": "1970-01-01T00:30:00.5+01:00"}, "answered_at"),  # the same side of 1970 in UTC
         ({"colour": "red"}, "colour"),  # unknown fields are refused, not silently dropped
     ],
 )
@@ -78,3 +81,8 @@ def test_a_rejected_event_id_is_echoed_only_when_it_is_encodable_text() -> None:
     assert all(r.field == "event_id" for r in bad)
     for rejection in bad:
         rejection.model_dump_json()  # the response can carry it
+
+
+def test_the_first_instant_of_1970_is_the_earliest_answer_time_accepted() -> None:
+    good, bad = parse_answer_rows([{**ROW, "answered_at": "1970-01-01T00:00:00Z"}])
+    assert len(good) == 1 and not bad
