@@ -228,7 +228,21 @@ def write_import(
         for row, model in zip(rows, models[entity], strict=True):
             row["keep"] = kept_fields(entity, model, columns or {})
 
+    # The concepts of other curricula the rows point at: their curricula are locked with this one.
+    referenced = sorted(
+        {r["prerequisite"] for r in data["prerequisites"]}
+        | {r["concept"] for r in data["prerequisites"]}
+        | {c for t in data["tasks"] for c in t.get("concepts") or ()}
+    )
+
     def work(tx: Tx) -> WriteResult:
+        # The first locks, as for every curriculum writer: the curricula, in id order, before anything
+        # else. MERGE locks an unchanged curriculum node only at the end (the audit entries): without
+        # this, a concept created meanwhile, or a second import into a curriculum without concepts or
+        # tasks yet (nothing below to lock), passed the If-Match check with the same ETag and was then
+        # overwritten; and an edit holding the curriculum could deadlock with the import (a review, 1
+        # December). A curriculum that does not exist yet is serialised by the MERGE's unique index.
+        store.lock_owning_curricula(tx, curriculum_ids=[curriculum_id], concept_ids=referenced)
         [row] = _run(tx, "curriculum/import_merge_curriculum", **data["curriculum"])
         curriculum = Outcome(**{row["outcome"]: 1})
         replaced: list[dict[str, Any]] = []  # the audit entries of rows that changed a stored entity

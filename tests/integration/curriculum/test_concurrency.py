@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
 
 import pytest
 
-from kgplatform.curriculum import service, store, tasks
+from kgplatform.curriculum import import_service, service, store, tasks
+from kgplatform.curriculum.io import parse_json
 from kgplatform.curriculum.models import ConceptPatch, TaskPatch
 from kgplatform.errors import PreconditionFailed
 from tests.integration.api.harness import Api
@@ -208,3 +210,94 @@ def test_edits_of_one_curriculum_are_audited_in_the_order_they_commit(
     trail = api.call("GET", "/curricula/maths/audit").json()["items"]
     times = {e["actor"]: e["at"] for e in trail if e["action"] == "update"}
     assert times["B"] > times["A"]
+
+
+def _held_import(api: Api, monkeypatch: pytest.MonkeyPatch, document: dict[str, Any], if_match: str):
+    """Starts an import that stops inside its transaction, after its If-Match check (in the re-check of
+    the rows), until released: returns (checked, release, thread, outcome)."""
+    checked, release = threading.Event(), threading.Event()
+    holder = "held-import"
+    original = import_service.changes_since_validation
+
+    def slow_recheck(*args: Any) -> list[str]:
+        if threading.current_thread().name == holder:
+            checked.set()
+            release.wait(timeout=10)
+        return original(*args)
+
+    monkeypatch.setattr(import_service, "changes_since_validation", slow_recheck)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        raw = parse_json(json.dumps(document))
+        outcome["report"] = import_service.run_import(api.graph, raw, "m", actor="A", if_match=if_match)
+
+    thread = threading.Thread(target=run, name=holder)
+    thread.start()
+    assert checked.wait(timeout=10)
+    return release, thread, outcome
+
+
+def _document(api: Api, name: str, *concept_ids: str) -> dict[str, Any]:
+    """Concepts named `name` in curriculum m, which the import leaves as it is: an import that changes the
+    curriculum's own name or description writes (so locks) its node at once."""
+    return {
+        "curriculum": import_service.export_document(api.graph, "m").curriculum.model_dump(mode="json"),
+        "concepts": [{"id": cid, "name": name, "description": "", "tags": []} for cid in concept_ids],
+        "prerequisites": [],
+        "tasks": [],
+    }
+
+
+def test_two_imports_with_one_etag_into_a_curriculum_without_concepts_one_gets_412(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty curriculum gives an import no concept or task to lock: the second import holding the same
+    export's ETag passed its If-Match check and then overwrote every concept of the first (a review,
+    1 December). The curriculum is now the import's first lock, so the second waits and gets 412."""
+    api.curriculum("m")
+    etag = import_service.curriculum_etag(api.graph, "m")
+    release, thread, _ = _held_import(api, monkeypatch, _document(api, "A", "x", "y"), etag)
+    second: dict[str, Any] = {}
+
+    def import_b() -> None:
+        raw = parse_json(json.dumps(_document(api, "B", "x", "y")))
+        try:
+            import_service.run_import(api.graph, raw, "m", actor="B", if_match=etag)
+            second["outcome"] = "imported"
+        except PreconditionFailed:
+            second["outcome"] = 412
+
+    other = threading.Thread(target=import_b)
+    other.start()
+    time.sleep(0.5)
+    release.set()
+    thread.join()
+    other.join()
+    assert second == {"outcome": 412}
+    assert {c.name for c in (service.get_concept(api.graph, cid) for cid in ("x", "y"))} == {"A"}
+
+
+def test_a_concept_created_during_an_import_waits_for_it(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A concept created while an import that passed its If-Match check was still writing committed
+    first, and the import then overwrote it without either designer knowing (a review, 1 December)."""
+    api.curriculum("m", "a")
+    etag = import_service.curriculum_etag(api.graph, "m")
+    release, thread, outcome = _held_import(api, monkeypatch, _document(api, "from import", "a", "x"), etag)
+    created: dict[str, Any] = {}
+
+    def create_x() -> None:
+        created["status"] = api.call(
+            "POST", "/curricula/m/concepts", json={"id": "x", "name": "B's"}
+        ).status_code
+
+    other = threading.Thread(target=create_x)
+    other.start()
+    time.sleep(0.5)
+    assert "status" not in created  # B waits for the import's curriculum lock
+    release.set()
+    thread.join()
+    other.join()
+    assert outcome["report"].imported
+    assert created == {"status": 409}  # then finds the imported x: B knows, nothing is overwritten
+    assert service.get_concept(api.graph, "x").name == "from import"
