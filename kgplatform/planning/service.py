@@ -143,7 +143,9 @@ class PlanService:
         if record is not None and record.curriculum_id == curriculum_id:
             reasons = stale_reasons(record, stamps, self.model_version)
             if not reasons or not refresh:
-                if source == "graph":
+                if source == "graph" and not reasons:
+                    # Only a fresh plan goes back to Redis: the serving path judges a cached plan by the
+                    # answer stamps in Redis alone, and would serve a stale one as fresh once they expire.
                     self.cache.put(record)
                 age = max(0.0, (now - record.created_at).total_seconds())
                 return ServedPlan(record, age, bool(reasons), tuple(reasons), source)

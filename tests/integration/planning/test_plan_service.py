@@ -135,6 +135,22 @@ def test_lost_cache_is_refilled_from_neo4j(
     assert redis_client.exists(plan_key(LEARNER))
 
 
+def test_a_stale_plan_read_from_neo4j_is_shown_stale_but_never_cached(
+    world: tuple[PlanService, MasteryService, list[str]],
+    redis_client: redis.Redis,
+) -> None:
+    """`refresh=False` (`kgplatform plan --no-refresh`) put a stale plan read from Neo4j back into
+    Redis, where the serving path, which does not see Neo4j's mastery stamps, then served it as fresh
+    once the learner's answer stamp was gone (a review, 1 December)."""
+    service, mastery, tasks = world
+    first = service.current_plan(LEARNER, now=START + timedelta(hours=1))
+    answer(mastery, tasks[1], 2, correct=False)
+    redis_client.flushdb()  # Redis lost its data: the plan is in Neo4j only
+    shown = service.current_plan(LEARNER, refresh=False, now=START + timedelta(hours=3))
+    assert shown.source == "graph" and shown.stale and shown.record.id == first.record.id
+    assert not redis_client.exists(plan_key(LEARNER))
+
+
 def test_unknown_learner_is_not_found_and_nothing_is_written(
     world: tuple[PlanService, MasteryService, list[str]],
     redis_client: redis.Redis,
