@@ -15,12 +15,15 @@ MATCH (l:Learner {id: $learner_id})
 OPTIONAL MATCH (l)-[:MASTERY|HAS_GOAL]->(own:Concept)
 WITH l, collect(DISTINCT own) AS owned
 // Only without mastery and goals: a scan of the concepts' tags (no index holds list members), for few learners.
+// Tags match whatever their case and surrounding spaces, as the planner's `graph.tag_key` matches them
+// (Cypher's toLower stands in for Python's casefold: they differ only for a few letters such as "ß").
 CALL (l, owned) {
   WITH l, owned
   WHERE size(owned) = 0
   MATCH (l)-[:INTERESTED_IN]->(t:Tag)
+  WITH collect(toLower(trim(t.name))) AS keys
   MATCH (liked:Concept)
-  WHERE t.name IN coalesce(liked.tags, [])
+  WHERE any(tag IN coalesce(liked.tags, []) WHERE toLower(trim(tag)) IN keys)
   RETURN collect(DISTINCT liked) AS liked
 }
 // The distinct curricula first, then their concepts: expanding each of the learner's concepts to all

@@ -28,6 +28,7 @@ from kgplatform.mastery.models import (
     ReportConcept,
     ReportStatus,
 )
+from kgplatform.planning.graph import tag_key
 from kgplatform.planning.policy import PlanConfig
 
 # The planner's own criteria, so that the report never calls a concept mastered, blocking or due for
@@ -235,8 +236,9 @@ def ready_to_learn(
 ) -> list[ReadyConcept]:
     """The frontier concepts (in prerequisite order), those on the way to a goal first (`on_path`; None:
     no goals, the whole curriculum is the aim), then those carrying one of the learner's interests."""
-    liked = set(interests)
-    rows = [(s, [t for t in s.tags if t in liked]) for s in frontier]
+    # As the planner matches them (`tag_key`): an interest "Sport" is the tag "sport".
+    liked = {tag_key(t) for t in interests}
+    rows = [(s, [t for t in s.tags if tag_key(t) in liked]) for s in frontier]
     rows.sort(key=lambda row: (on_path is not None and row[0].concept_id not in on_path, not row[1]))
     return [ReadyConcept(concept_id=s.concept_id, name=s.name, interests=tags) for s, tags in rows]
 

@@ -106,6 +106,10 @@ def test_a_learner_with_interests_only_is_told_where_to_start(
     api.call("PUT", "/learners/ivy/interests", role=Role.SERVICE, json={"tags": ["chess"]})
     report = api.call("GET", "/learners/ivy/report", role=Role.SERVICE).json()
     assert report["concepts"] == [] and "carries their interests (chess)" in report["summary"][0]
+    # Matched whatever the case, as the planner matches interests (it found nothing for "Topic0").
+    api.call("PUT", "/learners/ivy/interests", role=Role.SERVICE, json={"tags": ["Topic0"]})
+    report = api.call("GET", "/learners/ivy/report", role=Role.SERVICE).json()
+    assert report["ready_to_learn"] == [{"concept_id": "c0000", "name": "Concept 0", "interests": ["topic0"]}]
 
 
 def test_report_of_an_unknown_learner_is_404(api: Api) -> None:

@@ -122,6 +122,12 @@ def test_a_learner_with_interests_only_is_told_where_to_start() -> None:
     ]
     assert report.summary[0].startswith("No answers yet: nothing is known of this learner's mastery")
     assert "They would start with: SHAPES (interest: geometry), ARITH." in report.summary
+    # Interests match tags whatever their case and spaces, as in the planner (`graph.tag_key`).
+    shouted = build_report("kim", states, NOW, interests=[" GEOMETRY"])
+    assert [(r.concept_id, r.interests) for r in shouted.ready_to_learn] == [
+        ("shapes", ["geometry"]),
+        ("arith", []),
+    ]
 
 
 def test_nothing_to_report_says_why() -> None:
