@@ -55,6 +55,13 @@ class PlanStore:
         rows = read_curriculum_rows(self.graph, curriculum_id)
         if rows is None:
             raise NotFound(f"curriculum {curriculum_id!r} does not exist", field="curriculum_id")
+        if not rows.concepts:
+            # Said of the curriculum the caller named: `build_graph`'s own refusal names `concepts`, which
+            # is no parameter of any plan request.
+            raise ValidationFailed(
+                f"curriculum {curriculum_id!r} has no concepts yet: there is nothing to plan",
+                field="curriculum_id",
+            )
         if len(rows.concepts) > MAX_PLANNED_CONCEPTS:
             raise ValidationFailed(
                 f"curriculum {curriculum_id!r} has {len(rows.concepts):,} concepts; the planner plans "

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
+from kgplatform.curriculum import service as curriculum_service
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_service import run_import
 from kgplatform.curriculum.io import parse_json
+from kgplatform.curriculum.models import CurriculumIn
 from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.bkt import TracerParams
@@ -190,6 +192,14 @@ def test_a_curriculum_past_the_planners_size_is_refused_by_name(
     with pytest.raises(ValidationFailed) as refused:
         store.concept_graph("too-big")
     assert refused.value.field == "curriculum_id" and "6 concepts" in refused.value.message
+
+
+def test_a_curriculum_without_concepts_is_refused_naming_the_curriculum(graph: Graph) -> None:
+    """It said "the curriculum has no concepts" with the field `concepts`, no parameter of a plan request."""
+    curriculum_service.create_curriculum(graph, CurriculumIn(id="empty", name="Empty"), actor="test")
+    with pytest.raises(ValidationFailed) as refused:
+        PlanStore(graph).concept_graph("empty")
+    assert refused.value.field == "curriculum_id" and "'empty' has no concepts" in refused.value.message
 
 
 class CountingStore:
