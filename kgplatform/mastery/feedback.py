@@ -260,9 +260,11 @@ def decaying(
                 p_now=s.p_now,
                 lost=s.p_mastery - s.p_now,
                 days_since_practice=days,
-                # The planner's spaced-review rule: once mastered, due when decayed below REVIEW_BELOW
-                # (and only where a task can review it).
+                # The planner's spaced-review rule: once mastered by the learner's own answers (a value
+                # raised by transfer alone is not reviewed), due when decayed below REVIEW_BELOW, and only
+                # where a task can review it.
                 needs_review=s.has_tasks
+                and s.attempts > 0
                 and at_least(s.p_mastery, threshold)
                 and not at_least(s.p_now, REVIEW_BELOW)
                 and s.concept_id not in implied,
