@@ -77,12 +77,16 @@ def plan_everyone(
     `workers` > 0 plans pages in that many processes (each writing to Redis at `redis_url`) while
     this one reads the next pages; 0 plans here, overlapping only the reads.
     """
+    # The stamps before the inputs they stamp, as every planner reads them: an edit landing between the
+    # two reads then makes these plans stale, where the other order labelled plans of the old curriculum
+    # with the edit's time, and they read as fresh.
+    stamps = store.curriculum_stamps(curriculum_id)
     job = PageJob(
         graph=store.concept_graph(curriculum_id),
         params=params,
         config=config or PlanConfig(),
         curriculum_id=curriculum_id,
-        stamps=store.curriculum_stamps(curriculum_id),
+        stamps=stamps,
         now=now or datetime.now(UTC),
         chunk_size=chunk_size,
     )
