@@ -229,15 +229,15 @@ def test_a_body_of_the_wrong_shape_is_refused_naming_where(
 
 
 @pytest.mark.parametrize(
-    "content_type", ["application/x-www-form-urlencoded", "text/plain", "text/plain; charset=utf-8"]
+    "content_type", ["application/x-www-form-urlencoded", "text/plain", "text/plain; charset=utf-8", None]
 )
 def test_json_sent_as_another_media_type_is_a_415_saying_to_send_json(
-    api: Api, graph: Graph, curriculum: SyntheticCurriculum, content_type: str
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum, content_type: str | None
 ) -> None:
     """curl -d sends form-urlencoded: the API answered 422 "body: Input should be a valid list", as if
-    the JSON were wrong; nothing may be stored either way."""
+    the JSON were wrong; nothing may be stored either way. So did a body with no Content-Type (None)."""
     batch = make_answers(curriculum, 2, 3, seed=4)
-    headers = {"Content-Type": content_type}
+    headers = {} if content_type is None else {"Content-Type": content_type}
     response = api.call("POST", "/answers", role=Role.SERVICE, content=json.dumps(batch), headers=headers)
     assert response.status_code == 415, response.text
     assert response.headers["content-type"] == PROBLEM
