@@ -90,8 +90,10 @@ def post_answers(
     422 (409 for conflicts only) as problem+json, listing every rejected row, when none is."""
     rows = rows_of(body)
     result = service.ingest(rows, atomic=atomic)
-    # The answers are committed: ask the workers to recompute these learners' plans (debounced).
-    request_plan_recomputes(request, rows, result.accepted)
+    # The answers are committed: ask the workers to recompute these learners' plans (debounced). The
+    # duplicates too: a retry after a lost commit reply (a 503 says to send again) finds its answers
+    # stored by a request that never got to stamp the plans stale.
+    request_plan_recomputes(request, rows, [*result.accepted, *result.duplicates])
     if result.rejected and not result.accepted and not result.duplicates:
         rejected = [r.model_dump() for r in result.rejected]
         fields = sorted({r.field or "row" for r in result.rejected})

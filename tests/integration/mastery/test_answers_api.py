@@ -6,10 +6,14 @@ import json
 from typing import Any
 
 import pytest
+import redis
 
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
+from kgplatform.planning.cache import answered_key
 from tests.integration.api.harness import Api
 from tests.integration.mastery.conftest import all_mastery, counts
 
@@ -253,3 +257,18 @@ def test_json_sent_as_another_media_type_is_a_415_saying_to_send_json(
         headers={"Content-Type": "application/vnd.kgp+json"},
     )
     assert ok.status_code == 200, ok.text
+
+
+def test_a_retry_of_a_batch_stored_unanswered_still_marks_its_learners_plans_stale(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum, redis_client: redis.Redis
+) -> None:
+    """A connection lost during the commit: the answers are stored but the API answers 503 before it
+    stamps the learners' cached plans, and tells the caller to send them again. The retry found only
+    duplicates and stamped nothing, so those plans were served as fresh (a review, 1 December)."""
+    batch = make_answers(curriculum, 3, 6, seed=7)
+    assert not MasteryService(MasteryStore(graph)).ingest(batch).rejected  # stored, never stamped
+    learners = sorted({row["learner_id"] for row in batch})
+    assert [redis_client.get(answered_key(learner)) for learner in learners] == [None] * len(learners)
+    again = post(api, batch)
+    assert again.status_code == 200 and len(again.json()["duplicates"]) == len(batch)
+    assert all(redis_client.get(answered_key(learner)) is not None for learner in learners)
