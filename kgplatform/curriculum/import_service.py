@@ -17,6 +17,7 @@ from kgplatform.curriculum.import_validation import (
     validate_import,
 )
 from kgplatform.curriculum.io import RawDocument, gc_paused
+from kgplatform.curriculum.models import STORED
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 
@@ -99,4 +100,4 @@ def export_document(graph: Graph, curriculum_id: str) -> CurriculumDocument:
     data = import_store.read_document(graph, curriculum_id)
     if data is None:
         raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
-    return CurriculumDocument.model_validate(data)
+    return CurriculumDocument.model_validate(data, context=STORED)  # ids from before a rule included

@@ -12,6 +12,7 @@ from typing import Any
 from kgplatform.curriculum import audit, store
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.models import (
+    STORED,
     AuditAction,
     AuditEntry,
     Concept,
@@ -99,7 +100,8 @@ def get_curriculum_document(graph: Graph, curriculum_id: str) -> CurriculumDocum
                 {**p, "weight": 1.0 if p["weight"] is None else p["weight"]} for p in rows.prerequisites
             ],
             "tasks": rows.tasks,
-        }
+        },
+        context=STORED,  # what is stored is shown as it is, ids from before a rule included
     )
 
 
