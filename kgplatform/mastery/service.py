@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -90,6 +90,8 @@ class _Batch:
 
     candidates: list[tuple[int, AnswerIn]]
     decided: AnswerBatchResult
+    # Rows repeating an earlier row's event_id with other content: (index, row, the earlier row).
+    variants: list[tuple[int, AnswerIn, AnswerIn]] = field(default_factory=list)
 
 
 class MasteryService:
@@ -102,10 +104,10 @@ class MasteryService:
         """Stores a batch of answers and updates the affected learners' mastery (rule: module doc)."""
         good, bad = parse_answer_rows(list(rows))
         decided = AnswerBatchResult(rejected=bad)
-        candidates, repeats = _split_in_batch_repeats(good, decided)
+        candidates, repeats, variants = _split_in_batch_repeats(good)
         result = decided
         if candidates:
-            batch = _Batch(candidates, decided)
+            batch = _Batch(candidates, decided, variants)
             result = self.store.run_ingest(lambda tx: self._ingest_in_tx(tx, batch, atomic))
         elif atomic and decided.rejected:
             raise _atomic_refusal(decided.rejected)
@@ -144,6 +146,8 @@ class MasteryService:
                 )
             else:
                 result.duplicates.append(answer.event_id)
+        for index, answer, earlier in batch.variants:
+            _judge_variant(result, index, answer, earlier, context.stored.get(answer.event_id))
         if atomic and result.rejected:
             raise _atomic_refusal(result.rejected)
         if created:
@@ -259,12 +263,13 @@ class _Repeat:
 
 
 def _split_in_batch_repeats(
-    good: list[tuple[int, AnswerIn]], decided: AnswerBatchResult
-) -> tuple[list[tuple[int, AnswerIn]], list[_Repeat]]:
+    good: list[tuple[int, AnswerIn]],
+) -> tuple[list[tuple[int, AnswerIn]], list[_Repeat], list[tuple[int, AnswerIn, AnswerIn]]]:
     """The first row of an event_id goes on; an identical repeat waits for its fate (`_settle_repeats`);
-    a repeat with different content is a conflict."""
+    a repeat with different content (a variant) is judged once the stored answers are known
+    (`_judge_variant`)."""
     first: dict[str, tuple[int, AnswerIn]] = {}
-    kept, repeats = [], []
+    kept, repeats, variants = [], [], []
     for index, answer in good:
         seen = first.get(answer.event_id)
         if seen is None:
@@ -273,18 +278,31 @@ def _split_in_batch_repeats(
         elif stored_row(seen[1]) == stored_row(answer):
             repeats.append(_Repeat(index, seen[0], answer.event_id))
         else:
-            differing = differing_fields(stored_row(seen[1]), stored_row(answer))
-            decided.rejected.append(
-                _rejection(
-                    index,
-                    answer,
-                    differing[0],
-                    "conflict",
-                    f"event {answer.event_id!r} appears earlier in this batch with a different "
-                    f"{', '.join(differing)}",
-                )
-            )
-    return kept, repeats
+            variants.append((index, answer, seen[1]))
+    return kept, repeats, variants
+
+
+def _judge_variant(
+    result: AnswerBatchResult,
+    index: int,
+    answer: AnswerIn,
+    earlier: AnswerIn,
+    stored: dict[str, Any] | None,
+) -> None:
+    """A row whose event_id an earlier row of the batch has with other content: against the stored answer
+    when there is one (equal: a duplicate, whatever the earlier row held; a review found it called a
+    conflict), else a conflict with the earlier row, which goes first."""
+    if stored is None:
+        where = "appears earlier in this batch with a different"
+        differing = differing_fields(stored_row(earlier), stored_row(answer))
+    else:
+        where = "is already stored with a different"
+        differing = differing_fields(stored, stored_row(answer))
+    if not differing:
+        result.duplicates.append(answer.event_id)
+        return
+    message = f"event {answer.event_id!r} {where} {', '.join(differing)}"
+    result.rejected.append(_rejection(index, answer, differing[0], "conflict", message))
 
 
 def _settle_repeats(result: AnswerBatchResult, repeats: list[_Repeat]) -> None:

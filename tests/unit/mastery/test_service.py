@@ -78,6 +78,26 @@ def test_a_repeat_of_a_rejected_row_is_rejected_too_never_a_duplicate() -> None:
     assert set(store.answers) == {stored["event_id"], good["event_id"]}
 
 
+def test_a_row_equal_to_the_stored_answer_is_a_duplicate_whatever_an_earlier_row_of_the_batch_held() -> None:
+    """E stored as right; a batch [E wrong, E right]: the second row is the stored answer itself, but it
+    was called a conflict with the first (a review, 1 December). Judged against what is stored, it is a
+    duplicate; the first is the conflict. Without a stored answer the first row still goes first."""
+    service, store = make_service()
+    stored, fresh = log(2)
+    service.ingest([stored])
+    flipped = {**stored, "correct": not stored["correct"]}
+    result = service.ingest([flipped, stored])
+    assert result.duplicates == [stored["event_id"]] and result.accepted == []
+    assert [(r.index, r.reason, r.field) for r in result.rejected] == [(0, "conflict", "correct")]
+    assert "already stored" in result.rejected[0].message
+    other = {**fresh, "correct": not fresh["correct"]}
+    result = service.ingest([fresh, other])
+    assert result.accepted == [fresh["event_id"]]
+    assert [(r.index, r.reason, r.field) for r in result.rejected] == [(1, "conflict", "correct")]
+    assert "earlier in this batch" in result.rejected[0].message
+    assert store.answers[fresh["event_id"]]["correct"] == float(fresh["correct"])
+
+
 class RetryingStore(FakeMasteryStore):
     """Runs each ingest twice, rolling the first attempt back, as the driver does when a commit fails
     with a transient error."""
