@@ -10,6 +10,7 @@ the same result.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -66,6 +67,18 @@ def split_chunks(learner_ids: Iterable[str], chunk_size: int) -> list[Chunk]:
             current = []
     if current:
         chunks.append(Chunk(len(chunks), current))
+    return chunks
+
+
+def chunks_by_firsts(learner_ids: Iterable[str], firsts: list[str]) -> list[Chunk]:
+    """The learners split as `firsts` (each chunk's first id, in chunk order) split them before: chunk i
+    holds the ids from firsts[i] up to the next chunk's first, chunk 0 also any id before its own first.
+    Every id lands in exactly one chunk; a chunk whose learners are all gone is empty (it still counts)."""
+    order = sorted(range(len(firsts)), key=firsts.__getitem__)
+    bounds = [firsts[i] for i in order]
+    chunks = [Chunk(i, []) for i in range(len(firsts))]
+    for learner_id in learner_ids:
+        chunks[order[max(bisect.bisect_right(bounds, learner_id) - 1, 0)]].learner_ids.append(learner_id)
     return chunks
 
 
@@ -150,8 +163,21 @@ class BatchRunner:
             self.job_store.save_summary(status)
             return status
         self.progress.touch(job_id)  # taken up: if it goes silent from here, `JobService.settle` ends it
-        chunks = split_chunks(self.job_store.learner_ids(), chunk_size or self.settings.chunk_size)
-        self.progress.start(job_id, total=sum(len(c.learner_ids) for c in chunks), chunks_total=len(chunks))
+        learner_ids = self.job_store.learner_ids()
+        firsts = self.progress.split(job_id)
+        if firsts is None:
+            chunks = split_chunks(learner_ids, chunk_size or self.settings.chunk_size)
+            self.progress.start(
+                job_id, total=sum(len(c.learner_ids) for c in chunks), chunks_total=len(chunks)
+            )
+            self.progress.save_split(job_id, [c.learner_ids[0] for c in chunks])
+        else:
+            # A rerun (the message came back after its worker died while sending): the first fan-out's
+            # chunks, not a new split. Split again, a learner deleted or added meanwhile shifted every
+            # later chunk's learners under numbers already counted, and a learner of a chunk never sent
+            # could land in one that was, never planned while the batch read as succeeded (a review,
+            # 1 December). The totals stay those of the first split.
+            chunks = chunks_by_firsts(learner_ids, firsts)
         finished = self.progress.finished_chunks(job_id, (c.index for c in chunks))
         for chunk in chunks:
             if chunk.index not in finished:

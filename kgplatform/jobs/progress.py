@@ -14,6 +14,8 @@ Layout for job J (each key expires after `ttl_s`):
   kgp:job:J:started    hash: chunk number -> epoch seconds of its latest start
   kgp:job:J:counted_at hash: chunk number -> epoch seconds it was counted (with `started`: the time chunks
                        ran, which the rate is measured over, and the chunks a silent batch waits for)
+  kgp:job:J:split      list: each chunk's first learner id, as the first fan-out split the learners (a
+                       rerun of the fan-out splits by these, so a chunk number keeps meaning its learners)
 A chunk is counted once however often it runs (acks_late redelivers it after a crash): its number is
 added to the set and the counters move in the same Lua script, only when the number was new.
 """
@@ -73,7 +75,7 @@ class JobProgress:
         self.limits = limits
         self._record = client.register_script(_RECORD_CHUNK)
 
-    def _keys(self, job_id: str) -> tuple[str, str, str, str, str, str]:
+    def _keys(self, job_id: str) -> tuple[str, str, str, str, str, str, str]:
         key = job_key(job_id)
         return (
             key,
@@ -82,6 +84,7 @@ class JobProgress:
             key + ":deliveries",
             key + ":started",
             key + ":counted_at",
+            key + ":split",
         )
 
     def _set(self, job_id: str, fields: Mapping[str, object]) -> None:
@@ -137,6 +140,21 @@ class JobProgress:
             },
         )
 
+    def save_split(self, job_id: str, first_ids: list[str]) -> None:
+        """Each chunk's first learner id, in chunk order (`split`); set once, by the first fan-out."""
+        key = self._keys(job_id)[6]
+        pipe = self.client.pipeline()
+        pipe.delete(key)
+        if first_ids:
+            pipe.rpush(key, *first_ids)
+            pipe.expire(key, self.ttl_s)
+        pipe.execute()
+
+    def split(self, job_id: str) -> list[str] | None:
+        """The first fan-out's chunk boundaries (`save_split`), None when no fan-out saved any."""
+        firsts = self.client.lrange(self._keys(job_id)[6], 0, -1)
+        return [f.decode() if isinstance(f, bytes) else f for f in firsts] or None
+
     def mark(self, job_id: str, state: JobState, message: str | None = None) -> None:
         fields: dict[str, object] = {"state": state}
         if message is not None:
@@ -152,10 +170,14 @@ class JobProgress:
         key, started = self._keys(job_id)[3], self._keys(job_id)[4]
         starts = job_key(job_id) + ":starts"
         now = utc_now()
+        # A chunk already counted keeps the start of the run that was counted: a later start would drop
+        # that run from the time the rate is measured over (`pace.active_s`), and the rate would read high.
+        counted = self.client.sismember(self._keys(job_id)[1], str(chunk))
         pipe = self.client.pipeline()
         pipe.hincrby(key, f"{chunk}:{attempt}", 1)
         pipe.rpush(starts, f"{chunk} {runner}")
-        pipe.hset(started, str(chunk), repr(now.timestamp()))
+        if not counted:
+            pipe.hset(started, str(chunk), repr(now.timestamp()))
         # A chunk that starts (a retry after its backoff, a redelivery) shows the batch alive.
         pipe.hset(job_key(job_id), "updated_at", now.isoformat())
         for name in (key, starts, started):
@@ -189,7 +211,7 @@ class JobProgress:
         failure: JobFailure | None = None,
     ) -> tuple[int, int] | None:
         """Counts a finished chunk once; (chunks_done, chunks_total) after it, None if already counted."""
-        key, chunks, failures, _, _, counted_at = self._keys(job_id)
+        key, chunks, failures, _, _, counted_at, _ = self._keys(job_id)
         payload = failure.model_dump_json() if failure else ""
         now = utc_now()
         result = self._record(

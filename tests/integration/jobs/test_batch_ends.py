@@ -4,7 +4,9 @@ job, and learners deleted after the fan-out are skipped, not failed. Plus what t
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import redis
 
@@ -14,6 +16,7 @@ from kgplatform.jobs.models import JobState
 from kgplatform.jobs.progress import job_key
 from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
 from kgplatform.jobs.store import JobStore
+from kgplatform.planning.cache import plan_key
 from kgplatform.settings import WorkerSettings
 from tests.integration.jobs.batches import fanned_out, runner
 
@@ -106,3 +109,26 @@ def test_a_chunk_run_again_after_it_was_counted_is_not_counted_in_the_metric(
     for message in [sent[0], sent[0], sent[1]]:
         batch.run_chunk("job-again", *chunk_of(message), "test", count_planned=planned.append)
     assert planned == [10, 2]
+
+
+def test_a_fan_out_run_again_after_learners_changed_keeps_its_chunks_and_loses_nobody(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """The fan-out's message came back (its worker was killed while sending) after a learner was deleted:
+    the rerun split the learners again, every later chunk shifted under numbers already counted, and a
+    learner of a chunk never sent landed in one counted as done: never planned, the batch read succeeded
+    (a review, 1 December). The rerun now splits as the first fan-out did."""
+    batch, sent = fanned_out(graph, redis_client, "shift", 10, chunk_size=3)
+    first_split = [m["learner_ids"] for m in sent]
+    for message in sent[:2]:  # chunks 0 and 1 ran and were counted; 2 and 3 were lost with the worker
+        batch.run_chunk("job-shift", *chunk_of(message), "test")
+    assert graph.write("testing/delete_learner", learner_id=first_split[0][1])
+    resent: list[dict[str, Any]] = []
+    batch.fan_out("job-shift", None, datetime.now(UTC), resent.append)
+    assert [m["learner_ids"] for m in json.loads(json.dumps(resent))] == first_split[2:]
+    for message in json.loads(json.dumps(resent)):
+        status = batch.run_chunk("job-shift", *chunk_of(message), "test")
+    assert status is not None and status.state is JobState.SUCCEEDED
+    assert (status.total, status.done, status.chunks_done, status.chunks_total) == (10, 10, 4, 4)
+    remaining = [learner for ids in first_split for learner in ids if learner != first_split[0][1]]
+    assert [learner for learner in remaining if not redis_client.exists(plan_key(learner))] == []

@@ -104,3 +104,25 @@ def test_a_batch_that_finished_after_a_redelivery_reports_the_rate_it_worked_at(
     assert status.waiting is None and status.eta_s is None
     result = run_cli("jobs", "show", job_id, **WIDE)
     assert table(result.stdout)["rate"] == "20 learners/s", result.stdout
+
+
+def test_a_counted_chunk_run_again_leaves_the_rate_as_it_was(
+    settings: Settings, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A counted chunk's message redelivered (its worker died before acknowledging) moved the chunk's start
+    past its count, which dropped its run from the time the rate is measured over: the rate doubled here
+    (a review, 1 December). A rerun adds no work, so the rate stays."""
+    jobs = JobService(redis_client, None, settings.workers)  # type: ignore[arg-type]
+    t0 = datetime.now(UTC) - timedelta(minutes=5)
+    with at(monkeypatch, t0):
+        job_id = jobs.create(KIND_RECOMPUTE_ALL, None)
+        jobs.progress.start(job_id, total=3 * CHUNK, chunks_total=3)
+    for chunk in range(2):  # one after the other: 0-10 s, then 10-20 s
+        with at(monkeypatch, t0 + timedelta(seconds=10 * chunk)):
+            jobs.progress.count_delivery(job_id, chunk, "worker@host 1", 0)
+        with at(monkeypatch, t0 + timedelta(seconds=10 * chunk + 10)):
+            assert jobs.progress.record_chunk(job_id, chunk, done=CHUNK) is not None
+    assert jobs.progress.status(job_id).rate_per_s == pytest.approx(2 * CHUNK / 20.0)
+    with at(monkeypatch, t0 + timedelta(seconds=25)):
+        jobs.progress.count_delivery(job_id, 0, "worker@host 2", 0)  # chunk 0 again, counted already
+    assert jobs.progress.status(job_id).rate_per_s == pytest.approx(2 * CHUNK / 20.0)

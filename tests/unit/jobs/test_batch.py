@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from kgplatform.jobs.batch import Chunk, chunk_message, chunk_of, group_by_curriculum, split_chunks
+from kgplatform.jobs.batch import (
+    Chunk,
+    chunk_message,
+    chunk_of,
+    chunks_by_firsts,
+    group_by_curriculum,
+    split_chunks,
+)
 from kgplatform.planning.jobs import learner_curriculum
 from kgplatform.planning.pages import batch_plan_id
 
@@ -89,3 +96,19 @@ def test_runners_of_one_process_share_its_graph_cache_from_the_first_chunk() -> 
         planner = OnDemandPlanner(store, store, client, params, shared)  # type: ignore[arg-type]
         assert planner.graphs is shared
     assert store.built == 1
+
+
+def test_chunks_by_firsts_keeps_each_learner_in_the_chunk_the_first_split_gave_it() -> None:
+    ids = [f"l{i:02d}" for i in range(10)]
+    first = split_chunks(ids, 3)
+    firsts = [c.learner_ids[0] for c in first]
+    assert chunks_by_firsts(ids, firsts) == first  # nothing changed: the same chunks
+    changed = [i for i in ids if i not in {"l00", "l04"}] + ["l045", "a-new", "z-new"]
+    again = {c.index: c.learner_ids for c in chunks_by_firsts(sorted(changed), firsts)}
+    assert again == {
+        0: ["a-new", "l01", "l02"],  # before the first chunk's first id: chunk 0
+        1: ["l03", "l045", "l05"],
+        2: ["l06", "l07", "l08"],
+        3: ["l09", "z-new"],
+    }
+    assert [c.learner_ids for c in chunks_by_firsts(["l01"], firsts)] == [["l01"], [], [], []]
