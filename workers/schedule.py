@@ -60,16 +60,31 @@ def last_nightly_time(settings: WorkerSettings, now: datetime) -> datetime:
     return slot if slot <= local else slot - timedelta(days=1)
 
 
+# Beat sends the night's message at its time by beat's clock; a worker whose clock is a few milliseconds
+# behind found it before today's slot, took yesterday's as the night's, and dropped it as a day late
+# (a review, 1 December). Clocks of machines behind one broker differ by less than this.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def nightly_slot(settings: WorkerSettings, now: datetime) -> datetime:
+    """The night a scheduled run received at `now` (the worker's clock) is for: the latest slot at or before
+    `now` + CLOCK_SKEW."""
+    return last_nightly_time(settings, now + CLOCK_SKEW)
+
+
 def nightly_is_late(settings: WorkerSettings, now: datetime) -> bool:
     """Whether a scheduled nightly run starting at `now` is further from its time than its expiry."""
-    return (now - last_nightly_time(settings, now)).total_seconds() > settings.nightly_expiry_s
+    return (now - nightly_slot(settings, now)).total_seconds() > settings.nightly_expiry_s
 
 
 def nightly_guard_key(settings: WorkerSettings, now: datetime, scheduled: bool, task_id: str | None) -> str:
     """The night's slot for beat's runs (two beats share it); an operator's run is guarded by its message
-    id only (redeliveries), so it may run beside the night's."""
+    id only (redeliveries), so it may run beside the night's. The slot is named by its local date and time
+    without the UTC offset: on the night the clocks go back, 02:30 happens twice, and a redelivery landing
+    in the second one (the visibility timeout is about the hour the clocks move) found a key of its own and
+    sent the night again."""
     if scheduled or not task_id:
-        return f"{NIGHTLY_GUARD_PREFIX}{last_nightly_time(settings, now):%Y-%m-%dT%H:%M%z}"
+        return f"{NIGHTLY_GUARD_PREFIX}{nightly_slot(settings, now):%Y-%m-%dT%H:%M}"
     return f"{NIGHTLY_GUARD_PREFIX}task:{task_id}"
 
 

@@ -14,7 +14,13 @@ from pydantic import ValidationError
 from kgplatform.settings import Settings, WorkerSettings
 from workers.celery_app import app, celery_config
 from workers.queues import TASK_QUEUES, Queue, route_task
-from workers.schedule import NIGHTLY_ENTRY, beat_schedule, last_nightly_time, nightly_is_late
+from workers.schedule import (
+    NIGHTLY_ENTRY,
+    beat_schedule,
+    last_nightly_time,
+    nightly_guard_key,
+    nightly_is_late,
+)
 
 # Small timeouts for the settings' checks: every limit under the visibility timeout.
 FAST = {"max_chunk_s": 10, "max_retrain_s": 10, "retry_backoff_max_s": 5, "unacked_restore_throttle": 1}
@@ -118,6 +124,11 @@ def test_a_scheduled_nightly_run_started_past_its_expiry_is_late() -> None:
     assert last_nightly_time(settings, datetime(2026, 6, 1, 1, 0, tzinfo=paris)).day == 31  # before 02:30
     assert nightly_is_late(settings, datetime(2026, 6, 1, 9, 0, tzinfo=paris))
     assert not nightly_is_late(settings, datetime(2026, 6, 1, 5, 29, tzinfo=paris))
+    # A worker whose clock is a little behind beat's gets the message just before 02:30: it is tonight's,
+    # not a day late (it was dropped as late, a review found: every night, for a steady skew).
+    just_before = datetime(2026, 6, 1, 2, 29, 59, 995000, tzinfo=paris)
+    assert not nightly_is_late(settings, just_before)
+    assert nightly_guard_key(settings, just_before, True, "m") == "kgp:nightly:2026-06-01T02:30"
     entry = beat_schedule(settings)[NIGHTLY_ENTRY]
     # An operator's run (no kwargs) is never dropped; beat's carries the time it ran the night for.
     assert entry["kwargs"] == {
@@ -215,3 +226,13 @@ def test_a_worker_consumes_on_demand_recomputes_by_default() -> None:
     compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
     command = compose["services"]["worker"]["command"]
     assert Queue.ONDEMAND.value in command[command.index("--queues") + 1].split(",")
+
+
+def test_the_night_the_clocks_go_back_is_one_night_for_the_guard() -> None:
+    """02:30 happens twice in Paris on 25 October 2026; a redelivery of the night's message in the second
+    02:30 (the visibility timeout is about the hour the clocks move) found another guard key and sent the
+    night again (a review, 1 December)."""
+    settings = WorkerSettings(nightly_hour=2, nightly_minute=30, timezone="Europe/Paris")
+    first = datetime(2026, 10, 25, 0, 30, 1, tzinfo=UTC)  # 02:30:01 summer time (UTC+2)
+    second = datetime(2026, 10, 25, 1, 30, 1, tzinfo=UTC)  # 02:30:01 again, winter time (UTC+1)
+    assert nightly_guard_key(settings, first, True, "m") == nightly_guard_key(settings, second, True, "m")
