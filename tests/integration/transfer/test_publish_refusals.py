@@ -83,6 +83,29 @@ def test_a_concept_deleted_between_export_and_publish_only_drops_its_edges(graph
     assert sorted(edges) == [(ids[0], ids[1], 0.2), (ids[1], ids[2], 0.2)]
 
 
+def test_a_concept_deleted_while_the_edges_are_written_only_drops_its_edges(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleted after its edges were written, before the count: DETACH DELETE took them along, the count
+    fell short of the rows written, and the whole publish was refused as 'a batch applied twice?' (a
+    review, 1 December). It is judged as a concept deleted before the publish is."""
+    ids = seed_curriculum(graph, 4)
+    strengths = np.zeros((4, 4))
+    strengths[0, 1] = strengths[1, 2] = strengths[2, 3] = strengths[3, 0] = 0.2
+    rows = edge_rows(tuple(ids), strengths)
+    count_edges = TransferStore.count_edges
+
+    def delete_then_count(store: TransferStore, version: str) -> int:
+        graph.write("testing/delete_concepts_by_prefix", prefix=ids[3], curriculum_id="no such curriculum")
+        return count_edges(store, version)
+
+    monkeypatch.setattr(TransferStore, "count_edges", delete_then_count)
+    report = write_model(graph, "v-during-delete", rows, "h", {}, batch_size=2)
+    version, edges = load_current_transfer(graph)
+    assert version == "v-during-delete" and report.edges == 2
+    assert sorted(edges) == [(ids[0], ids[1], 0.2), (ids[1], ids[2], 0.2)]
+
+
 def test_a_model_whose_concepts_are_mostly_gone_does_not_replace_the_current_one(graph: Graph) -> None:
     ids = seed_curriculum(graph, 4)
     write_model(graph, "v-good", [{"source": ids[0], "target": ids[1], "strength": 0.3}], "h", {})

@@ -84,10 +84,15 @@ def test_edges_are_written_before_the_switch_which_is_one_transaction() -> None:
     )
 
 
-def test_fewer_edges_counted_than_written_never_switches() -> None:
-    rows = edge_rows(("a", "b"), np.array([[0, 0.5], [0.2, 0]]))
+def test_fewer_edges_counted_than_written_switches_only_while_most_are_left() -> None:
+    """Fewer edges than written means concepts deleted while publishing (their edges went with them): the
+    model switches with the rest, as when they were deleted before, unless most are gone."""
+    rows = edge_rows(("a", "b", "c"), np.array([[0, 0.5, 0.1], [0.2, 0, 0], [0, 0, 0]]))
+    graph = RecordingGraph(edges_found=2)
+    assert write_model(graph, "v2", rows, "hash", {}, batch_size=10).edges == 2  # type: ignore[arg-type]
+    assert "<one transaction>" in [n for n, _ in graph.calls]
     graph = RecordingGraph(edges_found=1)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="only 1 of 3 edges are left"):
         write_model(graph, "v2", rows, "hash", {}, batch_size=10)  # type: ignore[arg-type]
     assert "<one transaction>" not in [n for n, _ in graph.calls]
 
@@ -190,7 +195,7 @@ def test_pruning_keeps_the_last_served_of_models_retired_together_and_drops_aban
 def test_a_failed_publish_removes_its_half_written_model_and_a_failed_prune_is_only_logged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    graph = RecordingGraph(edges_found=1)
+    graph = RecordingGraph(edges_found=3)  # more than written: a batch applied twice
     rows = [{"source": "a", "target": "b", "strength": 0.5}] * 2
     with pytest.raises(Conflict):
         write_model(graph, "v-bad", rows, "hash", {})  # type: ignore[arg-type]
