@@ -38,7 +38,7 @@ from kgplatform.transfer.embeddings import NameEncoder, embed_names, encoder_ide
 from kgplatform.transfer.empirical import EmpiricalOptions, empirical_transfer
 from kgplatform.transfer.evaluate import labelled
 from kgplatform.transfer.train import Ensemble, PairTargets, TrainConfig, predict_ensemble, train_ensemble
-from kgplatform.transfer.writeback import WriteReport, edge_rows, write_model
+from kgplatform.transfer.writeback import WriteReport, current_version, edge_rows, write_model
 
 
 @dataclass(frozen=True)
@@ -280,5 +280,9 @@ def retrain_from_graph(
     if not write:
         return trained, path, None
     report = publish(graph, trained)
-    mark_latest(models_dir, trained.model_version)
+    # Only while it is still the current model: a retrain of newer data that switched while this one
+    # pruned old versions (seconds on a large model) has marked itself, and LATEST must not go back to a
+    # retired model (a review, 1 December). What is left is the moment between this read and the write.
+    if current_version(graph) == trained.model_version:
+        mark_latest(models_dir, trained.model_version)
     return trained, path, report

@@ -170,6 +170,12 @@ def _time(value: Any) -> datetime:
     return native(value)
 
 
+def current_version(graph: Graph) -> str | None:
+    """The version of the current transfer model, None when there is none."""
+    current = [m["version"] for m in TransferStore(graph).models() if m["status"] == "current"]
+    return str(current[0]) if current else None
+
+
 def load_current_transfer(graph: Graph) -> tuple[str | None, list[tuple[str, str, float]]]:
     """(version, [(source, target, strength)]) of the current transfer model; (None, []) when there is none.
     The tracer (`TransferEdges.from_mapping`) and the planner (`ConceptGraph.with_transfer`) take these."""

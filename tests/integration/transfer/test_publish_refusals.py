@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from kgplatform.errors import Conflict, PreconditionFailed
 from kgplatform.graph.driver import Graph
+from kgplatform.transfer import writeback
 from kgplatform.transfer.artifacts import latest_version
 from kgplatform.transfer.embeddings import hashed_encoder
 from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
@@ -133,9 +135,8 @@ def test_a_model_of_older_data_never_replaces_one_of_newer_data(graph: Graph) ->
     assert load_current_transfer(graph)[0] == "v-newest"
 
 
-def test_latest_moves_only_when_the_publish_succeeds(graph: Graph, tmp_path: Path) -> None:
-    """A retrain whose publish is refused keeps its checkpoint, but LATEST still names the published one."""
-    ids = seed_curriculum(graph, 4)
+def write_shuffled_answers(graph: Graph, ids: list[str]) -> None:
+    """80 learners answering the 4 concepts' tasks once each, in a random order."""
     rng = np.random.default_rng(1)
     write_answers(
         graph,
@@ -154,9 +155,17 @@ def test_latest_moves_only_when_the_publish_succeeds(graph: Graph, tmp_path: Pat
         ],
         NOW,
     )
-    options = PipelineOptions(
-        min_support=1.0, min_train_pairs=2, train=TrainConfig(max_epochs=3, hidden_channels=8, progress=False)
-    )
+
+
+TINY = PipelineOptions(
+    min_support=1.0, min_train_pairs=2, train=TrainConfig(max_epochs=3, hidden_channels=8, progress=False)
+)
+
+
+def test_latest_moves_only_when_the_publish_succeeds(graph: Graph, tmp_path: Path) -> None:
+    """A retrain whose publish is refused keeps its checkpoint, but LATEST still names the published one."""
+    write_shuffled_answers(graph, seed_curriculum(graph, 4))
+    options = TINY
     first, _, _ = retrain_from_graph(graph, tmp_path, None, options, encoder=hashed_encoder(8))
     assert latest_version(tmp_path) == first.model_version
     # a model of data read in the future is current: the next retrain's publish is refused
@@ -166,3 +175,27 @@ def test_latest_moves_only_when_the_publish_succeeds(graph: Graph, tmp_path: Pat
     assert latest_version(tmp_path) == first.model_version
     retrain_from_graph(graph, tmp_path, None, options, write=False, encoder=hashed_encoder(8))
     assert latest_version(tmp_path) == first.model_version
+
+
+def test_latest_stays_with_a_newer_model_published_while_an_older_one_pruned(
+    graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retrain A switches and prunes old versions (seconds on a large model); retrain B of newer data runs
+    to the end meanwhile and marks LATEST. A then marked its own, already retired, version (a review,
+    1 December): LATEST named a model the graph no longer served."""
+    write_shuffled_answers(graph, seed_curriculum(graph, 4))
+    prune = writeback.prune_retired
+    newer: list[str] = []
+
+    def prune_while_b_retrains(*args: Any, **kwargs: Any) -> tuple[str, ...]:
+        if not newer:
+            newer.append("running")
+            newer[0] = retrain_from_graph(graph, tmp_path, None, TINY, encoder=hashed_encoder(8))[
+                0
+            ].model_version
+        return prune(*args, **kwargs)
+
+    monkeypatch.setattr(writeback, "prune_retired", prune_while_b_retrains)
+    older = retrain_from_graph(graph, tmp_path, None, TINY, encoder=hashed_encoder(8))[0].model_version
+    assert older != newer[0]
+    assert load_current_transfer(graph)[0] == latest_version(tmp_path) == newer[0]
