@@ -9,6 +9,7 @@ from pathlib import Path
 
 import redis
 from fastapi import Depends, FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from kgplatform import __version__
@@ -102,6 +103,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # JSON routes answer 415 for a body sent as a form or plain text (`content_type`).
         dependencies=[Depends(require_json_body)],
+        # No redirect from /answers/ to /answers: Starlette builds its Location from the Host header and
+        # the scheme it sees (http behind a TLS proxy), and clients re-send the body and the X-API-Key
+        # there in clear (a review, 1 December). Such a path is a 404 like any unknown one.
+        redirect_slashes=False,
     )
     install_problem_handlers(app)
     # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, fast path, methods.
@@ -134,7 +139,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Operators and services: plan recomputation batches (start: admin; progress: service or admin).
     app.include_router(jobs.router)
     app.include_router(ui_support.router)
-    # The designers' and teachers' web page; it calls the routes above with the key it is given.
+    # The designers' and teachers' web page; it calls the routes above with the key it is given. /ui itself
+    # goes to /ui/ by a relative Location (the page's modules resolve against the folder).
+    app.add_api_route(
+        "/ui", lambda: RedirectResponse("/ui/", status_code=308), methods=["GET"], include_in_schema=False
+    )
     app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
     install_openapi(app)
     return app

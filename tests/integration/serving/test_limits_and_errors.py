@@ -104,6 +104,21 @@ def test_a_raw_driver_outage_is_503_with_retry_after(api: Served, world: World) 
 def test_framework_errors_are_problem_json_too(
     api: Served, world: World, method: str, path: str, status: int
 ) -> None:
-    response = api.client.request(method, path, headers=api.headers(), content=b"{not json")
+    # Sent as JSON: a body without a Content-Type is a 415 (tests/integration/mastery/test_answers_api.py).
+    headers = {**api.headers(), "Content-Type": "application/json"}
+    response = api.client.request(method, path, headers=headers, content=b"{not json")
     body = assert_problem(response, status)
     assert body["type"] == "about:blank" and body["detail"] != ""
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/answers/"), ("GET", "/api-keys/")])
+def test_a_trailing_slash_is_a_404_not_a_redirect_built_from_the_host_header(
+    api: Served, world: World, method: str, path: str
+) -> None:
+    """Starlette redirected /answers/ to http://<Host>/answers (307): behind a TLS proxy a client
+    following it re-sent the body and its X-API-Key in clear, to whatever host the request named (a
+    review, 1 December)."""
+    headers = {**api.headers(), "Host": "evil.example", "Content-Type": "application/json"}
+    response = api.client.request(method, path, headers=headers, content=b"[]", follow_redirects=False)
+    assert_problem(response, 404)
+    assert "location" not in response.headers
