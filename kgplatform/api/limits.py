@@ -8,6 +8,7 @@ Both refuse with problem+json before the route runs, so a refused request change
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -21,6 +22,8 @@ from kgplatform.api.deps import recently_checked_principal
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
 from kgplatform.api.problems import problem
 from kgplatform.settings import ServingSettings
+
+log = logging.getLogger(__name__)
 
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
@@ -130,12 +133,15 @@ class LocalTokenBuckets:
 class RedisFixedWindow:
     """`burst` requests per window of burst/rate seconds, shared by every API process through Redis.
 
-    Fails open: while Redis is down, requests are not limited (the limiter must not cause an outage).
+    Fails open: while Redis is down or refuses the count (out of memory at `maxmemory` with `noeviction`,
+    the usual policy beside a Celery broker; read-only after a failover), requests are not limited: the
+    limiter must not cause an outage (a refused count made every limited route a 500, a review found).
     """
 
     def __init__(self, client: redis.Redis, rate: float, burst: int, prefix: str = "kgp:rate:") -> None:
         self.client, self.burst, self.prefix = client, burst, prefix
         self.window_s = max(1, math.ceil(burst / rate))
+        self._said_refused = False
 
     def take(self, key: str) -> float:
         window = int(time.time() // self.window_s)
@@ -146,6 +152,11 @@ class RedisFixedWindow:
             pipe.expire(name, self.window_s + 1)
             count = int(pipe.execute()[0])
         except REDIS_OUTAGE_ERRORS:
+            return 0.0
+        except redis.RedisError as error:
+            if not self._said_refused:  # once per process: every request would say it again
+                log.warning("rate limit not applied: Redis refused the count (%s)", error)
+                self._said_refused = True
             return 0.0
         if count <= self.burst:
             return 0.0

@@ -8,9 +8,10 @@ import json
 from types import SimpleNamespace
 
 import pytest
+import redis
 from starlette.types import Message, Receive, Scope, Send
 
-from kgplatform.api.limits import BodySizeLimit, LocalTokenBuckets, RateLimit
+from kgplatform.api.limits import BodySizeLimit, LocalTokenBuckets, RateLimit, RedisFixedWindow
 from kgplatform.auth.models import Principal, Role
 
 
@@ -127,3 +128,36 @@ def test_an_absurd_content_length_is_413_before_the_app(length: bytes) -> None:
     assert not reached
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["status"] == 413
+
+
+class RefusingRedis:
+    """A Redis that is up but refuses writes, as at `maxmemory` with `noeviction` or after a failover."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def pipeline(self, transaction: bool = True) -> RefusingRedis:
+        return self
+
+    def incr(self, name: str) -> None:
+        pass
+
+    def expire(self, name: str, seconds: int) -> None:
+        pass
+
+    def execute(self) -> list[int]:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        redis.exceptions.OutOfMemoryError("command not allowed when used memory > 'maxmemory'"),
+        redis.exceptions.ReadOnlyError("You can't write against a read only replica."),
+    ],
+)
+def test_the_redis_window_fails_open_when_redis_refuses_the_count(error: Exception) -> None:
+    """It let these through as 500s on every limited route (a review, 1 December): the README says the
+    Redis backend fails open."""
+    window = RedisFixedWindow(RefusingRedis(error), rate=1.0, burst=1)  # type: ignore[arg-type]
+    assert [window.take("k") for _ in range(3)] == [0.0, 0.0, 0.0]
