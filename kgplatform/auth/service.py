@@ -89,6 +89,10 @@ class KeyAuthenticator:
         self._clock = clock
         self._cache: dict[str, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
+        # Moves on every `forget` (a revocation): a lookup that started before it does not cache what it
+        # read, which may be the key as it was before the revocation (a review, 1 December, found a
+        # revoked key accepted for another 5 s, and through a Neo4j outage for minutes).
+        self._forgotten = 0
 
     @classmethod
     def for_graph(cls, graph: Graph, *, ttl_s: float = CACHE_TTL_S) -> KeyAuthenticator:
@@ -103,6 +107,7 @@ class KeyAuthenticator:
         now = self._clock()
         with self._lock:
             cached = self._cache.get(key_hash)
+            forgotten = self._forgotten
         if cached is not None and cached[1] > now:
             return cached[0]
         try:
@@ -114,9 +119,12 @@ class KeyAuthenticator:
                 raise
             return cached[0]
         if principal is None:
-            self.forget(key_hash)
+            with self._lock:  # not `forget`: a made-up key per request must not stop all caching
+                self._cache.pop(key_hash, None)
             raise Unauthorized("invalid or revoked API key", field="X-API-Key")
         with self._lock:
+            if self._forgotten != forgotten:
+                return principal  # valid when read; a key forgotten since is looked up again next time
             if len(self._cache) >= self._max_entries:
                 self._evict_expired(now)
             self._cache[key_hash] = (principal, now + self._ttl_s)
@@ -129,8 +137,11 @@ class KeyAuthenticator:
         return entry[0] if entry is not None and entry[1] > self._clock() else None
 
     def forget(self, key_hash: str) -> None:
+        """Stops accepting the key without a lookup (after its revocation), also if a lookup of it is under
+        way now."""
         with self._lock:
             self._cache.pop(key_hash, None)
+            self._forgotten += 1
 
     def _evict_expired(self, now: float) -> None:
         for key_hash in [h for h, (_, expires) in self._cache.items() if expires <= now]:

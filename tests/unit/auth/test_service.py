@@ -97,6 +97,33 @@ def test_forget_evicts_at_once() -> None:
         authenticator.authenticate(secret)
 
 
+def test_a_key_revoked_while_it_is_being_looked_up_is_not_cached() -> None:
+    """The lookup read the key live, the revocation forgot it, and then the lookup cached it: the revoked
+    key worked for another 5 s, and through a Neo4j outage for minutes (a review, 1 December)."""
+    secret = generate_secret()
+    key_hash = hash_secret(secret)
+    authenticator: KeyAuthenticator
+
+    def lookup_then_revoked(looked_up: str) -> Principal | None:
+        found = ALICE if looked_up == key_hash else None
+        authenticator.forget(key_hash)  # DELETE /api-keys/k1 lands between the read and the cache write
+        return found
+
+    authenticator = KeyAuthenticator(lookup_then_revoked, clock=FakeClock())
+    assert authenticator.authenticate(secret) == ALICE  # the request in flight was valid when it was read
+    assert authenticator.cached(secret) is None
+
+
+def test_unknown_keys_do_not_stop_valid_ones_being_cached() -> None:
+    secret = generate_secret()
+    lookup = CountingLookup({hash_secret(secret): ALICE})
+    authenticator = KeyAuthenticator(lookup, clock=FakeClock())
+    with pytest.raises(Unauthorized):
+        authenticator.authenticate(generate_secret())
+    authenticator.authenticate(secret)
+    assert authenticator.cached(secret) == ALICE
+
+
 def test_the_cache_stays_bounded() -> None:
     secrets = [generate_secret() for _ in range(5)]
     lookup = CountingLookup({hash_secret(s): ALICE for s in secrets})
