@@ -108,7 +108,14 @@ def read_assist2009(folder: Path) -> ResponseLog:
         if not path.is_file():
             raise NotFound(f"{path} does not exist (expected the assist2009 folder of ../shared/data)")
     rows = _read_csv(interactions, required=("user_id", "seq", "problem_id", "skill_id", "correct"))
-    log = _build(rows, "skill_id", order_column=None)  # the file is in AKT order (seq within each learner)
+    # AKT's order: each learner's rows by `seq`, learners in the order they first appear. The shipped file is
+    # already in it, but a file sorted otherwise (by seq across learners) separated the rows of a
+    # multi-skill response, which the leak-free protocol then predicted row by row (a review, 1 December).
+    first_seen: dict[str, int] = {}
+    for r in rows:
+        first_seen.setdefault(r["user_id"], len(first_seen))
+    rows.sort(key=lambda r: (first_seen[r["user_id"]], _integer(r["seq"], "seq")))
+    log = _build(rows, "skill_id", order_column=None)
     names = (
         {r["skill_id"]: r["skill_name"] for r in _read_csv(skills, ("skill_id", "skill_name"))}
         if skills.is_file()
@@ -152,15 +159,23 @@ def _read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] =
         return [{c: row[i] if i < len(row) else "" for c, i in wanted} for row in reader if row]
 
 
+def _integer(text: str, column: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValidationFailed(f"{column} must be a whole number, not {text!r}", field=column) from None
+
+
 def _build(rows: list[dict[str, str]], skill_column: str, order_column: str | None) -> ResponseLog:
-    needed = (skill_column, "user_id", "correct", *((order_column,) if order_column else ()))
+    # problem_id too: rows without one shared the problem "", and two answers in a row became one response.
+    needed = (skill_column, "user_id", "problem_id", "correct", *((order_column,) if order_column else ()))
     # Rows missing any of these are dropped and counted (`dropped_rows`), as the field's loaders do.
     kept = [r for r in rows if all(r[c].strip() for c in needed)]
     if order_column:  # a global chronological key such as order_id
         order = _numbers(kept, order_column)
         kept = [kept[i] for i in np.argsort(order, kind="stable")]  # rows of one response keep their order
-    users, user_code = _codes(r["user_id"] for r in kept)
-    problems, problem_code = _codes(r["problem_id"] for r in kept)
+    users, user_code = _codes(r["user_id"].strip() for r in kept)  # " u1" is the learner "u1"
+    problems, problem_code = _codes(r["problem_id"].strip() for r in kept)
     skills, skill_code = _codes(r[skill_column].strip() for r in kept)
     correct = _numbers(kept, "correct")
     if np.any((correct < 0) | (correct > 1)):

@@ -116,3 +116,33 @@ def test_real_assist2009_counts_match_its_provenance() -> None:
     # PROVENANCE.md: 274,566 after merging adjacent same-problem rows; 24 merges there repeat a skill
     assert counts["responses"] == 274_590
     assert log.folds is not None and np.bincount(log.folds).tolist() == [1, 830, 830, 830, 830, 830]
+
+
+def test_assist2009_rows_are_read_in_each_learners_seq_order_whatever_the_file_order(
+    assist_folder: Path,
+) -> None:
+    """The reader took the file's order and ignored `seq`: a file sorted by seq across learners separated
+    the rows of a multi-skill response, which the leak-free protocol then predicted row by row."""
+    lines = (assist_folder / "interactions.csv").read_text().splitlines()
+    header, rows = lines[0], lines[1:]
+    by_seq = sorted(rows, key=lambda line: (int(line.split(",")[1]), line))
+    write(assist_folder / "interactions.csv", "\n".join([header, *by_seq]))
+    log = read_assist2009(assist_folder)
+    assert log.describe()["responses"] == 5  # learner 7's answer on skills 1 and 2 is still one response
+    np.testing.assert_array_equal(log.response, [0, 1, 2, 3, 3, 4])  # learner 5 (first in the file) first
+    with pytest.raises(ValidationFailed, match="seq must be a whole number") as raised:
+        write(assist_folder / "interactions.csv", "\n".join([header, *rows]).replace("7,3,101", "7,x,101"))
+        read_assist2009(assist_folder)
+    assert raised.value.field == "seq"
+
+
+def test_rows_without_a_problem_are_dropped_and_ids_are_trimmed(tmp_path: Path) -> None:
+    """Rows without problem_id shared the problem "": two answers in a row became one response, the wrong
+    one lost. And " u1" was another learner than "u1"."""
+    path = write(
+        tmp_path / "log.csv",
+        "user_id,problem_id,skill_id,correct\nu1,,10,1\nu1,,11,0\n u1,p1 ,10,1\nu1,p1,11,0",
+    )
+    log = read_assistments_csv(path)
+    assert log.dropped_rows == 2 and log.user_labels == ("u1",) and log.problem_labels == ("p1",)
+    assert log.n_responses == 1  # p1's two rows (skills 10 and 11) are one response
