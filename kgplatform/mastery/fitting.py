@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
+from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import (
     DEFAULT_FORGET_RATE_PER_DAY,
     DEFAULT_P_GUESS,
@@ -98,6 +99,10 @@ def fit_bkt(
     options = options or FitOptions()
     started = time.perf_counter()
     n_concepts = len(concept_ids)
+    if rows.score.size == 0:  # the layout would hold one phantom sequence and fail with a shape error
+        raise ValidationFailed(
+            "no answers to fit the tracer on (did every row lack a skill or a learner?)", field="data"
+        )
     layout = layout_sequences(rows)
     theta = np.array([[DEFAULT_P_INIT, DEFAULT_P_LEARN, DEFAULT_P_SLIP, DEFAULT_P_GUESS]] * n_concepts)
     prior = theta.copy()

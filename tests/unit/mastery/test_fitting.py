@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.fitting import FitOptions, fit_bkt, layout_sequences
 from kgplatform.mastery.tracing_batch import ObservationRows
 
@@ -96,3 +98,16 @@ def test_layout_is_time_major_and_longest_first() -> None:
     np.testing.assert_array_equal(layout.offsets, [0, 2, 4, 5])
     # step 0: learner 0 (longest) then learner 1; step 2: learner 0 only
     np.testing.assert_array_equal(layout.score, [1.0, 1.0, 0.5, 0.0, 0.0])
+
+
+def test_no_rows_is_a_clear_refusal_not_a_shape_error() -> None:
+    empty = ObservationRows(
+        learner=np.zeros(0, np.int64),
+        answer=np.zeros(0, np.int64),
+        concept=np.zeros(0, np.int64),
+        time_days=np.zeros(0),
+        score=np.zeros(0),
+    )
+    with pytest.raises(ValidationFailed, match="no answers to fit") as raised:
+        fit_bkt(empty, ["a"])
+    assert raised.value.field == "data"
