@@ -34,6 +34,9 @@ def roc_auc(labels: FloatArray, scores: FloatArray) -> float:
 def score(labels: FloatArray, predicted: FloatArray) -> Metrics:
     labels = np.asarray(labels, dtype=np.float64)
     predicted = np.asarray(predicted, dtype=np.float64)
+    if not np.all(np.isfinite(predicted)):
+        # A NaN ranks highest in the AUC's ranking and would print a figure for a broken model.
+        raise ValueError(f"{int(np.sum(~np.isfinite(predicted)))} predictions are not finite numbers")
     return Metrics(
         auc=roc_auc(labels, predicted),
         rmse=float(np.sqrt(np.mean((labels - predicted) ** 2))),

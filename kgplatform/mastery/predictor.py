@@ -215,7 +215,9 @@ def _own_item_counts(train: ResponseLog, groups: _Groups, y: FloatArray) -> tupl
 
 def _exclusive_cumsum(values: FloatArray, start: np.ndarray) -> FloatArray:
     """Sum of the earlier values of the same run (runs begin where `start` is True)."""
-    total = np.cumsum(values) - values
+    # The sum of the values strictly before each one, never `cumsum - value`: that is fl(S + v) - v, which
+    # carries the value itself (its label) into its own prediction by a rounding (a review, 1 December).
+    total = np.concatenate([[0.0], np.cumsum(values)[:-1]]) if values.size else np.zeros(0)
     run_start = np.maximum.accumulate(np.where(start, np.arange(values.size), 0))
     return total - total[run_start]
 

@@ -27,7 +27,12 @@ from kgplatform.mastery.evaluation import (
     with_folds,
 )
 from kgplatform.mastery.metrics import roc_auc, score
-from kgplatform.mastery.predictor import PredictorOptions, fit_next_answer_model, predict_next_answers
+from kgplatform.mastery.predictor import (
+    PredictorOptions,
+    _exclusive_cumsum,
+    fit_next_answer_model,
+    predict_next_answers,
+)
 from kgplatform.mastery.pybkt_runner import PyBktRunner
 from kgplatform.mastery.transfer_estimate import estimate_transfer
 
@@ -94,6 +99,24 @@ def test_auc_matches_the_pairwise_definition_with_ties() -> None:
     perfect = score(np.array([0.0, 0.0, 1.0, 1.0]), np.array([0.1, 0.4, 0.6, 0.9]))
     assert perfect.auc == 1.0 and perfect.accuracy == 1.0
     assert perfect.rmse == pytest.approx(np.sqrt((0.01 + 0.16 + 0.16 + 0.01) / 4))
+
+
+def test_a_prediction_that_is_not_a_number_is_refused_not_scored() -> None:
+    """NaN ranks highest in the AUC's ranking: [nan, 0.4, 0.9] scored an AUC of 0.0 next to an RMSE of nan."""
+    with pytest.raises(ValueError, match="1 predictions are not finite"):
+        score(np.array([0.0, 1.0, 1.0]), np.array([np.nan, 0.4, 0.9]))
+
+
+def test_the_sum_of_earlier_values_holds_nothing_of_the_value_itself() -> None:
+    """`cumsum - value` is fl(S + v) - v: the value (a response's label) leaked into its own ability term by
+    a rounding, about 1e-16 (a review, 1 December). Each entry must be the sum of the earlier ones alone."""
+    start = np.array([True, False, False, True, False, False])
+    values = np.array([-1.2459109472530652, -0.7322673547034516, -0.5442589828573099, -0.31630015636915454])
+    values = np.concatenate([values, [0.4116305363741328, 1.0425133694426776]])
+    changed = values.copy()
+    changed[4] = -0.12853466294403426  # another residual (label) for entry 4 alone
+    assert _exclusive_cumsum(changed, start)[4] == _exclusive_cumsum(values, start)[4]  # bit for bit
+    assert _exclusive_cumsum(values, start)[4] == pytest.approx(values[3], abs=1e-15)
 
 
 def test_folds_split_learners_not_rows() -> None:
