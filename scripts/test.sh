@@ -11,7 +11,20 @@ command -v docker-compose >/dev/null || (source scripts/lib/apt.sh && apt_instal
 source .venv/bin/activate
 # Tests empty the Redis database they use: keep them off database 0, where a developer's data lives.
 # (They also empty the Neo4j graph they are pointed at: never point them at a graph you care about.)
-export KGP_REDIS__URL="${KGP_REDIS__URL:-redis://127.0.0.1:6379/15}"
+# Without KGP_REDIS__URL in the environment: the Redis the settings name (a .env file's included, which
+# the shell cannot see; the default address before, so the tests emptied another checkout's Redis while
+# following .env's Neo4j), on database 15.
+if [ -z "${KGP_REDIS__URL:-}" ]; then
+  KGP_REDIS__URL="$(python - <<'PY'
+from urllib.parse import urlsplit, urlunsplit
+
+from kgplatform.settings import get_settings
+
+print(urlunsplit(urlsplit(get_settings().redis.url)._replace(path="/15")))
+PY
+)"
+  export KGP_REDIS__URL
+fi
 
 started_file=$(mktemp)
 stop_started() {
