@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -70,6 +70,19 @@ class RedisSettings(BaseModel):
     @property
     def is_local(self) -> bool:
         return self.host in LOOPBACK_HOSTS
+
+    @property
+    def shown(self) -> str:
+        """The address as printed (status tables, errors): the password, if the URL holds one, as ***."""
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        user = parts.username or ""
+        host = parts.hostname or ""
+        if ":" in host:  # an IPv6 address goes back in brackets
+            host = f"[{host}]"
+        netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
 
 
 # A size as Neo4j's settings take it (512m, 2g, 1024MiB, 4000000): checked here, where Neo4j's own

@@ -110,7 +110,7 @@ def main() -> None:
 
         fail(describe_connection_error(get_settings().neo4j, error))
     except RedisError as error:
-        fail(f"Redis at {get_settings().redis.url} failed: {error}")
+        fail(f"Redis at {get_settings().redis.shown} failed: {error}")
     except ValidationError as error:  # settings from the environment (KGP_...) or .env that do not parse
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         fail(f"invalid settings ({problems})")

@@ -133,7 +133,7 @@ def down(settings: Settings, only: list[str] | None = None) -> list[ServiceStatu
 def _down(settings: Settings, only: list[str] | None) -> list[ServiceStatus]:
     statuses = []
     for name, address, stop in (
-        ("redis", settings.redis.url, redis_local.stop),
+        ("redis", settings.redis.shown, redis_local.stop),
         ("neo4j", settings.neo4j.uri, neo4j_local.stop),
     ):
         if only is not None and name not in only:
@@ -156,7 +156,7 @@ def status(settings: Settings) -> list[ServiceStatus]:
         ),
         (
             "redis",
-            settings.redis.url,
+            settings.redis.shown,
             settings.redis.is_local,
             settings.redis.host,
             settings.redis.port,

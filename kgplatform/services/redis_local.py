@@ -119,10 +119,10 @@ def wait_until_ready(settings: Settings, pid: int | None, timeout_s: float | Non
         reason = ping(settings)
     if reason is not None:
         log = f" (log: {log_path(settings)})" if pid is not None else ""  # no log of ours when not started
-        return f"Redis at {settings.redis.url} did not answer: {reason}{log}"
+        return f"Redis at {settings.redis.shown} did not answer: {reason}{log}"
     if pid is not None and (answering := answering_pid(settings)) != pid:
         return (
-            f"the Redis answering at {settings.redis.url} is process {answering}, not the one started "
+            f"the Redis answering at {settings.redis.shown} is process {answering}, not the one started "
             f"({pid}; log: {log_path(settings)}): another Redis took the port (stop it, or set "
             "KGP_REDIS__URL to another port)"
         )

@@ -31,6 +31,21 @@ def test_password_is_not_printed_in_repr() -> None:
     assert "kgplatform-dev" not in repr(Settings(_env_file=None))
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:s3cret@10.0.0.5:6379/0", "redis://:***@10.0.0.5:6379/0"),
+        ("rediss://kgp:s3cret@cache.example.org/2", "rediss://kgp:***@cache.example.org/2"),
+        ("redis://:s3cret@[::1]:6380/1", "redis://:***@[::1]:6380/1"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+    ],
+)
+def test_a_redis_password_is_never_shown(url: str, shown: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`services status` and the CLI's Redis errors printed the URL with its password (a review, 1 December)."""
+    monkeypatch.setenv("KGP_REDIS__URL", url)
+    assert Settings(_env_file=None).redis.shown == shown
+
+
 def test_unknown_uri_scheme_is_rejected_naming_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KGP_NEO4J__URI", "http://127.0.0.1:7474")
     with pytest.raises(ValidationError, match="uri"):
