@@ -9,6 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Where `kgplatform eval-tracing` looks for it: <services.cache_dir>/pybkt-venv, KGP_SERVICES__CACHE_DIR and
+# .env included (this script built .cache/pybkt-venv whatever that setting said, a review found).
+if [ -z "${KGP_PYBKT_VENV:-}" ] && [ -x .venv/bin/python ]; then
+  KGP_PYBKT_VENV="$(.venv/bin/python -c 'from kgplatform.settings import get_settings; print(get_settings().services.cache_dir / "pybkt-venv")')"
+fi
 VENV="${KGP_PYBKT_VENV:-.cache/pybkt-venv}"
 PY="${KGP_PYTHON:-$(command -v python3.11 || command -v python3)}"
 UV=.cache/tools/bin/uv
