@@ -228,11 +228,15 @@ def write_import(
         for row, model in zip(rows, models[entity], strict=True):
             row["keep"] = kept_fields(entity, model, columns or {})
 
-    # The concepts of other curricula the rows point at: their curricula are locked with this one.
+    # The concepts of other curricula the rows point at (not the document's own): their curricula are
+    # locked with this one. Usually none, and then no query.
     referenced = sorted(
-        {r["prerequisite"] for r in data["prerequisites"]}
-        | {r["concept"] for r in data["prerequisites"]}
-        | {c for t in data["tasks"] for c in t.get("concepts") or ()}
+        (
+            {r["prerequisite"] for r in data["prerequisites"]}
+            | {r["concept"] for r in data["prerequisites"]}
+            | {c for t in data["tasks"] for c in t.get("concepts") or ()}
+        )
+        - {c["id"] for c in data["concepts"]}
     )
 
     def work(tx: Tx) -> WriteResult:

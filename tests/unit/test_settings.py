@@ -41,7 +41,7 @@ def test_password_is_not_printed_in_repr() -> None:
     ],
 )
 def test_a_redis_password_is_never_shown(url: str, shown: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`services status` and the CLI's Redis errors printed the URL with its password (a review, 1 December)."""
+    """`services status` and the CLI's Redis errors printed the URL with its password (a review)."""
     monkeypatch.setenv("KGP_REDIS__URL", url)
     assert Settings(_env_file=None).redis.shown == shown
 
