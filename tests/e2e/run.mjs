@@ -755,6 +755,35 @@ step('only the concept opened last is shown, however late the answers about the 
   }
 });
 
+step('a save answered after another concept opened leaves the editor on that one', async () => {
+  // Subtraction's save answers late; division is opened meanwhile. The answer used to fill the editor
+  // (and its ETag) with subtraction while the page went on with division: the next save wrote
+  // subtraction's values into division (a review, 1 December).
+  const slowSave = (url) => url.pathname === '/concepts/subtraction';
+  const lateWrite = async (route) => {
+    if (route.request().method() === 'PATCH') await sleep(1500);
+    await route.continue().catch(() => {});
+  };
+  await page.locator('.concept-link', { hasText: 'Subtraction' }).click();
+  await conceptShown('subtraction');
+  await page.route(slowSave, lateWrite);
+  try {
+    const form = page.getByRole('form', { name: 'Edit concept' });
+    await form.getByLabel('Name').fill('Subtraction (taking away)');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.concept-link', { hasText: 'Division' }).click();
+    await conceptShown('division');
+    await expectAlert(/Saved subtraction/); // the late answer came, and says what it saved
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('#concept-id').textContent(), 'division');
+    assert.equal(await form.getByLabel('Name').inputValue(), 'Division');
+  } finally {
+    await page.unroute(slowSave);
+  }
+  assert.equal((await callApi('GET', '/concepts/subtraction')).json.name, 'Subtraction (taking away)');
+  assert.equal((await callApi('GET', '/concepts/division')).json.name, 'Division');
+});
+
 step('a 3-decimal difficulty saves; a double click saves once; cascade is not carried to another concept', async () => {
   await page.locator('#delete-cascade').check(); // armed on division ...
   const before = await callApi('GET', '/concepts/fractions');

@@ -163,16 +163,28 @@ function formChanged() {
  * conflict view instead of losing the body. `focusAfter`: where focus goes once saved.
  */
 async function patchConcept(body, ifMatch, base, focusAfter = null) {
+  // The concept saved, and whether it is still the one open when the answer comes: a designer who opened
+  // another meanwhile had this answer fill the editor and its ETag with the saved concept while the page
+  // went on to save into the other (a review, 1 December: concept b stored a's name). A late answer only
+  // says what happened.
+  const concept = state.concept;
+  const request = conceptRequest;
+  const stillOpen = () => concept === state.concept && request === conceptRequest;
   let saved;
   try {
-    saved = await api('PATCH', `/concepts/${seg(state.concept)}`, { body, ifMatch });
+    saved = await api('PATCH', `/concepts/${seg(concept)}`, { body, ifMatch });
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 412)) throw error;
-    showError(error, 'Saving concept');
-    await openConflict(body, base);
+    showError(error, `Saving concept ${concept}`);
+    if (stillOpen()) await openConflict(body, base);
     return;
   }
   const { data, etag } = saved;
+  if (!stillOpen()) {
+    showInfo(`Saved ${data.id} (version ${data.version}).`);
+    await loadList();
+    return;
+  }
   state.etag = etag;
   state.theirs = null;
   hideConflict();
