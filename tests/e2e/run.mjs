@@ -580,6 +580,25 @@ step('import CSV: the dry-run report first, then the import', async () => {
   assert.equal((await callApi("GET", `/curricula/${CURRICULUM}`)).json.curriculum.description, "imported from the page");
 });
 
+step('a file picked while the dry run runs makes its report stale: nothing unchecked can be imported', async () => {
+  // The late answer used to enable Import for the form as it was then, with the file picked meanwhile,
+  // which was imported without a dry run (a review, 1 December).
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  const dryRun = (url) => url.pathname.endsWith('/import') && url.searchParams.get('dry_run') === 'true';
+  await page.route(dryRun, async (route) => { await sleep(1500); await route.continue().catch(() => {}); });
+  try {
+    await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\nrace-new,Race new,algebra\n') });
+    await form.getByRole('button', { name: 'Check (dry run)' }).click();
+    await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\npolynomials,Renamed unchecked,algebra\n') });
+    await page.locator('#import-status', { hasText: 'changed during the dry run' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true, 'no import of unchecked files');
+  } finally {
+    await page.unroute(dryRun);
+  }
+  assert.equal((await callApi('GET', '/concepts/polynomials')).json.name, 'Polynomials');
+  assert.equal((await callApi('GET', '/concepts/race-new')).status, 404);
+});
+
 step('a second import renames a concept: its audit trail shows the import with the old and new name', async () => {
   const form = page.getByRole('form', { name: 'Import CSV' });
   await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\npolynomials,Polynomials and factoring,algebra\n') });

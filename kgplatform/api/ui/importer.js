@@ -10,6 +10,7 @@ const SHOWN_ERRORS = 200;
 // curriculum.csv is optional: one row (id, name, description), as the zip export writes it.
 const FILES = ['curriculum', 'concepts', 'prerequisites', 'tasks'];
 let checked = null; // the FormData that passed a dry run, and for which curriculum
+let dryRunGeneration = 0; // moves on with every change to the form: a dry run answered after one is stale
 
 function formData(form) {
   const data = new FormData();
@@ -71,22 +72,31 @@ async function dryRun(event, currentCurriculum) {
     return;
   }
   const ifMatch = exportEtag(form, curriculum);
+  const skip = form.skip_invalid.checked;
+  // Import sends exactly what this dry run checked: the files and options as sent now, not as the form
+  // holds them when the answer comes (a file picked meanwhile was imported unchecked, a review found), and
+  // a change to the form meanwhile (`forgetDryRun`) makes this answer's report stale.
+  const generation = ++dryRunGeneration;
   clear($('#import-report'));
   announce('Checking the files (dry run)…');
   let report;
   try {
     ({ data: report } = await api('POST', `/curricula/${seg(curriculum)}/import`, {
-      body: data, query: { dry_run: true, skip_invalid: form.skip_invalid.checked || undefined }, ifMatch,
+      body: data, query: { dry_run: true, skip_invalid: skip || undefined }, ifMatch,
     }));
   } catch (error) {
     announce('');
     throw error;
   }
   if (curriculum !== currentCurriculum()) return; // another curriculum was picked meanwhile
+  if (generation !== dryRunGeneration) {
+    announce('The files or options changed during the dry run: check them again.');
+    return;
+  }
   clear($('#import-report'), renderReport(report));
   announce(shortSummary(report));
-  const ok = !report.errors.length || form.skip_invalid.checked;
-  checked = ok ? { curriculum, data: formData(form), skip: form.skip_invalid.checked, ifMatch } : null;
+  const ok = !report.errors.length || skip;
+  checked = ok ? { curriculum, data, skip, ifMatch } : null;
   $('#import-commit').disabled = !ok;
 }
 
@@ -108,6 +118,7 @@ export function shortSummary(report) {
 
 /** Import needs a new dry run: the files, the options or the curriculum changed, or it was spent. */
 function forgetDryRun() {
+  dryRunGeneration += 1;
   checked = null;
   $('#import-commit').disabled = true;
 }
