@@ -1001,6 +1001,30 @@ step('sign in as a teacher and open the learner', async () => {
   }
 });
 
+step('only the learner opened last is shown, however late the answers about the one before', async () => {
+  // The first learner's answers come late; another learner is opened meanwhile. They used to fill the
+  // panels under the second learner's name (a review, 1 December).
+  const slow = (url) => url.pathname.startsWith(`/learners/${LEARNER}`);
+  await page.route(slow, async (route) => { await sleep(1500); await route.continue().catch(() => {}); });
+  try {
+    await page.getByLabel('Learner id').fill(LEARNER);
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await page.getByLabel('Learner id').fill('nobody-e2e');
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await page.waitForSelector('body[data-learner-loaded="nobody-e2e"]');
+    await page.waitForTimeout(4000); // the late answers (two rounds of 1.5 s: the report's picture) have come
+    assert.equal(await page.locator('#learner-title').textContent(), 'Learner nobody-e2e');
+    assert.equal(await page.evaluate(() => document.body.dataset.learnerLoaded), 'nobody-e2e');
+    assert.doesNotMatch(await page.locator('#learner-mastery').textContent(), /Numbers|Division/);
+    assert.doesNotMatch(await page.locator('#learner-goals').textContent(), /Quadratic/, 'the first learner\'s goals');
+  } finally {
+    await page.unroute(slow);
+  }
+  await page.getByLabel('Learner id').fill(LEARNER);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
+});
+
 step('the legend\'s colours come from the stylesheet (no inline style under the CSP)', async () => {
   const colours = await page.evaluate(() => ['mastery-0', 'mastery-half', 'mastery-1']
     .map((c) => getComputedStyle(document.querySelector(`.swatch.${c}`)).backgroundColor));

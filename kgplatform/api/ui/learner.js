@@ -178,12 +178,19 @@ async function reportPngUrl(id) {
   }
 }
 
+// Only the learner asked for last is shown: a slower answer about the one before filled the panels under
+// the new learner's name (a review, 1 December: a teacher saw alice's mastery titled "Learner bob").
+let learnerRequest = 0;
+
 export async function openLearner(id) {
   hideMessage();
+  const request = ++learnerRequest;
+  const current = () => request === learnerRequest;
   $('#learner-title').textContent = `Learner ${id}`;
   const [learner, mastery, plan, report] = await Promise.all([
     attempt(ROUTES.learner(id)), attempt(ROUTES.mastery(id)), attempt(ROUTES.plan(id)), attempt(ROUTES.report(id)),
   ]);
+  if (!current()) return;
   // Goals from the learner's own route, else from the feedback report, which lists them too.
   const goals = new Set((learner.ok ? learner.data.goals : report.ok ? report.data.goals : null) ?? []);
   const interests = learner.ok ? ` · interests: ${(learner.data.interests ?? []).join(', ') || 'none'}` : '';
@@ -196,19 +203,27 @@ export async function openLearner(id) {
     try {
       doc = (await api('GET', `/curricula/${seg(curriculumId)}`)).data;
     } catch (error) {
+      if (!current()) return;
       $('#learner-graph-status').textContent = `Curriculum ${curriculumId}: ${error.message}`;
     }
   }
+  if (!current()) return;
   const names = new Map((doc?.concepts ?? []).map((c) => [c.id, c.name]));
   const masteryMap = mastery.ok ? masteryByConcept(mastery.data) : new Map();
   const planned = new Set(plan.ok ? (plan.data.tasks ?? []).map((t) => t.concept_id).filter(Boolean) : []);
   await renderGraph(doc, masteryMap, goals, planned);
+  if (!current()) return;
   if (!mastery.ok) $('#learner-graph-status').append(' ', failure('Mastery', mastery));
   if (learner.ok || report.ok) {
     $('#learner-goals').textContent = `Goals: ${[...goals].map((g) => names.get(g) ?? g).join(', ') || 'none'}${interests}`;
   }
+  const png = report.ok ? await reportPngUrl(id) : null;
+  if (!current()) {
+    if (png) URL.revokeObjectURL(png);
+    return;
+  }
   renderPlan(plan, doc, names);
-  renderReport(report, names, report.ok ? await reportPngUrl(id) : null);
+  renderReport(report, names, png);
   renderMastery(mastery, names);
   document.body.dataset.learnerLoaded = id;
 }
