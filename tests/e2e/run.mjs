@@ -360,8 +360,13 @@ step('create, edit and delete a task', async () => {
   await form.getByLabel('Id', { exact: true }).fill('task-e2e-new');
   await form.getByLabel('Title').fill('Solve five equations');
   await form.getByLabel('Kind').selectOption('quiz');
+  // Numbers left empty take the API's defaults (they were sent as 0: difficulty 0 stored, 0 minutes refused).
+  await form.getByLabel(/Difficulty/).fill('');
+  await form.getByLabel('Estimated minutes').fill('');
   await form.getByRole('button', { name: 'Create task' }).click();
   await expectAlert(/Created task task-e2e-new/);
+  const created = (await callApi('GET', '/tasks/task-e2e-new')).json;
+  assert.deepEqual([created.difficulty, created.estimated_minutes], [0.5, 10]);
   await page.getByRole('button', { name: 'Edit task task-e2e-new' }).click();
   assert.equal(await page.evaluate(() => document.activeElement?.name), 'title', 'edit moves focus into the form');
   await form.getByLabel('Title').fill('Solve six equations');

@@ -61,11 +61,17 @@ export function resetTaskForm() {
 async function submitTask(event) {
   event.preventDefault();
   const form = event.target;
+  // A number left empty is left out: the API's default applies to a new task and a stored value stays on
+  // an edit. Number('') is 0, which stored a difficulty of 0 and refused 0 minutes (a review, 1 December).
+  const numbers = {};
+  for (const name of ['difficulty', 'estimated_minutes']) {
+    const text = form[name].value.trim();
+    if (text !== '') numbers[name] = Number(text);
+  }
   const body = {
     title: form.title.value,
     kind: form.kind.value,
-    difficulty: Number(form.difficulty.value),
-    estimated_minutes: Number(form.estimated_minutes.value),
+    ...numbers,
     concepts: listValue(form.concepts),
   };
   const editing = form.editing.value;
