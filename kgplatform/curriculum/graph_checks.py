@@ -70,7 +70,7 @@ def find_cycles(edges: Iterable[Edge]) -> list[Cycle]:
     Members are listed along one cycle through the component when there is a simple one that covers
     it (as for a 2- or 3-cycle), otherwise sorted; components come sorted by their first member.
     """
-    graph = nx.DiGraph((a, b) for a, b in edges if a != b)
+    graph = nx.DiGraph(sorted((a, b) for a, b in edges if a != b))  # see `find_cycle_paths`
     cycles = []
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:
@@ -97,7 +97,10 @@ def find_cycle_paths(edges: Iterable[Edge], suspects: Iterable[Edge] | None = No
     with the most dependants over prerequisites. Whatever cycles remain (the stored graph
     held one) are named one by one. Cycles start at their smallest id and come sorted.
     """
-    graph = nx.DiGraph((a, b) for a, b in edges if a != b)
+    # Sorted: networkx walks a graph in the order its edges were added, so a shortest path among equally
+    # short ones (which a first import blames and --skip-invalid skips) followed the file's row order and
+    # Python's hash seed, and two runs on one file could skip different rows (a review, 1 December).
+    graph = nx.DiGraph(sorted((a, b) for a, b in edges if a != b))
     suspected = None if suspects is None else set(suspects)
     cycles: set[tuple[str, ...]] = set()
     for component in nx.strongly_connected_components(graph):
