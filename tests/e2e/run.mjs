@@ -306,6 +306,21 @@ step('a refused field is marked (aria-invalid, its message as description), focu
   assert.equal(await name.getAttribute('aria-invalid'), null);
   assert.equal(await name.getAttribute('aria-describedby'), null);
   assert.equal(await page.locator('#concept-form .field-error').count(), 0);
+  // A form with a control named "id" (new concept): its note is found by the id the field names.
+  await page.locator('summary', { hasText: 'New concept' }).click();
+  const creating = page.getByRole('form', { name: 'New concept' });
+  await creating.getByLabel('Id').fill('refused/audit'); // the API refuses an id ending in a route action
+  await creating.getByLabel('Name').fill('Refused');
+  await creating.getByRole('button', { name: 'Create concept' }).click();
+  await expectAlert(/Validation failed \(422\)/);
+  // aria-describedby is a list of ids separated by spaces: each must name an element, as a screen reader reads it.
+  const described = await creating.getByLabel('Id').evaluate((input) => input.getAttribute('aria-describedby')
+    .split(/\s+/).map((ref) => document.getElementById(ref)?.textContent ?? null));
+  assert.ok(described.length > 0 && described.every((text) => text !== null), JSON.stringify(described));
+  assert.match(described.join(' '), /must not end in/);
+  await creating.getByLabel('Id').fill('');
+  await creating.getByLabel('Name').fill('');
+  await page.locator('summary', { hasText: 'New concept' }).click();
 });
 
 step('adding an edge that closes a cycle shows the API\'s error naming the cycle', async () => {

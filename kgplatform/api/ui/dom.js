@@ -87,7 +87,9 @@ function markFieldErrors(form, problem) {
     const control = controlFor(form, e.field);
     if (!control || control.getAttribute('aria-invalid')) continue;
     labels[e.field] = labelOf(control);
-    const id = `${form.id}-${control.name}-error`;
+    // The form's own id attribute: `form.id` is the control named "id" on forms that have one, which made
+    // the note's id "[object HTMLInputElement]-...", so aria-describedby named nothing (a review).
+    const id = `${form.getAttribute('id') ?? 'form'}-${control.name}-error`;
     const note = el('span', { class: 'field-error', id }, cleanMessage(e.message ?? ''));
     control.after(note);
     control.dataset.describedBy = control.getAttribute('aria-describedby') ?? '';
