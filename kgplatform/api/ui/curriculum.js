@@ -331,7 +331,9 @@ async function addEdge(event) {
   const body = {
     prerequisite: before ? other : state.concept,
     concept: before ? state.concept : other,
-    weight: Number(form.weight.value || 1),
+    // A text field, not type=number: Chromium in English read a typed "0,5" as "05" and sent 5 (a review,
+    // 1 December). The field's pattern admits digits with one '.' or ',' decimal mark.
+    weight: Number(form.weight.value.trim().replace(',', '.') || 1),
   };
   await api('POST', '/prerequisites', { body });
   showInfo(`Added ${body.prerequisite} → ${body.concept}.`);
