@@ -357,12 +357,17 @@ step('add and remove a real prerequisite edge', async () => {
   await page.locator('#concept-ids option[value="ratios"]').waitFor({ state: 'attached' });
   assert.equal(await page.locator('#concept-ids option[value="ratios"]').textContent(), 'Ratios');
   await form.getByLabel('Concept id').fill('ratios');
+  await form.getByLabel('Weight').fill('0,5'); // a decimal comma, as many designers type it: not 5
   await form.getByRole('button', { name: 'Add edge' }).click();
   await expectAlert(/Added ratios → linear-equations/);
   const focusedText = () => page.evaluate(() => document.activeElement?.textContent);
   // The button is disabled while the write is in flight: focus comes back to it, not to <body>.
   await page.waitForFunction(() => document.activeElement?.textContent === 'Add edge', null, { timeout: 2000 })
     .catch(async () => assert.fail(`focus after Add edge: ${await focusedText()}`));
+  const added = await callApi('GET', '/concepts/linear-equations/neighbourhood?depth=1&direction=prerequisites');
+  const weight = added.json.edges.find((e) => e.prerequisite === 'ratios');
+  assert.equal(weight?.weight, 0.5, JSON.stringify(added.json.edges));
+  await form.getByLabel('Weight').fill('1');
   await page.getByRole('button', { name: 'Remove edge ratios to linear-equations' }).click();
   await expectAlert(/Removed ratios → linear-equations/);
   await page.waitForFunction(() => document.activeElement?.id === 'direct-edges', null, { timeout: 2000 })
@@ -415,6 +420,27 @@ step('two designers: a task edit is checked against the version the form shows, 
   assert.equal(after.json.title, 'Changed by another designer');
   assert.equal(after.json.version, other.json.version);
   await form.getByRole('button', { name: 'Clear' }).click();
+});
+
+step('a task save refused with 412 reloads the list: editing again saves over the current version', async () => {
+  // The list kept the stale version, so "edit" took it again and every save got 412 until the concept
+  // was reopened (a review, 1 December).
+  const form = page.getByRole('form', { name: 'Task' });
+  await page.getByRole('button', { name: 'Edit task task-linear-equations' }).click();
+  const before = await callApi('GET', '/tasks/task-linear-equations');
+  const other = await callApi('PATCH', '/tasks/task-linear-equations', {
+    body: { title: 'Changed again by another designer' }, ifMatch: before.etag,
+  });
+  assert.equal(other.status, 200);
+  await form.getByLabel('Title').fill('Mine, after theirs');
+  await form.getByRole('button', { name: 'Save task' }).click();
+  await expectAlert(/Precondition failed \(412\)/);
+  await page.locator('#task-list', { hasText: 'Changed again by another designer' }).waitFor();
+  await page.getByRole('button', { name: 'Edit task task-linear-equations' }).click();
+  await form.getByLabel('Title').fill('Mine, after theirs');
+  await form.getByRole('button', { name: 'Save task' }).click();
+  await expectAlert(/Saved task task-linear-equations/);
+  assert.equal((await callApi('GET', '/tasks/task-linear-equations')).json.title, 'Mine, after theirs');
 });
 
 step('a task edit keeps its concepts over a reload, and is dropped when another concept opens', async () => {

@@ -1,7 +1,7 @@
 // Tasks of the selected concept: list, create, edit (If-Match from the version the form was filled
 // from) and delete (If-Match from the version listed).
 
-import { api, seg } from './api.js';
+import { ApiError, api, seg } from './api.js';
 import { $, clear, el, guarded, listValue, oneAtATime, showInfo, showList } from './dom.js';
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
@@ -76,7 +76,7 @@ async function submitTask(event) {
   };
   const editing = form.editing.value;
   if (editing) {
-    const { data } = await api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: form.dataset.etag });
+    const { data } = await reloadingOnConflict(api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: form.dataset.etag }));
     showInfo(`Saved task ${data.id} (version ${data.version}).`);
   } else {
     const { data } = await api('POST', `/curricula/${seg(hooks.currentCurriculum())}/tasks`, {
@@ -89,9 +89,21 @@ async function submitTask(event) {
   await hooks.afterChange();
 }
 
+/** A 412 (someone saved the task since) also reloads the list, so that its versions are current: "edit"
+ * and "delete" took the stale one again and got 412 after 412 until the concept was reopened (a review,
+ * 1 December). The typed form stays as it is; the error still shows. */
+async function reloadingOnConflict(request) {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 412) await loadTasks(hooks.currentConcept());
+    throw error;
+  }
+}
+
 async function deleteTask(task) {
   if (!window.confirm(`Delete task ${task.id}?`)) return;
-  await api('DELETE', `/tasks/${seg(task.id)}`, { ifMatch: `"${task.version}"` });
+  await reloadingOnConflict(api('DELETE', `/tasks/${seg(task.id)}`, { ifMatch: `"${task.version}"` }));
   showInfo(`Deleted task ${task.id}.`);
   if ($('#task-form').editing.value === task.id) resetTaskForm();
   await loadTasks(hooks.currentConcept());
