@@ -133,21 +133,15 @@ class MasteryService:
             elif stored is None:
                 created.append(answer)
                 result.accepted.append(answer.event_id)
-            elif differing := differing_fields(stored, stored_row(answer)):
-                result.rejected.append(
-                    _rejection(
-                        index,
-                        answer,
-                        differing[0],  # the field that differs; the message names the event id
-                        "conflict",
-                        f"event {answer.event_id!r} is already stored with a different "
-                        f"{', '.join(differing)}",
-                    )
-                )
             else:
-                result.duplicates.append(answer.event_id)
+                _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
         for index, answer, earlier in batch.variants:
-            _judge_variant(result, index, answer, earlier, context.stored.get(answer.event_id))
+            # Against the stored answer when there is one (equal: a duplicate, whatever the earlier row
+            # held; a review found it called a conflict), else against the earlier row, which goes first.
+            if (stored := context.stored.get(answer.event_id)) is not None:
+                _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
+            else:
+                _duplicate_or_conflict(result, index, answer, stored_row(earlier), EARLIER_IN_BATCH)
         if atomic and result.rejected:
             raise _atomic_refusal(result.rejected)
         if created:
@@ -266,8 +260,7 @@ def _split_in_batch_repeats(
     good: list[tuple[int, AnswerIn]],
 ) -> tuple[list[tuple[int, AnswerIn]], list[_Repeat], list[tuple[int, AnswerIn, AnswerIn]]]:
     """The first row of an event_id goes on; an identical repeat waits for its fate (`_settle_repeats`);
-    a repeat with different content (a variant) is judged once the stored answers are known
-    (`_judge_variant`)."""
+    a repeat with different content (a variant) is judged once the stored answers are known."""
     first: dict[str, tuple[int, AnswerIn]] = {}
     kept, repeats, variants = [], [], []
     for index, answer in good:
@@ -282,22 +275,16 @@ def _split_in_batch_repeats(
     return kept, repeats, variants
 
 
-def _judge_variant(
-    result: AnswerBatchResult,
-    index: int,
-    answer: AnswerIn,
-    earlier: AnswerIn,
-    stored: dict[str, Any] | None,
+ALREADY_STORED = "is already stored with a different"
+EARLIER_IN_BATCH = "appears earlier in this batch with a different"
+
+
+def _duplicate_or_conflict(
+    result: AnswerBatchResult, index: int, answer: AnswerIn, reference: dict[str, Any], where: str
 ) -> None:
-    """A row whose event_id an earlier row of the batch has with other content: against the stored answer
-    when there is one (equal: a duplicate, whatever the earlier row held; a review found it called a
-    conflict), else a conflict with the earlier row, which goes first."""
-    if stored is None:
-        where = "appears earlier in this batch with a different"
-        differing = differing_fields(stored_row(earlier), stored_row(answer))
-    else:
-        where = "is already stored with a different"
-        differing = differing_fields(stored, stored_row(answer))
+    """The row is a duplicate of `reference` (a `stored_row`) when equal to it, else a conflict naming the
+    fields that differ (the first as the rejection's field; the message names the event id)."""
+    differing = differing_fields(reference, stored_row(answer))
     if not differing:
         result.duplicates.append(answer.event_id)
         return
