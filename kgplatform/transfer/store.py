@@ -88,6 +88,11 @@ class TransferStore:
     def models(self) -> list[Row]:
         return self.graph.read("transfer/list_transfer_models")
 
+    def current_version(self) -> str | None:
+        """The version of the current transfer model, None when there is none."""
+        current = [m["version"] for m in self.models() if m["status"] == "current"]
+        return str(current[0]) if current else None
+
     def delete_version(self, version: str, batch_size: int) -> int:
         deleted = 0
         while True:

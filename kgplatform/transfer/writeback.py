@@ -139,7 +139,7 @@ def write_model(
 def _discard(store: TransferStore, model_version: str, batch_size: int) -> None:
     """Best effort: a publish that failed before its switch removes its half-written model."""
     try:
-        if not any(m["version"] == model_version and m["status"] == "current" for m in store.models()):
+        if store.current_version() != model_version:
             store.delete_version(model_version, batch_size)
     except Exception as error:  # noqa: BLE001 - the original failure is the one to report
         log.warning("could not remove the failed transfer model %s: %s", model_version, error)
@@ -172,8 +172,7 @@ def _time(value: Any) -> datetime:
 
 def current_version(graph: Graph) -> str | None:
     """The version of the current transfer model, None when there is none."""
-    current = [m["version"] for m in TransferStore(graph).models() if m["status"] == "current"]
-    return str(current[0]) if current else None
+    return TransferStore(graph).current_version()
 
 
 def load_current_transfer(graph: Graph) -> tuple[str | None, list[tuple[str, str, float]]]:
