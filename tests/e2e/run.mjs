@@ -401,14 +401,19 @@ step('create, edit and delete a task', async () => {
   await page.waitForFunction(() => document.activeElement?.id === 'task-list'); // not lost with its button
 });
 
-step('two designers: a task edit is checked against the version the form shows, even after a reload', async () => {
-  const form = page.getByRole('form', { name: 'Task' });
+/** Opens task-linear-equations in the task form, then another designer saves it with `title`: returns
+ * their answer (the page's form still holds the version before). */
+const taskEditedMeanwhile = async (title) => {
   await page.getByRole('button', { name: 'Edit task task-linear-equations' }).click();
   const before = await callApi('GET', '/tasks/task-linear-equations');
-  const other = await callApi('PATCH', '/tasks/task-linear-equations', {
-    body: { title: 'Changed by another designer' }, ifMatch: before.etag,
-  });
+  const other = await callApi('PATCH', '/tasks/task-linear-equations', { body: { title }, ifMatch: before.etag });
   assert.equal(other.status, 200);
+  return other;
+};
+
+step('two designers: a task edit is checked against the version the form shows, even after a reload', async () => {
+  const form = page.getByRole('form', { name: 'Task' });
+  const other = await taskEditedMeanwhile('Changed by another designer');
   // The page reloads the concept and its task list, which now lists the other designer's version.
   await page.getByRole('button', { name: 'Reload' }).click();
   await page.locator('#task-list', { hasText: 'Changed by another designer' }).waitFor();
@@ -426,12 +431,7 @@ step('a task save refused with 412 reloads the list: editing again saves over th
   // The list kept the stale version, so "edit" took it again and every save got 412 until the concept
   // was reopened (a review, 1 December).
   const form = page.getByRole('form', { name: 'Task' });
-  await page.getByRole('button', { name: 'Edit task task-linear-equations' }).click();
-  const before = await callApi('GET', '/tasks/task-linear-equations');
-  const other = await callApi('PATCH', '/tasks/task-linear-equations', {
-    body: { title: 'Changed again by another designer' }, ifMatch: before.etag,
-  });
-  assert.equal(other.status, 200);
+  await taskEditedMeanwhile('Changed again by another designer');
   await form.getByLabel('Title').fill('Mine, after theirs');
   await form.getByRole('button', { name: 'Save task' }).click();
   await expectAlert(/Precondition failed \(412\)/);
