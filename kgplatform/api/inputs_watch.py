@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kgplatform.planning.store import PlanStore
@@ -27,13 +27,24 @@ class InputsWatch:
         self.store = store
         self.interval_s = interval_s
         self.curricula: dict[str, datetime] = {}
+        self.transfer_version: str | None = None
         self.transfer_at: datetime | None = None
+        # When the last poll that answered began: a plan made before it was made with the model that poll
+        # saw, or an older one.
+        self.polled_at: datetime | None = None
         self._failing = False
         self._stopping: asyncio.Event | None = None
 
     def refresh(self) -> None:
         """One poll (blocking: run it off the event loop)."""
-        self.curricula, self.transfer_at = self.store.change_stamps()
+        started = datetime.now(UTC)
+        stamps = self.store.change_stamps()
+        self.curricula, self.transfer_version, self.transfer_at = (
+            stamps.curricula,
+            stamps.transfer_version,
+            stamps.transfer_at,
+        )
+        self.polled_at = started
 
     async def run(self) -> None:
         """Polls until `stop`; an outage keeps the last times and is logged once."""
@@ -58,12 +69,21 @@ class InputsWatch:
 
     def stale_reasons(self, plan: dict[str, Any]) -> list[str]:
         """Why a cached plan is stale by what the watch last saw: its curriculum edited after the time the
-        plan recorded for it, or a transfer model switched on after the plan was made."""
+        plan recorded for it, or made with another transfer model than the current one.
+
+        The model is judged by version, as the planner's own check does (`planning.records`): a plan made
+        after a switch can still have been made with the old model (its worker read the model just before
+        the switch, and a bulk plan is dated by its read of mastery). Only a plan made after the last poll
+        began may name a model that poll did not see yet; it is judged by the next one."""
         reasons = []
         changed = self.curricula.get(plan["curriculum_id"])
         recorded = plan.get("curriculum_at")
         if changed is not None and (recorded is None or changed > datetime.fromisoformat(recorded)):
             reasons.append(CURRICULUM_REASON)
-        if self.transfer_at is not None and self.transfer_at > datetime.fromisoformat(plan["created_at"]):
+        created = datetime.fromisoformat(plan["created_at"])
+        if self.polled_at is not None and created < self.polled_at:
+            if plan.get("transfer_version") != self.transfer_version:
+                reasons.append(TRANSFER_REASON)
+        elif self.transfer_at is not None and self.transfer_at > created:
             reasons.append(TRANSFER_REASON)
         return reasons

@@ -8,10 +8,10 @@ A miss, a plan from an older planner, or a Redis outage goes through the plannin
 
 Curriculum edits and transfer-model switches reach the hit path through `inputs_watch`, polled from
 Neo4j in the background (seen within `change_poll_s`); a cached plan older than a curriculum edit is
-replaced on the spot, like a miss (nothing else would recompute it before the nightly batch), and one older
-than a model switch is marked stale (the nightly chain recomputes after its retrain). Not seen on the hit path
-(the price of not touching Neo4j): answers stored outside the API; the plan's age is always given, and
-the nightly/batch recomputation (POST /jobs/recompute) replaces those plans.
+replaced on the spot, like a miss (nothing else would recompute it before the nightly batch), and one made
+with another transfer model than the current one is marked stale (the nightly chain recomputes after its
+retrain). Not seen on the hit path (the price of not touching Neo4j): answers stored outside the API; the
+plan's age is always given, and the nightly/batch recomputation (POST /jobs/recompute) replaces those plans.
 
 Outages, per path: Neo4j down -> cached plans 200, misses 503. Redis down -> plans from Neo4j (200,
 slower, `source` says "graph" or "computed"). Both down -> 503.

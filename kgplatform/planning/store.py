@@ -36,6 +36,16 @@ class LearnerRows:
     interests: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ChangeStamps:
+    """What `api.inputs_watch` polls: each curriculum's last change, and the current transfer model (its
+    version, and when it was switched on); both None while no model is current."""
+
+    curricula: dict[str, datetime]
+    transfer_version: str | None
+    transfer_at: datetime | None
+
+
 class PlanStore:
     """Runs the planning queries against one `Graph`."""
 
@@ -124,11 +134,11 @@ class PlanStore:
         plan["tasks"] = rows[0]["tasks"]
         return plan
 
-    def change_stamps(self) -> tuple[dict[str, datetime], datetime | None]:
-        """When each curriculum last changed and when the current transfer model was switched on."""
+    def change_stamps(self) -> ChangeStamps:
+        """When each curriculum last changed, and which transfer model is current since when."""
         [row] = self.graph.read("planning/list_change_stamps")
         curricula = {cid: native(at) for cid, at in row["curricula"] if at is not None}
-        return curricula, native(row["transfer_at"])
+        return ChangeStamps(curricula, row["transfer_version"], native(row["transfer_at"]))
 
     def mastery_page(self, after: str, limit: int) -> list[Row]:
         """Learners after `after` (by id), `limit` of them, with columnar mastery and goals (plain rows:

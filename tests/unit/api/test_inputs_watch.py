@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kgplatform.api.inputs_watch import CURRICULUM_REASON, TRANSFER_REASON, InputsWatch
+from kgplatform.planning.store import ChangeStamps
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -15,36 +16,63 @@ class Store:
     def __init__(self, *answers: Any) -> None:
         self.answers = list(answers)
 
-    def change_stamps(self) -> tuple[dict[str, datetime], datetime | None]:
+    def change_stamps(self) -> ChangeStamps:
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
         return answer
 
 
-def plan(curriculum_at: datetime | None, created_at: datetime) -> dict[str, Any]:
+def stamps(
+    curricula: dict[str, datetime], version: str | None = None, at: datetime | None = None
+) -> ChangeStamps:
+    return ChangeStamps(curricula, version, at)
+
+
+def plan(
+    curriculum_at: datetime | None, created_at: datetime, transfer_version: str | None = None
+) -> dict[str, Any]:
     return {
         "curriculum_id": "algebra",
         "curriculum_at": curriculum_at.isoformat() if curriculum_at else None,
         "created_at": created_at.isoformat(),
+        "transfer_version": transfer_version,
     }
 
 
 def test_a_plan_is_stale_only_for_changes_after_what_it_recorded() -> None:
-    watch = InputsWatch(Store(({"algebra": T0, "other": T0 + timedelta(days=1)}, None)), 1.0)  # type: ignore[arg-type]
+    watch = InputsWatch(Store(stamps({"algebra": T0, "other": T0 + timedelta(days=1)})), 1.0)  # type: ignore[arg-type]
     assert watch.stale_reasons(plan(T0, T0)) == []  # nothing seen yet
     watch.refresh()
     assert watch.stale_reasons(plan(T0, T0 + timedelta(seconds=5))) == []  # the same edit: not stale
     assert watch.stale_reasons(plan(T0 - timedelta(microseconds=1), T0)) == [CURRICULUM_REASON]
     assert watch.stale_reasons(plan(None, T0)) == [CURRICULUM_REASON]
-    watch.transfer_at = T0 + timedelta(minutes=1)
-    assert watch.stale_reasons(plan(T0, T0)) == [TRANSFER_REASON]
-    assert watch.stale_reasons(plan(T0, T0 + timedelta(minutes=2))) == []
+
+
+def test_a_plan_made_with_another_transfer_model_is_stale_whenever_it_was_made() -> None:
+    switched = T0 + timedelta(minutes=1)
+    watch = InputsWatch(Store(stamps({}, "v2", switched)), 1.0)  # type: ignore[arg-type]
+    watch.refresh()
+    assert watch.stale_reasons(plan(T0, T0, "v2")) == []
+    assert watch.stale_reasons(plan(T0, T0, "v1")) == [TRANSFER_REASON]
+    assert watch.stale_reasons(plan(T0, T0, None)) == [TRANSFER_REASON]
+    # Made after the switch, but with the model its worker read just before it: still stale (the hit path
+    # judged by time alone once served such a plan as fresh until the night).
+    assert watch.stale_reasons(plan(T0, switched + timedelta(seconds=1), "v1")) == [TRANSFER_REASON]
+
+
+def test_a_plan_newer_than_the_poll_is_not_judged_by_a_model_the_poll_had_not_seen() -> None:
+    watch = InputsWatch(Store(stamps({}, "v1", T0), stamps({}, "v2", T0)), 1.0)  # type: ignore[arg-type]
+    watch.refresh()
+    after_the_poll = datetime.now(UTC) + timedelta(seconds=1)
+    assert watch.stale_reasons(plan(T0, after_the_poll, "v2")) == []
+    watch.refresh()
+    assert watch.stale_reasons(plan(T0, after_the_poll - timedelta(seconds=2), "v1")) == [TRANSFER_REASON]
 
 
 def test_an_outage_does_not_end_the_watch() -> None:
     later = T0 + timedelta(days=1)
-    store = Store(({"algebra": T0}, None), ConnectionError("neo4j away"), ({"algebra": later}, None))
+    store = Store(stamps({"algebra": T0}), ConnectionError("neo4j away"), stamps({"algebra": later}))
     watch = InputsWatch(store, 0.01)  # type: ignore[arg-type]
 
     async def three_polls() -> None:
