@@ -60,10 +60,18 @@ class TransferStore:
         computed_at: str,
         batch_size: int,
         plain: bool = False,
+        data_at: str | None = None,
     ) -> int:
+        """`data_at` (ISO datetime): when the model's data were read; concepts created after it are not the
+        ones the model learnt (a reused id) and get no edges. Default `computed_at`."""
         name = "transfer/create_transfer_edges_plain" if plain else "transfer/write_transfer_edges"
         results = self.graph.write_in_batches(
-            name, rows, batch_size, model_version=model_version, computed_at=computed_at
+            name,
+            rows,
+            batch_size,
+            model_version=model_version,
+            computed_at=computed_at,
+            data_at=data_at or computed_at,
         )
         return sum(int(r["written"]) for r in results)
 

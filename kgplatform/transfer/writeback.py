@@ -4,9 +4,10 @@ Switch protocol (readers never see half a model):
 1. register the version as 'writing' (readers only follow the 'current' one);
 2. write all its edges in UNWIND ... CREATE batches;
 3. check that the edges in the database are the ones the batches report written (a batch applied twice by
-   a retry shows as excess and refuses the switch; a concept deleted since the export only makes its rows
-   write nothing), then in ONE transaction retire the old current model and mark the new one current,
-   unless the current model was trained on newer data (`data_at`): then the switch is refused;
+   a retry shows as excess and refuses the switch; a concept deleted since the export, or deleted and
+   created again under its id, only makes its rows write nothing), then in ONE transaction retire the old
+   current model and mark the new one current, unless the current model was trained on newer data
+   (`data_at`): then the switch is refused;
 4. delete edges of versions retired before the previous one. The model retired just now keeps its edges
    for one more switch, so a reader that looked up the old pointer just before step 3 still finds all of
    its edges (`get_current_transfer` reads pointer and edges in one statement anyway).
@@ -71,8 +72,9 @@ def write_model(
 ) -> WriteReport:
     """Steps 1-4 of the protocol above; raises Conflict (and leaves the old model current) if the edges
     counted in the database are not the ones the batches wrote, or if the current model's data are newer
-    than `data_at` (when the data were read; default now). Rows naming concepts that no longer exist write
-    nothing and are only logged, unless they are more than half of them (Conflict)."""
+    than `data_at` (when the data were read; default now). Rows naming concepts that no longer exist, or
+    exist again under a reused id (created after `data_at`), write nothing and are only logged, unless they
+    are more than half of them (Conflict)."""
     import time
 
     started = time.perf_counter()
@@ -81,7 +83,7 @@ def write_model(
     store.register_model(model_version, snapshot_hash, metrics, len(rows), data_at.isoformat())
     computed_at = datetime.now(UTC).isoformat()
     try:
-        written = store.write_edges(rows, model_version, computed_at, batch_size)
+        written = store.write_edges(rows, model_version, computed_at, batch_size, data_at=data_at.isoformat())
         if written < MIN_WRITTEN_SHARE * len(rows):
             raise Conflict(
                 f"transfer model {model_version}: only {written} of {len(rows)} edges name concepts that "
@@ -91,7 +93,8 @@ def write_model(
             )
         if written < len(rows):
             log.warning(
-                "transfer model %s: %d of %d edges name concepts deleted since the export; not written",
+                "transfer model %s: %d of %d edges name concepts deleted (or re-created) since the export; "
+                "not written",
                 model_version,
                 len(rows) - written,
                 len(rows),

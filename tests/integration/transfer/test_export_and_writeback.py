@@ -130,7 +130,7 @@ def test_two_publishes_switching_at_once_leave_one_model_current(
     both read the old pointer, neither retired the other, and two models were current."""
     ids = seed_curriculum(graph, 4)
     v0 = [{"source": ids[0], "target": ids[1], "strength": 0.3}]
-    write_model(graph, "v0", v0, "h0", {}, data_at=NOW - timedelta(hours=1))
+    write_model(graph, "v0", v0, "h0", {}, data_at=NOW)
     barrier = threading.Barrier(2)
     activate = TransferStore.activate
 
@@ -143,7 +143,9 @@ def test_two_publishes_switching_at_once_leave_one_model_current(
     publishers = [
         # Data of the same age: neither is refused for older data, whichever switches second wins.
         threading.Thread(
-            target=write_model, args=(graph, version, rows, version, {}), kwargs={"data_at": NOW}
+            target=write_model,
+            args=(graph, version, rows, version, {}),
+            kwargs={"data_at": NOW + timedelta(hours=1)},
         )
         for version in ("va", "vb")
     ]

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from kgplatform.curriculum import service as curriculum
+from kgplatform.curriculum.models import ConceptIn
 from kgplatform.errors import Conflict, PreconditionFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.transfer import writeback
@@ -23,9 +25,9 @@ from tests.integration.transfer.answers import answer_row, seed_concepts, write_
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def seed_curriculum(graph: Graph, n: int) -> list[str]:
+def seed_curriculum(graph: Graph, n: int, created_at: datetime = NOW) -> list[str]:
     ids = [f"k{i}" for i in range(n)]
-    seed_concepts(graph, "transfer-refusals", ids, NOW)
+    seed_concepts(graph, "transfer-refusals", ids, created_at)
     return ids
 
 
@@ -85,6 +87,25 @@ def test_a_concept_deleted_between_export_and_publish_only_drops_its_edges(graph
     assert sorted(edges) == [(ids[0], ids[1], 0.2), (ids[1], ids[2], 0.2)]
 
 
+def test_a_concept_deleted_and_created_again_under_its_id_gets_none_of_the_old_ones_edges(
+    graph: Graph,
+) -> None:
+    """The model learnt k3 before a designer deleted it and created another k3: a publish of that model
+    gave the new concept the old one's transfer, which steered every plan through it until the next
+    retrain. Its rows now write nothing, as a deleted concept's do."""
+    ids = seed_curriculum(graph, 4)
+    strengths = np.zeros((4, 4))
+    strengths[0, 1] = strengths[1, 2] = strengths[2, 3] = strengths[3, 0] = 0.2
+    rows = edge_rows(tuple(ids), strengths)
+    read_at = NOW + timedelta(hours=1)  # the export, after the old k3 was made and before the new one
+    graph.write("testing/delete_concepts_by_prefix", prefix=ids[3], curriculum_id="no such curriculum")
+    curriculum.create_concept(graph, "transfer-refusals", ConceptIn(id=ids[3], name="another k3"), "designer")
+    report = write_model(graph, "v-reused-id", rows, "h", {}, batch_size=2, data_at=read_at)
+    version, edges = load_current_transfer(graph)
+    assert version == "v-reused-id" and report.edges == 2
+    assert sorted(edges) == [(ids[0], ids[1], 0.2), (ids[1], ids[2], 0.2)]
+
+
 def test_a_concept_deleted_while_the_edges_are_written_only_drops_its_edges(
     graph: Graph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -123,7 +144,7 @@ def test_a_model_whose_concepts_are_mostly_gone_does_not_replace_the_current_one
 
 
 def test_a_model_of_older_data_never_replaces_one_of_newer_data(graph: Graph) -> None:
-    ids = seed_curriculum(graph, 3)
+    ids = seed_curriculum(graph, 3, created_at=NOW - timedelta(days=1))
     newer = [{"source": ids[0], "target": ids[1], "strength": 0.5}]
     older = [{"source": ids[1], "target": ids[2], "strength": 0.1}]
     write_model(graph, "v-newer", newer, "h2", {}, data_at=NOW)
