@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -70,6 +70,16 @@ class RedisSettings(BaseModel):
     @property
     def is_local(self) -> bool:
         return self.host in LOOPBACK_HOSTS
+
+    @property
+    def username(self) -> str | None:
+        return unquote(name) if (name := urlsplit(self.url).username) else None
+
+    @property
+    def password(self) -> str | None:
+        """The URL's password, decoded as redis-py decodes it (None when it holds none)."""
+        secret = urlsplit(self.url).password
+        return unquote(secret) if secret is not None else None
 
     @property
     def shown(self) -> str:

@@ -34,6 +34,7 @@ def start(settings: Settings) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     command = [
         binary,
+        *auth_config(settings),
         "--bind",
         settings.redis.host,
         "--port",
@@ -52,6 +53,36 @@ def start(settings: Settings) -> int:
         "",
     ]
     return spawn(command, log_path(settings), pid_file(settings))
+
+
+def auth_config(settings: Settings) -> list[str]:
+    """The configuration file that makes our Redis ask for the URL's credentials (empty without them):
+    a Redis started without them refused every client's AUTH ("called without any password configured").
+    A file readable by its owner only, not `--requirepass` on the command line, which `ps` shows to every
+    user of the machine. A user other than `default` gets every right, and `default` is switched off."""
+    password, user = settings.redis.password, settings.redis.username
+    path = home(settings) / "auth.conf"
+    if password is None:
+        path.unlink(missing_ok=True)
+        return []
+    if user in (None, "default"):
+        lines = [f"requirepass {_quoted(password)}"]
+    else:
+        lines = ["user default off", f"user {_quoted(user)} on {_quoted('>' + password)} ~* &* +@all"]
+    path.touch(mode=0o600)
+    path.chmod(0o600)  # touch keeps the mode of a file that was already there
+    path.write_text("\n".join(lines) + "\n")
+    return [str(path)]
+
+
+def _quoted(text: str) -> str:
+    """A string in Redis's configuration syntax (sdssplitargs): in double quotes, every byte that is not
+    printable ASCII, and the quote and backslash, written as \\xHH."""
+    return (
+        '"'
+        + "".join(chr(b) if 32 <= b < 127 and chr(b) not in '"\\' else f"\\x{b:02x}" for b in text.encode())
+        + '"'
+    )
 
 
 def stop_the_packages_own_service(settings: Settings) -> None:

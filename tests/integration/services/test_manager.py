@@ -8,6 +8,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -228,3 +229,34 @@ def test_status_does_not_take_our_server_on_another_port_for_the_one_at_the_addr
         manager.up(
             moved.model_copy(update={"services": moved.services.model_copy(update={"start_timeout_s": 2})})
         )
+
+
+@pytest.mark.parametrize("user", [":", "default:", "kgp:"])
+def test_our_redis_asks_for_the_password_the_url_gives(tmp_path: Path, user: str) -> None:
+    """Started without it, our Redis refused every client's AUTH ("called without any password
+    configured"), so a URL with a password could not reach the Redis `services up` had just started.
+    A password with a space, a quote, a backslash and a non-ASCII letter, percent-encoded in the URL."""
+    secret = 'pa ss"w\\ördé'
+    port = free_port()
+    settings = settings_for(tmp_path, port).model_copy(
+        update={"redis": RedisSettings(url=f"redis://{user}{quote(secret, safe='')}@127.0.0.1:{port}/0")}
+    )
+    try:
+        assert {s.name: s.state for s in manager.up(settings)}["redis"] == State.STARTED
+        client = redis.Redis.from_url(settings.redis.url)
+        assert client.ping()
+        client.close()
+        anonymous = redis.Redis(host="127.0.0.1", port=port)
+        with pytest.raises(redis.AuthenticationError):
+            anonymous.ping()
+        anonymous.close()
+        config = redis_local.home(settings) / "auth.conf"
+        assert config.stat().st_mode & 0o777 == 0o600
+        assert secret not in " ".join(_command_line(redis_local.running_pid(settings)))
+    finally:
+        manager.down(settings)
+
+
+def _command_line(pid: int | None) -> list[str]:
+    assert pid is not None
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
