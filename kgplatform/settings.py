@@ -6,16 +6,22 @@ Nested groups map to variables such as ``KGP_NEO4J__URI`` or ``KGP_REDIS__URL``.
 
 from __future__ import annotations
 
+import difflib
+import logging
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -253,6 +259,50 @@ class Settings(BaseSettings):
     api_port: int = 8000
 
 
+# KGP_ variables read by the project's scripts and tests, not by Settings.
+SCRIPT_VARIABLES = frozenset(
+    {
+        "KGP_PYTHON",  # scripts/bootstrap.sh, scripts/pybkt-env.sh: the Python to build environments with
+        "KGP_PYBKT_VENV",  # scripts/pybkt-env.sh: where pyBKT's own environment goes
+        "KGP_E2E_CHROMIUM",  # tests/e2e: the browser
+    }
+)
+
+
+def known_variables() -> set[str]:
+    """Every environment variable `Settings` reads: KGP_<FIELD>, and KGP_<GROUP>__<FIELD> for each group's
+    fields (a group can also be given whole, as JSON in KGP_<GROUP>); and the scripts' own."""
+    names = set(SCRIPT_VARIABLES)
+    for name, field in Settings.model_fields.items():
+        names.add(f"KGP_{name}".upper())
+        group = field.annotation
+        if isinstance(group, type) and issubclass(group, BaseModel):
+            names.update(f"KGP_{name}__{sub}".upper() for sub in group.model_fields)
+    return names
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A warning for each KGP_ variable that names no setting, with the closest one that does: pydantic-
+    settings ignores them, so a misspelt `KGP_REDIS_URL` (one underscore) silently left Redis at its
+    default address."""
+    known = known_variables()
+    warnings = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("KGP_") or upper in known:
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.append(f"{name} names no kgplatform setting and is ignored{hint}")
+    return warnings
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    settings = Settings()
+    seen = dict(os.environ)
+    if Path(".env").is_file():  # read from the current directory, as Settings reads it
+        seen.update({k: v or "" for k, v in dotenv_values(".env").items()})
+    for warning in unknown_variables(seen):
+        log.warning(warning)
+    return settings

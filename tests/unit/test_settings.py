@@ -1,7 +1,11 @@
+import logging
+import re
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from kgplatform.settings import Settings
+from kgplatform.settings import Settings, get_settings, known_variables, unknown_variables
 
 
 def test_nested_environment_variables_override_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,3 +78,55 @@ def test_a_memory_size_neo4j_would_refuse_is_refused_by_the_settings(
     monkeypatch.setenv("KGP_SERVICES__NEO4J_PAGECACHE", size)
     with pytest.raises(ValidationError, match="neo4j_pagecache"):
         Settings(_env_file=None)
+
+
+def test_a_misspelt_variable_is_named_with_the_setting_it_was_meant_for() -> None:
+    environ = {
+        "KGP_REDIS_URL": "redis://cache:6379/0",  # one underscore: pydantic-settings ignores it
+        "KGP_NEO4J__PASWORD": "x",
+        "kgp_workers__chunk_size": "10",  # known, in another case: read
+        "KGP_SERVING": "{}",  # a whole group as JSON: read
+        "KGP_NOTHING_LIKE_IT_AT_ALL_XYZ": "1",
+        "PATH": "/usr/bin",
+    }
+    assert unknown_variables(environ) == [
+        "KGP_NEO4J__PASWORD names no kgplatform setting and is ignored; did you mean KGP_NEO4J__PASSWORD?",
+        "KGP_NOTHING_LIKE_IT_AT_ALL_XYZ names no kgplatform setting and is ignored",
+        "KGP_REDIS_URL names no kgplatform setting and is ignored; did you mean KGP_REDIS__URL?",
+    ]
+
+
+def test_get_settings_warns_about_misspelt_variables_in_the_environment_and_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("KGP_API_PROT=9000\n")
+    monkeypatch.setenv("KGP_REDIS_URL", "redis://cache:6379/0")
+    get_settings.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger="kgplatform.settings"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("KGP_API_PROT ") and "KGP_API_PORT" in m for m in messages), messages
+    assert any(m.startswith("KGP_REDIS_URL ") and "KGP_REDIS__URL" in m for m in messages), messages
+
+
+def test_every_kgp_variable_the_project_mentions_is_one_it_reads() -> None:
+    """So that the warning above never fires for a variable of our own scripts, docs or deployment."""
+    root = Path(__file__).resolve().parents[2]
+    files = [
+        *root.glob("scripts/*.sh"),
+        root / ".ci" / "run",
+        root / "docker-compose.yml",
+        root / "Dockerfile",
+        *root.glob("*.md"),
+        *root.glob("docs/*.md"),
+        *root.glob("kgplatform/**/*.py"),
+        *root.glob("tests/e2e/*.py"),
+    ]
+    mentioned = {name for f in files for name in re.findall(r"\bKGP_[A-Z0-9_]*[A-Z0-9]", f.read_text())}
+    misspelt_on_purpose = {"KGP_REDIS_URL"}  # the README's example of a variable that is warned about
+    assert len(mentioned) > 20
+    assert mentioned - known_variables() - misspelt_on_purpose == set()
