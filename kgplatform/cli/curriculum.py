@@ -115,6 +115,10 @@ def import_dataset(
 
     if name not in DATASETS:
         fail(f"unknown dataset {name!r}; one of {', '.join(DATASETS)}")
+    # Said at once: the whole of another dataset was imported as if the option had not been given.
+    for given, option in ((reduce, "--transitive-reduction"), (domain, "--domain")):
+        if given and name != "al-cpl":
+            raise typer.BadParameter(f"applies to al-cpl only, not {name}", param_hint=option)
     documents = read_dataset(name, reduce=reduce, domains=domain or DOMAINS)
     refused = False
     reports = []

@@ -42,3 +42,11 @@ def test_api_port_zero_asks_for_any_free_port(monkeypatch: object) -> None:
     assert seen["port"] == 0
     assert CliRunner().invoke(app, ["api"]).exit_code == 0
     assert seen["port"] == get_settings().api_port  # no --port: the configured one
+
+
+def test_import_dataset_refuses_al_cpl_options_for_another_dataset() -> None:
+    """`import-dataset junyi --domain physics` imported the whole of Junyi, the option silently ignored."""
+    for options in (["--domain", "physics"], ["--transitive-reduction"]):
+        result = CliRunner().invoke(app, ["import-dataset", "junyi", *options])
+        words = " ".join(result.output.replace("│", " ").split())
+        assert result.exit_code == 2 and options[0] in words and "applies to al-cpl only" in words, words
