@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -234,17 +235,57 @@ def refused_credentials(error: BaseException) -> bool:
     return isinstance(error, AuthError) or code.startswith("Neo.ClientError.Security.")
 
 
+# Bolt's opening: the magic number, then four version proposals (5.0-5.8 as one range, 4.4, none, none).
+BOLT_HANDSHAKE = bytes.fromhex("6060b01700080805000004040000000000000000")
+NOT_NEO4J = "is not Neo4j"
+
+
+def bolt_refusal(host: str, port: int, timeout_s: float) -> tuple[str, bool] | None:
+    """None when the program on the port answers Bolt's handshake (with any version, or none in common);
+    otherwise why it is not Neo4j, and whether that is unsure (silence or a dropped connection, rather than
+    an answer in another protocol). The
+    driver waited 60 s (its connection acquisition timeout) for a program that took the connection and
+    said nothing, such as an HTTP server waiting for a request line."""
+    said = f"the program listening on port {port} {NOT_NEO4J}"
+    answer = b""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s) as connection:
+            connection.sendall(BOLT_HANDSHAKE)
+            while len(answer) < 4 and (chunk := connection.recv(4 - len(answer))):
+                answer += chunk
+    except TimeoutError:
+        return f"{said}: it did not answer Bolt's handshake within {timeout_s:g} s", not answer
+    except OSError as error:  # refused or reset: not an answer in another protocol either
+        return f"{said}: {error}", True
+    if len(answer) == 4 and answer[:2] == b"\x00\x00":  # a version (or none): 4 bytes, major last
+        return None
+    return f"{said}: it answered Bolt's handshake with {answer!r}", False
+
+
 def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
-    """None when Bolt answers `RETURN 1`; otherwise the reason it did not."""
+    """None when Bolt answers `RETURN 1`; otherwise the reason it did not. A program on the port that does
+    not speak Bolt ends the wait at once (on a plain `bolt://` or `neo4j://` address; an encrypted one
+    shakes hands inside TLS, and is left to the driver)."""
     from kgplatform.graph.driver import open_driver  # the driver is only needed once it is up
 
     layout = layout_for(settings)
     deadline = time.monotonic() + settings.services.start_timeout_s
     last_error = "Bolt port never opened"
+    plain = settings.neo4j.uri.split("://", 1)[0] in ("bolt", "neo4j")
     while time.monotonic() < deadline:
         if pid is not None and read_pid(layout.pid_file) is None:
             return f"the Neo4j process exited during start-up (log: {layout.log_path})"
         if port_open(settings.neo4j.host, settings.neo4j.port):
+            refusal = plain and bolt_refusal(
+                settings.neo4j.host, settings.neo4j.port, settings.neo4j.connection_timeout_s
+            )
+            if refusal:
+                reason, unsure = refusal
+                # Silence from the server we started may be a slow start: it still has until the deadline.
+                if not (unsure and pid is not None):
+                    return f"{reason}: stop it, or set KGP_NEO4J__URI to another port"
+                last_error = reason
+                continue
             try:
                 open_driver(settings.neo4j).close()
                 return None

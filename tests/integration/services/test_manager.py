@@ -260,3 +260,25 @@ def test_our_redis_asks_for_the_password_the_url_gives(tmp_path: Path, user: str
 def _command_line(pid: int | None) -> list[str]:
     assert pid is not None
     return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+
+
+def test_a_program_that_is_not_neo4j_on_the_bolt_port_is_named_at_once(tmp_path: Path) -> None:
+    """A program that takes the connection and says nothing (here: a listening socket nobody reads, as an
+    HTTP server waiting for a request line is) held `services up` for the driver's 60 s per attempt."""
+    import time
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    settings = settings_for(tmp_path, free_port())
+    settings = settings.model_copy(
+        update={"neo4j": settings.neo4j.model_copy(update={"uri": f"bolt://127.0.0.1:{port}"})}
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(ServiceSetupFailed) as error:
+            manager.up(settings)
+    finally:
+        listener.close()
+        manager.down(settings)
+    assert f"port {port} is not Neo4j" in str(error.value) and "handshake" in str(error.value)
+    assert time.monotonic() - started < settings.neo4j.connection_timeout_s + 10
