@@ -37,7 +37,7 @@ from kgplatform.mastery.models import (
     parse_answer_rows,
 )
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
-from kgplatform.mastery.store import IngestContextMoved, IngestTx, MasteryStore, Replaced
+from kgplatform.mastery.store import GoalsGone, IngestContextMoved, IngestTx, MasteryStore, Replaced
 from kgplatform.mastery.tracing import to_days
 from kgplatform.mastery.updater import lock_batch, update_mastery
 from kgplatform.settings import Settings
@@ -174,15 +174,25 @@ class MasteryService:
     def set_goals(self, learner_id: str, concept_ids: list[str]) -> Replaced:
         """Replaces the learner's target concepts; unknown concept ids are a 422 naming them."""
         wanted = list(dict.fromkeys(concept_ids))
+        # Checked first in a read (bad input takes no learner lock), and again as the goals are written,
+        # for a concept deleted in between: that write is rolled back.
         missing = sorted(set(wanted) - self.store.existing_concepts(wanted))
-        if missing:
-            raise ValidationFailed(
-                f"unknown concept ids: {', '.join(missing)}", field="concept_ids", unknown=missing
-            )
-        return self.store.replace_goals(learner_id, wanted)
+        try:
+            if not missing:
+                return self.store.replace_goals(learner_id, wanted)
+        except GoalsGone as gone:
+            missing = gone.concept_ids
+        raise ValidationFailed(
+            f"unknown concept ids: {', '.join(missing)}", field="concept_ids", unknown=missing
+        )
 
     def set_interests(self, learner_id: str, tags: list[str]) -> Replaced:
-        cleaned = list(dict.fromkeys(t.strip() for t in tags))
+        """Replaces the learner's interest tags: one per tag whatever its case and spacing (the planner
+        and the report match them so), spelt as first sent."""
+        first_spelling: dict[str, str] = {}
+        for tag in tags:
+            first_spelling.setdefault(tag.strip().casefold(), tag.strip())
+        cleaned = list(first_spelling.values())
         if any(not t for t in cleaned):
             raise ValidationFailed("tags must be non-empty strings", field="tags")
         return self.store.replace_interests(learner_id, cleaned)

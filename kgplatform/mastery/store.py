@@ -292,6 +292,14 @@ class Replaced(NamedTuple):
     changed: bool
 
 
+class GoalsGone(Exception):
+    """Goal concepts deleted between the caller's check and the replacement (which is rolled back)."""
+
+    def __init__(self, concept_ids: list[str]) -> None:
+        super().__init__(", ".join(concept_ids))
+        self.concept_ids = concept_ids
+
+
 class MasteryStore:
     """Runs the mastery area's named queries against one `Graph`."""
 
@@ -338,22 +346,43 @@ class MasteryStore:
         return {r["concept_id"] for r in rows}
 
     def replace_goals(self, learner_id: str, concept_ids: list[str]) -> Replaced:
-        return self._replace_after_lock(learner_id, "mastery/replace_goals", "goals", concept_ids=concept_ids)
+        """Raises GoalsGone, writing nothing, when some of `concept_ids` no longer exist: the caller checked
+        them in a read of its own, and a concept deleted since was dropped from the goals without a word
+        (a review, 1 December)."""
+
+        def every_goal_set(replaced: Replaced) -> None:
+            if gone := sorted(set(concept_ids) - set(replaced.values)):
+                raise GoalsGone(gone)
+
+        return self._replace_after_lock(
+            learner_id, "mastery/replace_goals", "goals", every_goal_set, concept_ids=concept_ids
+        )
 
     def replace_interests(self, learner_id: str, tags: list[str]) -> Replaced:
         return self._replace_after_lock(learner_id, "mastery/replace_interests", "interests", tags=tags)
 
-    def _replace_after_lock(self, learner_id: str, query: str, column: str, **params: Any) -> Replaced:
+    def _replace_after_lock(
+        self,
+        learner_id: str,
+        query: str,
+        column: str,
+        check: Callable[[Replaced], None] | None = None,
+        **params: Any,
+    ) -> Replaced:
         """Locks the learner (creating it on first sight), then runs `query` stamped with the time once
         the lock is held, as ingestion stamps answers: a time taken before waiting for the lock could be
         older than that of an ingest that held it first and committed, and a plan made between the two
-        (with the old goals) would then look newer than this change."""
+        (with the old goals) would then look newer than this change. `check` may refuse the result inside
+        the transaction, which then writes nothing."""
 
         def work(tx: ManagedTransaction) -> Replaced:
             tx.run(query_text("mastery/lock_learner"), learner_id=learner_id, now=datetime.now(UTC)).consume()
             stamped = datetime.now(UTC)
             record = tx.run(query_text(query), learner_id=learner_id, now=stamped, **params).single()
-            return Replaced(sorted(record[column]), record["changed"]) if record else Replaced([], False)
+            replaced = Replaced(sorted(record[column]), record["changed"]) if record else Replaced([], False)
+            if check is not None:
+                check(replaced)
+            return replaced
 
         return self.graph.execute_write(work)
 

@@ -6,8 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
+import pytest
+
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
+from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum
 from kgplatform.planning.store import PlanStore
 from tests.integration.api.harness import Api
@@ -56,11 +59,38 @@ def test_the_same_goals_or_interests_sent_again_leave_the_plan_stamp_alone(
         assert plan_stamp() > stamp
 
 
+def test_a_goal_deleted_between_the_check_and_the_write_is_a_422_that_changes_nothing(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The concepts were checked in a read of their own and the goals written in another transaction,
+    whose match skipped a concept deleted in between: 200 with the goal silently dropped."""
+    assert api.call(
+        "PUT", "/learners/di/goals", role=Role.SERVICE, json={"concept_ids": ["c0001"]}
+    ).is_success
+    check = MasteryStore.existing_concepts
+
+    def check_then_delete(store: MasteryStore, concept_ids: list[str]) -> set[str]:
+        found = check(store, concept_ids)
+        graph.write("testing/delete_concepts_by_prefix", prefix="c0003", curriculum_id=curriculum.id)
+        return found
+
+    monkeypatch.setattr(MasteryStore, "existing_concepts", check_then_delete)
+    raced = api.call("PUT", "/learners/di/goals", role=Role.SERVICE, json={"concept_ids": ["c0002", "c0003"]})
+    assert raced.status_code == 422, raced.text
+    assert raced.json()["field"] == "concept_ids" and raced.json()["unknown"] == ["c0003"]
+    assert graph.read("mastery/get_learner", learner_id="di")[0]["goals"] == ["c0001"]  # unchanged
+
+
 def test_interests_are_tags_replaced_as_a_set(api: Api, graph: Graph) -> None:
     put = api.call(
         "PUT", "/learners/bo/interests", role=Role.SERVICE, json={"tags": ["music", "space", "music"]}
     )
     assert put.status_code == 200 and put.json()["interests"] == ["music", "space"]
+    # Tags match whatever their case and spacing (as the planner matches them): one tag, first spelling.
+    put = api.call(
+        "PUT", "/learners/bo/interests", role=Role.SERVICE, json={"tags": ["Space", " space ", "SPACE"]}
+    )
+    assert put.status_code == 200 and put.json()["interests"] == ["Space"]
     put = api.call("PUT", "/learners/bo/interests", role=Role.SERVICE, json={"tags": ["space"]})
     assert put.json()["interests"] == ["space"]
     assert graph.read("mastery/get_learner", learner_id="bo")[0]["interests"] == ["space"]
