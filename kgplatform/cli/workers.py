@@ -119,7 +119,7 @@ def start_and_follow(
             jobs = JobService(client, graph, settings.workers)
             running = jobs.running_batch()
             if running:
-                refuse(f"batch {running} is running; `kgplatform jobs show {running}`")
+                refuse(f"batch {running} is queued or running; `kgplatform jobs show {running}`")
             if not celery.control.ping(timeout=1.0):
                 console.print(f"[yellow]no worker answered a ping: {idle_note}[/yellow]")
             job_id = start(jobs)

@@ -10,7 +10,7 @@ from typing import Any
 import redis
 
 from kgplatform.curriculum.store import get_curriculum
-from kgplatform.errors import NotFound
+from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobState, JobStatus
@@ -58,11 +58,30 @@ class JobService:
     ) -> str:
         """Creates the job (queued, readable at once) and sends its fan-out task; returns the job id.
         `send` is Celery's `send_task` (by name, so callers need not import the tasks). A curriculum that
-        does not exist is a NotFound: a batch over nobody would only look successful."""
+        does not exist is a NotFound: a batch over nobody would only look successful.
+
+        The batch lock is taken for the new job before it is queued (its fan-out holds it again, by the
+        same id), so a second request while this one waits in the queue or runs is a Conflict naming it.
+        Checked only against a running batch, an operator's retry of a request that timed out queued a
+        second batch, which ran the whole recomputation again (a review, 1 December)."""
         if curriculum_id is not None and get_curriculum(self.graph, curriculum_id) is None:
             raise NotFound(f"curriculum {curriculum_id!r} does not exist", field="curriculum_id")
-        job_id = self.create(KIND_RECOMPUTE_ALL, curriculum_id)
-        send(RECOMPUTE_ALL, args=(job_id, curriculum_id, chunk_size))
+        job_id = new_job_id(KIND_RECOMPUTE_ALL)
+        if not self.lock.acquire(job_id):
+            holder = self.running_batch()  # frees a finished or stalled holder's leftover lock
+            if holder is not None or not self.lock.acquire(job_id):
+                holder = holder or self.lock.holder() or "another batch"
+                raise Conflict(
+                    f"batch {holder} is queued or running; wait for it (GET /jobs/{holder})",
+                    field="job",
+                    job_id=holder,
+                )
+        try:
+            self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id)
+            send(RECOMPUTE_ALL, args=(job_id, curriculum_id, chunk_size))
+        except BaseException:
+            self.lock.release(job_id)
+            raise
         return job_id
 
     def running_batch(self) -> str | None:

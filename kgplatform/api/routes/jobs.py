@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from kgplatform.api.deps import AdminPrincipal, GraphDep, ServicePrincipal, SettingsDep
-from kgplatform.errors import Conflict
 from kgplatform.jobs.models import JobStatus
 from kgplatform.jobs.on_demand import SendTask, StampBacklog, request_recomputes
 from kgplatform.jobs.service import JobService
@@ -64,15 +63,11 @@ def post_recompute(
     _: AdminPrincipal,
     body: Annotated[RecomputeRequest | None, Body()] = None,
 ) -> JobStatus:
-    """202 with the queued job (its id for GET /jobs/{id}); 409 naming the running batch if one runs;
-    404 for a curriculum that does not exist (a batch over nobody would only look successful)."""
+    """202 with the queued job (its id for GET /jobs/{id}); 409 naming the batch already queued or running
+    (a retry of this request included); 404 for a curriculum that does not exist (a batch over nobody
+    would only look successful)."""
     body = body or RecomputeRequest()
     jobs = job_service(request, graph, settings)
-    running = jobs.running_batch()
-    if running:
-        raise Conflict(
-            f"batch {running} is running; wait for it (GET /jobs/{running})", field="job", job_id=running
-        )
     job_id = jobs.start_recompute_all(send_task(request), body.curriculum_id, body.chunk_size)
     return jobs.status(job_id)
 

@@ -62,3 +62,24 @@ def test_a_second_batch_while_one_runs_is_409_naming_it(api: Api) -> None:
     assert response.status_code == 409
     assert "recompute_all-running" in response.json()["detail"]
     assert api.client.app.state.sent == []
+
+
+def test_a_retried_request_while_its_batch_waits_in_the_queue_is_409_naming_it(api: Api) -> None:
+    """The lock was taken only when a worker started the batch: a retry (or a second operator) while the
+    first waited in the queue got 202 and a second batch, which ran the recomputation again."""
+    first = api.call("POST", "/jobs/recompute", role=Role.ADMIN)
+    assert first.status_code == 202 and first.json()["state"] == "queued"
+    again = api.call("POST", "/jobs/recompute", role=Role.ADMIN)
+    assert again.status_code == 409, again.text
+    assert again.json()["job_id"] == first.json()["id"] and "queued or running" in again.json()["detail"]
+    assert [args[0] for _, args in api.client.app.state.sent] == [first.json()["id"]]
+
+
+def test_a_batch_that_could_not_be_queued_leaves_the_lock_free(api: Api) -> None:
+    def broker_down(name: str, args: tuple[object, ...]) -> None:
+        raise ConnectionError("broker unreachable")
+
+    api.client.app.state.send_task = broker_down
+    with pytest.raises(ConnectionError):
+        api.call("POST", "/jobs/recompute", role=Role.ADMIN)
+    assert BatchLock(api.client.app.state.redis, LOCK_RECOMPUTE_ALL, 60).holder() is None
