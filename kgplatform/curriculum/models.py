@@ -58,10 +58,10 @@ def invisible_character(ch: str) -> bool:
 
 def well_formed_id(value: str) -> str:
     """Refuses ids that look like another id or cannot be fetched back: surrounding whitespace ("algebra "
-    beside "algebra"), control and invisible formatting characters (zero-width space, bidi overrides),
-    decomposed Unicode (NFD "é" beside NFC "é"), and ``.`` or ``..`` path segments (ids may hold '/',
-    and browsers and HTTP clients resolve those segments, even percent-encoded, before a request
-    leaves them)."""
+    beside "algebra"), control and invisible formatting characters (zero-width space, bidi overrides), the
+    replacement character (undecodable bytes), decomposed Unicode (NFD "é" beside NFC "é"), and ``.`` or
+    ``..`` path segments (ids may hold '/', and browsers and HTTP clients resolve those segments, even
+    percent-encoded, before a request leaves them)."""
     if value != value.strip():
         raise ValueError("must not start or end with whitespace")
     # Printable ASCII (nearly every id) holds no control character and is NFC already: the per-character
@@ -75,6 +75,13 @@ def well_formed_id(value: str) -> str:
         invisible = sorted({f"U+{ord(ch):04X}" for ch in value if invisible_character(ch)})
         if invisible:
             raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
+        # What a server makes of bytes that are not UTF-8 (a path percent-encoded in Latin-1: caf%E9 and
+        # caf%E8 both arrive as "caf\ufffd", one learner for two).
+        if "\ufffd" in value:
+            raise ValueError(
+                "must not hold U+FFFD, the replacement character: text that was not UTF-8 arrives as it "
+                "(percent-encode ids as UTF-8)"
+            )
         if not unicodedata.is_normalized("NFC", value):
             raise ValueError(
                 f"must be in Unicode NFC form: use {unicodedata.normalize('NFC', value)!r}, which looks the "

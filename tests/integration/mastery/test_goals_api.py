@@ -112,6 +112,9 @@ def test_learner_ids_follow_the_answers_rule_and_text_must_be_unicode(api: Api, 
     cannot encode (a lone surrogate) gets as far as Neo4j."""
     spaced = api.call("PUT", "/learners/a b/goals", role=Role.SERVICE, json={"concept_ids": ["c0001"]})
     assert spaced.status_code == 422 and spaced.json()["field"] == "learner_id"
+    # Latin-1 bytes in the path (caf%E9, caf%E8) both arrived as "caf\ufffd": one learner for two.
+    latin1 = api.call("PUT", "/learners/caf%E9/goals", role=Role.SERVICE, json={"concept_ids": ["c0001"]})
+    assert latin1.status_code == 422 and latin1.json()["field"] == "learner_id", latin1.text
     too_long = api.call("PUT", f"/learners/{'x' * 201}/interests", role=Role.SERVICE, json={"tags": ["a"]})
     assert too_long.status_code == 422 and too_long.json()["field"] == "learner_id"
     goal = api.call("PUT", "/learners/cy/goals", role=Role.SERVICE, **escaped({"concept_ids": ["\ud800"]}))
@@ -120,6 +123,7 @@ def test_learner_ids_follow_the_answers_rule_and_text_must_be_unicode(api: Api, 
     assert tag.status_code == 422 and tag.json()["field"] == "tags.0"
     assert not graph.read("mastery/get_learner", learner_id="cy")
     assert not graph.read("mastery/get_learner", learner_id="a b")
+    assert not graph.read("mastery/get_learner", learner_id="caf\ufffd")
 
 
 def test_a_goals_change_that_waited_for_the_learners_lock_is_dated_after_the_holder(

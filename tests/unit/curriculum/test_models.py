@@ -114,6 +114,7 @@ LOOKALIKE_OR_UNFETCHABLE_IDS = [
     ("learner-1\u2800", "invisible formatting characters (U+2800)"),  # blank braille pattern
     ("a\u00a0b", "invisible formatting characters (U+00A0)"),  # no-break space, looks like "a b"
     ("cafe\u0301", "NFC form: use 'caf\u00e9'"),  # decomposed: looks like the NFC "café"
+    ("caf\ufffd", "U+FFFD"),  # caf%E9 and caf%E8 in a path, both decoded to it: one id for two
     (".", "'.' or '..'"),
     ("..", "'.' or '..'"),
     ("a/./b", "'.' or '..'"),
