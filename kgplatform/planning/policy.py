@@ -54,6 +54,12 @@ class PlanConfig:
     # Answers on a concept after which, with every task of it still predicted below the band, all its
     # tasks take turns (`ranked_tasks`): a failing learner is not offered the same exercise again and again.
     stuck_after: int = 3
+    # A prerequisite on the way to a goal, answered and good enough to open its dependants (`ready_at`),
+    # is not practised on towards `mastered_at` for the goal's sake: the dependants' tasks carry the
+    # learner on, and one stuck on a dependant (`stuck_after` answers, still below `ready_at`) is sent back
+    # to it. Practising it on (the band term favoured a half-known concept) cost 0.02-0.07 of goal mastery
+    # at K = 50 in the simulator (docs/planning.md, "Settled prerequisites").
+    settle_prerequisites: bool = True
 
     def __post_init__(self) -> None:
         low, high = self.success_band
@@ -289,6 +295,29 @@ def _pull_down(graph: ConceptGraph, columns: np.ndarray) -> np.ndarray:
     return columns
 
 
+def settled_prerequisites(
+    graph: ConceptGraph,
+    p: np.ndarray,
+    attempts: np.ndarray,
+    good_enough: np.ndarray,
+    on_path: np.ndarray,
+    goal_at: np.ndarray,
+    config: PlanConfig,
+) -> np.ndarray:
+    """(L, n) bool: concepts on the way to a goal, not goals themselves, answered and good enough to open
+    their dependants, none of whose dependants the learner is stuck on (`PlanConfig.settle_prerequisites`).
+    A learner without goals aims at the whole curriculum: every concept is a goal, none is settled."""
+    settled = good_enough & on_path & (attempts > 0)
+    has_goals = np.zeros(p.shape[0], dtype=bool)
+    has_goals[goal_at // p.shape[1]] = True
+    settled &= has_goals[:, None]
+    settled.reshape(-1)[goal_at] = False
+    stuck = (attempts >= config.stuck_after) & (p < config.ready_at)
+    if stuck.any():
+        settled &= (stuck.astype(np.float32) @ graph.prereq_t) == 0  # not a prerequisite of a stuck one
+    return settled
+
+
 def closest_goal_pull(
     graph: ConceptGraph, p: np.ndarray, known: np.ndarray, aims: np.ndarray, focus: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -393,6 +422,10 @@ def score_concepts(
     good_enough = fr.known_concepts(graph, p, config.ready_at)
     good_enough[rows[failed], cols[failed]] = False
     ready, blocks, open_ = fr.frontier_blocks_and_open(graph, known, good_enough, on_path)
+    if config.settle_prerequisites:
+        ready &= ~settled_prerequisites(
+            graph, p, attempts.reshape(-1, n), good_enough, on_path, goal_at, config
+        )
     # Review: once mastered (so answered), now decayed below `review_below`, and not implied by a
     # dependant mastered now (knowledge-space theory again: who has just mastered linear functions still
     # knows addition; reviewing such basics took four of five tasks of advanced learners' plans).

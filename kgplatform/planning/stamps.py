@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 # planner are then stale. planner-2: goal pull flows down prerequisite edges (`policy.goal_pull`);
 # planner-3: the goal nearest to done pulls hardest (`policy.closest_goal_pull`);
 # planner-4: the goal path's concepts take second tasks before off-path ones fill a plan, and a learner
-# stuck on a concept gets each of its tasks in turn (`policy.pick_sequence`, `policy.ranked_tasks`).
-PLANNER_VERSION = "planner-4"
+# stuck on a concept gets each of its tasks in turn (`policy.pick_sequence`, `policy.ranked_tasks`);
+# planner-5: a goal's prerequisite answered and good enough to open its dependants is not practised on
+# towards mastery, unless the learner is stuck on a dependant (`policy.settled_prerequisites`).
+PLANNER_VERSION = "planner-5"
 
 
 def model_version(params: TracerParams) -> str:

@@ -14,10 +14,10 @@ from kgplatform.planning.reasons import FIRST_TRY_WORDS
 
 
 def test_a_new_concepts_predicted_success_is_named_the_typical_learners(chain: ConceptGraph) -> None:
-    # a -> b -> c -> d and x -> d, goal d: a mastered (answered), b practised to 0.7 (answered), x never
-    # answered (the prior 0.25), so the plan holds tasks of b and of x.
+    # a -> b -> c -> d and x -> d, goal d: a mastered (answered), b practised to 0.5 (answered, not yet
+    # good enough to open c), x never answered (the prior 0.25), so the plan holds tasks of b and of x.
     ids = chain.concept_ids
-    p = np.array([{"a": 0.95, "b": 0.7}.get(c, 0.25) for c in ids], dtype=np.float32)
+    p = np.array([{"a": 0.95, "b": 0.5}.get(c, 0.25) for c in ids], dtype=np.float32)
     attempts = np.array([{"a": 4.0, "b": 3.0}.get(c, 0.0) for c in ids])
     plan = plan_for_learner(
         chain,
