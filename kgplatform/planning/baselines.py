@@ -5,9 +5,16 @@
 - weakest first: the concept with the lowest estimated mastery;
 - goal-path topological: the first concept not yet mastered, in prerequisite order, on the way to an
   unmet goal (a teacher's "work towards the goal, foundations first");
-- goal-path random frontier: a random ready-to-learn concept on the way to an unmet goal.
-The first three are blind to the learner's goals; the last two are the fair test of the goal terms.
-All use the same "mastered" threshold, frontier and goal-path definitions as ours.
+- goal-path random frontier: a random ready-to-learn concept on the way to an unmet goal;
+- goal-path topological, moving on at `ready_at`: as goal-path topological, but a prerequisite counts
+  as done once it is good enough to open its dependants (0.6, ours' own frontier rule), goals still at
+  0.85: the strongest simple policy a review found (1 December), which ours is measured against too.
+The first three are blind to the learner's goals; the others are the fair test of the goal terms.
+All use ours' "mastered" threshold (0.85) and goal-path definition; "ready to learn" (the frontier) means
+every prerequisite mastered, as the usual policies have it, except in the last, which moves on as ours
+does (ours opens a concept once its prerequisites reach 0.6). When every goal looks met, the goal-path
+topological policies keep practising the least mastered goal (ours keeps working too) rather than
+stopping.
 """
 
 from __future__ import annotations
@@ -68,19 +75,32 @@ class RandomFrontier:
 
 class Topological:
     """The first concept not yet mastered in prerequisite order; with `goal_path`, the first on the way
-    to an unmet goal."""
+    to an unmet goal, where with `move_on_at` a prerequisite (not a goal) counts as done once its
+    mastery reaches that (ours' `ready_at`); once every goal looks met, the least mastered goal."""
 
-    def __init__(self, mastered_at: float = 0.85, *, goal_path: bool = False) -> None:
+    def __init__(
+        self, mastered_at: float = 0.85, *, goal_path: bool = False, move_on_at: float | None = None
+    ) -> None:
         self.mastered_at = mastered_at
         self.goal_path = goal_path
+        self.move_on_at = move_on_at
         self.name = "goal-path topological" if goal_path else "topological order"
+        if move_on_at is not None:
+            self.name += f", moving on at {move_on_at:g}"
 
     def choose(self, graph: ConceptGraph, learners: LearnerMatrix, rng: np.random.Generator) -> np.ndarray:
         known = fr.known_concepts(graph, learners.p_mastery, self.mastered_at)
+        if self.move_on_at is not None:
+            known |= fr.known_concepts(graph, learners.p_mastery, self.move_on_at) & ~learners.goals
         todo = ~known & graph.has_tasks  # columns are already in topological order
         if self.goal_path:
             todo &= on_goal_path(graph, learners, self.mastered_at)
         concept = np.where(todo.any(axis=1), np.argmax(todo, axis=1), -1)
+        if self.goal_path:
+            # Every goal looks met: keep practising the least mastered one, as ours keeps working.
+            goals = learners.goals & graph.has_tasks
+            weakest_goal = np.argmin(np.where(goals, learners.p_mastery, np.inf), axis=1)
+            concept = np.where((concept < 0) & goals.any(axis=1), weakest_goal, concept)
         return random_task_of(graph, concept, rng)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kgplatform.errors import ValidationFailed
 from kgplatform.planning.baselines import RandomFrontier, SimPolicy, Topological, WeakestFirst
 from kgplatform.planning.batch import LearnerMatrix, first_tasks, plan_order, scored_picks
 from kgplatform.planning.graph import ConceptGraph
@@ -51,6 +52,7 @@ def default_policies(config: PlanConfig | None = None) -> list[SimPolicy]:
         WeakestFirst(),
         Topological(config.mastered_at, goal_path=True),
         RandomFrontier(config.mastered_at, goal_path=True),
+        Topological(config.mastered_at, goal_path=True, move_on_at=config.ready_at),
     ]
 
 
@@ -167,11 +169,18 @@ def compare_policies(
     days_per_task: float = 0.25,
     plan_length: int = 1,
 ) -> Comparison:
+    policies = policies or default_policies()
+    names = [policy.name for policy in policies]
+    if len(set(names)) != len(names):
+        # Results are looked up by name (`Comparison.ours_minus`): a second policy of the same name
+        # silently took the first one's place.
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise ValidationFailed(f"policy names must differ: {', '.join(repeated)} repeated", field="policies")
     truth = TruthModel.generate(graph, seed)
     population = Population.generate(graph, n_learners, seed)
     results = [
         run_policy(graph, truth, population, policy, n_tasks, seed, days_per_task, plan_length)
-        for policy in (policies or default_policies())
+        for policy in policies
     ]
     return Comparison(curriculum, n_learners, n_tasks, seed, results)
 
