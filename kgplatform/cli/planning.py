@@ -18,7 +18,7 @@ def simulate_policies(
         500, "--learners", min=2, help="Simulated learners (the same for every policy)."
     ),
     tasks: int = typer.Option(50, "--tasks", min=1, help="Tasks each learner does (K)."),
-    seed: int = typer.Option(7, "--seed", help="Same seed, same learners and the same luck."),
+    seed: int = typer.Option(7, "--seed", min=0, help="Same seed, same learners and the same luck."),
     concepts: int = typer.Option(200, "--concepts", min=2, help="Size of the generated curriculum."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a PNG of goal mastery vs tasks done."),
     goal_focus: float = typer.Option(
@@ -85,7 +85,7 @@ def simulate_logs(
         None, "--curriculum-file", help="A JSON import document; default: generate one."
     ),
     concepts: int = typer.Option(60, "--concepts", min=2, help="Generated curriculum size (no file given)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the generated curriculum and the learners."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the generated curriculum and the learners."),
     learners: int = typer.Option(20, "--learners", min=1),
     tasks: int = typer.Option(30, "--tasks", min=1, help="Answers per learner."),
     start: str = typer.Option(
@@ -107,7 +107,7 @@ def simulate_logs(
 
     from kgplatform.curriculum.generator import generate_curriculum as generate
     from kgplatform.planning.graph import build_graph
-    from kgplatform.planning.logs import goal_records, simulate_answer_logs
+    from kgplatform.planning.logs import event_prefix, goal_records, simulate_answer_logs
 
     try:
         started = datetime.fromisoformat(start)
@@ -123,11 +123,15 @@ def simulate_logs(
     else:
         document = generate(concepts, seed)
     graph = build_graph(document)
+    if not graph.has_tasks.any():
+        fail("the curriculum has no tasks: simulated learners would have nothing to answer")
+        return
     count = 0
     out.parent.mkdir(parents=True, exist_ok=True)
+    prefix = event_prefix(document, seed=seed, n_learners=learners, n_tasks=tasks, start=started)
     with out.open("w", encoding="utf-8") as handle:
         for record in simulate_answer_logs(
-            graph, n_learners=learners, n_tasks=tasks, seed=seed, start=started
+            graph, n_learners=learners, n_tasks=tasks, seed=seed, start=started, event_prefix=prefix
         ):
             print(json.dumps(record), file=handle)
             count += 1

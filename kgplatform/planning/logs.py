@@ -9,7 +9,9 @@ The goals those learners pursue come as one record per learner {learner_id, conc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +21,21 @@ from kgplatform.planning.batch import first_tasks
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.simulator import Population, TruthModel, simulate_step
+from kgplatform.planning.stamps import PLANNER_VERSION
 from kgplatform.planning.tracking import EstimateTracker
+
+
+def event_prefix(
+    document: Mapping[str, Any], *, seed: int, n_learners: int, n_tasks: int, start: datetime
+) -> str:
+    """An event-id prefix naming everything that changes the simulated records: the curriculum, the seed,
+    the sizes, the start time and the planner that chose the tasks (as a short digest). Two runs that
+    differ in any of them give other ids, so posting both to one platform stores both, rather than the
+    second being refused as conflicts (`simulate-logs` once named only the seed)."""
+    identity = json.dumps(
+        [document, seed, n_learners, n_tasks, start.isoformat(), PLANNER_VERSION], sort_keys=True, default=str
+    )
+    return f"sim-{seed}-{hashlib.sha256(identity.encode()).hexdigest()[:10]}"
 
 
 def simulate_answer_logs(

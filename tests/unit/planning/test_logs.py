@@ -43,3 +43,38 @@ def test_simulate_logs_writes_answers_and_goals(tmp_path: Path) -> None:
     assert len(goals) == 4 and all(set(g) == {"learner_id", "concept_ids"} for g in goals)
     assert any(g["concept_ids"] for g in goals)
     assert {a["learner_id"] for a in answers} <= {g["learner_id"] for g in goals}
+
+
+def test_runs_that_give_other_records_give_other_event_ids(tmp_path: Path) -> None:
+    """simulate-logs named only the seed in its ids: --concepts 10 and 30 both began with sim-0-0-0, for
+    other tasks, so posting the second run to the same platform was refused as conflicts."""
+
+    def first_event(*options: str) -> tuple[str, dict[str, object]]:
+        out = tmp_path / f"{len(list(tmp_path.iterdir()))}.jsonl"
+        result = CliRunner().invoke(app, ["simulate-logs", "--out", str(out), "--tasks", "2", *options])
+        assert result.exit_code == 0, result.output
+        first = json.loads(out.read_text().splitlines()[0])
+        return str(first["event_id"]), first
+
+    small, small_row = first_event("--concepts", "10")
+    assert first_event("--concepts", "10") == (small, small_row)  # the same run: the same ids
+    assert first_event("--concepts", "30")[0] != small
+    assert first_event("--concepts", "10", "--start", "2026-03-01T08:00:00+00:00")[0] != small
+
+
+def test_simulate_logs_refuses_a_curriculum_without_tasks_and_a_negative_seed(tmp_path: Path) -> None:
+    empty = tmp_path / "no-tasks.json"
+    assert (
+        CliRunner()
+        .invoke(
+            app, ["generate-curriculum", "--concepts", "10", "--tasks-per-concept", "0", "--out", str(empty)]
+        )
+        .exit_code
+        == 0
+    )
+    result = CliRunner().invoke(
+        app, ["simulate-logs", "--out", str(tmp_path / "a.jsonl"), "--curriculum-file", str(empty)]
+    )
+    assert result.exit_code == 2 and "no tasks" in result.output, result.output
+    negative = CliRunner().invoke(app, ["simulate-logs", "--out", str(tmp_path / "b.jsonl"), "--seed", "-1"])
+    assert negative.exit_code == 2 and "--seed" in negative.output
