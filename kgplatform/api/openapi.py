@@ -5,7 +5,7 @@ Routes that read their body themselves get its schema from `documented_bodies`.
 Routes document their own success and some domain errors; this adds the domain errors a route can meet by
 what it is (`domain_errors`: 404, 409, 412, 428) and what the platform itself can answer
 on every route, as RFC 9457 problem details: 401/403 where a key is needed, 400 where a body is read
-(one that cannot be decoded), 413 (body size), 422
+(one that cannot be decoded), 415 where it must be JSON, 413 (body size), 422
 (validation, replacing FastAPI's own shape, which the API never sends), 429 (rate limit), 500 and 503.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from kgplatform.api.content_type import is_json
 from kgplatform.api.documented_bodies import add_documented_bodies
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -57,6 +58,18 @@ COMMON: dict[str, tuple[str, bool]] = {
 BODY: dict[str, tuple[str, bool]] = {
     "400": ("The body could not be read at all (`field: body`); nothing was changed", False),
 }
+# Routes whose body is JSON alone refuse other media types (`content_type.require_json_body`).
+JSON_BODY: dict[str, tuple[str, bool]] = {
+    "415": ("The body was not sent as JSON (`field: content-type`); nothing was changed", False),
+}
+# Learner routes that create the learner on first sight: an unknown learner is never a 404 there.
+CREATES_ON_FIRST_SIGHT = {
+    ("/learners/{learner_id}/goals", "put"),
+    ("/learners/{learner_id}/interests", "put"),
+}
+# Responses a route sends in a shape of its own, not as problem details: the readiness probe's 503 is its
+# usual body, naming the service that is down.
+OWN_SHAPE = {("/readyz", "503")}
 # A route's domain errors, by what the route is (`domain_errors`): a client generator learns every status
 # it can meet (schemathesis's status-code check holds the document to it).
 NOT_FOUND = ("No such entity: `field` names the unknown id; nothing was changed", False)
@@ -100,13 +113,17 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            media = operation.get("requestBody", {}).get("content", {})
             extra = {
                 **domain_errors(path, method),
                 **COMMON,
                 **(AUTH if operation.get("security") else {}),
                 **(BODY if "requestBody" in operation else {}),
+                **(JSON_BODY if media and all(is_json(m) for m in media) else {}),
             }
             for status, (description, retry) in extra.items():
+                if (path, status) in OWN_SHAPE:
+                    continue
                 existing = responses.get(status)
                 if existing is None or status == "422":
                     responses[status] = problem_response(
@@ -116,7 +133,7 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
                     existing.setdefault("headers", {}).update(RETRY_AFTER)
             # Every error status, the platform's and a route's own (404, 409, ...), is problem details.
             for status, response in responses.items():
-                if str(status)[:1] in "45":
+                if str(status)[:1] in "45" and (path, str(status)) not in OWN_SHAPE:
                     content = response.setdefault("content", {})
                     content.pop("application/json", None)
                     content.setdefault("application/problem+json", {})["schema"] = PROBLEM_REF
@@ -129,7 +146,7 @@ def domain_errors(path: str, method: str) -> dict[str, tuple[str, bool]]:
     """404 where an entity is named (in the path, or the body of a few routes), 409 where the graph is
     changed, 412 and 428 where a versioned entity is (If-Match)."""
     errors: dict[str, tuple[str, bool]] = {}
-    if "{" in path or path in LOOKS_UP_BY_BODY:
+    if ("{" in path or path in LOOKS_UP_BY_BODY) and (path, method) not in CREATES_ON_FIRST_SIGHT:
         errors["404"] = NOT_FOUND
     if method != "get" and path.startswith(EDITS_GRAPH):
         errors["409"] = CONFLICT

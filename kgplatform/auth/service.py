@@ -63,7 +63,7 @@ def revoke_key(graph: Graph, key_id: str, authenticator: KeyAuthenticator | None
     """Revokes for good; with `authenticator`, that process stops accepting the key at once."""
     revoked = store.revoke_key(graph, key_id)
     if revoked is None:
-        raise NotFound(f"no API key with id {key_id!r}", field="id")
+        raise NotFound(f"no API key with id {key_id!r}", field="key_id")  # the path parameter's name
     key, key_hash = revoked
     if authenticator is not None:
         authenticator.forget(key_hash)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 router = APIRouter(tags=["health"])
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]  # "neo4j", "redis": "ok" or "unavailable: <error class>"
 
 
 @router.get("/healthz", summary="The process is alive")
@@ -13,7 +21,14 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Neo4j and Redis are reachable")
+@router.get(
+    "/readyz",
+    summary="Neo4j and Redis are reachable",
+    response_model=Readiness,
+    responses={
+        503: {"model": Readiness, "description": "Neo4j or Redis is unreachable: `checks` says which"}
+    },
+)
 def readyz(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:

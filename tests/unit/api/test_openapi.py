@@ -25,6 +25,8 @@ def test_every_operation_documents_problem_errors() -> None:
         for method, operation in item.items():
             responses = operation["responses"]
             for status in ("413", "422", "429", "500", "503"):
+                if (path, status) == ("/readyz", "503"):
+                    continue  # the probe's own body, below
                 content = responses[status]["content"]
                 assert "application/problem+json" in content, (method, path, status)
             if operation.get("security"):
@@ -32,6 +34,27 @@ def test_every_operation_documents_problem_errors() -> None:
     next_tasks = document["paths"]["/learners/{learner_id}/next-tasks"]["get"]["responses"]
     assert next_tasks["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/NextTasks")
     assert "Retry-After" in next_tasks["429"]["headers"]
+
+
+def test_statuses_a_route_answers_are_documented_and_none_it_cannot() -> None:
+    """A review (1 December) sent bodies as text/plain: 415 on every JSON route, documented only on
+    POST /answers; PUT goals documented a 404 it never sends (the learner is created on first sight);
+    /readyz's 503 is its own {status, checks} body, documented as problem details."""
+    document = create_app().openapi()
+    for path, method in [
+        ("/learners/{learner_id}/goals", "put"),
+        ("/learners/{learner_id}/interests", "put"),
+        ("/api-keys", "post"),
+        ("/jobs/recompute", "post"),
+        ("/answers", "post"),
+    ]:
+        assert "415" in document["paths"][path][method]["responses"], (method, path)
+    for route in ("goals", "interests"):
+        assert "404" not in document["paths"][f"/learners/{{learner_id}}/{route}"]["put"]["responses"]
+        assert "404" in document["paths"][f"/learners/{{learner_id}}/{route}"]["get"]["responses"]
+    ready = document["paths"]["/readyz"]["get"]["responses"]
+    for status in ("200", "503"):
+        assert ready[status]["content"]["application/json"]["schema"]["$ref"].endswith("/Readiness")
 
 
 DOCUMENT = create_app().openapi()
