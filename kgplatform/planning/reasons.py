@@ -17,6 +17,9 @@ NO_GOALS, OFF_PATH, IS_GOAL, LEADS_TO_GOAL = 0, 1, 2, 3
 # (`p_init`, the typical learner's mastery before practice), the same for every new concept, not a
 # reading of this learner; a teacher read "predicted success 44%" on every new concept as one (1 December).
 FIRST_TRY_WORDS = " (a typical learner's: no answers from you on it yet)"
+# `PlanConfig.mastered_at`'s default (a test keeps them equal; `policy` imports this module): a candidate
+# this well mastered can only be a goal kept in practice once every goal is met (`consolidate_goals`).
+MASTERED_AT = 0.85
 
 
 def middle(
@@ -99,6 +102,8 @@ def opening(review: bool, again: bool, p_now: float) -> str:
     shown = f"{math.floor(p_now * 100 + 1e-4) / 100:.2f}"
     if review:
         return f"review due: mastery decayed to {shown}"
+    if p_now >= MASTERED_AT:
+        return f"consolidate: mastered, now {shown}, and every goal of yours is met"
     if again:
         # It was learnt: "ready to learn" read as "never learnt" to a teacher (1 December).
         return f"practise again: mastered before, now {shown}"
