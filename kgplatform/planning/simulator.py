@@ -52,6 +52,8 @@ class TruthModel:
         n_side = int(side_links_per_concept * n)
         a, b = rng.integers(0, n, n_side), rng.integers(0, n, n_side)
         keep = a != b
+        # A side link may land on a prerequisite pair and replace its strength (2-3 pairs of 200 concepts'
+        # graphs, a review found); kept as it is, since every published figure was drawn with it.
         transfer[a[keep], b[keep]] = rng.uniform(0.05, 0.3, int(keep.sum()))
         return cls(
             p_learn=rng.uniform(0.2, 0.5, n),
