@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # planner-4: the goal path's concepts take second tasks before off-path ones fill a plan, and a learner
 # stuck on a concept gets each of its tasks in turn (`policy.pick_sequence`, `policy.ranked_tasks`);
 # planner-5: a goal's prerequisite answered and good enough to open its dependants is not practised on
-# towards mastery, unless the learner is stuck on a dependant (`policy.settled_prerequisites`), and a
+# towards mastery, unless the learner is stuck on a dependant (`policy.settled_cells`), and a
 # learner whose goals all look met keeps practising the least mastered one (`keep_least_mastered_goal`).
 PLANNER_VERSION = "planner-5"
 

@@ -57,7 +57,7 @@ def test_a_basic_implied_by_a_concept_mastered_now_is_not_sent_to_review(chain: 
 
 def test_a_faded_concept_is_practised_again_not_learnt_anew(chain: ConceptGraph) -> None:
     # b was mastered (0.95) and has faded to 0.8: below the bar, above the review line. b is the goal: a
-    # prerequisite of one at 0.8 is settled, its dependants carry the learner on (`settled_prerequisites`).
+    # prerequisite of one at 0.8 is settled, its dependants carry the learner on (`settled_cells`).
     result = plan(chain, {"a": 0.95, "b": 0.8}, peak={"b": 0.95}, goals=("b",))
     reason = next(t.reason for t in result.tasks if t.concept_id == "b")
     assert reason.startswith("practise again: mastered before, now 0.80"), reason
