@@ -31,6 +31,7 @@ from kgplatform.planning.bulk import plan_everyone
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import build_graph
 from kgplatform.planning.logs import learner_goals, simulate_answer_logs
+from kgplatform.planning.stamps import PLANNER_VERSION
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import Settings
 from kgplatform.transfer.downstream import MIN_CONFIDENCE, MIN_VALID_LEARNERS
@@ -104,8 +105,11 @@ class Demo:
             n_tasks=self.tasks_per_learner,
             seed=self.seed,
             start=start,
-            # The sizes change the records behind an id: other sizes must not replay onto stored answers.
-            event_prefix=f"demo-{self.seed}-{self.concepts}c-{self.learners}l-{self.tasks_per_learner}t",
+            # The sizes and the planner (the simulated learners follow its plans) change the records behind
+            # an id: a run with other ones must not replay onto stored answers (they would be conflicts).
+            event_prefix=(
+                f"demo-{self.seed}-{self.concepts}c-{self.learners}l-{self.tasks_per_learner}t-{PLANNER_VERSION}"
+            ),
         )
         accepted = duplicates = rejected = 0
         total = self.learners * self.tasks_per_learner

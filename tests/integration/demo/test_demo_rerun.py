@@ -24,7 +24,7 @@ def demo_output(graph: Graph, settings: Settings, capsys: pytest.CaptureFixture[
 
 
 def test_a_second_run_posts_the_same_answers_and_keeps_one_demo_key(
-    graph: Graph, settings: Settings, capsys: pytest.CaptureFixture[str]
+    graph: Graph, settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = demo_output(graph, settings, capsys, concepts=20, learners=10)
     assert "answers: 60 accepted, 0 already stored, 0 rejected" in first
@@ -36,3 +36,8 @@ def test_a_second_run_posts_the_same_answers_and_keeps_one_demo_key(
     # Other sizes make other records: new event ids, not conflicts with the stored ones.
     other = demo_output(graph, settings, capsys, concepts=20, learners=12)
     assert "72 accepted, 0 already stored, 0 rejected" in other
+    # Another planner makes other records too (the simulated learners follow its plans): after an upgrade
+    # the demo's answers were all conflicts, and the demo stopped ("the demo's own answers were rejected").
+    monkeypatch.setattr("kgplatform.demo.PLANNER_VERSION", "planner-next")
+    upgraded = demo_output(graph, settings, capsys, concepts=20, learners=10)
+    assert "60 accepted, 0 already stored, 0 rejected" in upgraded
