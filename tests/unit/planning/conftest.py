@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 from kgplatform.planning.batch import LearnerMatrix
@@ -52,4 +53,28 @@ def one_learner_plan(graph: ConceptGraph, learners: LearnerMatrix, row: int, con
         goals=learners.goals[row],
         config=config,
         interests=None if learners.interests is None else learners.interests[row],
+    )
+
+
+def learner_plan(
+    graph: ConceptGraph,
+    now: dict[str, float],
+    *,
+    goals: tuple[str, ...] = (),
+    attempts: dict[str, float] | None = None,
+    config: PlanConfig | None = None,
+) -> Plan:
+    """One learner's plan from mastery by concept id (0.25 elsewhere), mastery when last practised the same;
+    `attempts` by concept id, default 3 on every concept in `now` and none elsewhere."""
+    ids = graph.concept_ids
+    values = np.array([now.get(c, 0.25) for c in ids], dtype=np.float32)
+    answered = attempts if attempts is not None else dict.fromkeys(now, 3.0)
+    return plan_for_learner(
+        graph,
+        "learner",
+        p_mastery=values,
+        p_peak=values,
+        attempts=np.array([answered.get(c, 0.0) for c in ids], dtype=np.float32),
+        goals=np.array([c in goals for c in ids]),
+        config=config or PlanConfig(n_tasks=3),
     )

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+from kgplatform.planning.policy import Plan, PlanConfig
+from tests.unit.planning.conftest import learner_plan
 
 
 def plan(chain: ConceptGraph, p: dict[str, float], goals: tuple[str, ...]) -> Plan:
-    ids = chain.concept_ids
-    values = np.array([p.get(c, 0.25) for c in ids], dtype=np.float32)
-    return plan_for_learner(
-        chain,
-        "learner",
-        p_mastery=values,
-        p_peak=values,
-        attempts=np.array([3.0 if c in p else 0.0 for c in ids], dtype=np.float32),
-        goals=np.array([c in goals for c in ids]),
-        config=PlanConfig(n_tasks=4),
-    )
+    return learner_plan(chain, p, goals=goals, config=PlanConfig(n_tasks=4))
 
 
 def reasons(result: Plan) -> dict[str, str]:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+from kgplatform.planning.policy import Plan, PlanConfig
 from kgplatform.planning.reasons import MASTERED_AT
+from tests.unit.planning.conftest import learner_plan
 
 
 def plan(
@@ -21,17 +20,7 @@ def plan(
     goals: tuple[str, ...],
     config: PlanConfig | None = None,
 ) -> Plan:
-    ids = graph.concept_ids
-    p = np.array([now.get(c, 0.25) for c in ids], dtype=np.float32)
-    return plan_for_learner(
-        graph,
-        "learner",
-        p_mastery=p,
-        p_peak=p,
-        attempts=np.array([attempts.get(c, 0.0) for c in ids]),
-        goals=np.array([c in goals for c in ids]),
-        config=config or PlanConfig(n_tasks=3),
-    )
+    return learner_plan(graph, now, goals=goals, attempts=attempts, config=config)
 
 
 def concepts(result: Plan) -> list[str]:
