@@ -37,6 +37,8 @@ MASTERY_THRESHOLD = PlanConfig().mastered_at
 REVIEW_BELOW = PlanConfig().review_below
 # A prerequisite at or above this no longer holds its dependants back: the planner opens them (frontier).
 READY_AT = PlanConfig().ready_at
+# Answers on a concept, still below READY_AT, after which its prerequisites are practised again (as planned).
+STUCK_AFTER = PlanConfig().stuck_after
 # Forgetting smaller than this is noise, not something to act on.
 DECAY_WORTH_REPORTING = 0.05
 
@@ -109,6 +111,22 @@ def build_report(
         return all(p in opened or p not in by_id for p in s.prerequisites)
 
     startable_blockers = {s.concept_id for s in states if s.concept_id in blocking and startable(s)}
+    on_path = known_concepts(states, set(targets)) if goals else None
+    # As the planner's settled prerequisites (`policy.settled_cells`): on the way to a goal, not a goal,
+    # answered and good enough to open their dependants, and no dependant the learner is stuck on. The
+    # planner leaves them to their dependants' tasks, so they are not "ready to learn" (still in progress).
+    stuck = {s.concept_id for s in states if s.attempts >= STUCK_AFTER and not at_least(s.p_now, READY_AT)}
+    behind_stuck = {p for s in states if s.concept_id in stuck for p in s.prerequisites}
+    settled = {
+        s.concept_id
+        for s in states
+        if on_path is not None
+        and s.concept_id in on_path
+        and s.concept_id in good_enough
+        and s.attempts > 0
+        and not s.goal
+        and s.concept_id not in behind_stuck
+    }
     report = FeedbackReport(
         learner_id=learner_id,
         as_of=now,
@@ -134,9 +152,13 @@ def build_report(
         not_started=[c.concept_id for c in concepts if c.status == "not_started"],
         # The planner's frontier: not known, some task practises it, every prerequisite good enough.
         ready_to_learn=ready_to_learn(
-            [s for s in ordered if s.has_tasks and s.concept_id not in known and startable(s)],
+            [
+                s
+                for s in ordered
+                if s.has_tasks and s.concept_id not in known and s.concept_id not in settled and startable(s)
+            ],
             # With goals, the planner's candidates are the concepts on the way to an unmet one.
-            on_path=known_concepts(states, set(targets)) if goals else None,
+            on_path=on_path,
             interests=interests,
         ),
         concepts=concepts,

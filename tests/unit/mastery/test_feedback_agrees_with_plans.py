@@ -189,3 +189,42 @@ def test_blockers_the_learner_can_start_on_come_first_and_say_so() -> None:
     ordered = [(b.concept_id, b.ready) for b in report.blocking_prerequisites]
     assert ordered[0] == ("root", True)
     assert sorted(ordered[1:]) == [("g2", False), ("mid", False)]
+
+
+def test_ready_to_learn_leaves_out_the_prerequisites_the_planner_settled() -> None:
+    """planner-5 leaves a goal's prerequisite answered and good enough (0.6) to its dependants' tasks,
+    unless the learner is stuck on one of them: "ready to learn" lists what the plan would start."""
+    edges = [("a", "b"), ("b", "c"), ("c", "d")]
+    graph = build_graph(_document(edges, ["a", "b", "c", "d"]))
+    ids = list(graph.concept_ids)
+
+    def plan_and_ready(p: dict[str, float], attempts: dict[str, int]) -> tuple[set[str], list[str]]:
+        values = np.array([p.get(c, 0.25) for c in ids])
+        plan = plan_for_learner(
+            graph,
+            "kim",
+            p_mastery=values,
+            p_peak=values,
+            attempts=np.array([float(attempts.get(c, 0)) for c in ids]),
+            goals=np.array([c == "d" for c in ids]),
+            config=PlanConfig(),
+        )
+        states = [
+            state(
+                c,
+                p.get(c, 0.25),
+                prereqs=tuple(a for a, b in edges if b == c),
+                p_mastery=p.get(c),
+                attempts=attempts.get(c, 0),
+                days_ago=1 if c in attempts else None,
+                goal=c == "d",
+            )
+            for c in ids
+        ]
+        report = build_report("kim", states, NOW)
+        return {t.concept_id for t in plan.tasks}, [r.concept_id for r in report.ready_to_learn]
+
+    planned, ready = plan_and_ready({"a": 0.95, "b": 0.7}, {"a": 4, "b": 3})
+    assert "b" not in planned and ready == ["c"]
+    planned, ready = plan_and_ready({"a": 0.95, "b": 0.7, "c": 0.3}, {"a": 4, "b": 3, "c": 3})  # stuck on c
+    assert "b" in planned and ready == ["b", "c"]
