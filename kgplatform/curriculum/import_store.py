@@ -261,6 +261,15 @@ def write_import(
         if if_match is not None:
             # Read under the locks and before this import's own audit entries: an edit committed since
             # the export moved it.
+            if row["outcome"] == "created":
+                # RFC 9110: If-Match, "*" included, fails where there is no current state: the import
+                # created the curriculum the header claimed to have read (a review, 1 December).
+                raise PreconditionFailed(
+                    f"curriculum {curriculum_id!r} does not exist, so it cannot be at the version If-Match "
+                    "names; nothing was written: send the file without If-Match to create it",
+                    field="If-Match",
+                    current_etag=None,
+                )
             current = curriculum_etag(tx, curriculum_id)
             accepted = {tag.strip() for tag in if_match.split(",")}
             if current is not None and "*" not in accepted and current not in accepted:

@@ -188,3 +188,14 @@ def test_an_import_sent_with_the_exports_etag_is_refused_once_the_curriculum_cha
         api.call("POST", IMPORT, json=changed, headers={"If-Match": f'"old", {current}'}).status_code == 200
     )
     assert api.call("POST", IMPORT, json=changed, headers={"If-Match": "*"}).status_code == 200
+    # ...and nothing matches a curriculum that does not exist: an ETag sent with an import into a new id
+    # created it, as if the designer had read it.
+    other = generate_curriculum(5, seed=3, curriculum_id="stats-copy").to_json()
+    for header in (current, "*"):
+        elsewhere = api.client.post(
+            "/curricula/stats-copy/import",
+            content=other,
+            headers=api.headers(Role.DESIGNER, **{"Content-Type": JSON, "If-Match": header}),
+        )
+        assert elsewhere.status_code == 412 and elsewhere.json()["field"] == "If-Match", elsewhere.text
+    assert api.call("GET", "/curricula/stats-copy").status_code == 404
