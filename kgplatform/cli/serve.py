@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from kgplatform.cli.base import app, console, graph_session, print_statuses
+from kgplatform.cli.base import app, console, fail, graph_session, print_statuses
+from kgplatform.services.processes import listen_refused
 from kgplatform.settings import get_settings
 
 
@@ -18,11 +19,19 @@ def api(
 
     settings = get_settings()
     trusted = settings.serving.forwarded_allow_ips
+    host = host or settings.api_host
+    port = settings.api_port if port is None else port  # --port 0: any free port
+    # Said before the app starts: uvicorn started the whole app (its Neo4j and Redis clients, the change
+    # poll) and only then failed to bind, with exit code 3 among its startup and shutdown logs.
+    if reason := listen_refused(host, port):
+        fail(
+            f"cannot serve on {host}:{port}: {reason}; stop what listens there, or pass --port (KGP_API_PORT)"
+        )
     uvicorn.run(
         "kgplatform.api.app:create_app",
         factory=True,
-        host=host or settings.api_host,
-        port=settings.api_port if port is None else port,  # --port 0: any free port
+        host=host,
+        port=port,
         log_level="info",
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,

@@ -31,6 +31,21 @@ def port_open(host: str, port: int, timeout_s: float = 0.5) -> bool:
         return False
 
 
+def listen_refused(host: str, port: int) -> str | None:
+    """Why a server could not listen on `host:port` (None when it could; port 0 always can): bound and
+    released at once, with SO_REUSEADDR as uvicorn binds, so a port left in TIME_WAIT counts as free."""
+    if port == 0:
+        return None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

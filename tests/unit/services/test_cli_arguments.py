@@ -38,6 +38,8 @@ def test_api_port_zero_asks_for_any_free_port(monkeypatch: object) -> None:
 
     seen: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))  # type: ignore[attr-defined]
+    # The configured port may be taken on this machine (an API running): that refusal is tested below.
+    monkeypatch.setattr("kgplatform.cli.serve.listen_refused", lambda host, port: None)  # type: ignore[attr-defined]
     assert CliRunner().invoke(app, ["api", "--port", "0"]).exit_code == 0
     assert seen["port"] == 0
     assert CliRunner().invoke(app, ["api"]).exit_code == 0
@@ -50,3 +52,20 @@ def test_import_dataset_refuses_al_cpl_options_for_another_dataset() -> None:
         result = CliRunner().invoke(app, ["import-dataset", "junyi", *options])
         words = " ".join(result.output.replace("│", " ").split())
         assert result.exit_code == 2 and options[0] in words and "applies to al-cpl only" in words, words
+
+
+def test_api_on_a_taken_port_says_so_before_starting_the_app(monkeypatch: object) -> None:
+    """uvicorn started the app (Neo4j and Redis clients, the change poll), failed to bind, logged its
+    startup and shutdown around "[Errno 98]" and exited 3."""
+    import socket
+
+    import uvicorn
+
+    started: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.append(kwargs))  # type: ignore[attr-defined]
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["api", "--host", "127.0.0.1", "--port", str(port)])
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and f"cannot serve on 127.0.0.1:{port}" in words, words
+    assert started == []
