@@ -301,8 +301,9 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
 def get_settings() -> Settings:
     settings = Settings()
     seen = dict(os.environ)
-    if Path(".env").is_file():  # read from the current directory, as Settings reads it
-        seen.update({k: v or "" for k, v in dotenv_values(".env").items()})
+    env_file = Path(str(Settings.model_config["env_file"]))  # relative: the current directory's, as Settings
+    if env_file.is_file():
+        seen.update({k: v or "" for k, v in dotenv_values(env_file).items()})
     for warning in unknown_variables(seen):
         log.warning(warning)
     return settings

@@ -84,6 +84,8 @@ class InputsWatch:
         if self.polled_at is not None and created < self.polled_at:
             if plan.get("transfer_version") != self.transfer_version:
                 reasons.append(TRANSFER_REASON)
+        # A plan made after the poll began can still predate a switch that poll read (the read takes time):
+        # its time tells; the next poll judges it by version.
         elif self.transfer_at is not None and self.transfer_at > created:
             reasons.append(TRANSFER_REASON)
         return reasons

@@ -327,17 +327,15 @@ def settled_cells(
     good_enough: np.ndarray,
     on_path: np.ndarray,
     goal_at: np.ndarray,
+    has_goals: np.ndarray,
     config: PlanConfig,
 ) -> np.ndarray:
     """Which of the answered cells (`rows`, `cols`) are settled prerequisites: on the way to a goal, not a
     goal, good enough to open their dependants, and no dependant of them the learner is stuck on
-    (`PlanConfig.settle_prerequisites`). A learner without goals aims at the whole curriculum: every
-    concept is a goal, none is settled. Worked on by position: only answered cells can be settled, a few
-    per learner, where (L, n) passes cost the batch planner about 7% more worker CPU."""
-    n = p.shape[1]
-    flat = rows.astype(np.int64) * n + cols
-    has_goals = np.zeros(p.shape[0], dtype=bool)
-    has_goals[goal_at // n] = True
+    (`PlanConfig.settle_prerequisites`). A learner without goals (`has_goals`, per row) aims at the whole
+    curriculum: every concept is a goal, none is settled. Worked on by position: only answered cells can
+    be settled, a few per learner, where (L, n) passes cost the batch planner about 7% more worker CPU."""
+    flat = rows.astype(np.int64) * p.shape[1] + cols
     settled = good_enough[rows, cols] & on_path[rows, cols] & has_goals[rows] & ~np.isin(flat, goal_at)
     stuck = (attempts[rows, cols] >= config.stuck_after) & (p[rows, cols] < config.ready_at)
     if stuck.any() and settled.any():
@@ -455,9 +453,11 @@ def score_concepts(
     good_enough = fr.known_concepts(graph, p, config.ready_at)
     good_enough[rows[failed], cols[failed]] = False
     ready, blocks, open_ = fr.frontier_blocks_and_open(graph, known, good_enough, on_path)
+    has_goals = np.zeros(p.shape[0], dtype=bool)
+    has_goals[goal_at // n] = True
     if config.settle_prerequisites:
         settled = settled_cells(
-            graph, p, attempts.reshape(-1, n), rows, cols, good_enough, on_path, goal_at, config
+            graph, p, attempts.reshape(-1, n), rows, cols, good_enough, on_path, goal_at, has_goals, config
         )
         ready[rows[settled], cols[settled]] = False
     # Review: once mastered (so answered), now decayed below `review_below`, and not implied by a
@@ -483,8 +483,6 @@ def score_concepts(
     # mass flows down to the foundations many concepts build on (`goal_pull`).
     pull_t, gaps = closest_goal_pull(graph, p, known, aims, config.goal_focus)
     aims = closest_first(aims, gaps)
-    has_goals = np.zeros(p.shape[0], dtype=bool)
-    has_goals[goal_at // n] = True
     aimless = np.flatnonzero(~has_goals)
     if aimless.size:
         pull_t[:, aimless] = _pull_down(graph, missing_t[:, aimless])

@@ -243,9 +243,8 @@ NOT_NEO4J = "is not Neo4j"
 def bolt_refusal(host: str, port: int, timeout_s: float) -> tuple[str, bool] | None:
     """None when the program on the port answers Bolt's handshake (with any version, or none in common);
     otherwise why it is not Neo4j, and whether that is unsure (silence or a dropped connection, rather than
-    an answer in another protocol). The
-    driver waited 60 s (its connection acquisition timeout) for a program that took the connection and
-    said nothing, such as an HTTP server waiting for a request line."""
+    an answer in another protocol). The driver waited 60 s (its connection acquisition timeout) for a
+    program that took the connection and said nothing, such as an HTTP server waiting for a request line."""
     said = f"the program listening on port {port} {NOT_NEO4J}"
     answer = b""
     try:
