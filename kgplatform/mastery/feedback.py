@@ -38,7 +38,7 @@ REVIEW_BELOW = PlanConfig().review_below
 # A prerequisite at or above this no longer holds its dependants back: the planner opens them (frontier).
 READY_AT = PlanConfig().ready_at
 # Answers on a concept, still below READY_AT, after which its prerequisites are practised again (as planned).
-STUCK_AFTER = PlanConfig().stuck_after
+SEND_BACK_AFTER = PlanConfig().send_back_after
 # Forgetting smaller than this is noise, not something to act on.
 DECAY_WORTH_REPORTING = 0.05
 
@@ -115,7 +115,9 @@ def build_report(
     # As the planner's settled prerequisites (`policy.settled_cells`): on the way to a goal, not a goal,
     # answered and good enough to open their dependants, and no dependant the learner is stuck on. The
     # planner leaves them to their dependants' tasks, so they are not "ready to learn" (still in progress).
-    stuck = {s.concept_id for s in states if s.attempts >= STUCK_AFTER and not at_least(s.p_now, READY_AT)}
+    stuck = {
+        s.concept_id for s in states if s.attempts >= SEND_BACK_AFTER and not at_least(s.p_now, READY_AT)
+    }
     behind_stuck = {p for s in states if s.concept_id in stuck for p in s.prerequisites}
     settled = {
         s.concept_id

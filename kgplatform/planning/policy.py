@@ -54,11 +54,18 @@ class PlanConfig:
     # Answers on a concept after which, with every task of it still predicted below the band, all its
     # tasks take turns (`ranked_tasks`): a failing learner is not offered the same exercise again and again.
     stuck_after: int = 3
+    # Answers on a dependant, still below `ready_at`, after which its settled prerequisites are practised
+    # again (`settled_cells`). Later than `stuck_after`: one practice learns a ready concept with a
+    # chance of about 0.2-0.5 in the simulator, so three failures are common on a concept whose
+    # prerequisites are known, and 70% of the prerequisites sent back to after three were truly known
+    # there. After six: +0.010 to +0.027 of goal mastery at K = 50 on six tuning seeds of the generated
+    # curriculum, +0.003 on two of Junyi (never sending back: -0.03 to -0.05 on Junyi; docs/planning.md).
+    send_back_after: int = 6
     # A prerequisite on the way to a goal, answered and good enough to open its dependants (`ready_at`),
     # is not practised on towards `mastered_at` for the goal's sake: the dependants' tasks carry the
-    # learner on, and one stuck on a dependant (`stuck_after` answers, still below `ready_at`) is sent back
-    # to it. Practising it on (the band term favoured a half-known concept) cost 0.02-0.07 of goal mastery
-    # at K = 50 in the simulator (docs/planning.md, "Settled prerequisites").
+    # learner on, and one stuck on a dependant (`send_back_after` answers, still below `ready_at`) is
+    # sent back to it. Practising it on (the band term favoured a half-known concept) cost 0.02-0.07 of
+    # goal mastery at K = 50 in the simulator (docs/planning.md, "Settled prerequisites").
     settle_prerequisites: bool = True
     # A learner whose goals all look met keeps practising the least mastered of them (until new goals
     # come), rather than drifting to concepts off every goal's path: 0.85 estimated is not certain, and
@@ -77,6 +84,8 @@ class PlanConfig:
             raise ValidationFailed("max_tasks_per_concept must be at least 1", field="max_tasks_per_concept")
         if self.stuck_after < 1:
             raise ValidationFailed("stuck_after must be at least 1", field="stuck_after")
+        if self.send_back_after < 1:
+            raise ValidationFailed("send_back_after must be at least 1", field="send_back_after")
 
 
 @dataclass(frozen=True)
@@ -332,12 +341,13 @@ def settled_cells(
 ) -> np.ndarray:
     """Which of the answered cells (`rows`, `cols`) are settled prerequisites: on the way to a goal, not a
     goal, good enough to open their dependants, and no dependant of them the learner is stuck on
-    (`PlanConfig.settle_prerequisites`). A learner without goals (`has_goals`, per row) aims at the whole
-    curriculum: every concept is a goal, none is settled. Worked on by position: only answered cells can
-    be settled, a few per learner, where (L, n) passes cost the batch planner about 7% more worker CPU."""
+    (`PlanConfig.send_back_after` answers, still below `ready_at`; `PlanConfig.settle_prerequisites`). A
+    learner without goals (`has_goals`, per row) aims at the whole curriculum: every concept is a goal,
+    none is settled. Worked on by position: only answered cells can be settled, a few per learner, where
+    (L, n) passes cost the batch planner about 7% more worker CPU."""
     flat = rows.astype(np.int64) * p.shape[1] + cols
     settled = good_enough[rows, cols] & on_path[rows, cols] & has_goals[rows] & ~np.isin(flat, goal_at)
-    stuck = (attempts[rows, cols] >= config.stuck_after) & (p[rows, cols] < config.ready_at)
+    stuck = (attempts[rows, cols] >= config.send_back_after) & (p[rows, cols] < config.ready_at)
     if stuck.any() and settled.any():
         marks = sparse.csr_array(
             (np.ones(int(stuck.sum()), dtype=np.float32), (rows[stuck], cols[stuck])), shape=p.shape

@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 # stuck on a concept gets each of its tasks in turn (`policy.pick_sequence`, `policy.ranked_tasks`);
 # planner-5: a goal's prerequisite answered and good enough to open its dependants is not practised on
 # towards mastery, unless the learner is stuck on a dependant (`policy.settled_cells`), and a
-# learner whose goals all look met keeps practising the least mastered one (`keep_least_mastered_goal`).
-PLANNER_VERSION = "planner-5"
+# learner whose goals all look met keeps practising the least mastered one (`keep_least_mastered_goal`);
+# planner-6: the learner is sent back to a settled prerequisite after six answers on a dependant still
+# below 0.6, not three (`PlanConfig.send_back_after`).
+PLANNER_VERSION = "planner-6"
 
 
 def model_version(params: TracerParams) -> str:

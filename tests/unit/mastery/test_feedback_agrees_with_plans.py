@@ -193,7 +193,8 @@ def test_blockers_the_learner_can_start_on_come_first_and_say_so() -> None:
 
 def test_ready_to_learn_leaves_out_the_prerequisites_the_planner_settled() -> None:
     """planner-5 leaves a goal's prerequisite answered and good enough (0.6) to its dependants' tasks,
-    unless the learner is stuck on one of them: "ready to learn" lists what the plan would start."""
+    unless the learner is stuck on one of them (planner-6: `send_back_after` answers still below 0.6):
+    "ready to learn" lists what the plan would start."""
     edges = [("a", "b"), ("b", "c"), ("c", "d")]
     graph = build_graph(_document(edges, ["a", "b", "c", "d"]))
     ids = list(graph.concept_ids)
@@ -226,5 +227,9 @@ def test_ready_to_learn_leaves_out_the_prerequisites_the_planner_settled() -> No
 
     planned, ready = plan_and_ready({"a": 0.95, "b": 0.7}, {"a": 4, "b": 3})
     assert "b" not in planned and ready == ["c"]
-    planned, ready = plan_and_ready({"a": 0.95, "b": 0.7, "c": 0.3}, {"a": 4, "b": 3, "c": 3})  # stuck on c
+    after = PlanConfig().send_back_after
+    planned, ready = plan_and_ready({"a": 0.95, "b": 0.7, "c": 0.3}, {"a": 4, "b": 3, "c": after})  # stuck
     assert "b" in planned and ready == ["b", "c"]
+    # Fewer failures on c: b stays settled in both (planner-6 sends back after `send_back_after`).
+    planned, ready = plan_and_ready({"a": 0.95, "b": 0.7, "c": 0.3}, {"a": 4, "b": 3, "c": after - 1})
+    assert "b" not in planned and ready == ["c"]

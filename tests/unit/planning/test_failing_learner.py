@@ -84,16 +84,17 @@ def test_a_failing_learner_gets_each_task_of_the_concept_in_turn_not_the_same_on
 
 
 def test_a_failing_learner_with_a_prerequisite_not_mastered_is_sent_back_to_it_first() -> None:
-    # Counting is good enough (0.7) but not mastered; adding has been failed four times. The plan goes
-    # back to counting (the prerequisite first) before adding again.
+    # Counting is good enough (0.7) but not mastered; adding has been failed `send_back_after` times
+    # (six). The plan goes back to counting (the prerequisite first) before adding again.
     graph = ladder({"counting": (0.3, 0.5), "adding": (0.3, 0.7), "fractions": (0.5,)})
     ids = graph.concept_ids
     p = np.array([[{"counting": 0.7, "adding": 0.17}.get(c, 0.25) for c in ids]], dtype=np.float32)
+    failed = float(PlanConfig().send_back_after)
     learners = LearnerMatrix(
         ["learner"],
         p,
         p.copy(),
-        np.array([[{"counting": 3.0, "adding": 4.0}.get(c, 0.0) for c in ids]]),
+        np.array([[{"counting": 3.0, "adding": failed}.get(c, 0.0) for c in ids]]),
         np.array([[c == "fractions" for c in ids]]),
     )
     (plan,) = plans(graph, learners, PlanConfig())
