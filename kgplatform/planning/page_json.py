@@ -77,7 +77,7 @@ def chunk_json(
     said_of_goal = np.array([goal_words(graph, int(g)) for g in goal_values.tolist()], dtype=object)
     goal_said = said_of_goal[goal_inverse.reshape(picks.facts["goal"].shape)].tolist()
     review, p, again = facts["review"].tolist(), facts["p"].tolist(), facts["again"].tolist()
-    first_try = facts["first"].tolist()
+    first_try, consolidate = facts["first"].tolist(), facts["consolidate"].tolist()
     concepts, tasks = picks.concept.tolist(), picks.task.tolist()
     counts, placement = picks.count.tolist(), picks.placement.tolist()
     task_ids, concept_ids = graph.task_ids, graph.concept_ids
@@ -102,9 +102,10 @@ def chunk_json(
             endings[row],
             success[row],
             first_try[row],
+            consolidate[row],
             strict=True,
         )
-        for j, (task, concept, reviewed, faded, p_now, code, said, ending, predicted, new) in enumerate(
+        for j, (task, concept, reviewed, faded, p_now, code, said, ending, predicted, new, kept) in enumerate(
             itertools.islice(row_facts, counts[row])
         ):
             if placed:
@@ -121,7 +122,7 @@ def chunk_json(
                 )
             else:
                 purpose = "review" if reviewed else "learn"
-                first = opening(reviewed, faded, p_now)
+                first = opening(reviewed, faded, p_now, kept)
                 words = reason_codes.get(code)
                 if words is None:
                     words = _new_middle(graph, code)

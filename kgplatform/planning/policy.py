@@ -642,6 +642,11 @@ def pick_facts(
         "p": take_at(p_mastery, at),
         # Mastered when last practised, faded below the bar since: practised again, not learnt anew.
         "again": take_at(scores.peak, at) >= config.mastered_at,
+        # Mastered now and still a candidate: only a goal kept in practice once every goal looks met
+        # (`keep_least_mastered_goal`; a mastered concept is otherwise known, and a review is below
+        # `review_below`). Judged here on the float32 mastery the scores used, against this config's bar,
+        # for both reason paths.
+        "consolidate": (take_at(scores.p, at) >= config.mastered_at) & ~take_at(scores.review, at),
         "blocks": take_at(scores.blocks, at),
         "goal": goal_words(graph, scores, at),
         "success": task_success(graph, scores.p, tasks, config),
@@ -700,6 +705,7 @@ def build_task(
         liked=int(facts["liked"][position]),
         again=bool(facts["again"][position]),
         first_try=bool(facts["first"][position]),
+        consolidate=bool(facts["consolidate"][position]),
     )
     return PlannedTask(
         rank=rank,

@@ -17,9 +17,6 @@ NO_GOALS, OFF_PATH, IS_GOAL, LEADS_TO_GOAL = 0, 1, 2, 3
 # (`p_init`, the typical learner's mastery before practice), the same for every new concept, not a
 # reading of this learner; a teacher read "predicted success 44%" on every new concept as one (1 December).
 FIRST_TRY_WORDS = " (a typical learner's: no answers from you on it yet)"
-# `PlanConfig.mastered_at`'s default (a test keeps them equal; `policy` imports this module): a candidate
-# this well mastered can only be a goal kept in practice once every goal is met (`consolidate_goals`).
-MASTERED_AT = 0.85
 
 
 def middle(
@@ -84,25 +81,28 @@ def describe(
     liked: int = 0,
     again: bool = False,
     first_try: bool = False,
+    consolidate: bool = False,
 ) -> str:
     """One line: why this task, now. `helped`: concepts still missing that this one's practice helps;
     `again`: the concept was mastered when last practised and has faded below the bar since;
-    `first_try`: the learner never answered on the concept (`FIRST_TRY_WORDS`)."""
+    `first_try`: the learner never answered on the concept (`FIRST_TRY_WORDS`); `consolidate`: a goal
+    mastered already, kept in practice because every goal of the learner looks met (`pick_facts`)."""
     if purpose == "placement":
         return "placement: tells most about you (a central concept, no answers from you yet)"
-    first = opening(purpose == "review", again, p_mastery)
+    first = opening(purpose == "review", again, p_mastery, consolidate)
     words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked)
     return f"{first}{words}; predicted success {success:.0%}{FIRST_TRY_WORDS if first_try else ''}"
 
 
-def opening(review: bool, again: bool, p_now: float) -> str:
+def opening(review: bool, again: bool, p_now: float, consolidate: bool = False) -> str:
     """A learn or review reason's first words. Mastery is shown rounded down, so that a value just under
-    a threshold (0.698 under "below 0.7") never reads as the threshold itself."""
+    a threshold (0.698 under "below 0.7") never reads as the threshold itself. `consolidate` comes from the
+    planner, which knows its own `mastered_at`: the words never judge mastery against a copy of it."""
     # 1e-4: a float32 0.57 (0.5699999928) is still shown as 0.57.
     shown = f"{math.floor(p_now * 100 + 1e-4) / 100:.2f}"
     if review:
         return f"review due: mastery decayed to {shown}"
-    if p_now >= MASTERED_AT:
+    if consolidate:
         return f"consolidate: mastered, now {shown}, and every goal of yours is met"
     if again:
         # It was learnt: "ready to learn" read as "never learnt" to a teacher (1 December).

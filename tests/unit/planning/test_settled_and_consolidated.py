@@ -5,11 +5,18 @@ all look met keeps practising the least mastered one."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
+import numpy as np
+import pytest
+
+from kgplatform.planning.batch import LearnerMatrix, chunk_picks
 from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.policy import Plan, PlanConfig
-from kgplatform.planning.reasons import MASTERED_AT
+from kgplatform.planning.stamps import InputStamps
 from tests.unit.planning.conftest import learner_plan
 
 
@@ -73,5 +80,42 @@ def test_a_learner_whose_goals_all_look_met_consolidates_the_least_mastered(chai
     assert "c" not in concepts(drifting) and "d" not in concepts(drifting)  # off every goal's path
 
 
-def test_the_reasons_threshold_is_the_planners() -> None:
-    assert PlanConfig().mastered_at == MASTERED_AT
+@pytest.mark.parametrize(
+    ("mastered_at", "weakest", "consolidating"), [(0.8, 0.82, True), (0.9, 0.87, False), (0.85, 0.9, True)]
+)
+def test_the_consolidate_words_follow_the_planners_own_bar(
+    chain: ConceptGraph, mastered_at: float, weakest: float, consolidating: bool
+) -> None:
+    """The reason says "consolidate" exactly when the planner kept a met goal in practice, judged by the
+    config's `mastered_at`: before, the words compared mastery with a copy of the default 0.85, so at 0.8
+    a consolidated goal (0.82) read "practise again" and at 0.9 a goal still being learnt (0.87) read
+    "consolidate ... every goal of yours is met". Both reason paths (the one-learner `describe` and the
+    batch's cached JSON) say the same."""
+    config = PlanConfig(n_tasks=3, mastered_at=mastered_at)
+    now = {"a": 0.95, "b": 0.95, "c": weakest, "d": 0.97}
+    answered = dict.fromkeys(now, 4.0)
+    first = plan(chain, now, answered, ("c", "d"), config).tasks[0]
+    assert first.concept_id == "c"
+    assert first.reason.startswith("consolidate: ") is consolidating, first.reason
+    ids = chain.concept_ids
+    values = np.array([[now.get(c, 0.25) for c in ids]], dtype=np.float32)
+    learners = LearnerMatrix(
+        ["learner"],
+        values,
+        values.copy(),
+        np.array([[answered.get(c, 0.0) for c in ids]]),
+        np.array([[c in ("c", "d") for c in ids]]),
+    )
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    (cached,) = chunk_json(
+        chain,
+        chunk_picks(chain, learners, config),
+        ["learner"],
+        [at],
+        plan_ids=["plan"],
+        curriculum_id="chain",
+        created_at=at,
+        model_version="v",
+        stamps=InputStamps(None, None, None),
+    )
+    assert json.loads(cached)["tasks"][0]["reason"] == first.reason
