@@ -18,6 +18,7 @@ import redis
 from celery import Task, chain, group
 from celery.canvas import Signature
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from neo4j import exceptions as neo4j_errors
 
@@ -27,7 +28,7 @@ from kgplatform.jobs.debounce import Debouncer
 from kgplatform.jobs.due import DueLearners
 from kgplatform.jobs.on_demand import answered_since
 from kgplatform.jobs.on_demand_plans import OnDemandPlanner
-from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
+from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import PlanCache
@@ -70,6 +71,15 @@ RETRY = {
 }
 _params = CurrentParams(settings)
 _graphs: ConceptGraphs | None = None
+
+
+@worker_process_init.connect
+def forget_the_parents_graphs(**_: object) -> None:
+    """A pool child starts without the parent's curricula arrays: Celery runs a task's failure hook in the
+    main process at a hard time limit, and `batch_runner()` there builds them on the parent's Neo4j driver,
+    which breaks in forked children (`celery_app.open_clients` opens each child its own)."""
+    global _graphs
+    _graphs = None
 
 
 def concept_graphs(plan_store: PlanStore) -> ConceptGraphs:
@@ -140,8 +150,23 @@ DRAIN_LEASE_S = min(
 )
 
 
+class DrainTask(Task):
+    """A drain killed at its hard time limit still wakes a drain for its learners' lease end. Celery then
+    runs this hook in the main process and acknowledges the message (no redelivery), and the drain's
+    `finally` never ran: its learners, their debounce marks cleared, waited unplanned until someone's
+    next answer sent a drain (a review, 1 December). After a drain that failed for good the wake-up is
+    already pending, and `wake_at` sends no second one."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: object) -> None:
+        try:
+            DueLearners(get_redis(), settings.workers.debounce_s).wake_for_rest(send_drain)
+        except Exception:  # noqa: BLE001 - a hook must not raise; the next answer's drain is the fallback
+            log.exception("a failed drain could not wake a drain for its learners' lease end")
+
+
 @app.task(
     name="kgp.plans.recompute_due",
+    base=DrainTask,
     acks_late=True,
     ignore_result=True,
     time_limit=DRAIN_TIME_LIMIT_S,
@@ -172,7 +197,8 @@ def recompute_due() -> int:
         due.release(claim)
     finally:
         # Also after a failure (a transient error, the soft time limit): the learners stay held, and a
-        # drain must wake when their lease ends. A worker killed outright gets its message redelivered.
+        # drain must wake when their lease ends. A worker killed outright gets its message redelivered;
+        # one killed at the hard time limit does not, and `DrainTask.on_failure` wakes a drain instead.
         due.wake_for_rest(send_drain)
     if outcome.planned:
         PLANS_RECOMPUTED.labels("on_demand").inc(len(outcome.planned))
@@ -338,9 +364,7 @@ def start_nightly_job(jobs: JobService, night: WorkerSettings, now: datetime) ->
     # The retrain must start within `expires`, runs at most max_retrain_s, and then the recompute must
     # start within `expires` of being sent: a job still queued after that never will be (JobService.status).
     start_by = now + timedelta(seconds=2 * expires + night.max_retrain_s)
-    job_id = jobs.create(KIND_RECOMPUTE_ALL, None, start_by)
-    nightly_chain(job_id, expires).apply_async()
-    return job_id
+    return jobs.start_nightly(start_by, lambda job_id: nightly_chain(job_id, expires).apply_async())
 
 
 def nightly_chain(job_id: str, expires: int) -> Signature:

@@ -168,7 +168,10 @@ class BatchRunner:
         if firsts is None:
             chunks = split_chunks(learner_ids, chunk_size or self.settings.chunk_size)
             self.progress.start(
-                job_id, total=sum(len(c.learner_ids) for c in chunks), chunks_total=len(chunks)
+                job_id,
+                total=sum(len(c.learner_ids) for c in chunks),
+                chunks_total=len(chunks),
+                batch_at=now,
             )
             self.progress.save_split(job_id, [c.learner_ids[0] for c in chunks])
         else:
@@ -178,6 +181,9 @@ class BatchRunner:
             # could land in one that was, never planned while the batch read as succeeded (a review,
             # 1 December). The totals stay those of the first split.
             chunks = chunks_by_firsts(learner_ids, firsts)
+            # And the first fan-out's moment: a chunk sent again (or still in flight from the first run)
+            # plans for the same moment, so a rerun writes the same plans (a review, 1 December).
+            now = self.progress.batch_at(job_id) or now
         finished = self.progress.finished_chunks(job_id, (c.index for c in chunks))
         for chunk in chunks:
             if chunk.index not in finished:

@@ -5,7 +5,8 @@ Layout for job J (each key expires after `ttl_s`):
                        done, failed, skipped, chunks_total, chunks_done, message, start_by (the
                        moment after which a job still queued can no longer start: its messages expired),
                        updated_at (the batch's last sign of life: its fan-out, a chunk starting or
-                       counted; a job with none for `WorkerSettings.stall_after_s` is stalled)
+                       counted; a job with none for `WorkerSettings.stall_after_s` is stalled),
+                       batch_at (the moment the first fan-out gave every chunk; a rerun reuses it)
   kgp:job:J:chunks     set of finished chunk numbers
   kgp:job:J:failures   hash: chunk number -> JSON `JobFailure`
   kgp:job:J:deliveries hash: "chunk:retry" -> times that message started (a chunk that keeps killing
@@ -127,18 +128,24 @@ class JobProgress:
         """A worker has taken the job up (its fan-out holds the lock): from now on it can stall."""
         self._set(job_id, {"updated_at": utc_now()})
 
-    def start(self, job_id: str, *, total: int, chunks_total: int) -> None:
-        """The batch is split: how many learners and chunks there are (set before any chunk is sent)."""
-        self._set(
-            job_id,
-            {
-                "state": JobState.RUNNING,
-                "started_at": self.get_field(job_id, "started_at") or utc_now().isoformat(),
-                "updated_at": utc_now(),
-                "total": total,
-                "chunks_total": chunks_total,
-            },
-        )
+    def start(self, job_id: str, *, total: int, chunks_total: int, batch_at: datetime | None = None) -> None:
+        """The batch is split: how many learners and chunks there are (set before any chunk is sent), and
+        the moment its plans are computed for (`batch_at`, kept for a rerun of the fan-out)."""
+        fields: dict[str, object] = {
+            "state": JobState.RUNNING,
+            "started_at": self.get_field(job_id, "started_at") or utc_now().isoformat(),
+            "updated_at": utc_now(),
+            "total": total,
+            "chunks_total": chunks_total,
+        }
+        if batch_at is not None:
+            fields["batch_at"] = batch_at.isoformat()
+        self._set(job_id, fields)
+
+    def batch_at(self, job_id: str) -> datetime | None:
+        """The moment the first fan-out gave the batch (`start`), None before it."""
+        value = self.get_field(job_id, "batch_at")
+        return datetime.fromisoformat(value) if value else None
 
     def save_split(self, job_id: str, first_ids: list[str]) -> None:
         """Each chunk's first learner id, in chunk order (`split`); set once, by the first fan-out."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -83,6 +84,36 @@ class JobService:
             self.lock.release(job_id)
             raise
         return job_id
+
+    def start_nightly(self, start_by: datetime, send_chain: Callable[[str], Any]) -> str:
+        """Creates the night's recompute job, takes the batch lock for it when no other batch holds it,
+        and sends its chain (`send_chain(job_id)`: retrain, then recompute); returns the job id.
+
+        The lock is taken now, as `start_recompute_all` takes it at queue time: the chain's retrain runs
+        first (up to `max_retrain_s`), and without the lock a batch an operator started meanwhile was
+        accepted, took the lock, and the night's recompute then found it taken and was skipped (a review,
+        1 December). A batch already queued or running keeps the lock; the night is still sent, and its
+        recompute runs if that batch has finished by then (else it is skipped, as before). A chain that
+        cannot be sent leaves its job failed with the reason and the lock free, not queued for hours."""
+        job_id = new_job_id(KIND_RECOMPUTE_ALL)
+        locked = self.lock.acquire(job_id) or (self.running_batch() is None and self.lock.acquire(job_id))
+        try:
+            self.progress.create(job_id, KIND_RECOMPUTE_ALL, None, start_by)
+            send_chain(job_id)
+        except BaseException as error:
+            self._abandon(job_id, locked, f"never sent: {type(error).__name__}: {error}")
+            raise
+        return job_id
+
+    def _abandon(self, job_id: str, locked: bool, reason: str) -> None:
+        """A job whose messages were never sent: failed with `reason` (as far as Redis and Neo4j answer;
+        the caller re-raises the error that stopped it), and its lock freed."""
+        with contextlib.suppress(Exception):
+            if self.progress.exists(job_id):
+                self.fail(job_id, reason)
+        if locked:
+            with contextlib.suppress(redis.RedisError):
+                self.lock.release(job_id)
 
     def running_batch(self) -> str | None:
         """The id of the recompute-all batch holding the lock, if any (a finished or stalled holder's

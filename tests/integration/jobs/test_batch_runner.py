@@ -135,6 +135,22 @@ def test_a_fan_out_run_again_after_its_batch_finished_leaves_it_alone(
     assert JobStore(graph).summary("job-done").state is JobState.SUCCEEDED
 
 
+def test_a_fan_out_run_again_sends_its_chunks_with_the_first_runs_moment(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """A fan-out retried (the broker gone mid-group) or redelivered re-sends the unfinished chunks, one
+    maybe still in flight from the first run: each took a new `now`, so the same chunk and plan ids got
+    plans decayed to different moments."""
+    batch, sent = fanned_out(graph, redis_client, "moment", 30, chunk_size=10)
+    first_now = {chunk_of(m)[1] for m in sent}
+    assert len(sent) == 3 and len(first_now) == 1
+    batch.run_chunk("job-moment", *chunk_of(sent[0]), "test")
+    resent: list[dict[str, Any]] = []
+    batch.fan_out("job-moment", None, datetime.now(UTC) + timedelta(minutes=5), resent.append)
+    assert [chunk_of(m)[0].index for m in resent] == [1, 2]
+    assert {chunk_of(m)[1] for m in resent} == first_now
+
+
 def test_a_job_that_can_no_longer_start_reads_as_failed_not_queued_forever(
     graph: Graph, redis_client: redis.Redis
 ) -> None:

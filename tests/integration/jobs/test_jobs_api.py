@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock
-from kgplatform.jobs.service import LOCK_RECOMPUTE_ALL, RECOMPUTE_ALL
+from kgplatform.jobs.service import LOCK_RECOMPUTE_ALL, RECOMPUTE_ALL, JobService
 from kgplatform.settings import Settings
 from tests.integration.api.harness import Api, running_api
 
@@ -83,3 +84,56 @@ def test_a_batch_that_could_not_be_queued_leaves_the_lock_free(api: Api) -> None
     with pytest.raises(ConnectionError):
         api.call("POST", "/jobs/recompute", role=Role.ADMIN)
     assert BatchLock(api.client.app.state.redis, LOCK_RECOMPUTE_ALL, 60).holder() is None
+
+
+class _Chain:
+    """A nightly chain whose send is recorded (the job id it was made for), or fails."""
+
+    def __init__(self, tried: list[str], job_id: str, fails: bool) -> None:
+        self.tried, self.job_id, self.fails = tried, job_id, fails
+
+    def apply_async(self) -> None:
+        self.tried.append(self.job_id)
+        if self.fails:
+            raise ConnectionError("broker unreachable")
+
+
+def _start_night(
+    api: Api, graph: Graph, settings: Settings, monkeypatch: pytest.MonkeyPatch, tried: list[str], fails: bool
+) -> JobService:
+    """`start_nightly_job` as beat and `kgplatform nightly` call it; `tried` gets the job id its chain was
+    made for."""
+    from workers import tasks
+
+    monkeypatch.setattr(tasks, "nightly_chain", lambda job_id, expires: _Chain(tried, job_id, fails))
+    jobs = JobService(api.client.app.state.redis, graph, settings.workers)
+    tasks.start_nightly_job(jobs, settings.workers, datetime.now(UTC))
+    return jobs
+
+
+def test_a_batch_asked_for_while_the_nights_retrain_runs_is_409_naming_the_night(
+    api: Api, graph: Graph, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nightly job took the batch lock only at its fan-out, after the retrain: a batch an operator
+    started meanwhile was accepted and took the lock, and the night's recompute was then skipped."""
+    tried: list[str] = []
+    _start_night(api, graph, settings, monkeypatch, tried, fails=False)
+    response = api.call("POST", "/jobs/recompute", role=Role.ADMIN)
+    assert response.status_code == 409, response.text
+    assert response.json()["job_id"] == tried[0]
+    assert api.client.app.state.sent == []
+
+
+def test_a_night_whose_chain_could_not_be_sent_is_failed_with_the_reason_and_frees_the_lock(
+    api: Api, graph: Graph, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It read "queued" for hours, then failed with "the step before it (the nightly transfer retrain)
+    failed", though nothing had been sent; the next batch is accepted at once."""
+    tried: list[str] = []
+    with pytest.raises(ConnectionError):
+        _start_night(api, graph, settings, monkeypatch, tried, fails=True)
+    assert BatchLock(api.client.app.state.redis, LOCK_RECOMPUTE_ALL, 60).holder() is None
+    status = JobService(api.client.app.state.redis, graph, settings.workers).status(tried[0])
+    assert status.state.value == "failed", status
+    assert "never sent: ConnectionError: broker unreachable" in (status.message or ""), status
+    assert api.call("POST", "/jobs/recompute", role=Role.ADMIN).status_code == 202

@@ -22,7 +22,7 @@ BROKER_DB = 13
 # What a planning worker consumes: on-demand recomputes and the batch's chunks.
 PLANNING_QUEUES = ["ondemand", "planning"]
 WORKER_OVERRIDES = {
-    "KGP_WORKERS__VISIBILITY_TIMEOUT_S": "12",
+    "KGP_WORKERS__VISIBILITY_TIMEOUT_S": "16",
     "KGP_WORKERS__MAX_CHUNK_S": "10",
     "KGP_WORKERS__MAX_RETRAIN_S": "10",
     "KGP_WORKERS__RETRY_BACKOFF_MAX_S": "5",

@@ -73,7 +73,7 @@ def test_every_task_acks_late_and_finishes_before_the_broker_redelivers_it() -> 
 def test_settings_refuse_a_visibility_timeout_not_above_the_longest_chunk() -> None:
     with pytest.raises(ValidationError, match="visibility_timeout_s"):
         WorkerSettings(max_chunk_s=600, visibility_timeout_s=600)
-    assert WorkerSettings(**FAST, visibility_timeout_s=15).visibility_timeout_s == 15
+    assert WorkerSettings(**FAST, visibility_timeout_s=16).visibility_timeout_s == 16
 
 
 def test_settings_refuse_a_lock_or_progress_that_a_redelivered_chunk_would_outlive() -> None:
@@ -82,7 +82,7 @@ def test_settings_refuse_a_lock_or_progress_that_a_redelivered_chunk_would_outli
     for name in ("batch_lock_ttl_s", "job_ttl_s"):
         with pytest.raises(ValidationError, match=name):
             WorkerSettings(**{name: 3600})  # the default visibility timeout is 3,600 s
-    fast = WorkerSettings(**FAST, visibility_timeout_s=15, batch_lock_ttl_s=60, job_ttl_s=60)
+    fast = WorkerSettings(**FAST, visibility_timeout_s=16, batch_lock_ttl_s=60, job_ttl_s=60)
     assert (fast.batch_lock_ttl_s, fast.job_ttl_s) == (60, 60)
 
 
@@ -165,6 +165,22 @@ def test_settings_refuse_a_retrain_limit_or_retry_delay_not_under_the_visibility
     for name in ("max_retrain_s", "retry_backoff_max_s"):
         with pytest.raises(ValidationError, match=name):
             WorkerSettings(**{name: 3600})  # the default visibility timeout is 3,600 s
+
+
+@pytest.mark.parametrize("limit", ["max_chunk_s", "max_retrain_s"])
+def test_a_retry_delay_and_a_run_together_must_stay_under_the_visibility_timeout(limit: str) -> None:
+    """kombu dates an unacknowledged message by its delivery and a retry waits its countdown unacknowledged:
+    each under 3,600 s alone, 3,000 + 3,000 s let a retried task be redelivered while it ran."""
+    values = {
+        "visibility_timeout_s": 3600,
+        "max_chunk_s": 10,
+        "max_retrain_s": 10,
+        "retry_backoff_max_s": 3000,
+    }
+    with pytest.raises(ValidationError, match=f"retry_backoff_max_s \\+ {limit}"):
+        WorkerSettings(**{**values, limit: 3000})
+    WorkerSettings(**{**values, limit: 590})
+    WorkerSettings()  # the defaults: 600 + 1,800 s under 3,600
 
 
 def test_the_retrain_has_its_own_hard_limit() -> None:

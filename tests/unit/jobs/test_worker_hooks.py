@@ -4,6 +4,7 @@ Celery hands them to the broker (`app.send_task`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,10 @@ class FakeJobs:
     def __init__(self, *_: object) -> None:
         pass
 
-    def create(self, kind: str, curriculum_id: str | None, start_by: datetime | None = None) -> str:
+    def start_nightly(self, start_by: datetime, send_chain: Callable[[str], object]) -> str:
         job_id = f"job-{len(self.created)}"
         self.created.append(job_id)
+        send_chain(job_id)
         return job_id
 
 
@@ -150,7 +152,7 @@ def test_a_nightly_run_that_hangs_past_its_soft_limit_frees_the_night_and_retrie
     def hangs(*_: object, **__: object) -> str:
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(FakeJobs, "create", hangs)
+    monkeypatch.setattr(FakeJobs, "start_nightly", hangs)
     assert tasks.nightly.soft_time_limit < tasks.nightly.time_limit
     with pytest.raises(ServiceUnavailable):
         tasks.nightly._orig_run(scheduled=True)
@@ -307,3 +309,45 @@ def test_a_worker_whose_metrics_port_is_taken_says_so(
     finally:
         holder.close()
     assert any(f"port {port} is held by another process" in r.getMessage() for r in caplog.records)
+
+
+def test_a_pool_child_does_not_inherit_curricula_arrays_built_on_the_parents_driver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At a hard time limit Celery runs the failure hook in the main process, whose `batch_runner()` cached
+    ConceptGraphs on the parent's driver; every child forked after it reused that driver (a review,
+    1 December). Each child's start now drops them, as it opens its own clients."""
+    from celery.signals import worker_process_init
+
+    import workers.celery_app as celery_app
+
+    monkeypatch.setattr(celery_app.Graph, "connect", staticmethod(lambda *_: object()))
+    monkeypatch.setattr(celery_app.redis.Redis, "from_url", staticmethod(lambda *_, **__: object()))
+    monkeypatch.setattr(celery_app, "_graph", None)
+    monkeypatch.setattr(celery_app, "_redis", None)
+    monkeypatch.setattr(tasks, "_graphs", "built in the parent")
+    worker_process_init.send(sender=None)
+    assert tasks._graphs is None
+
+
+def test_a_drain_killed_at_its_hard_time_limit_wakes_a_drain_for_its_learners(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Celery acknowledges a message that hit its hard limit and runs only the task's failure hook (in the
+    main process): the drain's `finally` never ran, so its learners waited for someone's next answer."""
+    from celery.exceptions import TimeLimitExceeded
+
+    woken: list[object] = []
+
+    class Due:
+        def __init__(self, client: object, debounce_s: float) -> None:
+            pass
+
+        def wake_for_rest(self, send: object) -> bool:
+            woken.append(send)
+            return True
+
+    monkeypatch.setattr(tasks, "DueLearners", Due)
+    monkeypatch.setattr(tasks, "get_redis", lambda: FakeRedis())
+    tasks.recompute_due.on_failure(TimeLimitExceeded(120.0), "drain-1", (), {}, None)
+    assert woken == [tasks.send_drain]
