@@ -114,6 +114,7 @@ def decide_concept_creation(
     actor: str,
     curriculum: dict[str, Any] | None,
     existing: dict[str, Any] | None,
+    version: int = 1,
 ) -> store.ConceptWrite:
     if curriculum is None:
         raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
@@ -132,7 +133,8 @@ def decide_concept_creation(
                 entity_type=EntityType.CONCEPT,
                 entity_id=body.id,
                 curriculum_id=curriculum_id,
-                new={**{f: props[f] for f in CONCEPT_FIELDS}, "version": 1},
+                # An id deleted before continues from its last version (`store.create_concept`).
+                new={**{f: props[f] for f in CONCEPT_FIELDS}, "version": version},
             )
         ],
     )

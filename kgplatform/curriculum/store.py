@@ -73,6 +73,13 @@ def _curricula_of(tx: ManagedTransaction, query: str, ids: Sequence[str]) -> set
     return {r["curriculum_id"] for r in _run(tx, query, ids=sorted(set(ids)))}
 
 
+def _created_version(tx: ManagedTransaction, kind: str, entity_id: str) -> int:
+    """The version a create under this id stores: 1, or one after a deleted concept's or task's of the id
+    (`create_concept.cypher`), so that its audit entry says the version the entity really has."""
+    retired = _run(tx, "curriculum/get_retired_version", key=f"{kind}:{entity_id}")
+    return int(retired[0]["version"]) + 1 if retired else 1
+
+
 def _audit(tx: ManagedTransaction, entries: AuditRows) -> None:
     if entries:
         _run(tx, "curriculum/create_audit_entries", entries=entries)
@@ -131,16 +138,19 @@ def create_concept(
     graph: Graph,
     curriculum_id: str,
     concept_id: str,
-    decide: Callable[[dict[str, Any] | None, dict[str, Any] | None], ConceptWrite],
+    decide: Callable[[dict[str, Any] | None, dict[str, Any] | None, int], ConceptWrite],
 ) -> dict[str, Any]:
-    """`decide(curriculum, existing_concept)` sees whether the curriculum exists and the id is free."""
+    """`decide(curriculum, existing_concept, version)` sees whether the curriculum exists and the id is
+    free, and the version the new concept gets (after a deleted one's of the same id)."""
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         lock_owning_curricula(tx, curriculum_ids=[curriculum_id])
         curriculum = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
         existing = _run(tx, "curriculum/get_concept", id=concept_id)
         change = decide(
-            curriculum[0]["curriculum"] if curriculum else None, existing[0]["concept"] if existing else None
+            curriculum[0]["curriculum"] if curriculum else None,
+            existing[0]["concept"] if existing else None,
+            _created_version(tx, "concept", concept_id),
         )
         created = _run(tx, "curriculum/create_concept", curriculum_id=curriculum_id, props=change.props)
         _audit(tx, change.audit)
@@ -332,10 +342,12 @@ def get_task(graph: Graph, task_id: str) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class TaskContext:
-    """A task (locked, or None when absent) and the requested concepts that exist (locked)."""
+    """A task (locked, or None when absent) and the requested concepts that exist (locked); for a create,
+    the version the new task gets (after a deleted one's of the same id)."""
 
     task: dict[str, Any] | None
     found_concepts: dict[str, str]
+    created_version: int = 1
 
 
 @dataclass(frozen=True)
@@ -367,7 +379,11 @@ def create_task(
         existing = _run(tx, "curriculum/get_task", id=task_id)
         change = decide(
             curriculum[0]["curriculum"] if curriculum else None,
-            TaskContext(task=existing[0]["task"] if existing else None, found_concepts=found),
+            TaskContext(
+                task=existing[0]["task"] if existing else None,
+                found_concepts=found,
+                created_version=_created_version(tx, "task", task_id),
+            ),
         )
         created = _run(
             tx,

@@ -65,7 +65,12 @@ def decide_task_creation(
         )
     check_concepts(body.concepts, context.found_concepts, curriculum_id)
     values = body.model_dump(mode="json")
-    new = {**{f: values[f] for f in TASK_FIELDS}, "concepts": sorted(body.concepts), "version": 1}
+    # An id deleted before continues from its last version (`store.create_task`).
+    new = {
+        **{f: values[f] for f in TASK_FIELDS},
+        "concepts": sorted(body.concepts),
+        "version": context.created_version,
+    }
     return store.TaskWrite(
         props={"id": body.id, **{f: values[f] for f in TASK_FIELDS}},
         concepts=list(body.concepts),

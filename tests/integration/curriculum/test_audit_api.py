@@ -25,6 +25,25 @@ def test_each_change_leaves_one_entry_with_actor_old_and_new(api: Api) -> None:
     assert update["at"] >= create["at"]
 
 
+def test_an_id_created_again_after_a_delete_is_audited_at_the_version_it_gets(api: Api) -> None:
+    """The create entry said version 1 while the concept (or task) was stored continuing from the deleted
+    one's version: the trail read delete (v2), create (v1), update (v3 -> v4)."""
+    api.curriculum("maths", "a", "b")
+    assert api.call("PATCH", "/concepts/a", json={"name": "A2"}, if_match=1).status_code == 200
+    assert api.call("DELETE", "/concepts/a", if_match=2).status_code == 200
+    again = api.call("POST", "/curricula/maths/concepts", json={"id": "a", "name": "A again"})
+    assert again.status_code == 201 and again.json()["version"] == 3, again.text
+    created = api.call("GET", "/concepts/a/audit").json()["items"][0]
+    assert (created["action"], created["new"]["version"]) == ("create", 3)
+    task = {"id": "t", "title": "T", "kind": "exercise", "concepts": ["b"]}
+    assert api.call("POST", "/curricula/maths/tasks", json=task).status_code == 201
+    assert api.call("DELETE", "/tasks/t", if_match=1).status_code in (200, 204)
+    again = api.call("POST", "/curricula/maths/tasks", json=task)
+    assert again.status_code == 201 and again.json()["version"] == 2, again.text
+    created = api.call("GET", "/tasks/t/audit").json()["items"][0]
+    assert (created["action"], created["new"]["version"]) == ("create", 2)
+
+
 def test_refused_changes_leave_no_entry(api: Api) -> None:
     api.curriculum("maths", "a")
     api.call("PATCH", "/concepts/a", json={"name": "x"}, if_match=7)
