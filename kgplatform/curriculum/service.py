@@ -96,9 +96,7 @@ def get_curriculum_document(graph: Graph, curriculum_id: str) -> CurriculumDocum
             "concepts": [
                 {**c, "tags": c["tags"] or [], "description": c["description"] or ""} for c in rows.concepts
             ],
-            "prerequisites": [
-                {**p, "weight": 1.0 if p["weight"] is None else p["weight"]} for p in rows.prerequisites
-            ],
+            "prerequisites": rows.prerequisites,  # a missing weight reads as 1.0 (the query says why)
             "tasks": rows.tasks,
         },
         context=STORED,  # what is stored is shown as it is, ids from before a rule included

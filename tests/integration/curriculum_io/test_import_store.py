@@ -318,6 +318,16 @@ def test_export_gives_back_what_was_imported(graph: Graph) -> None:
     )
 
 
+def test_an_edge_stored_without_a_weight_is_exported_with_the_default(graph: Graph) -> None:
+    """GET /curricula/{id} showed such an edge with weight 1.0, the export failed on it with a 500."""
+    generated = generate_curriculum(12, seed=2, curriculum_id="bare")
+    run_import(graph, RawDocument.from_document(generated), "bare", actor=ACTOR)
+    [row] = graph.write("testing/remove_prerequisite_weights", curriculum_id="bare")
+    assert row["removed"] == len(generated.prerequisites) > 0
+    exported = export_document(graph, "bare")
+    assert [p.weight for p in exported.prerequisites] == [1.0] * len(generated.prerequisites)
+
+
 def test_junyi_imports_only_with_skip_invalid_and_names_its_loops_and_cycle(
     graph: Graph, settings: Settings
 ) -> None:
