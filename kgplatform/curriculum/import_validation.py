@@ -29,7 +29,7 @@ from kgplatform.curriculum.graph_checks import (
 )
 from kgplatform.curriculum.import_report import ROW_ENTITIES, Entity, ImportReport, RowError
 from kgplatform.curriculum.io import RawDocument
-from kgplatform.curriculum.models import ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
+from kgplatform.curriculum.models import STORED, ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
 
 MODELS: dict[Entity, type[BaseModel]] = {
     Entity.CONCEPT: ConceptIn,
@@ -118,11 +118,22 @@ class _Validator:
                 self.fail(entity, index, "a row must be an object")
                 continue
             try:
-                self.models[entity][index] = MODELS[entity].model_validate(row)
+                self.models[entity][index] = MODELS[entity].model_validate(
+                    row, context=self._context(entity, row)
+                )
             except ValidationError as error:
                 self.errors.extend(_pydantic_errors(entity, index, row, error))
                 self.bad[entity].add(index)
         self._good.pop(entity, None)
+
+    def _context(self, entity: Entity, row: dict[str, Any]) -> dict[str, bool] | None:
+        """`STORED` for a row that updates an entity this curriculum already holds: the rules for new ids
+        (NFC, no route action at the end, ...) are not applied to an id stored before them, or an export
+        could not be imported back into its own curriculum (README: "The rule is for new ids")."""
+        owners = {Entity.CONCEPT: self.existing.concept_owners, Entity.TASK: self.existing.task_owners}
+        known = owners.get(entity, {})
+        row_id = row.get("id")
+        return STORED if isinstance(row_id, str) and known.get(row_id) == self.curriculum_id else None
 
     def check_duplicates(self, entity: Entity) -> None:
         """Every repeat of an id (or of a prerequisite pair) after its first row is an error."""
@@ -230,7 +241,9 @@ class _Validator:
             )
             return None
         try:
-            return CurriculumIn.model_validate(given)
+            # An existing curriculum's own id is not held to rules made after it (see `_context`).
+            stored = STORED if self.existing.curriculum_name is not None else None
+            return CurriculumIn.model_validate(given, context=stored)
         except ValidationError as error:
             for item in error.errors():
                 self.errors.append(
