@@ -727,6 +727,41 @@ step('export from the page; re-importing that export sends its ETag, so others\'
   }
 });
 
+step('a tag the CSV files cannot carry: the page exports JSON instead, and imports that JSON back', async () => {
+  // The page lets a designer save a tag holding ';' (dom.js listValue); the CSV export refuses it (422),
+  // and the page used to stop there, with no way to export from it.
+  const before = await callApi('GET', '/concepts/ratios');
+  const tagged = await callApi('PATCH', '/concepts/ratios', { body: { tags: [...before.json.tags, 'a;b'] }, ifMatch: before.etag });
+  assert.equal(tagged.status, 200, JSON.stringify(tagged.json));
+  try {
+    await page.getByRole('tab', { name: 'Curriculum' }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export (zip of CSVs)' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `${CURRICULUM}.json`);
+    const file = join(profile, `export-${Date.now()}.json`);
+    await download.saveAs(file);
+    const exportedDocument = JSON.parse(readFileSync(file, 'utf8'));
+    assert.deepEqual(exportedDocument.concepts.find((c) => c.id === 'ratios').tags, [...before.json.tags, 'a;b']);
+    await expectAlert(/Exported algebra-e2e as algebra-e2e\.json \(as JSON: the CSV files could not carry it; .*a;b/);
+    await page.getByRole('tab', { name: 'Import' }).click();
+    const form = page.getByRole('form', { name: 'Import CSV' });
+    assert.equal(await form.getByLabel(/made from my export algebra-e2e\.json/).isChecked(), true);
+    await form.getByLabel(/curriculum\.json/).setInputFiles(file);
+    await form.getByRole('button', { name: 'Check (dry run)' }).click();
+    await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+    assert.match(await page.locator('#import-report .summary').textContent(), /0 created, 0 updated/);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('#import-report .summary', { hasText: 'Imported' }).waitFor();
+    assert.equal(await page.locator('#import-based-on').isHidden(), true, 'its ETag spent by the import');
+    await form.getByLabel(/curriculum\.json/).setInputFiles([]);
+  } finally {
+    const now = await callApi('GET', '/concepts/ratios');
+    await callApi('PATCH', '/concepts/ratios', { body: { tags: before.json.tags }, ifMatch: now.etag });
+  }
+});
+
 step('a re-import with one edge back: the cycle as a real path, only the added edge blamed; a short live summary', async () => {
   const { json: whole } = await callApi('GET', `/curricula/${CURRICULUM}`);
   const stored = whole.prerequisites.map((p) => [p.prerequisite, p.concept]);
@@ -885,6 +920,10 @@ step('delete a concept: refused while needed (409 names the dependant), then wit
   await page.getByRole('button', { name: 'Delete concept' }).click();
   const refused = await expectAlert(/Conflict \(409\)/);
   assert.match(refused, /quadratics/);
+  // Each member of the 409 gets its line (the page looked for 'orphaned_tasks', which the API never sent).
+  assert.match(refused, /dependants: \[/);
+  assert.match(refused, /tasks: \["/);
+  assert.match(refused, /learners with goal: \[/);
   assert.equal((await callApi('GET', '/concepts/linear-equations')).status, 200);
   // A task on polynomials and quadratics: the cascade keeps it, without polynomials, and says so.
   const shared = await callApi('POST', `/curricula/${CURRICULUM}/tasks`, {

@@ -38,8 +38,9 @@ export function problemLines(problem, name = (field) => field) {
     for (const e of problem.errors.slice(0, 10)) lines.push(`${name(e.field ?? '')}: ${cleanMessage(e.message ?? JSON.stringify(e))}`);
   }
   if (problem.field && !Array.isArray(problem.errors)) lines.push(`Field: ${name(problem.field)}`);
-  for (const key of ['dependants', 'orphaned_tasks', 'required_roles', 'unknown', 'unknown_ids']) {
-    if (problem[key] !== undefined) lines.push(`${key.replace('_', ' ')}: ${JSON.stringify(problem[key])}`);
+  // The structured members problems carry (a refused concept delete: dependants, tasks, learners_with_goal).
+  for (const key of ['dependants', 'tasks', 'learners_with_goal', 'required_roles', 'unknown', 'unknown_ids']) {
+    if (problem[key] !== undefined) lines.push(`${key.replaceAll('_', ' ')}: ${JSON.stringify(problem[key])}`);
   }
   return lines;
 }

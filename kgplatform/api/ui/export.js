@@ -1,8 +1,11 @@
 // Export of the selected curriculum as a zip of CSVs (what the Import tab reads back), and the export's
 // ETag, remembered for this tab: re-importing that file sends it as If-Match, so the API refuses (412)
 // when another designer changed the curriculum since, instead of silently reverting their edits.
+// A curriculum holding a value the CSV convention cannot carry (a tag with ';' in it, which the page
+// itself lets a designer save) is exported as JSON instead: the API refuses its CSV export (422), and
+// the page once stopped there, leaving no way to export from it.
 
-import { api, seg } from './api.js';
+import { ApiError, api, seg } from './api.js';
 import { el, showInfo } from './dom.js';
 
 const STORAGE = 'kgp-export:';
@@ -18,12 +21,23 @@ export function forgetExport(curriculum) {
   sessionStorage.removeItem(STORAGE + curriculum);
 }
 
-/** Downloads the curriculum as `<id>.zip` and remembers its ETag. */
+/** Downloads the curriculum as `<id>.zip` (or `<id>.json`, see above) and remembers its ETag. */
 export async function exportCurriculum(curriculum) {
-  const { data, etag } = await api('GET', `/curricula/${seg(curriculum)}/export`, {
-    query: { format: 'csv' }, as: 'blob',
-  });
-  const file = `${curriculum.replace(/[^A-Za-z0-9._-]+/g, '_') || 'curriculum'}.zip`;
+  const path = `/curricula/${seg(curriculum)}/export`;
+  let format = 'csv';
+  let why = '';
+  let answer;
+  try {
+    answer = await api('GET', path, { query: { format }, as: 'blob' });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 422)) throw error;
+    format = 'json';
+    why = error.problem.detail ?? '';
+    answer = await api('GET', path, { query: { format }, as: 'blob' });
+  }
+  const { data, etag } = answer;
+  const base = curriculum.replace(/[^A-Za-z0-9._-]+/g, '_') || 'curriculum';
+  const file = `${base}.${format === 'csv' ? 'zip' : 'json'}`;
   const url = URL.createObjectURL(data);
   const link = el('a', { href: url, download: file, hidden: true });
   document.body.append(link);
@@ -34,7 +48,8 @@ export async function exportCurriculum(curriculum) {
   if (etag) {
     sessionStorage.setItem(STORAGE + curriculum, JSON.stringify({ etag, at: new Date().toISOString(), file }));
   }
-  showInfo(`Exported ${curriculum} as ${file}. Re-import it from the Import tab: the import is refused if `
+  const note = format === 'json' ? ` (as JSON: the CSV files could not carry it; ${why})` : '';
+  showInfo(`Exported ${curriculum} as ${file}${note}. Re-import it from the Import tab: the import is refused if `
     + 'someone changed the curriculum since this export.');
-  return { file, etag };
+  return { file, etag, format };
 }

@@ -1,4 +1,6 @@
 // CSV import: the files go first as a dry run; the report is shown, and only then can they be imported.
+// An export in JSON (the page's export falls back to it when the CSV convention cannot carry a value)
+// goes alone, as the JSON document the API takes.
 
 import { ApiError, api, seg } from './api.js';
 import { $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, showInfo } from './dom.js';
@@ -11,6 +13,20 @@ const SHOWN_ERRORS = 200;
 const FILES = ['curriculum', 'concepts', 'prerequisites', 'tasks'];
 let checked = null; // the FormData that passed a dry run, and for which curriculum
 let dryRunGeneration = 0; // moves on with every change to the form: a dry run answered after one is stale
+
+/** What the form sends: the JSON export's document, parsed, when one is chosen (alone), else FormData. */
+async function requestBody(form) {
+  const json = form.document.files[0];
+  if (!json) return formData(form);
+  if ([...formData(form).keys()].length) {
+    throw new ApiError(0, { title: 'Choose one kind of file', detail: 'a JSON export goes alone, without the zip or CSV files' });
+  }
+  try {
+    return JSON.parse(await json.text());
+  } catch (error) {
+    throw new ApiError(0, { title: 'Not a JSON export', detail: `${json.name} is not JSON: ${error.message}` });
+  }
+}
 
 function formData(form) {
   const data = new FormData();
@@ -66,9 +82,9 @@ async function dryRun(event, currentCurriculum) {
   hideMessage();
   const form = event.target;
   const curriculum = currentCurriculum();
-  const data = formData(form);
-  if (![...data.keys()].length) {
-    showInfo('Choose at least one CSV file.');
+  const data = await requestBody(form);
+  if (data instanceof FormData && ![...data.keys()].length) {
+    showInfo('Choose at least one CSV file, the zip or the JSON export.');
     return;
   }
   const ifMatch = exportEtag(form, curriculum);
