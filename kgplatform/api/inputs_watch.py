@@ -14,7 +14,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from kgplatform.planning.store import PlanStore
+from kgplatform.planning.store import ChangeStamps, PlanStore
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class InputsWatch:
         self.curricula: dict[str, datetime] = {}
         self.transfer_version: str | None = None
         self.transfer_at: datetime | None = None
+        self.stamps: ChangeStamps | None = None
         # When the last poll that answered began: a plan made before it was made with the model that poll
         # saw, or an older one.
         self.polled_at: datetime | None = None
@@ -44,6 +45,7 @@ class InputsWatch:
             stamps.transfer_version,
             stamps.transfer_at,
         )
+        self.stamps = stamps
         self.polled_at = started
 
     async def run(self) -> None:
@@ -81,8 +83,11 @@ class InputsWatch:
         if changed is not None and (recorded is None or changed > datetime.fromisoformat(recorded)):
             reasons.append(CURRICULUM_REASON)
         created = datetime.fromisoformat(plan["created_at"])
-        if self.polled_at is not None and created < self.polled_at:
-            if plan.get("transfer_version") != self.transfer_version:
+        if self.polled_at is not None and self.stamps is not None and created < self.polled_at:
+            # The version a plan of its curriculum made now records (None where the model has no edges
+            # in it), as `planning.records` compares: against the model's own version, every plan of a
+            # curriculum without edges read as stale on every hit (a review, 1 December).
+            if plan.get("transfer_version") != self.stamps.transfer_version_of(plan["curriculum_id"]):
                 reasons.append(TRANSFER_REASON)
         # A plan made after the poll began can still predate a switch that poll read (the read takes time):
         # its time tells; the next poll judges it by version.

@@ -39,11 +39,18 @@ class LearnerRows:
 @dataclass(frozen=True)
 class ChangeStamps:
     """What `api.inputs_watch` polls: each curriculum's last change, and the current transfer model (its
-    version, and when it was switched on); both None while no model is current."""
+    version, and when it was switched on; both None while no model is current) with the curricula holding
+    edges of it: a plan records the version only then (`get_input_stamps`)."""
 
     curricula: dict[str, datetime]
     transfer_version: str | None
     transfer_at: datetime | None
+    transfer_curricula: frozenset[str] = frozenset()
+
+    def transfer_version_of(self, curriculum_id: str) -> str | None:
+        """The version a plan of this curriculum made now records: the current model's, or None when the
+        model has no edges in the curriculum (idle, or too small to train)."""
+        return self.transfer_version if curriculum_id in self.transfer_curricula else None
 
 
 class PlanStore:
@@ -137,8 +144,9 @@ class PlanStore:
     def change_stamps(self) -> ChangeStamps:
         """When each curriculum last changed, and which transfer model is current since when."""
         [row] = self.graph.read("planning/list_change_stamps")
-        curricula = {cid: native(at) for cid, at in row["curricula"] if at is not None}
-        return ChangeStamps(curricula, row["transfer_version"], native(row["transfer_at"]))
+        curricula = {cid: native(at) for cid, at, _ in row["curricula"] if at is not None}
+        with_transfer = frozenset(cid for cid, _, has_transfer in row["curricula"] if has_transfer)
+        return ChangeStamps(curricula, row["transfer_version"], native(row["transfer_at"]), with_transfer)
 
     def mastery_page(self, after: str, limit: int) -> list[Row]:
         """Learners after `after` (by id), `limit` of them, with columnar mastery and goals (plain rows:

@@ -24,9 +24,13 @@ class Store:
 
 
 def stamps(
-    curricula: dict[str, datetime], version: str | None = None, at: datetime | None = None
+    curricula: dict[str, datetime],
+    version: str | None = None,
+    at: datetime | None = None,
+    with_edges: frozenset[str] = frozenset({"algebra"}),
 ) -> ChangeStamps:
-    return ChangeStamps(curricula, version, at)
+    """`with_edges`: the curricula holding edges of the current model (by default the plans' own)."""
+    return ChangeStamps(curricula, version, at, with_edges)
 
 
 def plan(
@@ -59,6 +63,19 @@ def test_a_plan_made_with_another_transfer_model_is_stale_whenever_it_was_made()
     # Made after the switch, but with the model its worker read just before it: still stale (the hit path
     # judged by time alone once served such a plan as fresh until the night).
     assert watch.stale_reasons(plan(T0, switched + timedelta(seconds=1), "v1")) == [TRANSFER_REASON]
+
+
+def test_a_plan_of_a_curriculum_without_edges_of_the_model_is_judged_as_its_planner_judged_it() -> None:
+    """A plan records the model's version only when the model has edges in its curriculum (an idle or a
+    very small curriculum has none): compared with the model's own version, every such plan read as stale
+    on every cache hit, while the Neo4j path served it as fresh."""
+    watch = InputsWatch(Store(stamps({}, "v2", T0, with_edges=frozenset({"other"}))), 1.0)  # type: ignore[arg-type]
+    watch.refresh()
+    later = T0 + timedelta(minutes=5)
+    assert watch.stale_reasons(plan(T0, later, None)) == []
+    # Made when the model still had edges there, which it has no longer: stale, as the planner says.
+    assert watch.stale_reasons(plan(T0, later, "v1")) == [TRANSFER_REASON]
+    assert watch.stale_reasons(plan(T0, later, "v2")) == [TRANSFER_REASON]
 
 
 def test_a_plan_newer_than_the_poll_is_not_judged_by_a_model_the_poll_had_not_seen() -> None:
