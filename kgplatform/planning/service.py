@@ -129,7 +129,7 @@ class PlanService:
         now = now or datetime.now(UTC)
         default = self.store.learner_curriculum(learner_id)
         keep = curriculum_id in (None, default) or default is None  # no default yet: the named one is it
-        curriculum_id = curriculum_id or default
+        curriculum_id = curriculum_id or default or self._kept_curriculum(learner_id)
         if not curriculum_id:
             raise ValidationFailed(
                 f"learner {learner_id!r} has no goals or mastery yet: name the curriculum",
@@ -151,6 +151,17 @@ class PlanService:
                 return ServedPlan(record, age, bool(reasons), tuple(reasons), source)
         record = self.compute(learner_id, curriculum_id, stamps, now, keep=keep)
         return ServedPlan(record, 0.0, False, (), "computed")
+
+    def _kept_curriculum(self, learner_id: str) -> str | None:
+        """The curriculum of the plan kept for a learner with neither goals nor mastery yet (made for the
+        curriculum they named, and kept: they had no default). A plain request is answered from it on every
+        path: the cache hit served it while a miss (Redis down, the key expired, a new planner) was a 422
+        asking to name the curriculum (a review, 1 December)."""
+        record = self.cache.get(learner_id)
+        if record is None:
+            stored = self.store.latest_plan(learner_id)
+            record = PlanRecord.from_mapping(stored) if stored else None
+        return record.curriculum_id if record is not None else None
 
     def compute(
         self, learner_id: str, curriculum_id: str, stamps: InputStamps, now: datetime, *, keep: bool = True
