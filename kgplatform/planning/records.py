@@ -1,6 +1,6 @@
 """A stored plan as one record: what Neo4j keeps, what Redis caches, and how stale it is.
 
-A plan is stale when, after it was made, the learner's mastery or goals changed, the curriculum
+A plan is stale when, after it was made, the learner's mastery, goals or interests changed, the curriculum
 changed, the transfer model changed, or the planner itself changed. Stale plans are never shown as
 fresh: every answer carries the plan's age and, when stale, why.
 """
@@ -127,7 +127,7 @@ def stale_reasons(record: PlanRecord, current: InputStamps, model_version: str) 
     """Why `record` no longer reflects its inputs (empty when it is fresh)."""
     reasons = []
     if _later(current.mastery_at, record.mastery_at):
-        reasons.append("the learner's mastery or goals changed")
+        reasons.append("the learner's mastery, goals or interests changed")
     if _later(current.curriculum_at, record.curriculum_at):
         reasons.append("the curriculum changed")
     if current.transfer_version != record.transfer_version:

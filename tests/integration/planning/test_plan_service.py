@@ -95,7 +95,7 @@ def test_new_answers_make_the_plan_stale_and_it_is_never_shown_as_fresh(
     answer(mastery, tasks[1], 2, correct=False)
     shown = service.current_plan(LEARNER, refresh=False, now=START + timedelta(hours=3))
     assert shown.stale and shown.record.id == first.record.id
-    assert shown.stale_because == ("the learner's mastery or goals changed",)
+    assert shown.stale_because == ("the learner's mastery, goals or interests changed",)
     assert shown.age_s == pytest.approx(2 * 3600.0)
     fresh = service.current_plan(LEARNER, now=START + timedelta(hours=3))
     assert fresh.source == "computed" and fresh.record.id != first.record.id and not fresh.stale
@@ -241,3 +241,51 @@ def test_the_workers_curricula_are_bounded_too_least_recently_used_first() -> No
     assert built == ["a", "b", "c", "d"]  # "a" reused; "d" evicted "b", the least recently used
     graphs.get("b", stamps)
     assert built[-1] == "b" and len(graphs) == 3
+
+
+def test_the_change_poll_judges_a_curriculum_without_edges_of_the_model_as_the_planner_does(
+    world: tuple[PlanService, MasteryService, list[str]], graph: Graph
+) -> None:
+    """The cache hit compared a plan's transfer version with the current model's own: a plan of a
+    curriculum where the model has no edges records none, so it read as stale on every hit."""
+    from kgplatform.api.inputs_watch import InputsWatch
+
+    service, mastery, _ = world
+    concepts = [c.id for c in generate_curriculum(30, seed=3, curriculum_id=CURRICULUM).concepts]
+    other = generate_curriculum(12, seed=5, curriculum_id="no-edges")
+    assert run_import(graph, parse_json(other.to_json()), "no-edges", actor="test").imported
+    graph.write(
+        "testing/create_transfer_edges",
+        edges=[{"source": concepts[0], "target": concepts[5], "strength": 0.4}],
+        model_version="gnn-poll",
+        now=datetime.now(UTC),
+    )
+    stamps = PlanStore(graph).change_stamps()
+    assert stamps.transfer_version == "gnn-poll"
+    assert stamps.transfer_version_of(CURRICULUM) == "gnn-poll"
+    assert stamps.transfer_version_of("no-edges") is None
+    mastery.set_goals("poll-learner", [other.concepts[-1].id])
+    plan = service.current_plan("poll-learner", "no-edges").record
+    assert plan.transfer_version is None
+    watch = InputsWatch(PlanStore(graph), 1.0)
+    watch.refresh()
+    assert watch.stale_reasons(json.loads(plan.to_json())) == []
+
+
+def test_a_learner_without_goals_or_mastery_is_served_the_plan_kept_for_them_on_every_path(
+    world: tuple[PlanService, MasteryService, list[str]], redis_client: redis.Redis
+) -> None:
+    """Their plan was made for the curriculum they named and kept (there was no default): a plain request
+    got it from Redis, but a 422 "name the curriculum" once Redis lost it (down, expired)."""
+    service, mastery, _ = world
+    for learner in ("newcomer", "nobody-yet"):
+        mastery.set_interests(learner, ["music"])  # known, with neither goals nor mastery
+    named = service.current_plan("newcomer", CURRICULUM, now=START)
+    assert named.record.placement
+    assert service.current_plan("newcomer", now=START).record.id == named.record.id  # from Redis
+    redis_client.flushdb()
+    again = service.current_plan("newcomer", now=START + timedelta(minutes=1))
+    assert (again.source, again.record.id) == ("graph", named.record.id)
+    with pytest.raises(ValidationFailed) as refused:
+        service.current_plan("nobody-yet")
+    assert refused.value.field == "curriculum_id"

@@ -22,7 +22,7 @@ def test_plan_is_fresh_until_an_input_changes_after_it() -> None:
     assert stale_reasons(record(stamps), stamps, "m1") == []
     later = T0 + timedelta(seconds=1)
     assert stale_reasons(record(stamps), InputStamps(later, T0, "gnn-1"), "m1") == [
-        "the learner's mastery or goals changed"
+        "the learner's mastery, goals or interests changed"
     ]
     assert stale_reasons(record(stamps), InputStamps(T0, later, "gnn-1"), "m1") == ["the curriculum changed"]
     assert stale_reasons(record(stamps), InputStamps(T0, T0, "gnn-2"), "m1") == ["the transfer model changed"]
@@ -31,7 +31,7 @@ def test_plan_is_fresh_until_an_input_changes_after_it() -> None:
 
 def test_first_mastery_after_a_cold_start_plan_makes_it_stale() -> None:
     assert stale_reasons(record(InputStamps(None, T0, None)), InputStamps(T0, T0, None), "m1") == [
-        "the learner's mastery or goals changed"
+        "the learner's mastery, goals or interests changed"
     ]
 
 
