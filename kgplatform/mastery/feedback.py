@@ -39,6 +39,8 @@ REVIEW_BELOW = PlanConfig().review_below
 READY_AT = PlanConfig().ready_at
 # Answers on a concept, still below READY_AT, after which its prerequisites are practised again (as planned).
 SEND_BACK_AFTER = PlanConfig().send_back_after
+# Whether a learner whose goals all look met keeps practising the least mastered one (as planned).
+CONSOLIDATE_GOALS = PlanConfig().consolidate_goals
 # Forgetting smaller than this is noise, not something to act on.
 DECAY_WORTH_REPORTING = 0.05
 
@@ -111,6 +113,13 @@ def build_report(
         return all(p in opened or p not in by_id for p in s.prerequisites)
 
     startable_blockers = {s.concept_id for s in states if s.concept_id in blocking and startable(s)}
+    # As the planner (`policy.keep_least_mastered_goal`): with every goal met, the least mastered one (the
+    # first in prerequisite order on a tie) stays in practice; the report said nothing of the plan's work.
+    consolidating = (
+        min(goals, key=lambda cid: (by_id[cid].p_now, goals.index(cid)))
+        if goals and CONSOLIDATE_GOALS and not targets
+        else None
+    )
     on_path = known_concepts(states, set(targets)) if goals else None
     # As the planner's settled prerequisites (`policy.settled_cells`): on the way to a goal, not a goal,
     # answered and good enough to open their dependants, and no dependant the learner is stuck on. The
@@ -163,6 +172,7 @@ def build_report(
             on_path=on_path,
             interests=interests,
         ),
+        consolidating=consolidating,
         concepts=concepts,
     )
     return report.model_copy(update={"summary": summarise(report, interests)})

@@ -45,6 +45,12 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = ()) -> list[str
         lines.append(f"Mastered before, faded below {report.mastery_threshold:.2f} since: {_joined(faded)}.")
     if report.in_progress:
         lines.append(f"In progress: {_listed([c.concept_id for c in report.in_progress], names)}.")
+    if report.consolidating is not None:
+        goal = next(c for c in report.concepts if c.concept_id == report.consolidating)
+        lines.append(
+            f"Every goal is met; their plan keeps the least mastered one in practice: "
+            f"{names[goal.concept_id]} ({goal.p_now:.0%})."
+        )
     if report.ready_to_learn:
         ready = [
             names[r.concept_id] + (f" (interest: {', '.join(r.interests)})" if r.interests else "")

@@ -326,4 +326,9 @@ class FeedbackReport(BaseModel):
         description="Where the learner can work now (the planner's frontier: not known, every prerequisite "
         "good enough, some task practises it): on the way to a goal first, then those matching an interest."
     )
+    consolidating: str | None = Field(
+        None,
+        description="Every goal looks met: the least mastered goal, which the plan keeps in practice until "
+        "new goals come (the planner's consolidate rule); null otherwise.",
+    )
     concepts: list[ReportConcept] = Field(description="Every concept shown, in prerequisite order.")

@@ -233,3 +233,44 @@ def test_ready_to_learn_leaves_out_the_prerequisites_the_planner_settled() -> No
     # Fewer failures on c: b stays settled in both (planner-6 sends back after `send_back_after`).
     planned, ready = plan_and_ready({"a": 0.95, "b": 0.7, "c": 0.3}, {"a": 4, "b": 3, "c": after - 1})
     assert "b" not in planned and ready == ["c"]
+
+
+def test_with_every_goal_met_the_report_names_the_goal_the_plan_keeps_in_practice() -> None:
+    """planner-5 keeps the least mastered goal in practice once every goal looks met and plans it first;
+    the report said nothing of it (its summary named only an off-path concept as ready to learn)."""
+    edges = [("a", "g"), ("a", "h"), ("a", "x")]
+    ids = ["a", "g", "h", "x"]
+    graph = build_graph(_document(edges, ids))
+    order = list(graph.concept_ids)
+    p = {"a": 0.95, "g": 0.88, "h": 0.93, "x": 0.2}
+    values = np.array([p[c] for c in order])
+    plan = plan_for_learner(
+        graph,
+        "kim",
+        p_mastery=values,
+        p_peak=values,
+        attempts=np.array([4.0] * len(order)),
+        goals=np.array([c in ("g", "h") for c in order]),
+        config=PlanConfig(),
+    )
+    states = [
+        state(
+            c,
+            p[c],
+            prereqs=tuple(a for a, b in edges if b == c),
+            p_mastery=p[c],
+            attempts=4,
+            days_ago=0,
+            goal=c in ("g", "h"),
+        )
+        for c in ids
+    ]
+    report = build_report("kim", states, NOW)
+    assert plan.tasks[0].concept_id == report.consolidating == "g"
+    assert any(
+        line.startswith("Every goal is met; their plan keeps the least mastered one in practice: G")
+        for line in report.summary
+    ), report.summary
+    # A goal still unmet: nothing is consolidated.
+    states[1] = replace(states[1], p_now=0.5, p_mastery=0.5)
+    assert build_report("kim", states, NOW).consolidating is None
