@@ -92,6 +92,8 @@ class _Batch:
     decided: AnswerBatchResult
     # Rows repeating an earlier row's event_id with other content: (index, row, the earlier row).
     variants: list[tuple[int, AnswerIn, AnswerIn]] = field(default_factory=list)
+    # Identical repeats of an earlier row, settled after the transaction (`_settle_repeats`).
+    repeats: list[_Repeat] = field(default_factory=list)
 
 
 class MasteryService:
@@ -107,10 +109,10 @@ class MasteryService:
         candidates, repeats, variants = _split_in_batch_repeats(good)
         result = decided
         if candidates:
-            batch = _Batch(candidates, decided, variants)
+            batch = _Batch(candidates, decided, variants, repeats)
             result = self.store.run_ingest(lambda tx: self._ingest_in_tx(tx, batch, atomic))
         elif atomic and decided.rejected:
-            raise _atomic_refusal(decided.rejected)
+            raise _atomic_refusal(decided, repeats)
         _settle_repeats(result, repeats)
         result.rejected.sort(key=lambda r: r.index)
         return result
@@ -143,7 +145,7 @@ class MasteryService:
             else:
                 _duplicate_or_conflict(result, index, answer, stored_row(earlier), EARLIER_IN_BATCH)
         if atomic and result.rejected:
-            raise _atomic_refusal(result.rejected)
+            raise _atomic_refusal(result, batch.repeats)
         if created:
             columns, params = _columns(created), self.params_source()
             locked = lock_batch(
@@ -352,10 +354,13 @@ def _columns(answers: list[AnswerIn]) -> AnswerColumns:
     )
 
 
-def _atomic_refusal(rejected: list[RejectedRow]) -> KgpError:
-    """An atomic batch refused, listing every rejected row: conflicts with stored answers alone are a
-    409; anything malformed or unknown, a 422."""
-    rows = sorted(rejected, key=lambda r: r.index)
+def _atomic_refusal(result: AnswerBatchResult, repeats: list[_Repeat]) -> KgpError:
+    """An atomic batch refused, listing every rejected row, the identical repeats of a rejected row
+    included (they share its fate, `_settle_repeats`; the refusal once left them out): conflicts with
+    stored answers alone are a 409; anything malformed or unknown, a 422."""
+    settled = result.model_copy(deep=True)
+    _settle_repeats(settled, repeats)
+    rows = sorted(settled.rejected, key=lambda r: r.index)
     error = Conflict if all(r.reason == "conflict" for r in rows) else ValidationFailed
     field = next((r.field for r in rows if r.reason != "conflict"), rows[0].field)
     return error(_summary(rows), field=field, rejected=[r.model_dump() for r in rows])

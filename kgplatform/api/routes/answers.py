@@ -93,7 +93,9 @@ def post_answers(
     # The answers are committed: ask the workers to recompute these learners' plans (debounced). The
     # duplicates too: a retry after a lost commit reply (a 503 says to send again) finds its answers
     # stored by a request that never got to stamp the plans stale.
-    request_plan_recomputes(request, rows, [*result.accepted, *result.duplicates])
+    request_plan_recomputes(
+        request, rows, [*result.accepted, *result.duplicates], [r.index for r in result.rejected]
+    )
     if result.rejected and not result.accepted and not result.duplicates:
         rejected = [r.model_dump() for r in result.rejected]
         fields = sorted({r.field or "row" for r in result.rejected})

@@ -83,14 +83,20 @@ def get_job(
     return job_service(request, graph, settings).status(job_id)
 
 
-def request_plan_recomputes(request: Request, rows: Iterable[Any], accepted: Iterable[str]) -> int:
-    """After POST /answers stored `accepted` (event ids): one debounced recomputation per learner."""
+def request_plan_recomputes(
+    request: Request, rows: Iterable[Any], accepted: Iterable[str], rejected: Iterable[int] = ()
+) -> int:
+    """After POST /answers stored `accepted` (event ids): one debounced recomputation per learner. Rows
+    at the `rejected` positions are left out even when their event id was stored by another row (a
+    conflict naming another learner, say): their learner may not exist, and nothing of theirs changed."""
     stored = set(accepted)
+    refused = set(rejected)
     learners = [
         row["learner_id"]
-        for row in rows
+        for index, row in enumerate(rows)
         # Raw rows: a rejected one may hold anything (a list is unhashable), so types are checked first.
-        if isinstance(row, dict)
+        if index not in refused
+        and isinstance(row, dict)
         and isinstance(row.get("event_id"), str)
         and row["event_id"] in stored
         and isinstance(row.get("learner_id"), str)

@@ -272,3 +272,17 @@ def test_a_retry_of_a_batch_stored_unanswered_still_marks_its_learners_plans_sta
     again = post(api, batch)
     assert again.status_code == 200 and len(again.json()["duplicates"]) == len(batch)
     assert all(redis_client.get(answered_key(learner)) is not None for learner in learners)
+
+
+def test_a_rejected_row_sharing_a_stored_event_id_asks_no_recomputation_for_its_learner(
+    api: Api, curriculum: SyntheticCurriculum, redis_client: redis.Redis
+) -> None:
+    """The route picked learners by event id: a row rejected as a conflict (the id reused for another
+    learner) stamped that learner's plan stale and queued a recomputation, for a learner who may not exist."""
+    (row,) = make_answers(curriculum, 1, 1, seed=11)
+    other = {**row, "learner_id": "someone-else"}
+    answer = post(api, [row, other])
+    assert answer.status_code == 200, answer.text
+    assert [r["index"] for r in answer.json()["rejected"]] == [1]
+    assert redis_client.get(answered_key(row["learner_id"])) is not None
+    assert redis_client.get(answered_key("someone-else")) is None

@@ -169,6 +169,25 @@ def test_an_atomic_refusal_lists_every_rejected_row() -> None:
     assert refused.value.field == "task_id"
 
 
+def test_an_atomic_refusal_lists_the_identical_repeats_of_a_rejected_row_too() -> None:
+    """Repeats share their first row's fate, settled after the transaction: the refusal, raised inside
+    it, left them out, so a client fixing the rows it named sent the repeat unfixed again."""
+    service, store = make_service()
+    rows = log(3)
+    unknown = {**rows[0], "task_id": "nope"}
+    for batch in ([unknown, dict(unknown), rows[1]], [unknown, dict(unknown)]):  # in and before the tx
+        with pytest.raises(ValidationFailed) as refused:
+            service.ingest(batch, atomic=True)
+        listed = [(r["index"], r["reason"]) for r in refused.value.details["rejected"]]
+        assert listed == [(0, "unknown_task"), (1, "unknown_task")], listed
+        assert refused.value.message.startswith("2 row(s) rejected, nothing stored")
+    assert not store.answers
+    malformed = {"event_id": "m", "learner_id": "l"}
+    with pytest.raises(ValidationFailed) as refused:
+        service.ingest([malformed, dict(malformed)], atomic=True)
+    assert [r["index"] for r in refused.value.details["rejected"]] == [0, 1]
+
+
 def test_a_stored_answer_sent_again_after_its_task_was_deleted_is_a_duplicate() -> None:
     service, store = make_service()
     rows = log(5)
