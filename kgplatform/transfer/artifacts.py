@@ -8,12 +8,17 @@ identity: enough to predict again (`Checkpoint.predict`) and to tell what a mode
 `LATEST` names the newest version in use: moved once a publish succeeds, or at once for a run that never
 publishes (`--data assist2009`); a `--no-write` run or a refused publish leaves it.
 Tensors are saved as plain dicts so `torch.load(weights_only=True)` reads them (no pickled code).
+Old checkpoints are pruned after each save (`prune_checkpoints`): the newest `KEEP_CHECKPOINTS` and the one
+`LATEST` names stay. Every retrain (each night) wrote a folder kept forever, about C^2 x 11 floats of
+pair inputs each (7 MB at 300 concepts, some 80 MB at 1,000: a review, 1 December).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -174,6 +179,29 @@ def mark_latest(root: Path, model_version: str) -> None:
     """Points `LATEST` at a version (atomically: a crash mid-write leaves the old pointer, never an empty
     one)."""
     write_text_atomically(root / "transfer" / "LATEST", model_version + "\n")
+
+
+# Checkpoints kept by `prune_checkpoints` besides the one in use: the model it replaced is among them, as
+# the graph keeps one retired model (`writeback.KEEP_RETIRED`).
+KEEP_CHECKPOINTS = 3
+_VERSION_FOLDER = re.compile(r"transfer-\d{8}T\d{12}Z-[0-9a-f]{8}")
+
+
+def prune_checkpoints(root: Path, keep: int = KEEP_CHECKPOINTS) -> list[str]:
+    """Deletes the version folders older than the newest `keep` (names sort by time, `new_model_version`),
+    except the one `LATEST` names; returns the versions deleted. Other entries are left alone."""
+    folder = root / "transfer"
+    if not folder.is_dir():
+        return []
+    versions = sorted(p.name for p in folder.iterdir() if p.is_dir() and _VERSION_FOLDER.fullmatch(p.name))
+    pointer = folder / "LATEST"
+    in_use = pointer.read_text("utf-8").strip() if pointer.is_file() else None
+    pruned = [v for v in versions[: max(0, len(versions) - keep)] if v != in_use]
+    for version in pruned:
+        shutil.rmtree(folder / version)
+    if pruned:
+        sync_folder(folder)
+    return pruned
 
 
 def latest_version(root: Path) -> str:

@@ -8,6 +8,7 @@ Celery task and the benchmark share them.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.transfer.artifacts import (
     mark_latest,
     new_model_version,
+    prune_checkpoints,
     require_finite,
     save_checkpoint,
     snapshot_hash,
@@ -39,6 +41,8 @@ from kgplatform.transfer.empirical import EmpiricalOptions, empirical_transfer
 from kgplatform.transfer.evaluate import labelled
 from kgplatform.transfer.train import Ensemble, PairTargets, TrainConfig, predict_ensemble, train_ensemble
 from kgplatform.transfer.writeback import WriteReport, current_version, edge_rows, write_model
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -228,7 +232,8 @@ def choose_alpha(
 
 
 def save(trained: TrainedTransfer, models_dir: Path, extra: dict[str, Any] | None = None) -> Path:
-    return save_checkpoint(
+    """The checkpoint of `trained`, then the old ones pruned (the newest few and the one in use stay)."""
+    path = save_checkpoint(
         models_dir,
         trained.model_version,
         trained.ensemble,
@@ -242,6 +247,10 @@ def save(trained: TrainedTransfer, models_dir: Path, extra: dict[str, Any] | Non
         options=asdict(trained.options),
         encoder=trained.encoder,
     )
+    pruned = prune_checkpoints(models_dir)
+    if pruned:
+        log.info("pruned %d old transfer checkpoint(s): %s", len(pruned), ", ".join(pruned))
+    return path
 
 
 def publish(graph: Graph, trained: TrainedTransfer) -> WriteReport:
@@ -265,11 +274,18 @@ def retrain_from_graph(
     data_at = datetime.now(UTC)
     concepts, log = export_from_graph(graph)
     least = fewest_concepts((options or PipelineOptions()).min_train_pairs)
-    if concepts.n < least or len(log) == 0:
+    if len(log) == 0:
+        # The export keeps only the curricula some answer reaches: "0 concepts" sent operators of a fresh
+        # install looking for a missing curriculum (a review, 1 December).
         raise PreconditionFailed(
-            f"the graph has {concepts.n} concepts and {len(log)} answer rows; the transfer model needs at "
-            f"least {least} concepts (it trains on at least min_train_pairs measured ordered pairs) and "
-            "some answers",
+            "the graph has no answers yet: the transfer model is trained on learners' answers (post some, "
+            "or run `kgplatform ingest`), and until then the planner uses the prerequisite edges",
+            field="answers",
+        )
+    if concepts.n < least:
+        raise PreconditionFailed(
+            f"the curricula that answers reach have {concepts.n} concepts; the transfer model needs at least "
+            f"{least} (it trains on at least min_train_pairs measured ordered pairs)",
             field="answers",
         )
     embeddings = embed_names(concepts.names, cache_dir, encoder)

@@ -71,7 +71,17 @@ def test_a_curriculum_too_small_for_the_pairs_needed_is_refused_before_any_work(
         ],
         NOW,
     )
-    with pytest.raises(PreconditionFailed, match="needs at least 4 concepts"):
+    with pytest.raises(
+        PreconditionFailed, match="reach have 3 concepts; the transfer model needs at least 4"
+    ):
+        retrain_from_graph(graph, tmp_path, None, PipelineOptions(), write=True, encoder=hashed_encoder(8))
+
+
+def test_a_graph_without_answers_is_refused_saying_so(graph: Graph, tmp_path: Path) -> None:
+    """The export keeps the curricula answers reach: a fresh install's 30 concepts were reported as "the
+    graph has 0 concepts", which sent operators looking for a missing curriculum."""
+    seed_curriculum(graph, 30)
+    with pytest.raises(PreconditionFailed, match="the graph has no answers yet"):
         retrain_from_graph(graph, tmp_path, None, PipelineOptions(), write=True, encoder=hashed_encoder(8))
 
 

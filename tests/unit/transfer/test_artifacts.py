@@ -172,3 +172,20 @@ def test_a_checkpoint_of_one_model_saved_before_ensembles_still_loads(tmp_path: 
     loaded = load_checkpoint(tmp_path)
     assert len(loaded.ensemble.members) == 1 and loaded.ensemble.members[0].best_epoch == result.best_epoch
     np.testing.assert_allclose(loaded.predict(), predicted, rtol=1e-5, atol=1e-6)
+
+
+def test_old_checkpoints_are_pruned_but_the_one_in_use_and_the_newest_stay(tmp_path: Path) -> None:
+    """Every retrain (each night) wrote a folder kept forever, C^2 x 11 floats of inputs each."""
+    from kgplatform.transfer.artifacts import mark_latest, prune_checkpoints
+
+    versions = [f"transfer-202611{day:02d}T020000000000Z-{day:08x}" for day in range(1, 8)]
+    for version in versions:
+        (tmp_path / "transfer" / version).mkdir(parents=True)
+        (tmp_path / "transfer" / version / "checkpoint.json").write_text("{}")
+    (tmp_path / "transfer" / "notes").mkdir()  # not a version: left alone
+    mark_latest(tmp_path, versions[1])  # an old model still in use (newer publishes were refused)
+    assert prune_checkpoints(tmp_path, keep=3) == [versions[0], versions[2], versions[3]]
+    left = sorted(p.name for p in (tmp_path / "transfer").iterdir())
+    assert left == sorted(["LATEST", "notes", versions[1], *versions[4:]])
+    assert prune_checkpoints(tmp_path, keep=3) == []
+    assert prune_checkpoints(tmp_path / "nothing-yet") == []
