@@ -664,16 +664,23 @@ step('a second import renames a concept: its audit trail shows the import with t
   assert.match(await entry.textContent(), /name: "Polynomials" → "Polynomials and factoring"/);
 });
 
+/** Clicks the Curriculum tab's export and saves the download, which must be named `<curriculum>.<extension>`;
+ * returns the saved file's path. */
+const exportFromPage = async (extension) => {
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export (zip of CSVs)' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `${CURRICULUM}.${extension}`);
+  const file = join(profile, `export-${Date.now()}.${extension}`);
+  await download.saveAs(file);
+  return file;
+};
+
 step('export from the page; re-importing that export sends its ETag, so others\' edits since are not reverted', async () => {
   const takeExport = async () => {
-    await page.getByRole('tab', { name: 'Curriculum' }).click();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export (zip of CSVs)' }).click(),
-    ]);
-    assert.equal(download.suggestedFilename(), `${CURRICULUM}.zip`);
-    const file = join(profile, `export-${Date.now()}.zip`);
-    await download.saveAs(file);
+    const file = await exportFromPage('zip');
     const bytes = readFileSync(file);
     assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'a zip');
     assert.ok(bytes.includes('concepts.csv') && bytes.includes('prerequisites.csv'), 'with the CSV files');
@@ -734,14 +741,7 @@ step('a tag the CSV files cannot carry: the page exports JSON instead, and impor
   const tagged = await callApi('PATCH', '/concepts/ratios', { body: { tags: [...before.json.tags, 'a;b'] }, ifMatch: before.etag });
   assert.equal(tagged.status, 200, JSON.stringify(tagged.json));
   try {
-    await page.getByRole('tab', { name: 'Curriculum' }).click();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Export (zip of CSVs)' }).click(),
-    ]);
-    assert.equal(download.suggestedFilename(), `${CURRICULUM}.json`);
-    const file = join(profile, `export-${Date.now()}.json`);
-    await download.saveAs(file);
+    const file = await exportFromPage('json');
     const exportedDocument = JSON.parse(readFileSync(file, 'utf8'));
     assert.deepEqual(exportedDocument.concepts.find((c) => c.id === 'ratios').tags, [...before.json.tags, 'a;b']);
     await expectAlert(/Exported algebra-e2e as algebra-e2e\.json \(as JSON: the CSV files could not carry it; .*a;b/);
