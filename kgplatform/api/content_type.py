@@ -8,12 +8,18 @@ browser can send a body without that header across origins with no CORS prefligh
 same 422.
 Routes that read their body themselves (the curriculum import: JSON, ZIP, multipart) declare no body
 field and are not checked here.
+On a route that needs a key, the key is checked first: this dependency is app-wide, so it runs before
+the route's own, and a keyless text/plain request was told to send JSON rather than that it needs a key.
 """
 
 from __future__ import annotations
 
 from fastapi import Request, params
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
+from kgplatform.api.deps import API_KEY_HEADER, authenticate
 from kgplatform.errors import UnsupportedMediaType
 
 
@@ -33,6 +39,13 @@ async def require_json_body(request: Request) -> None:
     media_type = None if content_type is None else content_type.split(";")[0].strip().lower()
     if (media_type is not None and is_json(media_type)) or not await request.body():
         return
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and _needs_key(route):
+        # 401 first, as the route would answer (its role check, 403, still comes after this 415). In a
+        # thread, as FastAPI runs the route's own: a key not cached yet is looked up in Neo4j.
+        await run_in_threadpool(
+            request.app.state.authenticator.authenticate, request.headers.get(API_KEY_HEADER)
+        )
     sent = "without a Content-Type" if media_type is None else f"as {media_type or 'an empty Content-Type'}"
     raise UnsupportedMediaType(
         f"the body was sent {sent}; this route takes JSON: "
@@ -40,3 +53,17 @@ async def require_json_body(request: Request) -> None:
         "application/json', or --json)",
         field="content-type",
     )
+
+
+def _needs_key(route: APIRoute) -> bool:
+    """Whether the route's dependencies include `deps.authenticate` (directly or through a role check);
+    worked out once per route and kept on it (FastAPI's Dependant is not hashable)."""
+    known: bool | None = getattr(route, "_kgp_needs_key", None)
+    if known is None:
+        known = _depends_on_key(route.dependant)
+        route._kgp_needs_key = known  # type: ignore[attr-defined]
+    return known
+
+
+def _depends_on_key(dependant: Dependant) -> bool:
+    return any(d.call is authenticate or _depends_on_key(d) for d in dependant.dependencies)

@@ -259,6 +259,21 @@ def test_json_sent_as_another_media_type_is_a_415_saying_to_send_json(
     assert ok.status_code == 200, ok.text
 
 
+def test_a_keyless_request_with_a_text_body_hears_it_needs_a_key_before_the_media_type(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    """The content-type check is app-wide, so it ran before the route's key check: a caller without a
+    key (or with a made-up one) was told to send JSON, then, having done so, that it needs a key."""
+    body = json.dumps(make_answers(curriculum, 1, 1, seed=5))
+    plain = {"Content-Type": "text/plain"}
+    keyless = api.client.post("/answers", content=body, headers=plain)
+    assert keyless.status_code == 401 and keyless.json()["field"] == "X-API-Key", keyless.text
+    made_up = api.client.post("/answers", content=body, headers={**plain, "X-API-Key": "kgp_" + "x" * 43})
+    assert made_up.status_code == 401, made_up.text
+    # A valid key: the media type is the problem.
+    assert api.call("POST", "/answers", role=Role.SERVICE, content=body, headers=plain).status_code == 415
+
+
 def test_a_retry_of_a_batch_stored_unanswered_still_marks_its_learners_plans_stale(
     api: Api, graph: Graph, curriculum: SyntheticCurriculum, redis_client: redis.Redis
 ) -> None:
