@@ -25,6 +25,7 @@ async function loadCurricula(preferred) {
   $('#import-target').textContent = chosen ?? 'a new curriculum (create one first)';
   showExportChoice(chosen);
   $('#export-curriculum').disabled = !chosen;
+  $('#import-dry-run').disabled = !chosen;
   await selectCurriculum(chosen);
   return data;
 }

@@ -50,10 +50,13 @@ const message = () => $('#message');
 // Where a problem's field says the value came from; the rest of the path names the form's control.
 const LOCATIONS = new Set(['body', 'query', 'path', 'header']);
 
-/** The control of `form` that a problem's field names ('body.name', 'name', 'body.tags.2' -> tags). */
+/** The control of `form` that a problem's field names ('body.name', 'name', 'body.tags.2' -> tags). A form
+ * whose controls are not named as the API's fields maps them in `data-field-aliases` (JSON): the edge
+ * form's one id box stands for `prerequisite` or `concept`, whichever the designer typed. */
 function controlFor(form, field) {
+  const aliases = form.dataset.fieldAliases ? JSON.parse(form.dataset.fieldAliases) : {};
   for (const part of String(field ?? '').split('.').filter((p) => p && !LOCATIONS.has(p))) {
-    const control = form.elements.namedItem(part);
+    const control = form.elements.namedItem(aliases[part] ?? part);
     if (control instanceof HTMLElement) return control;
   }
   return null;

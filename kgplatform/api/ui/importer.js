@@ -59,7 +59,7 @@ export function renderReport(report) {
   const changes = (report.changes ?? []).map((c) => el('li', {}, `${c.entity} '${c.id}' ${c.field}: ${shown(c.old)} → ${shown(c.new)}`));
   const more = (report.changes_total ?? 0) - changes.length;
   const errors = (report.errors ?? []).slice(0, SHOWN_ERRORS).map((x) => el('li', {},
-    `${x.entity}${x.row != null ? ` row ${x.row}` : ''}${x.id ? ` '${x.id}'` : ''}${x.field ? ` [${x.field}]` : ''}: ${x.message}`));
+    `${x.entity}${x.row != null ? ` row ${x.row}` : ''}${x.line != null ? ` (line ${x.line})` : ''}${x.id ? ` '${x.id}'` : ''}${x.field ? ` [${x.field}]` : ''}: ${x.message}`));
   return el('div', { class: `report ${report.errors?.length ? 'has-errors' : 'clean'}` },
     el('p', { class: 'summary' }, el('strong', {}, report.dry_run ? 'Dry run: ' : report.imported ? 'Imported: ' : 'Not imported: '),
       report.summary),
@@ -82,6 +82,12 @@ async function dryRun(event, currentCurriculum) {
   hideMessage();
   const form = event.target;
   const curriculum = currentCurriculum();
+  if (!curriculum) {
+    // The import goes into the selected curriculum: with none, the page posted to /curricula/null/import,
+    // which created a curriculum called "null" (a review, 1 December).
+    showInfo('Choose or create a curriculum first: the import goes into the selected one.');
+    return;
+  }
   const data = await requestBody(form);
   if (data instanceof FormData && ![...data.keys()].length) {
     showInfo('Choose at least one CSV file, the zip or the JSON export.');

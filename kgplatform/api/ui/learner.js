@@ -9,7 +9,10 @@ import { createGraph, draw, masteryColour } from './graph.js';
 
 const MAX_NODES = 400;
 const ROUTES = {
-  learner: (id) => [`/learners/${seg(id)}`],
+  // No /learners/{id} route: goals and interests have their own (the page once asked for the former and
+  // never showed interests).
+  goals: (id) => [`/learners/${seg(id)}/goals`],
+  interests: (id) => [`/learners/${seg(id)}/interests`],
   mastery: (id) => [`/learners/${seg(id)}/mastery`],
   plan: (id) => [`/learners/${seg(id)}/next-tasks`, `/learners/${seg(id)}/plan`],
   report: (id) => [`/learners/${seg(id)}/report`, `/learners/${seg(id)}/feedback`],
@@ -28,6 +31,12 @@ async function attempt(paths, options) {
     if (error instanceof ApiError && error.routeMissing) return { missing: paths };
     return { error };
   }
+}
+
+/** The plan was refused because the learner has no curriculum of their own yet (422 naming curriculum_id). */
+function needsCurriculum(outcome) {
+  const e = outcome.error;
+  return e instanceof ApiError && e.status === 422 && e.problem.field === 'curriculum_id';
 }
 
 function failure(what, outcome) {
@@ -187,13 +196,20 @@ export async function openLearner(id) {
   const request = ++learnerRequest;
   const current = () => request === learnerRequest;
   $('#learner-title').textContent = `Learner ${id}`;
-  const [learner, mastery, plan, report] = await Promise.all([
-    attempt(ROUTES.learner(id)), attempt(ROUTES.mastery(id)), attempt(ROUTES.plan(id)), attempt(ROUTES.report(id)),
+  const [learner, liked, mastery, first, report] = await Promise.all([
+    attempt(ROUTES.goals(id)), attempt(ROUTES.interests(id)), attempt(ROUTES.mastery(id)), attempt(ROUTES.plan(id)),
+    attempt(ROUTES.report(id)),
   ]);
+  if (!current()) return;
+  // A learner with neither goals nor mastery has no default curriculum: the API asks to name one (422
+  // naming curriculum_id), and the page has one selected.
+  const plan = needsCurriculum(first) && currentCurriculum()
+    ? await attempt(ROUTES.plan(id), { query: { curriculum_id: currentCurriculum() } })
+    : first;
   if (!current()) return;
   // Goals from the learner's own route, else from the feedback report, which lists them too.
   const goals = new Set((learner.ok ? learner.data.goals : report.ok ? report.data.goals : null) ?? []);
-  const interests = learner.ok ? ` · interests: ${(learner.data.interests ?? []).join(', ') || 'none'}` : '';
+  const interests = liked.ok ? ` · interests: ${(liked.data.interests ?? []).join(', ') || 'none'}` : '';
   $('#learner-goals').textContent = learner.ok || report.ok
     ? `Goals: ${[...goals].join(', ') || 'none'}${interests}`
     : learner.missing ? 'Learner details: not available yet on this server.' : `Learner: ${learner.error.message}`;
