@@ -278,8 +278,9 @@ def retrain_from_graph(
         # The export keeps only the curricula some answer reaches: "0 concepts" sent operators of a fresh
         # install looking for a missing curriculum (a review, 1 December).
         raise PreconditionFailed(
-            "the graph has no answers yet: the transfer model is trained on learners' answers (post some, "
-            "or run `kgplatform ingest`), and until then the planner uses the prerequisite edges",
+            "the graph has no answers yet: the transfer model is trained on learners' answers (services post "
+            "them to POST /answers; `kgplatform demo` posts simulated ones), and until then the planner uses "
+            "the prerequisite edges",
             field="answers",
         )
     if concepts.n < least:
