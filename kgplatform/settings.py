@@ -47,7 +47,7 @@ class Neo4jSettings(BaseModel):
         allowed = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
         if scheme not in allowed:
             raise ValueError(f"scheme {scheme!r} is not one of {sorted(allowed)}")
-        return uri
+        return _with_valid_port(uri)
 
     @property
     def host(self) -> str:
@@ -62,8 +62,30 @@ class Neo4jSettings(BaseModel):
         return self.host in LOOPBACK_HOSTS
 
 
+def _with_valid_port(url: str) -> str:
+    """`url` unchanged, or a ValueError naming its port when that is not a number in 0..65535."""
+    try:
+        _ = urlsplit(url).port  # urllib checks the range only when the port is read
+    except ValueError as error:
+        raise ValueError(f"{url!r}: {error} (a port is a number from 0 to 65535)") from None
+    return url
+
+
 class RedisSettings(BaseModel):
     url: str = "redis://127.0.0.1:6379/0"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        # Checked here, as the Neo4j URI is: a URL without a scheme or with a port out of range ended in a
+        # redis-py traceback in whichever command first connected (a review, 1 December).
+        scheme = urlsplit(url).scheme
+        allowed = {"redis", "rediss", "unix"}
+        if scheme not in allowed:
+            raise ValueError(
+                f"scheme {scheme!r} is not one of {sorted(allowed)} (e.g. redis://127.0.0.1:6379/0)"
+            )
+        return _with_valid_port(url)
 
     @property
     def host(self) -> str:
@@ -116,6 +138,14 @@ class LocalServicesSettings(BaseModel):
     start_timeout_s: float = 120.0
     state_dir: Path = PROJECT_ROOT / ".services"
     cache_dir: Path = PROJECT_ROOT / ".cache"
+
+    @field_validator("state_dir", "cache_dir")
+    @classmethod
+    def _absolute(cls, folder: Path) -> Path:
+        # Made absolute against the directory the command runs in: Maven resolved a relative output folder
+        # against its pom's, and Neo4j resolves relative data paths against its home, so the jars and the
+        # databases landed in nested copies of the path (a review, 1 December).
+        return folder.expanduser().absolute()
 
 
 class WorkerSettings(BaseModel):
@@ -261,7 +291,7 @@ class Settings(BaseSettings):
     workers: WorkerSettings = Field(default_factory=WorkerSettings)
     serving: ServingSettings = Field(default_factory=ServingSettings)
     api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_port: int = Field(8000, ge=0, le=65535)
 
 
 # KGP_ variables read by the project's scripts and tests, not by Settings.

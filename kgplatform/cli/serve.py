@@ -12,7 +12,9 @@ from kgplatform.settings import get_settings
 @app.command()
 def api(
     host: str | None = typer.Option(None, help="Address to listen on (default: KGP_API_HOST, 127.0.0.1)."),
-    port: int | None = typer.Option(None, help="Port to listen on (default: KGP_API_PORT, 8000)."),
+    port: int | None = typer.Option(
+        None, min=0, max=65535, help="Port to listen on (default: KGP_API_PORT, 8000)."
+    ),
 ) -> None:
     """Serve the HTTP API (behind a reverse proxy with TLS in production: README, "Deployment elsewhere")."""
     import uvicorn

@@ -130,3 +130,36 @@ def test_every_kgp_variable_the_project_mentions_is_one_it_reads() -> None:
     misspelt_on_purpose = {"KGP_REDIS_URL"}  # the README's example of a variable that is warned about
     assert len(mentioned) > 20
     assert mentioned - known_variables() - misspelt_on_purpose == set()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("KGP_REDIS__URL", "redis://127.0.0.1:99999/0", "redis.url"),
+        ("KGP_REDIS__URL", "127.0.0.1:6379", "redis.url"),
+        ("KGP_NEO4J__URI", "bolt://127.0.0.1:99999", "neo4j.uri"),
+        ("KGP_API_PORT", "70000", "api_port"),
+    ],
+)
+def test_a_port_out_of_range_or_a_url_without_scheme_is_a_settings_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
+    """They ended in an OverflowError or a redis-py ValueError traceback in whichever command first bound
+    or connected, not the one-line settings message (exit 2)."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert named == ".".join(str(p) for p in refused.value.errors()[0]["loc"])
+
+
+def test_relative_service_folders_are_made_absolute_against_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Maven resolved a relative jar folder against its pom's folder and Neo4j relative data paths against
+    its home: the jars and databases landed in nested copies of the path, and the cache was marked
+    complete."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KGP_SERVICES__STATE_DIR", "relstate")
+    monkeypatch.setenv("KGP_SERVICES__CACHE_DIR", "relcache")
+    services = Settings().services
+    assert (services.state_dir, services.cache_dir) == (tmp_path / "relstate", tmp_path / "relcache")
