@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kgplatform.errors import NotFound, ValidationFailed
+from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import FloatArray, IntArray
 from kgplatform.mastery.models import is_number
 from kgplatform.mastery.tracing_batch import ObservationRows
@@ -106,7 +106,10 @@ def read_assist2009(folder: Path) -> ResponseLog:
     interactions, users, skills = folder / "interactions.csv", folder / "users.csv", folder / "skills.csv"
     for path in (interactions, users):
         if not path.is_file():
-            raise NotFound(f"{path} does not exist (expected the assist2009 folder of ../shared/data)")
+            # A file that cannot be opened: exit 2 in the CLI (docs/cli.md), not 4 ("refused").
+            raise ValidationFailed(
+                f"{path} does not exist (expected the assist2009 folder of ../shared/data)", field="data"
+            )
     rows = _read_csv(interactions, required=("user_id", "seq", "problem_id", "skill_id", "correct"))
     # AKT's order: each learner's rows by `seq`, learners in the order they first appear. The shipped file is
     # already in it, but a file sorted otherwise (by seq across learners) separated the rows of a
@@ -132,7 +135,7 @@ def read_assist2009(folder: Path) -> ResponseLog:
 def read_assistments_csv(path: Path) -> ResponseLog:
     """A CSV with the common ASSISTments columns (extra columns are ignored)."""
     if not path.is_file():
-        raise NotFound(f"{path} does not exist")
+        raise ValidationFailed(f"{path} does not exist", field="data")
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         header = next(csv.reader(handle), [])
     skill_column = "skill_id" if "skill_id" in header else "skill_name"

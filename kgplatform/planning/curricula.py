@@ -12,7 +12,7 @@ from kgplatform.planning.graph import ConceptGraph, build_graph
 
 
 def junyi_graph() -> ConceptGraph:
-    """The Junyi graph; NotFound (naming the folder it looked in) when ../shared/data lacks it."""
+    """The Junyi graph; ValidationFailed (naming the folder it looked in) when ../shared/data lacks it."""
     from kgplatform.curriculum.importers.junyi import read_junyi
 
     raw, _ = read_junyi()

@@ -66,6 +66,21 @@ def test_an_unreadable_import_file_says_what_is_wrong_with_it(tmp_path) -> None:
     assert "JSON" in result.stderr and "--curriculum-id" not in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("fit-tracer", "--data", "{missing}"), ("eval-tracing", "--data", "{missing}", "--no-pybkt")],
+)
+def test_a_data_folder_that_does_not_exist_is_a_usage_error_not_a_refusal(
+    tmp_path, args: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    """docs/cli.md: a file that cannot be opened exits 2; these exited 4, the code of a refusal."""
+    missing = str(tmp_path / "nowhere")
+    result = run_cli(*(a.format(missing=missing) for a in args))
+    assert_one_clear_line(result, missing, "does not exist", code=2)
+    shared = run_cli("import-dataset", "junyi", KGP_PATHS__SHARED_DATA_DIR=missing)
+    assert_one_clear_line(shared, "dataset folder", "is missing", code=2)
+
+
 def test_a_recompute_of_a_curriculum_that_does_not_exist_is_refused(graph) -> None:  # type: ignore[no-untyped-def]
     """It used to queue a batch over nobody that ended 'succeeded' with exit 0: a typo in a cron job
     looked like a good night. The API already answered 404."""

@@ -5,18 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kgplatform.errors import NotFound
+from kgplatform.errors import ValidationFailed
 from kgplatform.settings import get_settings
 
 Row = dict[str, Any]
 
 
 def dataset_dir(name: str, root: Path | None = None) -> Path:
-    """The folder of one dataset under the shared data folder, or a NotFound that says where it looked."""
+    """The folder of one dataset under the shared data folder, or a ValidationFailed that says where it
+    looked (a file that cannot be opened: exit 2 in the CLI, docs/cli.md; it was a NotFound, exit 4)."""
     base = root if root is not None else get_settings().paths.shared_data_dir
     folder = base / name
     if not folder.is_dir():
-        raise NotFound(
+        raise ValidationFailed(
             f"dataset folder {folder} is missing "
             f"(set KGP_PATHS__SHARED_DATA_DIR to the folder that holds {name}/)",
             field="dataset",
@@ -25,10 +26,12 @@ def dataset_dir(name: str, root: Path | None = None) -> Path:
 
 
 def dataset_file(folder: Path, name: str) -> Path:
-    """A file of a dataset folder, or a NotFound naming the path (a partial copy of the folder)."""
+    """A file of a dataset folder, or a ValidationFailed naming the path (a partial copy of the folder)."""
     path = folder / name
     if not path.is_file():
-        raise NotFound(f"dataset file {path} is missing (see {folder / 'PROVENANCE.md'})", field="dataset")
+        raise ValidationFailed(
+            f"dataset file {path} is missing (see {folder / 'PROVENANCE.md'})", field="dataset"
+        )
     return path
 
 

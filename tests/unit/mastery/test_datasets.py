@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kgplatform.errors import NotFound, ValidationFailed
+from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.datasets import read_assist2009, read_assistments_csv, read_log
 from kgplatform.settings import get_settings
 
@@ -96,7 +96,7 @@ def test_a_byte_order_mark_a_blank_order_id_and_a_bad_number(tmp_path: Path) -> 
 def test_missing_columns_and_files_are_reported(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed, match="skill_name"):
         read_assistments_csv(write(tmp_path / "bad.csv", "user_id,problem_id,correct\n1,2,1"))
-    with pytest.raises(NotFound):
+    with pytest.raises(ValidationFailed):
         read_assist2009(tmp_path / "nowhere")
 
 

@@ -8,7 +8,7 @@ import pytest
 from kgplatform.curriculum.import_report import Entity
 from kgplatform.curriculum.import_validation import ExistingGraph, validate_import
 from kgplatform.curriculum.importers.junyi import FOLDER, read_junyi
-from kgplatform.errors import NotFound
+from kgplatform.errors import ValidationFailed
 from tests.unit.curriculum.importers.conftest import require
 
 RADICALS = [
@@ -71,5 +71,5 @@ def test_with_skip_the_loops_and_the_cycle_edges_are_left_out(junyi) -> None:  #
 
 
 def test_a_missing_folder_says_where_it_looked(tmp_path: Path) -> None:
-    with pytest.raises(NotFound, match="junyi_exercise_graph"):
+    with pytest.raises(ValidationFailed, match="junyi_exercise_graph"):
         read_junyi(tmp_path)

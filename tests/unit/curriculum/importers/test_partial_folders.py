@@ -12,7 +12,7 @@ from kgplatform.curriculum.importers.al_cpl import read_al_cpl
 from kgplatform.curriculum.importers.datasets import read_dataset
 from kgplatform.curriculum.importers.junyi import read_junyi
 from kgplatform.curriculum.importers.lecturebank import read_lecturebank
-from kgplatform.errors import NotFound, ValidationFailed
+from kgplatform.errors import ValidationFailed
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ from kgplatform.errors import NotFound, ValidationFailed
 )
 def test_a_folder_without_its_files_names_the_missing_file(tmp_path: Path, folder: str, read) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / folder).mkdir()
-    with pytest.raises(NotFound, match=f"dataset file {tmp_path / folder}/") as raised:
+    with pytest.raises(ValidationFailed, match=f"dataset file {tmp_path / folder}/") as raised:
         read(tmp_path)
     assert raised.value.field == "dataset"
 
