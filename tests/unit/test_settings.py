@@ -132,15 +132,16 @@ def test_every_kgp_variable_the_project_mentions_is_one_it_reads() -> None:
     assert mentioned - known_variables() - misspelt_on_purpose == set()
 
 
-@pytest.mark.parametrize(
-    ("variable", "value", "named"),
-    [
-        ("KGP_REDIS__URL", "redis://127.0.0.1:99999/0", "redis.url"),
-        ("KGP_REDIS__URL", "127.0.0.1:6379", "redis.url"),
-        ("KGP_NEO4J__URI", "bolt://127.0.0.1:99999", "neo4j.uri"),
-        ("KGP_API_PORT", "70000", "api_port"),
-    ],
-)
+# A value of a variable, and the setting the refusal names.
+OUT_OF_RANGE = {
+    "redis port": ("KGP_REDIS__URL", "redis://127.0.0.1:99999/0", "redis.url"),
+    "redis without scheme": ("KGP_REDIS__URL", "127.0.0.1:6379", "redis.url"),
+    "neo4j port": ("KGP_NEO4J__URI", "bolt://127.0.0.1:99999", "neo4j.uri"),
+    "api port": ("KGP_API_PORT", "70000", "api_port"),
+}
+
+
+@pytest.mark.parametrize(("variable", "value", "named"), OUT_OF_RANGE.values(), ids=OUT_OF_RANGE.keys())
 def test_a_port_out_of_range_or_a_url_without_scheme_is_a_settings_error(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
 ) -> None:
