@@ -8,6 +8,7 @@ recorded when we started them.
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,9 +85,14 @@ def _bring_up(
 def state_lock(settings: Settings) -> Iterator[None]:
     """Holds the state folder's lock: two `services up` at once (two terminals, a test run and the demo)
     would otherwise both see a port free and both start a server on one data folder. The folder is
-    created private (0700): it holds the databases and Neo4j's auth file."""
+    private (0700): it holds the databases and Neo4j's auth file. One that already exists (made by a
+    `mkdir`, or by a run with another KGP_SERVICES__STATE_DIR below it, at 0755) is made private too when
+    it is this user's: `mkdir(mode=)` left it as it was (a review, 1 December)."""
     folder = settings.services.state_dir
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    status = folder.stat()
+    if status.st_uid == os.getuid() and status.st_mode & 0o077:
+        folder.chmod(0o700)
     with (folder / ".lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

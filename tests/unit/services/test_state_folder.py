@@ -1,0 +1,19 @@
+"""The services' state folder holds the databases and Neo4j's auth file: it is private however it was made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kgplatform.services.manager import state_lock
+from kgplatform.settings import LocalServicesSettings, Settings
+
+
+def test_a_state_folder_that_already_exists_is_made_private(tmp_path: Path) -> None:
+    """`mkdir(mode=0o700, exist_ok=True)` left a folder made before (CONTRIBUTING's `.services/me` makes
+    `.services` at 0755) readable by every user of the machine."""
+    folder = tmp_path / ".services"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    with state_lock(Settings(services=LocalServicesSettings(state_dir=folder))):
+        pass
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
