@@ -26,10 +26,8 @@ class InputsWatch:
     def __init__(self, store: PlanStore, interval_s: float) -> None:
         self.store = store
         self.interval_s = interval_s
-        self.curricula: dict[str, datetime] = {}
-        self.transfer_version: str | None = None
-        self.transfer_at: datetime | None = None
-        self.stamps: ChangeStamps | None = None
+        # What the last poll that answered read; one object, replaced whole by each poll.
+        self.stamps = ChangeStamps({}, None, None)
         # When the last poll that answered began: a plan made before it was made with the model that poll
         # saw, or an older one.
         self.polled_at: datetime | None = None
@@ -39,13 +37,7 @@ class InputsWatch:
     def refresh(self) -> None:
         """One poll (blocking: run it off the event loop)."""
         started = datetime.now(UTC)
-        stamps = self.store.change_stamps()
-        self.curricula, self.transfer_version, self.transfer_at = (
-            stamps.curricula,
-            stamps.transfer_version,
-            stamps.transfer_at,
-        )
-        self.stamps = stamps
+        self.stamps = self.store.change_stamps()
         self.polled_at = started
 
     async def run(self) -> None:
@@ -78,19 +70,20 @@ class InputsWatch:
         the switch, and a bulk plan is dated by its read of mastery). Only a plan made after the last poll
         began may name a model that poll did not see yet; it is judged by the next one."""
         reasons = []
-        changed = self.curricula.get(plan["curriculum_id"])
+        stamps = self.stamps  # one poll's, even if the next replaces it meanwhile
+        changed = stamps.curricula.get(plan["curriculum_id"])
         recorded = plan.get("curriculum_at")
         if changed is not None and (recorded is None or changed > datetime.fromisoformat(recorded)):
             reasons.append(CURRICULUM_REASON)
         created = datetime.fromisoformat(plan["created_at"])
-        if self.polled_at is not None and self.stamps is not None and created < self.polled_at:
+        if self.polled_at is not None and created < self.polled_at:
             # The version a plan of its curriculum made now records (None where the model has no edges
             # in it), as `planning.records` compares: against the model's own version, every plan of a
             # curriculum without edges read as stale on every hit (a review, 1 December).
-            if plan.get("transfer_version") != self.stamps.transfer_version_of(plan["curriculum_id"]):
+            if plan.get("transfer_version") != stamps.transfer_version_of(plan["curriculum_id"]):
                 reasons.append(TRANSFER_REASON)
         # A plan made after the poll began can still predate a switch that poll read (the read takes time):
         # its time tells; the next poll judges it by version.
-        elif self.transfer_at is not None and self.transfer_at > created:
+        elif stamps.transfer_at is not None and stamps.transfer_at > created:
             reasons.append(TRANSFER_REASON)
         return reasons

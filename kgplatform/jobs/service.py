@@ -68,15 +68,13 @@ class JobService:
         if curriculum_id is not None and get_curriculum(self.graph, curriculum_id) is None:
             raise NotFound(f"curriculum {curriculum_id!r} does not exist", field="curriculum_id")
         job_id = new_job_id(KIND_RECOMPUTE_ALL)
-        if not self.lock.acquire(job_id):
-            holder = self.running_batch()  # frees a finished or stalled holder's leftover lock
-            if holder is not None or not self.lock.acquire(job_id):
-                holder = holder or self.lock.holder() or "another batch"
-                raise Conflict(
-                    f"batch {holder} is queued or running; wait for it (GET /jobs/{holder})",
-                    field="job",
-                    job_id=holder,
-                )
+        if not self._take_lock(job_id):
+            holder = self.lock.holder() or "another batch"
+            raise Conflict(
+                f"batch {holder} is queued or running; wait for it (GET /jobs/{holder})",
+                field="job",
+                job_id=holder,
+            )
         try:
             self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id)
             send(RECOMPUTE_ALL, args=(job_id, curriculum_id, chunk_size))
@@ -96,7 +94,7 @@ class JobService:
         recompute runs if that batch has finished by then (else it is skipped, as before). A chain that
         cannot be sent leaves its job failed with the reason and the lock free, not queued for hours."""
         job_id = new_job_id(KIND_RECOMPUTE_ALL)
-        locked = self.lock.acquire(job_id) or (self.running_batch() is None and self.lock.acquire(job_id))
+        locked = self._take_lock(job_id)
         try:
             self.progress.create(job_id, KIND_RECOMPUTE_ALL, None, start_by)
             send_chain(job_id)
@@ -104,6 +102,11 @@ class JobService:
             self._abandon(job_id, locked, f"never sent: {type(error).__name__}: {error}")
             raise
         return job_id
+
+    def _take_lock(self, job_id: str) -> bool:
+        """Whether `job_id` now holds the batch lock: taken at once, or after a finished or stalled
+        holder's leftover lock was freed (`running_batch`); False while another batch is live."""
+        return self.lock.acquire(job_id) or (self.running_batch() is None and self.lock.acquire(job_id))
 
     def _abandon(self, job_id: str, locked: bool, reason: str) -> None:
         """A job whose messages were never sent: failed with `reason` (as far as Redis and Neo4j answer;

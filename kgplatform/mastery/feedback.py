@@ -116,7 +116,7 @@ def build_report(
     # As the planner (`policy.keep_least_mastered_goal`): with every goal met, the least mastered one (the
     # first in prerequisite order on a tie) stays in practice; the report said nothing of the plan's work.
     consolidating = (
-        min(goals, key=lambda cid: (by_id[cid].p_now, goals.index(cid)))
+        min(goals, key=lambda cid: by_id[cid].p_now)  # the first of equal ones: `goals` is in that order
         if goals and CONSOLIDATE_GOALS and not targets
         else None
     )

@@ -136,10 +136,7 @@ class PlanService:
                 field="curriculum_id",
             )
         stamps = self.store.input_stamps(learner_id, curriculum_id)
-        record, source = self.cache.get(learner_id), "cache"
-        if record is None:
-            stored = self.store.latest_plan(learner_id)
-            record, source = (PlanRecord.from_mapping(stored), "graph") if stored else (None, "")
+        record, source = self._kept_plan(learner_id)
         if record is not None and record.curriculum_id == curriculum_id:
             reasons = stale_reasons(record, stamps, self.model_version)
             if not reasons or not refresh:
@@ -152,15 +149,21 @@ class PlanService:
         record = self.compute(learner_id, curriculum_id, stamps, now, keep=keep)
         return ServedPlan(record, 0.0, False, (), "computed")
 
+    def _kept_plan(self, learner_id: str) -> tuple[PlanRecord | None, str]:
+        """The learner's kept plan and where it was found: Redis ("cache"), else Neo4j ("graph"), else
+        (None, "")."""
+        record = self.cache.get(learner_id)
+        if record is not None:
+            return record, "cache"
+        stored = self.store.latest_plan(learner_id)
+        return (PlanRecord.from_mapping(stored), "graph") if stored else (None, "")
+
     def _kept_curriculum(self, learner_id: str) -> str | None:
         """The curriculum of the plan kept for a learner with neither goals nor mastery yet (made for the
         curriculum they named, and kept: they had no default). A plain request is answered from it on every
         path: the cache hit served it while a miss (Redis down, the key expired, a new planner) was a 422
         asking to name the curriculum (a review, 1 December)."""
-        record = self.cache.get(learner_id)
-        if record is None:
-            stored = self.store.latest_plan(learner_id)
-            record = PlanRecord.from_mapping(stored) if stored else None
+        record, _ = self._kept_plan(learner_id)
         return record.curriculum_id if record is not None else None
 
     def compute(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 from collections.abc import Iterable, Mapping
@@ -42,6 +43,8 @@ from kgplatform.transfer.train import (
 )
 
 DATA_KEYS = ("x", "edge_index", "edge_attr", "pair_attr", "node_cold", "pair_cold")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,6 +204,7 @@ def prune_checkpoints(root: Path, keep: int = KEEP_CHECKPOINTS) -> list[str]:
         shutil.rmtree(folder / version)
     if pruned:
         sync_folder(folder)
+        log.info("pruned %d old transfer checkpoint(s): %s", len(pruned), ", ".join(pruned))
     return pruned
 
 

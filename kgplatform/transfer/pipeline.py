@@ -8,7 +8,6 @@ Celery task and the benchmark share them.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,8 +40,6 @@ from kgplatform.transfer.empirical import EmpiricalOptions, empirical_transfer
 from kgplatform.transfer.evaluate import labelled
 from kgplatform.transfer.train import Ensemble, PairTargets, TrainConfig, predict_ensemble, train_ensemble
 from kgplatform.transfer.writeback import WriteReport, current_version, edge_rows, write_model
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -247,9 +244,7 @@ def save(trained: TrainedTransfer, models_dir: Path, extra: dict[str, Any] | Non
         options=asdict(trained.options),
         encoder=trained.encoder,
     )
-    pruned = prune_checkpoints(models_dir)
-    if pruned:
-        log.info("pruned %d old transfer checkpoint(s): %s", len(pruned), ", ".join(pruned))
+    prune_checkpoints(models_dir)
     return path
 
 

@@ -101,4 +101,4 @@ def test_an_outage_does_not_end_the_watch() -> None:
         await asyncio.wait_for(task, 1)
 
     asyncio.run(three_polls())
-    assert watch.curricula == {"algebra": later}
+    assert watch.stamps.curricula == {"algebra": later}
