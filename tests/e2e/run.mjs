@@ -47,7 +47,9 @@ page.setDefaultTimeout(TIMEOUT);
 const consoleErrors = [];
 page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
 page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`console: ${msg.text()}`); });
-page.on('dialog', (dialog) => dialog.accept());
+// Every confirm() is answered OK unless a step swaps this handler for its own.
+const acceptDialog = (dialog) => dialog.accept();
+page.on('dialog', acceptDialog);
 // Every CSP violation in any document the page loads becomes a console error, so the last step fails on
 // it even where Chromium's own "Refused to ..." message would not say enough.
 await context.addInitScript(() => {
@@ -999,6 +1001,108 @@ step('another curriculum: a dry run does not carry over; deleting the last page\
   await page.reload();
   await page.waitForSelector('body[data-signed-in=true]');
   await page.waitForFunction(() => document.querySelector('#curriculum-select').value === 'paging-e2e');
+});
+
+step('typed text is never dropped without asking: another concept, curriculum, new concept, sign-out, leaving', async () => {
+  const edge = await callApi('POST', '/prerequisites', { body: { prerequisite: 'page-02', concept: 'page-01' } });
+  assert.equal(edge.status, 201, JSON.stringify(edge.json));
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  const name = form.getByLabel('Name');
+  await page.locator('.concept-link', { hasText: 'Page item 01' }).click();
+  await conceptShown('page-01');
+  await page.waitForFunction(() => /around page-01/.test(document.querySelector('#graph-status').textContent));
+  // What the browser's "Leave site?" question hangs on: the page cancels beforeunload.
+  const unloadAsks = () => page.evaluate(() => {
+    const event = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(event);
+    return event.defaultPrevented;
+  });
+  assert.equal(await unloadAsks(), false, 'nothing typed: leaving does not ask');
+  await name.fill('Typed, not saved');
+  assert.equal(await unloadAsks(), true);
+
+  const asked = [];
+  const dismiss = (dialog) => { asked.push(dialog.message()); return dialog.dismiss(); };
+  page.off('dialog', acceptDialog);
+  page.on('dialog', dismiss);
+  const stillAsTyped = async (what) => {
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('#concept-id').textContent(), 'page-01', what);
+    assert.equal(await name.inputValue(), 'Typed, not saved', what);
+  };
+  try {
+    await page.locator('.concept-link', { hasText: 'Page item 02' }).click();
+    await stillAsTyped('another concept from the list');
+    await page.evaluate(() => window.kgp.curriculumGraph().getElementById('page-02').emit('tap'));
+    await stillAsTyped('another concept from the graph');
+    await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
+    await stillAsTyped('another curriculum');
+    assert.equal(await page.locator('#curriculum-select').inputValue(), 'paging-e2e', 'the picker is put back');
+    await page.locator('summary', { hasText: 'New concept' }).click();
+    const created = page.getByRole('form', { name: 'New concept' });
+    await created.getByLabel('Id').fill('never-created');
+    await created.getByLabel('Name').fill('Never created');
+    await created.getByRole('button', { name: 'Create concept' }).click();
+    await stillAsTyped('a new concept');
+    assert.equal((await callApi('GET', '/concepts/never-created')).status, 404, 'Cancel creates nothing');
+    await created.getByLabel('Id').fill('');
+    await created.getByLabel('Name').fill('');
+    await page.locator('summary', { hasText: 'New concept' }).click(); // closed again, as the next step expects
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await stillAsTyped('sign-out');
+    assert.equal(await page.locator('#signed-in').isVisible(), true);
+    assert.deepEqual(asked, [
+      'Discard your unsaved changes to page-01 and open page-02?',
+      'Discard your unsaved changes to page-01 and open page-02?',
+      `Discard your unsaved changes to page-01 and switch to ${CURRICULUM}?`,
+      'Discard your unsaved changes to page-01 and open the new concept never-created?',
+      'Discard your unsaved changes to page-01 and sign out?',
+    ]);
+
+    // Typed back to what is stored: nothing to lose. A task typed into the task form is work too.
+    await name.fill('Page item 01');
+    assert.equal(await unloadAsks(), false);
+    await page.locator('summary', { hasText: 'New task' }).click();
+    await page.getByRole('form', { name: 'Task' }).getByLabel('Title').fill('A task not yet created');
+    assert.equal(await unloadAsks(), true);
+    asked.length = 0;
+    await page.locator('.concept-link', { hasText: 'Page item 02' }).click();
+    await page.waitForTimeout(300);
+    assert.deepEqual(asked, ['Discard the task you were editing and open page-02?']);
+    assert.equal(await page.locator('#concept-id').textContent(), 'page-01');
+  } finally {
+    page.off('dialog', dismiss);
+    page.on('dialog', acceptDialog);
+  }
+  // OK: the other concept opens, and the typed task is gone with the form's reset.
+  await page.locator('.concept-link', { hasText: 'Page item 02' }).click();
+  await conceptShown('page-02');
+  assert.equal(await page.getByRole('form', { name: 'Task' }).getByLabel('Title').inputValue(), '');
+  assert.equal(await unloadAsks(), false);
+
+  // An import into the same curriculum keeps an edit in progress (a save then meets the conflict view);
+  // with nothing typed, the editor shows what the import stored.
+  const importConcepts = async (rows) => {
+    await page.getByRole('tab', { name: 'Import' }).click();
+    const importForm = page.getByRole('form', { name: 'Import CSV' });
+    await importForm.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv(`id,name,tags\n${rows}\n`) });
+    await importForm.getByLabel('prerequisites.csv').setInputFiles([]);
+    await importForm.getByLabel('curriculum.csv').setInputFiles([]);
+    await importForm.getByRole('button', { name: 'Check (dry run)' }).click();
+    await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('#import-report .summary', { hasText: /Imported.* 1 updated/ }).waitFor();
+    await page.getByRole('tab', { name: 'Curriculum' }).click();
+  };
+  await name.fill('Typed before the import');
+  await importConcepts('page-03,Page item 03 imported,paging');
+  await page.locator('.concept-link', { hasText: 'Page item 03 imported' }).waitFor();
+  assert.equal(await page.locator('#concept-id').textContent(), 'page-02');
+  assert.equal(await name.inputValue(), 'Typed before the import');
+  await name.fill('Page item 02');
+  await importConcepts('page-02,Page item 02 imported,paging');
+  await page.waitForFunction(() => document.querySelector('#concept-form').name.value === 'Page item 02 imported');
+  assert.equal(await page.locator('#concept-id').textContent(), 'page-02');
 });
 
 step('"Created" stays on show after the new concept opens', async () => {

@@ -3,7 +3,9 @@
 
 import { ApiError, api, clearKey, getKey, setKey } from './api.js';
 import { $, clear, el, guarded, hideMessage, oneAtATime, showError, showInfo } from './dom.js';
-import { currentCurriculum, graphOf, selectCurriculum, setupCurriculum } from './curriculum.js';
+import {
+  currentCurriculum, graphOf, mayLeave, refreshCurriculum, selectCurriculum, setupCurriculum, unsavedWork,
+} from './curriculum.js';
 import { learnerGraph, setupLearner } from './learner.js';
 import { curriculumChanged, setupImport, showExportChoice } from './importer.js';
 import { exportCurriculum } from './export.js';
@@ -26,7 +28,9 @@ async function loadCurricula(preferred) {
   showExportChoice(chosen);
   $('#export-curriculum').disabled = !chosen;
   $('#import-dry-run').disabled = !chosen;
-  await selectCurriculum(chosen);
+  // The same curriculum again (an import into it): the open concept, and any edit in progress, stay.
+  if (chosen !== null && chosen === currentCurriculum()) await refreshCurriculum();
+  else await selectCurriculum(chosen);
   return data;
 }
 
@@ -49,7 +53,12 @@ async function signIn(key) {
   graphOf()?.resize();
 }
 
+// Set while the page leaves on purpose (signing out asked already), so the unload does not ask again.
+let leaving = false;
+
 function signOut() {
+  if (!mayLeave('sign out')) return;
+  leaving = true;
   clearKey();
   sessionStorage.removeItem(CURRICULUM_STORAGE);
   window.location.reload();
@@ -86,6 +95,12 @@ function setup() {
   }, 'Sign in'));
   $('#signin-fields').disabled = false; // only now: a submit before this would have left the page
   $('#signout').addEventListener('click', signOut);
+  // Closing or reloading the tab with typed text not saved: the browser's own "Leave site?" question.
+  window.addEventListener('beforeunload', (event) => {
+    if (leaving || !unsavedWork()) return;
+    event.preventDefault();
+    event.returnValue = ''; // what Chromium still needs to ask
+  });
   const tabs = [...document.querySelectorAll('[role=tab]')];
   for (const tab of tabs) {
     tab.addEventListener('click', () => showTab(tab.id.replace('tab-', '')));
@@ -103,6 +118,10 @@ function setup() {
     tab.focus();
   });
   $('#curriculum-select').addEventListener('change', guarded(async (event) => {
+    if (!mayLeave(`switch to ${event.target.value}`)) {
+      event.target.value = currentCurriculum(); // the open concept, and the picker, stay as they were
+      return;
+    }
     sessionStorage.setItem(CURRICULUM_STORAGE, event.target.value);
     curriculumChanged();
     $('#import-target').textContent = event.target.value;
@@ -117,6 +136,7 @@ function setup() {
   $('#new-curriculum-form').addEventListener('submit', guarded(oneAtATime(async (event) => {
     event.preventDefault();
     const form = event.target;
+    if (!mayLeave(`switch to the new curriculum ${form.id.value.trim()}`)) return;
     const { data } = await api('POST', '/curricula', { body: { id: form.id.value.trim(), name: form.name.value } });
     form.reset();
     form.closest('details').open = false;

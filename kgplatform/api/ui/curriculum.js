@@ -5,7 +5,7 @@ import { ApiError, api, fetchTransfers, seg } from './api.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import { $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, showError, showInfo, showList, splitList } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
-import { loadTasks, resetTaskForm, setupTasks } from './tasks.js';
+import { loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
 
 const MAX_DEPTH = 10;
 const state = {
@@ -53,7 +53,7 @@ async function loadList() {
       class: c.id === state.concept ? 'concept-link current' : 'concept-link',
       'aria-current': c.id === state.concept ? 'true' : undefined,
       dataset: { conceptId: c.id },
-      onclick: guarded(() => openConcept(c.id), 'Opening concept'),
+      onclick: guarded(() => openAnother(c.id), 'Opening concept'),
     }, el('span', { class: 'name' }, c.name), el('span', { class: 'id' }, c.id)))));
   if (!data.items.length) list.append(el('li', { class: 'hint' }, 'No concept matches.'));
   const last = Math.min(state.offset + state.pageSize, data.total);
@@ -138,6 +138,38 @@ export async function openConcept(id, { keepMessage = false } = {}) {
   if (changed) resetTaskForm();
   markCurrent(data.id);
   await Promise.all([loadGraph(), loadTasks(data.id), loadAudit()]);
+}
+
+/** What leaving the open concept would discard: '' when nothing was typed and left unsaved. */
+export function unsavedWork() {
+  const lost = [];
+  if (formChanged()) lost.push(`your unsaved changes to ${state.concept}`);
+  if (taskFormChanged()) lost.push('the task you were editing');
+  return lost.join(' and ');
+}
+
+/** Asks before a step that would drop unsaved work ("open b", "sign out"); true when it may go ahead. */
+export function mayLeave(step) {
+  const lost = unsavedWork();
+  return !lost || window.confirm(`Discard ${lost} and ${step}?`);
+}
+
+/** Opening another concept refills the editor and resets the task form: ask first when they hold typed text. */
+async function openAnother(id) {
+  if (id !== state.concept && !mayLeave(`open ${id}`)) return;
+  await openConcept(id);
+}
+
+/**
+ * The curriculum was changed from elsewhere on the page (an import into it): the list, and the open
+ * concept's graph, tasks and audit trail, are read again. The editor is refilled only when it holds no
+ * typed text; if it does, it stays, and a save over the imported version gets the conflict view.
+ */
+export async function refreshCurriculum() {
+  await loadList();
+  if (!state.concept) return;
+  if (formChanged() || taskFormChanged()) await Promise.all([loadGraph(), loadTasks(state.concept), loadAudit()]);
+  else await openConcept(state.concept, { keepMessage: true });
 }
 
 /** The form's values, as the API's concept body. */
@@ -425,7 +457,7 @@ export async function loadAudit({ more = false } = {}) {
 // ---- wiring ----------------------------------------------------------------------------------
 
 export function setupCurriculum() {
-  state.cy = createGraph($('#graph'), { onNodeTap: guarded((id) => openConcept(id), 'Opening concept') });
+  state.cy = createGraph($('#graph'), { onNodeTap: guarded((id) => openAnother(id), 'Opening concept') });
   const depth = $('#depth-select');
   for (let d = 1; d <= MAX_DEPTH; d += 1) depth.append(el('option', { value: d, selected: d === 2 }, String(d)));
   depth.addEventListener('change', guarded(loadGraph, 'Graph'));
@@ -464,6 +496,8 @@ export function setupCurriculum() {
     event.preventDefault();
     const form = event.target;
     const difficulty = form.difficulty.value.trim();
+    // The new concept opens in the editor: asked before anything is created, so "Cancel" changes nothing.
+    if (!mayLeave(`open the new concept ${form.id.value.trim()}`)) return;
     const body = {
       id: form.id.value.trim(),
       name: form.name.value,

@@ -6,6 +6,16 @@ import { $, clear, el, guarded, listValue, oneAtATime, showInfo, showList } from
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
 
+/** The form's fields as one string, to tell typed text from what the form was filled with. */
+const formText = (form) => JSON.stringify([form.id.value, form.title.value, form.kind.value, form.difficulty.value,
+  form.estimated_minutes.value, listValue(form.concepts)]);
+let filledWith = null; // formText right after the form was reset or filled for an edit
+
+/** True when the task form holds typed text that is neither saved nor cancelled. */
+export function taskFormChanged() {
+  return filledWith !== null && formText($('#task-form')) !== filledWith;
+}
+
 // Like the concept list: a response that arrives after a newer request (another concept opened
 // meanwhile) is dropped, so one concept's tasks never show under another's details.
 let tasksRequest = 0;
@@ -43,6 +53,7 @@ function editTask(task) {
   form.estimated_minutes.value = task.estimated_minutes;
   showList(form.concepts, task.concepts);
   $('#task-submit').textContent = 'Save task';
+  filledWith = formText(form);
   form.title.focus(); // the first field one can change (the id is read-only while editing)
 }
 
@@ -56,6 +67,7 @@ export function resetTaskForm() {
   const current = hooks.currentConcept();
   showList(form.concepts, current ? [current] : []);
   $('#task-submit').textContent = 'Create task';
+  filledWith = formText(form);
 }
 
 async function submitTask(event) {
