@@ -255,8 +255,13 @@ class PathSettings(BaseModel):
 class ServingSettings(BaseModel):
     """Limits of the HTTP API (request sizes, rate limits) and what its metrics watch."""
 
-    # Bodies above this are refused with 413 before they are read; curriculum imports are the largest.
+    # Bodies above this are refused with 413 before they are read: the bulk routes (POST /answers and a
+    # curriculum import), whose bodies are the largest.
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # Every other route's bodies (one concept, task, edge, goal list, key...): 256 KiB is far more than
+    # any of them needs, and FastAPI parses a body, and validates every member of it, before a route's key
+    # check runs (a review, 1 December: 10 MB from anyone held the event loop for a second).
+    max_small_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # Token bucket per API key (per client address for key-less calls); 0 turns rate limiting off.
     rate_limit_per_s: float = Field(default=500.0, ge=0)
     rate_limit_burst: int = Field(default=1000, ge=1)

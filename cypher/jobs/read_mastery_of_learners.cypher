@@ -9,6 +9,10 @@
 // unknown ids give no row. Read.
 UNWIND $learner_ids AS learner_id
 MATCH (l:Learner {id: learner_id})
+// The learner's stamp before its goals and interests (a goals edit sets both in one transaction): under
+// read-committed isolation, reading it after them could pair the old goals with the new stamp, and that
+// plan would pass for fresh (the stamps-before-inputs rule of planning/bulk.py).
+WITH l, l.updated_at AS learner_at
 // MATCH, not OPTIONAL MATCH: the aggregation still returns one row (empty lists) for a learner with no
 // mastery, where OPTIONAL MATCH collected one null row into the coalesced columns (p: [-1.0] beside
 // concepts: []), misaligning them.
@@ -25,8 +29,7 @@ CALL (l) {
   RETURN collect(g.id) AS goals, collect(g.curriculum_id) AS goal_curricula
 }
 WITH l, concepts, p, attempts, as_of_s, curricula, goals, goal_curricula,
-     CASE WHEN l.updated_at IS NULL OR updated_at > l.updated_at THEN updated_at ELSE l.updated_at END
-       AS mastery_at
+     CASE WHEN learner_at IS NULL OR updated_at > learner_at THEN updated_at ELSE learner_at END AS mastery_at
 RETURN l.id AS learner_id, concepts, p, attempts, as_of_s, curricula, goals, goal_curricula,
        COLLECT { MATCH (l)-[:INTERESTED_IN]->(t:Tag) RETURN t.name } AS interests,
        mastery_at.epochSeconds AS mastery_at_s, mastery_at.microsecond AS mastery_at_us

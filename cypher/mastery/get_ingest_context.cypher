@@ -11,7 +11,18 @@
 // revision (int, 0 before any structural change), transfer_model (the current transfer model's version,
 // null when none: with the revision, what mastery/lock_learners reads again once the learners are
 // locked). Read.
+// The revision first: an edit to a task's concepts bumps it in its own transaction, and under
+// read-committed isolation a statement can see a commit that lands midway. Read before the tasks, a
+// revision can only be older than the task map, and mastery/lock_learners then reads a newer one and the
+// batch starts again; read after them, an old map could be stamped with the new revision (a review,
+// 1 December).
 CALL () {
+  OPTIONAL MATCH (r:CurriculumRevision {id: 'structure'})
+  RETURN coalesce(r.version, 0) AS revision
+}
+// Importing the revision makes the task read depend on it, so the planner cannot order it first (unrelated
+// subqueries may be planned as a cartesian product, in any order).
+CALL (revision) {
   UNWIND $task_ids AS task_id
   MATCH (t:Task {id: task_id})
   OPTIONAL MATCH (t)-[e:EXERCISES]->(c:Concept)
@@ -32,9 +43,5 @@ CALL () {
   WHERE t.model_version = m.version
   RETURN m.version AS transfer_model,
          collect(CASE WHEN t IS NOT NULL THEN [s.id, d.id, t.strength, t.model_version] END) AS transfer
-}
-CALL () {
-  OPTIONAL MATCH (r:CurriculumRevision {id: 'structure'})
-  RETURN coalesce(r.version, 0) AS revision
 }
 RETURN tasks, stored, transfer, revision, transfer_model

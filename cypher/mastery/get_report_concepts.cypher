@@ -21,7 +21,10 @@ CALL (l, owned) {
   WITH l, owned
   WHERE size(owned) = 0
   MATCH (l)-[:INTERESTED_IN]->(t:Tag)
+  // An aggregation over no rows still gives one (keys = []): stop there, or the scan below ran over every
+  // concept for every learner who has mastery or goals.
   WITH collect(toLower(trim(t.name))) AS keys
+  WHERE size(keys) > 0
   MATCH (liked:Concept)
   WHERE any(tag IN coalesce(liked.tags, []) WHERE toLower(trim(tag)) IN keys)
   RETURN collect(DISTINCT liked) AS liked

@@ -4,4 +4,6 @@
 UNWIND $task_ids AS task_id
 MATCH (t:Task {id: task_id})
 OPTIONAL MATCH (t)-[e:EXERCISES]->(c:Concept)
-RETURN task_id, collect({concept_id: c.id, weight: coalesce(e.weight, 1.0)}) AS concepts
+// collect() drops nulls but not a map of nulls: the CASE keeps a task without concepts at an empty list.
+RETURN task_id, collect(CASE WHEN c IS NOT NULL THEN {concept_id: c.id, weight: coalesce(e.weight, 1.0)} END)
+       AS concepts

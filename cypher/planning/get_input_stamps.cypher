@@ -25,8 +25,9 @@ CALL () {
 CALL () {
   OPTIONAL MATCH (m:TransferModel {status: 'current'})
   WITH m ORDER BY m.activated_at DESC LIMIT 1
-  OPTIONAL MATCH (:Curriculum {id: $curriculum_id})-[:CONTAINS]->(:Concept)-[t:TRANSFERS_TO]->(:Concept)
-  WHERE t.model_version = m.version
+  // The edges planning/list_curriculum_transfer_edges reads: both ends in the curriculum.
+  OPTIONAL MATCH (:Curriculum {id: $curriculum_id})-[:CONTAINS]->(:Concept)-[t:TRANSFERS_TO]->(d:Concept)
+  WHERE t.model_version = m.version AND d.curriculum_id = $curriculum_id
   WITH t ORDER BY t.computed_at DESC LIMIT 1
   RETURN t.model_version AS transfer_version
 }

@@ -23,8 +23,8 @@ CALL (transfer_version) {
        CASE WHEN cur.updated_at IS NULL OR audit_at > cur.updated_at THEN audit_at ELSE cur.updated_at END
          AS changed_at,
        transfer_version IS NOT NULL AND EXISTS {
-         MATCH (cur)-[:CONTAINS]->(:Concept)-[t:TRANSFERS_TO]->(:Concept)
-         WHERE t.model_version = transfer_version
+         MATCH (cur)-[:CONTAINS]->(:Concept)-[t:TRANSFERS_TO]->(d:Concept)
+         WHERE t.model_version = transfer_version AND d.curriculum_id = cur.id
        } AS has_transfer
   RETURN [row IN collect([cur.id, changed_at, has_transfer]) WHERE row[0] IS NOT NULL] AS curricula
 }

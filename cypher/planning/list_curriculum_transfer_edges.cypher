@@ -7,6 +7,8 @@
 // (floats); empty lists when there is no current model or it has no edge here. Read.
 OPTIONAL MATCH (m:TransferModel {status: 'current'})
 WITH m ORDER BY m.activated_at DESC LIMIT 1
+// Both ends in the curriculum: the model scores pairs across curricula too (the tracer uses those), but a
+// plan is built over one curriculum's concepts and its graph builder drops the rest.
 OPTIONAL MATCH (:Curriculum {id: $curriculum_id})-[:CONTAINS]->(s:Concept)-[t:TRANSFERS_TO]->(d:Concept)
-WHERE t.model_version = m.version
+WHERE t.model_version = m.version AND d.curriculum_id = $curriculum_id
 RETURN collect(s.id) AS sources, collect(d.id) AS targets, collect(t.strength) AS strengths

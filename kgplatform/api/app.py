@@ -117,7 +117,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(NextTasksFastPath)  # cache hits skip routing and dependencies
     if limiter is not None:
         app.add_middleware(RateLimit, limiter=limiter)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.serving.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.serving.max_body_bytes,
+        max_small_bytes=settings.serving.max_small_body_bytes,
+    )
     app.add_middleware(UiSecurityHeaders)  # CSP and friends on the web page (/ui) only
     metrics = ApiMetrics(limiter_redis, settings.serving.queues)
     app.state.metrics = metrics

@@ -1,7 +1,8 @@
 """Request limits as pure ASGI middleware (no per-request task or thread): body size and rate.
 
 Both refuse with problem+json before the route runs, so a refused request changes nothing:
-- `BodySizeLimit`: 413 when Content-Length says too much, or when a streamed body grows past it;
+- `BodySizeLimit`: 413 when Content-Length says too much, or when a streamed body grows past it (the
+  bulk routes, POST /answers and a curriculum import, take large bodies; every other route small ones);
 - `RateLimit`: 429 with Retry-After when a valid API key (or else the client address) spends its
   tokens. The probes and /metrics are never limited, so an orchestrator is never locked out.
 """
@@ -32,21 +33,31 @@ class _BodyTooLarge(Exception):
     pass
 
 
+def takes_bulk_body(scope: Scope) -> bool:
+    """The routes whose bodies may be large: a batch of answers, a curriculum import."""
+    path = scope.get("path", "")
+    return scope.get("method") == "POST" and (
+        path == "/answers" or (path.startswith("/curricula/") and path.endswith("/import"))
+    )
+
+
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_small_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_small_bytes = max_bytes if max_small_bytes is None else max_small_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes if takes_bulk_body(scope) else self.max_small_bytes
         chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 # At most 18 digits: int() refuses very long numbers, and no body is that large.
-                if not value.isdigit() or len(value) > 18 or int(value) > self.max_bytes:
-                    await self._refuse(scope, receive, send)
+                if not value.isdigit() or len(value) > 18 or int(value) > limit:
+                    await self._refuse(limit, scope, receive, send)
                     return
                 await self.app(scope, receive, send)  # the server delivers no more than declared
                 return
@@ -61,7 +72,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     too_large = True
                     raise _BodyTooLarge
             return message
@@ -74,23 +85,24 @@ class BodySizeLimit:
                 await send(message)
             elif not refused:
                 refused = True
-                await self._refuse(scope, receive, send)
+                await self._refuse(limit, scope, receive, send)
 
         try:
             await self.app(scope, counting_receive, guarded_send)
         except _BodyTooLarge:
             if not refused:
                 refused = True
-                await self._refuse(scope, receive, send)
+                await self._refuse(limit, scope, receive, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @staticmethod
+    async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
             413,
             "Request too large",
-            f"the request body is over {self.max_bytes:,} bytes (or its Content-Length is not a number); "
+            f"the request body is over {limit:,} bytes (or its Content-Length is not a number); "
             "split it (POST /answers takes batches) and nothing was changed",
             field="body",
-            max_bytes=self.max_bytes,
+            max_bytes=limit,
         )
         await response(scope, receive, send)
 

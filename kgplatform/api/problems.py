@@ -29,6 +29,8 @@ from kgplatform.errors import KgpError
 PROBLEM_JSON = "application/problem+json"
 WWW_AUTHENTICATE = 'ApiKey header="X-API-Key"'
 LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+# How many of a 422's validation errors are listed (`errors_total` counts them all).
+MAX_LISTED_ERRORS = 20
 log = logging.getLogger("kgplatform.api")
 
 
@@ -63,17 +65,31 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(_loc_parts(e["loc"])), "message": e["msg"]} for e in error.errors()]
+        found = error.errors()
+        # The first few errors, and how many there were: a body with 300,000 unknown members answered
+        # with a 24 MB list of them, each named twice (a review, 1 December).
+        errors = [
+            {"field": ".".join(_loc_parts(e["loc"])), "message": e["msg"]} for e in found[:MAX_LISTED_ERRORS]
+        ]
         fields = ", ".join(e["field"] for e in errors)
+        if len(found) > len(errors):
+            fields += f" and {len(found) - len(errors):,} more"
         # `field` as the service's own errors give it: the first offending one, without where it came
         # from (body, query, path), so a client reads the field of every 422 in one place. A missing
         # or unreadable body as a whole is the field "body".
-        first = _loc_parts(error.errors()[0]["loc"]) if error.errors() else []
-        if error.errors() and error.errors()[0]["type"] == "json_invalid":
+        first = _loc_parts(found[0]["loc"]) if found else []
+        if found and found[0]["type"] == "json_invalid":
             first = first[:1]  # ("body", offset): the offset of the syntax error is no field
         field = ".".join(first[1:] if first[:1] and first[0] in LOCATIONS and first[1:] else first)
         extra = {"field": field} if field else {}
-        return problem(422, "Validation failed", f"invalid request: {fields}", errors=errors, **extra)
+        return problem(
+            422,
+            "Validation failed",
+            f"invalid request: {fields}",
+            errors=errors,
+            errors_total=len(found),
+            **extra,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

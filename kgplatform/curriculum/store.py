@@ -13,7 +13,7 @@ may re-run the whole function on a transient error (e.g. a deadlock), which is w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction
@@ -474,15 +474,50 @@ def read_audit(
 
 @dataclass(frozen=True)
 class CurriculumRows:
-    """A curriculum and all its rows, read in one transaction so they are consistent with each other."""
+    """A curriculum and all its rows (`read_curriculum_rows`)."""
 
     curriculum: dict[str, Any]
     concepts: list[Row]
     prerequisites: list[Row]
     tasks: list[Row]
 
+    def dangling(self) -> set[str]:
+        """Concept ids an edge or a task names that the concept rows do not hold."""
+        known = {c["id"] for c in self.concepts}
+        named = {e[end] for e in self.prerequisites for end in ("prerequisite", "concept")}
+        named.update(cid for t in self.tasks for cid in t["concepts"] or ())
+        return named - known
+
+    def without(self, ids: set[str]) -> CurriculumRows:
+        """These rows less every edge and task link naming one of `ids`, and less the tasks that exercised
+        only those (they came with the concepts not seen)."""
+        tasks = []
+        for task in self.tasks:
+            kept = [c for c in task["concepts"] or () if c not in ids]
+            if kept or not task["concepts"]:
+                tasks.append({**task, "concepts": kept})
+        return replace(
+            self,
+            prerequisites=[e for e in self.prerequisites if not {e["prerequisite"], e["concept"]} & ids],
+            tasks=tasks,
+        )
+
+
+# Reads of a curriculum that meet a half-seen write before they give up on a whole one.
+READ_ATTEMPTS = 3
+
 
 def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | None:
+    """The curriculum's concepts, edges and tasks, whole: never an edge or a task naming a concept missing
+    from the concepts read.
+
+    The three statements share a transaction, but Neo4j reads at read-committed isolation, so an import
+    committing between them could add concept X after the concepts were read and X's edges and tasks before
+    the rest were: the plans' graph builder refused that document (a 422) and an export named a concept it
+    did not hold (a review, 1 December). Such a read is read again; if writes keep landing in between,
+    the last read is given without the references to what it did not see (X joins at the next read).
+    """
+
     def work(tx: ManagedTransaction) -> CurriculumRows | None:
         curriculum = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
         if not curriculum:
@@ -494,4 +529,8 @@ def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | N
             tasks=_run(tx, "curriculum/read_curriculum_tasks", curriculum_id=curriculum_id),
         )
 
-    return _read(graph, work)
+    for _ in range(READ_ATTEMPTS):
+        rows = _read(graph, work)
+        if rows is None or not (dangling := rows.dangling()):
+            return rows
+    return rows.without(dangling)

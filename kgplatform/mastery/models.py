@@ -214,11 +214,20 @@ def parse_answer_rows(rows: list[Any]) -> tuple[list[tuple[int, AnswerIn]], list
     return good, bad
 
 
+# How many of a rejected row's validation errors its message lists.
+MAX_ROW_ERRORS = 5
+
+
 def _rejection(index: int, row: Any, error: ValidationError) -> RejectedRow:
     first = error.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or "row"  # no location: the row itself is no object
     event_id = row.get("event_id") if isinstance(row, dict) else None
-    messages = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in error.errors())
+    found = error.errors()
+    messages = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in found[:MAX_ROW_ERRORS]
+    )
+    if len(found) > MAX_ROW_ERRORS:  # a row with thousands of unknown members is not echoed member by member
+        messages += f"; and {len(found) - MAX_ROW_ERRORS:,} more"
     return RejectedRow(
         index=index,
         event_id=event_id if _echoable(event_id) else None,

@@ -168,10 +168,7 @@ class IngestTx:
     def task_concepts(self, task_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         """Concepts (id, weight) per existing task; unknown tasks are absent."""
         rows = self._start("mastery/get_task_concepts", task_ids=list(task_ids)).data()
-        return {
-            r["task_id"]: [(c["concept_id"], float(c["weight"])) for c in r["concepts"] if c["concept_id"]]
-            for r in rows
-        }
+        return {r["task_id"]: [(c["concept_id"], float(c["weight"])) for c in r["concepts"]] for r in rows}
 
     def create_answers(
         self, answers: AnswerColumns, durations: list[float | None], received_at: datetime

@@ -256,10 +256,15 @@ def test_the_change_poll_judges_a_curriculum_without_edges_of_the_model_as_the_p
     assert run_import(graph, parse_json(other.to_json()), "no-edges", actor="test").imported
     graph.write(
         "testing/create_transfer_edges",
-        edges=[{"source": concepts[0], "target": concepts[5], "strength": 0.4}],
+        # The model also scores pairs across curricula: an edge leaving "no-edges" is no edge of its plans.
+        edges=[
+            {"source": concepts[0], "target": concepts[5], "strength": 0.4},
+            {"source": other.concepts[0].id, "target": concepts[1], "strength": 0.3},
+        ],
         model_version="gnn-poll",
         now=datetime.now(UTC),
     )
+    assert PlanStore(graph).transfer_edges("no-edges") == []
     stamps = PlanStore(graph).change_stamps()
     assert stamps.transfer_version == "gnn-poll"
     assert stamps.transfer_version_of(CURRICULUM) == "gnn-poll"

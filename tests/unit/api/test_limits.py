@@ -161,3 +161,47 @@ def test_the_redis_window_fails_open_when_redis_refuses_the_count(error: Excepti
     Redis backend fails open."""
     window = RedisFixedWindow(RefusingRedis(error), rate=1.0, burst=1)  # type: ignore[arg-type]
     assert [window.take("k") for _ in range(3)] == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "length", "allowed"),
+    [
+        ("POST", "/answers", 5000, True),
+        ("POST", "/curricula/algebra/import", 5000, True),
+        ("POST", "/curricula/algebra/import", 9000, False),
+        ("POST", "/curricula", 5000, False),
+        ("POST", "/api-keys", 5000, False),
+        ("PUT", "/learners/l1/goals", 5000, False),
+        ("PATCH", "/concepts/import", 5000, False),  # a concept named "import" is no import
+        ("POST", "/curricula", 1500, True),
+    ],
+)
+def test_only_the_bulk_routes_take_large_bodies(method: str, path: str, length: int, allowed: bool) -> None:
+    """A key check runs after FastAPI has parsed and validated the body: a route taking one concept or one
+    goal list must not read megabytes from anyone first."""
+    reached: list[Scope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        reached.append(scope)
+
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "headers": [(b"content-length", str(length).encode())],
+    }
+    asyncio.run(BodySizeLimit(app, max_bytes=8192, max_small_bytes=2048)(scope, receive, send))
+    assert bool(reached) is allowed
+    if not allowed:
+        assert sent[0]["status"] == 413
+        assert json.loads(sent[1]["body"])["max_bytes"] == (
+            8192 if "/import" in path and method == "POST" else 2048
+        )

@@ -203,3 +203,54 @@ def test_a_cascade_deletes_tasks_then_the_concept_then_bumps_and_audits() -> Non
         "bump_task_versions",
         "create_audit_entries",
     ]
+
+
+class ReadsInTurn(FakeGraph):
+    """Each read transaction answers from the next of `reads`: what a curriculum looks like as writes land."""
+
+    def __init__(self, reads: list[dict[str, list[dict[str, Any]]]]) -> None:
+        super().__init__(reads[0])
+        self.reads = iter(reads)
+
+    def execute_read(self, work: Callable[[RecordingTx], Any]) -> Any:  # type: ignore[override]
+        self.tx.answers = next(self.reads)
+        return work(self.tx)
+
+
+def _curriculum_read(concepts: list[str], edges: list[tuple[str, str]], tasks: dict[str, list[str]]) -> dict:
+    return {
+        "curriculum/get_curriculum": [{"curriculum": {"id": "m", "name": "M"}}],
+        "curriculum/read_curriculum_concepts": [{"id": c} for c in concepts],
+        "curriculum/read_curriculum_prerequisites": [
+            {"prerequisite": p, "concept": c, "weight": 1.0} for p, c in edges
+        ],
+        "curriculum/read_curriculum_tasks": [{"id": t, "concepts": cs} for t, cs in tasks.items()],
+    }
+
+
+# An import committing between the concept read and the edge read: concept x is missing, its edge and
+# task are there.
+HALF_SEEN = _curriculum_read(
+    ["a", "b"], [("a", "b"), ("b", "x")], {"t1": ["a"], "tx": ["x"], "tb": ["b", "x"]}
+)
+WHOLE = _curriculum_read(
+    ["a", "b", "x"], [("a", "b"), ("b", "x")], {"t1": ["a"], "tx": ["x"], "tb": ["b", "x"]}
+)
+
+
+def test_a_read_that_half_saw_a_write_is_read_again() -> None:
+    graph = ReadsInTurn([HALF_SEEN, WHOLE])
+    rows = store.read_curriculum_rows(graph, "m")
+    assert rows is not None
+    assert [c["id"] for c in rows.concepts] == ["a", "b", "x"]
+    assert rows.dangling() == set()
+
+
+def test_writes_landing_in_every_read_give_a_whole_curriculum_without_what_was_half_seen() -> None:
+    graph = ReadsInTurn([HALF_SEEN] * store.READ_ATTEMPTS)
+    rows = store.read_curriculum_rows(graph, "m")
+    assert rows is not None
+    assert rows.dangling() == set()
+    assert [(e["prerequisite"], e["concept"]) for e in rows.prerequisites] == [("a", "b")]
+    # The task on x alone came with x; a task on b and x keeps b.
+    assert {t["id"]: t["concepts"] for t in rows.tasks} == {"t1": ["a"], "tb": ["b"]}

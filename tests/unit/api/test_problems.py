@@ -1,0 +1,63 @@
+"""422s stay a readable size whatever the body: the first errors are listed, all of them counted."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict
+
+from kgplatform.api.problems import MAX_LISTED_ERRORS, install_problem_handlers
+from kgplatform.mastery.models import MAX_ROW_ERRORS, parse_answer_rows
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+def client() -> TestClient:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/things")
+    def create(body: Strict) -> dict[str, str]:
+        return {"name": body.name}
+
+    return TestClient(app)
+
+
+def test_a_body_with_thousands_of_unknown_members_gets_the_first_errors_and_their_count() -> None:
+    body = {"name": "x", **{f"k{i}": 0 for i in range(3000)}}
+    response = client().post("/things", json=body)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["errors_total"] == 3000
+    assert len(problem["errors"]) == MAX_LISTED_ERRORS
+    assert problem["errors"][0] == {"field": "body.k0", "message": "Extra inputs are not permitted"}
+    assert problem["detail"].endswith(f"and {3000 - MAX_LISTED_ERRORS:,} more")
+    assert problem["field"] == "k0"
+    assert len(response.content) < 5000
+
+
+def test_a_few_errors_are_all_listed() -> None:
+    problem = client().post("/things", json={"other": 1}).json()
+    assert problem["errors_total"] == 2
+    assert {e["field"] for e in problem["errors"]} == {"body.name", "body.other"}
+    assert "more" not in problem["detail"]
+
+
+def test_a_rejected_answer_row_lists_its_first_errors_and_counts_the_rest() -> None:
+    row = {
+        "event_id": "e1",
+        "learner_id": "l1",
+        "task_id": "t1",
+        "correct": True,
+        "answered_at": "2026-12-01T10:00:00Z",
+        **{f"k{i}": 0 for i in range(500)},
+    }
+    good, bad = parse_answer_rows([row])
+    assert not good
+    [rejected] = bad
+    assert rejected.field == "k0"
+    assert rejected.message.count("Extra inputs are not permitted") == MAX_ROW_ERRORS
+    assert rejected.message.endswith(f"; and {500 - MAX_ROW_ERRORS:,} more")
