@@ -49,6 +49,23 @@ def test_replaying_a_batch_reports_every_row_as_duplicate_and_changes_nothing(
     assert all_mastery(graph) == before and counts(graph) == stored
 
 
+def test_a_retry_holding_stored_rows_and_a_conflict_is_200_naming_both(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """A 409 says nothing was stored: a retried batch whose rows are stored already must hear so
+    (duplicates), next to the row whose id now names other content (rejected, a conflict)."""
+    batch = make_answers(curriculum, 2, 4, seed=7)[:2]
+    assert post(api, batch).status_code == 200
+    before, stored = all_mastery(graph), counts(graph)
+    retried = post(api, [batch[0], {**batch[1], "correct": not batch[1]["correct"]}])
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["duplicates"] == [batch[0]["event_id"]]
+    assert [(r["event_id"], r["reason"], r["field"]) for r in retried.json()["rejected"]] == [
+        (batch[1]["event_id"], "conflict", "correct")
+    ]
+    assert all_mastery(graph) == before and counts(graph) == stored
+
+
 def test_a_single_answer_creates_its_learner_on_first_sight(
     api: Api, graph: Graph, curriculum: SyntheticCurriculum
 ) -> None:

@@ -118,6 +118,15 @@ def test_ids_owned_by_another_curriculum_are_refused() -> None:
     assert ("task", 1, "id") in errors_of(report)
 
 
+def test_an_edge_or_task_naming_another_curriculums_concept_is_refused_as_foreign() -> None:
+    """Not as unknown, and not passed by a dry run: the import would fail later, with another reason."""
+    data = doc(prerequisites=[{"prerequisite": "p", "concept": "a"}])
+    data["tasks"] = [{"id": "t-foreign", "title": "T", "kind": "quiz", "concepts": ["p"]}]
+    report = check(data, ExistingGraph(concept_owners={"p": "physics"})).report
+    assert errors_of(report) == [("prerequisite", 1, "prerequisite"), ("task", 1, "concepts")]
+    assert all("belongs to curriculum 'physics'" in e.message for e in report.errors)
+
+
 def test_self_loop_is_reported_and_named() -> None:
     data = doc()
     data["prerequisites"].append({"prerequisite": "c", "concept": "c"})

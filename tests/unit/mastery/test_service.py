@@ -343,3 +343,74 @@ def test_mastery_without_as_of_decays_from_its_update_as_the_planners_do() -> No
         c for group in (report.mastered, report.previously_mastered, report.in_progress) for c in group
     ]
     assert state.p_now < 0.95 - 0.2  # about two half-lives of forgetting above p_init
+
+
+# One task per concept, for answers whose concepts must differ: the first task of each concept.
+TASKS_BY_CONCEPT = list({concepts[0]: task for task, concepts in reversed(TASKS.items())}.values())
+ONE_ANSWER = {
+    "event_id": "e-fields",
+    "learner_id": "l-fields",
+    "task_id": TASKS_BY_CONCEPT[0],
+    "correct": True,
+    "answered_at": "2026-01-01T08:00:00Z",
+    "duration_s": 3.0,
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"learner_id": "l-other"},
+        {"task_id": TASKS_BY_CONCEPT[1]},
+        {"correct": False},
+        {"answered_at": "2026-01-02T08:00:00Z"},
+        {"duration_s": 4.0},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_each_stored_field_that_differs_makes_a_resent_id_a_conflict_naming_it(
+    change: dict[str, Any],
+) -> None:
+    """A field left out of the comparison would call the resent answer a duplicate: the service then
+    drops it as stored, and the answer it meant is lost."""
+    service, _ = make_service()
+    service.ingest([ONE_ANSWER])
+    result = service.ingest([{**ONE_ANSWER, **change}])
+    assert result.duplicates == []
+    assert [(r.reason, r.field) for r in result.rejected] == [("conflict", next(iter(change)))]
+
+
+def test_answers_at_the_same_instant_give_one_mastery_however_they_are_batched() -> None:
+    """Times rounded to the second tie often; the later batch's answer must still be replayed in
+    (answered_at, event_id) order, not appended."""
+    wrong = {**ONE_ANSWER, "event_id": "e1", "correct": False}
+    right = {**ONE_ANSWER, "event_id": "e2", "correct": True}
+    together, store_together = make_service()
+    together.ingest([wrong, right])
+    apart, store_apart = make_service()
+    apart.ingest([right])
+    apart.ingest([wrong])
+    assert store_apart.mastery == store_together.mastery
+
+
+def test_an_older_answer_on_a_transfer_source_arriving_after_its_target_gives_one_mastery() -> None:
+    """Transfer carries an answer on the source to the target: an older source answer arriving late
+    changes the target's history, so the target is replayed too."""
+    source, target = TASKS_BY_CONCEPT[0], TASKS_BY_CONCEPT[3]
+    edges = [{"source": TASKS[source][0], "target": TASKS[target][0], "strength": 0.5, "model_version": "g1"}]
+    on_source = {**ONE_ANSWER, "event_id": "e1", "task_id": source, "answered_at": "2026-01-03T08:00:00Z"}
+    on_target = {
+        **ONE_ANSWER,
+        "event_id": "e2",
+        "task_id": target,
+        "correct": False,
+        "answered_at": "2026-01-05T08:00:00Z",
+    }
+    together, store_together = make_service()
+    store_together.transfer = edges
+    together.ingest([on_source, on_target])
+    apart, store_apart = make_service()
+    store_apart.transfer = edges
+    apart.ingest([on_target])
+    apart.ingest([on_source])
+    assert store_apart.mastery == store_together.mastery
