@@ -79,13 +79,25 @@ def build_report(
     # As the planner's `frontier.implied_known` (what a goal is met by) and `known_concepts` (that, and
     # the concepts without tasks, which hold nobody back).
     met = known_concepts(states, mastered_now & with_tasks)
+    # As the planner: a concept mastered at its last answer and still good enough (READY_AT) goes on
+    # implying its prerequisites, not itself.
+    faded = {
+        s.concept_id
+        for s in states
+        if s.has_tasks
+        and s.attempts > 0
+        and s.p_mastery is not None
+        and at_least(s.p_mastery, threshold)
+        and at_least(s.p_now, READY_AT)
+    }
+    met |= known_concepts(states, {p for s in states if s.concept_id in faded for p in s.prerequisites})
     # As the planner: a goal the learner has answered on is met by its own mastery only, and any concept
     # answered without ever being good enough (READY_AT) is not implied by a mastered dependant.
     met -= {s.concept_id for s in states if s.goal and s.attempts > 0 and not at_least(s.p_now, threshold)}
     failed = never_reached(states, READY_AT)
     met -= failed
     implied = met - mastered_now
-    implied_by = implying_concepts(states, mastered_now & with_tasks, implied)
+    implied_by = implying_concepts(states, (mastered_now & with_tasks) | faded, implied)
     concepts = [_report_concept(s, threshold, implied_by) for s in ordered]
     by_id = {c.concept_id: c for c in concepts}
     goals = [c.concept_id for c in concepts if c.goal]
@@ -93,7 +105,7 @@ def build_report(
         status: [c for c in concepts if c.status == status]
         for status in ("mastered", "known_by_implication", "previously_mastered", "in_progress")
     }
-    known = met | {s.concept_id for s in states if not s.has_tasks}
+    known = through_taskless(ordered, met)
     # A goal already met needs nothing more; a learner without goals aims at what they are working on
     # and have not got (known concepts are no target: the planner counts them as done).
     working_on = grouped["in_progress"] + grouped["previously_mastered"]
@@ -105,9 +117,9 @@ def build_report(
     # Blockers as the planner sees them: a prerequisite good enough to open its dependants (or implied by
     # one that is) blocks nothing, though it is not mastered yet.
     ready = {s.concept_id for s in states if at_least(s.p_now, READY_AT)}
-    good_enough = known_concepts(states, ready & with_tasks) - failed
+    good_enough = through_taskless(ordered, known_concepts(states, ready & with_tasks) - failed)
     opened = known | good_enough
-    blocking = blocking_prerequisites(states, targets, opened)
+    blocking = blocking_prerequisites(states, targets, opened, with_tasks)
 
     def startable(s: ConceptState) -> bool:
         return all(p in opened or p not in by_id for p in s.prerequisites)
@@ -116,7 +128,8 @@ def build_report(
     # As the planner (`policy.keep_least_mastered_goal`): with every goal met, the least mastered one (the
     # first in prerequisite order on a tie) stays in practice; the report said nothing of the plan's work.
     consolidating = (
-        min(goals, key=lambda cid: by_id[cid].p_now)  # the first of equal ones: `goals` is in that order
+        # The first of equal ones (`goals` is in that order), compared in float32 as the planner does.
+        min(goals, key=lambda cid: np.float32(by_id[cid].p_now))
         if goals and CONSOLIDATE_GOALS and not targets
         else None
     )
@@ -128,6 +141,13 @@ def build_report(
         s.concept_id for s in states if s.attempts >= SEND_BACK_AFTER and not at_least(s.p_now, READY_AT)
     }
     behind_stuck = {p for s in states if s.concept_id in stuck for p in s.prerequisites}
+    # ... and some dependant on the way has tasks to carry the learner on (not only a capstone).
+    carried = {
+        p
+        for s in states
+        if s.has_tasks and on_path is not None and s.concept_id in on_path
+        for p in s.prerequisites
+    }
     settled = {
         s.concept_id
         for s in states
@@ -137,6 +157,7 @@ def build_report(
         and s.attempts > 0
         and not s.goal
         and s.concept_id not in behind_stuck
+        and s.concept_id in carried
     }
     report = FeedbackReport(
         learner_id=learner_id,
@@ -194,6 +215,17 @@ def prerequisite_order(states: Sequence[ConceptState]) -> list[ConceptState]:
     return [by_id[cid] for cid in order]
 
 
+def through_taskless(ordered: Sequence[ConceptState], flagged: set[str]) -> set[str]:
+    """`flagged`, and every concept without tasks whose prerequisites (in the report) are all flagged, in
+    prerequisite order (`ordered`), as the planner's `frontier.through_taskless`."""
+    out = set(flagged)
+    present = {s.concept_id for s in ordered}
+    for s in ordered:
+        if not s.has_tasks and all(p in out for p in s.prerequisites if p in present):
+            out.add(s.concept_id)
+    return out
+
+
 def known_concepts(states: Sequence[ConceptState], mastered: set[str]) -> set[str]:
     """The mastered concepts and everything leading to them: mastering a concept implies its
     prerequisites (knowledge-space theory, as the planner's `frontier.implied_known` has it)."""
@@ -209,11 +241,13 @@ def known_concepts(states: Sequence[ConceptState], mastered: set[str]) -> set[st
 
 
 def blocking_prerequisites(
-    states: Sequence[ConceptState], targets: Sequence[str], known: set[str]
+    states: Sequence[ConceptState], targets: Sequence[str], known: set[str], practicable: AbstractSet[str]
 ) -> dict[str, list[str]]:
     """Prerequisites (direct or further up) not yet known of each target -> the targets they block.
 
-    The walk up stops at a known concept (`known_concepts`): everything above it is known too.
+    The walk up stops at a known concept (`known_concepts`): everything above it is known too. It goes
+    through a concept without tasks (`practicable` holds those with), which nobody can practise, so is
+    no blocker itself.
     """
     prerequisites = {s.concept_id: list(s.prerequisites) for s in states}
     blocking: dict[str, list[str]] = {}
@@ -228,7 +262,8 @@ def blocking_prerequisites(
             if concept in known:
                 continue
             stack.extend(prerequisites[concept])
-            blocking.setdefault(concept, []).append(target)
+            if concept in practicable:
+                blocking.setdefault(concept, []).append(target)
     return blocking
 
 

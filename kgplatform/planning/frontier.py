@@ -13,12 +13,25 @@ from kgplatform.planning.reach import lead_to
 
 
 def known_concepts(graph: ConceptGraph, p_mastery: np.ndarray, mastered_at: float) -> np.ndarray:
-    """(..., n) bool: mastered, or implied by a mastered concept it leads to, or without tasks.
-
-    Concepts without tasks cannot be practised, so they never hold anyone back (`implied_known` is
-    the same without them, what a goal is met by).
+    """(..., n) bool: mastered, or implied by a mastered concept it leads to, or passed through
+    (`through_taskless`: without tasks, every prerequisite known). `implied_known` is the same without
+    the last, what a goal is met by.
     """
-    return implied_known(graph, p_mastery, mastered_at) | ~graph.has_tasks
+    return through_taskless(graph, implied_known(graph, p_mastery, mastered_at))
+
+
+def through_taskless(graph: ConceptGraph, flags: np.ndarray) -> np.ndarray:
+    """(..., n) bool: `flags`, and every concept without tasks whose prerequisites all carry the flag.
+
+    Nobody can practise a concept without tasks, so it never holds a learner back itself; but it must not
+    hide what stands before it. With Q -> P (no tasks) -> G, counting P as known opened G while Q was at
+    0.2, and the report listed no blocker (a review, 1 December). Concepts are numbered in prerequisite
+    order, so one pass in that order carries the flag down chains of them.
+    """
+    out = flags.copy()
+    for concept, prerequisites in graph.taskless_prerequisites:
+        out[..., concept] |= out[..., prerequisites].all(axis=-1)
+    return out
 
 
 def implied_known(graph: ConceptGraph, p_mastery: np.ndarray, mastered_at: float) -> np.ndarray:

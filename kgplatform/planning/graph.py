@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from graphlib import TopologicalSorter
 from typing import Any
 
 import numpy as np
@@ -204,6 +205,11 @@ class ConceptGraph:
         return self.concept_tasks[:, 0] >= 0
 
     @cached_property
+    def taskless_prerequisites(self) -> tuple[tuple[int, np.ndarray], ...]:
+        """(concept, its direct prerequisites) for each concept no task exercises, in concept order."""
+        return tuple((int(c), np.flatnonzero(self.prereq[:, c])) for c in np.flatnonzero(~self.has_tasks))
+
+    @cached_property
     def centrality(self) -> np.ndarray:
         """(n,) in 0..1: how much of the graph a concept touches (ancestors + descendants)."""
         reach = self.closure.sum(axis=0) + self.closure.sum(axis=1) - 2.0
@@ -270,14 +276,18 @@ def topological_order(
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """Ids in an order where every kept edge goes forward, and the edges dropped to break cycles.
 
-    Depth-first, visiting in the given order so the result is deterministic; an edge into a node
-    still on the stack closes a cycle and is dropped.
+    Cycles: depth-first, visiting in the given order so the result is deterministic; an edge into a node
+    still on the stack closes a cycle and is dropped. Order: layer by layer (every concept whose
+    prerequisites are all placed), each layer by id, as the feedback report's `prerequisite_order`:
+    equal scores are broken by this order, and the report must name the goal the plan keeps in practice
+    (reversed depth-first order made the two pick different goals of equal mastery, and placed w3 before
+    w2 before w1 on a flat curriculum: a review, 1 December).
     """
+    edges = list(edges)
     children: dict[str, list[str]] = {i: [] for i in ids}
     for source, target in edges:
         children[source].append(target)
     state: dict[str, int] = {}  # 1 on the stack, 2 done
-    post: list[str] = []
     dropped: list[tuple[str, str]] = []
     for root in ids:
         if root in state:
@@ -297,9 +307,18 @@ def topological_order(
                     stack.append((child, 0))
             else:
                 state[node] = 2
-                post.append(node)
                 stack.pop()
-    return post[::-1], dropped
+    kept = set(edges) - set(dropped)
+    sorter = TopologicalSorter({i: [] for i in ids})
+    for source, target in kept:
+        sorter.add(target, source)
+    sorter.prepare()
+    order: list[str] = []
+    while sorter.is_active():
+        layer = sorted(sorter.get_ready())
+        order.extend(layer)
+        sorter.done(*layer)
+    return order, dropped
 
 
 def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] = ()) -> ConceptGraph:

@@ -18,8 +18,9 @@ from kgplatform.errors import ValidationFailed
 from kgplatform.planning import frontier as fr
 from kgplatform.planning.cells import set_cells
 from kgplatform.planning.difficulty import concepts_in_band, task_success
-from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.graph import ConceptGraph, propagate
 from kgplatform.planning.ranking import NOT_A_CANDIDATE, OFF_PATH, SCORE_DECIMALS, ScoreParts, compose_scores
+from kgplatform.planning.reach import lead_to
 from kgplatform.planning.reasons import describe
 
 
@@ -347,6 +348,14 @@ def settled_cells(
     (L, n) passes cost the batch planner about 7% more worker CPU."""
     flat = rows.astype(np.int64) * p.shape[1] + cols
     settled = good_enough[rows, cols] & on_path[rows, cols] & has_goals[rows] & ~np.isin(flat, goal_at)
+    # Only where a dependant on the way has tasks to carry the learner on: the prerequisite of a goal
+    # nobody can practise (a capstone) was settled and never practised again (a review, 1 December).
+    if settled.any():
+        learners = np.unique(rows[settled])
+        carrying = (on_path[learners] & graph.has_tasks).astype(np.float32)
+        carried = propagate(carrying, graph.prereq_t)  # per concept: its dependants that can carry on
+        at = np.searchsorted(learners, rows[settled])
+        settled[settled] = carried[at, cols[settled]] > 0
     stuck = (attempts[rows, cols] >= config.send_back_after) & (p[rows, cols] < config.ready_at)
     if stuck.any() and settled.any():
         marks = sparse.csr_array(
@@ -435,6 +444,18 @@ def score_concepts(
     p = p_mastery.astype(np.float32, copy=False).reshape(-1, n)
     peak = p_peak.astype(np.float32, copy=False).reshape(-1, n)
     met = fr.implied_known(graph, p, config.mastered_at)
+    # Only answered cells can be failed, faded or settled (a few per learner): worked on by position.
+    rows, cols = set_cells(attempts.reshape(-1, n) > 0)
+    peak_at, p_at = peak[rows, cols], p[rows, cols]
+    # A concept mastered at its last answer, faded below the bar since but still good enough to open its
+    # dependants, goes on implying its prerequisites (not itself): a learner whose B faded from 0.90 to
+    # 0.83 in six days was sent back to B's never-answered foundation A, which B's mastery had implied
+    # the day before (a review, 1 December).
+    faded = (peak_at >= config.mastered_at) & (p_at >= config.ready_at) & graph.has_tasks[cols]
+    if faded.any():
+        below = np.zeros(p.shape, dtype=np.float32)
+        below[rows[faded], cols[faded]] = 1.0
+        met |= lead_to(graph, propagate(below, graph.prereq_t) > 0)
     # Goals are a few entries of each row: worked on by position, not with (L, n) passes.
     goal_at = np.flatnonzero(goals.reshape(-1, n))
     # A goal the learner has answered on is met by its own mastery only: a mastered dependant implies it
@@ -450,18 +471,16 @@ def score_concepts(
     # linear equations looped on the next concept (simplifying expressions) and was never sent back to
     # negatives (a teacher's review, 1 December). Between `ready_at` and `mastered_at` the dependant's
     # mastery still implies it: the learner's answers were not against it.
-    # Only answered cells can be either (a few per learner), so they are worked on by position.
-    rows, cols = set_cells(attempts.reshape(-1, n) > 0)
-    peak_at, p_at = peak[rows, cols], p[rows, cols]
     failed = np.maximum(peak_at, p_at) < config.ready_at
     met[rows[failed], cols[failed]] = False
     if config.consolidate_goals:
         keep_least_mastered_goal(p, met, goal_at)
-    known = met | ~graph.has_tasks
+    known = fr.through_taskless(graph, met)
     on_path = fr.goal_paths(graph, goals.reshape(-1, n), met)
     aims = unmet_goal_lists(goal_at[~met.reshape(-1).take(goal_at)], p.shape[0], n)
-    good_enough = fr.known_concepts(graph, p, config.ready_at)
+    good_enough = fr.implied_known(graph, p, config.ready_at)
     good_enough[rows[failed], cols[failed]] = False
+    good_enough = fr.through_taskless(graph, good_enough)
     ready, blocks, open_ = fr.frontier_blocks_and_open(graph, known, good_enough, on_path)
     has_goals = np.zeros(p.shape[0], dtype=bool)
     has_goals[goal_at // n] = True
@@ -481,7 +500,9 @@ def score_concepts(
     )
     review = np.zeros(p.shape, dtype=bool)
     review[rows[due], cols[due]] = True
-    missing = np.where(on_path, 1.0 - p, np.float32(0.0))
+    # What is still to learn on the way: not a concept a goal counts as met (mastered, or implied by a
+    # mastered dependant), whose transfer gain and "strengthens" claims went to known concepts.
+    missing = np.where(on_path & ~met, 1.0 - p, np.float32(0.0))
     # Transfer gain and goal pull are sums over sparse graph rows, so they are computed on (n, L)
     # columns: one transpose in and one out, where (L, n) @ sparse transposes inside scipy each time.
     # The same terms are added in the same order for one learner or many.

@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 # towards mastery, unless the learner is stuck on a dependant (`policy.settled_cells`), and a
 # learner whose goals all look met keeps practising the least mastered one (`keep_least_mastered_goal`);
 # planner-6: the learner is sent back to a settled prerequisite after six answers on a dependant still
-# below 0.6, not three (`PlanConfig.send_back_after`).
-PLANNER_VERSION = "planner-6"
+# below 0.6, not three (`PlanConfig.send_back_after`);
+# planner-7 (a review of edge cases, 1 December): a concept mastered at its last answer and still good
+# enough goes on implying its prerequisites; a concept without tasks passes on only what its prerequisites
+# have (`frontier.through_taskless`); a prerequisite is settled only where a dependant on the way has
+# tasks; transfer gain counts what is still missing; concepts are numbered layer by layer, by id.
+PLANNER_VERSION = "planner-7"
 
 
 def model_version(params: TracerParams) -> str:

@@ -89,17 +89,20 @@ def _plan_and_report(
     p: dict[str, float],
     goal: str,
     peak: dict[str, float] | None = None,
+    attempts: dict[str, int] | None = None,
 ) -> tuple[list[tuple[str, str]], dict[str, list[str]], dict[str, bool]]:
-    """The real planner's (task, reason) list and the report's blockers and review flags, same learner."""
+    """The real planner's (task, reason) list and the report's blockers and review flags, same learner.
+    Every concept was answered 3 times unless `attempts` says otherwise."""
     graph = build_graph(_document(edges, with_tasks))
     ids = list(graph.concept_ids)
     peak = {**p, **(peak or {})}
+    answers = {c: 3 for c in ids} | (attempts or {})
     plan = plan_for_learner(
         graph,
         "kim",
         p_mastery=np.array([p[c] for c in ids]),
         p_peak=np.array([peak[c] for c in ids]),
-        attempts=np.array([3.0 for _ in ids]),
+        attempts=np.array([float(answers[c]) for c in ids]),
         goals=np.array([c == goal for c in ids]),
         config=PlanConfig(),
     )
@@ -107,7 +110,9 @@ def _plan_and_report(
     states = []
     for c in ids:
         prereqs = tuple(a for a, b in edges if b == c)
-        learner = state(c, p[c], prereqs=prereqs, p_mastery=peak[c], attempts=3, days_ago=30, goal=c == goal)
+        learner = state(
+            c, p[c], prereqs=prereqs, p_mastery=peak[c], attempts=answers[c], days_ago=30, goal=c == goal
+        )
         states.append(replace(learner, has_tasks=has_tasks[c]))
     report = build_report("kim", states, NOW)
     reviews = {d.concept_id: d.needs_review for d in report.decaying}
@@ -274,3 +279,63 @@ def test_with_every_goal_met_the_report_names_the_goal_the_plan_keeps_in_practic
     # A goal still unmet: nothing is consolidated.
     states[1] = replace(states[1], p_now=0.5, p_mastery=0.5)
     assert build_report("kim", states, NOW).consolidating is None
+
+
+def test_a_mastered_concept_faded_a_little_still_implies_its_never_answered_foundations() -> None:
+    """a -> b -> g, goal g; b mastered at 0.90 when last answered, 0.83 six days later; a never answered.
+    The plan went back to a ("ready to learn") the day b slipped below 0.85, which it had implied."""
+    tasks, blocking, _ = _plan_and_report(
+        [("a", "b"), ("b", "g")],
+        ["a", "b", "g"],
+        {"a": 0.25, "b": 0.83, "g": 0.25},
+        "g",
+        peak={"b": 0.90},
+        attempts={"a": 0, "b": 5, "g": 0},
+    )
+    assert [task for task, _ in tasks][:1] == ["tg"] and "ta" not in [task for task, _ in tasks]
+    assert blocking == {}
+
+
+def test_a_concept_without_tasks_does_not_hide_the_prerequisite_before_it() -> None:
+    """q -> p (no tasks) -> g, q at 0.2: g is not open yet, and q blocks it."""
+    tasks, blocking, _ = _plan_and_report(
+        [("q", "p"), ("p", "g")], ["q", "g"], {"q": 0.2, "p": 0.25, "g": 0.25}, "g", attempts={"q": 1, "g": 0}
+    )
+    assert [task for task, _ in tasks][:1] == ["tq"] and "tg" not in [task for task, _ in tasks]
+    assert blocking == {"q": ["g"]}
+
+
+def test_the_prerequisite_of_a_goal_nobody_can_practise_is_practised_on() -> None:
+    """p -> cap (a goal without tasks): p at 0.70 is not left to cap's tasks, which do not exist."""
+    tasks, _, _ = _plan_and_report(
+        [("p", "cap"), ("z0", "z")],
+        ["p", "z0", "z"],
+        {"p": 0.70, "cap": 0.25, "z0": 0.25, "z": 0.25},
+        "cap",
+        attempts={"p": 4, "cap": 0, "z0": 0, "z": 0},
+    )
+    assert tasks[0][0] == "tp" and "leads to your goal" in tasks[0][1]
+
+
+def test_transfer_towards_a_concept_already_known_is_no_reason_to_pick_a_task() -> None:
+    """f -> m -> g, x -> g, y -> g; m mastered implies f. Transfer x -> f (0.6) is help towards
+    nothing missing: x once ranked first, "strengthens f"; y -> g (0.3) helps the goal itself."""
+    edges = [("f", "m"), ("m", "g"), ("x", "g"), ("y", "g")]
+    graph = build_graph(_document(edges, ["f", "m", "g", "x", "y"])).with_transfer(
+        [("x", "f", 0.6), ("y", "g", 0.3)]
+    )
+    ids = list(graph.concept_ids)
+    p = {"f": 0.25, "m": 0.9, "g": 0.25, "x": 0.25, "y": 0.25}
+    plan = plan_for_learner(
+        graph,
+        "kim",
+        p_mastery=np.array([p[c] for c in ids]),
+        p_peak=np.array([p[c] for c in ids]),
+        attempts=np.array([5.0 if c == "m" else 0.0 for c in ids]),
+        goals=np.array([c == "g" for c in ids]),
+        config=PlanConfig(),
+    )
+    reasons = {t.task_id: t.reason for t in plan.tasks}
+    assert not any("strengthens f" in reason for reason in reasons.values()), reasons
+    assert "strengthens g" in reasons["ty"]
+    assert [t.task_id for t in plan.tasks].index("ty") < [t.task_id for t in plan.tasks].index("tx")
