@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 
 from kgplatform.api.app import create_app
 from kgplatform.api.routes.answers import rows_of
@@ -16,6 +17,7 @@ from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.io import JSON_SECTIONS
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.models import parse_answer_rows
+from kgplatform.settings import Settings
 
 
 def test_every_operation_documents_problem_errors() -> None:
@@ -55,6 +57,15 @@ def test_statuses_a_route_answers_are_documented_and_none_it_cannot() -> None:
     ready = document["paths"]["/readyz"]["get"]["responses"]
     for status in ("200", "503"):
         assert ready[status]["content"]["application/json"]["schema"]["$ref"].endswith("/Readiness")
+
+
+def test_swagger_ui_is_the_only_page_over_the_document() -> None:
+    """/redoc is off: a second key-less page loading third-party script, which the README's advice to
+    block /docs at the proxy would miss."""
+    # Redis where nothing listens, and no lifespan (no `with`): nothing is contacted.
+    client = TestClient(create_app(Settings(redis={"url": "redis://127.0.0.1:1/0"})))
+    assert client.get("/docs").status_code == 200
+    assert client.get("/redoc").status_code == 404
 
 
 DOCUMENT = create_app().openapi()
