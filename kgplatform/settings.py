@@ -124,7 +124,8 @@ class RedisSettings(BaseModel):
 
 
 # A size as Neo4j's settings take it (512m, 2g, 1024MiB, 4000000): checked here, where Neo4j's own
-# refusal came back as a Java stack trace from the first tool that read its configuration.
+# refusal came back as a Java stack trace from the first tool that read its configuration. The heap also
+# goes to -Xms/-Xmx, in Java's form (`neo4j_local.jvm_size`).
 NEO4J_SIZE = r"^[1-9][0-9]*([kKmMgGtT]([iI]?[bB])?|[bB])?$"
 
 
