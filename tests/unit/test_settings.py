@@ -94,7 +94,7 @@ def test_the_heap_reaches_java_in_a_form_java_takes(
     assert {f"-Xms{java}", f"-Xmx{java}"} <= set(command)
 
 
-@pytest.mark.parametrize("size", ["zzz", "lots", "1.5g", "-1g", "0", "2 g"])
+@pytest.mark.parametrize("size", ["zzz", "lots", "1.5g", "-1g", "0", "2 g", "2T", "1Kb", "1024kib", "7b"])
 def test_a_memory_size_neo4j_would_refuse_is_refused_by_the_settings(
     size: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
