@@ -123,9 +123,11 @@ class RedisSettings(BaseModel):
         return urlunsplit(parts._replace(netloc=netloc))
 
 
-# A size as Neo4j's settings take it (512m, 2g, 1024MiB, 4000000): checked here, where Neo4j's own
-# refusal came back as a Java stack trace from the first tool that read its configuration.
-NEO4J_SIZE = r"^[1-9][0-9]*([kKmMgGtT]([iI]?[bB])?|[bB])?$"
+# A size as Neo4j's settings take it (512m, 2g, 1024MiB, 4000000; the units Neo4j 5.26's ByteUnit lists,
+# so not 2T, 1Kb or 1024kib): checked here, where Neo4j's own refusal came back as a Java stack trace from
+# the first tool that read its configuration. The heap also goes to -Xms/-Xmx, in Java's form
+# (`neo4j_local.jvm_size`).
+NEO4J_SIZE = r"^[1-9][0-9]*([KMGT]i?B|[kmg][bB]|[KMGkmg]|B)?$"
 
 
 class LocalServicesSettings(BaseModel):

@@ -107,6 +107,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the scheme it sees (http behind a TLS proxy), and clients re-send the body and the X-API-Key
         # there in clear (a review, 1 December). Such a path is a 404 like any unknown one.
         redirect_slashes=False,
+        # No ReDoc: a second key-less page that loads third-party script (jsDelivr, Google Fonts) next to
+        # /docs, and nothing /docs does not show.
+        redoc_url=None,
     )
     install_problem_handlers(app)
     # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, fast path, methods.

@@ -6,7 +6,8 @@ Routes document their own success and some domain errors; this adds the domain e
 what it is (`domain_errors`: 404, 409, 412, 428) and what the platform itself can answer
 on every route, as RFC 9457 problem details: 401/403 where a key is needed, 400 where a body is read
 (one that cannot be decoded), 415 where it must be JSON, 413 (body size), 422
-(validation, replacing FastAPI's own shape, which the API never sends), 429 (rate limit), 500 and 503.
+(validation, replacing FastAPI's own shape, which the API never sends), 429 (rate limit), 500 and 503,
+less those a route cannot meet (`NEVER_SENT`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi.openapi.utils import get_openapi
 
 from kgplatform.api.content_type import is_json
 from kgplatform.api.documented_bodies import add_documented_bodies
+from kgplatform.api.limits import UNLIMITED_PATHS
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -70,6 +72,9 @@ CREATES_ON_FIRST_SIGHT = {
 # Responses a route sends in a shape of its own, not as problem details: the readiness probe's 503 is its
 # usual body, naming the service that is down.
 OWN_SHAPE = {("/readyz", "503")}
+# Common statuses a route cannot send: the probes and /metrics are never rate-limited; /healthz reads
+# neither Neo4j nor Redis, and /metrics leaves out the queue depth when Redis fails (`QueueDepthCollector`).
+NEVER_SENT = {(path, "429") for path in UNLIMITED_PATHS} | {("/healthz", "503"), ("/metrics", "503")}
 # A route's domain errors, by what the route is (`domain_errors`): a client generator learns every status
 # it can meet (schemathesis's status-code check holds the document to it).
 NOT_FOUND = ("No such entity: `field` names the unknown id; nothing was changed", False)
@@ -122,7 +127,7 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
                 **(JSON_BODY if media and all(is_json(m) for m in media) else {}),
             }
             for status, (description, retry) in extra.items():
-                if (path, status) in OWN_SHAPE:
+                if (path, status) in OWN_SHAPE or (path, status) in NEVER_SENT:
                     continue
                 existing = responses.get(status)
                 if existing is None or status == "422":

@@ -27,8 +27,8 @@ EXIT_FAILED = 1  # the work ran and did not succeed: a batch failed or was skipp
 EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3  # `services status`: a service is not running (or a remote one does not answer)
 # Refused, nothing done: the request conflicts with the current state (a batch already running) or names
-# something that does not exist. Apart from 2, so a script waiting on a batch can tell "not started"
-# from "still running at --timeout".
+# something that does not exist. Apart from 2, so a script waiting on a batch can tell "refused, try later"
+# from "still running at --timeout" (2, like a failure before anything started: docs/cli.md).
 EXIT_REFUSED = 4
 
 EXIT_CODES_HELP = (

@@ -48,8 +48,9 @@ def eval_tracing(
         help="Write the figures as JSON here (default: the eval folder of KGP_PATHS__DATA_DIR, var/data/eval unless set).",
     ),
 ) -> None:
-    """Next-answer prediction on held-out learners: ours, ours without transfer, ours without the tracer
-    (an ablation), pyBKT, success rate."""
+    """Next-answer prediction on held-out learners, six models: ours-tracer-alone (the platform's own
+    tracer: the mastery it stores and plans from), ours (the tracer under the evaluation's logistic layer),
+    ours without transfer, ours without the tracer (an ablation), pyBKT, success rate."""
     import time
     from datetime import UTC, datetime
 

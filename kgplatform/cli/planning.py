@@ -97,7 +97,8 @@ def simulate_logs(
         help="Where to write the learners' goals (JSON lines); default: OUT with the suffix .goals.jsonl.",
     ),
 ) -> None:
-    """Answer logs of simulated learners following their plans, and their goals, for the README demo.
+    """Answer logs of simulated learners following their plans, and their goals, to post through the API
+    (`kgplatform demo` does the same in-process).
 
     Goals: one line per learner, {"learner_id": ..., "concept_ids": [...]}: without its learner_id, a line
     is the body of PUT /learners/{learner_id}/goals; post them before the answers.

@@ -197,14 +197,18 @@ def java_error(stderr: str) -> str:
     return message if message and exception.rsplit(".", 1)[-1].endswith(("Exception", "Error")) else first
 
 
-def start(settings: Settings) -> int:
-    layout = layout_for(settings)
-    java = find_java()
-    fetch_jars(settings, layout)
-    write_config(settings, layout)
-    set_initial_password(settings, layout, java)
-    heap = settings.services.neo4j_heap
-    command = [
+def jvm_size(size: str) -> str:
+    """A size in Neo4j's form (settings.NEO4J_SIZE: 1024MiB, 4GB, 2g, 4000000) as -Xms/-Xmx take it
+    (1024m, 4g, 2g, 4000000): Java knows only k, m, g and t, and refused 1024MiB ("Invalid initial heap
+    size"), so `services up` failed for a value the settings accept. Both count in powers of 1024."""
+    number = size.rstrip("BbiKkMmGgTt")
+    unit = size[len(number) :][:1].lower()
+    return number + (unit if unit in ("k", "m", "g", "t") else "")
+
+
+def server_command(settings: Settings, layout: Neo4jLayout, java: str) -> list[str]:
+    heap = jvm_size(settings.services.neo4j_heap)
+    return [
         java,
         "-cp",
         f"{layout.lib_dir}/*",
@@ -215,6 +219,15 @@ def start(settings: Settings) -> int:
         f"--home-dir={layout.home}",
         f"--config-dir={layout.conf_dir}",
     ]
+
+
+def start(settings: Settings) -> int:
+    layout = layout_for(settings)
+    java = find_java()
+    fetch_jars(settings, layout)
+    write_config(settings, layout)
+    set_initial_password(settings, layout, java)
+    command = server_command(settings, layout, java)
     env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
     return spawn(command, layout.log_path, layout.pid_file, env)
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from kgplatform.services import neo4j_local
 from kgplatform.settings import Settings, get_settings, known_variables, unknown_variables
 
 
@@ -70,7 +71,30 @@ def test_neo4j_memory_sizes_neo4j_accepts_are_accepted(size: str, monkeypatch: p
     assert Settings(_env_file=None).services.neo4j_heap == size
 
 
-@pytest.mark.parametrize("size", ["zzz", "lots", "1.5g", "-1g", "0", "2 g"])
+@pytest.mark.parametrize(
+    ("size", "java"),
+    [
+        ("512m", "512m"),
+        ("2g", "2g"),
+        ("1024MiB", "1024m"),
+        ("4GB", "4g"),
+        ("3gb", "3g"),
+        ("1G", "1g"),
+        ("4000000", "4000000"),
+    ],
+)
+def test_the_heap_reaches_java_in_a_form_java_takes(
+    size: str, java: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`java -Xmx1024MiB` is "Invalid maximum heap size": `services up` failed for a size the settings
+    accept."""
+    monkeypatch.setenv("KGP_SERVICES__NEO4J_HEAP", size)
+    settings = Settings(_env_file=None)
+    command = neo4j_local.server_command(settings, neo4j_local.layout_for(settings), "java")
+    assert {f"-Xms{java}", f"-Xmx{java}"} <= set(command)
+
+
+@pytest.mark.parametrize("size", ["zzz", "lots", "1.5g", "-1g", "0", "2 g", "2T", "1Kb", "1024kib", "7b"])
 def test_a_memory_size_neo4j_would_refuse_is_refused_by_the_settings(
     size: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,13 +9,16 @@ from typing import Any
 import jsonschema_rs
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 
 from kgplatform.api.app import create_app
+from kgplatform.api.limits import UNLIMITED_PATHS
 from kgplatform.api.routes.answers import rows_of
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.io import JSON_SECTIONS
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.models import parse_answer_rows
+from kgplatform.settings import Settings
 
 
 def test_every_operation_documents_problem_errors() -> None:
@@ -27,6 +30,8 @@ def test_every_operation_documents_problem_errors() -> None:
             for status in ("413", "422", "429", "500", "503"):
                 if (path, status) == ("/readyz", "503"):
                     continue  # the probe's own body, below
+                if (path, status) in CANNOT_SEND:
+                    continue
                 content = responses[status]["content"]
                 assert "application/problem+json" in content, (method, path, status)
             if operation.get("security"):
@@ -34,6 +39,27 @@ def test_every_operation_documents_problem_errors() -> None:
     next_tasks = document["paths"]["/learners/{learner_id}/next-tasks"]["get"]["responses"]
     assert next_tasks["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/NextTasks")
     assert "Retry-After" in next_tasks["429"]["headers"]
+
+
+# The probes and /metrics are never rate-limited (`limits.UNLIMITED_PATHS`); /healthz reads no service, and
+# /metrics logs a Redis failure and leaves the queue depth out.
+CANNOT_SEND = {
+    ("/healthz", "429"),
+    ("/readyz", "429"),
+    ("/metrics", "429"),
+    ("/healthz", "503"),
+    ("/metrics", "503"),
+}
+
+
+def test_no_429_where_the_rate_limit_never_applies() -> None:
+    """The document listed 429 on the probes and /metrics, which the limiter lets through, and 503 on
+    /healthz and /metrics, which answer whether Neo4j and Redis are up or not (a review of the docs)."""
+    assert {path for path, status in CANNOT_SEND if status == "429"} == UNLIMITED_PATHS
+    document = create_app().openapi()
+    for path, status in CANNOT_SEND:
+        assert status not in document["paths"][path]["get"]["responses"], (path, status)
+    assert "429" in document["paths"]["/curricula"]["get"]["responses"]
 
 
 def test_statuses_a_route_answers_are_documented_and_none_it_cannot() -> None:
@@ -55,6 +81,15 @@ def test_statuses_a_route_answers_are_documented_and_none_it_cannot() -> None:
     ready = document["paths"]["/readyz"]["get"]["responses"]
     for status in ("200", "503"):
         assert ready[status]["content"]["application/json"]["schema"]["$ref"].endswith("/Readiness")
+
+
+def test_swagger_ui_is_the_only_page_over_the_document() -> None:
+    """/redoc is off: a second key-less page loading third-party script, which the README's advice to
+    block /docs at the proxy would miss."""
+    # Redis where nothing listens, and no lifespan (no `with`): nothing is contacted.
+    client = TestClient(create_app(Settings(redis={"url": "redis://127.0.0.1:1/0"})))
+    assert client.get("/docs").status_code == 200
+    assert client.get("/redoc").status_code == 404
 
 
 DOCUMENT = create_app().openapi()
