@@ -125,11 +125,11 @@ def build_report(
         return all(p in opened or p not in by_id for p in s.prerequisites)
 
     startable_blockers = {s.concept_id for s in states if s.concept_id in blocking and startable(s)}
-    # As the planner (`policy.keep_least_mastered_goal`): with every goal met, the least mastered one (the
-    # first in prerequisite order on a tie) stays in practice; the report said nothing of the plan's work.
+    # As the planner (`policy.keep_least_mastered_goal`): with every goal met, the least mastered one stays
+    # in practice; the report said nothing of the plan's work.
     consolidating = (
-        # The first of equal ones (`goals` is in that order), compared in float32 as the planner does.
-        min(goals, key=lambda cid: np.float32(by_id[cid].p_now))
+        # Compared in float32 as the planner does; of equal ones, the first by id, as the planner too.
+        min(goals, key=lambda cid: (np.float32(by_id[cid].p_now), cid))
         if goals and CONSOLIDATE_GOALS and not targets
         else None
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from graphlib import TopologicalSorter
 from typing import Any
 
 import numpy as np
@@ -205,6 +204,13 @@ class ConceptGraph:
         return self.concept_tasks[:, 0] >= 0
 
     @cached_property
+    def id_rank(self) -> np.ndarray:
+        """(n,) int64: each concept's place among the concept ids in sorted order."""
+        rank = np.empty(self.n_concepts, dtype=np.int64)
+        rank[sorted(range(self.n_concepts), key=self.concept_ids.__getitem__)] = np.arange(self.n_concepts)
+        return rank
+
+    @cached_property
     def taskless_prerequisites(self) -> tuple[tuple[int, np.ndarray], ...]:
         """(concept, its direct prerequisites) for each concept no task exercises, in concept order."""
         return tuple((int(c), np.flatnonzero(self.prereq[:, c])) for c in np.flatnonzero(~self.has_tasks))
@@ -276,18 +282,14 @@ def topological_order(
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """Ids in an order where every kept edge goes forward, and the edges dropped to break cycles.
 
-    Cycles: depth-first, visiting in the given order so the result is deterministic; an edge into a node
-    still on the stack closes a cycle and is dropped. Order: layer by layer (every concept whose
-    prerequisites are all placed), each layer by id, as the feedback report's `prerequisite_order`:
-    equal scores are broken by this order, and the report must name the goal the plan keeps in practice
-    (reversed depth-first order made the two pick different goals of equal mastery, and placed w3 before
-    w2 before w1 on a flat curriculum: a review, 1 December).
+    Depth-first, visiting in the given order so the result is deterministic; an edge into a node
+    still on the stack closes a cycle and is dropped.
     """
-    edges = list(edges)
     children: dict[str, list[str]] = {i: [] for i in ids}
     for source, target in edges:
         children[source].append(target)
     state: dict[str, int] = {}  # 1 on the stack, 2 done
+    post: list[str] = []
     dropped: list[tuple[str, str]] = []
     for root in ids:
         if root in state:
@@ -307,18 +309,9 @@ def topological_order(
                     stack.append((child, 0))
             else:
                 state[node] = 2
+                post.append(node)
                 stack.pop()
-    kept = set(edges) - set(dropped)
-    sorter = TopologicalSorter({i: [] for i in ids})
-    for source, target in kept:
-        sorter.add(target, source)
-    sorter.prepare()
-    order: list[str] = []
-    while sorter.is_active():
-        layer = sorted(sorter.get_ready())
-        order.extend(layer)
-        sorter.done(*layer)
-    return order, dropped
+    return post[::-1], dropped
 
 
 def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] = ()) -> ConceptGraph:

@@ -309,8 +309,12 @@ def _pull_down(graph: ConceptGraph, columns: np.ndarray) -> np.ndarray:
     return columns
 
 
-def keep_least_mastered_goal(p: np.ndarray, met: np.ndarray, goal_at: np.ndarray) -> None:
-    """For each learner whose goals all look met, marks the least mastered one unmet again (in place)."""
+def keep_least_mastered_goal(
+    p: np.ndarray, met: np.ndarray, goal_at: np.ndarray, id_rank: np.ndarray
+) -> None:
+    """For each learner whose goals all look met, marks the least mastered one unmet again (in place);
+    of equal ones, the first by concept id (`id_rank`, as the feedback report names it: by concept
+    number, it named another goal than the plan practised, a review of 1 December)."""
     n = p.shape[1]
     flat_met = met.reshape(-1).take(goal_at)
     rows = goal_at // n
@@ -321,7 +325,7 @@ def keep_least_mastered_goal(p: np.ndarray, met: np.ndarray, goal_at: np.ndarray
         return
     at, row = goal_at[done], rows[done]
     values = p.reshape(-1).take(at)
-    order = np.lexsort((values, row))  # by row, then by mastery
+    order = np.lexsort((id_rank[at % n], values, row))  # by row, then by mastery, then by id
     first = np.ones(order.size, dtype=bool)
     first[1:] = row[order][1:] != row[order][:-1]
     weakest = at[order][first]
@@ -474,7 +478,7 @@ def score_concepts(
     failed = np.maximum(peak_at, p_at) < config.ready_at
     met[rows[failed], cols[failed]] = False
     if config.consolidate_goals:
-        keep_least_mastered_goal(p, met, goal_at)
+        keep_least_mastered_goal(p, met, goal_at, graph.id_rank)
     known = fr.through_taskless(graph, met)
     on_path = fr.goal_paths(graph, goals.reshape(-1, n), met)
     aims = unmet_goal_lists(goal_at[~met.reshape(-1).take(goal_at)], p.shape[0], n)

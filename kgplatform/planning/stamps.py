@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 # planner-7 (a review of edge cases, 1 December): a concept mastered at its last answer and still good
 # enough goes on implying its prerequisites; a concept without tasks passes on only what its prerequisites
 # have (`frontier.through_taskless`); a prerequisite is settled only where a dependant on the way has
-# tasks; transfer gain counts what is still missing; concepts are numbered layer by layer, by id.
+# tasks; transfer gain counts what is still missing; of equally mastered goals, the first by id is kept
+# in practice.
 PLANNER_VERSION = "planner-7"
 
 

@@ -339,3 +339,36 @@ def test_transfer_towards_a_concept_already_known_is_no_reason_to_pick_a_task() 
     assert not any("strengthens f" in reason for reason in reasons.values()), reasons
     assert "strengthens g" in reasons["ty"]
     assert [t.task_id for t in plan.tasks].index("ty") < [t.task_id for t in plan.tasks].index("tx")
+
+
+def test_of_equally_mastered_goals_the_report_names_the_one_the_plan_keeps_in_practice() -> None:
+    """add -> mixed <- sub, mixed mastered (so both goals look met), add and sub never answered: the plan
+    practised sub (the first by concept number) while the report said it kept add."""
+    edges = [("add", "mixed"), ("sub", "mixed")]
+    graph = build_graph(_document(edges, ["add", "mixed", "sub"]))
+    ids = list(graph.concept_ids)
+    assert ids.index("sub") < ids.index("add")  # the numbering alone would pick sub
+    p = {"add": 0.25, "sub": 0.25, "mixed": 0.9}
+    plan = plan_for_learner(
+        graph,
+        "kim",
+        p_mastery=np.array([p[c] for c in ids]),
+        p_peak=np.array([p[c] for c in ids]),
+        attempts=np.array([5.0 if c == "mixed" else 0.0 for c in ids]),
+        goals=np.array([c in ("add", "sub") for c in ids]),
+        config=PlanConfig(),
+    )
+    states = [
+        state(
+            c,
+            p[c],
+            prereqs=tuple(a for a, b in edges if b == c),
+            p_mastery=p[c] if c == "mixed" else None,
+            attempts=5 if c == "mixed" else 0,
+            days_ago=0,
+            goal=c in ("add", "sub"),
+        )
+        for c in ids
+    ]
+    assert [t.concept_id for t in plan.tasks] == ["add"]
+    assert build_report("kim", states, NOW).consolidating == "add"

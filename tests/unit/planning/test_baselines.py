@@ -28,10 +28,10 @@ def chosen_concepts(
 
 def test_goal_path_topological_starts_the_goals_own_chain() -> None:
     graph = build_graph(two_chains_document())
-    assert graph.concept_ids[0] == "a1"  # the prerequisite order puts the other chain first
-    learners = learners_aiming_at(graph, "b4")
-    assert chosen_concepts(Topological(), graph, learners) == {"a1"}
-    assert chosen_concepts(Topological(goal_path=True), graph, learners) == {"b1"}
+    assert graph.concept_ids[0] == "b1"  # the prerequisite order puts the other chain first
+    learners = learners_aiming_at(graph, "a3")
+    assert chosen_concepts(Topological(), graph, learners) == {"b1"}
+    assert chosen_concepts(Topological(goal_path=True), graph, learners) == {"a1"}
 
 
 def test_goal_path_random_frontier_stays_on_the_goals_chain() -> None:
