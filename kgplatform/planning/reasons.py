@@ -46,7 +46,7 @@ def goal_words(graph: ConceptGraph, goal: int) -> str:
 def rest_words(
     graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, kind: int, liked: int
 ) -> str:
-    """The words after the goal's: what the practice strengthens and unblocks, the interest, off-path."""
+    """The words after the goal's: what the practice strengthens and is needed for, the interest, off-path."""
     key = (helped, blocks, kind, liked)
     cached = graph.reason_parts.get(key)
     if cached is not None:
@@ -58,7 +58,8 @@ def rest_words(
     if blocks is not None:
         # Without goals the whole curriculum is the learner's path: no path to speak of.
         where = "" if kind == NO_GOALS else " on your path"
-        parts.append(f"unblocks {blocks} concept{'s' if blocks > 1 else ''}{where}")
+        # "needed for", not "unblocks": with X -> G <- Y both missing, practising X alone opens nothing.
+        parts.append(f"needed for {blocks} concept{'s' if blocks > 1 else ''}{where}")
     if liked:
         parts.append(f"matches your interest in {graph.tag_names[liked - 1]}")
     if kind == OFF_PATH:
@@ -88,7 +89,9 @@ def describe(
     `first_try`: the learner never answered on the concept (`FIRST_TRY_WORDS`); `consolidate`: a goal
     mastered already, kept in practice because every goal of the learner looks met (`pick_facts`)."""
     if purpose == "placement":
-        return "placement: tells most about you (a central concept, no answers from you yet)"
+        if graph.centrality[concept] > 0:
+            return "placement: tells most about you (a central concept, no answers from you yet)"
+        return "placement: tells most about you (no answers from you yet)"  # no prerequisites: none central
     first = opening(purpose == "review", again, p_mastery, consolidate)
     words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked)
     return f"{first}{words}; predicted success {success:.0%}{FIRST_TRY_WORDS if first_try else ''}"
@@ -103,7 +106,8 @@ def opening(review: bool, again: bool, p_now: float, consolidate: bool = False) 
     if review:
         return f"review due: mastery decayed to {shown}"
     if consolidate:
-        return f"consolidate: mastered, now {shown}, and every goal of yours is met"
+        # "in this curriculum": a plan is made in one, and a goal elsewhere may be far from met.
+        return f"consolidate: mastered, now {shown}, and every goal of yours in this curriculum is met"
     if again:
         # It was learnt: "ready to learn" read as "never learnt" to a teacher (1 December).
         return f"practise again: mastered before, now {shown}"

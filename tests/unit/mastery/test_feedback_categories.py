@@ -204,3 +204,13 @@ def test_the_picture_draws_and_counts_every_kind_of_knowing() -> None:
     assert picture.shape[0] > 200
     no_answers = build_report("kim", [state("x", 0.25)], NOW)
     assert title_counts(no_answers) == "0 mastered, 0 in progress; no answers yet"
+
+
+def test_the_summary_rounds_mastery_down_as_the_plans_reasons_do() -> None:
+    """0.8496 is below the 0.85 it faded below, and 0.6996 below the 0.70 that makes a review due."""
+    states = [
+        state("a", 0.8496, p_mastery=0.90, attempts=5, days_ago=4),
+        state("b", 0.6996, p_mastery=0.90, attempts=5, days_ago=12),
+    ]
+    said = " ".join(build_report("kim", states, NOW).summary)
+    assert "A (90% then, 84% now)" in said and "B (90% then, 69% now, review due)" in said

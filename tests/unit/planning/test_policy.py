@@ -66,7 +66,7 @@ def test_plan_goes_towards_the_goal_through_the_frontier(chain: ConceptGraph) ->
 def test_a_stuck_learner_gets_the_blocking_prerequisite_with_that_reason(chain: ConceptGraph) -> None:
     result = plan(chain, p={"c": 0.95}, goals=("d",), n_tasks=1)
     assert [t.concept_id for t in result.tasks] == ["x"]
-    assert "unblocks 1 concept" in result.tasks[0].reason
+    assert "needed for 1 concept" in result.tasks[0].reason
 
 
 def test_decayed_concept_is_reviewed_before_what_depends_on_it(chain: ConceptGraph) -> None:
@@ -172,3 +172,33 @@ def test_one_learners_plan_scores_the_curriculum_once(chain: ConceptGraph, monke
     monkeypatch.setattr(ranking.ScoreParts, "full", lambda parts: passes.append(1) or full(parts))
     assert plan(chain, p={"a": 0.95}, goals=("d",)).tasks
     assert len(passes) == 1
+
+
+def test_placement_on_a_curriculum_without_prerequisites_claims_no_central_concept() -> None:
+    document = {
+        "curriculum": {"id": "flat", "name": "flat", "description": ""},
+        "concepts": [{"id": c, "name": c, "description": "", "tags": [], "difficulty": None} for c in "uvw"],
+        "prerequisites": [],
+        "tasks": [
+            {
+                "id": f"t{c}",
+                "title": c,
+                "kind": "exercise",
+                "difficulty": 0.5,
+                "estimated_minutes": 5,
+                "concepts": [c],
+            }
+            for c in "uvw"
+        ],
+    }
+    result = plan(build_graph(document), p={}, attempts=0, n_tasks=3)
+    assert result.placement and len(result.tasks) == 3
+    assert all(t.reason == "placement: tells most about you (no answers from you yet)" for t in result.tasks)
+
+
+def test_placement_names_a_central_concept_where_there_is_one(chain: ConceptGraph) -> None:
+    result = plan(chain, p={}, attempts=0, n_tasks=1)
+    assert (
+        result.tasks[0].reason
+        == "placement: tells most about you (a central concept, no answers from you yet)"
+    )

@@ -32,7 +32,7 @@ def test_the_first_unmet_goal_a_concept_leads_to_is_named(chain: ConceptGraph) -
 
 def test_without_goals_a_reason_speaks_of_no_path(chain: ConceptGraph) -> None:
     everything = " ".join(reasons(plan(chain, {"a": 0.3, "x": 0.3}, goals=())).values())
-    assert "unblocks 1 concept" in everything
+    assert "needed for 1 concept" in everything
     assert "path" not in everything and "goal" not in everything
     with_goal = " ".join(reasons(plan(chain, {"a": 0.3, "x": 0.3}, goals=("d",))).values())
-    assert "unblocks 1 concept on your path" in with_goal
+    assert "needed for 1 concept on your path" in with_goal

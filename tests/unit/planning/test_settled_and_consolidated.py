@@ -73,9 +73,9 @@ def test_a_learner_whose_goals_all_look_met_consolidates_the_least_mastered(chai
     result = plan(chain, now, answered, ("c", "d"))
     first = result.tasks[0]
     assert first.concept_id == "c", concepts(result)
-    assert first.reason.startswith("consolidate: mastered, now 0.90, and every goal of yours is met"), (
-        first.reason
-    )
+    assert first.reason.startswith(
+        "consolidate: mastered, now 0.90, and every goal of yours in this curriculum is met"
+    ), first.reason
     drifting = plan(chain, now, answered, ("c", "d"), replace(PlanConfig(n_tasks=3), consolidate_goals=False))
     assert "c" not in concepts(drifting) and "d" not in concepts(drifting)  # off every goal's path
 
@@ -89,7 +89,7 @@ def test_the_consolidate_words_follow_the_planners_own_bar(
     """The reason says "consolidate" exactly when the planner kept a met goal in practice, judged by the
     config's `mastered_at`: before, the words compared mastery with a copy of the default 0.85, so at 0.8
     a consolidated goal (0.82) read "practise again" and at 0.9 a goal still being learnt (0.87) read
-    "consolidate ... every goal of yours is met". Both reason paths (the one-learner `describe` and the
+    "consolidate ... every goal of yours ... is met". Both reason paths (the one-learner `describe` and the
     batch's cached JSON) say the same."""
     config = PlanConfig(n_tasks=3, mastered_at=mastered_at)
     now = {"a": 0.95, "b": 0.95, "c": weakest, "d": 0.97}
