@@ -42,8 +42,10 @@ WITH l, owned + siblings AS concepts
 UNWIND concepts AS c
 WITH DISTINCT l, c
 OPTIONAL MATCH (l)-[m:MASTERY]->(c)
-OPTIONAL MATCH (p:Concept)-[:PREREQUISITE_OF]->(c)
-WITH l, c, m, collect(DISTINCT p.id) AS prerequisites
+// In id order: the report breaks ties between blockers in the order it walks these (collect's order
+// was the store's, so one graph could list x, y or y, x).
+WITH l, c, m, COLLECT { MATCH (p:Concept)-[:PREREQUISITE_OF]->(c) RETURN DISTINCT p.id AS id ORDER BY id }
+  AS prerequisites
 ORDER BY c.id
 RETURN collect([c.id, c.name, c.curriculum_id, m.p_mastery, m.attempts, m.correct, m.model_version,
                 m.last_practised.epochSeconds, m.last_practised.microsecond,

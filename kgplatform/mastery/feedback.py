@@ -177,7 +177,8 @@ def build_report(
             )
             for cid, blocked in sorted(
                 blocking.items(),
-                key=lambda kv: (kv[0] not in startable_blockers, -len(kv[1]), by_id[kv[0]].p_now),
+                # Last by id: otherwise ties kept the order the store listed prerequisites in.
+                key=lambda kv: (kv[0] not in startable_blockers, -len(kv[1]), by_id[kv[0]].p_now, kv[0]),
             )
         ],
         decaying=decaying(states, now, threshold, implied=met),

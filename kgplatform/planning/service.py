@@ -44,7 +44,7 @@ def learner_arrays(
     peak, attempts, as_of = p_init.copy(), np.zeros(graph.n_concepts), np.full(graph.n_concepts, np.nan)
     for row in rows.mastery:
         i = graph.index.get(row["concept_id"])
-        if i is None or row["p_mastery"] is None:
+        if i is None or not usable_mastery(row["p_mastery"]):
             continue
         peak[i], attempts[i] = float(row["p_mastery"]), float(row["attempts"] or 0)
         moment = row.get("as_of") or row.get("updated_at")
@@ -53,6 +53,14 @@ def learner_arrays(
     goals = np.zeros(graph.n_concepts, dtype=bool)
     goals[[graph.index[g] for g in rows.goals if g in graph.index]] = True
     return p_now, peak, attempts, goals
+
+
+def usable_mastery(p: float | None) -> bool:
+    """A stored mastery the planner takes: a number in [0, 1]. The tracer clips its output, so anything
+    else was written by hand or corrupted; it is read as no mastery at all, as the batch's reader
+    (`page_rows.matrix_of`) reads it. NaN made the one-learner plan fail (a 500) while the batch planned
+    the concept as never answered (a review, 1 December)."""
+    return p is not None and 0.0 <= float(p) <= 1.0
 
 
 def interest_marks(graph: ConceptGraph, rows: LearnerRows) -> np.ndarray:

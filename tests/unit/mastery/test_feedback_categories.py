@@ -214,3 +214,10 @@ def test_the_summary_rounds_mastery_down_as_the_plans_reasons_do() -> None:
     ]
     said = " ".join(build_report("kim", states, NOW).summary)
     assert "A (90% then, 84% now)" in said and "B (90% then, 69% now, review due)" in said
+
+
+@pytest.mark.parametrize("listed", [("x", "y"), ("y", "x")])
+def test_equal_blockers_come_in_id_order_whatever_order_the_store_lists_them(listed: tuple[str, str]) -> None:
+    states = [state("x", 0.3), state("y", 0.3), state("g", 0.25, prereqs=listed, goal=True)]
+    report = build_report("kim", states, NOW)
+    assert [b.concept_id for b in report.blocking_prerequisites] == ["x", "y"]

@@ -22,3 +22,49 @@ def test_epoch_seconds_become_the_days_the_one_learner_planner_computes_bit_for_
     days = as_of_days_of(seconds)
     assert days[:-1].tolist() == [to_days(moment) for moment in moments]
     assert np.isnan(days[-1])  # unknown
+
+
+def test_a_stored_mastery_that_is_no_probability_is_no_mastery_on_both_paths() -> None:
+    """The tracer clips its output; a hand-written or corrupted NaN, -0.2 or 1.5 made the one-learner
+    plan fail on NaN (a 500) or read -0.2 as 2%, while the batch planned the concept as never answered."""
+    from kgplatform.mastery.bkt import TracerParams
+    from kgplatform.planning.graph import build_graph
+    from kgplatform.planning.page_rows import compact_rows, matrix_of
+    from kgplatform.planning.service import learner_arrays
+    from kgplatform.planning.store import LearnerRows
+    from tests.unit.planning.conftest import chain_document
+
+    graph = build_graph(chain_document())
+    params = TracerParams.default(graph.concept_ids)
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    now = at + timedelta(days=1)
+    stored = {"a": float("nan"), "b": -0.2, "c": 1.5, "d": 0.8}
+    rows = LearnerRows(
+        "kim",
+        [],
+        [{"concept_id": c, "p_mastery": p, "attempts": 3, "as_of": at} for c, p in stored.items()],
+    )
+    p_now, peak, attempts, _ = learner_arrays(graph, rows, params, now)
+    page = compact_rows(
+        graph,
+        [
+            {
+                "learner_id": "kim",
+                "mastery_at_s": (at - EPOCH).total_seconds(),
+                "mastery_at_us": 0,
+                "concepts": list(stored),
+                "p": list(stored.values()),
+                "attempts": [3] * len(stored),
+                "as_of_s": [(at - EPOCH).total_seconds()] * len(stored),
+                "goals": [],
+                "interests": [],
+            }
+        ],
+    )
+    batch = matrix_of(graph, page, params, to_days(now))
+    unusable = [graph.index[c] for c in "abc"]
+    assert attempts[unusable].tolist() == [0.0, 0.0, 0.0]
+    assert batch.attempts[0, unusable].tolist() == [0.0, 0.0, 0.0]
+    assert attempts[graph.index["d"]] == batch.attempts[0, graph.index["d"]] == 3
+    np.testing.assert_allclose(batch.p_mastery[0], p_now, rtol=1e-6)
+    np.testing.assert_allclose(batch.p_peak[0], peak, rtol=1e-6)
