@@ -117,9 +117,12 @@ def test_report_of_an_unknown_learner_is_404(api: Api) -> None:
     assert api.call("GET", "/learners/ghost/report.png", role=Role.SERVICE).status_code == 404
 
 
-def test_a_concept_whose_tasks_were_deleted_blocks_nothing(api: Api, curriculum: SyntheticCurriculum) -> None:
-    """Nobody can practise a concept without tasks, so the planner never waits for it: nor does the report
-    (it once listed such a concept as a blocker for good)."""
+def test_a_concept_whose_tasks_were_deleted_is_no_blocker_but_does_not_hide_those_before_it(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    """Nobody can practise a concept without tasks, so the report never lists it as a blocker (it once did,
+    for good); but it passes on only what its prerequisites have (planner-7), so those before it still
+    stand between the learner and the goal, as the planner has it."""
     now = datetime.now(UTC)
     rows = answers_on("t00001", 3, now - timedelta(hours=1), "some", correct=False)
     assert api.call("POST", "/answers", role=Role.SERVICE, json=rows).status_code == 200
@@ -137,6 +140,6 @@ def test_a_concept_whose_tasks_were_deleted_blocks_nothing(api: Api, curriculum:
         if "c0003" in task["concept_ids"]:
             version = int(api.call("GET", f"/tasks/{task['id']}").headers["etag"].strip('W/"'))
             assert api.call("DELETE", f"/tasks/{task['id']}", if_match=version).status_code == 204
-    # c0004's only prerequisite, c0003, holds nobody back now: the planner opens c0004, and what comes
-    # before c0003 no longer stands between the learner and the goal either.
-    assert blockers() == {}
+    # c0004's only prerequisite, c0003, cannot be practised now: it blocks nothing itself, and what comes
+    # before it, not known yet, blocks c0004 through it.
+    assert blockers() == {"c0000": ["c0004"], "c0001": ["c0004"], "c0002": ["c0004"]}
