@@ -87,7 +87,15 @@ def make_plan(
         goals=goals,
         config=config,
         interests=interest_marks(graph, rows),
+        typical=typical_mastery(graph, params),
     )
+
+
+def typical_mastery(graph: ConceptGraph, params: TracerParams) -> np.ndarray:
+    """(n,) float32 the tracer's starting mastery per concept in the graph's order: the batch's
+    `LearnerMatrix.typical` (`page_rows.matrix_of`)."""
+    params = params.extended(graph.concept_ids)
+    return params.p_init[params.indices(list(graph.concept_ids))].astype(np.float32)
 
 
 class PlanService:

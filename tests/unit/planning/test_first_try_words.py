@@ -35,3 +35,50 @@ def test_a_new_concepts_predicted_success_is_named_the_typical_learners(chain: C
     assert new.predicted_success < PlanConfig().success_band[0]
     # b's figure comes from the learner's own answers: no such words.
     assert reasons["b"].endswith("%") and FIRST_TRY_WORDS not in reasons["b"]
+
+
+def _document(tasks: dict[str, list[str]], edges: list[tuple[str, str]]) -> dict[str, object]:
+    concepts = sorted({c for cs in tasks.values() for c in cs} | {c for e in edges for c in e})
+    return {
+        "curriculum": {"id": "cur", "name": "cur", "description": ""},
+        "concepts": [
+            {"id": c, "name": c, "description": "", "tags": [], "difficulty": None} for c in concepts
+        ],
+        "prerequisites": [{"prerequisite": a, "concept": b, "weight": 1.0} for a, b in edges],
+        "tasks": [
+            {
+                "id": t,
+                "title": t,
+                "kind": "exercise",
+                "difficulty": 0.5,
+                "estimated_minutes": 5,
+                "concepts": cs,
+            }
+            for t, cs in tasks.items()
+        ],
+    }
+
+
+def test_a_prediction_that_is_not_a_new_learners_is_not_called_one() -> None:
+    """k never answered, but raised to 0.72 by transfer; j never answered, its only task shared with m,
+    mastered; n never answered nor raised. Only n's prediction is a new learner's."""
+    from kgplatform.planning.graph import build_graph
+
+    graph = build_graph(_document({"tk": ["k"], "tjm": ["j", "m"], "tm": ["m"], "tn": ["n"]}, []))
+    ids = graph.concept_ids
+    typical = np.full(len(ids), 0.25, dtype=np.float32)
+    p = np.array([{"k": 0.72, "m": 0.95}.get(c, 0.25) for c in ids], dtype=np.float32)
+    plan = plan_for_learner(
+        graph,
+        "learner",
+        p_mastery=p,
+        p_peak=p,
+        attempts=np.array([4.0 if c == "m" else 0.0 for c in ids]),
+        goals=np.zeros(len(ids), dtype=bool),
+        config=PlanConfig(n_tasks=4),
+        typical=typical,
+    )
+    reasons = {t.task_id: t.reason for t in plan.tasks}
+    assert {"tk", "tjm", "tn"} <= set(reasons), reasons
+    assert reasons["tn"].endswith(FIRST_TRY_WORDS)
+    assert FIRST_TRY_WORDS not in reasons["tk"] and FIRST_TRY_WORDS not in reasons["tjm"]
