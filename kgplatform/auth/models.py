@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from kgplatform.curriculum.models import invisible_character
 
 
 class Role(StrEnum):
@@ -21,7 +24,25 @@ def _not_blank(value: str) -> str:
     return value
 
 
-KeyName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
+def _shows_as_written(value: str) -> str:
+    """A key's name is the actor of every audit entry its requests write: no control characters (a newline
+    forges a second line of a log) and no invisible formatting ones (a right-to-left override shows
+    "ops-\u202enimda" as "ops-admin"), as ids refuse them."""
+    controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
+    if controls:
+        raise ValueError(f"must not hold control characters ({', '.join(controls)})")
+    invisible = sorted({f"U+{ord(ch):04X}" for ch in value if invisible_character(ch)})
+    if invisible:
+        raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
+    return value
+
+
+KeyName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(_not_blank),
+    AfterValidator(_shows_as_written),
+]
 
 
 class ApiKeyIn(BaseModel):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
@@ -28,3 +30,18 @@ def test_key_requests_need_a_known_role_and_a_name() -> None:
     for bad in ({"name": "ci", "role": "root"}, {"name": " ", "role": "admin"}):
         with pytest.raises(ValidationError):
             ApiKeyIn.model_validate(bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("ops\nadmin", "control characters (U+000A)"),
+        ("ops-\u202enimda", "invisible formatting characters (U+202E)"),
+        ("ops\u200b", "invisible formatting characters (U+200B)"),
+    ],
+)
+def test_a_key_name_is_refused_when_it_would_not_show_as_written(name: str, said: str) -> None:
+    """The name is the actor of every audit entry the key's requests write."""
+    with pytest.raises(ValidationError, match=re.escape(said)):
+        ApiKeyIn(name=name, role=Role.DESIGNER)
+    assert ApiKeyIn(name="Lehrerin Müller (Mathe)", role=Role.DESIGNER).name == "Lehrerin Müller (Mathe)"
