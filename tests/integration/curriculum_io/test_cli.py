@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from kgplatform.cli import app
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import Settings
 from tests.integration.curriculum_io.conftest import graph_counts
+from tests.shared_data import skip_without_data
 
 runner = CliRunner()
 
@@ -54,7 +54,7 @@ def test_a_refused_import_exits_1_and_prints_each_error_with_its_row(graph: Grap
 
 def test_import_dataset_junyi_needs_skip_invalid(graph: Graph, settings: Settings) -> None:
     if not (settings.paths.shared_data_dir / "junyi_exercise_graph").is_dir():
-        pytest.skip(f"Junyi data not found under {settings.paths.shared_data_dir}")
+        skip_without_data(f"Junyi data not found under {settings.paths.shared_data_dir}")
     refused = runner.invoke(app, ["import-dataset", "junyi"])
     assert refused.exit_code == 1
     assert "self-loop: junyi:proportions_1->junyi:proportions_1" in refused.output
@@ -66,7 +66,7 @@ def test_import_dataset_junyi_needs_skip_invalid(graph: Graph, settings: Setting
 
 def test_import_dataset_json_is_one_document_for_all_its_curricula(graph: Graph, settings: Settings) -> None:
     if not (settings.paths.shared_data_dir / "al_cpl").is_dir():
-        pytest.skip(f"AL-CPL data not found under {settings.paths.shared_data_dir}")
+        skip_without_data(f"AL-CPL data not found under {settings.paths.shared_data_dir}")
     result = runner.invoke(app, ["import-dataset", "al-cpl", "--dry-run", "--json"])
     assert result.exit_code == 0, result.output
     reports = json.loads(result.output)  # four domains: one JSON array, not four documents back to back

@@ -23,6 +23,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 from kgplatform.settings import Settings
 from tests.integration.curriculum_io.conftest import graph_counts
+from tests.shared_data import skip_without_data
 
 ACTOR = "tester"
 
@@ -333,7 +334,7 @@ def test_junyi_imports_only_with_skip_invalid_and_names_its_loops_and_cycle(
 ) -> None:
     root = settings.paths.shared_data_dir
     if not (root / "junyi_exercise_graph").is_dir():
-        pytest.skip(f"Junyi data not found under {root}")
+        skip_without_data(f"Junyi data not found under {root}")
     raw, _ = read_junyi(root)
     refused = run_import(graph, raw, "junyi", actor=ACTOR)
     assert not refused.imported and len(refused.self_loops) == 2 and len(refused.cycles) == 1

@@ -10,6 +10,7 @@ import pytest
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.datasets import read_assist2009, read_assistments_csv, read_log
 from kgplatform.settings import get_settings
+from tests.shared_data import skip_without_data
 
 
 def write(path: Path, text: str) -> Path:
@@ -103,7 +104,7 @@ def test_missing_columns_and_files_are_reported(tmp_path: Path) -> None:
 def test_real_assist2009_counts_match_its_provenance() -> None:
     folder = get_settings().paths.shared_data_dir / "assist2009"
     if not (folder / "interactions.csv").is_file():
-        pytest.skip(f"real data absent: {folder} (the shared datasets live beside the project)")
+        skip_without_data(f"real data absent: {folder} (the shared datasets live beside the project)")
     log = read_assist2009(folder)
     counts = log.describe()
     assert (counts["rows"], counts["learners"], counts["problems"], counts["skills"]) == (

@@ -5,6 +5,7 @@ import pytest
 from kgplatform.errors import ValidationFailed
 from kgplatform.planning.curricula import load_graph
 from kgplatform.settings import get_settings
+from tests.shared_data import skip_without_data
 
 
 def test_generated_curriculum_is_seeded() -> None:
@@ -18,7 +19,7 @@ def test_generated_curriculum_is_seeded() -> None:
 def test_junyi_graph_loads_with_its_cycle_and_self_loops_dropped() -> None:
     folder = get_settings().paths.shared_data_dir / "junyi_exercise_graph"
     if not folder.is_dir():
-        pytest.skip(f"Junyi exercise graph not found at {folder} (set KGP_PATHS__SHARED_DATA_DIR)")
+        skip_without_data(f"Junyi exercise graph not found at {folder} (set KGP_PATHS__SHARED_DATA_DIR)")
     graph = load_graph("junyi")
     assert graph.n_concepts == 835 and graph.n_tasks == 835
     assert len(graph.dropped_edges) == 3  # two self-loops and the edge closing the 3-cycle
