@@ -13,7 +13,17 @@ from kgplatform.curriculum import import_service, service, store, tasks
 from kgplatform.curriculum.io import parse_json
 from kgplatform.curriculum.models import ConceptPatch, TaskPatch
 from kgplatform.errors import PreconditionFailed
+from kgplatform.graph.driver import Graph
 from tests.integration.api.harness import Api
+
+
+def wait_until_blocked(graph: Graph, timeout_s: float = 10.0) -> None:
+    """Returns once a transaction waits on a lock: the second writer is behind the first. A fixed sleep
+    let a test pass when the second writer had not started yet, without the interleaving it is named for."""
+    deadline = time.monotonic() + timeout_s
+    while graph.read("testing/count_blocked_transactions")[0]["blocked"] == 0:
+        assert time.monotonic() < deadline, f"no transaction waited on a lock within {timeout_s} s"
+        time.sleep(0.02)
 
 
 def test_two_http_writers_with_the_same_if_match_one_wins_one_gets_412(api: Api) -> None:
@@ -68,7 +78,7 @@ def test_a_writer_that_read_before_the_other_committed_still_loses(api: Api) -> 
     assert a_checked.wait(timeout=10)
     thread_b = threading.Thread(target=writer_b)
     thread_b.start()
-    time.sleep(0.5)  # B is now blocked on A's lock
+    wait_until_blocked(api.graph)  # B is now blocked on A's lock
     assert "b" not in outcome
     release_a.set()
     thread_a.join()
@@ -158,7 +168,7 @@ def test_a_cascade_delete_audits_the_task_version_a_concurrent_title_edit_left(a
 
     deleter = threading.Thread(target=delete)
     deleter.start()
-    time.sleep(0.5)  # the delete now waits for t's lock (or, without it, has read t at version 1)
+    wait_until_blocked(api.graph)  # the delete waits for t's lock (without it, it read t at version 1)
     release_edit.set()
     editor.join()
     deleter.join()
@@ -202,7 +212,8 @@ def test_edits_of_one_curriculum_are_audited_in_the_order_they_commit(
 
     editor_b = threading.Thread(target=edit_b)
     editor_b.start()
-    assert not b_done.wait(timeout=1.0), "edit B committed while edit A, audited earlier, was still open"
+    wait_until_blocked(api.graph)
+    assert not b_done.is_set(), "edit B committed while edit A, audited earlier, was still open"
     release_a.set()
     edit_a.join(timeout=10)
     editor_b.join(timeout=10)
@@ -270,7 +281,7 @@ def test_two_imports_with_one_etag_into_a_curriculum_without_concepts_one_gets_4
 
     other = threading.Thread(target=import_b)
     other.start()
-    time.sleep(0.5)
+    wait_until_blocked(api.graph)
     release.set()
     thread.join()
     other.join()
@@ -293,7 +304,7 @@ def test_a_concept_created_during_an_import_waits_for_it(api: Api, monkeypatch: 
 
     other = threading.Thread(target=create_x)
     other.start()
-    time.sleep(0.5)
+    wait_until_blocked(api.graph)
     assert "status" not in created  # B waits for the import's curriculum lock
     release.set()
     thread.join()
