@@ -197,6 +197,27 @@ step('search narrows the list; opening a concept draws its neighbourhood with tr
   await assertHeadingOrder('the curriculum view');
 });
 
+step('the graph says when the transfer overlay holds only the strongest edges', async () => {
+  // The route answers `truncated` when the model has more edges around these concepts than it returns.
+  const edgesRoute = (url) => url.pathname.endsWith('/ui-support/transfer-edges');
+  const status = () => page.locator('#graph-status').textContent();
+  assert.doesNotMatch(await status(), /Only the strongest/);
+  await page.route(edgesRoute, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), truncated: true } });
+  });
+  try {
+    await page.getByLabel('Depth').selectOption('2');
+    await page.waitForFunction(() => /depth 2/.test(document.querySelector('#graph-status').textContent));
+    assert.match(await status(), /Only the strongest transfer edges are shown: the model has more here\./);
+  } finally {
+    await page.unroute(edgesRoute);
+  }
+  await page.getByLabel('Depth').selectOption('3');
+  await page.waitForFunction(() => /depth 3/.test(document.querySelector('#graph-status').textContent));
+  assert.doesNotMatch(await status(), /Only the strongest/);
+});
+
 step('edit the concept with If-Match: saved as version 2', async () => {
   const form = page.getByRole('form', { name: 'Edit concept' });
   await form.getByLabel('Name').fill('Linear equations in one variable');

@@ -103,13 +103,15 @@ const TRANSFER_IDS_PER_CALL = 300;
 
 /** The transfer model's edges touching any of `ids` (newest model only), asked for in chunks the route accepts. */
 export async function fetchTransfers(ids) {
-  const result = { edges: [], model_version: null };
+  // `truncated`: some call had more edges than the route returns (the strongest first): the overlay says so.
+  const result = { edges: [], model_version: null, truncated: false };
   const seen = new Set();
   for (let i = 0; i < ids.length; i += TRANSFER_IDS_PER_CALL) {
     const { data } = await api('GET', '/ui-support/transfer-edges', {
       query: { concept: ids.slice(i, i + TRANSFER_IDS_PER_CALL) },
     });
     result.model_version ??= data.model_version;
+    result.truncated ||= Boolean(data.truncated);
     for (const e of data.edges) {
       const key = `${e.source}\u0000${e.target}`;
       if (!seen.has(key)) {

@@ -330,7 +330,8 @@ export async function loadGraph() {
     names,
   });
   $('#graph-status').textContent = `${hood.nodes.length} concept(s), ${drawn.prerequisites} prerequisite edge(s), `
-    + `${drawn.transfers} transfer edge(s) around ${state.concept} (depth ${depth}, ${direction}).`;
+    + `${drawn.transfers} transfer edge(s) around ${state.concept} (depth ${depth}, ${direction}).`
+    + (transfers.truncated ? ' Only the strongest transfer edges are shown: the model has more here.' : '');
   $('#transfer-model').textContent = transfers.model_version ?? 'none';
   const label = (id) => names[id] ?? id;
   clear($('#prereq-edge-list'), hood.edges.map((e) => el('li', {},
