@@ -510,6 +510,23 @@ step('a task edit keeps its concepts over a reload, and is dropped when another 
   await conceptShown('linear-equations');
 });
 
+step('a concept with more tasks than the list shows says how many it holds', async () => {
+  const tasksRoute = (url) => /\/curricula\/.+\/tasks$/.test(url.pathname) && url.searchParams.has('concept');
+  await page.route(tasksRoute, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), total: 250 } });
+  });
+  try {
+    await page.getByRole('button', { name: 'Reload' }).click();
+    const hint = page.locator('#task-list li.hint', { hasText: /Showing \d+ of 250 tasks/ });
+    await hint.waitFor();
+  } finally {
+    await page.unroute(tasksRoute);
+  }
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.waitForFunction(() => ![...document.querySelectorAll('#task-list li.hint')].some((li) => /of 250/.test(li.textContent)));
+});
+
 step('a save that leaves the tags box alone keeps a tag holding \';\' whole', async () => {
   // Tags are free text; the box shows them '; separated'. Saving only a new name used to re-split the
   // box and store 'a;b' as two tags.

@@ -36,6 +36,10 @@ export async function loadTasks(conceptId) {
       'aria-label': `Delete task ${t.id}`,
       onclick: guarded(oneAtATime(() => deleteTask(t)), 'Deleting task'),
     }, 'delete'))) : [el('li', { class: 'hint' }, 'No task exercises this concept.')]);
+  if (data.total > data.items.length) {
+    list.append(el('li', { class: 'hint' },
+      `Showing ${data.items.length} of ${data.total} tasks; export the curriculum for all of them.`));
+  }
 }
 
 function editTask(task) {
