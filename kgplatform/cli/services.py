@@ -20,6 +20,17 @@ def services_up(
     """Install (if missing) and start Neo4j and Redis; wait until both answer."""
     from kgplatform.services import manager
 
+    if started_file:
+        # Checked before anything starts: a file that cannot be written failed after Redis was up, and the
+        # caller (scripts/test.sh's exit trap) then had no record of it to stop.
+        try:
+            with started_file.open("a"):
+                pass
+        except OSError as error:
+            raise typer.BadParameter(
+                f"cannot write {started_file}: {error.strerror}", param_hint="--started-file"
+            ) from error
+
     def record(name: str) -> None:
         # Written as each one starts, not at the end: when a later one fails, the caller still knows
         # what to stop (scripts/test.sh's exit trap reads this file).

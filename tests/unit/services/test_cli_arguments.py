@@ -69,3 +69,17 @@ def test_api_on_a_taken_port_says_so_before_starting_the_app(monkeypatch: object
     words = " ".join(result.output.replace("│", " ").split())
     assert result.exit_code == 2 and f"cannot serve on 127.0.0.1:{port}" in words, words
     assert started == []
+
+
+def test_services_up_refuses_a_started_file_it_cannot_write_before_starting_anything(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    from kgplatform.services import manager
+
+    started: list[object] = []
+    monkeypatch.setattr(manager, "up", lambda *args, **kwargs: started.append(args) or [])  # type: ignore[attr-defined]
+    missing = tmp_path / "no-such-folder" / "started.txt"
+    result = CliRunner().invoke(app, ["services", "up", "--started-file", str(missing)])
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "--started-file" in words and "cannot write" in words
+    assert started == []
