@@ -1143,6 +1143,73 @@ step('typed text is never dropped without asking: another concept, curriculum, n
   assert.equal(await page.locator('#concept-id').textContent(), 'page-02');
 });
 
+step('no question about edits that are not there, and none lost to a second task edit', async () => {
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  const unloadAsks = () => page.evaluate(() => {
+    const event = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(event);
+    return event.defaultPrevented;
+  });
+  // A description with CRLF shows with LF, and the form once counted that as typed, for good.
+  const crlf = await callApi('POST', '/curricula/paging-e2e/concepts', {
+    body: { id: 'crlf-e2e', name: 'CRLF (e2e)', description: 'line one\r\nline two' },
+  });
+  assert.equal(crlf.status, 201, JSON.stringify(crlf.json));
+  for (const task of ['t-e2e-a', 't-e2e-b']) {
+    const created = await callApi('POST', '/curricula/paging-e2e/tasks', {
+      body: { id: task, title: task, kind: 'exercise', concepts: ['crlf-e2e'] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+  }
+  await page.getByLabel('Search', { exact: true }).fill('crlf');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('.concept-link', { hasText: 'CRLF (e2e)' }).click();
+  await conceptShown('crlf-e2e');
+  await page.locator('#task-list', { hasText: 't-e2e-b' }).waitFor();
+  assert.equal(await unloadAsks(), false, 'nothing typed');
+
+  const asked = [];
+  const dismiss = (dialog) => { asked.push(dialog.message()); return dialog.dismiss(); };
+  page.off('dialog', acceptDialog);
+  page.on('dialog', dismiss);
+  const title = page.getByRole('form', { name: 'Task' }).getByLabel('Title');
+  try {
+    await page.getByRole('button', { name: 'Edit task t-e2e-a' }).click();
+    await title.fill('typed for a');
+    await page.getByRole('button', { name: 'Edit task t-e2e-b' }).click();
+    await page.waitForTimeout(200);
+    assert.deepEqual(asked, ['Discard the task you were editing and edit task t-e2e-b?']);
+    assert.equal(await title.inputValue(), 'typed for a');
+  } finally {
+    page.off('dialog', dismiss);
+    page.on('dialog', acceptDialog);
+  }
+  await page.getByRole('button', { name: 'Edit task t-e2e-b' }).click();
+  await page.waitForFunction(() => document.querySelector('#task-form').title.value === 't-e2e-b');
+
+  // Discarded by switching curriculum (OK), the typed text asks nothing more: not when a concept of the
+  // other curriculum opens, nor when the page is left.
+  const record = [];
+  const counting = (dialog) => { record.push(dialog.message()); };
+  page.on('dialog', counting);
+  try {
+    await form.getByLabel('Name').fill('typed, then discarded');
+    await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
+    await page.waitForFunction(() => document.querySelector('#concept-detail').hidden);
+    assert.equal(record.length, 1, record.join(' | '));
+    assert.equal(await unloadAsks(), false);
+    await page.getByLabel('Search', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.locator('.concept-link', { hasText: 'Linear equations' }).click();
+    await conceptShown('linear-equations');
+    assert.equal(record.length, 1, record.join(' | '));
+  } finally {
+    page.off('dialog', counting);
+  }
+  await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption('paging-e2e');
+  await page.waitForFunction(() => document.querySelector('#concept-detail').hidden);
+});
+
 step('"Created" stays on show after the new concept opens', async () => {
   await page.locator('summary', { hasText: 'New concept' }).click();
   const form = page.getByRole('form', { name: 'New concept' });

@@ -84,7 +84,9 @@ function setup() {
   setupLearner({ curriculum: currentCurriculum });
   setupImport({
     currentCurriculum,
-    afterImport: async (id) => { await loadCurricula(id); },
+    // The curriculum on show, not the one imported into: the answer can come after a switch to another,
+    // and it switched the page back without asking, dropping text typed there (a review, 1 December).
+    afterImport: async () => { await loadCurricula(); },
   });
   $('#signin-form').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
@@ -129,9 +131,8 @@ function setup() {
     await selectCurriculum(event.target.value);
   }, 'Curriculum'));
   $('#export-curriculum').addEventListener('click', guarded(oneAtATime(async () => {
-    const curriculum = currentCurriculum();
-    await exportCurriculum(curriculum);
-    showExportChoice(curriculum);
+    await exportCurriculum(currentCurriculum());
+    showExportChoice(currentCurriculum()); // the one on show when the download ends, not when it began
   }), 'Export'));
   $('#new-curriculum-form').addEventListener('submit', guarded(oneAtATime(async (event) => {
     event.preventDefault();

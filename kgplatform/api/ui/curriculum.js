@@ -12,6 +12,7 @@ const state = {
   curriculum: null, q: '', tag: '', offset: 0, pageSize: 25, total: 0, concept: null, etag: null, cy: null,
   base: null, // the concept as the form was filled with it: what "changed" means in a conflict
   theirs: null, // in a conflict: the stored version and its ETag, which a save on top of it sends
+  shown: null, // the form's own values right after it was filled: what "typed" means (`formChanged`)
 };
 
 export function currentCurriculum() {
@@ -67,13 +68,25 @@ async function loadList() {
 export async function selectCurriculum(id) {
   state.curriculum = id;
   state.offset = 0;
+  closeConcept();
+  await loadList();
+}
+
+/** No concept open: everything about the last one goes, so nothing asks about its edits any more (its
+ * stale base once made every later step ask "Discard your unsaved changes to null"). */
+function closeConcept() {
   state.concept = null;
-  conceptRequest += 1; // a concept still being opened belongs to the curriculum left
+  state.etag = null;
+  state.base = null;
+  state.theirs = null;
+  state.shown = null;
+  conceptRequest += 1; // a concept still being opened, or an answer about the last one, is dropped
+  hideConflict();
   resetTaskForm();
   $('#concept-detail').hidden = true;
   $('#no-concept').hidden = false;
+  document.title = 'Curriculum · kgplatform';
   clearGraph();
-  await loadList();
 }
 
 function clearGraph() {
@@ -101,6 +114,9 @@ function fillForm(concept) {
   $('#concept-title').textContent = concept.name;
   $('#concept-id').textContent = concept.id;
   $('#concept-version').textContent = concept.version;
+  // What the fields show, not what is stored: a name holding a line break shows without it, and a
+  // description's CRLF as LF, so comparing with the stored values called such a concept edited for good.
+  state.shown = JSON.stringify(formValues(form));
 }
 
 // As for the list: only the concept opened last is shown, whatever order the answers come back in.
@@ -185,9 +201,7 @@ function formValues(form) {
 
 /** True when the form holds text the designer typed and has not saved. */
 function formChanged() {
-  if (!state.base) return false;
-  const mine = formValues($('#concept-form'));
-  return Object.keys(state.base).some((k) => JSON.stringify(mine[k]) !== JSON.stringify(state.base[k]));
+  return state.shown !== null && JSON.stringify(formValues($('#concept-form'))) !== state.shown;
 }
 
 /**
@@ -229,8 +243,10 @@ async function patchConcept(body, ifMatch, base, focusAfter = null) {
 /** Someone saved the concept since `base`, which `mine` was made from: fetch their version and show it beside `mine`. */
 async function openConflict(mine, base) {
   const concept = state.concept;
+  const request = conceptRequest;
   const { data: theirs, etag } = await api('GET', `/concepts/${seg(concept)}`);
-  if (concept !== state.concept) return;
+  // A Reload (or another concept) meanwhile: the text this conflict would bring back was discarded.
+  if (concept !== state.concept || request !== conceptRequest) return;
   state.theirs = { concept: theirs, etag };
   showConflict({
     base,
@@ -238,8 +254,13 @@ async function openConflict(mine, base) {
     mine,
     // The picks are made on top of their version: that is the base if a third designer saved meanwhile.
     // Saved, the panel and its buttons are gone: focus goes to the form's Save, not to <body>.
-    onSave: guarded(oneAtATime(() => patchConcept(pickedValues(), etag, valuesOf(theirs), $('#concept-save'))),
-      'Saving concept'),
+    // Text typed into the form after the panel opened is not in its choices: show the panel again for
+    // it rather than save the choices and refill the form over it (a review, 1 December).
+    onSave: guarded(oneAtATime(() => {
+      const now = formValues($('#concept-form'));
+      if (JSON.stringify(now) !== JSON.stringify(mine)) return openConflict(now, base);
+      return patchConcept(pickedValues(), etag, valuesOf(theirs), $('#concept-save'));
+    }), 'Saving concept'),
     onTakeTheirs: () => {
       const { concept: stored, etag: storedEtag } = state.theirs;
       state.etag = storedEtag;
@@ -267,8 +288,13 @@ async function reloadConcept() {
 
 async function deleteConcept() {
   const cascade = $('#delete-cascade').checked;
-  if (!window.confirm(`Delete concept ${state.concept}${cascade ? ' and what depends on it' : ''}?`)) return;
-  const { data } = await api('DELETE', `/concepts/${seg(state.concept)}`, {
+  const lost = unsavedWork();
+  const question = `Delete concept ${state.concept}${cascade ? ' and what depends on it' : ''}?`
+    + (lost ? ` This also discards ${lost}.` : '');
+  if (!window.confirm(question)) return;
+  const concept = state.concept;
+  const request = conceptRequest;
+  const { data } = await api('DELETE', `/concepts/${seg(concept)}`, {
     ifMatch: state.etag, query: { cascade: cascade || undefined },
   });
   const also = [
@@ -278,12 +304,12 @@ async function deleteConcept() {
   // Tasks that also exercised other concepts stay, without this one: say which changed.
   const trimmed = data.updated_tasks?.length ? ` Tasks that no longer exercise it: ${data.updated_tasks.join(', ')}.` : '';
   showInfo(`Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.${trimmed}`);
-  state.concept = null;
-  conceptRequest += 1;
-  resetTaskForm();
-  $('#concept-detail').hidden = true;
-  $('#no-concept').hidden = false;
-  clearGraph();
+  if (concept !== state.concept || request !== conceptRequest) {
+    // Another concept was opened while the delete ran: it stays open, with whatever was typed into it.
+    await loadList();
+    return;
+  }
+  closeConcept();
   await loadList();
   $('#concept-list').focus(); // the focused Delete button is hidden now: back to the list
 }

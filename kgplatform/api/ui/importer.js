@@ -189,7 +189,8 @@ async function commit(afterImport, currentCurriculum) {
     announce('');
     // The import changed the curriculum: that export's ETag no longer matches it.
     if (ifMatch && report.imported) forgetExport(curriculum);
-    showExportChoice(curriculum);
+    // The answer may come after the designer switched curricula: what is offered is the one on show.
+    showExportChoice(currentCurriculum());
     clear($('#import-report'), renderReport(report));
     showInfo(report.summary);
     await afterImport(curriculum);

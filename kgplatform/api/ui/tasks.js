@@ -44,6 +44,8 @@ export async function loadTasks(conceptId) {
 
 function editTask(task) {
   const form = $('#task-form');
+  // Refilling the form drops what was typed into it (another task's edit, or this one's after a 412).
+  if (taskFormChanged() && !window.confirm(`Discard the task you were editing and edit task ${task.id}?`)) return;
   form.closest('details').open = true;
   form.editing.value = task.id;
   // The version this form shows: Save must fail (412) if someone changed the task since, even when the
@@ -91,6 +93,7 @@ async function submitTask(event) {
     concepts: listValue(form.concepts),
   };
   const editing = form.editing.value;
+  const concept = hooks.currentConcept();
   if (editing) {
     const { data } = await reloadingOnConflict(api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: form.dataset.etag }));
     showInfo(`Saved task ${data.id} (version ${data.version}).`);
@@ -100,8 +103,10 @@ async function submitTask(event) {
     });
     showInfo(`Created task ${data.id}.`);
   }
+  // An answer that comes after another concept was opened leaves that concept's task form alone.
+  if (concept !== hooks.currentConcept()) return;
   resetTaskForm();
-  await loadTasks(hooks.currentConcept());
+  await loadTasks(concept);
   await hooks.afterChange();
 }
 
