@@ -270,7 +270,12 @@ def main() -> None:
             f"ours      MasteryService.ingest: {ours_rate:10,.0f} answers/s ({ours_s:.1f}s), "
             f"{totals['accepted']:,} accepted, {totals['written']:,} mastery values written"
         )
-        print(f"ratio ours/baseline           : {ours_rate / base_rate:.2f}")
+        # Tracing allocations or timing each statement slows our side far more than the baseline's.
+        skewed = [
+            flag for flag, on in (("--tracemalloc", args.tracemalloc), ("--breakdown", args.breakdown)) if on
+        ]
+        note = f" (not comparable: {' and '.join(skewed)} slow ours only)" if skewed else ""
+        print(f"ratio ours/baseline           : {ours_rate / base_rate:.2f}{note}")
         print(
             f"peak RSS of this process      : {peak_rss_mib():,.0f} MiB "
             f"(before ingest {rss_before:,.0f} MiB, which holds the generated log twice)"

@@ -170,6 +170,9 @@ def main() -> None:
     finally:
         stop(api)
         stop(worker)
+        # The key dies with the run; its learners, answers and plans stay (bench_ingest.py --wipe clears
+        # learners; the plan benchmarks plan every learner, so wipe before timing them).
+        auth.revoke_key(graph, key.id)
         graph.close()
         client.close()
 

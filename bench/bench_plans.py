@@ -208,9 +208,12 @@ def main() -> None:
     print(f"ratio plans / read:          {plan_s / read_s:8.2f}   (aim < 2)")
     # Wall time is what the aims are about; this process's CPU time tells how much of it was ours on a
     # shared machine (Neo4j's and Redis's own CPU is not in it).
+    # Per CPU second of everything that planned: this process and, with --workers, its pool's processes.
+    planning_cpu = plan_cpu + (workers_cpu if args.workers else 0.0)
     print(
         f"this process's CPU seconds:  read {read_cpu:.1f}, plans {plan_cpu:.1f} "
-        f"({stats.learners / plan_cpu:,.0f} learners per CPU second); load average {os.getloadavg()[0]:.1f}"
+        f"({stats.learners / planning_cpu:,.0f} learners per CPU second of this process and its workers); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     if args.workers:
         print(f"worker processes' CPU seconds: {workers_cpu:.1f}")

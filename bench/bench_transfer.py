@@ -85,6 +85,16 @@ def bench_training(seed: int, seeds: int) -> None:
 
 
 def bench_writeback(graph: Graph, n_edges: int, batch_size: int, rounds: int) -> None:
+    # Each write_model makes its version the graph's current model and prunes older ones: on a graph with
+    # a real model it would retire and delete it (and time that deletion as ours).
+    foreign = [
+        m["version"] for m in TransferStore(graph).models() if not str(m["version"]).startswith("bench")
+    ]
+    if foreign:
+        raise SystemExit(
+            f"this graph has transfer models {foreign}: the write-back benchmark replaces the current model "
+            "and prunes the rest; run it against your own Neo4j (CONTRIBUTING.md)"
+        )
     n_concepts = int(np.ceil((1 + np.sqrt(1 + 4 * n_edges)) / 2))
     ids = [f"{PREFIX}{i:05d}" for i in range(n_concepts)]
     now = datetime.now(UTC)
@@ -112,6 +122,11 @@ def bench_writeback(graph: Graph, n_edges: int, batch_size: int, rounds: int) ->
         # replace, the later ones switch from the previous round's).
         store.write_edges(rows, "bench-warmup", now.isoformat(), batch_size, plain=True)
         store.delete_version("bench-warmup", 50_000)
+        # Two untimed publishes: from the first timed round on, each write-back switches from the previous
+        # version and prunes the one before it, as a retrain does in steady state (on an empty graph the
+        # first two rounds had nothing to prune, and with --rounds 3 the median was such a round).
+        for version in ("bench-p1", "bench-p2"):
+            write_model(graph, version, rows, "bench", {}, batch_size)
         for round_no in range(1, rounds + 1):
             t0 = time.perf_counter()
             written = store.write_edges(rows, "bench-plain", now.isoformat(), batch_size, plain=True)
@@ -125,7 +140,14 @@ def bench_writeback(graph: Graph, n_edges: int, batch_size: int, rounds: int) ->
             )
         bench_planner_graph(graph, "bench-transfer", rounds)
     finally:
-        for version in ("bench-warmup", "bench-plain", *(f"bench-v{i}" for i in range(1, rounds + 1))):
+        versions = (
+            "bench-warmup",
+            "bench-plain",
+            "bench-p1",
+            "bench-p2",
+            *(f"bench-v{i}" for i in range(1, rounds + 1)),
+        )
+        for version in versions:
             store.delete_version(version, 50_000)
         graph.write("testing/delete_concepts_by_prefix", prefix=PREFIX, curriculum_id="bench-transfer")
     plain, ours = float(np.median(plain_s)), float(np.median(ours_s))
