@@ -125,10 +125,22 @@ def read_assist2009(folder: Path) -> ResponseLog:
         else {}
     )
     folds = np.zeros(len(log.user_labels), dtype=np.int64)
-    code = {label: i for i, label in enumerate(log.user_labels)}
+    code = {label.strip(): i for i, label in enumerate(log.user_labels)}
+    # A users.csv row naming no learner of the log (an id with a stray space, another export) would leave
+    # that learner at fold 0: trained on in every fold, tested in none, with nothing said.
+    unmatched = []
     for r in _read_csv(users, ("user_id", "akt_test_fold")):
-        if r["user_id"] in code and r["akt_test_fold"].strip():
-            folds[code[r["user_id"]]] = int(r["akt_test_fold"])
+        learner = r["user_id"].strip()
+        if learner not in code:
+            unmatched.append(learner)
+        elif r["akt_test_fold"].strip():
+            folds[code[learner]] = int(r["akt_test_fold"])
+    if unmatched:
+        raise ValidationFailed(
+            f"{users}: {len(unmatched)} user_id(s) name no learner of {interactions.name} "
+            f"(first: {unmatched[:3]}); the AKT folds would be wrong",
+            field="data",
+        )
     return replace(log, folds=folds, skill_names=tuple(names.get(s, s) for s in log.skill_labels))
 
 

@@ -40,6 +40,19 @@ user_id,seq,problem_id,skill_id,correct
     return tmp_path
 
 
+def test_a_users_csv_id_with_a_stray_space_still_names_its_learner(assist_folder: Path) -> None:
+    write(assist_folder / "users.csv", "user_id,akt_user_idx,akt_test_fold,n_rows\n7 ,1,3,4\n5,2,,2")
+    log = read_assist2009(assist_folder)
+    assert log.folds is not None and log.folds[log.user_labels.index("7")] == 3
+
+
+def test_a_users_csv_row_naming_no_learner_is_refused(assist_folder: Path) -> None:
+    """Else the learner it meant would sit at fold 0: trained on in every fold, tested in none."""
+    write(assist_folder / "users.csv", "user_id,akt_user_idx,akt_test_fold,n_rows\n77,1,3,4\n5,2,,2")
+    with pytest.raises(ValidationFailed, match=r"1 user_id\(s\) name no learner .*'77'"):
+        read_assist2009(assist_folder)
+
+
 def test_assist2009_layout_counts_rows_responses_and_folds(assist_folder: Path) -> None:
     log = read_assist2009(assist_folder)
     assert log.describe() == {
