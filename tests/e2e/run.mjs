@@ -566,6 +566,16 @@ step('the audit trail shows 20 entries and pages on with Show more', async () =>
   await page.getByRole('button', { name: 'Show more' }).click();
   await page.locator('#audit-count', { hasText: `${Math.min(40, total)} of ${total} entries` }).waitFor();
   assert.equal(await page.locator('#audit-list li').count(), Math.min(40, total));
+  // Another designer's edit while the list is on show: the next page neither repeats an entry nor misses it.
+  const theirs = await callApi('PATCH', '/concepts/linear-equations', { body: { description: 'theirs, meanwhile' }, ifMatch: current.etag });
+  assert.equal(theirs.status, 200);
+  current = theirs;
+  await page.getByRole('button', { name: 'Show more' }).click();
+  await page.locator('#audit-count', { hasText: `${Math.min(60, total + 1)} of ${total + 1} entries` }).waitFor();
+  const heads = await page.locator('#audit-list li .audit-head').allTextContents();
+  const changes = await page.locator('#audit-list li .audit-change').allTextContents();
+  assert.equal(new Set(heads.map((h, i) => h + changes[i])).size, heads.length, 'no entry shown twice');
+  assert.match(changes[0], /theirs, meanwhile/);
   const restored = await callApi('PATCH', '/concepts/linear-equations', { body: { description: original }, ifMatch: current.etag });
   assert.equal(restored.status, 200);
   await page.getByRole('button', { name: 'Reload' }).click();

@@ -451,6 +451,7 @@ function describeChange(entry) {
 let auditRequest = 0;
 
 const AUDIT_PAGE = 20;
+let auditTotal = 0; // the trail's length when its list was last read
 
 const auditItem = (a) => el('li', { class: `audit-${a.action}` },
   el('span', { class: 'audit-head' }, `${fmtTime(a.at)} · ${a.actor} · ${a.action} ${a.entity_type} ${a.entity_id}`),
@@ -465,12 +466,23 @@ export async function loadAudit({ more = false } = {}) {
   if (!concept) return;
   const offset = more ? list.querySelectorAll('li[class^="audit-"]').length : 0;
   try {
-    const { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query: { limit: AUDIT_PAGE, offset } });
+    let { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query: { limit: AUDIT_PAGE, offset } });
     if (stale()) return;
+    // Newest first, paged by count: entries written since the list was shown push the old ones down, and
+    // the next page repeated some of them and never showed the new (a review, 1 December). Then the list is
+    // read again from the top, as long as it was plus a page (the route's largest page at most).
+    const grown = more && data.total > auditTotal;
+    if (grown) {
+      ({ data } = await api('GET', `/concepts/${seg(concept)}/audit`, {
+        query: { limit: Math.min(offset + AUDIT_PAGE, 500), offset: 0 },
+      }));
+      if (stale()) return;
+    }
+    auditTotal = data.total;
     const items = data.items.map(auditItem);
-    if (more) list.append(...items);
+    if (more && !grown) list.append(...items);
     else clear(list, items.length ? items : [el('li', { class: 'hint' }, 'No entries.')]);
-    const shown = offset + data.items.length;
+    const shown = (more && !grown ? offset : 0) + data.items.length;
     $('#audit-count').textContent = data.total ? `${shown} of ${data.total} entries` : '';
     $('#audit-more').hidden = shown >= data.total;
   } catch (error) {
