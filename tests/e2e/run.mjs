@@ -1346,6 +1346,24 @@ step('only the learner opened last is shown, however late the answers about the 
   await page.getByLabel('Learner id').fill(LEARNER);
   await page.getByRole('button', { name: 'Open learner' }).click();
   await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
+  // While another learner's answers are on their way, the panels hold nothing of this one under that name.
+  assert.match(await page.locator('#learner-mastery').textContent(), /Numbers|Division/);
+  const slowOther = (url) => url.pathname.startsWith('/learners/nobody-e2e');
+  await page.route(slowOther, async (route) => { await sleep(1500); await route.continue().catch(() => {}); });
+  try {
+    await page.getByLabel('Learner id').fill('nobody-e2e');
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await page.locator('#learner-title', { hasText: 'Learner nobody-e2e' }).waitFor();
+    assert.doesNotMatch(await page.locator('#learner-mastery').textContent(), /Numbers|Division/);
+    assert.equal(await page.locator('#learner-plan .plan-item').count(), 0);
+    assert.equal(await page.locator('#learner-goals').textContent(), 'Loading…');
+    await page.waitForSelector('body[data-learner-loaded="nobody-e2e"]');
+  } finally {
+    await page.unroute(slowOther);
+  }
+  await page.getByLabel('Learner id').fill(LEARNER);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
 });
 
 step('the legend\'s colours come from the stylesheet (no inline style under the CSP)', async () => {

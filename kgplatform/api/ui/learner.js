@@ -196,6 +196,13 @@ export async function openLearner(id) {
   const request = ++learnerRequest;
   const current = () => request === learnerRequest;
   $('#learner-title').textContent = `Learner ${id}`;
+  // Until this learner's answers come, nothing of the last one stays on show under this name (a plan
+  // computed on request takes seconds).
+  delete document.body.dataset.learnerLoaded;
+  $('#learner-goals').textContent = 'Loading…';
+  $('#learner-graph-status').textContent = '';
+  for (const panel of ['#learner-plan', '#learner-report', '#learner-mastery']) clear($(panel));
+  cy?.elements().remove();
   const [learner, liked, mastery, first, report] = await Promise.all([
     attempt(ROUTES.goals(id)), attempt(ROUTES.interests(id)), attempt(ROUTES.mastery(id)), attempt(ROUTES.plan(id)),
     attempt(ROUTES.report(id)),
