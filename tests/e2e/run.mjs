@@ -148,6 +148,7 @@ step('sign in as a designer and see the curriculum\'s concepts, paged', async ()
   assert.equal(await page.locator('.concept-link').count(), 10);
   assert.match(await page.locator('#page-info').textContent(), /1–10 of 10/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('kgp.apiKey') !== null), true);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-curriculum', 'focus not lost with the form');
 });
 
 step('the tabs: one tab stop, arrow keys, Home and End; the title follows the view', async () => {
@@ -676,6 +677,7 @@ step('import CSV: the dry-run report first, then the import', async () => {
   assert.equal((await callApi('GET', '/concepts/systems')).status, 404, 'a dry run writes nothing');
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page.locator('#import-report .summary', { hasText: 'Imported' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'import-report');
   assert.equal((await callApi('GET', '/concepts/systems')).status, 200);
   assert.equal((await callApi("GET", `/curricula/${CURRICULUM}`)).json.curriculum.description, "imported from the page");
 });
@@ -1008,6 +1010,7 @@ step('another curriculum: a dry run does not carry over; deleting the last page\
   await expectAlert(/Created curriculum paging-e2e/);
   // The alert comes first; then the page reloads the curricula and selects the new one.
   await page.waitForFunction(() => document.querySelector('#curriculum-select').value === 'paging-e2e');
+  await page.waitForFunction(() => document.activeElement?.id === 'curriculum-select');
   const select = page.getByRole('combobox', { name: 'Curriculum', exact: true });
 
   await page.getByRole('tab', { name: 'Import' }).click();

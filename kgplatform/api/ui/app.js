@@ -35,6 +35,7 @@ async function loadCurricula(preferred) {
 }
 
 async function signIn(key) {
+  const fromForm = $('#signin-form').contains(document.activeElement); // not a reload's own sign-in
   setKey(key);
   try {
     await loadCurricula();
@@ -51,6 +52,8 @@ async function signIn(key) {
   $('#signed-in-text').textContent = `Signed in (key …${key.slice(-4)})`;
   document.body.dataset.signedIn = 'true';
   graphOf()?.resize();
+  // The sign-in form the designer used is hidden now: to the selected tab, where the signed-in page starts.
+  if (fromForm) document.querySelector('[role=tab][aria-selected=true]')?.focus();
 }
 
 // Set while the page leaves on purpose (signing out asked already), so the unload does not ask again.
@@ -143,6 +146,7 @@ function setup() {
     form.closest('details').open = false;
     showInfo(`Created curriculum ${data.id}.`);
     await loadCurricula(data.id);
+    $('#curriculum-select').focus(); // the focused Create went with its closed panel: to the new selection
   }), 'Creating curriculum'));
 
   const saved = getKey();

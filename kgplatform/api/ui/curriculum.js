@@ -484,7 +484,10 @@ export async function loadAudit({ more = false } = {}) {
     else clear(list, items.length ? items : [el('li', { class: 'hint' }, 'No entries.')]);
     const shown = (more && !grown ? offset : 0) + data.items.length;
     $('#audit-count').textContent = data.total ? `${shown} of ${data.total} entries` : '';
-    $('#audit-more').hidden = shown >= data.total;
+    const last = shown >= data.total;
+    // The focused "Show more" hides itself on the last page: to the list, not to <body>.
+    if (last && document.activeElement === $('#audit-more')) $('#audit-list').focus();
+    $('#audit-more').hidden = last;
   } catch (error) {
     if (stale()) return;
     clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));

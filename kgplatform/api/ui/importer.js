@@ -193,6 +193,7 @@ async function commit(afterImport, currentCurriculum) {
     showExportChoice(currentCurriculum());
     clear($('#import-report'), renderReport(report));
     showInfo(report.summary);
+    $('#import-report').focus(); // the focused Import is disabled now: to its report, not to <body>
     await afterImport(curriculum);
   } catch (error) {
     announce('');
