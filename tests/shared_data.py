@@ -1,5 +1,5 @@
 """Tests on the shared public datasets (../shared/data) skip where those are absent, with a message saying
-where they were looked for, so the suite runs anywhere. CI has them: there `KGP_REQUIRE_DATA=1` (set by
+where they were looked for, so the suite runs anywhere. CI has them: there `REQUIRE_SHARED_DATA=1` (set by
 .ci/run) turns such a skip into a failure, so a wrong path cannot make CI silently drop the only checks on
 real graphs and logs."""
 
@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import pytest
 
-REQUIRE_DATA = "KGP_REQUIRE_DATA"
+REQUIRE_DATA = "REQUIRE_SHARED_DATA"
 
 
 def skip_without_data(reason: str) -> NoReturn:

@@ -64,6 +64,13 @@ BODY: dict[str, tuple[str, bool]] = {
 JSON_BODY: dict[str, tuple[str, bool]] = {
     "415": ("The body was not sent as JSON (`field: content-type`); nothing was changed", False),
 }
+# Routes taking several media types refuse the others (the curriculum import: JSON, zip, multipart).
+OTHER_MEDIA: dict[str, tuple[str, bool]] = {
+    "415": (
+        "The body's media type is none the route takes (`field: content-type`); nothing was changed",
+        False,
+    ),
+}
 # Learner routes that create the learner on first sight: an unknown learner is never a 404 there.
 CREATES_ON_FIRST_SIGHT = {
     ("/learners/{learner_id}/goals", "put"),
@@ -124,7 +131,7 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
                 **COMMON,
                 **(AUTH if operation.get("security") else {}),
                 **(BODY if "requestBody" in operation else {}),
-                **(JSON_BODY if media and all(is_json(m) for m in media) else {}),
+                **(JSON_BODY if media and all(is_json(m) for m in media) else OTHER_MEDIA if media else {}),
             }
             for status, (description, retry) in extra.items():
                 if (path, status) in OWN_SHAPE or (path, status) in NEVER_SENT:
