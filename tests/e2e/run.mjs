@@ -555,7 +555,7 @@ step('a save that leaves the tags box alone keeps a tag holding \';\' whole', as
 step('the audit trail shows 20 entries and pages on with Show more', async () => {
   let current = await callApi('GET', '/concepts/linear-equations');
   const original = current.json.description;
-  for (let i = 0; i < 22; i += 1) {
+  for (let i = 0; i < 42; i += 1) {
     const saved = await callApi('PATCH', '/concepts/linear-equations', { body: { description: `draft ${i}` }, ifMatch: current.etag });
     assert.equal(saved.status, 200);
     current = saved;
@@ -563,20 +563,22 @@ step('the audit trail shows 20 entries and pages on with Show more', async () =>
   await page.getByRole('button', { name: 'Reload' }).click();
   await page.locator('#audit-count', { hasText: /^20 of \d+ entries$/ }).waitFor();
   const total = Number((await page.locator('#audit-count').textContent()).split(' of ')[1].split(' ')[0]);
-  assert.ok(total > 22, `${total} entries`);
-  await page.getByRole('button', { name: 'Show more' }).click();
-  await page.locator('#audit-count', { hasText: `${Math.min(40, total)} of ${total} entries` }).waitFor();
-  assert.equal(await page.locator('#audit-list li').count(), Math.min(40, total));
+  assert.ok(total > 42, `${total} entries`);
   // Another designer's edit while the list is on show: the next page neither repeats an entry nor misses it.
   const theirs = await callApi('PATCH', '/concepts/linear-equations', { body: { description: 'theirs, meanwhile' }, ifMatch: current.etag });
   assert.equal(theirs.status, 200);
   current = theirs;
   await page.getByRole('button', { name: 'Show more' }).click();
-  await page.locator('#audit-count', { hasText: `${Math.min(60, total + 1)} of ${total + 1} entries` }).waitFor();
+  await page.locator('#audit-count', { hasText: `40 of ${total + 1} entries` }).waitFor();
   const heads = await page.locator('#audit-list li .audit-head').allTextContents();
   const changes = await page.locator('#audit-list li .audit-change').allTextContents();
+  assert.equal(heads.length, 40);
   assert.equal(new Set(heads.map((h, i) => h + changes[i])).size, heads.length, 'no entry shown twice');
   assert.match(changes[0], /theirs, meanwhile/);
+  // Nothing new since: the next page is appended.
+  await page.getByRole('button', { name: 'Show more' }).click();
+  await page.locator('#audit-count', { hasText: `${Math.min(60, total + 1)} of ${total + 1} entries` }).waitFor();
+  assert.equal(await page.locator('#audit-list li').count(), Math.min(60, total + 1));
   const restored = await callApi('PATCH', '/concepts/linear-equations', { body: { description: original }, ifMatch: current.etag });
   assert.equal(restored.status, 200);
   await page.getByRole('button', { name: 'Reload' }).click();
