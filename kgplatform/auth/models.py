@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-from kgplatform.curriculum.models import invisible_character
+from kgplatform.curriculum.models import refuse_hidden_characters
 
 
 class Role(StrEnum):
@@ -28,12 +27,7 @@ def _shows_as_written(value: str) -> str:
     """A key's name is the actor of every audit entry its requests write: no control characters (a newline
     forges a second line of a log) and no invisible formatting ones (a right-to-left override shows
     "ops-\u202enimda" as "ops-admin"), as ids refuse them."""
-    controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
-    if controls:
-        raise ValueError(f"must not hold control characters ({', '.join(controls)})")
-    invisible = sorted({f"U+{ord(ch):04X}" for ch in value if invisible_character(ch)})
-    if invisible:
-        raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
+    refuse_hidden_characters(value)
     return value
 
 

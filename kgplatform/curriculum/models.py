@@ -56,6 +56,18 @@ def invisible_character(ch: str) -> bool:
     return category == "Cf" or (category == "Zs" and ch != " ") or ord(ch) in _INVISIBLE_NOT_FORMAT
 
 
+def refuse_hidden_characters(value: str) -> None:
+    """Raises ValueError naming the control characters, else the invisible formatting ones, of `value`.
+    Invisible format characters: a zero-width space made "learner-1\u200b" a second learner that prints as
+    "learner-1", and a right-to-left override showed "ev-\u202eexe.txt" as "ev-txt.exe"."""
+    controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
+    if controls:
+        raise ValueError(f"must not hold control characters ({', '.join(controls)})")
+    invisible = sorted({f"U+{ord(ch):04X}" for ch in value if invisible_character(ch)})
+    if invisible:
+        raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
+
+
 def well_formed_id(value: str) -> str:
     """Refuses ids that look like another id or cannot be fetched back: surrounding whitespace ("algebra "
     beside "algebra"), control and invisible formatting characters (zero-width space, bidi overrides), the
@@ -67,14 +79,7 @@ def well_formed_id(value: str) -> str:
     # Printable ASCII (nearly every id) holds no control character and is NFC already: the per-character
     # scan below cost ingestion about 3% (it validates a task id per answer).
     if not (value.isascii() and value.isprintable()):
-        controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
-        if controls:
-            raise ValueError(f"must not hold control characters ({', '.join(controls)})")
-        # Invisible format characters: a zero-width space made "learner-1\u200b" a second learner that
-        # prints as "learner-1", and a right-to-left override showed "ev-\u202eexe.txt" as "ev-txt.exe".
-        invisible = sorted({f"U+{ord(ch):04X}" for ch in value if invisible_character(ch)})
-        if invisible:
-            raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
+        refuse_hidden_characters(value)
         # What a server makes of bytes that are not UTF-8 (a path percent-encoded in Latin-1: caf%E9 and
         # caf%E8 both arrive as "caf\ufffd", one learner for two).
         if "\ufffd" in value:

@@ -107,15 +107,16 @@ def test_a_new_made_up_key_per_request_is_still_limited() -> None:
     assert statuses == [401, 401, 401, 429, 429, 429]
 
 
-@pytest.mark.parametrize("length", [b"9" * 5000, b"1" * 19, b"2048x", b"%C2%B2"])
-def test_an_absurd_content_length_is_413_before_the_app(length: bytes) -> None:
-    """Longer than int() converts, or not a number at all: refused as too large, never a 500."""
+def through_body_limit(
+    method: str, path: str, content_length: bytes, **limits: int
+) -> tuple[list[Scope], list[Message]]:
+    """One request with this Content-Length through `BodySizeLimit(**limits)`: the scopes that reached the
+    app behind it, and the messages sent back."""
     reached: list[Scope] = []
+    sent: list[Message] = []
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         reached.append(scope)
-
-    sent: list[Message] = []
 
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -123,8 +124,15 @@ def test_an_absurd_content_length_is_413_before_the_app(length: bytes) -> None:
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/answers", "headers": [(b"content-length", length)]}
-    asyncio.run(BodySizeLimit(app, max_bytes=2048)(scope, receive, send))
+    scope = {"type": "http", "method": method, "path": path, "headers": [(b"content-length", content_length)]}
+    asyncio.run(BodySizeLimit(app, **limits)(scope, receive, send))
+    return reached, sent
+
+
+@pytest.mark.parametrize("length", [b"9" * 5000, b"1" * 19, b"2048x", b"%C2%B2"])
+def test_an_absurd_content_length_is_413_before_the_app(length: bytes) -> None:
+    """Longer than int() converts, or not a number at all: refused as too large, never a 500."""
+    reached, sent = through_body_limit("POST", "/answers", length, max_bytes=2048)
     assert not reached
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["status"] == 413
@@ -179,26 +187,9 @@ def test_the_redis_window_fails_open_when_redis_refuses_the_count(error: Excepti
 def test_only_the_bulk_routes_take_large_bodies(method: str, path: str, length: int, allowed: bool) -> None:
     """A key check runs after FastAPI has parsed and validated the body: a route taking one concept or one
     goal list must not read megabytes from anyone first."""
-    reached: list[Scope] = []
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        reached.append(scope)
-
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "headers": [(b"content-length", str(length).encode())],
-    }
-    asyncio.run(BodySizeLimit(app, max_bytes=8192, max_small_bytes=2048)(scope, receive, send))
+    reached, sent = through_body_limit(
+        method, path, str(length).encode(), max_bytes=8192, max_small_bytes=2048
+    )
     assert bool(reached) is allowed
     if not allowed:
         assert sent[0]["status"] == 413

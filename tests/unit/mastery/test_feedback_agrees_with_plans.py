@@ -8,9 +8,10 @@ from dataclasses import replace
 import numpy as np
 
 from kgplatform.mastery.feedback import ConceptState, build_report
-from kgplatform.planning.graph import build_graph
-from kgplatform.planning.policy import PlanConfig, plan_for_learner
+from kgplatform.planning.graph import ConceptGraph, build_graph
+from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
 from tests.unit.mastery.test_feedback import NOW, state
+from tests.unit.planning.documents import curriculum_document
 
 
 def blockers(states: list[ConceptState]) -> dict[str, list[str]]:
@@ -62,25 +63,8 @@ def test_review_is_due_when_the_planner_would_review() -> None:
 
 
 def _document(edges: list[tuple[str, str]], with_tasks: list[str]) -> dict[str, object]:
-    concepts = sorted({c for edge in edges for c in edge})
-    return {
-        "curriculum": {"id": "cur", "name": "cur", "description": ""},
-        "concepts": [
-            {"id": c, "name": c, "description": "", "tags": [], "difficulty": None} for c in concepts
-        ],
-        "prerequisites": [{"prerequisite": a, "concept": b, "weight": 1.0} for a, b in edges],
-        "tasks": [
-            {
-                "id": f"t{c}",
-                "title": c,
-                "kind": "exercise",
-                "difficulty": 0.5,
-                "estimated_minutes": 5,
-                "concepts": [c],
-            }
-            for c in with_tasks
-        ],
-    }
+    """The edges' concepts, one task "t<id>" for each of `with_tasks`."""
+    return curriculum_document({f"t{c}": [c] for c in with_tasks}, edges)
 
 
 def _plan_and_report(
@@ -317,6 +301,21 @@ def test_the_prerequisite_of_a_goal_nobody_can_practise_is_practised_on() -> Non
     assert tasks[0][0] == "tp" and "leads to your goal" in tasks[0][1]
 
 
+def _plan(graph: ConceptGraph, p: dict[str, float], attempts: dict[str, int], goals: set[str]) -> Plan:
+    """The planner's plan for a learner at mastery `p` (now and when last practised), with `attempts`
+    (0 where not given) and `goals`."""
+    ids = graph.concept_ids
+    return plan_for_learner(
+        graph,
+        "kim",
+        p_mastery=np.array([p[c] for c in ids]),
+        p_peak=np.array([p[c] for c in ids]),
+        attempts=np.array([float(attempts.get(c, 0)) for c in ids]),
+        goals=np.array([c in goals for c in ids]),
+        config=PlanConfig(),
+    )
+
+
 def test_transfer_towards_a_concept_already_known_is_no_reason_to_pick_a_task() -> None:
     """f -> m -> g, x -> g, y -> g; m mastered implies f. Transfer x -> f (0.6) is help towards
     nothing missing: x once ranked first, "strengthens f"; y -> g (0.3) helps the goal itself."""
@@ -324,17 +323,8 @@ def test_transfer_towards_a_concept_already_known_is_no_reason_to_pick_a_task() 
     graph = build_graph(_document(edges, ["f", "m", "g", "x", "y"])).with_transfer(
         [("x", "f", 0.6), ("y", "g", 0.3)]
     )
-    ids = list(graph.concept_ids)
     p = {"f": 0.25, "m": 0.9, "g": 0.25, "x": 0.25, "y": 0.25}
-    plan = plan_for_learner(
-        graph,
-        "kim",
-        p_mastery=np.array([p[c] for c in ids]),
-        p_peak=np.array([p[c] for c in ids]),
-        attempts=np.array([5.0 if c == "m" else 0.0 for c in ids]),
-        goals=np.array([c == "g" for c in ids]),
-        config=PlanConfig(),
-    )
+    plan = _plan(graph, p, {"m": 5}, {"g"})
     reasons = {t.task_id: t.reason for t in plan.tasks}
     assert not any("strengthens f" in reason for reason in reasons.values()), reasons
     assert "strengthens g" in reasons["ty"]
@@ -349,15 +339,7 @@ def test_of_equally_mastered_goals_the_report_names_the_one_the_plan_keeps_in_pr
     ids = list(graph.concept_ids)
     assert ids.index("sub") < ids.index("add")  # the numbering alone would pick sub
     p = {"add": 0.25, "sub": 0.25, "mixed": 0.9}
-    plan = plan_for_learner(
-        graph,
-        "kim",
-        p_mastery=np.array([p[c] for c in ids]),
-        p_peak=np.array([p[c] for c in ids]),
-        attempts=np.array([5.0 if c == "mixed" else 0.0 for c in ids]),
-        goals=np.array([c in ("add", "sub") for c in ids]),
-        config=PlanConfig(),
-    )
+    plan = _plan(graph, p, {"mixed": 5}, {"add", "sub"})
     states = [
         state(
             c,

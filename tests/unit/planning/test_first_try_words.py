@@ -11,6 +11,7 @@ import numpy as np
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.policy import PlanConfig, plan_for_learner
 from kgplatform.planning.reasons import FIRST_TRY_WORDS
+from tests.unit.planning.documents import curriculum_document
 
 
 def test_a_new_concepts_predicted_success_is_named_the_typical_learners(chain: ConceptGraph) -> None:
@@ -37,34 +38,12 @@ def test_a_new_concepts_predicted_success_is_named_the_typical_learners(chain: C
     assert reasons["b"].endswith("%") and FIRST_TRY_WORDS not in reasons["b"]
 
 
-def _document(tasks: dict[str, list[str]], edges: list[tuple[str, str]]) -> dict[str, object]:
-    concepts = sorted({c for cs in tasks.values() for c in cs} | {c for e in edges for c in e})
-    return {
-        "curriculum": {"id": "cur", "name": "cur", "description": ""},
-        "concepts": [
-            {"id": c, "name": c, "description": "", "tags": [], "difficulty": None} for c in concepts
-        ],
-        "prerequisites": [{"prerequisite": a, "concept": b, "weight": 1.0} for a, b in edges],
-        "tasks": [
-            {
-                "id": t,
-                "title": t,
-                "kind": "exercise",
-                "difficulty": 0.5,
-                "estimated_minutes": 5,
-                "concepts": cs,
-            }
-            for t, cs in tasks.items()
-        ],
-    }
-
-
 def test_a_prediction_that_is_not_a_new_learners_is_not_called_one() -> None:
     """k never answered, but raised to 0.72 by transfer; j never answered, its only task shared with m,
     mastered; n never answered nor raised. Only n's prediction is a new learner's."""
     from kgplatform.planning.graph import build_graph
 
-    graph = build_graph(_document({"tk": ["k"], "tjm": ["j", "m"], "tm": ["m"], "tn": ["n"]}, []))
+    graph = build_graph(curriculum_document({"tk": ["k"], "tjm": ["j", "m"], "tm": ["m"], "tn": ["n"]}))
     ids = graph.concept_ids
     typical = np.full(len(ids), 0.25, dtype=np.float32)
     p = np.array([{"k": 0.72, "m": 0.95}.get(c, 0.25) for c in ids], dtype=np.float32)

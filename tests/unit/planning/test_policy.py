@@ -17,6 +17,7 @@ from kgplatform.planning.policy import (
     score_concepts,
 )
 from kgplatform.planning.ranking import NOT_A_CANDIDATE
+from tests.unit.planning.documents import curriculum_document
 
 
 def plan(
@@ -175,22 +176,7 @@ def test_one_learners_plan_scores_the_curriculum_once(chain: ConceptGraph, monke
 
 
 def test_placement_on_a_curriculum_without_prerequisites_claims_no_central_concept() -> None:
-    document = {
-        "curriculum": {"id": "flat", "name": "flat", "description": ""},
-        "concepts": [{"id": c, "name": c, "description": "", "tags": [], "difficulty": None} for c in "uvw"],
-        "prerequisites": [],
-        "tasks": [
-            {
-                "id": f"t{c}",
-                "title": c,
-                "kind": "exercise",
-                "difficulty": 0.5,
-                "estimated_minutes": 5,
-                "concepts": [c],
-            }
-            for c in "uvw"
-        ],
-    }
+    document = curriculum_document({f"t{c}": [c] for c in "uvw"})
     result = plan(build_graph(document), p={}, attempts=0, n_tasks=3)
     assert result.placement and len(result.tasks) == 3
     assert all(t.reason == "placement: tells most about you (no answers from you yet)" for t in result.tasks)
