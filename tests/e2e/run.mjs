@@ -1086,6 +1086,8 @@ step('typed text is never dropped without asking: another concept, curriculum, n
   try {
     await page.locator('.concept-link', { hasText: 'Page item 02' }).click();
     await stillAsTyped('another concept from the list');
+    await page.locator('.concept-link', { hasText: 'Page item 01' }).click(); // the open one: a reload
+    await stillAsTyped('the open concept from the list');
     await page.evaluate(() => window.kgp.curriculumGraph().getElementById('page-02').emit('tap'));
     await stillAsTyped('another concept from the graph');
     await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
@@ -1106,6 +1108,7 @@ step('typed text is never dropped without asking: another concept, curriculum, n
     assert.equal(await page.locator('#signed-in').isVisible(), true);
     assert.deepEqual(asked, [
       'Discard your unsaved changes to page-01 and open page-02?',
+      'Discard your unsaved changes to page-01 and reload it?',
       'Discard your unsaved changes to page-01 and open page-02?',
       `Discard your unsaved changes to page-01 and switch to ${CURRICULUM}?`,
       'Discard your unsaved changes to page-01 and open the new concept never-created?',
@@ -1115,7 +1118,7 @@ step('typed text is never dropped without asking: another concept, curriculum, n
     // Typed back to what is stored: nothing to lose. A task typed into the task form is work too.
     await name.fill('Page item 01');
     assert.equal(await unloadAsks(), false);
-    await page.locator('summary', { hasText: 'New task' }).click();
+    await page.evaluate(() => { document.querySelector('#task-form').closest('details').open = true; });
     await page.getByRole('form', { name: 'Task' }).getByLabel('Title').fill('A task not yet created');
     assert.equal(await unloadAsks(), true);
     asked.length = 0;
@@ -1143,8 +1146,11 @@ step('typed text is never dropped without asking: another concept, curriculum, n
     await importForm.getByLabel('curriculum.csv').setInputFiles([]);
     await importForm.getByRole('button', { name: 'Check (dry run)' }).click();
     await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+    // The refresh after the import reads the open concept's audit trail last, whichever way it goes.
+    const refreshed = page.waitForResponse((r) => r.url().includes('/concepts/page-02/audit'));
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.locator('#import-report .summary', { hasText: /Imported.* 1 updated/ }).waitFor();
+    await refreshed;
     await page.getByRole('tab', { name: 'Curriculum' }).click();
   };
   await name.fill('Typed before the import');
@@ -1152,6 +1158,8 @@ step('typed text is never dropped without asking: another concept, curriculum, n
   await page.locator('.concept-link', { hasText: 'Page item 03 imported' }).waitFor();
   assert.equal(await page.locator('#concept-id').textContent(), 'page-02');
   assert.equal(await name.inputValue(), 'Typed before the import');
+  assert.equal(await page.locator('#concept-detail').isVisible(), true);
+  assert.equal(await unloadAsks(), true, 'still an edit in progress');
   await name.fill('Page item 02');
   await importConcepts('page-02,Page item 02 imported,paging');
   await page.waitForFunction(() => document.querySelector('#concept-form').name.value === 'Page item 02 imported');

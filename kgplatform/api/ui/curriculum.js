@@ -172,7 +172,12 @@ export function mayLeave(step) {
 
 /** Opening another concept refills the editor and resets the task form: ask first when they hold typed text. */
 async function openAnother(id) {
-  if (id !== state.concept && !mayLeave(`open ${id}`)) return;
+  // The open one again (its list entry, its node in the graph) refills the editor: a Reload, which asks.
+  if (id === state.concept) {
+    await reloadConcept();
+    return;
+  }
+  if (!mayLeave(`open ${id}`)) return;
   await openConcept(id);
 }
 
@@ -184,7 +189,8 @@ async function openAnother(id) {
 export async function refreshCurriculum() {
   await loadList();
   if (!state.concept) return;
-  if (formChanged() || taskFormChanged()) await Promise.all([loadGraph(), loadTasks(state.concept), loadAudit()]);
+  // A typed task form survives a refill of the same concept (`openConcept` keeps it), so only the editor counts.
+  if (formChanged()) await Promise.all([loadGraph(), loadTasks(state.concept), loadAudit()]);
   else await openConcept(state.concept, { keepMessage: true });
 }
 
@@ -247,6 +253,8 @@ async function openConflict(mine, base) {
   const { data: theirs, etag } = await api('GET', `/concepts/${seg(concept)}`);
   // A Reload (or another concept) meanwhile: the text this conflict would bring back was discarded.
   if (concept !== state.concept || request !== conceptRequest) return;
+  // The form as this panel opens (after a refused save of picks, `mine` is the picks, not the form).
+  const formAtOpen = JSON.stringify(formValues($('#concept-form')));
   state.theirs = { concept: theirs, etag };
   showConflict({
     base,
@@ -258,7 +266,7 @@ async function openConflict(mine, base) {
     // it rather than save the choices and refill the form over it (a review, 1 December).
     onSave: guarded(oneAtATime(() => {
       const now = formValues($('#concept-form'));
-      if (JSON.stringify(now) !== JSON.stringify(mine)) return openConflict(now, base);
+      if (JSON.stringify(now) !== formAtOpen) return openConflict(now, base);
       return patchConcept(pickedValues(), etag, valuesOf(theirs), $('#concept-save'));
     }), 'Saving concept'),
     onTakeTheirs: () => {
@@ -484,10 +492,7 @@ export async function loadAudit({ more = false } = {}) {
     else clear(list, items.length ? items : [el('li', { class: 'hint' }, 'No entries.')]);
     const shown = (more && !grown ? offset : 0) + data.items.length;
     $('#audit-count').textContent = data.total ? `${shown} of ${data.total} entries` : '';
-    const last = shown >= data.total;
-    // The focused "Show more" hides itself on the last page: to the list, not to <body>.
-    if (last && document.activeElement === $('#audit-more')) $('#audit-list').focus();
-    $('#audit-more').hidden = last;
+    $('#audit-more').hidden = shown >= data.total;
   } catch (error) {
     if (stale()) return;
     clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
@@ -508,7 +513,13 @@ export function setupCurriculum() {
     if (event.target.checked) await loadGraph();
     else setTransfersVisible(state.cy, false);
   }, 'Graph'));
-  $('#audit-more').addEventListener('click', guarded(oneAtATime(() => loadAudit({ more: true })), 'Audit trail'));
+  $('#audit-more').addEventListener('click', guarded(oneAtATime(async () => {
+    await loadAudit({ more: true });
+    // The last page hides the button (disabled while it loaded, so focus already left it): to the list.
+    if ($('#audit-more').hidden && (!document.activeElement || document.activeElement === document.body)) {
+      $('#audit-list').focus();
+    }
+  }), 'Audit trail'));
   $('#search-form').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
     state.q = $('#search-q').value.trim();
