@@ -45,7 +45,8 @@ class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int, max_small_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.max_small_bytes = max_bytes if max_small_bytes is None else max_small_bytes
+        # Never looser than the bulk routes' limit an operator lowered.
+        self.max_small_bytes = max_bytes if max_small_bytes is None else min(max_small_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

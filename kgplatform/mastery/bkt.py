@@ -203,6 +203,14 @@ def clip_probability(p: FloatArray) -> FloatArray:
     return np.clip(p, EPS, 1.0 - EPS)
 
 
+def usable_mastery(p: float | None) -> bool:
+    """A stored mastery the planners and the report take: a number in [0, 1]. The tracer clips its output,
+    so anything else was written by hand or corrupted; it is read as no mastery at all, everywhere alike
+    (the batch's reader, `page_rows.matrix_of`, drops it too). NaN made the one-learner plan fail (a 500)
+    while the batch planned the concept as never answered (a review, 1 December)."""
+    return p is not None and 0.0 <= float(p) <= 1.0
+
+
 def decay(p: FloatArray, elapsed_days: FloatArray, rate: FloatArray, floor: FloatArray) -> FloatArray:
     """Forgetting: the mastery above `floor` shrinks by exp(-rate * elapsed); below the floor it stays.
 

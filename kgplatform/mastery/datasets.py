@@ -118,6 +118,8 @@ def read_assist2009(folder: Path) -> ResponseLog:
     for r in rows:
         first_seen.setdefault(r["user_id"], len(first_seen))
     rows.sort(key=lambda r: (first_seen[r["user_id"]], _integer(r["seq"], "seq")))
+    # Every learner of the file, before incomplete rows are dropped: users.csv is checked against these.
+    in_file = {label.strip() for label in first_seen}
     log = _build(rows, "skill_id", order_column=None)
     names = (
         {r["skill_id"]: r["skill_name"] for r in _read_csv(skills, ("skill_id", "skill_name"))}
@@ -131,9 +133,9 @@ def read_assist2009(folder: Path) -> ResponseLog:
     unmatched = []
     for r in _read_csv(users, ("user_id", "akt_test_fold")):
         learner = r["user_id"].strip()
-        if learner not in code:
+        if learner not in in_file:
             unmatched.append(learner)
-        elif r["akt_test_fold"].strip():
+        elif learner in code and r["akt_test_fold"].strip():  # not in `code`: all their rows were dropped
             folds[code[learner]] = int(r["akt_test_fold"])
     if unmatched:
         raise ValidationFailed(

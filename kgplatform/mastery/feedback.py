@@ -142,12 +142,15 @@ def build_report(
     }
     behind_stuck = {p for s in states if s.concept_id in stuck for p in s.prerequisites}
     # ... and some dependant on the way has tasks to carry the learner on (not only a capstone).
-    carried = {
-        p
-        for s in states
-        if s.has_tasks and on_path is not None and s.concept_id in on_path
-        for p in s.prerequisites
-    }
+    carried = known_concepts(
+        states,
+        {
+            p
+            for s in states
+            if s.has_tasks and on_path is not None and s.concept_id in on_path
+            for p in s.prerequisites
+        },
+    )
     settled = {
         s.concept_id
         for s in states

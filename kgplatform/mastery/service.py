@@ -25,7 +25,7 @@ import numpy as np
 
 from kgplatform.errors import Conflict, KgpError, NotFound, ValidationFailed
 from kgplatform.mastery import params_store
-from kgplatform.mastery.bkt import TracerParams, decay
+from kgplatform.mastery.bkt import TracerParams, decay, usable_mastery
 from kgplatform.mastery.feedback import ConceptState, build_report
 from kgplatform.mastery.models import (
     AnswerBatchResult,
@@ -213,7 +213,11 @@ class MasteryService:
         with neither mastery nor goals yet, the curricula of their interests."""
         learner = self.learner(learner_id)
         now = now or datetime.now(UTC)
-        rows = self.store.report_concepts(learner_id)
+        # A stored value that is no probability is no mastery, as for both planners (`usable_mastery`).
+        rows = [
+            r if r["p_mastery"] is None or usable_mastery(r["p_mastery"]) else _without_mastery(r)
+            for r in self.store.report_concepts(learner_id)
+        ]
         p_now = self._decayed(rows, now)
         states = [
             ConceptState(
@@ -370,3 +374,8 @@ def _summary(rejected: list[RejectedRow]) -> str:
     head = "; ".join(f"row {r.index}: {r.message}" for r in rejected[:3])
     more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
     return f"{len(rejected)} row(s) rejected, nothing stored: {head}{more}"
+
+
+def _without_mastery(row: dict[str, Any]) -> dict[str, Any]:
+    """A report row as for a concept never practised."""
+    return {**row, "p_mastery": None, "attempts": 0, "correct": 0.0, "last_practised": None, "as_of": None}

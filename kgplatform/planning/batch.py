@@ -63,7 +63,8 @@ class LearnerMatrix:
     p_peak: np.ndarray  # when last practised
     attempts: np.ndarray
     goals: np.ndarray  # bool
-    # (n,) the mastery most entries hold (a concept nobody practised): only makes scoring cheaper.
+    # (n,) the mastery most entries hold (a concept nobody practised): makes scoring cheaper, and a reason
+    # says "a typical learner's" only for a prediction from it (`policy.typical_prediction`).
     typical: np.ndarray | None = None
     # (L, T) bool over the graph's `tag_index`: the tags each learner is interested in (None: nobody).
     interests: np.ndarray | None = None

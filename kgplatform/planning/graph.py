@@ -216,6 +216,21 @@ class ConceptGraph:
         return tuple((int(c), np.flatnonzero(self.prereq[:, c])) for c in np.flatnonzero(~self.has_tasks))
 
     @cached_property
+    def carriers(self) -> sparse.csr_array:
+        """(n, n) CSR: row c holds the concepts with tasks that c leads to through concepts without tasks
+        only (its direct dependants with tasks, and those of its taskless dependants, and so on)."""
+        sets: list[set[int]] = [set() for _ in range(self.n_concepts)]
+        for c in range(self.n_concepts - 1, -1, -1):  # dependants come later in topological order
+            for d in np.flatnonzero(self.prereq[c]).tolist():
+                sets[c] |= {d} if self.has_tasks[d] else sets[d]
+        rows = [np.array(sorted(x), dtype=np.int32) for x in sets]
+        indptr = np.concatenate([[0], np.cumsum([r.size for r in rows])]).astype(np.int32)
+        indices = np.concatenate(rows) if rows else np.zeros(0, np.int32)
+        return sparse.csr_array(
+            (np.ones(indices.size, np.float32), indices, indptr), shape=(self.n_concepts,) * 2
+        )
+
+    @cached_property
     def centrality(self) -> np.ndarray:
         """(n,) in 0..1: how much of the graph a concept touches (ancestors + descendants)."""
         reach = self.closure.sum(axis=0) + self.closure.sum(axis=1) - 2.0

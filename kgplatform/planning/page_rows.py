@@ -92,7 +92,7 @@ def matrix_of(graph: ConceptGraph, page: PageRows, params: TracerParams, now_day
     n_rows, n = len(page), graph.n_concepts
     owner = np.repeat(np.arange(n_rows), page.counts)
     # -1 is no mastery (the query's null); NaN and values outside [0, 1] are none either, as for one
-    # learner (`service.usable_mastery`).
+    # learner (`mastery.bkt.usable_mastery`).
     keep = (page.column >= 0) & (page.p >= 0) & (page.p <= 1)
     owner, column, p = owner[keep], page.column[keep], page.p[keep]
     as_of_days = as_of_days_of(page.as_of_s[keep])

@@ -18,7 +18,7 @@ from kgplatform.errors import ValidationFailed
 from kgplatform.planning import frontier as fr
 from kgplatform.planning.cells import set_cells
 from kgplatform.planning.difficulty import concepts_in_band, task_success
-from kgplatform.planning.graph import ConceptGraph, propagate
+from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.ranking import NOT_A_CANDIDATE, OFF_PATH, SCORE_DECIMALS, ScoreParts, compose_scores
 from kgplatform.planning.reach import lead_to
 from kgplatform.planning.reasons import describe
@@ -357,11 +357,18 @@ def settled_cells(
     # Only where a dependant on the way has tasks to carry the learner on: the prerequisite of a goal
     # nobody can practise (a capstone) was settled and never practised again (a review, 1 December).
     if settled.any():
-        learners = np.unique(rows[settled])
-        carrying = (on_path[learners] & graph.has_tasks).astype(np.float32)
-        carried = propagate(carrying, graph.prereq_t)  # per concept: its dependants that can carry on
-        at = np.searchsorted(learners, rows[settled])
-        settled[settled] = carried[at, cols[settled]] > 0
+        idx = np.flatnonzero(settled)
+        r, c = rows[idx], cols[idx]
+        deps = graph.carriers  # row c: the concepts with tasks c leads to through taskless ones
+        counts = np.diff(deps.indptr)[c]
+        starts = deps.indptr[c]
+        flat = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        d = deps.indices[flat]
+        ok = on_path[np.repeat(r, counts), d] & graph.has_tasks[d]
+        carried = np.zeros(idx.size, dtype=bool)
+        owner = np.repeat(np.arange(idx.size), counts)
+        np.logical_or.at(carried, owner[ok], True)
+        settled[idx] = carried
     stuck = (attempts[rows, cols] >= config.send_back_after) & (p[rows, cols] < config.ready_at)
     if stuck.any() and settled.any():
         marks = sparse.csr_array(
@@ -398,7 +405,8 @@ def closest_goal_pull(
     counts = np.diff(ways.indptr)
     concept = ways.indices
     row = np.repeat(rows.astype(ways.indices.dtype), counts)
-    still_missing = np.where(known, np.float32(0.0), np.float32(1.0) - p)
+    # Nothing to practise on a concept without tasks: it adds nothing to a goal's gap, known or not.
+    still_missing = np.where(known | ~graph.has_tasks, np.float32(0.0), np.float32(1.0) - p)
     flat = (
         row * ways.indices.dtype.type(n) + concept
         if n_rows * n < 2**31
@@ -441,7 +449,8 @@ def score_concepts(
     """Scores every concept for one learner (n,) or many (L, n); non-candidates get NOT_A_CANDIDATE.
 
     `p_mastery` is the estimate now (after forgetting), `p_peak` the estimate when last practised;
-    `typical` (n,), the mastery of a concept nobody practised, only makes the band flags cheaper;
+    `typical` (n,), the mastery of a concept nobody practised, makes the band flags cheaper and lets a reason
+    call a prediction a typical learner's only when it is (`typical_prediction`);
     `interests` (T,) or (L, T) bool over `graph.tag_index` (None: no interests) adds `interest_weight`
     to the concepts carrying one of the learner's tags.
     """
@@ -449,19 +458,22 @@ def score_concepts(
     # float32 halves the memory traffic of the (L, n) passes; scores are rounded well above its precision.
     p = p_mastery.astype(np.float32, copy=False).reshape(-1, n)
     peak = p_peak.astype(np.float32, copy=False).reshape(-1, n)
-    met = fr.implied_known(graph, p, config.mastered_at)
     # Only answered cells can be failed, faded or settled (a few per learner): worked on by position.
     rows, cols = set_cells(attempts.reshape(-1, n) > 0)
     peak_at, p_at = peak[rows, cols], p[rows, cols]
+    marks = (p >= config.mastered_at) & graph.has_tasks
     # A concept mastered at its last answer, faded below the bar since but still good enough to open its
     # dependants, goes on implying its prerequisites (not itself): a learner whose B faded from 0.90 to
     # 0.83 in six days was sent back to B's never-answered foundation A, which B's mastery had implied
     # the day before (a review, 1 December).
     faded = (peak_at >= config.mastered_at) & (p_at >= config.ready_at) & graph.has_tasks[cols]
     if faded.any():
-        below = np.zeros(p.shape, dtype=np.float32)
-        below[rows[faded], cols[faded]] = 1.0
-        met |= lead_to(graph, propagate(below, graph.prereq_t) > 0)
+        pre = graph.prereq_t  # row c: the prerequisites of c
+        fr_, fc = rows[faded], cols[faded]
+        counts = np.diff(pre.indptr)[fc]
+        flat = np.repeat(pre.indptr[fc] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        marks[np.repeat(fr_, counts), pre.indices[flat]] = True
+    met = lead_to(graph, marks)
     # Goals are a few entries of each row: worked on by position, not with (L, n) passes.
     goal_at = np.flatnonzero(goals.reshape(-1, n))
     # A goal the learner has answered on is met by its own mastery only: a mastered dependant implies it
@@ -691,14 +703,15 @@ def typical_prediction(graph: ConceptGraph, scores: ConceptScores, tasks: np.nda
     transfer, or a task shared with a mastered concept, gave this learner 74% or 62% where a new learner
     gets 41%, and the words called it a typical learner's (a review, 1 December). Without `typical`
     (the simulator's own matrices) only the answers are looked at."""
-    untouched = scores.attempts == 0
-    if scores.typical is not None:
-        untouched = untouched & (scores.p == scores.typical)
     concepts, weights = graph.task_terms
     at = np.maximum(tasks, 0)
     of_task = concepts[at]  # (..., P, s), 0 padded where the weight is 0
-    flat = take_at(untouched, of_task.reshape(*tasks.shape[:-1], -1)).reshape(of_task.shape)
-    return (flat | (weights[at] == 0)).all(axis=-1)
+    where = of_task.reshape(*tasks.shape[:-1], -1)
+    # Gathered at the picks' concepts first: (L, n) comparisons cost the batch a pass per learner matrix.
+    untouched = take_at(scores.attempts, where) == 0
+    if scores.typical is not None:
+        untouched &= take_at(scores.p, where) == scores.typical[where]
+    return (untouched.reshape(of_task.shape) | (weights[at] == 0)).all(axis=-1)
 
 
 def goal_words(graph: ConceptGraph, scores: ConceptScores, at: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from kgplatform.errors import ValidationFailed
-from kgplatform.mastery.bkt import TracerParams, decay
+from kgplatform.mastery.bkt import TracerParams, decay, usable_mastery
 from kgplatform.mastery.tracing import to_days
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import ConceptGraph, tag_key
@@ -53,14 +53,6 @@ def learner_arrays(
     goals = np.zeros(graph.n_concepts, dtype=bool)
     goals[[graph.index[g] for g in rows.goals if g in graph.index]] = True
     return p_now, peak, attempts, goals
-
-
-def usable_mastery(p: float | None) -> bool:
-    """A stored mastery the planner takes: a number in [0, 1]. The tracer clips its output, so anything
-    else was written by hand or corrupted; it is read as no mastery at all, as the batch's reader
-    (`page_rows.matrix_of`) reads it. NaN made the one-learner plan fail (a 500) while the batch planned
-    the concept as never answered (a review, 1 December)."""
-    return p is not None and 0.0 <= float(p) <= 1.0
 
 
 def interest_marks(graph: ConceptGraph, rows: LearnerRows) -> np.ndarray:

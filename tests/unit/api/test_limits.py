@@ -196,3 +196,9 @@ def test_only_the_bulk_routes_take_large_bodies(method: str, path: str, length: 
         assert json.loads(sent[1]["body"])["max_bytes"] == (
             8192 if "/import" in path and method == "POST" else 2048
         )
+
+
+def test_the_small_limit_is_never_looser_than_the_bulk_one() -> None:
+    """An operator who lowered the bulk limit below the default small one lowered it for every route."""
+    reached, sent = through_body_limit("PUT", "/concepts/a", b"5000", max_bytes=4096, max_small_bytes=8192)
+    assert not reached and json.loads(sent[1]["body"])["max_bytes"] == 4096

@@ -46,6 +46,15 @@ def test_a_users_csv_id_with_a_stray_space_still_names_its_learner(assist_folder
     assert log.folds is not None and log.folds[log.user_labels.index("7")] == 3
 
 
+def test_a_users_csv_learner_whose_rows_were_all_dropped_is_no_error(assist_folder: Path) -> None:
+    """They are in the file, so the folds of the others are right; they just have nothing to predict."""
+    with (assist_folder / "interactions.csv").open("a") as out:
+        out.write("9,0,100,,1\n")  # no skill: the row is dropped as incomplete
+    write(assist_folder / "users.csv", "user_id,akt_user_idx,akt_test_fold,n_rows\n7,1,3,4\n5,2,,2\n9,3,1,1")
+    log = read_assist2009(assist_folder)
+    assert "9" not in log.user_labels and log.folds is not None and log.folds[log.user_labels.index("7")] == 3
+
+
 def test_a_users_csv_row_naming_no_learner_is_refused(assist_folder: Path) -> None:
     """Else the learner it meant would sit at fold 0: trained on in every fold, tested in none."""
     write(assist_folder / "users.csv", "user_id,akt_user_idx,akt_test_fold,n_rows\n77,1,3,4\n5,2,,2")

@@ -354,3 +354,16 @@ def test_of_equally_mastered_goals_the_report_names_the_one_the_plan_keeps_in_pr
     ]
     assert [t.concept_id for t in plan.tasks] == ["add"]
     assert build_report("kim", states, NOW).consolidating == "add"
+
+
+def test_a_prerequisite_is_settled_through_a_concept_without_tasks() -> None:
+    """p -> t (no tasks) -> g: g's tasks carry the learner on past t, so p at 0.70 after 4 answers is left
+    to them, as with p -> g (looking one step ahead only, p was practised towards mastery again)."""
+    tasks, _, _ = _plan_and_report(
+        [("p", "t"), ("t", "g")],
+        ["p", "g"],
+        {"p": 0.70, "t": 0.25, "g": 0.25},
+        "g",
+        attempts={"p": 4, "g": 0},
+    )
+    assert [task for task, _ in tasks][:1] == ["tg"] and "tp" not in [task for task, _ in tasks]

@@ -53,6 +53,7 @@ def one_learner_plan(graph: ConceptGraph, learners: LearnerMatrix, row: int, con
         goals=learners.goals[row],
         config=config,
         interests=None if learners.interests is None else learners.interests[row],
+        typical=learners.typical,  # as the batch's scores have it: the reasons' words depend on it
     )
 
 
