@@ -367,3 +367,25 @@ def test_a_prerequisite_is_settled_through_a_concept_without_tasks() -> None:
         attempts={"p": 4, "g": 0},
     )
     assert [task for task, _ in tasks][:1] == ["tg"] and "tp" not in [task for task, _ in tasks]
+
+
+def test_the_report_takes_a_faded_concepts_prerequisites_as_known_through_it() -> None:
+    """The report's side of the faded rule: a, never answered, is known by implication through b, mastered
+    at its last answer (0.90) and still good enough (0.83)."""
+    states = [
+        state("a", 0.25),
+        state("b", 0.83, prereqs=("a",), p_mastery=0.90, attempts=5, days_ago=6),
+        state("g", 0.25, prereqs=("b",), goal=True),
+    ]
+    report = build_report("kim", states, NOW)
+    [known] = report.known_by_implication
+    assert (known.concept_id, known.implied_by) == ("a", ["b"])
+
+
+def test_the_report_does_not_settle_the_prerequisite_of_a_goal_without_tasks() -> None:
+    """The report's side of the capstone rule: p stays ready to learn, as the plan practises it."""
+    states = [
+        state("p", 0.70, p_mastery=0.70, attempts=4, days_ago=0),
+        replace(state("cap", 0.25, prereqs=("p",), goal=True), has_tasks=False),
+    ]
+    assert [r.concept_id for r in build_report("kim", states, NOW).ready_to_learn] == ["p"]
