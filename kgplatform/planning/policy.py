@@ -358,13 +358,11 @@ def settled_cells(
     # nobody can practise (a capstone) was settled and never practised again (a review, 1 December).
     if settled.any():
         idx = np.flatnonzero(settled)
-        r, c = rows[idx], cols[idx]
-        deps = graph.carriers  # row c: the concepts with tasks c leads to through taskless ones
-        counts = np.diff(deps.indptr)[c]
-        starts = deps.indptr[c]
-        flat = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        d = deps.indices[flat]
-        ok = on_path[np.repeat(r, counts), d] & graph.has_tasks[d]
+        # Row k: the concepts with tasks cell k's concept leads to through taskless ones (a scipy row gather).
+        deps = graph.carriers[cols[idx]]
+        counts = np.diff(deps.indptr)
+        d = deps.indices
+        ok = on_path[np.repeat(rows[idx], counts), d] & graph.has_tasks[d]
         carried = np.zeros(idx.size, dtype=bool)
         owner = np.repeat(np.arange(idx.size), counts)
         np.logical_or.at(carried, owner[ok], True)
@@ -468,11 +466,8 @@ def score_concepts(
     # the day before (a review, 1 December).
     faded = (peak_at >= config.mastered_at) & (p_at >= config.ready_at) & graph.has_tasks[cols]
     if faded.any():
-        pre = graph.prereq_t  # row c: the prerequisites of c
-        fr_, fc = rows[faded], cols[faded]
-        counts = np.diff(pre.indptr)[fc]
-        flat = np.repeat(pre.indptr[fc] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        marks[np.repeat(fr_, counts), pre.indices[flat]] = True
+        pre = graph.prereq_t[cols[faded]]  # row k: the prerequisites of faded cell k's concept
+        marks[np.repeat(rows[faded], np.diff(pre.indptr)), pre.indices] = True
     met = lead_to(graph, marks)
     # Goals are a few entries of each row: worked on by position, not with (L, n) passes.
     goal_at = np.flatnonzero(goals.reshape(-1, n))
