@@ -361,11 +361,9 @@ def settled_cells(
         # Row k: the concepts with tasks cell k's concept leads to through taskless ones (a scipy row gather).
         deps = graph.carriers[cols[idx]]
         counts = np.diff(deps.indptr)
-        d = deps.indices
-        ok = on_path[np.repeat(rows[idx], counts), d] & graph.has_tasks[d]
+        on_the_way = on_path[np.repeat(rows[idx], counts), deps.indices]
         carried = np.zeros(idx.size, dtype=bool)
-        owner = np.repeat(np.arange(idx.size), counts)
-        np.logical_or.at(carried, owner[ok], True)
+        carried[np.repeat(np.arange(idx.size), counts)[on_the_way]] = True
         settled[idx] = carried
     stuck = (attempts[rows, cols] >= config.send_back_after) & (p[rows, cols] < config.ready_at)
     if stuck.any() and settled.any():
