@@ -50,6 +50,25 @@ page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`co
 // Every confirm() is answered OK unless a step swaps this handler for its own.
 const acceptDialog = (dialog) => dialog.accept();
 page.on('dialog', acceptDialog);
+/** Runs `steps` with every confirm() answered Cancel, handing it the list of questions asked so far. */
+const cancellingDialogs = async (steps) => {
+  const asked = [];
+  const dismiss = (dialog) => { asked.push(dialog.message()); return dialog.dismiss(); };
+  page.off('dialog', acceptDialog);
+  page.on('dialog', dismiss);
+  try {
+    await steps(asked);
+  } finally {
+    page.off('dialog', dismiss);
+    page.on('dialog', acceptDialog);
+  }
+};
+/** What the browser's "Leave site?" question hangs on: whether the page cancels beforeunload. */
+const unloadAsks = () => page.evaluate(() => {
+  const event = new Event('beforeunload', { cancelable: true });
+  window.dispatchEvent(event);
+  return event.defaultPrevented;
+});
 // Every CSP violation in any document the page loads becomes a console error, so the last step fails on
 // it even where Chromium's own "Refused to ..." message would not say enough.
 await context.addInitScript(() => {
@@ -1064,26 +1083,16 @@ step('typed text is never dropped without asking: another concept, curriculum, n
   await page.locator('.concept-link', { hasText: 'Page item 01' }).click();
   await conceptShown('page-01');
   await page.waitForFunction(() => /around page-01/.test(document.querySelector('#graph-status').textContent));
-  // What the browser's "Leave site?" question hangs on: the page cancels beforeunload.
-  const unloadAsks = () => page.evaluate(() => {
-    const event = new Event('beforeunload', { cancelable: true });
-    window.dispatchEvent(event);
-    return event.defaultPrevented;
-  });
   assert.equal(await unloadAsks(), false, 'nothing typed: leaving does not ask');
   await name.fill('Typed, not saved');
   assert.equal(await unloadAsks(), true);
 
-  const asked = [];
-  const dismiss = (dialog) => { asked.push(dialog.message()); return dialog.dismiss(); };
-  page.off('dialog', acceptDialog);
-  page.on('dialog', dismiss);
   const stillAsTyped = async (what) => {
     await page.waitForTimeout(300);
     assert.equal(await page.locator('#concept-id').textContent(), 'page-01', what);
     assert.equal(await name.inputValue(), 'Typed, not saved', what);
   };
-  try {
+  await cancellingDialogs(async (asked) => {
     await page.locator('.concept-link', { hasText: 'Page item 02' }).click();
     await stillAsTyped('another concept from the list');
     await page.locator('.concept-link', { hasText: 'Page item 01' }).click(); // the open one: a reload
@@ -1126,10 +1135,7 @@ step('typed text is never dropped without asking: another concept, curriculum, n
     await page.waitForTimeout(300);
     assert.deepEqual(asked, ['Discard the task you were editing and open page-02?']);
     assert.equal(await page.locator('#concept-id').textContent(), 'page-01');
-  } finally {
-    page.off('dialog', dismiss);
-    page.on('dialog', acceptDialog);
-  }
+  });
   // OK: the other concept opens, and the typed task is gone with the form's reset.
   await page.locator('.concept-link', { hasText: 'Page item 02' }).click();
   await conceptShown('page-02');
@@ -1168,11 +1174,6 @@ step('typed text is never dropped without asking: another concept, curriculum, n
 
 step('no question about edits that are not there, and none lost to a second task edit', async () => {
   const form = page.getByRole('form', { name: 'Edit concept' });
-  const unloadAsks = () => page.evaluate(() => {
-    const event = new Event('beforeunload', { cancelable: true });
-    window.dispatchEvent(event);
-    return event.defaultPrevented;
-  });
   // A description with CRLF shows with LF, and the form once counted that as typed, for good.
   const crlf = await callApi('POST', '/curricula/paging-e2e/concepts', {
     body: { id: 'crlf-e2e', name: 'CRLF (e2e)', description: 'line one\r\nline two' },
@@ -1191,22 +1192,15 @@ step('no question about edits that are not there, and none lost to a second task
   await page.locator('#task-list', { hasText: 't-e2e-b' }).waitFor();
   assert.equal(await unloadAsks(), false, 'nothing typed');
 
-  const asked = [];
-  const dismiss = (dialog) => { asked.push(dialog.message()); return dialog.dismiss(); };
-  page.off('dialog', acceptDialog);
-  page.on('dialog', dismiss);
   const title = page.getByRole('form', { name: 'Task' }).getByLabel('Title');
-  try {
+  await cancellingDialogs(async (asked) => {
     await page.getByRole('button', { name: 'Edit task t-e2e-a' }).click();
     await title.fill('typed for a');
     await page.getByRole('button', { name: 'Edit task t-e2e-b' }).click();
     await page.waitForTimeout(200);
     assert.deepEqual(asked, ['Discard the task you were editing and edit task t-e2e-b?']);
     assert.equal(await title.inputValue(), 'typed for a');
-  } finally {
-    page.off('dialog', dismiss);
-    page.on('dialog', acceptDialog);
-  }
+  });
   await page.getByRole('button', { name: 'Edit task t-e2e-b' }).click();
   await page.waitForFunction(() => document.querySelector('#task-form').title.value === 't-e2e-b');
 

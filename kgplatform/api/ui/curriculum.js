@@ -132,6 +132,14 @@ function markCurrent(id) {
   }
 }
 
+/** A test for a request's answer: true while the concept open when it was sent is still open, not
+ * reopened or replaced since (late answers must not act on what is open now). */
+function openNow() {
+  const concept = state.concept;
+  const request = conceptRequest;
+  return () => concept === state.concept && request === conceptRequest;
+}
+
 /** Opens the concept; `keepMessage`: the alert says what was just done to it (Created ...), so it stays. */
 export async function openConcept(id, { keepMessage = false } = {}) {
   if (!keepMessage) hideMessage();
@@ -220,8 +228,7 @@ async function patchConcept(body, ifMatch, base, focusAfter = null) {
   // went on to save into the other (a review, 1 December: concept b stored a's name). A late answer only
   // says what happened.
   const concept = state.concept;
-  const request = conceptRequest;
-  const stillOpen = () => concept === state.concept && request === conceptRequest;
+  const stillOpen = openNow();
   let saved;
   try {
     saved = await api('PATCH', `/concepts/${seg(concept)}`, { body, ifMatch });
@@ -249,10 +256,10 @@ async function patchConcept(body, ifMatch, base, focusAfter = null) {
 /** Someone saved the concept since `base`, which `mine` was made from: fetch their version and show it beside `mine`. */
 async function openConflict(mine, base) {
   const concept = state.concept;
-  const request = conceptRequest;
+  const stillOpen = openNow();
   const { data: theirs, etag } = await api('GET', `/concepts/${seg(concept)}`);
   // A Reload (or another concept) meanwhile: the text this conflict would bring back was discarded.
-  if (concept !== state.concept || request !== conceptRequest) return;
+  if (!stillOpen()) return;
   // The form as this panel opens (after a refused save of picks, `mine` is the picks, not the form).
   const formAtOpen = JSON.stringify(formValues($('#concept-form')));
   state.theirs = { concept: theirs, etag };
@@ -301,7 +308,7 @@ async function deleteConcept() {
     + (lost ? ` This also discards ${lost}.` : '');
   if (!window.confirm(question)) return;
   const concept = state.concept;
-  const request = conceptRequest;
+  const stillOpen = openNow();
   const { data } = await api('DELETE', `/concepts/${seg(concept)}`, {
     ifMatch: state.etag, query: { cascade: cascade || undefined },
   });
@@ -312,7 +319,7 @@ async function deleteConcept() {
   // Tasks that also exercised other concepts stay, without this one: say which changed.
   const trimmed = data.updated_tasks?.length ? ` Tasks that no longer exercise it: ${data.updated_tasks.join(', ')}.` : '';
   showInfo(`Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.${trimmed}`);
-  if (concept !== state.concept || request !== conceptRequest) {
+  if (!stillOpen()) {
     // Another concept was opened while the delete ran: it stays open, with whatever was typed into it.
     await loadList();
     return;
