@@ -1,5 +1,6 @@
-// The curricula the given tasks belong to, read without locks: a task never changes curriculum, so the
-// answer cannot go stale before the caller locks those curricula (curriculum/lock_curricula).
+// The curricula the given tasks belong to, read without locks. A task never changes curriculum, but it
+// can be deleted and created again under its id in another one before the caller's locks, so the caller
+// reads this again once it holds them (curriculum/store.py's lock_owning_curricula).
 // Parameters: $ids (list of task ids). Returns: curriculum_id, one row per distinct curriculum. Read.
 UNWIND $ids AS id
 MATCH (t:Task {id: id})

@@ -26,6 +26,8 @@ from kgplatform.graph.values import native
 
 T = TypeVar("T")
 AuditRows = list[dict[str, Any]]
+# Owner reads before giving up on a concept that keeps moving between curricula (lock_owning_curricula).
+OWNER_LOOKUPS = 3
 
 
 def _run(tx: ManagedTransaction, query: str, /, **params: Any) -> list[Row]:
@@ -59,14 +61,39 @@ def lock_owning_curricula(
     task_ids: Sequence[str] = (),
 ) -> None:
     """Write-locks, in id order, the given curricula and those the given concepts and tasks belong to:
-    the first lock of every writer, before any concept or task (cypher/curriculum/lock_curricula)."""
-    ids = set(curriculum_ids)
+    the first lock of every writer, before any concept or task (cypher/curriculum/lock_curricula).
+
+    The owners are read without a lock, so between that read and the lock a concept can be deleted and
+    created again under its id in another curriculum. They are read again once locked: an owner whose lock
+    we hold can no longer lose the concept (a delete locks it), so a second read that names only locked
+    curricula is final. One that names another is locked too, out of id order; a deadlock that causes is
+    detected by Neo4j and the managed transaction reruns."""
+    locked: set[str] = set()
+    wanted = set(curriculum_ids) | _owners(tx, concept_ids, task_ids)
+    for _ in range(OWNER_LOOKUPS):
+        missing = wanted - locked
+        if not missing:
+            return
+        _run(tx, "curriculum/lock_curricula", ids=sorted(missing))
+        locked |= missing
+        if not (concept_ids or task_ids):
+            return
+        wanted = set(curriculum_ids) | _owners(tx, concept_ids, task_ids)
+    if wanted <= locked:
+        return
+    raise Conflict(
+        "a concept or task moved to another curriculum while this change waited for its locks; try again",
+        field="id",
+    )
+
+
+def _owners(tx: ManagedTransaction, concept_ids: Sequence[str], task_ids: Sequence[str]) -> set[str]:
+    ids: set[str] = set()
     if concept_ids:
         ids |= _curricula_of(tx, "curriculum/find_concept_curricula", concept_ids)
     if task_ids:
         ids |= _curricula_of(tx, "curriculum/find_task_curricula", task_ids)
-    if ids:
-        _run(tx, "curriculum/lock_curricula", ids=sorted(ids))
+    return ids
 
 
 def _curricula_of(tx: ManagedTransaction, query: str, ids: Sequence[str]) -> set[str]:

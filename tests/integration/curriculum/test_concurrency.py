@@ -11,7 +11,7 @@ import pytest
 
 from kgplatform.curriculum import import_service, service, store, tasks
 from kgplatform.curriculum.io import parse_json
-from kgplatform.curriculum.models import ConceptPatch, TaskPatch
+from kgplatform.curriculum.models import ConceptIn, ConceptPatch, TaskPatch
 from kgplatform.errors import PreconditionFailed
 from kgplatform.graph.driver import Graph
 from tests.integration.api.harness import Api
@@ -312,3 +312,38 @@ def test_a_concept_created_during_an_import_waits_for_it(api: Api, monkeypatch: 
     assert outcome["report"].imported
     assert created == {"status": 409}  # then finds the imported x: B knows, nothing is overwritten
     assert service.get_concept(api.graph, "x").name == "from import"
+
+
+def test_a_writer_locks_the_curriculum_a_concept_moved_to_before_its_locks(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner of a concept is read before any lock; deleted and created again under its id in another
+    curriculum in between, the writer would change it holding the lock of the old curriculum only, beside
+    that curriculum's own writers (whose cycle checks rely on that lock). It must lock the new owner too."""
+    api.curriculum("a", "x")
+    api.curriculum("b")
+    locked: list[list[str]] = []
+    real_run, real_owners = store._run, store._curricula_of
+    moved, moving = threading.Event(), threading.Event()
+
+    def spying_run(tx: Any, query: str, /, **params: Any) -> list[dict[str, Any]]:
+        if query == "curriculum/lock_curricula" and not moving.is_set():
+            locked.append(list(params["ids"]))
+        return real_run(tx, query, **params)
+
+    def owners_then_move(tx: Any, query: str, ids: Any) -> set[str]:
+        found = real_owners(tx, query, ids)
+        if not moved.is_set():  # the move commits between the writer's owner read and its locks
+            moved.set()
+            moving.set()  # the mover's own locks are not the writer's
+            service.delete_concept(api.graph, "x", '"1"', cascade=False, actor="D")
+            service.create_concept(api.graph, "b", ConceptIn(id="x", name="moved"), "C")
+            moving.clear()
+        return found
+
+    monkeypatch.setattr(store, "_run", spying_run)
+    monkeypatch.setattr(store, "_curricula_of", owners_then_move)
+    updated = service.update_concept(api.graph, "x", '"2"', ConceptPatch(name="renamed"), "W")
+    assert (updated.curriculum_id, updated.name) == ("b", "renamed")
+    writer_locks = {curriculum for ids in locked for curriculum in ids}
+    assert "b" in writer_locks, f"the writer locked {locked}, not the concept's new curriculum b"
