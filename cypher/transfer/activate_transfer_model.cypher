@@ -1,9 +1,11 @@
 // Second half of the switch: the version becomes current. Readers follow the current pointer, so they
 // see all of the old model or all of the new one. No row (nothing changed) when a current model was
-// trained on newer data (data_at): whichever publish switches last must not win over fresher data.
+// trained on newer data (data_at): whichever publish switches last must not win over fresher data; and
+// none unless the version is still 'writing' (not claimed by a failed publish's discard, not a retired or
+// the current model published again).
 // Parameters: $version. Returns: version, status (no row when refused). Write.
 MATCH (m:TransferModel {version: $version})
-WHERE NOT EXISTS {
+WHERE m.status = 'writing' AND NOT EXISTS {
   MATCH (newer:TransferModel {status: 'current'})
   WHERE newer.version <> $version AND newer.data_at > m.data_at
 }

@@ -3,7 +3,8 @@
 Every change runs as one managed write transaction: lock the nodes involved, read them, let the
 caller's pure `decide` function (from `service`) check versions and rules and compose the audit
 entries, then write the change and its audit entries. Locks are always taken in one order, the owning
-curricula first (`lock_owning_curricula`), then concepts and tasks, so two writers cannot deadlock.
+curricula first (`lock_owning_curricula`), then concepts and tasks, so two writers do not deadlock (the
+one exception, a concept that moved to another curriculum while a writer waited, is in that function).
 Because the lock comes before the read, a concurrent writer waits and then sees the committed result,
 so version checks cannot both pass. Transactions take the graph's timeout (see `Graph`).
 A `decide` that raises rolls the transaction back, so a refused change writes nothing. The driver

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kgplatform.errors import Conflict
 from kgplatform.graph.driver import Graph, Row
 
 
@@ -43,8 +44,9 @@ class TransferStore:
     ) -> None:
         """`data_at`: ISO datetime at which the training data were read (a newer model is never replaced
         by one of older data). Required: Cypher compares a missing time as unknown, so a model without
-        one would replace a current model of newer data."""
-        self.graph.write(
+        one would replace a current model of newer data. Conflict when the version exists in another
+        state than 'writing' (published already, or being discarded)."""
+        registered = self.graph.write(
             "transfer/create_transfer_model",
             version=version,
             snapshot_hash=snapshot_hash,
@@ -52,6 +54,11 @@ class TransferStore:
             edge_count=edge_count,
             data_at=data_at,
         )
+        if not registered:
+            raise Conflict(
+                f"transfer model {version} exists already and is not being written; a version is published once",
+                field="model_version",
+            )
 
     def write_edges(
         self,
@@ -86,6 +93,17 @@ class TransferStore:
                 ("transfer/lock_transfer_models", {}),
                 ("transfer/retire_transfer_models", {"version": version}),
                 ("transfer/activate_transfer_model", {"version": version}),
+            ]
+        )
+        return bool(results[-1])
+
+    def claim_for_discard(self, version: str) -> bool:
+        """True when `version` was still 'writing' and is now claimed for deletion; False when it became
+        current (or anything else) meanwhile: then it must not be deleted."""
+        results = self.graph.write_many(
+            [
+                ("transfer/lock_transfer_models", {}),
+                ("transfer/claim_transfer_model_discard", {"version": version}),
             ]
         )
         return bool(results[-1])

@@ -11,8 +11,9 @@ Switch protocol (readers never see half a model):
 4. delete edges of versions retired before the previous one. The model retired just now keeps its edges
    for one more switch, so a reader that looked up the old pointer just before step 3 still finds all of
    its edges (`get_current_transfer` reads pointer and edges in one statement anyway).
-A publish that fails before its switch deletes what it wrote (best effort); one killed on the way leaves a
-'writing' model that a later prune removes once it is older than any publish can take. A prune that
+A publish that fails before its switch deletes what it wrote (best effort), after claiming the model in the
+database ('writing' -> 'discarding', refused once it is current); one killed on the way leaves a 'writing'
+(or 'discarding') model that a later prune removes once it is older than any publish can take. A prune that
 fails after the switch is only logged: the new model is current, and the next publish prunes again.
 """
 
@@ -33,7 +34,8 @@ from kgplatform.transfer.store import TransferStore
 
 BATCH_SIZE = 10_000
 KEEP_RETIRED = 1
-# A 'writing' model older than this was abandoned (its publisher was killed): no publish takes a day.
+# A 'writing' or 'discarding' model older than this was abandoned (its publisher was killed): no publish
+# takes a day.
 ABANDONED_AFTER = timedelta(days=1)
 log = logging.getLogger(__name__)
 
@@ -140,9 +142,11 @@ def write_model(
 
 
 def _discard(store: TransferStore, model_version: str, batch_size: int) -> None:
-    """Best effort: a publish that failed before its switch removes its half-written model."""
+    """Best effort: a publish that failed before its switch removes its half-written model. Decided in the
+    database (`claim_for_discard`): a switch that committed though its caller saw an error has made the
+    model current, and a pointer read apart from the claim could miss that and delete a live model."""
     try:
-        if store.current_version() != model_version:
+        if store.claim_for_discard(model_version):
             store.delete_version(model_version, batch_size)
     except Exception as error:  # noqa: BLE001 - the original failure is the one to report
         log.warning("could not remove the failed transfer model %s: %s", model_version, error)
@@ -159,7 +163,11 @@ def prune_retired(
         key=lambda m: (_time(m["retired_at"] or m["created_at"]), _time(m["activated_at"])), reverse=True
     )
     abandoned_before = datetime.now(UTC) - ABANDONED_AFTER
-    abandoned = [m for m in models if m["status"] == "writing" and _time(m["created_at"]) < abandoned_before]
+    abandoned = [
+        m
+        for m in models
+        if m["status"] in ("writing", "discarding") and _time(m["created_at"]) < abandoned_before
+    ]
     doomed = tuple(m["version"] for m in [*retired[keep:], *abandoned])
     for version in doomed:
         store.delete_version(version, batch_size)

@@ -230,3 +230,31 @@ def test_latest_stays_with_a_newer_model_published_while_an_older_one_pruned(
     older = retrain_from_graph(graph, tmp_path, None, TINY, encoder=hashed_encoder(8))[0].model_version
     assert older != newer[0]
     assert load_current_transfer(graph)[0] == latest_version(tmp_path) == newer[0]
+
+
+def test_a_version_published_again_is_refused_and_leaves_the_current_model_whole(graph: Graph) -> None:
+    """Registering merged onto the existing node: the current model got a second copy of its edges (the
+    count check then refused the switch, and the discard skipped the current model, so they stayed)."""
+    ids = seed_curriculum(graph, 3)
+    rows = [{"source": ids[0], "target": ids[1], "strength": 0.3}]
+    write_model(graph, "v1", rows, "h", {"m": 1})
+    with pytest.raises(Conflict, match="published once"):
+        write_model(graph, "v1", rows, "other", {"m": 2})
+    assert load_current_transfer(graph) == ("v1", [(ids[0], ids[1], 0.3)])
+    assert [(m["version"], m["status"]) for m in TransferStore(graph).models()] == [("v1", "current")]
+    [stored] = graph.read("testing/get_transfer_model", version="v1")
+    assert (stored["snapshot_hash"], stored["metrics"]) == ("h", '{"m": 1}')
+
+
+def test_a_model_claimed_for_discard_is_never_switched_to_and_a_current_one_is_never_claimed(
+    graph: Graph,
+) -> None:
+    ids = seed_curriculum(graph, 3)
+    store = TransferStore(graph)
+    write_model(graph, "v1", [{"source": ids[0], "target": ids[1], "strength": 0.3}], "h", {})
+    assert not store.claim_for_discard("v1")  # current: a failed publish must not delete it
+    store.register_model("v2", "h2", {}, 1, NOW.isoformat())
+    assert store.claim_for_discard("v2")
+    assert not store.activate("v2")
+    assert load_current_transfer(graph)[0] == "v1"
+    assert {m["version"]: m["status"] for m in store.models()} == {"v1": "current", "v2": "discarding"}

@@ -73,7 +73,8 @@ OWNED_BY_M = {
     "curriculum/find_concept_curricula": [{"curriculum_id": "m"}],
     "curriculum/find_task_curricula": [{"curriculum_id": "m"}],
 }
-CURRICULUM_LOCKS = ["find_concept_curricula", "lock_curricula"]
+# The owners read, locked, and read again once locked (store.lock_owning_curricula says why).
+CURRICULUM_LOCKS = ["find_concept_curricula", "lock_curricula", "find_concept_curricula"]
 
 
 def test_a_refused_update_runs_only_the_locks() -> None:
@@ -134,8 +135,8 @@ def test_an_update_locks_then_writes_then_audits() -> None:
     audit = [{"id": "e1"}]
     store.update_concept(graph, "a", lambda _: store.ConceptWrite(props={"name": "B"}, audit=audit))  # type: ignore[arg-type]
     assert graph.names == [*CURRICULUM_LOCKS, "lock_concept", "update_concept", "create_audit_entries"]
-    assert graph.tx.ran[3][1] == {"id": "a", "props": {"name": "B"}}
-    assert graph.tx.ran[4][1] == {"entries": audit}
+    assert graph.tx.ran[-2][1] == {"id": "a", "props": {"name": "B"}}
+    assert graph.tx.ran[-1][1] == {"entries": audit}
 
 
 def test_edge_checks_lock_the_curriculum_then_both_ends_in_id_order_before_looking_for_a_cycle() -> None:
@@ -158,8 +159,7 @@ def test_edge_checks_lock_the_curriculum_then_both_ends_in_id_order_before_looki
     with pytest.raises(Conflict):
         store.add_prerequisite(graph, "b", "a", 1.0, decide)  # type: ignore[arg-type]
     assert graph.names == [
-        "find_concept_curricula",
-        "lock_curricula",
+        *CURRICULUM_LOCKS,
         "lock_concepts",
         "find_prerequisite",
         "find_cycle_path",
@@ -177,7 +177,7 @@ def test_a_missing_endpoint_skips_the_path_search() -> None:
     )
     with pytest.raises(Conflict):
         store.add_prerequisite(graph, "a", "ghost", 1.0, refuse)  # type: ignore[arg-type]
-    assert graph.names == ["find_concept_curricula", "lock_curricula", "lock_concepts"]
+    assert graph.names == [*CURRICULUM_LOCKS, "lock_concepts"]
 
 
 def test_a_cascade_deletes_tasks_then_the_concept_then_bumps_and_audits() -> None:

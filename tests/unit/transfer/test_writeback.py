@@ -30,6 +30,7 @@ class RecordingGraph:
         self.current = current or []
         self.rows_matched = rows_matched
         self.activates = activates
+        self.switched = False
 
     def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         self.calls.append((name, params))
@@ -56,7 +57,11 @@ class RecordingGraph:
 
     def write_many(self, statements: Iterable[tuple[str, Mapping[str, Any]]]) -> list[list[dict[str, Any]]]:
         names = [n for n, _ in statements]
+        if "transfer/claim_transfer_model_discard" in names:  # still 'writing' unless the switch committed
+            self.calls.append(("<discard claim>", {"names": names}))
+            return [[{"locked": 1}], [] if self.switched else [{"version": "v"}]]
         self.calls.append(("<one transaction>", {"names": names}))
+        self.switched = self.activates
         activated = [{"version": "v", "status": "current"}] if self.activates else []
         return [[{"locked": 1}], [{"retired": 1}], activated][-len(names) :]
 
@@ -134,6 +139,28 @@ def test_a_switch_refused_for_older_data_is_a_conflict_and_removes_the_new_model
         write_model(graph, "v-old", rows, "hash", {})  # type: ignore[arg-type]
     names = [n for n, _ in graph.calls]
     assert names[-2:] == ["transfer/delete_transfer_edges", "transfer/delete_transfer_model"]
+
+
+def test_a_publish_interrupted_after_its_switch_committed_keeps_the_now_current_model() -> None:
+    """The switch committed on the server, but the caller was interrupted waiting for the COMMIT reply
+    (a Celery soft time limit, Ctrl-C, a dropped connection). Deleting on a pointer read apart from the
+    switch could remove the edges of the model readers now follow: the claim is decided in the database."""
+    rows = edge_rows(("a", "b"), np.array([[0, 0.5], [0.2, 0]]))
+    graph = RecordingGraph(edges_found=2)
+    switch = graph.write_many
+
+    def committed_then_interrupted(statements: Any) -> Any:
+        switch(statements)
+        graph.write_many = switch  # type: ignore[method-assign]
+        raise KeyboardInterrupt
+
+    graph.write_many = committed_then_interrupted  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        write_model(graph, "v2", rows, "hash", {})  # type: ignore[arg-type]
+    names = [n for n, _ in graph.calls]
+    assert "<discard claim>" in names
+    assert "transfer/delete_transfer_edges" not in names
+    assert "transfer/delete_transfer_model" not in names
 
 
 def test_current_transfer_is_read_in_one_statement() -> None:
