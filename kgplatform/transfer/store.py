@@ -56,7 +56,8 @@ class TransferStore:
         )
         if not registered:
             raise Conflict(
-                f"transfer model {version} exists already and is not being written; a version is published once",
+                f"transfer model {version} exists already and is not being written; "
+                "a version is published once",
                 field="model_version",
             )
 
