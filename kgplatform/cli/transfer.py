@@ -11,6 +11,9 @@ from kgplatform.cli.base import app, console, graph_session
 from kgplatform.errors import KgpError
 from kgplatform.settings import get_settings
 
+# Under the models folder: checkpoints of `train-transfer --data assist2009`, in a `transfer/` of their own.
+ASSIST2009_MODELS = "assist2009"
+
 
 @app.command("train-transfer")
 def train_transfer(
@@ -18,7 +21,8 @@ def train_transfer(
         "graph",
         "--data",
         help="graph (Neo4j: concepts, prerequisites, answers) or "
-        "assist2009 (the shared dataset; checkpoint only, its skills are not in the graph).",
+        "assist2009 (the shared dataset; checkpoint only, under <models_dir>/assist2009/, its skills are not "
+        "in the graph).",
     ),
     seed: int = typer.Option(0, "--seed"),
     seeds: int = typer.Option(
@@ -58,9 +62,12 @@ def train_transfer(
         concepts = ConceptTable.from_log(log)
         embeddings = embed_names(concepts.names, cache, minilm_encoder)
         trained = train(concepts, log, embeddings, options, encoder=encoder_identity(minilm_encoder))
-        path = save(trained, settings.paths.models_dir, {"source": "assist2009"})
+        # Kept apart from the graph's checkpoints: its concept ids are the dataset's skills, and as their
+        # LATEST it let three graph retrains prune the checkpoint of the model the graph serves.
+        root = settings.paths.models_dir / ASSIST2009_MODELS
+        path = save(trained, root, {"source": "assist2009"})
         # Nothing to publish: the checkpoint is the whole result, so it becomes the latest at once.
-        mark_latest(settings.paths.models_dir, trained.model_version)
+        mark_latest(root, trained.model_version)
     else:
         raise KgpError(f"--data must be graph or assist2009, not {data!r}", field="data")
     console.print(f"model {trained.model_version}: {trained.metrics}")

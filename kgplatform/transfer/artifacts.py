@@ -190,18 +190,30 @@ KEEP_CHECKPOINTS = 3
 _VERSION_FOLDER = re.compile(r"transfer-\d{8}T\d{12}Z-[0-9a-f]{8}")
 
 
-def prune_checkpoints(root: Path, keep: int = KEEP_CHECKPOINTS) -> list[str]:
-    """Deletes the version folders older than the newest `keep` (names sort by time, `new_model_version`),
-    except the one `LATEST` names; returns the versions deleted. Other entries are left alone."""
+def prune_checkpoints(root: Path, keep: int = KEEP_CHECKPOINTS, protected: Iterable[str] = ()) -> list[str]:
+    """Deletes the checkpoints older than the newest `keep` (names sort by time, `new_model_version`),
+    except the one `LATEST` names and the `protected` ones (the versions the graph still holds: `LATEST`
+    can lag the graph's current model, when a process died between its switch and `mark_latest`); returns
+    the versions deleted. Only whole checkpoints count: a folder without `checkpoint.json` is a save in
+    progress (another retrain's) or one killed midway, and is left alone, as other entries are."""
     folder = root / "transfer"
     if not folder.is_dir():
         return []
-    versions = sorted(p.name for p in folder.iterdir() if p.is_dir() and _VERSION_FOLDER.fullmatch(p.name))
+    versions = sorted(
+        p.name
+        for p in folder.iterdir()
+        if _VERSION_FOLDER.fullmatch(p.name) and (p / "checkpoint.json").is_file()
+    )
     pointer = folder / "LATEST"
-    in_use = pointer.read_text("utf-8").strip() if pointer.is_file() else None
-    pruned = [v for v in versions[: max(0, len(versions) - keep)] if v != in_use]
+    in_use = {pointer.read_text("utf-8").strip()} if pointer.is_file() else set()
+    spared = in_use | set(protected)
+    pruned = [v for v in versions[: max(0, len(versions) - keep)] if v not in spared]
     for version in pruned:
-        shutil.rmtree(folder / version)
+        try:
+            shutil.rmtree(folder / version)
+        except FileNotFoundError:
+            # Two retrains saving at once prune the same folders; the second finds files gone under it.
+            shutil.rmtree(folder / version, ignore_errors=True)
     if pruned:
         sync_folder(folder)
         log.info("pruned %d old transfer checkpoint(s): %s", len(pruned), ", ".join(pruned))

@@ -8,6 +8,7 @@ Celery task and the benchmark share them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ from kgplatform.transfer.downstream import (
 from kgplatform.transfer.embeddings import NameEncoder, embed_names, encoder_identity, minilm_encoder
 from kgplatform.transfer.empirical import EmpiricalOptions, empirical_transfer
 from kgplatform.transfer.evaluate import labelled
+from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.train import Ensemble, PairTargets, TrainConfig, predict_ensemble, train_ensemble
 from kgplatform.transfer.writeback import WriteReport, current_version, edge_rows, write_model
 
@@ -228,8 +230,14 @@ def choose_alpha(
     }
 
 
-def save(trained: TrainedTransfer, models_dir: Path, extra: dict[str, Any] | None = None) -> Path:
-    """The checkpoint of `trained`, then the old ones pruned (the newest few and the one in use stay)."""
+def save(
+    trained: TrainedTransfer,
+    models_dir: Path,
+    extra: dict[str, Any] | None = None,
+    protected: Iterable[str] = (),
+) -> Path:
+    """The checkpoint of `trained`, then the old ones pruned (the newest few, the one `LATEST` names and
+    the `protected` versions stay)."""
     path = save_checkpoint(
         models_dir,
         trained.model_version,
@@ -244,7 +252,7 @@ def save(trained: TrainedTransfer, models_dir: Path, extra: dict[str, Any] | Non
         options=asdict(trained.options),
         encoder=trained.encoder,
     )
-    prune_checkpoints(models_dir)
+    prune_checkpoints(models_dir, protected=protected)
     return path
 
 
@@ -266,7 +274,7 @@ def retrain_from_graph(
 ) -> tuple[TrainedTransfer, Path, WriteReport | None]:
     """Export, train, checkpoint and (optionally) publish: what `train-transfer --data graph` and the
     Celery task do. `LATEST` moves to the new version only once it is published."""
-    data_at = datetime.now(UTC)
+    data_at = TransferStore(graph).server_time()
     concepts, log = export_from_graph(graph)
     least = fewest_concepts((options or PipelineOptions()).min_train_pairs)
     if len(log) == 0:
@@ -288,7 +296,9 @@ def retrain_from_graph(
     trained = train_transfer(
         concepts, log, embeddings, options, encoder=encoder_identity(encoder), data_at=data_at
     )
-    path = save(trained, models_dir, {"source": "graph", "concepts": concepts.n, "answer_rows": len(log)})
+    in_graph = [str(m["version"]) for m in TransferStore(graph).models()]  # current, retired, being written
+    extra = {"source": "graph", "concepts": concepts.n, "answer_rows": len(log)}
+    path = save(trained, models_dir, extra, protected=in_graph)
     if not write:
         return trained, path, None
     report = publish(graph, trained)

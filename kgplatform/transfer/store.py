@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from kgplatform.errors import Conflict
 from kgplatform.graph.driver import Graph, Row
+from kgplatform.graph.values import native
 
 
 class TransferStore:
@@ -108,6 +110,10 @@ class TransferStore:
             ]
         )
         return bool(results[-1])
+
+    def server_time(self) -> datetime:
+        """The database's clock (`transfer/get_server_time` says why a retrain's `data_at` is taken there)."""
+        return native(self.graph.read("transfer/get_server_time")[0]["now"])  # type: ignore[no-any-return]
 
     def current(self) -> list[Row]:
         return self.graph.read("transfer/get_current_transfer")

@@ -258,3 +258,24 @@ def test_a_model_claimed_for_discard_is_never_switched_to_and_a_current_one_is_n
     assert not store.activate("v2")
     assert load_current_transfer(graph)[0] == "v1"
     assert {m["version"]: m["status"] for m in store.models()} == {"v1": "current", "v2": "discarding"}
+
+
+def test_a_retrain_dates_its_data_by_the_database_clock_not_the_workers(
+    graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """data_at is compared with concepts' created_at, stamped by the server: a worker whose clock ran an
+    hour ahead let a concept deleted and created again within that hour inherit the old one's edges."""
+    from kgplatform.transfer import pipeline
+
+    class HourAhead(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> HourAhead:  # type: ignore[override]
+            return super().now(tz) + timedelta(hours=1)  # type: ignore[return-value]
+
+    write_shuffled_answers(graph, seed_curriculum(graph, 4))
+    monkeypatch.setattr(pipeline, "datetime", HourAhead)
+    before = TransferStore(graph).server_time()
+    trained = retrain_from_graph(graph, tmp_path, None, TINY, encoder=hashed_encoder(8))[0]
+    after = TransferStore(graph).server_time()
+    [stored] = graph.read("testing/get_transfer_model", version=trained.model_version)
+    assert before <= stored["data_at"] <= after

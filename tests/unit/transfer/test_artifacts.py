@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -189,3 +190,47 @@ def test_old_checkpoints_are_pruned_but_the_one_in_use_and_the_newest_stay(tmp_p
     assert left == sorted(["LATEST", "notes", versions[1], *versions[4:]])
     assert prune_checkpoints(tmp_path, keep=3) == []
     assert prune_checkpoints(tmp_path / "nothing-yet") == []
+
+
+def test_pruning_spares_the_graphs_versions_and_counts_only_whole_checkpoints(tmp_path: Path) -> None:
+    """LATEST can lag the graph's current model (a process killed between its switch and `mark_latest`):
+    the versions the graph holds are spared too. A folder without checkpoint.json is another retrain's save
+    in progress: it is neither deleted nor counted among the newest kept."""
+    from kgplatform.transfer.artifacts import mark_latest, prune_checkpoints
+
+    versions = [f"transfer-202611{day:02d}T020000000000Z-{day:08x}" for day in range(1, 8)]
+    for version in versions[:6]:
+        (tmp_path / "transfer" / version).mkdir(parents=True)
+        (tmp_path / "transfer" / version / "checkpoint.json").write_text("{}")
+    (tmp_path / "transfer" / versions[6]).mkdir()  # being saved now
+    mark_latest(tmp_path, versions[0])
+    assert prune_checkpoints(tmp_path, keep=3, protected=[versions[1]]) == [versions[2]]
+    left = sorted(p.name for p in (tmp_path / "transfer").iterdir() if p.name != "LATEST")
+    assert left == [versions[0], versions[1], *versions[3:]]
+
+
+def test_pruning_a_folder_another_retrain_is_removing_does_not_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two retrains saving at once prune the same old folders: the second found files gone under it and
+    died after its checkpoint was saved, before it published."""
+    import shutil
+
+    from kgplatform.transfer import artifacts
+
+    versions = [f"transfer-202611{day:02d}T020000000000Z-{day:08x}" for day in range(1, 6)]
+    for version in versions:
+        (tmp_path / "transfer" / version).mkdir(parents=True)
+        (tmp_path / "transfer" / version / "checkpoint.json").write_text("{}")
+        (tmp_path / "transfer" / version / "weights.pt").write_text("w")
+    real_rmtree = shutil.rmtree
+
+    def removed_by_the_other_first(path: Any, *args: Any, **kwargs: Any) -> None:
+        if not kwargs.get("ignore_errors"):
+            (Path(path) / "weights.pt").unlink()  # the other retrain got there first
+            raise FileNotFoundError(str(Path(path) / "weights.pt"))
+        real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(artifacts.shutil, "rmtree", removed_by_the_other_first)
+    assert artifacts.prune_checkpoints(tmp_path, keep=3) == versions[:2]
+    assert sorted(p.name for p in (tmp_path / "transfer").iterdir()) == versions[2:]
