@@ -5,12 +5,14 @@ ensemble it averages: one list of state dicts in `weights.pt`), the hyperparamet
 concept id map, the input tensors the predictions were made from, the predicted matrix, the metrics, and
 the identity (hash) of the data snapshot it was trained on, the pipeline options and the name encoder's
 identity: enough to predict again (`Checkpoint.predict`) and to tell what a model was trained on.
-`LATEST` names the newest version in use: moved once a publish succeeds, or at once for a run that never
-publishes (`--data assist2009`); a `--no-write` run or a refused publish leaves it.
+`LATEST` names the newest version published from here: moved once a publish succeeds (and only while it is
+still current), or at once for a run that never publishes (`--data assist2009`, under a models folder of
+its own); a `--no-write` run or a refused publish leaves it. The graph's current pointer is the truth.
 Tensors are saved as plain dicts so `torch.load(weights_only=True)` reads them (no pickled code).
-Old checkpoints are pruned after each save (`prune_checkpoints`): the newest `KEEP_CHECKPOINTS` and the one
-`LATEST` names stay. Every retrain (each night) wrote a folder kept forever, about C^2 x 11 floats of
-pair inputs each (7 MB at 300 concepts, some 80 MB at 1,000: a review, 1 December).
+Old checkpoints are pruned after each save (`prune_checkpoints`): the newest `KEEP_CHECKPOINTS`, the one
+`LATEST` names and the versions the graph still holds stay. Every retrain (each night) wrote a folder kept
+forever, about C^2 x 11 floats of pair inputs each (7 MB at 300 concepts, some 80 MB at 1,000: a review,
+1 December).
 """
 
 from __future__ import annotations

@@ -187,8 +187,9 @@ def current_version(graph: Graph) -> str | None:
 
 
 def load_current_transfer(graph: Graph) -> tuple[str | None, list[tuple[str, str, float]]]:
-    """(version, [(source, target, strength)]) of the current transfer model; (None, []) when there is none.
-    The tracer (`TransferEdges.from_mapping`) and the planner (`ConceptGraph.with_transfer`) take these."""
+    """(version, [(source, target, strength)]) of the current transfer model; (None, []) when there is none,
+    in the shape the tracer's `TransferEdges.from_mapping` takes (through `as_mapping`). The production
+    readers have queries of their own that follow the same pointer (docs/transfer.md, "Operation")."""
     rows = TransferStore(graph).current()
     if not rows:
         return None, []
