@@ -42,6 +42,15 @@ REDIS_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
     redis.exceptions.BusyLoadingError,
 )
+# Redis answers but refuses the command: full at `maxmemory` under `noeviction`, a read-only replica after a
+# failover, a replica cut off from its primary, or an ACL that denies it. Not the request's fault: a 503
+# for routes that need Redis (the plan cache treats them as a miss, `best_effort_cache`).
+REDIS_REFUSAL_ERRORS: tuple[type[BaseException], ...] = (
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.MasterDownError,
+    redis.exceptions.NoPermissionError,
+)
 
 # Neo4j ended the transaction before it committed: its timeout passed, while it ran or while it waited for
 # a lock (a lock wait cut short reports LockClientStopped), or an operator terminated it.
@@ -58,6 +67,9 @@ ENDED_RETRY_AFTER_S = 5.0
 
 NEO4J_DOWN = "Neo4j (the graph database) is unavailable"
 REDIS_DOWN = "Redis (the plan cache and job queue) is unavailable"
+REDIS_REFUSES = "Redis (the plan cache and job queue) refuses writes (full, read-only or not permitted)"
+# A refusing Redis seldom recovers within seconds (someone frees memory or repoints the URL).
+REDIS_REFUSED_RETRY_S = 5.0
 
 
 class CircuitBreaker:

@@ -20,7 +20,6 @@ slower, `source` says "graph" or "computed"). Both down -> 503.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ import orjson
 import redis
 from starlette.concurrency import run_in_threadpool
 
+from kgplatform.api.best_effort_cache import BestEffortPlanCache
 from kgplatform.api.inputs_watch import CURRICULUM_REASON, InputsWatch
 from kgplatform.api.metrics import ApiMetrics
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
@@ -39,8 +39,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
 from kgplatform.jobs.on_demand import StampBacklog
 from kgplatform.mastery.service import CurrentParams
-from kgplatform.planning.cache import PlanCache, answered_after, answered_key, plan_key
-from kgplatform.planning.records import PlanRecord
+from kgplatform.planning.cache import answered_after, answered_key, plan_key
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.stamps import model_version
 from kgplatform.planning.store import PlanStore
@@ -67,22 +66,6 @@ def cached_stale_reasons(
     if not answered_after(answered, created_at) and not (held is not None and held > created_at.timestamp()):
         return []
     return [PENDING_REASON] if pending else [ANSWERED_REASON]
-
-
-class BestEffortPlanCache(PlanCache):
-    """The plan cache for the compute path: a Redis outage is a miss, and a skipped write."""
-
-    def get(self, learner_id: str) -> PlanRecord | None:
-        try:
-            return super().get(learner_id)
-        except REDIS_OUTAGE_ERRORS:
-            return None
-
-    def put(self, record: PlanRecord) -> bool:
-        # Neo4j holds the plan of record; the next request after recovery re-caches it.
-        with contextlib.suppress(*REDIS_OUTAGE_ERRORS):
-            return super().put(record)
-        return False
 
 
 def next_tasks_body(

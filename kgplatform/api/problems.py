@@ -1,8 +1,9 @@
 """Every error the API returns is RFC 9457 problem details (`application/problem+json`).
 
 Known errors (`KgpError`) carry their own status and the field at fault. Outages of Neo4j or Redis
-that escape a route become 503 with what is down and a Retry-After; anything unexpected becomes a
-500 that names only an error id (the traceback goes to the log, never to the caller).
+that escape a route become 503 with what is down and a Retry-After, and so does a Redis that refuses
+writes (out of memory, read-only); anything unexpected becomes a 500 that names only an error id (the
+traceback goes to the log, never to the caller).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from kgplatform.api.outages import (
     NEO4J_OUTAGE_ERRORS,
     REDIS_DOWN,
     REDIS_OUTAGE_ERRORS,
+    REDIS_REFUSAL_ERRORS,
+    REDIS_REFUSED_RETRY_S,
+    REDIS_REFUSES,
     unavailable,
 )
 from kgplatform.errors import KgpError
@@ -109,10 +113,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def redis_down(_: Request, error: Exception) -> JSONResponse:
         return problem_of(unavailable(REDIS_DOWN, 2.0))
 
+    async def redis_refuses(request: Request, error: Exception) -> JSONResponse:
+        # Redis answers, so no probe shows this: the log must.
+        log.warning("Redis refused %s %s: %s", request.method, request.url.path, error)
+        return problem_of(unavailable(REDIS_REFUSES, REDIS_REFUSED_RETRY_S))
+
     for outage in NEO4J_OUTAGE_ERRORS:
         app.add_exception_handler(outage, neo4j_down)
     for outage in REDIS_OUTAGE_ERRORS:
         app.add_exception_handler(outage, redis_down)
+    for refusal in REDIS_REFUSAL_ERRORS:
+        app.add_exception_handler(refusal, redis_refuses)
 
     @app.exception_handler(neo4j_errors.ConstraintError)
     async def constraint(_: Request, error: neo4j_errors.ConstraintError) -> JSONResponse:

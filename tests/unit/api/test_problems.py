@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
+from redis.exceptions import OutOfMemoryError, ReadOnlyError
 
 from kgplatform.api.problems import MAX_LISTED_ERRORS, install_problem_handlers
 from kgplatform.mastery.models import MAX_ROW_ERRORS, parse_answer_rows
+from tests.unit.api.serving_app import ADMIN, FakeRedis, serving_app
 
 
 class Strict(BaseModel):
@@ -61,3 +64,21 @@ def test_a_rejected_answer_row_lists_its_first_errors_and_counts_the_rest() -> N
     assert rejected.field == "k0"
     assert rejected.message.count("Extra inputs are not permitted") == MAX_ROW_ERRORS
     assert rejected.message.endswith(f"; and {500 - MAX_ROW_ERRORS:,} more")
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        OutOfMemoryError("command not allowed when used memory > 'maxmemory'."),
+        ReadOnlyError("read only replica"),
+    ],
+    ids=["oom", "readonly"],
+)
+def test_a_route_that_needs_redis_answers_503_naming_it_when_redis_refuses_writes(refusal: Exception) -> None:
+    """The batch lock's SET NX on a full Redis (or a read-only replica after a failover) was a 500."""
+    _, client = serving_app(sync_redis=FakeRedis(refusal))
+    response = client.post("/jobs/recompute", headers=ADMIN)
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.json()["detail"].startswith("Redis") and "refuses writes" in response.json()["detail"]

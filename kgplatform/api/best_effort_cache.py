@@ -1,0 +1,61 @@
+"""The plan cache as the compute path uses it: Redis is only a copy of the plans in Neo4j, so a Redis that
+is down, or that answers but refuses (full at `maxmemory` with `noeviction`, a read-only replica after a
+failover), costs a cache read or write, never the request (a refused write made every plan miss a 500
+after the plan was already stored, a review found)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+
+from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
+from kgplatform.planning.cache import DEFAULT_TTL_S, PlanCache
+from kgplatform.planning.records import PlanRecord
+
+log = logging.getLogger(__name__)
+# A full Redis refuses every write alike: one warning per this long says so without flooding the log.
+REFUSAL_LOG_EVERY_S = 60.0
+
+
+class ThrottledWarning:
+    """Logs at most one warning per `every_s` (racy between threads: at worst one more line)."""
+
+    def __init__(self, every_s: float = REFUSAL_LOG_EVERY_S) -> None:
+        self.every_s = every_s
+        self._next_at = 0.0
+
+    def warn(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now >= self._next_at:
+            self._next_at = now + self.every_s
+            log.warning(message, *args)
+
+
+class BestEffortPlanCache(PlanCache):
+    """A Redis error is a miss, and a skipped write; an outage silently (readiness and the answers' `source`
+    show it), a refusal with a warning (Redis answers, so nothing else would tell)."""
+
+    def __init__(self, client: redis.Redis, ttl_s: int = DEFAULT_TTL_S) -> None:
+        super().__init__(client, ttl_s)
+        self._refused = ThrottledWarning()
+
+    def get(self, learner_id: str) -> PlanRecord | None:
+        try:
+            return super().get(learner_id)
+        except REDIS_OUTAGE_ERRORS:
+            return None
+        except redis.RedisError as error:
+            self._refused.warn("plan cache not read: Redis refused (%s)", error)
+            return None
+
+    def put(self, record: PlanRecord) -> bool:
+        # Neo4j holds the plan of record; the next request after recovery re-caches it.
+        try:
+            return super().put(record)
+        except REDIS_OUTAGE_ERRORS:
+            return False
+        except redis.RedisError as error:
+            self._refused.warn("plan not cached: Redis refused the write (%s)", error)
+            return False
