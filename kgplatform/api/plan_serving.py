@@ -13,8 +13,9 @@ with another transfer model than the current one is marked stale (the nightly ch
 retrain). Not seen on the hit path (the price of not touching Neo4j): answers stored outside the API; the
 plan's age is always given, and the nightly/batch recomputation (POST /jobs/recompute) replaces those plans.
 
-Outages, per path: Neo4j down -> cached plans 200, misses 503. Redis down -> plans from Neo4j (200,
-slower, `source` says "graph" or "computed"). Both down -> 503.
+Outages, per path: Neo4j down -> cached plans 200, misses 503. Redis down, or refusing this client (a
+wrong password, max clients, an ACL) -> plans from Neo4j (200, slower, `source` says "graph" or
+"computed"). Both down -> 503.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import orjson
 import redis
 from starlette.concurrency import run_in_threadpool
 
-from kgplatform.api.best_effort_cache import BestEffortPlanCache
+from kgplatform.api.best_effort_cache import BestEffortPlanCache, ThrottledWarning
 from kgplatform.api.inputs_watch import CURRICULUM_REASON, InputsWatch
 from kgplatform.api.metrics import ApiMetrics
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
@@ -135,6 +136,7 @@ class NextTasksServing:
         # Cached plans the planner judged fresh although the watch saw a curriculum change after them.
         self._fresh_plans: set[str] = set()
         self._watching: asyncio.Task[None] | None = None
+        self._unreadable = ThrottledWarning()
 
     def start_watching(self) -> None:
         """Starts polling for curriculum and model changes (call from the running event loop)."""
@@ -233,6 +235,11 @@ class NextTasksServing:
                 plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id, answered_key(learner_id)
             )
         except REDIS_OUTAGE_ERRORS:
+            return None, [], []
+        except redis.RedisError as error:
+            # Redis answers but refuses the read (an ACL, a replica cut off from its primary, a reply no
+            # table knows): as unreadable as a Redis that is down, so the plan comes from Neo4j, not a 500.
+            self._unreadable.warn("cached plans not read: Redis refused (%s)", error)
             return None, [], []
         if not raw:
             return None, [], []

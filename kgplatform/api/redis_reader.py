@@ -23,9 +23,10 @@ from typing import Any, Protocol
 
 import hiredis
 import redis.asyncio as aioredis
+from redis._parsers.base import BaseParser
 from redis.connection import SSLConnection, parse_url
-from redis.exceptions import BusyLoadingError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 Reply = Any
@@ -47,11 +48,12 @@ def encode_command(*parts: str | bytes) -> bytes:
 
 
 def _outage_or_error(reply: ResponseError) -> Exception:
-    """An error reply as redis-py raises it where it means an outage: a Redis still loading its data after
-    a restart (LOADING) is unavailable, not wrong, so callers fall back as for a lost connection
-    (`BusyLoadingError` is in REDIS_OUTAGE_ERRORS) instead of failing."""
-    text = str(reply)
-    return BusyLoadingError(text) if text.startswith("LOADING") else reply
+    """An error reply as redis-py raises it, by redis-py's own table: those that mean Redis cannot serve
+    this client now are connection errors there (NOAUTH and WRONGPASS: `AuthenticationError`; "max
+    number of clients reached"; LOADING after a restart: `BusyLoadingError`), so callers fall back as for
+    a lost connection (REDIS_OUTAGE_ERRORS) instead of failing with a 500 on a bare `ResponseError`."""
+    error: Exception = BaseParser.parse_error(str(reply))
+    return error
 
 
 class _Connection(asyncio.Protocol):
@@ -192,7 +194,7 @@ class PipelinedRedisReader:
                 await self._exchange(connection, encode_command(b"AUTH", *auth))
             if self.db:
                 await self._exchange(connection, encode_command(b"SELECT", str(self.db)))
-        except ResponseError as error:
+        except (ResponseError, RedisConnectionError) as error:  # a refused AUTH is an AuthenticationError
             connection.fail(RedisConnectionError(str(error)))
             raise RedisConnectionError(f"Redis at {where} refused the connection set-up: {error}") from error
         return connection

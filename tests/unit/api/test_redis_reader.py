@@ -1,0 +1,76 @@
+"""The pipelined plan reader's error handling, over a stand-in socket (its wire behaviour against a real
+Redis is in tests/integration/api/test_redis_reader.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from redis.exceptions import ResponseError
+
+from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
+from kgplatform.api.redis_reader import PipelinedRedisReader, _Connection
+
+
+class Replying:
+    """A socket whose Redis answers every command with `reply`."""
+
+    def __init__(self, connection: _Connection, reply: bytes) -> None:
+        self.connection, self.reply = connection, reply
+
+    def write(self, _: bytes) -> None:
+        asyncio.get_running_loop().call_soon(self.connection.data_received, self.reply)
+
+    def abort(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def reader_over(transport: Callable[[_Connection], Any], **options: Any) -> PipelinedRedisReader:
+    """A reader whose every connection is `transport(connection)`; `opened` counts them."""
+    reader = PipelinedRedisReader("redis://localhost:6379/0", **options)
+    reader.opened = 0  # type: ignore[attr-defined]
+
+    async def open_fake() -> _Connection:
+        connection = _Connection()
+        connection.transport = transport(connection)
+        reader.opened += 1  # type: ignore[attr-defined]
+        return connection
+
+    reader._open = open_fake  # type: ignore[method-assign]
+    return reader
+
+
+def error_of(reader: PipelinedRedisReader) -> BaseException:
+    async def call() -> BaseException:
+        with pytest.raises(Exception) as raised:  # noqa: PT011 - the type is what the tests compare
+            await reader.mget("kgp:plan:l1")
+        return raised.value
+
+    return asyncio.run(call())
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"-NOAUTH Authentication required.\r\n",
+        b"-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+        b"-ERR max number of clients reached\r\n",
+        b"-LOADING Redis is loading the dataset in memory\r\n",
+    ],
+    ids=["noauth", "wrongpass", "max-clients", "loading"],
+)
+def test_error_replies_that_mean_redis_cannot_serve_us_are_outages(reply: bytes) -> None:
+    """As redis-py maps them: a password rotated away or a Redis at maxclients raised a bare ResponseError
+    here, so next-tasks was a 500 on every request instead of falling back to Neo4j."""
+    error = error_of(reader_over(lambda connection: Replying(connection, reply)))
+    assert isinstance(error, REDIS_OUTAGE_ERRORS), repr(error)
+
+
+def test_other_error_replies_stay_errors() -> None:
+    error = error_of(reader_over(lambda connection: Replying(connection, b"-ERR unknown command 'MGET'\r\n")))
+    assert isinstance(error, ResponseError) and not isinstance(error, REDIS_OUTAGE_ERRORS)
