@@ -1,7 +1,9 @@
 """The plan cache as the compute path uses it: Redis is only a copy of the plans in Neo4j, so a Redis that
 is down, or that answers but refuses (full at `maxmemory` with `noeviction`, a read-only replica after a
 failover), costs a cache read or write, never the request (a refused write made every plan miss a 500
-after the plan was already stored, a review found)."""
+after the plan was already stored, a review found). After an outage error (a timeout above all: the sync
+client waits up to 5 s per command) Redis is skipped for a short pause, so that a Redis that does not
+answer costs one request the timeout, not each."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import time
 
 import redis
 
-from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
+from kgplatform.api.outages import REDIS_OUTAGE_ERRORS, CircuitBreaker
 from kgplatform.planning.cache import DEFAULT_TTL_S, PlanCache
 from kgplatform.planning.records import PlanRecord
 
@@ -35,16 +37,22 @@ class ThrottledWarning:
 
 class BestEffortPlanCache(PlanCache):
     """A Redis error is a miss, and a skipped write; an outage silently (readiness and the answers' `source`
-    show it), a refusal with a warning (Redis answers, so nothing else would tell)."""
+    show it) and opens `breaker`, a refusal with a warning (Redis answers, so nothing else would tell)."""
 
-    def __init__(self, client: redis.Redis, ttl_s: int = DEFAULT_TTL_S) -> None:
+    def __init__(
+        self, client: redis.Redis, ttl_s: int = DEFAULT_TTL_S, breaker: CircuitBreaker | None = None
+    ) -> None:
         super().__init__(client, ttl_s)
+        self.breaker = breaker or CircuitBreaker()
         self._refused = ThrottledWarning()
 
     def get(self, learner_id: str) -> PlanRecord | None:
+        if self.breaker.retry_after_s() > 0:
+            return None
         try:
             return super().get(learner_id)
         except REDIS_OUTAGE_ERRORS:
+            self.breaker.trip()
             return None
         except redis.RedisError as error:
             self._refused.warn("plan cache not read: Redis refused (%s)", error)
@@ -52,9 +60,12 @@ class BestEffortPlanCache(PlanCache):
 
     def put(self, record: PlanRecord) -> bool:
         # Neo4j holds the plan of record; the next request after recovery re-caches it.
+        if self.breaker.retry_after_s() > 0:
+            return False
         try:
             return super().put(record)
         except REDIS_OUTAGE_ERRORS:
+            self.breaker.trip()
             return False
         except redis.RedisError as error:
             self._refused.warn("plan not cached: Redis refused the write (%s)", error)

@@ -235,6 +235,8 @@ class NextTasksServing:
                 plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id, answered_key(learner_id)
             )
         except REDIS_OUTAGE_ERRORS:
+            # The compute path's sync client would meet the same outage, a timeout at its own cost (5 s).
+            self.cache.breaker.trip()
             return None, [], []
         except redis.RedisError as error:
             # Redis answers but refuses the read (an ACL, a replica cut off from its primary, a reply no

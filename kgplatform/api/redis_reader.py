@@ -9,7 +9,9 @@ order, so replies are matched to a FIFO of futures, and concurrent requests shar
 It does only what the hit path needs: MGET (AUTH and SELECT when connecting). Failures raise redis-py's
 own exception types, so callers' outage handling (`REDIS_OUTAGE_ERRORS`) is unchanged. After a reply
 timeout or a lost connection the connection is dropped and every call waiting on it fails (the FIFO
-can no longer be trusted); the next call connects again, so the API recovers when Redis is back.
+can no longer be trusted); the next call connects again, so the API recovers when Redis is back. After
+a failed connect, and longer after a timeout (a Redis that takes connections but does not answer: stalled,
+or behind a proxy whose backend died), calls fail at once for a pause instead of each waiting it out.
 TLS URLs (`rediss://`) are served by redis-py's asyncio client instead (`open_plan_reader`).
 """
 
@@ -113,6 +115,7 @@ class PipelinedRedisReader:
         connect_timeout_s: float = 1.0,
         reply_timeout_s: float = 2.0,
         retry_after_failure_s: float = 0.5,
+        retry_after_timeout_s: float = 2.0,
     ) -> None:
         options = parse_url(url)
         if options.get("connection_class") is SSLConnection:
@@ -127,9 +130,12 @@ class PipelinedRedisReader:
         # After a failed connect, calls fail at once for this long instead of each waiting on its own
         # attempt (behind the connect lock, an unreachable host would cost every request the timeout).
         self.retry_after_failure_s = retry_after_failure_s
+        # After a connect or a reply that timed out, for this long: each attempt costs every call queued on
+        # it the whole timeout, where a refused connect costs nothing.
+        self.retry_after_timeout_s = retry_after_timeout_s
         self._connection: _Connection | None = None
         self._connect_lock = asyncio.Lock()
-        self._failed: tuple[float, str] | None = None  # (monotonic time of the failure, why)
+        self._failed: tuple[float, str, float] | None = None  # (monotonic time of the failure, why, pause)
 
     async def mget(self, *keys: str) -> list[bytes | None]:
         reply = await self._call(encode_command(b"MGET", *keys))
@@ -156,6 +162,9 @@ class PipelinedRedisReader:
         )
         try:
             reply = await waiter
+        except RedisTimeoutError as error:
+            self._failed = (time.monotonic(), str(error), self.retry_after_timeout_s)
+            raise
         finally:
             timer.cancel()
         if isinstance(reply, ResponseError):
@@ -166,13 +175,16 @@ class PipelinedRedisReader:
         async with self._connect_lock:  # concurrent callers share one connection attempt
             if self._connection is None or self._connection.closed:
                 if self._failed is not None:
-                    ago = time.monotonic() - self._failed[0]
-                    if ago < self.retry_after_failure_s:
-                        raise RedisConnectionError(f"{self._failed[1]} ({ago:.2f} s ago; not retried yet)")
+                    at, why, pause = self._failed
+                    ago = time.monotonic() - at
+                    if ago < pause:
+                        raise RedisConnectionError(f"{why} ({ago:.2f} s ago; not retried yet)")
                 try:
                     self._connection = await self._open()
                 except RedisConnectionError as error:
-                    self._failed = (time.monotonic(), str(error))
+                    timed_out = isinstance(error.__cause__, TimeoutError)
+                    pause = self.retry_after_timeout_s if timed_out else self.retry_after_failure_s
+                    self._failed = (time.monotonic(), str(error), pause)
                     raise
                 self._failed = None
             return self._connection

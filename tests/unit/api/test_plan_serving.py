@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import pytest
 from redis.exceptions import NoPermissionError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from tests.unit.api.serving_app import SERVICE, FakeReader, StubPlanner, cached_plan, serving_app
+from tests.unit.api.serving_app import (
+    SERVICE,
+    FakeReader,
+    FakeRedis,
+    StubPlanner,
+    cached_plan,
+    serving_app,
+)
 
 REFUSED_READS = [
     NoPermissionError("this user has no permissions to run the 'mget' command"),
@@ -31,3 +39,12 @@ def test_a_redis_that_refuses_the_read_with_neo4j_down_is_a_503_with_retry_after
     _, client = serving_app(FakeReader(error=REFUSED_READS[0]))
     response = client.get("/learners/l1/next-tasks", headers=SERVICE)
     assert response.status_code == 503 and int(response.headers["Retry-After"]) >= 1
+
+
+def test_a_redis_that_times_out_on_the_hit_path_is_skipped_by_the_compute_path_too() -> None:
+    """The sync client would wait its own timeout (5 s) on the same Redis, for the read and the write."""
+    sync_redis = FakeRedis()
+    app, client = serving_app(FakeReader(error=RedisTimeoutError("no reply")), sync_redis=sync_redis)
+    assert client.get("/learners/l1/next-tasks", headers=SERVICE).status_code == 503  # Neo4j down too
+    assert app.state.next_tasks.cache.breaker.retry_after_s() > 0
+    assert app.state.next_tasks.cache.get("l1") is None and sync_redis.calls == []

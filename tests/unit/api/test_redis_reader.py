@@ -4,10 +4,12 @@ Redis is in tests/integration/api/test_redis_reader.py)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
@@ -74,3 +76,63 @@ def test_error_replies_that_mean_redis_cannot_serve_us_are_outages(reply: bytes)
 def test_other_error_replies_stay_errors() -> None:
     error = error_of(reader_over(lambda connection: Replying(connection, b"-ERR unknown command 'MGET'\r\n")))
     assert isinstance(error, ResponseError) and not isinstance(error, REDIS_OUTAGE_ERRORS)
+
+
+class Silent:
+    """A socket whose Redis takes the connection and never answers (stalled, or a proxy whose backend
+    died); aborting it ends the connection as a real one would."""
+
+    def __init__(self, connection: _Connection) -> None:
+        self.connection = connection
+
+    def write(self, _: bytes) -> None:
+        pass
+
+    def abort(self) -> None:
+        asyncio.get_running_loop().call_soon(self.connection.connection_lost, None)
+
+    def close(self) -> None:
+        pass
+
+
+def test_after_a_reply_timeout_calls_fail_at_once_until_the_pause_is_over() -> None:
+    """Each call waited the whole reply timeout (2 s in the API) while Redis did not answer: only a failed
+    connect paused the attempts."""
+    reader = reader_over(Silent, reply_timeout_s=0.1, retry_after_timeout_s=0.3)
+
+    async def scenario() -> tuple[float, int, int]:
+        with pytest.raises(REDIS_OUTAGE_ERRORS):
+            await reader.mget("kgp:plan:l1")  # waits the timeout once
+        started = time.perf_counter()
+        with pytest.raises(REDIS_OUTAGE_ERRORS, match="not retried yet"):
+            await reader.mget("kgp:plan:l1")
+        paused_for = time.perf_counter() - started
+        opened_in_pause = reader.opened  # type: ignore[attr-defined]
+        await asyncio.sleep(0.35)
+        with pytest.raises(REDIS_OUTAGE_ERRORS):
+            await reader.mget("kgp:plan:l1")  # the pause is over: tried again
+        return paused_for, opened_in_pause, reader.opened  # type: ignore[attr-defined]
+
+    paused_for, opened_in_pause, opened = asyncio.run(scenario())
+    assert paused_for < 0.05 and opened_in_pause == 1 and opened == 2
+
+
+def test_a_connect_that_timed_out_pauses_as_long_as_a_reply_that_did() -> None:
+    reader = PipelinedRedisReader(
+        "redis://localhost:6379/0", retry_after_failure_s=0, retry_after_timeout_s=60
+    )
+    attempts: list[str] = []
+
+    async def open_blackholed() -> _Connection:
+        attempts.append("connect")
+        raise RedisConnectionError("cannot connect to Redis at localhost:6379") from TimeoutError()
+
+    reader._open = open_blackholed  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        for _ in range(3):
+            with pytest.raises(RedisConnectionError):
+                await reader.mget("kgp:plan:l1")
+
+    asyncio.run(scenario())
+    assert attempts == ["connect"]
