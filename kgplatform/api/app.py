@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.serving.change_poll_s,
             app.state.stamp_backlog,
         )
-        app.state.next_tasks.start_watching()
+        await app.state.next_tasks.start_watching()
         stamp_retry = asyncio.create_task(jobs.retry_answer_stamps(app))
         try:
             yield

@@ -4,6 +4,9 @@ The hit path answers from Redis alone, so it never sees a curriculum edit or a m
 A background task polls Neo4j for those times every `interval_s` (one small query: a curriculum's newest
 audit entry is read by index) and keeps them in this process; the hit path compares a cached plan with
 them in memory. A change is thus seen within `interval_s`; while Neo4j is down the last times stay.
+Until a poll has answered once (an API started while Neo4j is down, or the moments before the first
+poll returns), nothing is known, so every cached plan carries `UNREAD_REASON`: serving then asks the
+planner, which replaces a plan its edits made stale, or serves it marked stale when Neo4j is down.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ log = logging.getLogger(__name__)
 
 CURRICULUM_REASON = "the curriculum changed since this plan was made"
 TRANSFER_REASON = "the transfer model changed since this plan was made"
+UNREAD_REASON = "curriculum and transfer-model changes not read yet since this process started"
 
 
 class InputsWatch:
@@ -33,6 +37,7 @@ class InputsWatch:
         self.polled_at: datetime | None = None
         self._failing = False
         self._stopping: asyncio.Event | None = None
+        self._first_poll_over = asyncio.Event()  # answered or failed
 
     def refresh(self) -> None:
         """One poll (blocking: run it off the event loop)."""
@@ -53,8 +58,15 @@ class InputsWatch:
                 if not self._failing:
                     log.warning("cannot read when curricula and the model changed: %s", error)
                 self._failing = True
+            self._first_poll_over.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.interval_s)
+
+    async def first_poll(self, within_s: float) -> bool:
+        """Waits for `run`'s first poll to answer or fail, at most `within_s`; whether one has answered."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_poll_over.wait(), within_s)
+        return self.polled_at is not None
 
     def stop(self) -> None:
         """Ends `run` after the poll in progress, if any."""
@@ -68,7 +80,10 @@ class InputsWatch:
         The model is judged by version, as the planner's own check does (`planning.records`): a plan made
         after a switch can still have been made with the old model (its worker read the model just before
         the switch, and a bulk plan is dated by its read of mastery). Only a plan made after the last poll
-        began may name a model that poll did not see yet; it is judged by the next one."""
+        began may name a model that poll did not see yet; it is judged by the next one. Before any poll
+        answered, every plan is `UNREAD_REASON` (nothing says it is fresh)."""
+        if self.polled_at is None:
+            return [UNREAD_REASON]
         reasons = []
         stamps = self.stamps  # one poll's, even if the next replaces it meanwhile
         changed = stamps.curricula.get(plan["curriculum_id"])
@@ -76,7 +91,7 @@ class InputsWatch:
         if changed is not None and (recorded is None or changed > datetime.fromisoformat(recorded)):
             reasons.append(CURRICULUM_REASON)
         created = datetime.fromisoformat(plan["created_at"])
-        if self.polled_at is not None and created < self.polled_at:
+        if created < self.polled_at:
             # The version a plan of its curriculum made now records (None where the model has no edges
             # in it), as `planning.records` compares: against the model's own version, every plan of a
             # curriculum without edges read as stale on every hit (a review, 1 December).

@@ -10,8 +10,10 @@ Curriculum edits and transfer-model switches reach the hit path through `inputs_
 Neo4j in the background (seen within `change_poll_s`); a cached plan older than a curriculum edit is
 replaced on the spot, like a miss (nothing else would recompute it before the nightly batch), and one made
 with another transfer model than the current one is marked stale (the nightly chain recomputes after its
-retrain). Not seen on the hit path (the price of not touching Neo4j): answers stored outside the API; the
-plan's age is always given, and the nightly/batch recomputation (POST /jobs/recompute) replaces those plans.
+retrain). Until the watch has read Neo4j once, a cached plan is judged by the planner, as one older than
+an edit is (so, with Neo4j down, served marked stale). Not seen on the hit path (the price of not touching
+Neo4j): answers stored outside the API; the plan's age is always given, and the nightly/batch
+recomputation (POST /jobs/recompute) replaces those plans.
 
 Outages, per path: Neo4j down -> cached plans 200, misses 503. Redis down, or refusing this client (a
 wrong password, max clients, an ACL) -> plans from Neo4j (200, slower, `source` says "graph" or
@@ -31,7 +33,7 @@ import redis
 from starlette.concurrency import run_in_threadpool
 
 from kgplatform.api.best_effort_cache import BestEffortPlanCache, ThrottledWarning
-from kgplatform.api.inputs_watch import CURRICULUM_REASON, InputsWatch
+from kgplatform.api.inputs_watch import CURRICULUM_REASON, UNREAD_REASON, InputsWatch
 from kgplatform.api.metrics import ApiMetrics
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
 from kgplatform.api.redis_reader import open_plan_reader
@@ -101,6 +103,9 @@ def next_tasks_body(
 
 
 WATCH_STOP_S = 10.0  # how long closing waits for a change poll in progress
+# How long the app's start waits for the first change poll: a Neo4j that answers does so in milliseconds,
+# and one that does not must not hold the start (cached plans are then served marked stale).
+FIRST_POLL_WAIT_S = 2.0
 MAX_JUDGED_FRESH = 100_000
 
 
@@ -138,9 +143,11 @@ class NextTasksServing:
         self._watching: asyncio.Task[None] | None = None
         self._unreadable = ThrottledWarning()
 
-    def start_watching(self) -> None:
-        """Starts polling for curriculum and model changes (call from the running event loop)."""
+    async def start_watching(self, first_poll_s: float = FIRST_POLL_WAIT_S) -> None:
+        """Starts polling for curriculum and model changes and waits (at most `first_poll_s`) for the first
+        poll: until it answers, every cached plan is checked with the planner (Neo4j) instead of served."""
         self._watching = asyncio.get_running_loop().create_task(self.changes.run())
+        await self.changes.first_poll(first_poll_s)
 
     async def close(self) -> None:
         if self._watching is not None:
@@ -192,8 +199,10 @@ class NextTasksServing:
                 return orjson.dumps(
                     next_tasks_body(cached, limit, source="cache", now=now, stale_because=reasons)
                 )
-            if replace and source != "computed":
-                self._judged_fresh(cached["id"])  # the planner kept it: do not ask again for this plan
+            if replace and source != "computed" and CURRICULUM_REASON in changed:
+                # The planner kept it despite the watch's edit: do not ask again for this plan. Not for
+                # UNREAD_REASON: a plan kept then must still be replaced after an edit the watch sees later.
+                self._judged_fresh(cached["id"])
             return body
         body, _ = await self._computed(learner_id, limit, curriculum_id, now)
         return body
@@ -201,8 +210,11 @@ class NextTasksServing:
     def _to_replace(self, plan: dict[str, Any], changed: list[str]) -> bool:
         """Whether a cached plan is replaced on the spot: its curriculum was edited after it (the planner
         dates edits by the same rule, `planning/list_change_stamps`), unless the planner already judged
-        this plan fresh. A transfer-model switch only marks it stale: the nightly chain recomputes every
+        this plan fresh, or the watch has not read the edits yet (the planner judges the plan, and keeps it
+        when fresh). A transfer-model switch only marks it stale: the nightly chain recomputes every
         plan after its retrain, and the planner's own rule (the curriculum's edges) can differ."""
+        if UNREAD_REASON in changed:
+            return True
         return CURRICULUM_REASON in changed and plan["id"] not in self._fresh_plans
 
     def _judged_fresh(self, plan_id: str) -> None:
@@ -212,8 +224,8 @@ class NextTasksServing:
 
     async def cached_answer(self, learner_id: str, limit: int) -> bytes | None:
         """The answer from a cached plan that is still the planner's answer, or None (a miss, another
-        planner, an edited curriculum, Redis down). A plan that answers made stale is served, marked
-        stale: a worker is already recomputing it."""
+        planner, an edited curriculum or edits not read yet, Redis down). A plan that answers made stale
+        is served, marked stale: a worker is already recomputing it."""
         cached, because, changed = await self._cached_plan(learner_id)
         if (
             cached is None

@@ -6,7 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kgplatform.api.inputs_watch import CURRICULUM_REASON, TRANSFER_REASON, InputsWatch
+import pytest
+
+from kgplatform.api.inputs_watch import CURRICULUM_REASON, TRANSFER_REASON, UNREAD_REASON, InputsWatch
 from kgplatform.planning.store import ChangeStamps
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -46,7 +48,7 @@ def plan(
 
 def test_a_plan_is_stale_only_for_changes_after_what_it_recorded() -> None:
     watch = InputsWatch(Store(stamps({"algebra": T0, "other": T0 + timedelta(days=1)})), 1.0)  # type: ignore[arg-type]
-    assert watch.stale_reasons(plan(T0, T0)) == []  # nothing seen yet
+    assert watch.stale_reasons(plan(T0, T0)) == [UNREAD_REASON]  # nothing read yet: not known fresh
     watch.refresh()
     assert watch.stale_reasons(plan(T0, T0 + timedelta(seconds=5))) == []  # the same edit: not stale
     assert watch.stale_reasons(plan(T0 - timedelta(microseconds=1), T0)) == [CURRICULUM_REASON]
@@ -102,3 +104,33 @@ def test_an_outage_does_not_end_the_watch() -> None:
 
     asyncio.run(three_polls())
     assert watch.stamps.curricula == {"algebra": later}
+
+
+def test_until_a_poll_answers_no_plan_is_known_fresh() -> None:
+    """An API started while Neo4j was down served plans older than an edit as fresh (stale_because [])
+    until its first poll answered: the empty stamps it starts with read as "nothing changed"."""
+    watch = InputsWatch(Store(ConnectionError("neo4j away"), stamps({})), 0.01)  # type: ignore[arg-type]
+    newest = plan(T0, datetime.now(UTC) + timedelta(days=1))
+    assert watch.stale_reasons(newest) == [UNREAD_REASON]
+    with pytest.raises(ConnectionError):
+        watch.refresh()
+    assert watch.stale_reasons(newest) == [UNREAD_REASON]
+    watch.refresh()
+    assert watch.stale_reasons(newest) == []
+
+
+def test_the_first_poll_can_be_awaited_whether_it_answers_or_fails() -> None:
+    async def first(store: Store, within_s: float) -> tuple[bool, float]:
+        watch = InputsWatch(store, 60.0)  # type: ignore[arg-type]
+        task = asyncio.create_task(watch.run())
+        started = asyncio.get_running_loop().time()
+        answered = await watch.first_poll(within_s)
+        waited = asyncio.get_running_loop().time() - started
+        watch.stop()
+        await asyncio.wait_for(task, 1)
+        return answered, waited
+
+    answered, waited = asyncio.run(first(Store(stamps({"algebra": T0})), 5.0))
+    assert answered and waited < 1.0
+    answered, waited = asyncio.run(first(Store(ConnectionError("neo4j away")), 5.0))
+    assert not answered and waited < 1.0  # a failed poll ends the wait too: the start goes on

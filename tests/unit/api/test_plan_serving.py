@@ -3,15 +3,20 @@ when Redis or Neo4j misbehaves."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from redis.exceptions import NoPermissionError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from kgplatform.api.inputs_watch import UNREAD_REASON
+from kgplatform.planning.store import ChangeStamps
 from tests.unit.api.serving_app import (
     SERVICE,
     FakeReader,
     FakeRedis,
     StubPlanner,
+    cache,
     cached_plan,
     serving_app,
 )
@@ -48,3 +53,55 @@ def test_a_redis_that_times_out_on_the_hit_path_is_skipped_by_the_compute_path_t
     assert client.get("/learners/l1/next-tasks", headers=SERVICE).status_code == 503  # Neo4j down too
     assert app.state.next_tasks.cache.breaker.retry_after_s() > 0
     assert app.state.next_tasks.cache.get("l1") is None and sync_redis.calls == []
+
+
+class NoChanges:
+    """The watch's store once Neo4j answers: no curriculum edited, no transfer model."""
+
+    def change_stamps(self) -> ChangeStamps:
+        return ChangeStamps({}, None, None)
+
+
+@pytest.mark.parametrize("query", ["", "?curriculum_id=maths"], ids=["fast-path", "route"])
+def test_before_the_watch_has_read_any_change_a_cached_plan_is_not_served_as_fresh(query: str) -> None:
+    """Started while Neo4j is down, the API served a plan older than an edit of its curriculum as fresh:
+    the watch's empty stamps read as "nothing changed"."""
+    app, client = serving_app()
+    serving = app.state.next_tasks
+    edited_since = "2020-01-01T00:00:00+00:00"  # what the plan recorded; the watch cannot tell yet
+    old = cached_plan(model_version=serving.current_model_version(), curriculum_at=edited_since)
+    cache(serving, old)
+    body = client.get(f"/learners/l1/next-tasks{query}", headers=SERVICE).json()
+    assert (body["source"], body["stale"], body["stale_because"]) == ("cache", True, [UNREAD_REASON])
+
+
+def test_before_the_first_poll_the_planner_judges_each_cached_plan_and_after_it_the_cache_serves() -> None:
+    app, client = serving_app()
+    serving = app.state.next_tasks
+    plan = cached_plan(model_version=serving.current_model_version())
+    cache(serving, plan)
+    planner = StubPlanner(plan, source="cache")  # Neo4j up: the planner finds the plan fresh and keeps it
+    serving.plan_service = lambda: planner
+    for _ in range(2):  # each time: a plan kept now must still be replaced after an edit seen later
+        body = client.get("/learners/l1/next-tasks", headers=SERVICE).json()
+        assert (body["stale"], body["stale_because"]) == (False, [])
+    assert planner.calls == ["l1", "l1"]
+    serving.changes.store = NoChanges()
+    serving.changes.refresh()
+    body = client.get("/learners/l1/next-tasks", headers=SERVICE).json()
+    assert (body["source"], body["stale"]) == ("cache", False) and planner.calls == ["l1", "l1"]
+
+
+def test_starting_the_watch_waits_for_its_first_poll() -> None:
+    """So that an API started with Neo4j up serves cache hits from its first request."""
+    app, _ = serving_app()
+    serving = app.state.next_tasks
+    serving.changes.store = NoChanges()
+
+    async def start() -> bool:
+        await serving.start_watching(first_poll_s=5.0)
+        polled = serving.changes.polled_at is not None
+        await serving.close()
+        return polled
+
+    assert asyncio.run(start())
