@@ -1,7 +1,8 @@
 """Prometheus metrics: request latency per route template, plan cache hits, queue depth; `/metrics`.
 
 Each app has its own registry (tests build many apps in one process). Latency is labelled by the
-route's template (`/learners/{learner_id}/next-tasks`), never the raw path, so label sets stay few.
+route's template (`/learners/{learner_id}/next-tasks`), never the raw path, and by a method from a fixed
+set (any other token a client sends is "other"), so label sets stay few whatever clients send.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ LATENCY_BUCKETS = (
     10.0,
 )
 UNMATCHED = "<unmatched>"
+# Under h11 a method is any token the client sends: each new one would add a series per route and status.
+METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+OTHER_METHOD = "other"
+# The status of a request whose client left before the response started: no 5xx of ours.
+DISCONNECTED = "disconnected"
 
 
 class ApiMetrics:
@@ -58,13 +64,14 @@ class ApiMetrics:
         )
         # The workers' collector: waiting messages per queue (priority lists included) and unacked ones.
         self.registry.register(QueueDepthCollector(client, list(queues) or [q.value for q in Queue]))
-        self._children: dict[tuple[str, str, int], object] = {}
+        self._children: dict[tuple[str, str, int | str], object] = {}
 
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+    def observe(self, method: str, route: str, status: int | str, seconds: float) -> None:
         key = (method, route, status)
         child = self._children.get(key)
         if child is None:
-            child = self._children[key] = self.latency.labels(method, route, str(status))
+            label = method if method in METHODS else OTHER_METHOD
+            child = self._children[key] = self.latency.labels(label, route, str(status))
         child.observe(seconds)  # type: ignore[attr-defined]
 
     def plan_lookup(self, result: str) -> None:
@@ -83,7 +90,14 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
+        status: int | None = None
+        left = False
+
+        async def noting_receive() -> Message:
+            nonlocal left
+            message = await receive()
+            left = left or message["type"] == "http.disconnect"
+            return message
 
         async def recording_send(message: Message) -> None:
             nonlocal status
@@ -92,11 +106,14 @@ class RequestMetrics:
             await send(message)
 
         try:
-            await self.app(scope, receive, recording_send)
+            await self.app(scope, noting_receive, recording_send)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
-            self.metrics.observe(scope["method"], template, status, time.perf_counter() - start)
+            # No response started: the error handler outside sends a 500, unless the client had left (the
+            # route failed reading a body that never came: ClientDisconnect).
+            outcome = status if status is not None else DISCONNECTED if left else 500
+            self.metrics.observe(scope["method"], template, outcome, time.perf_counter() - start)
 
 
 router = APIRouter(tags=["health"])

@@ -1,0 +1,59 @@
+"""The request latency histogram's labels stay a small, fixed set whatever clients send."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message, Receive, Scope, Send
+
+from kgplatform.api.metrics import ApiMetrics, RequestMetrics
+from tests.unit.api.serving_app import FakeRedis, serving_app
+
+
+def latency_labels(metrics: ApiMetrics, name: str) -> set[str]:
+    [family] = metrics.latency.collect()
+    return {sample.labels[name] for sample in family.samples if sample.name.endswith("_count")}
+
+
+def test_made_up_methods_share_one_label() -> None:
+    """Each made-up method (`X0 /healthz`, `X1 /healthz`, ...: a 405) added series: h11 takes any token."""
+    app, client = serving_app()
+    for i in range(20):
+        client.request(f"X{i}", "/healthz")
+    client.get("/healthz")
+    assert latency_labels(app.state.metrics, "method") == {"other", "GET"}
+
+
+async def reads_the_body(scope: Scope, receive: Receive, send: Send) -> None:
+    await Request(scope, receive).body()  # raises ClientDisconnect: the client left before sending it
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+
+
+async def fails(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("a bug")
+
+
+def status_of(app: object) -> set[str]:
+    metrics = ApiMetrics(FakeRedis(), ["q"])  # type: ignore[arg-type]
+    scope = {"type": "http", "method": "POST", "path": "/answers", "headers": [], "query_string": b""}
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def send(_: Message) -> None:
+        pass
+
+    async def call() -> None:
+        # The error either raises is answered by the handler outside RequestMetrics.
+        with contextlib.suppress(ClientDisconnect, RuntimeError):
+            await RequestMetrics(app, metrics)(scope, receive, send)  # type: ignore[arg-type]
+
+    asyncio.run(call())
+    return latency_labels(metrics, "status")
+
+
+def test_a_client_that_left_before_the_response_is_not_counted_as_a_500() -> None:
+    assert status_of(reads_the_body) == {"disconnected"}
+    assert status_of(fails) == {"500"}
