@@ -4,7 +4,7 @@ A service asks for next tasks on every screen, so a cache hit must cost little m
 GET. This middleware answers exactly the requests whose answer is certain without FastAPI: a GET of
 `/learners/{id}/next-tasks` with at most a valid `limit`, a key the authenticator checked within
 the last seconds and whose role may read plans, and a cached plan of the current planner. Anything
-else (a miss, a new key, a bad parameter, a wrong role) goes on to the documented route in
+else (a miss, a new key, a bad or unknown parameter, a wrong role) goes on to the documented route in
 `routes/plans.py`, which answers it, or its error, the same way through the same `NextTasksServing`.
 """
 

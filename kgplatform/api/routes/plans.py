@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, Security
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from kgplatform.api.deps import _api_key_scheme, recently_checked_principal, require_roles
@@ -30,6 +30,27 @@ async def service_principal(
     if principal is None:
         principal = await run_in_threadpool(request.app.state.authenticator.authenticate, api_key)
     return _service_role(principal)
+
+
+class NextTasksQuery(BaseModel):
+    """The query parameters; any other is a 422 naming it (a misspelt `curriculumid=physics` was ignored,
+    a 200 with the default curriculum's plan, a review found). The fast path answers only `limit`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(
+        10,
+        ge=1,
+        le=100,
+        description="At most this many of the plan's tasks (a plan holds 5: more are never returned).",
+    )
+    curriculum_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Plan within this curriculum (default: the one holding most of the learner's goals "
+        "and mastery; required for a learner with neither).",
+    )
 
 
 class PlannedTaskOut(BaseModel):
@@ -125,7 +146,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         },
     ),
     422: _problem(
-        "A bad parameter, or a learner with no curriculum yet and none named",
+        "A bad parameter, an unknown one (`curriculumid`: Extra inputs are not permitted), or a learner "
+        "with no curriculum yet and none named; `field` names it",
         {
             "title": "Validation failed",
             "status": 422,
@@ -167,27 +189,11 @@ async def next_tasks(
     request: Request,
     learner_id: LearnerId,
     _: Annotated[Principal, Depends(service_principal)],
-    limit: Annotated[
-        int,
-        Query(
-            ge=1,
-            le=100,
-            description="At most this many of the plan's tasks (a plan holds 5: more are never returned).",
-        ),
-    ] = 10,
-    curriculum_id: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=200,
-            description="Plan within this curriculum (default: the one holding most of the learner's goals "
-            "and mastery; required for a learner with neither).",
-        ),
-    ] = None,
+    query: Annotated[NextTasksQuery, Query()],
 ) -> Response:
     """From the Redis cache when there (Neo4j not touched, so it answers while Neo4j is down);
     otherwise the stored plan if still fresh, else one computed now and cached. The answer says the
     plan's age and whether it is stale. Redis down: computed from Neo4j (slower), still 200."""
     serving: NextTasksServing = request.app.state.next_tasks
-    body = await serving.next_tasks(learner_id, limit, curriculum_id)
+    body = await serving.next_tasks(learner_id, query.limit, query.curriculum_id)
     return Response(body, media_type="application/json")
