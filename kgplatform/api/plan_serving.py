@@ -1,8 +1,10 @@
 """Next tasks for services: the cached plan straight from Redis, else one computed on the spot.
 
 The hit path touches only Redis (no Neo4j, no thread hop, orjson both ways), so it keeps answering
-while Neo4j is down. It reads, in the same round trip, whether the workers have a recomputation of
-this learner's plan pending (answers arrived since): then the plan is served marked stale, with why.
+while Neo4j is down. It reads, in the same round trip, the learner's answer stamp (answers, goal or
+interest changes stored through the API) and whether the workers have a recomputation pending: a plan
+older than the stamp is served marked stale, with why; the pending mark only words the reason (alone it
+proves nothing, see `cached_stale_reasons`).
 A miss, a plan from an older planner, or a Redis outage goes through the planning area's
 `PlanService` (Neo4j: the stored plan when still fresh, else a new one, cached).
 

@@ -1,8 +1,14 @@
 """Plans cached in Redis for serving: one JSON value per learner, replaced by each new plan unless a newer
 one is cached.
 
-The cache is only a copy: Neo4j holds the plan of record, and staleness is always checked against
-the current inputs, so an expired or lost key costs a read, never a wrong answer.
+The cache is only a copy: Neo4j holds the plan of record, and a plan read from Neo4j is checked against
+the current inputs, so a lost plan key costs a read. A cache hit is checked against Redis alone (the
+learner's answer stamp, `kgp:answered:*`, and the pending mark) plus the API's in-process watch of
+curriculum and transfer-model changes: losing the answer stamp while the plan key survives makes a stale
+plan read as fresh. Both keys get `DEFAULT_TTL_S` (a week) when written, so a stamp lives about as long
+as the plans it judges; nothing else may drop them early, so Redis must run with `maxmemory-policy
+noeviction` (its default, and what a Celery broker needs anyway), and a partial restore or an operator's
+`DEL` of stamps needs the plans dropped too.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ process still holds (no services)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from kgplatform.api.plan_serving import ANSWERED_REASON, PENDING_REASON, cached_stale_reasons
 from kgplatform.jobs.on_demand import StampBacklog
@@ -34,3 +35,13 @@ def test_a_stamp_still_held_after_a_redis_outage_makes_the_plan_stale_before_it_
     assert cached_stale_reasons(PLAN, None, None, backlog.held("learner-2")) == []
     backlog.take()  # written to Redis: nothing held any more
     assert backlog.held("learner-1") is None
+
+
+def test_a_pending_mark_alone_does_not_make_a_plan_stale_and_the_readme_says_so() -> None:
+    """The README said a plan was stale "while the workers have its recomputation pending"; the code
+    (rightly: a plan computed after the answer is fresh while the mark waits) judges by the stamp alone."""
+    assert cached_stale_reasons(PLAN, b"1", None) == []
+    assert cached_stale_reasons(PLAN, b"1", repr(BEFORE).encode()) == []
+    readme = " ".join((Path(__file__).resolve().parents[3] / "README.md").read_text().split())
+    assert "A pending recomputation alone does not mark a plan stale" in readme
+    assert "while the workers have its recomputation pending" not in readme
