@@ -10,12 +10,12 @@ scripts/browser-deps.sh  # Chromium, Node and ui/'s npm packages for tests/e2e, 
 command -v docker-compose >/dev/null || (source scripts/lib/apt.sh && apt_install docker-compose)
 source .venv/bin/activate
 # Tests empty the Redis database they use: keep them off database 0, where a developer's data lives.
-# (They also empty the Neo4j graph they are pointed at: never point them at a graph you care about.)
-# Without KGP_REDIS__URL in the environment: the Redis the settings name (a .env file's included, which
-# the shell cannot see; the default address before, so the tests emptied another checkout's Redis while
-# following .env's Neo4j), on database 15.
-if [ -z "${KGP_REDIS__URL:-}" ]; then
-  KGP_REDIS__URL="$(python - <<'PY'
+# (They also empty the Neo4j graph they are pointed at: never point them at a graph you care about;
+# tests/wipe_guard.py stops them on a server that is not on this machine.) The Redis the settings name
+# (a .env file's included, which the shell cannot see; the default address before, so the tests emptied
+# another checkout's Redis while following .env's Neo4j), always on database 15: an exported URL was kept
+# as it was, and the README's own example of one names database 0.
+KGP_REDIS__URL="$(python - <<'PY'
 from urllib.parse import urlsplit, urlunsplit
 
 from kgplatform.settings import get_settings
@@ -23,8 +23,7 @@ from kgplatform.settings import get_settings
 print(urlunsplit(urlsplit(get_settings().redis.url)._replace(path="/15")))
 PY
 )"
-  export KGP_REDIS__URL
-fi
+export KGP_REDIS__URL
 
 started_file=$(mktemp)
 stop_started() {

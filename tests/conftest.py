@@ -11,6 +11,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.services import manager
 from kgplatform.settings import Settings, get_settings
+from tests.wipe_guard import why_not_empty
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +20,15 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def graph_session(settings: Settings) -> Iterator[Graph]:
+def may_empty(settings: Settings) -> None:
+    """Stops the run before a fixture empties a graph or a Redis database someone's data may be in."""
+    reason = why_not_empty(settings)
+    if reason:
+        pytest.exit(reason, returncode=2)
+
+
+@pytest.fixture(scope="session")
+def graph_session(settings: Settings, may_empty: None) -> Iterator[Graph]:
     """One driver for the whole run, schema migrated. Fails loudly when Neo4j is not there:
     the test command starts it, so its absence is a broken set-up, not a reason to skip."""
     graph = Graph.connect(settings.neo4j)
@@ -37,7 +46,7 @@ def graph(graph_session: Graph) -> Iterator[Graph]:
 
 
 @pytest.fixture
-def redis_client(settings: Settings) -> Iterator[redis.Redis]:
+def redis_client(settings: Settings, may_empty: None) -> Iterator[redis.Redis]:
     """The Redis database the settings name, emptied before and after the test (the app under test
     uses the same one). scripts/test.sh points the tests at database 15, so a developer's data in
     database 0 is not touched."""
