@@ -17,7 +17,7 @@ from functools import partial
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import neo4j_local, redis_local
-from kgplatform.services.processes import port_open
+from kgplatform.services.processes import listens_on, port_open
 from kgplatform.settings import Settings
 
 SERVICE_NAMES = ("neo4j", "redis")
@@ -176,8 +176,10 @@ def status(settings: Settings) -> list[ServiceStatus]:
             continue
         listening = port_open(host, port)
         if pid is not None:
-            # The pid file names this folder's server; it is the one at the address only if that listens.
-            state = State.RUNNING_OURS if listening else State.OURS_ELSEWHERE
+            # The pid file names this folder's server; it is the one at the address only if that listens,
+            # and only if the socket listening there is that process's (not another checkout's server).
+            ours = listening and listens_on(pid, port) is not False
+            state = State.RUNNING_OURS if ours else State.OURS_ELSEWHERE
         elif listening:
             state = State.RUNNING_FOREIGN
         else:

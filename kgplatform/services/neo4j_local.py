@@ -21,6 +21,7 @@ from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services.processes import (
     ensure_debian_package,
     install_debian_package,
+    listens_on,
     port_open,
     read_pid,
     spawn,
@@ -300,13 +301,22 @@ def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
                 continue
             try:
                 open_driver(settings.neo4j).close()
-                return None
             except Exception as error:  # noqa: BLE001 - reported as the reason below
                 if refused_credentials(error.__cause__ or error):
                     # It is up and said no: retrying a wrong password only trips Neo4j's rate limit on
                     # failed logins, which then locks out every client, right ones included.
                     return str(error)
                 last_error = str(error)
+            else:
+                if pid is not None and listens_on(pid, settings.neo4j.port) is False:
+                    # Another Neo4j took the port first (another checkout's, with the same password): the
+                    # tests would empty its graph while ours dies unable to bind.
+                    return (
+                        f"the Neo4j answering at {settings.neo4j.uri} is not the process started ({pid}; "
+                        f"log: {layout.log_path}): another server holds the port (stop it, or set "
+                        "KGP_NEO4J__URI to another port)"
+                    )
+                return None
         time.sleep(0.5)
     waited = settings.services.start_timeout_s
     return f"Neo4j did not answer within {waited:.0f} s: {last_error} (log: {layout.log_path})"

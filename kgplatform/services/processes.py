@@ -31,6 +31,35 @@ def port_open(host: str, port: int, timeout_s: float = 0.5) -> bool:
         return False
 
 
+_TCP_LISTEN = "0A"
+
+
+def listens_on(pid: int, port: int, proc: Path = Path("/proc")) -> bool | None:
+    """Whether process `pid` holds a socket listening on TCP `port` (any address); None when this cannot be
+    told (no /proc, or the process's descriptors are not ours to read). A server answering on its port
+    need not be the one a pid file names: another started first, and ours died unable to bind."""
+    inodes: set[str] = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = (proc / "net" / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            # local_address is HEXIP:HEXPORT, st the state, inode the 10th column (proc(5)).
+            if len(fields) > 9 and fields[3] == _TCP_LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    try:
+        descriptors = list((proc / str(pid) / "fd").iterdir())
+    except OSError:
+        return None
+    for descriptor in descriptors:
+        with contextlib.suppress(OSError):  # closed meanwhile
+            if os.readlink(descriptor) in inodes:
+                return True
+    return False
+
+
 def listen_refused(host: str, port: int) -> str | None:
     """Why a server could not listen on `host:port` (None when it could; port 0 always can): bound and
     released at once, with SO_REUSEADDR as uvicorn binds, so a port left in TIME_WAIT counts as free."""

@@ -48,3 +48,48 @@ def test_a_pid_file_without_a_start_time_names_no_process(
     pid_file.write_text(str(stranger.pid))
     assert read_pid(pid_file) is None
     assert not stop_pid(pid_file, timeout_s=1) and stranger.poll() is None
+
+
+def test_the_process_holding_a_listening_port_is_told_from_another(
+    stranger: subprocess.Popen[bytes],
+) -> None:
+    import os
+    import socket
+
+    from kgplatform.services.processes import listens_on
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert listens_on(os.getpid(), port) is True
+        assert listens_on(stranger.pid, port) is False
+    assert listens_on(os.getpid(), port) is False  # closed
+
+
+def test_a_neo4j_answering_on_the_port_that_is_not_the_one_started_is_not_ready(
+    tmp_path: Path, stranger: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two checkouts starting at once: the loser's JVM is still starting when the winner's answers Bolt with
+    the same default password, and the loser reported 'started' (its tests emptied the winner's graph)."""
+    import socket
+    from types import SimpleNamespace
+
+    from kgplatform.graph import driver
+    from kgplatform.services import neo4j_local
+    from kgplatform.settings import Settings
+
+    with socket.socket() as other_server:
+        other_server.bind(("127.0.0.1", 0))
+        other_server.listen()
+        port = other_server.getsockname()[1]
+        settings = Settings.model_validate(
+            {"neo4j": {"uri": f"bolt://127.0.0.1:{port}"}, "services": {"state_dir": str(tmp_path)}}
+        )
+        pid_file = neo4j_local.layout_for(settings).pid_file
+        pid_file.parent.mkdir(parents=True)
+        pid_file.write_text(f"{stranger.pid} {start_time(stranger.pid)}")  # "ours", still starting
+        monkeypatch.setattr(neo4j_local, "bolt_refusal", lambda *args: None)  # it speaks Bolt
+        monkeypatch.setattr(driver, "open_driver", lambda *args: SimpleNamespace(close=lambda: None))
+        reason = neo4j_local.wait_until_ready(settings, stranger.pid)
+    assert reason is not None and f"not the process started ({stranger.pid}" in reason
