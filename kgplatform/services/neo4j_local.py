@@ -161,6 +161,9 @@ def write_config(settings: Settings, layout: Neo4jLayout) -> None:
         "server.memory.heap.max_size": settings.services.neo4j_heap,
         "server.memory.pagecache.size": settings.services.neo4j_pagecache,
         "dbms.security.auth_enabled": "true",
+        # Read at the first start only (when the system database is made): a later change of
+        # KGP_NEO4J__DATABASE finds no such database, which the readiness check says.
+        "initial.dbms.default_database": settings.neo4j.database,
         "db.tx_log.rotation.retention_policy": "1 files",
         "server.jvm.additional": " ".join(JVM_OPTIONS),
     }
@@ -275,10 +278,37 @@ def bolt_refusal(host: str, port: int, timeout_s: float) -> tuple[str, bool] | N
     return f"{said}: it answered Bolt's handshake with {answer!r}", False
 
 
+def database_refusal(settings: Settings) -> tuple[str | None, str | None]:
+    """(why the database the settings name will never answer, why it did not answer yet): (None, None) once
+    a query runs in it. The server answering is not enough: a KGP_NEO4J__DATABASE it does not hold was
+    reported ready, and `migrate` failed after (Community edition cannot create one)."""
+    from neo4j import exceptions as neo4j_errors
+
+    from kgplatform.graph.driver import Graph
+
+    graph = Graph.connect(settings.neo4j)
+    try:
+        graph.ping()
+        return None, None
+    except neo4j_errors.ClientError as error:
+        if error.code == "Neo.ClientError.Database.DatabaseNotFound":
+            return (
+                f"Neo4j at {settings.neo4j.uri} has no database {settings.neo4j.database!r} (the server's "
+                "first start makes KGP_NEO4J__DATABASE its default; a data folder made with another keeps "
+                "that one)",
+                None,
+            )
+        return None, str(error)
+    except Exception as error:  # noqa: BLE001 - still starting (DatabaseUnavailable): waited for
+        return None, str(error)
+    finally:
+        graph.close()
+
+
 def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
-    """None when Bolt answers `RETURN 1`; otherwise the reason it did not. A program on the port that does
-    not speak Bolt ends the wait at once (on a plain `bolt://` or `neo4j://` address; an encrypted one
-    shakes hands inside TLS, and is left to the driver)."""
+    """None when the settings' database answers `graph/ping` on our server; otherwise the reason it did not.
+    A program on the port that does not speak Bolt ends the wait at once (on a plain `bolt://` or `neo4j://`
+    address; an encrypted one shakes hands inside TLS, and is left to the driver)."""
     from kgplatform.graph.driver import open_driver  # the driver is only needed once it is up
 
     layout = layout_for(settings)
@@ -316,7 +346,9 @@ def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
                         f"log: {layout.log_path}): another server holds the port (stop it, or set "
                         "KGP_NEO4J__URI to another port)"
                     )
-                return None
+                missing, last_error = database_refusal(settings)
+                if missing or not last_error:
+                    return missing
         time.sleep(0.5)
     waited = settings.services.start_timeout_s
     return f"Neo4j did not answer within {waited:.0f} s: {last_error} (log: {layout.log_path})"

@@ -282,3 +282,34 @@ def test_a_program_that_is_not_neo4j_on_the_bolt_port_is_named_at_once(tmp_path:
         manager.down(settings)
     assert f"port {port} is not Neo4j" in str(error.value) and "handshake" in str(error.value)
     assert time.monotonic() - started < settings.neo4j.connection_timeout_s + 10
+
+
+def test_a_database_the_server_does_not_hold_is_not_ready(settings: Settings) -> None:
+    """The server answered, so `services up` said ready, and `migrate` failed on KGP_NEO4J__DATABASE=kgp
+    (Community edition cannot create a database afterwards)."""
+    import time
+
+    from kgplatform.services import neo4j_local
+
+    elsewhere = settings.model_copy(update={"neo4j": settings.neo4j.model_copy(update={"database": "kgp"})})
+    started = time.monotonic()
+    reason = neo4j_local.wait_until_ready(elsewhere, pid=None)
+    assert reason is not None and "has no database 'kgp'" in reason
+    assert time.monotonic() - started < 10, "a missing database is the answer, not a reason to wait"
+    assert neo4j_local.wait_until_ready(settings, pid=None) is None
+
+
+def test_the_server_is_configured_to_make_the_settings_database_its_default(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from kgplatform.services import neo4j_local
+
+    named = settings.model_copy(
+        update={
+            "neo4j": settings.neo4j.model_copy(update={"database": "kgp"}),
+            "services": settings.services.model_copy(update={"state_dir": tmp_path}),
+        }
+    )
+    layout = neo4j_local.layout_for(named)
+    neo4j_local.write_config(named, layout)
+    assert "initial.dbms.default_database=kgp\n" in (layout.conf_dir / "neo4j.conf").read_text()
