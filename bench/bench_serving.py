@@ -45,7 +45,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import KEY_PREFIX, PlanCache
 from kgplatform.planning.stamps import model_version
-from kgplatform.services.processes import free_port, running_http_server
+from kgplatform.services.processes import ensure_debian_package, free_port, running_http_server
 from kgplatform.settings import get_settings
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -79,16 +79,14 @@ def parse_args() -> argparse.Namespace:
 
 
 def ensure_wrk() -> str:
-    """wrk from Debian's package; installed (apt-get) when missing."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    print("wrk not found: installing Debian's package", flush=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
-    found = shutil.which("wrk")
-    if not found:
-        sys.exit("wrk could not be installed (apt-get install wrk)")
-    return found
+    """wrk from Debian's package; installed (apt-get update and install, as root or through sudo) when
+    missing: a bare `apt-get install` failed on a machine whose package lists were never fetched."""
+    if not shutil.which("wrk"):
+        print("wrk not found: installing Debian's package", flush=True)
+    try:
+        return ensure_debian_package("wrk", "wrk")
+    except ServiceSetupFailed as error:
+        sys.exit(str(error))
 
 
 def plan_json(i: int, version: str, now: datetime) -> str:

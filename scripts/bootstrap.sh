@@ -5,7 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY="${KGP_PYTHON:-$(command -v python3.11 || command -v python3)}"
+PY="${KGP_PYTHON:-$(command -v python3.11 || command -v python3 || true)}"
+if [ -z "$PY" ]; then  # set -e ended the script without a word when neither was on PATH
+  echo "kgplatform needs Python 3.11 and found no python3.11 or python3 on PATH:" \
+    "apt-get install python3.11 python3.11-venv, or set KGP_PYTHON" >&2
+  exit 2
+fi
 if ! "$PY" -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
   echo "kgplatform needs Python 3.11 (found: $("$PY" --version 2>&1)); set KGP_PYTHON" >&2
   exit 2

@@ -172,10 +172,12 @@ def install_debian_package(package: str, needed_for: str) -> None:
         raise ServiceSetupFailed(
             f"{needed_for} is missing and cannot be installed without root: apt-get install {package}"
         )
-    prefix = as_root()
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
-        result = subprocess.run(prefix + step, capture_output=True, text=True, env=env)
+    # Through `env`, as scripts/lib/apt.sh does: sudo's env_reset drops variables passed to it otherwise,
+    # and a debconf prompt would wait unseen behind the captured output.
+    prefix = [*as_root(), "env", "DEBIAN_FRONTEND=noninteractive"]
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]
+    for step in (["apt-get", "update", "-qq"], install):
+        result = subprocess.run(prefix + step, capture_output=True, text=True)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
             raise ServiceSetupFailed(f"installing {package} failed: {' '.join(step)}: {tail[0]}")

@@ -93,3 +93,25 @@ def test_a_neo4j_answering_on_the_port_that_is_not_the_one_started_is_not_ready(
         monkeypatch.setattr(driver, "open_driver", lambda *args: SimpleNamespace(close=lambda: None))
         reason = neo4j_local.wait_until_ready(settings, stranger.pid)
     assert reason is not None and f"not the process started ({stranger.pid}" in reason
+
+
+def test_a_package_installed_through_sudo_keeps_debconf_noninteractive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """sudo's env_reset drops an `env=` passed to it: debconf ran interactive behind captured output."""
+    import os
+
+    from kgplatform.services import processes
+
+    commands: list[list[str]] = []
+
+    def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(processes.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(processes.subprocess, "run", run)
+    processes.install_debian_package("wrk", "wrk")
+    assert [c[:3] for c in commands] == [["sudo", "env", "DEBIAN_FRONTEND=noninteractive"]] * 2
+    assert commands[1][3:] == ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"]
