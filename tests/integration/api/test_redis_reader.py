@@ -75,11 +75,13 @@ def test_a_reply_that_does_not_come_is_a_timeout_then_the_reader_recovers(
     redis_client.set("reader:k", b"v")
 
     async def scenario() -> list[bytes | None]:
-        reader = PipelinedRedisReader(settings.redis.url, reply_timeout_s=0.2)
+        reader = PipelinedRedisReader(settings.redis.url, reply_timeout_s=0.2, retry_after_timeout_s=0.3)
         try:
             await reader.mget("reader:k")  # connected before the pause
             redis_client.client_pause(600)  # the server holds every normal client's commands
             with pytest.raises(RedisTimeoutError, match="no reply from Redis within 0.2 s"):
+                await reader.mget("reader:k")
+            with pytest.raises(RedisConnectionError, match="not retried yet"):  # fails fast meanwhile
                 await reader.mget("reader:k")
             await asyncio.sleep(0.6)
             return await reader.mget("reader:k")
