@@ -138,9 +138,12 @@ def down(settings: Settings, only: list[str] | None = None) -> list[ServiceStatu
 
 def _down(settings: Settings, only: list[str] | None) -> list[ServiceStatus]:
     statuses = []
+    # `down` stops what this state folder started: a local server. With a URI elsewhere, the row names that
+    # server, not the remote address (which read as though the remote service had been stopped).
+    local_server = f"local server of {settings.services.state_dir}"
     for name, address, stop in (
-        ("redis", settings.redis.shown, redis_local.stop),
-        ("neo4j", settings.neo4j.uri, neo4j_local.stop),
+        ("redis", settings.redis.shown if settings.redis.is_local else local_server, redis_local.stop),
+        ("neo4j", settings.neo4j.uri if settings.neo4j.is_local else local_server, neo4j_local.stop),
     ):
         if only is not None and name not in only:
             continue
