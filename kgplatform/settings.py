@@ -305,7 +305,6 @@ class Settings(BaseSettings):
 SCRIPT_VARIABLES = frozenset(
     {
         "KGP_PYTHON",  # scripts/bootstrap.sh, scripts/pybkt-env.sh: the Python to build environments with
-        "KGP_PYBKT_VENV",  # scripts/pybkt-env.sh: where pyBKT's own environment goes
         "KGP_E2E_CHROMIUM",  # tests/e2e: the browser
         "KGP_TESTS_MAY_EMPTY_REMOTE",  # tests/wipe_guard.py: let the tests empty servers on other machines
     }

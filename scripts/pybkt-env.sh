@@ -10,17 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Where `kgplatform eval-tracing` looks for it: <services.cache_dir>/pybkt-venv, KGP_SERVICES__CACHE_DIR and
-# .env included (this script built .cache/pybkt-venv whatever that setting said, a review found).
-if [ -z "${KGP_PYBKT_VENV:-}" ] && [ -x .venv/bin/python ]; then
-  KGP_PYBKT_VENV="$(.venv/bin/python -c 'from kgplatform.settings import get_settings; print(get_settings().services.cache_dir / "pybkt-venv")')"
-fi
-VENV="${KGP_PYBKT_VENV:-.cache/pybkt-venv}"
-PY="${KGP_PYTHON:-$(command -v python3.11 || command -v python3)}"
+# .env included. The settings are read by the project's .venv, so that is made first: on a fresh clone the
+# script built .cache/pybkt-venv whatever the setting said (a review, 2 December).
 UV=.cache/tools/bin/uv
-[ -x "$UV" ] || scripts/bootstrap.sh >/dev/null   # bootstrap.sh installs uv into .cache/tools
+[ -x "$UV" ] && [ -x .venv/bin/python ] || scripts/bootstrap.sh >/dev/null   # uv (.cache/tools) and .venv
+VENV="$(.venv/bin/python -c 'from kgplatform.settings import get_settings; print(get_settings().services.cache_dir / "pybkt-venv")')"
+PY="${KGP_PYTHON:-$(command -v python3.11 || command -v python3)}"
 
 [ -x "$VENV/bin/python" ] || "$UV" venv --quiet --python "$PY" "$VENV"
-VENV="$(cd "$VENV" && pwd)"   # absolute from here on (KGP_PYBKT_VENV may be either)
+VENV="$(cd "$VENV" && pwd)"   # absolute from here on (the cache folder may be relative)
 export VIRTUAL_ENV="$VENV"
 if ! "$VENV/bin/python" -c 'import pyBKT.models, numpy; assert numpy.__version__ < "2"' 2>/dev/null; then
   # numpy 1.x C API and pre-1.6 scikit-learn, as pyBKT 1.4.3 expects; pandas < 2.2 matches that numpy era.
