@@ -80,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.stamp_backlog = StampBacklog()
         app.state.next_tasks = NextTasksServing(
             settings.redis.url,
-            app.state.graph,
+            # A plan computed on a miss writes it (and waits on any lock on the learner or its tasks):
+            # bounded like every request path, so a long import cannot hold the request without end.
+            app.state.graph.with_transaction_timeout(settings.neo4j.transaction_timeout_s),
             app.state.redis,
             app.state.tracer_params,
             metrics,

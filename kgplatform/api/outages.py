@@ -164,7 +164,8 @@ def unavailable(what: str, retry_after_s: float) -> ServiceUnavailable:
 
 def bounded_graph(graph: GraphDep, settings: SettingsDep) -> Graph:
     """The API's graph with `KGP_NEO4J__TRANSACTION_TIMEOUT_S` on each transaction, for request paths that
-    must not wait on other writers' locks without end (the curriculum editing routes)."""
+    must not wait on other writers' locks without end (the curriculum editing routes, answers and the
+    learner routes; next-tasks takes the same view in `app.py`)."""
     return graph.with_transaction_timeout(settings.neo4j.transaction_timeout_s)
 
 

@@ -11,8 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import Field
 
-from kgplatform.api.deps import GraphDep, ServicePrincipal
+from kgplatform.api.deps import ServicePrincipal
 from kgplatform.api.documented_bodies import documented_body
+from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.routes.jobs import request_plan_recomputes
 from kgplatform.errors import Conflict, ValidationFailed
 from kgplatform.mastery.models import MAX_BATCH_SIZE, AnswerBatch, AnswerBatchResult, AnswerIn
@@ -22,8 +23,10 @@ from kgplatform.mastery.store import MasteryStore
 router = APIRouter(tags=["mastery"])
 
 
-def get_mastery_service(request: Request, graph: GraphDep) -> MasteryService:
-    """One service per request over the app's graph; the fitted parameters are cached on the app."""
+def get_mastery_service(request: Request, graph: BoundedGraphDep) -> MasteryService:
+    """One service per request over the app's graph, each transaction bounded by
+    `KGP_NEO4J__TRANSACTION_TIMEOUT_S` (a batch waiting on another writer's learner locks is a 503 that stored
+    nothing, not a request held without end); the fitted parameters are cached on the app."""
     state = request.app.state
     if getattr(state, "tracer_params", None) is None:
         state.tracer_params = CurrentParams(state.settings)

@@ -1,0 +1,59 @@
+"""Answers and next-tasks behind another writer's lock on the learner end as a prompt 503 after
+`KGP_NEO4J__TRANSACTION_TIMEOUT_S` that stored nothing, instead of holding a worker thread as long as the
+other transaction runs (only the curriculum routes were bounded before)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from kgplatform.auth.models import Role
+from kgplatform.graph.driver import Graph
+from kgplatform.graph.queries import query_text
+from kgplatform.mastery.synthetic import SyntheticCurriculum
+from kgplatform.settings import Settings
+from tests.integration.api.harness import Api, running_api
+from tests.integration.mastery.conftest import counts
+
+
+@pytest.fixture
+def impatient_api(settings: Settings, graph: Graph) -> Iterator[Api]:
+    tiny = settings.neo4j.model_copy(update={"transaction_timeout_s": 0.5})
+    with running_api(settings.model_copy(update={"neo4j": tiny}), graph) as harness:
+        yield harness
+
+
+def answer(event_id: str, task_id: str) -> dict[str, object]:
+    return {
+        "event_id": event_id,
+        "learner_id": "held",
+        "task_id": task_id,
+        "correct": True,
+        "answered_at": "2026-02-01T10:00:00Z",
+    }
+
+
+def test_answers_and_next_tasks_behind_a_held_learner_lock_are_prompt_503s(
+    impatient_api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    api = impatient_api
+    task = curriculum.tasks[0]["id"]
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=answer("first", task)).status_code == 200
+    stored = counts(api.graph)
+    with api.graph.session() as session, session.begin_transaction() as holder:
+        holder.run(query_text("testing/lock_learner"), {"id": "held"}).consume()
+        started = time.monotonic()
+        posted = api.call("POST", "/answers", role=Role.SERVICE, json=answer("second", task))
+        planned = api.call("GET", "/learners/held/next-tasks", role=Role.SERVICE)
+        waited = time.monotonic() - started
+        holder.rollback()
+    # Neo4j checks timeouts every couple of seconds; unbounded, each call would wait for the holder.
+    assert waited < 20
+    assert posted.status_code == 503, posted.text
+    assert "nothing was changed" in posted.json()["detail"]
+    assert planned.status_code == 503, planned.text
+    assert counts(api.graph) == stored
+    again = api.call("POST", "/answers", role=Role.SERVICE, json=answer("second", task))
+    assert again.status_code == 200 and again.json()["accepted"] == ["second"]
