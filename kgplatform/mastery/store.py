@@ -311,7 +311,9 @@ class MasteryStore:
         concurrent transaction stored after `work` looked: rerun, it finds that answer stored.
         """
 
-        @unit_of_work(metadata={"kgp_query": "mastery/ingest"})
+        # The graph's transaction timeout (the API's is bounded): without it a request behind another
+        # writer's learner lock waited as long as that writer, its thread held all the while.
+        @unit_of_work(metadata={"kgp_query": "mastery/ingest"}, timeout=self.graph.transaction_timeout_s)
         def transaction(tx: ManagedTransaction) -> T:
             return work(IngestTx(tx))
 
