@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from kgplatform.curriculum import import_store
+from kgplatform.curriculum import import_store, service
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_report import MAX_REPORTED_CHANGES, ImportReport, Outcome
 from kgplatform.curriculum.import_validation import (
@@ -17,7 +17,6 @@ from kgplatform.curriculum.import_validation import (
     validate_import,
 )
 from kgplatform.curriculum.io import RawDocument, gc_paused
-from kgplatform.curriculum.models import STORED
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 
@@ -96,8 +95,10 @@ def curriculum_etag(graph: Graph, curriculum_id: str) -> str:
 
 
 def export_document(graph: Graph, curriculum_id: str) -> CurriculumDocument:
-    """The stored curriculum as an import document (export, then import elsewhere, gives the same graph)."""
-    data = import_store.read_document(graph, curriculum_id)
-    if data is None:
-        raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
-    return CurriculumDocument.model_validate(data, context=STORED)  # ids from before a rule included
+    """The stored curriculum as an import document (export, then import elsewhere, gives the same graph).
+
+    The very read of `GET /curricula/{id}` (`store.read_curriculum_rows`): its three statements are read
+    again when an import committed between them, so that no edge or task names a concept the file does not
+    hold (the export had its own read without that, and such a file imported nowhere else; a review, s28).
+    A caller wanting an ETag reads it first (see the export route)."""
+    return service.get_curriculum_document(graph, curriculum_id)

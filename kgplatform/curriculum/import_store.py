@@ -334,31 +334,3 @@ def curriculum_etag(tx: Tx, curriculum_id: str) -> str | None:
     None when it does not exist. Run in the import's own transaction, or in a read of its own."""
     rows = _run(tx, "curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
     return f'"curriculum@{rows[0]["changed_at"].iso_format()}"' if rows else None
-
-
-def read_document(graph: Graph, curriculum_id: str) -> dict[str, Any] | None:
-    """The curriculum as plain document data, read in one transaction (None when it does not exist)."""
-
-    def work(tx: ManagedTransaction) -> dict[str, Any] | None:
-        found = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
-        if not found:
-            return None
-        meta = found[0]["curriculum"]
-        concepts = _run(tx, "curriculum/read_curriculum_concepts", curriculum_id=curriculum_id)
-        return {
-            "curriculum": {
-                "id": meta["id"],
-                "name": meta["name"],
-                "description": meta.get("description") or "",
-            },
-            "concepts": [
-                {**c, "description": c.get("description") or "", "tags": c.get("tags") or []}
-                for c in concepts
-            ],
-            "prerequisites": _run(
-                tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id
-            ),
-            "tasks": _run(tx, "curriculum/read_curriculum_tasks", curriculum_id=curriculum_id),
-        }
-
-    return graph.execute_read(work)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from kgplatform.curriculum import store
-from kgplatform.errors import Conflict
+from kgplatform.curriculum import import_service, store
+from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.queries import get_catalog
 
 
@@ -218,13 +218,20 @@ class ReadsInTurn(FakeGraph):
 
 
 def _curriculum_read(concepts: list[str], edges: list[tuple[str, str]], tasks: dict[str, list[str]]) -> dict:
+    """The rows the queries give, every column included (a document can be built from them)."""
     return {
-        "curriculum/get_curriculum": [{"curriculum": {"id": "m", "name": "M"}}],
-        "curriculum/read_curriculum_concepts": [{"id": c} for c in concepts],
+        "curriculum/get_curriculum": [{"curriculum": {"id": "m", "name": "M", "description": None}}],
+        "curriculum/read_curriculum_concepts": [
+            {"id": c, "name": c.upper(), "description": None, "tags": None, "difficulty": None}
+            for c in concepts
+        ],
         "curriculum/read_curriculum_prerequisites": [
             {"prerequisite": p, "concept": c, "weight": 1.0} for p, c in edges
         ],
-        "curriculum/read_curriculum_tasks": [{"id": t, "concepts": cs} for t, cs in tasks.items()],
+        "curriculum/read_curriculum_tasks": [
+            {"id": t, "title": t, "kind": "quiz", "difficulty": 0.5, "estimated_minutes": 10, "concepts": cs}
+            for t, cs in tasks.items()
+        ],
     }
 
 
@@ -254,3 +261,19 @@ def test_writes_landing_in_every_read_give_a_whole_curriculum_without_what_was_h
     assert [(e["prerequisite"], e["concept"]) for e in rows.prerequisites] == [("a", "b")]
     # The task on x alone came with x; a task on b and x keeps b.
     assert {t["id"]: t["concepts"] for t in rows.tasks} == {"t1": ["a"], "tb": ["b"]}
+
+
+def test_an_export_that_half_saw_a_write_names_no_concept_it_does_not_hold() -> None:
+    """The export read concepts, edges and tasks in three statements of its own: an import committing in
+    between gave a file naming concept x without holding it, which imports nowhere else (a review, s28)."""
+    document = import_service.export_document(ReadsInTurn([HALF_SEEN, WHOLE]), "m")  # type: ignore[arg-type]
+    held = {c.id for c in document.concepts}
+    named = {end for e in document.prerequisites for end in (e.prerequisite, e.concept)}
+    named |= {c for t in document.tasks for c in t.concepts}
+    assert named <= held and held == {"a", "b", "x"}
+    assert {t.id for t in document.tasks} == {"t1", "tx", "tb"}
+
+
+def test_an_export_of_a_curriculum_that_does_not_exist_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        import_service.export_document(FakeGraph({}), "m")  # type: ignore[arg-type]
