@@ -7,8 +7,11 @@
 // A field named in the row's `keep` was left out of the file: a stored task keeps its value.
 // Parameters: $curriculum_id, $rows (list of maps: id, title, kind, difficulty, estimated_minutes,
 // concepts (list of concept ids), keep (list of field names)). Returns: outcome
-// ('created'|'updated'|'unchanged'|'taken'), n, updated (for 'updated' rows: id, before (the stored
-// fields, concepts and version the import replaced) and after (the fields written)). Write.
+// ('created'|'updated'|'unchanged'|'taken'), n, relinked (how many of those rows change which concepts
+// stored answers reach: an updated row whose set of concepts differs, or a created row whose id was
+// deleted before, since answers keep their task id; the caller then bumps the structure revision, as
+// store.create_task and store.update_task do, and only then), updated (for 'updated' rows: id, before
+// (the stored fields, concepts and version the import replaced) and after (the fields written)). Write.
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Task {id: row.id})
 WITH old,
@@ -21,7 +24,10 @@ WITH old,
 WITH row, old,
      CASE WHEN old IS NULL THEN [] ELSE COLLECT { MATCH (old)-[:EXERCISES]->(c:Concept) RETURN c.id } END
        AS old_concepts
-WITH row, CASE WHEN old IS NULL THEN null
+WITH row, old, old_concepts,
+     all(x IN row.concepts WHERE x IN old_concepts) AND all(x IN old_concepts WHERE x IN row.concepts)
+       AS same_concepts
+WITH row, same_concepts, CASE WHEN old IS NULL THEN null
                ELSE old {.title, .kind, .difficulty, .estimated_minutes, .version, concepts: old_concepts} END
        AS before,
      CASE
@@ -30,23 +36,32 @@ WITH row, CASE WHEN old IS NULL THEN null
        WHEN old.title = row.title AND old.kind = row.kind
             AND coalesce(old.difficulty, -1.0) = coalesce(row.difficulty, -1.0)
             AND coalesce(old.estimated_minutes, -1) = coalesce(row.estimated_minutes, -1)
-            AND size(old_concepts) = size(row.concepts)
-            AND all(x IN row.concepts WHERE x IN old_concepts) THEN 'unchanged'
+            AND size(old_concepts) = size(row.concepts) AND same_concepts THEN 'unchanged'
        ELSE 'updated'
      END AS outcome
 // An id deleted before continues from its last version (curriculum/create_concept says why).
 OPTIONAL MATCH (gone:RetiredId {key: CASE WHEN outcome = 'created' THEN 'task:' + row.id END})
+// A deleted id's answers reach concepts again. Deletes from before RetiredId existed left none, so the
+// audit trail is asked too (as curriculum/count_task_deletions does for the API's create).
+WITH row, before, outcome, gone,
+     CASE outcome
+       WHEN 'updated' THEN NOT same_concepts
+       WHEN 'created' THEN gone IS NOT NULL
+                           OR EXISTS { MATCH (a:AuditEntry {entity_id: row.id})
+                                       WHERE a.entity_type = 'task' AND a.action = 'delete' }
+       ELSE false
+     END AS relinks
 MERGE (t:Task {id: row.id})
   ON CREATE SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
                 t.estimated_minutes = row.estimated_minutes, t.curriculum_id = $curriculum_id,
                 t.version = coalesce(gone.version, 0) + 1, t.created_at = datetime(), t.updated_at = t.created_at
-WITH row, t, before, gone,
+WITH row, t, before, gone, relinks,
      CASE WHEN outcome = 'created' AND t.curriculum_id <> $curriculum_id THEN 'taken' ELSE outcome END AS outcome
 FOREACH (r IN CASE WHEN outcome = 'created' AND gone IS NOT NULL THEN [gone] ELSE [] END | DELETE r)
 FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END |
   SET t.title = row.title, t.kind = row.kind, t.difficulty = row.difficulty,
       t.estimated_minutes = row.estimated_minutes, t.version = t.version + 1, t.updated_at = datetime())
-WITH t, row, outcome, before
+WITH t, row, outcome, before, relinks
 // A new task has no links yet: CREATE them without MERGE's existence check.
 CALL (t, row, outcome) {
   WITH * WHERE outcome = 'created'
@@ -65,7 +80,7 @@ CALL (t, row, outcome) {
   MERGE (t)-[e:EXERCISES]->(c)
     ON CREATE SET e.weight = 1.0
 }
-RETURN outcome, count(*) AS n,
+RETURN outcome, count(*) AS n, count(CASE WHEN relinks THEN 1 END) AS relinked,
        collect(CASE WHEN outcome = 'updated'
                     THEN {id: row.id, before: before,
                           after: row {.title, .kind, .difficulty, .estimated_minutes, .concepts}}

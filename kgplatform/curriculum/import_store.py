@@ -286,6 +286,7 @@ def write_import(
             )
         )
         outcome = {entity: Outcome() for entity in sections}
+        relinked = 0  # task rows changing which concepts stored answers reach (import_merge_tasks)
         for entity, rows in sections.items():
             counts = outcome[entity].model_dump()
             for batch in _batches(rows, batch_size):
@@ -297,6 +298,7 @@ def write_import(
                             field="curriculum_id",
                         )
                     counts[result["outcome"]] += result["n"]
+                    relinked += result.get("relinked") or 0
                     changed = result.get("updated") or []
                     replaced += update_entries(entity, changed, batch, actor, curriculum_id)
             outcome[entity] = Outcome(**counts)
@@ -314,7 +316,10 @@ def write_import(
             new=summary,
         )
         _run(tx, "curriculum/create_audit_entries", entries=[entry, *replaced])
-        if outcome[Entity.TASK].updated or outcome[Entity.TASK].created:  # a task's concepts may have changed
+        # The revision is global: a bump replays every learner on the platform in full at their next
+        # answer, so only a change of what answers reach counts (as store.create_task and update_task
+        # do), not a new task id or a retitled task (a review, s28).
+        if relinked:
             store.bump_revision(tx)
         return WriteResult(curriculum, outcome, field_changes(replaced))
 

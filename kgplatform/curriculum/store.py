@@ -248,7 +248,8 @@ def delete_concept(
         if deletion.delete_task_ids:
             _run(tx, "curriculum/delete_tasks", ids=deletion.delete_task_ids)
         _run(tx, "curriculum/delete_concept", id=concept_id)
-        bump_revision(tx)
+        if links["tasks"]:  # they lose this concept or go: what their answers reach changes
+            bump_revision(tx)
         if deletion.bump_task_ids:
             _run(tx, "curriculum/bump_task_versions", ids=deletion.bump_task_ids)
         _audit(tx, deletion.audit)

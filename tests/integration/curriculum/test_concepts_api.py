@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from kgplatform.graph.driver import Graph
 from tests.integration.api.harness import Api
 
 PROBLEM = "application/problem+json"
@@ -280,6 +281,25 @@ def test_delete_without_dependants_needs_no_cascade(api: Api) -> None:
     assert report.status_code == 200
     assert report.json()["removed_prerequisites"] == [{"prerequisite": "a", "concept": "b", "weight": 1.0}]
     assert api.call("DELETE", "/concepts/a", if_match=2).status_code == 412
+
+
+def structure_revision(graph: Graph) -> int:
+    """The platform-wide revision mastery is stamped with (curriculum/bump_curriculum_revision)."""
+    [row] = graph.read("mastery/get_ingest_context", task_ids=[], event_ids=[])
+    return int(row["revision"])
+
+
+def test_a_concept_delete_moves_the_structure_revision_only_when_tasks_exercised_it(api: Api) -> None:
+    """The revision is global (a bump replays every learner in full at their next answer). A concept no
+    task exercises is reached by no answer, so its delete changed nothing mastery traced, yet bumped it."""
+    api.curriculum("maths", "a", "b")
+    task = {"id": "on-a", "title": "T", "kind": "quiz", "concepts": ["a"]}
+    assert api.call("POST", "/curricula/maths/tasks", json=task).status_code == 201
+    revision = structure_revision(api.graph)
+    assert api.call("DELETE", "/concepts/b", if_match=1).status_code == 200
+    assert structure_revision(api.graph) == revision
+    assert api.call("DELETE", "/concepts/a", params={"cascade": "true"}, if_match=1).status_code == 200
+    assert structure_revision(api.graph) == revision + 1
 
 
 def test_an_etag_read_before_a_delete_never_matches_the_entity_created_again_with_that_id(api: Api) -> None:

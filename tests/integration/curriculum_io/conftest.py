@@ -19,3 +19,10 @@ def graph_counts(graph: Graph) -> dict[str, int]:
     """Nodes per label and relationships per type, ApiKey nodes left out (the API fixture makes them)."""
     rows = graph.read("testing/count_nodes_by_label")
     return {f"{r['kind']}:{r['name']}": r["n"] for r in rows if r["name"] != "ApiKey"}
+
+
+def structure_revision(graph: Graph) -> int:
+    """The platform-wide structure revision mastery is stamped with (curriculum/bump_curriculum_revision):
+    a bump replays every learner in full at their next answer."""
+    [row] = graph.read("mastery/get_ingest_context", task_ids=[], event_ids=[])
+    return int(row["revision"])

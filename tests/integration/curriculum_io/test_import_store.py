@@ -18,11 +18,12 @@ from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.importers.junyi import read_junyi
 from kgplatform.curriculum.io import RawDocument, parse_csv_tables, parse_json
 from kgplatform.curriculum.service import delete_concept
+from kgplatform.curriculum.tasks import delete_task
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 from kgplatform.settings import Settings
-from tests.integration.curriculum_io.conftest import graph_counts
+from tests.integration.curriculum_io.conftest import graph_counts, structure_revision
 from tests.shared_data import skip_without_data
 
 ACTOR = "tester"
@@ -111,6 +112,46 @@ def test_second_import_changes_nothing(graph: Graph, document: dict[str, Any]) -
     newest = json.loads(entries[0]["new"])
     assert newest["concept"] == {"created": 0, "updated": 0, "unchanged": 40}
     assert entries[0]["actor"] == ACTOR and entries[0]["entity_type"] == "curriculum"
+
+
+def test_an_import_moves_the_structure_revision_only_when_answers_reach_other_concepts(
+    graph: Graph, document: dict[str, Any]
+) -> None:
+    """The revision is global: a bump replays every learner on the platform in full. An import bumped it
+    for any created or updated task; now, as the API's task create and update, only for a task whose set
+    of concepts changed or whose id was deleted before (its kept answers reach concepts again)."""
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    revision = structure_revision(graph)
+    changed = copy.deepcopy(document)
+    tasks = changed["tasks"]
+    tasks[0]["title"] = "Retitled"
+    tasks[1]["estimated_minutes"] += 1
+    reordered = next(t for t in tasks[2:] if len(t["concepts"]) > 1)
+    reordered["concepts"].reverse()  # the same set
+    tasks.append({"id": "algebra-new", "title": "New", "kind": "exercise", "concepts": tasks[0]["concepts"]})
+    report = run_import(graph, raw_of(changed), "algebra", actor=ACTOR)
+    assert report.outcome[Entity.TASK] == Outcome(created=1, updated=2, unchanged=118)
+    assert structure_revision(graph) == revision, "retitled, re-timed, reordered and new tasks"
+
+    relinked = next(t for t in tasks[2:] if t is not reordered)
+    relinked["concepts"].append(
+        next(c["id"] for c in changed["concepts"] if c["id"] not in relinked["concepts"])
+    )
+    report = run_import(graph, raw_of(changed), "algebra", actor=ACTOR)
+    assert report.outcome[Entity.TASK] == Outcome(updated=1, unchanged=120)
+    assert structure_revision(graph) == revision + 1, "a task on another set of concepts"
+
+    # A task deleted (a bump of its own), then imported again: one more.
+    for task_id, forget_retired_id in ((tasks[-2]["id"], False), (tasks[-3]["id"], True)):
+        [row] = graph.read("curriculum/get_task", id=task_id)
+        delete_task(graph, task_id, f'"{row["task"]["version"]}"', ACTOR)
+        if forget_retired_id:  # as a delete from before RetiredId existed: only the audit trail says it
+            [gone] = graph.write("testing/delete_retired_id", key=f"task:{task_id}")
+            assert gone["deleted"] == 1
+        revision = structure_revision(graph)
+        report = run_import(graph, raw_of(changed), "algebra", actor=ACTOR)
+        assert report.outcome[Entity.TASK] == Outcome(created=1, unchanged=120)
+        assert structure_revision(graph) == revision + 1, task_id
 
 
 def test_a_changed_row_is_updated_and_only_it_gets_a_new_version(

@@ -83,9 +83,9 @@ def test_one_transaction_in_order_batched_with_one_audit_entry() -> None:
         "curriculum/read_curriculum_prerequisites",
     ]
     assert names.count("curriculum/import_merge_concepts") == 3, "5 rows in batches of 2"
-    # New tasks: which concepts answers reach may have changed, so mastery's stamp moves on.
-    assert names[-2:] == ["curriculum/create_audit_entries", "curriculum/bump_curriculum_revision"]
-    [entry] = graph.tx.calls[-2][1]["entries"]
+    # New task ids have no answers, so which concepts answers reach is unchanged: no revision bump.
+    assert names[-1] == "curriculum/create_audit_entries"
+    [entry] = graph.tx.calls[-1][1]["entries"]
     assert (entry["actor"], entry["action"], entry["entity_type"]) == ("ann", "import", "curriculum")
     assert outcome[Entity.CONCEPT] == Outcome(created=5) and len(seen) == 1
 
@@ -126,3 +126,44 @@ def test_an_id_taken_meanwhile_rolls_the_import_back() -> None:
             recheck=lambda _: None,  # type: ignore[arg-type]
         )
     assert [n for n, _ in graph.tx.calls][-1] == "curriculum/import_merge_concepts", "stops at once"
+
+
+TASK_BEFORE = {"title": "Old", "kind": "quiz", "difficulty": 0.5, "estimated_minutes": 10, "version": 3}
+
+
+@pytest.mark.parametrize(
+    ("answer", "bumps"),
+    [
+        # A retitled task on the same concepts: answers reach what they reached.
+        ({"outcome": "updated", "n": 1, "relinked": 0}, False),
+        # Its concepts changed, or a deleted id came back (its kept answers reach concepts again).
+        ({"outcome": "updated", "n": 1, "relinked": 1}, True),
+        ({"outcome": "created", "n": 1, "relinked": 1}, True),
+        ({"outcome": "created", "n": 1, "relinked": 0}, False),
+    ],
+)
+def test_the_structure_revision_moves_only_when_a_task_changes_what_answers_reach(
+    answer: dict[str, Any], bumps: bool
+) -> None:
+    """The revision is global and a bump replays every learner in full: an import bumped it for any
+    created or updated task, a title fix or a brand-new id included (a review, s28)."""
+    document = generate_curriculum(1, seed=1, tasks_per_concept=1, curriculum_id="c")
+    task = document.tasks[0]
+    graph = FakeGraph()
+    answer_fresh = graph.tx.run
+
+    def run(text: str, params: dict[str, Any]) -> list[Record]:
+        if graph.tx.names[text] != "curriculum/import_merge_tasks":
+            return answer_fresh(text, params)
+        graph.tx.calls.append(("curriculum/import_merge_tasks", params))
+        after = {**task.model_dump(mode="json"), "title": "New"}
+        before = {**TASK_BEFORE, "concepts": list(task.concepts)}
+        changed = (
+            [{"id": task.id, "before": before, "after": after}] if answer["outcome"] == "updated" else []
+        )
+        return [Record({**answer, "updated": changed})]
+
+    graph.tx.run = run  # type: ignore[method-assign]
+    import_store.write_import(graph, document, actor="a", recheck=lambda _: None)  # type: ignore[arg-type]
+    names = [name for name, _ in graph.tx.calls]
+    assert ("curriculum/bump_curriculum_revision" in names) is bumps

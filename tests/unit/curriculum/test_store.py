@@ -180,14 +180,17 @@ def test_a_missing_endpoint_skips_the_path_search() -> None:
     assert graph.names == [*CURRICULUM_LOCKS, "lock_concepts"]
 
 
+def _links(tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"incoming": [], "outgoing": [], "tasks": tasks, "learners_with_goal": 0, "mastery_values": 0}
+
+
 def test_a_cascade_deletes_tasks_then_the_concept_then_bumps_and_audits() -> None:
+    tasks = [{"id": "t1", "concepts": ["a"]}, {"id": "t2", "concepts": ["a", "b"]}]
     graph = FakeGraph(
         {
             **OWNED_BY_M,
             "curriculum/lock_concept": [{"concept": CONCEPT}],
-            "curriculum/inspect_concept_links": [
-                {"incoming": [], "outgoing": [], "tasks": [], "learners_with_goal": 0, "mastery_values": 0}
-            ],
+            "curriculum/inspect_concept_links": [_links(tasks)],
         }
     )
     deletion = store.ConceptDeletion(delete_task_ids=["t1"], bump_task_ids=["t2"], audit=[{"id": "e"}])
@@ -203,6 +206,22 @@ def test_a_cascade_deletes_tasks_then_the_concept_then_bumps_and_audits() -> Non
         "bump_task_versions",
         "create_audit_entries",
     ]
+
+
+def test_deleting_a_concept_no_task_exercises_leaves_the_structure_revision() -> None:
+    """The revision is global (a bump replays every learner in full); a concept without tasks is reached
+    by no answer, so its delete changes nothing that mastery traced (a review, s28)."""
+    graph = FakeGraph(
+        {
+            **OWNED_BY_M,
+            "curriculum/lock_concept": [{"concept": CONCEPT}],
+            "curriculum/inspect_concept_links": [_links([])],
+        }
+    )
+    deletion = store.ConceptDeletion(delete_task_ids=[], bump_task_ids=[], audit=[{"id": "e"}])
+    store.delete_concept(graph, "a", lambda _: deletion)  # type: ignore[arg-type]
+    assert "bump_curriculum_revision" not in graph.names
+    assert graph.names[-2:] == ["delete_concept", "create_audit_entries"]
 
 
 class ReadsInTurn(FakeGraph):
