@@ -1,7 +1,8 @@
 // When a plan's inputs last changed, to tell whether a stored plan is stale: the learner's mastery and
-// goals, the curriculum (its audit trail records every create/update/delete/import), and the transfer
-// model (the CURRENT model, by its pointer as in transfer/get_current_transfer, when it has edges among the
-// curriculum's concepts: a retired model's edges outlive the switch and a model being written is not current).
+// goals, the curriculum (its audit trail records every create/update/delete, and every import that changed
+// something), and the transfer model (the CURRENT model, by its pointer as in transfer/get_current_transfer,
+// when it has edges among the curriculum's concepts: a retired model's edges outlive the switch and a model
+// being written is not current).
 // Parameters: $learner_id (string), $curriculum_id (string). Returns one row: learner_exists (bool),
 // mastery_at_s/_us and curriculum_at_s/_us (epoch seconds and the microsecond of that second, null when
 // never: read on every plan request, and the driver's datetimes cost about 60 us of CPU each),

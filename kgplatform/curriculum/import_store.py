@@ -2,7 +2,8 @@
 
 An import is one write transaction: curriculum, then concepts, edges and tasks in batched
 `UNWIND ... MERGE` statements keyed on the constrained ids, then one audit entry with the counts and
-one per stored concept, edge or task a row changed (old and new values, as an edit's entry has them).
+one per stored concept, edge or task a row changed (old and new values, as an edit's entry has them);
+none at all when it changed nothing (`changes_anything`).
 All of it commits or none of it does, and the driver may retry the whole function on a transient
 error, which is harmless because every statement is an idempotent MERGE.
 """
@@ -188,6 +189,11 @@ class WriteResult:
     changes: list[FieldChange] = field(default_factory=list)
 
 
+def changes_anything(curriculum: Outcome, outcome: Mapping[Entity, Outcome]) -> bool:
+    """Whether an import creates or updates the curriculum or any row (else it writes no audit entry)."""
+    return not curriculum.unchanged or any(o.created or o.updated for o in outcome.values())
+
+
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(rows), size):
         yield list(rows[start : start + size])
@@ -209,9 +215,10 @@ def write_import(
     columns: Mapping[Entity, frozenset[str]] | None = None,
     if_match: str | None = None,
 ) -> WriteResult:
-    """Writes the rows and the 'import' audit entries (rolled back unless `commit`): the curriculum's and
-    each entity's outcome, and the values replaced. `columns`: the CSV files' columns (`kept_fields`).
-    `if_match`: the curriculum's ETag as exported; a curriculum changed since is a 412, nothing written."""
+    """Writes the rows and, if anything changed, the 'import' audit entries (rolled back unless `commit`):
+    the curriculum's and each entity's outcome, and the values replaced. `columns`: the CSV files' columns
+    (`kept_fields`). `if_match`: the curriculum's ETag as exported; a curriculum changed since is a 412,
+    nothing written."""
     data = document.model_dump(mode="json")
     curriculum_id = document.curriculum.id
     sections = {
@@ -302,20 +309,25 @@ def write_import(
                     changed = result.get("updated") or []
                     replaced += update_entries(entity, changed, batch, actor, curriculum_id)
             outcome[entity] = Outcome(**counts)
-        summary = {
-            "curriculum": curriculum.model_dump(),
-            **{e.value: o.model_dump() for e, o in outcome.items()},
-            "notes": list(notes),
-        }
-        entry = audit.entry(
-            actor=actor,
-            action=AuditAction.IMPORT,
-            entity_type=EntityType.CURRICULUM,
-            entity_id=curriculum_id,
-            curriculum_id=curriculum_id,
-            new=summary,
-        )
-        _run(tx, "curriculum/create_audit_entries", entries=[entry, *replaced])
+        # An import that changes nothing leaves no entry, as a save that changes no field leaves none. The
+        # export's ETag and planning's curriculum stamp are the newest entry: an identical re-import (a
+        # repeated CLI run, a redelivered job) moved both, so a guarded import of an export made before
+        # it was a 412 over nothing, and every cached plan of the curriculum was computed again.
+        if changes_anything(curriculum, outcome):
+            summary = {
+                "curriculum": curriculum.model_dump(),
+                **{e.value: o.model_dump() for e, o in outcome.items()},
+                "notes": list(notes),
+            }
+            entry = audit.entry(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                entity_type=EntityType.CURRICULUM,
+                entity_id=curriculum_id,
+                curriculum_id=curriculum_id,
+                new=summary,
+            )
+            _run(tx, "curriculum/create_audit_entries", entries=[entry, *replaced])
         # The revision is global: a bump replays every learner on the platform in full at their next
         # answer, so only a change of what answers reach counts (as store.create_task and update_task
         # do), not a new task id or a retitled task (a review, s28).

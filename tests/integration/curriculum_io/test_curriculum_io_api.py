@@ -169,7 +169,8 @@ def test_an_import_sent_with_the_exports_etag_is_refused_once_the_curriculum_cha
     exported = api.call("GET", "/curricula/stats/export")
     etag = exported.headers["etag"]
     assert api.call("GET", "/curricula/stats/export").headers["etag"] == etag, "stable while unchanged"
-    # Unchanged since the export: the import goes (and, as any import, moves the ETag on).
+    # Unchanged since the export: the import goes (and, as any import that changes something, moves the
+    # ETag on).
     changed = exported.json()
     changed["concepts"][0]["name"] = "From the export"
     ok = api.call("POST", IMPORT, json=changed, headers={"If-Match": etag})
@@ -202,3 +203,31 @@ def test_an_import_sent_with_the_exports_etag_is_refused_once_the_curriculum_cha
         )
         assert elsewhere.status_code == 412 and elsewhere.json()["field"] == "If-Match", elsewhere.text
     assert api.call("GET", "/curricula/stats-copy").status_code == 404
+
+
+def test_an_import_that_changes_nothing_keeps_the_etag(api: Api) -> None:
+    """An identical re-import (a repeated CLI run, a redelivered job, the demo again) wrote an audit entry,
+    so the export's ETag moved and a designer's import of the earlier export was a 412 although nothing
+    had changed (and every cached plan of the curriculum was computed again). It now writes none."""
+    body = DOCUMENT.to_json()
+    assert send(api, IMPORT, body, JSON).status_code == 200
+    exported = api.call("GET", "/curricula/stats/export")
+    etag = exported.headers["etag"]
+    entries = api.call("GET", "/curricula/stats/audit").json()["total"]
+    for again in (f"{IMPORT}?dry_run=true", IMPORT, IMPORT):
+        response = send(api, again, body, JSON)
+        assert response.status_code == 200, response.text
+        assert {k: o["unchanged"] for k, o in response.json()["outcome"].items()} == {
+            "concept": len(DOCUMENT.concepts),
+            "prerequisite": len(DOCUMENT.prerequisites),
+            "task": len(DOCUMENT.tasks),
+        }
+        assert api.call("GET", "/curricula/stats/export").headers["etag"] == etag, again
+    assert api.call("GET", "/curricula/stats/audit").json()["total"] == entries
+    # The designer's file, edited from the first export, still goes in; and that import moves the ETag.
+    edited = exported.json()
+    edited["concepts"][0]["name"] = "Edited after the export"
+    guarded = api.call("POST", IMPORT, json=edited, headers={"If-Match": etag})
+    assert guarded.status_code == 200, guarded.text
+    assert guarded.json()["outcome"]["concept"]["updated"] == 1
+    assert api.call("GET", "/curricula/stats/export").headers["etag"] != etag

@@ -47,9 +47,19 @@ class FakeTx:
 class FakeSession:
     def __init__(self, tx: FakeTx) -> None:
         self.tx = tx
+        self.rolled_back = False
 
     def execute_write(self, work: Callable[[FakeTx], Any]) -> Any:
         return work(self.tx)
+
+    def begin_transaction(self) -> FakeSession:  # a dry run's explicit transaction
+        return self
+
+    def run(self, text: str, params: dict[str, Any]) -> list[Record]:
+        return self.tx.run(text, params)
+
+    def rollback(self) -> None:
+        self.rolled_back = True
 
 
 class FakeGraph:
@@ -167,3 +177,48 @@ def test_the_structure_revision_moves_only_when_a_task_changes_what_answers_reac
     import_store.write_import(graph, document, actor="a", recheck=lambda _: None)  # type: ignore[arg-type]
     names = [name for name, _ in graph.tx.calls]
     assert ("curriculum/bump_curriculum_revision" in names) is bumps
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+@pytest.mark.parametrize(
+    ("curriculum", "rows", "audited"),
+    [
+        ("unchanged", "unchanged", False),  # an identical re-import
+        ("updated", "unchanged", True),  # the name or description changed
+        ("unchanged", "created", True),
+        ("unchanged", "updated", True),
+    ],
+)
+def test_an_import_that_changes_nothing_writes_no_audit_entry(
+    curriculum: str, rows: str, audited: bool, dry_run: bool
+) -> None:
+    """The export's ETag and planning's curriculum stamp are the newest audit entry: an identical
+    re-import wrote one, so a guarded import of an earlier export was a 412 over nothing and every cached
+    plan was computed again (a review, s28). A dry run reports the same counts either way."""
+    document = generate_curriculum(2, seed=1, tasks_per_concept=1, curriculum_id="c")
+    graph = FakeGraph()
+    answer_fresh = graph.tx.run
+
+    def run(text: str, params: dict[str, Any]) -> list[Record]:
+        name = graph.tx.names[text]
+        if name == "curriculum/import_merge_curriculum":
+            graph.tx.calls.append((name, params))
+            return [Record({"outcome": curriculum, "before": {"name": "Old", "description": ""}})]
+        if name.startswith("curriculum/import_merge_"):
+            graph.tx.calls.append((name, params))
+            # Updated rows' before/after are left out: only the counts matter here.
+            return [Record({"outcome": rows, "n": len(params["rows"]), "updated": []})]
+        return answer_fresh(text, params)
+
+    graph.tx.run = run  # type: ignore[method-assign]
+    result = import_store.write_import(
+        graph,  # type: ignore[arg-type]
+        document,
+        actor="a",
+        recheck=lambda _: None,
+        commit=not dry_run,
+    )
+    names = [name for name, _ in graph.tx.calls]
+    assert ("curriculum/create_audit_entries" in names) is audited
+    assert result.outcome[Entity.CONCEPT] == Outcome(**{rows: 2})
+    assert result.curriculum == Outcome(**{curriculum: 1})
