@@ -25,7 +25,8 @@ ROW_ENTITIES = (Entity.CONCEPT, Entity.PREREQUISITE, Entity.TASK)
 
 class RowError(BaseModel):
     """One problem with one row. `row` is 1-based within its entity's list; for a CSV row, `line` is the
-    file line the row starts on (blank lines and cells spanning lines make it differ from row + 1)."""
+    file line the row starts on (blank lines, rows of empty cells and cells spanning lines make it differ
+    from row + 1)."""
 
     entity: Entity
     row: int | None = None

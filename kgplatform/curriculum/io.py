@@ -244,7 +244,9 @@ def _read_rows(
                     "as text)"
                 )
             return rows, lines
-        if cells:  # a blank line reads as no cells: no row
+        # A blank line reads as no cells, and a row of empty cells (`,,,,`, what a spreadsheet writes for
+        # cleared rows in its used range) holds nothing: neither is a row. Both shift the lines (_line_note).
+        if any(cells):
             if len(rows) == MAX_IMPORT_ROWS:  # stop reading: the whole import is refused anyway
                 message = f"holds more than {MAX_IMPORT_ROWS:,} rows; at most that many are imported at once"
                 errors.append(RowError(entity=Entity.FILE, field=name, message=message))
@@ -299,8 +301,9 @@ def _cell(column: str, value: str) -> Any:
 
 
 def _line_note(name: str, lines: list[int]) -> str | None:
-    """The report numbers a CSV's rows by record; where blank lines or cells spanning lines move rows off
-    line row + 1, say from which rows on, so that a reported row can still be found in the file."""
+    """The report numbers a CSV's rows by record; where blank lines, rows of empty cells or cells spanning
+    lines move rows off line row + 1, say from which rows on, so that a reported row can still be found in
+    the file."""
     shifts, gap = [], 1
     for row, line in enumerate(lines, 1):
         if line - row != gap:
@@ -310,8 +313,8 @@ def _line_note(name: str, lines: list[int]) -> str | None:
         return None
     listed = "; ".join(shifts[:MAX_LINE_SHIFTS]) + ("; ..." if len(shifts) > MAX_LINE_SHIFTS else "")
     return (
-        f"{name}: rows are counted by record, and blank lines or cells spanning lines move them off "
-        f"line row + 1: {listed}; rows between those named take one line each"
+        f"{name}: rows are counted by record, and blank lines, rows of empty cells (skipped) or cells "
+        f"spanning lines move them off line row + 1: {listed}; rows between those named take one line each"
     )
 
 

@@ -499,6 +499,22 @@ def test_rows_keep_the_line_they_start_on_and_a_note_says_where_lines_shift() ->
     assert parse_csv_tables({Entity.CONCEPT: "id,name\na,A\nb,B\n"}).notes == []
 
 
+def test_rows_of_empty_cells_are_skipped_like_blank_lines_and_the_note_says_where_lines_shift() -> None:
+    """A spreadsheet writes cleared rows inside its used range as `,,,,`: they were read as rows without
+    an id or a name and refused the whole file (a review, s28)."""
+    concepts = "id,name,description,tags,difficulty\na,A,,,\n,,,,\n,,\nb,B,,,\n,,,,\n"
+    raw = parse_csv_tables({Entity.CONCEPT: concepts})
+    assert [row["id"] for row in raw.concepts] == ["a", "b"]
+    assert raw.lines == {Entity.CONCEPT: [2, 5]}
+    (note,) = raw.notes
+    assert "row 2 starts on line 5" in note and "rows of empty cells" in note
+    plan = validate_import(raw, CID, ExistingGraph(), dry_run=True, skip_invalid=False)
+    assert plan.report.errors == [] and plan.document is not None and len(plan.document.concepts) == 2
+    # A row with one cell given is a row: its errors are reported.
+    raw = parse_csv_tables({Entity.CONCEPT: "id,name,description\na,A,\n,,words\n"})
+    assert len(raw.concepts) == 2
+
+
 def test_an_error_in_a_csv_row_names_the_line_it_starts_on() -> None:
     concepts = 'id,name,difficulty\n\na,Counting,0.1\nb,"Adding\nup",7\nc,Multiplying,2\n'
     report = validate_import(
