@@ -3,7 +3,8 @@
 The JSON shape is the one every importer, exporter and generator speaks (see the README):
 ``{"curriculum": {...}, "concepts": [...], "prerequisites": [...], "tasks": [...]}``. Each row is
 the same input model the API uses, so a row that the API would refuse is refused here too.
-Whole-document rules (unknown ids, duplicates, cycles) are checked by `io.validate_document`.
+Whole-document rules (unknown ids, duplicates, cycles) are checked by
+`import_validation.validate_import`, against the graph as well.
 """
 
 from __future__ import annotations

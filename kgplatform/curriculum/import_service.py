@@ -95,7 +95,9 @@ def curriculum_etag(graph: Graph, curriculum_id: str) -> str:
 
 
 def export_document(graph: Graph, curriculum_id: str) -> CurriculumDocument:
-    """The stored curriculum as an import document (export, then import elsewhere, gives the same graph).
+    """The stored curriculum as an import document. Imported back into its own curriculum, its rows update
+    what is there; into another, the rules for new ids apply, so an id stored before such a rule is refused
+    there (README, on ids): not every export imports elsewhere unchanged.
 
     The very read of `GET /curricula/{id}` (`store.read_curriculum_rows`): its three statements are read
     again when an import committed between them, so that no edge or task names a concept the file does not

@@ -128,3 +128,16 @@ def test_cypher_files_take_values_as_parameters(path: Path) -> None:
     assert not re.search(r"\{\}|%s|%\(\w+\)s|\{[a-z_]+\}(?!\s*\))", code.replace("{}", "{}")), (
         "use $parameters, never format placeholders"
     )
+
+
+def test_every_query_file_is_run_by_its_name() -> None:
+    """A query file that nothing loads reads as behaviour the code does not have (curriculum/task_exists
+    was such a file; a review, s28). Migrations are applied by folder, not by name."""
+    named = {
+        value
+        for path in python_files()
+        for _, value in string_constants(ast.parse(path.read_text("utf-8")))
+        if "/" in value
+    }
+    unused = [n for n in QueryCatalog().names() if not n.startswith("migrations/") and n not in named]
+    assert not unused, f"query files no code loads by name (delete them, or call them): {unused}"
