@@ -28,8 +28,9 @@ def celery_config(settings: Settings) -> dict[str, object]:
     """Everything Celery needs, from Settings (the reliability choices are spelled out here)."""
     workers = settings.workers
     return {
-        # A task is acknowledged after it ran, so a worker killed mid-task loses nothing: the broker
-        # hands the message to another worker once the visibility timeout has passed.
+        # A task is acknowledged after it ran, so a worker killed mid-task loses nothing: a dead pool
+        # process's message is requeued at once (the retrain opts out: workers.tasks), a dead worker's is
+        # handed to another worker once the visibility timeout has passed.
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,

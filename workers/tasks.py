@@ -430,6 +430,11 @@ def import_file(
 @app.task(
     name="kgp.transfer.retrain",
     acks_late=True,
+    # A pool process lost mid-retrain (the OOM killer: the retrain is the memory-hungry task) fails it,
+    # so the nightly chain's error callback sends the night's recompute. Requeued (the app's default),
+    # the retrain was killed again on every delivery until its message expired, and nothing recomputed
+    # that night's plans (a review, 2 December). A whole worker or host lost still redelivers it.
+    reject_on_worker_lost=False,
     time_limit=settings.workers.max_retrain_s,
     soft_time_limit=settings.workers.max_retrain_s * 0.9,
     **RETRY,

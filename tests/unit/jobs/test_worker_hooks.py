@@ -351,3 +351,44 @@ def test_a_drain_killed_at_its_hard_time_limit_wakes_a_drain_for_its_learners(
     monkeypatch.setattr(tasks, "get_redis", lambda: FakeRedis())
     tasks.recompute_due.on_failure(TimeLimitExceeded(120.0), "drain-1", (), {}, None)
     assert woken == [tasks.send_drain]
+
+
+def test_a_retrain_whose_pool_process_is_killed_fails_and_sends_the_nights_recompute(
+    sent: Sent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OOM killer ends the retrain's pool process (WorkerLostError). Requeued, as every other task's
+    message is, the retrain was killed again on each delivery until its message expired, and its error
+    callback never ran: no plans were recomputed that night. The worker's own failure handling (Celery's
+    Request, as the pool calls it) must now acknowledge the message and send the fallback recompute."""
+    from unittest.mock import Mock
+
+    from billiard.einfo import ExceptionInfo
+    from billiard.exceptions import WorkerLostError
+    from celery.contrib.testing.mocks import task_message_from_sig
+    from celery.worker.request import Request
+
+    retrain = app.tasks["kgp.transfer.retrain"]
+    # No result backend here: the failure is recorded nowhere, and no SUCCESS was stored before the kill.
+    monkeypatch.setattr(app.backend, "_store_result", lambda *_, **__: None)
+    monkeypatch.setattr(app.backend, "_get_task_meta_for", lambda *_, **__: {"status": "STARTED"})
+    monkeypatch.setattr(app.backend, "add_pending_result", lambda *_, **__: None)
+    signature = tasks.nightly_chain("job-3", 60).tasks[0]
+    signature.options["link_error"] = [signature.options["link_error"]]  # as apply_async sends it
+    message = task_message_from_sig(app, signature)
+    message.ack, message.reject = Mock(), Mock()
+    acked: list[object] = []
+    requeued: list[bool] = []
+    request = Request(
+        message,
+        app=app,
+        task=retrain,
+        on_ack=lambda *args: acked.append(args),
+        on_reject=lambda _log, _errors, requeue: requeued.append(requeue),
+    )
+    try:
+        raise WorkerLostError("Worker exited prematurely: signal 9 (SIGKILL) Job: 0.")
+    except WorkerLostError:
+        request.on_failure(ExceptionInfo(), send_failed_event=False, return_ok=False)
+    assert requeued == [] and len(acked) == 1
+    assert sent.names() == ["kgp.plans.recompute_after_failed_retrain"]
+    assert sent.messages[0][1]["args"] == ("job-3",)
