@@ -99,15 +99,22 @@ def claim_nightly(
     send but before the mark makes the redelivery send the night twice; plans are idempotent, a lost
     night is not recovered until the next one."""
     key = nightly_guard_key(settings, now, scheduled, task_id)
-    claimer = task_id or f"unnamed@{now.isoformat()}"
+    return key if claim_guard(client, key, task_id, task_id or f"unnamed@{now.isoformat()}") else None
+
+
+def claim_guard(client: redis.Redis, key: str, task_id: str | None, claimer: str) -> bool:
+    """Whether message `task_id` may send what `key` guards: the key was free (it now holds `claimer`,
+    for NIGHTLY_GUARD_TTL_S), or it holds this message's own id, left by a run of it that died or failed
+    between its claim and its send (a redelivery, and Celery's retry, keep the message's id)."""
     if client.set(key, claimer, nx=True, ex=NIGHTLY_GUARD_TTL_S):
-        return key
+        return True
     held = client.get(key)
-    return key if task_id and held is not None and _text(held) == task_id else None
+    return bool(task_id) and held is not None and _text(held) == task_id
 
 
 def mark_nightly_sent(client: redis.Redis, key: str, job_id: str) -> None:
-    """Records that the night's chain was sent (as job `job_id`): no redelivery sends it again."""
+    """Records that the night's chain (or its fallback recompute) was sent for job `job_id`: no
+    redelivery sends it again."""
     client.set(key, f"{SENT_PREFIX}{job_id}", xx=True, keepttl=True)
 
 

@@ -40,8 +40,9 @@ from kgplatform.settings import WorkerSettings
 from workers.celery_app import app, get_graph, get_redis, settings
 from workers.queues import Queue
 from workers.schedule import (
-    NIGHTLY_GUARD_TTL_S,
+    NIGHTLY_GUARD_PREFIX,
     as_scheduled,
+    claim_guard,
     claim_nightly,
     mark_nightly_sent,
     nightly_is_late,
@@ -392,14 +393,28 @@ def recompute_after_failed_retrain(job_id: str) -> None:
     parameter only: Celery sends a one-argument error callback as a message, where one taking more
     would be called inline in the failed task's worker."""
     # Once per job: a retrain that hits its hard time limit has its failure recorded twice by Celery
-    # (the pool's timeout callback, then the request's), which sends this callback twice.
-    if not get_redis().set(f"kgp:nightly:fallback:{job_id}", "sent", nx=True, ex=NIGHTLY_GUARD_TTL_S):
-        log.info("nightly fallback for job %s already sent", job_id)
+    # (the pool's timeout callback, then the request's), which sends this callback twice. The guard holds
+    # this message's id until the send has returned, as the night's own guard does. It was marked "sent"
+    # before the send: the retry of a send that failed (the broker away), or the redelivery after a worker
+    # killed before the send, found it so, and the night's recompute was never sent (a review, 2 December).
+    client, guard = get_redis(), f"{NIGHTLY_GUARD_PREFIX}fallback:{job_id}"
+    task_id = recompute_after_failed_retrain.request.id
+    if not claim_guard(client, guard, task_id, task_id or f"unnamed@{time.time()!r}"):
+        log.info("nightly fallback for job %s already sent (or being sent)", job_id)
         return
     log.warning(
         "nightly retrain failed (see the training worker's log); job %s recomputes plans anyway", job_id
     )
-    recompute_all.si(job_id).set(expires=settings.workers.nightly_expiry_s).apply_async()
+    try:
+        recompute_all.si(job_id).set(expires=settings.workers.nightly_expiry_s).apply_async()
+    except BaseException:
+        client.delete(guard)  # nothing was sent: the retry must be able to send it
+        raise
+    try:
+        mark_nightly_sent(client, guard, job_id)
+    except redis.RedisError:
+        # Sent; only a redelivery of this (then unacknowledged) message would read the mark.
+        log.warning("nightly fallback for job %s was sent, but its guard could not be marked", job_id)
 
 
 @app.task(

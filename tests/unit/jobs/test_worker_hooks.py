@@ -193,6 +193,43 @@ def test_the_fallback_recompute_is_sent_once_per_job(nightly_env: FakeRedis, sen
     assert sent.names() == ["kgp.plans.recompute_all"] * 2
 
 
+def test_a_fallback_recompute_whose_send_failed_is_sent_by_its_retry_or_redelivery(
+    nightly_env: FakeRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard was marked sent before the send: a send that failed (the broker away) was retried by
+    Celery, and the retry found the job "already sent"; so did the redelivery of a message whose worker
+    died between the two. The night's recompute was never sent. The guard now holds the message's id
+    until the send returned."""
+    from kombu.exceptions import OperationalError
+
+    attempts: list[str] = []
+    capture = Sent()
+
+    def broker_away_once(name: str, *args: Any, **options: Any) -> None:
+        attempts.append(name)
+        if len(attempts) == 1:
+            raise OperationalError("broker away")
+        capture(name, *args, **options)
+
+    monkeypatch.setattr(app, "send_task", broker_away_once)
+    # Run as Celery runs it: the failed send raises, and the autoretry runs the retry (same message id).
+    result = tasks.recompute_after_failed_retrain.apply(args=("job-8",), task_id="errback-1")
+    assert result.successful()
+    assert capture.names() == ["kgp.plans.recompute_all"] and capture.messages[0][1]["args"] == ("job-8",)
+    assert nightly_env.values == {"kgp:nightly:fallback:job-8": "sent:job-8"}
+    # A second error callback for the job (another message) or a redelivery of this one sends no more.
+    tasks.recompute_after_failed_retrain.apply(args=("job-8",), task_id="errback-2")
+    tasks.recompute_after_failed_retrain.apply(args=("job-8",), task_id="errback-1")
+    assert capture.names() == ["kgp.plans.recompute_all"]
+    # A worker killed between the claim and the send: the redelivered message (same id) sends it.
+    nightly_env.set("kgp:nightly:fallback:job-9", "errback-3", nx=True, ex=NIGHTLY_GUARD_TTL_S)
+    tasks.recompute_after_failed_retrain.apply(args=("job-9",), task_id="errback-4")
+    assert capture.names() == ["kgp.plans.recompute_all"]  # another message: the claim is not its own
+    tasks.recompute_after_failed_retrain.apply(args=("job-9",), task_id="errback-3")
+    assert capture.names() == ["kgp.plans.recompute_all"] * 2
+    assert nightly_env.values["kgp:nightly:fallback:job-9"] == "sent:job-9"
+
+
 def test_a_fan_out_that_failed_for_good_fails_its_job_and_frees_the_lock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
