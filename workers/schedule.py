@@ -8,6 +8,12 @@ entry at once (its schedule file says the last run was yesterday), so the task i
 long ago its scheduled time was (`nightly_is_late`). And each night runs once (`claim_nightly`): a second
 beat finds the night already claimed in Redis, and the message redelivered after its worker died finds
 it sent (or, when the worker died before sending, claims it again).
+
+A second entry sends an on-demand drain (`kgp.plans.recompute_due`) every DUE_SWEEP_S: the drains'
+own wake-ups are messages too, and a worker lost outright (host gone, container killed) takes with it the
+ones it held, and its drain's wake-up for its learners' lease end, until the broker hands its messages out
+again an hour later (the visibility timeout). The sweep finds those learners due at their lease end; with
+nothing due it reads one key and sends nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +26,13 @@ import redis
 from celery.schedules import crontab
 
 from kgplatform.settings import WorkerSettings
+from workers.queues import Queue
 
 NIGHTLY_ENTRY = "nightly-retrain-then-replan"
+DUE_SWEEP_ENTRY = "ondemand-due-sweep"
+# Learners a lost drain held wait at most this long past their lease end. Each sweep expires when the next
+# is sent, so sweeps do not pile up while no worker consumes `ondemand`.
+DUE_SWEEP_S = 30.0
 NIGHTLY_GUARD_PREFIX = "kgp:nightly:"
 # Longer than any redelivery of the message (visibility timeout) and than a night's expiry.
 NIGHTLY_GUARD_TTL_S = 2 * 86400
@@ -41,6 +52,11 @@ def beat_schedule(settings: WorkerSettings) -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour=settings.nightly_hour, minute=settings.nightly_minute),
             "kwargs": {"scheduled": True, "schedule": {f: getattr(settings, f) for f in SCHEDULE_FIELDS}},
             "options": {"expires": settings.nightly_expiry_s, "queue": "planning"},
+        },
+        DUE_SWEEP_ENTRY: {
+            "task": "kgp.plans.recompute_due",
+            "schedule": DUE_SWEEP_S,
+            "options": {"expires": DUE_SWEEP_S, "queue": Queue.ONDEMAND.value},
         },
     }
 

@@ -143,8 +143,9 @@ def recompute_learner(learner_id: str) -> str | None:
 
 
 # A drain's learners are held this long: past its hard time limit, so a live drain's are never taken
-# by another, and a killed one's are due again soon after; and under the visibility timeout, since the
-# wake-up for the lease end waits in a worker unacknowledged (longer, the broker would hand it out twice).
+# by another, and a killed one's are due again soon after (beat's sweep, `workers.schedule`, drains them
+# when no wake-up is left); and under the visibility timeout, since the wake-up for the lease end waits in
+# a worker unacknowledged (longer, the broker would hand it out twice).
 DRAIN_TIME_LIMIT_S = min(120.0, MAX_TASK_S)
 DRAIN_LEASE_S = min(
     DRAIN_TIME_LIMIT_S + 30.0, (DRAIN_TIME_LIMIT_S + settings.workers.visibility_timeout_s) / 2
@@ -198,8 +199,9 @@ def recompute_due() -> int:
         due.release(claim)
     finally:
         # Also after a failure (a transient error, the soft time limit): the learners stay held, and a
-        # drain must wake when their lease ends. A worker killed outright gets its message redelivered;
-        # one killed at the hard time limit does not, and `DrainTask.on_failure` wakes a drain instead.
+        # drain must wake when their lease ends. One killed at the hard time limit runs no `finally`, and
+        # `DrainTask.on_failure` wakes a drain instead; a worker killed outright runs neither (its message
+        # comes back after the visibility timeout, an hour), and beat's sweep drains its learners.
         due.wake_for_rest(send_drain)
     if outcome.planned:
         PLANS_RECOMPUTED.labels("on_demand").inc(len(outcome.planned))

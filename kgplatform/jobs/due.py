@@ -16,9 +16,12 @@ the set and is planned again.
 
 Wake-ups are drain messages sent with a countdown to the earliest due time. One key remembers the
 earliest wake-up pending, so a stream of answers sends one message per window rather than one per
-request; the key expires soon after its time, so a lost message costs at most that long. Every drain
-sends the next wake-up for what is left when it ends, failed or not (a claim's learners are then due at
-its lease end); a drain killed outright is redelivered (acks_late) and finds them there.
+request; the key expires soon after its time, so that the next answer after a lost message sends
+another. Every drain sends the next wake-up for what is left when it ends, failed or not (a claim's
+learners are then due at its lease end). A worker lost outright (host gone, container killed) sends
+nothing more, and the messages it held, its drain's and the countdowns it had taken, come back only after
+the broker's visibility timeout (an hour); so beat also sends a drain every `DUE_SWEEP_S` (30 s,
+`workers.schedule`), which takes up whatever is due, lease ends passed included, whatever wake-ups were lost.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ and that the files the Dockerfile copies, laid out as it lays them out, are a tr
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kgplatform.settings import PROJECT_ROOT
+from kgplatform.settings import PROJECT_ROOT, Settings
 
 APP_SERVICES = ("migrate", "api", "worker", "beat")
 
@@ -59,6 +60,20 @@ def test_compose_is_valid_and_the_app_services_share_one_image_and_the_var_volum
         assert services[name].get("restart") == "unless-stopped", name
     assert "restart" not in services["migrate"]
     assert "9808" in [str(port) for port in services["worker"].get("expose", [])], "workers' /metrics"
+
+
+def duration_s(text: str) -> float:
+    """A compose duration ("11m", "1m30s", "660s") in seconds."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|m|s)", text)
+    assert parts and "".join(n + u for n, u in parts) == text, text
+    return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
+
+
+def test_a_stopped_worker_has_time_to_finish_its_chunk() -> None:
+    """A redeploy SIGKILLed the worker after Docker's default 10 s, while Celery's warm shutdown waited for
+    a chunk of up to max_chunk_s: the chunk then ran again only after the visibility timeout (an hour)."""
+    grace = compose_config()["services"]["worker"].get("stop_grace_period", "10s")
+    assert duration_s(grace) >= Settings().workers.max_chunk_s, grace
 
 
 def test_the_image_installs_the_project_editable_beside_its_cypher_files(tmp_path: Path) -> None:
