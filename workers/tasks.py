@@ -25,6 +25,7 @@ from neo4j import exceptions as neo4j_errors
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.jobs.batch import BatchRunner, chunk_of
 from kgplatform.jobs.debounce import Debouncer
+from kgplatform.jobs.drain import plan_claim
 from kgplatform.jobs.due import DueLearners
 from kgplatform.jobs.on_demand import answered_since
 from kgplatform.jobs.on_demand_plans import OnDemandPlanner
@@ -151,6 +152,9 @@ DRAIN_LEASE_S = min(
     DRAIN_TIME_LIMIT_S + 30.0, (DRAIN_TIME_LIMIT_S + settings.workers.visibility_timeout_s) / 2
 )
 
+# Drain errors that are no learner's: all its learners are retried after a backoff (`jobs.drain`), unsplit.
+DRAIN_RETRIED_WHOLE = (*TRANSIENT_ERRORS, SoftTimeLimitExceeded)
+
 
 class DrainTask(Task):
     """A drain killed at its hard time limit still wakes a drain for its learners' lease end. Celery then
@@ -195,17 +199,18 @@ def recompute_due() -> int:
     try:
         # Cleared before the inputs are read: answers landing from now on schedule the next run.
         Debouncer(get_redis(), settings.workers.debounce_s).clear_many(claim.learner_ids)
-        outcome = on_demand_planner().plan(claim.learner_ids)
-        due.release(claim)
+        # A failure puts the learners back due after a backoff, one learner's error only that learner.
+        planned = plan_claim(on_demand_planner().plan, due, claim, DRAIN_RETRIED_WHOLE, DRAIN_LEASE_S)
     finally:
-        # Also after a failure (a transient error, the soft time limit): the learners stay held, and a
-        # drain must wake when their lease ends. One killed at the hard time limit runs no `finally`, and
-        # `DrainTask.on_failure` wakes a drain instead; a worker killed outright runs neither (its message
-        # comes back after the visibility timeout, an hour), and beat's sweep drains its learners.
+        # Also after a failure (a transient error, the soft time limit): the learners not planned are due
+        # again soon (or, where Redis failed too, at their lease end), and a drain must wake for them. One
+        # killed at the hard time limit runs no `finally`, and `DrainTask.on_failure` wakes a drain instead;
+        # a worker killed outright runs neither (its message comes back after the visibility timeout, an
+        # hour), and beat's sweep drains its learners.
         due.wake_for_rest(send_drain)
-    if outcome.planned:
-        PLANS_RECOMPUTED.labels("on_demand").inc(len(outcome.planned))
-    return len(outcome.planned)
+    if planned:
+        PLANS_RECOMPUTED.labels("on_demand").inc(planned)
+    return planned
 
 
 def send_drain(countdown: float) -> None:

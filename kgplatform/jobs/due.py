@@ -12,7 +12,8 @@ time), and only the drain that finished it removes it, and only if the score is 
 a drain killed mid-way leaves its learners in the set, due again when the lease ends (longer than the
 drain's hard time limit); and an answer arriving while its learner is being planned (after the drain
 cleared the debounce key) lowers the score back to a due time (ZADD LT), so that learner stays in
-the set and is planned again.
+the set and is planned again. A drain whose planning fails moves its learners' scores back to a due time
+after a backoff (`retry_later`; `jobs.drain` says when), sooner than the lease end.
 
 Wake-ups are drain messages sent with a countdown to the earliest due time. One key remembers the
 earliest wake-up pending, so a stream of answers sends one message per window rather than one per
@@ -34,6 +35,11 @@ import redis
 
 DUE_KEY = "kgp:ondemand:due"
 WAKE_KEY = "kgp:ondemand:wake"
+# Learner -> failed drains in a row (`retry_later`); a learner planned is forgotten.
+FAILURES_KEY = "kgp:ondemand:failures"
+# A learner whose drain failed is due again this long after, doubled with each failure in a row: a
+# database blip costs seconds, and a long outage is tried once a lease (the cap), as before backoffs.
+RETRY_FIRST_S = 5.0
 
 # Takes up to ARGV[2] members due by ARGV[1], in due order, and moves each to the lease end ARGV[3].
 CLAIM_SCRIPT = """
@@ -43,7 +49,8 @@ for _, member in ipairs(due) do
 end
 return due
 """
-# Removes the members still held by the lease ending ARGV[1] (a new answer since moved the others).
+# Removes the members still held by the lease ending ARGV[1] (a new answer since moved the others), and
+# forgets the failures (KEYS[2]) of all: each was planned.
 RELEASE_SCRIPT = """
 local lease = tonumber(ARGV[1])
 local removed = 0
@@ -53,8 +60,34 @@ for i = 2, #ARGV do
     redis.call('ZREM', KEYS[1], ARGV[i])
     removed = removed + 1
   end
+  redis.call('HDEL', KEYS[2], ARGV[i])
 end
 return removed
+"""
+# After a failed drain: each member still held by the lease ending ARGV[1] counts a failure (KEYS[2]) and
+# is due again at ARGV[2] + ARGV[3] x 2^(failures - 1), at most ARGV[4] later; at its ARGV[5]-th failure
+# (0: never) it is dropped instead. Returns each member's failures, negated when dropped, 0 for one no
+# longer held (an answer made it due since: that due time stands).
+RETRY_SCRIPT = """
+local lease, now = tonumber(ARGV[1]), tonumber(ARGV[2])
+local first, cap, limit = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local failures = {}
+for i = 6, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  local n = 0
+  if score and tonumber(score) == lease then
+    n = redis.call('HINCRBY', KEYS[2], ARGV[i], 1)
+    if limit > 0 and n >= limit then
+      redis.call('ZREM', KEYS[1], ARGV[i])
+      redis.call('HDEL', KEYS[2], ARGV[i])
+      n = -n
+    else
+      redis.call('ZADD', KEYS[1], now + math.min(first * 2 ^ (n - 1), cap), ARGV[i])
+    end
+  end
+  failures[#failures + 1] = n
+end
+return failures
 """
 # Records a wake-up at ARGV[1] (epoch s, expiring ARGV[2] ms later) unless one at or before it is
 # pending; returns 1 when the caller must send it.
@@ -93,6 +126,7 @@ class DueLearners:
         self.wake_grace_s = wake_grace_s
         self._claim = client.register_script(CLAIM_SCRIPT)
         self._release = client.register_script(RELEASE_SCRIPT)
+        self._retry = client.register_script(RETRY_SCRIPT)
         self._wake = client.register_script(WAKE_SCRIPT)
         self._consume_wake = client.register_script(CONSUME_WAKE_SCRIPT)
 
@@ -109,10 +143,25 @@ class DueLearners:
         return Claim([m.decode() if isinstance(m, bytes) else m for m in taken], lease_until)
 
     def release(self, claim: Claim) -> int:
-        """The claim's learners are planned: removed, unless an answer made one due again meanwhile."""
+        """The claim's learners are planned: removed, unless an answer made one due again meanwhile; their
+        failures in a row are forgotten."""
         if not claim.learner_ids:
             return 0
-        return int(self._release(keys=[DUE_KEY], args=[repr(claim.lease_until), *claim.learner_ids]))
+        args = [repr(claim.lease_until), *claim.learner_ids]
+        return int(self._release(keys=[DUE_KEY, FAILURES_KEY], args=args))
+
+    def retry_later(
+        self, claim: Claim, learner_ids: Sequence[str], now: float, max_wait_s: float, drop_after: int = 0
+    ) -> list[int]:
+        """`claim`'s `learner_ids` were not planned (the drain failed): each still held by the claim is due
+        again after RETRY_FIRST_S, doubled with each failure in a row and at most `max_wait_s`, or is
+        dropped at its `drop_after`-th failure (0: never). Returns each one's failures in a row, negated
+        when dropped, 0 when an answer has made it due since."""
+        if not learner_ids:
+            return []
+        limits = [repr(RETRY_FIRST_S), repr(max_wait_s), drop_after]
+        args = [repr(claim.lease_until), repr(now), *limits, *learner_ids]
+        return [int(n) for n in self._retry(keys=[DUE_KEY, FAILURES_KEY], args=args)]
 
     def earliest(self) -> float | None:
         """The earliest due time or lease end in the set; None when nobody is owed a plan."""

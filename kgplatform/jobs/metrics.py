@@ -34,6 +34,11 @@ TASK_SECONDS = Histogram(
 PLANS_RECOMPUTED = Counter(
     "kgp_plans_recomputed_total", "Plans computed by the workers, by mode (on_demand or batch).", ["mode"]
 )
+ONDEMAND_DROPPED = Counter(
+    "kgp_ondemand_dropped_total",
+    "Learners dropped from the on-demand due set after their plan failed on its own, in a row "
+    "(kgplatform.jobs.drain.MAX_FAILURES times).",
+)
 
 
 class QueueDepthCollector(Collector):
@@ -78,6 +83,7 @@ def metrics_registry(client: redis.Redis, queues: Sequence[str]) -> CollectorReg
         log.warning("%s is not set: /metrics shows this process's samples only", MULTIPROC_ENV)
         registry.register(TASK_SECONDS)
         registry.register(PLANS_RECOMPUTED)
+        registry.register(ONDEMAND_DROPPED)
     registry.register(QueueDepthCollector(client, queues))
     return registry
 

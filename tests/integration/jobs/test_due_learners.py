@@ -8,7 +8,7 @@ import time
 import pytest
 import redis
 
-from kgplatform.jobs.due import WAKE_KEY, DueLearners
+from kgplatform.jobs.due import WAKE_KEY, Claim, DueLearners
 
 
 def test_a_claim_takes_the_due_learners_earliest_first_and_holds_them_for_its_lease(
@@ -68,3 +68,31 @@ def test_a_wake_up_that_could_not_be_sent_is_not_remembered(redis_client: redis.
         due.wake_at(now + 2, down, now)
     sent: list[float] = []
     assert due.wake_at(now + 2, sent.append, now) and len(sent) == 1
+
+
+def test_a_failed_claim_is_due_again_after_a_backoff_and_a_learner_failing_on_is_dropped(
+    redis_client: redis.Redis,
+) -> None:
+    """The scripts' arithmetic on the real Redis (tests/unit/jobs/test_drains.py runs drains on a fake):
+    due again from the failure's time, the wait doubled per failure in a row and capped; dropped at the
+    limit; a learner an answer made due since keeps that time; a release forgets the count."""
+    from kgplatform.jobs.due import FAILURES_KEY, RETRY_FIRST_S
+
+    due = DueLearners(redis_client)
+    due.add(["p", "q", "r"], 1.0)
+    first = due.claim(now=2.0, limit=10, lease_s=100.0)
+    due.add(["r"], 3.5)  # r answered during the drain
+    assert due.retry_later(first, ["p", "r"], 10.25, 12.0) == [1, 0]
+    assert due.release(Claim(["q"], first.lease_until)) == 1
+    assert due.owed(["p", "q", "r"]) == [10.25 + RETRY_FIRST_S, None, 3.5]
+    second = due.claim(now=20.0, limit=10, lease_s=100.0)
+    assert second.learner_ids == ["r", "p"]
+    assert due.retry_later(second, ["p"], 20.0, 12.0, drop_after=3) == [2]
+    assert due.owed(["p"]) == [20.0 + min(2 * RETRY_FIRST_S, 12.0)]
+    assert redis_client.hgetall(FAILURES_KEY) == {b"p": b"2"}
+    third = due.claim(now=40.0, limit=10, lease_s=100.0)
+    assert third.learner_ids == ["p"]
+    assert due.retry_later(third, ["p"], 40.0, 12.0, drop_after=3) == [-3]
+    assert due.owed(["p"]) == [None] and redis_client.hgetall(FAILURES_KEY) == {}
+    assert due.release(second) == 1  # r
+    assert due.earliest() is None

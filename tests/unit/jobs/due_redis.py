@@ -17,6 +17,7 @@ class DueRedis:
         scripts: dict[str, Callable[[list[str], list[Any]], Any]] = {
             due.CLAIM_SCRIPT: self._claim,
             due.RELEASE_SCRIPT: self._release,
+            due.RETRY_SCRIPT: self._retry,
             due.WAKE_SCRIPT: self._wake,
             due.CONSUME_WAKE_SCRIPT: self._consume_wake,
         }
@@ -39,7 +40,23 @@ class DueRedis:
             if self.scores.get(member) == lease:
                 del self.scores[member]
                 removed += 1
+            self.hashes.get(keys[1], {}).pop(member, None)
         return removed
+
+    def _retry(self, keys: list[str], args: list[str]) -> list[int]:
+        lease, now, first, cap, limit = (float(a) for a in args[:5])
+        failures, counts = [], self.hashes.setdefault(keys[1], {})
+        for member in args[5:]:
+            n = 0
+            if self.scores.get(member) == lease:
+                n = counts[member] = counts.get(member, 0) + 1
+                if 0 < limit <= n:
+                    del self.scores[member], counts[member]
+                    n = -n
+                else:
+                    self.scores[member] = now + min(first * 2 ** (n - 1), cap)
+            failures.append(n)
+        return failures
 
     def _wake(self, keys: list[str], args: list[str]) -> int:
         pending = self.values.get(keys[0])

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 import workers.tasks as tasks
+from kgplatform.jobs import drain as drain_module
 from kgplatform.jobs import due as due_module
 from kgplatform.jobs.due import DueLearners
 from kgplatform.jobs.on_demand_plans import Outcome
@@ -66,6 +67,7 @@ def drains(monkeypatch: pytest.MonkeyPatch) -> Drains:
     monkeypatch.setattr(tasks, "get_redis", lambda: env.client)
     monkeypatch.setattr(tasks, "Debouncer", NoDebounce)
     monkeypatch.setattr(tasks, "on_demand_planner", lambda: env.planner)
+    monkeypatch.setattr(drain_module, "time", env.clock)
     monkeypatch.setattr(tasks, "send_drain", env.woken.append)
     return env
 
@@ -86,3 +88,69 @@ def test_learners_held_by_a_drain_lost_with_its_worker_are_planned_by_beats_swee
     drains.clock.now = lost.lease_until + interval  # the first sweep after the lease end, at the latest
     assert app.tasks[entry["task"]].run() == 1
     assert drains.planner.calls == [["L"]] and drains.due.owed(["L"]) == [None]
+
+
+def test_a_learner_whose_plan_always_fails_holds_back_no_one_else(
+    drains: Drains, caplog: pytest.LogCaptureFixture
+) -> None:
+    """P's plan fails every time (say its cached plan no longer parses). Its whole batch used to fail and
+    wait for the lease end (150 s), and fail again then, for as long as A and B did not answer again. The
+    drain now splits a failing batch down to P: A and B are planned at once, P is tried again after a
+    backoff, and after MAX_FAILURES failures in a row it is dropped (logged and counted)."""
+    from kgplatform.jobs.drain import MAX_FAILURES
+    from kgplatform.jobs.due import RETRY_FIRST_S
+    from kgplatform.jobs.metrics import ONDEMAND_DROPPED
+
+    dropped_before = ONDEMAND_DROPPED._value.get()
+    drains.planner.poisoned = {"P"}
+    drains.due.add(["A", "B", "P"], T0)
+    assert tasks.recompute_due.run() == 2
+    assert drains.planner.calls == [["A", "B", "P"], ["A"], ["B", "P"], ["B"], ["P"]]
+    assert drains.due.owed(["A", "B", "P"]) == [None, None, T0 + RETRY_FIRST_S]
+    assert drains.woken == [RETRY_FIRST_S]  # a drain for P's retry was sent
+    waits = []
+    for _ in range(MAX_FAILURES - 1):
+        waits.append(drains.due.earliest() - drains.clock.now)  # type: ignore[operator]
+        drains.clock.now = drains.due.earliest()  # type: ignore[assignment]
+        assert tasks.recompute_due.run() == 0
+    assert drains.planner.calls[-1] == ["P"] and waits == [RETRY_FIRST_S * 2**n for n in range(4)]
+    assert drains.due.earliest() is None and drains.client.hashes == {"kgp:ondemand:failures": {}}
+    assert ONDEMAND_DROPPED._value.get() == dropped_before + 1
+    assert (
+        f"learner P dropped from the on-demand due set: its plan failed {MAX_FAILURES} times" in caplog.text
+    )
+
+
+def test_a_drain_failing_on_a_database_blip_is_retried_in_seconds_not_at_its_lease_end(
+    drains: Drains,
+) -> None:
+    """A one-second Neo4j blip failed the drain, and its learners stayed held until the lease end (150 s):
+    Celery's retry two seconds later found them held. They are now due again after a backoff that doubles
+    with each failure in a row, and a plan made forgets the count."""
+    from neo4j.exceptions import ServiceUnavailable
+
+    from kgplatform.jobs.due import RETRY_FIRST_S
+
+    class Blips(Planner):
+        def __init__(self, failures: int) -> None:
+            super().__init__()
+            self.failures = failures
+
+        def plan(self, learner_ids: Sequence[str]) -> Outcome:
+            if self.failures:
+                self.failures -= 1
+                self.calls.append(list(learner_ids))
+                raise ServiceUnavailable("Neo4j restarting")
+            return super().plan(learner_ids)
+
+    drains.planner = Blips(2)
+    drains.due.add(["A", "B"], T0)
+    for wait in (RETRY_FIRST_S, 2 * RETRY_FIRST_S):
+        with pytest.raises(ServiceUnavailable):  # raised: Celery's autoretry runs the drain again too
+            tasks.recompute_due.run()
+        assert drains.due.owed(["A", "B"]) == [drains.clock.now + wait] * 2  # not split: no learner's fault
+        assert drains.woken[-1] == wait
+        drains.clock.now += wait
+    assert tasks.recompute_due.run() == 2
+    assert drains.planner.calls == [["A", "B"]] * 3
+    assert drains.due.earliest() is None and drains.client.hashes["kgp:ondemand:failures"] == {}
