@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import redis
+from neo4j import exceptions as neo4j_errors
 
 from kgplatform.curriculum.store import get_curriculum
-from kgplatform.errors import Conflict, NotFound
+from kgplatform.errors import Conflict, NotFound, ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobState, JobStatus
@@ -20,9 +22,16 @@ from kgplatform.jobs.progress import JobProgress
 from kgplatform.jobs.store import JobStore
 from kgplatform.settings import WorkerSettings
 
+log = logging.getLogger(__name__)
 KIND_RECOMPUTE_ALL = "recompute_all"
 LOCK_RECOMPUTE_ALL = "plans:recompute_all"
 RECOMPUTE_ALL = "kgp.plans.recompute_all"
+# Neo4j down or failing: a summary that `settle` could not write for these is left to the job's next close.
+SUMMARY_ERRORS: tuple[type[Exception], ...] = (
+    neo4j_errors.Neo4jError,
+    neo4j_errors.DriverError,
+    ServiceUnavailable,
+)
 # Celery's `send_task(name, args=..., ...)`, or anything shaped like it.
 SendTask = Callable[..., Any]
 
@@ -133,31 +142,35 @@ class JobService:
     def settle(self, job_id: str) -> None:
         """Ends a job that nothing will end: never started by its `start_by`, or silent for longer than
         a lost chunk could take to come back (its last counts, finalising or failure hook lost, e.g. to
-        a Redis outage while Celery sent a retry). Its summary is written and its lock freed."""
+        a Redis outage while Celery sent a retry). Its state is marked in Redis and its lock freed; its
+        summary is written to Neo4j if Neo4j answers, else left to the job's next close (logged). Reading
+        a job's progress needs Redis alone: with Neo4j down, the first read after a stall raised."""
         now = datetime.now(UTC)
         if self.progress.missed_start(job_id, now):
             self.fail(
                 job_id,
                 "never started: the step before it (the nightly transfer retrain) failed, or its "
                 "messages expired before a worker took them; see the training worker's log",
+                summary_required=False,
             )
             return
         missing = self.progress.stalled_chunks(job_id, now, self.stall_after_s)
         if missing is None:
             return
         if not missing and self.progress.is_complete(job_id):
-            self.finish(job_id)  # every chunk counted; only the finalising step was lost
+            # Every chunk counted; only the finalising step was lost.
+            self.finish(job_id, summary_required=False)
         else:
-            self.fail(job_id, stalled_message(missing, self.stall_after_s))
+            self.fail(job_id, stalled_message(missing, self.stall_after_s), summary_required=False)
 
-    def fail(self, job_id: str, reason: str) -> JobStatus:
+    def fail(self, job_id: str, reason: str, *, summary_required: bool = True) -> JobStatus:
         """Marks an unfinished job failed with `reason` (a finished one keeps its state), saves its
-        summary and frees its lock."""
+        summary and frees its lock (`summary_required`: see `_close`)."""
         if not self.progress.is_finished(job_id):
             self.progress.mark(job_id, JobState.FAILED, reason)
-        return self._close(job_id)
+        return self._close(job_id, summary_required)
 
-    def finish(self, job_id: str) -> JobStatus:
+    def finish(self, job_id: str, *, summary_required: bool = True) -> JobStatus:
         """Final state from the counts (failed if any learner failed), summary, then the lock goes;
         running it twice changes nothing."""
         status = self.progress.status(job_id)
@@ -169,11 +182,26 @@ class JobService:
                 "(no curriculum, another one than asked, or deleted since the batch began)"
             )
             self.progress.mark(job_id, state, message)
-        return self._close(job_id)
+        return self._close(job_id, summary_required)
 
-    def _close(self, job_id: str) -> JobStatus:
+    def _close(self, job_id: str, summary_required: bool = True) -> JobStatus:
+        """Saves the final job's summary to Neo4j, then frees its lock. A worker's close raises when Neo4j
+        fails (its task is retried, and the retry writes it); a reader's (`summary_required=False`) logs
+        it and goes on: the job's next close writes it, and Redis keeps its progress until then."""
         status = self.progress.status(job_id)
-        self.store.save_summary(status)
+        try:
+            self.store.save_summary(status)
+        except SUMMARY_ERRORS as error:
+            if summary_required:
+                raise
+            log.warning(
+                "job %s is %s, but its summary was not written to Neo4j (%s: %s); Redis keeps its "
+                "progress, and the job's next close writes it",
+                job_id,
+                status.state.value,
+                type(error).__name__,
+                error,
+            )
         self.lock.release(job_id)
         return status
 
