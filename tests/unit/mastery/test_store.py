@@ -62,6 +62,8 @@ def test_a_clash_surfacing_on_a_later_statement_is_still_a_clash() -> None:
 class _ClashingGraph:
     """Every transaction loses a uniqueness race, or fails with `error`."""
 
+    transaction_timeout_s = None
+
     def __init__(self, error: Exception) -> None:
         self.error, self.attempts = error, 0
 
