@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import redis
 
@@ -17,6 +19,7 @@ from kgplatform.planning.cache import DEFAULT_TTL_S, PlanCache
 from kgplatform.planning.records import PlanRecord
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # A full Redis refuses every write alike: one warning per this long says so without flooding the log.
 REFUSAL_LOG_EVERY_S = 60.0
 
@@ -47,26 +50,24 @@ class BestEffortPlanCache(PlanCache):
         self._refused = ThrottledWarning()
 
     def get(self, learner_id: str) -> PlanRecord | None:
-        if self.breaker.retry_after_s() > 0:
-            return None
-        try:
-            return super().get(learner_id)
-        except REDIS_OUTAGE_ERRORS:
-            self.breaker.trip()
-            return None
-        except redis.RedisError as error:
-            self._refused.warn("plan cache not read: Redis refused (%s)", error)
-            return None
+        read = super().get
+        return self._guarded(lambda: read(learner_id), None, "plan cache not read")
 
     def put(self, record: PlanRecord) -> bool:
         # Neo4j holds the plan of record; the next request after recovery re-caches it.
+        write = super().put
+        return self._guarded(lambda: write(record), False, "plan not cached")
+
+    def _guarded(self, call: Callable[[], T], instead: T, what: str) -> T:
+        """`call`, or `instead` while the breaker is open or when Redis fails it (an outage trips the
+        breaker; a refusal, with Redis answering, is a throttled warning)."""
         if self.breaker.retry_after_s() > 0:
-            return False
+            return instead
         try:
-            return super().put(record)
+            return call()
         except REDIS_OUTAGE_ERRORS:
             self.breaker.trip()
-            return False
+            return instead
         except redis.RedisError as error:
-            self._refused.warn("plan not cached: Redis refused the write (%s)", error)
-            return False
+            self._refused.warn("%s: Redis refused (%s)", what, error)
+            return instead
