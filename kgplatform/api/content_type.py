@@ -8,11 +8,14 @@ browser can send a body without that header across origins with no CORS prefligh
 same 422.
 Routes that read their body themselves (the curriculum import: JSON, ZIP, multipart) declare no body
 field and are not checked here.
-On a route that needs a key, the key is checked first: this dependency is app-wide, so it runs before
-the route's own, and a keyless text/plain request was told to send JSON rather than that it needs a key.
+On a route that needs a key, the key and then its role are checked first: this dependency is app-wide, so
+it runs before the route's own, and a keyless text/plain request was told to send JSON rather than that it
+needs a key (and a key of the wrong role, rather than that it may not).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import Request, params
 from fastapi.dependencies.models import Dependant
@@ -20,6 +23,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from kgplatform.api.deps import API_KEY_HEADER, authenticate
+from kgplatform.auth.models import Principal
 from kgplatform.errors import UnsupportedMediaType
 
 
@@ -41,11 +45,14 @@ async def require_json_body(request: Request) -> None:
         return
     route = request.scope.get("route")
     if isinstance(route, APIRoute) and _needs_key(route):
-        # 401 first, as the route would answer (its role check, 403, still comes after this 415). In a
-        # thread, as FastAPI runs the route's own: a key not cached yet is looked up in Neo4j.
-        await run_in_threadpool(
+        # 401, then the route's role check (403), before the 415, as the route would answer: a key of the
+        # wrong role was told to send JSON, then, having done so, that it may not. In a thread, as FastAPI
+        # runs the route's own: a key not cached yet is looked up in Neo4j.
+        principal = await run_in_threadpool(
             request.app.state.authenticator.authenticate, request.headers.get(API_KEY_HEADER)
         )
+        for check in _role_checks(route.dependant):
+            check(principal)
     sent = "without a Content-Type" if media_type is None else f"as {media_type or 'an empty Content-Type'}"
     raise UnsupportedMediaType(
         f"the body was sent {sent}; this route takes JSON: "
@@ -63,6 +70,12 @@ def _needs_key(route: APIRoute) -> bool:
         known = _depends_on_key(route.dependant)
         route._kgp_needs_key = known  # type: ignore[attr-defined]
     return known
+
+
+def _role_checks(dependant: Dependant) -> list[Callable[[Principal], Principal]]:
+    """The route's `deps.require_roles` checks, at any depth."""
+    found = [d.call for d in dependant.dependencies if getattr(d.call, "checks_role", False)]
+    return found + [c for d in dependant.dependencies for c in _role_checks(d)]
 
 
 def _depends_on_key(dependant: Dependant) -> bool:

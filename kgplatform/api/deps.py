@@ -84,6 +84,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
             )
         return principal
 
+    check.checks_role = True  # type: ignore[attr-defined]  # content_type runs it before its 415
     return check
 
 

@@ -287,6 +287,9 @@ def test_a_keyless_request_with_a_text_body_hears_it_needs_a_key_before_the_medi
     assert keyless.status_code == 401 and keyless.json()["field"] == "X-API-Key", keyless.text
     made_up = api.client.post("/answers", content=body, headers={**plain, "X-API-Key": "kgp_" + "x" * 43})
     assert made_up.status_code == 401, made_up.text
+    # A key of another role: it may not post answers, whatever the media type.
+    designer = api.call("POST", "/answers", role=Role.DESIGNER, content=body, headers=plain)
+    assert designer.status_code == 403, designer.text
     # A valid key: the media type is the problem.
     assert api.call("POST", "/answers", role=Role.SERVICE, content=body, headers=plain).status_code == 415
 
