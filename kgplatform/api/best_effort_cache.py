@@ -65,9 +65,14 @@ class BestEffortPlanCache(PlanCache):
             return instead
         try:
             return call()
-        except REDIS_OUTAGE_ERRORS:
-            self.breaker.trip()
-            return instead
         except redis.RedisError as error:
-            self._refused.warn("%s: Redis refused (%s)", what, error)
+            self.failed(error, what)
             return instead
+
+    def failed(self, error: redis.RedisError, what: str) -> None:
+        """Takes note of a Redis error met by this cache or by the hit path's reader (one breaker, one
+        warning throttle for both): an outage opens the breaker, a refusal is a throttled warning."""
+        if isinstance(error, REDIS_OUTAGE_ERRORS):
+            self.breaker.trip()
+        else:
+            self._refused.warn("%s: Redis refused (%s)", what, error)

@@ -34,10 +34,9 @@ import orjson
 import redis
 from starlette.concurrency import run_in_threadpool
 
-from kgplatform.api.best_effort_cache import BestEffortPlanCache, ThrottledWarning
+from kgplatform.api.best_effort_cache import BestEffortPlanCache
 from kgplatform.api.inputs_watch import CURRICULUM_REASON, UNREAD_REASON, InputsWatch
 from kgplatform.api.metrics import ApiMetrics
-from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
 from kgplatform.api.redis_reader import open_plan_reader
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
@@ -143,7 +142,6 @@ class NextTasksServing:
         # Cached plans the planner judged fresh although the watch saw a curriculum change after them.
         self._fresh_plans: set[str] = set()
         self._watching: asyncio.Task[None] | None = None
-        self._unreadable = ThrottledWarning()
 
     async def start_watching(self, first_poll_s: float = FIRST_POLL_WAIT_S) -> None:
         """Starts polling for curriculum and model changes and waits (at most `first_poll_s`) for the first
@@ -248,14 +246,11 @@ class NextTasksServing:
             raw, pending, answered = await self.redis.mget(
                 plan_key(learner_id), RECOMPUTE_PENDING_PREFIX + learner_id, answered_key(learner_id)
             )
-        except REDIS_OUTAGE_ERRORS:
-            # The compute path's sync client would meet the same outage, a timeout at its own cost (5 s).
-            self.cache.breaker.trip()
-            return None, [], []
         except redis.RedisError as error:
-            # Redis answers but refuses the read (an ACL, a replica cut off from its primary, a reply no
-            # table knows): as unreadable as a Redis that is down, so the plan comes from Neo4j, not a 500.
-            self._unreadable.warn("cached plans not read: Redis refused (%s)", error)
+            # Down (the compute path's sync client would meet the same outage, a timeout at its own cost:
+            # the cache's breaker opens), or answering but refusing the read (an ACL, a replica cut off from
+            # its primary, a reply no table knows): either way the plan comes from Neo4j, not a 500.
+            self.cache.failed(error, "cached plans not read")
             return None, [], []
         if not raw:
             return None, [], []
