@@ -77,8 +77,6 @@ def lock_owning_curricula(
             return
         _run(tx, "curriculum/lock_curricula", ids=sorted(missing))
         locked |= missing
-        if not (concept_ids or task_ids):
-            return
         wanted = set(curriculum_ids) | _owners(tx, concept_ids, task_ids)
     if wanted <= locked:
         return
