@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services.processes import (
@@ -28,6 +29,9 @@ from kgplatform.services.processes import (
     stop_pid,
 )
 from kgplatform.settings import Settings
+
+if TYPE_CHECKING:
+    from kgplatform.graph.driver import Graph
 
 # Options Neo4j's own launcher passes to the JVM (from its default neo4j.conf).
 JVM_OPTIONS = [
@@ -278,15 +282,12 @@ def bolt_refusal(host: str, port: int, timeout_s: float) -> tuple[str, bool] | N
     return f"{said}: it answered Bolt's handshake with {answer!r}", False
 
 
-def database_refusal(settings: Settings) -> tuple[str | None, str | None]:
+def database_refusal(graph: Graph, settings: Settings) -> tuple[str | None, str | None]:
     """(why the database the settings name will never answer, why it did not answer yet): (None, None) once
     a query runs in it. The server answering is not enough: a KGP_NEO4J__DATABASE it does not hold was
     reported ready, and `migrate` failed after (Community edition cannot create one)."""
     from neo4j import exceptions as neo4j_errors
 
-    from kgplatform.graph.driver import Graph
-
-    graph = Graph.connect(settings.neo4j)
     try:
         graph.ping()
         return None, None
@@ -301,15 +302,13 @@ def database_refusal(settings: Settings) -> tuple[str | None, str | None]:
         return None, str(error)
     except Exception as error:  # noqa: BLE001 - still starting (DatabaseUnavailable): waited for
         return None, str(error)
-    finally:
-        graph.close()
 
 
 def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
     """None when the settings' database answers `graph/ping` on our server; otherwise the reason it did not.
     A program on the port that does not speak Bolt ends the wait at once (on a plain `bolt://` or `neo4j://`
     address; an encrypted one shakes hands inside TLS, and is left to the driver)."""
-    from kgplatform.graph.driver import open_driver  # the driver is only needed once it is up
+    from kgplatform.graph.driver import Graph  # the driver is only needed once it is up
 
     layout = layout_for(settings)
     deadline = time.monotonic() + settings.services.start_timeout_s
@@ -330,7 +329,7 @@ def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
                 last_error = reason
                 continue
             try:
-                open_driver(settings.neo4j).close()
+                graph = Graph.connect(settings.neo4j)
             except Exception as error:  # noqa: BLE001 - reported as the reason below
                 if refused_credentials(error.__cause__ or error):
                     # It is up and said no: retrying a wrong password only trips Neo4j's rate limit on
@@ -338,17 +337,20 @@ def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
                     return str(error)
                 last_error = str(error)
             else:
-                if pid is not None and listens_on(pid, settings.neo4j.port) is False:
-                    # Another Neo4j took the port first (another checkout's, with the same password): the
-                    # tests would empty its graph while ours dies unable to bind.
-                    return (
-                        f"the Neo4j answering at {settings.neo4j.uri} is not the process started ({pid}; "
-                        f"log: {layout.log_path}): another server holds the port (stop it, or set "
-                        "KGP_NEO4J__URI to another port)"
-                    )
-                missing, last_error = database_refusal(settings)
-                if missing or not last_error:
-                    return missing
+                try:
+                    if pid is not None and listens_on(pid, settings.neo4j.port) is False:
+                        # Another Neo4j took the port first (another checkout's, with the same password):
+                        # the tests would empty its graph while ours dies unable to bind.
+                        return (
+                            f"the Neo4j answering at {settings.neo4j.uri} is not the process started "
+                            f"({pid}; log: {layout.log_path}): another server holds the port (stop it, or "
+                            "set KGP_NEO4J__URI to another port)"
+                        )
+                    missing, last_error = database_refusal(graph, settings)
+                    if missing or not last_error:
+                        return missing
+                finally:
+                    graph.close()
         time.sleep(0.5)
     waited = settings.services.start_timeout_s
     return f"Neo4j did not answer within {waited:.0f} s: {last_error} (log: {layout.log_path})"
