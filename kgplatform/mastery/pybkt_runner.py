@@ -2,7 +2,8 @@
 
 pyBKT needs numpy < 2 and scikit-learn < 1.6, so it cannot share the main environment: this module writes
 the training and test rows to CSV files, runs `pybkt_job.py` in that interpreter, and reads the per-row
-predictions back. Results are cached by a hash of the inputs, so re-running an evaluation is fast.
+predictions back. Results are cached by a hash of the inputs and of the job script, so re-running an
+evaluation is fast.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ class PyBktRunner:
         _write_rows(train, train_csv)
         _write_rows(test, test_csv)
         digest = hashlib.sha256()
-        for path in (train_csv, test_csv):
+        # The job script is part of the key: a changed fit (its options, the library version it pins)
+        # must not be answered from the cache of the old one.
+        for path in (self.job, train_csv, test_csv):
             digest.update(path.read_bytes())
         digest.update(f"{self.seed}/{self.num_fits}/pyBKT-1.4.3".encode())
         cached = self.cache_dir / f"{digest.hexdigest()[:24]}.csv"

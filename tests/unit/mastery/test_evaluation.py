@@ -236,3 +236,14 @@ def test_pybkt_bridge_exchanges_files_and_caches(tmp_path: Path) -> None:
     again = runner.predict(train, test)
     np.testing.assert_array_equal(again, predicted)
     assert (tmp_path / "calls.txt").read_text().count("run") == 1
+
+
+def test_pybkt_cache_is_not_reused_after_the_job_changes(tmp_path: Path) -> None:
+    runner = fake_runner(tmp_path)
+    log = simulate_log(20, seed=5)
+    train, test = split(replace(log, folds=np.arange(len(log.user_labels)) % 2 + 1), 1)
+    runner.predict(train, test)
+    runner.job.write_text(runner.job.read_text().replace("else 0.75]", "else 0.5]"))
+    changed = runner.predict(train, test)
+    np.testing.assert_array_equal(changed, np.where(test.skill == 0, 0.25, 0.5))
+    assert (tmp_path / "calls.txt").read_text().count("run") == 2
