@@ -20,7 +20,7 @@ import redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgplatform.api.deps import recently_checked_principal
-from kgplatform.api.outages import REDIS_OUTAGE_ERRORS
+from kgplatform.api.outages import REDIS_OUTAGE_ERRORS, CircuitBreaker
 from kgplatform.api.problems import problem
 from kgplatform.settings import ServingSettings
 
@@ -149,14 +149,27 @@ class RedisFixedWindow:
     Fails open: while Redis is down or refuses the count (out of memory at `maxmemory` with `noeviction`,
     the usual policy beside a Celery broker; read-only after a failover), requests are not limited: the
     limiter must not cause an outage (a refused count made every limited route a 500, a review found).
+    The count is a blocking call on the event loop: after an outage error (a Redis that does not answer
+    costs its whole socket timeout) the limiter skips Redis while `breaker` is open, so one request in
+    each pause waits out the timeout, not every request of the process.
     """
 
-    def __init__(self, client: redis.Redis, rate: float, burst: int, prefix: str = "kgp:rate:") -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        rate: float,
+        burst: int,
+        prefix: str = "kgp:rate:",
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self.client, self.burst, self.prefix = client, burst, prefix
         self.window_s = max(1, math.ceil(burst / rate))
+        self.breaker = breaker or CircuitBreaker()
         self._said_refused = False
 
     def take(self, key: str) -> float:
+        if self.breaker.retry_after_s() > 0:
+            return 0.0
         window = int(time.time() // self.window_s)
         name = f"{self.prefix}{key}:{window}"
         try:
@@ -165,6 +178,7 @@ class RedisFixedWindow:
             pipe.expire(name, self.window_s + 1)
             count = int(pipe.execute()[0])
         except REDIS_OUTAGE_ERRORS:
+            self.breaker.trip()
             return 0.0
         except redis.RedisError as error:
             if not self._said_refused:  # once per process: every request would say it again

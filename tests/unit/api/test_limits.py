@@ -12,6 +12,7 @@ import redis
 from starlette.types import Message, Receive, Scope, Send
 
 from kgplatform.api.limits import BodySizeLimit, LocalTokenBuckets, RateLimit, RedisFixedWindow
+from kgplatform.api.outages import CircuitBreaker
 from kgplatform.auth.models import Principal, Role
 
 
@@ -169,6 +170,35 @@ def test_the_redis_window_fails_open_when_redis_refuses_the_count(error: Excepti
     Redis backend fails open."""
     window = RedisFixedWindow(RefusingRedis(error), rate=1.0, burst=1)  # type: ignore[arg-type]
     assert [window.take("k") for _ in range(3)] == [0.0, 0.0, 0.0]
+
+
+class CountingRefusingRedis(RefusingRedis):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.calls = 0
+
+    def execute(self) -> list[int]:
+        self.calls += 1
+        raise self.error
+
+
+def test_the_redis_window_skips_redis_for_a_pause_after_a_timeout() -> None:
+    """The count blocks the event loop: a Redis that does not answer made every request of the process
+    wait the limiter's socket timeout. After one timeout the next requests pass without asking, until
+    the pause ends; a refusal (Redis answering) is no reason to stop asking."""
+    now = [100.0]
+    hung = CountingRefusingRedis(redis.exceptions.TimeoutError("Timeout reading from socket"))
+    breaker = CircuitBreaker(cooldown_s=2.0, clock=lambda: now[0])
+    window = RedisFixedWindow(hung, rate=1.0, burst=1, breaker=breaker)  # type: ignore[arg-type]
+    assert [window.take("k") for _ in range(5)] == [0.0] * 5
+    assert hung.calls == 1
+    now[0] += 2.5
+    assert window.take("k") == 0.0
+    assert hung.calls == 2
+    full = CountingRefusingRedis(redis.exceptions.OutOfMemoryError("OOM"))
+    window = RedisFixedWindow(full, rate=1.0, burst=1)  # type: ignore[arg-type]
+    assert [window.take("k") for _ in range(3)] == [0.0] * 3
+    assert full.calls == 3
 
 
 @pytest.mark.parametrize(
