@@ -34,12 +34,32 @@ class StampBacklog:
     would read as fresh after it (no stamp newer than it, no recomputation asked for).
 
     Per process and bounded: beyond `max_learners` the oldest entries are dropped (logged), and a process
-    that stops first loses its backlog; the nightly batch then recomputes those plans."""
+    that stops first loses its backlog; the nightly batch then recomputes those plans.
 
-    def __init__(self, max_learners: int = 100_000) -> None:
+    For `pause_s` after a failed write, requests put their stamps here without trying Redis: a Redis that
+    does not answer cost every POST /answers the client's socket timeout (5 s) after its answers were
+    stored. The periodic retry (a call without learners of its own) still tries, and ends the pause."""
+
+    def __init__(
+        self, max_learners: int = 100_000, pause_s: float = 2.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.max_learners = max_learners
+        self.pause_s = pause_s
+        self._clock = clock
+        self._failed_at: float | None = None
         self._stamps: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    def failed(self) -> None:
+        """A write of the stamps failed: requests skip Redis for the pause."""
+        self._failed_at = self._clock()
+
+    def succeeded(self) -> None:
+        self._failed_at = None
+
+    def paused(self) -> bool:
+        failed_at = self._failed_at
+        return failed_at is not None and self._clock() - failed_at < self.pause_s
 
     def __len__(self) -> int:
         return len(self._stamps)
@@ -89,6 +109,10 @@ def request_recomputes(
     unreachable, the stamps wait in `backlog` (the API's; see `StampBacklog`) and are written, with
     their recomputations, by the next call that reaches Redis (`learner_ids` may be empty: a retry)."""
     now = time.time()
+    learner_ids = list(learner_ids)
+    if backlog is not None and learner_ids and backlog.paused():
+        backlog.add(dict.fromkeys(learner_ids, now))  # written with the backlog by the next retry
+        return 0
     stamps = backlog.take() if backlog is not None else {}
     stamps.update(dict.fromkeys(learner_ids, now))
     if not stamps:
@@ -100,7 +124,10 @@ def request_recomputes(
         log.warning("answer stamps for %d learners not written: %s", len(stamps), error)
         if backlog is not None:
             backlog.add(stamps)
+            backlog.failed()
             return 0  # the claims below need the same Redis; they are made when the stamps are written
+    if backlog is not None:
+        backlog.succeeded()
     debouncer = Debouncer(client, settings.debounce_s)
     claimed: list[str] = []
     try:
