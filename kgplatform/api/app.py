@@ -23,6 +23,7 @@ from kgplatform.api.openapi import install_openapi
 from kgplatform.api.outages import GuardedGraph
 from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.api.problems import install_problem_handlers
+from kgplatform.api.query_check import refuse_unknown_query
 from kgplatform.api.routes import (
     answers,
     api_keys,
@@ -103,8 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="kgplatform",
         version=__version__,
         lifespan=lifespan,
-        # JSON routes answer 415 for a body sent as a form or plain text (`content_type`).
-        dependencies=[Depends(require_json_body)],
+        # JSON routes answer 415 for a body sent as a form or plain text (`content_type`); any route 422 for
+        # a query parameter it does not take (`query_check`).
+        dependencies=[Depends(require_json_body), Depends(refuse_unknown_query)],
         # No redirect from /answers/ to /answers: Starlette builds its Location from the Host header and
         # the scheme it sees (http behind a TLS proxy), and clients re-send the body and the X-API-Key
         # there in clear (a review, 1 December). Such a path is a 404 like any unknown one.

@@ -44,15 +44,8 @@ async def require_json_body(request: Request) -> None:
     if (media_type is not None and is_json(media_type)) or not await request.body():
         return
     route = request.scope.get("route")
-    if isinstance(route, APIRoute) and _needs_key(route):
-        # 401, then the route's role check (403), before the 415, as the route would answer: a key of the
-        # wrong role was told to send JSON, then, having done so, that it may not. In a thread, as FastAPI
-        # runs the route's own: a key not cached yet is looked up in Neo4j.
-        principal = await run_in_threadpool(
-            request.app.state.authenticator.authenticate, request.headers.get(API_KEY_HEADER)
-        )
-        for check in _role_checks(route.dependant):
-            check(principal)
+    if isinstance(route, APIRoute):
+        await check_key_first(request, route)
     sent = "without a Content-Type" if media_type is None else f"as {media_type or 'an empty Content-Type'}"
     raise UnsupportedMediaType(
         f"the body was sent {sent}; this route takes JSON: "
@@ -60,6 +53,20 @@ async def require_json_body(request: Request) -> None:
         "application/json', or --json)",
         field="content-type",
     )
+
+
+async def check_key_first(request: Request, route: APIRoute) -> None:
+    """On a route that needs a key: 401, then the route's role check (403), before an app-wide check
+    refuses the request, as the route would answer: a key of the wrong role was told to send JSON, then,
+    having done so, that it may not. In a thread, as FastAPI runs the route's own: a key not cached yet is
+    looked up in Neo4j."""
+    if not _needs_key(route):
+        return
+    principal = await run_in_threadpool(
+        request.app.state.authenticator.authenticate, request.headers.get(API_KEY_HEADER)
+    )
+    for check in _role_checks(route.dependant):
+        check(principal)
 
 
 def _needs_key(route: APIRoute) -> bool:

@@ -22,4 +22,7 @@ def test_an_unknown_query_parameter_is_a_422_naming_it(query: str, field: str) -
     assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["field"] == field
-    assert problem["errors"] == [{"field": f"query.{field}", "message": "Extra inputs are not permitted"}]
+    [error] = problem["errors"]
+    assert error["field"] == f"query.{field}"
+    assert error["message"].startswith("Extra inputs are not permitted")
+    assert "curriculum_id, limit" in error["message"]  # what the route takes

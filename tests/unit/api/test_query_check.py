@@ -1,0 +1,57 @@
+"""Query parameters a route does not take are a 422 naming them, after the key and role checks (no
+services: the graph is down, so a request that got past the check would be a 503)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgplatform.api.query_check import _repeatable
+from tests.unit.api.serving_app import ADMIN, SERVICE, serving_app
+
+ANSWER = {
+    "event_id": "e-1",
+    "learner_id": "l-1",
+    "task_id": "t-1",
+    "correct": True,
+    "answered_at": "2026-01-05T08:00:00Z",
+}
+
+
+@pytest.mark.parametrize("query", ["atomc=true", "Atomic=true", "all_or_none=1"])
+def test_a_misspelt_atomic_is_refused_before_anything_is_stored(query: str) -> None:
+    """`?atomc=true` was ignored: a batch meant to be all or nothing stored its good rows."""
+    _, client = serving_app()
+    response = client.post(f"/answers?{query}", json=[ANSWER], headers=SERVICE)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == query.split("=")[0]
+    assert "(it takes: atomic)" in problem["errors"][0]["message"]
+
+
+def test_a_single_valued_parameter_given_twice_is_refused() -> None:
+    """FastAPI keeps the last value: `atomic=true&atomic=false` was a non-atomic batch."""
+    _, client = serving_app()
+    response = client.post("/answers?atomic=true&atomic=false", json=[ANSWER], headers=SERVICE)
+    assert response.status_code == 422 and response.json()["field"] == "atomic"
+    response = client.get("/learners/l-1/next-tasks?limit=2&limit=3", headers=SERVICE)
+    assert response.status_code == 422 and response.json()["field"] == "limit"
+
+
+def test_declared_parameters_still_reach_the_route() -> None:
+    _, client = serving_app()
+    # Past the check, the route meets the (fake) Neo4j outage.
+    assert client.post("/answers?atomic=true", json=[ANSWER], headers=SERVICE).status_code == 503
+    assert client.get("/healthz?probe=1").status_code == 422  # keyless routes are checked too
+
+
+def test_the_key_and_its_role_are_checked_before_the_query() -> None:
+    _, client = serving_app()
+    assert client.post("/answers?atomc=true", json=[ANSWER]).status_code == 401
+    # Admin-only: a service key is told it may not, not which parameters the route takes.
+    assert client.get("/api-keys?x=1", headers=SERVICE).status_code == 403
+    assert client.get("/api-keys?x=1", headers=ADMIN).status_code == 422
+
+
+def test_list_parameters_may_repeat() -> None:
+    assert _repeatable(list[str]) and _repeatable(list[str] | None)
+    assert not _repeatable(bool) and not _repeatable(str | None)
