@@ -16,7 +16,14 @@ from kgplatform.api.documented_bodies import documented_body
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.routes.jobs import request_plan_recomputes
 from kgplatform.errors import Conflict, ValidationFailed
-from kgplatform.mastery.models import MAX_BATCH_SIZE, AnswerBatch, AnswerBatchResult, AnswerIn
+from kgplatform.mastery.models import (
+    EARLIEST_ANSWER,
+    MAX_BATCH_SIZE,
+    MAX_CLOCK_AHEAD,
+    AnswerBatch,
+    AnswerBatchResult,
+    AnswerIn,
+)
 from kgplatform.mastery.service import CurrentParams, MasteryService
 from kgplatform.mastery.store import MasteryStore
 
@@ -50,7 +57,8 @@ ANSWERS_BODY = Body(
     description=(
         'One answer object, a JSON array of answers, or {"answers": [...]}; at most '
         f"{MAX_BATCH_SIZE:,} answers. Each answer: event_id, learner_id, task_id, exactly one of correct "
-        "(bool) or score (0..1), answered_at (ISO 8601 with a timezone), optional duration_s (>= 0). "
+        f"(bool) or score (0..1), answered_at (ISO 8601 with a timezone; from {EARLIEST_ANSWER:%Y-%m-%d} to "
+        f"{MAX_CLOCK_AHEAD.days} day ahead of the server's clock), optional duration_s (>= 0). "
         f"{EVENT_ID_RULE} Send it as JSON (Content-Type: application/json)."
     ),
     examples=[
