@@ -10,12 +10,14 @@ import collections
 import functools
 import io
 import itertools
+import textwrap
 import threading
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from graphlib import TopologicalSorter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +32,9 @@ from kgplatform.mastery.models import (
 )
 from kgplatform.planning.graph import tag_key
 from kgplatform.planning.policy import PlanConfig
+
+if TYPE_CHECKING:  # matplotlib is imported when a picture is drawn, not with this module
+    from matplotlib.figure import Figure
 
 # The planner's own criteria, so that the report never calls a concept mastered, blocking or due for
 # review when the learner's plan treats it otherwise.
@@ -397,6 +402,10 @@ MAX_BARS = 150
 # The picture's height in pixels at most, whatever dpi is asked for (MAX_BARS bars at 110 dpi fit).
 MAX_HEIGHT_PX = 5000
 INCHES_PER_BAR = 0.28
+# Drawn lengths, in characters, that fit the 8-inch picture beside the bars and the legend.
+MAX_DRAWN_NAME = 60
+MAX_DRAWN_ID = 60
+NOTE_WIDTH = 110
 
 
 def concepts_to_draw(report: FeedbackReport, limit: int = MAX_BARS) -> list[ReportConcept]:
@@ -440,6 +449,15 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
     """Mastery across the curriculum: one bar per concept (prerequisites first, at most `MAX_BARS`),
     coloured by status; a tick marks the value at the last update, so the gap to the bar is what
     forgetting took."""
+    buffer = io.BytesIO()
+    draw_report(report, dpi=dpi).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def draw_report(report: FeedbackReport, *, dpi: int = 110) -> Figure:
+    """The picture `render_png` saves. Names, the learner id and the left-out note are drawn shortened or
+    wrapped: at the lengths the API allows (names of 500 characters) the layout collapsed and clipped every
+    label, the goal mark and the legend."""
     # A Figure on an Agg canvas directly: no pyplot global state, so it is safe in API worker threads.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -487,12 +505,13 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
     axes.set_xlabel("P(mastered) now")
     axes.set_title(
         # Two lines: with every kind of knowing counted, one line ran past the picture's left edge.
-        f"Mastery of learner {_literal(report.learner_id)} on {report.as_of:%Y-%m-%d %H:%M} UTC\n"
+        f"Mastery of learner {_literal(shortened(report.learner_id, MAX_DRAWN_ID))} "
+        f"on {report.as_of:%Y-%m-%d %H:%M} UTC\n"
         f"({title_counts(report)})",
         fontsize=9,
     )
     if note:
-        figure.suptitle(note, fontsize=8)
+        figure.suptitle(textwrap.fill(note, NOTE_WIDTH), fontsize=8)
     if concepts:
         handles, _ = axes.get_legend_handles_labels()
         handles += [Patch(color=colour, label=status.replace("_", " ")) for status, colour in COLOURS.items()]
@@ -501,9 +520,7 @@ def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
         axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
     else:
         axes.text(0.5, 0.5, "no mastery yet", ha="center", va="center", transform=axes.transAxes)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
 
 
 def title_counts(report: FeedbackReport) -> str:
@@ -530,8 +547,14 @@ def bar_labels(report: FeedbackReport, concepts: Sequence[ReportConcept]) -> lis
             word for word, found in (("blocker", blocking), ("review due", review)) if c.concept_id in found
         ]
         suffix = f" ({', '.join(notes)})" if notes else ""
-        labels.append(("★ " if c.goal else "") + _literal(c.name or c.concept_id) + suffix)
+        name = shortened(c.name or c.concept_id, MAX_DRAWN_NAME)
+        labels.append(("★ " if c.goal else "") + _literal(name) + suffix)
     return labels
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text`, or its first `limit` - 1 characters and an ellipsis (the JSON report keeps it whole)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _literal(text: str) -> str:

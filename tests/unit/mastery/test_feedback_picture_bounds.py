@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import replace
 
 import matplotlib.image
 
-from kgplatform.mastery.feedback import MAX_BARS, MAX_HEIGHT_PX, build_report, concepts_to_draw, render_png
+from kgplatform.mastery.feedback import (
+    MAX_BARS,
+    MAX_HEIGHT_PX,
+    build_report,
+    concepts_to_draw,
+    draw_report,
+    render_png,
+)
 from tests.unit.mastery.test_feedback import NOW, state
 
 
@@ -57,3 +65,49 @@ def test_the_most_telling_concepts_are_drawn_in_prerequisite_order() -> None:
         concepts_to_draw(build_report("kim", many_concepts(40), NOW))
         == build_report("kim", many_concepts(40), NOW).concepts
     )
+
+
+def texts_outside(report) -> list[str]:
+    """The drawn texts that do not fit the picture's width (clipped in the PNG)."""
+    import warnings
+
+    import matplotlib.text
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "constrained_layout not applied": the layout collapsed
+        figure = draw_report(report)
+        figure.canvas.draw()
+    renderer, width = figure.canvas.get_renderer(), figure.bbox.width
+    outside = []
+    for text in figure.findobj(matplotlib.text.Text):
+        if text.get_text() and text.get_visible():
+            extent = text.get_window_extent(renderer)
+            if extent.x0 < -1 or extent.x1 > width + 1:
+                outside.append(text.get_text())
+    return outside
+
+
+def test_long_names_a_long_learner_id_and_the_left_out_note_fit_the_picture() -> None:
+    """Names of 110-500 characters (the API takes 500) collapsed the layout and clipped every label, the
+    goal mark and the legend; a 200-character learner id clipped the title; on 3,000 concepts the note lost
+    its "150 of 3,000 concepts shown" (a review, 2 December)."""
+    long_names = [
+        state(
+            f"c{i}",
+            0.5,
+            prereqs=(f"c{i - 1}",) if i else (),
+            p_mastery=0.6,
+            attempts=2,
+            days_ago=3,
+            goal=i == 5,
+        )
+        for i in range(12)
+    ]
+    for i, s in enumerate(long_names):
+        long_names[i] = replace(s, name=("Solve systems of linear equations " * 20)[:500] + f" {i}")
+    assert texts_outside(build_report("kim", long_names, NOW)) == []
+    assert texts_outside(build_report("l" * 200, many_concepts(10), NOW)) == []
+    mixed = [replace(s, goal=s.goal or i % 500 == 0) for i, s in enumerate(many_concepts(3000))]
+    report = build_report("kim", mixed, NOW)
+    assert texts_outside(report) == []
+    assert report.concepts[0].name  # the JSON report keeps names whole
