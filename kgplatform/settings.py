@@ -268,7 +268,8 @@ class ServingSettings(BaseModel):
     rate_limit_per_s: float = Field(default=500.0, ge=0)
     rate_limit_burst: int = Field(default=1000, ge=1)
     # "local": one bucket per API process (no network cost); "redis": one fixed window shared by all
-    # processes (one Redis round trip per request; fails open while Redis is down).
+    # processes (burst/rate s, at least 1 s, taking `rate` a second on average; one Redis round trip per
+    # request; fails open while Redis is down).
     rate_limit_backend: Literal["local", "redis"] = "local"
     # Celery queues whose depth the API's /metrics reports; empty: all of the workers' queues.
     queues: list[str] = Field(default_factory=list)

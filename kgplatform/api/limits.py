@@ -144,7 +144,11 @@ class LocalTokenBuckets:
 
 
 class RedisFixedWindow:
-    """`burst` requests per window of burst/rate seconds, shared by every API process through Redis.
+    """`limit` requests per fixed window, shared by every API process through Redis, so `rate` a second
+    on average: the window is burst/rate seconds and takes `burst`, or, when burst < rate, 1 s and takes
+    `rate` (a shorter window would put the count at the mercy of clock skew between API hosts). The
+    window was rounded up to whole seconds while it still took `burst`: rate 100 with burst 10 allowed
+    10 a second (a review, s29).
 
     Fails open: while Redis is down or refuses the count (out of memory at `maxmemory` with `noeviction`,
     the usual policy beside a Celery broker; read-only after a failover), requests are not limited: the
@@ -162,8 +166,10 @@ class RedisFixedWindow:
         prefix: str = "kgp:rate:",
         breaker: CircuitBreaker | None = None,
     ) -> None:
-        self.client, self.burst, self.prefix = client, burst, prefix
-        self.window_s = max(1, math.ceil(burst / rate))
+        self.client, self.prefix = client, prefix
+        self.window_s = max(1.0, burst / rate)
+        self.limit = max(burst, math.floor(rate * self.window_s))
+        self._expire_s = math.ceil(self.window_s) + 1
         self.breaker = breaker or CircuitBreaker()
         self._said_refused = False
 
@@ -175,7 +181,7 @@ class RedisFixedWindow:
         try:
             pipe = self.client.pipeline(transaction=False)
             pipe.incr(name)
-            pipe.expire(name, self.window_s + 1)
+            pipe.expire(name, self._expire_s)
             count = int(pipe.execute()[0])
         except REDIS_OUTAGE_ERRORS:
             self.breaker.trip()
@@ -185,7 +191,7 @@ class RedisFixedWindow:
                 log.warning("rate limit not applied: Redis refused the count (%s)", error)
                 self._said_refused = True
             return 0.0
-        if count <= self.burst:
+        if count <= self.limit:
             return 0.0
         return (window + 1) * self.window_s - time.time()
 
