@@ -7,18 +7,21 @@ Nested groups map to variables such as ``KGP_NEO4J__URI`` or ``KGP_REDIS__URL``.
 from __future__ import annotations
 
 import difflib
+import json
 import logging
 import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from workers.queues import Queue
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -271,8 +274,9 @@ class ServingSettings(BaseModel):
     # processes (burst/rate s, at least 1 s, taking `rate` a second on average; one Redis round trip per
     # request; fails open while Redis is down).
     rate_limit_backend: Literal["local", "redis"] = "local"
-    # Celery queues whose depth the API's /metrics reports; empty: all of the workers' queues.
-    queues: list[str] = Field(default_factory=list)
+    # Celery queues whose depth the API's /metrics reports; empty: all of the workers' queues. Comma-
+    # separated (`planning,ondemand`, as `kgplatform worker --queues`) or a JSON list.
+    queues: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # How often each API process reads when curricula and the transfer model last changed, so that a
     # cached plan made before such a change is served marked stale (api/inputs_watch.py).
     change_poll_s: float = Field(default=2.0, gt=0, le=300)
@@ -282,6 +286,26 @@ class ServingSettings(BaseModel):
     # every client's header, which lets each choose its rate-limit address: only behind a proxy that
     # alone can reach the API.
     forwarded_allow_ips: str = ""
+
+    @field_validator("queues", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        # pydantic-settings reads a list from the environment as JSON only: the comma form, the natural
+        # one to write, made every command and the API stop with a traceback (a review, s29).
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)  # a JSONDecodeError is a ValueError: pydantic reports it
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("queues")
+    @classmethod
+    def _known_queues(cls, names: list[str]) -> list[str]:
+        # A misspelt queue would report a depth of 0 for ever.
+        unknown = sorted(set(names) - {q.value for q in Queue})
+        if unknown:
+            raise ValueError(f"unknown queue(s) {unknown}; known: {', '.join(q.value for q in Queue)}")
+        return names
 
 
 class Settings(BaseSettings):

@@ -94,6 +94,7 @@ def main() -> None:
     the API would answer with a 4xx other than 422: not found, conflict, a failed precondition) exit 4."""
     from neo4j import exceptions as neo4j_errors
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
     from redis import RedisError
 
     # The driver logs connection failures itself (e.g. "Unable to retrieve routing information");
@@ -114,6 +115,9 @@ def main() -> None:
     except ValidationError as error:  # settings from the environment (KGP_...) or .env that do not parse
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         fail(f"invalid settings ({problems})")
+    except SettingsError as error:  # a value pydantic-settings cannot decode before validating (JSON)
+        cause = f": {error.__cause__}" if error.__cause__ is not None else ""
+        fail(f"invalid settings ({error}{cause})")
     except OSError as error:  # a file or folder named on the command line
         fail(f"{error.strerror or error}: {error.filename}" if error.filename else str(error))
 

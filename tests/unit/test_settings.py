@@ -188,3 +188,29 @@ def test_relative_service_folders_are_made_absolute_against_the_working_director
     monkeypatch.setenv("KGP_SERVICES__CACHE_DIR", "relcache")
     services = Settings().services
     assert (services.state_dir, services.cache_dir) == (tmp_path / "relstate", tmp_path / "relcache")
+
+
+@pytest.mark.parametrize(
+    ("value", "queues"),
+    [
+        ("planning,ondemand", ["planning", "ondemand"]),
+        (" planning , ondemand ,", ["planning", "ondemand"]),
+        ('["training"]', ["training"]),
+        ("", []),
+    ],
+)
+def test_queues_take_the_comma_form_or_json(
+    value: str, queues: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`KGP_SERVING__QUEUES=planning,ondemand`, the form `kgplatform worker --queues` takes, stopped every
+    command and the API with a traceback: pydantic-settings reads a list from the environment as JSON
+    (a review, s29)."""
+    monkeypatch.setenv("KGP_SERVING__QUEUES", value)
+    assert Settings(_env_file=None).serving.queues == queues
+
+
+def test_an_unknown_queue_is_refused_naming_the_known_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its depth would read 0 for ever."""
+    monkeypatch.setenv("KGP_SERVING__QUEUES", "planning,ondemnd")
+    with pytest.raises(ValidationError, match=r"(?s)serving\.queues.*ondemnd.*known: ondemand"):
+        Settings(_env_file=None)

@@ -1,0 +1,58 @@
+"""`main`: settings that do not parse are one line on stderr and exit 2, whatever part of pydantic-settings
+refuses them."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from kgplatform.cli import main
+from kgplatform.settings import get_settings
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def run_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str]:
+    import uvicorn
+
+    # `kgplatform api` reads the settings first; it must never get as far as serving here.
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **__: pytest.fail("the API was started"))
+    monkeypatch.setattr(sys, "argv", ["kgplatform", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    return int(exited.value.code or 0), capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("KGP_SERVING", "{bad", "serving"),  # a group given whole as JSON, which is not JSON
+        ("KGP_SERVING__QUEUES", "[planning", "serving.queues"),
+        ("KGP_SERVING__QUEUES", "planning,ondemnd", "serving.queues"),
+        ("KGP_API_PORT", "eighty", "api_port"),
+    ],
+)
+def test_settings_that_do_not_parse_are_one_line_and_exit_2(
+    name: str,
+    value: str,
+    named: str,
+    fresh_settings: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A group variable that is not JSON raised pydantic-settings' SettingsError, which `main` did not
+    catch: a traceback and exit 1, "the work ran and failed" (a review, s29)."""
+    monkeypatch.setenv(name, value)
+    code, err = run_main(monkeypatch, capsys, "api")
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith("kgplatform: invalid settings (") and named in err, err
