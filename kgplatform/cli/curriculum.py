@@ -36,8 +36,9 @@ def generate_curriculum(
 
 
 def import_refused(report: ImportReport) -> bool:
-    """Rows were refused and nothing was written: the command then exits 1."""
-    return bool(report.errors and not report.imported)
+    """Rows were refused and nothing was (or, in a dry run, would be) written: the command then exits 1.
+    A dry run that would import, skipping invalid rows, ends as the real run does (it exited 1)."""
+    return bool(report.errors and not report.accepted)
 
 
 def print_report_lines(report: ImportReport) -> None:

@@ -75,6 +75,9 @@ class ImportReport(BaseModel):
     skip_invalid: bool
     # True only when rows were written; a dry run or a refused import writes nothing.
     imported: bool = False
+    # The valid rows were taken: written, or in a dry run written and rolled back. Then `errors` are rows
+    # skipped (--skip-invalid), not a refusal, whether or not it was a dry run.
+    accepted: bool = False
     summary: str = ""
     rows: dict[Entity, int] = Field(default_factory=dict)
     valid_rows: dict[Entity, int] = Field(default_factory=dict)
@@ -119,7 +122,7 @@ class ImportReport(BaseModel):
         out.extend(f"self-loop: {loop}" for loop in self.self_loops)
         out.extend(f"cycle: {' -> '.join([*members, members[0]])}" for members in self.cycles)
         out.extend(f"note: {note}" for note in self.notes)
-        label = "skipped" if self.imported else "error"
+        label = "skipped" if self.accepted else "error"
         out.extend(f"{label}: {error.describe()}" for error in self.errors[:max_errors])
         if len(self.errors) > max_errors:
             out.append(f"... and {len(self.errors) - max_errors} more error(s)")

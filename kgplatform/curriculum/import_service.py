@@ -65,6 +65,7 @@ def run_import(
         report.outcome = written.outcome
         report.changes = written.changes[:MAX_REPORTED_CHANGES]
         report.changes_total = len(written.changes)
+        report.accepted = True
         report.imported = not dry_run
         totals = {
             k: sum(getattr(o, k) for o in report.outcome.values())

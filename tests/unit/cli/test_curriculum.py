@@ -1,0 +1,68 @@
+"""`import-curriculum`: the exit code and row labels of a run, and of its dry run (stores stubbed)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kgplatform.cli import app
+from kgplatform.curriculum import import_store
+from kgplatform.curriculum.import_report import Entity, Outcome
+from kgplatform.curriculum.import_store import WriteResult
+from kgplatform.curriculum.import_validation import ExistingGraph
+
+SELF_LOOP = {
+    "curriculum": {"id": "algebra", "name": "Algebra"},
+    "concepts": [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}],
+    "prerequisites": [{"prerequisite": "a", "concept": "a"}],
+    "tasks": [],
+}
+
+
+@pytest.fixture
+def no_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty graph that takes every write."""
+
+    @contextlib.contextmanager
+    def session(**_: Any) -> Iterator[object]:
+        yield object()
+
+    def write(graph: object, document: Any, **_: Any) -> WriteResult:
+        return WriteResult(
+            curriculum=Outcome(created=1), outcome={Entity.CONCEPT: Outcome(created=len(document.concepts))}
+        )
+
+    monkeypatch.setattr("kgplatform.cli.curriculum.graph_session", session)
+    monkeypatch.setattr(import_store, "load_existing", lambda *_: ExistingGraph())
+    monkeypatch.setattr(import_store, "write_import", write)
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_a_dry_run_skipping_invalid_rows_ends_as_the_real_run(
+    dry_run: list[str], no_graph: None, tmp_path: Path
+) -> None:
+    """`--dry-run --skip-invalid` exited 1 ("refused, nothing written") and labelled the skipped rows
+    `error:`, while the real run exited 0 and said `skipped:` (a review, s29)."""
+    path = tmp_path / "algebra.json"
+    path.write_text(json.dumps(SELF_LOOP))
+    result = CliRunner().invoke(app, ["import-curriculum", str(path), "--skip-invalid", *dry_run])
+    assert result.exit_code == 0, result.output
+    assert "skipping 1 invalid row(s)" in result.output
+    assert "skipped: prerequisite row 1" in result.output and "error:" not in result.output
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_invalid_rows_without_skip_invalid_are_refused(
+    dry_run: list[str], no_graph: None, tmp_path: Path
+) -> None:
+    path = tmp_path / "algebra.json"
+    path.write_text(json.dumps(SELF_LOOP))
+    result = CliRunner().invoke(app, ["import-curriculum", str(path), *dry_run])
+    assert result.exit_code == 1, result.output
+    assert "error: prerequisite row 1" in result.output
