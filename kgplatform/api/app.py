@@ -24,6 +24,7 @@ from kgplatform.api.outages import GuardedGraph
 from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.api.problems import install_problem_handlers
 from kgplatform.api.query_check import refuse_unknown_query
+from kgplatform.api.readiness import ReadinessProbe
 from kgplatform.api.routes import (
     answers,
     api_keys,
@@ -132,6 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(UiSecurityHeaders)  # CSP and friends on the web page (/ui) only
     metrics = ApiMetrics(limiter_redis, settings.serving.queues)
     app.state.metrics = metrics
+    # /readyz: the clients the lifespan opens, pinged at most once a second whoever asks.
+    app.state.readiness = ReadinessProbe(lambda: health.backend_checks(app.state))
     app.add_middleware(RequestMetrics, metrics=metrics)
     app.include_router(health.router)
     app.include_router(metrics_router)

@@ -7,6 +7,9 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.datastructures import State
+
+from kgplatform.api.readiness import ReadinessProbe
 
 router = APIRouter(tags=["health"])
 
@@ -21,26 +24,34 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def backend_checks(state: State) -> dict[str, str]:
+    """Pings Neo4j and Redis: "ok" or "unavailable: <error class>" for each."""
+    checks: dict[str, str] = {}
+    try:
+        state.graph.ping()
+        checks["neo4j"] = "ok"
+    except Exception as error:  # noqa: BLE001 - any failure means not ready; the reason is reported
+        checks["neo4j"] = f"unavailable: {error.__class__.__name__}"
+    try:
+        state.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as error:  # noqa: BLE001
+        checks["redis"] = f"unavailable: {error.__class__.__name__}"
+    return checks
+
+
 @router.get(
     "/readyz",
     summary="Neo4j and Redis are reachable",
+    description="The answer of a check is reused for 1 s, and probes arriving during a check share it.",
     response_model=Readiness,
     responses={
         503: {"model": Readiness, "description": "Neo4j or Redis is unreachable: `checks` says which"}
     },
 )
-def readyz(request: Request) -> JSONResponse:
-    checks: dict[str, str] = {}
-    try:
-        request.app.state.graph.ping()
-        checks["neo4j"] = "ok"
-    except Exception as error:  # noqa: BLE001 - any failure means not ready; the reason is reported
-        checks["neo4j"] = f"unavailable: {error.__class__.__name__}"
-    try:
-        request.app.state.redis.ping()
-        checks["redis"] = "ok"
-    except Exception as error:  # noqa: BLE001
-        checks["redis"] = f"unavailable: {error.__class__.__name__}"
+async def readyz(request: Request) -> JSONResponse:
+    probe: ReadinessProbe = request.app.state.readiness
+    checks = await probe.checks()
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503

@@ -1,0 +1,85 @@
+"""/readyz: one backend check answers the probes of a second and those arriving while it runs; the answer
+stays strict (503 naming what is down)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import httpx
+import pytest
+
+from kgplatform.api.readiness import ReadinessProbe
+from tests.unit.api.serving_app import FakeRedis, serving_app
+
+
+class SlowGraph:
+    """A Neo4j whose ping takes a while, counted."""
+
+    def __init__(self, seconds: float = 0.2) -> None:
+        self.seconds, self.pings = seconds, 0
+        self._lock = threading.Lock()
+
+    def ping(self) -> None:
+        with self._lock:
+            self.pings += 1
+        time.sleep(self.seconds)
+
+
+class PingedRedis(FakeRedis):
+    def ping(self) -> bool:
+        return self._call("ping", True)  # type: ignore[no-any-return]
+
+
+def test_concurrent_probes_share_one_backend_check() -> None:
+    """Each /readyz was a Neo4j transaction and a Redis round trip, with no key and no rate limit, each
+    holding a thread of the pool every sync route shares (a review, s29: 200 probes, 400 round trips)."""
+    graph, redis = SlowGraph(), PingedRedis()
+    app, _ = serving_app(graph=graph, sync_redis=redis)
+
+    async def probe_100() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            answers = await asyncio.gather(*(client.get("/readyz") for _ in range(100)))
+        return [answer.status_code for answer in answers]
+
+    assert asyncio.run(probe_100()) == [200] * 100
+    assert graph.pings <= 2 and redis.calls.count("ping") <= 2, (graph.pings, redis.calls)
+
+
+def test_a_down_backend_is_still_reported() -> None:
+    redis = PingedRedis(ConnectionError("refused"))
+    _, client = serving_app(sync_redis=redis)  # the graph is down too
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json() == {
+        "status": "not ready",
+        "checks": {"neo4j": "unavailable: ServiceUnavailable", "redis": "unavailable: ConnectionError"},
+    }
+
+
+def test_a_check_is_reused_for_its_ttl_then_made_again() -> None:
+    now = [100.0]
+    answers = iter([{"neo4j": "ok"}, {"neo4j": "unavailable: ServiceUnavailable"}])
+    probe = ReadinessProbe(lambda: next(answers), ttl_s=1.0, clock=lambda: now[0])
+    assert asyncio.run(probe.checks()) == {"neo4j": "ok"}
+    now[0] += 0.9
+    assert asyncio.run(probe.checks()) == {"neo4j": "ok"}
+    now[0] += 0.2
+    assert asyncio.run(probe.checks()) == {"neo4j": "unavailable: ServiceUnavailable"}
+
+
+def test_a_check_that_raises_fails_its_waiters_and_is_not_kept() -> None:
+    calls = [0]
+
+    def check() -> dict[str, str]:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise RuntimeError("a bug")
+        return {"neo4j": "ok"}
+
+    probe = ReadinessProbe(check)
+    with pytest.raises(RuntimeError):
+        asyncio.run(probe.checks())
+    assert asyncio.run(probe.checks()) == {"neo4j": "ok"}
