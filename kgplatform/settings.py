@@ -35,8 +35,10 @@ class Neo4jSettings(BaseModel):
     user: str = "neo4j"
     password: SecretStr = SecretStr("kgplatform-dev")
     database: str = "neo4j"
-    connection_timeout_s: float = 5.0
-    max_transaction_retry_time_s: float = 15.0
+    # Bounded like every other duration: the driver took -1 or nan and failed each connection with a
+    # ValueError (a traceback in the CLI, a 500 in the API), never naming the setting (a review, s29).
+    connection_timeout_s: float = Field(5.0, gt=0, allow_inf_nan=False)
+    max_transaction_retry_time_s: float = Field(15.0, ge=0, allow_inf_nan=False)
     # The longest an API request's transaction may run, waiting for locks included (Neo4j waits for a
     # lock without limit by default, so an edit behind a large import would hold its worker until the
     # import ends); past it the request is a 503 that changed nothing. Batch jobs and imports run unbounded.
@@ -140,7 +142,7 @@ class LocalServicesSettings(BaseModel):
     # Sized for a 2-core / 24 GiB machine that also runs workers and model training.
     neo4j_heap: str = Field("4g", pattern=NEO4J_SIZE)
     neo4j_pagecache: str = Field("4g", pattern=NEO4J_SIZE)
-    start_timeout_s: float = 120.0
+    start_timeout_s: float = Field(120.0, gt=0, allow_inf_nan=False)
     state_dir: Path = PROJECT_ROOT / ".services"
     cache_dir: Path = PROJECT_ROOT / ".cache"
 

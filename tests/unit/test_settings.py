@@ -214,3 +214,28 @@ def test_an_unknown_queue_is_refused_naming_the_known_ones(monkeypatch: pytest.M
     monkeypatch.setenv("KGP_SERVING__QUEUES", "planning,ondemnd")
     with pytest.raises(ValidationError, match=r"(?s)serving\.queues.*ondemnd.*known: ondemand"):
         Settings(_env_file=None)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "KGP_NEO4J__CONNECTION_TIMEOUT_S",
+        "KGP_NEO4J__MAX_TRANSACTION_RETRY_TIME_S",
+        "KGP_SERVICES__START_TIMEOUT_S",
+    ],
+)
+@pytest.mark.parametrize("value", ["-1", "nan", "inf"])
+def test_a_timeout_out_of_range_is_refused_naming_it(
+    name: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """These had no bounds: the driver failed every connection with "Timeout value out of range" (a traceback
+    and exit 1 in the CLI, a 500 in the API), never naming the setting (a review, s29)."""
+    monkeypatch.setenv(name, value)
+    field = name.removeprefix("KGP_").replace("__", ".").lower()
+    with pytest.raises(ValidationError, match=re.escape(field)):
+        Settings(_env_file=None)
+
+
+def test_no_transaction_retry_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KGP_NEO4J__MAX_TRANSACTION_RETRY_TIME_S", "0")
+    assert Settings(_env_file=None).neo4j.max_transaction_retry_time_s == 0
