@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 from rich.table import Column, Table
 
 from kgplatform.auth.models import Role
 from kgplatform.cli.base import app, console, graph_session, literal
-from kgplatform.errors import KgpError
+from kgplatform.errors import ValidationFailed
 
 keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -24,8 +25,14 @@ def keys_create(
 
     try:
         request = ApiKeyIn.model_validate({"role": role, "name": name})
-    except ValueError as error:
-        raise KgpError(f"invalid key request: {' '.join(str(error).split()[:12])}") from None
+    except ValidationError as error:
+        # Each problem's own message: the first 12 words of pydantic's text were mostly its preamble, and
+        # cut off what was wrong (the code point of an invisible character in a pasted name).
+        problems = "; ".join(
+            f"--{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        )
+        raise ValidationFailed(f"invalid key request ({problems})", field="name") from None
     with graph_session() as graph:
         key = service.issue_key(graph, role=request.role, name=request.name)
     console.print(
