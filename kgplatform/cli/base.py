@@ -30,13 +30,18 @@ EXIT_NOT_RUNNING = 3  # `services status`: a service is not running (or a remote
 # something that does not exist. Apart from 2, so a script waiting on a batch can tell "refused, try later"
 # from "still running at --timeout" (2, like a failure before anything started: docs/cli.md).
 EXIT_REFUSED = 4
+# Ctrl-C (SIGINT), 128 + 2 as shells report it. The locked Typer (0.29) exits so by itself; older ones that
+# pyproject allows (0.12) printed "Aborted!" and exited 1, a failed batch's code, so `--wait` exits 130
+# itself (cli/workers.py).
+EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 done; 1 the work ran and failed (a batch failed or was skipped, import rows refused); "
     "2 a usage error (as Click, or a value our checks refuse), another known failure (a service "
     "unreachable, settings that do not parse), or --wait still waiting at --timeout; 3 services status: "
     "a service is not running; "
-    "4 refused, nothing done (a batch already running, something named that does not exist)."
+    "4 refused, nothing done (a batch already running, something named that does not exist); "
+    "130 interrupted (Ctrl-C; with --wait the batch goes on)."
 )
 
 app = typer.Typer(

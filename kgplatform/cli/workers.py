@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from kgplatform.cli.base import EXIT_FAILED, EXIT_USAGE, app, console, fail, graph_session, literal, refuse
+from kgplatform.cli.base import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    app,
+    console,
+    fail,
+    graph_session,
+    literal,
+    refuse,
+)
 from kgplatform.settings import get_settings
 from workers.queues import DEFAULT_WORKER_QUEUES
 
@@ -145,10 +155,14 @@ def watch_job(
     timeout_s: float | None = None,
 ) -> JobStatus:
     """A rich progress bar fed by the job's progress in Redis, until the job finishes or `timeout_s`
-    passes (then the last status, unfinished). A batch that stalls is ended by `JobService.status`."""
+    passes (then the last status, unfinished). A batch that stalls is ended by `JobService.status`.
+
+    Ctrl-C stops the wait, not the batch: the last status seen is printed and the command exits 130
+    (EXIT_INTERRUPTED), whatever Typer does with the interrupt (0.12 made it exit 1, "the batch failed")."""
     import time
 
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    status: JobStatus | None = None
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -160,21 +174,27 @@ def watch_job(
         TextColumn("ETA {task.fields[eta]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console) as progress:
-        bar = progress.add_task("queued", total=None, rate="", eta="?")
-        while True:
-            status = jobs.status(job_id)
-            progress.update(
-                bar,
-                description=status.state.value if status.waiting is None else "waiting",
-                total=status.total,
-                completed=status.done,
-                rate=rate_text(status) if status.rate_per_s else "",
-                eta=eta_text(status, short=True),
-            )
-            if status.state.finished or (deadline is not None and time.monotonic() >= deadline):
-                return status
-            time.sleep(poll_s)
+    try:
+        with Progress(*columns, console=console) as progress:
+            bar = progress.add_task("queued", total=None, rate="", eta="?")
+            while True:
+                status = jobs.status(job_id)
+                progress.update(
+                    bar,
+                    description=status.state.value if status.waiting is None else "waiting",
+                    total=status.total,
+                    completed=status.done,
+                    rate=rate_text(status) if status.rate_per_s else "",
+                    eta=eta_text(status, short=True),
+                )
+                if status.state.finished or (deadline is not None and time.monotonic() >= deadline):
+                    return status
+                time.sleep(poll_s)
+    except KeyboardInterrupt:
+        if status is not None:
+            print_job(status)
+        console.print(literal(f"stopped waiting; the batch goes on (`kgplatform jobs show {job_id} --wait`)"))
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def rate_text(status: JobStatus) -> str:
