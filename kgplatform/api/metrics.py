@@ -67,10 +67,12 @@ class ApiMetrics:
         self._children: dict[tuple[str, str, int | str], object] = {}
 
     def observe(self, method: str, route: str, status: int | str, seconds: float) -> None:
-        key = (method, route, status)
+        # Keyed by the label, not the raw method: under h11 each made-up method kept an entry (and its 4 KB
+        # name) for the process's life, from requests that need no key and are never rate limited.
+        label = method if method in METHODS else OTHER_METHOD
+        key = (label, route, status)
         child = self._children.get(key)
         if child is None:
-            label = method if method in METHODS else OTHER_METHOD
             child = self._children[key] = self.latency.labels(label, route, str(status))
         child.observe(seconds)  # type: ignore[attr-defined]
 
