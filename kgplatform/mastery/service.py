@@ -7,7 +7,11 @@ event_id is already stored with the same content is a `duplicate` and changes no
 was deleted since (stored answers are judged before tasks). With `atomic=True` any rejection rolls the
 whole batch back and raises instead, listing every rejected row. The answers, the learners
 first seen in them and the mastery they change are written in one transaction, and the result is
-returned only after it committed.
+returned only after it committed. One exception bounds a transaction's work: when the learners to be
+replayed from their whole history (after a curriculum change or a refit, or out-of-order answers) hold
+more than `MAX_REPLAYED_ANSWERS` answers together, the rows of the learners over that go to a next
+transaction, and so on (each learner's rows stay in one); a failure after the first commit says how many
+answers were stored, and sending the batch again finds those as duplicates. Atomic batches are never split.
 
 Mastery rule: a learner's mastery is the tracer's replay of their whole answer history in
 (answered_at, event_id) order, so arrival order never matters (how it is kept cheap: `updater`).
@@ -15,6 +19,7 @@ Mastery rule: a learner's mastery is the tracer's replay of their whole answer h
 
 from __future__ import annotations
 
+import collections
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from kgplatform.errors import Conflict, KgpError, NotFound, ValidationFailed
+from kgplatform.errors import Conflict, KgpError, NotFound, ServiceUnavailable, ValidationFailed
 from kgplatform.mastery import params_store
 from kgplatform.mastery.bkt import TracerParams, decay, usable_mastery
 from kgplatform.mastery.feedback import ConceptState, build_report
@@ -39,11 +44,25 @@ from kgplatform.mastery.models import (
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
 from kgplatform.mastery.store import GoalsGone, IngestContextMoved, IngestTx, MasteryStore, Replaced
 from kgplatform.mastery.tracing import to_days
-from kgplatform.mastery.updater import lock_batch, update_mastery
+from kgplatform.mastery.updater import full_replays, lock_batch, update_mastery
 from kgplatform.settings import Settings
 
 ParamsSource = Callable[[], TracerParams]
 log = logging.getLogger(__name__)
+# Answers one ingest transaction replays at most (besides a single learner's, which cannot be split):
+# after a curriculum change every learner is replayed at their next answer, and a batch of 5,000 answers
+# of 3,930 learners with 100 each took 51 s in one transaction (1M answers stored; past the API's 30 s
+# timeout, so every retry failed alike). About 5 s per transaction at this size on a busy machine.
+MAX_REPLAYED_ANSWERS = 50_000
+
+
+class PartlyStored(ServiceUnavailable):
+    """A split batch failed after some of its transactions committed; `accepted` are the event ids
+    stored (their learners' plans are stale all the same)."""
+
+    def __init__(self, message: str, accepted: list[str], **details: Any) -> None:
+        super().__init__(message, **details)
+        self.accepted = accepted
 
 
 def default_params() -> TracerParams:
@@ -97,9 +116,15 @@ class _Batch:
 
 
 class MasteryService:
-    def __init__(self, store: MasteryStore, params_source: ParamsSource = default_params) -> None:
+    def __init__(
+        self,
+        store: MasteryStore,
+        params_source: ParamsSource = default_params,
+        max_replayed_answers: int = MAX_REPLAYED_ANSWERS,
+    ) -> None:
         self.store = store
         self.params_source = params_source
+        self.max_replayed_answers = max_replayed_answers
 
     # ---- ingestion -------------------------------------------------------------------------------
     def ingest(self, rows: Sequence[Any], *, atomic: bool = False) -> AnswerBatchResult:
@@ -110,21 +135,45 @@ class MasteryService:
         result = decided
         if candidates:
             batch = _Batch(candidates, decided, variants, repeats)
-            result = self.store.run_ingest(lambda tx: self._ingest_in_tx(tx, batch, atomic))
+            result, pending = self.store.run_ingest(lambda tx: self._ingest_in_tx(tx, batch, atomic))
+            while pending:
+                log.info("ingest: %d answers left to the next transaction (replays bounded)", len(pending))
+                rest = _Batch(pending, AnswerBatchResult(), repeats=repeats)
+                try:
+                    part, pending = self.store.run_ingest(
+                        lambda tx, rest=rest: self._ingest_in_tx(tx, rest, atomic)
+                    )
+                except Exception as error:
+                    raise PartlyStored(
+                        f"{len(result.accepted):,} answers of this batch were stored, with their learners' "
+                        f"mastery, before it failed ({error}); send the batch again: those come back as "
+                        "duplicates and the rest is stored",
+                        list(result.accepted),
+                        retry_after_s=1,
+                        stored=len(result.accepted),
+                    ) from error
+                _merge(result, part)
+            if len(result.accepted) > 1:  # in row order, as an unsplit batch lists them
+                position = {answer.event_id: index for index, answer in candidates}
+                result.accepted.sort(key=position.__getitem__)
         elif atomic and decided.rejected:
             raise _atomic_refusal(decided, repeats)
         _settle_repeats(result, repeats)
         result.rejected.sort(key=lambda r: r.index)
         return result
 
-    def _ingest_in_tx(self, tx: IngestTx, batch: _Batch, atomic: bool) -> AnswerBatchResult:
+    def _ingest_in_tx(
+        self, tx: IngestTx, batch: _Batch, atomic: bool
+    ) -> tuple[AnswerBatchResult, list[tuple[int, AnswerIn]]]:
+        """One transaction's part of the batch; returns its outcome and the rows left to the next one."""
         result = batch.decided.model_copy(deep=True)
         context = tx.context(
             sorted({a.task_id for _, a in batch.candidates}), [a.event_id for _, a in batch.candidates]
         )
         tasks = context.tasks
         now = datetime.now(UTC)
-        created: list[AnswerIn] = []
+        created: list[tuple[int, AnswerIn]] = []
+        deferred: list[tuple[int, AnswerIn]] = []
         for index, answer in batch.candidates:
             # An answer already stored is judged against what was stored before its task: a client
             # re-sending acknowledged answers must hear "duplicate" even if the task was deleted since.
@@ -133,8 +182,7 @@ class MasteryService:
                 message = f"task {answer.task_id!r} does not exist"
                 result.rejected.append(_rejection(index, answer, "task_id", "unknown_task", message))
             elif stored is None:
-                created.append(answer)
-                result.accepted.append(answer.event_id)
+                created.append((index, answer))
             else:
                 _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
         for index, answer, earlier in batch.variants:
@@ -147,7 +195,7 @@ class MasteryService:
         if atomic and result.rejected:
             raise _atomic_refusal(result, batch.repeats)
         if created:
-            columns, params = _columns(created), self.params_source()
+            columns, params = _columns([a for _, a in created]), self.params_source()
             locked = lock_batch(
                 tx, columns, tasks, context.transfer, params, now, context.curriculum_revision
             )
@@ -156,6 +204,14 @@ class MasteryService:
                 # Traced with the older task map or model, these learners would be stamped back to it
                 # by a batch that merely waited for their locks: start over with what is current.
                 raise IngestContextMoved
+            full = full_replays(columns, tasks, locked)
+            later = self._replays_over_budget(tx, full, columns) if full and not atomic else set()
+            if later:
+                deferred = [(i, a) for i, a in created if a.learner_id in later]
+                created = [(i, a) for i, a in created if a.learner_id not in later]
+                full -= later
+                columns = _columns([a for _, a in created])
+                tx.mark_for_replay(sorted(later))  # the lock stamped them current: they are not yet
             # The writes are stamped once the learners' locks are held: a time taken before waiting for
             # them could be older than that of a transaction which got them first and committed, and a
             # plan made between the two would then look newer than this batch's mastery (planning
@@ -164,13 +220,28 @@ class MasteryService:
             # Sent after the lock and awaited after the tracer: the server stores the answers while the
             # tracer runs here (measured: about 8% of ingestion), and every later statement of the
             # transaction still runs after it.
-            stored = tx.create_answers(columns, [a.duration_s for a in created], stamped)
+            stored = tx.create_answers(columns, [a.duration_s for _, a in created], stamped)
             result.learners_created, result.mastery_updated = update_mastery(
-                tx, columns, tasks, locked, params, stamped
+                tx, columns, tasks, locked, params, stamped, full
             )
             if (count := stored()) != len(created):
                 raise AssertionError(f"{count} of {len(created)} new answers were stored")
-        return result
+            result.accepted.extend(a.event_id for _, a in created)
+        return result, deferred
+
+    def _replays_over_budget(self, tx: IngestTx, full: set[str], columns: AnswerColumns) -> set[str]:
+        """The learners among `full` whose replays this transaction leaves to the next one: in id order,
+        each fits while the replayed answers stay within `max_replayed_answers` (the first always fits)."""
+        stored = tx.answer_counts(sorted(full))
+        new = collections.Counter(columns.learner_ids)
+        total, later = 0, set()
+        for learner_id in sorted(full):
+            size = stored.get(learner_id, 0) + new[learner_id]
+            if total and total + size > self.max_replayed_answers:
+                later.add(learner_id)
+            else:
+                total += size
+        return later
 
     # ---- goals and interests ---------------------------------------------------------------------
     def set_goals(self, learner_id: str, concept_ids: list[str]) -> Replaced:
@@ -306,6 +377,15 @@ def _duplicate_or_conflict(
         return
     message = f"event {answer.event_id!r} {where} {', '.join(differing)}"
     result.rejected.append(_rejection(index, answer, differing[0], "conflict", message))
+
+
+def _merge(result: AnswerBatchResult, part: AnswerBatchResult) -> None:
+    """Adds a later transaction's outcome of a split batch to the first one's."""
+    result.accepted.extend(part.accepted)
+    result.duplicates.extend(part.duplicates)
+    result.rejected.extend(part.rejected)
+    result.learners_created += part.learners_created
+    result.mastery_updated += part.mastery_updated
 
 
 def _settle_repeats(result: AnswerBatchResult, repeats: list[_Repeat]) -> None:

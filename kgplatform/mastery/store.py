@@ -26,6 +26,9 @@ T = TypeVar("T")
 # Each clash means a competing transaction committed, so a rerun makes progress; past this many the
 # request is refused as busy (503: nothing stored, retry), never as a conflict of content.
 CONSTRAINT_RETRIES = 5
+# The model version of a learner whose replay a split batch left to a later transaction: no tracer has it,
+# so the next lock calls the learner stale (`mark_learners_for_replay`).
+REPLAY_PENDING = "replay-pending"
 # The times a MASTERY relationship holds, read as epoch seconds and microsecond (`values.with_datetimes`).
 MASTERY_TIMES = ("last_practised", "as_of", "updated_at")
 # The order of each concept's values in `mastery/get_report_concepts`.
@@ -222,6 +225,16 @@ class IngestTx:
                 as_of.append(epoch_us(as_of_s, as_of_ns))
         states = StoredState(learners, concepts, p, attempts, correct, last, as_of)
         return LockedLearners(created, stale, states, rels, refs, int(revision), transfer_model)
+
+    def mark_for_replay(self, learner_ids: list[str]) -> int:
+        """Makes the next lock of these learners call them stale (see the query's header)."""
+        return self._count(
+            "mastery/mark_learners_for_replay", learner_ids=learner_ids, pending=REPLAY_PENDING
+        )
+
+    def answer_counts(self, learner_ids: list[str]) -> dict[str, int]:
+        """Stored answers per learner (how long each one's full replay is)."""
+        return dict(self._values("mastery/count_answer_histories", learner_ids=learner_ids))
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         rows = self._values("mastery/get_answer_histories", learner_ids=learner_ids)

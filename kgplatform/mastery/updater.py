@@ -68,12 +68,15 @@ def update_mastery(
     batch: LockedBatch,
     base: TracerParams,
     now: datetime,
+    full: set[str] | None = None,
 ) -> tuple[int, int]:
     """Recomputes and writes the mastery the `new` answers change (the answers are stored, or being
     stored, in `tx`: a full replay's history query runs after their creation, so it reads them).
+    `full`: the learners of `new` to replay from their whole history (default: `full_replays`).
     Returns (learners created, mastery values written)."""
     transfer_map, model_version, locked = batch.transfer, batch.model_version, batch.locked
-    full = locked.stale | learners_needing_replay(new, tasks, transfer_map, locked.states)
+    if full is None:
+        full = full_replays(new, tasks, batch)
 
     histories = tx.answer_histories(sorted(full)) if full else []
     missing_tasks = {t for h in histories for t in h.task_ids} - tasks.keys()
@@ -90,7 +93,12 @@ def update_mastery(
     written = 0
     keep = [i for i, lid in enumerate(new.learner_ids) if lid not in full]
     if keep:
-        continued = [i for i, lid in enumerate(locked.states.learner_ids) if lid not in full]
+        # Only this batch's learners: a learner locked but left to the next transaction
+        # (`MasteryService.ingest` bounds the replays of one) continues there.
+        in_batch = set(new.learner_ids)
+        continued = [
+            i for i, lid in enumerate(locked.states.learner_ids) if lid not in full and lid in in_batch
+        ]
         initial = locked.states.take(continued)
         rel_of = {
             (initial.learner_ids[j], initial.concept_ids[j]): locked.rels[i] for j, i in enumerate(continued)
@@ -115,6 +123,14 @@ def update_mastery(
         if len(replayed):
             written += tx.write_mastery(replayed.take(_lock_order(replayed)), now, model_version)
     return locked.created, written
+
+
+def full_replays(new: AnswerColumns, tasks: TaskMap, batch: LockedBatch) -> set[str]:
+    """The learners of `new` whose mastery must be replayed from their whole history: stale ones (traced
+    under another curriculum revision or model) and those an answer reaches out of order."""
+    locked = batch.locked
+    in_batch = set(new.learner_ids)
+    return (locked.stale & in_batch) | learners_needing_replay(new, tasks, batch.transfer, locked.states)
 
 
 def transfer_mapping(edges: Sequence[TransferEdge]) -> tuple[dict[str, dict[str, float]], str]:

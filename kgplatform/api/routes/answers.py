@@ -24,7 +24,7 @@ from kgplatform.mastery.models import (
     AnswerBatchResult,
     AnswerIn,
 )
-from kgplatform.mastery.service import CurrentParams, MasteryService
+from kgplatform.mastery.service import CurrentParams, MasteryService, PartlyStored
 from kgplatform.mastery.store import MasteryStore
 
 router = APIRouter(tags=["mastery"])
@@ -100,7 +100,12 @@ def post_answers(
     """200 with accepted / duplicates / rejected when at least one row is stored or already was;
     422 (409 for conflicts only) as problem+json, listing every rejected row, when none is."""
     rows = rows_of(body)
-    result = service.ingest(rows, atomic=atomic)
+    try:
+        result = service.ingest(rows, atomic=atomic)
+    except PartlyStored as error:
+        # A split batch failed after committing some of it (a 503 that says so): those plans are stale.
+        request_plan_recomputes(request, rows, error.accepted)
+        raise
     # The answers are committed: ask the workers to recompute these learners' plans (debounced). The
     # duplicates too: a retry after a lost commit reply (a 503 says to send again) finds its answers
     # stored by a request that never got to stamp the plans stale.

@@ -120,6 +120,35 @@ def test_a_task_edit_between_batches_replays_the_history_under_the_new_concepts(
     assert mixed_then_replayed == all_mastery(graph)
 
 
+def test_replays_split_over_transactions_after_a_task_edit_give_the_mastery_of_one(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """After an edit every learner of the next batch is replayed in full; with the replays bounded per
+    transaction (here 150 answers: several transactions for this batch) the batch is split by learner, and
+    the result equals the unsplit ingest's, learners marked for a later replay included."""
+    log = make_answers(curriculum, 20, 1_200, seed=14)
+    edited = curriculum.tasks[0]["id"]
+    new_concepts = [curriculum.concepts[-1]["id"]]
+
+    def edit() -> None:
+        [row] = graph.read("curriculum/get_task", id=edited)
+        update_task(
+            graph, edited, f'"{row["task"]["version"]}"', TaskPatch(concepts=new_concepts), "designer"
+        )
+
+    split = MasteryService(service.store, max_replayed_answers=150)
+    ingest(split, log[:1_000], 500)
+    edit()
+    result = split.ingest(log[1_000:])
+    assert result.accepted == [r["event_id"] for r in log[1_000:]]
+    replayed_in_parts = all_mastery(graph)
+
+    reset(graph, curriculum)
+    edit()
+    ingest(service, log, 1_200)
+    assert replayed_in_parts == all_mastery(graph)
+
+
 def test_a_task_created_again_under_a_deleted_id_replays_the_answers_it_kept(
     graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
 ) -> None:

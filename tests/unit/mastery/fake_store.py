@@ -18,6 +18,7 @@ from kgplatform.mastery.recompute import (
     split_us,
 )
 from kgplatform.mastery.store import (
+    REPLAY_PENDING,
     AnswerHistory,
     IngestContext,
     IngestContextMoved,
@@ -92,6 +93,17 @@ class FakeIngestTx:
         return LockedLearners(
             len(new), stale, states, rels, refs, self.store.revision, self.store.transfer_model
         )
+
+    def answer_counts(self, learner_ids: list[str]) -> dict[str, int]:
+        counts = dict.fromkeys(learner_ids, 0)
+        for answer in self.store.answers.values():
+            if answer["learner_id"] in counts:
+                counts[answer["learner_id"]] += 1
+        return counts
+
+    def mark_for_replay(self, learner_ids: list[str]) -> int:
+        self.store.learners.update(dict.fromkeys(learner_ids, REPLAY_PENDING))
+        return len(learner_ids)
 
     def answer_histories(self, learner_ids: list[str]) -> list[AnswerHistory]:
         self.store.replayed.update(learner_ids)

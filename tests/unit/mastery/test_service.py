@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kgplatform.errors import Conflict, NotFound, ValidationFailed
-from kgplatform.mastery.service import MasteryService
+from kgplatform.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from kgplatform.mastery.service import MasteryService, PartlyStored
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
 from tests.unit.mastery.fake_store import FakeIngestTx, FakeMasteryStore
 
@@ -414,3 +414,82 @@ def test_an_older_answer_on_a_transfer_source_arriving_after_its_target_gives_on
     apart.ingest([on_target])
     apart.ingest([on_source])
     assert store_apart.mastery == store_together.mastery
+
+
+def counting_transactions(store: FakeMasteryStore) -> list[int]:
+    """Counts `store.run_ingest` calls (one per transaction) in the returned list's length."""
+    calls: list[int] = []
+    run = store.run_ingest
+
+    def counted(work: Any) -> Any:
+        calls.append(1)
+        return run(work)
+
+    store.run_ingest = counted  # type: ignore[method-assign]
+    return calls
+
+
+def test_replays_over_the_budget_are_left_to_later_transactions_with_the_same_mastery() -> None:
+    """After a curriculum edit every learner of a batch is replayed from their whole history; one
+    transaction holding all of them took 51 s on 1M stored answers (past the API's 30 s timeout, so every
+    retry failed alike). Past the budget, learners' rows go to the next transaction; the mastery is the
+    same as an unsplit ingest's, and the result lists every row in order."""
+    rows = log(600, learners=12, seed=5)
+    task = rows[0]["task_id"]
+    moved = [c for c in TASKS if c != task][0]
+
+    store = FakeMasteryStore(TASKS)
+    service = MasteryService(store, max_replayed_answers=120)  # type: ignore[arg-type]
+    ingest_all(service, rows[:500], 100)
+    store.edit_task(task, TASKS[moved])
+    transactions = counting_transactions(store)
+    result = service.ingest(rows[500:])
+    assert len(transactions) >= 500 // 120
+    assert result.accepted == [r["event_id"] for r in rows[500:]] and not result.rejected
+
+    reference, ref_store = make_service()
+    ingest_all(reference, rows[:500], 100)
+    ref_store.edit_task(task, TASKS[moved])
+    reference.ingest(rows[500:])
+    assert store.mastery == ref_store.mastery
+    assert set(store.learners.values()) == set(ref_store.learners.values())  # none left marked pending
+
+
+def test_an_atomic_batch_is_never_split() -> None:
+    rows = log(300, learners=6, seed=6)
+    store = FakeMasteryStore(TASKS)
+    service = MasteryService(store, max_replayed_answers=10)  # type: ignore[arg-type]
+    service.ingest(rows[:250])
+    store.edit_task(rows[0]["task_id"], TASKS[[c for c in TASKS if c != rows[0]["task_id"]][0]])
+    transactions = counting_transactions(store)
+    assert service.ingest(rows[250:], atomic=True).accepted == [r["event_id"] for r in rows[250:]]
+    assert len(transactions) == 1
+
+
+def test_a_split_batch_failing_after_a_commit_says_how_much_was_stored() -> None:
+    """A 503 must not let the caller think nothing was stored: it names the count, lists the stored ids for
+    the plans' stamps, and sending the batch again stores the rest, the stored ones as duplicates."""
+    rows = log(300, learners=6, seed=7)
+    store = FakeMasteryStore(TASKS)
+    service = MasteryService(store, max_replayed_answers=60)  # type: ignore[arg-type]
+    service.ingest(rows[:250])
+    store.edit_task(rows[0]["task_id"], TASKS[[c for c in TASKS if c != rows[0]["task_id"]][0]])
+    calls = counting_transactions(store)
+    run = store.run_ingest
+
+    def second_fails(work: Any) -> Any:
+        if len(calls) == 1:
+            raise ServiceUnavailable("Neo4j went away (a fake)")
+        return run(work)
+
+    store.run_ingest = second_fails  # type: ignore[method-assign]
+    with pytest.raises(PartlyStored) as refused:
+        service.ingest(rows[250:])
+    stored = [e for e in (r["event_id"] for r in rows[250:]) if e in store.answers]
+    assert 0 < len(stored) < 50 and refused.value.accepted == stored
+    assert refused.value.status_code == 503 and f"{len(stored):,} answers of this batch were stored" in str(
+        refused.value
+    )
+    store.run_ingest = run  # type: ignore[method-assign]
+    again = service.ingest(rows[250:])
+    assert again.duplicates == stored and len(again.accepted) == 50 - len(stored)
