@@ -2,17 +2,17 @@
 
 Who does what: `fan_out` (task `kgp.plans.recompute_all`) takes the lock, lists the learner ids (an
 index scan), records the totals, and sends one chunk message per `chunk_size` learners; `run_chunk`
-(task `kgp.plans.recompute_chunk`) reads its learners' mastery, plans each in their own curriculum and
-counts the chunk; the chunk that completes the count calls `finalize`, which writes the summary (a Job
-node) and releases the lock. Every step may run twice (acks_late redelivers after a crash) and leaves
-the same result.
+(task `kgp.plans.recompute_chunk`) reads its learners' mastery, plans each in their own curriculum (with
+neither goals nor mastery, their cached plan's: `group_by_curriculum`) and counts the chunk; the chunk
+that completes the count calls `finalize`, which writes the summary (a Job node) and releases the lock.
+Every step may run twice (acks_late redelivers after a crash) and leaves the same result.
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,13 +82,28 @@ def chunks_by_firsts(learner_ids: Iterable[str], firsts: list[str]) -> list[Chun
     return chunks
 
 
-def group_by_curriculum(rows: Iterable[Row], only: str | None) -> tuple[dict[str, list[Row]], int]:
+# Learner ids -> the curriculum of each one's kept plan (those with one): see `group_by_curriculum`.
+KeptCurricula = Callable[[list[str]], Mapping[str, str]]
+
+
+def group_by_curriculum(
+    rows: Iterable[Row], only: str | None, kept: KeptCurricula | None = None
+) -> tuple[dict[str, list[Row]], int]:
     """Rows per curriculum to plan them in, and how many learners are left out: those of another
-    curriculum than `only`, and (when no curriculum is named) those with neither goals nor mastery."""
+    curriculum than `only`, and (when no curriculum is named) those with neither goals nor mastery and
+    no kept plan.
+
+    A learner with neither goals nor mastery has no default curriculum; the plan kept for them is the
+    one made for the curriculum they named (`PlanService._kept_curriculum`), and plain requests are
+    served it, so they are planned in that one. `kept` is asked once, for those learners only (few)."""
+    rows = list(rows)
+    defaults = [learner_curriculum(row) for row in rows]
+    no_default = [row["learner_id"] for row, default in zip(rows, defaults, strict=True) if default is None]
+    kept_in = kept(no_default) if no_default and kept is not None else {}
     groups: dict[str, list[Row]] = {}
     skipped = 0
-    for row in rows:
-        curriculum_id = learner_curriculum(row) or only
+    for row, default in zip(rows, defaults, strict=True):
+        curriculum_id = default or kept_in.get(row["learner_id"]) or only
         if curriculum_id is None or (only is not None and curriculum_id != only):
             skipped += 1
         else:
@@ -219,7 +234,7 @@ class BatchRunner:
             return self.fail_chunk(job_id, chunk, reason)
         read_at = datetime.now(UTC)  # the plans' date: they include every answer stored before this
         rows = self.job_store.mastery_of(chunk.learner_ids)
-        groups, skipped = group_by_curriculum(rows, only)
+        groups, skipped = group_by_curriculum(rows, only, self.cache.curricula_of)
         planned, failures = 0, []
         for curriculum_id, group in groups.items():
             stamps = self.plan_store.curriculum_stamps(curriculum_id)

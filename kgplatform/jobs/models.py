@@ -65,8 +65,9 @@ class JobStatus(BaseModel):
     failed: int = Field(0, description="Learners in chunks that failed after their retries.")
     skipped: int = Field(
         0,
-        description="Learners with nothing to plan: neither goals nor mastery (no curriculum to plan in), "
-        "of another curriculum than asked, or deleted between the fan-out and their chunk's read.",
+        description="Learners with nothing to plan: neither goals nor mastery nor a cached plan (no "
+        "curriculum to plan in), of another curriculum than asked, or deleted between the fan-out and "
+        "their chunk's read.",
     )
     chunks_total: int | None = None
     chunks_done: int = 0

@@ -4,11 +4,14 @@ for many at once with the batch planner.
 Per learner the outcome is the one-learner path's (`PlanService.current_plan(refresh=True)`, then
 `tasks.replan` when the answer stamp is newer): a cached plan still fresh by its input stamps and not
 older than the learner's answer stamp is kept (so a drain run twice plans nobody twice); the others are
-planned in their default curriculum (the rule of `planning/find_learner_curriculum`), dated before their
-inputs are read, and saved to Neo4j and the cache. The plans are `batch.plan_batch`'s, which equal
+planned in their default curriculum (the rule of `planning/find_learner_curriculum`), or, with neither
+goals nor mastery, in the curriculum of their cached plan (`PlanService._kept_curriculum`), dated before
+their inputs are read, and saved to Neo4j and the cache. The plans are `batch.plan_batch`'s, which equal
 `policy.plan_for_learner`'s for the same inputs (tests/unit/planning). One difference: a learner with no
 cached plan is planned without looking for a stored one in Neo4j; a learner here has just answered,
-so a stored plan would be stale anyway.
+so a stored plan would be stale anyway. So a learner with neither goals nor mastery and no cached plan
+is skipped: the plan kept for them is then only in Neo4j, and the next request misses the cache and is
+planned on the spot in its curriculum (`PlanService.current_plan`).
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)  # unknown, nothing to plan from, curriculum unusable
 
 
+def kept_curricula(
+    cached: dict[str, tuple[PlanRecord | None, bytes | None]], learner_ids: list[str]
+) -> dict[str, str]:
+    """The curriculum of each learner's cached plan, for those with one."""
+    found = ((learner, cached.get(learner, (None, None))[0]) for learner in learner_ids)
+    return {learner: record.curriculum_id for learner, record in found if record is not None}
+
+
 class OnDemandPlanner:
     def __init__(
         self,
@@ -80,7 +91,10 @@ class OnDemandPlanner:
         if not rows:
             return outcome
         cached = self._cached([row["learner_id"] for row in rows])
-        groups, _ = group_by_curriculum(rows, None)
+        # A learner with neither goals nor mastery is planned in the curriculum of their kept plan, as
+        # `PlanService._kept_curriculum` does: skipped, their plan stayed stale after an interests or goals
+        # change until the key expired (a review, 2 December).
+        groups, _ = group_by_curriculum(rows, None, lambda ids: kept_curricula(cached, ids))
         grouped = {row["learner_id"] for group in groups.values() for row in group}
         outcome.skipped.extend(row["learner_id"] for row in rows if row["learner_id"] not in grouped)
         records = []

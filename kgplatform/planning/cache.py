@@ -113,6 +113,15 @@ class PlanCache:
         raw = self.client.get(plan_key(learner_id))
         return PlanRecord.from_mapping(json.loads(raw)) if raw else None
 
+    def curricula_of(self, learner_ids: list[str]) -> dict[str, str]:
+        """The curriculum of each learner's cached plan, for those with one (one MGET)."""
+        plans = self.client.mget([plan_key(learner_id) for learner_id in learner_ids]) if learner_ids else []
+        return {
+            learner_id: json.loads(raw)["curriculum_id"]
+            for learner_id, raw in zip(learner_ids, plans, strict=True)
+            if raw
+        }
+
     def put(self, record: PlanRecord) -> bool:
         """Caches the plan unless a newer one is cached; returns whether it was written."""
         return bool(self._set_newer(keys=[plan_key(record.learner_id)], args=[self.ttl_s, record.to_json()]))
