@@ -90,12 +90,13 @@ def group_by_curriculum(
     rows: Iterable[Row], only: str | None, kept: KeptCurricula | None = None
 ) -> tuple[dict[str, list[Row]], int]:
     """Rows per curriculum to plan them in, and how many learners are left out: those of another
-    curriculum than `only`, and (when no curriculum is named) those with neither goals nor mastery and
-    no kept plan.
+    curriculum than `only`, and those with neither goals nor mastery and no kept plan.
 
     A learner with neither goals nor mastery has no default curriculum; the plan kept for them is the
     one made for the curriculum they named (`PlanService._kept_curriculum`), and plain requests are
-    served it, so they are planned in that one. `kept` is asked once, for those learners only (few)."""
+    served it, so they are planned in that one, and left out of a batch for another curriculum (`only`
+    is not theirs: planning them there replaced their kept plan). `kept` is asked once, for those
+    learners only (few)."""
     rows = list(rows)
     defaults = [learner_curriculum(row) for row in rows]
     no_default = [row["learner_id"] for row, default in zip(rows, defaults, strict=True) if default is None]
@@ -103,7 +104,7 @@ def group_by_curriculum(
     groups: dict[str, list[Row]] = {}
     skipped = 0
     for row, default in zip(rows, defaults, strict=True):
-        curriculum_id = default or kept_in.get(row["learner_id"]) or only
+        curriculum_id = default or kept_in.get(row["learner_id"])
         if curriculum_id is None or (only is not None and curriculum_id != only):
             skipped += 1
         else:

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from kgplatform.api.plan_serving import cached_stale_reasons
-from kgplatform.jobs.batch import BatchRunner, Chunk
+from kgplatform.jobs.batch import BatchRunner, Chunk, group_by_curriculum
 from kgplatform.jobs.on_demand_plans import OnDemandPlanner
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import SET_NEWER_SCRIPT, PlanCache
@@ -211,3 +211,23 @@ def test_plan_cache_reads_the_curricula_of_cached_plans() -> None:
     cache = PlanCache(redis)  # type: ignore[arg-type]
     assert cache.curricula_of(["L", "M", "K"]) == {"L": "chain", "K": "other"}
     assert cache.curricula_of([]) == {}
+
+
+def test_a_batch_for_one_curriculum_does_not_move_a_learner_without_a_default_into_it() -> None:
+    """`POST /jobs/recompute {"curriculum_id": X}` planned every learner with neither goals nor mastery in X:
+    their kept plan for another curriculum was replaced, plain requests were served X's plan as fresh,
+    and the job counted them planned, where its fields say such learners are skipped (a review,
+    2 December). Now they are planned only when their kept plan is X's."""
+    nothing = row("L")
+    assert group_by_curriculum([nothing], "x") == ({}, 1)
+    assert group_by_curriculum([nothing], "x", lambda ids: {"L": "z"}) == ({}, 1)
+    assert group_by_curriculum([nothing], "x", lambda ids: {"L": "x"}) == ({"x": [nothing]}, 0)
+
+    redis = MemoryRedis({"kgp:plan:L": kept_plan("L", "other")})
+    planned, counted = run_chunk(redis, [row("L"), row("M"), row("K", ["a"], "chain")], "chain")
+    assert (planned, counted["skipped"]) == (1, 2)  # K only
+    assert orjson.loads(redis.values["kgp:plan:L"])["id"] == "kept-L"  # L's plan for 'other' survives
+    assert "kgp:plan:M" not in redis.values
+    planned, counted = run_chunk(redis, [row("L"), row("M")], "other")
+    assert (planned, counted["skipped"]) == (1, 1)
+    assert orjson.loads(redis.values["kgp:plan:L"])["curriculum_id"] == "other"
