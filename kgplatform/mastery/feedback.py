@@ -143,9 +143,13 @@ def build_report(
     # answered and good enough to open their dependants, and no dependant the learner is stuck on. The
     # planner leaves them to their dependants' tasks, so they are not "ready to learn" (still in progress).
     stuck = {
-        s.concept_id for s in states if s.attempts >= SEND_BACK_AFTER and not at_least(s.p_now, READY_AT)
+        s.concept_id
+        for s in states
+        if s.has_tasks and s.attempts >= SEND_BACK_AFTER and not at_least(s.p_now, READY_AT)
     }
-    behind_stuck = {p for s in states if s.concept_id in stuck for p in s.prerequisites}
+    # Their prerequisites, looking through those without tasks, as the planner (`graph.carriers`): behind
+    # a taskless grouping concept the settled prerequisite was never given back (a review, 2 December).
+    behind_stuck = behind_through_taskless(states, stuck)
     # ... and some dependant on the way has tasks to carry the learner on (not only a capstone).
     carried = known_concepts(
         states,
@@ -233,6 +237,23 @@ def through_taskless(ordered: Sequence[ConceptState], flagged: set[str]) -> set[
         if not s.has_tasks and all(p in out for p in s.prerequisites if p in present):
             out.add(s.concept_id)
     return out
+
+
+def behind_through_taskless(states: Sequence[ConceptState], concepts: set[str]) -> set[str]:
+    """The prerequisites of `concepts`, and those of each prerequisite without tasks, and so on: the
+    concepts whose dependants with tasks (the planner's `graph.carriers`) include one of `concepts`."""
+    by_id = {s.concept_id: s for s in states}
+    behind: set[str] = set()
+    stack = [p for cid in concepts if cid in by_id for p in by_id[cid].prerequisites]
+    while stack:
+        concept = stack.pop()
+        if concept in behind:
+            continue
+        behind.add(concept)
+        state = by_id.get(concept)
+        if state is not None and not state.has_tasks:
+            stack.extend(state.prerequisites)
+    return behind
 
 
 def known_concepts(states: Sequence[ConceptState], mastered: set[str]) -> set[str]:

@@ -347,31 +347,35 @@ def settled_cells(
     config: PlanConfig,
 ) -> np.ndarray:
     """Which of the answered cells (`rows`, `cols`) are settled prerequisites: on the way to a goal, not a
-    goal, good enough to open their dependants, and no dependant of them the learner is stuck on
+    goal, good enough to open their dependants, some dependant with tasks on the way (`graph.carriers`:
+    direct, or through concepts without tasks), and none of those the learner is stuck on
     (`PlanConfig.send_back_after` answers, still below `ready_at`; `PlanConfig.settle_prerequisites`). A
     learner without goals (`has_goals`, per row) aims at the whole curriculum: every concept is a goal,
     none is settled. Worked on by position: only answered cells can be settled, a few per learner, where
     (L, n) passes cost the batch planner about 7% more worker CPU."""
-    flat = rows.astype(np.int64) * p.shape[1] + cols
+    n = p.shape[1]
+    flat = rows.astype(np.int64) * n + cols
     settled = good_enough[rows, cols] & on_path[rows, cols] & has_goals[rows] & ~np.isin(flat, goal_at)
+    if not settled.any():
+        return settled
+    idx = np.flatnonzero(settled)
+    # Row k: the concepts with tasks cell k's concept leads to through taskless ones (a scipy row gather).
+    deps = graph.carriers[cols[idx]]
+    counts = np.diff(deps.indptr)
+    owner = np.repeat(np.arange(idx.size), counts)
+    dep_rows = rows[idx][owner]
     # Only where a dependant on the way has tasks to carry the learner on: the prerequisite of a goal
     # nobody can practise (a capstone) was settled and never practised again (a review, 1 December).
-    if settled.any():
-        idx = np.flatnonzero(settled)
-        # Row k: the concepts with tasks cell k's concept leads to through taskless ones (a scipy row gather).
-        deps = graph.carriers[cols[idx]]
-        counts = np.diff(deps.indptr)
-        on_the_way = on_path[np.repeat(rows[idx], counts), deps.indices]
-        carried = np.zeros(idx.size, dtype=bool)
-        carried[np.repeat(np.arange(idx.size), counts)[on_the_way]] = True
-        settled[idx] = carried
+    keep = np.zeros(idx.size, dtype=bool)
+    keep[owner[on_path[dep_rows, deps.indices]]] = True
+    # And not where the learner is stuck on one of those dependants: the same relation, through concepts
+    # without tasks. Direct dependants only (before 2 December), a learner stuck behind a taskless
+    # grouping concept (a -> P -> b) looped on b and was never sent back to a (a review, 2 December).
     stuck = (attempts[rows, cols] >= config.send_back_after) & (p[rows, cols] < config.ready_at)
-    if stuck.any() and settled.any():
-        marks = sparse.csr_array(
-            (np.ones(int(stuck.sum()), dtype=np.float32), (rows[stuck], cols[stuck])), shape=p.shape
-        )
-        behind = marks @ graph.prereq_t  # (L, n): the prerequisites of each concept the learner is stuck on
-        settled[settled] = np.asarray(behind[rows[settled], cols[settled]]).ravel() == 0
+    if stuck.any():
+        stuck_at = dep_rows.astype(np.int64) * n + deps.indices
+        keep[owner[np.isin(stuck_at, flat[stuck])]] = False
+    settled[idx] = keep
     return settled
 
 

@@ -389,3 +389,43 @@ def test_the_report_does_not_settle_the_prerequisite_of_a_goal_without_tasks() -
         replace(state("cap", 0.25, prereqs=("p",), goal=True), has_tasks=False),
     ]
     assert [r.concept_id for r in build_report("kim", states, NOW).ready_to_learn] == ["p"]
+
+
+def test_a_learner_stuck_behind_a_concept_without_tasks_has_the_settled_prerequisite_ready_in_both() -> None:
+    """a -> P (no tasks) -> b, goal b failed 25 times at 0.3, a at 0.7: the planner sends the learner back
+    to a, and the report lists a as ready to learn; both looked only at b's direct prerequisites, and
+    neither did (a review, 2 December). Six failures short of `send_back_after`, a stays settled in both."""
+    edges = [("a", "P"), ("P", "b")]
+    for failures, sent_back in ((25, True), (PlanConfig().send_back_after - 1, False)):
+        graph = build_graph(_document(edges, ["a", "b"]))
+        ids = list(graph.concept_ids)
+        p = {"a": 0.7, "P": 0.25, "b": 0.3}
+        answers = {"a": 3, "P": 0, "b": failures}
+        plan = plan_for_learner(
+            graph,
+            "kim",
+            p_mastery=np.array([p[c] for c in ids], dtype=np.float32),
+            p_peak=np.array([p[c] for c in ids], dtype=np.float32),
+            attempts=np.array([float(answers[c]) for c in ids], dtype=np.float32),
+            goals=np.array([c == "b" for c in ids]),
+            config=PlanConfig(),
+        )
+        has_tasks = dict(zip(ids, graph.has_tasks.tolist(), strict=True))
+        states = [
+            replace(
+                state(
+                    c,
+                    p[c],
+                    prereqs=tuple(x for x, y in edges if y == c),
+                    p_mastery=p[c],
+                    attempts=answers[c],
+                    days_ago=0,
+                    goal=c == "b",
+                ),
+                has_tasks=has_tasks[c],
+            )
+            for c in ids
+        ]
+        ready = [r.concept_id for r in build_report("kim", states, NOW).ready_to_learn]
+        assert ("a" in [t.concept_id for t in plan.tasks]) is sent_back, (failures, plan.tasks)
+        assert ("a" in ready) is sent_back, (failures, ready)

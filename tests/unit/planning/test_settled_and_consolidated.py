@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from kgplatform.planning.batch import LearnerMatrix, chunk_picks
-from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.batch import LearnerMatrix, chunk_picks, plan_batch
+from kgplatform.planning.graph import ConceptGraph, build_graph
 from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.policy import Plan, PlanConfig
 from kgplatform.planning.stamps import InputStamps
-from tests.unit.planning.conftest import learner_plan
+from tests.unit.planning.conftest import learner_plan, one_learner_plan
+from tests.unit.planning.documents import curriculum_document
 
 
 def plan(
@@ -48,6 +49,35 @@ def test_a_learner_stuck_on_a_dependant_is_sent_back_to_the_settled_prerequisite
     after = float(PlanConfig().send_back_after)
     stuck = plan(chain, {"a": 0.95, "b": 0.7, "c": 0.3}, {"a": 4.0, "b": 3.0, "c": after}, ("d",))
     assert "b" in concepts(stuck)
+
+
+@pytest.mark.parametrize("failures", [PlanConfig().send_back_after, 25])
+def test_a_learner_stuck_behind_a_concept_without_tasks_is_sent_back_too(failures: int) -> None:
+    """a -> P -> b, P a grouping concept no task exercises, goal b: a (0.7) is settled through P (b has
+    tasks), and the send-back looked only at a's direct dependants, so a learner who had failed b 25
+    times was given b, b and an off-path filler forever; with tasks on P they were sent back to P at
+    once (a review, 2 December). Both planners agree."""
+    graph = build_graph(
+        curriculum_document({"ta": ["a"], "tb1": ["b"], "tb2": ["b"], "tz": ["z"]}, [("a", "P"), ("P", "b")])
+    )
+    ids = graph.concept_ids
+    now, answered = {"a": 0.7, "b": 0.3}, {"a": 3.0, "b": float(failures)}
+    values = np.array([[now.get(c, 0.25) for c in ids]], dtype=np.float32)
+    learners = LearnerMatrix(
+        ["learner"],
+        values,
+        values.copy(),
+        np.array([[answered.get(c, 0.0) for c in ids]], dtype=np.float32),
+        np.array([[c == "b" for c in ids]]),
+    )
+    config = PlanConfig(n_tasks=3)
+    alone = one_learner_plan(graph, learners, 0, config)
+    (batch,) = (plan for chunk in plan_batch(graph, learners, config) for plan in chunk)
+    assert batch == alone
+    assert concepts(alone)[0] == "a", [(t.concept_id, t.reason) for t in alone.tasks]
+    # Not stuck yet (one failure short): a stays settled, through P as directly.
+    learners.attempts[0, ids.index("b")] = PlanConfig().send_back_after - 1
+    assert "a" not in concepts(one_learner_plan(graph, learners, 0, config))
 
 
 def test_a_few_failures_on_a_dependant_do_not_send_the_learner_back(chain: ConceptGraph) -> None:
