@@ -31,13 +31,14 @@ _HELPED_BITS = 1 << np.arange(5)
 
 def _middle_codes(graph: ConceptGraph, picks: ChunkPicks) -> np.ndarray:
     """(L, K) one integer per pick naming its reason's graph words: concept, helped targets, the learner's
-    interest the concept carries, blocks, what it says of the goals (`policy.goal_words`)."""
+    interest the concept carries, blocks, what it says of the goals (`policy.goal_words`), review or not."""
     helped = (picks.facts["helped"] >= 0) @ _HELPED_BITS  # which of the concept's 5 targets it helps
     blocks = np.where(picks.facts["blocks"] > 0, picks.facts["blocks"], 0).astype(np.int64)
     kind = np.minimum(picks.facts["goal"], IS_GOAL)  # `reasons.goal_kind`; the goal's own words apart
     liked = picks.facts["liked"]  # 0, or 1 + a tag number
+    review = picks.facts["review"].astype(np.int64)  # an off-path review's words differ (`rest_words`)
     tags, n = len(graph.tag_index) + 1, graph.n_concepts
-    return (((blocks * 3 + kind) * tags + liked) * 32 + helped) * n + picks.concept
+    return ((((blocks * 3 + kind) * 2 + review) * tags + liked) * 32 + helped) * n + picks.concept
 
 
 def _new_middle(graph: ConceptGraph, code: int) -> str:
@@ -45,10 +46,11 @@ def _new_middle(graph: ConceptGraph, code: int) -> str:
     rest, concept = divmod(code, graph.n_concepts)
     rest, helped = divmod(rest, 32)
     rest, liked = divmod(rest, len(graph.tag_index) + 1)
+    rest, review = divmod(rest, 2)
     blocks, kind = divmod(rest, 3)
     targets = graph.transfer_targets[concept].tolist()
     chosen = tuple(t if helped >> i & 1 else -1 for i, t in enumerate(targets))
-    text = graph.reason_codes[code] = rest_words(graph, chosen, blocks or None, kind, liked)
+    text = graph.reason_codes[code] = rest_words(graph, chosen, blocks or None, kind, liked, bool(review))
     return text
 
 

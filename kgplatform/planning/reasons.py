@@ -20,14 +20,19 @@ FIRST_TRY_WORDS = " (a typical learner's: no answers from you on it yet)"
 
 
 def middle(
-    graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, goal: int, liked: int = 0
+    graph: ConceptGraph,
+    helped: tuple[int, ...],
+    blocks: int | None,
+    goal: int,
+    liked: int = 0,
+    review: bool = False,
 ) -> str:
     """The graph-dependent part of a learn or review reason, with its leading "; " when not empty.
     `goal`: what to say of the learner's goals (`NO_GOALS` ...); `liked`: 1 + the `tag_index` number of
-    the learner's interest the concept carries, 0 for none. The goal's words come first and are kept
-    apart (`goal_words`): joined to the rest, which depends on the goal only through `goal_kind`, the
-    batch looks the two up separately instead of caching a text per goal."""
-    return goal_words(graph, goal) + rest_words(graph, helped, blocks, goal_kind(goal), liked)
+    the learner's interest the concept carries, 0 for none; `review`: the purpose is a review. The goal's
+    words come first and are kept apart (`goal_words`): joined to the rest, which depends on the goal only
+    through `goal_kind`, the batch looks the two up separately instead of caching a text per goal."""
+    return goal_words(graph, goal) + rest_words(graph, helped, blocks, goal_kind(goal), liked, review)
 
 
 def goal_kind(goal: int) -> int:
@@ -44,10 +49,16 @@ def goal_words(graph: ConceptGraph, goal: int) -> str:
 
 
 def rest_words(
-    graph: ConceptGraph, helped: tuple[int, ...], blocks: int | None, kind: int, liked: int
+    graph: ConceptGraph,
+    helped: tuple[int, ...],
+    blocks: int | None,
+    kind: int,
+    liked: int,
+    review: bool = False,
 ) -> str:
-    """The words after the goal's: what the practice strengthens and is needed for, the interest, off-path."""
-    key = (helped, blocks, kind, liked)
+    """The words after the goal's: what the practice strengthens and is needed for, the interest, off-path
+    (for a review, only that: the concept is not next, it was mastered before and is due again)."""
+    key = (helped, blocks, kind, liked, review)
     cached = graph.reason_parts.get(key)
     if cached is not None:
         return cached
@@ -63,7 +74,9 @@ def rest_words(
     if liked:
         parts.append(f"matches your interest in {graph.tag_names[liked - 1]}")
     if kind == OFF_PATH:
-        parts.append("next in the curriculum, off your goal path")
+        # A review due off the goal path is ranked with the path's candidates; "next in the curriculum"
+        # read as the plan moving on to new material (a review, 2 December).
+        parts.append("off your goal path" if review else "next in the curriculum, off your goal path")
     text = "".join("; " + part for part in parts)
     graph.reason_parts[key] = text
     return text
@@ -92,8 +105,9 @@ def describe(
         if graph.centrality[concept] > 0:
             return "placement: tells most about you (a central concept, no answers from you yet)"
         return "placement: tells most about you (no answers from you yet)"  # no prerequisites: none central
-    first = opening(purpose == "review", again, p_mastery, consolidate)
-    words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked)
+    review = purpose == "review"
+    first = opening(review, again, p_mastery, consolidate)
+    words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked, review)
     return f"{first}{words}; predicted success {success:.0%}{FIRST_TRY_WORDS if first_try else ''}"
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import orjson
 import pytest
 
-from kgplatform.planning.batch import LearnerMatrix
+from kgplatform.planning.batch import LearnerMatrix, chunk_picks
 from kgplatform.planning.graph import ConceptGraph, build_graph
+from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.policy import Plan, PlanConfig, plan_for_learner
+from kgplatform.planning.stamps import InputStamps
 
 
 def chain_document() -> dict[str, Any]:
@@ -55,6 +59,26 @@ def one_learner_plan(graph: ConceptGraph, learners: LearnerMatrix, row: int, con
         interests=None if learners.interests is None else learners.interests[row],
         typical=learners.typical,  # as the batch's scores have it: the reasons' words depend on it
     )
+
+
+def cached_tasks(
+    graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig
+) -> list[list[dict[str, Any]]]:
+    """Each learner's tasks as the batch caches them (`page_json.chunk_json`): the reasons the nightly and
+    the on-demand drain write, to compare with the one-learner path's."""
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    written = chunk_json(
+        graph,
+        chunk_picks(graph, learners, config),
+        list(learners.learner_ids),
+        [at] * len(learners.learner_ids),
+        plan_ids=[f"plan-{learner}" for learner in learners.learner_ids],
+        curriculum_id="test",
+        created_at=at,
+        model_version="v",
+        stamps=InputStamps(None, None, None),
+    )
+    return [orjson.loads(text)["tasks"] for text in written]
 
 
 def learner_plan(

@@ -57,6 +57,9 @@ def test_chunk_json_writes_the_bytes_of_the_plan_records_json(concepts: int, lea
     if concepts > 5:
         assert {t.purpose for plan in plans for t in plan.tasks} == {"placement", "learn", "review"}
         assert any("matches your interest in" in t.reason for plan in plans for t in plan.tasks)
+        # Off-path reviews' words differ from off-path fillers' (the reason codes carry the purpose).
+        off = [t.purpose for plan in plans for t in plan.tasks if "off your goal path" in t.reason]
+        assert {"review", "learn"} <= set(off)
         # Both endings are compared: concepts never answered on (the typical learner's figure) and others.
         learn = [t.reason for plan in plans for t in plan.tasks if t.purpose == "learn"]
         assert any(r.endswith(FIRST_TRY_WORDS) for r in learn)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from kgplatform.planning.batch import LearnerMatrix
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.policy import Plan, PlanConfig
-from tests.unit.planning.conftest import learner_plan
+from tests.unit.planning.conftest import cached_tasks, learner_plan, one_learner_plan
 
 
 def plan(chain: ConceptGraph, p: dict[str, float], goals: tuple[str, ...]) -> Plan:
@@ -36,3 +39,33 @@ def test_without_goals_a_reason_speaks_of_no_path(chain: ConceptGraph) -> None:
     assert "path" not in everything and "goal" not in everything
     with_goal = " ".join(reasons(plan(chain, {"a": 0.3, "x": 0.3}, goals=("d",))).values())
     assert "needed for 1 concept on your path" in with_goal
+
+
+def test_an_off_path_review_is_not_called_next_in_the_curriculum(chain: ConceptGraph) -> None:
+    """Goal d; the island z was mastered (0.9) and has decayed to 0.5: its review is ranked with the goal
+    path's candidates, and its reason said "next in the curriculum, off your goal path", which a teacher
+    reads as the plan moving on to new material (a review, 2 December). Both reason paths (the one-learner
+    `describe` and the batch's cached JSON) say the same."""
+    ids = chain.concept_ids
+    now, peak, answered = {"z": 0.5, "a": 0.9}, {"z": 0.9, "a": 0.9}, {"z": 4.0, "a": 3.0}
+    learners = LearnerMatrix(
+        ["learner"],
+        np.array([[now.get(c, 0.25) for c in ids]], dtype=np.float32),
+        np.array([[peak.get(c, 0.25) for c in ids]], dtype=np.float32),
+        np.array([[answered.get(c, 0.0) for c in ids]], dtype=np.float32),
+        np.array([[c == "d" for c in ids]]),
+        typical=np.full(len(ids), 0.25, np.float32),
+    )
+    config = PlanConfig()
+    alone = one_learner_plan(chain, learners, 0, config)
+    (review,) = [t for t in alone.tasks if t.concept_id == "z"][:1]
+    assert review.purpose == "review"
+    assert review.reason.startswith("review due: mastery decayed to 0.50; off your goal path; "), (
+        review.reason
+    )
+    assert "next in the curriculum" not in review.reason
+    (cached,) = cached_tasks(chain, learners, config)
+    assert [t["reason"] for t in cached] == [t.reason for t in alone.tasks]
+    # A filler that is not a review still says where it stands.
+    filler = reasons(plan(chain, {"a": 0.95}, goals=("c",)))["z"]
+    assert "next in the curriculum, off your goal path" in filler

@@ -5,19 +5,15 @@ all look met keeps practising the least mastered one."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
-from kgplatform.planning.batch import LearnerMatrix, chunk_picks, plan_batch
+from kgplatform.planning.batch import LearnerMatrix, plan_batch
 from kgplatform.planning.graph import ConceptGraph, build_graph
-from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.policy import Plan, PlanConfig
-from kgplatform.planning.stamps import InputStamps
-from tests.unit.planning.conftest import learner_plan, one_learner_plan
+from tests.unit.planning.conftest import cached_tasks, learner_plan, one_learner_plan
 from tests.unit.planning.documents import curriculum_document
 
 
@@ -136,16 +132,5 @@ def test_the_consolidate_words_follow_the_planners_own_bar(
         np.array([[answered.get(c, 0.0) for c in ids]]),
         np.array([[c in ("c", "d") for c in ids]]),
     )
-    at = datetime(2026, 12, 1, tzinfo=UTC)
-    (cached,) = chunk_json(
-        chain,
-        chunk_picks(chain, learners, config),
-        ["learner"],
-        [at],
-        plan_ids=["plan"],
-        curriculum_id="chain",
-        created_at=at,
-        model_version="v",
-        stamps=InputStamps(None, None, None),
-    )
-    assert json.loads(cached)["tasks"][0]["reason"] == first.reason
+    (cached,) = cached_tasks(chain, learners, config)
+    assert cached[0]["reason"] == first.reason
