@@ -144,6 +144,9 @@ class ConceptScores:
 
 # Outside the band, tasks whose predicted success is this close to the best fit's take turns with it.
 TURN_TOLERANCE = 0.05
+# The largest goal weight (gap ** -focus) `closest_goal_pull` keeps as it is: float32 holds 3.4e38, and
+# a concept's pull sums the weights of every goal it leads to.
+MAX_GOAL_WEIGHT = 1e30
 
 
 def band_gap(success: np.ndarray, config: PlanConfig) -> np.ndarray:
@@ -414,9 +417,20 @@ def closest_goal_pull(
     )
     gap = np.add.reduceat(still_missing.ravel().take(flat), ways.indptr[:-1])
     gaps[rows, slots] = gap
-    weight = np.zeros(gap.size, dtype=np.float32)
+    exact = np.zeros(gap.size)  # float64
     has_gap = gap > 0
-    weight[has_gap] = np.power(gap[has_gap].astype(np.float64), -focus)
+    exact[has_gap] = np.power(gap[has_gap].astype(np.float64), -focus)
+    # A focus the config accepts (up to 8) and a goal nearly met (a consolidated one, p = 0.9999999: gap
+    # 1e-7, weight 1e56) overflowed float32: inf, then inf / inf = NaN scores, and the goal dropped out of
+    # the plan (a review, 2 December). Such a learner's weights are divided by their largest (only their
+    # ratios count: the pull is normalised per learner), in float64; every other learner's are the same
+    # bits as before, for one learner or many.
+    if exact.max(initial=0.0) > MAX_GOAL_WEIGHT:
+        top = np.zeros(n_rows)
+        np.maximum.at(top, rows, exact)
+        scaled = top[rows] > MAX_GOAL_WEIGHT
+        exact[scaled] /= top[rows[scaled]]
+    weight = exact.astype(np.float32)
     # Duplicates (a concept leading to two of a learner's goals) are summed, in pair order.
     pulled = sparse.coo_array((np.repeat(weight, counts), (concept, row)), shape=(n, n_rows))
     return pulled.toarray(), gaps

@@ -9,8 +9,10 @@ import pytest
 
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.errors import ValidationFailed
+from kgplatform.planning.batch import LearnerMatrix, plan_batch
 from kgplatform.planning.graph import ConceptGraph, build_graph
 from kgplatform.planning.policy import PlanConfig, closest_goal_pull, plan_for_learner, unmet_goal_lists
+from tests.unit.planning.conftest import chain_document, one_learner_plan
 
 
 def one_task_each(name: str, edges: list[tuple[str, str]], ids: list[str]) -> dict[str, Any]:
@@ -118,6 +120,48 @@ def test_closest_goal_pull_of_a_batch_equals_each_learner_alone_bit_for_bit() ->
     # Every concept leading to an unmet goal is pulled, nothing else is.
     leads = (goals & ~known).astype(np.float32) @ graph.closure.T.astype(np.float32) > 0
     assert np.array_equal(batch.T > 0, leads)
+
+
+@pytest.mark.parametrize("focus", [2.0, 5.0, 8.0])
+def test_a_nearly_mastered_goal_stays_planned_at_every_focus_the_config_accepts(focus: float) -> None:
+    """The learner's only goal d at 0.9999999 (every goal met, so it is consolidated: gap 1e-7). At focus
+    8, gap ** -8 = 1e56 overflowed float32: inf, NaN scores (with a RuntimeWarning, an error here) and d
+    dropped out of the plan for an off-path filler (a review, 2 December). Both planners agree."""
+    graph = build_graph(chain_document())
+    ids = graph.concept_ids
+    now = {"a": 0.95, "b": 0.95, "c": 0.95, "d": 0.9999999, "x": 0.95}
+    # Learner 0 as above; learner 1 an ordinary one, whose pull must not depend on learner 0's.
+    values = np.array([[now.get(c, 0.25) for c in ids], [0.95, 0.7, 0.3, 0.25, 0.25, 0.25]], dtype=np.float32)
+    answered = np.array([[3.0 if c in now else 0.0 for c in ids], [3, 3, 1, 0, 0, 0]], dtype=np.float32)
+    goals = np.array([[c == "d" for c in ids]] * 2)
+    learners = LearnerMatrix(["near", "ordinary"], values, values.copy(), answered, goals)
+    config = PlanConfig(goal_focus=focus)
+    batch = [plan for chunk in plan_batch(graph, learners, config) for plan in chunk]
+    alone = [one_learner_plan(graph, learners, row, config) for row in range(2)]
+    assert batch == alone
+    assert [t.concept_id for t in alone[0].tasks][:1] == ["d"], alone[0].tasks
+    assert alone[0].tasks[0].reason.startswith("consolidate: ")
+
+
+def test_goal_pull_is_finite_and_per_learner_bit_for_bit_at_the_highest_focus() -> None:
+    """Learners with goals nearly met (gap down to float32's smallest step below 1) beside ordinary ones:
+    every pull finite, and each learner's the same bits alone as in the batch."""
+    graph = build_graph(generate_curriculum(120, 5))
+    n = graph.n_concepts
+    rng = np.random.default_rng(9)
+    p = rng.random((30, n)).astype(np.float32)
+    goals = rng.random((30, n)) < 0.03
+    goals[::3, n - 1] = True
+    p[::3] = np.float32(1.0) - np.float32(2.0**-24)  # every concept of every third learner: gap 6e-8 and up
+    known = np.zeros((30, n), dtype=bool)
+    aims = unmet_goal_lists(np.flatnonzero(goals), 30, n)
+    for focus in (0.0, 2.0, 4.5, 8.0):
+        batch, _ = closest_goal_pull(graph, p, known, aims, focus=focus)
+        assert np.isfinite(batch).all() and (batch.max(axis=0) > 0).all(), focus
+        for row in range(30):
+            own = unmet_goal_lists(np.flatnonzero(goals[row]), 1, n)
+            alone, _ = closest_goal_pull(graph, p[row : row + 1], known[row : row + 1], own, focus=focus)
+            assert np.array_equal(batch[:, row], alone[:, 0]), (focus, row)
 
 
 @pytest.mark.parametrize("focus", [-1.0, 9.0])
