@@ -77,6 +77,33 @@ await context.addInitScript(() => {
   });
 });
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+/** Holds the requests to the URLs `matches` picks (of `method`, when given) in flight, as a slow server would,
+ * until `release()`: `arrived` resolves with the first one held, so a step acts while it is surely in flight.
+ * `stop()` lets every held one go and removes the route. */
+const holdRequests = async (matches, method = null) => {
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  let arrive;
+  const arrived = new Promise((resolve) => { arrive = resolve; });
+  const hold = async (route) => {
+    if (method && route.request().method() !== method) {
+      await route.fallback();
+      return;
+    }
+    arrive(route.request());
+    await released;
+    await route.continue().catch(() => {});
+  };
+  await page.route(matches, hold);
+  return {
+    arrived,
+    release,
+    stop: async () => {
+      release();
+      await page.unroute(matches, hold);
+    },
+  };
+};
 const csv = (text) => ({ mimeType: 'text/csv', buffer: Buffer.from(text) });
 const conceptShown = (id) => page.waitForFunction((want) => document.querySelector('#concept-id').textContent === want, id);
 
@@ -569,6 +596,72 @@ step('a save that leaves the tags box alone keeps a tag holding \';\' whole', as
   assert.equal(restored.status, 200);
   await page.getByRole('button', { name: 'Reload' }).click();
   await page.locator('#concept-title', { hasText: before.json.name }).waitFor();
+});
+
+step('text typed while a save is in flight stays in the form as unsaved; a refused save\'s conflict view shows it', async () => {
+  // The answer refilled the editor with the saved concept: a description typed meanwhile was gone, and
+  // nothing asked, since the form then matched what was stored (a review, s29).
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  const start = await callApi('GET', '/concepts/linear-equations');
+  const concept = (url) => url.pathname === '/concepts/linear-equations';
+  let held = await holdRequests(concept, 'PATCH');
+  try {
+    await form.getByLabel('Name').fill('Linear equations, renamed');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await held.arrived;
+    await form.getByLabel('Description').fill('typed while the save was in flight');
+    held.release();
+    await expectAlert(/Saved linear-equations \(version \d+\)\. What you typed while it was being saved is still in the form, not saved yet\./);
+  } finally {
+    await held.stop();
+  }
+  assert.equal(await form.getByLabel('Name').inputValue(), 'Linear equations, renamed');
+  assert.equal(await form.getByLabel('Description').inputValue(), 'typed while the save was in flight');
+  assert.equal(await unloadAsks(), true, 'the typed description is unsaved work');
+  let stored = await callApi('GET', '/concepts/linear-equations');
+  assert.equal(stored.json.name, 'Linear equations, renamed');
+  assert.equal(stored.json.description, start.json.description, 'the description was not in that save');
+  assert.equal(await page.locator('#concept-version').textContent(), String(stored.json.version));
+  // The next save goes over the version just saved: no 412.
+  await form.getByRole('button', { name: 'Save' }).click();
+  const text = await expectAlert(new RegExp(`Saved linear-equations \\(version ${stored.json.version + 1}\\)`));
+  assert.doesNotMatch(text, /still in the form/);
+  stored = await callApi('GET', '/concepts/linear-equations');
+  assert.equal(stored.json.description, 'typed while the save was in flight');
+  assert.equal(await unloadAsks(), false);
+
+  // Typed while a save that will be refused (412) is in flight: the conflict view has it as mine, and
+  // "Save my choices" saves it (it refilled the form over it).
+  const other = await callApi('PATCH', '/concepts/linear-equations', { body: { name: 'Their name' }, ifMatch: stored.etag });
+  assert.equal(other.status, 200);
+  held = await holdRequests(concept, 'PATCH');
+  try {
+    await form.getByLabel('Name').fill('My name');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await held.arrived;
+    await form.getByLabel('Description').fill('typed while the refused save was in flight');
+    held.release();
+    await expectAlert(/Precondition failed \(412\)/);
+  } finally {
+    await held.stop();
+  }
+  const conflict = page.getByRole('region', { name: /Changed by someone else/ });
+  await conflict.waitFor();
+  const description = conflict.locator('tbody tr[data-field=description] td');
+  assert.equal(await description.count(), 2, 'the description typed meanwhile is one of the differences');
+  assert.match(await description.nth(1).textContent(), /^typed while the refused save was in flight$/);
+  await conflict.getByRole('button', { name: 'Save my choices' }).click();
+  await expectAlert(/Saved linear-equations/);
+  stored = await callApi('GET', '/concepts/linear-equations');
+  assert.deepEqual([stored.json.name, stored.json.description], ['My name', 'typed while the refused save was in flight']);
+
+  const restored = await callApi('PATCH', '/concepts/linear-equations', {
+    body: { name: start.json.name, description: start.json.description }, ifMatch: stored.etag,
+  });
+  assert.equal(restored.status, 200);
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.locator('#concept-title', { hasText: start.json.name }).waitFor();
+  assert.equal(await unloadAsks(), false);
 });
 
 step('the audit trail shows 20 entries and pages on with Show more', async () => {

@@ -3,7 +3,10 @@
 
 import { ApiError, api, fetchTransfers, seg } from './api.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
-import { $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, showError, showInfo, showList, splitList } from './dom.js';
+import {
+  $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped, showError, showInfo,
+  showList, splitList,
+} from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
 import { loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
 
@@ -98,6 +101,9 @@ function clearGraph() {
 }
 
 // ---- the selected concept -------------------------------------------------------------------
+
+/** The editor's controls, one per editable field. */
+const EDITOR_FIELDS = ['name', 'description', 'tags', 'difficulty'];
 
 /** A concept's editable fields. */
 const valuesOf = (concept) => ({
@@ -229,13 +235,18 @@ async function patchConcept(body, ifMatch, base, focusAfter = null) {
   // says what happened.
   const concept = state.concept;
   const stillOpen = openNow();
+  // The editor as this save leaves: the fields stay editable while it is in flight, and what is typed
+  // meanwhile is in no request. The refill below dropped it, and said "Saved" (a review, s29).
+  const form = $('#concept-form');
+  const sent = rawValues(form, EDITOR_FIELDS);
+  const sentValues = JSON.stringify(formValues(form));
   let saved;
   try {
     saved = await api('PATCH', `/concepts/${seg(concept)}`, { body, ifMatch });
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 412)) throw error;
     showError(error, `Saving concept ${concept}`);
-    if (stillOpen()) await openConflict(body, base);
+    if (stillOpen()) await openConflict(body, base, sentValues);
     return;
   }
   const { data, etag } = saved;
@@ -247,33 +258,47 @@ async function patchConcept(body, ifMatch, base, focusAfter = null) {
   state.etag = etag;
   state.theirs = null;
   hideConflict();
-  fillForm(data);
-  showInfo(`Saved ${data.id} (version ${data.version}).`);
+  // Filled with the saved version, but with the fields typed into meanwhile as typed: the form then counts
+  // as changed (leaving asks first), and the next Save goes over the version just saved.
+  const typed = refillKeepingTyped(form, sent, () => fillForm(data));
+  showInfo(`Saved ${data.id} (version ${data.version}).`
+    + (typed ? ' What you typed while it was being saved is still in the form, not saved yet.' : ''));
   focusAfter?.focus();
   await Promise.all([loadList(), loadGraph(), loadAudit()]);
 }
 
-/** Someone saved the concept since `base`, which `mine` was made from: fetch their version and show it beside `mine`. */
-async function openConflict(mine, base) {
+/**
+ * Someone saved the concept since `base`, which `mine` was made from: fetch their version and show it beside
+ * `mine`. `formSent`: the form's values (JSON) when the refused save was sent.
+ */
+async function openConflict(mine, base, formSent) {
   const concept = state.concept;
   const stillOpen = openNow();
   const { data: theirs, etag } = await api('GET', `/concepts/${seg(concept)}`);
   // A Reload (or another concept) meanwhile: the text this conflict would bring back was discarded.
   if (!stillOpen()) return;
-  // The form as this panel opens (after a refused save of picks, `mine` is the picks, not the form).
-  const formAtOpen = JSON.stringify(formValues($('#concept-form')));
+  // What "typed since" is measured from: the form as the refused save was sent, not as this panel opens.
+  // Text typed between the two was in neither, and "Save my choices" refilled the form over it (a review,
+  // s29). A save of the form's own text shows that text as it is now; after a refused save of picks,
+  // `mine` is the picks, and text typed since shows the panel again when they are saved.
+  let formAtOpen = formSent;
+  let shownMine = mine;
+  if (JSON.stringify(mine) === formSent) {
+    shownMine = formValues($('#concept-form'));
+    formAtOpen = JSON.stringify(shownMine);
+  }
   state.theirs = { concept: theirs, etag };
   showConflict({
     base,
     theirs,
-    mine,
+    mine: shownMine,
     // The picks are made on top of their version: that is the base if a third designer saved meanwhile.
     // Saved, the panel and its buttons are gone: focus goes to the form's Save, not to <body>.
     // Text typed into the form after the panel opened is not in its choices: show the panel again for
     // it rather than save the choices and refill the form over it (a review, 1 December).
     onSave: guarded(oneAtATime(() => {
       const now = formValues($('#concept-form'));
-      if (JSON.stringify(now) !== formAtOpen) return openConflict(now, base);
+      if (JSON.stringify(now) !== formAtOpen) return openConflict(now, base, JSON.stringify(now));
       return patchConcept(pickedValues(), etag, valuesOf(theirs), $('#concept-save'));
     }), 'Saving concept'),
     onTakeTheirs: () => {
@@ -565,10 +590,14 @@ export function setupCurriculum() {
       tags: splitList(form.tags.value),
       difficulty: difficulty === '' ? null : Number(difficulty),
     };
+    const sent = rawValues(form, ['id', 'name', 'description', 'tags', 'difficulty']);
     const { data } = await api('POST', `/curricula/${seg(state.curriculum)}/concepts`, { body });
-    form.reset();
-    showInfo(`Created ${data.id}.`);
+    // Emptied for the next concept, except what was typed into it while this one was being created.
+    const typed = refillKeepingTyped(form, sent, () => form.reset());
+    showInfo(`Created ${data.id}.${typed ? ' What you typed while it was being created is still in the form.' : ''}`);
     await loadList();
+    // Asked before the POST; text typed into the editor since would be refilled over: ask again (only then).
+    if (!mayLeave(`open the new concept ${data.id}`)) return;
     await openConcept(data.id, { keepMessage: true });
   }), 'Creating concept'));
   setupTasks({ currentConcept: () => state.concept, currentCurriculum: () => state.curriculum, afterChange: loadAudit });

@@ -191,6 +191,21 @@ export function oneAtATime(handler) {
   };
 }
 
+/** The raw text of `form`'s controls `names`: taken as a write is sent, to tell once it is answered which
+ * of them were typed into meanwhile (the fields stay editable while it is in flight). */
+export const rawValues = (form, names) => Object.fromEntries(names.map((n) => [n, form.elements.namedItem(n).value]));
+
+/** Runs `refill`, which refills or resets `form` once a write is answered, then puts back what was typed
+ * into its controls since `sent` (rawValues) was taken: that text is in no request, and refilling the form
+ * over it dropped it without a word. True when there was any. */
+export function refillKeepingTyped(form, sent, refill) {
+  const now = rawValues(form, Object.keys(sent));
+  refill();
+  const typed = Object.keys(sent).filter((n) => now[n] !== sent[n]);
+  for (const n of typed) form.elements.namedItem(n).value = now[n];
+  return typed.length > 0;
+}
+
 export const splitList = (text) => (text ?? '').split(';').map((s) => s.trim()).filter(Boolean);
 
 /** Shows a list in a '; separated' box, remembering the list itself: tags and ids may hold ';'. */

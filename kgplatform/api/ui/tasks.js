@@ -2,9 +2,11 @@
 // from) and delete (If-Match from the version listed).
 
 import { ApiError, api, seg } from './api.js';
-import { $, clear, el, guarded, listValue, oneAtATime, showInfo, showList } from './dom.js';
+import { $, clear, el, guarded, listValue, oneAtATime, rawValues, refillKeepingTyped, showInfo, showList } from './dom.js';
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
+
+const FIELDS = ['id', 'title', 'kind', 'difficulty', 'estimated_minutes', 'concepts'];
 
 /** The form's fields as one string, to tell typed text from what the form was filled with. */
 const formText = (form) => JSON.stringify([form.id.value, form.title.value, form.kind.value, form.difficulty.value,
@@ -94,18 +96,41 @@ async function submitTask(event) {
   };
   const editing = form.editing.value;
   const concept = hooks.currentConcept();
+  // The form as this write leaves: what is typed into it while the write is in flight is in no request,
+  // and the reset after the answer dropped it without a word (a review, s29).
+  const sent = rawValues(form, FIELDS);
+  const sentText = formText(form);
+  let done;
+  let data;
   if (editing) {
-    const { data } = await reloadingOnConflict(api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: form.dataset.etag }));
-    showInfo(`Saved task ${data.id} (version ${data.version}).`);
+    ({ data } = await reloadingOnConflict(api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: form.dataset.etag })));
+    done = `Saved task ${data.id} (version ${data.version}).`;
   } else {
-    const { data } = await api('POST', `/curricula/${seg(hooks.currentCurriculum())}/tasks`, {
+    ({ data } = await api('POST', `/curricula/${seg(hooks.currentCurriculum())}/tasks`, {
       body: { id: form.id.value.trim(), ...body },
-    });
-    showInfo(`Created task ${data.id}.`);
+    }));
+    done = `Created task ${data.id}.`;
   }
   // An answer that comes after another concept was opened leaves that concept's task form alone.
-  if (concept !== hooks.currentConcept()) return;
-  resetTaskForm();
+  if (concept !== hooks.currentConcept()) {
+    showInfo(done);
+    return;
+  }
+  // (Another task's edit opened meanwhile stays as it is.)
+  if (form.editing.value === editing) {
+    if (formText(form) === sentText) {
+      resetTaskForm();
+    } else if (editing) {
+      // Typed on while the save ran: the edit goes on, over the version just saved, and counts as unsaved.
+      form.dataset.etag = `"${data.version}"`;
+      filledWith = sentText;
+      done += ' What you typed while it was being saved is still in the form, not saved yet.';
+    } else {
+      refillKeepingTyped(form, sent, resetTaskForm);
+      done += ' What you typed while it was being created is still in the form.';
+    }
+  }
+  showInfo(done);
   await loadTasks(concept);
   await hooks.afterChange();
 }
