@@ -1115,6 +1115,74 @@ step('delete a concept: refused while needed (409 names the dependant), then wit
   await page.waitForFunction(() => document.activeElement?.id === 'concept-list'); // focus not lost with the panel
 });
 
+step('a concept deleted while it is reloaded is closed, not kept open; one deleted elsewhere closes on Reload', async () => {
+  // A Reload during the delete counted as another concept opened meanwhile: the deleted concept stayed
+  // open, and every save of it failed with 404 (a review, s29).
+  const make = async (id, name) => {
+    const created = await callApi('POST', `/curricula/${CURRICULUM}/concepts`, { body: { id, name } });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.locator('.concept-link', { hasText: name }).click();
+    await conceptShown(id);
+  };
+  const path = (id) => (url) => url.pathname === `/concepts/${id}`;
+  const answered = (id) => page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === `/concepts/${id}`);
+  const closed = async (what) => {
+    await page.waitForFunction(() => document.querySelector('#concept-detail').hidden, null, { timeout: 2000 })
+      .catch(async () => assert.fail(`${what}: still open as ${await page.locator('#concept-id').textContent()}`));
+    assert.equal(await page.locator('#no-concept').isVisible(), true, what);
+    assert.equal(await unloadAsks(), false, what);
+  };
+
+  // The Reload is answered while the DELETE is still in flight.
+  await make('deleted-e2e-a', 'Deleted while reloading A');
+  const deleteA = await holdRequests(path('deleted-e2e-a'), 'DELETE');
+  try {
+    await page.getByRole('button', { name: 'Delete concept' }).click();
+    await deleteA.arrived;
+    const reloaded = answered('deleted-e2e-a');
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await reloaded;
+    deleteA.release();
+    await expectAlert(/Deleted deleted-e2e-a/);
+  } finally {
+    await deleteA.stop();
+  }
+  await closed('the reload answered first');
+
+  // The DELETE is answered first, then the Reload (404): the page says "Deleted", not a late "Not Found".
+  await make('deleted-e2e-b', 'Deleted while reloading B');
+  const deleteB = await holdRequests(path('deleted-e2e-b'), 'DELETE');
+  const reloadB = await holdRequests(path('deleted-e2e-b'), 'GET');
+  try {
+    await page.getByRole('button', { name: 'Delete concept' }).click();
+    await deleteB.arrived;
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await reloadB.arrived;
+    deleteB.release();
+    await expectAlert(/Deleted deleted-e2e-b/);
+    const late = answered('deleted-e2e-b');
+    reloadB.release();
+    assert.equal((await late).status(), 404);
+  } finally {
+    await reloadB.stop();
+    await deleteB.stop();
+  }
+  await page.waitForTimeout(300); // the late 404 has been handled by now
+  assert.match(await alert.textContent(), /^Deleted deleted-e2e-b/, 'no late "Not Found" over it');
+  await closed('the delete answered first');
+
+  // Deleted by another designer: Reload closes it and says why.
+  await make('deleted-e2e-c', 'Deleted elsewhere');
+  const stored = await callApi('GET', '/concepts/deleted-e2e-c');
+  const gone = await callApi('DELETE', '/concepts/deleted-e2e-c', { ifMatch: stored.etag });
+  assert.ok(gone.status < 300, JSON.stringify(gone.json));
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await expectAlert(/Concept deleted-e2e-c no longer exists: someone deleted it, so it is closed\./);
+  await closed('deleted elsewhere');
+  await page.locator('.concept-link', { hasText: 'Deleted elsewhere' }).waitFor({ state: 'detached' });
+});
+
 step('another curriculum: a dry run does not carry over; deleting the last page\'s only concept pages back', async () => {
   await page.locator('summary', { hasText: 'New curriculum' }).click();
   const created = page.getByRole('form', { name: 'New curriculum' });

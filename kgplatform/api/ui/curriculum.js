@@ -84,6 +84,7 @@ function closeConcept() {
   state.theirs = null;
   state.shown = null;
   conceptRequest += 1; // a concept still being opened, or an answer about the last one, is dropped
+  opening = null;
   hideConflict();
   resetTaskForm();
   $('#concept-detail').hidden = true;
@@ -128,6 +129,9 @@ function fillForm(concept) {
 // As for the list: only the concept opened last is shown, whatever order the answers come back in.
 // Its graph, tasks and audit trail have their own counters and also check the concept is still open.
 let conceptRequest = 0;
+// The concept whose GET is in flight for the latest open, or null: what tells a Reload of the open concept
+// (the same id) from the opening of another, which the request counter alone cannot.
+let opening = null;
 
 function markCurrent(id) {
   for (const b of document.querySelectorAll('.concept-link')) {
@@ -150,8 +154,28 @@ function openNow() {
 export async function openConcept(id, { keepMessage = false } = {}) {
   if (!keepMessage) hideMessage();
   const request = ++conceptRequest;
-  const { data, etag } = await api('GET', `/concepts/${seg(id)}`);
+  opening = id;
+  let answer;
+  try {
+    answer = await api('GET', `/concepts/${seg(id)}`);
+  } catch (error) {
+    // A newer open, or a close, meanwhile: what is on show now stands, and this late refusal is not news
+    // (a Reload that raced the concept's own delete said "Not Found" over "Deleted").
+    if (request !== conceptRequest) return;
+    opening = null;
+    if (id === state.concept && error instanceof ApiError && error.status === 404 && !error.routeMissing) {
+      // The open concept is gone (another designer deleted it): closed, not left open for edits that
+      // can only fail.
+      closeConcept();
+      showInfo(`Concept ${id} no longer exists: someone deleted it, so it is closed.`);
+      await loadList();
+      return;
+    }
+    throw error;
+  }
   if (request !== conceptRequest) return;
+  opening = null;
+  const { data, etag } = answer;
   const changed = data.id !== state.concept;
   state.concept = data.id;
   state.etag = etag;
@@ -333,7 +357,6 @@ async function deleteConcept() {
     + (lost ? ` This also discards ${lost}.` : '');
   if (!window.confirm(question)) return;
   const concept = state.concept;
-  const stillOpen = openNow();
   const { data } = await api('DELETE', `/concepts/${seg(concept)}`, {
     ifMatch: state.etag, query: { cascade: cascade || undefined },
   });
@@ -344,8 +367,10 @@ async function deleteConcept() {
   // Tasks that also exercised other concepts stay, without this one: say which changed.
   const trimmed = data.updated_tasks?.length ? ` Tasks that no longer exercise it: ${data.updated_tasks.join(', ')}.` : '';
   showInfo(`Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.${trimmed}`);
-  if (!stillOpen()) {
-    // Another concept was opened while the delete ran: it stays open, with whatever was typed into it.
+  // Another concept opened, or being opened, while the delete ran: it stays, with whatever was typed into
+  // it. A Reload of this one (the button, its list entry, its node in the graph) is no other concept: it
+  // kept the deleted concept open, and every later save failed with 404 (a review, s29).
+  if (state.concept !== concept || (opening !== null && opening !== concept)) {
     await loadList();
     return;
   }
