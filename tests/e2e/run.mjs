@@ -1333,6 +1333,43 @@ step('typed text is never dropped without asking: another concept, curriculum, n
   assert.equal(await page.locator('#concept-id').textContent(), 'page-02');
 });
 
+step('an import answered while another concept is being opened opens that one, not the one before', async () => {
+  // The import's refresh re-opened the concept on show, which dropped the answer about the one clicked
+  // meanwhile: the click was undone without a word (a review, s29).
+  assert.equal(await page.locator('#concept-id').textContent(), 'page-02');
+  await page.getByRole('tab', { name: 'Import' }).click();
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\npage-05,Page item 05 imported,paging\n') });
+  await form.getByLabel('prerequisites.csv').setInputFiles([]);
+  await form.getByLabel('curriculum.csv').setInputFiles([]);
+  await form.getByRole('button', { name: 'Check (dry run)' }).click();
+  await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+  const importing = await holdRequests((url) => url.pathname.endsWith('/import') && url.searchParams.get('dry_run') !== 'true', 'POST');
+  const opening = await holdRequests((url) => url.pathname === '/concepts/page-03', 'GET');
+  try {
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await importing.arrived;
+    await page.getByRole('tab', { name: 'Curriculum' }).click();
+    await page.locator('.concept-link', { hasText: 'Page item 03 imported' }).click();
+    await opening.arrived;
+    // The import's answer comes while page-03 is being opened: its refresh reads page-03, not page-02.
+    const refreshed = page.waitForRequest((r) => r.method() === 'GET' && /^\/concepts\/page-0[23]$/.test(new URL(r.url()).pathname));
+    importing.release();
+    assert.equal(new URL((await refreshed).url()).pathname, '/concepts/page-03', 'the refresh re-read the concept clicked away from');
+    opening.release();
+    await conceptShown('page-03');
+  } finally {
+    await opening.stop();
+    await importing.stop();
+  }
+  await page.locator('#import-report .summary', { hasText: /Imported.* 1 updated/ }).waitFor({ state: 'attached' });
+  await page.waitForFunction(() => /around page-03/.test(document.querySelector('#graph-status').textContent));
+  assert.equal(await page.getByRole('form', { name: 'Edit concept' }).getByLabel('Name').inputValue(), 'Page item 03 imported');
+  const current = await page.locator('.concept-link[aria-current=true]').evaluateAll((bs) => bs.map((b) => b.dataset.conceptId));
+  assert.deepEqual(current, ['page-03']);
+  assert.equal((await callApi('GET', '/concepts/page-05')).json.name, 'Page item 05 imported');
+});
+
 step('no question about edits that are not there, and none lost to a second task edit', async () => {
   const form = page.getByRole('form', { name: 'Edit concept' });
   // A description with CRLF shows with LF, and the form once counted that as typed, for good.

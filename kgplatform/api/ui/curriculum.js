@@ -226,6 +226,12 @@ async function openAnother(id) {
  */
 export async function refreshCurriculum() {
   await loadList();
+  // A concept being opened (clicked, the designer having agreed to leave the one on show) is the one to
+  // read again: re-opening the one on show cancelled the click (a review, s29).
+  if (opening !== null) {
+    await openConcept(opening, { keepMessage: true });
+    return;
+  }
   if (!state.concept) return;
   // A typed task form survives a refill of the same concept (`openConcept` keeps it), so only the editor counts.
   if (formChanged()) await Promise.all([loadGraph(), loadTasks(state.concept), loadAudit()]);
