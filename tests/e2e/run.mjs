@@ -1571,6 +1571,35 @@ step('only the learner opened last is shown, however late the answers about the 
   await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
 });
 
+step('the learner graph holds nothing of the last learner while the next loads, however late its transfer edges', async () => {
+  // "Still the learner asked for last?" was checked only after the graph was drawn: the first learner's
+  // transfer edges answering late drew their mastery under the second learner's name (a review, s29).
+  const edges = await holdRequests((url) => url.pathname === '/ui-support/transfer-edges');
+  const slowOther = await holdRequests((url) => url.pathname.startsWith('/learners/nobody-e2e'));
+  try {
+    await page.getByLabel('Learner id').fill(LEARNER);
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await edges.arrived; // the first learner's answers are in; their graph waits on its transfer edges
+    await page.getByLabel('Learner id').fill('nobody-e2e');
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await page.locator('#learner-title', { hasText: 'Learner nobody-e2e' }).waitFor();
+    const late = page.waitForResponse((r) => new URL(r.url()).pathname === '/ui-support/transfer-edges');
+    edges.release();
+    await (await late).finished();
+    await page.waitForTimeout(300); // the late answer has been handled by now
+    assert.equal(await page.evaluate(() => window.kgp.learnerGraph().nodes().length), 0,
+      'the first learner\'s graph is drawn under the second one\'s name');
+    assert.equal(await page.locator('#learner-graph-status').textContent(), '');
+  } finally {
+    await slowOther.stop();
+    await edges.stop();
+  }
+  await page.waitForSelector('body[data-learner-loaded="nobody-e2e"]');
+  await page.getByLabel('Learner id').fill(LEARNER);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
+});
+
 step('the legend\'s colours come from the stylesheet (no inline style under the CSP)', async () => {
   const colours = await page.evaluate(() => ['mastery-0', 'mastery-half', 'mastery-1']
     .map((c) => getComputedStyle(document.querySelector(`.swatch.${c}`)).backgroundColor));

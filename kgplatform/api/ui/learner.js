@@ -53,7 +53,8 @@ function masteryByConcept(mastery) {
 
 const pOf = (m) => m.p_now ?? m.p_mastery ?? m.p;
 
-async function renderGraph(doc, mastery, goals, planned) {
+/** Draws the curriculum coloured by mastery; `current()`: whether this learner is still the one asked for last. */
+async function renderGraph(doc, mastery, goals, planned, current) {
   const status = $('#learner-graph-status');
   if (!doc) {
     cy.elements().remove();
@@ -86,6 +87,9 @@ async function renderGraph(doc, mastery, goals, planned) {
   } catch {
     note += ' (transfer edges unavailable)';
   }
+  // Another learner was opened while the transfer edges were read: this one's mastery was drawn under
+  // that learner's name until their answers came (a review, s29).
+  if (!current()) return;
   draw(cy, { nodes, edges: doc.prerequisites, transfers });
   status.textContent = `Curriculum ${doc.curriculum.id}: ${mastery.size} concept(s) with mastery, ${goals.size} goal(s), `
     + `${transfers.length} transfer edge(s)${note}.`;
@@ -234,7 +238,7 @@ export async function openLearner(id) {
   const names = new Map((doc?.concepts ?? []).map((c) => [c.id, c.name]));
   const masteryMap = mastery.ok ? masteryByConcept(mastery.data) : new Map();
   const planned = new Set(plan.ok ? (plan.data.tasks ?? []).map((t) => t.concept_id).filter(Boolean) : []);
-  await renderGraph(doc, masteryMap, goals, planned);
+  await renderGraph(doc, masteryMap, goals, planned, current);
   if (!current()) return;
   if (!mastery.ok) $('#learner-graph-status').append(' ', failure('Mastery', mastery));
   if (learner.ok || report.ok) {
