@@ -393,6 +393,47 @@ step('a refused field is marked (aria-invalid, its message as description), focu
   await page.locator('summary', { hasText: 'New concept' }).click();
 });
 
+step('a refused field\'s marks go when its form is refilled: Reload, another concept, the task form\'s Clear', async () => {
+  // They stayed until that form's next save: another concept's valid name showed "must not be blank", and
+  // a screen reader announced the field invalid (a review, s29).
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  const name = form.getByLabel('Name');
+  const unmarked = async (formSelector, control, what) => {
+    assert.equal(await control.getAttribute('aria-invalid'), null, what);
+    assert.equal(await control.getAttribute('aria-describedby'), null, what);
+    assert.equal(await page.locator(`${formSelector} .field-error`).count(), 0, what);
+  };
+  const refusedName = async () => {
+    await name.fill('   ');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expectAlert(/Validation failed \(422\)/);
+    assert.equal(await name.getAttribute('aria-invalid'), 'true');
+  };
+  await refusedName();
+  await page.getByRole('button', { name: 'Reload' }).click(); // asks about the blank name: OK
+  await page.waitForFunction(() => document.querySelector('#concept-form').name.value.trim() !== '');
+  await unmarked('#concept-form', name, 'after Reload');
+  await refusedName();
+  await page.locator('.concept-link', { hasText: 'Quadratic equations' }).click(); // asks: OK
+  await conceptShown('quadratics');
+  await unmarked('#concept-form', name, 'after opening another concept');
+  await page.locator('.concept-link', { hasText: 'Linear equations in one variable' }).click();
+  await conceptShown('linear-equations');
+
+  const task = page.getByRole('form', { name: 'Task' });
+  const title = task.getByLabel('Title');
+  await page.locator('summary', { hasText: 'New task' }).click();
+  await task.getByLabel('Id', { exact: true }).fill('task-e2e-refused');
+  await title.fill('   ');
+  await task.getByRole('button', { name: 'Create task' }).click();
+  await expectAlert(/Validation failed \(422\)/);
+  assert.equal(await title.getAttribute('aria-invalid'), 'true');
+  await task.getByRole('button', { name: 'Clear' }).click();
+  await unmarked('#task-form', title, 'after Clear');
+  await page.locator('summary', { hasText: 'New task' }).click(); // closed again, as the next steps expect
+  assert.equal((await callApi('GET', '/tasks/task-e2e-refused')).status, 404);
+});
+
 step('adding an edge that closes a cycle shows the API\'s error naming the cycle', async () => {
   const form = page.getByRole('form', { name: 'Add prerequisite' });
   await form.getByLabel('Relation').selectOption('after'); // linear-equations before addition

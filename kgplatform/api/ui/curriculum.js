@@ -4,7 +4,7 @@
 import { ApiError, api, fetchTransfers, seg } from './api.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
-  $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped, showError, showInfo,
+  $, clear, clearFieldErrors, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped, showError, showInfo,
   showList, splitList,
 } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
@@ -86,6 +86,7 @@ function closeConcept() {
   conceptRequest += 1; // a concept still being opened, or an answer about the last one, is dropped
   opening = null;
   hideConflict();
+  clearFieldErrors($('#concept-form'));
   resetTaskForm();
   $('#concept-detail').hidden = true;
   $('#no-concept').hidden = false;
@@ -113,6 +114,9 @@ const valuesOf = (concept) => ({
 
 function fillForm(concept) {
   const form = $('#concept-form');
+  // Refilled, the fields hold what is stored: an earlier refusal's marks ("must not be blank", invalid) were
+  // about other text, and stayed on, for another concept too, until the next save (a review, s29).
+  clearFieldErrors(form);
   state.base = valuesOf(concept);
   form.name.value = concept.name;
   form.description.value = concept.description;

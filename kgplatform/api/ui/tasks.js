@@ -2,7 +2,7 @@
 // from) and delete (If-Match from the version listed).
 
 import { ApiError, api, seg } from './api.js';
-import { $, clear, el, guarded, listValue, oneAtATime, rawValues, refillKeepingTyped, showInfo, showList } from './dom.js';
+import { $, clear, clearFieldErrors, el, guarded, listValue, oneAtATime, rawValues, refillKeepingTyped, showInfo, showList } from './dom.js';
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
 
@@ -49,6 +49,7 @@ function editTask(task) {
   // Refilling the form drops what was typed into it (another task's edit, or this one's after a 412).
   if (taskFormChanged() && !window.confirm(`Discard the task you were editing and edit task ${task.id}?`)) return;
   form.closest('details').open = true;
+  clearFieldErrors(form); // the marks of a refusal were about the text this refill replaces
   form.editing.value = task.id;
   // The version this form shows: Save must fail (412) if someone changed the task since, even when the
   // list was reloaded meanwhile and lists a newer version.
@@ -69,6 +70,7 @@ function editTask(task) {
 export function resetTaskForm() {
   const form = $('#task-form');
   form.reset();
+  clearFieldErrors(form);
   form.editing.value = '';
   delete form.dataset.etag;
   form.id.readOnly = false;
