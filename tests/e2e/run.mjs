@@ -837,6 +837,38 @@ step('import CSV: the dry-run report first, then the import', async () => {
   assert.equal((await callApi("GET", `/curricula/${CURRICULUM}`)).json.curriculum.description, "imported from the page");
 });
 
+step('the window title names what is on show: the open concept (renamed too) on the Curriculum view, else the view', async () => {
+  // Each place that changed the view or the concept wrote the title its own way: an import's refresh named
+  // the concept over the Import view, coming back to Curriculum dropped its name, and a saved rename kept
+  // the old one (a review, s29).
+  const { json: open } = await callApi('GET', '/concepts/linear-equations');
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  await form.getByRole('button', { name: 'Check (dry run)' }).click(); // the last step's files again: nothing changes
+  await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+  // The import's refresh re-reads the open concept; its audit trail comes last.
+  const refreshed = page.waitForResponse((r) => r.url().includes('/concepts/linear-equations/audit'));
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.locator('#import-report .summary', { hasText: 'Imported' }).waitFor();
+  await refreshed;
+  assert.equal(await page.title(), 'Import · kgplatform', 'the refresh took the title over');
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+  assert.equal(await page.title(), `${open.name} · Curriculum · kgplatform`);
+  await page.getByRole('tab', { name: 'Learner' }).click();
+  assert.equal(await page.title(), 'Learner · kgplatform');
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+  const edit = page.getByRole('form', { name: 'Edit concept' });
+  await edit.getByLabel('Name').fill('Linear equations, retitled');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expectAlert(/Saved linear-equations/);
+  assert.equal(await page.title(), 'Linear equations, retitled · Curriculum · kgplatform');
+  const renamed = await callApi('GET', '/concepts/linear-equations');
+  assert.equal((await callApi('PATCH', '/concepts/linear-equations', { body: { name: open.name }, ifMatch: renamed.etag })).status, 200);
+  await page.getByRole('button', { name: 'Reload' }).click();
+  await page.waitForFunction((want) => document.title === want, `${open.name} · Curriculum · kgplatform`);
+  await page.getByRole('tab', { name: 'Import' }).click(); // where the next step starts
+  assert.equal(await page.title(), 'Import · kgplatform');
+});
+
 step('a file picked while the dry run runs makes its report stale: nothing unchecked can be imported', async () => {
   // The late answer used to enable Import for the form as it was then, with the file picked meanwhile,
   // which was imported without a dry run (a review, 1 December).
@@ -1639,6 +1671,14 @@ step('the learner graph holds nothing of the last learner while the next loads, 
   await page.getByLabel('Learner id').fill(LEARNER);
   await page.getByRole('button', { name: 'Open learner' }).click();
   await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
+});
+
+step('the window title names the learner on show', async () => {
+  assert.equal(await page.title(), `${LEARNER} · Learner · kgplatform`);
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+  assert.match(await page.title(), /Curriculum · kgplatform$/);
+  await page.getByRole('tab', { name: 'Learner' }).click();
+  assert.equal(await page.title(), `${LEARNER} · Learner · kgplatform`);
 });
 
 step('the legend\'s colours come from the stylesheet (no inline style under the CSP)', async () => {

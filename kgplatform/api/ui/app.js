@@ -2,7 +2,7 @@
 // the wiring of the three views (curriculum, learner, import).
 
 import { ApiError, api, clearKey, getKey, setKey } from './api.js';
-import { $, clear, el, guarded, hideMessage, oneAtATime, showError, showInfo } from './dom.js';
+import { $, clear, el, guarded, hideMessage, oneAtATime, showError, showInfo, updateTitle } from './dom.js';
 import {
   currentCurriculum, graphOf, mayLeave, refreshCurriculum, selectCurriculum, setupCurriculum, unsavedWork,
 } from './curriculum.js';
@@ -48,9 +48,9 @@ async function signIn(key) {
   $('#tabs').hidden = false;
   $('#app').hidden = false;
   $('#signed-out-hint').hidden = true;
-  document.title = 'Curriculum · kgplatform';
   $('#signed-in-text').textContent = `Signed in (key …${key.slice(-4)})`;
   document.body.dataset.signedIn = 'true';
+  updateTitle();
   graphOf()?.resize();
   // The sign-in form the designer used is hidden now: to the selected tab, where the signed-in page starts.
   if (fromForm) document.querySelector('[role=tab][aria-selected=true]')?.focus();
@@ -73,8 +73,8 @@ function showTab(name) {
     tab.setAttribute('aria-selected', String(selected));
     tab.tabIndex = selected ? 0 : -1;
     $(`#${tab.getAttribute('aria-controls')}`).hidden = !selected;
-    if (selected) document.title = `${tab.textContent} · kgplatform`;
   }
+  updateTitle();
   const cy = name === 'learner' ? learnerGraph() : name === 'curriculum' ? graphOf() : null;
   if (cy) {
     cy.resize();

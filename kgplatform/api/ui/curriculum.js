@@ -5,7 +5,7 @@ import { ApiError, api, fetchTransfers, seg } from './api.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
   $, clear, clearFieldErrors, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped, showError, showInfo,
-  showList, splitList,
+  showList, splitList, updateTitle,
 } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
 import { loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
@@ -90,7 +90,7 @@ function closeConcept() {
   resetTaskForm();
   $('#concept-detail').hidden = true;
   $('#no-concept').hidden = false;
-  document.title = 'Curriculum · kgplatform';
+  updateTitle();
   clearGraph();
 }
 
@@ -125,6 +125,7 @@ function fillForm(concept) {
   $('#concept-title').textContent = concept.name;
   $('#concept-id').textContent = concept.id;
   $('#concept-version').textContent = concept.version;
+  updateTitle(); // a saved rename, or their version taken, names the concept anew
   // What the fields show, not what is stored: a name holding a line break shows without it, and a
   // description's CRLF as LF, so comparing with the stored values called such a concept edited for good.
   state.shown = JSON.stringify(formValues(form));
@@ -188,7 +189,7 @@ export async function openConcept(id, { keepMessage = false } = {}) {
   fillForm(data);
   $('#no-concept').hidden = true;
   $('#concept-detail').hidden = false;
-  document.title = `${data.name} · Curriculum · kgplatform`; // which concept this window shows, in its tab
+  updateTitle(); // which concept this window shows, in its tab (when the Curriculum view is on show)
   // A delete is never armed by default, and never carried over to another concept.
   $('#delete-cascade').checked = false;
   // Another concept: a task edit begun on the last one is dropped, not saved with this concept's

@@ -125,6 +125,24 @@ export function showError(error, context = '', form = null) {
   box.hidden = false;
 }
 
+/**
+ * The window title, from what is on show: the open concept (Curriculum) or the learner loaded (Learner),
+ * then the view. Each place that changed one of those wrote the title from its own point of view: an
+ * import's refresh named a concept while the Import view was on show, and coming back to the Curriculum
+ * view dropped the open concept's name (a review, s29).
+ */
+export function updateTitle() {
+  const tab = document.querySelector('[role=tab][aria-selected=true]');
+  if (document.body.dataset.signedIn !== 'true' || !tab) {
+    document.title = 'Sign in · kgplatform';
+    return;
+  }
+  let subject = '';
+  if (tab.id === 'tab-curriculum' && !$('#concept-detail').hidden) subject = $('#concept-title').textContent;
+  if (tab.id === 'tab-learner') subject = document.body.dataset.learnerLoaded ?? '';
+  document.title = [subject, tab.textContent.trim(), 'kgplatform'].filter(Boolean).join(' · ');
+}
+
 export function showInfo(text) {
   const box = message();
   box.className = 'message info';

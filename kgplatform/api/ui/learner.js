@@ -4,7 +4,7 @@
 // says so instead of failing.
 
 import { ApiError, api, fetchTransfers, firstAvailable, seg } from './api.js';
-import { $, clear, el, fmtTime, guarded, hideMessage, notAvailable, pct } from './dom.js';
+import { $, clear, el, fmtTime, guarded, hideMessage, notAvailable, pct, updateTitle } from './dom.js';
 import { createGraph, draw, masteryColour } from './graph.js';
 
 const MAX_NODES = 400;
@@ -203,6 +203,7 @@ export async function openLearner(id) {
   // Until this learner's answers come, nothing of the last one stays on show under this name (a plan
   // computed on request takes seconds).
   delete document.body.dataset.learnerLoaded;
+  updateTitle();
   $('#learner-goals').textContent = 'Loading…';
   $('#learner-graph-status').textContent = '';
   for (const panel of ['#learner-plan', '#learner-report', '#learner-mastery']) clear($(panel));
@@ -253,6 +254,7 @@ export async function openLearner(id) {
   renderReport(report, names, png);
   renderMastery(mastery, names);
   document.body.dataset.learnerLoaded = id;
+  updateTitle(); // the learner on show, in the window's tab
 }
 
 export function setupLearner({ curriculum }) {
