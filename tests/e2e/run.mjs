@@ -977,6 +977,32 @@ step('export from the page; re-importing that export sends its ETag, so others\'
   }
 });
 
+step('a refused import leaves keyboard focus on its report, not on <body>', async () => {
+  // Import is disabled as it is sent; when it was refused (here 412: the curriculum changed since the
+  // export), focus went to <body> with it (a review, s29).
+  const exported = await exportFromPage('zip');
+  await expectAlert(/Exported algebra-e2e as algebra-e2e\.zip/);
+  await page.getByRole('tab', { name: 'Import' }).click();
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  await form.getByLabel(/curriculum\.zip/).setInputFiles(exported);
+  await form.getByRole('button', { name: 'Check (dry run)' }).click();
+  await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+  const before = await callApi('GET', '/concepts/numbers');
+  const edited = await callApi('PATCH', '/concepts/numbers', { body: { description: 'edited after the export' }, ifMatch: before.etag });
+  assert.equal(edited.status, 200);
+  try {
+    await page.getByRole('button', { name: 'Import', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await expectAlert(/Precondition failed \(412\)/);
+    await page.waitForFunction(() => document.activeElement?.id === 'import-report', null, { timeout: 2000 })
+      .catch(async () => assert.fail(`focus after the refused import: ${await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName)}`));
+  } finally {
+    const now = await callApi('GET', '/concepts/numbers');
+    await callApi('PATCH', '/concepts/numbers', { body: { description: before.json.description }, ifMatch: now.etag });
+    await form.getByLabel(/curriculum\.zip/).setInputFiles([]);
+  }
+});
+
 step('a tag the CSV files cannot carry: the page exports JSON instead, and imports that JSON back', async () => {
   // The page lets a designer save a tag holding ';' (dom.js listValue); the CSV export refuses it (422),
   // and the page used to stop there, with no way to export from it.
@@ -1065,6 +1091,24 @@ step('paging over the 12 concepts, 10 per page; the tag filter', async () => {
   await page.waitForFunction(() => /1–1 of 1/.test(document.querySelector('#page-info').textContent));
   await page.getByLabel('Tag', { exact: true }).fill('');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByLabel('Per page').selectOption('25');
+  await page.waitForFunction(() => /1–12 of 12/.test(document.querySelector('#page-info').textContent));
+});
+
+step('the pager keeps keyboard focus when the button pressed is disabled on the last or the first page', async () => {
+  // Enter on "Next page" to the last page disabled that button, and focus went to <body>: the next Tab
+  // started again at the top of the page (a review, s29).
+  const focused = (id, what) => page.waitForFunction((want) => document.activeElement?.id === want, id, { timeout: 2000 })
+    .catch(async () => assert.fail(`${what}: focus on ${await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName)}`));
+  await page.getByLabel('Per page').selectOption('10');
+  await page.waitForFunction(() => /1–10 of 12/.test(document.querySelector('#page-info').textContent));
+  await page.getByRole('button', { name: 'Next page' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /11–12 of 12/.test(document.querySelector('#page-info').textContent));
+  await focused('page-prev', 'the last page');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /1–10 of 12/.test(document.querySelector('#page-info').textContent));
+  await focused('page-next', 'the first page');
   await page.getByLabel('Per page').selectOption('25');
   await page.waitForFunction(() => /1–12 of 12/.test(document.querySelector('#page-info').textContent));
 });

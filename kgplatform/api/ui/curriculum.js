@@ -571,6 +571,15 @@ export async function loadAudit({ more = false } = {}) {
 
 // ---- wiring ----------------------------------------------------------------------------------
 
+/** The first or the last page disables the pager button just pressed, and focus went to <body> with it: a
+ * keyboard user started again at the top of the page (a review, s29). It goes to the other pager button,
+ * or to the list when both are disabled; focus moved elsewhere meanwhile is left alone. */
+function keepPagerFocus(pressed, other) {
+  const active = document.activeElement;
+  if (!pressed.disabled || (active && active !== document.body && active !== pressed)) return;
+  (other.disabled ? $('#concept-list') : other).focus();
+}
+
 export function setupCurriculum() {
   state.cy = createGraph($('#graph'), { onNodeTap: guarded((id) => openAnother(id), 'Opening concept') });
   const depth = $('#depth-select');
@@ -598,10 +607,12 @@ export function setupCurriculum() {
   $('#page-prev').addEventListener('click', guarded(async () => {
     state.offset = Math.max(0, state.offset - state.pageSize);
     await loadList();
+    keepPagerFocus($('#page-prev'), $('#page-next'));
   }, 'Paging'));
   $('#page-next').addEventListener('click', guarded(async () => {
     state.offset += state.pageSize;
     await loadList();
+    keepPagerFocus($('#page-next'), $('#page-prev'));
   }, 'Paging'));
   $('#page-size').addEventListener('change', guarded(async (event) => {
     state.pageSize = Number(event.target.value);

@@ -179,6 +179,7 @@ async function commit(afterImport, currentCurriculum) {
     // The page now shows another curriculum: never write into the one checked earlier.
     clear($('#import-report'));
     showInfo(`The curriculum changed since the dry run (it was ${curriculum}): check the files again.`);
+    focusAfterRefusal();
     return;
   }
   announce('Importing…');
@@ -198,8 +199,20 @@ async function commit(afterImport, currentCurriculum) {
   } catch (error) {
     announce('');
     if (error instanceof ApiError && error.problem.report) clear($('#import-report'), renderReport(error.problem.report));
+    focusAfterRefusal();
     throw error;
   }
+}
+
+/** Import is disabled at once (the dry run is spent), and focus went to <body> with it when the import was
+ * refused (412, 422, ...): a keyboard user started again at the top of the page (a review, s29). It goes to
+ * the report (the refusal's, or the dry run's), or to the dry run button when there is none; focus moved
+ * elsewhere meanwhile is left alone. */
+function focusAfterRefusal() {
+  const active = document.activeElement;
+  if (active && active !== document.body && active !== $('#import-commit')) return;
+  const report = $('#import-report');
+  (report.firstChild ? report : $('#import-dry-run')).focus();
 }
 
 export function setupImport({ currentCurriculum, afterImport }) {
