@@ -1556,6 +1556,30 @@ step('"Created" stays on show after the new concept opens', async () => {
   assert.match(await alert.textContent(), /Created created-e2e/);
 });
 
+step('signing out forgets the tab\'s exports: the next one to sign in is not offered "made from my export"', async () => {
+  // The export's ETag outlived the sign-out: the next designer in this tab was offered an export they never
+  // took, and their import was sent with its ETag (a review, s29).
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export (zip of CSVs)' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'paging-e2e.zip');
+  await expectAlert(/Exported paging-e2e as paging-e2e\.zip/);
+  await page.getByRole('tab', { name: 'Import' }).click();
+  assert.equal(await page.locator('#import-based-on').isVisible(), true, 'offered after the export');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForSelector('#signin-form:not([hidden])');
+  await page.getByLabel('API key').fill(DESIGNER_KEY);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('body[data-signed-in=true]');
+  await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption('paging-e2e');
+  await page.getByRole('tab', { name: 'Import' }).click();
+  assert.equal(await page.locator('#import-based-on').isHidden(), true, 'the next sign-in is offered the last one\'s export');
+  assert.deepEqual(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('kgp-export:'))), []);
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+});
+
 step('sign in as a teacher and open the learner', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForSelector('#signin-form:not([hidden])');

@@ -8,7 +8,7 @@ import {
 } from './curriculum.js';
 import { learnerGraph, setupLearner } from './learner.js';
 import { curriculumChanged, setupImport, showExportChoice } from './importer.js';
-import { exportCurriculum } from './export.js';
+import { exportCurriculum, forgetAllExports } from './export.js';
 
 // The curriculum picked last, for this tab only (like the key): a reload comes back to it.
 const CURRICULUM_STORAGE = 'kgp-curriculum';
@@ -64,6 +64,7 @@ function signOut() {
   leaving = true;
   clearKey();
   sessionStorage.removeItem(CURRICULUM_STORAGE);
+  forgetAllExports();
   window.location.reload();
 }
 

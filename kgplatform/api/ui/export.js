@@ -21,6 +21,16 @@ export function forgetExport(curriculum) {
   sessionStorage.removeItem(STORAGE + curriculum);
 }
 
+/** Signing out: the exports this tab took were the signed-in designer's. Left behind, the next one to sign
+ * in here was offered "made from my export" of a file they never took, and their import was sent with its
+ * ETag (a 412 about someone else's export, or a provenance that is false: a review, s29). */
+export function forgetAllExports() {
+  for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+    const key = sessionStorage.key(i);
+    if (key?.startsWith(STORAGE)) sessionStorage.removeItem(key);
+  }
+}
+
 /** Downloads the curriculum as `<id>.zip` (or `<id>.json`, see above) and remembers its ETag. */
 export async function exportCurriculum(curriculum) {
   const path = `/curricula/${seg(curriculum)}/export`;
