@@ -1556,6 +1556,43 @@ step('"Created" stays on show after the new concept opens', async () => {
   assert.match(await alert.textContent(), /Created created-e2e/);
 });
 
+step('with no curriculum, Create concept says to choose one first and sends nothing', async () => {
+  // The page posted to /curricula/null/concepts and showed "no curriculum 'null'", or created the concept in
+  // a curriculum called "null" had one existed (a review, s29).
+  const curricula = (url) => url.pathname === '/curricula';
+  const posted = [];
+  const recordPost = (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/concepts')) posted.push(request.url());
+  };
+  await page.route(curricula, async (route) => {
+    if (route.request().method() !== 'GET') {
+      await route.fallback();
+      return;
+    }
+    await route.fulfill({ json: [] }); // what a designer sees before any curriculum exists
+  });
+  page.on('request', recordPost);
+  try {
+    await page.reload();
+    await page.waitForSelector('body[data-signed-in=true]');
+    await page.locator('#concept-list li.hint', { hasText: 'No curriculum yet' }).waitFor();
+    await page.locator('summary', { hasText: 'New concept' }).click();
+    const form = page.getByRole('form', { name: 'New concept' });
+    await form.getByLabel('Id').fill('no-curriculum-e2e');
+    await form.getByLabel('Name').fill('No curriculum');
+    await form.getByRole('button', { name: 'Create concept' }).click();
+    await expectAlert(/Choose or create a curriculum first: the new concept goes into the selected one\./);
+    assert.deepEqual(posted, [], 'nothing is sent');
+  } finally {
+    page.off('request', recordPost);
+    await page.unroute(curricula);
+  }
+  assert.equal((await callApi('GET', '/concepts/no-curriculum-e2e')).status, 404);
+  await page.reload();
+  await page.waitForSelector('body[data-signed-in=true]');
+  await page.waitForFunction(() => document.querySelector('#curriculum-select').value === 'paging-e2e');
+});
+
 step('signing out forgets the tab\'s exports: the next one to sign in is not offered "made from my export"', async () => {
   // The export's ETag outlived the sign-out: the next designer in this tab was offered an export they never
   // took, and their import was sent with its ETag (a review, s29).

@@ -627,6 +627,12 @@ export function setupCurriculum() {
   $('#new-concept-form').addEventListener('submit', guarded(oneAtATime(async (event) => {
     event.preventDefault();
     const form = event.target;
+    if (!state.curriculum) {
+      // The concept goes into the selected curriculum: with none, the page posted to /curricula/null/concepts
+      // ("no curriculum 'null'", or a concept in a curriculum called "null": a review, s29).
+      showInfo('Choose or create a curriculum first: the new concept goes into the selected one.');
+      return;
+    }
     const difficulty = form.difficulty.value.trim();
     // The new concept opens in the editor: asked before anything is created, so "Cancel" changes nothing.
     if (!mayLeave(`open the new concept ${form.id.value.trim()}`)) return;
