@@ -33,6 +33,14 @@ export class ApiError extends Error {
   }
 }
 
+// Told of a 401 answered to a request that sent a key: the key was revoked (or expired) mid-session.
+let keyRefused = () => {};
+
+/** `handler(error)` is called on each 401 answered to a request sent with a key, before it is thrown. */
+export function onKeyRefused(handler) {
+  keyRefused = handler;
+}
+
 /** An id as one path segment; the API decodes %2F back to '/', which its :path routes accept. */
 export const seg = (id) => encodeURIComponent(id);
 
@@ -76,7 +84,9 @@ export async function api(method, path, { body, query, ifMatch, as = 'json' } = 
     } catch {
       problem = { title: response.statusText, detail: `HTTP ${response.status}` };
     }
-    throw new ApiError(response.status, problem);
+    const error = new ApiError(response.status, problem);
+    if (response.status === 401 && key) keyRefused(error);
+    throw error;
   }
   let data = null;
   if (response.status !== 204) {

@@ -1,7 +1,7 @@
 // Entry point: sign-in (the key lives in sessionStorage only), the tabs, the curriculum picker, and
 // the wiring of the three views (curriculum, learner, import).
 
-import { ApiError, api, clearKey, getKey, setKey } from './api.js';
+import { ApiError, api, clearKey, getKey, onKeyRefused, setKey } from './api.js';
 import { $, clear, el, guarded, hideMessage, oneAtATime, showError, showInfo, updateTitle } from './dom.js';
 import {
   currentCurriculum, graphOf, mayLeave, refreshCurriculum, selectCurriculum, setupCurriculum, unsavedWork,
@@ -35,6 +35,10 @@ async function loadCurricula(preferred) {
 }
 
 async function signIn(key) {
+  if (document.body.dataset.signedIn === 'true') {
+    await signInAgain(key);
+    return;
+  }
   const fromForm = $('#signin-form').contains(document.activeElement); // not a reload's own sign-in
   setKey(key);
   try {
@@ -54,6 +58,40 @@ async function signIn(key) {
   graphOf()?.resize();
   // The sign-in form the designer used is hidden now: to the selected tab, where the signed-in page starts.
   if (fromForm) document.querySelector('[role=tab][aria-selected=true]')?.focus();
+}
+
+// Where focus was before it went into the sign-in form shown again mid-session: where it goes back to.
+let returnFocus = null;
+
+/** The key was refused mid-session (revoked): the sign-in form comes back beside the page, which stays as it
+ * is. Signing out was the only way on, and it reloads the page, dropping what was typed (a review, s29). */
+function keyRefused() {
+  // A refused sign-in, or a reload's own sign-in with a stale key: the form is on show already.
+  if (document.body.dataset.signedIn !== 'true' || !$('#signin-form').hidden) return;
+  $('#signin-form').hidden = false;
+  $('#signed-in-text').textContent = 'Key refused';
+}
+
+/** A new key mid-session: checked with one read, then used. The curricula, the open concept and whatever
+ * was typed into the page stay as they are. */
+async function signInAgain(key) {
+  const before = getKey();
+  setKey(key);
+  try {
+    await api('GET', '/curricula');
+  } catch (error) {
+    if (before) setKey(before);
+    else clearKey();
+    throw error;
+  }
+  $('#signin-form').hidden = true;
+  $('#signed-in-text').textContent = `Signed in (key …${key.slice(-4)})`;
+  showInfo(`Signed in again (key …${key.slice(-4)}). Nothing on the page was lost: save again what the refused key could not.`);
+  // The form is hidden with focus in it: back to where the designer was, else to the selected tab.
+  const back = returnFocus;
+  returnFocus = null;
+  if (back?.isConnected && back.getClientRects().length && !back.disabled) back.focus();
+  else document.querySelector('[role=tab][aria-selected=true]')?.focus();
 }
 
 // Set while the page leaves on purpose (signing out asked already), so the unload does not ask again.
@@ -100,6 +138,11 @@ function setup() {
     input.value = '';
   }, 'Sign in'));
   $('#signin-fields').disabled = false; // only now: a submit before this would have left the page
+  onKeyRefused(keyRefused);
+  $('#signin-form').addEventListener('focusin', (event) => {
+    const from = event.relatedTarget;
+    if (document.body.dataset.signedIn === 'true' && from && !$('#signin-form').contains(from)) returnFocus = from;
+  });
   $('#signout').addEventListener('click', signOut);
   // Closing or reloading the tab with typed text not saved: the browser's own "Leave site?" question.
   window.addEventListener('beforeunload', (event) => {

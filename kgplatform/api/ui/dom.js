@@ -93,7 +93,7 @@ function markFieldErrors(form, problem) {
     labels[e.field] = labelOf(control);
     // The form's own id attribute: `form.id` is the control named "id" on forms that have one, which made
     // the note's id "[object HTMLInputElement]-...", so aria-describedby named nothing (a review).
-    const id = `${form.getAttribute('id') ?? 'form'}-${control.name}-error`;
+    const id = `${form.getAttribute('id') ?? 'form'}-${control.name || control.id}-error`; // the key box has no name
     const note = el('span', { class: 'field-error', id }, cleanMessage(e.message ?? ''));
     control.after(note);
     control.dataset.describedBy = control.getAttribute('aria-describedby') ?? '';
@@ -116,8 +116,11 @@ export function showError(error, context = '', form = null) {
     // A field the form shows is named by its label ("Name"), not by its path in the request ("body.name").
     const lines = problemLines(p, (field) => labels[field] ?? field);
     const detail = named.length && Array.isArray(p.errors) ? `Check ${named.join(', ')}.` : p.detail ?? '';
+    // The key was refused mid-session (revoked): the sign-in form is back at the top (app.js).
+    const again = error.status === 401 && document.body.dataset.signedIn === 'true' && !$('#signin-form').hidden
+      ? el('p', {}, 'Sign in again with a valid key at the top of the page: what you typed stays on the page.') : null;
     clear(box, el('strong', {}, head), el('p', { class: 'detail' }, detail),
-      el('ul', {}, lines.map((line) => el('li', {}, line))));
+      el('ul', {}, lines.map((line) => el('li', {}, line))), again);
   } else {
     clear(box, el('strong', {}, context || 'Error'), el('p', { class: 'detail' }, String(error.message ?? error)));
     console.error(error);
