@@ -1369,6 +1369,33 @@ step('another curriculum: a dry run does not carry over; deleting the last page\
   await page.waitForFunction(() => document.querySelector('#curriculum-select').value === 'paging-e2e');
 });
 
+step('a transfer edge\'s end in another curriculum is not opened under this one: the page says where it is', async () => {
+  // The transfer model scores pairs across curricula: tapping such an "outside" node opened a concept of
+  // another curriculum under this one's picker, task list and import target (a review, s29).
+  const edges = (url) => url.pathname === '/ui-support/transfer-edges';
+  await page.route(edges, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    const across = {
+      source: 'linear-equations', target: 'page-01', source_name: 'Linear equations (other curriculum)', target_name: 'Page item 01',
+      strength: 0.5, model_version: body.model_version, computed_at: null,
+    };
+    await route.fulfill({ response, json: { ...body, edges: [...body.edges, across] } });
+  });
+  try {
+    await page.locator('.concept-link', { hasText: 'Page item 01' }).click();
+    await conceptShown('page-01');
+    await page.waitForFunction(() => window.kgp.curriculumGraph().getElementById('linear-equations').length === 1);
+    await page.evaluate(() => window.kgp.curriculumGraph().getElementById('linear-equations').emit('tap'));
+    await expectAlert(new RegExp(`^linear-equations \\(.+\\) is in curriculum ${CURRICULUM}, not in paging-e2e: pick ${CURRICULUM} above to edit it\\.$`));
+    assert.equal(await page.locator('#concept-id').textContent(), 'page-01');
+    assert.equal(await page.locator('#curriculum-select').inputValue(), 'paging-e2e');
+    assert.equal(await unloadAsks(), false);
+  } finally {
+    await page.unroute(edges);
+  }
+});
+
 step('typed text is never dropped without asking: another concept, curriculum, new concept, sign-out, leaving', async () => {
   const edge = await callApi('POST', '/prerequisites', { body: { prerequisite: 'page-02', concept: 'page-01' } });
   assert.equal(edge.status, 201, JSON.stringify(edge.json));

@@ -181,6 +181,14 @@ export async function openConcept(id, { keepMessage = false } = {}) {
   if (request !== conceptRequest) return;
   opening = null;
   const { data, etag } = answer;
+  if (state.curriculum && data.curriculum_id && data.curriculum_id !== state.curriculum) {
+    // A transfer edge's other end can be in another curriculum (the model scores pairs across curricula),
+    // and its node opened here: the tasks, a new task, the picker and the import target all spoke of this
+    // curriculum (a review, s29). It is not opened; the page says where it is.
+    showInfo(`${data.id} (${data.name}) is in curriculum ${data.curriculum_id}, not in ${state.curriculum}: `
+      + `pick ${data.curriculum_id} above to edit it.`);
+    return;
+  }
   const changed = data.id !== state.concept;
   state.concept = data.id;
   state.etag = etag;
