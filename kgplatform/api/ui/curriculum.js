@@ -4,8 +4,8 @@
 import { ApiError, api, fetchTransfers, seg } from './api.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
-  $, clear, clearFieldErrors, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped, showError, showInfo,
-  showList, splitList, updateTitle,
+  $, clear, clearFieldErrors, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped,
+  showError, showInfo, showList, splitList, updateTitle,
 } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
 import { loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';

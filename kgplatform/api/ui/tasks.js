@@ -2,7 +2,9 @@
 // from) and delete (If-Match from the version listed).
 
 import { ApiError, api, seg } from './api.js';
-import { $, clear, clearFieldErrors, el, guarded, listValue, oneAtATime, rawValues, refillKeepingTyped, showInfo, showList } from './dom.js';
+import {
+  $, clear, clearFieldErrors, el, guarded, listValue, oneAtATime, rawValues, refillKeepingTyped, showInfo, showList,
+} from './dom.js';
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
 
