@@ -4,6 +4,7 @@ import { test } from 'node:test';
 
 import { ApiError } from '../../../kgplatform/api/ui/api.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
+import { refillKeepingTyped, rawValues } from '../../../kgplatform/api/ui/dom.js';
 import { layeredPositions, masteryColour } from '../../../kgplatform/api/ui/graph.js';
 
 test('layers follow the longest prerequisite path, prerequisites to the left', () => {
@@ -51,4 +52,21 @@ test('a save conflict keeps mine where I changed a field, theirs where only they
     ['tags', 'mine'], // both did: mine, until the designer picks otherwise
   ]);
   assert.deepEqual(differences(base, theirs, { ...theirs }), [], 'nothing differs: nothing to choose');
+});
+
+test('a refill after a write puts back only what was typed while the write was in flight', () => {
+  const controls = { name: { value: 'Alpha, renamed' }, description: { value: '' }, tags: { value: 'x' } };
+  const form = { elements: { namedItem: (n) => controls[n] } };
+  const sent = rawValues(form, ['name', 'description', 'tags']);
+  controls.description.value = 'typed meanwhile';
+  const typed = refillKeepingTyped(form, sent, () => {
+    controls.name.value = 'Alpha, renamed';
+    controls.description.value = '';
+    controls.tags.value = 'x; y'; // the saved version
+  });
+  assert.equal(typed, true);
+  assert.deepEqual(rawValues(form, ['name', 'description', 'tags']),
+    { name: 'Alpha, renamed', description: 'typed meanwhile', tags: 'x; y' }, 'untouched fields show the saved version');
+  assert.equal(refillKeepingTyped(form, rawValues(form, ['name']), () => { controls.name.value = 'Stored'; }), false);
+  assert.equal(controls.name.value, 'Stored', 'nothing typed: the refill stands');
 });
