@@ -130,12 +130,15 @@ def build_report(
         return all(p in opened or p not in by_id for p in s.prerequisites)
 
     startable_blockers = {s.concept_id for s in states if s.concept_id in blocking and startable(s)}
-    # As the planner (`policy.keep_least_mastered_goal`): with every goal met, the least mastered one stays
-    # in practice; the report said nothing of the plan's work.
+    # As the planner (`policy.keep_least_mastered_goal`): with every goal met, the least mastered one with
+    # tasks stays in practice; the report said nothing of the plan's work. A goal no task exercises is
+    # never kept (nothing can be planned for it): naming one said the plan kept practising it when it
+    # planned nothing for it (a review, s29).
+    practicable_goals = [cid for cid in goals if cid in with_tasks]
     consolidating = (
         # Compared in float32 as the planner does; of equal ones, the first by id, as the planner too.
-        min(goals, key=lambda cid: (np.float32(by_id[cid].p_now), cid))
-        if goals and CONSOLIDATE_GOALS and not targets
+        min(practicable_goals, key=lambda cid: (np.float32(by_id[cid].p_now), cid))
+        if practicable_goals and CONSOLIDATE_GOALS and not targets
         else None
     )
     on_path = known_concepts(states, set(targets)) if goals else None

@@ -337,7 +337,8 @@ class FeedbackReport(BaseModel):
     )
     consolidating: str | None = Field(
         None,
-        description="Every goal looks met: the least mastered goal, which the plan keeps in practice until "
-        "new goals come (the planner's consolidate rule); null otherwise.",
+        description="Every goal looks met: the least mastered goal some task exercises, which the plan keeps "
+        "in practice until new goals come (the planner's consolidate rule); null otherwise, and when no goal "
+        "has tasks.",
     )
     concepts: list[ReportConcept] = Field(description="Every concept shown, in prerequisite order.")

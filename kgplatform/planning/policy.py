@@ -315,17 +315,20 @@ def _pull_down(graph: ConceptGraph, columns: np.ndarray) -> np.ndarray:
 
 
 def keep_least_mastered_goal(
-    p: np.ndarray, met: np.ndarray, goal_at: np.ndarray, id_rank: np.ndarray
+    p: np.ndarray, met: np.ndarray, goal_at: np.ndarray, id_rank: np.ndarray, has_tasks: np.ndarray
 ) -> None:
-    """For each learner whose goals all look met, marks the least mastered one unmet again (in place);
-    of equal ones, the first by concept id (`id_rank`, as the feedback report names it: by concept
-    number, it named another goal than the plan practised, a review of 1 December)."""
+    """For each learner whose goals all look met, marks the least mastered goal with tasks unmet again (in
+    place); of equal ones, the first by concept id (`id_rank`, as the feedback report names it: by concept
+    number, it named another goal than the plan practised, a review of 1 December). A goal no task
+    exercises (`has_tasks`, (n,)) is never chosen: nothing can be planned for it, `through_taskless`
+    counts it known again, and a practicable goal was never consolidated while it was the weakest (a
+    review, s29)."""
     n = p.shape[1]
     flat_met = met.reshape(-1).take(goal_at)
     rows = goal_at // n
     open_rows = np.zeros(p.shape[0], dtype=bool)
     open_rows[rows[~flat_met]] = True
-    done = ~open_rows[rows]
+    done = ~open_rows[rows] & has_tasks[goal_at % n]
     if not done.any():
         return
     at, row = goal_at[done], rows[done]
@@ -503,7 +506,7 @@ def score_concepts(
     failed = np.maximum(peak_at, p_at) < config.ready_at
     met[rows[failed], cols[failed]] = False
     if config.consolidate_goals:
-        keep_least_mastered_goal(p, met, goal_at, graph.id_rank)
+        keep_least_mastered_goal(p, met, goal_at, graph.id_rank, graph.has_tasks)
     known = fr.through_taskless(graph, met)
     on_path = fr.goal_paths(graph, goals.reshape(-1, n), met)
     aims = unmet_goal_lists(goal_at[~met.reshape(-1).take(goal_at)], p.shape[0], n)

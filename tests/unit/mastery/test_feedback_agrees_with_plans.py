@@ -429,3 +429,42 @@ def test_a_learner_stuck_behind_a_concept_without_tasks_has_the_settled_prerequi
         ready = [r.concept_id for r in build_report("kim", states, NOW).ready_to_learn]
         assert ("a" in [t.concept_id for t in plan.tasks]) is sent_back, (failures, plan.tasks)
         assert ("a" in ready) is sent_back, (failures, ready)
+
+
+def test_a_goal_no_task_exercises_is_not_reported_as_kept_in_practice() -> None:
+    """g -> c -> d, goal g without tasks, known by implication (c mastered): the report said "Every goal
+    is met; their plan keeps the least mastered one in practice: G" while the plan had nothing for g, only
+    d off the goal path (a review, s29). With a second goal h (0.9, with tasks) the report and the plan
+    both keep h, the least mastered goal something can be planned for."""
+    edges = [("g", "c"), ("c", "d")]
+    graph = build_graph(_document(edges, ["c", "d", "h"]))
+    p = {"g": 0.25, "c": 0.95, "d": 0.25, "h": 0.9}
+    answered = {"c": 6, "h": 4}
+
+    def states(goals: set[str]) -> list[ConceptState]:
+        return [
+            replace(
+                state(
+                    c,
+                    p[c],
+                    prereqs=tuple(a for a, b in edges if b == c),
+                    p_mastery=p[c] if c in answered else None,
+                    attempts=answered.get(c, 0),
+                    days_ago=1 if c in answered else None,
+                    goal=c in goals,
+                ),
+                has_tasks=c != "g",
+            )
+            for c in graph.concept_ids
+        ]
+
+    alone = build_report("kim", states({"g"}), NOW)
+    assert alone.consolidating is None
+    assert not any("plan keeps" in line for line in alone.summary), alone.summary
+    assert all(not t.reason.startswith("consolidate: ") for t in _plan(graph, p, answered, {"g"}).tasks)
+
+    both = build_report("kim", states({"g", "h"}), NOW)
+    plan = _plan(graph, p, answered, {"g", "h"})
+    assert plan.tasks[0].concept_id == both.consolidating == "h", [t.concept_id for t in plan.tasks]
+    assert plan.tasks[0].reason.startswith("consolidate: ")
+    assert "Every goal is met; their plan keeps the least mastered one in practice: H (90%)." in both.summary

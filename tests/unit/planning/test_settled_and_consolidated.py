@@ -134,3 +134,41 @@ def test_the_consolidate_words_follow_the_planners_own_bar(
     )
     (cached,) = cached_tasks(chain, learners, config)
     assert cached[0]["reason"] == first.reason
+
+
+def _taskless_goal_learner(goals: tuple[str, ...]) -> tuple[ConceptGraph, LearnerMatrix]:
+    """g -> c, g a foundation no task exercises (known by implication: c is mastered), h a goal with tasks
+    mastered at 0.9, z an unrelated concept to fill a plan."""
+    tasks = {"tc": ["c"], "th": ["h"], "tz": ["z"]}
+    graph = build_graph(curriculum_document(tasks, [("g", "c")], ["h", "z"]))
+    ids = graph.concept_ids
+    now, answered = {"g": 0.25, "c": 0.95, "h": 0.9}, {"c": 6.0, "h": 4.0}
+    values = np.array([[now.get(c, 0.25) for c in ids]], dtype=np.float32)
+    return graph, LearnerMatrix(
+        ["learner"],
+        values,
+        values.copy(),
+        np.array([[answered.get(c, 0.0) for c in ids]], dtype=np.float32),
+        np.array([[c in goals for c in ids]]),
+    )
+
+
+@pytest.mark.parametrize(("goals", "kept"), [(("g",), None), (("g", "h"), "h")])
+def test_a_goal_no_task_exercises_is_never_the_one_kept_in_practice(
+    goals: tuple[str, ...], kept: str | None
+) -> None:
+    """Every goal met, the least mastered (g, 0.25) a concept no task exercises: g was kept "in practice",
+    `through_taskless` counted it known again and nothing was planned for it, so with a second goal h
+    (0.9, with tasks) h was never consolidated (a review, s29). The goal kept is the least mastered with
+    tasks, none where no goal has tasks; the one-learner path, the batch and its cached reasons agree."""
+    graph, learners = _taskless_goal_learner(goals)
+    config = PlanConfig(n_tasks=3)
+    alone = one_learner_plan(graph, learners, 0, config)
+    (batch,) = (plan for chunk in plan_batch(graph, learners, config) for plan in chunk)
+    assert batch == alone
+    (cached,) = cached_tasks(graph, learners, config)
+    assert [t["reason"] for t in cached] == [t.reason for t in alone.tasks]
+    consolidated = [t.concept_id for t in alone.tasks if t.reason.startswith("consolidate: ")]
+    assert consolidated == ([] if kept is None else [kept]), [(t.concept_id, t.reason) for t in alone.tasks]
+    if kept is not None:
+        assert concepts(alone)[0] == kept
