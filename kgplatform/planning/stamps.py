@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 # enough goes on implying its prerequisites; a concept without tasks passes on only what its prerequisites
 # have (`frontier.through_taskless`); a prerequisite is settled only where a dependant on the way has
 # tasks; transfer gain counts what is still missing; of equally mastered goals, the first by id is kept
-# in practice.
-PLANNER_VERSION = "planner-7"
+# in practice;
+# planner-8 (a review, 2 December): a learner stuck on a concept is sent back to a settled prerequisite
+# also through concepts without tasks; the goal kept in practice is the least mastered one with tasks;
+# goal weights stay finite at every goal_focus; a review off the goal path is worded as a review.
+PLANNER_VERSION = "planner-8"
 
 
 def model_version(params: TracerParams) -> str:
