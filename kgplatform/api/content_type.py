@@ -82,8 +82,13 @@ def _needs_key(route: APIRoute) -> bool:
 def _role_checks(dependant: Dependant) -> list[Callable[[Principal], Principal]]:
     """The route's `deps.require_roles` checks, at any depth."""
     found = [d.call for d in dependant.dependencies if getattr(d.call, "checks_role", False)]
+    # A dependency that authenticates and checks its role itself names its role check.
+    found += [d.call.role_check for d in dependant.dependencies if getattr(d.call, "role_check", None)]
     return found + [c for d in dependant.dependencies for c in _role_checks(d)]
 
 
 def _depends_on_key(dependant: Dependant) -> bool:
-    return any(d.call is authenticate or _depends_on_key(d) for d in dependant.dependencies)
+    return any(
+        d.call is authenticate or getattr(d.call, "authenticates", False) or _depends_on_key(d)
+        for d in dependant.dependencies
+    )

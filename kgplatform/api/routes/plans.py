@@ -32,6 +32,12 @@ async def service_principal(
     return _service_role(principal)
 
 
+# For the app-wide checks that answer before the route (`content_type.check_key_first`): this dependency
+# checks the key and then the service role, as `authenticate` and `require_roles` do elsewhere.
+service_principal.authenticates = True  # type: ignore[attr-defined]
+service_principal.role_check = _service_role  # type: ignore[attr-defined]
+
+
 class NextTasksQuery(BaseModel):
     """The query parameters; any other is a 422 naming it (a misspelt `curriculumid=physics` was ignored,
     a 200 with the default curriculum's plan, a review found). The fast path answers only `limit`."""

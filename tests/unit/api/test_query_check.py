@@ -55,3 +55,12 @@ def test_the_key_and_its_role_are_checked_before_the_query() -> None:
 def test_list_parameters_may_repeat() -> None:
     assert _repeatable(list[str]) and _repeatable(list[str] | None)
     assert not _repeatable(bool) and not _repeatable(str | None)
+
+
+def test_next_tasks_checks_its_key_before_the_query() -> None:
+    """next-tasks authenticates in its own dependency (no thread hop for a cached key): a keyless request
+    with a misspelt parameter was told the route's parameters instead of 401 (a review, 2 December)."""
+    _, client = serving_app()
+    assert client.get("/learners/l-1/next-tasks?curriculumid=x").status_code == 401
+    assert client.get("/learners/l-1/next-tasks?limit=1&limit=2").status_code == 401
+    assert client.get("/learners/l-1/next-tasks?curriculumid=x", headers=SERVICE).status_code == 422
