@@ -270,7 +270,7 @@ class ServingSettings(BaseModel):
     # check runs (a review, 1 December: 10 MB from anyone held the event loop for a second).
     max_small_body_bytes: int = Field(default=256 * 1024, ge=1024)
     # Token bucket per API key (per client address for key-less calls); 0 turns rate limiting off.
-    rate_limit_per_s: float = Field(default=500.0, ge=0)
+    rate_limit_per_s: float = Field(default=500.0, ge=0, allow_inf_nan=False)
     rate_limit_burst: int = Field(default=1000, ge=1)
     # "local": one bucket per API process (no network cost); "redis": one fixed window shared by all
     # processes (burst/rate s, at least 1 s, taking `rate` a second on average; one Redis round trip per

@@ -57,12 +57,13 @@ MAX_REPLAYED_ANSWERS = 50_000
 
 
 class PartlyStored(ServiceUnavailable):
-    """A split batch failed after some of its transactions committed; `accepted` are the event ids
+    """A split batch met an outage after some of its transactions committed; `accepted` are the event ids
     stored (their learners' plans are stale all the same)."""
 
-    def __init__(self, message: str, accepted: list[str], **details: Any) -> None:
+    def __init__(self, message: str, accepted: list[str], rejected: list[int], **details: Any) -> None:
         super().__init__(message, **details)
         self.accepted = accepted
+        self.rejected = rejected  # row positions, left out of the plans' stamps as on success
 
 
 def default_params() -> TracerParams:
@@ -143,15 +144,23 @@ class MasteryService:
                     part, pending = self.store.run_ingest(
                         lambda tx, rest=rest: self._ingest_in_tx(tx, rest, atomic)
                     )
-                except Exception as error:
+                except ServiceUnavailable as error:  # this transaction stored nothing: an outage, busy
                     raise PartlyStored(
                         f"{len(result.accepted):,} answers of this batch were stored, with their learners' "
-                        f"mastery, before it failed ({error}); send the batch again: those come back as "
-                        "duplicates and the rest is stored",
+                        f"mastery, before the rest could be ({str(error).split(';')[0]}); send the batch again: "
+                        "those come back as duplicates and the rest is stored",
                         list(result.accepted),
-                        retry_after_s=1,
+                        [r.index for r in result.rejected],
+                        retry_after_s=error.details.get("retry_after_s", 1),
                         stored=len(result.accepted),
                     ) from error
+                except Exception:
+                    # A defect, not an outage: a 500 with its traceback in the log (the caller's retry
+                    # finds the stored answers as duplicates).
+                    log.exception(
+                        "ingest failed after %d answers of the batch were stored", len(result.accepted)
+                    )
+                    raise
                 _merge(result, part)
             if len(result.accepted) > 1:  # in row order, as an unsplit batch lists them
                 position = {answer.event_id: index for index, answer in candidates}

@@ -104,7 +104,7 @@ def post_answers(
         result = service.ingest(rows, atomic=atomic)
     except PartlyStored as error:
         # A split batch failed after committing some of it (a 503 that says so): those plans are stale.
-        request_plan_recomputes(request, rows, error.accepted)
+        request_plan_recomputes(request, rows, error.accepted, error.rejected)
         raise
     # The answers are committed: ask the workers to recompute these learners' plans (debounced). The
     # duplicates too: a retry after a lost commit reply (a 503 says to send again) finds its answers

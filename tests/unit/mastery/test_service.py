@@ -479,7 +479,10 @@ def test_a_split_batch_failing_after_a_commit_says_how_much_was_stored() -> None
 
     def second_fails(work: Any) -> Any:
         if len(calls) == 1:
-            raise ServiceUnavailable("Neo4j went away (a fake)")
+            raise ServiceUnavailable(
+                "Neo4j (a fake) is unavailable; nothing was changed by this request, retry in 5 s",
+                retry_after_s=5,
+            )
         return run(work)
 
     store.run_ingest = second_fails  # type: ignore[method-assign]
@@ -487,9 +490,32 @@ def test_a_split_batch_failing_after_a_commit_says_how_much_was_stored() -> None
         service.ingest(rows[250:])
     stored = [e for e in (r["event_id"] for r in rows[250:]) if e in store.answers]
     assert 0 < len(stored) < 50 and refused.value.accepted == stored
-    assert refused.value.status_code == 503 and f"{len(stored):,} answers of this batch were stored" in str(
-        refused.value
+    message = str(refused.value)
+    assert (
+        refused.value.status_code == 503 and f"{len(stored):,} answers of this batch were stored" in message
     )
+    assert "nothing was changed" not in message and refused.value.details["retry_after_s"] == 5
     store.run_ingest = run  # type: ignore[method-assign]
     again = service.ingest(rows[250:])
     assert again.duplicates == stored and len(again.accepted) == 50 - len(stored)
+
+
+def test_a_defect_after_a_commit_of_a_split_batch_is_no_outage() -> None:
+    """Only an outage means "send it again": a defect in a later transaction propagates (a logged 500), it
+    is not turned into a 503 that a client would retry for ever."""
+    rows = log(300, learners=6, seed=7)
+    store = FakeMasteryStore(TASKS)
+    service = MasteryService(store, max_replayed_answers=60)  # type: ignore[arg-type]
+    service.ingest(rows[:250])
+    store.edit_task(rows[0]["task_id"], TASKS[[c for c in TASKS if c != rows[0]["task_id"]][0]])
+    calls = counting_transactions(store)
+    run = store.run_ingest
+
+    def second_breaks(work: Any) -> Any:
+        if len(calls) == 1:
+            raise KeyError("task-x")
+        return run(work)
+
+    store.run_ingest = second_breaks  # type: ignore[method-assign]
+    with pytest.raises(KeyError):
+        service.ingest(rows[250:])
