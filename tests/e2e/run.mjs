@@ -1391,6 +1391,27 @@ step('a transfer edge\'s end in another curriculum is not opened under this one:
     assert.equal(await page.locator('#concept-id').textContent(), 'page-01');
     assert.equal(await page.locator('#curriculum-select').inputValue(), 'paging-e2e');
     assert.equal(await unloadAsks(), false);
+
+    // The same tap while a save of the open concept is in flight: the save's answer still counts (it was
+    // dropped as stale, and the next Save was refused as a conflict with the designer's own save).
+    const form = page.getByRole('form', { name: 'Edit concept' });
+    const before = await callApi('GET', '/concepts/page-01');
+    const held = await holdRequests((url) => url.pathname === '/concepts/page-01', 'PATCH');
+    try {
+      await form.getByLabel('Name').fill('Page item 01, renamed');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await held.arrived;
+      await page.evaluate(() => window.kgp.curriculumGraph().getElementById('linear-equations').emit('tap'));
+      await expectAlert(/is in curriculum .+, not in paging-e2e/);
+      held.release();
+      await expectAlert(new RegExp(`Saved page-01 \\(version ${before.json.version + 1}\\)`));
+    } finally {
+      await held.stop();
+    }
+    await form.getByLabel('Name').fill('Page item 01');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expectAlert(new RegExp(`Saved page-01 \\(version ${before.json.version + 2}\\)`));
+    assert.equal(await unloadAsks(), false);
   } finally {
     await page.unroute(edges);
   }

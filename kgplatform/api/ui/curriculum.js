@@ -83,7 +83,8 @@ function closeConcept() {
   state.base = null;
   state.theirs = null;
   state.shown = null;
-  conceptRequest += 1; // a concept still being opened, or an answer about the last one, is dropped
+  conceptRequest += 1; // an answer about the last one is dropped
+  openRequest += 1; // and so is a concept still being opened
   opening = null;
   hideConflict();
   clearFieldErrors($('#concept-form'));
@@ -134,6 +135,11 @@ function fillForm(concept) {
 // As for the list: only the concept opened last is shown, whatever order the answers come back in.
 // Its graph, tasks and audit trail have their own counters and also check the concept is still open.
 let conceptRequest = 0;
+// Counts opens: only the latest open's answer is used. Apart from `conceptRequest`, which moves only when
+// what is on show changes: an open that shows nothing (a concept of another curriculum, a failed GET) must
+// not make a save in flight of the concept still open look stale (its new version was then dropped, and
+// the next Save was refused as a conflict with the designer's own save; a review, s29).
+let openRequest = 0;
 // The concept whose GET is in flight for the latest open, or null: what tells a Reload of the open concept
 // (the same id) from the opening of another, which the request counter alone cannot.
 let opening = null;
@@ -158,7 +164,7 @@ function openNow() {
 /** Opens the concept; `keepMessage`: the alert says what was just done to it (Created ...), so it stays. */
 export async function openConcept(id, { keepMessage = false } = {}) {
   if (!keepMessage) hideMessage();
-  const request = ++conceptRequest;
+  const request = ++openRequest;
   opening = id;
   let answer;
   try {
@@ -166,7 +172,7 @@ export async function openConcept(id, { keepMessage = false } = {}) {
   } catch (error) {
     // A newer open, or a close, meanwhile: what is on show now stands, and this late refusal is not news
     // (a Reload that raced the concept's own delete said "Not Found" over "Deleted").
-    if (request !== conceptRequest) return;
+    if (request !== openRequest) return;
     opening = null;
     if (id === state.concept && error instanceof ApiError && error.status === 404 && !error.routeMissing) {
       // The open concept is gone (another designer deleted it): closed, not left open for edits that
@@ -178,7 +184,7 @@ export async function openConcept(id, { keepMessage = false } = {}) {
     }
     throw error;
   }
-  if (request !== conceptRequest) return;
+  if (request !== openRequest) return;
   opening = null;
   const { data, etag } = answer;
   if (state.curriculum && data.curriculum_id && data.curriculum_id !== state.curriculum) {
@@ -190,6 +196,7 @@ export async function openConcept(id, { keepMessage = false } = {}) {
     return;
   }
   const changed = data.id !== state.concept;
+  conceptRequest += 1; // answers about what was on show until now are dropped
   state.concept = data.id;
   state.etag = etag;
   state.theirs = null;
