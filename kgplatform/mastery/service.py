@@ -147,8 +147,8 @@ class MasteryService:
                 except ServiceUnavailable as error:  # this transaction stored nothing: an outage, busy
                     raise PartlyStored(
                         f"{len(result.accepted):,} answers of this batch were stored, with their learners' "
-                        f"mastery, before the rest could be ({str(error).split(';')[0]}); send the batch again: "
-                        "those come back as duplicates and the rest is stored",
+                        f"mastery, before the rest could be ({str(error).split(';')[0]}); send the batch "
+                        "again: those come back as duplicates and the rest is stored",
                         list(result.accepted),
                         [r.index for r in result.rejected],
                         retry_after_s=error.details.get("retry_after_s", 1),
