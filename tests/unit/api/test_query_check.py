@@ -7,14 +7,7 @@ import pytest
 
 from kgplatform.api.query_check import _repeatable
 from tests.unit.api.serving_app import ADMIN, SERVICE, serving_app
-
-ANSWER = {
-    "event_id": "e-1",
-    "learner_id": "l-1",
-    "task_id": "t-1",
-    "correct": True,
-    "answered_at": "2026-01-05T08:00:00Z",
-}
+from tests.unit.api.test_openapi import ANSWER
 
 
 @pytest.mark.parametrize("query", ["atomc=true", "Atomic=true", "all_or_none=1"])

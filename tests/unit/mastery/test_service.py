@@ -466,9 +466,10 @@ def test_an_atomic_batch_is_never_split() -> None:
     assert len(transactions) == 1
 
 
-def test_a_split_batch_failing_after_a_commit_says_how_much_was_stored() -> None:
-    """A 503 must not let the caller think nothing was stored: it names the count, lists the stored ids for
-    the plans' stamps, and sending the batch again stores the rest, the stored ones as duplicates."""
+def failing_after_the_first_commit(error: Exception) -> tuple[MasteryService, FakeMasteryStore, list]:
+    """250 answers stored, a task edited (every learner stale), replays bounded to 60 answers: the next
+    50 answers take several transactions, and the second raises `error`. Returns the service, its store
+    and the 50 rows; `store.restore()` undoes the failure."""
     rows = log(300, learners=6, seed=7)
     store = FakeMasteryStore(TASKS)
     service = MasteryService(store, max_replayed_answers=60)  # type: ignore[arg-type]
@@ -479,43 +480,38 @@ def test_a_split_batch_failing_after_a_commit_says_how_much_was_stored() -> None
 
     def second_fails(work: Any) -> Any:
         if len(calls) == 1:
-            raise ServiceUnavailable(
-                "Neo4j (a fake) is unavailable; nothing was changed by this request, retry in 5 s",
-                retry_after_s=5,
-            )
+            raise error
         return run(work)
 
     store.run_ingest = second_fails  # type: ignore[method-assign]
+    store.restore = lambda: setattr(store, "run_ingest", run)  # type: ignore[attr-defined]
+    return service, store, rows[250:]
+
+
+def test_a_split_batch_failing_after_a_commit_says_how_much_was_stored() -> None:
+    """A 503 must not let the caller think nothing was stored: it names the count, lists the stored ids for
+    the plans' stamps, and sending the batch again stores the rest, the stored ones as duplicates."""
+    outage = ServiceUnavailable(
+        "Neo4j (a fake) is unavailable; nothing was changed by this request, retry in 5 s", retry_after_s=5
+    )
+    service, store, rows = failing_after_the_first_commit(outage)
     with pytest.raises(PartlyStored) as refused:
-        service.ingest(rows[250:])
-    stored = [e for e in (r["event_id"] for r in rows[250:]) if e in store.answers]
+        service.ingest(rows)
+    stored = [e for e in (r["event_id"] for r in rows) if e in store.answers]
     assert 0 < len(stored) < 50 and refused.value.accepted == stored
     message = str(refused.value)
     assert (
         refused.value.status_code == 503 and f"{len(stored):,} answers of this batch were stored" in message
     )
     assert "nothing was changed" not in message and refused.value.details["retry_after_s"] == 5
-    store.run_ingest = run  # type: ignore[method-assign]
-    again = service.ingest(rows[250:])
+    store.restore()  # type: ignore[attr-defined]
+    again = service.ingest(rows)
     assert again.duplicates == stored and len(again.accepted) == 50 - len(stored)
 
 
 def test_a_defect_after_a_commit_of_a_split_batch_is_no_outage() -> None:
     """Only an outage means "send it again": a defect in a later transaction propagates (a logged 500), it
     is not turned into a 503 that a client would retry for ever."""
-    rows = log(300, learners=6, seed=7)
-    store = FakeMasteryStore(TASKS)
-    service = MasteryService(store, max_replayed_answers=60)  # type: ignore[arg-type]
-    service.ingest(rows[:250])
-    store.edit_task(rows[0]["task_id"], TASKS[[c for c in TASKS if c != rows[0]["task_id"]][0]])
-    calls = counting_transactions(store)
-    run = store.run_ingest
-
-    def second_breaks(work: Any) -> Any:
-        if len(calls) == 1:
-            raise KeyError("task-x")
-        return run(work)
-
-    store.run_ingest = second_breaks  # type: ignore[method-assign]
+    service, _, rows = failing_after_the_first_commit(KeyError("task-x"))
     with pytest.raises(KeyError):
-        service.ingest(rows[250:])
+        service.ingest(rows)
