@@ -14,9 +14,7 @@ so the breaker stays closed.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, cast
 
@@ -28,6 +26,7 @@ from neo4j import exceptions as neo4j_errors
 
 from kgplatform.api.deps import GraphDep, SettingsDep
 from kgplatform.api.neo4j_retry import SINGLE_ATTEMPT, LivenessAwareRetry, RetryingSession, neo4j_answers
+from kgplatform.circuit_breaker import CircuitBreaker
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 
@@ -70,28 +69,6 @@ REDIS_DOWN = "Redis (the plan cache and job queue) is unavailable"
 REDIS_REFUSES = "Redis (the plan cache and job queue) refuses writes (full, read-only or not permitted)"
 # A refusing Redis seldom recovers within seconds (someone frees memory or repoints the URL).
 REDIS_REFUSED_RETRY_S = 5.0
-
-
-class CircuitBreaker:
-    """Open for `cooldown_s` after a failure; while open, callers are refused without trying."""
-
-    def __init__(self, cooldown_s: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.cooldown_s = cooldown_s
-        self._clock = clock
-        self._open_until = 0.0
-        self._lock = threading.Lock()
-
-    def retry_after_s(self) -> float:
-        """Seconds until calls may be tried again (0 when closed)."""
-        return max(0.0, self._open_until - self._clock())
-
-    def trip(self) -> None:
-        with self._lock:
-            self._open_until = self._clock() + self.cooldown_s
-
-    def reset(self) -> None:
-        with self._lock:
-            self._open_until = 0.0
 
 
 class GuardedGraph(Graph):

@@ -13,6 +13,7 @@ from typing import Any
 
 import redis
 
+from kgplatform.circuit_breaker import CircuitBreaker
 from kgplatform.jobs.debounce import Debouncer
 from kgplatform.jobs.due import DueLearners
 from kgplatform.planning.cache import answered_after, answered_key, mark_answered
@@ -44,22 +45,10 @@ class StampBacklog:
         self, max_learners: int = 100_000, pause_s: float = 2.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.max_learners = max_learners
-        self.pause_s = pause_s
-        self._clock = clock
-        self._failed_at: float | None = None
+        # Tripped when a write of the stamps failed, reset when one succeeded.
+        self.breaker = CircuitBreaker(cooldown_s=pause_s, clock=clock)
         self._stamps: dict[str, float] = {}
         self._lock = threading.Lock()
-
-    def failed(self) -> None:
-        """A write of the stamps failed: requests skip Redis for the pause."""
-        self._failed_at = self._clock()
-
-    def succeeded(self) -> None:
-        self._failed_at = None
-
-    def paused(self) -> bool:
-        failed_at = self._failed_at
-        return failed_at is not None and self._clock() - failed_at < self.pause_s
 
     def __len__(self) -> int:
         return len(self._stamps)
@@ -110,7 +99,7 @@ def request_recomputes(
     their recomputations, by the next call that reaches Redis (`learner_ids` may be empty: a retry)."""
     now = time.time()
     learner_ids = list(learner_ids)
-    if backlog is not None and learner_ids and backlog.paused():
+    if backlog is not None and learner_ids and backlog.breaker.retry_after_s() > 0:
         backlog.add(dict.fromkeys(learner_ids, now))  # written with the backlog by the next retry
         return 0
     stamps = backlog.take() if backlog is not None else {}
@@ -124,10 +113,10 @@ def request_recomputes(
         log.warning("answer stamps for %d learners not written: %s", len(stamps), error)
         if backlog is not None:
             backlog.add(stamps)
-            backlog.failed()
+            backlog.breaker.trip()
             return 0  # the claims below need the same Redis; they are made when the stamps are written
     if backlog is not None:
-        backlog.succeeded()
+        backlog.breaker.reset()
     debouncer = Debouncer(client, settings.debounce_s)
     claimed: list[str] = []
     try:
