@@ -21,7 +21,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from workers.queues import Queue
+from workers.queues import queue_list, unknown_queues
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -297,16 +297,15 @@ class ServingSettings(BaseModel):
         if isinstance(value, str):
             if value.strip().startswith("["):
                 return json.loads(value)  # a JSONDecodeError is a ValueError: pydantic reports it
-            return [name.strip() for name in value.split(",") if name.strip()]
+            return queue_list(value)
         return value
 
     @field_validator("queues")
     @classmethod
     def _known_queues(cls, names: list[str]) -> list[str]:
         # A misspelt queue would report a depth of 0 for ever.
-        unknown = sorted(set(names) - {q.value for q in Queue})
-        if unknown:
-            raise ValueError(f"unknown queue(s) {unknown}; known: {', '.join(q.value for q in Queue)}")
+        if (problem := unknown_queues(names)) is not None:
+            raise ValueError(problem)
         return names
 
 

@@ -10,6 +10,7 @@ them in turn, so planning workers that also consume `ondemand` (the default) ser
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -42,3 +43,16 @@ def route_task(name: str, *_: object, **__: object) -> dict[str, str]:
 
 # What `kgplatform worker` consumes unless told otherwise: everything, on-demand first.
 DEFAULT_WORKER_QUEUES: tuple[Queue, ...] = (Queue.ONDEMAND, Queue.PLANNING, Queue.TRAINING, Queue.DEFAULT)
+
+
+def queue_list(text: str) -> list[str]:
+    """Comma-separated queue names (`planning,ondemand`, as `kgplatform worker --queues` and
+    KGP_SERVING__QUEUES take them), blanks dropped."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def unknown_queues(names: Iterable[str]) -> str | None:
+    """What is wrong with `names` (a misspelt queue is never consumed, and its depth reads 0 for ever), or
+    None when each one is a queue."""
+    unknown = sorted(set(names) - {q.value for q in Queue})
+    return f"unknown queue(s) {unknown}; known: {', '.join(q.value for q in Queue)}" if unknown else None

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from kgplatform.settings import Settings, get_settings
-from workers.queues import Queue
+from workers.queues import unknown_queues
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -33,13 +33,10 @@ def prepare_metrics_dir(settings: Settings) -> str | None:
 
 
 def worker_argv(queues: Sequence[str], concurrency: int, loglevel: str, hostname: str | None) -> list[str]:
-    unknown = sorted(set(queues) - {q.value for q in Queue})
-    if unknown:
+    if (problem := unknown_queues(queues)) is not None:
         from kgplatform.errors import ValidationFailed
 
-        raise ValidationFailed(
-            f"unknown queue(s) {unknown}; known: {', '.join(q.value for q in Queue)}", field="queues"
-        )
+        raise ValidationFailed(problem, field="queues")
     argv = [
         "worker",
         "--pool=prefork",

@@ -20,7 +20,7 @@ from kgplatform.cli.base import (
     refuse,
 )
 from kgplatform.settings import get_settings
-from workers.queues import DEFAULT_WORKER_QUEUES
+from workers.queues import DEFAULT_WORKER_QUEUES, queue_list
 
 if TYPE_CHECKING:  # the jobs package is imported where used, not at CLI start-up
     from kgplatform.jobs.models import JobStatus
@@ -46,7 +46,7 @@ def worker(
     """Run a Celery worker (prefork pool; /metrics on settings.workers.metrics_port)."""
     from workers.run import run_worker
 
-    run_worker([q.strip() for q in queues.split(",") if q.strip()], concurrency, loglevel, hostname)
+    run_worker(queue_list(queues), concurrency, loglevel, hostname)
 
 
 @app.command("beat")
