@@ -241,10 +241,11 @@ class MasteryService:
     def _replays_over_budget(self, tx: IngestTx, full: set[str], columns: AnswerColumns) -> set[str]:
         """The learners among `full` whose replays this transaction leaves to the next one: in id order,
         each fits while the replayed answers stay within `max_replayed_answers` (the first always fits)."""
-        stored = tx.answer_counts(sorted(full))
+        learner_ids = sorted(full)
+        stored = tx.answer_counts(learner_ids)
         new = collections.Counter(columns.learner_ids)
         total, later = 0, set()
-        for learner_id in sorted(full):
+        for learner_id in learner_ids:
             size = stored.get(learner_id, 0) + new[learner_id]
             if total and total + size > self.max_replayed_answers:
                 later.add(learner_id)

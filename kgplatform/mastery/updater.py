@@ -68,15 +68,13 @@ def update_mastery(
     batch: LockedBatch,
     base: TracerParams,
     now: datetime,
-    full: set[str] | None = None,
+    full: set[str],
 ) -> tuple[int, int]:
     """Recomputes and writes the mastery the `new` answers change (the answers are stored, or being
     stored, in `tx`: a full replay's history query runs after their creation, so it reads them).
-    `full`: the learners of `new` to replay from their whole history (default: `full_replays`).
-    Returns (learners created, mastery values written)."""
+    `full`: the learners of `new` to replay from their whole history (`full_replays`, less those left to
+    a later transaction). Returns (learners created, mastery values written)."""
     transfer_map, model_version, locked = batch.transfer, batch.model_version, batch.locked
-    if full is None:
-        full = full_replays(new, tasks, batch)
 
     histories = tx.answer_histories(sorted(full)) if full else []
     missing_tasks = {t for h in histories for t in h.task_ids} - tasks.keys()
