@@ -455,26 +455,28 @@ def test_replays_over_the_budget_are_left_to_later_transactions_with_the_same_ma
     assert set(store.learners.values()) == set(ref_store.learners.values())  # none left marked pending
 
 
-def test_an_atomic_batch_is_never_split() -> None:
-    rows = log(300, learners=6, seed=6)
+def after_an_edit(seed: int, max_replayed: int) -> tuple[MasteryService, FakeMasteryStore, list]:
+    """250 of 300 answers (6 learners) stored, then a task edited (every learner stale), replays bounded
+    to `max_replayed` answers a transaction. Returns the service, its store and the 50 rows left."""
+    rows = log(300, learners=6, seed=seed)
     store = FakeMasteryStore(TASKS)
-    service = MasteryService(store, max_replayed_answers=10)  # type: ignore[arg-type]
+    service = MasteryService(store, max_replayed_answers=max_replayed)  # type: ignore[arg-type]
     service.ingest(rows[:250])
     store.edit_task(rows[0]["task_id"], TASKS[[c for c in TASKS if c != rows[0]["task_id"]][0]])
+    return service, store, rows[250:]
+
+
+def test_an_atomic_batch_is_never_split() -> None:
+    service, store, rows = after_an_edit(seed=6, max_replayed=10)
     transactions = counting_transactions(store)
-    assert service.ingest(rows[250:], atomic=True).accepted == [r["event_id"] for r in rows[250:]]
+    assert service.ingest(rows, atomic=True).accepted == [r["event_id"] for r in rows]
     assert len(transactions) == 1
 
 
 def failing_after_the_first_commit(error: Exception) -> tuple[MasteryService, FakeMasteryStore, list]:
-    """250 answers stored, a task edited (every learner stale), replays bounded to 60 answers: the next
-    50 answers take several transactions, and the second raises `error`. Returns the service, its store
-    and the 50 rows; `store.restore()` undoes the failure."""
-    rows = log(300, learners=6, seed=7)
-    store = FakeMasteryStore(TASKS)
-    service = MasteryService(store, max_replayed_answers=60)  # type: ignore[arg-type]
-    service.ingest(rows[:250])
-    store.edit_task(rows[0]["task_id"], TASKS[[c for c in TASKS if c != rows[0]["task_id"]][0]])
+    """`after_an_edit` with replays bounded to 60 answers: the 50 rows left take several transactions,
+    and the second raises `error`. `store.restore()` undoes the failure."""
+    service, store, rows = after_an_edit(seed=7, max_replayed=60)
     calls = counting_transactions(store)
     run = store.run_ingest
 
@@ -485,7 +487,7 @@ def failing_after_the_first_commit(error: Exception) -> tuple[MasteryService, Fa
 
     store.run_ingest = second_fails  # type: ignore[method-assign]
     store.restore = lambda: setattr(store, "run_ingest", run)  # type: ignore[attr-defined]
-    return service, store, rows[250:]
+    return service, store, rows
 
 
 def test_a_split_batch_failing_after_a_commit_says_how_much_was_stored() -> None:
