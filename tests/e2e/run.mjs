@@ -1900,11 +1900,23 @@ step('no script errors in the page', async () => {
   assert.deepEqual(real, []);
 });
 
+// A step that hangs (a held request never released, a wait without its own timeout) fails by name here,
+// with its screenshot, instead of running into the pytest side's timeout for the whole script, which
+// kills the browser before anything says which step was stuck.
+const STEP_TIMEOUT = 60_000;
+const withinStepTimeout = (work) => {
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`step did not finish within ${STEP_TIMEOUT / 1000} s`)), STEP_TIMEOUT);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+};
+
 let failed = false;
 for (const { name, fn } of steps) {
   const started = Date.now();
   try {
-    await fn();
+    await withinStepTimeout(fn());
     console.log(`ok   ${name} (${Date.now() - started} ms)`);
   } catch (error) {
     failed = true;

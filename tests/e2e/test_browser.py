@@ -30,6 +30,7 @@ PLAYWRIGHT = PROJECT_ROOT / "ui" / "node_modules" / "playwright-core"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 SCRIPT = Path(__file__).with_name("run.mjs")
 BROWSER_TIMEOUT_S = 240  # the whole run.mjs; its steps hold requests in flight, sign in again, import
+CALL_LOG_TAIL = 40  # lines of Playwright's call log shown with a failure
 E2E_REDIS_DB = 12  # others: 13 and 14 (workers tests), 15 (conftest redis_client)
 
 
@@ -49,6 +50,20 @@ def require_browser_tools() -> str:
         pytest.fail("browser tests need: " + "; ".join(missing) + " (scripts/test.sh installs them)")
     assert node is not None
     return node
+
+
+def as_text(stream: str | bytes | None) -> str:
+    """subprocess hands over a killed run's output as bytes on POSIX, even in text mode."""
+    return stream.decode(errors="replace") if isinstance(stream, bytes) else stream or ""
+
+
+def with_call_log(stdout: str, stderr: str) -> str:
+    """The steps' lines, then the end of Playwright's call log (`DEBUG=pw:api`: each call as it starts and
+    ends), which says what a failed or stuck step was waiting for; the whole log is kept in ARTIFACTS."""
+    log = ARTIFACTS / "playwright-calls.log"
+    log.write_text(stderr)
+    tail = "\n".join(stderr.splitlines()[-CALL_LOG_TAIL:])
+    return f"{stdout}\nthe last {CALL_LOG_TAIL} lines of Playwright's call log (all of it in {log}):\n{tail}"
 
 
 @pytest.fixture
@@ -90,7 +105,7 @@ def world(graph: Graph, server: str) -> World:
 def test_designer_and_teacher_flows_in_chromium(server: str, world: World) -> None:
     node = require_browser_tools()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
+    for old in [*ARTIFACTS.glob("*.png"), *ARTIFACTS.glob("*.log")]:
         old.unlink()
     env = {
         **os.environ,
@@ -101,18 +116,25 @@ def test_designer_and_teacher_flows_in_chromium(server: str, world: World) -> No
         "E2E_LEARNER": world.learner,
         "E2E_ARTIFACTS": str(ARTIFACTS),
         "E2E_CHROMIUM": str(CHROMIUM),
+        "DEBUG": "pw:api",
     }
-    result = subprocess.run(
-        [node, str(SCRIPT)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BROWSER_TIMEOUT_S,
-        check=False,
+    try:
+        result = subprocess.run(
+            [node, str(SCRIPT)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=BROWSER_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as expired:
+        # A step stuck past its own limit fails by name; this is for a run stuck outside the steps.
+        output = with_call_log(as_text(expired.stdout), as_text(expired.stderr))
+        pytest.fail(f"browser run killed after {BROWSER_TIMEOUT_S} s (screenshots in {ARTIFACTS}):\n{output}")
+    assert result.returncode == 0, (
+        f"browser run failed (screenshots in {ARTIFACTS}):\n{with_call_log(result.stdout, result.stderr)}"
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"browser run failed (screenshots in {ARTIFACTS}):\n{output}"
     for name in ("graph-view.png", "learner-view.png"):
         shot = ARTIFACTS / name
-        assert shot.is_file() and shot.stat().st_size > 10_000, f"{shot} missing or blank\n{output}"
+        assert shot.is_file() and shot.stat().st_size > 10_000, f"{shot} missing or blank\n{result.stdout}"
