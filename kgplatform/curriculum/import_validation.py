@@ -117,6 +117,8 @@ class _Validator:
             if not isinstance(row, dict):
                 self.fail(entity, index, "a row must be an object")
                 continue
+            for key in self.raw.repeated_keys.get(entity, {}).get(index, []):
+                self.fail(entity, index, f"{key!r} is given more than once in the row; give it once", key)
             try:
                 self.models[entity][index] = MODELS[entity].model_validate(
                     row, context=self._context(entity, row)

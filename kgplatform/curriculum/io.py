@@ -93,6 +93,9 @@ class RawDocument:
     # left out of a file keeps the stored values of rows that update an entity; an empty cell in a
     # column that is there gives its default (see `import_store.kept_fields`).
     columns: dict[Entity, frozenset[str]] = field(default_factory=dict)
+    # Keys a JSON row gives more than once, by entity and 0-based row: JSON keeps only the last value, so
+    # validation refuses the row rather than import a value the designer may not have meant.
+    repeated_keys: dict[Entity, dict[int, list[str]]] = field(default_factory=dict)
 
     def rows_of(self, entity: Entity) -> list[Any]:
         return {
@@ -120,11 +123,34 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _KeysRepeated(dict[str, Any]):
+    """A JSON object that gave some keys more than once (the value kept is the last, as json.loads keeps)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], repeated: list[str]) -> None:
+        super().__init__(pairs)
+        self.repeated = repeated
+
+
+def _object_noting_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads silently keeps the last of a repeated key: a second "concepts" section replaced the first,
+    # whose rows vanished without a word. Objects without repeats (nearly all) stay plain dicts.
+    plain = dict(pairs)
+    if len(plain) == len(pairs):
+        return plain
+    counts = Counter(key for key, _ in pairs)
+    return _KeysRepeated(pairs, [key for key, n in counts.items() if n > 1])
+
+
+def _repeated(value: Any) -> list[str]:
+    return value.repeated if isinstance(value, _KeysRepeated) else []
+
+
 def parse_json(text: str | bytes) -> RawDocument:
-    """The JSON document; a section that is not a list, or an unknown top-level key, is a file error."""
+    """The JSON document; a section that is not a list, an unknown or repeated top-level key, or a repeated
+    key of the curriculum is a file error; a row's repeated key is that row's error (see validation)."""
     try:
         with gc_paused():
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_object_noting_repeats)
     except (ValueError, RecursionError) as error:
         # ValueError: bad JSON, bad UTF-8, or an integer longer than Python converts (4,300 digits);
         # RecursionError: nesting deeper than the parser follows.
@@ -138,17 +164,26 @@ def parse_json(text: str | bytes) -> RawDocument:
     unknown = sorted(set(data) - {"curriculum", *JSON_SECTIONS})
     for key in unknown:
         raw.file_errors.append(RowError(entity=Entity.FILE, field=key, message=f"unknown section {key!r}"))
+    for key in _repeated(data):
+        message = f"repeated section {key!r}: give it once (JSON keeps only the last; the others are lost)"
+        raw.file_errors.append(RowError(entity=Entity.FILE, field=key, message=message))
     curriculum = data.get("curriculum")
     if curriculum is not None and not isinstance(curriculum, dict):
         raw.file_errors.append(RowError(entity=Entity.FILE, field="curriculum", message="must be an object"))
     else:
         raw.curriculum = curriculum
+        for key in _repeated(curriculum):
+            message = f"{key!r} is given more than once; give it once"
+            raw.file_errors.append(RowError(entity=Entity.FILE, field=f"curriculum.{key}", message=message))
     for section, entity in JSON_SECTIONS.items():
         rows = data.get(section, [])
         if not isinstance(rows, list):
             raw.file_errors.append(RowError(entity=Entity.FILE, field=section, message="must be a list"))
             continue
         raw.rows_of(entity).extend(rows)
+        repeats = {index: keys for index, row in enumerate(rows) if (keys := _repeated(row))}
+        if repeats:
+            raw.repeated_keys[entity] = repeats
     return _within_row_limit(raw)
 
 
