@@ -9,12 +9,11 @@ order); the reader can do it and reports the edge counts both ways.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from kgplatform.curriculum.graph_checks import is_transitively_closed, transitive_reduction
-from kgplatform.curriculum.importers.common import dataset_dir, dataset_file, reading_tasks
+from kgplatform.curriculum.importers.common import csv_records, dataset_dir, dataset_file, reading_tasks
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.errors import ValidationFailed
 
@@ -35,8 +34,7 @@ class AlCplSource:
 
 
 def _pairs(path: Path) -> list[tuple[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [(row[0].strip(), row[1].strip()) for row in csv.reader(handle) if row]
+    return [(a.strip(), b.strip()) for a, b in csv_records(path, 2)]
 
 
 def curriculum_id(domain: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,35 @@ def dataset_file(folder: Path, name: str) -> Path:
             f"dataset file {path} is missing (see {folder / 'PROVENANCE.md'})", field="dataset"
         )
     return path
+
+
+def damaged(path: Path, line: int | None, problem: str) -> ValidationFailed:
+    """A dataset file that is there but cannot be read as its format says: one line naming the file and
+    line (the CLI exits 2, as for a missing file), not a traceback or a silently garbled row."""
+    where = f"{path}:{line}" if line is not None else str(path)
+    provenance = path.parent / "PROVENANCE.md"
+    message = f"{where}: {problem} (a damaged or partial copy? see {provenance})"
+    return ValidationFailed(message, field="dataset")
+
+
+def csv_records(path: Path, fields: int) -> list[list[str]]:
+    """The non-blank records of a headerless UTF-8 CSV, each of exactly `fields` cells: a short record
+    (a cut file) or a long one would otherwise be read as something else or fail on an index."""
+    records = []
+    line = None
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            for cells in reader:
+                line = reader.line_num
+                if not cells:
+                    continue
+                if len(cells) != fields:
+                    raise damaged(path, line, f"expected {fields} comma-separated fields, found {len(cells)}")
+                records.append(cells)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise damaged(path, None if line is None else line + 1, f"not readable: {error}") from None
+    return records
 
 
 def reading_tasks(concepts: list[Row], prefix: str, minutes: int) -> list[Row]:

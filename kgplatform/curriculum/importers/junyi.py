@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgplatform.curriculum.importers.common import Row, dataset_dir, dataset_file
+from kgplatform.curriculum.importers.common import Row, damaged, dataset_dir, dataset_file
 from kgplatform.curriculum.io import RawDocument
 
 FOLDER = "junyi_exercise_graph"
@@ -25,6 +25,20 @@ CURRICULUM_ID = "junyi"
 ID_PREFIX = "junyi:"
 # A Junyi exercise is practised as a run of problems; ten at the exercise's "fast" pace is one sitting.
 PROBLEMS_PER_SITTING = 10
+# The table's columns (PROVENANCE.md); the reader uses most of them.
+TABLE_COLUMNS = (
+    "name",
+    "live",
+    "prerequisites",
+    "h_position",
+    "v_position",
+    "creation_date",
+    "seconds_per_fast_problem",
+    "pretty_display_name",
+    "short_display_name",
+    "topic",
+    "area",
+)
 
 
 @dataclass(frozen=True)
@@ -45,8 +59,7 @@ def _split_prerequisites(field: str) -> list[str]:
 
 def read_table(folder: Path) -> tuple[list[Row], list[str]]:
     """Rows by first occurrence of each name, and the names whose repeats were dropped."""
-    with dataset_file(folder, TABLE).open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = _table_rows(dataset_file(folder, TABLE))
     kept: dict[str, Row] = {}
     collapsed = []
     for row in rows:
@@ -56,6 +69,31 @@ def read_table(folder: Path) -> tuple[list[Row], list[str]]:
             continue
         kept[name] = row
     return rows, collapsed
+
+
+def _table_rows(path: Path) -> list[Row]:
+    """The table's rows, each with every column: a renamed column, or a row cut short (a partial copy),
+    was a KeyError, or a row whose missing cells read as "None" in a concept that passed validation."""
+    rows: list[Row] = []
+    line = 0
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = [column.strip() for column in next(reader, [])]
+            line = reader.line_num
+            missing = [column for column in TABLE_COLUMNS if column not in header]
+            if missing:
+                raise damaged(path, 1, f"the header lacks column(s) {', '.join(missing)}")
+            for cells in reader:
+                line = reader.line_num
+                if not cells:
+                    continue
+                if len(cells) != len(header):
+                    raise damaged(path, line, f"expected {len(header)} fields, found {len(cells)}")
+                rows.append(dict(zip(header, cells, strict=True)))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise damaged(path, line + 1, f"not readable: {error}") from None
+    return rows
 
 
 def read_junyi(root: Path | None = None, *, prefix: str = ID_PREFIX) -> tuple[RawDocument, JunyiSource]:

@@ -8,11 +8,17 @@ positive graph holds three 2-cycles, which the import report names.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgplatform.curriculum.importers.common import Row, dataset_dir, dataset_file, reading_tasks
+from kgplatform.curriculum.importers.common import (
+    Row,
+    csv_records,
+    damaged,
+    dataset_dir,
+    dataset_file,
+    reading_tasks,
+)
 from kgplatform.curriculum.io import RawDocument
 
 FOLDER = "lecturebank2"
@@ -35,13 +41,8 @@ def read_lecturebank(
     root: Path | None = None, *, prefix: str = ID_PREFIX, with_tasks: bool = True
 ) -> tuple[RawDocument, LectureBankSource]:
     folder = dataset_dir(FOLDER, root)
-    topics: dict[str, str] = {}
-    for line in dataset_file(folder, TOPICS).read_text("utf-8").splitlines():
-        if line.strip():
-            topic_id, name = line.split("|", 1)
-            topics[topic_id.strip()] = name.strip()
-    with dataset_file(folder, ANNOTATIONS).open(encoding="utf-8", newline="") as handle:
-        labelled = [row for row in csv.reader(handle) if row]
+    topics = _read_topics(dataset_file(folder, TOPICS))
+    labelled = csv_records(dataset_file(folder, ANNOTATIONS), 3)
     positives = [(s.strip(), t.strip()) for s, t, label in labelled if label.strip() == "1"]
 
     by_name: dict[str, list[str]] = {}
@@ -78,3 +79,20 @@ def read_lecturebank(
     }
     tasks = reading_tasks(concepts, prefix, READING_MINUTES) if with_tasks else []
     return RawDocument(curriculum, concepts, prerequisites, tasks, notes=notes), source
+
+
+def _read_topics(path: Path) -> dict[str, str]:
+    """`id|name` lines by id; a line without `|` is a damaged file, not a topic."""
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError as error:
+        raise damaged(path, None, f"not UTF-8: {error}") from None
+    topics: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if "|" not in line:
+            raise damaged(path, number, "expected id|name, found no '|'")
+        topic_id, name = line.split("|", 1)
+        topics[topic_id.strip()] = name.strip()
+    return topics
