@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kgplatform.errors import KgpError, ValidationFailed
-from kgplatform.settings import get_settings
+from kgplatform.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from kgplatform.graph.driver import Graph
@@ -117,9 +117,12 @@ def main() -> None:
         fail(describe_connection_error(get_settings().neo4j, error))
     except RedisError as error:
         fail(f"Redis at {get_settings().redis.shown} failed: {error}")
-    except ValidationError as error:  # settings from the environment (KGP_...) or .env that do not parse
+    except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        fail(f"invalid settings ({problems})")
+        # Settings from the environment (KGP_...) or .env that do not parse; any other model's error that a
+        # command did not turn into a ValidationFailed is not a settings problem, and was reported as one.
+        what = "settings" if error.title == Settings.__name__ else f"{error.title} value"
+        fail(f"invalid {what} ({problems})")
     except SettingsError as error:  # a value pydantic-settings cannot decode before validating (JSON)
         cause = f": {error.__cause__}" if error.__cause__ is not None else ""
         fail(f"invalid settings ({error}{cause})")

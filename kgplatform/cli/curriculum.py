@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from kgplatform.cli.base import EXIT_FAILED, app, cli_actor, console, fail, graph_session
+from kgplatform.errors import ValidationFailed
 
 if TYPE_CHECKING:  # imported where used, not at CLI start-up
     from kgplatform.curriculum.import_report import ImportReport
@@ -24,8 +25,14 @@ def generate_curriculum(
     out: Path = typer.Option(..., "--out", help="Where to write the JSON document."),
 ) -> None:
     """Write a synthetic layered curriculum (JSON import document) made from a seed."""
+    from kgplatform.curriculum.generator import curriculum_id_problem
     from kgplatform.curriculum.generator import generate_curriculum as generate
 
+    # Checked here to name the option: a model error from deep in the generator read "invalid settings".
+    if curriculum_id is not None and (
+        problem := curriculum_id_problem(curriculum_id, concepts, tasks_per_concept)
+    ):
+        raise ValidationFailed(f"--curriculum-id {curriculum_id!r}: {problem}", field="curriculum_id")
     document = generate(concepts, seed, tasks_per_concept, curriculum_id=curriculum_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(document.to_json(), "utf-8")

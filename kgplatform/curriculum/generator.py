@@ -12,8 +12,19 @@ import math
 import random
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter, ValidationError
+
 from kgplatform.curriculum.document import CurriculumDocument
-from kgplatform.curriculum.models import ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn, TaskKind
+from kgplatform.curriculum.models import (
+    MAX_ID_LENGTH,
+    ConceptIn,
+    CurriculumId,
+    CurriculumIn,
+    PrerequisiteIn,
+    TaskIn,
+    TaskKind,
+)
+from kgplatform.errors import ValidationFailed
 
 STRANDS = (
     "Number Sense",
@@ -97,6 +108,33 @@ def _pick_prerequisites(rng: random.Random, node: _Node, by_layer: list[list[_No
     return chosen
 
 
+def _generated_id(curriculum_id: str, kind: str, index: int) -> str:
+    """A generated concept's (kind "c") or task's ("t") id: the curriculum id is its prefix."""
+    return f"{curriculum_id}-{kind}{index:05d}"
+
+
+def curriculum_id_problem(curriculum_id: str, n_concepts: int, tasks_per_concept: int) -> str | None:
+    """Why `curriculum_id` cannot name a generated curriculum of this size, or None: the rules for a new
+    curriculum id, and room for the concept and task ids made from it (a valid 195-character id failed as
+    "at most 200 characters" on its first concept's id, blaming the curriculum id by mistake)."""
+    try:
+        TypeAdapter(CurriculumId).validate_python(curriculum_id)
+    except ValidationError as error:
+        return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+    longest = max(
+        _generated_id(curriculum_id, "c", n_concepts - 1),
+        _generated_id(curriculum_id, "t", max(0, n_concepts * tasks_per_concept - 1)),
+        key=len,
+    )
+    if len(longest) > MAX_ID_LENGTH:
+        room = MAX_ID_LENGTH - (len(longest) - len(curriculum_id))
+        return (
+            f"too long: the generated ids start with it, and {longest[-12:]!r} would end one of "
+            f"{len(longest)} characters (at most {MAX_ID_LENGTH}); give at most {room} characters"
+        )
+    return None
+
+
 def generate_curriculum(
     n_concepts: int,
     seed: int,
@@ -114,6 +152,8 @@ def generate_curriculum(
     n_layers = n_layers or max(1, round(math.sqrt(n_concepts)))
     n_layers = min(n_layers, n_concepts)
     curriculum_id = curriculum_id or f"generated-{seed}"
+    if problem := curriculum_id_problem(curriculum_id, n_concepts, tasks_per_concept):
+        raise ValidationFailed(f"curriculum id {curriculum_id!r}: {problem}", field="curriculum_id")
     rng = random.Random(seed)
 
     by_layer: list[list[_Node]] = []
@@ -126,7 +166,7 @@ def generate_curriculum(
         by_layer.append(nodes)
 
     def concept_id(node: _Node) -> str:
-        return f"{curriculum_id}-c{node.index:05d}"
+        return _generated_id(curriculum_id, "c", node.index)
 
     concepts: list[ConceptIn] = []
     prerequisites: list[PrerequisiteIn] = []
@@ -204,7 +244,7 @@ def _tasks_for(
             concepts.append(rng.choice(prereq_ids))
         tasks.append(
             TaskIn(
-                id=f"{prefix}-t{first_index + offset:05d}",
+                id=_generated_id(prefix, "t", first_index + offset),
                 title=f"{kind.value.capitalize()} {offset + 1}: {concept.name}",
                 kind=kind,
                 difficulty=round(min(1.0, max(0.0, base + rng.uniform(-0.15, 0.15))), 3),
