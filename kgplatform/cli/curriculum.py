@@ -83,12 +83,19 @@ def import_curriculum(
     from kgplatform.curriculum.io import read_import_path
 
     raw = read_import_path(path, {"id": curriculum_id} if curriculum_id else None)
-    target = curriculum_id or (raw.curriculum or {}).get("id")
-    if raw.file_errors and not target:
-        # An unreadable file names no curriculum: say what is wrong with it, not that an id is missing.
+    if raw.file_errors:
+        # Said before connecting: a file that cannot be read is refused whatever the graph holds, and an
+        # unreachable Neo4j (or a missing id) hid what is wrong with it.
         for error in raw.file_errors:
             print(f"error: {error.describe()}", file=sys.stderr)
         raise typer.Exit(EXIT_FAILED)
+    named = (raw.curriculum or {}).get("id")
+    target = curriculum_id or named
+    if not curriculum_id and named is not None and not isinstance(named, str):
+        fail(
+            f"the file's curriculum id {named!r} is not a string: write it in quotes, or pass --curriculum-id"
+        )
+        return
     if not isinstance(target, str) or not target:
         fail(
             "no curriculum id: pass --curriculum-id (CSV files name their curriculum only in a curriculum.csv)"
