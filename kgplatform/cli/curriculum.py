@@ -22,9 +22,13 @@ def generate_curriculum(
     seed: int = typer.Option(0, "--seed", help="Same seed, same curriculum."),
     tasks_per_concept: int = typer.Option(3, "--tasks-per-concept", min=0),
     curriculum_id: str | None = typer.Option(None, "--curriculum-id", help="Default: generated-<seed>."),
-    out: Path = typer.Option(..., "--out", help="Where to write the JSON document."),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="FILE.json, FILE.zip (CSVs), or a folder for the CSVs, as export-curriculum writes them.",
+    ),
 ) -> None:
-    """Write a synthetic layered curriculum (JSON import document) made from a seed."""
+    """Write a synthetic layered curriculum (an import document: JSON, a zip or a folder of CSVs) from a seed."""
     from kgplatform.curriculum.generator import curriculum_id_problem
     from kgplatform.curriculum.generator import generate_curriculum as generate
 
@@ -33,12 +37,15 @@ def generate_curriculum(
         problem := curriculum_id_problem(curriculum_id, concepts, tasks_per_concept)
     ):
         raise ValidationFailed(f"--curriculum-id {curriculum_id!r}: {problem}", field="curriculum_id")
+    from kgplatform.curriculum.io import write_export
+
     document = generate(concepts, seed, tasks_per_concept, curriculum_id=curriculum_id)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(document.to_json(), "utf-8")
+    # As export-curriculum writes: `--out gen.zip` held JSON text, which the import refused as no zip.
+    written = write_export(document, out)
     console.print(
-        f"wrote {out}: {len(document.concepts)} concepts, {len(document.prerequisites)} "
-        f"prerequisites, {len(document.tasks)} tasks (curriculum {document.curriculum.id!r})"
+        f"wrote {', '.join(str(p) for p in written)}: {len(document.concepts)} concepts, "
+        f"{len(document.prerequisites)} prerequisites, {len(document.tasks)} tasks "
+        f"(curriculum {document.curriculum.id!r})"
     )
 
 

@@ -79,3 +79,19 @@ def test_a_model_error_that_is_not_about_settings_is_not_called_one(
         monkeypatch, capsys, "generate-curriculum", "--concepts", "3", "--out", str(tmp_path / "g.json")
     )
     assert code == 2 and "settings" not in err and "ConceptIn" in err, err
+
+
+@pytest.mark.parametrize("name", ["g.json", "g.zip", "gen"])
+def test_the_output_is_written_in_the_format_its_name_says(name: str, tmp_path: Path) -> None:
+    """`--out g.zip` held JSON text (the import then refused it as no zip), and `--out gen` a JSON file."""
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app
+    from kgplatform.curriculum.io import read_import_path
+
+    out = tmp_path / name
+    result = CliRunner().invoke(app, ["generate-curriculum", "--concepts", "5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = read_import_path(out)
+    assert raw.file_errors == [] and len(raw.concepts) == 5 and len(raw.tasks) == 15
+    assert out.is_dir() == (name == "gen")
