@@ -14,6 +14,7 @@ or a task naming an invalid concept) are invalid too, so a skipped import never 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,9 +176,26 @@ class _Validator:
         owner = self.existing.concept_owners.get(concept_id)
         if owner is not None and owner != self.curriculum_id:
             return f"concept {concept_id!r} belongs to curriculum {owner!r}"
+        if problem := self._other_unicode_form(concept_id, file_rows):
+            return problem
         return (
             f"unknown concept {concept_id!r}: neither in this file nor in curriculum {self.curriculum_id!r}"
         )
+
+    def _other_unicode_form(self, concept_id: str, file_rows: dict[str, int]) -> str | None:
+        """References match ids exactly (a stored id may predate the NFC rule), but one that differs from
+        a concept only in its Unicode form (pasted from a macOS file name, typed with a decomposing input
+        method) looks the same in the report: "unknown concept 'café'" beside a visible concept 'café'."""
+        composed = unicodedata.normalize("NFC", concept_id)
+        if composed == concept_id:
+            return None
+        if composed in file_rows:
+            where = f"concept {composed!r} (row {file_rows[composed] + 1})"
+        elif composed in self.existing.concepts:
+            where = f"concept {composed!r} of curriculum {self.curriculum_id!r}"
+        else:
+            return None
+        return f"{concept_id!r} is in another Unicode form than {where}; write it in NFC, as that id is"
 
     def check_references(self) -> None:
         file_rows: dict[str, int] = {}
