@@ -37,9 +37,16 @@ def generate_curriculum(
         problem := curriculum_id_problem(curriculum_id, concepts, tasks_per_concept)
     ):
         raise ValidationFailed(f"--curriculum-id {curriculum_id!r}: {problem}", field="curriculum_id")
-    from kgplatform.curriculum.io import write_export
+    from kgplatform.curriculum.io import MAX_IMPORT_ROWS, write_export
 
     document = generate(concepts, seed, tasks_per_concept, curriculum_id=curriculum_id)
+    if document.row_count > MAX_IMPORT_ROWS:
+        # The import would refuse the whole file, and nothing splits a generated one: say so before writing.
+        raise ValidationFailed(
+            f"--concepts {concepts} with --tasks-per-concept {tasks_per_concept} makes {document.row_count:,} "
+            f"rows; an import takes at most {MAX_IMPORT_ROWS:,}: lower either",
+            field="concepts",
+        )
     # As export-curriculum writes: `--out gen.zip` held JSON text, which the import refused as no zip.
     written = write_export(document, out)
     console.print(

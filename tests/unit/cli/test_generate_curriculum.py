@@ -95,3 +95,17 @@ def test_the_output_is_written_in_the_format_its_name_says(name: str, tmp_path: 
     raw = read_import_path(out)
     assert raw.file_errors == [] and len(raw.concepts) == 5 and len(raw.tasks) == 15
     assert out.is_dir() == (name == "gen")
+
+
+def test_a_curriculum_too_large_to_import_is_refused_before_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """About 16,700 concepts or more made a file that the import refuses whole, and nothing said so."""
+    from kgplatform.curriculum import io
+
+    monkeypatch.setattr(io, "MAX_IMPORT_ROWS", 20)
+    out = tmp_path / "g.json"
+    code, err = run_main(monkeypatch, capsys, "generate-curriculum", "--concepts", "5", "--out", str(out))
+    assert code == 2, err
+    assert "an import takes at most 20: lower either" in err and "--tasks-per-concept 3" in err, err
+    assert not out.exists()
