@@ -74,6 +74,8 @@ ZIP_MEMBER_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib
 # Where blank lines or cells spanning lines shift rows off "line = row + 1", a note says where; past this many
 # shifts it stops listing them.
 MAX_LINE_SHIFTS = 10
+# What separates a zip member's folders: '/' by the format, '\\' as some Windows zippers write it.
+ZIP_PATH_SEPARATORS = re.compile(r"[/\\]")
 
 
 @dataclass
@@ -357,9 +359,15 @@ def _input_names() -> str:
     return ", ".join(CSV_FILES.values()) + f" (and optionally {CURRICULUM_FILE})"
 
 
+def _path_parts(name: str) -> list[str]:
+    """A zip member's folders and file name. Some Windows zippers (older PowerShell Compress-Archive) write
+    `export\\concepts.csv`, against the zip format's '/': such a member was refused as an unknown CSV."""
+    return ZIP_PATH_SEPARATORS.split(name)
+
+
 def entity_of_filename(name: str) -> Entity | None:
     """What a CSV holds, by its file name in any folder and any letter case (Concepts.csv is concepts.csv)."""
-    base = name.rsplit("/", 1)[-1].lower()
+    base = _path_parts(name)[-1].lower()
     return next((entity for entity, file in INPUT_FILES.items() if file == base), None)
 
 
@@ -394,12 +402,13 @@ def parse_csv_files(
 
 def _zip_csv_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, Entity | None, zipfile.ZipInfo]]:
     for info in archive.infolist():
-        base = info.filename.rsplit("/", 1)[-1]
+        parts = _path_parts(info.filename)
+        base = parts[-1]
         # Other files (a README) are no CSV and are left alone; macOS's archiver adds __MACOSX/._x.csv
         # copies of each file's metadata, which are not CSV either.
         if info.is_dir() or not base.lower().endswith(".csv"):
             continue
-        if info.filename.startswith("__MACOSX/") or base.startswith("._"):
+        if parts[0] == "__MACOSX" or base.startswith("._"):
             continue
         yield info.filename, entity_of_filename(info.filename), info
 
