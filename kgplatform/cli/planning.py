@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -115,14 +116,8 @@ def simulate_logs(
     except ValueError:
         fail(f"--start {start!r} is not an ISO 8601 time (e.g. 2026-01-05T08:00:00+00:00)")
         return
-    if curriculum_file:
-        try:
-            document = json.loads(curriculum_file.read_text("utf-8"))
-        except (ValueError, UnicodeDecodeError) as error:
-            fail(f"--curriculum-file {curriculum_file} is not a JSON curriculum document: {error}")
-            return
-    else:
-        document = generate(concepts, seed)
+    # Any: event_prefix takes the file's own mapping, or (as ever) the generated document.
+    document: Any = _read_curriculum_file(curriculum_file) if curriculum_file else generate(concepts, seed)
     graph = build_graph(document)
     if not graph.has_tasks.any():
         fail("the curriculum has no tasks: simulated learners would have nothing to answer")
@@ -144,6 +139,39 @@ def simulate_logs(
         f"wrote {out}: {count} answers of {learners} learners on {graph.n_concepts} concepts; "
         f"their goals: {goals_out}"
     )
+
+
+# Errors of a refused --curriculum-file shown in its one line; the import's dry run lists them all.
+SHOWN_FILE_ERRORS = 3
+
+
+def _read_curriculum_file(path: Path) -> dict[str, Any]:
+    """The JSON import document at `path`, after the import's own checks (an empty graph as the stored
+    one): a concept without an id was a KeyError traceback, and a dangling edge or a cycle was taken."""
+    import json
+
+    from kgplatform.curriculum.import_validation import ExistingGraph, validate_import
+    from kgplatform.curriculum.io import parse_json
+
+    data = path.read_bytes()
+    raw = parse_json(data)
+    named = (raw.curriculum or {}).get("id")
+    target = named if isinstance(named, str) and named else "simulated"
+    report = validate_import(raw, target, ExistingGraph(), dry_run=True, skip_invalid=False).report
+    if report.errors:
+        shown = "; ".join(error.describe() for error in report.errors[:SHOWN_FILE_ERRORS])
+        more = (
+            f"; ... and {len(report.errors) - SHOWN_FILE_ERRORS} more"
+            if len(report.errors) > SHOWN_FILE_ERRORS
+            else ""
+        )
+        fail(
+            f"--curriculum-file {path} is not a valid curriculum document ({len(report.errors)} error(s): "
+            f"{shown}{more}; `kgplatform import-curriculum {path} --dry-run` lists them)"
+        )
+    # The file as written, not the validated model: the simulated event ids are made from it.
+    document: dict[str, Any] = json.loads(data)
+    return document
 
 
 @app.command("plan")
