@@ -242,20 +242,50 @@ def _read_csv(
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            errors.append(RowError(entity=Entity.FILE, field=name, message=f"not UTF-8: {error}"))
+            errors.append(RowError(entity=Entity.FILE, field=name, message=_not_utf8(error)))
             return None
     # strict: by default a stray quote silently runs its cell over the following lines (their rows vanish
     # into it) and `"x"y` reads as `xy`; strict refuses both.
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
-    try:
-        header = _header(entity, next(reader, []), errors)
-    except csv.Error as error:
-        errors.append(_unreadable(name, 1, error))
+    first = _first_record(name, reader, errors)
+    if first is None:
         return None
+    cells, header_line = first
+    if header_line > 1:
+        notes.append(f"{name}: the header is on line {header_line}; the blank line(s) above it were skipped")
+    header = _header(entity, cells, header_line, errors)
     if header is None:
         return None
     read = _read_rows(name, header, reader, errors, notes)
-    return None if read is None else (*read, header)
+    # A column without a name (what a spreadsheet writes for a cleared column) held nothing: not a column.
+    return None if read is None else (*read, [column for column in header if column])
+
+
+def _not_utf8(error: UnicodeDecodeError) -> str:
+    """Which line holds the first byte UTF-8 cannot read: "byte 0xe9 in position 13" named no line, nor
+    the likely cause, Excel's "CSV (Comma delimited)" (a Windows code page)."""
+    line = len((error.object[: error.start] + b"x").splitlines())
+    return (
+        f"not UTF-8: line {line} holds byte 0x{error.object[error.start]:02x}, which UTF-8 cannot read; "
+        'save the file as "CSV UTF-8" (Excel: Save As, CSV UTF-8)'
+    )
+
+
+def _first_record(name: str, reader: Any, errors: list[RowError]) -> tuple[list[str], int] | None:
+    """The header's cells and line: the first record that is not blank (nor only empty cells), as blank
+    lines between rows are skipped (a blank first line made the header "missing column 'id'"); no cells on
+    line 1 for a file of blank lines; None, with a file error, if the csv module refuses it."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader, None)
+        except csv.Error as error:
+            errors.append(_unreadable(name, start, error))
+            return None
+        if cells is None:
+            return [], 1
+        if any(cells):
+            return cells, start
 
 
 def _read_rows(
@@ -266,6 +296,7 @@ def _read_rows(
     rows: list[Row] = []
     lines: list[int] = []
     unquoted = 0
+    unnamed = [k for k, column in enumerate(header) if not column]
     while True:
         start = reader.line_num + 1
         try:
@@ -288,6 +319,13 @@ def _read_rows(
                 message = f"holds more than {MAX_IMPORT_ROWS:,} rows; at most that many are imported at once"
                 errors.append(RowError(entity=Entity.FILE, field=name, message=message))
                 return None
+            if unnamed and (filled := _filled_unnamed_cell(unnamed, cells)) is not None:
+                message = (
+                    f"unknown column '': column {filled + 1} has no name in the header, but the record "
+                    f"starting at line {start} holds {cells[filled]!r} in it"
+                )
+                errors.append(RowError(entity=Entity.FILE, field=f"{name}:", message=message))
+                return None
             for k, cell in enumerate(cells):
                 if cell[:1] == "'" and PROTECTED_FORMULA.match(cell):
                     cells[k] = cell[1:]
@@ -296,26 +334,36 @@ def _read_rows(
             lines.append(start)
 
 
+def _filled_unnamed_cell(unnamed: list[int], cells: list[str]) -> int | None:
+    """The first cell of `cells` under a column without a name (at `unnamed`) that holds something, or
+    None. A spreadsheet writes `id,name,,` for a cleared column: empty in the header and in every row, it
+    is no column; one cell that holds something is data the file does not say the meaning of."""
+    return next((k for k in unnamed if k < len(cells) and cells[k] != ""), None)
+
+
 def _unreadable(name: str, line: int, error: csv.Error) -> RowError:
     message = f"not readable CSV in the record starting at line {line}: {error}"
     return RowError(entity=Entity.FILE, field=name, message=message)
 
 
-def _header(entity: Entity, cells: list[str], errors: list[RowError]) -> list[str] | None:
-    """The stripped column names, or None (with file errors) if a column is unknown, missing or repeated."""
+def _header(entity: Entity, cells: list[str], line: int, errors: list[RowError]) -> list[str] | None:
+    """The stripped column names, known ones in lower case (they match ignoring letter case, as file names
+    do), or None (with file errors) if a column is unknown, missing or repeated. A column without a name
+    is kept as "" for `_read_rows`, which refuses it unless every row leaves it empty."""
     name = INPUT_FILES[entity]
-    header = [h.strip() for h in cells]
-    unknown = [h for h in dict.fromkeys(header) if h not in CSV_COLUMNS[entity]]
+    known = CSV_COLUMNS[entity]
+    header = [h.strip().lower() if h.strip().lower() in known else h.strip() for h in cells]
+    unknown = [h for h in dict.fromkeys(header) if h and h not in known]
     missing = sorted(REQUIRED_COLUMNS[entity] - set(header))
     # A repeated column would leave one of its cells unread in every row, whichever one that is.
-    repeated = {h: n for h, n in Counter(header).items() if n > 1 and h not in unknown}
+    repeated = {h: n for h, n in Counter(header).items() if n > 1 and h and h not in unknown}
+    where = f" (the header is on line {line})" if line > 1 else ""
     for column in unknown:
-        message = f"unknown column {column!r}; expected {', '.join(CSV_COLUMNS[entity])}"
+        message = f"unknown column {column!r}; expected {', '.join(known)}{where}"
         errors.append(RowError(entity=Entity.FILE, field=f"{name}:{column}", message=message))
     for column in missing:
-        errors.append(
-            RowError(entity=Entity.FILE, field=f"{name}:{column}", message=f"missing column {column!r}")
-        )
+        message = f"missing column {column!r}{where}"
+        errors.append(RowError(entity=Entity.FILE, field=f"{name}:{column}", message=message))
     for column, count in repeated.items():
         message = f"column {column!r} appears {count} times in the header; give it once"
         errors.append(RowError(entity=Entity.FILE, field=f"{name}:{column}", message=message))
@@ -325,7 +373,12 @@ def _header(entity: Entity, cells: list[str], errors: list[RowError]) -> list[st
 def _row(header: list[str], cells: list[str]) -> Row:
     # More cells than the header: keep the rest, so that the model refuses the row with an "extra field"
     # error instead of silently dropping cells. Fewer cells: like empty ones, the missing are not given.
-    row = {column: _cell(column, value) for column, value in zip(header, cells, strict=False) if value != ""}
+    # A column without a name is empty in every row read (`_filled_unnamed_cell`).
+    row = {
+        column: _cell(column, value)
+        for column, value in zip(header, cells, strict=False)
+        if value != "" and column
+    }
     if len(cells) > len(header):
         row["_extra_cells"] = cells[len(header) :]
     return row
