@@ -221,7 +221,26 @@ def parse_csv_tables(tables: dict[Entity, str | bytes], curriculum: Row | None =
         raw.lines[entity] = lines
         if note := _line_note(INPUT_FILES[entity], lines):
             raw.notes.append(note)
+        if entity is Entity.CONCEPT and (note := _comma_tags_note(rows, lines)):
+            raw.notes.append(note)
     return _within_row_limit(raw)
+
+
+def _comma_tags_note(rows: list[Row], lines: list[int]) -> str | None:
+    """Tags are ';'-separated; a cell "algebra, geometry" (Excel quotes it by itself) is one tag holding a
+    comma, which is allowed but seldom meant: say where."""
+    found = [
+        line for row, line in zip(rows, lines, strict=True) if any("," in tag for tag in row.get("tags", ()))
+    ]
+    if not found:
+        return None
+    shown = ", ".join(str(line) for line in found[:MAX_LINE_SHIFTS]) + (
+        ", ..." if len(found) > MAX_LINE_SHIFTS else ""
+    )
+    return (
+        f"{CSV_FILES[Entity.CONCEPT]}: {len(found):,} row(s) hold a tag with a comma (lines {shown}); "
+        f"tags are separated by '{LIST_SEPARATOR}', so 'algebra, geometry' is one tag"
+    )
 
 
 def _set_curriculum(raw: RawDocument, rows: list[Row]) -> None:

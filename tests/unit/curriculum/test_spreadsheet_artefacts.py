@@ -63,3 +63,10 @@ def test_a_column_given_in_two_letter_cases_is_a_repeated_column() -> None:
 def test_an_unknown_column_keeps_its_own_spelling_in_the_error() -> None:
     raw = parse_csv_tables({Entity.CONCEPT: "id,name,Colour\na,A,red\n"})
     assert raw.file_errors[0].message.startswith("unknown column 'Colour'")
+
+
+def test_a_tag_holding_a_comma_is_kept_and_a_note_names_its_line() -> None:
+    """`"algebra, geometry"` silently became one tag."""
+    raw = parse_csv_tables({Entity.CONCEPT: 'id,name,tags\na,A,x;y\nb,B,"algebra, geometry"\n'})
+    assert raw.concepts[1]["tags"] == ["algebra, geometry"]
+    assert any("1 row(s) hold a tag with a comma (lines 3)" in note for note in raw.notes)
