@@ -29,7 +29,7 @@ CHROMIUM = Path(os.environ.get("KGP_E2E_CHROMIUM", "/usr/bin/chromium"))
 PLAYWRIGHT = PROJECT_ROOT / "ui" / "node_modules" / "playwright-core"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 SCRIPT = Path(__file__).with_name("run.mjs")
-BROWSER_TIMEOUT_S = 240  # the whole run.mjs; its steps hold requests in flight, sign in again, import
+BROWSER_TIMEOUT_S = 480  # the whole run.mjs; its steps hold requests in flight, sign in again, import
 CALL_LOG_TAIL = 40  # lines of Playwright's call log shown with a failure
 E2E_REDIS_DB = 12  # others: 13 and 14 (workers tests), 15 (conftest redis_client)
 
