@@ -94,7 +94,12 @@ PRECONDITION_FAILED = (
     "If-Match names an older version: it changed since you read it; nothing was changed",
     False,
 )
-PRECONDITION_REQUIRED = ("If-Match is required: send the ETag of the version you read", False)
+# `*` is a 428 too (`versions.parse_if_match`): saying only "required" misled a client that sent one.
+PRECONDITION_REQUIRED = (
+    "If-Match is missing, names no ETag, or is `*`: send the ETag of the version you read; nothing was "
+    "changed",
+    False,
+)
 # Routes that look an entity up by an id in their body or query rather than their path.
 LOOKS_UP_BY_BODY = {"/prerequisites", "/jobs/recompute"}
 EDITS_GRAPH = ("/curricula", "/concepts", "/tasks", "/prerequisites", "/jobs")

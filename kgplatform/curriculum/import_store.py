@@ -26,6 +26,7 @@ from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
 from kgplatform.curriculum.service import CONCEPT_FIELDS
 from kgplatform.curriculum.tasks import TASK_FIELDS
+from kgplatform.curriculum.versions import IF_MATCH, parse_import_if_match
 from kgplatform.errors import Conflict, PreconditionFailed
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
@@ -217,8 +218,9 @@ def write_import(
 ) -> WriteResult:
     """Writes the rows and, if anything changed, the 'import' audit entries (rolled back unless `commit`):
     the curriculum's and each entity's outcome, and the values replaced. `columns`: the CSV files' columns
-    (`kept_fields`). `if_match`: the curriculum's ETag as exported; a curriculum changed since is a 412,
-    nothing written."""
+    (`kept_fields`). `if_match`: the curriculum's ETag as exported, parsed as an edit's is (a weak `W/`
+    form matches); a curriculum changed since is a 412, nothing written."""
+    accepted = parse_import_if_match(if_match)  # before any write: a header naming nothing is a 422
     data = document.model_dump(mode="json")
     curriculum_id = document.curriculum.id
     sections = {
@@ -265,7 +267,7 @@ def write_import(
         # taken meanwhile by another curriculum come back as 'taken' below.
         [locked] = _run(tx, "curriculum/import_lock_concepts", curriculum_id=curriculum_id)
         _run(tx, "curriculum/import_lock_tasks", curriculum_id=curriculum_id)
-        if if_match is not None:
+        if accepted is not None:
             # Read under the locks and before this import's own audit entries: an edit committed since
             # the export moved it.
             if row["outcome"] == "created":
@@ -274,16 +276,15 @@ def write_import(
                 raise PreconditionFailed(
                     f"curriculum {curriculum_id!r} does not exist, so it cannot be at the version If-Match "
                     "names; nothing was written: send the file without If-Match to create it",
-                    field="If-Match",
+                    field=IF_MATCH,
                     current_etag=None,
                 )
             current = curriculum_etag(tx, curriculum_id)
-            accepted = {tag.strip() for tag in if_match.split(",")}
             if current is not None and "*" not in accepted and current not in accepted:
                 raise PreconditionFailed(
                     f"the curriculum changed since the export you sent (its ETag is now {current}); "
                     "nothing was written: export it again and reapply your changes",
-                    field="If-Match",
+                    field=IF_MATCH,
                     current_etag=current,
                 )
         rows = _run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)

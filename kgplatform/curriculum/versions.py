@@ -8,7 +8,8 @@ import re
 from kgplatform.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
 
 IF_MATCH = "If-Match"
-_ENTITY_TAG = re.compile(r'^(?:W/)?"(\d{1,18})"$|^(\d{1,18})$')
+# A version's tag once `if_match_tags` dropped any `W/`: quoted as `etag` writes it, or bare.
+_ENTITY_TAG = re.compile(r'^"(\d{1,18})"$|^(\d{1,18})$')
 
 
 def etag(version: int) -> str:
@@ -16,25 +17,59 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def parse_if_match(header: str | None) -> set[int]:
-    """The versions an `If-Match` header accepts; missing is 428, `*` or garbage is 428/422.
+def if_match_tags(header: str) -> list[str]:
+    """The entity tags an `If-Match` list names, `*` included, each without a weak `W/` prefix; empty list
+    members are ignored (RFC 9110 §5.6.1: `"3",` names `"3"`). Every If-Match the API reads comes here.
 
-    `*` ("any version") is refused on purpose: it would let a client overwrite edits it never saw.
+    `W/` is dropped although If-Match compares strongly: a compressing proxy in front of the API (nginx's
+    gzip, HAProxy) weakens the ETag it passes on, and a client that sends back exactly what it received
+    must not be told that what it read has changed. The import compared the raw string, so behind such a
+    proxy every guarded import of an untouched curriculum was a 412 (a review, s30)."""
+    return [tag.removeprefix("W/") for tag in (part.strip() for part in header.split(",")) if tag]
+
+
+def parse_if_match(header: str | None) -> set[int]:
+    """The versions an edit's `If-Match` accepts: missing (or only empty members) is 428, `*` is 428,
+    a tag that is no version is 422.
+
+    `*` ("any version") is refused on purpose: it would let a client overwrite edits it never saw. It is a
+    428 rather than a 422, as a header without a version: the edit still lacks the precondition it needs.
     """
-    if header is None or not header.strip():
+    tags = if_match_tags(header or "")
+    if not tags:
         raise PreconditionRequired(
             'this change needs an If-Match header with the ETag a GET of it returned (If-Match: "<version>")',
             field=IF_MATCH,
         )
     versions: set[int] = set()
-    for part in (p.strip() for p in header.split(",")):
-        if part == "*":
-            raise PreconditionRequired("If-Match: * is not accepted; send the ETag you read", field=IF_MATCH)
-        match = _ENTITY_TAG.match(part)
+    for tag in tags:
+        if tag == "*":
+            raise PreconditionRequired(
+                "If-Match: * is not accepted on an edit; send the ETag you read (a GET returns it)",
+                field=IF_MATCH,
+            )
+        match = _ENTITY_TAG.match(tag)
         if not match:
-            raise ValidationFailed(f"If-Match {part!r} is not an ETag this API issued", field=IF_MATCH)
+            raise ValidationFailed(f"If-Match {tag!r} is not an ETag this API issued", field=IF_MATCH)
         versions.add(int(match.group(1) or match.group(2)))
     return versions
+
+
+def parse_import_if_match(header: str | None) -> set[str] | None:
+    """The curriculum ETags an import's optional `If-Match` accepts (None: no header, an unguarded import).
+    `*` stays a member: it accepts any state of a curriculum that exists.
+
+    A header that names nothing (empty, or only commas) is a 422: its sender meant to guard the import, and
+    neither writing unguarded nor a 412 claiming a change would tell it what went wrong."""
+    if header is None:
+        return None
+    tags = if_match_tags(header)
+    if not tags:
+        raise ValidationFailed(
+            "If-Match names no ETag: send the ETag of the export, or no If-Match to import unguarded",
+            field=IF_MATCH,
+        )
+    return set(tags)
 
 
 def check_version(kind: str, entity_id: str, current: int, accepted: set[int]) -> None:

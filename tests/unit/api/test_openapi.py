@@ -83,6 +83,13 @@ def test_statuses_a_route_answers_are_documented_and_none_it_cannot() -> None:
         assert ready[status]["content"]["application/json"]["schema"]["$ref"].endswith("/Readiness")
 
 
+def test_the_428_describes_a_wildcard_if_match_too() -> None:
+    """`If-Match: *` on an edit is a 428, which the document described as "If-Match is required" to a
+    client that had sent one (a review, s30)."""
+    responses = create_app().openapi()["paths"]["/concepts/{concept_id}"]["patch"]["responses"]
+    assert "`*`" in responses["428"]["description"]
+
+
 def test_swagger_ui_is_the_only_page_over_the_document() -> None:
     """/redoc is off: a second key-less page loading third-party script, which the README's advice to
     block /docs at the proxy would miss."""

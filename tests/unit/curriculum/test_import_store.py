@@ -12,7 +12,7 @@ from kgplatform.curriculum import import_store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_validation import ExistingGraph
-from kgplatform.errors import Conflict
+from kgplatform.errors import Conflict, PreconditionFailed, ValidationFailed
 from kgplatform.graph.queries import get_catalog
 
 
@@ -222,3 +222,79 @@ def test_an_import_that_changes_nothing_writes_no_audit_entry(
     assert ("curriculum/create_audit_entries" in names) is audited
     assert result.outcome[Entity.CONCEPT] == Outcome(**{rows: 2})
     assert result.curriculum == Outcome(**{curriculum: 1})
+
+
+class Stamp:
+    """A stored `changed_at` as the driver returns it (neo4j.time.DateTime has iso_format)."""
+
+    def iso_format(self) -> str:
+        return "2026-12-02T07:00:00.123456789+00:00"
+
+
+EXPORTED = '"curriculum@2026-12-02T07:00:00.123456789+00:00"'
+
+
+def graph_of_an_existing_curriculum() -> FakeGraph:
+    graph = FakeGraph()
+    answer_fresh = graph.tx.run
+
+    def run(text: str, params: dict[str, Any]) -> list[Record]:
+        name = graph.tx.names[text]
+        if name == "curriculum/import_merge_curriculum":
+            graph.tx.calls.append((name, params))
+            return [Record({"outcome": "unchanged", "before": None})]
+        if name == "curriculum/get_curriculum_stamp":
+            graph.tx.calls.append((name, params))
+            return [Record({"changed_at": Stamp()})]
+        return answer_fresh(text, params)
+
+    graph.tx.run = run  # type: ignore[method-assign]
+    return graph
+
+
+@pytest.mark.parametrize(
+    "if_match",
+    [
+        EXPORTED,
+        # nginx's gzip and HAProxy's compression weaken the export's ETag on its way to the client: sent
+        # back, it was a 412 "the curriculum changed" over an untouched curriculum (a review, s30).
+        "W/" + EXPORTED,
+        f'"curriculum@older", {EXPORTED},',  # an empty list member is ignored
+        "*",
+    ],
+)
+def test_an_unchanged_curriculum_accepts_the_export_etag_in_every_form(if_match: str) -> None:
+    document = generate_curriculum(2, seed=1, tasks_per_concept=1, curriculum_id="c")
+    graph = graph_of_an_existing_curriculum()
+    import_store.write_import(
+        graph,  # type: ignore[arg-type]
+        document,
+        actor="a",
+        recheck=lambda _: None,
+        if_match=if_match,
+    )
+    assert "curriculum/import_merge_concepts" in [name for name, _ in graph.tx.calls]
+
+
+def test_a_changed_curriculum_is_412_and_an_empty_if_match_422_before_any_query() -> None:
+    document = generate_curriculum(2, seed=1, tasks_per_concept=1, curriculum_id="c")
+    graph = graph_of_an_existing_curriculum()
+    with pytest.raises(PreconditionFailed) as refused:
+        import_store.write_import(
+            graph,  # type: ignore[arg-type]
+            document,
+            actor="a",
+            recheck=lambda _: None,
+            if_match='W/"curriculum@older"',
+        )
+    assert refused.value.details == {"current_etag": EXPORTED}
+    graph = graph_of_an_existing_curriculum()
+    with pytest.raises(ValidationFailed, match="names no ETag"):
+        import_store.write_import(
+            graph,  # type: ignore[arg-type]
+            document,
+            actor="a",
+            recheck=lambda _: None,
+            if_match=" , ",
+        )
+    assert graph.tx.calls == []

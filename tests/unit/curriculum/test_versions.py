@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from kgplatform.curriculum.versions import check_version, etag, parse_if_match
+from kgplatform.curriculum.versions import (
+    check_version,
+    etag,
+    if_match_tags,
+    parse_if_match,
+    parse_import_if_match,
+)
 from kgplatform.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
 
 
@@ -11,13 +17,22 @@ def test_etag_round_trips_through_if_match() -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "versions"), [('"3"', {3}), ('W/"3"', {3}), ("3", {3}), ('"1", "2"', {1, 2})]
+    ("header", "versions"),
+    [
+        ('"3"', {3}),
+        ('W/"3"', {3}),
+        ("3", {3}),
+        ('"1", "2"', {1, 2}),
+        # RFC 9110 §5.6.1: empty list members are ignored (they were a 422 "'' is not an ETag").
+        ('"3",', {3}),
+        (' , W/"3" ,, "4"', {3, 4}),
+    ],
 )
 def test_if_match_forms(header: str, versions: set[int]) -> None:
     assert parse_if_match(header) == versions
 
 
-@pytest.mark.parametrize("header", [None, "", "  ", "*"])
+@pytest.mark.parametrize("header", [None, "", "  ", "*", ",", ' , "3", *'])
 def test_missing_or_wildcard_if_match_is_428(header: str | None) -> None:
     with pytest.raises(PreconditionRequired):
         parse_if_match(header)
@@ -34,3 +49,30 @@ def test_stale_version_is_412_with_the_current_etag() -> None:
     with pytest.raises(PreconditionFailed) as refused:
         check_version("concept", "a", 3, {2})
     assert refused.value.details == {"current_version": 3, "current_etag": '"3"'}
+
+
+def test_the_wildcard_428_says_that_the_wildcard_was_refused() -> None:
+    with pytest.raises(PreconditionRequired, match=r"\* is not accepted"):
+        parse_if_match("*")
+
+
+@pytest.mark.parametrize(
+    ("header", "tags"),
+    [
+        ('"curriculum@1"', ['"curriculum@1"']),
+        # What nginx's gzip or HAProxy's compression make of the export's strong ETag.
+        ('W/"curriculum@1"', ['"curriculum@1"']),
+        ('"a", , W/"b",', ['"a"', '"b"']),
+        ("*", ["*"]),
+    ],
+)
+def test_if_match_tags_drop_weakness_and_empty_members(header: str, tags: list[str]) -> None:
+    assert if_match_tags(header) == tags
+
+
+def test_an_import_if_match_is_optional_but_must_name_something() -> None:
+    assert parse_import_if_match(None) is None
+    assert parse_import_if_match('W/"curriculum@1", *') == {'"curriculum@1"', "*"}
+    for empty in ("", " , "):
+        with pytest.raises(ValidationFailed, match="names no ETag"):
+            parse_import_if_match(empty)
