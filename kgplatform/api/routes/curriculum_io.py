@@ -63,12 +63,20 @@ async def _read_body(request: Request, curriculum_id: str) -> RawDocument:
 
 async def _read_uploads(request: Request, curriculum: dict[str, str]) -> RawDocument:
     """The uploaded CSVs (by field name, else file name), or one uploaded zip; a second upload for one
-    kind of row is a file error naming both (parse_csv_files)."""
+    kind of row is a file error naming both (parse_csv_files). A field sent as text is a 422 naming it."""
     parts: list[tuple[str, str, bytes]] = []
     async with request.form() as form:
         for field, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                parts.append((field, value.filename or "", await value.read()))
+            if not isinstance(value, UploadFile):
+                # A part without a file name: curl's `-F 'tasks=<tasks.csv'`, or a page appending the
+                # CSV's text to FormData. Skipped, it imported the other files and answered 200 without
+                # a word about it (a review, s30), as a stray CSV in a zip would (io.csv_files_by_entity).
+                raise ValidationFailed(
+                    f"form field {field!r} was sent as text, not as a file upload; nothing was written: "
+                    f"send every CSV as a file (curl: -F {field}=@{field}.csv)",
+                    field=field,
+                )
+            parts.append((field, value.filename or "", await value.read()))
     zips = [field for field, filename, _ in parts if filename.lower().endswith(".zip")]
     if zips and len(parts) > 1:
         # Merging a zip's CSVs with uploaded ones would hide which file a row came from; refuse instead.
