@@ -82,3 +82,34 @@ def test_a_route_that_needs_redis_answers_503_naming_it_when_redis_refuses_write
     assert response.headers["content-type"] == "application/problem+json"
     assert int(response.headers["Retry-After"]) >= 1
     assert response.json()["detail"].startswith("Redis") and "refuses writes" in response.json()["detail"]
+
+
+class UnusedGraph:
+    """The graph a route takes (`bounded_graph`); running a query on it fails, as a refused body runs none."""
+
+    def with_transaction_timeout(self, _: float | None) -> UnusedGraph:
+        return self
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fields"),
+    [
+        ("/concepts/x", {"name": None}, ["name"]),
+        ("/concepts/x", {"tags": None, "difficulty": None}, ["tags"]),
+        ("/tasks/x", {"kind": None, "title": None}, ["title", "kind"]),
+        # No field at fault: the body as a whole changes nothing.
+        ("/concepts/x", {}, ["body"]),
+    ],
+)
+def test_a_patch_with_null_for_a_field_that_cannot_be_null_names_the_field(
+    path: str, body: dict[str, None], fields: list[str]
+) -> None:
+    """The check ran in a model validator, located at the model: `field` was "body", which the README
+    keeps for a missing or unreadable body, and the page could not mark the refused field (a review,
+    s30)."""
+    _, client = serving_app(graph=UnusedGraph())
+    response = client.patch(path, headers={**ADMIN, "If-Match": '"1"'}, json=body)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["field"] == fields[0]
+    assert [e["field"].removeprefix("body.") for e in problem["errors"]] == fields

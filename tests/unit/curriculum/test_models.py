@@ -41,8 +41,9 @@ def test_patch_tracks_sent_fields_and_refuses_empty_or_null_required_fields() ->
     assert ConceptPatch(difficulty=None).changes() == {"difficulty": None}
     with pytest.raises(ValidationError):
         ConceptPatch()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         ConceptPatch.model_validate({"tags": None})
+    assert [e["loc"] for e in refused.value.errors()] == [("tags",)], "located at the field, not the model"
 
 
 def test_self_loops_are_refused() -> None:
@@ -69,8 +70,9 @@ def test_task_patch_changes_are_json_ready() -> None:
         "kind": "video",
         "concepts": ["b"],
     }
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         TaskPatch.model_validate({"kind": None})
+    assert [e["loc"] for e in refused.value.errors()] == [("kind",)]
 
 
 @pytest.mark.parametrize("curriculum_id", ["maths/export", "a/b/audit", "x/import", "y/concepts", "z/tasks"])
