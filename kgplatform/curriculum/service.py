@@ -350,7 +350,18 @@ def neighbourhood(graph: Graph, concept_id: str, depth: int, direction: Directio
 def read_audit(
     graph: Graph, entity_type: EntityType, entity_id: str, *, limit: int, offset: int
 ) -> Page[AuditEntry]:
+    """A page of the trail; a concept or task id that never existed is a 404 (a curriculum's route checks
+    its id first). A deleted one's trail stays readable, and so does an imported one's empty trail."""
     total, items = store.read_audit(
         graph, entity_type=entity_type.value, entity_id=entity_id, offset=offset, limit=limit
     )
+    # A typo in an id read as "never changed" (a review, s30). Only an empty trail needs the extra read:
+    # an id with entries existed, and its delete (an entry too) must not hide them.
+    if (
+        not total
+        and entity_type in (EntityType.CONCEPT, EntityType.TASK)
+        and not store.ever_existed(graph, entity_type=entity_type.value, entity_id=entity_id)
+    ):
+        kind = entity_type.value
+        raise NotFound(f"no {kind} {entity_id!r}", field=f"{kind}_id")
     return Page[AuditEntry](items=[audit.from_row(i) for i in items], total=total, limit=limit, offset=offset)

@@ -499,6 +499,23 @@ def read_audit(
     return rows[0]["total"], native(rows[0]["items"])
 
 
+def ever_existed(graph: Graph, *, entity_type: str, entity_id: str) -> bool:
+    """Whether a concept or task id names one that exists now or was deleted (its RetiredId, which every
+    delete keeps). Asked only of an empty audit trail: an imported concept has no entries of its own, and
+    an id that never existed is a 404 rather than a trail saying it never changed."""
+
+    def work(tx: ManagedTransaction) -> bool:
+        if entity_type == "concept":
+            current = _run(tx, "curriculum/get_concept", id=entity_id)
+        else:
+            current = _run(tx, "curriculum/get_task", id=entity_id)
+        return bool(current) or bool(
+            _run(tx, "curriculum/get_retired_version", key=f"{entity_type}:{entity_id}")
+        )
+
+    return graph.execute_read(work)
+
+
 @dataclass(frozen=True)
 class CurriculumRows:
     """A curriculum and all its rows (`read_curriculum_rows`)."""

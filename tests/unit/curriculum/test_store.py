@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from kgplatform.curriculum import import_service, store
+from kgplatform.curriculum import import_service, service, store
+from kgplatform.curriculum.models import EntityType
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.queries import get_catalog
 
@@ -296,3 +297,58 @@ def test_an_export_that_half_saw_a_write_names_no_concept_it_does_not_hold() -> 
 def test_an_export_of_a_curriculum_that_does_not_exist_is_not_found() -> None:
     with pytest.raises(NotFound):
         import_service.export_document(FakeGraph({}), "m")  # type: ignore[arg-type]
+
+
+class ReadingGraph(FakeGraph):
+    """Also answers `graph.read`, as the audit read runs its query."""
+
+    def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        return [r.data() for r in self.tx.run(get_catalog()[name].text, params)]
+
+
+NO_ENTRIES = [{"total": 0, "items": []}]
+DELETE_ENTRY = {
+    "id": "e1",
+    "at": "2026-12-01T10:00:00Z",
+    "actor": "ann",
+    "action": "delete",
+    "entity_type": "concept",
+    "entity_id": "a",
+    "curriculum_id": "m",
+    "old": '{"name": "A"}',
+    "new": None,
+}
+
+
+@pytest.mark.parametrize(("kind", "trail"), [("concept", "read_concept_audit"), ("task", "read_task_audit")])
+def test_the_trail_of_an_id_that_never_existed_is_not_found(kind: str, trail: str) -> None:
+    """It was a 200 with an empty page, so a typo in an id read as "never changed" (a review, s30)."""
+    graph = ReadingGraph({f"curriculum/{trail}": NO_ENTRIES})
+    with pytest.raises(NotFound) as missing:
+        service.read_audit(graph, EntityType(kind), "typo", limit=50, offset=0)  # type: ignore[arg-type]
+    assert missing.value.field == f"{kind}_id"
+    assert graph.names[-1] == "get_retired_version"
+    assert graph.tx.ran[-1][1] == {"key": f"{kind}:typo"}
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        # An imported concept never edited: no entries of its own, but it exists.
+        {"curriculum/read_concept_audit": NO_ENTRIES, "curriculum/get_concept": [{"concept": CONCEPT}]},
+        # Deleted, and its trail empty all the same (its RetiredId says it existed).
+        {"curriculum/read_concept_audit": NO_ENTRIES, "curriculum/get_retired_version": [{"version": 2}]},
+    ],
+)
+def test_an_empty_trail_of_a_concept_that_exists_or_existed_is_an_empty_page(
+    answers: dict[str, list[dict[str, Any]]],
+) -> None:
+    page = service.read_audit(ReadingGraph(answers), EntityType.CONCEPT, "a", limit=50, offset=0)  # type: ignore[arg-type]
+    assert page.total == 0 and page.items == []
+
+
+def test_a_deleted_concepts_trail_is_read_without_asking_whether_it_exists() -> None:
+    graph = ReadingGraph({"curriculum/read_concept_audit": [{"total": 1, "items": [DELETE_ENTRY]}]})
+    page = service.read_audit(graph, EntityType.CONCEPT, "a", limit=50, offset=0)  # type: ignore[arg-type]
+    assert [e.action for e in page.items] == ["delete"]
+    assert graph.names == ["read_concept_audit"]
