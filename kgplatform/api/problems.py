@@ -28,6 +28,7 @@ from kgplatform.api.outages import (
     REDIS_REFUSES,
     unavailable,
 )
+from kgplatform.api.ui_headers import API_HEADERS, UI_HEADERS, is_ui_path
 from kgplatform.errors import KgpError
 
 PROBLEM_JSON = "application/problem+json"
@@ -144,9 +145,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         error_id = uuid.uuid4().hex
         log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=error)
+        # Starlette runs this handler in ServerErrorMiddleware, outside every middleware of ours, so
+        # UiSecurityHeaders never sees its response: it sets their headers itself (a review, s30).
+        headers = UI_HEADERS if is_ui_path(request.url.path) else API_HEADERS
         return problem(
             500,
             "Internal error",
             f"the server failed on this request (error id {error_id}); its log has the details",
+            headers=dict(headers),
             error_id=error_id,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -113,3 +115,20 @@ def test_a_patch_with_null_for_a_field_that_cannot_be_null_names_the_field(
     problem = response.json()
     assert problem["field"] == fields[0]
     assert [e["field"].removeprefix("body.") for e in problem["errors"]] == fields
+
+
+class BrokenGraph(UnusedGraph):
+    def read(self, *_: Any, **__: Any) -> Any:
+        raise RuntimeError("a bug")
+
+
+def test_a_500_carries_the_api_headers_as_every_other_response() -> None:
+    """The handler of unexpected errors runs outside every middleware of ours, so its 500 went out
+    without `Cache-Control: no-store` and `nosniff`, which the README promises on API responses (a
+    review, s30)."""
+    _, client = serving_app(graph=BrokenGraph())
+    response = client.get("/concepts/x", headers=ADMIN)
+    assert response.status_code == 500
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-type"] == "application/problem+json"
