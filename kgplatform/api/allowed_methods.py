@@ -8,6 +8,11 @@ and answered 422, though no id may end in an action (`curriculum.models.CONCEPT_
 first route whose path matches, in routing order (actions before the bare id), names the resource; the
 methods of every route with its path template are the methods the path takes. A route that takes any
 method (a mount: the web page's static files answer their own 405) is left to routing.
+
+A path whose id would be empty (`/curricula/`: `{curriculum_id:path}` matches nothing as the id) is a 404
+"no route matches" here too, as `/answers/` is (app.py: no slash redirects): routing ran the route on the
+id '' (GET: "no curriculum ''"), and this middleware answered a POST with 405 `Allow: GET`, telling a
+client whose base URL ends in a slash that POST is not supported (a review, s30). No id may be empty.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Sequence
 # Starlette's router matches paths without the root path with this; matching the same way here keeps
 # the two in step.
 from starlette._utils import get_route_path
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -58,25 +64,29 @@ class AllowedMethods:
         self.resources: list[Resource] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        resource = self.refusing(scope) if scope["type"] == "http" else None
-        if resource is None:
+        response = self.refusal(scope) if scope["type"] == "http" else None
+        if response is None:
             await self.app(scope, receive, send)
             return
-        scope["route"] = resource.route  # metrics label it by its template, as routing would
-        response = problem(
-            405,
-            "Method Not Allowed",
-            f"{scope['method']} is not allowed on {scope['path']!r}",
-            headers={"Allow": ", ".join(sorted(resource.methods or ()))},
-        )
         await response(scope, receive, send)
 
-    def refusing(self, scope: Scope) -> Resource | None:
-        """The resource the path names, when it does not take the request's method."""
+    def refusal(self, scope: Scope) -> Response | None:
+        """404 when the path's route would get an empty id, 405 when the path does not take the method."""
         if self.resources is None:
             self.resources = resources_of(scope["app"].routes)
         path = get_route_path(scope)
-        resource = next((r for r in self.resources if r.regex.match(path)), None)
-        if resource is None or resource.methods is None or scope["method"] in resource.methods:
+        found = next(((r, m) for r in self.resources if (m := r.regex.match(path))), None)
+        if found is None or found[0].methods is None:
             return None
-        return resource
+        resource, match = found
+        if "" in match.groupdict().values():
+            return problem(404, "Not Found", f"no route matches {scope['path']!r}")
+        if scope["method"] in resource.methods:
+            return None
+        scope["route"] = resource.route  # metrics label it by its template, as routing would
+        return problem(
+            405,
+            "Method Not Allowed",
+            f"{scope['method']} is not allowed on {scope['path']!r}",
+            headers={"Allow": ", ".join(sorted(resource.methods))},
+        )

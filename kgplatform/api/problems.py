@@ -63,6 +63,18 @@ def _loc_parts(loc: tuple[Any, ...]) -> list[str]:
     return [str(p) for p in loc if "[" not in str(p)]
 
 
+def _listed(error: Any) -> tuple[list[str], str]:
+    """A validation error's field (as parts) and message. A JSON syntax error's location is ("body",
+    offset): the offset is no member of the body, so it goes in the message, with the parser's reason
+    ("body.24" read as a field named 24, a review, s30)."""
+    parts = _loc_parts(error["loc"])
+    if error["type"] != "json_invalid":
+        return parts, error["msg"]
+    offset = f" at character {parts[1]}" if len(parts) > 1 else ""
+    reason = (error.get("ctx") or {}).get("error")
+    return parts[:1], f"{error['msg']}{offset}" + (f": {reason}" if reason else "")
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(KgpError)
     async def kgp_error(_: Request, error: KgpError) -> JSONResponse:
@@ -73,18 +85,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         found = error.errors()
         # The first few errors, and how many there were: a body with 300,000 unknown members answered
         # with a 24 MB list of them, each named twice (a review, 1 December).
-        errors = [
-            {"field": ".".join(_loc_parts(e["loc"])), "message": e["msg"]} for e in found[:MAX_LISTED_ERRORS]
-        ]
+        listed = [_listed(e) for e in found[:MAX_LISTED_ERRORS]]
+        errors = [{"field": ".".join(parts), "message": message} for parts, message in listed]
         fields = ", ".join(e["field"] for e in errors)
         if len(found) > len(errors):
             fields += f" and {len(found) - len(errors):,} more"
         # `field` as the service's own errors give it: the first offending one, without where it came
         # from (body, query, path), so a client reads the field of every 422 in one place. A missing
         # or unreadable body as a whole is the field "body".
-        first = _loc_parts(found[0]["loc"]) if found else []
-        if found and found[0]["type"] == "json_invalid":
-            first = first[:1]  # ("body", offset): the offset of the syntax error is no field
+        first = listed[0][0] if listed else []
         field = ".".join(first[1:] if first[:1] and first[0] in LOCATIONS and first[1:] else first)
         extra = {"field": field} if field else {}
         return problem(

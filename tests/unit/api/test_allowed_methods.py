@@ -114,6 +114,22 @@ def test_an_unknown_path_is_404_whatever_the_method(client: TestClient, path: st
         assert "allow" not in response.headers
 
 
+@pytest.mark.parametrize(
+    "path", ["/curricula/", "/concepts/", "/tasks/", "/concepts//audit", "/curricula//import"]
+)
+def test_a_path_whose_id_would_be_empty_is_404_like_an_unknown_one(client: TestClient, path: str) -> None:
+    """A `:path` id matches the empty string: POST /curricula/ (a base URL ending in a slash) was a 405
+    `Allow: GET`, saying POST is not supported, and GET /curricula/ looked up a curriculum '' (a
+    review, s30). app.py's rule: a trailing-slash path is a 404 like any unknown one."""
+    for method in METHODS:
+        response = client.request(method, path, json={"id": "c", "name": "C"}, follow_redirects=False)
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert "allow" not in response.headers
+        assert response.headers["cache-control"] == "no-store"
+        if method != "HEAD":
+            assert response.json()["detail"] == f"no route matches {path!r}"
+
+
 def test_options_is_a_method_like_any_other() -> None:
     """No CORS: the web page is served by the API itself (same origin), so no preflight is answered and
     OPTIONS is refused like any method no route takes (the walk above checks each path)."""

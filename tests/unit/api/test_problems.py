@@ -132,3 +132,18 @@ def test_a_500_carries_the_api_headers_as_every_other_response() -> None:
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_json_syntax_error_names_the_body_and_gives_its_offset_in_the_message() -> None:
+    """The error's location is ("body", offset): the offset was listed as a field, "body.24" (a
+    review, s30)."""
+    response = client().post(
+        "/things", content=b'{"name": "x",}', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["field"] == "body"
+    [error] = problem["errors"]
+    assert error["field"] == "body"
+    assert error["message"].startswith("JSON decode error at character 13: ")
+    assert problem["detail"] == "invalid request: body"
