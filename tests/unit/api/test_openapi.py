@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from kgplatform.api.app import create_app
 from kgplatform.api.limits import UNLIMITED_PATHS
 from kgplatform.api.routes.answers import rows_of
+from kgplatform.api.routes.plans import ERRORS as PLAN_ERRORS
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.io import JSON_SECTIONS
 from kgplatform.errors import ValidationFailed
@@ -88,6 +89,20 @@ def test_the_428_describes_a_wildcard_if_match_too() -> None:
     client that had sent one (a review, s30)."""
     responses = create_app().openapi()["paths"]["/concepts/{concept_id}"]["patch"]["responses"]
     assert "`*`" in responses["428"]["description"]
+
+
+def test_a_routes_own_422_is_kept_and_fastapis_is_replaced() -> None:
+    """Every 422 was replaced by the generic one, next-tasks' own included: the document's only mention
+    that a learner with no curriculum is a 422 naming `curriculum_id` (a review, s30)."""
+    document = create_app().openapi()
+    own = document["paths"]["/learners/{learner_id}/next-tasks"]["get"]["responses"]["422"]
+    assert own["description"] == PLAN_ERRORS[422]["description"]
+    content = own["content"]["application/problem+json"]
+    assert content["schema"]["$ref"].endswith("/Problem")
+    assert content["example"]["field"] == "limit"
+    generic = document["paths"]["/curricula"]["post"]["responses"]["422"]
+    assert generic["description"].startswith("Invalid request")
+    assert list(generic["content"]) == ["application/problem+json"]
 
 
 def test_swagger_ui_is_the_only_page_over_the_document() -> None:
