@@ -265,8 +265,13 @@ class MasteryService:
                 return self.store.replace_goals(learner_id, wanted)
         except GoalsGone as gone:
             missing = gone.concept_ids
+        # `unknown_ids`, as the task and prerequisite routes name unknown concepts, so a client handles
+        # them in one place (a review, s30); `unknown` stays for clients that read it.
         raise ValidationFailed(
-            f"unknown concept ids: {', '.join(missing)}", field="concept_ids", unknown=missing
+            f"unknown concept ids: {', '.join(missing)}",
+            field="concept_ids",
+            unknown=missing,
+            unknown_ids=missing,
         )
 
     def set_interests(self, learner_id: str, tags: list[str]) -> Replaced:

@@ -278,6 +278,8 @@ def test_goals_name_unknown_concepts() -> None:
     with pytest.raises(ValidationFailed) as error:
         service.set_goals("l", ["c1", "x2", "y3"])
     assert error.value.field == "concept_ids" and error.value.details["unknown"] == ["x2", "y3"]
+    # The member the task and prerequisite routes give unknown concept ids under.
+    assert error.value.details["unknown_ids"] == ["x2", "y3"]
 
 
 def test_unknown_learner_is_not_found() -> None:
