@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fastapi import Response
 
@@ -15,6 +15,26 @@ class Versioned(Protocol):
 
 
 V = TypeVar("V", bound=Versioned)
+
+# The response headers a route sets, for its `responses=` in the OpenAPI document: a generated client
+# has an accessor only for a documented header, and clients must send the ETag back as If-Match.
+ETAG = {
+    "ETag": {
+        "description": 'The version read or written, e.g. "3": send it as If-Match to change or delete',
+        "schema": {"type": "string"},
+    }
+}
+LOCATION = {
+    "Location": {
+        "description": "The path of what was created (its id percent-encoded)",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def with_headers(*headers: dict[str, Any]) -> dict[str, Any]:
+    """A response object documenting `headers` (FastAPI merges it into the route's own response)."""
+    return {"headers": {name: spec for group in headers for name, spec in group.items()}}
 
 
 def with_etag(response: Response, entity: V) -> V:

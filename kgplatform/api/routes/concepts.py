@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response, status
 
 from kgplatform.api.deps import DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
-from kgplatform.api.etags import with_etag
+from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service
 from kgplatform.curriculum.models import (
@@ -36,6 +36,7 @@ router = APIRouter(tags=["concepts"])
     "/curricula/{curriculum_id:path}/concepts",
     status_code=status.HTTP_201_CREATED,
     summary="Create a concept (version 1)",
+    responses={201: with_headers(ETAG, LOCATION)},
 )
 def create_concept(
     curriculum_id: str, body: ConceptIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
@@ -79,12 +80,20 @@ def concept_audit(
     return service.read_audit(graph, EntityType.CONCEPT, concept_id, limit=limit, offset=offset)
 
 
-@router.get("/concepts/{concept_id:path}", summary="One concept; its ETag is its version")
+@router.get(
+    "/concepts/{concept_id:path}",
+    summary="One concept; its ETag is its version",
+    responses={200: with_headers(ETAG)},
+)
 def get_concept(concept_id: str, graph: BoundedGraphDep, _: ReaderPrincipal, response: Response) -> Concept:
     return with_etag(response, service.get_concept(graph, concept_id))
 
 
-@router.patch("/concepts/{concept_id:path}", summary="Change some fields (If-Match required)")
+@router.patch(
+    "/concepts/{concept_id:path}",
+    summary="Change some fields (If-Match required)",
+    responses={200: with_headers(ETAG)},
+)
 def patch_concept(
     concept_id: str,
     body: ConceptPatch,
@@ -96,7 +105,11 @@ def patch_concept(
     return with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.actor))
 
 
-@router.put("/concepts/{concept_id:path}", summary="Replace every field (If-Match required)")
+@router.put(
+    "/concepts/{concept_id:path}",
+    summary="Replace every field (If-Match required)",
+    responses={200: with_headers(ETAG)},
+)
 def put_concept(
     concept_id: str,
     body: ConceptBody,

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Response, status
 
 from kgplatform.api.deps import DesignerPrincipal, Limit, Offset, ReaderPrincipal
+from kgplatform.api.etags import LOCATION, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service
 from kgplatform.curriculum.document import CurriculumDocument
@@ -27,7 +28,12 @@ from kgplatform.curriculum.models import (
 router = APIRouter(prefix="/curricula", tags=["curricula"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create an empty curriculum")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an empty curriculum",
+    responses={201: with_headers(LOCATION)},
+)
 def create_curriculum(
     body: CurriculumIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
 ) -> Curriculum:

@@ -170,7 +170,14 @@ async def import_curriculum(
             "content": {
                 "application/json": {"schema": {"type": "object"}},
                 "application/zip": {"schema": {"type": "string", "format": "binary"}},
-            }
+            },
+            "headers": {
+                "ETag": {
+                    "description": "The curriculum's state (its newest audit entry): send it as the "
+                    "import's If-Match so that an import never overwrites an edit made since",
+                    "schema": {"type": "string"},
+                }
+            },
         }
     },
 )

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response, status
 
 from kgplatform.api.deps import DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
-from kgplatform.api.etags import with_etag
+from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service, tasks
 from kgplatform.curriculum.models import AuditEntry, EntityType, Page, Task, TaskBody, TaskIn, TaskPatch
@@ -21,6 +21,7 @@ router = APIRouter(tags=["tasks"])
     "/curricula/{curriculum_id:path}/tasks",
     status_code=status.HTTP_201_CREATED,
     summary="Create a task (version 1)",
+    responses={201: with_headers(ETAG, LOCATION)},
 )
 def create_task(
     curriculum_id: str, body: TaskIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
@@ -54,12 +55,20 @@ def task_audit(
     return service.read_audit(graph, EntityType.TASK, task_id, limit=limit, offset=offset)
 
 
-@router.get("/tasks/{task_id:path}", summary="One task; its ETag is its version")
+@router.get(
+    "/tasks/{task_id:path}",
+    summary="One task; its ETag is its version",
+    responses={200: with_headers(ETAG)},
+)
 def get_task(task_id: str, graph: BoundedGraphDep, _: ReaderPrincipal, response: Response) -> Task:
     return with_etag(response, tasks.get_task(graph, task_id))
 
 
-@router.patch("/tasks/{task_id:path}", summary="Change some fields (If-Match required)")
+@router.patch(
+    "/tasks/{task_id:path}",
+    summary="Change some fields (If-Match required)",
+    responses={200: with_headers(ETAG)},
+)
 def patch_task(
     task_id: str,
     body: TaskPatch,
@@ -71,7 +80,11 @@ def patch_task(
     return with_etag(response, tasks.update_task(graph, task_id, if_match, body, who.actor))
 
 
-@router.put("/tasks/{task_id:path}", summary="Replace every field (If-Match required)")
+@router.put(
+    "/tasks/{task_id:path}",
+    summary="Replace every field (If-Match required)",
+    responses={200: with_headers(ETAG)},
+)
 def put_task(
     task_id: str,
     body: TaskBody,

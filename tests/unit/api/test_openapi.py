@@ -42,6 +42,7 @@ def test_every_operation_documents_problem_errors() -> None:
     assert "Retry-After" in next_tasks["429"]["headers"]
 
 
+DOCUMENT = create_app().openapi()
 # The probes and /metrics are never rate-limited (`limits.UNLIMITED_PATHS`); /healthz reads no service, and
 # /metrics logs a Redis failure and leaves the queue depth out.
 CANNOT_SEND = {
@@ -103,6 +104,31 @@ def test_a_routes_own_422_is_kept_and_fastapis_is_replaced() -> None:
     generic = document["paths"]["/curricula"]["post"]["responses"]["422"]
     assert generic["description"].startswith("Invalid request")
     assert list(generic["content"]) == ["application/problem+json"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status", "headers"),
+    [
+        ("/concepts/{concept_id}", "get", "200", {"ETag"}),
+        ("/concepts/{concept_id}", "patch", "200", {"ETag"}),
+        ("/concepts/{concept_id}", "put", "200", {"ETag"}),
+        ("/tasks/{task_id}", "get", "200", {"ETag"}),
+        ("/tasks/{task_id}", "patch", "200", {"ETag"}),
+        ("/tasks/{task_id}", "put", "200", {"ETag"}),
+        ("/curricula/{curriculum_id}/concepts", "post", "201", {"ETag", "Location"}),
+        ("/curricula/{curriculum_id}/tasks", "post", "201", {"ETag", "Location"}),
+        ("/curricula", "post", "201", {"Location"}),
+        ("/curricula/{curriculum_id}/export", "get", "200", {"ETag"}),
+    ],
+)
+def test_the_etag_and_location_a_route_sets_are_documented(
+    path: str, method: str, status: str, headers: set[str]
+) -> None:
+    """If-Match asks for "the ETag you read", yet no response declared one, so a generated client had no
+    accessor for it, nor for a create's Location (a review, s30)."""
+    response = DOCUMENT["paths"][path][method]["responses"][status]
+    assert set(response["headers"]) == headers
+    assert response["content"], "the body is still documented beside the headers"
 
 
 def test_swagger_ui_is_the_only_page_over_the_document() -> None:
