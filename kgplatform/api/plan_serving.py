@@ -12,8 +12,10 @@ Curriculum edits and transfer-model switches reach the hit path through `inputs_
 Neo4j in the background (seen within `change_poll_s`); a cached plan older than a curriculum edit is
 replaced on the spot, like a miss (nothing else would recompute it before the nightly batch), and one made
 with another transfer model than the current one is marked stale (the nightly chain recomputes after its
-retrain). Until the watch has read Neo4j once, a cached plan is judged by the planner, as one older than
-an edit is (so, with Neo4j down, served marked stale). Not seen on the hit path (the price of not touching
+retrain); when the replacement fails because the edit made the curriculum unplannable (too large, empty,
+deleted), the old plan is served marked stale with the planner's reason. Until the watch has read Neo4j
+once, a cached plan is judged by the planner, as one older than an edit is (so, with Neo4j down, served
+marked stale). Not seen on the hit path (the price of not touching
 Neo4j): answers stored outside the API; the plan's age is always given, and the nightly/batch
 recomputation (POST /jobs/recompute) replaces those plans.
 
@@ -38,7 +40,7 @@ from kgplatform.api.best_effort_cache import BestEffortPlanCache
 from kgplatform.api.inputs_watch import CURRICULUM_REASON, UNREAD_REASON, InputsWatch
 from kgplatform.api.metrics import ApiMetrics
 from kgplatform.api.redis_reader import open_plan_reader
-from kgplatform.errors import ServiceUnavailable
+from kgplatform.errors import NotFound, ServiceUnavailable, ValidationFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
 from kgplatform.jobs.on_demand import StampBacklog
@@ -196,6 +198,18 @@ class NextTasksServing:
                 reasons = because + changed
                 if not same_planner:
                     reasons.append("the planner changed (a new plan cannot be computed while Neo4j is down)")
+                return orjson.dumps(
+                    next_tasks_body(cached, limit, source="cache", now=now, stale_because=reasons)
+                )
+            except (ValidationFailed, NotFound) as error:
+                if error.field != "curriculum_id":
+                    raise
+                # An edit made the curriculum unplannable (past the planner's size limit, emptied, gone):
+                # the client named no curriculum, so a 422 blaming `curriculum_id` would withdraw a plan
+                # served a second earlier for something only the designer can fix. The old plan, marked
+                # stale with the planner's reason, as while Neo4j is down.
+                self.metrics.plan_lookup("cache")
+                reasons = [*because, *changed, f"a new plan cannot be computed: {error.message}"]
                 return orjson.dumps(
                     next_tasks_body(cached, limit, source="cache", now=now, stale_because=reasons)
                 )

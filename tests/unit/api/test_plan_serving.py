@@ -9,7 +9,9 @@ import pytest
 from redis.exceptions import NoPermissionError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from kgplatform.api.inputs_watch import UNREAD_REASON
+from kgplatform.api.inputs_watch import CURRICULUM_REASON, UNREAD_REASON
+from kgplatform.errors import NotFound, ValidationFailed
+from kgplatform.planning.service import ServedPlan
 from kgplatform.planning.store import ChangeStamps
 from tests.unit.api.serving_app import (
     SERVICE,
@@ -105,3 +107,59 @@ def test_starting_the_watch_waits_for_its_first_poll() -> None:
         return polled
 
     assert asyncio.run(start())
+
+
+class UnplannablePlanner:
+    """`PlanService` after an edit made the curriculum unplannable (`PlanStore.concept_graph`)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def current_plan(self, learner_id: str, curriculum_id: str | None = None) -> ServedPlan:
+        raise self.error
+
+
+TOO_LARGE = ValidationFailed(
+    "curriculum 'maths' has 5,001 concepts; the planner plans curricula of at most 5,000: split it",
+    field="curriculum_id",
+)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [TOO_LARGE, NotFound("curriculum 'maths' does not exist", field="curriculum_id")],
+    ids=["too-large", "deleted"],
+)
+@pytest.mark.parametrize("query", ["", "?curriculum_id=maths"], ids=["fast-path", "route"])
+def test_a_cached_plan_whose_curriculum_an_edit_made_unplannable_is_served_stale(
+    error: Exception, query: str
+) -> None:
+    """Every learner of a curriculum edited past 5,000 concepts got a 422 naming a `curriculum_id` the
+    client never sent, for a plan served a second earlier; the old plan is served, stale, saying why."""
+    app, client = serving_app()
+    serving = app.state.next_tasks
+    cache(serving, cached_plan(model_version=serving.current_model_version()))
+    serving.changes.stale_reasons = lambda _: [CURRICULUM_REASON]  # the watch saw the designer's edit
+    serving.plan_service = lambda: UnplannablePlanner(error)
+    response = client.get(f"/learners/l1/next-tasks{query}", headers=SERVICE)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["source"], body["stale"]) == ("cache", True)
+    assert body["stale_because"][0] == CURRICULUM_REASON and str(error) in body["stale_because"][1]
+
+
+def test_without_a_cached_plan_an_unplannable_curriculum_is_still_refused() -> None:
+    app, client = serving_app()
+    app.state.next_tasks.plan_service = lambda: UnplannablePlanner(TOO_LARGE)
+    response = client.get("/learners/l1/next-tasks", headers=SERVICE)
+    assert response.status_code == 422 and "5,001 concepts" in response.text
+
+
+def test_an_unknown_learner_is_not_hidden_behind_a_cached_plan() -> None:
+    app, client = serving_app()
+    serving = app.state.next_tasks
+    cache(serving, cached_plan(model_version=serving.current_model_version()))
+    serving.changes.stale_reasons = lambda _: [CURRICULUM_REASON]
+    gone = NotFound("learner 'l1' does not exist", field="learner_id")
+    serving.plan_service = lambda: UnplannablePlanner(gone)
+    assert client.get("/learners/l1/next-tasks", headers=SERVICE).status_code == 404
