@@ -29,6 +29,7 @@ from kgplatform.jobs.drain import plan_claim
 from kgplatform.jobs.due import DueLearners
 from kgplatform.jobs.on_demand import answered_since
 from kgplatform.jobs.on_demand_plans import OnDemandPlanner
+from kgplatform.jobs.redis_refusals import REDIS_REFUSED_WRITE
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.service import CurrentParams
@@ -58,6 +59,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ServiceUnavailable,
     redis.ConnectionError,
     redis.TimeoutError,
+    # Redis answering but refusing writes (full, read-only after a failover): server state, which passes
+    # like an outage, so retried with the same backoff rather than blamed on a learner or a chunk.
+    *REDIS_REFUSED_WRITE,
     # Sending a message (a group of chunks, the nightly chain) while the broker is away.
     BrokerUnavailable,
 )
@@ -152,7 +156,8 @@ DRAIN_LEASE_S = min(
     DRAIN_TIME_LIMIT_S + 30.0, (DRAIN_TIME_LIMIT_S + settings.workers.visibility_timeout_s) / 2
 )
 
-# Drain errors that are no learner's: all its learners are retried after a backoff (`jobs.drain`), unsplit.
+# Drain errors that are no learner's (Redis refusing writes included): all its learners are retried after a
+# backoff (`jobs.drain`), unsplit.
 DRAIN_RETRIED_WHOLE = (*TRANSIENT_ERRORS, SoftTimeLimitExceeded)
 
 

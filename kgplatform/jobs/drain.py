@@ -4,13 +4,14 @@ Before, a failed drain left its whole claim held until the lease ended (150 s, f
 blip), and a learner whose planning always failed (a cached plan that no longer parses, a data edge case)
 failed its batch at every lease end, so up to 999 others waited with it until each answered again.
 
-Now a failure that says nothing about the learners (`whole`: a database or the broker away, the time limit)
-puts every learner not yet planned back in the due set, due after a backoff (`DueLearners.retry_later`:
-5 s, doubled with each failure in a row, at most the lease), and is raised for the task to retry. Any other
-error is taken to be some learner's: the group is split in halves and each half planned again, down to
-single learners, so the others are planned by this same drain (about twice one batch's work at most). A
-learner failing alone goes back with the same backoff, and is dropped at its MAX_FAILURES-th failure in a
-row, logged and counted (`kgp_ondemand_dropped_total`): its next answer, or the nightly batch, tries again.
+Now a failure that says nothing about the learners (`whole`: a database or the broker away, Redis refusing
+writes (`jobs.redis_refusals`), the time limit) puts every learner not yet planned back in the due set, due
+after a backoff (`DueLearners.retry_later`: 5 s, doubled with each failure in a row, at most the lease), and
+is raised for the task to retry. Any other error is taken to be some learner's: the group is split in halves
+and each half planned again, down to single learners, so the others are planned by this same drain (about
+twice one batch's work at most). A learner failing alone goes back with the same backoff, and is dropped at
+its MAX_FAILURES-th failure in a row, logged and counted (`kgp_ondemand_dropped_total`): its next answer, or
+the nightly batch, tries again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import redis
 
 from kgplatform.jobs.due import Claim, DueLearners
 from kgplatform.jobs.on_demand_plans import Outcome
+from kgplatform.jobs.redis_refusals import redis_trouble
 
 log = logging.getLogger(__name__)
 # Failed drains in a row after which a learner failing alone is dropped (5, 10, 20, 40 s apart).
@@ -68,8 +70,10 @@ def plan_claim(
         left = group + [learner for rest in pending for learner in rest]
         try:
             due.retry_later(claim, left, time.time(), max_wait_s)
-        except redis.RedisError:
-            log.warning("%d learners of a failed drain wait for its lease end: Redis is away", len(left))
+        except redis.RedisError as error:
+            log.warning(
+                "%d learners of a failed drain wait for its lease end: %s", len(left), redis_trouble(error)
+            )
         raise
     return made
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from redis import exceptions as redis_errors
 
 import workers.tasks as tasks
 from kgplatform.jobs import drain as drain_module
@@ -154,3 +155,59 @@ def test_a_drain_failing_on_a_database_blip_is_retried_in_seconds_not_at_its_lea
     assert tasks.recompute_due.run() == 2
     assert drains.planner.calls == [["A", "B"]] * 3
     assert drains.due.earliest() is None and drains.client.hashes["kgp:ondemand:failures"] == {}
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        redis_errors.OutOfMemoryError("command not allowed when used memory > 'maxmemory'."),
+        redis_errors.ReadOnlyError("You can't write against a read only replica."),
+        redis_errors.MasterDownError("Link with MASTER is down and replica-serve-stale-data is set to 'no'."),
+    ],
+    ids=["oom", "readonly", "masterdown"],
+)
+def test_a_redis_refusing_writes_is_retried_whole_not_bisected(drains: Drains, refusal: Exception) -> None:
+    """A Redis full under noeviction (or read-only after a failover) was taken for some learner's error:
+    the claim was split in halves, each `plan` saving its plans to Neo4j before the refused cache write
+    (1,000 learners: 10 calls, the first learner saved 10 times), then the drain failed with no retry.
+    It is server state, like an outage: one call, every learner due again after the backoff, and the task
+    retried by Celery."""
+    from kgplatform.jobs.due import RETRY_FIRST_S
+
+    class Refused(Planner):
+        def plan(self, learner_ids: Sequence[str]) -> Outcome:
+            self.calls.append(list(learner_ids))
+            raise refusal
+
+    drains.planner = Refused()
+    learners = [f"l{n:04d}" for n in range(1000)]
+    drains.due.add(learners, T0)
+    with pytest.raises(type(refusal)):
+        tasks.recompute_due.run()
+    assert len(drains.planner.calls) == 1
+    assert drains.due.owed(learners) == [T0 + RETRY_FIRST_S] * 1000
+    assert isinstance(refusal, tuple(tasks.RETRY["autoretry_for"]))
+
+
+def test_a_drain_that_cannot_even_put_its_learners_back_says_whether_redis_refused_or_is_away(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from kgplatform.jobs.drain import plan_claim
+    from kgplatform.jobs.due import Claim
+
+    class RefusingDue:
+        def __init__(self, error: Exception) -> None:
+            self.error = error
+
+        def retry_later(self, *_: object, **__: object) -> None:
+            raise self.error
+
+    oom = redis_errors.OutOfMemoryError("command not allowed when used memory > 'maxmemory'.")
+
+    def plan(_: Sequence[str]) -> Outcome:
+        raise oom
+
+    for error, words in [(oom, "Redis refused the write"), (redis_errors.ConnectionError(), "Redis is away")]:
+        with pytest.raises(redis_errors.OutOfMemoryError):
+            plan_claim(plan, RefusingDue(error), Claim(["A"], T0), tasks.DRAIN_RETRIED_WHOLE, 150.0)  # type: ignore[arg-type]
+        assert f"1 learners of a failed drain wait for its lease end: {words}" in caplog.text
