@@ -189,18 +189,26 @@ class BatchRunner:
                 chunks_total=len(chunks),
                 batch_at=now,
             )
-            self.progress.save_split(job_id, [c.learner_ids[0] for c in chunks])
+            self.progress.save_split(
+                job_id, [c.learner_ids[0] for c in chunks], [len(c.learner_ids) for c in chunks]
+            )
         else:
             # A rerun (the message came back after its worker died while sending): the first fan-out's
             # chunks, not a new split. Split again, a learner deleted or added meanwhile shifted every
             # later chunk's learners under numbers already counted, and a learner of a chunk never sent
             # could land in one that was, never planned while the batch read as succeeded (a review,
-            # 1 December). The totals stay those of the first split.
+            # 1 December).
             chunks = chunks_by_firsts(learner_ids, firsts)
             # And the first fan-out's moment: a chunk sent again (or still in flight from the first run)
             # plans for the same moment, so a rerun writes the same plans (a review, 1 December).
             now = self.progress.batch_at(job_id) or now
         finished = self.progress.finished_chunks(job_id, (c.index for c in chunks))
+        if firsts is not None:
+            # Learners who joined since the first split (answers are stored while the broker is away, and
+            # create learners) sit in the chunks sent again: `total` grows with them.
+            self.progress.grow_chunks(
+                job_id, {c.index: len(c.learner_ids) for c in chunks if c.index not in finished}
+            )
         for chunk in chunks:
             if chunk.index not in finished:
                 send(chunk_message(job_id, chunk, now, curriculum_id))

@@ -17,6 +17,8 @@ Layout for job J (each key expires after `ttl_s`):
                        ran, which the rate is measured over, and the chunks a silent batch waits for)
   kgp:job:J:split      list: each chunk's first learner id, as the first fan-out split the learners (a
                        rerun of the fan-out splits by these, so a chunk number keeps meaning its learners)
+  kgp:job:J:sizes      hash: chunk number -> the learners `total` holds for it (its first split's size,
+                       raised when a rerun of the fan-out re-splits it larger: see `grow_chunks`)
 A chunk is counted once however often it runs (acks_late redelivers it after a crash): its number is
 added to the set and the counters move in the same Lua script, only when the number was new.
 """
@@ -76,7 +78,7 @@ class JobProgress:
         self.limits = limits
         self._record = client.register_script(_RECORD_CHUNK)
 
-    def _keys(self, job_id: str) -> tuple[str, str, str, str, str, str, str]:
+    def _keys(self, job_id: str) -> tuple[str, str, str, str, str, str, str, str]:
         key = job_key(job_id)
         return (
             key,
@@ -86,6 +88,7 @@ class JobProgress:
             key + ":started",
             key + ":counted_at",
             key + ":split",
+            key + ":sizes",
         )
 
     def _set(self, job_id: str, fields: Mapping[str, object]) -> None:
@@ -147,15 +150,45 @@ class JobProgress:
         value = self.get_field(job_id, "batch_at")
         return datetime.fromisoformat(value) if value else None
 
-    def save_split(self, job_id: str, first_ids: list[str]) -> None:
-        """Each chunk's first learner id, in chunk order (`split`); set once, by the first fan-out."""
-        key = self._keys(job_id)[6]
+    def save_split(self, job_id: str, first_ids: list[str], sizes: list[int]) -> None:
+        """Each chunk's first learner id, in chunk order (`split`), and its size (what `total` counts for
+        it); set once, by the first fan-out."""
+        key, sizes_key = self._keys(job_id)[6:8]
         pipe = self.client.pipeline()
-        pipe.delete(key)
+        pipe.delete(key, sizes_key)
         if first_ids:
             pipe.rpush(key, *first_ids)
             pipe.expire(key, self.ttl_s)
+            pipe.hset(sizes_key, mapping={str(i): n for i, n in enumerate(sizes)})
+            pipe.expire(sizes_key, self.ttl_s)
         pipe.execute()
+
+    def grow_chunks(self, job_id: str, sizes: Mapping[int, int]) -> int:
+        """A rerun of the fan-out re-split the current learners by the first split's boundaries, and
+        chunks it sends again may hold learners who joined since (a chunk counts its message's learners):
+        `total` is raised by how much larger they are than `total` already holds, so `done` never
+        passes it (21 of 15 learners, a negative ETA: a review, 2 December). Never lowered: a chunk may
+        still be counted from the first run's message, at its first size. Returns the raise (0 for a
+        split saved without sizes, by an older release)."""
+        if not sizes:
+            return 0
+        key, sizes_key = self._keys(job_id)[0], self._keys(job_id)[7]
+        held = self.client.hmget(sizes_key, [str(i) for i in sizes])
+        grown: dict[str, int] = {}
+        raised = 0
+        for (index, size), was in zip(sizes.items(), held, strict=True):
+            if was is not None and size > int(was):
+                grown[str(index)] = size
+                raised += size - int(was)
+        if not grown:
+            return 0
+        # Not atomic: only reruns of one job's own fan-out race here, and a raise counted twice errs
+        # towards done < total, never past it.
+        pipe = self.client.pipeline()
+        pipe.hset(sizes_key, mapping=grown)
+        pipe.hincrby(key, "total", raised)
+        pipe.execute()
+        return raised
 
     def split(self, job_id: str) -> list[str] | None:
         """The first fan-out's chunk boundaries (`save_split`), None when no fan-out saved any."""
@@ -218,7 +251,7 @@ class JobProgress:
         failure: JobFailure | None = None,
     ) -> tuple[int, int] | None:
         """Counts a finished chunk once; (chunks_done, chunks_total) after it, None if already counted."""
-        key, chunks, failures, _, _, counted_at, _ = self._keys(job_id)
+        key, chunks, failures, _, _, counted_at, _, _ = self._keys(job_id)
         payload = failure.model_dump_json() if failure else ""
         now = utc_now()
         result = self._record(
@@ -317,7 +350,9 @@ def status_of(
         active_s = runs.active_s()
         rate = done / (active_s or max(end - started.timestamp(), 1e-6))
         if total is not None and not state.finished:
-            eta = (total - done) / rate if rate > 0 else None
+            # Floored: learners counted past `total` (a fan-out rerun before `grow_chunks` existed) gave
+            # a negative ETA, printed as "< 1 s" while chunks were still queued.
+            eta = max(0.0, (total - done) / rate) if rate > 0 else None
         last_sign = when("updated_at")
         quiet_s = now - last_sign.timestamp() if last_sign else 0.0
         longest = runs.longest_s()

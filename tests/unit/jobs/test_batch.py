@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
 from kgplatform.jobs.batch import (
     Chunk,
     chunk_message,
@@ -10,6 +13,7 @@ from kgplatform.jobs.batch import (
     group_by_curriculum,
     split_chunks,
 )
+from kgplatform.jobs.models import JobState
 from kgplatform.planning.jobs import learner_curriculum
 from kgplatform.planning.pages import batch_plan_id
 
@@ -113,3 +117,58 @@ def test_chunks_by_firsts_keeps_each_learner_in_the_chunk_the_first_split_gave_i
         3: ["l09", "z-new"],
     }
     assert [c.learner_ids for c in chunks_by_firsts(["l01"], firsts)] == [["l01"], [], [], []]
+
+
+class Learners:
+    """The JobStore of a batch whose learners have no curriculum yet (each is counted, skipped)."""
+
+    graph = None
+
+    def __init__(self, learner_ids: list[str]) -> None:
+        self.ids = learner_ids
+
+    def learner_ids(self, page_size: int = 10_000) -> Iterator[str]:
+        return iter(sorted(self.ids))
+
+    def mastery_of(self, learner_ids: list[str]) -> list[dict[str, object]]:
+        return [row(i, []) for i in learner_ids if i in self.ids]
+
+    def save_summary(self, status: object) -> None:
+        pass
+
+
+def test_a_fan_out_retried_after_learners_joined_never_counts_past_its_total() -> None:
+    """The group send failed after chunk 0 went out (the broker is Redis, which blipped) and Celery
+    retried the fan-out; meanwhile six learners joined in chunk 1's range. The retry's chunk 1 counted
+    them, but `total` kept the first split's 15: 21 of 15 learners, fraction 1.4, a negative ETA."""
+    from kgplatform.jobs.batch import BatchRunner
+    from kgplatform.mastery.service import default_params
+    from kgplatform.settings import WorkerSettings
+    from tests.unit.jobs.batch_redis import BatchRedis
+
+    store = Learners([f"l{i:02d}" for i in range(15)])
+    runner = BatchRunner(None, store, BatchRedis(), WorkerSettings(chunk_size=5), default_params(), graphs={})  # type: ignore[arg-type]
+    job_id = runner.jobs.start_recompute_all(lambda *_, **__: None)
+    first: list[dict] = []
+    runner.fan_out(job_id, None, datetime.now(UTC), first.append)
+    runner.run_chunk(job_id, *chunk_of(first[0])[:2])
+    store.ids += ["l05a", "l05b", "l05c", "l06a", "l06b", "l06c"]
+    retried: list[dict] = []
+    runner.fan_out(job_id, None, datetime.now(UTC), retried.append)
+    assert [(m["chunk"], len(m["learner_ids"])) for m in retried] == [(1, 11), (2, 5)]
+    runner.run_chunk(job_id, *chunk_of(retried[0])[:2])
+    status = runner.jobs.status(job_id)
+    assert status.done <= status.total and (status.eta_s is None or status.eta_s >= 0)  # type: ignore[operator]
+    runner.run_chunk(job_id, *chunk_of(retried[1])[:2])
+    status = runner.jobs.status(job_id)
+    assert status.state == JobState.SUCCEEDED and (status.done, status.total) == (21, 21)
+    runner.fan_out(job_id, None, datetime.now(UTC), retried.append)  # a late redelivery changes nothing
+    assert runner.jobs.status(job_id).total == 21
+
+
+def test_an_eta_is_never_negative() -> None:
+    from kgplatform.jobs.progress import status_of
+
+    fields = {"state": "running", "started_at": "2026-12-02T02:30:00+00:00", "total": "15", "done": "16"}
+    status = status_of("j", fields, [], datetime(2026, 12, 2, 2, 31, tzinfo=UTC).timestamp())
+    assert status.eta_s == 0.0
