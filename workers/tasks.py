@@ -29,6 +29,7 @@ from kgplatform.jobs.drain import plan_claim
 from kgplatform.jobs.due import DueLearners
 from kgplatform.jobs.on_demand import answered_since
 from kgplatform.jobs.on_demand_plans import OnDemandPlanner
+from kgplatform.jobs.progress import JobProgress
 from kgplatform.jobs.redis_refusals import REDIS_REFUSED_WRITE
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
@@ -417,6 +418,13 @@ def recompute_after_failed_retrain(job_id: str) -> None:
     log.warning(
         "nightly retrain failed (see the training worker's log); job %s recomputes plans anyway", job_id
     )
+    # On the job itself, before its recompute can finish it: the job read "succeeded" (and `nightly
+    # --wait` exited 0) while half of its chain had failed (a review, 2 December). Not worth holding the
+    # recompute back for: a Redis that refuses this refuses the send below too, which is retried.
+    try:
+        JobProgress(client, settings.workers.job_ttl_s).note_retrain_failed(job_id)
+    except redis.RedisError as error:
+        log.warning("job %s: the failed retrain could not be recorded on it (%r)", job_id, error)
     try:
         recompute_all.si(job_id).set(expires=settings.workers.nightly_expiry_s).apply_async()
     except BaseException:

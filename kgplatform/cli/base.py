@@ -30,6 +30,10 @@ EXIT_NOT_RUNNING = 3  # `services status`: a service is not running (or a remote
 # something that does not exist. Apart from 2, so a script waiting on a batch can tell "refused, try later"
 # from "still running at --timeout" (2, like a failure before anything started: docs/cli.md).
 EXIT_REFUSED = 4
+# `nightly --wait`: the recompute succeeded but the transfer retrain before it failed (plans made with the
+# previous model). Apart from 0, so a script or monitor of the night sees it; apart from 1, so it can tell
+# "plans are there, the model is old" from "the plans failed".
+EXIT_RETRAIN_FAILED = 5
 # Ctrl-C (SIGINT), 128 + 2 as shells report it. The locked Typer (0.29) exits so by itself; older ones that
 # pyproject allows (0.12) printed "Aborted!" and exited 1, a failed batch's code, so `--wait` exits 130
 # itself (cli/workers.py).
@@ -41,6 +45,7 @@ EXIT_CODES_HELP = (
     "unreachable, settings that do not parse), or --wait still waiting at --timeout; 3 services status: "
     "a service is not running; "
     "4 refused, nothing done (a batch already running, something named that does not exist); "
+    "5 nightly --wait: the plans were recomputed but the transfer retrain before them failed; "
     "130 interrupted (Ctrl-C; with --wait the batch goes on)."
 )
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from kgplatform.cli.base import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_RETRAIN_FAILED,
     EXIT_USAGE,
     app,
     console,
@@ -91,7 +92,8 @@ def nightly_now(
     ),
 ) -> None:
     """Run the nightly chain now (retrain the transfer model, then recompute every plan), as beat does at
-    the nightly time; prints the recompute's job id. Exit codes with --wait: as `recompute`."""
+    the nightly time; prints the recompute's job id. Exit codes with --wait: as `recompute`, and 5 when
+    the plans were recomputed but the retrain before them failed (they use the previous transfer model)."""
     from datetime import UTC, datetime
 
     from workers.tasks import start_nightly_job
@@ -145,7 +147,9 @@ def start_and_follow(
 def wait_exit_code(status: JobStatus) -> int:
     if not status.state.finished:
         return EXIT_STILL_RUNNING
-    return 0 if status.state.value == "succeeded" else EXIT_FAILED
+    if status.state.value != "succeeded":
+        return EXIT_FAILED
+    return EXIT_RETRAIN_FAILED if status.retrain_failed else 0
 
 
 def watch_job(

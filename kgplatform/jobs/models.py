@@ -86,6 +86,11 @@ class JobStatus(BaseModel):
         None, description="Set while a running batch is silent for longer than its rate says the rest takes."
     )
     message: str | None = None
+    retrain_failed: bool = Field(
+        False,
+        description="A nightly job only: the transfer retrain before this recompute failed, so the plans "
+        "were made with the previous transfer model (see the training worker's log).",
+    )
     failures: list[JobFailure] = Field(default_factory=list)
     source: str = Field("redis", description="'redis' (live progress) or 'graph' (the stored summary).")
 

@@ -6,7 +6,8 @@ Layout for job J (each key expires after `ttl_s`):
                        moment after which a job still queued can no longer start: its messages expired),
                        updated_at (the batch's last sign of life: its fan-out, a chunk starting or
                        counted; a job with none for `WorkerSettings.stall_after_s` is stalled),
-                       batch_at (the moment the first fan-out gave every chunk; a rerun reuses it)
+                       batch_at (the moment the first fan-out gave every chunk; a rerun reuses it),
+                       retrain_failed ("1" when the nightly retrain before this recompute failed)
   kgp:job:J:chunks     set of finished chunk numbers
   kgp:job:J:failures   hash: chunk number -> JSON `JobFailure`
   kgp:job:J:deliveries hash: "chunk:retry" -> times that message started (a chunk that keeps killing
@@ -144,6 +145,14 @@ class JobProgress:
         if batch_at is not None:
             fields["batch_at"] = batch_at.isoformat()
         self._set(job_id, fields)
+
+    def note_retrain_failed(self, job_id: str) -> bool:
+        """Records on the night's job that its retrain failed (False when the job is gone from Redis:
+        setting the field would leave a hash with no state)."""
+        if not self.exists(job_id):
+            return False
+        self._set(job_id, {"retrain_failed": 1})
+        return True
 
     def batch_at(self, job_id: str) -> datetime | None:
         """The moment the first fan-out gave the batch (`start`), None before it."""
@@ -381,5 +390,6 @@ def status_of(
         eta_s=eta,
         waiting=wait,
         message=fields.get("message") or None,
+        retrain_failed=fields.get("retrain_failed") == "1",
         failures=failures,
     )

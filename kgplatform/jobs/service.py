@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 KIND_RECOMPUTE_ALL = "recompute_all"
 LOCK_RECOMPUTE_ALL = "plans:recompute_all"
 RECOMPUTE_ALL = "kgp.plans.recompute_all"
+RETRAIN_FAILED_NOTE = (
+    "the nightly transfer retrain failed (see the training worker's log): plans recomputed with the "
+    "previous transfer model"
+)
 # Neo4j down or failing: a summary that `settle` could not write for these is left to the job's next close.
 SUMMARY_ERRORS: tuple[type[Exception], ...] = (
     neo4j_errors.Neo4jError,
@@ -181,6 +185,10 @@ class JobService:
                 f"{planned:,} learners planned, {status.failed:,} failed, {status.skipped:,} skipped "
                 "(no curriculum, another one than asked, or deleted since the batch began)"
             )
+            if status.retrain_failed:
+                # Half of the night's chain failed: said where the job's readers (the CLI, GET /jobs,
+                # a monitor of the (:Job) summary) look, not only in the training worker's log.
+                message = f"{RETRAIN_FAILED_NOTE}; {message}"
             self.progress.mark(job_id, state, message)
         return self._close(job_id, summary_required)
 

@@ -20,7 +20,7 @@ from workers.schedule import NIGHTLY_GUARD_TTL_S, claim_nightly
 
 
 class FakeRedis:
-    """The commands the nightly guard uses."""
+    """The commands the nightly guard uses (and a job lookup that finds none)."""
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
@@ -50,6 +50,13 @@ class FakeRedis:
 
     def delete(self, key: str) -> int:
         return int(self.values.pop(key, None) is not None)
+
+    # What the failed-retrain callback's note on the job needs: these tests' jobs are not in Redis.
+    def register_script(self, _: str) -> object:
+        return object()
+
+    def exists(self, key: str) -> int:
+        return int(key in self.values)
 
 
 class Sent:
@@ -429,3 +436,47 @@ def test_a_retrain_whose_pool_process_is_killed_fails_and_sends_the_nights_recom
     assert requeued == [] and len(acked) == 1
     assert sent.names() == ["kgp.plans.recompute_after_failed_retrain"]
     assert sent.messages[0][1]["args"] == ("job-3",)
+
+
+class NoSummaries:
+    def save_summary(self, status: JobStatus) -> None:
+        pass
+
+
+def test_a_night_whose_retrain_failed_says_so_on_its_job_and_in_the_exit_code_of_wait(
+    sent: Sent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The GNN was OOM-killed; the recompute ran with the old model and the job read "succeeded", message
+    "N learners planned ...", and `nightly --wait` exited 0: only the training worker's log knew."""
+    from kgplatform.cli.base import EXIT_RETRAIN_FAILED
+    from kgplatform.cli.workers import wait_exit_code
+    from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
+    from tests.unit.jobs.batch_redis import BatchRedis
+
+    client = BatchRedis()
+    monkeypatch.setattr(tasks, "get_redis", lambda: client)
+    jobs = JobService(client, None, WorkerSettings(), store=NoSummaries())  # type: ignore[arg-type]
+    jobs.progress.create("job-10", KIND_RECOMPUTE_ALL, None)
+    assert tasks.recompute_after_failed_retrain.apply(args=("job-10",), task_id="errback-10").successful()
+    assert sent.names() == ["kgp.plans.recompute_all"]
+    jobs.progress.start("job-10", total=0, chunks_total=0)
+    status = jobs.finish("job-10")
+    assert status.state is JobState.SUCCEEDED and status.retrain_failed
+    assert status.message is not None and status.message.startswith("the nightly transfer retrain failed")
+    assert wait_exit_code(status) == EXIT_RETRAIN_FAILED not in (0, 1)
+    assert wait_exit_code(status.model_copy(update={"state": JobState.FAILED})) == 1
+    # A night whose retrain worked is as before.
+    jobs.progress.create("job-11", KIND_RECOMPUTE_ALL, None)
+    jobs.progress.start("job-11", total=0, chunks_total=0)
+    assert wait_exit_code(jobs.finish("job-11")) == 0
+
+
+def test_a_failed_retrain_of_a_job_gone_from_redis_still_sends_the_recompute(
+    sent: Sent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit.jobs.batch_redis import BatchRedis
+
+    client = BatchRedis()
+    monkeypatch.setattr(tasks, "get_redis", lambda: client)
+    assert tasks.recompute_after_failed_retrain.apply(args=("job-12",), task_id="errback-12").successful()
+    assert sent.names() == ["kgp.plans.recompute_all"] and "kgp:job:job-12" not in client.hashes
