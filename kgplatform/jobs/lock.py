@@ -23,18 +23,19 @@ class BatchLock:
         self.key = LOCK_PREFIX + name
         self.ttl_s = ttl_s
 
-    def acquire(self, holder: str) -> bool:
-        """True when `holder` now holds the lock (also when it already did: a redelivered task)."""
-        if self.client.set(self.key, holder, nx=True, ex=self.ttl_s):
+    def acquire(self, holder: str, ttl_s: int | None = None) -> bool:
+        """True when `holder` now holds the lock (also when it already did: a redelivered task), for
+        `ttl_s` (default: the lock's own)."""
+        if self.client.set(self.key, holder, nx=True, ex=ttl_s or self.ttl_s):
             return True
-        return self.holder() == holder and self.extend(holder)
+        return self.holder() == holder and self.extend(holder, ttl_s)
 
     def holder(self) -> str | None:
         value = self.client.get(self.key)
         return value.decode() if isinstance(value, bytes) else value
 
-    def extend(self, holder: str) -> bool:
-        return bool(self.client.eval(_EXTEND, 1, self.key, holder, self.ttl_s))
+    def extend(self, holder: str, ttl_s: int | None = None) -> bool:
+        return bool(self.client.eval(_EXTEND, 1, self.key, holder, ttl_s or self.ttl_s))
 
     def release(self, holder: str) -> bool:
         return bool(self.client.eval(_RELEASE, 1, self.key, holder))

@@ -7,7 +7,9 @@ Layout for job J (each key expires after `ttl_s`):
                        updated_at (the batch's last sign of life: its fan-out, a chunk starting or
                        counted; a job with none for `WorkerSettings.stall_after_s` is stalled),
                        batch_at (the moment the first fan-out gave every chunk; a rerun reuses it),
-                       retrain_failed ("1" when the nightly retrain before this recompute failed)
+                       retrain_failed ("1" when the nightly retrain before this recompute failed),
+                       awaiting_send ("1" from the job's creation until its messages were sent, for the
+                       jobs `JobService` sends; "" after: see `never_sent`)
   kgp:job:J:chunks     set of finished chunk numbers
   kgp:job:J:failures   hash: chunk number -> JSON `JobFailure`
   kgp:job:J:deliveries hash: "chunk:retry" -> times that message started (a chunk that keeps killing
@@ -104,11 +106,19 @@ class JobProgress:
         pipe.execute()
 
     def create(
-        self, job_id: str, kind: str, curriculum_id: str | None, start_by: datetime | None = None
+        self,
+        job_id: str,
+        kind: str,
+        curriculum_id: str | None,
+        start_by: datetime | None = None,
+        *,
+        awaiting_send: bool = False,
     ) -> None:
+        """A queued job; `awaiting_send`: its creator sends its messages next and calls `mark_sent`."""
         self._set(
             job_id,
             {
+                "awaiting_send": 1 if awaiting_send else "",
                 "kind": kind,
                 "state": JobState.QUEUED,
                 "curriculum_id": curriculum_id,
@@ -270,6 +280,23 @@ class JobProgress:
         if int(result[0]) < 0:
             return None
         return int(result[0]), int(result[1])
+
+    def mark_sent(self, job_id: str) -> None:
+        """The job's messages reached the broker (`create(awaiting_send=True)`)."""
+        self._set(job_id, {"awaiting_send": ""})
+
+    def never_sent(self, job_id: str, now: datetime, after_s: float) -> bool:
+        """Still queued, created over `after_s` ago, and its sending never confirmed: the send failed
+        and the failure could not be recorded (Redis, which is also the broker, went away), or the
+        process died while sending. Jobs made before this marker existed have none: never judged so."""
+        fields = self._raw(job_id)
+        created = fields.get("created_at")
+        return (
+            fields.get("state") == JobState.QUEUED
+            and fields.get("awaiting_send") == "1"
+            and bool(created)
+            and (now - datetime.fromisoformat(created)).total_seconds() > after_s
+        )
 
     def missed_start(self, job_id: str, now: datetime) -> bool:
         """Still queued after its `start_by`: whatever was to start it expired or failed on the way."""

@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 KIND_RECOMPUTE_ALL = "recompute_all"
 LOCK_RECOMPUTE_ALL = "plans:recompute_all"
 RECOMPUTE_ALL = "kgp.plans.recompute_all"
+# How long a job's batch lock is held before its messages are known to be sent (then: `batch_lock_ttl_s`).
+# A job whose sending never returned (Redis, also the broker, went away mid-send and so did the clean-up;
+# or the process died) held the lock for the full 6 h: the night's retry was skipped and every recompute
+# refused with a 409 naming a job nothing would run (a review, 2 December). Far above a send's own retries
+# (Celery's publish policy: a few within a second, plus the socket timeouts).
+SEND_LOCK_TTL_S = 120
+NEVER_SENT_REASON = (
+    "never sent: its messages were not confirmed sent within {s} s (the broker, which is Redis, went away "
+    "while sending, or the process sending them died); start it again"
+)
 RETRAIN_FAILED_NOTE = (
     "the nightly transfer retrain failed (see the training worker's log): plans recomputed with the "
     "previous transfer model"
@@ -89,11 +99,14 @@ class JobService:
                 job_id=holder,
             )
         try:
-            self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id)
+            self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id, awaiting_send=True)
             send(RECOMPUTE_ALL, args=(job_id, curriculum_id, chunk_size))
-        except BaseException:
-            self.lock.release(job_id)
+        except BaseException as error:
+            # Unguarded, a release refused by a Redis going away raised over the send's error and left
+            # the job queued forever.
+            self._abandon(job_id, True, f"never sent: {type(error).__name__}: {error}")
             raise
+        self._sent(job_id, locked=True)
         return job_id
 
     def start_nightly(self, start_by: datetime, send_chain: Callable[[str], Any]) -> str:
@@ -109,17 +122,33 @@ class JobService:
         job_id = new_job_id(KIND_RECOMPUTE_ALL)
         locked = self._take_lock(job_id)
         try:
-            self.progress.create(job_id, KIND_RECOMPUTE_ALL, None, start_by)
+            self.progress.create(job_id, KIND_RECOMPUTE_ALL, None, start_by, awaiting_send=True)
             send_chain(job_id)
         except BaseException as error:
             self._abandon(job_id, locked, f"never sent: {type(error).__name__}: {error}")
             raise
+        self._sent(job_id, locked)
         return job_id
 
     def _take_lock(self, job_id: str) -> bool:
         """Whether `job_id` now holds the batch lock: taken at once, or after a finished or stalled
-        holder's leftover lock was freed (`running_batch`); False while another batch is live."""
-        return self.lock.acquire(job_id) or (self.running_batch() is None and self.lock.acquire(job_id))
+        holder's leftover lock was freed (`running_batch`); False while another batch is live. Held for
+        SEND_LOCK_TTL_S only, until `_sent`: a job whose messages never went out frees it soon."""
+        return self.lock.acquire(job_id, SEND_LOCK_TTL_S) or (
+            self.running_batch() is None and self.lock.acquire(job_id, SEND_LOCK_TTL_S)
+        )
+
+    def _sent(self, job_id: str, locked: bool) -> None:
+        """The send returned: the job is marked sent, then its lock held for the batch's full time.
+        Redis failing here, the send is not undone (the messages are out, and a raise would have the
+        caller send a second batch): the job fails as never sent after SEND_LOCK_TTL_S, and its fan-out
+        then finds it finished and does nothing. Rare (Redis lost between two commands), and visible."""
+        try:
+            self.progress.mark_sent(job_id)
+            if locked:
+                self.lock.extend(job_id)
+        except redis.RedisError as error:
+            log.warning("job %s was sent, but Redis did not record it (%r)", job_id, error)
 
     def _abandon(self, job_id: str, locked: bool, reason: str) -> None:
         """A job whose messages were never sent: failed with `reason` (as far as Redis and Neo4j answer;
@@ -150,6 +179,9 @@ class JobService:
         summary is written to Neo4j if Neo4j answers, else left to the job's next close (logged). Reading
         a job's progress needs Redis alone: with Neo4j down, the first read after a stall raised."""
         now = datetime.now(UTC)
+        if self.progress.never_sent(job_id, now, SEND_LOCK_TTL_S):
+            self.fail(job_id, NEVER_SENT_REASON.format(s=SEND_LOCK_TTL_S), summary_required=False)
+            return
         if self.progress.missed_start(job_id, now):
             self.fail(
                 job_id,

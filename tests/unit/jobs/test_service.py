@@ -29,6 +29,9 @@ class StalledProgress:
     def exists(self, job_id: str) -> bool:
         return True
 
+    def never_sent(self, job_id: str, now: datetime, after_s: float) -> bool:
+        return False
+
     def missed_start(self, job_id: str, now: datetime) -> bool:
         return False
 
