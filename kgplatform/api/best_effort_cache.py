@@ -1,7 +1,9 @@
-"""The plan cache as the compute path uses it: Redis is only a copy of the plans in Neo4j, so a Redis that
-is down, or that answers but refuses (full at `maxmemory` with `noeviction`, a read-only replica after a
-failover), costs a cache read or write, never the request (a refused write made every plan miss a 500
-after the plan was already stored, a review found). After an outage error (a timeout above all: the sync
+"""The plan cache as the compute path uses it: the plans this path makes are stored in Neo4j first, so a
+Redis that is down, or that answers but refuses (full at `maxmemory` with `noeviction`, a read-only
+replica after a failover), costs a cache read or write, never the request (a refused write made every plan
+miss a 500 after the plan was already stored, a review found). Batch plans live in Redis only
+(`planning.cache`): while Redis is away the learner gets Neo4j's newest plan, which can be older than the
+batch plan the learner last saw. After an outage error (a timeout above all: the sync
 client waits up to 5 s per command) Redis is skipped for a short pause, so that a Redis that does not
 answer costs one request the timeout, not each."""
 
@@ -54,7 +56,7 @@ class BestEffortPlanCache(PlanCache):
         return self._guarded(lambda: read(learner_id), None, "plan cache not read")
 
     def put(self, record: PlanRecord) -> bool:
-        # Neo4j holds the plan of record; the next request after recovery re-caches it.
+        # The compute path stored this plan in Neo4j first; the next request after recovery re-caches it.
         write = super().put
         return self._guarded(lambda: write(record), False, "plan not cached")
 

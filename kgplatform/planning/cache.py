@@ -1,14 +1,19 @@
 """Plans cached in Redis for serving: one JSON value per learner, replaced by each new plan unless a newer
 one is cached.
 
-The cache is only a copy: Neo4j holds the plan of record, and a plan read from Neo4j is checked against
-the current inputs, so a lost plan key costs a read. A cache hit is checked against Redis alone (the
-learner's answer stamp, `kgp:answered:*`, and the pending mark) plus the API's in-process watch of
-curriculum and transfer-model changes: losing the answer stamp while the plan key survives makes a stale
-plan read as fresh. Both keys get `DEFAULT_TTL_S` (a week) when written, so a stamp lives about as long
-as the plans it judges; nothing else may drop them early, so Redis must run with `maxmemory-policy
-noeviction` (its default, and what a Celery broker needs anyway), and a partial restore or an operator's
-`DEL` of stamps needs the plans dropped too.
+For the plans made per request (the API's misses, the on-demand drains), the cache is only a copy: Neo4j holds
+the plan of record, and a plan read from Neo4j is checked against the current inputs, so a lost plan key costs
+a read. Batch plans (the nightly chain, `POST /jobs/recompute`: `jobs.batch` -> `planning.pages`) are written
+here only, never to Neo4j: when Redis loses them (a new volume, a `FLUSHDB`) or cannot be read, the learner is
+served Neo4j's newest plan, the one made on their last request or answer, possibly days older than the lost
+batch plan, and as fresh when no input moved since (the decay a batch plans for is no input); it is cached
+again, until the next batch rewrites it. The answer always gives its age. A cache hit is checked against Redis
+alone (the learner's answer stamp, `kgp:answered:*`, and the pending mark) plus the API's in-process watch of
+curriculum and transfer-model changes: losing the answer stamp while the plan key survives makes a stale plan
+read as fresh. Both keys get `DEFAULT_TTL_S` (a week) when written, so a stamp lives about as long as the
+plans it judges; nothing else may drop them early, so Redis must run with `maxmemory-policy noeviction` (its
+default, and what a Celery broker needs anyway), and a partial restore or an operator's `DEL` of stamps needs
+the plans dropped too.
 """
 
 from __future__ import annotations
