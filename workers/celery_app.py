@@ -113,6 +113,18 @@ def start_metrics(**_: object) -> None:
             )
 
 
+@worker_init.connect
+def check_redis_eviction(**_: object) -> None:
+    """Warns once per worker start when Redis may evict plan and stamp keys (see the module it calls)."""
+    from kgplatform.planning.eviction_policy import check_eviction_policy
+
+    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        check_eviction_policy(client, "worker")
+    finally:
+        client.close()
+
+
 @task_prerun.connect
 def _task_started(task_id: str, **_: object) -> None:
     _started[task_id] = time.perf_counter()

@@ -44,6 +44,7 @@ from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import open_driver
 from kgplatform.jobs.on_demand import StampBacklog
 from kgplatform.mastery.service import CurrentParams
+from kgplatform.planning.eviction_policy import check_eviction_policy
 from kgplatform.settings import Settings, get_settings
 
 # The web page's static files (index.html, its ES modules, the vendored graph library).
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             open_driver(neo4j_settings, verify=False), settings.neo4j.database, retry_s=retry_s
         )
         app.state.redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+        # Once per start, off the event loop (a Redis that does not answer costs the connect timeout).
+        await asyncio.to_thread(check_eviction_policy, app.state.redis, "API")
         app.state.settings = settings
         app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)
         app.state.tracer_params = CurrentParams(settings)
