@@ -12,8 +12,8 @@ Curriculum edits and transfer-model switches reach the hit path through `inputs_
 Neo4j in the background (seen within `change_poll_s`); a cached plan older than a curriculum edit is
 replaced on the spot, like a miss (nothing else would recompute it before the nightly batch), and one made
 with another transfer model than the current one is marked stale (the nightly chain recomputes after its
-retrain); when the replacement fails because the edit made the curriculum unplannable (too large, empty,
-deleted), the old plan is served marked stale with the planner's reason. Until the watch has read Neo4j
+retrain); when the replacement fails because the edit took the curriculum past the planner's size limit,
+the old plan is served marked stale with the planner's reason. Until the watch has read Neo4j
 once, a cached plan is judged by the planner, as one older than an edit is (so, with Neo4j down, served
 marked stale). Not seen on the hit path (the price of not touching
 Neo4j): answers stored outside the API; the plan's age is always given, and the nightly/batch
@@ -40,7 +40,7 @@ from kgplatform.api.best_effort_cache import BestEffortPlanCache
 from kgplatform.api.inputs_watch import CURRICULUM_REASON, UNREAD_REASON, InputsWatch
 from kgplatform.api.metrics import ApiMetrics
 from kgplatform.api.redis_reader import open_plan_reader
-from kgplatform.errors import NotFound, ServiceUnavailable, ValidationFailed
+from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
 from kgplatform.jobs.on_demand import StampBacklog
@@ -48,7 +48,7 @@ from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import answered_after, answered_key, plan_key
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.stamps import model_version
-from kgplatform.planning.store import PlanStore
+from kgplatform.planning.store import CurriculumTooLargeToPlan, PlanStore
 
 VERSION_CHECK_S = 1.0
 # Set when POST /answers stores answers for a learner, cleared when the worker starts its new plan:
@@ -201,13 +201,11 @@ class NextTasksServing:
                 return orjson.dumps(
                     next_tasks_body(cached, limit, source="cache", now=now, stale_because=reasons)
                 )
-            except (ValidationFailed, NotFound) as error:
-                if error.field != "curriculum_id":
-                    raise
-                # An edit made the curriculum unplannable (past the planner's size limit, emptied, gone):
-                # the client named no curriculum, so a 422 blaming `curriculum_id` would withdraw a plan
-                # served a second earlier for something only the designer can fix. The old plan, marked
-                # stale with the planner's reason, as while Neo4j is down.
+            except CurriculumTooLargeToPlan as error:
+                # An edit took the curriculum past the planner's size limit: a 422 blaming `curriculum_id`
+                # would withdraw a plan served a second earlier for something only the designer can fix;
+                # its tasks still exist. The old plan, marked stale with the planner's reason, as while
+                # Neo4j is down. (A curriculum deleted or emptied is still an error: its tasks are gone.)
                 self.metrics.plan_lookup("cache")
                 reasons = [*because, *changed, f"a new plan cannot be computed: {error.message}"]
                 return orjson.dumps(

@@ -53,6 +53,12 @@ class ChangeStamps:
         return self.transfer_version if curriculum_id in self.transfer_curricula else None
 
 
+class CurriculumTooLargeToPlan(ValidationFailed):
+    """The curriculum has more concepts than the planner plans. Unlike a curriculum deleted or emptied
+    (whose tasks are gone with it), one grown past the limit still holds the tasks its learners' cached
+    plans name, so serving keeps those plans, marked stale, rather than refuse (`api.plan_serving`)."""
+
+
 class PlanStore:
     """Runs the planning queries against one `Graph`."""
 
@@ -80,7 +86,7 @@ class PlanStore:
                 field="curriculum_id",
             )
         if len(rows.concepts) > MAX_PLANNED_CONCEPTS:
-            raise ValidationFailed(
+            raise CurriculumTooLargeToPlan(
                 f"curriculum {curriculum_id!r} has {len(rows.concepts):,} concepts; the planner plans "
                 f"curricula of at most {MAX_PLANNED_CONCEPTS:,}: split it",
                 field="curriculum_id",

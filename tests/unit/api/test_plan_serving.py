@@ -12,7 +12,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from kgplatform.api.inputs_watch import CURRICULUM_REASON, UNREAD_REASON
 from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.planning.service import ServedPlan
-from kgplatform.planning.store import ChangeStamps
+from kgplatform.planning.store import ChangeStamps, CurriculumTooLargeToPlan
 from tests.unit.api.serving_app import (
     SERVICE,
     FakeReader,
@@ -119,33 +119,46 @@ class UnplannablePlanner:
         raise self.error
 
 
-TOO_LARGE = ValidationFailed(
+TOO_LARGE = CurriculumTooLargeToPlan(
     "curriculum 'maths' has 5,001 concepts; the planner plans curricula of at most 5,000: split it",
     field="curriculum_id",
 )
 
 
-@pytest.mark.parametrize(
-    "error",
-    [TOO_LARGE, NotFound("curriculum 'maths' does not exist", field="curriculum_id")],
-    ids=["too-large", "deleted"],
-)
 @pytest.mark.parametrize("query", ["", "?curriculum_id=maths"], ids=["fast-path", "route"])
-def test_a_cached_plan_whose_curriculum_an_edit_made_unplannable_is_served_stale(
-    error: Exception, query: str
-) -> None:
+def test_a_cached_plan_whose_curriculum_an_edit_took_past_the_size_limit_is_served_stale(query: str) -> None:
     """Every learner of a curriculum edited past 5,000 concepts got a 422 naming a `curriculum_id` the
     client never sent, for a plan served a second earlier; the old plan is served, stale, saying why."""
     app, client = serving_app()
     serving = app.state.next_tasks
     cache(serving, cached_plan(model_version=serving.current_model_version()))
     serving.changes.stale_reasons = lambda _: [CURRICULUM_REASON]  # the watch saw the designer's edit
-    serving.plan_service = lambda: UnplannablePlanner(error)
+    serving.plan_service = lambda: UnplannablePlanner(TOO_LARGE)
     response = client.get(f"/learners/l1/next-tasks{query}", headers=SERVICE)
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["source"], body["stale"]) == ("cache", True)
-    assert body["stale_because"][0] == CURRICULUM_REASON and str(error) in body["stale_because"][1]
+    assert body["stale_because"][0] == CURRICULUM_REASON and str(TOO_LARGE) in body["stale_because"][1]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        NotFound("curriculum 'maths' does not exist", field="curriculum_id"),
+        ValidationFailed(
+            "curriculum 'maths' has no concepts yet: there is nothing to plan", field="curriculum_id"
+        ),
+    ],
+    ids=["deleted", "emptied"],
+)
+def test_a_cached_plan_of_a_deleted_or_emptied_curriculum_is_not_served(error: Exception) -> None:
+    """Its tasks went with the curriculum's concepts: a plan naming them would send learners to nothing."""
+    app, client = serving_app()
+    serving = app.state.next_tasks
+    cache(serving, cached_plan(model_version=serving.current_model_version()))
+    serving.changes.stale_reasons = lambda _: [CURRICULUM_REASON]
+    serving.plan_service = lambda: UnplannablePlanner(error)
+    assert client.get("/learners/l1/next-tasks", headers=SERVICE).status_code == error.status_code
 
 
 def test_without_a_cached_plan_an_unplannable_curriculum_is_still_refused() -> None:
