@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from kgplatform.cli.base import EXIT_RETRAIN_FAILED
 from kgplatform.graph.driver import Graph
 from tests.integration.workers.conftest import PLANNING_QUEUES, StartWorker, WorkerEnv, wait_for_workers
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
@@ -27,6 +28,8 @@ def test_the_nightly_chain_runs_now_and_the_cli_follows_its_recompute(
         env=worker_env.env,
         timeout=200,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    # No answers to train on: the retrain fails, the recompute succeeds, and the exit code says which.
+    assert result.returncode == EXIT_RETRAIN_FAILED, result.stdout + result.stderr
+    assert "the nightly transfer retrain failed" in result.stdout
     assert "nightly chain sent: retrain, then job recompute_all-" in result.stdout
     assert "succeeded" in result.stdout and f"{LEARNERS} / {LEARNERS}" in result.stdout
