@@ -276,8 +276,10 @@ class ServingSettings(BaseModel):
     # processes (burst/rate s, at least 1 s, taking `rate` a second on average; one Redis round trip per
     # request; fails open while Redis is down).
     rate_limit_backend: Literal["local", "redis"] = "local"
-    # Celery queues whose depth the API's /metrics reports; empty: all of the workers' queues. Comma-
-    # separated (`planning,ondemand`, as `kgplatform worker --queues`) or a JSON list.
+    # Celery queues whose depth the API's /metrics reports; empty (also "" or ","): all of the workers'
+    # queues, a safe reading for a report, whereas `kgplatform worker --queues` refuses an empty list (such
+    # a worker never plans). Comma-separated (`planning,ondemand`, as `kgplatform worker --queues`) or a
+    # JSON list.
     queues: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # How often each API process reads when curricula and the transfer model last changed, so that a
     # cached plan made before such a change is served marked stale (api/inputs_watch.py).

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from kgplatform.settings import Settings, get_settings
-from workers.queues import unknown_queues
+from workers.queues import Queue, unknown_queues
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -33,10 +33,17 @@ def prepare_metrics_dir(settings: Settings) -> str | None:
 
 
 def worker_argv(queues: Sequence[str], concurrency: int, loglevel: str, hostname: str | None) -> list[str]:
-    if (problem := unknown_queues(queues)) is not None:
-        from kgplatform.errors import ValidationFailed
+    from kgplatform.errors import ValidationFailed
 
-        raise ValidationFailed(problem, field="queues")
+    if (problem := unknown_queues(queues)) is not None:
+        raise ValidationFailed(f"--queues: {problem}", field="queues")
+    if not queues:
+        # `--queues=` makes Celery consume only its default queue: a worker that answers pings (so the
+        # CLI's "no worker" warning stays silent) yet never plans; what `--queues "$UNSET"` gives.
+        raise ValidationFailed(
+            f"--queues names no queue: give at least one of {', '.join(q.value for q in Queue)}",
+            field="queues",
+        )
     argv = [
         "worker",
         "--pool=prefork",

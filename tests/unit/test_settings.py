@@ -197,6 +197,7 @@ def test_relative_service_folders_are_made_absolute_against_the_working_director
         (" planning , ondemand ,", ["planning", "ondemand"]),
         ('["training"]', ["training"]),
         ("", []),
+        (",", []),  # empty means every queue here (README), unlike `kgplatform worker --queues`
     ],
 )
 def test_queues_take_the_comma_form_or_json(

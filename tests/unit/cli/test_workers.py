@@ -1,4 +1,4 @@
-"""`--wait` on a batch: how an interrupted wait ends."""
+"""The worker and batch commands: `--queues` checks, and how an interrupted `--wait` ends."""
 
 from __future__ import annotations
 
@@ -41,3 +41,24 @@ def test_ctrl_c_stops_the_wait_not_the_batch(capsys: pytest.CaptureFixture[str])
     out = " ".join(capsys.readouterr().out.replace("│", " ").split())
     assert "running" in out and "40 / 100" in out
     assert "the batch goes on (`kgplatform jobs show job-1 --wait`)" in out
+
+
+@pytest.mark.parametrize("queues", ["", ",", " , ", "planning,ondemnd"])
+def test_worker_refuses_queues_naming_no_known_queue_before_starting(
+    queues: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--queues ""` (a deploy script's unset variable) became `--queues=`: a Celery worker consuming only
+    the `default` queue, which answers pings yet never plans (a review, s30). Refused like a misspelt
+    queue: one line naming --queues, exit 2, no worker started."""
+    import sys
+
+    import workers.run
+    from kgplatform.cli import main
+
+    monkeypatch.setattr(workers.run, "prepare_metrics_dir", lambda _: pytest.fail("a worker was started"))
+    monkeypatch.setattr(sys, "argv", ["kgplatform", "worker", "--queues", queues])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 2, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("kgplatform: --queues"), err
