@@ -8,7 +8,7 @@ from fastapi import Path
 from pydantic import AfterValidator
 
 from kgplatform.curriculum.models import well_formed_id
-from kgplatform.mastery.models import LEARNER_ID_PATTERN, MAX_ID_LENGTH
+from kgplatform.mastery.models import LEARNER_ID_PATTERN, MAX_ID_LENGTH, learner_id_characters
 
 # The rule POST /answers applies to learner ids: goals and interests create learners too, and a learner
 # created here must be one that answers can reach.
@@ -17,8 +17,11 @@ LearnerId = Annotated[
     Path(
         min_length=1,
         max_length=MAX_ID_LENGTH,
-        pattern=LEARNER_ID_PATTERN,
-        description="The learner's id (no whitespace or '/', Unicode NFC).",
+        description="The learner's id (no whitespace, '/' or control characters, Unicode NFC).",
+        # The pattern for the OpenAPI document only: checked by `learner_id_characters`, whose refusal is
+        # in words rather than pydantic's quoted regex.
+        json_schema_extra={"pattern": LEARNER_ID_PATTERN},
     ),
+    AfterValidator(learner_id_characters),
     AfterValidator(well_formed_id),
 ]
