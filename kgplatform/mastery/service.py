@@ -462,7 +462,9 @@ def _atomic_refusal(result: AnswerBatchResult, repeats: list[_Repeat]) -> KgpErr
     rows = sorted(settled.rejected, key=lambda r: r.index)
     error = Conflict if all(r.reason == "conflict" for r in rows) else ValidationFailed
     field = next((r.field for r in rows if r.reason != "conflict"), rows[0].field)
-    return error(_summary(rows), field=field, rejected=[r.model_dump() for r in rows])
+    return error(
+        _summary(rows), field=field, rejected=[r.model_dump() for r in rows], rejected_total=len(rows)
+    )
 
 
 def _summary(rejected: list[RejectedRow]) -> str:

@@ -119,7 +119,9 @@ def post_answers(
             f"row {r.index}: {r.message}" for r in result.rejected[:3]
         )
         error = Conflict if all(r.reason == "conflict" for r in result.rejected) else ValidationFailed
-        raise error(message, field=result.rejected[0].field, rejected=rejected)
+        # Every rejected row is listed, unlike other 422s (the first 20 errors): a service fixes its rows
+        # from this list. `rejected_total` counts them, as `errors_total` does elsewhere.
+        raise error(message, field=result.rejected[0].field, rejected=rejected, rejected_total=len(rejected))
     return result
 
 
