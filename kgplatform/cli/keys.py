@@ -42,12 +42,24 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
+def keys_list(
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON array of {id, name, role, created_at, revoked}, for scripts."
+    ),
+) -> None:
     """Every key (never secrets), newest first."""
+    from pydantic import TypeAdapter
+
     from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKey
 
     with graph_session() as graph:
         keys = service.list_keys(graph)
+    if as_json:
+        # The table wraps names and dates to the terminal's (or a pipe's 80) columns, so a script could not
+        # find a key by its name in it (a review, s30). Plain print: no rich markup or wrapping.
+        print(TypeAdapter(list[ApiKey]).dump_json(keys).decode())
+        return
     # Whole ids whatever the terminal's width: `keys revoke` needs one, and an id cut to fit was useless.
     # The other columns fold onto more lines rather than lose characters.
     widest = max((len(key.id) for key in keys), default=2)

@@ -24,8 +24,10 @@ def fit_tracer(
     from kgplatform.mastery.fitting import FitOptions, fit_bkt
 
     settings = get_settings()
-    log = read_log(data)
+    # Checked (in FitOptions) before the log is read and fitted: a bad rate was refused only when the
+    # fitted parameters were stored, after the whole EM run.
     options = FitOptions() if forget_rate is None else FitOptions(forget_rate_per_day=forget_rate)
+    log = read_log(data)
     version = params_store.new_model_version()
     params, report = fit_bkt(log.observations(), log.skill_labels, options, version)
     metadata = {"data": str(data), "counts": log.describe(), "fit": asdict(report)}

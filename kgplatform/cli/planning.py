@@ -97,6 +97,11 @@ def simulate_logs(
         "--goals-out",
         help="Where to write the learners' goals (JSON lines); default: OUT with the suffix .goals.jsonl.",
     ),
+    learner_prefix: str = typer.Option(
+        "learner",
+        "--learner-prefix",
+        help="Learner ids are PREFIX-00000, PREFIX-00001, ...; the default gives the demo's learners' ids.",
+    ),
 ) -> None:
     """Answer logs of simulated learners following their plans, and their goals, to post through the API
     (`kgplatform demo` does the same in-process).
@@ -111,6 +116,9 @@ def simulate_logs(
     from kgplatform.planning.graph import build_graph
     from kgplatform.planning.logs import event_prefix, goal_records, simulate_answer_logs
 
+    # The demo's learners are learner-00000...: posted onto its graph with the default prefix, these
+    # learners' goals replace theirs and their answers join their histories (a review, s30).
+    _check_learner_prefix(learner_prefix, learners)
     try:
         started = datetime.fromisoformat(start)
     except ValueError:
@@ -127,18 +135,38 @@ def simulate_logs(
     prefix = event_prefix(document, seed=seed, n_learners=learners, n_tasks=tasks, start=started)
     with out.open("w", encoding="utf-8") as handle:
         for record in simulate_answer_logs(
-            graph, n_learners=learners, n_tasks=tasks, seed=seed, start=started, event_prefix=prefix
+            graph,
+            n_learners=learners,
+            n_tasks=tasks,
+            seed=seed,
+            start=started,
+            learner_prefix=learner_prefix,
+            event_prefix=prefix,
         ):
             print(json.dumps(record), file=handle)
             count += 1
     goals_out = goals_out or out.with_suffix(".goals.jsonl")
     with goals_out.open("w", encoding="utf-8") as handle:
-        for record in goal_records(graph, n_learners=learners, seed=seed):
+        for record in goal_records(graph, n_learners=learners, seed=seed, learner_prefix=learner_prefix):
             print(json.dumps(record), file=handle)
     console.print(
         f"wrote {out}: {count} answers of {learners} learners on {graph.n_concepts} concepts; "
         f"their goals: {goals_out}"
     )
+
+
+def _check_learner_prefix(prefix: str, learners: int) -> None:
+    """Refuses a prefix whose ids POST /answers would refuse (checked on the longest id it gives), saying
+    why, before anything is simulated."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from kgplatform.mastery.models import LearnerIdText
+
+    try:
+        TypeAdapter(LearnerIdText).validate_python(f"{prefix}-{learners - 1:05d}")
+    except ValidationError as error:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+        fail(f"--learner-prefix {prefix!r} gives learner ids the API refuses: {problems}")
 
 
 # Errors of a refused --curriculum-file shown in its one line; the import's dry run lists them all.

@@ -25,10 +25,7 @@ def api(
     port = settings.api_port if port is None else port  # --port 0: any free port
     # Said before the app starts: uvicorn started the whole app (its Neo4j and Redis clients, the change
     # poll) and only then failed to bind, with exit code 3 among its startup and shutdown logs.
-    if reason := listen_refused(host, port):
-        fail(
-            f"cannot serve on {host}:{port}: {reason}; stop what listens there, or pass --port (KGP_API_PORT)"
-        )
+    refuse_unservable(host, port)
     uvicorn.run(
         "kgplatform.api.app:create_app",
         factory=True,
@@ -38,6 +35,14 @@ def api(
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
     )
+
+
+def refuse_unservable(host: str, port: int) -> None:
+    """Exit 2 with one line when `host:port` cannot be listened on (taken, or not this machine's)."""
+    if reason := listen_refused(host, port):
+        fail(
+            f"cannot serve on {host}:{port}: {reason}; stop what listens there, or pass --port (KGP_API_PORT)"
+        )
 
 
 @app.command()
@@ -53,6 +58,10 @@ def demo(
     from kgplatform.services import manager
 
     settings = get_settings()
+    if serve:
+        # Checked before stage 1 as well as by `api` at the end: the stages revoke the previous demo key,
+        # issue a new one and write the graph, all for nothing if the port then turns out taken.
+        refuse_unservable(settings.api_host, settings.api_port)
     console.rule("1. services")
     print_statuses(manager.up(settings))
     console.rule("2. schema")

@@ -153,7 +153,13 @@ def read_assistments_csv(path: Path) -> ResponseLog:
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         header = next(csv.reader(handle), [])
     skill_column = "skill_id" if "skill_id" in header else "skill_name"
-    rows = _read_csv(path, ("user_id", "problem_id", skill_column, "correct"), optional=("order_id",))
+    # Either skill column will do: a file with neither is told so, not asked for skill_name alone.
+    rows = _read_csv(
+        path,
+        ("user_id", "problem_id", skill_column, "correct"),
+        optional=("order_id",),
+        named={"skill_name": "skill_id or skill_name"},
+    )
     order = "order_id" if "order_id" in header else None
     return _build(rows, skill_column, order_column=order)
 
@@ -163,15 +169,22 @@ def read_log(path: Path) -> ResponseLog:
     return read_assist2009(path) if path.is_dir() else read_assistments_csv(path)
 
 
-def _read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict[str, str]]:
-    """The required (and present optional) columns only: raw exports carry dozens more."""
+def _read_csv(
+    path: Path,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    named: dict[str, str] | None = None,
+) -> list[dict[str, str]]:
+    """The required (and present optional) columns only: raw exports carry dozens more. `named`: how to
+    call a missing required column in the refusal (one that has an alternative)."""
     # utf-8-sig: a spreadsheet's byte-order mark would otherwise stick to the first column's name.
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
         reader = csv.reader(handle)
         header = next(reader, [])
         missing = [c for c in required if c not in header]
         if missing:
-            raise ValidationFailed(f"{path.name} lacks column(s) {', '.join(missing)}", field=missing[0])
+            shown = [(named or {}).get(c, c) for c in missing]
+            raise ValidationFailed(f"{path.name} lacks column(s) {', '.join(shown)}", field=missing[0])
         wanted = [(c, header.index(c)) for c in (*required, *optional) if c in header]
         return [{c: row[i] if i < len(row) else "" for c, i in wanted} for row in reader if row]
 

@@ -46,6 +46,15 @@ class FitOptions:
     forget_rate_per_day: float = DEFAULT_FORGET_RATE_PER_DAY
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        # TracerParams refuses such a rate too, but only once the EM fit has run: say it before.
+        if not (np.isfinite(self.forget_rate_per_day) and self.forget_rate_per_day >= 0):
+            raise ValidationFailed(
+                "forget_rate_per_day must be a number >= 0 (0: no forgetting), "
+                f"not {self.forget_rate_per_day}",
+                field="forget_rate_per_day",
+            )
+
 
 @dataclass(frozen=True)
 class FitReport:

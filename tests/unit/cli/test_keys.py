@@ -1,4 +1,5 @@
-"""`keys create`: a name the API would refuse is refused before the graph is touched, saying why."""
+"""`keys create`: a name the API would refuse is refused before the graph is touched, saying why;
+`keys list --json` for scripts."""
 
 from __future__ import annotations
 
@@ -29,3 +30,27 @@ def test_a_refused_name_says_what_is_wrong_with_it(
     err = capsys.readouterr().err
     assert exited.value.code == 2
     assert err == f"kgplatform: invalid key request ({says})\n"
+
+
+def test_keys_list_json_is_one_array_whatever_the_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table wrapped names and dates at a pipe's 80 columns: `keys list | grep NAME` missed keys."""
+    import json
+    from contextlib import nullcontext
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKey, Role
+    from kgplatform.cli import app
+
+    name = "a rather long key name held by the nightly ingestion service of school 42"
+    created = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+    keys = [ApiKey(id="k1", name=name, role=Role.SERVICE, created_at=created, revoked=False)]
+    monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
+    monkeypatch.setattr(service, "list_keys", lambda _: keys)
+    result = CliRunner().invoke(app, ["keys", "list", "--json"], terminal_width=40)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [
+        {"id": "k1", "name": name, "role": "service", "created_at": "2026-12-02T07:00:00Z", "revoked": False}
+    ]

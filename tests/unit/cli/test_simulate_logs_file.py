@@ -1,4 +1,5 @@
-"""`simulate-logs --curriculum-file`: a file the import would refuse is one line, not a traceback."""
+"""`simulate-logs --curriculum-file`: a file the import would refuse is one line, not a traceback;
+`--learner-prefix` keeps simulated learners apart from the demo's."""
 
 from __future__ import annotations
 
@@ -38,3 +39,34 @@ def test_a_valid_file_is_simulated(tmp_path: Path) -> None:
     code, output = _simulate(tmp_path, document)
     assert code == 0, output
     assert (tmp_path / "a.jsonl").read_text().count("\n") > 0
+
+
+def test_learner_prefix_names_the_learners_of_answers_and_goals(tmp_path: Path) -> None:
+    """The ids were always learner-00000..., the demo's learners' ids: posted onto the demo graph, these
+    goals replaced theirs and these answers joined their histories (a review, s30)."""
+    ids: dict[str, set[str]] = {}
+    for prefix in (None, "sim-b"):
+        out = tmp_path / f"{prefix}.jsonl"
+        options = [] if prefix is None else ["--learner-prefix", prefix]
+        arguments = ["simulate-logs", "--out", str(out), "--concepts", "6", "--learners", "3", "--tasks", "2"]
+        result = CliRunner().invoke(app, [*arguments, *options])
+        assert result.exit_code == 0, result.output
+        answers = {json.loads(line)["learner_id"] for line in out.read_text().splitlines()}
+        goals = {
+            json.loads(line)["learner_id"]
+            for line in out.with_suffix(".goals.jsonl").read_text().splitlines()
+        }
+        assert answers <= goals
+        ids[str(prefix)] = goals
+    assert ids == {
+        "None": {"learner-00000", "learner-00001", "learner-00002"},  # the default keeps today's ids
+        "sim-b": {"sim-b-00000", "sim-b-00001", "sim-b-00002"},
+    }
+
+
+def test_a_learner_prefix_giving_ids_the_api_refuses_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "a.jsonl"
+    result = CliRunner().invoke(app, ["simulate-logs", "--out", str(out), "--learner-prefix", "school 1/"])
+    assert result.exit_code == 2, result.output
+    assert "--learner-prefix 'school 1/'" in result.output and "whitespace or '/'" in result.output
+    assert not out.exists()

@@ -87,3 +87,28 @@ def test_eval_tracing_refuses_bad_folds(isolated_paths: Path) -> None:
     log = write_log(isolated_paths / "log.csv", learners=10)
     result = runner.invoke(app, ["eval-tracing", "--data", str(log), "--folds", "one", "--no-pybkt"])
     assert isinstance(result.exception, ValidationFailed) and result.exception.field == "folds"
+
+
+def test_fit_tracer_names_either_skill_column_when_neither_is_there(isolated_paths: Path) -> None:
+    """It asked for skill_name alone, though skill_id is accepted too (docs/tracing.md; a review, s30)."""
+    log = isolated_paths / "log.csv"
+    log.write_text("user_id,problem_id,correct\nu1,p1,1\n")
+    with pytest.raises(ValidationFailed, match="lacks column\\(s\\) skill_id or skill_name$"):
+        runner.invoke(app, ["fit-tracer", "--data", str(log)], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("rate", ["-1", "nan", "inf"])
+def test_fit_tracer_refuses_a_bad_forget_rate_before_reading_or_fitting(
+    rate: str, isolated_paths: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--forget-rate-per-day -1` was refused only when the fitted parameters were stored, after the EM
+    fit had run (a review, s30)."""
+    from kgplatform.mastery import datasets
+
+    monkeypatch.setattr(datasets, "read_log", lambda _: pytest.fail("the log was read"))
+    log = write_log(isolated_paths / "log.csv", learners=5)
+    with pytest.raises(ValidationFailed, match="forget_rate_per_day must be a number >= 0"):
+        runner.invoke(
+            app, ["fit-tracer", "--data", str(log), "--forget-rate-per-day", rate], catch_exceptions=False
+        )
+    assert params_store.load_current(get_settings()) is None

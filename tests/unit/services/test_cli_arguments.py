@@ -71,6 +71,29 @@ def test_api_on_a_taken_port_says_so_before_starting_the_app(monkeypatch: object
     assert started == []
 
 
+def test_demo_refuses_a_taken_api_port_before_its_first_stage(monkeypatch: object) -> None:
+    """With --serve (the default) the demo ran all seven stages, revoking the previous demo key and issuing
+    a new one, before `api` refused the port (a review, s30)."""
+    import socket
+
+    from kgplatform.services import manager
+
+    started: list[object] = []
+    monkeypatch.setattr(manager, "up", lambda *args, **kwargs: started.append(args) or [])  # type: ignore[attr-defined]
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("KGP_API_HOST", "127.0.0.1")  # type: ignore[attr-defined]
+        monkeypatch.setenv("KGP_API_PORT", str(port))  # type: ignore[attr-defined]
+        get_settings.cache_clear()
+        try:
+            result = CliRunner().invoke(app, ["demo"])
+        finally:
+            get_settings.cache_clear()
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and f"cannot serve on 127.0.0.1:{port}" in words, words
+    assert started == [] and "1. services" not in words
+
+
 def test_services_up_refuses_a_started_file_it_cannot_write_before_starting_anything(
     tmp_path: Path, monkeypatch: object
 ) -> None:
