@@ -117,7 +117,7 @@ def start_and_follow(
     wait: bool,
     timeout: float | None,
 ) -> None:
-    """Refuses while a batch runs, warns when no worker answers, starts the job (`start` returns its id)
+    """Refuses while a batch runs, starts the job (`start` returns its id), warns when no worker answers
     and, with `wait`, follows it and exits with how it ended (`wait_exit_code`)."""
     import redis
 
@@ -132,10 +132,12 @@ def start_and_follow(
             running = jobs.running_batch()
             if running:
                 refuse(f"batch {running} is queued or running; `kgplatform jobs show {running}`")
-            if not celery.control.ping(timeout=1.0):
-                console.print(f"[yellow]no worker answered a ping: {idle_note}[/yellow]")
             job_id = start(jobs)
             console.print(started.format(job_id=job_id))
+            # Only once `start` accepted the batch: a refused one (an unknown curriculum) was told it
+            # "waits in the queue" just before its refusal (a review, s30).
+            if not celery.control.ping(timeout=1.0):
+                console.print(f"[yellow]no worker answered a ping: {idle_note}[/yellow]")
             if wait:
                 status = watch_job(jobs, job_id, timeout_s=timeout)
                 print_job(status)

@@ -62,3 +62,56 @@ def test_worker_refuses_queues_naming_no_known_queue_before_starting(
     err = capsys.readouterr().err
     assert exited.value.code == 2, err
     assert len(err.strip().splitlines()) == 1 and err.startswith("kgplatform: --queues"), err
+
+
+class FakeRedis:
+    def close(self) -> None:
+        pass
+
+
+def patch_batch_start(monkeypatch: pytest.MonkeyPatch, jobs: object, answering: list[object]) -> None:
+    """`start_and_follow` without Redis, Neo4j or a broker: `jobs` as the job service, `answering` as the
+    workers that answer a ping."""
+    from contextlib import nullcontext
+
+    import redis
+
+    import kgplatform.jobs.service
+    from workers.celery_app import app as celery
+
+    monkeypatch.setattr(redis.Redis, "from_url", lambda *_, **__: FakeRedis())
+    monkeypatch.setattr("kgplatform.cli.workers.graph_session", lambda **_: nullcontext(None))
+    monkeypatch.setattr(kgplatform.jobs.service, "JobService", lambda *_: jobs)
+    monkeypatch.setattr(celery.control, "ping", lambda **_: answering)
+
+
+class RefusingJobs:
+    """No batch running; the curriculum asked for does not exist."""
+
+    def running_batch(self) -> None:
+        return None
+
+    def start_recompute_all(self, *_: object) -> str:
+        from kgplatform.errors import NotFound
+
+        raise NotFound("curriculum 'nope' does not exist", field="curriculum_id")
+
+
+def test_a_refused_batch_is_not_said_to_wait_for_a_worker(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`recompute --curriculum nope --all` with no worker printed "the batch waits in the queue until
+    `kgplatform worker` runs", then refused it: nothing was queued (a review, s30)."""
+    import sys
+
+    from kgplatform.cli import main
+    from kgplatform.cli.base import EXIT_REFUSED
+
+    patch_batch_start(monkeypatch, RefusingJobs(), answering=[])
+    monkeypatch.setattr(sys, "argv", ["kgplatform", "recompute", "--curriculum", "nope", "--all"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out, err = capsys.readouterr()
+    assert exited.value.code == EXIT_REFUSED
+    assert err == "kgplatform: curriculum 'nope' does not exist\n"
+    assert "waits in the queue" not in out and "no worker" not in out, out
