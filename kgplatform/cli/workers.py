@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -21,7 +21,7 @@ from kgplatform.cli.base import (
     refuse,
 )
 from kgplatform.settings import get_settings
-from workers.queues import DEFAULT_WORKER_QUEUES, queue_list
+from workers.queues import DEFAULT_WORKER_QUEUES, Queue, queue_list
 
 if TYPE_CHECKING:  # the jobs package is imported where used, not at CLI start-up
     from kgplatform.jobs.models import JobStatus
@@ -78,6 +78,7 @@ def recompute(
     start_and_follow(
         lambda jobs: jobs.start_recompute_all(celery.send_task, curriculum, chunk_size),
         idle_note="the batch waits in the queue until `kgplatform worker` runs",
+        queues=(Queue.PLANNING,),
         started="job {job_id} queued",
         wait=wait,
         timeout=timeout,
@@ -103,6 +104,7 @@ def nightly_now(
         lambda jobs: start_nightly_job(jobs, workers, datetime.now(UTC)),
         idle_note="the chain waits in the queues until `kgplatform worker` runs (and is dropped after "
         "KGP_WORKERS__NIGHTLY_EXPIRY_S)",
+        queues=(Queue.TRAINING, Queue.PLANNING),
         started="nightly chain sent: retrain, then job {job_id}",
         wait=wait,
         timeout=timeout,
@@ -113,12 +115,14 @@ def start_and_follow(
     start: Callable[[JobService], str],
     *,
     idle_note: str,
+    queues: Sequence[Queue],
     started: str,
     wait: bool,
     timeout: float | None,
 ) -> None:
     """Refuses while a batch runs, starts the job (`start` returns its id), warns when no worker answers
-    and, with `wait`, follows it and exits with how it ended (`wait_exit_code`)."""
+    or none consumes one of `queues`, and, with `wait`, follows it and exits with how it ended
+    (`wait_exit_code`)."""
     import redis
 
     from kgplatform.jobs.service import JobService
@@ -136,14 +140,35 @@ def start_and_follow(
             console.print(started.format(job_id=job_id))
             # Only once `start` accepted the batch: a refused one (an unknown curriculum) was told it
             # "waits in the queue" just before its refusal (a review, s30).
-            if not celery.control.ping(timeout=1.0):
-                console.print(f"[yellow]no worker answered a ping: {idle_note}[/yellow]")
+            missing = queues_nobody_consumes(celery.control, queues)
+            if missing is None:
+                console.print(f"[yellow]no worker answered: {idle_note}[/yellow]")
+            for queue in missing or ():
+                console.print(
+                    f"[yellow]no running worker consumes queue {queue}: {QUEUE_WORK[queue]} waits there until "
+                    f"one does (`kgplatform worker --queues {queue}`)[/yellow]"
+                )
             if wait:
                 status = watch_job(jobs, job_id, timeout_s=timeout)
                 print_job(status)
                 raise typer.Exit(wait_exit_code(status))
     finally:
         client.close()
+
+
+# What of a batch waits in each queue it needs, for the warning that no worker consumes it.
+QUEUE_WORK = {Queue.PLANNING: "the batch's fan-out", Queue.TRAINING: "the night's retrain"}
+
+
+def queues_nobody_consumes(control: Any, queues: Sequence[Queue]) -> list[Queue] | None:
+    """Which of `queues` no running worker consumes; None when no worker answers at all. A ping told only
+    that some worker answered: with a training-only worker up (the README's split, the planning machine
+    down) a batch waited in planning with no warning (a review, s30)."""
+    answers = control.inspect(timeout=1.0).active_queues() or {}
+    if not answers:
+        return None
+    consumed = {q.get("name") for listed in answers.values() for q in listed or ()}
+    return [queue for queue in queues if queue.value not in consumed]
 
 
 def wait_exit_code(status: JobStatus) -> int:
@@ -218,6 +243,8 @@ def eta_text(status: JobStatus, *, short: bool = False) -> str:
         wait = status.waiting
         if not short:
             return "unknown: see waiting"
+        if status.total is None:  # not split yet: its fan-out waits for a worker (`fan_out_waiting`)
+            return f"? (not taken up for {wait.quiet_s:,.0f} s)"
         by = f", redelivery by {wait.redelivery_by:%H:%M} UTC" if wait.redelivery_by else ""
         return f"? (silent {wait.quiet_s:,.0f} s: {wait.chunks_lost + wait.chunks_running} chunk(s) out{by})"
     if status.eta_s is None:

@@ -36,7 +36,8 @@ class JobFailure(BaseModel):
 class JobWait(BaseModel):
     """Why a running batch has no ETA: nothing was counted or started for longer than its rate says the
     rest takes. Usually a chunk whose worker died, which the broker hands out again only after the
-    visibility timeout (KGP_WORKERS__VISIBILITY_TIMEOUT_S, an hour by default)."""
+    visibility timeout (KGP_WORKERS__VISIBILITY_TIMEOUT_S, an hour by default). Also why a batch queued
+    for a minute has not started: no worker took its fan-out up (no chunk counts then)."""
 
     quiet_s: float = Field(description="Seconds since a chunk last started or was counted.")
     chunks_lost: int = Field(

@@ -37,6 +37,7 @@ import redis
 from kgplatform.errors import NotFound
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus, JobWait
 from kgplatform.jobs.pace import ChunkLimits, ChunkRuns, runs_from, waiting
+from workers.queues import Queue
 
 KEY_PREFIX = "kgp:job:"
 COUNTERS = ("total", "done", "failed", "skipped", "chunks_total", "chunks_done")
@@ -358,6 +359,21 @@ QUIET_S = 60.0
 QUIET_FLOOR_S = 10.0
 
 
+def fan_out_waiting(quiet_s: float, *, nightly: bool) -> JobWait:
+    """What a batch queued `quiet_s` ago, whose fan-out no worker has taken up, waits for. A night's job
+    (it has a `start_by`) first waits for its retrain, on the training queue."""
+    planning, training = Queue.PLANNING.value, Queue.TRAINING.value
+    before = f"the night's retrain (queue {training}) runs or waits first, then " if nightly else ""
+    return JobWait(
+        quiet_s=quiet_s,
+        chunks_lost=0,
+        chunks_running=0,
+        chunks_queued=0,
+        message=f"not taken up for {quiet_s:,.0f} s: {before}the fan-out waits in queue {planning}; no "
+        f"worker has taken it (is a `kgplatform worker` consuming {planning} running?)",
+    )
+
+
 def status_of(
     job_id: str,
     fields: Mapping[str, str],
@@ -399,6 +415,13 @@ def status_of(
             eta = None
             if limits is not None and number("chunks_total"):
                 wait = waiting(runs, number("chunks_total") or 0, quiet_s, now, limits)
+    elif state is JobState.QUEUED and not fields.get("updated_at"):
+        # No worker has taken the fan-out up (`touch` sets updated_at): with no worker consuming planning
+        # the batch sat "queued" with no hint, for ever (a review, s30).
+        created = when("created_at")
+        quiet_s = now - created.timestamp() if created else 0.0
+        if quiet_s > QUIET_S:
+            wait = fan_out_waiting(quiet_s, nightly=bool(fields.get("start_by")))
     return JobStatus(
         id=job_id,
         kind=fields.get("kind", ""),

@@ -69,9 +69,18 @@ class FakeRedis:
         pass
 
 
-def patch_batch_start(monkeypatch: pytest.MonkeyPatch, jobs: object, answering: list[object]) -> None:
+class FakeInspect:
+    def __init__(self, answering: dict[str, list[str]]) -> None:
+        self.answering = answering
+
+    def active_queues(self) -> dict[str, list[dict[str, str]]] | None:
+        # Celery's answer: None when no worker replies, else each worker's queues.
+        return {w: [{"name": q} for q in queues] for w, queues in self.answering.items()} or None
+
+
+def patch_batch_start(monkeypatch: pytest.MonkeyPatch, jobs: object, answering: dict[str, list[str]]) -> None:
     """`start_and_follow` without Redis, Neo4j or a broker: `jobs` as the job service, `answering` as the
-    workers that answer a ping."""
+    workers that answer, with the queues each consumes."""
     from contextlib import nullcontext
 
     import redis
@@ -82,7 +91,8 @@ def patch_batch_start(monkeypatch: pytest.MonkeyPatch, jobs: object, answering: 
     monkeypatch.setattr(redis.Redis, "from_url", lambda *_, **__: FakeRedis())
     monkeypatch.setattr("kgplatform.cli.workers.graph_session", lambda **_: nullcontext(None))
     monkeypatch.setattr(kgplatform.jobs.service, "JobService", lambda *_: jobs)
-    monkeypatch.setattr(celery.control, "ping", lambda **_: answering)
+    monkeypatch.setattr(celery.control, "ping", lambda **_: list(answering))
+    monkeypatch.setattr(celery.control, "inspect", lambda **_: FakeInspect(answering))
 
 
 class RefusingJobs:
@@ -107,7 +117,7 @@ def test_a_refused_batch_is_not_said_to_wait_for_a_worker(
     from kgplatform.cli import main
     from kgplatform.cli.base import EXIT_REFUSED
 
-    patch_batch_start(monkeypatch, RefusingJobs(), answering=[])
+    patch_batch_start(monkeypatch, RefusingJobs(), answering={})
     monkeypatch.setattr(sys, "argv", ["kgplatform", "recompute", "--curriculum", "nope", "--all"])
     with pytest.raises(SystemExit) as exited:
         main()
@@ -115,3 +125,50 @@ def test_a_refused_batch_is_not_said_to_wait_for_a_worker(
     assert exited.value.code == EXIT_REFUSED
     assert err == "kgplatform: curriculum 'nope' does not exist\n"
     assert "waits in the queue" not in out and "no worker" not in out, out
+
+
+class AcceptingJobs:
+    def running_batch(self) -> None:
+        return None
+
+    def start_recompute_all(self, *_: object) -> str:
+        return "job-1"
+
+
+@pytest.mark.parametrize(
+    ("answering", "warned"),
+    [
+        ({}, ["no worker answered: the batch waits in the queue until `kgplatform worker` runs"]),
+        (
+            {"trainer@a": ["training"]},  # the README's split with the planning machine down
+            [
+                "no running worker consumes queue planning: the batch's fan-out waits there until one does "
+                "(`kgplatform worker --queues planning`)"
+            ],
+        ),
+        ({"trainer@a": ["training"], "planner@b": ["ondemand", "planning"]}, []),
+    ],
+)
+def test_recompute_warns_when_no_running_worker_consumes_planning(
+    answering: dict[str, list[str]],
+    warned: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The warning came only when no worker answered a ping at all: a training-only worker answered, and
+    the batch sat queued in planning with no hint (a review, s30)."""
+    import sys
+
+    from kgplatform.cli import main
+
+    patch_batch_start(monkeypatch, AcceptingJobs(), answering)
+    monkeypatch.setattr(sys, "argv", ["kgplatform", "recompute", "--all"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code in (0, None)
+    lines = " ".join(capsys.readouterr().out.split())
+    assert lines.startswith("job job-1 queued")
+    for warning in warned:
+        assert warning in lines, lines
+    if not warned:
+        assert "worker" not in lines, lines

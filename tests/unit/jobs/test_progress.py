@@ -46,3 +46,18 @@ def test_a_batch_silent_for_longer_than_its_eta_has_none() -> None:
     almost = fields(total="300", done="299", updated_at="2026-01-05T02:31:00+00:00")
     assert status_of("j", almost, [], START_S + 100).eta_s is not None  # 40 s quiet: still counting
     assert status_of("j", almost, [], START_S + 200).eta_s is None  # 140 s quiet, ETA under a second
+
+
+def test_a_batch_queued_for_a_minute_with_no_fan_out_says_what_it_waits_for() -> None:
+    """With only a training worker up (the README's split, the planning machine down), a batch sat
+    "queued" with no hint, in `jobs show` and GET /jobs/{id} alike (a review, s30)."""
+    queued = {"kind": "recompute_all", "state": "queued", "created_at": STARTED}
+    assert status_of("j", queued, [], START_S + 30).waiting is None  # a worker may take it any moment
+    wait = status_of("j", queued, [], START_S + 120).waiting
+    assert wait is not None and wait.quiet_s == 120
+    assert "the fan-out waits in queue planning; no worker has taken it" in wait.message
+    assert "retrain" not in wait.message
+    night = status_of("j", {**queued, "start_by": "2026-01-05T06:00:00+00:00"}, [], START_S + 120).waiting
+    assert night is not None and "retrain (queue training)" in night.message
+    taken = {**queued, "updated_at": "2026-01-05T02:30:05+00:00"}  # a worker's fan-out holds it
+    assert status_of("j", taken, [], START_S + 120).waiting is None
