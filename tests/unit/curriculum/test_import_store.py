@@ -179,6 +179,24 @@ def test_the_structure_revision_moves_only_when_a_task_changes_what_answers_reac
     assert ("curriculum/bump_curriculum_revision" in names) is bumps
 
 
+def graph_answering(answer: Callable[[str, dict[str, Any]], list[Record] | None]) -> FakeGraph:
+    """A FakeGraph whose transaction answers a query by `answer(name, params)` (recorded in its calls);
+    where that gives None, as a fresh graph would."""
+    graph = FakeGraph()
+    answer_fresh = graph.tx.run
+
+    def run(text: str, params: dict[str, Any]) -> list[Record]:
+        name = graph.tx.names[text]
+        answered = answer(name, params)
+        if answered is None:
+            return answer_fresh(text, params)
+        graph.tx.calls.append((name, params))
+        return answered
+
+    graph.tx.run = run  # type: ignore[method-assign]
+    return graph
+
+
 @pytest.mark.parametrize("dry_run", [False, True])
 @pytest.mark.parametrize(
     ("curriculum", "rows", "audited"),
@@ -196,21 +214,16 @@ def test_an_import_that_changes_nothing_writes_no_audit_entry(
     re-import wrote one, so a guarded import of an earlier export was a 412 over nothing and every cached
     plan was computed again (a review, s28). A dry run reports the same counts either way."""
     document = generate_curriculum(2, seed=1, tasks_per_concept=1, curriculum_id="c")
-    graph = FakeGraph()
-    answer_fresh = graph.tx.run
-
-    def run(text: str, params: dict[str, Any]) -> list[Record]:
-        name = graph.tx.names[text]
-        if name == "curriculum/import_merge_curriculum":
-            graph.tx.calls.append((name, params))
-            return [Record({"outcome": curriculum, "before": {"name": "Old", "description": ""}})]
-        if name.startswith("curriculum/import_merge_"):
-            graph.tx.calls.append((name, params))
+    graph = graph_answering(
+        lambda name, params: (
+            [Record({"outcome": curriculum, "before": {"name": "Old", "description": ""}})]
+            if name == "curriculum/import_merge_curriculum"
             # Updated rows' before/after are left out: only the counts matter here.
-            return [Record({"outcome": rows, "n": len(params["rows"]), "updated": []})]
-        return answer_fresh(text, params)
-
-    graph.tx.run = run  # type: ignore[method-assign]
+            else [Record({"outcome": rows, "n": len(params["rows"]), "updated": []})]
+            if name.startswith("curriculum/import_merge_")
+            else None
+        )
+    )
     result = import_store.write_import(
         graph,  # type: ignore[arg-type]
         document,
@@ -235,21 +248,11 @@ EXPORTED = '"curriculum@2026-12-02T07:00:00.123456789+00:00"'
 
 
 def graph_of_an_existing_curriculum() -> FakeGraph:
-    graph = FakeGraph()
-    answer_fresh = graph.tx.run
-
-    def run(text: str, params: dict[str, Any]) -> list[Record]:
-        name = graph.tx.names[text]
-        if name == "curriculum/import_merge_curriculum":
-            graph.tx.calls.append((name, params))
-            return [Record({"outcome": "unchanged", "before": None})]
-        if name == "curriculum/get_curriculum_stamp":
-            graph.tx.calls.append((name, params))
-            return [Record({"changed_at": Stamp()})]
-        return answer_fresh(text, params)
-
-    graph.tx.run = run  # type: ignore[method-assign]
-    return graph
+    answers = {
+        "curriculum/import_merge_curriculum": [Record({"outcome": "unchanged", "before": None})],
+        "curriculum/get_curriculum_stamp": [Record({"changed_at": Stamp()})],
+    }
+    return graph_answering(lambda name, _: answers.get(name))
 
 
 @pytest.mark.parametrize(
