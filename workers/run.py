@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from kgplatform.settings import Settings, get_settings
 from workers.queues import Queue, unknown_queues
+from workers.supervisor import supervise
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -75,12 +76,13 @@ def celery_worker_command(
 
 def run_worker(
     queues: Sequence[str], concurrency: int, loglevel: str = "INFO", hostname: str | None = None
-) -> None:
+) -> int:
+    """The Celery worker, under `supervisor.supervise` (started again if it dies by itself, as kombu makes
+    it do on some broker restarts); its exit code. The metrics directory is emptied before each start."""
     argv = worker_argv(queues, concurrency, loglevel, hostname)
-    prepare_metrics_dir(get_settings())
-    from workers.celery_app import app
-
-    app.worker_main(argv)
+    settings = get_settings()
+    command = [sys.executable, "-m", "celery", "-A", "workers.celery_app", *argv]
+    return supervise(command, before_start=lambda: prepare_metrics_dir(settings))
 
 
 def run_beat(loglevel: str = "INFO", schedule_file: str | None = None) -> None:

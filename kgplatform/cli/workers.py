@@ -44,10 +44,13 @@ def worker(
     loglevel: str = typer.Option("INFO", "--loglevel"),
     hostname: str | None = typer.Option(None, "--hostname", help="Worker name, e.g. planner1@%h."),
 ) -> None:
-    """Run a Celery worker (prefork pool; /metrics on settings.workers.metrics_port)."""
+    """Run a Celery worker (prefork pool; /metrics on settings.workers.metrics_port), started again when it
+    dies by itself (a broker restart can make Celery exit); stopped by SIGTERM or Ctrl-C."""
     from workers.run import run_worker
 
-    run_worker(queue_list(queues), concurrency, loglevel, hostname)
+    code = run_worker(queue_list(queues), concurrency, loglevel, hostname)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("beat")
