@@ -363,14 +363,27 @@ def fan_out_waiting(quiet_s: float, *, nightly: bool) -> JobWait:
     """What a batch queued `quiet_s` ago, whose fan-out no worker has taken up, waits for. A night's job
     (it has a `start_by`) first waits for its retrain, on the training queue."""
     planning, training = Queue.PLANNING.value, Queue.TRAINING.value
-    before = f"the night's retrain (queue {training}) runs or waits first, then " if nightly else ""
+    if nightly:
+        # The retrain comes first: asking about planning workers sent an operator to check the two that
+        # ran while no worker consumed training and the retrain expired unclaimed (a review, s30).
+        message = (
+            f"the night's retrain (queue {training}) runs or waits first, then the fan-out waits in queue "
+            f"{planning}; no worker has taken the retrain up yet, or it still runs (is a `kgplatform "
+            f"worker` consuming {training} running? An unclaimed retrain is dropped after "
+            f"KGP_WORKERS__NIGHTLY_EXPIRY_S and the job then fails as never started; once the retrain ran, "
+            f"the fan-out needs a worker on {planning})"
+        )
+    else:
+        message = (
+            f"the fan-out waits in queue {planning}; no worker has taken it (is a `kgplatform worker` "
+            f"consuming {planning} running?)"
+        )
     return JobWait(
         quiet_s=quiet_s,
         chunks_lost=0,
         chunks_running=0,
         chunks_queued=0,
-        message=f"not taken up for {quiet_s:,.0f} s: {before}the fan-out waits in queue {planning}; no "
-        f"worker has taken it (is a `kgplatform worker` consuming {planning} running?)",
+        message=f"not taken up for {quiet_s:,.0f} s: {message}",
     )
 
 

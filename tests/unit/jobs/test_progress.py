@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kgplatform.jobs.models import JobState
-from kgplatform.jobs.progress import status_of
+from kgplatform.jobs.progress import fan_out_waiting, status_of
 
 STARTED = "2026-01-05T02:30:00+00:00"
 START_S = 1767580200.0  # STARTED as epoch seconds
@@ -61,3 +61,14 @@ def test_a_batch_queued_for_a_minute_with_no_fan_out_says_what_it_waits_for() ->
     assert night is not None and "retrain (queue training)" in night.message
     taken = {**queued, "updated_at": "2026-01-05T02:30:05+00:00"}  # a worker's fan-out holds it
     assert status_of("j", taken, [], START_S + 120).waiting is None
+
+
+def test_a_night_waiting_for_its_retrain_asks_about_a_training_worker() -> None:
+    """With two planning workers up and none on training, the night's job asked whether a worker
+    consuming planning ran, while its retrain expired unclaimed in training (a review, s30)."""
+    message = fan_out_waiting(88, nightly=True).message
+    question = message.split("(is ", 1)[1]
+    assert question.startswith("a `kgplatform worker` consuming training running?")
+    assert "consuming planning" not in message
+    assert "KGP_WORKERS__NIGHTLY_EXPIRY_S" in message
+    assert "consuming planning running?" in fan_out_waiting(88, nightly=False).message
