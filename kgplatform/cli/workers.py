@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -98,8 +99,6 @@ def nightly_now(
     """Run the nightly chain now (retrain the transfer model, then recompute every plan), as beat does at
     the nightly time; prints the recompute's job id. Exit codes with --wait: as `recompute`, and 5 when
     the plans were recomputed but the retrain before them failed (they use the previous transfer model)."""
-    from datetime import UTC, datetime
-
     from workers.tasks import start_nightly_job
 
     workers = get_settings().workers
@@ -248,7 +247,12 @@ def eta_text(status: JobStatus, *, short: bool = False) -> str:
             return "unknown: see waiting"
         if status.total is None:  # not split yet: its fan-out waits for a worker (`fan_out_waiting`)
             return f"? (not taken up for {wait.quiet_s:,.0f} s)"
-        by = f", redelivery by {wait.redelivery_by:%H:%M} UTC" if wait.redelivery_by else ""
+        by = ""
+        if wait.redelivery_by is not None:
+            when = f"{wait.redelivery_by:%H:%M} UTC"
+            # A time already past is no promise: that chunk's message was probably dropped (`pace.waiting`).
+            past = wait.redelivery_by <= datetime.now(UTC)
+            by = f", redelivery due {when}, not seen" if past else f", redelivery by {when}"
         return f"? (silent {wait.quiet_s:,.0f} s: {wait.chunks_lost + wait.chunks_running} chunk(s) out{by})"
     if status.eta_s is None:
         return "?" if short else "-"

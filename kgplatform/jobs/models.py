@@ -42,7 +42,8 @@ class JobWait(BaseModel):
     quiet_s: float = Field(description="Seconds since a chunk last started or was counted.")
     chunks_lost: int = Field(
         description="Chunks started longer ago than their hard limit and longest retry delay, never counted: "
-        "their worker died; they wait, unacknowledged, for the broker to redeliver them."
+        "their worker died; they wait, unacknowledged, for the broker to redeliver them (or, not redelivered "
+        "by `redelivery_by`, their message was dropped)."
     )
     chunks_running: int = Field(
         description="Chunks started more recently and not counted: running, waiting for a retry, or lost."

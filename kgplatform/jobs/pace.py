@@ -62,6 +62,8 @@ class ChunkLimits:
     hard_limit_s: float  # KGP_WORKERS__MAX_CHUNK_S: a live worker ends a chunk's run by then
     retry_wait_s: float  # KGP_WORKERS__RETRY_BACKOFF_MAX_S: the longest wait before a retry starts
     redelivery_s: float  # visibility timeout + restore sweep: a dead worker's chunk is handed out by then
+    # WorkerSettings.stall_after_s: a batch silent this long is failed as stalled (`JobService.settle`)
+    stall_after_s: float
 
 
 def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limits: ChunkLimits) -> JobWait:
@@ -71,9 +73,20 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
     wait for its retry), or be lost too: both moments are given."""
     started, queued = runs.in_flight(chunks_total)
     alive_s = limits.hard_limit_s + limits.retry_wait_s
-    lost = [t for t in started.values() if now - t > alive_s]
+    lost = [t for t in started.values() if alive_s < now - t <= limits.redelivery_s]
+    # Past its redelivery time and still not started again: no unacknowledged message is left to hand out.
+    # Celery drops a chunk whose retry it could not send (the broker was away); the row kept promising
+    # a redelivery "by about" a time long past until the batch failed as stalled (a review, s30).
+    overdue = [t for t in started.values() if now - t > limits.redelivery_s]
     running = [t for t in started.values() if now - t <= alive_s]
     parts = []
+    if overdue:
+        parts.append(
+            f"{_chunks(len(overdue))} started and never counted: redelivery expected by about "
+            f"{_hhmm(max(overdue) + limits.redelivery_s)} and not seen, so the message was probably dropped "
+            f"(a retry the broker refused while it was away); unless a chunk starts or is counted, the batch "
+            f"is failed as stalled from about {_hhmm(now - quiet_s + limits.stall_after_s)}"
+        )
     if lost:
         its, it = ("its", "it") if len(lost) == 1 else ("their", "them")
         parts.append(
@@ -92,7 +105,7 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
     return JobWait(
         quiet_s=quiet_s,
         chunks_running=len(running),
-        chunks_lost=len(lost),
+        chunks_lost=len(lost) + len(overdue),
         chunks_queued=queued,
         redelivery_by=(
             datetime.fromtimestamp(max(started.values()) + limits.redelivery_s, UTC) if started else None

@@ -63,6 +63,7 @@ class JobService:
             hard_limit_s=settings.max_chunk_s,
             retry_wait_s=settings.retry_backoff_max_s,
             redelivery_s=settings.visibility_timeout_s + settings.restore_sweep_s,
+            stall_after_s=settings.stall_after_s,
         )
         self.progress = JobProgress(client, settings.job_ttl_s, limits)
         self.graph = graph

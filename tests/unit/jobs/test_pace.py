@@ -10,7 +10,7 @@ from kgplatform.cli.workers import eta_text, rate_text
 from kgplatform.jobs.models import JobState, JobStatus
 from kgplatform.jobs.pace import ChunkLimits, ChunkRuns, waiting
 
-LIMITS = ChunkLimits(hard_limit_s=600, retry_wait_s=600, redelivery_s=3700)
+LIMITS = ChunkLimits(hard_limit_s=600, retry_wait_s=600, redelivery_s=3700, stall_after_s=4300)
 
 
 def test_active_time_is_the_union_of_the_counted_runs() -> None:
@@ -25,11 +25,11 @@ def test_active_time_is_the_union_of_the_counted_runs() -> None:
 
 def test_a_silent_batch_tells_lost_chunks_from_ones_that_may_still_run() -> None:
     now = 10_000.0
-    runs = ChunkRuns(started={0: 0.0, 1: 1.0, 2: now - 60, 3: 2.0}, counted={0: 5.0, 3: 6.0})
+    runs = ChunkRuns(started={0: 0.0, 1: now - 2000, 2: now - 60, 3: 2.0}, counted={0: 5.0, 3: 6.0})
     wait = waiting(runs, chunks_total=6, quiet_s=60.0, now=now, limits=LIMITS)
     assert (wait.chunks_lost, wait.chunks_running, wait.chunks_queued) == (1, 1, 2)
     assert "waiting for redelivery of 1 chunk (unacknowledged: its worker died" in wait.message
-    assert "by about 01:01 UTC" in wait.message  # chunk 1, started at 1 s: + 3,700 s
+    assert "by about 03:15 UTC" in wait.message  # chunk 1, started at 8,000 s: + 3,700 s, still ahead
     assert "2 chunks not started yet" in wait.message
     assert wait.redelivery_by == datetime.fromtimestamp(now - 60 + 3700, UTC)
 

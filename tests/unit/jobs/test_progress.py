@@ -72,3 +72,29 @@ def test_a_night_waiting_for_its_retrain_asks_about_a_training_worker() -> None:
     assert "consuming planning" not in message
     assert "KGP_WORKERS__NIGHTLY_EXPIRY_S" in message
     assert "consuming planning running?" in fan_out_waiting(88, nightly=False).message
+
+
+def test_a_redelivery_past_its_time_is_no_longer_promised() -> None:
+    """A chunk whose retry the broker refused (Redis away) is dropped by Celery: `jobs show` said "by about
+    08:10 UTC" until 08:12:49, then the batch failed as stalled (a review, s30). Past the redelivery time the
+    row says it was not seen and when the batch fails."""
+    from kgplatform.cli.workers import eta_text
+    from kgplatform.jobs.pace import ChunkLimits, ChunkRuns
+
+    limits = ChunkLimits(hard_limit_s=600, retry_wait_s=600, redelivery_s=3700, stall_after_s=4300)
+    runs = ChunkRuns(started={0: START_S + 10, 1: START_S + 30}, counted={0: START_S + 20})
+    silent = fields(
+        total="20", done="10", chunks_total="2", chunks_done="1", updated_at="2026-01-05T02:30:30+00:00"
+    )
+    # Chunk 1 started at 02:30:30: redelivery expected by 03:32:10, stalled from 03:42:10; now is 03:37.
+    status = status_of("j", silent, [], START_S + 30 + 4000, runs=runs, limits=limits)
+    assert status.waiting is not None and status.waiting.chunks_lost == 1
+    message = status.waiting.message
+    assert "waiting for redelivery" not in message
+    assert "redelivery expected by about 03:32 UTC and not seen" in message
+    assert "probably dropped (a retry the broker refused" in message
+    assert "failed as stalled from about 03:42 UTC" in message
+    assert "redelivery due 03:32 UTC, not seen" in eta_text(status, short=True)
+    # Before that time the redelivery is still promised.
+    earlier = status_of("j", silent, [], START_S + 30 + 3000, runs=runs, limits=limits).waiting
+    assert earlier is not None and "waiting for redelivery of 1 chunk" in earlier.message
