@@ -190,12 +190,21 @@ def watch_job(
     """A rich progress bar fed by the job's progress in Redis, until the job finishes or `timeout_s`
     passes (then the last status, unfinished). A batch that stalls is ended by `JobService.status`.
 
+    A Redis error (a restart, a failover) does not end the wait, since the batch goes on meanwhile: the
+    bar says since when Redis is unreachable and polling goes on. The error used to reach `main`, which
+    exits 2 with a stderr line: "failed before anything started", while the batch ran (a review, s30). At
+    `timeout_s` during an outage the last status read is returned (exit 2, as any timeout); with none
+    read yet, that is said and the wait exits 2 itself.
+
     Ctrl-C stops the wait, not the batch: the last status seen is printed and the command exits 130
     (EXIT_INTERRUPTED), whatever Typer does with the interrupt (0.12 made it exit 1, "the batch failed")."""
     import time
 
+    import redis
+
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     status: JobStatus | None = None
+    unreachable_since: datetime | None = None
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -211,18 +220,42 @@ def watch_job(
         with Progress(*columns, console=console) as progress:
             bar = progress.add_task("queued", total=None, rate="", eta="?")
             while True:
-                status = jobs.status(job_id)
-                progress.update(
-                    bar,
-                    description=status.state.value if status.waiting is None else "waiting",
-                    total=status.total,
-                    completed=status.done,
-                    rate=rate_text(status) if status.rate_per_s else "",
-                    eta=eta_text(status, short=True),
-                )
-                if status.state.finished or (deadline is not None and time.monotonic() >= deadline):
-                    return status
+                try:
+                    status = jobs.status(job_id)
+                except (redis.RedisError, ConnectionError, TimeoutError):
+                    unreachable_since = unreachable_since or datetime.now(UTC)
+                    progress.update(
+                        bar,
+                        description="waiting",
+                        eta=f"? (Redis unreachable since {unreachable_since:%H:%M:%S} UTC)",
+                    )
+                else:
+                    unreachable_since = None
+                    progress.update(
+                        bar,
+                        description=status.state.value if status.waiting is None else "waiting",
+                        total=status.total,
+                        completed=status.done,
+                        rate=rate_text(status) if status.rate_per_s else "",
+                        eta=eta_text(status, short=True),
+                    )
+                    if status.state.finished:
+                        return status
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
                 time.sleep(poll_s)
+        # Out of time. On stdout: a timeout's exit 2 has nothing on stderr (docs/cli.md, exit codes).
+        if unreachable_since is not None:
+            shown = "below is the last one read" if status is not None else "could not be read"
+            console.print(
+                literal(
+                    f"Redis unreachable since {unreachable_since:%H:%M:%S} UTC: the batch's status {shown}; "
+                    f"the batch may go on (`kgplatform jobs show {job_id} --wait`)"
+                )
+            )
+        if status is None:
+            raise typer.Exit(EXIT_STILL_RUNNING)
+        return status
     except KeyboardInterrupt:
         if status is not None:
             print_job(status)
@@ -322,7 +355,11 @@ def jobs_show(
         # finished job's stored summary needs Neo4j.
         with graph_session(verify=False) as graph:
             jobs = JobService(client, graph, settings.workers)
-            status = watch_job(jobs, job_id, timeout_s=timeout) if wait else jobs.status(job_id)
+            # Read once before any wait: `watch_job` rides out Redis errors, so a Redis never reached (a
+            # wrong URL or password) would keep `--wait` polling for ever instead of failing at once.
+            status = jobs.status(job_id)
+            if wait:
+                status = watch_job(jobs, job_id, timeout_s=timeout)
             print_job(status)
             # As `recompute --wait`: a script waiting on a batch learns from the exit code how it ended.
             if wait:

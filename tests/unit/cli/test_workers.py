@@ -43,6 +43,61 @@ def test_ctrl_c_stops_the_wait_not_the_batch(capsys: pytest.CaptureFixture[str])
     assert "the batch goes on (`kgplatform jobs show job-1 --wait`)" in out
 
 
+class FlakyRedisJobs:
+    """The job service while Redis restarts: the reads listed in `fail_on` raise, the others return
+    the batch running (40 of 100) until `finish_at`, then succeeded."""
+
+    def __init__(self, fail_on: set[int], finish_at: int | None = None) -> None:
+        self.polls = 0
+        self.fail_on = fail_on
+        self.finish_at = finish_at
+
+    def status(self, job_id: str) -> JobStatus:
+        import redis
+
+        self.polls += 1
+        if self.polls in self.fail_on:
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6471. Connection refused.")
+        finished = self.finish_at is not None and self.polls >= self.finish_at
+        return JobStatus(
+            id=job_id,
+            kind="recompute_all",
+            state=JobState.SUCCEEDED if finished else JobState.RUNNING,
+            total=100,
+            done=100 if finished else 40,
+            created_at=datetime.now(UTC),
+        )
+
+
+def test_the_wait_rides_out_a_redis_restart(capsys: pytest.CaptureFixture[str]) -> None:
+    """A Redis restart mid-batch made `recompute --all --wait` exit 2 with a stderr failure line ("failed
+    before anything started") while the batch went on and succeeded (a review, s30)."""
+    from kgplatform.cli.workers import wait_exit_code
+
+    status = watch_job(FlakyRedisJobs(fail_on={1}, finish_at=2), "job-1", poll_s=0)  # type: ignore[arg-type]
+    assert status.state is JobState.SUCCEEDED and wait_exit_code(status) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_wait_timing_out_while_redis_is_away_ends_as_a_timeout(capsys: pytest.CaptureFixture[str]) -> None:
+    """Exit 2 with the last status read and nothing on stderr, as any `--timeout`; not a failure."""
+    from kgplatform.cli.base import EXIT_USAGE
+    from kgplatform.cli.workers import wait_exit_code
+
+    jobs = FlakyRedisJobs(fail_on=set(range(2, 10_000)))
+    status = watch_job(jobs, "job-1", poll_s=0.001, timeout_s=0.05)  # type: ignore[arg-type]
+    assert jobs.polls > 2 and status.state is JobState.RUNNING and status.done == 40
+    assert wait_exit_code(status) == EXIT_USAGE
+    out, err = capsys.readouterr()
+    out = " ".join(out.split())  # the console folds long lines
+    assert err == ""
+    assert "Redis unreachable since" in out and "the batch's status below is the last one read" in out
+    with pytest.raises(typer.Exit) as exited:  # nothing read at all: said, and exit 2 still
+        watch_job(FlakyRedisJobs(fail_on=set(range(10_000))), "job-1", poll_s=0.001, timeout_s=0.02)  # type: ignore[arg-type]
+    assert exited.value.exit_code == EXIT_USAGE
+    assert "could not be read" in " ".join(capsys.readouterr().out.split())
+
+
 @pytest.mark.parametrize("queues", ["", ",", " , ", "planning,ondemnd"])
 def test_worker_refuses_queues_naming_no_known_queue_before_starting(
     queues: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
