@@ -192,7 +192,8 @@ class JobProgress:
         split saved without sizes, by an older release)."""
         if not sizes:
             return 0
-        key, sizes_key = self._keys(job_id)[0], self._keys(job_id)[7]
+        keys = self._keys(job_id)
+        key, sizes_key = keys[0], keys[7]
         held = self.client.hmget(sizes_key, [str(i) for i in sizes])
         grown: dict[str, int] = {}
         raised = 0
