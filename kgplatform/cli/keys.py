@@ -9,6 +9,7 @@ from rich.table import Column, Table
 from kgplatform.auth.models import Role
 from kgplatform.cli.base import app, console, graph_session, literal
 from kgplatform.errors import ValidationFailed
+from kgplatform.validation_messages import plain_message
 
 keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -28,10 +29,7 @@ def keys_create(
     except ValidationError as error:
         # Each problem's own message: the first 12 words of pydantic's text were mostly its preamble, and
         # cut off what was wrong (the code point of an invisible character in a pasted name).
-        problems = "; ".join(
-            f"--{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
-            for e in error.errors()
-        )
+        problems = "; ".join(f"--{'.'.join(map(str, e['loc']))}: {plain_message(e)}" for e in error.errors())
         raise ValidationFailed(f"invalid key request ({problems})", field="name") from None
     with graph_session() as graph:
         key = service.issue_key(graph, role=request.role, name=request.name)

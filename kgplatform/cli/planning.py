@@ -158,14 +158,10 @@ def simulate_logs(
 def _check_learner_prefix(prefix: str, learners: int) -> None:
     """Refuses a prefix whose ids POST /answers would refuse (checked on the longest id it gives), saying
     why, before anything is simulated."""
-    from pydantic import TypeAdapter, ValidationError
-
     from kgplatform.mastery.models import LearnerIdText
+    from kgplatform.validation_messages import value_problem
 
-    try:
-        TypeAdapter(LearnerIdText).validate_python(f"{prefix}-{learners - 1:05d}")
-    except ValidationError as error:
-        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+    if problems := value_problem(LearnerIdText, f"{prefix}-{learners - 1:05d}"):
         fail(f"--learner-prefix {prefix!r} gives learner ids the API refuses: {problems}")
 
 

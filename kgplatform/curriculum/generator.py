@@ -12,8 +12,6 @@ import math
 import random
 from dataclasses import dataclass
 
-from pydantic import TypeAdapter, ValidationError
-
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.models import (
     MAX_ID_LENGTH,
@@ -25,6 +23,7 @@ from kgplatform.curriculum.models import (
     TaskKind,
 )
 from kgplatform.errors import ValidationFailed
+from kgplatform.validation_messages import value_problem
 
 STRANDS = (
     "Number Sense",
@@ -117,10 +116,8 @@ def curriculum_id_problem(curriculum_id: str, n_concepts: int, tasks_per_concept
     """Why `curriculum_id` cannot name a generated curriculum of this size, or None: the rules for a new
     curriculum id, and room for the concept and task ids made from it (a valid 195-character id failed as
     "at most 200 characters" on its first concept's id, blaming the curriculum id by mistake)."""
-    try:
-        TypeAdapter(CurriculumId).validate_python(curriculum_id)
-    except ValidationError as error:
-        return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+    if problem := value_problem(CurriculumId, curriculum_id):
+        return problem
     longest = max(
         _generated_id(curriculum_id, "c", n_concepts - 1),
         _generated_id(curriculum_id, "t", max(0, n_concepts * tasks_per_concept - 1)),

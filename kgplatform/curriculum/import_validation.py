@@ -31,6 +31,7 @@ from kgplatform.curriculum.graph_checks import (
 from kgplatform.curriculum.import_report import ROW_ENTITIES, Entity, ImportReport, RowError
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import STORED, ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
+from kgplatform.validation_messages import plain_message
 
 MODELS: dict[Entity, type[BaseModel]] = {
     Entity.CONCEPT: ConceptIn,
@@ -84,7 +85,7 @@ def _pydantic_errors(entity: Entity, index: int, row: Any, error: ValidationErro
     found = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or None
-        message = str(item["msg"]).removeprefix("Value error, ")
+        message = plain_message(item)
         if entity is Entity.TASK and where == "concepts" and item["type"] in {"missing", "too_short"}:
             message = "a task must exercise at least one concept"
         if entity is Entity.PREREQUISITE and where is None and "self-loop" in message:
