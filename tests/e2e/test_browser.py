@@ -132,6 +132,8 @@ def test_designer_and_teacher_flows_in_chromium(server: str, world: World) -> No
         # A step stuck past its own limit fails by name; this is for a run stuck outside the steps.
         output = with_call_log(as_text(expired.stdout), as_text(expired.stderr))
         pytest.fail(f"browser run killed after {BROWSER_TIMEOUT_S} s (screenshots in {ARTIFACTS}):\n{output}")
+    # Each step's time, kept for a passing run too: a step that grows slow is seen before it hits its limit.
+    (ARTIFACTS / "steps.log").write_text(result.stdout)
     assert result.returncode == 0, (
         f"browser run failed (screenshots in {ARTIFACTS}):\n{with_call_log(result.stdout, result.stderr)}"
     )
