@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -13,17 +12,8 @@ from kgplatform.curriculum import import_service, service, store, tasks
 from kgplatform.curriculum.io import parse_json
 from kgplatform.curriculum.models import ConceptIn, ConceptPatch, TaskPatch
 from kgplatform.errors import PreconditionFailed
-from kgplatform.graph.driver import Graph
 from tests.integration.api.harness import Api
-
-
-def wait_until_blocked(graph: Graph, timeout_s: float = 10.0) -> None:
-    """Returns once a transaction waits on a lock: the second writer is behind the first. A fixed sleep
-    let a test pass when the second writer had not started yet, without the interleaving it is named for."""
-    deadline = time.monotonic() + timeout_s
-    while graph.read("testing/count_blocked_transactions")[0]["blocked"] == 0:
-        assert time.monotonic() < deadline, f"no transaction waited on a lock within {timeout_s} s"
-        time.sleep(0.02)
+from tests.integration.locks import wait_until_blocked
 
 
 def test_two_http_writers_with_the_same_if_match_one_wins_one_gets_412(api: Api) -> None:

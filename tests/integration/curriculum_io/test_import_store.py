@@ -24,6 +24,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 from kgplatform.settings import Settings
 from tests.integration.curriculum_io.conftest import graph_counts, structure_revision
+from tests.integration.locks import wait_until_blocked
 from tests.shared_data import skip_without_data
 
 ACTOR = "tester"
@@ -486,7 +487,10 @@ def test_an_id_another_import_creates_while_this_one_waits_is_taken_not_shared(
             tx.run(query_text(query), {"curriculum_id": "algebra", "rows": rows}).consume()
         racer = threading.Thread(target=import_other)
         racer.start()
-        time.sleep(1.5)  # B validates (nothing there yet) and blocks in its MERGE on A's new X
+        # B validates (nothing there yet) and blocks in its MERGE on A's new X. A fixed 1.5 s sleep here
+        # failed by chance on a loaded machine: a B that validated only after A's commit saw X taken and
+        # refused it in its report, not with the Conflict asserted below.
+        wait_until_blocked(graph, timeout_s=30)
         tx.commit()
     racer.join(timeout=30)
     assert outcome and isinstance(outcome[0], Conflict), outcome
