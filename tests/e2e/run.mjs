@@ -1169,26 +1169,26 @@ step('a save answered after another concept opened leaves the editor on that one
   // Subtraction's save answers late; division is opened meanwhile. The answer used to fill the editor
   // (and its ETag) with subtraction while the page went on with division: the next save wrote
   // subtraction's values into division (a review, 1 December).
-  const slowSave = (url) => url.pathname === '/concepts/subtraction';
-  const lateWrite = async (route) => {
-    if (route.request().method() === 'PATCH') await sleep(1500);
-    await route.continue().catch(() => {});
-  };
+  // The save is held until division is open (it slept 1.5 s: on a loaded machine the click on division
+  // could come later than that, the save was answered first, opening division hid its "Saved", and
+  // expectAlert ran out of time).
   await page.locator('.concept-link', { hasText: 'Subtraction' }).click();
   await conceptShown('subtraction');
-  await page.route(slowSave, lateWrite);
+  const save = await holdRequests((url) => url.pathname === '/concepts/subtraction', 'PATCH');
   try {
     const form = page.getByRole('form', { name: 'Edit concept' });
     await form.getByLabel('Name').fill('Subtraction (taking away)');
     await form.getByRole('button', { name: 'Save' }).click();
+    await save.arrived;
     await page.locator('.concept-link', { hasText: 'Division' }).click();
     await conceptShown('division');
+    save.release();
     await expectAlert(/Saved subtraction/); // the late answer came, and says what it saved
     await page.waitForTimeout(300);
     assert.equal(await page.locator('#concept-id').textContent(), 'division');
     assert.equal(await form.getByLabel('Name').inputValue(), 'Division');
   } finally {
-    await page.unroute(slowSave);
+    await save.stop();
   }
   assert.equal((await callApi('GET', '/concepts/subtraction')).json.name, 'Subtraction (taking away)');
   assert.equal((await callApi('GET', '/concepts/division')).json.name, 'Division');
@@ -1814,18 +1814,21 @@ step('only the learner opened last is shown, however late the answers about the 
   await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
   // While another learner's answers are on their way, the panels hold nothing of this one under that name.
   assert.match(await page.locator('#learner-mastery').textContent(), /Numbers|Division/);
-  const slowOther = (url) => url.pathname.startsWith('/learners/nobody-e2e');
-  await page.route(slowOther, async (route) => { await sleep(1500); await route.continue().catch(() => {}); });
+  // Held until the checks are done (a 1.5 s sleep let "Loading…" turn into the answer before its check
+  // when the steps between ran slowly).
+  const slowOther = await holdRequests((url) => url.pathname.startsWith('/learners/nobody-e2e'));
   try {
     await page.getByLabel('Learner id').fill('nobody-e2e');
     await page.getByRole('button', { name: 'Open learner' }).click();
+    await slowOther.arrived;
     await page.locator('#learner-title', { hasText: 'Learner nobody-e2e' }).waitFor();
     assert.doesNotMatch(await page.locator('#learner-mastery').textContent(), /Numbers|Division/);
     assert.equal(await page.locator('#learner-plan .plan-item').count(), 0);
     assert.equal(await page.locator('#learner-goals').textContent(), 'Loading…');
+    slowOther.release();
     await page.waitForSelector('body[data-learner-loaded="nobody-e2e"]');
   } finally {
-    await page.unroute(slowOther);
+    await slowOther.stop();
   }
   await page.getByLabel('Learner id').fill(LEARNER);
   await page.getByRole('button', { name: 'Open learner' }).click();
