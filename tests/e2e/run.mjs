@@ -497,8 +497,11 @@ step('add and remove a real prerequisite edge', async () => {
   await form.getByRole('button', { name: 'Add edge' }).click();
   await expectAlert(/Added ratios → linear-equations/);
   const focusedText = () => page.evaluate(() => document.activeElement?.textContent);
-  // The button is disabled while the write is in flight: focus comes back to it, not to <body>.
-  await page.waitForFunction(() => document.activeElement?.textContent === 'Add edge', null, { timeout: 2000 })
+  // The button is disabled while the write is in flight: focus comes back to it, not to <body>. It comes
+  // back once the handler is done, after the graph (transfer edges included) and the audit trail are
+  // reloaded, which is after the alert: the page's 10 s, not 2 s, which a loaded CI machine can spend on
+  // those reloads (so for the edge's removal and the task's save below).
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Add edge', null, { timeout: TIMEOUT })
     .catch(async () => assert.fail(`focus after Add edge: ${await focusedText()}`));
   const added = await callApi('GET', '/concepts/linear-equations/neighbourhood?depth=1&direction=prerequisites');
   const weight = added.json.edges.find((e) => e.prerequisite === 'ratios');
@@ -506,7 +509,7 @@ step('add and remove a real prerequisite edge', async () => {
   await form.getByLabel('Weight').fill('1');
   await page.getByRole('button', { name: 'Remove edge ratios to linear-equations' }).click();
   await expectAlert(/Removed ratios → linear-equations/);
-  await page.waitForFunction(() => document.activeElement?.id === 'direct-edges', null, { timeout: 2000 })
+  await page.waitForFunction(() => document.activeElement?.id === 'direct-edges', null, { timeout: TIMEOUT })
     .catch(async () => assert.fail(`focus after removing the edge: ${await page.evaluate(() => document.activeElement?.tagName)}`));
 });
 
@@ -529,7 +532,8 @@ step('create, edit and delete a task', async () => {
   await form.getByRole('button', { name: 'Save task' }).click();
   await expectAlert(/Saved task task-e2e-new \(version 2\)/);
   await page.locator('#task-list', { hasText: 'Solve six equations' }).waitFor();
-  await page.waitForFunction(() => document.activeElement?.id === 'task-submit', null, { timeout: 2000 })
+  // Focus comes back after the task list and the audit trail are reloaded (tasks.js submitTask): see Add edge.
+  await page.waitForFunction(() => document.activeElement?.id === 'task-submit', null, { timeout: TIMEOUT })
     .catch(async () => assert.fail(`focus after Save task: ${await page.evaluate(() => document.activeElement?.tagName)}`));
   await page.getByRole('button', { name: 'Delete task task-e2e-new' }).click();
   await expectAlert(/Deleted task task-e2e-new/);
