@@ -113,6 +113,13 @@ const csv = (text) => ({ mimeType: 'text/csv', buffer: Buffer.from(text) });
  * machine was busy: the two browser-test failures in CI, both stuck in a step that tapped a node). */
 const tapGraphNode = (id) => page.evaluate((node) => { window.kgp.curriculumGraph().getElementById(node).emit('tap'); }, id);
 const conceptShown = (id) => page.waitForFunction((want) => document.querySelector('#concept-id').textContent === want, id);
+/** Waits until learner `id`'s panels are all filled. They wait on the server's slowest answers: a plan
+ * computed on request, the feedback report and its picture (drawn by matplotlib), the curriculum and the
+ * transfer model's edges; the first learner opened takes most of the 3.5 s of "sign in as a teacher" on
+ * a quiet machine. The page's 10 s default left a loaded CI machine (3x slower and more: see
+ * tapGraphNode) too little room; the step's own limit (60 s) still stops a learner that never loads. */
+const LEARNER_TIMEOUT = 30_000;
+const learnerLoaded = (id) => page.waitForSelector(`body[data-learner-loaded="${id}"]`, { timeout: LEARNER_TIMEOUT });
 
 const alert = page.locator('#message');
 const expectAlert = async (pattern) => {
@@ -1714,7 +1721,7 @@ step('sign in as a teacher and open the learner', async () => {
   await page.getByRole('tab', { name: 'Learner' }).click();
   await page.getByLabel('Learner id').fill(LEARNER);
   await page.getByRole('button', { name: 'Open learner' }).click();
-  await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
+  await learnerLoaded(LEARNER);
   const drawn = await page.evaluate(() => {
     const cy = window.kgp.learnerGraph();
     return {
@@ -1787,7 +1794,7 @@ step('a learner with neither goals nor mastery gets a placement plan in the sele
   assert.equal(created.status, 200, JSON.stringify(created.json));
   await page.getByLabel('Learner id').fill('newcomer-e2e');
   await page.getByRole('button', { name: 'Open learner' }).click();
-  await page.waitForSelector('body[data-learner-loaded="newcomer-e2e"]');
+  await learnerLoaded('newcomer-e2e');
   const plan = await page.locator('#learner-plan').textContent();
   assert.doesNotMatch(plan, /422|Validation failed/, plan);
   assert.match(plan, /placement/, plan);
@@ -1804,7 +1811,7 @@ step('only the learner opened last is shown, however late the answers about the 
     await page.getByRole('button', { name: 'Open learner' }).click();
     await page.getByLabel('Learner id').fill('nobody-e2e');
     await page.getByRole('button', { name: 'Open learner' }).click();
-    await page.waitForSelector('body[data-learner-loaded="nobody-e2e"]');
+    await learnerLoaded('nobody-e2e');
     await page.waitForTimeout(4000); // the late answers (two rounds of 1.5 s: the report's picture) have come
     assert.equal(await page.locator('#learner-title').textContent(), 'Learner nobody-e2e');
     assert.equal(await page.evaluate(() => document.body.dataset.learnerLoaded), 'nobody-e2e');
@@ -1815,7 +1822,7 @@ step('only the learner opened last is shown, however late the answers about the 
   }
   await page.getByLabel('Learner id').fill(LEARNER);
   await page.getByRole('button', { name: 'Open learner' }).click();
-  await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
+  await learnerLoaded(LEARNER);
   // While another learner's answers are on their way, the panels hold nothing of this one under that name.
   assert.match(await page.locator('#learner-mastery').textContent(), /Numbers|Division/);
   // Held until the checks are done (a 1.5 s sleep let "Loading…" turn into the answer before its check
@@ -1830,13 +1837,13 @@ step('only the learner opened last is shown, however late the answers about the 
     assert.equal(await page.locator('#learner-plan .plan-item').count(), 0);
     assert.equal(await page.locator('#learner-goals').textContent(), 'Loading…');
     slowOther.release();
-    await page.waitForSelector('body[data-learner-loaded="nobody-e2e"]');
+    await learnerLoaded('nobody-e2e');
   } finally {
     await slowOther.stop();
   }
   await page.getByLabel('Learner id').fill(LEARNER);
   await page.getByRole('button', { name: 'Open learner' }).click();
-  await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
+  await learnerLoaded(LEARNER);
 });
 
 step('the learner graph holds nothing of the last learner while the next loads, however late its transfer edges', async () => {
@@ -1862,10 +1869,10 @@ step('the learner graph holds nothing of the last learner while the next loads, 
     await slowOther.stop();
     await edges.stop();
   }
-  await page.waitForSelector('body[data-learner-loaded="nobody-e2e"]');
+  await learnerLoaded('nobody-e2e');
   await page.getByLabel('Learner id').fill(LEARNER);
   await page.getByRole('button', { name: 'Open learner' }).click();
-  await page.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`);
+  await learnerLoaded(LEARNER);
 });
 
 step('the window title names the learner on show', async () => {
