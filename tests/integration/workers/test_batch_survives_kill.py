@@ -41,8 +41,15 @@ def test_a_killed_worker_loses_no_learner(
 
     job_id = jobs.start_recompute_all(worker_env.celery.send_task, chunk_size=CHUNK)
     deadline = time.monotonic() + 60
-    while jobs.status(job_id).chunks_done < 4 or victim_mid_chunk(jobs, job_id) is None:
+    while True:
         assert time.monotonic() < deadline, f"the victim was never caught mid-chunk: {jobs.status(job_id)}"
+        if jobs.status(job_id).chunks_done >= 4:
+            # Frozen before the check, so it cannot finish the chunk between the check and the kill (the
+            # check, then the kill, left it a few ms to do so: more on a loaded machine).
+            os.killpg(victim.pid, signal.SIGSTOP)
+            if victim_mid_chunk(jobs, job_id) is not None:
+                break
+            os.killpg(victim.pid, signal.SIGCONT)
         time.sleep(0.01)
     # Kill it while it runs a chunk (not between two): that chunk is started, unacknowledged, unfinished.
     os.killpg(victim.pid, signal.SIGKILL)
