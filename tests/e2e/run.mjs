@@ -1161,6 +1161,9 @@ step('only the concept opened last is shown, however late the answers about the 
     await page.locator('.concept-link', { hasText: 'Division' }).click();
     await conceptShown('division');
     await page.locator('#task-list', { hasText: 'Practise division' }).waitFor();
+    // Division's graph loads without anything awaiting it: waited for, so the 2 s below is only for the
+    // late answers about the concepts before (a slow machine could still be drawing division's).
+    await page.waitForFunction(() => /around division/.test(document.querySelector('#graph-status').textContent));
     await page.waitForTimeout(2000); // the late answers have come by now
     assert.equal(await page.locator('#concept-id').textContent(), 'division');
     assert.equal(await page.getByRole('form', { name: 'Edit concept' }).getByLabel('Name').inputValue(), 'Division');
