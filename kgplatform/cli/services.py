@@ -70,6 +70,61 @@ def services_status() -> None:
         raise typer.Exit(EXIT_NOT_RUNNING)
 
 
+@services_app.command("backup")
+def services_backup(
+    to: Path | None = typer.Option(
+        None, "--to", help="Folder for the dump file (default: backups/ in KGP_SERVICES__STATE_DIR)."
+    ),
+) -> None:
+    """Dump the local Neo4j database to a file. Neo4j is stopped meanwhile (Community edition dumps only a
+    stopped database) and started again; Redis holds nothing that is not made again from Neo4j."""
+    from kgplatform.services import backup
+
+    result = backup.backup(get_settings(), to, report=console.print)
+    offline = f"; Neo4j was stopped for {result.offline_s:.1f} s" if result.offline_s else ""
+    console.print(f"backed up to {result.path} ({result.size_bytes / 2**20:.1f} MiB){offline}")
+
+
+@services_app.command("restore")
+def services_restore(
+    dump: Path = typer.Argument(
+        ..., help="A file made by `services backup` (or `neo4j-admin database dump`)."
+    ),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before replacing the database."),
+) -> None:
+    """Replace the local Neo4j database with a dump. Everything stored since the dump (answers, edits,
+    keys) is gone; the database as it was is dumped first, so restoring that file undoes this. The plans
+    cached in Redis are dropped. Stop the API, the workers and beat first, and start them again after:
+    they keep what they read from the graph before."""
+    from redis import Redis
+
+    from kgplatform.planning.cache import PlanCache
+    from kgplatform.services import backup
+
+    settings = get_settings()
+    backup.check_dump(settings, dump)  # a wrong file is refused before anyone is asked anything
+    if not yes:
+        typer.confirm(
+            f"Replace Neo4j database {settings.neo4j.database!r} at {settings.neo4j.uri} with {dump}? "
+            "Answers and edits stored since that dump are lost",
+            abort=True,
+        )
+    plans = PlanCache(Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=30))
+    result = backup.restore(settings, dump, plans.drop_all, report=console.print)
+    console.print(
+        f"restored {result.source}; Neo4j was stopped for {result.offline_s:.1f} s; the database as it was "
+        f"is in {result.undo_path}"
+    )
+    if result.running:
+        migrate()  # a dump from an older version lacks the migrations since
+        console.print(
+            "restart the API, the workers and beat now (they keep what they read before), then rebuild the "
+            "batch plans: kgplatform recompute --all"
+        )
+    else:
+        console.print("Neo4j was not running: run `kgplatform services up` and `kgplatform migrate`")
+
+
 @app.command()
 def migrate() -> None:
     """Apply pending schema migrations from cypher/migrations (each exactly once)."""

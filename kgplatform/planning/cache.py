@@ -131,6 +131,21 @@ class PlanCache:
         """Caches the plan unless a newer one is cached; returns whether it was written."""
         return bool(self._set_newer(keys=[plan_key(record.learner_id)], args=[self.ttl_s, record.to_json()]))
 
+    def drop_all(self, batch: int = 1000) -> int:
+        """Deletes every cached plan (after a restore of Neo4j from a dump: they were made from the graph as
+        it was after the dump, and a cache hit would serve them as fresh). Returns how many were deleted.
+        SCAN, not KEYS: a big cache is walked in steps without blocking Redis."""
+        dropped = 0
+        keys: list[bytes] = []
+        for key in self.client.scan_iter(match=KEY_PREFIX + "*", count=batch):
+            keys.append(key)
+            if len(keys) == batch:
+                dropped += self.client.unlink(*keys)
+                keys = []
+        if keys:
+            dropped += self.client.unlink(*keys)
+        return dropped
+
     def put_json_many(self, values: Iterable[tuple[str, str | bytes]], batch: int = 100) -> int:
         """Writes (learner_id, json) pairs, `batch` keys per call of a server-side script (no MULTI:
         each key stands alone, and a batch is atomic anyway, as scripts are); a pair whose learner has a

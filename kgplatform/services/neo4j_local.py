@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services.processes import (
@@ -179,19 +179,22 @@ def set_initial_password(settings: Settings, layout: Neo4jLayout, java: str) -> 
     """Only possible before the first start; afterwards the stored password stays authoritative."""
     if (layout.data_dir / "databases").exists():
         return
-    env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
-    command = [
-        java,
-        "-cp",
-        f"{layout.lib_dir}/*",
-        "org.neo4j.cli.AdminTool",
-        "dbms",
-        "set-initial-password",
-        settings.neo4j.password.get_secret_value(),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    password = settings.neo4j.password.get_secret_value()
+    result = run_admin(layout, java, ["dbms", "set-initial-password", password])
     if result.returncode != 0:
         raise ServiceSetupFailed(f"Neo4j: setting the initial password failed: {java_error(result.stderr)}")
+
+
+def run_admin(
+    layout: Neo4jLayout, java: str, arguments: list[str], stdin: BinaryIO | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Runs `neo4j-admin ARGUMENTS` (its `AdminTool`, from the server's own jars) on this state folder's
+    configuration; stdout and stderr are captured as text."""
+    command = [java, "-cp", f"{layout.lib_dir}/*", "org.neo4j.cli.AdminTool", *arguments]
+    env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
+    return subprocess.run(
+        command, stdin=stdin, capture_output=True, env=env, check=False, encoding="utf-8", errors="replace"
+    )
 
 
 def java_error(stderr: str) -> str:
