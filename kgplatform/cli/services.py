@@ -118,8 +118,8 @@ def services_restore(
     if result.running:
         migrate()  # a dump from an older version lacks the migrations since
         console.print(
-            "restart the API, the workers and beat now (they keep what they read before), then rebuild the "
-            "batch plans: kgplatform recompute --all"
+            "start the API, the workers and beat again (stopped for the restore: running ones keep what they "
+            "read before), then rebuild the batch plans: kgplatform recompute --all"
         )
     else:
         console.print("Neo4j was not running: run `kgplatform services up` and `kgplatform migrate`")
