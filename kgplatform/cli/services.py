@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from kgplatform.cli.base import EXIT_NOT_RUNNING, app, console, graph_session, print_statuses
+from kgplatform.errors import Conflict
 from kgplatform.settings import get_settings
 
 services_app = typer.Typer(help="Run the local Neo4j and Redis (no Docker needed).", no_args_is_help=True)
@@ -91,6 +93,11 @@ def services_restore(
         ..., help="A file made by `services backup` (or `neo4j-admin database dump`)."
     ),
     yes: bool = typer.Option(False, "--yes", help="Do not ask before replacing the database."),
+    ignore_workers: bool = typer.Option(
+        False,
+        "--ignore-workers",
+        help="Restore even while Celery workers answer (they must be restarted after).",
+    ),
 ) -> None:
     """Replace the local Neo4j database with a dump. Everything stored since the dump (answers, edits,
     keys) is gone; the database as it was is dumped first, so restoring that file undoes this. The plans
@@ -103,6 +110,10 @@ def services_restore(
 
     settings = get_settings()
     backup.check_dump(settings, dump)  # a wrong file is refused before anyone is asked anything
+    if not ignore_workers:
+        from workers.celery_app import app as celery
+
+        refuse_while_workers_answer(celery.control)
     if not yes:
         typer.confirm(
             f"Replace Neo4j database {settings.neo4j.database!r} at {settings.neo4j.uri} with {dump}? "
@@ -123,6 +134,18 @@ def services_restore(
         )
     else:
         console.print("Neo4j was not running: run `kgplatform services up` and `kgplatform migrate`")
+
+
+def refuse_while_workers_answer(control: Any) -> None:
+    """A worker running through a restore keeps the curriculum and model it read before, and a batch chunk
+    that read the old graph caches its plans after the restore dropped them: served as fresh."""
+    answers = control.inspect(timeout=1.0).ping() or {}
+    if answers:
+        raise Conflict(
+            f"{len(answers)} Celery worker(s) answer ({', '.join(sorted(answers))}): stop them (and beat) before "
+            "a restore and start them after it, or pass --ignore-workers",
+            field="workers",
+        )
 
 
 @app.command()

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kgplatform.cli import app, main
-from kgplatform.errors import ServiceSetupFailed
+from kgplatform.cli.services import refuse_while_workers_answer
+from kgplatform.errors import Conflict, ServiceSetupFailed
 from kgplatform.services import backup
 from kgplatform.settings import LocalServicesSettings, Neo4jSettings, Settings
 
@@ -69,7 +70,32 @@ def test_restore_asks_and_a_no_changes_nothing(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(backup, "check_dump", lambda settings, path: None)  # Java reads real dumps
     restored: list[Path] = []
     monkeypatch.setattr(backup, "restore", lambda settings, path, drop, report: restored.append(path))
-    result = CliRunner().invoke(app, ["services", "restore", str(dump)], input="n\n")
+    result = CliRunner().invoke(app, ["services", "restore", str(dump), "--ignore-workers"], input="n\n")
     assert result.exit_code == 1 and "Aborted" in result.output
     assert "Answers and edits stored since that dump are lost" in words(result.output)
     assert restored == []
+
+
+class Inspect:
+    def __init__(self, answers: dict[str, dict[str, str]] | None) -> None:
+        self.answers = answers
+
+    def ping(self) -> dict[str, dict[str, str]] | None:
+        return self.answers
+
+
+class Control:
+    def __init__(self, answers: dict[str, dict[str, str]] | None) -> None:
+        self.answers = answers
+
+    def inspect(self, timeout: float) -> Inspect:
+        return Inspect(self.answers)
+
+
+def test_a_restore_is_refused_while_workers_answer() -> None:
+    """They would keep what they read from the old graph, and could cache plans made from it."""
+    answers = {"planning@a": {"ok": "pong"}, "training@b": {"ok": "pong"}}
+    with pytest.raises(Conflict, match=r"2 Celery worker\(s\) answer \(planning@a, training@b\): stop them"):
+        refuse_while_workers_answer(Control(answers))
+    refuse_while_workers_answer(Control(None))  # nobody answered: no refusal
+    refuse_while_workers_answer(Control({}))
