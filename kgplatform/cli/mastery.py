@@ -1,13 +1,15 @@
-"""Knowledge tracing: `fit-tracer`, `eval-tracing`."""
+"""Knowledge tracing and learner data: `fit-tracer`, `eval-tracing`, `erase-learner`."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from kgplatform.cli.base import app, console
+from kgplatform.cli.base import EXIT_FAILED, app, console, graph_session
+from kgplatform.errors import NotFound
 from kgplatform.settings import get_settings
 
 
@@ -90,3 +92,46 @@ def eval_tracing(
     }
     eval_report.write_json(target, scores, metadata)
     console.print(f"figures written to {target} ({time.perf_counter() - started:.0f} s)")
+
+
+@app.command("erase-learner")
+def erase_learner(
+    learner_id: str = typer.Argument(..., help="The learner's id, as services send it."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask first."),
+) -> None:
+    """Erase a learner: answers, mastery, goals, interests, stored and cached plans (as
+    `DELETE /learners/{id}` does). Exit 4 when there is no such learner."""
+    import redis
+
+    from kgplatform.mastery.service import MasteryService
+    from kgplatform.mastery.store import MasteryStore
+    from kgplatform.planning.cache import forget_learner
+
+    if not yes:
+        typer.confirm(f"Erase learner {learner_id!r} and every answer of theirs?", abort=True)
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        with graph_session() as graph:
+            try:
+                erased = MasteryService(MasteryStore(graph)).erase(learner_id)
+            except NotFound:
+                with contextlib.suppress(redis.RedisError):  # what an erase left there while Redis was away
+                    forget_learner(client, learner_id)
+                raise
+        console.print(
+            f"erased learner {learner_id}: {erased.answers} answers, mastery of {erased.mastery} concepts, "
+            f"{erased.plans} stored plans",
+            markup=False,
+        )
+        try:
+            forget_learner(client, learner_id)
+        except redis.RedisError as error:
+            console.print(
+                f"Redis was not reached to drop their cached plan ({error}): run this again once it answers",
+                style="yellow",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_FAILED) from error
+    finally:
+        client.close()

@@ -198,6 +198,20 @@ class LearnerMastery(BaseModel):
     concepts: list[ConceptMastery]
 
 
+class ErasedLearner(BaseModel):
+    """What `DELETE /learners/{id}` erased."""
+
+    learner_id: str
+    answers: int = Field(description="Answers erased (their event ids are new again: posting one stores it)")
+    mastery: int = Field(description="Concepts whose mastery was erased")
+    plans: int = Field(description="Stored plans erased")
+    redis_cleared: bool = Field(
+        True,
+        description="False: Redis was not reached, so the plan cached for this id stays until it expires (a "
+        "week) or a repeated DELETE (answered 404) drops it",
+    )
+
+
 class LearnerGoals(BaseModel):
     learner_id: str
     goals: list[str]

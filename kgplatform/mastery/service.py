@@ -36,6 +36,7 @@ from kgplatform.mastery.models import (
     AnswerBatchResult,
     AnswerIn,
     ConceptMastery,
+    ErasedLearner,
     FeedbackReport,
     LearnerMastery,
     RejectedRow,
@@ -341,6 +342,14 @@ class MasteryService:
             p_init,
         )
         return [float(p) for p in current]
+
+    def erase(self, learner_id: str) -> ErasedLearner:
+        """Erases everything stored about the learner in Neo4j (the plans cached in Redis are the caller's:
+        `planning.cache.forget_learner`)."""
+        row = self.store.erase_learner(learner_id)
+        if row is None:
+            raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
+        return ErasedLearner(learner_id=learner_id, **row)
 
     def learner(self, learner_id: str) -> dict[str, Any]:
         row = self.store.learner(learner_id)

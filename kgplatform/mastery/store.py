@@ -402,6 +402,12 @@ class MasteryStore:
         rows = self.graph.read("mastery/get_learner", learner_id=learner_id)
         return rows[0] if rows else None
 
+    def erase_learner(self, learner_id: str) -> Row | None:
+        """Deletes the learner with their answers, mastery, goals, interests and plans; the counts erased,
+        or None when there is no such learner."""
+        rows = self.graph.write("mastery/erase_learner", learner_id=learner_id)
+        return rows[0] if rows else None
+
     def report_concepts(self, learner_id: str) -> list[Row]:
         """Every concept the learner's report shows, as rows keyed by `REPORT_FIELDS`, times as datetimes."""
         (row,) = self.graph.read_plain("mastery/get_report_concepts", learner_id=learner_id)

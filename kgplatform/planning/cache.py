@@ -107,6 +107,12 @@ return written
 """
 
 
+def forget_learner(client: redis.Redis, learner_id: str) -> int:
+    """Deletes what Redis holds about an erased learner: their cached plan and answer stamp. Returns how
+    many keys were there."""
+    return int(client.delete(plan_key(learner_id), answered_key(learner_id)))
+
+
 class PlanCache:
     def __init__(self, client: redis.Redis, ttl_s: int = DEFAULT_TTL_S) -> None:
         self.client = client

@@ -106,7 +106,9 @@ def test_allow_names_every_route_and_an_action_path_is_not_a_longer_id(
     assert (response.status_code, response.headers.get("allow")) == (405, allow), response.text[:200]
 
 
-@pytest.mark.parametrize("path", ["/no/such/route", "/learners", "/learners/l-1", "/answer", "/jobs/j-1/x"])
+@pytest.mark.parametrize(
+    "path", ["/no/such/route", "/learners", "/learners/l-1/nothing", "/answer", "/jobs/j-1/x"]
+)
 def test_an_unknown_path_is_404_whatever_the_method(client: TestClient, path: str) -> None:
     for method in METHODS:
         response = client.request(method, path, follow_redirects=False)

@@ -1,0 +1,102 @@
+"""DELETE /learners/{id}: a learner who leaves, or asks to be forgotten, is erased from Neo4j and Redis,
+and nobody else's data moves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from typer.testing import CliRunner
+
+from kgplatform.auth.models import Role
+from kgplatform.cli import app
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
+from kgplatform.planning.cache import answered_key, plan_key
+from tests.integration.api.harness import Api
+from tests.integration.mastery.conftest import all_mastery, counts
+
+
+def answers_of(rows: list[dict[str, Any]], learner_id: str) -> list[dict[str, Any]]:
+    return [row for row in rows if row["learner_id"] == learner_id]
+
+
+def test_an_erased_learner_leaves_nothing_behind_and_others_keep_everything(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum, redis_client: redis.Redis
+) -> None:
+    log = make_answers(curriculum, 2, 120, seed=5)
+    gone, kept = sorted({row["learner_id"] for row in log})
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=log).status_code == 200
+    goals = api.call(
+        "PUT",
+        f"/learners/{gone}/goals",
+        role=Role.SERVICE,
+        json={"concept_ids": [curriculum.concepts[-1]["id"]]},
+    )
+    assert goals.status_code == 200, goals.text
+    for learner_id in (gone, kept):  # a stored plan each, and one cached in Redis
+        plan = api.call("GET", f"/learners/{learner_id}/next-tasks", role=Role.SERVICE)
+        assert plan.status_code == 200, plan.text
+    assert redis_client.exists(plan_key(gone), answered_key(gone)) == 2
+    theirs = [row for row in all_mastery(graph) if row["learner_id"] == kept]
+    before = counts(graph)
+
+    designer = api.call("DELETE", f"/learners/{gone}", role=Role.DESIGNER)
+    assert designer.status_code == 403 and counts(graph) == before
+
+    erased = api.call("DELETE", f"/learners/{gone}", role=Role.SERVICE)
+    assert erased.status_code == 200, erased.text
+    body = erased.json()
+    assert body["learner_id"] == gone and body["answers"] == len(answers_of(log, gone))
+    assert body["mastery"] > 0 and body["plans"] >= 1 and body["redis_cleared"] is True
+    after = counts(graph)
+    assert after == {
+        "answers": before["answers"] - body["answers"],
+        "learners": before["learners"] - 1,
+        "mastery": before["mastery"] - body["mastery"],
+    }
+    assert [row for row in all_mastery(graph) if row["learner_id"] == gone] == []
+    assert [row for row in all_mastery(graph) if row["learner_id"] == kept] == theirs
+    assert redis_client.exists(plan_key(gone), answered_key(gone)) == 0
+    assert redis_client.exists(plan_key(kept)) == 1
+    for path in ("mastery", "goals", "report"):
+        missing = api.call("GET", f"/learners/{gone}/{path}", role=Role.SERVICE)
+        assert missing.status_code == 404 and missing.json()["field"] == "learner_id", (path, missing.text)
+    again = api.call("DELETE", f"/learners/{gone}", role=Role.SERVICE)
+    assert again.status_code == 404 and again.json()["field"] == "learner_id"
+
+    # Its answers' event ids are new again: one posted later is stored, for a new learner of that id.
+    first = answers_of(log, gone)[0]
+    reposted = api.call("POST", "/answers", role=Role.SERVICE, json=[first])
+    assert reposted.status_code == 200 and reposted.json()["accepted"] == [first["event_id"]]
+    assert reposted.json()["learners_created"] == 1
+    assert counts(graph)["answers"] == after["answers"] + 1
+
+
+def test_erasing_an_unknown_learner_is_404_and_changes_nothing(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    log = make_answers(curriculum, 1, 10, seed=6)
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=log).status_code == 200
+    before = counts(graph)
+    response = api.call("DELETE", "/learners/nobody", role=Role.SERVICE)
+    assert response.status_code == 404 and response.json()["field"] == "learner_id"
+    assert counts(graph) == before
+
+
+def test_the_cli_asks_first_then_erases_as_the_api_does(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum, redis_client: redis.Redis
+) -> None:
+    log = make_answers(curriculum, 1, 20, seed=9)
+    (learner_id,) = {row["learner_id"] for row in log}
+    service.ingest(log)
+    redis_client.set(plan_key(learner_id), "{}")
+    runner = CliRunner()
+    declined = runner.invoke(app, ["erase-learner", learner_id], input="n\n")
+    assert declined.exit_code == 1 and counts(graph)["answers"] == 20
+    erased = runner.invoke(app, ["erase-learner", learner_id, "--yes"])
+    assert erased.exit_code == 0, erased.output
+    assert f"erased learner {learner_id}: 20 answers" in erased.output
+    assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
+    assert redis_client.exists(plan_key(learner_id)) == 0
