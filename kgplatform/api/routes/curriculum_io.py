@@ -71,6 +71,12 @@ async def _read_uploads(request: Request, curriculum: dict[str, str]) -> RawDocu
                 # A part without a file name: curl's `-F 'tasks=<tasks.csv'`, or a page appending the
                 # CSV's text to FormData. Skipped, it imported the other files and answered 200 without
                 # a word about it (a review, s30), as a stray CSV in a zip would (io.csv_files_by_entity).
+                if not field:  # nothing to name but the body (the fuzz test sends such parts)
+                    raise ValidationFailed(
+                        "a form part without a name was sent as text, not as a file upload; nothing was "
+                        "written: send every CSV as a file (curl: -F tasks=@tasks.csv)",
+                        field="body",
+                    )
                 raise ValidationFailed(
                     f"form field {field!r} was sent as text, not as a file upload; nothing was written: "
                     f"send every CSV as a file (curl: -F {field}=@{field}.csv)",

@@ -28,3 +28,18 @@ def test_a_csv_sent_as_a_text_field_is_422_naming_it_and_nothing_is_written() ->
     problem = response.json()
     assert problem["field"] == "tasks"
     assert "as text, not as a file" in problem["detail"]
+
+
+def test_a_nameless_text_part_is_422_naming_the_body() -> None:
+    """A part with an empty name (found by the fuzz test) was a 422 naming no field (`field: ""`, dropped)."""
+    _, client = serving_app(graph=UntouchedGraph())
+    body = b'--b\r\nContent-Disposition: form-data; name=""\r\n\r\nid,name\r\n--b--\r\n'
+    response = client.post(
+        "/curricula/alg/import",
+        headers={**ADMIN, "Content-Type": "multipart/form-data; boundary=b"},
+        content=body,
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == "body"
+    assert problem["detail"].startswith("a form part without a name was sent as text")
