@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from kgplatform.cli.base import EXIT_NOT_RUNNING, app, console, graph_session, print_statuses
-from kgplatform.errors import Conflict
+from kgplatform.errors import Conflict, ServiceSetupFailed
 from kgplatform.settings import get_settings
 
 services_app = typer.Typer(help="Run the local Neo4j and Redis (no Docker needed).", no_args_is_help=True)
@@ -98,6 +98,11 @@ def services_restore(
         "--ignore-workers",
         help="Restore even while Celery workers answer (they must be restarted after).",
     ),
+    no_undo: bool = typer.Option(
+        False,
+        "--no-undo",
+        help="Do not dump the database as it is first (for one that cannot be dumped any more: a broken one).",
+    ),
 ) -> None:
     """Replace the local Neo4j database with a dump. Everything stored since the dump (answers, edits,
     keys) is gone; the database as it was is dumped first, so restoring that file undoes this. The plans
@@ -121,11 +126,11 @@ def services_restore(
             abort=True,
         )
     plans = PlanCache(Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=30))
-    result = backup.restore(settings, dump, plans.drop_all, report=console.print)
-    console.print(
-        f"restored {result.source}; Neo4j was stopped for {result.offline_s:.1f} s; the database as it was "
-        f"is in {result.undo_path}"
+    result = backup.restore(settings, dump, plans.drop_all, report=console.print, keep_undo=not no_undo)
+    kept = (
+        f"the database as it was is in {result.undo_path}" if result.undo_path else "no undo file (--no-undo)"
     )
+    console.print(f"restored {result.source}; Neo4j was stopped for {result.offline_s:.1f} s; {kept}")
     if result.running:
         migrate()  # a dump from an older version lacks the migrations since
         console.print(
@@ -139,7 +144,14 @@ def services_restore(
 def refuse_while_workers_answer(control: Any) -> None:
     """A worker running through a restore keeps the curriculum and model it read before, and a batch chunk
     that read the old graph caches its plans after the restore dropped them: served as fresh."""
-    answers = control.inspect(timeout=1.0).ping() or {}
+    from kombu.exceptions import OperationalError
+
+    try:
+        answers = control.inspect(timeout=1.0).ping() or {}
+    except OperationalError as error:  # the broker (Redis) does not answer: a traceback, before
+        raise ServiceSetupFailed(
+            f"cannot ask the Celery workers whether they run (through Redis): {error}"
+        ) from error
     if answers:
         raise Conflict(
             f"{len(answers)} Celery worker(s) answer ({', '.join(sorted(answers))}): stop them (and beat) before "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -42,7 +43,7 @@ class BackupResult:
 @dataclass(frozen=True)
 class RestoreResult:
     source: Path
-    undo_path: Path  # the database as it was before, dumped first: restoring it undoes the restore
+    undo_path: Path | None  # the database as it was, dumped first (restoring it undoes this); None: --no-undo
     offline_s: float
     running: bool  # started again (it ran before): migrations can be applied now
 
@@ -81,28 +82,72 @@ def _local_layout(settings: Settings) -> neo4j_local.Neo4jLayout:
 @contextmanager
 def _offline(settings: Settings, report: Report) -> Iterator[bool]:
     """Stops this state folder's Neo4j for the block when it runs, and starts it again after, also when the
-    block failed. Yields whether it was running."""
+    block failed or was interrupted, the stop included (a Ctrl-C while Neo4j shut down left it stopped).
+    Yields whether it was running. When the block failed, a failed start is reported and the block's error
+    raised: it says what became of the database (a start that timed out hid a failed load's message)."""
     running = neo4j_local.running_pid(settings) is not None
-    if running:
-        report("stopping Neo4j (Community edition dumps and loads only a stopped database)")
-        neo4j_local.stop(settings)
+    failed = True
     try:
+        if running:
+            report("stopping Neo4j (Community edition dumps and loads only a stopped database)")
+            neo4j_local.stop(settings)
         yield running
+        failed = False
     finally:
         if running:
+            neo4j_local.stop(settings)  # after an interrupted stop: waits until that server is gone
             report("starting Neo4j again")
             reason = neo4j_local.wait_until_ready(settings, neo4j_local.start(settings))
-            if reason:
+            if reason and failed:
+                report(f"Neo4j did not start again: {reason}")
+            elif reason:
                 raise ServiceSetupFailed(f"neo4j: {reason}")
 
 
-def _dump(settings: Settings, layout: neo4j_local.Neo4jLayout, java: str, target: Path) -> None:
+@contextmanager
+def _interrupt_deferred(report: Report, undone: bool) -> Iterator[list[int]]:
+    """A Ctrl-C (SIGINT) in the block is remembered (and said) instead of raised: a load cut short leaves an
+    empty database, which Neo4j then serves (no curricula, every API key refused). Yields the signals
+    received; the caller acts on them once the database is whole again."""
+    received: list[int] = []
+    then = "then the database as it was is loaded back" if undone else "there is no undo file to go back to"
+
+    def remember(signum: int, _frame: object) -> None:
+        received.append(signum)
+        report(f"interrupted: the load finishes first (one cut short leaves an empty database), {then}")
+
+    try:
+        previous = signal.signal(signal.SIGINT, remember)
+    except ValueError:  # not the main thread: there is no Ctrl-C to defer
+        yield received
+        return
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _load(settings: Settings, layout: neo4j_local.Neo4jLayout, java: str, dump: Path) -> str | None:
+    """Loads `dump` over the stopped database; None when done, else why not. The tool runs in a session of
+    its own: a Ctrl-C at the terminal (sent to the whole foreground group) does not cut it short."""
+    load = ["database", "load", "--overwrite-destination=true", "--from-stdin", settings.neo4j.database]
+    with dump.open("rb") as source:
+        result = neo4j_local.run_admin(layout, java, load, stdin=source, own_session=True)
+    return None if result.returncode == 0 else neo4j_local.java_error(result.stderr)
+
+
+def _work_folder(folder: Path) -> Path:
+    """The folder Neo4j dumps into, beside the target. Made before Neo4j is stopped: a folder that cannot be
+    written (or is a file) is refused without an outage, not after the server was stopped for nothing."""
+    return Path(tempfile.mkdtemp(prefix=".dumping-", dir=_private_folder(folder)))
+
+
+def _dump(settings: Settings, layout: neo4j_local.Neo4jLayout, java: str, work: Path, target: Path) -> None:
     """Dumps the stopped database to `target` (readable by this user only: it holds every learner's
-    answers and the API keys' hashes). Neo4j names its file after the database, so it is dumped into a
-    folder of its own beside the target and moved; a failed or interrupted dump leaves no file that looks
-    like a backup."""
+    answers and the API keys' hashes). Neo4j names its file after the database, so it is dumped into
+    `work`, a folder of its own beside the target, and moved; a failed or interrupted dump leaves no file
+    that looks like a backup."""
     database = settings.neo4j.database
-    work = Path(tempfile.mkdtemp(prefix=".dumping-", dir=target.parent))
     try:
         result = neo4j_local.run_admin(layout, java, ["database", "dump", database, f"--to-path={work}"])
         if result.returncode != 0:
@@ -123,15 +168,19 @@ def _private_folder(folder: Path) -> Path:
 
 def backup(settings: Settings, folder: Path | None = None, report: Report = lambda _: None) -> BackupResult:
     """Dumps the database the settings name into `folder` (default: the state folder's `backups/`)."""
-    folder = _private_folder(folder or default_folder(settings))
+    folder = folder or default_folder(settings)
     with manager.state_lock(settings):  # a `services up` or `down` meanwhile waits
         layout = _local_layout(settings)
         java = neo4j_local.find_java()
         target = folder / dump_file_name(settings.neo4j.database, datetime.now(UTC))
+        work = _work_folder(folder)
         started = time.monotonic()
-        with _offline(settings, report) as running:
-            report(f"dumping database {settings.neo4j.database} to {target}")
-            _dump(settings, layout, java, target)
+        try:
+            with _offline(settings, report) as running:
+                report(f"dumping database {settings.neo4j.database} to {target}")
+                _dump(settings, layout, java, work, target)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # an interrupted stop: never dumped into
         offline_s = time.monotonic() - started if running else 0.0  # until it answers again
     return BackupResult(target, target.stat().st_size, offline_s)
 
@@ -160,10 +209,14 @@ def restore(
     drop_cached_plans: Callable[[], int],
     report: Report = lambda _: None,
     undo_folder: Path | None = None,
+    keep_undo: bool = True,
 ) -> RestoreResult:
     """Replaces the database the settings name with the one in `dump`. The database as it was is dumped
     first (into `undo_folder`, by default beside the other backups, named `-before-restore`), so a wrong
-    file is undone by restoring that one.
+    file is undone by restoring that one; a load that fails (a truncated file passes `check_dump`, which
+    reads only the header) is undone from it at once, before Neo4j starts again. `keep_undo=False` skips
+    that dump, for a database that cannot be dumped any more (a broken one); a failed load then leaves an
+    empty database.
     `drop_cached_plans` is called after the load, before Neo4j answers again; it is called once before
     anything changes too, so a Redis that cannot be reached refuses the restore instead of leaving plans
     of the lost graph to be served."""
@@ -172,23 +225,57 @@ def restore(
         check_dump(settings, dump)
         drop_cached_plans()
         java = neo4j_local.find_java()
-        undo = _private_folder(undo_folder or default_folder(settings)) / dump_file_name(
-            settings.neo4j.database, datetime.now(UTC), "-before-restore"
-        )
+        folder = undo_folder or default_folder(settings)
+        undo = folder / dump_file_name(settings.neo4j.database, datetime.now(UTC), "-before-restore")
+        work = _work_folder(folder) if keep_undo else None
         started = time.monotonic()
-        with _offline(settings, report) as running:
-            report(f"dumping the database as it is to {undo} first (restore that file to undo)")
-            _dump(settings, layout, java, undo)
-            report(f"loading {dump} into database {settings.neo4j.database}")
-            database = settings.neo4j.database
-            load = ["database", "load", "--overwrite-destination=true", "--from-stdin", database]
-            with dump.open("rb") as source:
-                result = neo4j_local.run_admin(layout, java, load, stdin=source)
-            if result.returncode != 0:
-                raise ServiceSetupFailed(
-                    f"Neo4j: loading {dump} failed: {neo4j_local.java_error(result.stderr)} (the database as "
-                    f"it was is in {undo})"
-                )
-            report(f"dropped {drop_cached_plans()} plan(s) cached in Redis")
+        try:
+            with _offline(settings, report) as running:
+                if work is not None:
+                    report(f"dumping the database as it is to {undo} first (restore that file to undo)")
+                    try:
+                        _dump(settings, layout, java, work, undo)
+                    except ServiceSetupFailed as error:
+                        raise ServiceSetupFailed(
+                            f"{error.message}; nothing was replaced (a database that cannot be dumped any "
+                            "more is replaced without an undo file by `services restore --no-undo`)"
+                        ) from error
+                _replace(settings, layout, java, dump, undo if work is not None else None, report)
+                report(f"dropped {drop_cached_plans()} plan(s) cached in Redis")
+        finally:
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)  # an interrupted stop: never dumped into
         offline_s = time.monotonic() - started if running else 0.0  # until it answers again
-    return RestoreResult(dump, undo, offline_s, running)
+    return RestoreResult(dump, undo if work is not None else None, offline_s, running)
+
+
+def _replace(
+    settings: Settings,
+    layout: neo4j_local.Neo4jLayout,
+    java: str,
+    dump: Path,
+    undo: Path | None,
+    report: Report,
+) -> None:
+    """Loads `dump`; a load that fails is undone from `undo`. A Ctrl-C meanwhile cancels the restore once the
+    load is over (a load cut short leaves an empty database, which Neo4j serves): the database as it was is
+    loaded back, then KeyboardInterrupt raised. Without an undo file the restore goes on to its end."""
+    with _interrupt_deferred(report, undo is not None) as interrupted:
+        report(f"loading {dump} into database {settings.neo4j.database}")
+        failure = _load(settings, layout, java, dump)
+        if (failure or interrupted) and undo is not None:
+            why = f"loading {dump} failed ({failure})" if failure else "interrupted"
+            report(f"{why}: loading the database as it was back from {undo}")
+            undo_failure = _load(settings, layout, java, undo)
+            if undo_failure:
+                failure = (failure or "interrupted") + (
+                    f"; loading the database as it was back failed too ({undo_failure}): it is in {undo}"
+                )
+            elif failure:
+                failure += f"; the database is as it was (it is in {undo} too)"
+        elif failure:
+            failure += " (no undo file: --no-undo)"
+    if failure:
+        raise ServiceSetupFailed(f"Neo4j: loading {dump} failed: {failure}")
+    if interrupted and undo is not None:
+        raise KeyboardInterrupt

@@ -186,21 +186,41 @@ def set_initial_password(settings: Settings, layout: Neo4jLayout, java: str) -> 
 
 
 def run_admin(
-    layout: Neo4jLayout, java: str, arguments: list[str], stdin: BinaryIO | None = None
+    layout: Neo4jLayout,
+    java: str,
+    arguments: list[str],
+    stdin: BinaryIO | None = None,
+    own_session: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Runs `neo4j-admin ARGUMENTS` (its `AdminTool`, from the server's own jars) on this state folder's
-    configuration; stdout and stderr are captured as text."""
+    configuration; stdout and stderr are captured as text. `own_session`: a Ctrl-C at the terminal, sent
+    to the whole foreground process group, does not reach it."""
     command = [java, "-cp", f"{layout.lib_dir}/*", "org.neo4j.cli.AdminTool", *arguments]
     env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
     return subprocess.run(
-        command, stdin=stdin, capture_output=True, env=env, check=False, encoding="utf-8", errors="replace"
+        command,
+        stdin=stdin,
+        capture_output=True,
+        env=env,
+        check=False,
+        encoding="utf-8",
+        errors="replace",
+        start_new_session=own_session,
     )
+
+
+PROGRESS_LINE = re.compile(r"(Files: \d+/\d+, data: |Done: \d+ files)")
 
 
 def java_error(stderr: str) -> str:
     """The reason in a Java tool's error output: its first line (the exception's message; the stack
-    trace below it names only methods), without the exception's class name."""
-    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    trace below it names only methods), without the exception's class name. neo4j-admin's progress lines
+    (`Files: 1/69, data:  0.0%`, `Done: ...`) come first on a failed load, and are skipped."""
+    lines = [
+        line.strip()
+        for line in stderr.strip().splitlines()
+        if line.strip() and not PROGRESS_LINE.match(line.strip())
+    ]
     if not lines:
         return "no error output"
     first = lines[0]

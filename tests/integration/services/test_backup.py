@@ -101,3 +101,19 @@ def test_a_file_that_is_no_dump_is_refused_before_neo4j_is_stopped(
     assert neo4j_local.running_pid(settings) == our_neo4j
     assert concept_ids(graph, "kept") == {"kept"}
     assert redis_client.get(plan_key("learner-1")) == b"{}"
+
+
+def test_a_dump_cut_short_is_undone_and_neo4j_answers_again(
+    graph: Graph, redis_client: redis.Redis, settings: Settings, our_neo4j: int, tmp_path: Path
+) -> None:
+    """Half of a real dump passes `check_dump` (it reads the header); its load emptied the database, Neo4j
+    could not start on what was left, and the start's timeout hid the load's message and the undo file."""
+    add_concept(graph, "kept")
+    made = backup.backup(settings, tmp_path / "backups")
+    half = tmp_path / "half.dump"
+    half.write_bytes(made.path.read_bytes()[: made.size_bytes // 2])
+    backup.check_dump(settings, half)  # the header is whole
+    with pytest.raises(ServiceSetupFailed, match=r"Truncated source; the database is as it was"):
+        backup.restore(settings, half, PlanCache(redis_client).drop_all, undo_folder=tmp_path)
+    assert neo4j_local.running_pid(settings) is not None
+    assert concept_ids(graph, "kept") == {"kept"}

@@ -99,3 +99,144 @@ def test_a_restore_is_refused_while_workers_answer() -> None:
         refuse_while_workers_answer(Control(answers))
     refuse_while_workers_answer(Control(None))  # nobody answered: no refusal
     refuse_while_workers_answer(Control({}))
+
+
+def test_a_broker_that_does_not_answer_is_one_line_not_a_traceback() -> None:
+    from kombu.exceptions import OperationalError
+
+    class Unreachable:
+        def inspect(self, timeout: float) -> Inspect:
+            raise OperationalError("Error 111 connecting to 127.0.0.1:6461. Connection refused.")
+
+    with pytest.raises(ServiceSetupFailed, match="cannot ask the Celery workers .*Connection refused"):
+        refuse_while_workers_answer(Unreachable())
+
+
+class FakeNeo4j:
+    """This state folder's server as `_offline` sees it: running until stopped, started again on demand."""
+
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, stop_interrupted: bool = False, ready: str | None = None
+    ):
+        self.pid: int | None = 1
+        self.calls: list[str] = []
+        self.stop_interrupted = stop_interrupted
+        monkeypatch.setattr(backup.neo4j_local, "running_pid", lambda settings: self.pid)
+        monkeypatch.setattr(backup.neo4j_local, "stop", self.stop)
+        monkeypatch.setattr(backup.neo4j_local, "start", self.start)
+        monkeypatch.setattr(backup.neo4j_local, "wait_until_ready", lambda settings, pid: ready)
+
+    def stop(self, settings: Settings) -> bool:
+        self.calls.append("stop")
+        if self.stop_interrupted:  # Ctrl-C while the server shuts down
+            self.stop_interrupted = False
+            raise KeyboardInterrupt
+        self.pid = None
+        return True
+
+    def start(self, settings: Settings) -> int:
+        self.calls.append("start")
+        self.pid = 2
+        return 2
+
+
+def test_a_ctrl_c_while_neo4j_stops_still_starts_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It left Neo4j stopped (exit 130, nothing said): the stop was outside the block's try."""
+    neo4j = FakeNeo4j(monkeypatch, stop_interrupted=True)
+    with pytest.raises(KeyboardInterrupt), backup._offline(settings_for(tmp_path), lambda _: None):
+        pytest.fail("the block must not run")
+    assert neo4j.calls == ["stop", "stop", "start"]  # waits for the interrupted stop, then starts
+
+
+def test_a_failed_start_after_a_failed_block_does_not_hide_the_blocks_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed load left a database Neo4j could not start; the start's timeout was all the operator saw."""
+    FakeNeo4j(monkeypatch, ready="Neo4j did not answer within 120 s")
+    said: list[str] = []
+    with (
+        pytest.raises(ServiceSetupFailed, match="loading failed"),
+        backup._offline(settings_for(tmp_path), said.append),
+    ):
+        raise ServiceSetupFailed("loading failed")
+    assert said[-1] == "Neo4j did not start again: Neo4j did not answer within 120 s"
+    went_well = pytest.raises(ServiceSetupFailed, match="neo4j: Neo4j did not answer")
+    with went_well, backup._offline(settings_for(tmp_path), said.append):
+        pass
+
+
+def test_a_folder_that_cannot_be_written_is_refused_before_neo4j_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dump folder was made after the stop: `--to /proc/1` (a folder that exists and cannot be written)
+    stopped Neo4j for 30 s for nothing. (Root writes through permission bits, hence the stand-in.)"""
+    neo4j = FakeNeo4j(monkeypatch)
+    monkeypatch.setattr(backup, "_local_layout", lambda settings: None)
+    monkeypatch.setattr(backup.neo4j_local, "find_java", lambda: "java")
+
+    def mkdtemp(prefix: str, dir: Path) -> str:
+        raise PermissionError(13, "Permission denied", str(dir / f"{prefix}x"))
+
+    monkeypatch.setattr(backup.tempfile, "mkdtemp", mkdtemp)
+    with pytest.raises(PermissionError):
+        backup.backup(settings_for(tmp_path), tmp_path / "read-only")
+    assert neo4j.calls == []
+
+
+def test_a_failed_load_is_undone_before_neo4j_starts_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A truncated dump passes `check_dump` (it reads the header); its load failed after emptying the
+    database, Neo4j could not start on what was left, and a restore of the undo file failed too (its own undo
+    dump of the broken database failed): the operator was stuck."""
+    loaded: list[str] = []
+
+    def load(settings: Settings, layout: object, java: str, dump: Path) -> str | None:
+        loaded.append(dump.name)
+        return (
+            "Unable to load database: ZstdIOException: Truncated source" if dump.name == "half.dump" else None
+        )
+
+    monkeypatch.setattr(backup, "_load", load)
+    settings = settings_for(tmp_path)
+    with pytest.raises(
+        ServiceSetupFailed, match=r"Truncated source; the database is as it was \(it is in .*undo"
+    ):
+        backup._replace(
+            settings, None, "java", tmp_path / "half.dump", tmp_path / "undo.dump", lambda _: None
+        )  # type: ignore[arg-type]
+    assert loaded == ["half.dump", "undo.dump"]
+
+    loaded.clear()
+    with pytest.raises(ServiceSetupFailed, match=r"Truncated source \(no undo file: --no-undo\)"):
+        backup._replace(settings, None, "java", tmp_path / "half.dump", None, lambda _: None)  # type: ignore[arg-type]
+    assert loaded == ["half.dump"]
+
+
+def test_a_ctrl_c_during_the_load_cancels_the_restore_once_the_load_is_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load cut short left an empty database, which Neo4j started on and served (exit 130, nothing
+    said): no curricula, every API key refused."""
+    import os
+    import signal
+
+    loaded: list[str] = []
+
+    def load(settings: Settings, layout: object, java: str, dump: Path) -> str | None:
+        if not loaded:
+            os.kill(os.getpid(), signal.SIGINT)  # the operator's Ctrl-C, mid-load
+        loaded.append(dump.name)
+        return None
+
+    monkeypatch.setattr(backup, "_load", load)
+    said: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        backup._replace(
+            settings_for(tmp_path), None, "java", tmp_path / "new.dump", tmp_path / "undo.dump", said.append
+        )  # type: ignore[arg-type]
+    assert loaded == ["new.dump", "undo.dump"]  # finished, then the database as it was loaded back
+    assert any(line.startswith("interrupted: the load finishes first") for line in said)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

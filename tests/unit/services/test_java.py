@@ -74,3 +74,15 @@ def test_a_java_tools_error_is_its_message_not_its_stack_trace() -> None:
     )
     assert neo4j_local.java_error("Cannot write to the data folder\n") == "Cannot write to the data folder"
     assert neo4j_local.java_error("") == "no error output"
+
+
+def test_a_failed_loads_error_is_not_its_progress() -> None:
+    stderr = (
+        "Files: 1/69, data:  0.0%\n" * 3
+        + "Done: 69 files, 3.842MiB processed in 0.336 seconds.\n"
+        + "Failed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source\n"
+        + "Load failed for databases: 'neo4j'\n"
+    )
+    assert neo4j_local.java_error(stderr) == (
+        "Failed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source"
+    )
