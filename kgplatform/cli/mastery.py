@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from kgplatform.cli.base import EXIT_FAILED, app, console, graph_session
-from kgplatform.errors import NotFound
 from kgplatform.settings import get_settings
 
 
@@ -103,9 +101,9 @@ def erase_learner(
     `DELETE /learners/{id}` does). Exit 4 when there is no such learner."""
     import redis
 
+    from kgplatform.mastery.erasure import erase_learner as erase_everywhere
     from kgplatform.mastery.service import MasteryService
     from kgplatform.mastery.store import MasteryStore
-    from kgplatform.planning.cache import forget_learner
 
     if not yes:
         typer.confirm(f"Erase learner {learner_id!r} and every answer of theirs?", abort=True)
@@ -113,25 +111,18 @@ def erase_learner(
     client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
     try:
         with graph_session() as graph:
-            try:
-                erased = MasteryService(MasteryStore(graph)).erase(learner_id)
-            except NotFound:
-                with contextlib.suppress(redis.RedisError):  # what an erase left there while Redis was away
-                    forget_learner(client, learner_id)
-                raise
+            erased = erase_everywhere(MasteryService(MasteryStore(graph)), client, learner_id)
         console.print(
             f"erased learner {learner_id}: {erased.answers} answers, mastery of {erased.mastery} concepts, "
             f"{erased.plans} stored plans",
             markup=False,
         )
-        try:
-            forget_learner(client, learner_id)
-        except redis.RedisError as error:
+        if not erased.redis_cleared:
             console.print(
-                f"Redis was not reached to drop their cached plan ({error}): run this again once it answers",
+                "Redis was not reached to drop their cached plan: run this again once it answers",
                 style="yellow",
                 markup=False,
             )
-            raise typer.Exit(EXIT_FAILED) from error
+            raise typer.Exit(EXIT_FAILED)
     finally:
         client.close()

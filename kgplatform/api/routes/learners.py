@@ -6,13 +6,12 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from redis import RedisError
 
 from kgplatform.api.deps import ServicePrincipal
 from kgplatform.api.params import LearnerId
 from kgplatform.api.routes.answers import MasteryServiceDep
 from kgplatform.api.routes.jobs import request_learner_recomputes
-from kgplatform.errors import NotFound
+from kgplatform.mastery.erasure import erase_learner as erase_learner_everywhere
 from kgplatform.mastery.feedback import render_png
 from kgplatform.mastery.models import (
     ErasedLearner,
@@ -23,7 +22,6 @@ from kgplatform.mastery.models import (
     LearnerInterests,
     LearnerMastery,
 )
-from kgplatform.planning.cache import forget_learner
 
 router = APIRouter(prefix="/learners", tags=["mastery"])
 logger = logging.getLogger(__name__)
@@ -104,12 +102,7 @@ def erase_learner(
     erased). A plan being computed for them at that moment can still be cached after the erase; it is served
     to nobody unless the id is used again, and expires with the cache (a week). `redis_cleared` false: Redis
     was not reached, and the cached plan stays until then; a repeated DELETE (a 404 now) drops it."""
-    try:
-        erased = service.erase(learner_id)
-    except NotFound:
-        forget_cached(request, learner_id)  # what an earlier erase left there while Redis was away
-        raise
-    erased.redis_cleared = forget_cached(request, learner_id)
+    erased = erase_learner_everywhere(service, request.app.state.redis, learner_id)
     logger.info(
         "learner %s erased by key %s: %d answers, %d mastery, %d plans",
         learner_id,
@@ -119,19 +112,6 @@ def erase_learner(
         erased.plans,
     )
     return erased
-
-
-def forget_cached(request: Request, learner_id: str) -> bool:
-    """Deletes the learner's cached plan and answer stamp; False when Redis could not be reached (the erase
-    in Neo4j stands: a 503 would read as "not erased")."""
-    try:
-        forget_learner(request.app.state.redis, learner_id)
-    except RedisError as error:
-        logger.warning(
-            "learner %s erased, but Redis was not reached to drop their cached plan: %s", learner_id, error
-        )
-        return False
-    return True
 
 
 def plan_inputs_changed(request: Request, learner_id: str) -> None:

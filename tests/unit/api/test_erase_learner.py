@@ -3,12 +3,12 @@ done rather than a 503 that reads as "not erased"."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import redis
 
-from kgplatform.api.routes.learners import forget_cached
+from kgplatform.mastery.erasure import erase_learner
+from kgplatform.mastery.models import ErasedLearner
 from kgplatform.planning.cache import answered_key, plan_key
 
 
@@ -26,15 +26,22 @@ class Recording:
         return len(keys)
 
 
-def request_with(client: Any) -> Any:
-    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(redis=client)))
+class ErasingService:
+    """The Neo4j side, erased: what `MasteryService.erase` answers."""
+
+    def erase(self, learner_id: str) -> ErasedLearner:
+        return ErasedLearner(learner_id=learner_id, answers=3, mastery=2, plans=1)
+
+
+def erase_with(client: Any) -> ErasedLearner:
+    return erase_learner(ErasingService(), client, "ada")  # type: ignore[arg-type]
 
 
 def test_the_cached_plan_and_answer_stamp_are_dropped() -> None:
     client = Recording()
-    assert forget_cached(request_with(client), "ada") is True
+    assert erase_with(client).redis_cleared is True
     assert client.deleted == [plan_key("ada"), answered_key("ada")]
 
 
 def test_a_redis_that_cannot_be_reached_is_reported_not_raised() -> None:
-    assert forget_cached(request_with(Unreachable()), "ada") is False
+    assert erase_with(Unreachable()).redis_cleared is False
