@@ -88,7 +88,8 @@ def print_statuses(statuses: list[Any]) -> None:
     """A table of `ServiceStatus` rows."""
     table = Table("service", "address", "state", "pid")
     for s in statuses:
-        table.add_row(s.name, s.address, str(s.state), str(s.pid or ""))
+        state = f"{s.state}: {s.detail}" if s.detail else str(s.state)
+        table.add_row(s.name, s.address, state, str(s.pid or ""))
     console.print(table)
 
 

@@ -67,7 +67,12 @@ def services_status() -> None:
 
     statuses = manager.status(get_settings())
     print_statuses(statuses)
-    down = (manager.State.NOT_RUNNING, manager.State.OURS_ELSEWHERE, manager.State.REMOTE_UNREACHABLE)
+    down = (
+        manager.State.NOT_RUNNING,
+        manager.State.OURS_ELSEWHERE,
+        manager.State.REMOTE_UNREACHABLE,
+        manager.State.MAINTENANCE,
+    )
     if any(s.state in down for s in statuses):
         raise typer.Exit(EXIT_NOT_RUNNING)
 
@@ -77,12 +82,19 @@ def services_backup(
     to: Path | None = typer.Option(
         None, "--to", help="Folder for the dump file (default: backups/ in KGP_SERVICES__STATE_DIR)."
     ),
+    keep: int | None = typer.Option(
+        None,
+        "--keep",
+        min=1,
+        help="Then delete all but the newest N backups in that folder, this one included "
+        "(restores' undo files and other files are never deleted).",
+    ),
 ) -> None:
     """Dump the local Neo4j database to a file. Neo4j is stopped meanwhile (Community edition dumps only a
     stopped database) and started again; Redis holds nothing that is not made again from Neo4j."""
     from kgplatform.services import backup
 
-    result = backup.backup(get_settings(), to, report=console.print)
+    result = backup.backup(get_settings(), to, report=console.print, keep=keep)
     offline = f"; Neo4j was stopped for {result.offline_s:.1f} s" if result.offline_s else ""
     console.print(f"backed up to {result.path} ({result.size_bytes / 2**20:.1f} MiB){offline}")
 

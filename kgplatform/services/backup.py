@@ -14,6 +14,7 @@ gone with it), and a cache hit would serve them as fresh.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kgplatform.errors import ServiceSetupFailed
-from kgplatform.services import manager, neo4j_local
+from kgplatform.services import maintenance, manager, neo4j_local
 from kgplatform.services.processes import port_open
 from kgplatform.settings import Settings
 
@@ -38,6 +39,7 @@ class BackupResult:
     path: Path
     size_bytes: int
     offline_s: float  # how long Neo4j was stopped (0 when it was not running)
+    pruned: tuple[Path, ...] = ()  # older backups deleted by `keep`
 
 
 @dataclass(frozen=True)
@@ -80,28 +82,30 @@ def _local_layout(settings: Settings) -> neo4j_local.Neo4jLayout:
 
 
 @contextmanager
-def _offline(settings: Settings, report: Report) -> Iterator[bool]:
+def _offline(settings: Settings, operation: str, report: Report) -> Iterator[bool]:
     """Stops this state folder's Neo4j for the block when it runs, and starts it again after, also when the
     block failed or was interrupted, the stop included (a Ctrl-C while Neo4j shut down left it stopped).
     Yields whether it was running. When the block failed, a failed start is reported and the block's error
-    raised: it says what became of the database (a start that timed out hid a failed load's message)."""
+    raised: it says what became of the database (a start that timed out hid a failed load's message).
+    Until Neo4j answers again, `services status` names the operation that stopped it."""
     running = neo4j_local.running_pid(settings) is not None
-    failed = True
-    try:
-        if running:
-            report("stopping Neo4j (Community edition dumps and loads only a stopped database)")
-            neo4j_local.stop(settings)
-        yield running
-        failed = False
-    finally:
-        if running:
-            neo4j_local.stop(settings)  # after an interrupted stop: waits until that server is gone
-            report("starting Neo4j again")
-            reason = neo4j_local.wait_until_ready(settings, neo4j_local.start(settings))
-            if reason and failed:
-                report(f"Neo4j did not start again: {reason}")
-            elif reason:
-                raise ServiceSetupFailed(f"neo4j: {reason}")
+    with maintenance.under_way(settings, operation):
+        failed = True
+        try:
+            if running:
+                report("stopping Neo4j (Community edition dumps and loads only a stopped database)")
+                neo4j_local.stop(settings)
+            yield running
+            failed = False
+        finally:
+            if running:
+                neo4j_local.stop(settings)  # after an interrupted stop: waits until that server is gone
+                report("starting Neo4j again")
+                reason = neo4j_local.wait_until_ready(settings, neo4j_local.start(settings))
+                if reason and failed:
+                    report(f"Neo4j did not start again: {reason}")
+                elif reason:
+                    raise ServiceSetupFailed(f"neo4j: {reason}")
 
 
 @contextmanager
@@ -166,8 +170,13 @@ def _private_folder(folder: Path) -> Path:
     return folder
 
 
-def backup(settings: Settings, folder: Path | None = None, report: Report = lambda _: None) -> BackupResult:
-    """Dumps the database the settings name into `folder` (default: the state folder's `backups/`)."""
+def backup(
+    settings: Settings, folder: Path | None = None, report: Report = lambda _: None, keep: int | None = None
+) -> BackupResult:
+    """Dumps the database the settings name into `folder` (default: the state folder's `backups/`). With
+    `keep`, then deletes all but the newest `keep` backups there (`prune_backups`), the new one included."""
+    if keep is not None and keep < 1:
+        raise ValueError("keep must be at least 1: the backup just made is always kept")
     folder = folder or default_folder(settings)
     with manager.state_lock(settings):  # a `services up` or `down` meanwhile waits
         layout = _local_layout(settings)
@@ -176,13 +185,30 @@ def backup(settings: Settings, folder: Path | None = None, report: Report = lamb
         work = _work_folder(folder)
         started = time.monotonic()
         try:
-            with _offline(settings, report) as running:
+            with _offline(settings, "backup", report) as running:
                 report(f"dumping database {settings.neo4j.database} to {target}")
                 _dump(settings, layout, java, work, target)
         finally:
             shutil.rmtree(work, ignore_errors=True)  # an interrupted stop: never dumped into
         offline_s = time.monotonic() - started if running else 0.0  # until it answers again
-    return BackupResult(target, target.stat().st_size, offline_s)
+        size = target.stat().st_size
+        pruned = prune_backups(folder, settings.neo4j.database, keep) if keep is not None else []
+    for old in pruned:
+        report(f"deleted the older backup {old} (--keep {keep})")
+    return BackupResult(target, size, offline_s, tuple(pruned))
+
+
+def prune_backups(folder: Path, database: str, keep: int) -> list[Path]:
+    """Deletes all but the newest `keep` backups of `database` in `folder` and returns them, oldest first.
+    Only files named as `backup` names them count (`<database>-<UTC time>.dump`, so the name orders them by
+    time): a restore's undo file (`-before-restore`), another database's backups and anything else an
+    operator keeps there are never touched."""
+    named = re.compile(rf"{re.escape(database)}-\d{{8}}T\d{{6}}Z{re.escape(DUMP_SUFFIX)}")
+    made = sorted(path for path in folder.iterdir() if named.fullmatch(path.name) and path.is_file())
+    old = made[: max(len(made) - keep, 0)]
+    for path in old:
+        path.unlink(missing_ok=True)  # another backup's prune may have been first
+    return old
 
 
 def check_dump(settings: Settings, dump: Path) -> None:
@@ -230,7 +256,7 @@ def restore(
         work = _work_folder(folder) if keep_undo else None
         started = time.monotonic()
         try:
-            with _offline(settings, report) as running:
+            with _offline(settings, "restore", report) as running:
                 if work is not None:
                     report(f"dumping the database as it is to {undo} first (restore that file to undo)")
                     try:

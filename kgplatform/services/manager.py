@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import partial
 
 from kgplatform.errors import ServiceSetupFailed
-from kgplatform.services import neo4j_local, redis_local
+from kgplatform.services import maintenance, neo4j_local, redis_local
 from kgplatform.services.processes import listens_on, port_open
 from kgplatform.settings import Settings
 
@@ -33,6 +33,8 @@ class State(StrEnum):
     NOT_RUNNING = "not running"
     # The state folder's server runs, but does not listen at the configured address (settings changed).
     OURS_ELSEWHERE = "started by kgplatform, but not listening at this address"
+    # Stopped (or starting again) on purpose by a `services backup` or `restore` still under way.
+    MAINTENANCE = "stopped for maintenance"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class ServiceStatus:
     address: str
     state: State
     pid: int | None = None
+    detail: str | None = None  # what the state alone does not say (which backup stopped it)
 
 
 Report = Callable[[str], None]
@@ -187,5 +190,10 @@ def status(settings: Settings) -> list[ServiceStatus]:
             state = State.RUNNING_FOREIGN
         else:
             state = State.NOT_RUNNING
+        # A backup stops Neo4j and starts it again (not listening yet while it starts): planned, not a crash.
+        under_way = maintenance.current(settings) if name == "neo4j" else None
+        if under_way is not None and state in (State.NOT_RUNNING, State.OURS_ELSEWHERE):
+            result.append(ServiceStatus(name, address, State.MAINTENANCE, pid, under_way.describe()))
+            continue
         result.append(ServiceStatus(name, address, state, pid))
     return result

@@ -22,7 +22,7 @@ from kgplatform.curriculum.models import ConceptIn, CurriculumIn
 from kgplatform.errors import Conflict, NotFound, ServiceSetupFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.planning.cache import PlanCache, answered_key, plan_key
-from kgplatform.services import backup, neo4j_local
+from kgplatform.services import backup, manager, neo4j_local
 from kgplatform.settings import Settings
 
 CURRICULUM = "backup-test"
@@ -53,7 +53,18 @@ def test_a_restore_brings_back_the_dump_drops_cached_plans_and_can_be_undone(
     graph: Graph, redis_client: redis.Redis, settings: Settings, our_neo4j: int, tmp_path: Path
 ) -> None:
     add_concept(graph, "before-dump")
-    made = backup.backup(settings, tmp_path / "backups")
+    seen = []  # what `services status` says while the dump runs: a planned stop, named as such
+
+    def look(line: str) -> None:
+        if line.startswith("dumping database"):
+            seen.append(next(row for row in manager.status(settings) if row.name == "neo4j").state)
+
+    made = backup.backup(settings, tmp_path / "backups", report=look, keep=1)
+    assert seen == [manager.State.MAINTENANCE] and made.pruned == ()
+    assert (
+        next(row for row in manager.status(settings) if row.name == "neo4j").state
+        is manager.State.RUNNING_OURS
+    )
     assert made.path.parent == tmp_path / "backups" and made.path.name.endswith(".dump")
     assert stat.S_IMODE(made.path.stat().st_mode) == 0o600  # every learner's answers, the keys' hashes
     assert made.size_bytes == made.path.stat().st_size > 0 and made.offline_s > 0

@@ -145,7 +145,7 @@ def test_a_ctrl_c_while_neo4j_stops_still_starts_it_again(
 ) -> None:
     """It left Neo4j stopped (exit 130, nothing said): the stop was outside the block's try."""
     neo4j = FakeNeo4j(monkeypatch, stop_interrupted=True)
-    with pytest.raises(KeyboardInterrupt), backup._offline(settings_for(tmp_path), lambda _: None):
+    with pytest.raises(KeyboardInterrupt), backup._offline(settings_for(tmp_path), "backup", lambda _: None):
         pytest.fail("the block must not run")
     assert neo4j.calls == ["stop", "stop", "start"]  # waits for the interrupted stop, then starts
 
@@ -158,12 +158,12 @@ def test_a_failed_start_after_a_failed_block_does_not_hide_the_blocks_error(
     said: list[str] = []
     with (
         pytest.raises(ServiceSetupFailed, match="loading failed"),
-        backup._offline(settings_for(tmp_path), said.append),
+        backup._offline(settings_for(tmp_path), "backup", said.append),
     ):
         raise ServiceSetupFailed("loading failed")
     assert said[-1] == "Neo4j did not start again: Neo4j did not answer within 120 s"
     went_well = pytest.raises(ServiceSetupFailed, match="neo4j: Neo4j did not answer")
-    with went_well, backup._offline(settings_for(tmp_path), said.append):
+    with went_well, backup._offline(settings_for(tmp_path), "backup", said.append):
         pass
 
 
@@ -242,3 +242,38 @@ def test_a_ctrl_c_during_the_load_cancels_the_restore_once_the_load_is_over(
     assert loaded == ["new.dump", "undo.dump"]  # finished, then the database as it was loaded back
     assert any(line.startswith("interrupted: the load finishes first") for line in said)
     assert signal.getsignal(signal.SIGINT) == handler_before  # put back as it was
+
+
+def test_keep_deletes_only_the_oldest_backups_of_this_database(tmp_path: Path) -> None:
+    """`services backup --keep N`: a nightly cron job fills the disk otherwise. Restores' undo files,
+    another database's backups and files the operator put there are never touched."""
+    names = [
+        "neo4j-20261130T020000Z.dump",
+        "neo4j-20261201T020000Z.dump",
+        "neo4j-20261202T020000Z.dump",
+        "neo4j-20261129T020000Z-before-restore.dump",
+        "other-20261101T020000Z.dump",
+        "neo4j-before-upgrade.dump",
+        "notes.txt",
+    ]
+    for name in names:
+        (tmp_path / name).write_text(name)
+    (tmp_path / "neo4j-20261101T020000Z.dump").mkdir()  # not a file: left
+    assert backup.prune_backups(tmp_path, "neo4j", 5) == []
+    assert backup.prune_backups(tmp_path, "neo4j", 2) == [tmp_path / "neo4j-20261130T020000Z.dump"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*names[1:], "neo4j-20261101T020000Z.dump"])
+    assert backup.prune_backups(tmp_path, "neo4j", 1) == [tmp_path / "neo4j-20261201T020000Z.dump"]
+    assert (tmp_path / "neo4j-20261202T020000Z.dump").exists()
+
+
+def test_keep_below_one_is_a_usage_error_before_anything_is_stopped(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["services", "backup", "--keep", "0", "--to", str(tmp_path / "out")],
+        env={"KGP_SERVICES__STATE_DIR": str(tmp_path / "state")},
+    )
+    assert result.exit_code == 2
+    assert "--keep" in words(result.output)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "state").exists()
+    with pytest.raises(ValueError, match="keep must be at least 1"):
+        backup.backup(settings_for(tmp_path), tmp_path / "out", keep=0)
