@@ -140,6 +140,29 @@ def _load(settings: Settings, layout: neo4j_local.Neo4jLayout, java: str, dump: 
     return None if result.returncode == 0 else neo4j_local.java_error(result.stderr)
 
 
+def _trial_load(
+    settings: Settings, layout: neo4j_local.Neo4jLayout, java: str, dump: Path, report: Report
+) -> None:
+    """Loads `dump` into a scratch folder of its own while Neo4j keeps running, and refuses it when that
+    fails. `check_dump` reads only the header: a file cut short (a copy that ran out of disk) passed it and
+    was found out by the real load, after the database had been stopped and dumped for the undo (35 s of
+    outage, then undone). Costs the database's size in disk space, for the length of the load."""
+    scratch = neo4j_local.Neo4jLayout(
+        layout.lib_dir, Path(tempfile.mkdtemp(prefix=".restore-check-", dir=settings.services.state_dir))
+    )
+    try:
+        scratch.conf_dir.mkdir()
+        (scratch.conf_dir / "neo4j.conf").write_text(
+            f"server.directories.data={scratch.data_dir}\nserver.directories.logs={scratch.home / 'logs'}\n"
+        )
+        report(f"checking that {dump} loads whole, in a scratch folder (Neo4j keeps running meanwhile)")
+        failure = _load(settings, scratch, java, dump)
+    finally:
+        shutil.rmtree(scratch.home, ignore_errors=True)
+    if failure:
+        raise ServiceSetupFailed(f"{dump} does not load ({failure}): nothing was stopped or replaced")
+
+
 def _work_folder(folder: Path) -> Path:
     """The folder Neo4j dumps into, beside the target. Made before Neo4j is stopped: a folder that cannot be
     written (or is a file) is refused without an outage, not after the server was stopped for nothing."""
@@ -239,8 +262,9 @@ def restore(
 ) -> RestoreResult:
     """Replaces the database the settings name with the one in `dump`. The database as it was is dumped
     first (into `undo_folder`, by default beside the other backups, named `-before-restore`), so a wrong
-    file is undone by restoring that one; a load that fails (a truncated file passes `check_dump`, which
-    reads only the header) is undone from it at once, before Neo4j starts again. `keep_undo=False` skips
+    file is undone by restoring that one. The dump is loaded into a scratch folder first (`_trial_load`), so
+    a file cut short is refused before anything stops; a load that fails all the same (the disk filled up)
+    is undone from the undo file at once, before Neo4j starts again. `keep_undo=False` skips
     that dump, for a database that cannot be dumped any more (a broken one); a failed load then leaves an
     empty database.
     `drop_cached_plans` is called after the load, before Neo4j answers again; it is called once before
@@ -249,8 +273,9 @@ def restore(
     with manager.state_lock(settings):
         layout = _local_layout(settings)
         check_dump(settings, dump)
-        drop_cached_plans()
         java = neo4j_local.find_java()
+        _trial_load(settings, layout, java, dump, report)
+        drop_cached_plans()
         folder = undo_folder or default_folder(settings)
         undo = folder / dump_file_name(settings.neo4j.database, datetime.now(UTC), "-before-restore")
         work = _work_folder(folder) if keep_undo else None

@@ -114,16 +114,32 @@ def test_a_file_that_is_no_dump_is_refused_before_neo4j_is_stopped(
     assert redis_client.get(plan_key("learner-1")) == b"{}"
 
 
-def test_a_dump_cut_short_is_undone_and_neo4j_answers_again(
-    graph: Graph, redis_client: redis.Redis, settings: Settings, our_neo4j: int, tmp_path: Path
+def test_a_dump_cut_short_is_refused_before_neo4j_stops_and_a_failed_load_is_undone(
+    graph: Graph,
+    redis_client: redis.Redis,
+    settings: Settings,
+    our_neo4j: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Half of a real dump passes `check_dump` (it reads the header); its load emptied the database, Neo4j
-    could not start on what was left, and the start's timeout hid the load's message and the undo file."""
+    """Half of a real dump passes `check_dump` (it reads the header). The trial load in a scratch folder
+    refuses it with Neo4j untouched; before it, the real load emptied the database, and before the undo,
+    Neo4j could not start on what was left. A load that fails all the same (past the trial) is undone."""
     add_concept(graph, "kept")
     made = backup.backup(settings, tmp_path / "backups")
+    pid = neo4j_local.running_pid(settings)
     half = tmp_path / "half.dump"
     half.write_bytes(made.path.read_bytes()[: made.size_bytes // 2])
     backup.check_dump(settings, half)  # the header is whole
+    redis_client.set(plan_key("learner-1"), "{}")
+    with pytest.raises(ServiceSetupFailed, match=r"does not load \(.*Truncated source\): nothing was stopped"):
+        backup.restore(settings, half, PlanCache(redis_client).drop_all, undo_folder=tmp_path)
+    assert neo4j_local.running_pid(settings) == pid  # never stopped
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "half.dump"]  # no undo dump
+    assert not list(settings.services.state_dir.glob(".restore-check-*"))  # the scratch load is gone
+    assert redis_client.get(plan_key("learner-1")) == b"{}"  # and the cached plans stay
+
+    monkeypatch.setattr(backup, "_trial_load", lambda *_: None)  # a load that fails past the trial
     with pytest.raises(ServiceSetupFailed, match=r"Truncated source; the database is as it was"):
         backup.restore(settings, half, PlanCache(redis_client).drop_all, undo_folder=tmp_path)
     assert neo4j_local.running_pid(settings) is not None
