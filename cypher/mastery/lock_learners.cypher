@@ -11,7 +11,8 @@
 // $concept_ids (aligned: per learner, the concept ids whose state to read), $now (datetime, distinct
 // per call), $model_version (string).
 // Returns one row (one record to fetch, however many learners): learners, a list with one entry per
-// learner, [learner_id, element id (for mastery/create_mastery), created (bool), stale (bool), states],
+// learner, [learner_id, element id (for mastery/create_mastery), created (bool), stale (bool), states,
+// alive (bool, see above)],
 // where states is a list of [concept_id,
 // rel (element id, to update it in place), p_mastery, attempts, correct, last_seconds, last_nanos,
 // as_of_seconds, as_of_nanos] (times as epoch seconds and nanoseconds, null when never); and revision and
@@ -25,7 +26,11 @@ MERGE (l:Learner {id: learner_id})
 WITH l, learner_id, wanted, l.created_at = $now AS created,
      coalesce(l.mastery_model_version, $model_version) <> $model_version AS stale
 SET l.mastery_model_version = $model_version
-WITH l, learner_id, created, stale, CASE WHEN stale THEN [] ELSE wanted END AS wanted
+// A learner erased (mastery/erase_learner) while this transaction waited for its lock: the MERGE had
+// matched the node the erase then deleted, and the SET wrote nothing. Looked up again by id once the lock
+// is held: gone (`alive` false), the caller starts over, and the MERGE of its next try creates the learner.
+WITH l, learner_id, wanted, created, stale, EXISTS { MATCH (:Learner {id: learner_id}) } AS alive
+WITH l, learner_id, created, stale, alive, CASE WHEN stale OR NOT alive THEN [] ELSE wanted END AS wanted
 // Each wanted concept is found by its id first (the index hint: without it the planner expands all of
 // the learner's relationships and compares every concept's id) and the relationship is then matched
 // between the two bound nodes (Expand(Into) scans the smaller side: the learner's few dozen MASTERY
@@ -39,7 +44,7 @@ CALL (l, wanted) {
                   m.last_practised.epochSeconds, m.last_practised.nanosecond,
                   m.as_of.epochSeconds, m.as_of.nanosecond]) AS states
 }
-WITH collect([learner_id, elementId(l), created, stale, states]) AS learners
+WITH collect([learner_id, elementId(l), created, stale, states, alive]) AS learners
 CALL () {
   OPTIONAL MATCH (r:CurriculumRevision {id: 'structure'})
   RETURN coalesce(r.version, 0) AS revision

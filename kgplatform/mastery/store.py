@@ -108,6 +108,12 @@ class IngestContextMoved(Exception):  # noqa: N818 - a signal to start over, not
     learners' locks: `MasteryStore.run_ingest` runs the transaction again from the start."""
 
 
+class LearnerErasedMeanwhile(IngestContextMoved):
+    """A learner of the batch was erased while the ingest waited for their lock: the transaction would
+    store answers of a learner node that is gone (no mastery, and out of reach of a second erase). Run
+    again, the ingest creates the learner afresh, with only its own answers."""
+
+
 def epoch_us(seconds: int | None, nanos: int | None) -> int | None:
     """Exact epoch microseconds from Cypher's epochSeconds and nanosecond (answers carry microseconds)."""
     if seconds is None:
@@ -209,7 +215,9 @@ class IngestTx:
         )
         created, stale, rels, refs = 0, set(), [], {}
         learners, concepts, p, attempts, correct, last, as_of = [], [], [], [], [], [], []
-        for learner_id, ref, was_created, was_stale, states in rows:
+        if gone := [learner_id for learner_id, *_, alive in rows if not alive]:
+            raise LearnerErasedMeanwhile(gone)
+        for learner_id, ref, was_created, was_stale, states, _ in rows:
             refs[learner_id] = ref
             created += bool(was_created)
             if was_stale:
@@ -337,7 +345,8 @@ class MasteryStore:
             except IngestContextMoved as error:
                 if attempt == CONSTRAINT_RETRIES:
                     raise ServiceUnavailable(
-                        f"the curriculum or the transfer model changed during each of {attempt} tries; "
+                        "the curriculum or the transfer model changed, or a learner of the batch was "
+                        f"erased, during each of {attempt} tries; "
                         "nothing was stored by this request, retry in 1 s",
                         retry_after_s=1,
                     ) from error
@@ -388,7 +397,10 @@ class MasteryStore:
         the transaction, which then writes nothing."""
 
         def work(tx: ManagedTransaction) -> Replaced:
-            tx.run(query_text("mastery/lock_learner"), learner_id=learner_id, now=datetime.now(UTC)).consume()
+            lock = query_text("mastery/lock_learner")
+            if not tx.run(lock, learner_id=learner_id, now=datetime.now(UTC)).single(strict=True)["alive"]:
+                # Erased while this waited for the lock: the same MERGE again creates the learner afresh.
+                tx.run(lock, learner_id=learner_id, now=datetime.now(UTC)).consume()
             stamped = datetime.now(UTC)
             record = tx.run(query_text(query), learner_id=learner_id, now=stamped, **params).single()
             replaced = Replaced(sorted(record[column]), record["changed"]) if record else Replaced([], False)

@@ -100,3 +100,68 @@ def test_the_cli_asks_first_then_erases_as_the_api_does(
     assert f"erased learner {learner_id}: 20 answers" in erased.output
     assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
     assert redis_client.exists(plan_key(learner_id)) == 0
+
+
+def erase_held_open_while(graph: Graph, learner_id: str, call: Any) -> dict[str, Any]:
+    """Runs `call` in a thread while an erase of `learner_id` holds the learner's lock (its transaction
+    open, uncommitted), waits until `call` is blocked behind it, commits the erase; returns what `call`
+    returned or raised."""
+    import threading
+
+    from kgplatform.graph.queries import query_text
+    from tests.integration.locks import wait_until_blocked
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = call()
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            outcome["error"] = error
+
+    with graph.session() as session, session.begin_transaction() as holder:
+        holder.run(query_text("mastery/erase_learner"), {"learner_id": learner_id}).consume()
+        caller = threading.Thread(target=run)
+        caller.start()
+        wait_until_blocked(graph)
+        holder.commit()
+    caller.join(timeout=60)
+    return outcome
+
+
+def test_an_ingestion_behind_the_erase_creates_a_new_learner(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """README: an ingestion that comes after the erase (waiting on the learner's lock) finds no learner
+    and creates a new one with only its own answers."""
+    log = make_answers(curriculum, 1, 20, seed=11)
+    (learner_id,) = {row["learner_id"] for row in log}
+    service.ingest(log[:10])
+    outcome = erase_held_open_while(graph, learner_id, lambda: service.ingest(log[10:11]))
+    assert "error" not in outcome, repr(outcome.get("error"))
+    # Before the fix: the answer was stored (accepted) with no learner node and no mastery, and a second
+    # erase of the id was a 404 that left it there for good.
+    assert counts(graph) == {"answers": 1, "learners": 1, "mastery": outcome["result"].mastery_updated}, (
+        counts(graph),
+        outcome["result"],
+    )
+    assert outcome["result"].learners_created == 1 and outcome["result"].mastery_updated > 0
+
+
+def test_goals_put_behind_the_erase_create_a_new_learner(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """PUT goals creates the learner on first sight: one waiting behind an erase makes a new learner (it was
+    a 422 naming a concept that exists)."""
+    log = make_answers(curriculum, 1, 10, seed=12)
+    (learner_id,) = {row["learner_id"] for row in log}
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=log).status_code == 200
+    body = {"concept_ids": [curriculum.concepts[-1]["id"]]}
+    outcome = erase_held_open_while(
+        graph,
+        learner_id,
+        lambda: api.call("PUT", f"/learners/{learner_id}/goals", role=Role.SERVICE, json=body),
+    )
+    assert "error" not in outcome, repr(outcome.get("error"))
+    assert outcome["result"].status_code == 200, outcome["result"].text
+    assert counts(graph)["learners"] == 1
