@@ -24,7 +24,7 @@ def erase_learner(service: MasteryService, client: redis.Redis, learner_id: str)
         erased = service.erase(learner_id)
     except NotFound:
         with contextlib.suppress(redis.RedisError):
-            forget_learner(client, learner_id)
+            forget_learner(client, learner_id, known=False)
         raise
     try:
         forget_learner(client, learner_id)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 import redis
 
@@ -107,10 +107,41 @@ return written
 """
 
 
-def forget_learner(client: redis.Redis, learner_id: str) -> int:
-    """Deletes what Redis holds about an erased learner: their cached plan and answer stamp. Returns how
-    many keys were there."""
-    return int(client.delete(plan_key(learner_id), answered_key(learner_id)))
+ERASED_FIELD = "erased"
+
+
+def erased_mark(at: datetime) -> str:
+    """What an erase leaves in the learner's plan key instead of their plan: no plan, dated when the erase
+    was done. `SET_NEWER_SCRIPT` then refuses every plan made before it: a drain, a batch chunk or a request
+    that read the learner before the erase committed and cached its plan after the erase had dropped the
+    key (the hit path served it, as fresh, for a week: the answer stamp was gone too). A plan for a new
+    learner of the same id, made later, replaces the mark. Readers take it for no plan (`is_erased_mark`).
+    Written as the plans are (compact JSON, UTC ISO time): the script matches `"created_at":"`."""
+    return json.dumps(
+        {"created_at": at.astimezone(UTC).isoformat(), ERASED_FIELD: True}, separators=(",", ":")
+    )
+
+
+def is_erased_mark(plan: Mapping[str, object]) -> bool:
+    return plan.get(ERASED_FIELD) is True
+
+
+def forget_learner(
+    client: redis.Redis, learner_id: str, *, known: bool = True, ttl_s: int = DEFAULT_TTL_S
+) -> bool:
+    """Drops what Redis holds about an erased learner: their cached plan (replaced by `erased_mark`, for a
+    plan's lifetime) and their answer stamp. `known=False` (the learner was not in Neo4j: an earlier erase
+    left Redis as it was) marks only a plan key that holds a plan, so erasing an unknown id writes nothing.
+    Returns whether there was a plan or a stamp."""
+    had_stamp = client.delete(answered_key(learner_id))
+    key, mark = plan_key(learner_id), erased_mark(datetime.now(UTC))
+    if known:
+        return bool(client.set(key, mark, ex=ttl_s, get=True) or had_stamp)
+    cached = client.get(key)
+    had_plan = cached is not None and not is_erased_mark(json.loads(cached))  # a mark is left as it is
+    if had_plan:
+        client.set(key, mark, ex=ttl_s, xx=True)
+    return bool(had_plan or had_stamp)
 
 
 class PlanCache:
@@ -122,15 +153,19 @@ class PlanCache:
 
     def get(self, learner_id: str) -> PlanRecord | None:
         raw = self.client.get(plan_key(learner_id))
-        return PlanRecord.from_mapping(json.loads(raw)) if raw else None
+        plan = json.loads(raw) if raw else None
+        return PlanRecord.from_mapping(plan) if plan and not is_erased_mark(plan) else None
 
     def curricula_of(self, learner_ids: list[str]) -> dict[str, str]:
         """The curriculum of each learner's cached plan, for those with one (one MGET)."""
         plans = self.client.mget([plan_key(learner_id) for learner_id in learner_ids]) if learner_ids else []
+        found = {
+            learner_id: json.loads(raw) for learner_id, raw in zip(learner_ids, plans, strict=True) if raw
+        }
         return {
-            learner_id: json.loads(raw)["curriculum_id"]
-            for learner_id, raw in zip(learner_ids, plans, strict=True)
-            if raw
+            learner_id: plan["curriculum_id"]
+            for learner_id, plan in found.items()
+            if not is_erased_mark(plan)
         }
 
     def put(self, record: PlanRecord) -> bool:

@@ -13,7 +13,7 @@ from kgplatform.cli import app
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
-from kgplatform.planning.cache import answered_key, plan_key
+from kgplatform.planning.cache import PlanCache, answered_key, plan_key
 from tests.integration.api.harness import Api
 from tests.integration.mastery.conftest import all_mastery, counts
 
@@ -58,8 +58,8 @@ def test_an_erased_learner_leaves_nothing_behind_and_others_keep_everything(
     }
     assert [row for row in all_mastery(graph) if row["learner_id"] == gone] == []
     assert [row for row in all_mastery(graph) if row["learner_id"] == kept] == theirs
-    assert redis_client.exists(plan_key(gone), answered_key(gone)) == 0
-    assert redis_client.exists(plan_key(kept)) == 1
+    assert PlanCache(redis_client).get(gone) is None and redis_client.exists(answered_key(gone)) == 0
+    assert PlanCache(redis_client).get(kept) is not None
     for path in ("mastery", "goals", "report"):
         missing = api.call("GET", f"/learners/{gone}/{path}", role=Role.SERVICE)
         assert missing.status_code == 404 and missing.json()["field"] == "learner_id", (path, missing.text)
@@ -75,7 +75,7 @@ def test_an_erased_learner_leaves_nothing_behind_and_others_keep_everything(
 
 
 def test_erasing_an_unknown_learner_is_404_and_changes_nothing(
-    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum, redis_client: redis.Redis
 ) -> None:
     log = make_answers(curriculum, 1, 10, seed=6)
     assert api.call("POST", "/answers", role=Role.SERVICE, json=log).status_code == 200
@@ -83,6 +83,7 @@ def test_erasing_an_unknown_learner_is_404_and_changes_nothing(
     response = api.call("DELETE", "/learners/nobody", role=Role.SERVICE)
     assert response.status_code == 404 and response.json()["field"] == "learner_id"
     assert counts(graph) == before
+    assert redis_client.keys("*nobody*") == []  # no erase mark for an id that was never there
 
 
 def test_the_cli_asks_first_then_erases_as_the_api_does(
@@ -99,7 +100,7 @@ def test_the_cli_asks_first_then_erases_as_the_api_does(
     assert erased.exit_code == 0, erased.output
     assert f"erased learner {learner_id}: 20 answers" in erased.output
     assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
-    assert redis_client.exists(plan_key(learner_id)) == 0
+    assert PlanCache(redis_client).get(learner_id) is None  # the erase mark in its place
 
 
 def erase_held_open_while(graph: Graph, learner_id: str, call: Any) -> dict[str, Any]:
@@ -165,3 +166,34 @@ def test_goals_put_behind_the_erase_create_a_new_learner(
     assert "error" not in outcome, repr(outcome.get("error"))
     assert outcome["result"].status_code == 200, outcome["result"].text
     assert counts(graph)["learners"] == 1
+
+
+def test_a_plan_made_before_the_erase_is_never_cached_after_it(
+    api: Api, curriculum: SyntheticCurriculum, redis_client: redis.Redis
+) -> None:
+    """A drain, a batch chunk or a request that read the learner before the erase committed caches its plan
+    after the erase dropped the key: the hit path served it, as fresh (the answer stamp was dropped too),
+    for a week. The erase leaves a dated mark that refuses every plan made before it."""
+    log = make_answers(curriculum, 1, 30, seed=13)
+    (learner_id,) = {row["learner_id"] for row in log}
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=log[:20]).status_code == 200
+    assert api.call("GET", f"/learners/{learner_id}/next-tasks", role=Role.SERVICE).status_code == 200
+    cache = PlanCache(redis_client)
+    made_before = cache.get(learner_id)  # as a worker that read the learner before the erase holds it
+    assert made_before is not None
+
+    assert api.call("DELETE", f"/learners/{learner_id}", role=Role.SERVICE).status_code == 200
+    assert cache.get(learner_id) is None
+    assert cache.put(made_before) is False  # an on-demand drain or a request finishing late
+    assert cache.put_json_many([(learner_id, made_before.to_json())]) == 0  # a batch chunk
+    assert cache.get(learner_id) is None
+    served = api.call("GET", f"/learners/{learner_id}/next-tasks", role=Role.SERVICE)
+    never_seen = api.call("GET", "/learners/never-seen/next-tasks", role=Role.SERVICE)
+    assert served.status_code == never_seen.status_code != 200, served.text
+
+    # A new learner of the same id: plans made from now on are cached and served as usual.
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=log[20:]).status_code == 200
+    fresh = api.call("GET", f"/learners/{learner_id}/next-tasks", role=Role.SERVICE)
+    assert fresh.status_code == 200, fresh.text
+    cached = cache.get(learner_id)
+    assert cached is not None and cached.created_at > made_before.created_at

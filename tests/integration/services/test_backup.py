@@ -132,7 +132,8 @@ def test_a_dump_cut_short_is_refused_before_neo4j_stops_and_a_failed_load_is_und
     half.write_bytes(made.path.read_bytes()[: made.size_bytes // 2])
     backup.check_dump(settings, half)  # the header is whole
     redis_client.set(plan_key("learner-1"), "{}")
-    with pytest.raises(ServiceSetupFailed, match=r"does not load \(.*Truncated source\): nothing was stopped"):
+    refused = r"does not load \(.*Truncated source\): nothing was stopped"
+    with pytest.raises(ServiceSetupFailed, match=refused):
         backup.restore(settings, half, PlanCache(redis_client).drop_all, undo_folder=tmp_path)
     assert neo4j_local.running_pid(settings) == pid  # never stopped
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backups", "half.dump"]  # no undo dump

@@ -3,13 +3,14 @@ done rather than a 503 that reads as "not erased"."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import redis
 
 from kgplatform.mastery.erasure import erase_learner
 from kgplatform.mastery.models import ErasedLearner
-from kgplatform.planning.cache import answered_key, plan_key
+from kgplatform.planning.cache import answered_key, is_erased_mark, plan_key
 
 
 class Unreachable:
@@ -20,10 +21,14 @@ class Unreachable:
 class Recording:
     def __init__(self) -> None:
         self.deleted: list[str] = []
+        self.marked: dict[str, str] = {}
 
     def delete(self, *keys: str) -> int:
         self.deleted.extend(keys)
         return len(keys)
+
+    def set(self, key: str, value: str, **_: Any) -> None:
+        self.marked[key] = value
 
 
 class ErasingService:
@@ -40,7 +45,9 @@ def erase_with(client: Any) -> ErasedLearner:
 def test_the_cached_plan_and_answer_stamp_are_dropped() -> None:
     client = Recording()
     assert erase_with(client).redis_cleared is True
-    assert client.deleted == [plan_key("ada"), answered_key("ada")]
+    assert client.deleted == [answered_key("ada")]
+    assert list(client.marked) == [plan_key("ada")]  # the erase mark, not a plan
+    assert is_erased_mark(json.loads(client.marked[plan_key("ada")]))
 
 
 def test_a_redis_that_cannot_be_reached_is_reported_not_raised() -> None:
