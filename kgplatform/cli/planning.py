@@ -124,6 +124,14 @@ def simulate_logs(
     except ValueError:
         fail(f"--start {start!r} is not an ISO 8601 time (e.g. 2026-01-05T08:00:00+00:00)")
         return
+    if started.utcoffset() is None:
+        # A time without a zone gave answers without one, every row of which POST /answers refuses
+        # ("answered_at needs a time zone"): the log was useless, found only when posted (a review, s32).
+        fail(
+            f"--start {start!r} has no time zone, and POST /answers refuses answers without one: "
+            f"add it (e.g. {started.isoformat()}+00:00)"
+        )
+        return
     # Any: event_prefix takes the file's own mapping, or (as ever) the generated document.
     document: Any = _read_curriculum_file(curriculum_file) if curriculum_file else generate(concepts, seed)
     graph = build_graph(document)

@@ -70,3 +70,20 @@ def test_a_learner_prefix_giving_ids_the_api_refuses_is_one_line(tmp_path: Path)
     assert result.exit_code == 2, result.output
     assert "--learner-prefix 'school 1/'" in result.output and "whitespace or '/'" in result.output
     assert not out.exists()
+
+
+def test_a_start_without_a_time_zone_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """`--start 2026-01-05` wrote answers whose answered_at had no zone ("2026-01-05T01:08:47"), every one
+    of which POST /answers rejects (a review, s32)."""
+    out = tmp_path / "a.jsonl"
+    arguments = ["simulate-logs", "--out", str(out), "--concepts", "6", "--learners", "2", "--tasks", "2"]
+    result = CliRunner().invoke(app, [*arguments, "--start", "2026-01-05"])
+    assert result.exit_code == 2, result.output
+    assert (
+        "--start '2026-01-05' has no time zone" in result.output
+        and "2026-01-05T00:00:00+00:00" in result.output
+    )
+    assert not out.exists()
+    result = CliRunner().invoke(app, [*arguments, "--start", "2026-01-05T00:00:00Z"])
+    assert result.exit_code == 0, result.output
+    assert all(json.loads(line)["answered_at"].endswith("+00:00") for line in out.read_text().splitlines())
