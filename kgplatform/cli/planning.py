@@ -242,8 +242,27 @@ def plan(
             f"{served.age_s:.0f} s old, from {served.source}, model {record.model_version}"
         )
     )
-    table = Table("rank", "task", "concept", "purpose", "success", "reason")
-    for task in record.tasks:
+    console.print(plan_table(record.tasks))
+
+
+def plan_table(tasks: list[dict[str, Any]]) -> Table:
+    """The plan's tasks for people. Task and concept ids are whole whatever the terminal's width (the
+    reason folds instead): at 80 columns, or piped, they were cut to `generated-0-t…`, and an operator
+    could not copy the task a learner was given (a review, s32; `keys list` keeps its ids whole so)."""
+    from rich.table import Column
+
+    def whole(header: str, key: str) -> Column:
+        return Column(header, no_wrap=True, min_width=max((len(str(t[key])) for t in tasks), default=1))
+
+    table = Table(
+        "rank",
+        whole("task", "task_id"),
+        whole("concept", "concept_id"),
+        "purpose",
+        "success",
+        Column("reason", overflow="fold"),
+    )
+    for task in tasks:
         table.add_row(
             str(task["rank"]),
             literal(task["task_id"]),
@@ -252,4 +271,4 @@ def plan(
             f"{task['predicted_success']:.0%}",
             literal(task["reason"]),
         )
-    console.print(table)
+    return table
