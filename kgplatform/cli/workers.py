@@ -130,6 +130,7 @@ def start_and_follow(
     from kgplatform.jobs.service import JobService
     from workers.celery_app import app as celery
 
+    refuse_timeout_without_wait(wait, timeout)
     settings = get_settings()
     client = redis.Redis.from_url(settings.redis.url)
     try:
@@ -156,6 +157,13 @@ def start_and_follow(
                 raise typer.Exit(wait_exit_code(status))
     finally:
         client.close()
+
+
+def refuse_timeout_without_wait(wait: bool, timeout: float | None) -> None:
+    """`--timeout` bounds only a `--wait`: without one it was ignored, and `recompute --all --timeout 7200`
+    (the --wait forgotten) exited 0 at once, read by a script as "the batch succeeded" (a review, s32)."""
+    if timeout is not None and not wait:
+        fail("--timeout bounds the wait: give --wait with it (without --wait the command does not wait)")
 
 
 # What of a batch waits in each queue it needs, for the warning that no worker consumes it.
@@ -348,6 +356,7 @@ def jobs_show(
 
     from kgplatform.jobs.service import JobService
 
+    refuse_timeout_without_wait(wait, timeout)
     settings = get_settings()
     client = redis.Redis.from_url(settings.redis.url)
     try:

@@ -227,3 +227,34 @@ def test_recompute_warns_when_no_running_worker_consumes_planning(
         assert warning in lines, lines
     if not warned:
         assert "worker" not in lines, lines
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["recompute", "--all", "--timeout", "7200"],
+        ["nightly", "--timeout", "60"],
+        ["jobs", "show", "recompute_all-1", "--timeout", "5"],
+    ],
+)
+def test_a_timeout_without_wait_is_refused_before_anything_starts(
+    arguments: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --wait the timeout was ignored: `recompute --all --timeout 7200` queued the batch and exited
+    0 at once, which a script reads as "the batch succeeded" (a review, s32). Refused before any service
+    is reached: the settings point at a Redis and a Neo4j where nothing listens."""
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app
+    from kgplatform.settings import get_settings
+
+    monkeypatch.setenv("KGP_REDIS__URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("KGP_NEO4J__URI", "bolt://127.0.0.1:1")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, arguments)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2, result.output
+    assert "--timeout bounds the wait: give --wait with it" in result.output
+    assert "queued" not in result.output and "not reachable" not in result.output
