@@ -161,6 +161,15 @@ def simulate_logs(
         f"wrote {out}: {count} answers of {learners} learners on {graph.n_concepts} concepts; "
         f"their goals: {goals_out}"
     )
+    if curriculum_file is None:
+        # The generated curriculum is not written: its tasks must be imported before the answers are
+        # posted, or every row is rejected as an unknown task (a review, s32).
+        console.print(
+            f"their tasks are curriculum {document.curriculum.id!r}'s, generated and not written: import it "
+            f"first (`kgplatform generate-curriculum --concepts {concepts} --seed {seed} --out FILE.json`, "
+            "then `kgplatform import-curriculum FILE.json`)",
+            markup=False,
+        )
 
 
 def _check_learner_prefix(prefix: str, learners: int) -> None:

@@ -87,3 +87,17 @@ def test_a_start_without_a_time_zone_is_refused_before_anything_is_written(tmp_p
     result = CliRunner().invoke(app, [*arguments, "--start", "2026-01-05T00:00:00Z"])
     assert result.exit_code == 0, result.output
     assert all(json.loads(line)["answered_at"].endswith("+00:00") for line in out.read_text().splitlines())
+
+
+def test_a_generated_curriculum_is_named_with_the_command_that_writes_it(tmp_path: Path) -> None:
+    """Without --curriculum-file the answers name tasks of a curriculum that was generated and not
+    written: posted as they are, every row was rejected as an unknown task (a review, s32)."""
+    out = tmp_path / "a.jsonl"
+    arguments = ["simulate-logs", "--out", str(out), "--concepts", "6", "--seed", "3", "--tasks", "2"]
+    result = CliRunner().invoke(app, arguments, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    words = " ".join(result.output.split())
+    assert "curriculum 'generated-3'" in words
+    assert "kgplatform generate-curriculum --concepts 6 --seed 3 --out FILE.json" in words
+    task = json.loads(out.read_text().splitlines()[0])["task_id"]
+    assert task.startswith("generated-3-")
