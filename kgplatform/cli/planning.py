@@ -165,8 +165,9 @@ def simulate_logs(
         # The generated curriculum is not written: its tasks must be imported before the answers are
         # posted, or every row is rejected as an unknown task (a review, s32).
         console.print(
-            f"their tasks are those of curriculum {document.curriculum.id!r}, generated and not written: import it "
-            f"first (`kgplatform generate-curriculum --concepts {concepts} --seed {seed} --out FILE.json`, "
+            f"their tasks are those of curriculum {document.curriculum.id!r}, generated and not written: "
+            f"import it first (`kgplatform generate-curriculum --concepts {concepts} --seed {seed} "
+            "--out FILE.json`, "
             "then `kgplatform import-curriculum FILE.json`)",
             markup=False,
         )
