@@ -99,9 +99,10 @@ def erase_learner(
     """For a learner who leaves, or asks to be forgotten. Everything stored about them goes, in one
     transaction, and their plan and answer stamp in Redis after it. Their answers' event ids are new again:
     a service that posts one later stores it, for a new learner of the same id (nothing marks the id as
-    erased). A plan being computed for them at that moment can still be cached after the erase; it is served
-    to nobody unless the id is used again, and expires with the cache (a week). `redis_cleared` false: Redis
-    was not reached, and the cached plan stays until then; a repeated DELETE (a 404 now) drops it."""
+    erased). The cached plan is replaced by a mark dated at the erase, which refuses any plan made before it
+    (one being computed for them at that moment). `redis_cleared` false: Redis was not reached, and the
+    cached plan stays until then; repeat the DELETE once it answers: a 404 saying nothing of theirs is left
+    in Redis means done, a 503 that Redis is still away."""
     erased = erase_learner_everywhere(service, request.app.state.redis, learner_id)
     logger.info(
         "learner %s erased by key %s: %d answers, %d mastery, %d plans",

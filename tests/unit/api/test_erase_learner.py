@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import redis
 
+from kgplatform.errors import NotFound, ServiceUnavailable
 from kgplatform.mastery.erasure import erase_learner
 from kgplatform.mastery.models import ErasedLearner
 from kgplatform.planning.cache import answered_key, is_erased_mark, plan_key
@@ -29,6 +31,9 @@ class Recording:
 
     def set(self, key: str, value: str, **_: Any) -> None:
         self.marked[key] = value
+
+    def get(self, key: str) -> str | None:
+        return self.marked.get(key)
 
 
 class ErasingService:
@@ -52,3 +57,20 @@ def test_the_cached_plan_and_answer_stamp_are_dropped() -> None:
 
 def test_a_redis_that_cannot_be_reached_is_reported_not_raised() -> None:
     assert erase_with(Unreachable()).redis_cleared is False
+
+
+class UnknownLearner:
+    def erase(self, learner_id: str) -> ErasedLearner:
+        raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
+
+
+def test_the_repeat_after_redis_was_away_says_whether_it_is_done() -> None:
+    """An erase with Redis away asks to be run again; the repeat finds no learner either way, and its 404
+    read the same whether Redis was cleared or still away: a script retrying until done could not tell."""
+    done = Recording()
+    with pytest.raises(NotFound, match="nothing of theirs is left in Redis") as missing:
+        erase_learner(UnknownLearner(), done, "ada")  # type: ignore[arg-type]
+    assert missing.value.field == "learner_id" and done.deleted == [answered_key("ada")]
+    with pytest.raises(ServiceUnavailable, match="Redis was not reached") as away:
+        erase_learner(UnknownLearner(), Unreachable(), "ada")  # type: ignore[arg-type]
+    assert away.value.status_code == 503 and away.value.details["retry_after_s"] == 5
