@@ -195,6 +195,13 @@ def _read_curriculum_file(path: Path) -> dict[str, Any]:
     from kgplatform.curriculum.import_validation import ExistingGraph, validate_import
     from kgplatform.curriculum.io import parse_json
 
+    if path.is_dir() or path.suffix.lower() in (".zip", ".csv"):
+        # The import takes these, and the dry run the refusal below suggests accepted them; this option
+        # reads the JSON document only (the simulated event ids are made from it as written).
+        fail(
+            f"--curriculum-file {path}: give a JSON curriculum document, not a folder, .zip or .csv "
+            "(`kgplatform export-curriculum ID --out FILE.json` writes one from an imported curriculum)"
+        )
     data = path.read_bytes()
     raw = parse_json(data)
     named = (raw.curriculum or {}).get("id")

@@ -101,3 +101,17 @@ def test_a_generated_curriculum_is_named_with_the_command_that_writes_it(tmp_pat
     assert "kgplatform generate-curriculum --concepts 6 --seed 3 --out FILE.json" in words
     task = json.loads(out.read_text().splitlines()[0])["task_id"]
     assert task.startswith("generated-3-")
+
+
+def test_a_zip_or_a_folder_is_refused_naming_the_json_it_takes(tmp_path: Path) -> None:
+    """A .zip was a UTF-8 decode error that suggested `import-curriculum FILE --dry-run`, which accepts
+    the zip."""
+    (tmp_path / "csvs").mkdir()
+    (tmp_path / "curriculum.zip").write_bytes(b"PK\x03\x04\x82 not json")
+    for given in (tmp_path / "curriculum.zip", tmp_path / "csvs"):
+        result = CliRunner().invoke(
+            app, ["simulate-logs", "--out", str(tmp_path / "a.jsonl"), "--curriculum-file", str(given)]
+        )
+        assert result.exit_code == 2, result.output
+        assert "give a JSON curriculum document" in result.output and "codec" not in result.output
+        assert not (tmp_path / "a.jsonl").exists()
