@@ -39,11 +39,11 @@ def check_concepts(concepts: list[str], found: dict[str, str], curriculum_id: st
     """Every concept exists (404 naming the unknown ones) and is in the task's curriculum (422)."""
     unknown = [c for c in concepts if c not in found]
     if unknown:
-        raise NotFound(f"unknown concept ids: {unknown}", field="concepts", unknown_ids=unknown)
+        raise NotFound(f"unknown concept ids: {', '.join(unknown)}", field="concepts", unknown_ids=unknown)
     foreign = [c for c in concepts if found[c] != curriculum_id]
     if foreign:
         raise ValidationFailed(
-            f"concepts {foreign} are not in curriculum {curriculum_id!r}",
+            f"concepts {', '.join(foreign)} are not in curriculum {curriculum_id!r}",
             field="concepts",
             foreign_ids=foreign,
         )

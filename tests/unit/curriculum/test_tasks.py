@@ -61,3 +61,15 @@ def test_update_and_delete_check_versions() -> None:
         tasks.decide_task_deletion("t", {1}, "al", CURRENT)
     [entry] = tasks.decide_task_deletion("t", {2}, "al", CURRENT)
     assert entry["action"] == "delete" and json.loads(entry["old"])["title"] == "T"
+
+
+def test_unknown_and_foreign_concepts_are_listed_as_ids_not_a_python_list() -> None:
+    """The detail read "unknown concept ids: ['zz']" (a list's repr) where the goals route says "nope"."""
+    with pytest.raises(NotFound) as unknown:
+        tasks.check_concepts(["a", "zz", "yy"], {"a": "c"}, "c")
+    assert unknown.value.message == "unknown concept ids: zz, yy" and unknown.value.details[
+        "unknown_ids"
+    ] == ["zz", "yy"]
+    with pytest.raises(ValidationFailed) as foreign:
+        tasks.check_concepts(["a", "b"], {"a": "c", "b": "other"}, "c")
+    assert foreign.value.message == "concepts b are not in curriculum 'c'"
