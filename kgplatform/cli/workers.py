@@ -343,6 +343,27 @@ jobs_app = typer.Typer(help="Batches run by the workers: progress and summaries.
 app.add_typer(jobs_app, name="jobs")
 
 
+@jobs_app.command("cancel")
+def jobs_cancel(
+    job_id: str = typer.Argument(..., help="The job id printed by `kgplatform recompute` or `nightly`."),
+) -> None:
+    """End a queued or running batch: it fails as cancelled and frees the batch lock at once (a batch sent
+    while no worker runs holds it for hours). Chunks not yet started plan nothing; one already running
+    finishes. Exit 4 when the job does not exist or has ended."""
+    import redis
+
+    from kgplatform.cli.base import cli_actor
+    from kgplatform.jobs.service import JobService
+
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        with graph_session(verify=False) as graph:
+            print_job(JobService(client, graph, settings.workers).cancel(job_id, by=cli_actor()))
+    finally:
+        client.close()
+
+
 @jobs_app.command("show")
 def jobs_show(
     job_id: str = typer.Argument(..., help="The job id printed by `kgplatform recompute`."),

@@ -200,6 +200,26 @@ class JobService:
         else:
             self.fail(job_id, stalled_message(missing, self.stall_after_s), summary_required=False)
 
+    def cancel(self, job_id: str, by: str) -> JobStatus:
+        """Ends a batch that is queued or running: failed with "cancelled by BY", its lock freed at once, so
+        another batch can be sent (one sent while no worker ran held the lock for `batch_lock_ttl_s`, 6 h,
+        with no way out but starting a worker; one sent for the wrong curriculum ran to its end). Its
+        fan-out, if not yet run, then finds it finished and sends nothing, and its chunks not yet started
+        plan nothing (`BatchRunner.run_chunk`); a chunk already running finishes (its plans are as good as
+        any). NotFound for an unknown job, Conflict for one that has ended."""
+        if not self.progress.exists(job_id):
+            stored = self.store.summary(job_id)
+            if stored is None:
+                raise NotFound(f"job {job_id!r} does not exist", field="job_id")
+            raise Conflict(
+                f"job {job_id} has ended ({stored.state.value}): nothing to cancel", field="job_id"
+            )
+        self.settle(job_id)
+        if self.progress.is_finished(job_id):
+            state = self.progress.status(job_id).state.value
+            raise Conflict(f"job {job_id} has ended ({state}): nothing to cancel", field="job_id")
+        return self.fail(job_id, f"cancelled by {by}", summary_required=False)
+
     def fail(self, job_id: str, reason: str, *, summary_required: bool = True) -> JobStatus:
         """Marks an unfinished job failed with `reason` (a finished one keeps its state), saves its
         summary and frees its lock (`summary_required`: see `_close`)."""

@@ -5,11 +5,16 @@ job, and learners deleted after the fan-out are skipped, not failed. Plus what t
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import redis
+from typer.testing import CliRunner
 
+from kgplatform.cli import app, main
+from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.batch import chunk_of
 from kgplatform.jobs.models import JobState
@@ -132,3 +137,43 @@ def test_a_fan_out_run_again_after_learners_changed_keeps_its_chunks_and_loses_n
     assert (status.total, status.done, status.chunks_done, status.chunks_total) == (10, 10, 4, 4)
     remaining = [learner for ids in first_split for learner in ids if learner != first_split[0][1]]
     assert [learner for learner in remaining if not redis_client.exists(plan_key(learner))] == []
+
+
+def test_a_cancelled_batch_frees_the_lock_and_its_fan_out_and_chunks_plan_nothing(
+    graph: Graph, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch sent while no worker ran held the batch lock for hours (every other batch refused), and one
+    sent for the wrong curriculum ran to its end: nothing could end either."""
+    jobs = JobService(redis_client, graph, SETTINGS)
+    sent: list[Any] = []
+    queued = jobs.start_recompute_all(lambda _name, args: sent.append(args))
+    with pytest.raises(Conflict):
+        jobs.start_recompute_all(lambda _name, args: sent.append(args))
+    cancelled = jobs.cancel(queued, by="cli:tester")
+    assert cancelled.state is JobState.FAILED and cancelled.message == "cancelled by cli:tester"
+    assert jobs.running_batch() is None and JobStore(graph).summary(queued).state is JobState.FAILED
+    chunks: list[Any] = []
+    runner(graph, redis_client).fan_out(queued, None, datetime.now(UTC), chunks.append)  # its message, late
+    assert chunks == [] and jobs.status(queued).message == "cancelled by cli:tester"
+
+    batch, messages = fanned_out(graph, redis_client, "cancel", 20, chunk_size=10)  # running: chunks sent
+    assert jobs.cancel("job-cancel", by="cli:tester").state is JobState.FAILED
+    late = batch.run_chunk("job-cancel", *chunk_of(messages[0]), "test")
+    assert late is not None and late.message == "cancelled by cli:tester"
+    learners = chunk_of(messages[0])[0].learner_ids
+    assert not any(redis_client.exists(plan_key(learner)) for learner in learners)
+    assert jobs.status("job-cancel").done == 0
+
+    with pytest.raises(Conflict, match="has ended"):
+        jobs.cancel("job-cancel", by="cli:tester")
+    with pytest.raises(NotFound):
+        jobs.cancel("job-never", by="cli:tester")
+    for refused in ("job-never", "job-cancel"):  # no such job; one that has ended
+        monkeypatch.setattr(sys, "argv", ["kgplatform", "jobs", "cancel", refused])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == 4
+    queued = jobs.start_recompute_all(lambda _name, args: sent.append(args))
+    done = CliRunner().invoke(app, ["jobs", "cancel", queued], terminal_width=200)
+    assert done.exit_code == 0 and "cancelled by cli:" in done.output, done.output
+    assert jobs.running_batch() is None
