@@ -183,12 +183,15 @@ class BatchRunner:
         firsts = self.progress.split(job_id)
         if firsts is None:
             chunks = split_chunks(learner_ids, chunk_size or self.settings.chunk_size)
-            self.progress.start(
+            started = self.progress.start(
                 job_id,
                 total=sum(len(c.learner_ids) for c in chunks),
                 chunks_total=len(chunks),
                 batch_at=now,
             )
+            if not started:  # cancelled while the learners were read: nothing is sent
+                self.lock.release(job_id)
+                return self.progress.status(job_id)
             self.progress.save_split(
                 job_id, [c.learner_ids[0] for c in chunks], [len(c.learner_ids) for c in chunks]
             )

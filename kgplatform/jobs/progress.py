@@ -64,6 +64,18 @@ return {n, tonumber(redis.call('hget', KEYS[1], 'chunks_total') or '-1')}
 """
 
 
+# KEYS: job hash; ARGV: ttl seconds, then field, value pairs. Sets the fields unless the job has ended
+# (returns 0 then): a fan-out that was past its "finished?" check when `JobService.cancel` ended the job
+# marked it running again, and the batch ran to "succeeded" without its lock.
+_START = """
+local state = redis.call('hget', KEYS[1], 'state')
+if state == 'succeeded' or state == 'failed' or state == 'skipped' then return 0 end
+redis.call('hset', KEYS[1], unpack(ARGV, 2))
+redis.call('expire', KEYS[1], ARGV[1])
+return 1
+"""
+
+
 def job_key(job_id: str) -> str:
     return KEY_PREFIX + job_id
 
@@ -81,6 +93,7 @@ class JobProgress:
         self.ttl_s = ttl_s
         self.limits = limits
         self._record = client.register_script(_RECORD_CHUNK)
+        self._start = client.register_script(_START)
 
     def _keys(self, job_id: str) -> tuple[str, str, str, str, str, str, str, str]:
         key = job_key(job_id)
@@ -95,13 +108,18 @@ class JobProgress:
             key + ":sizes",
         )
 
-    def _set(self, job_id: str, fields: Mapping[str, object]) -> None:
-        values = {
+    @staticmethod
+    def _values(fields: Mapping[str, object]) -> dict[str, str]:
+        return {
             k: ("" if v is None else v.isoformat() if isinstance(v, datetime) else str(v))
             for k, v in fields.items()
         }
+
+    def _set(self, job_id: str, fields: Mapping[str, object]) -> None:
+        values = self._values(fields)
         pipe = self.client.pipeline()
-        pipe.hset(job_key(job_id), mapping=values)
+        if values:
+            pipe.hset(job_key(job_id), mapping=values)
         for key in self._keys(job_id):
             pipe.expire(key, self.ttl_s)
         pipe.execute()
@@ -143,9 +161,10 @@ class JobProgress:
         """A worker has taken the job up (its fan-out holds the lock): from now on it can stall."""
         self._set(job_id, {"updated_at": utc_now()})
 
-    def start(self, job_id: str, *, total: int, chunks_total: int, batch_at: datetime | None = None) -> None:
+    def start(self, job_id: str, *, total: int, chunks_total: int, batch_at: datetime | None = None) -> bool:
         """The batch is split: how many learners and chunks there are (set before any chunk is sent), and
-        the moment its plans are computed for (`batch_at`, kept for a rerun of the fan-out)."""
+        the moment its plans are computed for (`batch_at`, kept for a rerun of the fan-out). False, and
+        nothing set, when the job has ended meanwhile (cancelled while its fan-out read the learners)."""
         fields: dict[str, object] = {
             "state": JobState.RUNNING,
             "started_at": self.get_field(job_id, "started_at") or utc_now().isoformat(),
@@ -155,7 +174,11 @@ class JobProgress:
         }
         if batch_at is not None:
             fields["batch_at"] = batch_at.isoformat()
-        self._set(job_id, fields)
+        pairs = [part for item in self._values(fields).items() for part in item]
+        if not self._start(keys=[job_key(job_id)], args=[self.ttl_s, *pairs]):
+            return False
+        self._set(job_id, {})  # the job's other keys live as long
+        return True
 
     def note_retrain_failed(self, job_id: str) -> bool:
         """Records on the night's job that its retrain failed (False when the job is gone from Redis:

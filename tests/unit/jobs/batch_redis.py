@@ -179,6 +179,13 @@ class BatchRedis:
             self.hset(job, "updated_at", now)
             counted = self.hincrby(job, "chunks_done", 1)
             return [counted, int(self.hget(job, "chunks_total") or b"-1")]
+        if text == progress._START:
+            state = self.hget(keys[0], "state")
+            if state in (b"succeeded", b"failed", b"skipped"):
+                return 0
+            self.hset(keys[0], mapping=dict(zip(args[1::2], args[2::2], strict=True)))
+            self.expire(keys[0], int(args[0]))
+            return 1
         if text == lock._EXTEND:
             if self.values.get(keys[0]) != _b(args[0]):
                 return 0
