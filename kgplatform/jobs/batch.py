@@ -237,11 +237,12 @@ class BatchRunner:
 
         A learner listed by the fan-out but gone by the chunk's read (deleted in between) is counted
         skipped, not failed: there is no plan to make, and the batch must not read as failed for it."""
-        if self.progress.is_finished(job_id):
-            # Cancelled (`JobService.cancel`), or ended otherwise before this chunk came (failed as stalled,
-            # or counted to its end and this is a retry after the close's summary write failed): there is
-            # no batch left to plan for. The close is run again: it completes one that failed (idempotent).
-            log.info("job %s has ended: chunk %d plans nothing", job_id, chunk.index)
+        if self.progress.is_cancelled(job_id):
+            # Cancelled (`JobService.cancel`): there is no batch left to plan for. The close is run again:
+            # it completes one that failed (idempotent). A batch that ended otherwise (failed as stalled
+            # while every worker was down, its fan-out failed after sending) still plans the chunks that
+            # come back late, as it did before cancelling existed: its learners would keep older plans.
+            log.info("job %s was cancelled: chunk %d plans nothing", job_id, chunk.index)
             return self.finalize(job_id)
         deliveries = self.progress.count_delivery(job_id, chunk.index, runner, attempt)
         if deliveries > MAX_CHUNK_DELIVERIES:

@@ -40,6 +40,8 @@ from kgplatform.jobs.pace import ChunkLimits, ChunkRuns, runs_from, waiting
 from workers.queues import Queue
 
 KEY_PREFIX = "kgp:job:"
+# The message of a job ended by `JobService.cancel`: "cancelled by cli:USER".
+CANCELLED_BY = "cancelled by "
 COUNTERS = ("total", "done", "failed", "skipped", "chunks_total", "chunks_done")
 # KEYS: job hash, chunk set, failures hash, counted_at hash; ARGV: chunk, done, failed, skipped, now,
 # failure JSON or "", ttl seconds, now as epoch seconds.
@@ -156,6 +158,13 @@ class JobProgress:
     def is_finished(self, job_id: str) -> bool:
         """Whether the job is known here and in a final state (succeeded, failed, skipped)."""
         return self.exists(job_id) and self.status(job_id).state.finished
+
+    def is_cancelled(self, job_id: str) -> bool:
+        """Whether the job was ended by `JobService.cancel` (failed, "cancelled by ...")."""
+        if not self.exists(job_id):
+            return False
+        status = self.status(job_id)
+        return status.state.finished and (status.message or "").startswith(CANCELLED_BY)
 
     def touch(self, job_id: str) -> None:
         """A worker has taken the job up (its fan-out holds the lock): from now on it can stall."""

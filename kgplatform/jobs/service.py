@@ -18,7 +18,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobState, JobStatus
 from kgplatform.jobs.pace import ChunkLimits
-from kgplatform.jobs.progress import JobProgress
+from kgplatform.jobs.progress import CANCELLED_BY, JobProgress
 from kgplatform.jobs.store import JobStore
 from kgplatform.settings import WorkerSettings
 
@@ -218,7 +218,7 @@ class JobService:
         if self.progress.is_finished(job_id):
             state = self.progress.status(job_id).state.value
             raise Conflict(f"job {job_id} has ended ({state}): nothing to cancel", field="job_id")
-        return self.fail(job_id, f"cancelled by {by}", summary_required=False)
+        return self.fail(job_id, f"{CANCELLED_BY}{by}", summary_required=False)
 
     def fail(self, job_id: str, reason: str, *, summary_required: bool = True) -> JobStatus:
         """Marks an unfinished job failed with `reason` (a finished one keeps its state), saves its

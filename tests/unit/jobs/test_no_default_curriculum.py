@@ -168,7 +168,7 @@ class Progress:
     def __init__(self) -> None:
         self.recorded: dict[str, Any] = {}
 
-    def is_finished(self, job_id: str) -> bool:
+    def is_cancelled(self, job_id: str) -> bool:
         return False
 
     def count_delivery(self, job_id: str, chunk: int, runner: str, attempt: int) -> int:
