@@ -20,7 +20,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,7 +89,8 @@ def _offline(settings: Settings, operation: str, report: Report) -> Iterator[boo
     raised: it says what became of the database (a start that timed out hid a failed load's message).
     Until Neo4j answers again, `services status` names the operation that stopped it."""
     running = neo4j_local.running_pid(settings) is not None
-    with maintenance.under_way(settings, operation):
+    # Only a server this stopped is "stopped for maintenance": one that was not running reads as it is.
+    with maintenance.under_way(settings, operation) if running else nullcontext():
         failed = True
         try:
             if running:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from kgplatform.cli import app, main
 from kgplatform.cli.services import refuse_while_workers_answer
 from kgplatform.errors import Conflict, ServiceSetupFailed
-from kgplatform.services import backup
+from kgplatform.services import backup, maintenance
 from kgplatform.settings import LocalServicesSettings, Neo4jSettings, Settings
 
 
@@ -277,3 +277,18 @@ def test_keep_below_one_is_a_usage_error_before_anything_is_stopped(tmp_path: Pa
     assert not (tmp_path / "out").exists() and not (tmp_path / "state").exists()
     with pytest.raises(ValueError, match="keep must be at least 1"):
         backup.backup(settings_for(tmp_path), tmp_path / "out", keep=0)
+
+
+def test_the_maintenance_note_is_left_only_while_neo4j_is_stopped_by_the_operation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`services status` names the backup that stopped Neo4j; a backup of a server that was not running
+    stops nothing, and status must go on saying "not running" (a crash) rather than "maintenance"."""
+    settings = settings_for(tmp_path)
+    neo4j = FakeNeo4j(monkeypatch)
+    with backup._offline(settings, "backup", lambda _: None):
+        assert maintenance.current(settings) is not None
+    assert maintenance.current(settings) is None
+    neo4j.pid = None
+    with backup._offline(settings, "backup", lambda _: None):
+        assert maintenance.current(settings) is None
