@@ -45,7 +45,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.jobs.debounce import KEY_PREFIX as DEBOUNCE_PREFIX
 from kgplatform.jobs.on_demand import StampBacklog
 from kgplatform.mastery.service import CurrentParams
-from kgplatform.planning.cache import answered_after, answered_key, is_erased_mark, plan_key
+from kgplatform.planning.cache import answered_after, answered_key, cached_plan, plan_key
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.stamps import model_version
 from kgplatform.planning.store import CurriculumTooLargeToPlan, PlanStore
@@ -264,8 +264,8 @@ class NextTasksServing:
             # its primary, a reply no table knows): either way the plan comes from Neo4j, not a 500.
             self.cache.failed(error, "cached plans not read")
             return None, [], []
-        plan = orjson.loads(raw) if raw else None
-        if not plan or is_erased_mark(plan):  # none, or the mark an erase leaves: no plan
+        plan = cached_plan(raw)
+        if plan is None:  # none, or the mark an erase leaves
             return None, [], []
         held = self.backlog.held(learner_id) if self.backlog is not None else None
         return plan, cached_stale_reasons(plan, pending, answered, held), self.changes.stale_reasons(plan)

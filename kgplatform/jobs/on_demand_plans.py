@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import orjson
 import redis
 
 from kgplatform.errors import NotFound, ValidationFailed
@@ -33,7 +32,7 @@ from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.tracing import to_days
 from kgplatform.planning.batch import plan_batch
-from kgplatform.planning.cache import PlanCache, answered_after, answered_key, is_erased_mark, plan_key
+from kgplatform.planning.cache import PlanCache, answered_after, answered_key, cached_plan, plan_key
 from kgplatform.planning.graph_cache import ConceptGraphs
 from kgplatform.planning.page_rows import compact_rows, matrix_of
 from kgplatform.planning.policy import PlanConfig
@@ -113,8 +112,8 @@ class OnDemandPlanner:
         pipe.mget([answered_key(learner) for learner in learner_ids])
         plans, stamps = pipe.execute()
         return {
-            learner: (_record(plan), stamp)
-            for learner, plan, stamp in zip(learner_ids, plans, stamps, strict=False)
+            learner: (PlanRecord.from_mapping(plan) if (plan := cached_plan(raw)) else None, stamp)
+            for learner, raw, stamp in zip(learner_ids, plans, stamps, strict=False)
         }
 
     def _plan_curriculum(
@@ -170,9 +169,3 @@ class OnDemandPlanner:
             and not stale_reasons(record, stamps, self.version)
             and not answered_after(answered, record.created_at)
         )
-
-
-def _record(raw: bytes | None) -> PlanRecord | None:
-    """A cached plan; None for none, and for the mark an erase leaves (`planning.cache.erased_mark`)."""
-    plan = orjson.loads(raw) if raw else None
-    return PlanRecord.from_mapping(plan) if plan and not is_erased_mark(plan) else None

@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
+import orjson
 import redis
 
 from kgplatform.planning.records import PlanRecord
@@ -126,6 +128,13 @@ def is_erased_mark(plan: Mapping[str, object]) -> bool:
     return plan.get(ERASED_FIELD) is True
 
 
+def cached_plan(raw: bytes | str | None) -> dict[str, Any] | None:
+    """A plan key's value decoded; None for no value and for the mark an erase leaves (`erased_mark`). Every
+    reader of plan keys goes through it, so none can take a mark for a plan."""
+    plan = orjson.loads(raw) if raw else None
+    return None if not plan or is_erased_mark(plan) else plan
+
+
 def forget_learner(
     client: redis.Redis, learner_id: str, *, known: bool = True, ttl_s: int = DEFAULT_TTL_S
 ) -> bool:
@@ -137,8 +146,7 @@ def forget_learner(
     key, mark = plan_key(learner_id), erased_mark(datetime.now(UTC))
     if known:
         return bool(client.set(key, mark, ex=ttl_s, get=True) or had_stamp)
-    cached = client.get(key)
-    had_plan = cached is not None and not is_erased_mark(json.loads(cached))  # a mark is left as it is
+    had_plan = cached_plan(client.get(key)) is not None  # a mark is left as it is
     if had_plan:
         client.set(key, mark, ex=ttl_s, xx=True)
     return bool(had_plan or had_stamp)
@@ -152,20 +160,16 @@ class PlanCache:
         self._set_newer = client.register_script(SET_NEWER_SCRIPT)
 
     def get(self, learner_id: str) -> PlanRecord | None:
-        raw = self.client.get(plan_key(learner_id))
-        plan = json.loads(raw) if raw else None
-        return PlanRecord.from_mapping(plan) if plan and not is_erased_mark(plan) else None
+        plan = cached_plan(self.client.get(plan_key(learner_id)))
+        return PlanRecord.from_mapping(plan) if plan else None
 
     def curricula_of(self, learner_ids: list[str]) -> dict[str, str]:
         """The curriculum of each learner's cached plan, for those with one (one MGET)."""
         plans = self.client.mget([plan_key(learner_id) for learner_id in learner_ids]) if learner_ids else []
-        found = {
-            learner_id: json.loads(raw) for learner_id, raw in zip(learner_ids, plans, strict=True) if raw
-        }
         return {
             learner_id: plan["curriculum_id"]
-            for learner_id, plan in found.items()
-            if not is_erased_mark(plan)
+            for learner_id, raw in zip(learner_ids, plans, strict=True)
+            if (plan := cached_plan(raw))
         }
 
     def put(self, record: PlanRecord) -> bool:
