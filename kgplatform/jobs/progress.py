@@ -66,16 +66,21 @@ return {n, tonumber(redis.call('hget', KEYS[1], 'chunks_total') or '-1')}
 """
 
 
-# KEYS: job hash; ARGV: ttl seconds, then field, value pairs. Sets the fields unless the job has ended
-# (returns 0 then): a fan-out that was past its "finished?" check when `JobService.cancel` ended the job
-# marked it running again, and the batch ran to "succeeded" without its lock.
+# KEYS: job hash; ARGV: ttl seconds, the finished states (`FINISHED_STATES`), then field, value pairs. Sets
+# the fields unless the job has ended (returns 0 then): a fan-out that was past its "finished?" check when
+# `JobService.cancel` ended the job marked it running again, and the batch ran to "succeeded" without its
+# lock.
 _START = """
 local state = redis.call('hget', KEYS[1], 'state')
-if state == 'succeeded' or state == 'failed' or state == 'skipped' then return 0 end
-redis.call('hset', KEYS[1], unpack(ARGV, 2))
+for finished in string.gmatch(ARGV[2], '[^,]+') do
+  if state == finished then return 0 end
+end
+redis.call('hset', KEYS[1], unpack(ARGV, 3))
 redis.call('expire', KEYS[1], ARGV[1])
 return 1
 """
+# `JobState.finished`, as the script reads it: the enum stays the one place that says which states end a job.
+FINISHED_STATES = ",".join(state.value for state in JobState if state.finished)
 
 
 def job_key(job_id: str) -> str:
@@ -184,7 +189,7 @@ class JobProgress:
         if batch_at is not None:
             fields["batch_at"] = batch_at.isoformat()
         pairs = [part for item in self._values(fields).items() for part in item]
-        if not self._start(keys=[job_key(job_id)], args=[self.ttl_s, *pairs]):
+        if not self._start(keys=[job_key(job_id)], args=[self.ttl_s, FINISHED_STATES, *pairs]):
             return False
         self._set(job_id, {})  # the job's other keys live as long
         return True

@@ -181,9 +181,9 @@ class BatchRedis:
             return [counted, int(self.hget(job, "chunks_total") or b"-1")]
         if text == progress._START:
             state = self.hget(keys[0], "state")
-            if state in (b"succeeded", b"failed", b"skipped"):
+            if state is not None and state.decode() in args[1].split(","):
                 return 0
-            self.hset(keys[0], mapping=dict(zip(args[1::2], args[2::2], strict=True)))
+            self.hset(keys[0], mapping=dict(zip(args[2::2], args[3::2], strict=True)))
             self.expire(keys[0], int(args[0]))
             return 1
         if text == lock._EXTEND:
