@@ -191,8 +191,9 @@ def status(settings: Settings) -> list[ServiceStatus]:
         else:
             state = State.NOT_RUNNING
         # A backup stops Neo4j and starts it again (not listening yet while it starts): planned, not a crash.
-        under_way = maintenance.current(settings) if name == "neo4j" else None
-        if under_way is not None and state in (State.NOT_RUNNING, State.OURS_ELSEWHERE):
+        # The note is read only for a Neo4j that does not answer at its address.
+        down = name == "neo4j" and state in (State.NOT_RUNNING, State.OURS_ELSEWHERE)
+        if down and (under_way := maintenance.current(settings)) is not None:
             result.append(ServiceStatus(name, address, State.MAINTENANCE, pid, under_way.describe()))
             continue
         result.append(ServiceStatus(name, address, state, pid))
