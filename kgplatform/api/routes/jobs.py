@@ -1,4 +1,5 @@
-"""Batches of plan recomputation: start one (admin), read its progress or summary (service or admin).
+"""Batches of plan recomputation: start or cancel one (admin), read its progress or summary (service or
+admin).
 
 Also the hook POST /answers calls after a successful ingest: each affected learner's plan is
 recomputed by a worker within seconds, debounced (see `kgplatform.jobs.on_demand`).
@@ -81,6 +82,22 @@ def get_job(
     _: ServicePrincipal,
 ) -> JobStatus:
     return job_service(request, graph, settings).status(job_id)
+
+
+@router.post("/jobs/{job_id}/cancel", summary="End a queued or running batch and free the batch lock (admin)")
+def post_cancel(
+    job_id: Annotated[str, Path(min_length=1, max_length=200)],
+    request: Request,
+    graph: GraphDep,
+    settings: SettingsDep,
+    who: AdminPrincipal,
+) -> JobStatus:
+    """200 with the ended job: failed, "cancelled by" the key's name and id; the lock is free at once, so
+    another batch can be sent (one sent while no worker ran held it for hours). Its fan-out, if not yet
+    run, sends nothing and chunks not yet started plan nothing; a chunk already running finishes. 404 for
+    an unknown job; 409 for one that has ended, a repeat of this request included (GET /jobs/{id} shows
+    how it ended). The same as `kgplatform jobs cancel`."""
+    return job_service(request, graph, settings).cancel(job_id, by=who.actor)
 
 
 def request_plan_recomputes(

@@ -76,6 +76,23 @@ def test_a_retried_request_while_its_batch_waits_in_the_queue_is_409_naming_it(a
     assert [args[0] for _, args in api.client.app.state.sent] == [first.json()["id"]]
 
 
+def test_an_admin_cancels_a_queued_batch_and_the_lock_is_free_for_the_next(api: Api) -> None:
+    """A batch sent while no worker ran held the batch lock for hours, and only the CLI could end it."""
+    queued = api.call("POST", "/jobs/recompute", role=Role.ADMIN).json()["id"]
+    assert api.call("POST", f"/jobs/{queued}/cancel", role=Role.SERVICE).status_code == 403
+    assert api.call("POST", f"/jobs/{queued}/cancel", role=Role.DESIGNER).status_code == 403
+    cancelled = api.call("POST", f"/jobs/{queued}/cancel", role=Role.ADMIN)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["state"] == "failed"
+    assert cancelled.json()["message"] == f"cancelled by {api.actors[Role.ADMIN]}"
+    assert api.call("GET", f"/jobs/{queued}", role=Role.SERVICE).json()["state"] == "failed"
+    again = api.call("POST", f"/jobs/{queued}/cancel", role=Role.ADMIN)
+    assert again.status_code == 409 and "has ended" in again.json()["detail"], again.text
+    unknown = api.call("POST", "/jobs/no-such-job/cancel", role=Role.ADMIN)
+    assert unknown.status_code == 404 and unknown.json()["field"] == "job_id"
+    assert api.call("POST", "/jobs/recompute", role=Role.ADMIN).status_code == 202  # the lock was freed
+
+
 def test_a_batch_that_could_not_be_queued_leaves_the_lock_free(api: Api) -> None:
     def broker_down(name: str, args: tuple[object, ...]) -> None:
         raise ConnectionError("broker unreachable")
