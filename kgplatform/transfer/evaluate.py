@@ -172,6 +172,7 @@ CANDIDATES: dict[str, list[dict[str, float]]] = {
     "mf": [{"rank": k, "weight_decay": w} for k in (8, 16) for w in (1e-4, 1e-3)],
 }
 CEILING = "(ceiling) the pair's own label on training learners"
+ORACLE = "(oracle) the true transfer"
 LABELS = {"gnn": "GNN (GATv2 + pair decoder)", "mlp": "MLP, same features", "mf": "matrix factorisation"}
 
 
@@ -215,6 +216,12 @@ def evaluate(problem: Problem, options: EvalOptions | None = None, on_step: OnSt
             LABELS["mlp"]: predictions["mlp"],
             "conditional success": np.maximum(predictions["conditional success"], 0.0),
         }
+        if "prerequisite edges" in predictions:
+            chosen["prerequisite edges"] = predictions["prerequisite edges"]
+        if problem.truth is not None:
+            # What any transfer model could give this tracer on this data at best: without it a gain
+            # near 0 cannot tell a weak model from a tracer (or a simulator) where transfer adds nothing.
+            chosen[ORACLE] = problem.truth
         tracer_table = tracer_gains(
             problem.train_log, problem.valid_log, problem.test_log, problem.concepts.concept_ids, chosen
         )
