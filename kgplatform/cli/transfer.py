@@ -87,6 +87,12 @@ def eval_transfer(
     concepts: int = typer.Option(60, "--concepts", min=5, help="Generated: number of concepts."),
     learners: int = typer.Option(10000, "--learners", min=100, help="Generated: simulated learners."),
     tasks: int = typer.Option(100, "--tasks", min=5, help="Generated: tasks per learner."),
+    simulator_forgetting: bool = typer.Option(
+        True,
+        "--simulator-forgetting/--no-simulator-forgetting",
+        help="Generated: whether the simulated learners forget (docs/transfer.md: with forgetting, even the "
+        "true transfer does not raise this tracer's AUC).",
+    ),
     downstream: bool = typer.Option(
         True, "--downstream/--no-downstream", help="Tracer next-answer AUC gain."
     ),
@@ -120,7 +126,8 @@ def eval_transfer(
     if data == "generated":
         from kgplatform.transfer.generated import SimulationOptions, generated_problem
 
-        problem = generated_problem(SimulationOptions(concepts, learners, tasks, seed=seed), cache)
+        simulation = SimulationOptions(concepts, learners, tasks, seed=seed, forgetting=simulator_forgetting)
+        problem = generated_problem(simulation, cache)
     else:
         problem = assist2009_problem(Path(data), fold, cache)
     # Many models are trained in one run: their progress bars would bury the tables, so they are off here.

@@ -9,7 +9,7 @@ measurable, and the pair metric is then computed against `TruthModel.transfer` i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,9 @@ class SimulationOptions:
     order_noise: float = 0.25  # std of the shuffle, as a share of the number of concepts
     seed: int = 0
     split: tuple[float, float] = (0.6, 0.2)  # train, validation learners; the rest test
+    # False: the hidden learners never forget. Only for measuring what forgetting hides from an untimed
+    # tracer (bench/bench_transfer_tracer_oracle.py); the evaluation keeps it.
+    forgetting: bool = True
 
 
 def learner_schedule(
@@ -95,6 +98,8 @@ def generated_problem(
     document = generate_curriculum(options.n_concepts, options.seed, 3)
     graph = build_graph(document)
     truth = TruthModel.generate(graph, options.seed)
+    if not options.forgetting:
+        truth = replace(truth, forget_rate_per_day=np.zeros_like(truth.forget_rate_per_day))
     log = simulate_log(graph, truth, options)
     difficulty = {c.id: c.difficulty for c in document.concepts}
     src, dst = np.nonzero(graph.prereq)
@@ -109,7 +114,9 @@ def generated_problem(
     part = rng.random(options.n_learners)
     group = np.where(part < options.split[0], 0, np.where(part < sum(options.split), 1, 2))[log.user]
     return Problem(
-        f"generated curriculum ({options.n_concepts} concepts, {options.n_learners} simulated learners)",
+        f"generated curriculum ({options.n_concepts} concepts, {options.n_learners} simulated learners"
+        + ("" if options.forgetting else ", who never forget")
+        + ")",
         concepts,
         log.subset(group == 0),
         log.subset(group == 1),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from kgplatform.transfer.evaluate import EvalOptions, evaluate
 from kgplatform.transfer.generated import SimulationOptions, generated_problem
@@ -21,3 +24,15 @@ def test_evaluation_reports_each_step(tmp_path: Path) -> None:
     assert any(s.startswith("tracer next-answer AUC") for s in steps)
     assert any(s.startswith("cold start") for s in steps)
     assert report.cold_table and report.tracer_table  # the steps announced did run
+    tracer_rows = [row.name for row in report.tracer_table]
+    assert "(oracle) the true transfer" in tracer_rows and "prerequisite edges" in tracer_rows
+
+
+def test_simulated_learners_who_never_forget_answer_better(tmp_path: Path) -> None:
+    """`forgetting=False` (the oracle benchmark's switch) reaches the hidden learners: the same learners
+    and schedules, only without forgetting, are right more often."""
+    options = SimulationOptions(n_concepts=12, n_learners=300, n_tasks=30, seed=3)
+    forgetting = generated_problem(options, tmp_path).train_log
+    never = generated_problem(replace(options, forgetting=False), tmp_path).train_log
+    assert np.array_equal(forgetting.skill, never.skill)  # the same tasks in the same order
+    assert never.correct.mean() > forgetting.correct.mean() + 0.01
