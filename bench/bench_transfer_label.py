@@ -440,6 +440,17 @@ def run_generated(args: argparse.Namespace, options: EmpiricalOptions) -> None:
     print(f"| current | {fmt(half_cur)} |\n| joint | {fmt(half_joint)} ({diff(half_joint, half_cur)}) |")
     half_score = pair_metrics(labels.joint["train", np.inf].w[s, d], labels.joint["test", np.inf].w[s, d])
     print(f"| score at W = 0 | {fmt(half_score)} ({diff(half_score, half_cur)}) |")
+    pairs = {
+        "current": (labels.current["train"].effect, labels.current["test"].effect),
+        "joint": (labels.joint["train", lam].w, labels.joint["test", lam].w),
+        "score at W = 0": (labels.joint["train", np.inf].w, labels.joint["test", np.inf].w),
+    }
+    print("\nrow (source) and column (target) means removed: split-half as above; vs TRUE, test pairs")
+    ts, td = np.nonzero(split.test)
+    for name, (train_w, test_w) in pairs.items():
+        half = pair_metrics(centred(train_w)[s, d], centred(test_w)[s, d])
+        true = pair_metrics(centred(train_w)[ts, td], truth[ts, td])
+        print(f"| {name} | split-half {fmt(half)} | vs TRUE {fmt(true)} |")
     print("\ntimes: " + ", ".join(f"{k} {v:.1f}" for k, v in timing.items()))
 
 
