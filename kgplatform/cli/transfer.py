@@ -93,6 +93,12 @@ def eval_transfer(
         help="Generated: whether the simulated learners forget (docs/transfer.md: with forgetting, even the "
         "true transfer does not raise this tracer's AUC).",
     ),
+    simulator_readiness: bool = typer.Option(
+        True,
+        "--simulator-readiness/--no-simulator-readiness",
+        help="Generated: whether learning a concept is faster when its prerequisites are known (a help that "
+        "the true transfer matrix does not count).",
+    ),
     downstream: bool = typer.Option(
         True, "--downstream/--no-downstream", help="Tracer next-answer AUC gain."
     ),
@@ -126,7 +132,14 @@ def eval_transfer(
     if data == "generated":
         from kgplatform.transfer.generated import SimulationOptions, generated_problem
 
-        simulation = SimulationOptions(concepts, learners, tasks, seed=seed, forgetting=simulator_forgetting)
+        simulation = SimulationOptions(
+            concepts,
+            learners,
+            tasks,
+            seed=seed,
+            forgetting=simulator_forgetting,
+            readiness=simulator_readiness,
+        )
         problem = generated_problem(simulation, cache)
     else:
         problem = assist2009_problem(Path(data), fold, cache)

@@ -35,6 +35,10 @@ class TruthModel:
     guess: np.ndarray
     forget_rate_per_day: np.ndarray
     transfer: np.ndarray
+    # The exponent of readiness in the learning chance; 0 switches readiness off (learning ignores what is
+    # known of the prerequisites), only for measuring how much of "A before B helps" a transfer label
+    # picks up from readiness rather than from `transfer` (bench/bench_transfer_label.py).
+    readiness_power: float = 2.0
 
     @cached_property
     def log_miss(self) -> sparse.csr_array:
@@ -157,7 +161,7 @@ def simulate_step(
     readiness = np.where(
         graph.prereq.any(axis=0), (known.astype(np.float32) @ graph.prereq_s) / n_parents, 1.0
     )
-    learn_p = truth.p_learn * population.ability[:, None] * readiness**2
+    learn_p = truth.p_learn * population.ability[:, None] * readiness**truth.readiness_power
     learned = practised & ~known & (u_learn < learn_p)
     pull = -np.expm1(practised.astype(np.float64) @ truth.log_miss)
     transferred = ~known & ~practised & (u_transfer < pull * learn_p)

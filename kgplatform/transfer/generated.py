@@ -34,6 +34,9 @@ class SimulationOptions:
     # False: the hidden learners never forget. Only for measuring what forgetting hides from an untimed
     # tracer (bench/bench_transfer_tracer_oracle.py); the evaluation keeps it.
     forgetting: bool = True
+    # False: learning ignores what is known of the prerequisites (`TruthModel.readiness_power` 0), so
+    # that practice on a prerequisite helps its dependant through `transfer` only.
+    readiness: bool = True
 
 
 def learner_schedule(
@@ -100,6 +103,8 @@ def generated_problem(
     truth = TruthModel.generate(graph, options.seed)
     if not options.forgetting:
         truth = replace(truth, forget_rate_per_day=np.zeros_like(truth.forget_rate_per_day))
+    if not options.readiness:
+        truth = replace(truth, readiness_power=0.0)
     log = simulate_log(graph, truth, options)
     difficulty = {c.id: c.difficulty for c in document.concepts}
     src, dst = np.nonzero(graph.prereq)
@@ -116,6 +121,7 @@ def generated_problem(
     return Problem(
         f"generated curriculum ({options.n_concepts} concepts, {options.n_learners} simulated learners"
         + ("" if options.forgetting else ", who never forget")
+        + ("" if options.readiness else ", no readiness")
         + ")",
         concepts,
         log.subset(group == 0),

@@ -36,3 +36,13 @@ def test_simulated_learners_who_never_forget_answer_better(tmp_path: Path) -> No
     never = generated_problem(replace(options, forgetting=False), tmp_path).train_log
     assert np.array_equal(forgetting.skill, never.skill)  # the same tasks in the same order
     assert never.correct.mean() > forgetting.correct.mean() + 0.01
+
+
+def test_without_readiness_unready_learners_learn_as_fast_as_ready_ones(tmp_path: Path) -> None:
+    """`readiness=False` reaches the hidden learners: nothing slows their learning any more, so the same
+    learners on the same schedules are right more often."""
+    options = SimulationOptions(n_concepts=12, n_learners=300, n_tasks=30, seed=3)
+    ready = generated_problem(options, tmp_path).train_log
+    never_slowed = generated_problem(replace(options, readiness=False), tmp_path).train_log
+    assert np.array_equal(ready.skill, never_slowed.skill)
+    assert never_slowed.correct.mean() > ready.correct.mean() + 0.01
