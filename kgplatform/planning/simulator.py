@@ -37,7 +37,7 @@ class TruthModel:
     transfer: np.ndarray
     # The exponent of readiness in the learning chance; 0 switches readiness off (learning ignores what is
     # known of the prerequisites), only for measuring how much of "A before B helps" a transfer label
-    # picks up from readiness rather than from `transfer` (bench/bench_transfer_label.py).
+    # picks up from readiness rather than from `transfer` (`eval-transfer --no-simulator-readiness`).
     readiness_power: float = 2.0
 
     @cached_property
