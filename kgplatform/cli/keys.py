@@ -19,6 +19,9 @@ app.add_typer(keys_app, name="keys")
 def keys_create(
     role: Role = typer.Option(..., "--role", help="What the key may do."),
     name: str = typer.Option(..., "--name", help="Who holds it; the audit trail names it with the key's id."),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON object {id, name, role, created_at, revoked, secret}, for scripts."
+    ),
 ) -> None:
     """Create a key and print its secret once (only its hash is stored)."""
     from kgplatform.auth import service
@@ -33,6 +36,11 @@ def keys_create(
         raise ValidationFailed(f"invalid key request ({problems})", field="name") from None
     with graph_session() as graph:
         key = service.issue_key(graph, role=request.role, name=request.name)
+    if as_json:
+        # A deployment script that issues keys reads the id and the secret together, without parsing the
+        # sentence above the secret (or learning that the secret is the last line).
+        print(key.model_dump_json())
+        return
     console.print(
         literal(f"created key {key.id} ({key.role.value}, {key.name!r}); its secret, shown only now:")
     )

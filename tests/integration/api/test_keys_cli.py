@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typer.testing import CliRunner
 
 from kgplatform.auth import service as auth
@@ -42,3 +44,12 @@ def test_list_shows_whole_ids_on_a_narrow_terminal(graph: Graph) -> None:
     assert key.id in listed.output
     assert max(len(line) for line in listed.output.splitlines()) <= 80
     assert runner.invoke(app, ["keys", "revoke", key.id]).exit_code == 0
+
+
+def test_create_json_gives_a_script_the_id_and_the_working_secret(graph: Graph) -> None:
+    created = CliRunner().invoke(app, ["keys", "create", "--role", "service", "--name", "lms", "--json"])
+    assert created.exit_code == 0, created.output
+    issued = json.loads(created.output)
+    assert (issued["name"], issued["role"], issued["revoked"]) == ("lms", "service", False)
+    principal = auth.store.find_live_key(graph, auth.hash_secret(issued["secret"]))
+    assert principal is not None and principal.key_id == issued["id"]
