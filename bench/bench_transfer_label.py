@@ -46,6 +46,7 @@ import numpy as np
 import torch
 
 from kgplatform.mastery.datasets import ResponseLog
+from kgplatform.settings import get_settings
 from kgplatform.transfer import baselines
 from kgplatform.transfer.embeddings import hashed_encoder
 from kgplatform.transfer.empirical import EmpiricalOptions, FloatArray, ResponseView, empirical_transfer
@@ -64,7 +65,12 @@ def step(message: str) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/assist2009"))
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=get_settings().paths.shared_data_dir / "assist2009",
+        help="the assist2009 folder (default: the shared data folder of the settings)",
+    )
     parser.add_argument("--folds", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--generated", action="store_true", help="also the generated curriculum")
     parser.add_argument("--learners", type=int, default=10000, help="generated: simulated learners")
@@ -75,7 +81,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-intercept", action="store_true", help="skip the per-learner intercept variant")
     parser.add_argument("--seed", type=int, default=0, help="pair split seed (evaluate.py's default: 0)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--cache", type=Path, default=Path("var/embeddings"), help="name-embedding cache")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=get_settings().paths.data_dir / "embeddings",
+        help="name-embedding cache (default: the one eval-transfer uses)",
+    )
     return parser.parse_args()
 
 
