@@ -59,6 +59,11 @@ def parse_args() -> argparse.Namespace:
         "--no-simulator-forgetting", action="store_true", help="the hidden learners never forget"
     )
     parser.add_argument(
+        "--no-simulator-readiness",
+        action="store_true",
+        help="learning ignores the prerequisites (eval-transfer --no-simulator-readiness)",
+    )
+    parser.add_argument(
         "--tracer-forget-rate", type=float, default=0.0, help="the tracer's forgetting per answer (0: none)"
     )
     parser.add_argument(
@@ -120,10 +125,14 @@ def main() -> None:
             args.tasks,
             seed=args.seed,
             forgetting=not args.no_simulator_forgetting,
+            readiness=not args.no_simulator_readiness,
         )
         progress(f"simulating {options}")
         problem = generated_problem(options, cache)
-        forgetting = f"simulator forgetting {'on' if options.forgetting else 'off'}"
+        forgetting = (
+            f"simulator forgetting {'on' if options.forgetting else 'off'}, "
+            f"readiness {'on' if options.readiness else 'off'}"
+        )
     n = problem.concepts.n
     progress("fitting the tracer by EM on training learners")
     fit = FitOptions(progress=False, forget_rate_per_day=args.tracer_forget_rate)
