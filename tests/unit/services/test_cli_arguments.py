@@ -106,3 +106,31 @@ def test_services_up_refuses_a_started_file_it_cannot_write_before_starting_anyt
     words = " ".join(result.output.replace("│", " ").split())
     assert result.exit_code == 2 and "--started-file" in words and "cannot write" in words
     assert started == []
+
+
+def test_eval_transfer_passes_the_simulator_switches_to_the_simulation(monkeypatch: object) -> None:
+    """`--no-simulator-forgetting/--no-simulator-readiness` are what the documented measurements ran with
+    (docs/transfer.md); nothing checked that they reach `SimulationOptions` (a review, s33)."""
+    import kgplatform.transfer.evaluate as evaluate
+    import kgplatform.transfer.generated as generated
+
+    seen: list[object] = []
+
+    class Stop(Exception):
+        pass
+
+    def capture(options: object, cache: object) -> object:
+        seen.append(options)
+        raise Stop
+
+    monkeypatch.setattr(generated, "generated_problem", capture)  # type: ignore[attr-defined]
+    monkeypatch.setattr(evaluate, "evaluate", lambda *a, **k: None)  # type: ignore[attr-defined]
+    for flags, expected in [
+        ([], (True, True)),
+        (["--no-simulator-forgetting"], (False, True)),
+        (["--no-simulator-readiness"], (True, False)),
+    ]:
+        result = CliRunner().invoke(app, ["eval-transfer", "--data", "generated", *flags])
+        assert isinstance(result.exception, Stop), result.output
+        options = seen.pop()
+        assert (options.forgetting, options.readiness) == expected, flags  # type: ignore[attr-defined]
