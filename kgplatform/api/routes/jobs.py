@@ -84,7 +84,18 @@ def get_job(
     return job_service(request, graph, settings).status(job_id)
 
 
-@router.post("/jobs/{job_id}/cancel", summary="End a queued or running batch and free the batch lock (admin)")
+@router.post(
+    "/jobs/{job_id}/cancel",
+    summary="End a queued or running batch and free the batch lock (admin)",
+    # The generic 409 ("a cycle, a duplicate, ..., a batch already running") says the opposite of this
+    # route's: a client generator's only word on why a cancel is refused.
+    responses={
+        409: {
+            "description": "The job has ended (succeeded, failed, or cancelled already, a repeat of this "
+            "request included): nothing to cancel; GET /jobs/{job_id} shows how it ended"
+        }
+    },
+)
 def post_cancel(
     job_id: Annotated[str, Path(min_length=1, max_length=200)],
     request: Request,

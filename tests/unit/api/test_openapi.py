@@ -249,3 +249,11 @@ def test_the_import_body_is_documented_from_the_row_models() -> None:
     assert not check.is_valid({"curriculum": {"id": None}})
     # The files it also takes stay as declared.
     assert body_schema("/curricula/{curriculum_id}/import", "application/zip")["format"] == "binary"
+
+
+def test_the_cancel_routes_409_says_the_job_has_ended() -> None:
+    """It inherited the graph-editing 409 ("a cycle, a duplicate, ..., a batch already running"), the
+    opposite of why a cancel is refused (a review, s33)."""
+    conflict = DOCUMENT["paths"]["/jobs/{job_id}/cancel"]["post"]["responses"]["409"]
+    assert "has ended" in conflict["description"] and "already running" not in conflict["description"]
+    assert conflict["content"]["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
