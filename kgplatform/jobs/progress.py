@@ -69,7 +69,7 @@ return {n, tonumber(redis.call('hget', KEYS[1], 'chunks_total') or '-1')}
 # KEYS: job hash; ARGV: ttl seconds, the finished states (`FINISHED_STATES`), then field, value pairs. Sets
 # the fields unless the job has ended (returns 0 then): a fan-out that was past its "finished?" check when
 # `JobService.cancel` ended the job marked it running again, and the batch ran to "succeeded" without its
-# lock.
+# lock. Also how a job is ended (`JobProgress.end`), so that of two enders only the first wins.
 _START = """
 local state = redis.call('hget', KEYS[1], 'state')
 for finished in string.gmatch(ARGV[2], '[^,]+') do
@@ -260,6 +260,20 @@ class JobProgress:
         if state.finished:
             fields["finished_at"] = utc_now()
         self._set(job_id, fields)
+
+    def end(self, job_id: str, state: JobState, message: str) -> bool:
+        """Ends the job in `state` unless it has ended already, in one step: False, nothing changed, when
+        it had. A read of the state followed by a mark let two enders both win (two cancels both answered
+        200; the last chunk's "succeeded" overwritten by a cancel that had read "running" a moment
+        before); the first to end a job now keeps it."""
+        if not state.finished:
+            raise ValueError(f"{state} is not a final state")
+        fields = {"state": state, "message": message, "finished_at": utc_now()}
+        pairs = [part for item in self._values(fields).items() for part in item]
+        if not self._start(keys=[job_key(job_id)], args=[self.ttl_s, FINISHED_STATES, *pairs]):
+            return False
+        self._set(job_id, {})  # the job's other keys live as long
+        return True
 
     def count_delivery(self, job_id: str, chunk: int, runner: str = "", attempt: int = 0) -> int:
         """How many times this message of the chunk (its `attempt`, Celery's retry number) has started:

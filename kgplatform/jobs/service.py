@@ -215,16 +215,15 @@ class JobService:
                 f"job {job_id} has ended ({stored.state.value}): nothing to cancel", field="job_id"
             )
         self.settle(job_id)
-        if self.progress.is_finished(job_id):
+        if not self.progress.end(job_id, JobState.FAILED, f"{CANCELLED_BY}{by}"):
             state = self.progress.status(job_id).state.value
             raise Conflict(f"job {job_id} has ended ({state}): nothing to cancel", field="job_id")
-        return self.fail(job_id, f"{CANCELLED_BY}{by}", summary_required=False)
+        return self._close(job_id, summary_required=False)
 
     def fail(self, job_id: str, reason: str, *, summary_required: bool = True) -> JobStatus:
         """Marks an unfinished job failed with `reason` (a finished one keeps its state), saves its
         summary and frees its lock (`summary_required`: see `_close`)."""
-        if not self.progress.is_finished(job_id):
-            self.progress.mark(job_id, JobState.FAILED, reason)
+        self.progress.end(job_id, JobState.FAILED, reason)
         return self._close(job_id, summary_required)
 
     def finish(self, job_id: str, *, summary_required: bool = True) -> JobStatus:
@@ -242,7 +241,7 @@ class JobService:
                 # Half of the night's chain failed: said where the job's readers (the CLI, GET /jobs,
                 # a monitor of the (:Job) summary) look, not only in the training worker's log.
                 message = f"{RETRAIN_FAILED_NOTE}; {message}"
-            self.progress.mark(job_id, state, message)
+            self.progress.end(job_id, state, message)  # a cancel that landed meanwhile stays
         return self._close(job_id, summary_required)
 
     def _close(self, job_id: str, summary_required: bool = True) -> JobStatus:

@@ -47,6 +47,12 @@ class StalledProgress:
     def mark(self, job_id: str, state: JobState, message: str | None = None) -> None:
         self.state, self.message = state, message
 
+    def end(self, job_id: str, state: JobState, message: str) -> bool:
+        if self.state.finished:
+            return False
+        self.state, self.message = state, message
+        return True
+
     def status(self, job_id: str) -> JobStatus:
         created = datetime(2026, 12, 2, 2, 30, tzinfo=UTC)
         return JobStatus(
