@@ -125,12 +125,15 @@ def test_eval_transfer_passes_the_simulator_switches_to_the_simulation(monkeypat
 
     monkeypatch.setattr(generated, "generated_problem", capture)  # type: ignore[attr-defined]
     monkeypatch.setattr(evaluate, "evaluate", lambda *a, **k: None)  # type: ignore[attr-defined]
-    for flags, expected in [
-        ([], (True, True)),
-        (["--no-simulator-forgetting"], (False, True)),
-        (["--no-simulator-readiness"], (True, False)),
-    ]:
-        result = CliRunner().invoke(app, ["eval-transfer", "--data", "generated", *flags])
-        assert isinstance(result.exception, Stop), result.output
-        options = seen.pop()
-        assert (options.forgetting, options.readiness) == expected, flags  # type: ignore[attr-defined]
+    try:
+        for flags, expected in [
+            ([], (True, True)),
+            (["--no-simulator-forgetting"], (False, True)),
+            (["--no-simulator-readiness"], (True, False)),
+        ]:
+            result = CliRunner().invoke(app, ["eval-transfer", "--data", "generated", *flags])
+            assert isinstance(result.exception, Stop), result.output
+            options = seen.pop()
+            assert (options.forgetting, options.readiness) == expected, flags  # type: ignore[attr-defined]
+    finally:
+        get_settings.cache_clear()  # the command cached the settings it read; later tests set their own

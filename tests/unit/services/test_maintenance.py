@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from kgplatform.cli import app
 from kgplatform.services import maintenance, manager
 from kgplatform.services.processes import free_port, start_time
-from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings
+from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings, get_settings
 
 
 @pytest.fixture
@@ -56,8 +56,12 @@ def test_the_cli_prints_the_operation_and_still_exits_3(settings: Settings) -> N
         "KGP_SERVICES__STATE_DIR": str(settings.services.state_dir),
         "COLUMNS": "300",  # the table on one line per service
     }
-    with maintenance.under_way(settings, "restore"):
-        result = CliRunner().invoke(app, ["services", "status"], env=env, terminal_width=200)
+    get_settings.cache_clear()  # the CLI must read `env`, not settings an earlier test left cached
+    try:
+        with maintenance.under_way(settings, "restore"):
+            result = CliRunner().invoke(app, ["services", "status"], env=env, terminal_width=200)
+    finally:
+        get_settings.cache_clear()
     assert result.exit_code == 3, result.output
     assert "stopped for maintenance: `services restore` (pid" in " ".join(result.output.split())
 
