@@ -32,7 +32,8 @@ class SimulationOptions:
     seed: int = 0
     split: tuple[float, float] = (0.6, 0.2)  # train, validation learners; the rest test
     # False: the hidden learners never forget. Only for measuring what forgetting hides from an untimed
-    # tracer (bench/bench_transfer_tracer_oracle.py); the evaluation keeps it.
+    # tracer (bench/bench_transfer_tracer_oracle.py, `eval-transfer --no-simulator-forgetting`); the
+    # evaluation keeps it by default.
     forgetting: bool = True
     # False: learning ignores what is known of the prerequisites (`TruthModel.readiness_power` 0), so
     # that practice on a prerequisite helps its dependant through `transfer` only.
