@@ -161,3 +161,15 @@ def test_during_an_outage_only_a_recently_checked_key_keeps_working() -> None:
     clock.now += 250  # 310 s since `recent` was checked: past its TTL and the grace
     with pytest.raises(ServiceUnavailable):
         authenticator.authenticate(recent)
+
+
+def test_spaces_or_tabs_around_the_key_are_not_part_of_it() -> None:
+    """RFC 9110 section 5.5: a field value has no leading or trailing whitespace. The server strips the
+    leading only, so a key sent as `X-API-Key: kgp_... ` was refused as invalid (a review, s34)."""
+    secret = generate_secret()
+    lookup = CountingLookup({hash_secret(secret): ALICE})
+    authenticator = KeyAuthenticator(lookup, clock=FakeClock())
+    assert authenticator.authenticate(secret + " ") == ALICE
+    assert authenticator.authenticate("\t" + secret + " \t") == ALICE
+    assert authenticator.cached(secret + " ") == ALICE
+    assert lookup.calls == 1
