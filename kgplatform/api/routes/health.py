@@ -20,7 +20,11 @@ class Readiness(BaseModel):
 
 
 @router.get("/healthz", summary="The process is alive")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
+    # On the event loop, not in the thread pool the sync routes share: when Neo4j stalls (a frozen
+    # process, a network dropping packets), the requests waiting on it hold every thread for minutes,
+    # and a liveness probe queued behind them timed out, so an orchestrator would restart a process that
+    # is alive and serving cached plans (a review, s34).
     return {"status": "ok"}
 
 

@@ -7,6 +7,8 @@ import asyncio
 import threading
 import time
 
+import anyio
+import anyio.to_thread
 import httpx
 import pytest
 
@@ -83,3 +85,24 @@ def test_a_check_that_raises_fails_its_waiters_and_is_not_kept() -> None:
     with pytest.raises(RuntimeError):
         asyncio.run(probe.checks())
     assert asyncio.run(probe.checks()) == {"neo4j": "ok"}
+
+
+def test_healthz_answers_while_every_thread_of_the_pool_is_taken() -> None:
+    """/healthz ran in the thread pool every sync route shares: with Neo4j stalled (a frozen process,
+    a network dropping packets) the requests waiting on it took every thread, and the liveness probe
+    waited 115 s behind them (a review, s34), so an orchestrator would restart a live process."""
+    app, _ = serving_app()
+
+    async def probe_with_the_pool_taken() -> int:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = 1
+        await limiter.acquire()  # the only thread, held as a request blocked on Neo4j holds it
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+                answer = await asyncio.wait_for(client.get("/healthz"), timeout=2.0)
+            return answer.status_code
+        finally:
+            limiter.release()
+
+    assert anyio.run(probe_with_the_pool_taken) == 200
