@@ -38,6 +38,10 @@ class Neo4jSettings(BaseModel):
     # Bounded like every other duration: the driver took -1 or nan and failed each connection with a
     # ValueError (a traceback in the CLI, a 500 in the API), never naming the setting (a review, s29).
     connection_timeout_s: float = Field(5.0, gt=0, allow_inf_nan=False)
+    # How long the driver waits for a usable connection: a free one in the pool, or a new one's Bolt
+    # handshake and login (the driver's own default, 60 s). `connection_timeout_s` bounds only the TCP
+    # connect, which a stalled server (a frozen process, a TCP proxy whose backend is gone) still accepts.
+    connection_acquisition_timeout_s: float = Field(60.0, gt=0, allow_inf_nan=False)
     max_transaction_retry_time_s: float = Field(15.0, ge=0, allow_inf_nan=False)
     # The longest an API request's transaction may run, waiting for locks included (Neo4j waits for a
     # lock without limit by default, so an edit behind a large import would hold its worker until the

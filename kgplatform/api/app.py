@@ -45,7 +45,7 @@ from kgplatform.graph.driver import open_driver
 from kgplatform.jobs.on_demand import StampBacklog
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.eviction_policy import check_eviction_policy
-from kgplatform.settings import Settings, get_settings
+from kgplatform.settings import Neo4jSettings, Settings, get_settings
 
 # The web page's static files (index.html, its ES modules, the vendored graph library).
 UI_DIR = Path(__file__).parent / "ui"
@@ -56,6 +56,26 @@ API_TRANSACTION_RETRY_S = 3.0
 # a request finding Neo4j unreachable (a host that drops packets rather than refuses) is a 503 within
 # about a second; a TCP connection to a live server takes milliseconds, even across a region.
 API_CONNECTION_TIMEOUT_S = 1.0
+# ... and on a usable connection after this long: the connect above is accepted by a server that is
+# stalled, or by a TCP proxy in front of a dead one, and the driver then waited 60 s for the handshake,
+# twice per request with the liveness check of the retry: a 503 after 120 s instead of about a second,
+# every thread of the pool held meanwhile (a review, s34). A live server answers the handshake and the
+# login in milliseconds; the API's threads (40) never wait for a pooled connection (100).
+API_CONNECTION_ACQUISITION_TIMEOUT_S = 2.0
+
+
+def api_neo4j_settings(neo4j: Neo4jSettings) -> Neo4jSettings:
+    """The API's driver settings: the configured ones, with its waits bounded (each the configured one, if
+    shorter) so that a request finding Neo4j away is a quick 503."""
+    return neo4j.model_copy(
+        update={
+            "max_transaction_retry_time_s": min(neo4j.max_transaction_retry_time_s, API_TRANSACTION_RETRY_S),
+            "connection_timeout_s": min(neo4j.connection_timeout_s, API_CONNECTION_TIMEOUT_S),
+            "connection_acquisition_timeout_s": min(
+                neo4j.connection_acquisition_timeout_s, API_CONNECTION_ACQUISITION_TIMEOUT_S
+            ),
+        }
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -66,13 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # verify=False: the API starts (and reports not-ready) even while Neo4j is down,
         # and recovers by itself when it comes back.
         # GuardedGraph: an outage is a fast 503 (circuit breaker), not a wait per request.
-        retry_s = min(settings.neo4j.max_transaction_retry_time_s, API_TRANSACTION_RETRY_S)
-        neo4j_settings = settings.neo4j.model_copy(
-            update={
-                "max_transaction_retry_time_s": retry_s,
-                "connection_timeout_s": min(settings.neo4j.connection_timeout_s, API_CONNECTION_TIMEOUT_S),
-            }
-        )
+        neo4j_settings = api_neo4j_settings(settings.neo4j)
+        retry_s = neo4j_settings.max_transaction_retry_time_s
         app.state.graph = GuardedGraph(
             open_driver(neo4j_settings, verify=False), settings.neo4j.database, retry_s=retry_s
         )

@@ -50,6 +50,7 @@ def open_driver(settings: Neo4jSettings, *, verify: bool = True) -> Driver:
         settings.uri,
         auth=(settings.user, settings.password.get_secret_value()),
         connection_timeout=settings.connection_timeout_s,
+        connection_acquisition_timeout=settings.connection_acquisition_timeout_s,
         max_transaction_retry_time=settings.max_transaction_retry_time_s,
         # Server notifications (e.g. "property key does not exist yet" on an empty graph) are
         # logged as warnings by the driver; they are noise in operation, so they are opt-in.
