@@ -8,17 +8,25 @@ test, 2 December). Outside docker-compose's restart policy nothing brought the w
 plans and batches waited for a person. The same loop covers any other way the worker process can die.
 
 A stop asked of the supervisor (SIGTERM, SIGINT, SIGQUIT) is passed on once to the worker, which shuts down
-as Celery does, and ends the loop. The worker runs in a session of its own, so a terminal's Ctrl-C reaches it
-only through that one pass (a second SIGINT is Celery's cold shutdown). A worker that keeps dying
-(`max_restarts` within `window_s`) is given up on: its exit code becomes the supervisor's, for whatever runs
-the machine to see.
+as Celery does, and ends the loop. A hangup (SIGHUP: the terminal or SSH session running `kgplatform worker`
+closed) is passed on as SIGTERM, a warm shutdown (Celery's own SIGHUP handler restarts the worker instead);
+and a supervisor that dies without passing anything on (SIGKILL, the OOM killer) has the kernel send its
+worker SIGTERM (Linux's parent-death signal). Before, either left the worker running on its own, in a
+session of its own: still consuming the queues, unseen by the person who thought they had stopped it, beside
+the worker they started next (a review, 2 December). The worker runs in a session of its own, so a
+terminal's Ctrl-C reaches it only through that one pass (a second SIGINT is Celery's cold shutdown). A
+worker that keeps dying (`max_restarts` within `window_s`) is given up on: its exit code becomes the
+supervisor's, for whatever runs the machine to see.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +34,24 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP)
+# The signal passed on to the worker for each stop signal that is not passed on as it is.
+PASSED_AS = {signal.SIGHUP: signal.SIGTERM}
+_PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent(parent: int) -> Callable[[], None] | None:
+    """A `preexec_fn` giving the child SIGTERM when the supervisor dies (Linux only; None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arrange() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # the supervisor died before the request was in place
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arrange
 
 
 @dataclass(frozen=True)
@@ -55,15 +80,22 @@ def supervise(
         first = not stopping.is_set()
         stopping.set()
         if first and child is not None and child.poll() is None:
-            child.send_signal(signum)
+            child.send_signal(PASSED_AS.get(signal.Signals(signum), signum))
 
-    previous = {sig: signal.signal(sig, pass_on) for sig in STOP_SIGNALS}
+    # A hangup ignored already (`nohup kgplatform worker &`) stays ignored: the worker is meant to outlive it.
+    stops = [s for s in STOP_SIGNALS if s != signal.SIGHUP or signal.getsignal(s) != signal.SIG_IGN]
+    previous = {sig: signal.signal(sig, pass_on) for sig in stops}
     deaths: list[float] = []
     try:
         while True:
             before_start()
             environment = None if env is None else dict(env)
-            child = subprocess.Popen(list(command), env=environment, start_new_session=True)
+            child = subprocess.Popen(
+                list(command),
+                env=environment,
+                start_new_session=True,
+                preexec_fn=_stop_with_parent(os.getpid()),  # noqa: PLW1509 - no threads here
+            )
             if stopping.is_set() and child.poll() is None:  # the stop came while it was being started
                 child.send_signal(signal.SIGTERM)
             code = _exit_code(child.wait())

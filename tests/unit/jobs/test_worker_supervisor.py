@@ -3,6 +3,8 @@ restarts), and stops for good when asked to. Real child processes, no services."
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -118,3 +120,75 @@ def test_kgplatform_worker_runs_celery_under_the_supervisor(monkeypatch: pytest.
     assert workers.run.run_worker(["planning"], 1, "INFO") == 0
     [command] = ran
     assert command[1:5] == ["-m", "celery", "-A", "workers.celery_app"] and "--queues=planning" in command
+
+
+def signal_recording_child(got: Path, ready: Path) -> list[str]:
+    """A child that writes its pid to `ready`, records the signals it gets in `got`, and exits 1 soon after
+    the first (or after 20 s)."""
+    return python(
+        f"""
+        import os, pathlib, signal, sys, time
+        got = pathlib.Path({str(got)!r})
+        def record(signum, frame):
+            with got.open("a") as f:
+                f.write(f"{{signum}}\\n")
+        for stop in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(stop, record)
+        pathlib.Path({str(ready)!r}).write_text(str(os.getpid()))
+        deadline = time.monotonic() + 20
+        while not got.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        sys.exit(1)
+        """
+    )
+
+
+def start_supervisor(child: list[str], ready: Path) -> subprocess.Popen[bytes]:
+    runner = f"""
+        import signal, sys
+        from workers.supervisor import RestartPolicy, supervise
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as in a terminal, also when pytest runs under nohup
+        sys.exit(supervise({child!r}, policy=RestartPolicy(delays_s=(0.01,))))
+    """
+    process = subprocess.Popen(python(runner))
+    deadline = time.monotonic() + 30
+    while not ready.exists() or not ready.read_text():
+        assert time.monotonic() < deadline and process.poll() is None, "the worker never started"
+        time.sleep(0.02)
+    return process
+
+
+def test_a_hangup_stops_the_worker_warmly_and_for_good(tmp_path: Path) -> None:
+    """The terminal or SSH session running `kgplatform worker` closed: the supervisor died of the SIGHUP and
+    Celery, in a session of its own, kept running unseen (a review, 2 December). Passed on as SIGTERM, since
+    Celery's own SIGHUP handler restarts the worker."""
+    got, ready = tmp_path / "signals", tmp_path / "ready"
+    process = start_supervisor(signal_recording_child(got, ready), ready)
+    try:
+        process.send_signal(signal.SIGHUP)
+        assert process.wait(timeout=30) == 1
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert got.read_text().split() == [str(int(signal.SIGTERM))]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_killed_supervisor_takes_its_worker_down(tmp_path: Path) -> None:
+    """`kill -9` of the `kgplatform worker` process (or the OOM killer choosing it) left Celery running on
+    its own; the kernel now sends it SIGTERM (a warm shutdown) when the supervisor dies."""
+    got, ready = tmp_path / "signals", tmp_path / "ready"
+    process = start_supervisor(signal_recording_child(got, ready), ready)
+    child = int(ready.read_text())
+    try:
+        process.kill()
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while not got.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert got.exists(), "the worker was left running after its supervisor was killed"
+        assert got.read_text().split()[0] == str(int(signal.SIGTERM))
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
