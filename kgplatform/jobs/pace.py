@@ -89,10 +89,14 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
         )
     if lost:
         its, it = ("its", "it") if len(lost) == 1 else ("their", "them")
+        # Or dropped: a chunk that failed while the broker was away had its retry refused, and Celery drops
+        # it with no worker dead; the row said "its worker died" for the whole visibility timeout, an hour,
+        # after a Redis restart that killed nothing (a review, s34).
         parts.append(
             f"waiting for redelivery of {_chunks(len(lost))} (unacknowledged: {its} worker died; the broker "
             f"hands {it} out again after the visibility timeout, by about "
-            f"{_hhmm(max(lost) + limits.redelivery_s)})"
+            f"{_hhmm(max(lost) + limits.redelivery_s)}; unless {it} failed while the broker was away: a "
+            "retry the broker refused is dropped, and nothing comes back)"
         )
     if running:
         parts.append(
