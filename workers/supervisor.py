@@ -45,8 +45,9 @@ def _stop_with_parent(parent: int) -> Callable[[], None] | None:
     if not sys.platform.startswith("linux"):
         return None
 
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork: the child only calls into it
+
     def arrange() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
         if os.getppid() != parent:  # the supervisor died before the request was in place
             os.kill(os.getpid(), signal.SIGTERM)
