@@ -75,6 +75,21 @@ def _listed(error: Any) -> tuple[list[str], str]:
     return parts[:1], f"{error['msg']}{offset}" + (f": {reason}" if reason else "")
 
 
+def _unreadable_body(cause: BaseException | None) -> str | None:
+    """Why the framework could not read a JSON body, from the error its 400 was raised from; None when it
+    says nothing a client can act on. FastAPI answers both of these with "There was an error parsing the
+    body" alone: a client sending Latin-1 or Windows-1252 text (a legacy LMS, `charset=latin-1`, which
+    the parser does not read) was not told that the encoding was the fault (a review, s34)."""
+    if isinstance(cause, UnicodeDecodeError):
+        return (
+            f"the body is not UTF-8 text: byte 0x{cause.object[cause.start]:02x} at offset {cause.start} "
+            "cannot be decoded; send JSON encoded as UTF-8 (a Content-Type charset is not read)"
+        )
+    if isinstance(cause, RecursionError):
+        return "the body nests arrays or objects too deeply to be read"
+    return None
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(KgpError)
     async def kgp_error(_: Request, error: KgpError) -> JSONResponse:
@@ -115,6 +130,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         # The framework's own 400s are a body it could not read at all (malformed JSON, a multipart
         # without its boundary): the field at fault is the body as a whole. The routes raise none.
         extra = {"field": "body"} if error.status_code == 400 else {}
+        if error.status_code == 400:
+            detail = _unreadable_body(error.__cause__) or detail
         return problem(error.status_code, str(error.detail), detail, headers=error.headers, **extra)
 
     async def neo4j_down(_: Request, error: Exception) -> JSONResponse:

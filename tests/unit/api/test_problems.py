@@ -147,3 +147,25 @@ def test_a_json_syntax_error_names_the_body_and_gives_its_offset_in_the_message(
     assert error["field"] == "body"
     assert error["message"].startswith("JSON decode error at character 13: ")
     assert problem["detail"] == "invalid request: body"
+
+
+def test_a_body_that_is_not_utf8_says_so_and_where() -> None:
+    """A Latin-1 body (a legacy client; its `charset=latin-1` is not read) was a 400 saying only "There
+    was an error parsing the body": nothing named the encoding (a review, s34)."""
+    response = client().post(
+        "/things",
+        content='{"name": "Zoë"}'.encode("latin-1"),
+        headers={"content-type": "application/json; charset=latin-1"},
+    )
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["field"] == "body"
+    assert problem["detail"].startswith("the body is not UTF-8 text: byte 0xeb at offset 12 ")
+
+
+def test_a_body_nested_too_deeply_says_so() -> None:
+    response = client().post(
+        "/things", content=b"[" * 100_000 + b"]" * 100_000, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "the body nests arrays or objects too deeply to be read"
