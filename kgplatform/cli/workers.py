@@ -1,7 +1,8 @@
-"""Workers and batches: `worker`, `beat`, `recompute`, `nightly`, `jobs show`."""
+"""Workers and batches: `worker`, `beat`, `recompute`, `nightly`, `jobs list`, `jobs show`, `jobs cancel`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -362,6 +363,41 @@ def jobs_cancel(
             print_job(JobService(client, graph, settings.workers).cancel(job_id, by=cli_actor()))
     finally:
         client.close()
+
+
+@jobs_app.command("list")
+def jobs_list(
+    limit: int = typer.Option(20, "--limit", min=1, max=500, help="How many jobs, at most."),
+    as_json: bool = typer.Option(False, "--json", help="The jobs as one JSON array (GET /jobs's body)."),
+) -> None:
+    """The newest batches, newest first, one line each: id, state, learners done of total, created,
+    and how it ended. Lists every job Redis still holds and the summaries kept in Neo4j."""
+    import redis
+
+    from kgplatform.jobs.service import JobService
+
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        with graph_session(verify=False) as graph:
+            jobs = JobService(client, graph, settings.workers).newest(limit)
+    finally:
+        client.close()
+    if as_json:
+        print(json.dumps([job.model_dump(mode="json") for job in jobs], indent=2))
+        return
+    if not jobs:
+        console.print("no jobs: none in Redis, no summary in Neo4j")
+        return
+    # One line per job, never wrapped or cut: ids whole, to be copied into `jobs show`, and greppable.
+    for job in jobs:
+        total = "?" if job.total is None else f"{job.total:,}"
+        finished = "-" if job.finished_at is None else f"{job.finished_at:%Y-%m-%d %H:%M:%S}"
+        line = (
+            f"{job.id}  {job.state.value:<9}  {job.done:,}/{total}  created {job.created_at:%Y-%m-%d %H:%M:%S}"
+            f"  finished {finished}  {job.message or ''}"
+        )
+        console.print(literal(line.rstrip()), soft_wrap=True, highlight=False)
 
 
 @jobs_app.command("show")

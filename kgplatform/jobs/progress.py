@@ -157,6 +157,13 @@ class JobProgress:
             },
         )
 
+    def job_ids(self) -> list[str]:
+        """The ids of every job Redis still holds (queued, running, or ended within `ttl_s`)."""
+        keys = self.client.scan_iter(KEY_PREFIX + "*", count=1000)
+        ids = {(key.decode() if isinstance(key, bytes) else key)[len(KEY_PREFIX) :] for key in keys}
+        # A job's other keys are its id followed by ":chunks", ":failures", ...; ids hold no colon.
+        return sorted(job_id for job_id in ids if ":" not in job_id)
+
     def exists(self, job_id: str) -> bool:
         return bool(self.client.exists(job_key(job_id)))
 

@@ -273,6 +273,19 @@ class JobService:
         stored = self.store.summary(job_id)
         return stored if stored is not None else self.progress.status(job_id)
 
+    def newest(self, limit: int) -> list[JobStatus]:
+        """The `limit` newest batches, newest first: every one Redis still holds, with its live progress
+        (settled first, as `status` does), and the summaries stored in Neo4j; where both know a job, the
+        live one. Before this a nightly job's id was in the worker's log alone (a review, s34)."""
+        jobs: dict[str, JobStatus] = {}
+        for job_id in self.progress.job_ids():
+            self.settle(job_id)
+            if self.progress.exists(job_id):  # its keys may have expired since the scan
+                jobs[job_id] = self.progress.status(job_id)
+        for stored in self.store.newest_summaries(limit):
+            jobs.setdefault(stored.id, stored)
+        return sorted(jobs.values(), key=lambda job: (job.created_at, job.id), reverse=True)[:limit]
+
 
 def stalled_message(missing: list[int], silent_s: float, shown: int = 20) -> str:
     """Why a stalled batch failed, naming the chunks never counted (the first `shown` of them)."""

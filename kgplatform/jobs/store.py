@@ -41,9 +41,15 @@ class JobStore:
 
     def summary(self, job_id: str) -> JobStatus | None:
         rows = self.graph.read("jobs/get_job", job_id=job_id)
-        if not rows:
-            return None
-        job = {k: native(v) for k, v in rows[0]["job"].items()}
-        failures = [JobFailure.model_validate(f) for f in json.loads(job.pop("failures", "[]"))]
-        job["state"] = JobState(job["state"])
-        return JobStatus.model_validate({**job, "failures": failures, "source": "graph"})
+        return _stored_status(rows[0]["job"]) if rows else None
+
+    def newest_summaries(self, limit: int) -> list[JobStatus]:
+        """The stored summaries of the `limit` newest batches, newest first."""
+        return [_stored_status(row["job"]) for row in self.graph.read("jobs/list_jobs", limit=limit)]
+
+
+def _stored_status(properties: dict[str, Any]) -> JobStatus:
+    job = {k: native(v) for k, v in properties.items()}
+    failures = [JobFailure.model_validate(f) for f in json.loads(job.pop("failures", "[]"))]
+    job["state"] = JobState(job["state"])
+    return JobStatus.model_validate({**job, "failures": failures, "source": "graph"})

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Path, Request
+from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +22,8 @@ from kgplatform.jobs.service import JobService
 from workers.celery_app import create_celery
 
 router = APIRouter(tags=["jobs"])
+# The most jobs one GET /jobs lists (a job is one night or one operator's batch: a year of nights fits).
+MAX_JOBS_LISTED = 500
 # How often answer stamps that could not be written (Redis unreachable) are tried again.
 STAMP_RETRY_S = 5.0
 
@@ -71,6 +73,20 @@ def post_recompute(
     jobs = job_service(request, graph, settings)
     job_id = jobs.start_recompute_all(send_task(request), body.curriculum_id, body.chunk_size)
     return jobs.status(job_id)
+
+
+@router.get("/jobs", summary="The newest batches, newest first: live progress or final summary")
+def list_jobs(
+    request: Request,
+    graph: GraphDep,
+    settings: SettingsDep,
+    _: ServicePrincipal,
+    limit: Annotated[int, Query(ge=1, le=MAX_JOBS_LISTED, description="How many jobs, at most.")] = 20,
+) -> list[JobStatus]:
+    """Every batch Redis still holds (queued, running, or ended lately) and the summaries kept in Neo4j,
+    newest first: how an operator finds last night's job and how it ended (its id was in the worker's log
+    alone). The same as `kgplatform jobs list`."""
+    return job_service(request, graph, settings).newest(limit)
 
 
 @router.get("/jobs/{job_id}", summary="A batch's progress (done/total, rate, ETA) or final summary")

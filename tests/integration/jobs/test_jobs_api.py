@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -154,3 +155,39 @@ def test_a_night_whose_chain_could_not_be_sent_is_failed_with_the_reason_and_fre
     assert status.state.value == "failed", status
     assert "never sent: ConnectionError: broker unreachable" in (status.message or ""), status
     assert api.call("POST", "/jobs/recompute", role=Role.ADMIN).status_code == 202
+
+
+def test_the_newest_jobs_are_listed_live_or_from_their_stored_summary(
+    api: Api, graph: Graph, settings: Settings
+) -> None:
+    """A nightly job's id was in the worker's log alone: "did last night's batch succeed?" needed a grep
+    or a Cypher query (a review, s34)."""
+    redis_client = api.client.app.state.redis
+    older = api.call("POST", "/jobs/recompute", role=Role.ADMIN).json()["id"]
+    assert api.call("POST", f"/jobs/{older}/cancel", role=Role.ADMIN).status_code == 200
+    for key in redis_client.scan_iter(f"kgp:job:{older}*"):  # as after the progress's TTL: Neo4j's alone
+        redis_client.delete(key)
+    newer = api.call("POST", "/jobs/recompute", role=Role.ADMIN).json()["id"]
+
+    listed = api.call("GET", "/jobs", role=Role.SERVICE)
+    assert listed.status_code == 200, listed.text
+    first, second = listed.json()[:2]
+    assert (first["id"], first["state"], first["source"]) == (newer, "queued", "redis")
+    assert (second["id"], second["state"], second["source"]) == (older, "failed", "graph")
+    assert second["message"] == f"cancelled by {api.actors[Role.ADMIN]}"
+    assert [job["id"] for job in api.call("GET", "/jobs?limit=1", role=Role.SERVICE).json()] == [newer]
+
+    bad = api.call("GET", "/jobs?limit=0", role=Role.SERVICE)
+    assert bad.status_code == 422 and "limit" in bad.text
+    assert api.call("GET", "/jobs", role=Role.DESIGNER).status_code == 403
+
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app
+
+    shown = CliRunner().invoke(app, ["jobs", "list", "--limit", "2"], terminal_width=250)
+    assert shown.exit_code == 0, shown.output
+    assert newer in shown.output and older in shown.output, shown.output
+    assert shown.output.index(newer) < shown.output.index(older) and "cancelled" in shown.output
+    as_json = CliRunner().invoke(app, ["jobs", "list", "--limit", "2", "--json"])
+    assert [job["id"] for job in json.loads(as_json.output)] == [newer, older], as_json.output
