@@ -386,6 +386,7 @@ def nightly_chain(job_id: str, expires: int) -> Signature:
     recompute through its error callback instead, so plans are recomputed every night regardless."""
     retrain = app.signature(
         "kgp.transfer.retrain",
+        kwargs={"job_id": job_id},  # a cancel of the night while it trains: nothing published (below)
         queue=Queue.TRAINING.value,
         expires=expires,
         immutable=True,
@@ -474,20 +475,43 @@ def import_file(
     soft_time_limit=settings.workers.max_retrain_s * 0.9,
     **RETRY,
 )
-def retrain_transfer(seed: int = 0, write: bool = True) -> dict[str, Any]:
+def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = None) -> dict[str, Any]:
     """Retrains the transfer GNN on the graph's answers, checkpoints it and switches TRANSFERS_TO to the
     new version atomically (same steps as `kgplatform train-transfer --data graph`; a rerun publishes a
-    newer one)."""
+    newer one). `job_id`: the nightly job it runs for; when that job was cancelled while it trained, the
+    checkpoint is kept and nothing is published (the cancel ran its course and the new model switched every
+    plan's transfer after it, a review of s34; its recompute, next in the chain, plans nothing)."""
     from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
     from kgplatform.transfer.train import TrainConfig
 
+    def still_wanted() -> bool:
+        if job_id is None:
+            return True
+        try:
+            return not JobProgress(get_redis(), settings.workers.job_ttl_s).is_cancelled(job_id)
+        except redis.RedisError as error:  # a cancel cannot be told apart: the night's model is published
+            log.warning("job %s: whether it was cancelled could not be read (%r); publishing", job_id, error)
+            return True
+
     options = PipelineOptions(seed=seed, train=TrainConfig(seed=seed, progress=False))
     trained, path, report = retrain_from_graph(
-        get_graph(), settings.paths.models_dir, settings.paths.data_dir / "embeddings", options, write
+        get_graph(),
+        settings.paths.models_dir,
+        settings.paths.data_dir / "embeddings",
+        options,
+        write,
+        still_wanted=still_wanted,
     )
+    if write and report is None:
+        log.warning(
+            "job %s was cancelled: transfer model %s checkpointed, not published",
+            job_id,
+            trained.model_version,
+        )
     return {
         "model_version": trained.model_version,
         "checkpoint": str(path),
         "edges": report.edges if report else 0,
+        "published": report is not None,
         "metrics": trained.metrics,
     }

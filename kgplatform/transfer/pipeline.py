@@ -8,7 +8,7 @@ Celery task and the benchmark share them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,9 +271,12 @@ def retrain_from_graph(
     options: PipelineOptions | None = None,
     write: bool = True,
     encoder: NameEncoder = minilm_encoder,
+    still_wanted: Callable[[], bool] | None = None,
 ) -> tuple[TrainedTransfer, Path, WriteReport | None]:
     """Export, train, checkpoint and (optionally) publish: what `train-transfer --data graph` and the
-    Celery task do. `LATEST` moves to the new version only once it is published."""
+    Celery task do. `LATEST` moves to the new version only once it is published. `still_wanted`, asked
+    after training: False keeps the checkpoint but publishes nothing (a nightly job cancelled while its
+    retrain ran: the retrain went on and switched every plan's transfer model after the cancel)."""
     data_at = TransferStore(graph).server_time()
     concepts, log = export_from_graph(graph)
     least = fewest_concepts((options or PipelineOptions()).min_train_pairs)
@@ -300,6 +303,8 @@ def retrain_from_graph(
     extra = {"source": "graph", "concepts": concepts.n, "answer_rows": len(log)}
     path = save(trained, models_dir, extra, protected=in_graph)
     if not write:
+        return trained, path, None
+    if still_wanted is not None and not still_wanted():
         return trained, path, None
     report = publish(graph, trained)
     # Only while it is still the current model: a retrain of newer data that switched while this one

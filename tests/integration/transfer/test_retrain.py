@@ -18,7 +18,8 @@ from tests.integration.transfer.answers import answer_row, seed_concepts, write_
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def test_retrain_publishes_the_checkpointed_model(graph: Graph, tmp_path: Path) -> None:
+def seed_answers(graph: Graph) -> list[str]:
+    """Five chained concepts and 120 learners whose answers show the chain's transfer; the concept ids."""
     ids = [f"k{i}" for i in range(5)]
     seed_concepts(graph, "transfer-retrain", ids, NOW, chain=True)
     rng = np.random.default_rng(0)
@@ -37,7 +38,11 @@ def test_retrain_publishes_the_checkpointed_model(graph: Graph, tmp_path: Path) 
                 )
             )
     write_answers(graph, rows, NOW)
+    return ids
 
+
+def test_retrain_publishes_the_checkpointed_model(graph: Graph, tmp_path: Path) -> None:
+    ids = seed_answers(graph)
     options = PipelineOptions(
         min_support=1.0, train=TrainConfig(max_epochs=15, hidden_channels=16, progress=False)
     )
@@ -54,3 +59,25 @@ def test_retrain_publishes_the_checkpointed_model(graph: Graph, tmp_path: Path) 
     np.testing.assert_array_equal(checkpoint.strengths, trained.strengths)
     assert len(checkpoint.ensemble.members) == options.seeds == 3
     np.testing.assert_allclose(checkpoint.predict(), trained.predicted, rtol=1e-5, atol=1e-7)
+
+
+def test_a_retrain_no_longer_wanted_when_trained_is_checkpointed_and_not_published(
+    graph: Graph, tmp_path: Path
+) -> None:
+    """A nightly job cancelled while its retrain ran: the model was published after the cancel."""
+    seed_answers(graph)
+    options = PipelineOptions(
+        min_support=1.0, train=TrainConfig(max_epochs=5, hidden_channels=8, progress=False)
+    )
+    asked: list[bool] = []
+
+    def cancelled() -> bool:
+        asked.append(False)
+        return False
+
+    trained, path, report = retrain_from_graph(
+        graph, tmp_path, None, options, write=True, encoder=hashed_encoder(8), still_wanted=cancelled
+    )
+    assert asked == [False] and report is None and path.exists()
+    assert load_current_transfer(graph)[0] is None, "nothing published"
+    assert not (tmp_path / "transfer" / "LATEST").exists()

@@ -480,3 +480,37 @@ def test_a_failed_retrain_of_a_job_gone_from_redis_still_sends_the_recompute(
     monkeypatch.setattr(tasks, "get_redis", lambda: client)
     assert tasks.recompute_after_failed_retrain.apply(args=("job-12",), task_id="errback-12").successful()
     assert sent.names() == ["kgp.plans.recompute_all"] and "kgp:job:job-12" not in client.hashes
+
+
+def test_a_night_cancelled_while_its_retrain_ran_publishes_nothing(
+    sent: Sent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jobs cancel` of a nightly job during its retrain ended the job, but the retrain went on and
+    published a new transfer model 22 s after the cancel, switching every plan's transfer (a review, s34)."""
+    from types import SimpleNamespace
+
+    from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
+    from kgplatform.transfer import pipeline
+    from tests.unit.jobs.batch_redis import BatchRedis
+
+    client = BatchRedis()
+    monkeypatch.setattr(tasks, "get_redis", lambda: client)
+    monkeypatch.setattr(tasks, "get_graph", lambda: None)
+    asked: list[bool] = []
+
+    def retrain(*_: Any, still_wanted: Callable[[], bool] | None = None, **__: Any) -> tuple[Any, Path, Any]:
+        assert still_wanted is not None
+        asked.append(still_wanted())
+        report = SimpleNamespace(edges=3) if asked[-1] else None  # None: nothing written
+        return SimpleNamespace(model_version="v1", metrics={}), Path("checkpoint"), report
+
+    monkeypatch.setattr(pipeline, "retrain_from_graph", retrain)
+    jobs = JobService(client, None, WorkerSettings(), store=NoSummaries())  # type: ignore[arg-type]
+    jobs.progress.create("job-13", KIND_RECOMPUTE_ALL, None)
+    night = tasks.nightly_chain("job-13", 60).tasks[0]
+    assert night.kwargs == {"job_id": "job-13"}
+    assert tasks.retrain_transfer.run(**night.kwargs)["published"] is True
+    jobs.cancel("job-13", by="cli:tester")
+    assert tasks.retrain_transfer.run(**night.kwargs)["published"] is False
+    assert tasks.retrain_transfer.run()["published"] is True  # an operator's retrain, for no job
+    assert asked == [True, False, True]
