@@ -26,7 +26,7 @@ from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
 from kgplatform.curriculum.service import CONCEPT_FIELDS
 from kgplatform.curriculum.tasks import TASK_FIELDS
-from kgplatform.curriculum.versions import IF_MATCH, parse_import_if_match
+from kgplatform.curriculum.versions import CURRICULUM_ETAG_START, IF_MATCH, parse_import_if_match
 from kgplatform.errors import Conflict, PreconditionFailed
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
@@ -351,4 +351,4 @@ def curriculum_etag(tx: Tx, curriculum_id: str) -> str | None:
     """The ETag of the curriculum as a whole, when it last changed (`curriculum/get_curriculum_stamp`);
     None when it does not exist. Run in the import's own transaction, or in a read of its own."""
     rows = _run(tx, "curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
-    return f'"curriculum@{rows[0]["changed_at"].iso_format()}"' if rows else None
+    return f'{CURRICULUM_ETAG_START}{rows[0]["changed_at"].iso_format()}"' if rows else None

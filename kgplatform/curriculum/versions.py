@@ -55,6 +55,10 @@ def parse_if_match(header: str | None) -> set[int]:
     return versions
 
 
+# How every curriculum ETag starts (`import_store.curriculum_etag`): `"curriculum@<when it last changed>"`.
+CURRICULUM_ETAG_START = '"curriculum@'
+
+
 def parse_import_if_match(header: str | None) -> set[str] | None:
     """The curriculum ETags an import's optional `If-Match` accepts (None: no header, an unguarded import).
     `*` stays a member: it accepts any state of a curriculum that exists.
@@ -67,6 +71,16 @@ def parse_import_if_match(header: str | None) -> set[str] | None:
     if not tags:
         raise ValidationFailed(
             "If-Match names no ETag: send the ETag of the export, or no If-Match to import unguarded",
+            field=IF_MATCH,
+        )
+    if not any(tag == "*" or tag.startswith(CURRICULUM_ETAG_START) for tag in tags):
+        # A 412 would say the curriculum changed since the export, which nothing did: the tag is a concept's
+        # or a task's ETag, or none this API issued (a review, s34); an edit's If-Match answers so too. A
+        # list holding one curriculum ETag among others is judged by it (RFC 9110: one match suffices).
+        raise ValidationFailed(
+            f"If-Match {', '.join(tags)} is not a curriculum's ETag: send the ETag of GET "
+            '/curricula/{id} or of its /export (it starts with "curriculum@), or no If-Match to import '
+            "unguarded",
             field=IF_MATCH,
         )
     return set(tags)

@@ -16,6 +16,7 @@ from kgplatform.api.etags import LOCATION, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service
 from kgplatform.curriculum.document import CurriculumDocument
+from kgplatform.curriculum.import_service import curriculum_etag
 from kgplatform.curriculum.models import (
     AuditEntry,
     Curriculum,
@@ -56,6 +57,26 @@ def curriculum_audit(
     return service.read_audit(graph, EntityType.CURRICULUM, curriculum_id, limit=limit, offset=offset)
 
 
-@router.get("/{curriculum_id:path}", summary="The whole curriculum (import/export JSON shape)")
-def get_curriculum(curriculum_id: str, graph: BoundedGraphDep, _: ReaderPrincipal) -> CurriculumDocument:
+# The curriculum's ETag, as `GET /curricula/{id}/export` sends it.
+CURRICULUM_ETAG = {
+    "ETag": {
+        "description": "When the curriculum last changed: send it as the If-Match of an import of this "
+        "document (POST /curricula/{id}/import), which is then refused with 412 if anyone changed it since",
+        "schema": {"type": "string"},
+    }
+}
+
+
+@router.get(
+    "/{curriculum_id:path}",
+    summary="The whole curriculum (import/export JSON shape)",
+    responses={200: with_headers(CURRICULUM_ETAG)},
+)
+def get_curriculum(
+    curriculum_id: str, graph: BoundedGraphDep, _: ReaderPrincipal, response: Response
+) -> CurriculumDocument:
+    # With the ETag an import's If-Match takes: a designer editing this document had nothing to guard the
+    # import of it with; only /export sent it (a review, s34). Read before the document, as /export does:
+    # an edit landing in between makes the ETag older than the document, so the import is refused (safe).
+    response.headers["ETag"] = curriculum_etag(graph, curriculum_id)
     return service.get_curriculum_document(graph, curriculum_id)

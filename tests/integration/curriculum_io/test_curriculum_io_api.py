@@ -169,6 +169,8 @@ def test_an_import_sent_with_the_exports_etag_is_refused_once_the_curriculum_cha
     exported = api.call("GET", "/curricula/stats/export")
     etag = exported.headers["etag"]
     assert api.call("GET", "/curricula/stats/export").headers["etag"] == etag, "stable while unchanged"
+    # The document read whole carries the same ETag: editing it, a designer had nothing to guard with.
+    assert api.call("GET", "/curricula/stats").headers.get("etag") == etag
     # Unchanged since the export: the import goes (and, as any import that changes something, moves the
     # ETag on).
     changed = exported.json()
@@ -192,6 +194,15 @@ def test_an_import_sent_with_the_exports_etag_is_refused_once_the_curriculum_cha
         api.call("POST", IMPORT, json=changed, headers={"If-Match": f'"old", {current}'}).status_code == 200
     )
     assert api.call("POST", IMPORT, json=changed, headers={"If-Match": "*"}).status_code == 200
+    # A concept's ETag is no curriculum's: a 422 saying so, not a 412 claiming a change; nothing written.
+    changed["concepts"][0]["name"] = "Sent with a concept's ETag"
+    foreign = api.call("POST", IMPORT, json=changed, headers={"If-Match": version})
+    assert foreign.status_code == 422 and foreign.json()["field"] == "If-Match", foreign.text
+    assert "not a curriculum's ETag" in foreign.json()["detail"]
+    assert (
+        api.call("GET", f"/concepts/{changed['concepts'][0]['id']}").json()["name"]
+        != changed["concepts"][0]["name"]
+    )
     # ...and nothing matches a curriculum that does not exist: an ETag sent with an import into a new id
     # created it, as if the designer had read it.
     other = generate_curriculum(5, seed=3, curriculum_id="stats-copy").to_json()

@@ -76,3 +76,13 @@ def test_an_import_if_match_is_optional_but_must_name_something() -> None:
     for empty in ("", " , "):
         with pytest.raises(ValidationFailed, match="names no ETag"):
             parse_import_if_match(empty)
+
+
+@pytest.mark.parametrize("foreign", ['"1"', "junk", 'W/"7", "old"'])
+def test_an_import_if_match_that_is_no_curriculum_etag_is_a_422_not_a_claimed_change(foreign: str) -> None:
+    """A concept's ETag or a made-up tag was a 412 "the curriculum changed since the export you sent":
+    nothing had changed (a review, s34)."""
+    with pytest.raises(ValidationFailed, match="is not a curriculum's ETag") as refused:
+        parse_import_if_match(foreign)
+    assert refused.value.field == "If-Match"
+    assert parse_import_if_match('"old", W/"curriculum@2"') == {'"old"', '"curriculum@2"'}  # one is enough
