@@ -484,6 +484,13 @@ def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = Non
     from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
     from kgplatform.transfer.train import TrainConfig
 
+    if job_id is not None:
+        try:
+            runner = f"{retrain_transfer.request.hostname or 'this process'} pid {os.getpid()}"
+            JobProgress(get_redis(), settings.workers.job_ttl_s).note_retrain_started(job_id, runner)
+        except redis.RedisError as error:  # only the job's "waiting" row reads it
+            log.warning("job %s: the retrain's start could not be recorded on it (%r)", job_id, error)
+
     def still_wanted() -> bool:
         if job_id is None:
             return True

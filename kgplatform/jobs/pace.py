@@ -83,9 +83,9 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
     if overdue:
         parts.append(
             f"{_chunks(len(overdue))} started and never counted: redelivery expected by about "
-            f"{_hhmm(max(overdue) + limits.redelivery_s)} and not seen, so the message was probably dropped "
+            f"{hhmm(max(overdue) + limits.redelivery_s)} and not seen, so the message was probably dropped "
             f"(a retry the broker refused while it was away); unless a chunk starts or is counted, the batch "
-            f"is failed as stalled from about {_hhmm(now - quiet_s + limits.stall_after_s)}"
+            f"is failed as stalled from about {hhmm(now - quiet_s + limits.stall_after_s)}"
         )
     if lost:
         its, it = ("its", "it") if len(lost) == 1 else ("their", "them")
@@ -95,14 +95,14 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
         parts.append(
             f"waiting for redelivery of {_chunks(len(lost))} (unacknowledged: {its} worker died; the broker "
             f"hands {it} out again after the visibility timeout, by about "
-            f"{_hhmm(max(lost) + limits.redelivery_s)}; unless {it} failed while the broker was away: a "
+            f"{hhmm(max(lost) + limits.redelivery_s)}; unless {it} failed while the broker was away: a "
             "retry the broker refused is dropped, and nothing comes back)"
         )
     if running:
         parts.append(
             f"{_chunks(len(running))} started and not counted: still running or waiting to be retried (done "
-            f"by about {_hhmm(max(running) + alive_s)}), or lost with a worker that died (then redelivered "
-            f"after the visibility timeout, by about {_hhmm(max(running) + limits.redelivery_s)})"
+            f"by about {hhmm(max(running) + alive_s)}), or lost with a worker that died (then redelivered "
+            f"after the visibility timeout, by about {hhmm(max(running) + limits.redelivery_s)})"
         )
     if queued:
         parts.append(f"{_chunks(queued)} not started yet (queued, or held by a worker that died)")
@@ -123,7 +123,7 @@ def _chunks(n: int) -> str:
     return f"{n:,} chunk" + ("" if n == 1 else "s")
 
 
-def _hhmm(epoch_s: float) -> str:
+def hhmm(epoch_s: float) -> str:
     return f"{datetime.fromtimestamp(epoch_s, UTC):%H:%M} UTC"
 
 

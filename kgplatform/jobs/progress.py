@@ -8,6 +8,7 @@ Layout for job J (each key expires after `ttl_s`):
                        counted; a job with none for `WorkerSettings.stall_after_s` is stalled),
                        batch_at (the moment the first fan-out gave every chunk; a rerun reuses it),
                        retrain_failed ("1" when the nightly retrain before this recompute failed),
+                       retrain_started_at, retrain_runner (when and on which worker it started),
                        awaiting_send ("1" from the job's creation until its messages were sent, for the
                        jobs `JobService` sends; "" after: see `never_sent`)
   kgp:job:J:chunks     set of finished chunk numbers
@@ -36,7 +37,7 @@ import redis
 
 from kgplatform.errors import NotFound
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus, JobWait
-from kgplatform.jobs.pace import ChunkLimits, ChunkRuns, runs_from, waiting
+from kgplatform.jobs.pace import ChunkLimits, ChunkRuns, hhmm, runs_from, waiting
 from workers.queues import Queue
 
 KEY_PREFIX = "kgp:job:"
@@ -207,6 +208,15 @@ class JobProgress:
         if not self.exists(job_id):
             return False
         self._set(job_id, {"retrain_failed": 1})
+        return True
+
+    def note_retrain_started(self, job_id: str, runner: str) -> bool:
+        """Records on the night's job when and where its retrain started (False when the job is gone from
+        Redis), so that a night waiting on it can say the retrain runs or was lost with its worker, not
+        that no worker took it up (a review, s34)."""
+        if not self.exists(job_id):
+            return False
+        self._set(job_id, {"retrain_started_at": utc_now(), "retrain_runner": runner})
         return True
 
     def batch_at(self, job_id: str) -> datetime | None:
@@ -418,11 +428,33 @@ QUIET_S = 60.0
 QUIET_FLOOR_S = 10.0
 
 
-def fan_out_waiting(quiet_s: float, *, nightly: bool) -> JobWait:
+def fan_out_waiting(
+    quiet_s: float,
+    *,
+    nightly: bool,
+    retrain_started: datetime | None = None,
+    retrain_runner: str = "",
+    limits: ChunkLimits | None = None,
+) -> JobWait:
     """What a batch queued `quiet_s` ago, whose fan-out no worker has taken up, waits for. A night's job
-    (it has a `start_by`) first waits for its retrain, on the training queue."""
+    (it has a `start_by`) first waits for its retrain, on the training queue; `retrain_started` (and the
+    worker it started on) once a worker has taken the retrain up."""
     planning, training = Queue.PLANNING.value, Queue.TRAINING.value
-    if nightly:
+    if nightly and retrain_started is not None:
+        # "No worker has taken the retrain up" sent an operator looking for a missing training worker while
+        # two were up and idle, the retrain lost with the one killed under it (a review, s34).
+        back = (
+            f", by about {hhmm(retrain_started.timestamp() + limits.redelivery_s)}"
+            if limits is not None
+            else ""
+        )
+        message = (
+            f"the night's retrain started at {hhmm(retrain_started.timestamp())} on "
+            f"{retrain_runner or 'a worker'} and has not handed over to the fan-out (queue {planning}): it "
+            f"still runs (at most KGP_WORKERS__MAX_RETRAIN_S), or was lost with its worker and is handed out "
+            f"again after the visibility timeout{back}"
+        )
+    elif nightly:
         # The retrain comes first: asking about planning workers sent an operator to check the two that
         # ran while no worker consumed training and the retrain expired unclaimed (a review, s30).
         message = (
@@ -493,7 +525,13 @@ def status_of(
         created = when("created_at")
         quiet_s = now - created.timestamp() if created else 0.0
         if quiet_s > QUIET_S:
-            wait = fan_out_waiting(quiet_s, nightly=bool(fields.get("start_by")))
+            wait = fan_out_waiting(
+                quiet_s,
+                nightly=bool(fields.get("start_by")),
+                retrain_started=when("retrain_started_at"),
+                retrain_runner=fields.get("retrain_runner", ""),
+                limits=limits,
+            )
     return JobStatus(
         id=job_id,
         kind=fields.get("kind", ""),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from kgplatform.jobs.models import JobState
+from kgplatform.jobs.pace import ChunkLimits
 from kgplatform.jobs.progress import fan_out_waiting, status_of
 
 STARTED = "2026-01-05T02:30:00+00:00"
@@ -72,6 +75,29 @@ def test_a_night_waiting_for_its_retrain_asks_about_a_training_worker() -> None:
     assert "consuming planning" not in message
     assert "KGP_WORKERS__NIGHTLY_EXPIRY_S" in message
     assert "consuming planning running?" in fan_out_waiting(88, nightly=False).message
+
+
+def test_a_night_whose_retrain_started_says_it_runs_or_was_lost_not_that_no_worker_took_it() -> None:
+    """A retrain lost with its killed worker read "no worker has taken the retrain up yet" for the whole
+    visibility timeout while two training workers were up and idle (a review, s34)."""
+    started = datetime(2026, 1, 5, 2, 31, tzinfo=UTC)
+    limits = ChunkLimits(hard_limit_s=600, retry_wait_s=60, redelivery_s=3600, stall_after_s=4000)
+    message = fan_out_waiting(
+        300, nightly=True, retrain_started=started, retrain_runner="celery@a pid 7", limits=limits
+    ).message
+    assert "retrain started at 02:31 UTC on celery@a pid 7" in message
+    assert "lost with its worker" in message and "by about 03:31 UTC" in message
+    assert "no worker has taken" not in message
+    queued = {
+        "state": "queued",
+        "kind": "recompute_all",
+        "created_at": "2026-01-05T02:30:00+00:00",
+        "start_by": "2026-01-05T06:00:00+00:00",
+        "retrain_started_at": started.isoformat(),
+        "retrain_runner": "celery@a pid 7",
+    }
+    wait = status_of("j", queued, [], START_S + 300, limits=limits).waiting
+    assert wait is not None and "retrain started at 02:31 UTC" in wait.message
 
 
 def test_a_redelivery_past_its_time_is_no_longer_promised() -> None:

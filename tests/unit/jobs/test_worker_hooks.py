@@ -510,6 +510,9 @@ def test_a_night_cancelled_while_its_retrain_ran_publishes_nothing(
     night = tasks.nightly_chain("job-13", 60).tasks[0]
     assert night.kwargs == {"job_id": "job-13"}
     assert tasks.retrain_transfer.run(**night.kwargs)["published"] is True
+    # Its start is on the job, for a night waiting on it to say it runs or was lost (not "not taken up").
+    assert jobs.progress.get_field("job-13", "retrain_started_at")
+    assert (jobs.progress.get_field("job-13", "retrain_runner") or "").startswith("this process pid ")
     jobs.cancel("job-13", by="cli:tester")
     assert tasks.retrain_transfer.run(**night.kwargs)["published"] is False
     assert tasks.retrain_transfer.run()["published"] is True  # an operator's retrain, for no job
