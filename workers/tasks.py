@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from celery import Task, chain, group
+from celery import chain, group
 from celery.canvas import Signature
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
@@ -41,6 +41,7 @@ from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import WorkerSettings
 from workers.celery_app import app, get_graph, get_redis, settings
+from workers.patient_retry import PatientRetryTask
 from workers.queues import Queue
 from workers.schedule import (
     NIGHTLY_GUARD_PREFIX,
@@ -117,6 +118,7 @@ def ping() -> dict[str, int]:
 
 
 @app.task(
+    base=PatientRetryTask,
     name="kgp.plans.recompute_learner",
     acks_late=True,
     ignore_result=True,
@@ -162,7 +164,7 @@ DRAIN_LEASE_S = min(
 DRAIN_RETRIED_WHOLE = (*TRANSIENT_ERRORS, SoftTimeLimitExceeded)
 
 
-class DrainTask(Task):
+class DrainTask(PatientRetryTask):
     """A drain killed at its hard time limit still wakes a drain for its learners' lease end. Celery then
     runs this hook in the main process and acknowledges the message (no redelivery), and the drain's
     `finally` never ran: its learners, their debounce marks cleared, waited unplanned until someone's
@@ -239,7 +241,7 @@ def replan(service: PlanService, record: PlanRecord) -> PlanRecord:
     return service.compute(record.learner_id, record.curriculum_id, stamps, datetime.now(UTC))
 
 
-class FanOutTask(Task):
+class FanOutTask(PatientRetryTask):
     """A fan-out that failed for good (after its retries) fails its job and frees the batch lock, or
     the job would read running and the lock refuse every batch until it expires."""
 
@@ -283,7 +285,7 @@ def record_failure(record: Callable[[], object]) -> None:
         log.exception("failure not recorded; the job will be failed by the stall check")
 
 
-class ChunkTask(Task):
+class ChunkTask(PatientRetryTask):
     """Records a chunk that failed for good (after its retries) in the job, with the reason."""
 
     def on_failure(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: object) -> None:
@@ -318,6 +320,7 @@ def recompute_chunk(message: dict[str, Any]) -> int:
 
 
 @app.task(
+    base=PatientRetryTask,
     name="kgp.plans.nightly",
     acks_late=True,
     ignore_result=True,
@@ -396,6 +399,7 @@ def nightly_chain(job_id: str, expires: int) -> Signature:
 
 
 @app.task(
+    base=PatientRetryTask,
     name="kgp.plans.recompute_after_failed_retrain",
     acks_late=True,
     ignore_result=True,
@@ -439,6 +443,7 @@ def recompute_after_failed_retrain(job_id: str) -> None:
 
 
 @app.task(
+    base=PatientRetryTask,
     name="kgp.curriculum.import_file",
     acks_late=True,
     time_limit=MAX_TASK_S,
@@ -464,6 +469,7 @@ def import_file(
 
 
 @app.task(
+    base=PatientRetryTask,
     name="kgp.transfer.retrain",
     acks_late=True,
     # A pool process lost mid-retrain (the OOM killer: the retrain is the memory-hungry task) fails it,

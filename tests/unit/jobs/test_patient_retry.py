@@ -1,0 +1,56 @@
+"""`PatientRetryTask.retry` sends again while the broker is away, within its window, and only then."""
+
+from __future__ import annotations
+
+import pytest
+from celery import Task
+from celery.exceptions import Reject, Retry
+from kombu.exceptions import OperationalError
+
+from workers import tasks
+from workers.patient_retry import PatientRetryTask
+
+
+def _sends(monkeypatch: pytest.MonkeyPatch, outcomes: list[BaseException]) -> list[float]:
+    """Celery's own retry answers with `outcomes` in turn; returns the pauses taken between them."""
+
+    def retry(self: Task, *args: object, **kwargs: object) -> None:
+        raise outcomes.pop(0)
+
+    pauses: list[float] = []
+    monkeypatch.setattr(Task, "retry", retry)
+    monkeypatch.setattr(PatientRetryTask, "sleep", staticmethod(pauses.append))
+    return pauses
+
+
+def test_a_retry_refused_while_the_broker_is_away_is_sent_again() -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        away = Reject(OperationalError("Error 111 connecting to 127.0.0.1:6379"), requeue=False)
+        pauses = _sends(monkeypatch, [away, away, Retry()])
+        with pytest.raises(Retry):
+            tasks.recompute_chunk.retry(exc=RuntimeError("Redis is restarting"))
+        assert pauses == [0.5, 1.0]
+
+
+def test_other_refusals_and_a_broker_away_too_long_end_as_before() -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        other = Reject(ValueError("cannot serialise"), requeue=False)
+        pauses = _sends(monkeypatch, [other])
+        with pytest.raises(Reject):
+            tasks.recompute_chunk.retry(exc=RuntimeError("x"))
+        assert pauses == []
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        away = Reject(OperationalError("refused"), requeue=False)
+        pauses = _sends(monkeypatch, [away] * 100)
+        monkeypatch.setattr(PatientRetryTask, "send_window_s", 0.0)
+        with pytest.raises(Reject):
+            tasks.recompute_chunk.retry(exc=RuntimeError("x"))
+        assert pauses == []
+
+
+def test_every_task_that_retries_waits_for_the_broker() -> None:
+    ours = [t for t in tasks.app.tasks.values() if t.name.startswith("kgp.")]
+    retrying = [t for t in ours if getattr(t, "autoretry_for", ())]
+    assert retrying and all(isinstance(t, PatientRetryTask) for t in retrying), [
+        t.name for t in retrying if not isinstance(t, PatientRetryTask)
+    ]
