@@ -122,14 +122,33 @@ const LEARNER_TIMEOUT = 30_000;
 const learnerLoaded = (id) => page.waitForSelector(`body[data-learner-loaded="${id}"]`, { timeout: LEARNER_TIMEOUT });
 
 const alert = page.locator('#message');
+// Every change to the message box is counted, per document, so expectAlert can tell a message the step's
+// action showed from one left over by the step before: two steps in a row ending in "Validation failed
+// (422)" let the second one read the first one's message before its own save had answered, and the field
+// it then checked was not marked yet (a CI failure, stop 34).
+await context.addInitScript(() => {
+  window.kgpAlertDocument = Math.random();
+  window.kgpAlertChanges = 0;
+  document.addEventListener('DOMContentLoaded', () => {
+    const box = document.querySelector('#message');
+    if (!box) return;
+    new MutationObserver(() => { window.kgpAlertChanges += 1; })
+      .observe(box, { childList: true, subtree: true, characterData: true, attributes: true });
+  });
+});
+let lastAlertSeen = { document: null, changes: 0 };
+/** Waits for a message matching `pattern` shown since the last one this accepted, and returns its text. */
 const expectAlert = async (pattern) => {
-  await page.waitForFunction(
-    ([source, flags]) => {
+  const seen = await page.waitForFunction(
+    ([source, flags, last]) => {
       const box = document.querySelector('#message');
-      return box && !box.hidden && new RegExp(source, flags).test(box.textContent);
+      const fresh = window.kgpAlertDocument !== last.document || window.kgpAlertChanges > last.changes;
+      const shown = fresh && box && !box.hidden && new RegExp(source, flags).test(box.textContent);
+      return shown && { document: window.kgpAlertDocument, changes: window.kgpAlertChanges };
     },
-    [pattern.source, pattern.flags],
+    [pattern.source, pattern.flags, lastAlertSeen],
   );
+  lastAlertSeen = await seen.jsonValue();
   return alert.textContent();
 };
 /** No heading skips a level after the one before it (axe's heading-order), in the view on show. */
