@@ -111,8 +111,8 @@ class _Batch:
 
     candidates: list[tuple[int, AnswerIn]]
     decided: AnswerBatchResult
-    # Rows repeating an earlier row's event_id with other content: (index, row, the earlier row).
-    variants: list[tuple[int, AnswerIn, AnswerIn]] = field(default_factory=list)
+    # Rows repeating an earlier row's event_id with other content: (index, row).
+    variants: list[tuple[int, AnswerIn]] = field(default_factory=list)
     # Identical repeats of an earlier row, settled after the transaction (`_settle_repeats`).
     repeats: list[_Repeat] = field(default_factory=list)
 
@@ -177,9 +177,8 @@ class MasteryService:
     ) -> tuple[AnswerBatchResult, list[tuple[int, AnswerIn]]]:
         """One transaction's part of the batch; returns its outcome and the rows left to the next one."""
         result = batch.decided.model_copy(deep=True)
-        context = tx.context(
-            sorted({a.task_id for _, a in batch.candidates}), [a.event_id for _, a in batch.candidates]
-        )
+        rows = [*batch.candidates, *batch.variants]  # a variant may take over a refused row's event id
+        context = tx.context(sorted({a.task_id for _, a in rows}), [a.event_id for _, a in batch.candidates])
         tasks = context.tasks
         now = datetime.now(UTC)
         created: list[tuple[int, AnswerIn]] = []
@@ -195,13 +194,27 @@ class MasteryService:
                 created.append((index, answer))
             else:
                 _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
-        for index, answer, earlier in batch.variants:
+        # The row that holds each event id in this batch: its first row, unless that was refused for its
+        # task, which leaves the id to the next row of it whose task exists (a valid row was refused as
+        # a conflict with a row that was never stored: a review, 3 December).
+        holder = {a.event_id: a for _, a in batch.candidates}
+        for refused in result.rejected[len(batch.decided.rejected) :]:
+            if refused.reason == "unknown_task":
+                holder.pop(refused.event_id, None)
+        for index, answer in batch.variants:
             # Against the stored answer when there is one (equal: a duplicate, whatever the earlier row
-            # held; a review found it called a conflict), else against the earlier row, which goes first.
+            # held; a review found it called a conflict), else against the earlier row holding the id.
             if (stored := context.stored.get(answer.event_id)) is not None:
                 _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
-            else:
+            elif (earlier := holder.get(answer.event_id)) is not None:
                 _duplicate_or_conflict(result, index, answer, stored_row(earlier), EARLIER_IN_BATCH)
+            elif answer.task_id in tasks:
+                holder[answer.event_id] = answer
+                created.append((index, answer))
+            else:
+                message = f"task {answer.task_id!r} does not exist"
+                result.rejected.append(_rejection(index, answer, "task_id", "unknown_task", message))
+        created.sort(key=lambda row: row[0])  # a row that took over a refused row's id, in row order
         if atomic and result.rejected:
             raise _atomic_refusal(result, batch.repeats)
         if created:
@@ -369,7 +382,7 @@ class _Repeat:
 
 def _split_in_batch_repeats(
     good: list[tuple[int, AnswerIn]],
-) -> tuple[list[tuple[int, AnswerIn]], list[_Repeat], list[tuple[int, AnswerIn, AnswerIn]]]:
+) -> tuple[list[tuple[int, AnswerIn]], list[_Repeat], list[tuple[int, AnswerIn]]]:
     """The first row of an event_id goes on; an identical repeat waits for its fate (`_settle_repeats`);
     a repeat with different content (a variant) is judged once the stored answers are known."""
     first: dict[str, tuple[int, AnswerIn]] = {}
@@ -382,7 +395,7 @@ def _split_in_batch_repeats(
         elif stored_row(seen[1]) == stored_row(answer):
             repeats.append(_Repeat(index, seen[0], answer.event_id))
         else:
-            variants.append((index, answer, seen[1]))
+            variants.append((index, answer))
     return kept, repeats, variants
 
 

@@ -108,6 +108,20 @@ def test_unknown_task_and_malformed_rows_are_rejected_with_reasons_the_rest_stor
     assert counts(graph)["answers"] == 1
 
 
+def test_a_corrected_row_after_one_naming_an_unknown_task_is_stored_with_its_mastery(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """The same event id twice in one batch, first with a task id typo: the typo is refused and the
+    corrected row stored (it was refused as a conflict with the row that was never stored)."""
+    (row,) = make_answers(curriculum, 1, 1, seed=7)
+    response = post(api, [{**row, "task_id": "no-such-task"}, row])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["accepted"] == [row["event_id"]] and body["learners_created"] == 1
+    assert [(r["index"], r["reason"]) for r in body["rejected"]] == [(0, "unknown_task")]
+    assert counts(graph)["answers"] == 1 and counts(graph)["mastery"] > 0
+
+
 def test_a_batch_of_only_malformed_rows_is_422_naming_the_field(
     api: Api, graph: Graph, curriculum: SyntheticCurriculum
 ) -> None:

@@ -98,6 +98,34 @@ def test_a_row_equal_to_the_stored_answer_is_a_duplicate_whatever_an_earlier_row
     assert store.answers[fresh["event_id"]]["correct"] == float(fresh["correct"])
 
 
+def test_a_row_refused_for_its_task_leaves_its_event_id_to_the_next_row_of_it() -> None:
+    """[E with a task that does not exist, E corrected]: the second row was refused as a conflict with the
+    first, which was itself refused and never stored, so the valid answer was lost to a typo (a review,
+    3 December). The corrected row is stored; a later variant is judged against it, a repeat of it is a
+    duplicate, and a repeat of the refused row shares its refusal."""
+    service, store = make_service()
+    (answer,) = log(1)
+    typo = {**answer, "task_id": "nope"}
+    other = {**answer, "correct": not answer["correct"]}
+    result = service.ingest([typo, answer, typo, other, answer])
+    assert result.accepted == [answer["event_id"]] and result.duplicates == [answer["event_id"]]
+    reasons = [(r.index, r.reason, r.field) for r in result.rejected]
+    assert reasons == [(0, "unknown_task", "task_id"), (2, "unknown_task", "task_id"), (3, "conflict", "correct")]
+    assert "earlier in this batch" in result.rejected[2].message
+    assert store.answers[answer["event_id"]]["correct"] == float(answer["correct"])
+    assert store.mastery, "the stored answer updated its learner's mastery"
+    # Two refused rows of one id with different tasks: both refused, nothing stored.
+    fresh = {**answer, "event_id": "e-fresh"}
+    result = service.ingest([{**fresh, "task_id": "nope"}, {**fresh, "task_id": "nope-2"}])
+    assert [(r.index, r.reason) for r in result.rejected] == [(0, "unknown_task"), (1, "unknown_task")]
+    assert fresh["event_id"] not in store.answers and result.accepted == []
+    # Atomic: the typo still refuses the whole batch.
+    third = {**answer, "event_id": "e-third"}
+    with pytest.raises(ValidationFailed):
+        service.ingest([{**third, "task_id": "nope"}, third], atomic=True)
+    assert third["event_id"] not in store.answers
+
+
 class RetryingStore(FakeMasteryStore):
     """Runs each ingest twice, rolling the first attempt back, as the driver does when a commit fails
     with a transient error."""
