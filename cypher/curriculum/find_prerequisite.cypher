@@ -1,4 +1,4 @@
 // The prerequisite edge between two concepts, if any. Parameters: $prerequisite, $concept.
-// Returns: weight, created_at (no row when there is no such edge). Read.
-MATCH (:Concept {id: $prerequisite})-[r:PREREQUISITE_OF]->(:Concept {id: $concept})
-RETURN r.weight AS weight, r.created_at AS created_at
+// Returns: prerequisite, concept, weight, created_at (no row when there is no such edge). Read.
+MATCH (p:Concept {id: $prerequisite})-[r:PREREQUISITE_OF]->(c:Concept {id: $concept})
+RETURN p.id AS prerequisite, c.id AS concept, r.weight AS weight, r.created_at AS created_at

@@ -283,6 +283,12 @@ class PrerequisiteIn(_Input):
         return concept
 
 
+class PrerequisiteWeight(_Input):
+    """The body of a weight change (PATCH /prerequisites?prerequisite=&concept=)."""
+
+    weight: Weight
+
+
 class Prerequisite(_Output):
     prerequisite: str
     concept: str

@@ -4,10 +4,12 @@ cycles, curriculum boundaries) as pure `decide_*` functions the store runs under
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from kgplatform.curriculum import audit, store
 from kgplatform.curriculum.models import AuditAction, Prerequisite, PrerequisiteIn
-from kgplatform.errors import Conflict, NotFound, ValidationFailed
+from kgplatform.curriculum.versions import IF_MATCH, prerequisite_etag
+from kgplatform.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
 
@@ -70,19 +72,97 @@ def decide_addition(body: PrerequisiteIn, actor: str, context: store.Prerequisit
     ]
 
 
-def add_prerequisite(graph: Graph, body: PrerequisiteIn, actor: str) -> Prerequisite:
+def add_prerequisite(graph: Graph, body: PrerequisiteIn, actor: str) -> tuple[Prerequisite, str]:
+    """Adds the edge; returns it and its ETag (what a later weight change or removal sends as If-Match)."""
     row = store.add_prerequisite(
         graph, body.prerequisite, body.concept, body.weight, partial(decide_addition, body, actor)
     )
-    return Prerequisite(**native(row))
+    edge = Prerequisite(**native(row))
+    return edge, prerequisite_etag(edge.created_at, edge.weight)
+
+
+def get_prerequisite(graph: Graph, prerequisite: str, concept: str) -> tuple[Prerequisite, str]:
+    """The edge and its ETag (404 when there is no such edge)."""
+    row = store.get_prerequisite(graph, prerequisite, concept)
+    if row is None:
+        raise NotFound(f"{prerequisite!r} is not a prerequisite of {concept!r}", field="prerequisite")
+    edge = Prerequisite(**row)
+    return edge, prerequisite_etag(edge.created_at, edge.weight)
+
+
+def _existing_edge(context: store.PrerequisiteContext, prerequisite: str, concept: str) -> dict[str, Any]:
+    if context.existing is None:
+        raise NotFound(f"{prerequisite!r} is not a prerequisite of {concept!r}", field="prerequisite")
+    return context.existing
+
+
+def _check_edge_etag(
+    existing: dict[str, Any], prerequisite: str, concept: str, accepted: set[str] | None
+) -> None:
+    """412 unless the edge is as the client read it (`accepted` None: the request sent no If-Match)."""
+    if accepted is None or "*" in accepted:
+        return
+    current = prerequisite_etag(existing["created_at"], existing["weight"])
+    if current not in accepted:
+        raise PreconditionFailed(
+            f"prerequisite {prerequisite!r} -> {concept!r} changed since you read it (its weight is now "
+            f"{existing['weight']}, or it was removed and added again): read it again and reapply your "
+            "change",
+            field=IF_MATCH,
+            current_etag=current,
+            current_weight=existing["weight"],
+        )
+
+
+def decide_weight_change(
+    prerequisite: str,
+    concept: str,
+    weight: float,
+    accepted: set[str],
+    actor: str,
+    context: store.PrerequisiteContext,
+) -> store.AuditRows:
+    """The entry of a weight change, checked against the ETag the client read; none when the weight is
+    already `weight` (nothing to write)."""
+    curriculum_id = _require_both(context, prerequisite, concept)
+    existing = _existing_edge(context, prerequisite, concept)
+    _check_edge_etag(existing, prerequisite, concept, accepted)
+    if existing["weight"] == weight:
+        return []
+    return [
+        audit.edge_entry(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            prerequisite=prerequisite,
+            concept=concept,
+            curriculum_id=curriculum_id,
+            old_weight=existing["weight"],
+            new_weight=weight,
+        )
+    ]
+
+
+def change_prerequisite_weight(
+    graph: Graph, prerequisite: str, concept: str, weight: float, accepted: set[str], actor: str
+) -> tuple[Prerequisite, str]:
+    """Sets the edge's weight if it is as the client read it; returns the edge and its new ETag."""
+    decide = partial(decide_weight_change, prerequisite, concept, weight, accepted, actor)
+    edge = Prerequisite(
+        **native(store.change_prerequisite_weight(graph, prerequisite, concept, weight, decide))
+    )
+    return edge, prerequisite_etag(edge.created_at, edge.weight)
 
 
 def decide_removal(
-    prerequisite: str, concept: str, actor: str, context: store.PrerequisiteContext
+    prerequisite: str,
+    concept: str,
+    actor: str,
+    context: store.PrerequisiteContext,
+    accepted: set[str] | None = None,
 ) -> store.AuditRows:
     curriculum_id = _require_both(context, prerequisite, concept)
-    if context.existing is None:
-        raise NotFound(f"{prerequisite!r} is not a prerequisite of {concept!r}", field="prerequisite")
+    existing = _existing_edge(context, prerequisite, concept)
+    _check_edge_etag(existing, prerequisite, concept, accepted)
     return [
         audit.edge_entry(
             actor=actor,
@@ -90,12 +170,14 @@ def decide_removal(
             prerequisite=prerequisite,
             concept=concept,
             curriculum_id=curriculum_id,
-            old_weight=context.existing["weight"],
+            old_weight=existing["weight"],
         )
     ]
 
 
-def remove_prerequisite(graph: Graph, prerequisite: str, concept: str, actor: str) -> None:
-    store.remove_prerequisite(
-        graph, prerequisite, concept, partial(decide_removal, prerequisite, concept, actor)
-    )
+def remove_prerequisite(
+    graph: Graph, prerequisite: str, concept: str, actor: str, accepted: set[str] | None = None
+) -> None:
+    """Removes the edge; with `accepted` (the request's If-Match) only if it is as the client read it."""
+    decide = partial(decide_removal, prerequisite, concept, actor, accepted=accepted)
+    store.remove_prerequisite(graph, prerequisite, concept, decide)

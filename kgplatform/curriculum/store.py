@@ -348,6 +348,40 @@ def add_prerequisite(
     return _write(graph, work)
 
 
+def get_prerequisite(graph: Graph, prerequisite: str, concept: str) -> dict[str, Any] | None:
+    rows = graph.read("curriculum/find_prerequisite", prerequisite=prerequisite, concept=concept)
+    return native(rows[0]) if rows else None
+
+
+def change_prerequisite_weight(
+    graph: Graph,
+    prerequisite: str,
+    concept: str,
+    weight: float,
+    decide: Callable[[PrerequisiteContext], AuditRows],
+) -> dict[str, Any]:
+    """Both concepts locked before the edge is read and its ETag checked, as for an addition: a change
+    and a removal (or another change) of one edge run one after the other. No entry: the weight was
+    already `weight`, and nothing is written."""
+
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        context = _prerequisite_context(tx, prerequisite, concept, check_cycle=False)
+        audit = decide(context)
+        if not audit:
+            return {"prerequisite": prerequisite, "concept": concept, **(context.existing or {})}
+        changed = _run(
+            tx,
+            "curriculum/update_prerequisite_weight",
+            prerequisite=prerequisite,
+            concept=concept,
+            weight=weight,
+        )
+        _audit(tx, audit)
+        return changed[0]
+
+    return _write(graph, work)
+
+
 def remove_prerequisite(
     graph: Graph, prerequisite: str, concept: str, decide: Callable[[PrerequisiteContext], AuditRows]
 ) -> None:

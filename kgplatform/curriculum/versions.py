@@ -4,6 +4,7 @@ client edited, and a stale one is refused (412) instead of overwriting someone e
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from kgplatform.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
 
@@ -97,3 +98,54 @@ def check_version(kind: str, entity_id: str, current: int, accepted: set[int]) -
             current_version=current,
             current_etag=etag(current),
         )
+
+
+# How every prerequisite edge's ETag starts (`prerequisite_etag`).
+PREREQUISITE_ETAG_START = '"prerequisite@'
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def prerequisite_etag(created_at: datetime, weight: float) -> str:
+    """The strong ETag of a prerequisite edge: when it was created and its weight, all a designer can
+    change of it. An edge has no version of its own: the weight is its whole state, and the creation time
+    tells an edge deleted and added again from the one a client read (its old ETag no longer matches)."""
+    created_us = (created_at - _EPOCH) // timedelta(microseconds=1)
+    return f'{PREREQUISITE_ETAG_START}{created_us}/{weight!r}"'
+
+
+def parse_prerequisite_if_match(header: str | None) -> set[str]:
+    """The edge ETags a weight change's `If-Match` accepts: missing or `*` is 428, no edge ETag 422."""
+    tags = if_match_tags(header or "")
+    if not tags:
+        raise PreconditionRequired(
+            "changing a prerequisite's weight needs an If-Match header with the ETag a GET "
+            "/prerequisites?prerequisite=&concept= returned",
+            field=IF_MATCH,
+        )
+    if "*" in tags:
+        raise PreconditionRequired(
+            "If-Match: * is not accepted on an edit; send the ETag you read (a GET returns it)",
+            field=IF_MATCH,
+        )
+    return _edge_tags(tags)
+
+
+def parse_removal_if_match(header: str | None) -> set[str] | None:
+    """The edge ETags a removal's optional `If-Match` accepts (None: no header, an unguarded removal; `*`:
+    any edge that exists). A header naming no ETag, or none of an edge, is a 422."""
+    if header is None:
+        return None
+    tags = if_match_tags(header)
+    if not tags:
+        raise ValidationFailed("If-Match names no ETag: send the edge's ETag, or no If-Match", field=IF_MATCH)
+    return {"*"} if "*" in tags else _edge_tags(tags)
+
+
+def _edge_tags(tags: list[str]) -> set[str]:
+    if not any(tag.startswith(PREREQUISITE_ETAG_START) for tag in tags):
+        raise ValidationFailed(
+            f"If-Match {', '.join(tags)} is not a prerequisite edge's ETag: send the ETag of GET "
+            '/prerequisites?prerequisite=&concept= (it starts with "prerequisite@)',
+            field=IF_MATCH,
+        )
+    return set(tags)

@@ -148,3 +148,102 @@ def test_two_concurrent_additions_without_a_shared_concept_cannot_close_a_cycle(
     outcomes = add_concurrently(api, [("a", "b"), ("c", "d")])
     assert outcomes[0] == "created" and outcomes[1].startswith("refused")
     assert len(edges(api)) == 3
+
+
+def edge_params(prerequisite: str = "a", concept: str = "b") -> dict[str, str]:
+    return {"prerequisite": prerequisite, "concept": concept}
+
+
+def test_a_weight_change_needs_the_etag_read_and_a_stale_one_changes_nothing(api: Api) -> None:
+    """Two designers read the edge a -> b; one changes its weight; the other's change, sent with the ETag
+    it read, is a 412 naming the weight now, and writes nothing. Before, the only way to change a weight
+    was DELETE then POST, with no check at all: the second designer's edit silently replaced the first's."""
+    api.curriculum("maths", "a", "b")
+    created = api.edge("a", "b", 0.5)
+    curriculum_tag = api.call("GET", "/curricula/maths").headers["ETag"]
+    read = api.call("GET", "/prerequisites", params=edge_params())
+    assert read.status_code == 200 and read.json()["weight"] == 0.5
+    assert read.headers["ETag"] == created.headers["ETag"] and read.headers["ETag"].startswith(
+        '"prerequisite@'
+    )
+    first = api.call(
+        "PATCH",
+        "/prerequisites",
+        params=edge_params(),
+        json={"weight": 0.8},
+        headers={"If-Match": read.headers["ETag"]},
+    )
+    assert first.status_code == 200 and first.json()["weight"] == 0.8
+    assert first.headers["ETag"] != read.headers["ETag"]
+    # The curriculum's ETag moves with it, so an import guarded by an export read before is refused.
+    assert api.call("GET", "/curricula/maths").headers["ETag"] != curriculum_tag
+    before = audit_total(api)
+    second = api.call(
+        "PATCH",
+        "/prerequisites",
+        params=edge_params(),
+        json={"weight": 0.3},
+        headers={"If-Match": read.headers["ETag"]},
+    )
+    assert second.status_code == 412 and second.json()["field"] == "If-Match"
+    assert "weight is now 0.8" in second.json()["detail"]
+    assert second.json()["current_etag"] == first.headers["ETag"]
+    assert api.call("GET", "/curricula/maths").json()["prerequisites"][0]["weight"] == 0.8
+    assert audit_total(api) == before
+    # The ETag the first change returned works; the change is in the audit trail with both weights.
+    third = api.call(
+        "PATCH",
+        "/prerequisites",
+        params=edge_params(),
+        json={"weight": 0.3},
+        headers={"If-Match": first.headers["ETag"]},
+    )
+    assert third.status_code == 200 and third.json()["weight"] == 0.3
+    newest = api.call("GET", "/curricula/maths/audit").json()["items"][0]
+    assert (newest["action"], newest["entity_id"]) == ("update", "a -> b")
+    assert (newest["old"], newest["new"]) == ({"weight": 0.8}, {"weight": 0.3})
+
+
+def test_a_weight_change_without_a_usable_if_match_or_valid_weight_is_refused_naming_why(api: Api) -> None:
+    api.curriculum("maths", "a", "b")
+    tag = api.edge("a", "b", 0.5).headers["ETag"]
+    before = audit_total(api)
+
+    def patch(body: Any, if_match: str | None, **params: str) -> Any:
+        headers = {} if if_match is None else {"If-Match": if_match}
+        return api.call("PATCH", "/prerequisites", params=edge_params(**params), json=body, headers=headers)
+
+    assert patch({"weight": 0.7}, None).status_code == 428
+    assert patch({"weight": 0.7}, "*").status_code == 428
+    not_edge = patch({"weight": 0.7}, '"3"')  # a concept's ETag
+    assert not_edge.status_code == 422 and "not a prerequisite edge's ETag" in not_edge.json()["detail"]
+    negative = patch({"weight": -1}, tag)
+    assert negative.status_code == 422 and "weight" in negative.text
+    unknown_field = patch({"weight": 0.7, "colour": "red"}, tag)
+    assert unknown_field.status_code == 422 and "colour" in unknown_field.text
+    missing = patch({"weight": 0.7}, tag, concept="ghost")
+    assert missing.status_code == 404 and missing.json()["unknown_ids"] == ["ghost"]
+    assert api.call("GET", "/prerequisites", params=edge_params("b", "a")).status_code == 404
+    assert api.call("GET", "/curricula/maths").json()["prerequisites"][0]["weight"] == 0.5
+    assert audit_total(api) == before
+    # The same weight again: 200, nothing written, the ETag unchanged.
+    same = patch({"weight": 0.5}, tag)
+    assert same.status_code == 200 and same.headers["ETag"] == tag and audit_total(api) == before
+
+
+def test_an_edge_removed_and_added_again_is_not_the_edge_a_client_read(api: Api) -> None:
+    """Same weight, same ends: the old ETag must still fail, or an edit based on the removed edge would
+    overwrite a decision made since. A guarded removal checks the ETag too; an unguarded one still works."""
+    api.curriculum("maths", "a", "b")
+    old = api.edge("a", "b", 0.5).headers["ETag"]
+    assert api.call("DELETE", "/prerequisites", params=edge_params()).status_code == 204
+    new = api.edge("a", "b", 0.5).headers["ETag"]
+    assert new != old
+    stale = api.call(
+        "PATCH", "/prerequisites", params=edge_params(), json={"weight": 0.9}, headers={"If-Match": old}
+    )
+    assert stale.status_code == 412
+    stale_delete = api.call("DELETE", "/prerequisites", params=edge_params(), headers={"If-Match": old})
+    assert stale_delete.status_code == 412 and edges(api) == [("a", "b")]
+    guarded = api.call("DELETE", "/prerequisites", params=edge_params(), headers={"If-Match": new})
+    assert guarded.status_code == 204 and edges(api) == []

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from kgplatform.curriculum.versions import (
@@ -8,6 +10,9 @@ from kgplatform.curriculum.versions import (
     if_match_tags,
     parse_if_match,
     parse_import_if_match,
+    parse_prerequisite_if_match,
+    parse_removal_if_match,
+    prerequisite_etag,
 )
 from kgplatform.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
 
@@ -86,3 +91,34 @@ def test_an_import_if_match_that_is_no_curriculum_etag_is_a_422_not_a_claimed_ch
         parse_import_if_match(foreign)
     assert refused.value.field == "If-Match"
     assert parse_import_if_match('"old", W/"curriculum@2"') == {'"old"', '"curriculum@2"'}  # one is enough
+
+
+def test_an_edge_etag_names_its_creation_and_weight_and_is_taken_back_through_a_proxy() -> None:
+    created = datetime(2026, 12, 3, 1, 2, 3, 456789, tzinfo=UTC)
+    tag = prerequisite_etag(created, 0.25)
+    assert tag == '"prerequisite@1796259723456789/0.25"'
+    assert prerequisite_etag(created, 0.3) != tag
+    assert prerequisite_etag(created.replace(microsecond=456790), 0.25) != tag
+    assert parse_prerequisite_if_match(f"W/{tag}") == {tag}  # weakened by a compressing proxy
+    assert parse_removal_if_match(f'"3", {tag}') == {'"3"', tag}
+
+
+@pytest.mark.parametrize("header", [None, "", " , ", "*"])
+def test_a_weight_change_without_an_edge_etag_is_428(header: str | None) -> None:
+    with pytest.raises(PreconditionRequired):
+        parse_prerequisite_if_match(header)
+
+
+@pytest.mark.parametrize("header", ['"3"', '"curriculum@2026"', "garbage"])
+def test_an_if_match_that_names_no_edge_etag_is_422_on_a_change_and_a_removal(header: str) -> None:
+    with pytest.raises(ValidationFailed, match="not a prerequisite edge's ETag"):
+        parse_prerequisite_if_match(header)
+    with pytest.raises(ValidationFailed, match="not a prerequisite edge's ETag"):
+        parse_removal_if_match(header)
+
+
+def test_a_removal_if_match_is_optional_and_may_be_the_wildcard() -> None:
+    assert parse_removal_if_match(None) is None
+    assert parse_removal_if_match("*") == {"*"}
+    with pytest.raises(ValidationFailed, match="names no ETag"):
+        parse_removal_if_match(" , ")
