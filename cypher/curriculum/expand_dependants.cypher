@@ -1,5 +1,7 @@
 // One breadth-first step towards dependants: the edges out of each frontier concept.
-// Parameters: $ids (the frontier). Returns: prerequisite, concept, weight, name (the dependant's). Read.
+// Parameters: $ids (the frontier). Returns: prerequisite, concept, weight, created_us (the edge's creation,
+// microseconds since the epoch: its ETag names it), name (the dependant's). Read.
 UNWIND $ids AS id
 MATCH (p:Concept {id: id})-[r:PREREQUISITE_OF]->(c:Concept)
-RETURN p.id AS prerequisite, c.id AS concept, r.weight AS weight, c.name AS name
+RETURN p.id AS prerequisite, c.id AS concept, r.weight AS weight,
+       r.created_at.epochSeconds * 1000000 + r.created_at.microsecond AS created_us, c.name AS name

@@ -420,11 +420,17 @@ class Edge(_Output):
     weight: float | None
 
 
+class NeighbourEdge(Edge):
+    """An edge as the neighbourhood shows it, with the ETag a weight change or removal of it sends."""
+
+    etag: str
+
+
 class Neighbourhood(_Output):
     concept: str
     depth: int
     nodes: list[NeighbourNode]
-    edges: list[Edge]
+    edges: list[NeighbourEdge]
 
 
 class ConceptDeletionReport(_Output):

@@ -26,11 +26,12 @@ from kgplatform.curriculum.models import (
     Direction,
     Edge,
     EntityType,
+    NeighbourEdge,
     Neighbourhood,
     NeighbourNode,
     Page,
 )
-from kgplatform.curriculum.versions import check_version, parse_if_match
+from kgplatform.curriculum.versions import check_version, parse_if_match, prerequisite_etag
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
@@ -323,12 +324,20 @@ def build_neighbourhood(
         for row in sorted(rows, key=lambda r: r["step"]):  # the fewest steps wins
             node = NeighbourNode(id=row[key], name=row["name"], distance=sign * row["step"])
             nodes.setdefault(row[key], node)
-    edges = {(r["prerequisite"], r["concept"]): r["weight"] for r in before + after}
+    edges = {(r["prerequisite"], r["concept"]): r for r in before + after}
     return Neighbourhood(
         concept=concept.id,
         depth=depth,
         nodes=sorted(nodes.values(), key=lambda n: (n.distance, n.id)),
-        edges=[Edge(prerequisite=p, concept=c, weight=w) for (p, c), w in sorted(edges.items())],
+        edges=[
+            NeighbourEdge(
+                prerequisite=p,
+                concept=c,
+                weight=r["weight"],
+                etag=prerequisite_etag(r.get("created_us"), r["weight"]),
+            )
+            for (p, c), r in sorted(edges.items())
+        ],
     )
 
 

@@ -105,12 +105,14 @@ PREREQUISITE_ETAG_START = '"prerequisite@'
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def prerequisite_etag(created_at: datetime, weight: float) -> str:
-    """The strong ETag of a prerequisite edge: when it was created and its weight, all a designer can
-    change of it. An edge has no version of its own: the weight is its whole state, and the creation time
-    tells an edge deleted and added again from the one a client read (its old ETag no longer matches)."""
-    created_us = (created_at - _EPOCH) // timedelta(microseconds=1)
-    return f'{PREREQUISITE_ETAG_START}{created_us}/{weight!r}"'
+def prerequisite_etag(created_at: datetime | int | None, weight: float) -> str:
+    """The strong ETag of a prerequisite edge: when it was created (a datetime, or microseconds since the
+    epoch as bulk reads return it) and its weight, all a designer can change of it. An edge has no version
+    of its own: the weight is its whole state, and the creation time tells an edge deleted and added again
+    from the one a client read (its old ETag no longer matches)."""
+    if isinstance(created_at, datetime):
+        created_at = (created_at - _EPOCH) // timedelta(microseconds=1)
+    return f'{PREREQUISITE_ETAG_START}{created_at or 0}/{weight!r}"'
 
 
 def parse_prerequisite_if_match(header: str | None) -> set[str]:

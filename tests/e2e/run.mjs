@@ -45,8 +45,20 @@ const context = await chromium.launchPersistentContext(profile, {
 const page = context.pages()[0] ?? await context.newPage();
 page.setDefaultTimeout(TIMEOUT);
 const consoleErrors = [];
-page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
-page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`console: ${msg.text()}`); });
+// Each error names the step it came in, and a non-API error's message box: a lone "TypeError: Failed to
+// fetch" in the last step said neither which step nor which request (a flake seen once, 3 December).
+let currentStep = '';
+page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message} [in: ${currentStep}]`));
+page.on('console', (msg) => {
+  if (msg.type() !== 'error') return;
+  const where = msg.location();
+  const entry = `console: ${msg.text()} [in: ${currentStep}; ${where.url}:${where.lineNumber}]`;
+  const index = consoleErrors.push(entry) - 1; // at once: the CSP step counts what came after its probe
+  if (/Failed to load resource/.test(msg.text())) return;
+  page.locator('#message').textContent().then((shown) => {
+    if (consoleErrors[index] === entry) consoleErrors[index] = `${entry} (message box: ${shown})`;
+  }, () => {});
+});
 // Every confirm() is answered OK unless a step swaps this handler for its own.
 const acceptDialog = (dialog) => dialog.accept();
 page.on('dialog', acceptDialog);
@@ -533,6 +545,29 @@ step('add and remove a real prerequisite edge', async () => {
   const weight = added.json.edges.find((e) => e.prerequisite === 'ratios');
   assert.equal(weight?.weight, 0.5, JSON.stringify(added.json.edges));
   await form.getByLabel('Weight').fill('1');
+  // The weight changed in place, with the edge's ETag as this page read it.
+  const weightForm = page.getByRole('form', { name: 'Weight of ratios to linear-equations' });
+  assert.equal(await weightForm.getByLabel('Weight').inputValue(), '0.5');
+  await weightForm.getByLabel('Weight').fill('0,75');
+  await weightForm.getByRole('button', { name: 'Set weight' }).click();
+  await expectAlert(/Set the weight of ratios → linear-equations to 0\.75\./);
+  const edgePath = '/prerequisites?prerequisite=ratios&concept=linear-equations';
+  assert.equal((await callApi('GET', edgePath)).json.weight, 0.75);
+  // Another designer changes it meanwhile: this page's edit, made on the weight it shows, is refused (412,
+  // saying the weight now), writes nothing, and the list is read again to show theirs.
+  // The list drawn again after the change (the typed "0,75" became the stored 0.75) before the other designer
+  // writes: a page reading the edge after their write would hold their ETag, and its edit would pass.
+  const shownWeight = (want) => page.waitForFunction((value) => document.querySelector(
+    'form[aria-label="Weight of ratios to linear-equations"] input[name=weight]')?.value === value, want);
+  await shownWeight('0.75');
+  const theirs = await callApi('GET', edgePath);
+  assert.equal((await callApi('PATCH', edgePath, { body: { weight: 0.25 }, ifMatch: theirs.etag })).status, 200);
+  await weightForm.getByLabel('Weight').fill('0.9');
+  await weightForm.getByRole('button', { name: 'Set weight' }).click();
+  const refused = await expectAlert(/Precondition failed \(412\)/);
+  assert.match(refused, /weight is now 0\.25/);
+  await shownWeight('0.25');
+  assert.equal((await callApi('GET', edgePath)).json.weight, 0.25);
   await page.getByRole('button', { name: 'Remove edge ratios to linear-equations' }).click();
   await expectAlert(/Removed ratios → linear-equations/);
   await page.waitForFunction(() => document.activeElement?.id === 'direct-edges', null, { timeout: TIMEOUT })
@@ -1986,6 +2021,7 @@ const withinStepTimeout = (work) => {
 
 let failed = false;
 for (const { name, fn } of steps) {
+  currentStep = name;
   const started = Date.now();
   try {
     await withinStepTimeout(fn());

@@ -463,14 +463,41 @@ export async function loadGraph() {
 function renderDirectEdges(edges, names) {
   const label = (id) => `${names[id] ?? id} (${id})`;
   const direct = edges.filter((e) => e.prerequisite === state.concept || e.concept === state.concept);
-  clear($('#direct-edges'), direct.length ? direct.map((e) => el('li', {},
+  clear($('#direct-edges'), direct.length ? direct.map((e, i) => el('li', {},
     el('span', {}, e.concept === state.concept ? `needs ${label(e.prerequisite)} first` : `is needed by ${label(e.concept)}`),
+    // The weight is changed in place with the edge's ETag as read here: a designer who changed it meanwhile
+    // is not overwritten (the API's 412 says the weight now, and the list is read again).
+    el('form', {
+      id: `edge-weight-${i}`,
+      class: 'row-form inline',
+      'aria-label': `Weight of ${e.prerequisite} to ${e.concept}`,
+      onsubmit: guarded(oneAtATime((event) => changeEdgeWeight(event, e)), 'Changing the weight'),
+    },
+    el('label', {}, 'Weight ', el('input', {
+      name: 'weight', type: 'text', inputmode: 'decimal', size: 6, required: true, value: String(e.weight ?? 1),
+      pattern: '\\s*[0-9]+([.,][0-9]+)?\\s*', title: 'a number such as 0.5 or 0,5',
+    })),
+    el('button', { type: 'submit', class: 'small' }, 'Set weight')),
     el('button', {
       type: 'button',
       class: 'small',
       'aria-label': `Remove edge ${e.prerequisite} to ${e.concept}`,
       onclick: guarded(oneAtATime(() => removeEdge(e)), 'Removing prerequisite'),
     }, 'remove'))) : [el('li', { class: 'hint' }, 'No direct prerequisite edges.')]);
+}
+
+async function changeEdgeWeight(event, e) {
+  const weight = Number(event.target.weight.value.trim().replace(',', '.'));
+  const query = { prerequisite: e.prerequisite, concept: e.concept };
+  try {
+    await api('PATCH', '/prerequisites', { query, body: { weight }, ifMatch: e.etag });
+  } catch (error) {
+    // The list read again shows the weight as it is now, with its ETag; the 412's message is what is shown.
+    if (error.status === 412) await loadGraph().catch(() => {});
+    throw error;
+  }
+  showInfo(`Set the weight of ${e.prerequisite} → ${e.concept} to ${weight}.`);
+  await Promise.all([loadGraph(), loadAudit()]);
 }
 
 async function addEdge(event) {
@@ -492,7 +519,8 @@ async function addEdge(event) {
 }
 
 async function removeEdge(e) {
-  await api('DELETE', '/prerequisites', { query: { prerequisite: e.prerequisite, concept: e.concept } });
+  // With the ETag read: an edge whose weight someone changed since is not removed unseen (412).
+  await api('DELETE', '/prerequisites', { query: { prerequisite: e.prerequisite, concept: e.concept }, ifMatch: e.etag });
   showInfo(`Removed ${e.prerequisite} → ${e.concept}.`);
   await Promise.all([loadGraph(), loadAudit()]);
   $('#direct-edges').focus(); // its remove button went with the edge: to the list, not to <body>

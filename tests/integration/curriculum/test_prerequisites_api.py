@@ -247,3 +247,32 @@ def test_an_edge_removed_and_added_again_is_not_the_edge_a_client_read(api: Api)
     assert stale_delete.status_code == 412 and edges(api) == [("a", "b")]
     guarded = api.call("DELETE", "/prerequisites", params=edge_params(), headers={"If-Match": new})
     assert guarded.status_code == 204 and edges(api) == []
+
+
+def test_the_neighbourhood_gives_each_edge_the_etag_a_change_of_it_sends(api: Api) -> None:
+    """The web page changes a weight from the neighbourhood it drew: the ETag must be that of the edge as
+    drawn, so a change made since is a 412 for it."""
+    api.curriculum("maths", "a", "b", "c")
+    api.edge("a", "b", 0.5)
+    api.edge("b", "c", 0.25)
+    hood = api.call("GET", "/concepts/b/neighbourhood", params={"depth": 1}).json()
+    tags = {(e["prerequisite"], e["concept"]): e["etag"] for e in hood["edges"]}
+    for prerequisite, concept in (("a", "b"), ("b", "c")):
+        read = api.call("GET", "/prerequisites", params=edge_params(prerequisite, concept))
+        assert tags[(prerequisite, concept)] == read.headers["ETag"]
+    changed = api.call(
+        "PATCH",
+        "/prerequisites",
+        params=edge_params(),
+        json={"weight": 0.6},
+        headers={"If-Match": tags[("a", "b")]},
+    )
+    assert changed.status_code == 200
+    drawn_before = api.call(
+        "PATCH",
+        "/prerequisites",
+        params=edge_params(),
+        json={"weight": 0.7},
+        headers={"If-Match": tags[("a", "b")]},
+    )
+    assert drawn_before.status_code == 412
