@@ -176,6 +176,11 @@ def domain_errors(path: str, method: str) -> dict[str, tuple[str, bool]]:
     if method in ("put", "patch", "delete") and path in VERSIONED:
         errors["412"] = PRECONDITION_FAILED
         errors["428"] = PRECONDITION_REQUIRED
+    # An edge's ETag: required to change its weight, optional on its removal (`versions.parse_*_if_match`).
+    if path == "/prerequisites" and method in ("patch", "delete"):
+        errors["412"] = PRECONDITION_FAILED
+        if method == "patch":
+            errors["428"] = PRECONDITION_REQUIRED
     return errors
 
 
