@@ -11,7 +11,8 @@
 // Parameters: $curriculum_id, $rows (list of maps: id, name, description, tags, difficulty or null, keep
 // (list of field names)). Returns: outcome ('created'|'updated'|'unchanged'|'taken'), n (rows with that
 // outcome), updated (for 'updated' rows: id, before (the stored fields and version the import replaced)
-// and after (the fields written); for the audit). Write.
+// and after (the fields written); for the audit), recreated (for 'created' rows whose id a deleted concept
+// had: id, version and the fields written, so the import's audit entry says who brought it back). Write.
 MATCH (cur:Curriculum {id: $curriculum_id})
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Concept {id: row.id})
@@ -50,4 +51,7 @@ FOREACH (_ IN CASE WHEN outcome IN ['updated', 'unchanged'] THEN [1] ELSE [] END
 RETURN outcome, count(*) AS n,
        collect(CASE WHEN outcome = 'updated'
                     THEN {id: row.id, before: before, after: row {.name, .description, .tags, .difficulty}}
-               END) AS updated
+               END) AS updated,
+       collect(CASE WHEN outcome = 'created' AND gone IS NOT NULL
+                    THEN {id: row.id, version: c.version, after: row {.name, .description, .tags, .difficulty}}
+               END) AS recreated

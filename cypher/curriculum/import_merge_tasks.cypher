@@ -11,7 +11,9 @@
 // stored answers reach: an updated row whose set of concepts differs, or a created row whose id was
 // deleted before, since answers keep their task id; the caller then bumps the structure revision, as
 // store.create_task and store.update_task do, and only then), updated (for 'updated' rows: id, before
-// (the stored fields, concepts and version the import replaced) and after (the fields written)). Write.
+// (the stored fields, concepts and version the import replaced) and after (the fields written)), recreated
+// (for 'created' rows whose id a deleted task had: id, version and the fields written, so the import's
+// audit entry says who brought it back). Write.
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Task {id: row.id})
 WITH old,
@@ -84,4 +86,8 @@ RETURN outcome, count(*) AS n, count(CASE WHEN relinks THEN 1 END) AS relinked,
        collect(CASE WHEN outcome = 'updated'
                     THEN {id: row.id, before: before,
                           after: row {.title, .kind, .difficulty, .estimated_minutes, .concepts}}
-               END) AS updated
+               END) AS updated,
+       collect(CASE WHEN outcome = 'created' AND relinks
+                    THEN {id: row.id, version: t.version,
+                          after: row {.title, .kind, .difficulty, .estimated_minutes, .concepts}}
+               END) AS recreated

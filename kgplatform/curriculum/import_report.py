@@ -94,6 +94,11 @@ class ImportReport(BaseModel):
     # Importer remarks about the source (collapsed duplicate rows, transitive reduction, ...).
     notes: list[str] = Field(default_factory=list)
     seconds: float | None = None
+    # The curriculum's ETag that the rows were checked and written against (None when the import created
+    # the curriculum, or wrote nothing). After a dry run, send it as the import's If-Match: the import is then
+    # refused (412) if anyone changed the curriculum since, instead of also overwriting edits the dry run's
+    # report never showed (the page does; a review, s35).
+    etag: str | None = None
 
     @property
     def has_errors(self) -> bool:

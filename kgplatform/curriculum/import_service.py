@@ -63,6 +63,7 @@ def run_import(
             if_match=if_match,
         )
         report.outcome = written.outcome
+        report.etag = written.etag
         report.changes = written.changes[:MAX_REPORTED_CHANGES]
         report.changes_total = len(written.changes)
         report.accepted = True

@@ -140,6 +140,34 @@ def update_entries(
     return entries
 
 
+def recreate_entries(
+    entity: Entity, recreated: Sequence[dict[str, Any]], actor: str, curriculum_id: str
+) -> list[dict[str, Any]]:
+    """One 'import' entry per concept or task a row created under the id of a deleted one. A created row
+    has no entry of its own (`update_entries`), but this one has a trail already, ending in its delete:
+    without an entry it read "deleted by bob" while the concept was there again, and nothing named who
+    brought it back (the curriculum's import entry only counts the rows it created; a review, s35)."""
+    kind, fields = (
+        (EntityType.CONCEPT, CONCEPT_FIELDS) if entity is Entity.CONCEPT else (EntityType.TASK, TASK_FIELDS)
+    )
+    entries = []
+    for r in recreated:
+        new = {**{f: r["after"].get(f) for f in fields}, "version": r["version"]}
+        if entity is Entity.TASK:
+            new["concepts"] = sorted(r["after"].get("concepts") or [])
+        entries.append(
+            audit.entry(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                entity_type=kind,
+                entity_id=r["id"],
+                curriculum_id=curriculum_id,
+                new=new,
+            )
+        )
+    return entries
+
+
 def kept_fields(entity: Entity, row: BaseModel, columns: Mapping[Entity, frozenset[str]]) -> list[str]:
     """The optional fields a row leaves out, whose stored values an update keeps: for a JSON row the keys
     it lacks; for a CSV row the columns its file lacks (an empty cell in a column that is there gives the
@@ -188,6 +216,9 @@ class WriteResult:
     curriculum: Outcome
     outcome: dict[Entity, Outcome]
     changes: list[FieldChange] = field(default_factory=list)
+    # The curriculum's ETag as the import found it, under its locks and before its writes (None for a
+    # curriculum it creates): what a dry run's report was computed against (`ImportReport.etag`).
+    etag: str | None = None
 
 
 def changes_anything(curriculum: Outcome, outcome: Mapping[Entity, Outcome]) -> bool:
@@ -259,6 +290,7 @@ def write_import(
         [row] = _run(tx, "curriculum/import_merge_curriculum", **data["curriculum"])
         curriculum = Outcome(**{row["outcome"]: 1})
         replaced: list[dict[str, Any]] = []  # the audit entries of rows that changed a stored entity
+        recreated: list[dict[str, Any]] = []  # those of rows that created a deleted concept's or task's id
         if row["outcome"] == "updated":
             replaced.append(curriculum_entry(actor, data["curriculum"], row["before"]))
         # Validation read the graph before this transaction. Lock what the import may change, read the
@@ -267,9 +299,10 @@ def write_import(
         # taken meanwhile by another curriculum come back as 'taken' below.
         [locked] = _run(tx, "curriculum/import_lock_concepts", curriculum_id=curriculum_id)
         _run(tx, "curriculum/import_lock_tasks", curriculum_id=curriculum_id)
+        # Read under the locks and before this import's own audit entries: an edit committed since the
+        # export (or the dry run) the If-Match came from moved it.
+        found_etag = None if row["outcome"] == "created" else curriculum_etag(tx, curriculum_id)
         if accepted is not None:
-            # Read under the locks and before this import's own audit entries: an edit committed since
-            # the export moved it.
             if row["outcome"] == "created":
                 # RFC 9110: If-Match, "*" included, fails where there is no current state: the import
                 # created the curriculum the header claimed to have read (a review, 1 December).
@@ -279,7 +312,7 @@ def write_import(
                     field=IF_MATCH,
                     current_etag=None,
                 )
-            current = curriculum_etag(tx, curriculum_id)
+            current = found_etag
             if current is not None and "*" not in accepted and current not in accepted:
                 raise PreconditionFailed(
                     f"the curriculum changed since the export you sent (its ETag is now {current}); "
@@ -309,6 +342,8 @@ def write_import(
                     relinked += result.get("relinked") or 0
                     changed = result.get("updated") or []
                     replaced += update_entries(entity, changed, batch, actor, curriculum_id)
+                    if result.get("recreated"):
+                        recreated += recreate_entries(entity, result["recreated"], actor, curriculum_id)
             outcome[entity] = Outcome(**counts)
         # An import that changes nothing leaves no entry, as a save that changes no field leaves none. The
         # export's ETag and planning's curriculum stamp are the newest entry: an identical re-import (a
@@ -328,13 +363,13 @@ def write_import(
                 curriculum_id=curriculum_id,
                 new=summary,
             )
-            _run(tx, "curriculum/create_audit_entries", entries=[entry, *replaced])
+            _run(tx, "curriculum/create_audit_entries", entries=[entry, *replaced, *recreated])
         # The revision is global: a bump replays every learner on the platform in full at their next
         # answer, so only a change of what answers reach counts (as store.create_task and update_task
         # do), not a new task id or a retitled task (a review, s28).
         if relinked:
             store.bump_revision(tx)
-        return WriteResult(curriculum, outcome, field_changes(replaced))
+        return WriteResult(curriculum, outcome, field_changes(replaced), etag=found_etag)
 
     with graph.session() as session:
         if commit:

@@ -118,7 +118,11 @@ async function dryRun(event, currentCurriculum) {
   clear($('#import-report'), renderReport(report));
   announce(shortSummary(report));
   const ok = !report.errors.length || skip;
-  checked = ok ? { curriculum, data, skip, ifMatch } : null;
+  // Import writes what this report showed, or nothing: without an export's ETag it is sent with the one the
+  // dry run was checked against, so an edit another designer saves meanwhile is not overwritten unseen (it
+  // was, though the report had not listed it: a review, s35).
+  const sinceDryRun = !ifMatch && Boolean(report.etag);
+  checked = ok ? { curriculum, data, skip, ifMatch: ifMatch ?? report.etag ?? undefined, sinceDryRun } : null;
   $('#import-commit').disabled = !ok;
 }
 
@@ -172,7 +176,7 @@ export function curriculumChanged() {
 
 async function commit(afterImport, currentCurriculum) {
   if (!checked) return;
-  const { curriculum, data, skip, ifMatch } = checked;
+  const { curriculum, data, skip, ifMatch, sinceDryRun } = checked;
   // Spent at once: a second click while this import is in flight finds nothing to send.
   forgetDryRun();
   if (curriculum !== currentCurriculum()) {
@@ -198,6 +202,11 @@ async function commit(afterImport, currentCurriculum) {
     await afterImport(curriculum);
   } catch (error) {
     announce('');
+    if (sinceDryRun && error instanceof ApiError && error.status === 412) {
+      // The API speaks of an export; this If-Match was the dry run's.
+      error.problem.detail = 'Someone changed the curriculum since your dry run, so nothing was imported: its '
+        + 'report no longer says what the import would change. Check the files again (dry run), then import.';
+    }
     if (error instanceof ApiError && error.problem.report) clear($('#import-report'), renderReport(error.problem.report));
     focusAfterRefusal();
     throw error;

@@ -13,13 +13,14 @@ import pytest
 from kgplatform.curriculum import import_store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
-from kgplatform.curriculum.import_service import export_document, run_import
+from kgplatform.curriculum.import_service import curriculum_etag, export_document, run_import
 from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.importers.junyi import read_junyi
 from kgplatform.curriculum.io import RawDocument, parse_csv_tables, parse_json
-from kgplatform.curriculum.service import delete_concept
+from kgplatform.curriculum.models import ConceptPatch
+from kgplatform.curriculum.service import delete_concept, update_concept
 from kgplatform.curriculum.tasks import delete_task
-from kgplatform.errors import Conflict, NotFound
+from kgplatform.errors import Conflict, NotFound, PreconditionFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 from kgplatform.settings import Settings
@@ -497,3 +498,67 @@ def test_an_id_another_import_creates_while_this_one_waits_is_taken_not_shared(
     assert "taken by another curriculum" in str(outcome[0])
     assert [c.id for c in export_document(graph, "algebra").concepts] == [concept["id"]]
     assert graph.read("curriculum/read_curriculum_concepts", curriculum_id="physics") == []
+
+
+def test_an_import_that_brings_back_a_deleted_concept_or_task_says_so_in_its_trail(
+    graph: Graph, document: dict[str, Any]
+) -> None:
+    """A file made before another designer deleted a concept and a task, imported without If-Match, creates
+    them again; their trails ended in that delete, so they read as deleted while they were there, and nothing
+    named who brought them back (the curriculum's import entry only counts created rows; a review, s35)."""
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    concept = document["concepts"][-1]["id"]  # the last layer: nothing needs it
+    task = document["tasks"][0]["id"]
+    [row] = graph.read("curriculum/get_concept", id=concept)
+    delete_concept(graph, concept, f'"{row["concept"]["version"]}"', True, "bob")
+    [row] = graph.read("curriculum/get_task", id=task)
+    if row:  # the cascade may have taken it with the concept
+        delete_task(graph, task, f'"{row["task"]["version"]}"', "bob")
+
+    run_import(graph, raw_of(document), "algebra", actor="alice")
+
+    for query, entity_id, kind in (
+        ("curriculum/read_concept_audit", concept, "concept"),
+        ("curriculum/read_task_audit", task, "task"),
+    ):
+        [row] = graph.read(query, id=entity_id, offset=0, limit=10)
+        own = [e for e in row["items"] if e["entity_type"] == kind]
+        newest = own[0]
+        assert (newest["action"], newest["actor"]) == ("import", "alice"), (entity_id, own)
+        assert own[1]["action"] == "delete" and own[1]["actor"] == "bob"
+        assert json.loads(newest["new"])["version"] == json.loads(own[1]["old"])["version"] + 1
+    # A first import of new ids still leaves no entry of their own (README: about a third more writes).
+    [row] = graph.read("curriculum/read_concept_audit", id=document["concepts"][0]["id"], offset=0, limit=10)
+    assert [e for e in row["items"] if e["entity_type"] == "concept"] == []
+
+
+def test_a_dry_runs_etag_guards_the_import_against_edits_made_since(
+    graph: Graph, document: dict[str, Any]
+) -> None:
+    """The page's Import sends what its dry run checked. Without a guard, an edit another designer saved
+    after the dry run was overwritten by a row the report had listed as unchanged (a review, s35)."""
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    stored = curriculum_etag(graph, "algebra")
+    changed = copy.deepcopy(document)
+    changed["concepts"][0]["name"] = "Renamed by the file"
+    checked = run_import(graph, raw_of(changed), "algebra", actor=ACTOR, dry_run=True)
+    assert checked.etag == stored and checked.changes_total == 1
+
+    other = document["concepts"][1]
+    update_concept(graph, other["id"], '"1"', ConceptPatch(description="saved by bob since"), "bob")
+    with pytest.raises(PreconditionFailed):
+        run_import(graph, raw_of(changed), "algebra", actor=ACTOR, if_match=checked.etag)
+    [row] = graph.read("curriculum/get_concept", id=other["id"])
+    assert row["concept"]["description"] == "saved by bob since"
+    # Checked again, it imports, and its report's ETag is the state it wrote over.
+    again = run_import(graph, raw_of(changed), "algebra", actor=ACTOR, dry_run=True)
+    assert again.etag not in (None, checked.etag)
+    written = run_import(graph, raw_of(changed), "algebra", actor=ACTOR, if_match=again.etag)
+    assert written.imported and written.etag == again.etag
+    # A first import creates the curriculum: there was no state to check against.
+    first = copy.deepcopy(document)
+    first["curriculum"]["id"] = "new"
+    for concept in first["concepts"]:
+        concept["id"] = "new-" + concept["id"]
+    first["prerequisites"], first["tasks"] = [], []
+    assert run_import(graph, raw_of(first), "new", actor=ACTOR, dry_run=True).etag is None
