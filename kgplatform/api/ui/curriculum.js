@@ -376,23 +376,37 @@ async function reloadConcept() {
   await openConcept(state.concept);
 }
 
+/** What a concept's delete removed, from the API's report: edges, tasks, and the learners' data that went
+ * with it. A delete without cascade is not refused for learners' mastery (only for goals), and the page
+ * said nothing of the mastery values it erased, though the report counts them (a review, s35). */
+export function deletionMessage(data) {
+  const learners = [
+    data.learners_with_goal ? `the goal of ${data.learners_with_goal} learner(s)` : '',
+    data.mastery_values_removed ? `${data.mastery_values_removed} learner(s)' mastery of it` : '',
+  ].filter(Boolean);
+  const also = [
+    data.removed_prerequisites.length ? `${data.removed_prerequisites.length} edge(s)` : '',
+    data.deleted_tasks.length ? `tasks ${data.deleted_tasks.join(', ')}` : '',
+    ...learners,
+  ].filter(Boolean);
+  // Tasks that also exercised other concepts stay, without this one: say which changed.
+  const trimmed = data.updated_tasks?.length ? ` Tasks that no longer exercise it: ${data.updated_tasks.join(', ')}.` : '';
+  return `Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.${trimmed}`;
+}
+
 async function deleteConcept() {
   const cascade = $('#delete-cascade').checked;
   const lost = unsavedWork();
+  // Learners' mastery of it goes with it, cascade or not: said before, as it cannot be undone.
   const question = `Delete concept ${state.concept}${cascade ? ' and what depends on it' : ''}?`
+    + ' Learners\' mastery of it, if any, is erased with it.'
     + (lost ? ` This also discards ${lost}.` : '');
   if (!window.confirm(question)) return;
   const concept = state.concept;
   const { data } = await api('DELETE', `/concepts/${seg(concept)}`, {
     ifMatch: state.etag, query: { cascade: cascade || undefined },
   });
-  const also = [
-    data.removed_prerequisites.length ? `${data.removed_prerequisites.length} edge(s)` : '',
-    data.deleted_tasks.length ? `tasks ${data.deleted_tasks.join(', ')}` : '',
-  ].filter(Boolean);
-  // Tasks that also exercised other concepts stay, without this one: say which changed.
-  const trimmed = data.updated_tasks?.length ? ` Tasks that no longer exercise it: ${data.updated_tasks.join(', ')}.` : '';
-  showInfo(`Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.${trimmed}`);
+  showInfo(deletionMessage(data));
   // Another concept opened, or being opened, while the delete ran: it stays, with whatever was typed into
   // it. A Reload of this one (the button, its list entry, its node in the graph) is no other concept: it
   // kept the deleted concept open, and every later save failed with 404 (a review, s29).

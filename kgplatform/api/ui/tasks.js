@@ -14,6 +14,42 @@ const FIELDS = ['id', 'title', 'kind', 'difficulty', 'estimated_minutes', 'conce
 const formText = (form) => JSON.stringify([form.id.value, form.title.value, form.kind.value, form.difficulty.value,
   form.estimated_minutes.value, listValue(form.concepts)]);
 let filledWith = null; // formText right after the form was reset or filled for an edit
+// The editable fields as the form was filled for an edit (null for a new task): what "I changed" means when
+// a save is refused with 412 and their version is merged in (`mergeTheirs`).
+let filledValues = null;
+
+const EDITABLE = ['title', 'kind', 'difficulty', 'estimated_minutes', 'concepts'];
+const LABELS = { title: 'Title', kind: 'Kind', difficulty: 'Difficulty', estimated_minutes: 'Estimated minutes', concepts: 'Concepts' };
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** The form's editable fields, as text (the concepts as their list). */
+const editableValues = (form) => ({
+  title: form.title.value, kind: form.kind.value, difficulty: form.difficulty.value,
+  estimated_minutes: form.estimated_minutes.value, concepts: listValue(form.concepts),
+});
+
+/** A stored task's editable fields, as the form shows them. */
+const taskValues = (task) => ({
+  title: task.title, kind: task.kind, difficulty: String(task.difficulty),
+  estimated_minutes: String(task.estimated_minutes), concepts: task.concepts,
+});
+
+/**
+ * A save refused with 412: the values to put in the form, from `filled` (what it was filled with), `now`
+ * (what it holds) and `theirs` (the stored version). A field I did not change takes theirs (keeping the
+ * form's would undo their edit unseen, as every save sends every field); a field I changed keeps mine.
+ * `clashes`: the fields we both changed to different values.
+ */
+export function mergeTheirs(filled, now, theirs) {
+  const values = {};
+  const clashes = [];
+  for (const key of EDITABLE) {
+    const mine = !same(now[key], filled[key]);
+    values[key] = mine ? now[key] : theirs[key];
+    if (mine && !same(filled[key], theirs[key]) && !same(now[key], theirs[key])) clashes.push(key);
+  }
+  return { values, clashes };
+}
 
 /** True when the task form holds typed text that is neither saved nor cancelled. */
 export function taskFormChanged() {
@@ -65,6 +101,7 @@ function editTask(task) {
   showList(form.concepts, task.concepts);
   $('#task-submit').textContent = 'Save task';
   filledWith = formText(form);
+  filledValues = editableValues(form);
   form.title.focus(); // the first field one can change (the id is read-only while editing)
 }
 
@@ -80,6 +117,7 @@ export function resetTaskForm() {
   showList(form.concepts, current ? [current] : []);
   $('#task-submit').textContent = 'Create task';
   filledWith = formText(form);
+  filledValues = null;
 }
 
 async function submitTask(event) {
@@ -104,10 +142,16 @@ async function submitTask(event) {
   // and the reset after the answer dropped it without a word (a review, s29).
   const sent = rawValues(form, FIELDS);
   const sentText = formText(form);
+  const sentValues = editableValues(form);
   let done;
   let data;
   if (editing) {
-    ({ data } = await reloadingOnConflict(api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: form.dataset.etag })));
+    try {
+      ({ data } = await reloadingOnConflict(api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: form.dataset.etag })));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) await takeTheirs(form, editing, concept, error);
+      throw error;
+    }
     done = `Saved task ${data.id} (version ${data.version}).`;
   } else {
     ({ data } = await api('POST', `/curricula/${seg(hooks.currentCurriculum())}/tasks`, {
@@ -128,6 +172,7 @@ async function submitTask(event) {
       // Typed on while the save ran: the edit goes on, over the version just saved, and counts as unsaved.
       form.dataset.etag = `"${data.version}"`;
       filledWith = sentText;
+      filledValues = sentValues;
       done += ' What you typed while it was being saved is still in the form, not saved yet.';
     } else {
       refillKeepingTyped(form, sent, resetTaskForm);
@@ -137,6 +182,31 @@ async function submitTask(event) {
   showInfo(done);
   await loadTasks(concept);
   await hooks.afterChange();
+}
+
+/**
+ * Someone saved the task since the form was filled: their version goes into the fields the designer did not
+ * change, the typed ones stay, and the form's ETag becomes theirs, so that Save saves the merge. Before, the
+ * form kept the old ETag, every Save was refused again, and the only way on was "edit", which discarded the
+ * typed text (a review, s35). The refusal's message says what happened.
+ */
+async function takeTheirs(form, taskId, concept, error) {
+  if (concept !== hooks.currentConcept() || form.editing.value !== taskId || !filledValues) return;
+  const { data: theirs } = await api('GET', `/tasks/${seg(taskId)}`);
+  if (concept !== hooks.currentConcept() || form.editing.value !== taskId) return;
+  const stored = taskValues(theirs);
+  const { values, clashes } = mergeTheirs(filledValues, editableValues(form), stored);
+  for (const key of ['title', 'kind', 'difficulty', 'estimated_minutes']) form[key].value = values[key];
+  if (same(values.concepts, stored.concepts)) showList(form.concepts, stored.concepts);
+  form.dataset.etag = `"${theirs.version}"`;
+  filledValues = stored;
+  filledWith = JSON.stringify([form.id.value, stored.title, stored.kind, stored.difficulty, stored.estimated_minutes,
+    stored.concepts]);
+  const both = clashes.length
+    ? ` You both changed ${clashes.map((k) => `${LABELS[k]} (theirs: ${JSON.stringify(stored[k])})`).join(', ')}: yours is kept.`
+    : '';
+  error.problem.detail = `${error.problem.detail ?? ''} Their version ${theirs.version} is now in the form, except `
+    + `the fields you changed.${both} Check it and save again to save it over their version.`;
 }
 
 /** A 412 (someone saved the task since) also reloads the list, so that its versions are current: "edit"

@@ -4,6 +4,8 @@ import { test } from 'node:test';
 
 import { ApiError } from '../../../kgplatform/api/ui/api.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
+import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
+import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import { refillKeepingTyped, rawValues } from '../../../kgplatform/api/ui/dom.js';
 import { layeredPositions, masteryColour } from '../../../kgplatform/api/ui/graph.js';
 
@@ -69,4 +71,27 @@ test('a refill after a write puts back only what was typed while the write was i
     { name: 'Alpha, renamed', description: 'typed meanwhile', tags: 'x; y' }, 'untouched fields show the saved version');
   assert.equal(refillKeepingTyped(form, rawValues(form, ['name']), () => { controls.name.value = 'Stored'; }), false);
   assert.equal(controls.name.value, 'Stored', 'nothing typed: the refill stands');
+});
+
+test("a concept's delete names the learners' data that went with it, as the API's report counts it", () => {
+  const report = {
+    deleted: 'x', cascade: false, removed_prerequisites: [], deleted_tasks: [], updated_tasks: ['t1'],
+    learners_with_goal: 0, mastery_values_removed: 5,
+  };
+  assert.equal(deletionMessage(report),
+    "Deleted x; also removed 5 learner(s)' mastery of it. Tasks that no longer exercise it: t1.");
+  assert.equal(deletionMessage({ ...report, updated_tasks: [], mastery_values_removed: 0 }), 'Deleted x.');
+  assert.match(deletionMessage({ ...report, cascade: true, learners_with_goal: 2, deleted_tasks: ['t2'],
+    removed_prerequisites: [{}] }), /1 edge\(s\) and tasks t2 and the goal of 2 learner\(s\) and 5 learner/);
+});
+
+test('a task save refused with 412 takes theirs where I changed nothing and keeps what I typed', () => {
+  const filled = { title: 'Old', kind: 'quiz', difficulty: '0.5', estimated_minutes: '10', concepts: ['a'] };
+  const now = { ...filled, title: 'Mine', estimated_minutes: '42' };
+  const theirs = { ...filled, difficulty: '0.9', estimated_minutes: '15', concepts: ['a', 'b'] };
+  const { values, clashes } = mergeTheirs(filled, now, theirs);
+  assert.deepEqual(values, { title: 'Mine', kind: 'quiz', difficulty: '0.9', estimated_minutes: '42', concepts: ['a', 'b'] });
+  assert.deepEqual(clashes, ['estimated_minutes'], 'both changed the minutes; only they changed the difficulty');
+  assert.deepEqual(mergeTheirs(filled, now, { ...theirs, title: 'Mine', estimated_minutes: '42' }).clashes, [],
+    'the same change on both sides is no clash');
 });

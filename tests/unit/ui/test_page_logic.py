@@ -20,4 +20,4 @@ def test_page_logic_in_node() -> None:
         [node, "--test", str(TESTS)], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "# pass 6" in result.stdout, result.stdout
+    assert "# pass 8" in result.stdout, result.stdout
