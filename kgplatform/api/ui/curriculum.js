@@ -526,15 +526,33 @@ async function addEdge(event) {
     // 1 December). The field's pattern admits digits with one '.' or ',' decimal mark.
     weight: Number(form.weight.value.trim().replace(',', '.') || 1),
   };
-  await api('POST', '/prerequisites', { body });
+  await refreshingEdgesOnRefusal(api('POST', '/prerequisites', { body }));
   showInfo(`Added ${body.prerequisite} → ${body.concept}.`);
   form.other.value = '';
   await Promise.all([loadGraph(), loadAudit()]);
 }
 
+/** An edge added, removed or re-weighted by someone else since the graph was drawn: the 409 ("already a
+ * prerequisite"), 404 ("not a prerequisite") or 412 (its weight changed) also redraws the edges, so the list
+ * shows what is stored, with current ETags. It kept the edge another designer removed, and every "remove"
+ * got the same 404 (or, with a stale ETag, 412) until the concept was reopened (a review, s35). The refusal
+ * still shows. */
+async function refreshingEdgesOnRefusal(request) {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof ApiError && [404, 409, 412].includes(error.status)) {
+      await Promise.all([loadGraph(), loadAudit()]).catch(() => {}); // the open concept may be gone too
+    }
+    throw error;
+  }
+}
+
 async function removeEdge(e) {
   // With the ETag read: an edge whose weight someone changed since is not removed unseen (412).
-  await api('DELETE', '/prerequisites', { query: { prerequisite: e.prerequisite, concept: e.concept }, ifMatch: e.etag });
+  await refreshingEdgesOnRefusal(api('DELETE', '/prerequisites', {
+    query: { prerequisite: e.prerequisite, concept: e.concept }, ifMatch: e.etag,
+  }));
   showInfo(`Removed ${e.prerequisite} → ${e.concept}.`);
   await Promise.all([loadGraph(), loadAudit()]);
   $('#direct-edges').focus(); // its remove button went with the edge: to the list, not to <body>
