@@ -574,6 +574,20 @@ step('add and remove a real prerequisite edge', async () => {
     .catch(async () => assert.fail(`focus after removing the edge: ${await page.evaluate(() => document.activeElement?.tagName)}`));
 });
 
+step('an edge another designer removed since the graph was drawn: the refused remove redraws the edges', async () => {
+  // The list kept the removed edge, and every "remove" got the same 404 until the concept was reopened
+  // (a review, s35).
+  const added = await callApi('POST', '/prerequisites', { body: { prerequisite: 'ratios', concept: 'linear-equations' } });
+  assert.equal(added.status, 201);
+  await page.getByRole('button', { name: 'Reload', exact: true }).click();
+  const remove = page.getByRole('button', { name: 'Remove edge ratios to linear-equations' });
+  await remove.waitFor();
+  assert.equal((await callApi('DELETE', '/prerequisites?prerequisite=ratios&concept=linear-equations')).status, 204);
+  await remove.click();
+  await expectAlert(/Not found \(404\)/);
+  await remove.waitFor({ state: 'detached' });
+});
+
 step('create, edit and delete a task', async () => {
   const form = page.getByRole('form', { name: 'Task' });
   await page.locator('summary', { hasText: 'New task' }).click();
@@ -642,6 +656,26 @@ step('a task save refused with 412 reloads the list: editing again saves over th
   await form.getByRole('button', { name: 'Save task' }).click();
   await expectAlert(/Saved task task-linear-equations/);
   assert.equal((await callApi('GET', '/tasks/task-linear-equations')).json.title, 'Mine, after theirs');
+});
+
+step('a task save refused with 412 takes their version where I changed nothing: saving again keeps both edits', async () => {
+  // The form kept the stale ETag: every save was refused again, and "edit" discarded what was typed (a review, s35).
+  const form = page.getByRole('form', { name: 'Task' });
+  await page.getByRole('button', { name: 'Edit task task-linear-equations' }).click();
+  const before = await callApi('GET', '/tasks/task-linear-equations');
+  const minutes = before.json.estimated_minutes + 7;
+  const other = await callApi('PATCH', '/tasks/task-linear-equations', { body: { estimated_minutes: minutes }, ifMatch: before.etag });
+  assert.equal(other.status, 200);
+  await form.getByLabel('Title').fill('Mine, with their minutes');
+  await form.getByRole('button', { name: 'Save task' }).click();
+  await expectAlert(/Precondition failed \(412\).*is now in the form/);
+  assert.equal(await form.getByLabel('Title').inputValue(), 'Mine, with their minutes');
+  assert.equal(await form.getByLabel('Estimated minutes').inputValue(), String(minutes));
+  await form.getByRole('button', { name: 'Save task' }).click();
+  await expectAlert(/Saved task task-linear-equations/);
+  const after = await callApi('GET', '/tasks/task-linear-equations');
+  assert.equal(after.json.title, 'Mine, with their minutes');
+  assert.equal(after.json.estimated_minutes, minutes, 'their edit is kept');
 });
 
 step('a task edit keeps its concepts over a reload, and is dropped when another concept opens', async () => {
@@ -802,7 +836,12 @@ step('the audit trail shows 20 entries and pages on with Show more', async () =>
     current = saved;
   }
   await page.getByRole('button', { name: 'Reload', exact: true }).click();
-  await page.locator('#audit-count', { hasText: /^20 of \d+ entries$/ }).waitFor();
+  // The reloaded count, not the one on show before the reload: with exactly 20 entries before the 42 edits,
+  // "20 of 20 entries" matched at once and the step read 20 as the total.
+  await page.waitForFunction(() => {
+    const count = /^20 of (\d+) entries$/.exec(document.querySelector('#audit-count').textContent);
+    return count && Number(count[1]) > 42;
+  });
   const total = Number((await page.locator('#audit-count').textContent()).split(' of ')[1].split(' ')[0]);
   assert.ok(total > 42, `${total} entries`);
   // Another designer's edit while the list is on show: the next page neither repeats an entry nor misses it.
@@ -993,6 +1032,30 @@ step('a second import renames a concept: its audit trail shows the import with t
   const entry = page.locator('#audit-list li', { hasText: 'import concept polynomials' });
   await entry.waitFor();
   assert.match(await entry.textContent(), /name: "Polynomials" → "Polynomials and factoring"/);
+});
+
+step('an edit saved by someone else between the dry run and Import refuses the import instead of being overwritten', async () => {
+  // The dry run listed one change; Import then also reverted a description saved meanwhile, which the
+  // report had listed as unchanged (a review, s35).
+  await page.getByRole('tab', { name: 'Import' }).click();
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  const numbers = await callApi('GET', '/concepts/numbers');
+  const file = `id,name,description\npolynomials,Polynomials (checked),\nnumbers,"${numbers.json.name}","${numbers.json.description}"\n`;
+  await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv(file) });
+  await form.getByRole('button', { name: 'Check (dry run)' }).click();
+  await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+  const edited = await callApi('PATCH', '/concepts/numbers', { body: { description: 'saved after the dry run' }, ifMatch: numbers.etag });
+  assert.equal(edited.status, 200);
+  try {
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expectAlert(/Precondition failed \(412\).*since your dry run/);
+    assert.equal((await callApi('GET', '/concepts/numbers')).json.description, 'saved after the dry run');
+    assert.equal((await callApi('GET', '/concepts/polynomials')).json.name, 'Polynomials and factoring', 'nothing written');
+  } finally {
+    const now = await callApi('GET', '/concepts/numbers');
+    await callApi('PATCH', '/concepts/numbers', { body: { description: numbers.json.description }, ifMatch: now.etag });
+    await form.getByLabel('concepts.csv').setInputFiles([]);
+  }
 });
 
 /** Clicks the Curriculum tab's export and saves the download, which must be named `<curriculum>.<extension>`;
