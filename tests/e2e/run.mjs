@@ -610,6 +610,17 @@ step('create, edit and delete a task', async () => {
   // Focus comes back after the task list and the audit trail are reloaded (tasks.js submitTask): see Add edge.
   await page.waitForFunction(() => document.activeElement?.id === 'task-submit', null, { timeout: TIMEOUT })
     .catch(async () => assert.fail(`focus after Save task: ${await page.evaluate(() => document.activeElement?.tagName)}`));
+  // The task's own trail shows under its form while it is edited (the concept's holds no task entries, so a
+  // task change showed nowhere on the page: a review, s35); the form cleared, it goes.
+  const history = page.getByRole('list', { name: 'Task history' });
+  assert.equal(await history.isVisible(), false, 'no history while no task is edited');
+  await page.getByRole('button', { name: 'Edit task task-e2e-new' }).click();
+  await history.locator('li', { hasText: 'update task task-e2e-new' }).waitFor();
+  const lines = await history.locator('li').allTextContents();
+  assert.match(lines[0], /e2e-designer.*update task task-e2e-new.*title: "Solve five equations" → "Solve six equations"/, lines.join(' | '));
+  assert.match(lines.at(-1), /create task task-e2e-new/, lines.join(' | '));
+  await form.getByRole('button', { name: 'Clear' }).click();
+  await history.waitFor({ state: 'hidden' });
   await page.getByRole('button', { name: 'Delete task task-e2e-new' }).click();
   await expectAlert(/Deleted task task-e2e-new/);
   assert.equal((await callApi('GET', '/tasks/task-e2e-new')).status, 404);

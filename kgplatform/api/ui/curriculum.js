@@ -2,9 +2,10 @@
 // concept's editor (If-Match from its ETag), its prerequisite edges, its tasks and its audit trail.
 
 import { ApiError, api, fetchTransfers, seg } from './api.js';
+import { auditItem } from './audit.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
-  $, clear, clearFieldErrors, el, fmtTime, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped,
+  $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped,
   showError, showInfo, showList, splitList, updateTitle,
 } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
@@ -588,25 +589,10 @@ function pickerTyped(event) {
 
 // ---- audit -----------------------------------------------------------------------------------
 
-function describeChange(entry) {
-  const keys = [...new Set([...Object.keys(entry.old ?? {}), ...Object.keys(entry.new ?? {})])];
-  const changed = keys.filter((k) => JSON.stringify(entry.old?.[k]) !== JSON.stringify(entry.new?.[k]));
-  if (entry.old && entry.new) { // an edit, or an import that changed a stored entity: what changed
-    return changed.map((k) => `${k}: ${JSON.stringify(entry.old?.[k])} → ${JSON.stringify(entry.new?.[k])}`).join('; ');
-  }
-  const values = entry.new ?? entry.old ?? {};
-  return Object.entries(values).filter(([k]) => ['name', 'prerequisite', 'concept', 'title', 'weight'].includes(k))
-    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('; ');
-}
-
 let auditRequest = 0;
 
 const AUDIT_PAGE = 20;
 let auditTotal = 0; // the trail's length when its list was last read
-
-const auditItem = (a) => el('li', { class: `audit-${a.action}` },
-  el('span', { class: 'audit-head' }, `${fmtTime(a.at)} · ${a.actor} · ${a.action} ${a.entity_type} ${a.entity_id}`),
-  el('span', { class: 'audit-change' }, describeChange(a)));
 
 /** The newest entries of the open concept's trail; `more` appends the next page to those shown. */
 export async function loadAudit({ more = false } = {}) {

@@ -2,6 +2,7 @@
 // from) and delete (If-Match from the version listed).
 
 import { ApiError, api, seg } from './api.js';
+import { auditItem } from './audit.js';
 import {
   $, clear, clearFieldErrors, el, guarded, listValue, oneAtATime, rawValues, refillKeepingTyped, showInfo, showList,
 } from './dom.js';
@@ -82,6 +83,33 @@ export async function loadTasks(conceptId) {
   }
 }
 
+const TASK_HISTORY = 20;
+let historyRequest = 0;
+
+/** The trail of the task being edited, under its form: the concept's trail holds no task entries, so a task
+ * change never showed anywhere on the page (a review, s35). `taskId` null hides it. */
+async function showTaskHistory(taskId) {
+  const request = ++historyRequest;
+  const section = $('#task-history');
+  section.hidden = !taskId;
+  if (!taskId) {
+    clear($('#task-audit-list'));
+    $('#task-audit-count').textContent = '';
+    return;
+  }
+  try {
+    const { data } = await api('GET', `/tasks/${seg(taskId)}/audit`, { query: { limit: TASK_HISTORY } });
+    if (request !== historyRequest) return;
+    clear($('#task-audit-list'), data.items.length ? data.items.map(auditItem) : [el('li', { class: 'hint' }, 'No entries.')]);
+    $('#task-audit-count').textContent = data.total > data.items.length
+      ? `The newest ${data.items.length} of ${data.total} entries.` : '';
+  } catch (error) {
+    if (request !== historyRequest) return;
+    clear($('#task-audit-list'), el('li', { class: 'hint' }, `History unavailable: ${error.message}`));
+    $('#task-audit-count').textContent = '';
+  }
+}
+
 function editTask(task) {
   const form = $('#task-form');
   // Refilling the form drops what was typed into it (another task's edit, or this one's after a 412).
@@ -103,6 +131,7 @@ function editTask(task) {
   filledWith = formText(form);
   filledValues = editableValues(form);
   form.title.focus(); // the first field one can change (the id is read-only while editing)
+  showTaskHistory(task.id);
 }
 
 /** Back to "new task" for the current concept; any edit in progress is dropped. */
@@ -118,6 +147,7 @@ export function resetTaskForm() {
   $('#task-submit').textContent = 'Create task';
   filledWith = formText(form);
   filledValues = null;
+  showTaskHistory(null);
 }
 
 async function submitTask(event) {
@@ -173,6 +203,7 @@ async function submitTask(event) {
       form.dataset.etag = `"${data.version}"`;
       filledWith = sentText;
       filledValues = sentValues;
+      showTaskHistory(editing); // with the save just made
       done += ' What you typed while it was being saved is still in the form, not saved yet.';
     } else {
       refillKeepingTyped(form, sent, resetTaskForm);
@@ -199,6 +230,7 @@ async function takeTheirs(form, taskId, concept, error) {
   for (const key of ['title', 'kind', 'difficulty', 'estimated_minutes']) form[key].value = values[key];
   if (same(values.concepts, stored.concepts)) showList(form.concepts, stored.concepts);
   form.dataset.etag = `"${theirs.version}"`;
+  showTaskHistory(taskId); // who saved it meanwhile, and what
   filledValues = stored;
   filledWith = JSON.stringify([form.id.value, stored.title, stored.kind, stored.difficulty, stored.estimated_minutes,
     stored.concepts]);

@@ -1,0 +1,21 @@
+// Audit entries as the page shows them: the open concept's trail (curriculum.js) and the trail of the task
+// being edited (tasks.js).
+
+import { el, fmtTime } from './dom.js';
+
+/** What an entry changed: for an edit (or an import that changed a stored entity) the fields that differ,
+ * old → new; for a create or delete the values that name it. */
+export function describeChange(entry) {
+  const keys = [...new Set([...Object.keys(entry.old ?? {}), ...Object.keys(entry.new ?? {})])];
+  const changed = keys.filter((k) => JSON.stringify(entry.old?.[k]) !== JSON.stringify(entry.new?.[k]));
+  if (entry.old && entry.new) {
+    return changed.map((k) => `${k}: ${JSON.stringify(entry.old?.[k])} → ${JSON.stringify(entry.new?.[k])}`).join('; ');
+  }
+  const values = entry.new ?? entry.old ?? {};
+  return Object.entries(values).filter(([k]) => ['name', 'prerequisite', 'concept', 'title', 'weight'].includes(k))
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('; ');
+}
+
+export const auditItem = (a) => el('li', { class: `audit-${a.action}` },
+  el('span', { class: 'audit-head' }, `${fmtTime(a.at)} · ${a.actor} · ${a.action} ${a.entity_type} ${a.entity_id}`),
+  el('span', { class: 'audit-change' }, describeChange(a)));
