@@ -154,6 +154,14 @@ def edge_params(prerequisite: str = "a", concept: str = "b") -> dict[str, str]:
     return {"prerequisite": prerequisite, "concept": concept}
 
 
+def set_weight(api: Api, weight: float, if_match: str, prerequisite: str = "a", concept: str = "b") -> Any:
+    """PATCH the weight of prerequisite -> concept with `if_match`."""
+    params = edge_params(prerequisite, concept)
+    return api.call(
+        "PATCH", "/prerequisites", params=params, json={"weight": weight}, headers={"If-Match": if_match}
+    )
+
+
 def test_a_weight_change_needs_the_etag_read_and_a_stale_one_changes_nothing(api: Api) -> None:
     """Two designers read the edge a -> b; one changes its weight; the other's change, sent with the ETag
     it read, is a 412 naming the weight now, and writes nothing. Before, the only way to change a weight
@@ -166,38 +174,20 @@ def test_a_weight_change_needs_the_etag_read_and_a_stale_one_changes_nothing(api
     assert read.headers["ETag"] == created.headers["ETag"] and read.headers["ETag"].startswith(
         '"prerequisite@'
     )
-    first = api.call(
-        "PATCH",
-        "/prerequisites",
-        params=edge_params(),
-        json={"weight": 0.8},
-        headers={"If-Match": read.headers["ETag"]},
-    )
+    first = set_weight(api, 0.8, read.headers["ETag"])
     assert first.status_code == 200 and first.json()["weight"] == 0.8
     assert first.headers["ETag"] != read.headers["ETag"]
     # The curriculum's ETag moves with it, so an import guarded by an export read before is refused.
     assert api.call("GET", "/curricula/maths").headers["ETag"] != curriculum_tag
     before = audit_total(api)
-    second = api.call(
-        "PATCH",
-        "/prerequisites",
-        params=edge_params(),
-        json={"weight": 0.3},
-        headers={"If-Match": read.headers["ETag"]},
-    )
+    second = set_weight(api, 0.3, read.headers["ETag"])
     assert second.status_code == 412 and second.json()["field"] == "If-Match"
     assert "weight is now 0.8" in second.json()["detail"]
     assert second.json()["current_etag"] == first.headers["ETag"]
     assert api.call("GET", "/curricula/maths").json()["prerequisites"][0]["weight"] == 0.8
     assert audit_total(api) == before
     # The ETag the first change returned works; the change is in the audit trail with both weights.
-    third = api.call(
-        "PATCH",
-        "/prerequisites",
-        params=edge_params(),
-        json={"weight": 0.3},
-        headers={"If-Match": first.headers["ETag"]},
-    )
+    third = set_weight(api, 0.3, first.headers["ETag"])
     assert third.status_code == 200 and third.json()["weight"] == 0.3
     newest = api.call("GET", "/curricula/maths/audit").json()["items"][0]
     assert (newest["action"], newest["entity_id"]) == ("update", "a -> b")
@@ -239,9 +229,7 @@ def test_an_edge_removed_and_added_again_is_not_the_edge_a_client_read(api: Api)
     assert api.call("DELETE", "/prerequisites", params=edge_params()).status_code == 204
     new = api.edge("a", "b", 0.5).headers["ETag"]
     assert new != old
-    stale = api.call(
-        "PATCH", "/prerequisites", params=edge_params(), json={"weight": 0.9}, headers={"If-Match": old}
-    )
+    stale = set_weight(api, 0.9, old)
     assert stale.status_code == 412
     stale_delete = api.call("DELETE", "/prerequisites", params=edge_params(), headers={"If-Match": old})
     assert stale_delete.status_code == 412 and edges(api) == [("a", "b")]
@@ -260,19 +248,7 @@ def test_the_neighbourhood_gives_each_edge_the_etag_a_change_of_it_sends(api: Ap
     for prerequisite, concept in (("a", "b"), ("b", "c")):
         read = api.call("GET", "/prerequisites", params=edge_params(prerequisite, concept))
         assert tags[(prerequisite, concept)] == read.headers["ETag"]
-    changed = api.call(
-        "PATCH",
-        "/prerequisites",
-        params=edge_params(),
-        json={"weight": 0.6},
-        headers={"If-Match": tags[("a", "b")]},
-    )
+    changed = set_weight(api, 0.6, tags[("a", "b")])
     assert changed.status_code == 200
-    drawn_before = api.call(
-        "PATCH",
-        "/prerequisites",
-        params=edge_params(),
-        json={"weight": 0.7},
-        headers={"If-Match": tags[("a", "b")]},
-    )
+    drawn_before = set_weight(api, 0.7, tags[("a", "b")])
     assert drawn_before.status_code == 412
