@@ -1466,7 +1466,14 @@ step('a concept deleted while it is reloaded is closed, not kept open; one delet
   const stored = await callApi('GET', '/concepts/deleted-e2e-c');
   const gone = await callApi('DELETE', '/concepts/deleted-e2e-c', { ifMatch: stored.etag });
   assert.ok(gone.status < 300, JSON.stringify(gone.json));
-  await page.getByRole('button', { name: 'Reload', exact: true }).click();
+  // A save of it says so and keeps the typed text (it said "Not found (404) no concept ...": a review, s35).
+  const editor = page.getByRole('form', { name: 'Edit concept' });
+  await editor.getByLabel('Name').fill('Typed after the delete');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  const refused = await expectAlert(/Not found \(404\)/);
+  assert.match(refused, /Someone deleted concept deleted-e2e-c since you opened it, so nothing was saved/);
+  assert.equal(await editor.getByLabel('Name').inputValue(), 'Typed after the delete');
+  await page.getByRole('button', { name: 'Reload', exact: true }).click(); // asks about the typed text: OK
   await expectAlert(/Concept deleted-e2e-c no longer exists: someone deleted it, so it is closed\./);
   await closed('deleted elsewhere');
   await page.locator('.concept-link', { hasText: 'Deleted elsewhere' }).waitFor({ state: 'detached' });

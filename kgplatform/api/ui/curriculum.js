@@ -295,6 +295,13 @@ async function patchConcept(body, ifMatch, base, focusAfter = null) {
   try {
     saved = await api('PATCH', `/concepts/${seg(concept)}`, { body, ifMatch });
   } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && !error.routeMissing) {
+      // "Not found (404) no concept 'x'" left the designer guessing (a review, s35): say what happened and
+      // that the typed text is still there (Reload closes the concept, asking first).
+      error.problem.detail = `Someone deleted concept ${concept} since you opened it, so nothing was saved. `
+        + 'What you typed is still in the form: copy what you need, then Reload closes it (or create it again '
+        + 'under New concept).';
+    }
     if (!(error instanceof ApiError && error.status === 412)) throw error;
     showError(error, `Saving concept ${concept}`);
     if (stillOpen()) await openConflict(body, base, sentValues);
