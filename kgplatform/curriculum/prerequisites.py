@@ -77,22 +77,28 @@ def add_prerequisite(graph: Graph, body: PrerequisiteIn, actor: str) -> tuple[Pr
     row = store.add_prerequisite(
         graph, body.prerequisite, body.concept, body.weight, partial(decide_addition, body, actor)
     )
-    edge = Prerequisite(**native(row))
+    return _with_etag(Prerequisite(**native(row)))
+
+
+def _with_etag(edge: Prerequisite) -> tuple[Prerequisite, str]:
     return edge, prerequisite_etag(edge.created_at, edge.weight)
+
+
+def _no_such_edge(prerequisite: str, concept: str) -> NotFound:
+    return NotFound(f"{prerequisite!r} is not a prerequisite of {concept!r}", field="prerequisite")
 
 
 def get_prerequisite(graph: Graph, prerequisite: str, concept: str) -> tuple[Prerequisite, str]:
     """The edge and its ETag (404 when there is no such edge)."""
     row = store.get_prerequisite(graph, prerequisite, concept)
     if row is None:
-        raise NotFound(f"{prerequisite!r} is not a prerequisite of {concept!r}", field="prerequisite")
-    edge = Prerequisite(**row)
-    return edge, prerequisite_etag(edge.created_at, edge.weight)
+        raise _no_such_edge(prerequisite, concept)
+    return _with_etag(Prerequisite(**row))
 
 
 def _existing_edge(context: store.PrerequisiteContext, prerequisite: str, concept: str) -> dict[str, Any]:
     if context.existing is None:
-        raise NotFound(f"{prerequisite!r} is not a prerequisite of {concept!r}", field="prerequisite")
+        raise _no_such_edge(prerequisite, concept)
     return context.existing
 
 
@@ -147,10 +153,8 @@ def change_prerequisite_weight(
 ) -> tuple[Prerequisite, str]:
     """Sets the edge's weight if it is as the client read it; returns the edge and its new ETag."""
     decide = partial(decide_weight_change, prerequisite, concept, weight, accepted, actor)
-    edge = Prerequisite(
-        **native(store.change_prerequisite_weight(graph, prerequisite, concept, weight, decide))
-    )
-    return edge, prerequisite_etag(edge.created_at, edge.weight)
+    row = store.change_prerequisite_weight(graph, prerequisite, concept, weight, decide)
+    return _with_etag(Prerequisite(**native(row)))
 
 
 def decide_removal(

@@ -188,8 +188,7 @@ class MasteryService:
             # re-sending acknowledged answers must hear "duplicate" even if the task was deleted since.
             stored = context.stored.get(answer.event_id)
             if stored is None and answer.task_id not in tasks:
-                message = f"task {answer.task_id!r} does not exist"
-                result.rejected.append(_rejection(index, answer, "task_id", "unknown_task", message))
+                _reject_unknown_task(result, index, answer)
             elif stored is None:
                 created.append((index, answer))
             else:
@@ -197,10 +196,9 @@ class MasteryService:
         # The row that holds each event id in this batch: its first row, unless that was refused for its
         # task, which leaves the id to the next row of it whose task exists (a valid row was refused as
         # a conflict with a row that was never stored: a review, 3 December).
-        holder = {a.event_id: a for _, a in batch.candidates}
-        for refused in result.rejected[len(batch.decided.rejected) :]:
-            if refused.reason == "unknown_task":
-                holder.pop(refused.event_id, None)
+        holder = {
+            a.event_id: a for _, a in batch.candidates if a.event_id in context.stored or a.task_id in tasks
+        }
         for index, answer in batch.variants:
             # Against the stored answer when there is one (equal: a duplicate, whatever the earlier row
             # held; a review found it called a conflict), else against the earlier row holding the id.
@@ -212,8 +210,7 @@ class MasteryService:
                 holder[answer.event_id] = answer
                 created.append((index, answer))
             else:
-                message = f"task {answer.task_id!r} does not exist"
-                result.rejected.append(_rejection(index, answer, "task_id", "unknown_task", message))
+                _reject_unknown_task(result, index, answer)
         created.sort(key=lambda row: row[0])  # a row that took over a refused row's id, in row order
         if atomic and result.rejected:
             raise _atomic_refusal(result, batch.repeats)
@@ -436,6 +433,11 @@ def _settle_repeats(result: AnswerBatchResult, repeats: list[_Repeat]) -> None:
         else:
             message = f"same as row {repeat.first_index}: {first.message}"
             result.rejected.append(first.model_copy(update={"index": repeat.index, "message": message}))
+
+
+def _reject_unknown_task(result: AnswerBatchResult, index: int, answer: AnswerIn) -> None:
+    message = f"task {answer.task_id!r} does not exist"
+    result.rejected.append(_rejection(index, answer, "task_id", "unknown_task", message))
 
 
 def _rejection(index: int, answer: AnswerIn, field: str, reason: str, message: str) -> RejectedRow:
