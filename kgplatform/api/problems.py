@@ -110,6 +110,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         # or unreadable body as a whole is the field "body".
         first = listed[0][0] if listed else []
         field = ".".join(first[1:] if first[:1] and first[0] in LOCATIONS and first[1:] else first)
+        # A member or parameter named "" would leave `field` empty: name the part of the request instead.
+        field = field if field.strip(".") else ".".join(part for part in first if part)
         extra = {"field": field} if field else {}
         return problem(
             422,

@@ -35,7 +35,12 @@ async def refuse_unknown_query(request: Request) -> None:
     params = request.query_params
     errors = []
     for name in dict.fromkeys(params.keys()):
-        if name not in known:
+        if not name:
+            # `?=x` or `?&=x`: no name to put in `field`, so the query string as a whole is at fault
+            # (the fuzzer's `concept=0&=null` answered a 422 whose `field` was empty).
+            message = "a parameter with an empty name (a bare '=' in the query string)"
+            errors.append({"type": "extra_forbidden", "loc": ("query",), "msg": message})
+        elif name not in known:
             takes = ", ".join(sorted(known)) or "none"
             message = f"Extra inputs are not permitted: not a parameter of this route (it takes: {takes})"
             errors.append({"type": "extra_forbidden", "loc": ("query", name), "msg": message})

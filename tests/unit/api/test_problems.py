@@ -51,6 +51,13 @@ def test_a_few_errors_are_all_listed() -> None:
     assert "more" not in problem["detail"]
 
 
+def test_a_member_named_empty_is_answered_with_a_field_that_names_the_body() -> None:
+    """A 422's `field` is never empty: a member named "" (and, alike, a query parameter) named no field."""
+    problem = client().post("/things", json={"name": "x", "": 1}).json()
+    assert problem["field"] == "body"
+    assert problem["errors"][0]["message"] == "Extra inputs are not permitted"
+
+
 def test_a_rejected_answer_row_lists_its_first_errors_and_counts_the_rest() -> None:
     row = {
         "event_id": "e1",

@@ -30,6 +30,17 @@ def test_a_single_valued_parameter_given_twice_is_refused() -> None:
     assert response.status_code == 422 and response.json()["field"] == "limit"
 
 
+@pytest.mark.parametrize("query", ["=null", "atomic=true&=", "&=x&"])
+def test_a_parameter_without_a_name_is_refused_naming_the_query(query: str) -> None:
+    """The fuzzer sent `concept=0&=null`: the 422 named the field "" and so no field at all."""
+    _, client = serving_app()
+    response = client.post(f"/answers?{query}", json=[ANSWER], headers=SERVICE)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == "query" and problem["errors"][0]["field"] == "query"
+    assert "empty name" in problem["errors"][0]["message"]
+
+
 def test_declared_parameters_still_reach_the_route() -> None:
     _, client = serving_app()
     # Past the check, the route meets the (fake) Neo4j outage.
