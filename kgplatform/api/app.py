@@ -43,6 +43,7 @@ from kgplatform.api.ui_headers import UiSecurityHeaders
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import open_driver
 from kgplatform.jobs.on_demand import StampBacklog
+from kgplatform.mastery.erasure import PendingErasures
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.eviction_policy import check_eviction_policy
 from kgplatform.settings import Neo4jSettings, Settings, get_settings
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)
         app.state.tracer_params = CurrentParams(settings)
         app.state.stamp_backlog = StampBacklog()
+        app.state.pending_erasures = PendingErasures()
         app.state.next_tasks = NextTasksServing(
             settings.redis.url,
             # A plan computed on a miss writes it (and waits on any lock on the learner or its tasks):
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             metrics,
             settings.serving.change_poll_s,
             app.state.stamp_backlog,
+            app.state.pending_erasures,
         )
         await app.state.next_tasks.start_watching()
         stamp_retry = asyncio.create_task(jobs.retry_answer_stamps(app))

@@ -162,6 +162,10 @@ async def retry_answer_stamps(app: FastAPI, every_s: float = STAMP_RETRY_S) -> N
     backlog: StampBacklog = app.state.stamp_backlog
     while True:
         await asyncio.sleep(every_s)
+        erasures = getattr(app.state, "pending_erasures", None)
+        if erasures is not None and len(erasures):
+            # Erased while Redis was away: their cached plans go as soon as it answers (`PendingErasures`).
+            await run_in_threadpool(erasures.retry, app.state.redis)
         if len(backlog):
             settings = app.state.settings.workers
             await run_in_threadpool(

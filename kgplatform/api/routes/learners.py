@@ -103,7 +103,8 @@ def erase_learner(
     (one being computed for them at that moment). `redis_cleared` false: Redis was not reached, and the
     cached plan stays until then; repeat the DELETE once it answers: a 404 saying nothing of theirs is left
     in Redis means done, a 503 that Redis is still away."""
-    erased = erase_learner_everywhere(service, request.app.state.redis, learner_id)
+    pending = getattr(request.app.state, "pending_erasures", None)
+    erased = erase_learner_everywhere(service, request.app.state.redis, learner_id, pending)
     logger.info(
         "learner %s erased by key %s: %d answers, %d mastery, %d plans",
         learner_id,

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from kgplatform.errors import NotFound, ServiceUnavailable
-from kgplatform.mastery.erasure import erase_learner
+from kgplatform.mastery.erasure import PendingErasures, erase_learner
 from kgplatform.mastery.models import ErasedLearner
 from kgplatform.planning.cache import answered_key, is_erased_mark, plan_key
 
@@ -74,3 +74,23 @@ def test_the_repeat_after_redis_was_away_says_whether_it_is_done() -> None:
     with pytest.raises(ServiceUnavailable, match="Redis was not reached") as away:
         erase_learner(UnknownLearner(), Unreachable(), "ada")  # type: ignore[arg-type]
     assert away.value.status_code == 503 and away.value.details["retry_after_s"] == 5
+
+
+def test_an_erase_that_missed_redis_is_finished_by_the_retry_without_a_repeated_delete() -> None:
+    """The cached plan of a learner erased while Redis was away stayed (served, fresh, for a week) unless
+    the service repeated the DELETE: the API keeps the erase and finishes it once Redis answers."""
+    pending = PendingErasures()
+    erased = erase_learner(ErasingService(), Unreachable(), "ada", pending)  # type: ignore[arg-type]
+    assert erased.redis_cleared is False and "ada" in pending
+    assert pending.retry(Unreachable()) == 0 and "ada" in pending  # still away: kept
+    back = Recording()
+    assert pending.retry(back) == 1 and len(pending) == 0
+    assert back.deleted == [answered_key("ada")] and is_erased_mark(json.loads(back.marked[plan_key("ada")]))
+
+
+def test_a_repeated_delete_that_finds_redis_done_leaves_nothing_pending() -> None:
+    pending = PendingErasures()
+    pending.add("ada")
+    with pytest.raises(NotFound):
+        erase_learner(UnknownLearner(), Recording(), "ada", pending)  # type: ignore[arg-type]
+    assert len(pending) == 0

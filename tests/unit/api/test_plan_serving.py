@@ -176,3 +176,20 @@ def test_an_unknown_learner_is_not_hidden_behind_a_cached_plan() -> None:
     gone = NotFound("learner 'l1' does not exist", field="learner_id")
     serving.plan_service = lambda: UnplannablePlanner(gone)
     assert client.get("/learners/l1/next-tasks", headers=SERVICE).status_code == 404
+
+
+def test_the_cached_plan_of_a_learner_erased_while_redis_was_away_is_not_served() -> None:
+    """Redis back, the erase's mark not written yet: the hit path served the erased learner's plan (200,
+    `stale: false`) for a learner every other route calls unknown (a review, s35)."""
+    from kgplatform.mastery.erasure import PendingErasures
+
+    app, client = serving_app()
+    serving = app.state.next_tasks
+    cache(serving, cached_plan(model_version=serving.current_model_version()))
+    serving.changes.stale_reasons = lambda _: []
+    serving.erasures = PendingErasures()
+    serving.erasures.add("l1")
+    gone = NotFound("learner 'l1' does not exist", field="learner_id")
+    serving.plan_service = lambda: UnplannablePlanner(gone)
+    assert client.get("/learners/l1/next-tasks", headers=SERVICE).status_code == 404
+    assert client.get("/learners/l1/next-tasks?curriculum_id=maths", headers=SERVICE).status_code == 404
