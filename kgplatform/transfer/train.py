@@ -64,6 +64,9 @@ class TrainConfig:
     weight_decay: float = 1e-4
     max_epochs: int = 300
     patience: int = 40
+    # False: no early stopping, exactly `max_epochs` epochs and the last epoch's weights are kept (a fixed
+    # budget; the validation pairs are still scored each epoch, for the history, but decide nothing).
+    early_stopping: bool = True
     seed: int = 0
     threads: int = 1
     cold_dropout: float = 0.1
@@ -191,12 +194,17 @@ def train_model(
         )
         shown = f"{valid_rho:.3f}" if np.isfinite(valid_rho) else "n/a (too few pairs; the loss decides)"
         bar.set_postfix(loss=f"{float(loss.detach()):.4f}", valid=shown)
+        if not config.early_stopping:
+            continue
         if score > best[0]:
             best = (score, epoch, copy.deepcopy(model.state_dict()))
         elif epoch - best[1] >= config.patience:
             break
     bar.close()
-    model.load_state_dict(best[2])
+    if config.early_stopping:
+        model.load_state_dict(best[2])
+    else:
+        best = (history[-1]["score"] if history else -np.inf, epoch, best[2])
     model.eval()
     best_rho = history[best[1] - 1]["valid_spearman"] if best[1] else float("nan")
     return TrainResult(

@@ -171,3 +171,23 @@ def test_the_prediction_that_scored_validation_is_not_made_again(monkeypatch: py
     other = data.clone()
     np.testing.assert_array_equal(predict_ensemble(ensemble, other), predict_ensemble(ensemble, data))
     assert len(calls) == 4  # other inputs are predicted by the members
+
+
+@pytest.mark.parametrize("kind", ["gnn", "mlp"])
+def test_a_fixed_budget_trains_every_epoch_and_the_validation_pairs_decide_nothing(kind: str) -> None:
+    """`early_stopping=False` (bench/bench_transfer_ablation.py --part stopping, rule R2): exactly
+    `max_epochs` epochs whatever the patience, and the last epoch's weights: the same model whichever
+    validation pairs it is given, where early stopping on opposite labels keeps another epoch."""
+    data, targets = five_concept_problem()
+    opposite = PairTargets(targets.pairs, -targets.target, targets.weight)
+    fixed = TrainConfig(
+        kind=kind, hidden_channels=16, max_epochs=12, patience=1, progress=False, early_stopping=False
+    )
+    a, b = train_model(data, targets, targets, fixed), train_model(data, targets, opposite, fixed)
+    assert a.epochs_run == a.best_epoch == len(a.history) == 12
+    assert a.best_valid_spearman == a.history[-1]["valid_spearman"]
+    np.testing.assert_array_equal(predict_matrix(a, data), predict_matrix(b, data))
+    stopped = replace(fixed, early_stopping=True, patience=12)
+    c, d = train_model(data, targets, targets, stopped), train_model(data, targets, opposite, stopped)
+    assert c.best_epoch != d.best_epoch
+    assert not np.array_equal(predict_matrix(c, data), predict_matrix(d, data))
