@@ -42,13 +42,9 @@ def parse_if_match(header: str | None) -> set[int]:
             'this change needs an If-Match header with the ETag a GET of it returned (If-Match: "<version>")',
             field=IF_MATCH,
         )
+    _refuse_any_version(tags)
     versions: set[int] = set()
     for tag in tags:
-        if tag == "*":
-            raise PreconditionRequired(
-                "If-Match: * is not accepted on an edit; send the ETag you read (a GET returns it)",
-                field=IF_MATCH,
-            )
         match = _ENTITY_TAG.match(tag)
         if not match:
             raise ValidationFailed(f"If-Match {tag!r} is not an ETag this API issued", field=IF_MATCH)
@@ -124,11 +120,7 @@ def parse_prerequisite_if_match(header: str | None) -> set[str]:
             "/prerequisites?prerequisite=&concept= returned",
             field=IF_MATCH,
         )
-    if "*" in tags:
-        raise PreconditionRequired(
-            "If-Match: * is not accepted on an edit; send the ETag you read (a GET returns it)",
-            field=IF_MATCH,
-        )
+    _refuse_any_version(tags)
     return _edge_tags(tags)
 
 
@@ -141,6 +133,14 @@ def parse_removal_if_match(header: str | None) -> set[str] | None:
     if not tags:
         raise ValidationFailed("If-Match names no ETag: send the edge's ETag, or no If-Match", field=IF_MATCH)
     return {"*"} if "*" in tags else _edge_tags(tags)
+
+
+def _refuse_any_version(tags: list[str]) -> None:
+    if "*" in tags:
+        raise PreconditionRequired(
+            "If-Match: * is not accepted on an edit; send the ETag you read (a GET returns it)",
+            field=IF_MATCH,
+        )
 
 
 def _edge_tags(tags: list[str]) -> set[str]:
