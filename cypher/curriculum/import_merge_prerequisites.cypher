@@ -3,7 +3,9 @@
 // A row whose `keep` names the weight (the file has no weight column) leaves a stored edge's weight.
 // Parameters: $rows (list of maps: prerequisite, concept, weight, keep (list of field names)).
 // Returns: outcome ('created'|'updated'|'unchanged'), n (rows with that outcome), updated (for 'updated'
-// rows: prerequisite, concept and before, the weight the import replaced). Write.
+// rows: prerequisite, concept and before, the weight the import replaced), recreated (for 'created' rows
+// of an edge that has an audit trail already, i.e. one removed earlier: prerequisite, concept, weight).
+// Write.
 UNWIND $rows AS row
 MATCH (a:Concept {id: row.prerequisite})
 MATCH (b:Concept {id: row.concept})
@@ -19,6 +21,13 @@ WITH a, b, row, before,
 MERGE (a)-[r:PREREQUISITE_OF]->(b)
   ON CREATE SET r.weight = row.weight, r.created_at = datetime()
 FOREACH (_ IN CASE WHEN outcome = 'updated' THEN [1] ELSE [] END | SET r.weight = row.weight)
+WITH row, outcome, before,
+     outcome = 'created' AND EXISTS {
+       MATCH (e:AuditEntry {prerequisite: row.prerequisite}) WHERE e.concept = row.concept
+     } AS has_trail
 RETURN outcome, count(*) AS n,
        collect(CASE WHEN outcome = 'updated'
-                    THEN {prerequisite: row.prerequisite, concept: row.concept, before: before} END) AS updated
+                    THEN {prerequisite: row.prerequisite, concept: row.concept, before: before} END) AS updated,
+       collect(CASE WHEN has_trail
+                    THEN {prerequisite: row.prerequisite, concept: row.concept, weight: row.weight} END)
+         AS recreated

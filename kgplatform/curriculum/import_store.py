@@ -143,10 +143,22 @@ def update_entries(
 def recreate_entries(
     entity: Entity, recreated: Sequence[dict[str, Any]], actor: str, curriculum_id: str
 ) -> list[dict[str, Any]]:
-    """One 'import' entry per concept or task a row created under the id of a deleted one. A created row
-    has no entry of its own (`update_entries`), but this one has a trail already, ending in its delete:
+    """One 'import' entry per concept, task or edge a row created under the id of a deleted one. A created
+    row has no entry of its own (`update_entries`), but this one has a trail already, ending in its delete:
     without an entry it read "deleted by bob" while the concept was there again, and nothing named who
     brought it back (the curriculum's import entry only counts the rows it created; a review, s35)."""
+    if entity is Entity.PREREQUISITE:
+        return [
+            audit.edge_entry(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                prerequisite=r["prerequisite"],
+                concept=r["concept"],
+                curriculum_id=curriculum_id,
+                new_weight=r["weight"],
+            )
+            for r in recreated
+        ]
     kind, fields = (
         (EntityType.CONCEPT, CONCEPT_FIELDS) if entity is Entity.CONCEPT else (EntityType.TASK, TASK_FIELDS)
     )

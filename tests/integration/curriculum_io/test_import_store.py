@@ -18,6 +18,7 @@ from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.importers.junyi import read_junyi
 from kgplatform.curriculum.io import RawDocument, parse_csv_tables, parse_json
 from kgplatform.curriculum.models import ConceptPatch
+from kgplatform.curriculum.prerequisites import remove_prerequisite
 from kgplatform.curriculum.service import delete_concept, update_concept
 from kgplatform.curriculum.tasks import delete_task
 from kgplatform.errors import Conflict, NotFound, PreconditionFailed
@@ -530,6 +531,32 @@ def test_an_import_that_brings_back_a_deleted_concept_or_task_says_so_in_its_tra
     # A first import of new ids still leaves no entry of their own (README: about a third more writes).
     [row] = graph.read("curriculum/read_concept_audit", id=document["concepts"][0]["id"], offset=0, limit=10)
     assert [e for e in row["items"] if e["entity_type"] == "concept"] == []
+
+
+def test_an_import_that_brings_back_a_removed_edge_says_so_in_its_trail(
+    graph: Graph, document: dict[str, Any]
+) -> None:
+    """As for concepts and tasks: an edge removed by one designer and brought back by another's import of an
+    older file read "removed by bob" in its trail while it was there again."""
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    edge = document["prerequisites"][0]
+    remove_prerequisite(graph, edge["prerequisite"], edge["concept"], "bob")
+
+    run_import(graph, raw_of(document), "algebra", actor="alice")
+
+    [row] = graph.read("curriculum/read_concept_audit", id=edge["concept"], offset=0, limit=10)
+    own = [e for e in row["items"] if e["entity_id"] == f"{edge['prerequisite']} -> {edge['concept']}"]
+    assert [(e["action"], e["actor"]) for e in own[:2]] == [("import", "alice"), ("delete", "bob")], own
+    assert json.loads(own[0]["new"]) == {"weight": edge["weight"]}
+    # An edge imported for the first time still has no entry of its own.
+    other = document["prerequisites"][1]
+    [row] = graph.read("curriculum/read_concept_audit", id=other["concept"], offset=0, limit=10)
+    assert not [
+        e
+        for e in row["items"]
+        if e["entity_type"] == "prerequisite"
+        and e["entity_id"] == f"{other['prerequisite']} -> {other['concept']}"
+    ]
 
 
 def test_a_dry_runs_etag_guards_the_import_against_edits_made_since(
