@@ -1,6 +1,7 @@
 // The mastery and goals of the given learners, in the columnar shape of planning/read_mastery_page plus
-// the curriculum of each mastered concept and goal (a chunk plans each learner in the curriculum holding
-// most of them, the rule of planning/find_learner_curriculum). Parameters: $learner_ids (list of
+// the curriculum of each mastered concept and goal (a chunk plans each learner in the curriculum of most of
+// their goals, else of their mastery: the rule of planning/find_learner_curriculum, applied by
+// planning/jobs.py's `learner_curriculum`). Parameters: $learner_ids (list of
 // strings). Returns: learner_id, concepts (ids), p (p_mastery, -1 when missing), attempts, as_of_s
 // (epoch seconds, with their microseconds as a fraction, of the time p holds at: as_of, else
 // updated_at, as planning/read_mastery_page; -1 when unknown), curricula (curriculum_id per mastered

@@ -16,9 +16,15 @@ from kgplatform.graph.driver import Row
 
 
 def learner_curriculum(row: Row) -> str | None:
-    """The curriculum holding most of a learner's mastered concepts and goals (ties: the smallest id),
-    the rule of `planning/find_learner_curriculum`; None for a learner with neither."""
-    counts = Counter(c for c in [*row["curricula"], *row["goal_curricula"]] if c is not None)
-    if not counts:
+    """The curriculum a learner is planned in by default, the rule of `planning/find_learner_curriculum`:
+    with goals, the curriculum holding most of them (ties: the one of those with more mastered concepts,
+    then the smallest id); without, the one holding most of their mastered concepts (ties: the smallest
+    id); None for a learner with neither. Goals and mastery used to be counted together, so a learner who
+    had practised more in one curriculum than they had goals in another was never planned for their
+    goals."""
+    goals = Counter(c for c in row["goal_curricula"] if c is not None)
+    practice = Counter(c for c in row["curricula"] if c is not None)
+    candidates = goals or practice
+    if not candidates:
         return None
-    return min(counts, key=lambda c: (-counts[c], c))
+    return min(candidates, key=lambda c: (-goals[c], -practice[c], c))

@@ -132,8 +132,9 @@ class PlanService:
         """The learner's plan: cached if still fresh; with `refresh`, recomputed when stale or missing.
 
         The cache and the stored plans hold the learner's plan in their default curriculum (the one of
-        most of their goals and mastery): a plan asked for in another curriculum is computed and served
-        but not kept, or it would replace the default one that plain requests are served."""
+        most of their goals, else of most of their mastery: `planning/find_learner_curriculum`): a plan
+        asked for in another curriculum is computed and served but not kept, or it would replace the
+        default one that plain requests are served."""
         now = now or datetime.now(UTC)
         default = self.store.learner_curriculum(learner_id)
         keep = curriculum_id in (None, default) or default is None  # no default yet: the named one is it

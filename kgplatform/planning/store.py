@@ -67,7 +67,8 @@ class PlanStore:
         self.mastery = MasteryStore(graph)
 
     def learner_curriculum(self, learner_id: str) -> str | None:
-        """The curriculum holding most of the learner's goals and mastery; NotFound for an unknown learner."""
+        """The learner's default curriculum: the one holding most of their goals, else (no goals) most of
+        their mastered concepts (`planning/find_learner_curriculum`); NotFound for an unknown learner."""
         rows = self.graph.read("planning/find_learner_curriculum", learner_id=learner_id)
         if not rows:
             raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")

@@ -54,8 +54,9 @@ class NextTasksQuery(BaseModel):
         None,
         min_length=1,
         max_length=200,
-        description="Plan within this curriculum (default: the one holding most of the learner's goals "
-        "and mastery; required for a learner with neither).",
+        description="Plan within this curriculum (default: the one holding most of the learner's goals; "
+        "without goals, the one holding most of their mastered concepts; required for a learner with "
+        "neither until a plan was made for one).",
     )
 
 

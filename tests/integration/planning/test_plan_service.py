@@ -15,12 +15,14 @@ from kgplatform.curriculum.io import parse_json
 from kgplatform.curriculum.models import CurriculumIn
 from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.graph.driver import Graph
+from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.cache import PlanCache, plan_key
 from kgplatform.planning.graph import MAX_CACHED_GRAPHS, build_graph
 from kgplatform.planning.graph_cache import ConceptGraphs
+from kgplatform.planning.jobs import learner_curriculum
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.stamps import InputStamps
 from kgplatform.planning.store import PlanStore
@@ -294,3 +296,38 @@ def test_a_learner_without_goals_or_mastery_is_served_the_plan_kept_for_them_on_
     with pytest.raises(ValidationFailed) as refused:
         service.current_plan("nobody-yet")
     assert refused.value.field == "curriculum_id"
+
+
+def test_goals_decide_the_curriculum_over_more_practice_elsewhere_and_a_named_one_still_wins(
+    world: tuple[PlanService, MasteryService, list[str]], graph: Graph, redis_client: redis.Redis
+) -> None:
+    """The default curriculum was the one holding most goals and mastered concepts counted together: a
+    learner who had practised more in one curriculum than they had goals in another was planned in the
+    first, whatever goals a service set (a review, s36). Goals decide when there are any; practice
+    otherwise; a named curriculum is planned in regardless (and not kept). The on-demand drain and the
+    nightly chunks choose by the same rule from their own read (`planning.jobs.learner_curriculum`)."""
+    service, mastery, _ = world  # two goals in CURRICULUM, no practice yet
+    other = generate_curriculum(10, seed=5, curriculum_id="plan-other")
+    assert run_import(graph, parse_json(other.to_json()), "plan-other", actor="test").imported
+    for n, task in enumerate(other.tasks):
+        answer(mastery, task.id, n)
+    practised = {c.concept_id for c in mastery.mastery(LEARNER).concepts}
+    assert practised <= {c.id for c in other.concepts} and len(practised) > 2  # more than the goals
+
+    def chosen() -> tuple[str | None, str | None]:
+        (row,) = JobStore(graph).mastery_of([LEARNER])
+        return PlanStore(graph).learner_curriculum(LEARNER), learner_curriculum(row)
+
+    assert chosen() == (CURRICULUM, CURRICULUM)
+    plan = service.current_plan(LEARNER, now=START + timedelta(hours=1))
+    assert plan.record.curriculum_id == CURRICULUM
+    assert json.loads(redis_client.get(plan_key(LEARNER)))["curriculum_id"] == CURRICULUM
+    # A named curriculum wins, and is served without replacing the kept plan of the goals' curriculum.
+    named = service.current_plan(LEARNER, "plan-other", now=START + timedelta(hours=1))
+    assert named.record.curriculum_id == "plan-other"
+    assert json.loads(redis_client.get(plan_key(LEARNER)))["id"] == plan.record.id
+    # Without goals, practice decides.
+    mastery.set_goals(LEARNER, [])
+    assert chosen() == ("plan-other", "plan-other")
+    replanned = service.current_plan(LEARNER, now=START + timedelta(hours=2))
+    assert replanned.source == "computed" and replanned.record.curriculum_id == "plan-other"

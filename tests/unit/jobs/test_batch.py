@@ -31,11 +31,18 @@ def test_chunks_cover_every_learner_once_in_order() -> None:
     assert split_chunks([], 4) == []
 
 
-def test_a_learner_works_in_the_curriculum_holding_most_of_their_concepts() -> None:
-    assert learner_curriculum(row("a", ["x", "y", "y"], ["x"])) == "x"  # ties: the smaller id
-    assert learner_curriculum(row("a", ["x", "y", "y"])) == "y"
+def test_a_learner_works_in_the_curriculum_of_their_goals_else_of_their_practice() -> None:
+    assert learner_curriculum(row("a", ["x", "y", "y"])) == "y"  # no goals: most practice
+    assert learner_curriculum(row("a", ["x", "y"])) == "x"  # ties: the smaller id
     assert learner_curriculum(row("a", [], ["z"])) == "z"
     assert learner_curriculum(row("a", [None], [])) is None
+    # Goals all in one curriculum, more practice in another: the goals decide. Counting both together
+    # planned this learner in "x" for ever, whatever goals a service set (a review, s36).
+    assert learner_curriculum(row("a", ["x", "x", "x"], ["y"])) == "y"
+    assert learner_curriculum(row("a", ["x", "x", "x"], ["y", "z", "z"])) == "z"  # most goals
+    # Goals split evenly: practice among those curricula, then the smaller id; practice elsewhere counts not.
+    assert learner_curriculum(row("a", ["w", "w", "w", "z"], ["y", "z"])) == "z"
+    assert learner_curriculum(row("a", ["w", "w", "w"], ["z", "y"])) == "y"
 
 
 def test_grouping_skips_learners_without_a_curriculum_or_of_another_one() -> None:
