@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-from kgplatform.curriculum.models import refuse_hidden_characters
+from kgplatform.curriculum.models import shows_as_written
 
 
 class Role(StrEnum):
@@ -23,19 +23,14 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def _shows_as_written(value: str) -> str:
-    """A key's name is the actor of every audit entry its requests write: no control characters (a newline
-    forges a second line of a log) and no invisible formatting ones (a right-to-left override shows
-    "ops-\u202enimda" as "ops-admin"), as ids refuse them."""
-    refuse_hidden_characters(value)
-    return value
-
-
+# A key's name is the actor of every audit entry its requests write: no control characters (a newline
+# forges a second line of a log) and no invisible formatting ones (a right-to-left override shows
+# "ops-\u202enimda" as "ops-admin"), as ids refuse them.
 KeyName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200),
     AfterValidator(_not_blank),
-    AfterValidator(_shows_as_written),
+    AfterValidator(shows_as_written),
 ]
 
 

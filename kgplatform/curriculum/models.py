@@ -68,6 +68,13 @@ def refuse_hidden_characters(value: str) -> None:
         raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
 
 
+def shows_as_written(value: str) -> str:
+    """`refuse_hidden_characters` as a validator (`AfterValidator`): text that other people read back (a key's
+    name in the audit, a learner's interest tags) holds no control or invisible formatting characters."""
+    refuse_hidden_characters(value)
+    return value
+
+
 def well_formed_id(value: str) -> str:
     """Refuses ids that look like another id or cannot be fetched back: surrounding whitespace ("algebra "
     beside "algebra"), control and invisible formatting characters (zero-width space, bidi overrides), the

@@ -25,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from kgplatform.curriculum.models import MAX_ID_LENGTH, EntityRef, well_formed_id
+from kgplatform.curriculum.models import MAX_ID_LENGTH, EntityRef, shows_as_written, well_formed_id
 
 MAX_BATCH_SIZE = 10_000
 # Event and learner ids: no whitespace anywhere (services generate them). Task ids are the curriculum's
@@ -84,7 +84,21 @@ def is_number(text: str) -> bool:
 
 # Blank tags are refused by the service (naming `tags`); the constraint bounds the length and, like every
 # constrained str, refuses text that is not valid Unicode (a lone surrogate) before it reaches the driver.
-Tag = Annotated[str, StringConstraints(max_length=100)]
+# Control and invisible formatting characters are refused as in key names and new ids, naming the tag
+# (`tags.N`): a NUL, a newline or a right-to-left override was stored and came back, in the learner's
+# interests and the plan's reasons, looking like another tag (a review, s36). The pattern is for the
+# OpenAPI document only (the control characters, as learner ids have it); the validator says it in words.
+TAG_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+Tag = Annotated[
+    str,
+    StringConstraints(max_length=100),
+    AfterValidator(shows_as_written),
+    Field(
+        description="An interest tag: no control or invisible formatting characters (zero-width space, "
+        "bidi overrides); case and surrounding spaces are ignored when matching.",
+        json_schema_extra={"pattern": TAG_PATTERN},
+    ),
+]
 # Services' clocks drift; an answer further ahead than this is a client bug that would freeze the
 # learner's forgetting and force a full replay of every later answer, so it is refused.
 MAX_CLOCK_AHEAD = timedelta(days=1)

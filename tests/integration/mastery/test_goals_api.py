@@ -102,6 +102,21 @@ def test_interests_are_tags_replaced_as_a_set(api: Api, graph: Graph) -> None:
     assert missing.status_code == 422 and "tags" in missing.json()["detail"]
 
 
+@pytest.mark.parametrize("tag", ["\u0000", "music\n", "ev-\u202etxt", "zero\u200bwidth"])
+def test_an_interest_tag_holding_control_or_invisible_characters_is_a_422_naming_it(
+    api: Api, graph: Graph, tag: str
+) -> None:
+    """They were stored: a NUL, a newline or a right-to-left override then came back in the learner's
+    interests and plan reasons looking like another tag (a review, s36). As key names and new ids, they
+    are refused, naming the tag; nothing is stored, not even the learner."""
+    put = api.call("PUT", "/learners/di/interests", role=Role.SERVICE, **escaped({"tags": ["music", tag]}))
+    assert put.status_code == 422, put.text
+    assert put.json()["field"] == "tags.1" and "characters (U+" in put.json()["detail"] + put.text
+    assert not graph.read("mastery/get_learner", learner_id="di")
+    kept = api.call("PUT", "/learners/di/interests", role=Role.SERVICE, json={"tags": ["music", " Space "]})
+    assert kept.status_code == 200 and kept.json()["interests"] == ["Space", "music"]
+
+
 def escaped(body: object) -> dict[str, Any]:
     """JSON with non-ASCII as escapes: the only way to post a lone surrogate."""
     return {"content": json.dumps(body).encode("ascii"), "headers": {"Content-Type": "application/json"}}

@@ -3,6 +3,7 @@ route reads its body itself."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -257,3 +258,15 @@ def test_the_cancel_routes_409_says_the_job_has_ended() -> None:
     conflict = DOCUMENT["paths"]["/jobs/{job_id}/cancel"]["post"]["responses"]["409"]
     assert "has ended" in conflict["description"] and "already running" not in conflict["description"]
     assert conflict["content"]["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+
+
+def test_the_interest_tags_constraint_is_in_the_document() -> None:
+    """Tags holding control characters are refused (a review, s36): the document says so as it does for
+    learner ids, a pattern refusing the control characters (for clients and fuzzers), the rest in words."""
+    document = create_app().openapi()
+    item = document["components"]["schemas"]["InterestsIn"]["properties"]["tags"]["items"]
+    pattern = re.compile(item["pattern"])  # fullmatch: JSON Schema's "$" is the end, Python's before a "\n"
+    assert pattern.fullmatch("Space travel") and pattern.fullmatch("数学") and pattern.fullmatch("")
+    assert not any(pattern.fullmatch(tag) for tag in ("a\x00b", "music\n", "\tart", "x\x85"))
+    assert "control" in item["description"] and "invisible" in item["description"]
+    assert item["maxLength"] == 100

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
-from kgplatform.mastery.models import AnswerIn, parse_answer_rows
+from kgplatform.mastery.models import AnswerIn, InterestsIn, parse_answer_rows
 
 ROW = {
     "event_id": "e1",
@@ -86,3 +87,17 @@ def test_a_rejected_event_id_is_echoed_only_when_it_is_encodable_text() -> None:
 def test_the_first_instant_of_1970_is_the_earliest_answer_time_accepted() -> None:
     good, bad = parse_answer_rows([{**ROW, "answered_at": "1970-01-01T00:00:00Z"}])
     assert len(good) == 1 and not bad
+
+
+@pytest.mark.parametrize("tag", ["a\u0000b", "music\n", "\tart", "ev-\u202etxt", "zero\u200bwidth", "x\x85"])
+def test_an_interest_tag_holding_control_or_invisible_characters_is_refused_naming_it(tag: str) -> None:
+    """Interest tags took any text: a NUL, a newline or a right-to-left override was stored and shown back
+    (the learner page, the report) as something else; key names and new ids already refused them."""
+    with pytest.raises(ValidationError) as refused:
+        InterestsIn.model_validate({"tags": ["music", tag]})
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("tags", 1) and "characters (U+" in error["msg"]
+    # What they may hold: any printable text of any script, spaces inside, and surrounding spaces (the
+    # service strips them, as it matches tags whatever their case and spacing).
+    fine = ["music", "Space travel", " café ", "数学", "x" * 100]
+    assert InterestsIn.model_validate({"tags": fine}).tags == fine
