@@ -23,8 +23,13 @@ from kgplatform.graph.values import with_datetimes
 from kgplatform.mastery.recompute import AnswerColumns, MasteryColumns, StoredState
 
 T = TypeVar("T")
-# Each clash means a competing transaction committed, so a rerun makes progress; past this many the
-# request is refused as busy (503: nothing stored, retry), never as a conflict of content.
+# Each clash means a competing transaction committed some of the batch's answers. Tries that fail without
+# the batch moving on (a clash whose try found no more of its answers stored than the try before; a
+# context that moved) are bounded: past this many the request is refused as busy (503: nothing stored,
+# retry), never as a conflict of content. A clash after progress is not counted: a retry of a batch whose
+# first request is split over transactions meets one clash per part committed while it waits, and was
+# refused after 5 of them although each was that request moving on (a review, s36); such clashes are
+# bounded by the batch's size (each stores answers of it, once).
 CONSTRAINT_RETRIES = 5
 # The model version of a learner whose replay a split batch left to a later transaction: no tracer has it,
 # so the next lock calls the learner stale (`mark_learners_for_replay`).
@@ -150,6 +155,9 @@ class IngestTx:
 
     def __init__(self, tx: ManagedTransaction) -> None:
         self._tx = tx
+        # How many of the batch's event ids `context` found stored (None before it ran): whether a rerun
+        # after a clash found the batch further on (`MasteryStore.run_ingest`).
+        self.found_stored: int | None = None
 
     def _start(self, name: str, **params: Any) -> Result:
         """Sends the named query and returns its result unread: the server runs it meanwhile."""
@@ -166,6 +174,7 @@ class IngestTx:
         [[tasks, stored, transfer, revision, transfer_model]] = self._values(
             "mastery/get_ingest_context", task_ids=list(task_ids), event_ids=list(event_ids)
         )
+        self.found_stored = len(stored)
         return IngestContext(
             {task_id: [(cid, float(w)) for cid, w in concepts] for task_id, concepts in tasks},
             {row[0]: dict(zip(STORED_FIELDS, row, strict=True)) for row in stored},
@@ -291,6 +300,13 @@ class IngestTx:
         return self._count("mastery/delete_stale_mastery", learners=learners)
 
 
+def _moved_on(found: list[int | None]) -> bool:
+    """Whether the latest try found more of the batch's answers stored than the one before it: a clash
+    after such progress is the competitor (another part of a split batch, say) moving the batch on, not
+    a sign of requests fighting without end."""
+    return len(found) > 1 and found[-1] is not None and found[-2] is not None and found[-1] > found[-2]
+
+
 def _constraint_clash(error: BaseException) -> bool:
     """Whether a failed ingest was a uniqueness clash. The answers' CREATE is pipelined (`create_answers`),
     so its clash can surface on a later statement of the transaction: the driver then raises
@@ -329,24 +345,33 @@ class MasteryStore:
 
         An exception raised by `work` rolls everything back. Transient failures (deadlocks, leader
         changes) rerun `work` from the start, and so does a uniqueness clash on an event id that a
-        concurrent transaction stored after `work` looked: rerun, it finds that answer stored.
+        concurrent transaction stored after `work` looked: rerun, it finds that answer stored. Reruns that
+        find the batch no further on are bounded (`CONSTRAINT_RETRIES`), then a 503.
         """
+        found: list[int | None] = []  # per try: how many of the batch's event ids it found stored
 
         # The graph's transaction timeout (the API's is bounded): without it a request behind another
         # writer's learner lock waited as long as that writer, its thread held all the while.
         @unit_of_work(metadata={"kgp_query": "mastery/ingest"}, timeout=self.graph.transaction_timeout_s)
         def transaction(tx: ManagedTransaction) -> T:
-            return work(IngestTx(tx))
+            ingest = IngestTx(tx)
+            try:
+                return work(ingest)
+            finally:
+                found.append(ingest.found_stored)
 
-        for attempt in range(1, CONSTRAINT_RETRIES + 1):
+        tries = stalled = 0
+        while True:
+            tries += 1
             try:
                 with self.graph.session() as session:
                     return session.execute_write(transaction)
             except IngestContextMoved as error:
-                if attempt == CONSTRAINT_RETRIES:
+                stalled += 1
+                if stalled == CONSTRAINT_RETRIES:
                     raise ServiceUnavailable(
                         "the curriculum or the transfer model changed, or a learner of the batch was "
-                        f"erased, during each of {attempt} tries; "
+                        f"erased, during each of {tries} tries; "
                         "nothing was stored by this request, retry in 1 s",
                         retry_after_s=1,
                     ) from error
@@ -354,13 +379,14 @@ class MasteryStore:
                 # Another transaction stored one of our event ids after we looked: look again.
                 if not _constraint_clash(error):
                     raise
-                if attempt == CONSTRAINT_RETRIES:
+                if not _moved_on(found):
+                    stalled += 1
+                if stalled == CONSTRAINT_RETRIES:
                     raise ServiceUnavailable(
-                        f"other requests kept storing the same event ids ({attempt} tries); nothing was "
+                        f"other requests kept storing the same event ids ({tries} tries); nothing was "
                         "stored by this request, retry in 1 s",
                         retry_after_s=1,
                     ) from error
-        raise AssertionError("unreachable")
 
     def existing_concepts(self, concept_ids: list[str]) -> set[str]:
         rows = self.graph.read("mastery/get_existing_concepts", concept_ids=concept_ids)

@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 
 import kgplatform.mastery.service as service_module
+from kgplatform.curriculum.models import TaskPatch
+from kgplatform.curriculum.tasks import update_task
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import CONSTRAINT_RETRIES, MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
 
@@ -129,3 +132,71 @@ def test_a_batch_that_waited_for_a_learner_is_stamped_after_the_one_that_had_it(
         row["updated_at"] for row in graph.read("testing/list_learner_mastery_stamps", learner_id=learner)
     )
     assert stamped_by_a > stamped_by_b
+
+
+def test_a_retry_overlapping_a_batch_split_into_many_parts_is_not_refused_as_busy(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch whose replays are split over transactions (after a task edit every learner is replayed)
+    commits part after part; a retry of it posted meanwhile clashed on the event ids of each part committed
+    while it waited for the learners' locks, and after 5 clashes was a 503 "other requests kept storing the
+    same event ids", though every clash was the first request making progress (a review, s36). Here each
+    try of the retry lets exactly one more part commit before it locks the learners."""
+    log = make_answers(curriculum, 8, 400, seed=33)
+    for start in range(0, 320, 40):
+        service.ingest(log[start : start + 40])
+    edited = curriculum.tasks[0]["id"]
+    [row] = graph.read("curriculum/get_task", id=edited)
+    update_task(
+        graph,
+        edited,
+        f'"{row["task"]["version"]}"',
+        TaskPatch(concepts=[curriculum.concepts[-1]["id"]]),
+        "designer",
+    )
+    batch = log[320:]
+    learners = {r["learner_id"] for r in batch}
+    assert len(learners) > CONSTRAINT_RETRIES + 1  # one part per learner: more parts than clashes allowed
+
+    gate, committed, first_done = threading.Semaphore(0), threading.Semaphore(0), threading.Event()
+    parts: list[int] = []
+
+    class PartByPart(MasteryStore):
+        def run_ingest(self, work: Any) -> Any:
+            if parts:  # every part after the first waits for the retry to let it commit
+                assert gate.acquire(timeout=30)
+            result = super().run_ingest(work)
+            parts.append(len(parts))
+            committed.release()
+            return result
+
+    real_lock_batch = service_module.lock_batch
+
+    def one_more_part_first(*args: Any) -> Any:
+        if threading.current_thread() is threading.main_thread() and not first_done.is_set():
+            gate.release()
+            while not committed.acquire(timeout=0.05):
+                if first_done.is_set():
+                    break
+        return real_lock_batch(*args)
+
+    first = MasteryService(PartByPart(graph), max_replayed_answers=1)
+    outcome: dict[str, Any] = {}
+
+    def post_first() -> None:
+        try:
+            outcome["first"] = first.ingest(batch)
+        finally:
+            first_done.set()
+
+    thread = threading.Thread(target=post_first, name="first-post", daemon=True)
+    thread.start()
+    assert committed.acquire(timeout=30)  # its first part is stored: the client times out and retries
+    monkeypatch.setattr(service_module, "lock_batch", one_more_part_first)
+    retried = service.ingest(batch)
+    thread.join(30)
+    assert len(parts) == len(learners)
+    stored_first = outcome["first"].accepted
+    assert sorted(stored_first + retried.accepted) == sorted(r["event_id"] for r in batch)
+    assert sorted(retried.duplicates) == sorted(stored_first)
+    assert counts(graph)["answers"] == len(log)

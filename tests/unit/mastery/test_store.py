@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -99,3 +100,61 @@ def test_a_context_moving_on_every_try_is_a_503_after_the_retries() -> None:
     with pytest.raises(ServiceUnavailable) as busy:
         MasteryStore(graph).run_ingest(lambda tx: None)  # type: ignore[arg-type]
     assert graph.attempts == CONSTRAINT_RETRIES and "during each of 5 tries" in busy.value.message
+
+
+class _StoredRead:
+    """A transaction whose ingest context read finds `found` of the batch's answers stored."""
+
+    def __init__(self, found: int) -> None:
+        self.found = found
+
+    def run(self, *_: Any) -> Any:
+        stored = [[f"e{i}", "l", "t", True, 0, 0, None] for i in range(self.found)]
+        return SimpleNamespace(values=lambda: [[[], stored, [], 0, None]])
+
+
+class _MovingOnGraph:
+    """Try i reads `found[i]` of the batch's answers stored, then loses a uniqueness race at its commit;
+    the try after the last one commits."""
+
+    transaction_timeout_s = None
+
+    def __init__(self, found: list[int]) -> None:
+        self.found, self.attempts = found, 0
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        yield self
+
+    def execute_write(self, transaction: Any) -> Any:
+        self.attempts += 1
+        committed = self.attempts > len(self.found)
+        result = transaction(_StoredRead(self.found[-1] + 1 if committed else self.found[self.attempts - 1]))
+        if committed:
+            return result
+        raise ConstraintError("clash")
+
+
+def test_clashes_while_the_batch_moves_on_are_retried_and_only_those_without_progress_counted() -> None:
+    """A retry of a batch split over transactions clashes once per part the first request commits while
+    the retry waits; each rerun finds more of the batch stored. Such tries are not refused after 5 (a
+    review, s36); tries finding nothing new still are, and so are those after an erase took answers away."""
+
+    def work(tx: Any) -> int:
+        return len(tx.context([], []).stored)
+
+    moving = _MovingOnGraph([0, 1, 2, 3, 4, 5, 6, 7, 8])
+    assert MasteryStore(moving).run_ingest(work) == 9  # type: ignore[arg-type]
+    assert moving.attempts == 10
+    for found in ([3] * 9, [5, 4, 3, 2, 1, 0]):
+        stuck = _MovingOnGraph(found)
+        with pytest.raises(ServiceUnavailable) as busy:
+            MasteryStore(stuck).run_ingest(work)  # type: ignore[arg-type]
+        assert (
+            stuck.attempts == CONSTRAINT_RETRIES and "kept storing the same event ids" in busy.value.message
+        )
+    # Progress between stalls does not reset their count: at most CONSTRAINT_RETRIES of them in all.
+    mixed = _MovingOnGraph([0, 0, 1, 1, 2, 2, 3, 3, 4])
+    with pytest.raises(ServiceUnavailable):
+        MasteryStore(mixed).run_ingest(work)  # type: ignore[arg-type]
+    assert mixed.attempts == 8
