@@ -365,6 +365,46 @@ def jobs_cancel(
         client.close()
 
 
+@jobs_app.command("resume")
+def jobs_resume(
+    job_id: str = typer.Argument(..., help="The id of a silent (running) or stalled (failed) batch."),
+    wait: bool = typer.Option(False, "--wait", help="Follow it with a progress bar until it ends."),
+    timeout: float | None = typer.Option(
+        None, "--timeout", min=0, help="With --wait: stop waiting after this many seconds (exit code 2)."
+    ),
+) -> None:
+    """Send again the chunks a batch never counted: those of a worker that died (else handed out again only
+    after the visibility timeout, an hour) or dropped while the broker was away (else never). A batch the
+    stall check failed is reopened. Exit 4 when the job does not exist, is queued, ended otherwise, or
+    another batch holds the lock; with --wait, as `jobs show --wait`."""
+    import redis
+
+    from kgplatform.jobs.service import JobService
+    from workers.celery_app import app as celery
+
+    refuse_timeout_without_wait(wait, timeout)
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis.url)
+    try:
+        with graph_session(verify=False) as graph:
+            jobs = JobService(client, graph, settings.workers)
+            status = jobs.resume(job_id, celery.send_task)
+            console.print(f"job {job_id} resumed: its chunks not yet counted are sent again")
+            missing = queues_nobody_consumes(celery.control, (Queue.PLANNING,))
+            if missing is None or missing:
+                console.print(
+                    f"[yellow]no running worker consumes queue {Queue.PLANNING.value}: the fan-out waits there "
+                    f"until one does (`kgplatform worker --queues {Queue.PLANNING.value}`)[/yellow]"
+                )
+            if wait:
+                status = watch_job(jobs, job_id, timeout_s=timeout)
+            print_job(status)
+            if wait:
+                raise typer.Exit(wait_exit_code(status))
+    finally:
+        client.close()
+
+
 @jobs_app.command("list")
 def jobs_list(
     limit: int = typer.Option(20, "--limit", min=1, max=500, help="How many jobs, at most."),
@@ -393,9 +433,17 @@ def jobs_list(
     for job in jobs:
         total = "?" if job.total is None else f"{job.total:,}"
         finished = "-" if job.finished_at is None else f"{job.finished_at:%Y-%m-%d %H:%M:%S}"
+        # A silent batch says so on its line: "running 40/300" read as a batch at work (a review, s36).
+        silent = ""
+        if job.waiting is not None:
+            silent = f"silent {job.waiting.quiet_s:,.0f} s"
+            if job.total is not None:
+                silent += (
+                    f", {job.waiting.learners_out:,} learners not planned (`kgplatform jobs resume {job.id}`)"
+                )
         line = (
             f"{job.id}  {job.state.value:<9}  {job.done:,}/{total}  created {job.created_at:%Y-%m-%d %H:%M:%S}"
-            f"  finished {finished}  {job.message or ''}"
+            f"  finished {finished}  {silent or job.message or ''}"
         )
         console.print(literal(line.rstrip()), soft_wrap=True, highlight=False)
 

@@ -52,6 +52,11 @@ class JobWait(BaseModel):
     redelivery_by: datetime | None = Field(
         None, description="When the broker will have handed out again every started chunk, were all lost."
     )
+    learners_out: int = Field(
+        0,
+        description="Learners in the chunks not counted yet (total - done): unaccounted for until their "
+        "chunks come back or `kgplatform jobs resume` (POST /jobs/{id}/resume) sends them again.",
+    )
     message: str
 
 

@@ -43,6 +43,8 @@ from workers.queues import Queue
 KEY_PREFIX = "kgp:job:"
 # The message of a job ended by `JobService.cancel`: "cancelled by cli:USER".
 CANCELLED_BY = "cancelled by "
+# The message of a job ended by the stall check (`service.stalled_message`); such a job may be resumed.
+STALLED = "stalled:"
 COUNTERS = ("total", "done", "failed", "skipped", "chunks_total", "chunks_done")
 # KEYS: job hash, chunk set, failures hash, counted_at hash; ARGV: chunk, done, failed, skipped, now,
 # failure JSON or "", ttl seconds, now as epoch seconds.
@@ -292,6 +294,17 @@ class JobProgress:
         self._set(job_id, {})  # the job's other keys live as long
         return True
 
+    def reopen(self, job_id: str) -> bool:
+        """A batch the stall check failed runs again (`JobService.resume`): state running, its end and
+        message cleared, alive from now. False, nothing changed, unless it is failed as stalled."""
+        fields = self._raw(job_id)
+        if fields.get("state") != JobState.FAILED or not fields.get("message", "").startswith(STALLED):
+            return False
+        self._set(
+            job_id, {"state": JobState.RUNNING, "message": "", "finished_at": "", "updated_at": utc_now()}
+        )
+        return True
+
     def count_delivery(self, job_id: str, chunk: int, runner: str = "", attempt: int = 0) -> int:
         """How many times this message of the chunk (its `attempt`, Celery's retry number) has started:
         1 the first time, more after redeliveries; each start is also logged with who ran it (`starts`),
@@ -519,6 +532,16 @@ def status_of(
             eta = None
             if limits is not None and number("chunks_total"):
                 wait = waiting(runs, number("chunks_total") or 0, quiet_s, now, limits)
+                # How many learners the silence holds back, and the way out that does not wait for the
+                # broker: "failed: 0" beside a bare chunk count left an operator guessing (a review, s36).
+                out = max(0, total - done)
+                wait = wait.model_copy(
+                    update={
+                        "learners_out": out,
+                        "message": f"{wait.message}; {out:,} learner(s) not planned yet: `kgplatform jobs "
+                        f"resume {job_id}` sends their chunks again now",
+                    }
+                )
     elif state is JobState.QUEUED and not fields.get("updated_at"):
         # No worker has taken the fan-out up (`touch` sets updated_at): with no worker consuming planning
         # the batch sat "queued" with no hint, for ever (a review, s30).

@@ -18,7 +18,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobState, JobStatus
 from kgplatform.jobs.pace import ChunkLimits
-from kgplatform.jobs.progress import CANCELLED_BY, JobProgress
+from kgplatform.jobs.progress import CANCELLED_BY, STALLED, JobProgress
 from kgplatform.jobs.store import JobStore
 from kgplatform.settings import WorkerSettings
 
@@ -198,7 +198,7 @@ class JobService:
             # Every chunk counted; only the finalising step was lost.
             self.finish(job_id, summary_required=False)
         else:
-            self.fail(job_id, stalled_message(missing, self.stall_after_s), summary_required=False)
+            self.fail(job_id, stalled_message(missing, self.stall_after_s, job_id), summary_required=False)
 
     def cancel(self, job_id: str, by: str) -> JobStatus:
         """Ends a batch that is queued or running: failed with "cancelled by BY", its lock freed at once, so
@@ -219,6 +219,65 @@ class JobService:
             state = self.progress.status(job_id).state.value
             raise Conflict(f"job {job_id} has ended ({state}): nothing to cancel", field="job_id")
         return self._close(job_id, summary_required=False)
+
+    def resume(self, job_id: str, send: SendTask) -> JobStatus:
+        """Sends the fan-out of a running batch that went silent, or of one the stall check failed, again
+        under the same job: it sends every chunk never counted once more, for the batch's first moment, so
+        their learners are planned now. Without it they waited for the broker to hand out a dead worker's
+        chunk (the visibility timeout, an hour), or for ever for a message dropped while the broker was
+        away, and a stalled batch could only be started again whole (a review, s36). A chunk also still
+        held by a worker is counted once, whichever run ends first. A stalled batch is reopened (running)
+        and takes the batch lock again (freed again if the send fails). NotFound for an unknown job;
+        Conflict for one queued (its fan-out has not run: start a worker), running and not silent (its
+        queued chunks would be planned twice), ended otherwise, or while another batch holds the lock."""
+        if not self.progress.exists(job_id):
+            stored = self.store.summary(job_id)
+            if stored is None:
+                raise NotFound(f"job {job_id!r} does not exist", field="job_id")
+            raise Conflict(
+                f"job {job_id} has ended ({stored.state.value}) and its progress expired: start a new batch",
+                field="job_id",
+            )
+        self.settle(job_id)
+        status = self.progress.status(job_id)
+        if status.state is JobState.QUEUED:
+            raise Conflict(
+                f"job {job_id} is queued: no worker has taken up its fan-out (is a `kgplatform worker` "
+                "consuming planning running?)",
+                field="job_id",
+            )
+        stalled = status.state is JobState.FAILED and (status.message or "").startswith(STALLED)
+        if status.state.finished and not stalled:
+            raise Conflict(
+                f"job {job_id} has ended ({status.state.value}): only a running or stalled batch is resumed",
+                field="job_id",
+            )
+        if not status.state.finished and status.waiting is None:
+            # Its chunks are being counted: sent again, every chunk still queued would be planned twice.
+            raise Conflict(
+                f"job {job_id} is running and not silent (its `waiting` is empty): only a batch that has "
+                "gone silent, or that the stall check failed, is resumed",
+                field="job_id",
+            )
+        if not (self.lock.acquire(job_id) or (self.running_batch() is None and self.lock.acquire(job_id))):
+            holder = self.lock.holder() or "another batch"
+            raise Conflict(
+                f"batch {holder} holds the batch lock; resume {job_id} once it has ended",
+                field="job",
+                job_id=holder,
+            )
+        if stalled and not self.progress.reopen(job_id):
+            self.lock.release(job_id)
+            raise Conflict(f"job {job_id} changed meanwhile; read it again", field="job_id")
+        self.progress.touch(job_id)
+        try:
+            send(RECOMPUTE_ALL, args=(job_id, status.curriculum_id, None))
+        except BaseException:
+            if stalled:  # reopened for nothing: as it was, lock freed (it would block the next night's batch)
+                with contextlib.suppress(Exception):
+                    self.fail(job_id, status.message or STALLED, summary_required=False)
+            raise
+        return self.progress.status(job_id)
 
     def fail(self, job_id: str, reason: str, *, summary_required: bool = True) -> JobStatus:
         """Marks an unfinished job failed with `reason` (a finished one keeps its state), saves its
@@ -287,13 +346,18 @@ class JobService:
         return sorted(jobs.values(), key=lambda job: (job.created_at, job.id), reverse=True)[:limit]
 
 
-def stalled_message(missing: list[int], silent_s: float, shown: int = 20) -> str:
-    """Why a stalled batch failed, naming the chunks never counted (the first `shown` of them)."""
+def stalled_message(missing: list[int], silent_s: float, job_id: str | None = None, shown: int = 20) -> str:
+    """Why a stalled batch failed, naming the chunks never counted (the first `shown` of them), and how to
+    plan their learners (`JobService.resume`)."""
+    resume = f"; `kgplatform jobs resume {job_id}` sends them again" if job_id else ""
     if not missing:
-        return f"stalled: no sign of life for over {silent_s:,.0f} s before its fan-out split it into chunks"
+        return (
+            f"stalled: no sign of life for over {silent_s:,.0f} s before its fan-out split it into chunks"
+            + resume.replace("them again", "its fan-out again")
+        )
     names = ", ".join(str(c) for c in missing[:shown])
     more = f" and {len(missing) - shown:,} more" if len(missing) > shown else ""
     return (
         f"stalled: no sign of life for over {silent_s:,.0f} s (visibility timeout + hard limit + restore "
-        f"sweep); chunk(s) never counted: {names}{more}"
+        f"sweep); chunk(s) never counted: {names}{more}{resume}"
     )

@@ -127,6 +127,30 @@ def post_cancel(
     return job_service(request, graph, settings).cancel(job_id, by=who.actor)
 
 
+@router.post(
+    "/jobs/{job_id}/resume",
+    summary="Send a silent or stalled batch's chunks never counted again (admin)",
+    responses={
+        409: {
+            "description": "The job is queued (no worker has taken it up), has ended otherwise than stalled, "
+            "or another batch holds the batch lock"
+        }
+    },
+)
+def post_resume(
+    job_id: Annotated[str, Path(min_length=1, max_length=200)],
+    request: Request,
+    graph: GraphDep,
+    settings: SettingsDep,
+    _: AdminPrincipal,
+) -> JobStatus:
+    """200 with the job, running: its fan-out is sent again and sends every chunk not yet counted, for the
+    batch's first moment, so the learners a dead worker or a dropped message held back are planned now (a
+    chunk still held by a worker is counted once). A batch the stall check failed is reopened first. 404
+    for an unknown job; 409 as listed. The same as `kgplatform jobs resume`."""
+    return job_service(request, graph, settings).resume(job_id, send_task(request))
+
+
 def request_plan_recomputes(
     request: Request, rows: Iterable[Any], accepted: Iterable[str], rejected: Iterable[int] = ()
 ) -> int:

@@ -94,6 +94,41 @@ def test_an_admin_cancels_a_queued_batch_and_the_lock_is_free_for_the_next(api: 
     assert api.call("POST", "/jobs/recompute", role=Role.ADMIN).status_code == 202  # the lock was freed
 
 
+def test_an_admin_resumes_a_stalled_batch(api: Api, settings: Settings) -> None:
+    """POST /jobs/{id}/resume sends a stalled batch's fan-out again under its id (a review, s36)."""
+    from kgplatform.jobs.progress import job_key
+
+    job_id = api.call("POST", "/jobs/recompute", role=Role.ADMIN).json()["id"]
+    assert api.call("POST", f"/jobs/{job_id}/resume", role=Role.ADMIN).status_code == 409  # queued
+    client = api.client.app.state.redis
+    jobs = JobService(client, api.graph, settings.workers)
+    assert jobs.progress.start(job_id, total=20, chunks_total=2)
+    quiet = datetime.fromtimestamp(datetime.now(UTC).timestamp() - 300, UTC)
+    client.hset(job_key(job_id), "updated_at", quiet.isoformat())
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app
+
+    shown = CliRunner().invoke(app, ["jobs", "list", "--limit", "1"], terminal_width=250)
+    assert shown.exit_code == 0, shown.output
+    # "running 0/20" alone read as a batch at work.
+    assert "silent 30" in shown.output, shown.output  # 300 s, or 301 on a slow read
+    assert f"20 learners not planned (`kgplatform jobs resume {job_id}`)" in shown.output
+    silent = datetime.fromtimestamp(datetime.now(UTC).timestamp() - settings.workers.stall_after_s - 60, UTC)
+    client.hset(job_key(job_id), "updated_at", silent.isoformat())
+    stalled = api.call("GET", f"/jobs/{job_id}", role=Role.SERVICE).json()
+    assert stalled["state"] == "failed" and stalled["message"].startswith("stalled:")
+    assert api.call("POST", f"/jobs/{job_id}/resume", role=Role.SERVICE).status_code == 403
+    api.client.app.state.sent.clear()
+    resumed = api.call("POST", f"/jobs/{job_id}/resume", role=Role.ADMIN)
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["state"] == "running" and resumed.json()["message"] is None
+    assert api.client.app.state.sent == [(RECOMPUTE_ALL, (job_id, None, None))]
+    busy = api.call("POST", "/jobs/recompute", role=Role.ADMIN)  # the resumed batch holds the lock
+    assert busy.status_code == 409 and busy.json()["job_id"] == job_id, busy.text
+    assert api.call("POST", "/jobs/no-such-job/resume", role=Role.ADMIN).status_code == 404
+
+
 def test_a_batch_that_could_not_be_queued_leaves_the_lock_free(api: Api) -> None:
     def broker_down(name: str, args: tuple[object, ...]) -> None:
         raise ConnectionError("broker unreachable")
