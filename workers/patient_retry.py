@@ -5,7 +5,10 @@ Celery sends a task's retry as a new message; when that send fails (Redis, the b
 outage that made it retry) had its retry refused and was lost for good, its batch holding the batch lock
 until the stall check failed it (72 min by default), and a night starting in that window was skipped (a
 review, 2 December). Here the send is tried again, with backoff, for `RETRY_SEND_WINDOW_S`: a Redis restart
-takes seconds. A longer outage ends as before (the stall check, `kgplatform jobs show` says so).
+takes seconds. A longer outage drops the run as before, now logged as an error and counted
+(`kgp_task_retries_dropped_total{task}`): an on-demand drain loses nothing (its learners stay in the due set,
+which beat's sweep drains), a batch chunk's learners are held back until `kgplatform jobs resume` (the job's
+`waiting` row says so, and the stall check fails it later).
 
 kombu's own publish retry (`retry_policy`) was measured and not used: after Redis came back its reconnect
 failed with `AttributeError: 'NoneType' object has no attribute 'client'` (kombu 5.7's Redis transport
@@ -51,7 +54,10 @@ class PatientRetryTask(Task):
                 # task's error once max_retries is spent: both pass through.
                 return super().retry(*args, **kwargs)
             except Reject as refused:
-                if not isinstance(refused.reason, BROKER_AWAY) or time.monotonic() + pause > deadline:
+                if not isinstance(refused.reason, BROKER_AWAY):
+                    raise
+                if time.monotonic() + pause > deadline:
+                    self.dropped(refused.reason, window)
                     raise
                 log.warning(
                     "%s[%s]: its retry could not be sent (%s); trying again in %.1f s",
@@ -62,3 +68,19 @@ class PatientRetryTask(Task):
                 )
                 self.sleep(pause)
                 pause = min(pause * 2, 4.0)
+
+    def dropped(self, reason: BaseException, window: float) -> None:
+        """Said and counted (`kgp_task_retries_dropped_total`): only a warning per attempt said it before, and
+        an operator could not tell from the metrics that a run was gone (a review, s36)."""
+        from kgplatform.jobs.metrics import RETRIES_DROPPED
+
+        RETRIES_DROPPED.labels(self.name).inc()
+        log.error(
+            "%s[%s]: its retry could not be sent for %.0f s (%s): Celery drops this run. An on-demand "
+            "drain's learners stay due (beat's sweep drains them); a batch chunk's wait for `kgplatform jobs "
+            "resume`",
+            self.name,
+            self.request.id,
+            window,
+            reason,
+        )

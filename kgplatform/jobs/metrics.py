@@ -1,4 +1,5 @@
-"""Prometheus metrics of the workers: task durations and outcomes, plans recomputed, queue depth.
+"""Prometheus metrics of the workers: task durations and outcomes, plans recomputed, retries dropped, queue
+depth and the on-demand due set.
 
 Prefork workers run tasks in child processes, so task metrics use prometheus-client's multiprocess
 mode: each process writes its samples under one directory (`PROMETHEUS_MULTIPROC_DIR`, set by
@@ -11,13 +12,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 
 import redis
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+
+from kgplatform.jobs.due import DUE_KEY
 
 log = logging.getLogger(__name__)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -40,13 +44,24 @@ ONDEMAND_DROPPED = Counter(
     "(kgplatform.jobs.drain.MAX_FAILURES times).",
 )
 
+RETRIES_DROPPED = Counter(
+    "kgp_task_retries_dropped_total",
+    "Task runs whose retry the broker refused for the whole send window (workers.patient_retry), so Celery "
+    "dropped them: an on-demand drain's learners stay in the due set (beat's sweep drains them); a batch "
+    "chunk's learners wait for `kgplatform jobs resume`.",
+    ["task"],
+)
+
 
 class QueueDepthCollector(Collector):
     """Messages waiting in each broker queue, and messages taken but not yet acknowledged."""
 
-    def __init__(self, client: redis.Redis, queues: Sequence[str]) -> None:
+    def __init__(
+        self, client: redis.Redis, queues: Sequence[str], clock: Callable[[], float] = time.time
+    ) -> None:
         self.client = client
         self.queues = list(queues)
+        self.clock = clock
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         waiting = GaugeMetricFamily(
@@ -62,7 +77,9 @@ class QueueDepthCollector(Collector):
                 for level in PRIORITY_LEVELS:
                     pipe.llen(queue + PRIORITY_SEPARATOR + level)
             pipe.hlen("unacked")
-            lengths = pipe.execute()
+            pipe.zcard(DUE_KEY)
+            pipe.zrange(DUE_KEY, 0, 0, withscores=True)
+            *lengths, owed, earliest = pipe.execute()
         except redis.RedisError as error:
             log.warning("queue depth unavailable: %s", error)
             return
@@ -72,6 +89,19 @@ class QueueDepthCollector(Collector):
         unacked.add_metric([], float(lengths[-1]))
         yield waiting
         yield unacked
+        # The on-demand backlog: learners owed a plan, and how long past its due time (or its drain's lease
+        # end) the earliest waits. Drains run every few seconds, so an overdue time that keeps growing says
+        # nothing drains the set (no worker on `ondemand`, beat's sweep not running), where the queue depth
+        # stays 0 (a review, s36).
+        yield GaugeMetricFamily(
+            "kgp_ondemand_due_learners", "Learners in the on-demand due set (owed a plan).", value=float(owed)
+        )
+        overdue = max(0.0, self.clock() - float(earliest[0][1])) if earliest else 0.0
+        yield GaugeMetricFamily(
+            "kgp_ondemand_overdue_seconds",
+            "How long past its due time (or lease end) the earliest learner of the due set waits; 0 if none.",
+            value=overdue,
+        )
 
 
 def metrics_registry(client: redis.Redis, queues: Sequence[str]) -> CollectorRegistry:
@@ -84,6 +114,7 @@ def metrics_registry(client: redis.Redis, queues: Sequence[str]) -> CollectorReg
         registry.register(TASK_SECONDS)
         registry.register(PLANS_RECOMPUTED)
         registry.register(ONDEMAND_DROPPED)
+        registry.register(RETRIES_DROPPED)
     registry.register(QueueDepthCollector(client, queues))
     return registry
 

@@ -54,3 +54,27 @@ def test_every_task_that_retries_waits_for_the_broker() -> None:
     assert retrying and all(isinstance(t, PatientRetryTask) for t in retrying), [
         t.name for t in retrying if not isinstance(t, PatientRetryTask)
     ]
+
+
+def test_a_retry_dropped_after_the_window_is_counted_and_logged_as_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only warnings per attempt said it before: no metric told an operator that a run was gone (s36)."""
+    from kgplatform.jobs.metrics import RETRIES_DROPPED
+
+    counted = RETRIES_DROPPED.labels(tasks.recompute_due.name)
+    before = counted._value.get()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        away = Reject(OperationalError("refused"), requeue=False)
+        _sends(monkeypatch, [away] * 100)
+        monkeypatch.setattr(PatientRetryTask, "send_window_s", 0.0)
+        with pytest.raises(Reject), caplog.at_level("ERROR"):
+            tasks.recompute_due.retry(exc=RuntimeError("x"))
+    assert counted._value.get() == before + 1
+    assert any("Celery drops this run" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    # Another refusal (not the broker away) is not such a drop.
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _sends(monkeypatch, [Reject(ValueError("cannot serialise"), requeue=False)])
+        with pytest.raises(Reject):
+            tasks.recompute_due.retry(exc=RuntimeError("x"))
+    assert counted._value.get() == before + 1
