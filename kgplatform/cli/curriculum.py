@@ -91,6 +91,12 @@ def import_curriculum(
         None, "--curriculum-id", help="Target curriculum (default: the id the JSON or curriculum.csv names)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Import a file exported over HTTP (it records that export) even though its curriculum changed "
+        "since, replacing those changes; without it such an import is refused.",
+    ),
 ) -> None:
     """Import a curriculum file into the graph, printing the per-row report."""
     from kgplatform.curriculum.import_service import run_import
@@ -116,7 +122,15 @@ def import_curriculum(
         )
         return
     with graph_session() as graph:
-        report = run_import(graph, raw, target, actor=cli_actor(), dry_run=dry_run, skip_invalid=skip_invalid)
+        report = run_import(
+            graph,
+            raw,
+            target,
+            actor=cli_actor(),
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            overwrite=overwrite,
+        )
     print_import_report(report, as_json)
 
 

@@ -26,6 +26,18 @@ from kgplatform.curriculum.models import (
 )
 
 
+class BasedOn(BaseModel):
+    """What an exported file was exported from: the curriculum and its ETag at the export. Imported back into
+    that curriculum without If-Match, the file is refused (412) when the curriculum changed since, so a file
+    edited offline for days never silently reverts the edits colleagues made meanwhile; imported into another
+    curriculum (a copy), it is not checked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    curriculum_id: str
+    etag: str
+
+
 class CurriculumDocument(BaseModel):
     """A whole curriculum in the exchange format; row order is kept (it numbers the report's rows)."""
 
@@ -36,9 +48,13 @@ class CurriculumDocument(BaseModel):
     prerequisites: list[PrerequisiteIn] = Field(default_factory=list)
     tasks: list[TaskIn] = Field(default_factory=list)
 
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """The JSON text, each row's `id` first so that files read well."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+    def to_json(self, *, indent: int | None = 2, based_on: BasedOn | None = None) -> str:
+        """The JSON text, each row's `id` first so that files read well; `based_on` (the HTTP export's)
+        first of all, left out when None (the shape of documents before it)."""
+        data = self.to_dict()
+        if based_on is not None:
+            data = {"based_on": based_on.model_dump(), **data}
+        return json.dumps(data, indent=indent, ensure_ascii=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
@@ -65,11 +81,23 @@ class ImportedCurriculum(TypedDict, total=False):
     description: Description
 
 
+class ImportedBasedOn(TypedDict):
+    """What the export this file came from recorded (`GET /curricula/{id}/export` writes it): imported into
+    that curriculum without If-Match or `overwrite=true`, the file is refused (412) once the curriculum
+    changed since."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    curriculum_id: str
+    etag: str
+
+
 class ImportDocument(TypedDict, total=False):
     """A curriculum's concepts, prerequisites and tasks; rows merge by id with what is stored."""
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
+    based_on: ImportedBasedOn
     curriculum: ImportedCurriculum | None
     concepts: list[ConceptIn]
     prerequisites: list[PrerequisiteIn]

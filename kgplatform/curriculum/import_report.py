@@ -6,6 +6,7 @@ designer sees one account of an import wherever they started it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -64,6 +65,22 @@ class FieldChange(BaseModel):
         return f"{self.entity.value} {self.id!r} {self.field}: {self.old!r} -> {self.new!r}"
 
 
+class ChangesSince(BaseModel):
+    """The curriculum's audit entries newer than the export a file records (`based_on`): what an import of
+    that file would overwrite unseen. `actor` and `at` are the newest entry's."""
+
+    entries: int
+    actors: list[str] = Field(default_factory=list)
+    actor: str | None = None
+    at: datetime | None = None
+
+    def describe(self) -> str:
+        when = f" at {self.at.isoformat()}" if self.at is not None else ""
+        others = len(self.actors) - 1
+        who = f"{self.actor}{f' and {others} other(s)' if others > 0 else ''}"
+        return f"{self.entries} change(s) since, the newest by {who}{when}"
+
+
 # A report lists at most this many changed values (and says how many there were): enough to review a
 # designer's edit, not a megabyte for a re-import that changes every row.
 MAX_REPORTED_CHANGES = 200
@@ -99,6 +116,14 @@ class ImportReport(BaseModel):
     # refused (412) if anyone changed the curriculum since, instead of also overwriting edits the dry run's
     # report never showed (the page does; a review, s35).
     etag: str | None = None
+    # The ETag of the export the file says it was made from (`based_on`), when that export was of this
+    # curriculum (a file imported into another, a copy, is not checked); `based_on_current` says whether the
+    # curriculum is still in that state (None: not known, e.g. no `based_on`, or the curriculum is new), and
+    # `changed_since` what changed since. A real import without If-Match or `overwrite` is refused (412)
+    # when it is not; the page asks the designer before importing such a file.
+    based_on: str | None = None
+    based_on_current: bool | None = None
+    changed_since: ChangesSince | None = None
 
     @property
     def has_errors(self) -> bool:

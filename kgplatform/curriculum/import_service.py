@@ -31,15 +31,28 @@ def run_import(
     skip_invalid: bool = False,
     batch_size: int = import_store.DEFAULT_BATCH_SIZE,
     if_match: str | None = None,
+    overwrite: bool = False,
 ) -> ImportReport:
     """Validates `raw` against the graph and, unless refused, writes the valid rows; a dry run writes them
     in a transaction that it rolls back, so its created/updated/unchanged counts are exact. `if_match`:
-    the curriculum's ETag from an export; when it changed since, nothing is written (412)."""
+    the curriculum's ETag from an export; when it changed since, nothing is written (412). The same holds,
+    without If-Match, for the export the file itself records (`raw.based_on`) when it is of this curriculum,
+    unless `overwrite`: a file edited offline for days no longer has the export's ETag header."""
     started = perf_counter()
     existing = import_store.load_existing(graph, curriculum_id, raw)
     with gc_paused():
         plan = validate_import(raw, curriculum_id, existing, dry_run=dry_run, skip_invalid=skip_invalid)
     report = plan.report
+    based_on = None
+    if raw.based_on is not None:
+        if raw.based_on.curriculum_id == curriculum_id:
+            based_on = report.based_on = raw.based_on.etag
+        else:
+            # A copy: another curriculum's edits are no reason to refuse it, so it is not checked.
+            report.notes.append(
+                f"the file was exported from curriculum {raw.based_on.curriculum_id!r}: imported as a copy, "
+                "not checked for edits made there since the export"
+            )
     if plan.document is not None:
         document = plan.document
 
@@ -61,9 +74,13 @@ def run_import(
             commit=not dry_run,
             columns=raw.columns,
             if_match=if_match,
+            based_on=based_on,
+            overwrite=overwrite,
         )
         report.outcome = written.outcome
         report.etag = written.etag
+        report.based_on_current = written.based_on_current
+        report.changed_since = written.changed_since
         report.changes = written.changes[:MAX_REPORTED_CHANGES]
         report.changes_total = len(written.changes)
         report.accepted = True
@@ -78,6 +95,7 @@ def run_import(
             + (f", skipping {skipped} invalid row(s)" if skipped else "")
             + f": {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged"
             + _curriculum_part(written.curriculum)
+            + _based_on_part(written)
         )
     report.seconds = round(perf_counter() - started, 3)
     return report
@@ -86,6 +104,13 @@ def run_import(
 def _curriculum_part(outcome: Outcome) -> str:
     """The curriculum itself in the summary, when the import changed its name or description."""
     return "; the curriculum's name or description changed" if outcome.updated else ""
+
+
+def _based_on_part(written: import_store.WriteResult) -> str:
+    """The file's export in the summary, when the curriculum changed since it (an overwrite, or a dry run)."""
+    if written.based_on_current is not False or written.changed_since is None:
+        return ""
+    return f"; the file is based on an older state of the curriculum: {written.changed_since.describe()}"
 
 
 def curriculum_etag(graph: Graph, curriculum_id: str) -> str:

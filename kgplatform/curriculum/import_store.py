@@ -13,14 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from neo4j import ManagedTransaction, Transaction
+from neo4j.time import DateTime
 from pydantic import BaseModel
 
 from kgplatform.curriculum import audit, store
 from kgplatform.curriculum.document import CurriculumDocument
-from kgplatform.curriculum.import_report import Entity, FieldChange, Outcome
+from kgplatform.curriculum.import_report import ChangesSince, Entity, FieldChange, Outcome
 from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
@@ -231,6 +233,10 @@ class WriteResult:
     # The curriculum's ETag as the import found it, under its locks and before its writes (None for a
     # curriculum it creates): what a dry run's report was computed against (`ImportReport.etag`).
     etag: str | None = None
+    # Against the file's `based_on` (the export it records): whether the curriculum is still in that state,
+    # and what changed since (None when the file records none, or the import created the curriculum).
+    based_on_current: bool | None = None
+    changed_since: ChangesSince | None = None
 
 
 def changes_anything(curriculum: Outcome, outcome: Mapping[Entity, Outcome]) -> bool:
@@ -258,11 +264,15 @@ def write_import(
     commit: bool = True,
     columns: Mapping[Entity, frozenset[str]] | None = None,
     if_match: str | None = None,
+    based_on: str | None = None,
+    overwrite: bool = False,
 ) -> WriteResult:
     """Writes the rows and, if anything changed, the 'import' audit entries (rolled back unless `commit`):
     the curriculum's and each entity's outcome, and the values replaced. `columns`: the CSV files' columns
     (`kept_fields`). `if_match`: the curriculum's ETag as exported, parsed as an edit's is (a weak `W/`
-    form matches); a curriculum changed since is a 412, nothing written."""
+    form matches); a curriculum changed since is a 412, nothing written. `based_on`: the ETag of the export
+    the file records it was made from, of this curriculum; without If-Match (which wins) and `overwrite`, a
+    real import of a file based on an older state is a 412 too, naming what changed since."""
     accepted = parse_import_if_match(if_match)  # before any write: a header naming nothing is a 422
     data = document.model_dump(mode="json")
     curriculum_id = document.curriculum.id
@@ -332,6 +342,25 @@ def write_import(
                     field=IF_MATCH,
                     current_etag=current,
                 )
+        # The file's own record of its export: the guard of a file edited offline for days, whose ETag
+        # header the designer no longer has. Reported by every run; refusing only a real import that sent
+        # neither If-Match nor `overwrite`. A curriculum the import creates has nothing to overwrite.
+        based_on_current, changed_since = None, None
+        if based_on is not None and found_etag is not None:
+            based_on_current = found_etag == based_on
+            if not based_on_current:
+                changed_since = changes_since(tx, curriculum_id, based_on)
+                if commit and accepted is None and not overwrite:
+                    raise PreconditionFailed(
+                        f"the curriculum changed since this file was exported ({based_on}; now "
+                        f"{found_etag}): {changed_since.describe()}; nothing was written: export it again "
+                        "and reapply your changes, or import with ?overwrite=true (the CLI: --overwrite) to "
+                        "replace those changes with the file's rows",
+                        field="based_on",
+                        current_etag=found_etag,
+                        based_on=based_on,
+                        changed_since=changed_since.model_dump(mode="json"),
+                    )
         rows = _run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)
         recheck(
             ExistingGraph(
@@ -367,6 +396,12 @@ def write_import(
                 **{e.value: o.model_dump() for e, o in outcome.items()},
                 "notes": list(notes),
             }
+            # How the import was guarded, in its trail: the export the file records, and an override.
+            if based_on is not None:
+                summary["based_on"] = based_on
+                summary["based_on_current"] = based_on_current
+            if overwrite:
+                summary["overwrite"] = True
             entry = audit.entry(
                 actor=actor,
                 action=AuditAction.IMPORT,
@@ -381,7 +416,14 @@ def write_import(
         # do), not a new task id or a retitled task (a review, s28).
         if relinked:
             store.bump_revision(tx)
-        return WriteResult(curriculum, outcome, field_changes(replaced), etag=found_etag)
+        return WriteResult(
+            curriculum,
+            outcome,
+            field_changes(replaced),
+            etag=found_etag,
+            based_on_current=based_on_current,
+            changed_since=changed_since,
+        )
 
     with graph.session() as session:
         if commit:
@@ -399,3 +441,15 @@ def curriculum_etag(tx: Tx, curriculum_id: str) -> str | None:
     None when it does not exist. Run in the import's own transaction, or in a read of its own."""
     rows = _run(tx, "curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
     return f'{CURRICULUM_ETAG_START}{rows[0]["changed_at"].iso_format()}"' if rows else None
+
+
+def changes_since(tx: Tx, curriculum_id: str, etag: str) -> ChangesSince:
+    """The curriculum's audit entries newer than the time `etag` (a curriculum ETag) names. An ETag whose
+    time cannot be read (a file's record edited by hand) counts every entry."""
+    try:
+        since = DateTime.from_iso_format(etag.removeprefix(CURRICULUM_ETAG_START).removesuffix('"'))
+    except (ValueError, TypeError, AttributeError):
+        since = DateTime(1, 1, 1, tzinfo=UTC)
+    [row] = _run(tx, "curriculum/read_changes_since", curriculum_id=curriculum_id, since=since)
+    at = row["at"].to_native() if row["at"] is not None else None
+    return ChangesSince(entries=row["entries"], actors=sorted(row["actors"]), actor=row["actor"], at=at)

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kgplatform.curriculum.document import CurriculumDocument
+from kgplatform.curriculum.document import BasedOn, CurriculumDocument
 from kgplatform.curriculum.import_report import Entity, RowError
+from kgplatform.curriculum.versions import CURRICULUM_ETAG_START
 from kgplatform.errors import ValidationFailed
 
 Row = dict[str, Any]
@@ -41,8 +42,11 @@ CSV_FILES = {
 CURRICULUM_FILE = "curriculum.csv"
 # Every CSV an import reads: curriculum.csv is optional (exports before it existed lack it).
 INPUT_FILES = {Entity.CURRICULUM: CURRICULUM_FILE, **CSV_FILES}
+# curriculum.csv's columns saying what an export was made from (`BasedOn`): the HTTP export writes them,
+# an import reads them (and takes them out of the curriculum's row); files without them import unguarded.
+BASED_ON_COLUMNS = ("based_on_curriculum_id", "based_on_etag")
 CSV_COLUMNS = {
-    Entity.CURRICULUM: ("id", "name", "description"),
+    Entity.CURRICULUM: ("id", "name", "description", *BASED_ON_COLUMNS),
     Entity.CONCEPT: ("id", "name", "description", "tags", "difficulty"),
     Entity.PREREQUISITE: ("prerequisite", "concept", "weight"),
     Entity.TASK: ("id", "title", "kind", "difficulty", "estimated_minutes", "concepts"),
@@ -98,6 +102,8 @@ class RawDocument:
     # Keys a JSON row gives more than once, by entity and 0-based row: JSON keeps only the last value, so
     # validation refuses the row rather than import a value the designer may not have meant.
     repeated_keys: dict[Entity, dict[int, list[str]]] = field(default_factory=dict)
+    # What the file says it was exported from (the JSON's `based_on`, curriculum.csv's based_on_* columns).
+    based_on: BasedOn | None = None
 
     def rows_of(self, entity: Entity) -> list[Any]:
         return {
@@ -163,12 +169,14 @@ def parse_json(text: str | bytes) -> RawDocument:
             file_errors=[RowError(entity=Entity.FILE, message="the document must be a JSON object")]
         )
     raw = RawDocument()
-    unknown = sorted(set(data) - {"curriculum", *JSON_SECTIONS})
+    unknown = sorted(set(data) - {"based_on", "curriculum", *JSON_SECTIONS})
     for key in unknown:
         raw.file_errors.append(RowError(entity=Entity.FILE, field=key, message=f"unknown section {key!r}"))
     for key in _repeated(data):
         message = f"repeated section {key!r}: give it once (JSON keeps only the last; the others are lost)"
         raw.file_errors.append(RowError(entity=Entity.FILE, field=key, message=message))
+    if "based_on" in data:
+        raw.based_on = _based_on(data["based_on"], raw.file_errors, "based_on")
     curriculum = data.get("curriculum")
     if curriculum is not None and not isinstance(curriculum, dict):
         raw.file_errors.append(RowError(entity=Entity.FILE, field="curriculum", message="must be an object"))
@@ -187,6 +195,25 @@ def parse_json(text: str | bytes) -> RawDocument:
         if repeats:
             raw.repeated_keys[entity] = repeats
     return _within_row_limit(raw)
+
+
+def _based_on(value: Any, errors: list[RowError], where: str) -> BasedOn | None:
+    """A file's record of the export it came from, or None with a file error: a record that cannot be read
+    refuses the file, as importing it unguarded would drop the very check the record asks for."""
+    if (
+        isinstance(value, dict)
+        and set(value) == {"curriculum_id", "etag"}
+        and all(isinstance(v, str) and v for v in value.values())
+        and value["etag"].startswith(CURRICULUM_ETAG_START)
+        and value["etag"].endswith('"')
+    ):
+        return BasedOn(curriculum_id=value["curriculum_id"], etag=value["etag"])
+    message = (
+        'must be what the export wrote: {"curriculum_id": ..., "etag": ""curriculum@...""}; '
+        "remove it to import without checking for edits made since the export"
+    )
+    errors.append(RowError(entity=Entity.FILE, field=where, message=message))
+    return None
 
 
 def _within_row_limit(raw: RawDocument) -> RawDocument:
@@ -245,7 +272,13 @@ def _comma_tags_note(rows: list[Row], lines: list[int]) -> str | None:
 
 def _set_curriculum(raw: RawDocument, rows: list[Row]) -> None:
     if len(rows) == 1:
-        raw.curriculum = rows[0]
+        row = rows[0]
+        record = {
+            column.removeprefix("based_on_"): row.pop(column) for column in BASED_ON_COLUMNS if column in row
+        }
+        if record:  # both cells empty (or the columns absent): a file without the record, as before
+            raw.based_on = _based_on(record, raw.file_errors, f"{CURRICULUM_FILE}:based_on")
+        raw.curriculum = row
         return
     message = f"must hold one row under its header, found {len(rows)}"
     raw.file_errors.append(RowError(entity=Entity.FILE, field=CURRICULUM_FILE, message=message))
@@ -610,25 +643,29 @@ def _plain_cell(entity: Entity, row: Row, column: str) -> Any:
     return "" if value is None else value
 
 
-def curriculum_to_csv(document: CurriculumDocument) -> str:
-    """curriculum.csv: the curriculum's own row, so that its name and description travel with the rows."""
-    columns = CSV_COLUMNS[Entity.CURRICULUM]
+def curriculum_to_csv(document: CurriculumDocument, based_on: BasedOn | None = None) -> str:
+    """curriculum.csv: the curriculum's own row, so that its name and description travel with the rows, and
+    with `based_on` (the HTTP export's) what it was exported from, in two more columns."""
+    columns = [c for c in CSV_COLUMNS[Entity.CURRICULUM] if c not in BASED_ON_COLUMNS]
+    row = document.curriculum.model_dump(mode="json", include=set(columns))
+    if based_on is not None:
+        columns += BASED_ON_COLUMNS
+        row |= {"based_on_curriculum_id": based_on.curriculum_id, "based_on_etag": based_on.etag}
     out = io.StringIO()
     write = _row_writer(out, columns)
-    row = document.curriculum.model_dump(mode="json", include=set(columns))
     write({column: _protect_text(value) for column, value in row.items()})
     return out.getvalue()
 
 
-def export_csv_files(document: CurriculumDocument) -> dict[str, str]:
+def export_csv_files(document: CurriculumDocument, based_on: BasedOn | None = None) -> dict[str, str]:
     """Every CSV an export writes (zip or folder), by file name: curriculum.csv, then the three kinds."""
-    return {CURRICULUM_FILE: curriculum_to_csv(document), **document_to_csv_tables(document)}
+    return {CURRICULUM_FILE: curriculum_to_csv(document, based_on), **document_to_csv_tables(document)}
 
 
-def document_to_zip(document: CurriculumDocument) -> bytes:
+def document_to_zip(document: CurriculumDocument, based_on: BasedOn | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in export_csv_files(document).items():
+        for name, text in export_csv_files(document, based_on).items():
             archive.writestr(name, text)
     return buffer.getvalue()
 

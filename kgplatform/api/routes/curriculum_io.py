@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from kgplatform.api.content_type import is_json
 from kgplatform.api.deps import DesignerPrincipal, GraphDep, ReaderPrincipal
 from kgplatform.api.documented_bodies import documented_body
-from kgplatform.curriculum.document import ImportDocument
+from kgplatform.curriculum.document import BasedOn, ImportDocument
 from kgplatform.curriculum.import_report import ImportReport
 from kgplatform.curriculum.import_service import curriculum_etag, export_document, run_import
 from kgplatform.curriculum.io import (
@@ -125,7 +125,12 @@ IMPORT_BODY = {
     "/{curriculum_id:path}/import",
     summary="Import concepts, prerequisites and tasks (JSON, CSV, zip)",
     openapi_extra=IMPORT_BODY,
-    responses={412: {"description": "If-Match sent, and the curriculum changed since that export"}},
+    responses={
+        412: {
+            "description": "The curriculum changed since the export: the one If-Match names, or, without "
+            "If-Match and `overwrite`, the one the file records (`based_on`); nothing was written"
+        }
+    },
 )
 @documented_body(ImportDocument)
 async def import_curriculum(
@@ -137,12 +142,21 @@ async def import_curriculum(
     skip_invalid: Annotated[
         bool, Query(description="Write the valid rows and list the skipped ones")
     ] = False,
+    overwrite: Annotated[
+        bool,
+        Query(
+            description="Import a file that records an export of this curriculum (`based_on`) even though "
+            "the curriculum changed since, replacing those changes (the audit entry says so); without it, "
+            "and without If-Match, such an import is refused (412)"
+        ),
+    ] = False,
     if_match: Annotated[
         str | None,
         Header(
             alias="If-Match",
             description="Optional: the ETag of the export this file was made from. When the curriculum "
-            "changed since, nothing is written (412): another designer's edit is never overwritten unseen.",
+            "changed since, nothing is written (412): another designer's edit is never overwritten unseen. "
+            "When sent, it is the check, in place of the file's own `based_on`.",
         ),
     ] = None,
 ) -> ImportReport:
@@ -157,6 +171,7 @@ async def import_curriculum(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
         if_match=if_match,
+        overwrite=overwrite,
     )
     if report.errors and not dry_run and not report.imported:
         first = report.errors[0]
@@ -180,7 +195,10 @@ async def import_curriculum(
             "headers": {
                 "ETag": {
                     "description": "The curriculum's state (its newest audit entry): send it as the "
-                    "import's If-Match so that an import never overwrites an edit made since",
+                    "import's If-Match so that an import never overwrites an edit made since. The file "
+                    "records it too (JSON: `based_on`; CSV: curriculum.csv's based_on_curriculum_id and "
+                    "based_on_etag), so that importing it back later without If-Match is refused (412) "
+                    "once the curriculum changed",
                     "schema": {"type": "string"},
                 }
             },
@@ -197,13 +215,18 @@ def export_curriculum(
     # import with it is refused (safe), never the reverse.
     etag = curriculum_etag(graph, curriculum_id)
     document = export_document(graph, curriculum_id)
+    # The file says what it was exported from: a designer who edits it offline for days and imports it
+    # from a script or the page no longer has this response's ETag header.
+    based_on = BasedOn(curriculum_id=curriculum_id, etag=etag)
     if format == "csv":
         return Response(
-            document_to_zip(document),
+            document_to_zip(document, based_on),
             media_type="application/zip",
             headers={
                 "Content-Disposition": f'attachment; filename="{_safe_filename(curriculum_id)}.zip"',
                 "ETag": etag,
             },
         )
-    return Response(document.to_json(), media_type="application/json", headers={"ETag": etag})
+    return Response(
+        document.to_json(based_on=based_on), media_type="application/json", headers={"ETag": etag}
+    )

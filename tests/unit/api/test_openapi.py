@@ -238,12 +238,16 @@ def test_the_import_body_is_documented_from_the_row_models() -> None:
     schema = body_schema("/curricula/{curriculum_id}/import")
     assert schema == {"$ref": "#/components/schemas/ImportDocument"}
     document = DOCUMENT["components"]["schemas"]["ImportDocument"]
-    assert set(document["properties"]) == {"curriculum", *JSON_SECTIONS}
+    assert set(document["properties"]) == {"based_on", "curriculum", *JSON_SECTIONS}
     assert document["properties"]["concepts"]["items"] == {"$ref": "#/components/schemas/ConceptIn"}
     check = validator(schema)
     exported = generate_curriculum(5, seed=1, curriculum_id="c-1").to_dict()
     assert check.is_valid(exported)
     assert check.is_valid({"concepts": exported["concepts"]})  # every member may be left out
+    # What the HTTP export records of itself (`based_on`) is part of the document, and must be whole.
+    based_on = {"curriculum_id": "c-1", "etag": '"curriculum@2026-12-03T06:00:00+00:00"'}
+    assert check.is_valid({"based_on": based_on, **exported})
+    assert not check.is_valid({"based_on": {"etag": based_on["etag"]}, **exported})
     assert check.is_valid({"curriculum": {"name": "Algebra"}})
     assert not check.is_valid({"concepts": [{"id": "c"}]})  # no name
     assert not check.is_valid({"lessons": []})  # an unknown section is a file error
