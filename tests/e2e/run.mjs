@@ -1165,6 +1165,53 @@ step('a refused import leaves keyboard focus on its report, not on <body>', asyn
   }
 });
 
+step('a file exported before someone else\'s edit: the dry run says so, and Import asks before replacing it', async () => {
+  // A designer exports, edits the file offline for days and imports it with the export's ETag long gone
+  // (another tab, another day): the file's own record (`based_on`) says which state it was made from. The
+  // page's import is sent with the dry run's ETag, which the API takes over that record, so the page asks.
+  const exported = await exportFromPage('zip');
+  await expectAlert(/Exported algebra-e2e as algebra-e2e\.zip/);
+  const before = await callApi('GET', '/concepts/numbers');
+  const edited = await callApi('PATCH', '/concepts/numbers', { body: { description: 'their edit, after the export' }, ifMatch: before.etag });
+  assert.equal(edited.status, 200);
+  const sent = [];
+  const recordImport = (request) => {
+    const url = new URL(request.url());
+    if (request.method() === 'POST' && url.pathname.endsWith('/import') && !url.searchParams.get('dry_run')) sent.push(url.searchParams.get('overwrite'));
+  };
+  page.on('request', recordImport);
+  const form = page.getByRole('form', { name: 'Import CSV' });
+  try {
+    await page.getByRole('tab', { name: 'Import' }).click();
+    // Not "made from my export" of this tab: the file alone says what it was exported from.
+    await form.getByLabel(/made from my export/).uncheck();
+    await form.getByLabel(/curriculum\.zip/).setInputFiles(exported);
+    await form.getByRole('button', { name: 'Check (dry run)' }).click();
+    await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
+    const older = page.locator('#import-report .based-on-older');
+    assert.match(await older.textContent(), /older state of the curriculum: 1 change since, the newest by .+/);
+    await cancellingDialogs(async (asked) => {
+      await page.getByRole('button', { name: 'Import', exact: true }).click();
+      await page.locator('#import-status', { hasText: 'Not imported' }).waitFor();
+      assert.equal(asked.length, 1);
+      assert.match(asked[0], /^Import anyway\? The file was exported from an older state .*replaces those changes/s);
+    });
+    assert.deepEqual(sent, [], 'Cancel sends nothing');
+    assert.equal((await callApi('GET', '/concepts/numbers')).json.description, 'their edit, after the export');
+    assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), false, 'the dry run stands');
+    // OK: imported with the override, which the audit entry records; the file's description is back.
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('#import-report .summary', { hasText: 'Imported' }).waitFor();
+    assert.deepEqual(sent, ['true']);
+    assert.equal((await callApi('GET', '/concepts/numbers')).json.description, before.json.description);
+    const trail = (await callApi('GET', `/curricula/${CURRICULUM}/audit`)).json.items;
+    assert.equal(trail.find((e) => e.action === 'import' && e.entity_type === 'curriculum').new.overwrite, true);
+  } finally {
+    page.off('request', recordImport);
+    await form.getByLabel(/curriculum\.zip/).setInputFiles([]);
+  }
+});
+
 step('a tag the CSV files cannot carry: the page exports JSON instead, and imports that JSON back', async () => {
   // The page lets a designer save a tag holding ';' (dom.js listValue); the CSV export refuses it (422),
   // and the page used to stop there, with no way to export from it.

@@ -74,7 +74,18 @@ export function renderReport(report) {
       more > 0 ? el('p', {}, `… and ${more} more`) : null) : null,
     errors.length ? el('div', {}, el('h3', {}, `Errors (${report.errors.length})`), el('ul', { class: 'errors' }, errors),
       report.errors.length > errors.length ? el('p', {}, `… and ${report.errors.length - errors.length} more`) : null) : null,
-    report.notes?.length ? el('ul', { class: 'notes' }, report.notes.map((n) => el('li', {}, n))) : null);
+    report.notes?.length ? el('ul', { class: 'notes' }, report.notes.map((n) => el('li', {}, n))) : null,
+    report.based_on_current === false ? el('p', { class: 'based-on-older' }, el('strong', {}, 'Older file: '),
+      olderFileText(report)) : null);
+}
+
+/** A file exported before the curriculum's latest changes (its `based_on`): what importing it replaces. */
+export function olderFileText(report) {
+  const since = report.changed_since;
+  const who = since?.actor ? `, the newest by ${since.actor}${since.at ? ` at ${fmtTime(since.at)}` : ''}` : '';
+  const count = since ? `${since.entries} change${since.entries === 1 ? '' : 's'}` : 'changes';
+  return `this file was exported from an older state of the curriculum: ${count} since${who}. `
+    + 'Importing it replaces those changes with the file\'s rows.';
 }
 
 async function dryRun(event, currentCurriculum) {
@@ -122,7 +133,11 @@ async function dryRun(event, currentCurriculum) {
   // dry run was checked against, so an edit another designer saves meanwhile is not overwritten unseen (it
   // was, though the report had not listed it: a review, s35).
   const sinceDryRun = !ifMatch && Boolean(report.etag);
-  checked = ok ? { curriculum, data, skip, ifMatch: ifMatch ?? report.etag ?? undefined, sinceDryRun } : null;
+  // A file whose own record (`based_on`) says it was exported before the curriculum's latest changes: the
+  // import is sent with the dry run's ETag, which the API takes over that record, so the page itself asks
+  // before writing over those changes (a file edited offline for days reverted them silently).
+  const older = report.based_on_current === false ? olderFileText(report) : null;
+  checked = ok ? { curriculum, data, skip, ifMatch: ifMatch ?? report.etag ?? undefined, sinceDryRun, older } : null;
   $('#import-commit').disabled = !ok;
 }
 
@@ -160,6 +175,8 @@ function exportEtag(form, curriculum) {
 export function showExportChoice(curriculum) {
   const taken = rememberedExport(curriculum);
   $('#import-based-on').hidden = !taken;
+  // No export to offer: the next one is offered checked again (its default), whatever was chosen for this.
+  if (!taken) $('#import-form').based_on_export.checked = true;
   if (taken) {
     $('#import-based-on-text').textContent = `made from my export ${taken.file} of ${fmtTime(taken.at)} `
       + '(refuse the import if someone changed the curriculum since)';
@@ -176,7 +193,11 @@ export function curriculumChanged() {
 
 async function commit(afterImport, currentCurriculum) {
   if (!checked) return;
-  const { curriculum, data, skip, ifMatch, sinceDryRun } = checked;
+  const { curriculum, data, skip, ifMatch, sinceDryRun, older } = checked;
+  if (older && !window.confirm(`Import anyway? The ${older.replace(/^this /, '')}`)) {
+    announce('Not imported: the file is older than the curriculum. Export it again, or import to replace the changes.');
+    return; // the dry run stands: Import asks again
+  }
   // Spent at once: a second click while this import is in flight finds nothing to send.
   forgetDryRun();
   if (curriculum !== currentCurriculum()) {
@@ -189,7 +210,7 @@ async function commit(afterImport, currentCurriculum) {
   announce('Importing…');
   try {
     const { data: report } = await api('POST', `/curricula/${seg(curriculum)}/import`, {
-      body: data, query: { skip_invalid: skip || undefined }, ifMatch,
+      body: data, query: { skip_invalid: skip || undefined, overwrite: older ? true : undefined }, ifMatch,
     });
     announce('');
     // The import changed the curriculum: that export's ETag no longer matches it.

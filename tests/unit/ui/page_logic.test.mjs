@@ -95,3 +95,10 @@ test('a task save refused with 412 takes theirs where I changed nothing and keep
   assert.deepEqual(mergeTheirs(filled, now, { ...theirs, title: 'Mine', estimated_minutes: '42' }).clashes, [],
     'the same change on both sides is no clash');
 });
+
+test('a file exported before the curriculum\'s latest changes is described by what importing it replaces', async () => {
+  const { olderFileText } = await import('../../../kgplatform/api/ui/importer.js');
+  const text = olderFileText({ based_on_current: false, changed_since: { entries: 2, actor: 'designer:bob', at: '2026-12-02T08:00:00Z' } });
+  assert.match(text, /^this file was exported from an older state of the curriculum: 2 changes since, the newest by designer:bob at .+\. Importing it replaces those changes/);
+  assert.match(olderFileText({ changed_since: { entries: 1 } }), /: 1 change since\. /);
+});
