@@ -4,10 +4,12 @@
 // current transfer model's edges (following the model pointer, as transfer/get_current_transfer does: a
 // retired model's edges outlive the switch by one publish, and a model still being written is not current),
 // and the curriculum's structure revision (curriculum/bump_curriculum_revision), part of mastery's stamp.
-// Parameters: $task_ids (list of string), $event_ids (list of string).
+// Parameters: $task_ids (list of string), $event_ids (list of string), $erased_digests (list of string:
+// store.erased_answer_key of each event id, the keys of the answers an erase left behind,
+// mastery/create_erased_answers).
 // Returns one row: tasks (list of [task_id, [[concept_id, weight], ...]]; unknown tasks absent),
 // stored (list of [event_id, learner_id, task_id, correct, at_s, at_ns, duration_s], answered_at as
-// epoch seconds and nanoseconds), transfer (list of [source, target, strength, model_version]),
+// epoch seconds and nanoseconds), erased (the digests among $erased_digests of erased answers), transfer (list of [source, target, strength, model_version]),
 // revision (int, 0 before any structural change), transfer_model (the current transfer model's version,
 // null when none: with the revision, what mastery/lock_learners reads again once the learners are
 // locked). Read.
@@ -35,6 +37,15 @@ CALL () {
   RETURN collect([a.event_id, a.learner_id, a.task_id, a.correct, a.answered_at.epochSeconds,
                   a.answered_at.nanosecond, a.duration_s]) AS stored
 }
+// After the stored answers (importing them orders the two): an erase deletes its learner's answers and
+// keeps their digests in one commit, which a statement may see land midway. Read in this order, an answer
+// is found either still stored (a duplicate, erased with the rest) or erased, never neither (a review,
+// s36: a replay of an erased learner's answers re-created the learner).
+CALL (stored) {
+  UNWIND $erased_digests AS digest
+  MATCH (e:ErasedAnswer {digest: digest})
+  RETURN collect(e.digest) AS erased
+}
 // The current model is looked up once, for both its version and its edges.
 CALL () {
   OPTIONAL MATCH (m:TransferModel {status: 'current'})
@@ -44,4 +55,4 @@ CALL () {
   RETURN m.version AS transfer_model,
          collect(CASE WHEN t IS NOT NULL THEN [s.id, d.id, t.strength, t.model_version] END) AS transfer
 }
-RETURN tasks, stored, transfer, revision, transfer_model
+RETURN tasks, stored, erased, transfer, revision, transfer_model

@@ -98,7 +98,8 @@ def erase_learner(
     yes: bool = typer.Option(False, "--yes", help="Do not ask first."),
 ) -> None:
     """Erase a learner: answers, mastery, goals, interests, stored and cached plans (as
-    `DELETE /learners/{id}` does). Exit 4 when there is no such learner."""
+    `DELETE /learners/{id}` does; a digest of each answer's event id is kept, so a replay of them is
+    rejected instead of re-creating the learner). Exit 4 when there is no such learner."""
     import redis
 
     from kgplatform.mastery.erasure import erase_learner as erase_everywhere

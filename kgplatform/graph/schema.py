@@ -22,6 +22,9 @@ class Label(StrEnum):
     CURRICULUM_REVISION = "CurriculumRevision"
     # The last version of a deleted concept or task (key 'concept:<id>' / 'task:<id>').
     RETIRED_ID = "RetiredId"
+    # What an erase keeps of each erased answer: a digest of its event id, nothing else
+    # (mastery/create_erased_answers), so a replay of it cannot re-create the learner.
+    ERASED_ANSWER = "ErasedAnswer"
     MIGRATION = "Migration"
     MIGRATION_LOCK = "MigrationLock"
 

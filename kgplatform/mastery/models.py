@@ -176,7 +176,11 @@ class RejectedRow(BaseModel):
     index: int = Field(description="Position of the row in the posted batch (0-based).")
     event_id: str | None = None
     field: str | None = Field(default=None, description="The offending field, when one is to blame.")
-    reason: Literal["invalid", "unknown_task", "conflict"]
+    reason: Literal["invalid", "unknown_task", "conflict", "erased"] = Field(
+        description="invalid (malformed, `field` names what), unknown_task, conflict (the event_id is "
+        "stored with other content) or erased (the event_id was an answer of an erased learner: not "
+        "stored again; a new event_id is)."
+    )
     message: str
 
 
@@ -216,7 +220,10 @@ class ErasedLearner(BaseModel):
     """What `DELETE /learners/{id}` erased."""
 
     learner_id: str
-    answers: int = Field(description="Answers erased (their event ids are new again: posting one stores it)")
+    answers: int = Field(
+        description="Answers erased. A digest of each one's event id is kept (nothing else): posting one "
+        "again is rejected as `erased`, so a replay cannot re-create the learner; new event ids are stored"
+    )
     mastery: int = Field(description="Concepts whose mastery was erased")
     plans: int = Field(description="Stored plans erased")
     redis_cleared: bool = Field(

@@ -2,7 +2,9 @@
 
 Batch rule (POST /answers): every row is judged on its own. Valid rows whose task exists are stored;
 a row is rejected with its reason when it is malformed (`invalid`, naming the field), names an unknown
-task (`unknown_task`), or reuses a stored event_id with different content (`conflict`). A row whose
+task (`unknown_task`), reuses a stored event_id with different content (`conflict`), or carries the
+event_id of an answer of an erased learner (`erased`, whatever its content: storing it would re-create the
+learner the erase removed; a new event id for the same learner id is stored, for a new learner). A row whose
 event_id is already stored with the same content is a `duplicate` and changes nothing, even if its task
 was deleted since (stored answers are judged before tasks). With `atomic=True` any rejection rolls the
 whole batch back and raises instead, listing every rejected row. The answers, the learners
@@ -187,12 +189,14 @@ class MasteryService:
             # An answer already stored is judged against what was stored before its task: a client
             # re-sending acknowledged answers must hear "duplicate" even if the task was deleted since.
             stored = context.stored.get(answer.event_id)
-            if stored is None and answer.task_id not in tasks:
-                _reject_unknown_task(result, index, answer)
-            elif stored is None:
-                created.append((index, answer))
-            else:
+            if stored is not None:
                 _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
+            elif answer.event_id in context.erased:
+                _reject_erased(result, index, answer)
+            elif answer.task_id not in tasks:
+                _reject_unknown_task(result, index, answer)
+            else:
+                created.append((index, answer))
         # The row that holds each event id in this batch: its first row, unless that was refused for its
         # task, which leaves the id to the next row of it whose task exists (a valid row was refused as
         # a conflict with a row that was never stored: a review, 3 December).
@@ -204,6 +208,8 @@ class MasteryService:
             # held; a review found it called a conflict), else against the earlier row holding the id.
             if (stored := context.stored.get(answer.event_id)) is not None:
                 _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
+            elif answer.event_id in context.erased:  # every row of an erased id, whatever it holds
+                _reject_erased(result, index, answer)
             elif (earlier := holder.get(answer.event_id)) is not None:
                 _duplicate_or_conflict(result, index, answer, stored_row(earlier), EARLIER_IN_BATCH)
             elif answer.task_id in tasks:
@@ -435,6 +441,17 @@ def _settle_repeats(result: AnswerBatchResult, repeats: list[_Repeat]) -> None:
             result.rejected.append(first.model_copy(update={"index": repeat.index, "message": message}))
 
 
+def _reject_erased(result: AnswerBatchResult, index: int, answer: AnswerIn) -> None:
+    """A replay of an answer whose learner was erased (a retry queue, an LMS re-sync): stored, it would
+    re-create the learner with mastery, undoing the erase (a review, s36). Judged on the event id alone:
+    nothing else of the erased answer was kept to compare with (`store.erased_answer_key`)."""
+    message = (
+        f"event {answer.event_id!r} was an answer of a learner who was erased: it is not stored again "
+        "(an answer with a new event_id is stored, for a new learner of that id)"
+    )
+    result.rejected.append(_rejection(index, answer, "event_id", "erased", message))
+
+
 def _reject_unknown_task(result: AnswerBatchResult, index: int, answer: AnswerIn) -> None:
     message = f"task {answer.task_id!r} does not exist"
     result.rejected.append(_rejection(index, answer, "task_id", "unknown_task", message))
@@ -477,15 +494,25 @@ def _columns(answers: list[AnswerIn]) -> AnswerColumns:
     )
 
 
+# Rejections of a valid row for what the graph holds under its event id (a 409 when alone).
+STATE_REASONS = frozenset({"conflict", "erased"})
+
+
+def refusal_error(rejected: Sequence[RejectedRow]) -> type[KgpError]:
+    """The error of a request that stored nothing: a 409 when every rejected row is well formed and
+    refused for what is stored (an event id taken by other content, or by an erased answer), else a 422."""
+    return Conflict if all(r.reason in STATE_REASONS for r in rejected) else ValidationFailed
+
+
 def _atomic_refusal(result: AnswerBatchResult, repeats: list[_Repeat]) -> KgpError:
     """An atomic batch refused, listing every rejected row, the identical repeats of a rejected row
     included (they share its fate, `_settle_repeats`; the refusal once left them out): conflicts with
-    stored answers alone are a 409; anything malformed or unknown, a 422."""
+    stored answers and erased answers alone are a 409; anything malformed or unknown, a 422."""
     settled = result.model_copy(deep=True)
     _settle_repeats(settled, repeats)
     rows = sorted(settled.rejected, key=lambda r: r.index)
-    error = Conflict if all(r.reason == "conflict" for r in rows) else ValidationFailed
-    field = next((r.field for r in rows if r.reason != "conflict"), rows[0].field)
+    error = refusal_error(rows)
+    field = next((r.field for r in rows if r.reason not in STATE_REASONS), rows[0].field)
     return error(
         _summary(rows), field=field, rejected=[r.model_dump() for r in rows], rejected_total=len(rows)
     )

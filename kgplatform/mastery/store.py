@@ -8,8 +8,9 @@ whole, and the retry starts over by reading what is stored.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeVar
 
@@ -58,6 +59,16 @@ REPORT_FIELDS = (
 )
 # The columns of a stored answer as mastery/get_ingest_context returns them (`service.stored_row`'s keys).
 STORED_FIELDS = ("event_id", "learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
+# Prefixed to an event id before hashing it (`erased_answer_key`), so the digests kept are this project's.
+ERASED_KEY_PREFIX = b"kgplatform erased answer\x00"
+
+
+def erased_answer_key(event_id: str) -> str:
+    """What an erase keeps of one of the learner's answers (an `ErasedAnswer` node's `digest`): SHA-256
+    of the event id, its first 128 bits in hex. Not the event id itself, which a service may have made of
+    the learner's id or a time (`lms-ada-2026-01-05T08:00`): the digest says whether a posted event id
+    was erased, and nothing about whose it was, what it held or when."""
+    return hashlib.sha256(ERASED_KEY_PREFIX + event_id.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,8 @@ class IngestContext:
     transfer: list[TransferEdge]
     curriculum_revision: int = 0
     transfer_model: str | None = None
+    # The batch's event ids that were answers of an erased learner (mastery/create_erased_answers).
+    erased: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -171,8 +184,14 @@ class IngestTx:
         return int(rows[0][0]) if rows else 0
 
     def context(self, task_ids: Sequence[str], event_ids: Sequence[str]) -> IngestContext:
-        [[tasks, stored, transfer, revision, transfer_model]] = self._values(
-            "mastery/get_ingest_context", task_ids=list(task_ids), event_ids=list(event_ids)
+        # The erased answers are looked up in the same statement, for the whole batch (one index seek per
+        # event id on the server, next to the seek for a stored answer).
+        by_key = {erased_answer_key(e): e for e in event_ids}
+        [[tasks, stored, erased, transfer, revision, transfer_model]] = self._values(
+            "mastery/get_ingest_context",
+            task_ids=list(task_ids),
+            event_ids=list(event_ids),
+            erased_digests=list(by_key),
         )
         self.found_stored = len(stored)
         return IngestContext(
@@ -181,6 +200,7 @@ class IngestTx:
             [TransferEdge(s, t, float(w), str(v)) for s, t, w, v in transfer],
             int(revision),
             transfer_model,
+            frozenset(by_key[k] for k in erased),
         )
 
     def task_concepts(self, task_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
@@ -442,9 +462,23 @@ class MasteryStore:
 
     def erase_learner(self, learner_id: str) -> Row | None:
         """Deletes the learner with their answers, mastery, goals, interests and plans; the counts erased,
-        or None when there is no such learner."""
-        rows = self.graph.write("mastery/erase_learner", learner_id=learner_id)
-        return rows[0] if rows else None
+        or None when there is no such learner. Keeps a digest of each erased answer's event id
+        (`erased_answer_key`, nothing else), in the same transaction: a replay of those answers (a retry
+        queue, an LMS re-sync) is then rejected as `erased` instead of re-creating the learner."""
+
+        def work(tx: ManagedTransaction) -> Row | None:
+            # The learner's lock first (held to the commit): no answer of theirs is added meanwhile, so
+            # every answer the erase deletes has its digest kept.
+            listed = tx.run(query_text("mastery/lock_learner_answers"), learner_id=learner_id).single()
+            if listed is None:
+                return None
+            digests = sorted({erased_answer_key(e) for e in listed["event_ids"]})
+            if digests:
+                tx.run(query_text("mastery/create_erased_answers"), digests=digests).consume()
+            record = tx.run(query_text("mastery/erase_learner"), learner_id=learner_id).single()
+            return None if record is None else dict(record)
+
+        return self.graph.execute_write(work)
 
     def report_concepts(self, learner_id: str) -> list[Row]:
         """Every concept the learner's report shows, as rows keyed by `REPORT_FIELDS`, times as datetimes."""

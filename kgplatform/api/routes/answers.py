@@ -15,7 +15,7 @@ from kgplatform.api.deps import ServicePrincipal
 from kgplatform.api.documented_bodies import documented_body
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.routes.jobs import request_plan_recomputes
-from kgplatform.errors import Conflict, ValidationFailed
+from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.models import (
     EARLIEST_ANSWER,
     MAX_BATCH_SIZE,
@@ -24,7 +24,7 @@ from kgplatform.mastery.models import (
     AnswerBatchResult,
     AnswerIn,
 )
-from kgplatform.mastery.service import CurrentParams, MasteryService, PartlyStored
+from kgplatform.mastery.service import CurrentParams, MasteryService, PartlyStored, refusal_error
 from kgplatform.mastery.store import MasteryStore
 
 router = APIRouter(tags=["mastery"])
@@ -46,7 +46,9 @@ EVENT_ID_RULE = (
     "event_id is unique across ALL learners and services, not per learner: the same event_id sent "
     "again with the same content is a duplicate (stored once), and with other content (for example "
     "another learner_id) a conflict, rejected with a 409 that names the stored row's learner_id. "
-    "Prefix event ids with your service's name, or use UUIDs."
+    "Prefix event ids with your service's name, or use UUIDs. The event_id of an answer whose learner was "
+    "erased (DELETE /learners/{id}) is rejected as `erased`, so replaying their log cannot re-create "
+    "them; answers with new event_ids are stored, for a new learner of that id."
 )
 # The three body shapes `rows_of` accepts, as the OpenAPI document gives them (`documented_body`): the
 # parameter itself is untyped so that each row is validated on its own.
@@ -82,7 +84,8 @@ ANSWERS_BODY = Body(
     responses={
         409: {
             "description": "Every rejected row reuses a stored event_id (unique across all learners and "
-            "services) with other content; nothing stored"
+            "services) with other content, or the event_id of an answer of an erased learner (`erased`: "
+            "not stored again); nothing stored"
         },
         415: {
             "description": "The body was not sent as JSON (Content-Type: application/json); nothing stored"
@@ -118,7 +121,7 @@ def post_answers(
         message = f"no answer stored: {len(rejected)} row(s) rejected ({', '.join(fields)}); " + "; ".join(
             f"row {r.index}: {r.message}" for r in result.rejected[:3]
         )
-        error = Conflict if all(r.reason == "conflict" for r in result.rejected) else ValidationFailed
+        error = refusal_error(result.rejected)
         # Every rejected row is listed, unlike other 422s (the first 20 errors): a service fixes its rows
         # from this list. `rejected_total` counts them, as `errors_total` does elsewhere.
         raise error(message, field=result.rejected[0].field, rejected=rejected, rejected_total=len(rejected))

@@ -97,12 +97,14 @@ def erase_learner(
     learner_id: LearnerId, service: MasteryServiceDep, principal: ServicePrincipal, request: Request
 ) -> ErasedLearner:
     """For a learner who leaves, or asks to be forgotten. Everything stored about them goes, in one
-    transaction, and their plan and answer stamp in Redis after it. Their answers' event ids are new again:
-    a service that posts one later stores it, for a new learner of the same id (nothing marks the id as
-    erased). The cached plan is replaced by a mark dated at the erase, which refuses any plan made before it
-    (one being computed for them at that moment). `redis_cleared` false: Redis was not reached, and the
-    cached plan stays until then; repeat the DELETE once it answers: a 404 saying nothing of theirs is left
-    in Redis means done, a 503 that Redis is still away."""
+    transaction, and their plan and answer stamp in Redis after it. Of their answers only a digest of each
+    event id is kept (no learner id, content or time): a service that posts one of them again (a retry
+    queue, a re-sync) has that row rejected as `erased`, so the learner is not re-created; an answer with a
+    new event id is stored, for a new learner of the same id. The cached plan is replaced by a mark dated
+    at the erase, which refuses any plan made before it (one being computed for them at that moment).
+    `redis_cleared` false: Redis was not reached, and the cached plan stays until then; repeat the DELETE
+    once it answers: a 404 saying nothing of theirs is left in Redis means done, a 503 that Redis is still
+    away."""
     pending = getattr(request.app.state, "pending_erasures", None)
     erased = erase_learner_everywhere(service, request.app.state.redis, learner_id, pending)
     logger.info(

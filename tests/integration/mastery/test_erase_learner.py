@@ -66,12 +66,109 @@ def test_an_erased_learner_leaves_nothing_behind_and_others_keep_everything(
     again = api.call("DELETE", f"/learners/{gone}", role=Role.SERVICE)
     assert again.status_code == 404 and again.json()["field"] == "learner_id"
 
-    # Its answers' event ids are new again: one posted later is stored, for a new learner of that id.
+    # Its answers' event ids stay taken (test_a_replay_... below): one posted later is rejected as erased.
     first = answers_of(log, gone)[0]
     reposted = api.call("POST", "/answers", role=Role.SERVICE, json=[first])
-    assert reposted.status_code == 200 and reposted.json()["accepted"] == [first["event_id"]]
-    assert reposted.json()["learners_created"] == 1
-    assert counts(graph)["answers"] == after["answers"] + 1
+    assert reposted.status_code == 409 and reposted.json()["rejected"][0]["reason"] == "erased"
+    assert counts(graph) == after
+
+
+def renamed(rows: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
+    """The same answers under new event ids."""
+    return [{**row, "event_id": f"{row['event_id']}-{tag}"} for row in rows]
+
+
+def post(api: Api, rows: list[dict[str, Any]], **params: Any) -> Any:
+    return api.call("POST", "/answers", role=Role.SERVICE, json=rows, params=params)
+
+
+def test_a_replay_of_an_erased_learners_answers_does_not_bring_them_back(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """A retry queue or an LMS re-sync posts an erased learner's answers again: before the fix each was
+    accepted as new and the learner came back with mastery, undoing the erase (a review, s36)."""
+    log = make_answers(curriculum, 3, 90, seed=21)
+    gone, *kept = sorted({row["learner_id"] for row in log})
+    assert post(api, log).status_code == 200
+    erased = api.call("DELETE", f"/learners/{gone}", role=Role.SERVICE)
+    assert erased.status_code == 200, erased.text
+    theirs = answers_of(log, gone)
+    assert erased.json()["answers"] == len(theirs) > 3
+    # What the erase keeps: one digest per answer, and nothing else (no learner id, content or time).
+    kept_nodes = [row["properties"] for row in graph.read("testing/list_erased_answers")]
+    assert len(kept_nodes) == len(theirs) and all(set(node) == {"digest"} for node in kept_nodes)
+    assert not any(
+        gone in node["digest"] or node["digest"] in {r["event_id"] for r in log} for node in kept_nodes
+    )
+    after = counts(graph)
+
+    # One by one, as a retry queue sends them: each is a 409 naming the row as erased; nothing stored.
+    for row in theirs:
+        response = post(api, [row])
+        assert response.status_code == 409, response.text
+        [rejected] = response.json()["rejected"]
+        assert (rejected["index"], rejected["event_id"], rejected["reason"], rejected["field"]) == (
+            0,
+            row["event_id"],
+            "erased",
+            "event_id",
+        )
+    assert counts(graph) == after
+    assert api.call("GET", f"/learners/{gone}/mastery", role=Role.SERVICE).status_code == 404
+
+    # Mixed with other learners' new answers (a re-sync): theirs are stored, the erased rows rejected.
+    fresh = renamed([row for row in log if row["learner_id"] in kept][:20], "resync")
+    batch = [row for pair in zip(theirs[:20], fresh, strict=False) for row in pair]
+    response = post(api, batch)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["accepted"] == [row["event_id"] for row in fresh] and body["learners_created"] == 0
+    assert [(r["index"], r["reason"]) for r in body["rejected"]] == [
+        (i, "erased") for i, row in enumerate(batch) if row["learner_id"] == gone
+    ]
+    now = counts(graph)
+    assert (now["answers"], now["learners"]) == (after["answers"] + len(fresh), after["learners"])
+    assert api.call("GET", f"/learners/{gone}/mastery", role=Role.SERVICE).status_code == 404
+
+    # Atomic: the erased rows refuse the whole batch (409, every one listed), and nothing is stored.
+    more = renamed([row for row in log if row["learner_id"] in kept][:10], "atomic")
+    before = counts(graph)
+    refused = post(api, [*more[:5], *theirs[:3], *more[5:]], atomic="true")
+    assert refused.status_code == 409, refused.text
+    assert [(r["index"], r["reason"]) for r in refused.json()["rejected"]] == [
+        (5, "erased"),
+        (6, "erased"),
+        (7, "erased"),
+    ]
+    assert counts(graph) == before
+    assert post(api, more, atomic="true").status_code == 200
+    assert api.call("GET", f"/learners/{gone}/mastery", role=Role.SERVICE).status_code == 404
+
+    # A new event id for the same learner id: a new learner, from that answer alone.
+    new = renamed(theirs[:1], "after-erase")
+    response = post(api, [*theirs[1:2], *new])
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == [new[0]["event_id"]] and response.json()["learners_created"] == 1
+    assert [r["reason"] for r in response.json()["rejected"]] == ["erased"]
+    mastery = api.call("GET", f"/learners/{gone}/mastery", role=Role.SERVICE)
+    assert mastery.status_code == 200, mastery.text
+    task = next(t for t in curriculum.tasks if t["id"] == new[0]["task_id"])
+    # Only the new answer's practice: one attempt at each of its task's concepts, nothing from before.
+    practised = {c["concept_id"]: c["attempts"] for c in mastery.json()["concepts"] if c["attempts"]}
+    assert practised == dict.fromkeys(task["concept_ids"], 1)
+
+
+def test_the_cli_erase_keeps_the_digests_too(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum, redis_client: redis.Redis
+) -> None:
+    log = make_answers(curriculum, 1, 15, seed=22)
+    (learner_id,) = {row["learner_id"] for row in log}
+    service.ingest(log)
+    erased = CliRunner().invoke(app, ["erase-learner", learner_id, "--yes"])
+    assert erased.exit_code == 0, erased.output
+    replay = service.ingest(log)
+    assert replay.accepted == [] and {r.reason for r in replay.rejected} == {"erased"}
+    assert len(replay.rejected) == len(log) and counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
 
 
 def test_erasing_an_unknown_learner_is_404_and_changes_nothing(

@@ -24,6 +24,7 @@ from kgplatform.mastery.store import (
     IngestContextMoved,
     LockedLearners,
     TransferEdge,
+    erased_answer_key,
 )
 
 T = TypeVar("T")
@@ -42,8 +43,14 @@ class FakeIngestTx:
             TransferEdge(e["source"], e["target"], e["strength"], e["model_version"])
             for e in self.store.transfer
         ]
+        erased = frozenset(e for e in event_ids if erased_answer_key(e) in self.store.erased)
         return IngestContext(
-            self.task_concepts(task_ids), stored, edges, self.store.revision, self.store.transfer_model
+            self.task_concepts(task_ids),
+            stored,
+            edges,
+            self.store.revision,
+            self.store.transfer_model,
+            erased,
         )
 
     def create_answers(
@@ -172,6 +179,7 @@ class FakeMasteryStore:
         self.replayed: set[str] = set()
         self.revision = 0  # curriculum/bump_curriculum_revision: a task's concepts changed
         self.transfer_model: str | None = None
+        self.erased: set[str] = set()  # the digests an erase keeps (mastery/create_erased_answers)
         # Runs as an ingest takes its learners' locks: what commits while a transaction waits for them.
         self.on_lock: Callable[[], None] = lambda: None
 
@@ -179,6 +187,21 @@ class FakeMasteryStore:
         """A designer changes which concepts a task exercises (the curriculum store bumps the revision)."""
         self.tasks = {**self.tasks, task_id: concept_ids}
         self.revision += 1
+
+    def erase_learner(self, learner_id: str) -> dict[str, int] | None:
+        """As `MasteryStore.erase_learner`: the learner, their answers and mastery go; the digests of the
+        answers' event ids stay."""
+        if learner_id not in self.learners:
+            return None
+        mine = [e for e, a in self.answers.items() if a["learner_id"] == learner_id]
+        self.erased.update(erased_answer_key(e) for e in mine)
+        for event_id in mine:
+            del self.answers[event_id]
+        pairs = [pair for pair in self.mastery if pair[0] == learner_id]
+        for pair in pairs:
+            del self.mastery[pair]
+        del self.learners[learner_id]
+        return {"answers": len(mine), "mastery": len(pairs), "plans": 0}
 
     def run_ingest(self, work: Callable[[Any], T]) -> T:
         """As `MasteryStore.run_ingest`: rolled back on any exception, started over when the context moved."""
