@@ -38,7 +38,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.mastery.models import AnswerIn
 from kgplatform.mastery.service import MasteryService, stored_row
-from kgplatform.mastery.store import IngestTx, MasteryStore
+from kgplatform.mastery.store import IngestTx, MasteryStore, erased_answer_key
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
 from kgplatform.settings import get_settings
 
@@ -61,6 +61,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wipe", action="store_true", help="confirm: the graph's data is deleted")
     parser.add_argument(
         "--breakdown", action="store_true", help="also print where ours spends its time (per statement)"
+    )
+    parser.add_argument(
+        "--erased",
+        type=int,
+        default=0,
+        help="erased answers' digests to keep in the graph first (as erases leave them), so that the "
+        "ingest's erased-answer lookup meets a populated index; none of ours is among them",
     )
     parser.add_argument(
         "--tracemalloc",
@@ -151,6 +158,15 @@ def wipe(graph: Graph) -> None:
     graph.write("testing/delete_all_data")
 
 
+def keep_erased_digests(graph: Graph, count: int) -> None:
+    """`count` digests of erased answers, written as an erase writes them (ids that never meet ours)."""
+    for start in range(0, count, 20_000):
+        ids = range(start, min(start + 20_000, count))
+        graph.write("mastery/create_erased_answers", digests=[erased_answer_key(f"erased-{i}") for i in ids])
+    if count:
+        print(f"kept {count:,} erased answers' digests")
+
+
 def baseline_rows(rows: Rows) -> Rows:
     """The rows as stored, converted outside the timed part (the baseline does no work of ours), with
     ids of their own, so that they never meet ours (no duplicate, no replay reading them)."""
@@ -206,6 +222,7 @@ def main() -> None:
         wipe(graph)
         curriculum = make_curriculum(args.concepts, args.tasks, seed=args.seed)
         load_curriculum(graph, curriculum)
+        keep_erased_digests(graph, args.erased)
         t0 = time.perf_counter()
         print(f"generating {args.answers:,} answers and their baseline rows (validated) ...", flush=True)
         rows = make_answers(curriculum, args.learners, args.answers, seed=args.seed)

@@ -101,7 +101,7 @@ def post_answers(
     atomic: Annotated[bool, Query(description="Store all rows or none: any rejection rolls back.")] = False,
 ) -> AnswerBatchResult:
     """200 with accepted / duplicates / rejected when at least one row is stored or already was;
-    422 (409 for conflicts only) as problem+json, listing every rejected row, when none is."""
+    422 (409 for conflicts and erased rows only) as problem+json, listing every rejected row, when none is."""
     rows = rows_of(body)
     try:
         result = service.ingest(rows, atomic=atomic)
