@@ -12,6 +12,7 @@ from kgplatform.auth.models import Role
 from kgplatform.cli import app
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
 from kgplatform.planning.cache import PlanCache, answered_key, plan_key
 from tests.integration.api.harness import Api
@@ -200,10 +201,23 @@ def test_the_cli_asks_first_then_erases_as_the_api_does(
     assert PlanCache(redis_client).get(learner_id) is None  # the erase mark in its place
 
 
-def erase_held_open_while(graph: Graph, learner_id: str, call: Any) -> dict[str, Any]:
+class InTransaction:
+    """A graph whose `execute_write` runs its work in one transaction the test holds open."""
+
+    def __init__(self, tx: Any) -> None:
+        self.tx = tx
+
+    def execute_write(self, work: Any) -> Any:
+        return work(self.tx)
+
+
+def erase_held_open_while(
+    graph: Graph, learner_id: str, call: Any, *, as_the_store_does: bool = False
+) -> dict[str, Any]:
     """Runs `call` in a thread while an erase of `learner_id` holds the learner's lock (its transaction
     open, uncommitted), waits until `call` is blocked behind it, commits the erase; returns what `call`
-    returned or raised."""
+    returned or raised. `as_the_store_does`: the whole `MasteryStore.erase_learner`, digests kept, instead
+    of its last statement alone."""
     import threading
 
     from kgplatform.graph.queries import query_text
@@ -218,7 +232,10 @@ def erase_held_open_while(graph: Graph, learner_id: str, call: Any) -> dict[str,
             outcome["error"] = error
 
     with graph.session() as session, session.begin_transaction() as holder:
-        holder.run(query_text("mastery/erase_learner"), {"learner_id": learner_id}).consume()
+        if as_the_store_does:
+            assert MasteryStore(InTransaction(holder)).erase_learner(learner_id) is not None  # type: ignore[arg-type]
+        else:
+            holder.run(query_text("mastery/erase_learner"), {"learner_id": learner_id}).consume()
         caller = threading.Thread(target=run)
         caller.start()
         wait_until_blocked(graph)
@@ -244,6 +261,26 @@ def test_an_ingestion_behind_the_erase_creates_a_new_learner(
         outcome["result"],
     )
     assert outcome["result"].learners_created == 1 and outcome["result"].mastery_updated > 0
+
+
+def test_a_replay_waiting_behind_the_erase_is_rejected_and_only_its_new_answer_stored(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """A re-sync that posts an old answer with a new one while the erase commits: its context read saw the
+    old answer still stored, its new answer waits for the learner's lock; the erase commits, the ingest
+    starts over and must then find the old answer erased (not stored, not new), and store the new one for
+    a new learner."""
+    log = make_answers(curriculum, 1, 20, seed=23)
+    (learner_id,) = {row["learner_id"] for row in log}
+    service.ingest(log[:10])
+    outcome = erase_held_open_while(
+        graph, learner_id, lambda: service.ingest([log[0], log[10]]), as_the_store_does=True
+    )
+    assert "error" not in outcome, repr(outcome.get("error"))
+    result = outcome["result"]
+    assert result.accepted == [log[10]["event_id"]] and result.learners_created == 1, result
+    assert [(r.index, r.reason) for r in result.rejected] == [(0, "erased")]
+    assert counts(graph) == {"answers": 1, "learners": 1, "mastery": result.mastery_updated}
 
 
 def test_goals_put_behind_the_erase_create_a_new_learner(
