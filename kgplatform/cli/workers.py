@@ -144,20 +144,38 @@ def start_and_follow(
             console.print(started.format(job_id=job_id))
             # Only once `start` accepted the batch: a refused one (an unknown curriculum) was told it
             # "waits in the queue" just before its refusal (a review, s30).
-            missing = queues_nobody_consumes(celery.control, queues)
-            if missing is None:
-                console.print(f"[yellow]no worker answered: {idle_note}[/yellow]")
-            for queue in missing or ():
-                console.print(
-                    f"[yellow]no running worker consumes queue {queue}: {QUEUE_WORK[queue]} waits there until "
-                    f"one does (`kgplatform worker --queues {queue}`)[/yellow]"
-                )
+            warn_unconsumed(celery.control, queues, idle_note)
             if wait:
-                status = watch_job(jobs, job_id, timeout_s=timeout)
-                print_job(status)
-                raise typer.Exit(wait_exit_code(status))
+                show_and_follow(jobs, job_id, wait=True, timeout=timeout)
     finally:
         client.close()
+
+
+def warn_unconsumed(control: Any, queues: Sequence[Queue], idle_note: str) -> None:
+    """Warns when no worker answers (`idle_note` says what waits meanwhile) or none consumes one of
+    `queues`."""
+    missing = queues_nobody_consumes(control, queues)
+    if missing is None:
+        console.print(f"[yellow]no worker answered: {idle_note}[/yellow]")
+    for queue in missing or ():
+        console.print(
+            f"[yellow]no running worker consumes queue {queue}: {QUEUE_WORK[queue]} waits there until "
+            f"one does (`kgplatform worker --queues {queue}`)[/yellow]"
+        )
+
+
+def show_and_follow(
+    jobs: JobService, job_id: str, *, status: JobStatus | None = None, wait: bool, timeout: float | None
+) -> None:
+    """Prints the job (`status`, as already read, or read now); with `wait`, after following it until it
+    ends, and exits with how it ended (`wait_exit_code`): a script learns from the exit code how it ended."""
+    if wait:
+        status = watch_job(jobs, job_id, timeout_s=timeout)
+    elif status is None:
+        status = jobs.status(job_id)
+    print_job(status)
+    if wait:
+        raise typer.Exit(wait_exit_code(status))
 
 
 def refuse_timeout_without_wait(wait: bool, timeout: float | None) -> None:
@@ -390,17 +408,12 @@ def jobs_resume(
             jobs = JobService(client, graph, settings.workers)
             status = jobs.resume(job_id, celery.send_task)
             console.print(f"job {job_id} resumed: its chunks not yet counted are sent again")
-            missing = queues_nobody_consumes(celery.control, (Queue.PLANNING,))
-            if missing is None or missing:
-                console.print(
-                    f"[yellow]no running worker consumes queue {Queue.PLANNING.value}: the fan-out waits there "
-                    f"until one does (`kgplatform worker --queues {Queue.PLANNING.value}`)[/yellow]"
-                )
-            if wait:
-                status = watch_job(jobs, job_id, timeout_s=timeout)
-            print_job(status)
-            if wait:
-                raise typer.Exit(wait_exit_code(status))
+            warn_unconsumed(
+                celery.control,
+                (Queue.PLANNING,),
+                "the fan-out waits in the queue until `kgplatform worker` runs",
+            )
+            show_and_follow(jobs, job_id, status=status, wait=wait, timeout=timeout)
     finally:
         client.close()
 
@@ -471,12 +484,6 @@ def jobs_show(
             jobs = JobService(client, graph, settings.workers)
             # Read once before any wait: `watch_job` rides out Redis errors, so a Redis never reached (a
             # wrong URL or password) would keep `--wait` polling for ever instead of failing at once.
-            status = jobs.status(job_id)
-            if wait:
-                status = watch_job(jobs, job_id, timeout_s=timeout)
-            print_job(status)
-            # As `recompute --wait`: a script waiting on a batch learns from the exit code how it ended.
-            if wait:
-                raise typer.Exit(wait_exit_code(status))
+            show_and_follow(jobs, job_id, status=jobs.status(job_id), wait=wait, timeout=timeout)
     finally:
         client.close()
