@@ -285,7 +285,7 @@ def test_delete_without_dependants_needs_no_cascade(api: Api) -> None:
 
 def structure_revision(graph: Graph) -> int:
     """The platform-wide revision mastery is stamped with (curriculum/bump_curriculum_revision)."""
-    [row] = graph.read("mastery/get_ingest_context", task_ids=[], event_ids=[])
+    [row] = graph.read("mastery/get_ingest_context", task_ids=[], event_ids=[], erased_digests=[])
     return int(row["revision"])
 
 

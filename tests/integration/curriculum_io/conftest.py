@@ -24,5 +24,5 @@ def graph_counts(graph: Graph) -> dict[str, int]:
 def structure_revision(graph: Graph) -> int:
     """The platform-wide structure revision mastery is stamped with (curriculum/bump_curriculum_revision):
     a bump replays every learner in full at their next answer."""
-    [row] = graph.read("mastery/get_ingest_context", task_ids=[], event_ids=[])
+    [row] = graph.read("mastery/get_ingest_context", task_ids=[], event_ids=[], erased_digests=[])
     return int(row["revision"])
