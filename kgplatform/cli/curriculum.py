@@ -192,13 +192,19 @@ def export_curriculum(
         help="FILE.json, FILE.zip (CSVs), or a folder for the CSVs (curriculum.csv and the three kinds).",
     ),
 ) -> None:
-    """Export a curriculum from the graph as JSON or CSV."""
-    from kgplatform.curriculum.import_service import export_document
+    """Export a curriculum from the graph as JSON or CSV. The file records what it was exported from (as
+    the API's export does), so importing it back after others changed the curriculum is refused unless
+    `import-curriculum --overwrite`."""
+    from kgplatform.curriculum.document import BasedOn
+    from kgplatform.curriculum.import_service import curriculum_etag, export_document
     from kgplatform.curriculum.io import write_export
 
     with graph_session() as graph:
+        # Read before the document, as the API's export: an edit landing in between makes the recorded
+        # state older than the file, so a later import of it is refused (safe), never the reverse.
+        etag = curriculum_etag(graph, curriculum_id)
         document = export_document(graph, curriculum_id)
-    written = write_export(document, out)
+    written = write_export(document, out, BasedOn(curriculum_id=curriculum_id, etag=etag))
     console.print(
         f"exported {curriculum_id!r}: {len(document.concepts)} concepts, "
         f"{len(document.prerequisites)} prerequisites, {len(document.tasks)} tasks -> "

@@ -670,19 +670,20 @@ def document_to_zip(document: CurriculumDocument, based_on: BasedOn | None = Non
     return buffer.getvalue()
 
 
-def write_export(document: CurriculumDocument, out: Path) -> list[Path]:
-    """Writes `out.json`, `out.zip`, or (any other path) a folder of the CSV files, curriculum.csv too."""
+def write_export(document: CurriculumDocument, out: Path, based_on: BasedOn | None = None) -> list[Path]:
+    """Writes `out.json`, `out.zip`, or (any other path) a folder of the CSV files, curriculum.csv too;
+    with `based_on`, what it was exported from, as the HTTP export records it."""
     if out.suffix.lower() in (".json", ".zip"):
         out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".json":
-        out.write_text(document.to_json(), "utf-8")
+        out.write_text(document.to_json(based_on=based_on), "utf-8")
         return [out]
     if out.suffix.lower() == ".zip":
-        out.write_bytes(document_to_zip(document))
+        out.write_bytes(document_to_zip(document, based_on))
         return [out]
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in export_csv_files(document).items():
+    for name, text in export_csv_files(document, based_on).items():
         (out / name).write_text(text, "utf-8")
         written.append(out / name)
     return written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from kgplatform.cli import app
@@ -104,4 +105,38 @@ def test_a_file_recording_an_older_export_is_refused_unless_overwrite(graph: Gra
     assert row["concept"]["name"] == "Renamed meanwhile"
     assert runner.invoke(app, ["import-curriculum", str(old), "--overwrite"]).exit_code == 0
     [row] = graph.read("curriculum/get_concept", id=concept)
+    assert row["concept"]["name"] == document.concepts[0].name
+
+
+@pytest.mark.parametrize("name", ["export.json", "export.zip", "csvs"])
+def test_a_cli_export_records_its_state_and_guards_its_own_import_back(
+    graph: Graph, tmp_path: Path, name: str
+) -> None:
+    """`export-curriculum` wrote no record of the state it exported (only the API's export did): a file
+    exported from the CLI, edited for days and imported back overwrote every change made meanwhile."""
+    from kgplatform.curriculum.generator import generate_curriculum
+    from kgplatform.errors import PreconditionFailed
+
+    document = generate_curriculum(5, seed=7, curriculum_id="cli-export")
+    plain = tmp_path / "plain.json"
+    plain.write_text(document.to_json())
+    assert runner.invoke(app, ["import-curriculum", str(plain)]).exit_code == 0
+    out = tmp_path / name
+    assert runner.invoke(app, ["export-curriculum", "cli-export", "--out", str(out)]).exit_code == 0
+    # Imported back at once, nothing changed since: accepted, and nothing to write.
+    again = runner.invoke(app, ["import-curriculum", str(out), "--curriculum-id", "cli-export"])
+    assert again.exit_code == 0, again.output
+    renamed = json.loads(document.to_json())
+    renamed["concepts"][0]["name"] = "Renamed meanwhile"
+    plain.write_text(json.dumps(renamed))
+    assert runner.invoke(app, ["import-curriculum", str(plain)]).exit_code == 0
+
+    refused = runner.invoke(app, ["import-curriculum", str(out), "--curriculum-id", "cli-export"])
+    assert isinstance(refused.exception, PreconditionFailed), refused.output
+    [row] = graph.read("curriculum/get_concept", id=document.concepts[0].id)
+    assert row["concept"]["name"] == "Renamed meanwhile"
+    import_back = ["import-curriculum", str(out), "--curriculum-id", "cli-export"]
+    forced = runner.invoke(app, [*import_back, "--overwrite"])
+    assert forced.exit_code == 0, forced.output
+    [row] = graph.read("curriculum/get_concept", id=document.concepts[0].id)
     assert row["concept"]["name"] == document.concepts[0].name
