@@ -30,7 +30,7 @@ from kgplatform.curriculum.graph_checks import (
 )
 from kgplatform.curriculum.import_report import ROW_ENTITIES, Entity, ImportReport, RowError
 from kgplatform.curriculum.io import RawDocument
-from kgplatform.curriculum.models import STORED, ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
+from kgplatform.curriculum.models import STORED, STORED_ID, ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
 from kgplatform.validation_messages import plain_message
 
 MODELS: dict[Entity, type[BaseModel]] = {
@@ -131,13 +131,14 @@ class _Validator:
         self._good.pop(entity, None)
 
     def _context(self, entity: Entity, row: dict[str, Any]) -> dict[str, bool] | None:
-        """`STORED` for a row that updates an entity this curriculum already holds: the rules for new ids
+        """`STORED_ID` for a row that updates an entity this curriculum already holds: the rules for new ids
         (NFC, no route action at the end, ...) are not applied to an id stored before them, or an export
-        could not be imported back into its own curriculum (README: "The rule is for new ids")."""
+        could not be imported back into its own curriculum (README: "The rule is for new ids"). Its name,
+        description and tags are written anew and still held to the rules for text."""
         owners = {Entity.CONCEPT: self.existing.concept_owners, Entity.TASK: self.existing.task_owners}
         known = owners.get(entity, {})
         row_id = row.get("id")
-        return STORED if isinstance(row_id, str) and known.get(row_id) == self.curriculum_id else None
+        return STORED_ID if isinstance(row_id, str) and known.get(row_id) == self.curriculum_id else None
 
     def check_duplicates(self, entity: Entity) -> None:
         """Every repeat of an id (or of a prerequisite pair) after its first row is an error."""
@@ -262,8 +263,16 @@ class _Validator:
             )
             return None
         try:
-            # An existing curriculum's own id is not held to rules made after it (see `_context`).
-            stored = STORED if self.existing.curriculum_name is not None else None
+            # An existing curriculum's own id is not held to rules made after it (see `_context`), nor its
+            # stored name and description when the file keeps them: a CSV import naming only the id takes
+            # them as defaults, and would be refused for a name stored before the rules for text.
+            stored = None
+            if self.existing.curriculum_name is not None:
+                kept = (given.get("name"), given.get("description")) == (
+                    self.existing.curriculum_name,
+                    self.existing.curriculum_description,
+                )
+                stored = STORED if kept else STORED_ID
             return CurriculumIn.model_validate(given, context=stored)
         except ValidationError as error:
             for item in error.errors():

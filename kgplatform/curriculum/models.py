@@ -120,13 +120,17 @@ EntityRef = Annotated[
     AfterValidator(_not_blank),
 ]
 # Validation context of documents built from what the graph stores (the whole-curriculum read, the
-# export): the rules for new ids below are not applied to them, so an id stored before a rule was added
-# is read and exported as it is (one such id made both fail with a 500).
-STORED = {"stored": True}
+# export): the rules for new ids and new text below are not applied to them, so an id or a name stored
+# before a rule was added is read and exported as it is (one such id made both fail with a 500).
+STORED = {"stored": True, "stored_text": True}
+# Validation context of an import row that updates an entity its curriculum already holds: its id was
+# stored before and is not held to the rules for new ids, but its name, description and tags are written
+# anew, so they are held to the rules for new text.
+STORED_ID = {"stored": True}
 
 
 def rule_for_new_ids(rule: Callable[[str], str]) -> AfterValidator:
-    """`rule` as a validator that lets through what is validated with the `STORED` context."""
+    """`rule` as a validator that lets through what is validated with the `STORED` or `STORED_ID` context."""
 
     def check(value: str, info: ValidationInfo) -> str:
         if info.context and info.context.get("stored"):
@@ -136,11 +140,68 @@ def rule_for_new_ids(rule: Callable[[str], str]) -> AfterValidator:
     return AfterValidator(check)
 
 
+def rule_for_new_text(rule: Callable[[str], str]) -> AfterValidator:
+    """`rule` as a validator that lets through what is validated with the `STORED` context (read back from
+    the graph) alone: every write, an import row updating a stored entity included, is held to it."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        if info.context and info.context.get("stored_text"):
+            return value
+        return rule(value)
+
+    return AfterValidator(check)
+
+
+# Line breaks and tabs a description may hold (a paragraph, a list); every other control character is
+# refused, as are invisible formatting ones.
+_LAYOUT = str.maketrans("", "", "\t\n\r")
+
+
+def shows_as_written_with_layout(value: str) -> str:
+    """`shows_as_written` for longer text: "\n", "\r\n" and "\t" are let through."""
+    refuse_hidden_characters(value.translate(_LAYOUT))
+    return value
+
+
 # The id of a new entity: also well formed (`well_formed_id`).
 EntityId = Annotated[EntityRef, rule_for_new_ids(well_formed_id)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(_not_blank)]
-Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TAG_LENGTH), AfterValidator(_not_blank)]
+# Names, titles, descriptions and tags are read by learners and designers on the web page and in exports:
+# a new one refuses control and invisible formatting characters as key names and new ids do (a
+# right-to-left override showed a concept "\u202etxt.exe" as "exe.txt", a NUL travelled into every export;
+# a review, s36), naming the field (`name`, `tags.1`). Descriptions keep their line breaks and tabs. What
+# was stored before the rule is read and exported as it is (`STORED`). The patterns are for the OpenAPI
+# document only (the control characters, as learner ids have them); the validators say the rule in words.
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+DESCRIPTION_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH),
+    AfterValidator(_not_blank),
+    rule_for_new_text(shows_as_written),
+    Field(
+        description="No control or invisible formatting characters (zero-width space, bidi overrides).",
+        json_schema_extra={"pattern": TEXT_PATTERN},
+    ),
+]
+Description = Annotated[
+    str,
+    StringConstraints(max_length=MAX_DESCRIPTION_LENGTH),
+    rule_for_new_text(shows_as_written_with_layout),
+    Field(
+        description="Line breaks and tabs are kept; no other control or invisible formatting characters.",
+        json_schema_extra={"pattern": DESCRIPTION_PATTERN},
+    ),
+]
+Tag = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_TAG_LENGTH),
+    AfterValidator(_not_blank),
+    rule_for_new_text(shows_as_written),
+    Field(
+        description="No control or invisible formatting characters (zero-width space, bidi overrides).",
+        json_schema_extra={"pattern": TEXT_PATTERN},
+    ),
+]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
 Difficulty = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0.0, le=1_000_000.0, allow_inf_nan=False)]

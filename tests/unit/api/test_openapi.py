@@ -274,3 +274,29 @@ def test_the_interest_tags_constraint_is_in_the_document() -> None:
     assert not any(pattern.fullmatch(tag) for tag in ("a\x00b", "music\n", "\tart", "x\x85"))
     assert "control" in item["description"] and "invisible" in item["description"]
     assert item["maxLength"] == 100
+
+
+def test_the_curriculum_text_constraints_are_in_the_document() -> None:
+    """Names, titles and tags refuse control and invisible formatting characters, descriptions all but line
+    breaks and tabs (a review, s36): the document says so as for interest tags, a pattern for the control
+    characters and the rest in words."""
+    schemas = create_app().openapi()["components"]["schemas"]
+    text = [
+        schemas["ConceptIn"]["properties"]["name"],
+        schemas["ConceptIn"]["properties"]["tags"]["items"],
+        schemas["TaskIn"]["properties"]["title"],
+        schemas["CurriculumIn"]["properties"]["name"],
+    ]
+    for item in text:
+        pattern = re.compile(item["pattern"])
+        assert pattern.fullmatch("Pythagoras' theorem") and pattern.fullmatch("数学")
+        assert not any(pattern.fullmatch(bad) for bad in ("a\x00b", "name\n", "\tx", "x\x85"))
+        assert "control" in item["description"] and "invisible" in item["description"]
+    description = schemas["ConceptIn"]["properties"]["description"]
+    pattern = re.compile(description["pattern"])
+    assert (
+        pattern.fullmatch("one\r\ntwo\n\tthree")
+        and not pattern.fullmatch("a\x00")
+        and not pattern.fullmatch("\x0b")
+    )
+    assert "control" in description["description"] and "invisible" in description["description"]

@@ -27,6 +27,7 @@ from kgplatform.curriculum.io import (
     read_import_path,
     write_export,
 )
+from kgplatform.curriculum.models import STORED
 from kgplatform.errors import ValidationFailed
 
 CID = "algebra"
@@ -435,6 +436,16 @@ def test_text_holding_a_carriage_return_exports_and_reads_back_unchanged() -> No
     data = doc(curriculum={"id": CID, "name": "Algebra", "description": "old notes\r"})
     data["concepts"][0].update(name="Counting\rby twos", description="one\rtwo\r\nthree")
     data["tasks"][0]["title"] = "Add\r"
+    # A new name or title may not hold a "\r" (s36), descriptions may; one stored before is exported (the
+    # export validates what is stored with `STORED`) and must read back whole, then refused as new text.
+    document = CurriculumDocument.model_validate(data, context=STORED)
+    raw = parse_zip(document_to_zip(document))
+    assert raw.concepts[0]["name"] == "Counting\rby twos" and raw.tasks[0]["title"] == "Add\r"
+    plan = validate_import(raw, CID, ExistingGraph(), dry_run=True, skip_invalid=False)
+    refused = {(e.entity, e.row, e.field) for e in plan.report.errors}
+    assert {(Entity.CONCEPT, 1, "name"), (Entity.TASK, 1, "title")} <= refused, plan.report.errors
+    data["concepts"][0]["name"] = "Counting by twos"
+    data["tasks"][0]["title"] = "Add"
     document = CurriculumDocument.model_validate(data)
     raw = parse_zip(document_to_zip(document))
     plan = validate_import(raw, CID, ExistingGraph(), dry_run=True, skip_invalid=False)
@@ -516,7 +527,9 @@ def test_rows_of_empty_cells_are_skipped_like_blank_lines_and_the_note_says_wher
 
 
 def test_an_error_in_a_csv_row_names_the_line_it_starts_on() -> None:
-    concepts = 'id,name,difficulty\n\na,Counting,0.1\nb,"Adding\nup",7\nc,Multiplying,2\n'
+    concepts = (
+        'id,name,description,difficulty\n\na,Counting,,0.1\nb,Adding,"over\ntwo lines",7\nc,Multiplying,,2\n'
+    )
     report = validate_import(
         parse_csv_tables({Entity.CONCEPT: concepts}), CID, ExistingGraph(), dry_run=True, skip_invalid=False
     ).report

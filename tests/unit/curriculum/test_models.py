@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from kgplatform.curriculum.models import (
+    STORED,
     ConceptIn,
     ConceptPatch,
     CurriculumIn,
@@ -155,3 +156,62 @@ def test_references_to_entities_stored_before_the_rule_stay_usable(stored: str, 
 @pytest.mark.parametrize("fine", ["caf\u00e9", "a..b", ".hidden", "x/.y", "v1.2/..z", "with inner space"])
 def test_dots_inside_a_segment_nfc_text_and_inner_spaces_stay_allowed(fine: str) -> None:
     assert ConceptIn(id=fine, name="n").id == fine
+
+
+# Names, titles, descriptions and tags are shown to designers and learners and carried by exports: a
+# right-to-left override showed a concept "\u202etxt.exe" as "exe.txt", a NUL went into every export
+# (a review, s36). New text refuses what new ids refuse, naming the field; descriptions keep line breaks.
+HIDDEN_IN_TEXT = [
+    ("a\x00b", "control characters (U+0000)"),
+    ("a\x1bb", "control characters (U+001B)"),
+    ("a\u200bb", "invisible formatting characters (U+200B)"),
+    ("ev-\u202eexe.txt", "invisible formatting characters (U+202E)"),
+    ("a\u2066b", "invisible formatting characters (U+2066)"),
+]
+
+
+@pytest.mark.parametrize(("bad", "reason"), HIDDEN_IN_TEXT + [("line\nbreak", "control characters (U+000A)")])
+def test_new_names_titles_and_tags_refuse_hidden_characters_naming_the_field(bad: str, reason: str) -> None:
+    task = {"id": "t", "title": "T", "kind": "quiz", "concepts": ["a"]}
+    for model, data, field in [
+        (ConceptIn, {"id": "a", "name": bad}, "name"),
+        (ConceptIn, {"id": "a", "name": "n", "tags": ["fine", bad]}, "tags.1"),
+        (ConceptPatch, {"name": bad}, "name"),
+        (ConceptPatch, {"tags": [bad]}, "tags.0"),
+        (CurriculumIn, {"id": "c", "name": bad}, "name"),
+        (TaskIn, {**task, "title": bad}, "title"),
+        (TaskPatch, {"title": bad}, "title"),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            model.model_validate(data)
+        [error] = refused.value.errors()
+        assert ".".join(map(str, error["loc"])) == field and reason in error["msg"], (model, data)
+
+
+@pytest.mark.parametrize(("bad", "reason"), HIDDEN_IN_TEXT + [("a\x0bb", "control characters (U+000B)")])
+def test_new_descriptions_refuse_hidden_characters_but_line_breaks_and_tabs(bad: str, reason: str) -> None:
+    for model, data in [
+        (ConceptIn, {"id": "a", "name": "n", "description": bad}),
+        (ConceptPatch, {"description": bad}),
+        (CurriculumIn, {"id": "c", "name": "n", "description": bad}),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            model.model_validate(data)
+        [error] = refused.value.errors()
+        assert error["loc"] == ("description",) and reason in error["msg"], (model, data)
+    layout = "First line\nsecond\r\n\tindented"
+    assert ConceptIn(id="a", name="n", description=layout).description == layout
+
+
+@pytest.mark.parametrize(("stored", "_"), HIDDEN_IN_TEXT)
+def test_text_stored_before_the_rule_is_read_as_it_is(stored: str, _: str) -> None:
+    """The whole-curriculum read and the export validate what the graph holds with `STORED`."""
+    data = {"id": "a", "name": stored, "description": stored, "tags": [stored]}
+    concept = ConceptIn.model_validate(data, context=STORED)
+    assert (concept.name, concept.description, concept.tags) == (stored, stored, [stored])
+    assert (
+        TaskIn.model_validate(
+            {"id": "t", "title": stored, "kind": "quiz", "concepts": ["a"]}, context=STORED
+        ).title
+        == stored
+    )
