@@ -56,14 +56,22 @@ def invisible_character(ch: str) -> bool:
     return category == "Cf" or (category == "Zs" and ch != " ") or ord(ch) in _INVISIBLE_NOT_FORMAT
 
 
-def refuse_hidden_characters(value: str) -> None:
+def refuse_hidden_characters(value: str, *, any_space: bool = False) -> None:
     """Raises ValueError naming the control characters, else the invisible formatting ones, of `value`.
     Invisible format characters: a zero-width space made "learner-1\u200b" a second learner that prints as
-    "learner-1", and a right-to-left override showed "ev-\u202eexe.txt" as "ev-txt.exe"."""
+    "learner-1", and a right-to-left override showed "ev-\u202eexe.txt" as "ev-txt.exe". `any_space`: a
+    space other than the ASCII one (no-break, thin, ideographic) is let through, as in text that is read
+    and never compared (names, descriptions: typeset text pasted from a document holds them)."""
     controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
     if controls:
         raise ValueError(f"must not hold control characters ({', '.join(controls)})")
-    invisible = sorted({f"U+{ord(ch):04X}" for ch in value if invisible_character(ch)})
+    invisible = sorted(
+        {
+            f"U+{ord(ch):04X}"
+            for ch in value
+            if invisible_character(ch) and not (any_space and unicodedata.category(ch) == "Zs")
+        }
+    )
     if invisible:
         raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
 
@@ -157,9 +165,16 @@ def rule_for_new_text(rule: Callable[[str], str]) -> AfterValidator:
 _LAYOUT = str.maketrans("", "", "\t\n\r")
 
 
+def reads_as_written(value: str) -> str:
+    """`shows_as_written` for text that is read, not matched (a name, a title): any kind of space is let
+    through (a French "Fractions\u00a0: bases" pasted from a document was refused)."""
+    refuse_hidden_characters(value, any_space=True)
+    return value
+
+
 def shows_as_written_with_layout(value: str) -> str:
-    """`shows_as_written` for longer text: "\n", "\r\n" and "\t" are let through."""
-    refuse_hidden_characters(value.translate(_LAYOUT))
+    """`reads_as_written` for longer text: "\n", "\r\n" and "\t" are let through too."""
+    refuse_hidden_characters(value.translate(_LAYOUT), any_space=True)
     return value
 
 
@@ -177,9 +192,10 @@ Name = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH),
     AfterValidator(_not_blank),
-    rule_for_new_text(shows_as_written),
+    rule_for_new_text(reads_as_written),
     Field(
-        description="No control or invisible formatting characters (zero-width space, bidi overrides).",
+        description="No control or invisible formatting characters (zero-width space, bidi overrides); "
+        "any kind of space is fine.",
         json_schema_extra={"pattern": TEXT_PATTERN},
     ),
 ]

@@ -203,6 +203,19 @@ def test_new_descriptions_refuse_hidden_characters_but_line_breaks_and_tabs(bad:
     assert ConceptIn(id="a", name="n", description=layout).description == layout
 
 
+def test_names_titles_and_descriptions_take_any_kind_of_space_but_tags_do_not() -> None:
+    """Typeset text pasted from a document holds no-break and thin spaces ("Fractions\u00a0: bases"); a
+    name is read, never matched, so they are let through. A tag is matched against learners' interests:
+    "a\u00a0b" beside "a b" would be two tags that look alike."""
+    text = "Fractions\u00a0: bases\u2009et\u202fplus\u3000"
+    assert ConceptIn(id="a", name=text, description=text + "\nline").name == text
+    assert TaskIn(id="t", title=text, kind="quiz", concepts=["a"]).title == text
+    assert CurriculumIn(id="c", name=text).name == text
+    with pytest.raises(ValidationError) as refused:
+        ConceptIn(id="a", name="n", tags=["a\u00a0b"])
+    assert "U+00A0" in refused.value.errors()[0]["msg"]
+
+
 @pytest.mark.parametrize(("stored", "_"), HIDDEN_IN_TEXT)
 def test_text_stored_before_the_rule_is_read_as_it_is(stored: str, _: str) -> None:
     """The whole-curriculum read and the export validate what the graph holds with `STORED`."""
