@@ -45,6 +45,7 @@ KEY_PREFIX = "kgp:job:"
 CANCELLED_BY = "cancelled by "
 # The message of a job ended by the stall check (`service.stalled_message`); such a job may be resumed.
 STALLED = "stalled:"
+
 COUNTERS = ("total", "done", "failed", "skipped", "chunks_total", "chunks_done")
 # KEYS: job hash, chunk set, failures hash, counted_at hash; ARGV: chunk, done, failed, skipped, now,
 # failure JSON or "", ttl seconds, now as epoch seconds.
@@ -92,6 +93,11 @@ def job_key(job_id: str) -> str:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def ended_as_stalled(state: str | None, message: str | None) -> bool:
+    """Whether a job was failed by the stall check (and so may be resumed, `JobService.resume`)."""
+    return state == JobState.FAILED and (message or "").startswith(STALLED)
 
 
 class JobProgress:
@@ -298,7 +304,7 @@ class JobProgress:
         """A batch the stall check failed runs again (`JobService.resume`): state running, its end and
         message cleared, alive from now. False, nothing changed, unless it is failed as stalled."""
         fields = self._raw(job_id)
-        if fields.get("state") != JobState.FAILED or not fields.get("message", "").startswith(STALLED):
+        if not ended_as_stalled(fields.get("state"), fields.get("message")):
             return False
         self._set(
             job_id, {"state": JobState.RUNNING, "message": "", "finished_at": "", "updated_at": utc_now()}

@@ -18,7 +18,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobState, JobStatus
 from kgplatform.jobs.pace import ChunkLimits
-from kgplatform.jobs.progress import CANCELLED_BY, STALLED, JobProgress
+from kgplatform.jobs.progress import CANCELLED_BY, STALLED, JobProgress, ended_as_stalled
 from kgplatform.jobs.store import JobStore
 from kgplatform.settings import WorkerSettings
 
@@ -246,7 +246,7 @@ class JobService:
                 "consuming planning running?)",
                 field="job_id",
             )
-        stalled = status.state is JobState.FAILED and (status.message or "").startswith(STALLED)
+        stalled = ended_as_stalled(status.state, status.message)
         if status.state.finished and not stalled:
             raise Conflict(
                 f"job {job_id} has ended ({status.state.value}): only a running or stalled batch is resumed",
@@ -349,15 +349,18 @@ class JobService:
 def stalled_message(missing: list[int], silent_s: float, job_id: str | None = None, shown: int = 20) -> str:
     """Why a stalled batch failed, naming the chunks never counted (the first `shown` of them), and how to
     plan their learners (`JobService.resume`)."""
-    resume = f"; `kgplatform jobs resume {job_id}` sends them again" if job_id else ""
+
+    def resume(what: str) -> str:
+        return f"; `kgplatform jobs resume {job_id}` sends {what} again" if job_id else ""
+
     if not missing:
         return (
             f"stalled: no sign of life for over {silent_s:,.0f} s before its fan-out split it into chunks"
-            + resume.replace("them again", "its fan-out again")
+            + resume("its fan-out")
         )
     names = ", ".join(str(c) for c in missing[:shown])
     more = f" and {len(missing) - shown:,} more" if len(missing) > shown else ""
     return (
         f"stalled: no sign of life for over {silent_s:,.0f} s (visibility timeout + hard limit + restore "
-        f"sweep); chunk(s) never counted: {names}{more}{resume}"
+        f"sweep); chunk(s) never counted: {names}{more}{resume('them')}"
     )
