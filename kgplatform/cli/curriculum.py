@@ -94,8 +94,8 @@ def import_curriculum(
     overwrite: bool = typer.Option(
         False,
         "--overwrite",
-        help="Import a file exported over HTTP (it records that export) even though its curriculum changed "
-        "since, replacing those changes; without it such an import is refused.",
+        help="Import a file that records its export (an API or `export-curriculum` export) even though its "
+        "curriculum changed since, replacing those changes; without it such an import is refused.",
     ),
 ) -> None:
     """Import a curriculum file into the graph, printing the per-row report."""
@@ -195,16 +195,12 @@ def export_curriculum(
     """Export a curriculum from the graph as JSON or CSV. The file records what it was exported from (as
     the API's export does), so importing it back after others changed the curriculum is refused unless
     `import-curriculum --overwrite`."""
-    from kgplatform.curriculum.document import BasedOn
-    from kgplatform.curriculum.import_service import curriculum_etag, export_document
+    from kgplatform.curriculum.import_service import export_with_record
     from kgplatform.curriculum.io import write_export
 
     with graph_session() as graph:
-        # Read before the document, as the API's export: an edit landing in between makes the recorded
-        # state older than the file, so a later import of it is refused (safe), never the reverse.
-        etag = curriculum_etag(graph, curriculum_id)
-        document = export_document(graph, curriculum_id)
-    written = write_export(document, out, BasedOn(curriculum_id=curriculum_id, etag=etag))
+        document, based_on = export_with_record(graph, curriculum_id)
+    written = write_export(document, out, based_on)
     console.print(
         f"exported {curriculum_id!r}: {len(document.concepts)} concepts, "
         f"{len(document.prerequisites)} prerequisites, {len(document.tasks)} tasks -> "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from time import perf_counter
 
 from kgplatform.curriculum import import_store, service
-from kgplatform.curriculum.document import CurriculumDocument
+from kgplatform.curriculum.document import BasedOn, CurriculumDocument
 from kgplatform.curriculum.import_report import MAX_REPORTED_CHANGES, ImportReport, Outcome
 from kgplatform.curriculum.import_validation import (
     ExistingGraph,
@@ -119,6 +119,16 @@ def curriculum_etag(graph: Graph, curriculum_id: str) -> str:
     if etag is None:
         raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
     return etag
+
+
+def export_with_record(graph: Graph, curriculum_id: str) -> tuple[CurriculumDocument, BasedOn]:
+    """What an export writes (the API's and the CLI's): the document and the record of the state it was
+    exported from, which an import of the file checks when it comes without If-Match (a designer who edits
+    the file offline for days no longer has the export's ETag header). The ETag is read before the
+    document: an edit landing in between makes the recorded state older than the file, so a later import
+    of it is refused (safe), never the reverse."""
+    etag = curriculum_etag(graph, curriculum_id)
+    return export_document(graph, curriculum_id), BasedOn(curriculum_id=curriculum_id, etag=etag)
 
 
 def export_document(graph: Graph, curriculum_id: str) -> CurriculumDocument:

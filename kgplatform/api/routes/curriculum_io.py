@@ -18,9 +18,9 @@ from starlette.datastructures import UploadFile
 from kgplatform.api.content_type import is_json
 from kgplatform.api.deps import DesignerPrincipal, GraphDep, ReaderPrincipal
 from kgplatform.api.documented_bodies import documented_body
-from kgplatform.curriculum.document import BasedOn, ImportDocument
+from kgplatform.curriculum.document import ImportDocument
 from kgplatform.curriculum.import_report import ImportReport
-from kgplatform.curriculum.import_service import curriculum_etag, export_document, run_import
+from kgplatform.curriculum.import_service import export_with_record, run_import
 from kgplatform.curriculum.io import (
     INPUT_FILES,
     RawDocument,
@@ -211,13 +211,8 @@ def export_curriculum(
     _: ReaderPrincipal,  # a read: every role that may GET the curriculum may export it
     format: Annotated[Literal["json", "csv"], Query(description="json: one document; csv: a zip")] = "json",
 ) -> Response:
-    # Read before the document: an edit landing in between makes the ETag older than the file, so a later
-    # import with it is refused (safe), never the reverse.
-    etag = curriculum_etag(graph, curriculum_id)
-    document = export_document(graph, curriculum_id)
-    # The file says what it was exported from: a designer who edits it offline for days and imports it
-    # from a script or the page no longer has this response's ETag header.
-    based_on = BasedOn(curriculum_id=curriculum_id, etag=etag)
+    document, based_on = export_with_record(graph, curriculum_id)
+    etag = based_on.etag
     if format == "csv":
         return Response(
             document_to_zip(document, based_on),
