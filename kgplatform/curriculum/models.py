@@ -172,7 +172,7 @@ def reads_as_written(value: str) -> str:
     return value
 
 
-def shows_as_written_with_layout(value: str) -> str:
+def reads_as_written_with_layout(value: str) -> str:
     """`reads_as_written` for longer text: "\n", "\r\n" and "\t" are let through too."""
     refuse_hidden_characters(value.translate(_LAYOUT), any_space=True)
     return value
@@ -202,7 +202,7 @@ Name = Annotated[
 Description = Annotated[
     str,
     StringConstraints(max_length=MAX_DESCRIPTION_LENGTH),
-    rule_for_new_text(shows_as_written_with_layout),
+    rule_for_new_text(reads_as_written_with_layout),
     Field(
         description="Line breaks and tabs are kept; no other control or invisible formatting characters.",
         json_schema_extra={"pattern": DESCRIPTION_PATTERN},

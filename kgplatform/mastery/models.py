@@ -25,7 +25,13 @@ from pydantic import (
     field_validator,
 )
 
-from kgplatform.curriculum.models import MAX_ID_LENGTH, EntityRef, shows_as_written, well_formed_id
+from kgplatform.curriculum.models import (
+    MAX_ID_LENGTH,
+    TEXT_PATTERN,
+    EntityRef,
+    shows_as_written,
+    well_formed_id,
+)
 
 MAX_BATCH_SIZE = 10_000
 # Event and learner ids: no whitespace anywhere (services generate them). Task ids are the curriculum's
@@ -87,8 +93,7 @@ def is_number(text: str) -> bool:
 # Control and invisible formatting characters are refused as in key names and new ids, naming the tag
 # (`tags.N`): a NUL, a newline or a right-to-left override was stored and came back, in the learner's
 # interests and the plan's reasons, looking like another tag (a review, s36). The pattern is for the
-# OpenAPI document only (the control characters, as learner ids have it); the validator says it in words.
-TAG_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+# OpenAPI document only (the control characters, as curriculum tags have it); the validator says it in words.
 Tag = Annotated[
     str,
     StringConstraints(max_length=100),
@@ -96,7 +101,7 @@ Tag = Annotated[
     Field(
         description="An interest tag: no control or invisible formatting characters (zero-width space, "
         "bidi overrides); case and surrounding spaces are ignored when matching.",
-        json_schema_extra={"pattern": TAG_PATTERN},
+        json_schema_extra={"pattern": TEXT_PATTERN},
     ),
 ]
 # Services' clocks drift; an answer further ahead than this is a client bug that would freeze the
