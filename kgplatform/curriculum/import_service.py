@@ -10,7 +10,7 @@ from time import perf_counter
 
 from kgplatform.curriculum import import_store, service
 from kgplatform.curriculum.document import BasedOn, CurriculumDocument
-from kgplatform.curriculum.import_report import MAX_REPORTED_CHANGES, ImportReport, Outcome
+from kgplatform.curriculum.import_report import MAX_REPORTED_CHANGES, ChangesSince, ImportReport, Outcome
 from kgplatform.curriculum.import_validation import (
     ExistingGraph,
     changes_since_validation,
@@ -95,8 +95,15 @@ def run_import(
             + (f", skipping {skipped} invalid row(s)" if skipped else "")
             + f": {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged"
             + _curriculum_part(written.curriculum)
-            + _based_on_part(written)
+            + _based_on_part(written.based_on_current, written.changed_since)
         )
+    elif based_on is not None:
+        # Refused for its rows, nothing written: the designer still learns now, before fixing the rows,
+        # that the file is older than the curriculum (else the fixed file's import is the first to say).
+        report.based_on_current, report.changed_since = import_store.read_staleness(
+            graph, curriculum_id, based_on
+        )
+        report.summary += _based_on_part(report.based_on_current, report.changed_since)
     report.seconds = round(perf_counter() - started, 3)
     return report
 
@@ -106,11 +113,12 @@ def _curriculum_part(outcome: Outcome) -> str:
     return "; the curriculum's name or description changed" if outcome.updated else ""
 
 
-def _based_on_part(written: import_store.WriteResult) -> str:
-    """The file's export in the summary, when the curriculum changed since it (an overwrite, or a dry run)."""
-    if written.based_on_current is not False or written.changed_since is None:
+def _based_on_part(based_on_current: bool | None, changed_since: ChangesSince | None) -> str:
+    """The file's export in the summary, when the curriculum changed since it (an overwrite, a dry run, or
+    an import refused for its rows)."""
+    if based_on_current is not False or changed_since is None:
         return ""
-    return f"; the file is based on an older state of the curriculum: {written.changed_since.describe()}"
+    return f"; the file is based on an older state of the curriculum: {changed_since.describe()}"
 
 
 def curriculum_etag(graph: Graph, curriculum_id: str) -> str:

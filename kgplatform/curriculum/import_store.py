@@ -345,22 +345,18 @@ def write_import(
         # The file's own record of its export: the guard of a file edited offline for days, whose ETag
         # header the designer no longer has. Reported by every run; refusing only a real import that sent
         # neither If-Match nor `overwrite`. A curriculum the import creates has nothing to overwrite.
-        based_on_current, changed_since = None, None
-        if based_on is not None and found_etag is not None:
-            based_on_current = found_etag == based_on
-            if not based_on_current:
-                changed_since = changes_since(tx, curriculum_id, based_on)
-                if commit and accepted is None and not overwrite:
-                    raise PreconditionFailed(
-                        f"the curriculum changed since this file was exported ({based_on}; now "
-                        f"{found_etag}): {changed_since.describe()}; nothing was written: export it again "
-                        "and reapply your changes, or import with ?overwrite=true (the CLI: --overwrite) to "
-                        "replace those changes with the file's rows",
-                        field="based_on",
-                        current_etag=found_etag,
-                        based_on=based_on,
-                        changed_since=changed_since.model_dump(mode="json"),
-                    )
+        based_on_current, changed_since = compare_with_export(tx, curriculum_id, based_on, found_etag)
+        if changed_since is not None and commit and accepted is None and not overwrite:
+            raise PreconditionFailed(
+                f"the curriculum changed since this file was exported ({based_on}; now "
+                f"{found_etag}): {changed_since.describe()}; nothing was written: export it again "
+                "and reapply your changes, or import with ?overwrite=true (the CLI: --overwrite) to "
+                "replace those changes with the file's rows",
+                field="based_on",
+                current_etag=found_etag,
+                based_on=based_on,
+                changed_since=changed_since.model_dump(mode="json"),
+            )
         rows = _run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id)
         recheck(
             ExistingGraph(
@@ -441,6 +437,33 @@ def curriculum_etag(tx: Tx, curriculum_id: str) -> str | None:
     None when it does not exist. Run in the import's own transaction, or in a read of its own."""
     rows = _run(tx, "curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
     return f'{CURRICULUM_ETAG_START}{rows[0]["changed_at"].iso_format()}"' if rows else None
+
+
+def compare_with_export(
+    tx: Tx, curriculum_id: str, based_on: str | None, found_etag: str | None
+) -> tuple[bool | None, ChangesSince | None]:
+    """Whether the curriculum is still in the state of the export a file records (`based_on`), and if not
+    what changed since; (None, None) when there is nothing to compare (no record, or no such curriculum)."""
+    if based_on is None or found_etag is None:
+        return None, None
+    if found_etag == based_on:
+        return True, None
+    return False, changes_since(tx, curriculum_id, based_on)
+
+
+def read_staleness(
+    graph: Graph, curriculum_id: str, based_on: str | None
+) -> tuple[bool | None, ChangesSince | None]:
+    """`compare_with_export` in a read of its own: for an import refused before any write (rows with
+    errors), whose designer should still learn that the file is older than the curriculum before fixing
+    the rows, not after."""
+    if based_on is None:
+        return None, None
+
+    def work(tx: Tx) -> tuple[bool | None, ChangesSince | None]:
+        return compare_with_export(tx, curriculum_id, based_on, curriculum_etag(tx, curriculum_id))
+
+    return graph.execute_read(work)
 
 
 def changes_since(tx: Tx, curriculum_id: str, etag: str) -> ChangesSince:

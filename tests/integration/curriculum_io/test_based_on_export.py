@@ -153,3 +153,23 @@ def _renamed(document: dict[str, Any], curriculum_id: str) -> dict[str, Any]:
             {**t, "id": new(t["id"]), "concepts": [new(c) for c in t["concepts"]]} for t in document["tasks"]
         ],
     }
+
+
+def test_a_dry_run_refused_for_its_rows_still_says_the_file_is_older(api: Api) -> None:
+    """Before, staleness was only read by the write, so a file with a bad row said nothing about it: the
+    designer fixed the rows and then met the 412."""
+    edited, _, _ = _setup(api)
+    edited["prerequisites"].append(
+        {"prerequisite": edited["concepts"][0]["id"], "concept": "no-such-concept"}
+    )
+    counts = graph_counts(api.graph)
+    for query in ("?dry_run=true", ""):
+        refused = api.call("POST", f"{IMPORT}{query}", json=edited)
+        # A dry run answers 200 with the report; a real import 422 problem+json carrying it.
+        assert refused.status_code == (200 if query else 422), refused.text
+        report = refused.json() if query else refused.json()["report"]
+        assert report["accepted"] is False and report["errors"][0]["field"] == "concept"
+        assert report["based_on_current"] is False and report["changed_since"]["entries"] == 1
+        assert report["changed_since"]["actor"] == api.actors[Role.ADMIN]
+        assert "older state" in report["summary"]
+    assert graph_counts(api.graph) == counts
