@@ -5,7 +5,8 @@
 // they cannot have gone): measured, that halves the statement's time against a unique-index seek.
 // Parameters, aligned columns of one length, sorted by concept so concurrent writers lock in one
 // order: $learner_refs (the learners' element ids), $concept_ids (strings), $p_mastery (floats),
-// $attempts (ints), $correct (floats), $last_s, $last_ns, $as_of_s, $as_of_ns (epoch seconds and nanoseconds, null = never);
+// $attempts (ints), $correct (floats), $last_s, $last_ns, $as_of_s, $as_of_ns (epoch seconds and nanoseconds, null = never),
+// $p_practised (floats: the value after the learner's own last answer, null = never answered on);
 // $updated_at (datetime), $model_version (string). Returns: written (count). Write.
 UNWIND range(0, size($learner_refs) - 1) AS i
 MATCH (l:Learner) WHERE elementId(l) = $learner_refs[i]
@@ -15,5 +16,6 @@ CREATE (l)-[r:MASTERY {p_mastery: $p_mastery[i], attempts: $attempts[i], correct
                        ELSE datetime({epochSeconds: $last_s[i], nanosecond: $last_ns[i]}) END,
   as_of: CASE WHEN $as_of_s[i] IS NULL THEN null
               ELSE datetime({epochSeconds: $as_of_s[i], nanosecond: $as_of_ns[i]}) END,
+  p_practised: $p_practised[i],
   updated_at: $updated_at, model_version: $model_version}]->(c)
 RETURN count(r) AS written

@@ -7,7 +7,9 @@
 // concept id order, of: concept_id, name, curriculum_id, p_mastery, attempts, correct, model_version,
 // last_practised_s/_us, as_of_s/_us, updated_at_s/_us (epoch seconds and the microsecond, as
 // mastery/get_learner_mastery), goal (bool), prerequisites (list of concept ids), has_tasks (bool: some
-// task exercises it), tags (the concept's tags, a list), in the order of mastery/store.py's REPORT_FIELDS.
+// task exercises it), tags (the concept's tags, a list), p_practised (the value after the learner's own
+// last answer, which transfer leaves; null when never answered on or stored before it was), in the order
+// of mastery/store.py's REPORT_FIELDS.
 // One row, not one per concept: a report reads whole curricula, and the driver's per-record cost for 1,000
 // rows was about as much as the query. An empty list for an unknown learner or one with neither mastery,
 // goals nor a matching interest. Read.
@@ -52,4 +54,4 @@ RETURN collect([c.id, c.name, c.curriculum_id, m.p_mastery, m.attempts, m.correc
                 m.as_of.epochSeconds, m.as_of.microsecond,
                 m.updated_at.epochSeconds, m.updated_at.microsecond,
                 EXISTS { (l)-[:HAS_GOAL]->(c) }, prerequisites, EXISTS { (:Task)-[:EXERCISES]->(c) },
-                coalesce(c.tags, [])]) AS concepts
+                coalesce(c.tags, []), m.p_practised]) AS concepts

@@ -4,7 +4,8 @@
 // has the current version (otherwise the learner is replayed in full, see mastery/write_mastery).
 // Parameters, aligned columns of one length: $rels (element ids), $p_mastery (floats), $attempts
 // (ints), $correct (floats), $last_s, $last_ns, $as_of_s, $as_of_ns (epoch seconds and nanoseconds,
-// null = never); $updated_at (datetime). Returns: written (count). Write.
+// null = never), $p_practised (floats: the value after the learner's own last answer, null = never
+// answered on); $updated_at (datetime). Returns: written (count). Write.
 UNWIND range(0, size($rels) - 1) AS i
 MATCH ()-[r:MASTERY]->()
 WHERE elementId(r) = $rels[i]
@@ -13,5 +14,6 @@ SET r.p_mastery = $p_mastery[i], r.attempts = $attempts[i], r.correct = $correct
                             ELSE datetime({epochSeconds: $last_s[i], nanosecond: $last_ns[i]}) END,
     r.as_of = CASE WHEN $as_of_s[i] IS NULL THEN null
                    ELSE datetime({epochSeconds: $as_of_s[i], nanosecond: $as_of_ns[i]}) END,
+    r.p_practised = $p_practised[i],
     r.updated_at = $updated_at
 RETURN count(r) AS written

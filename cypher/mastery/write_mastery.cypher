@@ -2,7 +2,8 @@
 // Parameters, aligned columns of one length, sorted by concept so concurrent writers lock concepts in
 // one order: $learner_ids, $concept_ids (strings), $p_mastery (floats), $attempts (ints), $correct
 // (floats), $last_s, $last_ns, $as_of_s, $as_of_ns (epoch seconds and nanoseconds, null = never: the
-// driver encodes these far faster than datetimes); $updated_at (datetime), $model_version (string).
+// driver encodes these far faster than datetimes), $p_practised (floats: the value after the learner's
+// own last answer, null = never answered on; transfer leaves it); $updated_at (datetime), $model_version (string).
 // Returns: written (count of relationships set). Write.
 UNWIND range(0, size($learner_ids) - 1) AS i
 MATCH (l:Learner {id: $learner_ids[i]})
@@ -13,5 +14,6 @@ SET r.p_mastery = $p_mastery[i], r.attempts = $attempts[i], r.correct = $correct
                             ELSE datetime({epochSeconds: $last_s[i], nanosecond: $last_ns[i]}) END,
     r.as_of = CASE WHEN $as_of_s[i] IS NULL THEN null
                    ELSE datetime({epochSeconds: $as_of_s[i], nanosecond: $as_of_ns[i]}) END,
+    r.p_practised = $p_practised[i],
     r.updated_at = $updated_at, r.model_version = $model_version
 RETURN count(r) AS written

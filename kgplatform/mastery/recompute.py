@@ -85,6 +85,9 @@ class StoredState:
     correct: Sequence[float]
     last_us: Sequence[int | None]
     as_of_us: Sequence[int | None]
+    # The value after the learner's own last answer (`MasteryTable.p_practised`); None: never answered on.
+    # Stored before p_practised was: the stored value itself when answered on (the best there is).
+    p_practised: Sequence[float | None]
 
     def take(self, indices: Sequence[int]) -> StoredState:
         return take_rows(self, indices)
@@ -99,7 +102,16 @@ class StoredState:
             [float(r["correct"]) for r in rows],
             [r["last_us"] for r in rows],
             [r["as_of_us"] for r in rows],
+            [practised_or_stored(r.get("p_practised"), r["p_mastery"], r["attempts"]) for r in rows],
         )
+
+
+def practised_or_stored(p_practised: float | None, p_mastery: float, attempts: int | None) -> float | None:
+    """The value after the learner's own last answer: as stored, else (a row written before it was
+    stored) the stored value when the concept was answered on, else None."""
+    if p_practised is not None:
+        return float(p_practised)
+    return float(p_mastery) if attempts else None
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,7 @@ class MasteryRow:
     correct: float
     last_us: int | None
     as_of_us: int | None
+    p_practised: float | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +137,7 @@ class MasteryColumns:
     correct: list[float]
     last_us: list[int | None]
     as_of_us: list[int | None]
+    p_practised: list[float | None]
 
     def __len__(self) -> int:
         return len(self.learner_ids)
@@ -142,6 +156,7 @@ class MasteryColumns:
                 self.correct,
                 self.last_us,
                 self.as_of_us,
+                self.p_practised,
                 strict=True,
             )
         ]
@@ -205,6 +220,7 @@ def trace_columns(
         result.correct.tolist(),
         _back_all(result.last_practised_days, days_to_us),
         _back_all(result.as_of_days, days_to_us),
+        [None if p != p else p for p in result.p_practised.tolist()],  # NaN: never answered on
     )
 
 
@@ -227,6 +243,9 @@ def _initial_table(
         correct=np.asarray(initial.correct, dtype=np.float64),
         last_practised_days=days(initial.last_us),
         as_of_days=days(initial.as_of_us),
+        p_practised=np.array(
+            [np.nan if p is None else p for p in initial.p_practised], dtype=np.float64
+        ).reshape(-1),
     )
 
 

@@ -308,7 +308,11 @@ class MasteryService:
         now = now or datetime.now(UTC)
         rows = self.store.learner_mastery(learner_id)
         p_now = self._decayed(rows, now)
-        concepts = [ConceptMastery(**r, p_now=p) for r, p in zip(rows, p_now, strict=True)]
+        # p_practised is the planner's and the report's ("mastered before"); this API keeps its fields.
+        concepts = [
+            ConceptMastery(**{k: v for k, v in r.items() if k != "p_practised"}, p_now=p)
+            for r, p in zip(rows, p_now, strict=True)
+        ]
         return LearnerMastery(learner_id=learner_id, as_of=now, concepts=concepts)
 
     def report(self, learner_id: str, now: datetime | None = None) -> FeedbackReport:
@@ -328,7 +332,7 @@ class MasteryService:
                 name=r["name"],
                 prerequisites=r["prerequisites"],
                 p_now=p,
-                p_mastery=r["p_mastery"],
+                p_mastery=_practised(r),
                 attempts=r["attempts"] or 0,
                 correct=r["correct"] or 0.0,
                 last_practised=r["last_practised"],
@@ -526,4 +530,24 @@ def _summary(rejected: list[RejectedRow]) -> str:
 
 def _without_mastery(row: dict[str, Any]) -> dict[str, Any]:
     """A report row as for a concept never practised."""
-    return {**row, "p_mastery": None, "attempts": 0, "correct": 0.0, "last_practised": None, "as_of": None}
+    return {
+        **row,
+        "p_mastery": None,
+        "p_practised": None,
+        "attempts": 0,
+        "correct": 0.0,
+        "last_practised": None,
+        "as_of": None,
+    }
+
+
+def _practised(row: dict[str, Any]) -> float | None:
+    """The report's value "at the last update" of a concept: after the learner's own last answer where
+    they answered on it (`p_practised`), as the planner judges "mastered before" and reviews; the stored
+    value where not (raised by transfer alone), or stored before p_practised was. Transfer rewrites
+    p_mastery to the decayed value it raised: a concept mastered and faded read as never mastered, its
+    review no longer due, once the learner answered on a related concept."""
+    practised = row.get("p_practised")
+    if row["attempts"] and practised is not None and usable_mastery(practised):
+        return float(practised)
+    return row["p_mastery"]

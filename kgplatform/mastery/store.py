@@ -56,6 +56,7 @@ REPORT_FIELDS = (
     "prerequisites",
     "has_tasks",
     "tags",
+    "p_practised",
 )
 # The columns of a stored answer as mastery/get_ingest_context returns them (`service.stored_row`'s keys).
 STORED_FIELDS = ("event_id", "learner_id", "task_id", "correct", "at_s", "at_ns", "duration_s")
@@ -158,6 +159,7 @@ def mastery_params(columns: MasteryColumns) -> dict[str, list[Any]]:
         "last_ns": last_ns,
         "as_of_s": as_of_s,
         "as_of_ns": as_of_ns,
+        "p_practised": columns.p_practised,
     }
 
 
@@ -243,7 +245,7 @@ class IngestTx:
             model_version=model_version,
         )
         created, stale, rels, refs = 0, set(), [], {}
-        learners, concepts, p, attempts, correct, last, as_of = [], [], [], [], [], [], []
+        learners, concepts, p, attempts, correct, last, as_of, practised = [], [], [], [], [], [], [], []
         if gone := [learner_id for learner_id, *_, alive in rows if not alive]:
             raise LearnerErasedMeanwhile(gone)
         for learner_id, ref, was_created, was_stale, states, _ in rows:
@@ -251,7 +253,7 @@ class IngestTx:
             created += bool(was_created)
             if was_stale:
                 stale.add(learner_id)
-            for cid, rel, p_m, n, k, last_s, last_ns, as_of_s, as_of_ns in states:
+            for cid, rel, p_m, n, k, last_s, last_ns, as_of_s, as_of_ns, p_practised in states:
                 learners.append(learner_id)
                 concepts.append(cid)
                 rels.append(rel)
@@ -260,7 +262,8 @@ class IngestTx:
                 correct.append(float(k))
                 last.append(epoch_us(last_s, last_ns))
                 as_of.append(epoch_us(as_of_s, as_of_ns))
-        states = StoredState(learners, concepts, p, attempts, correct, last, as_of)
+                practised.append(None if p_practised is None else float(p_practised))
+        states = StoredState(learners, concepts, p, attempts, correct, last, as_of, practised)
         return LockedLearners(created, stale, states, rels, refs, int(revision), transfer_model)
 
     def mark_for_replay(self, learner_ids: list[str]) -> int:

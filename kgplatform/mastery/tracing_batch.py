@@ -68,6 +68,10 @@ class MasteryTable:
     """Mastery per (learner, concept) pair, columnar. NaN times mean "never" (never practised/updated).
 
     as_of_days is the time p_mastery refers to: forgetting after it is applied by `decay` at read time.
+    p_practised is p_mastery right after the learner's own last answer on the concept (NaN: never
+    answered on), which transfer from other concepts leaves alone: the planner and the report judge
+    "mastered before, review due" from it. Transfer rewrites p_mastery and as_of to the decayed value it
+    raised, so a concept mastered and faded read as never mastered once a related concept was answered.
     """
 
     learner: IntArray
@@ -77,6 +81,7 @@ class MasteryTable:
     correct: FloatArray
     last_practised_days: FloatArray
     as_of_days: FloatArray
+    p_practised: FloatArray
 
     def __len__(self) -> int:
         return int(self.learner.size)
@@ -131,9 +136,11 @@ def replay_rows(
     last = np.full(slot_keys.size, np.nan)
     attempts = np.zeros(slot_keys.size, dtype=np.int64)
     correct = np.zeros(slot_keys.size)
+    practised = np.full(slot_keys.size, np.nan)
     if initial is not None:
         at = np.searchsorted(slot_keys, codes[learner.size :] * n_concepts + initial.concept)
         p[at], as_of[at], last[at] = initial.p_mastery, initial.as_of_days, initial.last_practised_days
+        practised[at] = initial.p_practised
         attempts[at], correct[at] = initial.attempts, initial.correct
 
     predicted = np.empty(learner.size)
@@ -152,6 +159,7 @@ def replay_rows(
         # Clipped so a long run of right answers cannot reach exactly 1.0, from which no wrong answer
         # could move it (the posterior of p = 1 is 1 whatever the answer).
         p[s] = clip_probability(learn(observed, params.p_learn[c]))
+        practised[s] = p[s]
         as_of[s] = t
         last[s] = t
         attempts[s] += 1
@@ -164,7 +172,7 @@ def replay_rows(
     result_before = np.empty_like(before)
     result_before[order] = before
     table = MasteryTable(
-        learner_ids[slot_keys // n_concepts], slot_concept, p, attempts, correct, last, as_of
+        learner_ids[slot_keys // n_concepts], slot_concept, p, attempts, correct, last, as_of, practised
     )
     return ReplayResult(table, result_predicted, result_before)
 

@@ -41,6 +41,9 @@ class PageRows:
     # (row, tag) pairs of the learners' interests, tags as the graph's `tag_index` numbers (others dropped)
     interest_rows: np.ndarray
     interest_columns: np.ndarray
+    # The value after the learner's own last answer (the query's `peak`: p_practised, else p), which the
+    # planner judges "mastered before" from: transfer rewrites p, not this. None: p (rows without it).
+    peak: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.learner_ids)
@@ -73,6 +76,9 @@ def compact_rows(graph: ConceptGraph, rows: Sequence[Row]) -> PageRows:
         goal_columns=goal_columns,
         interest_rows=interest_rows,
         interest_columns=interest_columns,
+        peak=np.array(
+            list(itertools.chain.from_iterable(r.get("peak", r["p"]) for r in rows)), dtype=np.float64
+        ),
     )
 
 
@@ -95,6 +101,9 @@ def matrix_of(graph: ConceptGraph, page: PageRows, params: TracerParams, now_day
     # learner (`mastery.bkt.usable_mastery`).
     keep = (page.column >= 0) & (page.p >= 0) & (page.p <= 1)
     owner, column, p = owner[keep], page.column[keep], page.p[keep]
+    # A peak that is no probability is none: the stored value stands in for it, as before p_practised.
+    held = p if page.peak is None else page.peak[keep]
+    held = np.where((held >= 0) & (held <= 1), held, p)
     as_of_days = as_of_days_of(page.as_of_s[keep])
     # Forgetting only touches concepts with stored mastery: decay those values, not the whole matrix.
     p_now_known = decay(p, now_days - as_of_days, rate[column], p_init[column])
@@ -103,7 +112,7 @@ def matrix_of(graph: ConceptGraph, page: PageRows, params: TracerParams, now_day
     peak[:] = p_init
     p_now = peak.copy()
     attempts = np.zeros((n_rows, n), dtype=np.float32)
-    peak[owner, column] = p
+    peak[owner, column] = held
     p_now[owner, column] = p_now_known
     attempts[owner, column] = page.attempts[keep]
     goals = np.zeros((n_rows, n), dtype=bool)

@@ -42,14 +42,19 @@ def learner_arrays(
     order = params.indices(list(graph.concept_ids))
     p_init = params.p_init[order]
     peak, attempts, as_of = p_init.copy(), np.zeros(graph.n_concepts), np.full(graph.n_concepts, np.nan)
+    stored = p_init.copy()
     for row in rows.mastery:
         i = graph.index.get(row["concept_id"])
         if i is None or not usable_mastery(row["p_mastery"]):
             continue
-        peak[i], attempts[i] = float(row["p_mastery"]), float(row["attempts"] or 0)
+        stored[i], attempts[i] = float(row["p_mastery"]), float(row["attempts"] or 0)
+        # The value after the learner's own last answer: transfer rewrites p_mastery (to the decayed value
+        # it raised), not this, so a concept mastered and faded stays "mastered before" (review due).
+        practised = row.get("p_practised")
+        peak[i] = float(practised) if practised is not None and usable_mastery(practised) else stored[i]
         moment = row.get("as_of") or row.get("updated_at")
         as_of[i] = to_days(moment) if moment else np.nan
-    p_now = decay(peak, to_days(now) - as_of, params.forget_rate_per_day[order], p_init)
+    p_now = decay(stored, to_days(now) - as_of, params.forget_rate_per_day[order], p_init)
     goals = np.zeros(graph.n_concepts, dtype=bool)
     goals[[graph.index[g] for g in rows.goals if g in graph.index]] = True
     return p_now, peak, attempts, goals

@@ -93,6 +93,7 @@ class FakeIngestTx:
             [x["correct"] for x in m],
             [x["last_us"] for x in m],
             [x["as_of_us"] for x in m],
+            [x["p_practised"] for x in m],
         )
         rels = [f"{lid}|{cid}" for lid, cid in pairs]
         refs = {lid: f"ref:{lid}" for lid in learner_ids}
@@ -157,6 +158,7 @@ class FakeIngestTx:
             "correct": r.correct,
             "last_us": r.last_us,
             "as_of_us": r.as_of_us,
+            "p_practised": r.p_practised,
             "model_version": model_version,
         }
 

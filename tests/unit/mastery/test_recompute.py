@@ -40,6 +40,7 @@ def as_state(rows: list[MasteryRow]) -> StoredState:
         [r.correct for r in rows],
         [r.last_us for r in rows],
         [r.as_of_us for r in rows],
+        [r.p_practised for r in rows],
     )
 
 
@@ -88,3 +89,38 @@ def test_event_ids_differing_only_in_trailing_nuls_stay_two_answers() -> None:
     log = AnswerColumns(["l1", "l1"], ["e", "e\x00"], ["t1", "t1"], [1.0, 0.0], [at, at])
     (row,) = trace_answers(log, TASKS, PARAMS)
     assert row.attempts == 2 and row.correct == 1.0
+
+
+def test_transfer_leaves_the_value_after_the_learners_own_last_answer() -> None:
+    """`p_practised` is p_mastery after the learner's own last answer on the concept; transfer from a
+    related concept answered later rewrites p_mastery and as_of (to the decayed value it raised) but not
+    it, so the planner and the report still see the concept as mastered before (review due). The same
+    whether traced in one go or continued from the stored state."""
+    base, day, minute = 1_767_600_000_000_000, 86_400_000_000, 60_000_000
+    transfer = TransferEdges.from_mapping({"b": {"a": 0.5}}, PARAMS)
+    own = AnswerColumns(
+        learner_ids=["l"] * 12,
+        event_ids=[f"e{i:02d}" for i in range(12)],
+        task_ids=["t1"] * 12,
+        scores=[1.0] * 12,
+        answered_us=[base + i * minute for i in range(12)],
+    )
+    later = AnswerColumns(["l"], ["e99"], ["t2"], [1.0], [base + 40 * day])
+    everything = AnswerColumns(
+        own.learner_ids + later.learner_ids,
+        own.event_ids + later.event_ids,
+        own.task_ids + later.task_ids,
+        own.scores + later.scores,
+        own.answered_us + later.answered_us,
+    )
+    (mastered,) = trace_answers(own, TASKS, PARAMS, transfer)
+    assert mastered.p_practised == mastered.p_mastery > 0.85
+    whole = by_pair(trace_answers(everything, TASKS, PARAMS, transfer))
+    continued = by_pair(trace_answers(later, TASKS, PARAMS, transfer, initial=as_state([mastered])))
+    for rows in (whole, continued):
+        a, b = rows[("l", "a")], rows[("l", "b")]
+        assert a.p_mastery < 0.85 and a.as_of_us == base + 40 * day, "transfer rewrote the stored value"
+        assert a.p_practised == mastered.p_mastery and a.attempts == 12
+        assert b.p_practised == b.p_mastery
+    (never,) = [r for r in trace_answers(later, TASKS, PARAMS, transfer) if r.concept_id == "a"]
+    assert never.p_practised is None, "raised by transfer alone: never answered on"

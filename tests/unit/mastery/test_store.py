@@ -31,7 +31,14 @@ def test_split_us_columns_agrees_with_split_us_for_every_kind_of_value() -> None
 
 def test_mastery_params_are_aligned_columns_with_times_split() -> None:
     columns = MasteryColumns(
-        ["l1", "l2"], ["c1", "c2"], [0.25, 0.75], [1, 0], [1.0, 0.0], [1_500_000, None], [2_000_001, 3]
+        ["l1", "l2"],
+        ["c1", "c2"],
+        [0.25, 0.75],
+        [1, 0],
+        [1.0, 0.0],
+        [1_500_000, None],
+        [2_000_001, 3],
+        [0.25, None],
     )
     assert mastery_params(columns) == {
         "p_mastery": [0.25, 0.75],
@@ -41,6 +48,7 @@ def test_mastery_params_are_aligned_columns_with_times_split() -> None:
         "last_ns": [500_000_000, None],
         "as_of_s": [2, 0],
         "as_of_ns": [1000, 3000],
+        "p_practised": [0.25, None],
     }
 
 

@@ -68,3 +68,50 @@ def test_a_stored_mastery_that_is_no_probability_is_no_mastery_on_both_paths() -
     assert attempts[graph.index["d"]] == batch.attempts[0, graph.index["d"]] == 3
     np.testing.assert_allclose(batch.p_mastery[0], p_now, rtol=1e-6)
     np.testing.assert_allclose(batch.p_peak[0], peak, rtol=1e-6)
+
+
+def test_both_planners_judge_mastered_before_from_the_value_after_the_learners_own_answer() -> None:
+    """Transfer rewrites a target's stored p_mastery to the decayed value it raised (0.62 of a concept
+    mastered at 0.99 and faded): read as the peak, the concept was never mastered and no review was due.
+    Both paths take the peak from p_practised (the one-learner rows, the page's `peak`), and decay the
+    stored value."""
+    from kgplatform.mastery.bkt import TracerParams
+    from kgplatform.planning.graph import build_graph
+    from kgplatform.planning.page_rows import compact_rows, matrix_of
+    from kgplatform.planning.policy import PlanConfig
+    from kgplatform.planning.service import learner_arrays, make_plan
+    from kgplatform.planning.store import LearnerRows
+    from tests.unit.planning.conftest import chain_document
+
+    graph = build_graph(chain_document())
+    params = TracerParams.default(graph.concept_ids)
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    now = at + timedelta(hours=1)
+    mastery = [{"concept_id": "a", "p_mastery": 0.62, "p_practised": 0.99, "attempts": 12, "as_of": at}]
+    rows = LearnerRows("kim", [], mastery)
+    p_now, peak, _, _ = learner_arrays(graph, rows, params, now)
+    a = graph.index["a"]
+    assert peak[a] == 0.99 and p_now[a] < 0.63
+    page = compact_rows(
+        graph,
+        [
+            {
+                "learner_id": "kim",
+                "mastery_at_s": (at - EPOCH).total_seconds(),
+                "mastery_at_us": 0,
+                "concepts": ["a"],
+                "p": [0.62],
+                "peak": [0.99],
+                "attempts": [12],
+                "as_of_s": [(at - EPOCH).total_seconds()],
+                "goals": [],
+                "interests": [],
+            }
+        ],
+    )
+    batch = matrix_of(graph, page, params, to_days(now))
+    np.testing.assert_allclose(batch.p_mastery[0], p_now, rtol=1e-6)
+    np.testing.assert_allclose(batch.p_peak[0], peak, rtol=1e-6)
+    plan = make_plan(graph, rows, params, PlanConfig(), now)
+    reviews = [t for t in plan.tasks if t.purpose == "review"]
+    assert reviews and {t.concept_id for t in reviews} == {"a"}, plan.tasks
