@@ -571,9 +571,21 @@ def bar_labels(report: FeedbackReport, concepts: Sequence[ReportConcept]) -> lis
             word for word, found in (("blocker", blocking), ("review due", review)) if c.concept_id in found
         ]
         suffix = f" ({', '.join(notes)})" if notes else ""
-        name = shortened(c.name or c.concept_id, MAX_DRAWN_NAME)
+        name = shortened(drawn_name(c), MAX_DRAWN_NAME)
         labels.append(("★ " if c.goal else "") + _literal(name) + suffix)
     return labels
+
+
+def drawn_name(concept: ReportConcept) -> str:
+    """The concept's name, or its id where the font draws too little of the name to read: a curriculum
+    named in a script the font lacks (Japanese, Hindi, Thai: DejaVu Sans, matplotlib's only font on a
+    server, has none of them) had every bar labelled "??????", one like the next. The JSON report keeps
+    the name."""
+    name = concept.name or concept.concept_id
+    letters = [ch for ch in name if not ch.isspace()]
+    if sum(map(_drawable, letters)) * 2 >= len(letters):
+        return name
+    return concept.concept_id if all(map(_drawable, concept.concept_id)) else name
 
 
 def shortened(text: str, limit: int) -> str:

@@ -112,3 +112,24 @@ def test_the_pictures_labels_say_goal_blocker_and_review_due() -> None:
     )
     assert labels["c"] == "C (blocker)" and labels["a"] == "A (review due)"
     assert labels["d"] == "★ D" and labels["b"] == "B"
+
+
+def test_names_in_a_script_the_font_lacks_are_labelled_by_their_concept_id() -> None:
+    """DejaVu Sans, matplotlib's font on a server, has no Japanese, Devanagari or Thai: every bar of such a
+    curriculum was labelled "??????", one like the next. Those are drawn as their ids; a name the font
+    draws mostly (one symbol it lacks) keeps its name, the symbol as "?"."""
+    from kgplatform.mastery.feedback import bar_labels
+
+    names = {"frac-add": "分数の足し算", "frac-sub": "分数の引き算", "dec": "दशमलव संख्याएँ", "th": "เศษส่วน"}
+    states = [ConceptState(cid, n, [], 0.4, 0.5, 2, 1.0, NOW, False) for cid, n in names.items()]
+    states.append(ConceptState("clef", "Music \U0001d11e notation", [], 0.4, 0.5, 2, 1.0, NOW, False))
+    states.append(ConceptState("ascii", "Fractions", [], 0.4, 0.5, 2, 1.0, NOW, False))
+    report = build_report("kim", states, NOW)
+    labels = dict(
+        zip((c.concept_id for c in report.concepts), bar_labels(report, report.concepts), strict=True)
+    )
+    assert {cid: labels[cid] for cid in names} == {cid: cid for cid in names}
+    assert labels["clef"] == "Music ? notation" and labels["ascii"] == "Fractions"
+    assert [c.name for c in report.concepts if c.concept_id in names] == [
+        names[c.concept_id] for c in report.concepts if c.concept_id in names
+    ]
