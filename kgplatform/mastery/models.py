@@ -322,7 +322,11 @@ class ReportConcept(BaseModel):
     name: str | None
     status: ReportStatus
     p_now: float = Field(description="P(mastered) now, forgetting applied (p_init when never practised).")
-    p_mastery: float | None = Field(description="P(mastered) right after the last update; null if never.")
+    p_mastery: float | None = Field(
+        description="P(mastered) right after the learner's own last answer on it (transfer from related "
+        "concepts since then is in `p_now`, not here); for a concept raised by transfer alone, after that; "
+        "null if never."
+    )
     attempts: int
     correct: float
     last_practised: datetime | None
@@ -337,7 +341,7 @@ class DecayingConcept(BaseModel):
     concept_id: str
     p_mastery: float
     p_now: float
-    lost: float = Field(description="p_mastery - p_now: what forgetting took since the last update.")
+    lost: float = Field(description="p_mastery - p_now: what was lost since the learner last answered on it.")
     days_since_practice: float | None
     needs_review: bool = Field(
         description="It was mastered at the last update and has decayed below the planner's review threshold."
