@@ -511,6 +511,8 @@ def draw_report(report: FeedbackReport, *, dpi: int = 110) -> Figure:
             color="black",
             label="at last update",
             zorder=3,
+            # A value near 1 sits on the frame: unclipped, it is drawn whole rather than half hidden.
+            clip_on=False,
         )
     axes.axvline(
         report.mastery_threshold,
@@ -524,7 +526,9 @@ def draw_report(report: FeedbackReport, *, dpi: int = 110) -> Figure:
         if c.attempts == 0 and c.p_mastery is None:
             axes.text(c.p_now + 0.01, i, "no answers yet", va="center", fontsize=6, color="#616161")
     axes.set_yticks(list(rows), bar_labels(report, concepts), fontsize=8)
-    axes.invert_yaxis()
+    # Top to bottom, the bars filling the axes: the default 5% margin left 7 empty bar heights above and
+    # below 150 bars (about 460 of the picture's 4,800 pixels).
+    axes.set_ylim(len(concepts) - 0.5 if concepts else 1.0, -0.5 if concepts else 0.0)
     axes.set_xlim(0, 1)
     axes.set_xlabel("P(mastered) now")
     axes.set_title(

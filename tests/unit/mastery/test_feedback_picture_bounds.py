@@ -111,3 +111,14 @@ def test_long_names_a_long_learner_id_and_the_left_out_note_fit_the_picture() ->
     report = build_report("kim", mixed, NOW)
     assert texts_outside(report) == []
     assert report.concepts[0].name  # the JSON report keeps names whole
+
+
+def test_the_bars_fill_the_axes_without_empty_bands() -> None:
+    """matplotlib's default 5% margin left about 7 empty bar heights above and below 150 bars."""
+    for n in (1, 12, 400):
+        report = build_report("kim", many_concepts(n), NOW)
+        drawn = len(concepts_to_draw(report))
+        (axes, *_) = draw_report(report).axes
+        assert axes.get_ylim() == (drawn - 0.5, -0.5), n  # the first concept at the top, no band
+    (axes, *_) = draw_report(build_report("kim", [], NOW)).axes
+    assert axes.get_ylim() == (1.0, 0.0)
