@@ -156,3 +156,111 @@ def eval_transfer(
     if out:
         out.write_text(json.dumps(report_dict(report), indent=2, default=float), "utf-8")
         console.print(f"wrote {out}")
+
+
+transfer_app = typer.Typer(
+    help="Transfer model versions in the graph: list them, go back to the previous one (rollback) or "
+    "activate a retired one.",
+    no_args_is_help=True,
+)
+app.add_typer(transfer_app, name="transfer")
+
+
+@transfer_app.command("list")
+def transfer_list(
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON array of the versions (every field, metrics included), for scripts."
+    ),
+) -> None:
+    """Every model version in the graph, newest activation first: which is current, its data, metrics and
+    edges (a retired one can be made current again: `transfer rollback`)."""
+    import json
+
+    from rich.table import Column, Table
+
+    from kgplatform.cli.base import literal
+    from kgplatform.transfer.writeback import list_models
+
+    with graph_session() as graph:
+        models = list_models(graph)
+    if as_json:
+        print(json.dumps(models, default=str))
+        return
+    if not models:
+        console.print("no transfer model in the graph yet (`kgplatform train-transfer` publishes one)")
+        return
+
+    def when(value: object) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else ""
+
+    def metric(value: object) -> str:
+        return f"{value:.4f}" if isinstance(value, float) else ""
+
+    widest = max(len(str(m["version"])) for m in models)
+    table = Table(
+        Column("version", no_wrap=True, min_width=widest),
+        *(
+            Column(header, overflow="fold")
+            for header in ("status", "activated (UTC)", "data read", "edges", "spearman", "auc gain", "by")
+        ),
+    )
+    for m in models:
+        metrics = m["metrics"]
+        without, with_ = metrics.get("valid_auc_without_transfer"), metrics.get("valid_auc_with_transfer")
+        gain = with_ - without if isinstance(with_, float) and isinstance(without, float) else None
+        table.add_row(
+            str(m["version"]),
+            str(m["status"]),
+            when(m["activated_at"]),
+            when(m["data_at"]),
+            f"{m['edges']}" + (f"/{m['edge_count']}" if m["edge_count"] not in (None, m["edges"]) else ""),
+            metric(metrics.get("valid_spearman")),
+            metric(gain),
+            literal(m["activated_by"] or ""),
+        )
+    console.print(table)
+
+
+def _activate(version: str, reason: str | None) -> None:
+    from kgplatform.cli.base import cli_actor, literal
+    from kgplatform.transfer.artifacts import mark_latest
+    from kgplatform.transfer.writeback import activate_version
+
+    settings = get_settings()
+    with graph_session() as graph:
+        done = activate_version(graph, version, cli_actor(), reason)
+    # The checkpoint folder's pointer follows the graph when this machine holds the checkpoint (the graph's
+    # pointer is the truth; LATEST is what `load_checkpoint()` loads by default).
+    if (settings.paths.models_dir / "transfer" / done.version / "checkpoint.json").is_file():
+        mark_latest(settings.paths.models_dir, done.version)
+    console.print(
+        literal(
+            f"transfer model {done.version} is current ({done.edges} edges); retired: "
+            f"{', '.join(done.previous) or 'none'}. Plans made with the other model read as stale and are "
+            "recomputed on their next request or the next recompute; the next retrain of newer data "
+            "replaces it as usual."
+        )
+    )
+
+
+@transfer_app.command("activate")
+def transfer_activate(
+    version: str = typer.Argument(..., help="A retired version (`transfer list`)."),
+    reason: str | None = typer.Option(None, "--reason", help="Why, for the audit entry."),
+) -> None:
+    """Make a retired model current again, retiring the current one, in one transaction (audited). Exit 4
+    when the version is unknown or not retired (its edges are gone)."""
+    _activate(version, reason)
+
+
+@transfer_app.command("rollback")
+def transfer_rollback(
+    reason: str | None = typer.Option(None, "--reason", help="Why, for the audit entry."),
+) -> None:
+    """Go back to the model the last publish replaced (the graph keeps its edges until the next publish),
+    in one transaction (audited). Exit 4 when there is none."""
+    from kgplatform.transfer.writeback import previous_version
+
+    with graph_session() as graph:
+        version = previous_version(graph)
+    _activate(version, reason)

@@ -126,7 +126,39 @@ class TransferStore:
         current = [m["version"] for m in self.models() if m["status"] == "current"]
         return str(current[0]) if current else None
 
+    def model_details(self) -> list[Row]:
+        """Every model version with its times, data snapshot, metrics and edges in the graph now."""
+        return self.graph.read("transfer/list_transfer_model_details")
+
+    def reactivate(self, version: str, actor: str, audit_id: str, reason: str | None) -> Row | None:
+        """Makes a retired model current again, retiring the current one, in ONE transaction with its audit
+        entry; None (nothing changed) when `version` is not 'retired'."""
+        results = self.graph.write_many(
+            [
+                ("transfer/lock_transfer_models", {}),
+                (
+                    "transfer/reactivate_transfer_model",
+                    {"version": version, "actor": actor, "audit_id": audit_id, "reason": reason},
+                ),
+            ]
+        )
+        return results[-1][0] if results[-1] else None
+
+    def claim_for_delete(self, version: str, statuses: Sequence[str]) -> bool:
+        """True when `version` was in one of `statuses` and is now 'deleting' (no switch or activate takes
+        it any more); False when it is not (current again, say): then it must not be deleted."""
+        results = self.graph.write_many(
+            [
+                ("transfer/lock_transfer_models", {}),
+                ("transfer/claim_transfer_model_delete", {"version": version, "statuses": list(statuses)}),
+            ]
+        )
+        return bool(results[-1])
+
     def delete_version(self, version: str, batch_size: int) -> int:
+        """Deletes a version's edges, then the version, whatever its state: callers in the write-back claim
+        it first (`claim_for_discard`, `claim_for_delete`), so that a model made current meanwhile is not
+        emptied."""
         deleted = 0
         while True:
             n = int(

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from kgplatform.errors import Conflict
+from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
 from kgplatform.transfer.store import TransferStore
@@ -168,10 +168,21 @@ def prune_retired(
         for m in models
         if m["status"] in ("writing", "discarding") and _time(m["created_at"]) < abandoned_before
     ]
-    doomed = tuple(m["version"] for m in [*retired[keep:], *abandoned])
-    for version in doomed:
-        store.delete_version(version, batch_size)
-    return doomed
+    # A prune killed half-way (or one running now: deleting twice is harmless) left its claim.
+    unfinished = [m for m in models if m["status"] == "deleting"]
+    doomed = []
+    # Each claimed in the database before any edge goes: the list above is a read apart from the deletes,
+    # and a retired model an operator activated since (`kgplatform transfer rollback`) is current now.
+    for rows, statuses in (
+        (retired[keep:], ("retired",)),
+        (abandoned, ("writing", "discarding")),
+        (unfinished, ("deleting",)),
+    ):
+        for m in rows:
+            if store.claim_for_delete(m["version"], statuses):
+                store.delete_version(m["version"], batch_size)
+                doomed.append(str(m["version"]))
+    return tuple(doomed)
 
 
 def _time(value: Any) -> datetime:
@@ -203,3 +214,66 @@ def as_mapping(edges: list[tuple[str, str, float]]) -> dict[str, dict[str, float
     for source, target, strength in edges:
         out.setdefault(source, {})[target] = strength
     return out
+
+
+@dataclass(frozen=True)
+class Activation:
+    version: str
+    previous: tuple[str, ...]  # the model(s) it replaced as current, retired now
+    edges: int  # its edges in the graph
+
+
+def list_models(graph: Graph) -> list[dict[str, Any]]:
+    """Every model version for an operator, newest activation first: version, status (current, retired,
+    writing, discarding, deleting), times, data_at, snapshot_hash, metrics (a dict), edge_count (rows its
+    publish meant to write), edges (in the graph now), activated_by (an operator's activate)."""
+    import json
+
+    out = []
+    for row in TransferStore(graph).model_details():
+        item = {key: native(value) for key, value in row.items()}
+        try:
+            item["metrics"] = json.loads(row["metrics"]) if row["metrics"] else {}
+        except ValueError:
+            item["metrics"] = {}
+        out.append(item)
+    return out
+
+
+def previous_version(graph: Graph) -> str:
+    """The model a rollback goes back to: the most recently retired one (its edges are kept for one more
+    switch, `KEEP_RETIRED`); NotFound when there is none."""
+    retired = [m for m in TransferStore(graph).models() if m["status"] == "retired"]
+    if not retired:
+        raise NotFound(
+            "no retired transfer model to go back to (the graph keeps the one the last publish replaced; "
+            "`kgplatform transfer list` shows every version)",
+            field="model_version",
+        )
+    retired.sort(key=lambda m: (_time(m["retired_at"]), _time(m["activated_at"])), reverse=True)
+    return str(retired[0]["version"])
+
+
+def activate_version(graph: Graph, version: str, actor: str, reason: str | None = None) -> Activation:
+    """An operator's switch back to a retired model (a new model is bad): the current one is retired and
+    `version` made current in ONE transaction with an audit entry naming `actor`. Readers follow the pointer,
+    plans made with the other model read as stale. Only a 'retired' model qualifies (its edges are whole);
+    NotFound for an unknown version, Conflict for any other state. A later publish of newer data replaces it
+    as usual (and prunes the model rolled back from, then the most recently retired one is kept)."""
+    import uuid
+
+    store = TransferStore(graph)
+    activated = store.reactivate(version, actor, str(uuid.uuid4()), reason)
+    if activated is None:
+        state = {m["version"]: m["status"] for m in store.models()}.get(version)
+        if state is None:
+            raise NotFound(
+                f"no transfer model {version!r} in the graph (`kgplatform transfer list` shows them)",
+                field="model_version",
+            )
+        raise Conflict(
+            f"transfer model {version} is {state}; only a retired model (one whose edges are kept) can be "
+            "made current again" + (" (it is current already)" if state == "current" else ""),
+            field="model_version",
+        )
+    return Activation(str(activated["version"]), tuple(activated["previous"]), store.count_edges(version))

@@ -181,6 +181,9 @@ class ModelsStore:
     def models(self) -> list[dict[str, Any]]:
         return self.rows
 
+    def claim_for_delete(self, version: str, statuses: Any) -> bool:
+        return any(m["version"] == version and m["status"] in statuses for m in self.rows)
+
     def delete_version(self, version: str, batch_size: int) -> int:
         self.deleted.append(version)
         return 0
