@@ -52,12 +52,13 @@ def train_transfer(
             )
     elif data == "assist2009":
         from kgplatform.mastery.datasets import read_assist2009
-        from kgplatform.transfer.artifacts import mark_latest
+        from kgplatform.transfer.artifacts import mark_latest, require_writable
         from kgplatform.transfer.data import ConceptTable
         from kgplatform.transfer.embeddings import embed_names, encoder_identity, minilm_encoder
         from kgplatform.transfer.pipeline import save
         from kgplatform.transfer.pipeline import train_transfer as train
 
+        require_writable(settings.paths.models_dir / ASSIST2009_MODELS)
         log = read_assist2009(settings.paths.shared_data_dir / "assist2009")
         concepts = ConceptTable.from_log(log)
         embeddings = embed_names(concepts.names, cache, minilm_encoder)

@@ -18,10 +18,13 @@ forever, about C^2 x 11 floats of pair inputs each (7 MB at 300 concepts, some 8
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import re
 import shutil
+import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -138,6 +141,71 @@ def save_checkpoint(
     require_finite(predicted=predicted, strengths=strengths)
     folder = root / "transfer" / model_version
     folder.mkdir(parents=True, exist_ok=False)
+    try:
+        _write_checkpoint(
+            folder,
+            model_version,
+            ensemble,
+            data,
+            concept_ids,
+            predicted,
+            strengths,
+            metrics,
+            data_hash,
+            extra,
+            options,
+            encoder,
+        )
+    except BaseException as error:
+        # The folder is this save's own (exist_ok=False): a half-written one is no checkpoint, and pruning
+        # spares folders without checkpoint.json (a save in progress), so each failed save (a full disk, a
+        # nightly retrain each night) left its weights and inputs behind for good (a review, 3 December).
+        shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise CheckpointNotSaved(
+                f"the transfer checkpoint could not be saved under {folder.parent} "
+                f"({error.strerror or error}; {_free_space(folder.parent)}); nothing was published, the "
+                "current model is unchanged",
+                field="models_dir",
+            ) from error
+        raise
+    return folder
+
+
+class CheckpointNotSaved(KgpError):
+    """The models folder refused the checkpoint (full, read-only, missing): nothing saved or published."""
+
+
+def _free_space(folder: Path) -> str:
+    try:
+        return f"{shutil.disk_usage(folder).free // 1024} KiB free there"
+    except OSError:
+        return "free space unknown"
+
+
+def _torch_bytes(value: Any) -> bytes:
+    """`torch.save` into memory: written to the file in one `write`, a full disk is an OSError (ENOSPC)
+    there; torch's own zip writer reported it as "RuntimeError: [enforce fail at inline_container.cc]
+    unexpected pos", which named neither the disk nor the file."""
+    buffer = io.BytesIO()
+    torch.save(value, buffer)
+    return buffer.getvalue()
+
+
+def _write_checkpoint(
+    folder: Path,
+    model_version: str,
+    ensemble: Ensemble,
+    data: Data,
+    concept_ids: tuple[str, ...],
+    predicted: np.ndarray,
+    strengths: np.ndarray,
+    metrics: dict[str, Any],
+    data_hash: str,
+    extra: dict[str, Any] | None,
+    options: Mapping[str, Any] | None,
+    encoder: str,
+) -> None:
     sync_folder(folder.parent)  # the new version's entry (and, the first time, transfer/ itself)
     sync_folder(folder.parent.parent)
     # Each file synced before checkpoint.json names them all: after a power loss a checkpoint is whole.
@@ -145,11 +213,11 @@ def save_checkpoint(
     # same training pairs); only their weights differ.
     first = ensemble.members[0]
     weights = [member.model.state_dict() for member in ensemble.members]
-    write_atomically(folder / "weights.pt", lambda file: torch.save(weights, file))
+    write_atomically(folder / "weights.pt", lambda file: file.write(_torch_bytes(weights)))
     tensors = {key: getattr(data, key) for key in DATA_KEYS}
     tensors["message_pairs"] = first.message_pairs
     tensors["message_values"] = first.message_values
-    write_atomically(folder / "data.pt", lambda file: torch.save(tensors, file))
+    write_atomically(folder / "data.pt", lambda file: file.write(_torch_bytes(tensors)))
     write_atomically(folder / "predicted.npy", lambda file: np.save(file, predicted))
     write_atomically(folder / "strengths.npy", lambda file: np.save(file, strengths))
     meta = {
@@ -177,7 +245,22 @@ def save_checkpoint(
     }
     # Written last and atomically: a folder without a complete checkpoint.json is not a checkpoint.
     write_text_atomically(folder / "checkpoint.json", json.dumps(meta, indent=2, default=float))
-    return folder
+
+
+def require_writable(root: Path) -> None:
+    """Checked before the export and the training (minutes, hours on a large graph): a models folder that
+    cannot be created or written to failed only at the save, after all of it."""
+    folder = root / "transfer"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except OSError as error:
+        raise CheckpointNotSaved(
+            f"the models folder {folder} cannot be written to ({error.strerror or error}); nothing was "
+            "trained or published, the current model is unchanged (settings: KGP_PATHS__MODELS_DIR)",
+            field="models_dir",
+        ) from error
 
 
 def mark_latest(root: Path, model_version: str) -> None:
@@ -189,6 +272,8 @@ def mark_latest(root: Path, model_version: str) -> None:
 # Checkpoints kept by `prune_checkpoints` besides the one in use: the model it replaced is among them, as
 # the graph keeps one retired model (`writeback.KEEP_RETIRED`).
 KEEP_CHECKPOINTS = 3
+# A version folder still without checkpoint.json after this long was abandoned: no save takes a day.
+ABANDONED_SAVE_S = 24 * 3600
 _VERSION_FOLDER = re.compile(r"transfer-\d{8}T\d{12}Z-[0-9a-f]{8}")
 
 
@@ -206,6 +291,18 @@ def prune_checkpoints(root: Path, keep: int = KEEP_CHECKPOINTS, protected: Itera
         for p in folder.iterdir()
         if _VERSION_FOLDER.fullmatch(p.name) and (p / "checkpoint.json").is_file()
     )
+    # A folder without checkpoint.json a day old is no save in progress: a save that failed before the
+    # removal above existed, or whose process was killed (SIGKILL, the OOM killer, a power loss).
+    abandoned_before = time.time() - ABANDONED_SAVE_S
+    for partial in folder.iterdir():
+        if (
+            _VERSION_FOLDER.fullmatch(partial.name)
+            and partial.is_dir()
+            and not (partial / "checkpoint.json").is_file()
+            and partial.stat().st_mtime < abandoned_before
+        ):
+            shutil.rmtree(partial, ignore_errors=True)
+            log.info("removed the unfinished transfer checkpoint %s", partial.name)
     pointer = folder / "LATEST"
     in_use = {pointer.read_text("utf-8").strip()} if pointer.is_file() else set()
     spared = in_use | set(protected)

@@ -25,6 +25,7 @@ from kgplatform.transfer.artifacts import (
     new_model_version,
     prune_checkpoints,
     require_finite,
+    require_writable,
     save_checkpoint,
     snapshot_hash,
 )
@@ -277,6 +278,7 @@ def retrain_from_graph(
     Celery task do. `LATEST` moves to the new version only once it is published. `still_wanted`, asked
     after training: False keeps the checkpoint but publishes nothing (a nightly job cancelled while its
     retrain ran: the retrain went on and switched every plan's transfer model after the cancel)."""
+    require_writable(models_dir)
     data_at = TransferStore(graph).server_time()
     concepts, log = export_from_graph(graph)
     least = fewest_concepts((options or PipelineOptions()).min_train_pairs)

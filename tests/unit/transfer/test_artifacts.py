@@ -234,3 +234,79 @@ def test_pruning_a_folder_another_retrain_is_removing_does_not_fail(
     monkeypatch.setattr(artifacts.shutil, "rmtree", removed_by_the_other_first)
     assert artifacts.prune_checkpoints(tmp_path, keep=3) == versions[:2]
     assert sorted(p.name for p in (tmp_path / "transfer").iterdir()) == versions[2:]
+
+
+def test_a_save_the_disk_refuses_leaves_no_folder_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk failed the save half-way and left the version folder with the files written so far;
+    pruning spares folders without checkpoint.json (a save in progress), so every failed nightly save stayed
+    for good, and the error was torch's "unexpected pos" traceback (a review, 3 December)."""
+    import errno
+
+    from kgplatform.transfer import artifacts
+
+    concepts, data, targets = tiny_problem()
+    result = train_model(data, targets, targets, TrainConfig(hidden_channels=8, max_epochs=2, progress=False))
+    predicted = predict_matrix(result, data)
+
+    def full(*_: Any, **__: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(artifacts.np, "save", full)  # weights.pt and data.pt are written by then
+    with pytest.raises(artifacts.CheckpointNotSaved, match="No space left on device; .* free there"):
+        save_checkpoint(
+            tmp_path,
+            "transfer-20261203T020000000000Z-0000000a",
+            Ensemble([result], float("nan")),
+            data,
+            concepts.concept_ids,
+            predicted,
+            np.clip(predicted, 0, 1),
+            {},
+            "h",
+        )
+    assert list((tmp_path / "transfer").iterdir()) == []
+
+
+def test_a_full_disk_under_torch_save_is_an_oserror_naming_it(tmp_path: Path) -> None:
+    """torch.save straight into a file reported a short write as RuntimeError("[enforce fail at
+    inline_container.cc] unexpected pos"); serialised in memory, the file's own write raises ENOSPC."""
+    from kgplatform.transfer.artifacts import _torch_bytes
+
+    assert _torch_bytes({"w": np.zeros(3)}).startswith(b"PK")  # torch's zip format, readable by torch.load
+
+
+def test_pruning_removes_version_folders_left_unfinished_for_a_day(tmp_path: Path) -> None:
+    """A save killed (SIGKILL, OOM) or failed before failed saves cleaned up left a folder without
+    checkpoint.json; a day later it is no save in progress."""
+    import os
+    import time
+
+    from kgplatform.transfer.artifacts import prune_checkpoints
+
+    old, fresh = "transfer-20261101T020000000000Z-00000001", "transfer-20261102T020000000000Z-00000002"
+    for version in (old, fresh):
+        (tmp_path / "transfer" / version).mkdir(parents=True)
+        (tmp_path / "transfer" / version / "weights.pt").write_text("w")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(tmp_path / "transfer" / old, (two_days_ago, two_days_ago))
+    prune_checkpoints(tmp_path)
+    assert sorted(p.name for p in (tmp_path / "transfer").iterdir()) == [fresh]
+
+
+def test_a_models_folder_that_cannot_be_written_is_refused_before_the_export_and_training(
+    tmp_path: Path,
+) -> None:
+    """It failed only at the save, after the export and the whole training."""
+    from kgplatform.transfer.artifacts import CheckpointNotSaved
+    from kgplatform.transfer.pipeline import retrain_from_graph
+
+    class Untouched:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"the graph was used ({name}) before the models folder was checked")
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(CheckpointNotSaved, match="cannot be written to .*nothing was trained"):
+        retrain_from_graph(Untouched(), blocked / "models", None)  # type: ignore[arg-type]
