@@ -177,8 +177,6 @@ def transfer_list(
     edges (a retired one can be made current again: `transfer rollback`)."""
     import json
 
-    from rich.table import Column, Table
-
     from kgplatform.cli.base import literal
     from kgplatform.transfer.writeback import list_models
 
@@ -195,31 +193,23 @@ def transfer_list(
         return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else ""
 
     def metric(value: object) -> str:
-        return f"{value:.4f}" if isinstance(value, float) else ""
+        return f"{value:.3f}" if isinstance(value, float) else ""
 
-    widest = max(len(str(m["version"])) for m in models)
-    table = Table(
-        Column("version", no_wrap=True, min_width=widest),
-        *(
-            Column(header, overflow="fold")
-            for header in ("status", "activated (UTC)", "data read", "edges", "spearman", "auc gain", "by")
-        ),
-    )
+    # One line per version, the version first and whole (`transfer activate` takes it): a table folded
+    # every column of a 40-character version into a letter per line at 80 columns. Times UTC; the data time,
+    # the snapshot hash and every metric are in --json.
     for m in models:
-        metrics = m["metrics"]
-        without, with_ = metrics.get("valid_auc_without_transfer"), metrics.get("valid_auc_with_transfer")
-        gain = with_ - without if isinstance(with_, float) and isinstance(without, float) else None
-        table.add_row(
+        edges = f"{m['edges']}" + (f"/{m['edge_count']}" if m["edge_count"] not in (None, m["edges"]) else "")
+        fields = [
             str(m["version"]),
-            str(m["status"]),
-            when(m["activated_at"]),
-            when(m["data_at"]),
-            f"{m['edges']}" + (f"/{m['edge_count']}" if m["edge_count"] not in (None, m["edges"]) else ""),
-            metric(metrics.get("valid_spearman")),
-            metric(gain),
-            literal(m["activated_by"] or ""),
-        )
-    console.print(table)
+            f"{m['status']:<8}",
+            f"activated {when(m['activated_at']) or '-':<11}",
+            f"edges {edges}",
+            f"spearman {metric(m['metrics'].get('valid_spearman')) or '-'}",
+        ]
+        if m["activated_by"]:
+            fields.append(f"by {m['activated_by']}")
+        console.print(literal("  ".join(fields)), soft_wrap=True)
 
 
 def _activate(version: str, reason: str | None) -> None:

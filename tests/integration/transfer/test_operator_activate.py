@@ -46,6 +46,12 @@ def test_rollback_makes_the_previous_model_current_whole_and_audited(graph: Grap
     shown = {m["version"]: m for m in json.loads(listed.output)}
     assert (shown["v2-bad"]["status"], shown["v1"]["status"]) == ("current", "retired")
     assert shown["v1"]["edges"] == 12 and shown["v2-bad"]["metrics"] == {"valid_spearman": -0.2}
+    plain = runner.invoke(app, ["transfer", "list"], env={"COLUMNS": "80"})
+    assert plain.exit_code == 0, plain.output
+    assert [line.split()[:2] for line in plain.output.splitlines()] == [
+        ["v2-bad", "current"],
+        ["v1", "retired"],
+    ]
 
     done = runner.invoke(app, ["transfer", "rollback", "--reason", "spearman fell"], terminal_width=200)
     assert done.exit_code == 0, done.output
