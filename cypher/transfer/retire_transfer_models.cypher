@@ -5,6 +5,9 @@
 // others). Parameters: $version (the one about to become current). Returns: retired (count). Write.
 MATCH (new:TransferModel {version: $version})
 WHERE new.status = 'writing' AND NOT EXISTS {
+  MATCH (held:TransferModel {status: 'current'})
+  WHERE held.version <> $version AND held.held_by IS NOT NULL
+} AND NOT EXISTS {
   MATCH (newer:TransferModel {status: 'current'})
   WHERE newer.version <> $version AND newer.data_at > new.data_at
 }

@@ -209,17 +209,19 @@ def transfer_list(
         ]
         if m["activated_by"]:
             fields.append(f"by {m['activated_by']}")
+        if m["held_by"]:
+            fields.append("HELD (publishes refused; `transfer release`)")
         console.print(literal("  ".join(fields)), soft_wrap=True)
 
 
-def _activate(version: str, reason: str | None) -> None:
+def _activate(version: str, reason: str | None, hold: bool) -> None:
     from kgplatform.cli.base import cli_actor, literal
     from kgplatform.transfer.artifacts import mark_latest
     from kgplatform.transfer.writeback import activate_version
 
     settings = get_settings()
     with graph_session() as graph:
-        done = activate_version(graph, version, cli_actor(), reason)
+        done = activate_version(graph, version, cli_actor(), reason, hold)
     # The checkpoint folder's pointer follows the graph when this machine holds the checkpoint (the graph's
     # pointer is the truth; LATEST is what `load_checkpoint()` loads by default).
     if (settings.paths.models_dir / "transfer" / done.version / "checkpoint.json").is_file():
@@ -228,8 +230,12 @@ def _activate(version: str, reason: str | None) -> None:
         literal(
             f"transfer model {done.version} is current ({done.edges} edges); retired: "
             f"{', '.join(done.previous) or 'none'}. Plans made with the other model read as stale and are "
-            "recomputed on their next request or the next recompute; the next retrain of newer data "
-            "replaces it as usual."
+            "recomputed on their next request or the next recompute; "
+            + (
+                "publishes are refused until `kgplatform transfer release`."
+                if hold
+                else "the next retrain of newer data replaces it (--hold keeps it until `transfer release`)."
+            )
         )
     )
 
@@ -238,15 +244,27 @@ def _activate(version: str, reason: str | None) -> None:
 def transfer_activate(
     version: str = typer.Argument(..., help="A retired version (`transfer list`)."),
     reason: str | None = typer.Option(None, "--reason", help="Why, for the audit entry."),
+    hold: bool = typer.Option(
+        False,
+        "--hold",
+        help="Refuse every publish (the nightly retrain's too) until `transfer release`: without it the next "
+        "retrain of newer data replaces this model.",
+    ),
 ) -> None:
     """Make a retired model current again, retiring the current one, in one transaction (audited). Exit 4
     when the version is unknown or not retired (its edges are gone)."""
-    _activate(version, reason)
+    _activate(version, reason, hold)
 
 
 @transfer_app.command("rollback")
 def transfer_rollback(
     reason: str | None = typer.Option(None, "--reason", help="Why, for the audit entry."),
+    hold: bool = typer.Option(
+        False,
+        "--hold",
+        help="Refuse every publish (the nightly retrain's too) until `transfer release`: without it the next "
+        "retrain of newer data replaces this model.",
+    ),
 ) -> None:
     """Go back to the model the last publish replaced (the graph keeps its edges until the next publish),
     in one transaction (audited). Exit 4 when there is none."""
@@ -254,4 +272,16 @@ def transfer_rollback(
 
     with graph_session() as graph:
         version = previous_version(graph)
-    _activate(version, reason)
+    _activate(version, reason, hold)
+
+
+@transfer_app.command("release")
+def transfer_release() -> None:
+    """End the hold on the current model (`rollback --hold`): publishes switch again (audited). Exit 4 when
+    it is not held."""
+    from kgplatform.cli.base import cli_actor, literal
+    from kgplatform.transfer.writeback import release_hold
+
+    with graph_session() as graph:
+        version = release_hold(graph, cli_actor())
+    console.print(literal(f"transfer model {version} is no longer held: the next publish switches as usual"))

@@ -130,19 +130,33 @@ class TransferStore:
         """Every model version with its times, data snapshot, metrics and edges in the graph now."""
         return self.graph.read("transfer/list_transfer_model_details")
 
-    def reactivate(self, version: str, actor: str, audit_id: str, reason: str | None) -> Row | None:
+    def reactivate(
+        self, version: str, actor: str, audit_id: str, reason: str | None, hold: bool = False
+    ) -> Row | None:
         """Makes a retired model current again, retiring the current one, in ONE transaction with its audit
-        entry; None (nothing changed) when `version` is not 'retired'."""
+        entry (`hold`: publishes are refused until `release_hold`); None (nothing changed) when `version` is
+        not 'retired'."""
         results = self.graph.write_many(
             [
                 ("transfer/lock_transfer_models", {}),
                 (
                     "transfer/reactivate_transfer_model",
-                    {"version": version, "actor": actor, "audit_id": audit_id, "reason": reason},
+                    {
+                        "version": version,
+                        "actor": actor,
+                        "audit_id": audit_id,
+                        "reason": reason,
+                        "hold": hold,
+                    },
                 ),
             ]
         )
         return results[-1][0] if results[-1] else None
+
+    def release_hold(self, actor: str, audit_id: str) -> Row | None:
+        """Ends the hold on the current model (audited); None when it is not held."""
+        rows = self.graph.write("transfer/release_transfer_model_hold", actor=actor, audit_id=audit_id)
+        return rows[0] if rows else None
 
     def claim_for_delete(self, version: str, statuses: Sequence[str]) -> bool:
         """True when `version` was in one of `statuses` and is now 'deleting' (no switch or activate takes

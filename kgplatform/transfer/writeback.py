@@ -125,6 +125,14 @@ def write_model(
                 written - counted,
             )
         if not store.activate(model_version):
+            held = [m for m in store.model_details() if m["status"] == "current" and m["held_by"]]
+            if held:
+                raise Conflict(
+                    f"transfer model {model_version} was not switched to: the current model "
+                    f"{held[0]['version']} is held by {held[0]['held_by']} (`kgplatform transfer rollback "
+                    "--hold`); `kgplatform transfer release` lets publishes switch again",
+                    field="model_version",
+                )
             raise Conflict(
                 f"transfer model {model_version} was trained on data read at {data_at.isoformat()}; the "
                 "current model was trained on newer data and stays current",
@@ -254,16 +262,20 @@ def previous_version(graph: Graph) -> str:
     return str(retired[0]["version"])
 
 
-def activate_version(graph: Graph, version: str, actor: str, reason: str | None = None) -> Activation:
+def activate_version(
+    graph: Graph, version: str, actor: str, reason: str | None = None, hold: bool = False
+) -> Activation:
     """An operator's switch back to a retired model (a new model is bad): the current one is retired and
     `version` made current in ONE transaction with an audit entry naming `actor`. Readers follow the pointer,
     plans made with the other model read as stale. Only a 'retired' model qualifies (its edges are whole);
     NotFound for an unknown version, Conflict for any other state. A later publish of newer data replaces it
-    as usual (and prunes the model rolled back from, then the most recently retired one is kept)."""
+    as usual (and prunes the model rolled back from, then the most recently retired one is kept), unless
+    `hold`: then every publish is refused (Conflict; the nightly chain still recomputes plans) until
+    `release_hold`, so the next night's retrain does not undo the rollback."""
     import uuid
 
     store = TransferStore(graph)
-    activated = store.reactivate(version, actor, str(uuid.uuid4()), reason)
+    activated = store.reactivate(version, actor, str(uuid.uuid4()), reason, hold)
     if activated is None:
         state = {m["version"]: m["status"] for m in store.models()}.get(version)
         if state is None:
@@ -277,3 +289,14 @@ def activate_version(graph: Graph, version: str, actor: str, reason: str | None 
             field="model_version",
         )
     return Activation(str(activated["version"]), tuple(activated["previous"]), store.count_edges(version))
+
+
+def release_hold(graph: Graph, actor: str) -> str:
+    """Ends an operator's hold on the current model (audited): publishes switch again. Returns its version;
+    Conflict when the current model is not held."""
+    import uuid
+
+    released = TransferStore(graph).release_hold(actor, str(uuid.uuid4()))
+    if released is None:
+        raise Conflict("the current transfer model is not held; nothing to release", field="model_version")
+    return str(released["version"])

@@ -145,3 +145,34 @@ def test_a_prune_killed_half_way_leaves_a_model_no_activate_takes_and_the_next_p
     write_model(graph, "v5", rows(ids, 0.5), "h5", {})
     assert statuses(graph) == {"v5": "current", "v4": "retired"}
     assert store.count_edges("v2") == 0
+
+
+def test_a_held_rollback_is_not_undone_by_the_next_retrain_until_released(
+    graph: Graph, ids: list[str]
+) -> None:
+    """Without a hold, the next nightly retrain (newer data, the same pipeline) replaced the model an
+    operator had rolled back to, within a day, and nothing short of stopping beat (and with it the nightly
+    recompute) prevented it."""
+    write_model(graph, "v1", rows(ids, 0.1), "h1", {})
+    write_model(graph, "v2-bad", rows(ids, 0.9), "h2", {})
+    runner = CliRunner()
+    held = runner.invoke(app, ["transfer", "rollback", "--hold", "--reason", "bad"], terminal_width=200)
+    assert held.exit_code == 0, held.output
+    assert "publishes are refused until `kgplatform transfer release`" in held.output
+    with pytest.raises(Conflict, match="current model v1 is held by cli:"):
+        write_model(graph, "v3-nightly", rows(ids, 0.8), "h3", {}, data_at=datetime.now(UTC))
+    assert load_current_transfer(graph)[0] == "v1"
+    assert statuses(graph) == {"v1": "current", "v2-bad": "retired"}  # the refused one discarded
+    listed = runner.invoke(app, ["transfer", "list"], env={"COLUMNS": "200"})
+    assert "HELD" in listed.output.splitlines()[0]
+
+    released = runner.invoke(app, ["transfer", "release"])
+    assert released.exit_code == 0, released.output
+    write_model(graph, "v4-nightly", rows(ids, 0.3), "h4", {}, data_at=datetime.now(UTC))
+    assert load_current_transfer(graph)[0] == "v4-nightly"
+    assert [(e["action"], e["entity_id"]) for e in graph.read("testing/list_transfer_audit")] == [
+        ("activate", "v1"),
+        ("release", "v1"),
+    ]
+    again = runner.invoke(app, ["transfer", "release"])
+    assert isinstance(again.exception, Conflict)
