@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from kgplatform.cli import app
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
+from kgplatform.planning.store import PlanStore
 from kgplatform.transfer import writeback
 from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.writeback import load_current_transfer, write_model
@@ -53,6 +54,9 @@ def test_rollback_makes_the_previous_model_current_whole_and_audited(graph: Grap
         ["v1", "retired"],
     ]
 
+    planner = PlanStore(graph)
+    assert planner.curriculum_stamps("transfer-operator").transfer_version == "v2-bad"
+    before = planner.transfer_edges("transfer-operator")
     done = runner.invoke(app, ["transfer", "rollback", "--reason", "spearman fell"], terminal_width=200)
     assert done.exit_code == 0, done.output
     assert "v1 is current (12 edges); retired: v2-bad" in done.output
@@ -61,6 +65,11 @@ def test_rollback_makes_the_previous_model_current_whole_and_audited(graph: Grap
         (r["source"], r["target"], 0.1) for r in rows(ids, 0.1)
     )
     assert statuses(graph) == {"v1": "current", "v2-bad": "retired"}
+    # The planner follows it: plans stamped with v2-bad read as stale, and are rebuilt on v1's edges.
+    assert planner.curriculum_stamps("transfer-operator").transfer_version == "v1"
+    assert {s for *_, s in before} == {0.9} and {
+        s for *_, s in planner.transfer_edges("transfer-operator")
+    } == {0.1}
     (entry,) = graph.read("testing/list_transfer_audit")
     assert entry["actor"].startswith("cli:")
     assert (entry["action"], entry["entity_id"], entry["old"], entry["new"], entry["reason"]) == (
