@@ -44,7 +44,14 @@ async function signIn(key) {
   try {
     await loadCurricula();
   } catch (error) {
-    clearKey();
+    // Only a key the API refused is forgotten. An API that is down (503, no answer) or busy (429) says
+    // nothing of the key: forgetting it signed the designer out on a reload during an outage, to find
+    // and paste the key again (a review, s37).
+    if (!transient(error)) clearKey();
+    else if (error instanceof ApiError) {
+      error.problem.detail = `${error.problem.detail ?? ''} Your key is kept in this tab: reload the page to `
+        + 'try again once the API answers.';
+    }
     throw error;
   }
   $('#signin-form').hidden = true;
@@ -59,6 +66,9 @@ async function signIn(key) {
   // The sign-in form the designer used is hidden now: to the selected tab, where the signed-in page starts.
   if (fromForm) document.querySelector('[role=tab][aria-selected=true]')?.focus();
 }
+
+/** An answer that says nothing of the key: the API or its database is down, or busy, for now. */
+const transient = (error) => error instanceof ApiError && (error.status === 0 || error.status === 429 || error.status >= 500);
 
 // Where focus was before it went into the sign-in form shown again mid-session: where it goes back to.
 let returnFocus = null;
