@@ -180,6 +180,7 @@ async function submitTask(event) {
       ({ data } = await reloadingOnConflict(api('PATCH', `/tasks/${seg(editing)}`, { body, ifMatch: form.dataset.etag })));
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) await takeTheirs(form, editing, concept, error);
+      if (taskGone(error)) await keepAsNewTask(form, editing, concept, error);
       throw error;
     }
     done = `Saved task ${data.id} (version ${data.version}).`;
@@ -241,6 +242,31 @@ async function takeTheirs(form, taskId, concept, error) {
     + `the fields you changed.${both} Check it and save again to save it over their version.`;
 }
 
+/** The task itself is missing (another designer deleted it), not a concept it names ("unknown concept ids"). */
+const taskGone = (error) => error instanceof ApiError && error.status === 404 && !error.routeMissing
+  && error.problem.field === 'task_id';
+
+/**
+ * Someone deleted the task being edited: every Save was refused with the same "no task" 404, the list still
+ * offered it for edit and delete, and Clear was the only way on, dropping the typed text (a review, s37). The
+ * list is read again, and the form keeps the typed text as a new task under the same id: Create task puts
+ * it back, Clear drops it.
+ */
+async function keepAsNewTask(form, taskId, concept, error) {
+  if (concept !== hooks.currentConcept()) return;
+  await loadTasks(concept).catch(() => {});
+  if (form.editing.value === taskId) {
+    form.editing.value = '';
+    delete form.dataset.etag;
+    form.id.readOnly = false;
+    filledValues = null;
+    $('#task-submit').textContent = 'Create task';
+    showTaskHistory(taskId); // who deleted it, and when
+  }
+  error.problem.detail = `Someone deleted task ${taskId} since you opened it, so nothing was saved. What you `
+    + 'typed is still in the form: Create task creates it again, Clear drops it.';
+}
+
 /** A 412 (someone saved the task since) also reloads the list, so that its versions are current: "edit"
  * and "delete" took the stale one again and got 412 after 412 until the concept was reopened (a review,
  * 1 December). The typed form stays as it is; the error still shows. */
@@ -255,8 +281,15 @@ async function reloadingOnConflict(request) {
 
 async function deleteTask(task) {
   if (!window.confirm(`Delete task ${task.id}?`)) return;
-  await reloadingOnConflict(api('DELETE', `/tasks/${seg(task.id)}`, { ifMatch: `"${task.version}"` }));
-  showInfo(`Deleted task ${task.id}.`);
+  try {
+    await reloadingOnConflict(api('DELETE', `/tasks/${seg(task.id)}`, { ifMatch: `"${task.version}"` }));
+    showInfo(`Deleted task ${task.id}.`);
+  } catch (error) {
+    // Deleted by someone else since the list was read: what was asked for is done. The list kept offering it,
+    // and each delete (or edit) of it was refused with the same 404 until the concept was reopened (s37).
+    if (!taskGone(error)) throw error;
+    showInfo(`Task ${task.id} was already deleted: someone deleted it since the list was read.`);
+  }
   if ($('#task-form').editing.value === task.id) resetTaskForm();
   await loadTasks(hooks.currentConcept());
   $('#task-list').focus(); // its delete button is gone: keep the keyboard user in the list
