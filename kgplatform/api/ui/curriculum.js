@@ -9,7 +9,7 @@ import {
   showError, showInfo, showList, splitList, updateTitle,
 } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
-import { loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
+import { FIELDS as TASK_FIELDS, loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
 
 const MAX_DEPTH = 10;
 const state = {
@@ -167,6 +167,9 @@ export async function openConcept(id, { keepMessage = false } = {}) {
   if (!keepMessage) hideMessage();
   const request = ++openRequest;
   opening = id;
+  // The editor and the task form as this open leaves: text typed into them while the concept is read is in
+  // no question asked before it ("Discard ... and open b?" was about the text typed until the click).
+  const typedBefore = typedText();
   let answer;
   try {
     answer = await api('GET', `/concepts/${seg(id)}`);
@@ -197,6 +200,12 @@ export async function openConcept(id, { keepMessage = false } = {}) {
     return;
   }
   const changed = data.id !== state.concept;
+  // Typed while the concept was being read (a slow API: the editor stays on the last one, editable): the
+  // refill below dropped it without a word (a review, s37). Asked now; Cancel keeps the one on show.
+  // A reload of the open one refills only the editor; another concept also resets the task form.
+  const typedNow = typedText();
+  const typedMeanwhile = typedNow.editor !== typedBefore.editor || (changed && typedNow.task !== typedBefore.task);
+  if (typedMeanwhile && !(changed ? mayLeave(`open ${data.id}`) : mayReload())) return;
   conceptRequest += 1; // answers about what was on show until now are dropped
   state.concept = data.id;
   state.etag = etag;
@@ -214,6 +223,12 @@ export async function openConcept(id, { keepMessage = false } = {}) {
   markCurrent(data.id);
   await Promise.all([loadGraph(), loadTasks(data.id), loadAudit()]);
 }
+
+/** The text of the editor and of the task form, to tell what was typed into them meanwhile. */
+const typedText = () => ({
+  editor: JSON.stringify(rawValues($('#concept-form'), EDITOR_FIELDS)),
+  task: JSON.stringify(rawValues($('#task-form'), TASK_FIELDS)),
+});
 
 /** What leaving the open concept would discard: '' when nothing was typed and left unsaved. */
 export function unsavedWork() {
@@ -380,8 +395,13 @@ async function saveConcept(event) {
 
 /** Reload: the typed text is lost, so ask first when there is any. */
 async function reloadConcept() {
-  if (formChanged() && !window.confirm(`Discard your unsaved changes to ${state.concept} and reload it?`)) return;
+  if (!mayReload()) return;
   await openConcept(state.concept);
+}
+
+/** A reload refills the editor: true when it holds no typed text, or the designer agrees to drop it. */
+function mayReload() {
+  return !formChanged() || window.confirm(`Discard your unsaved changes to ${state.concept} and reload it?`);
 }
 
 /** What a concept's delete removed, from the API's report: edges, tasks, and the learners' data that went

@@ -9,7 +9,7 @@ import {
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
 
-const FIELDS = ['id', 'title', 'kind', 'difficulty', 'estimated_minutes', 'concepts'];
+export const FIELDS = ['id', 'title', 'kind', 'difficulty', 'estimated_minutes', 'concepts'];
 
 /** The form's fields as one string, to tell typed text from what the form was filled with. */
 const formText = (form) => JSON.stringify([form.id.value, form.title.value, form.kind.value, form.difficulty.value,
