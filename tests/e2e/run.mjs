@@ -580,6 +580,15 @@ step('add and remove a real prerequisite edge', async () => {
   await weightForm.getByLabel('Weight').fill('0,75');
   await weightForm.getByRole('button', { name: 'Set weight' }).click();
   await expectAlert(/Set the weight of ratios → linear-equations to 0\.75\./);
+  // The edge list is drawn anew with the new weight, and the pressed button with the old one: focus goes to
+  // the same edge's Set weight, not to <body> (a review, s37).
+  const focusedIn = (control) => page.waitForFunction((want) => {
+    const active = document.activeElement;
+    return active?.closest('form')?.getAttribute('aria-label') === 'Weight of ratios to linear-equations'
+      && active.matches(want);
+  }, control, { timeout: TIMEOUT }).catch(async () => assert.fail(`focus after Set weight: ${await page.evaluate(
+    () => document.activeElement?.outerHTML.slice(0, 80))}`));
+  await focusedIn('button[type=submit]');
   const edgePath = '/prerequisites?prerequisite=ratios&concept=linear-equations';
   assert.equal((await callApi('GET', edgePath)).json.weight, 0.75);
   // Another designer changes it meanwhile: this page's edit, made on the weight it shows, is refused (412,
@@ -596,6 +605,7 @@ step('add and remove a real prerequisite edge', async () => {
   const refused = await expectAlert(/Precondition failed \(412\)/);
   assert.match(refused, /weight is now 0\.25/);
   await shownWeight('0.25');
+  await focusedIn('input[name=weight]'); // their weight in the box, to type another over it
   assert.equal((await callApi('GET', edgePath)).json.weight, 0.25);
   await page.getByRole('button', { name: 'Remove edge ratios to linear-equations' }).click();
   await expectAlert(/Removed ratios → linear-equations/);

@@ -535,11 +535,26 @@ async function changeEdgeWeight(event, e) {
     await api('PATCH', '/prerequisites', { query, body: { weight }, ifMatch: e.etag });
   } catch (error) {
     // The list read again shows the weight as it is now, with its ETag; the 412's message is what is shown.
-    if (error.status === 412) await loadGraph().catch(() => {});
+    if (error.status === 412) {
+      await loadGraph().catch(() => {});
+      focusEdgeWeight(e, 'input[name=weight]'); // theirs is in the box now: to type another over it
+    }
     throw error;
   }
   showInfo(`Set the weight of ${e.prerequisite} → ${e.concept} to ${weight}.`);
   await Promise.all([loadGraph(), loadAudit()]);
+  focusEdgeWeight(e, 'button[type=submit]');
+}
+
+/** The edge list is drawn anew after a weight change, and the focused Set weight went with the old one: focus
+ * went to <body>, and a keyboard user started again at the top of the page (a review, s37). To the same
+ * control of the edge's new row, while focus was not moved elsewhere meanwhile. */
+function focusEdgeWeight(e, control) {
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected) return;
+  const form = [...document.querySelectorAll('#direct-edges form')]
+    .find((f) => f.getAttribute('aria-label') === `Weight of ${e.prerequisite} to ${e.concept}`);
+  form?.querySelector(control)?.focus();
 }
 
 async function addEdge(event) {
