@@ -431,9 +431,24 @@ async function deleteConcept() {
     + (lost ? ` This also discards ${lost}.` : '');
   if (!window.confirm(question)) return;
   const concept = state.concept;
-  const { data } = await api('DELETE', `/concepts/${seg(concept)}`, {
-    ifMatch: state.etag, query: { cascade: cascade || undefined },
-  });
+  let data;
+  try {
+    ({ data } = await api('DELETE', `/concepts/${seg(concept)}`, {
+      ifMatch: state.etag, query: { cascade: cascade || undefined },
+    }));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 412 && state.concept === concept) {
+      // Someone saved the concept since it was opened. The page kept the old version, so every Delete got the
+      // same 412 until Reload (a review, s37): their version is shown (unless the editor holds typed text,
+      // which Reload asks about), to be checked before deleting it.
+      const typed = formChanged();
+      if (!typed) await openConcept(concept, { keepMessage: true }).catch(() => {});
+      error.problem.detail = `Someone changed concept ${concept} since you opened it, so it was not deleted. `
+        + (typed ? 'Reload shows their version (it asks before dropping what you typed); then delete again.'
+          : 'Their version is on show now: check it, then delete again.');
+    }
+    throw error;
+  }
   showInfo(deletionMessage(data));
   // Another concept opened, or being opened, while the delete ran: it stays, with whatever was typed into
   // it. A Reload of this one (the button, its list entry, its node in the graph) is no other concept: it
