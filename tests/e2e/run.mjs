@@ -1947,6 +1947,38 @@ step('"Created" stays on show after the new concept opens', async () => {
   assert.match(await alert.textContent(), /Created created-e2e/);
 });
 
+step('the curriculum picker counts the concepts created and deleted on the page, under a search too', async () => {
+  // It said the count read at sign-in until the next import or reload (a review, s37).
+  const id = await page.locator('#curriculum-select').inputValue();
+  const stored = async () => (await callApi('GET', '/curricula')).json.find((c) => c.id === id).concepts;
+  const counted = (n) => page.waitForFunction(
+    (want) => document.querySelector('#curriculum-select option:checked').textContent.endsWith(`, ${want} concepts)`), n,
+  ).catch(async () => assert.fail(`picker: ${await page.locator('#curriculum-select option:checked').textContent()}, want ${n}`));
+  const before = await stored();
+  await counted(before);
+  await openNewConcept();
+  const form = page.getByRole('form', { name: 'New concept' });
+  await form.getByLabel('Id').fill('counted-e2e');
+  await form.getByLabel('Name').fill('Counted in the picker');
+  await form.getByRole('button', { name: 'Create concept' }).click();
+  await expectAlert(/Created counted-e2e/);
+  await conceptShown('counted-e2e');
+  assert.equal(await stored(), before + 1);
+  await counted(before + 1);
+  // Under a search the list's total counts the matches only: the count is read for the picker.
+  const searched = await page.locator('#search-q').inputValue();
+  await page.locator('#search-q').fill('Counted in');
+  await page.locator('#search-form').getByRole('button', { name: 'Search' }).click();
+  await page.locator('#page-info', { hasText: /of 1$/ }).waitFor();
+  await page.getByRole('button', { name: 'Delete concept' }).click();
+  await expectAlert(/Deleted counted-e2e/);
+  await counted(before);
+  await page.locator('#search-q').fill(searched);
+  const listed = page.waitForResponse((r) => new URL(r.url()).pathname === `/curricula/${id}/concepts`);
+  await page.locator('#search-form').getByRole('button', { name: 'Search' }).click();
+  await (await listed).finished();
+});
+
 step('with no curriculum, Create concept says to choose one first and sends nothing', async () => {
   // The page posted to /curricula/null/concepts and showed "no curriculum 'null'", or created the concept in
   // a curriculum called "null" had one existed (a review, s29).

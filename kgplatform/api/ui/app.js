@@ -2,7 +2,9 @@
 // the wiring of the three views (curriculum, learner, import).
 
 import { ApiError, api, clearKey, getKey, onKeyRefused, setKey } from './api.js';
-import { $, clear, el, guarded, hideMessage, oneAtATime, showError, showInfo, updateTitle } from './dom.js';
+import {
+  $, clear, curriculumLabel, el, guarded, hideMessage, oneAtATime, showError, showInfo, updateTitle,
+} from './dom.js';
 import {
   currentCurriculum, graphOf, mayLeave, refreshCurriculum, selectCurriculum, setupCurriculum, unsavedWork,
 } from './curriculum.js';
@@ -17,7 +19,7 @@ async function loadCurricula(preferred) {
   const { data } = await api('GET', '/curricula');
   const select = $('#curriculum-select');
   const wanted = preferred ?? (select.value || sessionStorage.getItem(CURRICULUM_STORAGE));
-  clear(select, data.map((c) => el('option', { value: c.id }, `${c.name} (${c.id}, ${c.concepts} concepts)`)));
+  clear(select, data.map((c) => el('option', { value: c.id, dataset: { name: c.name } }, curriculumLabel(c.name, c.id, c.concepts))));
   const chosen = data.some((c) => c.id === wanted) ? wanted : data[0]?.id ?? null;
   if (chosen) {
     select.value = chosen;

@@ -6,7 +6,7 @@ import { auditItem } from './audit.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
   $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped,
-  showError, showInfo, showList, splitList, updateTitle,
+  showConceptCount, showError, showInfo, showList, splitList, updateTitle,
 } from './dom.js';
 import { createGraph, draw, setTransfersVisible } from './graph.js';
 import { FIELDS as TASK_FIELDS, loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
@@ -52,6 +52,7 @@ async function loadList() {
     return;
   }
   state.total = data.total;
+  if (!state.q && !state.tag) showConceptCount(state.curriculum, data.total); // all of them: the picker's count
   clear(list, data.items.map((c) => el('li', {},
     el('button', {
       type: 'button',
@@ -67,6 +68,16 @@ async function loadList() {
   $('#page-next').disabled = last >= data.total;
   const datalist = $('#concept-ids');
   clear(datalist, data.items.map((c) => el('option', { value: c.id }, c.name)));
+}
+
+/** After a create or a delete under a search or a tag, whose list total counts only the matches: the
+ * picker's count is read. */
+async function recount() {
+  if (!state.q && !state.tag) return; // the list just read counted them all
+  const curriculum = state.curriculum;
+  const { data } = await api('GET', '/curricula');
+  const read = data.find((c) => c.id === curriculum);
+  if (read) showConceptCount(read.id, read.concepts);
 }
 
 export async function selectCurriculum(id) {
@@ -454,11 +465,11 @@ async function deleteConcept() {
   // it. A Reload of this one (the button, its list entry, its node in the graph) is no other concept: it
   // kept the deleted concept open, and every later save failed with 404 (a review, s29).
   if (state.concept !== concept || (opening !== null && opening !== concept)) {
-    await loadList();
+    await Promise.all([loadList(), recount()]);
     return;
   }
   closeConcept();
-  await loadList();
+  await Promise.all([loadList(), recount()]);
   $('#concept-list').focus(); // the focused Delete button is hidden now: back to the list
 }
 
@@ -766,7 +777,7 @@ export function setupCurriculum() {
     // Emptied for the next concept, except what was typed into it while this one was being created.
     const typed = refillKeepingTyped(form, sent, () => form.reset());
     showInfo(`Created ${data.id}.${typed ? ' What you typed while it was being created is still in the form.' : ''}`);
-    await loadList();
+    await Promise.all([loadList(), recount()]);
     // Asked before the POST; text typed into the editor since would be refilled over: ask again (only then).
     if (!mayLeave(`open the new concept ${data.id}`)) return;
     await openConcept(data.id, { keepMessage: true });

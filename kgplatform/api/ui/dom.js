@@ -146,6 +146,16 @@ export function updateTitle() {
   document.title = [subject, tab.textContent.trim(), 'kgplatform'].filter(Boolean).join(' · ');
 }
 
+/** The curriculum picker's text for a curriculum. */
+export const curriculumLabel = (name, id, concepts) => `${name} (${id}, ${concepts} concepts)`;
+
+/** Puts `concepts` as just read into the picker's text for curriculum `id`: it said the count read at sign-in
+ * until the next import or reload, whatever the page created or deleted meanwhile (a review, s37). */
+export function showConceptCount(id, concepts) {
+  const option = [...$('#curriculum-select').options].find((o) => o.value === id);
+  if (option?.dataset.name !== undefined) option.textContent = curriculumLabel(option.dataset.name, id, concepts);
+}
+
 export function showInfo(text) {
   const box = message();
   box.className = 'message info';
