@@ -1749,7 +1749,11 @@ step('typed text is never dropped without asking: another concept, curriculum, n
   assert.equal(edge.status, 201, JSON.stringify(edge.json));
   const form = page.getByRole('form', { name: 'Edit concept' });
   const name = form.getByLabel('Name');
+  // Opened, or reloaded when the step before left it open: its graph is read once the editor is filled, so
+  // nothing is typed before that fill (a reload answered after the typing asks first, since s37).
+  const drawn = page.waitForResponse((r) => new URL(r.url()).pathname === '/concepts/page-01/neighbourhood');
   await page.locator('.concept-link', { hasText: 'Page item 01' }).click();
+  await drawn;
   await conceptShown('page-01');
   await page.waitForFunction(() => /around page-01/.test(document.querySelector('#graph-status').textContent));
   assert.equal(await unloadAsks(), false, 'nothing typed: leaving does not ask');

@@ -64,10 +64,17 @@ let tasksRequest = 0;
 export async function loadTasks(conceptId) {
   const list = $('#task-list');
   const request = ++tasksRequest;
-  const { data } = await api('GET', `/curricula/${seg(hooks.currentCurriculum())}/tasks`, {
-    query: { concept: conceptId, limit: 100 },
-  });
-  if (request !== tasksRequest || conceptId !== hooks.currentConcept()) return;
+  const stale = () => request !== tasksRequest || conceptId !== hooks.currentConcept();
+  let data;
+  try {
+    ({ data } = await api('GET', `/curricula/${seg(hooks.currentCurriculum())}/tasks`, {
+      query: { concept: conceptId, limit: 100 },
+    }));
+  } catch (error) {
+    if (stale()) return; // about a concept closed (deleted) or left meanwhile: not news
+    throw error;
+  }
+  if (stale()) return;
   clear(list, data.items.length ? data.items.map((t) => el('li', { class: 'task-item' },
     el('span', {}, `${t.title} `, el('small', {}, `(${t.kind}, difficulty ${t.difficulty}, ${t.estimated_minutes} min, v${t.version})`)),
     el('button', { type: 'button', class: 'small', 'aria-label': `Edit task ${t.id}`, onclick: () => editTask(t) }, 'edit'),
