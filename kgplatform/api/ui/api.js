@@ -55,6 +55,20 @@ function withQuery(path, query) {
   return text ? `${path}?${text}` : path;
 }
 
+/** What an error answer without a problem+json body means: a proxy's own page (502, 503, 504) or a server
+ * being restarted. "Service Unavailable (503) HTTP 503" told the designer nothing to do (a review, s37). */
+function problemWithoutBody(status, statusText, retryAfter) {
+  const title = statusText || `HTTP ${status}`;
+  if (status < 500) return { title, detail: `HTTP ${status}` };
+  const when = /^\d+$/.test(retryAfter ?? '') ? `in ${retryAfter} s` : 'in a minute';
+  return {
+    title,
+    detail: `The API, or a proxy in front of it, answered HTTP ${status} without saying why: it is down or `
+      + `restarting. Try again ${when}; what you typed is still on the page (after a save, Reload shows whether it `
+      + 'was stored).',
+  };
+}
+
 /**
  * Calls the API. `body` is sent as JSON unless it is FormData; `ifMatch` is an ETag.
  * Returns {data, etag, status}; throws ApiError for any non-2xx answer.
@@ -82,7 +96,7 @@ export async function api(method, path, { body, query, ifMatch, as = 'json' } = 
     try {
       problem = await response.json();
     } catch {
-      problem = { title: response.statusText, detail: `HTTP ${response.status}` };
+      problem = problemWithoutBody(response.status, response.statusText, response.headers.get('Retry-After'));
     }
     const error = new ApiError(response.status, problem);
     if (response.status === 401 && key) keyRefused(error);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ApiError } from '../../../kgplatform/api/ui/api.js';
+import { ApiError, api } from '../../../kgplatform/api/ui/api.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
@@ -42,6 +42,25 @@ test('a missing route is told apart from a missing resource', () => {
   assert.equal(new ApiError(405, { title: 'Method Not Allowed', detail: 'GET is not allowed' }).routeMissing, true);
   assert.equal(new ApiError(404, { title: 'Not found', detail: "learner 'x' does not exist" }).routeMissing, false);
   assert.equal(new ApiError(403, { title: 'Forbidden', detail: 'needs a service key' }).routeMissing, false);
+});
+
+test('an error answer without a problem body (a proxy\'s page) says what it means and when to try again', async () => {
+  const saved = { fetch: globalThis.fetch, sessionStorage: globalThis.sessionStorage };
+  globalThis.sessionStorage = { getItem: () => null };
+  globalThis.fetch = async () => new Response('<html><body>Service Unavailable</body></html>', {
+    status: 503, statusText: 'Service Unavailable', headers: { 'Content-Type': 'text/html', 'Retry-After': '30' },
+  });
+  try {
+    await assert.rejects(api('GET', '/curricula'), (error) => {
+      assert.equal(error.status, 503);
+      assert.equal(error.problem.title, 'Service Unavailable');
+      assert.match(error.message, /down or restarting\. Try again in 30 s/);
+      return true;
+    });
+  } finally {
+    globalThis.fetch = saved.fetch;
+    globalThis.sessionStorage = saved.sessionStorage;
+  }
 });
 
 test('a save conflict keeps mine where I changed a field, theirs where only they did', () => {
