@@ -31,7 +31,11 @@ from kgplatform.curriculum.models import (
     NeighbourNode,
     Page,
 )
-from kgplatform.curriculum.versions import check_version, parse_if_match, prerequisite_etag
+from kgplatform.curriculum.versions import (
+    check_concept_version,
+    parse_if_match,
+    prerequisite_etag,
+)
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
@@ -161,7 +165,9 @@ def decide_concept_update(
     """A patch changes the fields sent; a full body (PUT) replaces all of them."""
     if current is None:
         raise NotFound(f"no concept {concept_id!r}", field="concept_id")
-    check_version("concept", concept_id, current["version"], accepted)
+    check_concept_version(
+        concept_id, current["version"], accepted, current.get("link_changes", []), deleting=False
+    )
     new_values = change.changes() if isinstance(change, ConceptPatch) else change.model_dump()
     old = concept_snapshot(current)
     if all(old.get(name) == value for name, value in new_values.items()):
@@ -199,7 +205,11 @@ def decide_concept_deletion(
     current = links.concept
     if current is None:
         raise NotFound(f"no concept {concept_id!r}", field="concept_id")
-    check_version("concept", concept_id, current["version"], accepted)
+    # The version moves with the links too (store.links_changed): a delete over an ETag read before
+    # another designer added an edge or a task here would remove it unseen.
+    check_concept_version(
+        concept_id, current["version"], accepted, current.get("link_changes", []), deleting=True
+    )
     dependants = sorted({e["concept"] for e in links.outgoing})
     orphans = sorted(t["id"] for t in links.tasks if set(t["concepts"]) <= {concept_id})
     goals = links.learners_with_goal

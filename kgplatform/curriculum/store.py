@@ -48,6 +48,26 @@ def _read(graph: Graph, work: Callable[[ManagedTransaction], T]) -> T:
     return graph.execute_read(work)
 
 
+def links_changed(tx: ManagedTransaction, changes: dict[str, list[str]]) -> None:
+    """Moves the version (the ETag) of each concept whose links changed, noting what changed: `changes`
+    maps a concept id to what happened to its links ("edge a → b added"). A delete removes a concept's
+    links with it, so one read before another designer linked something to it must not pass its If-Match
+    (cypher/curriculum/bump_concept_links.cypher says why, and why the version rather than a stamp of its
+    own)."""
+    if changes:
+        rows = [{"id": cid, "what": what} for cid, what in sorted(changes.items()) if what]
+        _run(tx, "curriculum/bump_concept_links", changes=rows)
+
+
+def _edge(prerequisite: str, concept: str) -> str:
+    return f"{prerequisite} → {concept}"
+
+
+def _locked_concept(row: Row) -> dict[str, Any]:
+    """The concept as `decide` sees it: with the last changes of its links, which a 412 names."""
+    return {**row["concept"], "link_changes": list(row.get("link_changes") or [])}
+
+
 def bump_revision(tx: ManagedTransaction) -> None:
     """Counts a change to which concepts the answers of a task reach (cypher/curriculum/
     bump_curriculum_revision.cypher says why), in the transaction making it."""
@@ -191,7 +211,7 @@ def update_concept(
     def work(tx: ManagedTransaction) -> dict[str, Any]:
         lock_owning_curricula(tx, concept_ids=[concept_id])
         locked = _run(tx, "curriculum/lock_concept", id=concept_id)
-        change = decide(locked[0]["concept"] if locked else None)
+        change = decide(_locked_concept(locked[0]) if locked else None)
         if change.unchanged:
             return dict(locked[0]["concept"])
         updated = _run(tx, "curriculum/update_concept", id=concept_id, props=change.props)
@@ -235,7 +255,7 @@ def delete_concept(
         links = _run(tx, "curriculum/inspect_concept_links", id=concept_id)[0]
         deletion = decide(
             ConceptLinks(
-                concept=locked[0]["concept"],
+                concept=_locked_concept(locked[0]),
                 incoming=links["incoming"],
                 outgoing=links["outgoing"],
                 tasks=links["tasks"],
@@ -250,6 +270,21 @@ def delete_concept(
             bump_revision(tx)
         if deletion.bump_task_ids:
             _run(tx, "curriculum/bump_task_versions", ids=deletion.bump_task_ids)
+        # The other ends of its edges, and the other concepts of the tasks that lost it, lost a link.
+        others: dict[str, list[str]] = {}
+        for edge in links["incoming"] + links["outgoing"]:
+            other = edge["prerequisite"] if edge["concept"] == concept_id else edge["concept"]
+            others.setdefault(other, []).append(
+                f"edge {_edge(edge['prerequisite'], edge['concept'])} removed ({concept_id} deleted)"
+            )
+        for task in links["tasks"]:
+            if task["id"] in deletion.bump_task_ids:
+                for other in task["concepts"]:
+                    if other != concept_id:
+                        others.setdefault(other, []).append(
+                            f"task {task['id']} no longer exercises {concept_id} ({concept_id} deleted)"
+                        )
+        links_changed(tx, others)
         _audit(tx, deletion.audit)
         return deletion
 
@@ -342,6 +377,8 @@ def add_prerequisite(
         created = _run(
             tx, "curriculum/create_prerequisite", prerequisite=prerequisite, concept=concept, weight=weight
         )
+        what = [f"edge {_edge(prerequisite, concept)} added"]
+        links_changed(tx, {prerequisite: what, concept: what})
         _audit(tx, audit)
         return created[0]
 
@@ -376,6 +413,8 @@ def change_prerequisite_weight(
             concept=concept,
             weight=weight,
         )
+        what = [f"edge {_edge(prerequisite, concept)} weight {(context.existing or {}).get('weight')!r} → {weight!r}"]
+        links_changed(tx, {prerequisite: what, concept: what})
         _audit(tx, audit)
         return changed[0]
 
@@ -388,6 +427,8 @@ def remove_prerequisite(
     def work(tx: ManagedTransaction) -> None:
         audit = decide(_prerequisite_context(tx, prerequisite, concept, check_cycle=False))
         _run(tx, "curriculum/delete_prerequisite", prerequisite=prerequisite, concept=concept)
+        what = [f"edge {_edge(prerequisite, concept)} removed"]
+        links_changed(tx, {prerequisite: what, concept: what})
         _audit(tx, audit)
 
     _write(graph, work)
@@ -455,6 +496,7 @@ def create_task(
         )
         if _run(tx, "curriculum/count_task_deletions", id=task_id)[0]["deletions"]:
             bump_revision(tx)
+        links_changed(tx, {cid: [f"task {task_id} added"] for cid in change.concepts})
         _audit(tx, change.audit)
         return dict(created[0]["task"])
 
@@ -481,8 +523,22 @@ def update_task(
         if change.unchanged:
             return dict(locked[0]["task"])
         updated = _run(tx, "curriculum/update_task", id=task_id, props=change.props, concepts=change.concepts)
-        if set(change.concepts) != set(locked[0]["task"]["concepts"]):
+        before = set(locked[0]["task"]["concepts"])
+        if set(change.concepts) != before:
             bump_revision(tx)
+        # A cascade delete of one of its concepts deletes or trims this task: an edit of it is a change of
+        # each concept it exercised or now exercises.
+        links_changed(
+            tx,
+            {
+                cid: [
+                    f"task {task_id} "
+                    + ("changed" if cid in before and cid in change.concepts
+                       else "now exercises it" if cid in change.concepts else "no longer exercises it")
+                ]
+                for cid in before | set(change.concepts)
+            },
+        )
         _audit(tx, change.audit)
         return dict(updated[0]["task"])
 
@@ -495,6 +551,7 @@ def delete_task(graph: Graph, task_id: str, decide: Callable[[dict[str, Any] | N
         locked = _run(tx, "curriculum/lock_task", id=task_id)
         audit = decide(locked[0]["task"] if locked else None)
         _run(tx, "curriculum/delete_task", id=task_id)
+        links_changed(tx, {cid: [f"task {task_id} deleted"] for cid in locked[0]["task"]["concepts"]})
         bump_revision(tx)
         _audit(tx, audit)
 

@@ -96,6 +96,49 @@ def check_version(kind: str, entity_id: str, current: int, accepted: set[int]) -
         )
 
 
+def check_concept_version(
+    concept_id: str, current: int, accepted: set[int], link_changes: list[str], *, deleting: bool
+) -> None:
+    """`check_version` for a concept, whose version also moves when its links change (an edge into or out
+    of it, a task exercising it: cypher/curriculum/bump_concept_links.cypher). The 412 names the link changes
+    made since the version the client read (`link_changes`, each "<version> <what>"), and says when the
+    fields were edited too, so the client knows what to look at again before it repeats the change.
+
+    Why the concept's own version rather than a link stamp of its own, checked only by the delete: the
+    delete's only evidence of what its sender saw is the If-Match of GET /concepts/{id}, so the links have
+    to move that ETag; one that PATCH and PUT then ignored would hand back, in their answer, an ETag covering
+    links the client never saw, which a delete sent next would pass. A PATCH or PUT is refused after a link
+    change too: the web page saves again by itself when the fields are as it read them (conflict.js), and an
+    API client re-reads as after any 412."""
+    if current in accepted:
+        return
+    read = max((v for v in accepted if v < current), default=None)
+    changed = []
+    for entry in link_changes:
+        version, _, what = entry.partition(" ")
+        if version.isdigit() and (read is None or int(version) > read):
+            changed.append((int(version), what))
+    by_links = {v for v, _ in changed}
+    edited = read is None or any(v not in by_links for v in range(read + 1, current + 1))
+    said = [f"{what} (version {v})" for v, what in changed]
+    if edited:
+        said.append("its fields edited" if changed else "it was edited")
+    wanted = ", ".join(etag(v) for v in sorted(accepted))
+    again = (
+        "read it again, with its edges and tasks, and delete it again if you still mean to"
+        if deleting
+        else "read it again and reapply your change"
+    )
+    raise PreconditionFailed(
+        f"concept {concept_id!r} is at version {current}, not {wanted}: since you read it, "
+        f"{'; '.join(said)}; nothing was {'deleted' if deleting else 'changed'}: {again}",
+        field=IF_MATCH,
+        current_version=current,
+        current_etag=etag(current),
+        link_changes=[f"{what} (version {v})" for v, what in changed],
+    )
+
+
 # How every prerequisite edge's ETag starts (`prerequisite_etag`).
 PREREQUISITE_ETAG_START = '"prerequisite@'
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

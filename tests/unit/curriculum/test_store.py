@@ -205,8 +205,11 @@ def test_a_cascade_deletes_tasks_then_the_concept_then_bumps_and_audits() -> Non
         "delete_concept",
         "bump_curriculum_revision",
         "bump_task_versions",
+        "bump_concept_links",  # b: task t2 no longer exercises a
         "create_audit_entries",
     ]
+    [bumped] = [params for name, params in graph.tx.ran if name == "curriculum/bump_concept_links"]
+    assert bumped["changes"] == [{"id": "b", "what": ["task t2 no longer exercises a (a deleted)"]}]
 
 
 def test_deleting_a_concept_no_task_exercises_leaves_the_structure_revision() -> None:
