@@ -4,8 +4,9 @@
 // Parameters: $rows (list of maps: prerequisite, concept, weight, keep (list of field names)).
 // Returns: outcome ('created'|'updated'|'unchanged'), n (rows with that outcome), updated (for 'updated'
 // rows: prerequisite, concept and before, the weight the import replaced), recreated (for 'created' rows
-// of an edge that has an audit trail already, i.e. one removed earlier: prerequisite, concept, weight).
-// Write.
+// of an edge that has an audit trail already, i.e. one removed earlier: prerequisite, concept, weight),
+// created (for 'created' rows: prerequisite, concept; the caller moves the versions of the concepts that
+// existed before, as for any link change: curriculum/bump_concept_links). Write.
 UNWIND $rows AS row
 MATCH (a:Concept {id: row.prerequisite})
 MATCH (b:Concept {id: row.concept})
@@ -30,4 +31,6 @@ RETURN outcome, count(*) AS n,
                     THEN {prerequisite: row.prerequisite, concept: row.concept, before: before} END) AS updated,
        collect(CASE WHEN has_trail
                     THEN {prerequisite: row.prerequisite, concept: row.concept, weight: row.weight} END)
-         AS recreated
+         AS recreated,
+       collect(CASE WHEN outcome = 'created' THEN {prerequisite: row.prerequisite, concept: row.concept} END)
+         AS created

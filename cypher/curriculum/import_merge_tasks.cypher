@@ -13,7 +13,9 @@
 // store.create_task and store.update_task do, and only then), updated (for 'updated' rows: id, before
 // (the stored fields, concepts and version the import replaced) and after (the fields written)), recreated
 // (for 'created' rows whose id a deleted task had: id, version and the fields written, so the import's
-// audit entry says who brought it back). Write.
+// audit entry says who brought it back), created (for 'created' rows: id, concepts; the caller moves the
+// versions of the concepts that existed before, as for any link change: curriculum/bump_concept_links).
+// Write.
 UNWIND $rows AS row
 OPTIONAL MATCH (old:Task {id: row.id})
 WITH old,
@@ -90,4 +92,5 @@ RETURN outcome, count(*) AS n, count(CASE WHEN relinks THEN 1 END) AS relinked,
        collect(CASE WHEN outcome = 'created' AND relinks
                     THEN {id: row.id, version: t.version,
                           after: row {.title, .kind, .difficulty, .estimated_minutes, .concepts}}
-               END) AS recreated
+               END) AS recreated,
+       collect(CASE WHEN outcome = 'created' THEN {id: row.id, concepts: row.concepts} END) AS created

@@ -244,6 +244,29 @@ def changes_anything(curriculum: Outcome, outcome: Mapping[Entity, Outcome]) -> 
     return not curriculum.unchanged or any(o.created or o.updated for o in outcome.values())
 
 
+def _note_links(entity: Entity, result: Row, existed: set[str], linked: dict[str, list[str]]) -> None:
+    """Adds to `linked` (concept id -> what happened to its links) what one merge batch did to the links of
+    the concepts in `existed`."""
+
+    def note(concept_id: str, what: str) -> None:
+        if concept_id in existed:
+            linked.setdefault(concept_id, []).append(what)
+
+    if entity is Entity.PREREQUISITE:
+        for edge, change in [(e, "added by an import") for e in result.get("created") or []] + [
+            (e, "re-weighted by an import") for e in result.get("updated") or []
+        ]:
+            for end in (edge["prerequisite"], edge["concept"]):
+                note(end, f"edge {edge['prerequisite']} → {edge['concept']} {change}")
+    elif entity is Entity.TASK:
+        for task in result.get("created") or []:
+            for cid in task["concepts"]:
+                note(cid, f"task {task['id']} added by an import")
+        for task in result.get("updated") or []:
+            for cid in set(task["before"]["concepts"]) | set(task["after"]["concepts"]):
+                note(cid, f"task {task['id']} changed by an import")
+
+
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(rows), size):
         yield list(rows[start : start + size])
@@ -365,6 +388,10 @@ def write_import(
         )
         outcome = {entity: Outcome() for entity in sections}
         relinked = 0  # task rows changing which concepts stored answers reach (import_merge_tasks)
+        # What the import did to the links of concepts that existed before it: each such concept's version
+        # moves, as for an edit (store.links_changed says why); concepts it creates start where they start.
+        existed = set(locked["ids"])
+        linked: dict[str, list[str]] = {}
         for entity, rows in sections.items():
             counts = outcome[entity].model_dump()
             for batch in _batches(rows, batch_size):
@@ -379,9 +406,13 @@ def write_import(
                     relinked += result.get("relinked") or 0
                     changed = result.get("updated") or []
                     replaced += update_entries(entity, changed, batch, actor, curriculum_id)
+                    _note_links(entity, result, existed, linked)
                     if result.get("recreated"):
                         recreated += recreate_entries(entity, result["recreated"], actor, curriculum_id)
             outcome[entity] = Outcome(**counts)
+        if linked:
+            rows = [{"id": cid, "what": what} for cid, what in sorted(linked.items())]
+            _run(tx, "curriculum/bump_concept_links", changes=rows)
         # An import that changes nothing leaves no entry, as a save that changes no field leaves none. The
         # export's ETag and planning's curriculum stamp are the newest entry: an identical re-import (a
         # repeated CLI run, a redelivered job) moved both, so a guarded import of an export made before

@@ -413,7 +413,8 @@ def change_prerequisite_weight(
             concept=concept,
             weight=weight,
         )
-        what = [f"edge {_edge(prerequisite, concept)} weight {(context.existing or {}).get('weight')!r} → {weight!r}"]
+        old = (context.existing or {}).get("weight")
+        what = [f"edge {_edge(prerequisite, concept)} weight {old!r} → {weight!r}"]
         links_changed(tx, {prerequisite: what, concept: what})
         _audit(tx, audit)
         return changed[0]
@@ -533,8 +534,13 @@ def update_task(
             {
                 cid: [
                     f"task {task_id} "
-                    + ("changed" if cid in before and cid in change.concepts
-                       else "now exercises it" if cid in change.concepts else "no longer exercises it")
+                    + (
+                        "changed"
+                        if cid in before and cid in change.concepts
+                        else "now exercises it"
+                        if cid in change.concepts
+                        else "no longer exercises it"
+                    )
                 ]
                 for cid in before | set(change.concepts)
             },
