@@ -42,6 +42,13 @@ class Api:
             headers["If-Match"] = f'"{if_match}"' if isinstance(if_match, int) else if_match
         return self.client.request(method, path, headers=headers, **kwargs)
 
+    def etag(self, path: str) -> str:
+        """The ETag a GET of `path` answers with: a concept's moves with its links too (a new edge or task),
+        so a test that linked it reads it before a change or delete."""
+        response = self.call("GET", path)
+        assert response.status_code == 200, response.text
+        return response.headers["ETag"]
+
     def curriculum(self, curriculum_id: str = "maths", *concept_ids: str) -> None:
         """A curriculum holding concepts named after their ids."""
         assert (

@@ -231,7 +231,7 @@ def test_delete_refuses_while_others_depend_and_changes_nothing(api: Api) -> Non
         json={"id": "only-a", "title": "T", "kind": "quiz", "concepts": ["a"]},
     )
     assert api.call("DELETE", "/concepts/a").status_code == 428
-    refused = api.call("DELETE", "/concepts/a", if_match=1)
+    refused = api.call("DELETE", "/concepts/a", if_match=api.etag("/concepts/a"))
     assert refused.status_code == 409
     assert refused.json()["dependants"] == ["b"] and refused.json()["tasks"] == ["only-a"]
     assert api.call("GET", "/concepts/a").status_code == 200
@@ -253,7 +253,7 @@ def test_cascade_delete_lists_what_else_went(api: Api) -> None:
         "/curricula/maths/tasks",
         json={"id": "a-and-b", "title": "T", "kind": "quiz", "concepts": ["a", "b"]},
     )
-    report = api.call("DELETE", "/concepts/a", params={"cascade": "true"}, if_match=1)
+    report = api.call("DELETE", "/concepts/a", params={"cascade": "true"}, if_match=api.etag("/concepts/a"))
     assert report.status_code == 200, report.text
     assert report.json() == {
         "deleted": "a",
@@ -277,10 +277,13 @@ def test_cascade_delete_lists_what_else_went(api: Api) -> None:
 def test_delete_without_dependants_needs_no_cascade(api: Api) -> None:
     api.curriculum("maths", "a", "b")
     api.edge("a", "b")
-    report = api.call("DELETE", "/concepts/b", if_match=1)
+    report = api.call("DELETE", "/concepts/b", if_match=2)  # 1, moved by the edge
     assert report.status_code == 200
     assert report.json()["removed_prerequisites"] == [{"prerequisite": "a", "concept": "b", "weight": 1.0}]
-    assert api.call("DELETE", "/concepts/a", if_match=2).status_code == 412
+    # a lost its edge with b's delete: its version moved too (3), and the one read with the edge is stale.
+    refused = api.call("DELETE", "/concepts/a", if_match=2)
+    assert refused.status_code == 412
+    assert refused.json()["link_changes"] == ["edge a → b removed (b deleted) (version 3)"]
 
 
 def structure_revision(graph: Graph) -> int:
@@ -298,7 +301,8 @@ def test_a_concept_delete_moves_the_structure_revision_only_when_tasks_exercised
     revision = structure_revision(api.graph)
     assert api.call("DELETE", "/concepts/b", if_match=1).status_code == 200
     assert structure_revision(api.graph) == revision
-    assert api.call("DELETE", "/concepts/a", params={"cascade": "true"}, if_match=1).status_code == 200
+    deleted = api.call("DELETE", "/concepts/a", params={"cascade": "true"}, if_match=api.etag("/concepts/a"))
+    assert deleted.status_code == 200
     assert structure_revision(api.graph) == revision + 1
 
 
@@ -318,12 +322,13 @@ def test_an_etag_read_before_a_delete_never_matches_the_entity_created_again_wit
     api.curriculum("other", "x")
     task = {"id": "t-aba", "title": "T", "kind": "exercise", "concepts": ["x"]}
     assert api.call("POST", "/curricula/other/tasks", json=task).status_code == 201
-    assert api.call("DELETE", "/concepts/x", params={"cascade": "true"}, if_match=1).status_code == 200
+    x_etag = api.etag("/concepts/x")  # "2": the task moved it
+    assert api.call("DELETE", "/concepts/x", params={"cascade": "true"}, if_match=x_etag).status_code == 200
     document = {
         "concepts": [{"id": "x", "name": "X again"}],
         "tasks": [task],
     }
     imported = api.call("POST", "/curricula/other/import", json=document)
     assert imported.status_code == 200, imported.text
-    assert api.call("GET", "/concepts/x").json()["version"] == 2
+    assert api.call("GET", "/concepts/x").json()["version"] == 3
     assert api.call("GET", "/tasks/t-aba").json()["version"] == 2

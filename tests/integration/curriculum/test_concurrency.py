@@ -154,7 +154,9 @@ def test_a_cascade_delete_audits_the_task_version_a_concurrent_title_edit_left(a
     deleted: dict[str, Any] = {}
 
     def delete() -> None:
-        deleted["report"] = service.delete_concept(api.graph, "a", '"1"', True, "B")
+        # a is at version 2 (t moved it); t's edit moves it to 3. The delete names both, to be the delete
+        # that runs after the edit: over "2" alone it is refused, as test_delete_sees_links shows.
+        deleted["report"] = service.delete_concept(api.graph, "a", '"2", "3"', True, "B")
 
     deleter = threading.Thread(target=delete)
     deleter.start()
