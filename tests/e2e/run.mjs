@@ -1586,6 +1586,38 @@ step('a delete refused because someone saved the concept since shows their versi
   await (await listed).finished();
 });
 
+step('a delete over an edge another designer added since the concept was opened is refused (412) and shows it', async () => {
+  // The page never listed the edge, and the delete removed it with the concept (a review, s37): the API
+  // moves a concept's ETag with its links, and the page says what changed and shows the concept again.
+  for (const [id, name] of [['e2e-doomed', 'Doomed concept'], ['e2e-linker', 'Linker concept']]) {
+    const made = await callApi('POST', `/curricula/${CURRICULUM}/concepts`, { body: { id, name } });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+  }
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('.concept-link', { hasText: 'Doomed concept' }).click();
+  await conceptShown('e2e-doomed');
+  const edge = await callApi('POST', '/prerequisites', {
+    body: { prerequisite: 'e2e-linker', concept: 'e2e-doomed', weight: 1 },
+  });
+  assert.equal(edge.status, 201, JSON.stringify(edge.json));
+  await page.getByLabel(/cascade/i).check();
+  await page.getByRole('button', { name: 'Delete concept' }).click();
+  await expectAlert(/Precondition failed \(412\).*e2e-linker → e2e-doomed added.*shown again as it is now/s);
+  assert.equal((await callApi('GET', '/concepts/e2e-doomed')).status, 200);
+  const kept = await callApi('GET', '/prerequisites?prerequisite=e2e-linker&concept=e2e-doomed');
+  assert.equal(kept.status, 200, 'the edge is still there');
+  await page.locator('#direct-edges', { hasText: 'e2e-linker' }).waitFor(); // now on show
+  // Seen, it goes with a second delete (the cascade box was reset with the concept read again).
+  await page.getByLabel(/cascade/i).check();
+  await page.getByRole('button', { name: 'Delete concept' }).click();
+  await expectAlert(/Deleted e2e-doomed; also removed 1 edge/);
+  assert.equal((await callApi('GET', '/concepts/e2e-doomed')).status, 404);
+  // The edge's other end moved too (it lost a link); the page's own edge change kept its ETag current.
+  const linker = await callApi('GET', '/concepts/e2e-linker');
+  assert.equal((await callApi('DELETE', '/concepts/e2e-linker', { ifMatch: linker.etag })).status, 200);
+  await page.locator('.concept-link', { hasText: 'Doomed concept' }).waitFor({ state: 'detached' });
+});
+
 step('a concept deleted while it is reloaded is closed, not kept open; one deleted elsewhere closes on Reload', async () => {
   // A Reload during the delete counted as another concept opened meanwhile: the deleted concept stayed
   // open, and every save of it failed with 404 (a review, s29).

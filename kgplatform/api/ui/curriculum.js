@@ -305,7 +305,7 @@ function formChanged() {
  * PATCHes `body`, made from `base` (the version `ifMatch` names), over that version; a 412 opens the
  * conflict view instead of losing the body. `focusAfter`: where focus goes once saved.
  */
-async function patchConcept(body, ifMatch, base, focusAfter = null) {
+async function patchConcept(body, ifMatch, base, focusAfter = null, { again = false, note = '' } = {}) {
   // The concept saved, and whether it is still the one open when the answer comes: a designer who opened
   // another meanwhile had this answer fill the editor and its ETag with the saved concept while the page
   // went on to save into the other (a review, 1 December: concept b stored a's name). A late answer only
@@ -329,6 +329,7 @@ async function patchConcept(body, ifMatch, base, focusAfter = null) {
         + 'under New concept).';
     }
     if (!(error instanceof ApiError && error.status === 412)) throw error;
+    if (!again && stillOpen() && await savedOverLinkChanges(body, base, focusAfter, error)) return;
     showError(error, `Saving concept ${concept}`);
     if (stillOpen()) await openConflict(body, base, sentValues);
     return;
@@ -346,9 +347,51 @@ async function patchConcept(body, ifMatch, base, focusAfter = null) {
   // as changed (leaving asks first), and the next Save goes over the version just saved.
   const typed = refillKeepingTyped(form, sent, () => fillForm(data));
   showInfo(`Saved ${data.id} (version ${data.version}).`
-    + (typed ? ' What you typed while it was being saved is still in the form, not saved yet.' : ''));
+    + (typed ? ' What you typed while it was being saved is still in the form, not saved yet.' : '')
+    + (note ? ` ${note}` : ''));
   focusAfter?.focus();
-  await Promise.all([loadList(), loadGraph(), loadAudit()]);
+  // The tasks too: the ETag just taken covers them (a concept's version moves with its links).
+  await Promise.all([loadList(), loadGraph(), loadTasks(concept), loadAudit()]);
+}
+
+/**
+ * A concept's version (its ETag) moves when its links change, an edge into or out of it or a task exercising
+ * it (the API's delete would otherwise remove a link its designer never saw), so a save is refused (412) after
+ * someone else's link change too. There is nothing to choose then: when the stored fields are still those the
+ * form was filled from, the save is sent again over the stored version, once, and the answer says what
+ * changed; the edges and tasks are shown again. True when it did so (saved, or refused in turn and said so).
+ */
+async function savedOverLinkChanges(body, base, focusAfter, refusal) {
+  const concept = state.concept;
+  const stillOpen = openNow();
+  const { data: stored, etag } = await api('GET', `/concepts/${seg(concept)}`);
+  if (!stillOpen() || JSON.stringify(valuesOf(stored)) !== JSON.stringify(base)) return false;
+  const changes = refusal.problem?.link_changes ?? [];
+  const note = `Its links had changed meanwhile${changes.length ? ` (${changes.join('; ')})` : ''}: `
+    + 'its edges and tasks are shown as they are now.';
+  await patchConcept(body, etag, base, focusAfter, { again: true, note });
+  return true;
+}
+
+/**
+ * After a change of the open concept's links made on this page (an edge, a task): the API moved the
+ * concept's version, and the ETag the page holds would refuse the next save or delete. The stored version's
+ * ETag is taken when its fields are still those the form was filled from (else someone edited them, and the
+ * next save rightly opens the conflict view), then the edges and tasks are shown again, so that whatever
+ * that ETag covers is on show: a delete never goes over a link the page did not show.
+ */
+export async function linksChanged() {
+  const concept = state.concept;
+  if (!concept) return;
+  const stillOpen = openNow();
+  try {
+    const { data, etag } = await api('GET', `/concepts/${seg(concept)}`);
+    if (stillOpen() && JSON.stringify(valuesOf(data)) === JSON.stringify(state.base)) state.etag = etag;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error; // deleted: its Save says so
+  }
+  if (!stillOpen()) return;
+  await Promise.all([loadGraph(), loadTasks(concept), loadAudit()]);
 }
 
 /**
@@ -448,15 +491,21 @@ async function deleteConcept() {
       ifMatch: state.etag, query: { cascade: cascade || undefined },
     }));
   } catch (error) {
+    // Changed since it was opened: its links (an edge or a task someone added, which this page never showed,
+    // and the delete would have removed with it; the API's `link_changes` names them) or its fields (the page
+    // kept the old version, so every Delete got the same 412 until Reload: a review, s37). Nothing was
+    // deleted. It is shown again as it is now (its fields only when nothing is typed: Reload asks about typed
+    // text), and Delete, pressed again, goes over that.
     if (error instanceof ApiError && error.status === 412 && state.concept === concept) {
-      // Someone saved the concept since it was opened. The page kept the old version, so every Delete got the
-      // same 412 until Reload (a review, s37): their version is shown (unless the editor holds typed text,
-      // which Reload asks about), to be checked before deleting it.
       const typed = formChanged();
-      if (!typed) await openConcept(concept, { keepMessage: true }).catch(() => {});
-      error.problem.detail = `Someone changed concept ${concept} since you opened it, so it was not deleted. `
-        + (typed ? 'Reload shows their version (it asks before dropping what you typed); then delete again.'
-          : 'Their version is on show now: check it, then delete again.');
+      const links = error.problem.link_changes ?? [];
+      error.problem.detail = `Someone changed concept ${concept} since you opened it, so it was not deleted`
+        + (links.length ? ` (${links.join('; ')})` : '') + '. '
+        + (typed ? 'Its edges and tasks are shown as they are now; Reload shows its fields (it asks before '
+          + 'dropping what you typed); then delete it again if you still mean to.'
+          : `${concept} is shown again as it is now: check its fields, edges and tasks, then delete it again `
+          + 'if you still mean to.');
+      await deleteRefused(concept).catch(() => {});
     }
     throw error;
   }
@@ -471,6 +520,17 @@ async function deleteConcept() {
   closeConcept();
   await Promise.all([loadList(), recount()]);
   $('#concept-list').focus(); // the focused Delete button is hidden now: back to the list
+}
+
+/** A delete refused with 412: the concept read again (the form refilled when nothing was typed into it;
+ * else the typed text stays, and the ETag is taken only when its fields are unchanged) and its edges and
+ * tasks drawn again. */
+async function deleteRefused(concept) {
+  if (!formChanged()) {
+    await openConcept(concept, { keepMessage: true });
+    return;
+  }
+  await linksChanged();
 }
 
 // ---- graph -----------------------------------------------------------------------------------
@@ -574,7 +634,7 @@ async function changeEdgeWeight(event, e) {
     throw error;
   }
   showInfo(`Set the weight of ${e.prerequisite} → ${e.concept} to ${weight}.`);
-  await Promise.all([loadGraph(), loadAudit()]);
+  await linksChanged();
   focusEdgeWeight(e, 'button[type=submit]');
 }
 
@@ -604,7 +664,7 @@ async function addEdge(event) {
   await refreshingEdgesOnRefusal(api('POST', '/prerequisites', { body }));
   showInfo(`Added ${body.prerequisite} → ${body.concept}.`);
   form.other.value = '';
-  await Promise.all([loadGraph(), loadAudit()]);
+  await linksChanged();
 }
 
 /** An edge added, removed or re-weighted by someone else since the graph was drawn: the 409 ("already a
@@ -629,7 +689,7 @@ async function removeEdge(e) {
     query: { prerequisite: e.prerequisite, concept: e.concept }, ifMatch: e.etag,
   }));
   showInfo(`Removed ${e.prerequisite} → ${e.concept}.`);
-  await Promise.all([loadGraph(), loadAudit()]);
+  await linksChanged();
   $('#direct-edges').focus(); // its remove button went with the edge: to the list, not to <body>
 }
 
@@ -788,5 +848,5 @@ export function setupCurriculum() {
     if (!mayLeave(`open the new concept ${data.id}`)) return;
     await openConcept(data.id, { keepMessage: true });
   }), 'Creating concept'));
-  setupTasks({ currentConcept: () => state.concept, currentCurriculum: () => state.curriculum, afterChange: loadAudit });
+  setupTasks({ currentConcept: () => state.concept, currentCurriculum: () => state.curriculum, afterChange: linksChanged });
 }
