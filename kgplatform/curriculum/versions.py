@@ -116,7 +116,7 @@ def check_concept_version(
     changed = []
     for entry in link_changes:
         version, _, what = entry.partition(" ")
-        if version.isdigit() and (read is None or int(version) > read):
+        if version.isdigit() and (read is None or int(version) > read) and int(version) <= current:
             changed.append((int(version), what))
     by_links = {v for v, _ in changed}
     edited = read is None or any(v not in by_links for v in range(read + 1, current + 1))

@@ -1618,6 +1618,32 @@ step('a delete over an edge another designer added since the concept was opened 
   await page.locator('.concept-link', { hasText: 'Doomed concept' }).waitFor({ state: 'detached' });
 });
 
+step('a save refused only because another designer linked the concept is sent again by itself', async () => {
+  // The concept's ETag moves with its links: the 412 has nothing to choose between (the fields are as read).
+  const made = await callApi('POST', `/curricula/${CURRICULUM}/concepts`, { body: { id: 'e2e-renamed', name: 'Renamed concept' } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('.concept-link', { hasText: 'Renamed concept' }).click();
+  await conceptShown('e2e-renamed');
+  const task = await callApi('POST', `/curricula/${CURRICULUM}/tasks`, {
+    body: { id: 'task-e2e-renamed', title: 'On the renamed one', kind: 'exercise', concepts: ['e2e-renamed'] },
+  });
+  assert.equal(task.status, 201, JSON.stringify(task.json));
+  const form = page.getByRole('form', { name: 'Edit concept' });
+  await form.getByLabel('Name').fill('Renamed concept, again');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expectAlert(/Saved e2e-renamed \(version 3\).*task task-e2e-renamed added/);
+  assert.equal(await page.locator('#concept-conflict').isHidden(), true, 'no conflict view');
+  const stored = await callApi('GET', '/concepts/e2e-renamed');
+  assert.equal(stored.json.name, 'Renamed concept, again');
+  await page.locator('#task-list', { hasText: 'On the renamed one' }).waitFor(); // the task is on show now
+  // The page's own link change (this task's delete) keeps its ETag current: the concept's delete goes.
+  await page.getByRole('button', { name: /delete task task-e2e-renamed/i }).click();
+  await expectAlert(/Deleted task task-e2e-renamed/);
+  await page.getByRole('button', { name: 'Delete concept' }).click();
+  await expectAlert(/Deleted e2e-renamed/);
+});
+
 step('a concept deleted while it is reloaded is closed, not kept open; one deleted elsewhere closes on Reload', async () => {
   // A Reload during the delete counted as another concept opened meanwhile: the deleted concept stayed
   // open, and every save of it failed with 404 (a review, s29).

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kgplatform.curriculum.versions import (
+    check_concept_version,
     check_version,
     etag,
     if_match_tags,
@@ -122,3 +123,18 @@ def test_a_removal_if_match_is_optional_and_may_be_the_wildcard() -> None:
     assert parse_removal_if_match("*") == {"*"}
     with pytest.raises(ValidationFailed, match="names no ETag"):
         parse_removal_if_match(" , ")
+
+
+def test_a_concept_412_names_the_link_changes_since_the_version_read_and_says_when_its_fields_moved() -> None:
+    changes = ["2 edge a → b added", "3 task t added", "5 edge c → a removed"]
+    with pytest.raises(PreconditionFailed) as refused:
+        check_concept_version("a", 5, {3}, changes, deleting=True)
+    # Version 4 is no link change: the fields were edited; 2 and 3 were read already.
+    assert refused.value.details["link_changes"] == ["edge c → a removed (version 5)"]
+    assert "its fields edited" in refused.value.message and "nothing was deleted" in refused.value.message
+    with pytest.raises(PreconditionFailed) as refused:
+        check_concept_version("a", 3, {1}, changes, deleting=False)
+    assert (
+        "edge a → b added (version 2); task t added (version 3); nothing was changed" in refused.value.message
+    )
+    check_concept_version("a", 3, {3}, changes, deleting=True)  # the current version passes
