@@ -384,14 +384,25 @@ export async function linksChanged() {
   const concept = state.concept;
   if (!concept) return;
   const stillOpen = openNow();
-  try {
-    const { data, etag } = await api('GET', `/concepts/${seg(concept)}`);
+  const reading = api('GET', `/concepts/${seg(concept)}`).then(({ data, etag }) => {
     if (stillOpen() && JSON.stringify(valuesOf(data)) === JSON.stringify(state.base)) state.etag = etag;
-  } catch (error) {
+  }, (error) => {
     if (!(error instanceof ApiError && error.status === 404)) throw error; // deleted: its Save says so
-  }
+  });
+  // A Save or Delete pressed meanwhile waits for it (`etagRead`): sent over the ETag from before the page's
+  // own change, it was refused for that change (seen in the browser test: a delete clicked at once).
+  pendingEtag = reading.catch(() => {});
+  await reading;
   if (!stillOpen()) return;
   await Promise.all([loadGraph(), loadTasks(concept), loadAudit()]);
+}
+
+let pendingEtag = Promise.resolve(); // the ETag read after the page's last own link change (linksChanged)
+
+/** The open concept's ETag, once a read of it after the page's own link change has come back. */
+async function etagRead() {
+  await pendingEtag;
+  return state.etag;
 }
 
 /**
@@ -444,7 +455,7 @@ async function saveConcept(event) {
   event.preventDefault();
   // Always over the version the form was filled from: during a conflict this is refused again and the
   // conflict shown anew (the form still holds the old values of fields only the other designer changed).
-  await patchConcept(formValues(event.target), state.etag, state.base);
+  await patchConcept(formValues(event.target), await etagRead(), state.base);
 }
 
 /** Reload: the typed text is lost, so ask first when there is any. */
@@ -485,10 +496,12 @@ async function deleteConcept() {
     + (lost ? ` This also discards ${lost}.` : '');
   if (!window.confirm(question)) return;
   const concept = state.concept;
+  const ifMatch = await etagRead();
+  if (state.concept !== concept) return; // another concept opened while the ETag was read: asked of this one
   let data;
   try {
     ({ data } = await api('DELETE', `/concepts/${seg(concept)}`, {
-      ifMatch: state.etag, query: { cascade: cascade || undefined },
+      ifMatch, query: { cascade: cascade || undefined },
     }));
   } catch (error) {
     // Changed since it was opened: its links (an edge or a task someone added, which this page never showed,
