@@ -240,16 +240,21 @@ def _activate(version: str, reason: str | None, hold: bool) -> None:
     )
 
 
+# The options `activate` and `rollback` share (typer reads a default's OptionInfo, so one object serves both).
+REASON = typer.Option(None, "--reason", help="Why, for the audit entry.")
+HOLD = typer.Option(
+    False,
+    "--hold",
+    help="Refuse every publish (the nightly retrain's too) until `transfer release`: without it the next "
+    "retrain of newer data replaces this model.",
+)
+
+
 @transfer_app.command("activate")
 def transfer_activate(
     version: str = typer.Argument(..., help="A retired version (`transfer list`)."),
-    reason: str | None = typer.Option(None, "--reason", help="Why, for the audit entry."),
-    hold: bool = typer.Option(
-        False,
-        "--hold",
-        help="Refuse every publish (the nightly retrain's too) until `transfer release`: without it the next "
-        "retrain of newer data replaces this model.",
-    ),
+    reason: str | None = REASON,
+    hold: bool = HOLD,
 ) -> None:
     """Make a retired model current again, retiring the current one, in one transaction (audited). Exit 4
     when the version is unknown or not retired (its edges are gone)."""
@@ -258,13 +263,8 @@ def transfer_activate(
 
 @transfer_app.command("rollback")
 def transfer_rollback(
-    reason: str | None = typer.Option(None, "--reason", help="Why, for the audit entry."),
-    hold: bool = typer.Option(
-        False,
-        "--hold",
-        help="Refuse every publish (the nightly retrain's too) until `transfer release`: without it the next "
-        "retrain of newer data replaces this model.",
-    ),
+    reason: str | None = REASON,
+    hold: bool = HOLD,
 ) -> None:
     """Go back to the model the last publish replaced (the graph keeps its edges until the next publish),
     in one transaction (audited). Exit 4 when there is none."""

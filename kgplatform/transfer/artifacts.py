@@ -25,7 +25,8 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -141,21 +142,54 @@ def save_checkpoint(
     require_finite(predicted=predicted, strengths=strengths)
     folder = root / "transfer" / model_version
     folder.mkdir(parents=True, exist_ok=False)
+    with _removed_unless_finished(folder):
+        sync_folder(folder.parent)  # the new version's entry (and, the first time, transfer/ itself)
+        sync_folder(folder.parent.parent)
+        # Each file synced before checkpoint.json names them all: after a power loss a checkpoint is whole.
+        # The members share the inputs, the target scale and the measured-transfer edges (all from the
+        # same training pairs); only their weights differ.
+        first = ensemble.members[0]
+        weights = [member.model.state_dict() for member in ensemble.members]
+        write_atomically(folder / "weights.pt", lambda file: file.write(_torch_bytes(weights)))
+        tensors = {key: getattr(data, key) for key in DATA_KEYS}
+        tensors["message_pairs"] = first.message_pairs
+        tensors["message_values"] = first.message_values
+        write_atomically(folder / "data.pt", lambda file: file.write(_torch_bytes(tensors)))
+        write_atomically(folder / "predicted.npy", lambda file: np.save(file, predicted))
+        write_atomically(folder / "strengths.npy", lambda file: np.save(file, strengths))
+        meta = {
+            "model_version": model_version,
+            "created_at": datetime.now(UTC).isoformat(),
+            "config": ensemble.config.to_dict(),
+            "target_scale": first.target_scale,
+            "valid_spearman": ensemble.valid_spearman,
+            "members": [
+                {
+                    "seed": member.config.seed,
+                    "best_epoch": member.best_epoch,
+                    "best_valid_spearman": member.best_valid_spearman,
+                    "epochs_run": member.epochs_run,
+                    "train_seconds": member.seconds,
+                }
+                for member in ensemble.members
+            ],
+            "concept_ids": list(concept_ids),
+            "metrics": metrics,
+            "snapshot_hash": data_hash,
+            "options": dict(options or {}),
+            "encoder": encoder,
+            "extra": extra or {},
+        }
+        # Written last and atomically: a folder without a complete checkpoint.json is not a checkpoint.
+        write_text_atomically(folder / "checkpoint.json", json.dumps(meta, indent=2, default=float))
+    return folder
+
+
+@contextmanager
+def _removed_unless_finished(folder: Path) -> Iterator[None]:
+    """A save's own folder (made with exist_ok=False) is removed when the save fails part-way."""
     try:
-        _write_checkpoint(
-            folder,
-            model_version,
-            ensemble,
-            data,
-            concept_ids,
-            predicted,
-            strengths,
-            metrics,
-            data_hash,
-            extra,
-            options,
-            encoder,
-        )
+        yield
     except BaseException as error:
         # The folder is this save's own (exist_ok=False): a half-written one is no checkpoint, and pruning
         # spares folders without checkpoint.json (a save in progress), so each failed save (a full disk, a
@@ -169,7 +203,6 @@ def save_checkpoint(
                 field="models_dir",
             ) from error
         raise
-    return folder
 
 
 class CheckpointNotSaved(KgpError):
@@ -190,61 +223,6 @@ def _torch_bytes(value: Any) -> bytes:
     buffer = io.BytesIO()
     torch.save(value, buffer)
     return buffer.getvalue()
-
-
-def _write_checkpoint(
-    folder: Path,
-    model_version: str,
-    ensemble: Ensemble,
-    data: Data,
-    concept_ids: tuple[str, ...],
-    predicted: np.ndarray,
-    strengths: np.ndarray,
-    metrics: dict[str, Any],
-    data_hash: str,
-    extra: dict[str, Any] | None,
-    options: Mapping[str, Any] | None,
-    encoder: str,
-) -> None:
-    sync_folder(folder.parent)  # the new version's entry (and, the first time, transfer/ itself)
-    sync_folder(folder.parent.parent)
-    # Each file synced before checkpoint.json names them all: after a power loss a checkpoint is whole.
-    # The members share the inputs, the target scale and the measured-transfer edges (all from the
-    # same training pairs); only their weights differ.
-    first = ensemble.members[0]
-    weights = [member.model.state_dict() for member in ensemble.members]
-    write_atomically(folder / "weights.pt", lambda file: file.write(_torch_bytes(weights)))
-    tensors = {key: getattr(data, key) for key in DATA_KEYS}
-    tensors["message_pairs"] = first.message_pairs
-    tensors["message_values"] = first.message_values
-    write_atomically(folder / "data.pt", lambda file: file.write(_torch_bytes(tensors)))
-    write_atomically(folder / "predicted.npy", lambda file: np.save(file, predicted))
-    write_atomically(folder / "strengths.npy", lambda file: np.save(file, strengths))
-    meta = {
-        "model_version": model_version,
-        "created_at": datetime.now(UTC).isoformat(),
-        "config": ensemble.config.to_dict(),
-        "target_scale": first.target_scale,
-        "valid_spearman": ensemble.valid_spearman,
-        "members": [
-            {
-                "seed": member.config.seed,
-                "best_epoch": member.best_epoch,
-                "best_valid_spearman": member.best_valid_spearman,
-                "epochs_run": member.epochs_run,
-                "train_seconds": member.seconds,
-            }
-            for member in ensemble.members
-        ],
-        "concept_ids": list(concept_ids),
-        "metrics": metrics,
-        "snapshot_hash": data_hash,
-        "options": dict(options or {}),
-        "encoder": encoder,
-        "extra": extra or {},
-    }
-    # Written last and atomically: a folder without a complete checkpoint.json is not a checkpoint.
-    write_text_atomically(folder / "checkpoint.json", json.dumps(meta, indent=2, default=float))
 
 
 def require_writable(root: Path) -> None:
