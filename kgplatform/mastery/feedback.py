@@ -66,6 +66,7 @@ class ConceptState:
     has_tasks: bool = True
     # The curriculum's tags of the concept, matched against the learner's interests.
     tags: Sequence[str] = ()
+    curriculum_id: str | None = None
 
 
 def build_report(
@@ -188,7 +189,11 @@ def build_report(
         # The ones the learner can start on now first, then those standing before the most targets.
         blocking_prerequisites=[
             BlockingPrerequisite(
-                concept_id=cid, p_now=by_id[cid].p_now, blocks=blocked, ready=cid in startable_blockers
+                concept_id=cid,
+                curriculum_id=by_id[cid].curriculum_id,
+                p_now=by_id[cid].p_now,
+                blocks=blocked,
+                ready=cid in startable_blockers,
             )
             for cid, blocked in sorted(
                 blocking.items(),
@@ -342,7 +347,10 @@ def ready_to_learn(
     liked = {tag_key(t) for t in interests}
     rows = [(s, [t for t in s.tags if tag_key(t) in liked]) for s in frontier]
     rows.sort(key=lambda row: (on_path is not None and row[0].concept_id not in on_path, not row[1]))
-    return [ReadyConcept(concept_id=s.concept_id, name=s.name, interests=tags) for s, tags in rows]
+    return [
+        ReadyConcept(concept_id=s.concept_id, name=s.name, curriculum_id=s.curriculum_id, interests=tags)
+        for s, tags in rows
+    ]
 
 
 def decaying(
@@ -358,6 +366,7 @@ def decaying(
         out.append(
             DecayingConcept(
                 concept_id=s.concept_id,
+                curriculum_id=s.curriculum_id,
                 p_mastery=s.p_mastery,
                 p_now=s.p_now,
                 lost=s.p_mastery - s.p_now,
@@ -387,6 +396,7 @@ def _report_concept(s: ConceptState, threshold: float, implied_by: dict[str, lis
     return ReportConcept(
         concept_id=s.concept_id,
         name=s.name,
+        curriculum_id=s.curriculum_id,
         status=concept_status(s, threshold, implied_by.keys()),
         p_now=s.p_now,
         p_mastery=s.p_mastery,

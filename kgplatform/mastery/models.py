@@ -315,11 +315,24 @@ ReportStatus = Literal[
 ]
 
 
+# A report spans every curriculum the learner works in, while a plan is made in one curriculum at a time:
+# an app shows a review or a ready concept of another curriculum as "in your <curriculum> plan".
+ConceptCurriculum = Annotated[
+    str | None,
+    Field(
+        description="The concept's curriculum. A plan is made in one curriculum at a time (the one most of "
+        "the learner's goals are in, else most of their practice; `GET /learners/{id}/next-tasks?"
+        "curriculum_id=` chooses): a concept of another curriculum is in that curriculum's plan."
+    ),
+]
+
+
 class ReportConcept(BaseModel):
     """One concept in a learner's feedback report."""
 
     concept_id: str
     name: str | None
+    curriculum_id: ConceptCurriculum = None
     status: ReportStatus
     p_now: float = Field(description="P(mastered) now, forgetting applied (p_init when never practised).")
     p_mastery: float | None = Field(
@@ -339,6 +352,7 @@ class ReportConcept(BaseModel):
 
 class DecayingConcept(BaseModel):
     concept_id: str
+    curriculum_id: ConceptCurriculum = None
     p_mastery: float
     p_now: float
     lost: float = Field(description="p_mastery - p_now: what was lost since the learner last answered on it.")
@@ -354,6 +368,7 @@ class DecayingConcept(BaseModel):
 
 class BlockingPrerequisite(BaseModel):
     concept_id: str
+    curriculum_id: ConceptCurriculum = None
     p_now: float
     blocks: list[str] = Field(description="The targets (goals, or concepts in progress) it stands before.")
     ready: bool = Field(
@@ -364,6 +379,7 @@ class BlockingPrerequisite(BaseModel):
 class ReadyConcept(BaseModel):
     concept_id: str
     name: str | None
+    curriculum_id: ConceptCurriculum = None
     interests: list[str] = Field(description="The learner's interests (tags) the concept carries.")
 
 

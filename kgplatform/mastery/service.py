@@ -339,6 +339,7 @@ class MasteryService:
                 goal=r["goal"],
                 has_tasks=r["has_tasks"],
                 tags=r["tags"],
+                curriculum_id=r.get("curriculum_id"),
             )
             for r, p in zip(rows, p_now, strict=True)
         ]

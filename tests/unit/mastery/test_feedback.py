@@ -54,6 +54,25 @@ def test_sections() -> None:
     assert abs(fading.lost - 0.32) < 1e-9
 
 
+def test_every_entry_names_its_concepts_curriculum() -> None:
+    """A report spans the learner's curricula while a plan is made in one: an app told "review a" must be
+    able to say in which curriculum's plan (a review, 3 December: a review due in the curriculum of the
+    learner's practice was listed beside goals in another, whose plan never reviews it)."""
+    curricula = {"a": "algebra", "b": "algebra", "c": "algebra", "d": "stats", "e": "stats"}
+    states = [replace(s, curriculum_id=curricula[s.concept_id]) for s in STATES]
+    not_implied = [replace(s, prerequisites=()) if s.concept_id == "b" else s for s in states]
+    report = build_report("kim", not_implied, NOW)
+    entries = [
+        *report.concepts,
+        *report.decaying,
+        *report.blocking_prerequisites,
+        *report.ready_to_learn,
+    ]
+    assert report.decaying and report.blocking_prerequisites and report.ready_to_learn
+    assert all(e.curriculum_id == curricula[e.concept_id] for e in entries)
+    assert report.decaying[0].needs_review and report.decaying[0].curriculum_id == "algebra"
+
+
 def test_without_goals_the_concepts_in_progress_are_the_targets() -> None:
     # Without b (mastered, implying a), a stands before c, which is in progress; at 0.65 a is good
     # enough for the planner to open c, so it blocks nothing. Decayed below 0.6, it blocks c.
