@@ -97,7 +97,9 @@ def test_a_learner_with_interests_only_is_told_where_to_start(
     assert report["mastered"] == report["known_by_implication"] == report["in_progress"] == []
     assert len(report["not_started"]) == len(curriculum.concepts)
     # The chain's first concept is the only one ready to learn; it carries the learner's interest.
-    assert report["ready_to_learn"] == [{"concept_id": "c0000", "name": "Concept 0", "interests": ["topic0"]}]
+    assert report["ready_to_learn"] == [
+        {"concept_id": "c0000", "name": "Concept 0", "curriculum_id": curriculum.id, "interests": ["topic0"]}
+    ]
     assert report["summary"][0].startswith("No answers yet")
     assert "They would start with: Concept 0 (interest: topic0)." in report["summary"]
     picture = api.call("GET", "/learners/ivy/report.png", role=Role.SERVICE)
@@ -109,7 +111,9 @@ def test_a_learner_with_interests_only_is_told_where_to_start(
     # Matched whatever the case, as the planner matches interests (it found nothing for "Topic0").
     api.call("PUT", "/learners/ivy/interests", role=Role.SERVICE, json={"tags": ["Topic0"]})
     report = api.call("GET", "/learners/ivy/report", role=Role.SERVICE).json()
-    assert report["ready_to_learn"] == [{"concept_id": "c0000", "name": "Concept 0", "interests": ["topic0"]}]
+    assert report["ready_to_learn"] == [
+        {"concept_id": "c0000", "name": "Concept 0", "curriculum_id": curriculum.id, "interests": ["topic0"]}
+    ]
 
 
 def test_report_of_an_unknown_learner_is_404(api: Api) -> None:
