@@ -26,6 +26,7 @@ gives every learnt model the same number of seeds).
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -50,6 +51,8 @@ MIN_TRAIN_PAIRS = 2
 # Makes the module to train from the data and the configuration; the default is `build_model`. Other
 # factories are for experiments (bench/bench_transfer_ablation.py) and share everything else of training.
 ModelFactory = Callable[[Data, "TrainConfig"], nn.Module]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -286,9 +289,22 @@ def train_ensemble(
     """`seeds` models of one configuration, each trained and early-stopped by `train_model`."""
     if seeds < 1:
         raise ValueError("seeds must be at least 1")
-    members = [
-        train_model(data, train, valid, replace(config, seed=config.seed + i), factory) for i in range(seeds)
-    ]
+    members = []
+    for i in range(seeds):
+        member = train_model(data, train, valid, replace(config, seed=config.seed + i), factory)
+        members.append(member)
+        # A progress line per member: the scheduled retrain in a worker trains without a bar.
+        log.info(
+            "transfer %s %d/%d (seed %d): %d epochs, best %d (validation Spearman %.3f), %.1f s",
+            config.kind,
+            i + 1,
+            seeds,
+            member.config.seed,
+            member.epochs_run,
+            member.best_epoch,
+            member.best_valid_spearman,
+            member.seconds,
+        )
     ensemble = Ensemble(members, float("nan"))
     if len(valid) >= 3:
         src, dst = valid.pairs.numpy()

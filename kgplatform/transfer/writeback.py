@@ -84,6 +84,8 @@ def write_model(
     data_at = data_at or datetime.now(UTC)
     store.register_model(model_version, snapshot_hash, metrics, len(rows), data_at.isoformat())
     computed_at = datetime.now(UTC).isoformat()
+    # Progress lines for an operator reading a worker's log (the scheduled retrain shows no bar).
+    log.info("transfer model %s: writing %d edges in batches of %d", model_version, len(rows), batch_size)
     try:
         written = store.write_edges(rows, model_version, computed_at, batch_size, data_at=data_at.isoformat())
         if written < MIN_WRITTEN_SHARE * len(rows):
@@ -146,7 +148,15 @@ def write_model(
     except Exception as error:  # noqa: BLE001 - the switch is done; leftovers wait for the next publish
         log.warning("transfer model %s is current; pruning old versions failed: %s", model_version, error)
         pruned = ()
-    return WriteReport(model_version, counted, time.perf_counter() - started, pruned)
+    seconds = time.perf_counter() - started
+    log.info(
+        "transfer model %s is current: %d edges in %.1f s; pruned %s",
+        model_version,
+        counted,
+        seconds,
+        ", ".join(pruned) or "none",
+    )
+    return WriteReport(model_version, counted, seconds, pruned)
 
 
 def _discard(store: TransferStore, model_version: str, batch_size: int) -> None:

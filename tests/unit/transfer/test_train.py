@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 import numpy as np
@@ -191,3 +192,15 @@ def test_a_fixed_budget_trains_every_epoch_and_the_validation_pairs_decide_nothi
     c, d = train_model(data, targets, targets, stopped), train_model(data, targets, opposite, stopped)
     assert c.best_epoch != d.best_epoch
     assert not np.array_equal(predict_matrix(c, data), predict_matrix(d, data))
+
+
+def test_each_member_of_an_ensemble_says_it_is_done_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    """The scheduled retrain runs in a worker without a bar: its log is where an operator watches it."""
+    _, data, targets = tiny_problem()
+    config = TrainConfig(kind="mlp", hidden_channels=8, max_epochs=3, progress=False, seed=7)
+    with caplog.at_level(logging.INFO, logger="kgplatform.transfer.train"):
+        train_ensemble(data, targets, targets, config, 2)
+    lines = [r.getMessage() for r in caplog.records if r.name == "kgplatform.transfer.train"]
+    heads = [line.split(":")[0] for line in lines]
+    assert heads == ["transfer mlp 1/2 (seed 7)", "transfer mlp 2/2 (seed 8)"]
+    assert all("epochs, best" in line for line in lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -87,6 +88,17 @@ def test_edges_are_written_before_the_switch_which_is_one_transaction() -> None:
             ]
         },
     )
+
+
+def test_a_publish_says_in_the_log_what_it_writes_and_when_it_is_current(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rows = edge_rows(("a", "b", "c"), np.array([[0, 0.5, 0], [0.2, 0, 0], [0, 0, 0]]))
+    with caplog.at_level(logging.INFO, logger="kgplatform.transfer.writeback"):
+        write_model(RecordingGraph(edges_found=2), "v2", rows, "hash", {}, batch_size=1)  # type: ignore[arg-type]
+    lines = [r.getMessage() for r in caplog.records if r.name == "kgplatform.transfer.writeback"]
+    assert lines[0] == "transfer model v2: writing 2 edges in batches of 1"
+    assert lines[-1].startswith("transfer model v2 is current: 2 edges in ")
 
 
 def test_fewer_edges_counted_than_written_switches_only_while_most_are_left() -> None:
