@@ -285,3 +285,21 @@ def transfer_release() -> None:
     with graph_session() as graph:
         version = release_hold(graph, cli_actor())
     console.print(literal(f"transfer model {version} is no longer held: the next publish switches as usual"))
+
+
+@transfer_app.command("discard")
+def transfer_discard(
+    version: str = typer.Argument(..., help="A version left 'writing' (`transfer list`)."),
+    force: bool = typer.Option(
+        False, "--force", help="Also when it started writing less than 15 minutes ago (its process is gone)."
+    ),
+) -> None:
+    """Delete a version whose write-back was killed before its switch (left 'writing' with part of its
+    edges; readers never saw it), instead of waiting a day for a publish to prune it. Exit 4 when it is
+    unknown, in another state, or may still be writing."""
+    from kgplatform.cli.base import literal
+    from kgplatform.transfer.writeback import discard_abandoned
+
+    with graph_session() as graph:
+        deleted = discard_abandoned(graph, version, force=force)
+    console.print(literal(f"transfer model {version} discarded: {deleted} edges deleted"))

@@ -37,6 +37,9 @@ KEEP_RETIRED = 1
 # A 'writing' or 'discarding' model older than this was abandoned (its publisher was killed): no publish
 # takes a day.
 ABANDONED_AFTER = timedelta(days=1)
+# The states of a version no reader can see and no switch will take: a write-back that never switched
+# ('writing'), its failed publish's cleanup ('discarding'), and a delete that did not finish ('deleting').
+ABANDONABLE = ("writing", "discarding", "deleting")
 log = logging.getLogger(__name__)
 
 
@@ -170,6 +173,44 @@ def _discard(store: TransferStore, model_version: str, batch_size: int) -> None:
         log.warning("could not remove the failed transfer model %s: %s", model_version, error)
 
 
+# A write-back younger than this may still be running: `discard_abandoned` leaves it unless forced.
+STILL_WRITING_FOR = timedelta(minutes=15)
+
+
+def discard_abandoned(
+    graph: Graph, version: str, *, force: bool = False, batch_size: int = BATCH_SIZE
+) -> int:
+    """An operator's removal of a version whose write-back was killed before its switch (`kgplatform
+    transfer discard`): left 'writing', with part of its edges, it waited for a publish a day later (the
+    prune's `ABANDONED_AFTER`). Claimed in the database first, as every delete of a version is, so a
+    write-back that switched meanwhile is never emptied; one that is still writing finds its version gone
+    and its switch refused (Conflict, the current model unchanged). Returns the edges deleted."""
+    store = TransferStore(graph)
+    model = next((m for m in store.models() if m["version"] == version), None)
+    if model is None:
+        raise NotFound(f"no transfer model {version!r} (`kgplatform transfer list`)", field="version")
+    status = model["status"]
+    if status not in ABANDONABLE:
+        raise Conflict(
+            f"transfer model {version} is {status}: only a write-back that never switched (writing) can be "
+            "discarded; a retired model goes with a later publish's prune",
+            field="version",
+        )
+    age = store.server_time() - _time(model["created_at"])
+    if status == "writing" and age < STILL_WRITING_FOR and not force:
+        raise Conflict(
+            f"transfer model {version} started writing {age.total_seconds() / 60:.0f} min ago and may still "
+            f"be running (a retrain publishes for a few minutes); wait until it is {STILL_WRITING_FOR} old, "
+            "or pass --force if you know its process is gone",
+            field="version",
+        )
+    if not store.claim_for_delete(version, ABANDONABLE):
+        raise Conflict(f"transfer model {version} changed state meanwhile; nothing deleted", field="version")
+    deleted = store.delete_version(version, batch_size)
+    log.info("transfer model %s discarded (%s): %d edges deleted", version, status, deleted)
+    return deleted
+
+
 def prune_retired(
     store: TransferStore, batch_size: int = BATCH_SIZE, keep: int = KEEP_RETIRED
 ) -> tuple[str, ...]:
@@ -182,9 +223,7 @@ def prune_retired(
     )
     abandoned_before = datetime.now(UTC) - ABANDONED_AFTER
     abandoned = [
-        m
-        for m in models
-        if m["status"] in ("writing", "discarding") and _time(m["created_at"]) < abandoned_before
+        m for m in models if m["status"] in ABANDONABLE[:2] and _time(m["created_at"]) < abandoned_before
     ]
     # A prune killed half-way (or one running now: deleting twice is harmless) left its claim.
     unfinished = [m for m in models if m["status"] == "deleting"]
@@ -193,8 +232,8 @@ def prune_retired(
     # and a retired model an operator activated since (`kgplatform transfer rollback`) is current now.
     for rows, statuses in (
         (retired[keep:], ("retired",)),
-        (abandoned, ("writing", "discarding")),
-        (unfinished, ("deleting",)),
+        (abandoned, ABANDONABLE[:2]),
+        (unfinished, ABANDONABLE[2:]),
     ):
         for m in rows:
             if store.claim_for_delete(m["version"], statuses):
