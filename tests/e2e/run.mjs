@@ -355,6 +355,45 @@ step('the graph says when the transfer overlay holds only the strongest edges', 
   assert.doesNotMatch(await status(), /Only the strongest/);
 });
 
+step('a neighbourhood too big to draw quickly is cut to its nearest concepts; Draw all draws the rest', async () => {
+  // The API's answer with 240 more concepts one step away (the world is small): depth 10 of a 1,500-concept
+  // curriculum is 500-620 concepts, which took 6-8 s to draw with the page frozen.
+  const hoodRoute = (url) => url.pathname.endsWith('/neighbourhood');
+  const extra = Array.from({ length: 240 }, (_, i) => ({ id: `far-${String(i).padStart(3, '0')}`, name: `Far ${i}`, distance: 1 }));
+  await page.route(hoodRoute, async (route) => {
+    const response = await route.fetch();
+    const hood = await response.json();
+    await route.fulfill({ response, json: { ...hood, nodes: [...hood.nodes, ...extra] } });
+  });
+  const status = () => page.locator('#graph-status').textContent();
+  const drawAll = page.getByRole('button', { name: /^Draw all \d+ concepts/ });
+  try {
+    await page.getByLabel('Depth').selectOption('4');
+    await page.waitForFunction(() => /depth 4/.test(document.querySelector('#graph-status').textContent));
+    const text = await status();
+    assert.match(text, /^150 of \d+ concepts, .* around linear-equations \(depth 4, both\)\./);
+    assert.match(text, /\d+ concept\(s\) farther away are left out .*at most 200 nodes.*a lower depth or one direction draws fewer; "Draw all" draws everything \(slow\)\./);
+    assert.ok(await page.evaluate(() => window.kgp.curriculumGraph().nodes().length) <= 200);
+    await drawAll.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^\d+ concept\(s\), /.test(document.querySelector('#graph-status').textContent));
+    assert.doesNotMatch(await status(), /left out/);
+    assert.ok(await page.evaluate(() => window.kgp.curriculumGraph().nodes('.focus, [distance]').length) > 240);
+    assert.equal(await drawAll.isHidden(), true);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'graph-status', 'focus went to <body> with the button');
+    // Another depth is cut again: Draw all was for that one graph.
+    await page.getByLabel('Depth').selectOption('3');
+    await page.waitForFunction(() => /^150 of .*depth 3/.test(document.querySelector('#graph-status').textContent));
+  } finally {
+    await page.unroute(hoodRoute);
+  }
+  await page.getByLabel('Depth').selectOption('2');
+  await page.waitForFunction(() => /depth 2/.test(document.querySelector('#graph-status').textContent));
+  await page.getByLabel('Depth').selectOption('3');
+  await page.waitForFunction(() => /^\d+ concept\(s\), .*depth 3/.test(document.querySelector('#graph-status').textContent));
+  assert.equal(await drawAll.isHidden(), true);
+});
+
 step('edit the concept with If-Match: saved as version 2', async () => {
   const form = page.getByRole('form', { name: 'Edit concept' });
   await form.getByLabel('Name').fill('Linear equations in one variable');

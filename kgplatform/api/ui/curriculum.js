@@ -6,14 +6,21 @@ import { auditItem } from './audit.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
   $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped,
-  showConceptCount, showError, showInfo, showList, splitList, updateTitle,
+  restoreFocus, showConceptCount, showError, showInfo, showList, splitList, updateTitle,
 } from './dom.js';
-import { createGraph, draw, setTransfersVisible } from './graph.js';
+import { capTransfers, createGraph, draw, nearestRings, setTransfersVisible } from './graph.js';
 import { FIELDS as TASK_FIELDS, loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
 
 const MAX_DEPTH = 10;
+// At most this many nodes are drawn unless the designer asks for all: depth 10 of a 1,500-concept
+// curriculum (588 concepts, 895 transfer edges reaching 488 more) took 6-8 s to draw, the page frozen
+// meanwhile (a review, s37). The neighbourhood's nearest concepts come first (at most MAX_CONCEPTS), then
+// the strongest transfer edges' other ends fill what is left.
+export const MAX_DRAWN = 200;
+const MAX_CONCEPTS = 150;
 const state = {
   curriculum: null, q: '', tag: '', offset: 0, pageSize: 25, total: 0, concept: null, etag: null, cy: null,
+  drawAll: null, // the concept, depth and direction whose every concept is drawn (Draw all), else null
   base: null, // the concept as the form was filled with it: what "changed" means in a conflict
   theirs: null, // in a conflict: the stored version and its ETag, which a save on top of it sends
   shown: null, // the form's own values right after it was filled: what "typed" means (`formChanged`)
@@ -572,13 +579,20 @@ export async function loadGraph() {
     throw error;
   }
   if (stale()) return;
+  // Nearest first, whole rings of equal distance; all of them only when asked for this very graph.
+  const view = `${concept}\u0000${depth}\u0000${direction}`;
+  const all = state.drawAll === view;
+  const { kept, left, reach } = nearestRings(hood.nodes, all ? Infinity : MAX_CONCEPTS);
   let transfers = { edges: [], model_version: null };
   try {
-    transfers = await loadTransfers(hood.nodes.map((n) => n.id));
+    transfers = await loadTransfers(kept.map((n) => n.id));
   } catch (error) {
     if (!stale()) showError(error, 'Transfer edges');
   }
   if (stale()) return;
+  const { shown: shownTransfers, left: transfersLeft } = all
+    ? { shown: transfers.edges, left: 0 }
+    : capTransfers(transfers.edges, new Set(kept.map((n) => n.id)), MAX_DRAWN - kept.length);
   const names = {};
   for (const t of transfers.edges) {
     names[t.source] = t.source_name ?? t.source;
@@ -586,16 +600,23 @@ export async function loadGraph() {
   }
   for (const n of hood.nodes) names[n.id] = n.name ?? n.id;
   const drawn = draw(state.cy, {
-    nodes: hood.nodes.map((n) => ({
+    nodes: kept.map((n) => ({
       id: n.id, label: n.name ?? n.id, classes: n.distance === 0 ? 'focus' : '', data: { distance: n.distance },
     })),
     edges: hood.edges,
-    transfers: transfers.edges,
+    transfers: shownTransfers,
     names,
   });
-  $('#graph-status').textContent = `${hood.nodes.length} concept(s), ${drawn.prerequisites} prerequisite edge(s), `
+  const counts = left ? `${kept.length} of ${hood.nodes.length} concepts` : `${hood.nodes.length} concept(s)`;
+  $('#graph-status').textContent = `${counts}, ${drawn.prerequisites} prerequisite edge(s), `
     + `${drawn.transfers} transfer edge(s) around ${state.concept} (depth ${depth}, ${direction}).`
-    + (transfers.truncated ? ' Only the strongest transfer edges are shown: the model has more here.' : '');
+    + (transfers.truncated ? ' Only the strongest transfer edges are shown: the model has more here.' : '')
+    + (left ? ` ${left} concept(s) ${reach === null ? 'farther away' : `farther than ${reach} step(s)`} are left out` : '')
+    + (transfersLeft ? `${left ? ', and' : ''} ${transfersLeft} weaker transfer edge(s) to concepts not drawn` : '')
+    + (left || transfersLeft ? ` so the graph stays quick to draw (at most ${MAX_DRAWN} nodes): the lists below `
+      + 'name every edge; a lower depth or one direction draws fewer; "Draw all" draws everything (slow).' : '');
+  $('#graph-draw-all').hidden = !(left || transfersLeft);
+  $('#graph-draw-all').textContent = `Draw all ${hood.nodes.length} concepts and ${transfers.edges.length} transfer edges`;
   $('#transfer-model').textContent = transfers.model_version ?? 'none';
   const label = (id) => names[id] ?? id;
   clear($('#prereq-edge-list'), hood.edges.map((e) => el('li', {},
@@ -793,6 +814,12 @@ export function setupCurriculum() {
   const depth = $('#depth-select');
   for (let d = 1; d <= MAX_DEPTH; d += 1) depth.append(el('option', { value: d, selected: d === 2 }, String(d)));
   depth.addEventListener('change', guarded(loadGraph, 'Graph'));
+  $('#graph-draw-all').addEventListener('click', guarded(oneAtATime(async () => {
+    state.drawAll = `${state.concept}\u0000${$('#depth-select').value}\u0000${$('#direction-select').value}`;
+    await loadGraph();
+    // The button went with the cap: to the line that says what is drawn now, not to <body>.
+    restoreFocus($('#graph-status'));
+  }), 'Graph'));
   $('#direction-select').addEventListener('change', guarded(loadGraph, 'Graph'));
   $('#show-transfer').addEventListener('change', guarded(async (event) => {
     if (event.target.checked) await loadGraph();

@@ -95,6 +95,51 @@ export function layeredPositions(nodeIds, prereqEdges, { dx = 165, dy = 62 } = {
   return positions;
 }
 
+/**
+ * What to draw of a neighbourhood too big to draw quickly: whole rings of concepts at the same distance
+ * from the focus, nearest first, as many rings as `cap` concepts hold (if the nearest ring alone holds
+ * more, the first `cap` by distance and id). Hundreds of nodes with their transfer edges took cytoscape
+ * seconds to lay out and draw, with the page frozen meanwhile (a review, s37). `reach`: the farthest
+ * distance drawn whole (null when nothing is left out or even the first ring was cut).
+ */
+export function nearestRings(nodes, cap) {
+  if (nodes.length <= cap) return { kept: nodes, left: 0, reach: null };
+  // The neighbourhood's distance is signed: below 0 for prerequisites, above 0 for dependants.
+  const far = (n) => Math.abs(n.distance ?? 0);
+  const sorted = [...nodes].sort((a, b) => far(a) - far(b) || String(a.id).localeCompare(String(b.id)));
+  let end = 0;
+  let reach = null;
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j < sorted.length && far(sorted[j]) === far(sorted[i])) j += 1;
+    if (j > cap) break;
+    end = j;
+    reach = far(sorted[i]);
+    i = j;
+  }
+  // The focus alone would say nothing: its nearest neighbours fill the cap instead.
+  if (end <= 1) return { kept: sorted.slice(0, cap), left: sorted.length - cap, reach: null };
+  return { kept: sorted.slice(0, end), left: sorted.length - end, reach };
+}
+
+/**
+ * The transfer edges to draw around the concepts `drawn`: every one between two of them, and of those
+ * reaching a concept not drawn (an "outside" node each) the strongest, as long as at most `budget`
+ * outside nodes come with them. The model's few hundred edges around a big neighbourhood added as many
+ * nodes again as the neighbourhood itself. `left`: the edges not drawn.
+ */
+export function capTransfers(transfers, drawn, budget) {
+  const outside = new Set();
+  const shown = [];
+  for (const t of [...transfers].sort((a, b) => b.strength - a.strength)) {
+    const adds = [t.source, t.target].filter((id) => !drawn.has(id) && !outside.has(id));
+    if (outside.size + new Set(adds).size > budget) continue;
+    for (const id of adds) outside.add(id);
+    shown.push(t);
+  }
+  return { shown, left: transfers.length - shown.length };
+}
+
 export function createGraph(container, { onNodeTap } = {}) {
   const cy = cytoscape({
     container,

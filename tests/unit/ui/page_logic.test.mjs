@@ -7,7 +7,7 @@ import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import { refillKeepingTyped, rawValues } from '../../../kgplatform/api/ui/dom.js';
-import { layeredPositions, masteryColour } from '../../../kgplatform/api/ui/graph.js';
+import { capTransfers, layeredPositions, masteryColour, nearestRings } from '../../../kgplatform/api/ui/graph.js';
 
 test('layers follow the longest prerequisite path, prerequisites to the left', () => {
   const edges = [
@@ -26,6 +26,33 @@ test('layers follow the longest prerequisite path, prerequisites to the left', (
 test('edges to nodes not drawn are ignored, and a cycle in bad data does not hang', () => {
   const p = layeredPositions(['a', 'b'], [{ source: 'a', target: 'b' }, { source: 'b', target: 'a' }, { source: 'zz', target: 'a' }]);
   assert.ok(Number.isFinite(p.a.x) && Number.isFinite(p.b.x));
+});
+
+test('a big neighbourhood is cut to whole rings nearest the focus, prerequisites and dependants alike', () => {
+  // The API's distance is signed: below 0 for prerequisites, above 0 for dependants.
+  const nodes = [{ id: 'f', distance: 0 }, { id: 'p1', distance: -1 }, { id: 'd1', distance: 1 },
+    { id: 'p2', distance: -2 }, { id: 'd2', distance: 2 }, { id: 'd3', distance: 3 }];
+  assert.deepEqual(nearestRings(nodes, 10), { kept: nodes, left: 0, reach: null });
+  const four = nearestRings(nodes, 5);
+  assert.deepEqual(four.kept.map((n) => n.id).sort(), ['d1', 'd2', 'f', 'p1', 'p2']);
+  assert.deepEqual([four.left, four.reach], [1, 2]);
+  // Ring 2 does not fit whole: it is left out, not cut in the middle.
+  assert.deepEqual(nearestRings(nodes, 4).kept.map((n) => n.id).sort(), ['d1', 'f', 'p1']);
+  // Only the focus would fit: the nearest neighbours fill the cap instead.
+  const star = [{ id: 'f', distance: 0 }, ...['c', 'a', 'b'].map((id) => ({ id, distance: 1 }))];
+  assert.deepEqual(nearestRings(star, 3), { kept: [star[0], star[2], star[3]], left: 1, reach: null });
+});
+
+test('transfer edges among the drawn concepts stay; the strongest of the rest fill the outside budget', () => {
+  const drawn = new Set(['a', 'b']);
+  const edges = [
+    { source: 'a', target: 'b', strength: 0.1 }, { source: 'a', target: 'x', strength: 0.3 },
+    { source: 'y', target: 'b', strength: 0.9 }, { source: 'x', target: 'b', strength: 0.2 },
+  ];
+  const { shown, left } = capTransfers(edges, drawn, 1);
+  assert.deepEqual(shown.map((t) => `${t.source}-${t.target}`).sort(), ['a-b', 'y-b']);
+  assert.equal(left, 2);
+  assert.equal(capTransfers(edges, drawn, 2).shown.length, 4, 'x twice costs one outside node');
 });
 
 test('mastery colour runs red, yellow, green and clamps', () => {
