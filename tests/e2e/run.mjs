@@ -1597,6 +1597,43 @@ step('delete a concept: refused while needed (409 names the dependant), then wit
   await page.waitForFunction(() => document.activeElement?.id === 'concept-list'); // focus not lost with the panel
 });
 
+step('Recent changes: who deleted a concept, newest first, paged by keyboard; a row whose concept exists opens it', async () => {
+  // A deleted concept cannot be opened, so its own trail was out of reach: the curriculum's trail says who.
+  await page.getByText('Recent changes in this curriculum').click();
+  const table = page.getByRole('table', { name: /Recent changes in .*, newest first/ });
+  await table.waitFor();
+  const headers = await table.getByRole('columnheader').allTextContents();
+  assert.deepEqual(headers, ['When', 'Who', 'Action', 'What', 'Change (old → new)']);
+  const rows = table.locator('tbody tr');
+  await rows.first().locator('td').nth(3).waitFor();
+  // Newest first: the shared task's delete (another designer's call, just now) is the first row.
+  assert.match(await rows.first().textContent(), /e2e-designer.*delete.*task task-e2e-shared/);
+  const times = await table.locator('tbody time').evaluateAll((ts) => ts.map((t) => Date.parse(t.getAttribute('datetime'))));
+  assert.deepEqual(times, [...times].sort((a, b) => b - a));
+  const deleted = rows.filter({ hasText: 'concept polynomials' }).filter({ has: page.locator('td', { hasText: /^delete$/ }) });
+  assert.match(await deleted.textContent(), /e2e-designer.*delete.*concept polynomials \(deleted by e2e-designer.*\).*name: "Polynomials"/);
+  assert.equal(await deleted.getByRole('button').count(), 0, 'a deleted concept is not offered for opening');
+  // Paged: 20 a page, Older and Newer by keyboard, the count says where.
+  const count = page.locator('#changes-count');
+  assert.match(await count.textContent(), /^1–20 of (\d+) changes$/);
+  await page.getByRole('button', { name: 'Older' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^21–/.test(document.querySelector('#changes-count').textContent));
+  assert.equal(await page.getByRole('button', { name: 'Newer' }).isEnabled(), true);
+  await page.getByRole('button', { name: 'Newer' }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^1–20 of/.test(document.querySelector('#changes-count').textContent));
+  // Focus went from the disabled Newer to Older, not to <body>.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'changes-older');
+  // An entity that still exists opens its concept in the editor.
+  const open = table.locator('button.link-button').first();
+  const concept = await open.getAttribute('data-concept');
+  await open.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((id) => document.querySelector('#concept-id').textContent === id, concept);
+  await page.getByText('Recent changes in this curriculum').click(); // closed again for the steps after
+});
+
 step('a delete refused because someone saved the concept since shows their version; Delete then goes ahead', async () => {
   // The page kept the version it had opened: every Delete got the same 412 until Reload (a review, s37).
   const made = await callApi('POST', `/curricula/${CURRICULUM}/concepts`, { body: { id: 'changed-e2e-d', name: 'Changed elsewhere' } });

@@ -1,13 +1,14 @@
 // Entry point: sign-in (the key lives in sessionStorage only), the tabs, the curriculum picker, and
-// the wiring of the three views (curriculum, learner, import).
+// the wiring of the three views (curriculum, learner, import) and of the curriculum's recent changes.
 
 import { ApiError, api, clearKey, getKey, onKeyRefused, setKey } from './api.js';
 import {
   $, clear, curriculumLabel, el, guarded, hideMessage, oneAtATime, showError, showInfo, updateTitle,
 } from './dom.js';
 import {
-  currentCurriculum, graphOf, mayLeave, refreshCurriculum, selectCurriculum, setupCurriculum, unsavedWork,
+  currentCurriculum, graphOf, mayLeave, openAnother, refreshCurriculum, selectCurriculum, setupCurriculum, unsavedWork,
 } from './curriculum.js';
+import { setupChanges } from './changes.js';
 import { learnerGraph, setupLearner } from './learner.js';
 import { curriculumChanged, setupImport, showExportChoice } from './importer.js';
 import { exportCurriculum, forgetAllExports } from './export.js';
@@ -136,6 +137,8 @@ function showTab(name) {
 function setup() {
   setupCurriculum();
   setupLearner({ curriculum: currentCurriculum });
+  // A row of Recent changes opens its concept as the list does: asking first when typed text would go.
+  setupChanges({ currentCurriculum, openConcept: openAnother });
   setupImport({
     currentCurriculum,
     // The curriculum on show, not the one imported into: the answer can come after a switch to another,

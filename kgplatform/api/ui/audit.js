@@ -1,5 +1,5 @@
-// Audit entries as the page shows them: the open concept's trail (curriculum.js) and the trail of the task
-// being edited (tasks.js).
+// Audit entries as the page shows them: the open concept's trail (curriculum.js), the trail of the task
+// being edited (tasks.js) and the curriculum's recent changes (changes.js).
 
 import { el, fmtTime } from './dom.js';
 
@@ -14,6 +14,15 @@ export function describeChange(entry) {
   const values = entry.new ?? entry.old ?? {};
   return Object.entries(values).filter(([k]) => ['name', 'prerequisite', 'concept', 'title', 'weight'].includes(k))
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('; ');
+}
+
+/** What an entry changed, never blank: an entry whose values name nothing `describeChange` shows (an
+ * import's counts, a curriculum's own create) lists all of them. */
+export function changeText(entry) {
+  const described = describeChange(entry);
+  if (described) return described;
+  const values = entry.new ?? entry.old ?? {};
+  return Object.entries(values).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('; ');
 }
 
 export const auditItem = (a) => el('li', { class: `audit-${a.action}` },

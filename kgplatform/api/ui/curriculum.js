@@ -3,6 +3,7 @@
 
 import { ApiError, api, fetchTransfers, seg } from './api.js';
 import { auditItem } from './audit.js';
+import { changesCurriculumChanged } from './changes.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
   $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped,
@@ -91,6 +92,7 @@ export async function selectCurriculum(id) {
   state.curriculum = id;
   state.offset = 0;
   closeConcept();
+  changesCurriculumChanged();
   await loadList();
 }
 
@@ -263,7 +265,7 @@ export function mayLeave(step) {
 }
 
 /** Opening another concept refills the editor and resets the task form: ask first when they hold typed text. */
-async function openAnother(id) {
+export async function openAnother(id) {
   // The open one again (its list entry, its node in the graph) refills the editor: a Reload, which asks.
   if (id === state.concept) {
     await reloadConcept();

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { ApiError, api } from '../../../kgplatform/api/ui/api.js';
+import { changeText } from '../../../kgplatform/api/ui/audit.js';
+import { conceptOf, deletesIn, subjectOf } from '../../../kgplatform/api/ui/changes.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
@@ -147,4 +149,24 @@ test('a file exported before the curriculum\'s latest changes is described by wh
   const text = olderFileText({ based_on_current: false, changed_since: { entries: 2, actor: 'designer:bob', at: '2026-12-02T08:00:00Z' } });
   assert.match(text, /^this file was exported from an older state of the curriculum: 2 changes since, the newest by designer:bob at .+\. Importing it replaces those changes/);
   assert.match(olderFileText({ changed_since: { entries: 1 } }), /: 1 change since\. /);
+});
+
+test('a recent change opens the concept it is about; the newest delete of each entity says who deleted it', () => {
+  const entries = [
+    { action: 'delete', entity_type: 'task', entity_id: 't:1', actor: 'ann', old: { title: 'T', concepts: ['b'] } },
+    { action: 'delete', entity_type: 'prerequisite', entity_id: 'a -> b', actor: 'bo', old: { prerequisite: 'a', concept: 'b' } },
+    { action: 'delete', entity_type: 'concept', entity_id: 'b', actor: 'bo', old: { name: 'B' } },
+    { action: 'update', entity_type: 'concept', entity_id: 'b', actor: 'cy', old: { name: 'b' }, new: { name: 'B' } },
+    { action: 'delete', entity_type: 'concept', entity_id: 'b', actor: 'old', old: { name: 'b' } },
+    { action: 'import', entity_type: 'curriculum', entity_id: 'c', actor: 'dee', old: null, new: { concepts: 3 } },
+  ];
+  assert.deepEqual(entries.map(subjectOf), ['task:t:1', 'concept:b', 'concept:b', 'concept:b', 'concept:b', null]);
+  assert.equal(conceptOf(entries[0], { concepts: ['x', 'y'] }), 'x', "a task opens its first concept");
+  assert.equal(conceptOf(entries[1]), 'b', "an edge opens the concept it leads to");
+  assert.equal(conceptOf(entries[5]), null);
+  const deletes = deletesIn(entries);
+  assert.equal(deletes.get('concept:b').actor, 'bo', 'the newest delete, not an older one of a re-created id');
+  assert.equal(deletes.get('task:t:1').actor, 'ann');
+  assert.equal(changeText(entries[3]), 'name: "b" → "B"');
+  assert.equal(changeText(entries[5]), 'concepts: 3', "an import's counts, not a blank cell");
 });
