@@ -1611,7 +1611,7 @@ step('Recent changes: who deleted a concept, newest first, paged by keyboard; a 
   const times = await table.locator('tbody time').evaluateAll((ts) => ts.map((t) => Date.parse(t.getAttribute('datetime'))));
   assert.deepEqual(times, [...times].sort((a, b) => b - a));
   const deleted = rows.filter({ hasText: 'concept polynomials' }).filter({ has: page.locator('td', { hasText: /^delete$/ }) });
-  assert.match(await deleted.textContent(), /e2e-designer.*delete.*concept polynomials \(deleted by e2e-designer.*\).*name: "Polynomials"/);
+  assert.match(await deleted.textContent(), /e2e-designer.*delete.*concept polynomials \(deleted by e2e-designer.*\).*name: "Polynomials and factoring"/);
   assert.equal(await deleted.getByRole('button').count(), 0, 'a deleted concept is not offered for opening');
   // Paged: 20 a page, Older and Newer by keyboard, the count says where.
   const count = page.locator('#changes-count');

@@ -100,7 +100,7 @@ function entityCell(entry, now) {
 const row = (entry, now) => el('tr', { class: `audit-${entry.action}` },
   el('td', {}, el('time', { datetime: entry.at }, fmtTime(entry.at))),
   el('td', {}, entry.actor),
-  el('td', {}, entry.action),
+  el('td', { class: 'action' }, entry.action),
   entityCell(entry, now),
   el('td', { class: 'audit-change' }, changeText(entry)));
 
