@@ -5,7 +5,7 @@
 
 import { ApiError, api, seg } from './api.js';
 import { changeText } from './audit.js';
-import { $, clear, el, fmtTime, guarded, oneAtATime, restoreFocus } from './dom.js';
+import { $, clear, el, fmtTime, guarded, oneAtATime } from './dom.js';
 
 export const CHANGES_PAGE = 20;
 
@@ -145,8 +145,10 @@ export function changesCurriculumChanged() {
 
 /** The pager button pressed is disabled on the first or last page: focus to the other, or to the table. */
 function keepFocus(pressed, other) {
-  if (!pressed.disabled) return;
-  restoreFocus(other.disabled ? $('#changes-table') : other);
+  const active = document.activeElement;
+  // Chromium may leave focus on the disabled button itself: lost all the same (as the concept pager knows).
+  if (!pressed.disabled || (active && active !== document.body && active !== pressed)) return;
+  (other.disabled ? $('#changes-table') : other).focus();
 }
 
 export function setupChanges({ currentCurriculum, openConcept }) {
