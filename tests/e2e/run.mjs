@@ -366,13 +366,13 @@ step('a neighbourhood too big to draw quickly is cut to its nearest concepts; Dr
     await route.fulfill({ response, json: { ...hood, nodes: [...hood.nodes, ...extra] } });
   });
   const status = () => page.locator('#graph-status').textContent();
-  const drawAll = page.getByRole('button', { name: /^Draw all \d+ concepts/ });
+  const drawAll = page.getByRole('button', { name: /^Draw all \d+ concepts \(slow\)$/ });
   try {
     await page.getByLabel('Depth').selectOption('4');
     await page.waitForFunction(() => /depth 4/.test(document.querySelector('#graph-status').textContent));
     const text = await status();
     assert.match(text, /^150 of \d+ concepts, .* around linear-equations \(depth 4, both\)\./);
-    assert.match(text, /\d+ concept\(s\) farther away are left out .*at most 200 nodes.*a lower depth or one direction draws fewer; "Draw all" draws everything \(slow\)\./);
+    assert.match(text, /\d+ concept\(s\) farther away are left out so the graph stays quick to draw \(at most 200 nodes\): the prerequisite list below names every edge; a lower depth or one direction draws fewer; "Draw all" draws everything \(slow\)\./);
     assert.ok(await page.evaluate(() => window.kgp.curriculumGraph().nodes().length) <= 200);
     await drawAll.focus();
     await page.keyboard.press('Enter');

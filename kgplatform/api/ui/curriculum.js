@@ -7,7 +7,7 @@ import { changesCurriculumChanged } from './changes.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
   $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped,
-  restoreFocus, showConceptCount, showError, showInfo, showList, splitList, updateTitle,
+  showConceptCount, showError, showInfo, showList, splitList, updateTitle,
 } from './dom.js';
 import { capTransfers, createGraph, draw, nearestRings, setTransfersVisible } from './graph.js';
 import { FIELDS as TASK_FIELDS, loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
@@ -613,12 +613,9 @@ export async function loadGraph() {
   $('#graph-status').textContent = `${counts}, ${drawn.prerequisites} prerequisite edge(s), `
     + `${drawn.transfers} transfer edge(s) around ${state.concept} (depth ${depth}, ${direction}).`
     + (transfers.truncated ? ' Only the strongest transfer edges are shown: the model has more here.' : '')
-    + (left ? ` ${left} concept(s) ${reach === null ? 'farther away' : `farther than ${reach} step(s)`} are left out` : '')
-    + (transfersLeft ? `${left ? ', and' : ''} ${transfersLeft} weaker transfer edge(s) to concepts not drawn` : '')
-    + (left || transfersLeft ? ` so the graph stays quick to draw (at most ${MAX_DRAWN} nodes): the lists below `
-      + 'name every edge; a lower depth or one direction draws fewer; "Draw all" draws everything (slow).' : '');
+    + leftOut(left, reach, transfersLeft);
   $('#graph-draw-all').hidden = !(left || transfersLeft);
-  $('#graph-draw-all').textContent = `Draw all ${hood.nodes.length} concepts and ${transfers.edges.length} transfer edges`;
+  $('#graph-draw-all').textContent = `Draw all ${hood.nodes.length} concepts (slow)`;
   $('#transfer-model').textContent = transfers.model_version ?? 'none';
   const label = (id) => names[id] ?? id;
   clear($('#prereq-edge-list'), hood.edges.map((e) => el('li', {},
@@ -628,6 +625,18 @@ export async function loadGraph() {
       `${label(t.source)} ⇢ ${label(t.target)}: strength ${t.strength.toFixed(2)}`))
     : [el('li', { class: 'hint' }, 'none')]);
   renderDirectEdges(hood.edges, names);
+}
+
+/** What the graph's cap left out, and how to see it; '' when nothing was. */
+function leftOut(concepts, reach, transfers) {
+  const parts = [
+    concepts ? `${concepts} concept(s) ${reach === null ? 'farther away' : `farther than ${reach} step(s)`}` : '',
+    transfers ? `${transfers} weaker transfer edge(s) to concepts not drawn` : '',
+  ].filter(Boolean);
+  if (!parts.length) return '';
+  return ` ${parts.join(' and ')} are left out so the graph stays quick to draw (at most ${MAX_DRAWN} nodes): `
+    + 'the prerequisite list below names every edge; a lower depth or one direction draws fewer; "Draw all" '
+    + 'draws everything (slow).';
 }
 
 function renderDirectEdges(edges, names) {
@@ -819,8 +828,10 @@ export function setupCurriculum() {
   $('#graph-draw-all').addEventListener('click', guarded(oneAtATime(async () => {
     state.drawAll = `${state.concept}\u0000${$('#depth-select').value}\u0000${$('#direction-select').value}`;
     await loadGraph();
-    // The button went with the cap: to the line that says what is drawn now, not to <body>.
-    restoreFocus($('#graph-status'));
+    // The button went with the cap: to the line that says what is drawn now, not to <body> (nor left on the
+    // hidden button, where Chromium may keep it).
+    const active = document.activeElement;
+    if (!active || active === document.body || active === $('#graph-draw-all')) $('#graph-status').focus();
   }), 'Graph'));
   $('#direction-select').addEventListener('change', guarded(loadGraph, 'Graph'));
   $('#show-transfer').addEventListener('change', guarded(async (event) => {
