@@ -4,7 +4,8 @@
 // delete over the ETag read when A opened the concept removed a link designer B had added since, which A
 // never saw (a review, s37); now that delete is refused (412) until A reads the concept again. A change of
 // the fields (update_concept) moves the same version: one ETag says "the concept and what hangs on it".
-// Also keeps the last 20 link changes, each "<version it made> <what>", so a 412 can name what changed.
+// Also keeps the last 20 link changes (versions.LINK_CHANGES_KEPT), each "<version it made> <what>", so a 412
+// can name what changed.
 // Run in the transaction making the change, after it locked the concepts (lock_concepts / lock_concept)
 // where it does; ids in id order. Parameters: $changes (list of maps: id, what (list of strings)).
 // Returns: bumped (count). Write.

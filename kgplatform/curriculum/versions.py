@@ -96,6 +96,10 @@ def check_version(kind: str, entity_id: str, current: int, accepted: set[int]) -
         )
 
 
+# How many link changes a concept keeps, newest last (the `[-20..]` of curriculum/bump_concept_links.cypher).
+LINK_CHANGES_KEPT = 20
+
+
 def check_concept_version(
     concept_id: str, current: int, accepted: set[int], link_changes: list[str], *, deleting: bool
 ) -> None:
@@ -114,15 +118,30 @@ def check_concept_version(
         return
     read = max((v for v in accepted if v < current), default=None)
     changed = []
+    kept = []  # the versions the node still names a link change of
     for entry in link_changes:
         version, _, what = entry.partition(" ")
-        if version.isdigit() and (read is None or int(version) > read) and int(version) <= current:
+        if not version.isdigit():
+            continue
+        kept.append(int(version))
+        if (read is None or int(version) > read) and int(version) <= current:
             changed.append((int(version), what))
     by_links = {v for v, _ in changed}
-    edited = read is None or any(v not in by_links for v in range(read + 1, current + 1))
+    # The node keeps only the last LINK_CHANGES_KEPT: below the oldest one kept, when it had to drop some, a
+    # version that names no link change may be one it dropped, not a field edit (a concept linked 25 times
+    # since it was read was said to have its fields edited).
+    known_from = min(kept) if len(link_changes) >= LINK_CHANGES_KEPT and kept else None
+    unknown = read is None or any(
+        v not in by_links and known_from is not None and v <= known_from for v in range(read + 1, current + 1)
+    )
+    edited = read is not None and any(
+        v not in by_links and (known_from is None or v > known_from) for v in range(read + 1, current + 1)
+    )
     said = [f"{what} (version {v})" for v, what in changed]
     if edited:
         said.append("its fields edited" if changed else "it was edited")
+    if unknown:
+        said.append("earlier changes, not listed (links or fields)" if changed else "it was changed")
     wanted = ", ".join(etag(v) for v in sorted(accepted))
     again = (
         "read it again, with its edges and tasks, and delete it again if you still mean to"

@@ -138,3 +138,23 @@ def test_a_concept_412_names_the_link_changes_since_the_version_read_and_says_wh
         "edge a → b added (version 2); task t added (version 3); nothing was changed" in refused.value.message
     )
     check_concept_version("a", 3, {3}, changes, deleting=True)  # the current version passes
+
+
+def test_a_concept_412_does_not_call_link_changes_the_node_no_longer_keeps_a_field_edit() -> None:
+    """The node keeps the last 20 link changes: 25 of them since the version read (1 → 26) left 2..6 unnamed,
+    and the 412 said its fields were edited, which nobody did (a review, s37)."""
+    changes = [f"{v} task t{v} added" for v in range(7, 27)]
+    with pytest.raises(PreconditionFailed) as refused:
+        check_concept_version("a", 26, {1}, changes, deleting=True)
+    assert "fields edited" not in refused.value.message and "it was edited" not in refused.value.message
+    assert "earlier changes, not listed" in refused.value.message
+    assert len(refused.value.details["link_changes"]) == 20
+    # A version above the oldest kept one that names no link change is still a field edit.
+    with pytest.raises(PreconditionFailed) as refused:
+        check_concept_version("a", 27, {1}, changes, deleting=False)
+    message = refused.value.message
+    assert "its fields edited" in message and "earlier changes, not listed" in message
+    # Fewer than 20 kept: nothing was dropped, and a version without a link change is a field edit.
+    with pytest.raises(PreconditionFailed) as refused:
+        check_concept_version("a", 26, {1}, changes[:5], deleting=False)
+    assert "its fields edited" in refused.value.message and "not listed" not in refused.value.message
