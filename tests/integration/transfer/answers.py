@@ -1,5 +1,6 @@
-"""The transfer tests' data: small curricula of one task per concept, and answer rows stored through
-`mastery/create_answers`, which takes aligned columns, not a list of maps."""
+"""The transfer tests' data: small curricula of one task per concept, answer rows stored through
+`mastery/create_answers`, which takes aligned columns, not a list of maps, and the operator tests' model
+edges and version states."""
 
 from __future__ import annotations
 
@@ -64,3 +65,15 @@ def seed_concepts(
         if chain
         else [],
     )
+
+
+def all_pairs(ids: list[str], strength: float) -> list[dict[str, object]]:
+    """Edge rows of one strength between every ordered pair of `ids`, for `write_model`."""
+    return [{"source": a, "target": b, "strength": strength} for a in ids for b in ids if a != b]
+
+
+def statuses(graph: Graph) -> dict[str, str]:
+    """Each transfer model version's status."""
+    from kgplatform.transfer.store import TransferStore
+
+    return {m["version"]: m["status"] for m in TransferStore(graph).models()}

@@ -17,13 +17,9 @@ from kgplatform.planning.store import PlanStore
 from kgplatform.transfer import writeback
 from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.writeback import load_current_transfer, write_model
-from tests.integration.transfer.answers import seed_concepts
+from tests.integration.transfer.answers import all_pairs, seed_concepts, statuses
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def rows(ids: list[str], strength: float) -> list[dict[str, object]]:
-    return [{"source": a, "target": b, "strength": strength} for a in ids for b in ids if a != b]
 
 
 @pytest.fixture
@@ -33,13 +29,9 @@ def ids(graph: Graph) -> list[str]:
     return concept_ids
 
 
-def statuses(graph: Graph) -> dict[str, str]:
-    return {m["version"]: m["status"] for m in TransferStore(graph).models()}
-
-
 def test_rollback_makes_the_previous_model_current_whole_and_audited(graph: Graph, ids: list[str]) -> None:
-    write_model(graph, "v1", rows(ids, 0.1), "h1", {"valid_spearman": 0.5})
-    write_model(graph, "v2-bad", rows(ids, 0.9), "h2", {"valid_spearman": -0.2})
+    write_model(graph, "v1", all_pairs(ids, 0.1), "h1", {"valid_spearman": 0.5})
+    write_model(graph, "v2-bad", all_pairs(ids, 0.9), "h2", {"valid_spearman": -0.2})
     runner = CliRunner()
 
     listed = runner.invoke(app, ["transfer", "list", "--json"])
@@ -62,7 +54,7 @@ def test_rollback_makes_the_previous_model_current_whole_and_audited(graph: Grap
     assert "v1 is current (12 edges); retired: v2-bad" in done.output
     version, edges = load_current_transfer(graph)
     assert version == "v1" and sorted(edges) == sorted(
-        (r["source"], r["target"], 0.1) for r in rows(ids, 0.1)
+        (r["source"], r["target"], 0.1) for r in all_pairs(ids, 0.1)
     )
     assert statuses(graph) == {"v1": "current", "v2-bad": "retired"}
     # The planner follows it: plans stamped with v2-bad read as stale, and are rebuilt on v1's edges.
@@ -81,7 +73,7 @@ def test_rollback_makes_the_previous_model_current_whole_and_audited(graph: Grap
     )
 
     # The model rolled back from is the one retired last: the next publish keeps it and prunes the rest.
-    write_model(graph, "v3", rows(ids, 0.2), "h3", {})
+    write_model(graph, "v3", all_pairs(ids, 0.2), "h3", {})
     assert statuses(graph) == {"v3": "current", "v1": "retired"}
     # And it can be activated again by name.
     again = runner.invoke(app, ["transfer", "activate", "v1"])
@@ -90,10 +82,10 @@ def test_rollback_makes_the_previous_model_current_whole_and_audited(graph: Grap
 
 
 def test_only_a_retired_model_is_activated(graph: Graph, ids: list[str]) -> None:
-    write_model(graph, "v1", rows(ids, 0.1), "h1", {})
+    write_model(graph, "v1", all_pairs(ids, 0.1), "h1", {})
     store = TransferStore(graph)
     store.register_model("v-half", "h", {}, 12, NOW.isoformat())  # a publish killed half-way
-    store.write_edges(rows(ids, 0.5)[:5], "v-half", NOW.isoformat(), 100, data_at=NOW.isoformat())
+    store.write_edges(all_pairs(ids, 0.5)[:5], "v-half", NOW.isoformat(), 100, data_at=NOW.isoformat())
     with pytest.raises(NotFound, match="no retired transfer model"):
         writeback.previous_version(graph)
     with pytest.raises(Conflict, match="v-half is writing"):
@@ -113,8 +105,8 @@ def test_a_prune_that_read_the_list_before_a_rollback_leaves_the_model_made_curr
 ) -> None:
     """A publish's prune reads the versions, then deletes the retired ones beyond those kept: an operator's
     rollback in between made one of those current, and deleting by the stale list emptied it."""
-    write_model(graph, "v1", rows(ids, 0.1), "h1", {})
-    write_model(graph, "v2", rows(ids, 0.2), "h2", {})
+    write_model(graph, "v1", all_pairs(ids, 0.1), "h1", {})
+    write_model(graph, "v2", all_pairs(ids, 0.2), "h2", {})
     store = TransferStore(graph)
     stale = store.models()  # v2 current, v1 retired
     writeback.activate_version(graph, "v1", "test")  # the rollback, after the prune's read
@@ -131,9 +123,9 @@ def test_a_prune_killed_half_way_leaves_a_model_no_activate_takes_and_the_next_p
 ) -> None:
     """Killed between two delete batches, a prune left a 'retired' model with some of its edges, which a
     rollback would have made current: half a model for every reader."""
-    write_model(graph, "v1", rows(ids, 0.1), "h1", {})
-    write_model(graph, "v2", rows(ids, 0.2), "h2", {})
-    write_model(graph, "v3", rows(ids, 0.3), "h3", {})
+    write_model(graph, "v1", all_pairs(ids, 0.1), "h1", {})
+    write_model(graph, "v2", all_pairs(ids, 0.2), "h2", {})
+    write_model(graph, "v3", all_pairs(ids, 0.3), "h3", {})
     store = TransferStore(graph)
     calls = {"n": 0}
     original = TransferStore.delete_version
@@ -144,14 +136,14 @@ def test_a_prune_killed_half_way_leaves_a_model_no_activate_takes_and_the_next_p
         raise RuntimeError("killed")  # the process dies here (a publish only logs a failed prune)
 
     monkeypatch.setattr(TransferStore, "delete_version", killed)
-    write_model(graph, "v4", rows(ids, 0.4), "h4", {})  # its prune (of v2) is killed: only logged
+    write_model(graph, "v4", all_pairs(ids, 0.4), "h4", {})  # its prune (of v2) is killed: only logged
     monkeypatch.setattr(TransferStore, "delete_version", original)
     assert calls["n"] == 1
     assert statuses(graph)["v2"] == "deleting" and store.count_edges("v2") == 7
     with pytest.raises(Conflict, match="v2 is deleting"):
         writeback.activate_version(graph, "v2", "test")
     assert load_current_transfer(graph)[0] == "v4"
-    write_model(graph, "v5", rows(ids, 0.5), "h5", {})
+    write_model(graph, "v5", all_pairs(ids, 0.5), "h5", {})
     assert statuses(graph) == {"v5": "current", "v4": "retired"}
     assert store.count_edges("v2") == 0
 
@@ -162,14 +154,14 @@ def test_a_held_rollback_is_not_undone_by_the_next_retrain_until_released(
     """Without a hold, the next nightly retrain (newer data, the same pipeline) replaced the model an
     operator had rolled back to, within a day, and nothing short of stopping beat (and with it the nightly
     recompute) prevented it."""
-    write_model(graph, "v1", rows(ids, 0.1), "h1", {})
-    write_model(graph, "v2-bad", rows(ids, 0.9), "h2", {})
+    write_model(graph, "v1", all_pairs(ids, 0.1), "h1", {})
+    write_model(graph, "v2-bad", all_pairs(ids, 0.9), "h2", {})
     runner = CliRunner()
     held = runner.invoke(app, ["transfer", "rollback", "--hold", "--reason", "bad"], terminal_width=200)
     assert held.exit_code == 0, held.output
     assert "publishes are refused until `kgplatform transfer release`" in held.output
     with pytest.raises(Conflict, match="current model v1 is held by cli:"):
-        write_model(graph, "v3-nightly", rows(ids, 0.8), "h3", {}, data_at=datetime.now(UTC))
+        write_model(graph, "v3-nightly", all_pairs(ids, 0.8), "h3", {}, data_at=datetime.now(UTC))
     assert load_current_transfer(graph)[0] == "v1"
     assert statuses(graph) == {"v1": "current", "v2-bad": "retired"}  # the refused one discarded
     listed = runner.invoke(app, ["transfer", "list"], env={"COLUMNS": "200"})
@@ -177,7 +169,7 @@ def test_a_held_rollback_is_not_undone_by_the_next_retrain_until_released(
 
     released = runner.invoke(app, ["transfer", "release"])
     assert released.exit_code == 0, released.output
-    write_model(graph, "v4-nightly", rows(ids, 0.3), "h4", {}, data_at=datetime.now(UTC))
+    write_model(graph, "v4-nightly", all_pairs(ids, 0.3), "h4", {}, data_at=datetime.now(UTC))
     assert load_current_transfer(graph)[0] == "v4-nightly"
     assert [(e["action"], e["entity_id"]) for e in graph.read("testing/list_transfer_audit")] == [
         ("activate", "v1"),

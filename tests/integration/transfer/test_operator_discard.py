@@ -14,13 +14,9 @@ from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.writeback import discard_abandoned, load_current_transfer, write_model
-from tests.integration.transfer.answers import seed_concepts
+from tests.integration.transfer.answers import all_pairs, seed_concepts, statuses
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def rows(ids: list[str], strength: float) -> list[dict[str, object]]:
-    return [{"source": a, "target": b, "strength": strength} for a in ids for b in ids if a != b]
 
 
 @pytest.fixture
@@ -38,15 +34,11 @@ def killed_write(graph: Graph, version: str, edges: list[dict[str, object]]) -> 
     store.write_edges(edges[: len(edges) // 2], version, at, batch_size=2, data_at=at)
 
 
-def statuses(graph: Graph) -> dict[str, str]:
-    return {m["version"]: m["status"] for m in TransferStore(graph).models()}
-
-
 def test_a_killed_write_back_is_discarded_and_readers_stay_on_the_current_model(
     graph: Graph, ids: list[str]
 ) -> None:
-    write_model(graph, "v1", rows(ids, 0.1), "h1", {})
-    killed_write(graph, "v2-killed", rows(ids, 0.9))
+    write_model(graph, "v1", all_pairs(ids, 0.1), "h1", {})
+    killed_write(graph, "v2-killed", all_pairs(ids, 0.9))
     before = load_current_transfer(graph)
     assert statuses(graph) == {"v1": "current", "v2-killed": "writing"}
     runner = CliRunner()
@@ -66,8 +58,8 @@ def test_a_killed_write_back_is_discarded_and_readers_stay_on_the_current_model(
 
 
 def test_a_version_readers_see_or_may_see_again_is_never_discarded(graph: Graph, ids: list[str]) -> None:
-    write_model(graph, "v1", rows(ids, 0.1), "h1", {})
-    write_model(graph, "v2", rows(ids, 0.2), "h2", {})
+    write_model(graph, "v1", all_pairs(ids, 0.1), "h1", {})
+    write_model(graph, "v2", all_pairs(ids, 0.2), "h2", {})
     for version, state in (("v2", "current"), ("v1", "retired")):
         with pytest.raises(Conflict, match=f"is {state}: only a write-back that never switched"):
             discard_abandoned(graph, version, force=True)
