@@ -257,7 +257,7 @@ def _note_links(entity: Entity, result: Row, existed: set[str], linked: dict[str
             (e, "re-weighted by an import") for e in result.get("updated") or []
         ]:
             for end in (edge["prerequisite"], edge["concept"]):
-                note(end, f"edge {edge['prerequisite']} → {edge['concept']} {change}")
+                note(end, f"edge {store.edge_label(edge['prerequisite'], edge['concept'])} {change}")
     elif entity is Entity.TASK:
         for task in result.get("created") or []:
             for cid in task["concepts"]:
@@ -410,9 +410,7 @@ def write_import(
                     if result.get("recreated"):
                         recreated += recreate_entries(entity, result["recreated"], actor, curriculum_id)
             outcome[entity] = Outcome(**counts)
-        if linked:
-            rows = [{"id": cid, "what": what} for cid, what in sorted(linked.items())]
-            _run(tx, "curriculum/bump_concept_links", changes=rows)
+        store.links_changed(tx, linked)
         # An import that changes nothing leaves no entry, as a save that changes no field leaves none. The
         # export's ETag and planning's curriculum stamp are the newest entry: an identical re-import (a
         # repeated CLI run, a redelivered job) moved both, so a guarded import of an export made before

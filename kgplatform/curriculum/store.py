@@ -59,7 +59,8 @@ def links_changed(tx: ManagedTransaction, changes: dict[str, list[str]]) -> None
         _run(tx, "curriculum/bump_concept_links", changes=rows)
 
 
-def _edge(prerequisite: str, concept: str) -> str:
+def edge_label(prerequisite: str, concept: str) -> str:
+    """An edge as a concept's link changes name it (here and in an import's)."""
     return f"{prerequisite} → {concept}"
 
 
@@ -275,7 +276,7 @@ def delete_concept(
         for edge in links["incoming"] + links["outgoing"]:
             other = edge["prerequisite"] if edge["concept"] == concept_id else edge["concept"]
             others.setdefault(other, []).append(
-                f"edge {_edge(edge['prerequisite'], edge['concept'])} removed ({concept_id} deleted)"
+                f"edge {edge_label(edge['prerequisite'], edge['concept'])} removed ({concept_id} deleted)"
             )
         for task in links["tasks"]:
             if task["id"] in deletion.bump_task_ids:
@@ -377,7 +378,7 @@ def add_prerequisite(
         created = _run(
             tx, "curriculum/create_prerequisite", prerequisite=prerequisite, concept=concept, weight=weight
         )
-        what = [f"edge {_edge(prerequisite, concept)} added"]
+        what = [f"edge {edge_label(prerequisite, concept)} added"]
         links_changed(tx, {prerequisite: what, concept: what})
         _audit(tx, audit)
         return created[0]
@@ -414,7 +415,7 @@ def change_prerequisite_weight(
             weight=weight,
         )
         old = (context.existing or {}).get("weight")
-        what = [f"edge {_edge(prerequisite, concept)} weight {old!r} → {weight!r}"]
+        what = [f"edge {edge_label(prerequisite, concept)} weight {old!r} → {weight!r}"]
         links_changed(tx, {prerequisite: what, concept: what})
         _audit(tx, audit)
         return changed[0]
@@ -428,7 +429,7 @@ def remove_prerequisite(
     def work(tx: ManagedTransaction) -> None:
         audit = decide(_prerequisite_context(tx, prerequisite, concept, check_cycle=False))
         _run(tx, "curriculum/delete_prerequisite", prerequisite=prerequisite, concept=concept)
-        what = [f"edge {_edge(prerequisite, concept)} removed"]
+        what = [f"edge {edge_label(prerequisite, concept)} removed"]
         links_changed(tx, {prerequisite: what, concept: what})
         _audit(tx, audit)
 
