@@ -38,8 +38,9 @@ KEEP_RETIRED = 1
 # takes a day.
 ABANDONED_AFTER = timedelta(days=1)
 # The states of a version no reader can see and no switch will take: a write-back that never switched
-# ('writing'), its failed publish's cleanup ('discarding'), and a delete that did not finish ('deleting').
-ABANDONABLE = ("writing", "discarding", "deleting")
+# ('writing') or its failed publish's cleanup ('discarding'), and a delete that did not finish ('deleting').
+NEVER_SWITCHED = ("writing", "discarding")
+ABANDONABLE = (*NEVER_SWITCHED, "deleting")
 log = logging.getLogger(__name__)
 
 
@@ -223,7 +224,7 @@ def prune_retired(
     )
     abandoned_before = datetime.now(UTC) - ABANDONED_AFTER
     abandoned = [
-        m for m in models if m["status"] in ABANDONABLE[:2] and _time(m["created_at"]) < abandoned_before
+        m for m in models if m["status"] in NEVER_SWITCHED and _time(m["created_at"]) < abandoned_before
     ]
     # A prune killed half-way (or one running now: deleting twice is harmless) left its claim.
     unfinished = [m for m in models if m["status"] == "deleting"]
@@ -232,8 +233,8 @@ def prune_retired(
     # and a retired model an operator activated since (`kgplatform transfer rollback`) is current now.
     for rows, statuses in (
         (retired[keep:], ("retired",)),
-        (abandoned, ABANDONABLE[:2]),
-        (unfinished, ABANDONABLE[2:]),
+        (abandoned, NEVER_SWITCHED),
+        (unfinished, ("deleting",)),
     ):
         for m in rows:
             if store.claim_for_delete(m["version"], statuses):
