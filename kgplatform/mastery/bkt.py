@@ -211,6 +211,13 @@ def usable_mastery(p: float | None) -> bool:
     return p is not None and 0.0 <= float(p) <= 1.0
 
 
+def practised_or(p_practised: float | None, stored: float | None) -> float | None:
+    """The value "mastered before" is judged from: after the learner's own last answer (`p_practised`,
+    which transfer leaves), else `stored` (a row stored before p_practised was, or raised by transfer
+    alone). The report and the one-learner planner take it alike."""
+    return float(p_practised) if p_practised is not None and usable_mastery(p_practised) else stored
+
+
 def decay(p: FloatArray, elapsed_days: FloatArray, rate: FloatArray, floor: FloatArray) -> FloatArray:
     """Forgetting: the mastery above `floor` shrinks by exp(-rate * elapsed); below the floor it stays.
 

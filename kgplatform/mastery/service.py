@@ -32,7 +32,7 @@ import numpy as np
 
 from kgplatform.errors import Conflict, KgpError, NotFound, ServiceUnavailable, ValidationFailed
 from kgplatform.mastery import params_store
-from kgplatform.mastery.bkt import TracerParams, decay, usable_mastery
+from kgplatform.mastery.bkt import TracerParams, decay, practised_or, usable_mastery
 from kgplatform.mastery.feedback import ConceptState, build_report
 from kgplatform.mastery.models import (
     AnswerBatchResult,
@@ -548,7 +548,4 @@ def _practised(row: dict[str, Any]) -> float | None:
     value where not (raised by transfer alone), or stored before p_practised was. Transfer rewrites
     p_mastery to the decayed value it raised: a concept mastered and faded read as never mastered, its
     review no longer due, once the learner answered on a related concept."""
-    practised = row.get("p_practised")
-    if row["attempts"] and practised is not None and usable_mastery(practised):
-        return float(practised)
-    return row["p_mastery"]
+    return practised_or(row.get("p_practised"), row["p_mastery"]) if row["attempts"] else row["p_mastery"]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from kgplatform.errors import ValidationFailed
-from kgplatform.mastery.bkt import TracerParams, decay, usable_mastery
+from kgplatform.mastery.bkt import TracerParams, decay, practised_or, usable_mastery
 from kgplatform.mastery.tracing import to_days
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph import ConceptGraph, tag_key
@@ -50,8 +50,7 @@ def learner_arrays(
         stored[i], attempts[i] = float(row["p_mastery"]), float(row["attempts"] or 0)
         # The value after the learner's own last answer: transfer rewrites p_mastery (to the decayed value
         # it raised), not this, so a concept mastered and faded stays "mastered before" (review due).
-        practised = row.get("p_practised")
-        peak[i] = float(practised) if practised is not None and usable_mastery(practised) else stored[i]
+        peak[i] = practised_or(row.get("p_practised"), stored[i])
         moment = row.get("as_of") or row.get("updated_at")
         as_of[i] = to_days(moment) if moment else np.nan
     p_now = decay(stored, to_days(now) - as_of, params.forget_rate_per_day[order], p_init)
