@@ -166,6 +166,9 @@ def as_root() -> list[str]:
     return [] if os.geteuid() == 0 else ["sudo"]
 
 
+APT_LOCK_WAIT_SECONDS = 600
+
+
 def install_debian_package(package: str, needed_for: str) -> None:
     """apt-get install `package`, as root or through sudo."""
     if os.geteuid() != 0 and not shutil.which("sudo"):
@@ -175,8 +178,11 @@ def install_debian_package(package: str, needed_for: str) -> None:
     # Through `env`, as scripts/lib/apt.sh does: sudo's env_reset drops variables passed to it otherwise,
     # and a debconf prompt would wait unseen behind the captured output.
     prefix = [*as_root(), "env", "DEBIAN_FRONTEND=noninteractive"]
-    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package]
-    for step in (["apt-get", "update", "-qq"], install):
+    # Another apt-get (unattended-upgrades on a fresh machine, a second set-up script) holds dpkg's lock
+    # for minutes: without a timeout apt-get gave up at once and the whole set-up failed with it.
+    apt_get = ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_WAIT_SECONDS}"]
+    install = [*apt_get, "install", "-y", "-qq", "--no-install-recommends", package]
+    for step in ([*apt_get, "update", "-qq"], install):
         result = subprocess.run(prefix + step, capture_output=True, text=True)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]

@@ -10,6 +10,9 @@ apt_install() {
     as_root=(sudo)
   fi
   echo "installing $* (Debian)" >&2
-  "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # Another apt-get (unattended-upgrades on a fresh machine, a second set-up script) may hold dpkg's
+  # lock for minutes: wait for it instead of failing the whole set-up at once.
+  local wait=(-o DPkg::Lock::Timeout=600)
+  "${as_root[@]}" apt-get "${wait[@]}" update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq --no-install-recommends "$@" >/dev/null
 }

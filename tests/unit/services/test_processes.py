@@ -114,4 +114,7 @@ def test_a_package_installed_through_sudo_keeps_debconf_noninteractive(
     monkeypatch.setattr(processes.subprocess, "run", run)
     processes.install_debian_package("wrk", "wrk")
     assert [c[:3] for c in commands] == [["sudo", "env", "DEBIAN_FRONTEND=noninteractive"]] * 2
-    assert commands[1][3:] == ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"]
+    wait = ["-o", "DPkg::Lock::Timeout=600"]
+    assert commands[1][3:] == ["apt-get", *wait, "install", "-y", "-qq", "--no-install-recommends", "wrk"]
+    # The update waits for the lock too: it takes the same lock and failed first on a busy machine.
+    assert commands[0][3:] == ["apt-get", *wait, "update", "-qq"]
