@@ -2,6 +2,6 @@
 // Parameters: $curriculum_id. Returns: deleted (count). Write.
 MATCH (n)
 WHERE (n:Curriculum AND n.id = $curriculum_id) OR (n:Concept AND n.curriculum_id = $curriculum_id)
-   OR (n:AuditEntry AND n.curriculum_id = $curriculum_id)
+   OR ((n:AuditEntry OR n:AuditLink) AND n.curriculum_id = $curriculum_id)
 DETACH DELETE n
 RETURN count(*) AS deleted

@@ -5,8 +5,11 @@
 // of different concepts of one curriculum could commit in the other order than they were stamped, and a
 // plan made between the two commits (planning stamps the curriculum by its newest entry) would look newer
 // than the edit that committed second.
+// An entry's `links` name the concepts whose version (ETag) the change moved and whose trail would not
+// show it otherwise (audit.explain): each gets an AuditLink to the entry, which read_concept_audit follows.
 // Parameters: $entries (list of maps: id, actor, action, entity_type, entity_id, curriculum_id, old, new,
-// and for prerequisite edges prerequisite and concept; old/new are JSON text or null).
+// for prerequisite edges prerequisite and concept, and optionally links (list of concept ids); old/new are
+// JSON text or null).
 // Returns: written (count). Write.
 CALL () {
   UNWIND $entries AS entry
@@ -17,5 +20,8 @@ CALL () {
 }
 UNWIND $entries AS entry
 CREATE (a:AuditEntry)
-SET a = entry, a.at = datetime.realtime()
+SET a = entry {.id, .actor, .action, .entity_type, .entity_id, .curriculum_id, .old, .new, .prerequisite, .concept},
+    a.at = datetime.realtime()
+FOREACH (concept_id IN coalesce(entry.links, []) |
+  CREATE (:AuditLink {concept: concept_id, curriculum_id: entry.curriculum_id})-[:EXPLAINS]->(a))
 RETURN count(a) AS written

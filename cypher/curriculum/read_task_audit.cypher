@@ -1,7 +1,12 @@
-// A task's audit trail, newest first. Parameters: $id, $offset, $limit.
-// Returns: total (count), items (list of entry maps). Read.
+// A task's audit trail, newest first. Parameters: $id, $offset, $limit, and the filters ($actor, $action,
+// $entity_type: null for any; $since, $before: bounds on `at`, since <= at < before, always given).
+// Returns: total (count of the filtered trail), items (list of entry maps). Read.
 MATCH (a:AuditEntry {entity_id: $id})
 WHERE a.entity_type = 'task'
+  AND a.at >= $since AND a.at < $before
+  AND ($actor IS NULL OR a.actor = $actor)
+  AND ($action IS NULL OR a.action = $action)
+  AND ($entity_type IS NULL OR a.entity_type = $entity_type)
 WITH a ORDER BY a.at DESC, a.id
 WITH collect(a) AS entries
 RETURN size(entries) AS total,

@@ -11,11 +11,13 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import APIKeyHeader
+from pydantic import AwareDatetime
 from starlette.types import Scope
 
 from kgplatform.auth.models import Principal, Role
 from kgplatform.auth.service import KeyAuthenticator
-from kgplatform.errors import Forbidden
+from kgplatform.curriculum.models import MAX_ID_LENGTH, AuditAction, AuditFilter, EntityType
+from kgplatform.errors import Forbidden, ValidationFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import Settings
 
@@ -100,3 +102,31 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1..500).
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
 # The ETag a client read, required by every change to a versioned resource (428 without it).
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ETag you read, e.g. "3".')]
+
+
+def audit_filter(
+    actor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=MAX_ID_LENGTH, description="Only entries by this actor, as listed."),
+    ] = None,
+    action: Annotated[AuditAction | None, Query(description="Only entries of this action.")] = None,
+    entity_type: Annotated[
+        EntityType | None, Query(description="Only entries about this kind of entity.")
+    ] = None,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(description="Only entries at or after this time (ISO 8601, with a time zone)."),
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None,
+        Query(description="Only entries at or before this time (ISO 8601, with a time zone)."),
+    ] = None,
+) -> AuditFilter:
+    """The filters of the audit trail routes. A time without a zone is refused (422) rather than read as
+    UTC: a designer's "since 9:00" typed in another zone would silently miss or add hours of changes."""
+    if since is not None and until is not None and since > until:
+        raise ValidationFailed("`since` is after `until`: no entry could match", field="until")
+    return AuditFilter(actor=actor, action=action, entity_type=entity_type, since=since, until=until)
+
+
+AuditFilters = Annotated[AuditFilter, Depends(audit_filter)]

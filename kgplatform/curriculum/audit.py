@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -79,6 +80,38 @@ def edge_entry(
 def edge_id(prerequisite: str, concept: str) -> str:
     """How an edge is named in the trail: ``a -> b`` (learn a before b)."""
     return f"{prerequisite} -> {concept}"
+
+
+def explain(entries: Sequence[dict[str, Any]], moved: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
+    """`entries` with `links`: the concepts whose version (ETag) the change moved (`moved`, as
+    store.links_changed takes it) and whose own trail would not show it otherwise, so a designer refused
+    with a 412 finds the cause in the concept's trail. A concept's own entry and an edge's (indexed by both
+    ends) are in its trail already; a task's entry explains the concepts it exercised or now exercises;
+    anything else (an import creating a task or an edge, which has no entry of its own) is explained by
+    the first entry (the import's summary)."""
+    if not moved:
+        return list(entries)
+    covered: set[str] = set()
+    for e in entries:
+        if e.get("entity_type") == EntityType.CONCEPT.value:
+            covered.add(e["entity_id"])
+        covered.update(e[end] for end in ("prerequisite", "concept") if e.get(end))
+    links: list[list[str]] = [[] for _ in entries]
+    for concept_id in sorted(moved):
+        if not entries or not moved[concept_id] or concept_id in covered:
+            continue
+        tasks = [i for i, e in enumerate(entries) if concept_id in _task_concepts(e)]
+        for i in tasks or [0]:
+            links[i].append(concept_id)
+    return [{**e, "links": found} if found else dict(e) for e, found in zip(entries, links, strict=True)]
+
+
+def _task_concepts(row: dict[str, Any]) -> set[str]:
+    """The concepts a task entry's task exercised before or after the change (none for other entries)."""
+    if row.get("entity_type") != EntityType.TASK.value:
+        return set()
+    sides = (json.loads(row[side]) for side in ("old", "new") if row.get(side))
+    return {c for side in sides for c in side.get("concepts") or ()}
 
 
 def from_row(row: dict[str, Any]) -> AuditEntry:

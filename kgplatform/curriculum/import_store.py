@@ -435,7 +435,7 @@ def write_import(
                 curriculum_id=curriculum_id,
                 new=summary,
             )
-            _run(tx, "curriculum/create_audit_entries", entries=[entry, *replaced, *recreated])
+            store.write_audit(tx, [entry, *replaced, *recreated], linked)
         # The revision is global: a bump replays every learner on the platform in full at their next
         # answer, so only a change of what answers reach counts (as store.create_task and update_task
         # do), not a new task id or a retitled task (a review, s28).

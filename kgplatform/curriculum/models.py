@@ -469,6 +469,19 @@ class AuditEntry(_Output):
     new: dict[str, object] | None
 
 
+class AuditFilter(BaseModel):
+    """Which entries of a trail to list: all given conditions hold (none given: the whole trail). Times
+    are inclusive bounds on `at`, with a time zone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actor: str | None = None
+    action: AuditAction | None = None
+    entity_type: EntityType | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 class Page(_Output, Generic[T]):
     """One page of a longer list: `total` counts every match, not just this page."""
 

@@ -15,6 +15,7 @@ from kgplatform.curriculum.models import (
     STORED,
     AuditAction,
     AuditEntry,
+    AuditFilter,
     Concept,
     ConceptBody,
     ConceptDeletionReport,
@@ -366,13 +367,23 @@ def neighbourhood(graph: Graph, concept_id: str, depth: int, direction: Directio
     return build_neighbourhood(concept, depth, before, after)
 
 
+# A trail read without filters: every entry.
+NO_FILTER = AuditFilter()
+
+
 def read_audit(
-    graph: Graph, entity_type: EntityType, entity_id: str, *, limit: int, offset: int
+    graph: Graph,
+    entity_type: EntityType,
+    entity_id: str,
+    *,
+    limit: int,
+    offset: int,
+    filters: AuditFilter = NO_FILTER,
 ) -> Page[AuditEntry]:
     """A page of the trail; a concept or task id that never existed is a 404 (a curriculum's route checks
     its id first). A deleted one's trail stays readable, and so does an imported one's empty trail."""
     total, items = store.read_audit(
-        graph, entity_type=entity_type.value, entity_id=entity_id, offset=offset, limit=limit
+        graph, entity_type=entity_type.value, entity_id=entity_id, offset=offset, limit=limit, filters=filters
     )
     # A typo in an id read as "never changed" (a review, s30). Only an empty trail needs the extra read:
     # an id with entries existed, and its delete (an entry too) must not hide them.

@@ -15,17 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
+from kgplatform.curriculum.audit import explain
+from kgplatform.curriculum.models import AuditFilter
 from kgplatform.errors import Conflict
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import native
 
 T = TypeVar("T")
+# The bounds of an audit read without `since` or `until`: before and after any entry.
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 AuditRows = list[dict[str, Any]]
 # Owner reads before giving up on a concept that keeps moving between curricula (lock_owning_curricula).
 OWNER_LOOKUPS = 3
@@ -127,9 +133,15 @@ def _created_version(tx: ManagedTransaction, kind: str, entity_id: str) -> int:
     return int(retired[0]["version"]) + 1 if retired else 1
 
 
-def _audit(tx: ManagedTransaction, entries: AuditRows) -> None:
+def write_audit(
+    tx: ManagedTransaction, entries: AuditRows, moved: dict[str, list[str]] | None = None
+) -> None:
+    """Writes the change's entries, linked to the concepts whose versions it moved (`moved`, what
+    `links_changed` was given) where no entry in their trail says so already (`audit.explain`): a link
+    change moves a concept's ETag, and the 412 that follows sent the designer to a trail that did not
+    show it (a review, 3 December)."""
     if entries:
-        _run(tx, "curriculum/create_audit_entries", entries=entries)
+        _run(tx, "curriculum/create_audit_entries", entries=explain(entries, moved or {}))
 
 
 # --- curricula ---------------------------------------------------------------------------------
@@ -152,7 +164,7 @@ def create_curriculum(
         existing = _run(tx, "curriculum/get_curriculum", id=props["id"])
         audit = decide(existing[0]["curriculum"] if existing else None)
         created = _run(tx, "curriculum/create_curriculum", **props)[0]["curriculum"]
-        _audit(tx, audit)
+        write_audit(tx, audit)
         return dict(created)
 
     return _write(graph, work)
@@ -200,7 +212,7 @@ def create_concept(
             _created_version(tx, "concept", concept_id),
         )
         created = _run(tx, "curriculum/create_concept", curriculum_id=curriculum_id, props=change.props)
-        _audit(tx, change.audit)
+        write_audit(tx, change.audit)
         return dict(created[0]["concept"])
 
     return _write(graph, work)
@@ -216,7 +228,7 @@ def update_concept(
         if change.unchanged:
             return dict(locked[0]["concept"])
         updated = _run(tx, "curriculum/update_concept", id=concept_id, props=change.props)
-        _audit(tx, change.audit)
+        write_audit(tx, change.audit)
         return dict(updated[0]["concept"])
 
     return _write(graph, work)
@@ -286,7 +298,7 @@ def delete_concept(
                             f"task {task['id']} no longer exercises {concept_id} ({concept_id} deleted)"
                         )
         links_changed(tx, others)
-        _audit(tx, deletion.audit)
+        write_audit(tx, deletion.audit, others)
         return deletion
 
     return _write(graph, work)
@@ -380,7 +392,7 @@ def add_prerequisite(
         )
         what = [f"edge {edge_label(prerequisite, concept)} added"]
         links_changed(tx, {prerequisite: what, concept: what})
-        _audit(tx, audit)
+        write_audit(tx, audit, {prerequisite: what, concept: what})
         return created[0]
 
     return _write(graph, work)
@@ -417,7 +429,7 @@ def change_prerequisite_weight(
         old = (context.existing or {}).get("weight")
         what = [f"edge {edge_label(prerequisite, concept)} weight {old!r} → {weight!r}"]
         links_changed(tx, {prerequisite: what, concept: what})
-        _audit(tx, audit)
+        write_audit(tx, audit, {prerequisite: what, concept: what})
         return changed[0]
 
     return _write(graph, work)
@@ -431,7 +443,7 @@ def remove_prerequisite(
         _run(tx, "curriculum/delete_prerequisite", prerequisite=prerequisite, concept=concept)
         what = [f"edge {edge_label(prerequisite, concept)} removed"]
         links_changed(tx, {prerequisite: what, concept: what})
-        _audit(tx, audit)
+        write_audit(tx, audit, {prerequisite: what, concept: what})
 
     _write(graph, work)
 
@@ -498,8 +510,9 @@ def create_task(
         )
         if _run(tx, "curriculum/count_task_deletions", id=task_id)[0]["deletions"]:
             bump_revision(tx)
-        links_changed(tx, {cid: [f"task {task_id} added"] for cid in change.concepts})
-        _audit(tx, change.audit)
+        added = {cid: [f"task {task_id} added"] for cid in change.concepts}
+        links_changed(tx, added)
+        write_audit(tx, change.audit, added)
         return dict(created[0]["task"])
 
     return _write(graph, work)
@@ -530,23 +543,21 @@ def update_task(
             bump_revision(tx)
         # A cascade delete of one of its concepts deletes or trims this task: an edit of it is a change of
         # each concept it exercised or now exercises.
-        links_changed(
-            tx,
-            {
-                cid: [
-                    f"task {task_id} "
-                    + (
-                        "changed"
-                        if cid in before and cid in change.concepts
-                        else "now exercises it"
-                        if cid in change.concepts
-                        else "no longer exercises it"
-                    )
-                ]
-                for cid in before | set(change.concepts)
-            },
-        )
-        _audit(tx, change.audit)
+        moved = {
+            cid: [
+                f"task {task_id} "
+                + (
+                    "changed"
+                    if cid in before and cid in change.concepts
+                    else "now exercises it"
+                    if cid in change.concepts
+                    else "no longer exercises it"
+                )
+            ]
+            for cid in before | set(change.concepts)
+        }
+        links_changed(tx, moved)
+        write_audit(tx, change.audit, moved)
         return dict(updated[0]["task"])
 
     return _write(graph, work)
@@ -558,9 +569,10 @@ def delete_task(graph: Graph, task_id: str, decide: Callable[[dict[str, Any] | N
         locked = _run(tx, "curriculum/lock_task", id=task_id)
         audit = decide(locked[0]["task"] if locked else None)
         _run(tx, "curriculum/delete_task", id=task_id)
-        links_changed(tx, {cid: [f"task {task_id} deleted"] for cid in locked[0]["task"]["concepts"]})
+        deleted = {cid: [f"task {task_id} deleted"] for cid in locked[0]["task"]["concepts"]}
+        links_changed(tx, deleted)
         bump_revision(tx)
-        _audit(tx, audit)
+        write_audit(tx, audit, deleted)
 
     _write(graph, work)
 
@@ -583,17 +595,28 @@ def list_tasks(
 
 
 def read_audit(
-    graph: Graph, *, entity_type: str, entity_id: str, offset: int, limit: int
+    graph: Graph, *, entity_type: str, entity_id: str, offset: int, limit: int, filters: AuditFilter
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Newest first; `entity_type` is concept (with its edges), task, or curriculum (everything in it)."""
+    """Newest first; `entity_type` is concept (with its edges and the entries that moved its version),
+    task, or curriculum (everything in it); `filters` narrow it, and `total` counts what they keep."""
+    params = {
+        "offset": offset,
+        "limit": limit,
+        "actor": filters.actor,
+        "action": filters.action.value if filters.action else None,
+        "entity_type": filters.entity_type.value if filters.entity_type else None,
+        # Always bounds, so the curriculum's read is a range seek of audit_curriculum_at (V0009).
+        "since": filters.since or EARLIEST,
+        # `until` is inclusive to its microsecond: entries are stamped to the nanosecond and listed to the
+        # microsecond, so `at <= until` left out the very entry whose listed time was given.
+        "before": (filters.until or LATEST) + timedelta(microseconds=1),
+    }
     if entity_type == "concept":
-        rows = graph.read("curriculum/read_concept_audit", id=entity_id, offset=offset, limit=limit)
+        rows = graph.read("curriculum/read_concept_audit", id=entity_id, **params)
     elif entity_type == "task":
-        rows = graph.read("curriculum/read_task_audit", id=entity_id, offset=offset, limit=limit)
+        rows = graph.read("curriculum/read_task_audit", id=entity_id, **params)
     else:
-        rows = graph.read(
-            "curriculum/read_curriculum_audit", curriculum_id=entity_id, offset=offset, limit=limit
-        )
+        rows = graph.read("curriculum/read_curriculum_audit", curriculum_id=entity_id, **params)
     return rows[0]["total"], native(rows[0]["items"])
 
 

@@ -16,6 +16,8 @@ class Label(StrEnum):
     ANSWER = "Answer"
     API_KEY = "ApiKey"
     AUDIT_ENTRY = "AuditEntry"
+    # (:AuditLink {concept})-[:EXPLAINS]->(:AuditEntry): an entry that moved that concept's version.
+    AUDIT_LINK = "AuditLink"
     PLAN = "Plan"
     JOB = "Job"
     TRANSFER_MODEL = "TransferModel"
@@ -45,5 +47,6 @@ class RelType(StrEnum):
     # (source:Concept)-[:TRANSFERS_TO {strength, model_version}]->(target:Concept)
     TRANSFERS_TO = "TRANSFERS_TO"
     # (learner:Learner)-[:HAS_PLAN]->(plan:Plan)-[:INCLUDES {rank, reason}]->(task:Task)
+    EXPLAINS = "EXPLAINS"
     HAS_PLAN = "HAS_PLAN"
     INCLUDES = "INCLUDES"

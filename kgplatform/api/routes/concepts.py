@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
-from kgplatform.api.deps import DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
+from kgplatform.api.deps import AuditFilters, DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
 from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service
@@ -75,9 +75,16 @@ def concept_neighbourhood(
     "/concepts/{concept_id:path}/audit", summary="The concept's audit trail (with its edges), newest first"
 )
 def concept_audit(
-    concept_id: str, graph: BoundedGraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
+    concept_id: str,
+    graph: BoundedGraphDep,
+    _: DesignerPrincipal,
+    filters: AuditFilters,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[AuditEntry]:
-    return service.read_audit(graph, EntityType.CONCEPT, concept_id, limit=limit, offset=offset)
+    return service.read_audit(
+        graph, EntityType.CONCEPT, concept_id, limit=limit, offset=offset, filters=filters
+    )
 
 
 @router.get(

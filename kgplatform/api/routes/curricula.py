@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response, status
 
-from kgplatform.api.deps import DesignerPrincipal, Limit, Offset, ReaderPrincipal
+from kgplatform.api.deps import AuditFilters, DesignerPrincipal, Limit, Offset, ReaderPrincipal
 from kgplatform.api.etags import LOCATION, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service
@@ -51,10 +51,17 @@ def list_curricula(graph: BoundedGraphDep, _: ReaderPrincipal) -> list[Curriculu
 
 @router.get("/{curriculum_id:path}/audit", summary="The curriculum's audit trail, newest first")
 def curriculum_audit(
-    curriculum_id: str, graph: BoundedGraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
+    curriculum_id: str,
+    graph: BoundedGraphDep,
+    _: DesignerPrincipal,
+    filters: AuditFilters,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[AuditEntry]:
     service.require_curriculum(graph, curriculum_id)
-    return service.read_audit(graph, EntityType.CURRICULUM, curriculum_id, limit=limit, offset=offset)
+    return service.read_audit(
+        graph, EntityType.CURRICULUM, curriculum_id, limit=limit, offset=offset, filters=filters
+    )
 
 
 # The curriculum's ETag, as `GET /curricula/{id}/export` sends it.

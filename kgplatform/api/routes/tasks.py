@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
-from kgplatform.api.deps import DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
+from kgplatform.api.deps import AuditFilters, DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
 from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service, tasks
@@ -50,9 +50,14 @@ def list_tasks(
 
 @router.get("/tasks/{task_id:path}/audit", summary="The task's audit trail, newest first")
 def task_audit(
-    task_id: str, graph: BoundedGraphDep, _: DesignerPrincipal, limit: Limit = 50, offset: Offset = 0
+    task_id: str,
+    graph: BoundedGraphDep,
+    _: DesignerPrincipal,
+    filters: AuditFilters,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[AuditEntry]:
-    return service.read_audit(graph, EntityType.TASK, task_id, limit=limit, offset=offset)
+    return service.read_audit(graph, EntityType.TASK, task_id, limit=limit, offset=offset, filters=filters)
 
 
 @router.get(
