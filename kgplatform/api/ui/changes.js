@@ -1,15 +1,48 @@
 // Recent changes: the selected curriculum's audit trail (GET /curricula/{id}/audit), newest first, a page
 // at a time, in a table. It answers "who deleted this?": a deleted concept cannot be opened, so its own
 // trail in the editor was out of reach (a review, s37). An entity that still exists opens from its row; one
-// deleted since says who deleted it and when.
+// deleted since says who deleted it and when. Filters (who, action, kind of entity, since, until) narrow it.
 
 import { ApiError, api, seg } from './api.js';
 import { changeText } from './audit.js';
-import { $, clear, el, fmtTime, guarded, oneAtATime } from './dom.js';
+import { $, clear, clearFieldErrors, el, fmtTime, guarded, oneAtATime } from './dom.js';
 
 export const CHANGES_PAGE = 20;
 
-const state = { curriculum: () => null, open: async () => {}, offset: 0, request: 0 };
+// `filters`: what the filter form asked for (filtersOf). `pin`: the time of the newest entry when the first
+// page was read: later pages ask for entries up to it, so a change landing meanwhile does not push the
+// trail down a row and show an entry on two pages (or skip none); Refresh and a new filter read anew.
+const state = { curriculum: () => null, open: async () => {}, offset: 0, request: 0, filters: {}, pin: null, actors: new Set() };
+
+const NO_FILTERS = { actor: null, action: null, entity_type: null, since: null, until: null };
+
+/** The filter form's values as the audit route takes them. The times are the browser's local ones, sent as
+ * UTC; the field has no seconds, so `until` runs to the end of its minute ("until 12:30" keeps 12:30:40). */
+export function filtersOf(form) {
+  const data = new FormData(form);
+  const text = (name) => String(data.get(name) ?? '').trim();
+  const at = (name, endOfMinute) => {
+    const time = new Date(text(name)).getTime(); // a datetime-local value reads as local time
+    return Number.isNaN(time) ? null : new Date(time + (endOfMinute ? 59_999 : 0)).toISOString();
+  };
+  return {
+    actor: text('actor') || null,
+    action: text('action') || null,
+    entity_type: text('entity_type') || null,
+    since: at('since', false),
+    until: at('until', true),
+  };
+}
+
+/** The `until` a page asks for: the filter's, or the pin when that is earlier (or the filter has none). The
+ * pin is sent as the trail wrote it (to the microsecond, which Date would cut to the millisecond). */
+export function pinnedUntil(until, pin) {
+  if (!pin) return until;
+  if (!until) return pin;
+  return Date.parse(pin) <= Date.parse(until) ? pin : until;
+}
+
+const filtered = (filters) => Object.values(filters).some((v) => v !== null && v !== undefined && v !== '');
 
 /** The concept a row opens: the concept itself, an edge's dependant (its list shows the edge), a task's
  * first concept (its list shows the task); null for the curriculum's own entries. */
@@ -104,10 +137,12 @@ const row = (entry, now) => el('tr', { class: `audit-${entry.action}` },
   entityCell(entry, now),
   el('td', { class: 'audit-change' }, changeText(entry)));
 
-/** Reads the page at `offset` of the selected curriculum's trail into the table. */
-export async function loadChanges(offset = state.offset) {
+/** Reads the page at `offset` of the selected curriculum's trail into the table; `fresh` reads from the
+ * newest entry again (drops the pin). */
+export async function loadChanges(offset = state.offset, { fresh = false } = {}) {
   const curriculum = state.curriculum();
   const request = ++state.request;
+  if (fresh) state.pin = null;
   const stale = () => request !== state.request || curriculum !== state.curriculum();
   const body = $('#changes-rows');
   if (!curriculum) {
@@ -117,8 +152,11 @@ export async function loadChanges(offset = state.offset) {
     $('#changes-older').disabled = true;
     return;
   }
-  const { data } = await api('GET', `/curricula/${seg(curriculum)}/audit`, { query: { limit: CHANGES_PAGE, offset } });
+  const filters = { ...NO_FILTERS, ...state.filters };
+  const query = { ...filters, until: pinnedUntil(filters.until, state.pin), limit: CHANGES_PAGE, offset };
+  const { data } = await api('GET', `/curricula/${seg(curriculum)}/audit`, { query });
   if (stale()) return;
+  if (state.pin === null && offset === 0 && data.items.length) state.pin = data.items[0].at;
   if (offset >= data.total && offset > 0) { // past the end: the last page that has any
     await loadChanges(Math.max(0, Math.ceil(data.total / CHANGES_PAGE) - 1) * CHANGES_PAGE);
     return;
@@ -126,11 +164,19 @@ export async function loadChanges(offset = state.offset) {
   const now = await currentState(data.items);
   if (stale()) return;
   state.offset = offset;
+  const narrowed = filtered(filters);
+  const none = narrowed ? 'No changes match these filters.' : 'No changes recorded yet.';
   clear(body, data.items.length ? data.items.map((e) => row(e, now))
-    : [el('tr', {}, el('td', { colspan: 5, class: 'hint' }, 'No changes recorded yet.'))]);
-  $('#changes-caption').textContent = `Recent changes in ${curriculum}, newest first`;
+    : [el('tr', {}, el('td', { colspan: 5, class: 'hint' }, none))]);
+  $('#changes-caption').textContent = `Recent changes in ${curriculum}, newest first${narrowed ? ', filtered' : ''}`;
   $('#changes-count').textContent = data.total
-    ? `${offset + 1}–${offset + data.items.length} of ${data.total} changes` : '';
+    ? `${offset + 1}–${offset + data.items.length} of ${data.total} ${narrowed ? 'matching ' : ''}changes` : '';
+  // The actors seen so far, offered in the Who field (the filter matches an actor exactly as listed).
+  const before = state.actors.size;
+  for (const e of data.items) state.actors.add(e.actor);
+  if (state.actors.size !== before) {
+    clear($('#changes-actors'), [...state.actors].sort().map((a) => el('option', { value: a })));
+  }
   $('#changes-newer').disabled = offset === 0;
   $('#changes-older').disabled = offset + data.items.length >= data.total;
 }
@@ -138,8 +184,11 @@ export async function loadChanges(offset = state.offset) {
 /** The curriculum on show changed: its changes from the newest, if the panel is open (else when opened). */
 export function changesCurriculumChanged() {
   state.offset = 0;
+  state.pin = null;
+  state.actors = new Set();
+  clear($('#changes-actors'));
   state.request += 1; // an answer about the last curriculum is dropped
-  if ($('#changes').open) loadChanges(0).catch(() => {}); // its own errors show when it is opened again
+  if ($('#changes').open) loadChanges(0, { fresh: true }).catch(() => {}); // its own errors show when it is opened again
   else clear($('#changes-rows'));
 }
 
@@ -156,9 +205,22 @@ export function setupChanges({ currentCurriculum, openConcept }) {
   state.open = openConcept;
   const panel = $('#changes');
   panel.addEventListener('toggle', guarded(async () => {
-    if (panel.open) await loadChanges(0);
+    if (panel.open) await loadChanges(0, { fresh: true });
   }, 'Recent changes'));
-  $('#changes-refresh').addEventListener('click', guarded(oneAtATime(() => loadChanges(0)), 'Recent changes'));
+  $('#changes-refresh').addEventListener('click', guarded(oneAtATime(() => loadChanges(0, { fresh: true })), 'Recent changes'));
+  const form = $('#changes-filter');
+  // A refused filter (422, e.g. Since after Until) is marked on its field by `guarded`, and shows nothing.
+  form.addEventListener('submit', guarded(async (event) => {
+    event.preventDefault();
+    state.filters = filtersOf(form);
+    await loadChanges(0, { fresh: true });
+  }, 'Filtering changes'));
+  $('#changes-clear').addEventListener('click', guarded(async () => {
+    form.reset();
+    clearFieldErrors(form); // a refused filter's mark goes with it
+    state.filters = {};
+    await loadChanges(0, { fresh: true });
+  }, 'Recent changes'));
   // Not oneAtATime: that enables the button again when done, and the first and last page disable theirs.
   // A second press while one page loads only makes the first answer stale.
   $('#changes-newer').addEventListener('click', guarded(async () => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 
 import { ApiError, api } from '../../../kgplatform/api/ui/api.js';
 import { changeText } from '../../../kgplatform/api/ui/audit.js';
-import { conceptOf, deletesIn, subjectOf } from '../../../kgplatform/api/ui/changes.js';
+import { conceptOf, deletesIn, pinnedUntil, subjectOf } from '../../../kgplatform/api/ui/changes.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
@@ -169,4 +169,13 @@ test('a recent change opens the concept it is about; the newest delete of each e
   assert.equal(deletes.get('task:t:1').actor, 'ann');
   assert.equal(changeText(entries[3]), 'name: "b" → "B"');
   assert.equal(changeText(entries[5]), 'concepts: 3', "an import's counts, not a blank cell");
+});
+
+test('later pages of Recent changes stop at the newest entry of the first, or the earlier Until', () => {
+  const pin = '2026-12-03T12:18:54.356353Z'; // as the trail lists it: to the microsecond, kept as written
+  assert.equal(pinnedUntil(null, null), null);
+  assert.equal(pinnedUntil(null, pin), pin);
+  assert.equal(pinnedUntil('2026-12-03T13:00:59.999Z', pin), pin);
+  assert.equal(pinnedUntil('2026-12-03T12:00:59.999Z', pin), '2026-12-03T12:00:59.999Z');
+  assert.equal(pinnedUntil('2026-12-03T12:00:59.999Z', null), '2026-12-03T12:00:59.999Z');
 });
