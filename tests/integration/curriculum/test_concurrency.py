@@ -181,15 +181,15 @@ def test_edits_of_one_curriculum_are_audited_in_the_order_they_commit(
     change, committed after with the older time, never makes it stale."""
     api.curriculum("maths", "a", "b")
     a_audited, release_a = threading.Event(), threading.Event()
-    real_audit = store._audit
+    real_audit = store.write_audit
 
-    def audit_then_hold(tx: Any, entries: Any) -> None:
-        real_audit(tx, entries)
+    def audit_then_hold(tx: Any, entries: Any, moved: Any = None) -> None:
+        real_audit(tx, entries, moved)
         if threading.current_thread().name == "edit-a":
             a_audited.set()
             release_a.wait(timeout=10)
 
-    monkeypatch.setattr(store, "_audit", audit_then_hold)
+    monkeypatch.setattr(store, "write_audit", audit_then_hold)
     edit_a = threading.Thread(
         target=lambda: service.update_concept(api.graph, "a", '"1"', ConceptPatch(name="A2"), "A"),
         name="edit-a",

@@ -37,15 +37,15 @@ def test_a_concept_delete_waits_for_a_task_edit_that_moved_its_neighbours(
     before = {c: _version(api, c) for c in ("y", "z")}
     x_etag = api.etag("/concepts/x")
     held, release = threading.Event(), threading.Event()
-    real_audit = store._audit
+    real_audit = store.write_audit
 
-    def audit_then_hold(tx: Any, entries: Any) -> None:
-        real_audit(tx, entries)
+    def audit_then_hold(tx: Any, entries: Any, moved: Any = None) -> None:
+        real_audit(tx, entries, moved)
         if threading.current_thread().name == "edit":
             held.set()
             release.wait(timeout=10)
 
-    monkeypatch.setattr(store, "_audit", audit_then_hold)
+    monkeypatch.setattr(store, "write_audit", audit_then_hold)
     errors: list[BaseException] = []
 
     def edit() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kgplatform.curriculum import import_store
+from kgplatform.curriculum import import_store, store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_service import curriculum_etag, export_document, run_import
@@ -37,12 +37,24 @@ def document() -> dict[str, Any]:
     return generate_curriculum(40, seed=3, curriculum_id="algebra").model_dump(mode="json")
 
 
+# The audit reads' filters, none set (store.read_audit passes them so).
+UNFILTERED: dict[str, Any] = {
+    "actor": None,
+    "action": None,
+    "entity_type": None,
+    "since": store.EARLIEST,
+    "before": store.LATEST,
+}
+
+
 def raw_of(data: dict[str, Any]) -> RawDocument:
     return parse_json(json.dumps(data))
 
 
 def audit_entries(graph: Graph, curriculum_id: str) -> list[dict[str, Any]]:
-    [row] = graph.read("curriculum/read_curriculum_audit", curriculum_id=curriculum_id, offset=0, limit=100)
+    [row] = graph.read(
+        "curriculum/read_curriculum_audit", curriculum_id=curriculum_id, offset=0, limit=100, **UNFILTERED
+    )
     return row["items"]
 
 
@@ -185,7 +197,7 @@ def test_a_changed_row_is_updated_and_only_it_gets_a_new_version(
 
     # Each changed entity's own trail shows the import, with what it replaced, as an edit's entry would.
     def trail(query: str, entity_id: str) -> list[dict[str, Any]]:
-        [row] = graph.read(query, id=entity_id, offset=0, limit=10)
+        [row] = graph.read(query, id=entity_id, offset=0, limit=10, **UNFILTERED)
         return [
             {**e, "old": json.loads(e["old"] or "null"), "new": json.loads(e["new"] or "null")}
             for e in row["items"]
@@ -265,7 +277,7 @@ def test_fields_a_file_leaves_out_keep_their_stored_values_and_empty_cells_give_
         17,
     )
     # The audit's new values are what was written, kept fields included.
-    [row] = graph.read("curriculum/read_concept_audit", id=first["id"], offset=0, limit=10)
+    [row] = graph.read("curriculum/read_concept_audit", id=first["id"], offset=0, limit=10, **UNFILTERED)
     entry = row["items"][0]
     assert json.loads(entry["new"])["description"] == "two\nlines"
 
@@ -531,14 +543,16 @@ def test_an_import_that_brings_back_a_deleted_concept_or_task_says_so_in_its_tra
         ("curriculum/read_concept_audit", concept, "concept"),
         ("curriculum/read_task_audit", task, "task"),
     ):
-        [row] = graph.read(query, id=entity_id, offset=0, limit=10)
+        [row] = graph.read(query, id=entity_id, offset=0, limit=10, **UNFILTERED)
         own = [e for e in row["items"] if e["entity_type"] == kind]
         newest = own[0]
         assert (newest["action"], newest["actor"]) == ("import", "alice"), (entity_id, own)
         assert own[1]["action"] == "delete" and own[1]["actor"] == "bob"
         assert json.loads(newest["new"])["version"] == json.loads(own[1]["old"])["version"] + 1
     # A first import of new ids still leaves no entry of their own (README: about a third more writes).
-    [row] = graph.read("curriculum/read_concept_audit", id=document["concepts"][0]["id"], offset=0, limit=10)
+    [row] = graph.read(
+        "curriculum/read_concept_audit", id=document["concepts"][0]["id"], offset=0, limit=10, **UNFILTERED
+    )
     assert [e for e in row["items"] if e["entity_type"] == "concept"] == []
 
 
@@ -553,13 +567,13 @@ def test_an_import_that_brings_back_a_removed_edge_says_so_in_its_trail(
 
     run_import(graph, raw_of(document), "algebra", actor="alice")
 
-    [row] = graph.read("curriculum/read_concept_audit", id=edge["concept"], offset=0, limit=10)
+    [row] = graph.read("curriculum/read_concept_audit", id=edge["concept"], offset=0, limit=10, **UNFILTERED)
     own = [e for e in row["items"] if e["entity_id"] == f"{edge['prerequisite']} -> {edge['concept']}"]
     assert [(e["action"], e["actor"]) for e in own[:2]] == [("import", "alice"), ("delete", "bob")], own
     assert json.loads(own[0]["new"]) == {"weight": edge["weight"]}
     # An edge imported for the first time still has no entry of its own.
     other = document["prerequisites"][1]
-    [row] = graph.read("curriculum/read_concept_audit", id=other["concept"], offset=0, limit=10)
+    [row] = graph.read("curriculum/read_concept_audit", id=other["concept"], offset=0, limit=10, **UNFILTERED)
     assert not [
         e
         for e in row["items"]

@@ -1,7 +1,7 @@
 """Runs the page's JavaScript unit tests (layout, colours, error classification, a save conflict's
 defaults, what a refill after a write keeps, how an older file is described, how a big neighbourhood is cut
-to what is drawn, what a recent change opens and who deleted it, where its later pages stop, an error answer without a problem body)
-with Node's test runner."""
+to what is drawn, what a recent change opens and who deleted it, where its later pages stop, an error
+answer without a problem body) with Node's test runner."""
 
 from __future__ import annotations
 
