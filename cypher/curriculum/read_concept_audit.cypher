@@ -3,7 +3,7 @@
 // edge: their AuditLink to it, create_audit_entries), so every ETag move of the concept has its entry here.
 // Parameters: $id, $offset, $limit, and the filters ($actor, $action, $entity_type: null for any;
 // $since, $before: bounds on `at`, since <= at < before, always given).
-// Returns: total (count of the filtered trail), items (list of entry maps). Read.
+// Returns: total (count of the filtered trail), items (list of entry maps; an edge's with its ends). Read.
 CALL () {
   MATCH (a:AuditEntry {entity_id: $id}) WHERE a.entity_type = 'concept' RETURN a
   UNION
@@ -22,4 +22,5 @@ WITH a ORDER BY a.at DESC, a.id
 WITH collect(a) AS entries
 RETURN size(entries) AS total,
        [a IN entries[$offset..($offset + $limit)] |
-        a {.id, .at, .actor, .action, .entity_type, .entity_id, .curriculum_id, .old, .new}] AS items
+        a {.id, .at, .actor, .action, .entity_type, .entity_id, .curriculum_id, .old, .new, .prerequisite,
+           .concept}] AS items

@@ -467,6 +467,10 @@ class AuditEntry(_Output):
     curriculum_id: str | None
     old: dict[str, object] | None
     new: dict[str, object] | None
+    # A prerequisite edge's ends (learn `prerequisite` before `concept`); null for other entries. Its old and
+    # new hold only the weight, so without them a reader had to parse `entity_id` to find the concepts.
+    prerequisite: str | None = None
+    concept: str | None = None
 
 
 class AuditFilter(BaseModel):

@@ -1688,6 +1688,24 @@ step('Recent changes filters by action, who and time by keyboard; a refused filt
   await page.getByRole('button', { name: 'Refresh' }).click();
   await loaded(/^1–20 of/);
   assert.match(await rows.first().textContent(), /delete.*concept drift-e2e/);
+  // A concept deleted with more edges than a page holds: its own delete entry, written first, is on the next
+  // page, and the edge rows still say who deleted it (its trail's 10 newest entries were all edges).
+  const hub = 'hub-e2e';
+  const spokes = Array.from({ length: 21 }, (_, i) => `spoke-e2e-${String(i).padStart(2, '0')}`);
+  assert.equal((await callApi('POST', `/curricula/${CURRICULUM}/concepts`, { body: { id: hub, name: 'Hub' } })).status, 201);
+  for (const spoke of spokes) {
+    assert.equal((await callApi('POST', `/curricula/${CURRICULUM}/concepts`, { body: { id: spoke, name: spoke } })).status, 201);
+    assert.equal((await callApi('POST', '/prerequisites', { body: { prerequisite: spoke, concept: hub, weight: 1 } })).status, 201);
+  }
+  const hubRead = await callApi('GET', `/concepts/${hub}`);
+  assert.equal((await callApi('DELETE', `/concepts/${hub}?cascade=true`, { ifMatch: hubRead.etag })).status, 200);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.waitForFunction(() => /prerequisite spoke-e2e-\d+ -> hub-e2e/.test(document.querySelector('#changes-rows tr')?.textContent));
+  assert.match(await rows.first().textContent(), /prerequisite spoke-e2e-\d+ -> hub-e2e \(hub-e2e was deleted by e2e-designer/);
+  for (const spoke of spokes) { // the curriculum as the steps after expect it
+    const read = await callApi('GET', `/concepts/${spoke}`);
+    assert.equal((await callApi('DELETE', `/concepts/${spoke}`, { ifMatch: read.etag })).status, 200);
+  }
   await page.getByText('Recent changes in this curriculum').click(); // closed again for the steps after
 });
 

@@ -48,7 +48,8 @@ const filtered = (filters) => Object.values(filters).some((v) => v !== null && v
  * first concept (its list shows the task); null for the curriculum's own entries. */
 export function conceptOf(entry, task) {
   if (entry.entity_type === 'concept') return entry.entity_id;
-  if (entry.entity_type === 'prerequisite') return (entry.new ?? entry.old)?.concept ?? null;
+  // The entry's own ends: its old and new hold only the weight, so edge rows opened nothing (a review, 3 December).
+  if (entry.entity_type === 'prerequisite') return entry.concept ?? (entry.new ?? entry.old)?.concept ?? null;
   if (entry.entity_type === 'task') return task?.concepts?.[0] ?? null;
   return null;
 }
@@ -89,10 +90,13 @@ async function currentState(entries) {
       if (!(error instanceof ApiError && error.status === 404 && !error.routeMissing)) throw error;
     }
     if (onPage.has(key)) return [key, { exists: false, deleted: onPage.get(key) }];
-    // The delete is on a newer page: its own trail's newest entries hold it (a concept's also its edges').
+    // The delete is on another page: its own trail's newest delete of it. Asked for by filter: a concept's
+    // trail also lists its edges' entries, and a concept deleted with 10 or more edges had its own delete
+    // (the first entry its delete wrote, so the oldest) past the 10 newest read, and was "deleted" by nobody.
     let deleted = null;
     try {
-      const { data } = await api('GET', `${PATHS[type](id)}/audit`, { query: { limit: 10 } });
+      const query = { action: 'delete', entity_type: type, limit: 1 };
+      const { data } = await api('GET', `${PATHS[type](id)}/audit`, { query });
       deleted = data.items.find((e) => e.entity_type === type && e.entity_id === id && e.action === 'delete') ?? null;
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error; // never existed: named by an edge only

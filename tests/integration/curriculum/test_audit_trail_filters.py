@@ -45,6 +45,9 @@ def test_the_curriculum_trail_filters_by_actor_action_entity_type_and_time(api: 
         ("delete", "prerequisite", "a -> b"),
         ("create", "prerequisite", "a -> b"),
     ]
+    # An edge's entry names its ends (its old and new hold only the weight): the page opens its concept.
+    edges = _trail(api, "/curricula/maths/audit", entity_type="prerequisite")["items"]
+    assert {(e["prerequisite"], e["concept"]) for e in edges} == {("a", "b")}
     assert listed(action="delete", actor=alice_actor) == [("delete", "concept", "c")]
     # Bounds are inclusive: `middle` is the task's create.
     assert listed(since=middle) == [

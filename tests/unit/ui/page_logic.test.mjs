@@ -154,7 +154,8 @@ test('a file exported before the curriculum\'s latest changes is described by wh
 test('a recent change opens the concept it is about; the newest delete of each entity says who deleted it', () => {
   const entries = [
     { action: 'delete', entity_type: 'task', entity_id: 't:1', actor: 'ann', old: { title: 'T', concepts: ['b'] } },
-    { action: 'delete', entity_type: 'prerequisite', entity_id: 'a -> b', actor: 'bo', old: { prerequisite: 'a', concept: 'b' } },
+    // As the API lists an edge's entry: its ends beside old/new, which hold only the weight.
+    { action: 'delete', entity_type: 'prerequisite', entity_id: 'a -> b', actor: 'bo', prerequisite: 'a', concept: 'b', old: { weight: 0.5 } },
     { action: 'delete', entity_type: 'concept', entity_id: 'b', actor: 'bo', old: { name: 'B' } },
     { action: 'update', entity_type: 'concept', entity_id: 'b', actor: 'cy', old: { name: 'b' }, new: { name: 'B' } },
     { action: 'delete', entity_type: 'concept', entity_id: 'b', actor: 'old', old: { name: 'b' } },
