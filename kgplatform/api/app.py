@@ -16,7 +16,7 @@ from kgplatform import __version__
 from kgplatform.api.allowed_methods import AllowedMethods
 from kgplatform.api.content_type import require_json_body
 from kgplatform.api.fast_path import NextTasksFastPath
-from kgplatform.api.limits import BodySizeLimit, RateLimit, make_limiter
+from kgplatform.api.limits import BodySizeLimit, BulkBodyKeyFirst, RateLimit, make_limiter
 from kgplatform.api.metrics import ApiMetrics, RequestMetrics
 from kgplatform.api.metrics import router as metrics_router
 from kgplatform.api.openapi import install_openapi
@@ -138,12 +138,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_problem_handlers(app)
-    # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, fast path, methods.
+    # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, the key before a bulk
+    # body, fast path, methods.
     limiter_redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=1)
     limiter = make_limiter(settings.serving, limiter_redis)
     # Innermost: 405 with every method the path takes, before routing tries one route of it.
     app.add_middleware(AllowedMethods)
     app.add_middleware(NextTasksFastPath)  # cache hits skip routing and dependencies
+    app.add_middleware(
+        BulkBodyKeyFirst,
+        max_small_bytes=min(settings.serving.max_small_body_bytes, settings.serving.max_body_bytes),
+    )
     if limiter is not None:
         app.add_middleware(RateLimit, limiter=limiter)
     app.add_middleware(

@@ -4,7 +4,9 @@ Both refuse with problem+json before the route runs, so a refused request change
 - `BodySizeLimit`: 413 when Content-Length says too much, or when a streamed body grows past it (the
   bulk routes, POST /answers and a curriculum import, take large bodies; every other route small ones);
 - `RateLimit`: 429 with Retry-After when a valid API key (or else the client address) spends its
-  tokens. The probes and /metrics are never limited, so an orchestrator is never locked out.
+  tokens. The probes and /metrics are never limited, so an orchestrator is never locked out;
+- `BulkBodyKeyFirst`: 401 or 403 before a bulk route's large body is read, for a key that could not
+  send it.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from collections.abc import Callable
 from typing import Protocol
 
 import redis
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kgplatform.api.deps import recently_checked_principal
+from kgplatform.api.deps import API_KEY_HEADER, recently_checked_principal, require_roles
 from kgplatform.api.outages import REDIS_OUTAGE_ERRORS, CircuitBreaker
-from kgplatform.api.problems import problem
+from kgplatform.api.problems import problem, problem_of
+from kgplatform.auth.models import Role
+from kgplatform.errors import KgpError
 from kgplatform.settings import ServingSettings
 
 log = logging.getLogger(__name__)
@@ -33,12 +38,22 @@ class _BodyTooLarge(Exception):
     pass
 
 
+def bulk_body_roles(scope: Scope) -> frozenset[Role] | None:
+    """The roles (admin aside) of a route whose bodies may be large, a batch of answers or a curriculum
+    import; None for every other route. tests/unit/api/test_route_roles.py holds it to the routes' own."""
+    path = scope.get("path", "")
+    if scope.get("method") != "POST":
+        return None
+    if path == "/answers":
+        return frozenset({Role.SERVICE})
+    if path.startswith("/curricula/") and path.endswith("/import"):
+        return frozenset({Role.DESIGNER})
+    return None
+
+
 def takes_bulk_body(scope: Scope) -> bool:
     """The routes whose bodies may be large: a batch of answers, a curriculum import."""
-    path = scope.get("path", "")
-    return scope.get("method") == "POST" and (
-        path == "/answers" or (path.startswith("/curricula/") and path.endswith("/import"))
-    )
+    return bulk_body_roles(scope) is not None
 
 
 class BodySizeLimit:
@@ -106,6 +121,57 @@ class BodySizeLimit:
             max_bytes=limit,
         )
         await response(scope, receive, send)
+
+
+_BULK_ROLE_CHECKS = {
+    roles: require_roles(*roles) for roles in (frozenset({Role.SERVICE}), frozenset({Role.DESIGNER}))
+}
+
+
+class BulkBodyKeyFirst:
+    """A bulk route's body larger than the small routes' limit is read only for a key valid for the route:
+    else 401 or 403, as the route itself answers, before one byte of it is read.
+
+    FastAPI reads and parses a route's declared JSON body before any dependency runs, the key check
+    included, and parses it on the event loop: a key-less POST /answers of 32 MiB of `{},` took the API
+    from 151 MB to 1 GB of memory and held every request of the process for about 5 s, then answered 401
+    (a review, 3 December). The small routes' bodies are bounded for that reason (`max_small_bytes`); a
+    bulk body within that bound costs no more than theirs, and goes on unchecked, to the route's own check.
+    Inside `RateLimit`: a made-up key's lookup here is counted like any other request's.
+    """
+
+    def __init__(self, app: ASGIApp, max_small_bytes: int) -> None:
+        self.app = app
+        self.max_small_bytes = max_small_bytes
+
+    def _may_be_large(self, scope: Scope) -> bool:
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                # `BodySizeLimit`, outside, refused a Content-Length that is not a number.
+                return not value.isdigit() or len(value) > 18 or int(value) > self.max_small_bytes
+            chunked = chunked or name == b"transfer-encoding"
+        return chunked
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        roles = bulk_body_roles(scope) if scope["type"] == "http" else None
+        authenticator = getattr(scope["app"].state, "authenticator", None) if roles is not None else None
+        if roles is None or authenticator is None or not self._may_be_large(scope):
+            await self.app(scope, receive, send)
+            return
+        header = API_KEY_HEADER.lower().encode()
+        try:
+            principal = recently_checked_principal(scope)
+            if principal is None:
+                secret = next((value for name, value in scope["headers"] if name == header), None)
+                principal = await run_in_threadpool(
+                    authenticator.authenticate, None if secret is None else secret.decode("latin-1")
+                )
+            _BULK_ROLE_CHECKS[roles](principal)
+        except KgpError as error:  # 401, 403, or 503 while Neo4j is away; middleware has no handlers
+            await problem_of(error)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class Limiter(Protocol):
