@@ -1,0 +1,133 @@
+"""Every route of the app, with the roles its key must hold: a route added without a line here fails, as
+does a route whose role check drifts (a service key editing the curriculum, a designer key erasing a
+learner). The roles are read from the routes' own dependencies (`deps.require_roles`), without a server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from kgplatform.api.app import create_app
+from kgplatform.api.deps import authenticate
+from kgplatform.api.limits import bulk_body_roles
+from kgplatform.api.route_list import flat_routes
+
+PUBLIC = "no key"
+ANY_KEY = "any key"  # a route that authenticates but checks no role: none should
+D, S, A = "designer", "service", "admin"
+# (method, path) -> the roles that pass (admin passes every check), or PUBLIC.
+EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,  # counts and latencies per route template: no ids, no text of users
+    ("GET", "/ui"): PUBLIC,  # the redirect to the page; the page holds no data of its own
+    ("POST", "/api-keys"): frozenset({A}),
+    ("GET", "/api-keys"): frozenset({A}),
+    ("DELETE", "/api-keys/{key_id}"): frozenset({A}),
+    ("POST", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, A}),
+    ("GET", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, S, A}),
+    ("GET", "/concepts/{concept_id:path}/neighbourhood"): frozenset({D, S, A}),
+    ("GET", "/concepts/{concept_id:path}/audit"): frozenset({D, A}),
+    ("GET", "/concepts/{concept_id:path}"): frozenset({D, S, A}),
+    ("PATCH", "/concepts/{concept_id:path}"): frozenset({D, A}),
+    ("PUT", "/concepts/{concept_id:path}"): frozenset({D, A}),
+    ("DELETE", "/concepts/{concept_id:path}"): frozenset({D, A}),
+    ("POST", "/curricula/{curriculum_id:path}/tasks"): frozenset({D, A}),
+    ("GET", "/curricula/{curriculum_id:path}/tasks"): frozenset({D, S, A}),
+    ("GET", "/tasks/{task_id:path}/audit"): frozenset({D, A}),
+    ("GET", "/tasks/{task_id:path}"): frozenset({D, S, A}),
+    ("PATCH", "/tasks/{task_id:path}"): frozenset({D, A}),
+    ("PUT", "/tasks/{task_id:path}"): frozenset({D, A}),
+    ("DELETE", "/tasks/{task_id:path}"): frozenset({D, A}),
+    ("POST", "/prerequisites"): frozenset({D, A}),
+    ("GET", "/prerequisites"): frozenset({D, S, A}),
+    ("PATCH", "/prerequisites"): frozenset({D, A}),
+    ("DELETE", "/prerequisites"): frozenset({D, A}),
+    ("POST", "/curricula/{curriculum_id:path}/import"): frozenset({D, A}),
+    ("GET", "/curricula/{curriculum_id:path}/export"): frozenset({D, S, A}),
+    ("POST", "/curricula"): frozenset({D, A}),
+    ("GET", "/curricula"): frozenset({D, S, A}),
+    ("GET", "/curricula/{curriculum_id:path}/audit"): frozenset({D, A}),
+    ("GET", "/curricula/{curriculum_id:path}"): frozenset({D, S, A}),
+    ("POST", "/answers"): frozenset({S, A}),
+    ("GET", "/learners/{learner_id}/mastery"): frozenset({S, A}),
+    ("GET", "/learners/{learner_id}/goals"): frozenset({S, A}),
+    ("GET", "/learners/{learner_id}/interests"): frozenset({S, A}),
+    ("PUT", "/learners/{learner_id}/goals"): frozenset({S, A}),
+    ("PUT", "/learners/{learner_id}/interests"): frozenset({S, A}),
+    ("DELETE", "/learners/{learner_id}"): frozenset({S, A}),
+    ("GET", "/learners/{learner_id}/report"): frozenset({S, A}),
+    ("GET", "/learners/{learner_id}/report.png"): frozenset({S, A}),
+    ("GET", "/learners/{learner_id}/next-tasks"): frozenset({S, A}),
+    ("POST", "/jobs/recompute"): frozenset({A}),
+    ("GET", "/jobs"): frozenset({S, A}),
+    ("GET", "/jobs/{job_id}"): frozenset({S, A}),
+    ("POST", "/jobs/{job_id}/cancel"): frozenset({A}),
+    ("POST", "/jobs/{job_id}/resume"): frozenset({A}),
+    ("GET", "/ui-support/transfer-edges"): frozenset({D, S, A}),
+}
+
+
+def role_checks(dependant: Any) -> list[frozenset[str]]:
+    """The roles of every `require_roles` check among the dependencies, at any depth (admin added, as
+    `Principal.has_any_role` passes it everywhere)."""
+    found = []
+    for dependency in dependant.dependencies:
+        for check in (dependency.call, getattr(dependency.call, "role_check", None)):
+            roles = getattr(check, "roles", None)
+            if roles is not None:
+                found.append(frozenset({role.value for role in roles} | {A}))
+        found += role_checks(dependency)
+    return found
+
+
+def authenticates(dependant: Any) -> bool:
+    return any(
+        d.call is authenticate or getattr(d.call, "authenticates", False) or authenticates(d)
+        for d in dependant.dependencies
+    )
+
+
+def api_routes() -> dict[tuple[str, str], frozenset[str] | str]:
+    routes: dict[tuple[str, str], frozenset[str] | str] = {}
+    for route in flat_routes(create_app().routes):
+        if not isinstance(getattr(route, "route", route), APIRoute):
+            continue  # /openapi.json, /docs and the page's static files: no data behind them
+        dependant = getattr(route, "route", route).dependant
+        checks = role_checks(dependant)
+        assert len(set(checks)) <= 1, f"{route.path}: two role checks that disagree: {checks}"
+        access = checks[0] if checks else ANY_KEY if authenticates(dependant) else PUBLIC
+        for method in route.methods:
+            routes[(method, route.path)] = access
+    return routes
+
+
+def test_every_route_requires_the_roles_listed_here() -> None:
+    found = api_routes()
+    assert sorted(set(found) - set(EXPECTED)) == [], "a route without a line in EXPECTED: add one"
+    assert sorted(set(EXPECTED) - set(found)) == [], "EXPECTED names a route the app no longer has"
+    wrong = {route: (found[route], EXPECTED[route]) for route in EXPECTED if found[route] != EXPECTED[route]}
+    assert wrong == {}, "(found, expected) per route"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "template"),
+    [
+        ("POST", "/answers", "/answers"),
+        ("POST", "/curricula/maths/y7/import", "/curricula/{curriculum_id:path}/import"),
+        ("GET", "/answers", None),
+        ("POST", "/curricula", None),
+    ],
+)
+def test_a_bulk_body_is_checked_for_the_roles_of_its_route(
+    method: str, path: str, template: str | None
+) -> None:
+    """`BulkBodyKeyFirst` checks a large body's key before the route does: with the route's own roles."""
+    roles = bulk_body_roles({"method": method, "path": path})
+    if template is None:
+        assert roles is None
+        return
+    assert roles is not None
+    assert frozenset({role.value for role in roles} | {A}) == api_routes()[(method, template)]
