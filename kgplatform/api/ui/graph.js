@@ -156,11 +156,16 @@ export function createGraph(container, { onNodeTap } = {}) {
   return cy;
 }
 
+// An edge's id joins its kind and ends with a line feed, which no id holds (ids refuse control characters):
+// `p:${source}->${target}` made x -> "y->z" and "x->y" -> z one id, and a concept named "p:a->b" took the
+// edge a -> b's, and cytoscape drops an element whose id is taken without a word (a review, 3 December).
+const edgeId = (kind, source, target) => [kind, source, target].join('\n');
+
 const prereqElement = (e) => ({
   group: 'edges',
   classes: 'prereq',
   data: {
-    id: `p:${e.prerequisite}->${e.concept}`,
+    id: edgeId('p', e.prerequisite, e.concept),
     source: e.prerequisite,
     target: e.concept,
     weight: e.weight ?? 1,
@@ -172,7 +177,7 @@ const transferElement = (t) => ({
   group: 'edges',
   classes: 'transfer',
   data: {
-    id: `t:${t.source}->${t.target}`,
+    id: edgeId('t', t.source, t.target),
     source: t.source,
     target: t.target,
     strength: t.strength,

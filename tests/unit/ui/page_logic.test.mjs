@@ -9,7 +9,8 @@ import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import { refillKeepingTyped, rawValues } from '../../../kgplatform/api/ui/dom.js';
-import { capTransfers, layeredPositions, masteryColour, nearestRings } from '../../../kgplatform/api/ui/graph.js';
+import { capTransfers, draw, layeredPositions, masteryColour, nearestRings } from '../../../kgplatform/api/ui/graph.js';
+import cytoscape from '../../../kgplatform/api/ui/vendor/cytoscape.esm.min.js';
 
 test('layers follow the longest prerequisite path, prerequisites to the left', () => {
   const edges = [
@@ -179,4 +180,22 @@ test('later pages of Recent changes stop at the newest entry of the first, or th
   assert.equal(pinnedUntil('2026-12-03T13:00:59.999Z', pin), pin);
   assert.equal(pinnedUntil('2026-12-03T12:00:59.999Z', pin), '2026-12-03T12:00:59.999Z');
   assert.equal(pinnedUntil('2026-12-03T12:00:59.999Z', null), '2026-12-03T12:00:59.999Z');
+});
+
+test('every edge is drawn whatever the ids hold: an edge id never collides with a node or another edge', () => {
+  // Ids may hold '->' and ':'. Edge ids were `p:${prerequisite}->${concept}`: x -> "y->z" and "x->y" -> z
+  // were both "p:x->y->z", and a concept named "p:a->b" took the id of the edge a -> b; cytoscape drops an
+  // element whose id is taken, silently, so the drawing lost a prerequisite (a review, 3 December).
+  const cy = cytoscape({ headless: true });
+  const ids = ['x', 'y->z', 'x->y', 'z', 'a', 'b', 'p:a->b', 't:a->b'];
+  const drawn = draw(cy, {
+    nodes: ids.map((id) => ({ id, label: id })),
+    edges: [{ prerequisite: 'x', concept: 'y->z' }, { prerequisite: 'x->y', concept: 'z' }, { prerequisite: 'a', concept: 'b' }],
+    transfers: [{ source: 'a', target: 'b', strength: 0.5 }],
+  });
+  assert.deepEqual(drawn, { prerequisites: 3, transfers: 1, outside: 0 });
+  assert.equal(cy.nodes().length, ids.length);
+  assert.deepEqual(cy.edges('.prereq').map((e) => [e.source().id(), e.target().id()]).sort(),
+    [['a', 'b'], ['x', 'y->z'], ['x->y', 'z']]);
+  assert.equal(cy.edges('.transfer').length, 1);
 });

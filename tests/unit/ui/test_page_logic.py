@@ -1,7 +1,7 @@
 """Runs the page's JavaScript unit tests (layout, colours, error classification, a save conflict's
 defaults, what a refill after a write keeps, how an older file is described, how a big neighbourhood is cut
 to what is drawn, what a recent change opens and who deleted it, where its later pages stop, an error
-answer without a problem body) with Node's test runner."""
+answer without a problem body, edges whose ids hold '->') with Node's test runner."""
 
 from __future__ import annotations
 
@@ -22,4 +22,4 @@ def test_page_logic_in_node() -> None:
         [node, "--test", str(TESTS)], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "# pass 14" in result.stdout, result.stdout
+    assert "# pass 15" in result.stdout, result.stdout
