@@ -2286,6 +2286,58 @@ step('a key revoked mid-edit: the sign-in form comes back, a new key takes over,
   assert.equal(await unloadAsks(), false);
 });
 
+step('names, descriptions, tags, titles, audit values and error messages holding markup show as text', async () => {
+  // Designers' text is shown in the list, the editor, the graph, the task list, the audit trail, the recent
+  // changes and the API's error messages: none of it may become an element (the page builds its DOM without
+  // innerHTML; a slip would show as an element here, or as a CSP violation in the last step).
+  const mark = (where) => `<img src=x onerror="window.kgpMarkup='${where}'"><script>window.kgpMarkup='${where}'</script>`;
+  const made = [
+    await callApi('POST', '/curricula', { body: { id: 'markup-e2e', name: `Markup ${mark('curriculum')}` } }),
+    await callApi('POST', '/curricula/markup-e2e/concepts', {
+      body: { id: 'markup-a', name: `A ${mark('name')}`, description: mark('description'), tags: [mark('tag')] },
+    }),
+    await callApi('POST', '/curricula/markup-e2e/concepts', { body: { id: mark('id'), name: `B ${mark('name-b')}` } }),
+    await callApi('POST', '/prerequisites', { body: { prerequisite: 'markup-a', concept: mark('id') } }),
+    await callApi('POST', '/curricula/markup-e2e/tasks', {
+      body: { id: 'markup-task', title: `T ${mark('title')}`, kind: 'exercise', concepts: ['markup-a'] },
+    }),
+  ];
+  assert.deepEqual(made.map((r) => r.status), [201, 201, 201, 201, 201], JSON.stringify(made.map((r) => r.json)));
+  const a = await callApi('GET', '/concepts/markup-a');
+  assert.equal((await callApi('PATCH', '/concepts/markup-a', { body: { name: `A2 ${mark('audit')}` }, ifMatch: a.etag })).status, 200);
+  await page.reload();
+  await page.waitForSelector('body[data-signed-in=true]');
+  await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption('markup-e2e');
+  await page.locator('.concept-link', { hasText: 'A2 <img src=x' }).click();
+  await conceptShown('markup-a');
+  assert.equal(await page.locator('#concept-title').textContent(), `A2 ${mark('audit')}`);
+  // The trail shows values as JSON (their double quotes escaped): the script element's text has none.
+  const script = (where) => `<script>window.kgpMarkup='${where}'</script>`;
+  await page.locator('#audit-list li .audit-change', { hasText: script('name') }).first().waitFor();
+  await page.locator('#task-list', { hasText: `T ${mark('title')}` }).waitFor();
+  await page.waitForFunction((id) => window.kgp.curriculumGraph().getElementById(id).length === 1, mark('id'));
+  assert.equal(await page.evaluate((id) => window.kgp.curriculumGraph().getElementById(id).data('label'), mark('id')), `B ${mark('name-b')}`);
+  await page.getByText('Recent changes in this curriculum').click();
+  await page.getByRole('table', { name: /Recent changes in markup-e2e/ }).locator('td', { hasText: script('audit') }).first().waitFor();
+  await page.getByText('Recent changes in this curriculum').click(); // closed again for the steps after
+  // An error message that repeats the text: creating the concept again is refused, naming its id.
+  await openNewConcept();
+  const form = page.getByRole('form', { name: 'New concept' });
+  await form.getByLabel('Id').fill(mark('id'));
+  await form.getByLabel('Name').fill('again');
+  await form.getByRole('button', { name: 'Create concept' }).click();
+  const refused = await expectAlert(/Conflict \(409\)/);
+  assert.ok(refused.includes('<img src=x onerror=') && refused.includes('</script>'), `the id as text: ${refused}`);
+  const injected = await page.evaluate(() => ({
+    elements: document.querySelectorAll('img[src="x"], [onerror], script:not([src])').length,
+    ran: window.kgpMarkup ?? null,
+  }));
+  assert.deepEqual(injected, { elements: 0, ran: null });
+  await form.getByLabel('Id').fill('');
+  await form.getByLabel('Name').fill('');
+  await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
+});
+
 step('sign in as a teacher and open the learner', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForSelector('#signin-form:not([hidden])');
