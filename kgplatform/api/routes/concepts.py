@@ -11,12 +11,15 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import StringConstraints
 
 from kgplatform.api.deps import AuditFilters, DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
 from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import service
 from kgplatform.curriculum.models import (
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
     AuditEntry,
     Concept,
     ConceptBody,
@@ -53,7 +56,15 @@ def list_concepts(
     graph: BoundedGraphDep,
     _: ReaderPrincipal,
     q: Annotated[str | None, Query(max_length=200, description="Substring of name or id, any case.")] = None,
-    tag: Annotated[list[str] | None, Query(description="Repeatable; a concept must carry every tag.")] = None,
+    # Bounded as a concept's tags are: more, or longer, match nothing, and each is compared in Neo4j with
+    # every concept's tags (a URL held thousands, a review, 3 December).
+    tag: Annotated[
+        list[Annotated[str, StringConstraints(max_length=MAX_TAG_LENGTH)]] | None,
+        Query(
+            max_length=MAX_TAGS,
+            description=f"Repeatable (at most {MAX_TAGS}); a concept must carry every tag.",
+        ),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[Concept]:

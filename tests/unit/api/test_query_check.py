@@ -68,3 +68,31 @@ def test_next_tasks_checks_its_key_before_the_query() -> None:
     assert client.get("/learners/l-1/next-tasks?curriculumid=x").status_code == 401
     assert client.get("/learners/l-1/next-tasks?limit=1&limit=2").status_code == 401
     assert client.get("/learners/l-1/next-tasks?curriculumid=x", headers=SERVICE).status_code == 422
+
+
+class NoQueries:
+    """A graph that fails the request if anything is asked of it."""
+
+    def with_transaction_timeout(self, *_: object) -> NoQueries:
+        return self
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"the graph was asked: {name}")
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("tag=" + "t" * 101, "tag.0", "at most 100 characters"),
+        ("&".join(f"tag=t{i}" for i in range(51)), "tag", "at most 50 items"),
+    ],
+)
+def test_a_tag_filter_no_concept_could_match_is_refused_naming_tag(
+    query: str, field: str, message: str
+) -> None:
+    """A concept carries at most 50 tags of at most 100 characters: a longer tag, or more of them, matches
+    nothing, and each was compared with every concept's tags in Neo4j (thousands fit in one URL)."""
+    _, client = serving_app(graph=NoQueries())
+    response = client.get(f"/curricula/maths/concepts?{query}", headers=ADMIN)
+    assert (response.status_code, response.json().get("field")) == (422, field), response.text
+    assert message in response.json()["errors"][0]["message"]
