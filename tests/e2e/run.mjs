@@ -2526,6 +2526,70 @@ step('the learner graph holds nothing of the last learner while the next loads, 
   await learnerLoaded(LEARNER);
 });
 
+// ---- The learner view as a teacher meets it with a big curriculum, a wrong id, many learners (a review, s38).
+// A block of its own, to merge apart from the designer's steps.
+
+step('a big curriculum is cut to what matters for the learner: goals and plan drawn, at most 200 nodes; Draw all draws the rest', async () => {
+  // 400 more concepts, each with mastery, ahead of the world's 11 in the curriculum's order: the page drew the
+  // first 400 with mastery, so the goal (quadratics) and planned concepts late in the curriculum were left out.
+  const extra = Array.from({ length: 400 }, (_, i) => `early-${String(i).padStart(3, '0')}`);
+  const curriculumRoute = (url) => url.pathname === `/curricula/${CURRICULUM}`;
+  const masteryRoute = (url) => url.pathname === `/learners/${LEARNER}/mastery`;
+  await page.route(curriculumRoute, async (route) => {
+    const response = await route.fetch();
+    const doc = await response.json();
+    const concepts = [...extra.map((id) => ({ id, name: `Early ${id.slice(6)}`, tags: [], difficulty: 0.1 })), ...doc.concepts];
+    await route.fulfill({ response, json: { ...doc, concepts } });
+  });
+  await page.route(masteryRoute, async (route) => {
+    const response = await route.fetch();
+    const mastery = await response.json();
+    const old = '2026-01-01T00:00:00+00:00';
+    const rows = extra.map((id) => ({ concept_id: id, p_mastery: 0.7, p_now: 0.7, attempts: 1, correct: 1, last_practised: old, as_of: old, updated_at: old, model_version: 'e2e' }));
+    await route.fulfill({ response, json: { ...mastery, concepts: [...rows, ...mastery.concepts] } });
+  });
+  const drawAll = page.getByRole('button', { name: /^Draw all \d+ concepts \(slow\)$/ });
+  const status = () => page.locator('#learner-graph-status').textContent();
+  const drawn = () => page.evaluate(() => {
+    const cy = window.kgp.learnerGraph();
+    return { nodes: cy.nodes().length, ids: cy.nodes().map((n) => n.id()), goals: cy.nodes('.goal').map((n) => n.id()) };
+  });
+  try {
+    await page.getByLabel('Learner id').fill(LEARNER);
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await learnerLoaded(LEARNER);
+    const cut = await drawn();
+    assert.equal(cut.nodes, 200, 'at most 200 nodes, filled');
+    assert.deepEqual(cut.goals, ['quadratics']);
+    const plan = await callApi('GET', `/learners/${LEARNER}/next-tasks`, { key: ADMIN_KEY });
+    const planned = plan.json.tasks.map((t) => t.concept_id);
+    assert.ok(planned.length > 0);
+    for (const id of planned) assert.ok(cut.ids.includes(id), `planned ${id} drawn`);
+    // The learner's own recent practice comes before the older mastery.
+    for (const id of ['numbers', 'addition', 'subtraction', 'multiplication', 'division']) assert.ok(cut.ids.includes(id), id);
+    assert.match(await status(), /Drawn: 200 of 411 concepts: the goals, the planned concepts, .* 211 concept\(s\) are left out so the graph stays quick to draw \(at most 200 nodes\)/);
+    await drawAll.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => !/left out/.test(document.querySelector('#learner-graph-status').textContent));
+    assert.equal((await drawn()).nodes, 411);
+    assert.equal(await drawAll.isHidden(), true);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'learner-graph-status', 'focus went to <body> with the button');
+    // Draw all was for that one opening: the learner opened again is cut again.
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await page.waitForFunction(() => /left out/.test(document.querySelector('#learner-graph-status').textContent));
+    assert.equal((await drawn()).nodes, 200);
+  } finally {
+    await page.unroute(curriculumRoute);
+    await page.unroute(masteryRoute);
+  }
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await page.waitForFunction(() => !/left out/.test(document.querySelector('#learner-graph-status').textContent)
+    && window.kgp.learnerGraph().nodes().length === 11);
+  assert.equal(await drawAll.isHidden(), true, 'a curriculum that fits has nothing to draw all of');
+});
+
+// ---- end of the learner view's block (s38).
+
 step('the window title names the learner on show', async () => {
   assert.equal(await page.title(), `${LEARNER} · Learner · kgplatform`);
   await page.getByRole('tab', { name: 'Curriculum' }).click();

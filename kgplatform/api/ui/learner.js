@@ -4,10 +4,11 @@
 // says so instead of failing.
 
 import { ApiError, api, fetchTransfers, firstAvailable, seg } from './api.js';
-import { $, clear, el, fmtTime, guarded, hideMessage, notAvailable, pct, updateTitle } from './dom.js';
+import {
+  $, clear, el, fmtTime, guarded, hideMessage, notAvailable, oneAtATime, pct, updateTitle,
+} from './dom.js';
 import { createGraph, draw, masteryColour } from './graph.js';
 
-const MAX_NODES = 400;
 const ROUTES = {
   // No /learners/{id} route: goals and interests have their own (the page once asked for the former and
   // never showed interests).
@@ -53,23 +54,68 @@ function masteryByConcept(mastery) {
 
 const pOf = (m) => m.p_now ?? m.p_mastery ?? m.p;
 
+/** At most this many concepts are drawn unless the teacher asks for all: the designer's neighbourhood cap
+ * (curriculum.js), for the same reason. 400 of a 1,500-concept curriculum were too small to read, and all
+ * 1,500 (Draw all) froze the page for 3-7 s (a review, s38). */
+export const MAX_DRAWN = 200;
+
+/**
+ * Which concepts of a curriculum the learner view draws: all of them when they fit `cap`; else, in this
+ * order while they fit, the goals, the planned concepts, the blocking prerequisites, the direct
+ * prerequisites of the goals and of the planned concepts, then the concepts with mastery, those practised
+ * last first (transfer's alone after them). The first 400 in the curriculum's order were drawn, so a goal or
+ * a planned concept late in the curriculum was left out (a review, s38). `mastery`: Map id -> the API's
+ * row; the rest are ids. `withMastery`: how many of the curriculum's concepts have mastery, `masteryShown`
+ * how many of them are drawn.
+ */
+export function learnerConcepts(doc, { mastery, goals = [], planned = [], blocking = [] }, cap = MAX_DRAWN) {
+  const ids = new Set(doc.concepts.map((c) => c.id));
+  const rows = [...mastery.values()].filter((m) => ids.has(m.concept_id));
+  if (ids.size <= cap) return { kept: doc.concepts, left: 0, withMastery: rows.length, masteryShown: rows.length };
+  const keep = new Set();
+  const add = (id) => { if (keep.size < cap && ids.has(id)) keep.add(id); };
+  for (const id of [...goals, ...planned, ...blocking]) add(id);
+  const targets = new Set([...goals, ...planned]);
+  for (const e of doc.prerequisites) if (targets.has(e.concept)) add(e.prerequisite);
+  const when = (m) => Date.parse(m.last_practised ?? '') || 0;
+  rows.sort((a, b) => Number((b.attempts ?? 0) > 0) - Number((a.attempts ?? 0) > 0) || when(b) - when(a)
+    || (pOf(b) ?? 0) - (pOf(a) ?? 0) || String(a.concept_id).localeCompare(String(b.concept_id)));
+  for (const m of rows) add(m.concept_id);
+  return {
+    kept: doc.concepts.filter((c) => keep.has(c.id)),
+    left: ids.size - keep.size,
+    withMastery: rows.length,
+    masteryShown: rows.filter((m) => keep.has(m.concept_id)).length,
+  };
+}
+
+/** What the cap left out and what was drawn first; '' when nothing was left out. */
+export function leftOutText({ kept, left, withMastery, masteryShown }, total) {
+  if (!left) return '';
+  return ` Drawn: ${kept.length} of ${total} concepts: the goals, the planned concepts, the blocking prerequisites `
+    + `and the direct prerequisites of the goals and the plan, then ${masteryShown} of the ${withMastery} with `
+    + `mastery, the last practised first. ${left} concept(s) are left out so the graph stays quick to draw `
+    + `(at most ${MAX_DRAWN} nodes): the mastery table lists every concept with mastery; "Draw all" draws `
+    + 'everything (slow).';
+}
+
+// The opening of a learner (its `current` check) whose graph is drawn whole (Draw all), else null; and what
+// the last graph was drawn from, for Draw all to draw it again without asking the API for it all once more.
+let drawAll = null;
+let lastGraph = null;
+
 /** Draws the curriculum coloured by mastery; `current()`: whether this learner is still the one asked for last. */
-async function renderGraph(doc, mastery, goals, planned, current) {
+async function renderGraph(doc, mastery, goals, planned, blocking, current) {
   const status = $('#learner-graph-status');
+  $('#learner-draw-all').hidden = true;
   if (!doc) {
     cy.elements().remove();
     return;
   }
-  let concepts = doc.concepts;
-  let note = '';
-  if (concepts.length > MAX_NODES) {
-    // Too many to read at once: the practised, the goals, the planned and their direct prerequisites.
-    const keep = new Set([...mastery.keys(), ...goals, ...planned]);
-    for (const e of doc.prerequisites) if (keep.has(e.concept)) keep.add(e.prerequisite);
-    concepts = concepts.filter((c) => keep.has(c.id)).slice(0, MAX_NODES);
-    note = ` (showing ${concepts.length} of ${doc.concepts.length}: practised, goals, planned and their prerequisites)`;
-  }
-  const nodes = concepts.map((c) => {
+  lastGraph = { doc, mastery, goals, planned, blocking, current };
+  const all = drawAll === current;
+  const cut = learnerConcepts(doc, { mastery, goals, planned, blocking }, all ? Infinity : MAX_DRAWN);
+  const nodes = cut.kept.map((c) => {
     const m = mastery.get(c.id);
     const classes = [m ? 'mastery' : 'unpractised', goals.has(c.id) ? 'goal' : '', planned.has(c.id) ? 'planned' : ''];
     return {
@@ -82,17 +128,20 @@ async function renderGraph(doc, mastery, goals, planned, current) {
   // Transfer edges inside the drawing: why practice on one concept moved another's mastery.
   const drawn = new Set(nodes.map((n) => n.id));
   let transfers = [];
+  let note = '';
   try {
     transfers = (await fetchTransfers([...drawn])).edges.filter((t) => drawn.has(t.source) && drawn.has(t.target));
   } catch {
-    note += ' (transfer edges unavailable)';
+    note = ' (transfer edges unavailable)';
   }
   // Another learner was opened while the transfer edges were read: this one's mastery was drawn under
   // that learner's name until their answers came (a review, s29).
   if (!current()) return;
   draw(cy, { nodes, edges: doc.prerequisites, transfers });
   status.textContent = `Curriculum ${doc.curriculum.id}: ${mastery.size} concept(s) with mastery, ${goals.size} goal(s), `
-    + `${transfers.length} transfer edge(s)${note}.`;
+    + `${transfers.length} transfer edge(s)${note}.${leftOutText(cut, doc.concepts.length)}`;
+  $('#learner-draw-all').hidden = !cut.left;
+  $('#learner-draw-all').textContent = `Draw all ${doc.concepts.length} concepts (slow)`;
 }
 
 function renderPlan(outcome, doc, names) {
@@ -206,6 +255,8 @@ export async function openLearner(id) {
   updateTitle();
   $('#learner-goals').textContent = 'Loading…';
   $('#learner-graph-status').textContent = '';
+  $('#learner-draw-all').hidden = true;
+  lastGraph = null;
   for (const panel of ['#learner-plan', '#learner-report', '#learner-mastery']) clear($(panel));
   cy?.elements().remove();
   const [learner, liked, mastery, first, report] = await Promise.all([
@@ -239,7 +290,8 @@ export async function openLearner(id) {
   const names = new Map((doc?.concepts ?? []).map((c) => [c.id, c.name]));
   const masteryMap = mastery.ok ? masteryByConcept(mastery.data) : new Map();
   const planned = new Set(plan.ok ? (plan.data.tasks ?? []).map((t) => t.concept_id).filter(Boolean) : []);
-  await renderGraph(doc, masteryMap, goals, planned, current);
+  const blocking = report.ok ? (report.data.blocking_prerequisites ?? []).map((b) => b.concept_id) : [];
+  await renderGraph(doc, masteryMap, goals, planned, blocking, current);
   if (!current()) return;
   if (!mastery.ok) $('#learner-graph-status').append(' ', failure('Mastery', mastery));
   if (learner.ok || report.ok) {
@@ -260,6 +312,15 @@ export async function openLearner(id) {
 export function setupLearner({ curriculum }) {
   currentCurriculum = curriculum;
   cy = createGraph($('#learner-graph'));
+  $('#learner-draw-all').addEventListener('click', guarded(oneAtATime(async () => {
+    if (!lastGraph?.current()) return;
+    drawAll = lastGraph.current;
+    const { doc, mastery, goals, planned, blocking, current } = lastGraph;
+    await renderGraph(doc, mastery, goals, planned, blocking, current);
+    // The button went with the cap: to the line that says what is drawn now, not to <body>.
+    const active = document.activeElement;
+    if (!active || active === document.body || active === $('#learner-draw-all')) $('#learner-graph-status').focus();
+  }), 'Drawing the learner graph'));
   $('#learner-form').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
     await openLearner($('#learner-id').value.trim());
