@@ -2588,6 +2588,32 @@ step('a big curriculum is cut to what matters for the learner: goals and plan dr
   assert.equal(await drawAll.isHidden(), true, 'a curriculum that fits has nothing to draw all of');
 });
 
+step('an unknown learner id is said once, and nothing is read or drawn for it', async () => {
+  // A mistyped id showed "learner ... does not exist" four times, over an empty graph of the whole curriculum,
+  // read for nothing (2.6 s for 1,500 concepts), whose line said "showing 0 of 1500: practised, goals ...".
+  const asked = [];
+  const note = (request) => asked.push(new URL(request.url()).pathname);
+  page.on('request', note);
+  try {
+    await page.getByLabel('Learner id').fill('Learner-E2E-7');
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await learnerLoaded('Learner-E2E-7');
+  } finally {
+    page.off('request', note);
+  }
+  assert.equal(await page.locator('#learner-goals').textContent(),
+    'No learner has the id Learner-E2E-7: check it (it must match exactly, case included).');
+  const view = await page.locator('#view-learner').textContent();
+  assert.equal(view.match(/does not exist|No learner has the id/g).length, 2, view); // the line and the plan panel's note
+  assert.equal(await page.locator('#learner-report').textContent(), '');
+  assert.equal(await page.locator('#learner-graph-status').textContent(), '');
+  assert.equal(await page.evaluate(() => window.kgp.learnerGraph().nodes().length), 0);
+  assert.deepEqual(asked.filter((p) => p.startsWith('/curricula') || p.startsWith('/ui-support')), []);
+  await page.getByLabel('Learner id').fill(LEARNER);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await learnerLoaded(LEARNER);
+});
+
 // ---- end of the learner view's block (s38).
 
 step('the window title names the learner on show', async () => {

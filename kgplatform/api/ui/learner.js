@@ -40,6 +40,12 @@ function needsCurriculum(outcome) {
   return e instanceof ApiError && e.status === 422 && e.problem.field === 'curriculum_id';
 }
 
+/** Every learner route that answered says the learner does not exist (404 naming learner_id). */
+function unknownLearner(outcomes) {
+  const gone = (o) => o.error instanceof ApiError && o.error.status === 404 && o.error.problem.field === 'learner_id';
+  return outcomes.some(gone) && outcomes.every((o) => o.missing || gone(o));
+}
+
 function failure(what, outcome) {
   if (outcome.missing) return notAvailable(what, outcome.missing.map(decodeURIComponent));
   const e = outcome.error;
@@ -264,6 +270,16 @@ export async function openLearner(id) {
     attempt(ROUTES.report(id)),
   ]);
   if (!current()) return;
+  if (unknownLearner([learner, mastery, first, report])) {
+    // One line, not the same 404 in four panels over an empty 1,500-concept graph read for nothing, whose
+    // status claimed "showing 0 of 1500: practised, goals, planned" (a review, s38).
+    const text = `No learner has the id ${id}: check it (it must match exactly, case included).`;
+    $('#learner-goals').textContent = text;
+    clear($('#learner-plan'), el('p', { class: 'panel-error', role: 'note' }, text));
+    document.body.dataset.learnerLoaded = id;
+    updateTitle();
+    return;
+  }
   // A learner with neither goals nor mastery has no default curriculum: the API asks to name one (422
   // naming curriculum_id), and the page has one selected.
   const plan = needsCurriculum(first) && currentCurriculum()
