@@ -2614,6 +2614,31 @@ step('an unknown learner id is said once, and nothing is read or drawn for it', 
   await learnerLoaded(LEARNER);
 });
 
+step('only the plot of the learner on show is kept in memory', async () => {
+  const plot = page.locator('#learner-report img.report-png');
+  const first = await plot.getAttribute('src');
+  assert.match(first, /^blob:/);
+  await page.getByLabel('Learner id').fill('newcomer-e2e');
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await learnerLoaded('newcomer-e2e');
+  assert.notEqual(await plot.getAttribute('src'), first);
+  // Each learner opened kept their plot (a PNG blob) until the tab closed.
+  const seen = consoleErrors.length;
+  // Read as the page reads it, an image (the CSP's connect-src refuses blob: to fetch whatever it holds).
+  const readable = await page.evaluate((url) => new Promise((resolve) => {
+    const probe = new Image();
+    probe.onload = () => resolve(true);
+    probe.onerror = () => resolve(false);
+    probe.src = url;
+  }), first);
+  assert.equal(readable, false, 'the last learner\'s plot is still held');
+  await sleep(200);
+  consoleErrors.splice(seen); // the probe's own failed load, which Chromium logs
+  await page.getByLabel('Learner id').fill(LEARNER);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await learnerLoaded(LEARNER);
+});
+
 // ---- end of the learner view's block (s38).
 
 step('the window title names the learner on show', async () => {

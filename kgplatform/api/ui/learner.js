@@ -249,6 +249,9 @@ async function reportPngUrl(id) {
 // Only the learner asked for last is shown: a slower answer about the one before filled the panels under
 // the new learner's name (a review, 1 December: a teacher saw alice's mastery titled "Learner bob").
 let learnerRequest = 0;
+// The plot on show, as an object URL: each learner opened kept theirs in memory until the tab closed (half
+// a megabyte for a 1,500-concept curriculum; a review, s38).
+let plotUrl = null;
 
 export async function openLearner(id) {
   hideMessage();
@@ -265,6 +268,8 @@ export async function openLearner(id) {
   lastGraph = null;
   for (const panel of ['#learner-plan', '#learner-report', '#learner-mastery']) clear($(panel));
   cy?.elements().remove();
+  if (plotUrl) URL.revokeObjectURL(plotUrl);
+  plotUrl = null;
   const [learner, liked, mastery, first, report] = await Promise.all([
     attempt(ROUTES.goals(id)), attempt(ROUTES.interests(id)), attempt(ROUTES.mastery(id)), attempt(ROUTES.plan(id)),
     attempt(ROUTES.report(id)),
@@ -319,6 +324,7 @@ export async function openLearner(id) {
     return;
   }
   renderPlan(plan, doc, names);
+  plotUrl = png;
   renderReport(report, names, png);
   renderMastery(mastery, names);
   document.body.dataset.learnerLoaded = id;
