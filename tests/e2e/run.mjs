@@ -2639,6 +2639,19 @@ step('only the plot of the learner on show is kept in memory', async () => {
   await learnerLoaded(LEARNER);
 });
 
+step('a long learner id wraps in the title and the lines under it instead of running out of the column', async () => {
+  const id = `${'x'.repeat(40)}-${'verylonglearneridentifier'.repeat(6)}`; // 191 characters, no space to break at
+  await page.getByLabel('Learner id').fill(id);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await learnerLoaded(id);
+  const overflowing = await page.evaluate(() => ['#learner-title', '#learner-goals', '#learner-plan p']
+    .map((s) => document.querySelector(s)).filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.id || e.tagName));
+  assert.deepEqual(overflowing, []);
+  await page.getByLabel('Learner id').fill(LEARNER);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await learnerLoaded(LEARNER);
+});
+
 // ---- end of the learner view's block (s38).
 
 step('the window title names the learner on show', async () => {
