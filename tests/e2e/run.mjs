@@ -2652,6 +2652,26 @@ step('a long learner id wraps in the title and the lines under it instead of run
   await learnerLoaded(LEARNER);
 });
 
+step('the report\'s consolidated goal is named as the lists name concepts', async () => {
+  // The API names it by id (`consolidating`: every goal looks met, this one is kept in practice); the page
+  // showed the id where every list shows names. The world's learner has no goal met: the answer says one is.
+  const reportRoute = (url) => url.pathname === `/learners/${LEARNER}/report`;
+  await page.route(reportRoute, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), consolidating: 'quadratics' } });
+  });
+  try {
+    await page.getByLabel('Learner id').fill(LEARNER);
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await learnerLoaded(LEARNER);
+  } finally {
+    await page.unroute(reportRoute);
+  }
+  assert.match(await page.locator('#learner-report > p.meta').textContent(), /consolidating: Quadratic equations/);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await learnerLoaded(LEARNER);
+});
+
 // ---- end of the learner view's block (s38).
 
 step('the window title names the learner on show', async () => {

@@ -200,6 +200,14 @@ function describeReportItem(item, names, attempts) {
   return `${name}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
+/** A scalar of the report as a teacher reads it: a time in their time zone, a concept by its name (the
+ * goal being consolidated was shown by its id, where every list names concepts; a review, s38). */
+function scalarText(key, value, names) {
+  if (key === 'as_of') return fmtTime(value);
+  if (key === 'consolidating') return names.get(value) ?? value;
+  return value;
+}
+
 /** The feedback report: its summary, then mastered, known by implication, mastered before, in progress, blocking
  * prerequisites, decaying, ready to learn, not started; then its plot. */
 function renderReport(outcome, names, pngUrl) {
@@ -212,7 +220,7 @@ function renderReport(outcome, names, pngUrl) {
   const scalars = Object.entries(report).filter(([k, v]) => v !== null && typeof v !== 'object' && k !== 'learner_id');
   const summary = Array.isArray(report.summary) ? report.summary : [];
   clear(box,
-    scalars.length ? el('p', { class: 'meta' }, scalars.map(([k, v]) => `${k.replaceAll('_', ' ')}: ${k === 'as_of' ? fmtTime(v) : v}`).join(' · ')) : null,
+    scalars.length ? el('p', { class: 'meta' }, scalars.map(([k, v]) => `${k.replaceAll('_', ' ')}: ${scalarText(k, v, names)}`).join(' · ')) : null,
     summary.length ? el('ul', { class: 'report-summary', 'aria-label': 'summary' }, summary.map((line) => el('li', {}, line))) : null,
     lists.map(([key, items]) => el('section', { class: 'report-section', 'aria-label': key.replaceAll('_', ' ') },
       el('h4', {}, `${key.replaceAll('_', ' ')} (${items.length})`),
