@@ -5,10 +5,10 @@ Celery sends a task's retry as a new message; when that send fails (Redis, the b
 outage that made it retry) had its retry refused and was lost for good, its batch holding the batch lock
 until the stall check failed it (72 min by default), and a night starting in that window was skipped (a
 review, 2 December). Here the send is tried again, with backoff, for `RETRY_SEND_WINDOW_S`: a Redis restart
-takes seconds. A longer outage drops the run as before, now logged as an error and counted
-(`kgp_task_retries_dropped_total{task}`): an on-demand drain loses nothing (its learners stay in the due set,
-which beat's sweep drains), a batch chunk's learners are held back until `kgplatform jobs resume` (the job's
-`waiting` row says so, and the stall check fails it later).
+takes seconds. After a longer outage the run's message is handed back to the broker (rejected with requeue),
+logged as an error and counted (`kgp_task_retries_dropped_total{task}`): the worker requeues it once it has
+reconnected, and it runs again. Until 3 December it was dropped (Celery's `requeue=False`), and a batch
+chunk's learners waited for `kgplatform jobs resume`.
 
 kombu's own publish retry (`retry_policy`) was measured and not used: after Redis came back its reconnect
 failed with `AttributeError: 'NoneType' object has no attribute 'client'` (kombu 5.7's Redis transport
@@ -58,7 +58,15 @@ class PatientRetryTask(Task):
                     raise
                 if time.monotonic() + pause > deadline:
                     self.dropped(refused.reason, window)
-                    raise
+                    # Handed back, not dropped: the worker's main process requeues the message once it
+                    # has reconnected (it reconnects before it handles this run's end), so the run comes
+                    # back by itself; a requeue refused too leaves it unacknowledged, and the broker hands
+                    # it out after the visibility timeout. Dropped (`requeue=False`, Celery's), a batch's
+                    # chunk was gone for good: its batch sat "running" until someone ran `jobs resume`
+                    # (an operator's 60 s Redis restart, 3 December). `from None`: Celery logs a reject
+                    # with its traceback, and the chain of connection errors behind it ran to about 200
+                    # lines per run.
+                    raise Reject(refused.reason, requeue=True) from None
                 log.warning(
                     "%s[%s]: its retry could not be sent (%s); trying again in %.1f s",
                     self.name,
@@ -71,14 +79,14 @@ class PatientRetryTask(Task):
 
     def dropped(self, reason: BaseException, window: float) -> None:
         """Said and counted (`kgp_task_retries_dropped_total`): only a warning per attempt said it before, and
-        an operator could not tell from the metrics that a run was gone (a review, s36)."""
+        an operator could not tell from the metrics that a retry was given up (a review, s36). The run's
+        message is requeued (`retry`), not lost."""
         from kgplatform.jobs.metrics import RETRIES_DROPPED
 
         RETRIES_DROPPED.labels(self.name).inc()
         log.error(
-            "%s[%s]: its retry could not be sent for %.0f s (%s): Celery drops this run. An on-demand "
-            "drain's learners stay due (beat's sweep drains them); a batch chunk's wait for `kgplatform jobs "
-            "resume`",
+            "%s[%s]: its retry could not be sent for %.0f s (%s): its message goes back to the broker, "
+            "requeued once the worker has reconnected (else handed out again after the visibility timeout)",
             self.name,
             self.request.id,
             window,

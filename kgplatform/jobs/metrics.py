@@ -46,9 +46,9 @@ ONDEMAND_DROPPED = Counter(
 
 RETRIES_DROPPED = Counter(
     "kgp_task_retries_dropped_total",
-    "Task runs whose retry the broker refused for the whole send window (workers.patient_retry), so Celery "
-    "dropped them: an on-demand drain's learners stay in the due set (beat's sweep drains them); a batch "
-    "chunk's learners wait for `kgplatform jobs resume`.",
+    "Task runs whose retry the broker refused for the whole send window (workers.patient_retry): their "
+    "message goes back to the broker (requeued once the worker reconnects, else redelivered after the "
+    "visibility timeout) and runs again.",
     ["task"],
 )
 
