@@ -18,6 +18,7 @@ from celery.signals import (
 )
 from kombu import Queue as KombuQueue
 
+from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import Settings, get_settings
 from workers.queues import Queue, route_task
@@ -79,8 +80,18 @@ _started: dict[str, float] = {}
 @worker_process_init.connect
 def open_clients(**_: object) -> None:
     global _graph, _redis
-    _graph = Graph.connect(settings.neo4j)
     _redis = redis.Redis.from_url(settings.redis.url)
+    try:
+        _graph = Graph.connect(settings.neo4j)
+    except ServiceUnavailable as error:
+        # Left to `get_graph`, which connects at the first task that needs Neo4j (a task meeting Neo4j
+        # still away retries). Raised here, Celery logged each pool process's signal handler failure with
+        # a chain of four tracebacks (about 40 lines a process) when a worker started, or was started again
+        # by its supervisor, while Neo4j was away or still starting (an operator's test, 3 December).
+        logging.getLogger(__name__).warning(
+            "Neo4j not reachable as this pool process starts (%s); connecting at its first task",
+            error.message,
+        )
 
 
 @worker_process_shutdown.connect
