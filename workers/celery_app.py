@@ -103,6 +103,17 @@ def close_clients(**_: object) -> None:
 
 
 @worker_init.connect
+def quiet_the_drivers_own_retries(**_: object) -> None:
+    """A Neo4j outage is told by the task's retry, one line (`retry: Retry in Ns: ServiceUnavailable(...)`)
+    or its failure. The driver's own lines came on top: a two-line warning for each of its transaction
+    retries and an ERROR for each pooled connection Neo4j closed, 33 warnings and 2 errors for 6 task retries
+    in an operator's 75 s Neo4j restart (3 December). Set in the main process, before the pool forks.
+    Server notifications (`neo4j.notifications`) are kept."""
+    logging.getLogger("neo4j.session").setLevel(logging.ERROR)  # "Transaction failed and will be retried"
+    logging.getLogger("neo4j.io").setLevel(logging.CRITICAL)  # "<CONNECTION> error: ... defunct connection"
+
+
+@worker_init.connect
 def start_metrics(**_: object) -> None:
     """The /metrics exporter runs in the worker's main process (see kgplatform.jobs.metrics)."""
     if settings.workers.metrics_port:
