@@ -310,7 +310,7 @@ def eta_text(status: JobStatus, *, short: bool = False) -> str:
         by = ""
         if wait.redelivery_by is not None:
             when = f"{wait.redelivery_by:%H:%M} UTC"
-            # A time already past is no promise: that chunk's message was probably dropped (`pace.waiting`).
+            # A time already past is no promise: that chunk's message was probably lost (`pace.waiting`).
             past = wait.redelivery_by <= datetime.now(UTC)
             by = f", redelivery due {when}, not seen" if past else f", redelivery by {when}"
         return f"? (silent {wait.quiet_s:,.0f} s: {wait.chunks_lost + wait.chunks_running} chunk(s) out{by})"

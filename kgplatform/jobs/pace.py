@@ -83,20 +83,21 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
     if overdue:
         parts.append(
             f"{_chunks(len(overdue))} started and never counted: redelivery expected by about "
-            f"{hhmm(max(overdue) + limits.redelivery_s)} and not seen, so the message was probably dropped "
-            f"(a retry the broker refused while it was away); unless a chunk starts or is counted, the batch "
-            f"is failed as stalled from about {hhmm(now - quiet_s + limits.stall_after_s)}"
+            f"{hhmm(max(overdue) + limits.redelivery_s)} and not seen, so the message was probably lost "
+            f"(a broker restarted without its append-only file); unless a chunk starts or is counted, the "
+            f"batch is failed as stalled from about {hhmm(now - quiet_s + limits.stall_after_s)}"
         )
     if lost:
         its, it = ("its", "it") if len(lost) == 1 else ("their", "them")
-        # Or dropped: a chunk that failed while the broker was away had its retry refused, and Celery drops
-        # it with no worker dead; the row said "its worker died" for the whole visibility timeout, an hour,
-        # after a Redis restart that killed nothing (a review, s34).
+        # No worker need have died: a chunk that failed while the broker was away, its retry and the requeue
+        # of its message refused (workers.patient_retry), stays unacknowledged too; the row said "its worker
+        # died" for the whole visibility timeout, an hour, after a Redis restart that killed nothing (a
+        # review, s34). Since 3 December such a message comes back; only a broker that lost it does not.
         parts.append(
-            f"waiting for redelivery of {_chunks(len(lost))} (unacknowledged: {its} worker died; the broker "
-            f"hands {it} out again after the visibility timeout, by about "
-            f"{hhmm(max(lost) + limits.redelivery_s)}; unless {it} failed while the broker was away: a "
-            "retry the broker refused is dropped, and nothing comes back)"
+            f"waiting for redelivery of {_chunks(len(lost))} (unacknowledged: {its} worker died, or {it} "
+            f"ended while the broker was away; the broker hands {it} out again after the visibility timeout, "
+            f"by about {hhmm(max(lost) + limits.redelivery_s)}, unless it lost the message: a broker "
+            "restarted without its append-only file)"
         )
     if running:
         parts.append(

@@ -101,7 +101,8 @@ def test_a_night_whose_retrain_started_says_it_runs_or_was_lost_not_that_no_work
 
 
 def test_a_redelivery_past_its_time_is_no_longer_promised() -> None:
-    """A chunk whose retry the broker refused (Redis away) is dropped by Celery: `jobs show` said "by about
+    """A chunk whose message the broker lost (a Redis restarted without its append-only file; until 3 December
+    also one whose retry it refused) never comes back: `jobs show` said "by about
     08:10 UTC" until 08:12:49, then the batch failed as stalled (a review, s30). Past the redelivery time the
     row says it was not seen and when the batch fails."""
     from kgplatform.cli.workers import eta_text
@@ -118,7 +119,7 @@ def test_a_redelivery_past_its_time_is_no_longer_promised() -> None:
     message = status.waiting.message
     assert "waiting for redelivery" not in message
     assert "redelivery expected by about 03:32 UTC and not seen" in message
-    assert "probably dropped (a retry the broker refused" in message
+    assert "probably lost (a broker restarted without its append-only file)" in message
     assert "failed as stalled from about 03:42 UTC" in message
     assert "redelivery due 03:32 UTC, not seen" in eta_text(status, short=True)
     # Before that time the redelivery is still promised.
