@@ -609,7 +609,8 @@ def read_audit(
         "since": filters.since or EARLIEST,
         # `until` is inclusive to its microsecond: entries are stamped to the nanosecond and listed to the
         # microsecond, so `at <= until` left out the very entry whose listed time was given.
-        "before": (filters.until or LATEST) + timedelta(microseconds=1),
+        # (min: the last microsecond of 9999 plus one is past the calendar).
+        "before": min(filters.until or LATEST, LATEST) + timedelta(microseconds=1),
     }
     if entity_type == "concept":
         rows = graph.read("curriculum/read_concept_audit", id=entity_id, **params)

@@ -94,6 +94,16 @@ def test_a_time_filter_takes_any_zone(api: Api) -> None:
     assert _trail(api, "/concepts/a/audit", since=in_tokyo.isoformat())["total"] == 1
     after = (in_tokyo + timedelta(microseconds=1)).isoformat()
     assert _trail(api, "/concepts/a/audit", since=after)["total"] == 0
+    # Offsets past Neo4j's +-18:00 (Python takes up to +-23:59) and the calendar's last microsecond were
+    # 500s (the fuzz test): the bounds are moved to UTC first, and clamped to the calendar.
+    for path in ("/curricula/maths/audit", "/concepts/a/audit"):
+        everything = _trail(api, path)["total"]
+        assert everything >= 1
+        assert _trail(api, path, since="2000-01-01T00:00:00+18:01")["total"] == everything
+        assert _trail(api, path, until="9999-12-31T23:59:59.999999+00:00")["total"] == everything
+        assert _trail(api, path, until="2000-01-01T00:00:00-23:59")["total"] == 0
+        response = api.call("GET", path, params={"since": "0001-01-01T00:00:00+01:00"})
+        assert response.status_code == 422 and response.json()["field"] == "since", response.text
 
 
 def _explained(api: Api, concept_id: str, change: Callable[[], Any]) -> None:
