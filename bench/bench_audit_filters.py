@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from kgplatform.curriculum import service
 from kgplatform.curriculum.models import AuditAction, AuditFilter, EntityType
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.settings import get_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_curriculum_edits import percentile  # noqa: E402
 
 ACTORS = [f"designer-{i:02d}" for i in range(20)]
 ACTIONS = [a.value for a in AuditAction]
@@ -41,11 +46,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="untimed reads per case first")
     parser.add_argument("--curriculum-id", default="bench-audit")
     return parser.parse_args()
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def seed(graph: Graph, cid: str, entries: int, now: datetime) -> None:

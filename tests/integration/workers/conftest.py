@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import redis
@@ -60,33 +61,53 @@ def worker_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 StartWorker = Callable[..., subprocess.Popen]
 
 
-@pytest.fixture
-def start_worker(worker_env: WorkerEnv) -> Iterator[StartWorker]:
-    """Starts `celery worker` processes (each in its own process group, so a test can SIGKILL one
-    whole worker, pool included); all are stopped at the end."""
-    started: list[subprocess.Popen] = []
-
-    def start(name: str, queues: list[str] = PLANNING_QUEUES) -> subprocess.Popen:
-        process = subprocess.Popen(
-            celery_worker_command(queues, 1, f"{name}@%h"),
-            env=worker_env.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+def celery_worker(
+    worker_env: WorkerEnv,
+    name: str,
+    queues: list[str] = PLANNING_QUEUES,
+    log: Path | None = None,
+    *,
+    concurrency: int = 1,
+    loglevel: str = "WARNING",
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """A `celery worker` process in its own process group (so a test can SIGKILL or SIGSTOP the whole
+    worker, pool included), its output appended to `log` (dropped without one); `env` adds to or
+    overrides the test's worker environment (another Neo4j, say)."""
+    with log.open("ab") if log else open(os.devnull, "wb") as out:
+        return subprocess.Popen(
+            celery_worker_command(queues, concurrency, f"{name}@%h", loglevel),
+            env={**worker_env.env, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        started.append(process)
-        return process
 
-    yield start
-    for process in started:
+
+def stop_workers(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM to every worker still running, then SIGKILL to any not gone within 20 s."""
+    for process in processes:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
-    for process in started:
+    for process in processes:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@pytest.fixture
+def start_worker(worker_env: WorkerEnv) -> Iterator[StartWorker]:
+    """Starts `celery worker` processes (`celery_worker`); all are stopped at the end."""
+    started: list[subprocess.Popen] = []
+
+    def start(name: str, queues: list[str] = PLANNING_QUEUES) -> subprocess.Popen:
+        started.append(celery_worker(worker_env, name, queues))
+        return started[-1]
+
+    yield start
+    stop_workers(started)
 
 
 def wait_for_workers(celery: Celery, count: int, timeout_s: float = 60) -> None:

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -21,9 +20,14 @@ from kgplatform.jobs.service import JobService
 from kgplatform.planning.cache import plan_key
 from kgplatform.planning.pages import batch_plan_id
 from kgplatform.settings import Settings
-from tests.integration.workers.conftest import PLANNING_QUEUES, WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import (
+    PLANNING_QUEUES,
+    WorkerEnv,
+    celery_worker,
+    stop_workers,
+    wait_for_workers,
+)
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
-from workers.run import celery_worker_command
 
 LEARNERS = 2000
 CHUNK = 100
@@ -98,19 +102,11 @@ def test_a_batch_goes_on_by_itself_after_a_neo4j_outage_and_logs_one_line_per_re
     outage = Outage(settings.neo4j.host, settings.neo4j.port)
     log = tmp_path / "worker.log"
     env = {
-        **worker_env.env,
         "KGP_NEO4J__URI": f"bolt://127.0.0.1:{outage.port}",
         # The driver's own retry of a transaction, shorter than the outage: the task's retries are under test.
         "KGP_NEO4J__MAX_TRANSACTION_RETRY_TIME_S": "2",
     }
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            celery_worker_command(PLANNING_QUEUES, 1, "neo4j-outage@%h", loglevel="INFO"),
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    worker = celery_worker(worker_env, "neo4j-outage", PLANNING_QUEUES, log, loglevel="INFO", env=env)
     try:
         wait_for_workers(worker_env.celery, 1)
         jobs = JobService(worker_env.client, graph, worker_env.settings.workers)
@@ -133,9 +129,7 @@ def test_a_batch_goes_on_by_itself_after_a_neo4j_outage_and_logs_one_line_per_re
             assert time.monotonic() < deadline, f"the batch did not finish after the outage: {status}"
             time.sleep(0.25)
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+        stop_workers([worker])
         outage.close()
 
     assert cut_at < status.chunks_total, "the batch ended before the outage: it proved nothing"

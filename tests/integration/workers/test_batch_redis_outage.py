@@ -21,9 +21,14 @@ from kgplatform.planning.cache import plan_key
 from kgplatform.planning.pages import batch_plan_id
 from kgplatform.services import manager
 from kgplatform.settings import Settings
-from tests.integration.workers.conftest import PLANNING_QUEUES, WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import (
+    PLANNING_QUEUES,
+    WorkerEnv,
+    celery_worker,
+    stop_workers,
+    wait_for_workers,
+)
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
-from workers.run import celery_worker_command
 
 LEARNERS = 2000
 CHUNK = 100
@@ -32,24 +37,7 @@ OUTAGE_S = 10.0
 
 
 def start(worker_env: WorkerEnv, log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            celery_worker_command(PLANNING_QUEUES, 1, "outage@%h"),
-            env=worker_env.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    return celery_worker(worker_env, "outage", PLANNING_QUEUES, log)
 
 
 def mid_chunk(jobs: JobService, job_id: str) -> int | None:
@@ -98,8 +86,7 @@ def test_a_chunk_whose_retry_outlasts_the_send_window_runs_again_after_the_outag
             )
             time.sleep(0.25)
     finally:
-        for process in workers:
-            stop(process)
+        stop_workers(workers)
 
     text = log.read_text(errors="replace")
     # The case under test happened: the chunk's retry was given up on after its send window.

@@ -8,8 +8,6 @@ it passed before s36's changes."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -20,9 +18,8 @@ from kgplatform.jobs.on_demand import RECOMPUTE_DUE
 from kgplatform.planning.cache import plan_key
 from kgplatform.services import manager
 from kgplatform.settings import Settings
-from tests.integration.workers.conftest import WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import WorkerEnv, celery_worker, stop_workers, wait_for_workers
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
-from workers.run import celery_worker_command
 
 LEARNERS = 20
 # Well past the drain's retry window here (4.5 s) and the production one (30 s).
@@ -30,24 +27,7 @@ OUTAGE_S = 40.0
 
 
 def start(worker_env: WorkerEnv, log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            celery_worker_command(["ondemand"], 1, "outage@%h"),
-            env=worker_env.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    return celery_worker(worker_env, "outage", ["ondemand"], log)
 
 
 def test_learners_of_a_drain_whose_retry_was_dropped_are_planned_after_the_outage(
@@ -85,5 +65,4 @@ def test_learners_of_a_drain_whose_retry_was_dropped_are_planned_after_the_outag
             worker_env.celery.send_task(RECOMPUTE_DUE, queue="ondemand", expires=3)
             time.sleep(3)
     finally:
-        for process in workers:
-            stop(process)
+        stop_workers(workers)

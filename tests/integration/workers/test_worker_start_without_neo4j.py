@@ -6,14 +6,10 @@ test, 3 December)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
 from pathlib import Path
 
-from tests.integration.workers.conftest import WorkerEnv, wait_for_workers
-from workers.run import celery_worker_command
+from tests.integration.workers.conftest import WorkerEnv, celery_worker, stop_workers, wait_for_workers
 
 
 def closed_port() -> int:
@@ -27,20 +23,12 @@ def test_a_worker_started_while_neo4j_is_away_logs_one_line_per_pool_process(
     worker_env: WorkerEnv, tmp_path: Path
 ) -> None:
     log = tmp_path / "worker.log"
-    env = {**worker_env.env, "KGP_NEO4J__URI": f"bolt://127.0.0.1:{closed_port()}"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            celery_worker_command(["planning"], 2, "no-neo4j@%h"),
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    env = {"KGP_NEO4J__URI": f"bolt://127.0.0.1:{closed_port()}"}
+    process = celery_worker(worker_env, "no-neo4j", ["planning"], log, concurrency=2, env=env)
     try:
         wait_for_workers(worker_env.celery, 1)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        stop_workers([process])
     text = log.read_text(errors="replace")
     said = [line for line in text.splitlines() if "Neo4j not reachable as this pool process starts" in line]
     assert len(said) == 2, text[-3000:]  # one per pool process
