@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any
 
+import pytest
+
+from kgplatform.curriculum import store
 from kgplatform.graph.driver import Graph
 
 
@@ -15,3 +20,22 @@ def wait_until_blocked(graph: Graph, timeout_s: float = 10.0) -> None:
     while graph.read("testing/count_blocked_transactions")[0]["blocked"] == 0:
         assert time.monotonic() < deadline, f"no transaction waited on a lock within {timeout_s} s"
         time.sleep(0.02)
+
+
+def hold_after_audit(
+    monkeypatch: pytest.MonkeyPatch, thread_name: str
+) -> tuple[threading.Event, threading.Event]:
+    """Makes the writer running in the thread named `thread_name` stop inside its transaction, right
+    after writing its audit entries (the last write before commit), until released: returns (audited,
+    release). Other threads write as usual."""
+    audited, release = threading.Event(), threading.Event()
+    real_audit = store.write_audit
+
+    def audit_then_hold(tx: Any, entries: Any, moved: Any = None) -> None:
+        real_audit(tx, entries, moved)
+        if threading.current_thread().name == thread_name:
+            audited.set()
+            release.wait(timeout=10)
+
+    monkeypatch.setattr(store, "write_audit", audit_then_hold)
+    return audited, release

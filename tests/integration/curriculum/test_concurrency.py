@@ -13,7 +13,7 @@ from kgplatform.curriculum.io import parse_json
 from kgplatform.curriculum.models import ConceptIn, ConceptPatch, TaskPatch
 from kgplatform.errors import PreconditionFailed
 from tests.integration.api.harness import Api
-from tests.integration.locks import wait_until_blocked
+from tests.integration.locks import hold_after_audit, wait_until_blocked
 
 
 def test_two_http_writers_with_the_same_if_match_one_wins_one_gets_412(api: Api) -> None:
@@ -180,16 +180,7 @@ def test_edits_of_one_curriculum_are_audited_in_the_order_they_commit(
     curriculum): else B commits first with the newer time, a plan made then reads as fresh, and A's
     change, committed after with the older time, never makes it stale."""
     api.curriculum("maths", "a", "b")
-    a_audited, release_a = threading.Event(), threading.Event()
-    real_audit = store.write_audit
-
-    def audit_then_hold(tx: Any, entries: Any, moved: Any = None) -> None:
-        real_audit(tx, entries, moved)
-        if threading.current_thread().name == "edit-a":
-            a_audited.set()
-            release_a.wait(timeout=10)
-
-    monkeypatch.setattr(store, "write_audit", audit_then_hold)
+    a_audited, release_a = hold_after_audit(monkeypatch, "edit-a")
     edit_a = threading.Thread(
         target=lambda: service.update_concept(api.graph, "a", '"1"', ConceptPatch(name="A2"), "A"),
         name="edit-a",

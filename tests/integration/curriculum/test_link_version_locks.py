@@ -15,7 +15,7 @@ import pytest
 from kgplatform.curriculum import service, store, tasks
 from kgplatform.curriculum.models import TaskPatch
 from tests.integration.api.harness import Api
-from tests.integration.locks import wait_until_blocked
+from tests.integration.locks import hold_after_audit, wait_until_blocked
 
 TASK = {"title": "Old", "kind": "quiz"}
 
@@ -36,16 +36,7 @@ def test_a_concept_delete_waits_for_a_task_edit_that_moved_its_neighbours(
     assert created.status_code == 201, created.text
     before = {c: _version(api, c) for c in ("y", "z")}
     x_etag = api.etag("/concepts/x")
-    held, release = threading.Event(), threading.Event()
-    real_audit = store.write_audit
-
-    def audit_then_hold(tx: Any, entries: Any, moved: Any = None) -> None:
-        real_audit(tx, entries, moved)
-        if threading.current_thread().name == "edit":
-            held.set()
-            release.wait(timeout=10)
-
-    monkeypatch.setattr(store, "write_audit", audit_then_hold)
+    held, release = hold_after_audit(monkeypatch, "edit")
     errors: list[BaseException] = []
 
     def edit() -> None:
