@@ -52,6 +52,13 @@ def parse_if_match(header: str | None) -> set[int]:
     return versions
 
 
+def not_modified(if_none_match: str | None, current: str) -> bool:
+    """Whether a read's `If-None-Match` names `current` (or is `*`): the client's copy is current, so the
+    answer is 304. Compared weakly, as RFC 9110 §13.1.2 says and for the proxies `if_match_tags` names."""
+    tags = if_match_tags(if_none_match or "")
+    return "*" in tags or current.removeprefix("W/") in tags
+
+
 # How every curriculum ETag starts (`import_store.curriculum_etag`): `"curriculum@<when it last changed>"`.
 CURRICULUM_ETAG_START = '"curriculum@'
 
