@@ -61,10 +61,35 @@ const STYLE = [
   { selector: '.hidden', style: { display: 'none' } },
 ];
 
-/** Columns by longest path over prerequisite edges; rows ordered by the mean row of predecessors. */
+/** More concepts than this linked to none of the others drawn go in a grid under the layers, not in column 0. */
+export const ALONE_IN_COLUMN = 6;
+
+/** Columns by longest path over prerequisite edges; rows ordered by the mean row of predecessors. Concepts
+ * linked to no other concept drawn, when there are more than ALONE_IN_COLUMN of them, go in a grid of about
+ * the graph's proportions under the layers: in the learner view's cut of a big curriculum most concepts drawn
+ * are such, and column 0 stood 150 and more concepts tall, which fitting shrank past reading (a review, s38). */
 export function layeredPositions(nodeIds, prereqEdges, { dx = 165, dy = 62 } = {}) {
   const preds = new Map(nodeIds.map((id) => [id, []]));
-  for (const e of prereqEdges) if (preds.has(e.source) && preds.has(e.target)) preds.get(e.target).push(e.source);
+  const linked = new Set();
+  for (const e of prereqEdges) {
+    if (preds.has(e.source) && preds.has(e.target) && e.source !== e.target) {
+      preds.get(e.target).push(e.source);
+      linked.add(e.source).add(e.target);
+    }
+  }
+  const alone = nodeIds.filter((id) => !linked.has(id));
+  if (alone.length > ALONE_IN_COLUMN) {
+    const positions = alone.length < nodeIds.length ? layeredPositions(nodeIds.filter((id) => linked.has(id)), prereqEdges, { dx, dy }) : {};
+    const placed = Object.values(positions);
+    const columns = placed.length ? Math.round(Math.max(...placed.map((q) => q.x)) / dx) + 1 : 0;
+    // About 3:2 wide, as the graph's box: c * dx = 1.5 * r * dy with c * r = alone.length.
+    const perRow = Math.max(columns, Math.ceil(Math.sqrt((1.5 * dy * alone.length) / dx)));
+    const top = placed.length ? Math.max(...placed.map((q) => q.y)) + 2 * dy : 0;
+    [...alone].sort((a, b) => a.localeCompare(b)).forEach((id, i) => {
+      positions[id] = { x: (i % perRow) * dx, y: top + Math.floor(i / perRow) * dy };
+    });
+    return positions;
+  }
   const layer = new Map();
   const visiting = new Set();
   const depth = (id) => {
@@ -79,20 +104,37 @@ export function layeredPositions(nodeIds, prereqEdges, { dx = 165, dy = 62 } = {
   nodeIds.forEach(depth);
   const columns = [];
   for (const id of nodeIds) (columns[layer.get(id)] ??= []).push(id);
+  const rows = wrapRows(columns.filter(Boolean).map((ids) => ids.length), dx, dy); // a cycle in bad data leaves holes
   const row = new Map();
   const positions = {};
-  columns.forEach((ids, x) => {
+  let left = 0; // the sub-columns of the layers before
+  columns.forEach((ids) => {
     const key = (id) => {
       const ps = preds.get(id).filter((p) => row.has(p));
       return ps.length ? ps.reduce((s, p) => s + row.get(p), 0) / ps.length : Infinity;
     };
     ids.sort((a, b) => key(a) - key(b) || a.localeCompare(b));
+    const tall = Math.min(ids.length, rows);
     ids.forEach((id, y) => {
       row.set(id, y);
-      positions[id] = { x: x * dx, y: (y - (ids.length - 1) / 2) * dy };
+      positions[id] = { x: (left + Math.floor(y / rows)) * dx, y: ((y % rows) - (tall - 1) / 2) * dy };
     });
+    left += Math.ceil(ids.length / rows);
   });
   return positions;
+}
+
+/** A column is never drawn taller than this many rows unless the drawing is narrow anyway. */
+const MIN_WRAP_ROWS = 8;
+
+/** How many rows a layer may take before it wraps into another sub-column beside it (still left of the next
+ * layer, so prerequisites stay to the left): the most that keeps the drawing about 3:2 wide, as the graph's
+ * box. One layer 100 concepts tall was drawn as one column that fitting shrank past reading (a review, s38). */
+function wrapRows(sizes, dx, dy) {
+  let rows = Math.max(0, ...sizes);
+  const wide = (r) => sizes.reduce((n, size) => n + Math.ceil(size / r), 0) * dx >= 1.5 * r * dy;
+  while (rows > MIN_WRAP_ROWS && !wide(rows)) rows -= 1;
+  return Math.max(1, rows);
 }
 
 /**

@@ -26,6 +26,40 @@ test('layers follow the longest prerequisite path, prerequisites to the left', (
   assert.equal(new Set(firstColumn).size, 3, 'no two nodes of a column share a place');
 });
 
+test('many concepts linked to none of the others drawn make a grid under the layers, not one tall column', () => {
+  // The learner view's cut of a big curriculum: a chain of 3, and 40 concepts practised with no edge drawn.
+  const alone = Array.from({ length: 40 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+  const edges = [{ source: 'a', target: 'b' }, { source: 'b', target: 'c' }];
+  const p = layeredPositions(['c', ...alone, 'b', 'a'], edges); // the page's spacing: 165 x 62
+  assert.deepEqual([p.a.x, p.b.x, p.c.x], [0, 165, 330], 'the linked ones keep their layers');
+  const xs = new Set(alone.map((id) => p[id].x));
+  const ys = new Set(alone.map((id) => p[id].y));
+  assert.ok(xs.size >= 4 && ys.size <= 10, `a grid, not a column: ${xs.size} columns, ${ys.size} rows`);
+  assert.ok(Math.min(...alone.map((id) => p[id].y)) > Math.max(p.a.y, p.b.y, p.c.y), 'under the layers');
+  assert.equal(new Set(alone.map((id) => `${p[id].x},${p[id].y}`)).size, 40, 'no two share a place');
+  // Wide as the graph's box (3:2), within a column's rounding.
+  const [width, height] = [xs.size * 165, ys.size * 62];
+  assert.ok(width >= height && width <= 2.5 * height, `${width} x ${height}`);
+  // With none linked at all (a cut graph without edges drawn), the grid alone.
+  const only = layeredPositions(alone, [], { dx: 100, dy: 10 });
+  assert.ok(new Set(alone.map((id) => only[id].x)).size > 1);
+});
+
+test('a layer too tall for the drawing wraps into sub-columns beside it, left of the next layer', () => {
+  // 60 roots, each the prerequisite of one concept, and those 60 of one goal: the learner view's cut.
+  const roots = Array.from({ length: 60 }, (_, i) => `r${String(i).padStart(2, '0')}`);
+  const edges = roots.flatMap((r) => [{ source: r, target: `d${r}` }, { source: `d${r}`, target: 'goal' }]);
+  const p = layeredPositions([...roots, ...roots.map((r) => `d${r}`), 'goal'], edges);
+  const rootXs = new Set(roots.map((r) => p[r].x));
+  const rootYs = new Set(roots.map((r) => p[r].y));
+  assert.ok(rootXs.size > 1 && rootYs.size < 60, `wrapped: ${rootXs.size} sub-columns, ${rootYs.size} rows`);
+  assert.equal(new Set(roots.map((r) => `${p[r].x},${p[r].y}`)).size, 60, 'no two share a place');
+  for (const r of roots) assert.ok(p[r].x < p[`d${r}`].x && p[`d${r}`].x < p.goal.x, `${r} left of what it leads to`);
+  // A short layer is not wrapped.
+  const small = layeredPositions(['a', 'b', 'c'], [{ source: 'a', target: 'c' }, { source: 'b', target: 'c' }]);
+  assert.equal(small.a.x, small.b.x);
+});
+
 test('edges to nodes not drawn are ignored, and a cycle in bad data does not hang', () => {
   const p = layeredPositions(['a', 'b'], [{ source: 'a', target: 'b' }, { source: 'b', target: 'a' }, { source: 'zz', target: 'a' }]);
   assert.ok(Number.isFinite(p.a.x) && Number.isFinite(p.b.x));
