@@ -70,14 +70,17 @@ function problemWithoutBody(status, statusText, retryAfter) {
 }
 
 /**
- * Calls the API. `body` is sent as JSON unless it is FormData; `ifMatch` is an ETag.
- * Returns {data, etag, status}; throws ApiError for any non-2xx answer.
+ * Calls the API. `body` is sent as JSON unless it is FormData; `ifMatch` is an ETag; `ifNoneMatch` the ETag
+ * of a copy the caller holds, answered 304 (status 304, data null) while it is current.
+ * Returns {data, etag, status}; throws ApiError for any other non-2xx answer.
  */
-export async function api(method, path, { body, query, ifMatch, as = 'json' } = {}) {
+export async function api(method, path, { body, query, ifMatch, ifNoneMatch, as = 'json' } = {}) {
   const headers = { Accept: 'application/json, application/problem+json' };
   const key = getKey();
   if (key) headers['X-API-Key'] = key;
   if (ifMatch) headers['If-Match'] = ifMatch;
+  // Set by the script, it makes the browser hand the 304 over rather than answer from its own cache.
+  if (ifNoneMatch) headers['If-None-Match'] = ifNoneMatch;
   let payload;
   if (body instanceof FormData) {
     payload = body;
@@ -91,6 +94,7 @@ export async function api(method, path, { body, query, ifMatch, as = 'json' } = 
   } catch (error) {
     throw new ApiError(0, { title: 'Network error', detail: `the API did not answer: ${error.message}` });
   }
+  if (response.status === 304 && ifNoneMatch) return { data: null, etag: response.headers.get('ETag'), status: 304 };
   if (!response.ok) {
     let problem;
     try {

@@ -105,13 +105,60 @@ export function leftOutText({ kept, left, withMastery, masteryShown }, total) {
     + 'everything (slow).';
 }
 
+/**
+ * A reader of whole curricula that keeps the last one read: `call` is api()'s shape. Each learner opened read
+ * the whole curriculum again (2.6 s and 1.2 MB for 1,500 concepts) although it had rarely changed (a review,
+ * s39). The copy held is sent back as If-None-Match and used only when the API answers 304, so an edit made
+ * since (which moves the curriculum's ETag) is always read, never a stale copy shown.
+ */
+export function curriculumReader(call) {
+  let held = null; // {id, etag, doc}
+  return async (id) => {
+    const mine = held?.id === id ? held : null;
+    const { data, etag, status } = await call('GET', `/curricula/${seg(id)}`, { ifNoneMatch: mine?.etag });
+    if (status === 304 && mine) return mine.doc;
+    held = etag ? { id, etag, doc: data } : null;
+    return data;
+  };
+}
+
+const readCurriculum = curriculumReader(api);
+
+// What the teacher is told the page waits for, by what the API does meanwhile.
+const WAITING_FOR = {
+  goals: 'the goals',
+  interests: 'the interests',
+  mastery: 'the mastery',
+  plan: 'the plan (the server computes one when it has none stored: seconds on a big curriculum)',
+  report: 'the feedback report',
+  curriculum: 'the curriculum',
+  transfers: 'the transfer edges',
+  plot: 'the report\'s plot (drawn by the server)',
+};
+
+/** The progress line while learner `id` opens: what is still awaited, each with its seconds once past 2 s.
+ * `waits`: [part, seconds] in the order asked. The panels said nothing but "Loading…" while the API computed
+ * a plan, often for 10 s and more (a review, s39). */
+export function progressText(id, waits) {
+  if (!waits.length) return '';
+  const parts = waits.map(([part, seconds]) => `${WAITING_FOR[part] ?? part}${seconds >= 2 ? ` ${Math.floor(seconds)} s` : ''}`);
+  return `Opening learner ${id}: waiting for ${parts.join('; ')}.`;
+}
+
+/** What of the learner could not be read, for the line that offers to try again; '' when all was read. */
+export function failedText(parts) {
+  if (!parts.length) return '';
+  return `Could not read ${parts.map(([part, message]) => `${(WAITING_FOR[part] ?? part).replace(/ \(.*\)$/, '')} (${message})`).join('; ')}.`;
+}
+
 // The opening of a learner (its `current` check) whose graph is drawn whole (Draw all), else null; and what
 // the last graph was drawn from, for Draw all to draw it again without asking the API for it all once more.
 let drawAll = null;
 let lastGraph = null;
 
-/** Draws the curriculum coloured by mastery; `current()`: whether this learner is still the one asked for last. */
-async function renderGraph(doc, mastery, goals, planned, blocking, current) {
+/** Draws the curriculum coloured by mastery; `current()`: whether this learner is still the one asked for last;
+ * `waitFor(part, promise)`: the opening's progress line (learner.js's startProgress), when there is one. */
+async function renderGraph(doc, mastery, goals, planned, blocking, current, waitFor = (part, promise) => promise) {
   const status = $('#learner-graph-status');
   $('#learner-draw-all').hidden = true;
   if (!doc) {
@@ -136,7 +183,7 @@ async function renderGraph(doc, mastery, goals, planned, blocking, current) {
   let transfers = [];
   let note = '';
   try {
-    transfers = (await fetchTransfers([...drawn])).edges.filter((t) => drawn.has(t.source) && drawn.has(t.target));
+    transfers = (await waitFor('transfers', fetchTransfers([...drawn]))).edges.filter((t) => drawn.has(t.source) && drawn.has(t.target));
   } catch {
     note = ' (transfer edges unavailable)';
   }
@@ -261,6 +308,54 @@ let learnerRequest = 0;
 // a megabyte for a 1,500-concept curriculum; a review, s38).
 let plotUrl = null;
 
+// The opening in progress: what it waits for, on the line under the learner's title.
+let progress = null;
+
+/** Starts the progress line of learner `id`'s opening (stopping the last one's): `wait(part, promise)` shows
+ * `part` as awaited, with its seconds, until `promise` settles. */
+function startProgress(id) {
+  progress?.stop();
+  const line = $('#learner-progress');
+  const pending = new Map(); // part -> when it was asked for
+  let live = true;
+  const show = () => {
+    if (live) line.textContent = progressText(id, [...pending].map(([part, since]) => [part, (Date.now() - since) / 1000]));
+  };
+  const timer = setInterval(show, 1000);
+  progress = {
+    async wait(part, promise) {
+      pending.set(part, Date.now());
+      show();
+      try {
+        return await promise;
+      } finally {
+        pending.delete(part);
+        show();
+      }
+    },
+    stop() {
+      live = false;
+      clearInterval(timer);
+      line.textContent = '';
+    },
+  };
+  return progress;
+}
+
+/** An error worth asking again for: the API or the network was down or busy, not a refusal. */
+const transient = (e) => !(e instanceof ApiError) || e.status === 0 || e.status === 429 || e.status >= 500;
+
+const problemText = (e) => (e instanceof ApiError ? `${e.problem.title} (${e.status})` : String(e?.message ?? e));
+
+/** Ends the opening's progress line: what could not be read, with a way to ask again, or nothing. */
+function endProgress(id, failed) {
+  progress.stop();
+  if (!failed.length) return;
+  const again = el('button', { type: 'button', class: 'small' }, 'Try again');
+  again.addEventListener('click', guarded(() => openLearner(id), 'Opening learner'));
+  clear($('#learner-progress'), `${failedText(failed)} `, again);
+}
+
 export async function openLearner(id) {
   hideMessage();
   const request = ++learnerRequest;
@@ -278,12 +373,15 @@ export async function openLearner(id) {
   cy?.elements().remove();
   if (plotUrl) URL.revokeObjectURL(plotUrl);
   plotUrl = null;
+  const { wait } = startProgress(id);
   const [learner, liked, mastery, first, report] = await Promise.all([
-    attempt(ROUTES.goals(id)), attempt(ROUTES.interests(id)), attempt(ROUTES.mastery(id)), attempt(ROUTES.plan(id)),
-    attempt(ROUTES.report(id)),
+    wait('goals', attempt(ROUTES.goals(id))), wait('interests', attempt(ROUTES.interests(id))),
+    wait('mastery', attempt(ROUTES.mastery(id))), wait('plan', attempt(ROUTES.plan(id))),
+    wait('report', attempt(ROUTES.report(id))),
   ]);
   if (!current()) return;
   if (unknownLearner([learner, mastery, first, report])) {
+    progress.stop();
     // One line, not the same 404 in four panels over an empty 1,500-concept graph read for nothing, whose
     // status claimed "showing 0 of 1500: practised, goals, planned" (a review, s38).
     const text = `No learner has the id ${id}: check it (it must match exactly, case included).`;
@@ -296,7 +394,7 @@ export async function openLearner(id) {
   // A learner with neither goals nor mastery has no default curriculum: the API asks to name one (422
   // naming curriculum_id), and the page has one selected.
   const plan = needsCurriculum(first) && currentCurriculum()
-    ? await attempt(ROUTES.plan(id), { query: { curriculum_id: currentCurriculum() } })
+    ? await wait('plan', attempt(ROUTES.plan(id), { query: { curriculum_id: currentCurriculum() } }))
     : first;
   if (!current()) return;
   // Goals from the learner's own route, else from the feedback report, which lists them too.
@@ -307,12 +405,16 @@ export async function openLearner(id) {
     : learner.missing ? 'Learner details: not available yet on this server.' : `Learner: ${learner.error.message}`;
   const curriculumId = (plan.ok && plan.data.curriculum_id) || currentCurriculum();
   let doc = null;
+  const failed = [['goals', learner], ['interests', liked], ['mastery', mastery], ['plan', plan], ['report', report]]
+    .filter(([, outcome]) => outcome.error && transient(outcome.error))
+    .map(([part, outcome]) => [part, problemText(outcome.error)]);
   if (curriculumId) {
     try {
-      doc = (await api('GET', `/curricula/${seg(curriculumId)}`)).data;
+      doc = await wait('curriculum', readCurriculum(curriculumId));
     } catch (error) {
       if (!current()) return;
       $('#learner-graph-status').textContent = `Curriculum ${curriculumId}: ${error.message}`;
+      if (transient(error)) failed.push(['curriculum', problemText(error)]);
     }
   }
   if (!current()) return;
@@ -320,13 +422,13 @@ export async function openLearner(id) {
   const masteryMap = mastery.ok ? masteryByConcept(mastery.data) : new Map();
   const planned = new Set(plan.ok ? (plan.data.tasks ?? []).map((t) => t.concept_id).filter(Boolean) : []);
   const blocking = report.ok ? (report.data.blocking_prerequisites ?? []).map((b) => b.concept_id) : [];
-  await renderGraph(doc, masteryMap, goals, planned, blocking, current);
+  await renderGraph(doc, masteryMap, goals, planned, blocking, current, wait);
   if (!current()) return;
   if (!mastery.ok) $('#learner-graph-status').append(' ', failure('Mastery', mastery));
   if (learner.ok || report.ok) {
     $('#learner-goals').textContent = `Goals: ${[...goals].map((g) => names.get(g) ?? g).join(', ') || 'none'}${interests}`;
   }
-  const png = report.ok ? await reportPngUrl(id) : null;
+  const png = report.ok ? await wait('plot', reportPngUrl(id)) : null;
   if (!current()) {
     if (png) URL.revokeObjectURL(png);
     return;
@@ -335,6 +437,7 @@ export async function openLearner(id) {
   plotUrl = png;
   renderReport(report, names, png);
   renderMastery(mastery, names);
+  endProgress(id, failed);
   document.body.dataset.learnerLoaded = id;
   updateTitle(); // the learner on show, in the window's tab
 }

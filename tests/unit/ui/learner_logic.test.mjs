@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { MAX_DRAWN, leftOutText, learnerConcepts } from '../../../kgplatform/api/ui/learner.js';
+import {
+  MAX_DRAWN, curriculumReader, failedText, leftOutText, learnerConcepts, progressText,
+} from '../../../kgplatform/api/ui/learner.js';
 
 /** A curriculum of `n` concepts c0000.. in a chain (each the prerequisite of the next). */
 const chain = (n) => {
@@ -48,4 +50,40 @@ test('the default cap is the designer graph\'s, and ids of other curricula take 
   const cut = learnerConcepts(doc, { mastery: new Map(), goals: new Set(['elsewhere']), planned: new Set(), blocking: [] });
   assert.equal(cut.kept.length, 0);
   assert.equal(cut.left, 300);
+});
+
+test('the curriculum read for one learner is reused for the next while the API answers 304, and read again once changed', async () => {
+  // A fake API: the curriculum's ETag moves on each edit; If-None-Match naming it is answered 304.
+  const stored = { big: { version: 1, doc: { curriculum: { id: 'big' }, concepts: [] } }, other: { version: 1, doc: { curriculum: { id: 'other' } } } };
+  const sent = [];
+  const call = async (method, path, { ifNoneMatch } = {}) => {
+    const id = decodeURIComponent(path.split('/')[2]);
+    sent.push([id, ifNoneMatch]);
+    const etag = `"${id}@${stored[id].version}"`;
+    if (ifNoneMatch === etag) return { data: null, etag, status: 304 };
+    return { data: structuredClone(stored[id].doc), etag, status: 200 };
+  };
+  const read = curriculumReader(call);
+  const first = await read('big');
+  assert.equal(await read('big'), first, 'the copy held, not read again');
+  stored.big.version = 2;
+  stored.big.doc.concepts = [{ id: 'new', name: 'Added since' }];
+  const edited = await read('big');
+  assert.deepEqual(edited.concepts, [{ id: 'new', name: 'Added since' }], 'an edit is read, not the stale copy');
+  assert.equal(await read('big'), edited);
+  // Another curriculum is never answered from this one's copy, and takes the place of it.
+  assert.deepEqual((await read('other')).curriculum, { id: 'other' });
+  await read('big');
+  assert.deepEqual(sent, [['big', undefined], ['big', '"big@1"'], ['big', '"big@1"'], ['big', '"big@2"'],
+    ['other', undefined], ['big', undefined]]);
+});
+
+test('the progress line names what the opening waits for, with seconds once past 2; failures name what to try again', () => {
+  assert.equal(progressText('t1', []), '');
+  assert.equal(progressText('t1', [['mastery', 0.4], ['plan', 12.7]]),
+    'Opening learner t1: waiting for the mastery; the plan (the server computes one when it has none stored: seconds '
+    + 'on a big curriculum) 12 s.');
+  assert.equal(failedText([]), '');
+  assert.equal(failedText([['plan', 'Service Unavailable (503)'], ['curriculum', 'Network error (0)']]),
+    'Could not read the plan (Service Unavailable (503)); the curriculum (Network error (0)).');
 });
