@@ -25,7 +25,11 @@ def test_a_current_copy_is_304_and_any_change_sends_the_document_again(api: Api)
     changes = [
         lambda: api.call("PATCH", "/concepts/a", json={"name": "Renamed"}, if_match=api.etag("/concepts/a")),
         lambda: api.edge("a", "b"),
-        lambda: api.call("POST", "/curricula/maths/tasks", json={"id": "t", "title": "T", "concepts": ["b"]}),
+        lambda: api.call(
+            "POST",
+            "/curricula/maths/tasks",
+            json={"id": "t", "title": "T", "kind": "exercise", "concepts": ["b"]},
+        ),
     ]
     for change in changes:
         assert change().status_code in (200, 201)
