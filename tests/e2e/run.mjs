@@ -2803,6 +2803,7 @@ step('a cut graph\'s concepts with no prerequisite drawn are not stacked in one 
   await page.getByRole('button', { name: 'Open learner' }).click();
   await page.waitForFunction(() => !/left out/.test(document.querySelector('#learner-graph-status').textContent)
     && window.kgp.learnerGraph().nodes().length === 11);
+  await learnerLoaded(LEARNER);
 });
 
 // ---- end of the learner view's block (s39).
