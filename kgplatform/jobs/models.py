@@ -49,6 +49,11 @@ class JobWait(BaseModel):
         description="Chunks started more recently and not counted: running, waiting for a retry, or lost."
     )
     chunks_queued: int = Field(description="Chunks never started: queued, or held by a worker that died.")
+    runners: list[str] = Field(
+        default_factory=list,
+        description="The workers (node name and pid) that last started the chunks not counted: with workers "
+        "on several machines, the one that went away is among them.",
+    )
     redelivery_by: datetime | None = Field(
         None, description="When the broker will have handed out again every started chunk, were all lost."
     )

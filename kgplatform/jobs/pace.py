@@ -10,8 +10,8 @@ kombu's next restore sweep).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from kgplatform.jobs.models import JobWait
@@ -19,10 +19,12 @@ from kgplatform.jobs.models import JobWait
 
 @dataclass(frozen=True)
 class ChunkRuns:
-    """Epoch seconds of each chunk's latest start and of its count (only for counted chunks)."""
+    """Epoch seconds of each chunk's latest start and of its count (only for counted chunks), and the
+    worker (node name and pid) of each chunk's latest start."""
 
     started: Mapping[int, float]
     counted: Mapping[int, float]
+    runners: Mapping[int, str] = field(default_factory=dict)
 
     def active_s(self) -> float | None:
         """Seconds during which at least one counted chunk ran (None without any such run on record)."""
@@ -49,6 +51,16 @@ class ChunkRuns:
         ]
         return max(spans, default=None)
 
+    def held_by(self, chunks: Iterable[int]) -> str:
+        """The words naming these chunks' workers (their latest starts): " on NODE pid N", or " on A (2), B"
+        for several; "" when no start names its worker."""
+        counts: dict[str, int] = {}
+        for chunk in chunks:
+            if runner := self.runners.get(chunk):
+                counts[runner] = counts.get(runner, 0) + 1
+        named = [f"{r} ({n})" if n > 1 and len(counts) > 1 else r for r, n in sorted(counts.items())]
+        return f" on {', '.join(named)}" if named else ""
+
     def in_flight(self, chunks_total: int) -> tuple[dict[int, float], int]:
         """Chunks started but never counted (chunk -> start) and how many were never started."""
         started = {c: t for c, t in self.started.items() if c not in self.counted}
@@ -73,19 +85,22 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
     wait for its retry), or be lost too: both moments are given."""
     started, queued = runs.in_flight(chunks_total)
     alive_s = limits.hard_limit_s + limits.retry_wait_s
-    lost = [t for t in started.values() if alive_s < now - t <= limits.redelivery_s]
+    lost = {c: t for c, t in started.items() if alive_s < now - t <= limits.redelivery_s}
     # Past its redelivery time and still not started again: no unacknowledged message is left to hand out.
     # Celery drops a chunk whose retry it could not send (the broker was away); the row kept promising
     # a redelivery "by about" a time long past until the batch failed as stalled (a review, s30).
-    overdue = [t for t in started.values() if now - t > limits.redelivery_s]
-    running = [t for t in started.values() if now - t <= alive_s]
+    overdue = {c: t for c, t in started.items() if now - t > limits.redelivery_s}
+    running = {c: t for c, t in started.items() if now - t <= alive_s}
+    # Which worker started each of them: with workers on several machines, a silent batch did not say
+    # which machine went away (the starts were logged, but nothing showed them; a review, s39).
+    on = runs.held_by
     parts = []
     if overdue:
         parts.append(
-            f"{_chunks(len(overdue))} started and never counted: redelivery expected by about "
-            f"{hhmm(max(overdue) + limits.redelivery_s)} and not seen, so the message was probably lost "
-            f"(a broker restarted without its append-only file); unless a chunk starts or is counted, the "
-            f"batch is failed as stalled from about {hhmm(now - quiet_s + limits.stall_after_s)}"
+            f"{_chunks(len(overdue))} started{on(overdue)} and never counted: redelivery expected by about "
+            f"{hhmm(max(overdue.values()) + limits.redelivery_s)} and not seen, so the message was probably "
+            f"lost (a broker restarted without its append-only file); unless a chunk starts or is counted, "
+            f"the batch is failed as stalled from about {hhmm(now - quiet_s + limits.stall_after_s)}"
         )
     if lost:
         its, it = ("its", "it") if len(lost) == 1 else ("their", "them")
@@ -93,17 +108,19 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
         # of its message refused (workers.patient_retry), stays unacknowledged too; the row said "its worker
         # died" for the whole visibility timeout, an hour, after a Redis restart that killed nothing (a
         # review, s34). Since 3 December such a message comes back; only a broker that lost it does not.
+        back_by = hhmm(max(lost.values()) + limits.redelivery_s)
         parts.append(
-            f"waiting for redelivery of {_chunks(len(lost))} (unacknowledged: {its} worker died, or {it} "
-            f"ended while the broker was away; the broker hands {it} out again after the visibility timeout, "
-            f"by about {hhmm(max(lost) + limits.redelivery_s)}, unless it lost the message: a broker "
-            "restarted without its append-only file)"
+            f"waiting for redelivery of {_chunks(len(lost))}{on(lost)} (unacknowledged: {its} worker died, "
+            f"or {it} ended while the broker was away; the broker hands {it} out again after the visibility "
+            f"timeout, by about {back_by}, unless it lost the message: a broker restarted without its "
+            "append-only file)"
         )
     if running:
+        latest = max(running.values())
         parts.append(
-            f"{_chunks(len(running))} started and not counted: still running or waiting to be retried (done "
-            f"by about {hhmm(max(running) + alive_s)}), or lost with a worker that died (then redelivered "
-            f"after the visibility timeout, by about {hhmm(max(running) + limits.redelivery_s)})"
+            f"{_chunks(len(running))} started{on(running)} and not counted: still running or waiting to be "
+            f"retried (done by about {hhmm(latest + alive_s)}), or lost with a worker that died (then "
+            f"redelivered after the visibility timeout, by about {hhmm(latest + limits.redelivery_s)})"
         )
     if queued:
         parts.append(f"{_chunks(queued)} not started yet (queued, or held by a worker that died)")
@@ -112,6 +129,7 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
         chunks_running=len(running),
         chunks_lost=len(lost) + len(overdue),
         chunks_queued=queued,
+        runners=sorted({runs.runners[c] for c in started if runs.runners.get(c)}),
         redelivery_by=(
             datetime.fromtimestamp(max(started.values()) + limits.redelivery_s, UTC) if started else None
         ),
@@ -129,11 +147,18 @@ def hhmm(epoch_s: float) -> str:
 
 
 def runs_from(
-    started: Mapping[bytes | str, bytes | str], counted: Mapping[bytes | str, bytes | str]
+    started: Mapping[bytes | str, bytes | str],
+    counted: Mapping[bytes | str, bytes | str],
+    starts: Iterable[bytes | str] = (),
 ) -> ChunkRuns:
-    """From the job's Redis hashes (chunk number -> epoch seconds)."""
+    """From the job's Redis hashes (chunk number -> epoch seconds) and its log of starts ("chunk runner",
+    oldest first: a chunk's last entry names the worker of its latest start)."""
+    runners: dict[int, str] = {}
+    for entry in starts:
+        chunk, _, runner = (entry.decode() if isinstance(entry, bytes) else entry).partition(" ")
+        runners[int(chunk)] = runner
 
     def parse(raw: Mapping[bytes | str, bytes | str]) -> dict[int, float]:
         return {int(k): float(v) for k, v in raw.items()}
 
-    return ChunkRuns(parse(started), parse(counted))
+    return ChunkRuns(parse(started), parse(counted), runners)

@@ -432,13 +432,14 @@ class JobProgress:
         )
 
     def runs(self, job_id: str) -> ChunkRuns:
-        """When each chunk last started, and when each counted one was counted."""
+        """When each chunk last started and on which worker, and when each counted one was counted."""
         keys = self._keys(job_id)
         pipe = self.client.pipeline()
         pipe.hgetall(keys[4])
         pipe.hgetall(keys[5])
-        started, counted = pipe.execute()
-        return runs_from(started, counted)
+        pipe.lrange(job_key(job_id) + ":starts", 0, -1)
+        started, counted, starts = pipe.execute()
+        return runs_from(started, counted, starts)
 
 
 # A batch silent longer than its ETA and than this has none until a chunk starts or is counted again: this

@@ -126,3 +126,33 @@ def test_a_counted_chunk_run_again_leaves_the_rate_as_it_was(
     with at(monkeypatch, t0 + timedelta(seconds=25)):
         jobs.progress.count_delivery(job_id, 0, "worker@host 2", 0)  # chunk 0 again, counted already
     assert jobs.progress.status(job_id).rate_per_s == pytest.approx(2 * CHUNK / 20.0)
+
+
+def test_a_silent_batch_names_the_worker_that_holds_its_chunk(
+    settings: Settings, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers on two machines, one of them SIGKILLed mid-batch: the waiting row said how many chunks were
+    held, but not by which machine, so the operator could not tell which one went away (a review, s39). The
+    chunk's latest start is what counts: chunk 4 began on machA, was redelivered to machB, and died there."""
+    jobs = JobService(redis_client, None, settings.workers)  # type: ignore[arg-type]
+    t0 = datetime.now(UTC) - timedelta(minutes=25)
+    with at(monkeypatch, t0):
+        job_id = jobs.create(KIND_RECOMPUTE_ALL, None)
+        jobs.progress.start(job_id, total=5 * CHUNK, chunks_total=5)
+        for chunk in range(5):
+            jobs.progress.count_delivery(
+                job_id, chunk, "machA@host-a 101" if chunk % 2 else "machB@host-b 7", 0
+            )
+        jobs.progress.count_delivery(job_id, 4, "machA@host-a 101", 0)
+        jobs.progress.count_delivery(job_id, 4, "machB@host-b 7", 1)
+    for chunk in range(4):
+        with at(monkeypatch, t0 + timedelta(seconds=1 + chunk)):
+            assert jobs.progress.record_chunk(job_id, chunk, done=CHUNK) is not None
+
+    result = run_cli("jobs", "show", job_id, **WIDE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    waiting = table(result.stdout)["waiting"]
+    assert "waiting for redelivery of 1 chunk on machB@host-b 7 (" in waiting, waiting
+    assert "machA" not in waiting  # its chunks were all counted
+    status = jobs.status(job_id)
+    assert status.waiting is not None and status.waiting.runners == ["machB@host-b 7"]

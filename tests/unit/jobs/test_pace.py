@@ -52,3 +52,19 @@ def test_the_cli_never_shows_eta_0_s_nor_rate_0_while_learners_remain() -> None:
     assert rate_text(status(rate_per_s=0.27)) == "0.27 learners/s"
     assert rate_text(status(rate_per_s=0.0)) == "n/a"
     assert rate_text(status(rate_per_s=1234.5)) == "1,234 learners/s"
+
+
+def test_a_silent_batch_names_the_workers_of_its_chunks_not_counted() -> None:
+    now = 10_000.0
+    runs = ChunkRuns(
+        started={0: now - 2000, 1: now - 2000, 2: now - 60, 3: 2.0},
+        counted={3: 6.0},
+        runners={0: "a@x 1", 1: "a@x 1", 2: "b@y 2", 3: "c@z 3"},
+    )
+    wait = waiting(runs, chunks_total=4, quiet_s=60.0, now=now, limits=LIMITS)
+    assert "waiting for redelivery of 2 chunks on a@x 1 (unacknowledged" in wait.message
+    assert "1 chunk started on b@y 2 and not counted" in wait.message
+    assert wait.runners == ["a@x 1", "b@y 2"]  # c counted its chunk
+    assert runs.held_by([0, 1, 2]) == " on a@x 1 (2), b@y 2"
+    # Starts recorded without a worker's name (older jobs) leave the sentence as it was.
+    assert ChunkRuns({0: 1.0}, {}).held_by([0]) == ""
