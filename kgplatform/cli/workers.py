@@ -319,6 +319,11 @@ def eta_text(status: JobStatus, *, short: bool = False) -> str:
     return "< 1 s" if status.eta_s < 1 else f"{status.eta_s:,.0f} s"
 
 
+def workers_text(workers: dict[str, int]) -> str:
+    """E.g. `planner1@host-a pid 12: 40 chunks, planner2@host-b pid 9: 1 chunk`."""
+    return ", ".join(f"{name}: {n:,} chunk" + ("" if n == 1 else "s") for name, n in workers.items())
+
+
 def print_job(status: JobStatus) -> None:
     table = Table("field", "value")
     rows = [
@@ -336,6 +341,8 @@ def print_job(status: JobStatus) -> None:
         ("rate", rate_text(status)),
         ("ETA", eta_text(status)),
         *([("waiting", status.waiting.message)] if status.waiting else []),
+        # Which machine ran what: with workers on several machines only their logs or metrics said so.
+        *([("workers", workers_text(status.workers))] if status.workers else []),
         ("created", str(status.created_at)),
         ("started", str(status.started_at or "-")),
         ("finished", str(status.finished_at or "-")),

@@ -104,6 +104,11 @@ class JobStatus(BaseModel):
         "were made with the previous transfer model (see the training worker's log).",
     )
     failures: list[JobFailure] = Field(default_factory=list)
+    workers: dict[str, int] = Field(
+        default_factory=dict,
+        description="Chunks by the worker (node name and pid) of their latest start, while Redis holds the "
+        "batch's progress: which machine ran what (empty in the summary kept in Neo4j).",
+    )
     source: str = Field("redis", description="'redis' (live progress) or 'graph' (the stored summary).")
 
     @property

@@ -61,6 +61,13 @@ class ChunkRuns:
         named = [f"{r} ({n})" if n > 1 and len(counts) > 1 else r for r, n in sorted(counts.items())]
         return f" on {', '.join(named)}" if named else ""
 
+    def by_runner(self) -> dict[str, int]:
+        """How many chunks each worker started last (counted or not), busiest first."""
+        counts: dict[str, int] = {}
+        for runner in self.runners.values():
+            counts[runner] = counts.get(runner, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
     def in_flight(self, chunks_total: int) -> tuple[dict[int, float], int]:
         """Chunks started but never counted (chunk -> start) and how many were never started."""
         started = {c: t for c, t in self.started.items() if c not in self.counted}

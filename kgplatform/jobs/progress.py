@@ -582,4 +582,5 @@ def status_of(
         message=fields.get("message") or None,
         retrain_failed=fields.get("retrain_failed") == "1",
         failures=failures,
+        workers=runs.by_runner(),
     )

@@ -156,3 +156,28 @@ def test_a_silent_batch_names_the_worker_that_holds_its_chunk(
     assert "machA" not in waiting  # its chunks were all counted
     status = jobs.status(job_id)
     assert status.waiting is not None and status.waiting.runners == ["machB@host-b 7"]
+
+
+def test_jobs_show_says_which_worker_ran_how_many_chunks(
+    settings: Settings, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With workers on two machines, `jobs show` gave the batch's progress but not who ran it: only the
+    workers' logs or their metrics ports did (a review, s39). A chunk run again counts for its latest run."""
+    jobs = JobService(redis_client, None, settings.workers)  # type: ignore[arg-type]
+    t0 = datetime.now(UTC) - timedelta(seconds=30)
+    with at(monkeypatch, t0):
+        job_id = jobs.create(KIND_RECOMPUTE_ALL, None)
+        jobs.progress.start(job_id, total=4 * CHUNK, chunks_total=4)
+        for chunk, runner in enumerate(
+            ["machA@host-a 101", "machB@host-b 7", "machA@host-a 101", "machB@host-b 7"]
+        ):
+            jobs.progress.count_delivery(job_id, chunk, runner, 0)
+        jobs.progress.count_delivery(job_id, 3, "machA@host-a 101", 1)  # machB's last chunk, retried on machA
+    for chunk in range(4):
+        with at(monkeypatch, t0 + timedelta(seconds=1 + chunk)):
+            assert jobs.progress.record_chunk(job_id, chunk, done=CHUNK) is not None
+
+    assert jobs.status(job_id).workers == {"machA@host-a 101": 3, "machB@host-b 7": 1}
+    result = run_cli("jobs", "show", job_id, **WIDE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert table(result.stdout)["workers"] == "machA@host-a 101: 3 chunks, machB@host-b 7: 1 chunk"
