@@ -2,7 +2,7 @@
 // MERGE on the id makes a repeated finalisation harmless. Parameters: $job (map: id, kind, state,
 // curriculum_id, total, done, failed, chunks_total, created_at, started_at, finished_at (datetimes),
 // duration_s, rate_per_s, message, retrain_failed (a nightly job whose retrain failed), failures (JSON
-// string)). Returns: id. Write.
+// string), workers (JSON string: chunks by worker)). Returns: id. Write.
 MERGE (j:Job {id: $job.id})
 SET j += $job
 RETURN j.id AS id

@@ -106,8 +106,8 @@ class JobStatus(BaseModel):
     failures: list[JobFailure] = Field(default_factory=list)
     workers: dict[str, int] = Field(
         default_factory=dict,
-        description="Chunks by the worker (node name and pid) of their latest start, while Redis holds the "
-        "batch's progress: which machine ran what (empty in the summary kept in Neo4j).",
+        description="Chunks by the worker (node name and pid) of their latest start: which machine ran what "
+        "(also in the summary kept in Neo4j; empty in summaries saved before 3 December).",
     )
     source: str = Field("redis", description="'redis' (live progress) or 'graph' (the stored summary).")
 

@@ -34,9 +34,12 @@ class JobStore:
         return self.graph.read_plain("jobs/read_mastery_of_learners", learner_ids=list(learner_ids))
 
     def save_summary(self, status: JobStatus) -> None:
-        row: dict[str, Any] = status.model_dump(exclude={"failures", "source", "eta_s", "waiting"})
+        row: dict[str, Any] = status.model_dump(exclude={"failures", "source", "eta_s", "waiting", "workers"})
         row["state"] = status.state.value
         row["failures"] = json.dumps([f.model_dump() for f in status.failures])
+        # A map is no Neo4j property value: kept as JSON, as the failures are, so last night's job still
+        # says which machine ran what once Redis has let its progress expire.
+        row["workers"] = json.dumps(status.workers)
         self.graph.write("jobs/save_job", job={k: v for k, v in row.items() if v is not None})
 
     def summary(self, job_id: str) -> JobStatus | None:
@@ -51,5 +54,6 @@ class JobStore:
 def _stored_status(properties: dict[str, Any]) -> JobStatus:
     job = {k: native(v) for k, v in properties.items()}
     failures = [JobFailure.model_validate(f) for f in json.loads(job.pop("failures", "[]"))]
+    job["workers"] = json.loads(job.pop("workers", "{}"))  # none in summaries saved before 3 December
     job["state"] = JobState(job["state"])
     return JobStatus.model_validate({**job, "failures": failures, "source": "graph"})

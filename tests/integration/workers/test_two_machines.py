@@ -13,6 +13,7 @@ import time
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import JobService
+from kgplatform.jobs.store import JobStore
 from kgplatform.planning.cache import plan_key
 from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
@@ -74,3 +75,7 @@ def test_a_batch_over_two_machines_names_each_and_the_one_lost(
     # Every chunk once, by the worker of its latest run: beta's lost chunk counts for alpha, which ran it.
     assert sum(final.workers.values()) == final.chunks_total == LEARNERS // CHUNK
     assert {runner.split("@")[0] for runner in final.workers} == {"alpha", "beta"}
+    # Kept in the job's Neo4j summary, read once Redis has let the progress expire (a map there failed
+    # every batch's close: Neo4j takes no map as a property value).
+    summary = JobStore(graph).summary(job_id)
+    assert summary is not None and summary.workers == final.workers
