@@ -269,6 +269,12 @@ class ServingSettings(BaseModel):
     # Bodies above this are refused with 413 before they are read: the bulk routes (POST /answers and a
     # curriculum import), whose bodies are the largest.
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # POST /answers' own bound (never above `max_body_bytes`): a batch holds at most 10,000 answers, and
+    # one with three 200-character ids per row, pretty-printed, is 7.9 MB (a row of 786 bytes); 10 MiB
+    # gives each row 1,048. Parsing JSON costs the API up to about 27 times its size in memory when a
+    # body is made of tiny values: a service key's 32 MiB of `{},` took it from 157 MB to 1,069 MB, and
+    # held its event loop 6.5 s, only to be refused as over 10,000 answers (a review, 3 December).
+    max_answers_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # Every other route's bodies (one concept, task, edge, goal list, key...): 256 KiB is far more than
     # any of them needs, and FastAPI parses a body, and validates every member of it, before a route's key
     # check runs (a review, 1 December: 10 MB from anyone held the event loop for a second).

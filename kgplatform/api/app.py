@@ -155,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit,
         max_bytes=settings.serving.max_body_bytes,
         max_small_bytes=settings.serving.max_small_body_bytes,
+        max_answers_bytes=settings.serving.max_answers_body_bytes,
     )
     app.add_middleware(UiSecurityHeaders)  # CSP and friends on the web page (/ui) only
     metrics = ApiMetrics(limiter_redis, settings.serving.queues)

@@ -56,18 +56,36 @@ def takes_bulk_body(scope: Scope) -> bool:
     return bulk_body_roles(scope) is not None
 
 
+def is_answers_post(scope: Scope) -> bool:
+    return scope.get("method") == "POST" and scope.get("path") == "/answers"
+
+
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int, max_small_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        max_small_bytes: int | None = None,
+        max_answers_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         # Never looser than the bulk routes' limit an operator lowered.
         self.max_small_bytes = max_bytes if max_small_bytes is None else min(max_small_bytes, max_bytes)
+        # POST /answers has its own, from its batch maximum (`ServingSettings.max_answers_body_bytes`):
+        # a curriculum import's document is the only body that needs the whole of `max_bytes`.
+        self.max_answers_bytes = max_bytes if max_answers_bytes is None else min(max_answers_bytes, max_bytes)
+
+    def limit_of(self, scope: Scope) -> int:
+        if is_answers_post(scope):
+            return self.max_answers_bytes
+        return self.max_bytes if takes_bulk_body(scope) else self.max_small_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes if takes_bulk_body(scope) else self.max_small_bytes
+        limit = self.limit_of(scope)
         chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":

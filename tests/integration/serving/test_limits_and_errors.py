@@ -51,6 +51,25 @@ def test_body_over_the_limit_is_413_and_changes_nothing(serve: Serve, world: Wor
     assert answers_stored(graph) == 1
 
 
+def test_answers_have_their_own_body_limit(serve: Serve, world: World, graph: Graph) -> None:
+    """POST /answers is bounded by `max_answers_body_bytes`, an import by `max_body_bytes` alone: a service
+    key's 32 MiB of `{},` cost the API 900 MB to parse before its 10,000-answer limit refused it."""
+    rows = [
+        {"event_id": f"e{i}", "learner_id": LEARNER, "task_id": world.tasks[0], "correct": True,
+         "answered_at": "2026-03-02T09:00:00Z"}
+        for i in range(40)
+    ]  # fmt: skip
+    with serve(max_answers_body_bytes=2048) as api:
+        body = assert_problem(api.client.post("/answers", json=rows, headers=api.headers()), 413, "body")
+        assert body["max_bytes"] == 2048
+        # A 3 KB import is still read (and refused by its own rules, not by size).
+        document = {"curriculum": {"id": "big", "name": "x" * 3000}, "concepts": [], "prerequisites": []}
+        imported = api.client.post("/curricula/big/import", json=document, headers=api.headers(Role.DESIGNER))
+        assert imported.status_code != 413, imported.text
+        assert api.client.post("/answers", json=rows[:1], headers=api.headers()).status_code == 200
+    assert answers_stored(graph) == 1
+
+
 @pytest.mark.parametrize("backend", ["local", "redis"])
 def test_rate_limit_is_per_key_429_with_retry_after(serve: Serve, world: World, backend: str) -> None:
     # 3 requests per 30 s. The Redis backend's windows start at multiples of 30 s since the epoch, not with

@@ -14,6 +14,9 @@ from starlette.types import Message, Receive, Scope, Send
 from kgplatform.api.limits import BodySizeLimit, LocalTokenBuckets, RateLimit, RedisFixedWindow
 from kgplatform.api.outages import CircuitBreaker
 from kgplatform.auth.models import Principal, Role
+from kgplatform.curriculum.models import MAX_ID_LENGTH
+from kgplatform.mastery.models import MAX_BATCH_SIZE
+from kgplatform.settings import ServingSettings
 
 
 class Clock:
@@ -137,6 +140,30 @@ def test_an_absurd_content_length_is_413_before_the_app(length: bytes) -> None:
     assert not reached
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["status"] == 413
+
+
+def test_answers_take_a_full_batch_with_the_longest_ids_and_no_more() -> None:
+    """The answers' default bound holds a batch of 10,000 answers with 200-character ids, pretty-printed
+    (jq's default, README's example), and refuses a body of that size plus one: the bound follows the
+    batch maximum, while an import still takes `max_body_bytes`."""
+    ids = "x" * MAX_ID_LENGTH
+    row = {"event_id": ids, "learner_id": ids, "task_id": ids, "score": 0.123456789,
+           "answered_at": "2026-12-02T09:00:00.123456+00:00", "duration_s": 1234.5}  # fmt: skip
+    batch = json.dumps({"answers": [row] * MAX_BATCH_SIZE}, indent=2).encode()
+    serving = ServingSettings()
+    limits = {
+        "max_bytes": serving.max_body_bytes,
+        "max_small_bytes": serving.max_small_body_bytes,
+        "max_answers_bytes": serving.max_answers_body_bytes,
+    }
+    fits, _ = through_body_limit("POST", "/answers", str(len(batch)).encode(), **limits)
+    assert fits
+    over = str(serving.max_answers_body_bytes + 1).encode()
+    reached, sent = through_body_limit("POST", "/answers", over, **limits)
+    assert not reached and sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["max_bytes"] == serving.max_answers_body_bytes < serving.max_body_bytes
+    imported, _ = through_body_limit("POST", "/curricula/algebra/import", over, **limits)
+    assert imported
 
 
 class RefusingRedis:
