@@ -27,7 +27,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kgplatform.api.problems import problem
+from kgplatform.api.problems import problem, shown_path
 from kgplatform.api.route_list import flat_routes
 
 
@@ -80,13 +80,13 @@ class AllowedMethods:
             return None
         resource, match = found
         if "" in match.groupdict().values():
-            return problem(404, "Not Found", f"no route matches {scope['path']!r}")
+            return problem(404, "Not Found", f"no route matches {shown_path(scope['path'])}")
         if scope["method"] in resource.methods:
             return None
         scope["route"] = resource.route  # metrics label it by its template, as routing would
         return problem(
             405,
             "Method Not Allowed",
-            f"{scope['method']} is not allowed on {scope['path']!r}",
+            f"{scope['method']} is not allowed on {shown_path(scope['path'])}",
             headers={"Allow": ", ".join(sorted(resource.methods))},
         )

@@ -25,3 +25,9 @@ LearnerId = Annotated[
     AfterValidator(learner_id_characters),
     AfterValidator(well_formed_id),
 ]
+
+# A curriculum's, concept's or task's id (an API key's too) in a path: no stored one is longer, so a longer
+# one is a 422 naming the parameter, before a query runs with it or a 404 repeats it (a 65,000-character
+# id, near what uvicorn reads in a request line, was sent to Neo4j and answered back whole, a review,
+# 3 December). Other characters are not checked: ids stored before the id rule are read as they are.
+EntityId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH)]

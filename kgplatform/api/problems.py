@@ -39,6 +39,19 @@ MAX_LISTED_ERRORS = 20
 log = logging.getLogger("kgplatform.api")
 
 
+# A refusal that names the request's path shows at most this much of it: the path is the client's own
+# (a 65,000-character one was answered back whole in a 404, a review, 3 December), and the start of it is
+# what tells one request from another.
+MAX_SHOWN_PATH = 300
+
+
+def shown_path(path: str) -> str:
+    """`path` quoted for a refusal's text, cut at MAX_SHOWN_PATH characters with its length said."""
+    if len(path) <= MAX_SHOWN_PATH:
+        return repr(path)
+    return f"{path[:MAX_SHOWN_PATH]!r}... ({len(path):,} characters)"
+
+
 def problem(
     status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
@@ -126,9 +139,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         detail = str(error.detail)
         if error.status_code == 404 and detail == "Not Found":
-            detail = f"no route matches {request.url.path!r}"
+            detail = f"no route matches {shown_path(request.url.path)}"
         elif error.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path!r}"
+            detail = f"{request.method} is not allowed on {shown_path(request.url.path)}"
         # The framework's own 400s are a body it could not read at all (malformed JSON, a multipart
         # without its boundary): the field at fault is the body as a whole. The routes raise none.
         extra = {"field": "body"} if error.status_code == 400 else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from kgplatform.api.deps import AdminPrincipal, AuthenticatorDep, GraphDep
+from kgplatform.api.params import EntityId
 from kgplatform.auth import service
 from kgplatform.auth.models import ApiKey, ApiKeyIn, IssuedKey
 
@@ -22,5 +23,7 @@ def list_keys(graph: GraphDep, _: AdminPrincipal) -> list[ApiKey]:
 
 
 @router.delete("/{key_id}", summary="Revoke a key; this process refuses it at once")
-def revoke_key(key_id: str, graph: GraphDep, authenticator: AuthenticatorDep, _: AdminPrincipal) -> ApiKey:
+def revoke_key(
+    key_id: EntityId, graph: GraphDep, authenticator: AuthenticatorDep, _: AdminPrincipal
+) -> ApiKey:
     return service.revoke_key(graph, key_id, authenticator)

@@ -16,6 +16,7 @@ from pydantic import StringConstraints
 from kgplatform.api.deps import AuditFilters, DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
 from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
 from kgplatform.api.outages import BoundedGraphDep
+from kgplatform.api.params import EntityId
 from kgplatform.curriculum import service
 from kgplatform.curriculum.models import (
     MAX_TAG_LENGTH,
@@ -42,7 +43,11 @@ router = APIRouter(tags=["concepts"])
     responses={201: with_headers(ETAG, LOCATION)},
 )
 def create_concept(
-    curriculum_id: str, body: ConceptIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
+    curriculum_id: EntityId,
+    body: ConceptIn,
+    graph: BoundedGraphDep,
+    who: DesignerPrincipal,
+    response: Response,
 ) -> Concept:
     concept = service.create_concept(graph, curriculum_id, body, who.actor)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
@@ -52,7 +57,7 @@ def create_concept(
 
 @router.get("/curricula/{curriculum_id:path}/concepts", summary="Concepts by name/id text and tags, paged")
 def list_concepts(
-    curriculum_id: str,
+    curriculum_id: EntityId,
     graph: BoundedGraphDep,
     _: ReaderPrincipal,
     q: Annotated[str | None, Query(max_length=200, description="Substring of name or id, any case.")] = None,
@@ -73,7 +78,7 @@ def list_concepts(
 
 @router.get("/concepts/{concept_id:path}/neighbourhood", summary="Prerequisites and dependants to depth N")
 def concept_neighbourhood(
-    concept_id: str,
+    concept_id: EntityId,
     graph: BoundedGraphDep,
     _: ReaderPrincipal,
     depth: Annotated[int, Query(ge=1, le=service.MAX_DEPTH)] = 1,
@@ -86,7 +91,7 @@ def concept_neighbourhood(
     "/concepts/{concept_id:path}/audit", summary="The concept's audit trail (with its edges), newest first"
 )
 def concept_audit(
-    concept_id: str,
+    concept_id: EntityId,
     graph: BoundedGraphDep,
     _: DesignerPrincipal,
     filters: AuditFilters,
@@ -103,7 +108,9 @@ def concept_audit(
     summary="One concept; its ETag is its version",
     responses={200: with_headers(ETAG)},
 )
-def get_concept(concept_id: str, graph: BoundedGraphDep, _: ReaderPrincipal, response: Response) -> Concept:
+def get_concept(
+    concept_id: EntityId, graph: BoundedGraphDep, _: ReaderPrincipal, response: Response
+) -> Concept:
     return with_etag(response, service.get_concept(graph, concept_id))
 
 
@@ -113,7 +120,7 @@ def get_concept(concept_id: str, graph: BoundedGraphDep, _: ReaderPrincipal, res
     responses={200: with_headers(ETAG)},
 )
 def patch_concept(
-    concept_id: str,
+    concept_id: EntityId,
     body: ConceptPatch,
     graph: BoundedGraphDep,
     who: DesignerPrincipal,
@@ -129,7 +136,7 @@ def patch_concept(
     responses={200: with_headers(ETAG)},
 )
 def put_concept(
-    concept_id: str,
+    concept_id: EntityId,
     body: ConceptBody,
     graph: BoundedGraphDep,
     who: DesignerPrincipal,
@@ -141,7 +148,7 @@ def put_concept(
 
 @router.delete("/concepts/{concept_id:path}", summary="Delete (If-Match); 409 if needed, unless cascade")
 def delete_concept(
-    concept_id: str,
+    concept_id: EntityId,
     graph: BoundedGraphDep,
     who: DesignerPrincipal,
     if_match: IfMatch = None,

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Response, status
 from kgplatform.api.deps import AuditFilters, DesignerPrincipal, Limit, Offset, ReaderPrincipal
 from kgplatform.api.etags import LOCATION, with_headers
 from kgplatform.api.outages import BoundedGraphDep
+from kgplatform.api.params import EntityId
 from kgplatform.curriculum import service
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_service import curriculum_etag
@@ -53,7 +54,7 @@ def list_curricula(graph: BoundedGraphDep, _: ReaderPrincipal) -> list[Curriculu
 
 @router.get("/{curriculum_id:path}/audit", summary="The curriculum's audit trail, newest first")
 def curriculum_audit(
-    curriculum_id: str,
+    curriculum_id: EntityId,
     graph: BoundedGraphDep,
     _: DesignerPrincipal,
     filters: AuditFilters,
@@ -91,7 +92,7 @@ CURRICULUM_ETAG = {
     },
 )
 def get_curriculum(
-    curriculum_id: str,
+    curriculum_id: EntityId,
     graph: BoundedGraphDep,
     _: ReaderPrincipal,
     response: Response,

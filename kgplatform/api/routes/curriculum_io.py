@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from kgplatform.api.content_type import is_json
 from kgplatform.api.deps import DesignerPrincipal, GraphDep, ReaderPrincipal
 from kgplatform.api.documented_bodies import documented_body
+from kgplatform.api.params import EntityId
 from kgplatform.curriculum.document import ImportDocument
 from kgplatform.curriculum.import_report import ImportReport
 from kgplatform.curriculum.import_service import export_with_record, run_import
@@ -134,7 +135,7 @@ IMPORT_BODY = {
 )
 @documented_body(ImportDocument)
 async def import_curriculum(
-    curriculum_id: str,
+    curriculum_id: EntityId,
     request: Request,
     graph: GraphDep,
     principal: DesignerPrincipal,
@@ -206,7 +207,7 @@ async def import_curriculum(
     },
 )
 def export_curriculum(
-    curriculum_id: str,
+    curriculum_id: EntityId,
     graph: GraphDep,
     _: ReaderPrincipal,  # a read: every role that may GET the curriculum may export it
     format: Annotated[Literal["json", "csv"], Query(description="json: one document; csv: a zip")] = "json",

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from kgplatform.api.deps import AuditFilters, DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
 from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
 from kgplatform.api.outages import BoundedGraphDep
+from kgplatform.api.params import EntityId
 from kgplatform.curriculum import service, tasks
 from kgplatform.curriculum.models import AuditEntry, EntityType, Page, Task, TaskBody, TaskIn, TaskPatch
 
@@ -24,7 +25,7 @@ router = APIRouter(tags=["tasks"])
     responses={201: with_headers(ETAG, LOCATION)},
 )
 def create_task(
-    curriculum_id: str, body: TaskIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
+    curriculum_id: EntityId, body: TaskIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
 ) -> Task:
     task = tasks.create_task(graph, curriculum_id, body, who.actor)
     # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
@@ -34,7 +35,7 @@ def create_task(
 
 @router.get("/curricula/{curriculum_id:path}/tasks", summary="A curriculum's tasks, paged")
 def list_tasks(
-    curriculum_id: str,
+    curriculum_id: EntityId,
     graph: BoundedGraphDep,
     _: ReaderPrincipal,
     concept: Annotated[
@@ -50,7 +51,7 @@ def list_tasks(
 
 @router.get("/tasks/{task_id:path}/audit", summary="The task's audit trail, newest first")
 def task_audit(
-    task_id: str,
+    task_id: EntityId,
     graph: BoundedGraphDep,
     _: DesignerPrincipal,
     filters: AuditFilters,
@@ -65,7 +66,7 @@ def task_audit(
     summary="One task; its ETag is its version",
     responses={200: with_headers(ETAG)},
 )
-def get_task(task_id: str, graph: BoundedGraphDep, _: ReaderPrincipal, response: Response) -> Task:
+def get_task(task_id: EntityId, graph: BoundedGraphDep, _: ReaderPrincipal, response: Response) -> Task:
     return with_etag(response, tasks.get_task(graph, task_id))
 
 
@@ -75,7 +76,7 @@ def get_task(task_id: str, graph: BoundedGraphDep, _: ReaderPrincipal, response:
     responses={200: with_headers(ETAG)},
 )
 def patch_task(
-    task_id: str,
+    task_id: EntityId,
     body: TaskPatch,
     graph: BoundedGraphDep,
     who: DesignerPrincipal,
@@ -91,7 +92,7 @@ def patch_task(
     responses={200: with_headers(ETAG)},
 )
 def put_task(
-    task_id: str,
+    task_id: EntityId,
     body: TaskBody,
     graph: BoundedGraphDep,
     who: DesignerPrincipal,
@@ -105,7 +106,7 @@ def put_task(
     "/tasks/{task_id:path}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (If-Match required)"
 )
 def delete_task(
-    task_id: str, graph: BoundedGraphDep, who: DesignerPrincipal, if_match: IfMatch = None
+    task_id: EntityId, graph: BoundedGraphDep, who: DesignerPrincipal, if_match: IfMatch = None
 ) -> Response:
     tasks.delete_task(graph, task_id, if_match, who.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
