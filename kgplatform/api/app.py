@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kgplatform import __version__
 from kgplatform.api.allowed_methods import AllowedMethods
-from kgplatform.api.content_type import require_json_body
+from kgplatform.api.content_type import RefuseContentCoding, require_json_body
 from kgplatform.api.fast_path import NextTasksFastPath
 from kgplatform.api.limits import BodySizeLimit, BulkBodyKeyFirst, RateLimit, make_limiter
 from kgplatform.api.metrics import ApiMetrics, RequestMetrics
@@ -142,7 +142,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # body, fast path, methods.
     limiter_redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=1)
     limiter = make_limiter(settings.serving, limiter_redis)
-    # Innermost: 405 with every method the path takes, before routing tries one route of it.
+    # Innermost: a compressed body is a 415 (the API does not decode one); before it, 405 with every method
+    # the path takes, before routing tries one route of it.
+    app.add_middleware(RefuseContentCoding)
     app.add_middleware(AllowedMethods)
     app.add_middleware(NextTasksFastPath)  # cache hits skip routing and dependencies
     app.add_middleware(

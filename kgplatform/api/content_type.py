@@ -21,8 +21,10 @@ from fastapi import Request, params
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kgplatform.api.deps import API_KEY_HEADER, authenticate
+from kgplatform.api.problems import problem
 from kgplatform.auth.models import Principal
 from kgplatform.errors import UnsupportedMediaType
 
@@ -92,3 +94,48 @@ def _depends_on_key(dependant: Dependant) -> bool:
         d.call is authenticate or getattr(d.call, "authenticates", False) or _depends_on_key(d)
         for d in dependant.dependencies
     )
+
+
+class RefuseContentCoding:
+    """Pure ASGI middleware: 415 for a body sent with a Content-Encoding (gzip, br, deflate), which the
+    API does not decode, with `Accept-Encoding: identity` (RFC 9110, 15.5.16).
+
+    Without it the coding was ignored: a gzip body (an HTTP client compressing its requests) was a 400
+    saying the body was not UTF-8 text, and a body labelled `br` but sent plain was stored, so a client
+    believing its compression worked was never told otherwise (a review, 3 December). Routes without a
+    body are not concerned: a GET with the header sends nothing to decode.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (coding := _refused_coding(scope["headers"])) is not None:
+            response = problem(
+                415,
+                "Unsupported media type",
+                f"the body was sent with Content-Encoding {coding!r}, which this API does not decode: "
+                "send it uncompressed (no Content-Encoding header); nothing was changed",
+                headers={"Accept-Encoding": "identity"},
+                field="content-encoding",
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _refused_coding(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The request's Content-Encoding when it names a coding other than identity and a body comes with
+    it (a Content-Length above 0, or chunked); else None."""
+    codings: list[str] = []
+    has_body = False
+    for name, value in headers:
+        if name == b"content-encoding":
+            codings += [c.strip().lower() for c in value.decode("latin-1").split(",") if c.strip()]
+        elif name == b"content-length":
+            has_body = has_body or value.strip() not in (b"", b"0")
+        elif name == b"transfer-encoding":
+            has_body = True
+    if not has_body or all(c == "identity" for c in codings):
+        return None
+    return ", ".join(codings)

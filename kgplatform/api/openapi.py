@@ -62,12 +62,17 @@ BODY: dict[str, tuple[str, bool]] = {
 }
 # Routes whose body is JSON alone refuse other media types (`content_type.require_json_body`).
 JSON_BODY: dict[str, tuple[str, bool]] = {
-    "415": ("The body was not sent as JSON (`field: content-type`); nothing was changed", False),
+    "415": (
+        "The body was not sent as JSON (`field: content-type`), or was sent compressed (`field: "
+        "content-encoding`: send it without a Content-Encoding); nothing was changed",
+        False,
+    ),
 }
 # Routes taking several media types refuse the others (the curriculum import: JSON, zip, multipart).
 OTHER_MEDIA: dict[str, tuple[str, bool]] = {
     "415": (
-        "The body's media type is none the route takes (`field: content-type`); nothing was changed",
+        "The body's media type is none the route takes (`field: content-type`), or it was sent "
+        "compressed (`field: content-encoding`: send it without a Content-Encoding); nothing was changed",
         False,
     ),
 }

@@ -88,7 +88,8 @@ ANSWERS_BODY = Body(
             "not stored again); nothing stored"
         },
         415: {
-            "description": "The body was not sent as JSON (Content-Type: application/json); nothing stored"
+            "description": "The body was not sent as JSON (Content-Type: application/json), or was sent "
+            "compressed (a Content-Encoding: send it uncompressed); nothing stored"
         },
     },
 )
