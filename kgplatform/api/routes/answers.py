@@ -87,6 +87,14 @@ ANSWERS_BODY = Body(
             "services) with other content, or the event_id of an answer of an erased learner (`erased`: "
             "not stored again); nothing stored"
         },
+        # The platform's 503 says "nothing was changed", untrue of a batch split for its full replays
+        # (docs/tracing.md): a service must learn from the document that sending it again is the answer.
+        503: {
+            "description": "Neo4j or Redis is unavailable. Nothing was stored, except when a batch split "
+            "into several transactions for its full replays (docs/tracing.md) met the outage after the "
+            "first committed: then `stored` counts the answers stored; send the batch again, they come "
+            "back as duplicates and the rest is stored"
+        },
         415: {
             "description": "The body was not sent as JSON (Content-Type: application/json), or was sent "
             "compressed (a Content-Encoding: send it uncompressed); nothing stored"

@@ -264,6 +264,26 @@ def test_the_cancel_routes_409_says_the_job_has_ended() -> None:
     assert conflict["content"]["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
 
 
+def test_the_answers_503_says_a_split_batch_may_be_partly_stored() -> None:
+    """The platform's 503 says nothing was changed; a batch split for its full replays can have stored its
+    first transactions (`PartlyStored`, its body's `stored`), and the document must say to send it again."""
+    unavailable = DOCUMENT["paths"]["/answers"]["post"]["responses"]["503"]
+    assert "`stored`" in unavailable["description"] and "again" in unavailable["description"]
+    assert "Retry-After" in unavailable["headers"]
+    assert unavailable["content"]["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+
+
+def test_a_compressed_body_is_in_the_415s_description() -> None:
+    for path, method in (
+        ("/answers", "post"),
+        ("/curricula", "post"),
+        ("/curricula/{curriculum_id}/import", "post"),
+    ):
+        assert (
+            "content-encoding" in DOCUMENT["paths"][path][method]["responses"]["415"]["description"].lower()
+        )
+
+
 def test_the_interest_tags_constraint_is_in_the_document() -> None:
     """Tags holding control characters are refused (a review, s36): the document says so as it does for
     learner ids, a pattern refusing the control characters (for clients and fuzzers), the rest in words."""
