@@ -47,6 +47,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# Every 401 carries it (`problems.problem_of`, RFC 9110): a generated client reads only documented headers.
+WWW_AUTHENTICATE_HEADER = {
+    "WWW-Authenticate": {
+        "description": 'How to authenticate: `ApiKey header="X-API-Key"`',
+        "schema": {"type": "string"},
+    }
+}
 RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
 }
@@ -159,6 +166,8 @@ def add_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
                     responses[status] = problem_response(description, retry)
                 elif retry:
                     existing.setdefault("headers", {}).update(RETRY_AFTER)
+            if "401" in responses:
+                responses["401"].setdefault("headers", {}).update(WWW_AUTHENTICATE_HEADER)
             # Every error status, the platform's and a route's own (404, 409, ...), is problem details.
             for status, response in responses.items():
                 if str(status)[:1] in "45" and (path, str(status)) not in OWN_SHAPE:

@@ -273,6 +273,19 @@ def test_the_answers_503_says_a_split_batch_may_be_partly_stored() -> None:
     assert unavailable["content"]["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
 
 
+def test_every_401_documents_its_www_authenticate_header() -> None:
+    """Every 401 is sent with `WWW-Authenticate` (RFC 9110); the document did not say so."""
+    unauthorized = [
+        (path, method, operation["responses"]["401"])
+        for path, item in DOCUMENT["paths"].items()
+        for method, operation in item.items()
+        if "401" in operation["responses"]
+    ]
+    assert len(unauthorized) > 30
+    for path, method, response in unauthorized:
+        assert "WWW-Authenticate" in response.get("headers", {}), (path, method)
+
+
 def test_a_compressed_body_is_in_the_415s_description() -> None:
     for path, method in (
         ("/answers", "post"),
