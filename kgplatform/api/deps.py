@@ -96,8 +96,13 @@ AnyPrincipal = Annotated[Principal, Depends(authenticate)]
 DesignerPrincipal = Annotated[Principal, Depends(require_roles(Role.DESIGNER))]
 ServicePrincipal = Annotated[Principal, Depends(require_roles(Role.SERVICE))]
 AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
-# Reading the curriculum: designers, and services (planners read concepts and tasks).
-ReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.DESIGNER, Role.SERVICE))]
+# Reading the curriculum: designers, services (planners read concepts and tasks) and teachers (the
+# learner view draws the learner's curriculum and names its concepts and tasks).
+ReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.DESIGNER, Role.SERVICE, Role.TEACHER))]
+# Reading a learner's mastery, goals, interests, feedback and plan: services, and teachers, whose keys
+# change nothing of a learner (answers, goals, interests and erasure take a service key).
+LEARNER_READERS = (Role.SERVICE, Role.TEACHER)
+LearnerReaderPrincipal = Annotated[Principal, Depends(require_roles(*LEARNER_READERS))]
 
 # Paging for list routes: a page of at most `limit` items after skipping `offset`; answers carry `total`.
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1..500).")]

@@ -14,13 +14,15 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kgplatform.api.deps import recently_checked_principal
+from kgplatform.api.deps import LEARNER_READERS, recently_checked_principal
 from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.auth.models import Role
 
 PREFIX, SUFFIX = "/learners/", "/next-tasks"
 DEFAULT_LIMIT, MAX_LIMIT, MAX_ID_LENGTH = 10, 100, 200
-READERS = frozenset({Role.SERVICE, Role.ADMIN})
+# The roles of the route's own check (`deps.LEARNER_READERS`, and admin): a teacher's key left out here
+# was sent on to the route on every hit, the thread hop and FastAPI's dependencies the fast path saves.
+READERS = frozenset({*LEARNER_READERS, Role.ADMIN})
 
 
 def fast_limit(query_string: bytes) -> int | None:

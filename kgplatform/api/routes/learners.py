@@ -1,4 +1,5 @@
-"""Learner data for services: mastery, goals (target concepts), interests (tags), feedback reports."""
+"""Learner data: mastery, goals (target concepts), interests (tags), feedback reports. Services read and
+write it; teachers read it (a teacher key changes nothing of a learner)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from kgplatform.api.deps import ServicePrincipal
+from kgplatform.api.deps import LearnerReaderPrincipal, ServicePrincipal
 from kgplatform.api.params import LearnerId
 from kgplatform.api.routes.answers import MasteryServiceDep
 from kgplatform.api.routes.jobs import request_learner_recomputes
@@ -38,12 +39,14 @@ UNKNOWN_LEARNER: dict[int | str, dict[str, Any]] = {
     summary="Mastery of every concept the learner has practised",
     responses=UNKNOWN_LEARNER,
 )
-def get_mastery(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> LearnerMastery:
+def get_mastery(
+    learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal
+) -> LearnerMastery:
     return service.mastery(learner_id)
 
 
 @router.get("/{learner_id}/goals", summary="The learner's goals (target concepts)", responses=UNKNOWN_LEARNER)
-def get_goals(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> LearnerGoals:
+def get_goals(learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal) -> LearnerGoals:
     return LearnerGoals(learner_id=learner_id, goals=sorted(service.learner(learner_id)["goals"]))
 
 
@@ -52,7 +55,9 @@ def get_goals(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrinc
     summary="The learner's interests (tags the planner favours among comparable tasks)",
     responses=UNKNOWN_LEARNER,
 )
-def get_interests(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> LearnerInterests:
+def get_interests(
+    learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal
+) -> LearnerInterests:
     return LearnerInterests(learner_id=learner_id, interests=sorted(service.learner(learner_id)["interests"]))
 
 
@@ -132,7 +137,9 @@ def plan_inputs_changed(request: Request, learner_id: str) -> None:
     summary="Strengths and weaknesses: mastered, in progress, blocking, decaying",
     responses=UNKNOWN_LEARNER,
 )
-def get_report(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> FeedbackReport:
+def get_report(
+    learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal
+) -> FeedbackReport:
     return service.report(learner_id)
 
 
@@ -142,6 +149,6 @@ def get_report(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrin
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "A PNG image."}, **UNKNOWN_LEARNER},
 )
-def get_report_png(learner_id: LearnerId, service: MasteryServiceDep, _: ServicePrincipal) -> Response:
+def get_report_png(learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal) -> Response:
     png = render_png(service.report(learner_id))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

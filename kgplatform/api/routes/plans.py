@@ -1,4 +1,4 @@
-"""GET /learners/{learner_id}/next-tasks: the learner's next tasks, with reasons, for services.
+"""GET /learners/{learner_id}/next-tasks: the learner's next tasks, with reasons, for services and teachers.
 
 Thin on purpose: `kgplatform.api.plan_serving` does the work; this module declares the contract
 (models, examples, errors) that the OpenAPI document and the fuzz test hold it to.
@@ -13,29 +13,29 @@ from fastapi import APIRouter, Depends, Query, Request, Response, Security
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from kgplatform.api.deps import _api_key_scheme, recently_checked_principal, require_roles
+from kgplatform.api.deps import LEARNER_READERS, _api_key_scheme, recently_checked_principal, require_roles
 from kgplatform.api.params import LearnerId
 from kgplatform.api.plan_serving import NextTasksServing
-from kgplatform.auth.models import Principal, Role
+from kgplatform.auth.models import Principal
 
 router = APIRouter(prefix="/learners", tags=["plans"])
-_service_role = require_roles(Role.SERVICE)
+_reader_role = require_roles(*LEARNER_READERS)
 
 
-async def service_principal(
+async def plan_reader(
     request: Request, api_key: Annotated[str | None, Security(_api_key_scheme)]
 ) -> Principal:
-    """`ServicePrincipal` without the thread hop: a key checked in the last seconds needs no lookup."""
+    """`LearnerReaderPrincipal` without the thread hop: a key checked in the last seconds needs no lookup."""
     principal = recently_checked_principal(request.scope)
     if principal is None:
         principal = await run_in_threadpool(request.app.state.authenticator.authenticate, api_key)
-    return _service_role(principal)
+    return _reader_role(principal)
 
 
 # For the app-wide checks that answer before the route (`content_type.check_key_first`): this dependency
-# checks the key and then the service role, as `authenticate` and `require_roles` do elsewhere.
-service_principal.authenticates = True  # type: ignore[attr-defined]
-service_principal.role_check = _service_role  # type: ignore[attr-defined]
+# checks the key and then its role, as `authenticate` and `require_roles` do elsewhere.
+plan_reader.authenticates = True  # type: ignore[attr-defined]
+plan_reader.role_check = _reader_role  # type: ignore[attr-defined]
 
 
 class NextTasksQuery(BaseModel):
@@ -135,7 +135,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         },
     ),
     403: _problem(
-        "The key's role may not read plans",
+        "The key's role may not read plans (a designer's)",
         {
             "title": "Forbidden",
             "status": 403,
@@ -195,7 +195,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 async def next_tasks(
     request: Request,
     learner_id: LearnerId,
-    _: Annotated[Principal, Depends(service_principal)],
+    _: Annotated[Principal, Depends(plan_reader)],
     query: Annotated[NextTasksQuery, Query()],
 ) -> Response:
     """From the Redis cache when there (Neo4j not touched, so it answers while Neo4j is down);

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from kgplatform.auth import service as auth
@@ -11,6 +13,7 @@ from tests.integration.api.harness import Api
 
 PROBLEM = "application/problem+json"
 NEW_CONCEPT = {"id": "a", "name": "A"}
+NOW = datetime.now(UTC).isoformat()
 
 
 def test_missing_key_is_401_problem_json(api: Api) -> None:
@@ -118,3 +121,54 @@ def test_only_the_hash_is_stored(api: Api) -> None:
     issued = auth.issue_key(api.graph, role=Role.SERVICE, name="svc")
     assert api.graph.read("auth/find_api_key", key_hash=issued.secret) == []
     assert auth.store.find_live_key(api.graph, auth.hash_secret(issued.secret)) is not None
+
+
+def test_a_teacher_key_reads_a_learner_and_changes_nothing(api: Api) -> None:
+    """What the web page's learner view reads, a teacher's key reads; answers, goals, interests, erasure and
+    the curriculum stay a service's or a designer's, and a refused write changes nothing."""
+    api.curriculum("maths", "a", "b")
+    assert api.edge("a", "b").status_code == 201
+    task = {"id": "t-a", "title": "A", "kind": "exercise", "concepts": ["a"]}
+    assert api.call("POST", "/curricula/maths/tasks", json=task).status_code == 201
+    answer = {"event_id": "e1", "learner_id": "l1", "task_id": "t-a", "correct": True, "answered_at": NOW}
+    assert api.call("POST", "/answers", role=Role.SERVICE, json={"answers": [answer]}).status_code == 200
+    assert (
+        api.call("PUT", "/learners/l1/goals", role=Role.SERVICE, json={"concept_ids": ["b"]}).status_code
+        == 200
+    )
+    reads = ["mastery", "goals", "interests", "report", "report.png", "next-tasks"]
+    for what in reads:
+        response = api.call("GET", f"/learners/l1/{what}", role=Role.TEACHER)
+        assert response.status_code == 200, (what, response.text)
+    assert api.call("GET", "/ui-support/transfer-edges?concept=a", role=Role.TEACHER).status_code == 200
+    before = learner_state(api, "l1")
+    second = {**answer, "event_id": "e2"}
+    writes = [
+        ("POST", "/answers", {"answers": [second]}),
+        ("PUT", "/learners/l1/goals", {"concept_ids": ["a"]}),
+        ("PUT", "/learners/l1/interests", {"tags": ["music"]}),
+        ("DELETE", "/learners/l1", None),
+        ("POST", "/curricula/maths/concepts", NEW_CONCEPT | {"id": "c"}),
+        ("GET", "/concepts/a/audit", None),
+        ("GET", "/jobs", None),
+        ("GET", "/api-keys", None),
+    ]
+    for method, path, body in writes:
+        response = api.call(method, path, role=Role.TEACHER, json=body)
+        assert response.status_code == 403, (method, path, response.text)
+        assert "teacher" not in response.json()["required_roles"], (method, path)
+    assert learner_state(api, "l1") == before
+    assert api.call("GET", "/concepts/c").status_code == 404
+
+
+def learner_state(api: Api, learner_id: str) -> dict[str, object]:
+    """What a write could change of a learner: answers per concept, goals, interests (mastery's `p_now` moves
+    with the clock)."""
+    mastery = api.call("GET", f"/learners/{learner_id}/mastery", role=Role.SERVICE).json()["concepts"]
+    return {
+        "attempts": {row["concept_id"]: row["attempts"] for row in mastery},
+        "goals": api.call("GET", f"/learners/{learner_id}/goals", role=Role.SERVICE).json()["goals"],
+        "interests": api.call("GET", f"/learners/{learner_id}/interests", role=Role.SERVICE).json()[
+            "interests"
+        ],
+    }

@@ -1,6 +1,7 @@
 """Every route of the app, with the roles its key must hold: a route added without a line here fails, as
 does a route whose role check drifts (a service key editing the curriculum, a designer key erasing a
-learner). The roles are read from the routes' own dependencies (`deps.require_roles`), without a server."""
+learner, a teacher key writing anything). The roles are read from the routes' own dependencies
+(`deps.require_roles`), without a server."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from kgplatform.api.route_list import flat_routes
 
 PUBLIC = "no key"
 ANY_KEY = "any key"  # a route that authenticates but checks no role: none should
-D, S, A = "designer", "service", "admin"
+D, S, T, A = "designer", "service", "teacher", "admin"
 # (method, path) -> the roles that pass (admin passes every check), or PUBLIC.
 EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -27,46 +28,46 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api-keys"): frozenset({A}),
     ("DELETE", "/api-keys/{key_id}"): frozenset({A}),
     ("POST", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, A}),
-    ("GET", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, S, A}),
-    ("GET", "/concepts/{concept_id:path}/neighbourhood"): frozenset({D, S, A}),
+    ("GET", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, S, T, A}),
+    ("GET", "/concepts/{concept_id:path}/neighbourhood"): frozenset({D, S, T, A}),
     ("GET", "/concepts/{concept_id:path}/audit"): frozenset({D, A}),
-    ("GET", "/concepts/{concept_id:path}"): frozenset({D, S, A}),
+    ("GET", "/concepts/{concept_id:path}"): frozenset({D, S, T, A}),
     ("PATCH", "/concepts/{concept_id:path}"): frozenset({D, A}),
     ("PUT", "/concepts/{concept_id:path}"): frozenset({D, A}),
     ("DELETE", "/concepts/{concept_id:path}"): frozenset({D, A}),
     ("POST", "/curricula/{curriculum_id:path}/tasks"): frozenset({D, A}),
-    ("GET", "/curricula/{curriculum_id:path}/tasks"): frozenset({D, S, A}),
+    ("GET", "/curricula/{curriculum_id:path}/tasks"): frozenset({D, S, T, A}),
     ("GET", "/tasks/{task_id:path}/audit"): frozenset({D, A}),
-    ("GET", "/tasks/{task_id:path}"): frozenset({D, S, A}),
+    ("GET", "/tasks/{task_id:path}"): frozenset({D, S, T, A}),
     ("PATCH", "/tasks/{task_id:path}"): frozenset({D, A}),
     ("PUT", "/tasks/{task_id:path}"): frozenset({D, A}),
     ("DELETE", "/tasks/{task_id:path}"): frozenset({D, A}),
     ("POST", "/prerequisites"): frozenset({D, A}),
-    ("GET", "/prerequisites"): frozenset({D, S, A}),
+    ("GET", "/prerequisites"): frozenset({D, S, T, A}),
     ("PATCH", "/prerequisites"): frozenset({D, A}),
     ("DELETE", "/prerequisites"): frozenset({D, A}),
     ("POST", "/curricula/{curriculum_id:path}/import"): frozenset({D, A}),
-    ("GET", "/curricula/{curriculum_id:path}/export"): frozenset({D, S, A}),
+    ("GET", "/curricula/{curriculum_id:path}/export"): frozenset({D, S, T, A}),
     ("POST", "/curricula"): frozenset({D, A}),
-    ("GET", "/curricula"): frozenset({D, S, A}),
+    ("GET", "/curricula"): frozenset({D, S, T, A}),
     ("GET", "/curricula/{curriculum_id:path}/audit"): frozenset({D, A}),
-    ("GET", "/curricula/{curriculum_id:path}"): frozenset({D, S, A}),
+    ("GET", "/curricula/{curriculum_id:path}"): frozenset({D, S, T, A}),
     ("POST", "/answers"): frozenset({S, A}),
-    ("GET", "/learners/{learner_id}/mastery"): frozenset({S, A}),
-    ("GET", "/learners/{learner_id}/goals"): frozenset({S, A}),
-    ("GET", "/learners/{learner_id}/interests"): frozenset({S, A}),
+    ("GET", "/learners/{learner_id}/mastery"): frozenset({S, T, A}),
+    ("GET", "/learners/{learner_id}/goals"): frozenset({S, T, A}),
+    ("GET", "/learners/{learner_id}/interests"): frozenset({S, T, A}),
     ("PUT", "/learners/{learner_id}/goals"): frozenset({S, A}),
     ("PUT", "/learners/{learner_id}/interests"): frozenset({S, A}),
     ("DELETE", "/learners/{learner_id}"): frozenset({S, A}),
-    ("GET", "/learners/{learner_id}/report"): frozenset({S, A}),
-    ("GET", "/learners/{learner_id}/report.png"): frozenset({S, A}),
-    ("GET", "/learners/{learner_id}/next-tasks"): frozenset({S, A}),
+    ("GET", "/learners/{learner_id}/report"): frozenset({S, T, A}),
+    ("GET", "/learners/{learner_id}/report.png"): frozenset({S, T, A}),
+    ("GET", "/learners/{learner_id}/next-tasks"): frozenset({S, T, A}),
     ("POST", "/jobs/recompute"): frozenset({A}),
     ("GET", "/jobs"): frozenset({S, A}),
     ("GET", "/jobs/{job_id}"): frozenset({S, A}),
     ("POST", "/jobs/{job_id}/cancel"): frozenset({A}),
     ("POST", "/jobs/{job_id}/resume"): frozenset({A}),
-    ("GET", "/ui-support/transfer-edges"): frozenset({D, S, A}),
+    ("GET", "/ui-support/transfer-edges"): frozenset({D, S, T, A}),
 }
 
 
@@ -131,3 +132,28 @@ def test_a_bulk_body_is_checked_for_the_roles_of_its_route(
         return
     assert roles is not None
     assert frozenset({role.value for role in roles} | {A}) == api_routes()[(method, template)]
+
+
+def test_a_teacher_key_reads_and_changes_nothing() -> None:
+    """The teacher role exists so that the learner view needs no key that posts answers, sets goals or
+    erases learners: every route a teacher's key passes is a GET, and it reads the learner view's data."""
+    teacher_routes = {
+        route for route, roles in EXPECTED.items() if isinstance(roles, frozenset) and T in roles
+    }
+    assert sorted(method for method, _ in teacher_routes if method != "GET") == []
+    learner_view = {
+        ("GET", f"/learners/{{learner_id}}/{what}")
+        for what in ("mastery", "goals", "interests", "report", "report.png", "next-tasks")
+    } | {
+        ("GET", "/curricula"),
+        ("GET", "/curricula/{curriculum_id:path}"),
+        ("GET", "/ui-support/transfer-edges"),
+    }
+    assert sorted(learner_view - teacher_routes) == []
+    # Nor what only an operator or the curriculum's editors read: keys, jobs, audit trails.
+    assert (
+        sorted(
+            path for _, path in teacher_routes if "audit" in path or path.startswith(("/jobs", "/api-keys"))
+        )
+        == []
+    )
