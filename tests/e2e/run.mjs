@@ -2,7 +2,7 @@
 // against the running API, asserting what a designer and a teacher see. Each step is named; the first
 // failure prints its step, saves a screenshot (failure-<step>.png) and exits non-zero.
 // The page runs under its Content-Security-Policy: any violation, like any script error, fails the last step.
-// Environment: E2E_BASE_URL, E2E_DESIGNER_KEY, E2E_ADMIN_KEY, E2E_CURRICULUM, E2E_LEARNER,
+// Environment: E2E_BASE_URL, E2E_DESIGNER_KEY, E2E_ADMIN_KEY, E2E_TEACHER_KEY, E2E_CURRICULUM, E2E_LEARNER,
 // E2E_ARTIFACTS (folder for screenshots), E2E_CHROMIUM (the browser binary).
 
 import assert from 'node:assert/strict';
@@ -23,6 +23,9 @@ const env = (name) => {
 const BASE = env('E2E_BASE_URL');
 const DESIGNER_KEY = env('E2E_DESIGNER_KEY');
 const ADMIN_KEY = env('E2E_ADMIN_KEY');
+// The learner view is used with a teacher's key, which reads learners and changes nothing (an admin key
+// stood in for it until the role existed, 3 December).
+const TEACHER_KEY = env('E2E_TEACHER_KEY');
 const CURRICULUM = env('E2E_CURRICULUM');
 const LEARNER = env('E2E_LEARNER');
 const ARTIFACTS = env('E2E_ARTIFACTS');
@@ -2351,14 +2354,27 @@ step('names, descriptions, tags, titles, audit values and error messages holding
 step('sign in as a teacher and open the learner', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForSelector('#signin-form:not([hidden])');
-  await page.getByLabel('API key').fill(ADMIN_KEY);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForSelector('body[data-signed-in=true]');
-  await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
-  await page.getByRole('tab', { name: 'Learner' }).click();
-  await page.getByLabel('Learner id').fill(LEARNER);
-  await page.getByRole('button', { name: 'Open learner' }).click();
-  await learnerLoaded(LEARNER);
+  // Every answer the page is refused from here on: a teacher's key must read all the learner view reads.
+  const refused = [];
+  const onResponse = (response) => {
+    if ([401, 403].includes(response.status())) refused.push(`${response.status()} ${response.url()}`);
+  };
+  page.on('response', onResponse);
+  try {
+    await page.getByLabel('API key').fill(TEACHER_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('body[data-signed-in=true]');
+    await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
+    await page.getByRole('tab', { name: 'Learner' }).click();
+    await page.getByLabel('Learner id').fill(LEARNER);
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await learnerLoaded(LEARNER);
+    // The plot is fetched after the other panels; wait for it before counting what was refused.
+    await page.locator('#learner-report img.report-png').waitFor();
+  } finally {
+    page.off('response', onResponse);
+  }
+  assert.deepEqual(refused, [], 'nothing the learner view reads is refused to a teacher key');
   const drawn = await page.evaluate(() => {
     const cy = window.kgp.learnerGraph();
     return {
@@ -2568,7 +2584,7 @@ step('a big curriculum is cut to what matters for the learner: goals and plan dr
     const cut = await drawn();
     assert.equal(cut.nodes, 200, 'at most 200 nodes, filled');
     assert.deepEqual(cut.goals, ['quadratics']);
-    const plan = await callApi('GET', `/learners/${LEARNER}/next-tasks`, { key: ADMIN_KEY });
+    const plan = await callApi('GET', `/learners/${LEARNER}/next-tasks`, { key: TEACHER_KEY });
     const planned = plan.json.tasks.map((t) => t.concept_id);
     assert.ok(planned.length > 0);
     for (const id of planned) assert.ok(cut.ids.includes(id), `planned ${id} drawn`);

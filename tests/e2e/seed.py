@@ -67,6 +67,7 @@ PRACTICE = [
 class World:
     designer_key: str
     admin_key: str
+    teacher_key: str
     curriculum: str = CURRICULUM
     learner: str = LEARNER
 
@@ -115,7 +116,8 @@ def answers() -> list[dict[str, Any]]:
 def seed_world(graph: Graph, base_url: str) -> World:
     """`graph` must be empty (the `graph` fixture); writes everything the browser test needs."""
     designer = auth.issue_key(graph, role=Role.DESIGNER, name="e2e-designer").secret
-    admin = auth.issue_key(graph, role=Role.ADMIN, name="e2e-teacher").secret
+    admin = auth.issue_key(graph, role=Role.ADMIN, name="e2e-admin").secret
+    teacher = auth.issue_key(graph, role=Role.TEACHER, name="e2e-teacher").secret
     response = httpx.post(
         f"{base_url}/curricula/{CURRICULUM}/import",
         json=curriculum_document(),
@@ -132,4 +134,4 @@ def seed_world(graph: Graph, base_url: str) -> World:
     result = mastery.ingest(answers())
     assert not result.rejected, result.rejected
     mastery.set_goals(LEARNER, ["quadratics"])
-    return World(designer_key=designer, admin_key=admin)
+    return World(designer_key=designer, admin_key=admin, teacher_key=teacher)

@@ -112,6 +112,7 @@ def test_designer_and_teacher_flows_in_chromium(server: str, world: World) -> No
         "E2E_BASE_URL": server,
         "E2E_DESIGNER_KEY": world.designer_key,
         "E2E_ADMIN_KEY": world.admin_key,
+        "E2E_TEACHER_KEY": world.teacher_key,
         "E2E_CURRICULUM": world.curriculum,
         "E2E_LEARNER": world.learner,
         "E2E_ARTIFACTS": str(ARTIFACTS),

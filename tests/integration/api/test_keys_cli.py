@@ -53,3 +53,30 @@ def test_create_json_gives_a_script_the_id_and_the_working_secret(graph: Graph) 
     assert (issued["name"], issued["role"], issued["revoked"]) == ("lms", "service", False)
     principal = auth.store.find_live_key(graph, auth.hash_secret(issued["secret"]))
     assert principal is not None and principal.key_id == issued["id"]
+
+
+def test_every_role_can_be_created_and_keys_stored_before_the_teacher_role_still_load(graph: Graph) -> None:
+    """`--role teacher` works like the others; the keys a deployment stored before the role existed (the role
+    is stored as its value, with no list of allowed values in the graph) are found and listed unchanged."""
+    from kgplatform.auth.models import Role
+
+    old = {value: auth.hash_secret(f"kgp_old-{value}") for value in ("designer", "service", "admin")}
+    for value, key_hash in old.items():
+        graph.write(
+            "auth/create_api_key", id=f"old-{value}", key_hash=key_hash, role=value, name=f"old {value}"
+        )
+    runner = CliRunner()
+    for role in Role:
+        created = runner.invoke(
+            app, ["keys", "create", "--role", role.value, "--name", f"new {role.value}", "--json"]
+        )
+        assert created.exit_code == 0, created.output
+        principal = auth.store.find_live_key(graph, auth.hash_secret(json.loads(created.output)["secret"]))
+        assert principal is not None and principal.role is role
+    for value, key_hash in old.items():
+        principal = auth.store.find_live_key(graph, key_hash)
+        assert principal is not None and principal.role is Role(value)
+    listed = json.loads(runner.invoke(app, ["keys", "list", "--json"]).output)
+    assert sorted((key["name"], key["role"]) for key in listed) == sorted(
+        [(f"old {value}", value) for value in old] + [(f"new {role.value}", role.value) for role in Role]
+    )
