@@ -17,7 +17,13 @@ app.add_typer(keys_app, name="keys")
 
 @keys_app.command("create")
 def keys_create(
-    role: Role = typer.Option(..., "--role", help="What the key may do."),
+    role: Role = typer.Option(
+        ...,
+        "--role",
+        help="What the key may do: designer edits the curriculum; service posts answers and reads and changes "
+        "learners; teacher reads learners and the curriculum (the web page's learner view), changing nothing; "
+        "admin everything.",
+    ),
     name: str = typer.Option(..., "--name", help="Who holds it; the audit trail names it with the key's id."),
     as_json: bool = typer.Option(
         False, "--json", help="One JSON object {id, name, role, created_at, revoked, secret}, for scripts."

@@ -23,6 +23,24 @@ const ROUTES = {
 let cy = null;
 let currentCurriculum = () => null;
 
+/** The API's longest learner id, in code points (`MAX_ID_LENGTH`). */
+const MAX_LEARNER_ID = 200;
+
+/**
+ * Why no learner can have `id`, by the API's own rule (one URL path segment: no whitespace, '/' or control
+ * characters, at most 200 characters), or '' when one could. Such an id was sent anyway: with a '/' (an LMS
+ * id like "school-1/42") or of spaces only, the router found no route and every panel said "not available
+ * yet on this server"; with a space inside, four panels each said "Validation failed (422)" (a teacher's
+ * review, 3 December).
+ */
+export function learnerIdProblem(id) {
+  if (!id) return 'Enter a learner id.';
+  if (/[\s/]/u.test(id)) return 'A learner id has no spaces or \'/\' in it: check the id (it must match exactly).';
+  if (/\p{Cc}/u.test(id)) return 'A learner id has no control characters in it: check the id.';
+  if ([...id].length > MAX_LEARNER_ID) return `A learner id has at most ${MAX_LEARNER_ID} characters: check the id.`;
+  return '';
+}
+
 /** {ok, data} or {missing: paths} or {error}: one panel's outcome, so one missing route spoils nothing else. */
 async function attempt(paths, options) {
   try {
@@ -456,7 +474,11 @@ export function setupLearner({ curriculum }) {
   }), 'Drawing the learner graph'));
   $('#learner-form').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
-    await openLearner($('#learner-id').value.trim());
+    const id = $('#learner-id').value.trim();
+    // Refused here, as the API would, and marked on the field (`guarded`): the learner on show stays.
+    const problem = learnerIdProblem(id);
+    if (problem) throw new ApiError(422, { title: 'Not a learner id', detail: problem, field: 'learner-id' });
+    await openLearner(id);
   }, 'Opening learner'));
 }
 

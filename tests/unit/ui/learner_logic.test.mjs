@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  MAX_DRAWN, curriculumReader, failedText, leftOutText, learnerConcepts, progressText,
+  MAX_DRAWN, curriculumReader, failedText, leftOutText, learnerConcepts, learnerIdProblem, progressText,
 } from '../../../kgplatform/api/ui/learner.js';
 
 /** A curriculum of `n` concepts c0000.. in a chain (each the prerequisite of the next). */
@@ -86,4 +86,15 @@ test('the progress line names what the opening waits for, with seconds once past
   assert.equal(failedText([]), '');
   assert.equal(failedText([['plan', 'Service Unavailable (503)'], ['curriculum', 'Network error (0)']]),
     'Could not read the plan (Service Unavailable (503)); the curriculum (Network error (0)).');
+});
+
+test('an id no learner can have is refused before anything is asked for, as the API would refuse it', () => {
+  // The API's rule (kgplatform/mastery/models.py, learner_id_characters): one URL path segment.
+  for (const id of ['', 'school-1/42', 'jane doe', 'tab\there', 'bell\u0007', 'x'.repeat(201)]) {
+    assert.notEqual(learnerIdProblem(id), '', JSON.stringify(id));
+  }
+  assert.match(learnerIdProblem('school-1/42'), /'\/'/);
+  for (const id of ['learner-e2e-7', 'Zoë', 'x'.repeat(200), '😀'.repeat(200), 'a.b_c@d']) {
+    assert.equal(learnerIdProblem(id), '', JSON.stringify(id));
+  }
 });
