@@ -102,6 +102,7 @@ ReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.DESIGNER, Role
 # Reading a learner's mastery, goals, interests, feedback and plan: services, and teachers, whose keys
 # change nothing of a learner (answers, goals, interests and erasure take a service key).
 LEARNER_READERS = (Role.SERVICE, Role.TEACHER)
+LEARNER_WRITERS = (Role.SERVICE,)
 LearnerReaderPrincipal = Annotated[Principal, Depends(require_roles(*LEARNER_READERS))]
 
 # Paging for list routes: a page of at most `limit` items after skipping `offset`; answers carry `total`.

@@ -30,6 +30,7 @@ import asyncio
 import threading
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -181,7 +182,11 @@ class NextTasksServing:
             self._version_checked_until = now + VERSION_CHECK_S
         return self._version
 
-    async def next_tasks(self, learner_id: str, limit: int, curriculum_id: str | None) -> bytes:
+    async def next_tasks(
+        self, learner_id: str, limit: int, curriculum_id: str | None, *, may_choose_curriculum: bool = True
+    ) -> bytes:
+        """`may_choose_curriculum`: whether a curriculum named for a learner with none yet becomes theirs
+        (`PlanService.current_plan`); a reader that changes no learner may not."""
         now = datetime.now(UTC)
         cached, because, changed = await self._cached_plan(learner_id)
         if cached is not None and curriculum_id in (None, cached["curriculum_id"]):
@@ -196,7 +201,9 @@ class NextTasksServing:
             # learner answers or the nightly batch runs (edits start no recomputation), so it is
             # replaced now, as a miss would be.
             try:
-                body, source = await self._computed(learner_id, limit, curriculum_id, now)
+                body, source = await self._computed(
+                    learner_id, limit, curriculum_id, now, may_choose_curriculum
+                )
             except ServiceUnavailable:
                 # Better an old plan, labelled as such, than none while Neo4j is down.
                 self.metrics.plan_lookup("cache")
@@ -221,7 +228,7 @@ class NextTasksServing:
                 # UNREAD_REASON: a plan kept then must still be replaced after an edit the watch sees later.
                 self._judged_fresh(cached["id"])
             return body
-        body, _ = await self._computed(learner_id, limit, curriculum_id, now)
+        body, _ = await self._computed(learner_id, limit, curriculum_id, now, may_choose_curriculum)
         return body
 
     def _to_replace(self, plan: dict[str, Any], changed: list[str]) -> bool:
@@ -278,9 +285,18 @@ class NextTasksServing:
         return plan, cached_stale_reasons(plan, pending, answered, held), self.changes.stale_reasons(plan)
 
     async def _computed(
-        self, learner_id: str, limit: int, curriculum_id: str | None, now: datetime
+        self,
+        learner_id: str,
+        limit: int,
+        curriculum_id: str | None,
+        now: datetime,
+        may_choose_curriculum: bool = True,
     ) -> tuple[bytes, str]:
-        served = await run_in_threadpool(self.plan_service().current_plan, learner_id, curriculum_id)
+        served = await run_in_threadpool(
+            partial(self.plan_service().current_plan, may_choose_curriculum=may_choose_curriculum),
+            learner_id,
+            curriculum_id,
+        )
         self.metrics.plan_lookup(served.source)
         plan = orjson.loads(served.record.to_json())
         body = next_tasks_body(

@@ -132,16 +132,23 @@ class PlanService:
         *,
         refresh: bool = True,
         now: datetime | None = None,
+        may_choose_curriculum: bool = True,
     ) -> ServedPlan:
         """The learner's plan: cached if still fresh; with `refresh`, recomputed when stale or missing.
 
         The cache and the stored plans hold the learner's plan in their default curriculum (the one of
         most of their goals, else of most of their mastery: `planning/find_learner_curriculum`): a plan
         asked for in another curriculum is computed and served but not kept, or it would replace the
-        default one that plain requests are served."""
+        default one that plain requests are served. For a learner with no default yet, the curriculum
+        named is kept as theirs only when `may_choose_curriculum` (a caller that may change the learner:
+        a teacher's read, the web page naming the curriculum picked there, decided the curriculum the
+        learner's own service was then served from)."""
         now = now or datetime.now(UTC)
         default = self.store.learner_curriculum(learner_id)
-        keep = curriculum_id in (None, default) or default is None  # no default yet: the named one is it
+        # No default yet: the named one is it, if the caller may choose it or it was chosen before.
+        keep = curriculum_id in (None, default) or (
+            default is None and (may_choose_curriculum or curriculum_id == self._kept_curriculum(learner_id))
+        )
         curriculum_id = curriculum_id or default or self._kept_curriculum(learner_id)
         if not curriculum_id:
             raise ValidationFailed(

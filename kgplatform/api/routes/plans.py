@@ -13,7 +13,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response, Security
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from kgplatform.api.deps import LEARNER_READERS, _api_key_scheme, recently_checked_principal, require_roles
+from kgplatform.api.deps import (
+    LEARNER_READERS,
+    LEARNER_WRITERS,
+    _api_key_scheme,
+    recently_checked_principal,
+    require_roles,
+)
 from kgplatform.api.params import LearnerId
 from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.auth.models import Principal
@@ -56,7 +62,7 @@ class NextTasksQuery(BaseModel):
         max_length=200,
         description="Plan within this curriculum (default: the one holding most of the learner's goals; "
         "without goals, the one holding most of their mastered concepts; required for a learner with "
-        "neither until a plan was made for one).",
+        "neither until a plan was made for one: by a service key, as a teacher key's plan is not kept).",
     )
 
 
@@ -195,12 +201,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 async def next_tasks(
     request: Request,
     learner_id: LearnerId,
-    _: Annotated[Principal, Depends(plan_reader)],
+    principal: Annotated[Principal, Depends(plan_reader)],
     query: Annotated[NextTasksQuery, Query()],
 ) -> Response:
     """From the Redis cache when there (Neo4j not touched, so it answers while Neo4j is down);
     otherwise the stored plan if still fresh, else one computed now and cached. The answer says the
     plan's age and whether it is stale. Redis down: computed from Neo4j (slower), still 200."""
     serving: NextTasksServing = request.app.state.next_tasks
-    body = await serving.next_tasks(learner_id, query.limit, query.curriculum_id)
+    # A teacher's key reads: a curriculum it names for a learner with none yet is served, not made theirs.
+    may_choose = principal.has_any_role(frozenset(LEARNER_WRITERS))
+    body = await serving.next_tasks(
+        learner_id, query.limit, query.curriculum_id, may_choose_curriculum=may_choose
+    )
     return Response(body, media_type="application/json")

@@ -172,3 +172,32 @@ def learner_state(api: Api, learner_id: str) -> dict[str, object]:
             "interests"
         ],
     }
+
+
+def test_a_teacher_key_naming_a_curriculum_does_not_choose_the_learners(api: Api) -> None:
+    """The learner view names the curriculum picked on the page for a learner with neither goals nor answers:
+    the placement plan it got there was kept, and the learner's own service was then served that curriculum
+    (a teacher's read deciding it). A teacher's key is served the plan; only a service's choice is kept."""
+    for cid in ("px", "py"):
+        api.curriculum(cid, f"{cid}-a")
+        task = {"id": f"{cid}-t", "title": "T", "kind": "exercise", "concepts": [f"{cid}-a"]}
+        assert api.call("POST", f"/curricula/{cid}/tasks", json=task).status_code == 201
+    assert (
+        api.call("PUT", "/learners/new/interests", role=Role.SERVICE, json={"tags": ["m"]}).status_code == 200
+    )
+    seen = api.call("GET", "/learners/new/next-tasks?curriculum_id=py", role=Role.TEACHER)
+    assert (seen.status_code, seen.json()["curriculum_id"], seen.json()["placement"]) == (200, "py", True)
+    plain = api.call("GET", "/learners/new/next-tasks", role=Role.SERVICE)
+    assert (plain.status_code, plain.json()["field"]) == (422, "curriculum_id"), "still none chosen"
+    chosen = api.call("GET", "/learners/new/next-tasks?curriculum_id=px", role=Role.SERVICE)
+    assert (chosen.status_code, chosen.json()["curriculum_id"]) == (200, "px")
+    assert (
+        api.call("GET", "/learners/new/next-tasks?curriculum_id=py", role=Role.TEACHER).json()[
+            "curriculum_id"
+        ]
+        == "py"
+    )
+    again = api.call("GET", "/learners/new/next-tasks", role=Role.SERVICE)
+    assert (again.status_code, again.json()["curriculum_id"]) == (200, "px"), "the service's choice stands"
+    # The curriculum chosen is the one a teacher's plain read is served too.
+    assert api.call("GET", "/learners/new/next-tasks", role=Role.TEACHER).json()["curriculum_id"] == "px"
