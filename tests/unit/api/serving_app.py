@@ -126,7 +126,9 @@ class StubPlanner:
     source: str = "graph"
     calls: list[str] = field(default_factory=list)
 
-    def current_plan(self, learner_id: str, curriculum_id: str | None = None) -> ServedPlan:
+    def current_plan(
+        self, learner_id: str, curriculum_id: str | None = None, *, may_choose_curriculum: bool = True
+    ) -> ServedPlan:
         self.calls.append(learner_id)
         return ServedPlan(PlanRecord.from_mapping(self.plan), 0.0, False, (), self.source)
 

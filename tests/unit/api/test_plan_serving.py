@@ -115,7 +115,9 @@ class UnplannablePlanner:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def current_plan(self, learner_id: str, curriculum_id: str | None = None) -> ServedPlan:
+    def current_plan(
+        self, learner_id: str, curriculum_id: str | None = None, *, may_choose_curriculum: bool = True
+    ) -> ServedPlan:
         raise self.error
 
 
