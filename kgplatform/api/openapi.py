@@ -93,7 +93,12 @@ CREATES_ON_FIRST_SIGHT = {
 OWN_SHAPE = {("/readyz", "503")}
 # Common statuses a route cannot send: the probes and /metrics are never rate-limited; /healthz reads
 # neither Neo4j nor Redis, and /metrics leaves out the queue depth when Redis fails (`QueueDepthCollector`).
-NEVER_SENT = {(path, "429") for path in UNLIMITED_PATHS} | {("/healthz", "503"), ("/metrics", "503")}
+# `GET /api-keys/me` takes any valid key: no role to refuse (403).
+NEVER_SENT = {(path, "429") for path in UNLIMITED_PATHS} | {
+    ("/healthz", "503"),
+    ("/metrics", "503"),
+    ("/api-keys/me", "403"),
+}
 # A route's domain errors, by what the route is (`domain_errors`): a client generator learns every status
 # it can meet (schemathesis's status-code check holds the document to it).
 NOT_FOUND = ("No such entity: `field` names the unknown id; nothing was changed", False)

@@ -80,6 +80,26 @@ def test_only_admin_manages_keys(api: Api, role: Role) -> None:
     assert api.call("POST", "/api-keys", role=role, json={"name": "x", "role": "admin"}).status_code == 403
 
 
+@pytest.mark.parametrize("role", list(Role))
+def test_every_key_reads_its_own_id_name_and_role_and_no_secret(api: Api, role: Role) -> None:
+    """The web page asks at sign-in which role its key holds, to open on the views that role may use."""
+    response = api.call("GET", "/api-keys/me", role=role)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "key_id": api.actors[role].split("(key ")[1].rstrip(")"),
+        "name": f"{role.value}-tester",
+        "role": role.value,
+    }
+
+
+def test_the_key_itself_needs_a_valid_key(api: Api) -> None:
+    assert api.client.get("/api-keys/me").status_code == 401
+    revoked = auth.issue_key(api.graph, role=Role.TEACHER, name="gone")
+    auth.revoke_key(api.graph, revoked.id)
+    response = api.client.get("/api-keys/me", headers={"X-API-Key": revoked.secret})
+    assert response.status_code == 401 and response.headers["content-type"] == PROBLEM
+
+
 def test_admin_issues_a_key_that_works_and_revokes_it_at_once(api: Api) -> None:
     api.curriculum("maths")
     issued = api.call("POST", "/api-keys", role=Role.ADMIN, json={"name": "bob", "role": "designer"})

@@ -16,7 +16,7 @@ from kgplatform.api.limits import bulk_body_roles
 from kgplatform.api.route_list import flat_routes
 
 PUBLIC = "no key"
-ANY_KEY = "any key"  # a route that authenticates but checks no role: none should
+ANY_KEY = "any key"  # a route that authenticates but checks no role: none should, but GET /api-keys/me
 D, S, T, A = "designer", "service", "teacher", "admin"
 # (method, path) -> the roles that pass (admin passes every check), or PUBLIC.
 EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
@@ -26,6 +26,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/ui"): PUBLIC,  # the redirect to the page; the page holds no data of its own
     ("POST", "/api-keys"): frozenset({A}),
     ("GET", "/api-keys"): frozenset({A}),
+    # The one exception to ANY_KEY: a key's own id, name and role, which its holder may know whatever the
+    # role (the web page reads it to show only the views the role may use). No secret, no other key.
+    ("GET", "/api-keys/me"): ANY_KEY,
     ("DELETE", "/api-keys/{key_id}"): frozenset({A}),
     ("POST", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, A}),
     ("GET", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, S, T, A}),
@@ -132,6 +135,11 @@ def test_a_bulk_body_is_checked_for_the_roles_of_its_route(
         return
     assert roles is not None
     assert frozenset({role.value for role in roles} | {A}) == api_routes()[(method, template)]
+
+
+def test_only_the_key_itself_is_read_with_any_key() -> None:
+    """ANY_KEY is a route every role passes: it must stay the one that answers only about its own key."""
+    assert sorted(route for route, roles in EXPECTED.items() if roles == ANY_KEY) == [("GET", "/api-keys/me")]
 
 
 def test_a_teacher_key_reads_and_changes_nothing() -> None:
