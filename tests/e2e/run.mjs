@@ -269,6 +269,16 @@ step('sign in as a designer and see the curriculum\'s concepts, paged', async ()
   assert.match(await page.locator('#page-info').textContent(), /1–10 of 10/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('kgp.apiKey') !== null), true);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-curriculum', 'focus not lost with the form');
+  // The page asked the API which role the key holds (GET /api-keys/me) and says it.
+  assert.match(await page.locator('#signed-in-text').textContent(), /^Signed in \(key ….{4}, designer\)$/);
+});
+
+step('a designer key\'s Learner tab says it needs a teacher or service key, instead of a 403 per panel', async () => {
+  await page.getByRole('tab', { name: 'Learner' }).click();
+  await page.getByRole('note').filter({ hasText: 'it needs a teacher or service key; this key\'s role is designer' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Open learner' }).isVisible(), false);
+  await page.getByRole('tab', { name: 'Curriculum' }).click();
+  assert.equal(await page.locator('#read-only-note').isVisible(), false, 'a designer edits');
 });
 
 step('a reload while the API is down keeps the key: the page signs in again once it answers', async () => {
@@ -2364,7 +2374,22 @@ step('sign in as a teacher and open the learner', async () => {
     await page.getByLabel('API key').fill(TEACHER_KEY);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('body[data-signed-in=true]');
+    // A teacher's key starts on the Learner tab, with no Import tab, and browses the curriculum read-only.
+    assert.match(await page.locator('#signed-in-text').textContent(), /, teacher\)$/);
+    assert.equal(await page.getByRole('tab', { name: 'Learner' }).getAttribute('aria-selected'), 'true');
+    assert.equal(await page.getByRole('tab', { name: 'Import' }).isVisible(), false);
     await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
+    await page.getByRole('tab', { name: 'Curriculum' }).click();
+    await page.getByRole('note').filter({ hasText: 'reads the curriculum only' }).waitFor();
+    await page.locator('.concept-link').first().click();
+    const edit = page.getByRole('form', { name: 'Edit concept' });
+    await page.waitForFunction(() => document.querySelector('#concept-form [name=name]').value !== '');
+    assert.equal(await edit.getByLabel('Name').isEditable(), false, 'the concept reads, not edits');
+    for (const control of ['Save', 'Delete concept', 'Add edge']) {
+      assert.equal(await page.getByRole('button', { name: control, exact: true }).isVisible(), false, control);
+    }
+    assert.equal(await page.locator('summary', { hasText: 'New concept' }).isVisible(), false);
+    assert.equal(await page.locator('summary', { hasText: 'New curriculum' }).isVisible(), false);
     await page.getByRole('tab', { name: 'Learner' }).click();
     await page.getByLabel('Learner id').fill(LEARNER);
     await page.getByRole('button', { name: 'Open learner' }).click();

@@ -12,6 +12,7 @@ import { setupChanges } from './changes.js';
 import { learnerGraph, setupLearner } from './learner.js';
 import { curriculumChanged, setupImport, showExportChoice } from './importer.js';
 import { exportCurriculum, forgetAllExports } from './export.js';
+import { roleViews, signedInText } from './role.js';
 
 // The curriculum picked last, for this tab only (like the key): a reload comes back to it.
 const CURRICULUM_STORAGE = 'kgp-curriculum';
@@ -44,7 +45,9 @@ async function signIn(key) {
   }
   const fromForm = $('#signin-form').contains(document.activeElement); // not a reload's own sign-in
   setKey(key);
+  let role;
   try {
+    role = await keyRole();
     await loadCurricula();
   } catch (error) {
     // Only a key the API refused is forgotten. An API that is down (503, no answer) or busy (429) says
@@ -62,12 +65,50 @@ async function signIn(key) {
   $('#tabs').hidden = false;
   $('#app').hidden = false;
   $('#signed-out-hint').hidden = true;
-  $('#signed-in-text').textContent = `Signed in (key …${key.slice(-4)})`;
+  $('#signed-in-text').textContent = signedInText(key, role);
+  applyRole(role, { startTab: true });
   document.body.dataset.signedIn = 'true';
   updateTitle();
   graphOf()?.resize();
   // The sign-in form the designer used is hidden now: to the selected tab, where the signed-in page starts.
   if (fromForm) document.querySelector('[role=tab][aria-selected=true]')?.focus();
+}
+
+/** The role of the key in use, from the API (`GET /api-keys/me`); null from an API without that route (before
+ * 3 December 2026: 404, or 405 as `DELETE /api-keys/{id}` matches the path), whose page showed every view. */
+async function keyRole() {
+  try {
+    const { data } = await api('GET', '/api-keys/me');
+    return data?.role ?? null;
+  } catch (error) {
+    if (error instanceof ApiError && error.routeMissing) return null;
+    throw error;
+  }
+}
+
+/** Offers only what the key's role may use (role.js): a key that cannot edit the curriculum browses it
+ * read-only without Import, one that cannot read learners is told so on the Learner tab. `startTab`: at
+ * sign-in, the tab the role starts on; a later key keeps the tab on show unless it is gone. */
+function applyRole(role, { startTab = false } = {}) {
+  const views = roleViews(role);
+  document.body.dataset.readOnly = String(!views.editsCurriculum);
+  document.body.dataset.learnersClosed = String(!views.readsLearners);
+  // Read-only fields rather than hidden ones: the concept's name, description and tags are what a reader
+  // came for. The hidden Save is disabled too, so Enter in a field submits nothing.
+  for (const field of $('#concept-form').elements) {
+    if (field.tagName !== 'BUTTON') field.readOnly = !views.editsCurriculum;
+  }
+  $('#concept-save').disabled = !views.editsCurriculum;
+  $('#tab-import').hidden = !views.editsCurriculum;
+  const readOnly = $('#read-only-note');
+  readOnly.hidden = views.editsCurriculum;
+  readOnly.textContent = `This key's role (${role}) reads the curriculum only: editing and importing need a designer key.`;
+  const closed = $('#learners-closed-note');
+  closed.hidden = views.readsLearners;
+  closed.textContent = `The Learner view reads learners' plans and mastery: it needs a teacher or service key; this key's role is ${role}.`;
+  const selected = document.querySelector('[role=tab][aria-selected=true]');
+  if (startTab) showTab(views.startTab);
+  else if (selected?.hidden) showTab('curriculum');
 }
 
 /** An answer that says nothing of the key: the API or its database is down, or busy, for now. */
@@ -90,15 +131,19 @@ function keyRefused() {
 async function signInAgain(key) {
   const before = getKey();
   setKey(key);
+  let role;
   try {
-    await api('GET', '/curricula');
+    role = await keyRole();
+    // An older API answers nothing of the key there: the key is checked with one read, as before.
+    if (role === null) await api('GET', '/curricula');
   } catch (error) {
     if (before) setKey(before);
     else clearKey();
     throw error;
   }
   $('#signin-form').hidden = true;
-  $('#signed-in-text').textContent = `Signed in (key …${key.slice(-4)})`;
+  $('#signed-in-text').textContent = signedInText(key, role);
+  applyRole(role);
   showInfo(`Signed in again (key …${key.slice(-4)}). Nothing on the page was lost: save again what the refused key could not.`);
   // The form is hidden with focus in it: back to where the designer was, else to the selected tab.
   const back = returnFocus;
@@ -165,13 +210,14 @@ function setup() {
     event.preventDefault();
     event.returnValue = ''; // what Chromium still needs to ask
   });
-  const tabs = [...document.querySelectorAll('[role=tab]')];
-  for (const tab of tabs) {
+  const allTabs = [...document.querySelectorAll('[role=tab]')];
+  for (const tab of allTabs) {
     tab.addEventListener('click', () => showTab(tab.id.replace('tab-', '')));
   }
   // The tab pattern (WAI-ARIA APG): arrows move to the next or previous tab and show it, Home and End
   // to the first and last.
   $('#tabs').addEventListener('keydown', (event) => {
+    const tabs = allTabs.filter((tab) => !tab.hidden); // Import is hidden for a key that cannot edit
     const at = tabs.indexOf(document.activeElement);
     if (at < 0) return;
     const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key];

@@ -779,7 +779,8 @@ export async function loadAudit({ more = false } = {}) {
   const request = ++auditRequest;
   const concept = state.concept;
   const stale = () => request !== auditRequest || concept !== state.concept;
-  if (!concept) return;
+  // A key that cannot edit the curriculum may not read its trail either (403): the panel is hidden (app.js).
+  if (!concept || document.body.dataset.readOnly === 'true') return;
   const offset = more ? list.querySelectorAll('li[class^="audit-"]').length : 0;
   try {
     let { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query: { limit: AUDIT_PAGE, offset } });

@@ -233,3 +233,17 @@ test('every edge is drawn whatever the ids hold: an edge id never collides with 
     [['a', 'b'], ['x', 'y->z'], ['x->y', 'z']]);
   assert.equal(cy.edges('.transfer').length, 1);
 });
+
+test('a key\'s role decides the views offered; an API without /api-keys/me offers them all', async () => {
+  const { roleViews, signedInText } = await import('../../../kgplatform/api/ui/role.js');
+  assert.deepEqual(roleViews('designer'), { editsCurriculum: true, readsLearners: false, startTab: 'curriculum' });
+  for (const reader of ['teacher', 'service']) {
+    assert.deepEqual(roleViews(reader), { editsCurriculum: false, readsLearners: true, startTab: 'learner' }, reader);
+  }
+  const everything = { editsCurriculum: true, readsLearners: true, startTab: 'curriculum' };
+  assert.deepEqual(roleViews('admin'), everything);
+  assert.deepEqual(roleViews(null), everything, 'an older API: as before');
+  assert.deepEqual(roleViews('auditor'), everything, 'a role from a newer API: the API\'s 403 still says what is refused');
+  assert.equal(signedInText('kgp_abcdefgh1234', 'teacher'), 'Signed in (key …1234, teacher)');
+  assert.equal(signedInText('kgp_abcdefgh1234', null), 'Signed in (key …1234)');
+});
