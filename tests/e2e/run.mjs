@@ -2580,9 +2580,9 @@ step('the learner graph holds nothing of the last learner while the next loads, 
 // ---- The learner view as a teacher meets it with a big curriculum, a wrong id, many learners (a review, s38).
 // A block of its own, to merge apart from the designer's steps.
 
-step('a big curriculum is cut to what matters for the learner: goals and plan drawn, at most 200 nodes; Draw all draws the rest', async () => {
-  // 400 more concepts, each with mastery, ahead of the world's 11 in the curriculum's order: the page drew the
-  // first 400 with mastery, so the goal (quadratics) and planned concepts late in the curriculum were left out.
+/** Runs `body` while the learner's curriculum has 400 more concepts, each with mastery for LEARNER, ahead of the
+ * world's 11 in the curriculum's order (none linked): a curriculum too big to draw whole. */
+async function withBigLearnerCurriculum(body) {
   const extra = Array.from({ length: 400 }, (_, i) => `early-${String(i).padStart(3, '0')}`);
   const curriculumRoute = (url) => url.pathname === `/curricula/${CURRICULUM}`;
   const masteryRoute = (url) => url.pathname === `/learners/${LEARNER}/mastery`;
@@ -2596,13 +2596,24 @@ step('a big curriculum is cut to what matters for the learner: goals and plan dr
     const rows = extra.map((id) => ({ concept_id: id, p_mastery: 0.7, p_now: 0.7, attempts: 1, correct: 1, last_practised: old, as_of: old, updated_at: old, model_version: 'e2e' }));
     await route.fulfill({ response, json: { ...mastery, concepts: [...rows, ...mastery.concepts] } });
   });
+  try {
+    await body();
+  } finally {
+    await page.unroute(curriculumRoute);
+    await page.unroute(masteryRoute);
+  }
+}
+
+step('a big curriculum is cut to what matters for the learner: goals and plan drawn, at most 200 nodes; Draw all draws the rest', async () => {
+  // 400 more concepts, each with mastery, ahead of the world's 11 in the curriculum's order: the page drew the
+  // first 400 with mastery, so the goal (quadratics) and planned concepts late in the curriculum were left out.
   const drawAll = page.getByRole('button', { name: /^Draw all \d+ concepts \(slow\)$/ });
   const status = () => page.locator('#learner-graph-status').textContent();
   const drawn = () => page.evaluate(() => {
     const cy = window.kgp.learnerGraph();
     return { nodes: cy.nodes().length, ids: cy.nodes().map((n) => n.id()), goals: cy.nodes('.goal').map((n) => n.id()) };
   });
-  try {
+  await withBigLearnerCurriculum(async () => {
     await page.getByLabel('Learner id').fill(LEARNER);
     await page.getByRole('button', { name: 'Open learner' }).click();
     await learnerLoaded(LEARNER);
@@ -2626,10 +2637,7 @@ step('a big curriculum is cut to what matters for the learner: goals and plan dr
     await page.getByRole('button', { name: 'Open learner' }).click();
     await page.waitForFunction(() => /left out/.test(document.querySelector('#learner-graph-status').textContent));
     assert.equal((await drawn()).nodes, 200);
-  } finally {
-    await page.unroute(curriculumRoute);
-    await page.unroute(masteryRoute);
-  }
+  });
   await page.getByRole('button', { name: 'Open learner' }).click();
   await page.waitForFunction(() => !/left out/.test(document.querySelector('#learner-graph-status').textContent)
     && window.kgp.learnerGraph().nodes().length === 11);
@@ -2837,22 +2845,9 @@ step('while the plan is computed the page says what it waits for; a plan that fa
 });
 
 step('a cut graph\'s concepts with no prerequisite drawn are not stacked in one column', async () => {
-  // The big curriculum's cut (the step above's 400 concepts with mastery, none linked): column 0 stood 190
+  // The big curriculum's cut (withBigLearnerCurriculum: 400 concepts with mastery, none linked): column 0 stood 190
   // concepts tall, which fitting shrank past reading.
-  const extra = Array.from({ length: 400 }, (_, i) => `early-${String(i).padStart(3, '0')}`);
-  const curriculumRoute = (url) => url.pathname === `/curricula/${CURRICULUM}`;
-  const masteryRoute = (url) => url.pathname === `/learners/${LEARNER}/mastery`;
-  await page.route(curriculumRoute, (route) => fulfillChangedCurriculum(route, (doc) => ({
-    ...doc, concepts: [...extra.map((id) => ({ id, name: `Early ${id.slice(6)}`, tags: [], difficulty: 0.1 })), ...doc.concepts],
-  })));
-  await page.route(masteryRoute, async (route) => {
-    const response = await route.fetch();
-    const mastery = await response.json();
-    const old = '2026-01-01T00:00:00+00:00';
-    const rows = extra.map((id) => ({ concept_id: id, p_mastery: 0.7, p_now: 0.7, attempts: 1, correct: 1, last_practised: old, as_of: old, updated_at: old, model_version: 'e2e' }));
-    await route.fulfill({ response, json: { ...mastery, concepts: [...rows, ...mastery.concepts] } });
-  });
-  try {
+  await withBigLearnerCurriculum(async () => {
     await page.getByRole('button', { name: 'Open learner' }).click();
     await page.waitForFunction(() => /left out/.test(document.querySelector('#learner-graph-status').textContent));
     const shape = await page.evaluate(() => {
@@ -2865,10 +2860,7 @@ step('a cut graph\'s concepts with no prerequisite drawn are not stacked in one 
     assert.equal(shape.nodes, 200);
     assert.ok(shape.tallest <= 40, `a column of ${shape.tallest} concepts: ${JSON.stringify(shape)}`);
     assert.ok(shape.w >= shape.h, `wider than tall, as the graph's box: ${JSON.stringify(shape)}`);
-  } finally {
-    await page.unroute(curriculumRoute);
-    await page.unroute(masteryRoute);
-  }
+  });
   await page.getByRole('button', { name: 'Open learner' }).click();
   await page.waitForFunction(() => !/left out/.test(document.querySelector('#learner-graph-status').textContent)
     && window.kgp.learnerGraph().nodes().length === 11);
