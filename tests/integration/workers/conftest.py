@@ -15,7 +15,7 @@ import pytest
 import redis
 from celery import Celery
 
-from kgplatform.settings import RedisSettings, Settings
+from kgplatform.settings import RedisSettings, Settings, WorkerSettings
 from workers.celery_app import create_celery
 from workers.run import celery_worker_command
 
@@ -39,6 +39,12 @@ class WorkerEnv:
     client: redis.Redis
     celery: Celery  # sends tasks to the workers' broker
     env: dict[str, str]
+
+    def hold_lost_chunks(self, seconds: int) -> WorkerSettings:
+        """Workers started from now on leave a dead worker's chunk unacknowledged for `seconds` (no
+        redelivery within the test: only a resume brings it back); returns the job settings that match."""
+        self.env["KGP_WORKERS__VISIBILITY_TIMEOUT_S"] = str(seconds)
+        return self.settings.workers.model_copy(update={"visibility_timeout_s": seconds})
 
 
 @pytest.fixture

@@ -27,8 +27,7 @@ VISIBILITY_TIMEOUT_S = 600
 def test_a_batch_whose_worker_died_says_what_it_holds_back_and_resumes(
     graph: Graph, worker_env: WorkerEnv, start_worker: StartWorker
 ) -> None:
-    worker_env.env["KGP_WORKERS__VISIBILITY_TIMEOUT_S"] = str(VISIBILITY_TIMEOUT_S)
-    settings = worker_env.settings.workers.model_copy(update={"visibility_timeout_s": VISIBILITY_TIMEOUT_S})
+    settings = worker_env.hold_lost_chunks(VISIBILITY_TIMEOUT_S)
     document = seed_curriculum(graph, "stall-test", concepts=30)
     learner_ids = seed_learners(graph, LEARNERS, "stall-", [c.id for c in document.concepts])
     victim = start_worker("victim", ["planning"])

@@ -34,8 +34,7 @@ def mid_chunk(jobs: JobService, job_id: str, name: str) -> int | None:
 def test_a_batch_over_two_machines_names_each_and_the_one_lost(
     graph: Graph, worker_env: WorkerEnv, start_worker: StartWorker
 ) -> None:
-    worker_env.env["KGP_WORKERS__VISIBILITY_TIMEOUT_S"] = str(VISIBILITY_TIMEOUT_S)
-    settings = worker_env.settings.workers.model_copy(update={"visibility_timeout_s": VISIBILITY_TIMEOUT_S})
+    settings = worker_env.hold_lost_chunks(VISIBILITY_TIMEOUT_S)
     document = seed_curriculum(graph, "two-machines", concepts=30)
     learner_ids = seed_learners(graph, LEARNERS, "two-", [c.id for c in document.concepts])
     start_worker("alpha")
