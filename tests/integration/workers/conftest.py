@@ -15,6 +15,8 @@ import pytest
 import redis
 from celery import Celery
 
+from kgplatform.jobs.models import JobStatus
+from kgplatform.jobs.service import JobService
 from kgplatform.settings import RedisSettings, Settings, WorkerSettings
 from workers.celery_app import create_celery
 from workers.run import celery_worker_command
@@ -128,3 +130,12 @@ def wait_for_workers(celery: Celery, count: int, timeout_s: float = 60) -> None:
             # (kombu keeps some of it process-wide); the next ping opens a new one.
             continue
     raise AssertionError(f"{count} worker(s) did not answer a ping within {timeout_s:.0f} s")
+
+
+def finished_job(jobs: JobService, job_id: str, timeout_s: float) -> JobStatus:
+    """The job's status once it has finished; fails the test when it has not within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not (status := jobs.status(job_id)).state.finished:
+        assert time.monotonic() < deadline, f"the batch did not finish within {timeout_s} s: {status}"
+        time.sleep(0.2)
+    return status

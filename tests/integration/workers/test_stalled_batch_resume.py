@@ -15,7 +15,7 @@ from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import JobService
 from kgplatform.planning.cache import plan_key
 from tests.integration.jobs.test_batch_ends import silence
-from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import StartWorker, WorkerEnv, finished_job, wait_for_workers
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 LEARNERS = 300
@@ -61,10 +61,7 @@ def test_a_batch_whose_worker_died_says_what_it_holds_back_and_resumes(
     wait_for_workers(worker_env.celery, 1)
     resumed = jobs.resume(job_id, worker_env.celery.send_task)
     assert resumed.state is JobState.RUNNING and resumed.message is None
-    deadline = time.monotonic() + 90
-    while not (final := jobs.status(job_id)).state.finished:
-        assert time.monotonic() < deadline, f"the resumed batch did not finish: {final}"
-        time.sleep(0.2)
+    final = finished_job(jobs, job_id, 90)
     assert final.state is JobState.SUCCEEDED, final
     assert final.done == final.total == LEARNERS and final.failed == 0
     assert all(worker_env.client.mget([plan_key(learner) for learner in learner_ids]))

@@ -15,7 +15,7 @@ from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.planning.cache import plan_key
-from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import StartWorker, WorkerEnv, finished_job, wait_for_workers
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 LEARNERS = 2_000
@@ -68,10 +68,7 @@ def test_a_batch_over_two_machines_names_each_and_the_one_lost(
     assert " on beta@" in status.waiting.message and " on alpha@" not in status.waiting.message
 
     jobs.resume(job_id, worker_env.celery.send_task)
-    deadline = time.monotonic() + 120
-    while not (final := jobs.status(job_id)).state.finished:
-        assert time.monotonic() < deadline, f"the resumed batch did not finish: {final}"
-        time.sleep(0.2)
+    final = finished_job(jobs, job_id, 120)
     assert final.state is JobState.SUCCEEDED, final
     assert final.done == final.total == LEARNERS and final.failed == 0
     assert all(worker_env.client.mget([plan_key(learner) for learner in learner_ids]))
