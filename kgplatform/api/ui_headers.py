@@ -6,6 +6,11 @@ script nor send data elsewhere. The page must not be framed (clickjacking) and s
 The API's routes get no CSP (a browser does not render JSON), but `Cache-Control: no-store` and
 `nosniff`: the key travels in X-API-Key, not Authorization, so a shared cache's rules for authenticated
 responses would not keep a learner's data, plans or picture out of it.
+
+The page's files get `Cache-Control: no-cache`: a browser keeps them but asks again (a 304 against the
+ETag) before each use. Without it a browser guesses a lifetime from Last-Modified (a tenth of the file's
+age: days for a release a month old), and after an upgrade it kept running the old modules, or a mix of
+old and new ones, against the new API.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ UI_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
 }
 
 

@@ -37,6 +37,16 @@ def test_every_ui_response_carries_the_headers(client: TestClient, path: str) ->
     assert response.headers["referrer-policy"] == "no-referrer"
 
 
+def test_the_pages_files_are_checked_again_before_each_use(client: TestClient) -> None:
+    """An upgrade replaces the page's modules: a browser that cached the old ones must not run them (nor a
+    mix of old and new) until a guessed lifetime ends; `no-cache` keeps them, revalidated by ETag."""
+    first = client.get("/ui/app.js")
+    assert first.headers["cache-control"] == "no-cache"
+    again = client.get("/ui/app.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == "no-cache"
+
+
 def test_the_policy_allows_only_the_pages_own_files() -> None:
     directives = dict(d.strip().split(" ", 1) for d in CONTENT_SECURITY_POLICY.split(";"))
     assert directives == {
