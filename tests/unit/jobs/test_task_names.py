@@ -252,3 +252,57 @@ def test_the_night_the_clocks_go_back_is_one_night_for_the_guard() -> None:
     first = datetime(2026, 10, 25, 0, 30, 1, tzinfo=UTC)  # 02:30:01 summer time (UTC+2)
     second = datetime(2026, 10, 25, 1, 30, 1, tzinfo=UTC)  # 02:30:01 again, winter time (UTC+1)
     assert nightly_guard_key(settings, first, True, "m") == nightly_guard_key(settings, second, True, "m")
+
+
+# Each task's parameters, as messages name them. Messages outlive a deploy: a queued one, or one that an old
+# worker takes from a new producer in a rolling upgrade, must still bind. Change this knowingly, and say in
+# README ("Upgrading a running deployment") what an older worker does with the new shape.
+TASK_PARAMETERS = {
+    "kgp.curriculum.import_file": ["path", "curriculum_id", "skip_invalid", "actor"],
+    "kgp.plans.nightly": ["scheduled", "schedule"],
+    "kgp.plans.recompute_after_failed_retrain": ["job_id"],
+    "kgp.plans.recompute_all": ["job_id", "curriculum_id", "chunk_size"],
+    "kgp.plans.recompute_chunk": ["message"],
+    "kgp.plans.recompute_learner": ["learner_id"],
+    "kgp.plans.recompute_due": [],
+    "kgp.system.ping": [],
+    # job_id since 2 December 2026: a worker from before then fails the nightly retrain that sends it.
+    "kgp.transfer.retrain": ["seed", "write", "job_id"],
+}
+
+
+def test_task_parameters_are_a_snapshot() -> None:
+    import inspect
+
+    assert {
+        name: list(inspect.signature(task.run).parameters) for name, task in our_tasks().items()
+    } == TASK_PARAMETERS
+
+
+def test_messages_the_release_of_1_december_queued_still_bind() -> None:
+    """Bodies read from Redis on 3 December 2026, queued by that release while no worker ran, and what its
+    nightly chain sent; this release's workers consumed them (README, "Upgrading a running deployment")."""
+    import inspect
+
+    queued = {
+        "kgp.plans.recompute_all": (["recompute_all-20261203T184820-c1fefaed", None, None], {}),
+        "kgp.plans.recompute_due": ([], {}),
+        "kgp.plans.recompute_learner": (["learner-00003"], {}),
+        "kgp.plans.recompute_chunk": (
+            [
+                {
+                    "job_id": "j",
+                    "chunk": 0,
+                    "learner_ids": ["a"],
+                    "now": "2026-12-01T00:00:00+00:00",
+                    "curriculum_id": None,
+                }
+            ],
+            {},
+        ),
+        "kgp.plans.nightly": ([], {"scheduled": True, "schedule": {"nightly_hour": 2}}),
+        "kgp.transfer.retrain": ([], {}),
+        "kgp.plans.recompute_after_failed_retrain": (["j"], {}),
+    }
+    for name, (args, kwargs) in queued.items():
+        inspect.signature(our_tasks()[name].run).bind(*args, **kwargs)
