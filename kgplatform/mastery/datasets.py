@@ -3,8 +3,9 @@
 - `read_assist2009(folder)`: `../shared/data/assist2009` (interactions.csv in AKT order, users.csv with the
   AKT test folds, skills.csv with names); see that folder's PROVENANCE.md.
 - `read_assistments_csv(path)`: the common ASSISTments columns user_id, problem_id, skill_id or skill_name,
-  correct, and order_id (chronological) when present; rows without a user, skill or correctness are dropped
-  and counted.
+  correct, and order_id (chronological) when present; rows without a user, problem, skill or correctness
+  (or order_id, when the column is there) are dropped and counted. Comma, tab or semicolon separated,
+  UTF-8 (a BOM is fine) or else Windows-1252/latin-1, plain or gzip'd.
 
 A *response* is one answer to one problem. ASSISTments stores a response to a problem tagged with several
 skills as consecutive rows, one per skill: rows of one learner with the same problem (and the same order_id
@@ -14,9 +15,12 @@ when there is one) that are adjacent in the log form one response, which evaluat
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import gzip
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -41,6 +45,7 @@ class ResponseLog:
     skill_names: tuple[str, ...]
     folds: IntArray | None = None  # per user code: AKT test fold 1..5, 0 = in no test fold
     dropped_rows: int = 0
+    order_column: str | None = None  # the column that put the rows in time order; None: the file's order
 
     def __len__(self) -> int:
         return int(self.user.size)
@@ -88,6 +93,20 @@ class ResponseLog:
         }
 
 
+def reading_note(path: Path, log: ResponseLog) -> str:
+    """One line for the operator: what was read, what was dropped and in which order the rows were taken
+    (the counts were only in the written JSON: a log whose rows were mostly dropped looked like any other)."""
+    counts = log.describe()
+    order = (
+        f"ordered by {log.order_column}" if log.order_column else "no order_id column: in the file's order"
+    )
+    return (
+        f"read {path}: {counts['rows']:,} rows ({counts['responses']:,} responses) of {counts['learners']:,} "
+        f"learners on {counts['skills']:,} skills, {order}; {counts['dropped_rows']:,} rows dropped "
+        "(no learner, problem, skill, correctness or order)"
+    )
+
+
 def response_clock(user: IntArray, response: IntArray) -> FloatArray:
     """For each row: how many responses its learner gave before this one (rows in log order)."""
     order = np.lexsort((response, user))
@@ -103,6 +122,11 @@ def response_clock(user: IntArray, response: IntArray) -> FloatArray:
 
 def read_assist2009(folder: Path) -> ResponseLog:
     """The AKT-preprocessed ASSISTments 2009 log with its five test folds."""
+    if folder.is_file():
+        raise ValidationFailed(
+            f"{folder} is a file: expected a folder in the assist2009 layout (interactions.csv, users.csv)",
+            field="data",
+        )
     interactions, users, skills = folder / "interactions.csv", folder / "users.csv", folder / "skills.csv"
     for path in (interactions, users):
         if not path.is_file():
@@ -117,10 +141,10 @@ def read_assist2009(folder: Path) -> ResponseLog:
     first_seen: dict[str, int] = {}
     for r in rows:
         first_seen.setdefault(r["user_id"], len(first_seen))
-    rows.sort(key=lambda r: (first_seen[r["user_id"]], _integer(r["seq"], "seq")))
+    rows.sort(key=lambda r: (first_seen[r["user_id"]], _integer(r, "seq", interactions)))
     # Every learner of the file, before incomplete rows are dropped: users.csv is checked against these.
     in_file = {label.strip() for label in first_seen}
-    log = _build(rows, "skill_id", order_column=None)
+    log = replace(_build(rows, "skill_id", None, interactions), order_column="seq")
     names = (
         {r["skill_id"]: r["skill_name"] for r in _read_csv(skills, ("skill_id", "skill_name"))}
         if skills.is_file()
@@ -136,7 +160,7 @@ def read_assist2009(folder: Path) -> ResponseLog:
         if learner not in in_file:
             unmatched.append(learner)
         elif learner in code and r["akt_test_fold"].strip():  # not in `code`: all their rows were dropped
-            folds[code[learner]] = int(r["akt_test_fold"])
+            folds[code[learner]] = _integer(r, "akt_test_fold", users)
     if unmatched:
         raise ValidationFailed(
             f"{users}: {len(unmatched)} user_id(s) name no learner of {interactions.name} "
@@ -150,8 +174,7 @@ def read_assistments_csv(path: Path) -> ResponseLog:
     """A CSV with the common ASSISTments columns (extra columns are ignored)."""
     if not path.is_file():
         raise ValidationFailed(f"{path} does not exist", field="data")
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        header = next(csv.reader(handle), [])
+    header = _read_header(path)
     skill_column = "skill_id" if "skill_id" in header else "skill_name"
     # Either skill column will do: a file with neither is told so, not asked for skill_name alone.
     rows = _read_csv(
@@ -161,12 +184,69 @@ def read_assistments_csv(path: Path) -> ResponseLog:
         named={"skill_name": "skill_id or skill_name"},
     )
     order = "order_id" if "order_id" in header else None
-    return _build(rows, skill_column, order_column=order)
+    return _build(rows, skill_column, order, path)
 
 
 def read_log(path: Path) -> ResponseLog:
     """A folder in the assist2009 layout, or one ASSISTments CSV file."""
     return read_assist2009(path) if path.is_dir() else read_assistments_csv(path)
+
+
+# Where a row came from, kept beside its cells so that a bad value can be shown with its line.
+LINE = "#line"
+# Exports of other tools than ASSISTments' own: spreadsheets and dataframes save a text file in the
+# platform's legacy code page, and a file that is not UTF-8 is read as Windows-1252, then latin-1 (which
+# reads any byte). UTF-8 with errors replaced turned every accented letter of a skill name into the same
+# U+FFFD, so that "Théorème" and "Thèorème" became one skill.
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# Cells that dataframe and spreadsheet exports write for a missing value (pandas reads these as missing):
+# an R export's "NA" skill was read as a skill named NA, and a "nan" correctness reached the metrics.
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
+# Column names of other ASSISTments releases (2012: skill; 2017: studentId, problemId, skill), named in the
+# refusal so that a researcher knows which column to rename; they are not read as these (a 2017 `skill`
+# is a name, a 2012 `skill` too, and the releases differ in what a row is).
+ALIASES = {
+    "user_id": ("studentId", "student_id", "user", "Anon Student Id"),
+    "problem_id": ("problemId", "problem", "assistmentId", "assistment_id"),
+    "skill_name": ("skill", "KC(Default)"),
+}
+
+
+def _read_header(path: Path) -> list[str]:
+    for encoding in ENCODINGS:
+        try:
+            with _open(path, encoding) as handle:
+                return next(_csv_reader(path, handle), (0, []))[1]
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+def _open(path: Path, encoding: str) -> IO[str]:
+    """The file as text: gzip'd or plain (told apart by the first bytes, not the name)."""
+    with path.open("rb") as raw:
+        magic = raw.read(4)
+    if magic.startswith(b"PK\x03\x04"):
+        raise ValidationFailed(f"{path} is a zip archive: unzip it and pass the CSV file", field="data")
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.open(path, "rt", newline="", encoding=encoding)
+    return path.open(newline="", encoding=encoding)
+
+
+def _csv_reader(path: Path, handle: IO[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line where the row ends, cells) for each row of the file, the header's names trimmed; cells are
+    separated by what the header line uses most of: comma, tab or semicolon (a tab-separated export was
+    refused as lacking every column, all of them being there)."""
+    first = handle.readline()
+    delimiter = max((",", "\t", ";"), key=first.count)
+    reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter)
+    try:
+        for row in reader:
+            yield reader.line_num, [cell.strip() for cell in row] if reader.line_num == 1 else row
+    except csv.Error as error:  # a NUL byte (a binary file), an unclosed quote at the end
+        raise ValidationFailed(
+            f"{path}, line {reader.line_num}: not a CSV file ({error})", field="data"
+        ) from None
 
 
 def _read_csv(
@@ -175,41 +255,85 @@ def _read_csv(
     optional: tuple[str, ...] = (),
     named: dict[str, str] | None = None,
 ) -> list[dict[str, str]]:
-    """The required (and present optional) columns only: raw exports carry dozens more. `named`: how to
-    call a missing required column in the refusal (one that has an alternative)."""
+    """The required (and present optional) columns only, each row with its line number under `LINE`: raw
+    exports carry dozens more. `named`: how to call a missing required column in the refusal (one that has
+    an alternative)."""
+    for encoding in ENCODINGS:
+        try:
+            return _read_rows(path, encoding, required, optional, named or {})
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+def _read_rows(
+    path: Path, encoding: str, required: tuple[str, ...], optional: tuple[str, ...], named: dict[str, str]
+) -> list[dict[str, str]]:
     # utf-8-sig: a spreadsheet's byte-order mark would otherwise stick to the first column's name.
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
+    with _open(path, encoding) as handle:
+        reader = _csv_reader(path, handle)
+        header = next(reader, (0, []))[1]
         missing = [c for c in required if c not in header]
         if missing:
-            shown = [(named or {}).get(c, c) for c in missing]
-            raise ValidationFailed(f"{path.name} lacks column(s) {', '.join(shown)}", field=missing[0])
+            shown = [named.get(c, c) for c in missing]
+            found = [f"{a} to {c}" for c in missing for a in ALIASES.get(c, ()) if a in header]
+            hint = f" (rename {', '.join(found)})" if found else ""
+            raise ValidationFailed(f"{path} lacks column(s) {', '.join(shown)}{hint}", field=missing[0])
         wanted = [(c, header.index(c)) for c in (*required, *optional) if c in header]
-        return [{c: row[i] if i < len(row) else "" for c, i in wanted} for row in reader if row]
+        rows = []
+        for line, row in reader:
+            if row:
+                cells = {c: row[i] if i < len(row) else "" for c, i in wanted}
+                cells[LINE] = str(line)
+                rows.append(cells)
+        return rows
 
 
-def _integer(text: str, column: str) -> int:
+def _integer(row: dict[str, str], column: str, path: Path) -> int:
     try:
-        return int(text.strip())
+        return int(row[column].strip())
     except ValueError:
-        raise ValidationFailed(f"{column} must be a whole number, not {text!r}", field=column) from None
+        raise _bad(path, row, column, f"{column} must be a whole number, not {row[column]!r}") from None
 
 
-def _build(rows: list[dict[str, str]], skill_column: str, order_column: str | None) -> ResponseLog:
+def _bad(path: Path, row: dict[str, str], column: str, why: str) -> ValidationFailed:
+    """A refusal naming the file, the line and the column of a bad cell."""
+    return ValidationFailed(f"{path}, line {row[LINE]}, column {column}: {why}", field=column)
+
+
+def _present(cell: str) -> bool:
+    text = cell.strip()
+    # Every marker is at most 4 characters: most cells (ids, 0/1) are decided without lower-casing.
+    return len(text) > 4 or (text != "" and text.lower() not in MISSING)
+
+
+def _build(
+    rows: list[dict[str, str]], skill_column: str, order_column: str | None, path: Path
+) -> ResponseLog:
     # problem_id too: rows without one shared the problem "", and two answers in a row became one response.
     needed = (skill_column, "user_id", "problem_id", "correct", *((order_column,) if order_column else ()))
     # Rows missing any of these are dropped and counted (`dropped_rows`), as the field's loaders do.
-    kept = [r for r in rows if all(r[c].strip() for c in needed)]
+    kept = [r for r in rows if all(_present(r[c]) for c in needed)]
+    if not kept:
+        # An empty log went on to the evaluation, which said "fold 1 has no learners".
+        if not rows:
+            raise ValidationFailed(f"{path} has a header but no rows", field="data")
+        empty = ", ".join(f"{c} in {sum(not _present(r[c]) for r in rows):,}" for c in needed)
+        raise ValidationFailed(
+            f"{path}: every one of its {len(rows):,} rows lacks a value it needs (empty: {empty})",
+            field="data",
+        )
     if order_column:  # a global chronological key such as order_id
-        order = _numbers(kept, order_column)
+        order = _numbers(kept, order_column, path)
         kept = [kept[i] for i in np.argsort(order, kind="stable")]  # rows of one response keep their order
     users, user_code = _codes(r["user_id"].strip() for r in kept)  # " u1" is the learner "u1"
     problems, problem_code = _codes(r["problem_id"].strip() for r in kept)
     skills, skill_code = _codes(r[skill_column].strip() for r in kept)
-    correct = _numbers(kept, "correct")
-    if np.any((correct < 0) | (correct > 1)):
-        raise ValidationFailed("correct must lie in [0, 1]", field="correct")
+    correct = _numbers(kept, "correct", path)
+    outside = np.flatnonzero((correct < 0) | (correct > 1))
+    if outside.size:
+        row = kept[int(outside[0])]
+        raise _bad(path, row, "correct", f"correct must lie in [0, 1], not {row['correct']!r}")
     order_key = np.array([r[order_column] for r in kept]) if order_column == "order_id" else None
     response = _responses(user_code, problem_code, skill_code, order_key)
     return ResponseLog(
@@ -224,16 +348,23 @@ def _build(rows: list[dict[str, str]], skill_column: str, order_column: str | No
         skills,
         None,
         len(rows) - len(kept),
+        order_column,
     )
 
 
-def _numbers(rows: list[dict[str, str]], column: str) -> FloatArray:
-    """The column as floats, or a ValidationFailed naming the column and the first bad value."""
+def _numbers(rows: list[dict[str, str]], column: str, path: Path) -> FloatArray:
+    """The column as finite floats, or a refusal naming the line and the first bad value ("inf" read as a
+    number, and an infinite correctness reached the metrics)."""
     try:
-        return np.array([float(r[column]) for r in rows], dtype=np.float64)
+        values = np.array([float(r[column]) for r in rows], dtype=np.float64)
     except ValueError:
-        bad = next(r[column] for r in rows if not is_number(r[column]))
-        raise ValidationFailed(f"{column} must be a number, not {bad!r}", field=column) from None
+        row = next(r for r in rows if not is_number(r[column]))
+        raise _bad(path, row, column, f"{column} must be a number, not {row[column]!r}") from None
+    infinite = np.flatnonzero(~np.isfinite(values))
+    if infinite.size:
+        row = rows[int(infinite[0])]
+        raise _bad(path, row, column, f"{column} must be a finite number, not {row[column]!r}")
+    return values
 
 
 def _codes(values: Iterable[str]) -> tuple[tuple[str, ...], IntArray]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +171,83 @@ def test_rows_without_a_problem_are_dropped_and_ids_are_trimmed(tmp_path: Path) 
     log = read_assistments_csv(path)
     assert log.dropped_rows == 2 and log.user_labels == ("u1",) and log.problem_labels == ("p1",)
     assert log.n_responses == 1  # p1's two rows (skills 10 and 11) are one response
+
+
+LOG = (
+    "order_id,user_id,problem_id,skill_name,correct\n"
+    "2,u1,p2,Théorème,1\n1,u1,p1,Thèorème,0\n3,u2,p1,Thèorème,1\n"
+)
+
+
+def test_gzip_tab_separated_and_latin1_exports_read_as_the_plain_csv(tmp_path: Path) -> None:
+    """A gzip'd or tab-separated file was refused as lacking every column (all of them there), and a latin-1
+    file was read with U+FFFD for every accented letter: two skills that differ by one became one."""
+    plain = read_assistments_csv(write(tmp_path / "log.csv", LOG))
+    assert plain.skill_labels == ("Thèorème", "Théorème")
+    gzipped = tmp_path / "log.csv.gz"
+    gzipped.write_bytes(gzip.compress(LOG.encode()))
+    tabbed = write(tmp_path / "log.tsv", LOG.replace(",", "\t"))
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(LOG.encode("latin-1"))
+    for path in (gzipped, tabbed, latin1):
+        log = read_assistments_csv(path)
+        assert log.describe() == plain.describe(), path.name
+        assert log.skill_labels == plain.skill_labels and [log.skill_labels[s] for s in log.skill] == [
+            plain.skill_labels[s] for s in plain.skill
+        ]
+
+
+def test_a_bad_cell_is_named_by_file_line_and_column(tmp_path: Path) -> None:
+    """The refusal named the column only ("correct must lie in [0, 1]"), and an infinite or NaN value was
+    read as a number: "nan" reached the metrics ("scores must lie in [0, 1]")."""
+    cases = {
+        "yes": "correct must be a number, not 'yes'",
+        "2": r"correct must lie in \[0, 1\], not '2'",
+        "inf": "correct must be a finite number, not 'inf'",
+    }
+    for value, why in cases.items():
+        path = write(tmp_path / "bad.csv", LOG.replace("p1,Thèorème,1", f"p1,Thèorème,{value}"))
+        with pytest.raises(ValidationFailed, match=f"^{path}, line 4, column correct: {why}$") as raised:
+            read_assistments_csv(path)
+        assert raised.value.field == "correct"
+
+
+def test_missing_value_markers_of_dataframe_exports_drop_the_row(tmp_path: Path) -> None:
+    """An R export's NA skill was a skill named "NA"; a pandas "nan" correctness was a number."""
+    text = LOG + "4,u2,p3,NA,1\n5,u2,p4,Thèorème,nan\nNaN,u2,p5,Thèorème,1\n"
+    log = read_assistments_csv(write(tmp_path / "log.csv", text))
+    assert log.dropped_rows == 3 and "NA" not in log.skill_labels and len(log) == 3
+
+
+def test_a_file_without_a_usable_row_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """Header-only and every-row-dropped files went on to the evaluation: "fold 1 has no learners"."""
+    header = write(tmp_path / "header.csv", "user_id,problem_id,skill_id,correct")
+    with pytest.raises(ValidationFailed, match="header.csv has a header but no rows"):
+        read_log(header)
+    no_skill = write(tmp_path / "no_skill.csv", "user_id,problem_id,skill_id,correct\nu1,p1,,1\nu2,p1,NA,0")
+    with pytest.raises(ValidationFailed, match=r"every one of its 2 rows .*skill_id in 2, user_id in 0"):
+        read_log(no_skill)
+
+
+def test_other_releases_column_names_are_named_in_the_refusal(tmp_path: Path) -> None:
+    path = write(tmp_path / "2017.csv", "studentId,problemId,skill,correct,startTime\n1,2,Area,1,5")
+    with pytest.raises(
+        ValidationFailed,
+        match=r"lacks column\(s\) user_id, problem_id, skill_id or skill_name "
+        r"\(rename studentId to user_id, problemId to problem_id, skill to skill_name\)$",
+    ):
+        read_assistments_csv(path)
+
+
+def test_a_zip_a_binary_file_and_a_file_for_a_folder_are_refused_clearly(tmp_path: Path) -> None:
+    archive = tmp_path / "log.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("log.csv", LOG)
+    with pytest.raises(ValidationFailed, match="is a zip archive: unzip it"):
+        read_log(archive)
+    binary = tmp_path / "log.bin"  # a binary blob: no line ends, an opening quote, csv's traceback before
+    binary.write_bytes(b'user_id,problem_id,skill_id,correct\n1,"' + b"\x01" * 200_000)
+    with pytest.raises(ValidationFailed, match=r"log.bin, line 2: not a CSV file"):
+        read_log(binary)
+    with pytest.raises(ValidationFailed, match="is a file: expected a folder in the assist2009 layout"):
+        read_assist2009(write(tmp_path / "interactions.csv", LOG))
