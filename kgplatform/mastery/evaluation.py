@@ -86,8 +86,15 @@ def with_folds(log: ResponseLog, n_folds: int = 5, seed: int = 0) -> ResponseLog
 def split(log: ResponseLog, fold: int) -> tuple[ResponseLog, ResponseLog]:
     """(training rows, test rows): the test learners are those of `fold`, nobody is in both."""
     test = log.users_in_folds([fold])
+    learners = int(np.unique(log.user).size)
     if not test.any():
-        raise ValidationFailed(f"fold {fold} has no learners", field="folds")
+        raise ValidationFailed(f"fold {fold} has no learners (the log has {learners:,})", field="folds")
+    if test.all():
+        # A log of one learner left nothing to train on, which the fitting then blamed on missing skills.
+        raise ValidationFailed(
+            f"fold {fold} holds every learner of the log ({learners:,}): none is left to train on",
+            field="folds",
+        )
     return log.subset(~test), log.subset(test)
 
 
@@ -100,6 +107,13 @@ def evaluate(
 ) -> list[FoldScore]:
     """All models on all requested folds; pybkt=None leaves pyBKT out. pyBKT's folds (slow, pure Python)
     start first in `pybkt_parallel` child processes and run while our models are evaluated."""
+    # No fold printed empty tables and wrote them as figures; a fold named twice counted twice in the mean
+    # and printed a spread of 0 over folds that were one.
+    if not options.folds:
+        raise ValidationFailed("folds: none to evaluate", field="folds")
+    repeated = sorted({f for f in options.folds if options.folds.count(f) > 1})
+    if repeated:
+        raise ValidationFailed(f"folds: {repeated} named more than once", field="folds")
     log = with_folds(log, seed=options.seed)
     scores: list[FoldScore] = []
     with ThreadPoolExecutor(max_workers=pybkt_parallel) as executor:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.mastery.eval_report import _pm
 from kgplatform.mastery.evaluation import (
@@ -247,3 +248,22 @@ def test_pybkt_cache_is_not_reused_after_the_job_changes(tmp_path: Path) -> None
     changed = runner.predict(train, test)
     np.testing.assert_array_equal(changed, np.where(test.skill == 0, 0.25, 0.5))
     assert (tmp_path / "calls.txt").read_text().count("run") == 2
+
+
+def test_a_fold_holding_every_learner_is_refused_with_the_reason() -> None:
+    """A one-learner log left nothing to train on; fitting then blamed rows without a skill."""
+    log = with_folds(make_log([0, 0, 0], [0, 1, 2], [0, 0, 1], [0, 1, 1]))
+    with pytest.raises(ValidationFailed, match="fold 1 holds every learner of the log \\(1\\)"):
+        split(log, 1)
+    with pytest.raises(ValidationFailed, match="fold 2 has no learners \\(the log has 1\\)"):
+        split(log, 2)
+
+
+@pytest.mark.parametrize(
+    ("folds", "why"), [((), "none to evaluate"), ((1, 2, 1), r"\[1\] named more than once")]
+)
+def test_no_fold_or_a_fold_named_twice_is_refused(folds: tuple[int, ...], why: str) -> None:
+    """No fold printed empty tables as figures; a fold named twice counted twice, with a spread of 0."""
+    with pytest.raises(ValidationFailed, match=why) as raised:
+        evaluate(simulate_log(20, seed=0), EvaluationOptions(folds=folds, predictor=FAST), None)
+    assert raised.value.field == "folds"
