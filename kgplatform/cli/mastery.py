@@ -20,7 +20,7 @@ def fit_tracer(
     from dataclasses import asdict
 
     from kgplatform.mastery import params_store
-    from kgplatform.mastery.datasets import read_log
+    from kgplatform.mastery.datasets import read_log, reading_note
     from kgplatform.mastery.fitting import FitOptions, fit_bkt
 
     settings = get_settings()
@@ -28,6 +28,7 @@ def fit_tracer(
     # fitted parameters were stored, after the whole EM run.
     options = FitOptions() if forget_rate is None else FitOptions(forget_rate_per_day=forget_rate)
     log = read_log(data)
+    console.print(reading_note(data, log), markup=False)
     version = params_store.new_model_version()
     params, report = fit_bkt(log.observations(), log.skill_labels, options, version)
     metadata = {"data": str(data), "counts": log.describe(), "fit": asdict(report)}
@@ -58,7 +59,7 @@ def eval_tracing(
 
     from kgplatform.errors import ValidationFailed
     from kgplatform.mastery import eval_report
-    from kgplatform.mastery.datasets import read_log
+    from kgplatform.mastery.datasets import read_log, reading_note
     from kgplatform.mastery.evaluation import EvaluationOptions, evaluate, summarise
     from kgplatform.mastery.pybkt_runner import PyBktRunner
 
@@ -69,6 +70,7 @@ def eval_tracing(
     settings = get_settings()
     started = time.perf_counter()
     log = read_log(data)
+    console.print(reading_note(data, log), markup=False)
     runner = PyBktRunner.from_settings(settings, num_fits=pybkt_fits) if pybkt else None
 
     def show(step: str) -> None:
@@ -79,7 +81,10 @@ def eval_tracing(
     wide = Console(width=max(console.width, 160))  # wide tables: a pipe's 80 columns would squeeze them
     wide.print(eval_report.fold_table(scores))
     wide.print(eval_report.summary_table(summaries, f"{data}: mean ± sd over folds {folds}"))
-    for line in [*eval_report.model_notes(summaries), *eval_report.field_gap(summaries)]:
+    # The field's figures are AUCs on ASSIST2009 (pyKT's): beside another log's they were a comparison that
+    # is none, so they are shown for a folder in the assist2009 layout (the AKT folds) only.
+    gap = eval_report.field_gap(summaries) if log.folds is not None else []
+    for line in [*eval_report.model_notes(summaries), *gap]:
         console.print(line)
     target = out or settings.paths.data_dir / "eval" / f"tracing-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     metadata = {

@@ -64,8 +64,8 @@ def field_gap(summaries: list[Summary]) -> list[str]:
         if ours is None:
             continue
         lines.extend(
-            f"{model} (leak-free) {ours.auc[0]:.4f} vs {name} {auc:.3f} (pyKT; other preprocessing and "
-            f"split, indicative): {ours.auc[0] - auc:+.3f}"
+            f"{model} (leak-free) {ours.auc[0]:.4f} vs {name} {auc:.3f} (pyKT on ASSIST2009; other "
+            f"preprocessing and split, indicative): {ours.auc[0] - auc:+.3f}"
             for name, auc in FIELD_REFERENCES.items()
         )
     return lines
