@@ -67,6 +67,9 @@ def eval_tracing(
         fold_list = tuple(int(f) for f in folds.split(",") if f.strip())
     except ValueError:
         raise ValidationFailed(f"--folds must be integers like 1,2,3, got {folds!r}", field="folds") from None
+    if out is not None and out.is_dir():
+        # Checked now: the write failed after the whole evaluation (minutes with pyBKT), its figures lost.
+        raise typer.BadParameter(f"{out} is a folder: give the JSON file's name", param_hint="--out")
     settings = get_settings()
     started = time.perf_counter()
     log = read_log(data)

@@ -117,3 +117,18 @@ def test_fit_tracer_refuses_a_bad_forget_rate_before_reading_or_fitting(
             app, ["fit-tracer", "--data", str(log), "--forget-rate-per-day", rate], catch_exceptions=False
         )
     assert params_store.load_current(get_settings()) is None
+
+
+def test_eval_tracing_refuses_a_folder_as_out_before_reading_the_log(
+    isolated_paths: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--out FOLDER` failed when the figures were written, after the whole evaluation, and lost them."""
+    from kgplatform.mastery import datasets
+
+    monkeypatch.setattr(datasets, "read_log", lambda _: pytest.fail("the log was read"))
+    log = write_log(isolated_paths / "log.csv", learners=5)
+    result = runner.invoke(
+        app, ["eval-tracing", "--data", str(log), "--no-pybkt", "--out", str(isolated_paths)]
+    )
+    said = " ".join(result.output.replace("│", " ").split())  # typer's error box wraps the line
+    assert result.exit_code == 2 and "is a folder: give the JSON file's name" in said
