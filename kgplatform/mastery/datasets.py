@@ -131,8 +131,11 @@ def read_assist2009(folder: Path) -> ResponseLog:
     for path in (interactions, users):
         if not path.is_file():
             # A file that cannot be opened: exit 2 in the CLI (docs/cli.md), not 4 ("refused").
+            # A researcher's folder holding their one CSV was told only of the assist2009 folder.
             raise ValidationFailed(
-                f"{path} does not exist (expected the assist2009 folder of ../shared/data)", field="data"
+                f"{path} does not exist: a folder is read in the layout of ../shared/data/assist2009 "
+                "(interactions.csv, users.csv); to read one ASSISTments CSV, give the file's path",
+                field="data",
             )
     rows = _read_csv(interactions, required=("user_id", "seq", "problem_id", "skill_id", "correct"))
     # AKT's order: each learner's rows by `seq`, learners in the order they first appear. The shipped file is

@@ -125,6 +125,13 @@ def test_missing_columns_and_files_are_reported(tmp_path: Path) -> None:
         read_assist2009(tmp_path / "nowhere")
 
 
+def test_a_folder_holding_a_csv_says_to_give_the_files_path(tmp_path: Path) -> None:
+    """The refusal spoke of the shared assist2009 folder only, not of the CSV the researcher meant."""
+    write(tmp_path / "mine.csv", LOG)
+    with pytest.raises(ValidationFailed, match="to read one ASSISTments CSV, give the file's path"):
+        read_log(tmp_path)
+
+
 def test_real_assist2009_counts_match_its_provenance() -> None:
     folder = get_settings().paths.shared_data_dir / "assist2009"
     if not (folder / "interactions.csv").is_file():
