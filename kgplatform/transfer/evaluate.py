@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from torch_geometric.data import Data
 
+from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.transfer import baselines
 from kgplatform.transfer.data import ConceptTable, GraphOptions, build_data
@@ -269,7 +270,20 @@ def assist2009_problem(folder: Path, fold: int, cache_dir: Path | None) -> Probl
 
     log = read_assist2009(folder)
     valid_fold = fold % 5 + 1
+    # A folder whose users.csv leaves these folds empty printed tables of nan and a verdict of False.
+    for role, f in (("test", fold), ("validation", valid_fold)):
+        if not log.users_in_folds([f]).any():
+            raise ValidationFailed(
+                f"{folder / 'users.csv'}: no learner has akt_test_fold {f}, the {role} fold of --fold {fold}",
+                field="fold",
+            )
     train_mask = ~log.users_in_folds([fold, valid_fold])
+    if not train_mask.any():
+        raise ValidationFailed(
+            f"{folder / 'users.csv'}: every learner is in fold {fold} or {valid_fold}: none is left to "
+            "train on",
+            field="fold",
+        )
     concepts = ConceptTable.from_log(log)
     return Problem(
         f"assist2009 (AKT fold {fold})",
