@@ -45,7 +45,8 @@ def eval_tracing(
     data: Path = typer.Option(..., help="An assist2009-style folder (AKT folds) or one ASSISTments CSV."),
     folds: str = typer.Option("1,2,3,4,5", help="Comma-separated test folds."),
     pybkt: bool = typer.Option(True, help="Include pyBKT 1.4.3 (its venv: scripts/pybkt-env.sh)."),
-    pybkt_fits: int = typer.Option(1, help="pyBKT random restarts per fit."),
+    # min=1: a fit needs at least one start; 0 was passed on to pyBKT (in its subprocess) unchecked.
+    pybkt_fits: int = typer.Option(1, min=1, help="pyBKT random restarts per fit."),
     out: Path | None = typer.Option(
         None,
         help="Write the figures as JSON here (default: the eval folder of KGP_PATHS__DATA_DIR, var/data/eval unless set).",

@@ -132,3 +132,9 @@ def test_eval_tracing_refuses_a_folder_as_out_before_reading_the_log(
     )
     said = " ".join(result.output.replace("│", " ").split())  # typer's error box wraps the line
     assert result.exit_code == 2 and "is a folder: give the JSON file's name" in said
+
+
+def test_eval_tracing_refuses_no_pybkt_restarts(isolated_paths: Path) -> None:
+    log = write_log(isolated_paths / "log.csv", learners=5)
+    result = runner.invoke(app, ["eval-tracing", "--data", str(log), "--pybkt-fits", "0"])
+    assert result.exit_code == 2 and "--pybkt-fits" in result.output
