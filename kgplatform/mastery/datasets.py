@@ -14,13 +14,13 @@ when there is one) that are adjacent in the log form one response, which evaluat
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
@@ -197,11 +197,10 @@ def read_log(path: Path) -> ResponseLog:
 
 # Where a row came from, kept beside its cells so that a bad value can be shown with its line.
 LINE = "#line"
-# Exports of other tools than ASSISTments' own: spreadsheets and dataframes save a text file in the
-# platform's legacy code page, and a file that is not UTF-8 is read as Windows-1252, then latin-1 (which
-# reads any byte). UTF-8 with errors replaced turned every accented letter of a skill name into the same
-# U+FFFD, so that "Théorème" and "Thèorème" became one skill.
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# Spreadsheets save a text file in the platform's legacy code page: a line that is not UTF-8 is read as
+# Windows-1252, then latin-1. UTF-8 with errors replaced turned every accented letter of a skill name into
+# the same U+FFFD, so that "Théorème" and "Thèorème" became one skill.
+ENCODINGS = ("utf-8", "cp1252", "latin-1")
 # Cells that dataframe and spreadsheet exports write for a missing value (pandas reads these as missing):
 # an R export's "NA" skill was read as a skill named NA, and a "nan" correctness reached the metrics.
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
@@ -216,40 +215,55 @@ ALIASES = {
 
 
 def _read_header(path: Path) -> list[str]:
+    rows = _csv_rows(path)
+    try:
+        return next(rows, (0, []))[1]
+    finally:
+        rows.close()
+
+
+def _lines(path: Path) -> Generator[str, None, None]:
+    """The file's lines as text, gzip'd or plain (told apart by the first bytes, not the name). Each line is
+    read as UTF-8, else Windows-1252, else latin-1 (which reads any byte): an export can mix them, and one
+    stray byte must not turn the file's UTF-8 skill names into mojibake."""
+    with path.open("rb") as raw:
+        magic = raw.read(4)
+    if magic.startswith(b"PK\x03\x04"):
+        raise ValidationFailed(f"{path} is a zip archive: unzip it and pass the CSV file", field="data")
+    with gzip.open(path, "rb") if magic.startswith(b"\x1f\x8b") else path.open("rb") as handle:
+        for number, line in enumerate(handle):
+            if number == 0 and line.startswith(codecs.BOM_UTF8):
+                # A spreadsheet's byte-order mark would otherwise stick to the first column's name.
+                line = line[len(codecs.BOM_UTF8) :]
+            yield _decode(line)
+
+
+def _decode(line: bytes) -> str:
     for encoding in ENCODINGS:
         try:
-            with _open(path, encoding) as handle:
-                return next(_csv_reader(path, handle), (0, []))[1]
+            return line.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
 
-def _open(path: Path, encoding: str) -> IO[str]:
-    """The file as text: gzip'd or plain (told apart by the first bytes, not the name)."""
-    with path.open("rb") as raw:
-        magic = raw.read(4)
-    if magic.startswith(b"PK\x03\x04"):
-        raise ValidationFailed(f"{path} is a zip archive: unzip it and pass the CSV file", field="data")
-    if magic.startswith(b"\x1f\x8b"):
-        return gzip.open(path, "rt", newline="", encoding=encoding)
-    return path.open(newline="", encoding=encoding)
-
-
-def _csv_reader(path: Path, handle: IO[str]) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
     """(line where the row ends, cells) for each row of the file, the header's names trimmed; cells are
     separated by what the header line uses most of: comma, tab or semicolon (a tab-separated export was
     refused as lacking every column, all of them being there)."""
-    first = handle.readline()
+    lines = _lines(path)
+    first = next(lines, "")
     delimiter = max((",", "\t", ";"), key=first.count)
-    reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     try:
         for row in reader:
             yield reader.line_num, [cell.strip() for cell in row] if reader.line_num == 1 else row
-    except csv.Error as error:  # a NUL byte (a binary file), an unclosed quote at the end
+    except csv.Error as error:  # a field beyond csv's size limit (a binary file), a stray quote
         raise ValidationFailed(
             f"{path}, line {reader.line_num}: not a CSV file ({error})", field="data"
         ) from None
+    finally:
+        lines.close()
 
 
 def _read_csv(
@@ -261,24 +275,12 @@ def _read_csv(
     """The required (and present optional) columns only, each row with its line number under `LINE`: raw
     exports carry dozens more. `named`: how to call a missing required column in the refusal (one that has
     an alternative)."""
-    for encoding in ENCODINGS:
-        try:
-            return _read_rows(path, encoding, required, optional, named or {})
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
-
-
-def _read_rows(
-    path: Path, encoding: str, required: tuple[str, ...], optional: tuple[str, ...], named: dict[str, str]
-) -> list[dict[str, str]]:
-    # utf-8-sig: a spreadsheet's byte-order mark would otherwise stick to the first column's name.
-    with _open(path, encoding) as handle:
-        reader = _csv_reader(path, handle)
+    reader = _csv_rows(path)
+    try:
         header = next(reader, (0, []))[1]
         missing = [c for c in required if c not in header]
         if missing:
-            shown = [named.get(c, c) for c in missing]
+            shown = [(named or {}).get(c, c) for c in missing]
             found = [f"{a} to {c}" for c in missing for a in ALIASES.get(c, ()) if a in header]
             hint = f" (rename {', '.join(found)})" if found else ""
             raise ValidationFailed(f"{path} lacks column(s) {', '.join(shown)}{hint}", field=missing[0])
@@ -290,6 +292,8 @@ def _read_rows(
                 cells[LINE] = str(line)
                 rows.append(cells)
         return rows
+    finally:
+        reader.close()
 
 
 def _integer(row: dict[str, str], column: str, path: Path) -> int:

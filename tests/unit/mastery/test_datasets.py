@@ -204,6 +204,15 @@ def test_gzip_tab_separated_and_latin1_exports_read_as_the_plain_csv(tmp_path: P
         ]
 
 
+def test_one_latin1_line_leaves_the_utf8_lines_of_the_file_as_they_are(tmp_path: Path) -> None:
+    """Each line is decoded on its own: a stray byte (an answer text pasted from elsewhere) must not turn the
+    whole file's UTF-8 skill names into mojibake, which no curriculum's concept id would match."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(LOG.encode() + "4,u2,p3,Géométrie,1\n".encode("latin-1"))
+    log = read_assistments_csv(path)
+    assert log.skill_labels == ("Géométrie", "Thèorème", "Théorème")
+
+
 def test_a_bad_cell_is_named_by_file_line_and_column(tmp_path: Path) -> None:
     """The refusal named the column only ("correct must lie in [0, 1]"), and an infinite or NaN value was
     read as a number: "nan" reached the metrics ("scores must lie in [0, 1]")."""
