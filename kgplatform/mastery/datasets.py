@@ -205,12 +205,12 @@ ENCODINGS = ("utf-8", "cp1252", "latin-1")
 # an R export's "NA" skill was read as a skill named NA, and a "nan" correctness reached the metrics.
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
 # Column names of other ASSISTments releases (2012: skill; 2017: studentId, problemId, skill), named in the
-# refusal so that a researcher knows which column to rename; they are not read as these (a 2017 `skill`
-# is a name, a 2012 `skill` too, and the releases differ in what a row is).
+# refusal so that a researcher knows which column to rename. They are not read under these names: what a
+# row holds differs between releases, and a rename is the researcher's statement that it fits.
 ALIASES = {
-    "user_id": ("studentId", "student_id", "user", "Anon Student Id"),
-    "problem_id": ("problemId", "problem", "assistmentId", "assistment_id"),
-    "skill_name": ("skill", "KC(Default)"),
+    "user_id": ("studentId", "student_id", "user"),
+    "problem_id": ("problemId", "problem"),
+    "skill_name": ("skill",),
 }
 
 
