@@ -13,7 +13,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { chromium } = createRequire(join(root, 'ui', 'package.json'))('playwright-core');
+const requireUi = createRequire(join(root, 'ui', 'package.json'));
+const { chromium } = requireUi('playwright-core');
+// axe-core (pinned in ui/package.json) checks the views on show against WCAG 2.1 A and AA (assertAxeClean).
+const AXE_SOURCE = readFileSync(requireUi.resolve('axe-core/axe.min.js'), 'utf8');
 
 const env = (name) => {
   const value = process.env[name];
@@ -186,6 +189,18 @@ const assertHeadingOrder = async (where) => {
     assert.ok(levels[i][0] <= levels[i - 1][0] + 1, `${where}: "${levels[i][1]}" (h${levels[i][0]}) after "${levels[i - 1][1]}" (h${levels[i - 1][0]})`);
   }
 };
+/** axe-core finds no serious or critical WCAG 2.1 A/AA violation in the page as it is on show (hidden views are
+ * skipped by axe itself). page.evaluate runs axe outside the page's CSP, which refuses an injected <script>. */
+const assertAxeClean = async (where) => {
+  if (!await page.evaluate(() => 'axe' in window)) await page.evaluate(AXE_SOURCE);
+  const found = await page.evaluate(async () => {
+    const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+    const { violations } = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(found, [], `${where}: axe's serious or critical violations`);
+};
 /** Calls the API from Node, as another designer would at the same time. */
 const callApi = async (method, path, { key = DESIGNER_KEY, body, ifMatch } = {}) => {
   const headers = { 'X-API-Key': key };
@@ -242,6 +257,15 @@ step('the sign-in view: one main landmark, a title that says so, a favicon that 
   const response = await fetch(icon);
   assert.equal(response.status, 200, icon);
   assert.match(response.headers.get('content-type'), /image\/svg\+xml/);
+});
+
+step('axe: the sign-in view, with a refused key marked, has no serious or critical WCAG 2.1 AA violation', async () => {
+  const key = page.getByLabel('API key');
+  await key.fill('kgp_not-a-real-key');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expectAlert(/Unauthorized \(401\)/);
+  await assertAxeClean('the sign-in view');
+  await key.fill('');
 });
 
 step('every /ui response carries the security headers; the API\'s routes do not', async () => {
@@ -1023,6 +1047,18 @@ step('screenshot: the graph view', async () => {
   await page.screenshot({ path: join(ARTIFACTS, 'graph-view.png') });
 });
 
+step('axe: the curriculum view with a concept open and its sections unfolded has no serious or critical violation', async () => {
+  // Recent changes is checked open in its own step (with a refused filter marked): opened here, its rows
+  // would be on show, a moment stale, when that step opens it again.
+  const folded = await page.evaluate(() => [...document.querySelectorAll('#view-curriculum details:not(#changes)')]
+    .filter((d) => !d.open).map((d) => { d.open = true; return [...document.querySelectorAll('details')].indexOf(d); }));
+  try {
+    await assertAxeClean('the curriculum view');
+  } finally {
+    await page.evaluate((indexes) => { const all = document.querySelectorAll('details'); for (const i of indexes) all[i].open = false; }, folded);
+  }
+});
+
 step('the page reflows at 640 and 320 px wide: one column, nothing to scroll sideways', async () => {
   try {
     for (const width of [640, 320]) {
@@ -1098,6 +1134,8 @@ step('import CSV: the dry-run report first, then the import', async () => {
   const headers = await page.locator('#import-report th').allTextContents();
   assert.ok(headers.length > 0 && headers.every((h) => h.trim()), `no empty table header: ${JSON.stringify(headers)}`);
   await assertHeadingOrder('the import report');
+  // The report was a plain div named by aria-label, which nothing reads out (axe: aria-prohibited-attr).
+  await assertAxeClean('the import view with a dry-run report');
   await page.screenshot({ path: join(ARTIFACTS, 'import-dry-run.png') });
   assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true, 'bad rows: no import');
   await form.getByLabel('prerequisites.csv').setInputFiles({ name: 'prerequisites.csv', ...csv('prerequisite,concept,weight\nlinear-equations,systems,1\n') });
@@ -1685,6 +1723,7 @@ step('Recent changes filters by action, who and time by keyboard; a refused filt
   await page.waitForFunction(() => document.querySelector('#changes-filter [name=until]').getAttribute('aria-invalid') === 'true');
   assert.equal(await page.evaluate(() => document.activeElement.name), 'until');
   await expectAlert(/Validation failed \(422\)/);
+  await assertAxeClean('Recent changes, open, with a refused filter marked');
   // A window with nothing in it says so.
   await filter.getByLabel('Until').fill('2030-01-03T00:00');
   await filter.getByLabel('Until').press('Enter');
@@ -2885,6 +2924,7 @@ step('the legend\'s colours come from the stylesheet (no inline style under the 
 });
 
 step('screenshot: the learner view', async () => {
+  await assertAxeClean('the learner view');
   await page.waitForTimeout(200);
   await page.screenshot({ path: join(ARTIFACTS, 'learner-view.png') });
 });
