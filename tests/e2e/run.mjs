@@ -2853,6 +2853,13 @@ step('while the plan is computed the page says what it waits for; a plan that fa
     await page.waitForFunction(() => /^Opening learner .*: waiting for the plan \(the server computes one .*\) [2-9] s\.$/
       .test(document.querySelector('#learner-progress').textContent), null, { timeout: TIMEOUT });
     assert.doesNotMatch(await progress.textContent(), /the mastery|the goals/, 'what came is no longer waited for');
+    // A status line, read out when what is awaited changes; a screen reader heard none of it. What it
+    // exposes holds still while the seconds tick, or it would be read out again every second.
+    assert.equal(await progress.getAttribute('role'), 'status');
+    const [shown, heard] = [await progress.textContent(), await progress.ariaSnapshot()];
+    await page.waitForFunction((before) => document.querySelector('#learner-progress').textContent !== before, shown);
+    assert.equal(await progress.ariaSnapshot(), heard, 'the seconds are not read out');
+    assert.match(heard, /waiting for the plan/);
     plan.release();
     await learnerLoaded(LEARNER);
   } finally {

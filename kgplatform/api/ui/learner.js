@@ -157,10 +157,32 @@ const WAITING_FOR = {
 /** The progress line while learner `id` opens: what is still awaited, each with its seconds once past 2 s.
  * `waits`: [part, seconds] in the order asked. The panels said nothing but "Loading…" while the API computed
  * a plan, often for 10 s and more (a review, s39). */
-export function progressText(id, waits) {
-  if (!waits.length) return '';
-  const parts = waits.map(([part, seconds]) => `${WAITING_FOR[part] ?? part}${seconds >= 2 ? ` ${Math.floor(seconds)} s` : ''}`);
-  return `Opening learner ${id}: waiting for ${parts.join('; ')}.`;
+export const progressText = (id, waits) => progressPieces(id, waits).map(([text]) => text).join('');
+
+/** progressText in pieces [text, ticking]: a ticking piece is a wait's seconds ('' until 2 s), which the line
+ * shows but does not read out. The line is a live region, and reading it out again every second drowned
+ * everything else; it is read when what is awaited changes. */
+export function progressPieces(id, waits) {
+  if (!waits.length) return [];
+  const pieces = [[`Opening learner ${id}: waiting for `, false]];
+  waits.forEach(([part, seconds], i) => {
+    pieces.push([`${i ? '; ' : ''}${WAITING_FOR[part] ?? part}`, false], [seconds >= 2 ? ` ${Math.floor(seconds)} s` : '', true]);
+  });
+  pieces.push(['.', false]);
+  return pieces;
+}
+
+/** Shows `pieces` on `line`: a tick that changes only the seconds rewrites only their aria-hidden spans, so the
+ * live region has nothing new to read; anything else rewrites the line, which is read out once. */
+function showPieces(line, pieces) {
+  const spoken = pieces.filter(([, ticking]) => !ticking).map(([text]) => text).join('');
+  const ticking = line.dataset.spoken === spoken ? [...line.querySelectorAll('.ticking')] : [];
+  if (pieces.length && ticking.length === pieces.filter(([, t]) => t).length) {
+    pieces.filter(([, t]) => t).forEach(([text], i) => { ticking[i].textContent = text; });
+    return;
+  }
+  line.dataset.spoken = spoken;
+  clear(line, pieces.map(([text, tick]) => (tick ? el('span', { class: 'ticking', 'aria-hidden': 'true' }, text) : text)));
 }
 
 /** What of the learner could not be read, for the line that offers to try again; '' when all was read. */
@@ -337,7 +359,7 @@ function startProgress(id) {
   const pending = new Map(); // part -> when it was asked for
   let live = true;
   const show = () => {
-    if (live) line.textContent = progressText(id, [...pending].map(([part, since]) => [part, (Date.now() - since) / 1000]));
+    if (live) showPieces(line, progressPieces(id, [...pending].map(([part, since]) => [part, (Date.now() - since) / 1000])));
   };
   const timer = setInterval(show, 1000);
   progress = {
@@ -355,6 +377,7 @@ function startProgress(id) {
       live = false;
       clearInterval(timer);
       line.textContent = '';
+      delete line.dataset.spoken;
     },
   };
   return progress;

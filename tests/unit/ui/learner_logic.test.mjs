@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  MAX_DRAWN, curriculumReader, failedText, leftOutText, learnerConcepts, learnerIdProblem, progressText,
+  MAX_DRAWN, curriculumReader, failedText, leftOutText, learnerConcepts, learnerIdProblem, progressPieces, progressText,
 } from '../../../kgplatform/api/ui/learner.js';
 
 /** A curriculum of `n` concepts c0000.. in a chain (each the prerequisite of the next). */
@@ -86,6 +86,21 @@ test('the progress line names what the opening waits for, with seconds once past
   assert.equal(failedText([]), '');
   assert.equal(failedText([['plan', 'Service Unavailable (503)'], ['curriculum', 'Network error (0)']]),
     'Could not read the plan (Service Unavailable (503)); the curriculum (Network error (0)).');
+});
+
+test('the progress line reads out the same words while only the seconds tick; a new wait changes them', () => {
+  // The line is a live region: what is read out (the pieces that do not tick) must hold still from one
+  // second to the next, or a screen reader repeats the whole line every second.
+  const spoken = (waits) => progressPieces('t1', waits).filter(([, ticking]) => !ticking).map(([text]) => text).join('');
+  const ticks = [0.4, 2.1, 3.5, 12.7].map((s) => spoken([['mastery', 0.2], ['plan', s]]));
+  assert.deepEqual(new Set(ticks).size, 1, ticks.join(' | '));
+  assert.equal(ticks[0], 'Opening learner t1: waiting for the mastery; the plan (the server computes one when it has none '
+    + 'stored: seconds on a big curriculum).');
+  assert.notEqual(spoken([['plan', 3]]), ticks[0], 'the mastery came: read out again');
+  const shown = progressPieces('t1', [['mastery', 0.2], ['plan', 12.7]]).map(([text]) => text).join('');
+  assert.equal(shown, progressText('t1', [['mastery', 0.2], ['plan', 12.7]]));
+  assert.match(shown, /curriculum\) 12 s\.$/);
+  assert.deepEqual(progressPieces('t1', []), []);
 });
 
 test('an id no learner can have is refused before anything is asked for, as the API would refuse it', () => {
