@@ -381,6 +381,22 @@ step('search narrows the list; opening a concept draws its neighbourhood with tr
   await assertHeadingOrder('the curriculum view');
 });
 
+step('a neighbour opens from "Edges as a list" by keyboard, as a tap on its node does; focus stays by the graph', async () => {
+  // Tapping a node was the only way to open a neighbour: the lists were plain text.
+  const prerequisites = page.getByRole('list', { name: 'Prerequisite edges' });
+  assert.equal(await prerequisites.getByRole('button', { name: 'Linear equations', exact: true }).count(), 0, 'the open one is text');
+  await prerequisites.getByRole('button', { name: 'Algebraic expressions', exact: true }).first().focus();
+  await page.keyboard.press('Enter');
+  await conceptShown('expressions');
+  await page.waitForFunction(() => /around expressions/.test(document.querySelector('#graph-status').textContent));
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'graph-status', 'focus not lost to <body>');
+  const transfers = page.getByRole('list', { name: 'Transfer edges' });
+  await prerequisites.getByRole('button', { name: 'Linear equations', exact: true }).first().press('Enter');
+  await conceptShown('linear-equations');
+  await page.waitForFunction(() => /around linear-equations \(depth 3/.test(document.querySelector('#graph-status').textContent));
+  assert.equal(await transfers.getByRole('button', { name: 'Ratios', exact: true }).count(), 1, 'a transfer edge\'s end opens too');
+});
+
 step('the graph says when the transfer overlay holds only the strongest edges', async () => {
   // The route answers `truncated` when the model has more edges around these concepts than it returns.
   const edgesRoute = (url) => url.pathname.endsWith('/ui-support/transfer-edges');

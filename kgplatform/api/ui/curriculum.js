@@ -6,7 +6,7 @@ import { auditItem } from './audit.js';
 import { changesCurriculumChanged } from './changes.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
-  $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped,
+  $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped, restoreFocus,
   showConceptCount, showError, showInfo, showList, splitList, updateTitle,
 } from './dom.js';
 import { capTransfers, createGraph, draw, nearestRings, setTransfersVisible } from './graph.js';
@@ -618,14 +618,25 @@ export async function loadGraph() {
   $('#graph-draw-all').textContent = `Draw all ${hood.nodes.length} concepts (slow)`;
   $('#transfer-model').textContent = transfers.model_version ?? 'none';
   const label = (id) => names[id] ?? id;
+  // Each end opens its concept as a tap on its node does: the lists were plain text, so a keyboard user
+  // could open a neighbour only by searching for it (a review, 3 December).
+  const end = (id) => (id === state.concept ? label(id)
+    : el('button', { type: 'button', class: 'link-button', title: 'open this concept', onclick: openFromList(id) }, label(id)));
   clear($('#prereq-edge-list'), hood.edges.map((e) => el('li', {},
-    `${label(e.prerequisite)} → ${label(e.concept)}`, e.weight !== 1 ? ` (weight ${e.weight})` : '')));
+    end(e.prerequisite), ' → ', end(e.concept), e.weight !== 1 ? ` (weight ${e.weight})` : '')));
   clear($('#transfer-edge-list'), transfers.edges.length
     ? transfers.edges.map((t) => el('li', { class: 'transfer-item' },
-      `${label(t.source)} ⇢ ${label(t.target)}: strength ${t.strength.toFixed(2)}`))
+      end(t.source), ' ⇢ ', end(t.target), `: strength ${t.strength.toFixed(2)}`))
     : [el('li', { class: 'hint' }, 'none')]);
   renderDirectEdges(hood.edges, names);
 }
+
+/** Opens concept `id` from the edge lists; their buttons are drawn again for it, so focus goes to the line
+ * that says what is drawn now (the lists follow it), not to <body>. */
+const openFromList = (id) => guarded(async () => {
+  await openAnother(id);
+  restoreFocus($('#graph-status'));
+}, 'Opening concept');
 
 /** What the graph's cap left out, and how to see it; '' when nothing was. */
 function leftOut(concepts, reach, transfers) {
