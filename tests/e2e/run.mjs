@@ -2899,8 +2899,10 @@ step('while the plan is computed the page says what it waits for; a plan that fa
   } finally {
     await page.unroute(planRoute, down);
   }
-  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('button', { name: 'Try again' }).press('Enter');
   await page.waitForFunction(() => document.querySelector('#learner-plan .plan-item') && !document.querySelector('#learner-progress').textContent);
+  // The button went with the line it was on: focus stays there, not on <body>.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'learner-progress');
   assert.equal(await page.evaluate(() => document.body.dataset.learnerLoaded), LEARNER);
   // Chromium logs the 503 this step answered on purpose as a failed resource: not a script error.
   for (let i = consoleErrors.length - 1; i >= 0; i -= 1) {

@@ -393,7 +393,12 @@ function endProgress(id, failed) {
   progress.stop();
   if (!failed.length) return;
   const again = el('button', { type: 'button', class: 'small' }, 'Try again');
-  again.addEventListener('click', guarded(() => openLearner(id), 'Opening learner'));
+  again.addEventListener('click', guarded(() => {
+    // The button goes with the line it is on as the new try starts: focus to that line, which then says what
+    // the try waits for, not to <body> (a keyboard user started over at the top of the page).
+    $('#learner-progress').focus();
+    return openLearner(id);
+  }, 'Opening learner'));
   clear($('#learner-progress'), `${failedText(failed)} `, again);
 }
 
