@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,6 @@ def simulate_logs(
     is the body of PUT /learners/{learner_id}/goals; post them before the answers.
     """
     import json
-    from datetime import datetime
 
     from kgplatform.curriculum.generator import generate_curriculum as generate
     from kgplatform.planning.graph import build_graph
@@ -131,6 +131,9 @@ def simulate_logs(
             f"--start {start!r} has no time zone, and POST /answers refuses answers without one: "
             f"add it (e.g. {started.isoformat()}+00:00)"
         )
+        return
+    if (refusal := start_refusal(started, tasks)) is not None:
+        fail(refusal)
         return
     # Any: event_prefix takes the file's own mapping, or (as ever) the generated document.
     document: Any = _read_curriculum_file(curriculum_file) if curriculum_file else generate(concepts, seed)
@@ -171,6 +174,26 @@ def simulate_logs(
             "then `kgplatform import-curriculum FILE.json`)",
             markup=False,
         )
+
+
+def start_refusal(started: datetime, n_tasks: int, now: datetime | None = None) -> str | None:
+    """Why POST /answers would refuse some of the log's answers for their time, or None. A start within a
+    week of now gave a log whose later answers lay days ahead (30 tasks span 7.4 days), and one before 1970
+    answers before that: written without a word, rejected row by row only when posted."""
+    from kgplatform.mastery.models import EARLIEST_ANSWER, MAX_CLOCK_AHEAD
+    from kgplatform.planning.logs import answers_span
+
+    if started < EARLIEST_ANSWER:
+        return f"--start {started.isoformat()} is before {EARLIEST_ANSWER:%Y-%m-%d}: POST /answers refuses such times"
+    span = answers_span(n_tasks)
+    latest = (now or datetime.now(UTC)) + MAX_CLOCK_AHEAD - span
+    if started > latest:
+        return (
+            f"--start {started.isoformat()}: the last answers of {n_tasks} task(s) would be dated up to "
+            f"{span / timedelta(days=1):.2f} days after it, and POST /answers refuses answers more than "
+            f"{MAX_CLOCK_AHEAD.days} day ahead of its clock: start at {latest:%Y-%m-%dT%H:%M:%SZ} or earlier"
+        )
+    return None
 
 
 def _check_learner_prefix(prefix: str, learners: int) -> None:

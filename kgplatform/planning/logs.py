@@ -24,6 +24,15 @@ from kgplatform.planning.simulator import Population, TruthModel, simulate_step
 from kgplatform.planning.stamps import PLANNER_VERSION
 from kgplatform.planning.tracking import EstimateTracker
 
+# Simulated time between a learner's answers; each answer is jittered later by up to half of it.
+DAYS_PER_TASK = 0.25
+
+
+def answers_span(n_tasks: int, days_per_task: float = DAYS_PER_TASK) -> timedelta:
+    """How far after `start` the last answer of `simulate_answer_logs` can be dated (its step plus the
+    largest jitter): callers check that the whole log lies where POST /answers accepts times."""
+    return timedelta(days=(n_tasks - 1) * days_per_task + days_per_task * 0.5)
+
 
 def event_prefix(
     document: Mapping[str, Any], *, seed: int, n_learners: int, n_tasks: int, start: datetime
@@ -45,7 +54,7 @@ def simulate_answer_logs(
     n_tasks: int,
     seed: int,
     start: datetime,
-    days_per_task: float = 0.25,
+    days_per_task: float = DAYS_PER_TASK,
     learner_prefix: str = "learner",
     event_prefix: str | None = None,
 ) -> Iterator[dict[str, Any]]:

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from typer.testing import CliRunner
 
 from kgplatform.cli import app
-from kgplatform.mastery.models import GoalsIn
+from kgplatform.mastery.models import MAX_CLOCK_AHEAD, AnswerIn, GoalsIn
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.logs import goal_records, simulate_answer_logs
+from kgplatform.planning.logs import answers_span, goal_records, simulate_answer_logs
 from kgplatform.planning.simulator import Population
 
 
@@ -78,3 +78,45 @@ def test_simulate_logs_refuses_a_curriculum_without_tasks_and_a_negative_seed(tm
     assert result.exit_code == 2 and "no tasks" in result.output, result.output
     negative = CliRunner().invoke(app, ["simulate-logs", "--out", str(tmp_path / "b.jsonl"), "--seed", "-1"])
     assert negative.exit_code == 2 and "--seed" in negative.output
+
+
+def _logs_from(tmp_path: Path, start: datetime, tasks: int) -> tuple[int, str, Path]:
+    out = tmp_path / f"{start:%Y%m%dT%H%M%S}.jsonl"
+    arguments = [
+        "simulate-logs",
+        "--out",
+        str(out),
+        "--concepts",
+        "6",
+        "--learners",
+        "3",
+        "--tasks",
+        str(tasks),
+    ]
+    result = CliRunner().invoke(app, [*arguments, "--start", start.isoformat()], terminal_width=300)
+    return result.exit_code, result.output, out
+
+
+def test_simulate_logs_refuses_a_start_whose_answers_post_answers_would_refuse(tmp_path: Path) -> None:
+    """A start an hour ago wrote 30 tasks' answers dated up to 7.4 days later, past the day ahead that
+    POST /answers accepts, and a start in 1969 answers before 1970: the log was written without a word
+    and its rows rejected only when posted. Both are refused naming --start; nothing is written."""
+    now = datetime.now(UTC)
+    for start, words in (
+        (now - timedelta(hours=1), "day ahead"),
+        (datetime(1969, 12, 31, tzinfo=UTC), "1970"),
+    ):
+        code, output, out = _logs_from(tmp_path, start, 30)
+        assert code == 2 and "--start" in output and words in output, output
+        assert not out.exists()
+
+
+def test_simulate_logs_at_the_latest_start_writes_only_answers_post_answers_accepts(tmp_path: Path) -> None:
+    """The latest start the refusal offers is accepted, and every answer of that log passes AnswerIn."""
+    start = (datetime.now(UTC) + MAX_CLOCK_AHEAD - answers_span(30)).replace(microsecond=0)
+    code, output, out = _logs_from(tmp_path, start, 30)
+    assert code == 0, output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and max(datetime.fromisoformat(r["answered_at"]) for r in rows) > start + timedelta(days=7)
+    for row in rows:
+        AnswerIn.model_validate(row)
