@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BeforeValidator
 from starlette.types import Scope
 
 from kgplatform.auth.models import Principal, Role
@@ -20,6 +20,7 @@ from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.curriculum.models import MAX_ID_LENGTH, AuditAction, AuditFilter, EntityType
 from kgplatform.errors import Forbidden, ValidationFailed
 from kgplatform.graph.driver import Graph
+from kgplatform.mastery.models import iso_time_text
 from kgplatform.settings import Settings
 
 API_KEY_HEADER = "X-API-Key"
@@ -123,15 +124,19 @@ def audit_filter(
     ] = None,
     since: Annotated[
         AwareDatetime | None,
+        BeforeValidator(iso_time_text),
         Query(description="Only entries at or after this time (ISO 8601, with a time zone)."),
     ] = None,
     until: Annotated[
         AwareDatetime | None,
+        BeforeValidator(iso_time_text),
         Query(description="Only entries at or before this time (ISO 8601, with a time zone)."),
     ] = None,
 ) -> AuditFilter:
     """The filters of the audit trail routes. A time without a zone is refused (422) rather than read as
-    UTC: a designer's "since 9:00" typed in another zone would silently miss or add hours of changes."""
+    UTC: a designer's "since 9:00" typed in another zone would silently miss or add hours of changes. So is
+    a number: pydantic read `since=2026` as 2026 seconds after 1970 and `until=0` as 1970, and the trail
+    came back whole or empty with a 200 (a review, s40)."""
     since, until = _in_utc(since, "since"), _in_utc(until, "until")
     if since is not None and until is not None and since > until:
         raise ValidationFailed("`since` is after `until`: no entry could match", field="until")

@@ -71,9 +71,10 @@ LearnerIdText = Annotated[
 ]
 
 
-def _time_text(value: Any) -> Any:
+def iso_time_text(value: Any) -> Any:
     """Only ISO 8601 text (or a datetime, from Python callers): pydantic would also read a number, or text
-    of digits, as seconds since 1970, which a service sending the wrong field would never notice."""
+    of digits, as seconds since 1970, which a service sending the wrong field would never notice. Also the
+    audit trails' `since` and `until` (`api.deps.audit_filter`)."""
     if isinstance(value, datetime) or (isinstance(value, str) and not is_number(value)):
         return value
     raise ValueError("must be an ISO 8601 date and time with a timezone, e.g. 2026-01-05T08:00:00Z")
@@ -128,7 +129,7 @@ class AnswerIn(BaseModel):
     score: Annotated[float, Strict()] | None = Field(
         default=None, ge=0.0, le=1.0, allow_inf_nan=False, validate_default=True
     )
-    answered_at: Annotated[AwareDatetime, BeforeValidator(_time_text)]
+    answered_at: Annotated[AwareDatetime, BeforeValidator(iso_time_text)]
     duration_s: Annotated[float, Strict()] | None = Field(default=None, ge=0.0, allow_inf_nan=False)
 
     @field_validator("score", mode="after")

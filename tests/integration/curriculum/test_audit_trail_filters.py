@@ -87,6 +87,23 @@ def test_bad_filters_are_422_naming_the_field(api: Api) -> None:
             assert response.json()["field"] == field, (params, response.json())
 
 
+def test_a_number_is_no_time_filter(api: Api) -> None:
+    """`since=2026` (a year) was read as 2026 seconds after 1970 and `until=0` as 1970: the whole trail, or
+    none of it, with a 200 (a review, s40). A number is a 422 naming the field, as in POST /answers."""
+    api.curriculum("maths", "a")
+    for path in ("/curricula/maths/audit", "/concepts/a/audit"):
+        for params, field in (
+            ({"since": "2026"}, "since"),
+            ({"until": "0"}, "until"),
+            ({"since": "1764806400.5"}, "since"),
+            ({"until": "1764806400000"}, "until"),
+        ):
+            response = api.call("GET", path, params=params)
+            assert response.status_code == 422, (path, params, response.text)
+            assert response.json()["field"] == field, (params, response.json())
+            assert "ISO 8601" in response.text, response.text
+
+
 def test_a_time_filter_takes_any_zone(api: Api) -> None:
     api.curriculum("maths", "a")
     created = datetime.fromisoformat(_trail(api, "/concepts/a/audit")["items"][0]["at"])
