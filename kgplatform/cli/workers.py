@@ -451,21 +451,32 @@ def jobs_list(
         return
     # One line per job, never wrapped or cut: ids whole, to be copied into `jobs show`, and greppable.
     for job in jobs:
-        total = "?" if job.total is None else f"{job.total:,}"
-        finished = "-" if job.finished_at is None else f"{job.finished_at:%Y-%m-%d %H:%M:%S}"
-        # A silent batch says so on its line: "running 40/300" read as a batch at work (a review, s36).
-        silent = ""
-        if job.waiting is not None:
-            silent = f"silent {job.waiting.quiet_s:,.0f} s"
-            if job.total is not None:
-                silent += (
-                    f", {job.waiting.learners_out:,} learners not planned (`kgplatform jobs resume {job.id}`)"
-                )
-        line = (
-            f"{job.id}  {job.state.value:<9}  {job.done:,}/{total}  created {job.created_at:%Y-%m-%d %H:%M:%S}"
-            f"  finished {finished}  {silent or job.message or ''}"
-        )
-        console.print(literal(line.rstrip()), soft_wrap=True, highlight=False)
+        console.print(literal(job_line(job)), soft_wrap=True, highlight=False)
+
+
+def job_line(job: JobStatus) -> str:
+    """A job as `jobs list` prints it: id, state, done/total, created, finished, how it ended."""
+    total = "?" if job.total is None else f"{job.total:,}"
+    finished = "-" if job.finished_at is None else utc_text(job.finished_at)
+    # A silent batch says so on its line: "running 40/300" read as a batch at work (a review, s36).
+    silent = ""
+    if job.waiting is not None:
+        silent = f"silent {job.waiting.quiet_s:,.0f} s"
+        if job.total is not None:
+            silent += (
+                f", {job.waiting.learners_out:,} learners not planned (`kgplatform jobs resume {job.id}`)"
+            )
+    line = (
+        f"{job.id}  {job.state.value:<9}  {job.done:,}/{total}  created {utc_text(job.created_at)}"
+        f"  finished {finished}  {silent or job.message or ''}"
+    )
+    return line.rstrip()
+
+
+def utc_text(moment: datetime) -> str:
+    """A job's time in UTC, saying so: the list printed bare clock times, which an operator whose nightly
+    runs at 02:30 in KGP_WORKERS__TIMEZONE (say Europe/Paris) read as 01:30 of their own (a review, s40)."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 @jobs_app.command("show")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import typer
 
 from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED
-from kgplatform.cli.workers import watch_job
+from kgplatform.cli.workers import job_line, watch_job
 from kgplatform.jobs.models import JobState, JobStatus
 
 
@@ -260,3 +260,20 @@ def test_a_timeout_without_wait_is_refused_before_anything_starts(
     assert result.exit_code == 2, result.output
     assert "--timeout bounds the wait: give --wait with it" in result.output
     assert "queued" not in result.output and "not reachable" not in result.output
+
+
+def test_jobs_list_gives_its_times_in_utc_and_says_so() -> None:
+    """The list printed bare clock times ("created 2026-12-03 01:30:00"): with the nightly at 02:30 in
+    KGP_WORKERS__TIMEZONE an operator could not tell whose clock they were (a review, s40)."""
+    paris = timezone(timedelta(hours=1))
+    job = JobStatus(
+        id="j1",
+        kind="nightly",
+        state=JobState.SUCCEEDED,
+        total=3,
+        done=3,
+        created_at=datetime(2026, 12, 3, 2, 30, tzinfo=paris),
+        finished_at=datetime(2026, 12, 3, 1, 40, tzinfo=UTC),
+    )
+    line = job_line(job)
+    assert "created 2026-12-03 01:30:00 UTC" in line and "finished 2026-12-03 01:40:00 UTC" in line, line
