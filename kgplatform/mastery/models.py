@@ -71,12 +71,19 @@ LearnerIdText = Annotated[
 ]
 
 
+# A date and time whose offset gives hours only ("+01"): ISO 8601 allows it, and PostgreSQL writes a
+# timestamptz so ("2026-01-05 08:00:00+01"), but pydantic refuses it as "unexpected extra characters".
+_HOURS_ONLY_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?[+-]\d{2}$")
+
+
 def iso_time_text(value: Any) -> Any:
     """Only ISO 8601 text (or a datetime, from Python callers): pydantic would also read a number, or text
     of digits, as seconds since 1970, which a service sending the wrong field would never notice. Also the
-    audit trails' `since` and `until` (`api.deps.audit_filter`)."""
-    if isinstance(value, datetime) or (isinstance(value, str) and not is_number(value)):
+    audit trails' `since` and `until` (`api.deps.audit_filter`). An hours-only offset gets its minutes."""
+    if isinstance(value, datetime):
         return value
+    if isinstance(value, str) and not is_number(value):
+        return f"{value}:00" if _HOURS_ONLY_OFFSET.match(value) else value
     raise ValueError("must be an ISO 8601 date and time with a timezone, e.g. 2026-01-05T08:00:00Z")
 
 

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from kgplatform.mastery.models import AnswerIn, InterestsIn, parse_answer_rows
+from kgplatform.mastery.service import stored_row
 
 ROW = {
     "event_id": "e1",
@@ -25,6 +26,23 @@ def test_a_valid_row_keeps_its_instant_in_utc_and_its_outcome() -> None:
     assert answer.outcome == 1.0
     assert AnswerIn.model_validate({**ROW, "correct": None, "score": 0.25}).outcome == 0.25
     assert AnswerIn.model_validate({**ROW, "correct": False}).outcome == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2026-01-05 09:30:00+01", datetime(2026, 1, 5, 8, 30, tzinfo=UTC)),  # PostgreSQL's timestamptz text
+        ("2026-01-05T03:30:00.25-05", datetime(2026, 1, 5, 8, 30, 0, 250000, tzinfo=UTC)),
+        ("2026-01-05T09:30+01", datetime(2026, 1, 5, 8, 30, tzinfo=UTC)),
+    ],
+)
+def test_an_offset_of_hours_only_is_an_iso_8601_time_zone(text: str, utc: datetime) -> None:
+    """ISO 8601 allows "+01", and PostgreSQL writes a timestamptz so; it was refused as "unexpected extra
+    characters at the end of the input", though the docs ask for ISO 8601 with a time zone (a review, s40).
+    The same instant written with "+01:00" is the same answer (a duplicate, not a conflict)."""
+    answer = AnswerIn.model_validate({**ROW, "answered_at": text})
+    assert answer.answered_at_utc == utc
+    assert stored_row(answer) == stored_row(AnswerIn.model_validate({**ROW, "answered_at": f"{text}:00"}))
 
 
 @pytest.mark.parametrize(
