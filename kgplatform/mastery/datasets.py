@@ -14,11 +14,7 @@ when there is one) that are adjacent in the log form one response, which evaluat
 
 from __future__ import annotations
 
-import codecs
-import csv
-import gzip
-import itertools
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,6 +22,7 @@ import numpy as np
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import FloatArray, IntArray
+from kgplatform.mastery.log_files import bad_cell, integer_cell, present, read_columns, read_header
 from kgplatform.mastery.models import is_number
 from kgplatform.mastery.tracing_batch import ObservationRows
 
@@ -137,19 +134,19 @@ def read_assist2009(folder: Path) -> ResponseLog:
                 "(interactions.csv, users.csv); to read one ASSISTments CSV, give the file's path",
                 field="data",
             )
-    rows = _read_csv(interactions, required=("user_id", "seq", "problem_id", "skill_id", "correct"))
+    rows = read_columns(interactions, required=("user_id", "seq", "problem_id", "skill_id", "correct"))
     # AKT's order: each learner's rows by `seq`, learners in the order they first appear. The shipped file is
     # already in it, but a file sorted otherwise (by seq across learners) separated the rows of a
     # multi-skill response, which the leak-free protocol then predicted row by row (a review, 1 December).
     first_seen: dict[str, int] = {}
     for r in rows:
         first_seen.setdefault(r["user_id"], len(first_seen))
-    rows.sort(key=lambda r: (first_seen[r["user_id"]], _integer(r, "seq", interactions)))
+    rows.sort(key=lambda r: (first_seen[r["user_id"]], integer_cell(r, "seq", interactions)))
     # Every learner of the file, before incomplete rows are dropped: users.csv is checked against these.
     in_file = {label.strip() for label in first_seen}
     log = replace(_build(rows, "skill_id", None, interactions), order_column="seq")
     names = (
-        {r["skill_id"]: r["skill_name"] for r in _read_csv(skills, ("skill_id", "skill_name"))}
+        {r["skill_id"]: r["skill_name"] for r in read_columns(skills, ("skill_id", "skill_name"))}
         if skills.is_file()
         else {}
     )
@@ -158,12 +155,12 @@ def read_assist2009(folder: Path) -> ResponseLog:
     # A users.csv row naming no learner of the log (an id with a stray space, another export) would leave
     # that learner at fold 0: trained on in every fold, tested in none, with nothing said.
     unmatched = []
-    for r in _read_csv(users, ("user_id", "akt_test_fold")):
+    for r in read_columns(users, ("user_id", "akt_test_fold")):
         learner = r["user_id"].strip()
         if learner not in in_file:
             unmatched.append(learner)
         elif learner in code and r["akt_test_fold"].strip():  # not in `code`: all their rows were dropped
-            folds[code[learner]] = _integer(r, "akt_test_fold", users)
+            folds[code[learner]] = integer_cell(r, "akt_test_fold", users)
     if unmatched:
         raise ValidationFailed(
             f"{users}: {len(unmatched)} user_id(s) name no learner of {interactions.name} "
@@ -177,10 +174,10 @@ def read_assistments_csv(path: Path) -> ResponseLog:
     """A CSV with the common ASSISTments columns (extra columns are ignored)."""
     if not path.is_file():
         raise ValidationFailed(f"{path} does not exist", field="data")
-    header = _read_header(path)
+    header = read_header(path)
     skill_column = "skill_id" if "skill_id" in header else "skill_name"
     # Either skill column will do: a file with neither is told so, not asked for skill_name alone.
-    rows = _read_csv(
+    rows = read_columns(
         path,
         ("user_id", "problem_id", skill_column, "correct"),
         optional=("order_id",),
@@ -195,137 +192,18 @@ def read_log(path: Path) -> ResponseLog:
     return read_assist2009(path) if path.is_dir() else read_assistments_csv(path)
 
 
-# Where a row came from, kept beside its cells so that a bad value can be shown with its line.
-LINE = "#line"
-# Spreadsheets save a text file in the platform's legacy code page: a line that is not UTF-8 is read as
-# Windows-1252, then latin-1. UTF-8 with errors replaced turned every accented letter of a skill name into
-# the same U+FFFD, so that "Théorème" and "Thèorème" became one skill.
-ENCODINGS = ("utf-8", "cp1252", "latin-1")
-# Cells that dataframe and spreadsheet exports write for a missing value (pandas reads these as missing):
-# an R export's "NA" skill was read as a skill named NA, and a "nan" correctness reached the metrics.
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
-# Column names of other ASSISTments releases (2012: skill; 2017: studentId, problemId, skill), named in the
-# refusal so that a researcher knows which column to rename. They are not read under these names: what a
-# row holds differs between releases, and a rename is the researcher's statement that it fits.
-ALIASES = {
-    "user_id": ("studentId", "student_id", "user"),
-    "problem_id": ("problemId", "problem"),
-    "skill_name": ("skill",),
-}
-
-
-def _read_header(path: Path) -> list[str]:
-    rows = _csv_rows(path)
-    try:
-        return next(rows, (0, []))[1]
-    finally:
-        rows.close()
-
-
-def _lines(path: Path) -> Generator[str, None, None]:
-    """The file's lines as text, gzip'd or plain (told apart by the first bytes, not the name). Each line is
-    read as UTF-8, else Windows-1252, else latin-1 (which reads any byte): an export can mix them, and one
-    stray byte must not turn the file's UTF-8 skill names into mojibake."""
-    with path.open("rb") as raw:
-        magic = raw.read(4)
-    if magic.startswith(b"PK\x03\x04"):
-        raise ValidationFailed(f"{path} is a zip archive: unzip it and pass the CSV file", field="data")
-    with gzip.open(path, "rb") if magic.startswith(b"\x1f\x8b") else path.open("rb") as handle:
-        for number, line in enumerate(handle):
-            if number == 0 and line.startswith(codecs.BOM_UTF8):
-                # A spreadsheet's byte-order mark would otherwise stick to the first column's name.
-                line = line[len(codecs.BOM_UTF8) :]
-            yield _decode(line)
-
-
-def _decode(line: bytes) -> str:
-    for encoding in ENCODINGS:
-        try:
-            return line.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
-
-
-def _csv_rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
-    """(line where the row ends, cells) for each row of the file, the header's names trimmed; cells are
-    separated by what the header line uses most of: comma, tab or semicolon (a tab-separated export was
-    refused as lacking every column, all of them being there)."""
-    lines = _lines(path)
-    first = next(lines, "")
-    delimiter = max((",", "\t", ";"), key=first.count)
-    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
-    try:
-        for row in reader:
-            yield reader.line_num, [cell.strip() for cell in row] if reader.line_num == 1 else row
-    except csv.Error as error:  # a field beyond csv's size limit (a binary file), a stray quote
-        raise ValidationFailed(
-            f"{path}, line {reader.line_num}: not a CSV file ({error})", field="data"
-        ) from None
-    finally:
-        lines.close()
-
-
-def _read_csv(
-    path: Path,
-    required: tuple[str, ...],
-    optional: tuple[str, ...] = (),
-    named: dict[str, str] | None = None,
-) -> list[dict[str, str]]:
-    """The required (and present optional) columns only, each row with its line number under `LINE`: raw
-    exports carry dozens more. `named`: how to call a missing required column in the refusal (one that has
-    an alternative)."""
-    reader = _csv_rows(path)
-    try:
-        header = next(reader, (0, []))[1]
-        missing = [c for c in required if c not in header]
-        if missing:
-            shown = [(named or {}).get(c, c) for c in missing]
-            found = [f"{a} to {c}" for c in missing for a in ALIASES.get(c, ()) if a in header]
-            hint = f" (rename {', '.join(found)})" if found else ""
-            raise ValidationFailed(f"{path} lacks column(s) {', '.join(shown)}{hint}", field=missing[0])
-        wanted = [(c, header.index(c)) for c in (*required, *optional) if c in header]
-        rows = []
-        for line, row in reader:
-            if row:
-                cells = {c: row[i] if i < len(row) else "" for c, i in wanted}
-                cells[LINE] = str(line)
-                rows.append(cells)
-        return rows
-    finally:
-        reader.close()
-
-
-def _integer(row: dict[str, str], column: str, path: Path) -> int:
-    try:
-        return int(row[column].strip())
-    except ValueError:
-        raise _bad(path, row, column, f"{column} must be a whole number, not {row[column]!r}") from None
-
-
-def _bad(path: Path, row: dict[str, str], column: str, why: str) -> ValidationFailed:
-    """A refusal naming the file, the line and the column of a bad cell."""
-    return ValidationFailed(f"{path}, line {row[LINE]}, column {column}: {why}", field=column)
-
-
-def _present(cell: str) -> bool:
-    text = cell.strip()
-    # Every marker is at most 4 characters: most cells (ids, 0/1) are decided without lower-casing.
-    return len(text) > 4 or (text != "" and text.lower() not in MISSING)
-
-
 def _build(
     rows: list[dict[str, str]], skill_column: str, order_column: str | None, path: Path
 ) -> ResponseLog:
     # problem_id too: rows without one shared the problem "", and two answers in a row became one response.
     needed = (skill_column, "user_id", "problem_id", "correct", *((order_column,) if order_column else ()))
     # Rows missing any of these are dropped and counted (`dropped_rows`), as the field's loaders do.
-    kept = [r for r in rows if all(_present(r[c]) for c in needed)]
+    kept = [r for r in rows if all(present(r[c]) for c in needed)]
     if not kept:
         # An empty log went on to the evaluation, which said "fold 1 has no learners".
         if not rows:
             raise ValidationFailed(f"{path} has a header but no rows", field="data")
-        empty = ", ".join(f"{c} in {sum(not _present(r[c]) for r in rows):,}" for c in needed)
+        empty = ", ".join(f"{c} in {sum(not present(r[c]) for r in rows):,}" for c in needed)
         raise ValidationFailed(
             f"{path}: every one of its {len(rows):,} rows lacks a value it needs (empty: {empty})",
             field="data",
@@ -340,7 +218,7 @@ def _build(
     outside = np.flatnonzero((correct < 0) | (correct > 1))
     if outside.size:
         row = kept[int(outside[0])]
-        raise _bad(path, row, "correct", f"correct must lie in [0, 1], not {row['correct']!r}")
+        raise bad_cell(path, row, "correct", f"correct must lie in [0, 1], not {row['correct']!r}")
     order_key = np.array([r[order_column] for r in kept]) if order_column == "order_id" else None
     response = _responses(user_code, problem_code, skill_code, order_key)
     return ResponseLog(
@@ -366,11 +244,11 @@ def _numbers(rows: list[dict[str, str]], column: str, path: Path) -> FloatArray:
         values = np.array([float(r[column]) for r in rows], dtype=np.float64)
     except ValueError:
         row = next(r for r in rows if not is_number(r[column]))
-        raise _bad(path, row, column, f"{column} must be a number, not {row[column]!r}") from None
+        raise bad_cell(path, row, column, f"{column} must be a number, not {row[column]!r}") from None
     infinite = np.flatnonzero(~np.isfinite(values))
     if infinite.size:
         row = rows[int(infinite[0])]
-        raise _bad(path, row, column, f"{column} must be a finite number, not {row[column]!r}")
+        raise bad_cell(path, row, column, f"{column} must be a finite number, not {row[column]!r}")
     return values
 
 
