@@ -122,3 +122,23 @@ def test_the_bars_fill_the_axes_without_empty_bands() -> None:
         assert axes.get_ylim() == (drawn - 0.5, -0.5), n  # the first concept at the top, no band
     (axes, *_) = draw_report(build_report("kim", [], NOW)).axes
     assert axes.get_ylim() == (1.0, 0.0)
+
+
+def test_a_large_picture_draws_one_text_per_bar_and_measures_its_margins_once() -> None:
+    """150 bars took 3.3-9 s of an API thread (a review, 3 December): each label was an axis tick (two
+    lines and two texts), each concept without answers had a text of its own, and the constrained layout
+    engine measured every label about ten times. The labels are now one text each, the concepts without
+    answers hatched bars, and the layout done once when drawn."""
+    import matplotlib.text
+
+    report = build_report("kim", many_concepts(1500), NOW)
+    figure = draw_report(report)
+    (axes, *_) = figure.axes
+    drawn = concepts_to_draw(report)
+    texts = [t for t in figure.findobj(matplotlib.text.Text) if t.get_text()]
+    assert figure.get_layout_engine() is None and not axes.get_yticks().size
+    assert len(texts) < len(drawn) + 40  # the labels, the title, the axis, the legend
+    unanswered = [c for c in drawn if c.attempts == 0 and c.p_mastery is None]
+    hatched = [p for p in axes.patches if p.get_hatch()]
+    assert unanswered and len(hatched) == len(unanswered)
+    assert "no answers yet" in [t.get_text() for t in figure.legends[0].get_texts()]
