@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import hashlib
 import io
 import itertools
 import textwrap
@@ -482,21 +483,92 @@ def left_out_note(report: FeedbackReport, shown: Sequence[ReportConcept]) -> str
     )
 
 
+@dataclass(frozen=True)
+class DrawnBar:
+    label: str
+    p_now: float
+    p_mastery: float | None
+    status: ReportStatus
+    goal: bool
+    # Its bar is the tracer's prior, not evidence (a concept known by implication may have none).
+    unanswered: bool
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Everything the report's picture shows, and nothing else: the PNG is a function of it (and the dpi),
+    so its digest (`picture_digest`) keys the API's cache and ETag. Mastery is rounded to a thousandth, less
+    than a pixel of the bars' width, so that a report read a few seconds later (forgetting moves every value
+    a little) is the same picture."""
+
+    title: str
+    note: str
+    threshold: float
+    bars: tuple[DrawnBar, ...]
+
+
+# Mastery as drawn: 1/1000 of the axes is below a pixel (they are under 800 pixels wide).
+DRAWN_DIGITS = 3
+
+
+def picture_of(report: FeedbackReport) -> Picture:
+    """What `draw_picture` draws of `report`: the most telling concepts (`concepts_to_draw`), labelled."""
+    concepts = concepts_to_draw(report)
+    title = (
+        # Two lines: with every kind of knowing counted, one line ran past the picture's left edge.
+        f"Mastery of learner {_literal(shortened(report.learner_id, MAX_DRAWN_ID))} "
+        f"on {report.as_of:%Y-%m-%d %H:%M} UTC\n"
+        f"({title_counts(report)})"
+    )
+    bars = tuple(
+        DrawnBar(
+            label=label,
+            p_now=round(c.p_now, DRAWN_DIGITS),
+            p_mastery=None if c.p_mastery is None else round(c.p_mastery, DRAWN_DIGITS),
+            status=c.status,
+            goal=c.goal,
+            unanswered=c.attempts == 0 and c.p_mastery is None,
+        )
+        for c, label in zip(concepts, bar_labels(report, concepts), strict=True)
+    )
+    return Picture(title, left_out_note(report, concepts), report.mastery_threshold, bars)
+
+
+def picture_digest(picture: Picture, *, dpi: int = 110) -> str:
+    """A digest of what the picture shows at `dpi`: equal digests, equal PNGs."""
+    return hashlib.sha256(repr((PICTURE_VERSION, dpi, picture)).encode()).hexdigest()
+
+
+# Changed whenever `draw_picture` draws the same `Picture` differently, so that no cache or client keeps the
+# old drawing under the same digest.
+PICTURE_VERSION = 2
+
+
 def render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
     """Mastery across the curriculum: one bar per concept (prerequisites first, at most `MAX_BARS`),
     coloured by status; a tick marks the value at the last update, so the gap to the bar is what
     forgetting took."""
+    return render_picture(picture_of(report), dpi=dpi)
+
+
+def render_picture(picture: Picture, *, dpi: int = 110) -> bytes:
+    """`picture` as PNG bytes."""
     buffer = io.BytesIO()
     # zlib's fastest level: a third of the encoding time, for a file about a fifth larger (a picture of
     # flat colours and text compresses well at any level).
-    draw_report(report, dpi=dpi).savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    draw_picture(picture, dpi=dpi).savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
 def draw_report(report: FeedbackReport, *, dpi: int = 110) -> Figure:
-    """The picture `render_png` saves. Names, the learner id and the left-out note are drawn shortened or
-    wrapped: at the lengths the API allows (names of 500 characters) the layout collapsed and clipped every
-    label, the goal mark and the legend.
+    """The picture `render_png` saves."""
+    return draw_picture(picture_of(report), dpi=dpi)
+
+
+def draw_picture(picture: Picture, *, dpi: int = 110) -> Figure:
+    """Names, the learner id and the left-out note are drawn shortened or wrapped: at the lengths the API
+    allows (names of 500 characters) the layout collapsed and clipped every label, the goal mark and the
+    legend.
 
     Drawn for speed on a large curriculum (a review, 3 December: 3.3-9 s of an API thread for 150 bars):
     the labels are one text each, not axis ticks (150 ticks, each two lines and two texts, cost more to
@@ -509,8 +581,7 @@ def draw_report(report: FeedbackReport, *, dpi: int = 110) -> Figure:
     from matplotlib.patches import Patch
     from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
-    concepts = concepts_to_draw(report)
-    note = left_out_note(report, concepts)
+    concepts, note = picture.bars, picture.note
     height = max(2.5, INCHES_PER_BAR * len(concepts) + 1.4 + (0.3 if note else 0.0))
     figure = Figure(figsize=(8.0, height), dpi=min(dpi, MAX_HEIGHT_PX / height))
     FigureCanvasAgg(figure)
@@ -524,8 +595,8 @@ def draw_report(report: FeedbackReport, *, dpi: int = 110) -> Figure:
         edgecolor=["#1a237e" if c.goal else "none" for c in concepts],
         linewidth=1.5,
     )
-    # Its bar is the tracer's prior, not evidence: say so (a concept known by implication may have none).
-    unanswered = [i for i, c in enumerate(concepts) if c.attempts == 0 and c.p_mastery is None]
+    # Its bar is the tracer's prior, not evidence: say so.
+    unanswered = [i for i, c in enumerate(concepts) if c.unanswered]
     if unanswered:
         axes.barh(
             unanswered,
@@ -549,11 +620,11 @@ def draw_report(report: FeedbackReport, *, dpi: int = 110) -> Figure:
             clip_on=False,
         )
     axes.axvline(
-        report.mastery_threshold,
+        picture.threshold,
         color="#1a237e",
         linestyle="--",
         linewidth=1,
-        label=f"mastered ({report.mastery_threshold:.2f})",
+        label=f"mastered ({picture.threshold:.2f})",
     )
     axes.set_yticks([])
     # Right-aligned a few points left of the axes, each at its bar's height.
@@ -561,21 +632,15 @@ def draw_report(report: FeedbackReport, *, dpi: int = 110) -> Figure:
         -LABEL_GAP_PT / 72, 0, figure.dpi_scale_trans
     )
     labels = [
-        axes.text(0, i, label, transform=beside, ha="right", va="center", fontsize=8, clip_on=False)
-        for i, label in enumerate(bar_labels(report, concepts))
+        axes.text(0, i, c.label, transform=beside, ha="right", va="center", fontsize=8, clip_on=False)
+        for i, c in enumerate(concepts)
     ]
     # Top to bottom, the bars filling the axes: the default 5% margin left 7 empty bar heights above and
     # below 150 bars (about 460 of the picture's 4,800 pixels).
     axes.set_ylim(len(concepts) - 0.5 if concepts else 1.0, -0.5 if concepts else 0.0)
     axes.set_xlim(0, 1)
     axes.set_xlabel("P(mastered) now")
-    axes.set_title(
-        # Two lines: with every kind of knowing counted, one line ran past the picture's left edge.
-        f"Mastery of learner {_literal(shortened(report.learner_id, MAX_DRAWN_ID))} "
-        f"on {report.as_of:%Y-%m-%d %H:%M} UTC\n"
-        f"({title_counts(report)})",
-        fontsize=9,
-    )
+    axes.set_title(picture.title, fontsize=9)
     suptitle = figure.suptitle(textwrap.fill(note, NOTE_WIDTH), fontsize=8) if note else None
     legend = None
     if concepts:
