@@ -25,6 +25,7 @@ from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.api.problems import install_problem_handlers
 from kgplatform.api.query_check import refuse_unknown_query
 from kgplatform.api.readiness import ReadinessProbe
+from kgplatform.api.report_pictures import ReportPictures
 from kgplatform.api.routes import (
     answers,
     api_keys,
@@ -162,6 +163,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(UiSecurityHeaders)  # CSP and friends on the web page (/ui) only
     metrics = ApiMetrics(limiter_redis, settings.serving.queues)
     app.state.metrics = metrics
+    app.state.report_pictures = ReportPictures(
+        max_bytes=settings.serving.report_png_cache_bytes,
+        renders=settings.serving.report_png_renders,
+        wait_s=settings.serving.report_png_wait_s,
+    )
     # /readyz: the clients the lifespan opens, pinged at most once a second whoever asks.
     app.state.readiness = ReadinessProbe(lambda: health.backend_checks(app.state))
     app.add_middleware(RequestMetrics, metrics=metrics)

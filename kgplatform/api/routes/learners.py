@@ -4,16 +4,19 @@ write it; teachers read it (a teacher key changes nothing of a learner)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response, status
 
 from kgplatform.api.deps import LearnerReaderPrincipal, ServicePrincipal
+from kgplatform.api.etags import with_headers
 from kgplatform.api.params import LearnerId
+from kgplatform.api.report_pictures import ReportPictures
 from kgplatform.api.routes.answers import MasteryServiceDep
 from kgplatform.api.routes.jobs import request_learner_recomputes
+from kgplatform.curriculum.versions import not_modified
 from kgplatform.mastery.erasure import erase_learner as erase_learner_everywhere
-from kgplatform.mastery.feedback import render_png
+from kgplatform.mastery.feedback import picture_of
 from kgplatform.mastery.models import (
     ErasedLearner,
     FeedbackReport,
@@ -143,12 +146,52 @@ def get_report(
     return service.report(learner_id)
 
 
+# The picture's ETag, as the report.png route sends it.
+PICTURE_ETAG = {
+    "ETag": {
+        "description": "What the picture shows: send it as If-None-Match to be answered 304 while the "
+        "picture would be the same (a new answer, goal, curriculum edit or transfer model that changes it "
+        "changes the ETag)",
+        "schema": {"type": "string"},
+    }
+}
+
+
 @router.get(
     "/{learner_id}/report.png",
     summary="The report as a picture: mastery across the curriculum",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}, "description": "A PNG image."}, **UNKNOWN_LEARNER},
+    responses={
+        200: {"content": {"image/png": {}}, "description": "A PNG image.", **with_headers(PICTURE_ETAG)},
+        304: {
+            "description": "Not modified: the If-None-Match named the picture's current ETag, so the copy "
+            "the client holds is what it would be sent (no body)",
+            **with_headers(PICTURE_ETAG),
+        },
+        **UNKNOWN_LEARNER,
+    },
 )
-def get_report_png(learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal) -> Response:
-    png = render_png(service.report(learner_id))
-    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+def get_report_png(
+    learner_id: LearnerId,
+    service: MasteryServiceDep,
+    _: LearnerReaderPrincipal,
+    request: Request,
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            description="The ETag of a picture the client holds: when this one would be the same, the "
+            "answer is 304 without a body",
+        ),
+    ] = None,
+) -> Response:
+    """The report is read each time (mastery is decayed to the moment it is asked for); the picture is
+    drawn only when no request drew the same one before (`ReportPictures`): drawing took seconds on a
+    large curriculum (a review, 3 December)."""
+    pictures: ReportPictures = request.app.state.report_pictures
+    picture = picture_of(service.report(learner_id))
+    # no-store still (a learner's data stays out of every cache); the client keeps the copy if it wants.
+    headers = {"ETag": pictures.etag(picture), "Cache-Control": "no-store"}
+    if not_modified(if_none_match, headers["ETag"]):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(pictures.png(picture), media_type="image/png", headers=headers)

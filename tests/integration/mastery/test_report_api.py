@@ -147,3 +147,40 @@ def test_a_concept_whose_tasks_were_deleted_is_no_blocker_but_does_not_hide_thos
     # c0004's only prerequisite, c0003, cannot be practised now: it blocks nothing itself, and what comes
     # before it, not known yet, blocks c0004 through it.
     assert blockers() == {"c0000": ["c0004"], "c0001": ["c0004"], "c0002": ["c0004"]}
+
+
+def test_the_picture_is_drawn_once_and_never_served_stale(api: Api, curriculum: SyntheticCurriculum) -> None:
+    """A teacher opening learner after learner waited seconds for each picture (a review, 3 December): a
+    picture is now drawn once and served again while it would be the same, with an ETag for a 304. A new
+    answer or a curriculum edit that changes what it shows changes it at once."""
+    now = datetime.now(UTC)
+    assert (
+        api.call("POST", "/answers", role=Role.SERVICE, json=answers_on("t00000", 4, now, "a")).status_code
+        == 200
+    )
+
+    def picture(etag: str | None = None):
+        headers = {"If-None-Match": etag} if etag else {}
+        return api.call("GET", "/learners/kim/report.png", role=Role.SERVICE, headers=headers)
+
+    first = picture()
+    assert first.status_code == 200 and first.headers["ETag"].startswith('"report-png-')
+    again = picture()
+    assert again.content == first.content and again.headers["ETag"] == first.headers["ETag"]
+    unchanged = picture(first.headers["ETag"])
+    assert unchanged.status_code == 304 and unchanged.content == b""
+
+    answered = answers_on("t00005", 3, now + timedelta(minutes=5), "b", correct=False)
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=answered).status_code == 200
+    after_answer = picture(first.headers["ETag"])
+    assert after_answer.status_code == 200 and after_answer.headers["ETag"] != first.headers["ETag"]
+    assert after_answer.content != first.content
+
+    concept = "c0003"
+    version = api.call("GET", f"/concepts/{concept}").headers["etag"]
+    renamed = api.call(
+        "PATCH", f"/concepts/{concept}", json={"name": "Renamed"}, headers={"If-Match": version}
+    )
+    assert renamed.status_code == 200, renamed.text
+    after_edit = picture(after_answer.headers["ETag"])
+    assert after_edit.status_code == 200 and after_edit.headers["ETag"] != after_answer.headers["ETag"]

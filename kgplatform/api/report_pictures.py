@@ -1,0 +1,95 @@
+"""The feedback report's PNG as the API serves it: each picture drawn once and kept (a cache bounded in
+bytes, keyed by the digest of what the picture shows), and at most `renders` drawn at once however many
+teachers ask.
+
+Keyed by what is drawn, never by when the inputs last changed: the report is decayed to the moment it is
+read, so a new answer, a goal, a curriculum edit or a new transfer model change the picture's digest the
+moment they change what it shows, and a picture that shows the same is served from the cache. Drawing is
+CPU work that holds the GIL: twenty teachers opening learners at once made twenty threads draw side by
+side, each twenty times slower, and starved every other route of the thread pool. A request waits a
+bounded time for a free slot (or for the same picture another request is drawing), then gets a 503 with
+Retry-After.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+
+from kgplatform.errors import ServiceUnavailable
+from kgplatform.mastery.feedback import Picture, picture_digest, render_picture
+
+
+class ReportPictures:
+    def __init__(self, *, max_bytes: int, renders: int, wait_s: float, dpi: int = 110) -> None:
+        self.max_bytes = max_bytes
+        self.wait_s = wait_s
+        self.dpi = dpi
+        self._pngs: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+        self._drawing: dict[str, threading.Event] = {}
+        self._slots = threading.BoundedSemaphore(renders)
+
+    def etag(self, picture: Picture) -> str:
+        """The picture's ETag: equal for equal pictures, whatever the moment the report was read."""
+        return f'"report-png-{picture_digest(picture, dpi=self.dpi)[:40]}"'
+
+    def png(self, picture: Picture) -> bytes:
+        """The picture's PNG: from the cache, else drawn here (or by the request already drawing it)."""
+        key = picture_digest(picture, dpi=self.dpi)
+        while True:
+            with self._lock:
+                if (png := self._pngs.get(key)) is not None:
+                    self._pngs.move_to_end(key)
+                    return png
+                drawing = self._drawing.get(key)
+                if drawing is None:
+                    self._drawing[key] = threading.Event()
+                    break
+            # The same picture is being drawn for another request: take its PNG rather than draw it too.
+            # Awoken without one (its drawing failed), this request draws it.
+            if not drawing.wait(self.wait_s):
+                raise self._busy()
+        try:
+            if not self._slots.acquire(timeout=self.wait_s):
+                raise self._busy()
+            try:
+                png = render_picture(picture, dpi=self.dpi)
+            finally:
+                self._slots.release()
+            self._keep(key, png)
+            return png
+        finally:
+            with self._lock:
+                self._drawing.pop(key).set()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pngs.clear()
+            self._held = 0
+
+    @property
+    def held_bytes(self) -> int:
+        return self._held
+
+    def _keep(self, key: str, png: bytes) -> None:
+        if len(png) > self.max_bytes:
+            return  # it would evict everything else and still not fit
+        with self._lock:
+            if key in self._pngs:
+                return
+            self._pngs[key] = png
+            self._held += len(png)
+            while self._held > self.max_bytes:
+                _, evicted = self._pngs.popitem(last=False)
+                self._held -= len(evicted)
+
+    def _busy(self) -> ServiceUnavailable:
+        seconds = max(1, round(self.wait_s))
+        return ServiceUnavailable(
+            f"the server is drawing as many report pictures as it may at once and none came free within "
+            f"{self.wait_s:g} s; retry in {seconds} s (the JSON report, GET /learners/{{id}}/report, is not "
+            "held back)",
+            retry_after_s=seconds,
+        )

@@ -1,0 +1,107 @@
+"""The report picture cache: drawn once per picture, never stale, bounded in bytes and in drawings at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+
+from kgplatform.api import report_pictures
+from kgplatform.api.report_pictures import ReportPictures
+from kgplatform.errors import ServiceUnavailable
+from kgplatform.mastery.feedback import DrawnBar, Picture, build_report, picture_of
+from tests.unit.mastery.test_feedback import NOW, STATES, state
+
+
+def a_picture(n: int = 3, p: float = 0.5) -> Picture:
+    bars = tuple(DrawnBar(f"c{i}", p, None, "in_progress", False, False) for i in range(n))
+    return Picture("Mastery of learner kim", "", 0.85, bars)
+
+
+class Drawings:
+    """Stands in for `render_picture`: counts drawings and the most at once, each taking `seconds`."""
+
+    def __init__(self, seconds: float = 0.0, size: int = 100) -> None:
+        self.seconds, self.size = seconds, size
+        self.calls = self.now = self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, picture: Picture, *, dpi: int) -> bytes:
+        with self.lock:
+            self.calls += 1
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(self.seconds)
+        with self.lock:
+            self.now -= 1
+        return repr(picture).encode().ljust(self.size, b".")
+
+
+@pytest.fixture
+def drawings(monkeypatch: pytest.MonkeyPatch) -> Drawings:
+    fake = Drawings()
+    monkeypatch.setattr(report_pictures, "render_picture", fake)
+    return fake
+
+
+def test_the_same_picture_is_drawn_once_and_a_different_one_again(drawings: Drawings) -> None:
+    pictures = ReportPictures(max_bytes=10_000, renders=1, wait_s=5)
+    first = pictures.png(a_picture())
+    assert pictures.png(a_picture()) == first and drawings.calls == 1
+    assert pictures.png(a_picture(p=0.6)) != first and drawings.calls == 2
+    assert pictures.etag(a_picture()) != pictures.etag(a_picture(p=0.6))
+
+
+def test_forgetting_between_two_reads_is_the_same_picture_and_an_answer_is_not() -> None:
+    """Mastery is decayed to the moment a report is read: a value that moved less than a pixel draws the
+    same picture (so the cache and the ETag serve), one whose status or bar changed does not (never stale)."""
+    pictures = ReportPictures(max_bytes=10_000, renders=1, wait_s=5)
+    report = build_report("kim", STATES, NOW)
+    later = build_report("kim", [replace(s, p_now=s.p_now - 1e-7) for s in STATES], NOW)
+    assert pictures.etag(picture_of(later)) == pictures.etag(picture_of(report))
+    answered = [
+        state("e", 0.45, p_mastery=0.45, attempts=1, days_ago=0) if s.concept_id == "e" else s for s in STATES
+    ]
+    assert pictures.etag(picture_of(build_report("kim", answered, NOW))) != pictures.etag(picture_of(report))
+    renamed = [replace(s, name="Another name") if s.concept_id == "a" else s for s in STATES]
+    assert pictures.etag(picture_of(build_report("kim", renamed, NOW))) != pictures.etag(picture_of(report))
+
+
+def test_the_cache_holds_at_most_its_bytes(drawings: Drawings) -> None:
+    pictures = ReportPictures(max_bytes=1_000, renders=1, wait_s=5)
+    for i in range(30):
+        pictures.png(a_picture(p=i / 100))
+        assert pictures.held_bytes <= 1_000
+    assert pictures.held_bytes > 0
+    pictures.png(a_picture(p=0.29))  # the newest is kept
+    assert drawings.calls == 30
+    drawings.size = 5_000  # larger than the whole cache: served, not kept
+    pictures.png(a_picture(p=0.5))
+    assert pictures.held_bytes <= 1_000
+
+
+def test_many_requests_at_once_draw_one_picture_at_a_time_and_the_same_one_once(drawings: Drawings) -> None:
+    drawings.seconds = 0.05
+    pictures = ReportPictures(max_bytes=10_000_000, renders=1, wait_s=30)
+    asked = [a_picture(p=(i % 4) / 10) for i in range(16)]
+    threads = [threading.Thread(target=pictures.png, args=(p,)) for p in asked]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert drawings.calls == 4 and drawings.most == 1
+
+
+def test_a_request_that_finds_no_free_slot_in_time_is_a_503_saying_when_to_retry(drawings: Drawings) -> None:
+    drawings.seconds = 0.5
+    pictures = ReportPictures(max_bytes=10_000, renders=1, wait_s=0.05)
+    first = threading.Thread(target=pictures.png, args=(a_picture(),))
+    first.start()
+    time.sleep(0.1)
+    with pytest.raises(ServiceUnavailable, match="report pictures") as refused:
+        pictures.png(a_picture(p=0.9))
+    assert refused.value.details["retry_after_s"] >= 1
+    first.join()
+    assert pictures.png(a_picture(p=0.9))  # served once a slot is free
