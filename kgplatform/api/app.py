@@ -25,7 +25,7 @@ from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.api.problems import install_problem_handlers
 from kgplatform.api.query_check import refuse_unknown_query
 from kgplatform.api.readiness import ReadinessProbe
-from kgplatform.api.report_pictures import ReportPictures
+from kgplatform.api.report_pictures import ReportPictures, warm_up_drawing
 from kgplatform.api.routes import (
     answers,
     api_keys,
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Once per start, off the event loop (a Redis that does not answer costs the connect timeout).
         await asyncio.to_thread(check_eviction_policy, app.state.redis, "API")
         app.state.settings = settings
+        warm_up_drawing()  # the report picture's matplotlib, off the first teacher's request
         app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)
         app.state.tracer_params = CurrentParams(settings)
         app.state.stamp_backlog = StampBacklog()

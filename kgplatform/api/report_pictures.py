@@ -93,3 +93,22 @@ class ReportPictures:
             "held back)",
             retry_after_s=seconds,
         )
+
+
+def warm_up_drawing() -> threading.Thread:
+    """Imports matplotlib and loads its font in a thread of its own, at the API's start: the first picture
+    of each process waited 1-3 s for them (a review, 3 December); a request that comes first waits on the
+    import lock for what is left, never imports twice."""
+
+    def warm() -> None:
+        from matplotlib.backends import backend_agg  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+
+        from kgplatform.mastery.feedback import drawn_name
+        from kgplatform.mastery.models import ReportConcept
+
+        drawn_name(ReportConcept.model_construct(name="warm up", concept_id="warm-up"))  # the font's glyphs
+
+    thread = threading.Thread(target=warm, name="warm-report-png", daemon=True)
+    thread.start()
+    return thread

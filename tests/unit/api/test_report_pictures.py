@@ -105,3 +105,24 @@ def test_a_request_that_finds_no_free_slot_in_time_is_a_503_saying_when_to_retry
     assert refused.value.details["retry_after_s"] >= 1
     first.join()
     assert pictures.png(a_picture(p=0.9))  # served once a slot is free
+
+
+def test_the_api_start_loads_matplotlib_before_the_first_picture_is_asked_for() -> None:
+    """Each API process's first picture waited 1-3 s for matplotlib's import and its font (a review,
+    3 December): `warm_up_drawing` does it in a thread at the start, which `create_app`'s lifespan runs."""
+    import inspect
+    import subprocess
+    import sys
+
+    from kgplatform.api import app
+
+    assert "warm_up_drawing()" in inspect.getsource(app.create_app)
+    code = (
+        "import sys\n"
+        "from kgplatform.api.report_pictures import warm_up_drawing\n"
+        "assert 'matplotlib.figure' not in sys.modules\n"
+        "warm_up_drawing().join(60)\n"
+        "assert 'matplotlib.figure' in sys.modules and 'matplotlib.backends.backend_agg' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
