@@ -5,10 +5,10 @@ teachers ask.
 Keyed by what is drawn, never by when the inputs last changed: the report is decayed to the moment it is
 read, so a new answer, a goal, a curriculum edit or a new transfer model change the picture's digest the
 moment they change what it shows, and a picture that shows the same is served from the cache. Drawing is
-CPU work that holds the GIL: twenty teachers opening learners at once made twenty threads draw side by
-side, each twenty times slower, and starved every other route of the thread pool. A request waits a
-bounded time for a free slot (or for the same picture another request is drawing), then gets a 503 with
-Retry-After.
+CPU work that holds the GIL: without a limit, N teachers opening learners at once had N threads of the
+pool drawing side by side, each about N times slower, while every other route waited for a thread. A
+request waits a bounded time for a free slot (or for the same picture another request is drawing), then
+gets a 503 with Retry-After.
 """
 
 from __future__ import annotations
