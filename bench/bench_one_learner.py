@@ -20,7 +20,6 @@ are built once, untimed (as a serving process keeps them). Example:
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -39,7 +38,9 @@ from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import get_settings
 
-PLANS_BENCH = Path(__file__).with_name("bench_plans.py")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plans_world import load_plans_world  # noqa: E402
+
 CURRICULUM = "bench-plans"  # bench_plans.py's ids
 PREFIX = "bench-plan-"
 
@@ -68,17 +69,12 @@ def summary(name: str, values: list[float]) -> str:
 
 def main() -> None:
     args = parse_args()
-    load = [
-        sys.executable,
-        str(PLANS_BENCH),
-        "--load-only",
-        f"--learners={max(args.loaded, args.learners + 20)}",
-        f"--concepts={args.concepts}",
-        f"--mastery={args.mastery}",
-        f"--goals={args.goals}",
-    ]
-    if subprocess.run(load).returncode:
-        sys.exit(1)  # the loader said why
+    load_plans_world(
+        learners=max(args.loaded, args.learners + 20),
+        concepts=args.concepts,
+        mastery=args.mastery,
+        goals=args.goals,
+    )
     settings = get_settings()
     graph = Graph.connect(settings.neo4j)
     client = redis.Redis.from_url(settings.redis.url)

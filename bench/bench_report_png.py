@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import subprocess
 import sys
 import textwrap
 import time
@@ -53,7 +52,9 @@ from kgplatform.mastery.service import MasteryService  # noqa: E402
 from kgplatform.mastery.store import MasteryStore  # noqa: E402
 from kgplatform.settings import get_settings  # noqa: E402
 
-PLANS_BENCH = Path(__file__).with_name("bench_plans.py")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plans_world import load_plans_world  # noqa: E402
+
 PREFIX = "bench-plan-"  # bench_plans.py's learner ids
 
 
@@ -145,17 +146,12 @@ def summary(name: str, values: list[float]) -> str:
 
 def main() -> None:
     args = parse_args()
-    load = [
-        sys.executable,
-        str(PLANS_BENCH),
-        "--load-only",
-        f"--learners={max(args.loaded, args.learners + 2)}",
-        f"--concepts={args.concepts}",
-        f"--mastery={args.mastery}",
-        f"--goals={args.goals}",
-    ]
-    if subprocess.run(load).returncode:
-        sys.exit(1)  # the loader said why
+    load_plans_world(
+        learners=max(args.loaded, args.learners + 2),
+        concepts=args.concepts,
+        mastery=args.mastery,
+        goals=args.goals,
+    )
     settings = get_settings()
     graph = Graph.connect(settings.neo4j)
     try:
