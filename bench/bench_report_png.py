@@ -32,7 +32,7 @@ MATPLOTLIB_IMPORT_S = time.perf_counter() - started
 
 from kgplatform.api.report_pictures import ReportPictures  # noqa: E402
 from kgplatform.graph.driver import Graph  # noqa: E402
-from kgplatform.mastery.feedback import (  # noqa: E402
+from kgplatform.mastery.feedback_picture import (  # noqa: E402
     COLOURS,
     INCHES_PER_BAR,
     MAX_DRAWN_ID,

@@ -17,7 +17,7 @@ import collections
 import threading
 
 from kgplatform.errors import ServiceUnavailable
-from kgplatform.mastery.feedback import Picture, picture_digest, render_picture
+from kgplatform.mastery.feedback_picture import Picture, picture_digest, render_picture
 
 
 class ReportPictures:
@@ -104,7 +104,7 @@ def warm_up_drawing() -> threading.Thread:
         from matplotlib.backends import backend_agg  # noqa: F401
         from matplotlib.figure import Figure  # noqa: F401
 
-        from kgplatform.mastery.feedback import drawn_name
+        from kgplatform.mastery.feedback_picture import drawn_name
         from kgplatform.mastery.models import ReportConcept
 
         drawn_name(ReportConcept.model_construct(name="warm up", concept_id="warm-up"))  # the font's glyphs

@@ -16,7 +16,7 @@ from kgplatform.api.routes.answers import MasteryServiceDep
 from kgplatform.api.routes.jobs import request_learner_recomputes
 from kgplatform.curriculum.versions import not_modified
 from kgplatform.mastery.erasure import erase_learner as erase_learner_everywhere
-from kgplatform.mastery.feedback import picture_of
+from kgplatform.mastery.feedback_picture import picture_of
 from kgplatform.mastery.models import (
     ErasedLearner,
     FeedbackReport,

@@ -11,7 +11,8 @@ import pytest
 from kgplatform.api import report_pictures
 from kgplatform.api.report_pictures import ReportPictures
 from kgplatform.errors import ServiceUnavailable
-from kgplatform.mastery.feedback import DrawnBar, Picture, build_report, picture_of
+from kgplatform.mastery.feedback import build_report
+from kgplatform.mastery.feedback_picture import DrawnBar, Picture, picture_of
 from tests.unit.mastery.test_feedback import NOW, STATES, state
 
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import matplotlib.image
 
-from kgplatform.mastery.feedback import ConceptState, build_report, prerequisite_order, render_png
+from kgplatform.mastery.feedback import ConceptState, build_report, prerequisite_order
+from kgplatform.mastery.feedback_picture import render_png
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -121,7 +122,7 @@ def test_dollar_signs_and_glyphless_characters_are_drawn_as_text() -> None:
 
 def test_the_pictures_labels_say_goal_blocker_and_review_due() -> None:
     """The picture showed the JSON report's blockers and reviews nowhere, and left the star unexplained."""
-    from kgplatform.mastery.feedback import bar_labels
+    from kgplatform.mastery.feedback_picture import bar_labels
 
     # b does not need a here, so a, faded, is not implied by b's mastery: its review is due.
     states = [replace(s, prerequisites=()) if s.concept_id == "b" else s for s in STATES]
@@ -137,7 +138,7 @@ def test_names_in_a_script_the_font_lacks_are_labelled_by_their_concept_id() -> 
     """DejaVu Sans, matplotlib's font on a server, has no Japanese, Devanagari or Thai: every bar of such a
     curriculum was labelled "??????", one like the next. Those are drawn as their ids; a name the font
     draws mostly (one symbol it lacks) keeps its name, the symbol as "?"."""
-    from kgplatform.mastery.feedback import bar_labels
+    from kgplatform.mastery.feedback_picture import bar_labels
 
     names = {"frac-add": "分数の足し算", "frac-sub": "分数の引き算", "dec": "दशमलव संख्याएँ", "th": "เศษส่วน"}
     states = [ConceptState(cid, n, [], 0.4, 0.5, 2, 1.0, NOW, False) for cid, n in names.items()]

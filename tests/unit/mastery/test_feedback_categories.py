@@ -11,7 +11,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from kgplatform.mastery.feedback import COLOURS, ConceptState, build_report, render_png, title_counts
+from kgplatform.mastery.feedback import ConceptState, build_report
+from kgplatform.mastery.feedback_picture import COLOURS, render_png, title_counts
 from kgplatform.planning.graph import build_graph
 from kgplatform.planning.policy import PlanConfig, plan_for_learner
 from tests.unit.mastery.test_feedback import NOW, state

@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import matplotlib.image
 
-from kgplatform.mastery.feedback import (
+from kgplatform.mastery.feedback import build_report
+from kgplatform.mastery.feedback_picture import (
     MAX_BARS,
     MAX_HEIGHT_PX,
-    build_report,
     concepts_to_draw,
     draw_report,
     render_png,
