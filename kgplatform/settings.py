@@ -303,7 +303,8 @@ class ServingSettings(BaseModel):
     # The feedback report's PNG (api/report_pictures.py): the pictures drawn at once per API process (each
     # holds the GIL for most of a second on a large curriculum: more at once only made each slower and
     # starved the other routes' threads), how long a request waits for a free one before a 503 with
-    # Retry-After, and the bytes of PNGs kept per process (a 150-bar picture is about 300 KB; 0 keeps none).
+    # Retry-After, and the bytes of PNGs kept per process (a 150-bar picture is about 590 KiB, measured by
+    # bench/bench_report_png.py; 0 keeps none).
     report_png_renders: int = Field(default=1, ge=1, le=64)
     report_png_wait_s: float = Field(default=20.0, gt=0, le=300, allow_inf_nan=False)
     report_png_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
