@@ -100,7 +100,11 @@ def test_a_request_that_finds_no_free_slot_in_time_is_a_503_saying_when_to_retry
     pictures = ReportPictures(max_bytes=10_000, renders=1, wait_s=0.05)
     first = threading.Thread(target=pictures.png, args=(a_picture(),))
     first.start()
-    time.sleep(0.1)
+    # Until the first drawing holds the one slot (a fixed sleep lost that race on a loaded machine).
+    deadline = time.monotonic() + 10
+    while drawings.now == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert drawings.now == 1
     with pytest.raises(ServiceUnavailable, match="report pictures") as refused:
         pictures.png(a_picture(p=0.9))
     assert refused.value.details["retry_after_s"] >= 1
