@@ -22,8 +22,15 @@ import numpy as np
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import FloatArray, IntArray
-from kgplatform.mastery.log_files import bad_cell, integer_cell, present, read_columns, read_header
-from kgplatform.mastery.models import is_number
+from kgplatform.mastery.log_files import (
+    Column,
+    Columns,
+    bad_cell,
+    integer_cell,
+    present,
+    read_columns,
+    read_header,
+)
 from kgplatform.mastery.tracing_batch import ObservationRows
 
 
@@ -138,15 +145,25 @@ def read_assist2009(folder: Path) -> ResponseLog:
     # AKT's order: each learner's rows by `seq`, learners in the order they first appear. The shipped file is
     # already in it, but a file sorted otherwise (by seq across learners) separated the rows of a
     # multi-skill response, which the leak-free protocol then predicted row by row (a review, 1 December).
-    first_seen: dict[str, int] = {}
-    for r in rows:
-        first_seen.setdefault(r["user_id"], len(first_seen))
-    rows.sort(key=lambda r: (first_seen[r["user_id"]], integer_cell(r, "seq", interactions)))
+    # A learner's code in the column is the order in which they first appear (raw id, as before).
+    learners, seq = rows["user_id"], rows["seq"]
+    seq_of_label = [_whole_number(label) for label in seq.labels]
+    bad = np.fromiter((v is None for v in seq_of_label), dtype=bool, count=len(seq_of_label))[seq.codes]
+    if bad.any():  # the first bad seq in the file is named, as sorting by it used to
+        integer_cell(rows.row(int(np.argmax(bad))), "seq", interactions)
+    try:
+        seq_values = np.array(seq_of_label, dtype=np.int64)[seq.codes]
+        row_order = np.lexsort((seq_values, learners.codes))  # stable: rows with one seq keep file order
+    except OverflowError:  # a seq beyond 64 bits: Python's ints sort it
+        row_order = np.array(
+            sorted(range(len(rows)), key=lambda i: (learners.codes[i], seq_of_label[seq.codes[i]])),
+            dtype=np.int64,
+        )
     # Every learner of the file, before incomplete rows are dropped: users.csv is checked against these.
-    in_file = {label.strip() for label in first_seen}
-    log = replace(_build(rows, "skill_id", None, interactions), order_column="seq")
+    in_file = {label.strip() for label in learners.labels}
+    log = replace(_build(rows, "skill_id", None, interactions, row_order), order_column="seq")
     names = (
-        {r["skill_id"]: r["skill_name"] for r in read_columns(skills, ("skill_id", "skill_name"))}
+        {r["skill_id"]: r["skill_name"] for r in read_columns(skills, ("skill_id", "skill_name")).rows()}
         if skills.is_file()
         else {}
     )
@@ -155,7 +172,7 @@ def read_assist2009(folder: Path) -> ResponseLog:
     # A users.csv row naming no learner of the log (an id with a stray space, another export) would leave
     # that learner at fold 0: trained on in every fold, tested in none, with nothing said.
     unmatched = []
-    for r in read_columns(users, ("user_id", "akt_test_fold")):
+    for r in read_columns(users, ("user_id", "akt_test_fold")).rows():
         learner = r["user_id"].strip()
         if learner not in in_file:
             unmatched.append(learner)
@@ -193,33 +210,38 @@ def read_log(path: Path) -> ResponseLog:
 
 
 def _build(
-    rows: list[dict[str, str]], skill_column: str, order_column: str | None, path: Path
+    rows: Columns, skill_column: str, order_column: str | None, path: Path, row_order: IntArray | None = None
 ) -> ResponseLog:
+    """The log of `rows` taken in `row_order` (default: file order), then by `order_column` when given."""
     # problem_id too: rows without one shared the problem "", and two answers in a row became one response.
     needed = (skill_column, "user_id", "problem_id", "correct", *((order_column,) if order_column else ()))
     # Rows missing any of these are dropped and counted (`dropped_rows`), as the field's loaders do.
-    kept = [r for r in rows if all(present(r[c]) for c in needed)]
-    if not kept:
+    absent = {c: ~rows[c].label_mask(present) for c in needed}
+    keep = ~np.logical_or.reduce([absent[c] for c in needed])
+    order = np.arange(len(rows)) if row_order is None else row_order
+    kept = order[keep[order]]  # row indices, in the order taken
+    if not kept.size:
         # An empty log went on to the evaluation, which said "fold 1 has no learners".
-        if not rows:
+        if not len(rows):
             raise ValidationFailed(f"{path} has a header but no rows", field="data")
-        empty = ", ".join(f"{c} in {sum(not present(r[c]) for r in rows):,}" for c in needed)
+        empty = ", ".join(f"{c} in {int(absent[c].sum()):,}" for c in needed)
         raise ValidationFailed(
             f"{path}: every one of its {len(rows):,} rows lacks a value it needs (empty: {empty})",
             field="data",
         )
     if order_column:  # a global chronological key such as order_id
-        order = _numbers(kept, order_column, path)
-        kept = [kept[i] for i in np.argsort(order, kind="stable")]  # rows of one response keep their order
-    users, user_code = _codes(r["user_id"].strip() for r in kept)  # " u1" is the learner "u1"
-    problems, problem_code = _codes(r["problem_id"].strip() for r in kept)
-    skills, skill_code = _codes(r[skill_column].strip() for r in kept)
-    correct = _numbers(kept, "correct", path)
+        times = _numbers(rows, kept, order_column, path)
+        kept = kept[np.argsort(times, kind="stable")]  # rows of one response keep their order
+    users, user_code = _codes(rows["user_id"], kept)  # " u1" is the learner "u1"
+    problems, problem_code = _codes(rows["problem_id"], kept)
+    skills, skill_code = _codes(rows[skill_column], kept)
+    correct = _numbers(rows, kept, "correct", path)
     outside = np.flatnonzero((correct < 0) | (correct > 1))
     if outside.size:
-        row = kept[int(outside[0])]
+        row = rows.row(int(kept[outside[0]]))
         raise bad_cell(path, row, "correct", f"correct must lie in [0, 1], not {row['correct']!r}")
-    order_key = np.array([r[order_column] for r in kept]) if order_column == "order_id" else None
+    # Equal cells have equal codes: the raw order_id codes tell rows of one response as the strings did.
+    order_key = rows["order_id"].codes[kept] if order_column == "order_id" else None
     response = _responses(user_code, problem_code, skill_code, order_key)
     return ResponseLog(
         user_code,
@@ -232,48 +254,80 @@ def _build(
         skills,
         skills,
         None,
-        len(rows) - len(kept),
+        len(rows) - int(kept.size),
         order_column,
     )
 
 
-def _numbers(rows: list[dict[str, str]], column: str, path: Path) -> FloatArray:
-    """The column as finite floats, or a refusal naming the line and the first bad value ("inf" read as a
-    number, and an infinite correctness reached the metrics)."""
+def _whole_number(text: str) -> int | None:
     try:
-        values = np.array([float(r[column]) for r in rows], dtype=np.float64)
+        return int(text.strip())
     except ValueError:
-        row = next(r for r in rows if not is_number(r[column]))
-        raise bad_cell(path, row, column, f"{column} must be a number, not {row[column]!r}") from None
+        return None
+
+
+def _float_or_none(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _numbers(rows: Columns, kept: IntArray, column: str, path: Path) -> FloatArray:
+    """The column's cells of the `kept` rows as finite floats, or a refusal naming the line and the first
+    bad value in that order ("inf" read as a number, and an infinite correctness reached the metrics). Each
+    distinct cell is converted once."""
+    col = rows[column]
+    parsed = [_float_or_none(label) for label in col.labels]
+    codes = col.codes[kept]
+    number = np.fromiter((v is not None for v in parsed), dtype=bool, count=len(parsed))
+    not_number = np.flatnonzero(~number[codes])
+    if not_number.size:
+        row = rows.row(int(kept[not_number[0]]))
+        raise bad_cell(path, row, column, f"{column} must be a number, not {row[column]!r}")
+    values = np.array([np.nan if v is None else v for v in parsed], dtype=np.float64)[codes]
     infinite = np.flatnonzero(~np.isfinite(values))
     if infinite.size:
-        row = rows[int(infinite[0])]
+        row = rows.row(int(kept[infinite[0]]))
         raise bad_cell(path, row, column, f"{column} must be a finite number, not {row[column]!r}")
     return values
 
 
-def _codes(values: Iterable[str]) -> tuple[tuple[str, ...], IntArray]:
-    """Labels sorted numerically when they are all integers (so codes follow ids), else as strings."""
-    items = list(values)
-    unique = set(items)
+def _codes(column: Column, kept: IntArray) -> tuple[tuple[str, ...], IntArray]:
+    """Codes of the trimmed cells of the `kept` rows, labels sorted numerically when they are all integers
+    (so codes follow ids), else as strings."""
+    raw = column.codes[kept]
+    used = np.unique(raw)
+    trimmed = [column.labels[int(i)].strip() for i in used]
+    unique = set(trimmed)
     labels = sorted(unique, key=int) if all(v.lstrip("-").isdigit() for v in unique) else sorted(unique)
     index = {label: i for i, label in enumerate(labels)}
-    return tuple(labels), np.fromiter((index[v] for v in items), dtype=np.int64, count=len(items))
+    # raw cell code -> final code; cells of dropped rows are never looked up
+    lookup = np.zeros(len(column.labels), dtype=np.int64)
+    lookup[used] = [index[v] for v in trimmed]
+    return tuple(labels), lookup[raw]
 
 
 def _responses(user: IntArray, problem: IntArray, skill: IntArray, order_key: np.ndarray | None) -> IntArray:
     """Adjacent rows of one learner on one problem (and one order_id, if given) form one response, until a
     skill repeats: the same single-skill problem answered twice in a row is two responses."""
-    response = np.empty(user.size, dtype=np.int64)
-    current = -1
-    seen: set[int] = set()
-    for i in range(user.size):
-        same = i > 0 and user[i] == user[i - 1] and problem[i] == problem[i - 1] and int(skill[i]) not in seen
-        if same and order_key is not None:
-            same = order_key[i] == order_key[i - 1]
-        if not same:
-            current += 1
-            seen = set()
-        seen.add(int(skill[i]))
-        response[i] = current
-    return response
+    same = np.zeros(user.size, dtype=bool)  # whether row i continues row i-1's response
+    same[1:] = (user[1:] == user[:-1]) & (problem[1:] == problem[:-1])
+    if order_key is not None:
+        same[1:] &= order_key[1:] == order_key[:-1]
+    # A run of adjacent rows on one problem is one response unless a skill repeats in it, which is rare: only
+    # those runs are walked row by row (a loop over every row took seconds per million rows).
+    starts = np.flatnonzero(~same)
+    run = np.cumsum(~same)
+    by_run = np.lexsort((skill, run))
+    repeated = (run[by_run][1:] == run[by_run][:-1]) & (skill[by_run][1:] == skill[by_run][:-1])
+    for r in np.unique(run[by_run][1:][repeated]):
+        begin = int(starts[r - 1])
+        end = int(starts[r]) if r < starts.size else user.size
+        seen: set[int] = set()
+        for i in range(begin, end):
+            if int(skill[i]) in seen:
+                same[i] = False
+                seen = set()
+            seen.add(int(skill[i]))
+    return np.cumsum(~same) - 1
