@@ -3,7 +3,9 @@
 Each measurement runs in a fresh Python process (its peak RSS is its own, ru_maxrss): the baseline is
 csv.reader over the same file keeping nothing but a row count (the floor any CSV reader in Python pays),
 then the reader builds the ResponseLog. Prints rows/s, peak RSS and the ratios against the baseline.
-Make the file with bench/gen_assistments_csv.py.
+Make the file with bench/gen_assistments_csv.py. The measured reader is the kgplatform that `python -c`
+imports from the current folder: run this from the checkout to measure (from another folder with
+PYTHONPATH=CHECKOUT to measure that one, e.g. main before a change).
     python bench/bench_log_reader.py /tmp/assist_1m.csv
 """
 
