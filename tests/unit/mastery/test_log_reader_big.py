@@ -79,10 +79,12 @@ def test_a_latin1_line_in_a_utf8_file_and_windows_line_ends(tmp_path: Path) -> N
     assert not any("\r" in label or "Ã" in label for label in log.skill_labels)
 
 
-def reference_responses(user, problem, skill, order_key):  # type: ignore[no-untyped-def]
+def reference_responses(
+    user: np.ndarray, problem: np.ndarray, skill: np.ndarray, order_key: np.ndarray | None
+) -> np.ndarray:
     """The row-by-row definition the vectorised `_responses` replaced (3 December 2026)."""
     response = np.empty(user.size, dtype=np.int64)
-    current, seen = -1, set()
+    current, seen = -1, set[int]()
     for i in range(user.size):
         same = i > 0 and user[i] == user[i - 1] and problem[i] == problem[i - 1] and int(skill[i]) not in seen
         if same and order_key is not None:
