@@ -246,6 +246,21 @@ class ErasedLearner(BaseModel):
     )
 
 
+class LearnerSummary(BaseModel):
+    learner_id: str
+    answers: int = Field(description="Answers stored for the learner")
+
+
+class LearnerList(BaseModel):
+    """One page of `GET /learners`, in id order."""
+
+    items: list[LearnerSummary]
+    next_after: str | None = Field(
+        description="Send as `after` for the next page; null on the last page (a full last page gives one "
+        "more, empty, page)"
+    )
+
+
 class LearnerGoals(BaseModel):
     learner_id: str
     goals: list[str]

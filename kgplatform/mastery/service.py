@@ -40,11 +40,14 @@ from kgplatform.mastery.models import (
     ConceptMastery,
     ErasedLearner,
     FeedbackReport,
+    LearnerList,
     LearnerMastery,
+    LearnerSummary,
     RejectedRow,
     parse_answer_rows,
 )
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
+from kgplatform.mastery.roster import id_range, is_exact
 from kgplatform.mastery.store import GoalsGone, IngestContextMoved, IngestTx, MasteryStore, Replaced
 from kgplatform.mastery.tracing import to_days
 from kgplatform.mastery.updater import full_replays, lock_batch, update_mastery
@@ -269,6 +272,20 @@ class MasteryService:
             else:
                 total += size
         return later
+
+    # ---- finding a learner -----------------------------------------------------------------------
+    def list_learners(self, prefix: str = "", after: str = "", limit: int = 50) -> LearnerList:
+        """A page of learners whose id starts with `prefix`, after the id `after`, in id order."""
+        bounds = id_range(prefix, after)
+        rows = self.store.list_learners(*bounds, limit) if bounds is not None else []
+        # A full page may be the last, which the next (empty) page says. The cursor is the last id read,
+        # listed or not: past a prefix ending in a character from U+D7FF up the range is wider than the
+        # prefix (`roster`), and its ids that do not start with it are left out here.
+        next_after = rows[-1]["learner_id"] if len(rows) == limit else None
+        if not is_exact(prefix):
+            rows = [r for r in rows if r["learner_id"].startswith(prefix)]
+        items = [LearnerSummary(**r) for r in rows]
+        return LearnerList(items=items, next_after=next_after)
 
     # ---- goals and interests ---------------------------------------------------------------------
     def set_goals(self, learner_id: str, concept_ids: list[str]) -> Replaced:

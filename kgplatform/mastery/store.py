@@ -495,3 +495,10 @@ class MasteryStore:
         """The learner's MASTERY rows, their times as UTC datetimes."""
         rows = self.graph.read_plain("mastery/get_learner_mastery", learner_id=learner_id)
         return [with_datetimes(row, *MASTERY_TIMES) for row in rows]
+
+    def list_learners(self, start: str, end: str | None, limit: int) -> list[Row]:
+        """One page of learner ids in [start, end) (no upper bound when `end` is None), in id order, with
+        their answer counts (`roster.id_range` gives the bounds)."""
+        if end is None:
+            return self.graph.read_plain("mastery/list_learners_from", start=start, limit=limit)
+        return self.graph.read_plain("mastery/list_learners", start=start, end=end, limit=limit)

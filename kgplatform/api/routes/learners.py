@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from pydantic import AfterValidator
 
-from kgplatform.api.deps import LearnerReaderPrincipal, ServicePrincipal
+from kgplatform.api.deps import LearnerReaderPrincipal, Limit, ServicePrincipal
 from kgplatform.api.etags import with_headers
 from kgplatform.api.params import LearnerId
 from kgplatform.api.report_pictures import ReportPictures
@@ -18,13 +19,16 @@ from kgplatform.curriculum.versions import not_modified
 from kgplatform.mastery.erasure import erase_learner as erase_learner_everywhere
 from kgplatform.mastery.feedback_picture import picture_of
 from kgplatform.mastery.models import (
+    MAX_ID_LENGTH,
     ErasedLearner,
     FeedbackReport,
     GoalsIn,
     InterestsIn,
     LearnerGoals,
     LearnerInterests,
+    LearnerList,
     LearnerMastery,
+    learner_id_characters,
 )
 
 router = APIRouter(prefix="/learners", tags=["mastery"])
@@ -35,6 +39,37 @@ logger = logging.getLogger(__name__)
 UNKNOWN_LEARNER: dict[int | str, dict[str, Any]] = {
     404: {"description": "No learner with this id (`field: learner_id`)"}
 }
+
+
+# Bounded and checked as ids are (`LearnerId`): a longer prefix or one with a character no id holds
+# matches no learner, and is a 422 naming the parameter before a query runs.
+def _id_characters(value: str) -> str:
+    return learner_id_characters(value) if value else value
+
+
+Prefix = Annotated[
+    str,
+    Query(max_length=MAX_ID_LENGTH, description="Only ids starting with this (case-sensitive)."),
+    AfterValidator(_id_characters),
+]
+After = Annotated[
+    str,
+    Query(max_length=MAX_ID_LENGTH, description="The previous page's `next_after` (none: the first page)."),
+    AfterValidator(_id_characters),
+]
+
+
+@router.get("", summary="Find learners: ids starting with a prefix, a page at a time, in id order")
+def list_learners(
+    service: MasteryServiceDep,
+    _: LearnerReaderPrincipal,
+    prefix: Prefix = "",
+    after: After = "",
+    limit: Limit = 50,
+) -> LearnerList:
+    """For a teacher who knows only the start of a learner's id. Keyset paging: a learner created or erased
+    between two pages neither shifts nor repeats the others. Erased learners are not listed."""
+    return service.list_learners(prefix, after, limit)
 
 
 @router.get(

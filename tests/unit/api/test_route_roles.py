@@ -56,6 +56,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/curricula/{curriculum_id:path}/audit"): frozenset({D, A}),
     ("GET", "/curricula/{curriculum_id:path}"): frozenset({D, S, T, A}),
     ("POST", "/answers"): frozenset({S, A}),
+    ("GET", "/learners"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/mastery"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/goals"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/interests"): frozenset({S, T, A}),

@@ -1,0 +1,129 @@
+"""A teacher finding a learner (`GET /learners`): pages of mastery/list_learners against a plain page of ids.
+
+In one run, on one Neo4j holding --learners learners (ids `bench-learner-000000`...) with --answers answers
+each, reads a page of 50 --reads times per case after --warmup untimed reads, through the store the route
+calls:
+  plain first / deep page   bench/list_learner_ids_plain (ids only, no prefix, no counts): the baseline
+  list first / deep page    mastery/list_learners with no prefix (ids and answer counts)
+  prefix of 100 ids         the prefix `bench-learner-0500`
+  prefix matching none      a prefix no id starts with
+(a deep page starts after the middle id). Prints p50/p99 in milliseconds and each case's p50 ratio to the
+plain first page.
+
+It creates its own learners and deletes only them (and their answers) at the end; point it at your own
+Neo4j (see CONTRIBUTING.md). Example:
+    python bench/bench_learner_list.py --learners 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kgplatform.graph.driver import Graph
+from kgplatform.graph.migrations import migrate
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.settings import get_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_curriculum_edits import percentile  # noqa: E402
+
+PREFIX = "bench-learner-"
+PAGE = 50
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--answers", type=int, default=5, help="answers per learner")
+    parser.add_argument("--reads", type=int, default=50, help="timed reads per case")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed reads per case first")
+    return parser.parse_args()
+
+
+def seed(graph: Graph, learners: int, answers: int) -> None:
+    now = datetime.now(UTC)
+    at_s = int(now.timestamp())
+    ids = [f"{PREFIX}{i:06d}" for i in range(learners)]
+    for start in range(0, learners, 10_000):
+        graph.write("bench/create_bench_learners", ids=ids[start : start + 10_000], now=now)
+    rows = [(lid, k) for lid in ids for k in range(answers)]
+    for start in range(0, len(rows), 20_000):
+        part = rows[start : start + 20_000]
+        graph.write(
+            "bench/create_answers_plain",
+            event_ids=[f"{lid}-{k}" for lid, k in part],
+            learner_ids=[lid for lid, _ in part],
+            task_ids=[f"t{k}" for _, k in part],
+            scores=[1.0] * len(part),
+            at_s=[at_s - k for _, k in part],
+            at_ns=[0] * len(part),
+            durations=[None] * len(part),
+            received_at=now,
+        )
+
+
+def clean(graph: Graph) -> None:
+    while graph.write("bench/delete_learners_by_prefix", prefix=PREFIX, limit=5_000)[0]["deleted"]:
+        pass
+
+
+def timed(read: Callable[[], list[Any]], warmup: int, reads: int) -> tuple[list[float], int]:
+    samples, rows = [], 0
+    for i in range(warmup + reads):
+        start = time.perf_counter()
+        rows = len(read())
+        if i >= warmup:
+            samples.append((time.perf_counter() - start) * 1000)
+    return samples, rows
+
+
+def main() -> None:
+    args = parse_args()
+    settings = get_settings()
+    graph = Graph.connect(settings.neo4j)
+    migrate(graph)
+    store = MasteryStore(graph)
+    middle = f"{PREFIX}{args.learners // 2:06d}"
+    cases: dict[str, Callable[[], list[Any]]] = {
+        "plain first page": lambda: graph.read_plain("bench/list_learner_ids_plain", after="", limit=PAGE),
+        "plain deep page": lambda: graph.read_plain("bench/list_learner_ids_plain", after=middle, limit=PAGE),
+        "list first page": lambda: store.list_learners("", "", PAGE),
+        "list deep page": lambda: store.list_learners("", middle, PAGE),
+        "prefix of 100 ids": lambda: store.list_learners(f"{PREFIX}0500", "", PAGE),
+        "prefix matching none": lambda: store.list_learners("zz-no-such-learner", "", PAGE),
+    }
+    results: dict[str, tuple[list[float], int]] = {}
+    clean(graph)
+    try:
+        start = time.perf_counter()
+        seed(graph, args.learners, args.answers)
+        seeded_s = time.perf_counter() - start
+        for name, read in cases.items():
+            results[name] = timed(read, args.warmup, args.reads)
+    finally:
+        clean(graph)
+        graph.close()
+
+    base = statistics.median(results["plain first page"][0])
+    print(
+        f"learner list, pages of {PAGE}: {args.learners} learners with {args.answers} answers each (seeded "
+        f"in {seeded_s:.0f} s), {args.reads} timed reads per case after {args.warmup} warm-up, "
+        f"Neo4j {settings.neo4j.uri}"
+    )
+    print(f"{'case':<22} {'rows':>5} {'p50 ms':>8} {'p99 ms':>8} {'p50 x plain first':>18}")
+    for name, (samples, rows) in results.items():
+        p50 = statistics.median(samples)
+        print(f"{name:<22} {rows:>5} {p50:>8.2f} {percentile(samples, 0.99):>8.2f} {p50 / base:>18.2f}")
+
+
+if __name__ == "__main__":
+    main()
