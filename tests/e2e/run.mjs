@@ -2536,6 +2536,16 @@ step('a learner with neither goals nor mastery gets a placement plan in the sele
   assert.match(await page.locator('#learner-goals').textContent(), /Goals: none · interests: music/);
 });
 
+step('typing the start of a learner id offers the learners whose id starts with it', async () => {
+  // A teacher had to type a learner's id exactly: there was no list of learners (GET /learners, 3 December).
+  await page.getByLabel('Learner id').fill('newcomer-e');
+  const offered = page.locator('#learner-suggestions option[value="newcomer-e2e"]');
+  await offered.waitFor({ state: 'attached' });
+  assert.equal(await offered.getAttribute('label'), '0 answers');
+  assert.equal(await page.locator('#learner-suggestions option').count(), 1, 'only ids starting with the text');
+  assert.equal(await page.getByLabel('Learner id').getAttribute('list'), 'learner-suggestions');
+});
+
 step('only the learner opened last is shown, however late the answers about the one before', async () => {
   // The first learner's answers come late; another learner is opened meanwhile. They used to fill the
   // panels under the second learner's name (a review, 1 December).

@@ -41,6 +41,63 @@ export function learnerIdProblem(id) {
   return '';
 }
 
+/** Learners offered under the id field at most, and the pause after a keystroke before asking for them. */
+export const SUGGESTED = 20;
+const SUGGEST_AFTER_MS = 200;
+
+/**
+ * The query of `GET /learners` for what is typed in the id field, or null when nothing is to be asked: an
+ * empty field, or one no learner id could start with (the API would answer 422).
+ */
+export function suggestionQuery(typed) {
+  const prefix = typed.trim();
+  if (!prefix || learnerIdProblem(prefix)) return null;
+  return { prefix, limit: SUGGESTED };
+}
+
+/** The datalist's options for a page of `GET /learners`: the id, and its answers as the label. */
+export function suggestionOptions(page) {
+  return (page?.items ?? []).map(({ learner_id: id, answers }) => ({
+    value: id,
+    label: `${answers} answer${answers === 1 ? '' : 's'}`,
+  }));
+}
+
+/**
+ * Calls `fetch(query)` for the latest text only: an answer to an older keystroke arriving after a newer
+ * one's is dropped (a slow "a" would otherwise replace the list for "ann"). Resolves to null when dropped.
+ */
+export function latestOnly(fetch) {
+  let asked = 0;
+  return async (query) => {
+    const mine = ++asked;
+    const result = await fetch(query);
+    return mine === asked ? result : null;
+  };
+}
+
+function setupSuggestions() {
+  const input = $('#learner-id');
+  const list = $('#learner-suggestions');
+  const ask = latestOnly((query) => api('GET', '/learners', { query }));
+  let timer = null;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    const query = suggestionQuery(input.value);
+    if (!query) {
+      clear(list);
+      return;
+    }
+    timer = setTimeout(async () => {
+      // A convenience: a refusal (a designer's key) or an outage leaves the field as it was, typed by hand.
+      const answer = await ask(query).catch(() => null);
+      if (!answer) return;
+      clear(list);
+      for (const option of suggestionOptions(answer.data)) list.append(el('option', { value: option.value, label: option.label }));
+    }, SUGGEST_AFTER_MS);
+  });
+}
+
 /** {ok, data} or {missing: paths} or {error}: one panel's outcome, so one missing route spoils nothing else. */
 async function attempt(paths, options) {
   try {
@@ -500,6 +557,7 @@ export function setupLearner({ curriculum }) {
     const active = document.activeElement;
     if (!active || active === document.body || active === $('#learner-draw-all')) $('#learner-graph-status').focus();
   }), 'Drawing the learner graph'));
+  setupSuggestions();
   $('#learner-form').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
     const id = $('#learner-id').value.trim();

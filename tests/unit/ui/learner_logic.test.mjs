@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  MAX_DRAWN, curriculumReader, failedText, leftOutText, learnerConcepts, learnerIdProblem, progressPieces, progressText,
+  MAX_DRAWN, SUGGESTED, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
+  progressPieces, progressText, suggestionOptions, suggestionQuery,
 } from '../../../kgplatform/api/ui/learner.js';
 
 /** A curriculum of `n` concepts c0000.. in a chain (each the prerequisite of the next). */
@@ -112,4 +113,30 @@ test('an id no learner can have is refused before anything is asked for, as the 
   for (const id of ['learner-e2e-7', 'Zoë', 'x'.repeat(200), '😀'.repeat(200), 'a.b_c@d']) {
     assert.equal(learnerIdProblem(id), '', JSON.stringify(id));
   }
+});
+
+test('typing in the id field asks for the learners whose id starts with it, unless no id could', () => {
+  assert.deepEqual(suggestionQuery('  ann '), { prefix: 'ann', limit: SUGGESTED });
+  assert.equal(suggestionQuery(''), null);
+  assert.equal(suggestionQuery('   '), null);
+  assert.equal(suggestionQuery('ann smith'), null, 'a space: the API would refuse the prefix');
+  assert.equal(suggestionQuery('school-1/4'), null);
+});
+
+test('each suggested learner is offered with their answers as its label', () => {
+  const page = { items: [{ learner_id: 'ann', answers: 1 }, { learner_id: 'anna', answers: 12 }], next_after: null };
+  assert.deepEqual(suggestionOptions(page), [{ value: 'ann', label: '1 answer' }, { value: 'anna', label: '12 answers' }]);
+  assert.deepEqual(suggestionOptions({ items: [] }), []);
+  assert.deepEqual(suggestionOptions(null), []);
+});
+
+test('an answer to an older keystroke arriving after a newer one is dropped', async () => {
+  const pending = new Map();
+  const ask = latestOnly((query) => new Promise((resolve) => pending.set(query, resolve)));
+  const older = ask('a');
+  const newer = ask('ann');
+  pending.get('ann')(['ann']);
+  pending.get('a')(['a', 'ann', 'bob']);
+  assert.deepEqual(await newer, ['ann']);
+  assert.equal(await older, null);
 });
