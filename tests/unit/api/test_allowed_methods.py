@@ -107,7 +107,7 @@ def test_allow_names_every_route_and_an_action_path_is_not_a_longer_id(
 
 
 @pytest.mark.parametrize(
-    "path", ["/no/such/route", "/learners", "/learners/l-1/nothing", "/answer", "/jobs/j-1/x"]
+    "path", ["/no/such/route", "/learner", "/learners/l-1/nothing", "/answer", "/jobs/j-1/x"]
 )
 def test_an_unknown_path_is_404_whatever_the_method(client: TestClient, path: str) -> None:
     for method in METHODS:
