@@ -42,20 +42,17 @@ UNKNOWN_LEARNER: dict[int | str, dict[str, Any]] = {
 
 
 # Bounded and checked as ids are (`LearnerId`): a longer prefix or one with a character no id holds
-# matches no learner, and is a 422 naming the parameter before a query runs.
-def _id_characters(value: str) -> str:
-    return learner_id_characters(value) if value else value
-
-
+# matches no learner, and is a 422 naming the parameter before a query runs. The empty default passes the
+# character check (it finds no refused character).
 Prefix = Annotated[
     str,
     Query(max_length=MAX_ID_LENGTH, description="Only ids starting with this (case-sensitive)."),
-    AfterValidator(_id_characters),
+    AfterValidator(learner_id_characters),
 ]
 After = Annotated[
     str,
     Query(max_length=MAX_ID_LENGTH, description="The previous page's `next_after` (none: the first page)."),
-    AfterValidator(_id_characters),
+    AfterValidator(learner_id_characters),
 ]
 
 
