@@ -147,6 +147,23 @@ def check_redis_eviction(**_: object) -> None:
         client.close()
 
 
+@worker_init.connect
+def check_graph_schema(**_: object) -> None:
+    """Warns once per worker start when the graph lacks migrations this code ships (or has a newer
+    release's), before the worker plans on it (kgplatform.graph.schema_check)."""
+    from kgplatform.graph.schema_check import log_schema_findings
+
+    try:
+        graph = Graph.connect(settings.neo4j)
+    except Exception as error:  # noqa: BLE001 - Neo4j not up yet: the first task meets it and retries
+        logging.getLogger(__name__).debug("worker: schema not checked (%r)", error)
+        return
+    try:
+        log_schema_findings(graph, "worker")
+    finally:
+        graph.close()
+
+
 @task_prerun.connect
 def _task_started(task_id: str, **_: object) -> None:
     _started[task_id] = time.perf_counter()

@@ -43,6 +43,7 @@ from kgplatform.api.routes import (
 from kgplatform.api.ui_headers import UiSecurityHeaders
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import open_driver
+from kgplatform.graph.schema_check import SchemaWatch, log_schema_findings, read_schema_state
 from kgplatform.jobs.on_demand import StampBacklog
 from kgplatform.mastery.erasure import PendingErasures
 from kgplatform.mastery.service import CurrentParams
@@ -96,6 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
         # Once per start, off the event loop (a Redis that does not answer costs the connect timeout).
         await asyncio.to_thread(check_eviction_policy, app.state.redis, "API")
+        # Likewise the graph's schema: a process started before `kgplatform migrate` says so, and /readyz
+        # stays 503 until it has run.
+        await asyncio.to_thread(log_schema_findings, app.state.graph, "API")
+        app.state.schema_watch = SchemaWatch(lambda: read_schema_state(app.state.graph))
         app.state.settings = settings
         warm_up_drawing()  # the report picture's matplotlib, off the first teacher's request
         app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)

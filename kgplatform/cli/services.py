@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from kgplatform.cli.base import EXIT_NOT_RUNNING, app, console, graph_session, print_statuses
+from kgplatform.cli.base import EXIT_FAILED, EXIT_NOT_RUNNING, app, console, graph_session, print_statuses
 from kgplatform.errors import Conflict, ServiceSetupFailed
 from kgplatform.settings import get_settings
 
@@ -173,10 +173,20 @@ def refuse_while_workers_answer(control: Any) -> None:
 
 
 @app.command()
-def migrate() -> None:
+def migrate(
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Apply nothing: name the migrations this release ships that the graph lacks (exit 1 when any "
+        "are missing) and those it has that this release does not know.",
+    ),
+) -> None:
     """Apply pending schema migrations from cypher/migrations (each exactly once)."""
     from kgplatform.graph.migrations import migrate as run_migrations
 
+    if check:
+        check_schema()
+        return
     with graph_session() as graph:
         report = run_migrations(
             graph, on_apply=lambda m: console.print(f"applying V{m.version:04d}__{m.name}")
@@ -185,3 +195,17 @@ def migrate() -> None:
         console.print(f"applied {len(report.applied)} migration(s): {', '.join(report.applied)}")
     else:
         console.print(f"nothing to apply ({len(report.already_applied)} already applied)")
+
+
+def check_schema() -> None:
+    """`migrate --check`: for a deployment script that starts the API or workers only on a migrated graph
+    (the API's /readyz says the same, once it runs)."""
+    from kgplatform.graph.schema_check import read_schema_state
+
+    with graph_session() as graph:
+        state = read_schema_state(graph)
+    for note in state.findings():
+        console.print(note)
+    if not state.usable:
+        raise typer.Exit(EXIT_FAILED)
+    console.print("the graph has every migration this release ships")

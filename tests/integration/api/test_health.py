@@ -9,7 +9,7 @@ def test_liveness_and_readiness_with_both_services_up(settings: Settings) -> Non
         assert client.get("/healthz").json() == {"status": "ok"}
         ready = client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json()["checks"] == {"neo4j": "ok", "redis": "ok"}
+        assert ready.json()["checks"] == {"neo4j": "ok", "redis": "ok", "schema": "ok"}
 
 
 def test_readiness_reports_which_service_is_missing(settings: Settings) -> None:

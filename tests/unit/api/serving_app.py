@@ -20,6 +20,7 @@ from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.auth.models import Principal, Role
 from kgplatform.auth.service import KeyAuthenticator, hash_secret
 from kgplatform.errors import ServiceUnavailable
+from kgplatform.graph.schema_check import SchemaState, SchemaWatch
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.cache import plan_key
 from kgplatform.planning.records import PlanRecord
@@ -133,6 +134,9 @@ class StubPlanner:
         return ServedPlan(PlanRecord.from_mapping(self.plan), 0.0, False, (), self.source)
 
 
+MIGRATED = SchemaState(missing=(), newer=(), changed=())
+
+
 def serving_app(
     reader: FakeReader | None = None, *, graph: Any = None, sync_redis: FakeRedis | None = None
 ) -> tuple[FastAPI, TestClient]:
@@ -144,6 +148,7 @@ def serving_app(
         state.authenticator.authenticate(key)
     state.tracer_params = CurrentParams(state.settings)
     state.graph = graph if graph is not None else DownGraph()
+    state.schema_watch = SchemaWatch(lambda: MIGRATED)
     state.redis = sync_redis or FakeRedis()
     state.send_task = lambda *_, **__: None
     serving = NextTasksServing(

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from kgplatform.api.readiness import ReadinessProbe
+from kgplatform.graph.schema_check import SchemaState, SchemaWatch
 from tests.unit.api.serving_app import FakeRedis, serving_app
 
 
@@ -57,7 +58,27 @@ def test_a_down_backend_is_still_reported() -> None:
     assert answer.status_code == 503
     assert answer.json() == {
         "status": "not ready",
-        "checks": {"neo4j": "unavailable: ServiceUnavailable", "redis": "unavailable: ConnectionError"},
+        "checks": {
+            "neo4j": "unavailable: ServiceUnavailable",
+            "redis": "unavailable: ConnectionError",
+            "schema": "not checked: Neo4j unavailable",
+        },
+    }
+
+
+def test_a_graph_not_migrated_is_not_ready_and_says_what_to_run() -> None:
+    """A process started before `kgplatform migrate` (a deployment that forgot it, an older dump
+    restored) served on a graph without its constraints, and /readyz said ready."""
+    app, client = serving_app(graph=SlowGraph(0.0), sync_redis=PingedRedis())
+    app.state.schema_watch = SchemaWatch(
+        lambda: SchemaState(missing=("V0012__audit_links",), newer=(), changed=())
+    )
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["checks"] == {
+        "neo4j": "ok",
+        "redis": "ok",
+        "schema": "migrations not applied: V0012__audit_links (run `kgplatform migrate`)",
     }
 
 

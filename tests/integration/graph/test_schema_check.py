@@ -1,0 +1,81 @@
+"""The schema check against the real Neo4j: a graph `kgplatform migrate` has not reached is named as such
+by `migrate --check`, by /readyz and in the start-up log, and all three clear once it has run."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kgplatform.api.app import create_app
+from kgplatform.graph.driver import Graph
+from kgplatform.graph.migrations import Migration, discover_migrations, migrate
+from kgplatform.graph.schema_check import log_schema_findings, read_schema_state
+from kgplatform.settings import Settings
+from workers.celery_app import check_graph_schema
+
+CHECK = [sys.executable, "-m", "kgplatform.cli", "migrate", "--check"]
+
+
+def test_a_graph_never_migrated_is_named_everywhere_until_migrate_runs(
+    graph_session: Graph, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    graph_session.write("testing/forget_migrations")
+    try:
+        shipped = discover_migrations()
+        first = f"V{shipped[0].version:04d}__{shipped[0].name}"
+        check = subprocess.run(CHECK, capture_output=True, text=True, timeout=120)
+        assert check.returncode == 1, check
+        assert "migrations not applied: " + first in check.stdout
+        assert "kgplatform migrate" in check.stdout
+
+        with caplog.at_level(logging.WARNING):
+            check_graph_schema()  # what a Celery worker runs at its start (worker_init)
+        assert any("worker: migrations not applied: " + first in r.getMessage() for r in caplog.records)
+        caplog.clear()
+
+        with caplog.at_level(logging.WARNING), TestClient(create_app(settings)) as client:
+            assert any("API: migrations not applied" in r.getMessage() for r in caplog.records)
+            ready = client.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["schema"].startswith("migrations not applied: " + first)
+            assert ready.json()["checks"]["neo4j"] == "ok"
+
+            migrate(graph_session)
+            client.app.state.readiness.ttl_s = 0.0  # the probe's answer is shared for a second
+            ready = client.get("/readyz")
+            assert ready.status_code == 200, ready.json()
+            assert ready.json()["checks"]["schema"] == "ok"
+    finally:
+        migrate(graph_session)
+
+    check = subprocess.run(CHECK, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check
+    assert "every migration this release ships" in check.stdout
+
+
+def test_a_newer_release_s_migration_is_logged_and_not_refused(
+    graph_session: Graph, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rollback: this code ships fewer migrations than the graph has (simulated by shipping one less)."""
+    migrate(graph_session)
+    older = discover_migrations()[:-1]
+    last = discover_migrations()[-1]
+    with caplog.at_level(logging.WARNING):
+        state = log_schema_findings(graph_session, "worker", older)
+    assert state is not None and state.usable
+    assert state.newer == (f"V{last.version:04d}__{last.name}",)
+    assert any(
+        "worker: the graph has migrations this code does not know" in r.getMessage() for r in caplog.records
+    )
+
+
+def test_a_release_with_a_migration_not_yet_applied(graph_session: Graph) -> None:
+    migrate(graph_session)
+    ahead = [*discover_migrations(), Migration(version=9999, name="not_yet", statements=(), checksum="x")]
+    state = read_schema_state(graph_session, ahead)
+    assert state.missing == ("V9999__not_yet",)
+    assert read_schema_state(graph_session).usable
