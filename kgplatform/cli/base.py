@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -111,6 +112,10 @@ def main() -> None:
     # The driver logs connection failures itself (e.g. "Unable to retrieve routing information");
     # the CLI reports them as its own single line below, so the driver's copy would only repeat it.
     logging.getLogger("neo4j").setLevel(logging.CRITICAL)
+    # torch-geometric calls torch.jit.script as it is imported, which torch deprecates with a FutureWarning:
+    # `transfer activate`, `train-transfer` and `eval-transfer` printed two lines of it on stderr before
+    # their output or their one-line error (docs/cli.md). A library's notice to its users, not an operator's.
+    warnings.filterwarnings("ignore", category=FutureWarning, module="torch")
     try:
         app()
     except KgpError as error:

@@ -4,11 +4,12 @@ refuses them."""
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterator
 
 import pytest
 
-from kgplatform.cli import main
+from kgplatform.cli import base, main
 from kgplatform.settings import get_settings
 
 
@@ -56,3 +57,21 @@ def test_settings_that_do_not_parse_are_one_line_and_exit_2(
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert err.startswith("kgplatform: invalid settings (") and named in err, err
+
+
+def test_torchs_deprecation_notice_on_import_is_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch-geometric's import warned that `torch.jit.script` is deprecated: two lines on stderr before
+    `transfer activate`'s one-line error. Warnings of other modules still show."""
+
+    def command() -> None:
+        warnings.warn_explicit(
+            "`torch.jit.script` is deprecated.", FutureWarning, "base.py", 65, "torch_geometric.nn.pool"
+        )
+        warnings.warn_explicit("ours", FutureWarning, "x.py", 1, "kgplatform.transfer.x")
+
+    monkeypatch.setattr(base, "app", command)
+    monkeypatch.setattr(sys, "argv", ["kgplatform"])
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("default")  # as a plain `kgplatform` run has them (pytest makes them errors)
+        main()
+    assert [str(w.message) for w in shown] == ["ours"]
