@@ -276,7 +276,7 @@ def restore(
         check_dump(settings, dump)
         java = neo4j_local.find_java()
         _trial_load(settings, layout, java, dump, report)
-        drop_cached_plans()
+        dropped = drop_cached_plans()
         folder = undo_folder or default_folder(settings)
         undo = folder / dump_file_name(settings.neo4j.database, datetime.now(UTC), "-before-restore")
         work = _work_folder(folder) if keep_undo else None
@@ -293,7 +293,10 @@ def restore(
                             "more is replaced without an undo file by `services restore --no-undo`)"
                         ) from error
                 _replace(settings, layout, java, dump, undo if work is not None else None, report)
-                report(f"dropped {drop_cached_plans()} plan(s) cached in Redis")
+                # Both drops count: the first took the plans there were (it said "dropped 0" after
+                # dropping them all), the second those cached while the load ran.
+                dropped += drop_cached_plans()
+                report(f"dropped {dropped} plan(s) cached in Redis")
         finally:
             if work is not None:
                 shutil.rmtree(work, ignore_errors=True)  # an interrupted stop: never dumped into
