@@ -400,8 +400,9 @@ def jobs_resume(
 ) -> None:
     """Send again the chunks a batch never counted: those of a worker that died (else handed out again only
     after the visibility timeout, an hour) or dropped while the broker was away (else never). A batch the
-    stall check failed is reopened. Exit 4 when the job does not exist, is queued, ended otherwise, or
-    another batch holds the lock; with --wait, as `jobs show --wait`."""
+    stall check failed is reopened. Exit 4 when the job does not exist, is queued, runs and is not silent
+    (its queued chunks would be planned twice), ended otherwise, or another batch holds the lock; with
+    --wait, as `jobs show --wait`."""
     import redis
 
     from kgplatform.jobs.service import JobService

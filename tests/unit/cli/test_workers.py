@@ -277,3 +277,21 @@ def test_jobs_list_gives_its_times_in_utc_and_says_so() -> None:
     )
     line = job_line(job)
     assert "created 2026-12-03 01:30:00 UTC" in line and "finished 2026-12-03 01:40:00 UTC" in line, line
+
+
+def test_jobs_resume_help_names_every_refusal_docs_cli_lists() -> None:
+    """The help left out a running batch that is not silent, which is refused (exit 4) as docs/cli.md and
+    `JobService.resume` say: read alone, it promised to resend a batch that is still going."""
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app
+
+    shown = " ".join(CliRunner().invoke(app, ["jobs", "resume", "--help"], terminal_width=400).output.split())
+    for refusal in (
+        "does not exist",
+        "is queued",
+        "runs and is not silent",
+        "ended otherwise",
+        "holds the lock",
+    ):
+        assert refusal in shown, refusal
