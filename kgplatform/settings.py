@@ -198,6 +198,10 @@ class WorkerSettings(BaseModel):
     ondemand_batch: int = Field(1000, ge=1, le=10_000)
     # How long a batch's progress stays in Redis (its summary stays in Neo4j as a Job node).
     job_ttl_s: int = Field(14 * 86400, ge=60)
+    # How long a batch's (:Job) summary stays in Neo4j after the batch ended: saving a summary deletes the
+    # ones older than this, so a year of nightly batches and recomputes does not pile up without end (one
+    # node a batch, ~1 KB, more with failures). 400 days: last year's same night can still be compared.
+    job_summary_days: int = Field(400, ge=1)
     # Prometheus: the worker's main process serves /metrics on this port (0 = off); task metrics of the
     # pool's child processes are gathered through prometheus-client's multiprocess directory.
     metrics_port: int = Field(9808, ge=0, le=65535)

@@ -103,7 +103,7 @@ def batch_runner() -> BatchRunner:
     plan_store = PlanStore(get_graph())
     return BatchRunner(
         plan_store,
-        JobStore(plan_store.graph),
+        JobStore(plan_store.graph, settings.workers.job_summary_days),
         get_redis(),
         settings.workers,
         _params(),

@@ -67,7 +67,7 @@ class JobService:
         )
         self.progress = JobProgress(client, settings.job_ttl_s, limits)
         self.graph = graph
-        self.store = store or JobStore(graph)
+        self.store = store or JobStore(graph, settings.job_summary_days)
         self.lock = BatchLock(client, LOCK_RECOMPUTE_ALL, settings.batch_lock_ttl_s)
         self.stall_after_s = settings.stall_after_s
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.values import native
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
+from kgplatform.settings import WorkerSettings
 
 LEARNER_PAGE = 10_000
+DEFAULT_SUMMARY_DAYS: int = WorkerSettings.model_fields["job_summary_days"].default
 
 
 class JobStore:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, summary_days: int = DEFAULT_SUMMARY_DAYS) -> None:
         self.graph = graph
+        self.summary_days = summary_days
 
     def learner_ids(self, page_size: int = LEARNER_PAGE) -> Iterator[str]:
         """Every learner's id, in id order, page by page."""
@@ -40,7 +44,15 @@ class JobStore:
         # A map is no Neo4j property value: kept as JSON, as the failures are, so last night's job still
         # says which machine ran what once Redis has let its progress expire.
         row["workers"] = json.dumps(status.workers)
-        self.graph.write("jobs/save_job", job={k: v for k, v in row.items() if v is not None})
+        # The summaries that ended `summary_days` before this one go in the same transaction: pruning on
+        # save needs no schedule of its own, and a deployment that runs no batch keeps what it has.
+        before = (status.finished_at or status.created_at) - timedelta(days=self.summary_days)
+        self.graph.write_many(
+            [
+                ("jobs/save_job", {"job": {k: v for k, v in row.items() if v is not None}}),
+                ("jobs/prune_jobs", {"before": before}),
+            ]
+        )
 
     def summary(self, job_id: str) -> JobStatus | None:
         rows = self.graph.read("jobs/get_job", job_id=job_id)
