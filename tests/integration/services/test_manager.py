@@ -313,3 +313,20 @@ def test_the_server_is_configured_to_make_the_settings_database_its_default(
     layout = neo4j_local.layout_for(named)
     neo4j_local.write_config(named, layout)
     assert "initial.dbms.default_database=kgp\n" in (layout.conf_dir / "neo4j.conf").read_text()
+
+
+def test_our_redis_keeps_data_in_the_append_only_file_alone(own_settings: Settings) -> None:
+    """RDB snapshots were made on Redis's default save rules besides the append-only file that a restart
+    loads: each rewrote dump.rdb for nothing and added five lines to redis.log, which nothing rotates (a
+    year's operation grew it without bound). The data must still survive a restart, from the AOF."""
+    manager.up(own_settings)
+    client = redis.Redis.from_url(own_settings.redis.url)
+    assert client.config_get("save")["save"] == ""
+    client.set("kept", "1")
+    client.close()
+    manager.down(own_settings)
+    manager.up(own_settings)
+    client = redis.Redis.from_url(own_settings.redis.url)
+    assert client.get("kept") == b"1"
+    client.close()
+    assert not (redis_local.home(own_settings) / "dump.rdb").exists()
