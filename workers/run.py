@@ -4,17 +4,20 @@ prometheus-client chooses multiprocess mode when it is first imported, from `PRO
 so the variable is set here, before the Celery app (and through it anything that imports
 prometheus-client) is loaded, and the pool's children inherit it. The directory is per worker (its
 host name and pid: containers sharing a volume all run their worker as pid 1) and emptied at start, as
-prometheus-client asks.
+prometheus-client asks; the directories of this host's workers that have exited are deleted then.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from kgplatform.services.processes import pid_alive
 from kgplatform.settings import Settings, get_settings
 from workers.queues import Queue, unknown_queues
 from workers.supervisor import supervise
@@ -26,11 +29,27 @@ def prepare_metrics_dir(settings: Settings) -> str | None:
     """A fresh multiprocess directory for this worker, exported to its children; None when metrics are off."""
     if not settings.workers.metrics_port:
         return None
-    folder = settings.workers.metrics_dir / f"worker-{socket.gethostname()}-{os.getpid()}"
+    prefix = f"worker-{socket.gethostname()}-"
+    folder = settings.workers.metrics_dir / f"{prefix}{os.getpid()}"
     shutil.rmtree(folder, ignore_errors=True)
+    remove_dead_workers_dirs(settings.workers.metrics_dir, prefix)
     folder.mkdir(parents=True)
     os.environ[MULTIPROC_ENV] = str(folder)
     return str(folder)
+
+
+def remove_dead_workers_dirs(root: Path, prefix: str) -> list[Path]:
+    """Deletes the metrics directories of this host's workers that have exited (named `prefix` + a pid no
+    process holds now): nothing reads them again, and each restart of `kgplatform worker` (a deploy, a
+    reboot) left one more behind, for good. Other hosts' directories on a shared volume are left alone:
+    whether their worker runs cannot be told from here."""
+    removed = []
+    for folder in root.glob(f"{glob.escape(prefix)}*"):
+        pid = folder.name[len(prefix) :]
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def worker_argv(queues: Sequence[str], concurrency: int, loglevel: str, hostname: str | None) -> list[str]:

@@ -4,6 +4,8 @@ Celery hands them to the broker (`app.send_task`)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -517,3 +519,40 @@ def test_a_night_cancelled_while_its_retrain_ran_publishes_nothing(
     assert tasks.retrain_transfer.run(**night.kwargs)["published"] is False
     assert tasks.retrain_transfer.run()["published"] is True  # an operator's retrain, for no job
     assert asked == [True, False, True]
+
+
+def test_a_worker_starting_deletes_the_metrics_dirs_of_this_hosts_exited_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each `kgplatform worker` run made a directory of its own (host and pid) that nothing deleted after it
+    exited: a year of deploys and restarts kept every one. A live worker's, and another host's (which
+    cannot be checked from here), stay."""
+    import socket
+
+    from workers import run
+
+    monkeypatch.delenv(run.MULTIPROC_ENV, raising=False)  # restored after the test
+    settings = Settings(_env_file=None, workers=WorkerSettings(metrics_dir=tmp_path))
+    monkeypatch.setattr(socket, "gethostname", lambda: "host-a")
+    exited = _exited_pid()
+    dirs = {
+        "dead": tmp_path / f"worker-host-a-{exited}",
+        "live": tmp_path / f"worker-host-a-{os.getppid()}",
+        "other host": tmp_path / f"worker-host-b-{exited}",
+        "longer host name": tmp_path / f"worker-host-a-1-{exited}",
+    }
+    for folder in dirs.values():
+        folder.mkdir()
+        (folder / "counter_7.db").write_bytes(b"samples")
+
+    mine = Path(run.prepare_metrics_dir(settings))
+
+    assert mine.is_dir() and not dirs["dead"].exists()
+    assert all(dirs[k].exists() for k in ("live", "other host", "longer host name"))
+
+
+def _exited_pid() -> int:
+    """The pid of a child that has exited and been reaped: no process holds it (barring reuse)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
