@@ -113,3 +113,16 @@ def test_the_image_installs_the_project_editable_beside_its_cypher_files(tmp_pat
     assert done.returncode == 0, done.stderr
     queries, migrations = map(int, done.stdout.split())
     assert queries > 100 and migrations >= 6
+
+
+def test_every_service_keeps_a_bounded_log_and_redis_no_snapshots() -> None:
+    """Docker's json-file driver keeps a container's whole output unless told a size: the worker logs
+    each task, so a year's log grew without end. Redis's RDB snapshots, besides the append-only file a
+    restart loads, only rewrote a dump and logged each time."""
+    services = compose_config()["services"]
+    for name, service in services.items():
+        logging = service.get("logging", {})
+        assert logging.get("driver") == "json-file", name
+        assert logging.get("options", {}).get("max-size") and logging["options"].get("max-file"), name
+    command = services["redis"]["command"]
+    assert command[command.index("--save") + 1] == ""
