@@ -170,6 +170,11 @@ class WorkerSettings(BaseModel):
     # The transfer retrain's hard time limit (the GNN takes longer than a chunk); also under the
     # visibility timeout, for the same reason.
     max_retrain_s: float = Field(1800.0, gt=0)
+    # A pool process whose resident memory passed this after a task is replaced by a fresh one (Celery's
+    # worker_max_memory_per_child; 0: never). The retrain imports torch and trains in a pool process, which
+    # then held about 890 MiB for the rest of the worker's life, against about 125 MiB for one that never
+    # retrained; over nights each pool process came to hold its own copy (a soak, 3 December 2026).
+    max_memory_per_child_mib: int = Field(512, ge=0)
     visibility_timeout_s: float = Field(3600.0, gt=0)
     # kombu's restore loop ticks every `unacked_restore_interval_s` but scans the broker only on every
     # `unacked_restore_throttle`-th tick: a killed worker's chunk runs again about visibility_timeout_s

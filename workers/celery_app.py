@@ -35,6 +35,8 @@ def celery_config(settings: Settings) -> dict[str, object]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # KiB for Celery; checked after each task, so the task that grew the process (the retrain) ends first.
+        "worker_max_memory_per_child": workers.max_memory_per_child_mib * 1024 or None,
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],

@@ -1,0 +1,41 @@
+"""Pool processes are replaced once a task left them large (the retrain: torch), and only then."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from kgplatform.settings import Settings, WorkerSettings
+from workers.celery_app import celery_config
+
+RSS_KIB = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+
+
+def peak_rss_kib_after(imports: str) -> int:
+    """The peak resident memory (KiB, Linux's unit) of a fresh interpreter after `imports`."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"{imports}; {RSS_KIB}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return int(done.stdout.split()[-1])
+
+
+def test_celery_is_told_the_configured_bound_in_kib_and_zero_turns_it_off() -> None:
+    assert celery_config(Settings())["worker_max_memory_per_child"] == 512 * 1024
+    off = Settings(workers=WorkerSettings(max_memory_per_child_mib=0))
+    assert celery_config(off)["worker_max_memory_per_child"] is None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux only")
+def test_the_default_bound_lies_between_a_pool_process_and_one_that_retrained() -> None:
+    """A process that imported the tasks is under the bound (not replaced after every chunk); one that
+    imported what the retrain imports is over it (replaced after the retrain, its memory given back)."""
+    bound = celery_config(Settings())["worker_max_memory_per_child"]
+    assert isinstance(bound, int)
+    assert peak_rss_kib_after("import workers.tasks") < bound
+    assert peak_rss_kib_after("import workers.tasks, kgplatform.transfer.pipeline") > bound
