@@ -208,7 +208,6 @@ const WAITING_FOR = {
   report: 'the feedback report',
   curriculum: 'the curriculum',
   transfers: 'the transfer edges',
-  plot: 'the report\'s plot (drawn by the server)',
 };
 
 /** The progress line while learner `id` opens: what is still awaited, each with its seconds once past 2 s.
@@ -353,8 +352,8 @@ function scalarText(key, value, names) {
 }
 
 /** The feedback report: its summary, then mastered, known by implication, mastered before, in progress, blocking
- * prerequisites, decaying, ready to learn, not started; then its plot. */
-function renderReport(outcome, names, pngUrl) {
+ * prerequisites, decaying, ready to learn, not started; then `plotBox`, the place of its picture (plotPlace). */
+function renderReport(outcome, names, plotBox) {
   const box = $('#learner-report');
   if (!outcome.ok) return clear(box, failure('Feedback report', outcome));
   const report = outcome.data;
@@ -371,9 +370,7 @@ function renderReport(outcome, names, pngUrl) {
       items.length ? el('ul', {}, items.slice(0, REPORT_ITEMS_SHOWN).map((i) => el('li', {}, describeReportItem(i, names, attempts))),
         items.length > REPORT_ITEMS_SHOWN ? el('li', { class: 'hint' }, `… and ${items.length - REPORT_ITEMS_SHOWN} more`) : null)
         : el('p', { class: 'hint' }, 'none'))),
-    // The side panel shrinks the plot below reading size: it opens full size in a tab of its own.
-    pngUrl ? el('a', { href: pngUrl, target: '_blank', rel: 'noopener', class: 'report-png-link', title: 'Open the plot full size' },
-      el('img', { src: pngUrl, alt: 'Plot of the learner’s mastery across the curriculum (opens full size)', class: 'report-png' })) : null);
+    plotBox);
   return undefined;
 }
 
@@ -389,21 +386,74 @@ function renderMastery(outcome, names) {
   return undefined;
 }
 
-async function reportPngUrl(id) {
-  try {
-    const { data } = await firstAvailable(ROUTES.reportPng(id), { as: 'blob' });
-    return URL.createObjectURL(data);
-  } catch {
-    return null; // the JSON report stands on its own; the plot is a bonus
-  }
-}
-
 // Only the learner asked for last is shown: a slower answer about the one before filled the panels under
 // the new learner's name (a review, 1 December: a teacher saw alice's mastery titled "Learner bob").
 let learnerRequest = 0;
-// The plot on show, as an object URL: each learner opened kept theirs in memory until the tab closed (half
-// a megabyte for a 1,500-concept curriculum; a review, s38).
-let plotUrl = null;
+// The plot on show {id, etag, url}, url an object URL: each learner opened kept theirs in memory until the tab
+// closed (half a megabyte for a 1,500-concept curriculum; a review, s38). Kept while its learner is on show,
+// so that opening them again sends its ETag and a 304 reuses it.
+let plot = null;
+
+function dropPlot() {
+  if (plot) URL.revokeObjectURL(plot.url);
+  plot = null;
+}
+
+/** Learner `id`'s plot: the one on show when the API answers 304 to its ETag, else the new picture. */
+async function fetchPlot(id) {
+  const held = plot?.id === id ? plot : null;
+  const { data, etag, status } = await firstAvailable(ROUTES.reportPng(id), { as: 'blob', ifNoneMatch: held?.etag });
+  if (status === 304 && held) return held;
+  return { id, etag, url: URL.createObjectURL(data) };
+}
+
+/**
+ * The place of learner `id`'s plot under the report. The picture is asked for only when this place comes
+ * into view (or its button is pressed): it was asked for with every learner opened, and the panels waited
+ * for it; on a phone, under the lists, it was mostly never seen. On a 400 kbit/s network its 58 KB were
+ * most of the bytes of an opening, and the server drew it each time (a review, 3 December).
+ */
+function plotPlace(id, current) {
+  const show = el('button', { type: 'button', class: 'small' }, 'Show the plot');
+  const line = el('p', { class: 'meta plot-note' }, 'The plot of this report, a picture the server draws, is read when you scroll to it. ', show);
+  const box = el('div', { class: 'report-plot' }, line);
+  let asked = false;
+  const load = async () => {
+    if (asked) return;
+    asked = true;
+    observer.disconnect();
+    if (!current()) return;
+    clear(line, 'Reading the plot…');
+    let shown;
+    try {
+      shown = await fetchPlot(id);
+    } catch (error) {
+      if (!current()) return;
+      // Said, with a way to ask again: a failed plot left nothing where it would have been.
+      asked = false;
+      const again = el('button', { type: 'button', class: 'small' }, 'Try again');
+      again.addEventListener('click', () => { line.focus(); load(); });
+      clear(line, `The plot could not be read (${problemText(error)}). `, again);
+      return;
+    }
+    if (!current()) {
+      if (shown !== plot) URL.revokeObjectURL(shown.url);
+      return;
+    }
+    if (plot && plot !== shown) URL.revokeObjectURL(plot.url);
+    plot = shown;
+    // The side panel shrinks the plot below reading size: it opens full size in a tab of its own.
+    clear(box, el('a', { href: shown.url, target: '_blank', rel: 'noopener', class: 'report-png-link', title: 'Open the plot full size' },
+      el('img', { src: shown.url, alt: 'Plot of the learner’s mastery across the curriculum (opens full size)', class: 'report-png' })));
+  };
+  line.tabIndex = -1;
+  show.addEventListener('click', () => { line.focus(); load(); });
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) load();
+  }, { rootMargin: '200px' });
+  observer.observe(box);
+  return box;
+}
 
 // The opening in progress: what it waits for, on the line under the learner's title.
 let progress = null;
@@ -474,8 +524,7 @@ export async function openLearner(id) {
   lastGraph = null;
   for (const panel of ['#learner-plan', '#learner-report', '#learner-mastery']) clear($(panel));
   cy?.elements().remove();
-  if (plotUrl) URL.revokeObjectURL(plotUrl);
-  plotUrl = null;
+  if (plot?.id !== id) dropPlot();
   const { wait } = startProgress(id);
   const [learner, liked, mastery, first, report] = await Promise.all([
     wait('goals', attempt(ROUTES.goals(id))), wait('interests', attempt(ROUTES.interests(id))),
@@ -531,14 +580,9 @@ export async function openLearner(id) {
   if (learner.ok || report.ok) {
     $('#learner-goals').textContent = `Goals: ${[...goals].map((g) => names.get(g) ?? g).join(', ') || 'none'}${interests}`;
   }
-  const png = report.ok ? await wait('plot', reportPngUrl(id)) : null;
-  if (!current()) {
-    if (png) URL.revokeObjectURL(png);
-    return;
-  }
   renderPlan(plan, doc, names);
-  plotUrl = png;
-  renderReport(report, names, png);
+  if (!report.ok) dropPlot();
+  renderReport(report, names, report.ok ? plotPlace(id, current) : null);
   renderMastery(mastery, names);
   endProgress(id, failed);
   document.body.dataset.learnerLoaded = id;
