@@ -10,7 +10,6 @@ from pathlib import Path
 import redis
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
-from fastapi.staticfiles import StaticFiles
 
 from kgplatform import __version__
 from kgplatform.api.allowed_methods import AllowedMethods
@@ -40,7 +39,7 @@ from kgplatform.api.routes import (
     tasks,
     ui_support,
 )
-from kgplatform.api.ui_headers import UiSecurityHeaders
+from kgplatform.api.ui_headers import UiSecurityHeaders, page_files
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import open_driver
 from kgplatform.graph.schema_check import SchemaWatch, log_schema_findings, read_schema_state
@@ -199,6 +198,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route(
         "/ui", lambda: RedirectResponse("/ui/", status_code=308), methods=["GET"], include_in_schema=False
     )
-    app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
+    app.mount("/ui", page_files(UI_DIR), name="ui")
     install_openapi(app)
     return app

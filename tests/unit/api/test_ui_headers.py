@@ -7,24 +7,25 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from fastapi.testclient import TestClient
 
-from kgplatform.api.ui_headers import CONTENT_SECURITY_POLICY, UiSecurityHeaders
+from kgplatform.api.app import UI_DIR, create_app
+from kgplatform.api.ui_headers import CONTENT_SECURITY_POLICY, GZIP_MIN_BYTES, UiSecurityHeaders, page_files
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
     (tmp_path / "index.html").write_text("<!doctype html><title>page</title>")
     (tmp_path / "app.js").write_text("export {};")
+    (tmp_path / "big.js").write_text("export const words = [" + "'prerequisite', " * 500 + "];")
     app = FastAPI()
     app.add_middleware(UiSecurityHeaders)
 
     @app.get("/ui-support/transfer-edges")
     def transfer_edges() -> dict[str, list[str]]:
-        return {"edges": []}
+        return {"edges": ["x" * 2 * GZIP_MIN_BYTES]}
 
-    app.mount("/ui", StaticFiles(directory=tmp_path, html=True), name="ui")
+    app.mount("/ui", page_files(tmp_path), name="ui")
     return TestClient(app)
 
 
@@ -73,3 +74,30 @@ def test_api_routes_are_left_alone(client: TestClient) -> None:
     assert response.status_code == 200
     assert "content-security-policy" not in response.headers
     assert "x-frame-options" not in response.headers
+
+
+def test_the_pages_files_are_sent_compressed_and_the_api_is_not(client: TestClient) -> None:
+    """On a slow network the page's modules were most of the wait (cytoscape, 441 KB, went uncompressed);
+    the API's answers stay as they are (no secret beside reflected text in a compressed body)."""
+    page = client.get("/ui/big.js", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
+    assert page.text.startswith("export const words")  # httpx decoded it
+    api = client.get("/ui-support/transfer-edges", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in api.headers
+    plain = client.get("/ui/big.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == page.text
+    etag = page.headers["etag"]
+    again = client.get("/ui/big.js", headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_the_api_sends_the_vendored_graph_library_at_a_third_of_its_size() -> None:
+    """Through the app the API serves (its lifespan not run: no services are needed for the page's files)."""
+    client = TestClient(create_app())
+    gzip = {"Accept-Encoding": "gzip"}
+    with client.stream("GET", "/ui/vendor/cytoscape.esm.min.js", headers=gzip) as response:
+        sent = sum(len(chunk) for chunk in response.iter_raw())
+    size = (UI_DIR / "vendor" / "cytoscape.esm.min.js").stat().st_size
+    assert response.headers["content-encoding"] == "gzip"
+    assert sent < size / 3, (sent, size)
