@@ -150,7 +150,9 @@ const LEARNER_TIMEOUT = 30_000;
 const learnerLoaded = (id) => page.waitForSelector(`body[data-learner-loaded="${id}"]`, { timeout: LEARNER_TIMEOUT });
 /** Scrolls to the report's plot, which the page reads only once its place is in view, and waits for it. */
 const showPlot = async () => {
-  await page.locator('#learner-report .report-plot').scrollIntoViewIfNeeded();
+  // Its place is there once the report is (learnerLoaded): none means a page that reads the plot at once.
+  const place = page.locator('#learner-report .report-plot');
+  if (await place.count()) await place.scrollIntoViewIfNeeded();
   await page.locator('#learner-report img.report-png').waitFor({ timeout: LEARNER_TIMEOUT });
 };
 
