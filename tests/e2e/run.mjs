@@ -198,14 +198,15 @@ const assertHeadingOrder = async (where) => {
 };
 /** axe-core finds no serious or critical WCAG 2.1 A/AA violation in the page as it is on show (hidden views are
  * skipped by axe itself). page.evaluate runs axe outside the page's CSP, which refuses an injected <script>. */
-const assertAxeClean = async (where) => {
-  if (!await page.evaluate(() => 'axe' in window)) await page.evaluate(AXE_SOURCE);
-  const found = await page.evaluate(async () => {
-    const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-    const { violations } = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+const WCAG21_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+/** `on`: the page to check (another browser's, for the touch step); `tags`: axe's rule sets. */
+const assertAxeClean = async (where, { on = page, tags = WCAG21_TAGS } = {}) => {
+  if (!await on.evaluate(() => 'axe' in window)) await on.evaluate(AXE_SOURCE);
+  const found = await on.evaluate(async (values) => {
+    const { violations } = await window.axe.run(document, { runOnly: { type: 'tag', values }, resultTypes: ['violations'] });
     return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
+  }, tags);
   assert.deepEqual(found, [], `${where}: axe's serious or critical violations`);
 };
 /** Calls the API from Node, as another designer would at the same time. */
@@ -3044,6 +3045,120 @@ step('the legend\'s colours come from the stylesheet (no inline style under the 
     .map((c) => getComputedStyle(document.querySelector(`.swatch.${c}`)).backgroundColor));
   assert.deepEqual(colours, ['rgb(215, 48, 39)', 'rgb(254, 224, 139)', 'rgb(26, 152, 80)']);
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#learner-graph')).position), 'relative');
+});
+
+/** What a finger on a tablet or phone needs of the view on show in `tab`: nothing wider than the window (no
+ * sideways scroll of the page), every control at least 24x24 CSS px (WCAG 2.2's 2.5.8; a link around a
+ * picture is as big as its picture), and axe clean with WCAG 2.2 AA's rules too. */
+const assertFitsTouch = async (tab, where) => {
+  const found = await tab.evaluate(() => {
+    const shown = (e) => e.getClientRects().length && !e.closest('[hidden], .visually-hidden') && e.type !== 'hidden';
+    const name = (e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}[${(e.textContent || e.name || e.type || '').trim().slice(0, 24)}]`;
+    const size = (e) => e.querySelector('img')?.getBoundingClientRect() ?? e.getBoundingClientRect();
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      wide: [...document.querySelectorAll('#app *, .topbar *')].filter(shown)
+        .filter((e) => e.getBoundingClientRect().right > innerWidth + 1).map(name).slice(0, 8),
+      small: [...document.querySelectorAll('button, a[href], input, select, textarea, summary, [role=tab]')].filter(shown)
+        .filter((e) => size(e).width < 24 || size(e).height < 24)
+        .map((e) => `${name(e)} ${Math.round(size(e).width)}x${Math.round(size(e).height)}`).slice(0, 12),
+      width: innerWidth,
+    };
+  });
+  assert.deepEqual(found.wide, [], `${where}: wider than the window`);
+  assert.ok(found.scrollWidth <= found.width, `${where}: the page is ${found.scrollWidth}px wide in ${found.width}px`);
+  assert.deepEqual(found.small, [], `${where}: controls smaller than 24x24 px`);
+  await assertAxeClean(where, { on: tab, tags: [...WCAG21_TAGS, 'wcag22aa'] });
+};
+
+step('on a tablet and a phone, by touch: nothing to scroll sideways, controls of 24x24 px, axe clean; the graph answers a tap, a pinch and a drag', async () => {
+  // The page was built and checked at a desktop's width with a mouse (a review, 3 December): buttons 16 px
+  // high, checkboxes 13 px and the edge lists' names 14 px were too small for a finger.
+  const browser = await chromium.launch({ executablePath: env('E2E_CHROMIUM'), headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    for (const [width, height] of [[768, 1024], [390, 844]]) {
+      const touch = await browser.newContext({ viewport: { width, height }, hasTouch: true, isMobile: true });
+      const tab = await touch.newPage();
+      tab.setDefaultTimeout(TIMEOUT);
+      const errors = [];
+      tab.on('pageerror', (error) => errors.push(error.message));
+      try {
+        await tab.goto(`${BASE}/ui/`);
+        assert.ok(await tab.evaluate(() => matchMedia('(pointer: coarse)').matches), 'a touch screen');
+        await assertFitsTouch(tab, `${width}px, sign-in`);
+        // An admin key: every control of every view is on show.
+        await tab.getByLabel('API key').fill(ADMIN_KEY);
+        await tab.getByRole('button', { name: 'Sign in' }).tap();
+        await tab.waitForSelector('body[data-signed-in=true]');
+        await tab.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
+        await tab.getByRole('tab', { name: 'Learner' }).tap();
+        await tab.getByLabel('Learner id').fill(LEARNER);
+        await tab.getByRole('button', { name: 'Open learner' }).tap();
+        await tab.waitForSelector(`body[data-learner-loaded="${LEARNER}"]`, { timeout: LEARNER_TIMEOUT });
+        await tab.locator('#learner-report .report-plot').scrollIntoViewIfNeeded();
+        await tab.locator('#learner-report img.report-png').waitFor({ timeout: LEARNER_TIMEOUT });
+        await assertFitsTouch(tab, `${width}px, Learner`);
+        await tab.getByRole('tab', { name: 'Curriculum' }).tap();
+        await tab.locator('.concept-link').first().tap();
+        await tab.waitForFunction(() => window.kgp.curriculumGraph().nodes().length > 1);
+        await tab.locator('#graph').scrollIntoViewIfNeeded();
+        // A tap on a node opens its concept, as a click does.
+        const node = await tab.evaluate(() => {
+          const cy = window.kgp.curriculumGraph();
+          const box = document.querySelector('#graph').getBoundingClientRect();
+          const other = cy.nodes().filter((n) => !n.hasClass('focus') && !n.hasClass('outside'))[0];
+          const at = other.renderedPosition();
+          return { id: other.id(), x: box.left + at.x, y: box.top + at.y, zoom: cy.zoom(), pan: cy.pan() };
+        });
+        await tab.touchscreen.tap(node.x, node.y);
+        await tab.waitForFunction((want) => document.querySelector('#concept-id').textContent === want, node.id);
+        await tab.waitForFunction(() => window.kgp.curriculumGraph().nodes('.focus').length === 1);
+        // Two fingers apart zoom in; one finger on the background pans.
+        const box = await tab.locator('#graph').boundingBox();
+        const cdp = await touch.newCDPSession(tab);
+        const fingers = (points) => points.map(([x, y], id) => ({ x, y, id }));
+        const gesture = async (from, to) => {
+          await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: fingers(from) });
+          for (let i = 1; i <= 8; i += 1) {
+            const at = from.map(([x, y], k) => [x + ((to[k][0] - x) * i) / 8, y + ((to[k][1] - y) * i) / 8]);
+            await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(at) });
+          }
+          await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+          await tab.waitForTimeout(200);
+        };
+        const view = () => tab.evaluate(() => ({ zoom: window.kgp.curriculumGraph().zoom(), pan: window.kgp.curriculumGraph().pan() }));
+        // The drag starts on the background (on a node it would move the node): a point no node covers.
+        const empty = await tab.evaluate(() => {
+          const cy = window.kgp.curriculumGraph();
+          const boxes = cy.nodes().map((n) => n.renderedBoundingBox());
+          for (let y = 4; y < cy.height(); y += 8) {
+            for (let x = 4; x < cy.width() - 80; x += 8) {
+              if (!boxes.some((b) => x >= b.x1 - 4 && x <= b.x2 + 4 && y >= b.y1 - 4 && y <= b.y2 + 4)) return [x, y];
+            }
+          }
+          return null;
+        });
+        assert.ok(empty, 'the graph has some background to drag');
+        const before = await view();
+        await gesture([[box.x + empty[0], box.y + empty[1]]], [[box.x + empty[0] + 80, box.y + empty[1] + 10]]);
+        const dragged = await view();
+        assert.ok(Math.abs(dragged.pan.x - before.pan.x) > 40, `a drag pans: ${JSON.stringify([before.pan, dragged.pan])}`);
+        const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+        await gesture([[cx - 20, cy], [cx + 20, cy]], [[cx - 120, cy], [cx + 120, cy]]);
+        const pinched = await view();
+        assert.ok(pinched.zoom > dragged.zoom * 1.2, `a pinch zooms: ${dragged.zoom} -> ${pinched.zoom}`);
+        await tab.evaluate(() => document.querySelectorAll('#view-curriculum details').forEach((d) => { d.open = true; }));
+        await tab.locator('#changes-rows tr').first().waitFor();
+        await assertFitsTouch(tab, `${width}px, Curriculum`);
+        await tab.screenshot({ path: join(ARTIFACTS, `touch-${width}.png`), fullPage: true });
+      } finally {
+        await touch.close();
+      }
+      assert.deepEqual(errors, [], `${width}px: script errors`);
+    }
+  } finally {
+    await browser.close();
+  }
 });
 
 step('screenshot: the learner view', async () => {
