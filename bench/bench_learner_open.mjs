@@ -7,8 +7,10 @@
 // learner twice (a teacher's first look, then "Open learner" again to see it fresh): the time from the tap
 // on "Open learner" to the panels filled (body[data-learner-loaded]), and the bytes the page received
 // (CDP encodedDataLength: headers and bodies) until no request was in flight for a second. "now, plot
-// viewed" also scrolls to the report's plot after each opening and waits for it. Prints medians and the
-// ratios of the medians against the baseline.
+// viewed" also scrolls to the report's plot after each opening and waits for it. Then the page's first load
+// (cache disabled) until the sign-in form can be used, its files asked for uncompressed (Accept-Encoding:
+// identity, as the API sent them before 3 December 2026) against gzip. Prints medians and the ratios of the
+// medians against the baselines.
 //
 // Needs a running API with a learner that has a report, and a teacher (or service, admin) key, e.g. the
 // browser tests' world (tests/e2e/seed.py), or the demo's:
@@ -103,15 +105,37 @@ async function run(variant) {
   return openings;
 }
 
+/** The page's first load on the throttled network, its cache empty, until the sign-in form can be used: [ms,
+ * bytes]. `identity`: the page's files asked for uncompressed, as the API sent them before they were gzipped. */
+async function loadPage(identity) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  if (identity) await context.setExtraHTTPHeaders({ 'Accept-Encoding': 'identity' });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', THROTTLE);
+  let bytes = 0;
+  cdp.on('Network.loadingFinished', ({ encodedDataLength }) => { bytes += encodedDataLength; });
+  const started = Date.now();
+  await page.goto(`${BASE}/ui/`);
+  await page.waitForSelector('#signin-fields:not([disabled])', { timeout: 120_000 });
+  const ms = Date.now() - started;
+  await context.close();
+  return [ms, bytes];
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const VARIANTS = ['baseline', 'now', 'viewed'];
 const results = Object.fromEntries(VARIANTS.map((v) => [v, [[], []]]));
+const loads = { identity: [], gzip: [] };
 for (let round = 0; round < Number(args.rounds); round += 1) {
   const order = round % 2 ? [...VARIANTS].reverse() : VARIANTS;
   for (const variant of order) {
     const openings = await run(variant);
     openings.forEach((opening, i) => results[variant][i].push(opening));
   }
+  for (const identity of round % 2 ? [false, true] : [true, false]) loads[identity ? 'identity' : 'gzip'].push(await loadPage(identity));
 }
 await browser.close();
 
@@ -126,3 +150,7 @@ for (const [i, what] of [[0, 'first opening'], [1, 'opened again']]) {
       + `   time x${(ms / baseMs).toFixed(2)}, bytes x${(bytes / baseBytes).toFixed(2)}`);
   }
 }
+const [idMs, idBytes] = [median(loads.identity.map(([ms]) => ms)), median(loads.identity.map(([, b]) => b))];
+const [gzMs, gzBytes] = [median(loads.gzip.map(([ms]) => ms)), median(loads.gzip.map(([, b]) => b))];
+console.log(`page load, sign-in usable: uncompressed ${idMs} ms ${idBytes} bytes; gzip ${gzMs} ms ${gzBytes} bytes`
+  + `   time x${(gzMs / idMs).toFixed(2)}, bytes x${(gzBytes / idBytes).toFixed(2)}`);
