@@ -221,6 +221,23 @@ const callApi = async (method, path, { key = DESIGNER_KEY, body, ifMatch } = {})
 const steps = [];
 const step = (name, fn) => steps.push({ name, fn });
 
+step('while the page\'s scripts load (seconds on a slow network) the sign-in form says so', async () => {
+  // The form stays disabled until app.js runs; a greyed-out form that said nothing looked broken.
+  const held = await holdRequests((url) => url.pathname === '/ui/vendor/cytoscape.esm.min.js');
+  try {
+    await page.goto(`${BASE}/ui/`, { waitUntil: 'commit' });
+    await held.arrived;
+    const loading = page.getByRole('status').filter({ hasText: 'Loading the page…' });
+    await loading.waitFor();
+    assert.equal(await page.evaluate(() => document.querySelector('#signin-fields').disabled), true);
+    held.release();
+    await loading.waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => document.querySelector('#signin-fields').disabled), false);
+  } finally {
+    await held.stop();
+  }
+});
+
 step('a wrong key is refused with the API\'s 401 message', async () => {
   const response = await page.goto(`${BASE}/ui/`);
   assert.equal(response.headers()['content-security-policy'], CSP, 'the page is served under the CSP');

@@ -198,6 +198,7 @@ function setup() {
     input.value = '';
   }, 'Sign in'));
   $('#signin-fields').disabled = false; // only now: a submit before this would have left the page
+  $('#page-loading').hidden = true;
   onKeyRefused(keyRefused);
   $('#signin-form').addEventListener('focusin', (event) => {
     const from = event.relatedTarget;
