@@ -2883,8 +2883,10 @@ step('the report\'s plot is read only when scrolled to, the panels do not wait f
   } finally {
     await page.unroute(png, down);
   }
-  await page.locator('#learner-report .report-plot').getByRole('button', { name: 'Try again' }).click();
+  await page.locator('#learner-report .report-plot').getByRole('button', { name: 'Try again' }).press('Enter');
   await page.locator('#learner-report img.report-png').waitFor({ timeout: LEARNER_TIMEOUT });
+  // Focus went with the button to its line, then to the plot that replaced the line: not to <body>.
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'report-png-link');
   for (let i = consoleErrors.length - 1; i >= 0; i -= 1) {
     if (consoleErrors[i].includes('status of 503') && consoleErrors[i].includes(`[in: ${currentStep};`)) consoleErrors.splice(i, 1);
   }

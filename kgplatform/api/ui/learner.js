@@ -443,8 +443,12 @@ function plotPlace(id, current) {
     if (plot && plot !== shown) URL.revokeObjectURL(plot.url);
     plot = shown;
     // The side panel shrinks the plot below reading size: it opens full size in a tab of its own.
-    clear(box, el('a', { href: shown.url, target: '_blank', rel: 'noopener', class: 'report-png-link', title: 'Open the plot full size' },
-      el('img', { src: shown.url, alt: 'Plot of the learner’s mastery across the curriculum (opens full size)', class: 'report-png' })));
+    const link = el('a', { href: shown.url, target: '_blank', rel: 'noopener', class: 'report-png-link', title: 'Open the plot full size' },
+      el('img', { src: shown.url, alt: 'Plot of the learner’s mastery across the curriculum (opens full size)', class: 'report-png' }));
+    // Show the plot moved focus to the line the plot replaces: to the plot then, not to <body>.
+    const focused = box.contains(document.activeElement);
+    clear(box, link);
+    if (focused) link.focus();
   };
   line.tabIndex = -1;
   show.addEventListener('click', () => { line.focus(); load(); });
