@@ -797,11 +797,27 @@ step('create, edit and delete a task', async () => {
  * their answer (the page's form still holds the version before). */
 const taskEditedMeanwhile = async (title) => {
   await page.getByRole('button', { name: 'Edit task task-linear-equations' }).click();
+  await page.waitForFunction(() => document.querySelector('#task-form').editing.value === 'task-linear-equations',
+    null, { timeout: TIMEOUT }).catch(() => assert.fail('the click on "edit" did not fill the task form'));
   const before = await callApi('GET', '/tasks/task-linear-equations');
   const other = await callApi('PATCH', '/tasks/task-linear-equations', { body: { title }, ifMatch: before.etag });
   assert.equal(other.status, 200);
   return other;
 };
+
+step('a Reload that finds the task list unchanged leaves its buttons in place: a click under way is not lost', async () => {
+  // A rebuilt list took the button from under a click begun before the read came back (pressed on the old
+  // button, released on its copy: no click), and a task edit silently did not start (CI, 4 December).
+  const edit = await page.getByRole('button', { name: 'Edit task task-linear-equations' }).elementHandle();
+  const tasksRead = page.waitForResponse((r) => r.request().method() === 'GET'
+    && new URL(r.url()).pathname === `/curricula/${CURRICULUM}/tasks`);
+  await page.getByRole('button', { name: 'Reload', exact: true }).click();
+  await (await tasksRead).finished();
+  // The list is drawn as soon as its body is read: a moment later a rebuild has happened if there is one.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+  assert.equal(await edit.evaluate((button) => button.isConnected), true, 'the same tasks were drawn anew');
+  await edit.dispose();
+});
 
 step('two designers: a task edit is checked against the version the form shows, even after a reload', async () => {
   const form = page.getByRole('form', { name: 'Task' });

@@ -60,6 +60,10 @@ export function taskFormChanged() {
 // Like the concept list: a response that arrives after a newer request (another concept opened
 // meanwhile) is dropped, so one concept's tasks never show under another's details.
 let tasksRequest = 0;
+// The list as last drawn: a read that finds it unchanged leaves its buttons in place. Every save, delete and
+// Reload reads it again, and a list rebuilt under the pointer lost a click begun on it (pressed on a button
+// the rebuild removed, released on its copy: no click; seen in the browser test, 4 December).
+let shownTasks = '';
 
 export async function loadTasks(conceptId) {
   const list = $('#task-list');
@@ -75,6 +79,9 @@ export async function loadTasks(conceptId) {
     throw error;
   }
   if (stale()) return;
+  const shown = JSON.stringify([hooks.currentCurriculum(), conceptId, data.items, data.total]);
+  if (shown === shownTasks) return;
+  shownTasks = shown;
   clear(list, data.items.length ? data.items.map((t) => el('li', { class: 'task-item' },
     el('span', {}, `${t.title} `, el('small', {}, `(${t.kind}, difficulty ${t.difficulty}, ${t.estimated_minutes} min, v${t.version})`)),
     el('button', { type: 'button', class: 'small', 'aria-label': `Edit task ${t.id}`, onclick: () => editTask(t) }, 'edit'),
