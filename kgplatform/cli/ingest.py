@@ -1,0 +1,232 @@
+"""`kgplatform ingest FILE`: a backfill of answers from a JSON Lines or CSV file, through the ingest that
+POST /answers runs (`kgplatform.mastery.backfill`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import typer
+
+from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, app, graph_session
+from kgplatform.mastery.models import MAX_BATCH_SIZE
+from kgplatform.settings import get_settings
+
+if TYPE_CHECKING:
+    from kgplatform.mastery.answer_files import NumberedRow
+    from kgplatform.mastery.backfill import IngestSummary, Rejection
+
+# Rejected rows shown on stderr; all of them go to --rejects.
+SHOWN_REJECTIONS = 20
+
+
+@app.command("ingest")
+def ingest(
+    path: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="Answers as POST /answers takes them: JSON Lines (one answer object a line) or CSV whose header "
+        "names the fields (event_id, learner_id, task_id, correct or score, answered_at, duration_s); "
+        "plain or gzip'd.",
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", help="jsonl or csv; default: from the name (.jsonl/.ndjson/.json, .csv/.tsv)."
+    ),
+    batch_size: int = typer.Option(
+        5_000, "--batch-size", min=1, max=MAX_BATCH_SIZE, help="Answers per ingest transaction."
+    ),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Validate every row and report; connect to nothing, store nothing (unknown tasks and "
+        "already stored answers are found by the real run only).",
+    ),
+    rejects: Path | None = typer.Option(
+        None,
+        "--rejects",
+        help="Write every rejected row here as JSON Lines: line, event_id, reason, field, message.",
+    ),
+) -> None:
+    """Ingest a file of answers (a backfill) in batches, as POST /answers does: the same validation, the same
+    per-row outcome, idempotent by event_id (a rerun stores nothing twice and counts duplicates). Rejected
+    rows are named by line. Exit 0 every row stored or already stored, 1 rows rejected (the rest stored),
+    2 a file or column that cannot be read or a service unreachable (what was stored before is said), 130
+    interrupted. Sort the file by answered_at: an answer older than an earlier batch's of its learner
+    replays that learner's whole history (docs/tracing.md)."""
+    from kgplatform.mastery.answer_files import file_format, read_answer_rows
+    from kgplatform.mastery.backfill import IngestSummary, ingest_rows
+
+    kind = file_format(path, fmt)
+    rows = read_answer_rows(path, kind)
+    summary = IngestSummary()
+    shown: list[Rejection] = []
+    out = rejects.open("w", encoding="utf-8") if rejects is not None else None
+    try:
+        on_rejected = rejection_sink(shown, out)
+        if dry_run:
+            with Ticker() as on_batch:
+                ingest_rows(rows, None, batch_size, summary, on_rejected, on_batch=on_batch)
+            finish(path, summary, shown, rejects, dry_run=True, stamps_pending=0)
+            return
+        _ingest_into_graph(path, rows, batch_size, summary, shown, on_rejected, rejects)
+    finally:
+        if out is not None:
+            out.close()
+
+
+def _ingest_into_graph(
+    path: Path,
+    rows: Iterable[NumberedRow],
+    batch_size: int,
+    summary: IngestSummary,
+    shown: list[Rejection],
+    on_rejected: Callable[[Rejection], None],
+    rejects: Path | None,
+) -> None:
+    import redis
+
+    from kgplatform.jobs.on_demand import StampBacklog, request_recomputes
+    from kgplatform.mastery.backfill import ingest_rows
+    from kgplatform.mastery.service import CurrentParams, MasteryService
+    from kgplatform.mastery.store import MasteryStore
+    from workers.celery_app import app as celery
+
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+    # Stamps Redis did not take, written by a later batch's call or by the last try below.
+    backlog = StampBacklog()
+
+    def stale_plans(learners: list[str]) -> None:
+        # As POST /answers: the learners' cached plans are stamped stale and recomputed (debounced).
+        request_recomputes(client, learners, settings.workers, celery.send_task, backlog)
+
+    try:
+        with graph_session() as graph:
+            service = MasteryService(MasteryStore(graph), CurrentParams(settings))
+            try:
+                with Ticker() as on_batch:
+                    ingest_rows(rows, service.ingest, batch_size, summary, on_rejected, stale_plans, on_batch)
+            except KeyboardInterrupt:
+                say_partial(path, summary, shown, "interrupted")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+            except Exception:
+                say_partial(path, summary, shown, "stopped by the error below")
+                raise
+        if len(backlog):
+            request_recomputes(client, [], settings.workers, celery.send_task, backlog)
+        finish(path, summary, shown, rejects, dry_run=False, stamps_pending=len(backlog))
+    finally:
+        client.close()
+
+
+def rejection_sink(shown: list[Rejection], out: IO[str] | None) -> Callable[[Rejection], None]:
+    def on_rejected(rejection: Rejection) -> None:
+        if len(shown) < SHOWN_REJECTIONS:
+            shown.append(rejection)
+        if out is not None:
+            out.write(json.dumps(asdict(rejection), ensure_ascii=False) + "\n")
+
+    return on_rejected
+
+
+def describe(rejection: Rejection) -> str:
+    field = f" ({rejection.field})" if rejection.field else ""
+    event = f" [event_id {rejection.event_id}]" if rejection.event_id else ""
+    return f"line {rejection.line}: {rejection.reason}{field}: {rejection.message}{event}"
+
+
+def counts(summary: IngestSummary, dry_run: bool) -> str:
+    if dry_run:
+        valid = summary.rows - summary.rejected
+        return f"{valid:,} valid, {summary.rejected:,} rejected"
+    return (
+        f"{summary.accepted:,} stored, {summary.duplicates:,} duplicates (already stored, unchanged), "
+        f"{summary.rejected:,} rejected"
+    )
+
+
+def say_partial(path: Path, summary: IngestSummary, shown: list[Rejection], why: str) -> None:
+    for rejection in shown:
+        print(describe(rejection), file=sys.stderr)
+    print(
+        f"{path}: {why} after {summary.rows:,} rows ({counts(summary, False)}); run the same command again: "
+        "what was stored comes back as duplicates",
+        file=sys.stderr,
+    )
+
+
+def finish(
+    path: Path,
+    summary: IngestSummary,
+    shown: list[Rejection],
+    rejects: Path | None,
+    *,
+    dry_run: bool,
+    stamps_pending: int,
+) -> None:
+    """The summary on stdout, the first rejected rows on stderr; exit 1 when rows were rejected."""
+    for rejection in shown:
+        print(describe(rejection), file=sys.stderr)
+    if summary.rejected > len(shown):
+        where = f"all in {rejects}" if rejects is not None else "--rejects FILE writes them all"
+        print(f"... and {summary.rejected - len(shown):,} more rejected rows ({where})", file=sys.stderr)
+    verb = "checked (dry run, nothing stored)" if dry_run else "ingested"
+    # Plain prints: a console wraps at 80 columns when piped, and a script reads these lines.
+    print(
+        f"{verb} {path}: {summary.rows:,} rows in {summary.batches:,} batches, {summary.seconds:,.1f} s "
+        f"({summary.rate:,.0f} rows/s): {counts(summary, dry_run)}"
+    )
+    if summary.late:
+        print(
+            f"{summary.late:,} answer(s) older than an earlier batch's answer of their learner: "
+            f"{len(summary.late_learners):,} learner(s){' would have' if dry_run else ''} replayed their "
+            "whole history; a file sorted by answered_at costs less (docs/tracing.md)"
+        )
+    if stamps_pending:
+        print(
+            f"kgplatform: Redis was not reached: the cached plans of {stamps_pending:,} learners were not "
+            "marked stale and may be served as fresh until `kgplatform recompute --all` or the nightly batch",
+            file=sys.stderr,
+        )
+    if summary.rejected or stamps_pending:
+        raise typer.Exit(EXIT_FAILED)
+
+
+class Ticker:
+    """A live line on stderr (on a terminal only): rows read, stored, duplicates, rejected, rows/s."""
+
+    def __enter__(self) -> Callable[[IngestSummary], None]:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        stderr = Console(stderr=True)
+        self.progress = None
+        if not stderr.is_terminal:  # a log file or a pipe would get a blank line and nothing else
+            return lambda summary: None
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task("reading", total=None)
+        return self.update
+
+    def update(self, s: IngestSummary) -> None:
+        assert self.progress is not None
+        self.progress.update(
+            self.task,
+            description=f"{s.rows:,} rows: {s.accepted:,} stored, {s.duplicates:,} duplicates, "
+            f"{s.rejected:,} rejected; {s.rate:,.0f} rows/s",
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()

@@ -1,0 +1,147 @@
+"""Reading answer files for `kgplatform ingest`: the rows POST /answers takes, one per line of a JSON Lines
+file or per row of a CSV file whose header names the API's fields. Each row comes with the line it ends
+on, so a rejected row is named by its line. Plain or gzip'd, UTF-8 (the CSV reader's rules: `log_files`).
+
+Rows are only decoded here (JSON, CSV cells to the API's types); whether an answer is valid is decided by
+the ingest itself (`parse_answer_rows`), so a file and a request are held to the same rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from kgplatform.errors import ValidationFailed
+from kgplatform.mastery.log_files import csv_rows, text_lines
+from kgplatform.mastery.models import AnswerIn
+
+Format = Literal["jsonl", "csv"]
+FIELDS = tuple(AnswerIn.model_fields)
+REQUIRED = ("event_id", "learner_id", "task_id", "answered_at")
+# A spreadsheet writes TRUE/FALSE, a database export 1/0 or t/f: all are what the API's JSON booleans say.
+TRUE_CELLS = frozenset({"true", "1", "t", "yes"})
+FALSE_CELLS = frozenset({"false", "0", "f", "no"})
+NUMBER_FIELDS = ("score", "duration_s")
+SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+}
+
+
+class BadLine:
+    """A line that holds no row at all (not JSON, a CSV row of the wrong width): rejected as `invalid`."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+NumberedRow = tuple[int, Any]  # (line, the row as POST /answers would receive it, or a BadLine)
+
+
+def file_format(path: Path, given: str | None) -> Format:
+    """The format `--format` names, else the one the file's name says (a .gz suffix is looked through)."""
+    if given is not None:
+        if given not in ("jsonl", "csv"):
+            raise ValidationFailed(f"--format must be jsonl or csv, not {given!r}", field="format")
+        return "jsonl" if given == "jsonl" else "csv"
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    if suffixes and suffixes[-1] in SUFFIXES:
+        return SUFFIXES[suffixes[-1]]
+    raise ValidationFailed(
+        f"{path}: cannot tell the format from the name (.jsonl, .ndjson, .csv, .tsv, optionally .gz): "
+        "pass --format jsonl or --format csv",
+        field="format",
+    )
+
+
+def read_answer_rows(path: Path, fmt: Format) -> Iterator[NumberedRow]:
+    """Every row of the file with its line, in file order. A CSV header that is not the API's fields is
+    refused at once (naming the column), before any row is read."""
+    return _jsonl_rows(path) if fmt == "jsonl" else _csv_rows(path)
+
+
+def _jsonl_rows(path: Path) -> Iterator[NumberedRow]:
+    lines = text_lines(path)
+    try:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue  # a blank line (a trailing one, say) is no row
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as error:
+                yield number, BadLine(f"not JSON: {error.msg} at column {error.colno}")
+    finally:
+        lines.close()
+
+
+def _csv_rows(path: Path) -> Iterator[NumberedRow]:
+    # The header is read and checked now, not when the first row is wanted: a file with a wrong column is
+    # refused before anything connects or is stored.
+    rows = csv_rows(path)
+    try:
+        _, header = next(rows, (0, []))
+        check_header(path, header)
+    except BaseException:
+        rows.close()
+        raise
+    return _csv_body(rows, header)
+
+
+def _csv_body(rows: Generator[tuple[int, list[str]], None, None], header: list[str]) -> Iterator[NumberedRow]:
+    width = len(header)
+    try:
+        for line, cells in rows:
+            if not cells:
+                continue
+            if len(cells) != width:
+                yield line, BadLine(f"{len(cells)} cells where the header has {width}")
+                continue
+            yield line, row_of_cells(header, cells)
+    finally:
+        rows.close()
+
+
+def check_header(path: Path, header: list[str]) -> None:
+    unknown = [c for c in header if c not in FIELDS]
+    if unknown:
+        raise ValidationFailed(
+            f"{path}: unknown column(s) {', '.join(map(repr, unknown))}; the columns are POST /answers' "
+            f"fields: {', '.join(FIELDS)}",
+            field=unknown[0],
+        )
+    missing = [c for c in REQUIRED if c not in header]
+    if "correct" not in header and "score" not in header:
+        missing.append("correct or score")
+    if missing:
+        raise ValidationFailed(f"{path} lacks column(s) {', '.join(missing)}", field=missing[0].split()[0])
+    if len(set(header)) != len(header):
+        twice = sorted({c for c in header if header.count(c) > 1})
+        raise ValidationFailed(f"{path}: column(s) {', '.join(twice)} given twice", field=twice[0])
+
+
+def row_of_cells(header: list[str], cells: list[str]) -> dict[str, Any]:
+    """A CSV row as the JSON object a service would post: an empty cell is a field left out; a cell that
+    does not read as its field's type is passed on as text, for the ingest to reject naming the field."""
+    row: dict[str, Any] = {}
+    for name, cell in zip(header, cells, strict=True):
+        text = cell.strip()
+        if not text:
+            continue
+        if name == "correct":
+            lowered = text.lower()
+            row[name] = True if lowered in TRUE_CELLS else False if lowered in FALSE_CELLS else text
+        elif name in NUMBER_FIELDS:
+            try:
+                row[name] = float(text)
+            except ValueError:
+                row[name] = text
+        elif name == "answered_at":
+            row[name] = text
+        else:
+            row[name] = cell  # ids as written: the API does not trim them either
+    return row

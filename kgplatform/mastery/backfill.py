@@ -1,0 +1,163 @@
+"""A file of answers ingested in batches through `MasteryService.ingest`, the code POST /answers runs:
+what `kgplatform ingest FILE` does. Each rejected row is reported with its line; a rerun of the same file
+finds what was stored as duplicates (the ingest is idempotent by event_id).
+
+Order matters for the cost only (docs/tracing.md, "What arrival order costs"): an answer older than one
+of an earlier batch of the same learner makes that learner's whole history be replayed. Those answers are
+counted (`late`), so the operator learns that sorting the file by answered_at would have been cheaper.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kgplatform.mastery.answer_files import BadLine, NumberedRow
+from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, parse_answer_rows
+from kgplatform.mastery.service import PartlyStored
+
+Ingest = Callable[[list[AnswerIn]], AnswerBatchResult]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why the row on `line` was not stored, as POST /answers says it of a row (`RejectedRow`)."""
+
+    line: int
+    event_id: str | None
+    reason: str
+    field: str | None
+    message: str
+
+
+@dataclass
+class IngestSummary:
+    """What a run did so far: kept up to date batch by batch, so an interrupted run can say it too."""
+
+    rows: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    batches: int = 0
+    # Answers older than an earlier batch's answer of their learner, and those learners: each such
+    # learner's history was replayed in full (a file sorted by answered_at has none).
+    late: int = 0
+    late_learners: set[str] = field(default_factory=set)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+def ingest_rows(
+    rows: Iterable[NumberedRow],
+    ingest: Ingest | None,
+    batch_size: int,
+    summary: IngestSummary,
+    on_rejected: Callable[[Rejection], None],
+    on_stored: Callable[[list[str]], None] = lambda learners: None,
+    on_batch: Callable[[IngestSummary], None] = lambda summary: None,
+) -> IngestSummary:
+    """Ingests `rows` in batches of `batch_size`; `ingest=None` validates them only (a dry run: unknown
+    tasks and stored duplicates are not checked, they need the graph). `on_stored` gets the learners of
+    each batch's stored or duplicate answers, whose plans are stale (as POST /answers stamps them)."""
+    latest: dict[str, datetime] = {}
+    batch: list[NumberedRow] = []
+    for numbered in rows:
+        batch.append(numbered)
+        if len(batch) >= batch_size:
+            _ingest_batch(batch, ingest, summary, latest, on_rejected, on_stored)
+            batch = []
+            on_batch(summary)
+    if batch:
+        _ingest_batch(batch, ingest, summary, latest, on_rejected, on_stored)
+        on_batch(summary)
+    return summary
+
+
+def _ingest_batch(
+    batch: list[NumberedRow],
+    ingest: Ingest | None,
+    summary: IngestSummary,
+    latest: dict[str, datetime],
+    on_rejected: Callable[[Rejection], None],
+    on_stored: Callable[[list[str]], None],
+) -> None:
+    lines = [line for line, _ in batch]
+    raw: list[Any] = []
+    positions: list[int] = []  # position in `batch` of each row handed to the ingest
+    rejections: list[Rejection] = []
+    for position, (line, row) in enumerate(batch):
+        if isinstance(row, BadLine):
+            rejections.append(Rejection(line, None, "invalid", "row", row.message))
+        else:
+            raw.append(row)
+            positions.append(position)
+    good, bad = parse_answer_rows(raw)
+    rejections.extend(
+        Rejection(lines[positions[r.index]], r.event_id, r.reason, r.field, r.message) for r in bad
+    )
+    answers = [answer for _, answer in good]
+    answer_lines = [lines[positions[index]] for index, _ in good]
+    summary.rows += len(batch)
+    summary.batches += 1
+    stored: list[AnswerIn] = answers  # a dry run: every valid row would be
+    try:
+        if ingest is not None and answers:
+            try:
+                result = ingest(answers)
+            except PartlyStored as error:
+                # Stored before the outage: their plans are stale all the same (as the API stamps them).
+                on_stored(_learners_of(answers, set(error.accepted), set(error.rejected)))
+                summary.accepted += len(error.accepted)
+                raise
+            summary.accepted += len(result.accepted)
+            summary.duplicates += len(result.duplicates)
+            rejections.extend(
+                Rejection(answer_lines[r.index], r.event_id, r.reason, r.field, r.message)
+                for r in result.rejected
+            )
+            new = set(result.accepted)
+            stored = [a for a in answers if a.event_id in new]
+            if new or result.duplicates:
+                refused = {r.index for r in result.rejected}
+                on_stored(_learners_of(answers, {*new, *result.duplicates}, refused))
+        _count_late(stored, latest, summary)
+    finally:
+        # In line order, whoever found them (the reader, the validation or the graph).
+        for rejection in sorted(rejections, key=lambda r: r.line):
+            summary.rejected += 1
+            on_rejected(rejection)
+
+
+def _count_late(answers: list[AnswerIn], latest: dict[str, datetime], summary: IngestSummary) -> None:
+    """Counts the answers newly stored older than an earlier batch's answer of their learner (the order
+    inside one batch costs nothing), then moves each learner's latest time on."""
+    newest: dict[str, datetime] = {}
+    for answer in answers:
+        at = answer.answered_at_utc
+        before = latest.get(answer.learner_id)
+        if before is not None and at < before:
+            summary.late += 1
+            summary.late_learners.add(answer.learner_id)
+        if answer.learner_id not in newest or at > newest[answer.learner_id]:
+            newest[answer.learner_id] = at
+    for learner_id, at in newest.items():
+        if learner_id not in latest or at > latest[learner_id]:
+            latest[learner_id] = at
+
+
+def _learners_of(answers: list[AnswerIn], stored: set[str], refused: set[int]) -> list[str]:
+    """The learners of the rows whose event id is stored, leaving out refused rows (a conflict's event id
+    is stored by another learner's row: as `request_plan_recomputes`)."""
+    return sorted(
+        {a.learner_id for index, a in enumerate(answers) if index not in refused and a.event_id in stored}
+    )
