@@ -1,0 +1,93 @@
+"""Answer files for `kgplatform ingest`: rows as POST /answers takes them, each with its line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from kgplatform.errors import ValidationFailed
+from kgplatform.mastery.answer_files import BadLine, file_format, read_answer_rows
+
+ANSWER = {
+    "event_id": "e-1",
+    "learner_id": "l-1",
+    "task_id": "t-1",
+    "correct": True,
+    "answered_at": "2026-01-05T08:00:00Z",
+    "duration_s": 31.5,
+}
+
+
+def test_json_lines_keep_their_line_and_a_line_that_is_no_json_is_a_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(ANSWER) + "\n\n" + '{"event_id": "e-2",\n' + json.dumps(ANSWER) + "\n")
+    rows = list(read_answer_rows(path, "jsonl"))
+    assert [line for line, _ in rows] == [1, 3, 4]  # the blank line 2 is no row
+    assert rows[0][1] == ANSWER and rows[2][1] == ANSWER
+    assert isinstance(rows[1][1], BadLine) and "not JSON" in rows[1][1].message
+
+
+def test_a_gzipped_file_is_read_like_a_plain_one(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl.gz"
+    path.write_bytes(gzip.compress((json.dumps(ANSWER) + "\n").encode()))
+    assert file_format(path, None) == "jsonl"
+    assert list(read_answer_rows(path, "jsonl")) == [(1, ANSWER)]
+
+
+def test_csv_cells_become_the_api_types_and_an_empty_cell_a_field_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "event_id,learner_id,task_id,correct,score,answered_at,duration_s\n"
+        "e-1,l-1,t-1,TRUE,,2026-01-05T08:00:00Z,31.5\n"
+        "e-2,l-1,t-1,0,,2026-01-05T08:01:00Z,\n"
+        "e-3,l-1,t-1,,0.5,2026-01-05T08:02:00Z,\n"
+        "e-4,l-1,t-1,maybe,,2026-01-05T08:03:00Z,long\n"
+    )
+    rows = [row for _, row in read_answer_rows(path, "csv")]
+    assert rows[0] == ANSWER
+    assert rows[1]["correct"] is False and "duration_s" not in rows[1] and "score" not in rows[1]
+    assert rows[2]["score"] == 0.5 and "correct" not in rows[2]
+    # Passed on as text: the ingest rejects them naming the field, as it would the same JSON.
+    assert rows[3]["correct"] == "maybe" and rows[3]["duration_s"] == "long"
+
+
+def test_a_csv_row_of_another_width_is_a_bad_line_on_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "event_id,learner_id,task_id,correct,answered_at\ne-1,l-1,t-1,1,2026-01-05T08:00:00Z\ne-2,l-1,t-1,1\n"
+    )
+    rows = list(read_answer_rows(path, "csv"))
+    assert rows[0][0] == 2 and rows[1][0] == 3
+    assert isinstance(rows[1][1], BadLine) and "4 cells where the header has 5" in rows[1][1].message
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "words"),
+    [
+        ("event_id,learner_id,task_id,correct,answered_at,problem_id", "problem_id", "unknown column"),
+        ("event_id,learner_id,task_id,answered_at", "correct", "correct or score"),
+        ("event_id,task_id,correct,answered_at", "learner_id", "lacks column(s) learner_id"),
+        ("event_id,learner_id,task_id,correct,correct,answered_at", "correct", "given twice"),
+    ],
+)
+def test_a_csv_header_that_is_not_the_api_fields_is_refused_before_any_row(
+    tmp_path: Path, header: str, field: str, words: str
+) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(header + "\n")
+    with pytest.raises(ValidationFailed) as refused:
+        read_answer_rows(path, "csv")  # not iterated: refused when the reader is made
+    assert refused.value.field == field and words in refused.value.message
+
+
+def test_the_format_comes_from_the_name_or_the_option(tmp_path: Path) -> None:
+    assert file_format(tmp_path / "a.ndjson", None) == "jsonl"
+    assert file_format(tmp_path / "a.TSV.gz", None) == "csv"
+    assert file_format(tmp_path / "a.txt", "csv") == "csv"
+    for name, given in (("a.txt", None), ("a.csv", "xml")):
+        with pytest.raises(ValidationFailed) as refused:
+            file_format(tmp_path / name, given)
+        assert refused.value.field == "format"
