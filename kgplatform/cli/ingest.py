@@ -61,6 +61,9 @@ def ingest(
     from kgplatform.mastery.answer_files import file_format, read_answer_rows
     from kgplatform.mastery.backfill import IngestSummary, ingest_rows
 
+    if rejects is not None and rejects.exists() and rejects.resolve() == path.resolve():
+        # Opened for writing, it would be emptied before its rows were read.
+        raise typer.BadParameter("is the file being ingested", param_hint="--rejects")
     kind = file_format(path, fmt)
     rows = read_answer_rows(path, kind)
     summary = IngestSummary()

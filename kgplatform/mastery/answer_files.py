@@ -66,17 +66,50 @@ def read_answer_rows(path: Path, fmt: Format) -> Iterator[NumberedRow]:
 
 
 def _jsonl_rows(path: Path) -> Iterator[NumberedRow]:
-    lines = text_lines(path)
+    # The first row is read now: a file that is no JSON Lines at all (a JSON array, pretty-printed JSON,
+    # a CSV named .json) is refused as a whole, not as one rejected row per line.
+    raw = text_lines(path)
+    lines = enumerate(raw, start=1)
     try:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue  # a blank line (a trailing one, say) is no row
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as error:
-                yield number, BadLine(f"not JSON: {error.msg} at column {error.colno}")
+        for number, line in lines:
+            if line.strip():
+                first = (number, _json_row(line))
+                # A POST /answers body ({"answers": [...]}) is an object, but not an answer.
+                if not isinstance(first[1], dict) or set(first[1]) == {"answers"}:
+                    why = first[1].message if isinstance(first[1], BadLine) else "not an answer object"
+                    raise ValidationFailed(
+                        f"{path}, line {number}: not JSON Lines, one answer object a line ({why}); "
+                        "a JSON array becomes them with `jq -c '.[]'`, a POST /answers body with "
+                        "`jq -c '.answers[]'`",
+                        field="format",
+                    )
+                break
+        else:
+            raw.close()
+            return iter(())
+    except BaseException:
+        raw.close()
+        raise
+    return _jsonl_body(first, lines, raw)
+
+
+def _jsonl_body(
+    first: NumberedRow, lines: Iterator[tuple[int, str]], raw: Generator[str, None, None]
+) -> Iterator[NumberedRow]:
+    try:
+        yield first
+        for number, line in lines:
+            if line.strip():  # a blank line (a trailing one, say) is no row
+                yield number, _json_row(line)
     finally:
-        lines.close()
+        raw.close()
+
+
+def _json_row(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as error:
+        return BadLine(f"not JSON: {error.msg} at column {error.colno}")
 
 
 def _csv_rows(path: Path) -> Iterator[NumberedRow]:

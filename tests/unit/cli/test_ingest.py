@@ -72,3 +72,13 @@ def test_a_column_that_is_not_an_answer_field_is_one_line_with_exit_2(
     assert code == 2 and out == ""
     assert err.startswith("kgplatform: ") and "unknown column(s) 'user_id', 'problem_id'" in err
     assert err.count("\n") == 1
+
+
+def test_rejects_naming_the_file_being_ingested_is_refused_before_it_is_emptied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n")
+    code, _, err = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--rejects", str(path))
+    assert code == 2 and "--rejects" in err
+    assert path.read_text() == json.dumps(GOOD) + "\n"

@@ -91,3 +91,21 @@ def test_the_format_comes_from_the_name_or_the_option(tmp_path: Path) -> None:
         with pytest.raises(ValidationFailed) as refused:
             file_format(tmp_path / name, given)
         assert refused.value.field == "format"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps([ANSWER]) + "\n",  # a JSON array on one line
+        "[\n  " + json.dumps(ANSWER) + "\n]\n",  # pretty-printed
+        json.dumps({"answers": [ANSWER]}) + "\n",  # a POST /answers body: an object, but no answer
+        "event_id,learner_id\n",  # a CSV named .jsonl
+    ],
+)
+def test_a_file_that_is_no_json_lines_is_refused_as_a_whole(tmp_path: Path, text: str) -> None:
+    """Each line was a rejected row: a pretty-printed export gave one rejection a line and stored nothing."""
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n" + text)
+    with pytest.raises(ValidationFailed) as refused:
+        list(read_answer_rows(path, "jsonl"))
+    assert refused.value.field == "format" and "line 2: not JSON Lines" in refused.value.message
