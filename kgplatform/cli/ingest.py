@@ -157,8 +157,8 @@ def say_partial(path: Path, summary: IngestSummary, shown: list[Rejection], why:
     for rejection in shown:
         print(describe(rejection), file=sys.stderr)
     print(
-        f"{path}: {why} after {summary.rows:,} rows ({counts(summary, False)}); run the same command again: "
-        "what was stored comes back as duplicates",
+        f"{path}: {why} after reading {summary.rows:,} rows ({counts(summary, False)}); run the same command "
+        "again: what was stored comes back as duplicates",
         file=sys.stderr,
     )
 
