@@ -4,11 +4,13 @@ POST /answers runs (`kgplatform.mastery.backfill`)."""
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
@@ -112,9 +114,11 @@ def _ingest_into_graph(
         with graph_session() as graph:
             service = MasteryService(MasteryStore(graph), CurrentParams(settings))
             try:
-                with Ticker() as on_batch:
-                    ingest_rows(rows, service.ingest, batch_size, summary, on_rejected, stale_plans, on_batch)
-            except KeyboardInterrupt:
+                with Ticker() as on_batch, StopAfterBatch() as stop:
+                    ingest_rows(
+                        rows, service.ingest, batch_size, summary, on_rejected, stale_plans, on_batch, stop
+                    )
+            except KeyboardInterrupt:  # the second Ctrl-C
                 say_partial(path, summary, shown, "interrupted")
                 raise typer.Exit(EXIT_INTERRUPTED) from None
             except Exception:
@@ -122,6 +126,9 @@ def _ingest_into_graph(
                 raise
         if len(backlog):
             request_recomputes(client, [], settings.workers, celery.send_task, backlog)
+        if summary.stopped:
+            say_partial(path, summary, shown, "interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED)
         finish(path, summary, shown, rejects, dry_run=False, stamps_pending=len(backlog))
     finally:
         client.close()
@@ -233,3 +240,28 @@ class Ticker:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+class StopAfterBatch:
+    """Ctrl-C ends the run after the batch in progress, which then commits or rolls back whole: a
+    KeyboardInterrupt inside the Neo4j driver's read left a BufferError's traceback, exit 1 and no word of
+    what was stored. A second Ctrl-C stops at once. Outside the main thread (no signals there) a no-op."""
+
+    def __enter__(self) -> Callable[[], bool]:
+        self.requested = False
+        self.previous: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._interrupted)
+        return lambda: self.requested
+
+    def _interrupted(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print(
+            "kgplatform: stopping after the batch in progress (Ctrl-C again stops at once)", file=sys.stderr
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)

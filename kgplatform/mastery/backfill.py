@@ -47,6 +47,7 @@ class IngestSummary:
     late: int = 0
     late_learners: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.perf_counter)
+    stopped: bool = False  # `stop` ended the run before the end of the rows
 
     @property
     def seconds(self) -> float:
@@ -65,10 +66,12 @@ def ingest_rows(
     on_rejected: Callable[[Rejection], None],
     on_stored: Callable[[list[str]], None] = lambda learners: None,
     on_batch: Callable[[IngestSummary], None] = lambda summary: None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> IngestSummary:
     """Ingests `rows` in batches of `batch_size`; `ingest=None` validates them only (a dry run: unknown
     tasks and stored duplicates are not checked, they need the graph). `on_stored` gets the learners of
-    each batch's stored or duplicate answers, whose plans are stale (as POST /answers stamps them)."""
+    each batch's stored or duplicate answers, whose plans are stale (as POST /answers stamps them).
+    `stop` is asked after each batch: true ends the run there (`summary.stopped`)."""
     latest: dict[str, datetime] = {}
     batch: list[NumberedRow] = []
     for numbered in rows:
@@ -77,6 +80,9 @@ def ingest_rows(
             _ingest_batch(batch, ingest, summary, latest, on_rejected, on_stored)
             batch = []
             on_batch(summary)
+            if stop():
+                summary.stopped = True
+                return summary
     if batch:
         _ingest_batch(batch, ingest, summary, latest, on_rejected, on_stored)
         on_batch(summary)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import random
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -73,3 +75,36 @@ def test_a_file_ingested_twice_stores_each_answer_once_with_the_in_process_maste
     assert_same_mastery(all_mastery(graph), reference)
     learners = sorted({r["learner_id"] for r in log})
     assert all(redis_client.get(answered_key(learner)) is not None for learner in learners)
+
+
+def test_ctrl_c_stops_after_the_batch_in_progress_and_says_how_far_it_got(
+    graph: Graph,
+    redis_client: redis.Redis,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A Ctrl-C inside the driver's read of a transaction ended in a BufferError's traceback, exit 1, and no
+    word of what was stored (a review, 4 December)."""
+    curriculum = make_curriculum(12, 40, seed=3)
+    load_curriculum(graph, curriculum)
+    log = make_answers(curriculum, 4, 300, days=30.0, seed=5, prefix="lms-")
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in log))
+    ingest = MasteryService.ingest
+    interrupted: list[bool] = []
+
+    def interrupt_first_batch(self: MasteryService, rows: Any, **options: Any) -> Any:
+        if not interrupted:  # as if the operator pressed Ctrl-C while the first batch ran
+            interrupted.append(True)
+            signal.raise_signal(signal.SIGINT)
+        return ingest(self, rows, **options)
+
+    monkeypatch.setattr(MasteryService, "ingest", interrupt_first_batch)
+    code, _, err = run_main(monkeypatch, capsys, "ingest", str(path), "--batch-size", "100")
+    assert code == 130, err
+    assert "interrupted after reading 100 rows (100 stored, 0 duplicates" in err and "Traceback" not in err
+    assert counts(graph)["answers"] == 100  # the batch in progress was completed, not cut
+    code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--batch-size", "100")
+    assert code == 0, err
+    assert "200 stored, 100 duplicates" in out and counts(graph)["answers"] == len(log)

@@ -92,3 +92,13 @@ def test_a_dry_run_validates_without_storing() -> None:
     summary, rejected, stored = run(rows, None)
     assert [(r.line, r.field) for r in rejected] == [(3, "answered_at")]
     assert (summary.rows, summary.accepted, summary.rejected, stored) == (3, 0, 1, [])
+
+
+def test_stop_ends_the_run_after_the_batch_in_progress() -> None:
+    store = FakeMasteryStore(TASKS)
+    rows = numbered([answer(n) for n in range(1, 8)])
+    summary = ingest_rows(
+        rows, MasteryService(store).ingest, 3, IngestSummary(), lambda r: None, stop=lambda: True
+    )
+    assert (summary.rows, summary.accepted, summary.stopped) == (3, 3, True)
+    assert len(store.answers) == 3
