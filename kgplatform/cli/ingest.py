@@ -139,7 +139,7 @@ def rejection_sink(shown: list[Rejection], out: IO[str] | None) -> Callable[[Rej
         if len(shown) < SHOWN_REJECTIONS:
             shown.append(rejection)
         if out is not None:
-            out.write(json.dumps(asdict(rejection), ensure_ascii=False) + "\n")
+            print(json.dumps(asdict(rejection), ensure_ascii=False), file=out)
 
     return on_rejected
 
