@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from kgplatform.graph.driver import Graph
 
 # Exit codes shared by every command (listed in `kgplatform --help` and docs/cli.md). 0: done.
-EXIT_FAILED = 1  # the work ran and did not succeed: a batch failed or was skipped, import rows refused
+# The work ran and did not succeed: a batch failed or was skipped, import rows refused, ingest rows rejected.
+EXIT_FAILED = 1
 # Click's own code for a usage error (a bad option or argument), which our argument checks keep; also the
 # other known failures (a service unreachable, settings that do not parse, an unreadable file) and
 # `--wait` still waiting at `--timeout` (EXIT_STILL_RUNNING in cli/workers.py).
@@ -41,7 +42,8 @@ EXIT_RETRAIN_FAILED = 5
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 done; 1 the work ran and failed (a batch failed or was skipped, import rows refused); "
+    "Exit codes: 0 done; 1 the work ran and failed (a batch failed or was skipped, import rows refused, "
+    "ingest rows rejected); "
     "2 a usage error (as Click, or a value our checks refuse), another known failure (a service "
     "unreachable, settings that do not parse), or --wait still waiting at --timeout; 3 services status: "
     "a service is not running; "
