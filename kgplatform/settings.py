@@ -317,6 +317,10 @@ class ServingSettings(BaseModel):
     report_png_renders: int = Field(default=1, ge=1, le=64)
     report_png_wait_s: float = Field(default=20.0, gt=0, le=300, allow_inf_nan=False)
     report_png_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    # After each picture drawn, hand the C allocator's free pages back to the system (glibc's malloc_trim,
+    # a few ms): without it, each API thread that drew a picture kept up to the drawing's 80 MiB
+    # (api/report_pictures.py). Off only to measure the difference (bench/bench_api_memory.py).
+    report_png_release_memory: bool = True
 
     @field_validator("queues", mode="before")
     @classmethod

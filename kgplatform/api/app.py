@@ -24,7 +24,7 @@ from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.api.problems import install_problem_handlers
 from kgplatform.api.query_check import refuse_unknown_query
 from kgplatform.api.readiness import ReadinessProbe
-from kgplatform.api.report_pictures import ReportPictures, warm_up_drawing
+from kgplatform.api.report_pictures import ReportPictures, release_freed_memory, warm_up_drawing
 from kgplatform.api.routes import (
     answers,
     api_keys,
@@ -172,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.serving.report_png_cache_bytes,
         renders=settings.serving.report_png_renders,
         wait_s=settings.serving.report_png_wait_s,
+        release_memory=release_freed_memory if settings.serving.report_png_release_memory else None,
     )
     # /readyz: the clients the lifespan opens, pinged at most once a second whoever asks.
     app.state.readiness = ReadinessProbe(lambda: health.backend_checks(app.state))
