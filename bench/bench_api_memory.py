@@ -41,6 +41,10 @@ from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import get_settings
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_soak import wait_ready  # noqa: E402
+
 CLI = [sys.executable, "-m", "kgplatform.cli"]
 KINDS = ("answers", "next-tasks", "report", "mastery", "report.png")
 
@@ -118,18 +122,6 @@ class Driver:
         if samples[-1][0] != count:
             samples.append((count, memory_mib(pid)))
         return samples
-
-
-def wait_ready(base: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise SystemExit(f"the API at {base} was not ready after {seconds:.0f} s")
 
 
 def run_variant(

@@ -7,32 +7,21 @@ from __future__ import annotations
 import json
 import random
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from kgplatform.cli import main
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import CurrentParams, MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
 from kgplatform.planning.cache import answered_key
 from kgplatform.settings import Settings
+from tests.cli_run import run_main
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
 from tests.integration.mastery.test_backfill import assert_same_mastery
-
-
-def run_main(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["kgplatform", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    return int(exited.value.code or 0), captured.out, captured.err
 
 
 def test_a_file_ingested_twice_stores_each_answer_once_with_the_in_process_mastery(

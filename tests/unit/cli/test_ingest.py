@@ -4,12 +4,11 @@ nothing); the real run is tests/integration/mastery/test_ingest_file.py."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from kgplatform.cli import main
+from tests.cli_run import run_main
 
 GOOD = {
     "event_id": "e-1",
@@ -18,16 +17,6 @@ GOOD = {
     "correct": True,
     "answered_at": "2026-01-05T08:00:00Z",
 }
-
-
-def run_main(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["kgplatform", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    return int(exited.value.code or 0), captured.out, captured.err
 
 
 def test_a_valid_file_checks_out_with_exit_0(
