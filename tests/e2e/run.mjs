@@ -819,6 +819,51 @@ step('a Reload that finds the task list unchanged leaves its buttons in place: a
   await edit.dispose();
 });
 
+step('a save that leaves the concept list and the edge lists unchanged leaves their buttons and focus in place', async () => {
+  // A save reads the concept list, the neighbourhood and the transfer edges again, and each was rebuilt even
+  // when unchanged: a click begun on a concept or on an edge's button before the reads came back was lost
+  // (pressed on the old button, released on its copy), and so were the focus and the typed text of a weight.
+  const concept = await page.locator('.concept-link', { hasText: 'Linear equations' }).elementHandle();
+  const neighbour = await page.getByRole('list', { name: 'Prerequisite edges' })
+    .getByRole('button', { name: 'Algebraic expressions', exact: true }).first().elementHandle();
+  const weight = page.locator('#direct-edges input[name=weight]').first();
+  const stored = await weight.inputValue();
+  const read = (path) => page.waitForResponse((r) => r.request().method() === 'GET' && path(new URL(r.url()).pathname));
+  const reads = [
+    read((path) => path === `/curricula/${CURRICULUM}/concepts`),
+    read((path) => path === '/ui-support/transfer-edges'), // the last read before the edge lists are drawn
+  ];
+  // The transfer edges' read is held until the designer has begun typing a weight: what a slow API shows.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let asked;
+  const transfersAsked = new Promise((resolve) => { asked = resolve; });
+  const hold = async (route) => { asked(); await held; await route.continue(); };
+  await page.route('**/ui-support/transfer-edges?**', hold);
+  try {
+    const form = page.getByRole('form', { name: 'Edit concept' });
+    await form.getByLabel('Description').fill(`${await form.getByLabel('Description').inputValue()} Saved again.`);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await transfersAsked;
+    await weight.focus();
+    await weight.fill(`${stored}5`); // a weight being changed, not set yet
+  } finally {
+    release();
+  }
+  for (const response of await Promise.all(reads)) await response.finished();
+  await page.unroute('**/ui-support/transfer-edges?**', hold); // once it has let the held read go
+  // The lists are drawn as soon as their bodies are read: a moment later a rebuild has happened if there is one.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+  assert.equal(await concept.evaluate((b) => b.isConnected && b.classList.contains('current')), true,
+    'the same concept list was drawn anew (or lost its current marking)');
+  assert.equal(await neighbour.evaluate((b) => b.isConnected), true, 'the same prerequisite edges were drawn anew');
+  assert.equal(await weight.evaluate((input) => document.activeElement === input), true,
+    'the weight being typed lost its focus to a redraw');
+  assert.equal(await weight.inputValue(), `${stored}5`, 'the weight being typed was lost to a redraw');
+  await weight.fill(stored); // left as it is stored
+  await Promise.all([concept, neighbour].map((h) => h.dispose()));
+});
+
 step('two designers: a task edit is checked against the version the form shows, even after a reload', async () => {
   const form = page.getByRole('form', { name: 'Task' });
   const other = await taskEditedMeanwhile('Changed by another designer');

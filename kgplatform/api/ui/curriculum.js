@@ -40,10 +40,16 @@ export function graphOf() {
 // Each list request gets a number; a response that arrives after a newer request was sent is
 // dropped, so a slow answer to an old search or page size cannot overwrite the current one.
 let listRequest = 0;
+// The concept list as last drawn: a read that finds it unchanged leaves its buttons in place, as the task
+// list does (tasks.js). Every save, delete and import reads it again, and a list rebuilt under the pointer
+// lost a click begun on it (pressed on a concept, released on its copy: no click). Which concept is
+// 'current' is not part of it: markCurrent sets that on the buttons in place.
+let shownList = '';
 
 async function loadList() {
   const list = $('#concept-list');
   if (!state.curriculum) {
+    shownList = ''; // drawn over: the next read of a curriculum draws again, even one identical to the last
     clear(list, el('li', { class: 'hint' }, 'No curriculum yet: create one above or import a CSV.'));
     $('#page-info').textContent = '';
     return;
@@ -61,15 +67,22 @@ async function loadList() {
   }
   state.total = data.total;
   if (!state.q && !state.tag) showConceptCount(state.curriculum, data.total); // all of them: the picker's count
-  clear(list, data.items.map((c) => el('li', {},
-    el('button', {
-      type: 'button',
-      class: c.id === state.concept ? 'concept-link current' : 'concept-link',
-      'aria-current': c.id === state.concept ? 'true' : undefined,
-      dataset: { conceptId: c.id },
-      onclick: guarded(() => openAnother(c.id), 'Opening concept'),
-    }, el('span', { class: 'name' }, c.name), el('span', { class: 'id' }, c.id)))));
-  if (!data.items.length) list.append(el('li', { class: 'hint' }, 'No concept matches.'));
+  // Only what the buttons show and open: a save of a listed concept (its version) changes none of it.
+  const shown = JSON.stringify([state.curriculum, data.items.map((c) => [c.id, c.name])]);
+  if (shown === shownList) {
+    markCurrent(state.concept); // opened or closed since it was drawn
+  } else {
+    shownList = shown;
+    clear(list, data.items.map((c) => el('li', {},
+      el('button', {
+        type: 'button',
+        class: c.id === state.concept ? 'concept-link current' : 'concept-link',
+        'aria-current': c.id === state.concept ? 'true' : undefined,
+        dataset: { conceptId: c.id },
+        onclick: guarded(() => openAnother(c.id), 'Opening concept'),
+      }, el('span', { class: 'name' }, c.name), el('span', { class: 'id' }, c.id)))));
+    if (!data.items.length) list.append(el('li', { class: 'hint' }, 'No concept matches.'));
+  }
   const last = Math.min(state.offset + state.pageSize, data.total);
   $('#page-info').textContent = data.total ? `${state.offset + 1}–${last} of ${data.total}` : '0 of 0';
   $('#page-prev').disabled = state.offset === 0;
@@ -119,6 +132,7 @@ function closeConcept() {
 function clearGraph() {
   state.cy?.elements().remove();
   $('#graph-status').textContent = 'Pick a concept to see its neighbourhood.';
+  shownEdges = ''; // the lists are emptied: the concept reopened unchanged draws them again
   clear($('#prereq-edge-list'));
   clear($('#transfer-edge-list'));
   $('#transfer-model').textContent = '–';
@@ -563,6 +577,10 @@ async function loadTransfers(ids) {
 }
 
 let graphRequest = 0;
+// The edge lists as last drawn: a graph read again unchanged (every Reload, save and task save of the open
+// concept reads it) leaves them in place, as the task list does (tasks.js). Rebuilt, they lost a click begun
+// on a neighbour's button or on 'remove', and the focus and the typed text of a weight being changed.
+let shownEdges = '';
 
 export async function loadGraph() {
   if (!state.concept) return;
@@ -617,6 +635,11 @@ export async function loadGraph() {
   $('#graph-draw-all').hidden = !(left || transfersLeft);
   $('#graph-draw-all').textContent = `Draw all ${hood.nodes.length} concepts (slow)`;
   $('#transfer-model').textContent = transfers.model_version ?? 'none';
+  // The lists' buttons depend on which concept is open (its own end is text), the edges (their ETags too:
+  // a weight change is sent over the edge's version as drawn) and the names shown.
+  const edgesShown = JSON.stringify([concept, hood.edges, transfers.edges.map((t) => [t.source, t.target, t.strength]), names]);
+  if (edgesShown === shownEdges) return;
+  shownEdges = edgesShown;
   const label = (id) => names[id] ?? id;
   // Each end opens its concept as a tap on its node does: the lists were plain text, so a keyboard user
   // could open a neighbour only by searching for it (a review, 3 December).
