@@ -414,7 +414,11 @@ step('a neighbour opens from "Edges as a list" by keyboard, as a tap on its node
   await page.keyboard.press('Enter');
   await conceptShown('expressions');
   await page.waitForFunction(() => /around expressions/.test(document.querySelector('#graph-status').textContent));
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'graph-status', 'focus not lost to <body>');
+  // Focus moves once the open is done, tasks and audit trail read too, which is after the graph's line says
+  // what is drawn: asked at once, the step failed on a loaded machine (seen 4 December) with focus still on
+  // its way. Waited for, with what holds it named if it never comes.
+  await page.waitForFunction(() => document.activeElement?.id === 'graph-status', null, { timeout: TIMEOUT })
+    .catch(async () => assert.fail(`focus lost to ${await page.evaluate(() => document.activeElement?.tagName)}`));
   const transfers = page.getByRole('list', { name: 'Transfer edges' });
   await prerequisites.getByRole('button', { name: 'Linear equations', exact: true }).first().press('Enter');
   await conceptShown('linear-equations');
