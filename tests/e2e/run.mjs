@@ -2096,6 +2096,38 @@ step('another curriculum: a dry run does not carry over; deleting the last page\
   await page.waitForFunction(() => document.querySelector('#curriculum-select').value === 'paging-e2e');
 });
 
+step('a concept opened again after its curriculum was left draws its edge lists again', async () => {
+  // The edge lists are not redrawn for a read that finds them as drawn; leaving the curriculum empties them,
+  // and the same concept's same edges read afterwards must not be taken for what is on show.
+  const select = page.getByRole('combobox', { name: 'Curriculum', exact: true });
+  const search = async (text) => {
+    await page.getByLabel('Search', { exact: true }).fill(text);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+  };
+  const open = async () => {
+    await select.selectOption(CURRICULUM);
+    await search('equation');
+    await page.waitForFunction(() => { // the search's list, not the one the curriculum's pick drew
+      const links = [...document.querySelectorAll('.concept-link')];
+      return links.some((b) => b.dataset.conceptId === 'linear-equations')
+        && links.every((b) => /equation/i.test(b.textContent));
+    });
+    await page.locator('.concept-link[data-concept-id="linear-equations"]').click();
+    await conceptShown('linear-equations');
+    await page.waitForFunction(() => /around linear-equations/.test(document.querySelector('#graph-status').textContent));
+  };
+  const expressions = page.getByRole('list', { name: 'Prerequisite edges' })
+    .getByRole('button', { name: 'Algebraic expressions', exact: true }).first();
+  await open();
+  await expressions.waitFor();
+  await select.selectOption('paging-e2e'); // the concept is closed, its lists emptied
+  await page.waitForFunction(() => !document.querySelector('#prereq-edge-list').children.length);
+  await open();
+  await expressions.waitFor().catch(() => assert.fail('the edge lists stayed empty for the edges drawn before'));
+  await search('');
+  await select.selectOption('paging-e2e');
+});
+
 step('a transfer edge\'s end in another curriculum is not opened under this one: the page says where it is', async () => {
   // The transfer model scores pairs across curricula: tapping such an "outside" node opened a concept of
   // another curriculum under this one's picker, task list and import target (a review, s29).
