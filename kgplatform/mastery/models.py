@@ -249,6 +249,9 @@ class ErasedLearner(BaseModel):
 class LearnerSummary(BaseModel):
     learner_id: str
     answers: int = Field(description="Answers stored for the learner")
+    last_answered_at: datetime | None = Field(
+        None, description="When the learner's newest stored answer was given (UTC); null without answers"
+    )
 
 
 class LearnerList(BaseModel):

@@ -498,7 +498,9 @@ class MasteryStore:
 
     def list_learners(self, start: str, end: str | None, limit: int) -> list[Row]:
         """One page of learner ids in [start, end) (no upper bound when `end` is None), in id order, with
-        their answer counts (`roster.id_range` gives the bounds)."""
+        their answer counts and last answer times (`roster.id_range` gives the bounds)."""
         if end is None:
-            return self.graph.read_plain("mastery/list_learners_from", start=start, limit=limit)
-        return self.graph.read_plain("mastery/list_learners", start=start, end=end, limit=limit)
+            rows = self.graph.read_plain("mastery/list_learners_from", start=start, limit=limit)
+        else:
+            rows = self.graph.read_plain("mastery/list_learners", start=start, end=end, limit=limit)
+        return [with_datetimes(row, "last_answered_at") for row in rows]

@@ -50,22 +50,42 @@ def test_a_teacher_finds_learners_by_prefix_a_page_at_a_time_and_never_an_erased
     everyone = _page(api)
     assert everyone == {
         "items": [
-            {"learner_id": "andy", "answers": 0},
-            {"learner_id": "ann", "answers": 3},
-            {"learner_id": "anna", "answers": 1},
-            {"learner_id": "anne", "answers": 1},
-            {"learner_id": "bob", "answers": 2},
+            {"learner_id": "andy", "answers": 0, "last_answered_at": None},
+            {"learner_id": "ann", "answers": 3, "last_answered_at": NOW},
+            {"learner_id": "anna", "answers": 1, "last_answered_at": NOW},
+            {"learner_id": "anne", "answers": 1, "last_answered_at": NOW},
+            {"learner_id": "bob", "answers": 2, "last_answered_at": NOW},
         ],
         "next_after": None,
     }
     first = _page(api, prefix="ann", limit=2)
     assert [i["learner_id"] for i in first["items"]] == ["ann", "anna"] and first["next_after"] == "anna"
     second = _page(api, prefix="ann", limit=2, after=first["next_after"])
-    assert second == {"items": [{"learner_id": "anne", "answers": 1}], "next_after": None}
+    assert second == {
+        "items": [{"learner_id": "anne", "answers": 1, "last_answered_at": NOW}],
+        "next_after": None,
+    }
     assert _page(api, prefix="gon")["items"] == []
-    assert _page(api, role=Role.SERVICE, prefix="b")["items"] == [{"learner_id": "bob", "answers": 2}]
+    assert _page(api, role=Role.SERVICE, prefix="b")["items"] == [
+        {"learner_id": "bob", "answers": 2, "last_answered_at": NOW}
+    ]
     refused = api.call("GET", "/learners", role=Role.DESIGNER)
     assert refused.status_code == 403 and "teacher" in refused.json()["required_roles"]
+
+
+def test_each_listed_learner_shows_their_newest_answer_time_whatever_order_they_came_in(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    task = curriculum.tasks[0]["id"]
+    times = ["2026-11-02T10:00:00Z", "2026-11-05T08:30:00.250000Z", "2026-11-01T23:59:59Z"]
+    answers = [{**a, "answered_at": t} for a, t in zip(_answers("cleo", task, 3), times, strict=True)]
+    answers += [{**_answers("dan", task, 1)[0], "answered_at": "2026-11-03T12:00:00+02:00"}]
+    assert api.call("POST", "/answers", role=Role.SERVICE, json={"answers": answers}).status_code == 200
+    listed = _page(api)["items"]
+    assert listed == [
+        {"learner_id": "cleo", "answers": 3, "last_answered_at": "2026-11-05T08:30:00.250000Z"},
+        {"learner_id": "dan", "answers": 1, "last_answered_at": "2026-11-03T10:00:00Z"},
+    ]
 
 
 def test_bad_paging_parameters_are_a_422_naming_the_parameter(api: Api) -> None:
@@ -118,10 +138,36 @@ def test_a_page_reads_only_its_own_learners_from_the_index(graph: Graph) -> None
         assert seek["rows"] == listed and seek["dbHits"] <= listed + 1, (prefix, after, seek)
 
 
+def test_the_answers_of_a_page_are_read_from_the_index_not_from_each_answer(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """Count and newest time in one seek per listed learner of answer_learner_time (V0013), no answer node
+    read: the newest found by ORDER BY ... LIMIT 1 on `l.id` scanned every learner's answers."""
+    task = curriculum.tasks[0]["id"]
+    answers = [a for i in range(3) for a in _answers(f"p{i}", task, 40)]
+    answers += _answers("q", task, 40)  # after the page: none of its answers may be read
+    assert api.call("POST", "/answers", role=Role.SERVICE, json={"answers": answers}).status_code == 200
+    graph.write("testing/clear_query_caches")
+    with graph.session() as session:
+        query = "PROFILE " + query_text("mastery/list_learners_from")
+        summary = session.run(query, start="", limit=3).consume()
+    assert summary.profile is not None
+    seek = _operator(summary.profile, "NodeIndexSeek")
+    assert "Answer(learner_id, answered_at)" in seek["args"]["Details"] and seek["rows"] == 120, seek
+    # Only the two seeks touch the store (answered_at comes cached from the index, not from the node).
+    touching = [o["operatorType"] for o in _all(summary.profile, "") if o["dbHits"]]
+    assert [t.split("@")[0] for t in touching] == ["NodeUniqueIndexSeekByRange", "NodeIndexSeek"], touching
+
+
 def _operator(plan: dict[str, Any], prefix: str) -> dict[str, Any]:
     found = _find(plan, prefix)
     assert found is not None, f"no {prefix} in the plan {plan}"
     return found
+
+
+def _all(plan: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    found = [plan] if plan["operatorType"].startswith(prefix) else []
+    return found + [f for c in plan.get("children", []) for f in _all(c, prefix)]
 
 
 def _find(plan: dict[str, Any], prefix: str) -> dict[str, Any] | None:
