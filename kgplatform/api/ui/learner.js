@@ -55,11 +55,14 @@ export function suggestionQuery(typed) {
   return { prefix, limit: SUGGESTED };
 }
 
-/** The datalist's options for a page of `GET /learners`: the id, and its answers as the label. */
+/**
+ * The datalist's options for a page of `GET /learners`: the id, and as the label its answers and when the
+ * last was given (so a teacher tells an active learner from one who stopped without opening each).
+ */
 export function suggestionOptions(page) {
-  return (page?.items ?? []).map(({ learner_id: id, answers }) => ({
+  return (page?.items ?? []).map(({ learner_id: id, answers, last_answered_at: last }) => ({
     value: id,
-    label: `${answers} answer${answers === 1 ? '' : 's'}`,
+    label: `${answers} answer${answers === 1 ? '' : 's'}${last ? ` · last ${fmtTime(last)}` : ''}`,
   }));
 }
 

@@ -123,9 +123,24 @@ test('typing in the id field asks for the learners whose id starts with it, unle
   assert.equal(suggestionQuery('school-1/4'), null);
 });
 
-test('each suggested learner is offered with their answers as its label', () => {
-  const page = { items: [{ learner_id: 'ann', answers: 1 }, { learner_id: 'anna', answers: 12 }], next_after: null };
-  assert.deepEqual(suggestionOptions(page), [{ value: 'ann', label: '1 answer' }, { value: 'anna', label: '12 answers' }]);
+test('each suggested learner is offered with their answers and the last one\'s time as its label', () => {
+  const last = '2026-11-05T08:30:00Z';
+  const page = {
+    items: [
+      { learner_id: 'ann', answers: 1, last_answered_at: last },
+      { learner_id: 'anna', answers: 12, last_answered_at: last },
+      { learner_id: 'andy', answers: 0, last_answered_at: null },
+      { learner_id: 'old', answers: 3 }, // from an API before the field: labelled as before
+    ],
+    next_after: null,
+  };
+  const at = new Date(last).toLocaleString();
+  assert.deepEqual(suggestionOptions(page), [
+    { value: 'ann', label: `1 answer · last ${at}` },
+    { value: 'anna', label: `12 answers · last ${at}` },
+    { value: 'andy', label: '0 answers' },
+    { value: 'old', label: '3 answers' },
+  ]);
   assert.deepEqual(suggestionOptions({ items: [] }), []);
   assert.deepEqual(suggestionOptions(null), []);
 });
