@@ -4,12 +4,14 @@ In one run, on one Neo4j holding --learners learners (ids `bench-learner-000000`
 each, reads a page of 50 --reads times per case after --warmup untimed reads, through the store the route
 calls:
   plain first / deep page   bench/list_learner_ids_plain (ids only, no prefix, no counts): the baseline
-  list first / deep page    mastery/list_learners with no prefix (ids and answer counts)
+  counts first / deep page  bench/list_learners_counts_only: the listing before last answer times (ids and
+                            answer counts, 3 December 2026)
+  list first / deep page    mastery/list_learners with no prefix (ids, answer counts, last answer times)
   prefix of 100 ids         the prefix `bench-learner-0500`
   prefix deep page          the prefix every id shares, after the middle id
   prefix matching none      a prefix no id starts with
 (a deep page starts after the middle id). Prints p50/p99 in milliseconds and each case's p50 ratio to the
-plain first page.
+plain first page and to the counts-only page at the same depth.
 
 It creates its own learners and deletes only them (and their answers) at the end; point it at your own
 Neo4j (see CONTRIBUTING.md). Example:
@@ -104,6 +106,12 @@ def main() -> None:
     cases: dict[str, Callable[[], list[Any]]] = {
         "plain first page": lambda: graph.read_plain("bench/list_learner_ids_plain", after="", limit=PAGE),
         "plain deep page": lambda: graph.read_plain("bench/list_learner_ids_plain", after=middle, limit=PAGE),
+        "counts first page": lambda: graph.read_plain(
+            "bench/list_learners_counts_only", start="", limit=PAGE
+        ),
+        "counts deep page": lambda: graph.read_plain(
+            "bench/list_learners_counts_only", start=middle + "\0", limit=PAGE
+        ),
         "list first page": lambda: page("", ""),
         "list deep page": lambda: page("", middle),
         "prefix of 100 ids": lambda: page(f"{PREFIX}0500", ""),
@@ -128,10 +136,13 @@ def main() -> None:
         f"in {seeded_s:.0f} s), {args.reads} timed reads per case after {args.warmup} warm-up, "
         f"Neo4j {settings.neo4j.uri}"
     )
-    print(f"{'case':<22} {'rows':>5} {'p50 ms':>8} {'p99 ms':>8} {'p50 x plain first':>18}")
+    counts = {depth: statistics.median(results[f"counts {depth} page"][0]) for depth in ("first", "deep")}
+    print(f"{'case':<22} {'rows':>5} {'p50 ms':>8} {'p99 ms':>8} {'p50 x plain first':>18} {'x counts':>9}")
     for name, (samples, rows) in results.items():
         p50 = statistics.median(samples)
-        print(f"{name:<22} {rows:>5} {p50:>8.2f} {percentile(samples, 0.99):>8.2f} {p50 / base:>18.2f}")
+        # The listing against the counts-only page at its own depth: what the last answer times cost.
+        vs = f"{p50 / counts['deep' if 'deep' in name else 'first']:>9.2f}" if name.startswith("list") else ""
+        print(f"{name:<22} {rows:>5} {p50:>8.2f} {percentile(samples, 0.99):>8.2f} {p50 / base:>18.2f} {vs}")
 
 
 if __name__ == "__main__":
