@@ -64,8 +64,10 @@ def list_learners(
     after: After = "",
     limit: Limit = 50,
 ) -> LearnerList:
-    """For a teacher who knows only the start of a learner's id. Keyset paging: a learner created or erased
-    between two pages neither shifts nor repeats the others. Erased learners are not listed."""
+    """For a teacher who knows only the start of a learner's id. Each learner comes with their answer count
+    and `last_answered_at`, the time the newest of them was given (null without answers), to tell who has
+    been active. Keyset paging: a learner created or erased between two pages neither shifts nor repeats
+    the others. Erased learners are not listed."""
     return service.list_learners(prefix, after, limit)
 
 
