@@ -2863,11 +2863,12 @@ step('an id no learner can have is marked on its field, nothing is asked for, an
   // An LMS id with a '/' made every panel say "not available yet on this server" (the router found no route
   // for /learners/school-1/42/...), and one of spaces the same; a space inside gave four 422 panels.
   const asked = [];
-  const note = (request) => asked.push(new URL(request.url()).pathname);
+  const note = (request) => asked.push(new URL(request.url()));
   page.on('request', note);
   const field = page.getByLabel('Learner id');
+  const refused = ['school-1/42', '   ', 'jane doe'];
   try {
-    for (const id of ['school-1/42', '   ', 'jane doe']) {
+    for (const id of refused) {
       await field.fill(id);
       await page.getByRole('button', { name: 'Open learner' }).click();
       await expectAlert(/Not a learner id/);
@@ -2877,7 +2878,11 @@ step('an id no learner can have is marked on its field, nothing is asked for, an
   } finally {
     page.off('request', note);
   }
-  assert.deepEqual(asked.filter((p) => p.startsWith('/learners')), []);
+  // No panel of a refused id, and no suggestions for one. A suggestion lookup for what an earlier step typed
+  // may still go out (it waits for typing to pause): it failed this check once (a review, 4 December).
+  const refusedAsked = asked.filter((url) => url.pathname.startsWith('/learners/')
+    || (url.pathname === '/learners' && refused.some((id) => id.trim() === url.searchParams.get('prefix'))));
+  assert.deepEqual(refusedAsked.map(String), []);
   assert.equal(await page.locator('body').getAttribute('data-learner-loaded'), LEARNER);
   assert.equal(await page.locator('#learner-title').textContent(), `Learner ${LEARNER}`);
   assert.doesNotMatch(await page.locator('#view-learner').textContent(), /not available yet/);
