@@ -5,7 +5,8 @@ MATCH (l:Learner)
 WHERE l.id STARTS WITH $prefix
 WITH l LIMIT $limit
 CALL (l) {
-  MATCH (a:Answer {learner_id: l.id})
+  MATCH (a:Answer {learner_id: l.id}) USING INDEX SEEK a:Answer(learner_id, answered_at)
+  WHERE a.answered_at IS NOT NULL
   DETACH DELETE a
 }
 DETACH DELETE l

@@ -9,8 +9,8 @@
 // (V0013: learner id and answer time), read from the index alone: no answer node is read. Every Answer has
 // an answered_at (mastery/create_answers), so the count is all of them. The hint asks for a seek, not only
 // that index: without it the planner took, as its statistics went (one test, run to run), the learner-only
-// index (answer_learner, V0002) and read each answer node for its time, or a scan of the whole composite
-// index filtered by learner (PROFILE: 480 index entries read for 3 learners' 120 answers).
+// index (answer_learner, V0002; dropped by V0015) and read each answer node for its time, or a scan of the
+// whole composite index filtered by learner (PROFILE: 480 index entries read for 3 learners' 120 answers).
 // Parameters: $start, $end (strings), $limit (int). Returns: learner_id, answers (integer),
 // last_answered_at_s, last_answered_at_us (the newest answer's time; null without answers). Read.
 MATCH (l:Learner)
