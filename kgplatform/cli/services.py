@@ -180,6 +180,13 @@ def migrate(
         help="Apply nothing: name the migrations this release ships that the graph lacks (exit 1 when any "
         "are missing) and those it has that this release does not know.",
     ),
+    contract: bool = typer.Option(
+        False,
+        "--contract",
+        help="Also apply the contract migrations (named V00NN__contract_...), which remove what releases "
+        "before this one read. Run it once every API, worker and beat runs this release; a graph with no "
+        "migrations yet gets them without it.",
+    ),
 ) -> None:
     """Apply pending schema migrations from cypher/migrations (each exactly once)."""
     from kgplatform.graph.migrations import migrate as run_migrations
@@ -189,12 +196,17 @@ def migrate(
         return
     with graph_session() as graph:
         report = run_migrations(
-            graph, on_apply=lambda m: console.print(f"applying V{m.version:04d}__{m.name}")
+            graph, on_apply=lambda m: console.print(f"applying {m.label}"), contract=contract
         )
     if report.applied:
         console.print(f"applied {len(report.applied)} migration(s): {', '.join(report.applied)}")
     else:
         console.print(f"nothing to apply ({len(report.already_applied)} already applied)")
+    if report.held_back:
+        console.print(
+            f"held back {', '.join(report.held_back)}: it removes what releases before this one read; "
+            "once every API, worker and beat runs this release, run `kgplatform migrate --contract`"
+        )
 
 
 def check_schema() -> None:

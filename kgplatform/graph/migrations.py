@@ -6,6 +6,13 @@ applies, the others wait for it and then find nothing left to do. The holder ren
 heartbeat thread while a migration runs (one may take longer than the lease), checks after each
 migration that it still holds the lock, and stops if it does not; waiters wait longer than a lease, so
 a crashed holder's lease runs out before they give up.
+
+A migration whose name starts with `contract_` removes something that releases before it still read (an
+index they need to avoid a scan). It is held back until `migrate(contract=True)` (`kgplatform migrate
+--contract`), which the operator runs once every process runs the release that ships it: the expand and
+contract steps of a rolling upgrade. A graph with no migration recorded gets them at once, since nothing older
+can be running on it. No other migration may depend on a contract one (a later migration is applied even
+while an earlier contract one is held back).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import LiteralString, cast
 
@@ -28,6 +35,7 @@ from kgplatform.errors import KgpError
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import CYPHER_DIR, get_catalog, split_statements
 
+CONTRACT_PREFIX = "contract_"
 MIGRATION_FILE = re.compile(r"^V(?P<version>\d{4})__(?P<name>[a-z0-9_]+)\.cypher$")
 LOCK_LEASE_S = 120
 # The lease is renewed this often while migrations run: several renewals fit in one lease, so one slow
@@ -62,6 +70,15 @@ class Migration:
             checksum=hashlib.sha256(text.encode()).hexdigest(),
         )
 
+    @property
+    def label(self) -> str:
+        return f"V{self.version:04d}__{self.name}"
+
+    @property
+    def contract(self) -> bool:
+        """It removes what older releases read: held back until the operator says they are all gone."""
+        return self.name.startswith(CONTRACT_PREFIX)
+
 
 def discover_migrations(folder: Path = CYPHER_DIR / "migrations") -> list[Migration]:
     migrations = sorted((Migration.from_file(p) for p in folder.glob("*.cypher")), key=lambda m: m.version)
@@ -92,6 +109,8 @@ def run_schema_statement(graph: Graph, statement: str) -> None:
 class MigrationReport:
     applied: list[str]
     already_applied: list[str]
+    # Contract migrations not applied: `migrate(contract=True)` applies them.
+    held_back: list[str] = field(default_factory=list)
 
 
 def migrate(
@@ -102,8 +121,10 @@ def migrate(
     on_apply: Callable[[Migration], None] | None = None,
     lease_s: int = LOCK_LEASE_S,
     heartbeat_s: float = HEARTBEAT_S,
+    contract: bool = False,
 ) -> MigrationReport:
-    """Applies pending migrations in version order; returns what it applied and what it found.
+    """Applies pending migrations in version order; returns what it applied and what it found. Contract
+    migrations are applied only with `contract` or on a graph with none recorded (module docstring).
     Raises `MigrationError` if another process took the lock over meanwhile (nothing more is applied)."""
     migrations = discover_migrations() if migrations is None else migrations
     for statement in split_statements(get_catalog()["graph/create_migration_constraints"].path.read_text()):
@@ -113,7 +134,7 @@ def migrate(
     acquire_lock(graph, holder, wait_timeout_s, lease_s)
     try:
         with LeaseKeeper(graph, holder, lease_s, heartbeat_s) as lease:
-            return _apply_pending(graph, migrations, holder, lease, on_apply)
+            return _apply_pending(graph, migrations, holder, lease, on_apply, contract)
     finally:
         graph.write("graph/release_migration_lock", holder=holder)
 
@@ -124,11 +145,17 @@ def _apply_pending(
     holder: str,
     lease: LeaseKeeper,
     on_apply: Callable[[Migration], None] | None,
+    contract: bool,
 ) -> MigrationReport:
     recorded = {row["version"]: row for row in graph.read("graph/list_applied_migrations")}
+    contract = contract or not recorded
     applied: list[str] = []
+    held_back: list[str] = []
     for migration in migrations:
-        label = f"V{migration.version:04d}__{migration.name}"
+        label = migration.label
+        if migration.version not in recorded and migration.contract and not contract:
+            held_back.append(label)
+            continue
         if migration.version in recorded:
             if recorded[migration.version]["checksum"] != migration.checksum:
                 raise MigrationError(
@@ -151,8 +178,8 @@ def _apply_pending(
             holder=holder,
         )
         applied.append(label)
-    already = [f"V{m.version:04d}__{m.name}" for m in migrations if m.version in recorded]
-    return MigrationReport(applied=applied, already_applied=already)
+    already = [m.label for m in migrations if m.version in recorded]
+    return MigrationReport(applied=applied, already_applied=already, held_back=held_back)
 
 
 class LeaseKeeper:

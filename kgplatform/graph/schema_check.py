@@ -8,7 +8,9 @@ upgrades, 3 December, left it as "no schema version check"). The API's readiness
 and each worker log it at start.
 
 Applied migrations the code does not ship are a newer release's (a rollback): they only add, so the older
-code runs as it did (README, "Rolling back"); they are reported, never refused.
+code runs as it did (README, "Rolling back"); they are reported, never refused. The exception is a contract
+migration (`kgplatform migrate --contract`, graph/migrations.py), which removes what older releases read; this
+code runs with or without the ones it ships, so one not yet applied is a note, not a reason to be unready.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class SchemaState:
     missing: tuple[str, ...]  # shipped with this code, not applied to the graph
     newer: tuple[str, ...]  # applied to the graph, unknown to this code (a newer release migrated it)
     changed: tuple[str, ...]  # applied from a file whose text has changed since
+    # shipped contract migrations not applied: this code runs without them (`migrate --contract`)
+    held_back: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:
@@ -58,6 +62,12 @@ class SchemaState:
                 f"the graph has migrations this code does not know: {', '.join(self.newer)} (a newer "
                 "release migrated it; they only add, so this code runs as before)"
             )
+        if self.held_back:
+            notes.append(
+                f"contract migrations not yet applied: {', '.join(self.held_back)} (they remove what "
+                "releases before this one read; run `kgplatform migrate --contract` once every API, worker "
+                "and beat runs this release)"
+            )
         if self.changed:
             notes.append(
                 f"migration files changed after they were applied: {', '.join(self.changed)} "
@@ -70,14 +80,16 @@ def compare_schema(recorded: Iterable[Mapping[str, Any]], shipped: Iterable[Migr
     """`recorded`: the graph's Migration rows (version, name, checksum); `shipped`: this code's files."""
     applied = {int(row["version"]): row for row in recorded}
     known = {m.version: m for m in shipped}
-    missing = tuple(label_of(v, m.name) for v, m in sorted(known.items()) if v not in applied)
+    pending = [m for v, m in sorted(known.items()) if v not in applied]
+    missing = tuple(m.label for m in pending if not m.contract)
+    held_back = tuple(m.label for m in pending if m.contract)
     newer = tuple(label_of(v, str(applied[v]["name"])) for v in sorted(applied) if v not in known)
     changed = tuple(
         label_of(v, m.name)
         for v, m in sorted(known.items())
         if v in applied and applied[v]["checksum"] != m.checksum
     )
-    return SchemaState(missing=missing, newer=newer, changed=changed)
+    return SchemaState(missing=missing, newer=newer, changed=changed, held_back=held_back)
 
 
 def read_schema_state(graph: Graph, shipped: list[Migration] | None = None) -> SchemaState:

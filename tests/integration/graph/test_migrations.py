@@ -36,14 +36,23 @@ def test_show_constraints_lists_what_the_migrations_declare(graph_session: Graph
 
 
 def declared_range_indexes() -> set[tuple[str, tuple[str, ...]]]:
-    """(label or relationship type, properties) of every plain index the migrations create (a fulltext
-    index, `ON EACH [...]`, does not match)."""
-    pattern = r"INDEX \w+ IF NOT EXISTS FOR (?:\(\w+:(\w+)\)|\(\)-\[\w+:(\w+)\]-\(\)) ON \(([^)]*)\)"
-    found = set()
-    for path in (PROJECT_ROOT / "cypher" / "migrations").glob("*.cypher"):
-        for label, rel_type, props in re.findall(pattern, path.read_text()):
-            found.add((label or rel_type, tuple(p.strip().split(".", 1)[1] for p in props.split(","))))
-    return found
+    """(label or relationship type, properties) of every plain index the migrations create and no later
+    one drops (a fulltext index, `ON EACH [...]`, does not match)."""
+    pattern = r"INDEX (\w+) IF NOT EXISTS FOR (?:\(\w+:(\w+)\)|\(\)-\[\w+:(\w+)\]-\(\)) ON \(([^)]*)\)"
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for path in sorted((PROJECT_ROOT / "cypher" / "migrations").glob("*.cypher")):
+        text = path.read_text()
+        for name, label, rel_type, props in re.findall(pattern, text):
+            found[name] = (label or rel_type, tuple(p.strip().split(".", 1)[1] for p in props.split(",")))
+        for name in re.findall(r"^DROP INDEX (\w+)", text, flags=re.MULTILINE):
+            found.pop(name, None)
+    return set(found.values())
+
+
+def test_an_index_a_later_migration_drops_is_gone() -> None:
+    """V0015 drops V0002's learner-only answer index (answer_learner_time covers its reads)."""
+    assert ("Answer", ("learner_id", "answered_at")) in declared_range_indexes()
+    assert ("Answer", ("learner_id",)) not in declared_range_indexes()
 
 
 def test_every_index_the_migrations_declare_exists_on_what_it_names(graph_session: Graph) -> None:
@@ -58,6 +67,41 @@ def test_every_index_the_migrations_declare_exists_on_what_it_names(graph_sessio
     declared = declared_range_indexes()
     assert ("TRANSFERS_TO", ("model_version",)) in declared and len(declared) >= 10
     assert declared <= present, f"missing: {sorted(declared - present)}"
+    assert ("Answer", ("learner_id",)) not in present, "V0015 drops answer_learner"
+
+
+def test_a_contract_migration_waits_for_contract_unless_the_graph_is_new(graph_session: Graph) -> None:
+    """A graph an older release may still be using keeps what it reads (V0015 would make its answer reads
+    scans) until the operator says every process runs this release; a new graph gets everything at once."""
+    shipped = discover_migrations()
+    contract = [m for m in shipped if m.contract]
+    assert [m.label for m in contract] == ["V0015__contract_drop_answer_learner"]
+    graph_session.write("testing/forget_migrations")
+    before = migrate(graph_session, migrations=[m for m in shipped if m.version < 15])  # an older release
+    assert before.held_back == [] and "V0002__indexes" in before.applied
+    assert ("Answer", ("learner_id",)) in _indexes(graph_session)
+
+    upgrade = migrate(graph_session)
+    assert upgrade.held_back == ["V0015__contract_drop_answer_learner"]
+    assert ("Answer", ("learner_id",)) in _indexes(graph_session)
+    assert migrate(graph_session).held_back == ["V0015__contract_drop_answer_learner"]
+
+    done = migrate(graph_session, contract=True)
+    assert done.applied == ["V0015__contract_drop_answer_learner"] and done.held_back == []
+    assert ("Answer", ("learner_id",)) not in _indexes(graph_session)
+
+    graph_session.write("testing/forget_migrations")  # a graph with nothing recorded: nothing older runs
+    fresh = migrate(graph_session)
+    assert fresh.held_back == [] and fresh.applied == [m.label for m in shipped]
+    assert ("Answer", ("learner_id",)) not in _indexes(graph_session)
+
+
+def _indexes(graph: Graph) -> set[tuple[str, tuple[str, ...]]]:
+    return {
+        (row["labelsOrTypes"][0], tuple(row["properties"]))
+        for row in graph.read("graph/show_indexes")
+        if row["labelsOrTypes"]
+    }
 
 
 def test_concurrent_migrations_both_succeed_and_apply_each_once(graph_session: Graph) -> None:

@@ -79,3 +79,29 @@ def test_a_release_with_a_migration_not_yet_applied(graph_session: Graph) -> Non
     state = read_schema_state(graph_session, ahead)
     assert state.missing == ("V9999__not_yet",)
     assert read_schema_state(graph_session).usable
+
+
+def test_a_held_back_contract_migration_is_named_by_the_cli_and_applied_by_contract(
+    graph_session: Graph,
+) -> None:
+    """`migrate` on a graph an older release migrated holds V0015 back and says what to run; `--check` names
+    it without failing (this code runs without it); `--contract` applies it."""
+    migrate_cli = [sys.executable, "-m", "kgplatform.cli", "migrate"]
+    graph_session.write("testing/forget_migrations")
+    try:
+        migrate(graph_session, migrations=[m for m in discover_migrations() if not m.contract])
+        held = subprocess.run(migrate_cli, capture_output=True, text=True, timeout=120)
+        assert held.returncode == 0, held
+        assert "held back V0015__contract_drop_answer_learner" in held.stdout
+        assert "kgplatform migrate --contract" in held.stdout
+
+        check = subprocess.run(CHECK, capture_output=True, text=True, timeout=120)
+        assert check.returncode == 0, check
+        assert "contract migrations not yet applied: V0015__contract_drop_answer_learner" in check.stdout
+
+        applied = subprocess.run([*migrate_cli, "--contract"], capture_output=True, text=True, timeout=120)
+        assert applied.returncode == 0, applied
+        assert "applied 1 migration(s): V0015__contract_drop_answer_learner" in applied.stdout
+        assert read_schema_state(graph_session).held_back == ()
+    finally:
+        migrate(graph_session, contract=True)

@@ -25,10 +25,15 @@ def test_project_migrations_have_unique_increasing_numbers_and_statements() -> N
 
 
 def test_every_schema_statement_is_idempotent() -> None:
-    # Migrations may be re-run by a process that lost the lock race, so each must be IF NOT EXISTS.
+    # Migrations may be re-run by a process that lost the lock race, so each must be IF NOT EXISTS (a
+    # create) or IF EXISTS (a drop, only in a contract migration: graph/migrations.py).
     for migration in discover_migrations():
         for statement in migration.statements:
-            assert "IF NOT EXISTS" in statement, f"V{migration.version:04d}: {statement}"
+            if statement.lstrip().upper().startswith("DROP"):
+                assert migration.contract, f"{migration.label} drops without being a contract migration"
+                assert statement.rstrip(";").rstrip().endswith("IF EXISTS"), f"{migration.label}: {statement}"
+            else:
+                assert "IF NOT EXISTS" in statement, f"{migration.label}: {statement}"
 
 
 def test_checksum_changes_when_a_file_changes(tmp_path: Path) -> None:

@@ -50,6 +50,18 @@ def test_a_newer_release_s_migrations_are_reported_not_refused() -> None:
     assert any("V0013__next_thing" in note for note in state.findings())
 
 
+def test_a_contract_migration_not_applied_is_a_note_not_a_reason_to_be_unready() -> None:
+    """This code runs with or without what a contract migration removes (`migrate --contract`)."""
+    shipped = [*SHIPPED, migration(15, "contract_drop_old_index")]
+    state = compare_schema([row(1, "constraints"), row(2, "indexes"), row(12, "audit_links")], shipped)
+    assert state.usable and state.verdict() == "ok" and state.missing == ()
+    assert state.held_back == ("V0015__contract_drop_old_index",)
+    assert any("kgplatform migrate --contract" in note for note in state.findings())
+    # An expand migration missing beside it is still missing, and the contract one still only a note.
+    state = compare_schema([row(1, "constraints"), row(2, "indexes")], shipped)
+    assert state.missing == ("V0012__audit_links",) and state.held_back == ("V0015__contract_drop_old_index",)
+
+
 def test_a_file_changed_after_it_was_applied_is_reported() -> None:
     state = compare_schema([row(1, "constraints"), row(2, "indexes", "old"), row(12, "audit_links")], SHIPPED)
     assert state.usable and state.changed == ("V0002__indexes",)
