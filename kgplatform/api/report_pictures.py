@@ -10,6 +10,13 @@ pool drawing side by side, each about N times slower, while every other route wa
 request waits a bounded time for a free slot (or for the same picture another request is drawing), then
 gets a 503 with Retry-After.
 
+Each learner's newest picture is kept, not their earlier ones: as a learner answers (and as their mastery
+decays, a bar at a time) each read draws a new picture, and the cache used to keep every earlier one until
+the byte bound pushed it out, so a teacher's class that kept answering filled it with pictures nobody would
+ask for again and pushed out other learners' current ones. A picture is dropped when the last learner it was
+drawn for has a newer one, and when the learner is erased through this process (DELETE /learners/{id}).
+Learners whose pictures are the same (say, newcomers with no answers) share one.
+
 After each drawing the C allocator is asked to hand its freed pages back to the system
 (`release_freed_memory`): a drawing of 120 bars allocates and frees some 80 MiB (matplotlib's artists and
 Agg buffer), and glibc kept what each thread's arena had held. Drawn by whichever of the API's pool threads
@@ -47,6 +54,9 @@ class ReportPictures:
         self.dpi = dpi
         self._pngs: collections.OrderedDict[str, bytes] = collections.OrderedDict()
         self._held = 0
+        # Whose picture each kept one is, and each learner's newest picture (kept or being drawn).
+        self._owners: dict[str, set[str]] = {}
+        self._newest: dict[str, str] = {}
         self._lock = threading.Lock()
         self._drawing: dict[str, threading.Event] = {}
         self._slots = threading.BoundedSemaphore(renders)
@@ -55,11 +65,14 @@ class ReportPictures:
         """The picture's ETag: equal for equal pictures, whatever the moment the report was read."""
         return f'"report-png-{picture_digest(picture, dpi=self.dpi)[:40]}"'
 
-    def png(self, picture: Picture) -> bytes:
-        """The picture's PNG: from the cache, else drawn here (or by the request already drawing it)."""
+    def png(self, picture: Picture, owner: str | None = None) -> bytes:
+        """The picture's PNG: from the cache, else drawn here (or by the request already drawing it).
+        `owner`: the learner it shows; their earlier picture is dropped unless another learner shares it."""
         key = picture_digest(picture, dpi=self.dpi)
         while True:
             with self._lock:
+                if owner is not None:
+                    self._own(owner, key)
                 if (png := self._pngs.get(key)) is not None:
                     self._pngs.move_to_end(key)
                     return png
@@ -81,7 +94,7 @@ class ReportPictures:
                     self.release_memory()
             finally:
                 self._slots.release()
-            self._keep(key, png)
+            self._keep(key, png, owned=owner is not None)
             return png
         finally:
             with self._lock:
@@ -91,22 +104,58 @@ class ReportPictures:
         with self._lock:
             self._pngs.clear()
             self._held = 0
+            self._owners.clear()
+            self._newest.clear()
+
+    def forget(self, owner: str) -> None:
+        """The learner is gone (erased): their picture is dropped unless another learner shares it."""
+        with self._lock:
+            key = self._newest.pop(owner, None)
+            if key is not None:
+                self._disown(owner, key)
+
+    @property
+    def kept(self) -> int:
+        return len(self._pngs)
 
     @property
     def held_bytes(self) -> int:
         return self._held
 
-    def _keep(self, key: str, png: bytes) -> None:
+    def _keep(self, key: str, png: bytes, *, owned: bool) -> None:
         if len(png) > self.max_bytes:
             return  # it would evict everything else and still not fit
         with self._lock:
-            if key in self._pngs:
-                return
+            if key in self._pngs or (owned and key not in self._owners):
+                return  # kept already, or every learner it was drawn for has a newer one meanwhile
             self._pngs[key] = png
             self._held += len(png)
             while self._held > self.max_bytes:
-                _, evicted = self._pngs.popitem(last=False)
+                evicted_key, evicted = self._pngs.popitem(last=False)
                 self._held -= len(evicted)
+                for owner in self._owners.pop(evicted_key, ()):
+                    del self._newest[owner]
+
+    def _own(self, owner: str, key: str) -> None:
+        """Under the lock: `key` is now the owner's newest picture."""
+        previous = self._newest.get(owner)
+        if previous == key:
+            return
+        if previous is not None:
+            self._disown(owner, previous)
+        self._newest[owner] = key
+        self._owners.setdefault(key, set()).add(owner)
+
+    def _disown(self, owner: str, key: str) -> None:
+        """Under the lock: the owner's picture `key` is no longer theirs; dropped once nobody's."""
+        owners = self._owners.get(key)
+        if owners is None:
+            return
+        owners.discard(owner)
+        if not owners:
+            del self._owners[key]
+            if (png := self._pngs.pop(key, None)) is not None:
+                self._held -= len(png)
 
     def _busy(self) -> ServiceUnavailable:
         seconds = max(1, round(self.wait_s))

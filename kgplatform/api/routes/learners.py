@@ -149,6 +149,8 @@ def erase_learner(
     away."""
     pending = getattr(request.app.state, "pending_erasures", None)
     erased = erase_learner_everywhere(service, request.app.state.redis, learner_id, pending)
+    # Their picture in this process's cache goes too (other API processes drop theirs as it ages out).
+    request.app.state.report_pictures.forget(learner_id)
     logger.info(
         "learner %s erased by key %s: %d answers, %d mastery, %d plans",
         learner_id,
@@ -228,4 +230,4 @@ def get_report_png(
     headers = {"ETag": pictures.etag(picture), "Cache-Control": "no-store"}
     if not_modified(if_none_match, headers["ETag"]):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(pictures.png(picture), media_type="image/png", headers=headers)
+    return Response(pictures.png(picture, owner=learner_id), media_type="image/png", headers=headers)

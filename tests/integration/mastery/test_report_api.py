@@ -184,3 +184,20 @@ def test_the_picture_is_drawn_once_and_never_served_stale(api: Api, curriculum: 
     assert renamed.status_code == 200, renamed.text
     after_edit = picture(after_answer.headers["ETag"])
     assert after_edit.status_code == 200 and after_edit.headers["ETag"] != after_answer.headers["ETag"]
+
+
+def test_the_api_keeps_a_learner_s_newest_picture_only_and_none_once_they_are_erased(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    """Each answer between two reads drew a new picture and the cache kept every earlier one; an erased
+    learner's stayed in memory until the byte bound pushed it out."""
+    pictures = api.client.app.state.report_pictures  # type: ignore[attr-defined]
+    pictures.clear()
+    now = datetime.now(UTC)
+    for step in range(3):
+        posted = answers_on("t00000", 2, now + timedelta(minutes=step), f"s{step}", correct=step % 2 == 0)
+        assert api.call("POST", "/answers", role=Role.SERVICE, json=posted).status_code == 200
+        assert api.call("GET", "/learners/kim/report.png", role=Role.SERVICE).status_code == 200
+    assert pictures.kept == 1
+    assert api.call("DELETE", "/learners/kim", role=Role.SERVICE).status_code == 200
+    assert pictures.kept == 0 and pictures.held_bytes == 0

@@ -197,3 +197,49 @@ def test_release_freed_memory_hands_a_threads_freed_heap_back_to_the_system() ->
     )
     before, after, released = out.stdout.split()
     assert released == "True" and float(before) - float(after) > 100, out.stdout
+
+
+def test_a_learner_s_new_picture_replaces_their_earlier_one_unless_another_learner_shares_it(
+    drawings: Drawings,
+) -> None:
+    """A class that keeps answering drew a new picture per read and the cache kept every earlier one until
+    the byte bound pushed out other learners' current pictures."""
+    pictures = ReportPictures(max_bytes=100_000, renders=1, wait_s=5)
+    size = len(pictures.png(a_picture(p=0.0), owner="kim"))  # every picture here draws as many bytes
+    for step in range(1, 10):  # kim answers between each read: ten pictures, one kept
+        pictures.png(a_picture(p=step / 10), owner="kim")
+    assert pictures.kept == 1 and pictures.held_bytes == size
+    pictures.png(a_picture(p=0.9), owner="kim")
+    assert drawings.calls == 10  # her current one served from the cache
+
+    pictures.png(a_picture(p=0.0), owner="lee")  # a newcomer's picture, the same for two learners
+    pictures.png(a_picture(p=0.0), owner="max")
+    assert pictures.kept == 2 and drawings.calls == 11
+    pictures.png(a_picture(p=0.1), owner="lee")  # lee answered; max still shows the shared one
+    assert pictures.kept == 3
+    pictures.png(a_picture(p=0.0), owner="max")
+    assert drawings.calls == 12
+    pictures.png(a_picture(p=0.2), owner="max")  # nobody shows it now: dropped
+    assert pictures.kept == 3 and pictures.held_bytes == 3 * size
+
+
+def test_an_erased_learner_s_picture_is_dropped(drawings: Drawings) -> None:
+    pictures = ReportPictures(max_bytes=100_000, renders=1, wait_s=5)
+    pictures.png(a_picture(p=0.3), owner="kim")
+    size = len(pictures.png(a_picture(p=0.4), owner="lee"))
+    pictures.forget("kim")
+    assert pictures.kept == 1 and pictures.held_bytes == size
+    pictures.forget("kim")  # twice, or a learner never drawn: nothing
+    pictures.forget("nobody")
+    pictures.png(a_picture(p=0.4), owner="lee")
+    assert drawings.calls == 2
+
+
+def test_a_picture_evicted_by_the_byte_bound_frees_its_learners(drawings: Drawings) -> None:
+    size = len(repr(a_picture(p=0.0)).encode())  # what the stand-in draws
+    pictures = ReportPictures(max_bytes=2 * size + size // 2, renders=1, wait_s=5)
+    for i, owner in enumerate(["a", "b", "c"]):
+        pictures.png(a_picture(p=i / 10), owner=owner)
+    assert pictures.kept == 2
+    pictures.png(a_picture(p=0.5), owner="a")  # a's first was evicted; no error, drawn again
+    assert pictures.kept == 2 and drawings.calls == 4
