@@ -33,6 +33,7 @@ from kgplatform.api.routes import (
     curriculum_io,
     health,
     jobs,
+    learner_data,
     learners,
     plans,
     prerequisites,
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Services: answers in, learner mastery, goals, interests and feedback out.
     app.include_router(answers.router)
     app.include_router(learners.router)
+    app.include_router(learner_data.router)
     app.include_router(plans.router)
     # Operators and services: plan recomputation batches (start: admin; progress: service or admin).
     app.include_router(jobs.router)

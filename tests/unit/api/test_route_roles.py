@@ -63,6 +63,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("PUT", "/learners/{learner_id}/goals"): frozenset({S, A}),
     ("PUT", "/learners/{learner_id}/interests"): frozenset({S, A}),
     ("DELETE", "/learners/{learner_id}"): frozenset({S, A}),
+    # The stored answers as posted: for the service reconciling what it sent and for access requests; a
+    # teacher reads what the learner view shows, derived from them, not the raw event log.
+    ("GET", "/learners/{learner_id}/answers"): frozenset({S, A}),
     ("GET", "/learners/{learner_id}/report"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/report.png"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/next-tasks"): frozenset({S, T, A}),

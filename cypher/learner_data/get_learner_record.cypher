@@ -1,0 +1,36 @@
+// Everything stored about a learner except their answers (those are paged: learner_data/get_answer_page),
+// for the export of a data-access request: the learner node's own properties, their goals, interests,
+// MASTERY relationships and stored plans with their tasks. This is what mastery/erase_learner deletes
+// besides the answers (the learner node with its relationships, and its plans); keep the two in step.
+// Parameters: $learner_id (string). Returns one row when the learner exists (none when unknown):
+// learner (map of the Learner's properties), goals (concept ids), interests (tag names), mastery (list of
+// maps: concept_id and the relationship's properties), plans (list of maps: the Plan's properties and
+// tasks, a list of {task_id, rank, reason, concept_id, predicted_success, purpose} in rank order), in
+// stable orders (concept id, tag, plan creation time). Read.
+MATCH (l:Learner {id: $learner_id})
+CALL (l) {
+  OPTIONAL MATCH (l)-[:HAS_GOAL]->(g:Concept)
+  WITH g ORDER BY g.id
+  RETURN collect(g.id) AS goals
+}
+CALL (l) {
+  OPTIONAL MATCH (l)-[:INTERESTED_IN]->(t:Tag)
+  WITH t ORDER BY t.name
+  RETURN collect(t.name) AS interests
+}
+CALL (l) {
+  OPTIONAL MATCH (l)-[m:MASTERY]->(c:Concept)
+  WITH m, c ORDER BY c.id
+  RETURN collect(m {.*, concept_id: c.id}) AS mastery
+}
+CALL (l) {
+  OPTIONAL MATCH (l)-[:HAS_PLAN]->(p:Plan)
+  WITH p ORDER BY p.created_at, p.id
+  CALL (p) {
+    OPTIONAL MATCH (p)-[i:INCLUDES]->(t:Task)
+    WITH i, t ORDER BY i.rank
+    RETURN collect(i {.rank, .reason, .concept_id, .predicted_success, .purpose, task_id: t.id}) AS tasks
+  }
+  RETURN collect(p {.*, tasks: tasks}) AS plans
+}
+RETURN l {.*} AS learner, goals, interests, mastery, plans

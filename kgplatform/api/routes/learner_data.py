@@ -1,0 +1,64 @@
+"""A learner's stored answers read back, for the service that posted them (reconciliation after a timeout)
+and for answering a learner's data-access request. Service and admin keys only: see `list_answers`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from kgplatform.api.deps import ServicePrincipal
+from kgplatform.api.outages import BoundedGraphDep
+from kgplatform.api.params import LearnerId
+from kgplatform.api.routes.learners import UNKNOWN_LEARNER
+from kgplatform.learner_data.models import AnswerPage
+from kgplatform.learner_data.paging import MAX_CURSOR_LENGTH
+from kgplatform.learner_data.service import LearnerDataService
+from kgplatform.learner_data.store import LearnerDataStore
+
+router = APIRouter(prefix="/learners", tags=["mastery"])
+
+
+def get_learner_data_service(graph: BoundedGraphDep) -> LearnerDataService:
+    return LearnerDataService(LearnerDataStore(graph))
+
+
+LearnerDataServiceDep = Annotated[LearnerDataService, Depends(get_learner_data_service)]
+AnswersLimit = Annotated[int, Query(ge=1, le=500, description="Answers per page (1..500).")]
+
+
+@router.get(
+    "/{learner_id}/answers",
+    summary="The learner's stored answers, a page at a time, in answer-time order",
+    responses=UNKNOWN_LEARNER,
+)
+def list_answers(
+    learner_id: LearnerId,
+    service: LearnerDataServiceDep,
+    _: ServicePrincipal,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(description="Only answers given at or after this time (ISO 8601 with an offset)."),
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None,
+        Query(description="Only answers given before this time (ISO 8601 with an offset); after `since`."),
+    ] = None,
+    after: Annotated[
+        str,
+        Query(
+            max_length=MAX_CURSOR_LENGTH, description="The previous page's `next_after` (none: the first)."
+        ),
+    ] = "",
+    limit: AnswersLimit = 100,
+) -> AnswerPage:
+    """Every answer stored for the learner, as it was stored: for a service checking which of the event ids
+    it posted were stored (after a timeout: ask for the window of the batch's answer times), and for a
+    school answering a learner's request for their data (`kgplatform export-learner` gives the rest).
+    In order of `answered_at`, ties by `event_id`; keyset paging (`after`): answers stored between two
+    pages neither shift nor repeat the others, and one stored late with an earlier time than the page read
+    shows only on a new read from the start (or from `since`). 404 for an unknown or erased learner.
+    Not for teacher keys: a teacher sees what the learner view shows (mastery, report, plan), not the raw
+    event log, which a teacher key (read access to every learner) does not need."""
+    return service.answer_page(learner_id, since=since, until=until, after=after, limit=limit)
