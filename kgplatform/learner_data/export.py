@@ -1,0 +1,127 @@
+"""Everything kgplatform stores about one learner, as one JSON document: the answer to a learner's
+data-access request (GDPR art. 15), and what `DELETE /learners/{id}` would erase.
+
+Neo4j: the learner node's properties, goals, interests, mastery, stored plans and answers; Redis: the
+plan cached for next-tasks and the stamp of their last ingest. The answers are written last, a page at a
+time as they are read (`LearnerDataService.all_answers`), so a learner with 100,000 answers is never held
+in memory whole, nor as a list and as its JSON text at once."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+import redis
+from neo4j.time import Date, DateTime, Duration, Time
+
+from kgplatform.errors import ServiceUnavailable
+from kgplatform.learner_data.service import LearnerDataService
+from kgplatform.learner_data.store import StoredAnswerRow
+from kgplatform.planning.cache import answered_key, cached_plan, plan_key
+
+FORMAT = "kgplatform learner export 1"
+# What `mastery/erase_learner` and `planning.cache.forget_learner` remove, each named by its key in the
+# export (a test holds the two lists together): a new kind of learner data must be added to both.
+ERASED_KINDS = ("learner", "goals", "interests", "mastery", "plans", "cached_plan", "answer_stamp", "answers")
+# The learner's relationships (`graph.schema.RelType`, those from a Learner), each with its export key: the
+# erase removes them all with the learner node (DETACH DELETE), so a new one is exported only when added
+# here and to learner_data/get_learner_record (a unit test fails until it is).
+LEARNER_RELATIONSHIPS = {
+    "MASTERY": "mastery",
+    "HAS_GOAL": "goals",
+    "INTERESTED_IN": "interests",
+    "HAS_PLAN": "plans",
+}
+ANSWER_FIELDS = StoredAnswerRow._fields
+
+
+def redis_part(client: redis.Redis, learner_id: str) -> dict[str, Any]:
+    """The learner's cached plan (decoded; null when none, or an erase's mark) and answer stamp (epoch
+    seconds of their last ingest; null when none). ServiceUnavailable when Redis is not reached: an export
+    without them would be incomplete without saying so."""
+    try:
+        plan, stamp = client.mget([plan_key(learner_id), answered_key(learner_id)])
+    except redis.RedisError as error:
+        raise ServiceUnavailable(
+            f"Redis was not reached to read the plan cached for learner {learner_id!r}: {error}",
+            field="redis",
+        ) from error
+    return {"cached_plan": cached_plan(plan), "answer_stamp": float(stamp) if stamp is not None else None}
+
+
+def write_export(
+    service: LearnerDataService,
+    client: redis.Redis,
+    learner_id: str,
+    out: IO[bytes],
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    page_size: int = 5_000,
+) -> int:
+    """Writes the learner's export to `out` as JSON; returns the number of answers written. NotFound for
+    an unknown learner, before anything is written. Not a snapshot: answers stored while it runs are in
+    it when they sort after the page being read (a page is one read transaction)."""
+    record = service.learner_record(learner_id)
+    head = {
+        "format": FORMAT,
+        "exported_at": now(),
+        "learner_id": learner_id,
+        "learner": record["learner"],
+        "goals": record["goals"],
+        "interests": record["interests"],
+        "mastery": record["mastery"],
+        "plans": record["plans"],
+        **redis_part(client, learner_id),
+    }
+    # The head as an object without its closing brace, then the answers streamed into its last member.
+    opening = _json(head)[:-1] + b',"answers":['
+    out.write(opening)
+    count = 0
+    for row in service.all_answers(learner_id, page_size=page_size):
+        if count:
+            out.write(b",")
+        out.write(_json(dict(zip(ANSWER_FIELDS, row, strict=True))))
+        count += 1
+    out.write(b"]}\n")
+    return count
+
+
+def _json(value: Any) -> bytes:
+    return orjson.dumps(value, default=_neo4j_value, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
+
+
+def _neo4j_value(value: Any) -> Any:
+    """The driver's temporal values as Python's (which orjson writes as ISO 8601, UTC as Z); a duration as
+    ISO 8601 text."""
+    if isinstance(value, DateTime):
+        native = value.to_native()
+        return native.astimezone(UTC) if native.tzinfo is not None else native
+    if isinstance(value, Date | Time):
+        return value.to_native()
+    if isinstance(value, Duration):
+        return value.iso_format()
+    raise TypeError(f"not exportable: {type(value).__name__}")
+
+
+def export_to_file(
+    service: LearnerDataService, client: redis.Redis, learner_id: str, path: Path, page_size: int = 5_000
+) -> int:
+    """`write_export` into `path`, readable by its owner only (it holds a learner's personal data), through
+    a temporary file renamed at the end: a failure part-way (the learner erased meanwhile, Neo4j gone)
+    leaves no half-written export, and an existing file at `path` as it was."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as file:  # mkstemp's file is owner-only (0600)
+            count = write_export(service, client, learner_id, file, page_size=page_size)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return count

@@ -1,0 +1,85 @@
+"""`kgplatform export-learner`: everything stored about a learner, against what the erase then removes."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import orjson
+import pytest
+import redis
+from typer.testing import CliRunner
+
+from kgplatform.auth.models import Role
+from kgplatform.cli import app
+from kgplatform.errors import NotFound
+from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
+from tests.integration.api.harness import Api
+
+
+def test_the_export_holds_all_the_erase_removes(
+    api: Api, curriculum: SyntheticCurriculum, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    log = make_answers(curriculum, 2, 150, seed=5)
+    ann, other = sorted({row["learner_id"] for row in log})
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=log).status_code == 200
+    goal = curriculum.concepts[-1]["id"]
+    assert (
+        api.call("PUT", f"/learners/{ann}/goals", role=Role.SERVICE, json={"concept_ids": [goal]}).status_code
+        == 200
+    )
+    assert (
+        api.call("PUT", f"/learners/{ann}/interests", role=Role.SERVICE, json={"tags": ["Maths"]}).status_code
+        == 200
+    )
+    assert api.call("GET", f"/learners/{ann}/next-tasks", role=Role.SERVICE).status_code == 200
+
+    out = tmp_path / "ann.json"
+    result = CliRunner().invoke(app, ["export-learner", ann, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    theirs = [row for row in log if row["learner_id"] == ann]
+    assert f"exported learner {ann} with {len(theirs)} answers" in result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # a learner's personal data
+    exported = orjson.loads(out.read_bytes())
+    assert exported["learner_id"] == ann and exported["learner"]["id"] == ann
+    assert exported["goals"] == [goal] and exported["interests"] == ["Maths"]
+    assert exported["cached_plan"] is not None and exported["answer_stamp"] is not None
+    answers = exported["answers"]
+    assert sorted(a["event_id"] for a in answers) == sorted(r["event_id"] for r in theirs)
+    assert [(a["answered_at"], a["event_id"]) for a in answers] == sorted(
+        (a["answered_at"], a["event_id"]) for a in answers
+    )
+    assert all(p["tasks"] for p in exported["plans"]) and exported["mastery"][0]["p_mastery"] is not None
+    # Page by page, the same answers as one read of the API (the CLI reads 5,000 a page).
+    page = api.call("GET", f"/learners/{ann}/answers", role=Role.SERVICE, params={"limit": 500}).json()
+    assert [a["event_id"] for a in page["items"]] == [a["event_id"] for a in answers]
+
+    erased = api.call("DELETE", f"/learners/{ann}", role=Role.SERVICE).json()
+    assert erased["answers"] == len(answers)
+    assert erased["mastery"] == len(exported["mastery"]) and erased["plans"] == len(exported["plans"])
+
+    # Gone: exit 4 through main, no file written, an earlier export left as it was.
+    before = out.read_bytes()
+    again = CliRunner().invoke(app, ["export-learner", ann, "--out", str(out)])
+    assert isinstance(again.exception, NotFound) and out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ann.json"]  # no partial file left behind
+    assert api.call("GET", f"/learners/{other}/answers", role=Role.SERVICE).status_code == 200
+
+
+def test_the_export_goes_to_standard_output_without_out(
+    api: Api, curriculum: SyntheticCurriculum, redis_client: redis.Redis
+) -> None:
+    log = make_answers(curriculum, 1, 12, seed=2)
+    (learner_id,) = {row["learner_id"] for row in log}
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=log).status_code == 200
+    result = CliRunner().invoke(app, ["export-learner", learner_id])
+    assert result.exit_code == 0, result.output
+    exported = orjson.loads(result.stdout_bytes)
+    assert len(exported["answers"]) == 12 and exported["plans"] == [] and exported["goals"] == []
+
+
+@pytest.mark.parametrize("out", ["folder", "missing/ann.json"])
+def test_an_out_that_cannot_be_written_is_refused_before_reading(tmp_path: Path, out: str) -> None:
+    (tmp_path / "folder").mkdir()
+    result = CliRunner().invoke(app, ["export-learner", "ann", "--out", str(tmp_path / out)])
+    assert result.exit_code == 2 and "--out" in result.output
