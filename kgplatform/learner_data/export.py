@@ -24,7 +24,7 @@ from kgplatform.learner_data.service import LearnerDataService
 from kgplatform.learner_data.store import StoredAnswerRow
 from kgplatform.planning.cache import answered_key, cached_plan, plan_key
 
-FORMAT = "kgplatform learner export 1"
+FORMAT = "kgplatform-learner-export/1"
 # What `mastery/erase_learner` and `planning.cache.forget_learner` remove, each named by its key in the
 # export (a test holds the two lists together): a new kind of learner data must be added to both.
 ERASED_KINDS = ("learner", "goals", "interests", "mastery", "plans", "cached_plan", "answer_stamp", "answers")
