@@ -60,8 +60,8 @@ def decode_cursor(cursor: str) -> Position:
 
 def check_window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     """The [since, until) window with its defaults; a 422 naming `until` when it is not after `since`."""
-    start = since.astimezone(UTC) if since is not None else EARLIEST
-    end = until.astimezone(UTC) if until is not None else LATEST
+    start = _in_utc(since, "since") if since is not None else EARLIEST
+    end = _in_utc(until, "until") if until is not None else LATEST
     if since is not None and until is not None and end <= start:
         raise ValidationFailed(
             f"`until` ({until.isoformat()}) must be after `since` ({since.isoformat()}): the window is "
@@ -69,3 +69,12 @@ def check_window(since: datetime | None, until: datetime | None) -> tuple[dateti
             field="until",
         )
     return start, end
+
+
+def _in_utc(moment: datetime, field: str) -> datetime:
+    """A time at the calendar's end with a negative offset is past year 9999 in UTC: Python's OverflowError
+    was a 500."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed(f"`{field}` is outside the calendar once moved to UTC", field=field) from None

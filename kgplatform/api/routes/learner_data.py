@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BeforeValidator
 
 from kgplatform.api.deps import ServicePrincipal
 from kgplatform.api.outages import BoundedGraphDep
@@ -16,6 +16,7 @@ from kgplatform.learner_data.models import AnswerPage
 from kgplatform.learner_data.paging import MAX_CURSOR_LENGTH
 from kgplatform.learner_data.service import LearnerDataService
 from kgplatform.learner_data.store import LearnerDataStore
+from kgplatform.mastery.models import iso_time_text
 
 router = APIRouter(prefix="/learners", tags=["mastery"])
 
@@ -26,6 +27,10 @@ def get_learner_data_service(graph: BoundedGraphDep) -> LearnerDataService:
 
 LearnerDataServiceDep = Annotated[LearnerDataService, Depends(get_learner_data_service)]
 AnswersLimit = Annotated[int, Query(ge=1, le=500, description="Answers per page (1..500).")]
+# Read as POST /answers reads answered_at (`iso_time_text`): ISO 8601 text only, where pydantic alone took
+# `since=2026` as 2026 seconds after 1970 and answered 200 with a window nobody asked for; an hours-only
+# offset (`+01`) gets its minutes.
+AnswerTime = Annotated[AwareDatetime | None, BeforeValidator(iso_time_text)]
 
 
 @router.get(
@@ -38,11 +43,11 @@ def list_answers(
     service: LearnerDataServiceDep,
     _: ServicePrincipal,
     since: Annotated[
-        AwareDatetime | None,
+        AnswerTime,
         Query(description="Only answers given at or after this time (ISO 8601 with an offset)."),
     ] = None,
     until: Annotated[
-        AwareDatetime | None,
+        AnswerTime,
         Query(description="Only answers given before this time (ISO 8601 with an offset); after `since`."),
     ] = None,
     after: Annotated[

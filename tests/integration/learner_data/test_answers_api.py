@@ -114,6 +114,8 @@ def test_since_and_until_bound_answer_time_since_inclusive_until_exclusive(
     assert _read_all(api, "ann", 100, until=times[1].isoformat()) == ["e0"]
     # Another offset for the same instant is the same bound.
     assert _read_all(api, "ann", 2, since=times[5].astimezone(tz_plus(-5)).isoformat()) == ["e5"]
+    # An hours-only offset, as PostgreSQL writes it and POST /answers takes it.
+    assert _read_all(api, "ann", 2, since="2026-11-02T11:05:00+01") == ["e5"]
     # A cursor from before the window starts at `since`; one inside it, where it points.
     cursor = _page(api, "ann", limit=1)["next_after"]
     assert [a["event_id"] for a in _page(api, "ann", after=cursor, **window)["items"]] == ["e1", "e2", "e3"]
@@ -129,6 +131,11 @@ def test_since_and_until_bound_answer_time_since_inclusive_until_exclusive(
         ({"until": "2026-13-01T00:00:00Z"}, "until"),
         ({"since": "2026-11-02T10:00:00Z", "until": "2026-11-02T10:00:00Z"}, "until"),
         ({"since": "2026-11-02T10:00:00Z", "until": "2026-11-02T09:00:00+00:00"}, "until"),
+        # A number is not read as seconds since 1970 (pydantic's own reading: a 200 with the wrong window).
+        ({"since": "2026"}, "since"),
+        ({"until": "0"}, "until"),
+        # In Python's calendar, past its end once moved to UTC: was a 500.
+        ({"until": "9999-12-31T23:00:00-05:00"}, "until"),
         ({"after": "garbage!"}, "after"),
         ({"after": "A" * 3000}, "after"),
         ({"limit": 0}, "limit"),
