@@ -16,7 +16,13 @@
 // not see that the seek gives that order, and read and sorted every answer after the cursor (a Top over
 // 20,000 rows instead of a PartialTop over 101). The hints ask for the seeks: without them the planner
 // may take the learner-only index (answer_learner, V0002) and read every answer node.
-// Parameters: $learner_id (string), $after_at, $until (datetimes), $after_event (string), $limit (int).
+// Event ids compare as Neo4j compares a stored string with a parameter: by UTF-16 units, where ORDER BY of
+// stored strings goes by code point (both seen on Neo4j 5.26, 4 December 2026); the two agree when
+// $after_event holds only characters below U+D800. For any other cursor the caller reads the cursor's
+// group of ties itself (learner_data/get_answers_at) and passes $ties = false: with `>` here, the ids
+// after "t\uffff" in code point order ("t\U00010000") were skipped.
+// Parameters: $learner_id (string), $after_at, $until (datetimes), $after_event (string), $ties (bool:
+// false leaves out the answers at $after_at), $limit (int).
 // Returns one row when the learner exists (none when unknown): answers, a list of [event_id, task_id,
 // score, answered_at_s, answered_at_us, duration_s, received_at_s, received_at_us] in page order (times
 // as epoch seconds and microsecond: `values.utc_datetime`). Read.
@@ -24,7 +30,7 @@ MATCH (l:Learner {id: $learner_id})
 CALL (l) {
   CALL (l) {
     MATCH (a:Answer) USING INDEX SEEK a:Answer(learner_id, answered_at)
-    WHERE a.learner_id = l.id AND a.answered_at = $after_at AND a.answered_at < $until
+    WHERE $ties AND a.learner_id = l.id AND a.answered_at = $after_at AND a.answered_at < $until
       AND a.event_id > $after_event
     RETURN a
     ORDER BY a.learner_id, a.answered_at, a.event_id

@@ -78,3 +78,16 @@ def _in_utc(moment: datetime, field: str) -> datetime:
         return moment.astimezone(UTC)
     except OverflowError:
         raise ValidationFailed(f"`{field}` is outside the calendar once moved to UTC", field=field) from None
+
+
+# From here up, UTF-16 order (Neo4j's, comparing a parameter with a stored string) and code point order
+# (Python's, and Neo4j's ORDER BY of stored strings) can disagree: surrogates sort below U+E000..U+FFFF in
+# one and above them in the other.
+FIRST_SURROGATE = 0xD800
+
+
+def is_comparable(event_id: str) -> bool:
+    """Whether every string compares with `event_id` alike in UTF-16 and code point order: true when it
+    holds only characters below U+D800 (the first difference with another string is then a character below
+    U+D800 on its side, and both orders agree on it whatever the other side holds)."""
+    return all(ord(c) < FIRST_SURROGATE for c in event_id)

@@ -8,7 +8,13 @@ from typing import Any
 
 from kgplatform.errors import NotFound
 from kgplatform.learner_data.models import AnswerPage, StoredAnswer
-from kgplatform.learner_data.paging import Position, check_window, decode_cursor, encode_cursor
+from kgplatform.learner_data.paging import (
+    Position,
+    check_window,
+    decode_cursor,
+    encode_cursor,
+    is_comparable,
+)
 from kgplatform.learner_data.store import LearnerDataStore, StoredAnswerRow
 
 
@@ -66,9 +72,25 @@ class LearnerDataService:
         first = Position(start, "")
         if position is None or (position.answered_at, position.event_id) < (start, ""):
             position = first
+        # Neo4j compares the cursor's event id with stored ones by UTF-16 units, and orders stored ones by
+        # code point (learner_data/get_answer_page): for a cursor with a character where the two differ,
+        # the rest of its group of ties is read here and kept in code point order, Python's.
+        exact = is_comparable(position.event_id)
+        ties = [] if exact else self._ties_after(learner_id, position, end)
+        if len(ties) >= limit:
+            return ties[:limit]  # stored answers of the id: the learner exists (an erase takes both)
         rows = self.store.answer_page(
-            learner_id, until=end, after_at=position.answered_at, after_event=position.event_id, limit=limit
+            learner_id,
+            until=end,
+            after_at=position.answered_at,
+            after_event=position.event_id,
+            ties=exact,
+            limit=limit - len(ties),
         )
         if rows is None:
             raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
-        return rows
+        return ties + rows
+
+    def _ties_after(self, learner_id: str, position: Position, end: datetime) -> list[StoredAnswerRow]:
+        group = self.store.answers_at(learner_id, position.answered_at, end)
+        return sorted((r for r in group if r.event_id > position.event_id), key=lambda r: r.event_id)

@@ -30,20 +30,30 @@ class LearnerDataStore:
         after_at: datetime,
         after_event: str,
         limit: int,
+        ties: bool = True,
     ) -> list[StoredAnswerRow] | None:
         """Up to `limit` of the learner's answers after the position (after_at, after_event) and given
-        before `until`, in (answered_at, event_id) order; None when the learner is unknown."""
+        before `until`, in (answered_at, event_id) order; None when the learner is unknown. `ties` false
+        leaves out the answers at `after_at` (`answers_at` reads those)."""
         rows = self.graph.read_plain(
             "learner_data/get_answer_page",
             learner_id=learner_id,
             until=until,
             after_at=after_at,
             after_event=after_event,
+            ties=ties,
             limit=limit,
         )
         if not rows:
             return None
         return [_answer(values) for values in rows[0]["answers"]]
+
+    def answers_at(self, learner_id: str, at: datetime, until: datetime) -> list[StoredAnswerRow]:
+        """Every answer of the learner given at `at` (if before `until`), in no particular order."""
+        (row,) = self.graph.read_plain(
+            "learner_data/get_answers_at", learner_id=learner_id, at=at, until=until
+        )
+        return [_answer(values) for values in row["answers"]]
 
     def learner_record(self, learner_id: str) -> Row | None:
         """The learner's node properties, goals, interests, mastery and stored plans (answers apart);

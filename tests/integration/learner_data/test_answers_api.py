@@ -218,6 +218,7 @@ def test_a_page_reads_only_its_own_answers_from_the_time_index(
                 learner_id="ann",
                 after_at=after_at,
                 after_event=after_event,
+                ties=True,
                 until=LATEST,
                 limit=50,
             ).consume()
@@ -238,3 +239,16 @@ def tz_plus(hours: int):  # noqa: ANN201
     from datetime import timezone
 
     return timezone(timedelta(hours=hours))
+
+
+def test_ties_between_event_ids_beyond_the_basic_plane_page_in_one_order(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    """Neo4j orders strings by code point in ORDER BY and by UTF-16 units elsewhere (`mastery.roster`):
+    a page boundary between such ids must still neither repeat nor skip one."""
+    task = curriculum.tasks[0]["id"]
+    ids = ["t\uffff", "t\U00010000", "t\U0010ffff", "t\ud7ff", "t\ue000", "ta"]
+    _post(api, [_answer("ann", i, task, T0) for i in ids])
+    for limit in (1, 2, 4):
+        assert sorted(_read_all(api, "ann", limit)) == sorted(ids), limit
+        assert len(_read_all(api, "ann", limit)) == len(ids), limit

@@ -15,6 +15,7 @@ from kgplatform.learner_data.paging import (
     check_window,
     decode_cursor,
     encode_cursor,
+    is_comparable,
 )
 
 
@@ -59,3 +60,11 @@ def test_the_window_defaults_to_every_time_and_refuses_an_empty_one_naming_until
         with pytest.raises(ValidationFailed) as refused:
             check_window(since, until)
         assert refused.value.field == "until"
+
+
+def test_only_ids_below_u_d800_compare_alike_in_utf16_and_code_point_order() -> None:
+    assert is_comparable("svc-1/ä\ud7ff") and is_comparable("")
+    assert not is_comparable("t\ue000") and not is_comparable("t\U00010000")
+    # What the rule rests on: a string past U+D800 that the two orders put on different sides of another.
+    low, high = "t\uffff", "t\U00010000"
+    assert (low < high) != (low.encode("utf-16-be") < high.encode("utf-16-be"))

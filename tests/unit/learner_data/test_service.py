@@ -31,11 +31,18 @@ class FakeStore:
         self.calls.append(params)
         if self.rows is None:
             return None
-        after = (params["after_at"], params["after_event"])
+        at, event = params["after_at"], params["after_event"]
         found = [
-            r for r in self.rows if (r.answered_at, r.event_id) > after and r.answered_at < params["until"]
+            r
+            for r in self.rows
+            if (r.answered_at > at or (params["ties"] and r.answered_at == at and r.event_id > event))
+            and r.answered_at < params["until"]
         ]
         return found[: params["limit"]]
+
+    def answers_at(self, learner_id: str, at: datetime, until: datetime) -> list[StoredAnswerRow]:
+        self.calls.append({"answers_at": at})
+        return [r for r in reversed(self.rows or []) if r.answered_at == at and r.answered_at < until]
 
     def learner_record(self, learner_id: str) -> dict[str, Any] | None:
         return None if self.rows is None else {"learner": {}}
@@ -45,7 +52,7 @@ def test_since_starts_the_page_before_every_answer_given_at_it() -> None:
     store = FakeStore([])
     since = T0 + timedelta(hours=1)
     LearnerDataService(store).answer_page("ann", since=since, limit=10)  # type: ignore[arg-type]
-    assert store.calls == [{"until": LATEST, "after_at": since, "after_event": "", "limit": 10}]
+    assert store.calls == [{"until": LATEST, "after_at": since, "after_event": "", "ties": True, "limit": 10}]
 
 
 def test_a_cursor_before_since_is_overtaken_by_since_and_one_after_it_is_kept() -> None:
@@ -86,3 +93,23 @@ def test_all_answers_reads_page_after_page_until_a_short_one() -> None:
     assert list(LearnerDataService(store).all_answers("ann", page_size=4)) == rows  # type: ignore[arg-type]
     assert [c["limit"] for c in store.calls] == [4, 4, 4]
     assert store.calls[0]["after_at"] == EARLIEST
+
+
+def test_a_cursor_past_u_d800_reads_its_ties_itself_in_code_point_order() -> None:
+    """Neo4j compares such an id with stored ones by UTF-16 units (learner_data/get_answer_page): the ties
+    after it are read whole and kept in Python's order, and the page query is told to leave them out."""
+    ids = sorted(["t\uffff", "t\U00010000", "t\U0010ffff", "t\ue000", "ta"])
+    rows = [StoredAnswerRow(i, "t1", 1.0, T0, None, T0) for i in ids] + [_row(9, T0 + timedelta(seconds=1))]
+    store = FakeStore(rows)
+    service = LearnerDataService(store)  # type: ignore[arg-type]
+    cursor = encode_cursor(Position(T0, "t\ue000"))
+    page = service.answer_page("ann", after=cursor, limit=2)
+    assert [a.event_id for a in page.items] == ["t\uffff", "t\U00010000"]
+    assert store.calls == [{"answers_at": T0}]  # a page filled by the ties alone: no page query
+    page = service.answer_page("ann", after=cursor, limit=5)
+    assert [a.event_id for a in page.items] == ["t\uffff", "t\U00010000", "t\U0010ffff", "e009"]
+    assert store.calls[-1]["ties"] is False and store.calls[-1]["limit"] == 2
+    # A cursor of characters below U+D800 compares alike in both orders: one query.
+    store.calls.clear()
+    service.answer_page("ann", after=encode_cursor(Position(T0, "t\ud7ff")), limit=5)
+    assert len(store.calls) == 1 and store.calls[0]["ties"] is True
