@@ -100,4 +100,6 @@ def test_every_relationship_of_a_learner_is_exported_as_the_erase_removes_it() -
     for rel, key in LEARNER_RELATIONSHIPS.items():
         assert f":{rel}]" in record_query and f"AS {key}" in record_query and key in ERASED_KINDS, rel
     erase = (ROOT / "cypher/mastery/erase_learner.cypher").read_text()
-    assert "DETACH DELETE l" in erase and "HAS_PLAN" in erase and "(a:Answer {learner_id: l.id})" in erase
+    # The learner node with every relationship, their plans and their answers (a pattern, not a query).
+    assert re.search(r"\bDETACH DELETE l$", erase, re.MULTILINE) and "-[:HAS_PLAN]->(p:Plan)" in erase
+    assert "(a:Answer {learner_id: l.id})" in erase
