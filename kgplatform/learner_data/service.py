@@ -69,9 +69,8 @@ class LearnerDataService:
     ) -> list[StoredAnswerRow]:
         # `since` is a position too, before every answer given at it (no event id is empty): the later
         # of it and the cursor is where the page starts.
-        first = Position(start, "")
         if position is None or (position.answered_at, position.event_id) < (start, ""):
-            position = first
+            position = Position(start, "")
         # Neo4j compares the cursor's event id with stored ones by UTF-16 units, and orders stored ones by
         # code point (learner_data/get_answer_page): for a cursor with a character where the two differ,
         # the rest of its group of ties is read here and kept in code point order, Python's.
