@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -54,6 +54,54 @@ def redis_part(client: redis.Redis, learner_id: str) -> dict[str, Any]:
     return {"cached_plan": cached_plan(plan), "answer_stamp": float(stamp) if stamp is not None else None}
 
 
+class Export:
+    """One learner's export, begun: the head (everything but the answers) is read when it is made, so an
+    unknown learner (NotFound) or Redis away (ServiceUnavailable) is raised before a byte is written or an
+    HTTP status sent; `chunks` then reads the answers a page at a time as it is consumed. Not a snapshot:
+    answers stored while it runs are in it when they sort after the page being read (a page is one read
+    transaction)."""
+
+    def __init__(
+        self,
+        service: LearnerDataService,
+        client: redis.Redis,
+        learner_id: str,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        page_size: int = 5_000,
+    ) -> None:
+        self.service, self.learner_id, self.page_size = service, learner_id, page_size
+        record = service.learner_record(learner_id)
+        self.head = {
+            "format": FORMAT,
+            "exported_at": now(),
+            "learner_id": learner_id,
+            "learner": record["learner"],
+            "goals": record["goals"],
+            "interests": record["interests"],
+            "mastery": record["mastery"],
+            "plans": record["plans"],
+            **redis_part(client, learner_id),
+        }
+        self.answers = 0
+
+    def chunks(self, chunk_bytes: int = 64 * 1024) -> Iterator[bytes]:
+        """The JSON document in pieces of about `chunk_bytes` (a write per answer cost a send each through
+        the API); `answers` counts those written so far."""
+        # The head as an object without its closing brace, then the answers streamed into its last member.
+        buffer = bytearray(_json(self.head)[:-1] + b',"answers":[')
+        for row in self.service.all_answers(self.learner_id, page_size=self.page_size):
+            if self.answers:
+                buffer += b","
+            buffer += _json(dict(zip(ANSWER_FIELDS, row, strict=True)))
+            self.answers += 1
+            if len(buffer) >= chunk_bytes:
+                yield bytes(buffer)
+                buffer.clear()
+        buffer += b"]}\n"
+        yield bytes(buffer)
+
+
 def write_export(
     service: LearnerDataService,
     client: redis.Redis,
@@ -63,32 +111,11 @@ def write_export(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     page_size: int = 5_000,
 ) -> int:
-    """Writes the learner's export to `out` as JSON; returns the number of answers written. NotFound for
-    an unknown learner, before anything is written. Not a snapshot: answers stored while it runs are in
-    it when they sort after the page being read (a page is one read transaction)."""
-    record = service.learner_record(learner_id)
-    head = {
-        "format": FORMAT,
-        "exported_at": now(),
-        "learner_id": learner_id,
-        "learner": record["learner"],
-        "goals": record["goals"],
-        "interests": record["interests"],
-        "mastery": record["mastery"],
-        "plans": record["plans"],
-        **redis_part(client, learner_id),
-    }
-    # The head as an object without its closing brace, then the answers streamed into its last member.
-    opening = _json(head)[:-1] + b',"answers":['
-    out.write(opening)
-    count = 0
-    for row in service.all_answers(learner_id, page_size=page_size):
-        if count:
-            out.write(b",")
-        out.write(_json(dict(zip(ANSWER_FIELDS, row, strict=True))))
-        count += 1
-    out.write(b"]}\n")
-    return count
+    """Writes the learner's export to `out` as JSON (`Export`); returns the number of answers written."""
+    export = Export(service, client, learner_id, now=now, page_size=page_size)
+    for chunk in export.chunks():
+        out.write(chunk)
+    return export.answers
 
 
 def _json(value: Any) -> bytes:

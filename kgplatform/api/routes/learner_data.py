@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BeforeValidator
 
-from kgplatform.api.deps import ServicePrincipal
+from kgplatform.api.deps import AdminPrincipal, ServicePrincipal
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.params import LearnerId
 from kgplatform.api.routes.learners import UNKNOWN_LEARNER
+from kgplatform.learner_data.export import ERASED_KINDS, Export
 from kgplatform.learner_data.models import AnswerPage
 from kgplatform.learner_data.paging import MAX_CURSOR_LENGTH
 from kgplatform.learner_data.service import LearnerDataService
@@ -67,3 +69,46 @@ def list_answers(
     Not for teacher keys: a teacher sees what the learner view shows (mastery, report, plan), not the raw
     event log, which a teacher key (read access to every learner) does not need."""
     return service.answer_page(learner_id, since=since, until=until, after=after, limit=limit)
+
+
+EXPORT_BODY = {
+    "description": "Everything stored about the learner, as `kgplatform export-learner` writes it (README, "
+    "Exporting a learner): sent as it is read, so a failure part-way (the learner erased meanwhile, Neo4j "
+    "lost) ends the body early, as JSON that does not parse",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["format", "exported_at", "learner_id", *ERASED_KINDS],
+                "properties": {
+                    "format": {"type": "string"},
+                    "exported_at": {"type": "string", "format": "date-time"},
+                    "learner_id": {"type": "string"},
+                    "answers": {
+                        "type": "array",
+                        "items": AnswerPage.model_json_schema()["$defs"]["StoredAnswer"],
+                    },
+                },
+            }
+        }
+    },
+}
+
+
+@router.get(
+    "/{learner_id}/export",
+    summary="Everything stored about the learner, as one JSON document (a data-access request)",
+    response_class=StreamingResponse,
+    responses={200: EXPORT_BODY, **UNKNOWN_LEARNER},
+)
+def export_learner(
+    learner_id: LearnerId, service: LearnerDataServiceDep, _: AdminPrincipal, request: Request
+) -> StreamingResponse:
+    """For a school answering a learner's request for their data (GDPR art. 15): the learner, goals,
+    interests, mastery, stored and cached plans and every answer; what `DELETE /learners/{id}` erases.
+    Admin keys only: it is the whole record, Redis's part included, where a service pages the answers it
+    posted (`GET /learners/{id}/answers`). 404 before anything is sent for an unknown learner, 503 when
+    Redis is away (the export would lack the cached plan). The answers are read 5,000 a page as the body
+    is sent: a learner with 100,000 answers is never held in memory whole."""
+    export = Export(service, request.app.state.redis, learner_id)
+    return StreamingResponse(export.chunks(), media_type="application/json")

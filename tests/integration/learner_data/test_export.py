@@ -83,3 +83,28 @@ def test_an_out_that_cannot_be_written_is_refused_before_reading(tmp_path: Path,
     (tmp_path / "folder").mkdir()
     result = CliRunner().invoke(app, ["export-learner", "ann", "--out", str(tmp_path / out)])
     assert result.exit_code == 2 and "--out" in result.output
+
+
+def test_an_admin_gets_the_same_export_from_the_api(
+    api: Api, curriculum: SyntheticCurriculum, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    log = make_answers(curriculum, 1, 40, seed=8)
+    (learner_id,) = {row["learner_id"] for row in log}
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=log).status_code == 200
+    assert api.call("GET", f"/learners/{learner_id}/next-tasks", role=Role.SERVICE).status_code == 200
+    out = tmp_path / "export.json"
+    assert CliRunner().invoke(app, ["export-learner", learner_id, "--out", str(out)]).exit_code == 0
+
+    response = api.call("GET", f"/learners/{learner_id}/export", role=Role.ADMIN)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"  # a learner's data stays out of caches
+    from_api, from_cli = orjson.loads(response.content), orjson.loads(out.read_bytes())
+    assert from_api.pop("exported_at") and from_cli.pop("exported_at")
+    assert from_api == from_cli and len(from_api["answers"]) == 40
+
+    for role in (Role.SERVICE, Role.TEACHER, Role.DESIGNER):
+        assert api.call("GET", f"/learners/{learner_id}/export", role=role).status_code == 403
+    assert api.call("DELETE", f"/learners/{learner_id}", role=Role.SERVICE).status_code == 200
+    for gone in (learner_id, "nobody"):
+        missing = api.call("GET", f"/learners/{gone}/export", role=Role.ADMIN)
+        assert missing.status_code == 404 and missing.json()["field"] == "learner_id", missing.text

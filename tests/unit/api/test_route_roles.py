@@ -66,6 +66,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     # The stored answers as posted: for the service reconciling what it sent and for access requests; a
     # teacher reads what the learner view shows, derived from them, not the raw event log.
     ("GET", "/learners/{learner_id}/answers"): frozenset({S, A}),
+    # The whole record, Redis's part included: for the school answering a data-access request.
+    ("GET", "/learners/{learner_id}/export"): frozenset({A}),
     ("GET", "/learners/{learner_id}/report"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/report.png"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/next-tasks"): frozenset({S, T, A}),

@@ -13,7 +13,7 @@ import pytest
 from neo4j.time import DateTime
 
 from kgplatform.errors import NotFound
-from kgplatform.learner_data.export import ERASED_KINDS, FORMAT, LEARNER_RELATIONSHIPS, write_export
+from kgplatform.learner_data.export import ERASED_KINDS, FORMAT, LEARNER_RELATIONSHIPS, Export, write_export
 from kgplatform.learner_data.service import LearnerDataService
 from kgplatform.learner_data.store import StoredAnswerRow
 from kgplatform.planning.cache import answered_key, plan_key
@@ -103,3 +103,14 @@ def test_every_relationship_of_a_learner_is_exported_as_the_erase_removes_it() -
     # The learner node with every relationship, their plans and their answers (a pattern, not a query).
     assert re.search(r"\bDETACH DELETE l$", erase, re.MULTILINE) and "-[:HAS_PLAN]->(p:Plan)" in erase
     assert "(a:Answer {learner_id: l.id})" in erase
+
+
+def test_the_answers_are_sent_in_pieces_that_join_into_the_document() -> None:
+    answers = [
+        StoredAnswerRow(f"e{i:03d}", "t1", 0.5, T0 + timedelta(seconds=i), 1.5, None) for i in range(50)
+    ]
+    export = Export(LearnerDataService(FakeStore(answers, RECORD)), FakeRedis({}), "ann", page_size=7)  # type: ignore[arg-type]
+    chunks = list(export.chunks(chunk_bytes=1_000))
+    assert len(chunks) > 3 and all(len(c) < 1_000 + 200 for c in chunks)
+    assert export.answers == 50
+    assert [a["event_id"] for a in orjson.loads(b"".join(chunks))["answers"]] == [a.event_id for a in answers]
