@@ -9,16 +9,18 @@ from pathlib import Path
 from typing import IO
 
 
-def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None], *, private: bool = False) -> None:
     """`write` fills a temporary file in `path`'s folder, which then replaces `path` in one rename: a reader,
     or a process killed mid-write, sees the old file or the new one, never a truncated one. The file and
-    then its folder are synced, so after a power loss too."""
+    then its folder are synced, so after a power loss too. `private`: readable by its owner only (a
+    learner's personal data), from its first byte."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
-        # mkstemp makes the file owner-only; give it the mode a plain open() would (the umask's), so a
-        # worker or CLI running as another user can still read a shared models folder.
-        os.fchmod(handle, 0o666 & ~_umask())
+        # mkstemp makes the file owner-only; unless private, give it the mode a plain open() would (the
+        # umask's), so a worker or CLI running as another user can still read a shared models folder.
+        if not private:
+            os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()

@@ -8,8 +8,6 @@ in memory whole, nor as a list and as its JSON text at once."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +18,7 @@ import redis
 from neo4j.time import Date, DateTime, Duration, Time
 
 from kgplatform.errors import ServiceUnavailable
+from kgplatform.files import write_atomically
 from kgplatform.learner_data.service import LearnerDataService
 from kgplatform.learner_data.store import StoredAnswerRow
 from kgplatform.planning.cache import answered_key, cached_plan, plan_key
@@ -141,14 +140,10 @@ def export_to_file(
     """`write_export` into `path`, readable by its owner only (it holds a learner's personal data), through
     a temporary file renamed at the end: a failure part-way (the learner erased meanwhile, Neo4j gone)
     leaves no half-written export, and an existing file at `path` as it was."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "wb") as file:  # mkstemp's file is owner-only (0600)
-            count = write_export(service, client, learner_id, file, page_size=page_size)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return count
+    written: list[int] = []
+    write_atomically(
+        path,
+        lambda file: written.append(write_export(service, client, learner_id, file, page_size=page_size)),
+        private=True,
+    )
+    return written[0]
