@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import collections
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -177,6 +177,26 @@ class MasteryService:
         result.rejected.sort(key=lambda r: r.index)
         return result
 
+    def preview(self, rows: Sequence[Any]) -> tuple[AnswerBatchResult, set[str]]:
+        """What `ingest(rows)` would answer if called now, and the rows' event ids the graph holds, read
+        only (`kgplatform ingest --dry-run`): each row judged by the same rule (`judge_rows`) against the
+        tasks, stored and erased answers read in one read transaction; `accepted` lists the rows it would
+        store. Nothing is written and no learner is locked."""
+        good, bad = parse_answer_rows(list(rows))
+        result = AnswerBatchResult(rejected=bad)
+        candidates, repeats, variants = _split_in_batch_repeats(good)
+        found: set[str] = set()
+        if candidates:
+            tasks, stored, erased = self.store.ingest_preview(
+                sorted({a.task_id for _, a in [*candidates, *variants]}), [a.event_id for _, a in candidates]
+            )
+            found = set(stored)
+            created = judge_rows(result, candidates, variants, tasks, stored, erased)
+            result.accepted.extend(a.event_id for _, a in created)
+        _settle_repeats(result, repeats)
+        result.rejected.sort(key=lambda r: r.index)
+        return result, found
+
     def _ingest_in_tx(
         self, tx: IngestTx, batch: _Batch, atomic: bool
     ) -> tuple[AnswerBatchResult, list[tuple[int, AnswerIn]]]:
@@ -186,41 +206,8 @@ class MasteryService:
         context = tx.context(sorted({a.task_id for _, a in rows}), [a.event_id for _, a in batch.candidates])
         tasks = context.tasks
         now = datetime.now(UTC)
-        created: list[tuple[int, AnswerIn]] = []
         deferred: list[tuple[int, AnswerIn]] = []
-        for index, answer in batch.candidates:
-            # An answer already stored is judged against what was stored before its task: a client
-            # re-sending acknowledged answers must hear "duplicate" even if the task was deleted since.
-            stored = context.stored.get(answer.event_id)
-            if stored is not None:
-                _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
-            elif answer.event_id in context.erased:
-                _reject_erased(result, index, answer)
-            elif answer.task_id not in tasks:
-                _reject_unknown_task(result, index, answer)
-            else:
-                created.append((index, answer))
-        # The row that holds each event id in this batch: its first row, unless that was refused for its
-        # task, which leaves the id to the next row of it whose task exists (a valid row was refused as
-        # a conflict with a row that was never stored: a review, 3 December).
-        holder = {
-            a.event_id: a for _, a in batch.candidates if a.event_id in context.stored or a.task_id in tasks
-        }
-        for index, answer in batch.variants:
-            # Against the stored answer when there is one (equal: a duplicate, whatever the earlier row
-            # held; a review found it called a conflict), else against the earlier row holding the id.
-            if (stored := context.stored.get(answer.event_id)) is not None:
-                _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
-            elif answer.event_id in context.erased:  # every row of an erased id, whatever it holds
-                _reject_erased(result, index, answer)
-            elif (earlier := holder.get(answer.event_id)) is not None:
-                _duplicate_or_conflict(result, index, answer, stored_row(earlier), EARLIER_IN_BATCH)
-            elif answer.task_id in tasks:
-                holder[answer.event_id] = answer
-                created.append((index, answer))
-            else:
-                _reject_unknown_task(result, index, answer)
-        created.sort(key=lambda row: row[0])  # a row that took over a refused row's id, in row order
+        created = judge_rows(result, batch.candidates, batch.variants, tasks, context.stored, context.erased)
         if atomic and result.rejected:
             raise _atomic_refusal(result, batch.repeats)
         if created:
@@ -403,6 +390,52 @@ class _Repeat:
     index: int
     first_index: int
     event_id: str
+
+
+def judge_rows(
+    result: AnswerBatchResult,
+    candidates: list[tuple[int, AnswerIn]],
+    variants: list[tuple[int, AnswerIn]],
+    tasks: Container[str],
+    stored_answers: Mapping[str, dict[str, Any]],
+    erased: Container[str],
+) -> list[tuple[int, AnswerIn]]:
+    """The rows of a batch to create, in row order; each other row is added to `result` as a duplicate or
+    a rejection. Pure: the ingest transaction and its read-only preview (`MasteryService.preview`) judge
+    alike, given the same tasks, stored answers (`stored_row` shapes) and erased event ids."""
+    created: list[tuple[int, AnswerIn]] = []
+    for index, answer in candidates:
+        # An answer already stored is judged against what was stored before its task: a client
+        # re-sending acknowledged answers must hear "duplicate" even if the task was deleted since.
+        stored = stored_answers.get(answer.event_id)
+        if stored is not None:
+            _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
+        elif answer.event_id in erased:
+            _reject_erased(result, index, answer)
+        elif answer.task_id not in tasks:
+            _reject_unknown_task(result, index, answer)
+        else:
+            created.append((index, answer))
+    # The row that holds each event id in this batch: its first row, unless that was refused for its
+    # task, which leaves the id to the next row of it whose task exists (a valid row was refused as
+    # a conflict with a row that was never stored: a review, 3 December).
+    holder = {a.event_id: a for _, a in candidates if a.event_id in stored_answers or a.task_id in tasks}
+    for index, answer in variants:
+        # Against the stored answer when there is one (equal: a duplicate, whatever the earlier row
+        # held; a review found it called a conflict), else against the earlier row holding the id.
+        if (stored := stored_answers.get(answer.event_id)) is not None:
+            _duplicate_or_conflict(result, index, answer, stored, ALREADY_STORED)
+        elif answer.event_id in erased:  # every row of an erased id, whatever it holds
+            _reject_erased(result, index, answer)
+        elif (earlier := holder.get(answer.event_id)) is not None:
+            _duplicate_or_conflict(result, index, answer, stored_row(earlier), EARLIER_IN_BATCH)
+        elif answer.task_id in tasks:
+            holder[answer.event_id] = answer
+            created.append((index, answer))
+        else:
+            _reject_unknown_task(result, index, answer)
+    created.sort(key=lambda row: row[0])  # a row that took over a refused row's id, in row order
+    return created
 
 
 def _split_in_batch_repeats(

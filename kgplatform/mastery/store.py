@@ -411,6 +411,24 @@ class MasteryStore:
                         retry_after_s=1,
                     ) from error
 
+    def ingest_preview(
+        self, task_ids: Sequence[str], event_ids: Sequence[str]
+    ) -> tuple[set[str], dict[str, dict[str, Any]], frozenset[str]]:
+        """For a dry run, in one read transaction: the task ids that exist, the stored answers among the
+        event ids (as `IngestTx.context` gives them) and the event ids that were erased answers."""
+        by_key = {erased_answer_key(e): e for e in event_ids}
+        [row] = self.graph.read_plain(
+            "mastery/get_ingest_preview",
+            task_ids=list(task_ids),
+            event_ids=list(event_ids),
+            erased_digests=list(by_key),
+        )
+        return (
+            set(row["tasks"]),
+            {r[0]: dict(zip(STORED_FIELDS, r, strict=True)) for r in row["stored"]},
+            frozenset(by_key[k] for k in row["erased"]),
+        )
+
     def existing_concepts(self, concept_ids: list[str]) -> set[str]:
         rows = self.graph.read("mastery/get_existing_concepts", concept_ids=concept_ids)
         return {r["concept_id"] for r in rows}

@@ -205,6 +205,13 @@ class FakeMasteryStore:
         del self.learners[learner_id]
         return {"answers": len(mine), "mastery": len(pairs), "plans": 0}
 
+    def ingest_preview(
+        self, task_ids: list[str], event_ids: list[str]
+    ) -> tuple[set[str], dict[str, dict[str, Any]], frozenset[str]]:
+        """As `MasteryStore.ingest_preview`: what an ingest transaction's context would hold, read only."""
+        context = FakeIngestTx(self).context(task_ids, event_ids)
+        return set(context.tasks), context.stored, context.erased
+
     def run_ingest(self, work: Callable[[Any], T]) -> T:
         """As `MasteryStore.run_ingest`: rolled back on any exception, started over when the context moved."""
         while True:
