@@ -20,10 +20,12 @@ from kgplatform.settings import get_settings
 
 if TYPE_CHECKING:
     from kgplatform.mastery.answer_files import NumberedRow
-    from kgplatform.mastery.backfill import IngestSummary, Rejection
+    from kgplatform.mastery.backfill import DryRun, IngestSummary, Rejection
 
 # Rejected rows shown on stderr; all of them go to --rejects.
 SHOWN_REJECTIONS = 20
+# Unknown task ids listed (the most frequent first); all their rows go to --rejects.
+SHOWN_UNKNOWN_TASKS = 10
 
 
 @app.command("ingest")
@@ -45,8 +47,8 @@ def ingest(
     dry_run: bool = typer.Option(
         False,
         "--dry-run",
-        help="Validate every row and report; connect to nothing, store nothing (unknown tasks and "
-        "already stored answers are found by the real run only).",
+        help="Judge every row as the real run would (form, unknown tasks, answers already stored, event "
+        "ids repeated with other content) and report the same counts; reads Neo4j, writes nothing.",
     ),
     rejects: Path | None = typer.Option(
         None,
@@ -61,7 +63,7 @@ def ingest(
     interrupted. Sort the file by answered_at: an answer older than an earlier batch's of its learner
     replays that learner's whole history (docs/tracing.md)."""
     from kgplatform.mastery.answer_files import file_format, read_answer_rows
-    from kgplatform.mastery.backfill import IngestSummary, ingest_rows
+    from kgplatform.mastery.backfill import IngestSummary
 
     if rejects is not None and rejects.exists() and rejects.resolve() == path.resolve():
         # Opened for writing, it would be emptied before its rows were read.
@@ -74,14 +76,42 @@ def ingest(
     try:
         on_rejected = rejection_sink(shown, out)
         if dry_run:
-            with Ticker() as on_batch:
-                ingest_rows(rows, None, batch_size, summary, on_rejected, on_batch=on_batch)
-            finish(path, summary, shown, rejects, dry_run=True, stamps_pending=0)
+            _dry_run(path, rows, batch_size, summary, shown, on_rejected, rejects)
             return
         _ingest_into_graph(path, rows, batch_size, summary, shown, on_rejected, rejects)
     finally:
         if out is not None:
             out.close()
+
+
+def _dry_run(
+    path: Path,
+    rows: Iterable[NumberedRow],
+    batch_size: int,
+    summary: IngestSummary,
+    shown: list[Rejection],
+    on_rejected: Callable[[Rejection], None],
+    rejects: Path | None,
+) -> None:
+    """Each batch judged against the graph in a read transaction (`DryRun`): the counts the real run
+    would give now. Redis is not touched (no plan goes stale)."""
+    from kgplatform.mastery.backfill import DryRun, ingest_rows
+    from kgplatform.mastery.service import MasteryService
+    from kgplatform.mastery.store import MasteryStore
+
+    with graph_session() as graph:
+        judge = DryRun(MasteryService(MasteryStore(graph)).preview)
+        with Ticker() as on_batch, StopAfterBatch() as stop:
+            ingest_rows(rows, judge, batch_size, summary, on_rejected, on_batch=on_batch, stop=stop)
+    if summary.stopped:
+        for rejection in shown:
+            print(describe(rejection), file=sys.stderr)
+        print(
+            f"{path}: dry run interrupted after reading {summary.rows:,} rows ({counts(summary, True)})",
+            file=sys.stderr,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED)
+    finish(path, summary, shown, rejects, dry_run=True, stamps_pending=0, judge=judge)
 
 
 def _ingest_into_graph(
@@ -152,8 +182,10 @@ def describe(rejection: Rejection) -> str:
 
 def counts(summary: IngestSummary, dry_run: bool) -> str:
     if dry_run:
-        valid = summary.rows - summary.rejected
-        return f"{valid:,} valid, {summary.rejected:,} rejected"
+        return (
+            f"{summary.accepted:,} to store, {summary.duplicates:,} duplicates (already stored or earlier in "
+            f"the file, unchanged), {summary.rejected:,} rejected"
+        )
     return (
         f"{summary.accepted:,} stored, {summary.duplicates:,} duplicates (already stored, unchanged), "
         f"{summary.rejected:,} rejected"
@@ -178,6 +210,7 @@ def finish(
     *,
     dry_run: bool,
     stamps_pending: int,
+    judge: DryRun | None = None,
 ) -> None:
     """The summary on stdout, the first rejected rows on stderr; exit 1 when rows were rejected."""
     for rejection in shown:
@@ -191,6 +224,14 @@ def finish(
         f"{verb} {path}: {summary.rows:,} rows in {summary.batches:,} batches, {summary.seconds:,.1f} s "
         f"({summary.rate:,.0f} rows/s): {counts(summary, dry_run)}"
     )
+    if summary.rejected:
+        print("rejected: " + ", ".join(f"{n:,} {reason}" for reason, n in summary.reasons.most_common()))
+    say_unknown_tasks(summary, rejects)
+    if judge is not None and (judge.found_stored or judge.file_conflicts):
+        print(
+            f"{judge.found_stored:,} row(s) name an event id already stored; {judge.file_conflicts:,} "
+            "repeat an event id of an earlier row of the file with other content (conflict)"
+        )
     if summary.late:
         print(
             f"{summary.late:,} answer(s) older than an earlier batch's answer of their learner: "
@@ -205,6 +246,25 @@ def finish(
         )
     if summary.rejected or stamps_pending:
         raise typer.Exit(EXIT_FAILED)
+
+
+def say_unknown_tasks(summary: IngestSummary, rejects: Path | None) -> None:
+    """Each unknown task id with its rows and first lines, the most frequent first: whether a curriculum
+    is missing (few ids, many rows) or ids are mistyped (many ids, few rows each)."""
+    if not summary.unknown_tasks:
+        return
+    where = f"all their rows in {rejects}" if rejects is not None else "--rejects FILE writes all their rows"
+    print(
+        f"{len(summary.unknown_tasks):,} unknown task id(s) (import the curriculum first, or correct the ids; "
+        f"{where}):"
+    )
+    ranked = sorted(summary.unknown_tasks.items(), key=lambda item: (-item[1].rows, item[0]))
+    for task_id, unknown in ranked[:SHOWN_UNKNOWN_TASKS]:
+        more = ", ..." if unknown.rows > len(unknown.lines) else ""
+        lines = ", ".join(map(str, unknown.lines))
+        print(f"  {task_id!r}: {unknown.rows:,} row(s), line(s) {lines}{more}")
+    if len(ranked) > SHOWN_UNKNOWN_TASKS:
+        print(f"  ... and {len(ranked) - SHOWN_UNKNOWN_TASKS:,} more unknown task ids")
 
 
 class Ticker:

@@ -9,17 +9,22 @@ counted (`late`), so the operator learns that sorting the file by answered_at wo
 
 from __future__ import annotations
 
+import struct
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from kgplatform.mastery.answer_files import BadLine, NumberedRow
-from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, parse_answer_rows
-from kgplatform.mastery.service import PartlyStored
+from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, RejectedRow, parse_answer_rows
+from kgplatform.mastery.service import PartlyStored, stored_row
 
 Ingest = Callable[[list[AnswerIn]], AnswerBatchResult]
+Preview = Callable[[list[AnswerIn]], tuple[AnswerBatchResult, set[str]]]
+# Lines kept per unknown task id, for the operator to look at (all of them go to --rejects).
+FIRST_LINES = 5
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,12 @@ class Rejection:
     reason: str
     field: str | None
     message: str
+
+
+@dataclass
+class UnknownTask:
+    rows: int = 0
+    lines: list[int] = field(default_factory=list)  # the first FIRST_LINES, in line order
 
 
 @dataclass
@@ -48,6 +59,16 @@ class IngestSummary:
     late_learners: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.perf_counter)
     stopped: bool = False  # `stop` ended the run before the end of the rows
+    # Rejected rows by reason, and per unknown task id its rows and first lines: a curriculum not yet
+    # imported shows as one task id with thousands of rows, which 20 rejected lines do not tell.
+    reasons: Counter[str] = field(default_factory=Counter)
+    unknown_tasks: dict[str, UnknownTask] = field(default_factory=dict)
+
+    def note_unknown_task(self, task_id: str, line: int) -> None:
+        unknown = self.unknown_tasks.setdefault(task_id, UnknownTask())
+        unknown.rows += 1
+        if len(unknown.lines) < FIRST_LINES:
+            unknown.lines.append(line)
 
     @property
     def seconds(self) -> float:
@@ -116,6 +137,7 @@ def _ingest_batch(
     summary.rows += len(batch)
     summary.batches += 1
     stored: list[AnswerIn] = answers  # a dry run: every valid row would be
+    unknown: dict[int, str] = {}  # line -> task id of the rows refused as unknown_task
     try:
         if ingest is not None and answers:
             try:
@@ -131,6 +153,11 @@ def _ingest_batch(
                 Rejection(answer_lines[r.index], r.event_id, r.reason, r.field, r.message)
                 for r in result.rejected
             )
+            unknown = {
+                answer_lines[r.index]: answers[r.index].task_id
+                for r in result.rejected
+                if r.reason == "unknown_task"
+            }
             new = set(result.accepted)
             stored = [a for a in answers if a.event_id in new]
             if new or result.duplicates:
@@ -141,6 +168,9 @@ def _ingest_batch(
         # In line order, whoever found them (the reader, the validation or the graph).
         for rejection in sorted(rejections, key=lambda r: r.line):
             summary.rejected += 1
+            summary.reasons[rejection.reason] += 1
+            if rejection.line in unknown:
+                summary.note_unknown_task(unknown[rejection.line], rejection.line)
             on_rejected(rejection)
 
 
@@ -167,3 +197,81 @@ def _learners_of(answers: list[AnswerIn], stored: set[str], refused: set[int]) -
     return sorted(
         {a.learner_id for index, a in enumerate(answers) if index not in refused and a.event_id in stored}
     )
+
+
+class DryRun:
+    """The ingest of a dry run: each batch judged as the real run would judge it there, nothing written.
+    The graph is read as it stands (`preview`, read only); what the real run's earlier batches would have
+    stored by then is kept here instead: a later row with one of those event ids is a duplicate (same
+    content) or a conflict (other content), as the real run finds it stored. So a dry run counts what the
+    real run stores, finds already stored and rejects, with the same reasons, given an unchanged graph.
+    Kept per event id that would be stored: digests of the fields compared, about 200 bytes a row."""
+
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
+        self.earlier: dict[str, bytes] = {}
+        self.found_stored = 0  # rows whose event id the graph already holds (duplicates or conflicts)
+        self.file_conflicts = 0  # rows repeating an earlier row's event id of the file with other content
+
+    def __call__(self, answers: list[AnswerIn]) -> AnswerBatchResult:
+        later = [i for i, a in enumerate(answers) if a.event_id in self.earlier]
+        taken = set(later)
+        rest = [i for i in range(len(answers)) if i not in taken]
+        result, found = self.preview([answers[i] for i in rest])
+        result.rejected = [r.model_copy(update={"index": rest[r.index]}) for r in result.rejected]
+        self.found_stored += sum(answers[i].event_id in found for i in rest)
+        self.file_conflicts += sum(
+            r.reason == "conflict" and r.event_id not in found for r in result.rejected
+        )
+        for i in later:
+            answer = answers[i]
+            differing = _differing(self.earlier[answer.event_id], _digests(answer))
+            if not differing:
+                result.duplicates.append(answer.event_id)
+                continue
+            self.file_conflicts += 1
+            message = (
+                f"event {answer.event_id!r} is in an earlier batch of the file with a different "
+                f"{', '.join(differing)}"
+            )
+            result.rejected.append(
+                RejectedRow(
+                    index=i, event_id=answer.event_id, field=differing[0], reason="conflict", message=message
+                )
+            )
+        result.rejected.sort(key=lambda r: r.index)
+        accepted = set(result.accepted)
+        refused = {r.index for r in result.rejected}
+        for i in rest:  # the row each accepted event id would be stored from (or an identical repeat)
+            answer = answers[i]
+            if answer.event_id in accepted and i not in refused and answer.event_id not in self.earlier:
+                self.earlier[answer.event_id] = _digests(answer)
+        return result
+
+
+# The fields a stored answer is compared on (`service.differing_fields`), in its order.
+COMPARED = ("learner_id", "task_id", "correct", "answered_at", "duration_s")
+_DIGESTS = struct.Struct(f"<{len(COMPARED)}Q")
+
+
+def _digests(answer: AnswerIn) -> bytes:
+    """A 64-bit hash of each compared field as the ingest stores it: telling which fields differ without
+    keeping each row's strings (2 million rows' would take gigabytes). The hash of the text, as Python's
+    hash of an int maps -1 and -2 alike."""
+    row = stored_row(answer)
+    values = (
+        row["learner_id"],
+        row["task_id"],
+        row["correct"],
+        (row["at_s"], row["at_ns"]),
+        row["duration_s"],
+    )
+    return _DIGESTS.pack(*(hash(repr(v)) & 0xFFFF_FFFF_FFFF_FFFF for v in values))
+
+
+def _differing(earlier: bytes, posted: bytes) -> list[str]:
+    return [
+        name
+        for name, a, b in zip(COMPARED, _DIGESTS.unpack(earlier), _DIGESTS.unpack(posted), strict=True)
+        if a != b
+    ]

@@ -1,13 +1,18 @@
-"""`kgplatform ingest --dry-run`: exit codes and what is said, without services (a dry run connects to
-nothing); the real run is tests/integration/mastery/test_ingest_file.py."""
+"""`kgplatform ingest --dry-run`: exit codes and what is said, without services (the graph a dry run reads
+is faked: task t-1 exists, nothing is stored); the real run is tests/integration/mastery/test_ingest_file.py,
+a dry run against the real graph tests/integration/mastery/test_ingest_dry_run.py."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kgplatform.mastery.store import MasteryStore
 from tests.cli_run import run_main
 
 GOOD = {
@@ -17,6 +22,19 @@ GOOD = {
     "correct": True,
     "answered_at": "2026-01-05T08:00:00Z",
 }
+
+
+@pytest.fixture(autouse=True)
+def graph_with_task_t1(monkeypatch: pytest.MonkeyPatch) -> None:
+    @contextmanager
+    def no_graph() -> Iterator[Any]:
+        yield None
+
+    def preview(self: MasteryStore, task_ids: list[str], event_ids: list[str]) -> tuple[Any, ...]:
+        return {"t-1"} & set(task_ids), {}, frozenset()
+
+    monkeypatch.setattr("kgplatform.cli.ingest.graph_session", no_graph)
+    monkeypatch.setattr(MasteryStore, "ingest_preview", preview)
 
 
 def test_a_valid_file_checks_out_with_exit_0(
@@ -29,7 +47,7 @@ def test_a_valid_file_checks_out_with_exit_0(
     assert (
         "checked (dry run, nothing stored)" in out
         and "3 rows in 1 batches" in out
-        and "3 valid, 0 rejected" in out
+        and "3 to store, 0 duplicates (already stored or earlier in the file, unchanged), 0 rejected" in out
     )
 
 
@@ -47,7 +65,8 @@ def test_a_bad_row_is_named_by_its_line_written_to_rejects_and_exits_1(
         monkeypatch, capsys, "ingest", str(path), "--dry-run", "--rejects", str(rejects)
     )
     assert code == 1
-    assert "line 3: invalid (learner_id)" in err and "1 valid, 1 rejected" in out
+    assert "line 3: invalid (learner_id)" in err and "1 to store, 0 duplicates" in out
+    assert "1 rejected" in out and "rejected: 1 invalid" in out
     [written] = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert written["line"] == 3 and written["field"] == "learner_id" and written["event_id"] == "e-2"
 
@@ -71,3 +90,20 @@ def test_rejects_naming_the_file_being_ingested_is_refused_before_it_is_emptied(
     code, _, err = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--rejects", str(path))
     assert code == 2 and "--rejects" in err
     assert path.read_text() == json.dumps(GOOD) + "\n"
+
+
+def test_a_dry_run_lists_each_unknown_task_id_with_its_rows_and_first_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A curriculum not imported yet passed a dry run, and 20 rejected lines of the real run did not say
+    whether one task id or thousands were missing (a review, 4 December)."""
+    tasks = ["t-9", "t-1", "t-9", "t-8", "t-9", "t-9", "t-9", "t-9"]
+    path = tmp_path / "log.jsonl"
+    path.write_text(
+        "".join(json.dumps({**GOOD, "event_id": f"e-{n}", "task_id": t}) + "\n" for n, t in enumerate(tasks))
+    )
+    code, out, _ = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--batch-size", "3")
+    assert code == 1
+    assert "1 to store, 0 duplicates (already stored or earlier in the file, unchanged), 7 rejected" in out
+    assert "rejected: 7 unknown_task" in out and "2 unknown task id(s)" in out
+    assert "  't-9': 6 row(s), line(s) 1, 3, 5, 6, 7, ...\n  't-8': 1 row(s), line(s) 4\n" in out

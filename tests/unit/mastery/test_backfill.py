@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import random
 from typing import Any
 
+import pytest
+
 from kgplatform.mastery.answer_files import BadLine, NumberedRow
-from kgplatform.mastery.backfill import IngestSummary, Rejection, ingest_rows
+from kgplatform.mastery.backfill import DryRun, IngestSummary, Rejection, ingest_rows
 from kgplatform.mastery.service import MasteryService
 from tests.unit.mastery.fake_store import FakeMasteryStore
 
@@ -87,11 +91,71 @@ def test_answers_older_than_an_earlier_batch_of_their_learner_are_counted_as_lat
     assert (summary.late, summary.late_learners) == (1, {"l-1"})
 
 
-def test_a_dry_run_validates_without_storing() -> None:
-    rows = numbered([answer(1), {**answer(2), "answered_at": "yesterday"}, answer(3)])
-    summary, rejected, stored = run(rows, None)
-    assert [(r.line, r.field) for r in rejected] == [(3, "answered_at")]
-    assert (summary.rows, summary.accepted, summary.rejected, stored) == (3, 0, 1, [])
+def messy_file(seed: int) -> list[NumberedRow]:
+    """Rows as an export may hold them: answers already stored, unknown tasks, malformed rows, event ids
+    repeated within a batch and across batches, the same or with other content, an erased learner's."""
+    rng = random.Random(seed)
+    other = {"correct": False, "task_id": "t-2", "answered_at": "2026-02-01T00:00:00Z", "duration_s": 5.0}
+    rows: list[Any] = []
+    answers: list[dict[str, Any]] = []
+    for n in range(60):
+        pick = rng.random()
+        if pick < 0.55 or not answers:
+            row: Any = answer(n, f"l-{rng.randrange(4)}", rng.choice(["t-1", "t-2", "t-9"]), minute=n)
+        elif pick < 0.75:  # an earlier row again, the same
+            row = dict(rng.choice(answers))
+        elif pick < 0.95:  # an earlier event id with other content (a variant)
+            field = rng.choice(sorted(other))
+            row = {**rng.choice(answers), field: other[field]}
+        else:
+            row = BadLine("not JSON")
+        rows.append(row)
+        if isinstance(row, dict):
+            answers.append(row)
+    return numbered(rows)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_dry_run_counts_and_rejects_what_the_real_run_then_does(seed: int) -> None:
+    """Before 4 December a dry run checked each row's form only: unknown tasks, answers already stored and
+    event ids repeated with other content passed it and were rejected (or counted) by the real run."""
+    store = FakeMasteryStore(TASKS)
+    MasteryService(store).ingest([answer(n, learner="l-0", minute=n) for n in range(0, 60, 7)])
+    MasteryService(store).ingest([answer(5, learner="l-3")])
+    store.erase_learner("l-3")
+    rows = messy_file(seed)
+    batch_size = random.Random(seed).choice([1, 4, 7, 60])
+    before = copy.deepcopy((store.answers, store.learners, store.mastery))
+
+    dry_rejected: list[Rejection] = []
+    judge = DryRun(MasteryService(store).preview)  # type: ignore[arg-type]
+    dry = ingest_rows(rows, judge, batch_size, IngestSummary(), dry_rejected.append)
+    assert (store.answers, store.learners, store.mastery) == before
+    real, real_rejected, _ = run(rows, store, batch_size)
+
+    def outcome(s: IngestSummary) -> tuple[Any, ...]:
+        return (s.rows, s.batches, s.accepted, s.duplicates, s.rejected, dict(s.reasons), s.late)
+
+    assert outcome(dry) == outcome(real)
+    assert [(r.line, r.event_id, r.reason, r.field) for r in dry_rejected] == [
+        (r.line, r.event_id, r.reason, r.field) for r in real_rejected
+    ]
+    assert {t: (u.rows, u.lines) for t, u in dry.unknown_tasks.items()} == {
+        t: (u.rows, u.lines) for t, u in real.unknown_tasks.items()
+    }
+
+
+def test_a_dry_run_tells_rows_already_stored_from_ids_repeated_in_the_file_with_other_content() -> None:
+    store = FakeMasteryStore(TASKS)
+    MasteryService(store).ingest([answer(1)])
+    rows = numbered([answer(1), answer(2), {**answer(1), "correct": False}, {**answer(2), "task_id": "t-2"}])
+    judge = DryRun(MasteryService(store).preview)  # type: ignore[arg-type]
+    rejected: list[Rejection] = []
+    summary = ingest_rows(rows, judge, 2, IngestSummary(), rejected.append)
+    assert (summary.accepted, summary.duplicates, summary.rejected) == (1, 1, 2)
+    assert (judge.found_stored, judge.file_conflicts) == (2, 1)
+    assert [(r.line, r.field) for r in rejected] == [(4, "correct"), (5, "task_id")]
+    assert "earlier batch of the file" in rejected[1].message and set(store.answers) == {"e-1"}
 
 
 def test_stop_ends_the_run_after_the_batch_in_progress() -> None:
