@@ -19,7 +19,7 @@ from typing import Any
 
 from kgplatform.mastery.answer_files import BadLine, NumberedRow
 from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, RejectedRow, parse_answer_rows
-from kgplatform.mastery.service import PartlyStored, stored_row
+from kgplatform.mastery.service import PartlyStored
 
 Ingest = Callable[[list[AnswerIn]], AnswerBatchResult]
 Preview = Callable[[list[AnswerIn]], tuple[AnswerBatchResult, set[str]]]
@@ -255,18 +255,11 @@ _DIGESTS = struct.Struct(f"<{len(COMPARED)}Q")
 
 
 def _digests(answer: AnswerIn) -> bytes:
-    """A 64-bit hash of each compared field as the ingest stores it: telling which fields differ without
-    keeping each row's strings (2 million rows' would take gigabytes). The hash of the text, as Python's
-    hash of an int maps -1 and -2 alike."""
-    row = stored_row(answer)
-    values = (
-        row["learner_id"],
-        row["task_id"],
-        row["correct"],
-        (row["at_s"], row["at_ns"]),
-        row["duration_s"],
-    )
-    return _DIGESTS.pack(*(hash(repr(v)) & 0xFFFF_FFFF_FFFF_FFFF for v in values))
+    """A 64-bit hash of each field the ingest compares (`service.stored_row`'s values: the outcome, the
+    instant), to tell which fields differ without keeping each row's strings (2 million rows' would take
+    gigabytes). Python's hashes of these types are equal for equal values (an instant's with any offset)."""
+    values = (answer.learner_id, answer.task_id, answer.outcome, answer.answered_at, answer.duration_s)
+    return _DIGESTS.pack(*(hash(v) & 0xFFFF_FFFF_FFFF_FFFF for v in values))
 
 
 def _differing(earlier: bytes, posted: bytes) -> list[str]:

@@ -166,3 +166,16 @@ def test_stop_ends_the_run_after_the_batch_in_progress() -> None:
     )
     assert (summary.rows, summary.accepted, summary.stopped) == (3, 3, True)
     assert len(store.answers) == 3
+
+
+def test_a_dry_run_finds_a_later_row_of_the_same_instant_written_with_another_offset_a_duplicate() -> None:
+    later = {**answer(1), "answered_at": "2026-01-05T09:01:00+01:00"}  # 08:01 UTC, as answer(1)
+    for rows in ([answer(1), later], [answer(1), {**later, "answered_at": "2026-01-05T09:01:00Z"}]):
+        outcomes = []
+        for dry in (True, False):
+            store = FakeMasteryStore(TASKS)
+            service = MasteryService(store)
+            judge = DryRun(service.preview) if dry else service.ingest  # type: ignore[arg-type]
+            summary = ingest_rows(numbered(rows), judge, 1, IngestSummary(), lambda r: None)
+            outcomes.append((summary.accepted, summary.duplicates, dict(summary.reasons)))
+        assert outcomes[0] == outcomes[1]
