@@ -117,12 +117,25 @@ def _csv_rows(path: Path) -> Iterator[NumberedRow]:
     # refused before anything connects or is stored.
     rows = csv_rows(path)
     try:
-        _, header = next(rows, (0, []))
-        check_header(path, header)
+        _, written = next(rows, (0, []))
+        if not any(written):
+            raise ValidationFailed(
+                f"{path}: no header on line 1 (the file is empty or starts with a blank line); the first "
+                f"line names the columns: {', '.join(FIELDS)}",
+                field="data",
+            )
+        header = [column_name(c) for c in written]
+        check_header(path, header, written)
     except BaseException:
         rows.close()
         raise
     return _csv_body(rows, header)
+
+
+def column_name(written: str) -> str:
+    """The answer field a header cell names: a spreadsheet's `Event_ID` or `Learner ID` is `learner_id`
+    (the fields are fixed and lower-case, so this cannot make two different columns one)."""
+    return "_".join(written.strip().lower().replace("-", " ").split())
 
 
 def _csv_body(rows: Generator[tuple[int, list[str]], None, None], header: list[str]) -> Iterator[NumberedRow]:
@@ -139,8 +152,11 @@ def _csv_body(rows: Generator[tuple[int, list[str]], None, None], header: list[s
         rows.close()
 
 
-def check_header(path: Path, header: list[str]) -> None:
-    unknown = [c for c in header if c not in FIELDS]
+def check_header(path: Path, header: list[str], written: list[str] | None = None) -> None:
+    """`header`: the columns' names as fields (`column_name`); `written`: as the file has them, for the
+    refusal to name."""
+    written = header if written is None else written
+    unknown = [w for c, w in zip(header, written, strict=True) if c not in FIELDS]
     if unknown:
         raise ValidationFailed(
             f"{path}: unknown column(s) {', '.join(map(repr, unknown))}; the columns are POST /answers' "

@@ -109,3 +109,32 @@ def test_a_file_that_is_no_json_lines_is_refused_as_a_whole(tmp_path: Path, text
     with pytest.raises(ValidationFailed) as refused:
         list(read_answer_rows(path, "jsonl"))
     assert refused.value.field == "format" and "line 2: not JSON Lines" in refused.value.message
+
+
+def test_a_spreadsheets_header_in_other_case_or_with_spaces_names_the_fields(tmp_path: Path) -> None:
+    """`Event_ID` was refused as an unknown column: a school's export had to be rewritten for its header
+    (a review, 4 December)."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "\ufeffEvent_ID; Learner ID ;TASK-ID;Correct;Answered_At\r\n"
+        "e-1;l-1;t-1;TRUE;2026-01-05T08:00:00Z\r\n",
+        encoding="utf-8",
+    )
+    assert list(read_answer_rows(path, "csv")) == [
+        (2, {k: v for k, v in ANSWER.items() if k != "duration_s"})
+    ]
+    path.write_text("event_id,Event_ID,learner_id,task_id,correct,answered_at\n")
+    with pytest.raises(ValidationFailed, match="event_id given twice"):
+        read_answer_rows(path, "csv")
+    path.write_text("Event_ID,Learner,task_id,correct,answered_at\n")
+    with pytest.raises(ValidationFailed, match="unknown column\\(s\\) 'Learner'"):
+        read_answer_rows(path, "csv")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "\ufeff"])
+def test_an_empty_csv_file_is_said_to_have_no_header(tmp_path: Path, text: str) -> None:
+    """It was refused as lacking every column, as if its header named the wrong ones."""
+    path = tmp_path / "log.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="log.csv: no header on line 1 \\(the file is empty"):
+        read_answer_rows(path, "csv")
