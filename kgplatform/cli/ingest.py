@@ -30,13 +30,12 @@ SHOWN_UNKNOWN_TASKS = 10
 
 @app.command("ingest")
 def ingest(
-    path: Path = typer.Argument(
+    given: str = typer.Argument(
         ...,
-        exists=True,
-        dir_okay=False,
+        metavar="FILE",
         help="Answers as POST /answers takes them: JSON Lines (one answer object a line) or CSV whose header "
         "names the fields (event_id, learner_id, task_id, correct or score, answered_at, duration_s); "
-        "plain or gzip'd.",
+        "plain or gzip'd; - reads standard input (with --format).",
     ),
     fmt: str | None = typer.Option(
         None, "--format", help="jsonl or csv; default: from the name (.jsonl/.ndjson/.json, .csv/.tsv)."
@@ -65,6 +64,8 @@ def ingest(
     from kgplatform.mastery.answer_files import file_format, read_answer_rows
     from kgplatform.mastery.backfill import IngestSummary
 
+    path = source_path(given)
+
     if rejects is not None and rejects.exists() and rejects.resolve() == path.resolve():
         # Opened for writing, it would be emptied before its rows were read.
         raise typer.BadParameter("is the file being ingested", param_hint="--rejects")
@@ -82,6 +83,17 @@ def ingest(
     finally:
         if out is not None:
             out.close()
+
+
+def source_path(given: str) -> Path:
+    """FILE as given, `-` for standard input. Checked here, not by Click's path type: typer's `allow_dash`
+    compares the converted Path with "-" and so refused `-` as a file that does not exist."""
+    path = Path(given)
+    if given != "-" and not path.exists():
+        raise typer.BadParameter(f"file {given!r} does not exist", param_hint="FILE")
+    if given != "-" and path.is_dir():
+        raise typer.BadParameter(f"{given!r} is a folder, not a file", param_hint="FILE")
+    return path
 
 
 def _dry_run(

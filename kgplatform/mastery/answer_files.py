@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kgplatform.errors import ValidationFailed
-from kgplatform.mastery.log_files import csv_rows, text_lines
+from kgplatform.mastery.log_files import STDIN, csv_rows, text_lines
 from kgplatform.mastery.models import AnswerIn
 
 Format = Literal["jsonl", "csv"]
@@ -49,6 +49,10 @@ def file_format(path: Path, given: str | None) -> Format:
         if given not in ("jsonl", "csv"):
             raise ValidationFailed(f"--format must be jsonl or csv, not {given!r}", field="format")
         return "jsonl" if given == "jsonl" else "csv"
+    if str(path) == STDIN:
+        raise ValidationFailed(
+            "standard input (-) has no name to tell its format: pass --format jsonl or csv", field="format"
+        )
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
     if suffixes and suffixes[-1] in SUFFIXES:
         return SUFFIXES[suffixes[-1]]

@@ -8,12 +8,16 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import io
 import itertools
 import operator
+import sys
 from array import array
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +27,8 @@ from kgplatform.mastery.bkt import IntArray
 
 BoolArray = NDArray[np.bool_]
 
+# The file name that means standard input.
+STDIN = "-"
 # Where a row came from, kept beside its cells so that a bad value can be shown with its line.
 LINE = "#line"
 # Spreadsheets save a text file in the platform's legacy code page: a line that is not UTF-8 is read as
@@ -51,15 +57,34 @@ def read_header(path: Path) -> list[str]:
         rows.close()
 
 
+@contextmanager
+def open_bytes(path: Path) -> Iterator[BinaryIO]:
+    """The file's bytes, gunzipped when they are gzip'd (told by the first bytes, not the name). `-` is
+    standard input (`kgplatform ingest -`: an export piped from a database client or `zcat`), read once:
+    its first bytes are peeked at, not read twice as a file's were."""
+    stdin = str(path) == STDIN
+    raw = sys.stdin.buffer if stdin else path.open("rb")
+    try:
+        # A pipe cannot be read twice, and a BufferedReader's peek leaves the bytes it looked at in place.
+        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+        magic = buffered.peek(4)[:4]
+        if magic.startswith(b"PK\x03\x04"):
+            raise ValidationFailed(f"{path} is a zip archive: unzip it and pass the CSV file", field="data")
+        if magic.startswith(b"\x1f\x8b"):
+            with gzip.GzipFile(fileobj=buffered, mode="rb") as unzipped:
+                yield unzipped  # type: ignore[misc]
+        else:
+            yield buffered
+    finally:
+        if not stdin:
+            raw.close()
+
+
 def text_lines(path: Path) -> Generator[str, None, None]:
     """The file's lines as text, gzip'd or plain (told apart by the first bytes, not the name). Each line is
     read as UTF-8, else Windows-1252, else latin-1 (which reads any byte): an export can mix them, and one
     stray byte must not turn the file's UTF-8 skill names into mojibake."""
-    with path.open("rb") as raw:
-        magic = raw.read(4)
-    if magic.startswith(b"PK\x03\x04"):
-        raise ValidationFailed(f"{path} is a zip archive: unzip it and pass the CSV file", field="data")
-    with gzip.open(path, "rb") if magic.startswith(b"\x1f\x8b") else path.open("rb") as handle:
+    with open_bytes(path) as handle:
         first = True
         # About a megabyte of lines at a time: a block that is all UTF-8 (nearly every export) is decoded in
         # one call, as decoding line by line took a third of the reading time; else line by line, as below.

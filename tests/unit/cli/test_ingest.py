@@ -4,7 +4,10 @@ a dry run against the real graph tests/integration/mastery/test_ingest_dry_run.p
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,3 +110,30 @@ def test_a_dry_run_lists_each_unknown_task_id_with_its_rows_and_first_lines(
     assert "1 to store, 0 duplicates (already stored or earlier in the file, unchanged), 7 rejected" in out
     assert "rejected: 7 unknown_task" in out and "2 unknown task id(s)" in out
     assert "  't-9': 6 row(s), line(s) 1, 3, 5, 6, 7, ...\n  't-8': 1 row(s), line(s) 4\n" in out
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_standard_input_is_read_with_a_format_given(
+    zipped: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`zcat export.csv.gz | kgplatform ingest - --format csv` was refused: file '-' does not exist."""
+    text = "Event_ID,learner_id,task_id,correct,answered_at\r\n" + "".join(
+        f"e-{n},l-1,t-1,1,2026-01-05T08:0{n}:00Z\r\n" for n in range(3)
+    )
+    data = gzip.compress(text.encode()) if zipped else text.encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))  # type: ignore[arg-type]
+    code, out, err = run_main(monkeypatch, capsys, "ingest", "-", "--format", "csv", "--dry-run")
+    assert code == 0, err
+    assert "checked (dry run, nothing stored) -: 3 rows in 1 batches" in out and "3 to store" in out
+
+
+def test_standard_input_without_a_format_or_a_folder_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_main(monkeypatch, capsys, "ingest", "-", "--dry-run")
+    assert code == 2 and out == "" and "standard input (-) has no name to tell its format" in err
+    monkeypatch.chdir(tmp_path)  # short names: Click's box wraps a long one
+    code, _, err = run_main(monkeypatch, capsys, "ingest", ".", "--dry-run")
+    assert code == 2 and "'.' is a folder, not a file" in err
+    code, _, err = run_main(monkeypatch, capsys, "ingest", "none.csv", "--dry-run")
+    assert code == 2 and "file 'none.csv' does not exist" in err
