@@ -60,7 +60,8 @@ def ingest(
     rows are named by line. Exit 0 every row stored or already stored, 1 rows rejected (the rest stored),
     2 a file or column that cannot be read or a service unreachable (what was stored before is said), 130
     interrupted. Sort the file by answered_at: an answer older than an earlier batch's of its learner
-    replays that learner's whole history (docs/tracing.md)."""
+    replays that learner's whole history (docs/tracing.md; a dry run counts them, the README has a sort
+    recipe)."""
     from kgplatform.mastery.answer_files import file_format, read_answer_rows
     from kgplatform.mastery.backfill import IngestSummary
 
