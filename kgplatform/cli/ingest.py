@@ -114,7 +114,7 @@ def _dry_run(
 
     with graph_session() as graph:
         judge = DryRun(MasteryService(MasteryStore(graph)).preview)
-        with Ticker() as on_batch, StopAfterBatch() as stop:
+        with Ticker(dry_run=True) as on_batch, StopAfterBatch() as stop:
             ingest_rows(rows, judge, batch_size, summary, on_rejected, on_batch=on_batch, stop=stop)
     if summary.stopped:
         for rejection in shown:
@@ -283,6 +283,9 @@ def say_unknown_tasks(summary: IngestSummary, rejects: Path | None) -> None:
 class Ticker:
     """A live line on stderr (on a terminal only): rows read, stored, duplicates, rejected, rows/s."""
 
+    def __init__(self, *, dry_run: bool = False) -> None:
+        self.stored = "to store" if dry_run else "stored"
+
     def __enter__(self) -> Callable[[IngestSummary], None]:
         from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -306,7 +309,7 @@ class Ticker:
         assert self.progress is not None
         self.progress.update(
             self.task,
-            description=f"{s.rows:,} rows: {s.accepted:,} stored, {s.duplicates:,} duplicates, "
+            description=f"{s.rows:,} rows: {s.accepted:,} {self.stored}, {s.duplicates:,} duplicates, "
             f"{s.rejected:,} rejected; {s.rate:,.0f} rows/s",
         )
 

@@ -137,3 +137,19 @@ def test_standard_input_without_a_format_or_a_folder_is_a_usage_error(
     assert code == 2 and "'.' is a folder, not a file" in err
     code, _, err = run_main(monkeypatch, capsys, "ingest", "none.csv", "--dry-run")
     assert code == 2 and "file 'none.csv' does not exist" in err
+
+
+def test_a_dry_runs_live_line_says_to_store_not_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal a dry run's live line read "N stored" while nothing was."""
+    from rich.console import Console
+
+    from kgplatform.cli.ingest import Ticker
+    from kgplatform.mastery.backfill import IngestSummary
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    for dry_run, said in ((True, "3 to store"), (False, "3 stored")):
+        ticker = Ticker(dry_run=dry_run)
+        with ticker as update:
+            update(IngestSummary(rows=3, accepted=3))
+            assert ticker.progress is not None
+            assert said in ticker.progress.tasks[0].description
