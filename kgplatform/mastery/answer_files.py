@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kgplatform.errors import ValidationFailed
-from kgplatform.mastery.log_files import STDIN, csv_rows, text_lines
+from kgplatform.mastery.log_files import STDIN, UnreadRow, csv_rows, text_lines
 from kgplatform.mastery.models import AnswerIn
 
 Format = Literal["jsonl", "csv"]
@@ -119,7 +119,9 @@ def _json_row(line: str) -> Any:
 def _csv_rows(path: Path) -> Iterator[NumberedRow]:
     # The header is read and checked now, not when the first row is wanted: a file with a wrong column is
     # refused before anything connects or is stored.
-    rows = csv_rows(path)
+    # An overlong cell is one rejected row, as any other bad line: it stopped a 2-million-row run at its
+    # line with exit 2 (and a dry run with it, before the rows after it were checked).
+    rows = csv_rows(path, unread_rows=True)
     try:
         _, written = next(rows, (0, []))
         if not any(written):
@@ -146,6 +148,9 @@ def _csv_body(rows: Generator[tuple[int, list[str]], None, None], header: list[s
     width = len(header)
     try:
         for line, cells in rows:
+            if isinstance(cells, UnreadRow):
+                yield line, BadLine(cells.message)
+                continue
             if not cells:
                 continue
             if len(cells) != width:

@@ -115,21 +115,37 @@ def decode_line(line: bytes) -> str:
     raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
 
-def csv_rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
+class UnreadRow(list[str]):
+    """A row past the header that csv could not read (`csv_rows(..., unread_rows=True)`): no cells, and
+    why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+def csv_rows(path: Path, *, unread_rows: bool = False) -> Generator[tuple[int, list[str]], None, None]:
     """(line where the row ends, cells) for each row of the file, the header's names trimmed; cells are
     separated by what the header line uses most of: comma, tab or semicolon (a tab-separated export was
-    refused as lacking every column, all of them being there)."""
+    refused as lacking every column, all of them being there). A row csv cannot read (a cell over its size
+    limit, a binary file) refuses the file, or with `unread_rows` is an `UnreadRow` and the reading goes on
+    at the next line (csv's reader starts afresh there); a header that cannot be read always refuses it."""
     lines = text_lines(path)
     first = next(lines, "")
     delimiter = max((",", "\t", ";"), key=first.count)
     reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     try:
-        for row in reader:
-            yield reader.line_num, [cell.strip() for cell in row] if reader.line_num == 1 else row
-    except csv.Error as error:  # a field beyond csv's size limit (a binary file), a stray quote
-        raise ValidationFailed(
-            f"{path}, line {reader.line_num}: not a CSV file ({error})", field="data"
-        ) from None
+        while True:
+            try:
+                for row in reader:
+                    yield reader.line_num, [cell.strip() for cell in row] if reader.line_num == 1 else row
+                return
+            except csv.Error as error:  # a field beyond csv's size limit (a binary file, a quote left open)
+                if not unread_rows or reader.line_num <= 1:
+                    raise ValidationFailed(
+                        f"{path}, line {reader.line_num}: not a CSV file ({error})", field="data"
+                    ) from None
+                yield reader.line_num, UnreadRow(f"not read as CSV: {error} (a quote left open?)")
     finally:
         lines.close()
 

@@ -138,3 +138,19 @@ def test_an_empty_csv_file_is_said_to_have_no_header(tmp_path: Path, text: str) 
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValidationFailed, match="log.csv: no header on line 1 \\(the file is empty"):
         read_answer_rows(path, "csv")
+
+
+def test_a_csv_line_with_an_overlong_cell_is_a_bad_line_and_the_reading_goes_on(tmp_path: Path) -> None:
+    """It refused the whole file at that line (exit 2): a real run stopped there, a dry run too, before the
+    rows after it were checked (a review, 4 December)."""
+    header = "event_id,learner_id,task_id,correct,answered_at\n"
+    good = "e-1,l-1,t-1,1,2026-01-05T08:00:00Z\n"
+    path = tmp_path / "log.csv"
+    path.write_text(header + good + "e-2," + "x" * 200_000 + ",t-1,1,2026-01-05T08:00:00Z\n" + good)
+    rows = list(read_answer_rows(path, "csv"))
+    assert [line for line, _ in rows] == [2, 3, 4]
+    assert isinstance(rows[1][1], BadLine) and "field larger than field limit" in rows[1][1].message
+    assert rows[0][1] == rows[2][1] == {k: v for k, v in ANSWER.items() if k != "duration_s"}
+    path.write_text("x" * 200_000 + "\n" + good)  # no header to read: the file is refused
+    with pytest.raises(ValidationFailed, match="line 1: not a CSV file"):
+        read_answer_rows(path, "csv")
