@@ -72,28 +72,10 @@ def test_a_dry_run_counts_what_the_real_run_then_does_and_changes_nothing(
     before = counts(graph), all_mastery(graph)
     redis_client.flushdb()
 
-    dry = run_main(
-        monkeypatch,
-        capsys,
-        "ingest",
-        str(path),
-        "--batch-size",
-        "300",
-        "--dry-run",
-        "--rejects",
-        str(tmp_path / "dry.jsonl"),
-    )
+    command = ("ingest", str(path), "--batch-size", "300", "--rejects")
+    dry = run_main(monkeypatch, capsys, *command, str(tmp_path / "dry.jsonl"), "--dry-run")
     assert (counts(graph), all_mastery(graph)) == before and redis_client.dbsize() == 0  # read only
-    real = run_main(
-        monkeypatch,
-        capsys,
-        "ingest",
-        str(path),
-        "--batch-size",
-        "300",
-        "--rejects",
-        str(tmp_path / "real.jsonl"),
-    )
+    real = run_main(monkeypatch, capsys, *command, str(tmp_path / "real.jsonl"))
 
     assert dry[0] == real[0] == 1, (dry, real)
     assert rejected_rows(tmp_path / "dry.jsonl") == rejected_rows(tmp_path / "real.jsonl")
