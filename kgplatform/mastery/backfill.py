@@ -89,8 +89,9 @@ def ingest_rows(
     on_batch: Callable[[IngestSummary], None] = lambda summary: None,
     stop: Callable[[], bool] = lambda: False,
 ) -> IngestSummary:
-    """Ingests `rows` in batches of `batch_size`; `ingest=None` validates them only (a dry run: unknown
-    tasks and stored duplicates are not checked, they need the graph). `on_stored` gets the learners of
+    """Ingests `rows` in batches of `batch_size`; `ingest=None` checks each row's form only (unknown tasks
+    and stored duplicates need the graph: `kgplatform ingest --dry-run` passes a `DryRun`, which judges
+    them as the ingest does). `on_stored` gets the learners of
     each batch's stored or duplicate answers, whose plans are stale (as POST /answers stamps them).
     `stop` is asked after each batch: true ends the run there (`summary.stopped`)."""
     latest: dict[str, datetime] = {}
@@ -136,7 +137,7 @@ def _ingest_batch(
     answer_lines = [lines[positions[index]] for index, _ in good]
     summary.rows += len(batch)
     summary.batches += 1
-    stored: list[AnswerIn] = answers  # a dry run: every valid row would be
+    stored: list[AnswerIn] = answers  # `ingest=None`: every valid row would be
     unknown: dict[int, str] = {}  # line -> task id of the rows refused as unknown_task
     try:
         if ingest is not None and answers:
@@ -205,7 +206,8 @@ class DryRun:
     stored by then is kept here instead: a later row with one of those event ids is a duplicate (same
     content) or a conflict (other content), as the real run finds it stored. So a dry run counts what the
     real run stores, finds already stored and rejects, with the same reasons, given an unchanged graph.
-    Kept per event id that would be stored: digests of the fields compared, about 200 bytes a row."""
+    Kept per event id that would be stored: digests of the fields compared (2,000,000 rows to store took
+    345 MB more than the form-only dry run of before, about 170 bytes a row)."""
 
     def __init__(self, preview: Preview) -> None:
         self.preview = preview
