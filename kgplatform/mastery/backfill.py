@@ -81,7 +81,7 @@ class IngestSummary:
 
 def ingest_rows(
     rows: Iterable[NumberedRow],
-    ingest: Ingest | None,
+    ingest: Ingest,
     batch_size: int,
     summary: IngestSummary,
     on_rejected: Callable[[Rejection], None],
@@ -89,9 +89,8 @@ def ingest_rows(
     on_batch: Callable[[IngestSummary], None] = lambda summary: None,
     stop: Callable[[], bool] = lambda: False,
 ) -> IngestSummary:
-    """Ingests `rows` in batches of `batch_size`; `ingest=None` checks each row's form only (unknown tasks
-    and stored duplicates need the graph: `kgplatform ingest --dry-run` passes a `DryRun`, which judges
-    them as the ingest does). `on_stored` gets the learners of
+    """Ingests `rows` in batches of `batch_size` (`MasteryService.ingest`, or for a dry run a `DryRun`,
+    which judges them as the ingest does and stores nothing). `on_stored` gets the learners of
     each batch's stored or duplicate answers, whose plans are stale (as POST /answers stamps them).
     `stop` is asked after each batch: true ends the run there (`summary.stopped`)."""
     latest: dict[str, datetime] = {}
@@ -113,7 +112,7 @@ def ingest_rows(
 
 def _ingest_batch(
     batch: list[NumberedRow],
-    ingest: Ingest | None,
+    ingest: Ingest,
     summary: IngestSummary,
     latest: dict[str, datetime],
     on_rejected: Callable[[Rejection], None],
@@ -137,10 +136,10 @@ def _ingest_batch(
     answer_lines = [lines[positions[index]] for index, _ in good]
     summary.rows += len(batch)
     summary.batches += 1
-    stored: list[AnswerIn] = answers  # `ingest=None`: every valid row would be
+    stored: list[AnswerIn] = []
     unknown: dict[int, str] = {}  # line -> task id of the rows refused as unknown_task
     try:
-        if ingest is not None and answers:
+        if answers:
             try:
                 result = ingest(answers)
             except PartlyStored as error:

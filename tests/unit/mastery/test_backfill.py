@@ -27,11 +27,11 @@ def answer(n: int, learner: str = "l-1", task: str = "t-1", minute: int | None =
 
 
 def run(
-    rows: list[NumberedRow], store: FakeMasteryStore | None, batch_size: int = 2
+    rows: list[NumberedRow], store: FakeMasteryStore, batch_size: int = 2
 ) -> tuple[IngestSummary, list[Rejection], list[list[str]]]:
     rejected: list[Rejection] = []
     stored: list[list[str]] = []
-    ingest = MasteryService(store).ingest if store is not None else None  # type: ignore[arg-type]
+    ingest = MasteryService(store).ingest  # type: ignore[arg-type]
     summary = ingest_rows(rows, ingest, batch_size, IngestSummary(), rejected.append, stored.append)
     return summary, rejected, stored
 
