@@ -28,6 +28,7 @@ from kgplatform.api.report_pictures import ReportPictures, release_freed_memory,
 from kgplatform.api.routes import (
     answers,
     api_keys,
+    classes,
     concepts,
     curricula,
     curriculum_io,
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(answers.router)
     app.include_router(learners.router)
     app.include_router(learner_data.router)
+    app.include_router(classes.router)
     app.include_router(plans.router)
     # Operators and services: plan recomputation batches (start: admin; progress: service or admin).
     app.include_router(jobs.router)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import AfterValidator
 
+from kgplatform.classes.models import CLASS_ID_PATTERN, class_id_characters
 from kgplatform.curriculum.models import well_formed_id
 from kgplatform.mastery.models import LEARNER_ID_PATTERN, MAX_ID_LENGTH, learner_id_characters
 
@@ -23,6 +24,19 @@ LearnerId = Annotated[
         json_schema_extra={"pattern": LEARNER_ID_PATTERN},
     ),
     AfterValidator(learner_id_characters),
+    AfterValidator(well_formed_id),
+]
+
+# A class's id: the rule of learner ids, as a class id is a path segment too (and a key's scope names it).
+ClassId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        description="The class's id (no whitespace, '/' or control characters, Unicode NFC).",
+        json_schema_extra={"pattern": CLASS_ID_PATTERN},
+    ),
+    AfterValidator(class_id_characters),
     AfterValidator(well_formed_id),
 ]
 

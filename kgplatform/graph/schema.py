@@ -27,6 +27,9 @@ class Label(StrEnum):
     # What an erase keeps of each erased answer: a digest of its event id, nothing else
     # (mastery/create_erased_answers), so a replay of it cannot re-create the learner.
     ERASED_ANSWER = "ErasedAnswer"
+    # A class of learners, as the learning platform that owns the rosters names it: a teacher's key may be
+    # scoped to classes, and reads only their members (kgplatform/classes).
+    CLASS = "Class"
     MIGRATION = "Migration"
     MIGRATION_LOCK = "MigrationLock"
 
@@ -49,4 +52,6 @@ class RelType(StrEnum):
     # (learner:Learner)-[:HAS_PLAN]->(plan:Plan)-[:INCLUDES {rank, reason}]->(task:Task)
     EXPLAINS = "EXPLAINS"
     HAS_PLAN = "HAS_PLAN"
+    # (class:Class)-[:HAS_MEMBER {added_at}]->(learner:Learner): the class's roster
+    HAS_MEMBER = "HAS_MEMBER"
     INCLUDES = "INCLUDES"

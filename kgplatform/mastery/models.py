@@ -32,6 +32,7 @@ from kgplatform.curriculum.models import (
     shows_as_written,
     well_formed_id,
 )
+from kgplatform.errors import NotFound
 
 MAX_BATCH_SIZE = 10_000
 # Event and learner ids: no whitespace anywhere (services generate them). Task ids are the curriculum's
@@ -61,6 +62,13 @@ def learner_id_characters(value: str) -> str:
     else:
         message = f"a learner id must not contain control characters (found U+{ord(char):04X})"
     raise ValueError(message)
+
+
+def unknown_learner(learner_id: str) -> NotFound:
+    """The 404 of a learner id with no learner, in the one wording every learner route uses: a key scoped to
+    classes gets it for a learner outside them too (kgplatform.classes.service), so the answer says nothing
+    of whether the id exists elsewhere."""
+    return NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
 
 
 LearnerIdText = Annotated[

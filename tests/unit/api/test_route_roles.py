@@ -71,6 +71,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/learners/{learner_id}/report"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/report.png"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/next-tasks"): frozenset({S, T, A}),
+    # Rosters are the learning platform's (a service key) to send; a teacher reads its classes' learners
+    # through the learner routes, scoped by its key.
+    ("GET", "/classes"): frozenset({S, A}),
+    ("GET", "/classes/{class_id}/learners"): frozenset({S, A}),
+    ("PUT", "/classes/{class_id}/learners"): frozenset({S, A}),
+    ("DELETE", "/classes/{class_id}"): frozenset({S, A}),
     ("POST", "/jobs/recompute"): frozenset({A}),
     ("GET", "/jobs"): frozenset({S, A}),
     ("GET", "/jobs/{job_id}"): frozenset({S, A}),

@@ -1,0 +1,77 @@
+"""Classes and their rosters, for the service that owns them (the learning platform) and admins. A teacher
+key scoped to classes (`POST /api-keys` with `classes`) reads only their members."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AfterValidator
+
+from kgplatform.api.deps import GraphDep, Limit, ServicePrincipal
+from kgplatform.api.params import ClassId
+from kgplatform.classes import service
+from kgplatform.classes.models import (
+    ClassList,
+    DeletedClass,
+    Roster,
+    RosterIn,
+    RosterReplaced,
+    class_id_characters,
+)
+from kgplatform.mastery.models import MAX_ID_LENGTH
+
+router = APIRouter(prefix="/classes", tags=["classes"])
+logger = logging.getLogger(__name__)
+
+UNKNOWN_CLASS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No class with this id (`field: class_id`)"}
+}
+
+After = Annotated[
+    str,
+    Query(max_length=MAX_ID_LENGTH, description="The previous page's `next_after` (none: the first page)."),
+    AfterValidator(class_id_characters),
+]
+
+
+@router.get("", summary="Classes in id order, a page at a time, each with its number of members")
+def list_classes(graph: GraphDep, _: ServicePrincipal, after: After = "", limit: Limit = 50) -> ClassList:
+    return service.list_classes(graph, after, limit)
+
+
+@router.get("/{class_id}/learners", summary="A class's roster: its members' ids", responses=UNKNOWN_CLASS)
+def get_roster(class_id: ClassId, graph: GraphDep, _: ServicePrincipal) -> Roster:
+    return service.roster(graph, class_id)
+
+
+@router.put("/{class_id}/learners", summary="Replace a class's roster (the whole list of its members)")
+def put_roster(
+    class_id: ClassId, body: RosterIn, graph: GraphDep, principal: ServicePrincipal
+) -> RosterReplaced:
+    """Creates the class on first sight, and each learner not stored yet (as `PUT .../goals` does: a pupil
+    joins a class before their first answer). Sending the same roster again changes nothing. A learner id
+    breaking the id rule is a 422 naming it (`learner_ids.3`), and nothing is changed. Teacher keys scoped
+    to the class read the new members, and no longer the removed ones, from the next request on."""
+    replaced = service.replace_roster(graph, class_id, body.learner_ids)
+    # No audit trail (that is the curriculum's): the log names who changed which roster, as erasure does.
+    logger.info(
+        "class %s roster replaced by key %s: %d members, %d added, %d removed, %d learners created",
+        class_id,
+        principal.name,
+        replaced.members,
+        replaced.added,
+        replaced.removed,
+        replaced.created,
+    )
+    return replaced
+
+
+@router.delete(
+    "/{class_id}", summary="Delete a class and its roster (its learners stay)", responses=UNKNOWN_CLASS
+)
+def delete_class(class_id: ClassId, graph: GraphDep, principal: ServicePrincipal) -> DeletedClass:
+    deleted = service.delete_class(graph, class_id)
+    logger.info("class %s deleted by key %s (%d members)", class_id, principal.name, deleted.members)
+    return deleted

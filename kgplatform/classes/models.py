@@ -1,0 +1,77 @@
+"""Class ids, rosters and their pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from kgplatform.curriculum.models import well_formed_id
+from kgplatform.mastery.models import LEARNER_ID_PATTERN, MAX_ID_LENGTH, LearnerIdText
+
+# The learner id rule: a class id is a URL path segment too (/classes/ID/learners).
+_REFUSED = re.compile(r"[\s/\x00-\x1f\x7f-\x9f]")
+CLASS_ID_PATTERN = LEARNER_ID_PATTERN
+# A school's class holds tens of learners, a year group hundreds: the bound keeps one PUT one transaction
+# of bounded size.
+MAX_ROSTER = 5000
+# Classes one teacher key may be scoped to (each is matched on every request).
+MAX_KEY_CLASSES = 100
+
+
+def class_id_characters(value: str) -> str:
+    """As `mastery.models.learner_id_characters`, in words naming a class id."""
+    if (found := _REFUSED.search(value)) is None:
+        return value
+    char = found.group()
+    if char == "/" or char.isspace():
+        raise ValueError("a class id must not contain whitespace or '/': it is a URL path segment")
+    raise ValueError(f"a class id must not contain control characters (found U+{ord(char):04X})")
+
+
+ClassIdText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
+    AfterValidator(class_id_characters),
+    AfterValidator(well_formed_id),
+]
+
+
+class RosterIn(BaseModel):
+    """The whole roster of a class: every learner in it, replacing what was there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    learner_ids: list[LearnerIdText] = Field(max_length=MAX_ROSTER)
+
+
+class Roster(BaseModel):
+    class_id: str
+    learner_ids: list[str] = Field(description="The class's members, in id order")
+
+
+class RosterReplaced(BaseModel):
+    class_id: str
+    members: int = Field(description="Learners in the class now")
+    added: int = Field(description="Learners who were not in it before")
+    removed: int = Field(description="Learners no longer in it")
+    created: int = Field(description="Learners not stored before, created by this roster")
+
+
+class ClassSummary(BaseModel):
+    class_id: str
+    members: int
+
+
+class ClassList(BaseModel):
+    items: list[ClassSummary]
+    next_after: str | None = Field(
+        description="Send as `after` for the next page; null on the last page (a full last page gives one "
+        "more, empty, page)"
+    )
+
+
+class DeletedClass(BaseModel):
+    class_id: str
+    members: int = Field(description="Learners the roster held (the learners themselves are kept)")

@@ -1,0 +1,50 @@
+"""Rosters (for the service that owns them) and the scope check of a teacher's key.
+
+A key scoped to classes reads a learner only while the learner is a member of one of them. Membership
+is read from the graph on every request, never cached: a roster change applies at the next request, in
+every API process. A learner outside the scope is answered exactly as an unknown learner is (404, the
+same words), so a scoped key cannot learn which ids exist elsewhere on the platform.
+"""
+
+from __future__ import annotations
+
+from kgplatform.classes import store
+from kgplatform.classes.models import ClassList, ClassSummary, DeletedClass, Roster, RosterReplaced
+from kgplatform.errors import NotFound
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.models import unknown_learner
+
+
+def replace_roster(graph: Graph, class_id: str, learner_ids: list[str]) -> RosterReplaced:
+    """The class holds exactly `learner_ids` afterwards (created with them on first sight)."""
+    # Sorted and distinct: rosters sharing learners lock them in one order (no deadlock between two PUTs).
+    return RosterReplaced(**store.replace_roster(graph, class_id, sorted(set(learner_ids))))
+
+
+def roster(graph: Graph, class_id: str) -> Roster:
+    row = store.roster(graph, class_id)
+    if row is None:
+        raise NotFound(f"class {class_id!r} does not exist", field="class_id")
+    return Roster(**row)
+
+
+def list_classes(graph: Graph, after: str, limit: int) -> ClassList:
+    rows = store.list_classes(graph, after, limit)
+    return ClassList(
+        items=[ClassSummary(**row) for row in rows],
+        next_after=rows[-1]["class_id"] if len(rows) == limit else None,
+    )
+
+
+def delete_class(graph: Graph, class_id: str) -> DeletedClass:
+    row = store.delete_class(graph, class_id)
+    if row is None:
+        raise NotFound(f"class {class_id!r} does not exist", field="class_id")
+    return DeletedClass(**row)
+
+
+def check_in_scope(graph: Graph, learner_id: str, class_ids: tuple[str, ...]) -> None:
+    """Nothing for an unscoped key (no classes); for a scoped one, the unknown learner's 404 unless the
+    learner is in one of its classes."""
+    if class_ids and not store.is_member(graph, learner_id, list(class_ids)):
+        raise unknown_learner(learner_id)

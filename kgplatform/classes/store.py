@@ -1,0 +1,36 @@
+"""The classes area's only door into Neo4j: rosters by named query."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from kgplatform.graph.driver import Graph
+
+
+def replace_roster(graph: Graph, class_id: str, learner_ids: list[str]) -> dict[str, Any]:
+    rows = graph.write(
+        "classes/replace_class_learners",
+        class_id=class_id,
+        learner_ids=learner_ids,
+        now=datetime.now(UTC),
+    )
+    return rows[0]
+
+
+def roster(graph: Graph, class_id: str) -> dict[str, Any] | None:
+    rows = graph.read("classes/get_class_learners", class_id=class_id)
+    return rows[0] if rows else None
+
+
+def list_classes(graph: Graph, after: str, limit: int) -> list[dict[str, Any]]:
+    return graph.read("classes/list_classes", after=after, limit=limit)
+
+
+def delete_class(graph: Graph, class_id: str) -> dict[str, Any] | None:
+    rows = graph.write("classes/delete_class", class_id=class_id)
+    return rows[0] if rows else None
+
+
+def is_member(graph: Graph, learner_id: str, class_ids: list[str]) -> bool:
+    return bool(graph.read("classes/find_learner_class", learner_id=learner_id, class_ids=class_ids))
