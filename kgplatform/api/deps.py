@@ -15,8 +15,10 @@ from fastapi.security import APIKeyHeader
 from pydantic import AwareDatetime, BeforeValidator
 from starlette.types import Scope
 
+from kgplatform.api.params import LearnerId
 from kgplatform.auth.models import Principal, Role
 from kgplatform.auth.service import KeyAuthenticator
+from kgplatform.classes.service import check_in_scope
 from kgplatform.curriculum.models import MAX_ID_LENGTH, AuditAction, AuditFilter, EntityType
 from kgplatform.errors import Forbidden, ValidationFailed
 from kgplatform.graph.driver import Graph
@@ -104,7 +106,20 @@ ReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.DESIGNER, Role
 # change nothing of a learner (answers, goals, interests and erasure take a service key).
 LEARNER_READERS = (Role.SERVICE, Role.TEACHER)
 LEARNER_WRITERS = (Role.SERVICE,)
-LearnerReaderPrincipal = Annotated[Principal, Depends(require_roles(*LEARNER_READERS))]
+_learner_reader = require_roles(*LEARNER_READERS)
+LearnerReaderPrincipal = Annotated[Principal, Depends(_learner_reader)]
+
+
+def learner_in_scope(learner_id: LearnerId, principal: LearnerReaderPrincipal, graph: GraphDep) -> Principal:
+    """A learner reader whose key may read this learner: a teacher key scoped to classes gets the unknown
+    learner's 404 for a learner outside them (not a 403, which would tell it the id exists). Read on each
+    request: a roster change applies at once."""
+    check_in_scope(graph, learner_id, principal.classes)
+    return principal
+
+
+# For the routes about one learner (`/learners/{learner_id}/...`) that a teacher may read.
+ScopedLearnerReader = Annotated[Principal, Depends(learner_in_scope)]
 
 # Paging for list routes: a page of at most `limit` items after skipping `offset`; answers carry `total`.
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1..500).")]

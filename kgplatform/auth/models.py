@@ -6,8 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
+from kgplatform.classes.models import MAX_KEY_CLASSES, ClassIdText
 from kgplatform.curriculum.models import shows_as_written
 
 
@@ -43,6 +52,25 @@ class ApiKeyIn(BaseModel):
 
     name: KeyName
     role: Role
+    # Left out (or null): the key reads every learner its role may, as every key did before classes. An empty
+    # list is refused rather than read so: a script meaning "no class yet" must not get a key for everyone.
+    classes: list[ClassIdText] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_KEY_CLASSES,
+        description="Teacher keys only: the key reads only the learners of these classes (their rosters, "
+        "`PUT /classes/{class_id}/learners`); left out, every learner.",
+    )
+
+    @field_validator("classes")
+    @classmethod
+    def _teachers_only(cls, classes: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if classes is None:
+            return None
+        # Service and admin keys manage learners and rosters: a scope would be half-kept by the writes.
+        if info.data.get("role") not in (Role.TEACHER, None):
+            raise ValueError("only a teacher key can be scoped to classes")
+        return list(dict.fromkeys(classes))
 
 
 class ApiKey(BaseModel):
@@ -53,6 +81,9 @@ class ApiKey(BaseModel):
     id: str
     name: str
     role: Role
+    classes: list[str] = Field(
+        default_factory=list, description="The classes a teacher key is scoped to; empty: every learner"
+    )
     created_at: datetime
     revoked: bool
 
@@ -71,6 +102,8 @@ class Principal(BaseModel):
     key_id: str
     name: str
     role: Role
+    # A teacher key scoped to classes reads only their members; empty: unscoped (every key made before).
+    classes: tuple[str, ...] = ()
 
     @property
     def actor(self) -> str:

@@ -48,10 +48,13 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def issue_key(graph: Graph, *, role: Role, name: str) -> IssuedKey:
-    """Creates a key; the returned secret is shown once and can never be recovered."""
+def issue_key(graph: Graph, *, role: Role, name: str, classes: list[str] | None = None) -> IssuedKey:
+    """Creates a key; the returned secret is shown once and can never be recovered. `classes` (validated by
+    `ApiKeyIn`: teacher keys only) scopes it to those classes' learners."""
     secret = generate_secret()
-    key = store.create_key(graph, key_id=uuid.uuid4().hex, key_hash=hash_secret(secret), role=role, name=name)
+    key = store.create_key(
+        graph, key_id=uuid.uuid4().hex, key_hash=hash_secret(secret), role=role, name=name, classes=classes
+    )
     return IssuedKey(**key.model_dump(), secret=secret)
 
 

@@ -13,13 +13,18 @@ def _key(row: dict[str, Any]) -> ApiKey:
         id=row["id"],
         name=row["name"],
         role=Role(row["role"]),
+        classes=row["classes"],
         created_at=row["created_at"].to_native(),
         revoked=row["revoked"],
     )
 
 
-def create_key(graph: Graph, *, key_id: str, key_hash: str, role: Role, name: str) -> ApiKey:
-    rows = graph.write("auth/create_api_key", id=key_id, key_hash=key_hash, role=role.value, name=name)
+def create_key(
+    graph: Graph, *, key_id: str, key_hash: str, role: Role, name: str, classes: list[str] | None = None
+) -> ApiKey:
+    rows = graph.write(
+        "auth/create_api_key", id=key_id, key_hash=key_hash, role=role.value, name=name, classes=classes
+    )
     return _key(rows[0])
 
 
@@ -27,7 +32,10 @@ def find_live_key(graph: Graph, key_hash: str) -> Principal | None:
     rows = graph.read("auth/find_api_key", key_hash=key_hash)
     if not rows:
         return None
-    return Principal(key_id=rows[0]["id"], name=rows[0]["name"], role=Role(rows[0]["role"]))
+    row = rows[0]
+    return Principal(
+        key_id=row["id"], name=row["name"], role=Role(row["role"]), classes=tuple(row["classes"])
+    )
 
 
 def list_keys(graph: Graph) -> list[ApiKey]:

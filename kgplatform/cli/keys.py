@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from pydantic import ValidationError
 from rich.table import Column, Table
@@ -15,6 +17,15 @@ keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.
 app.add_typer(keys_app, name="keys")
 
 
+def _option(error: Any) -> str:
+    """The option a validation error is about, as typed: the model's `classes` is `--class`, one per class,
+    so a refused class is named by its value rather than by its place in the list."""
+    loc = error["loc"]
+    if loc[:1] == ("classes",):
+        return f"--class {error['input']!r}" if len(loc) > 1 else "--class"
+    return f"--{'.'.join(map(str, loc))}"
+
+
 @keys_app.command("create")
 def keys_create(
     role: Role = typer.Option(
@@ -25,8 +36,16 @@ def keys_create(
         "admin everything.",
     ),
     name: str = typer.Option(..., "--name", help="Who holds it; the audit trail names it with the key's id."),
+    classes: list[str] = typer.Option(
+        [],
+        "--class",
+        help="Teacher keys only, repeatable: the key reads only the learners of these classes (their "
+        "rosters: PUT /classes/ID/learners). Without it a teacher key reads every learner.",
+    ),
     as_json: bool = typer.Option(
-        False, "--json", help="One JSON object {id, name, role, created_at, revoked, secret}, for scripts."
+        False,
+        "--json",
+        help="One JSON object {id, name, role, classes, created_at, revoked, secret}, for scripts.",
     ),
 ) -> None:
     """Create a key and print its secret once (only its hash is stored)."""
@@ -34,21 +53,23 @@ def keys_create(
     from kgplatform.auth.models import ApiKeyIn
 
     try:
-        request = ApiKeyIn.model_validate({"role": role, "name": name})
+        request = ApiKeyIn.model_validate({"role": role, "name": name, "classes": classes or None})
     except ValidationError as error:
         # Each problem's own message: the first 12 words of pydantic's text were mostly its preamble, and
         # cut off what was wrong (the code point of an invisible character in a pasted name).
-        problems = "; ".join(f"--{'.'.join(map(str, e['loc']))}: {plain_message(e)}" for e in error.errors())
-        raise ValidationFailed(f"invalid key request ({problems})", field="name") from None
+        problems = "; ".join(f"{_option(e)}: {plain_message(e)}" for e in error.errors())
+        field = "classes" if any(e["loc"][:1] == ("classes",) for e in error.errors()) else "name"
+        raise ValidationFailed(f"invalid key request ({problems})", field=field) from None
     with graph_session() as graph:
-        key = service.issue_key(graph, role=request.role, name=request.name)
+        key = service.issue_key(graph, role=request.role, name=request.name, classes=request.classes)
     if as_json:
         # A deployment script that issues keys reads the id and the secret together, without parsing the
         # sentence above the secret (or learning that the secret is the last line).
         print(key.model_dump_json())
         return
+    scope = f", classes {', '.join(key.classes)}" if key.classes else ""
     console.print(
-        literal(f"created key {key.id} ({key.role.value}, {key.name!r}); its secret, shown only now:")
+        literal(f"created key {key.id} ({key.role.value}, {key.name!r}{scope}); its secret, shown only now:")
     )
     print(key.secret)
 
@@ -56,7 +77,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(
     as_json: bool = typer.Option(
-        False, "--json", help="One JSON array of {id, name, role, created_at, revoked}, for scripts."
+        False, "--json", help="One JSON array of {id, name, role, classes, created_at, revoked}, for scripts."
     ),
 ) -> None:
     """Every key (never secrets), newest first."""
@@ -77,13 +98,15 @@ def keys_list(
     widest = max((len(key.id) for key in keys), default=2)
     table = Table(
         Column("id", no_wrap=True, min_width=widest),
-        *(Column(header, overflow="fold") for header in ("name", "role", "created", "revoked")),
+        *(Column(header, overflow="fold") for header in ("name", "role", "classes", "created", "revoked")),
     )
     for key in keys:
         table.add_row(
             key.id,
             literal(key.name),
             key.role.value,
+            # Empty for an unscoped key (every learner its role reads).
+            literal(", ".join(key.classes)),
             key.created_at.isoformat(timespec="seconds"),
             "yes" if key.revoked else "",
         )

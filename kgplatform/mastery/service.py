@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from kgplatform.errors import Conflict, KgpError, NotFound, ServiceUnavailable, ValidationFailed
+from kgplatform.errors import Conflict, KgpError, ServiceUnavailable, ValidationFailed
 from kgplatform.mastery import params_store
 from kgplatform.mastery.bkt import TracerParams, decay, practised_or, usable_mastery
 from kgplatform.mastery.feedback import ConceptState, build_report
@@ -45,6 +45,7 @@ from kgplatform.mastery.models import (
     LearnerSummary,
     RejectedRow,
     parse_answer_rows,
+    unknown_learner,
 )
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
 from kgplatform.mastery.roster import id_range, is_exact
@@ -264,10 +265,13 @@ class MasteryService:
         return later
 
     # ---- finding a learner -----------------------------------------------------------------------
-    def list_learners(self, prefix: str = "", after: str = "", limit: int = 50) -> LearnerList:
-        """A page of learners whose id starts with `prefix`, after the id `after`, in id order."""
+    def list_learners(
+        self, prefix: str = "", after: str = "", limit: int = 50, class_ids: tuple[str, ...] = ()
+    ) -> LearnerList:
+        """A page of learners whose id starts with `prefix`, after the id `after`, in id order; with
+        `class_ids` (a teacher key scoped to classes), only the members of those classes."""
         bounds = id_range(prefix, after)
-        rows = self.store.list_learners(*bounds, limit) if bounds is not None else []
+        rows = self.store.list_learners(*bounds, limit, class_ids) if bounds is not None else []
         # A full page may be the last, which the next (empty) page says. The cursor is the last id read,
         # listed or not: past a prefix ending in a character from U+D7FF up the range is wider than the
         # prefix (`roster`), and its ids that do not start with it are left out here.
@@ -376,13 +380,13 @@ class MasteryService:
         `planning.cache.forget_learner`)."""
         row = self.store.erase_learner(learner_id)
         if row is None:
-            raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
+            raise unknown_learner(learner_id)
         return ErasedLearner(learner_id=learner_id, **row)
 
     def learner(self, learner_id: str) -> dict[str, Any]:
         row = self.store.learner(learner_id)
         if row is None:
-            raise NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
+            raise unknown_learner(learner_id)
         return row
 
 

@@ -514,10 +514,17 @@ class MasteryStore:
         rows = self.graph.read_plain("mastery/get_learner_mastery", learner_id=learner_id)
         return [with_datetimes(row, *MASTERY_TIMES) for row in rows]
 
-    def list_learners(self, start: str, end: str | None, limit: int) -> list[Row]:
+    def list_learners(
+        self, start: str, end: str | None, limit: int, class_ids: tuple[str, ...] = ()
+    ) -> list[Row]:
         """One page of learner ids in [start, end) (no upper bound when `end` is None), in id order, with
-        their answer counts and last answer times (`roster.id_range` gives the bounds)."""
-        if end is None:
+        their answer counts and last answer times (`roster.id_range` gives the bounds); with `class_ids`,
+        only the members of those classes (a scoped teacher key's list)."""
+        if class_ids:
+            rows = self.graph.read_plain(
+                "mastery/list_class_learners", class_ids=list(class_ids), start=start, end=end, limit=limit
+            )
+        elif end is None:
             rows = self.graph.read_plain("mastery/list_learners_from", start=start, limit=limit)
         else:
             rows = self.graph.read_plain("mastery/list_learners", start=start, end=end, limit=limit)

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api-keys", tags=["auth"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Issue a key (secret shown once)")
 def issue_key(body: ApiKeyIn, graph: GraphDep, _: AdminPrincipal) -> IssuedKey:
-    return service.issue_key(graph, role=body.role, name=body.name)
+    return service.issue_key(graph, role=body.role, name=body.name, classes=body.classes)
 
 
 # Any valid key, with no role check: the one route that checks none (tests/unit/api/test_route_roles.py).

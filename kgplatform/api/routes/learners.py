@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import AfterValidator
 
-from kgplatform.api.deps import LearnerReaderPrincipal, Limit, ServicePrincipal
+from kgplatform.api.deps import LearnerReaderPrincipal, Limit, ScopedLearnerReader, ServicePrincipal
 from kgplatform.api.etags import with_headers
 from kgplatform.api.params import LearnerId
 from kgplatform.api.report_pictures import ReportPictures
@@ -59,7 +59,7 @@ After = Annotated[
 @router.get("", summary="Find learners: ids starting with a prefix, a page at a time, in id order")
 def list_learners(
     service: MasteryServiceDep,
-    _: LearnerReaderPrincipal,
+    principal: LearnerReaderPrincipal,
     prefix: Prefix = "",
     after: After = "",
     limit: Limit = 50,
@@ -67,8 +67,8 @@ def list_learners(
     """For a teacher who knows only the start of a learner's id. Each learner comes with their answer count
     and `last_answered_at`, the time the newest of them was given (null without answers), to tell who has
     been active. Keyset paging: a learner created or erased between two pages neither shifts nor repeats
-    the others. Erased learners are not listed."""
-    return service.list_learners(prefix, after, limit)
+    the others. Erased learners are not listed. A teacher key scoped to classes lists only their members."""
+    return service.list_learners(prefix, after, limit, principal.classes)
 
 
 @router.get(
@@ -76,14 +76,12 @@ def list_learners(
     summary="Mastery of every concept the learner has practised",
     responses=UNKNOWN_LEARNER,
 )
-def get_mastery(
-    learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal
-) -> LearnerMastery:
+def get_mastery(learner_id: LearnerId, service: MasteryServiceDep, _: ScopedLearnerReader) -> LearnerMastery:
     return service.mastery(learner_id)
 
 
 @router.get("/{learner_id}/goals", summary="The learner's goals (target concepts)", responses=UNKNOWN_LEARNER)
-def get_goals(learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal) -> LearnerGoals:
+def get_goals(learner_id: LearnerId, service: MasteryServiceDep, _: ScopedLearnerReader) -> LearnerGoals:
     return LearnerGoals(learner_id=learner_id, goals=sorted(service.learner(learner_id)["goals"]))
 
 
@@ -93,7 +91,7 @@ def get_goals(learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReade
     responses=UNKNOWN_LEARNER,
 )
 def get_interests(
-    learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal
+    learner_id: LearnerId, service: MasteryServiceDep, _: ScopedLearnerReader
 ) -> LearnerInterests:
     return LearnerInterests(learner_id=learner_id, interests=sorted(service.learner(learner_id)["interests"]))
 
@@ -176,9 +174,7 @@ def plan_inputs_changed(request: Request, learner_id: str) -> None:
     summary="Strengths and weaknesses: mastered, in progress, blocking, decaying",
     responses=UNKNOWN_LEARNER,
 )
-def get_report(
-    learner_id: LearnerId, service: MasteryServiceDep, _: LearnerReaderPrincipal
-) -> FeedbackReport:
+def get_report(learner_id: LearnerId, service: MasteryServiceDep, _: ScopedLearnerReader) -> FeedbackReport:
     return service.report(learner_id)
 
 
@@ -210,7 +206,7 @@ PICTURE_ETAG = {
 def get_report_png(
     learner_id: LearnerId,
     service: MasteryServiceDep,
-    _: LearnerReaderPrincipal,
+    _: ScopedLearnerReader,
     request: Request,
     if_none_match: Annotated[
         str | None,

@@ -23,6 +23,7 @@ from kgplatform.api.deps import (
 from kgplatform.api.params import LearnerId
 from kgplatform.api.plan_serving import NextTasksServing
 from kgplatform.auth.models import Principal
+from kgplatform.classes.service import check_in_scope
 
 router = APIRouter(prefix="/learners", tags=["plans"])
 _reader_role = require_roles(*LEARNER_READERS)
@@ -207,6 +208,8 @@ async def next_tasks(
     """From the Redis cache when there (Neo4j not touched, so it answers while Neo4j is down);
     otherwise the stored plan if still fresh, else one computed now and cached. The answer says the
     plan's age and whether it is stale. Redis down: computed from Neo4j (slower), still 200."""
+    if principal.classes:  # a teacher key scoped to classes: the learner must be in one (404 otherwise)
+        await run_in_threadpool(check_in_scope, request.app.state.graph, learner_id, principal.classes)
     serving: NextTasksServing = request.app.state.next_tasks
     # A teacher's key reads: a curriculum it names for a learner with none yet is served, not made theirs.
     may_choose = principal.has_any_role(frozenset(LEARNER_WRITERS))

@@ -43,7 +43,7 @@ class _CachedPlans:
         return b'{"learner_id": "%s"}' % learner_id.encode()
 
 
-def answered_by(role: Role) -> str:
+def answered_by(role: Role, classes: tuple[str, ...] = ()) -> str:
     """Who answers a cache hit of a key of `role` checked moments ago: the fast path itself, or the route."""
     sent: list[dict[str, Any]] = []
     routed: list[str] = []
@@ -61,9 +61,8 @@ def answered_by(role: Role) -> str:
         "query_string": b"",
         "headers": [],
         "app": SimpleNamespace(state=SimpleNamespace(next_tasks=_CachedPlans())),
-        "kgp.principal": Principal(
-            key_id="k", name="n", role=role
-        ),  # as `recently_checked_principal` keeps it
+        # as `recently_checked_principal` keeps it
+        "kgp.principal": Principal(key_id="k", name="n", role=role, classes=classes),
     }
     asyncio.run(NextTasksFastPath(route)(scope, None, send))  # type: ignore[arg-type]
     return "route" if routed else "fast path" if sent[0]["status"] == 200 else "?"
@@ -75,3 +74,9 @@ def test_a_cache_hit_is_answered_here_for_every_role_the_route_admits(role: Role
     roles left it out); a designer's goes to the route, which answers its 403."""
     expected = "fast path" if role in {*LEARNER_READERS, Role.ADMIN} else "route"
     assert answered_by(role) == expected
+
+
+def test_a_key_scoped_to_classes_goes_to_the_route_which_checks_the_learner_is_in_one() -> None:
+    """The fast path reads no roster: answering a scoped teacher key here served any learner's cached plan
+    to a teacher whose classes do not hold the learner."""
+    assert answered_by(Role.TEACHER, classes=("7B",)) == "route"

@@ -52,5 +52,82 @@ def test_keys_list_json_is_one_array_whatever_the_width(monkeypatch: pytest.Monk
     result = CliRunner().invoke(app, ["keys", "list", "--json"], terminal_width=40)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [
-        {"id": "k1", "name": name, "role": "service", "created_at": "2026-12-02T07:00:00Z", "revoked": False}
+        {
+            "id": "k1",
+            "name": name,
+            "role": "service",
+            "classes": [],
+            "created_at": "2026-12-02T07:00:00Z",
+            "revoked": False,
+        }
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--role", "service", "--class", "7B"], "--class: only a teacher key can be scoped to classes"),
+        (["--role", "teacher", "--class", "7 B"], "--class '7 B': a class id must not contain whitespace"),
+    ],
+)
+def test_a_refused_class_scope_names_the_option_and_touches_no_graph(
+    args: list[str], says: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A service or admin key scoped to a class would be half kept (its writes reach every learner), so
+    only teacher keys take `--class`; a class id follows the learner id rule (it is a path segment)."""
+    monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: pytest.fail("the graph was opened"))
+    monkeypatch.setattr(sys, "argv", ["kgplatform", "keys", "create", "--name", "t", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("kgplatform: invalid key request (") and says in err, err
+
+
+def test_keys_create_passes_the_classes_and_list_shows_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import nullcontext
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKey, IssuedKey, Role
+    from kgplatform.cli import app
+
+    issued: dict[str, object] = {}
+    created = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
+
+    def issue_key(_: object, **kwargs: object) -> IssuedKey:
+        issued.update(kwargs)
+        return IssuedKey(
+            id="k1",
+            name="ms-okafor",
+            role=Role.TEACHER,
+            classes=["7B", "7C"],
+            created_at=created,
+            revoked=False,
+            secret="kgp_x",
+        )
+
+    monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
+    monkeypatch.setattr(service, "issue_key", issue_key)
+    args = ["keys", "create", "--role", "teacher", "--name", "ms-okafor", "--class", "7B", "--class", "7C"]
+    result = CliRunner().invoke(app, [*args, "--class", "7B"])
+    assert result.exit_code == 0, result.output
+    assert issued == {"role": Role.TEACHER, "name": "ms-okafor", "classes": ["7B", "7C"]}
+    assert "classes 7B, 7C" in result.output
+
+    keys = [
+        ApiKey(
+            id="k1",
+            name="ms-okafor",
+            role=Role.TEACHER,
+            classes=["7B", "7C"],
+            created_at=created,
+            revoked=False,
+        )
+    ]
+    monkeypatch.setattr(service, "list_keys", lambda _: keys)
+    listed = CliRunner().invoke(app, ["keys", "list"], terminal_width=200)
+    assert listed.exit_code == 0, listed.output
+    assert "7B, 7C" in listed.output

@@ -1,0 +1,180 @@
+"""Teacher keys scoped to classes, against the real graph: a scoped key reads only its classes' members
+(another learner is the unknown learner's 404), an unscoped one every learner, and a roster change or an
+erasure applies at the next request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+
+from kgplatform.auth import service as auth
+from kgplatform.auth.models import Role
+from kgplatform.mastery.synthetic import SyntheticCurriculum
+from tests.integration.api.harness import Api
+
+NOW = "2026-11-02T10:00:00Z"
+READS = ["mastery", "goals", "interests", "report", "report.png", "next-tasks"]
+
+
+def _answer(learner_id: str, task_id: str) -> dict[str, Any]:
+    event = f"{learner_id}-1"
+    return {
+        "event_id": event,
+        "learner_id": learner_id,
+        "task_id": task_id,
+        "correct": True,
+        "answered_at": NOW,
+    }
+
+
+def _roster(api: Api, class_id: str, learner_ids: list[str]) -> dict[str, Any]:
+    response = api.call(
+        "PUT", f"/classes/{class_id}/learners", role=Role.SERVICE, json={"learner_ids": learner_ids}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _listed(api: Api, secret: str, **params: Any) -> list[str]:
+    response = api.client.get("/learners", params=params, headers={"X-API-Key": secret})
+    assert response.status_code == 200, response.text
+    return [item["learner_id"] for item in response.json()["items"]]
+
+
+def _read(api: Api, secret: str, learner_id: str, what: str) -> Any:
+    return api.client.get(f"/learners/{learner_id}/{what}", headers={"X-API-Key": secret})
+
+
+@pytest.fixture
+def school(api: Api, curriculum: SyntheticCurriculum, redis_client: redis.Redis) -> dict[str, str]:
+    """Learners a1 and a2 in class 7B, b1 in 7C, c1 in none; a teacher key scoped to 7B."""
+    task = curriculum.tasks[0]["id"]
+    answers = [_answer(learner, task) for learner in ("a1", "a2", "b1", "c1")]
+    assert api.call("POST", "/answers", role=Role.SERVICE, json={"answers": answers}).status_code == 200
+    assert _roster(api, "7B", ["a2", "a1", "a1"]) == {
+        "class_id": "7B",
+        "members": 2,
+        "added": 2,
+        "removed": 0,
+        "created": 0,
+    }
+    assert _roster(api, "7C", ["b1"])["members"] == 1
+    key = auth.issue_key(api.graph, role=Role.TEACHER, name="ms-7b", classes=["7B"])
+    return {"scoped": key.secret, "unscoped": api.secrets[Role.TEACHER]}
+
+
+def test_a_scoped_key_reads_its_classes_learners_and_no_other(api: Api, school: dict[str, str]) -> None:
+    scoped, unscoped = school["scoped"], school["unscoped"]
+    for what in READS:
+        assert _read(api, scoped, "a1", what).status_code == 200, what
+        for other in ("b1", "c1", "nobody"):
+            response = _read(api, scoped, other, what)
+            # The unknown learner's own answer, word for word: a 403 would tell the key that b1 exists.
+            assert response.status_code == 404, (what, other, response.text)
+            assert response.json()["field"] == "learner_id"
+            assert response.json()["detail"] == f"learner {other!r} does not exist", (what, other)
+        for other in ("b1", "c1"):
+            assert _read(api, unscoped, other, what).status_code == 200, (what, other)
+    assert _listed(api, scoped) == ["a1", "a2"]
+    assert _listed(api, scoped, prefix="a", limit=1) == ["a1"]
+    assert _listed(api, scoped, after="a1") == ["a2"]
+    assert _listed(api, scoped, prefix="b") == []
+    assert _listed(api, unscoped) == ["a1", "a2", "b1", "c1"]
+
+
+def test_a_key_of_two_classes_lists_a_learner_in_both_once(api: Api, school: dict[str, str]) -> None:
+    _roster(api, "7C", ["b1", "a1"])
+    both = auth.issue_key(api.graph, role=Role.TEACHER, name="head of year", classes=["7B", "7C"]).secret
+    assert _listed(api, both) == ["a1", "a2", "b1"]
+    assert _listed(api, both, limit=2) == ["a1", "a2"]
+
+
+def test_a_cached_plan_is_not_served_to_a_scoped_key_outside_its_classes(
+    api: Api, school: dict[str, str]
+) -> None:
+    """The next-tasks fast path answers a cache hit for a key checked moments ago without the route: it
+    served c1's plan to a key scoped to 7B."""
+    assert api.call("GET", "/learners/c1/next-tasks", role=Role.SERVICE).status_code == 200  # cached now
+    for _ in range(2):  # the second request finds the key checked, as the fast path needs
+        assert _read(api, school["scoped"], "c1", "next-tasks").status_code == 404
+        assert _read(api, school["scoped"], "a1", "next-tasks").status_code == 200
+
+
+def test_a_roster_change_and_an_erasure_apply_at_the_next_request(api: Api, school: dict[str, str]) -> None:
+    scoped = school["scoped"]
+    assert _read(api, scoped, "a1", "mastery").status_code == 200  # the key is now in the process's cache
+    assert _roster(api, "7B", ["a2", "b1", "new-pupil"]) == {
+        "class_id": "7B",
+        "members": 3,
+        "added": 2,
+        "removed": 1,
+        "created": 1,
+    }
+    assert _read(api, scoped, "a1", "mastery").status_code == 404
+    assert _read(api, scoped, "b1", "mastery").status_code == 200
+    assert _listed(api, scoped) == ["a2", "b1", "new-pupil"]
+    # The same roster again changes nothing.
+    assert _roster(api, "7B", ["new-pupil", "b1", "a2"])["added"] == 0
+
+    assert api.call("DELETE", "/learners/a2", role=Role.SERVICE).status_code == 200
+    roster = api.call("GET", "/classes/7B/learners", role=Role.SERVICE).json()
+    assert roster == {"class_id": "7B", "learner_ids": ["b1", "new-pupil"]}
+    assert _listed(api, scoped) == ["b1", "new-pupil"]
+
+    deleted = api.call("DELETE", "/classes/7B", role=Role.SERVICE)
+    assert deleted.status_code == 200 and deleted.json() == {"class_id": "7B", "members": 2}
+    assert _listed(api, scoped) == []
+    assert _read(api, scoped, "b1", "mastery").status_code == 404
+    assert api.call("GET", "/learners/b1/mastery", role=Role.SERVICE).status_code == 200, "learners stay"
+    assert api.call("GET", "/classes/7B/learners", role=Role.SERVICE).status_code == 404
+    assert api.call("DELETE", "/classes/7B", role=Role.SERVICE).status_code == 404
+
+
+def test_a_bad_roster_is_a_422_naming_the_field_and_changes_nothing(api: Api, school: dict[str, str]) -> None:
+    for path, body, field in [
+        ("/classes/7B/learners", {"learner_ids": ["a1", "jane doe"]}, "learner_ids.1"),
+        ("/classes/7B/learners", {"learner_ids": ["a1", "x" * 201]}, "learner_ids.1"),
+        ("/classes/7B/learners", {"learners": ["a1"]}, "learner_ids"),
+        ("/classes/7%20B/learners", {"learner_ids": ["a1"]}, "class_id"),
+    ]:
+        response = api.call("PUT", path, role=Role.SERVICE, json=body)
+        assert response.status_code == 422, (path, body, response.text)
+        assert response.json()["field"] == field, (body, response.json())
+    assert api.call("GET", "/classes/7B/learners", role=Role.SERVICE).json()["learner_ids"] == ["a1", "a2"]
+    assert _listed(api, school["unscoped"]) == ["a1", "a2", "b1", "c1"], "no learner created"
+    refused = api.call("PUT", "/classes/7B/learners", role=Role.TEACHER, json={"learner_ids": []})
+    assert refused.status_code == 403
+
+
+def test_classes_are_listed_a_page_at_a_time(api: Api, school: dict[str, str]) -> None:
+    _roster(api, "8A", [])
+    first = api.call("GET", "/classes", role=Role.SERVICE, params={"limit": 2}).json()
+    assert first == {
+        "items": [{"class_id": "7B", "members": 2}, {"class_id": "7C", "members": 1}],
+        "next_after": "7C",
+    }
+    second = api.call("GET", "/classes", role=Role.SERVICE, params={"limit": 2, "after": "7C"}).json()
+    assert second == {"items": [{"class_id": "8A", "members": 0}], "next_after": None}
+
+
+def test_keys_are_scoped_over_http_and_show_their_classes(api: Api, school: dict[str, str]) -> None:
+    body = {"name": "mr-lee", "role": "teacher", "classes": ["7C", "7C"]}
+    issued = api.call("POST", "/api-keys", role=Role.ADMIN, json=body)
+    assert issued.status_code == 201 and issued.json()["classes"] == ["7C"]
+    secret = issued.json()["secret"]
+    assert _listed(api, secret) == ["b1"]
+    me = api.client.get("/api-keys/me", headers={"X-API-Key": secret}).json()
+    assert me["classes"] == ["7C"]
+    listed = {k["name"]: k["classes"] for k in api.call("GET", "/api-keys", role=Role.ADMIN).json()}
+    assert listed["mr-lee"] == ["7C"] and listed["teacher-tester"] == []
+    for refused_body in [
+        {"name": "svc", "role": "service", "classes": ["7C"]},
+        {"name": "t", "role": "teacher", "classes": []},
+        {"name": "t", "role": "teacher", "classes": ["7/C"]},
+    ]:
+        response = api.call("POST", "/api-keys", role=Role.ADMIN, json=refused_body)
+        assert response.status_code == 422, (refused_body, response.text)
+        assert response.json()["field"].startswith("classes"), response.json()
