@@ -37,7 +37,10 @@ logger = logging.getLogger(__name__)
 
 # What a route reading an existing learner adds to the platform's own errors (`api.openapi`).
 UNKNOWN_LEARNER: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No learner with this id (`field: learner_id`)"}
+    404: {
+        "description": "No learner with this id, or, for a teacher key scoped to classes, none in its "
+        "classes (answered alike: `field: learner_id`)"
+    }
 }
 
 

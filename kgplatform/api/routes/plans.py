@@ -151,7 +151,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         },
     ),
     404: _problem(
-        "No such learner (or curriculum)",
+        "No such learner (or curriculum), or a learner outside the classes of a teacher key scoped to some",
         {
             "title": "Not found",
             "status": 404,
