@@ -45,3 +45,31 @@ def test_a_key_name_is_refused_when_it_would_not_show_as_written(name: str, said
     with pytest.raises(ValidationError, match=re.escape(said)):
         ApiKeyIn(name=name, role=Role.DESIGNER)
     assert ApiKeyIn(name="Lehrerin Müller (Mathe)", role=Role.DESIGNER).name == "Lehrerin Müller (Mathe)"
+
+
+def test_a_teacher_key_may_be_scoped_to_classes_named_once_each() -> None:
+    request = ApiKeyIn.model_validate({"name": "t", "role": "teacher", "classes": ["7B", "7C", "7B"]})
+    assert request.classes == ["7B", "7C"]
+    assert ApiKeyIn(name="t", role=Role.TEACHER).classes is None, "left out: unscoped, as every older key"
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "said"),
+    [
+        # A service or admin key writes learners and rosters: a scope on reads alone would mislead.
+        ({"role": "service", "classes": ["7B"]}, ("classes",), "only a teacher key"),
+        ({"role": "admin", "classes": ["7B"]}, ("classes",), "only a teacher key"),
+        # An empty list is not "every learner": a script with no class yet must not get such a key.
+        ({"role": "teacher", "classes": []}, ("classes",), "at least 1 item"),
+        ({"role": "teacher", "classes": ["7 B"]}, ("classes", 0), "must not contain whitespace or '/'"),
+        ({"role": "teacher", "classes": ["7B "]}, ("classes", 0), "whitespace"),
+        ({"role": "teacher", "classes": [f"c{i}" for i in range(101)]}, ("classes",), "at most 100"),
+    ],
+)
+def test_a_class_scope_is_refused_naming_classes(
+    body: dict[str, object], loc: tuple[object, ...], said: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        ApiKeyIn.model_validate({"name": "t", **body})
+    errors = refused.value.errors()
+    assert [e["loc"] for e in errors] == [loc] and said in errors[0]["msg"], errors
