@@ -24,7 +24,7 @@ def issue_key(body: ApiKeyIn, graph: GraphDep, _: AdminPrincipal) -> IssuedKey:
 # every save was the API's 403.
 @router.get(
     "/me",
-    summary="The key sending this request: its id, name and role (no secret)",
+    summary="The key sending this request: its id, name, role and classes (no secret)",
     responses={
         200: {
             "content": {
@@ -33,6 +33,7 @@ def issue_key(body: ApiKeyIn, graph: GraphDep, _: AdminPrincipal) -> IssuedKey:
                         "key_id": "9b1deb4d3b7d4bad9bdd2b0d7b3dcb6d",
                         "name": "ms-okafor",
                         "role": "teacher",
+                        "classes": ["7B", "7C"],
                     }
                 }
             }
