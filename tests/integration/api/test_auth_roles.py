@@ -89,6 +89,7 @@ def test_every_key_reads_its_own_id_name_and_role_and_no_secret(api: Api, role: 
         "key_id": api.actors[role].split("(key ")[1].rstrip(")"),
         "name": f"{role.value}-tester",
         "role": role.value,
+        "classes": [],  # unscoped: every key but a teacher's scoped to classes
     }
 
 

@@ -62,8 +62,14 @@ def test_every_role_can_be_created_and_keys_stored_before_the_teacher_role_still
 
     old = {value: auth.hash_secret(f"kgp_old-{value}") for value in ("designer", "service", "admin")}
     for value, key_hash in old.items():
+        # classes null: no property is written, as on every key stored before classes (4 December 2026).
         graph.write(
-            "auth/create_api_key", id=f"old-{value}", key_hash=key_hash, role=value, name=f"old {value}"
+            "auth/create_api_key",
+            id=f"old-{value}",
+            key_hash=key_hash,
+            role=value,
+            name=f"old {value}",
+            classes=None,
         )
     runner = CliRunner()
     for role in Role:
@@ -76,7 +82,18 @@ def test_every_role_can_be_created_and_keys_stored_before_the_teacher_role_still
     for value, key_hash in old.items():
         principal = auth.store.find_live_key(graph, key_hash)
         assert principal is not None and principal.role is Role(value)
+        assert principal.classes == (), "a key stored before classes reads every learner, as it did"
+    scoped = runner.invoke(
+        app,
+        ["keys", "create", "--role", "teacher", "--name", "7b", "--class", "7B", "--class", "7C", "--json"],
+    )
+    assert scoped.exit_code == 0, scoped.output
+    principal = auth.store.find_live_key(graph, auth.hash_secret(json.loads(scoped.output)["secret"]))
+    assert principal is not None and principal.classes == ("7B", "7C")
     listed = json.loads(runner.invoke(app, ["keys", "list", "--json"]).output)
     assert sorted((key["name"], key["role"]) for key in listed) == sorted(
-        [(f"old {value}", value) for value in old] + [(f"new {role.value}", role.value) for role in Role]
+        [(f"old {value}", value) for value in old]
+        + [(f"new {role.value}", role.value) for role in Role]
+        + [("7b", "teacher")]
     )
+    assert {key["name"]: key["classes"] for key in listed}["7b"] == ["7B", "7C"]
