@@ -67,7 +67,7 @@ def client(app_and_client: tuple[FastAPI, TestClient]) -> TestClient:
 
 
 def test_every_entity_route_is_covered() -> None:
-    assert {name for *_, name in ROUTES} == {"curriculum_id", "concept_id", "task_id", "key_id"}
+    assert {name for *_, name in ROUTES} == {"curriculum_id", "concept_id", "task_id", "key_id", "class_id"}
 
 
 @pytest.mark.parametrize(("method", "template", "name"), ROUTES)
