@@ -43,6 +43,12 @@ def delete_class(graph: Graph, class_id: str) -> DeletedClass:
     return DeletedClass(**row)
 
 
+def without_roster(graph: Graph, class_ids: list[str]) -> list[str]:
+    """The classes among `class_ids` no roster was sent for (yet), in the order given."""
+    stored = store.existing_classes(graph, class_ids)
+    return [class_id for class_id in class_ids if class_id not in stored]
+
+
 def check_in_scope(graph: Graph, learner_id: str, class_ids: tuple[str, ...]) -> None:
     """Nothing for an unscoped key (no classes); for a scoped one, the unknown learner's 404 unless the
     learner is in one of its classes."""

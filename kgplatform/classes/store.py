@@ -34,3 +34,7 @@ def delete_class(graph: Graph, class_id: str) -> dict[str, Any] | None:
 
 def is_member(graph: Graph, learner_id: str, class_ids: list[str]) -> bool:
     return bool(graph.read("classes/find_learner_class", learner_id=learner_id, class_ids=class_ids))
+
+
+def existing_classes(graph: Graph, class_ids: list[str]) -> set[str]:
+    return {row["class_id"] for row in graph.read("classes/find_classes", class_ids=class_ids)}

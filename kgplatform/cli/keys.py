@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import typer
@@ -51,6 +52,7 @@ def keys_create(
     """Create a key and print its secret once (only its hash is stored)."""
     from kgplatform.auth import service
     from kgplatform.auth.models import ApiKeyIn
+    from kgplatform.classes import service as classes_service
 
     try:
         request = ApiKeyIn.model_validate({"role": role, "name": name, "classes": classes or None})
@@ -62,6 +64,15 @@ def keys_create(
         raise ValidationFailed(f"invalid key request ({problems})", field=field) from None
     with graph_session() as graph:
         key = service.issue_key(graph, role=request.role, name=request.name, classes=request.classes)
+        unsent = classes_service.without_roster(graph, key.classes) if key.classes else []
+    if unsent:
+        # On stderr, so `--json`'s stdout stays one object. Not refused: the platform may send the roster
+        # after the key is made; but a misspelt class (ids are case-sensitive) gives a key that reads nobody.
+        print(
+            f"note: no roster for class {', '.join(unsent)} yet: the key reads none of its learners until one "
+            "is sent (PUT /classes/ID/learners); class ids are case-sensitive",
+            file=sys.stderr,
+        )
     if as_json:
         # A deployment script that issues keys reads the id and the secret together, without parsing the
         # sentence above the secret (or learning that the secret is the last line).

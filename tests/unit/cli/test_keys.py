@@ -111,11 +111,16 @@ def test_keys_create_passes_the_classes_and_list_shows_them(monkeypatch: pytest.
 
     monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
     monkeypatch.setattr(service, "issue_key", issue_key)
+    monkeypatch.setattr(
+        "kgplatform.classes.service.without_roster", lambda _, ids: [i for i in ids if i == "7C"]
+    )
     args = ["keys", "create", "--role", "teacher", "--name", "ms-okafor", "--class", "7B", "--class", "7C"]
     result = CliRunner().invoke(app, [*args, "--class", "7B"])
     assert result.exit_code == 0, result.output
     assert issued == {"role": Role.TEACHER, "name": "ms-okafor", "classes": ["7B", "7C"]}
     assert "classes 7B, 7C" in result.output
+    # A class with no roster yet (misspelt, or not sent yet) is said, on stderr: the key reads nobody.
+    assert "note: no roster for class 7C yet" in result.stderr and "7B" not in result.stderr
 
     keys = [
         ApiKey(
