@@ -1,10 +1,11 @@
-// Replaces a class's roster with $learner_ids, creating the class, and every learner not stored yet (as
-// PUT goals does: a pupil joins a class before their first answer), on first sight. The SET on the class
-// takes its write lock first, so two PUTs of one roster run one after the other and the last one wins
-// whole. Learners are merged in the order given (the caller sorts them), so two rosters sharing learners
-// lock them in one order.
-// Parameters: $class_id (string), $learner_ids (list of distinct strings, sorted), $now (datetime).
-// Returns: class_id, members (count after), added, removed, created (learners created here). Write.
+// Replaces a class's roster with $learner_ids, creating the class on first sight. Run after
+// classes/lock_class_learners in the same transaction, which created the learners not stored yet (as PUT
+// goals does: a pupil joins a class before their first answer) and locked them all, so none can be erased
+// before its membership is written. The SET on the class takes its write lock, so two PUTs of one roster
+// run one after the other and the last one wins whole.
+// Parameters: $class_id (string), $learner_ids (list of distinct strings, sorted), $now (datetime: the
+// moment classes/lock_class_learners was given). Returns: class_id, members (count after), added,
+// removed, created (learners created at $now, by that statement). Write.
 MERGE (c:Class {id: $class_id})
   ON CREATE SET c.created_at = $now
 SET c.updated_at = $now

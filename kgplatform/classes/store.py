@@ -5,17 +5,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from neo4j import ManagedTransaction
+
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.queries import query_text
 
 
 def replace_roster(graph: Graph, class_id: str, learner_ids: list[str]) -> dict[str, Any]:
-    rows = graph.write(
-        "classes/replace_class_learners",
-        class_id=class_id,
-        learner_ids=learner_ids,
-        now=datetime.now(UTC),
-    )
-    return rows[0]
+    """One transaction: the learners locked (created on first sight), then the roster replaced."""
+    now = datetime.now(UTC)  # one moment for both statements: `created` counts learners made at it
+
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        lock = query_text("classes/lock_class_learners")
+        gone = tx.run(lock, learner_ids=learner_ids, now=now).single(strict=True)["gone"]
+        if gone:  # erased while this waited for their locks: the same MERGE again creates them afresh
+            tx.run(lock, learner_ids=gone, now=now).consume()
+        replace = query_text("classes/replace_class_learners")
+        record = tx.run(replace, class_id=class_id, learner_ids=learner_ids, now=now).single(strict=True)
+        return record.data()
+
+    return graph.execute_write(work)
 
 
 def roster(graph: Graph, class_id: str) -> dict[str, Any] | None:

@@ -4,6 +4,8 @@ erasure applies at the next request."""
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,8 +13,12 @@ import redis
 
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
+from kgplatform.classes import service as classes
+from kgplatform.graph.driver import Graph
+from kgplatform.graph.queries import query_text
 from kgplatform.mastery.synthetic import SyntheticCurriculum
 from tests.integration.api.harness import Api
+from tests.integration.locks import wait_until_blocked
 
 NOW = "2026-11-02T10:00:00Z"
 READS = ["mastery", "goals", "interests", "report", "report.png", "next-tasks"]
@@ -178,3 +184,35 @@ def test_keys_are_scoped_over_http_and_show_their_classes(api: Api, school: dict
         response = api.call("POST", "/api-keys", role=Role.ADMIN, json=refused_body)
         assert response.status_code == 422, (refused_body, response.text)
         assert response.json()["field"].startswith("classes"), response.json()
+
+
+def test_a_roster_put_waiting_on_an_erasure_of_one_of_its_learners_creates_them_afresh(graph: Graph) -> None:
+    """The PUT had matched the learner the erase then deleted, and creating the membership failed it with
+    Neo4j's ClientError (a 500). Now it waits for the learner's lock and makes them again, as PUT goals
+    does (a roster names who is in the class now)."""
+    graph.write("bench/create_bench_learners", ids=["l1", "l2"], now=datetime.now(UTC))
+    result: dict[str, Any] = {}
+
+    def put() -> None:
+        try:
+            result["ok"] = classes.replace_roster(graph, "7B", ["l2", "l1"])
+        except Exception as error:  # reported below, not lost in the thread
+            result["error"] = error
+
+    with graph.session() as session:
+        erase = session.begin_transaction()
+        erase.run(query_text("mastery/erase_learner"), learner_id="l1").consume()  # holds l1's lock
+        writer = threading.Thread(target=put)
+        writer.start()
+        wait_until_blocked(graph)
+        erase.commit()
+    writer.join(timeout=30)
+    assert "error" not in result, result
+    assert result["ok"].model_dump() == {
+        "class_id": "7B",
+        "members": 2,
+        "added": 2,
+        "removed": 0,
+        "created": 1,
+    }
+    assert classes.roster(graph, "7B").learner_ids == ["l1", "l2"]
