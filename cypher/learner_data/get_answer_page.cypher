@@ -15,7 +15,10 @@
 // (learner_id, answered_at), although the learner is one: ordered by answered_at alone, the planner did
 // not see that the seek gives that order, and read and sorted every answer after the cursor (a Top over
 // 20,000 rows instead of a PartialTop over 101). The hints ask for the seeks: without them the planner
-// may take the learner-only index (answer_learner, V0002) and read every answer node.
+// may take the learner-only index (answer_learner, V0002; dropped by V0015) and read every answer node.
+// The tie group's bound on $until is on the parameters ($after_at < $until), not on answered_at: with both
+// `answered_at = $after_at` and `answered_at < $until` the planner sometimes sought the range and filtered
+// the equality, reading every answer of the learner before $until (1,200 of 1,200 rows, a test run).
 // Event ids compare as Neo4j compares a stored string with a parameter: by UTF-16 units, where ORDER BY of
 // stored strings goes by code point (both seen on Neo4j 5.26, 4 December 2026); the two agree when
 // $after_event holds only characters below U+D800. For any other cursor the caller reads the cursor's
@@ -30,7 +33,7 @@ MATCH (l:Learner {id: $learner_id})
 CALL (l) {
   CALL (l) {
     MATCH (a:Answer) USING INDEX SEEK a:Answer(learner_id, answered_at)
-    WHERE $ties AND a.learner_id = l.id AND a.answered_at = $after_at AND a.answered_at < $until
+    WHERE $ties AND $after_at < $until AND a.learner_id = l.id AND a.answered_at = $after_at
       AND a.event_id > $after_event
     RETURN a
     ORDER BY a.learner_id, a.answered_at, a.event_id

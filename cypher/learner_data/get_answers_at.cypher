@@ -7,7 +7,7 @@
 // learner_data/get_answer_page returns it, in no order the caller relies on (it sorts). Read.
 CALL () {
   MATCH (a:Answer) USING INDEX SEEK a:Answer(learner_id, answered_at)
-  WHERE a.learner_id = $learner_id AND a.answered_at = $at AND a.answered_at < $until
+  WHERE $at < $until AND a.learner_id = $learner_id AND a.answered_at = $at
   RETURN collect([a.event_id, a.task_id, a.correct, a.answered_at.epochSeconds, a.answered_at.microsecond,
                   a.duration_s, a.received_at.epochSeconds, a.received_at.microsecond]) AS answers
 }
