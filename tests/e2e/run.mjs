@@ -1855,7 +1855,7 @@ step('Recent changes filters by action, who and time by keyboard; a refused filt
   const secondPage = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('time').getAttribute('datetime') + tr.textContent));
   assert.deepEqual(secondPage.filter((k) => firstPage.includes(k)), [], `no row of page 1 again on page 2 (page 1 ended ${lastOfFirst})`);
   // Refresh reads from the newest again: the other designer's delete is first.
-  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
   await loaded(/^1–20 of/);
   assert.match(await rows.first().textContent(), /delete.*concept drift-e2e/);
   // A concept deleted with more edges than a page holds: its own delete entry, written first, is on the next
@@ -1869,7 +1869,7 @@ step('Recent changes filters by action, who and time by keyboard; a refused filt
   }
   const hubRead = await callApi('GET', `/concepts/${hub}`);
   assert.equal((await callApi('DELETE', `/concepts/${hub}?cascade=true`, { ifMatch: hubRead.etag })).status, 200);
-  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
   await page.waitForFunction(() => /prerequisite spoke-e2e-\d+ -> hub-e2e/.test(document.querySelector('#changes-rows tr')?.textContent));
   assert.match(await rows.first().textContent(), /prerequisite spoke-e2e-\d+ -> hub-e2e \(hub-e2e was deleted by e2e-designer/);
   for (const spoke of spokes) { // the curriculum as the steps after expect it
@@ -2126,6 +2126,42 @@ step('a concept opened again after its curriculum was left draws its edge lists 
   await expressions.waitFor().catch(() => assert.fail('the edge lists stayed empty for the edges drawn before'));
   await search('');
   await select.selectOption('paging-e2e');
+});
+
+step('a Refresh that finds Recent changes unchanged leaves its rows in place; rows emptied meanwhile are drawn again', async () => {
+  // Refresh rebuilt every row even when the trail had not changed, and a click begun on a row's concept
+  // before the read came back was lost (pressed on the old button, released on its copy), as on the task list.
+  // The newest rows are of concepts deleted by the steps before: a concept created now gives a row to open.
+  const made = await callApi('POST', `/curricula/${CURRICULUM}/concepts`, { body: { id: 'row-open-e2e', name: 'A row to open' } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const select = page.getByRole('combobox', { name: 'Curriculum', exact: true });
+  await select.selectOption(CURRICULUM);
+  const summary = page.getByText('Recent changes in this curriculum');
+  await summary.click();
+  await page.getByRole('button', { name: 'Clear filters' }).click(); // what the steps before left
+  await page.waitForFunction((id) => document.querySelector('#changes-caption').textContent
+    === `Recent changes in ${id}, newest first`, CURRICULUM);
+  const open = page.locator('#changes-rows button.link-button[data-concept="row-open-e2e"]').first();
+  await open.waitFor();
+  const button = await open.elementHandle();
+  const read = page.waitForResponse((r) => r.request().method() === 'GET'
+    && new URL(r.url()).pathname === `/curricula/${CURRICULUM}/audit`);
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+  await (await read).finished();
+  // Refresh stays disabled until the rows are drawn, or left as they are: enabled, the read is done with.
+  await page.waitForFunction(() => !document.querySelector('#changes-refresh').disabled);
+  assert.equal(await button.evaluate((b) => b.isConnected), true, 'the same rows were drawn anew');
+  await button.dispose();
+  // A switch of curriculum with the panel closed empties the rows: opened again on the same curriculum, the
+  // same rows are read and must be drawn, not taken for what is on show.
+  await summary.click();
+  await select.selectOption('paging-e2e');
+  await select.selectOption(CURRICULUM);
+  await summary.click();
+  await open.waitFor().catch(() => assert.fail('Recent changes stayed empty for the rows drawn before'));
+  await summary.click(); // closed again for the steps after
+  await select.selectOption('paging-e2e'); // as the step before left it
+  assert.equal((await callApi('DELETE', '/concepts/row-open-e2e', { ifMatch: made.etag })).status, 200);
 });
 
 step('a transfer edge\'s end in another curriculum is not opened under this one: the page says where it is', async () => {

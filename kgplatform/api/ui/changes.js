@@ -12,7 +12,13 @@ export const CHANGES_PAGE = 20;
 // `filters`: what the filter form asked for (filtersOf). `pin`: the time of the newest entry when the first
 // page was read: later pages ask for entries up to it, so a change landing meanwhile does not push the
 // trail down a row and show an entry on two pages (or skip none); Refresh and a new filter read anew.
-const state = { curriculum: () => null, open: async () => {}, offset: 0, request: 0, filters: {}, pin: null, actors: new Set() };
+// `shown`: the rows as last drawn. A read that finds them unchanged (Refresh, the same filter again, another
+// designer's edit outside this page) leaves their buttons in place: rows rebuilt under the pointer lost a
+// click begun on a row's concept (pressed on the old button, released on its copy: no click), as the task
+// and concept lists did (tasks.js, curriculum.js). Every path that empties the rows forgets it.
+const state = {
+  curriculum: () => null, open: async () => {}, offset: 0, request: 0, filters: {}, pin: null, actors: new Set(), shown: '',
+};
 
 const NO_FILTERS = { actor: null, action: null, entity_type: null, since: null, until: null };
 
@@ -108,22 +114,30 @@ async function currentState(entries) {
 
 const deletedBy = (known) => (known.deleted ? ` by ${known.deleted.actor}, ${fmtTime(known.deleted.at)}` : '');
 
-/** The "What" cell: the entity, as a button opening its concept while that exists, else as text saying who
- * deleted it. */
-function entityCell(entry, now) {
+/** What the "What" cell shows: the entity, with the concept it opens while that exists, else a note saying
+ * who deleted it. Plain values, so that a read finding the rows as drawn can tell. */
+function cellOf(entry, now) {
   const what = `${entry.entity_type} ${entry.entity_id}`;
   const key = subjectOf(entry);
   const known = key ? now.get(key) : null;
-  if (!known) return el('td', {}, what);
+  if (!known) return { what };
   const own = key === `${entry.entity_type}:${entry.entity_id}`;
   if (!known.exists) {
-    const note = own ? `(deleted${deletedBy(known)})` : `(${conceptOf(entry)} was deleted${deletedBy(known)})`;
-    return el('td', {}, el('span', { class: own ? 'entity-deleted' : '' }, what), ' ', el('span', { class: 'deleted-note' }, note));
+    return { what, own, note: own ? `(deleted${deletedBy(known)})` : `(${conceptOf(entry)} was deleted${deletedBy(known)})` };
   }
   const concept = conceptOf(entry, known.data);
-  if (!concept) return el('td', {}, what);
+  if (!concept) return { what };
   const opens = entry.entity_type === 'concept' ? `open ${concept}`
     : `open ${concept}, ${entry.entity_type === 'task' ? 'which the task exercises' : 'which the edge leads to'}`;
+  return { what, concept, opens };
+}
+
+/** The "What" cell drawn: a button opening its concept, or text. */
+function entityCell({ what, own, note, concept, opens }) {
+  if (note) {
+    return el('td', {}, el('span', { class: own ? 'entity-deleted' : '' }, what), ' ', el('span', { class: 'deleted-note' }, note));
+  }
+  if (!concept) return el('td', {}, what);
   return el('td', {}, el('button', {
     type: 'button',
     class: 'link-button',
@@ -134,11 +148,11 @@ function entityCell(entry, now) {
   }, what));
 }
 
-const row = (entry, now) => el('tr', { class: `audit-${entry.action}` },
+const row = (entry, cell) => el('tr', { class: `audit-${entry.action}` },
   el('td', {}, el('time', { datetime: entry.at }, fmtTime(entry.at))),
   el('td', {}, entry.actor),
   el('td', { class: 'action' }, entry.action),
-  entityCell(entry, now),
+  entityCell(cell),
   el('td', { class: 'audit-change' }, changeText(entry)));
 
 /** Reads the page at `offset` of the selected curriculum's trail into the table; `fresh` reads from the
@@ -150,6 +164,7 @@ export async function loadChanges(offset = state.offset, { fresh = false } = {})
   const stale = () => request !== state.request || curriculum !== state.curriculum();
   const body = $('#changes-rows');
   if (!curriculum) {
+    state.shown = ''; // drawn over: the next read of a curriculum draws again, even one identical to the last
     clear(body, el('tr', {}, el('td', { colspan: 5, class: 'hint' }, 'No curriculum selected.')));
     $('#changes-count').textContent = '';
     $('#changes-newer').disabled = true;
@@ -170,8 +185,13 @@ export async function loadChanges(offset = state.offset, { fresh = false } = {})
   state.offset = offset;
   const narrowed = filtered(filters);
   const none = narrowed ? 'No changes match these filters.' : 'No changes recorded yet.';
-  clear(body, data.items.length ? data.items.map((e) => row(e, now))
-    : [el('tr', {}, el('td', { colspan: 5, class: 'hint' }, none))]);
+  const cells = data.items.map((e) => cellOf(e, now));
+  const shown = JSON.stringify([curriculum, data.items.length ? data.items.map((e, i) => [e, cells[i]]) : none]);
+  if (shown !== state.shown) {
+    state.shown = shown;
+    clear(body, data.items.length ? data.items.map((e, i) => row(e, cells[i]))
+      : [el('tr', {}, el('td', { colspan: 5, class: 'hint' }, none))]);
+  }
   $('#changes-caption').textContent = `Recent changes in ${curriculum}, newest first${narrowed ? ', filtered' : ''}`;
   $('#changes-count').textContent = data.total
     ? `${offset + 1}–${offset + data.items.length} of ${data.total} ${narrowed ? 'matching ' : ''}changes` : '';
@@ -193,7 +213,10 @@ export function changesCurriculumChanged() {
   clear($('#changes-actors'));
   state.request += 1; // an answer about the last curriculum is dropped
   if ($('#changes').open) loadChanges(0, { fresh: true }).catch(() => {}); // its own errors show when it is opened again
-  else clear($('#changes-rows'));
+  else {
+    state.shown = ''; // emptied: the same rows read when it is opened again are drawn
+    clear($('#changes-rows'));
+  }
 }
 
 /** The pager button pressed is disabled on the first or last page: focus to the other, or to the table. */
