@@ -2164,6 +2164,56 @@ step('a Refresh that finds Recent changes unchanged leaves its rows in place; ro
   assert.equal((await callApi('DELETE', '/concepts/row-open-e2e', { ifMatch: made.etag })).status, 200);
 });
 
+step('the picker gone to no curriculum empties the concept list and Recent changes; the same curriculum back draws both', async () => {
+  // Neither is redrawn for a read that finds it as drawn. With no curriculum left (every one deleted by others,
+  // found when the picker is read again) both are drawn over with a hint, and the same curriculum's same read
+  // afterwards must draw them again, not leave the hint under a picker that names the curriculum.
+  const select = page.getByRole('combobox', { name: 'Curriculum', exact: true });
+  const first = (await callApi('GET', `/curricula/${CURRICULUM}/concepts?limit=1`)).json.items[0].id;
+  const concept = page.locator(`.concept-link[data-concept-id="${first}"]`);
+  const row = page.locator('#changes-rows time').first();
+  await select.selectOption(CURRICULUM);
+  await concept.waitFor();
+  const summary = page.getByText('Recent changes in this curriculum');
+  await summary.click();
+  await row.waitFor();
+  // The picker is read again after a create. The POST is answered here, so nothing is written: the first
+  // read finds no curriculum, the second the curricula as stored, and picks the one created, CURRICULUM.
+  let none = true;
+  const curricula = (url) => url.pathname === '/curricula';
+  await page.route(curricula, async (route) => {
+    const request = route.request();
+    if (request.method() === 'POST') {
+      await route.fulfill({ status: 201, json: { ...request.postDataJSON(), concepts: 0 } });
+    } else if (none) {
+      await route.fulfill({ json: [] });
+    } else {
+      await route.fallback();
+    }
+  });
+  const create = async (id) => {
+    await page.locator('summary', { hasText: 'New curriculum' }).click();
+    const form = page.getByRole('form', { name: 'New curriculum' });
+    await form.getByLabel('Id').fill(id);
+    await form.getByLabel('Name').fill(id);
+    await form.getByRole('button', { name: 'Create' }).click();
+  };
+  try {
+    await create('gone-e2e');
+    await page.locator('#concept-list li.hint', { hasText: 'No curriculum yet' }).waitFor();
+    await page.locator('#changes-rows td.hint', { hasText: 'No curriculum selected.' }).waitFor();
+    none = false;
+    await create(CURRICULUM);
+    await page.waitForFunction((id) => document.querySelector('#curriculum-select').value === id, CURRICULUM);
+    await concept.waitFor().catch(() => assert.fail('the concept list kept "No curriculum yet" for the list drawn before'));
+    await row.waitFor().catch(() => assert.fail('Recent changes kept "No curriculum selected" for the rows drawn before'));
+  } finally {
+    await page.unroute(curricula);
+  }
+  await summary.click(); // closed again for the steps after
+  await select.selectOption('paging-e2e'); // as the step before left it
+});
+
 step('a transfer edge\'s end in another curriculum is not opened under this one: the page says where it is', async () => {
   // The transfer model scores pairs across curricula: tapping such an "outside" node opened a concept of
   // another curriculum under this one's picker, task list and import target (a review, s29).
