@@ -2,7 +2,8 @@
 
 Both refuse with problem+json before the route runs, so a refused request changes nothing:
 - `BodySizeLimit`: 413 when Content-Length says too much, or when a streamed body grows past it (the
-  bulk routes, POST /answers and a curriculum import, take large bodies; every other route small ones);
+  bulk routes, POST /answers, a roster PUT and a curriculum import, take large bodies; every other route
+  small ones);
 - `RateLimit`: 429 with Retry-After when a valid API key (or else the client address) spends its
   tokens. The probes and /metrics are never limited, so an orchestrator is never locked out;
 - `BulkBodyKeyFirst`: 401 or 403 before a bulk route's large body is read, for a key that could not
@@ -39,9 +40,12 @@ class _BodyTooLarge(Exception):
 
 
 def bulk_body_roles(scope: Scope) -> frozenset[Role] | None:
-    """The roles (admin aside) of a route whose bodies may be large, a batch of answers or a curriculum
-    import; None for every other route. tests/unit/api/test_route_roles.py holds it to the routes' own."""
+    """The roles (admin aside) of a route whose bodies may be large, a batch of answers, a class roster or
+    a curriculum import; None for every other route. tests/unit/api/test_route_roles.py holds it to the
+    routes' own."""
     path = scope.get("path", "")
+    if is_roster_put(scope):
+        return frozenset({Role.SERVICE})
     if scope.get("method") != "POST":
         return None
     if path == "/answers":
@@ -52,12 +56,26 @@ def bulk_body_roles(scope: Scope) -> frozenset[Role] | None:
 
 
 def takes_bulk_body(scope: Scope) -> bool:
-    """The routes whose bodies may be large: a batch of answers, a curriculum import."""
+    """The routes whose bodies may be large: a batch of answers, a roster, a curriculum import."""
     return bulk_body_roles(scope) is not None
 
 
 def is_answers_post(scope: Scope) -> bool:
     return scope.get("method") == "POST" and scope.get("path") == "/answers"
+
+
+def is_roster_put(scope: Scope) -> bool:
+    """PUT /classes/{class_id}/learners: a roster of up to 5,000 ids of up to 200 characters is about 1 MB
+    of plain ids, and cannot be split (each PUT replaces the whole roster). Under the small routes' 256 KiB
+    a roster of 5,000 ids of 50 characters was a 413 (a review, 4 December)."""
+    parts = scope.get("path", "").split("/")
+    return (
+        scope.get("method") == "PUT"
+        and len(parts) == 4
+        and parts[1] == "classes"
+        and parts[2] != ""
+        and parts[3] == "learners"
+    )
 
 
 class BodySizeLimit:
@@ -72,12 +90,13 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
         # Never looser than the bulk routes' limit an operator lowered.
         self.max_small_bytes = max_bytes if max_small_bytes is None else min(max_small_bytes, max_bytes)
-        # POST /answers has its own, from its batch maximum (`ServingSettings.max_answers_body_bytes`):
-        # a curriculum import's document is the only body that needs the whole of `max_bytes`.
+        # POST /answers has its own, from its batch maximum (`ServingSettings.max_answers_body_bytes`), and
+        # a roster PUT shares it: a curriculum import's document is the only body that needs the whole of
+        # `max_bytes`.
         self.max_answers_bytes = max_bytes if max_answers_bytes is None else min(max_answers_bytes, max_bytes)
 
     def limit_of(self, scope: Scope) -> int:
-        if is_answers_post(scope):
+        if is_answers_post(scope) or is_roster_put(scope):
             return self.max_answers_bytes
         return self.max_bytes if takes_bulk_body(scope) else self.max_small_bytes
 

@@ -14,6 +14,7 @@ from starlette.types import Message, Receive, Scope, Send
 from kgplatform.api.limits import BodySizeLimit, LocalTokenBuckets, RateLimit, RedisFixedWindow
 from kgplatform.api.outages import CircuitBreaker
 from kgplatform.auth.models import Principal, Role
+from kgplatform.classes.models import MAX_ROSTER
 from kgplatform.curriculum.models import MAX_ID_LENGTH
 from kgplatform.mastery.models import MAX_BATCH_SIZE
 from kgplatform.settings import ServingSettings
@@ -164,6 +165,29 @@ def test_answers_take_a_full_batch_with_the_longest_ids_and_no_more() -> None:
     assert json.loads(sent[1]["body"])["max_bytes"] == serving.max_answers_body_bytes < serving.max_body_bytes
     imported, _ = through_body_limit("POST", "/curricula/algebra/import", over, **limits)
     assert imported
+
+
+def test_a_roster_takes_its_most_learners_with_the_longest_ids() -> None:
+    """A roster of 5,000 ids of 200 characters, pretty-printed with Python's default ASCII escapes (6 bytes
+    for each of these characters), is 6 MB and fits the answers' bound; it was a 413 under the small routes'
+    256 KiB, which refused 5,000 ids of 50 characters (a review, 4 December). The roster cannot be split:
+    each PUT replaces the whole class. Another route of /classes keeps the small bound."""
+    ids = [f"{i:05d}" + "é" * (MAX_ID_LENGTH - 5) for i in range(MAX_ROSTER)]
+    roster = json.dumps({"learner_ids": ids}, indent=2).encode()
+    serving = ServingSettings()
+    limits = {
+        "max_bytes": serving.max_body_bytes,
+        "max_small_bytes": serving.max_small_body_bytes,
+        "max_answers_bytes": serving.max_answers_body_bytes,
+    }
+    fits, _ = through_body_limit("PUT", "/classes/7B/learners", str(len(roster)).encode(), **limits)
+    assert fits
+    over = str(serving.max_answers_body_bytes + 1).encode()
+    reached, sent = through_body_limit("PUT", "/classes/7B/learners", over, **limits)
+    assert not reached and sent[0]["status"] == 413
+    small = str(serving.max_small_body_bytes + 1).encode()
+    reached, sent = through_body_limit("DELETE", "/classes/7B", small, **limits)
+    assert not reached and json.loads(sent[1]["body"])["max_bytes"] == serving.max_small_body_bytes
 
 
 class RefusingRedis:

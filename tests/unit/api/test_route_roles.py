@@ -133,7 +133,10 @@ def test_every_route_requires_the_roles_listed_here() -> None:
     [
         ("POST", "/answers", "/answers"),
         ("POST", "/curricula/maths/y7/import", "/curricula/{curriculum_id:path}/import"),
+        ("PUT", "/classes/7B/learners", "/classes/{class_id}/learners"),
         ("GET", "/answers", None),
+        ("GET", "/classes/7B/learners", None),
+        ("PUT", "/classes/7B/other", None),
         ("POST", "/curricula", None),
     ],
 )
