@@ -83,10 +83,12 @@ OTHER_MEDIA: dict[str, tuple[str, bool]] = {
         False,
     ),
 }
-# Learner routes that create the learner on first sight: an unknown learner is never a 404 there.
+# Routes that create what their path names on first sight: an unknown id is never a 404 there. A roster
+# PUT creates its class (the document promised a 404 it never sends: a review, 4 December).
 CREATES_ON_FIRST_SIGHT = {
     ("/learners/{learner_id}/goals", "put"),
     ("/learners/{learner_id}/interests", "put"),
+    ("/classes/{class_id}/learners", "put"),
 }
 # Responses a route sends in a shape of its own, not as problem details: the readiness probe's 503 is its
 # usual body, naming the service that is down.

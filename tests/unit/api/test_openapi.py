@@ -83,6 +83,11 @@ def test_statuses_a_route_answers_are_documented_and_none_it_cannot() -> None:
     for route in ("goals", "interests"):
         assert "404" not in document["paths"][f"/learners/{{learner_id}}/{route}"]["put"]["responses"]
         assert "404" in document["paths"][f"/learners/{{learner_id}}/{route}"]["get"]["responses"]
+    # The roster PUT creates its class; the other class routes name one that must exist.
+    roster = document["paths"]["/classes/{class_id}/learners"]
+    assert "404" not in roster["put"]["responses"]
+    assert "404" in roster["get"]["responses"]
+    assert "404" in document["paths"]["/classes/{class_id}"]["delete"]["responses"]
     ready = document["paths"]["/readyz"]["get"]["responses"]
     for status in ("200", "503"):
         assert ready[status]["content"]["application/json"]["schema"]["$ref"].endswith("/Readiness")
