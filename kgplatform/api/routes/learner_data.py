@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BeforeValidator
 from kgplatform.api.deps import AdminPrincipal, ServicePrincipal
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.params import LearnerId
-from kgplatform.api.routes.learners import UNKNOWN_LEARNER
+from kgplatform.api.routes.learners import UNKNOWN_LEARNER_NO_TEACHER
 from kgplatform.learner_data.export import ERASED_KINDS, Export
 from kgplatform.learner_data.models import AnswerPage
 from kgplatform.learner_data.paging import MAX_CURSOR_LENGTH
@@ -38,7 +38,7 @@ AnswerTime = Annotated[AwareDatetime | None, BeforeValidator(iso_time_text)]
 @router.get(
     "/{learner_id}/answers",
     summary="The learner's stored answers, a page at a time, in answer-time order",
-    responses=UNKNOWN_LEARNER,
+    responses=UNKNOWN_LEARNER_NO_TEACHER,
 )
 def list_answers(
     learner_id: LearnerId,
@@ -99,7 +99,7 @@ EXPORT_BODY = {
     "/{learner_id}/export",
     summary="Everything stored about the learner, as one JSON document (a data-access request)",
     response_class=StreamingResponse,
-    responses={200: EXPORT_BODY, **UNKNOWN_LEARNER},
+    responses={200: EXPORT_BODY, **UNKNOWN_LEARNER_NO_TEACHER},
 )
 def export_learner(
     learner_id: LearnerId, service: LearnerDataServiceDep, _: AdminPrincipal, request: Request

@@ -42,6 +42,11 @@ UNKNOWN_LEARNER: dict[int | str, dict[str, Any]] = {
         "classes (answered alike: `field: learner_id`)"
     }
 }
+# The same for the routes no teacher key may call (a 403 comes first): their 404 spoke of scoped teacher
+# keys, which an integrator read as a teacher key reaching them (a review, 4 December).
+UNKNOWN_LEARNER_NO_TEACHER: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No learner with this id (`field: learner_id`)"}
+}
 
 
 # Bounded and checked as ids are (`LearnerId`): a longer prefix or one with a character no id holds
@@ -134,7 +139,7 @@ def put_interests(
 @router.delete(
     "/{learner_id}",
     summary="Erase a learner: answers, mastery, goals, interests and plans",
-    responses=UNKNOWN_LEARNER,
+    responses=UNKNOWN_LEARNER_NO_TEACHER,
 )
 def erase_learner(
     learner_id: LearnerId, service: MasteryServiceDep, principal: ServicePrincipal, request: Request

@@ -180,3 +180,16 @@ def test_a_teacher_key_reads_and_changes_nothing() -> None:
         )
         == []
     )
+
+
+def test_a_404_speaks_of_teacher_keys_only_where_a_teacher_key_is_let_in() -> None:
+    """/answers, /export and the erasure refuse every teacher key with a 403: their 404 said "for a teacher
+    key scoped to classes, none in its classes", which read as though such a key reached them."""
+    document = create_app().openapi()
+    teacher_routes = {route for route, roles in EXPECTED.items() if T in roles}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if not path.startswith("/learners/{learner_id}") or "404" not in operation["responses"]:
+                continue
+            says_teacher = "teacher" in operation["responses"]["404"]["description"]
+            assert says_teacher == ((method.upper(), path) in teacher_routes), (method, path)
