@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import typer
 
 from kgplatform.cli.base import app, console, fail, graph_session, print_statuses
@@ -32,9 +35,22 @@ def api(
         host=host,
         port=port,
         log_level="info",
+        log_config=api_log_config(),
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
     )
+
+
+def api_log_config() -> dict[str, Any]:
+    """uvicorn's logging, and the platform's own loggers at INFO through its handler. uvicorn configures
+    only its loggers: the routes' INFO lines (a roster replaced or a class deleted, by which key; a learner
+    erased, by which key), which README promises in place of an audit trail, went nowhere, and warnings
+    came out bare, with no level (a review, 4 December)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["kgplatform"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def refuse_unservable(host: str, port: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,23 @@ def test_torchs_deprecation_notice_on_import_is_not_shown(monkeypatch: pytest.Mo
         warnings.simplefilter("default")  # as a plain `kgplatform` run has them (pytest makes them errors)
         main()
     assert [str(w.message) for w in shown] == ["ours"]
+
+
+def test_the_api_logs_the_platforms_info_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kgplatform api` left the platform's loggers unconfigured: a roster replaced, a class deleted or a
+    learner erased (each naming the key, README's word in place of an audit trail) were INFO lines that went
+    nowhere. The config uvicorn is given carries them at INFO through one of its handlers, and keeps
+    uvicorn's own (read, not applied: applying it here would change logging for the other tests)."""
+    import uvicorn
+
+    from kgplatform.cli.serve import api
+
+    given: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **kwargs: given.update(kwargs))
+    monkeypatch.setattr("kgplatform.cli.serve.refuse_unservable", lambda *_: None)
+    api(None, None)
+    config = given["log_config"]
+    platform = config["loggers"]["kgplatform"]
+    assert platform["level"] == "INFO" and not platform["propagate"]
+    assert platform["handlers"] and set(platform["handlers"]) <= set(config["handlers"])
+    assert {"uvicorn", "uvicorn.error", "uvicorn.access"} <= set(config["loggers"])
