@@ -1,12 +1,13 @@
 // Everything stored about a learner except their answers (those are paged: learner_data/get_answer_page),
 // for the export of a data-access request: the learner node's own properties, their goals, interests,
-// MASTERY relationships and stored plans with their tasks. This is what mastery/erase_learner deletes
+// MASTERY relationships, stored plans with their tasks, and the classes whose rosters hold them. This is what mastery/erase_learner deletes
 // besides the answers (the learner node with its relationships, and its plans); keep the two in step.
 // Parameters: $learner_id (string). Returns one row when the learner exists (none when unknown):
 // learner (map of the Learner's properties), goals (concept ids), interests (tag names), mastery (list of
 // maps: concept_id and the relationship's properties), plans (list of maps: the Plan's properties and
-// tasks, a list of {task_id, rank, reason, concept_id, predicted_success, purpose} in rank order), in
-// stable orders (concept id, tag, plan creation time). Read.
+// tasks, a list of {task_id, rank, reason, concept_id, predicted_success, purpose} in rank order), classes
+// (list of maps: class_id, added_at), in stable orders (concept id, tag, plan creation time, class id).
+// Read.
 MATCH (l:Learner {id: $learner_id})
 CALL (l) {
   OPTIONAL MATCH (l)-[:HAS_GOAL]->(g:Concept)
@@ -33,4 +34,9 @@ CALL (l) {
   }
   RETURN collect(p {.*, tasks: tasks}) AS plans
 }
-RETURN l {.*} AS learner, goals, interests, mastery, plans
+CALL (l) {
+  OPTIONAL MATCH (l)<-[m:HAS_MEMBER]-(c:Class)
+  WITH m, c ORDER BY c.id
+  RETURN collect(m {class_id: c.id, .added_at}) AS classes
+}
+RETURN l {.*} AS learner, goals, interests, mastery, plans, classes

@@ -26,15 +26,28 @@ from kgplatform.planning.cache import answered_key, cached_plan, plan_key
 FORMAT = "kgplatform-learner-export/1"
 # What `mastery/erase_learner` and `planning.cache.forget_learner` remove, each named by its key in the
 # export (a test holds the two lists together): a new kind of learner data must be added to both.
-ERASED_KINDS = ("learner", "goals", "interests", "mastery", "plans", "cached_plan", "answer_stamp", "answers")
-# The learner's relationships (`graph.schema.RelType`, those from a Learner), each with its export key: the
-# erase removes them all with the learner node (DETACH DELETE), so a new one is exported only when added
-# here and to learner_data/get_learner_record (a unit test fails until it is).
+ERASED_KINDS = (
+    "learner",
+    "goals",
+    "interests",
+    "mastery",
+    "plans",
+    "classes",
+    "cached_plan",
+    "answer_stamp",
+    "answers",
+)
+# The learner's relationships (`graph.schema.RelType`, those from or to a Learner), each with its export
+# key: the erase removes them all with the learner node (DETACH DELETE), so a new one is exported only when
+# added here and to learner_data/get_learner_record (a unit test fails until it is). HAS_MEMBER points at
+# the learner: the test read only those from one, and the export left out the learner's classes, which the
+# erase removes (a review, 4 December).
 LEARNER_RELATIONSHIPS = {
     "MASTERY": "mastery",
     "HAS_GOAL": "goals",
     "INTERESTED_IN": "interests",
     "HAS_PLAN": "plans",
+    "HAS_MEMBER": "classes",
 }
 ANSWER_FIELDS = StoredAnswerRow._fields
 
@@ -80,6 +93,7 @@ class Export:
             "interests": record["interests"],
             "mastery": record["mastery"],
             "plans": record["plans"],
+            "classes": record["classes"],
             **redis_part(client, learner_id),
         }
         self.answers = 0

@@ -105,7 +105,8 @@ def export_learner(
     learner_id: LearnerId, service: LearnerDataServiceDep, _: AdminPrincipal, request: Request
 ) -> StreamingResponse:
     """For a school answering a learner's request for their data (GDPR art. 15): the learner, goals,
-    interests, mastery, stored and cached plans and every answer; what `DELETE /learners/{id}` erases.
+    interests, mastery, stored and cached plans, classes and every answer; what `DELETE /learners/{id}`
+    erases.
     Admin keys only: it is the whole record, Redis's part included, where a service pages the answers it
     posted (`GET /learners/{id}/answers`). 404 before anything is sent for an unknown learner, 503 when
     Redis is away (the export would lack the cached plan). The answers are read 5,000 a page as the body

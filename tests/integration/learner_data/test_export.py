@@ -33,6 +33,13 @@ def test_the_export_holds_all_the_erase_removes(
         == 200
     )
     assert api.call("GET", f"/learners/{ann}/next-tasks", role=Role.SERVICE).status_code == 200
+    # Two rosters hold them: the erase removes their memberships, so the export names their classes.
+    for class_id in ("7C", "7B"):
+        roster = {"learner_ids": [ann, other]}
+        assert (
+            api.call("PUT", f"/classes/{class_id}/learners", role=Role.SERVICE, json=roster).status_code
+            == 200
+        )
 
     out = tmp_path / "ann.json"
     result = CliRunner().invoke(app, ["export-learner", ann, "--out", str(out)])
@@ -50,6 +57,8 @@ def test_the_export_holds_all_the_erase_removes(
         (a["answered_at"], a["event_id"]) for a in answers
     )
     assert all(p["tasks"] for p in exported["plans"]) and exported["mastery"][0]["p_mastery"] is not None
+    assert [c["class_id"] for c in exported["classes"]] == ["7B", "7C"]
+    assert all(c["added_at"] for c in exported["classes"])
     # Page by page, the same answers as one read of the API (the CLI reads 5,000 a page).
     page = api.call("GET", f"/learners/{ann}/answers", role=Role.SERVICE, params={"limit": 500}).json()
     assert [a["event_id"] for a in page["items"]] == [a["event_id"] for a in answers]

@@ -51,6 +51,7 @@ RECORD = {
         {"concept_id": "c1", "p_mastery": 0.5, "as_of": DateTime(2026, 12, 2, 8, 0, 0, 0, tzinfo=UTC)}
     ],
     "plans": [{"id": "p1", "tasks": [{"task_id": "t1", "rank": 1}]}],
+    "classes": [{"class_id": "7B", "added_at": DateTime(2026, 12, 3, 8, 0, 0, 0, tzinfo=UTC)}],
 }
 
 
@@ -94,7 +95,10 @@ def test_every_relationship_of_a_learner_is_exported_as_the_erase_removes_it() -
     one it reads. A relationship from a Learner declared in the schema and not here is data the erase
     removes and the export leaves out."""
     schema = (ROOT / "kgplatform/graph/schema.py").read_text()
-    declared = set(re.findall(r"# \(learner:Learner\)-\[:([A-Z_]+)", schema))
+    # Both directions: a class's roster points at the learner, and the erase removes it as well.
+    declared = set(re.findall(r"# \(learner:Learner\)-\[:([A-Z_]+)", schema)) | set(
+        re.findall(r"# \(\w+:\w+\)-\[:([A-Z_]+)[^\]]*\]->\(learner:Learner\)", schema)
+    )
     assert declared == set(LEARNER_RELATIONSHIPS)
     record_query = (ROOT / "cypher/learner_data/get_learner_record.cypher").read_text()
     for rel, key in LEARNER_RELATIONSHIPS.items():
