@@ -23,7 +23,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_edits import percentile  # noqa: E402
+from bench_learner_list import seed as seed_learners  # noqa: E402
 
 PREFIX = "bench-class-learner-"
 CLASS_PREFIX = "bench-class-"
@@ -53,29 +53,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reads", type=int, default=50, help="timed reads per case")
     parser.add_argument("--warmup", type=int, default=10, help="untimed reads per case first")
     return parser.parse_args()
-
-
-def seed(graph: Graph, learners: int, answers: int) -> list[str]:
-    now = datetime.now(UTC)
-    at_s = int(now.timestamp())
-    ids = [f"{PREFIX}{i:06d}" for i in range(learners)]
-    for start in range(0, learners, 10_000):
-        graph.write("bench/create_bench_learners", ids=ids[start : start + 10_000], now=now)
-    rows = [(lid, k) for lid in ids for k in range(answers)]
-    for start in range(0, len(rows), 20_000):
-        part = rows[start : start + 20_000]
-        graph.write(
-            "bench/create_answers_plain",
-            event_ids=[f"{lid}-{k}" for lid, k in part],
-            learner_ids=[lid for lid, _ in part],
-            task_ids=[f"t{k}" for _, k in part],
-            scores=[1.0] * len(part),
-            at_s=[at_s - k for _, k in part],
-            at_ns=[0] * len(part),
-            durations=[None] * len(part),
-            received_at=now,
-        )
-    return ids
 
 
 def clean(graph: Graph) -> None:
@@ -122,7 +99,7 @@ def main() -> None:
     clean(graph)
     try:
         start = time.perf_counter()
-        ids = seed(graph, args.learners, args.answers)
+        ids = seed_learners(graph, args.learners, args.answers, PREFIX)
         step = max(1, args.learners // args.class_size)
         members = ids[::step][: args.class_size]
         classes.replace_roster(graph, mine, members)

@@ -53,10 +53,11 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def seed(graph: Graph, learners: int, answers: int) -> None:
+def seed(graph: Graph, learners: int, answers: int, prefix: str = PREFIX) -> list[str]:
+    """`learners` learners with ids `prefix` + a 6-digit number, each with `answers` answers; their ids."""
     now = datetime.now(UTC)
     at_s = int(now.timestamp())
-    ids = [f"{PREFIX}{i:06d}" for i in range(learners)]
+    ids = [f"{prefix}{i:06d}" for i in range(learners)]
     for start in range(0, learners, 10_000):
         graph.write("bench/create_bench_learners", ids=ids[start : start + 10_000], now=now)
     rows = [(lid, k) for lid in ids for k in range(answers)]
@@ -73,6 +74,7 @@ def seed(graph: Graph, learners: int, answers: int) -> None:
             durations=[None] * len(part),
             received_at=now,
         )
+    return ids
 
 
 def clean(graph: Graph) -> None:
