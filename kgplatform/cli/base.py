@@ -87,6 +87,23 @@ def graph_session(*, verify: bool = True) -> Iterator[Graph]:
         graph.close()
 
 
+def learner_id_argument(value: str) -> str:
+    """A learner id given on the command line, checked by the rule the API checks it by: an id no learner
+    can have (a space, a '/', surrounding whitespace from a copy and paste) is a usage error naming the rule
+    (exit 2), not "no such learner" (exit 4), which sent an operator looking for a learner that could never
+    exist (a review, 4 December)."""
+    from pydantic import TypeAdapter
+    from pydantic import ValidationError as PydanticError
+
+    from kgplatform.mastery.models import LearnerIdText
+
+    try:
+        return TypeAdapter(LearnerIdText).validate_python(value)
+    except PydanticError as error:
+        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise typer.BadParameter(f"{value!r} is not a learner id: {reason}") from None
+
+
 def print_statuses(statuses: list[Any]) -> None:
     """A table of `ServiceStatus` rows."""
     table = Table("service", "address", "state", "pid")

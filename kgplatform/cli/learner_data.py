@@ -7,13 +7,15 @@ from pathlib import Path
 
 import typer
 
-from kgplatform.cli.base import app, console, graph_session
+from kgplatform.cli.base import app, console, graph_session, learner_id_argument
 from kgplatform.settings import get_settings
 
 
 @app.command("export-learner")
 def export_learner(
-    learner_id: str = typer.Argument(..., help="The learner's id, as services send it."),
+    learner_id: str = typer.Argument(
+        ..., help="The learner's id, as services send it.", callback=learner_id_argument
+    ),
     out: Path | None = typer.Option(
         None, "--out", help="Write the JSON here (readable by you only); default: standard output."
     ),

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from kgplatform.cli.base import EXIT_FAILED, app, console, graph_session
+from kgplatform.cli.base import EXIT_FAILED, app, console, graph_session, learner_id_argument
 from kgplatform.settings import get_settings
 
 
@@ -103,7 +103,9 @@ def eval_tracing(
 
 @app.command("erase-learner")
 def erase_learner(
-    learner_id: str = typer.Argument(..., help="The learner's id, as services send it."),
+    learner_id: str = typer.Argument(
+        ..., help="The learner's id, as services send it.", callback=learner_id_argument
+    ),
     yes: bool = typer.Option(False, "--yes", help="Do not ask first."),
 ) -> None:
     """Erase a learner: answers, mastery, goals, interests, stored and cached plans (as

@@ -96,3 +96,25 @@ def test_the_api_logs_the_platforms_info_lines(monkeypatch: pytest.MonkeyPatch) 
     assert platform["level"] == "INFO" and not platform["propagate"]
     assert platform["handlers"] and set(platform["handlers"]) <= set(config["handlers"])
     assert {"uvicorn", "uvicorn.error", "uvicorn.access"} <= set(config["loggers"])
+
+
+@pytest.mark.parametrize("command", ["export-learner", "erase-learner"])
+@pytest.mark.parametrize(
+    ("learner_id", "named"),
+    [("jane doe", "whitespace"), ("school/42", "'/'"), ("ann ", "whitespace"), ("a\x07b", "control")],
+)
+def test_an_id_no_learner_can_have_is_a_usage_error_naming_the_rule(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    learner_id: str,
+    named: str,
+) -> None:
+    """Exit 2 naming the rule, before Neo4j is asked: "no such learner" (exit 4) sent an operator looking
+    for a learner that could never exist."""
+    for module in ("kgplatform.cli.learner_data", "kgplatform.cli.mastery"):
+        monkeypatch.setattr(f"{module}.graph_session", lambda **_: pytest.fail("Neo4j was asked"))
+    extra = ["--yes"] if command == "erase-learner" else []
+    code, err = run_main(monkeypatch, capsys, command, learner_id, *extra)
+    assert code == 2, err
+    assert "not a learner id" in err and named in err, err
