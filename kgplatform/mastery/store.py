@@ -521,9 +521,11 @@ class MasteryStore:
         their answer counts and last answer times (`roster.id_range` gives the bounds); with `class_ids`,
         only the members of those classes (a scoped teacher key's list)."""
         if class_ids:
-            rows = self.graph.read_plain(
-                "mastery/list_class_learners", class_ids=list(class_ids), start=start, end=end, limit=limit
-            )
+            members = self.graph.read_plain("mastery/list_class_member_ids", class_ids=list(class_ids))
+            page = sorted(i for i in members[0]["learner_ids"] if i >= start and (end is None or i < end))
+            page = page[:limit]
+            rows = self.graph.read_plain("mastery/get_learner_answer_times", learner_ids=page)
+            rows.sort(key=lambda row: row["learner_id"])  # code point order, as `page`
         elif end is None:
             rows = self.graph.read_plain("mastery/list_learners_from", start=start, limit=limit)
         else:

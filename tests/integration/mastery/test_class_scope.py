@@ -216,3 +216,24 @@ def test_a_roster_put_waiting_on_an_erasure_of_one_of_its_learners_creates_them_
         "created": 1,
     }
     assert classes.roster(graph, "7B").learner_ids == ["l1", "l2"]
+
+
+def test_a_scoped_key_pages_through_ids_beyond_the_basic_plane_without_skipping_any(api: Api) -> None:
+    """Neo4j compares a stored id with a parameter by UTF-16 units and sorts ids by code point: the scoped
+    list's `l.id >= $start ... ORDER BY l.id` skipped "z\\U00010000" after the cursor "z\\uffff" (3 of 8 ids
+    lost, paging one at a time). The unscoped list has the same test (test_list_learners)."""
+    ids = ["z\uffff", "z\U00010000", "z\U00010000a", "z\U0010ffff", "z\ud7ff", "z\ue000", "y", "z"]
+    _roster(api, "7B", ids)
+    scoped = auth.issue_key(api.graph, role=Role.TEACHER, name="ms-7b", classes=["7B"]).secret
+    for prefix in ["", "z", "z\U00010000"]:
+        seen, after = [], ""
+        while after is not None:
+            response = api.client.get(
+                "/learners",
+                params={"prefix": prefix, "after": after, "limit": 1},
+                headers={"X-API-Key": scoped},
+            )
+            assert response.status_code == 200, response.text
+            seen += [item["learner_id"] for item in response.json()["items"]]
+            after = response.json()["next_after"]
+        assert seen == sorted(i for i in ids if i.startswith(prefix)), (prefix, [ascii(i) for i in seen])
