@@ -45,6 +45,7 @@ from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_edits import percentile  # noqa: E402
+from timing import timed  # noqa: E402
 
 PREFIX = "bench-answers-"
 BIG = PREFIX + "big"
@@ -90,15 +91,8 @@ def clean(graph: Graph) -> None:
         pass
 
 
-def timed(read: Callable[[], Any], warmup: int, reads: int) -> tuple[list[float], int]:
-    samples, rows = [], 0
-    for i in range(warmup + reads):
-        start = time.perf_counter()
-        result = read()
-        if i >= warmup:
-            samples.append((time.perf_counter() - start) * 1000)
-        rows = len(result.items) if hasattr(result, "items") else len(result.concepts)
-    return samples, rows
+def rows_read(result: Any) -> int:
+    return len(result.items) if hasattr(result, "items") else len(result.concepts)
 
 
 class CountingSink:
@@ -140,7 +134,7 @@ def main() -> None:
         seed(graph, args.answers, args.others, start_s)
         seeded_s = time.perf_counter() - started
         for name, read in cases.items():
-            results[name] = timed(read, args.warmup, args.reads)
+            results[name] = timed(read, args.warmup, args.reads, rows_read)
         sink = CountingSink()
         started = time.perf_counter()
         exported = write_export(answers, client, BIG, sink)  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ from kgplatform.settings import get_settings
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_edits import percentile  # noqa: E402
 from bench_learner_list import seed as seed_learners  # noqa: E402
+from timing import timed  # noqa: E402
 
 PREFIX = "bench-class-learner-"
 CLASS_PREFIX = "bench-class-"
@@ -60,16 +61,6 @@ def clean(graph: Graph) -> None:
     graph.write("bench/delete_classes_by_prefix", prefix=CLASS_PREFIX)
     while graph.write("bench/delete_learners_by_prefix", prefix=PREFIX, limit=5_000)[0]["deleted"]:
         pass
-
-
-def timed(read: Callable[[], list[Any]], warmup: int, reads: int) -> tuple[list[float], int]:
-    samples, rows = [], 0
-    for i in range(warmup + reads):
-        start = time.perf_counter()
-        rows = len(read())
-        if i >= warmup:
-            samples.append((time.perf_counter() - start) * 1000)
-    return samples, rows
 
 
 def db_hits(plan: Any) -> int:
