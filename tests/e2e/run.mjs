@@ -1107,7 +1107,7 @@ step('text typed while a save is in flight stays in the form as unsaved; a refus
   assert.equal(await unloadAsks(), false);
 });
 
-step('the audit trail shows 20 entries and pages on with Show more', async () => {
+step('the audit trail shows 20 entries, pages on with Show more and keeps them through a Reload and a save', async () => {
   let current = await callApi('GET', '/concepts/linear-equations');
   const original = current.json.description;
   for (let i = 0; i < 42; i += 1) {
@@ -1139,10 +1139,33 @@ step('the audit trail shows 20 entries and pages on with Show more', async () =>
   await page.getByRole('button', { name: 'Show more' }).click();
   await page.locator('#audit-count', { hasText: `${Math.min(60, total + 1)} of ${total + 1} entries` }).waitFor();
   assert.equal(await page.locator('#audit-list li').count(), Math.min(60, total + 1));
-  const restored = await callApi('PATCH', '/concepts/linear-equations', { body: { description: original }, ifMatch: current.etag });
-  assert.equal(restored.status, 200);
+  // A Reload keeps as many entries as were on show (it went back to the newest 20, losing the designer's place).
+  for (let i = 0; i < 40; i += 1) {
+    const saved = await callApi('PATCH', '/concepts/linear-equations', { body: { description: `later ${i}` }, ifMatch: current.etag });
+    assert.equal(saved.status, 200);
+    current = saved;
+  }
   await page.getByRole('button', { name: 'Reload', exact: true }).click();
-  await page.locator('#audit-count', { hasText: /^20 of/ }).waitFor();
+  await page.locator('#audit-count', { hasText: `60 of ${total + 41} entries` }).waitFor();
+  assert.equal(await page.locator('#audit-list li').count(), 60);
+  // A Show more still in flight when a save re-reads the trail: the re-read shows its page too (the late
+  // answer is dropped as stale; the trail went back to 20 entries).
+  const more = await holdRequests(/\/concepts\/linear-equations\/audit\?.*offset=60/);
+  try {
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await more.arrived;
+    const form = page.getByRole('form', { name: 'Edit concept' });
+    await form.getByLabel('Description').fill(original);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#audit-count', { hasText: `80 of ${total + 42} entries` }).waitFor();
+  } finally {
+    await more.stop();
+  }
+  await page.waitForTimeout(300); // the held page's late answer, which must change nothing
+  assert.equal(await page.locator('#audit-count').textContent(), `80 of ${total + 42} entries`);
+  assert.equal(await page.locator('#audit-list li').count(), 80);
+  assert.match(await page.locator('#audit-list li .audit-change').first().textContent(), /later 39/);
+  assert.equal((await callApi('GET', '/concepts/linear-equations')).json.description, original);
 });
 
 step('screenshot: the graph view', async () => {

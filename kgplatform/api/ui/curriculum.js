@@ -805,7 +805,13 @@ function pickerTyped(event) {
 let auditRequest = 0;
 
 const AUDIT_PAGE = 20;
+const AUDIT_MOST = 500; // the route's largest page
 let auditTotal = 0; // the trail's length when its list was last read
+// How many entries the designer asked to see of which concept's trail: a save, a Reload or a link change
+// re-reads that many, newest first. They went back to the newest 20 on each, losing the place of someone
+// reading back through the trail, and a Show more still in flight when a save re-read the trail was dropped
+// (its answer was stale by then) without the re-read showing its entries.
+let auditWanted = { concept: null, count: AUDIT_PAGE };
 
 /** The newest entries of the open concept's trail; `more` appends the next page to those shown. */
 export async function loadAudit({ more = false } = {}) {
@@ -815,9 +821,12 @@ export async function loadAudit({ more = false } = {}) {
   const stale = () => request !== auditRequest || concept !== state.concept;
   // A key that cannot edit the curriculum may not read its trail either (403): the panel is hidden (app.js).
   if (!concept || document.body.dataset.readOnly === 'true') return;
+  if (auditWanted.concept !== concept) auditWanted = { concept, count: AUDIT_PAGE };
   const offset = more ? list.querySelectorAll('li[class^="audit-"]').length : 0;
+  if (more) auditWanted.count = Math.min(offset + AUDIT_PAGE, AUDIT_MOST);
+  const limit = more ? AUDIT_PAGE : auditWanted.count;
   try {
-    let { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query: { limit: AUDIT_PAGE, offset } });
+    let { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query: { limit, offset } });
     if (stale()) return;
     // Newest first, paged by count: entries written since the list was shown push the old ones down, and
     // the next page repeated some of them and never showed the new (a review, 1 December). Then the list is
@@ -825,7 +834,7 @@ export async function loadAudit({ more = false } = {}) {
     const grown = more && data.total > auditTotal;
     if (grown) {
       ({ data } = await api('GET', `/concepts/${seg(concept)}/audit`, {
-        query: { limit: Math.min(offset + AUDIT_PAGE, 500), offset: 0 },
+        query: { limit: auditWanted.count, offset: 0 },
       }));
       if (stale()) return;
     }
