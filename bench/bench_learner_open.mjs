@@ -9,8 +9,10 @@
 // (CDP encodedDataLength: headers and bodies) until no request was in flight for a second. "now, plot
 // viewed" also scrolls to the report's plot after each opening and waits for it. Then the page's first load
 // (cache disabled) until the sign-in form can be used, its files asked for uncompressed (Accept-Encoding:
-// identity, as the API sent them before 3 December 2026) against gzip. Prints medians and the ratios of the
-// medians against the baselines.
+// identity, as the API sent them before 3 December 2026) against gzip, and gzip with index.html's
+// modulepreload links taken out (as it was before 4 December 2026: each level of imports a round trip).
+// Prints medians and the ratios of the medians against the baselines. `--page-load-only`: only the page
+// loads (BENCH_KEY and BENCH_LEARNER are then not needed).
 //
 // Needs a running API with a learner that has a report, and a teacher (or service, admin) key, e.g. the
 // browser tests' world (tests/e2e/seed.py), or the demo's:
@@ -31,6 +33,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     kbits: { type: 'string', default: '400' },
     latency: { type: 'string', default: '400' },
+    'page-load-only': { type: 'boolean', default: false },
   },
 });
 const env = (name) => {
@@ -38,8 +41,8 @@ const env = (name) => {
   return process.env[name];
 };
 const BASE = env('BENCH_BASE_URL');
-const KEY = env('BENCH_KEY');
-const LEARNER = env('BENCH_LEARNER');
+const KEY = args['page-load-only'] ? '' : env('BENCH_KEY');
+const LEARNER = args['page-load-only'] ? '' : env('BENCH_LEARNER');
 const UI_FILES = ['learner.js', 'api.js', 'dom.js', 'styles.css'];
 const baselineFiles = Object.fromEntries(UI_FILES.map((file) => [file,
   execFileSync('git', ['show', `${args.baseline}:kgplatform/api/ui/${file}`], { cwd: root, maxBuffer: 1 << 24 })]));
@@ -106,11 +109,23 @@ async function run(variant) {
 }
 
 /** The page's first load on the throttled network, its cache empty, until the sign-in form can be used: [ms,
- * bytes]. `identity`: the page's files asked for uncompressed, as the API sent them before they were gzipped. */
-async function loadPage(identity) {
+ * bytes]. `identity`: the page's files asked for uncompressed, as the API sent them before they were gzipped.
+ * `preload` true or false: index.html handed to the page by the bench (decoded, as route.fulfill does not
+ * decode a compressed body), with or without its modulepreload links; null: as the API sends it. */
+async function loadPage(identity, preload = null) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   if (identity) await context.setExtraHTTPHeaders({ 'Accept-Encoding': 'identity' });
   const page = await context.newPage();
+  if (preload !== null) {
+    await page.route((url) => url.pathname === '/ui/' || url.pathname === '/ui/index.html', async (route) => {
+      const response = await route.fetch();
+      const text = await response.text();
+      const body = preload ? text : text.replace(/\n\s*<link rel="modulepreload"[^>]*>/g, '');
+      const headers = Object.fromEntries(Object.entries(response.headers())
+        .filter(([name]) => !['content-encoding', 'content-length'].includes(name)));
+      await route.fulfill({ response, body, headers });
+    });
+  }
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
@@ -128,20 +143,22 @@ async function loadPage(identity) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const VARIANTS = ['baseline', 'now', 'viewed'];
 const results = Object.fromEntries(VARIANTS.map((v) => [v, [[], []]]));
-const loads = { identity: [], gzip: [] };
+const loads = { identity: [], gzip: [], preloaded: [], unpreloaded: [] };
+const LOADS = { identity: [true], gzip: [false], preloaded: [false, true], unpreloaded: [false, false] };
 for (let round = 0; round < Number(args.rounds); round += 1) {
   const order = round % 2 ? [...VARIANTS].reverse() : VARIANTS;
-  for (const variant of order) {
+  for (const variant of args['page-load-only'] ? [] : order) {
     const openings = await run(variant);
     openings.forEach((opening, i) => results[variant][i].push(opening));
   }
-  for (const identity of round % 2 ? [false, true] : [true, false]) loads[identity ? 'identity' : 'gzip'].push(await loadPage(identity));
+  const loadOrder = round % 2 ? Object.keys(LOADS).reverse() : Object.keys(LOADS);
+  for (const name of loadOrder) loads[name].push(await loadPage(...LOADS[name]));
 }
 await browser.close();
 
 const NAMES = { baseline: `baseline (${args.baseline})`, now: 'now', viewed: 'now, plot viewed' };
-console.log(`learner ${LEARNER}, 390x844 touch, ${args.kbits} kbit/s, ${args.latency} ms latency, ${args.rounds} round(s); medians`);
-for (const [i, what] of [[0, 'first opening'], [1, 'opened again']]) {
+console.log(`learner ${LEARNER || '-'}, 390x844 touch, ${args.kbits} kbit/s, ${args.latency} ms latency, ${args.rounds} round(s); medians`);
+for (const [i, what] of args['page-load-only'] ? [] : [[0, 'first opening'], [1, 'opened again']]) {
   const [baseMs, baseBytes] = [median(results.baseline[i].map(([ms]) => ms)), median(results.baseline[i].map(([, b]) => b))];
   for (const variant of VARIANTS) {
     const ms = median(results[variant][i].map(([m]) => m));
@@ -154,3 +171,7 @@ const [idMs, idBytes] = [median(loads.identity.map(([ms]) => ms)), median(loads.
 const [gzMs, gzBytes] = [median(loads.gzip.map(([ms]) => ms)), median(loads.gzip.map(([, b]) => b))];
 console.log(`page load, sign-in usable: uncompressed ${idMs} ms ${idBytes} bytes; gzip ${gzMs} ms ${gzBytes} bytes`
   + `   time x${(gzMs / idMs).toFixed(2)}, bytes x${(gzBytes / idBytes).toFixed(2)}`);
+const [npMs, npBytes] = [median(loads.unpreloaded.map(([ms]) => ms)), median(loads.unpreloaded.map(([, b]) => b))];
+const [pMs, pBytes] = [median(loads.preloaded.map(([ms]) => ms)), median(loads.preloaded.map(([, b]) => b))];
+console.log(`page load, sign-in usable, gzip, index.html handed over by the bench: without modulepreload ${npMs} ms`
+  + ` ${npBytes} bytes; with ${pMs} ms ${pBytes} bytes   time x${(pMs / npMs).toFixed(2)}, bytes x${(pBytes / npBytes).toFixed(2)}`);
