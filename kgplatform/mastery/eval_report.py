@@ -76,7 +76,14 @@ def write_json(path: Path, scores: list[FoldScore], metadata: dict[str, Any]) ->
     document = {
         "metadata": metadata,
         "folds": [
-            {"fold": s.fold, "model": s.model, "protocol": s.protocol, **asdict(s.metrics)} for s in scores
+            {
+                "fold": s.fold,
+                "model": s.model,
+                "protocol": s.protocol,
+                **asdict(s.metrics),
+                "calibration": None if s.calibration is None else asdict(s.calibration),
+            }
+            for s in scores
         ],
         "summary": [asdict(s) for s in summarise(scores)],
     }

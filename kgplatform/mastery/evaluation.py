@@ -20,6 +20,7 @@ import numpy as np
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import FloatArray
+from kgplatform.mastery.calibration import Calibration, bin_predictions
 from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.mastery.fitting import FitOptions, fit_bkt
 from kgplatform.mastery.metrics import Metrics, score
@@ -60,6 +61,8 @@ class FoldScore:
     model: str
     protocol: str
     metrics: Metrics
+    # Reliability bins of the same predictions (`eval-tracing --plot`); None where not measured.
+    calibration: Calibration | None = None
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,16 @@ def evaluate_fold(
     scores = []
     for name, (leak_free_rows, leaky_rows) in row_predictions.items():
         per_response = np.bincount(inverse, leak_free_rows) / np.bincount(inverse)
-        scores.append(FoldScore(fold, name, LEAK_FREE, score(labels, per_response)))
-        scores.append(FoldScore(fold, name, LEAKY, score(test.correct, leaky_rows)))
+        scores.append(
+            FoldScore(
+                fold, name, LEAK_FREE, score(labels, per_response), bin_predictions(labels, per_response)
+            )
+        )
+        scores.append(
+            FoldScore(
+                fold, name, LEAKY, score(test.correct, leaky_rows), bin_predictions(test.correct, leaky_rows)
+            )
+        )
     return scores
 
 
