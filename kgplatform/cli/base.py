@@ -7,6 +7,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -85,6 +86,16 @@ def graph_session(*, verify: bool = True) -> Iterator[Graph]:
         yield graph
     finally:
         graph.close()
+
+
+def check_plot_path(path: Path) -> None:
+    """`--plot FILE.png`, checked before an evaluation runs for minutes: a folder, a missing folder or
+    another extension failed (or wrote a PNG under a misleading name) only once the figures were in. A
+    missing folder is made, as `simulate-policies --plot` makes it."""
+    if path.suffix.lower() != ".png":
+        raise typer.BadParameter(f"{path} must end in .png (the plot is a PNG)", param_hint="--plot")
+    if path.is_dir():
+        raise typer.BadParameter(f"{path} is a folder: give the PNG file's name", param_hint="--plot")
 
 
 def learner_id_argument(value: str) -> str:

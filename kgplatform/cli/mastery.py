@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from kgplatform.cli.base import EXIT_FAILED, app, console, graph_session, learner_id_argument
+from kgplatform.cli.base import EXIT_FAILED, app, check_plot_path, console, graph_session, learner_id_argument
 from kgplatform.settings import get_settings
 
 
@@ -51,6 +51,12 @@ def eval_tracing(
         None,
         help="Write the figures as JSON here (default: the eval folder of KGP_PATHS__DATA_DIR, var/data/eval unless set).",
     ),
+    plot: Path | None = typer.Option(
+        None,
+        "--plot",
+        help="Also draw a PNG here: AUC per model over the folds (leak-free; leaky apart) and a reliability "
+        "diagram of the held-out answers.",
+    ),
 ) -> None:
     """Next-answer prediction on held-out learners, six models: ours-tracer-alone (the platform's own
     tracer: the mastery it stores and plans from), ours (the tracer under the evaluation's logistic layer),
@@ -71,6 +77,8 @@ def eval_tracing(
     if out is not None and out.is_dir():
         # Checked now: the write failed after the whole evaluation (minutes with pyBKT), its figures lost.
         raise typer.BadParameter(f"{out} is a folder: give the JSON file's name", param_hint="--out")
+    if plot is not None:
+        check_plot_path(plot)
     settings = get_settings()
     started = time.perf_counter()
     log = read_log(data)
@@ -99,6 +107,10 @@ def eval_tracing(
     }
     eval_report.write_json(target, scores, metadata)
     console.print(f"figures written to {target} ({time.perf_counter() - started:.0f} s)")
+    if plot is not None:
+        from kgplatform.mastery.eval_plot import plot_tracing
+
+        console.print(f"plot: {plot_tracing(scores, plot, f'{data.name}: next-answer prediction')}")
 
 
 @app.command("erase-learner")

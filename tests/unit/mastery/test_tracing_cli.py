@@ -88,6 +88,49 @@ def test_eval_tracing_prints_and_writes_every_model(isolated_paths: Path) -> Non
     assert sorted({f["fold"] for f in document["folds"]}) == [1, 2]
 
 
+def test_eval_tracing_draws_the_plot_it_is_asked_for(isolated_paths: Path) -> None:
+    """`--plot` writes a PNG of the run's folds; the JSON keeps the reliability bins it was drawn from."""
+    log = write_log(isolated_paths / "log.csv")
+    plot, out = isolated_paths / "plots" / "tracing.png", isolated_paths / "figures.json"
+    result = runner.invoke(
+        app,
+        [
+            "eval-tracing",
+            "--data",
+            str(log),
+            "--folds",
+            "1",
+            "--no-pybkt",
+            "--out",
+            str(out),
+            "--plot",
+            str(plot),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "plot:" in result.output
+    folds = json.loads(out.read_text())["folds"]
+    tracer = next(f for f in folds if (f["model"], f["protocol"]) == ("ours-tracer-alone", "leak-free"))
+    assert sum(tracer["calibration"]["count"]) == tracer["n"]
+
+
+@pytest.mark.parametrize(
+    ("name", "why"), [("tracing.svg", "must end in .png"), ("folder.png", "is a folder")]
+)
+def test_eval_tracing_refuses_a_bad_plot_path_before_reading_the_log(
+    name: str, why: str, isolated_paths: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kgplatform.mastery import datasets
+
+    monkeypatch.setattr(datasets, "read_log", lambda _: pytest.fail("the log was read"))
+    target = isolated_paths / name
+    if why == "is a folder":
+        target.mkdir()
+    result = runner.invoke(app, ["eval-tracing", "--data", "x.csv", "--no-pybkt", "--plot", str(target)])
+    said = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and why in said and "--plot" in said
+
+
 def test_eval_tracing_refuses_bad_folds(isolated_paths: Path) -> None:
     log = write_log(isolated_paths / "log.csv", learners=10)
     result = runner.invoke(app, ["eval-tracing", "--data", str(log), "--folds", "one", "--no-pybkt"])
