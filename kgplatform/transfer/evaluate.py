@@ -33,7 +33,14 @@ from kgplatform.transfer.downstream import TracerGain, tracer_gains
 from kgplatform.transfer.empirical import EmpiricalOptions, EmpiricalTransfer, FloatArray, empirical_transfer
 from kgplatform.transfer.metrics import PairMetrics, pair_metrics
 from kgplatform.transfer.statistics import LogStatistics
-from kgplatform.transfer.train import Ensemble, PairTargets, TrainConfig, predict_ensemble, train_ensemble
+from kgplatform.transfer.train import (
+    Ensemble,
+    PairTargets,
+    TrainConfig,
+    predict_ensemble,
+    predict_matrix,
+    train_ensemble,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +70,15 @@ class EvalOptions:
     graph: GraphOptions = field(default_factory=GraphOptions)
 
 
+@dataclass(frozen=True, eq=False)
+class HeldOutPairs:
+    """The test pairs' reference transfer and the GNN's prediction of each (`eval-transfer --plot`'s
+    scatter): one float each per test pair, a few thousand at most."""
+
+    reference: FloatArray
+    gnn: FloatArray
+
+
 @dataclass
 class EvalReport:
     name: str
@@ -70,6 +86,11 @@ class EvalReport:
     tracer_table: list[TracerGain]
     cold_table: dict[str, PairMetrics]
     info: dict[str, float | int | str]
+    held_out: HeldOutPairs | None = None
+    # Each learnt model's seeds scored alone (the tables score their averaged prediction): the spread that
+    # the average hides. Empty with one seed per variant, where the one model is the table's.
+    pair_seeds: dict[str, list[PairMetrics]] = field(default_factory=dict)
+    cold_seeds: dict[str, list[PairMetrics]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,11 +204,13 @@ def evaluate(problem: Problem, options: EvalOptions | None = None, on_step: OnSt
     split = split_pairs(n, options.seed, options.pair_split)
     valid_transfer = empirical_transfer(problem.valid_log, n, options.empirical)
     test_transfer = empirical_transfer(problem.test_log, n, options.empirical)
-    predictions, results, _, _ = fit_predictors(
+    predictions, results, data, _ = fit_predictors(
         problem, problem.train_log, split, valid_transfer, options, on_step=on_step
     )
     src, dst, reference = reference_pairs(problem, split.test, test_transfer, options.min_support)
     pair_table = {LABELS.get(k, k): pair_metrics(p[src, dst], reference) for k, p in predictions.items()}
+    held_out = HeldOutPairs(reference, predictions["gnn"][src, dst])
+    pair_seeds = per_seed_metrics(results, data, src, dst, reference)
     # Not a held-out-pair model: the test pairs' own labels from training learners. Shows how much of the
     # reference is reproducible at all (the noise ceiling for anything learnt from training learners).
     measured = empirical_transfer(problem.train_log, n, options.empirical).effect
@@ -227,13 +250,28 @@ def evaluate(problem: Problem, options: EvalOptions | None = None, on_step: OnSt
             problem.train_log, problem.valid_log, problem.test_log, problem.concepts.concept_ids, chosen
         )
     cold_table: dict[str, PairMetrics] = {}
+    cold_seeds: dict[str, list[PairMetrics]] = {}
     if options.cold_start:
         on_step("cold start: dropping every answer of some concepts and training again")
-        cold_table, cold_info = evaluate_cold_start(
+        cold_table, cold_seeds, cold_info = evaluate_cold_start(
             problem, split, valid_transfer, test_transfer, options, on_step
         )
         info.update(cold_info)
-    return EvalReport(problem.name, pair_table, tracer_table, cold_table, info)
+    return EvalReport(
+        problem.name, pair_table, tracer_table, cold_table, info, held_out, pair_seeds, cold_seeds
+    )
+
+
+def per_seed_metrics(
+    results: dict[str, Ensemble], data: Data, src: np.ndarray, dst: np.ndarray, reference: FloatArray
+) -> dict[str, list[PairMetrics]]:
+    """Each learnt model's members scored alone on the same pairs (nothing for one member: it is the
+    averaged model). Costs one more prediction pass per member, small beside its training."""
+    return {
+        LABELS[kind]: [pair_metrics(predict_matrix(m, data)[src, dst], reference) for m in ensemble.members]
+        for kind, ensemble in results.items()
+        if len(ensemble.members) > 1
+    }
 
 
 def evaluate_cold_start(
@@ -243,8 +281,9 @@ def evaluate_cold_start(
     test_transfer: EmpiricalTransfer,
     options: EvalOptions,
     on_step: OnStep = _silent,
-) -> tuple[dict[str, PairMetrics], dict[str, float | int | str]]:
-    """Drop every training answer on some concepts, retrain, score the pairs that touch them."""
+) -> tuple[dict[str, PairMetrics], dict[str, list[PairMetrics]], dict[str, float | int | str]]:
+    """Drop every training answer on some concepts, retrain, score the pairs that touch them (averaged
+    models, and each learnt model's seeds alone)."""
     n = problem.concepts.n
     rng = np.random.default_rng([options.seed, 7])
     with_data = np.flatnonzero(np.bincount(problem.train_log.skill, minlength=n) > 0)
@@ -252,11 +291,14 @@ def evaluate_cold_start(
     hidden = np.zeros(n, dtype=bool)
     hidden[cold] = True
     train_log = problem.train_log.subset(~hidden[problem.train_log.skill])
-    predictions, _, _, _ = fit_predictors(problem, train_log, split, valid_transfer, options, hidden, on_step)
+    predictions, results, data, _ = fit_predictors(
+        problem, train_log, split, valid_transfer, options, hidden, on_step
+    )
     touches = (hidden[:, None] | hidden[None, :]) & ~np.eye(n, dtype=bool)
     src, dst, reference = reference_pairs(problem, touches, test_transfer, options.min_support)
     table = {LABELS.get(k, k): pair_metrics(p[src, dst], reference) for k, p in predictions.items()}
-    return table, {"cold_concepts": int(cold.size), "cold_pairs": int(src.size)}
+    seeds = per_seed_metrics(results, data, src, dst, reference)
+    return table, seeds, {"cold_concepts": int(cold.size), "cold_pairs": int(src.size)}
 
 
 def _learners(log: ResponseLog) -> int:

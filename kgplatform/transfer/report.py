@@ -21,6 +21,8 @@ def report_dict(report: EvalReport) -> dict[str, Any]:
         "pairs": {k: v.as_row() for k, v in report.pair_table.items()},
         "tracer": [asdict(g) for g in report.tracer_table],
         "cold_start": {k: v.as_row() for k, v in report.cold_table.items()},
+        "pairs_per_seed": {k: [m.as_row() for m in v] for k, v in report.pair_seeds.items()},
+        "cold_start_per_seed": {k: [m.as_row() for m in v] for k, v in report.cold_seeds.items()},
         "verdict": verdict(report),
     }
 

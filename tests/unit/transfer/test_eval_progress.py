@@ -26,6 +26,11 @@ def test_evaluation_reports_each_step(tmp_path: Path) -> None:
     assert report.cold_table and report.tracer_table  # the steps announced did run
     tracer_rows = [row.name for row in report.tracer_table]
     assert "(oracle) the true transfer" in tracer_rows and "prerequisite edges" in tracer_rows
+    # What `--plot` scatters: the GNN's prediction and the true transfer of every test pair, and no
+    # per-seed figures with one seed per model (that one model is the table's).
+    assert report.held_out is not None and report.held_out.gnn.shape == (report.info["test_pairs"],)
+    assert report.held_out.reference.shape == report.held_out.gnn.shape
+    assert report.pair_seeds == {} and report.cold_seeds == {}
 
 
 def test_simulated_learners_who_never_forget_answer_better(tmp_path: Path) -> None:
