@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from kgplatform.cli.base import app, console, graph_session
+from kgplatform.cli.base import app, check_plot_path, console, graph_session
 from kgplatform.errors import KgpError
 from kgplatform.settings import get_settings
 
@@ -112,6 +112,12 @@ def eval_transfer(
         "the same for every learnt model.",
     ),
     out: Path | None = typer.Option(None, "--out", help="Also write the report as JSON."),
+    plot: Path | None = typer.Option(
+        None,
+        "--plot",
+        help="Also draw a PNG here: the GNN's predicted transfer against the reference on the held-out "
+        "pairs, and the tracer gain and cold start as bars.",
+    ),
 ) -> None:
     """Held-out learners and pairs: the GNN against non-GNN baselines, tracer gain, cold start; one run."""
     import json
@@ -122,6 +128,8 @@ def eval_transfer(
 
     if out is not None and not out.parent.is_dir():  # checked now, not after minutes of evaluation
         raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
+    if plot is not None:
+        check_plot_path(plot)
     settings = get_settings()
     cache = settings.paths.data_dir / "embeddings"
     started = time.perf_counter()
@@ -157,6 +165,10 @@ def eval_transfer(
     if out:
         out.write_text(json.dumps(report_dict(report), indent=2, default=float), "utf-8")
         console.print(f"wrote {out}")
+    if plot:
+        from kgplatform.transfer.eval_plot import plot_transfer
+
+        console.print(f"plot: {plot_transfer(report, plot)}")
 
 
 transfer_app = typer.Typer(
