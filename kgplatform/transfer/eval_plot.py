@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 GNN = LABELS["gnn"]
 SCATTER_TITLE = "held-out pairs"
 TRACER_TITLE = "tracer next-answer AUC gain with each transfer (test learners)"
+MIN_GAIN_SPAN = 0.002  # AUC
 COLD_TITLE = "cold start: concepts with no training answers"
 
 
@@ -95,7 +96,15 @@ def draw_tracer_gain(ax: Axes, report: EvalReport) -> None:
     positions = np.arange(len(rows))
     ax.barh(positions, [g.gain for g in rows], color=["tab:blue" if n == GNN else "tab:grey" for n in names])
     for y, g in zip(positions, rows, strict=True):
-        ax.annotate(f"{g.gain:+.4f}", (g.gain, y), xytext=(0, -14), textcoords="offset points", ha="center")
+        ax.annotate(f" {g.gain:+.4f}", (max(g.gain, 0.0), y), va="center", ha="left")
+    # Gains are often of the order of 1e-5: on their own scale they looked like real bars (with a "1e-5"
+    # offset over the label); at least +-MIN_GAIN_SPAN they read as the nothing they are.
+    low, high = ax.get_xlim()
+    ax.set_xlim(min(low, -MIN_GAIN_SPAN), max(high, MIN_GAIN_SPAN))
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     # The scale kept on validation learners: alpha 0 means the transfer was not used, so its gain is 0.
     names = [f"{g.name}\n(alpha {g.alpha:g})" for g in rows]
     ax.axvline(0, color="black", linewidth=0.8)
@@ -136,7 +145,7 @@ def draw_cold_start(ax: Axes, report: EvalReport) -> None:
     ax.set_xlabel(f"Spearman against the reference ({report.info.get('cold_pairs', '?')} cold pairs)")
     ax.set_title(COLD_TITLE)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.14), fontsize="small")  # below: bars fill the axes
 
 
 def plot_transfer(report: EvalReport, path: Path) -> Path:
