@@ -89,9 +89,9 @@ def graph_session(*, verify: bool = True) -> Iterator[Graph]:
 
 
 def check_plot_path(path: Path) -> None:
-    """`--plot FILE.png`, checked before an evaluation runs for minutes: a folder, a missing folder or
-    another extension failed (or wrote a PNG under a misleading name) only once the figures were in. A
-    missing folder is made, as `simulate-policies --plot` makes it."""
+    """`--plot FILE.png`, checked before an evaluation runs for minutes: a folder would fail only once the
+    figures were in, and another extension would hold a PNG under a misleading name. A missing folder is
+    made, as `simulate-policies --plot` makes it."""
     if path.suffix.lower() != ".png":
         raise typer.BadParameter(f"{path} must end in .png (the plot is a PNG)", param_hint="--plot")
     if path.is_dir():
