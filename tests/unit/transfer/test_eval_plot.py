@@ -96,6 +96,21 @@ def test_tracer_gain_and_cold_start_bars_with_each_seed_on_its_bar() -> None:
     assert "30 cold pairs" in cold.get_xlabel()
 
 
+def test_gains_of_1e_5_are_drawn_on_a_scale_where_they_look_like_nothing() -> None:
+    """Drawn on their own scale, gains of 1e-5 filled the axes as full bars, with a "1e-5" offset."""
+    report = made_up()
+    report.tracer_table = [
+        TracerGain("without transfer", 0.0, 0.7711, 0.7720, 0.0),
+        TracerGain("conditional success", 1.0, 0.7711, 0.77202, 0.00002),
+    ]
+    fig = draw_transfer(report)
+    tracer = axes_titled(fig, TRACER_TITLE)
+    low, high = tracer.get_xlim()
+    assert low <= -0.002 and high >= 0.002
+    fig.canvas.draw()  # the offset text is set when the ticks are laid out
+    assert tracer.xaxis.get_offset_text().get_text() == ""
+
+
 def test_without_tracer_or_cold_start_only_the_scatter_is_drawn() -> None:
     fig = draw_transfer(made_up(tracer=False, cold=False))
     assert [ax.get_title() for ax in fig.axes] == [SCATTER_TITLE]
