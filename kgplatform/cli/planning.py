@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from kgplatform.cli.base import app, console, fail, graph_session, literal
+from kgplatform.cli.base import app, check_plot_path, console, fail, graph_session, literal
 from kgplatform.settings import get_settings
 
 
@@ -39,6 +39,8 @@ def simulate_policies(
     ),
 ) -> None:
     """Run ours and the usual policies on the same simulated learners; goal mastery with 95% intervals."""
+    if plot is not None:
+        check_plot_path(plot)  # before the simulation, not once its minutes are spent
     from kgplatform.planning.compare import compare_policies, default_policies, plot_comparison
     from kgplatform.planning.curricula import load_graph
     from kgplatform.planning.policy import PlanConfig

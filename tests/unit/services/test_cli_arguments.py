@@ -32,6 +32,17 @@ def test_simulate_policies_refuses_a_goal_focus_out_of_range() -> None:
     assert result.exit_code == 2 and "--goal-focus" in words
 
 
+def test_simulate_policies_refuses_a_plot_name_that_is_no_png_before_simulating(tmp_path: Path) -> None:
+    """`--plot out.svg` held a PNG under an SVG's name, and a folder failed only after the simulation."""
+    (tmp_path / "plots.png").mkdir()
+    for given, said in [(tmp_path / "out.svg", "must end in .png"), (tmp_path / "plots.png", "is a folder")]:
+        # --learners 2: were the name not checked first, the run would simulate and write.
+        result = CliRunner().invoke(app, ["simulate-policies", "--learners", "2", "--plot", str(given)])
+        words = " ".join(result.output.replace("│", " ").split())
+        assert result.exit_code == 2 and "--plot" in words and said in words, words
+    assert not (tmp_path / "out.svg").exists()
+
+
 def test_api_port_zero_asks_for_any_free_port(monkeypatch: object) -> None:
     """`kgplatform api --port 0` became the default 8000 (`port or settings.api_port`: 0 is falsy)."""
     import uvicorn
