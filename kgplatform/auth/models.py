@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -73,6 +73,59 @@ class ApiKeyIn(BaseModel):
         return list(dict.fromkeys(classes))
 
 
+def _without_null(schema: dict[str, Any]) -> None:
+    """The JSON schema of `KeyScopeIn` without the null (and the null default) its members' Python type
+    allows: the API refuses null."""
+    for member in schema.get("properties", {}).values():
+        member.pop("default", None)
+        branches = member.pop("anyOf", None)
+        if branches is not None:
+            member.update(next(branch for branch in branches if branch.get("type") != "null"))
+
+
+class KeyScopeIn(BaseModel):
+    """A change of a teacher key's classes: one of the whole new list (`classes`), classes to add or remove
+    (`add_classes`, `remove_classes`, together or alone), or `unscoped: true`. Checked against the stored
+    key by `rescope`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_without_null)
+
+    classes: list[ClassIdText] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_KEY_CLASSES,
+        description="The key's whole new list of classes, replacing the old one; an unscoped key becomes "
+        "scoped to them.",
+    )
+    add_classes: list[ClassIdText] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_KEY_CLASSES,
+        description="Classes to add to a scoped key's list (an unscoped key is a 409).",
+    )
+    remove_classes: list[ClassIdText] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_KEY_CLASSES,
+        description="Classes to remove from a scoped key's list; removing every one is a 409 (an empty list "
+        "is not read as every learner: send `unscoped: true`).",
+    )
+    unscoped: Literal[True] | None = Field(
+        None, description="`true`: the key reads every learner again, as a key made without classes."
+    )
+
+    @field_validator("classes", "add_classes", "remove_classes", "unscoped", mode="before")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        # Sent as null: refused rather than read as "left out", or as "no class", which would be every
+        # learner: a key is widened only by `unscoped: true`, said in so many words. None is the Python
+        # default only (`_without_null` keeps it out of the OpenAPI document).
+        if value is None:
+            shape = "true" if info.field_name == "unscoped" else "a list of class ids"
+            raise ValueError(f"must be {shape} or left out, not null")
+        return value
+
+
 class ApiKey(BaseModel):
     """A stored key as operators see it: never its secret or hash."""
 
@@ -88,7 +141,18 @@ class ApiKey(BaseModel):
     revoked: bool
 
 
-class IssuedKey(ApiKey):
+class ChangedKey(ApiKey):
+    """A key just created or given other classes, with the classes among them no roster was sent for."""
+
+    classes_without_roster: list[str] = Field(
+        default_factory=list,
+        description="Those of the key's classes no roster was sent for yet (`PUT "
+        "/classes/{class_id}/learners`): the key reads none of their learners until one is. Not refused, as "
+        "the platform may send it later, but class ids are case-sensitive: check the spelling.",
+    )
+
+
+class IssuedKey(ChangedKey):
     """A key just created, with its secret: the only time the secret is ever shown."""
 
     secret: str

@@ -25,8 +25,10 @@ import uuid
 from collections.abc import Callable
 
 from kgplatform.auth import store
-from kgplatform.auth.models import ApiKey, IssuedKey, Principal, Role
-from kgplatform.errors import NotFound, ServiceUnavailable, Unauthorized
+from kgplatform.auth.models import ApiKey, ChangedKey, IssuedKey, KeyScopeIn, Principal, Role
+from kgplatform.classes.models import MAX_KEY_CLASSES
+from kgplatform.classes.service import without_roster
+from kgplatform.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from kgplatform.graph.driver import Graph
 
 SECRET_PREFIX = "kgp_"
@@ -55,7 +57,98 @@ def issue_key(graph: Graph, *, role: Role, name: str, classes: list[str] | None 
     key = store.create_key(
         graph, key_id=uuid.uuid4().hex, key_hash=hash_secret(secret), role=role, name=name, classes=classes
     )
-    return IssuedKey(**key.model_dump(), secret=secret)
+    return IssuedKey(**_with_rosters(graph, key).model_dump(), secret=secret)
+
+
+def _with_rosters(graph: Graph, key: ApiKey) -> ChangedKey:
+    """The key with those of its classes no roster was sent for: not refused (the platform may send it
+    later), but a misspelt class (ids are case-sensitive) gives a key that reads nobody, so the answer
+    says so."""
+    unsent = without_roster(graph, key.classes) if key.classes else []
+    return ChangedKey(**key.model_dump(), classes_without_roster=unsent)
+
+
+# The three ways to change a key's classes, which do not mix: a whole list, changes to it, or none at all.
+_FORM = {"classes": "whole", "add_classes": "changes", "remove_classes": "changes", "unscoped": "none"}
+
+
+def change_form(change: KeyScopeIn) -> str:
+    """The member that says how `change` changes a key's classes (the first given), or the refusal of a
+    change that gives none or mixes two ways. Checked before the key is read."""
+    given = [name for name in _FORM if name in change.model_fields_set]
+    if not given:
+        raise ValidationFailed(
+            "send one of `classes` (the whole new list), `add_classes` and/or `remove_classes`, or "
+            "`unscoped: true`",
+            field="classes",
+        )
+    if len({_FORM[name] for name in given}) > 1:
+        raise ValidationFailed(
+            f"`{given[0]}` and `{given[-1]}` cannot go together: send the whole new list (`classes`), the "
+            "changes to it (`add_classes`, `remove_classes`), or `unscoped: true`",
+            field=given[-1],
+        )
+    if both := set(change.add_classes or ()) & set(change.remove_classes or ()):
+        raise ValidationFailed(
+            f"class {', '.join(sorted(both))} is both added and removed", field="remove_classes"
+        )
+    return given[0]
+
+
+def rescope(key: ApiKey, change: KeyScopeIn) -> list[str] | None:
+    """The classes `key` holds after `change` (None: unscoped, every learner), or the refusal naming the
+    member at fault. Going from unscoped to scoped takes the whole list (`classes`), and back `unscoped:
+    true`: adding a class to a key that reads everyone, or removing its last one, would flip its reach
+    under a word that says the opposite."""
+    field = change_form(change)
+    if key.revoked:
+        raise Conflict(f"API key {key.id!r} is revoked: issue a new key instead", field="key_id")
+    if key.role is not Role.TEACHER:
+        # As on create: service and admin keys write learners and rosters, so a scope would be half-kept.
+        raise Conflict(
+            f"only a teacher key can be scoped to classes; key {key.id!r} is a {key.role.value} key",
+            field=field,
+        )
+    if change.unscoped:
+        return None
+    if change.classes is not None:
+        return list(dict.fromkeys(change.classes))
+    if not key.classes:
+        raise Conflict(
+            f"key {key.id!r} is unscoped (it reads every learner): adding or removing a class would change "
+            "that; send `classes` with the whole list to scope it",
+            field=field,
+        )
+    removed = set(change.remove_classes or ())
+    classes = [c for c in dict.fromkeys([*key.classes, *(change.add_classes or ())]) if c not in removed]
+    if not classes:
+        raise Conflict(
+            f"this removes every class of key {key.id!r}, and a key with none is not one that reads every "
+            "learner: send `unscoped: true` for that, or `classes` for others",
+            field="remove_classes",
+        )
+    if len(classes) > MAX_KEY_CLASSES:
+        raise Conflict(
+            f"key {key.id!r} would have {len(classes)} classes, more than {MAX_KEY_CLASSES}",
+            field="add_classes",
+        )
+    return classes
+
+
+def change_classes(
+    graph: Graph, key_id: str, change: KeyScopeIn, authenticator: KeyAuthenticator | None = None
+) -> tuple[ApiKey, ChangedKey]:
+    """The key before and after `change` (checked by `rescope` on the key as stored, under its lock). With
+    `authenticator`, that process reads the new classes at once; others within `CACHE_TTL_S`, as for a
+    revocation."""
+    change_form(change)  # a malformed change is refused before the graph is asked
+    changed = store.change_classes(graph, key_id, lambda key: rescope(key, change))
+    if changed is None:
+        raise NotFound(f"no API key with id {key_id!r}", field="key_id")
+    before, after, key_hash = changed
+    if authenticator is not None:
+        authenticator.forget(key_hash)
+    return before, _with_rosters(graph, after)
 
 
 def list_keys(graph: Graph) -> list[ApiKey]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from neo4j import ManagedTransaction
 
 from kgplatform.auth.models import ApiKey, Principal, Role
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.queries import query_text
 
 
 def _key(row: dict[str, Any]) -> ApiKey:
@@ -48,3 +52,22 @@ def revoke_key(graph: Graph, key_id: str) -> tuple[ApiKey, str] | None:
     if not rows:
         return None
     return _key(rows[0]), rows[0]["key_hash"]
+
+
+def change_classes(
+    graph: Graph, key_id: str, decide: Callable[[ApiKey], list[str] | None]
+) -> tuple[ApiKey, ApiKey, str] | None:
+    """One transaction: the key read and locked, `decide` (which raises to refuse, changing nothing) given it
+    and returning its new classes (None: unscoped), then those stored. Returns the key before and after, and
+    its hash (to evict it from caches); None if no key has this id."""
+
+    def work(tx: ManagedTransaction) -> tuple[ApiKey, ApiKey, str] | None:
+        row = tx.run(query_text("auth/lock_api_key"), id=key_id).single()
+        if row is None:
+            return None
+        before = _key(row.data())
+        classes = decide(before)
+        after = tx.run(query_text("auth/set_api_key_classes"), id=key_id, classes=classes).single(strict=True)
+        return before, _key(after.data()), row["key_hash"]
+
+    return graph.execute_write(work)

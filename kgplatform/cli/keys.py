@@ -1,4 +1,4 @@
-"""API keys: `keys create|list|revoke`."""
+"""API keys: `keys create|list|update|revoke`."""
 
 from __future__ import annotations
 
@@ -14,17 +14,49 @@ from kgplatform.cli.base import app, console, graph_session, literal
 from kgplatform.errors import ValidationFailed
 from kgplatform.validation_messages import plain_message
 
-keys_app = typer.Typer(help="API keys: create (secret shown once), list, revoke.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys: create (secret shown once), list, update (a teacher key's classes), revoke.",
+    no_args_is_help=True,
+)
 app.add_typer(keys_app, name="keys")
+
+
+# The request models' members as the options that set them (`keys create`, `keys update`).
+_OPTIONS = {
+    "classes": "--class",
+    "add_classes": "--add-class",
+    "remove_classes": "--remove-class",
+    "unscoped": "--unscoped",
+}
 
 
 def _option(error: Any) -> str:
     """The option a validation error is about, as typed: the model's `classes` is `--class`, one per class,
     so a refused class is named by its value rather than by its place in the list."""
     loc = error["loc"]
-    if loc[:1] == ("classes",):
-        return f"--class {error['input']!r}" if len(loc) > 1 else "--class"
+    if loc[0] in _OPTIONS:
+        option = _OPTIONS[loc[0]]
+        return f"{option} {error['input']!r}" if len(loc) > 1 else option
     return f"--{'.'.join(map(str, loc))}"
+
+
+def _in_options(message: str) -> str:
+    """A refusal of the auth service, which names the API's members (`add_classes`, `unscoped: true`), in
+    the options of `keys update`."""
+    for member, option in sorted(_OPTIONS.items(), key=lambda item: -len(item[0])):
+        message = message.replace(f"`{member}: true`", option).replace(f"`{member}`", option)
+    return message
+
+
+def _note_unsent(unsent: list[str]) -> None:
+    """On stderr, so `--json`'s stdout stays one object. Not refused: the platform may send the roster after
+    the key is made; but a misspelt class (ids are case-sensitive) gives a key that reads nobody."""
+    if unsent:
+        print(
+            f"note: no roster for class {', '.join(unsent)} yet: the key reads none of its learners until one "
+            "is sent (PUT /classes/ID/learners); class ids are case-sensitive",
+            file=sys.stderr,
+        )
 
 
 @keys_app.command("create")
@@ -46,13 +78,13 @@ def keys_create(
     as_json: bool = typer.Option(
         False,
         "--json",
-        help="One JSON object {id, name, role, classes, created_at, revoked, secret}, for scripts.",
+        help="One JSON object {id, name, role, classes, created_at, revoked, classes_without_roster, secret}, "
+        "for scripts.",
     ),
 ) -> None:
     """Create a key and print its secret once (only its hash is stored)."""
     from kgplatform.auth import service
     from kgplatform.auth.models import ApiKeyIn
-    from kgplatform.classes import service as classes_service
 
     try:
         request = ApiKeyIn.model_validate({"role": role, "name": name, "classes": classes or None})
@@ -64,15 +96,7 @@ def keys_create(
         raise ValidationFailed(f"invalid key request ({problems})", field=field) from None
     with graph_session() as graph:
         key = service.issue_key(graph, role=request.role, name=request.name, classes=request.classes)
-        unsent = classes_service.without_roster(graph, key.classes) if key.classes else []
-    if unsent:
-        # On stderr, so `--json`'s stdout stays one object. Not refused: the platform may send the roster
-        # after the key is made; but a misspelt class (ids are case-sensitive) gives a key that reads nobody.
-        print(
-            f"note: no roster for class {', '.join(unsent)} yet: the key reads none of its learners until one "
-            "is sent (PUT /classes/ID/learners); class ids are case-sensitive",
-            file=sys.stderr,
-        )
+    _note_unsent(key.classes_without_roster)
     if as_json:
         # A deployment script that issues keys reads the id and the secret together, without parsing the
         # sentence above the secret (or learning that the secret is the last line).
@@ -122,6 +146,57 @@ def keys_list(
             "yes" if key.revoked else "",
         )
     console.print(table)
+
+
+@keys_app.command("update")
+def keys_update(
+    key_id: str = typer.Argument(..., help="The key's id (from `keys list`)."),
+    classes: list[str] = typer.Option(
+        [],
+        "--class",
+        help="Repeatable: the teacher key's whole new list of classes, replacing the old one (an unscoped key "
+        "becomes scoped to them).",
+    ),
+    add: list[str] = typer.Option([], "--add-class", help="Repeatable: a class to add to a scoped key."),
+    remove: list[str] = typer.Option(
+        [], "--remove-class", help="Repeatable: a class to remove from a scoped key (not its last one)."
+    ),
+    unscoped: bool = typer.Option(
+        False, "--unscoped", help="The key reads every learner again, as one made without --class."
+    ),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="One JSON object {id, name, role, classes, created_at, revoked, classes_without_roster}.",
+    ),
+) -> None:
+    """Change a teacher key's classes (a teacher moving to other classes keeps their key). Running API
+    processes read the new classes within a few seconds (at once via PATCH /api-keys/ID)."""
+    from kgplatform.auth import service
+    from kgplatform.auth.models import KeyScopeIn
+    from kgplatform.errors import KgpError
+
+    # Only what was given, so that the service can tell "no option" from a list left empty.
+    given = {"classes": classes, "add_classes": add, "remove_classes": remove, "unscoped": unscoped or None}
+    try:
+        change = KeyScopeIn.model_validate({member: value for member, value in given.items() if value})
+    except ValidationError as error:
+        problems = "; ".join(f"{_option(e)}: {plain_message(e)}" for e in error.errors())
+        raise ValidationFailed(
+            f"invalid change ({problems})", field=str(error.errors()[0]["loc"][0])
+        ) from None
+    try:
+        service.change_form(change)  # before Neo4j is asked, as a malformed class id is
+        with graph_session() as graph:
+            before, key = service.change_classes(graph, key_id, change)
+    except KgpError as error:
+        raise type(error)(_in_options(error.message), field=error.field, **error.details) from None
+    _note_unsent(key.classes_without_roster)
+    if as_json:
+        print(key.model_dump_json())
+        return
+    old, new = (f"classes {', '.join(k.classes)}" if k.classes else "every learner" for k in (before, key))
+    console.print(literal(f"updated key {key.id} ({key.role.value}, {key.name!r}): {old} -> {new}"))
 
 
 @keys_app.command("revoke")

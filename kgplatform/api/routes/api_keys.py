@@ -3,14 +3,17 @@ any key, what it is (`GET /api-keys/me`)."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, status
 
 from kgplatform.api.deps import AdminPrincipal, AnyPrincipal, AuthenticatorDep, GraphDep
 from kgplatform.api.params import EntityId
 from kgplatform.auth import service
-from kgplatform.auth.models import ApiKey, ApiKeyIn, IssuedKey, Principal
+from kgplatform.auth.models import ApiKey, ApiKeyIn, ChangedKey, IssuedKey, KeyScopeIn, Principal
 
 router = APIRouter(prefix="/api-keys", tags=["auth"])
+logger = logging.getLogger(__name__)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Issue a key (secret shown once)")
@@ -54,3 +57,38 @@ def revoke_key(
     key_id: EntityId, graph: GraphDep, authenticator: AuthenticatorDep, _: AdminPrincipal
 ) -> ApiKey:
     return service.revoke_key(graph, key_id, authenticator)
+
+
+@router.patch(
+    "/{key_id}",
+    summary="Change a teacher key's classes; this process reads the new ones at once",
+    responses={
+        409: {
+            "description": "The key is revoked (`field: key_id`), is not a teacher key, or is unscoped and "
+            "sent `add_classes` or `remove_classes`, or would be left with no class (`field` names the "
+            "member); nothing was changed"
+        }
+    },
+)
+def change_classes(
+    key_id: EntityId,
+    body: KeyScopeIn,
+    graph: GraphDep,
+    authenticator: AuthenticatorDep,
+    principal: AdminPrincipal,
+) -> ChangedKey:
+    """A teacher moving to other classes keeps their key: send the whole new list (`classes`), the changes
+    to it (`add_classes`, `remove_classes`), or `unscoped: true` to let it read every learner. Other API
+    processes read the new classes within 5 s (the key cache's time, as for a revocation)."""
+    before, after = service.change_classes(graph, key_id, body, authenticator)
+    # Who changed whose reach, as roster changes are logged: the classes are ids the platform chose, no
+    # learner's data.
+    logger.info(
+        "API key %s (%r) classes changed by key %s: %s -> %s",
+        after.id,
+        after.name,
+        principal.name,
+        ", ".join(before.classes) or "every learner",
+        ", ".join(after.classes) or "every learner",
+    )
+    return after

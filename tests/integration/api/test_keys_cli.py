@@ -104,3 +104,57 @@ def test_every_role_can_be_created_and_keys_stored_before_the_teacher_role_still
         + [("7b", "teacher")] * 2
     )
     assert sorted(key["classes"] for key in listed if key["name"] == "7b") == [["7B"], ["7B", "7C"]]
+
+
+def test_update_changes_a_teacher_keys_classes_and_refuses_what_it_cannot_change(graph: Graph) -> None:
+    """`keys update` (a teacher moving class keeps their key): the stored classes change, a class with no
+    roster is noted on stderr as on create, and a refusal of the key's state is exit 4 with nothing
+    changed (`main` maps Conflict and NotFound to exit 4; the runner calls the app under it)."""
+    from kgplatform.classes import service as classes
+    from kgplatform.errors import Conflict, NotFound
+
+    runner = CliRunner()
+    created = runner.invoke(
+        app,
+        ["keys", "create", "--role", "teacher", "--name", "lee", "--class", "7B", "--class", "7C", "--json"],
+    )
+    issued = json.loads(created.stdout)
+    key_id, key_hash = issued["id"], auth.hash_secret(issued["secret"])
+    classes.replace_roster(graph, "7C", [])
+
+    narrowed = runner.invoke(app, ["keys", "update", key_id, "--remove-class", "7B"])
+    assert narrowed.exit_code == 0, narrowed.output
+    assert f"updated key {key_id} (teacher, 'lee'): classes 7B, 7C -> classes 7C" in " ".join(
+        narrowed.stdout.split()
+    )
+    assert narrowed.stderr == ""
+    principal = auth.store.find_live_key(graph, key_hash)
+    assert principal is not None and principal.classes == ("7C",)
+
+    moved = runner.invoke(app, ["keys", "update", key_id, "--class", "8A", "--json"])
+    assert moved.exit_code == 0, moved.output
+    assert json.loads(moved.stdout)["classes"] == ["8A"]
+    assert json.loads(moved.stdout)["classes_without_roster"] == ["8A"]
+    assert "note: no roster for class 8A yet" in moved.stderr
+
+    # An empty scope is not "every learner": refused, and said which option widens the key instead.
+    emptied = runner.invoke(app, ["keys", "update", key_id, "--remove-class", "8A"])
+    assert isinstance(emptied.exception, Conflict) and "send --unscoped for that" in str(emptied.exception)
+    widened = runner.invoke(app, ["keys", "update", key_id, "--unscoped"])
+    assert widened.exit_code == 0 and "classes 8A -> every learner" in " ".join(widened.stdout.split()), (
+        widened.output
+    )
+    principal = auth.store.find_live_key(graph, key_hash)
+    assert principal is not None and principal.classes == ()
+
+    service_key = json.loads(
+        runner.invoke(app, ["keys", "create", "--role", "service", "--name", "lms", "--json"]).stdout
+    )
+    refused = runner.invoke(app, ["keys", "update", service_key["id"], "--class", "7B"])
+    assert isinstance(refused.exception, Conflict) and "only a teacher key" in str(refused.exception)
+    assert runner.invoke(app, ["keys", "revoke", key_id]).exit_code == 0
+    revoked = runner.invoke(app, ["keys", "update", key_id, "--class", "7B"])
+    assert isinstance(revoked.exception, Conflict) and "is revoked" in str(revoked.exception)
+    unknown = runner.invoke(app, ["keys", "update", "no-such-key", "--class", "7B"])
+    assert isinstance(unknown.exception, NotFound)
+    assert {key.id: key.classes for key in auth.list_keys(graph)} == {key_id: [], service_key["id"]: []}

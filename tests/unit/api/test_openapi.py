@@ -340,3 +340,25 @@ def test_the_curriculum_text_constraints_are_in_the_document() -> None:
         and not pattern.fullmatch("\x0b")
     )
     assert "control" in description["description"] and "invisible" in description["description"]
+
+
+def test_the_key_routes_document_the_classes_without_roster_and_the_409_of_a_change() -> None:
+    """`POST /api-keys` names the classes no roster was sent for (a misspelt class gives a key that reads
+    nobody); `PATCH /api-keys/{key_id}` (a teacher key's classes) answers the same and a 409 for a key it
+    cannot change."""
+    document = create_app().openapi()
+    schemas = document["components"]["schemas"]
+    operations = document["paths"]["/api-keys/{key_id}"]
+    for path, method, status in [("/api-keys", "post", "201"), ("/api-keys/{key_id}", "patch", "200")]:
+        ref = document["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+        documented = schemas[ref["$ref"].rsplit("/", 1)[1]]["properties"]["classes_without_roster"]
+        assert documented["type"] == "array" and "roster" in documented["description"]
+    assert "revoked" in operations["patch"]["responses"]["409"]["description"]
+    assert "404" in operations["patch"]["responses"]
+    body = operations["patch"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert set(schemas[body.rsplit("/", 1)[1]]["properties"]) == {
+        "classes",
+        "add_classes",
+        "remove_classes",
+        "unscoped",
+    }

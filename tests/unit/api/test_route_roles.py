@@ -30,6 +30,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     # role (the web page reads it to show only the views the role may use). No secret, no other key.
     ("GET", "/api-keys/me"): ANY_KEY,
     ("DELETE", "/api-keys/{key_id}"): frozenset({A}),
+    ("PATCH", "/api-keys/{key_id}"): frozenset({A}),  # a teacher key's classes
     ("POST", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, A}),
     ("GET", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, S, T, A}),
     ("GET", "/concepts/{concept_id:path}/neighbourhood"): frozenset({D, S, T, A}),

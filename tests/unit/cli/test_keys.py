@@ -106,14 +106,12 @@ def test_keys_create_passes_the_classes_and_list_shows_them(monkeypatch: pytest.
             classes=["7B", "7C"],
             created_at=created,
             revoked=False,
+            classes_without_roster=["7C"],  # the service's answer (POST /api-keys gives it too)
             secret="kgp_x",
         )
 
     monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
     monkeypatch.setattr(service, "issue_key", issue_key)
-    monkeypatch.setattr(
-        "kgplatform.classes.service.without_roster", lambda _, ids: [i for i in ids if i == "7C"]
-    )
     args = ["keys", "create", "--role", "teacher", "--name", "ms-okafor", "--class", "7B", "--class", "7C"]
     result = CliRunner().invoke(app, [*args, "--class", "7B"])
     assert result.exit_code == 0, result.output
@@ -136,3 +134,29 @@ def test_keys_create_passes_the_classes_and_list_shows_them(monkeypatch: pytest.
     listed = CliRunner().invoke(app, ["keys", "list"], terminal_width=200)
     assert listed.exit_code == 0, listed.output
     assert "7B, 7C" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--class", "7 B"], "invalid change (--class '7 B': a class id must not contain whitespace or '/'"),
+        (
+            ["--add-class", "7B\x07"],
+            "invalid change (--add-class '7B\\x07': a class id must not contain control",
+        ),
+        ([], "send one of --class (the whole new list), --add-class and/or --remove-class, or --unscoped"),
+        (["--class", "7B", "--unscoped"], "--class and --unscoped cannot go together"),
+        (["--add-class", "7B", "--remove-class", "7B"], "class 7B is both added and removed"),
+    ],
+)
+def test_keys_update_refuses_a_malformed_change_before_the_graph_is_touched(
+    args: list[str], says: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Usage errors (exit 2) naming the options as typed, not the API's members."""
+    monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: pytest.fail("the graph was opened"))
+    monkeypatch.setattr(sys, "argv", ["kgplatform", "keys", "update", "k1", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("kgplatform: ") and says in err, err
