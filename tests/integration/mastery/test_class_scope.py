@@ -4,6 +4,7 @@ erasure applies at the next request."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -207,7 +208,7 @@ def _patch(api: Api, key_id: str, body: dict[str, Any], role: Role = Role.ADMIN)
 
 
 def test_a_key_narrowed_from_two_classes_to_one_no_longer_reads_the_other_at_once(
-    api: Api, school: dict[str, str]
+    api: Api, school: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     """A teacher moving class at term change keeps their key (it was: issue a new one, revoke the old).
     The process that takes the change reads the new classes at the next request, although it had the key's
@@ -219,8 +220,11 @@ def test_a_key_narrowed_from_two_classes_to_one_no_longer_reads_the_other_at_onc
     assert _read(api, secret, "a1", "mastery").status_code == 200  # the key is now in the process's cache
     assert _read(api, secret, "b1", "mastery").status_code == 200
 
-    changed = _patch(api, key_id, {"classes": ["7C"]})
+    with caplog.at_level(logging.INFO, logger="kgplatform.api.routes.api_keys"):
+        changed = _patch(api, key_id, {"classes": ["7C"]})
     assert changed.status_code == 200, changed.text
+    # Who changed whose reach, as roster changes are logged.
+    assert f"API key {key_id} ('mr-lee') classes changed by key admin-tester: 7B, 7C -> 7C" in caplog.messages
     assert {k: changed.json()[k] for k in ("id", "role", "classes", "revoked", "classes_without_roster")} == {
         "id": key_id,
         "role": "teacher",
