@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from kgplatform.curriculum.models import well_formed_id
-from kgplatform.mastery.models import LEARNER_ID_PATTERN, MAX_ID_LENGTH, LearnerIdText
+from kgplatform.mastery.models import LEARNER_ID_PATTERN, LEARNER_ID_RULE, MAX_ID_LENGTH, LearnerIdText
 
 # The learner id rule: a class id is a URL path segment too (/classes/ID/learners).
 _REFUSED = re.compile(r"[\s/\x00-\x1f\x7f-\x9f]")
@@ -35,6 +35,8 @@ ClassIdText = Annotated[
     StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
     AfterValidator(class_id_characters),
     AfterValidator(well_formed_id),
+    # The rule for the OpenAPI document, as the path parameter (`api.params.ClassId`) states it.
+    Field(description=f"A class's id ({LEARNER_ID_RULE}).", json_schema_extra={"pattern": CLASS_ID_PATTERN}),
 ]
 
 

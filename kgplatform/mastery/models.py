@@ -71,11 +71,18 @@ def unknown_learner(learner_id: str) -> NotFound:
     return NotFound(f"learner {learner_id!r} does not exist", field="learner_id")
 
 
+# The id rule in words, and as a pattern for the OpenAPI document (as `api.params.LearnerId` states it for
+# the path): the roster body's ids said only 1..200 characters while the route refused "jane doe" with a 422
+# (a review, 4 December). `learner_id_characters` checks it, in words rather than pydantic's quoted regex.
+LEARNER_ID_RULE = "no whitespace, '/' or control characters, Unicode NFC"
 LearnerIdText = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
     AfterValidator(learner_id_characters),
     AfterValidator(well_formed_id),
+    Field(
+        description=f"A learner's id ({LEARNER_ID_RULE}).", json_schema_extra={"pattern": LEARNER_ID_PATTERN}
+    ),
 ]
 
 

@@ -217,6 +217,7 @@ ANSWER = {
         ({"answers": []}, False),
         ({"answers": [ANSWER], "source": "app"}, False),
         ([{**ANSWER, "learner_id": ""}], False),
+        ([{**ANSWER, "learner_id": "jane doe"}], False),  # the id rule, stated by a pattern since 4 December
     ],
 )
 def test_the_answers_body_is_documented_as_the_route_reads_it(body: Any, accepted: bool) -> None:
@@ -362,3 +363,32 @@ def test_the_key_routes_document_the_classes_without_roster_and_the_409_of_a_cha
         "remove_classes",
         "unscoped",
     }
+
+
+@pytest.mark.parametrize(
+    ("schema", "path"),
+    [
+        ("RosterIn", ("learner_ids", "items")),
+        ("AnswerIn", ("learner_id",)),
+        ("ApiKeyIn", ("classes", "anyOf", 0, "items")),
+        ("KeyScopeIn", ("classes", "items")),
+        ("KeyScopeIn", ("add_classes", "items")),
+        ("KeyScopeIn", ("remove_classes", "items")),
+    ],
+)
+def test_the_id_rule_of_learner_and_class_ids_in_bodies_is_in_the_document(
+    schema: str, path: tuple[str | int, ...]
+) -> None:
+    """The roster body's learner ids (and a key's classes) said only 1..200 characters while the route
+    refused "jane doe" and "school-1/42" (a 422 naming `learner_ids.N`): a client or fuzzer could not know.
+    The pattern the path parameters show, which the route's own check applies, is documented with them."""
+    item: Any = DOCUMENT["components"]["schemas"][schema]["properties"]
+    for part in path:
+        item = item[part]
+    pattern = re.compile(item["pattern"])  # fullmatch: JSON Schema's "$" is the end, Python's before a "\n"
+    assert pattern.fullmatch("ada-42") and pattern.fullmatch("Zoë") and pattern.fullmatch("7B")
+    assert not any(pattern.fullmatch(bad) for bad in ("jane doe", "school-1/42", "a\x00", "x\n", "\x85", ""))
+    assert "whitespace" in item["description"] and "NFC" in item["description"]
+    assert item["maxLength"] == 200 and item["minLength"] == 1
+    reference = DOCUMENT["paths"]["/classes/{class_id}/learners"]["put"]["parameters"][0]["schema"]
+    assert item["pattern"] == reference["pattern"], "the body and the path state the same rule"
