@@ -94,8 +94,8 @@ def main() -> None:
         ids = seed_learners(graph, args.learners, args.answers, PREFIX)
         step = max(1, args.learners // args.class_size)
         members = ids[::step][: args.class_size]
-        classes.replace_roster(graph, mine, members)
-        classes.replace_roster(graph, other, ids[step // 2 :: step][: args.class_size])
+        classes.replace_roster(graph, mine, members, actor="bench")
+        classes.replace_roster(graph, other, ids[step // 2 :: step][: args.class_size], actor="bench")
         seeded_s = time.perf_counter() - start
         middle = members[len(members) // 2]
         cases: dict[str, Callable[[], list[Any]]] = {

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from kgplatform.curriculum.models import well_formed_id
 from kgplatform.mastery.models import LEARNER_ID_PATTERN, LEARNER_ID_RULE, MAX_ID_LENGTH, LearnerIdText
@@ -77,3 +78,36 @@ class ClassList(BaseModel):
 class DeletedClass(BaseModel):
     class_id: str
     members: int = Field(description="Learners the roster held (the learners themselves are kept)")
+
+
+class RosterChange(BaseModel):
+    """One change of a class's roster, as its audit trail holds it."""
+
+    id: str
+    at: datetime
+    actor: str = Field(description="The key that made it: its name and id")
+    action: Literal["replace", "delete"] = Field(
+        description="`replace`: a roster PUT that changed it; `delete`: the class deleted (its members "
+        "removed)"
+    )
+    class_id: str
+    members: int = Field(description="Learners in the class after the change")
+    added: int
+    removed: int
+    created: int = Field(description="Learners not stored before, created by the roster")
+    class_created: bool = Field(description="Whether this roster created the class")
+    added_ids: list[str] = Field(
+        description="The learners added, as stored now: an erased learner's id is gone from every entry "
+        "(the counts stay)"
+    )
+    removed_ids: list[str] = Field(description="The learners removed, as stored now (as `added_ids`)")
+
+    @field_validator("added_ids", "removed_ids")
+    @classmethod
+    def _in_order(cls, ids: list[str]) -> list[str]:
+        return sorted(ids)  # relationships come back in no order
+
+
+class RosterAudit(BaseModel):
+    total: int = Field(description="Entries in the class's trail")
+    items: list[RosterChange] = Field(description="A page of them, newest first")

@@ -9,16 +9,25 @@ same words), so a scoped key cannot learn which ids exist elsewhere on the platf
 from __future__ import annotations
 
 from kgplatform.classes import store
-from kgplatform.classes.models import ClassList, ClassSummary, DeletedClass, Roster, RosterReplaced
+from kgplatform.classes.models import (
+    ClassList,
+    ClassSummary,
+    DeletedClass,
+    Roster,
+    RosterAudit,
+    RosterReplaced,
+)
 from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.models import unknown_learner
 
 
-def replace_roster(graph: Graph, class_id: str, learner_ids: list[str]) -> RosterReplaced:
-    """The class holds exactly `learner_ids` afterwards (created with them on first sight)."""
+def replace_roster(graph: Graph, class_id: str, learner_ids: list[str], *, actor: str) -> RosterReplaced:
+    """The class holds exactly `learner_ids` afterwards (created with them on first sight); a change is
+    recorded in the class's audit trail as made by `actor`."""
     # Sorted and distinct: rosters sharing learners lock them in one order (no deadlock between two PUTs).
-    return RosterReplaced(**store.replace_roster(graph, class_id, sorted(set(learner_ids))))
+    row = store.replace_roster(graph, class_id, sorted(set(learner_ids)), actor)
+    return RosterReplaced.model_validate(row)
 
 
 def roster(graph: Graph, class_id: str) -> Roster:
@@ -36,11 +45,17 @@ def list_classes(graph: Graph, after: str, limit: int) -> ClassList:
     )
 
 
-def delete_class(graph: Graph, class_id: str) -> DeletedClass:
-    row = store.delete_class(graph, class_id)
+def delete_class(graph: Graph, class_id: str, *, actor: str) -> DeletedClass:
+    row = store.delete_class(graph, class_id, actor)
     if row is None:
         raise NotFound(f"class {class_id!r} does not exist", field="class_id")
-    return DeletedClass(**row)
+    return DeletedClass.model_validate(row)
+
+
+def roster_audit(graph: Graph, class_id: str, offset: int, limit: int) -> RosterAudit:
+    """A class's roster changes, newest first; empty for a class never seen (its trail outlives a deleted
+    class, so an unknown id is not a 404)."""
+    return RosterAudit.model_validate(store.roster_changes(graph, class_id, offset, limit))
 
 
 def without_roster(graph: Graph, class_ids: list[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,8 +12,9 @@ from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 
 
-def replace_roster(graph: Graph, class_id: str, learner_ids: list[str]) -> dict[str, Any]:
-    """One transaction: the learners locked (created on first sight), then the roster replaced."""
+def replace_roster(graph: Graph, class_id: str, learner_ids: list[str], actor: str) -> dict[str, Any]:
+    """One transaction: the learners locked (created on first sight), then the roster replaced, and the
+    change (if it changed anything) recorded in the class's audit trail by `actor`."""
     now = datetime.now(UTC)  # one moment for both statements: `created` counts learners made at it
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
@@ -21,10 +23,29 @@ def replace_roster(graph: Graph, class_id: str, learner_ids: list[str]) -> dict[
         if gone:  # erased while this waited for their locks: the same MERGE again creates them afresh
             tx.run(lock, learner_ids=gone, now=now).consume()
         replace = query_text("classes/replace_class_learners")
-        record = tx.run(replace, class_id=class_id, learner_ids=learner_ids, now=now).single(strict=True)
-        return record.data()
+        row = tx.run(replace, class_id=class_id, learner_ids=learner_ids, now=now).single(strict=True).data()
+        # The same roster again changes nothing, and leaves no entry: a platform that sends every roster
+        # each night would bury the changes among thousands of them.
+        if row["added_ids"] or row["removed_ids"] or row["class_created"]:
+            _record_change(tx, row, action="replace", actor=actor)
+        return row
 
     return graph.execute_write(work)
+
+
+def _record_change(tx: ManagedTransaction, row: dict[str, Any], *, action: str, actor: str) -> None:
+    tx.run(
+        query_text("classes/create_roster_change"),
+        id=uuid.uuid4().hex,
+        class_id=row["class_id"],
+        action=action,
+        actor=actor,
+        members=row.get("members", 0),
+        added_ids=row.get("added_ids", []),
+        removed_ids=row.get("removed_ids", []),
+        created=row.get("created", 0),
+        class_created=row.get("class_created", False),
+    ).consume()
 
 
 def roster(graph: Graph, class_id: str) -> dict[str, Any] | None:
@@ -36,9 +57,27 @@ def list_classes(graph: Graph, after: str, limit: int) -> list[dict[str, Any]]:
     return graph.read("classes/list_classes", after=after, limit=limit)
 
 
-def delete_class(graph: Graph, class_id: str) -> dict[str, Any] | None:
-    rows = graph.write("classes/delete_class", class_id=class_id)
-    return rows[0] if rows else None
+def delete_class(graph: Graph, class_id: str, actor: str) -> dict[str, Any] | None:
+    """One transaction: the class deleted and, when there was one, the deletion recorded in its audit trail
+    (its members as removed), which outlives it."""
+
+    def work(tx: ManagedTransaction) -> dict[str, Any] | None:
+        record = tx.run(query_text("classes/delete_class"), class_id=class_id).single()
+        if record is None:
+            return None
+        row = record.data()
+        _record_change(
+            tx, {"class_id": row["class_id"], "removed_ids": row["member_ids"]}, action="delete", actor=actor
+        )
+        return row
+
+    return graph.execute_write(work)
+
+
+def roster_changes(graph: Graph, class_id: str, offset: int, limit: int) -> dict[str, Any]:
+    row = graph.read("classes/read_roster_changes", class_id=class_id, offset=offset, limit=limit)[0]
+    items = [{**item, "at": item["at"].to_native()} for item in row["items"]]
+    return {"total": row["total"], "items": items}
 
 
 def is_member(graph: Graph, learner_id: str, class_ids: list[str]) -> bool:

@@ -30,6 +30,10 @@ class Label(StrEnum):
     # A class of learners, as the learning platform that owns the rosters names it: a teacher's key may be
     # scoped to classes, and reads only their members (kgplatform/classes).
     CLASS = "Class"
+    # One change of a class's roster (a PUT that changed it, or the class deleted): who, when, the counts; its
+    # learners by ROSTER_ADDED and ROSTER_REMOVED, so an erase (DETACH DELETE of the learner) takes the
+    # learner's id out of every entry and leaves the counts.
+    ROSTER_CHANGE = "RosterChange"
     MIGRATION = "Migration"
     MIGRATION_LOCK = "MigrationLock"
 
@@ -54,4 +58,8 @@ class RelType(StrEnum):
     HAS_PLAN = "HAS_PLAN"
     # (class:Class)-[:HAS_MEMBER {added_at}]->(learner:Learner): the class's roster
     HAS_MEMBER = "HAS_MEMBER"
+    # (change:RosterChange)-[:ROSTER_ADDED]->(learner:Learner): a learner the change put in the class
+    ROSTER_ADDED = "ROSTER_ADDED"
+    # (change:RosterChange)-[:ROSTER_REMOVED]->(learner:Learner): a learner the change took out of it
+    ROSTER_REMOVED = "ROSTER_REMOVED"
     INCLUDES = "INCLUDES"

@@ -33,6 +33,7 @@ ERASED_KINDS = (
     "mastery",
     "plans",
     "classes",
+    "roster_changes",
     "cached_plan",
     "answer_stamp",
     "answers",
@@ -48,6 +49,10 @@ LEARNER_RELATIONSHIPS = {
     "INTERESTED_IN": "interests",
     "HAS_PLAN": "plans",
     "HAS_MEMBER": "classes",
+    # The classes' audit trails name the learners a change added or removed by these: the erase takes the
+    # learner's id out of every entry, and the export lists the entries.
+    "ROSTER_ADDED": "roster_changes",
+    "ROSTER_REMOVED": "roster_changes",
 }
 ANSWER_FIELDS = StoredAnswerRow._fields
 
@@ -94,6 +99,7 @@ class Export:
             "mastery": record["mastery"],
             "plans": record["plans"],
             "classes": record["classes"],
+            "roster_changes": record["roster_changes"],
             **redis_part(client, learner_id),
         }
         self.answers = 0

@@ -9,13 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator
 
-from kgplatform.api.deps import GraphDep, Limit, ServicePrincipal
+from kgplatform.api.deps import AdminPrincipal, GraphDep, Limit, Offset, ServicePrincipal
 from kgplatform.api.params import ClassId
 from kgplatform.classes import service
 from kgplatform.classes.models import (
     ClassList,
     DeletedClass,
     Roster,
+    RosterAudit,
     RosterIn,
     RosterReplaced,
     class_id_characters,
@@ -54,8 +55,8 @@ def put_roster(
     joins a class before their first answer). Sending the same roster again changes nothing. A learner id
     breaking the id rule is a 422 naming it (`learner_ids.3`), and nothing is changed. Teacher keys scoped
     to the class read the new members, and no longer the removed ones, from the next request on."""
-    replaced = service.replace_roster(graph, class_id, body.learner_ids)
-    # No audit trail (that is the curriculum's): the log names who changed which roster, as erasure does.
+    replaced = service.replace_roster(graph, class_id, body.learner_ids, actor=principal.actor)
+    # Also in the class's audit trail (GET /classes/{class_id}/audit), with the ids.
     logger.info(
         "class %s roster replaced by key %s: %d members, %d added, %d removed, %d learners created",
         class_id,
@@ -72,6 +73,16 @@ def put_roster(
     "/{class_id}", summary="Delete a class and its roster (its learners stay)", responses=UNKNOWN_CLASS
 )
 def delete_class(class_id: ClassId, graph: GraphDep, principal: ServicePrincipal) -> DeletedClass:
-    deleted = service.delete_class(graph, class_id)
+    deleted = service.delete_class(graph, class_id, actor=principal.actor)
     logger.info("class %s deleted by key %s (%d members)", class_id, principal.name, deleted.members)
     return deleted
+
+
+@router.get("/{class_id}/audit", summary="A class's roster changes, newest first (admin)")
+def roster_audit(
+    class_id: ClassId, graph: GraphDep, _: AdminPrincipal, offset: Offset = 0, limit: Limit = 50
+) -> RosterAudit:
+    """Who changed the roster (the key's name and id), when, the counts, and which learners were added and
+    removed: each roster PUT that changed something and each deletion of the class (the trail outlives it:
+    an unknown class has an empty trail, not a 404). An erased learner's id is gone from every entry."""
+    return service.roster_audit(graph, class_id, offset, limit)

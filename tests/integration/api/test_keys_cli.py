@@ -94,7 +94,7 @@ def test_every_role_can_be_created_and_keys_stored_before_the_teacher_role_still
     assert principal is not None and principal.classes == ("7B", "7C")
     from kgplatform.classes import service as classes
 
-    classes.replace_roster(graph, "7B", [])
+    classes.replace_roster(graph, "7B", [], actor="test")
     again = runner.invoke(app, ["keys", "create", "--role", "teacher", "--name", "7b", "--class", "7B"])
     assert again.exit_code == 0 and again.stderr == "", again.stderr
     listed = json.loads(runner.invoke(app, ["keys", "list", "--json"]).output)
@@ -120,7 +120,7 @@ def test_update_changes_a_teacher_keys_classes_and_refuses_what_it_cannot_change
     )
     issued = json.loads(created.stdout)
     key_id, key_hash = issued["id"], auth.hash_secret(issued["secret"])
-    classes.replace_roster(graph, "7C", [])
+    classes.replace_roster(graph, "7C", [], actor="test")
 
     narrowed = runner.invoke(app, ["keys", "update", key_id, "--remove-class", "7B"])
     assert narrowed.exit_code == 0, narrowed.output

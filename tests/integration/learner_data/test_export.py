@@ -59,6 +59,11 @@ def test_the_export_holds_all_the_erase_removes(
     assert all(p["tasks"] for p in exported["plans"]) and exported["mastery"][0]["p_mastery"] is not None
     assert [c["class_id"] for c in exported["classes"]] == ["7B", "7C"]
     assert all(c["added_at"] for c in exported["classes"])
+    # The rosters' audit entries that added them (the erase takes their id out of each, below).
+    assert [(c["class_id"], c["change"], c["action"]) for c in exported["roster_changes"]] == [
+        ("7C", "added", "replace"),
+        ("7B", "added", "replace"),
+    ]
     # Page by page, the same answers as one read of the API (the CLI reads 5,000 a page).
     page = api.call("GET", f"/learners/{ann}/answers", role=Role.SERVICE, params={"limit": 500}).json()
     assert [a["event_id"] for a in page["items"]] == [a["event_id"] for a in answers]
@@ -66,6 +71,9 @@ def test_the_export_holds_all_the_erase_removes(
     erased = api.call("DELETE", f"/learners/{ann}", role=Role.SERVICE).json()
     assert erased["answers"] == len(answers)
     assert erased["mastery"] == len(exported["mastery"]) and erased["plans"] == len(exported["plans"])
+    for class_id in ("7B", "7C"):
+        trail = api.call("GET", f"/classes/{class_id}/audit", role=Role.ADMIN)
+        assert trail.status_code == 200 and ann not in trail.text and other in trail.text, trail.text
 
     # Gone: exit 4 through main, no file written, an earlier export left as it was.
     before = out.read_bytes()

@@ -309,7 +309,7 @@ def test_a_roster_put_waiting_on_an_erasure_of_one_of_its_learners_creates_them_
 
     def put() -> None:
         try:
-            result["ok"] = classes.replace_roster(graph, "7B", ["l2", "l1"])
+            result["ok"] = classes.replace_roster(graph, "7B", ["l2", "l1"], actor="test")
         except Exception as error:  # reported below, not lost in the thread
             result["error"] = error
 

@@ -78,6 +78,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/classes/{class_id}/learners"): frozenset({S, A}),
     ("PUT", "/classes/{class_id}/learners"): frozenset({S, A}),
     ("DELETE", "/classes/{class_id}"): frozenset({S, A}),
+    # Who changed which roster: for the admin answering for the platform, as key changes are.
+    ("GET", "/classes/{class_id}/audit"): frozenset({A}),
     ("POST", "/jobs/recompute"): frozenset({A}),
     ("GET", "/jobs"): frozenset({S, A}),
     ("GET", "/jobs/{job_id}"): frozenset({S, A}),

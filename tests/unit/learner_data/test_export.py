@@ -52,6 +52,14 @@ RECORD = {
     ],
     "plans": [{"id": "p1", "tasks": [{"task_id": "t1", "rank": 1}]}],
     "classes": [{"class_id": "7B", "added_at": DateTime(2026, 12, 3, 8, 0, 0, 0, tzinfo=UTC)}],
+    "roster_changes": [
+        {
+            "class_id": "7B",
+            "at": DateTime(2026, 12, 3, 8, 0, 0, 0, tzinfo=UTC),
+            "action": "replace",
+            "change": "added",
+        }
+    ],
 }
 
 
