@@ -351,3 +351,30 @@ def test_a_scoped_key_pages_through_ids_beyond_the_basic_plane_without_skipping_
             seen += [item["learner_id"] for item in response.json()["items"]]
             after = response.json()["next_after"]
         assert seen == sorted(i for i in ids if i.startswith(prefix)), (prefix, [ascii(i) for i in seen])
+
+
+def test_two_changes_of_one_keys_classes_run_one_after_the_other(graph: Graph) -> None:
+    """A change reads the key's classes, works out the new list in Python and writes it: without the key's
+    lock taken by the read, an `add_classes` running beside another change wrote its list over the other's
+    (here 7C, added first, was lost)."""
+    from kgplatform.auth.models import KeyScopeIn
+
+    key = auth.issue_key(graph, role=Role.TEACHER, name="t", classes=["7B"])
+    result: dict[str, Any] = {}
+
+    def add_8a() -> None:
+        try:
+            result["classes"] = auth.change_classes(graph, key.id, KeyScopeIn(add_classes=["8A"]))[1].classes
+        except Exception as error:  # reported below, not lost in the thread
+            result["error"] = error
+
+    with graph.session() as session:
+        first = session.begin_transaction()  # a change under way: the key read and locked, 7C added
+        first.run(query_text("auth/lock_api_key"), id=key.id).consume()
+        writer = threading.Thread(target=add_8a)
+        writer.start()
+        wait_until_blocked(graph)
+        first.run(query_text("auth/set_api_key_classes"), id=key.id, classes=["7B", "7C"]).consume()
+        first.commit()
+    writer.join(timeout=30)
+    assert result == {"classes": ["7B", "7C", "8A"]}, result
