@@ -187,6 +187,12 @@ class WorkerSettings(BaseModel):
     # waits in a worker unacknowledged, so its delay must stay under the visibility timeout.
     retry_backoff_max_s: int = Field(600, ge=1)
     max_retries: int = Field(14, ge=0, le=100)
+    # A message in a newer format than a worker knows (workers.message_format) is published again this
+    # long after, for a newer worker, at most `newer_format_bounces` times (10 min by default); then its
+    # run fails and its job says why. The delay waits in a worker unacknowledged, as a retry does: capped
+    # at retry_backoff_max_s, which is checked to fit under the visibility timeout (`bounce_delay_s`).
+    newer_format_delay_s: float = Field(30.0, gt=0)
+    newer_format_bounces: int = Field(20, ge=0, le=1000)
     # Nightly chain (retrain transfer, then recompute all), local time in `timezone`.
     nightly_hour: int = Field(2, ge=0, le=23)
     nightly_minute: int = Field(30, ge=0, le=59)
@@ -251,6 +257,11 @@ class WorkerSettings(BaseModel):
                     "redelivered after a crash must still find its batch"
                 )
         return self
+
+    @property
+    def bounce_delay_s(self) -> float:
+        """How long a message in a newer format waits before a worker takes it again."""
+        return min(self.newer_format_delay_s, float(self.retry_backoff_max_s))
 
     @property
     def restore_sweep_s(self) -> float:

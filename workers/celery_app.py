@@ -15,12 +15,14 @@ from celery.signals import (
     worker_init,
     worker_process_init,
     worker_process_shutdown,
+    worker_ready,
 )
 from kombu import Queue as KombuQueue
 
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import Settings, get_settings
+from workers.message_format import known_formats
 from workers.queues import Queue, route_task
 from workers.schedule import beat_schedule
 
@@ -65,7 +67,13 @@ def celery_config(settings: Settings) -> dict[str, object]:
 def create_celery(settings: Settings) -> Celery:
     """An app on `settings`' Redis; workers load the module-level one, tests may make their own."""
     celery = Celery(
-        "kgplatform", broker=settings.redis.url, backend=settings.redis.url, include=["workers.tasks"]
+        "kgplatform",
+        broker=settings.redis.url,
+        backend=settings.redis.url,
+        include=["workers.tasks"],
+        # Every task checks its message's format before it runs (workers.message_format); importing that
+        # module also connects the signal that stamps each message this release sends.
+        task_cls="workers.message_format:FormatCheckedTask",
     )
     celery.conf.update(celery_config(settings))
     return celery
@@ -135,6 +143,16 @@ def start_metrics(**_: object) -> None:
                 settings.workers.metrics_port,
                 error,
             )
+
+
+@worker_ready.connect
+def say_message_formats(**_: object) -> None:
+    """One line at start: the message formats this worker runs (newer ones it leaves to newer workers),
+    for an operator upgrading workers one by one. At worker_ready: Celery's log handler is set up by then."""
+    logging.getLogger(__name__).info(
+        "message formats this worker runs (newer ones are left for a newer worker; none stated: 1): %s",
+        known_formats(),
+    )
 
 
 @worker_init.connect

@@ -23,9 +23,10 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from celery import Task
 from celery.exceptions import Reject
 from kombu.exceptions import OperationalError
+
+from workers.message_format import FormatCheckedTask
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ RETRY_SEND_WINDOW_S = 30.0
 BROKER_AWAY = (OperationalError, ConnectionError, redis.ConnectionError, redis.TimeoutError)
 
 
-class PatientRetryTask(Task):
+class PatientRetryTask(FormatCheckedTask):
     """A task whose `retry` sends its message again while the broker is away, for `RETRY_SEND_WINDOW_S`."""
 
     # Seams for tests.

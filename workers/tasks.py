@@ -398,8 +398,20 @@ def nightly_chain(job_id: str, expires: int) -> Signature:
     return chain(retrain, recompute_all.si(job_id).set(expires=expires))
 
 
+class FallbackTask(PatientRetryTask):
+    """The night's fallback failed for good (its message in a format too new for this worker, say):
+    nothing else would recompute the night, so its job is failed with the reason, not left to the stall
+    check."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: object) -> None:
+        job_id = args[0] if args else kwargs.get("job_id")
+        if isinstance(job_id, str):
+            reason = f"nightly fallback recompute failed: {describe(exc)}"
+            record_failure(lambda: batch_runner().abandon(job_id, reason))
+
+
 @app.task(
-    base=PatientRetryTask,
+    base=FallbackTask,
     name="kgp.plans.recompute_after_failed_retrain",
     acks_late=True,
     ignore_result=True,
@@ -468,8 +480,19 @@ def import_file(
     return report.model_dump(mode="json")
 
 
+class RetrainTask(PatientRetryTask):
+    """Records why a night's retrain failed on its job, which `jobs show` then says (the chain's fallback,
+    which recomputes the night anyway, only learns that it failed)."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: object) -> None:
+        job_id = kwargs.get("job_id")
+        if isinstance(job_id, str):
+            progress = JobProgress(get_redis(), settings.workers.job_ttl_s)
+            record_failure(lambda: progress.note_retrain_failed(job_id, describe(exc)))
+
+
 @app.task(
-    base=PatientRetryTask,
+    base=RetrainTask,
     name="kgp.transfer.retrain",
     acks_late=True,
     # A pool process lost mid-retrain (the OOM killer: the retrain is the memory-hungry task) fails it,

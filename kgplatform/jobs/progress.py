@@ -8,6 +8,7 @@ Layout for job J (each key expires after `ttl_s`):
                        counted; a job with none for `WorkerSettings.stall_after_s` is stalled),
                        batch_at (the moment the first fan-out gave every chunk; a rerun reuses it),
                        retrain_failed ("1" when the nightly retrain before this recompute failed),
+                       retrain_error (its error, where its failure hook could record it),
                        retrain_started_at, retrain_runner (when and on which worker it started),
                        awaiting_send ("1" from the job's creation until its messages were sent, for the
                        jobs `JobService` sends; "" after: see `never_sent`)
@@ -210,12 +211,13 @@ class JobProgress:
         self._set(job_id, {})  # the job's other keys live as long
         return True
 
-    def note_retrain_failed(self, job_id: str) -> bool:
-        """Records on the night's job that its retrain failed (False when the job is gone from Redis:
-        setting the field would leave a hash with no state)."""
+    def note_retrain_failed(self, job_id: str, error: str | None = None) -> bool:
+        """Records on the night's job that its retrain failed, and why when `error` says (the retrain's
+        failure hook knows the error, the chain's fallback only that it failed); False when the job is gone
+        from Redis: setting the field would leave a hash with no state."""
         if not self.exists(job_id):
             return False
-        self._set(job_id, {"retrain_failed": 1})
+        self._set(job_id, {"retrain_failed": 1, **({"retrain_error": error} if error else {})})
         return True
 
     def note_retrain_started(self, job_id: str, runner: str) -> bool:

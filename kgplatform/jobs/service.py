@@ -40,6 +40,14 @@ RETRAIN_FAILED_NOTE = (
     "the nightly transfer retrain failed (see the training worker's log): plans recomputed with the "
     "previous transfer model"
 )
+
+
+def retrain_failed_note(error: str | None) -> str:
+    """The note on a night whose retrain failed, with its error where it was recorded (a message in a
+    format too new for the training worker, say: README, "Upgrading")."""
+    return RETRAIN_FAILED_NOTE if not error else RETRAIN_FAILED_NOTE.replace("(see", f"({error}; see", 1)
+
+
 # Neo4j down or failing: a summary that `settle` could not write for these is left to the job's next close.
 SUMMARY_ERRORS: tuple[type[Exception], ...] = (
     neo4j_errors.Neo4jError,
@@ -299,7 +307,9 @@ class JobService:
             if status.retrain_failed:
                 # Half of the night's chain failed: said where the job's readers (the CLI, GET /jobs,
                 # a monitor of the (:Job) summary) look, not only in the training worker's log.
-                message = f"{RETRAIN_FAILED_NOTE}; {message}"
+                message = (
+                    f"{retrain_failed_note(self.progress.get_field(job_id, 'retrain_error'))}; {message}"
+                )
             self.progress.end(job_id, state, message)  # a cancel that landed meanwhile stays
         return self._close(job_id, summary_required)
 
