@@ -290,9 +290,18 @@ class ChunkTask(PatientRetryTask):
 
     def on_failure(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: object) -> None:
         message = args[0] if args else kwargs.get("message")
-        if isinstance(message, dict):
+        if not isinstance(message, dict):
+            return
+        try:
             chunk, _, _ = chunk_of(message)
-            record_failure(lambda: batch_runner().fail_chunk(message["job_id"], chunk, describe(exc)))
+        except (KeyError, TypeError, ValueError):
+            # A message this worker cannot read (one in a newer format, refused: workers.message_format):
+            # its chunk cannot be counted, so its job is failed with the reason, not left to the stall check.
+            job_id = message.get("job_id")
+            if isinstance(job_id, str):
+                record_failure(lambda: batch_runner().abandon(job_id, f"chunk failed: {describe(exc)}"))
+            return
+        record_failure(lambda: batch_runner().fail_chunk(message["job_id"], chunk, describe(exc)))
 
 
 @app.task(

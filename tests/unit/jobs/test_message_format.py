@@ -268,3 +268,23 @@ def test_a_nightly_fallback_that_fails_for_good_fails_its_job_with_the_reason(
             "kgp.plans.recompute_after_failed_retrain message format 2 is newer",
         )
     ]
+
+
+def test_a_refused_chunk_this_worker_cannot_read_fails_its_job_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A newer chunk message may name its learners otherwise: the hook raised KeyError, and the batch waited
+    for the stall check (72 min by default) with no word of why."""
+    failed: list[tuple[str, str]] = []
+
+    class Runner:
+        def abandon(self, job_id: str, reason: str) -> None:
+            failed.append((job_id, reason))
+
+    monkeypatch.setattr(tasks, "batch_runner", Runner)
+    error = MessageFormatTooNew("kgp.plans.recompute_chunk message format 2 is newer")
+    message = {"job_id": "job-1", "chunk": 3, "learners_by_curriculum": {"c": ["l-1"]}}
+    tasks.recompute_chunk.on_failure(error, "msg-1", (message,), {}, None)
+    assert failed == [
+        ("job-1", "chunk failed: MessageFormatTooNew: kgp.plans.recompute_chunk message format 2 is newer")
+    ]
