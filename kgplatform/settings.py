@@ -187,9 +187,9 @@ class WorkerSettings(BaseModel):
     # waits in a worker unacknowledged, so its delay must stay under the visibility timeout.
     retry_backoff_max_s: int = Field(600, ge=1)
     max_retries: int = Field(14, ge=0, le=100)
-    # A message in a newer format than a worker knows (workers.message_format) is published again this
-    # long after, for a newer worker, at most `newer_format_bounces` times (10 min by default); then its
-    # run fails and its job says why. The delay waits in a worker unacknowledged, as a retry does: capped
+    # A message in a newer format than a worker knows (workers.message_format) is held this long by that
+    # worker, then published again for a newer worker, at most `newer_format_bounces` times (10 min by
+    # default); then its run fails and its job says why. It waits unacknowledged, as a retry does: capped
     # at retry_backoff_max_s, which is checked to fit under the visibility timeout (`bounce_delay_s`).
     newer_format_delay_s: float = Field(30.0, gt=0)
     newer_format_bounces: int = Field(20, ge=0, le=1000)

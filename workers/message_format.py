@@ -3,8 +3,8 @@
 Every message this release sends for a `kgp.*` task carries its format's number in the `kgp_format`
 header (`stamp_format`, a publish signal, so beat, the API, the CLI and the workers' own sends are all
 covered without touching a call site). A worker that takes a message whose format is newer than it knows
-does not run it: it logs one line and publishes it again after `bounce_delay_s` for a newer worker to
-take, at most `newer_format_bounces` times; after that the run fails with `MessageFormatTooNew`, and the
+does not run it: it logs one line, holds it for `bounce_delay_s` and publishes it again for a newer worker
+to take, at most `newer_format_bounces` times; after that the run fails with `MessageFormatTooNew`, and the
 task's failure hook says so on the job the message belongs to (README, "Upgrading"). A message with no
 header (from a release before 4 December 2026) reads as format 1.
 
@@ -15,7 +15,8 @@ sent after every answer batch).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -156,6 +157,9 @@ def stamp_format(
 class FormatCheckedTask(Task):
     """A task that runs only messages in a format it knows (`decide`); every `kgp.*` task's base."""
 
+    # A seam for tests.
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
         if not request.called_directly and not request.is_eager:
@@ -172,9 +176,11 @@ class FormatCheckedTask(Task):
         return get_settings().workers.newer_format_bounces
 
     def leave_for_newer(self, decision: Decision, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Publishes the message again after a delay (raising Retry, so the worker acknowledges this
-        delivery and marks the run retried), or, once bounced as often as allowed, fails the run."""
-        delay = get_settings().workers.bounce_delay_s
+        """Holds the message for a delay, then publishes it again (raising Retry, so the worker acknowledges
+        this delivery and marks the run retried); once bounced as often as allowed, fails the run."""
+        # Half the task's limit at most (ping's is 30 s): the hard limit would kill the process mid-wait.
+        limit = self.soft_time_limit or self.time_limit
+        delay = min(get_settings().workers.bounce_delay_s, 0.5 * limit if limit else float("inf"))
         what = (
             f"{self.name}[{self.request.id}]: message format {decision.message_format}, this worker knows "
             f"formats 1-{decision.known}; a newer worker will take it"
@@ -188,18 +194,24 @@ class FormatCheckedTask(Task):
             log.error("%s: not run: %s", what.split(": ", 1)[0], reason)
             raise MessageFormatTooNew(reason)
         log.warning(
-            "%s: sent back to its queue in %g s (bounce %d of %d)",
+            "%s: held %g s, then sent back to its queue (bounce %d of %d)",
             what,
             delay,
             decision.bounces + 1,
             self.max_bounces(),
         )
+        # The wait is here, with the message unacknowledged, and it is published again ready to run. Sent
+        # at once with a countdown instead, the message was taken again by the same old worker (which holds
+        # a countdown's message until its time) 54 times in a row, against a newer worker idle on the same
+        # queue (4 December 2026); while this pool process waits, its worker is one consumer fewer, and a
+        # newer worker takes the message at its first or one of its first sends (measured the same day).
+        self.sleep(delay)
         # Sent as Celery's own retry sends it (same id, queue, chain, callbacks, expiry), but by name:
         # `retry` checks the arguments against this worker's signature first, and a newer format's are
         # what it may not accept (the retrain's `job_id`). `retries` is kept: the newer worker's budget
         # for transient errors is its own.
         request = self.request
-        sig = self.signature_from_request(request, args, kwargs, countdown=delay, retries=request.retries)
+        sig = self.signature_from_request(request, args, kwargs, retries=request.retries)
         options = dict(sig.options)
         headers = {
             **(options.pop("headers", None) or {}),
@@ -207,4 +219,4 @@ class FormatCheckedTask(Task):
             BOUNCES_HEADER: decision.bounces + 1,
         }
         self.app.send_task(self.name, sig.args, sig.kwargs, headers=headers, **options)
-        raise Retry(f"message format {decision.message_format} is newer than this worker's", when=delay)
+        raise Retry(f"message format {decision.message_format} is newer than this worker's", when=0)

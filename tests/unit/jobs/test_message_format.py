@@ -156,15 +156,19 @@ def test_a_message_newer_than_the_worker_is_sent_back_with_its_format_not_run(
     `job_id`, 2 December: TypeError). An argument it does not know must not stop the bounce either."""
     captured = Captured()
     monkeypatch.setattr(app, "send_task", captured)
+    waits: list[float] = []
+    monkeypatch.setattr(tasks.retrain_transfer, "sleep", waits.append)
     with pytest.raises(Retry):
         deliver(tasks.retrain_transfer, {FORMAT_HEADER: NEWER}, job_id="job-1", added_in_a_newer_release=1)
+    # Held here, then sent ready to run: sent with a countdown, the same old worker took it back each time.
+    assert waits == [tasks.settings.workers.bounce_delay_s]
+    assert (captured.sent[0][3]).get("countdown") is None
     assert retrain_ran == []
     ((name, args, kwargs, options),) = captured.sent
     assert name == RETRAIN and args == ()
     assert kwargs == {"job_id": "job-1", "added_in_a_newer_release": 1}
     assert options["headers"][FORMAT_HEADER] == NEWER and options["headers"][BOUNCES_HEADER] == 1
     assert options["task_id"] == "msg-1" and options["queue"] == "training" and options["retries"] == 2
-    assert options["countdown"] == tasks.settings.workers.bounce_delay_s
     (line,) = [r.getMessage() for r in caplog.records if r.name == "workers.message_format"]
     assert f"{RETRAIN}[msg-1]: message format {NEWER}, this worker knows formats 1-1" in line
     assert "a newer worker will take it" in line
@@ -184,6 +188,7 @@ def test_a_message_bounced_as_often_as_allowed_fails_and_its_night_says_why(
     jobs = JobService(client, None, WorkerSettings(), store=NoSummaries())  # type: ignore[arg-type]
     jobs.progress.create("job-1", KIND_RECOMPUTE_ALL, None)
     headers = {FORMAT_HEADER: NEWER, BOUNCES_HEADER: tasks.settings.workers.newer_format_bounces}
+    monkeypatch.setattr(tasks.retrain_transfer, "sleep", lambda _: pytest.fail("held a message it refuses"))
     with pytest.raises(MessageFormatTooNew, match=f"{RETRAIN} message format {NEWER} is newer"):
         deliver(tasks.retrain_transfer, headers, job_id="job-1")
     assert retrain_ran == [] and captured.sent == []
@@ -224,6 +229,7 @@ def test_a_bounce_keeps_the_nightly_chain_and_its_error_callback(
     """The retrain bounced to a newer worker still sends the night's recompute after it, or its fallback."""
     captured = Captured()
     monkeypatch.setattr(app, "send_task", captured)
+    monkeypatch.setattr(tasks.retrain_transfer, "sleep", lambda _: None)
     rest = [dict(tasks.recompute_all.si("job-1"))]
     errbacks = [dict(tasks.recompute_after_failed_retrain.si("job-1"))]
     tasks.retrain_transfer.push_request(
@@ -288,3 +294,16 @@ def test_a_refused_chunk_this_worker_cannot_read_fails_its_job_with_the_reason(
     assert failed == [
         ("job-1", "chunk failed: MessageFormatTooNew: kgp.plans.recompute_chunk message format 2 is newer")
     ]
+
+
+def test_a_task_with_a_short_limit_holds_a_newer_message_half_its_limit_at_most(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ping's hard limit is 30 s: held the full delay (30 s), its pool process would be killed mid-wait."""
+    monkeypatch.setattr(app, "send_task", Captured())
+    waits: list[float] = []
+    monkeypatch.setattr(tasks.ping, "sleep", waits.append)
+    with pytest.raises(Retry):
+        deliver(tasks.ping, {FORMAT_HEADER: TASK_FORMATS["kgp.system.ping"] + 1})
+    assert waits == [min(tasks.settings.workers.bounce_delay_s, 0.5 * tasks.ping.time_limit)]
+    assert waits[0] < tasks.ping.time_limit
