@@ -496,8 +496,8 @@ class RetrainTask(PatientRetryTask):
     def on_failure(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: object) -> None:
         job_id = kwargs.get("job_id")
         if isinstance(job_id, str):
-            progress = JobProgress(get_redis(), settings.workers.job_ttl_s)
-            record_failure(lambda: progress.note_retrain_failed(job_id, describe(exc)))
+            error, ttl_s = describe(exc), settings.workers.job_ttl_s
+            record_failure(lambda: JobProgress(get_redis(), ttl_s).note_retrain_failed(job_id, error))
 
 
 @app.task(
