@@ -156,3 +156,40 @@ def test_a_message_with_no_format_still_runs(
     report = AsyncResult(sent.id, app=worker_env.celery).get(timeout=60)
     assert report["curriculum_id"] == "c-unstamped"
     assert get_curriculum(graph, "c-unstamped") is not None
+
+
+def test_a_night_whose_retrain_is_too_new_for_its_worker_recomputes_and_says_why(
+    graph: Graph, worker_env: WorkerEnv, tmp_path: Path
+) -> None:
+    """The nightly chain as `nightly_chain` builds it, its retrain in a newer format: the training worker
+    bounces it, then fails it; the chain's error callback (stamped by the sender, published by this older
+    worker) recomputes the night, and the job names the format."""
+    from datetime import UTC, datetime, timedelta
+
+    log = tmp_path / "old.log"
+    env = {**FAST_BOUNCES, "KGP_WORKERS__NEWER_FORMAT_BOUNCES": "1"}
+    queues = ["planning", "training"]
+    workers = [celery_worker(worker_env, "old", queues, log, loglevel="INFO", env=env)]
+    newer = TASK_FORMATS["kgp.transfer.retrain"] + 1
+    send = (
+        "import sys; from workers.tasks import nightly_chain; night = nightly_chain(sys.argv[1], 600); "
+        f"night.tasks[0].set(headers={{{FORMAT_HEADER!r}: {newer}}}); night.apply_async()"
+    )
+
+    def send_chain(job_id: str) -> None:
+        subprocess.run([sys.executable, "-c", send, job_id], env=worker_env.env, check=True, timeout=60)
+
+    try:
+        wait_for_workers(worker_env.celery, 1)
+        jobs = JobService(worker_env.client, graph, worker_env.settings.workers)
+        job_id = jobs.start_nightly(datetime.now(UTC) + timedelta(hours=1), send_chain)
+        status = finished_job(jobs, job_id, 90)
+    finally:
+        stop_workers(workers)
+    assert status.state is JobState.SUCCEEDED and status.retrain_failed, status
+    assert status.message is not None
+    assert f"MessageFormatTooNew: kgp.transfer.retrain message format {newer} is newer" in status.message
+    text = log.read_text()
+    assert text.count("a newer worker will take it") == 1  # the retrain's one bounce; the fallback ran
+    assert "kgp.transfer.retrain[" in text and "TypeError" not in text
+    assert "Traceback" not in text  # the refusal is one ERROR line, not Celery's traceback on top
