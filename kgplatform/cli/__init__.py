@@ -2,6 +2,7 @@
 Errors print as one line (see `base.main`)."""
 
 from kgplatform.cli import (  # noqa: F401
+    audit,
     curriculum,
     ingest,
     keys,

@@ -495,6 +495,22 @@ class Page(_Output, Generic[T]):
     offset: int
 
 
+class AuditArchived(_Output):
+    """Entries of this trail stamped before `before` were moved to a file by `kgplatform audit archive`
+    (the last run at `archived_at`; `entries` in all, of the trail's curricula): the trail listed does not
+    begin with the curriculum."""
+
+    before: datetime
+    archived_at: datetime
+    entries: int
+
+
+class AuditPage(Page[AuditEntry]):
+    """A page of an audit trail; `archived` is null when nothing of it was archived."""
+
+    archived: AuditArchived | None = None
+
+
 # --- answers that are not entities -------------------------------------------------------------
 
 

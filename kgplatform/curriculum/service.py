@@ -9,13 +9,15 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from kgplatform.audit import store as audit_store
 from kgplatform.curriculum import audit, store
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.models import (
     STORED,
     AuditAction,
-    AuditEntry,
+    AuditArchived,
     AuditFilter,
+    AuditPage,
     Concept,
     ConceptBody,
     ConceptDeletionReport,
@@ -379,7 +381,7 @@ def read_audit(
     limit: int,
     offset: int,
     filters: AuditFilter = NO_FILTER,
-) -> Page[AuditEntry]:
+) -> AuditPage:
     """A page of the trail; a concept or task id that never existed is a 404 (a curriculum's route checks
     its id first). A deleted one's trail stays readable, and so does an imported one's empty trail."""
     total, items = store.read_audit(
@@ -394,4 +396,18 @@ def read_audit(
     ):
         kind = entity_type.value
         raise NotFound(f"no {kind} {entity_id!r}", field=f"{kind}_id")
-    return Page[AuditEntry](items=[audit.from_row(i) for i in items], total=total, limit=limit, offset=offset)
+    # What `audit archive` moved to a file, so the trail is not read as beginning with its oldest entry left.
+    listed = sorted({i["curriculum_id"] for i in items if i["curriculum_id"]})
+    archived = audit_store.read_archive_note(
+        graph,
+        [entity_id] if entity_type == EntityType.CURRICULUM else listed,
+        concept_id=entity_id if entity_type == EntityType.CONCEPT else None,
+        task_id=entity_id if entity_type == EntityType.TASK else None,
+    )
+    return AuditPage(
+        items=[audit.from_row(i) for i in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+        archived=AuditArchived(**archived) if archived else None,
+    )

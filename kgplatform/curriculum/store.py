@@ -493,12 +493,13 @@ def create_task(
             for r in _run(tx, "curriculum/lock_concepts", ids=sorted(set(concept_ids)))
         }
         existing = _run(tx, "curriculum/get_task", id=task_id)
+        created_version = _created_version(tx, "task", task_id)
         change = decide(
             curriculum[0]["curriculum"] if curriculum else None,
             TaskContext(
                 task=existing[0]["task"] if existing else None,
                 found_concepts=found,
-                created_version=_created_version(tx, "task", task_id),
+                created_version=created_version,
             ),
         )
         created = _run(
@@ -508,7 +509,9 @@ def create_task(
             props=change.props,
             concepts=change.concepts,
         )
-        if _run(tx, "curriculum/count_task_deletions", id=task_id)[0]["deletions"]:
+        # A RetiredId (a version to continue from) says the id was deleted as surely as its delete entry
+        # does, and outlives that entry when `audit archive` moves it to a file.
+        if created_version > 1 or _run(tx, "curriculum/count_task_deletions", id=task_id)[0]["deletions"]:
             bump_revision(tx)
         added = {cid: [f"task {task_id} added"] for cid in change.concepts}
         links_changed(tx, added)

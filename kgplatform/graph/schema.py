@@ -18,6 +18,8 @@ class Label(StrEnum):
     AUDIT_ENTRY = "AuditEntry"
     # (:AuditLink {concept})-[:EXPLAINS]->(:AuditEntry): an entry that moved that concept's version.
     AUDIT_LINK = "AuditLink"
+    # One per curriculum whose old audit entries `kgplatform audit archive` moved to a file.
+    AUDIT_ARCHIVE = "AuditArchive"
     PLAN = "Plan"
     JOB = "Job"
     TRANSFER_MODEL = "TransferModel"

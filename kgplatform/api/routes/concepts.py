@@ -21,7 +21,7 @@ from kgplatform.curriculum import service
 from kgplatform.curriculum.models import (
     MAX_TAG_LENGTH,
     MAX_TAGS,
-    AuditEntry,
+    AuditPage,
     Concept,
     ConceptBody,
     ConceptDeletionReport,
@@ -97,7 +97,7 @@ def concept_audit(
     filters: AuditFilters,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[AuditEntry]:
+) -> AuditPage:
     return service.read_audit(
         graph, EntityType.CONCEPT, concept_id, limit=limit, offset=offset, filters=filters
     )

@@ -20,12 +20,11 @@ from kgplatform.curriculum import service
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.import_service import curriculum_etag
 from kgplatform.curriculum.models import (
-    AuditEntry,
+    AuditPage,
     Curriculum,
     CurriculumIn,
     CurriculumSummary,
     EntityType,
-    Page,
 )
 from kgplatform.curriculum.versions import not_modified
 
@@ -60,7 +59,7 @@ def curriculum_audit(
     filters: AuditFilters,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[AuditEntry]:
+) -> AuditPage:
     service.require_curriculum(graph, curriculum_id)
     return service.read_audit(
         graph, EntityType.CURRICULUM, curriculum_id, limit=limit, offset=offset, filters=filters

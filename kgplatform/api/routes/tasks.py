@@ -13,7 +13,7 @@ from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.params import EntityId
 from kgplatform.curriculum import service, tasks
-from kgplatform.curriculum.models import AuditEntry, EntityType, Page, Task, TaskBody, TaskIn, TaskPatch
+from kgplatform.curriculum.models import AuditPage, EntityType, Page, Task, TaskBody, TaskIn, TaskPatch
 
 router = APIRouter(tags=["tasks"])
 
@@ -57,7 +57,7 @@ def task_audit(
     filters: AuditFilters,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[AuditEntry]:
+) -> AuditPage:
     return service.read_audit(graph, EntityType.TASK, task_id, limit=limit, offset=offset, filters=filters)
 
 

@@ -334,13 +334,25 @@ def test_the_trail_of_an_id_that_never_existed_is_not_found(kind: str, trail: st
     assert graph.tx.ran[-1][1] == {"key": f"{kind}:typo"}
 
 
+# What audit/get_audit_archive answers when nothing of the trail's curricula was archived.
+NOT_ARCHIVED = [{"before": None, "archived_at": None, "entries": 0}]
+
+
 @pytest.mark.parametrize(
     "answers",
     [
         # An imported concept never edited: no entries of its own, but it exists.
-        {"curriculum/read_concept_audit": NO_ENTRIES, "curriculum/get_concept": [{"concept": CONCEPT}]},
+        {
+            "curriculum/read_concept_audit": NO_ENTRIES,
+            "curriculum/get_concept": [{"concept": CONCEPT}],
+            "audit/get_audit_archive": NOT_ARCHIVED,
+        },
         # Deleted, and its trail empty all the same (its RetiredId says it existed).
-        {"curriculum/read_concept_audit": NO_ENTRIES, "curriculum/get_retired_version": [{"version": 2}]},
+        {
+            "curriculum/read_concept_audit": NO_ENTRIES,
+            "curriculum/get_retired_version": [{"version": 2}],
+            "audit/get_audit_archive": NOT_ARCHIVED,
+        },
     ],
 )
 def test_an_empty_trail_of_a_concept_that_exists_or_existed_is_an_empty_page(
@@ -351,7 +363,14 @@ def test_an_empty_trail_of_a_concept_that_exists_or_existed_is_an_empty_page(
 
 
 def test_a_deleted_concepts_trail_is_read_without_asking_whether_it_exists() -> None:
-    graph = ReadingGraph({"curriculum/read_concept_audit": [{"total": 1, "items": [DELETE_ENTRY]}]})
+    graph = ReadingGraph(
+        {
+            "curriculum/read_concept_audit": [{"total": 1, "items": [DELETE_ENTRY]}],
+            "audit/get_audit_archive": NOT_ARCHIVED,
+        }
+    )
     page = service.read_audit(graph, EntityType.CONCEPT, "a", limit=50, offset=0)  # type: ignore[arg-type]
-    assert [e.action for e in page.items] == ["delete"]
-    assert graph.names == ["read_concept_audit"]
+    assert [e.action for e in page.items] == ["delete"] and page.archived is None
+    # Then only whether its curricula's older entries were archived, asked of the entries' curriculum.
+    assert graph.names == ["read_concept_audit", "audit/get_audit_archive"]
+    assert graph.tx.ran[-1][1] == {"curriculum_ids": ["m"], "concept_id": "a", "task_id": None}

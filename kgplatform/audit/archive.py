@@ -1,0 +1,205 @@
+"""`kgplatform audit archive`: a curriculum's audit entries older than a date, written to a JSON Lines file
+(gzip when it ends in .gz) in the shape the audit routes return, made durable, and only then deleted from
+the graph in bounded transactions.
+
+A run rewrites the file whole through a `.partial` copy renamed over it: what an earlier run wrote stays,
+each entry once (by id), so a re-run after an interruption (before, during or after the deletes) writes
+only the entries the file lacks and deletes what is still in the graph. Nothing is deleted before the file
+holding it is on disk.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from kgplatform.audit import store
+from kgplatform.curriculum.audit import from_row
+from kgplatform.errors import ValidationFailed
+from kgplatform.graph.driver import Graph
+from kgplatform.graph.values import native
+
+# An audit trail is what a dispute over a change is settled by: archiving the last month needs --force.
+MIN_AGE = timedelta(days=30)
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+BATCH = 2000
+
+
+def parse_before(text: str) -> datetime:
+    """A date (midnight UTC) or an ISO 8601 time with a zone: entries stamped before it are archived."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            f"--before {text!r} is not a date (2026-11-01) or a time with a zone", field="before"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValidationFailed(f"--before {text!r} has no time zone (add Z or +01:00)", field="before")
+    return moment.astimezone(UTC)
+
+
+def check_before(before: datetime, now: datetime, *, force: bool) -> None:
+    """A time to come is refused even with --force: entries written during the run would be older than it
+    and deleted. A recent one needs --force."""
+    if before > now:
+        raise ValidationFailed(f"--before {before.isoformat()} is in the future", field="before")
+    if before > now - MIN_AGE and not force:
+        raise ValidationFailed(
+            f"--before {before.isoformat()} is less than {MIN_AGE.days} days ago: the audit trail is what a "
+            "dispute over a change is settled by (--force to archive it anyway)",
+            field="before",
+        )
+
+
+@dataclass
+class ArchiveResult:
+    """`written`: entries this run added to the file; `in_file`: found there already (an earlier run's);
+    `deleted`: from the graph; `kept`: older than `before` but kept (see read_archivable_entries)."""
+
+    before: datetime
+    written: int = 0
+    in_file: int = 0
+    deleted: int = 0
+    kept: int = 0
+    per_curriculum: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def archived(self) -> int:
+        return self.written + self.in_file
+
+
+def archive_line(row: dict[str, Any]) -> str:
+    """One file line: the entry as the API lists it, plus `explains` (the concepts whose trails listed it
+    through an AuditLink) when it has any, so a concept's archived trail can be rebuilt from the file."""
+    item = from_row(native(row["entry"])).model_dump(mode="json")
+    if row["explains"]:
+        item["explains"] = row["explains"]
+    return json.dumps(item, ensure_ascii=False)
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def read_archive_ids(path: Path) -> set[str]:
+    """The ids of the entries a file already holds; a file that is not an archive is refused untouched."""
+    ids: set[str] = set()
+    if not path.exists():
+        return ids
+    try:
+        with _open_text(path) as lines:
+            for number, line in enumerate(lines, 1):
+                entry = json.loads(line)
+                if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                    raise ValueError(f"line {number} is not an audit entry")
+                ids.add(entry["id"])
+    except (ValueError, OSError, EOFError) as error:
+        raise ValidationFailed(
+            f"--out {str(path)!r} exists and is not an archive this command wrote ({error})", field="out"
+        ) from None
+    return ids
+
+
+def archivable(
+    graph: Graph, curricula: list[str], before: datetime, batch: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(curriculum, row) for every entry older than `before`, curriculum by curriculum, oldest first."""
+    for curriculum_id in curricula:
+        # The cursor keeps the driver's own datetime: `at` has nanoseconds, a Python datetime only micro.
+        after_at: Any = EARLIEST
+        after_id = ""
+        while True:
+            rows = store.read_archivable(
+                graph, curriculum_id, before=before, after_at=after_at, after_id=after_id, limit=batch
+            )
+            yield from ((curriculum_id, row) for row in rows)
+            if len(rows) < batch:
+                break
+            after_at, after_id = rows[-1]["entry"]["at"], rows[-1]["entry"]["id"]
+
+
+def _write_durably(out: Path, lines: Iterator[str], wrote_any: Callable[[], bool]) -> None:
+    """`lines` into `out.partial`, fsynced, renamed over `out`, and the folder fsynced: after this returns
+    the file survives a crash, before it `out` is as it was. When `wrote_any()` says no new entry came, the
+    copy is dropped and `out` left alone."""
+    partial = out.with_name(out.name + ".partial")
+    with partial.open("wb") as raw:
+        sink: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb") if out.name.endswith(".gz") else raw
+        for line in lines:
+            sink.write(line.encode("utf-8"))
+        if sink is not raw:
+            sink.close()
+        raw.flush()
+        os.fsync(raw.fileno())
+    if not wrote_any():
+        partial.unlink()
+        return
+    os.replace(partial, out)
+    folder = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def archive_audit(
+    graph: Graph,
+    *,
+    before: datetime,
+    out: Path,
+    curriculum_id: str | None = None,
+    dry_run: bool = False,
+    batch: int = BATCH,
+    progress: Callable[[str], None] = lambda _line: None,
+) -> ArchiveResult:
+    """Archives then deletes (see the module's docstring); `dry_run` counts and changes nothing. The
+    entries stream from the graph to the file: only their ids are held, for the deletes."""
+    result = ArchiveResult(before=before)
+    in_file = read_archive_ids(out)
+    curricula = [curriculum_id] if curriculum_id is not None else store.list_audit_curricula(graph)
+    to_delete: list[str] = []
+
+    def new_lines() -> Iterator[str]:
+        for curriculum, row in archivable(graph, curricula, before, batch):
+            if row["kept"]:
+                result.kept += 1
+                continue
+            entry_id = row["entry"]["id"]
+            to_delete.append(entry_id)
+            result.per_curriculum[curriculum] = result.per_curriculum.get(curriculum, 0) + 1
+            if entry_id in in_file:
+                result.in_file += 1
+            else:
+                result.written += 1
+                yield archive_line(row) + "\n"
+
+    def old_lines() -> Iterator[str]:
+        if in_file:
+            with _open_text(out) as lines:
+                # A last line without its newline (an archive edited by hand) must not run into the next.
+                yield from (line if line.endswith("\n") else line + "\n" for line in lines)
+
+    if dry_run:
+        for _line in new_lines():
+            pass
+        return result
+    _write_durably(out, itertools.chain(old_lines(), new_lines()), lambda: result.written > 0)
+    if result.written:
+        progress(f"wrote {result.written:,} entries to {out} ({result.in_file:,} were in it already)")
+    for start in range(0, len(to_delete), batch):
+        deleted = store.delete_archived(graph, to_delete[start : start + batch], before=before, file=str(out))
+        result.deleted += sum(deleted.values())
+        progress(f"deleted {result.deleted:,} of {len(to_delete):,} entries from the graph")
+    return result

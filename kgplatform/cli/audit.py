@@ -1,0 +1,60 @@
+"""Audit trails: archive old curriculum entries to a file and out of the graph."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from kgplatform.cli.base import app, graph_session, literal
+
+audit_app = typer.Typer(help="Curriculum audit trails: archive old entries.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("archive")
+def audit_archive(
+    before: str = typer.Option(
+        ...,
+        "--before",
+        help="Archive entries stamped before this: a date (midnight UTC) or an ISO 8601 time with a zone. "
+        "At least 30 days ago unless --force; never in the future.",
+    ),
+    out: Path = typer.Option(
+        ...,
+        "--out",
+        help="The JSON Lines file (gzip when it ends in .gz). Re-run with the same file after an "
+        "interruption: it keeps what it holds and gains only the entries it lacks.",
+    ),
+    curriculum: str | None = typer.Option(None, "--curriculum", help="Only this curriculum's trail."),
+    force: bool = typer.Option(False, "--force", help="Allow a --before less than 30 days ago."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be archived; change nothing."),
+    batch: int = typer.Option(2000, "--batch", min=1, max=20000, help="Entries per delete transaction."),
+) -> None:
+    """Write the curriculum audit entries older than --before to a file, fsynced, then delete them from the
+    graph in batches. The newest entry of each curriculum stays (it dates the curriculum: export ETags,
+    plans' staleness), and so does the delete entry of a task deleted before 30 November 2026 (RetiredIds)."""
+    from kgplatform.audit.archive import archive_audit, check_before, parse_before
+
+    moment = parse_before(before)
+    check_before(moment, datetime.now(UTC), force=force)
+    with graph_session() as graph:
+        result = archive_audit(
+            graph,
+            before=moment,
+            out=out,
+            curriculum_id=curriculum,
+            dry_run=dry_run,
+            batch=batch,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    verb = "would archive" if dry_run else "archived"
+    print(
+        f"{verb} {result.archived:,} entries older than {moment.isoformat()} "
+        f"({result.written:,} new to {out}, {result.in_file:,} already in it); "
+        f"kept {result.kept:,} older entries (each curriculum's newest, old task deletes)"
+    )
+    for curriculum_id, count in sorted(result.per_curriculum.items()):
+        print(literal(f"  {curriculum_id}: {count:,}"))

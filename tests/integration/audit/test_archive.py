@@ -1,0 +1,221 @@
+"""`audit archive`: old entries into the file and out of the graph, newer ones untouched, a re-run after an
+interruption neither losing nor doubling entries, and the audit routes saying what was archived."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kgplatform.audit import archive, store
+from kgplatform.errors import ValidationFailed
+from kgplatform.graph.driver import Graph
+from tests.integration.api.harness import Api
+
+TASK = {"id": "t", "title": "T", "kind": "quiz", "concepts": ["a", "b"]}
+AGE = timedelta(days=100)
+
+
+def _trail(api: Api, path: str) -> dict[str, Any]:
+    response = api.call("GET", path, params={"limit": 500})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _age_everything(graph: Graph) -> datetime:
+    """Every entry so far moved 100 days back; returns a --before between them and what comes next."""
+    [row] = graph.write("testing/age_audit_entries", until=datetime.now(UTC), by=AGE)
+    assert row["aged"] > 0
+    return datetime.now(UTC) - timedelta(days=50)
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def _labels(graph: Graph) -> dict[str, int]:
+    return {r["name"]: r["n"] for r in graph.read("testing/count_nodes_by_label") if r["kind"] == "node"}
+
+
+def _rename_c(api: Api) -> None:
+    """An edit after the aged ones: a newer entry."""
+    response = api.call("PATCH", "/concepts/c", json={"name": "Cee"}, if_match=api.etag("/concepts/c"))
+    assert response.status_code == 200, response.text
+
+
+def _edits(api: Api) -> None:
+    api.curriculum("maths", "a", "b", "c")
+    assert api.edge("a", "b", 0.5).status_code == 201
+    # A task's create moves its concepts' versions: AuditLinks tie its entry to their trails.
+    assert api.call("POST", "/curricula/maths/tasks", json=TASK).status_code == 201
+
+
+def test_old_entries_go_to_the_file_and_leave_the_graph_newer_ones_stay_unchanged(
+    api: Api, tmp_path: Path
+) -> None:
+    _edits(api)
+    assert _labels(api.graph).get("AuditLink", 0) > 0
+    before = _age_everything(api.graph)
+    old = _trail(api, "/curricula/maths/audit")["items"]
+    old_concept_a = _trail(api, "/concepts/a/audit")["items"]
+    assert (
+        api.call("PATCH", "/concepts/c", json={"name": "Cee"}, if_match=api.etag("/concepts/c")).status_code
+        == 200
+    )
+    api.curriculum("other", "x")  # never archived: its trail says nothing of an archive
+    newer = _trail(api, "/curricula/maths/audit")["items"]
+    assert len(newer) == len(old) + 1
+
+    out = tmp_path / "audit.jsonl.gz"
+    result = archive.archive_audit(api.graph, before=before, out=out, batch=2)
+
+    written = _lines(out)
+    assert result.written == result.deleted == len(old) == len(written) and result.in_file == 0
+    # The shape the routes list, plus the concepts an AuditLink tied the entry to.
+    assert sorted((dict(e, explains=None) for e in written), key=lambda e: e["id"]) == sorted(
+        (dict(e, explains=None) for e in old), key=lambda e: e["id"]
+    )
+    [task_entry] = [e for e in written if e["entity_type"] == "task"]
+    assert task_entry["explains"] == ["a", "b"]
+    left = _trail(api, "/curricula/maths/audit")
+    assert left["items"] == newer[:1] and left["total"] == 1, "the newer entry, as it was"
+    assert _labels(api.graph).get("AuditLink", 0) == 0, "no link left pointing at a deleted entry"
+    assert {e["id"] for e in _trail(api, "/concepts/a/audit")["items"]}.isdisjoint(
+        e["id"] for e in old_concept_a
+    )
+
+    archived = left["archived"]
+    assert archived["entries"] == len(old)
+    assert datetime.fromisoformat(archived["before"]) == before
+    for path in ("/concepts/a/audit", "/tasks/t/audit", "/concepts/c/audit"):
+        assert _trail(api, path)["archived"] == archived, path
+    assert _trail(api, "/curricula/other/audit")["archived"] is None
+    assert _trail(api, "/curricula/other/audit")["total"] == 2
+
+
+def test_the_newest_entry_of_a_curriculum_stays_so_its_etag_does_not_move_back(
+    api: Api, tmp_path: Path
+) -> None:
+    _edits(api)
+    before = _age_everything(api.graph)
+    etag = api.etag("/curricula/maths")
+    [newest] = _trail(api, "/curricula/maths/audit")["items"][:1]
+    result = archive.archive_audit(api.graph, before=before, out=tmp_path / "a.jsonl")
+    assert result.kept == 1
+    assert _trail(api, "/curricula/maths/audit")["items"] == [newest]
+    assert api.etag("/curricula/maths") == etag
+
+
+def test_a_task_deleted_before_retired_ids_keeps_its_delete_entry(api: Api, tmp_path: Path) -> None:
+    """Its delete entry is then the only record that answers keep its id (count_task_deletions)."""
+    _edits(api)
+    for task_id, forget in (("gone", False), ("old", True)):
+        body = {**TASK, "id": task_id}
+        assert api.call("POST", "/curricula/maths/tasks", json=body).status_code == 201
+        assert api.call("DELETE", f"/tasks/{task_id}", if_match=1).status_code in (200, 204)
+        if forget:
+            [row] = api.graph.write("testing/delete_retired_id", key=f"task:{task_id}")
+            assert row["deleted"] == 1
+    assert (
+        api.call("PATCH", "/concepts/c", json={"name": "Cee"}, if_match=api.etag("/concepts/c")).status_code
+        == 200
+    )
+    before = _age_everything(api.graph)
+    archive.archive_audit(api.graph, before=before, out=tmp_path / "a.jsonl")
+    left = _trail(api, "/curricula/maths/audit")["items"]
+    assert [(e["entity_id"], e["action"]) for e in left] == [("c", "update"), ("old", "delete")]
+
+    # "gone" kept its RetiredId: created again, its old answers reach concepts again, and mastery is
+    # replayed (a structure revision bump), as before its delete entry was archived.
+    [row] = api.graph.read("mastery/get_ingest_context", task_ids=[], event_ids=[], erased_digests=[])
+    revision = int(row["revision"])
+    assert api.call("POST", "/curricula/maths/tasks", json={**TASK, "id": "gone"}).status_code == 201
+    [row] = api.graph.read("mastery/get_ingest_context", task_ids=[], event_ids=[], erased_digests=[])
+    assert int(row["revision"]) == revision + 1
+
+
+def test_a_rerun_after_a_failed_delete_loses_nothing_and_writes_nothing_twice(
+    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _edits(api)
+    before = _age_everything(api.graph)
+    assert (
+        api.call("PATCH", "/concepts/c", json={"name": "Cee"}, if_match=api.etag("/concepts/c")).status_code
+        == 200
+    )
+    old = _trail(api, "/curricula/maths/audit")["items"][1:]
+    out = tmp_path / "audit.jsonl"
+    real_delete = store.delete_archived
+    calls = 0
+
+    def failing_delete(*args: Any, **kwargs: Any) -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise ConnectionError("Neo4j went away")
+        return real_delete(*args, **kwargs)
+
+    monkeypatch.setattr(store, "delete_archived", failing_delete)
+    with pytest.raises(ConnectionError):
+        archive.archive_audit(api.graph, before=before, out=out, batch=2)
+    assert len(_lines(out)) == len(old), "the file is whole before the first delete"
+    assert _trail(api, "/curricula/maths/audit")["total"] == 1 + len(old) - 2
+    monkeypatch.setattr(store, "delete_archived", real_delete)
+
+    again = archive.archive_audit(api.graph, before=before, out=out, batch=2)
+    assert (again.written, again.in_file, again.deleted) == (0, len(old) - 2, len(old) - 2)
+    lines = _lines(out)
+    assert sorted(e["id"] for e in lines) == sorted(e["id"] for e in old), "each entry once"
+    assert _trail(api, "/curricula/maths/audit")["total"] == 1
+    assert _trail(api, "/curricula/maths/audit")["archived"]["entries"] == len(old)
+
+
+def test_an_entry_newer_than_before_is_never_deleted_even_when_the_file_names_it(
+    api: Api, tmp_path: Path
+) -> None:
+    """The delete checks the time again: an id in the file is no licence to delete a newer entry."""
+    _edits(api)
+    newest = _trail(api, "/curricula/maths/audit")["items"]
+    deleted = store.delete_archived(
+        api.graph, [e["id"] for e in newest], before=datetime.now(UTC) - timedelta(days=30), file="x"
+    )
+    assert deleted == {}
+    assert _trail(api, "/curricula/maths/audit")["items"] == newest
+
+
+def test_a_dry_run_counts_and_changes_nothing(api: Api, tmp_path: Path) -> None:
+    _edits(api)
+    before = _age_everything(api.graph)
+    assert (
+        api.call("PATCH", "/concepts/c", json={"name": "Cee"}, if_match=api.etag("/concepts/c")).status_code
+        == 200
+    )
+    trail = _trail(api, "/curricula/maths/audit")
+    out = tmp_path / "audit.jsonl"
+    result = archive.archive_audit(api.graph, before=before, out=out, dry_run=True)
+    assert result.archived == trail["total"] - 1 and result.deleted == 0
+    assert not out.exists()
+    assert _trail(api, "/curricula/maths/audit") == trail
+
+
+def test_a_file_that_is_not_an_archive_is_refused_before_anything_changes(api: Api, tmp_path: Path) -> None:
+    _edits(api)
+    before = _age_everything(api.graph)
+    assert (
+        api.call("PATCH", "/concepts/c", json={"name": "Cee"}, if_match=api.etag("/concepts/c")).status_code
+        == 200
+    )
+    out = tmp_path / "notes.jsonl"
+    out.write_text("not json\n")
+    trail = _trail(api, "/curricula/maths/audit")
+    with pytest.raises(ValidationFailed) as refused:
+        archive.archive_audit(api.graph, before=before, out=out)
+    assert refused.value.field == "out"
+    assert out.read_text() == "not json\n"
+    assert _trail(api, "/curricula/maths/audit") == trail
