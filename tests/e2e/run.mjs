@@ -1107,6 +1107,9 @@ step('text typed while a save is in flight stays in the form as unsaved; a refus
   assert.equal(await unloadAsks(), false);
 });
 
+// The note under a trail of a curriculum whose older entries `kgplatform audit archive` moved (seed.py).
+const ARCHIVED_NOTE = /^Entries before .+ were archived on .+ \(12 in all\) and are not listed here\.$/;
+
 step('the audit trail shows 20 entries, pages on with Show more and keeps them through a Reload and a save', async () => {
   let current = await callApi('GET', '/concepts/linear-equations');
   const original = current.json.description;
@@ -1124,6 +1127,9 @@ step('the audit trail shows 20 entries, pages on with Show more and keeps them t
   });
   const total = Number((await page.locator('#audit-count').textContent()).split(' of ')[1].split(' ')[0]);
   assert.ok(total > 42, `${total} entries`);
+  // Entries of the curriculum were archived to a file (seed.py): the trail says so in one line.
+  assert.match(await page.locator('#audit-archived').textContent(), ARCHIVED_NOTE);
+  assert.equal(await page.locator('#audit-archived').isVisible(), true);
   // Another designer's edit while the list is on show: the next page neither repeats an entry nor misses it.
   const theirs = await callApi('PATCH', '/concepts/linear-equations', { body: { description: 'theirs, meanwhile' }, ifMatch: current.etag });
   assert.equal(theirs.status, 200);
@@ -1808,6 +1814,9 @@ step('Recent changes: who deleted a concept, newest first, paged by keyboard; a 
   // Paged: 20 a page, Older and Newer by keyboard, the count says where.
   const count = page.locator('#changes-count');
   assert.match(await count.textContent(), /^1–20 of (\d+) changes$/);
+  // Older entries went to a file (seed.py): the end of the list is not the curriculum's first change.
+  assert.match(await page.locator('#changes-archived').textContent(), ARCHIVED_NOTE);
+  assert.equal(await page.locator('#changes-archived').isVisible(), true);
   await page.getByRole('button', { name: 'Older' }).focus();
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => /^21–/.test(document.querySelector('#changes-count').textContent));

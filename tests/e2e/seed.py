@@ -21,6 +21,7 @@ from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 
 CURRICULUM = "algebra-e2e"
+ARCHIVED_ENTRIES = 12  # run.mjs reads it in the archive note
 LEARNER = "learner-e2e-7"
 TRANSFER_MODEL = "gnn-e2e-1"
 CONCEPTS = {
@@ -126,6 +127,15 @@ def seed_world(graph: Graph, base_url: str) -> World:
     )
     response.raise_for_status()
     assert response.json()["imported"], response.text
+    # The note `kgplatform audit archive` leaves on a curriculum whose older entries it moved to a file: the
+    # page says so under each trail (run.mjs) rather than letting it read as the curriculum's whole history.
+    [noted] = graph.write(
+        "audit/record_audit_archive",
+        rows=[{"curriculum_id": CURRICULUM, "deleted": ARCHIVED_ENTRIES}],
+        before=datetime(2026, 9, 1, tzinfo=UTC),
+        file="e2e-audit.jsonl.gz",
+    )
+    assert noted["recorded"] == 1
     written = graph.write(
         "testing/create_transfer_edges", edges=TRANSFERS, model_version=TRANSFER_MODEL, now=datetime.now(UTC)
     )

@@ -28,3 +28,17 @@ export function changeText(entry) {
 export const auditItem = (a) => el('li', { class: `audit-${a.action}` },
   el('span', { class: 'audit-head' }, `${fmtTime(a.at)} · ${a.actor} · ${a.action} ${a.entity_type} ${a.entity_id}`),
   el('span', { class: 'audit-change' }, describeChange(a)));
+
+/** The line saying entries of a trail were moved to a file (`kgplatform audit archive`, the `archived` of
+ * an audit route's answer), so that the list's end is not read as the curriculum's first change; '' when
+ * nothing of it was archived. */
+export const archivedText = (archived) => (archived
+  ? `Entries before ${fmtTime(archived.before)} were archived on ${fmtTime(archived.archived_at)} `
+    + `(${archived.entries} in all) and are not listed here.`
+  : '');
+
+/** `node` (a hint line under a trail) shows `archivedText`, or is hidden. */
+export function showArchived(node, archived) {
+  node.textContent = archivedText(archived);
+  node.hidden = !archived;
+}

@@ -4,7 +4,7 @@
 // deleted since says who deleted it and when. Filters (who, action, kind of entity, since, until) narrow it.
 
 import { ApiError, api, seg } from './api.js';
-import { changeText } from './audit.js';
+import { changeText, showArchived } from './audit.js';
 import { $, clear, clearFieldErrors, el, fmtTime, guarded, oneAtATime } from './dom.js';
 
 export const CHANGES_PAGE = 20;
@@ -167,6 +167,7 @@ export async function loadChanges(offset = state.offset, { fresh = false } = {})
     state.shown = ''; // drawn over: the next read of a curriculum draws again, even one identical to the last
     clear(body, el('tr', {}, el('td', { colspan: 5, class: 'hint' }, 'No curriculum selected.')));
     $('#changes-count').textContent = '';
+    showArchived($('#changes-archived'), null);
     $('#changes-newer').disabled = true;
     $('#changes-older').disabled = true;
     return;
@@ -203,6 +204,7 @@ export async function loadChanges(offset = state.offset, { fresh = false } = {})
   }
   $('#changes-newer').disabled = offset === 0;
   $('#changes-older').disabled = offset + data.items.length >= data.total;
+  showArchived($('#changes-archived'), data.archived);
 }
 
 /** The curriculum on show changed: its changes from the newest, if the panel is open (else when opened). */

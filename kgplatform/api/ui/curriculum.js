@@ -2,7 +2,7 @@
 // concept's editor (If-Match from its ETag), its prerequisite edges, its tasks and its audit trail.
 
 import { ApiError, api, fetchTransfers, seg } from './api.js';
-import { auditItem } from './audit.js';
+import { auditItem, showArchived } from './audit.js';
 import { changesCurriculumChanged } from './changes.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
@@ -845,11 +845,13 @@ export async function loadAudit({ more = false } = {}) {
     const shown = (more && !grown ? offset : 0) + data.items.length;
     $('#audit-count').textContent = data.total ? `${shown} of ${data.total} entries` : '';
     $('#audit-more').hidden = shown >= data.total;
+    showArchived($('#audit-archived'), data.archived);
   } catch (error) {
     if (stale()) return;
     clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
     $('#audit-count').textContent = '';
     $('#audit-more').hidden = true;
+    showArchived($('#audit-archived'), null);
   }
 }
 

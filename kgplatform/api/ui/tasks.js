@@ -2,7 +2,7 @@
 // from) and delete (If-Match from the version listed).
 
 import { ApiError, api, seg } from './api.js';
-import { auditItem } from './audit.js';
+import { archivedText, auditItem } from './audit.js';
 import {
   $, clear, clearFieldErrors, el, guarded, listValue, oneAtATime, rawValues, refillKeepingTyped, showInfo, showList,
 } from './dom.js';
@@ -115,8 +115,9 @@ async function showTaskHistory(taskId) {
     const { data } = await api('GET', `/tasks/${seg(taskId)}/audit`, { query: { limit: TASK_HISTORY } });
     if (request !== historyRequest) return;
     clear($('#task-audit-list'), data.items.length ? data.items.map(auditItem) : [el('li', { class: 'hint' }, 'No entries.')]);
-    $('#task-audit-count').textContent = data.total > data.items.length
-      ? `The newest ${data.items.length} of ${data.total} entries.` : '';
+    $('#task-audit-count').textContent = [data.total > data.items.length
+      ? `The newest ${data.items.length} of ${data.total} entries.` : '', archivedText(data.archived)]
+      .filter(Boolean).join(' ');
   } catch (error) {
     if (request !== historyRequest) return;
     clear($('#task-audit-list'), el('li', { class: 'hint' }, `History unavailable: ${error.message}`));
