@@ -167,6 +167,11 @@ def archive_audit(
     """Archives then deletes (see the module's docstring); `dry_run` counts and changes nothing. The
     entries stream from the graph to the file: only their ids are held, for the deletes."""
     result = ArchiveResult(before=before)
+    # Refused before anything is read: the file is written only after the whole trail was.
+    if out.is_dir() or not out.parent.is_dir():
+        raise ValidationFailed(
+            f"--out {str(out)!r} is a folder or lies in a folder that does not exist", field="out"
+        )
     in_file = read_archive_ids(out)
     curricula = [curriculum_id] if curriculum_id is not None else store.list_audit_curricula(graph)
     to_delete: list[str] = []

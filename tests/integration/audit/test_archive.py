@@ -218,4 +218,8 @@ def test_a_file_that_is_not_an_archive_is_refused_before_anything_changes(api: A
         archive.archive_audit(api.graph, before=before, out=out)
     assert refused.value.field == "out"
     assert out.read_text() == "not json\n"
+    for nowhere in (tmp_path, tmp_path / "missing" / "audit.jsonl"):
+        with pytest.raises(ValidationFailed) as refused:
+            archive.archive_audit(api.graph, before=before, out=nowhere)
+        assert refused.value.field == "out"
     assert _trail(api, "/curricula/maths/audit") == trail
