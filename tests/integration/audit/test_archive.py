@@ -15,6 +15,7 @@ from kgplatform.audit import archive, store
 from kgplatform.errors import ValidationFailed
 from kgplatform.graph.driver import Graph
 from tests.integration.api.harness import Api
+from tests.integration.test_cli_errors import run_cli
 
 TASK = {"id": "t", "title": "T", "kind": "quiz", "concepts": ["a", "b"]}
 AGE = timedelta(days=100)
@@ -223,3 +224,23 @@ def test_a_file_that_is_not_an_archive_is_refused_before_anything_changes(api: A
             archive.archive_audit(api.graph, before=before, out=nowhere)
         assert refused.value.field == "out"
     assert _trail(api, "/curricula/maths/audit") == trail
+
+
+def test_the_command_archives_prints_a_summary_and_a_rerun_finds_nothing_more(
+    api: Api, tmp_path: Path
+) -> None:
+    _edits(api)
+    before = _age_everything(api.graph)
+    _rename_c(api)
+    old = _trail(api, "/curricula/maths/audit")["items"][1:]
+    out = tmp_path / "audit.jsonl.gz"
+    args = ["audit", "archive", "--before", before.isoformat(), "--out", str(out), "--batch", "3"]
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"archived {len(old)} entries older than ")
+    assert f"({len(old)} new to {out}, 0 already in it)" in done.stdout
+    assert "  maths: " in done.stdout
+    assert f"deleted {len(old)} of {len(old)} entries from the graph" in done.stderr.splitlines()[-1]
+    again = run_cli(*args)
+    assert again.returncode == 0 and again.stdout.startswith("archived 0 entries"), again.stdout
+    assert len(_lines(out)) == len(old)
