@@ -136,7 +136,9 @@ def _write_durably(out: Path, lines: Iterator[str], wrote_any: Callable[[], bool
     copy is dropped and `out` left alone."""
     partial = out.with_name(out.name + ".partial")
     with partial.open("wb") as raw:
-        sink: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb") if out.name.endswith(".gz") else raw
+        # Named after `out`, not the .partial file: gzip stores the name, and `gunzip -N` would restore it.
+        gz = out.name.endswith(".gz")
+        sink: IO[bytes] = gzip.GzipFile(filename=out.name, fileobj=raw, mode="wb") if gz else raw
         for line in lines:
             sink.write(line.encode("utf-8"))
         if sink is not raw:

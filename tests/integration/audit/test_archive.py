@@ -77,6 +77,9 @@ def test_old_entries_go_to_the_file_and_leave_the_graph_newer_ones_stay_unchange
     result = archive.archive_audit(api.graph, before=before, out=out, batch=2)
 
     written = _lines(out)
+    # gzip's header names the file it holds (FNAME, after the 10-byte header): not the .partial copy's name.
+    header = out.read_bytes()
+    assert header[3] & 0x08 and header[10:].split(b"\0")[0] == b"audit.jsonl"
     assert result.written == result.deleted == len(old) == len(written) and result.in_file == 0
     # The shape the routes list, plus the concepts an AuditLink tied the entry to.
     assert sorted((dict(e, explains=None) for e in written), key=lambda e: e["id"]) == sorted(
