@@ -1,5 +1,5 @@
 // Notes on each curriculum that its entries before $before were archived (one AuditArchive node per
-// curriculum, V0016): the audit routes show it, so a trail never reads as beginning at its oldest remaining
+// curriculum, V0017): the audit routes show it, so a trail never reads as beginning at its oldest remaining
 // entry. `before` only moves later; `entries` adds up every run's deletes; `file` is the last run's.
 // Parameters: $rows (list of {curriculum_id, deleted}), $before (datetime), $file (string).
 // Returns: recorded (count). Write.
