@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from kgplatform.audit.archive import check_before, parse_before
+from kgplatform.audit.archive import _write_durably, check_before, parse_before
 from kgplatform.cli import main
 from kgplatform.errors import ValidationFailed
 
@@ -50,3 +52,21 @@ def test_the_command_refuses_a_recent_date_as_a_usage_error_before_touching_anyt
     assert exited.value.code == 2
     assert "less than 30 days ago" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_full_disk_mid_write_leaves_no_partial_copy_and_names_the_file(tmp_path: Path) -> None:
+    """The .partial copy of a failed write held the space the operator had to free before a re-run, and the
+    write's error named no file (the CLI printed '[Errno 28] No space left on device')."""
+    out = tmp_path / "audit.jsonl.gz"
+    out.write_bytes(b"earlier archive")
+
+    def lines() -> Iterator[str]:
+        yield '{"id": "e1"}\n'
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError) as failed:
+        _write_durably(out, lines(), lambda: True)
+    assert failed.value.errno == errno.ENOSPC
+    assert failed.value.filename == str(tmp_path / "audit.jsonl.gz.partial")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.jsonl.gz"]
+    assert out.read_bytes() == b"earlier archive"
