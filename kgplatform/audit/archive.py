@@ -10,11 +10,13 @@ holding it is on disk.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import IO, Any
 
 from kgplatform.audit import store
 from kgplatform.curriculum.audit import from_row
-from kgplatform.errors import ValidationFailed
+from kgplatform.errors import Conflict, ValidationFailed
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
 
@@ -183,6 +185,43 @@ def archive_audit(
         raise ValidationFailed(
             f"--out {str(out)!r} is a folder or lies in a folder that does not exist", field="out"
         )
+    if dry_run:
+        return _archive(graph, result, before, out, curriculum_id, dry_run, batch, progress)
+    with _only_run(out):
+        return _archive(graph, result, before, out, curriculum_id, dry_run, batch, progress)
+
+
+@contextmanager
+def _only_run(out: Path) -> Iterator[None]:
+    """One run at a time in `out`'s folder, from reading the file to the last delete: two runs on one file
+    both truncated one `.partial` copy, and the first renamed it into place and deleted its entries from
+    the graph while the second still wrote into it (a gzip archive then held two streams over each other).
+    The folder's flock goes with the process, so a killed run leaves nothing to clear by hand."""
+    folder = os.open(out.parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Conflict(
+                f"--out {str(out)!r}: another `audit archive` is writing in {str(out.parent)!r}; "
+                "run this one when it has finished",
+                field="out",
+            ) from None
+        yield
+    finally:
+        os.close(folder)
+
+
+def _archive(
+    graph: Graph,
+    result: ArchiveResult,
+    before: datetime,
+    out: Path,
+    curriculum_id: str | None,
+    dry_run: bool,
+    batch: int,
+    progress: Callable[[str], None],
+) -> ArchiveResult:
     in_file = read_archive_ids(out)
     curricula = [curriculum_id] if curriculum_id is not None else store.list_audit_curricula(graph)
     to_delete: list[str] = []

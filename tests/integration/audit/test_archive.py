@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kgplatform.audit import archive, store
-from kgplatform.errors import ValidationFailed
+from kgplatform.errors import Conflict, ValidationFailed
 from kgplatform.graph.driver import Graph
 from tests.integration.api.harness import Api
 from tests.integration.test_cli_errors import run_cli
@@ -247,3 +247,32 @@ def test_the_command_archives_prints_a_summary_and_a_rerun_finds_nothing_more(
     again = run_cli(*args)
     assert again.returncode == 0 and again.stdout.startswith("archived 0 entries"), again.stdout
     assert len(_lines(out)) == len(old)
+
+
+def test_a_second_run_while_one_writes_in_the_folder_is_refused_and_the_first_file_stays_whole(
+    api: Api, tmp_path: Path
+) -> None:
+    """Two operators on one file: both wrote one .partial copy, the first renamed it into place and deleted
+    its entries while the second still wrote into it. The second is now refused (409, exit 4) untouched."""
+    _edits(api)
+    before = _age_everything(api.graph)
+    _rename_c(api)
+    old = _trail(api, "/curricula/maths/audit")["items"][1:]
+    out = tmp_path / "audit.jsonl.gz"
+    refusals: list[Conflict] = []
+
+    def second_run(_line: str) -> None:
+        # The first run has written its file and is about to delete: a second one starts now.
+        if refusals:
+            return
+        with pytest.raises(Conflict) as refused:
+            archive.archive_audit(api.graph, before=before, out=out, batch=2)
+        refusals.append(refused.value)
+
+    result = archive.archive_audit(api.graph, before=before, out=out, batch=2, progress=second_run)
+    assert refusals and refusals[0].field == "out"
+    assert result.written == result.deleted == len(old)
+    assert sorted(e["id"] for e in _lines(out)) == sorted(e["id"] for e in old)
+    assert not (tmp_path / "audit.jsonl.gz.partial").exists()
+    # The lock goes with the run: the next one finds nothing more and is not refused.
+    assert archive.archive_audit(api.graph, before=before, out=out).archived == 0
