@@ -227,7 +227,13 @@ def _archive(
     to_delete: list[str] = []
 
     def new_lines() -> Iterator[str]:
+        read = 0
         for curriculum, row in archivable(graph, curricula, before, batch):
+            read += 1
+            if read % batch == 0:
+                # The file is written only once the whole trail is read (minutes on a large one): without
+                # this the run said nothing until then, and looked hung.
+                progress(f"read {read:,} entries older than the date (at curriculum {curriculum})")
             if row["kept"]:
                 result.kept += 1
                 continue

@@ -276,3 +276,22 @@ def test_a_second_run_while_one_writes_in_the_folder_is_refused_and_the_first_fi
     assert not (tmp_path / "audit.jsonl.gz.partial").exists()
     # The lock goes with the run: the next one finds nothing more and is not refused.
     assert archive.archive_audit(api.graph, before=before, out=out).archived == 0
+
+
+def test_reading_the_trail_before_the_file_is_written_shows_its_progress(api: Api, tmp_path: Path) -> None:
+    """The file is written only after the whole trail is read: a large one said nothing for minutes."""
+    _edits(api)
+    before = _age_everything(api.graph)
+    _rename_c(api)
+    old = _trail(api, "/curricula/maths/audit")["items"][1:]
+    assert len(old) >= 4
+    lines: list[str] = []
+    archive.archive_audit(
+        api.graph, before=before, out=tmp_path / "audit.jsonl", batch=2, progress=lines.append
+    )
+    wrote = next(i for i, line in enumerate(lines) if line.startswith("wrote "))
+    reads = [line for line in lines[:wrote] if line.startswith("read ")]
+    assert reads[:2] == [
+        "read 2 entries older than the date (at curriculum maths)",
+        "read 4 entries older than the date (at curriculum maths)",
+    ]
