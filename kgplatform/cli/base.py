@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -91,11 +92,22 @@ def graph_session(*, verify: bool = True) -> Iterator[Graph]:
 def check_plot_path(path: Path) -> None:
     """`--plot FILE.png`, checked before an evaluation runs for minutes: a folder would fail only once the
     figures were in, and another extension would hold a PNG under a misleading name. A missing folder is
-    made, as `simulate-policies --plot` makes it."""
+    made, as `simulate-policies --plot` makes it; one under a file, or a folder this user may not write in, is
+    refused."""
     if path.suffix.lower() != ".png":
         raise typer.BadParameter(f"{path} must end in .png (the plot is a PNG)", param_hint="--plot")
     if path.is_dir():
         raise typer.BadParameter(f"{path} is a folder: give the PNG file's name", param_hint="--plot")
+    # The folder is made (or written in) only once the figures are in: a file in the way or a folder this
+    # process may not write in failed there, after the evaluation's minutes (eval-transfer without --out
+    # keeps no report to draw it again from).
+    existing = path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise typer.BadParameter(f"{path}: {existing} is a file, not a folder", param_hint="--plot")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"{path}: this user may not write in {existing}", param_hint="--plot")
 
 
 def learner_id_argument(value: str) -> str:

@@ -181,3 +181,18 @@ def test_eval_tracing_refuses_no_pybkt_restarts(isolated_paths: Path) -> None:
     log = write_log(isolated_paths / "log.csv", learners=5)
     result = runner.invoke(app, ["eval-tracing", "--data", str(log), "--pybkt-fits", "0"])
     assert result.exit_code == 2 and "--pybkt-fits" in result.output
+
+
+def test_eval_tracing_refuses_a_plot_under_a_file_before_reading_the_log(
+    isolated_paths: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plot's folder is made only once the figures are in: a file in its way failed after the run."""
+    from kgplatform.mastery import datasets
+
+    monkeypatch.setattr(datasets, "read_log", lambda _: pytest.fail("the log was read"))
+    (isolated_paths / "notes.txt").write_text("not a folder")
+    target = isolated_paths / "notes.txt" / "plots" / "tracing.png"
+    result = runner.invoke(app, ["eval-tracing", "--data", "x.csv", "--no-pybkt", "--plot", str(target)])
+    said = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "--plot" in said, said
+    assert "notes.txt is a file, not a folder" in said, said
