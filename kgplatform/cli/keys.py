@@ -196,7 +196,10 @@ def keys_update(
         print(key.model_dump_json())
         return
     old, new = (f"classes {', '.join(k.classes)}" if k.classes else "every learner" for k in (before, key))
-    console.print(literal(f"updated key {key.id} ({key.role.value}, {key.name!r}): {old} -> {new}"))
+    # One line whatever the width: piped (80 columns) it broke inside the class list, and a script's log or a
+    # grep for the key read half of the change.
+    line = f"updated key {key.id} ({key.role.value}, {key.name!r}): {old} -> {new}"
+    console.print(literal(line), soft_wrap=True, highlight=False)
 
 
 @keys_app.command("revoke")

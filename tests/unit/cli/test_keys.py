@@ -160,3 +160,27 @@ def test_keys_update_refuses_a_malformed_change_before_the_graph_is_touched(
     err = capsys.readouterr().err
     assert exited.value.code == 2
     assert err.startswith("kgplatform: ") and says in err, err
+
+
+def test_keys_update_says_the_change_on_one_line_whatever_the_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped (80 columns) the line broke inside the class list ("classes 7B ->" then "classes 7B, 8B"): a
+    term change's script log or a grep for the key read half of it."""
+    from contextlib import nullcontext
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKey, ChangedKey, Role
+    from kgplatform.cli import app
+
+    fields = {"name": "ms-okafor", "role": Role.TEACHER, "created_at": datetime(2026, 12, 4, tzinfo=UTC)}
+    before = ApiKey(id="72b10fa42d4d4638bc97ef0973152fa6", classes=["7B"], revoked=False, **fields)
+    after = ChangedKey(**{**before.model_dump(), "classes": ["7B", "8B", "9C"]})
+    monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
+    monkeypatch.setattr(service, "change_classes", lambda *_: (before, after))
+    result = CliRunner().invoke(app, ["keys", "update", before.id, "--add-class", "8B"], terminal_width=80)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"updated key {before.id} (teacher, 'ms-okafor'): classes 7B -> classes 7B, 8B, 9C\n" in result.stdout
+    ), result.stdout
