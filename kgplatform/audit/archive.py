@@ -5,7 +5,8 @@ the graph in bounded transactions.
 A run rewrites the file whole through a `.partial` copy renamed over it: what an earlier run wrote stays,
 each entry once (by id), so a re-run after an interruption (before, during or after the deletes) writes
 only the entries the file lacks and deletes what is still in the graph. Nothing is deleted before the file
-holding it is on disk.
+holding it is on disk. One run at a time writes in a folder (`_only_run`); a failed write leaves no
+`.partial` copy.
 """
 
 from __future__ import annotations
