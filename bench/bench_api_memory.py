@@ -205,11 +205,11 @@ def main() -> None:
     settings = get_settings()
     base = f"http://127.0.0.1:{settings.api_port}"
     graph = Graph.connect(settings.neo4j)
-    key = auth.issue_key(graph, role=Role.ADMIN, name="bench-api-memory")
+    key = auth.issue_key(graph, role=Role.ADMIN, name="bench-api-memory", actor="bench")
     try:
         results = {name: run_variant(name, env, args, base, key.secret) for name, env in variants.items()}
     finally:
-        auth.revoke_key(graph, key.id)
+        auth.revoke_key(graph, key.id, actor="bench")
         graph.close()
     first = results["baseline"]
     print(f"\n{'variant':<12} {'RSS warm':>9} {'end':>7} {'end/warm':>9} {'end/baseline':>13}  growth (MiB)")

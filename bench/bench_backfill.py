@@ -177,7 +177,9 @@ def main() -> None:
                 wipe(graph)
                 load_curriculum(graph, curriculum)
                 if through_api:
-                    secret = auth.issue_key(graph, role=Role.SERVICE, name="bench-backfill").secret
+                    secret = auth.issue_key(
+                        graph, role=Role.SERVICE, name="bench-backfill", actor="bench"
+                    ).secret
                     server = server or Server()
                     work = post_all(server.url, secret, args.batch)
                 else:

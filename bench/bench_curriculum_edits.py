@@ -72,7 +72,7 @@ def main() -> None:
         rows = [{"id": i, "name": i} for i in ids[start : start + 5_000]]
         graph.write("bench/create_edit_bench_concepts", curriculum_id=cid, rows=rows)
     versions = dict.fromkeys(ids, 1)
-    key = auth.issue_key(graph, role=Role.DESIGNER, name="bench-edits")
+    key = auth.issue_key(graph, role=Role.DESIGNER, name="bench-edits", actor="bench")
 
     def concept(i: int) -> str:
         return ids[i % len(ids)]
@@ -107,7 +107,7 @@ def main() -> None:
 
             results["HTTP PATCH /concepts/{id}"] = timed(through_http, args.warmup, args.edits)
     finally:
-        auth.revoke_key(graph, key.id)
+        auth.revoke_key(graph, key.id, actor="bench")
         graph.write("bench/delete_edit_bench_curriculum", curriculum_id=cid)
         graph.close()
 

@@ -213,8 +213,8 @@ def main() -> None:
 
     def keys() -> None:
         for n in range(args.keys):
-            issued = auth.issue_key(graph, role=Role.SERVICE, name=f"growth-bench-{n}")
-            auth.revoke_key(graph, issued.id)
+            issued = auth.issue_key(graph, role=Role.SERVICE, name=f"growth-bench-{n}", actor="bench")
+            auth.revoke_key(graph, issued.id, actor="bench")
 
     measured(graph, client, settings, "API keys created and revoked", args.keys, keys, per_answer)
 

@@ -124,7 +124,7 @@ def main() -> None:
     curriculum_id = f"bench-ondemand-{run}"
     document = generate_curriculum(args.concepts, 3, curriculum_id=curriculum_id)
     run_import(graph, parse_json(document.to_json()), curriculum_id, actor="bench")
-    key = auth.issue_key(graph, role=Role.SERVICE, name=f"bench-ondemand-{run}")
+    key = auth.issue_key(graph, role=Role.SERVICE, name=f"bench-ondemand-{run}", actor="bench")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     worker = start(
         celery_worker_command(["ondemand"], args.concurrency, "bench-ondemand@%h", "INFO"),
@@ -172,7 +172,7 @@ def main() -> None:
         stop(worker)
         # The key dies with the run; its learners, answers and plans stay (bench_ingest.py --wipe clears
         # learners; the plan benchmarks plan every learner, so wipe before timing them).
-        auth.revoke_key(graph, key.id)
+        auth.revoke_key(graph, key.id, actor="bench")
         graph.close()
         client.close()
 

@@ -184,7 +184,7 @@ def main() -> None:
     settings = get_settings()
     client = redis.Redis.from_url(settings.redis.url)
     graph = Graph.connect(settings.neo4j)
-    key = auth.issue_key(graph, role=Role.SERVICE, name="bench-serving")
+    key = auth.issue_key(graph, role=Role.SERVICE, name="bench-serving", actor="bench")
     version = model_version(CurrentParams(settings)())
     now = datetime.now(UTC)
     start = time.perf_counter()
@@ -235,7 +235,7 @@ def main() -> None:
             client.delete(*batch)
             for batch in _batches(client.scan_iter(f"{KEY_PREFIX}{LEARNER_PREFIX}*", 5000))
         )
-        auth.revoke_key(graph, key.id)
+        auth.revoke_key(graph, key.id, actor="bench")
         graph.close()
         client.close()
     print(

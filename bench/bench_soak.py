@@ -265,7 +265,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{os.environ.get('KGP_API_PORT', '8000')}"
     graph = Graph.connect(settings.neo4j)
     rclient = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
-    key = auth.issue_key(graph, role=Role.ADMIN, name="bench-soak")
+    key = auth.issue_key(graph, role=Role.ADMIN, name="bench-soak", actor="bench")
     logs = Path(tempfile.mkdtemp(prefix="kgp-soak-"))
     processes: dict[str, subprocess.Popen[bytes]] = {}
     load: Load | None = None
@@ -378,7 +378,7 @@ def main() -> None:
                 process.wait(60)
             except subprocess.TimeoutExpired:
                 process.kill()
-        auth.revoke_key(graph, key.id)
+        auth.revoke_key(graph, key.id, actor="bench")
         graph.close()
         rclient.close()
 

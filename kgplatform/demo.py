@@ -155,9 +155,9 @@ class Demo:
     def issue_demo_key(self) -> None:
         """A new admin key named "demo"; the keys earlier runs issued are revoked (one demo key at a time)."""
         earlier = [k for k in list_keys(self.graph) if k.name == DEMO_KEY_NAME and not k.revoked]
-        key = issue_key(self.graph, role=Role.ADMIN, name=DEMO_KEY_NAME)
+        key = issue_key(self.graph, role=Role.ADMIN, name=DEMO_KEY_NAME, actor="demo")
         for old in earlier:
-            revoke_key(self.graph, old.id)
+            revoke_key(self.graph, old.id, actor="demo")
         base = f"http://{self.settings.api_host}:{self.settings.api_port}"
         # print, not the console: rich would wrap the long lines, and they must paste as one command.
         print(f"admin API key for this demo (shown once; {len(earlier)} earlier demo key(s) revoked):")

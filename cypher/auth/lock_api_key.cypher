@@ -1,4 +1,5 @@
-// Reads a key and takes its write lock, before auth/set_api_key_classes in the same transaction: two changes
+// Reads a key and takes its write lock, before auth/set_api_key_classes or auth/revoke_api_key in the same
+// transaction (a revocation reads whether the key was revoked already, so it is audited once): two changes
 // of one key's classes (each computed in Python from what this read) then run one after the other, so an
 // `add_classes` cannot lose a class another change added meanwhile.
 // Parameters: $id. Returns: id, name, role, classes (empty: unscoped), created_at, revoked, key_hash (no row

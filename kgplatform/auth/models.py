@@ -158,6 +158,34 @@ class IssuedKey(ChangedKey):
     secret: str
 
 
+class KeyChange(BaseModel):
+    """One change of an API key, as the keys' audit trail holds it: never the key's secret or hash."""
+
+    id: str
+    at: datetime
+    actor: str = Field(
+        description="Who made it: the admin key's name and id, or `cli:` and the operating-system user"
+    )
+    action: Literal["create", "update", "revoke"] = Field(
+        description="`create`: the key issued; `update`: its classes changed; `revoke`: it was revoked"
+    )
+    key_id: str
+    key_name: str
+    role: Role
+    classes: list[str] = Field(
+        description="The key's classes after the change (at its creation, its revocation); empty: every "
+        "learner its role reads"
+    )
+    classes_before: list[str] | None = Field(
+        None, description="`update` only: the classes before the change (empty: every learner)"
+    )
+
+
+class KeyAudit(BaseModel):
+    total: int = Field(description="Entries matching (every key's, or the one key's)")
+    items: list[KeyChange] = Field(description="A page of them, newest first")
+
+
 class Principal(BaseModel):
     """The caller behind a valid key."""
 

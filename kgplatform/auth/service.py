@@ -25,7 +25,15 @@ import uuid
 from collections.abc import Callable
 
 from kgplatform.auth import store
-from kgplatform.auth.models import ApiKey, ChangedKey, IssuedKey, KeyScopeIn, Principal, Role
+from kgplatform.auth.models import (
+    ApiKey,
+    ChangedKey,
+    IssuedKey,
+    KeyAudit,
+    KeyScopeIn,
+    Principal,
+    Role,
+)
 from kgplatform.classes.models import MAX_KEY_CLASSES
 from kgplatform.classes.service import without_roster
 from kgplatform.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
@@ -50,12 +58,21 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def issue_key(graph: Graph, *, role: Role, name: str, classes: list[str] | None = None) -> IssuedKey:
+def issue_key(
+    graph: Graph, *, role: Role, name: str, actor: str, classes: list[str] | None = None
+) -> IssuedKey:
     """Creates a key; the returned secret is shown once and can never be recovered. `classes` (validated by
-    `ApiKeyIn`: teacher keys only) scopes it to those classes' learners."""
+    `ApiKeyIn`: teacher keys only) scopes it to those classes' learners. The keys' audit trail records the
+    creation as made by `actor` (an admin key's `Principal.actor`, or the CLI's `cli:<os user>`)."""
     secret = generate_secret()
     key = store.create_key(
-        graph, key_id=uuid.uuid4().hex, key_hash=hash_secret(secret), role=role, name=name, classes=classes
+        graph,
+        key_id=uuid.uuid4().hex,
+        key_hash=hash_secret(secret),
+        role=role,
+        name=name,
+        actor=actor,
+        classes=classes,
     )
     return IssuedKey(**_with_rosters(graph, key).model_dump(), secret=secret)
 
@@ -136,13 +153,18 @@ def rescope(key: ApiKey, change: KeyScopeIn) -> list[str] | None:
 
 
 def change_classes(
-    graph: Graph, key_id: str, change: KeyScopeIn, authenticator: KeyAuthenticator | None = None
+    graph: Graph,
+    key_id: str,
+    change: KeyScopeIn,
+    *,
+    actor: str,
+    authenticator: KeyAuthenticator | None = None,
 ) -> tuple[ApiKey, ChangedKey]:
-    """The key before and after `change` (checked by `rescope` on the key as stored, under its lock). With
-    `authenticator`, that process reads the new classes at once; others within `CACHE_TTL_S`, as for a
-    revocation."""
+    """The key before and after `change` (checked by `rescope` on the key as stored, under its lock),
+    recorded in the keys' audit trail as made by `actor` when the classes changed. With `authenticator`,
+    that process reads the new classes at once; others within `CACHE_TTL_S`, as for a revocation."""
     change_form(change)  # a malformed change is refused before the graph is asked
-    changed = store.change_classes(graph, key_id, lambda key: rescope(key, change))
+    changed = store.change_classes(graph, key_id, lambda key: rescope(key, change), actor)
     if changed is None:
         raise NotFound(f"no API key with id {key_id!r}", field="key_id")
     before, after, key_hash = changed
@@ -155,9 +177,18 @@ def list_keys(graph: Graph) -> list[ApiKey]:
     return store.list_keys(graph)
 
 
-def revoke_key(graph: Graph, key_id: str, authenticator: KeyAuthenticator | None = None) -> ApiKey:
-    """Revokes for good; with `authenticator`, that process stops accepting the key at once."""
-    revoked = store.revoke_key(graph, key_id)
+def key_audit(graph: Graph, key_id: str | None, offset: int, limit: int) -> KeyAudit:
+    """The keys' changes, newest first, of every key or of `key_id` (empty for an id never seen, not a 404:
+    an investigator asks after a key that may have been made on another deployment)."""
+    return KeyAudit.model_validate(store.key_changes(graph, key_id, offset, limit))
+
+
+def revoke_key(
+    graph: Graph, key_id: str, *, actor: str, authenticator: KeyAuthenticator | None = None
+) -> ApiKey:
+    """Revokes for good, recorded in the keys' audit trail as made by `actor` (once: revoking a revoked key
+    again changes nothing); with `authenticator`, that process stops accepting the key at once."""
+    revoked = store.revoke_key(graph, key_id, actor)
     if revoked is None:
         raise NotFound(f"no API key with id {key_id!r}", field="key_id")  # the path parameter's name
     key, key_hash = revoked

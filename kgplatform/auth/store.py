@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,13 +24,49 @@ def _key(row: dict[str, Any]) -> ApiKey:
     )
 
 
+def _record_change(
+    tx: ManagedTransaction, key: ApiKey, *, action: str, actor: str, classes_before: list[str] | None = None
+) -> None:
+    """The change in the keys' audit trail, in the transaction that made it: named by the key's id and name,
+    never its secret or hash."""
+    tx.run(
+        query_text("auth/create_key_change"),
+        id=uuid.uuid4().hex,
+        key_id=key.id,
+        key_name=key.name,
+        role=key.role.value,
+        action=action,
+        actor=actor,
+        classes=key.classes,
+        classes_before=classes_before,
+    ).consume()
+
+
 def create_key(
-    graph: Graph, *, key_id: str, key_hash: str, role: Role, name: str, classes: list[str] | None = None
+    graph: Graph,
+    *,
+    key_id: str,
+    key_hash: str,
+    role: Role,
+    name: str,
+    actor: str,
+    classes: list[str] | None = None,
 ) -> ApiKey:
-    rows = graph.write(
-        "auth/create_api_key", id=key_id, key_hash=key_hash, role=role.value, name=name, classes=classes
-    )
-    return _key(rows[0])
+    """One transaction: the key stored and its creation recorded in the keys' audit trail by `actor`."""
+
+    def work(tx: ManagedTransaction) -> ApiKey:
+        params = {"id": key_id, "key_hash": key_hash, "role": role.value, "name": name, "classes": classes}
+        key = _key(tx.run(query_text("auth/create_api_key"), **params).single(strict=True).data())
+        _record_change(tx, key, action="create", actor=actor)
+        return key
+
+    return graph.execute_write(work)
+
+
+def key_changes(graph: Graph, key_id: str | None, offset: int, limit: int) -> dict[str, Any]:
+    row = graph.read("auth/read_key_changes", key_id=key_id, offset=offset, limit=limit)[0]
+    items = [{**item, "at": item["at"].to_native()} for item in row["items"]]
+    return {"total": row["total"], "items": items}
 
 
 def find_live_key(graph: Graph, key_hash: str) -> Principal | None:
@@ -46,20 +83,33 @@ def list_keys(graph: Graph) -> list[ApiKey]:
     return [_key(row) for row in graph.read("auth/list_api_keys")]
 
 
-def revoke_key(graph: Graph, key_id: str) -> tuple[ApiKey, str] | None:
-    """Marks the key revoked; returns it with its hash (to evict it from caches), or None if unknown."""
-    rows = graph.write("auth/revoke_api_key", id=key_id)
-    if not rows:
-        return None
-    return _key(rows[0]), rows[0]["key_hash"]
+def revoke_key(graph: Graph, key_id: str, actor: str) -> tuple[ApiKey, str] | None:
+    """One transaction: the key locked, marked revoked and, unless it was already, its revocation recorded in
+    the keys' audit trail by `actor`. Returns it with its hash (to evict it from caches), or None if
+    unknown."""
+
+    def work(tx: ManagedTransaction) -> tuple[ApiKey, str] | None:
+        # The lock first: two revocations at once would both read "not revoked" and record it twice.
+        locked = tx.run(query_text("auth/lock_api_key"), id=key_id).single()
+        if locked is None:
+            return None
+        if locked["revoked"]:  # revoked before: nothing changes, so no second entry
+            return _key(locked.data()), locked["key_hash"]
+        row = tx.run(query_text("auth/revoke_api_key"), id=key_id).single(strict=True).data()
+        key = _key(row)
+        _record_change(tx, key, action="revoke", actor=actor)
+        return key, row["key_hash"]
+
+    return graph.execute_write(work)
 
 
 def change_classes(
-    graph: Graph, key_id: str, decide: Callable[[ApiKey], list[str] | None]
+    graph: Graph, key_id: str, decide: Callable[[ApiKey], list[str] | None], actor: str
 ) -> tuple[ApiKey, ApiKey, str] | None:
     """One transaction: the key read and locked, `decide` (which raises to refuse, changing nothing) given it
-    and returning its new classes (None: unscoped), then those stored. Returns the key before and after, and
-    its hash (to evict it from caches); None if no key has this id."""
+    and returning its new classes (None: unscoped), then those stored and, when they differ from the old
+    ones, the change recorded in the keys' audit trail by `actor`. Returns the key before and after, and its
+    hash (to evict it from caches); None if no key has this id."""
 
     def work(tx: ManagedTransaction) -> tuple[ApiKey, ApiKey, str] | None:
         row = tx.run(query_text("auth/lock_api_key"), id=key_id).single()
@@ -67,7 +117,13 @@ def change_classes(
             return None
         before = _key(row.data())
         classes = decide(before)
-        after = tx.run(query_text("auth/set_api_key_classes"), id=key_id, classes=classes).single(strict=True)
-        return before, _key(after.data()), row["key_hash"]
+        stored = tx.run(query_text("auth/set_api_key_classes"), id=key_id, classes=classes).single(
+            strict=True
+        )
+        after = _key(stored.data())
+        # The same list again changes nothing and leaves no entry, as a roster sent again does not.
+        if after.classes != before.classes:
+            _record_change(tx, after, action="update", actor=actor, classes_before=before.classes)
+        return before, after, row["key_hash"]
 
     return graph.execute_write(work)

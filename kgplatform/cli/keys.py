@@ -1,4 +1,4 @@
-"""API keys: `keys create|list|update|revoke`."""
+"""API keys: `keys create|list|update|revoke|history`."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from pydantic import ValidationError
 from rich.table import Column, Table
 
 from kgplatform.auth.models import Role
-from kgplatform.cli.base import app, console, graph_session, literal
+from kgplatform.cli.base import app, cli_actor, console, graph_session, literal
 from kgplatform.errors import ValidationFailed
 from kgplatform.validation_messages import plain_message
 
 keys_app = typer.Typer(
-    help="API keys: create (secret shown once), list, update (a teacher key's classes), revoke.",
+    help="API keys: create (secret shown once), list, update (a teacher key's classes), revoke, history (who "
+    "changed which key, when).",
     no_args_is_help=True,
 )
 app.add_typer(keys_app, name="keys")
@@ -95,7 +96,9 @@ def keys_create(
         field = "classes" if any(e["loc"][:1] == ("classes",) for e in error.errors()) else "name"
         raise ValidationFailed(f"invalid key request ({problems})", field=field) from None
     with graph_session() as graph:
-        key = service.issue_key(graph, role=request.role, name=request.name, classes=request.classes)
+        key = service.issue_key(
+            graph, role=request.role, name=request.name, classes=request.classes, actor=cli_actor()
+        )
     _note_unsent(key.classes_without_roster)
     if as_json:
         # A deployment script that issues keys reads the id and the secret together, without parsing the
@@ -188,7 +191,7 @@ def keys_update(
     try:
         service.change_form(change)  # before Neo4j is asked, as a malformed class id is
         with graph_session() as graph:
-            before, key = service.change_classes(graph, key_id, change)
+            before, key = service.change_classes(graph, key_id, change, actor=cli_actor())
     except KgpError as error:
         raise type(error)(_in_options(error.message), field=error.field, **error.details) from None
     _note_unsent(key.classes_without_roster)
@@ -208,5 +211,52 @@ def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys
     from kgplatform.auth import service
 
     with graph_session() as graph:
-        key = service.revoke_key(graph, key_id)
+        key = service.revoke_key(graph, key_id, actor=cli_actor())
     console.print(literal(f"revoked key {key.id} ({key.role.value}, {key.name!r})"))
+
+
+@keys_app.command("history")
+def keys_history(
+    key_id: str | None = typer.Argument(None, help="Only this key's changes (from `keys list`); none: all."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Entries to skip (newest first)."),
+    limit: int = typer.Option(50, "--limit", min=1, max=500, help="Entries to show."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="One JSON object {total, items: [{id, at, actor, action, key_id, key_name, role, classes, "
+        "classes_before}]}, for scripts.",
+    ),
+) -> None:
+    """Who created, changed and revoked which key, and when, newest first (as GET /api-keys/audit): never a
+    secret or a hash."""
+    from kgplatform.auth import service
+
+    with graph_session() as graph:
+        audit = service.key_audit(graph, key_id, offset, limit)
+    if as_json:
+        print(audit.model_dump_json())
+        return
+    table = Table(
+        Column("at", no_wrap=True),
+        Column("key", no_wrap=True, min_width=max((len(c.key_id) for c in audit.items), default=3)),
+        *(Column(header, overflow="fold") for header in ("name", "action", "what", "by")),
+    )
+    for change in audit.items:
+        classes = ", ".join(change.classes) or "every learner"
+        if change.action == "create":
+            what = f"{change.role.value}, {classes}"
+        elif change.action == "update":
+            what = f"{', '.join(change.classes_before or []) or 'every learner'} -> {classes}"
+        else:
+            what = ""
+        table.add_row(
+            change.at.isoformat(timespec="seconds"),
+            change.key_id,
+            literal(change.key_name),
+            change.action,
+            literal(what),
+            literal(change.actor),
+        )
+    console.print(table)
+    shown = f"{offset + 1}-{offset + len(audit.items)} of " if audit.items else "none of "
+    print(f"{shown}{audit.total} entries", file=sys.stderr)

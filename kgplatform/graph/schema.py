@@ -36,6 +36,9 @@ class Label(StrEnum):
     # learners by ROSTER_ADDED and ROSTER_REMOVED, so an erase (DETACH DELETE of the learner) takes the
     # learner's id out of every entry and leaves the counts.
     ROSTER_CHANGE = "RosterChange"
+    # One change of an API key (created, given other classes, revoked): who, when, the role and classes; never
+    # the secret or its hash.
+    KEY_CHANGE = "KeyChange"
     MIGRATION = "Migration"
     MIGRATION_LOCK = "MigrationLock"
 

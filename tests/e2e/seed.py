@@ -116,9 +116,9 @@ def answers() -> list[dict[str, Any]]:
 
 def seed_world(graph: Graph, base_url: str) -> World:
     """`graph` must be empty (the `graph` fixture); writes everything the browser test needs."""
-    designer = auth.issue_key(graph, role=Role.DESIGNER, name="e2e-designer").secret
-    admin = auth.issue_key(graph, role=Role.ADMIN, name="e2e-admin").secret
-    teacher = auth.issue_key(graph, role=Role.TEACHER, name="e2e-teacher").secret
+    designer = auth.issue_key(graph, role=Role.DESIGNER, name="e2e-designer", actor="tests").secret
+    admin = auth.issue_key(graph, role=Role.ADMIN, name="e2e-admin", actor="tests").secret
+    teacher = auth.issue_key(graph, role=Role.TEACHER, name="e2e-teacher", actor="tests").secret
     response = httpx.post(
         f"{base_url}/curricula/{CURRICULUM}/import",
         json=curriculum_document(),

@@ -1,24 +1,37 @@
-"""API keys over HTTP, for admins: issue (the secret is in this one answer only), list, revoke; and, for
-any key, what it is (`GET /api-keys/me`)."""
+"""API keys over HTTP, for admins: issue (the secret is in this one answer only), list, revoke, change a
+teacher key's classes, and read who did which of these when (`GET /api-keys/audit`); and, for any key, what
+it is (`GET /api-keys/me`)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
-from kgplatform.api.deps import AdminPrincipal, AnyPrincipal, AuthenticatorDep, GraphDep
+from kgplatform.api.deps import AdminPrincipal, AnyPrincipal, AuthenticatorDep, GraphDep, Limit, Offset
 from kgplatform.api.params import EntityId
 from kgplatform.auth import service
-from kgplatform.auth.models import ApiKey, ApiKeyIn, ChangedKey, IssuedKey, KeyScopeIn, Principal
+from kgplatform.auth.models import (
+    ApiKey,
+    ApiKeyIn,
+    ChangedKey,
+    IssuedKey,
+    KeyAudit,
+    KeyScopeIn,
+    Principal,
+)
+from kgplatform.mastery.models import MAX_ID_LENGTH
 
 router = APIRouter(prefix="/api-keys", tags=["auth"])
 logger = logging.getLogger(__name__)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Issue a key (secret shown once)")
-def issue_key(body: ApiKeyIn, graph: GraphDep, _: AdminPrincipal) -> IssuedKey:
-    return service.issue_key(graph, role=body.role, name=body.name, classes=body.classes)
+def issue_key(body: ApiKeyIn, graph: GraphDep, principal: AdminPrincipal) -> IssuedKey:
+    return service.issue_key(
+        graph, role=body.role, name=body.name, classes=body.classes, actor=principal.actor
+    )
 
 
 # Any valid key, with no role check: the one route that checks none (tests/unit/api/test_route_roles.py).
@@ -52,11 +65,32 @@ def list_keys(graph: GraphDep, _: AdminPrincipal) -> list[ApiKey]:
     return service.list_keys(graph)
 
 
+@router.get("/audit", summary="Who created, changed and revoked which key, and when; newest first (admin)")
+def key_audit(
+    graph: GraphDep,
+    _: AdminPrincipal,
+    key_id: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_ID_LENGTH,
+            description="Only this key's changes (an id never seen: an empty trail)",
+        ),
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> KeyAudit:
+    """Each key's creation (with its role and classes), each change of its classes (from, to) and its
+    revocation (once), with who made it (the admin key's name and id, or `cli:` and the operating-system
+    user) and when. Never a secret or a hash."""
+    return service.key_audit(graph, key_id, offset, limit)
+
+
 @router.delete("/{key_id}", summary="Revoke a key; this process refuses it at once")
 def revoke_key(
-    key_id: EntityId, graph: GraphDep, authenticator: AuthenticatorDep, _: AdminPrincipal
+    key_id: EntityId, graph: GraphDep, authenticator: AuthenticatorDep, principal: AdminPrincipal
 ) -> ApiKey:
-    return service.revoke_key(graph, key_id, authenticator)
+    return service.revoke_key(graph, key_id, actor=principal.actor, authenticator=authenticator)
 
 
 @router.patch(
@@ -80,9 +114,10 @@ def change_classes(
     """A teacher moving to other classes keeps their key: send the whole new list (`classes`), the changes
     to it (`add_classes`, `remove_classes`), or `unscoped: true` to let it read every learner. Other API
     processes read the new classes within 5 s (the key cache's time, as for a revocation)."""
-    before, after = service.change_classes(graph, key_id, body, authenticator)
-    # Who changed whose reach, as roster changes are logged: the classes are ids the platform chose, no
-    # learner's data.
+    before, after = service.change_classes(
+        graph, key_id, body, actor=principal.actor, authenticator=authenticator
+    )
+    # Also in the keys' audit trail (GET /api-keys/audit); the log line shows it beside the requests.
     logger.info(
         "API key %s (%r) classes changed by key %s: %s -> %s",
         after.id,

@@ -72,7 +72,9 @@ class Api:
 @contextmanager
 def running_api(settings: Settings, graph: Graph) -> Iterator[Api]:
     """`graph` is the emptied test graph; keys are issued per role with the holder's role as name."""
-    keys = {role: auth.issue_key(graph, role=role, name=f"{role.value}-tester") for role in Role}
+    keys = {
+        role: auth.issue_key(graph, role=role, name=f"{role.value}-tester", actor="tests") for role in Role
+    }
     secrets = {role: key.secret for role, key in keys.items()}
     actors = {role: Principal(key_id=key.id, name=key.name, role=role).actor for role, key in keys.items()}
     with TestClient(create_app(settings)) as client:

@@ -51,7 +51,7 @@ def test_designer_and_admin_edit(api: Api, role: Role) -> None:
 
 def test_two_keys_with_one_name_stay_apart_in_the_audit_trail(api: Api) -> None:
     api.curriculum("maths")
-    old, new = (auth.issue_key(api.graph, role=Role.DESIGNER, name="alice") for _ in range(2))
+    old, new = (auth.issue_key(api.graph, role=Role.DESIGNER, name="alice", actor="tests") for _ in range(2))
     for key, name in ((old, "A1"), (new, "A2")):
         body = {"id": f"c-{key.id}", "name": name}
         response = api.client.post("/curricula/maths/concepts", json=body, headers={"X-API-Key": key.secret})
@@ -95,8 +95,8 @@ def test_every_key_reads_its_own_id_name_and_role_and_no_secret(api: Api, role: 
 
 def test_the_key_itself_needs_a_valid_key(api: Api) -> None:
     assert api.client.get("/api-keys/me").status_code == 401
-    revoked = auth.issue_key(api.graph, role=Role.TEACHER, name="gone")
-    auth.revoke_key(api.graph, revoked.id)
+    revoked = auth.issue_key(api.graph, role=Role.TEACHER, name="gone", actor="tests")
+    auth.revoke_key(api.graph, revoked.id, actor="tests")
     response = api.client.get("/api-keys/me", headers={"X-API-Key": revoked.secret})
     assert response.status_code == 401 and response.headers["content-type"] == PROBLEM
 
@@ -121,7 +121,7 @@ def test_admin_issues_a_key_that_works_and_revokes_it_at_once(api: Api) -> None:
 def test_a_key_revoked_elsewhere_stops_within_the_cache_ttl(api: Api) -> None:
     """The CLI revokes from another process, whose revocation cannot evict this process's cache:
     the key keeps working for at most the TTL, then is refused."""
-    issued = auth.issue_key(api.graph, role=Role.DESIGNER, name="carol")
+    issued = auth.issue_key(api.graph, role=Role.DESIGNER, name="carol", actor="tests")
     # The cache's own clock, moved by hand: with the wall clock and a 0.3 s TTL, the entry counted from
     # before the first lookup and also had to outlive the revocation's Neo4j write, which a loaded CI
     # machine can take longer than that over (then "still cached" failed: a flake, not a finding).
@@ -130,7 +130,7 @@ def test_a_key_revoked_elsewhere_stops_within_the_cache_ttl(api: Api) -> None:
         lambda key_hash: auth.store.find_live_key(api.graph, key_hash), ttl_s=0.3, clock=lambda: now[0]
     )
     assert authenticator.authenticate(issued.secret).name == "carol"
-    auth.revoke_key(api.graph, issued.id)  # no authenticator given: as the CLI does
+    auth.revoke_key(api.graph, issued.id, actor="tests")  # no authenticator given: as the CLI does
     now[0] += 0.29
     assert authenticator.authenticate(issued.secret).name == "carol"  # still cached: the documented bound
     now[0] += 0.02
@@ -139,7 +139,7 @@ def test_a_key_revoked_elsewhere_stops_within_the_cache_ttl(api: Api) -> None:
 
 
 def test_only_the_hash_is_stored(api: Api) -> None:
-    issued = auth.issue_key(api.graph, role=Role.SERVICE, name="svc")
+    issued = auth.issue_key(api.graph, role=Role.SERVICE, name="svc", actor="tests")
     assert api.graph.read("auth/find_api_key", key_hash=issued.secret) == []
     assert auth.store.find_live_key(api.graph, auth.hash_secret(issued.secret)) is not None
 

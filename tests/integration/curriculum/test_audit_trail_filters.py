@@ -21,7 +21,7 @@ def _trail(api: Api, path: str, **params: Any) -> dict[str, Any]:
 
 
 def test_the_curriculum_trail_filters_by_actor_action_entity_type_and_time(api: Api) -> None:
-    alice = auth.issue_key(api.graph, role=Role.DESIGNER, name="alice")
+    alice = auth.issue_key(api.graph, role=Role.DESIGNER, name="alice", actor="tests")
     as_alice = {"X-API-Key": alice.secret}
     api.curriculum("maths", "a", "b", "c")
     assert api.edge("a", "b", 0.5).status_code == 201

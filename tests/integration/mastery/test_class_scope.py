@@ -69,7 +69,7 @@ def school(api: Api, curriculum: SyntheticCurriculum, redis_client: redis.Redis)
         "created": 0,
     }
     assert _roster(api, "7C", ["b1"])["members"] == 1
-    key = auth.issue_key(api.graph, role=Role.TEACHER, name="ms-7b", classes=["7B"])
+    key = auth.issue_key(api.graph, role=Role.TEACHER, name="ms-7b", classes=["7B"], actor="tests")
     return {"scoped": key.secret, "unscoped": api.secrets[Role.TEACHER]}
 
 
@@ -94,7 +94,9 @@ def test_a_scoped_key_reads_its_classes_learners_and_no_other(api: Api, school: 
 
 def test_a_key_of_two_classes_lists_a_learner_in_both_once(api: Api, school: dict[str, str]) -> None:
     _roster(api, "7C", ["b1", "a1"])
-    both = auth.issue_key(api.graph, role=Role.TEACHER, name="head of year", classes=["7B", "7C"]).secret
+    both = auth.issue_key(
+        api.graph, role=Role.TEACHER, name="head of year", classes=["7B", "7C"], actor="tests"
+    ).secret
     assert _listed(api, both) == ["a1", "a2", "b1"]
     assert _listed(api, both, limit=2) == ["a1", "a2"]
 
@@ -338,7 +340,7 @@ def test_a_scoped_key_pages_through_ids_beyond_the_basic_plane_without_skipping_
     lost, paging one at a time). The unscoped list has the same test (test_list_learners)."""
     ids = ["z\uffff", "z\U00010000", "z\U00010000a", "z\U0010ffff", "z\ud7ff", "z\ue000", "y", "z"]
     _roster(api, "7B", ids)
-    scoped = auth.issue_key(api.graph, role=Role.TEACHER, name="ms-7b", classes=["7B"]).secret
+    scoped = auth.issue_key(api.graph, role=Role.TEACHER, name="ms-7b", classes=["7B"], actor="tests").secret
     for prefix in ["", "z", "z\U00010000"]:
         seen, after = [], ""
         while after is not None:
@@ -359,12 +361,14 @@ def test_two_changes_of_one_keys_classes_run_one_after_the_other(graph: Graph) -
     (here 7C, added first, was lost)."""
     from kgplatform.auth.models import KeyScopeIn
 
-    key = auth.issue_key(graph, role=Role.TEACHER, name="t", classes=["7B"])
+    key = auth.issue_key(graph, role=Role.TEACHER, name="t", classes=["7B"], actor="tests")
     result: dict[str, Any] = {}
 
     def add_8a() -> None:
         try:
-            result["classes"] = auth.change_classes(graph, key.id, KeyScopeIn(add_classes=["8A"]))[1].classes
+            result["classes"] = auth.change_classes(
+                graph, key.id, KeyScopeIn(add_classes=["8A"]), actor="tests"
+            )[1].classes
         except Exception as error:  # reported below, not lost in the thread
             result["error"] = error
 

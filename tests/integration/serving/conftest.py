@@ -69,7 +69,10 @@ def serve(
     settings: Settings, graph: Graph, redis_client: redis.Redis
 ) -> Callable[..., AbstractContextManager[Served]]:
     """`with serve(rate_limit_per_s=..., ...) as api:` runs the app with those serving settings."""
-    secrets = {role: auth.issue_key(graph, role=role, name=f"{role.value}-tester").secret for role in Role}
+    secrets = {
+        role: auth.issue_key(graph, role=role, name=f"{role.value}-tester", actor="tests").secret
+        for role in Role
+    }
 
     @contextmanager
     def running(**serving: Any) -> Iterator[Served]:

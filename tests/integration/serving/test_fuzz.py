@@ -60,7 +60,7 @@ def world(graph_session: Graph) -> Iterator[None]:
     document = generate_curriculum(20, seed=9, curriculum_id=CURRICULUM)
     assert run_import(graph_session, parse_json(document.to_json()), CURRICULUM, actor="fuzz").imported
     MasteryService(MasteryStore(graph_session)).set_goals(LEARNER, [document.concepts[-1].id])
-    ADMIN["X-API-Key"] = auth.issue_key(graph_session, role=Role.ADMIN, name="fuzzer").secret
+    ADMIN["X-API-Key"] = auth.issue_key(graph_session, role=Role.ADMIN, name="fuzzer", actor="tests").secret
     yield
     schemathesis.python.asgi.shutdown_lifespans()
     graph_session.write("testing/delete_all_data")

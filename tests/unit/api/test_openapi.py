@@ -392,3 +392,33 @@ def test_the_id_rule_of_learner_and_class_ids_in_bodies_is_in_the_document(
     assert item["maxLength"] == 200 and item["minLength"] == 1
     reference = DOCUMENT["paths"]["/classes/{class_id}/learners"]["put"]["parameters"][0]["schema"]
     assert item["pattern"] == reference["pattern"], "the body and the path state the same rule"
+
+
+def test_the_key_audit_route_documents_its_filter_paging_and_entries_without_secrets() -> None:
+    """`GET /api-keys/audit` (admin): who created, changed and revoked which key. Its entries name the key
+    by id and name: no member could carry the secret or its hash."""
+    document = create_app().openapi()
+    schemas = document["components"]["schemas"]
+    operation = document["paths"]["/api-keys/audit"]["get"]
+    assert {p["name"]: p["in"] for p in operation["parameters"]} == {
+        "key_id": "query",
+        "offset": "query",
+        "limit": "query",
+    }
+    assert {"200", "401", "403", "422"} <= set(operation["responses"])
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    audit = schemas[ref.rsplit("/", 1)[1]]["properties"]
+    entry = schemas[audit["items"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert set(entry["properties"]) == {
+        "id",
+        "at",
+        "actor",
+        "action",
+        "key_id",
+        "key_name",
+        "role",
+        "classes",
+        "classes_before",
+    }
+    assert entry["properties"]["action"]["enum"] == ["create", "update", "revoke"]
+    assert "cli" in entry["properties"]["actor"]["description"]

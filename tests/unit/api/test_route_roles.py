@@ -31,6 +31,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api-keys/me"): ANY_KEY,
     ("DELETE", "/api-keys/{key_id}"): frozenset({A}),
     ("PATCH", "/api-keys/{key_id}"): frozenset({A}),  # a teacher key's classes
+    ("GET", "/api-keys/audit"): frozenset({A}),  # who created, changed and revoked which key
     ("POST", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, A}),
     ("GET", "/curricula/{curriculum_id:path}/concepts"): frozenset({D, S, T, A}),
     ("GET", "/concepts/{concept_id:path}/neighbourhood"): frozenset({D, S, T, A}),

@@ -93,6 +93,7 @@ def test_keys_create_passes_the_classes_and_list_shows_them(monkeypatch: pytest.
     from kgplatform.auth import service
     from kgplatform.auth.models import ApiKey, IssuedKey, Role
     from kgplatform.cli import app
+    from kgplatform.cli.base import cli_actor
 
     issued: dict[str, object] = {}
     created = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
@@ -115,7 +116,13 @@ def test_keys_create_passes_the_classes_and_list_shows_them(monkeypatch: pytest.
     args = ["keys", "create", "--role", "teacher", "--name", "ms-okafor", "--class", "7B", "--class", "7C"]
     result = CliRunner().invoke(app, [*args, "--class", "7B"])
     assert result.exit_code == 0, result.output
-    assert issued == {"role": Role.TEACHER, "name": "ms-okafor", "classes": ["7B", "7C"]}
+    # The CLI's operating-system user is the creation's actor in the keys' audit trail.
+    assert issued == {
+        "role": Role.TEACHER,
+        "name": "ms-okafor",
+        "classes": ["7B", "7C"],
+        "actor": cli_actor(),
+    }
     assert "classes 7B, 7C" in result.output
     # A class with no roster yet (misspelt, or not sent yet) is said, on stderr: the key reads nobody.
     assert "note: no roster for class 7C yet" in result.stderr and "7B" not in result.stderr
