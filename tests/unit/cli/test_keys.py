@@ -185,7 +185,7 @@ def test_keys_update_says_the_change_on_one_line_whatever_the_width(monkeypatch:
     before = ApiKey(id="72b10fa42d4d4638bc97ef0973152fa6", classes=["7B"], revoked=False, **fields)
     after = ChangedKey(**{**before.model_dump(), "classes": ["7B", "8B", "9C"]})
     monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
-    monkeypatch.setattr(service, "change_classes", lambda *_: (before, after))
+    monkeypatch.setattr(service, "change_classes", lambda *_, **__: (before, after))
     result = CliRunner().invoke(app, ["keys", "update", before.id, "--add-class", "8B"], terminal_width=80)
     assert result.exit_code == 0, result.output
     assert (
