@@ -11,6 +11,7 @@ from neo4j import ManagedTransaction
 from kgplatform.auth.models import ApiKey, Principal, Role
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
+from kgplatform.graph.values import native
 
 
 def _key(row: dict[str, Any]) -> ApiKey:
@@ -64,9 +65,7 @@ def create_key(
 
 
 def key_changes(graph: Graph, key_id: str | None, offset: int, limit: int) -> dict[str, Any]:
-    row = graph.read("auth/read_key_changes", key_id=key_id, offset=offset, limit=limit)[0]
-    items = [{**item, "at": item["at"].to_native()} for item in row["items"]]
-    return {"total": row["total"], "items": items}
+    return native(graph.read("auth/read_key_changes", key_id=key_id, offset=offset, limit=limit)[0])
 
 
 def find_live_key(graph: Graph, key_hash: str) -> Principal | None:

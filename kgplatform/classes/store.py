@@ -10,6 +10,7 @@ from neo4j import ManagedTransaction
 
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
+from kgplatform.graph.values import native
 
 
 def replace_roster(graph: Graph, class_id: str, learner_ids: list[str], actor: str) -> dict[str, Any]:
@@ -75,9 +76,7 @@ def delete_class(graph: Graph, class_id: str, actor: str) -> dict[str, Any] | No
 
 
 def roster_changes(graph: Graph, class_id: str, offset: int, limit: int) -> dict[str, Any]:
-    row = graph.read("classes/read_roster_changes", class_id=class_id, offset=offset, limit=limit)[0]
-    items = [{**item, "at": item["at"].to_native()} for item in row["items"]]
-    return {"total": row["total"], "items": items}
+    return native(graph.read("classes/read_roster_changes", class_id=class_id, offset=offset, limit=limit)[0])
 
 
 def is_member(graph: Graph, learner_id: str, class_ids: list[str]) -> bool:
