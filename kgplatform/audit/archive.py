@@ -26,6 +26,7 @@ from typing import IO, Any
 from kgplatform.audit import store
 from kgplatform.curriculum.audit import from_row
 from kgplatform.errors import Conflict, ValidationFailed
+from kgplatform.files import sync_folder
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
 
@@ -161,11 +162,7 @@ def _write_durably(out: Path, lines: Iterator[str], wrote_any: Callable[[], bool
         partial.unlink()
         return
     os.replace(partial, out)
-    folder = os.open(out.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    sync_folder(out.parent)  # the rename survives a power loss only once the folder is synced
 
 
 def archive_audit(
