@@ -9,25 +9,48 @@ from pathlib import Path
 from typing import IO
 
 
-def write_atomically(path: Path, write: Callable[[IO[bytes]], None], *, private: bool = False) -> None:
+def write_atomically(
+    path: Path,
+    write: Callable[[IO[bytes]], None],
+    *,
+    private: bool = False,
+    copy: Path | None = None,
+    replace_if: Callable[[], bool] = lambda: True,
+) -> None:
     """`write` fills a temporary file in `path`'s folder, which then replaces `path` in one rename: a reader,
     or a process killed mid-write, sees the old file or the new one, never a truncated one. The file and
     then its folder are synced, so after a power loss too. `private`: readable by its owner only (a
-    learner's personal data), from its first byte."""
+    learner's personal data), from its first byte. `copy`: the temporary file's name, fixed rather than
+    random, for a writer that holds its folder's lock and whose re-run should overwrite what a killed run
+    left rather than add a file beside it. `replace_if()`, asked once `write` is done: False drops the copy
+    and leaves `path` as it was (nothing new to write)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    if copy is None:
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        temporary = Path(name)
+    else:
+        temporary = copy
+        handle = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        # mkstemp makes the file owner-only; unless private, give it the mode a plain open() would (the
-        # umask's), so a worker or CLI running as another user can still read a shared models folder.
+        # The copy is made owner-only; unless private, give it the mode a plain open() would (the umask's),
+        # so a worker or CLI running as another user can still read a shared models folder.
         if not private:
             os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
+        if not replace_if():
+            temporary.unlink()
+            return
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        # A full disk (or Ctrl-C) mid-write: the half-written copy would hold the space the operator must
+        # free before trying again, and it is worth nothing.
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename is None:
+            # A write's OSError names no file: the caller's message would not say which one failed.
+            raise OSError(error.errno, error.strerror, str(temporary)) from error
         raise
     sync_folder(path.parent)  # the rename itself survives a power loss only once the folder is synced
 

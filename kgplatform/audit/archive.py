@@ -26,7 +26,7 @@ from typing import IO, Any
 from kgplatform.audit import store
 from kgplatform.curriculum.audit import from_row
 from kgplatform.errors import Conflict, ValidationFailed
-from kgplatform.files import sync_folder
+from kgplatform.files import write_atomically
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
 
@@ -137,32 +137,19 @@ def archivable(
 def _write_durably(out: Path, lines: Iterator[str], wrote_any: Callable[[], bool]) -> None:
     """`lines` into `out.partial`, fsynced, renamed over `out`, and the folder fsynced: after this returns
     the file survives a crash, before it `out` is as it was. When `wrote_any()` says no new entry came, the
-    copy is dropped and `out` left alone."""
-    partial = out.with_name(out.name + ".partial")
-    try:
-        with partial.open("wb") as raw:
-            # Named after `out`, not the .partial file: gzip stores the name, `gunzip -N` would restore it.
-            gz = out.name.endswith(".gz")
-            sink: IO[bytes] = gzip.GzipFile(filename=out.name, fileobj=raw, mode="wb") if gz else raw
-            for line in lines:
-                sink.write(line.encode("utf-8"))
-            if sink is not raw:
-                sink.close()
-            raw.flush()
-            os.fsync(raw.fileno())
-    except BaseException as error:
-        # A full disk (or Ctrl-C, or a graph read failing) mid-write: the half-written copy would hold the
-        # space the operator must free before a re-run, and nothing was deleted, so it is worth nothing.
-        partial.unlink(missing_ok=True)
-        if isinstance(error, OSError) and error.filename is None:
-            # A write's OSError names no file: the CLI's line would not say which one failed.
-            raise OSError(error.errno, error.strerror, str(partial)) from error
-        raise
-    if not wrote_any():
-        partial.unlink()
-        return
-    os.replace(partial, out)
-    sync_folder(out.parent)  # the rename survives a power loss only once the folder is synced
+    copy is dropped and `out` left alone. The copy's name is fixed: `_only_run` holds the folder, and a
+    run after a killed one writes over what it left."""
+
+    def write(raw: IO[bytes]) -> None:
+        # Named after `out`, not the .partial file: gzip stores the name, `gunzip -N` would restore it.
+        gz = out.name.endswith(".gz")
+        sink: IO[bytes] = gzip.GzipFile(filename=out.name, fileobj=raw, mode="wb") if gz else raw
+        for line in lines:
+            sink.write(line.encode("utf-8"))
+        if sink is not raw:
+            sink.close()
+
+    write_atomically(out, write, copy=out.with_name(out.name + ".partial"), replace_if=wrote_any)
 
 
 def archive_audit(
