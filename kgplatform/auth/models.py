@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -124,6 +125,12 @@ class KeyScopeIn(BaseModel):
             shape = "true" if info.field_name == "unscoped" else "a list of class ids"
             raise ValueError(f"must be {shape} or left out, not null")
         return value
+
+
+def reach_words(classes: Sequence[str]) -> str:
+    """What a key reads, in words, for the log line and the CLI's lines: its classes, or every learner when
+    it is unscoped (empty classes)."""
+    return f"classes {', '.join(classes)}" if classes else "every learner"
 
 
 class ApiKey(BaseModel):

@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Column, Table
 
-from kgplatform.auth.models import Role
+from kgplatform.auth.models import Role, reach_words
 from kgplatform.cli.base import app, cli_actor, console, graph_session, literal
 from kgplatform.errors import ValidationFailed
 from kgplatform.validation_messages import plain_message
@@ -198,7 +198,7 @@ def keys_update(
     if as_json:
         print(key.model_dump_json())
         return
-    old, new = (f"classes {', '.join(k.classes)}" if k.classes else "every learner" for k in (before, key))
+    old, new = reach_words(before.classes), reach_words(key.classes)
     # One line whatever the width: piped (80 columns) it broke inside the class list, and a script's log or a
     # grep for the key read half of the change.
     line = f"updated key {key.id} ({key.role.value}, {key.name!r}): {old} -> {new}"
@@ -242,11 +242,10 @@ def keys_history(
         *(Column(header, overflow="fold") for header in ("name", "action", "what", "by")),
     )
     for change in audit.items:
-        classes = ", ".join(change.classes) or "every learner"
         if change.action == "create":
-            what = f"{change.role.value}, {classes}"
+            what = f"{change.role.value}, {reach_words(change.classes)}"
         elif change.action == "update":
-            what = f"{', '.join(change.classes_before or []) or 'every learner'} -> {classes}"
+            what = f"{reach_words(change.classes_before or [])} -> {reach_words(change.classes)}"
         else:
             what = ""
         table.add_row(

@@ -20,6 +20,7 @@ from kgplatform.auth.models import (
     KeyAudit,
     KeyScopeIn,
     Principal,
+    reach_words,
 )
 from kgplatform.mastery.models import MAX_ID_LENGTH
 
@@ -123,7 +124,7 @@ def change_classes(
         after.id,
         after.name,
         principal.name,
-        ", ".join(before.classes) or "every learner",
-        ", ".join(after.classes) or "every learner",
+        reach_words(before.classes),
+        reach_words(after.classes),
     )
     return after

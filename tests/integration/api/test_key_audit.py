@@ -139,7 +139,9 @@ def test_the_cli_records_its_changes_as_cli_and_the_os_user_and_shows_the_histor
     assert json.loads(history.stdout) == _trail(api, key_id=kid)
     table = runner.invoke(app, ["keys", "history", "--limit", "2"], env={"COLUMNS": "200"})
     assert table.exit_code == 0, table.output
-    assert kid in table.stdout and "every learner -> 7C" in table.stdout and "2 of " not in table.stdout
+    assert (
+        kid in table.stdout and "every learner -> classes 7C" in table.stdout and "2 of " not in table.stdout
+    )
     assert "1-2 of 7 entries" in table.stderr  # the harness's four keys and these three entries
     for text in (history.output, table.output):
         assert key["secret"] not in text and auth.hash_secret(key["secret"]) not in text
