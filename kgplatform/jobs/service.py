@@ -36,16 +36,13 @@ NEVER_SENT_REASON = (
     "never sent: its messages were not confirmed sent within {s} s (the broker, which is Redis, went away "
     "while sending, or the process sending them died); start it again"
 )
-RETRAIN_FAILED_NOTE = (
-    "the nightly transfer retrain failed (see the training worker's log): plans recomputed with the "
-    "previous transfer model"
-)
 
 
 def retrain_failed_note(error: str | None) -> str:
     """The note on a night whose retrain failed, with its error where it was recorded (a message in a
     format too new for the training worker, say: README, "Upgrading")."""
-    return RETRAIN_FAILED_NOTE if not error else RETRAIN_FAILED_NOTE.replace("(see", f"({error}; see", 1)
+    where = "see the training worker's log" if not error else f"{error}; see the training worker's log"
+    return f"the nightly transfer retrain failed ({where}): plans recomputed with the previous transfer model"
 
 
 # Neo4j down or failing: a summary that `settle` could not write for these is left to the job's next close.
