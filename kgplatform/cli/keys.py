@@ -105,10 +105,10 @@ def keys_create(
         # sentence above the secret (or learning that the secret is the last line).
         print(key.model_dump_json())
         return
-    scope = f", classes {', '.join(key.classes)}" if key.classes else ""
-    console.print(
-        literal(f"created key {key.id} ({key.role.value}, {key.name!r}{scope}); its secret, shown only now:")
-    )
+    scope = f", {reach_words(key.classes)}" if key.classes else ""
+    # One line whatever the width, as `keys update`'s: a deployment log or a grep for the id read half.
+    line = f"created key {key.id} ({key.role.value}, {key.name!r}{scope}); its secret, shown only now:"
+    console.print(literal(line), soft_wrap=True, highlight=False)
     print(key.secret)
 
 
@@ -212,7 +212,9 @@ def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys
 
     with graph_session() as graph:
         key = service.revoke_key(graph, key_id, actor=cli_actor())
-    console.print(literal(f"revoked key {key.id} ({key.role.value}, {key.name!r})"))
+    console.print(
+        literal(f"revoked key {key.id} ({key.role.value}, {key.name!r})"), soft_wrap=True, highlight=False
+    )
 
 
 @keys_app.command("history")

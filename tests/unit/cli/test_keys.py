@@ -191,3 +191,38 @@ def test_keys_update_says_the_change_on_one_line_whatever_the_width(monkeypatch:
     assert (
         f"updated key {before.id} (teacher, 'ms-okafor'): classes 7B -> classes 7B, 8B, 9C\n" in result.stdout
     ), result.stdout
+
+
+def test_keys_create_and_revoke_say_the_key_on_one_line_whatever_the_width(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As `keys update`: piped (80 columns) the create line broke inside the class list and before "its
+    secret", and the revoke line inside a long name; a deployment log or a grep for the id read half."""
+    from contextlib import nullcontext
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKey, IssuedKey, Role
+    from kgplatform.cli import app
+
+    name = "the year-seven maths teacher at the north site"
+    fields = {"name": name, "role": Role.TEACHER, "created_at": datetime(2026, 12, 4, tzinfo=UTC)}
+    key_id = "72b10fa42d4d4638bc97ef0973152fa6"
+    issued = IssuedKey(id=key_id, classes=["7B", "7C", "8B"], revoked=False, secret="kgp_s3cret", **fields)
+    revoked = ApiKey(id=key_id, classes=["7B", "7C", "8B"], revoked=True, **fields)
+    monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
+    monkeypatch.setattr(service, "issue_key", lambda *_, **__: issued)
+    monkeypatch.setattr(service, "revoke_key", lambda *_, **__: revoked)
+    runner = CliRunner()
+    args = ["keys", "create", "--role", "teacher", "--name", name, "--class", "7B"]
+    created = runner.invoke(app, args, terminal_width=80)
+    assert created.exit_code == 0, created.output
+    assert created.stdout.splitlines() == [
+        f"created key {key_id} (teacher, {name!r}, classes 7B, 7C, 8B); its secret, shown only now:",
+        "kgp_s3cret",
+    ], created.stdout
+    gone = runner.invoke(app, ["keys", "revoke", key_id], terminal_width=80)
+    assert gone.exit_code == 0, gone.output
+    assert gone.stdout == f"revoked key {key_id} (teacher, {name!r})\n", gone.stdout
