@@ -11,6 +11,8 @@ graph with the same curriculum:
   - cli csv (--csv): the CSV file, from an emptied graph;
   - cli dry run (--dry-run): `kgplatform ingest FILE.jsonl --dry-run` on an emptied graph (every row to
     store: what a first dry run of an export does), checked to store nothing.
+  - cli shuffled, cli shuffled --sort (--shuffled): the same rows in a seeded random order, as a JSON Lines
+    file, ingested as they come and with `--sort` (its sort, in pieces of 100,000 rows on disk, included).
 Prints answers/s and each scenario's ratio to `ingest` of the same round, and checks after each that
 the graph holds every answer once and the same mastery as `ingest` (within 1e-9).
 
@@ -25,6 +27,7 @@ import csv
 import gc
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -59,6 +62,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=5_000, help="answers per batch (at most 10,000)")
     parser.add_argument("--csv", action="store_true", help="also ingest the same rows from a CSV file")
     parser.add_argument("--dry-run", action="store_true", help="also time a dry run of the JSON Lines file")
+    parser.add_argument(
+        "--shuffled", action="store_true", help="also a shuffled file, as it comes and with --sort"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="every scenario again (even rounds reversed)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--wipe", action="store_true", help="confirm: the graph's data is deleted")
@@ -90,7 +96,9 @@ def run_cli(path: Path, batch: int, *options: str) -> None:
     )
     if done.returncode != 0:
         sys.exit(f"kgplatform ingest exited {done.returncode}: {done.stderr.strip()}")
-    print(f"    {done.stdout.strip()}", flush=True)
+    said = [line for line in done.stderr.splitlines() if "sorted by answered_at" in line]
+    for line in [*said, *done.stdout.strip().splitlines()]:
+        print(f"    {line}", flush=True)
 
 
 def main() -> None:
@@ -128,6 +136,14 @@ def main() -> None:
                 scenarios.append(("cli csv", lambda: run_cli(table, args.batch), True))
             if args.dry_run:
                 scenarios.append(("cli dry run", lambda: run_cli(jsonl, args.batch, "--dry-run"), True))
+            if args.shuffled:
+                shuffled = Path(folder) / "shuffled.jsonl"
+                with shuffled.open("w") as out:
+                    mixed = random.Random(args.seed).sample(rows, len(rows))
+                    out.writelines(json.dumps(row) + "\n" for row in mixed)
+                    del mixed
+                scenarios.append(("cli shuffled", lambda: run_cli(shuffled, args.batch), True))
+                scenarios.append(("cli shuffled sort", lambda: run_cli(shuffled, args.batch, "--sort"), True))
             reference: list[dict[str, Any]] | None = None
             for round_no in range(1, args.rounds + 1):
                 rates: dict[str, float] = {}

@@ -7,7 +7,8 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from kgplatform.settings import get_settings
 
 if TYPE_CHECKING:
     from kgplatform.mastery.answer_files import NumberedRow
+    from kgplatform.mastery.answer_sort import SortProgress
     from kgplatform.mastery.backfill import DryRun, IngestSummary, Rejection
 
 # Rejected rows shown on stderr; all of them go to --rejects.
@@ -54,14 +56,20 @@ def ingest(
         "--rejects",
         help="Write every rejected row here as JSON Lines: line, event_id, reason, field, message.",
     ),
+    sort: bool = typer.Option(
+        False,
+        "--sort",
+        help="Sort the rows by answered_at before ingesting (a shuffled export otherwise replays its learners' "
+        "histories batch after batch); any size: pieces go to temporary files in $TMPDIR, which need room "
+        "for the file's rows once more.",
+    ),
 ) -> None:
     """Ingest a file of answers (a backfill) in batches, as POST /answers does: the same validation, the same
     per-row outcome, idempotent by event_id (a rerun stores nothing twice and counts duplicates). Rejected
     rows are named by line. Exit 0 every row stored or already stored, 1 rows rejected (the rest stored),
     2 a file or column that cannot be read or a service unreachable (what was stored before is said), 130
-    interrupted. Sort the file by answered_at: an answer older than an earlier batch's of its learner
-    replays that learner's whole history (docs/tracing.md; a dry run counts them, the README has a sort
-    recipe)."""
+    interrupted. Sort the file by answered_at, or pass --sort: an answer older than an earlier batch's of
+    its learner replays that learner's whole history (docs/tracing.md; a dry run counts them)."""
     from kgplatform.mastery.answer_files import file_format, read_answer_rows
     from kgplatform.mastery.backfill import IngestSummary
 
@@ -71,19 +79,64 @@ def ingest(
         # Opened for writing, it would be emptied before its rows were read.
         raise typer.BadParameter("is the file being ingested", param_hint="--rejects")
     kind = file_format(path, fmt)
-    rows = read_answer_rows(path, kind)
+    rows: Iterable[NumberedRow] = read_answer_rows(path, kind)
     summary = IngestSummary()
     shown: list[Rejection] = []
-    out = rejects.open("w", encoding="utf-8") if rejects is not None else None
-    try:
+    with ExitStack() as stack:
+        if sort:
+            rows = stack.enter_context(sorting(path, rows))
+        out = stack.enter_context(rejects.open("w", encoding="utf-8")) if rejects is not None else None
         on_rejected = rejection_sink(shown, out)
         if dry_run:
             _dry_run(path, rows, batch_size, summary, shown, on_rejected, rejects)
             return
         _ingest_into_graph(path, rows, batch_size, summary, shown, on_rejected, rejects)
-    finally:
-        if out is not None:
-            out.close()
+
+
+@contextmanager
+def sorting(path: Path, rows: Iterable[NumberedRow]) -> Iterator[Iterator[NumberedRow]]:
+    """`--sort`: every row read and sorted before the first batch (`answer_sort`), with a line on stderr
+    saying so; Ctrl-C meanwhile stops with nothing stored. The temporary files go when the block ends."""
+    import time
+
+    from kgplatform.mastery.answer_sort import SortProgress, sorted_by_time
+
+    progress = SortProgress()
+    started = time.monotonic()
+    with ExitStack() as stack:
+        try:
+            with sort_status() as on_piece:
+                ordered = stack.enter_context(sorted_by_time(rows, progress=progress, on_piece=on_piece))
+        except KeyboardInterrupt:
+            print(f"{path}: interrupted while sorting; nothing was stored", file=sys.stderr)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        unreadable = (
+            f", {progress.unreadable_times:,} without a readable answered_at first (they will be rejected)"
+            if progress.unreadable_times
+            else ""
+        )
+        held = f"{progress.pieces:,} temporary piece(s)" if progress.pieces else "in memory"
+        print(
+            f"{path}: {progress.rows:,} rows sorted by answered_at in {time.monotonic() - started:,.1f} s "
+            f"({held}{unreadable})",
+            file=sys.stderr,
+        )
+        yield ordered
+
+
+@contextmanager
+def sort_status() -> Iterator[Callable[[SortProgress], None]]:
+    """A live line while sorting, on a terminal only (a log would get nothing until the sort's own line)."""
+    from rich.console import Console
+
+    stderr = Console(stderr=True)
+    if not stderr.is_terminal:
+        yield lambda progress: None
+        return
+    with stderr.status("sorting by answered_at") as live:
+        yield lambda p: live.update(
+            f"sorting by answered_at: {p.rows:,} rows read, {p.pieces:,} piece(s) on disk"
+        )
 
 
 def source_path(given: str) -> Path:
@@ -249,7 +302,7 @@ def finish(
         print(
             f"{summary.late:,} answer(s) older than an earlier batch's answer of their learner: "
             f"{len(summary.late_learners):,} learner(s){' would have' if dry_run else ''} replayed their "
-            "whole history; a file sorted by answered_at costs less (docs/tracing.md)"
+            "whole history; --sort (or a file sorted by answered_at) costs less (docs/tracing.md)"
         )
     if stamps_pending:
         print(

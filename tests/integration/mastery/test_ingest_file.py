@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import signal
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,48 @@ def test_ctrl_c_stops_after_the_batch_in_progress_and_says_how_far_it_got(
     code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--batch-size", "100")
     assert code == 0, err
     assert "200 stored, 100 duplicates" in out and counts(graph)["answers"] == len(log)
+
+
+def test_sort_ingests_a_shuffled_export_without_replays_and_with_the_same_mastery(
+    settings: Settings,
+    graph: Graph,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A shuffled export replays its learners' histories in nearly every batch (the late answers the run
+    counts); `--sort` takes the same file in time order, through pieces on disk when it is larger than the
+    sort holds in memory, and stores the same answers with the same mastery. A bad row keeps its line."""
+    curriculum = make_curriculum(12, 40, seed=3)
+    log = make_answers(curriculum, 8, 900, days=200.0, seed=5, prefix="lms-")
+    load_curriculum(graph, curriculum)
+    shuffled = random.Random(7).sample(log, len(log))
+    lines = [json.dumps(row) for row in shuffled]
+    lines.insert(
+        100, json.dumps({**log[0], "event_id": "lms-bad", "answered_at": "last tuesday"})
+    )  # line 101
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--batch-size", "300", "--dry-run")
+    assert code == 1 and "older than an earlier batch's answer" in out, out  # unsorted: replays
+
+    monkeypatch.setattr("kgplatform.mastery.answer_sort.ROWS_IN_MEMORY", 250)
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))  # $TMPDIR, read once per process
+    code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--batch-size", "300", "--sort")
+    assert code == 1, err  # the bad row
+    assert "line 101: invalid (answered_at)" in err, err
+    assert f"{len(log) + 1:,} rows sorted by answered_at" in err and "(4 temporary piece(s), 1 without" in err
+    assert f"{len(log):,} stored, 0 duplicates" in out
+    assert "older than an earlier batch's answer" not in out, out
+    assert list((tmp_path / "scratch").iterdir()) == []
+
+    stored = all_mastery(graph)
+    graph.write("testing/delete_all_data")
+    load_curriculum(graph, curriculum)
+    in_order = sorted(log, key=lambda r: (r["answered_at"], r["event_id"]))
+    service = MasteryService(MasteryStore(graph), CurrentParams(settings))
+    for start in range(0, len(in_order), 300):
+        assert not service.ingest(in_order[start : start + 300]).rejected
+    assert_same_mastery(stored, all_mastery(graph))

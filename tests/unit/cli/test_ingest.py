@@ -153,3 +153,47 @@ def test_a_dry_runs_live_line_says_to_store_not_stored(monkeypatch: pytest.Monke
             update(IngestSummary(rows=3, accepted=3))
             assert ticker.progress is not None
             assert said in ticker.progress.tasks[0].description
+
+
+def test_a_dry_run_with_sort_counts_no_late_answer_where_the_file_as_it_comes_has_some(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Newest first, in batches of 2: every batch after the first is older than the one before it."""
+    rows = [
+        {**GOOD, "event_id": f"e-{day}", "answered_at": f"2026-01-{day:02d}T08:00:00Z"}
+        for day in range(9, 0, -1)
+    ]
+    path = tmp_path / "newest-first.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--batch-size", "2")
+    assert code == 0 and "7 answer(s) older than an earlier batch's answer" in out, out
+    code, out, err = run_main(
+        monkeypatch, capsys, "ingest", str(path), "--dry-run", "--batch-size", "2", "--sort"
+    )
+    assert code == 0 and "9 to store" in out and "older than" not in out, out
+    assert f"{path}: 9 rows sorted by answered_at in " in err and "s (in memory)\n" in err, err
+
+
+def test_ctrl_c_while_sorting_stores_nothing_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tempfile
+
+    from kgplatform.mastery import answer_files
+
+    def interrupted_while_reading(path: Path, fmt: str) -> Iterator[tuple[int, Any]]:
+        for line in range(1, 8):
+            yield line, {**GOOD, "event_id": f"e-{line}"}
+        raise KeyboardInterrupt
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr("kgplatform.mastery.answer_sort.ROWS_IN_MEMORY", 3)  # two pieces written by then
+    monkeypatch.setattr(answer_files, "read_answer_rows", interrupted_while_reading)
+    monkeypatch.setattr(MasteryStore, "ingest_preview", lambda *_: pytest.fail("a batch was judged"))
+    path = tmp_path / "big.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n")
+    code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--sort")
+    assert code == 130 and err == f"{path}: interrupted while sorting; nothing was stored\n", err
+    assert list(scratch.iterdir()) == []

@@ -1,0 +1,134 @@
+"""`kgplatform ingest --sort`: a file's answers in time order before they are ingested, whatever its size.
+
+An answer older than one already stored for its learner makes the ingest replay that learner's whole history
+(docs/tracing.md, "What arrival order costs"): a shuffled export pays that in nearly every batch, about
+N / (2B) answers replayed per answer. Sorted by `answered_at` it pays nothing, and the mastery is the same
+either way (the ingest's own rule), so sorting is only about time.
+
+The rows are sorted in pieces of `rows_in_memory`, each written to a temporary file when there is more than
+one piece, then merged (`heapq.merge`): memory stays bounded by a piece, the disk holds the file's rows once
+more. Rows keep their line numbers, so a rejected row is still named by its line in the file. Rows whose
+time cannot be read (a missing or malformed `answered_at`, a line that is no row) come first, in file
+order: the ingest rejects them as it would unsorted, only sooner. Answers at the same instant keep their
+file order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+from pydantic import AwareDatetime, BeforeValidator, TypeAdapter, ValidationError
+
+from kgplatform.mastery.answer_files import BadLine, NumberedRow
+from kgplatform.mastery.models import iso_time_text
+
+# About 1 KB a row held in Python: a piece of 100,000 rows is about 100 MB.
+ROWS_IN_MEMORY = 100_000
+# The answer's time read as POST /answers reads it (the same offsets, the same refusals).
+_ANSWER_TIME = TypeAdapter(Annotated[AwareDatetime, BeforeValidator(iso_time_text)])
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+# (unreadable time first: 0 or 1, microseconds since 1970 in UTC, the line in the file)
+SortKey = tuple[int, int, int]
+
+
+def sort_key(numbered: NumberedRow) -> SortKey:
+    line, row = numbered
+    if isinstance(row, dict):
+        try:
+            at = _ANSWER_TIME.validate_python(row.get("answered_at"))
+        except ValidationError:
+            pass
+        else:
+            # Integer microseconds: "10:00+02:00" and "08:00Z" are one instant and must compare equal.
+            return 1, (at - _EPOCH) // _ONE_MICROSECOND, line
+    return 0, 0, line
+
+
+class SortProgress:
+    """What the sort has done so far, for the caller's progress line and closing words."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.pieces = 0
+        self.unreadable_times = 0
+
+
+@contextmanager
+def sorted_by_time(
+    rows: Iterable[NumberedRow],
+    *,
+    rows_in_memory: int | None = None,
+    folder: Path | None = None,
+    progress: SortProgress | None = None,
+    on_piece: Callable[[SortProgress], None] = lambda _progress: None,
+) -> Iterator[Iterator[NumberedRow]]:
+    """`rows` in time order (module docstring). Every row is read before the first is given; the temporary
+    files (in `folder`, default the system's temporary folder) are removed when the block ends, also on an
+    error or an interrupt. `progress` is kept up to date, `on_piece` told of each piece written."""
+    progress = SortProgress() if progress is None else progress
+    rows_in_memory = ROWS_IN_MEMORY if rows_in_memory is None else rows_in_memory
+    with tempfile.TemporaryDirectory(prefix="kgp-sort-", dir=folder) as scratch:
+        pieces: list[Path] = []
+        piece: list[tuple[SortKey, NumberedRow]] = []
+        for numbered in rows:
+            key = sort_key(numbered)
+            progress.rows += 1
+            progress.unreadable_times += key[0] == 0
+            piece.append((key, numbered))
+            if len(piece) >= rows_in_memory:
+                pieces.append(_spill(piece, Path(scratch), len(pieces)))
+                piece = []
+                progress.pieces = len(pieces)
+                on_piece(progress)
+        piece.sort(key=_first)
+        if not pieces:
+            yield (numbered for _key, numbered in piece)
+            return
+        if piece:
+            pieces.append(_spill(piece, Path(scratch), len(pieces)))
+            progress.pieces = len(pieces)
+            on_piece(progress)
+        files = [path.open(encoding="utf-8") for path in pieces]
+        try:
+            merged = heapq.merge(*(_read_piece(file) for file in files), key=_first)
+            yield (numbered for _key, numbered in merged)
+        finally:
+            for file in files:
+                file.close()
+
+
+def _first(item: tuple[SortKey, NumberedRow]) -> SortKey:
+    return item[0]
+
+
+def _spill(piece: list[tuple[SortKey, NumberedRow]], scratch: Path, number: int) -> Path:
+    piece.sort(key=_first)
+    path = scratch / f"piece-{number:05d}.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for key, (line, row) in piece:
+            _write_row(out, key, line, row)
+    return path
+
+
+def _write_row(out: IO[str], key: SortKey, line: int, row: Any) -> None:
+    # A line that held no row is marked as such: any JSON value may be a row (and be rejected as one).
+    stored = ["bad line", row.message] if isinstance(row, BadLine) else ["row", row]
+    # ensure_ascii (the default): a lone surrogate from a CSV cell would not encode as UTF-8; escaped, it
+    # reads back as it was.
+    out.write(json.dumps([key, line, stored]))
+    out.write("\n")
+
+
+def _read_piece(file: IO[str]) -> Iterator[tuple[SortKey, NumberedRow]]:
+    for text in file:
+        key, line, (kind, stored) = json.loads(text)
+        yield tuple(key), (line, BadLine(stored) if kind == "bad line" else stored)  # type: ignore[misc]

@@ -1,0 +1,106 @@
+"""`ingest --sort`'s ordering: by the instant of answered_at (offsets read as the API reads them), file order
+among equals, unreadable times first; pieces spilled to disk give what one piece in memory gives."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from kgplatform.mastery.answer_files import BadLine, NumberedRow
+from kgplatform.mastery.answer_sort import SortProgress, sorted_by_time
+
+
+def _answer(at: object, learner: str = "ada", **more: object) -> dict[str, object]:
+    return {
+        "event_id": f"e-{at}-{learner}",
+        "learner_id": learner,
+        "task_id": "t1",
+        "answered_at": at,
+        **more,
+    }
+
+
+def _lines(rows: list[NumberedRow]) -> list[int]:
+    return [line for line, _row in rows]
+
+
+def _sort(rows: list[NumberedRow], tmp_path: Path, rows_in_memory: int = 1000) -> list[NumberedRow]:
+    with sorted_by_time(rows, rows_in_memory=rows_in_memory, folder=tmp_path) as ordered:
+        return list(ordered)
+
+
+def test_offsets_are_instants_and_equal_instants_keep_their_file_order(tmp_path: Path) -> None:
+    rows: list[NumberedRow] = [
+        (2, _answer("2026-03-01T09:30:00Z")),
+        (3, _answer("2026-03-01T10:00:00+02:00")),  # 08:00 UTC: first
+        (5, _answer("2026-03-01T08:00:00Z", "bo")),  # the same instant, later in the file
+        (7, _answer("2026-03-01T09:00:00.000001+00")),  # an hours-only offset, as the API takes it
+        (8, _answer("2026-02-28T23:59:59-11:00")),  # 1 March 10:59:59 UTC: last
+    ]
+    assert _lines(_sort(rows, tmp_path)) == [3, 5, 7, 2, 8]
+
+
+def test_rows_without_a_readable_time_come_first_in_file_order_and_whole(tmp_path: Path) -> None:
+    """They are rejected by the ingest whatever their place; first, the rejection comes early, and a row
+    is passed on exactly as read (a BadLine stays one)."""
+    bad = BadLine("not JSON: Expecting value at column 1")
+    rows: list[NumberedRow] = [
+        (1, _answer("2026-03-01T09:00:00Z")),
+        (2, _answer("yesterday")),
+        (3, bad),
+        (4, _answer("2026-03-01T09:00:00")),  # no offset: the API refuses it too
+        (5, _answer(1_767_000_000)),  # seconds since 1970: refused, as by the API
+        (6, ["not", "an", "object"]),
+        (7, _answer("2026-01-01T00:00:00Z")),
+    ]
+    for rows_in_memory in (1000, 2):
+        ordered = _sort(rows, tmp_path, rows_in_memory)
+        assert _lines(ordered) == [2, 3, 4, 5, 6, 7, 1]
+        assert isinstance(ordered[1][1], BadLine) and ordered[1][1].message == bad.message
+        assert ordered[4][1] == ["not", "an", "object"]
+
+
+def test_pieces_on_disk_merge_to_the_in_memory_order_and_rows_survive_the_trip(tmp_path: Path) -> None:
+    generator = random.Random(11)
+    rows: list[NumberedRow] = []
+    for line in range(1, 2001):
+        at = f"2026-03-{generator.randint(1, 28):02d}T{generator.randint(0, 23):02d}:00:00Z"
+        # Odd values a file may hold, which must come back from a piece on disk exactly as read.
+        row = _answer(at, f"l{generator.randint(0, 50)}", score=generator.random(), note="caf\u00e9 \udc80")
+        rows.append((line, row))
+    progress = SortProgress()
+    pieces_seen: list[int] = []
+    with sorted_by_time(
+        rows,
+        rows_in_memory=300,
+        folder=tmp_path,
+        progress=progress,
+        on_piece=lambda p: pieces_seen.append(p.pieces),
+    ) as ordered:
+        spilled = list(ordered)
+        assert len(list(tmp_path.iterdir())) == 1  # the run's own folder, with its pieces
+    assert spilled == _sort(rows, tmp_path, rows_in_memory=10_000)
+    assert sorted(spilled, key=lambda r: r[0]) == rows
+    assert progress.rows == 2000 and progress.pieces == 7 and pieces_seen == [1, 2, 3, 4, 5, 6, 7]
+    assert list(tmp_path.iterdir()) == []  # the pieces went with the block
+
+
+def test_the_pieces_go_when_the_ingest_fails_half_way(tmp_path: Path) -> None:
+    rows: list[NumberedRow] = [(line, _answer(f"2026-03-01T{line % 24:02d}:00:00Z")) for line in range(50)]
+    with pytest.raises(RuntimeError), sorted_by_time(rows, rows_in_memory=10, folder=tmp_path) as ordered:
+        next(ordered)
+        raise RuntimeError("Neo4j went away")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_error_while_sorting_leaves_no_piece_behind(tmp_path: Path) -> None:
+    def rows() -> object:
+        for line in range(25):
+            yield line, _answer("2026-03-01T09:00:00Z")
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    with pytest.raises(UnicodeDecodeError), sorted_by_time(rows(), rows_in_memory=10, folder=tmp_path):  # type: ignore[arg-type]
+        pass
+    assert list(tmp_path.iterdir()) == []
