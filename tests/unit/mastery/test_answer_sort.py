@@ -87,6 +87,15 @@ def test_pieces_on_disk_merge_to_the_in_memory_order_and_rows_survive_the_trip(t
     assert list(tmp_path.iterdir()) == []  # the pieces went with the block
 
 
+def test_a_file_that_fits_is_sorted_in_memory_to_its_last_row(tmp_path: Path) -> None:
+    rows: list[NumberedRow] = [(line, _answer(f"2026-03-01T{23 - line:02d}:00:00Z")) for line in range(10)]
+    progress = SortProgress()
+    with sorted_by_time(rows, rows_in_memory=10, folder=tmp_path, progress=progress) as ordered:
+        assert _lines(list(ordered)) == list(range(9, -1, -1))
+        assert list(tmp_path.rglob("*.jsonl")) == []  # nothing written to disk
+    assert progress.pieces == 0
+
+
 def test_the_pieces_go_when_the_ingest_fails_half_way(tmp_path: Path) -> None:
     rows: list[NumberedRow] = [(line, _answer(f"2026-03-01T{line % 24:02d}:00:00Z")) for line in range(50)]
     with pytest.raises(RuntimeError), sorted_by_time(rows, rows_in_memory=10, folder=tmp_path) as ordered:
