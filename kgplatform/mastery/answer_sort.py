@@ -16,17 +16,17 @@ file order.
 from __future__ import annotations
 
 import heapq
-import json
+import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated
 
 from pydantic import AwareDatetime, BeforeValidator, TypeAdapter, ValidationError
 
-from kgplatform.mastery.answer_files import BadLine, NumberedRow
+from kgplatform.mastery.answer_files import NumberedRow
 from kgplatform.mastery.models import iso_time_text
 
 # About 1 KB a row held in Python: a piece of 100,000 rows is about 100 MB.
@@ -114,7 +114,7 @@ def sorted_by_time(
             pieces.append(_spill(piece, Path(scratch), len(pieces)))
             progress.pieces = len(pieces)
             on_piece(progress)
-        files = [path.open(encoding="utf-8") for path in pieces]
+        files = [path.open("rb") for path in pieces]
         try:
             merged = heapq.merge(*(_read_piece(file) for file in files), key=_first)
             yield (numbered for _key, numbered in merged)
@@ -128,24 +128,20 @@ def _first(item: tuple[SortKey, NumberedRow]) -> SortKey:
 
 
 def _spill(piece: list[tuple[SortKey, NumberedRow]], scratch: Path, number: int) -> Path:
+    """The piece, sorted, as a stream of pickles: the rows come back exactly as read (a BadLine, a lone
+    surrogate from a CSV cell, a float) at about 60% of JSON's cost. Only this process reads them back, from
+    the owner-only folder it made, so unpickling trusts nothing it did not write."""
     piece.sort(key=_first)
-    path = scratch / f"piece-{number:05d}.jsonl"
-    with path.open("w", encoding="utf-8") as out:
-        for key, (line, row) in piece:
-            _write_row(out, key, line, row)
+    path = scratch / f"piece-{number:05d}.pickle"
+    with path.open("wb") as out:
+        for item in piece:
+            pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
     return path
 
 
-def _write_row(out: IO[str], key: SortKey, line: int, row: Any) -> None:
-    # A line that held no row is marked as such: any JSON value may be a row (and be rejected as one).
-    stored = ["bad line", row.message] if isinstance(row, BadLine) else ["row", row]
-    # ensure_ascii (the default): a lone surrogate from a CSV cell would not encode as UTF-8; escaped, it
-    # reads back as it was.
-    out.write(json.dumps([key, line, stored]))
-    out.write("\n")
-
-
-def _read_piece(file: IO[str]) -> Iterator[tuple[SortKey, NumberedRow]]:
-    for text in file:
-        key, line, (kind, stored) = json.loads(text)
-        yield tuple(key), (line, BadLine(stored) if kind == "bad line" else stored)  # type: ignore[misc]
+def _read_piece(file: IO[bytes]) -> Iterator[tuple[SortKey, NumberedRow]]:
+    while True:
+        try:
+            yield pickle.load(file)
+        except EOFError:
+            return

@@ -92,7 +92,7 @@ def test_a_file_that_fits_is_sorted_in_memory_to_its_last_row(tmp_path: Path) ->
     progress = SortProgress()
     with sorted_by_time(rows, rows_in_memory=10, folder=tmp_path, progress=progress) as ordered:
         assert _lines(list(ordered)) == list(range(9, -1, -1))
-        assert list(tmp_path.rglob("*.jsonl")) == []  # nothing written to disk
+        assert list(tmp_path.rglob("piece-*")) == []  # nothing written to disk
     assert progress.pieces == 0
 
 
