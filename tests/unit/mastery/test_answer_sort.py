@@ -113,3 +113,27 @@ def test_a_read_error_while_sorting_leaves_no_piece_behind(tmp_path: Path) -> No
     with pytest.raises(UnicodeDecodeError), sorted_by_time(rows(), rows_in_memory=10, folder=tmp_path):  # type: ignore[arg-type]
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cycle_collector_is_off_only_while_reading_and_back_after_an_error(tmp_path: Path) -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    def rows() -> object:
+        for line in range(5):
+            seen.append(gc.isenabled())
+            yield line, _answer("2026-03-01T09:00:00Z")
+        raise OSError(5, "Input/output error")
+
+    assert gc.isenabled()
+    with pytest.raises(OSError), sorted_by_time(rows(), folder=tmp_path):  # type: ignore[arg-type]
+        pass
+    assert seen == [False] * 5 and gc.isenabled()
+    gc.disable()
+    try:
+        with sorted_by_time([(1, _answer("2026-03-01T09:00:00Z"))], folder=tmp_path) as ordered:
+            assert len(list(ordered)) == 1
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
