@@ -182,6 +182,129 @@ export function capTransfers(transfers, drawn, budget) {
   return { shown, left: transfers.length - shown.length };
 }
 
+/** How far (CSS px) one finger moves over a graph before it is a swipe rather than a tap (cytoscape's own
+ * tap threshold is 8). */
+export const SWIPE_PX = 10;
+export const TWO_FINGERS_HINT = 'Use two fingers to move the graph';
+/** How long the hint stays after the last one-finger swipe. */
+const HINT_MS = 2500;
+
+/**
+ * What a touch on a graph is for, as map widgets read it: one finger is the page's (it scrolls the page, and a
+ * tap is still a tap), two or more are the graph's (pan and pinch), and the gesture stays the graph's until
+ * every finger is lifted. `mode`: the gesture's so far (null: no finger down); `fingers`: how many are down.
+ */
+export function touchMode(mode, fingers) {
+  if (fingers <= 0) return null;
+  return fingers >= 2 || mode === 'graph' ? 'graph' : 'page';
+}
+
+/** Whether a finger gone from `start` to `now` ({x, y}, CSS px) has moved far enough to be a swipe. */
+export function isSwipe(start, now, threshold = SWIPE_PX) {
+  return Math.hypot(now.x - start.x, now.y - start.y) > threshold;
+}
+
+/**
+ * The viewport after two fingers went from `before` to `after` (each two {x, y}, px from the graph's top left):
+ * the point of the graph under their midpoint stays under it (they pan), and the zoom grows as they spread
+ * (they pinch), within [minZoom, maxZoom].
+ */
+export function twoFingerViewport({ zoom, pan }, before, after, { minZoom = 0.1, maxZoom = 3 } = {}) {
+  const middle = ([a, b]) => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
+  const gap = ([a, b]) => Math.hypot(a.x - b.x, a.y - b.y);
+  const [from, to] = [middle(before), middle(after)];
+  const spread = gap(before) > 0 ? gap(after) / gap(before) : 1;
+  const next = Math.min(maxZoom, Math.max(minZoom, zoom * spread));
+  const scale = next / zoom;
+  return { zoom: next, pan: { x: to.x - (from.x - pan.x) * scale, y: to.y - (from.y - pan.y) * scale } };
+}
+
+/**
+ * Gives one finger over the graph to the page and two to the graph, as map widgets do: on a phone the graph is
+ * 320 px of the screen's height, and a swipe over it panned the graph instead of scrolling the page.
+ * cytoscape's options cannot say this: userPanningEnabled off also turns off its pinch, it calls
+ * preventDefault on every move of a finger that started on a node (which stops the page's scroll, whatever
+ * touch-action says), and two fingers less than 200 px apart (a phone's) are its context tap, which neither
+ * pans nor zooms. So while a finger is down cytoscape pans nothing and drags no node; it sees one finger's
+ * moves but cannot cancel them (so a swipe ends in no tap and selects nothing) and the browser scrolls; two
+ * fingers' moves pan and zoom here (twoFingerViewport), unseen by cytoscape. Mouse and wheel are
+ * cytoscape's as before. `hint` says, after a one-finger swipe, to use two fingers.
+ */
+function shareTouchWithPage(cy, container, hint) {
+  let mode = null;
+  let start = null;
+  let hinted = false;
+  let last = null; // the two fingers at the previous move, in the graph's px
+  let hideTimer = null;
+  const follow = (fingers) => {
+    mode = touchMode(mode, fingers);
+    last = null; // a finger came or went: the next move starts from where the fingers are then
+    if (mode === null) {
+      // After cytoscape's own touchend listener, which selects a tapped node unless autounselectify.
+      setTimeout(() => {
+        if (mode !== null) return;
+        cy.userPanningEnabled(true);
+        cy.autoungrabify(false);
+        cy.autounselectify(false);
+      }, 0);
+      return;
+    }
+    cy.userPanningEnabled(false);
+    cy.autoungrabify(true);
+    cy.autounselectify(mode === 'graph'); // the first finger's node is not selected by a pinch
+  };
+  const showHint = () => {
+    // Written once per showing: a live region reads text written again a second time.
+    if (!hint.classList.contains('shown')) {
+      hint.textContent = TWO_FINGERS_HINT;
+      hint.classList.add('shown');
+    }
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(() => {
+      hint.classList.remove('shown');
+      hint.textContent = '';
+    }, HINT_MS);
+  };
+  const twoFingers = (touches) => {
+    const box = container.getBoundingClientRect();
+    return [...touches].sort((a, b) => a.identifier - b.identifier).slice(0, 2)
+      .map((t) => ({ x: t.clientX - box.left, y: t.clientY - box.top }));
+  };
+  // Capture on the container: before cytoscape's listeners (on the container and on the window) see the event.
+  container.addEventListener('touchstart', (event) => {
+    if (mode === null) {
+      start = { x: event.touches[0].clientX, y: event.touches[0].clientY };
+      hinted = false;
+    }
+    follow(event.touches.length);
+  }, { capture: true, passive: true });
+  container.addEventListener('touchmove', (event) => {
+    if (mode === null) return;
+    if (mode === 'page') {
+      // cytoscape's preventDefault does nothing on this event (an own property hides Event's): it still follows
+      // the finger, and the page scrolls.
+      event.preventDefault = () => {};
+      const finger = event.touches[0];
+      if (!hinted && isSwipe(start, { x: finger.clientX, y: finger.clientY })) {
+        hinted = true;
+        showHint();
+      }
+      return;
+    }
+    // The graph's gesture, not cytoscape's: the page neither scrolls nor zooms under it (unless it had begun to).
+    event.stopPropagation();
+    if (event.cancelable) event.preventDefault();
+    if (event.touches.length < 2) return;
+    const now = twoFingers(event.touches);
+    const limits = { minZoom: cy.minZoom(), maxZoom: cy.maxZoom() };
+    if (last) cy.viewport(twoFingerViewport({ zoom: cy.zoom(), pan: cy.pan() }, last, now, limits));
+    last = now;
+  }, { capture: true, passive: false });
+  const lift = (event) => follow(event.touches.length);
+  container.addEventListener('touchend', lift, { capture: true, passive: true });
+  container.addEventListener('touchcancel', lift, { capture: true, passive: true });
+}
+
 export function createGraph(container, { onNodeTap } = {}) {
   const cy = cytoscape({
     container,
@@ -192,6 +315,13 @@ export function createGraph(container, { onNodeTap } = {}) {
     boxSelectionEnabled: false,
   });
   if (onNodeTap) cy.on('tap', 'node', (event) => onNodeTap(event.target.id()));
+  // Outside the graph's element, whose role=img makes its children presentational (not read out).
+  const hint = document.createElement('p');
+  hint.className = 'graph-hint';
+  hint.setAttribute('role', 'status');
+  hint.setAttribute('aria-live', 'polite');
+  container.after(hint);
+  shareTouchWithPage(cy, container, hint);
   // The canvases keep the size they were drawn at: when the layout reflows (a narrow window, zoom), the
   // old width would stick out of the column and make the page scroll sideways.
   new ResizeObserver(() => cy.resize()).observe(container);

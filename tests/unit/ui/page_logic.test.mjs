@@ -9,7 +9,9 @@ import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import { refillKeepingTyped, rawValues } from '../../../kgplatform/api/ui/dom.js';
-import { capTransfers, draw, layeredPositions, masteryColour, nearestRings } from '../../../kgplatform/api/ui/graph.js';
+import {
+  capTransfers, draw, isSwipe, layeredPositions, masteryColour, nearestRings, SWIPE_PX, touchMode, twoFingerViewport,
+} from '../../../kgplatform/api/ui/graph.js';
 import cytoscape from '../../../kgplatform/api/ui/vendor/cytoscape.esm.min.js';
 
 test('layers follow the longest prerequisite path, prerequisites to the left', () => {
@@ -246,4 +248,40 @@ test('a key\'s role decides the views offered; an API without /api-keys/me offer
   assert.deepEqual(roleViews('auditor'), everything, 'a role from a newer API: the API\'s 403 still says what is refused');
   assert.equal(signedInText('kgp_abcdefgh1234', 'teacher'), 'Signed in (key …1234, teacher)');
   assert.equal(signedInText('kgp_abcdefgh1234', null), 'Signed in (key …1234)');
+});
+
+test('a touch on a graph is the page\'s with one finger and the graph\'s once a second finger came, until all are lifted', () => {
+  const modes = [];
+  let mode = null;
+  for (const fingers of [1, 0, 1, 2, 1, 2, 3, 1, 0, 1]) {
+    mode = touchMode(mode, fingers);
+    modes.push(mode);
+  }
+  assert.deepEqual(modes, ['page', null, 'page', 'graph', 'graph', 'graph', 'graph', 'graph', null, 'page'],
+    'the finger left after a pinch does not hand the gesture back to the page');
+  assert.equal(touchMode(null, 2), 'graph', 'two fingers landing at once');
+});
+
+test('a finger moving more than the tap threshold is a swipe, in any direction', () => {
+  const start = { x: 100, y: 200 };
+  assert.equal(isSwipe(start, { x: 100 + SWIPE_PX, y: 200 }), false, 'a tap may wobble');
+  assert.equal(isSwipe(start, { x: 100, y: 200 - SWIPE_PX - 1 }), true);
+  assert.equal(isSwipe(start, { x: 108, y: 208 }), true, '11.3 px on the diagonal');
+  assert.equal(isSwipe(start, { x: 103, y: 204 }), false);
+});
+
+test('two fingers pan by their midpoint\'s move and zoom by their spread, about the point between them', () => {
+  const viewport = { zoom: 0.5, pan: { x: 20, y: -10 } };
+  const moved = twoFingerViewport(viewport, [{ x: 100, y: 100 }, { x: 180, y: 100 }], [{ x: 130, y: 90 }, { x: 210, y: 90 }]);
+  assert.deepEqual(moved, { zoom: 0.5, pan: { x: 50, y: -20 } }, 'together: a pan by their move');
+  const pinched = twoFingerViewport(viewport, [{ x: 120, y: 100 }, { x: 160, y: 100 }], [{ x: 100, y: 100 }, { x: 180, y: 100 }]);
+  assert.equal(pinched.zoom, 1, 'twice as far apart: twice the zoom');
+  // The graph's point under the midpoint (140, 100) stays under it: (140 - pan) / zoom before and after.
+  const under = ({ zoom, pan }) => [(140 - pan.x) / zoom, (100 - pan.y) / zoom];
+  assert.deepEqual(under(pinched), under(viewport));
+  const far = twoFingerViewport(viewport, [{ x: 100, y: 100 }, { x: 110, y: 100 }], [{ x: 0, y: 100 }, { x: 300, y: 100 }]);
+  assert.equal(far.zoom, 3, 'no further in than maxZoom');
+  assert.equal(twoFingerViewport(viewport, [{ x: 0, y: 0 }, { x: 300, y: 0 }], [{ x: 149, y: 0 }, { x: 151, y: 0 }], { minZoom: 0.25 }).zoom, 0.25);
+  const same = [{ x: 50, y: 50 }, { x: 50, y: 50 }];
+  assert.deepEqual(twoFingerViewport(viewport, same, same), viewport, 'fingers on one point: nothing to divide by');
 });
