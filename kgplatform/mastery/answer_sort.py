@@ -32,6 +32,9 @@ from kgplatform.mastery.models import iso_time_text
 
 # About 1 KB a row held in Python: a piece of 100,000 rows is about 100 MB.
 ROWS_IN_MEMORY = 100_000
+# Files merged at once: a process may hold about 1,024 open files, and a file of 100 million rows makes
+# 1,000 pieces. More are merged in rounds, each writing the rows once more.
+PIECES_OPEN_AT_ONCE = 200
 # The answer's time read as POST /answers reads it (the same offsets, the same refusals).
 _ANSWER_TIME = TypeAdapter(Annotated[AwareDatetime, BeforeValidator(iso_time_text)])
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -105,6 +108,8 @@ def sorted_by_time(
             pieces.append(_spill(piece, Path(scratch), len(pieces)))
             progress.pieces = len(pieces)
             on_piece(progress)
+        while len(pieces) > PIECES_OPEN_AT_ONCE:
+            pieces = _merge_first_pieces(pieces, Path(scratch))
         files = [path.open("rb") for path in pieces]
         try:
             merged = heapq.merge(*(_read_piece(file) for file in files), key=_first)
@@ -166,6 +171,23 @@ def _spill(piece: list[tuple[SortKey, NumberedRow]], scratch: Path, number: int)
         for item in piece:
             pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
     return path
+
+
+def _merge_first_pieces(pieces: list[Path], scratch: Path) -> list[Path]:
+    """The first PIECES_OPEN_AT_ONCE pieces merged into one new piece (theirs deleted), then the rest."""
+    first, rest = pieces[:PIECES_OPEN_AT_ONCE], pieces[PIECES_OPEN_AT_ONCE:]
+    merged_path = scratch / f"merged-{first[0].stem}-{first[-1].stem}.pickle"
+    files = [path.open("rb") for path in first]
+    try:
+        with merged_path.open("wb") as out:
+            for item in heapq.merge(*(_read_piece(file) for file in files), key=_first):
+                pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        for file in files:
+            file.close()
+    for path in first:
+        path.unlink()
+    return [*rest, merged_path]
 
 
 def _read_piece(file: IO[bytes]) -> Iterator[tuple[SortKey, NumberedRow]]:

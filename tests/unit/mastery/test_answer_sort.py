@@ -137,3 +137,42 @@ def test_the_cycle_collector_is_off_only_while_reading_and_back_after_an_error(t
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+
+
+def test_more_pieces_than_files_open_at_once_are_merged_in_rounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of 100 million rows makes 1,000 pieces, about the open files a process may hold: they are merged
+    a few at a time, never all open at once, to the same order."""
+    monkeypatch.setattr("kgplatform.mastery.answer_sort.PIECES_OPEN_AT_ONCE", 3)
+    generator = random.Random(5)
+    rows: list[NumberedRow] = [
+        (line, _answer(f"2026-03-{generator.randint(1, 28):02d}T{generator.randint(0, 23):02d}:00:00Z"))
+        for line in range(1, 301)
+    ]
+    open_pieces: set[str] = set()
+    most_open = 0
+    real_open = Path.open
+
+    def counting_open(path: Path, mode: str = "r", *args: object, **kwargs: object) -> object:
+        nonlocal most_open
+        file = real_open(path, mode, *args, **kwargs)  # type: ignore[arg-type]
+        if mode == "rb":
+            open_pieces.add(str(path))
+            most_open = max(most_open, len(open_pieces))
+            close = file.close
+
+            def closing() -> None:
+                open_pieces.discard(str(path))
+                close()
+
+            file.close = closing  # type: ignore[method-assign]
+        return file
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    progress = SortProgress()
+    with sorted_by_time(rows, rows_in_memory=20, folder=tmp_path, progress=progress) as ordered:
+        merged = list(ordered)
+    assert progress.pieces == 15 and most_open == 3
+    assert merged == sorted(rows, key=lambda r: (str(r[1]["answered_at"]), r[0]))  # type: ignore[index]
+    assert list(tmp_path.iterdir()) == []
