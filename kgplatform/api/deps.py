@@ -102,6 +102,9 @@ AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 # Reading the curriculum: designers, services (planners read concepts and tasks) and teachers (the
 # learner view draws the learner's curriculum and names its concepts and tasks).
 ReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.DESIGNER, Role.SERVICE, Role.TEACHER))]
+# Reading classes and their rosters: services, and teachers, whose scoped keys read only their own classes
+# (`classes.service.roster`); writing them stays the learning platform's (a service key).
+ClassReaderPrincipal = Annotated[Principal, Depends(require_roles(Role.SERVICE, Role.TEACHER))]
 # Reading a learner's mastery, goals, interests, feedback and plan: services, and teachers, whose keys
 # change nothing of a learner (answers, goals, interests and erasure take a service key).
 LEARNER_READERS = (Role.SERVICE, Role.TEACHER)

@@ -30,15 +30,31 @@ def replace_roster(graph: Graph, class_id: str, learner_ids: list[str], *, actor
     return RosterReplaced.model_validate(row)
 
 
-def roster(graph: Graph, class_id: str) -> Roster:
+def unknown_class(class_id: str) -> NotFound:
+    """The answer for a class that does not exist, and, word for word, for one outside a scoped key's
+    classes: other words (or a 403) would tell a teacher which classes exist on the platform."""
+    return NotFound(f"class {class_id!r} does not exist", field="class_id")
+
+
+def roster(graph: Graph, class_id: str, scope: tuple[str, ...] = ()) -> Roster:
+    """The class's roster; `scope`, a scoped teacher key's classes (empty: every class), reads it only when
+    it is one of them."""
+    if scope and class_id not in scope:
+        raise unknown_class(class_id)
     row = store.roster(graph, class_id)
     if row is None:
-        raise NotFound(f"class {class_id!r} does not exist", field="class_id")
+        raise unknown_class(class_id)
     return Roster(**row)
 
 
-def list_classes(graph: Graph, after: str, limit: int) -> ClassList:
-    rows = store.list_classes(graph, after, limit)
+def list_classes(graph: Graph, after: str, limit: int, scope: tuple[str, ...] = ()) -> ClassList:
+    """A page of classes in id order after `after`; with `scope` (a scoped teacher key's classes), only
+    those of them a roster was sent for, the page picked here by code point among at most 100."""
+    if scope:
+        among = (row for row in store.scoped_classes(graph, list(scope)) if row["class_id"] > after)
+        rows = sorted(among, key=lambda row: str(row["class_id"]))[:limit]
+    else:
+        rows = store.list_classes(graph, after, limit)
     return ClassList(
         items=[ClassSummary(**row) for row in rows],
         next_after=rows[-1]["class_id"] if len(rows) == limit else None,
@@ -48,7 +64,7 @@ def list_classes(graph: Graph, after: str, limit: int) -> ClassList:
 def delete_class(graph: Graph, class_id: str, *, actor: str) -> DeletedClass:
     row = store.delete_class(graph, class_id, actor)
     if row is None:
-        raise NotFound(f"class {class_id!r} does not exist", field="class_id")
+        raise unknown_class(class_id)
     return DeletedClass.model_validate(row)
 
 

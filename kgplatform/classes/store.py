@@ -58,6 +58,10 @@ def list_classes(graph: Graph, after: str, limit: int) -> list[dict[str, Any]]:
     return graph.read("classes/list_classes", after=after, limit=limit)
 
 
+def scoped_classes(graph: Graph, class_ids: list[str]) -> list[dict[str, Any]]:
+    return graph.read("classes/list_scoped_classes", class_ids=class_ids)
+
+
 def delete_class(graph: Graph, class_id: str, actor: str) -> dict[str, Any] | None:
     """One transaction: the class deleted and, when there was one, the deletion recorded in its audit trail
     (its members as removed), which outlives it."""

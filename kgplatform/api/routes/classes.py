@@ -1,5 +1,6 @@
 """Classes and their rosters, for the service that owns them (the learning platform) and admins. A teacher
-key scoped to classes (`POST /api-keys` with `classes`) reads only their members."""
+key reads them too: one scoped to classes (`POST /api-keys` with `classes`) only its own classes (another
+is the unknown class's 404), and only their members through the learner routes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator
 
-from kgplatform.api.deps import AdminPrincipal, GraphDep, Limit, Offset, ServicePrincipal
+from kgplatform.api.deps import (
+    AdminPrincipal,
+    ClassReaderPrincipal,
+    GraphDep,
+    Limit,
+    Offset,
+    ServicePrincipal,
+)
 from kgplatform.api.params import ClassId
 from kgplatform.classes import service
 from kgplatform.classes.models import (
@@ -29,6 +37,13 @@ logger = logging.getLogger(__name__)
 UNKNOWN_CLASS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No class with this id (`field: class_id`)"}
 }
+# For the routes a teacher key reads: the 404 of a class outside a scoped key's classes is the same.
+UNKNOWN_CLASS_OR_SCOPE: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "No class with this id, or, for a teacher key scoped to classes, not one of its "
+        "classes (answered alike: `field: class_id`)"
+    }
+}
 
 After = Annotated[
     str,
@@ -38,13 +53,21 @@ After = Annotated[
 
 
 @router.get("", summary="Classes in id order, a page at a time, each with its number of members")
-def list_classes(graph: GraphDep, _: ServicePrincipal, after: After = "", limit: Limit = 50) -> ClassList:
-    return service.list_classes(graph, after, limit)
+def list_classes(
+    graph: GraphDep, principal: ClassReaderPrincipal, after: After = "", limit: Limit = 50
+) -> ClassList:
+    """A teacher key scoped to classes lists only those of its classes a roster was sent for; an unscoped
+    teacher key every class, as it reads every learner."""
+    return service.list_classes(graph, after, limit, principal.classes)
 
 
-@router.get("/{class_id}/learners", summary="A class's roster: its members' ids", responses=UNKNOWN_CLASS)
-def get_roster(class_id: ClassId, graph: GraphDep, _: ServicePrincipal) -> Roster:
-    return service.roster(graph, class_id)
+@router.get(
+    "/{class_id}/learners", summary="A class's roster: its members' ids", responses=UNKNOWN_CLASS_OR_SCOPE
+)
+def get_roster(class_id: ClassId, graph: GraphDep, principal: ClassReaderPrincipal) -> Roster:
+    """A teacher key scoped to classes reads the rosters of its own classes; any other class, stored or
+    not, is the unknown class's 404, word for word (a 403 would tell the key which classes exist)."""
+    return service.roster(graph, class_id, principal.classes)
 
 
 @router.put("/{class_id}/learners", summary="Replace a class's roster (the whole list of its members)")

@@ -73,10 +73,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/learners/{learner_id}/report"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/report.png"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/next-tasks"): frozenset({S, T, A}),
-    # Rosters are the learning platform's (a service key) to send; a teacher reads its classes' learners
-    # through the learner routes, scoped by its key.
-    ("GET", "/classes"): frozenset({S, A}),
-    ("GET", "/classes/{class_id}/learners"): frozenset({S, A}),
+    # Rosters are the learning platform's (a service key) to send; a teacher reads the
+    # classes and rosters of its own key's classes (another class is the unknown class's 404).
+    ("GET", "/classes"): frozenset({S, T, A}),
+    ("GET", "/classes/{class_id}/learners"): frozenset({S, T, A}),
     ("PUT", "/classes/{class_id}/learners"): frozenset({S, A}),
     ("DELETE", "/classes/{class_id}"): frozenset({S, A}),
     # Who changed which roster: for the admin answering for the platform, as key changes are.
@@ -188,12 +188,14 @@ def test_a_teacher_key_reads_and_changes_nothing() -> None:
 
 def test_a_404_speaks_of_teacher_keys_only_where_a_teacher_key_is_let_in() -> None:
     """/answers, /export and the erasure refuse every teacher key with a 403: their 404 said "for a teacher
-    key scoped to classes, none in its classes", which read as though such a key reached them."""
+    key scoped to classes, none in its classes", which read as though such a key reached them. A class's
+    roster, which a scoped teacher key reads for its own classes only, says so; its deletion does not."""
     document = create_app().openapi()
     teacher_routes = {route for route, roles in EXPECTED.items() if T in roles}
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            if not path.startswith("/learners/{learner_id}") or "404" not in operation["responses"]:
+            about_one = path.startswith(("/learners/{learner_id}", "/classes/{class_id}"))
+            if not about_one or "404" not in operation["responses"]:
                 continue
             says_teacher = "teacher" in operation["responses"]["404"]["description"]
             assert says_teacher == ((method.upper(), path) in teacher_routes), (method, path)
