@@ -5,10 +5,12 @@
 // from every entry, as it must, and leaves the counts.
 // Parameters: $id (string), $class_id, $action ('replace' or 'delete'), $actor (the key's name and id),
 // $members (count after), $added_ids and $removed_ids (lists of learner ids, stored learners), $created
-// (count of learners the roster created), $class_created (boolean). Returns: id, at. Write.
+// (count of learners the roster created), $class_created (boolean), $name and $name_before (the class's
+// name after and before a 'rename'; null otherwise, and then not stored). Returns: id, at. Write.
 CREATE (r:RosterChange {id: $id, class_id: $class_id, action: $action, actor: $actor, at: datetime.realtime(),
                         members: $members, added: size($added_ids), removed: size($removed_ids),
-                        created: $created, class_created: $class_created})
+                        created: $created, class_created: $class_created, name: $name,
+                        name_before: $name_before})
 WITH r
 CALL (r) {
   UNWIND $added_ids AS learner_id

@@ -7,7 +7,7 @@
 // learner (map of the Learner's properties), goals (concept ids), interests (tag names), mastery (list of
 // maps: concept_id and the relationship's properties), plans (list of maps: the Plan's properties and
 // tasks, a list of {task_id, rank, reason, concept_id, predicted_success, purpose} in rank order), classes
-// (list of maps: class_id, added_at), roster_changes (list of maps: class_id, at, action, change: 'added'
+// (list of maps: class_id, name (the class's; null: none), added_at), roster_changes (list of maps: class_id, at, action, change: 'added'
 // or 'removed'), in stable orders (concept id, tag, plan creation time, class id, change time). Read.
 MATCH (l:Learner {id: $learner_id})
 CALL (l) {
@@ -38,7 +38,7 @@ CALL (l) {
 CALL (l) {
   OPTIONAL MATCH (l)<-[m:HAS_MEMBER]-(c:Class)
   WITH m, c ORDER BY c.id
-  RETURN collect(m {class_id: c.id, .added_at}) AS classes
+  RETURN collect(m {class_id: c.id, name: c.name, .added_at}) AS classes
 }
 CALL (l) {
   CALL (l) {

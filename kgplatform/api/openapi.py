@@ -89,6 +89,7 @@ CREATES_ON_FIRST_SIGHT = {
     ("/learners/{learner_id}/goals", "put"),
     ("/learners/{learner_id}/interests", "put"),
     ("/classes/{class_id}/learners", "put"),
+    ("/classes/{class_id}", "put"),  # naming a class creates it, empty, as its roster PUT does
 }
 # Responses a route sends in a shape of its own, not as problem details: the readiness probe's 503 is its
 # usual body, naming the service that is down.

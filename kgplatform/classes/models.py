@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from kgplatform.curriculum.models import well_formed_id
+from kgplatform.curriculum.models import TEXT_PATTERN, reads_as_written, well_formed_id
 from kgplatform.mastery.models import LEARNER_ID_PATTERN, LEARNER_ID_RULE, MAX_ID_LENGTH, LearnerIdText
 
 # The learner id rule: a class id is a URL path segment too (/classes/ID/learners).
@@ -19,6 +19,8 @@ CLASS_ID_PATTERN = LEARNER_ID_PATTERN
 MAX_ROSTER = 5000
 # Classes one teacher key may be scoped to (each is matched on every request).
 MAX_KEY_CLASSES = 100
+# A display name ("Year 7 maths, set B"), as long as a key's name.
+MAX_CLASS_NAME = 200
 
 
 def class_id_characters(value: str) -> str:
@@ -41,6 +43,37 @@ ClassIdText = Annotated[
 ]
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank: send null for no name")
+    return value
+
+
+# Read by teachers on the web page and in a learner's export, never matched: the rule of concept names
+# (no control or invisible formatting characters, any kind of space).
+ClassName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_CLASS_NAME),
+    AfterValidator(_not_blank),
+    AfterValidator(reads_as_written),
+    Field(
+        description="No control or invisible formatting characters (zero-width space, bidi overrides); any "
+        "kind of space is fine.",
+        json_schema_extra={"pattern": TEXT_PATTERN},
+    ),
+]
+
+
+class ClassIn(BaseModel):
+    """A class's own data (its roster is `RosterIn`, at `/classes/{class_id}/learners`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Required, null allowed: left out, a body would read as "no name" to one client and "keep it" to
+    # another; null says "no name" in so many words.
+    name: ClassName | None = Field(description="The class's display name; null: none (the id is shown)")
+
+
 class RosterIn(BaseModel):
     """The whole roster of a class: every learner in it, replacing what was there."""
 
@@ -51,6 +84,7 @@ class RosterIn(BaseModel):
 
 class Roster(BaseModel):
     class_id: str
+    name: str | None = Field(None, description="The class's display name (`PUT /classes/{class_id}`)")
     learner_ids: list[str] = Field(description="The class's members, in id order")
 
 
@@ -64,6 +98,7 @@ class RosterReplaced(BaseModel):
 
 class ClassSummary(BaseModel):
     class_id: str
+    name: str | None = Field(None, description="The class's display name (`PUT /classes/{class_id}`)")
     members: int
 
 
@@ -86,9 +121,9 @@ class RosterChange(BaseModel):
     id: str
     at: datetime
     actor: str = Field(description="The key that made it: its name and id")
-    action: Literal["replace", "delete"] = Field(
+    action: Literal["replace", "delete", "rename"] = Field(
         description="`replace`: a roster PUT that changed it; `delete`: the class deleted (its members "
-        "removed)"
+        "removed); `rename`: its name changed (`PUT /classes/{class_id}`; the roster did not)"
     )
     class_id: str
     members: int = Field(description="Learners in the class after the change")
@@ -101,6 +136,8 @@ class RosterChange(BaseModel):
         "(the counts stay)"
     )
     removed_ids: list[str] = Field(description="The learners removed, as stored now (as `added_ids`)")
+    name: str | None = Field(None, description="`rename` only: the class's name after it (null: none)")
+    name_before: str | None = Field(None, description="`rename` only: the name before it (null: none)")
 
     @field_validator("added_ids", "removed_ids")
     @classmethod

@@ -36,6 +36,12 @@ def unknown_class(class_id: str) -> NotFound:
     return NotFound(f"class {class_id!r} does not exist", field="class_id")
 
 
+def set_name(graph: Graph, class_id: str, name: str | None, *, actor: str) -> ClassSummary:
+    """The class named `name` (None: no name), created, empty, on first sight; a change is recorded in the
+    class's audit trail as made by `actor`."""
+    return ClassSummary.model_validate(store.set_name(graph, class_id, name, actor))
+
+
 def roster(graph: Graph, class_id: str, scope: tuple[str, ...] = ()) -> Roster:
     """The class's roster; `scope`, a scoped teacher key's classes (empty: every class), reads it only when
     it is one of them."""

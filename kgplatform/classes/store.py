@@ -34,7 +34,36 @@ def replace_roster(graph: Graph, class_id: str, learner_ids: list[str], actor: s
     return graph.execute_write(work)
 
 
-def _record_change(tx: ManagedTransaction, row: dict[str, Any], *, action: str, actor: str) -> None:
+def set_name(graph: Graph, class_id: str, name: str | None, actor: str) -> dict[str, Any]:
+    """One transaction: the class's name set (the class created on first sight) and, when it changed or the
+    class is new, recorded in the class's audit trail by `actor`."""
+    now = datetime.now(UTC)
+
+    def work(tx: ManagedTransaction) -> dict[str, Any]:
+        row = (
+            tx.run(query_text("classes/set_class_name"), class_id=class_id, name=name, now=now)
+            .single(strict=True)
+            .data()
+        )
+        # The same name again leaves no entry, as the same roster does.
+        if row["name"] != row["name_before"] or row["class_created"]:
+            _record_change(
+                tx, row, action="rename", actor=actor, name=row["name"], name_before=row["name_before"]
+            )
+        return row
+
+    return graph.execute_write(work)
+
+
+def _record_change(
+    tx: ManagedTransaction,
+    row: dict[str, Any],
+    *,
+    action: str,
+    actor: str,
+    name: str | None = None,
+    name_before: str | None = None,
+) -> None:
     tx.run(
         query_text("classes/create_roster_change"),
         id=uuid.uuid4().hex,
@@ -46,6 +75,8 @@ def _record_change(tx: ManagedTransaction, row: dict[str, Any], *, action: str, 
         removed_ids=row.get("removed_ids", []),
         created=row.get("created", 0),
         class_created=row.get("class_created", False),
+        name=name,
+        name_before=name_before,
     ).consume()
 
 

@@ -21,7 +21,9 @@ from kgplatform.api.deps import (
 from kgplatform.api.params import ClassId
 from kgplatform.classes import service
 from kgplatform.classes.models import (
+    ClassIn,
     ClassList,
+    ClassSummary,
     DeletedClass,
     Roster,
     RosterAudit,
@@ -90,6 +92,18 @@ def put_roster(
         replaced.created,
     )
     return replaced
+
+
+@router.put("/{class_id}", summary="Name a class (its display name), creating it on first sight")
+def put_class(class_id: ClassId, body: ClassIn, graph: GraphDep, principal: ServicePrincipal) -> ClassSummary:
+    """The name teachers see beside the id (`GET /classes`, the roster); `null` removes it. A route of the
+    class's own, not a member of the roster PUT's body: a roster PUT replaces the learners only, so a
+    platform that sends its rosters without names keeps the names it set. Creates the class, empty, on first
+    sight, as a roster PUT does. A changed name is recorded in the class's audit trail (`rename`); the same
+    name again changes nothing. A bad name is a 422 naming `name`, and nothing is changed."""
+    named = service.set_name(graph, class_id, body.name, actor=principal.actor)
+    logger.info("class %s named %r by key %s", class_id, named.name, principal.name)
+    return named
 
 
 @router.delete(

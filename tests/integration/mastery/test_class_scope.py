@@ -130,7 +130,7 @@ def test_a_roster_change_and_an_erasure_apply_at_the_next_request(api: Api, scho
 
     assert api.call("DELETE", "/learners/a2", role=Role.SERVICE).status_code == 200
     roster = api.call("GET", "/classes/7B/learners", role=Role.SERVICE).json()
-    assert roster == {"class_id": "7B", "learner_ids": ["b1", "new-pupil"]}
+    assert roster == {"class_id": "7B", "name": None, "learner_ids": ["b1", "new-pupil"]}
     assert _listed(api, scoped) == ["b1", "new-pupil"]
 
     deleted = api.call("DELETE", "/classes/7B", role=Role.SERVICE)
@@ -162,11 +162,14 @@ def test_classes_are_listed_a_page_at_a_time(api: Api, school: dict[str, str]) -
     _roster(api, "8A", [])
     first = api.call("GET", "/classes", role=Role.SERVICE, params={"limit": 2}).json()
     assert first == {
-        "items": [{"class_id": "7B", "members": 2}, {"class_id": "7C", "members": 1}],
+        "items": [
+            {"class_id": "7B", "name": None, "members": 2},
+            {"class_id": "7C", "name": None, "members": 1},
+        ],
         "next_after": "7C",
     }
     second = api.call("GET", "/classes", role=Role.SERVICE, params={"limit": 2, "after": "7C"}).json()
-    assert second == {"items": [{"class_id": "8A", "members": 0}], "next_after": None}
+    assert second == {"items": [{"class_id": "8A", "name": None, "members": 0}], "next_after": None}
 
 
 def test_keys_are_scoped_over_http_and_show_their_classes(api: Api, school: dict[str, str]) -> None:

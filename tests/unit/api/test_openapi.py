@@ -422,3 +422,29 @@ def test_the_key_audit_route_documents_its_filter_paging_and_entries_without_sec
     }
     assert entry["properties"]["action"]["enum"] == ["create", "update", "revoke"]
     assert "cli" in entry["properties"]["actor"]["description"]
+
+
+def test_the_class_routes_document_names_and_a_teachers_reads() -> None:
+    """`PUT /classes/{class_id}` names a class (creating it: no 404), its body's `name` states the rule the
+    route applies (a 422 naming `name`), and the list, the roster and the audit entries carry the name."""
+    document = create_app().openapi()
+    schemas = document["components"]["schemas"]
+    operation = document["paths"]["/classes/{class_id}"]["put"]
+    assert {"200", "401", "403", "415", "422"} <= set(operation["responses"])
+    assert "404" not in operation["responses"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert schemas[body]["required"] == ["name"] and schemas[body]["additionalProperties"] is False
+    name = next(
+        branch for branch in schemas[body]["properties"]["name"]["anyOf"] if branch["type"] == "string"
+    )
+    assert name["maxLength"] == 200 and name["minLength"] == 1
+    pattern = re.compile(name["pattern"])
+    assert pattern.fullmatch("Year 7 maths, set B") and pattern.fullmatch("7\u00a0B")
+    assert not any(pattern.fullmatch(bad) for bad in ("7B\nx", "a\x00", "\x85"))
+    for schema in ("ClassSummary", "Roster", "RosterChange"):
+        assert "name" in schemas[schema]["properties"], schema
+    assert schemas["RosterChange"]["properties"]["action"]["enum"] == ["replace", "delete", "rename"]
+    assert "name_before" in schemas["RosterChange"]["properties"]
+    # A teacher key reads the list and the roster: the roster's 404 says a scoped key's other classes get it.
+    roster_404 = document["paths"]["/classes/{class_id}/learners"]["get"]["responses"]["404"]["description"]
+    assert "teacher" in roster_404

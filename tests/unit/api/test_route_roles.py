@@ -73,11 +73,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/learners/{learner_id}/report"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/report.png"): frozenset({S, T, A}),
     ("GET", "/learners/{learner_id}/next-tasks"): frozenset({S, T, A}),
-    # Rosters are the learning platform's (a service key) to send; a teacher reads the
+    # Rosters and class names are the learning platform's (a service key) to send; a teacher reads the
     # classes and rosters of its own key's classes (another class is the unknown class's 404).
     ("GET", "/classes"): frozenset({S, T, A}),
     ("GET", "/classes/{class_id}/learners"): frozenset({S, T, A}),
     ("PUT", "/classes/{class_id}/learners"): frozenset({S, A}),
+    ("PUT", "/classes/{class_id}"): frozenset({S, A}),
     ("DELETE", "/classes/{class_id}"): frozenset({S, A}),
     # Who changed which roster: for the admin answering for the platform, as key changes are.
     ("GET", "/classes/{class_id}/audit"): frozenset({A}),
