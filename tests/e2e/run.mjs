@@ -2786,6 +2786,27 @@ step('typing the start of a learner id offers the learners whose id starts with 
   assert.equal(await page.getByLabel('Learner id').getAttribute('list'), 'learner-suggestions');
 });
 
+step('a teacher picks a class by its name and is offered that class\'s learners only', async () => {
+  // The page had no classes: a teacher found its pupils by typing the start of their ids (4 December).
+  const picker = page.getByLabel('Class', { exact: true });
+  const offered = () => page.locator('#learner-suggestions option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(await picker.locator('option').allTextContents(), [
+    'Every learner', 'Year 7 algebra (7B) · 1 learner', '8A · 0 learners',
+  ]);
+  await page.getByLabel('Learner id').fill(''); // what is typed filters the class's learners too
+  await picker.selectOption({ label: 'Year 7 algebra (7B) · 1 learner' });
+  await page.waitForFunction((id) => document.querySelector(`#learner-suggestions option[value="${id}"]`), LEARNER);
+  assert.deepEqual(await offered(), [LEARNER], 'the class\'s roster');
+  await page.getByLabel('Learner id').fill('newcomer-e');
+  assert.deepEqual(await offered(), [], 'a learner outside the class is not offered');
+  await page.getByLabel('Learner id').fill('learner-e');
+  assert.deepEqual(await offered(), [LEARNER]);
+  // Every learner again: the ids starting with what is typed, whatever their class.
+  await picker.selectOption('');
+  await page.getByLabel('Learner id').fill('newcomer-e');
+  await page.locator('#learner-suggestions option[value="newcomer-e2e"]').waitFor({ state: 'attached' });
+});
+
 step('only the learner opened last is shown, however late the answers about the one before', async () => {
   // The first learner's answers come late; another learner is opened meanwhile. They used to fill the
   // panels under the second learner's name (a review, 1 December).

@@ -16,6 +16,7 @@ import httpx
 
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
+from kgplatform.classes import service as classes
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
@@ -144,4 +145,8 @@ def seed_world(graph: Graph, base_url: str) -> World:
     result = mastery.ingest(answers())
     assert not result.rejected, result.rejected
     mastery.set_goals(LEARNER, ["quadratics"])
+    # The classes the teacher's picker offers (run.mjs): one named, holding the learner, one neither.
+    classes.replace_roster(graph, "7B", [LEARNER], actor="tests")
+    classes.set_name(graph, "7B", "Year 7 algebra", actor="tests")
+    classes.replace_roster(graph, "8A", [], actor="tests")
     return World(designer_key=designer, admin_key=admin, teacher_key=teacher)

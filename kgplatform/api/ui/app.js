@@ -9,7 +9,7 @@ import {
   currentCurriculum, graphOf, mayLeave, openAnother, refreshCurriculum, selectCurriculum, setupCurriculum, unsavedWork,
 } from './curriculum.js';
 import { setupChanges } from './changes.js';
-import { learnerGraph, setupLearner } from './learner.js';
+import { learnerGraph, loadClasses, setupLearner } from './learner.js';
 import { curriculumChanged, setupImport, showExportChoice } from './importer.js';
 import { exportCurriculum, forgetAllExports } from './export.js';
 import { roleViews, signedInText } from './role.js';
@@ -67,6 +67,7 @@ async function signIn(key) {
   $('#signed-out-hint').hidden = true;
   $('#signed-in-text').textContent = signedInText(key, role);
   applyRole(role, { startTab: true });
+  await loadClasses(roleViews(role).readsLearners);
   document.body.dataset.signedIn = 'true';
   updateTitle();
   graphOf()?.resize();
@@ -144,6 +145,7 @@ async function signInAgain(key) {
   $('#signin-form').hidden = true;
   $('#signed-in-text').textContent = signedInText(key, role);
   applyRole(role);
+  await loadClasses(roleViews(role).readsLearners); // another key may read other classes
   showInfo(`Signed in again (key …${key.slice(-4)}). Nothing on the page was lost: save again what the refused key could not.`);
   // The form is hidden with focus in it: back to where the designer was, else to the selected tab.
   const back = returnFocus;

@@ -79,6 +79,72 @@ export function latestOnly(fetch) {
   };
 }
 
+/** Classes read for the picker at most (a teacher has a handful; `GET /classes` pages by 500). */
+const CLASSES_READ = 500;
+
+/**
+ * The class picker's options for a page of `GET /classes`: the class's name with its id (the id alone
+ * when it has none: two classes may share a name) and its number of learners.
+ */
+export function classOptions(page) {
+  return (page?.items ?? []).map(({ class_id: id, name, members }) => ({
+    value: id,
+    text: `${name ? `${name} (${id})` : id} · ${members} learner${members === 1 ? '' : 's'}`,
+  }));
+}
+
+/**
+ * The learners offered for `typed` once a class is picked: the members of its roster (`GET
+ * /classes/{id}/learners`) whose id starts with it, at most `SUGGESTED`; the first of them for an empty field.
+ */
+export function rosterSuggestions(roster, typed) {
+  const prefix = typed.trim();
+  const label = roster?.name ?? roster?.class_id ?? '';
+  return (roster?.learner_ids ?? [])
+    .filter((id) => id.startsWith(prefix))
+    .slice(0, SUGGESTED)
+    .map((id) => ({ value: id, label }));
+}
+
+// The roster of the class picked (null: every learner), read when it is picked.
+let pickedRoster = null;
+
+function offer(options) {
+  const list = $('#learner-suggestions');
+  clear(list);
+  for (const option of options) list.append(el('option', { value: option.value, label: option.label }));
+}
+
+/**
+ * Fills the class picker with the classes the signed-in key reads (a scoped teacher key: its own), at
+ * sign-in. `readsLearners` false (a designer's key, which `/classes` refuses) asks nothing; an API without
+ * `/classes`, or no class yet, leaves no picker either.
+ */
+export async function loadClasses(readsLearners) {
+  const picker = $('#learner-class');
+  pickedRoster = null;
+  clear(picker, el('option', { value: '' }, 'Every learner'));
+  const answer = readsLearners
+    ? await api('GET', '/classes', { query: { limit: CLASSES_READ } }).catch(() => null)
+    : null;
+  const options = classOptions(answer?.data);
+  for (const option of options) picker.append(el('option', { value: option.value }, option.text));
+  $('#learner-class-picker').hidden = options.length === 0;
+}
+
+function setupClassPicker() {
+  const picker = $('#learner-class');
+  const input = $('#learner-id');
+  const read = latestOnly((id) => (id ? api('GET', `/classes/${seg(id)}/learners`) : Promise.resolve(null)));
+  picker.addEventListener('change', guarded(async () => {
+    const answer = await read(picker.value);
+    if (answer === null && picker.value) return; // a later pick is on its way
+    pickedRoster = answer?.data ?? null;
+    if (pickedRoster) offer(rosterSuggestions(pickedRoster, input.value));
+    else clear($('#learner-suggestions'));
+  }, 'Reading the class'));
+}
+
 function setupSuggestions() {
   const input = $('#learner-id');
   const list = $('#learner-suggestions');
@@ -86,6 +152,10 @@ function setupSuggestions() {
   let timer = null;
   input.addEventListener('input', () => {
     clearTimeout(timer);
+    if (pickedRoster) {
+      offer(rosterSuggestions(pickedRoster, input.value)); // the roster is at hand: no request
+      return;
+    }
     const query = suggestionQuery(input.value);
     if (!query) {
       clear(list);
@@ -609,6 +679,7 @@ export function setupLearner({ curriculum }) {
     if (!active || active === document.body || active === $('#learner-draw-all')) $('#learner-graph-status').focus();
   }), 'Drawing the learner graph'));
   setupSuggestions();
+  setupClassPicker();
   $('#learner-form').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
     const id = $('#learner-id').value.trim();

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  MAX_DRAWN, SUGGESTED, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
-  progressPieces, progressText, suggestionOptions, suggestionQuery,
+  MAX_DRAWN, SUGGESTED, classOptions, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
+  progressPieces, progressText, rosterSuggestions, suggestionOptions, suggestionQuery,
 } from '../../../kgplatform/api/ui/learner.js';
 
 /** A curriculum of `n` concepts c0000.. in a chain (each the prerequisite of the next). */
@@ -154,4 +154,20 @@ test('an answer to an older keystroke arriving after a newer one is dropped', as
   pending.get('a')(['a', 'ann', 'bob']);
   assert.deepEqual(await newer, ['ann']);
   assert.equal(await older, null);
+});
+
+test('the class picker names each class beside its id, and its roster offers only its learners', () => {
+  const page = { items: [{ class_id: '7B', name: 'Year 7 maths', members: 2 }, { class_id: '8A', name: null, members: 1 }] };
+  assert.deepEqual(classOptions(page), [
+    { value: '7B', text: 'Year 7 maths (7B) · 2 learners' },
+    { value: '8A', text: '8A · 1 learner' },
+  ]);
+  assert.deepEqual(classOptions(null), []);
+  const roster = { class_id: '7B', name: 'Year 7 maths', learner_ids: ['ann', 'anna', 'bo'] };
+  assert.deepEqual(rosterSuggestions(roster, ' an').map((o) => o.value), ['ann', 'anna']);
+  assert.deepEqual(rosterSuggestions(roster, '').map((o) => o.value), ['ann', 'anna', 'bo']);
+  assert.equal(rosterSuggestions(roster, 'b')[0].label, 'Year 7 maths');
+  assert.equal(rosterSuggestions({ ...roster, name: null }, 'b')[0].label, '7B');
+  const big = { class_id: '9Z', name: null, learner_ids: Array.from({ length: 50 }, (_, i) => `p${i}`) };
+  assert.equal(rosterSuggestions(big, '').length, SUGGESTED);
 });
