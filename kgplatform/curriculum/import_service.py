@@ -16,8 +16,9 @@ from kgplatform.curriculum.import_validation import (
     changes_since_validation,
     validate_import,
 )
-from kgplatform.curriculum.io import RawDocument, gc_paused
+from kgplatform.curriculum.io import RawDocument
 from kgplatform.errors import Conflict, NotFound
+from kgplatform.gc_pause import gc_paused
 from kgplatform.graph.driver import Graph
 
 

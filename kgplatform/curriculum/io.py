@@ -13,7 +13,6 @@ curriculum.csv (one row: id, name, description) carries the curriculum itself, a
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 import re
@@ -21,7 +20,6 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +28,7 @@ from kgplatform.curriculum.document import BasedOn, CurriculumDocument
 from kgplatform.curriculum.import_report import Entity, RowError
 from kgplatform.curriculum.versions import CURRICULUM_ETAG_START
 from kgplatform.errors import ValidationFailed
+from kgplatform.gc_pause import gc_paused
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -116,19 +115,6 @@ class RawDocument:
     def from_document(cls, document: CurriculumDocument) -> RawDocument:
         data = document.model_dump(mode="json")
         return cls(data["curriculum"], data["concepts"], data["prerequisites"], data["tasks"])
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Reading and validating a file allocates one object per row, all kept until the write; the
-    cyclic collector would rescan them again and again for nothing (it doubled validation time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _KeysRepeated(dict[str, Any]):
