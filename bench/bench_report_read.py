@@ -1,0 +1,137 @@
+"""Where the feedback report's read goes (`MasteryService.report`, which `GET /learners/{id}/report` and
+`report.png` run), part by part, and what a `report.png` request naming the picture's ETag (a 304) costs.
+
+On the plans benchmark's data (a curriculum of --concepts concepts, learners with --mastery mastery edges and
+--goals goals each, loaded by `bench_plans.py --load-only` with the same arguments when absent), for
+--learners learners in turn, in wall time (Neo4j's part is Neo4j's CPU on this machine):
+- the whole report as the service builds it (the baseline of the ratios below);
+- its parts, each timed alone: the learner's read (`mastery/get_learner`), the report's concepts read from
+  Neo4j (`mastery/get_report_concepts`: the query and the driver), decay, the concept states, the report's
+  logic and its pydantic models (`build_report`), of which the `ReportConcept` models alone;
+- what the picture route adds to the report on a request with the picture's ETag: the picture's digest
+  (`picture_of` and `ReportPictures.etag`).
+Prints medians and 90th percentiles in ms and each part's share of the whole report. Example:
+    python bench/bench_report_read.py --learners 20 --concepts 1500 --mastery 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from kgplatform.api.report_pictures import ReportPictures
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.bkt import usable_mastery
+from kgplatform.mastery.feedback import ConceptState, build_report
+from kgplatform.mastery.feedback_picture import picture_of
+from kgplatform.mastery.models import ReportConcept
+from kgplatform.mastery.service import MasteryService, _practised, _without_mastery
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.settings import get_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plans_world import load_plans_world  # noqa: E402
+
+PREFIX = "bench-plan-"  # bench_plans.py's learner ids
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=20, help="learners timed (after 2 untimed)")
+    parser.add_argument("--concepts", type=int, default=1_500)
+    parser.add_argument("--mastery", type=int, default=200)
+    parser.add_argument("--goals", type=int, default=2)
+    parser.add_argument("--loaded", type=int, default=300, help="learners bench_plans loads if absent")
+    return parser.parse_args()
+
+
+def wall_ms(call: Callable[[], object]) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = call()
+    return (time.perf_counter() - started) * 1000.0, result
+
+
+def states_of(service: MasteryService, rows: list[dict], p_now: list[float]) -> list[ConceptState]:
+    """`MasteryService.report`'s states, as it builds them."""
+    return [
+        ConceptState(
+            concept_id=r["concept_id"],
+            name=r["name"],
+            prerequisites=r["prerequisites"],
+            p_now=p,
+            p_mastery=_practised(r),
+            attempts=r["attempts"] or 0,
+            correct=r["correct"] or 0.0,
+            last_practised=r["last_practised"],
+            goal=r["goal"],
+            has_tasks=r["has_tasks"],
+            tags=r["tags"],
+            curriculum_id=r.get("curriculum_id"),
+        )
+        for r, p in zip(rows, p_now, strict=True)
+    ]
+
+
+def time_learner(service: MasteryService, pictures: ReportPictures, learner: str) -> dict[str, float]:
+    times: dict[str, float] = {}
+    now = datetime.now(UTC)
+    times["whole report"], report = wall_ms(lambda: service.report(learner, now))
+    times["learner read"], _ = wall_ms(lambda: service.learner(learner))
+    times["concepts read (Neo4j + driver)"], raw = wall_ms(lambda: service.store.report_concepts(learner))
+    rows = [
+        r if r["p_mastery"] is None or usable_mastery(r["p_mastery"]) else _without_mastery(r) for r in raw
+    ]
+    times["decay"], p_now = wall_ms(lambda: service._decayed(rows, now))
+    times["concept states"], states = wall_ms(lambda: states_of(service, rows, p_now))
+    times["build_report (logic + pydantic)"], _ = wall_ms(lambda: build_report(learner, states, now))
+    times["  of which ReportConcept models"], _ = wall_ms(
+        lambda: [ReportConcept.model_validate(c.model_dump()) for c in report.concepts]
+    )
+    times["picture's digest (304 CPU)"], _ = wall_ms(lambda: pictures.etag(picture_of(report)))
+    return times
+
+
+def main() -> None:
+    args = parse_args()
+    load_plans_world(
+        learners=max(args.loaded, args.learners + 2),
+        concepts=args.concepts,
+        mastery=args.mastery,
+        goals=args.goals,
+    )
+    graph = Graph.connect(get_settings().neo4j)
+    try:
+        service = MasteryService(MasteryStore(graph))
+        pictures = ReportPictures(max_bytes=0, renders=1, wait_s=60)
+        learners = [f"{PREFIX}{i:07d}" for i in range(args.learners + 2)]
+        for learner in learners[:2]:  # untimed: the page cache, the driver's first queries
+            time_learner(service, pictures, learner)
+        measured = [time_learner(service, pictures, learner) for learner in learners[2:]]
+        bars = len(service.report(learners[2]).concepts)
+    finally:
+        graph.close()
+
+    print(
+        f"{args.learners} learners, {args.concepts:,} concepts ({bars:,} in a report), {args.mastery} "
+        f"mastery edges and {args.goals} goals each; wall time"
+    )
+    whole = float(np.median([m["whole report"] for m in measured]))
+    for name in measured[0]:
+        values = [m[name] for m in measured]
+        median = float(np.median(values))
+        print(
+            f"{name:<36} median {median:8.1f} ms   p90 {np.percentile(values, 90):8.1f} ms   "
+            f"{median / whole:5.2f}x the whole report"
+        )
+
+
+if __name__ == "__main__":
+    main()
