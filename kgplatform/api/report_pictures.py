@@ -31,6 +31,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import functools
+import hashlib
 import threading
 from collections.abc import Callable
 
@@ -64,6 +65,12 @@ class ReportPictures:
     def etag(self, picture: Picture) -> str:
         """The picture's ETag: equal for equal pictures, whatever the moment the report was read."""
         return f'"report-png-{picture_digest(picture, dpi=self.dpi)[:40]}"'
+
+    def inputs_etag(self, inputs: str) -> str:
+        """The ETag of the picture drawn from a report whose inputs digest to `inputs`
+        (`MasteryService.report_inputs`), at this process's dpi: known before the report is read, so a
+        request naming it is a 304 without that read (about a second on a busy machine at 1,500 concepts)."""
+        return f'"report-png-{hashlib.blake2b(f"{inputs}@{self.dpi}".encode(), digest_size=20).hexdigest()}"'
 
     def png(self, picture: Picture, owner: str | None = None) -> bytes:
         """The picture's PNG: from the cache, else drawn here (or by the request already drawing it).

@@ -22,6 +22,7 @@ Mastery rule: a learner's mastery is the tracer's replay of their whole answer h
 from __future__ import annotations
 
 import collections
+import hashlib
 import logging
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ import numpy as np
 
 from kgplatform.errors import Conflict, KgpError, ServiceUnavailable, ValidationFailed
 from kgplatform.mastery import params_store
-from kgplatform.mastery.bkt import TracerParams, decay, practised_or, usable_mastery
+from kgplatform.mastery.bkt import PARAM_FIELDS, TracerParams, decay, practised_or, usable_mastery
 from kgplatform.mastery.feedback import ConceptState, build_report
 from kgplatform.mastery.models import (
     AnswerBatchResult,
@@ -356,6 +357,20 @@ class MasteryService:
         ]
         return build_report(learner_id, states, now, interests=learner.get("interests") or ())
 
+    def report_inputs(self, learner_id: str, now: datetime) -> str:
+        """A digest of what the learner's report at `now` is made of, to the minute, read without reading
+        the report (`mastery/get_report_stamps`: their mastery, goals and interests, every curriculum, the
+        structure's revision, the transfer model) with the tracer's parameters (fit-tracer's p_init and
+        forgetting rates move every decayed value) and `now`'s minute (the picture's title names it, and
+        forgetting moves mastery by less than a pixel within one). Equal digests: the same report but for
+        the forgetting of under a minute. NotFound for an unknown learner."""
+        stamps = self.store.report_stamps(learner_id)
+        if stamps is None:
+            raise unknown_learner(learner_id)
+        minute = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+        key = repr((stamps, params_digest(self.params_source()), minute)).encode()
+        return hashlib.blake2b(key, digest_size=20).hexdigest()
+
     def _decayed(self, rows: list[dict[str, Any]], now: datetime) -> list[float]:
         """P(mastered) at `now` per row: forgetting applied since `as_of` (else `updated_at`, the moment
         both planners decay from); p_init where never practised."""
@@ -584,6 +599,25 @@ def _summary(rejected: list[RejectedRow]) -> str:
     head = "; ".join(f"row {r.index}: {r.message}" for r in rejected[:3])
     more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
     return f"{len(rejected)} row(s) rejected, nothing stored: {head}{more}"
+
+
+# The last parameters digested and their digest, one tuple replaced whole (the API's pool threads read it
+# without a lock). At module level: a MasteryService is made per request, and the API's `CurrentParams`
+# hands out the same parameters object until fit-tracer writes new ones.
+_params_seen: tuple[TracerParams, str] | None = None
+
+
+def params_digest(params: TracerParams) -> str:
+    """A digest of the tracer's parameters (what the report's decay reads), computed once per object."""
+    global _params_seen
+    seen = _params_seen
+    if seen is not None and seen[0] is params:
+        return seen[1]
+    digest = hashlib.blake2b(repr((params.model_version, params.concept_ids)).encode(), digest_size=20)
+    for name in PARAM_FIELDS:
+        digest.update(np.ascontiguousarray(getattr(params, name), dtype=np.float64).tobytes())
+    _params_seen = (params, digest.hexdigest())
+    return _params_seen[1]
 
 
 def _without_mastery(row: dict[str, Any]) -> dict[str, Any]:

@@ -509,6 +509,14 @@ class MasteryStore:
             for values in row["concepts"]
         ]
 
+    def report_stamps(self, learner_id: str) -> tuple[Any, ...] | None:
+        """`mastery/get_report_stamps` as one tuple of plain values (equal tuples: nothing the report reads
+        changed), or None for an unknown learner."""
+        rows = self.graph.read_plain("mastery/get_report_stamps", learner_id=learner_id)
+        if not rows:
+            return None
+        return tuple(tuple(map(tuple, v)) if k == "curricula" else v for k, v in rows[0].items())
+
     def learner_mastery(self, learner_id: str) -> list[Row]:
         """The learner's MASTERY rows, their times as UTC datetimes."""
         rows = self.graph.read_plain("mastery/get_learner_mastery", learner_id=learner_id)

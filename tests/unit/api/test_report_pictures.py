@@ -243,3 +243,14 @@ def test_a_picture_evicted_by_the_byte_bound_frees_its_learners(drawings: Drawin
     assert pictures.kept == 2
     pictures.png(a_picture(p=0.5), owner="a")  # a's first was evicted; no error, drawn again
     assert pictures.kept == 2 and drawings.calls == 4
+
+
+def test_the_inputs_etag_names_the_inputs_and_the_dpi() -> None:
+    """report.png's ETag before the report is read (`MasteryService.report_inputs`): equal inputs give the
+    same ETag in every process of the same dpi, another dpi draws another picture."""
+    pictures = ReportPictures(max_bytes=1 << 20, renders=1, wait_s=1)
+    etag = pictures.inputs_etag("abc")
+    assert etag.startswith('"report-png-') and etag.endswith('"')
+    assert etag == ReportPictures(max_bytes=0, renders=2, wait_s=5).inputs_etag("abc")
+    assert etag != pictures.inputs_etag("abd")
+    assert etag != ReportPictures(max_bytes=1 << 20, renders=1, wait_s=1, dpi=220).inputs_etag("abc")

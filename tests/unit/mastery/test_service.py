@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from kgplatform.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.service import MasteryService, PartlyStored
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
 from tests.unit.mastery.fake_store import FakeIngestTx, FakeMasteryStore
@@ -548,3 +549,34 @@ def test_a_defect_after_a_commit_of_a_split_batch_is_no_outage() -> None:
     service, _, rows = failing_after_the_first_commit(KeyError("task-x"))
     with pytest.raises(KeyError):
         service.ingest(rows)
+
+
+class StampsStore:
+    """Answers `report_stamps` only: what `report_inputs` reads."""
+
+    def __init__(self, stamps: tuple | None) -> None:
+        self.stamps = stamps
+
+    def report_stamps(self, learner_id: str) -> tuple | None:
+        return self.stamps
+
+
+def test_the_report_inputs_digest_moves_with_the_stamps_the_parameters_and_the_minute() -> None:
+    """report.png's ETag (`ReportPictures.inputs_etag`) is made of it, checked before the report is read."""
+    stamps = (1764800000, 5, 1764800100, 7, 200, 3, (("maths", 1764700000, 0, None, None),), 4, "v1")
+    params = TracerParams.default(["a", "b"])
+    now = datetime(2026, 12, 4, 16, 30, 5, tzinfo=UTC)
+
+    def inputs(stamps: tuple | None = stamps, at: datetime = now, fitted: TracerParams = params) -> str:
+        return MasteryService(StampsStore(stamps), lambda: fitted).report_inputs("kim", at)  # type: ignore[arg-type]
+
+    assert inputs() == inputs(at=now + timedelta(seconds=54))  # the picture names the minute only
+    assert inputs() == inputs(at=now.astimezone(timezone(timedelta(hours=2))))  # the same moment
+    assert inputs() != inputs(at=now + timedelta(seconds=55))  # the next minute
+    assert inputs() != inputs(stamps=(*stamps[:-1], "v2"))
+    assert inputs() != inputs(stamps=(*stamps[:4], 201, *stamps[5:]))
+    assert inputs() == inputs(fitted=TracerParams.default(["a", "b"]))  # equal parameters, another object
+    assert inputs() != inputs(fitted=TracerParams.default(["a", "b"], forget_rate_per_day=0.5))
+    with pytest.raises(NotFound) as unknown:
+        inputs(stamps=None)
+    assert unknown.value.field == "learner_id"
