@@ -49,6 +49,7 @@ from kgplatform.mastery.models import (
     unknown_learner,
 )
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
+from kgplatform.mastery.report_structure import PROCESS_STRUCTURES, ReportStructures, report_rows
 from kgplatform.mastery.roster import id_range, is_exact
 from kgplatform.mastery.store import GoalsGone, IngestContextMoved, IngestTx, MasteryStore, Replaced
 from kgplatform.mastery.tracing import to_days
@@ -130,8 +131,11 @@ class MasteryService:
         store: MasteryStore,
         params_source: ParamsSource = default_params,
         max_replayed_answers: int = MAX_REPLAYED_ANSWERS,
+        structures: ReportStructures = PROCESS_STRUCTURES,
     ) -> None:
         self.store = store
+        # Shared by every service of the process by default: the API makes one per request.
+        self.structures = structures
         self.params_source = params_source
         self.max_replayed_answers = max_replayed_answers
 
@@ -329,13 +333,37 @@ class MasteryService:
 
     def report(self, learner_id: str, now: datetime | None = None) -> FeedbackReport:
         """Strengths and weaknesses across the curricula the learner works in (`feedback`); for a learner
-        with neither mastery nor goals yet, the curricula of their interests."""
-        learner = self.learner(learner_id)
+        with neither mastery nor goals yet, the curricula of their interests. The curricula's structure
+        comes from `structures` while their stamps stay (`report_structure`); the learner's part is read."""
         now = now or datetime.now(UTC)
+        part = self.store.report_learner(learner_id)
+        if part is None:
+            raise unknown_learner(learner_id)
+        held = self.structures.curricula(
+            part.key, part.curricula, self.store.report_curricula, part.stamped.__contains__
+        )
+        rows = report_rows(part.own, part.loose, (held[c] for c in part.curricula if c in held))
+        return self._report_of(learner_id, rows, now, part.interests)
+
+    def report_in_one_read(self, learner_id: str, now: datetime | None = None) -> FeedbackReport:
+        """`report` as it was made until 4 December 2026, every concept's structure read for each report
+        (`mastery/get_report_concepts`): the reference that tests and bench/bench_report_read.py compare
+        `report` with."""
+        learner = self.learner(learner_id)
+        return self._report_of(
+            learner_id,
+            self.store.report_concepts(learner_id),
+            now or datetime.now(UTC),
+            learner.get("interests") or (),
+        )
+
+    def _report_of(
+        self, learner_id: str, read: list[dict[str, Any]], now: datetime, interests: Sequence[str]
+    ) -> FeedbackReport:
         # A stored value that is no probability is no mastery, as for both planners (`usable_mastery`).
         rows = [
             r if r["p_mastery"] is None or usable_mastery(r["p_mastery"]) else _without_mastery(r)
-            for r in self.store.report_concepts(learner_id)
+            for r in read
         ]
         p_now = self._decayed(rows, now)
         states = [
@@ -355,7 +383,7 @@ class MasteryService:
             )
             for r, p in zip(rows, p_now, strict=True)
         ]
-        return build_report(learner_id, states, now, interests=learner.get("interests") or ())
+        return build_report(learner_id, states, now, interests=interests or ())
 
     def report_inputs(self, learner_id: str, now: datetime) -> str:
         """A digest of what the learner's report at `now` is made of, to the minute, read without reading

@@ -37,6 +37,37 @@ CONSTRAINT_RETRIES = 5
 REPLAY_PENDING = "replay-pending"
 # The times a MASTERY relationship holds, read as epoch seconds and microsecond (`values.with_datetimes`).
 MASTERY_TIMES = ("last_practised", "as_of", "updated_at")
+# The order of the values of each of the learner's concepts in `mastery/get_report_learner`.
+OWN_FIELDS = (
+    "concept_id",
+    "p_mastery",
+    "attempts",
+    "correct",
+    "model_version",
+    "last_practised_s",
+    "last_practised_us",
+    "as_of_s",
+    "as_of_us",
+    "updated_at_s",
+    "updated_at_us",
+    "goal",
+    "p_practised",
+)
+
+
+class ReportLearner(NamedTuple):
+    """`MasteryStore.report_learner`: the learner's part of their report, and the key under which the
+    curricula's structure may be kept (`report_structure.ReportStructures`)."""
+
+    interests: list[str]
+    curricula: list[str]
+    own: list[Row]
+    loose: list[list[Any]]
+    key: tuple[Any, ...]
+    # The curricula with some stamp: only those are kept (a change to another would not move the key).
+    stamped: frozenset[str]
+
+
 # The order of each concept's values in `mastery/get_report_concepts`.
 REPORT_FIELDS = (
     "concept_id",
@@ -516,6 +547,32 @@ class MasteryStore:
         if not rows:
             return None
         return tuple(tuple(map(tuple, v)) if k == "curricula" else v for k, v in rows[0].items())
+
+    def report_learner(self, learner_id: str) -> ReportLearner | None:
+        """The learner's own part of their report (`mastery/get_report_learner`), times as datetimes; None
+        for an unknown learner."""
+        rows = self.graph.read_plain("mastery/get_report_learner", learner_id=learner_id)
+        if not rows:
+            return None
+        row = rows[0]
+        own = [
+            with_datetimes(dict(zip(OWN_FIELDS, values, strict=True)), *MASTERY_TIMES)
+            for values in row["own"]
+        ]
+        stamps = tuple(tuple(s) for s in row["stamps"])
+        return ReportLearner(
+            interests=row["interests"],
+            curricula=row["curricula"],
+            own=own,
+            loose=row["loose"],
+            key=(stamps, row["revision"]),
+            stamped=frozenset(s[0] for s in stamps if any(v is not None for v in s[1:])),
+        )
+
+    def report_curricula(self, curriculum_ids: list[str]) -> dict[str, list[list[Any]]]:
+        """The structure of these curricula as the report shows it (`mastery/get_report_curricula`)."""
+        rows = self.graph.read_plain("mastery/get_report_curricula", curriculum_ids=curriculum_ids)
+        return {row["curriculum_id"]: row["concepts"] for row in rows}
 
     def learner_mastery(self, learner_id: str) -> list[Row]:
         """The learner's MASTERY rows, their times as UTC datetimes."""

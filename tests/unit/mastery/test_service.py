@@ -10,7 +10,9 @@ import pytest
 
 from kgplatform.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from kgplatform.mastery.bkt import TracerParams
+from kgplatform.mastery.report_structure import ReportStructures
 from kgplatform.mastery.service import MasteryService, PartlyStored
+from kgplatform.mastery.store import ReportLearner
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
 from tests.unit.mastery.fake_store import FakeIngestTx, FakeMasteryStore
 
@@ -370,11 +372,22 @@ def test_mastery_without_as_of_decays_from_its_update_as_the_planners_do() -> No
         def report_concepts(self, _: str) -> list[dict[str, Any]]:
             return [row]
 
-    report = MasteryService(Rows()).report("l1", now)  # type: ignore[arg-type]
-    (state,) = [
-        c for group in (report.mastered, report.previously_mastered, report.in_progress) for c in group
-    ]
-    assert state.p_now < 0.95 - 0.2  # about two half-lives of forgetting above p_init
+        def report_learner(self, _: str) -> ReportLearner:
+            structure = ("concept_id", "name", "prerequisites", "has_tasks", "tags")
+            own = {k: v for k, v in row.items() if k not in structure}
+            return ReportLearner(
+                [], ["k"], [{**own, "concept_id": "c1", "p_practised": None}], [], ("k",), frozenset("k")
+            )
+
+        def report_curricula(self, _: list[str]) -> dict[str, list[list[Any]]]:
+            return {"k": [["c1", "C1", "k", [], True, []]]}
+
+    service = MasteryService(Rows(), structures=ReportStructures())  # type: ignore[arg-type]
+    for report in (service.report("l1", now), service.report_in_one_read("l1", now)):
+        (state,) = [
+            c for group in (report.mastered, report.previously_mastered, report.in_progress) for c in group
+        ]
+        assert state.p_now < 0.95 - 0.2  # about two half-lives of forgetting above p_init
 
 
 # One task per concept, for answers whose concepts must differ: the first task of each concept.
