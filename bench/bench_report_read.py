@@ -1,16 +1,19 @@
-"""Where the feedback report's read goes (`MasteryService.report`, which `GET /learners/{id}/report` and
-`report.png` run), part by part, and what a `report.png` request naming the picture's ETag (a 304) costs.
+"""The feedback report's read (`MasteryService.report`, which `GET /learners/{id}/report` and `report.png`
+run) against the read it replaced (`report_in_one_read`, every concept's structure read for each report),
+part by part, and what a `report.png` request naming the picture's ETag (a 304) costs, in the same run.
 
 On the plans benchmark's data (a curriculum of --concepts concepts, learners with --mastery mastery edges and
 --goals goals each, loaded by `bench_plans.py --load-only` with the same arguments when absent), for
 --learners learners in turn, in wall time (Neo4j's part is Neo4j's CPU on this machine):
-- the whole report as the service builds it (the baseline of the ratios below);
-- its parts, each timed alone: the learner's read (`mastery/get_learner`), the report's concepts read from
-  Neo4j (`mastery/get_report_concepts`: the query and the driver), decay, the concept states, the report's
-  logic and its pydantic models (`build_report`), of which the `ReportConcept` models alone;
-- what the picture route adds to the report on a request with the picture's ETag: the picture's digest
-  (`picture_of` and `ReportPictures.etag`).
-Prints medians and 90th percentiles in ms and each part's share of the whole report. Example:
+- the report read whole, as before 4 December 2026 (the baseline of every ratio), and its parts, each timed
+  alone: the learner's read (`mastery/get_learner`), the concepts read from Neo4j
+  (`mastery/get_report_concepts`: the query and the driver), decay, the concept states, the report's logic
+  and its pydantic models (`build_report`), of which the `ReportConcept` models alone;
+- the report now, with the curricula's structure kept between requests (`report_structure`), and with it
+  read for that one report (a process's first report, or the first after a curriculum edit);
+- a 304 of `report.png` before (the report read, the picture's digest) and now (the stamps' digest,
+  `MasteryService.report_inputs`).
+Prints medians and 90th percentiles in ms and each one's ratio to the report read whole. Example:
     python bench/bench_report_read.py --learners 20 --concepts 1500 --mastery 200
 """
 
@@ -31,6 +34,7 @@ from kgplatform.mastery.bkt import usable_mastery
 from kgplatform.mastery.feedback import ConceptState, build_report
 from kgplatform.mastery.feedback_picture import picture_of
 from kgplatform.mastery.models import ReportConcept
+from kgplatform.mastery.report_structure import ReportStructures
 from kgplatform.mastery.service import MasteryService, _practised, _without_mastery
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.settings import get_settings
@@ -83,19 +87,29 @@ def states_of(service: MasteryService, rows: list[dict], p_now: list[float]) -> 
 def time_learner(service: MasteryService, pictures: ReportPictures, learner: str) -> dict[str, float]:
     times: dict[str, float] = {}
     now = datetime.now(UTC)
-    times["whole report"], report = wall_ms(lambda: service.report(learner, now))
-    times["learner read"], _ = wall_ms(lambda: service.learner(learner))
-    times["concepts read (Neo4j + driver)"], raw = wall_ms(lambda: service.store.report_concepts(learner))
+    # The baseline: the report as it was read until 4 December 2026, then its parts.
+    times["report, one read (before)"], report = wall_ms(lambda: service.report_in_one_read(learner, now))
+    times["  learner read"], _ = wall_ms(lambda: service.learner(learner))
+    times["  concepts read (Neo4j + driver)"], raw = wall_ms(lambda: service.store.report_concepts(learner))
     rows = [
         r if r["p_mastery"] is None or usable_mastery(r["p_mastery"]) else _without_mastery(r) for r in raw
     ]
-    times["decay"], p_now = wall_ms(lambda: service._decayed(rows, now))
-    times["concept states"], states = wall_ms(lambda: states_of(service, rows, p_now))
-    times["build_report (logic + pydantic)"], _ = wall_ms(lambda: build_report(learner, states, now))
-    times["  of which ReportConcept models"], _ = wall_ms(
+    times["  decay"], p_now = wall_ms(lambda: service._decayed(rows, now))
+    times["  concept states"], states = wall_ms(lambda: states_of(service, rows, p_now))
+    times["  build_report (logic + pydantic)"], _ = wall_ms(lambda: build_report(learner, states, now))
+    times["    of which ReportConcept models"], _ = wall_ms(
         lambda: [ReportConcept.model_validate(c.model_dump()) for c in report.concepts]
     )
-    times["picture's digest (304 CPU)"], _ = wall_ms(lambda: pictures.etag(picture_of(report)))
+    # Now: the structures kept between requests (warm), and read for this report alone (cold).
+    times["report, structures kept (now)"], _ = wall_ms(lambda: service.report(learner, now))
+    cold = MasteryService(service.store, structures=ReportStructures())
+    times["report, structures read (now, cold)"], _ = wall_ms(lambda: cold.report(learner, now))
+    # A report.png request naming the current picture: the report and its picture's digest before, the
+    # stamps' digest now.
+    times["304 before (report + picture digest)"], _ = wall_ms(
+        lambda: pictures.etag(picture_of(service.report_in_one_read(learner, now)))
+    )
+    times["304 now (stamps)"], _ = wall_ms(lambda: pictures.inputs_etag(service.report_inputs(learner, now)))
     return times
 
 
@@ -116,6 +130,9 @@ def main() -> None:
             time_learner(service, pictures, learner)
         measured = [time_learner(service, pictures, learner) for learner in learners[2:]]
         bars = len(service.report(learners[2]).concepts)
+        assert service.report(learners[2], now := datetime.now(UTC)) == service.report_in_one_read(
+            learners[2], now
+        )
     finally:
         graph.close()
 
@@ -123,13 +140,13 @@ def main() -> None:
         f"{args.learners} learners, {args.concepts:,} concepts ({bars:,} in a report), {args.mastery} "
         f"mastery edges and {args.goals} goals each; wall time"
     )
-    whole = float(np.median([m["whole report"] for m in measured]))
+    whole = float(np.median([m["report, one read (before)"] for m in measured]))
     for name in measured[0]:
         values = [m[name] for m in measured]
         median = float(np.median(values))
         print(
             f"{name:<36} median {median:8.1f} ms   p90 {np.percentile(values, 90):8.1f} ms   "
-            f"{median / whole:5.2f}x the whole report"
+            f"{median / whole:5.2f}x the report before"
         )
 
 
