@@ -4,8 +4,9 @@ waits for it, against the drawing it replaced (kept here only, `old_render_png`)
 On the plans benchmark's data (a curriculum of --concepts concepts, learners with --mastery mastery edges and
 --goals goals each, loaded by `bench_plans.py --load-only` with the same arguments when absent), for
 --learners learners in turn: the report's read and build (`MasteryService.report`, which the route runs on
-every request), the old drawing, the new one, a second request for the same picture (the cache) and a
-request with the picture's ETag (a 304: the report read, no drawing). The old and the new drawing alternate
+every request that is not a 304), the old drawing, the new one, a second request for the same picture (the
+cache) and the picture's digest (what a 304 cost on top of the report's read until 4 December 2026; a 304
+now reads neither: bench/bench_report_read.py times it). The old and the new drawing alternate
 which goes first; drawings are timed in CPU time, the report's read in wall time (most of it is Neo4j's).
 Prints medians and 90th percentiles in ms and the ratios of the medians. Example:
     python bench/bench_report_png.py --learners 20 --concepts 1500 --mastery 200
@@ -193,7 +194,7 @@ def main() -> None:
     print(summary("new drawing (CPU)", times["new"]))
     print(f"{'':<34} ratio {np.median(times['new']) / np.median(times['old']):.2f}x the old drawing")
     print(summary("same picture again (cache, CPU)", times["cached"]))
-    print(summary("its ETag (a 304, CPU)", times["304"]))
+    print(summary("its digest (CPU)", times["304"]))
     old_request = np.median(times["report"]) + np.median(times["old"])
     new_request = np.median(times["report"]) + np.median(times["new"])
     print(

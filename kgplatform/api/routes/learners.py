@@ -190,9 +190,9 @@ def get_report(learner_id: LearnerId, service: MasteryServiceDep, _: ScopedLearn
 # The picture's ETag, as the report.png route sends it.
 PICTURE_ETAG = {
     "ETag": {
-        "description": "What the picture shows: send it as If-None-Match to be answered 304 while the "
-        "picture would be the same (a new answer, goal, curriculum edit or transfer model that changes it "
-        "changes the ETag)",
+        "description": "What the picture is made from, to the minute its title names: send it as "
+        "If-None-Match to be answered 304 while that is the same (a new answer, goal, interest, curriculum "
+        "edit, transfer model or the next minute changes the ETag)",
         "schema": {"type": "string"},
     }
 }
