@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import matplotlib.image
+import pytest
 
 from kgplatform.mastery.feedback import ConceptState, build_report, prerequisite_order
 from kgplatform.mastery.feedback_picture import render_png
@@ -153,3 +155,39 @@ def test_names_in_a_script_the_font_lacks_are_labelled_by_their_concept_id() -> 
     assert [c.name for c in report.concepts if c.concept_id in names] == [
         names[c.concept_id] for c in report.concepts if c.concept_id in names
     ]
+
+
+def graphlib_order(states: list[ConceptState]) -> list[str]:
+    """`prerequisite_order` as it was until 4 December 2026, on graphlib's TopologicalSorter."""
+    from graphlib import TopologicalSorter
+
+    by_id = {s.concept_id: s for s in states}
+    sorter = TopologicalSorter({s.concept_id: [p for p in s.prerequisites if p in by_id] for s in states})
+    try:
+        sorter.prepare()
+    except ValueError:
+        return sorted(s.concept_id for s in states)
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
+    return order
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_prerequisite_order_is_graphlib_s(seed: int) -> None:
+    """Random graphs, some with cycles, repeated edges and prerequisites outside the report."""
+    rng = random.Random(seed)
+    n = rng.randint(1, 60)
+    ids = [f"c{rng.randint(0, 999):03d}-{i}" for i in range(n)]
+    states = []
+    for i, cid in enumerate(ids):
+        # Mostly earlier concepts (a DAG); with seed % 4 == 0 any concept (cycles likely).
+        pool = ids if seed % 4 == 0 else ids[:i]
+        prerequisites = [rng.choice(pool) for _ in range(rng.randint(0, 3))] if pool else []
+        if rng.random() < 0.2:
+            prerequisites.append("outside")
+        states.append(state(cid, 0.5, prereqs=tuple(prerequisites)))
+    rng.shuffle(states)
+    assert [s.concept_id for s in prerequisite_order(states)] == graphlib_order(states)
