@@ -31,11 +31,11 @@ import numpy as np
 from kgplatform.api.report_pictures import ReportPictures
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.bkt import usable_mastery
-from kgplatform.mastery.feedback import ConceptState, build_report
+from kgplatform.mastery.feedback import build_report
 from kgplatform.mastery.feedback_picture import picture_of
 from kgplatform.mastery.models import ReportConcept
 from kgplatform.mastery.report_structure import ReportStructures
-from kgplatform.mastery.service import MasteryService, _practised, _without_mastery
+from kgplatform.mastery.service import MasteryService, _without_mastery, concept_states
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.settings import get_settings
 
@@ -63,27 +63,6 @@ def wall_ms(call: Callable[[], object]) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000.0, result
 
 
-def states_of(service: MasteryService, rows: list[dict], p_now: list[float]) -> list[ConceptState]:
-    """`MasteryService.report`'s states, as it builds them."""
-    return [
-        ConceptState(
-            concept_id=r["concept_id"],
-            name=r["name"],
-            prerequisites=r["prerequisites"],
-            p_now=p,
-            p_mastery=_practised(r),
-            attempts=r["attempts"] or 0,
-            correct=r["correct"] or 0.0,
-            last_practised=r["last_practised"],
-            goal=r["goal"],
-            has_tasks=r["has_tasks"],
-            tags=r["tags"],
-            curriculum_id=r.get("curriculum_id"),
-        )
-        for r, p in zip(rows, p_now, strict=True)
-    ]
-
-
 def time_learner(service: MasteryService, pictures: ReportPictures, learner: str) -> dict[str, float]:
     times: dict[str, float] = {}
     now = datetime.now(UTC)
@@ -95,7 +74,7 @@ def time_learner(service: MasteryService, pictures: ReportPictures, learner: str
         r if r["p_mastery"] is None or usable_mastery(r["p_mastery"]) else _without_mastery(r) for r in raw
     ]
     times["  decay"], p_now = wall_ms(lambda: service._decayed(rows, now))
-    times["  concept states"], states = wall_ms(lambda: states_of(service, rows, p_now))
+    times["  concept states"], states = wall_ms(lambda: concept_states(rows, p_now))
     times["  build_report (logic + pydantic)"], _ = wall_ms(lambda: build_report(learner, states, now))
     times["    of which ReportConcept models"], _ = wall_ms(
         lambda: [ReportConcept.model_validate(c.model_dump()) for c in report.concepts]

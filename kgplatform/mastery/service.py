@@ -365,24 +365,7 @@ class MasteryService:
             r if r["p_mastery"] is None or usable_mastery(r["p_mastery"]) else _without_mastery(r)
             for r in read
         ]
-        p_now = self._decayed(rows, now)
-        states = [
-            ConceptState(
-                concept_id=r["concept_id"],
-                name=r["name"],
-                prerequisites=r["prerequisites"],
-                p_now=p,
-                p_mastery=_practised(r),
-                attempts=r["attempts"] or 0,
-                correct=r["correct"] or 0.0,
-                last_practised=r["last_practised"],
-                goal=r["goal"],
-                has_tasks=r["has_tasks"],
-                tags=r["tags"],
-                curriculum_id=r.get("curriculum_id"),
-            )
-            for r, p in zip(rows, p_now, strict=True)
-        ]
+        states = concept_states(rows, self._decayed(rows, now))
         return build_report(learner_id, states, now, interests=interests or ())
 
     def report_inputs(self, learner_id: str, now: datetime) -> str:
@@ -646,6 +629,28 @@ def params_digest(params: TracerParams) -> str:
         digest.update(np.ascontiguousarray(getattr(params, name), dtype=np.float64).tobytes())
     _params_seen = (params, digest.hexdigest())
     return _params_seen[1]
+
+
+def concept_states(rows: Sequence[dict[str, Any]], p_now: Sequence[float]) -> list[ConceptState]:
+    """The report's concept states from its rows (`MasteryStore.report_concepts` shapes) and their mastery
+    decayed to the report's moment."""
+    return [
+        ConceptState(
+            concept_id=r["concept_id"],
+            name=r["name"],
+            prerequisites=r["prerequisites"],
+            p_now=p,
+            p_mastery=_practised(r),
+            attempts=r["attempts"] or 0,
+            correct=r["correct"] or 0.0,
+            last_practised=r["last_practised"],
+            goal=r["goal"],
+            has_tasks=r["has_tasks"],
+            tags=r["tags"],
+            curriculum_id=r.get("curriculum_id"),
+        )
+        for r, p in zip(rows, p_now, strict=True)
+    ]
 
 
 def _without_mastery(row: dict[str, Any]) -> dict[str, Any]:

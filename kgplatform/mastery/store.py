@@ -37,9 +37,8 @@ CONSTRAINT_RETRIES = 5
 REPLAY_PENDING = "replay-pending"
 # The times a MASTERY relationship holds, read as epoch seconds and microsecond (`values.with_datetimes`).
 MASTERY_TIMES = ("last_practised", "as_of", "updated_at")
-# The order of the values of each of the learner's concepts in `mastery/get_report_learner`.
-OWN_FIELDS = (
-    "concept_id",
+# A learner's values of one concept in the report's reads, in their order there.
+REPORT_MASTERY = (
     "p_mastery",
     "attempts",
     "correct",
@@ -50,9 +49,9 @@ OWN_FIELDS = (
     "as_of_us",
     "updated_at_s",
     "updated_at_us",
-    "goal",
-    "p_practised",
 )
+# The order of the values of each of the learner's concepts in `mastery/get_report_learner`.
+OWN_FIELDS = ("concept_id", *REPORT_MASTERY, "goal", "p_practised")
 
 
 class ReportLearner(NamedTuple):
@@ -73,16 +72,7 @@ REPORT_FIELDS = (
     "concept_id",
     "name",
     "curriculum_id",
-    "p_mastery",
-    "attempts",
-    "correct",
-    "model_version",
-    "last_practised_s",
-    "last_practised_us",
-    "as_of_s",
-    "as_of_us",
-    "updated_at_s",
-    "updated_at_us",
+    *REPORT_MASTERY,
     "goal",
     "prerequisites",
     "has_tasks",
