@@ -1,0 +1,8 @@
+// Benchmark clean-up (bench/bench_trail_pages.py): up to $limit key and roster audit entries whose key id
+// or class id starts with $prefix, nothing else; call until it returns 0.
+// Parameters: $prefix (string), $limit (int). Returns: deleted (count). Write. Benchmarks only.
+MATCH (n)
+WHERE (n:KeyChange AND n.key_id STARTS WITH $prefix) OR (n:RosterChange AND n.class_id STARTS WITH $prefix)
+WITH n LIMIT $limit
+DETACH DELETE n
+RETURN count(*) AS deleted
