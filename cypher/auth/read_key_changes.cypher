@@ -1,12 +1,18 @@
-// The API keys' audit trail, newest first, a page at a time: every key's changes, or one key's ($key_id not
-// null; also a key that no longer exists or never did: an empty trail). Key changes are few (an admin's
-// hand makes each), so the page is cut from the whole ordered trail, as classes/read_roster_changes does.
-// Parameters: $key_id (string or null), $offset, $limit. Returns: total (entries matching), items (list of
-// maps: id, at, actor, action, key_id, key_name, role, classes, classes_before (null unless 'update')). Read.
-MATCH (c:KeyChange)
-WHERE c.at IS NOT NULL AND ($key_id IS NULL OR c.key_id = $key_id)
-WITH c ORDER BY c.at DESC, c.id
-WITH collect(c) AS entries
-RETURN size(entries) AS total,
-       [c IN entries[$offset..($offset + $limit)] |
-        c {.id, .at, .actor, .action, .key_id, .key_name, .role, .classes, .classes_before}] AS items
+// The API keys' audit trail of every key, newest first, a page at a time (auth/read_changes_of_key: one
+// key's). The page walks the key_change_at index (V0018) backwards and stops after $offset + $limit entries;
+// `total` comes from the label's count store, so neither reads the rest of the trail (the earlier form
+// collected and sorted every entry for each page, and for one key's trail too, through an OR no index
+// served). Every KeyChange has `at` (auth/create_key_change sets it), so the label's count is the trail's.
+// Parameters: $offset, $limit. Returns: total (entries), items (list of maps: id, at, actor, action, key_id,
+// key_name, role, classes, classes_before (null unless 'update')). Read.
+CALL () {
+  MATCH (c:KeyChange)
+  RETURN count(c) AS total
+}
+CALL () {
+  MATCH (c:KeyChange)
+  WHERE c.at IS NOT NULL
+  WITH c ORDER BY c.at DESC, c.id SKIP $offset LIMIT $limit
+  RETURN collect(c {.id, .at, .actor, .action, .key_id, .key_name, .role, .classes, .classes_before}) AS items
+}
+RETURN total, items

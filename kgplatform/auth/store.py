@@ -65,7 +65,12 @@ def create_key(
 
 
 def key_changes(graph: Graph, key_id: str | None, offset: int, limit: int) -> dict[str, Any]:
-    return native(graph.read("auth/read_key_changes", key_id=key_id, offset=offset, limit=limit)[0])
+    """A page of the keys' trail, of every key or of one, with its total. Two statements, not one with
+    `$key_id IS NULL OR ...`: through that OR the planner could seek no index, and read every key's entries
+    for one key's page."""
+    if key_id is None:
+        return native(graph.read("auth/read_key_changes", offset=offset, limit=limit)[0])
+    return native(graph.read("auth/read_changes_of_key", key_id=key_id, offset=offset, limit=limit)[0])
 
 
 def find_live_key(graph: Graph, key_hash: str) -> Principal | None:
