@@ -295,3 +295,16 @@ def test_reading_the_trail_before_the_file_is_written_shows_its_progress(api: Ap
         "read 2 entries older than the date (at curriculum maths)",
         "read 4 entries older than the date (at curriculum maths)",
     ]
+
+
+def test_batches_cut_inside_entries_stamped_alike_skip_none(graph: Graph, tmp_path: Path) -> None:
+    """The cursor's time went back to Neo4j as `...Z[UTC]` (the driver's named zone), which Cypher holds
+    unequal to the stored `...Z`: the entries stamped like the last of a batch, after it, were skipped."""
+    old = datetime.now(UTC) - AGE
+    rows = [{"id": f"e-{i}", "at": old + timedelta(seconds=i // 3)} for i in range(8)]
+    graph.write("testing/create_audit_entries_at", curriculum_id="maths", rows=rows)
+    out = tmp_path / "audit.jsonl"
+    result = archive.archive_audit(graph, before=old + timedelta(days=1), out=out, batch=2)
+    # All but the newest (it dates the curriculum), each once, oldest first.
+    assert [line["id"] for line in _lines(out)] == [r["id"] for r in rows[:-1]]
+    assert result.deleted == 7 and result.kept == 1
