@@ -19,11 +19,15 @@ T0 = datetime(2026, 9, 1, tzinfo=UTC)
 
 def _seed(graph: Graph, kind: str, owner: str, entries: int, ties: int = 1) -> list[dict[str, Any]]:
     """`entries` entries of `owner`'s trail, `ties` at each time; returned newest first, ties by id."""
-    field = "key_id" if kind == "key" else "class_id"
+    field, query = (
+        ("key_id", "testing/create_key_changes")
+        if kind == "key"
+        else ("class_id", "testing/create_roster_changes")
+    )
     at = [T0 + timedelta(seconds=i // ties) for i in range(entries)]
     rows = [{"id": f"{owner}-{i:05d}", field: owner, "at": at[i]} for i in range(entries)]
     for start in range(0, entries, 5_000):
-        graph.write(f"testing/create_{kind}_changes", rows=rows[start : start + 5_000])
+        graph.write(query, rows=rows[start : start + 5_000])
     return sorted(sorted(rows, key=lambda r: r["id"]), key=lambda r: r["at"], reverse=True)
 
 
