@@ -1,6 +1,7 @@
-"""`kgplatform audit archive`: a curriculum's audit entries older than a date, written to a JSON Lines file
-(gzip when it ends in .gz) in the shape the audit routes return, made durable, and only then deleted from
-the graph in bounded transactions.
+"""`kgplatform audit archive`: a trail's audit entries older than a date, written to a JSON Lines file (gzip
+when it ends in .gz) in the shape the audit routes return, made durable, and only then deleted from the graph
+in bounded transactions. The trails (`TRAILS`): the curricula's (the default), and since 4 December 2026 the
+API keys' and the class rosters'.
 
 A run rewrites the file whole through a `.partial` copy renamed over it: what an earlier run wrote stays,
 each entry once (by id), so a re-run after an interruption (before, during or after the deletes) writes
@@ -16,12 +17,14 @@ import gzip
 import itertools
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
+
+from pydantic import TypeAdapter
 
 from kgplatform.audit import store
 from kgplatform.curriculum.audit import from_row
@@ -75,7 +78,7 @@ class ArchiveResult:
     in_file: int = 0
     deleted: int = 0
     kept: int = 0
-    per_curriculum: dict[str, int] = field(default_factory=dict)
+    per_owner: dict[str, int] = field(default_factory=dict)  # by curriculum, key or class
 
     @property
     def archived(self) -> int:
@@ -89,6 +92,58 @@ def archive_line(row: dict[str, Any]) -> str:
     if row["explains"]:
         item["explains"] = row["explains"]
     return json.dumps(item, ensure_ascii=False)
+
+
+_ENTRY = TypeAdapter(dict[str, Any])
+
+
+def trail_line(row: dict[str, Any]) -> str:
+    """One file line of the keys' or rosters' trail: the entry as read (its times as pydantic writes them,
+    as in the curriculum's lines)."""
+    return json.dumps(_ENTRY.dump_python(native(row["entry"]), mode="json"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Trail:
+    """What a run walks: the trail's owners, a page of one owner's archivable entries (rows: entry,
+    explains, kept), a file line per entry, and the delete of a batch (deleted per owner)."""
+
+    owners: Callable[[Graph], list[str]]
+    read: Callable[..., list[dict[str, Any]]]
+    line: Callable[[dict[str, Any]], str]
+    delete: Callable[[Graph, Sequence[str], datetime, str], dict[str, int]]
+    owner: str  # what an owner is called in the progress line
+    kept: str  # what the summary says is kept
+
+
+TRAILS = {
+    "curriculum": Trail(
+        owners=store.list_audit_curricula,
+        read=store.read_archivable,
+        line=archive_line,
+        delete=lambda graph, ids, before, file: store.delete_archived(graph, ids, before=before, file=file),
+        owner="curriculum",
+        kept="each curriculum's newest, old task deletes",
+    ),
+    # Nothing is kept of these two: the curriculum keeps its newest entry because its ETag and the plans'
+    # staleness are read from it, and no stamp or state is read from a key's or a class's trail.
+    "keys": Trail(
+        owners=lambda graph: store.list_trail_owners(graph, "keys"),
+        read=lambda graph, owner, **page: store.read_trail_archivable(graph, "keys", owner, **page),
+        line=trail_line,
+        delete=lambda graph, ids, before, _: store.delete_trail_entries(graph, "keys", ids, before=before),
+        owner="key",
+        kept="none",
+    ),
+    "rosters": Trail(
+        owners=lambda graph: store.list_trail_owners(graph, "rosters"),
+        read=lambda graph, owner, **page: store.read_trail_archivable(graph, "rosters", owner, **page),
+        line=trail_line,
+        delete=lambda graph, ids, before, _: store.delete_trail_entries(graph, "rosters", ids, before=before),
+        owner="class",
+        kept="none",
+    ),
+}
 
 
 def _open_text(path: Path) -> IO[str]:
@@ -117,18 +172,17 @@ def read_archive_ids(path: Path) -> set[str]:
 
 
 def archivable(
-    graph: Graph, curricula: list[str], before: datetime, batch: int
+    graph: Graph, owners: list[str], before: datetime, batch: int, read: Callable[..., list[dict[str, Any]]]
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(curriculum, row) for every entry older than `before`, curriculum by curriculum, oldest first."""
-    for curriculum_id in curricula:
+    """(owner, row) for every entry older than `before`, owner (curriculum, key, class) by owner, oldest
+    first, `read` giving one page."""
+    for owner in owners:
         # The cursor keeps the driver's own datetime: `at` has nanoseconds, a Python datetime only micro.
         after_at: Any = EARLIEST
         after_id = ""
         while True:
-            rows = store.read_archivable(
-                graph, curriculum_id, before=before, after_at=after_at, after_id=after_id, limit=batch
-            )
-            yield from ((curriculum_id, row) for row in rows)
+            rows = read(graph, owner, before=before, after_at=after_at, after_id=after_id, limit=batch)
+            yield from ((owner, row) for row in rows)
             if len(rows) < batch:
                 break
             after_at, after_id = _offset_utc(rows[-1]["entry"]["at"]), rows[-1]["entry"]["id"]
@@ -169,19 +223,30 @@ def archive_audit(
     dry_run: bool = False,
     batch: int = BATCH,
     progress: Callable[[str], None] = lambda _line: None,
+    trail: str = "curriculum",
 ) -> ArchiveResult:
     """Archives then deletes (see the module's docstring); `dry_run` counts and changes nothing. The
-    entries stream from the graph to the file: only their ids are held, for the deletes."""
+    entries stream from the graph to the file: only their ids are held, for the deletes. `curriculum_id`
+    narrows the curriculum's trail only."""
     result = ArchiveResult(before=before)
+    if trail not in TRAILS:
+        raise ValidationFailed(f"--trail {trail!r} is not one of {', '.join(TRAILS)}", field="trail")
+    if curriculum_id is not None and trail != "curriculum":
+        raise ValidationFailed(
+            f"--curriculum narrows the curriculum trail, not --trail {trail}", field="curriculum"
+        )
     # Refused before anything is read: the file is written only after the whole trail was.
     if out.is_dir() or not out.parent.is_dir():
         raise ValidationFailed(
             f"--out {str(out)!r} is a folder or lies in a folder that does not exist", field="out"
         )
+    chosen = TRAILS[trail]
+    if curriculum_id is not None:
+        chosen = replace(chosen, owners=lambda _graph: [curriculum_id])
     if dry_run:
-        return _archive(graph, result, before, out, curriculum_id, dry_run, batch, progress)
+        return _archive(graph, result, before, out, chosen, dry_run, batch, progress)
     with _only_run(out):
-        return _archive(graph, result, before, out, curriculum_id, dry_run, batch, progress)
+        return _archive(graph, result, before, out, chosen, dry_run, batch, progress)
 
 
 @contextmanager
@@ -210,34 +275,34 @@ def _archive(
     result: ArchiveResult,
     before: datetime,
     out: Path,
-    curriculum_id: str | None,
+    trail: Trail,
     dry_run: bool,
     batch: int,
     progress: Callable[[str], None],
 ) -> ArchiveResult:
     in_file = read_archive_ids(out)
-    curricula = [curriculum_id] if curriculum_id is not None else store.list_audit_curricula(graph)
+    owners = trail.owners(graph)
     to_delete: list[str] = []
 
     def new_lines() -> Iterator[str]:
         read = 0
-        for curriculum, row in archivable(graph, curricula, before, batch):
+        for owner, row in archivable(graph, owners, before, batch, trail.read):
             read += 1
             if read % batch == 0:
                 # The file is written only once the whole trail is read (minutes on a large one): without
                 # this the run said nothing until then, and looked hung.
-                progress(f"read {read:,} entries older than the date (at curriculum {curriculum})")
+                progress(f"read {read:,} entries older than the date (at {trail.owner} {owner})")
             if row["kept"]:
                 result.kept += 1
                 continue
             entry_id = row["entry"]["id"]
             to_delete.append(entry_id)
-            result.per_curriculum[curriculum] = result.per_curriculum.get(curriculum, 0) + 1
+            result.per_owner[owner] = result.per_owner.get(owner, 0) + 1
             if entry_id in in_file:
                 result.in_file += 1
             else:
                 result.written += 1
-                yield archive_line(row) + "\n"
+                yield trail.line(row) + "\n"
 
     def old_lines() -> Iterator[str]:
         if in_file:
@@ -253,7 +318,7 @@ def _archive(
     if result.written:
         progress(f"wrote {result.written:,} entries to {out} ({result.in_file:,} were in it already)")
     for start in range(0, len(to_delete), batch):
-        deleted = store.delete_archived(graph, to_delete[start : start + batch], before=before, file=str(out))
+        deleted = trail.delete(graph, to_delete[start : start + batch], before, str(out))
         result.deleted += sum(deleted.values())
         progress(f"deleted {result.deleted:,} of {len(to_delete):,} entries from the graph")
     return result

@@ -1,4 +1,5 @@
-"""The audit archive's only door into Neo4j: which entries may go, deleting them, and the note it leaves."""
+"""The audit archive's only door into Neo4j: which entries may go, deleting them, and the note it leaves; for
+the curriculum's trail and (since 4 December 2026) the keys' and the rosters' trails."""
 
 from __future__ import annotations
 
@@ -58,3 +59,40 @@ def read_archive_note(
         task_id=task_id,
     )[0]
     return native(row) if row["before"] is not None else None
+
+
+# The keys' and rosters' trails (kgplatform/auth, kgplatform/classes): their owners (keys, classes), a page
+# of one owner's archivable entries, and the delete, by trail.
+_TRAILS = {
+    "keys": (
+        "audit/list_key_change_keys",
+        "audit/read_archivable_key_changes",
+        "audit/delete_key_changes",
+    ),
+    "rosters": (
+        "audit/list_roster_change_classes",
+        "audit/read_archivable_roster_changes",
+        "audit/delete_roster_changes",
+    ),
+}
+
+
+def list_trail_owners(graph: Graph, trail: str) -> list[str]:
+    return [r["owner"] for r in graph.read(_TRAILS[trail][0])]
+
+
+def read_trail_archivable(
+    graph: Graph, trail: str, owner: str, *, before: datetime, after_at: datetime, after_id: str, limit: int
+) -> list[dict[str, Any]]:
+    """One page of an owner's entries older than `before`, oldest first, after (after_at, after_id); each
+    row: entry, explains (empty), kept (false), in read_archivable's shape."""
+    return graph.read(
+        _TRAILS[trail][1], owner=owner, before=before, after_at=after_at, after_id=after_id, limit=limit
+    )
+
+
+def delete_trail_entries(graph: Graph, trail: str, ids: Sequence[str], *, before: datetime) -> dict[str, int]:
+    """Deletes these entries (those still older than `before`) in one transaction; deletes per owner. No
+    note is left: the key and roster routes answer no `archived`."""
+    rows = graph.write(_TRAILS[trail][2], ids=list(ids), before=before)
+    return {r["owner"]: r["deleted"] for r in rows}

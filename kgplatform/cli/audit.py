@@ -1,4 +1,4 @@
-"""Audit trails: archive old curriculum entries to a file and out of the graph."""
+"""Audit trails: archive old entries (curricula's, API keys', class rosters') to a file and out of the graph."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 
 from kgplatform.cli.base import app, graph_session, literal
 
-audit_app = typer.Typer(help="Curriculum audit trails: archive old entries.", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit trails: archive old entries.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 
@@ -28,15 +28,24 @@ def audit_archive(
         help="The JSON Lines file (gzip when it ends in .gz). Re-run with the same file after an "
         "interruption: it keeps what it holds and gains only the entries it lacks.",
     ),
-    curriculum: str | None = typer.Option(None, "--curriculum", help="Only this curriculum's trail."),
+    curriculum: str | None = typer.Option(
+        None, "--curriculum", help="Only this curriculum's trail (with --trail curriculum)."
+    ),
+    trail: str = typer.Option(
+        "curriculum",
+        "--trail",
+        help="Which trail: `curriculum` (designers' edits, the default), `keys` (API keys created, changed, "
+        "revoked) or `rosters` (class roster changes, written without the learners' ids).",
+    ),
     force: bool = typer.Option(False, "--force", help="Allow a --before less than 30 days ago."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be archived; change nothing."),
     batch: int = typer.Option(2000, "--batch", min=1, max=20000, help="Entries per delete transaction."),
 ) -> None:
-    """Write the curriculum audit entries older than --before to a file, fsynced, then delete them from the
-    graph in batches. The newest entry of each curriculum stays (it dates the curriculum: export ETags,
-    plans' staleness), and so does the delete entry of a task deleted before 30 November 2026 (RetiredIds)."""
-    from kgplatform.audit.archive import archive_audit, check_before, parse_before
+    """Write a trail's audit entries older than --before to a file, fsynced, then delete them from the graph
+    in batches. Of the curriculum trail, the newest entry of each curriculum stays (it dates the curriculum:
+    export ETags, plans' staleness), and so does the delete entry of a task deleted before 30 November 2026
+    (RetiredIds); of the keys' and rosters' trails nothing is kept (nothing is dated by them)."""
+    from kgplatform.audit.archive import TRAILS, archive_audit, check_before, parse_before
 
     moment = parse_before(before)
     check_before(moment, datetime.now(UTC), force=force)
@@ -49,12 +58,13 @@ def audit_archive(
             dry_run=dry_run,
             batch=batch,
             progress=lambda line: print(line, file=sys.stderr, flush=True),
+            trail=trail,
         )
     verb = "would archive" if dry_run else "archived"
     print(
         f"{verb} {result.archived:,} entries older than {moment.isoformat()} "
         f"({result.written:,} new to {out}, {result.in_file:,} already in it); "
-        f"kept {result.kept:,} older entries (each curriculum's newest, old task deletes)"
+        f"kept {result.kept:,} older entries ({TRAILS[trail].kept})"
     )
-    for curriculum_id, count in sorted(result.per_curriculum.items()):
-        print(literal(f"  {curriculum_id}: {count:,}"))
+    for owner, count in sorted(result.per_owner.items()):
+        print(literal(f"  {owner}: {count:,}"))

@@ -1,0 +1,15 @@
+// One page of a class's roster audit entries older than $before that `audit archive --trail rosters`
+// moves to a file, oldest first, by (at, id) after the last page's: one range seek of roster_change_class_at
+// from the cursor, stopped at the page (the class's id in the ORDER BY lets the planner take the index's
+// order; with only `at > cursor OR (at = cursor AND id > ...)` it sorted every older entry of the class for
+// each page). The counts only, not the learners' ids: a file is out of reach of a later erase, which must
+// leave no trace of a learner (it takes their id out of every entry in the graph). None is kept: no stamp
+// or state is read from this trail.
+// Parameters: $owner (class id), $before (datetime), $after_at (datetime), $after_id (string), $limit.
+// Returns: entry (map: id, at, actor, action, class_id, members, added, removed, created, class_created),
+// explains (always empty), kept (always false). Read.
+MATCH (r:RosterChange {class_id: $owner}) USING INDEX SEEK r:RosterChange(class_id, at)
+WHERE r.at >= $after_at AND r.at < $before AND (r.at > $after_at OR r.id > $after_id)
+WITH r ORDER BY r.class_id, r.at, r.id LIMIT $limit
+RETURN r {.id, .at, .actor, .action, .class_id, .members, .added, .removed, .created, .class_created} AS entry,
+       [] AS explains, false AS kept
