@@ -1,5 +1,7 @@
 // One page of a curriculum's audit entries older than $before that `audit archive` may move to a file,
-// oldest first, by (at, id) after the last page's (a range seek of audit_curriculum_at). Kept, whatever
+// oldest first, by (at, id) after the last page's: a range seek of audit_curriculum_at from the cursor,
+// stopped at the page (the curriculum's id in the ORDER BY lets the planner take the index's order; with only
+// `at > cursor OR (at = cursor AND id > ...)` it sorted every older entry for each page). Kept, whatever
 // their age: the newest entry of the curriculum (by at, then id), which dates it (curriculum/
 // get_curriculum_stamp: an export's ETag; planning/get_input_stamps: plans' staleness), so the stamp
 // never moves back; and the delete entry of a task that neither exists nor has a RetiredId (deleted before
@@ -7,9 +9,9 @@
 // Parameters: $curriculum_id, $before (datetime), $after_at (datetime), $after_id (string), $limit.
 // Returns: entry (map, as the audit routes read it), explains (concept ids of its AuditLinks), kept (bool:
 // older than $before but kept, for the count). Read.
-MATCH (a:AuditEntry {curriculum_id: $curriculum_id})
-WHERE a.at < $before AND (a.at > $after_at OR (a.at = $after_at AND a.id > $after_id))
-WITH a ORDER BY a.at, a.id LIMIT $limit
+MATCH (a:AuditEntry {curriculum_id: $curriculum_id}) USING INDEX SEEK a:AuditEntry(curriculum_id, at)
+WHERE a.at >= $after_at AND a.at < $before AND (a.at > $after_at OR a.id > $after_id)
+WITH a ORDER BY a.curriculum_id, a.at, a.id LIMIT $limit
 RETURN a {.id, .at, .actor, .action, .entity_type, .entity_id, .curriculum_id, .old, .new, .prerequisite,
           .concept} AS entry,
        COLLECT { MATCH (l:AuditLink)-[:EXPLAINS]->(a) RETURN l.concept ORDER BY l.concept } AS explains,

@@ -14,6 +14,7 @@ import pytest
 from kgplatform.audit import archive, store
 from kgplatform.errors import Conflict, ValidationFailed
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.queries import query_text
 from tests.integration.api.harness import Api
 from tests.integration.test_cli_errors import run_cli
 
@@ -308,3 +309,35 @@ def test_batches_cut_inside_entries_stamped_alike_skip_none(graph: Graph, tmp_pa
     # All but the newest (it dates the curriculum), each once, oldest first.
     assert [line["id"] for line in _lines(out)] == [r["id"] for r in rows[:-1]]
     assert result.deleted == 7 and result.kept == 1
+
+
+def test_a_batch_is_read_from_the_cursor_not_from_every_older_entry(graph: Graph) -> None:
+    """PROFILE of one batch after a cursor halfway through 2,000 old entries: the index is read from the
+    cursor and stops at the batch. Bounded only by `before`, each batch read (and sorted) every entry older
+    than it, so a trail of n entries cost n * n / batch index reads."""
+    old = datetime.now(UTC) - AGE
+    rows = [{"id": f"e-{i:04d}", "at": old + timedelta(seconds=i)} for i in range(2_000)]
+    graph.write("testing/create_audit_entries_at", curriculum_id="maths", rows=rows)
+    graph.write("testing/clear_query_caches")  # planned on these entries, not on an empty graph
+    cursor = rows[999]
+    with graph.session() as session:
+        summary = session.run(
+            "PROFILE " + query_text("audit/read_archivable_entries"),
+            curriculum_id="maths",
+            before=old + timedelta(days=1),
+            after_at=cursor["at"],
+            after_id=cursor["id"],
+            limit=20,
+        ).consume()
+    assert summary.profile is not None
+    plan = [summary.profile]
+    operators = []
+    while plan:
+        operator = plan.pop()
+        operators.append(operator)
+        plan += operator.get("children", [])
+    # The seeks of the batch's entries (`a`; the `kept` rule's seeks of a newer one, `n`, one per row, aside).
+    seeks = [o for o in operators if " a:AuditEntry(" in o["args"].get("Details", "")]
+    assert seeks, operators
+    # The cursor's own entry (at = cursor, filtered out by id), the batch, and the one that ends it.
+    assert sum(s["rows"] for s in seeks) <= 22, seeks
