@@ -49,6 +49,7 @@ def _key_history(graph: Graph) -> tuple[str, list[dict[str, Any]]]:
 def _roster_history(graph: Graph) -> list[dict[str, Any]]:
     classes.replace_roster(graph, "7B", ["pupil-ann", "pupil-bo"], actor="tests")
     classes.replace_roster(graph, "7B", ["pupil-bo"], actor="tests")
+    classes.set_name(graph, "7B", "Year 7, set B", actor="tests")
     classes.delete_class(graph, "7B", actor="tests")
     return rosters.roster_changes(graph, "7B", 0, 500)["items"]
 
@@ -97,11 +98,15 @@ def test_old_roster_entries_go_to_the_file_without_learner_ids_and_leave_the_gra
 
     written = _lines(out)
     assert [line["id"] for line in written] == [e["id"] for e in reversed(old)]
-    assert result.deleted == 3 and result.per_owner == {"7B": 3}
+    assert result.deleted == 4 and result.per_owner == {"7B": 4}
     # The counts, not the learners: an erase of pupil-ann later could not take her id out of the file.
     assert "pupil-ann" not in out.read_text() and "pupil-bo" not in out.read_text()
     assert [(line["action"], line["added"], line["removed"]) for line in written] == [
         (e["action"], e["added"], e["removed"]) for e in reversed(old)
+    ]
+    # A rename's names are in its line, as the route lists them (they were left out of the file).
+    assert [(line["name"], line["name_before"]) for line in written if line["action"] == "rename"] == [
+        ("Year 7, set B", None)
     ]
     assert rosters.roster_changes(graph, "7B", 0, 500) == {"total": 0, "items": []}
     assert rosters.roster_changes(graph, "8A", 0, 500) == newer
@@ -155,14 +160,14 @@ def test_the_command_archives_a_trail_and_prints_its_summary(graph: Graph, tmp_p
     key_id, _old = _key_history(graph)
     _roster_history(graph)
     before = _age_everything(graph)
-    for trail, owner in (("keys", key_id), ("rosters", "7B")):
+    for trail, owner, n in (("keys", key_id, 3), ("rosters", "7B", 4)):
         out = tmp_path / f"{trail}.jsonl.gz"
         args = ["audit", "archive", "--trail", trail, "--before", before.isoformat(), "--out", str(out)]
         done = run_cli(*args, "--batch", "2")
         assert done.returncode == 0, done.stderr
-        assert done.stdout.startswith("archived 3 entries older than "), done.stdout
-        assert "kept 0 older entries (none)" in done.stdout and f"  {owner}: 3" in done.stdout
-        assert "deleted 3 of 3 entries from the graph" in done.stderr.splitlines()[-1]
+        assert done.stdout.startswith(f"archived {n} entries older than "), done.stdout
+        assert "kept 0 older entries (none)" in done.stdout and f"  {owner}: {n}" in done.stdout
+        assert f"deleted {n} of {n} entries from the graph" in done.stderr.splitlines()[-1]
     refused = run_cli(
         "audit",
         "archive",
