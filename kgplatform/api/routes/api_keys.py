@@ -120,7 +120,7 @@ def change_classes(
     )
     # Also in the keys' audit trail (GET /api-keys/audit); the log line shows it beside the requests.
     logger.info(
-        "API key %s (%r) classes changed by key %s: %s -> %s",
+        "API key %s (%r) changed by key %s: %s -> %s",
         after.id,
         after.name,
         principal.name,
