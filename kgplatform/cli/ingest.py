@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, app, graph_session
+from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, app, graph_session
 from kgplatform.mastery.models import MAX_BATCH_SIZE
 from kgplatform.settings import get_settings
 
@@ -97,9 +97,10 @@ def ingest(
 def sorting(path: Path, rows: Iterable[NumberedRow]) -> Iterator[Iterator[NumberedRow]]:
     """`--sort`: every row read and sorted before the first batch (`answer_sort`), with a line on stderr
     saying so; Ctrl-C meanwhile stops with nothing stored. The temporary files go when the block ends."""
+    import tempfile
     import time
 
-    from kgplatform.mastery.answer_sort import SortProgress, sorted_by_time
+    from kgplatform.mastery.answer_sort import ScratchWriteFailed, SortProgress, sorted_by_time
 
     progress = SortProgress()
     started = time.monotonic()
@@ -110,6 +111,15 @@ def sorting(path: Path, rows: Iterable[NumberedRow]) -> Iterator[Iterator[Number
         except KeyboardInterrupt:
             print(f"{path}: interrupted while sorting; nothing was stored", file=sys.stderr)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except ScratchWriteFailed as error:
+            # The folder actually used: tempfile passes over a $TMPDIR that is missing or not writable.
+            print(
+                f"{path}: the sort could not write its temporary files in {tempfile.gettempdir()} "
+                f"({error.strerror}); nothing was stored. They need room for the file's rows once more: "
+                "free some, or set TMPDIR to a folder with room",
+                file=sys.stderr,
+            )
+            raise typer.Exit(EXIT_USAGE) from None
         unreadable = (
             f", {progress.unreadable_times:,} without a readable answered_at first (they will be rejected)"
             if progress.unreadable_times

@@ -72,6 +72,21 @@ def _instant(value: object) -> datetime | None:
         return None
 
 
+class ScratchWriteFailed(OSError):
+    """A piece could not be written to the sort's temporary folder (a full disk, most often); named apart
+    from an OSError reading the file, which the caller reports as the file's."""
+
+
+@contextmanager
+def _scratch_write(path: Path) -> Iterator[None]:
+    # A write's OSError names no file (`[Errno 28] No space left on device`): the caller must say which
+    # folder needs room, and that the sort, not the file, failed.
+    try:
+        yield
+    except OSError as error:
+        raise ScratchWriteFailed(error.errno, error.strerror, str(path)) from error
+
+
 class SortProgress:
     """What the sort has done so far, for the caller's progress line and closing words."""
 
@@ -153,7 +168,7 @@ def _spill(piece: list[tuple[SortKey, NumberedRow]], scratch: Path, number: int)
     the owner-only folder it made, so unpickling trusts nothing it did not write."""
     piece.sort(key=_first)
     path = scratch / f"piece-{number:05d}.pickle"
-    with path.open("wb") as out:
+    with _scratch_write(path), path.open("wb") as out:
         for item in piece:
             pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
     return path
@@ -165,7 +180,7 @@ def _merge_first_pieces(pieces: list[Path], scratch: Path) -> list[Path]:
     merged_path = scratch / f"merged-{first[0].stem}-{first[-1].stem}.pickle"
     files = [path.open("rb") for path in first]
     try:
-        with merged_path.open("wb") as out:
+        with _scratch_write(merged_path), merged_path.open("wb") as out:
             for item in heapq.merge(*(_read_piece(file) for file in files), key=_first):
                 pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
     finally:

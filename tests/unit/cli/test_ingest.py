@@ -197,3 +197,32 @@ def test_ctrl_c_while_sorting_stores_nothing_and_leaves_no_temporary_file(
     code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--sort")
     assert code == 130 and err == f"{path}: interrupted while sorting; nothing was stored\n", err
     assert list(scratch.iterdir()) == []
+
+
+def test_a_full_temporary_folder_while_sorting_says_where_and_that_nothing_was_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full $TMPDIR said only `kgplatform: [Errno 28] No space left on device`: no folder, no word of the
+    sort, nothing on what was stored. Each piece is written to /dev/full here, whose writes fail so."""
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr("kgplatform.mastery.answer_sort.ROWS_IN_MEMORY", 2)
+    real_open = Path.open
+
+    def full_disk(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode == "wb" and self.is_relative_to(scratch):
+            return real_open(Path("/dev/full"), mode, *args, **kwargs)
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", full_disk)
+    monkeypatch.setattr(MasteryStore, "ingest_preview", lambda *_: pytest.fail("a batch was judged"))
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps({**GOOD, "event_id": f"e-{n}"}) + "\n" for n in range(5)))
+    code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--sort")
+    assert code == 2, err
+    assert err.startswith(f"{path}: the sort could not write its temporary files in {scratch} "), err
+    assert "No space left on device" in err and "nothing was stored" in err and "TMPDIR" in err, err
+    assert "Traceback" not in err and list(scratch.iterdir()) == []
