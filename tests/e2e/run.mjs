@@ -2807,6 +2807,36 @@ step('a teacher picks a class by its name and is offered that class\'s learners 
   await page.locator('#learner-suggestions option[value="newcomer-e2e"]').waitFor({ state: 'attached' });
 });
 
+step('a class deleted since sign-in: picking it says so and offers no longer the class picked before\'s learners', async () => {
+  // Its 404 left the roster of the class picked before in place: 7B's learners offered under "8A" (a review,
+  // 4 December). The deletion is the API's 404 for the class, as DELETE /classes/8A would leave it.
+  const picker = page.getByLabel('Class', { exact: true });
+  const offered = () => page.locator('#learner-suggestions option').evaluateAll((os) => os.map((o) => o.value));
+  await page.getByLabel('Learner id').fill('');
+  await picker.selectOption('7B');
+  await page.waitForFunction((id) => document.querySelector(`#learner-suggestions option[value="${id}"]`), LEARNER);
+  const gone = `${BASE}/classes/8A/learners`;
+  const deleted = (route) => route.fulfill({
+    status: 404,
+    contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, detail: "class '8A' does not exist", field: 'class_id' }),
+  });
+  await page.route(gone, deleted);
+  try {
+    await picker.selectOption('8A');
+    assert.match(await expectAlert(/Reading the class/), /class '8A' does not exist/);
+  } finally {
+    await page.unroute(gone, deleted);
+  }
+  assert.equal(await picker.inputValue(), '', 'the picker says what is offered: every learner');
+  assert.deepEqual(await offered(), [], 'nothing of 7B offered');
+  await page.getByLabel('Learner id').fill('newcomer-e');
+  await page.locator('#learner-suggestions option[value="newcomer-e2e"]').waitFor({ state: 'attached' });
+  for (let i = consoleErrors.length - 1; i >= 0; i -= 1) {
+    if (consoleErrors[i].includes('status of 404') && consoleErrors[i].includes(`[in: ${currentStep};`)) consoleErrors.splice(i, 1);
+  }
+});
+
 step('only the learner opened last is shown, however late the answers about the one before', async () => {
   // The first learner's answers come late; another learner is opened meanwhile. They used to fill the
   // panels under the second learner's name (a review, 1 December).

@@ -137,8 +137,19 @@ function setupClassPicker() {
   const input = $('#learner-id');
   const read = latestOnly((id) => (id ? api('GET', `/classes/${seg(id)}/learners`) : Promise.resolve(null)));
   picker.addEventListener('change', guarded(async () => {
-    const answer = await read(picker.value);
-    if (answer === null && picker.value) return; // a later pick is on its way
+    // The class picked before is no longer what is offered, even if this class's roster never comes: a class
+    // deleted since sign-in answers 404, and its learners were shown as the class picked before's.
+    const id = picker.value;
+    pickedRoster = null;
+    clear($('#learner-suggestions'));
+    let answer;
+    try {
+      answer = await read(id);
+    } catch (error) {
+      if (picker.value === id) picker.value = ''; // what is offered now: every learner
+      throw error;
+    }
+    if (answer === null && id) return; // a later pick is on its way
     pickedRoster = answer?.data ?? null;
     if (pickedRoster) offer(rosterSuggestions(pickedRoster, input.value));
     else clear($('#learner-suggestions'));
