@@ -87,9 +87,12 @@ const CLASSES_READ = 500;
  * when it has none: two classes may share a name) and its number of learners.
  */
 export function classOptions(page) {
+  // Name and id each in a bidi isolate (FSI ... PDI): an <option> holds text only (no <bdi>), and a name or
+  // id written right to left drew the brackets, the id's digits and the count into its own run.
+  const isolated = (text) => `\u2068${text}\u2069`;
   return (page?.items ?? []).map(({ class_id: id, name, members }) => ({
     value: id,
-    text: `${name ? `${name} (${id})` : id} · ${members} learner${members === 1 ? '' : 's'}`,
+    text: `${name ? `${isolated(name)} (${isolated(id)})` : isolated(id)} · ${members} learner${members === 1 ? '' : 's'}`,
   }));
 }
 

@@ -159,8 +159,8 @@ test('an answer to an older keystroke arriving after a newer one is dropped', as
 test('the class picker names each class beside its id, and its roster offers only its learners', () => {
   const page = { items: [{ class_id: '7B', name: 'Year 7 maths', members: 2 }, { class_id: '8A', name: null, members: 1 }] };
   assert.deepEqual(classOptions(page), [
-    { value: '7B', text: 'Year 7 maths (7B) · 2 learners' },
-    { value: '8A', text: '8A · 1 learner' },
+    { value: '7B', text: '\u2068Year 7 maths\u2069 (\u20687B\u2069) · 2 learners' },
+    { value: '8A', text: '\u20688A\u2069 · 1 learner' },
   ]);
   assert.deepEqual(classOptions(null), []);
   const roster = { class_id: '7B', name: 'Year 7 maths', learner_ids: ['ann', 'anna', 'bo'] };
@@ -170,4 +170,14 @@ test('the class picker names each class beside its id, and its roster offers onl
   assert.equal(rosterSuggestions({ ...roster, name: null }, 'b')[0].label, '7B');
   const big = { class_id: '9Z', name: null, learner_ids: Array.from({ length: 50 }, (_, i) => `p${i}`) };
   assert.equal(rosterSuggestions(big, '').length, SUGGESTED);
+});
+
+test('a class named right to left keeps its id and count where they belong (each part isolated)', () => {
+  // Unisolated, "صف السابع (7B) · 2 learners" laid out its brackets and the 7 with the Arabic name: the
+  // option read "(7B) · 2 learners" out of order (a review, 4 December).
+  const page = { items: [{ class_id: '7B', name: 'صف السابع', members: 2 }, { class_id: 'כיתה-ח', name: null, members: 1 }] };
+  assert.deepEqual(classOptions(page).map((o) => o.text), [
+    '\u2068صف السابع\u2069 (\u20687B\u2069) · 2 learners',
+    '\u2068כיתה-ח\u2069 · 1 learner',
+  ]);
 });
