@@ -12,6 +12,7 @@ import io
 import itertools
 import operator
 import sys
+import zlib
 from array import array
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -72,7 +73,17 @@ def open_bytes(path: Path) -> Iterator[BinaryIO]:
             raise ValidationFailed(f"{path} is a zip archive: unzip it and pass the CSV file", field="data")
         if magic.startswith(b"\x1f\x8b"):
             with gzip.GzipFile(fileobj=buffered, mode="rb") as unzipped:
-                yield unzipped  # type: ignore[misc]
+                try:
+                    yield unzipped  # type: ignore[misc]
+                except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+                    # Raised by the reads of the caller's block. Cut short, gzip's EOFError became Click's
+                    # bare "Aborted." (exit 1, which `ingest` uses for rows rejected); damaged, zlib's error
+                    # was a traceback, and a bad checksum named no file.
+                    raise ValidationFailed(
+                        f"{path}: the gzip'd data is cut short or damaged ({error}): copy or export the file "
+                        "again",
+                        field="data",
+                    ) from error
         else:
             yield buffered
     finally:

@@ -226,3 +226,35 @@ def test_a_full_temporary_folder_while_sorting_says_where_and_that_nothing_was_s
     assert err.startswith(f"{path}: the sort could not write its temporary files in {scratch} "), err
     assert "No space left on device" in err and "nothing was stored" in err and "TMPDIR" in err, err
     assert "Traceback" not in err and list(scratch.iterdir()) == []
+
+
+def _damaged_gzip(how: str) -> bytes:
+    """A gzip'd export of 3,000 answers cut short (a copy stopped half way) or with bytes changed inside:
+    near its start the deflate stream breaks (zlib.error), further on only the checksum tells (CRC)."""
+    text = "".join(
+        json.dumps({**GOOD, "event_id": f"e-{n}", "learner_id": f"l-{n}"}) + "\n" for n in range(3000)
+    )
+    data = bytearray(gzip.compress(text.encode(), mtime=0))
+    if how == "truncated":
+        return bytes(data[: len(data) // 2])
+    start = 100 if how == "damaged" else len(data) // 3
+    for at in range(start, start + 200):
+        data[at] ^= 0x5A
+    return bytes(data)
+
+
+@pytest.mark.parametrize("how", ["truncated", "damaged", "bad checksum"])
+@pytest.mark.parametrize("sort", [False, True])
+def test_a_truncated_or_damaged_gzip_file_is_named_with_exit_2_not_aborted_or_a_traceback(
+    how: str, sort: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cut short it said "Aborted." and exit 1 (Click's word for an EOFError: "rows rejected" by the exit
+    code); damaged, a zlib traceback."""
+    path = tmp_path / "export.jsonl.gz"
+    path.write_bytes(_damaged_gzip(how))
+    code, out, err = run_main(
+        monkeypatch, capsys, "ingest", str(path), "--dry-run", *(["--sort"] if sort else [])
+    )
+    assert code == 2, (code, err)
+    assert "Traceback" not in err and "Aborted" not in err, err
+    assert f"kgplatform: {path}: the gzip'd data is " in err and "cut short or damaged" in err, err
