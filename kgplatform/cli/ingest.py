@@ -83,9 +83,10 @@ def ingest(
     summary = IngestSummary()
     shown: list[Rejection] = []
     with ExitStack() as stack:
+        # Opened before the sort: a --rejects that cannot be written is said at once, not after minutes of it.
+        out = stack.enter_context(rejects.open("w", encoding="utf-8")) if rejects is not None else None
         if sort:
             rows = stack.enter_context(sorting(path, rows))
-        out = stack.enter_context(rejects.open("w", encoding="utf-8")) if rejects is not None else None
         on_rejected = rejection_sink(shown, out)
         if dry_run:
             _dry_run(path, rows, batch_size, summary, shown, on_rejected, rejects)

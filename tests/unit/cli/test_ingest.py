@@ -258,3 +258,20 @@ def test_a_truncated_or_damaged_gzip_file_is_named_with_exit_2_not_aborted_or_a_
     assert code == 2, (code, err)
     assert "Traceback" not in err and "Aborted" not in err, err
     assert f"kgplatform: {path}: the gzip'd data is " in err and "cut short or damaged" in err, err
+
+
+def test_a_rejects_file_that_cannot_be_written_is_said_before_the_sort_not_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--sort opened --rejects only once every row was read and sorted: minutes of a big file's sort, then
+    `No such file or directory`. Without --sort it was opened before the first row, as it is now with it."""
+    from kgplatform.mastery import answer_sort
+
+    monkeypatch.setattr(answer_sort, "sort_key", lambda _row: pytest.fail("the sort ran"))
+    path = tmp_path / "answers.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n")
+    rejects = tmp_path / "no-such-folder" / "rejects.jsonl"
+    code, out, err = run_main(
+        monkeypatch, capsys, "ingest", str(path), "--dry-run", "--sort", "--rejects", str(rejects)
+    )
+    assert code == 2 and err == f"kgplatform: No such file or directory: {rejects}\n", err
