@@ -32,10 +32,10 @@ def write_atomically(
         temporary = copy
         handle = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        # The copy is made owner-only; unless private, give it the mode a plain open() would (the umask's),
-        # so a worker or CLI running as another user can still read a shared models folder.
-        if not private:
-            os.fchmod(handle, 0o666 & ~_umask())
+        # Owner-only when private; else the mode a plain open() would give (the umask's), so a worker or CLI
+        # running as another user can still read a shared models folder. Set either way: a fixed `copy` left
+        # by a killed run keeps its old mode through O_CREAT, and a private file came out readable by all.
+        os.fchmod(handle, 0o600 if private else 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()

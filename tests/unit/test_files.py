@@ -67,3 +67,12 @@ def test_a_fixed_copy_name_overwrites_what_a_killed_run_left(tmp_path: Path, uma
     assert target.read_text() == "whole\n"
     assert [p.name for p in tmp_path.iterdir()] == ["archive.jsonl"]
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_a_private_write_over_a_killed_runs_copy_is_owner_only(tmp_path: Path, umask_022: None) -> None:
+    target = tmp_path / "learner.json"
+    copy = tmp_path / "learner.json.partial"
+    copy.write_text("left by a killed run")
+    copy.chmod(0o644)
+    write_atomically(target, lambda file: file.write(b"{}"), private=True, copy=copy)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
