@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from kgplatform.curriculum.models import TEXT_PATTERN, reads_as_written, well_formed_id
+from kgplatform.curriculum.models import READ_TEXT_RULE, TEXT_PATTERN, reads_as_written, well_formed_id
 from kgplatform.mastery.models import LEARNER_ID_PATTERN, LEARNER_ID_RULE, MAX_ID_LENGTH, LearnerIdText
 
 # The learner id rule: a class id is a URL path segment too (/classes/ID/learners).
@@ -50,15 +50,14 @@ def _not_blank(value: str) -> str:
 
 
 # Read by teachers on the web page and in a learner's export, never matched: the rule of concept names
-# (no control or invisible formatting characters, any kind of space).
+# (no control or invisible formatting characters but those of emoji sequences, any kind of space).
 ClassName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_CLASS_NAME),
     AfterValidator(_not_blank),
     AfterValidator(reads_as_written),
     Field(
-        description="No control or invisible formatting characters (zero-width space, bidi overrides); any "
-        "kind of space is fine.",
+        description=READ_TEXT_RULE,
         json_schema_extra={"pattern": TEXT_PATTERN},
     ),
 ]

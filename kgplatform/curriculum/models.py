@@ -10,6 +10,7 @@ Input models forbid unknown fields, so a misspelt field is a 422 naming it rathe
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime
@@ -56,24 +57,78 @@ def invisible_character(ch: str) -> bool:
     return category == "Cf" or (category == "Zs" and ch != " ") or ord(ch) in _INVISIBLE_NOT_FORMAT
 
 
-def refuse_hidden_characters(value: str, *, any_space: bool = False) -> None:
+# Emoji for the rule of text that is read (`reads_as_written`): Unicode's Extended_Pictographic, which
+# Python's unicodedata does not carry, as a superset that stays inside symbol blocks. The ranges cover
+# every Extended_Pictographic code point (checked, 4 December 2026, against the `regex` module's property),
+# merged across the symbols and unassigned code points between them; they hold no letter (but U+2139
+# INFORMATION SOURCE, an emoji itself), digit, mark or format character, so a joiner or a variation
+# selector next to one cannot change how a word is shaped or ordered (tests/unit/curriculum/test_emoji.py).
+# Regional indicators (U+1F1E6..U+1F1FF) are left out: a country flag is two of them, nothing hidden.
+_EMOJI_RANGES = (
+    (0x00A9, 0x00A9),
+    (0x00AE, 0x00AE),
+    (0x203C, 0x203C),
+    (0x2049, 0x2049),
+    (0x2122, 0x2122),
+    (0x2139, 0x2139),
+    (0x2194, 0x21AA),
+    (0x231A, 0x231B),
+    (0x2328, 0x2328),
+    (0x23CF, 0x23FA),
+    (0x24C2, 0x24C2),
+    (0x25AA, 0x25FE),
+    (0x2600, 0x2767),
+    (0x2794, 0x27BF),
+    (0x2934, 0x2935),
+    (0x2B05, 0x2B55),
+    (0x3030, 0x3030),
+    (0x303D, 0x303D),
+    (0x3297, 0x3297),
+    (0x3299, 0x3299),
+    (0x1F000, 0x1F0FF),
+    (0x1F10D, 0x1F1E5),
+    (0x1F200, 0x1FAFF),
+    (0x1FC00, 0x1FFFD),
+)
+_EMOJI = "[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _EMOJI_RANGES) + "]"
+# An emoji, with its presentation selector (U+FE0E text, U+FE0F emoji: "❤️") or a skin tone (U+1F3FB..F).
+_EMOJI_ELEMENT = f"{_EMOJI}(?:[\ufe0e\ufe0f]|[\U0001f3fb-\U0001f3ff])?"
+# The sequences whose invisible characters draw (UTS #51): a subdivision flag (U+1F3F4, tag characters,
+# U+E007F CANCEL TAG: "🏴󠁧󠁢󠁳󠁣󠁴󠁿"), a keycap (0-9 # *, a selector, U+20E3: "1️⃣"; U+20E3 itself is a visible
+# mark, let through anywhere as before), and emoji joined by U+200D ZERO WIDTH JOINER ("👩‍🏫").
+EMOJI_SEQUENCE = re.compile(
+    "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
+    "|[0-9#*][\ufe0e\ufe0f]\u20e3"
+    f"|{_EMOJI_ELEMENT}(?:\u200d{_EMOJI_ELEMENT})*"
+)
+
+
+def _invisible_in(value: str, any_space: bool) -> set[str]:
+    return {
+        f"U+{ord(ch):04X}"
+        for ch in value
+        if invisible_character(ch) and not (any_space and unicodedata.category(ch) == "Zs")
+    }
+
+
+def refuse_hidden_characters(value: str, *, any_space: bool = False, emoji: bool = False) -> None:
     """Raises ValueError naming the control characters, else the invisible formatting ones, of `value`.
     Invisible format characters: a zero-width space made "learner-1\u200b" a second learner that prints as
     "learner-1", and a right-to-left override showed "ev-\u202eexe.txt" as "ev-txt.exe". `any_space`: a
     space other than the ASCII one (no-break, thin, ideographic) is let through, as in text that is read
-    and never compared (names, descriptions: typeset text pasted from a document holds them)."""
+    and never compared (names, descriptions: typeset text pasted from a document holds them). `emoji`: the
+    joiners, selectors and tags inside well-formed emoji sequences (`EMOJI_SEQUENCE`) are let through, as
+    in text that is read: "👩‍🏫 Ms Okafor's 7B" was refused for its U+200D. Anywhere else they are
+    refused as before (a joiner between letters changes how Arabic or Indic text is shaped)."""
     controls = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cc"})
     if controls:
         raise ValueError(f"must not hold control characters ({', '.join(controls)})")
-    invisible = sorted(
-        {
-            f"U+{ord(ch):04X}"
-            for ch in value
-            if invisible_character(ch) and not (any_space and unicodedata.category(ch) == "Zs")
-        }
-    )
+    invisible = _invisible_in(value, any_space)
+    # Only text holding an invisible character is searched for emoji: the rest, nearly all, costs no more.
+    if invisible and emoji:
+        invisible = _invisible_in(EMOJI_SEQUENCE.sub("", value), any_space)
     if invisible:
-        raise ValueError(f"must not hold invisible formatting characters ({', '.join(invisible)})")
+        raise ValueError(f"must not hold invisible formatting characters ({', '.join(sorted(invisible))})")
 
 
 def shows_as_written(value: str) -> str:
@@ -167,14 +222,15 @@ _LAYOUT = str.maketrans("", "", "\t\n\r")
 
 def reads_as_written(value: str) -> str:
     """`shows_as_written` for text that is read, not matched (a name, a title): any kind of space is let
-    through (a French "Fractions\u00a0: bases" pasted from a document was refused)."""
-    refuse_hidden_characters(value, any_space=True)
+    through (a French "Fractions\u00a0: bases" pasted from a document was refused), and so are emoji
+    sequences ("❤️ Health": a heart and U+FE0F), which hold joiners, selectors and tags."""
+    refuse_hidden_characters(value, any_space=True, emoji=True)
     return value
 
 
 def reads_as_written_with_layout(value: str) -> str:
     """`reads_as_written` for longer text: "\n", "\r\n" and "\t" are let through too."""
-    refuse_hidden_characters(value.translate(_LAYOUT), any_space=True)
+    refuse_hidden_characters(value.translate(_LAYOUT), any_space=True, emoji=True)
     return value
 
 
@@ -183,9 +239,17 @@ EntityId = Annotated[EntityRef, rule_for_new_ids(well_formed_id)]
 # Names, titles, descriptions and tags are read by learners and designers on the web page and in exports:
 # a new one refuses control and invisible formatting characters as key names and new ids do (a
 # right-to-left override showed a concept "\u202etxt.exe" as "exe.txt", a NUL travelled into every export;
-# a review, s36), naming the field (`name`, `tags.1`). Descriptions keep their line breaks and tabs. What
+# a review, s36), naming the field (`name`, `tags.1`). Descriptions keep their line breaks and tabs; names,
+# titles and descriptions keep emoji sequences ("👩‍🏫", "❤️": read text), tags do not (they are matched
+# against learners' interests, and "❤" beside "❤️" would be two tags that look alike). What
 # was stored before the rule is read and exported as it is (`STORED`). The patterns are for the OpenAPI
 # document only (the control characters, as learner ids have them); the validators say the rule in words.
+# The rule of names, titles and class names in words, for the OpenAPI document.
+READ_TEXT_RULE = (
+    "No control or invisible formatting characters (zero-width space, bidi overrides) but those of emoji "
+    "sequences (\U0001f469\u200d\U0001f3eb, \u2764\ufe0f, 1\ufe0f\u20e3, subdivision flags); any kind of "
+    "space is fine."
+)
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
 DESCRIPTION_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 Name = Annotated[
@@ -194,8 +258,7 @@ Name = Annotated[
     AfterValidator(_not_blank),
     rule_for_new_text(reads_as_written),
     Field(
-        description="No control or invisible formatting characters (zero-width space, bidi overrides); "
-        "any kind of space is fine.",
+        description=READ_TEXT_RULE,
         json_schema_extra={"pattern": TEXT_PATTERN},
     ),
 ]
@@ -204,7 +267,8 @@ Description = Annotated[
     StringConstraints(max_length=MAX_DESCRIPTION_LENGTH),
     rule_for_new_text(reads_as_written_with_layout),
     Field(
-        description="Line breaks and tabs are kept; no other control or invisible formatting characters.",
+        description="Line breaks and tabs are kept; no other control or invisible formatting characters but "
+        "those of emoji sequences, as in names.",
         json_schema_extra={"pattern": DESCRIPTION_PATTERN},
     ),
 ]

@@ -333,6 +333,11 @@ def test_the_curriculum_text_constraints_are_in_the_document() -> None:
         assert pattern.fullmatch("Pythagoras' theorem") and pattern.fullmatch("数学")
         assert not any(pattern.fullmatch(bad) for bad in ("a\x00b", "name\n", "\tx", "x\x85"))
         assert "control" in item["description"] and "invisible" in item["description"]
+    # Read text keeps emoji sequences (4 December 2026), tags do not: the pattern lets them through, the
+    # words say which.
+    for item in text:
+        assert re.compile(item["pattern"]).fullmatch("\U0001f469\u200d\U0001f3eb \u2764\ufe0f")
+        assert ("emoji" in item["description"]) == (item is not text[1]), item["description"]
     description = schemas["ConceptIn"]["properties"]["description"]
     pattern = re.compile(description["pattern"])
     assert (
@@ -341,6 +346,7 @@ def test_the_curriculum_text_constraints_are_in_the_document() -> None:
         and not pattern.fullmatch("\x0b")
     )
     assert "control" in description["description"] and "invisible" in description["description"]
+    assert "emoji" in description["description"]
 
 
 def test_the_key_routes_document_the_classes_without_roster_and_the_409_of_a_change() -> None:
@@ -441,6 +447,7 @@ def test_the_class_routes_document_names_and_a_teachers_reads() -> None:
     pattern = re.compile(name["pattern"])
     assert pattern.fullmatch("Year 7 maths, set B") and pattern.fullmatch("7\u00a0B")
     assert not any(pattern.fullmatch(bad) for bad in ("7B\nx", "a\x00", "\x85"))
+    assert pattern.fullmatch("\U0001f469\u200d\U0001f3eb 7B") and "emoji" in name["description"]
     for schema in ("ClassSummary", "Roster", "RosterChange"):
         assert "name" in schemas[schema]["properties"], schema
     assert schemas["RosterChange"]["properties"]["action"]["enum"] == ["replace", "delete", "rename"]
