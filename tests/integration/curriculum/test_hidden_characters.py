@@ -92,3 +92,59 @@ def test_text_stored_before_the_rule_is_read_and_exported_as_it_is(api: Api) -> 
         refused_field(api.call("PATCH", "/concepts/a", json={"name": name}, if_match=edited.headers["ETag"]))
         == "name"
     )
+
+
+# Emoji sequences hold format characters (a joiner, a presentation selector, tags) that draw: read text
+# keeps them (4 December 2026), while the same characters anywhere else are refused as before.
+ZWJ, VS16 = "\u200d", "\ufe0f"
+SCOTLAND = "\U0001f3f4" + "".join(chr(0xE0000 + ord(c)) for c in "gbsct") + "\U000e007f"
+EMOJI_NAMES = [
+    f"\U0001f469{ZWJ}\U0001f3eb Teaching",
+    f"\u2764{VS16} Health",
+    f"1{VS16}\u20e3 Counting",
+    f"{SCOTLAND} Scotland",
+]
+STILL_REFUSED = [
+    (f"a{ZWJ}b", "U+200D"),
+    (f"\U0001f469{ZWJ}", "U+200D"),
+    (f"Health{VS16}", "U+FE0F"),
+    ("x\U000e0067\U000e007f", "U+E0067, U+E007F"),
+]
+
+
+@pytest.mark.parametrize("name", EMOJI_NAMES)
+def test_names_titles_and_descriptions_keep_emoji_sequences(api: Api, name: str) -> None:
+    api.curriculum("maths")
+    created = api.call(
+        "POST", "/curricula/maths/concepts", json={"id": "a", "name": name, "description": f"{name}\nmore"}
+    )
+    assert created.status_code == 201, created.text
+    assert api.call("POST", "/curricula/maths/tasks", json={**TASK, "title": name}).status_code == 201
+    renamed = api.call("PATCH", "/concepts/a", json={"name": f"{name} 2"}, if_match=2)
+    assert renamed.status_code == 200, renamed.text
+    concept = api.call("GET", "/concepts/a").json()
+    assert (concept["name"], concept["description"]) == (f"{name} 2", f"{name}\nmore")
+    assert api.call("GET", "/tasks/t").json()["title"] == name
+    # The export imports back as it is: the rule is the same for an import row.
+    exported = api.call("GET", "/curricula/maths/export").json()
+    imported = api.call("POST", "/curricula/maths/import", json=exported)
+    assert imported.status_code == 200, imported.text
+
+
+@pytest.mark.parametrize(("bad", "named"), STILL_REFUSED)
+def test_joiners_and_selectors_outside_emoji_are_refused_as_before(api: Api, bad: str, named: str) -> None:
+    api.curriculum("maths")
+    post = "/curricula/maths/concepts"
+    for body, field in [
+        ({"id": "x", "name": bad}, "name"),
+        ({"id": "x", "name": "X", "description": bad}, "description"),
+        ({"id": "x", "name": "X", "tags": [f"\u2764{VS16}"]}, "tags.0"),  # tags are matched: strict
+    ]:
+        response = api.call("POST", post, json=body)
+        assert refused_field(response) == field
+        if field != "tags.0":
+            assert (
+                f"must not hold invisible formatting characters ({named})"
+                in response.json()["errors"][0]["message"]
+            )
+    assert api.call("GET", "/curricula/maths/concepts").json()["total"] == 0

@@ -196,6 +196,33 @@ def test_a_bad_name_is_a_422_naming_the_field_and_changes_nothing(
     assert refused.status_code == 422 and refused.json()["field"] == "class_id"
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\U0001f469\u200d\U0001f3eb Ms Okafor's 7B",  # teacher: woman, U+200D, school
+        "\u2764\ufe0f 7B",  # heart, U+FE0F
+        "7\ufe0f\u20e3 Year 7",  # keycap
+        "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f 7B",  # Scotland's flag
+    ],
+)
+def test_a_class_name_keeps_emoji_sequences(api: Api, school: dict[str, str], name: str) -> None:
+    """Emoji hold format characters that draw (since 4 December 2026); the same characters elsewhere are
+    still refused with the message they had."""
+    named = _name(api, "7B", {"name": name})
+    assert named.status_code == 200, named.text
+    assert named.json()["name"] == name
+    assert _get(api, school["scoped"], "/classes/7B/learners").json()["name"] == name
+    assert _trail(api, "7B")[0]["name"] == name
+    for bad, listed in [("Ms\u200dOkafor", "U+200D"), ("7B\ufe0f", "U+FE0F"), ("\U0001f469\u200d", "U+200D")]:
+        refused = _name(api, "7B", {"name": bad})
+        assert refused.status_code == 422 and refused.json()["field"] == "name", refused.text
+        assert (
+            f"must not hold invisible formatting characters ({listed})"
+            in refused.json()["errors"][0]["message"]
+        )
+    assert api.call("GET", "/classes/7B/learners", role=Role.SERVICE).json()["name"] == name
+
+
 def test_the_learners_export_names_their_classes(api: Api, school: dict[str, str]) -> None:
     """The export lists the classes whose rosters hold the learner: with their names, which say more to the
     person who asked for their data than an id. The erase removes the memberships, not the class or name."""
