@@ -2792,10 +2792,10 @@ step('a teacher picks a class by its name and is offered that class\'s learners 
   const offered = () => page.locator('#learner-suggestions option').evaluateAll((os) => os.map((o) => o.value));
   // Each name and id in a bidi isolate (U+2068 ... U+2069): a name written right to left stays in its place.
   assert.deepEqual(await picker.locator('option').allTextContents(), [
-    'Every learner', '\u2068Year 7 algebra\u2069 (\u20687B\u2069) · 1 learner', '\u20688A\u2069 · 0 learners',
+    'Every learner', '\u2068\u{1F469}\u200D\u{1F3EB} Year 7 algebra\u2069 (\u20687B\u2069) · 1 learner', '\u20688A\u2069 · 0 learners',
   ]);
   await page.getByLabel('Learner id').fill(''); // what is typed filters the class's learners too
-  await picker.selectOption({ label: '\u2068Year 7 algebra\u2069 (\u20687B\u2069) · 1 learner' });
+  await picker.selectOption({ label: '\u2068\u{1F469}\u200D\u{1F3EB} Year 7 algebra\u2069 (\u20687B\u2069) · 1 learner' });
   await page.waitForFunction((id) => document.querySelector(`#learner-suggestions option[value="${id}"]`), LEARNER);
   assert.deepEqual(await offered(), [LEARNER], 'the class\'s roster');
   await page.getByLabel('Learner id').fill('newcomer-e');

@@ -147,6 +147,7 @@ def seed_world(graph: Graph, base_url: str) -> World:
     mastery.set_goals(LEARNER, ["quadratics"])
     # The classes the teacher's picker offers (run.mjs): one named, holding the learner, one neither.
     classes.replace_roster(graph, "7B", [LEARNER], actor="tests")
-    classes.set_name(graph, "7B", "Year 7 algebra", actor="tests")
+    # An emoji sequence in the name (woman, U+200D, school): the page shows it as sent (4 December 2026).
+    classes.set_name(graph, "7B", "\U0001f469\u200d\U0001f3eb Year 7 algebra", actor="tests")
     classes.replace_roster(graph, "8A", [], actor="tests")
     return World(designer_key=designer, admin_key=admin, teacher_key=teacher)
