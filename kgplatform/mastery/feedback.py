@@ -7,12 +7,13 @@ feedback_picture draws it.
 from __future__ import annotations
 
 import collections
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from kgplatform.mastery.feedback_summary import summarise
 from kgplatform.mastery.models import (
@@ -68,40 +69,45 @@ def build_report(
 ) -> FeedbackReport:
     """The report's lists partition the concepts by status, each decided as the planner decides it:
     mastered (now), known by implication (`met` below: a mastered concept builds on it), previously
-    mastered (at its last update, faded since), in progress, not started."""
-    ordered = prerequisite_order(states)
-    with_tasks = {s.concept_id for s in states if s.has_tasks}
-    mastered_now = {s.concept_id for s in states if at_least(s.p_now, threshold)}
+    mastered (at its last update, faded since), in progress, not started.
+
+    The prerequisites within the report are mapped once and every bar is compared for all concepts at once
+    (it mapped them in each of seven walks and compared 45 values a concept one at a time, most of its
+    time at 1,500 concepts; `bench/bench_report_read.py` times it against the builder it replaced)."""
+    within = prerequisites_within(states)
+    order = _order(states, within)
+    ordered = [states[i] for i in order]
+    ids = [s.concept_id for s in states]
+    bars = _Bars(states, threshold)
+    with_tasks = _where(ids, bars.has_tasks)
+    mastered_now = _where(ids, bars.mastered_now)
     # As the planner's `frontier.implied_known` (what a goal is met by) and `known_concepts` (that, and
     # the concepts without tasks, which hold nobody back).
-    met = known_concepts(states, mastered_now & with_tasks)
+    met = known_concepts(within, mastered_now & with_tasks)
     # As the planner: a concept mastered at its last answer and still good enough (READY_AT) goes on
     # implying its prerequisites, not itself.
-    faded = {
-        s.concept_id
-        for s in states
-        if s.has_tasks
-        and s.attempts > 0
-        and s.p_mastery is not None
-        and at_least(s.p_mastery, threshold)
-        and at_least(s.p_now, READY_AT)
-    }
-    met |= known_concepts(states, {p for s in states if s.concept_id in faded for p in s.prerequisites})
+    faded = _where(ids, bars.has_tasks & bars.answered & bars.was_mastered & bars.ready_now)
+    met |= known_concepts(within, {p for cid in faded for p in within[cid]})
     # As the planner: a goal the learner has answered on is met by its own mastery only, and any concept
     # answered without ever being good enough (READY_AT) is not implied by a mastered dependant.
-    met -= {s.concept_id for s in states if s.goal and s.attempts > 0 and not at_least(s.p_now, threshold)}
-    failed = never_reached(states, READY_AT)
+    met -= _where(ids, bars.goal & bars.answered & ~bars.mastered_now)
+    failed = _where(ids, bars.answered & ~bars.ready_now & ~bars.was_ready)
     met -= failed
     implied = met - mastered_now
-    implied_by = implying_concepts(states, (mastered_now & with_tasks) | faded, implied)
-    concepts = [_report_concept(s, threshold, implied_by) for s in ordered]
-    by_id = {c.concept_id: c for c in concepts}
-    goals = [c.concept_id for c in concepts if c.goal]
-    grouped = {
-        status: [c for c in concepts if c.status == status]
-        for status in ("mastered", "known_by_implication", "previously_mastered", "in_progress")
+    implied_by = implying_concepts(within, (mastered_now & with_tasks) | faded, implied)
+    in_order = _report_concepts(states, order, bars, implied_by)
+    by_id = {c.concept_id: c for c in in_order}
+    goals = [c.concept_id for c in in_order if c.goal]
+    grouped: dict[ReportStatus, list[ReportConcept]] = {
+        "mastered": [],
+        "known_by_implication": [],
+        "previously_mastered": [],
+        "in_progress": [],
+        "not_started": [],
     }
-    known = through_taskless(ordered, met)
+    for c in in_order:
+        grouped[c.status].append(c)
+    known = through_taskless(ordered, within, met)
     # A goal already met needs nothing more; a learner without goals aims at what they are working on
     # and have not got (known concepts are no target: the planner counts them as done).
     working_on = grouped["in_progress"] + grouped["previously_mastered"]
@@ -112,15 +118,15 @@ def build_report(
     )
     # Blockers as the planner sees them: a prerequisite good enough to open its dependants (or implied by
     # one that is) blocks nothing, though it is not mastered yet.
-    ready = {s.concept_id for s in states if at_least(s.p_now, READY_AT)}
-    good_enough = through_taskless(ordered, known_concepts(states, ready & with_tasks) - failed)
+    ready = _where(ids, bars.ready_now)
+    good_enough = through_taskless(ordered, within, known_concepts(within, ready & with_tasks) - failed)
     opened = known | good_enough
-    blocking = blocking_prerequisites(states, targets, opened, with_tasks)
+    blocking = blocking_prerequisites(within, targets, opened, with_tasks)
 
-    def startable(s: ConceptState) -> bool:
-        return all(p in opened or p not in by_id for p in s.prerequisites)
+    def startable(cid: str) -> bool:
+        return all(p in opened for p in within[cid])
 
-    startable_blockers = {s.concept_id for s in states if s.concept_id in blocking and startable(s)}
+    startable_blockers = {cid for cid in blocking if startable(cid)}
     # As the planner (`policy.keep_least_mastered_goal`): with every goal met, the least mastered one with
     # tasks stays in practice; the report said nothing of the plan's work. A goal no task exercises is
     # never kept (nothing can be planned for it): naming one said the plan kept practising it when it
@@ -132,44 +138,25 @@ def build_report(
         if practicable_goals and CONSOLIDATE_GOALS and not targets
         else None
     )
-    on_path = known_concepts(states, set(targets)) if goals else None
+    on_path = known_concepts(within, set(targets)) if goals else None
     # As the planner's settled prerequisites (`policy.settled_cells`): on the way to a goal, not a goal,
     # answered and good enough to open their dependants, and no dependant the learner is stuck on. The
     # planner leaves them to their dependants' tasks, so they are not "ready to learn" (still in progress).
-    stuck = {
-        s.concept_id
-        for s in states
-        if s.has_tasks and s.attempts >= SEND_BACK_AFTER and not at_least(s.p_now, READY_AT)
-    }
+    stuck = _where(ids, bars.has_tasks & bars.stuck & ~bars.ready_now)
     # Their prerequisites, looking through those without tasks, as the planner (`graph.carriers`): behind
     # a taskless grouping concept the settled prerequisite was never given back (a review, 2 December).
-    behind_stuck = behind_through_taskless(states, stuck)
-    # ... and some dependant on the way has tasks to carry the learner on (not only a capstone).
-    carried = known_concepts(
-        states,
-        {
-            p
-            for s in states
-            if s.has_tasks and on_path is not None and s.concept_id in on_path
-            for p in s.prerequisites
-        },
-    )
-    settled = {
-        s.concept_id
-        for s in states
-        if on_path is not None
-        and s.concept_id in on_path
-        and s.concept_id in good_enough
-        and s.attempts > 0
-        and not s.goal
-        and s.concept_id not in behind_stuck
-        and s.concept_id in carried
-    }
+    behind_stuck = behind_through_taskless(within, with_tasks, stuck)
+    settled: set[str] = set()
+    if on_path is not None:
+        # ... and some dependant on the way has tasks to carry the learner on (not only a capstone).
+        carried = known_concepts(within, {p for cid in on_path & with_tasks for p in within[cid]})
+        candidates = _where(ids, bars.answered & ~bars.goal)
+        settled = (on_path & good_enough & candidates & carried) - behind_stuck
     report = FeedbackReport(
         learner_id=learner_id,
         as_of=now,
         mastery_threshold=threshold,
-        answered_concepts=sum(1 for s in states if s.attempts > 0),
+        answered_concepts=int(np.count_nonzero(bars.answered)),
         summary=[],
         goals=goals,
         mastered=sorted(grouped["mastered"], key=lambda c: -c.p_now),
@@ -191,37 +178,89 @@ def build_report(
                 key=lambda kv: (kv[0] not in startable_blockers, -len(kv[1]), by_id[kv[0]].p_now, kv[0]),
             )
         ],
-        decaying=decaying(states, now, threshold, implied=met),
-        not_started=[c.concept_id for c in concepts if c.status == "not_started"],
+        decaying=decaying(states, now, bars, implied=met),
+        not_started=[c.concept_id for c in grouped["not_started"]],
         # The planner's frontier: not known, some task practises it, every prerequisite good enough.
         ready_to_learn=ready_to_learn(
             [
                 s
                 for s in ordered
-                if s.has_tasks and s.concept_id not in known and s.concept_id not in settled and startable(s)
+                if s.has_tasks
+                and s.concept_id not in known
+                and s.concept_id not in settled
+                and startable(s.concept_id)
             ],
             # With goals, the planner's candidates are the concepts on the way to an unmet one.
             on_path=on_path,
             interests=interests,
         ),
         consolidating=consolidating,
-        concepts=concepts,
+        concepts=in_order,
     )
     return report.model_copy(update={"summary": summarise(report, interests)})
+
+
+# What is mapped for every walk over the prerequisites: each concept of the report -> its prerequisites
+# that are in the report too (an id no concept of the report has is skipped by every walk), in the order
+# the store listed them, a repeated one kept (prerequisite_order counts it twice, as before).
+Within = Mapping[str, Sequence[str]]
+
+
+def prerequisites_within(states: Sequence[ConceptState]) -> dict[str, list[str]]:
+    present = {s.concept_id for s in states}
+    return {s.concept_id: [p for p in s.prerequisites if p in present] for s in states}
+
+
+class _Bars:
+    """Each concept's flags, for all concepts at once: the bars compared in float32 as the planner does
+    (`at_least`), a missing p_mastery (NaN) reaching none."""
+
+    def __init__(self, states: Sequence[ConceptState], threshold: float) -> None:
+        p_now = np.array([s.p_now for s in states], dtype=np.float32)
+        p_mastery = np.array(
+            [np.nan if s.p_mastery is None else s.p_mastery for s in states], dtype=np.float32
+        )
+        attempts = np.array([s.attempts for s in states], dtype=np.int64)
+        bar, ready_at = np.float32(threshold), np.float32(READY_AT)
+        self.has_tasks = np.array([s.has_tasks for s in states], dtype=bool)
+        self.goal = np.array([s.goal for s in states], dtype=bool)
+        self.answered = attempts > 0
+        self.stuck = attempts >= SEND_BACK_AFTER
+        self.mastered_now = p_now >= bar
+        self.ready_now = p_now >= ready_at
+        self.reviewed_now = p_now >= np.float32(REVIEW_BELOW)
+        self.was_mastered = p_mastery >= bar
+        self.was_ready = p_mastery >= ready_at
+
+
+def _where(ids: Sequence[str], flags: np.ndarray) -> set[str]:
+    return {ids[i] for i in np.flatnonzero(flags).tolist()}
+
+
+def _order(states: Sequence[ConceptState], within: Within) -> list[int]:
+    """`prerequisite_order` as indices of `states`."""
+    index = {s.concept_id: i for i, s in enumerate(states)}
+    order = order_of(within)
+    if order is None:
+        return sorted(range(len(states)), key=lambda i: states[i].concept_id)
+    return [index[cid] for cid in order]
 
 
 def prerequisite_order(states: Sequence[ConceptState]) -> list[ConceptState]:
     """Prerequisites before the concepts that need them, ties by id (a cycle falls back to id order): the
     order graphlib's TopologicalSorter gives when each batch it makes ready is sorted, in a seventh of its
     time (0.8 against 6.0 ms at 1,500 concepts; it was the largest part of `build_report` in a profile)."""
-    by_id = {s.concept_id: s for s in states}
-    waiting = dict.fromkeys(by_id, 0)
-    dependants: dict[str, list[str]] = {cid: [] for cid in by_id}
-    for state in by_id.values():
-        for prerequisite in state.prerequisites:
-            if prerequisite in by_id:
-                waiting[state.concept_id] += 1
-                dependants[prerequisite].append(state.concept_id)
+    return [states[i] for i in _order(states, prerequisites_within(states))]
+
+
+def order_of(within: Within) -> list[str] | None:
+    """`prerequisite_order`'s ids; None for a cycle."""
+    waiting = dict.fromkeys(within, 0)
+    dependants: dict[str, list[str]] = {cid: [] for cid in within}
+    for concept, prerequisites in within.items():
+        waiting[concept] += len(prerequisites)
+        for prerequisite in prerequisites:
+            dependants[prerequisite].append(concept)
     ready = sorted(cid for cid, count in waiting.items() if count == 0)
     order: list[str] = []
     while ready:
@@ -233,55 +272,51 @@ def prerequisite_order(states: Sequence[ConceptState]) -> list[ConceptState]:
                 if waiting[dependant] == 0:
                     released.append(dependant)
         ready = sorted(released)
-    if len(order) < len(by_id):  # a cycle: the curriculum service forbids them, but do not fail here
-        return sorted(states, key=lambda s: s.concept_id)
-    return [by_id[cid] for cid in order]
+    # A cycle: the curriculum service forbids them, but do not fail here.
+    return order if len(order) == len(within) else None
 
 
-def through_taskless(ordered: Sequence[ConceptState], flagged: set[str]) -> set[str]:
+def through_taskless(ordered: Sequence[ConceptState], within: Within, flagged: set[str]) -> set[str]:
     """`flagged`, and every concept without tasks whose prerequisites (in the report) are all flagged, in
     prerequisite order (`ordered`), as the planner's `frontier.through_taskless`."""
     out = set(flagged)
-    present = {s.concept_id for s in ordered}
     for s in ordered:
-        if not s.has_tasks and all(p in out for p in s.prerequisites if p in present):
+        if not s.has_tasks and all(p in out for p in within[s.concept_id]):
             out.add(s.concept_id)
     return out
 
 
-def behind_through_taskless(states: Sequence[ConceptState], concepts: set[str]) -> set[str]:
-    """The prerequisites of `concepts`, and those of each prerequisite without tasks, and so on: the
-    concepts whose dependants with tasks (the planner's `graph.carriers`) include one of `concepts`."""
-    by_id = {s.concept_id: s for s in states}
+def behind_through_taskless(within: Within, practicable: AbstractSet[str], concepts: set[str]) -> set[str]:
+    """The prerequisites of `concepts`, and those of each prerequisite without tasks (not in
+    `practicable`), and so on: the concepts whose dependants with tasks (the planner's `graph.carriers`)
+    include one of `concepts`."""
     behind: set[str] = set()
-    stack = [p for cid in concepts if cid in by_id for p in by_id[cid].prerequisites]
+    stack = [p for cid in concepts if cid in within for p in within[cid]]
     while stack:
         concept = stack.pop()
         if concept in behind:
             continue
         behind.add(concept)
-        state = by_id.get(concept)
-        if state is not None and not state.has_tasks:
-            stack.extend(state.prerequisites)
+        if concept not in practicable:
+            stack.extend(within[concept])
     return behind
 
 
-def known_concepts(states: Sequence[ConceptState], mastered: set[str]) -> set[str]:
+def known_concepts(within: Within, mastered: AbstractSet[str]) -> set[str]:
     """The mastered concepts and everything leading to them: mastering a concept implies its
     prerequisites (knowledge-space theory, as the planner's `frontier.implied_known` has it)."""
-    prerequisites = {s.concept_id: s.prerequisites for s in states}
     known: set[str] = set()
-    stack = [cid for cid in mastered if cid in prerequisites]
+    stack = [cid for cid in mastered if cid in within]
     while stack:
         concept = stack.pop()
         if concept not in known:
             known.add(concept)
-            stack.extend(p for p in prerequisites[concept] if p in prerequisites)
+            stack.extend(within[concept])
     return known
 
 
 def blocking_prerequisites(
-    states: Sequence[ConceptState], targets: Sequence[str], known: set[str], practicable: AbstractSet[str]
+    within: Within, targets: Sequence[str], known: set[str], practicable: AbstractSet[str]
 ) -> dict[str, list[str]]:
     """Prerequisites (direct or further up) not yet known of each target -> the targets they block.
 
@@ -289,52 +324,37 @@ def blocking_prerequisites(
     through a concept without tasks (`practicable` holds those with), which nobody can practise, so is
     no blocker itself.
     """
-    prerequisites = {s.concept_id: list(s.prerequisites) for s in states}
     blocking: dict[str, list[str]] = {}
     for target in targets:
         seen: set[str] = set()
-        stack = list(prerequisites.get(target, ()))
+        stack = list(within.get(target, ()))
         while stack:
             concept = stack.pop()
-            if concept in seen or concept not in prerequisites:
+            if concept in seen:
                 continue
             seen.add(concept)
             if concept in known:
                 continue
-            stack.extend(prerequisites[concept])
+            stack.extend(within[concept])
             if concept in practicable:
                 blocking.setdefault(concept, []).append(target)
     return blocking
 
 
-def never_reached(states: Sequence[ConceptState], bar: float) -> set[str]:
-    """Concepts the learner has answered without their mastery ever reaching `bar` (as the planner's
-    `score_concepts`: then and now below it): their own answers say a mastered dependant does not
-    imply them."""
-    return {
-        s.concept_id
-        for s in states
-        if s.attempts > 0
-        and not at_least(s.p_now, bar)
-        and (s.p_mastery is None or not at_least(s.p_mastery, bar))
-    }
-
-
 def implying_concepts(
-    states: Sequence[ConceptState], sources: AbstractSet[str], wanted: AbstractSet[str], most: int = 3
+    within: Within, sources: AbstractSet[str], wanted: AbstractSet[str], most: int = 3
 ) -> dict[str, list[str]]:
     """Each `wanted` concept -> up to `most` of the `sources` (mastered concepts) building on it, the
     nearest first: what the report names as the reason a concept is known by implication. A walk from
     all sources at once that lets each concept take `most` of them: linear in the graph, where a walk
     per source would be quadratic on a large curriculum with much mastered."""
-    prerequisites = {s.concept_id: s.prerequisites for s in states}
     found: dict[str, list[str]] = {}
-    queue = collections.deque((cid, cid) for cid in sorted(sources) if cid in prerequisites)
+    queue = collections.deque((cid, cid) for cid in sorted(sources) if cid in within)
     while queue:
         concept, source = queue.popleft()
-        for prerequisite in prerequisites[concept]:
+        for prerequisite in within[concept]:
             seen = found.setdefault(prerequisite, [])
-            if prerequisite in prerequisites and source not in seen and len(seen) < most:
+            if source not in seen and len(seen) < most:
                 seen.append(source)
                 queue.append((prerequisite, source))
     return {cid: found.get(cid, []) for cid in wanted}
@@ -356,15 +376,16 @@ def ready_to_learn(
 
 
 def decaying(
-    states: Sequence[ConceptState], now: datetime, threshold: float, implied: AbstractSet[str] = frozenset()
+    states: Sequence[ConceptState], now: datetime, bars: _Bars, implied: AbstractSet[str] = frozenset()
 ) -> list[DecayingConcept]:
     """Practised concepts that forgetting has eroded noticeably, the biggest loss first. `implied`:
     concepts known through a dependant mastered now, which need no review (as the planner)."""
     out = []
-    for s in states:
+    for i, s in enumerate(states):
         if s.p_mastery is None or s.p_mastery - s.p_now < DECAY_WORTH_REPORTING:
             continue
         days = (now - s.last_practised).total_seconds() / 86_400 if s.last_practised else None
+        was_mastered = bool(bars.was_mastered[i])
         out.append(
             DecayingConcept(
                 concept_id=s.concept_id,
@@ -378,10 +399,10 @@ def decaying(
                 # where a task can review it.
                 needs_review=s.has_tasks
                 and s.attempts > 0
-                and at_least(s.p_mastery, threshold)
-                and not at_least(s.p_now, REVIEW_BELOW)
+                and was_mastered
+                and not bars.reviewed_now[i]
                 and s.concept_id not in implied,
-                was_mastered=at_least(s.p_mastery, threshold),
+                was_mastered=was_mastered,
             )
         )
     return sorted(out, key=lambda d: -d.lost)
@@ -390,24 +411,47 @@ def decaying(
 def at_least(value: float, threshold: float) -> bool:
     """`value >= threshold` as the planner decides it: in float32, its matrices' type (numpy compares a
     float32 array with a Python float in float32), so that the two never disagree within about 3e-8 of a
-    threshold."""
+    threshold. `_Bars` compares all of a report's values so at once."""
     return bool(np.float32(value) >= np.float32(threshold))
 
 
-def _report_concept(s: ConceptState, threshold: float, implied_by: dict[str, list[str]]) -> ReportConcept:
-    return ReportConcept(
-        concept_id=s.concept_id,
-        name=s.name,
-        curriculum_id=s.curriculum_id,
-        status=concept_status(s, threshold, implied_by.keys()),
-        p_now=s.p_now,
-        p_mastery=s.p_mastery,
-        attempts=s.attempts,
-        correct=s.correct,
-        last_practised=s.last_practised,
-        goal=s.goal,
-        implied_by=implied_by.get(s.concept_id, []),
-    )
+# The report's concepts validated as one list: the same models, in about half the time of one call each.
+_CONCEPTS = TypeAdapter(list[ReportConcept])
+
+
+def _report_concepts(
+    states: Sequence[ConceptState], order: Sequence[int], bars: _Bars, implied_by: dict[str, list[str]]
+) -> list[ReportConcept]:
+    """The report's concept of each of `states[order]`, its status decided as `concept_status` does."""
+    mastered_now, was_mastered = bars.mastered_now.tolist(), bars.was_mastered.tolist()
+    rows = []
+    for i in order:
+        s = states[i]
+        status: ReportStatus
+        if mastered_now[i]:
+            status = "mastered"
+        elif s.concept_id in implied_by:
+            status = "known_by_implication"
+        elif was_mastered[i]:
+            status = "previously_mastered"
+        else:
+            status = "not_started" if s.attempts == 0 and s.p_mastery is None else "in_progress"
+        rows.append(
+            {
+                "concept_id": s.concept_id,
+                "name": s.name,
+                "curriculum_id": s.curriculum_id,
+                "status": status,
+                "p_now": s.p_now,
+                "p_mastery": s.p_mastery,
+                "attempts": s.attempts,
+                "correct": s.correct,
+                "last_practised": s.last_practised,
+                "goal": s.goal,
+                "implied_by": implied_by.get(s.concept_id, []),
+            }
+        )
+    return _CONCEPTS.validate_python(rows)
 
 
 def concept_status(s: ConceptState, threshold: float, implied: AbstractSet[str]) -> ReportStatus:
