@@ -8,7 +8,9 @@ On the plans benchmark's data (a curriculum of --concepts concepts, learners wit
 - the report read whole, as before 4 December 2026 (the baseline of every ratio), and its parts, each timed
   alone: the learner's read (`mastery/get_learner`), the concepts read from Neo4j
   (`mastery/get_report_concepts`: the query and the driver), decay, the concept states, the report's logic
-  and its pydantic models (`build_report`), of which the `ReportConcept` models alone;
+  and its pydantic models (`build_report`), of which the `ReportConcept` models alone, and the builder it
+  replaced on 4 December 2026 on the same states (tests/unit/mastery/feedback_before.py, which the tests
+  hold equal to it; the last line gives the ratio of the two);
 - the report now, with the curricula's structure kept between requests (`report_structure`), and with it
   read for that one report (a process's first report, or the first after a curriculum edit);
 - a 304 of `report.png` before (the report read, the picture's digest) and now (the stamps' digest,
@@ -40,7 +42,10 @@ from kgplatform.mastery.store import MasteryStore
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from plans_world import load_plans_world  # noqa: E402
+
+from tests.unit.mastery.feedback_before import build_report as build_report_before  # noqa: E402
 
 PREFIX = "bench-plan-"  # bench_plans.py's learner ids
 
@@ -76,6 +81,9 @@ def time_learner(service: MasteryService, pictures: ReportPictures, learner: str
     times["  decay"], p_now = wall_ms(lambda: service._decayed(rows, now))
     times["  concept states"], states = wall_ms(lambda: concept_states(rows, p_now))
     times["  build_report (logic + pydantic)"], _ = wall_ms(lambda: build_report(learner, states, now))
+    times["  build_report, the builder before"], _ = wall_ms(
+        lambda: build_report_before(learner, states, now)
+    )
     times["    of which ReportConcept models"], _ = wall_ms(
         lambda: [ReportConcept.model_validate(c.model_dump()) for c in report.concepts]
     )
@@ -120,6 +128,9 @@ def main() -> None:
         f"mastery edges and {args.goals} goals each; wall time"
     )
     whole = float(np.median([m["report, one read (before)"] for m in measured]))
+    builder = [
+        m["  build_report (logic + pydantic)"] / m["  build_report, the builder before"] for m in measured
+    ]
     for name in measured[0]:
         values = [m[name] for m in measured]
         median = float(np.median(values))
@@ -127,6 +138,10 @@ def main() -> None:
             f"{name:<36} median {median:8.1f} ms   p90 {np.percentile(values, 90):8.1f} ms   "
             f"{median / whole:5.2f}x the report before"
         )
+    print(
+        f"build_report against the builder before, learner by learner: median {np.median(builder):.2f}x, "
+        f"p10 {np.percentile(builder, 10):.2f}x, p90 {np.percentile(builder, 90):.2f}x"
+    )
 
 
 if __name__ == "__main__":
