@@ -7,7 +7,7 @@ feedback_picture draws it.
 from __future__ import annotations
 
 import collections
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,6 +66,7 @@ def build_report(
     now: datetime,
     threshold: float = MASTERY_THRESHOLD,
     interests: Sequence[str] = (),
+    graph: ReportGraph | None = None,
 ) -> FeedbackReport:
     """The report's lists partition the concepts by status, each decided as the planner decides it:
     mastered (now), known by implication (`met` below: a mastered concept builds on it), previously
@@ -73,11 +74,14 @@ def build_report(
 
     The prerequisites within the report are mapped once and every bar is compared for all concepts at once
     (it mapped them in each of seven walks and compared 45 values a concept one at a time, most of its
-    time at 1,500 concepts; `bench/bench_report_read.py` times it against the builder it replaced)."""
-    within = prerequisites_within(states)
-    order = _order(states, within)
-    ordered = [states[i] for i in order]
+    time at 1,500 concepts; `bench/bench_report_read.py` times it against the builder it replaced).
+    `graph`: that map and the prerequisite order, kept with the curricula's structure by the caller
+    (`ReportStructures.graph`); made here when absent or not of these concepts."""
     ids = [s.concept_id for s in states]
+    if graph is None or graph.ids != ids:
+        graph = ReportGraph.of((s.concept_id, s.prerequisites) for s in states)
+    within, order = graph.within, graph.order
+    ordered = [states[i] for i in order]
     bars = _Bars(states, threshold)
     with_tasks = _where(ids, bars.has_tasks)
     mastered_now = _where(ids, bars.mastered_now)
@@ -206,9 +210,24 @@ def build_report(
 Within = Mapping[str, Sequence[str]]
 
 
-def prerequisites_within(states: Sequence[ConceptState]) -> dict[str, list[str]]:
-    present = {s.concept_id for s in states}
-    return {s.concept_id: [p for p in s.prerequisites if p in present] for s in states}
+@dataclass(frozen=True)
+class ReportGraph:
+    """What of a report depends only on its concepts' ids and prerequisites, the same for every learner of
+    the same curricula: `ids` (the states' order), `within` and the prerequisite order (indices of the
+    states). Not to be changed once made: the API's threads share it."""
+
+    ids: list[str]
+    within: dict[str, list[str]]
+    order: list[int]
+
+    @classmethod
+    def of(cls, concepts: Iterable[tuple[str, Sequence[str]]]) -> ReportGraph:
+        """From each concept's id and prerequisites, in the order of the report's states."""
+        pairs = list(concepts)
+        ids = [cid for cid, _ in pairs]
+        present = set(ids)
+        within = {cid: [p for p in prerequisites if p in present] for cid, prerequisites in pairs}
+        return cls(ids, within, _order(ids, within))
 
 
 class _Bars:
@@ -237,12 +256,12 @@ def _where(ids: Sequence[str], flags: np.ndarray) -> set[str]:
     return {ids[i] for i in np.flatnonzero(flags).tolist()}
 
 
-def _order(states: Sequence[ConceptState], within: Within) -> list[int]:
-    """`prerequisite_order` as indices of `states`."""
-    index = {s.concept_id: i for i, s in enumerate(states)}
+def _order(ids: Sequence[str], within: Within) -> list[int]:
+    """`prerequisite_order` as indices of `ids`."""
+    index = {cid: i for i, cid in enumerate(ids)}
     order = order_of(within)
     if order is None:
-        return sorted(range(len(states)), key=lambda i: states[i].concept_id)
+        return sorted(range(len(ids)), key=ids.__getitem__)
     return [index[cid] for cid in order]
 
 
@@ -250,7 +269,7 @@ def prerequisite_order(states: Sequence[ConceptState]) -> list[ConceptState]:
     """Prerequisites before the concepts that need them, ties by id (a cycle falls back to id order): the
     order graphlib's TopologicalSorter gives when each batch it makes ready is sorted, in a seventh of its
     time (0.8 against 6.0 ms at 1,500 concepts; it was the largest part of `build_report` in a profile)."""
-    return [states[i] for i in _order(states, prerequisites_within(states))]
+    return [states[i] for i in ReportGraph.of((s.concept_id, s.prerequisites) for s in states).order]
 
 
 def order_of(within: Within) -> list[str] | None:

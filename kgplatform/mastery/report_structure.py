@@ -14,7 +14,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+# The report graphs kept at most (`ReportStructures.graph`): a few curricula's combinations, and learners
+# with concepts of their own; about 0.2 MiB each at 1,500 concepts.
+GRAPHS = 64
 
 # A concept as mastery/get_report_curricula lists it.
 Concept = Sequence[Any]
@@ -40,6 +45,7 @@ class ReportStructures:
         self._lock = threading.Lock()
         self._key: Hashable = None
         self._held: dict[str, list[Concept]] = {}
+        self._graphs: dict[Hashable, Any] = {}
 
     def curricula(
         self,
@@ -53,7 +59,7 @@ class ReportStructures:
         wanted = list(curriculum_ids)
         with self._lock:
             if key != self._key:
-                self._key, self._held = key, {}
+                self._key, self._held, self._graphs = key, {}, {}
             found = {cid: self._held[cid] for cid in wanted if cid in self._held}
         missing = [cid for cid in wanted if cid not in found]
         if missing:
@@ -66,9 +72,25 @@ class ReportStructures:
                     self._held.update({cid: rows for cid, rows in fresh.items() if cacheable(cid)})
         return found
 
+    def graph(self, key: Hashable, shown: Hashable, make: Callable[[], T]) -> T:
+        """What `make` computes from the structure of the curricula `shown` (with the learner's concepts
+        no curriculum holds, in `shown` too), kept for `key` as the structures are: the report's
+        prerequisites and their order (`feedback.ReportGraph`), the same for every learner of those
+        curricula. At most GRAPHS kept: learners with concepts outside any curriculum each have their own."""
+        with self._lock:
+            if key == self._key and shown in self._graphs:
+                return self._graphs[shown]
+        made = make()
+        with self._lock:
+            if key == self._key:
+                if len(self._graphs) >= GRAPHS:
+                    self._graphs.clear()
+                self._graphs[shown] = made
+        return made
+
     def clear(self) -> None:
         with self._lock:
-            self._key, self._held = None, {}
+            self._key, self._held, self._graphs = None, {}, {}
 
 
 def report_rows(

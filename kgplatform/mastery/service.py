@@ -34,7 +34,7 @@ import numpy as np
 from kgplatform.errors import Conflict, KgpError, ServiceUnavailable, ValidationFailed
 from kgplatform.mastery import params_store
 from kgplatform.mastery.bkt import PARAM_FIELDS, TracerParams, decay, practised_or, usable_mastery
-from kgplatform.mastery.feedback import ConceptState, build_report
+from kgplatform.mastery.feedback import ConceptState, ReportGraph, build_report
 from kgplatform.mastery.models import (
     AnswerBatchResult,
     AnswerIn,
@@ -342,8 +342,19 @@ class MasteryService:
         held = self.structures.curricula(
             part.key, part.curricula, self.store.report_curricula, part.stamped.__contains__
         )
-        rows = report_rows(part.own, part.loose, (held[c] for c in part.curricula if c in held))
-        return self._report_of(learner_id, rows, now, part.interests)
+        shown = [c for c in part.curricula if c in held]
+        rows = report_rows(part.own, part.loose, (held[c] for c in shown))
+        graph = None
+        # The report's prerequisites and their order are kept with the structures they come from, so only
+        # where every one is kept; the learner's concepts outside any curriculum are part of their key.
+        if part.stamped.issuperset(shown):
+            loose = tuple((c[0], tuple(c[3] or ())) for c in part.loose)
+            graph = self.structures.graph(
+                part.key,
+                (tuple(shown), loose),
+                lambda: ReportGraph.of((r["concept_id"], r["prerequisites"]) for r in rows),
+            )
+        return self._report_of(learner_id, rows, now, part.interests, graph)
 
     def report_in_one_read(self, learner_id: str, now: datetime | None = None) -> FeedbackReport:
         """`report` as it was made until 4 December 2026, every concept's structure read for each report
@@ -358,7 +369,12 @@ class MasteryService:
         )
 
     def _report_of(
-        self, learner_id: str, read: list[dict[str, Any]], now: datetime, interests: Sequence[str]
+        self,
+        learner_id: str,
+        read: list[dict[str, Any]],
+        now: datetime,
+        interests: Sequence[str],
+        graph: ReportGraph | None = None,
     ) -> FeedbackReport:
         # A stored value that is no probability is no mastery, as for both planners (`usable_mastery`).
         rows = [
@@ -366,7 +382,7 @@ class MasteryService:
             for r in read
         ]
         states = concept_states(rows, self._decayed(rows, now))
-        return build_report(learner_id, states, now, interests=interests or ())
+        return build_report(learner_id, states, now, interests=interests or (), graph=graph)
 
     def report_inputs(self, learner_id: str, now: datetime) -> str:
         """A digest of what the learner's report at `now` is made of, to the minute, read without reading

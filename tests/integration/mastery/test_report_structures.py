@@ -4,8 +4,9 @@ from the cache and after edits that the cache must see."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -15,6 +16,8 @@ from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
 from tests.integration.api.harness import Api
 from tests.integration.mastery.conftest import load_curriculum
+
+T = TypeVar("T")
 
 
 def prefixed(curriculum: SyntheticCurriculum, prefix: str, curriculum_id: str) -> SyntheticCurriculum:
@@ -30,6 +33,19 @@ def prefixed(curriculum: SyntheticCurriculum, prefix: str, curriculum_id: str) -
         prerequisites=[{k: prefix + v for k, v in p.items()} for p in curriculum.prerequisites],
         id=curriculum_id,
     )
+
+
+class CountedGraphs(ReportStructures):
+    """The structures, counting the report graphs made (`ReportStructures.graph`)."""
+
+    made = 0
+
+    def graph(self, key: Any, shown: Any, make: Callable[[], T]) -> T:
+        def counted() -> T:
+            self.made += 1
+            return make()
+
+        return super().graph(key, shown, counted)
 
 
 def counted_structure_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
@@ -49,7 +65,8 @@ def test_the_report_from_kept_structures_is_the_report_read_whole(
 ) -> None:
     other = prefixed(make_curriculum(30, 60, seed=5), "x-", "other")
     load_curriculum(api.graph, other)
-    service = MasteryService(MasteryStore(api.graph), structures=ReportStructures())
+    structures = CountedGraphs()
+    service = MasteryService(MasteryStore(api.graph), structures=structures)
     rows = make_answers(curriculum, 5, 400, seed=2) + make_answers(other, 3, 300, seed=4, prefix="o")
     # Some answered recently, so that some concepts are mastered now and others faded.
     recent = datetime.now(UTC) - timedelta(days=2)
@@ -75,9 +92,12 @@ def test_the_report_from_kept_structures_is_the_report_read_whole(
 
     same_reports()
     assert sorted(c for read in reads for c in read) == ["other", "synthetic"]  # each read once
+    assert structures.made
     reads.clear()
+    structures.made = 0
     same_reports()
     assert reads == []  # all from the kept structures
+    assert structures.made == 0  # and their prerequisites' order
 
     # Edits the kept structures must see: a name, a new task (a concept that had none gets one), tags.
     def ok(response: Any) -> None:
@@ -95,6 +115,11 @@ def test_the_report_from_kept_structures_is_the_report_read_whole(
     ok(api.call("POST", "/curricula/other/concepts", json={"id": "x-new", "name": "New"}))
     same_reports()
     assert reads
+    # A new prerequisite between concepts already shown: the same concepts, a new order.
+    structures.made = 0
+    ok(api.call("POST", "/prerequisites", json={"prerequisite": "x-new", "concept": "x-c0000"}))
+    same_reports()
+    assert structures.made
 
     with pytest.raises(Exception) as unknown:
         service.report("ghost", now)

@@ -15,6 +15,7 @@ from kgplatform.mastery.feedback import (
     READY_AT,
     REVIEW_BELOW,
     ConceptState,
+    ReportGraph,
     build_report,
 )
 from tests.unit.mastery import feedback_before
@@ -206,3 +207,18 @@ def test_a_prerequisite_further_up_stays_settled_as_in_the_old_report() -> None:
     new = build_report("kim", states, NOW)
     assert new.model_dump_json() == feedback_before.build_report("kim", states, NOW).model_dump_json()
     assert [r.concept_id for r in new.ready_to_learn] == ["p", "y"]
+
+
+def test_a_graph_kept_for_other_concepts_is_not_used() -> None:
+    """The graph kept with the structures (`ReportGraph`) is the report's only where its ids are the
+    states' own, in their order; else the report makes its own."""
+    rng = random.Random(7)
+    states = learner(rng, curriculum(rng, 40, cycle=False), "goals")
+    old = feedback_before.build_report("kim", states, NOW).model_dump_json()
+    others = [*states[1:], states[0]]  # the same concepts in another order
+    for graph in (
+        ReportGraph.of((s.concept_id, s.prerequisites) for s in states),
+        ReportGraph.of((s.concept_id, s.prerequisites) for s in states[:-1]),
+        ReportGraph.of((s.concept_id, s.prerequisites) for s in others),
+    ):
+        assert build_report("kim", states, NOW, graph=graph).model_dump_json() == old
