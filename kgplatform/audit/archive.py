@@ -116,6 +116,18 @@ class Trail:
     kept: str  # what the summary says is kept
 
 
+def _graph_trail(name: str, *, owner: str) -> Trail:
+    """The keys' or the rosters' trail: their queries differ by name only, and nothing of either is kept."""
+    return Trail(
+        owners=lambda graph: store.list_trail_owners(graph, name),
+        read=lambda graph, of, **page: store.read_trail_archivable(graph, name, of, **page),
+        line=trail_line,
+        delete=lambda graph, ids, before, _: store.delete_trail_entries(graph, name, ids, before=before),
+        owner=owner,
+        kept="none",
+    )
+
+
 TRAILS = {
     "curriculum": Trail(
         owners=store.list_audit_curricula,
@@ -126,23 +138,10 @@ TRAILS = {
         kept="each curriculum's newest, old task deletes",
     ),
     # Nothing is kept of these two: the curriculum keeps its newest entry because its ETag and the plans'
-    # staleness are read from it, and no stamp or state is read from a key's or a class's trail.
-    "keys": Trail(
-        owners=lambda graph: store.list_trail_owners(graph, "keys"),
-        read=lambda graph, owner, **page: store.read_trail_archivable(graph, "keys", owner, **page),
-        line=trail_line,
-        delete=lambda graph, ids, before, _: store.delete_trail_entries(graph, "keys", ids, before=before),
-        owner="key",
-        kept="none",
-    ),
-    "rosters": Trail(
-        owners=lambda graph: store.list_trail_owners(graph, "rosters"),
-        read=lambda graph, owner, **page: store.read_trail_archivable(graph, "rosters", owner, **page),
-        line=trail_line,
-        delete=lambda graph, ids, before, _: store.delete_trail_entries(graph, "rosters", ids, before=before),
-        owner="class",
-        kept="none",
-    ),
+    # staleness are read from it, and no stamp or state is read from a key's or a class's trail (a learner's
+    # export lists their roster entries, which an archive takes out of it: README says so).
+    "keys": _graph_trail("keys", owner="key"),
+    "rosters": _graph_trail("rosters", owner="class"),
 }
 
 
