@@ -44,7 +44,7 @@ from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from plans_world import add_world_arguments, load_plans_world  # noqa: E402
+from plans_world import load_plans_world  # noqa: E402
 
 from tests.unit.mastery.feedback_before import build_report as build_report_before  # noqa: E402
 
@@ -55,7 +55,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    add_world_arguments(parser)
+    parser.add_argument("--learners", type=int, default=20, help="learners timed (after 2 untimed)")
+    parser.add_argument("--concepts", type=int, default=1_500)
+    parser.add_argument("--mastery", type=int, default=200)
+    parser.add_argument("--goals", type=int, default=2)
+    parser.add_argument("--loaded", type=int, default=300, help="learners bench_plans loads if absent")
     return parser.parse_args()
 
 

@@ -4,22 +4,11 @@ learner at a time on it."""
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 PLANS_BENCH = Path(__file__).with_name("bench_plans.py")
-
-
-def add_world_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of the benchmarks that read learners of bench_plans.py's world (the report's read, its
-    picture): how many to time and what the world holds."""
-    parser.add_argument("--learners", type=int, default=20, help="learners timed (after 2 untimed)")
-    parser.add_argument("--concepts", type=int, default=1_500)
-    parser.add_argument("--mastery", type=int, default=200)
-    parser.add_argument("--goals", type=int, default=2)
-    parser.add_argument("--loaded", type=int, default=300, help="learners bench_plans loads if absent")
 
 
 def load_plans_world(*, learners: int, concepts: int, mastery: int, goals: int) -> None:
