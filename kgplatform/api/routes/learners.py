@@ -229,11 +229,15 @@ def get_report_png(
     """The picture's ETag comes from the report's inputs (`MasteryService.report_inputs`: one small read of
     their stamps, and the minute the picture names), so a request naming the current one is a 304 without
     the report's read, which took about a second of a busy machine on a 1,500-concept curriculum (a
-    review, 4 December). Otherwise the report is read at that same moment, and the picture is drawn only
-    when no request drew the same one before (`ReportPictures`): drawing took seconds on a large
-    curriculum (a review, 3 December)."""
+    review, 4 December). Otherwise the report is read, decayed to the start of that minute (what the ETag
+    and the title name), and the picture is drawn only when no request drew the same one before
+    (`ReportPictures`): drawing took seconds on a large curriculum (a review, 3 December)."""
     pictures: ReportPictures = request.app.state.report_pictures
-    now = datetime.now(UTC)
+    # The minute's start, for the ETag and the report alike: the ETag names the minute (the picture's title
+    # does too), so every picture sent under it must be the same. Decayed to the second it was read, two
+    # reads of one minute drew different bars (or statuses) under one ETag, and a 304 late in the minute
+    # confirmed a copy that a 200 would no longer send (a review, 4 December).
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     # The stamps before the report: a change committed between the two reads leaves a picture newer than
     # its ETag, which the next request's stamps then replace, never an ETag newer than its picture.
     # no-store still (a learner's data stays out of every cache); the client keeps the copy if it wants.

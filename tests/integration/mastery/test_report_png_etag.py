@@ -157,3 +157,26 @@ def test_every_input_of_the_picture_changes_its_etag(
         clock[0] = START + timedelta(minutes=1)
 
     changes_it("the next minute", next_minute)
+
+
+def test_one_etag_is_one_picture_however_late_in_its_minute(
+    api: Api, curriculum: SyntheticCurriculum, clock: list[datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ETag names the minute, so every picture sent under it is the one of that minute: a 304 late in
+    the minute answers for the picture a 200 would send then. The picture was decayed to the second it
+    was read, so two reads of one minute sent different PNGs under one strong ETag (a review, 4 December):
+    forgetting moved a bar past a thousandth, or a status past its bar, within the minute (fast here, so
+    that it does every time)."""
+    fast = TracerParams.default([f"c{i:04d}" for i in range(12)], forget_rate_per_day=60.0)
+    monkeypatch.setattr(api.client.app.state, "tracer_params", lambda: fast)  # type: ignore[attr-defined]
+    late = [
+        {**row, "answered_at": (START - timedelta(minutes=10 - i)).isoformat()}
+        for i, row in enumerate(answers("a", "t00000", 6))
+    ]
+    assert api.call("POST", "/answers", role=Role.SERVICE, json=late).status_code == 200
+    early = picture(api)
+    clock[0] = START + timedelta(seconds=54)  # the same minute (START is 5 s into it)
+    later = picture(api)
+    assert later.headers["ETag"] == early.headers["ETag"]
+    assert later.content == early.content
+    assert picture(api, early.headers["ETag"]).status_code == 304
