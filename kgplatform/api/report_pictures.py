@@ -38,7 +38,7 @@ import threading
 from collections.abc import Callable
 
 from kgplatform.errors import ServiceUnavailable
-from kgplatform.mastery.feedback_picture import Picture, picture_digest, render_picture
+from kgplatform.mastery.feedback_picture import PICTURE_VERSION, Picture, picture_digest, render_picture
 
 
 class ReportPictures:
@@ -71,8 +71,11 @@ class ReportPictures:
     def inputs_etag(self, inputs: str) -> str:
         """The ETag of the picture drawn from a report whose inputs digest to `inputs`
         (`MasteryService.report_inputs`), at this process's dpi: known before the report is read, so a
-        request naming it is a 304 without that read (about a second on a busy machine at 1,500 concepts)."""
-        return f'"report-png-{hashlib.blake2b(f"{inputs}@{self.dpi}".encode(), digest_size=20).hexdigest()}"'
+        request naming it is a 304 without that read (about a second on a busy machine at 1,500 concepts).
+        With the drawing's version, as `picture_digest` has it: a release that draws the same picture
+        otherwise must not confirm a client's copy of the old drawing (a review, 4 December)."""
+        named = f"{inputs}@{self.dpi}@{PICTURE_VERSION}"
+        return f'"report-png-{hashlib.blake2b(named.encode(), digest_size=20).hexdigest()}"'
 
     def png(self, picture: Picture, owner: str | None = None) -> bytes:
         """The picture's PNG: from the cache, else drawn here (or by the request already drawing it).

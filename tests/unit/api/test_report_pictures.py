@@ -16,7 +16,7 @@ from kgplatform.api import report_pictures
 from kgplatform.api.report_pictures import ReportPictures
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.mastery.feedback import build_report
-from kgplatform.mastery.feedback_picture import DrawnBar, Picture, picture_of
+from kgplatform.mastery.feedback_picture import PICTURE_VERSION, DrawnBar, Picture, picture_of
 from tests.unit.api.test_allowed_methods import NO_REDIS
 from tests.unit.mastery.test_feedback import NOW, STATES, state
 
@@ -254,3 +254,14 @@ def test_the_inputs_etag_names_the_inputs_and_the_dpi() -> None:
     assert etag == ReportPictures(max_bytes=0, renders=2, wait_s=5).inputs_etag("abc")
     assert etag != pictures.inputs_etag("abd")
     assert etag != ReportPictures(max_bytes=1 << 20, renders=1, wait_s=1, dpi=220).inputs_etag("abc")
+
+
+def test_the_inputs_etag_moves_with_the_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A release that draws the same picture differently bumps PICTURE_VERSION, which the picture's digest
+    (the ETag until 4 December) carried: the inputs' ETag must too, or a client holding a picture of the
+    old drawing gets a 304 for it from the new release (or from the other release's processes during a
+    rolling upgrade) for the rest of the minute."""
+    pictures = ReportPictures(max_bytes=1 << 20, renders=1, wait_s=1)
+    before = pictures.inputs_etag("abc")
+    monkeypatch.setattr(report_pictures, "PICTURE_VERSION", PICTURE_VERSION + 1, raising=False)
+    assert pictures.inputs_etag("abc") != before
