@@ -112,6 +112,27 @@ def test_a_cached_plan_is_not_served_to_a_scoped_key_outside_its_classes(
         assert _read(api, school["scoped"], "a1", "next-tasks").status_code == 200
 
 
+def test_a_picture_etag_outside_a_scoped_keys_classes_is_the_unknown_learners_404(
+    api: Api, school: dict[str, str]
+) -> None:
+    """report.png's 304 comes from the learner's stamps alone (no report read): the scope is checked
+    before it, so neither `*` nor the learner's own ETag gets a 304 that tells a scoped key the id exists
+    (checked in a review, 4 December)."""
+    etag = api.call("GET", "/learners/b1/report.png", role=Role.SERVICE).headers["ETag"]
+    for sent in ("*", etag, f"W/{etag}"):
+        response = api.client.get(
+            "/learners/b1/report.png", headers={"X-API-Key": school["scoped"], "If-None-Match": sent}
+        )
+        assert response.status_code == 404, (sent, response.status_code)
+        assert response.json()["detail"] == "learner 'b1' does not exist"
+    # Its own learner: a 304, with the headers a 200 would carry (RFC 9110 15.4.5).
+    mine = api.client.get(
+        "/learners/a1/report.png", headers={"X-API-Key": school["scoped"], "If-None-Match": "*"}
+    )
+    assert mine.status_code == 304 and mine.headers["ETag"].startswith('"report-png-')
+    assert mine.headers["Cache-Control"] == "no-store"
+
+
 def test_a_roster_change_and_an_erasure_apply_at_the_next_request(api: Api, school: dict[str, str]) -> None:
     scoped = school["scoped"]
     assert _read(api, scoped, "a1", "mastery").status_code == 200  # the key is now in the process's cache
