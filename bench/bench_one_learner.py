@@ -19,7 +19,6 @@ are built once, untimed (as a serving process keeps them). Example:
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -39,22 +38,9 @@ from kgplatform.planning.store import PlanStore
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plans_world import load_plans_world  # noqa: E402
+from plans_world import parse_world_args, world_learners  # noqa: E402
 
 CURRICULUM = "bench-plans"  # bench_plans.py's ids
-PREFIX = "bench-plan-"
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--learners", type=int, default=300, help="learners timed (after 20 untimed)")
-    parser.add_argument("--concepts", type=int, default=1_000)
-    parser.add_argument("--mastery", type=int, default=20)
-    parser.add_argument("--goals", type=int, default=2)
-    parser.add_argument("--loaded", type=int, default=100_000, help="learners bench_plans loads if absent")
-    return parser.parse_args()
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -68,13 +54,8 @@ def summary(name: str, values: list[float]) -> str:
 
 
 def main() -> None:
-    args = parse_args()
-    load_plans_world(
-        learners=max(args.loaded, args.learners + 20),
-        concepts=args.concepts,
-        mastery=args.mastery,
-        goals=args.goals,
-    )
+    args = parse_world_args(__doc__, untimed=20, learners=300, concepts=1_000, mastery=20, loaded=100_000)
+    learners = world_learners(args)
     settings = get_settings()
     graph = Graph.connect(settings.neo4j)
     client = redis.Redis.from_url(settings.redis.url)
@@ -92,8 +73,9 @@ def main() -> None:
             store.input_stamps(learner, CURRICULUM)
             store.learner_rows(learner)
 
-        learners = [f"{PREFIX}{i:07d}" for i in range(args.learners + 20)]
-        for learner in learners[:20]:  # untimed: the curriculum's arrays, the JIT and the page cache
+        for learner in learners[
+            : args.untimed
+        ]:  # untimed: the curriculum's arrays, the JIT and the page cache
             plan(learner)
             mastery.report(learner)
         sides: dict[str, list[float]] = {"reads": [], "plan": [], "report read": [], "report": []}
@@ -101,7 +83,7 @@ def main() -> None:
             ("reads", plan_reads, "plan", plan),
             ("report read", mastery_store.report_concepts, "report", mastery.report),
         )
-        for index, learner in enumerate(learners[20:]):
+        for index, learner in enumerate(learners[args.untimed :]):
             for base_name, base, full_name, full in pairs:
                 # The first call of a learner warms the page cache for the second: who goes first alternates.
                 order = ((base_name, base), (full_name, full))

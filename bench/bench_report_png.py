@@ -14,7 +14,6 @@ Prints medians and 90th percentiles in ms and the ratios of the medians. Example
 
 from __future__ import annotations
 
-import argparse
 import io
 import sys
 import textwrap
@@ -54,21 +53,7 @@ from kgplatform.mastery.store import MasteryStore  # noqa: E402
 from kgplatform.settings import get_settings  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plans_world import load_plans_world  # noqa: E402
-
-PREFIX = "bench-plan-"  # bench_plans.py's learner ids
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--learners", type=int, default=20, help="learners timed (after 2 untimed)")
-    parser.add_argument("--concepts", type=int, default=1_500)
-    parser.add_argument("--mastery", type=int, default=200)
-    parser.add_argument("--goals", type=int, default=2)
-    parser.add_argument("--loaded", type=int, default=300, help="learners bench_plans loads if absent")
-    return parser.parse_args()
+from plans_world import parse_world_args, world_learners  # noqa: E402
 
 
 def old_render_png(report: FeedbackReport, *, dpi: int = 110) -> bytes:
@@ -146,25 +131,19 @@ def summary(name: str, values: list[float]) -> str:
 
 
 def main() -> None:
-    args = parse_args()
-    load_plans_world(
-        learners=max(args.loaded, args.learners + 2),
-        concepts=args.concepts,
-        mastery=args.mastery,
-        goals=args.goals,
-    )
+    args = parse_world_args(__doc__)
+    learners = world_learners(args)
     settings = get_settings()
     graph = Graph.connect(settings.neo4j)
     try:
         mastery = MasteryService(MasteryStore(graph))
-        learners = [f"{PREFIX}{i:07d}" for i in range(args.learners + 2)]
-        for learner in learners[:2]:  # untimed: fonts, the page cache
+        for learner in learners[: args.untimed]:  # untimed: fonts, the page cache
             render_png(mastery.report(learner))
             old_render_png(mastery.report(learner))
         times: dict[str, list[float]] = {k: [] for k in ("report", "old", "new", "cached", "304")}
         sizes: dict[str, list[int]] = {"old": [], "new": []}
         bars: list[int] = []
-        for index, learner in enumerate(learners[2:]):
+        for index, learner in enumerate(learners[args.untimed :]):
             started = time.perf_counter()  # wall time: most of it is Neo4j's
             report = mastery.report(learner)
             times["report"].append((time.perf_counter() - started) * 1000.0)

@@ -22,7 +22,6 @@ Prints medians and 90th percentiles in ms and each one's ratio to the report rea
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -44,23 +43,9 @@ from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from plans_world import load_plans_world  # noqa: E402
+from plans_world import parse_world_args, world_learners  # noqa: E402
 
 from tests.unit.mastery.feedback_before import build_report as build_report_before  # noqa: E402
-
-PREFIX = "bench-plan-"  # bench_plans.py's learner ids
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--learners", type=int, default=20, help="learners timed (after 2 untimed)")
-    parser.add_argument("--concepts", type=int, default=1_500)
-    parser.add_argument("--mastery", type=int, default=200)
-    parser.add_argument("--goals", type=int, default=2)
-    parser.add_argument("--loaded", type=int, default=300, help="learners bench_plans loads if absent")
-    return parser.parse_args()
 
 
 def wall_ms(call: Callable[[], object]) -> tuple[float, object]:
@@ -113,24 +98,18 @@ def time_learner(service: MasteryService, pictures: ReportPictures, learner: str
 
 
 def main() -> None:
-    args = parse_args()
-    load_plans_world(
-        learners=max(args.loaded, args.learners + 2),
-        concepts=args.concepts,
-        mastery=args.mastery,
-        goals=args.goals,
-    )
+    args = parse_world_args(__doc__)
+    learners = world_learners(args)
     graph = Graph.connect(get_settings().neo4j)
     try:
         service = MasteryService(MasteryStore(graph))
         pictures = ReportPictures(max_bytes=0, renders=1, wait_s=60)
-        learners = [f"{PREFIX}{i:07d}" for i in range(args.learners + 2)]
-        for learner in learners[:2]:  # untimed: the page cache, the driver's first queries
+        for learner in learners[: args.untimed]:  # untimed: the page cache, the driver's first queries
             time_learner(service, pictures, learner)
-        measured = [time_learner(service, pictures, learner) for learner in learners[2:]]
-        bars = len(service.report(learners[2]).concepts)
-        assert service.report(learners[2], now := datetime.now(UTC)) == service.report_in_one_read(
-            learners[2], now
+        measured = [time_learner(service, pictures, learner) for learner in learners[args.untimed :]]
+        bars = len(service.report(learners[args.untimed]).concepts)
+        assert service.report(learners[args.untimed], now := datetime.now(UTC)) == service.report_in_one_read(
+            learners[args.untimed], now
         )
     finally:
         graph.close()

@@ -3,9 +3,14 @@ benchmark options they name must exist, so a rename in the code cannot leave the
 
 from __future__ import annotations
 
+import argparse
 import re
+import runpy
+import sys
 from functools import cache
 from pathlib import Path
+from typing import NoReturn
+from unittest import mock
 
 import pytest
 import typer
@@ -101,6 +106,59 @@ def test_every_documented_route_is_in_the_openapi_document() -> None:
     assert wrong == []
 
 
+class _Parsed(Exception):
+    """Raised in place of parsing, carrying the parser a script built."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        super().__init__(parser.prog)
+        self.parser = parser
+
+
+@cache
+def script_options(script: Path) -> frozenset[str] | None:
+    """The options of the parser `script` builds when run (None: it parses none with argparse), read from
+    the parser itself, so that options a bench takes from a module of its own folder (plans_world's
+    `add_world_arguments`) count as its own. The script runs as `__main__` up to its first parse, which
+    raises instead of reading sys.argv: a script must parse its options before it does anything."""
+    path, argv, modules = list(sys.path), sys.argv, set(sys.modules)
+
+    def parsed(parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> NoReturn:
+        raise _Parsed(parser)
+
+    try:
+        sys.argv = [str(script)]
+        with mock.patch.object(argparse.ArgumentParser, "parse_known_args", parsed):
+            runpy.run_path(str(script), run_name="__main__")
+    except _Parsed as found:
+        return frozenset(o for action in found.parser._actions for o in action.option_strings)
+    finally:
+        sys.path[:], sys.argv = path, argv
+        # The script's sibling modules (`timing`, `plans_world`) leave with its folder on sys.path: a later
+        # import of the same name elsewhere must not find them.
+        for name in set(sys.modules) - modules:
+            if Path(getattr(sys.modules[name], "__file__", None) or "/").parent == script.parent:
+                del sys.modules[name]
+    return None
+
+
+def test_script_options_include_those_a_sibling_module_adds(tmp_path: Path) -> None:
+    (tmp_path / "shared_options.py").write_text(
+        "def add_shared(parser):\n    parser.add_argument('--from-sibling', type=int)\n"
+    )
+    (tmp_path / "bench_x.py").write_text(
+        "import argparse, sys\nfrom pathlib import Path\n"
+        "sys.path.insert(0, str(Path(__file__).parent))\nfrom shared_options import add_shared\n"
+        "def main():\n    parser = argparse.ArgumentParser()\n    parser.add_argument('--own')\n"
+        "    add_shared(parser)\n    parser.parse_args()\n    raise SystemExit('ran past its parse')\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
+    (tmp_path / "no_parser.py").write_text("print('no options')\n")
+    path = list(sys.path)
+    assert script_options(tmp_path / "bench_x.py") == {"-h", "--help", "--own", "--from-sibling"}
+    assert script_options(tmp_path / "no_parser.py") is None
+    assert sys.path == path and "shared_options" not in sys.modules
+
+
 @pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
 def test_every_documented_benchmark_and_script_option_exists(doc: Path) -> None:
     wrong = []
@@ -110,9 +168,10 @@ def test_every_documented_benchmark_and_script_option_exists(doc: Path) -> None:
             if not script.is_file():
                 wrong.append(f"{doc.name}:{line}: no file {match.group(1)}")
                 continue
-            source = script.read_text()
-            for flag in re.findall(r"(?<![\w-])(--[a-z][\w-]*)", match.group(2)):
-                if f'"{flag}"' not in source:
+            flags = re.findall(r"(?<![\w-])(--[a-z][\w-]*)", match.group(2))
+            options = script_options(script) if flags else frozenset()
+            for flag in flags:
+                if flag not in (options or frozenset()):
                     wrong.append(f"{doc.name}:{line}: {match.group(1)} has no option {flag}")
     assert wrong == []
 
