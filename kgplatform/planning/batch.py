@@ -232,6 +232,14 @@ def first_tasks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig
 
     What the simulator asks at every step; equal to `plan_batch(...)[i].tasks[0]`.
     """
+    return first_picks(graph, learners, config)[1]
+
+
+def first_picks(
+    graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """(L,) each the concept and the task of each learner's first plan entry (-1 when there is none): the
+    concept a task was picked for, which a task exercising several concepts does not tell."""
     _, concept, task, kept = scored_picks(graph, learners, config)
     # `policy.order_picks` puts first the earliest pick that no other pick leads to.
     leads = graph.closure[concept[:, :, None], concept[:, None, :]] & (
@@ -239,8 +247,9 @@ def first_tasks(graph: ConceptGraph, learners: LearnerMatrix, config: PlanConfig
     )
     led_to = (leads & kept[:, :, None]).any(axis=1)
     eligible = kept & ~led_to
-    first = np.argmax(eligible, axis=1)
-    return np.where(eligible.any(axis=1), task[np.arange(task.shape[0]), first], -1)
+    rows, first = np.arange(task.shape[0]), np.argmax(eligible, axis=1)
+    some = eligible.any(axis=1)
+    return np.where(some, concept[rows, first], -1), np.where(some, task[rows, first], -1)
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,6 +12,7 @@ from kgplatform.planning.batch import (
     DEFAULT_CHUNK,
     LearnerMatrix,
     chunk_for,
+    first_picks,
     first_tasks,
     plan_batch,
     plan_chunk,
@@ -53,6 +54,9 @@ def test_batch_and_one_learner_paths_give_identical_plans_for_1000_learners(chun
     assert any("matches your interest in" in task.reason for plan in batch for task in plan.tasks)
     first = first_tasks(graph, learners, config)
     assert [graph.task_ids[t] for t in first] == [plan.tasks[0].task_id for plan in batch]
+    concepts, tasks = first_picks(graph, learners, config)
+    assert tasks.tolist() == first.tolist()
+    assert [graph.concept_ids[c] for c in concepts] == [plan.tasks[0].concept_id for plan in batch]
 
 
 def test_plans_with_few_concepts_on_the_goal_path_are_equal_on_both_paths() -> None:
