@@ -7,8 +7,8 @@
 // or state is read from this trail.
 // Parameters: $owner (class id), $before (datetime), $after_at (datetime), $after_id (string), $limit.
 // Returns: entry (map: id, at, actor, action, class_id, members, added, removed, created, class_created,
-// name, name_before: a rename's names, null on other entries), explains (always empty), kept (always false).
-// Read.
+// name, name_before: a rename's names, a delete's name_before the name the class had, null otherwise),
+// explains (always empty), kept (always false). Read.
 MATCH (r:RosterChange {class_id: $owner}) USING INDEX SEEK r:RosterChange(class_id, at)
 WHERE r.at >= $after_at AND r.at < $before AND (r.at > $after_at OR r.id > $after_id)
 WITH r ORDER BY r.class_id, r.at, r.id LIMIT $limit

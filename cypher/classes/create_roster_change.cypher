@@ -3,10 +3,11 @@
 // class are stamped in commit order by the clock, datetime.realtime(), not the statement's start). Its
 // learners are relationships, not ids in a property: an erase (DETACH DELETE of the learner) removes them
 // from every entry, as it must, and leaves the counts.
-// Parameters: $id (string), $class_id, $action ('replace' or 'delete'), $actor (the key's name and id),
-// $members (count after), $added_ids and $removed_ids (lists of learner ids, stored learners), $created
-// (count of learners the roster created), $class_created (boolean), $name and $name_before (the class's
-// name after and before a 'rename'; null otherwise, and then not stored). Returns: id, at. Write.
+// Parameters: $id (string), $class_id, $action ('replace', 'delete' or 'rename'), $actor (the key's name
+// and id), $members (count after), $added_ids and $removed_ids (lists of learner ids, stored learners),
+// $created (count of learners the roster created), $class_created (boolean), $name and $name_before (the
+// class's name after and before a 'rename'; on a 'delete', $name_before is the name the class had; null
+// otherwise, and then not stored). Returns: id, at. Write.
 CREATE (r:RosterChange {id: $id, class_id: $class_id, action: $action, actor: $actor, at: datetime.realtime(),
                         members: $members, added: size($added_ids), removed: size($removed_ids),
                         created: $created, class_created: $class_created, name: $name,

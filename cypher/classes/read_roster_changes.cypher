@@ -8,7 +8,7 @@
 // counts stay).
 // Parameters: $class_id, $offset, $limit. Returns: total (entries of the class), items (list of maps: id, at,
 // actor, action, class_id, members, added, removed, created, class_created, added_ids, removed_ids, name,
-// name_before; the last two null but on a 'rename'). Read.
+// name_before: a rename's names; a delete's name_before is the name the class had; null otherwise). Read.
 CALL () {
   MATCH (r:RosterChange {class_id: $class_id}) USING INDEX SEEK r:RosterChange(class_id, at)
   WHERE r.at IS NOT NULL

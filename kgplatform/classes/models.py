@@ -136,7 +136,11 @@ class RosterChange(BaseModel):
     )
     removed_ids: list[str] = Field(description="The learners removed, as stored now (as `added_ids`)")
     name: str | None = Field(None, description="`rename` only: the class's name after it (null: none)")
-    name_before: str | None = Field(None, description="`rename` only: the name before it (null: none)")
+    name_before: str | None = Field(
+        None,
+        description="`rename`: the name before it; `delete`: the name the deleted class had (since "
+        "4 December 2026); null: none, or another action",
+    )
 
     @field_validator("added_ids", "removed_ids")
     @classmethod

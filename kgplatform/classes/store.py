@@ -103,7 +103,11 @@ def delete_class(graph: Graph, class_id: str, actor: str) -> dict[str, Any] | No
             return None
         row = record.data()
         _record_change(
-            tx, {"class_id": row["class_id"], "removed_ids": row["member_ids"]}, action="delete", actor=actor
+            tx,
+            {"class_id": row["class_id"], "removed_ids": row["member_ids"]},
+            action="delete",
+            actor=actor,
+            name_before=row["name"],  # the trail outlives the class: its name is what says which class it was
         )
         return row
 

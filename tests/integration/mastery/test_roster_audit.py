@@ -64,6 +64,31 @@ def test_each_roster_change_is_in_the_classes_trail_with_who_and_which_learners(
     assert refused.status_code == 422 and refused.json()["field"] == "class_id"
 
 
+def test_a_deleted_classs_entry_names_what_it_was_called(api: Api) -> None:
+    """The trail outlives the class: without the name in its delete entry, nothing left would say which
+    class a bare id was."""
+    _roster(api, "7B", ["pupil-a"])
+    named = api.call("PUT", "/classes/7B", role=Role.SERVICE, json={"name": "Year 7 maths, set B"})
+    assert named.status_code == 200, named.text
+    assert api.call("DELETE", "/classes/7B", role=Role.SERVICE).status_code == 200
+    _roster(api, "8A", ["pupil-a"])  # never named: its delete entry has no name either
+    assert api.call("DELETE", "/classes/8A", role=Role.SERVICE).status_code == 200
+
+    [deleted, renamed, _] = _trail(api, "7B")["items"]
+    assert (deleted["action"], deleted["name_before"], deleted["name"]) == (
+        "delete",
+        "Year 7 maths, set B",
+        None,
+    )
+    assert (renamed["action"], renamed["name_before"], renamed["name"]) == (
+        "rename",
+        None,
+        "Year 7 maths, set B",
+    )
+    [deleted, _] = _trail(api, "8A")["items"]
+    assert (deleted["action"], deleted["name_before"], deleted["name"]) == ("delete", None, None)
+
+
 def test_an_erased_learner_is_gone_from_every_entry_and_the_counts_stay(api: Api) -> None:
     """The erase must leave nothing of the learner: the entries reach learners by relationships, which the
     erase's DETACH DELETE removes; the export lists the entries before."""
