@@ -193,6 +193,26 @@ class KeyAudit(BaseModel):
     items: list[KeyChange] = Field(description="A page of them, newest first")
 
 
+class KeyIdentity(BaseModel):
+    """The key sending a request, as `GET /api-keys/me` tells it: never a secret, nothing of other keys."""
+
+    key_id: str
+    name: str
+    role: Role
+    classes: list[str] = Field(
+        description="The key's classes; empty: unscoped (every learner its role reads)"
+    )
+    class_names: dict[str, str | None] = Field(
+        description="(since 4 December 2026) each of `classes`, in their order, with its name: null when the "
+        "class is unnamed or has no roster (never sent, or the class deleted since: then it is also in "
+        "`classes_without_roster`)"
+    )
+    classes_without_roster: list[str] = Field(
+        description="(since 4 December 2026) those of `classes` no roster was sent for, or whose class was "
+        "deleted: the key reads none of their learners"
+    )
+
+
 class Principal(BaseModel):
     """The caller behind a valid key."""
 

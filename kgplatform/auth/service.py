@@ -30,12 +30,13 @@ from kgplatform.auth.models import (
     ChangedKey,
     IssuedKey,
     KeyAudit,
+    KeyIdentity,
     KeyScopeIn,
     Principal,
     Role,
 )
 from kgplatform.classes.models import MAX_KEY_CLASSES
-from kgplatform.classes.service import without_roster
+from kgplatform.classes.service import names_of, without_roster
 from kgplatform.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from kgplatform.graph.driver import Graph
 
@@ -75,6 +76,12 @@ def issue_key(
         classes=classes,
     )
     return IssuedKey(**_with_rosters(graph, key).model_dump(), secret=secret)
+
+
+def describe_key(graph: Graph, principal: Principal) -> KeyIdentity:
+    """What `GET /api-keys/me` tells a key of itself: its classes named, in one read (none when unscoped)."""
+    names, unsent = names_of(graph, list(principal.classes))
+    return KeyIdentity(**principal.model_dump(), class_names=names, classes_without_roster=unsent)
 
 
 def _with_rosters(graph: Graph, key: ApiKey) -> ChangedKey:

@@ -82,8 +82,15 @@ def roster_audit(graph: Graph, class_id: str, offset: int, limit: int) -> Roster
 
 def without_roster(graph: Graph, class_ids: list[str]) -> list[str]:
     """The classes among `class_ids` no roster was sent for (yet), in the order given."""
-    stored = store.existing_classes(graph, class_ids)
-    return [class_id for class_id in class_ids if class_id not in stored]
+    return names_of(graph, class_ids)[1]
+
+
+def names_of(graph: Graph, class_ids: list[str]) -> tuple[dict[str, str | None], list[str]]:
+    """Each of `class_ids`, in the order given, with its name (None: unnamed, or no roster), and those no
+    roster was sent for (or was deleted since): one read for all of them."""
+    stored = store.stored_class_names(graph, class_ids) if class_ids else {}
+    names = {class_id: stored.get(class_id) for class_id in class_ids}
+    return names, [class_id for class_id in class_ids if class_id not in stored]
 
 
 def check_in_scope(graph: Graph, learner_id: str, class_ids: tuple[str, ...]) -> None:

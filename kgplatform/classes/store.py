@@ -122,5 +122,6 @@ def is_member(graph: Graph, learner_id: str, class_ids: list[str]) -> bool:
     return bool(graph.read("classes/find_learner_class", learner_id=learner_id, class_ids=class_ids))
 
 
-def existing_classes(graph: Graph, class_ids: list[str]) -> set[str]:
-    return {row["class_id"] for row in graph.read("classes/find_classes", class_ids=class_ids)}
+def stored_class_names(graph: Graph, class_ids: list[str]) -> dict[str, str | None]:
+    """The stored classes among `class_ids`, each with its name (None: none)."""
+    return {row["class_id"]: row["name"] for row in graph.read("classes/find_classes", class_ids=class_ids)}

@@ -18,8 +18,8 @@ from kgplatform.auth.models import (
     ChangedKey,
     IssuedKey,
     KeyAudit,
+    KeyIdentity,
     KeyScopeIn,
-    Principal,
     reach_words,
 )
 from kgplatform.mastery.models import MAX_ID_LENGTH
@@ -36,12 +36,13 @@ def issue_key(body: ApiKeyIn, graph: GraphDep, principal: AdminPrincipal) -> Iss
 
 
 # Any valid key, with no role check: the one route that checks none (tests/unit/api/test_route_roles.py).
-# It tells a key only what its holder may know anyway (its id, name and role), so the
+# It tells a key only what its holder may know anyway (its id, name, role and its classes' names, which
+# `GET /classes` lists to it too), so the
 # web page can show the views the role may use: a teacher's key opened on the curriculum editor, whose
 # every save was the API's 403.
 @router.get(
     "/me",
-    summary="The key sending this request: its id, name, role and classes (no secret)",
+    summary="The key sending this request: its id, name, role and classes, named (no secret)",
     responses={
         200: {
             "content": {
@@ -51,14 +52,16 @@ def issue_key(body: ApiKeyIn, graph: GraphDep, principal: AdminPrincipal) -> Iss
                         "name": "ms-okafor",
                         "role": "teacher",
                         "classes": ["7B", "7C"],
+                        "class_names": {"7B": "Year 7 maths, set B", "7C": None},
+                        "classes_without_roster": [],
                     }
                 }
             }
         }
     },
 )
-def this_key(principal: AnyPrincipal) -> Principal:
-    return principal
+def this_key(graph: GraphDep, principal: AnyPrincipal) -> KeyIdentity:
+    return service.describe_key(graph, principal)
 
 
 @router.get("", summary="All keys, newest first (no secrets)")

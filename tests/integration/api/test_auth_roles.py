@@ -90,6 +90,8 @@ def test_every_key_reads_its_own_id_name_and_role_and_no_secret(api: Api, role: 
         "name": f"{role.value}-tester",
         "role": role.value,
         "classes": [],  # unscoped: every key but a teacher's scoped to classes
+        "class_names": {},
+        "classes_without_roster": [],
     }
 
 

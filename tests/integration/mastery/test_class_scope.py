@@ -214,6 +214,42 @@ def test_keys_are_scoped_over_http_and_show_their_classes(api: Api, school: dict
         assert response.json()["field"].startswith("classes"), response.json()
 
 
+def test_a_keys_own_answer_names_its_classes_in_one_read(
+    api: Api, school: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A teacher's client showed bare class ids: the names came only from `GET /classes`. A null name is an
+    unnamed class or one without a roster, which `classes_without_roster` tells apart; every class is read
+    at once, not one query each (a key holds up to 100)."""
+    assert api.call("PUT", "/classes/7B", role=Role.SERVICE, json={"name": "Year 7 maths"}).status_code == 200
+    key = auth.issue_key(api.graph, role=Role.TEACHER, name="ms-x", classes=["9Z", "7C", "7B"], actor="tests")
+    read: list[str] = []
+    plain_read = Graph.read
+
+    def counted_read(graph: Graph, name: str, /, **params: Any) -> Any:
+        read.append(name)
+        return plain_read(graph, name, **params)
+
+    monkeypatch.setattr(Graph, "read", counted_read)
+    me = api.client.get("/api-keys/me", headers={"X-API-Key": key.secret})
+    assert me.status_code == 200, me.text
+    assert me.json()["classes"] == ["9Z", "7C", "7B"]
+    assert me.json()["class_names"] == {"9Z": None, "7C": None, "7B": "Year 7 maths"}
+    assert list(me.json()["class_names"]) == ["9Z", "7C", "7B"]  # the key's order, as `classes`
+    assert me.json()["classes_without_roster"] == ["9Z"]
+    assert read.count("classes/find_classes") == 1
+
+    # A deleted class has no roster any more: its name goes with it.
+    assert api.call("DELETE", "/classes/7B", role=Role.SERVICE).status_code == 200
+    me = api.client.get("/api-keys/me", headers={"X-API-Key": key.secret}).json()
+    assert me["class_names"] == {"9Z": None, "7C": None, "7B": None}
+    assert me["classes_without_roster"] == ["9Z", "7B"]
+    # An unscoped key has no classes to name and reads none.
+    read.clear()
+    me = api.client.get("/api-keys/me", headers={"X-API-Key": school["unscoped"]}).json()
+    assert (me["classes"], me["class_names"], me["classes_without_roster"]) == ([], {}, [])
+    assert "classes/find_classes" not in read
+
+
 def test_a_class_with_no_roster_is_named_in_the_new_keys_answer(api: Api, school: dict[str, str]) -> None:
     """`keys create --class` said so on stderr, `POST /api-keys` not at all: a misspelt class (ids are
     case-sensitive) gave a key that reads nobody, and a 201 that looked like success."""
