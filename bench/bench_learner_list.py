@@ -10,8 +10,14 @@ calls:
   prefix of 100 ids         the prefix `bench-learner-0500`
   prefix deep page          the prefix every id shares, after the middle id
   prefix matching none      a prefix no id starts with
+  active 1 in N             `active_since` (since 4 December 2026) an hour ago: one learner in --active-every
+                            answered now, the others 30 days ago, so the page reads up to its bound of
+                            learners (mastery.service.ACTIVE_SCAN_PER_PAGE) for 50
+  active, none              `active_since` a day ahead: no learner listed, the bound read whole
+  active, all               `active_since` 60 days ago: every learner listed, 50 read
 (a deep page starts after the middle id). Prints p50/p99 in milliseconds and each case's p50 ratio to the
-plain first page and to the counts-only page at the same depth.
+plain first page and to the counts-only page at the same depth (the active cases: to the list's first
+page).
 
 It creates its own learners and deletes only them (and their answers) at the end; point it at your own
 Neo4j (see CONTRIBUTING.md). Example:
@@ -25,13 +31,14 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.mastery.roster import id_range
+from kgplatform.mastery.service import ACTIVE_SCAN_PER_PAGE
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.settings import get_settings
 
@@ -51,13 +58,21 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--answers", type=int, default=5, help="answers per learner")
     parser.add_argument("--reads", type=int, default=50, help="timed reads per case")
     parser.add_argument("--warmup", type=int, default=10, help="untimed reads per case first")
+    parser.add_argument(
+        "--active-every",
+        type=int,
+        default=100,
+        help="one learner in this many answered now, the others 30 days before (the active cases)",
+    )
     return parser.parse_args()
 
 
-def seed(graph: Graph, learners: int, answers: int, prefix: str = PREFIX) -> list[str]:
-    """`learners` learners with ids `prefix` + a 6-digit number, each with `answers` answers; their ids."""
+def seed(graph: Graph, learners: int, answers: int, prefix: str = PREFIX, active_every: int = 1) -> list[str]:
+    """`learners` learners with ids `prefix` + a 6-digit number, each with `answers` answers; their ids.
+    One in `active_every` answered now, the others 30 days before."""
     now = datetime.now(UTC)
     at_s = int(now.timestamp())
+    old_s = at_s - 30 * 86_400
     ids = [f"{prefix}{i:06d}" for i in range(learners)]
     for start in range(0, learners, 10_000):
         graph.write("bench/create_bench_learners", ids=ids[start : start + 10_000], now=now)
@@ -70,7 +85,7 @@ def seed(graph: Graph, learners: int, answers: int, prefix: str = PREFIX) -> lis
             learner_ids=[lid for lid, _ in part],
             task_ids=[f"t{k}" for _, k in part],
             scores=[1.0] * len(part),
-            at_s=[at_s - k for _, k in part],
+            at_s=[(at_s if int(lid[-6:]) % active_every == 0 else old_s) - k for lid, k in part],
             at_ns=[0] * len(part),
             durations=[None] * len(part),
             received_at=now,
@@ -90,6 +105,11 @@ def main() -> None:
     migrate(graph)
     store = MasteryStore(graph)
     middle = f"{PREFIX}{args.learners // 2:06d}"
+    now = datetime.now(UTC)
+
+    def active(since: datetime) -> list[Any]:
+        # As the service asks the store with `active_since` and no prefix, its first page.
+        return store.list_active_learners("", None, PAGE, since, ACTIVE_SCAN_PER_PAGE)[0]
 
     def page(prefix: str, after: str) -> list[Any]:
         # As the service asks the store (MasteryService.list_learners), without its models.
@@ -110,12 +130,15 @@ def main() -> None:
         "prefix of 100 ids": lambda: page(f"{PREFIX}0500", ""),
         "prefix deep page": lambda: page(PREFIX, middle),
         "prefix matching none": lambda: page("zz-no-such-learner", ""),
+        f"active 1 in {args.active_every}": lambda: active(now - timedelta(hours=1)),
+        "active, none": lambda: active(now + timedelta(days=1)),
+        "active, all": lambda: active(now - timedelta(days=60)),
     }
     results: dict[str, tuple[list[float], int]] = {}
     clean(graph)
     try:
         start = time.perf_counter()
-        seed(graph, args.learners, args.answers)
+        seed(graph, args.learners, args.answers, active_every=args.active_every)
         seeded_s = time.perf_counter() - start
         for name, read in cases.items():
             results[name] = timed(read, args.warmup, args.reads)
@@ -135,6 +158,8 @@ def main() -> None:
         p50 = statistics.median(samples)
         # The listing against the counts-only page at its own depth: what the last answer times cost.
         vs = f"{p50 / counts['deep' if 'deep' in name else 'first']:>9.2f}" if name.startswith("list") else ""
+        if name.startswith("active"):  # against the list's first page, which it is with a filter
+            vs = f"{p50 / statistics.median(results['list first page'][0]):>9.2f} x list"
         print(f"{name:<22} {rows:>5} {p50:>8.2f} {percentile(samples, 0.99):>8.2f} {p50 / base:>18.2f} {vs}")
 
 

@@ -63,6 +63,9 @@ log = logging.getLogger(__name__)
 # of 3,930 learners with 100 each took 51 s in one transaction (1M answers stored; past the API's 30 s
 # timeout, so every retry failed alike). About 5 s per transaction at this size on a busy machine.
 MAX_REPLAYED_ANSWERS = 50_000
+# Learners one page of `GET /learners?active_since=` reads at most (one index seek each): its cost is then
+# bounded when few are active, and a page it cut short says where to resume (`next_after`).
+ACTIVE_SCAN_PER_PAGE = 5_000
 
 
 class PartlyStored(ServiceUnavailable):
@@ -271,16 +274,32 @@ class MasteryService:
 
     # ---- finding a learner -----------------------------------------------------------------------
     def list_learners(
-        self, prefix: str = "", after: str = "", limit: int = 50, class_ids: tuple[str, ...] = ()
+        self,
+        prefix: str = "",
+        after: str = "",
+        limit: int = 50,
+        class_ids: tuple[str, ...] = (),
+        active_since: datetime | None = None,
     ) -> LearnerList:
         """A page of learners whose id starts with `prefix`, after the id `after`, in id order; with
-        `class_ids` (a teacher key scoped to classes), only the members of those classes."""
+        `class_ids` (a teacher key scoped to classes), only the members of those classes; with
+        `active_since`, only those whose newest answer was given at or after it."""
         bounds = id_range(prefix, after)
-        rows = self.store.list_learners(*bounds, limit, class_ids) if bounds is not None else []
+        resume: str | None = None
+        if bounds is None:
+            rows = []
+        elif active_since is None:
+            rows = self.store.list_learners(*bounds, limit, class_ids)
+        else:
+            since = active_since.astimezone(UTC)
+            rows, resume = self.store.list_active_learners(
+                *bounds, limit, since, ACTIVE_SCAN_PER_PAGE, class_ids
+            )
         # A full page may be the last, which the next (empty) page says. The cursor is the last id read,
         # listed or not: past a prefix ending in a character from U+D7FF up the range is wider than the
-        # prefix (`roster`), and its ids that do not start with it are left out here.
-        next_after = rows[-1]["learner_id"] if len(rows) == limit else None
+        # prefix (`roster`), and its ids that do not start with it are left out here; with `active_since`,
+        # a page whose scan stopped before `limit` active learners resumes after the last learner it read.
+        next_after = rows[-1]["learner_id"] if len(rows) == limit else resume
         if not is_exact(prefix):
             rows = [r for r in rows if r["learner_id"].startswith(prefix)]
         items = [LearnerSummary(**r) for r in rows]

@@ -586,3 +586,32 @@ class MasteryStore:
         else:
             rows = self.graph.read_plain("mastery/list_learners", start=start, end=end, limit=limit)
         return [with_datetimes(row, "last_answered_at") for row in rows]
+
+    def list_active_learners(
+        self,
+        start: str,
+        end: str | None,
+        limit: int,
+        since: datetime,
+        scan: int,
+        class_ids: tuple[str, ...] = (),
+    ) -> tuple[list[Row], str | None]:
+        """As `list_learners`, keeping only the learners whose newest answer is at or after `since`, and
+        reading at most `scan` learners of the range (a scoped key's: every member in it, as there). Also
+        the id to resume after when the page is short because the scan stopped (None: the range was read
+        to its end)."""
+        if class_ids:
+            members = self.graph.read_plain("mastery/list_class_member_ids", class_ids=list(class_ids))
+            within = [i for i in members[0]["learner_ids"] if i >= start and (end is None or i < end)]
+            found = self.graph.read_plain("mastery/find_active_learners", learner_ids=within, since=since)
+            page = sorted(row["learner_id"] for row in found)[:limit]
+            rows = self.graph.read_plain("mastery/get_learner_answer_times", learner_ids=page)
+            rows.sort(key=lambda row: row["learner_id"])  # code point order, as `page`
+            return [with_datetimes(row, "last_answered_at") for row in rows], None
+        params: dict[str, Any] = {"start": start, "since": since, "limit": limit, "scan": scan}
+        if end is None:
+            [result] = self.graph.read_plain("mastery/list_active_learners_from", **params)
+        else:
+            [result] = self.graph.read_plain("mastery/list_active_learners", end=end, **params)
+        rows = [with_datetimes(row, "last_answered_at") for row in result["items"]]
+        return rows, result["last_scanned"] if result["scanned"] == scan else None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import AfterValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from kgplatform.api.deps import LearnerReaderPrincipal, Limit, ScopedLearnerReader, ServicePrincipal
 from kgplatform.api.etags import with_headers
@@ -29,6 +29,7 @@ from kgplatform.mastery.models import (
     LearnerInterests,
     LearnerList,
     LearnerMastery,
+    iso_time_text,
     learner_id_characters,
 )
 
@@ -65,6 +66,19 @@ After = Annotated[
 ]
 
 
+# Read as POST /answers reads answered_at: ISO 8601 text with an offset only; a naive time (whose zone the
+# server would have to guess, hours off) or a number (pydantic took `2026` as seconds after 1970) is a 422.
+ActiveSince = Annotated[
+    AwareDatetime | None,
+    BeforeValidator(iso_time_text),
+    Query(
+        description="Only learners whose newest stored answer was given at or after this instant (ISO 8601 "
+        "with an offset). A page reads at most 5,000 learners of its range: it may then list fewer than "
+        "`limit`, with `next_after` to go on from."
+    ),
+]
+
+
 @router.get("", summary="Find learners: ids starting with a prefix, a page at a time, in id order")
 def list_learners(
     service: MasteryServiceDep,
@@ -72,12 +86,14 @@ def list_learners(
     prefix: Prefix = "",
     after: After = "",
     limit: Limit = 50,
+    active_since: ActiveSince = None,
 ) -> LearnerList:
     """For a teacher who knows only the start of a learner's id. Each learner comes with their answer count
     and `last_answered_at`, the time the newest of them was given (null without answers), to tell who has
     been active. Keyset paging: a learner created or erased between two pages neither shifts nor repeats
-    the others. Erased learners are not listed. A teacher key scoped to classes lists only their members."""
-    return service.list_learners(prefix, after, limit, principal.classes)
+    the others. Erased learners are not listed. A teacher key scoped to classes lists only their members.
+    `active_since` keeps those who answered at or after it (README, "Finding a learner", says its cost)."""
+    return service.list_learners(prefix, after, limit, principal.classes, active_since)
 
 
 @router.get(

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
+from kgplatform.mastery import service as mastery_service
 from kgplatform.mastery.roster import id_range
 from kgplatform.mastery.synthetic import SyntheticCurriculum
 from tests.integration.api.harness import Api
@@ -157,6 +161,132 @@ def test_the_answers_of_a_page_are_read_from_the_index_not_from_each_answer(
     # Only the two seeks touch the store (answered_at comes cached from the index, not from the node).
     touching = [o["operatorType"] for o in _all(summary.profile, "") if o["dbHits"]]
     assert [t.split("@")[0] for t in touching] == ["NodeUniqueIndexSeekByRange", "NodeIndexSeek"], touching
+
+
+def _timed(learner_id: str, task_id: str, *times: str) -> list[dict[str, Any]]:
+    return [
+        {**a, "answered_at": t} for a, t in zip(_answers(learner_id, task_id, len(times)), times, strict=True)
+    ]
+
+
+def _ids(page: dict[str, Any]) -> list[str]:
+    return [item["learner_id"] for item in page["items"]]
+
+
+def test_active_since_lists_only_learners_whose_newest_answer_is_at_or_after_it(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    """Services and teachers asked for the learners active lately: the list gave every learner, each with
+    its newest time, to be filtered by the client a page at a time."""
+    task = curriculum.tasks[0]["id"]
+    answers = _timed("ann", task, "2026-10-01T09:00:00Z", "2026-11-05T08:00:00Z")  # an old one beside
+    answers += _timed("bea", task, "2026-11-03T10:00:00Z")  # exactly at the instant: kept
+    answers += _timed("cal", task, "2026-11-03T09:59:59.999999Z", "2026-10-20T10:00:00Z")
+    answers += _timed("eve", task, "2026-11-04T00:30:00+02:00")
+    assert api.call("POST", "/answers", role=Role.SERVICE, json={"answers": answers}).status_code == 200
+    no_answers = api.call("PUT", "/learners/dee/goals", role=Role.SERVICE, json={"concept_ids": []})
+    assert no_answers.status_code == 200
+
+    since = "2026-11-03T12:00:00+02:00"  # 10:00 UTC: the offset is honoured
+    page = _page(api, active_since=since)
+    assert page == {
+        "items": [
+            {"learner_id": "ann", "answers": 2, "last_answered_at": "2026-11-05T08:00:00Z"},
+            {"learner_id": "bea", "answers": 1, "last_answered_at": "2026-11-03T10:00:00Z"},
+            {"learner_id": "eve", "answers": 1, "last_answered_at": "2026-11-03T22:30:00Z"},
+        ],
+        "next_after": None,
+    }
+    first = _page(api, active_since=since, limit=2)
+    assert _ids(first) == ["ann", "bea"] and first["next_after"] == "bea"
+    second = _page(api, active_since=since, limit=2, after="bea")
+    assert _ids(second) == ["eve"] and second["next_after"] is None
+    assert _ids(_page(api, active_since=since, prefix="b")) == ["bea"]
+    assert _ids(_page(api, role=Role.SERVICE, active_since="2026-11-04T00:00:00Z")) == ["ann"]
+    assert len(_page(api, active_since="2020-01-01T00:00:00Z")["items"]) == 4  # all but dee
+
+    # A scoped teacher key: only its classes' active learners, paged alike.
+    roster = {"learner_ids": ["ann", "cal", "eve", "dee"]}
+    assert api.call("PUT", "/classes/7B/learners", role=Role.SERVICE, json=roster).status_code == 200
+    key = auth.issue_key(api.graph, role=Role.TEACHER, name="ms-7b", classes=["7B"], actor="tests")
+
+    def scoped(**params: Any) -> dict[str, Any]:
+        response = api.client.get("/learners", params=params, headers={"X-API-Key": key.secret})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    assert _ids(scoped(active_since=since)) == ["ann", "eve"]
+    first = scoped(active_since=since, limit=1)
+    assert _ids(first) == ["ann"] and first["next_after"] == "ann"
+    assert _ids(scoped(active_since=since, limit=1, after="ann")) == ["eve"]
+    # cal answers again: listed from then on.
+    again = [{**a, "event_id": "cal-late"} for a in _timed("cal", task, "2026-11-06T10:00:00Z")]
+    assert api.call("POST", "/answers", role=Role.SERVICE, json={"answers": again}).status_code == 200
+    assert _ids(scoped(active_since=since)) == ["ann", "cal", "eve"]
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-11-03T10:00:00", "2026-11-03", "yesterday", "2026", "1700000000", "", "2026-13-01T00:00Z"]
+)
+def test_an_active_since_without_an_offset_or_malformed_is_a_422_naming_it(api: Api, value: str) -> None:
+    response = api.call("GET", "/learners", role=Role.TEACHER, params={"active_since": value})
+    assert response.status_code == 422, (value, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["field"] == "active_since", response.json()
+    # Refused as a time, not as a parameter the route does not take.
+    message = response.json()["errors"][0]["message"]
+    assert "timezone" in message or "datetime" in message, message
+
+
+def test_a_page_of_active_learners_reads_a_bounded_range_and_says_where_to_go_on(
+    api: Api, curriculum: SyntheticCurriculum, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few active learners among many: a page stops after reading its bound of learners, listing fewer than
+    `limit`, and its `next_after` (the last learner read) leads on to the rest, none lost or repeated."""
+    monkeypatch.setattr(mastery_service, "ACTIVE_SCAN_PER_PAGE", 4)
+    task = curriculum.tasks[0]["id"]
+    answers = [a for i in range(10) for a in _timed(f"l{i:02d}", task, "2026-10-01T09:00:00Z")]
+    answers += [a for i in (2, 7, 8) for a in _timed(f"l{i:02d}", task, "2026-11-10T09:00:00Z")]
+    answers = [{**a, "event_id": f"{a['event_id']}-{n}"} for n, a in enumerate(answers)]
+    assert api.call("POST", "/answers", role=Role.SERVICE, json={"answers": answers}).status_code == 200
+    pages, after = [], ""
+    while after is not None:
+        page = _page(api, active_since="2026-11-01T00:00:00Z", limit=2, after=after)
+        pages.append((_ids(page), page["next_after"]))
+        after = page["next_after"]
+    assert pages == [(["l02"], "l03"), (["l07"], "l07"), (["l08"], None)]
+
+
+def test_an_active_page_reads_its_learners_and_one_answer_index_entry_each_at_most(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """PROFILE: the range seek stops at the scan's bound, each learner read costs one seek of
+    answer_learner_time from (id, since) that finds nothing for an inactive learner, and only the listed
+    learners' answers are counted; no answer node is read."""
+    task = curriculum.tasks[0]["id"]
+    answers = [a for i in range(30) for a in _timed(f"p{i:02d}", task, *["2026-10-01T09:00:00Z"] * 20)]
+    answers += _timed("p05", task, "2026-11-10T09:00:00Z")
+    answers = [{**a, "event_id": f"{a['event_id']}-{n}"} for n, a in enumerate(answers)]
+    assert api.call("POST", "/answers", role=Role.SERVICE, json={"answers": answers}).status_code == 200
+    graph.write("testing/clear_query_caches")
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+    with graph.session() as session:
+        query = "PROFILE " + query_text("mastery/list_active_learners_from")
+        result = session.run(query, start="", since=since, limit=5, scan=10)
+        [row] = list(result)
+        summary = result.consume()
+    assert row["scanned"] == 10 and row["last_scanned"] == "p09"
+    assert [item["learner_id"] for item in row["items"]] == ["p05"] and row["items"][0]["answers"] == 21
+    assert summary.profile is not None
+    learners = _operator(summary.profile, "NodeUniqueIndexSeekByRange")
+    assert learners["rows"] == 10 and learners["dbHits"] <= 11, learners
+    seeks = _all(summary.profile, "NodeIndexSeek")
+    assert all("Answer(learner_id, answered_at)" in s["args"]["Details"] for s in seeks), seeks
+    # The 10 learners' 200 old answers are never read; p05's 21 are, to count them.
+    assert sum(s["rows"] for s in seeks) <= 10 + 21, seeks
+    touching = {o["operatorType"].split("@")[0] for o in _all(summary.profile, "") if o["dbHits"]}
+    assert touching <= {"NodeUniqueIndexSeekByRange", "NodeIndexSeek", "NodeIndexSeekByRange"}, touching
 
 
 def _operator(plan: dict[str, Any], prefix: str) -> dict[str, Any]:
