@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kgplatform.cli.base import EXIT_FAILED, app, cli_actor, console, fail, graph_session
+from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, app, cli_actor, console, fail, graph_session
 from kgplatform.errors import ValidationFailed
 
 if TYPE_CHECKING:  # imported where used, not at CLI start-up
@@ -77,6 +79,66 @@ def print_import_report(report: ImportReport, as_json: bool) -> None:
         raise typer.Exit(EXIT_FAILED)
 
 
+class ImportStopped(Exception):
+    """The first Ctrl-C, taken at an import's checkpoint: before its transaction committed."""
+
+
+class StopAtCheckpoint:
+    """Ctrl-C during `import-curriculum`. An import is one transaction, so the first Ctrl-C is taken at its
+    next checkpoint (`import_store.write_import`: before the write, between its statements, before the
+    commit), where stopping rolls it back whole and the line printed can say that nothing was stored; a
+    KeyboardInterrupt anywhere printed a traceback and said nothing of it. A second Ctrl-C stops at once,
+    and what it can say depends on the phase it hit. Outside the main thread (no signals there) a no-op."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.phase = "reading"  # then 'writing', 'committing', 'done'
+        self.curriculum_id = "ID"  # the import's, once known
+        self.previous: Any = None
+
+    def __enter__(self) -> StopAtCheckpoint:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._interrupted)
+        return self
+
+    def _interrupted(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print(
+            "kgplatform: stopping the import; nothing is stored until it commits (Ctrl-C again stops at once)",
+            file=sys.stderr,
+        )
+
+    def checkpoint(self, phase: str) -> None:
+        if self.requested:
+            raise ImportStopped
+        self.phase = phase
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def stopped_line(self) -> str:
+        """After the first Ctrl-C, taken at a checkpoint: nothing was committed."""
+        if self.phase == "reading":
+            return "interrupted before the import wrote anything; nothing was stored"
+        return "interrupted while importing; its one transaction was rolled back whole: nothing was stored"
+
+    def at_once_line(self, dry_run: bool) -> str:
+        """After a second Ctrl-C, wherever it landed."""
+        if self.phase == "committing" and not dry_run:
+            return (
+                "interrupted while the import committed: it was stored whole or not at all (one transaction); "
+                f"its audit trail (`GET /curricula/{self.curriculum_id}/audit`) says which"
+            )
+        if self.phase == "done" and not dry_run:
+            return "interrupted after the import committed: it was stored whole (its report is not printed)"
+        if self.phase == "reading":
+            return "interrupted before the import wrote anything; nothing was stored"
+        return "interrupted while importing, before its one transaction committed: nothing was stored"
+
+
 @app.command("import-curriculum")
 def import_curriculum(
     path: Path = typer.Argument(
@@ -98,7 +160,35 @@ def import_curriculum(
         "curriculum changed since, replacing those changes; without it such an import is refused.",
     ),
 ) -> None:
-    """Import a curriculum file into the graph, printing the per-row report."""
+    """Import a curriculum file into the graph, printing the per-row report. Ctrl-C stops it with nothing
+    stored (it is one transaction) and exit 130."""
+    stop = StopAtCheckpoint()
+    try:
+        with stop:
+            report = _import_file(path, dry_run, skip_invalid, curriculum_id, overwrite, stop)
+    except ImportStopped:
+        print(f"{path}: {stop.stopped_line()}", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt:  # the second Ctrl-C
+        print(f"{path}: {stop.at_once_line(dry_run)}", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if report is None:
+        return
+    print_import_report(report, as_json)
+    if stop.requested:  # the Ctrl-C came after the last checkpoint, as the import committed
+        print(f"{path}: interrupted as the import committed; it was stored whole (above)", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _import_file(
+    path: Path,
+    dry_run: bool,
+    skip_invalid: bool,
+    curriculum_id: str | None,
+    overwrite: bool,
+    stop: StopAtCheckpoint,
+) -> ImportReport | None:
+    """The import itself, `stop` told its phases; None when `fail` refused it (it exits)."""
     from kgplatform.curriculum.import_service import run_import
     from kgplatform.curriculum.io import read_import_path
 
@@ -115,12 +205,13 @@ def import_curriculum(
         fail(
             f"the file's curriculum id {named!r} is not a string: write it in quotes, or pass --curriculum-id"
         )
-        return
+        return None
     if not isinstance(target, str) or not target:
         fail(
             "no curriculum id: pass --curriculum-id (CSV files name their curriculum only in a curriculum.csv)"
         )
-        return
+        return None
+    stop.curriculum_id = target
     with graph_session() as graph:
         report = run_import(
             graph,
@@ -130,8 +221,10 @@ def import_curriculum(
             dry_run=dry_run,
             skip_invalid=skip_invalid,
             overwrite=overwrite,
+            checkpoint=stop.checkpoint,
         )
-    print_import_report(report, as_json)
+        stop.phase = "done"
+    return report
 
 
 @app.command("import-dataset")

@@ -6,6 +6,7 @@ whichever door it came in by. Imports add and update; they never delete what the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from time import perf_counter
 
 from kgplatform.curriculum import import_store, service
@@ -33,12 +34,14 @@ def run_import(
     batch_size: int = import_store.DEFAULT_BATCH_SIZE,
     if_match: str | None = None,
     overwrite: bool = False,
+    checkpoint: Callable[[str], None] = import_store.no_checkpoint,
 ) -> ImportReport:
     """Validates `raw` against the graph and, unless refused, writes the valid rows; a dry run writes them
     in a transaction that it rolls back, so its created/updated/unchanged counts are exact. `if_match`:
     the curriculum's ETag from an export; when it changed since, nothing is written (412). The same holds,
     without If-Match, for the export the file itself records (`raw.based_on`) when it is of this curriculum,
-    unless `overwrite`: a file edited offline for days no longer has the export's ETag header."""
+    unless `overwrite`: a file edited offline for days no longer has the export's ETag header.
+    `checkpoint`: as `import_store.write_import` takes it."""
     started = perf_counter()
     existing = import_store.load_existing(graph, curriculum_id, raw)
     with gc_paused():
@@ -77,6 +80,7 @@ def run_import(
             if_match=if_match,
             based_on=based_on,
             overwrite=overwrite,
+            checkpoint=checkpoint,
         )
         report.outcome = written.outcome
         report.etag = written.etag

@@ -36,6 +36,12 @@ from kgplatform.graph.queries import query_text
 DEFAULT_BATCH_SIZE = 5000
 # Managed for real imports (the driver retries them); explicit, and rolled back, for dry runs.
 Tx = ManagedTransaction | Transaction
+
+
+def no_checkpoint(phase: str) -> None:
+    """The default `checkpoint` of `write_import`: nothing stops an import (the API's, a worker's)."""
+
+
 # The optional fields of each row: left out of a file, a stored entity keeps its value (`kept_fields`).
 KEEPABLE_FIELDS = {
     Entity.CONCEPT: ("description", "tags", "difficulty"),
@@ -289,13 +295,16 @@ def write_import(
     if_match: str | None = None,
     based_on: str | None = None,
     overwrite: bool = False,
+    checkpoint: Callable[[str], None] = no_checkpoint,
 ) -> WriteResult:
     """Writes the rows and, if anything changed, the 'import' audit entries (rolled back unless `commit`):
     the curriculum's and each entity's outcome, and the values replaced. `columns`: the CSV files' columns
     (`kept_fields`). `if_match`: the curriculum's ETag as exported, parsed as an edit's is (a weak `W/`
     form matches); a curriculum changed since is a 412, nothing written. `based_on`: the ETag of the export
     the file records it was made from, of this curriculum; without If-Match (which wins) and `overwrite`, a
-    real import of a file based on an older state is a 412 too, naming what changed since."""
+    real import of a file based on an older state is a 412 too, naming what changed since. `checkpoint`
+    is called with the phase about to start ('writing' before each statement batch, 'committing' once the
+    work is done): raising there rolls the transaction back whole (the CLI's Ctrl-C, `cli.curriculum`)."""
     accepted = parse_import_if_match(if_match)  # before any write: a header naming nothing is a 422
     data = document.model_dump(mode="json")
     curriculum_id = document.curriculum.id
@@ -325,6 +334,7 @@ def write_import(
     )
 
     def work(tx: Tx) -> WriteResult:
+        checkpoint("writing")
         # The first locks, as for every curriculum writer: the curricula, in id order, before anything
         # else. MERGE locks an unchanged curriculum node only at the end (the audit entries): without
         # this, a concept created meanwhile, or a second import into a curriculum without concepts or
@@ -395,6 +405,7 @@ def write_import(
         for entity, rows in sections.items():
             counts = outcome[entity].model_dump()
             for batch in _batches(rows, batch_size):
+                checkpoint("writing")
                 for result in _run(tx, MERGE_QUERIES[entity], curriculum_id=curriculum_id, rows=batch):
                     if result["outcome"] == "taken":
                         raise Conflict(
@@ -441,6 +452,7 @@ def write_import(
         # do), not a new task id or a retitled task (a review, s28).
         if relinked:
             store.bump_revision(tx)
+        checkpoint("committing")
         return WriteResult(
             curriculum,
             outcome,
