@@ -86,9 +86,10 @@ class ImportStopped(Exception):
 class StopAtCheckpoint:
     """Ctrl-C during `import-curriculum`. An import is one transaction, so the first Ctrl-C is taken at its
     next checkpoint (`import_store.write_import`: before the write, between its statements, before the
-    commit), where stopping rolls it back whole and the line printed can say that nothing was stored; a
-    KeyboardInterrupt anywhere printed a traceback and said nothing of it. A second Ctrl-C stops at once,
-    and what it can say depends on the phase it hit. Outside the main thread (no signals there) a no-op."""
+    commit), where stopping rolls it back whole and the line printed can say that nothing was stored: a
+    KeyboardInterrupt wherever it landed exited 130 with no word of it (and a second one, inside the
+    driver, ended in a Neo4j protocol error, exit 2). A second Ctrl-C stops at once, and what it can say
+    depends on the phase it hit. Outside the main thread (no signals there) a no-op."""
 
     def __init__(self) -> None:
         self.requested = False
