@@ -1,0 +1,46 @@
+"""`import-curriculum`'s Ctrl-C, without services: the first is taken at the import's next checkpoint (so
+that nothing is committed), a second at once, and each line says what the phase it hit allows."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from kgplatform.cli.curriculum import ImportStopped, StopAtCheckpoint
+
+
+def test_the_first_ctrl_c_waits_for_a_checkpoint_and_a_second_stops_at_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = signal.getsignal(signal.SIGINT)
+    with StopAtCheckpoint() as stop:
+        stop.checkpoint("writing")  # nothing asked yet: the phase moves on
+        assert stop.phase == "writing"
+        signal.raise_signal(signal.SIGINT)  # no KeyboardInterrupt: the import goes on to its checkpoint
+        assert stop.requested and "stopping the import" in capsys.readouterr().err
+        with pytest.raises(ImportStopped):
+            stop.checkpoint("committing")
+        assert stop.phase == "writing"  # the transaction never reached its commit
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.parametrize(
+    ("phase", "dry_run", "stopped", "at_once"),
+    [
+        ("reading", False, "before the import wrote anything", "before the import wrote anything"),
+        ("writing", False, "rolled back whole: nothing was stored", "before its one transaction committed"),
+        ("committing", False, "rolled back whole: nothing was stored", "stored whole or not at all"),
+        ("committing", True, "rolled back whole: nothing was stored", "nothing was stored"),
+        ("done", False, "rolled back whole: nothing was stored", "it was stored whole"),
+    ],
+)
+def test_each_line_says_what_its_phase_allows(phase: str, dry_run: bool, stopped: str, at_once: str) -> None:
+    stop = StopAtCheckpoint()
+    stop.phase, stop.curriculum_id = phase, "algebra"
+    assert stopped in stop.stopped_line()
+    assert at_once in stop.at_once_line(dry_run)
+    if phase == "committing" and not dry_run:  # where to find out which
+        assert "/curricula/algebra/audit" in stop.at_once_line(dry_run)
