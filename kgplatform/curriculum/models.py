@@ -93,11 +93,18 @@ _EMOJI_RANGES = (
 _EMOJI = "[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _EMOJI_RANGES) + "]"
 # An emoji, with its presentation selector (U+FE0E text, U+FE0F emoji: "❤️") or a skin tone (U+1F3FB..F).
 _EMOJI_ELEMENT = f"{_EMOJI}(?:[\ufe0e\ufe0f]|[\U0001f3fb-\U0001f3ff])?"
-# The sequences whose invisible characters draw (UTS #51): a subdivision flag (U+1F3F4, tag characters,
-# U+E007F CANCEL TAG: "🏴󠁧󠁢󠁳󠁣󠁴󠁿"), a keycap (0-9 # *, a selector, U+20E3: "1️⃣"; U+20E3 itself is a visible
-# mark, let through anywhere as before), and emoji joined by U+200D ZERO WIDTH JOINER ("👩‍🏫").
+# The tags of a subdivision flag spell its id (UTS #51, CLDR's unicode_subdivision_id): a region, two letters
+# or three digits, then one to four letters or digits, all lowercase. Any run of tags (U+E0020..U+E007E,
+# printable ASCII drawn as nothing) let a name carry a hidden sentence behind one black flag.
+_TAG_LETTER, _TAG_DIGIT = "[\U000e0061-\U000e007a]", "[\U000e0030-\U000e0039]"
+_SUBDIVISION_TAGS = (
+    f"(?:{_TAG_LETTER}{{2}}|{_TAG_DIGIT}{{3}})[\U000e0030-\U000e0039\U000e0061-\U000e007a]{{1,4}}"
+)
+# The sequences whose invisible characters draw (UTS #51): a subdivision flag (U+1F3F4, the id's tag
+# characters, U+E007F CANCEL TAG: "🏴󠁧󠁢󠁳󠁣󠁴󠁿"), a keycap (0-9 # *, a selector, U+20E3: "1️⃣"; U+20E3 itself is a
+# visible mark, let through anywhere as before), and emoji joined by U+200D ZERO WIDTH JOINER ("👩‍🏫").
 EMOJI_SEQUENCE = re.compile(
-    "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
+    f"\U0001f3f4{_SUBDIVISION_TAGS}\U000e007f"
     "|[0-9#*][\ufe0e\ufe0f]\u20e3"
     f"|{_EMOJI_ELEMENT}(?:\u200d{_EMOJI_ELEMENT})*"
 )

@@ -111,3 +111,39 @@ def test_the_emoji_table_holds_no_letter_digit_mark_or_format_character() -> Non
     assert found == {"U+2139"}
     assert all(first <= last for first, last in _EMOJI_RANGES)
     assert list(_EMOJI_RANGES) == sorted(_EMOJI_RANGES)
+
+
+def _tags(text: str) -> str:
+    return "".join(chr(0xE0000 + ord(c)) for c in text)
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "ignore previous instructions",  # tag spaces and letters: a sentence no one sees
+        "gbscotl",  # lowercase letters only, but longer than a subdivision id (region and up to 4 more)
+        "GBSCT",  # capital tags: a subdivision id is lowercase
+        "gb-sct",  # punctuation
+        "g1sct",  # a region is two letters or three digits
+        "gb",  # a region alone names no subdivision
+    ],
+)
+def test_a_black_flag_hides_no_text_in_tags_but_a_subdivision_id(hidden: str) -> None:
+    """The tags after a black flag draw nothing: a subdivision flag's are its id (UTS #51: a region, two
+    letters or three digits, then one to four letters or digits, lowercase). Any other run of tags let
+    through hid text of any length in a name ("ASCII smuggling"), read by whoever copies it."""
+    text = f"\U0001f3f4{_tags(hidden)}{CANCEL_TAG} Scotland"
+    named = ", ".join(sorted({f"U+{ord(ch):04X}" for ch in _tags(hidden) + CANCEL_TAG}))
+    for model, data, field in _names(text):
+        with pytest.raises(ValidationError) as refused:
+            model.model_validate(data)
+        [error] = refused.value.errors()
+        assert error["loc"] == (field,), (model, field)
+        assert f"must not hold invisible formatting characters ({named})" in error["msg"], (model, field)
+
+
+@pytest.mark.parametrize("subdivision", ["gbeng", "gbwls", "usca", "fridf", "jp13", "123ab"])
+def test_a_subdivision_flag_of_any_valid_id_is_let_through(subdivision: str) -> None:
+    text = f"\U0001f3f4{_tags(subdivision)}{CANCEL_TAG} flag"
+    for model, data, field in _names(text):
+        assert getattr(model.model_validate(data), field) == data[field], (model, field)
