@@ -4,12 +4,16 @@ among equals, unreadable times first; pieces spilled to disk give what one piece
 from __future__ import annotations
 
 import random
+from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import pytest
+from pydantic import AwareDatetime, BeforeValidator, TypeAdapter, ValidationError
 
 from kgplatform.mastery.answer_files import BadLine, NumberedRow
 from kgplatform.mastery.answer_sort import SortProgress, sorted_by_time
+from kgplatform.mastery.models import iso_time_text
 
 
 def _answer(at: object, learner: str = "ada", **more: object) -> dict[str, object]:
@@ -60,6 +64,38 @@ def test_rows_without_a_readable_time_come_first_in_file_order_and_whole(tmp_pat
         assert _lines(ordered) == [2, 3, 4, 5, 6, 7, 1]
         assert isinstance(ordered[1][1], BadLine) and ordered[1][1].message == bad.message
         assert ordered[4][1] == ["not", "an", "object"]
+
+
+# Text Python's datetime.fromisoformat reads with an offset and POST /answers refuses: the basic form, a
+# week date, an hour alone, an offset with seconds, a dot with no decimals.
+ONLY_PYTHON_READS = [
+    "20260301T090000Z",
+    "2026-W09-7T09:00Z",
+    "2026-03-01T09Z",
+    "2026-03-01T09:00:00+02:00:30",
+    "2026-03-01T09:00:00+02:00:00",
+    "2026-03-01T09:00:00.Z",
+]
+
+
+def test_times_the_api_refuses_are_unreadable_however_python_reads_them(tmp_path: Path) -> None:
+    """Such a row is rejected by the ingest ("must be an ISO 8601 date and time"): it comes first and is
+    counted among the rows without a readable answered_at, as the command's line and README say, rather
+    than placed by a time the API never reads."""
+    rows: list[NumberedRow] = [(1, _answer("2026-01-01T00:00:00Z"))]
+    rows += [(line, _answer(at)) for line, at in enumerate(ONLY_PYTHON_READS, 2)]
+    api = TypeAdapter(Annotated[AwareDatetime, BeforeValidator(iso_time_text)])
+    for at in ONLY_PYTHON_READS:
+        assert datetime.fromisoformat(at).tzinfo is not None, at
+        with pytest.raises(ValidationError):
+            api.validate_python(at)
+    for rows_in_memory in (1000, 2):
+        progress = SortProgress()
+        with sorted_by_time(
+            rows, rows_in_memory=rows_in_memory, folder=tmp_path, progress=progress
+        ) as ordered:
+            assert _lines(list(ordered)) == [*range(2, len(rows) + 1), 1]
+        assert progress.unreadable_times == len(ONLY_PYTHON_READS)
 
 
 def test_pieces_on_disk_merge_to_the_in_memory_order_and_rows_survive_the_trip(tmp_path: Path) -> None:
