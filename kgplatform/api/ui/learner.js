@@ -68,13 +68,20 @@ export function suggestionOptions(page) {
 
 /**
  * Calls `fetch(query)` for the latest text only: an answer to an older keystroke arriving after a newer
- * one's is dropped (a slow "a" would otherwise replace the list for "ann"). Resolves to null when dropped.
+ * one's is dropped (a slow "a" would otherwise replace the list for "ann"), and so is its failure (a class
+ * picked before, deleted since, said its 404 under the class picked after it). Resolves to null when dropped.
  */
 export function latestOnly(fetch) {
   let asked = 0;
   return async (query) => {
     const mine = ++asked;
-    const result = await fetch(query);
+    let result;
+    try {
+      result = await fetch(query);
+    } catch (error) {
+      if (mine === asked) throw error;
+      return null;
+    }
     return mine === asked ? result : null;
   };
 }

@@ -156,6 +156,23 @@ test('an answer to an older keystroke arriving after a newer one is dropped', as
   assert.equal(await older, null);
 });
 
+test('a failure of an older call arriving after a newer one is dropped too, the newest one\'s is not', async () => {
+  // The class picker: a class picked, then another before its roster came; the first one's 404 (deleted
+  // since sign-in) showed "Reading the class: ... does not exist" under the class picked since, whose
+  // learners were offered.
+  const pending = new Map();
+  const read = latestOnly((id) => new Promise((resolve, reject) => pending.set(id, { resolve, reject })));
+  const older = read('7Q');
+  const newer = read('7B');
+  pending.get('7B').resolve({ class_id: '7B' });
+  pending.get('7Q').reject(new Error("class '7Q' does not exist"));
+  assert.deepEqual(await newer, { class_id: '7B' });
+  assert.equal(await older, null);
+  const newest = read('8A');
+  pending.get('8A').reject(new Error("class '8A' does not exist"));
+  await assert.rejects(newest, /8A/);
+});
+
 test('the class picker names each class beside its id, and its roster offers only its learners', () => {
   const page = { items: [{ class_id: '7B', name: 'Year 7 maths', members: 2 }, { class_id: '8A', name: null, members: 1 }] };
   assert.deepEqual(classOptions(page), [
