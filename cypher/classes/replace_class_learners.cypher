@@ -1,7 +1,7 @@
 // Replaces a class's roster with $learner_ids, creating the class on first sight. Run after
 // classes/lock_class_learners in the same transaction, which created the learners not stored yet (as PUT
 // goals does: a pupil joins a class before their first answer) and locked them all, so none can be erased
-// before its membership is written. The SET on the class takes its write lock, so two PUTs of one roster
+// before its membership is written, and after classes/lock_class, which did the same for the class. The SET on the class takes its write lock, so two PUTs of one roster
 // run one after the other and the last one wins whole.
 // Parameters: $class_id (string), $learner_ids (list of distinct strings, sorted), $now (datetime: the
 // moment classes/lock_class_learners was given). Returns: class_id, members (count after), added,

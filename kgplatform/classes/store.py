@@ -23,6 +23,7 @@ def replace_roster(graph: Graph, class_id: str, learner_ids: list[str], actor: s
         gone = tx.run(lock, learner_ids=learner_ids, now=now).single(strict=True)["gone"]
         if gone:  # erased while this waited for their locks: the same MERGE again creates them afresh
             tx.run(lock, learner_ids=gone, now=now).consume()
+        _lock_class(tx, class_id, now)
         replace = query_text("classes/replace_class_learners")
         row = tx.run(replace, class_id=class_id, learner_ids=learner_ids, now=now).single(strict=True).data()
         # The same roster again changes nothing, and leaves no entry: a platform that sends every roster
@@ -40,6 +41,7 @@ def set_name(graph: Graph, class_id: str, name: str | None, actor: str) -> dict[
     now = datetime.now(UTC)
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
+        _lock_class(tx, class_id, now)
         row = (
             tx.run(query_text("classes/set_class_name"), class_id=class_id, name=name, now=now)
             .single(strict=True)
@@ -53,6 +55,14 @@ def set_name(graph: Graph, class_id: str, name: str | None, actor: str) -> dict[
         return row
 
     return graph.execute_write(work)
+
+
+def _lock_class(tx: ManagedTransaction, class_id: str, now: datetime) -> None:
+    """The class made on first sight and locked; made afresh when a deletion removed it while this waited
+    for its lock (a rename or a roster then wrote to the deleted node: an entry of no class, a 500)."""
+    lock = query_text("classes/lock_class")
+    if not tx.run(lock, class_id=class_id, now=now).single(strict=True)["alive"]:
+        tx.run(lock, class_id=class_id, now=now).consume()
 
 
 def _record_change(
