@@ -108,6 +108,9 @@ def delete_class(graph: Graph, class_id: str, actor: str) -> dict[str, Any] | No
     (its members as removed), which outlives it."""
 
     def work(tx: ManagedTransaction) -> dict[str, Any] | None:
+        locked = tx.run(query_text("classes/lock_stored_class"), class_id=class_id).single()
+        if locked is None or not locked["alive"]:  # unknown, or deleted by another while this waited
+            return None
         record = tx.run(query_text("classes/delete_class"), class_id=class_id).single()
         if record is None:
             return None

@@ -15,6 +15,7 @@ import pytest
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
 from kgplatform.classes import service as classes
+from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 from tests.integration.api.harness import Api
@@ -301,3 +302,15 @@ def test_a_rename_waiting_on_the_classes_deletion_names_the_class_made_afresh(gr
     assert (trail.items[0].action, trail.items[0].name, trail.items[0].name_before) == ("rename", "new", None)
     assert trail.items[0].class_created
     assert _roster_changes_stored(graph) == trail.total
+
+
+def test_two_deletions_of_one_class_at_once_delete_it_once(graph: Graph) -> None:
+    """The second had matched the class the first then removed: it answered 200 with the members the first
+    removed, and wrote a second `delete` entry naming them again. Now it is the unknown class's 404, and
+    the trail holds one deletion, as two revocations of a key write one entry."""
+    classes.replace_roster(graph, "7B", ["a1", "a2"], actor="tests")
+    result = _while_deleting(graph, "7B", lambda: classes.delete_class(graph, "7B", actor="tests"))
+    assert isinstance(result.get("error"), NotFound), result
+    assert result["error"].field == "class_id"
+    assert [e.action for e in classes.roster_audit(graph, "7B", 0, 10).items] == ["replace"]
+    assert _roster_changes_stored(graph) == 1
