@@ -55,7 +55,8 @@ def roster(graph: Graph, class_id: str, scope: tuple[str, ...] = ()) -> Roster:
 
 def list_classes(graph: Graph, after: str, limit: int, scope: tuple[str, ...] = ()) -> ClassList:
     """A page of classes in id order after `after`; with `scope` (a scoped teacher key's classes), only
-    those of them a roster was sent for, the page picked here by code point among at most 100."""
+    those of them that are stored (a roster or a name was sent), the page picked here by code point among at
+    most 100."""
     if scope:
         among = (row for row in store.scoped_classes(graph, list(scope)) if row["class_id"] > after)
         rows = sorted(among, key=lambda row: str(row["class_id"]))[:limit]

@@ -58,8 +58,8 @@ After = Annotated[
 def list_classes(
     graph: GraphDep, principal: ClassReaderPrincipal, after: After = "", limit: Limit = 50
 ) -> ClassList:
-    """A teacher key scoped to classes lists only those of its classes a roster was sent for; an unscoped
-    teacher key every class, as it reads every learner."""
+    """A teacher key scoped to classes lists only those of its classes that are stored (a roster or a name
+    was sent for them); an unscoped teacher key every class, as it reads every learner."""
     return service.list_classes(graph, after, limit, principal.classes)
 
 
