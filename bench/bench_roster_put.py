@@ -5,7 +5,8 @@ On one Neo4j, --class-size learners (ids `bench-roster-learner-000000`...) in a 
 --puts times per case (after --warmup untimed), alternating between two rosters that differ by --moves
 learners each way (each PUT adds --moves members and removes as many):
   without the entry   classes/lock_class_learners then classes/replace_class_learners in one transaction:
-                      the roster PUT as before the trail (the baseline; its query returns the ids too)
+                      the roster PUT as before the trail and the class lock (the baseline; its query
+                      returns the ids too)
   with the entry      `classes.service.replace_roster`, the route's call: the same, then the entry
   unchanged roster    the same roster again through `replace_roster`: no change, no entry
 Each case has its own class; the cases take turns, one PUT each, so drift in the machine's load falls on
@@ -60,7 +61,8 @@ def clean(graph: Graph) -> None:
 
 
 def without_entry(graph: Graph, class_id: str, learner_ids: list[str]) -> dict[str, Any]:
-    """The store's roster PUT less its audit entry (kgplatform/classes/store.py, replace_roster)."""
+    """The store's roster PUT less its audit entry (kgplatform/classes/store.py, replace_roster), and less
+    its class lock (classes/lock_class, 4 December 2026), which the cases through `replace_roster` pay."""
     now = datetime.now(UTC)
 
     def work(tx: ManagedTransaction) -> dict[str, Any]:
