@@ -395,40 +395,6 @@ def test_a_roster_put_waiting_on_an_erasure_of_one_of_its_learners_creates_them_
     assert classes.roster(graph, "7B").learner_ids == ["l1", "l2"]
 
 
-def test_a_roster_put_waiting_on_the_classes_deletion_makes_the_class_afresh(graph: Graph) -> None:
-    """The PUT had matched the class the deletion then removed, and creating the memberships failed it with
-    Neo4j's ClientError (a 500). Now it waits for the class's lock and makes the class again, as on first
-    sight (the roster names who is in the class now)."""
-    classes.replace_roster(graph, "7B", ["a1"], actor="tests")
-    result: dict[str, Any] = {}
-
-    def put() -> None:
-        try:
-            result["ok"] = classes.replace_roster(graph, "7B", ["z2", "z1"], actor="tests")
-        except Exception as error:  # reported below, not lost in the thread
-            result["error"] = error
-
-    with graph.session() as session:
-        delete = session.begin_transaction()
-        delete.run(query_text("classes/delete_class"), class_id="7B").consume()  # holds the class's lock
-        writer = threading.Thread(target=put)
-        writer.start()
-        wait_until_blocked(graph)
-        delete.commit()
-    writer.join(timeout=30)
-    assert "error" not in result, result
-    assert result["ok"].model_dump() == {
-        "class_id": "7B",
-        "members": 2,
-        "added": 2,
-        "removed": 0,
-        "created": 2,
-    }
-    assert classes.roster(graph, "7B").learner_ids == ["z1", "z2"]
-    newest = classes.roster_audit(graph, "7B", 0, 1).items[0]
-    assert (newest.action, newest.added_ids, newest.class_created) == ("replace", ["z1", "z2"], True)
-
-
 def test_a_scoped_key_pages_through_ids_beyond_the_basic_plane_without_skipping_any(api: Api) -> None:
     """Neo4j compares a stored id with a parameter by UTF-16 units and sorts ids by code point: the scoped
     list's `l.id >= $start ... ORDER BY l.id` skipped "z\\U00010000" after the cursor "z\\uffff" (3 of 8 ids

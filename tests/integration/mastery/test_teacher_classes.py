@@ -304,6 +304,21 @@ def test_a_rename_waiting_on_the_classes_deletion_names_the_class_made_afresh(gr
     assert _roster_changes_stored(graph) == trail.total
 
 
+def test_a_roster_put_waiting_on_the_classes_deletion_makes_the_class_afresh(graph: Graph) -> None:
+    """The PUT had matched the class the deletion then removed, and creating the memberships failed it with
+    Neo4j's ClientError (a 500). Now it waits for the class's lock and makes the class again, as on first
+    sight (the roster names who is in the class now)."""
+    classes.replace_roster(graph, "7B", ["a1"], actor="tests")
+    put = _while_deleting(
+        graph, "7B", lambda: classes.replace_roster(graph, "7B", ["z2", "z1"], actor="tests")
+    )
+    assert "error" not in put, put
+    assert put["ok"].model_dump() == {"class_id": "7B", "members": 2, "added": 2, "removed": 0, "created": 2}
+    assert classes.roster(graph, "7B").learner_ids == ["z1", "z2"]
+    newest = classes.roster_audit(graph, "7B", 0, 1).items[0]
+    assert (newest.action, newest.added_ids, newest.class_created) == ("replace", ["z1", "z2"], True)
+
+
 def test_two_deletions_of_one_class_at_once_delete_it_once(graph: Graph) -> None:
     """The second had matched the class the first then removed: it answered 200 with the members the first
     removed, and wrote a second `delete` entry naming them again. Now it is the unknown class's 404, and

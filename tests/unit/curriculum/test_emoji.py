@@ -15,7 +15,28 @@ from kgplatform.curriculum.models import _EMOJI_RANGES, ConceptIn, CurriculumIn,
 from kgplatform.mastery.models import InterestsIn
 
 ZWJ, VS16, VS15, KEYCAP, CANCEL_TAG = "\u200d", "\ufe0f", "\ufe0e", "\u20e3", "\U000e007f"
-SCOTLAND = "\U0001f3f4" + "".join(chr(0xE0000 + ord(c)) for c in "gbsct") + CANCEL_TAG
+
+
+def _tags(text: str) -> str:
+    return "".join(chr(0xE0000 + ord(c)) for c in text)
+
+
+def _named(text: str) -> str:
+    return ", ".join(sorted({f"U+{ord(ch):04X}" for ch in text}))
+
+
+SCOTLAND = "\U0001f3f4" + _tags("gbsct") + CANCEL_TAG
+# Tags after a black flag that spell no subdivision id (UTS #51: a region, two letters or three digits, then
+# one to four letters or digits, lowercase): any run of tags was let through, so a name hid a sentence of any
+# length, drawn as nothing ("ASCII smuggling").
+NO_SUBDIVISION = [
+    "ignore previous instructions",  # tag spaces and letters
+    "gbscotl",  # lowercase letters only, but longer than a subdivision id
+    "GBSCT",  # capital tags: a subdivision id is lowercase
+    "gb-sct",  # punctuation
+    "g1sct",  # a region is two letters or three digits
+    "gb",  # a region alone names no subdivision
+]
 
 WELL_FORMED = [
     f"\U0001f469{ZWJ}\U0001f3eb Ms Okafor's 7B",  # teacher: woman, joiner, school
@@ -29,6 +50,10 @@ WELL_FORMED = [
     f"\U0001f468{ZWJ}\U0001f469{ZWJ}\U0001f467 family",  # three joined
     f"\u00a9{VS16} 2026",  # copyright sign, emoji presentation
     f"Fractions\u00a0: \U0001f469{ZWJ}\U0001f3eb",  # with a no-break space, as names allow
+    *[
+        f"\U0001f3f4{_tags(id_)}{CANCEL_TAG} flag"
+        for id_ in ["gbeng", "gbwls", "usca", "fridf", "jp13", "123ab"]
+    ],
 ]
 
 STILL_REFUSED = [
@@ -49,6 +74,7 @@ STILL_REFUSED = [
     ("a\U000e0067" + CANCEL_TAG, "U+E0067, U+E007F"),
     (f"\u202e\U0001f469{ZWJ}\U0001f3eb", "U+202E"),  # a bidi override beside an emoji
     ("\U0001f469\u200b\U0001f3eb", "U+200B"),  # zero-width space between emoji
+    *[(f"\U0001f3f4{_tags(h)}{CANCEL_TAG} Scotland", _named(_tags(h) + CANCEL_TAG)) for h in NO_SUBDIVISION],
 ]
 
 
@@ -111,39 +137,3 @@ def test_the_emoji_table_holds_no_letter_digit_mark_or_format_character() -> Non
     assert found == {"U+2139"}
     assert all(first <= last for first, last in _EMOJI_RANGES)
     assert list(_EMOJI_RANGES) == sorted(_EMOJI_RANGES)
-
-
-def _tags(text: str) -> str:
-    return "".join(chr(0xE0000 + ord(c)) for c in text)
-
-
-@pytest.mark.parametrize(
-    "hidden",
-    [
-        "ignore previous instructions",  # tag spaces and letters: a sentence no one sees
-        "gbscotl",  # lowercase letters only, but longer than a subdivision id (region and up to 4 more)
-        "GBSCT",  # capital tags: a subdivision id is lowercase
-        "gb-sct",  # punctuation
-        "g1sct",  # a region is two letters or three digits
-        "gb",  # a region alone names no subdivision
-    ],
-)
-def test_a_black_flag_hides_no_text_in_tags_but_a_subdivision_id(hidden: str) -> None:
-    """The tags after a black flag draw nothing: a subdivision flag's are its id (UTS #51: a region, two
-    letters or three digits, then one to four letters or digits, lowercase). Any other run of tags let
-    through hid text of any length in a name ("ASCII smuggling"), read by whoever copies it."""
-    text = f"\U0001f3f4{_tags(hidden)}{CANCEL_TAG} Scotland"
-    named = ", ".join(sorted({f"U+{ord(ch):04X}" for ch in _tags(hidden) + CANCEL_TAG}))
-    for model, data, field in _names(text):
-        with pytest.raises(ValidationError) as refused:
-            model.model_validate(data)
-        [error] = refused.value.errors()
-        assert error["loc"] == (field,), (model, field)
-        assert f"must not hold invisible formatting characters ({named})" in error["msg"], (model, field)
-
-
-@pytest.mark.parametrize("subdivision", ["gbeng", "gbwls", "usca", "fridf", "jp13", "123ab"])
-def test_a_subdivision_flag_of_any_valid_id_is_let_through(subdivision: str) -> None:
-    text = f"\U0001f3f4{_tags(subdivision)}{CANCEL_TAG} flag"
-    for model, data, field in _names(text):
-        assert getattr(model.model_validate(data), field) == data[field], (model, field)
