@@ -73,7 +73,7 @@ export function suggestionOptions(page) {
  */
 export function latestOnly(fetch) {
   let asked = 0;
-  return async (query) => {
+  const latest = async (query) => {
     const mine = ++asked;
     let result;
     try {
@@ -84,6 +84,12 @@ export function latestOnly(fetch) {
     }
     return mine === asked ? result : null;
   };
+  // Drops what every call made so far answers: another key signed in since (a roster the key before read,
+  // answering after the sign-in, was offered under the new key's classes).
+  latest.forget = () => {
+    asked += 1;
+  };
+  return latest;
 }
 
 /** Classes read for the picker at most (a teacher has a handful; `GET /classes` pages by 500). */
@@ -118,6 +124,9 @@ export function rosterSuggestions(roster, typed) {
 
 // The roster of the class picked (null: every learner), read when it is picked.
 let pickedRoster = null;
+// The reads of a class's roster and of the learners whose id starts with what is typed, the latest only.
+const readRoster = latestOnly((id) => (id ? api('GET', `/classes/${seg(id)}/learners`) : Promise.resolve(null)));
+const askLearners = latestOnly((query) => api('GET', '/learners', { query }));
 
 function offer(options) {
   const list = $('#learner-suggestions');
@@ -133,6 +142,8 @@ function offer(options) {
 export async function loadClasses(readsLearners) {
   const picker = $('#learner-class');
   pickedRoster = null;
+  readRoster.forget(); // read with the key before: not this key's to offer
+  askLearners.forget();
   clear(picker, el('option', { value: '' }, 'Every learner'));
   const answer = readsLearners
     ? await api('GET', '/classes', { query: { limit: CLASSES_READ } }).catch(() => null)
@@ -145,7 +156,6 @@ export async function loadClasses(readsLearners) {
 function setupClassPicker() {
   const picker = $('#learner-class');
   const input = $('#learner-id');
-  const read = latestOnly((id) => (id ? api('GET', `/classes/${seg(id)}/learners`) : Promise.resolve(null)));
   picker.addEventListener('change', guarded(async () => {
     // The class picked before is no longer what is offered, even if this class's roster never comes: a class
     // deleted since sign-in answers 404, and its learners were shown as the class picked before's.
@@ -154,12 +164,12 @@ function setupClassPicker() {
     clear($('#learner-suggestions'));
     let answer;
     try {
-      answer = await read(id);
+      answer = await readRoster(id);
     } catch (error) {
       if (picker.value === id) picker.value = ''; // what is offered now: every learner
       throw error;
     }
-    if (answer === null && id) return; // a later pick is on its way
+    if (answer === null && id) return; // a later pick is on its way, or another key signed in
     pickedRoster = answer?.data ?? null;
     if (pickedRoster) offer(rosterSuggestions(pickedRoster, input.value));
     else clear($('#learner-suggestions'));
@@ -169,7 +179,6 @@ function setupClassPicker() {
 function setupSuggestions() {
   const input = $('#learner-id');
   const list = $('#learner-suggestions');
-  const ask = latestOnly((query) => api('GET', '/learners', { query }));
   let timer = null;
   input.addEventListener('input', () => {
     clearTimeout(timer);
@@ -184,7 +193,7 @@ function setupSuggestions() {
     }
     timer = setTimeout(async () => {
       // A convenience: a refusal (a designer's key) or an outage leaves the field as it was, typed by hand.
-      const answer = await ask(query).catch(() => null);
+      const answer = await askLearners(query).catch(() => null);
       if (!answer) return;
       clear(list);
       for (const option of suggestionOptions(answer.data)) list.append(el('option', { value: option.value, label: option.label }));

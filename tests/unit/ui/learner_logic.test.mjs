@@ -173,6 +173,23 @@ test('a failure of an older call arriving after a newer one is dropped too, the 
   await assert.rejects(newest, /8A/);
 });
 
+test('forget drops what every call made before it answers, and nothing after it', async () => {
+  // Another key signed in while a roster read with the key before was on its way: the roster was offered
+  // under the new key's classes (its learners' ids, which that key may not read).
+  const pending = new Map();
+  const read = latestOnly((id) => new Promise((resolve, reject) => pending.set(id, { resolve, reject })));
+  const before = read('7B');
+  const failed = read('7Q');
+  read.forget();
+  pending.get('7B').resolve({ class_id: '7B' });
+  pending.get('7Q').reject(new Error("class '7Q' does not exist"));
+  assert.equal(await before, null);
+  assert.equal(await failed, null);
+  const after = read('8A');
+  pending.get('8A').resolve({ class_id: '8A' });
+  assert.deepEqual(await after, { class_id: '8A' });
+});
+
 test('the class picker names each class beside its id, and its roster offers only its learners', () => {
   const page = { items: [{ class_id: '7B', name: 'Year 7 maths', members: 2 }, { class_id: '8A', name: null, members: 1 }] };
   assert.deepEqual(classOptions(page), [
