@@ -3,10 +3,10 @@ bytes, keyed by the digest of what the picture shows), and at most `renders` dra
 teachers ask.
 
 Keyed by what is drawn, never by when the inputs last changed: the report is decayed to the minute it is
-read in (its start, which the title and the ETag name), so a new answer, a goal, a curriculum edit or a new transfer model change the picture's digest the
-moment they change what it shows, and a picture that shows the same is served from the cache. (The ETag
-the route sends names the report's inputs instead, `inputs_etag`: it must be known before the report is
-read, for a 304 that reads nothing else.) Drawing is
+read in (its start, which the title and the ETag name), so a new answer, a goal, a curriculum edit or a
+new transfer model change the picture's digest the moment they change what it shows, and a picture that
+shows the same is served from the cache. (The ETag the route sends names the report's inputs instead,
+`inputs_etag`: it must be known before the report is read, for a 304 that reads nothing else.) Drawing is
 CPU work that holds the GIL: without a limit, N teachers opening learners at once had N threads of the
 pool drawing side by side, each about N times slower, while every other route waited for a thread. A
 request waits a bounded time for a free slot (or for the same picture another request is drawing), then
