@@ -4,17 +4,29 @@
 // planner take the index's order: with `c.at DESC` alone it sorted every entry of the key), and `total`
 // counts index entries without reading a node. The hint: with two keys' trails of similar length, the
 // planner scanned every key's entries by key_change_at and filtered them.
-// Parameters: $key_id (string), $offset, $limit. Returns: total (entries of the key), items (list of maps:
-// id, at, actor, action, key_id, key_name, role, classes, classes_before (null unless 'update')). Read.
+// Keyset paging (since 4 December 2026): the page starts strictly after the entry ($after_s, $after_ns:
+// its `at` as epoch seconds and nanoseconds; $after_id: its id) in the trail's order, newest first, ties by
+// id; the range on `at` is part of the seek, so a page deep in the trail reads its own entries from the
+// index (and the ties at the cursor's time), not those before it. Without a cursor the position is after
+// the calendar's end (kgplatform.audit.cursor.START) and $offset entries are skipped, as before.
+// Parameters: $key_id (string), $offset, $limit, $after_s, $after_ns, $after_id. Returns: total (entries of
+// the key), items (up to $limit + 1 maps, the one past the page saying that one follows: id, at, at_s, at_ns
+// (the cursor's key), actor, action, key_id, key_name, role, classes, classes_before (null unless
+// 'update')). Read.
 CALL () {
   MATCH (c:KeyChange {key_id: $key_id}) USING INDEX SEEK c:KeyChange(key_id, at)
   WHERE c.at IS NOT NULL
   RETURN count(c) AS total
 }
 CALL () {
+  // The bound first, and the tie at it in a CASE: a bound computed in the WHERE was read as a filter on
+  // an index scan from the newest entry, and `at < after OR id > $after_id` as a union of two seeks
+  // reading the whole trail (every key's trail; its index hint, as the others', keeps the seek).
+  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) AS after
   MATCH (c:KeyChange {key_id: $key_id}) USING INDEX SEEK c:KeyChange(key_id, at)
-  WHERE c.at IS NOT NULL
-  WITH c ORDER BY c.key_id DESC, c.at DESC, c.id SKIP $offset LIMIT $limit
-  RETURN collect(c {.id, .at, .actor, .action, .key_id, .key_name, .role, .classes, .classes_before}) AS items
+  WHERE c.at <= after AND CASE WHEN c.at = after THEN c.id > $after_id ELSE true END
+  WITH c ORDER BY c.key_id DESC, c.at DESC, c.id SKIP $offset LIMIT $limit + 1
+  RETURN collect(c {.id, .at, at_s: c.at.epochSeconds, at_ns: c.at.nanosecond, .actor, .action, .key_id,
+                    .key_name, .role, .classes, .classes_before}) AS items
 }
 RETURN total, items

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BeforeValidator
 from starlette.types import Scope
 
 from kgplatform.api.params import LearnerId
+from kgplatform.audit import cursor as trail_cursor
 from kgplatform.auth.models import Principal, Role
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.classes.service import check_in_scope
@@ -127,6 +128,41 @@ ScopedLearnerReader = Annotated[Principal, Depends(learner_in_scope)]
 # Paging for list routes: a page of at most `limit` items after skipping `offset`; answers carry `total`.
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1..500).")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
+
+
+def trail_position(
+    offset: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=10_000_000,
+            description="Entries to skip (0 when absent); not with `cursor`. A deep offset reads the "
+            "entries before the page, and entries written between two pages shift them: prefer `cursor`.",
+        ),
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=trail_cursor.MAX_CURSOR,
+            description="A page's `next`: the entries after that page's last, newest first as always, "
+            "whatever was written since; the filters given apply as given (the cursor says only where). "
+            "Not with `offset`; one no page gave is a 422.",
+        ),
+    ] = None,
+) -> trail_cursor.Position:
+    """The audit trails' paging (since 4 December 2026): a cursor, or an offset as before. Both at once is
+    refused rather than one of them silently ignored; a cursor is decoded here, before anything is read."""
+    if cursor is not None and offset is not None:
+        raise ValidationFailed(
+            "send `cursor` or `offset`, not both: a cursor already says where", field="cursor"
+        )
+    if cursor is not None:
+        return trail_cursor.Position(after=trail_cursor.decode(cursor))
+    return trail_cursor.Position(offset=offset or 0)
+
+
+TrailPosition = Annotated[trail_cursor.Position, Depends(trail_position)]
 # The ETag a client read, required by every change to a versioned resource (428 without it).
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ETag you read, e.g. "3".')]
 

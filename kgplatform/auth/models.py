@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 
+from kgplatform.audit.cursor import NEXT_DOC
 from kgplatform.classes.models import MAX_KEY_CLASSES, ClassIdText
 from kgplatform.curriculum.models import shows_as_written
 
@@ -191,6 +192,7 @@ class KeyChange(BaseModel):
 class KeyAudit(BaseModel):
     total: int = Field(description="Entries matching (every key's, or the one key's)")
     items: list[KeyChange] = Field(description="A page of them, newest first")
+    next: str | None = Field(None, description=NEXT_DOC)
 
 
 class KeyIdentity(BaseModel):

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from kgplatform.audit.cursor import After
 from kgplatform.auth import store
 from kgplatform.auth.models import (
     ApiKey,
@@ -184,10 +185,13 @@ def list_keys(graph: Graph) -> list[ApiKey]:
     return store.list_keys(graph)
 
 
-def key_audit(graph: Graph, key_id: str | None, offset: int, limit: int) -> KeyAudit:
+def key_audit(
+    graph: Graph, key_id: str | None, offset: int, limit: int, after: After | None = None
+) -> KeyAudit:
     """The keys' changes, newest first, of every key or of `key_id` (empty for an id never seen, not a 404:
-    an investigator asks after a key that may have been made on another deployment)."""
-    return KeyAudit.model_validate(store.key_changes(graph, key_id, offset, limit))
+    an investigator asks after a key that may have been made on another deployment); after the entry
+    `after` names when given, else after `offset` entries."""
+    return KeyAudit.model_validate(store.key_changes(graph, key_id, offset, limit, after))
 
 
 def revoke_key(

@@ -8,6 +8,8 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
+from kgplatform.audit import cursor
+from kgplatform.audit.cursor import After
 from kgplatform.auth.models import ApiKey, Principal, Role
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
@@ -64,13 +66,20 @@ def create_key(
     return graph.execute_write(work)
 
 
-def key_changes(graph: Graph, key_id: str | None, offset: int, limit: int) -> dict[str, Any]:
-    """A page of the keys' trail, of every key or of one, with its total. Two statements, not one with
-    `$key_id IS NULL OR ...`: through that OR the planner could seek no index, and read every key's entries
-    for one key's page."""
+def key_changes(
+    graph: Graph, key_id: str | None, offset: int, limit: int, after: After | None = None
+) -> dict[str, Any]:
+    """A page of the keys' trail, of every key or of one, with its total and the cursor of the next page
+    (`next`, None on the last): the entries after `after` when given, else after `offset` entries. Two
+    statements, not one with `$key_id IS NULL OR ...`: through that OR the planner could seek no index, and
+    read every key's entries for one key's page."""
+    params = {"offset": offset, "limit": limit, **cursor.query_params(after)}
     if key_id is None:
-        return native(graph.read("auth/read_key_changes", offset=offset, limit=limit)[0])
-    return native(graph.read("auth/read_changes_of_key", key_id=key_id, offset=offset, limit=limit)[0])
+        row = graph.read("auth/read_key_changes", **params)[0]
+    else:
+        row = graph.read("auth/read_changes_of_key", key_id=key_id, **params)[0]
+    items, following = cursor.split_page(row["items"], limit)
+    return {"total": row["total"], "items": native(items), "next": following}
 
 
 def find_live_key(graph: Graph, key_hash: str) -> Principal | None:

@@ -8,6 +8,7 @@ same words), so a scoped key cannot learn which ids exist elsewhere on the platf
 
 from __future__ import annotations
 
+from kgplatform.audit.cursor import After
 from kgplatform.classes import store
 from kgplatform.classes.models import (
     ClassList,
@@ -75,10 +76,12 @@ def delete_class(graph: Graph, class_id: str, *, actor: str) -> DeletedClass:
     return DeletedClass.model_validate(row)
 
 
-def roster_audit(graph: Graph, class_id: str, offset: int, limit: int) -> RosterAudit:
+def roster_audit(
+    graph: Graph, class_id: str, offset: int, limit: int, after: After | None = None
+) -> RosterAudit:
     """A class's roster changes, newest first; empty for a class never seen (its trail outlives a deleted
-    class, so an unknown id is not a 404)."""
-    return RosterAudit.model_validate(store.roster_changes(graph, class_id, offset, limit))
+    class, so an unknown id is not a 404); after the entry `after` names when given, else after `offset`."""
+    return RosterAudit.model_validate(store.roster_changes(graph, class_id, offset, limit, after))
 
 
 def without_roster(graph: Graph, class_ids: list[str]) -> list[str]:

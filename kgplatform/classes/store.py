@@ -8,6 +8,8 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
+from kgplatform.audit import cursor
+from kgplatform.audit.cursor import After
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import native
@@ -127,8 +129,15 @@ def delete_class(graph: Graph, class_id: str, actor: str) -> dict[str, Any] | No
     return graph.execute_write(work)
 
 
-def roster_changes(graph: Graph, class_id: str, offset: int, limit: int) -> dict[str, Any]:
-    return native(graph.read("classes/read_roster_changes", class_id=class_id, offset=offset, limit=limit)[0])
+def roster_changes(
+    graph: Graph, class_id: str, offset: int, limit: int, after: After | None = None
+) -> dict[str, Any]:
+    """A page of a class's roster trail with its total and the cursor of the next page (`next`, None on the
+    last): the entries after `after` when given, else after `offset` entries."""
+    params = {"offset": offset, "limit": limit, **cursor.query_params(after)}
+    row = graph.read("classes/read_roster_changes", class_id=class_id, **params)[0]
+    items, following = cursor.split_page(row["items"], limit)
+    return {"total": row["total"], "items": native(items), "next": following}
 
 
 def is_member(graph: Graph, learner_id: str, class_ids: list[str]) -> bool:

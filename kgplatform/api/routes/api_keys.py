@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from kgplatform.api.deps import AdminPrincipal, AnyPrincipal, AuthenticatorDep, GraphDep, Limit, Offset
+from kgplatform.api.deps import AdminPrincipal, AnyPrincipal, AuthenticatorDep, GraphDep, Limit, TrailPosition
 from kgplatform.api.params import EntityId
 from kgplatform.auth import service
 from kgplatform.auth.models import (
@@ -73,6 +73,7 @@ def list_keys(graph: GraphDep, _: AdminPrincipal) -> list[ApiKey]:
 def key_audit(
     graph: GraphDep,
     _: AdminPrincipal,
+    position: TrailPosition,
     key_id: Annotated[
         str | None,
         Query(
@@ -81,13 +82,12 @@ def key_audit(
             description="Only this key's changes (an id never seen: an empty trail)",
         ),
     ] = None,
-    offset: Offset = 0,
     limit: Limit = 50,
 ) -> KeyAudit:
     """Each key's creation (with its role and classes), each change of its classes (from, to) and its
     revocation (once), with who made it (the admin key's name and id, or `cli:` and the operating-system
     user) and when. Never a secret or a hash."""
-    return service.key_audit(graph, key_id, offset, limit)
+    return service.key_audit(graph, key_id, position.offset, limit, position.after)
 
 
 @router.delete("/{key_id}", summary="Revoke a key; this process refuses it at once")

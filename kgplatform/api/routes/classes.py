@@ -15,8 +15,8 @@ from kgplatform.api.deps import (
     ClassReaderPrincipal,
     GraphDep,
     Limit,
-    Offset,
     ServicePrincipal,
+    TrailPosition,
 )
 from kgplatform.api.params import ClassId
 from kgplatform.classes import service
@@ -117,9 +117,9 @@ def delete_class(class_id: ClassId, graph: GraphDep, principal: ServicePrincipal
 
 @router.get("/{class_id}/audit", summary="A class's roster changes, newest first (admin)")
 def roster_audit(
-    class_id: ClassId, graph: GraphDep, _: AdminPrincipal, offset: Offset = 0, limit: Limit = 50
+    class_id: ClassId, graph: GraphDep, _: AdminPrincipal, position: TrailPosition, limit: Limit = 50
 ) -> RosterAudit:
     """Who changed the roster (the key's name and id), when, the counts, and which learners were added and
     removed: each roster PUT that changed something and each deletion of the class (the trail outlives it:
     an unknown class has an empty trail, not a 404). An erased learner's id is gone from every entry."""
-    return service.roster_audit(graph, class_id, offset, limit)
+    return service.roster_audit(graph, class_id, position.offset, limit, position.after)

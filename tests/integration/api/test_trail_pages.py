@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from neo4j.time import DateTime
+
+from kgplatform.audit import cursor
 from kgplatform.auth import store as keys
 from kgplatform.classes import store as classes
 from kgplatform.graph.driver import Graph
@@ -54,8 +57,62 @@ def test_pages_cut_each_trail_newest_first_ties_by_id_each_entry_once(graph: Gra
     assert _walk(lambda o, n: classes.roster_changes(graph, "7B", o, n), 230, 50) == [
         r["id"] for r in roster_rows
     ]
-    assert keys.key_changes(graph, "never-issued", 0, 50) == {"total": 0, "items": []}
-    assert classes.roster_changes(graph, "never-sent", 0, 50) == {"total": 0, "items": []}
+    assert keys.key_changes(graph, "never-issued", 0, 50) == {"total": 0, "items": [], "next": None}
+    assert classes.roster_changes(graph, "never-sent", 0, 50) == {"total": 0, "items": [], "next": None}
+
+
+def _walk_by_cursor(read: Any, limit: int) -> list[str]:
+    """The trail page by page, each page from the last one's `next` (the first by offset 0)."""
+    seen: list[str] = []
+    page = read(None, limit)
+    while True:
+        seen += [item["id"] for item in page["items"]]
+        if page["next"] is None:
+            return seen
+        assert len(page["items"]) == limit
+        page = read(cursor.decode(page["next"]), limit)
+
+
+def test_cursor_pages_follow_the_offset_pages_order_ties_and_nanoseconds_included(graph: Graph) -> None:
+    # Three entries at each time, and six more within one microsecond (nanoseconds apart, listed as one
+    # time): a cursor of the listed time would repeat or skip those, as a page boundary falls among them.
+    key_rows = _seed(graph, "key", "key-a", 230, ties=3)
+    _seed(graph, "key", "key-b", 40, ties=3)
+    roster_rows = _seed(graph, "roster", "7B", 230, ties=3)
+    close = [
+        {"id": f"close-{i}", "at": DateTime(2026, 8, 1, 0, 0, 0, 5_000 + i * 100, tzinfo=UTC)}
+        for i in range(6)
+    ]
+    graph.write("testing/create_key_changes", rows=[{**r, "key_id": "key-a"} for r in close])
+    graph.write("testing/create_roster_changes", rows=[{**r, "class_id": "7B"} for r in close])
+    # Newest first: the close ones are the oldest, nanoseconds descending.
+    close_ids = [r["id"] for r in reversed(close)]
+
+    for limit in (1, 4, 50):
+        one_key = _walk_by_cursor(lambda after, n: keys.key_changes(graph, "key-a", 0, n, after), limit)
+        assert one_key == [r["id"] for r in key_rows] + close_ids, limit
+        roster = _walk_by_cursor(lambda after, n: classes.roster_changes(graph, "7B", 0, n, after), limit)
+        assert roster == [r["id"] for r in roster_rows] + close_ids, limit
+    every = _walk(lambda o, n: keys.key_changes(graph, None, o, n), 276, 50)
+    assert _walk_by_cursor(lambda after, n: keys.key_changes(graph, None, 0, n, after), 7) == every
+    # An offset page's `next` goes on from that page, as a cursor page's does.
+    page = keys.key_changes(graph, "key-a", 100, 50)
+    assert (
+        keys.key_changes(graph, "key-a", 0, 50, cursor.decode(page["next"]))["items"]
+        == (keys.key_changes(graph, "key-a", 150, 50)["items"])
+    )
+
+
+def test_entries_written_between_two_pages_shift_no_cursor_page(graph: Graph) -> None:
+    rows = _seed(graph, "roster", "7B", 120)
+    first = classes.roster_changes(graph, "7B", 0, 50)
+    # Ten newer entries after the first page was read: an offset page 2 would repeat its last ten.
+    newer = [{"id": f"new-{i}", "class_id": "7B", "at": T0 + timedelta(days=1, seconds=i)} for i in range(10)]
+    graph.write("testing/create_roster_changes", rows=newer)
+    second = classes.roster_changes(graph, "7B", 0, 50, cursor.decode(first["next"]))
+    assert [i["id"] for i in second["items"]] == [r["id"] for r in rows[50:100]]
+    by_offset = classes.roster_changes(graph, "7B", 50, 50)
+    assert [i["id"] for i in by_offset["items"]][:10] == [r["id"] for r in rows[40:50]]
 
 
 def _all(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -71,9 +128,11 @@ def _profile(graph: Graph, name: str, **params: Any) -> list[dict[str, Any]]:
 
 def test_a_page_reads_its_own_entries_and_the_total_only_index_entries(graph: Graph) -> None:
     """PROFILE on trails of 2,000 entries (and another key's 2,000): the first page's index read stops at
-    the page (its entries and the one that ends it), nothing is sorted whole, and the total reads the index
-    alone (one hit per entry of the trail, none for every key's: the label's count). The earlier forms
-    read 2,000-4,000 entries' properties for each page (6,000-12,000 db hits)."""
+    the page (its entries, the one that says another page follows, and the one that ends the tie), nothing
+    is sorted whole, and the total reads the index alone (one hit per entry of the trail, none for every
+    key's: the label's count). The earlier forms read 2,000-4,000 entries' properties for each page
+    (6,000-12,000 db hits). A page from a cursor in the middle of the trail reads as few: its range seek
+    starts at the cursor, where a page at that offset reads the 1,000 entries before it too."""
     entries, limit = 2_000, 20
     _seed(graph, "key", "key-long", entries)
     _seed(graph, "key", "key-other", entries)
@@ -84,13 +143,32 @@ def test_a_page_reads_its_own_entries_and_the_total_only_index_entries(graph: Gr
         ("auth/read_key_changes", {}, 0),
         ("classes/read_roster_changes", {"class_id": "7B"}, entries),
     ]
+    reads_of: dict[tuple[str, str], int] = {}
     for name, params, counted in cases:
-        plan = _profile(graph, name, **params, offset=0, limit=limit)
-        operators = [o["operatorType"].split("@")[0] for o in plan]
-        assert "Sort" not in operators and "Top" not in operators, (name, operators)
-        reads = [o for o in plan if o["operatorType"].startswith(("NodeIndexSeek", "NodeIndexScan"))]
-        page_reads = [o["rows"] for o in reads if "cache[" in o["args"]["Details"]]
-        assert page_reads == [limit + 1], (name, reads)
-        # The page's entries' properties, their learners (rosters), the index: up to 16 hits per entry of the
-        # page, plus one per entry of the trail for the total.
-        assert sum(o["dbHits"] for o in plan) <= counted + 1 + 16 * (limit + 1), (name, plan)
+        middle = {
+            "auth/read_changes_of_key": lambda o: keys.key_changes(graph, "key-long", o, 1),
+            "auth/read_key_changes": lambda o: keys.key_changes(graph, None, o, 1),
+            "classes/read_roster_changes": lambda o: classes.roster_changes(graph, "7B", o, 1),
+        }[name](entries // 2 - 1)["next"]
+        for page, position, offset in [
+            ("first", cursor.START, 0),
+            ("cursor", cursor.decode(middle).params(), 0),
+            ("offset", cursor.START, entries // 2),
+        ]:
+            plan = _profile(graph, name, **params, offset=offset, limit=limit, **position)
+            operators = [o["operatorType"].split("@")[0] for o in plan]
+            assert "Sort" not in operators and "Top" not in operators, (name, page, operators)
+            reads = [o for o in plan if o["operatorType"].startswith(("NodeIndexSeek", "NodeIndexScan"))]
+            page_reads = [o["rows"] for o in reads if "cache[" in o["args"]["Details"]]
+            assert len(page_reads) == 1, (name, page, reads)
+            reads_of[name, page] = page_reads[0]
+            if page != "offset":
+                # The page's entries' properties, their learners (rosters), the index: up to 16 hits per
+                # entry of the page, plus one per entry of the trail for the total.
+                assert sum(o["dbHits"] for o in plan) <= counted + 1 + 16 * (limit + 2), (name, page, plan)
+        # limit + 1 entries listed or read to say a page follows, and those that end their tie (every key's
+        # trail has two entries at each time); from a cursor also its time's entries up to it, read and
+        # left out. By offset, the entries before the page too.
+        assert limit + 2 <= reads_of[name, "first"] <= limit + 3, (name, reads_of)
+        assert limit + 2 <= reads_of[name, "cursor"] <= limit + 5, (name, reads_of)
+        assert reads_of[name, "offset"] >= entries // 2 + limit, (name, reads_of)

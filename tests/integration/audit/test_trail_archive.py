@@ -76,7 +76,7 @@ def test_old_key_entries_go_to_the_file_and_leave_the_graph_newer_ones_stay(
         assert {k: v for k, v in line.items() if k != "at"} == {k: v for k, v in entry.items() if k != "at"}
         assert datetime.fromisoformat(line["at"]) == entry["at"] - AGE
     # Nothing of the key is kept in its trail, not even its newest entry; the key itself stays revoked.
-    assert keys.key_changes(graph, key_id, 0, 500) == {"total": 0, "items": []}
+    assert keys.key_changes(graph, key_id, 0, 500) == {"total": 0, "items": [], "next": None}
     assert [k.revoked for k in auth.list_keys(graph) if k.id == key_id] == [True]
     assert keys.key_changes(graph, newer.id, 0, 500) == newer_trail
     # The rosters' trail was not asked for: untouched.
@@ -111,7 +111,7 @@ def test_old_roster_entries_go_to_the_file_without_learner_ids_and_leave_the_gra
         for line in written
         if line["action"] in ("rename", "delete")
     ] == [("rename", "Year 7, set B", None), ("delete", None, "Year 7, set B")]
-    assert rosters.roster_changes(graph, "7B", 0, 500) == {"total": 0, "items": []}
+    assert rosters.roster_changes(graph, "7B", 0, 500) == {"total": 0, "items": [], "next": None}
     assert rosters.roster_changes(graph, "8A", 0, 500) == newer
     # The learners stay (only the entries' relationships to them went), and so do the keys' entries.
     assert rosters.roster(graph, "8A") is not None
