@@ -1,15 +1,34 @@
-// A curriculum's audit trail (every entity in it), newest first. Parameters: $curriculum_id, $offset,
-// $limit, and the filters ($actor, $action, $entity_type: null for any; $since, $before: bounds on
-// `at`, since <= at < before, always given, so the read is a range seek of the audit_curriculum_at index).
-// Returns: total (count of the filtered trail), items (list of entry maps; an edge's with its ends). Read.
-MATCH (a:AuditEntry {curriculum_id: $curriculum_id})
-WHERE a.at >= $since AND a.at < $before
-  AND ($actor IS NULL OR a.actor = $actor)
-  AND ($action IS NULL OR a.action = $action)
-  AND ($entity_type IS NULL OR a.entity_type = $entity_type)
-WITH a ORDER BY a.at DESC, a.id
-WITH collect(a) AS entries
-RETURN size(entries) AS total,
-       [a IN entries[$offset..($offset + $limit)] |
-        a {.id, .at, .actor, .action, .entity_type, .entity_id, .curriculum_id, .old, .new, .prerequisite,
-           .concept}] AS items
+// A curriculum's audit trail (every entity in it), newest first, a page at a time. Parameters:
+// $curriculum_id, $offset, $limit, $after_s, $after_ns, $after_id, and the filters ($actor, $action,
+// $entity_type: null for any; $since, $before: bounds on `at`, since <= at < before, always given).
+// Both parts are range seeks of the audit_curriculum_at index (V0009). The page walks it backwards and
+// stops after $offset + $limit + 1 entries that pass the filters (before 4 December 2026 every page read,
+// sorted and collected the whole filtered trail); keyset paging: the page starts strictly after the entry
+// ($after_s, $after_ns: its `at` as epoch seconds and nanoseconds; $after_id: its id), a bound of the seek,
+// so a deep page from a cursor reads its own entries, not those before it. Without a cursor the position
+// is after the calendar's end (kgplatform.audit.cursor.START). The bound first and the tie at it in a CASE,
+// for the reasons in auth/read_key_changes. `total` counts the filtered trail (the filters are properties
+// of the entries, so with one given every entry in the time range is read).
+// Returns: total (count of the filtered trail, the cursor aside), items (up to $limit + 1 entry maps, the
+// one past the page saying that one follows; an edge's with its ends; at_s, at_ns: the cursor's key). Read.
+CALL () {
+  MATCH (a:AuditEntry {curriculum_id: $curriculum_id})
+  WHERE a.at >= $since AND a.at < $before
+    AND ($actor IS NULL OR a.actor = $actor)
+    AND ($action IS NULL OR a.action = $action)
+    AND ($entity_type IS NULL OR a.entity_type = $entity_type)
+  RETURN count(a) AS total
+}
+CALL () {
+  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) AS after
+  MATCH (a:AuditEntry {curriculum_id: $curriculum_id}) USING INDEX SEEK a:AuditEntry(curriculum_id, at)
+  WHERE a.at >= $since AND a.at < $before AND a.at <= after
+    AND CASE WHEN a.at = after THEN a.id > $after_id ELSE true END
+    AND ($actor IS NULL OR a.actor = $actor)
+    AND ($action IS NULL OR a.action = $action)
+    AND ($entity_type IS NULL OR a.entity_type = $entity_type)
+  WITH a ORDER BY a.curriculum_id DESC, a.at DESC, a.id SKIP $offset LIMIT $limit + 1
+  RETURN collect(a {.id, .at, at_s: a.at.epochSeconds, at_ns: a.at.nanosecond, .actor, .action,
+                    .entity_type, .entity_id, .curriculum_id, .old, .new, .prerequisite, .concept}) AS items
+}
+RETURN total, items

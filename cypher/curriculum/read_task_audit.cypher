@@ -1,15 +1,25 @@
-// A task's audit trail, newest first. Parameters: $id, $offset, $limit, and the filters ($actor, $action,
+// A task's audit trail, newest first. The audit_entity index holds the task's entries in no order of `at`,
+// so the filtered trail is read and sorted whole, as before; the cursor ($after_s, $after_ns: the `at` of
+// the entry the page follows, as epoch seconds and nanoseconds; $after_id: its id; since 4 December 2026)
+// keeps the page where the last one ended whatever was written since, and $offset (0 with a cursor) skips
+// entries after it. Without a cursor the position is after the calendar's end
+// (kgplatform.audit.cursor.START).
+// Parameters: $id, $offset, $limit, $after_s, $after_ns, $after_id, and the filters ($actor, $action,
 // $entity_type: null for any; $since, $before: bounds on `at`, since <= at < before, always given).
-// Returns: total (count of the filtered trail), items (list of entry maps; an edge's with its ends). Read.
+// Returns: total (count of the filtered trail, the cursor aside), items (up to $limit + 1 entry maps, the
+// one past the page saying that one follows; an edge's with its ends; at_s, at_ns: the cursor's key). Read.
+WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) AS after
 MATCH (a:AuditEntry {entity_id: $id})
 WHERE a.entity_type = 'task'
   AND a.at >= $since AND a.at < $before
   AND ($actor IS NULL OR a.actor = $actor)
   AND ($action IS NULL OR a.action = $action)
   AND ($entity_type IS NULL OR a.entity_type = $entity_type)
-WITH a ORDER BY a.at DESC, a.id
-WITH collect(a) AS entries
-RETURN size(entries) AS total,
-       [a IN entries[$offset..($offset + $limit)] |
-        a {.id, .at, .actor, .action, .entity_type, .entity_id, .curriculum_id, .old, .new, .prerequisite,
-           .concept}] AS items
+WITH a, a.at < after OR (a.at = after AND a.id > $after_id) AS past
+ORDER BY a.at DESC, a.id
+// collect() leaves out the nulls: the entries up to the cursor are counted, not listed.
+WITH count(a) AS total, collect(CASE WHEN past THEN a END) AS entries
+RETURN total,
+       [a IN entries[$offset..($offset + $limit + 1)] |
+        a {.id, .at, at_s: a.at.epochSeconds, at_ns: a.at.nanosecond, .actor, .action, .entity_type,
+           .entity_id, .curriculum_id, .old, .new, .prerequisite, .concept}] AS items

@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from kgplatform.audit.cursor import NEXT_DOC
+
 MAX_ID_LENGTH = 200
 MAX_NAME_LENGTH = 500
 MAX_DESCRIPTION_LENGTH = 20_000
@@ -579,6 +581,9 @@ class AuditArchived(_Output):
 class AuditPage(Page[AuditEntry]):
     """A page of an audit trail; `archived` is null when nothing of it was archived."""
 
+    # Null on a page read by `cursor`: its place in the trail is the cursor's, not a count of entries.
+    offset: int | None = Field(description="Entries skipped; null on a page read by `cursor`")  # type: ignore[assignment]
+    next: str | None = Field(None, description=NEXT_DOC)
     archived: AuditArchived | None = None
 
 

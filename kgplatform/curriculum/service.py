@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from kgplatform.audit import store as audit_store
+from kgplatform.audit.cursor import After
 from kgplatform.curriculum import audit, store
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.models import (
@@ -381,11 +382,19 @@ def read_audit(
     limit: int,
     offset: int,
     filters: AuditFilter = NO_FILTER,
+    after: After | None = None,
 ) -> AuditPage:
-    """A page of the trail; a concept or task id that never existed is a 404 (a curriculum's route checks
-    its id first). A deleted one's trail stays readable, and so does an imported one's empty trail."""
-    total, items = store.read_audit(
-        graph, entity_type=entity_type.value, entity_id=entity_id, offset=offset, limit=limit, filters=filters
+    """A page of the trail, after the entry `after` names when given, else after `offset` entries; a
+    concept or task id that never existed is a 404 (a curriculum's route checks its id first). A deleted
+    one's trail stays readable, and so does an imported one's empty trail."""
+    total, items, following = store.read_audit(
+        graph,
+        entity_type=entity_type.value,
+        entity_id=entity_id,
+        offset=offset,
+        limit=limit,
+        filters=filters,
+        after=after,
     )
     # A typo in an id read as "never changed" (a review, s30). Only an empty trail needs the extra read:
     # an id with entries existed, and its delete (an entry too) must not hide them.
@@ -408,6 +417,7 @@ def read_audit(
         items=[audit.from_row(i) for i in items],
         total=total,
         limit=limit,
-        offset=offset,
+        offset=None if after is not None else offset,
+        next=following,
         archived=AuditArchived(**archived) if archived else None,
     )

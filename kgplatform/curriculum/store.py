@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 from neo4j import ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
+from kgplatform.audit import cursor
+from kgplatform.audit.cursor import After
 from kgplatform.curriculum.audit import explain
 from kgplatform.curriculum.models import AuditFilter
 from kgplatform.errors import Conflict
@@ -598,11 +600,21 @@ def list_tasks(
 
 
 def read_audit(
-    graph: Graph, *, entity_type: str, entity_id: str, offset: int, limit: int, filters: AuditFilter
-) -> tuple[int, list[dict[str, Any]]]:
+    graph: Graph,
+    *,
+    entity_type: str,
+    entity_id: str,
+    offset: int,
+    limit: int,
+    filters: AuditFilter,
+    after: After | None = None,
+) -> tuple[int, list[dict[str, Any]], str | None]:
     """Newest first; `entity_type` is concept (with its edges and the entries that moved its version),
-    task, or curriculum (everything in it); `filters` narrow it, and `total` counts what they keep."""
+    task, or curriculum (everything in it); `filters` narrow it, and `total` counts what they keep. The
+    page is of the entries after `after` (a cursor's position) when given, else after `offset`; the third
+    value is the next page's cursor, None on the last."""
     params = {
+        **cursor.query_params(after),
         "offset": offset,
         "limit": limit,
         "actor": filters.actor,
@@ -621,7 +633,8 @@ def read_audit(
         rows = graph.read("curriculum/read_task_audit", id=entity_id, **params)
     else:
         rows = graph.read("curriculum/read_curriculum_audit", curriculum_id=entity_id, **params)
-    return rows[0]["total"], native(rows[0]["items"])
+    items, following = cursor.split_page(rows[0]["items"], limit)
+    return rows[0]["total"], native(items), following
 
 
 def ever_existed(graph: Graph, *, entity_type: str, entity_id: str) -> bool:

@@ -13,7 +13,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response, status
 from pydantic import StringConstraints
 
-from kgplatform.api.deps import AuditFilters, DesignerPrincipal, IfMatch, Limit, Offset, ReaderPrincipal
+from kgplatform.api.deps import (
+    AuditFilters,
+    DesignerPrincipal,
+    IfMatch,
+    Limit,
+    Offset,
+    ReaderPrincipal,
+    TrailPosition,
+)
 from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.params import EntityId
@@ -95,11 +103,17 @@ def concept_audit(
     graph: BoundedGraphDep,
     _: DesignerPrincipal,
     filters: AuditFilters,
+    position: TrailPosition,
     limit: Limit = 50,
-    offset: Offset = 0,
 ) -> AuditPage:
     return service.read_audit(
-        graph, EntityType.CONCEPT, concept_id, limit=limit, offset=offset, filters=filters
+        graph,
+        EntityType.CONCEPT,
+        concept_id,
+        limit=limit,
+        offset=position.offset,
+        filters=filters,
+        after=position.after,
     )
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Response, status
 
-from kgplatform.api.deps import AuditFilters, DesignerPrincipal, Limit, Offset, ReaderPrincipal
+from kgplatform.api.deps import AuditFilters, DesignerPrincipal, Limit, ReaderPrincipal, TrailPosition
 from kgplatform.api.etags import LOCATION, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.params import EntityId
@@ -57,12 +57,18 @@ def curriculum_audit(
     graph: BoundedGraphDep,
     _: DesignerPrincipal,
     filters: AuditFilters,
+    position: TrailPosition,
     limit: Limit = 50,
-    offset: Offset = 0,
 ) -> AuditPage:
     service.require_curriculum(graph, curriculum_id)
     return service.read_audit(
-        graph, EntityType.CURRICULUM, curriculum_id, limit=limit, offset=offset, filters=filters
+        graph,
+        EntityType.CURRICULUM,
+        curriculum_id,
+        limit=limit,
+        offset=position.offset,
+        filters=filters,
+        after=position.after,
     )
 
 

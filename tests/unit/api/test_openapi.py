@@ -16,6 +16,7 @@ from kgplatform.api.app import create_app
 from kgplatform.api.limits import UNLIMITED_PATHS
 from kgplatform.api.routes.answers import rows_of
 from kgplatform.api.routes.plans import ERRORS as PLAN_ERRORS
+from kgplatform.audit import cursor
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.io import JSON_SECTIONS
 from kgplatform.errors import ValidationFailed
@@ -409,6 +410,7 @@ def test_the_key_audit_route_documents_its_filter_paging_and_entries_without_sec
     assert {p["name"]: p["in"] for p in operation["parameters"]} == {
         "key_id": "query",
         "offset": "query",
+        "cursor": "query",
         "limit": "query",
     }
     assert {"200", "401", "403", "422"} <= set(operation["responses"])
@@ -428,6 +430,36 @@ def test_the_key_audit_route_documents_its_filter_paging_and_entries_without_sec
     }
     assert entry["properties"]["action"]["enum"] == ["create", "update", "revoke"]
     assert "cli" in entry["properties"]["actor"]["description"]
+
+
+TRAIL_ROUTES = (
+    "/curricula/{curriculum_id}/audit",
+    "/concepts/{concept_id}/audit",
+    "/tasks/{task_id}/audit",
+    "/api-keys/audit",
+    "/classes/{class_id}/audit",
+)
+
+
+def test_every_audit_trail_route_documents_its_cursor_and_next() -> None:
+    """Since 4 December 2026 every trail pages by a cursor too: the parameter says where it comes from
+    (`next`), that it excludes `offset` and what a bad one gets (422); each answer documents `next`, and the
+    offset of a page read by cursor may be null."""
+    document = create_app().openapi()
+    schemas = document["components"]["schemas"]
+    for path in TRAIL_ROUTES:
+        operation = document["paths"][path]["get"]
+        parameters = {p["name"]: p for p in operation["parameters"]}
+        described = parameters["cursor"]["description"]
+        assert "`next`" in described and "`offset`" in described and "422" in described, path
+        assert parameters["cursor"]["schema"]["anyOf"][0]["maxLength"] == cursor.MAX_CURSOR, path
+        assert "`cursor`" in parameters["offset"]["description"], path
+        ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        page = schemas[ref.rsplit("/", 1)[1]]
+        assert page["properties"]["next"]["description"] == cursor.NEXT_DOC, path
+        assert "next" not in page.get("required", []), path
+        if "offset" in page["properties"]:
+            assert {"type": "null"} in page["properties"]["offset"]["anyOf"], path
 
 
 def test_the_class_routes_document_names_and_a_teachers_reads() -> None:

@@ -365,12 +365,15 @@ def test_an_empty_trail_of_a_concept_that_exists_or_existed_is_an_empty_page(
 def test_a_deleted_concepts_trail_is_read_without_asking_whether_it_exists() -> None:
     graph = ReadingGraph(
         {
-            "curriculum/read_concept_audit": [{"total": 1, "items": [DELETE_ENTRY]}],
+            # The query adds the entry's time as the cursor's key (kgplatform.audit.cursor).
+            "curriculum/read_concept_audit": [
+                {"total": 1, "items": [{**DELETE_ENTRY, "at_s": 1_796_400_000, "at_ns": 0}]}
+            ],
             "audit/get_audit_archive": NOT_ARCHIVED,
         }
     )
     page = service.read_audit(graph, EntityType.CONCEPT, "a", limit=50, offset=0)  # type: ignore[arg-type]
-    assert [e.action for e in page.items] == ["delete"] and page.archived is None
+    assert [e.action for e in page.items] == ["delete"] and page.archived is None and page.next is None
     # Then only whether its curricula's older entries were archived, asked of the entries' curriculum.
     assert graph.names == ["read_concept_audit", "audit/get_audit_archive"]
     assert graph.tx.ran[-1][1] == {"curriculum_ids": ["m"], "concept_id": "a", "task_id": None}
