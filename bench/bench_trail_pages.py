@@ -1,20 +1,26 @@
-"""Pages of long key and roster audit trails against the same page of a short trail, measured in one run.
+"""Pages of long key, roster and curriculum audit trails against the same page of a short trail, and deep
+pages by cursor against the same pages by offset, measured in one run.
 
 On one Neo4j, writes (one UNWIND per batch of 10,000, not through the routes) a short trail of --short
-entries and, for each of --entries, a long one, for one key (`KeyChange`, auth/create_key_change) and for
-one class (`RosterChange`, classes/create_roster_change), with times a second apart. Then reads, through
-the stores' calls the routes make (`auth.store.key_changes`, `classes.store.roster_changes`: a page of 50
-with the trail's `total`), --reads times per case after --warmup untimed reads:
-  first page      offset 0
-  middle page     offset entries / 2
-  last page       the last 50
-  every key       the keys' trail of every key (key_id null; it holds all the bench's key entries, and any
-                  the graph held before), first page
-Prints p50/p99 in milliseconds and each case's p50 ratio to the first page of the short trail of the same
-kind (the baseline, read in the same run).
+entries and, for each of --entries, a long one, for one key (`KeyChange`, auth/create_key_change), one
+class (`RosterChange`, classes/create_roster_change) and one curriculum (`AuditEntry`), with times a second
+apart. Then reads, through the stores' calls the routes make (`auth.store.key_changes`,
+`classes.store.roster_changes`, `curriculum.store.read_audit` without filters: a page of 50 with the
+trail's `total`), --reads times per case after --warmup untimed reads:
+  first page              offset 0
+  middle page             offset entries / 2
+  middle page, cursor     the same page from the cursor of the page before it (`next`, since 4 December
+                          2026)
+  last page               the last 50
+  last page, cursor       the same page from the cursor of the page before it
+  every key               the keys' trail of every key (key_id null; it holds all the bench's key entries,
+                          and any the graph held before), first page, and its middle page both ways
+Prints p50/p99 in milliseconds, each case's p50 ratio to the first page of the short trail of the same
+kind (the baseline, read in the same run) and, for a page by cursor, its p50 ratio to the same page by
+offset (read in the same run, just before). Each case checks it lists the same entries both ways.
 
-It deletes only its own entries (key ids and class ids starting with `bench-trail-`), before and after;
-point it at your own Neo4j (see CONTRIBUTING.md). Example:
+It deletes only its own entries (key ids, class ids and curricula starting with `bench-trail-`), before and
+after; point it at your own Neo4j (see CONTRIBUTING.md). Example:
     python bench/bench_trail_pages.py --entries 10000,100000
 """
 
@@ -30,8 +36,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from kgplatform.audit import cursor
+from kgplatform.audit.cursor import After
 from kgplatform.auth import store as keys
 from kgplatform.classes import store as classes
+from kgplatform.curriculum import store as curricula
+from kgplatform.curriculum.models import AuditFilter
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.settings import get_settings
@@ -65,6 +75,35 @@ def seed(graph: Graph, query: str, param: str, owner: str, entries: int, now: da
         graph.write(query, rows=rows, **{param: owner})
 
 
+def read_curriculum(graph: Graph, owner: str | None, offset: int, after: After | None) -> dict[str, Any]:
+    total, items, following = curricula.read_audit(
+        graph,
+        entity_type="curriculum",
+        entity_id=owner or "",
+        offset=offset,
+        limit=PAGE,
+        filters=AuditFilter(),
+        after=after,
+    )
+    return {"total": total, "items": items, "next": following}
+
+
+def seed_curriculum(graph: Graph, owner: str, entries: int, now: datetime) -> None:
+    for start in range(0, entries, BATCH):
+        rows = [
+            {
+                "id": uuid.uuid4().hex,
+                "at": now - timedelta(seconds=entries - i),
+                "actor": "bench",
+                "action": "update",
+                "entity_type": "concept",
+                "entity_id": f"c{i}",
+            }
+            for i in range(start, min(entries, start + BATCH))
+        ]
+        graph.write("bench/create_audit_bench_entries", rows=rows, curriculum_id=owner)
+
+
 def clean(graph: Graph) -> None:
     while graph.write("bench/delete_trail_bench_entries", prefix=PREFIX, limit=20_000)[0]["deleted"]:
         pass
@@ -77,56 +116,84 @@ def main() -> None:
     graph = Graph.connect(settings.neo4j)
     migrate(graph)
     now = datetime.now(UTC)
-    # kind -> (read(owner, offset) -> {total, items}, seeding query, its owner parameter)
-    kinds: dict[str, tuple[Callable[[str | None, int], dict[str, Any]], str, str]] = {
+    # kind -> (read(owner, offset, after) -> {total, items, next}, seeding query, its owner parameter)
+    Read = Callable[[str | None, int, After | None], dict[str, Any]]
+    kinds: dict[str, tuple[Read, str, str]] = {
         "key": (
-            lambda owner, offset: keys.key_changes(graph, owner, offset, PAGE),
+            lambda owner, offset, after: keys.key_changes(graph, owner, offset, PAGE, after),
             "bench/create_key_change_bench_entries",
             "key_id",
         ),
         "roster": (
-            lambda owner, offset: classes.roster_changes(graph, owner or "", offset, PAGE),
+            lambda owner, offset, after: classes.roster_changes(graph, owner or "", offset, PAGE, after),
             "bench/create_roster_change_bench_entries",
             "class_id",
         ),
+        "curric": (partial(read_curriculum, graph), "", "curriculum_id"),
     }
-    results: list[tuple[str, str, int, list[float], int]] = []  # kind, case, total, samples, items
+    # kind, case, total, samples, items, the p50 of the same page by offset (cursor cases only)
+    results: list[tuple[str, str, int, list[float], int, float | None]] = []
     clean(graph)
     try:
         for kind, (read, query, param) in kinds.items():
             for length in [args.short, *lengths]:
-                seed(graph, query, param, f"{PREFIX}{kind}-{length}", length, now)
+                if kind == "curric":
+                    seed_curriculum(graph, f"{PREFIX}{kind}-{length}", length, now)
+                else:
+                    seed(graph, query, param, f"{PREFIX}{kind}-{length}", length, now)
             short = f"{PREFIX}{kind}-{args.short}"
-            cases: list[tuple[str, str | None, int]] = [(f"short ({args.short}), first page", short, 0)]
+            # name, owner, offset, and whether the page is also read by cursor
+            cases: list[tuple[str, str | None, int, bool]] = [
+                (f"short ({args.short}), first page", short, 0, False)
+            ]
             for length in lengths:
                 owner = f"{PREFIX}{kind}-{length}"
                 cases += [
-                    (f"{length}, first page", owner, 0),
-                    (f"{length}, middle page", owner, length // 2),
-                    (f"{length}, last page", owner, length - PAGE),
+                    (f"{length}, first page", owner, 0, False),
+                    (f"{length}, middle page", owner, length // 2, True),
+                    (f"{length}, last page", owner, length - PAGE, True),
                 ]
             if kind == "key":
-                cases.append(("every key, first page", None, 0))
-            for name, case_owner, offset in cases:
-                page = partial(read, case_owner, offset)
+                every = keys.key_changes(graph, None, 0, 1)["total"]
+                cases += [
+                    ("every key, first page", None, 0, False),
+                    ("every key, middle page", None, every // 2, True),
+                ]
+            for name, case_owner, offset, by_cursor in cases:
+                page = partial(read, case_owner, offset, None)
                 samples, items = timed(page, args.warmup, args.reads, lambda p: len(p["items"]))
-                results.append((kind, name, page()["total"], samples, items))
+                listed = page()
+                results.append((kind, name, listed["total"], samples, items, None))
+                if not by_cursor:
+                    continue
+                # The cursor a reader paging by `next` holds there: the page before's (all cases here are
+                # at least a page deep).
+                after = cursor.decode(read(case_owner, offset - PAGE, None)["next"])
+                by_next = partial(read, case_owner, 0, after)
+                assert by_next()["items"] == listed["items"], (kind, name)
+                samples_c, items_c = timed(by_next, args.warmup, args.reads, lambda p: len(p["items"]))
+                offset_p50 = statistics.median(samples)
+                results.append((kind, f"{name}, cursor", listed["total"], samples_c, items_c, offset_p50))
     finally:
         clean(graph)
         graph.close()
 
     print(
-        f"key and roster audit trails, pages of {PAGE} with their total: {args.reads} timed reads per case "
-        f"after {args.warmup} warm-up, Neo4j {settings.neo4j.uri}"
+        f"key, roster and curriculum audit trails, pages of {PAGE} with their total: {args.reads} timed "
+        f"reads per case after {args.warmup} warm-up, Neo4j {settings.neo4j.uri}"
     )
-    print(f"{'trail':<7} {'case':<26} {'total':>8} {'items':>6} {'p50 ms':>8} {'p99 ms':>8} {'x short':>8}")
+    print(
+        f"{'trail':<7} {'case':<32} {'total':>8} {'items':>6} {'p50 ms':>8} {'p99 ms':>8} {'x short':>8} "
+        f"{'x offset':>8}"
+    )
     base: dict[str, float] = {}
-    for kind, name, total, samples, items in results:
+    for kind, name, total, samples, items, offset_p50 in results:
         p50 = statistics.median(samples)
         base.setdefault(kind, p50)
+        versus = f"{p50 / offset_p50:>8.2f}" if offset_p50 else f"{'':>8}"
         print(
-            f"{kind:<7} {name:<26} {total:>8} {items:>6} {p50:>8.2f} {percentile(samples, 0.99):>8.2f} "
-            f"{p50 / base[kind]:>8.2f}"
+            f"{kind:<7} {name:<32} {total:>8} {items:>6} {p50:>8.2f} {percentile(samples, 0.99):>8.2f} "
+            f"{p50 / base[kind]:>8.2f} {versus}"
         )
 
 
