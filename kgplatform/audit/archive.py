@@ -122,7 +122,9 @@ def _graph_trail(name: str, *, owner: str) -> Trail:
         owners=lambda graph: store.list_trail_owners(graph, name),
         read=lambda graph, of, **page: store.read_trail_archivable(graph, name, of, **page),
         line=trail_line,
-        delete=lambda graph, ids, before, _: store.delete_trail_entries(graph, name, ids, before=before),
+        delete=lambda graph, ids, before, file: store.delete_trail_entries(
+            graph, name, ids, before=before, file=file
+        ),
         owner=owner,
         kept="none",
     )

@@ -38,7 +38,8 @@ MAX_CURSOR = 2048
 # The calendar Neo4j and Python share: 0001-01-01 to 9999-12-31, as epoch seconds.
 _FIRST = int(datetime(1, 1, 1, tzinfo=UTC).timestamp())
 _LAST = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
-# The queries' position when no cursor is given: after the end of the calendar, so every entry is "after" it.
+# The queries' position when no cursor is given: the calendar's last nanosecond, before every id, so every
+# entry is after it.
 START = {"after_s": _LAST, "after_ns": 999_999_999, "after_id": ""}
 # The keys each query adds to its items for the cursor (removed before an item is answered).
 _AT_S, _AT_NS = "at_s", "at_ns"

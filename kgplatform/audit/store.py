@@ -91,8 +91,25 @@ def read_trail_archivable(
     )
 
 
-def delete_trail_entries(graph: Graph, trail: str, ids: Sequence[str], *, before: datetime) -> dict[str, int]:
-    """Deletes these entries (those still older than `before`) in one transaction; deletes per owner. No
-    note is left: the key and roster routes answer no `archived`."""
-    rows = graph.write(_TRAILS[trail][2], ids=list(ids), before=before)
-    return {r["owner"]: r["deleted"] for r in rows}
+def delete_trail_entries(
+    graph: Graph, trail: str, ids: Sequence[str], *, before: datetime, file: str
+) -> dict[str, int]:
+    """Deletes these entries (those still older than `before`) and, since 4 December 2026, notes it on
+    their keys or classes (the routes' `archived`), in one transaction, so the note never claims a delete
+    that did not commit; deletes per owner."""
+
+    def work(tx: ManagedTransaction) -> dict[str, int]:
+        rows = [native(r.data()) for r in tx.run(query_text(_TRAILS[trail][2]), ids=list(ids), before=before)]
+        if rows:
+            tx.run(
+                query_text("audit/record_trail_archive"), trail=trail, rows=rows, before=before, file=file
+            ).consume()
+        return {r["owner"]: r["deleted"] for r in rows}
+
+    return graph.execute_write(work)
+
+
+def read_trail_archive_note(graph: Graph, trail: str, owner: str | None) -> dict[str, Any] | None:
+    """The archive note of one key's or class's trail, or of every key's (`owner` None), or None."""
+    row = graph.read("audit/get_trail_archive", trail=trail, owner=owner)[0]
+    return native(row) if row["before"] is not None else None

@@ -19,7 +19,7 @@ from pydantic import (
 
 from kgplatform.audit.cursor import NEXT_DOC
 from kgplatform.classes.models import MAX_KEY_CLASSES, ClassIdText
-from kgplatform.curriculum.models import shows_as_written
+from kgplatform.curriculum.models import ARCHIVED_DOC, AuditArchived, shows_as_written
 
 
 class Role(StrEnum):
@@ -193,6 +193,7 @@ class KeyAudit(BaseModel):
     total: int = Field(description="Entries matching (every key's, or the one key's)")
     items: list[KeyChange] = Field(description="A page of them, newest first")
     next: str | None = Field(None, description=NEXT_DOC)
+    archived: AuditArchived | None = Field(None, description=ARCHIVED_DOC)
 
 
 class KeyIdentity(BaseModel):

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from kgplatform.audit import store as audit_store
 from kgplatform.audit.cursor import After
 from kgplatform.auth import store
 from kgplatform.auth.models import (
@@ -191,7 +192,12 @@ def key_audit(
     """The keys' changes, newest first, of every key or of `key_id` (empty for an id never seen, not a 404:
     an investigator asks after a key that may have been made on another deployment); after the entry
     `after` names when given, else after `offset` entries."""
-    return KeyAudit.model_validate(store.key_changes(graph, key_id, offset, limit, after))
+    page = store.key_changes(graph, key_id, offset, limit, after)
+    # What `audit archive --trail keys` moved to a file, so the trail is not read as beginning with its
+    # oldest entry left (since 4 December 2026).
+    return KeyAudit.model_validate(
+        {**page, "archived": audit_store.read_trail_archive_note(graph, "keys", key_id)}
+    )
 
 
 def revoke_key(

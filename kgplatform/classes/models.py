@@ -9,7 +9,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from kgplatform.audit.cursor import NEXT_DOC
-from kgplatform.curriculum.models import READ_TEXT_RULE, TEXT_PATTERN, reads_as_written, well_formed_id
+from kgplatform.curriculum.models import (
+    ARCHIVED_DOC,
+    READ_TEXT_RULE,
+    TEXT_PATTERN,
+    AuditArchived,
+    reads_as_written,
+    well_formed_id,
+)
 from kgplatform.mastery.models import LEARNER_ID_PATTERN, LEARNER_ID_RULE, MAX_ID_LENGTH, LearnerIdText
 
 # The learner id rule: a class id is a URL path segment too (/classes/ID/learners).
@@ -153,3 +160,4 @@ class RosterAudit(BaseModel):
     total: int = Field(description="Entries in the class's trail")
     items: list[RosterChange] = Field(description="A page of them, newest first")
     next: str | None = Field(None, description=NEXT_DOC)
+    archived: AuditArchived | None = Field(None, description=ARCHIVED_DOC)

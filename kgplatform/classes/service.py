@@ -8,6 +8,7 @@ same words), so a scoped key cannot learn which ids exist elsewhere on the platf
 
 from __future__ import annotations
 
+from kgplatform.audit import store as audit_store
 from kgplatform.audit.cursor import After
 from kgplatform.classes import store
 from kgplatform.classes.models import (
@@ -81,7 +82,10 @@ def roster_audit(
 ) -> RosterAudit:
     """A class's roster changes, newest first; empty for a class never seen (its trail outlives a deleted
     class, so an unknown id is not a 404); after the entry `after` names when given, else after `offset`."""
-    return RosterAudit.model_validate(store.roster_changes(graph, class_id, offset, limit, after))
+    page = store.roster_changes(graph, class_id, offset, limit, after)
+    # What `audit archive --trail rosters` moved to a file (since 4 December 2026), as for the keys' trail.
+    archived = audit_store.read_trail_archive_note(graph, "rosters", class_id)
+    return RosterAudit.model_validate({**page, "archived": archived})
 
 
 def without_roster(graph: Graph, class_ids: list[str]) -> list[str]:

@@ -226,7 +226,7 @@ def keys_history(
         False,
         "--json",
         help="One JSON object {total, items: [{id, at, actor, action, key_id, key_name, role, classes, "
-        "classes_before}]}, for scripts.",
+        "classes_before}], next, archived} (as GET /api-keys/audit answers), for scripts.",
     ),
 ) -> None:
     """Who created, changed and revoked which key, and when, newest first (as GET /api-keys/audit): never a

@@ -578,6 +578,14 @@ class AuditArchived(_Output):
     entries: int
 
 
+# Said of `archived` in the key and roster trails' answers (kgplatform/auth, kgplatform/classes).
+ARCHIVED_DOC = (
+    "Null when nothing of this trail was archived; else entries before `before` were moved to a file by "
+    "`kgplatform audit archive` (`archived_at`: its last run; `entries`: how many in all), so the trail "
+    "does not begin with the first change"
+)
+
+
 class AuditPage(Page[AuditEntry]):
     """A page of an audit trail; `archived` is null when nothing of it was archived."""
 

@@ -20,6 +20,9 @@ class Label(StrEnum):
     AUDIT_LINK = "AuditLink"
     # One per curriculum whose old audit entries `kgplatform audit archive` moved to a file.
     AUDIT_ARCHIVE = "AuditArchive"
+    # One per API key or class whose old entries `kgplatform audit archive --trail keys|rosters` moved to a
+    # file (id 'keys:<key id>' / 'rosters:<class id>').
+    TRAIL_ARCHIVE = "TrailArchive"
     PLAN = "Plan"
     JOB = "Job"
     TRANSFER_MODEL = "TransferModel"

@@ -118,6 +118,38 @@ def test_old_roster_entries_go_to_the_file_without_learner_ids_and_leave_the_gra
     assert keys.key_changes(graph, key_id, 0, 500)["total"] == len(key_old)
 
 
+def test_the_key_and_roster_trails_say_what_was_archived_of_them(graph: Graph, tmp_path: Path) -> None:
+    """Since 4 December 2026 the key and roster routes answer `archived`, as the curriculum's do: the
+    trail of a key or class whose old entries went to a file says so (when, before what, how many), every
+    key's trail says it of any key, and a trail nothing was archived of says null. A dry run notes nothing."""
+    key_id, _ = _key_history(graph)
+    _roster_history(graph)
+    before = _age_everything(graph)
+    other = auth.issue_key(graph, role=Role.DESIGNER, name="alice", actor="tests")
+    classes.replace_roster(graph, "8A", ["pupil-ann"], actor="tests")
+    assert auth.key_audit(graph, key_id, 0, 50).archived is None
+    assert auth.key_audit(graph, None, 0, 50).archived is None
+    assert classes.roster_audit(graph, "7B", 0, 50).archived is None
+
+    archive.archive_audit(graph, before=before, out=tmp_path / "k.jsonl", trail="keys", dry_run=True)
+    assert auth.key_audit(graph, key_id, 0, 50).archived is None
+    started = datetime.now(UTC)
+    archive.archive_audit(graph, before=before, out=tmp_path / "k.jsonl", trail="keys")
+    archive.archive_audit(graph, before=before, out=tmp_path / "r.jsonl", trail="rosters")
+
+    for note in (
+        auth.key_audit(graph, key_id, 0, 50).archived,
+        auth.key_audit(graph, None, 0, 50).archived,
+    ):
+        assert note is not None and note.entries == 3, note
+        assert note.before == before and note.archived_at >= started - timedelta(seconds=5)
+    roster_note = classes.roster_audit(graph, "7B", 0, 50).archived
+    assert roster_note is not None and roster_note.entries == 4 and roster_note.before == before
+    # Trails nothing was archived of: another key's, another class's.
+    assert auth.key_audit(graph, other.id, 0, 50).archived is None
+    assert classes.roster_audit(graph, "8A", 0, 50).archived is None
+
+
 def test_a_dry_run_counts_a_rerun_adds_nothing_twice_and_a_newer_entry_is_never_deleted(
     graph: Graph, tmp_path: Path
 ) -> None:

@@ -57,7 +57,7 @@ def test_each_roster_change_is_in_the_classes_trail_with_who_and_which_learners(
     page = _trail(api, "7B", offset=1, limit=1)
     assert page["total"] == 3 and [item["id"] for item in page["items"]] == [trail["items"][1]["id"]]
 
-    assert _trail(api, "never-sent") == {"total": 0, "items": [], "next": None}
+    assert _trail(api, "never-sent") == {"total": 0, "items": [], "next": None, "archived": None}
     for role in (Role.SERVICE, Role.TEACHER, Role.DESIGNER):
         assert api.call("GET", "/classes/7B/audit", role=role).status_code == 403
     refused = api.call("GET", "/classes/7%20B/audit", role=Role.ADMIN)

@@ -443,8 +443,8 @@ TRAIL_ROUTES = (
 
 def test_every_audit_trail_route_documents_its_cursor_and_next() -> None:
     """Since 4 December 2026 every trail pages by a cursor too: the parameter says where it comes from
-    (`next`), that it excludes `offset` and what a bad one gets (422); each answer documents `next`, and the
-    offset of a page read by cursor may be null."""
+    (`next`), that it excludes `offset` and what a bad one gets (422); each answer documents `next` and
+    `archived`, and the offset of a page read by cursor may be null."""
     document = create_app().openapi()
     schemas = document["components"]["schemas"]
     for path in TRAIL_ROUTES:
@@ -460,6 +460,8 @@ def test_every_audit_trail_route_documents_its_cursor_and_next() -> None:
         assert "next" not in page.get("required", []), path
         if "offset" in page["properties"]:
             assert {"type": "null"} in page["properties"]["offset"]["anyOf"], path
+        # Since 4 December 2026 the key and roster trails say what was archived of them, as the others do.
+        assert "archived" in page["properties"] and "archived" not in page.get("required", []), path
 
 
 def test_the_class_routes_document_names_and_a_teachers_reads() -> None:
