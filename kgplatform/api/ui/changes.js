@@ -16,8 +16,15 @@ export const CHANGES_PAGE = 20;
 // designer's edit outside this page) leaves their buttons in place: rows rebuilt under the pointer lost a
 // click begun on a row's concept (pressed on the old button, released on its copy: no click), as the task
 // and concept lists did (tasks.js, curriculum.js). Every path that empties the rows forgets it.
+// `offset`: where the page on show starts in the trail (its count says so). `cursors[i]`: the route's
+// `cursor` for the page that starts at i pages (since 4 December 2026): each page's `next` is kept for the
+// page after it, so Older reads on from where the page on show ended and Newer goes back by a cursor kept.
+// The route seeks its index from a cursor; by offset it read every entry before the page, so a deep page
+// cost as much as the pages before it together. A page no cursor was kept for (the last page, reached past
+// the end) is read by offset.
 const state = {
-  curriculum: () => null, open: async () => {}, offset: 0, request: 0, filters: {}, pin: null, actors: new Set(), shown: '',
+  curriculum: () => null, open: async () => {}, offset: 0, cursors: [null], request: 0, filters: {}, pin: null,
+  actors: new Set(), shown: '',
 };
 
 const NO_FILTERS = { actor: null, action: null, entity_type: null, since: null, until: null };
@@ -46,6 +53,24 @@ export function pinnedUntil(until, pin) {
   if (!pin) return until;
   if (!until) return pin;
   return Date.parse(pin) <= Date.parse(until) ? pin : until;
+}
+
+/** Where a page of the trail starts, as the audit route takes it: the cursor kept for that page, or the
+ * offset when none was (the first page, or one reached otherwise). */
+export function pageAt(offset, cursors, pageSize) {
+  const cursor = offset > 0 && offset % pageSize === 0 ? cursors[offset / pageSize] : null;
+  return cursor ? { cursor } : { offset };
+}
+
+/** The cursors kept once the page at `offset` answered `next`: those of the pages up to it and the next
+ * one's; a page read again that ends elsewhere drops the cursors after it (they were of the old ends). */
+export function keepNext(cursors, offset, pageSize, next) {
+  const index = offset / pageSize;
+  if (!Number.isInteger(index)) return [null];
+  const kept = cursors.slice(0, index + 1);
+  kept[index + 1] = next ?? null;
+  if (cursors[index + 1] === next && cursors.length > index + 2) return [...kept, ...cursors.slice(index + 2)];
+  return kept;
 }
 
 const filtered = (filters) => Object.values(filters).some((v) => v !== null && v !== undefined && v !== '');
@@ -160,7 +185,10 @@ const row = (entry, cell) => el('tr', { class: `audit-${entry.action}` },
 export async function loadChanges(offset = state.offset, { fresh = false } = {}) {
   const curriculum = state.curriculum();
   const request = ++state.request;
-  if (fresh) state.pin = null;
+  if (fresh) {
+    state.pin = null;
+    state.cursors = [null];
+  }
   const stale = () => request !== state.request || curriculum !== state.curriculum();
   const body = $('#changes-rows');
   if (!curriculum) {
@@ -173,17 +201,21 @@ export async function loadChanges(offset = state.offset, { fresh = false } = {})
     return;
   }
   const filters = { ...NO_FILTERS, ...state.filters };
-  const query = { ...filters, until: pinnedUntil(filters.until, state.pin), limit: CHANGES_PAGE, offset };
+  const query = {
+    ...filters, until: pinnedUntil(filters.until, state.pin), limit: CHANGES_PAGE, ...pageAt(offset, state.cursors, CHANGES_PAGE),
+  };
   const { data } = await api('GET', `/curricula/${seg(curriculum)}/audit`, { query });
   if (stale()) return;
   if (state.pin === null && offset === 0 && data.items.length) state.pin = data.items[0].at;
-  if (offset >= data.total && offset > 0) { // past the end: the last page that has any
+  if (!data.items.length && offset > 0) { // past the end: the last page that has any, by offset
+    state.cursors = [null];
     await loadChanges(Math.max(0, Math.ceil(data.total / CHANGES_PAGE) - 1) * CHANGES_PAGE);
     return;
   }
   const now = await currentState(data.items);
   if (stale()) return;
   state.offset = offset;
+  state.cursors = keepNext(state.cursors, offset, CHANGES_PAGE, data.next);
   const narrowed = filtered(filters);
   const none = narrowed ? 'No changes match these filters.' : 'No changes recorded yet.';
   const cells = data.items.map((e) => cellOf(e, now));
@@ -203,13 +235,14 @@ export async function loadChanges(offset = state.offset, { fresh = false } = {})
     clear($('#changes-actors'), [...state.actors].sort().map((a) => el('option', { value: a })));
   }
   $('#changes-newer').disabled = offset === 0;
-  $('#changes-older').disabled = offset + data.items.length >= data.total;
+  $('#changes-older').disabled = !data.next;
   showArchived($('#changes-archived'), data.archived);
 }
 
 /** The curriculum on show changed: its changes from the newest, if the panel is open (else when opened). */
 export function changesCurriculumChanged() {
   state.offset = 0;
+  state.cursors = [null];
   state.pin = null;
   state.actors = new Set();
   clear($('#changes-actors'));

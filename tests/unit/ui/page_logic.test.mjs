@@ -4,7 +4,7 @@ import { test } from 'node:test';
 
 import { ApiError, api } from '../../../kgplatform/api/ui/api.js';
 import { changeText } from '../../../kgplatform/api/ui/audit.js';
-import { conceptOf, deletesIn, pinnedUntil, subjectOf } from '../../../kgplatform/api/ui/changes.js';
+import { conceptOf, deletesIn, keepNext, pageAt, pinnedUntil, subjectOf } from '../../../kgplatform/api/ui/changes.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
@@ -216,6 +216,26 @@ test('later pages of Recent changes stop at the newest entry of the first, or th
   assert.equal(pinnedUntil('2026-12-03T13:00:59.999Z', pin), pin);
   assert.equal(pinnedUntil('2026-12-03T12:00:59.999Z', pin), '2026-12-03T12:00:59.999Z');
   assert.equal(pinnedUntil('2026-12-03T12:00:59.999Z', null), '2026-12-03T12:00:59.999Z');
+});
+
+test('Recent changes reads a later page from the cursor the page before gave, an earlier one from a cursor kept', () => {
+  // The first page by offset 0; Older from the first page's `next`; a page no cursor was kept for by offset.
+  assert.deepEqual(pageAt(0, [null], 20), { offset: 0 });
+  let cursors = keepNext([null], 0, 20, 'c1');
+  assert.deepEqual(cursors, [null, 'c1']);
+  assert.deepEqual(pageAt(20, cursors, 20), { cursor: 'c1' });
+  cursors = keepNext(cursors, 20, 20, 'c2');
+  assert.deepEqual(pageAt(40, cursors, 20), { cursor: 'c2' });
+  assert.deepEqual(pageAt(60, cursors, 20), { offset: 60 });
+  // Newer, then Older again: the first page read anew ends where it did, so the later cursors stay.
+  assert.deepEqual(keepNext(cursors, 0, 20, 'c1'), [null, 'c1', 'c2']);
+  // It ends elsewhere now (entries archived meanwhile): the cursors after it were of the old ends.
+  assert.deepEqual(keepNext(cursors, 0, 20, 'other'), [null, 'other']);
+  // The last page: no cursor after it (Older is disabled).
+  assert.deepEqual(keepNext(cursors, 40, 20, null), [null, 'c1', 'c2', null]);
+  assert.deepEqual(pageAt(60, keepNext(cursors, 40, 20, null), 20), { offset: 60 });
+  // A page not at a page boundary (the last page reached past the end) keeps nothing but the first.
+  assert.deepEqual(keepNext(cursors, 35, 20, 'x'), [null]);
 });
 
 test('every edge is drawn whatever the ids hold: an edge id never collides with a node or another edge', () => {
