@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kgplatform.audit import cursor
 from kgplatform.curriculum import import_store, store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
@@ -37,13 +38,14 @@ def document() -> dict[str, Any]:
     return generate_curriculum(40, seed=3, curriculum_id="algebra").model_dump(mode="json")
 
 
-# The audit reads' filters, none set (store.read_audit passes them so).
+# The audit reads' filters, none set, and the first page (store.read_audit passes them so).
 UNFILTERED: dict[str, Any] = {
     "actor": None,
     "action": None,
     "entity_type": None,
     "since": store.EARLIEST,
     "before": store.LATEST,
+    **cursor.START,
 }
 
 
