@@ -7,8 +7,8 @@
 // Keyset paging (since 4 December 2026): the page starts strictly after the entry ($after_s, $after_ns:
 // its `at` as epoch seconds and nanoseconds; $after_id: its id) in the trail's order, newest first, ties by
 // id; the range on `at` is part of the seek, so a page deep in the trail reads its own entries from the
-// index (and the ties at the cursor's time), not those before it. Without a cursor the position is after
-// the calendar's end (kgplatform.audit.cursor.START) and $offset entries are skipped, as before.
+// index (and the ties at the cursor's time), not those before it. Without a cursor the position is the
+// calendar's end (kgplatform.audit.cursor.START) and $offset entries are skipped, as before.
 // Parameters: $key_id (string), $offset, $limit, $after_s, $after_ns, $after_id. Returns: total (entries of
 // the key), items (up to $limit + 1 maps, the one past the page saying that one follows: id, at, at_s, at_ns
 // (the cursor's key), actor, action, key_id, key_name, role, classes, classes_before (null unless
@@ -19,12 +19,17 @@ CALL () {
   RETURN count(c) AS total
 }
 CALL () {
-  // The bound first, and the tie at it in a CASE: a bound computed in the WHERE was read as a filter on
-  // an index scan from the newest entry, and `at < after OR id > $after_id` as a union of two seeks
-  // reading the whole trail (every key's trail; its index hint, as the others', keeps the seek).
-  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) AS after
+  // The bound first (computed in the WHERE, it was read as a filter on an index scan from the newest
+  // entry), one nanosecond past the cursor's time, so that it holds that instant in every zone form (Cypher
+  // holds the `...Z` and `+01:00` forms of one instant unequal and orders them by form after the instant:
+  // entries written under another default zone); the tie at the cursor's instant in a CASE on epoch seconds
+  // and nanoseconds (`at < after OR id > $after_id` was planned as a union of two seeks reading the whole
+  // trail; every key's trail's index hint, as the others', keeps the seek).
+  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
   MATCH (c:KeyChange {key_id: $key_id}) USING INDEX SEEK c:KeyChange(key_id, at)
-  WHERE c.at <= after AND CASE WHEN c.at = after THEN c.id > $after_id ELSE true END
+  WHERE c.at < bound
+    AND CASE WHEN c.at.epochSeconds = $after_s AND c.at.nanosecond = $after_ns THEN c.id > $after_id
+             ELSE true END
   WITH c ORDER BY c.key_id DESC, c.at DESC, c.id SKIP $offset LIMIT $limit + 1
   RETURN collect(c {.id, .at, at_s: c.at.epochSeconds, at_ns: c.at.nanosecond, .actor, .action, .key_id,
                     .key_name, .role, .classes, .classes_before}) AS items

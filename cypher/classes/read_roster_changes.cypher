@@ -9,8 +9,8 @@
 // Keyset paging (since 4 December 2026): the page starts strictly after the entry ($after_s, $after_ns:
 // its `at` as epoch seconds and nanoseconds; $after_id: its id) in the trail's order, newest first, ties by
 // id; the range on `at` is part of the seek, so a page deep in the trail reads its own entries from the
-// index (and the ties at the cursor's time), not those before it. Without a cursor the position is after
-// the calendar's end (kgplatform.audit.cursor.START) and $offset entries are skipped, as before.
+// index (and the ties at the cursor's time), not those before it. Without a cursor the position is the
+// calendar's end (kgplatform.audit.cursor.START) and $offset entries are skipped, as before.
 // Parameters: $class_id, $offset, $limit, $after_s, $after_ns, $after_id. Returns: total (entries of the
 // class), items (up to $limit + 1 maps, the one past the page saying that one follows: id, at, at_s, at_ns
 // (the cursor's key), actor, action, class_id, members, added, removed, created, class_created, added_ids,
@@ -22,12 +22,17 @@ CALL () {
   RETURN count(r) AS total
 }
 CALL () {
-  // The bound first, and the tie at it in a CASE: a bound computed in the WHERE was read as a filter on
-  // an index scan from the newest entry, and `at < after OR id > $after_id` as a union of two seeks
-  // reading the whole trail (every key's trail; its index hint, as the others', keeps the seek).
-  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) AS after
+  // The bound first (computed in the WHERE, it was read as a filter on an index scan from the newest
+  // entry), one nanosecond past the cursor's time, so that it holds that instant in every zone form (Cypher
+  // holds the `...Z` and `+01:00` forms of one instant unequal and orders them by form after the instant:
+  // entries written under another default zone); the tie at the cursor's instant in a CASE on epoch seconds
+  // and nanoseconds (`at < after OR id > $after_id` was planned as a union of two seeks reading the whole
+  // trail; every key's trail's index hint, as the others', keeps the seek).
+  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
   MATCH (r:RosterChange {class_id: $class_id}) USING INDEX SEEK r:RosterChange(class_id, at)
-  WHERE r.at <= after AND CASE WHEN r.at = after THEN r.id > $after_id ELSE true END
+  WHERE r.at < bound
+    AND CASE WHEN r.at.epochSeconds = $after_s AND r.at.nanosecond = $after_ns THEN r.id > $after_id
+             ELSE true END
   WITH r ORDER BY r.class_id DESC, r.at DESC, r.id SKIP $offset LIMIT $limit + 1
   RETURN collect(r {.id, .at, at_s: r.at.epochSeconds, at_ns: r.at.nanosecond, .actor, .action, .class_id,
                     .members, .added, .removed, .created, .class_created, .name, .name_before,

@@ -6,9 +6,10 @@
 // sorted and collected the whole filtered trail); keyset paging: the page starts strictly after the entry
 // ($after_s, $after_ns: its `at` as epoch seconds and nanoseconds; $after_id: its id), a bound of the seek,
 // so a deep page from a cursor reads its own entries, not those before it. Without a cursor the position
-// is after the calendar's end (kgplatform.audit.cursor.START). The bound first and the tie at it in a CASE,
-// for the reasons in auth/read_key_changes. `total` counts the filtered trail (the filters are properties
-// of the entries, so with one given every entry in the time range is read).
+// is the calendar's end (kgplatform.audit.cursor.START). The bound first, a nanosecond past the cursor,
+// and the tie at it in a CASE on epoch seconds and nanoseconds, for the reasons in auth/read_key_changes.
+// `total` counts the filtered trail (the filters are properties of the entries, so with one given every
+// entry in the time range is read).
 // Returns: total (count of the filtered trail, the cursor aside), items (up to $limit + 1 entry maps, the
 // one past the page saying that one follows; an edge's with its ends; at_s, at_ns: the cursor's key). Read.
 CALL () {
@@ -20,10 +21,11 @@ CALL () {
   RETURN count(a) AS total
 }
 CALL () {
-  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) AS after
+  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
   MATCH (a:AuditEntry {curriculum_id: $curriculum_id}) USING INDEX SEEK a:AuditEntry(curriculum_id, at)
-  WHERE a.at >= $since AND a.at < $before AND a.at <= after
-    AND CASE WHEN a.at = after THEN a.id > $after_id ELSE true END
+  WHERE a.at >= $since AND a.at < $before AND a.at < bound
+    AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns THEN a.id > $after_id
+             ELSE true END
     AND ($actor IS NULL OR a.actor = $actor)
     AND ($action IS NULL OR a.action = $action)
     AND ($entity_type IS NULL OR a.entity_type = $entity_type)

@@ -2,8 +2,7 @@
 // so the filtered trail is read and sorted whole, as before; the cursor ($after_s, $after_ns: the `at` of
 // the entry the page follows, as epoch seconds and nanoseconds; $after_id: its id; since 4 December 2026)
 // keeps the page where the last one ended whatever was written since, and $offset (0 with a cursor) skips
-// entries after it. Without a cursor the position is after the calendar's end
-// (kgplatform.audit.cursor.START).
+// entries after it. Without a cursor the position is the calendar's end (kgplatform.audit.cursor.START).
 // Parameters: $id, $offset, $limit, $after_s, $after_ns, $after_id, and the filters ($actor, $action,
 // $entity_type: null for any; $since, $before: bounds on `at`, since <= at < before, always given).
 // Returns: total (count of the filtered trail, the cursor aside), items (up to $limit + 1 entry maps, the
@@ -15,7 +14,8 @@ WHERE a.entity_type = 'task'
   AND ($actor IS NULL OR a.actor = $actor)
   AND ($action IS NULL OR a.action = $action)
   AND ($entity_type IS NULL OR a.entity_type = $entity_type)
-WITH a, a.at < after OR (a.at = after AND a.id > $after_id) AS past
+WITH a, CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns THEN a.id > $after_id
+            ELSE a.at < after END AS past
 ORDER BY a.at DESC, a.id
 // collect() leaves out the nulls: the entries up to the cursor are counted, not listed.
 WITH count(a) AS total, collect(CASE WHEN past THEN a END) AS entries

@@ -38,9 +38,11 @@ MAX_CURSOR = 2048
 # The calendar Neo4j and Python share: 0001-01-01 to 9999-12-31, as epoch seconds.
 _FIRST = int(datetime(1, 1, 1, tzinfo=UTC).timestamp())
 _LAST = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
-# The queries' position when no cursor is given: the calendar's last nanosecond, before every id, so every
-# entry is after it.
-START = {"after_s": _LAST, "after_ns": 999_999_999, "after_id": ""}
+# The queries' position when no cursor is given: the calendar's last nanosecond but one, before every id,
+# so every entry is after it (but one stamped at the very last nanosecond of 9999). Not the last: the
+# queries bound their seek a nanosecond past the cursor's time (every zone form of that instant), and
+# Neo4j refuses a time past the calendar; `decode` refuses a cursor there.
+START = {"after_s": _LAST, "after_ns": 999_999_998, "after_id": ""}
 # The keys each query adds to its items for the cursor (removed before an item is answered).
 _AT_S, _AT_NS = "at_s", "at_ns"
 
@@ -101,6 +103,8 @@ def decode(cursor: str) -> After:
         raise refuse("its time is not a time")
     if type(nanos) is not int or not 0 <= nanos <= 999_999_999:
         raise refuse("its time is not a time")
+    if seconds == _LAST and nanos == 999_999_999:  # the queries' bound, a nanosecond on, is past the calendar
+        raise refuse("its time is the calendar's last")
     if not isinstance(entry_id, str) or not 0 < len(entry_id) <= MAX_ENTRY_ID:
         raise refuse("its entry id is not an id")
     # Canonical form only, so one position has one cursor (and padding or a changed character is refused).

@@ -184,8 +184,8 @@ def test_a_deep_curriculum_page_from_a_cursor_reads_about_limit_entries_of_the_i
         operators = [o["operatorType"].split("@")[0] for o in plan]
         assert "Sort" not in operators and "Top" not in operators, operators
         seeks = [o for o in plan if o["operatorType"].startswith("NodeIndexSeek")]
-        # The page's seek is the one bounded by the cursor (`after`); the total's is not.
-        return sum(o["rows"] for o in seeks if "after" in o["args"]["Details"])
+        # The page's seek is the one bounded by the cursor (`bound`); the total's is not.
+        return sum(o["rows"] for o in seeks if "bound" in o["args"]["Details"])
 
     assert limit + 1 <= page_reads(offset=0, **cursor.decode(middle).params()) <= limit + 4
     assert page_reads(offset=entries // 2, **cursor.START) >= entries // 2 + limit

@@ -6,7 +6,7 @@ key's entries)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from neo4j.time import DateTime
@@ -61,16 +61,18 @@ def test_pages_cut_each_trail_newest_first_ties_by_id_each_entry_once(graph: Gra
     assert classes.roster_changes(graph, "never-sent", 0, 50) == {"total": 0, "items": [], "next": None}
 
 
-def _walk_by_cursor(read: Any, limit: int) -> list[str]:
-    """The trail page by page, each page from the last one's `next` (the first by offset 0)."""
+def _walk_by_cursor(read: Any, limit: int, most: int = 10_000) -> list[str]:
+    """The trail page by page, each page from the last one's `next` (the first by offset 0); stops after
+    `most` entries, so a cursor that repeats its own entry fails the comparison instead of looping."""
     seen: list[str] = []
     page = read(None, limit)
-    while True:
+    while len(seen) <= most:
         seen += [item["id"] for item in page["items"]]
         if page["next"] is None:
             return seen
         assert len(page["items"]) == limit
         page = read(cursor.decode(page["next"]), limit)
+    return seen
 
 
 def test_cursor_pages_follow_the_offset_pages_order_ties_and_nanoseconds_included(graph: Graph) -> None:
@@ -101,6 +103,36 @@ def test_cursor_pages_follow_the_offset_pages_order_ties_and_nanoseconds_include
         keys.key_changes(graph, "key-a", 0, 50, cursor.decode(page["next"]))["items"]
         == (keys.key_changes(graph, "key-a", 150, 50)["items"])
     )
+
+
+def test_entries_stamped_in_another_zone_form_page_by_cursor_each_once(graph: Graph) -> None:
+    """Cypher holds two forms of one instant unequal (`...Z`, `+01:00`, `...Z[UTC]`) and orders them by form:
+    entries written while the server's default zone was another (or by a client sending its own zone)
+    compared unequal to the cursor's time (in `Z` form), so a page began with the cursor's own entry again
+    (for ever with a limit of 1) or skipped the entries sharing its time. The seek's bound is a nanosecond
+    past the cursor's time, holding every form of that instant, and the tie is decided on epoch seconds and
+    nanoseconds."""
+    # Two entries at each time, in one zone form: the forms of one instant are ordered by form, then id.
+    zones = [timezone(timedelta(hours=1)), timezone(timedelta(hours=-5)), UTC]
+    rows = [
+        {"id": f"z-{i:02d}", "at": (T0 + timedelta(seconds=i // 2)).astimezone(zones[i // 2 % 3])}
+        for i in range(12)
+    ]
+    graph.write("testing/create_key_changes", rows=[{**r, "key_id": "key-z"} for r in rows])
+    graph.write("testing/create_roster_changes", rows=[{**r, "class_id": "7Z"} for r in rows])
+    whole = [
+        r["id"] for r in sorted(sorted(rows, key=lambda r: r["id"]), key=lambda r: r["at"], reverse=True)
+    ]
+    for limit in (1, 2, 5):
+        walks = [
+            _walk_by_cursor(
+                lambda after, n: keys.key_changes(graph, "key-z", 0, n, after), limit, len(whole)
+            ),
+            _walk_by_cursor(
+                lambda after, n: classes.roster_changes(graph, "7Z", 0, n, after), limit, len(whole)
+            ),
+        ]
+        assert walks == [whole, whole], limit
 
 
 def test_entries_written_between_two_pages_shift_no_cursor_page(graph: Graph) -> None:

@@ -34,7 +34,7 @@ def test_a_cursor_decodes_to_the_position_it_was_made_of() -> None:
         "after_id": POSITION.entry_id,
     }
     # The extremes of the calendar and of a second.
-    for after in (After(-62_135_596_800, 0, "a"), After(253_402_300_799, 999_999_999, "z" * 200)):
+    for after in (After(-62_135_596_800, 0, "a"), After(253_402_300_799, 999_999_998, "z" * 200)):
         assert cursor.decode(cursor.encode(after)) == after
     for widest in ("\U0001f600" * 200, "\x01" * 200):
         after = After(-62_135_596_800, 999_999_999, widest)
@@ -59,6 +59,7 @@ def test_a_cursor_decodes_to_the_position_it_was_made_of() -> None:
         _raw([1, 253_402_300_800, 0, "x"]),  # after 9999
         _raw([1, 1_796_410_800, -1, "x"]),
         _raw([1, 1_796_410_800, 1_000_000_000, "x"]),
+        _raw([1, 253_402_300_799, 999_999_999, "x"]),  # the calendar's last nanosecond: its bound is past it
         _raw([1, 1_796_410_800, 0, ""]),
         _raw([1, 1_796_410_800, 0, 7]),
         _raw([1, 1_796_410_800, 0, "x" * 201]),
@@ -93,5 +94,6 @@ def test_split_page_lists_limit_items_and_names_the_last_one_when_more_follow() 
 
 
 def test_the_start_is_after_every_entry() -> None:
-    assert cursor.query_params(None) == {"after_s": 253_402_300_799, "after_ns": 999_999_999, "after_id": ""}
+    # The calendar's last nanosecond but one: the queries bound their seek a nanosecond past it.
+    assert cursor.query_params(None) == {"after_s": 253_402_300_799, "after_ns": 999_999_998, "after_id": ""}
     assert cursor.query_params(POSITION) == POSITION.params()
