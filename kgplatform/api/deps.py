@@ -191,16 +191,16 @@ def audit_filter(
     UTC: a designer's "since 9:00" typed in another zone would silently miss or add hours of changes. So is
     a number: pydantic read `since=2026` as 2026 seconds after 1970 and `until=0` as 1970, and the trail
     came back whole or empty with a 200 (a review, s40)."""
-    since, until = _in_utc(since, "since"), _in_utc(until, "until")
+    since, until = in_utc(since, "since"), in_utc(until, "until")
     if since is not None and until is not None and since > until:
         raise ValidationFailed("`since` is after `until`: no entry could match", field="until")
     return AuditFilter(actor=actor, action=action, entity_type=entity_type, since=since, until=until)
 
 
-def _in_utc(moment: datetime | None, field: str) -> datetime | None:
-    """`moment` in UTC. Python takes offsets up to +-23:59 and Neo4j only +-18:00: `+18:01` passed the
-    query check and failed in Neo4j as a 500 (the fuzz test, 3 December); and a day at the end of the
-    calendar can leave it in another zone."""
+def in_utc(moment: datetime | None, field: str) -> datetime | None:
+    """`moment` in UTC (the audit filters' and `GET /learners?active_since=`). Python takes offsets up to
+    +-23:59 and Neo4j only +-18:00: `+18:01` passed the query check and failed in Neo4j as a 500 (the fuzz
+    test, 3 December); and a day at the end of the calendar can leave it in another zone."""
     if moment is None:
         return None
     try:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
-from kgplatform.api.deps import LearnerReaderPrincipal, Limit, ScopedLearnerReader, ServicePrincipal
+from kgplatform.api.deps import LearnerReaderPrincipal, Limit, ScopedLearnerReader, ServicePrincipal, in_utc
 from kgplatform.api.etags import with_headers
 from kgplatform.api.params import LearnerId
 from kgplatform.api.report_pictures import ReportPictures
@@ -93,7 +93,10 @@ def list_learners(
     been active. Keyset paging: a learner created or erased between two pages neither shifts nor repeats
     the others. Erased learners are not listed. A teacher key scoped to classes lists only their members.
     `active_since` keeps those who answered at or after it (README, "Finding a learner", says its cost)."""
-    return service.list_learners(prefix, after, limit, principal.classes, active_since)
+    # In UTC here, as the audit trails' since/until: a time at the calendar's edge in another zone has no
+    # UTC form (`0001-01-01T00:00:00+01:00`), and the service's conversion was a 500.
+    since = in_utc(active_since, "active_since")
+    return service.list_learners(prefix, after, limit, principal.classes, since)
 
 
 @router.get(

@@ -239,6 +239,15 @@ def test_an_active_since_without_an_offset_or_malformed_is_a_422_naming_it(api: 
     assert "timezone" in message or "datetime" in message, message
 
 
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_an_active_since_with_no_utc_form_is_a_422_naming_it(api: Api, value: str) -> None:
+    """A time at the calendar's edge in another zone is valid ISO 8601 with an offset but has no UTC form:
+    it was a 500 (OverflowError), as the audit trails' since and until were before 3 December."""
+    response = api.call("GET", "/learners", role=Role.TEACHER, params={"active_since": value})
+    assert response.status_code == 422, (value, response.text)
+    assert response.json()["field"] == "active_since", response.json()
+
+
 def test_a_page_of_active_learners_reads_a_bounded_range_and_says_where_to_go_on(
     api: Api, curriculum: SyntheticCurriculum, monkeypatch: pytest.MonkeyPatch
 ) -> None:
