@@ -177,7 +177,11 @@ def import_curriculum(
         return
     print_import_report(report, as_json)
     if stop.requested:  # the Ctrl-C came after the last checkpoint, as the import committed
-        print(f"{path}: interrupted as the import committed; it was stored whole (above)", file=sys.stderr)
+        # A dry run's last step is its rollback, not a commit: it stored nothing, whatever its report says.
+        done = (
+            "the dry run ended; it stored nothing" if dry_run else "the import committed; it was stored whole"
+        )
+        print(f"{path}: interrupted as {done} (above)", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED)
 
 

@@ -4,6 +4,7 @@ that nothing is committed), a second at once, and each line says what the phase 
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,29 @@ def test_each_line_says_what_its_phase_allows(phase: str, dry_run: bool, stopped
     assert at_once in stop.at_once_line(dry_run)
     if phase == "committing" and not dry_run:  # where to find out which
         assert "/curricula/algebra/audit" in stop.at_once_line(dry_run)
+
+
+@pytest.mark.parametrize(("dry_run", "said"), [(True, "it stored nothing"), (False, "it was stored whole")])
+def test_a_ctrl_c_after_the_last_checkpoint_says_what_the_run_stored(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, dry_run: bool, said: str
+) -> None:
+    """A Ctrl-C past the import's last checkpoint (its commit, or a dry run's rollback) lets the report print,
+    then exits 130 saying what was stored: a dry run had been said to be 'stored whole'."""
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app, curriculum
+
+    def imported(*args: object) -> object:
+        stop = args[-1]
+        assert isinstance(stop, StopAtCheckpoint)
+        stop.requested, stop.phase = True, "done"  # as the handler leaves it after a late Ctrl-C
+        return object()
+
+    monkeypatch.setattr(curriculum, "_import_file", imported)
+    monkeypatch.setattr(curriculum, "print_import_report", lambda report, as_json: None)
+    path = tmp_path / "c.json"
+    path.write_text("{}")
+    arguments = ["import-curriculum", str(path), *(["--dry-run"] if dry_run else [])]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 130, result.output
+    assert said in result.output and ("stored whole" in result.output) is not dry_run, result.output
