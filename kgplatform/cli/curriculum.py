@@ -175,6 +175,11 @@ def import_curriculum(
         raise typer.Exit(EXIT_INTERRUPTED) from None
     if report is None:
         return
+    if stop.requested and import_refused(report):
+        # Refused rows: nothing was written, so no checkpoint took the Ctrl-C given while the file was read
+        # and checked; it stops here as it would have there (the report and exit 1 answered it).
+        print(f"{path}: {stop.stopped_line()}", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED)
     print_import_report(report, as_json)
     if stop.requested:  # the Ctrl-C came after the last checkpoint, as the import committed
         # A dry run's last step is its rollback, not a commit: it stored nothing, whatever its report says.
@@ -228,7 +233,8 @@ def _import_file(
             overwrite=overwrite,
             checkpoint=stop.checkpoint,
         )
-        stop.phase = "done"
+        if report.accepted:  # a refused import wrote nothing: its phase stays as it was ('reading')
+            stop.phase = "done"
     return report
 
 

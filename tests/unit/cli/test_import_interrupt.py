@@ -56,12 +56,13 @@ def test_a_ctrl_c_after_the_last_checkpoint_says_what_the_run_stored(
     from typer.testing import CliRunner
 
     from kgplatform.cli import app, curriculum
+    from kgplatform.curriculum.import_report import ImportReport
 
-    def imported(*args: object) -> object:
+    def imported(*args: object) -> ImportReport:
         stop = args[-1]
         assert isinstance(stop, StopAtCheckpoint)
         stop.requested, stop.phase = True, "done"  # as the handler leaves it after a late Ctrl-C
-        return object()
+        return ImportReport(curriculum_id="algebra", dry_run=dry_run, skip_invalid=False, accepted=True)
 
     monkeypatch.setattr(curriculum, "_import_file", imported)
     monkeypatch.setattr(curriculum, "print_import_report", lambda report, as_json: None)
@@ -71,3 +72,30 @@ def test_a_ctrl_c_after_the_last_checkpoint_says_what_the_run_stored(
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 130, result.output
     assert said in result.output and ("stored whole" in result.output) is not dry_run, result.output
+
+
+def test_a_ctrl_c_while_reading_a_file_then_refused_stops_with_130_and_its_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A refused file reaches no checkpoint (nothing is written): the Ctrl-C while it was read and checked
+    was answered with the refusal's report and exit 1, not the line and 130 README promises."""
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app, curriculum
+    from kgplatform.curriculum.import_report import Entity, ImportReport, RowError
+
+    def refused(*args: object) -> ImportReport:
+        stop = args[-1]
+        assert isinstance(stop, StopAtCheckpoint)
+        stop.requested = True  # the handler's doing, while the file was read and checked
+        error = RowError(entity=Entity.CONCEPT, row=1, field="name", message="is blank")
+        return ImportReport(curriculum_id="algebra", dry_run=False, skip_invalid=False, errors=[error])
+
+    monkeypatch.setattr(curriculum, "_import_file", refused)
+    path = tmp_path / "c.json"
+    path.write_text("{}")
+    result = CliRunner().invoke(app, ["import-curriculum", str(path)])
+    assert result.exit_code == 130, result.output
+    assert result.output.strip().splitlines()[-1] == (
+        f"{path}: interrupted before the import wrote anything; nothing was stored"
+    ), result.output
