@@ -261,3 +261,11 @@ def keys_history(
     console.print(table)
     shown = f"{offset + 1}-{offset + len(audit.items)} of " if audit.items else "none of "
     print(f"{shown}{audit.total} entries", file=sys.stderr)
+    # The table begins with the oldest entry left, not with the key: say what was archived, as --json does.
+    if (note := audit.archived) is not None:
+        print(
+            f"{note.entries} entries before {note.before.isoformat(timespec='seconds')} archived to a file "
+            "(kgplatform audit archive --trail keys, last run "
+            f"{note.archived_at.isoformat(timespec='seconds')})",
+            file=sys.stderr,
+        )

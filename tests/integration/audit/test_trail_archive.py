@@ -148,6 +148,13 @@ def test_the_key_and_roster_trails_say_what_was_archived_of_them(graph: Graph, t
     # Trails nothing was archived of: another key's, another class's.
     assert auth.key_audit(graph, other.id, 0, 50).archived is None
     assert classes.roster_audit(graph, "8A", 0, 50).archived is None
+    # `keys history` says it too, under the table, as the route does (the --json line had it, the table
+    # began with the oldest entry left without a word); not of a key nothing was archived of.
+    shown = run_cli("keys", "history", key_id)
+    assert shown.returncode == 0, shown.stderr
+    assert f"3 entries before {before.isoformat(timespec='seconds')} archived" in shown.stderr, shown.stderr
+    plain = run_cli("keys", "history", other.id)
+    assert plain.returncode == 0 and "archived" not in plain.stderr, plain.stderr
 
 
 def test_a_dry_run_counts_a_rerun_adds_nothing_twice_and_a_newer_entry_is_never_deleted(
