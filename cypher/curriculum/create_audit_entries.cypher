@@ -6,7 +6,9 @@
 // plan made between the two commits (planning stamps the curriculum by its newest entry) would look newer
 // than the edit that committed second.
 // An entry's `links` name the concepts whose version (ETag) the change moved and whose trail would not
-// show it otherwise (audit.explain): each gets an AuditLink to the entry, which read_concept_audit follows.
+// show it otherwise (audit.explain): each gets an AuditLink to the entry, which read_concept_audit follows,
+// with the entry's `at` (since 4 December 2026: the audit_link_concept_at index walks a concept's links in
+// its trail's order, V0020).
 // Parameters: $entries (list of maps: id, actor, action, entity_type, entity_id, curriculum_id, old, new,
 // for prerequisite edges prerequisite and concept, and optionally links (list of concept ids); old/new are
 // JSON text or null).
@@ -23,5 +25,5 @@ CREATE (a:AuditEntry)
 SET a = entry {.id, .actor, .action, .entity_type, .entity_id, .curriculum_id, .old, .new, .prerequisite, .concept},
     a.at = datetime.realtime()
 FOREACH (concept_id IN coalesce(entry.links, []) |
-  CREATE (:AuditLink {concept: concept_id, curriculum_id: entry.curriculum_id})-[:EXPLAINS]->(a))
+  CREATE (:AuditLink {concept: concept_id, curriculum_id: entry.curriculum_id, at: a.at})-[:EXPLAINS]->(a))
 RETURN count(a) AS written
