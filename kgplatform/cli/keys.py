@@ -220,7 +220,13 @@ def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys
 @keys_app.command("history")
 def keys_history(
     key_id: str | None = typer.Argument(None, help="Only this key's changes (from `keys list`); none: all."),
-    offset: int = typer.Option(0, "--offset", min=0, help="Entries to skip (newest first)."),
+    offset: int | None = typer.Option(None, "--offset", min=0, help="Entries to skip (newest first)."),
+    after: str | None = typer.Option(
+        None,
+        "--cursor",
+        help="Show the entries after the one this cursor names (a page's `next`: --json prints it, stderr "
+        "says it): entries written since move no page. Not with --offset.",
+    ),
     limit: int = typer.Option(50, "--limit", min=1, max=500, help="Entries to show."),
     as_json: bool = typer.Option(
         False,
@@ -231,10 +237,17 @@ def keys_history(
 ) -> None:
     """Who created, changed and revoked which key, and when, newest first (as GET /api-keys/audit): never a
     secret or a hash."""
+    from kgplatform.audit import cursor
     from kgplatform.auth import service
 
+    if after is not None and offset is not None:
+        # As GET /api-keys/audit answers both: each names where the page starts.
+        raise ValidationFailed(
+            "--cursor and --offset both say where the page starts: give one", field="cursor"
+        )
+    position = cursor.decode(after) if after is not None else None  # refused before anything is read
     with graph_session() as graph:
-        audit = service.key_audit(graph, key_id, offset, limit)
+        audit = service.key_audit(graph, key_id, offset or 0, limit, position)
     if as_json:
         print(audit.model_dump_json())
         return
@@ -259,8 +272,15 @@ def keys_history(
             literal(change.actor),
         )
     console.print(table)
-    shown = f"{offset + 1}-{offset + len(audit.items)} of " if audit.items else "none of "
-    print(f"{shown}{audit.total} entries", file=sys.stderr)
+    if not audit.items:
+        shown = "none of "
+    elif position is not None:
+        shown = f"{len(audit.items)} after the cursor, of "
+    else:
+        shown = f"{(offset or 0) + 1}-{(offset or 0) + len(audit.items)} of "
+    # The next page's cursor, so a person pages the table as a script pages --json.
+    following = f"; next page: --cursor {audit.next}" if audit.next else ""
+    print(f"{shown}{audit.total} entries{following}", file=sys.stderr)
     # The table begins with the oldest entry left, not with the key: say what was archived, as --json does.
     if (note := audit.archived) is not None:
         print(

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
 from kgplatform.cli import app
+from kgplatform.errors import ValidationFailed
 from tests.integration.api.harness import Api
 
 FIELDS = ("action", "actor", "key_id", "key_name", "role", "classes", "classes_before")
@@ -142,6 +143,23 @@ def test_the_cli_records_its_changes_as_cli_and_the_os_user_and_shows_the_histor
     assert (
         kid in table.stdout and "every learner -> classes 7C" in table.stdout and "2 of " not in table.stdout
     )
-    assert "1-2 of 7 entries" in table.stderr  # the harness's four keys and these three entries
+    assert "1-2 of 7 entries; next page: --cursor " in table.stderr  # the harness's four keys and these three
+    # The next pages by cursor (since 4 December 2026), as --json and stderr give it, list what offsets do.
+    first = json.loads(runner.invoke(app, ["keys", "history", "--limit", "3", "--json"]).stdout)
+    second = runner.invoke(app, ["keys", "history", "--limit", "3", "--json", "--cursor", first["next"]])
+    assert second.exit_code == 0, second.output
+    by_offset = runner.invoke(app, ["keys", "history", "--limit", "3", "--json", "--offset", "3"])
+    assert json.loads(second.stdout)["items"] == json.loads(by_offset.stdout)["items"]
+    next_cursor = table.stderr.rsplit("--cursor ", 1)[1].strip()
+    rest = runner.invoke(
+        app, ["keys", "history", "--limit", "5", "--cursor", next_cursor], env={"COLUMNS": "200"}
+    )
+    assert rest.exit_code == 0 and "5 after the cursor, of 7 entries" in rest.stderr, rest.output
+    assert "next page" not in rest.stderr
+    for bad in (["--cursor", "not-a-cursor"], ["--cursor", first["next"], "--offset", "0"]):
+        refused = runner.invoke(app, ["keys", "history", *bad])
+        # main() prints a ValidationFailed's message and exits 2 (a usage error); nothing was read.
+        assert isinstance(refused.exception, ValidationFailed), (bad, refused.output)
+        assert refused.exception.field == "cursor", bad
     for text in (history.output, table.output):
         assert key["secret"] not in text and auth.hash_secret(key["secret"]) not in text
