@@ -1134,7 +1134,13 @@ step('the audit trail shows 20 entries, pages on with Show more and keeps them t
   const theirs = await callApi('PATCH', '/concepts/linear-equations', { body: { description: 'theirs, meanwhile' }, ifMatch: current.etag });
   assert.equal(theirs.status, 200);
   current = theirs;
+  // Show more reads on from the page's `next` (a cursor, since 4 December 2026), not by offset: the route
+  // seeks the trail's indexes from there instead of reading every entry shown before the page.
+  const conceptTrailRead = (r) => /\/concepts\/linear-equations\/audit\?/.test(r.url());
+  const moreRead = page.waitForRequest(conceptTrailRead);
   await page.getByRole('button', { name: 'Show more' }).click();
+  const moreQuery = new URL((await moreRead).url()).searchParams;
+  assert.ok(moreQuery.get('cursor') && !moreQuery.has('offset'), `Show more read ${moreQuery}`);
   await page.locator('#audit-count', { hasText: `40 of ${total + 1} entries` }).waitFor();
   const heads = await page.locator('#audit-list li .audit-head').allTextContents();
   const changes = await page.locator('#audit-list li .audit-change').allTextContents();
@@ -1156,7 +1162,7 @@ step('the audit trail shows 20 entries, pages on with Show more and keeps them t
   assert.equal(await page.locator('#audit-list li').count(), 60);
   // A Show more still in flight when a save re-reads the trail: the re-read shows its page too (the late
   // answer is dropped as stale; the trail went back to 20 entries).
-  const more = await holdRequests(/\/concepts\/linear-equations\/audit\?.*offset=60/);
+  const more = await holdRequests(/\/concepts\/linear-equations\/audit\?.*cursor=/);
   try {
     await page.getByRole('button', { name: 'Show more' }).click();
     await more.arrived;

@@ -812,6 +812,10 @@ let auditTotal = 0; // the trail's length when its list was last read
 // reading back through the trail, and a Show more still in flight when a save re-read the trail was dropped
 // (its answer was stale by then) without the re-read showing its entries.
 let auditWanted = { concept: null, count: AUDIT_PAGE };
+// The cursor after the last entry shown (the last read's `next`) and whose trail it is in: Show more reads on
+// from it (since 4 December 2026), so the route seeks its indexes from there instead of reading every entry
+// shown before the page, as an offset did.
+let auditNext = { concept: null, cursor: null };
 
 /** The newest entries of the open concept's trail; `more` appends the next page to those shown. */
 export async function loadAudit({ more = false } = {}) {
@@ -825,8 +829,10 @@ export async function loadAudit({ more = false } = {}) {
   const offset = more ? list.querySelectorAll('li[class^="audit-"]').length : 0;
   if (more) auditWanted.count = Math.min(offset + AUDIT_PAGE, AUDIT_MOST);
   const limit = more ? AUDIT_PAGE : auditWanted.count;
+  const after = more && auditNext.concept === concept ? auditNext.cursor : null;
   try {
-    let { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query: { limit, offset } });
+    const query = after ? { limit, cursor: after } : { limit, offset };
+    let { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query });
     if (stale()) return;
     // Newest first, paged by count: entries written since the list was shown push the old ones down, and
     // the next page repeated some of them and never showed the new (a review, 1 December). Then the list is
@@ -839,6 +845,7 @@ export async function loadAudit({ more = false } = {}) {
       if (stale()) return;
     }
     auditTotal = data.total;
+    auditNext = { concept, cursor: data.next };
     const items = data.items.map(auditItem);
     if (more && !grown) list.append(...items);
     else clear(list, items.length ? items : [el('li', { class: 'hint' }, 'No entries.')]);
@@ -848,6 +855,7 @@ export async function loadAudit({ more = false } = {}) {
     showArchived($('#audit-archived'), data.archived);
   } catch (error) {
     if (stale()) return;
+    auditNext = { concept: null, cursor: null };
     clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
     $('#audit-count').textContent = '';
     $('#audit-more').hidden = true;
