@@ -159,10 +159,11 @@ def _page_seeks(
 
 
 def test_a_deep_page_reads_about_limit_entries_of_each_source(graph: Graph) -> None:
-    """PROFILE on a concept trail of 2,000 entries, 500 from each of its four sources (own, either end of
-    an edge, links), and a task trail of 2,000: a page from a cursor in the middle seeks each source's index
-    from the cursor and stops one entry past the page (and its tie); the same page by offset reads the
-    1,000 entries before it too. Before V0020 every page read all 2,000."""
+    """PROFILE on a concept trail of 3,000 entries (500 of its own, 500 of each end of an edge, 500 linked
+    and 1,000 of the task's entries linked too) and that task's trail of 2,000: a page from a cursor in the
+    middle (the 1,000th of the 2,000 a concept's page counts by) seeks each source's index from the cursor
+    and stops one entry past the page (and its tie); the same page by offset reads the entries before it
+    too. Before V0020 every page read the whole trail."""
     entries, limit = 2_000, 20
     rng = random.Random(3)
     kinds = ["own", "prerequisite", "dependant", "link"]
