@@ -86,7 +86,9 @@ def _seed(graph: Graph, entries: int, seed: int = 7) -> None:
     graph.write("testing/create_concept_trail_entries", rows=rows, stamp=True)
 
 
-def _read(graph: Graph, query: str, kind: str, position: dict[str, Any], offset: int, limit: int, **f: Any):
+def _read(
+    graph: Graph, query: str, kind: str, position: dict[str, Any], offset: int, limit: int, **f: Any
+) -> dict[str, Any]:
     entity = CONCEPT if kind == "concept" else TASK
     [row] = graph.read(query, id=entity, offset=offset, limit=limit, **{**EVERYTHING, **f}, **position)
     return row
