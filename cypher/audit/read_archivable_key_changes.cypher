@@ -6,7 +6,10 @@
 // Parameters: $owner (key id), $before (datetime), $after_at (datetime), $after_id (string), $limit.
 // Returns: entry (map, as GET /api-keys/audit lists it), explains (always empty), kept (always false). Read.
 MATCH (c:KeyChange {key_id: $owner}) USING INDEX SEEK c:KeyChange(key_id, at)
-WHERE c.at >= $after_at AND c.at < $before AND (c.at > $after_at OR c.id > $after_id)
+WHERE c.at >= $after_at AND c.at < $before
+  // The tie at the cursor in a CASE: as an OR it may be planned as a union of two seeks, each reading
+  // every entry from the cursor on (audit/read_archivable_entries).
+  AND CASE WHEN c.at = $after_at THEN c.id > $after_id ELSE true END
 WITH c ORDER BY c.key_id, c.at, c.id LIMIT $limit
 RETURN c {.id, .at, .actor, .action, .key_id, .key_name, .role, .classes, .classes_before} AS entry,
        [] AS explains, false AS kept

@@ -10,7 +10,10 @@
 // name, name_before: a rename's names, a delete's name_before the name the class had, null otherwise),
 // explains (always empty), kept (always false). Read.
 MATCH (r:RosterChange {class_id: $owner}) USING INDEX SEEK r:RosterChange(class_id, at)
-WHERE r.at >= $after_at AND r.at < $before AND (r.at > $after_at OR r.id > $after_id)
+WHERE r.at >= $after_at AND r.at < $before
+  // The tie at the cursor in a CASE: as an OR it may be planned as a union of two seeks, each reading
+  // every entry from the cursor on (audit/read_archivable_entries).
+  AND CASE WHEN r.at = $after_at THEN r.id > $after_id ELSE true END
 WITH r ORDER BY r.class_id, r.at, r.id LIMIT $limit
 RETURN r {.id, .at, .actor, .action, .class_id, .members, .added, .removed, .created, .class_created,
           .name, .name_before} AS entry,
