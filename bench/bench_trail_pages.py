@@ -80,10 +80,13 @@ def seed(graph: Graph, query: str, param: str, owner: str, entries: int, now: da
         graph.write(query, rows=rows, **{param: owner})
 
 
-def read_curriculum(graph: Graph, owner: str | None, offset: int, after: After | None) -> dict[str, Any]:
+def read_entity_trail(
+    entity_type: str, graph: Graph, owner: str | None, offset: int, after: After | None
+) -> dict[str, Any]:
+    """A page of a curriculum's (`entity_type` "curriculum") or a concept's trail, as the routes read it."""
     total, items, following = curricula.read_audit(
         graph,
-        entity_type="curriculum",
+        entity_type=entity_type,
         entity_id=owner or "",
         offset=offset,
         limit=PAGE,
@@ -107,19 +110,6 @@ def seed_curriculum(graph: Graph, owner: str, entries: int, now: datetime) -> No
             for i in range(start, min(entries, start + BATCH))
         ]
         graph.write("bench/create_audit_bench_entries", rows=rows, curriculum_id=owner)
-
-
-def read_concept(graph: Graph, owner: str | None, offset: int, after: After | None) -> dict[str, Any]:
-    total, items, following = curricula.read_audit(
-        graph,
-        entity_type="concept",
-        entity_id=owner or "",
-        offset=offset,
-        limit=PAGE,
-        filters=AuditFilter(),
-        after=after,
-    )
-    return {"total": total, "items": items, "next": following}
 
 
 def read_concept_whole(graph: Graph, owner: str | None, offset: int, after: After | None) -> dict[str, Any]:
@@ -176,8 +166,8 @@ def main() -> None:
             "bench/create_roster_change_bench_entries",
             "class_id",
         ),
-        "curric": (partial(read_curriculum, graph), "", "curriculum_id"),
-        "concept": (partial(read_concept, graph), "", "curriculum_id"),
+        "curric": (partial(read_entity_trail, "curriculum", graph), "", "curriculum_id"),
+        "concept": (partial(read_entity_trail, "concept", graph), "", "curriculum_id"),
     }
     # kind, case, total, samples, items, the p50 of the same page by offset (cursor cases only), the p50 of
     # the same page by the query before V0020 (concept cases only)
