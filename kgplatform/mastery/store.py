@@ -576,12 +576,8 @@ class MasteryStore:
         their answer counts and last answer times (`roster.id_range` gives the bounds); with `class_ids`,
         only the members of those classes (a scoped teacher key's list)."""
         if class_ids:
-            members = self.graph.read_plain("mastery/list_class_member_ids", class_ids=list(class_ids))
-            page = sorted(i for i in members[0]["learner_ids"] if i >= start and (end is None or i < end))
-            page = page[:limit]
-            rows = self.graph.read_plain("mastery/get_learner_answer_times", learner_ids=page)
-            rows.sort(key=lambda row: row["learner_id"])  # code point order, as `page`
-        elif end is None:
+            return self._members_page(start, end, limit, class_ids)
+        if end is None:
             rows = self.graph.read_plain("mastery/list_learners_from", start=start, limit=limit)
         else:
             rows = self.graph.read_plain("mastery/list_learners", start=start, end=end, limit=limit)
@@ -601,13 +597,7 @@ class MasteryStore:
         the id to resume after when the page is short because the scan stopped (None: the range was read
         to its end)."""
         if class_ids:
-            members = self.graph.read_plain("mastery/list_class_member_ids", class_ids=list(class_ids))
-            within = [i for i in members[0]["learner_ids"] if i >= start and (end is None or i < end)]
-            found = self.graph.read_plain("mastery/find_active_learners", learner_ids=within, since=since)
-            page = sorted(row["learner_id"] for row in found)[:limit]
-            rows = self.graph.read_plain("mastery/get_learner_answer_times", learner_ids=page)
-            rows.sort(key=lambda row: row["learner_id"])  # code point order, as `page`
-            return [with_datetimes(row, "last_answered_at") for row in rows], None
+            return self._members_page(start, end, limit, class_ids, since), None
         params: dict[str, Any] = {"start": start, "since": since, "limit": limit, "scan": scan}
         if end is None:
             [result] = self.graph.read_plain("mastery/list_active_learners_from", **params)
@@ -615,3 +605,24 @@ class MasteryStore:
             [result] = self.graph.read_plain("mastery/list_active_learners", end=end, **params)
         rows = [with_datetimes(row, "last_answered_at") for row in result["items"]]
         return rows, result["last_scanned"] if result["scanned"] == scan else None
+
+    def _members_page(
+        self,
+        start: str,
+        end: str | None,
+        limit: int,
+        class_ids: tuple[str, ...],
+        since: datetime | None = None,
+    ) -> list[Row]:
+        """A scoped teacher key's page of `list_learners` (and, with `since`, of `list_active_learners`):
+        the members of its classes in [start, end), those who answered at or after `since` when given, in
+        code point order, with their answer counts and last answer times. Its cost is the classes' sizes."""
+        members = self.graph.read_plain("mastery/list_class_member_ids", class_ids=list(class_ids))
+        within = [i for i in members[0]["learner_ids"] if i >= start and (end is None or i < end)]
+        if since is not None:
+            found = self.graph.read_plain("mastery/find_active_learners", learner_ids=within, since=since)
+            within = [row["learner_id"] for row in found]
+        page = sorted(within)[:limit]
+        rows = self.graph.read_plain("mastery/get_learner_answer_times", learner_ids=page)
+        rows.sort(key=lambda row: row["learner_id"])  # code point order, as `page`
+        return [with_datetimes(row, "last_answered_at") for row in rows]
