@@ -200,3 +200,64 @@ def test_a_retry_overlapping_a_batch_split_into_many_parts_is_not_refused_as_bus
     assert sorted(stored_first + retried.accepted) == sorted(r["event_id"] for r in batch)
     assert sorted(retried.duplicates) == sorted(stored_first)
     assert counts(graph)["answers"] == len(log)
+
+
+def test_one_event_id_posted_with_different_content_by_concurrent_callers_is_stored_once(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """Two services (or a buggy retry) send one event_id with different content at the same moment: the
+    unique constraint lets one row in, and every other caller, rerun after the clash, hears `conflict`
+    naming the field that differs, whichever learner its row named. Nothing of a loser is kept: not its
+    answer, not the learner it would have created, not a second count in mastery."""
+    task = curriculum.tasks[0]["id"]
+
+    def row(round_: int, caller: int) -> dict[str, Any]:
+        # Even rounds: each caller names its own learner (the rows differ in learner_id); odd rounds: one
+        # learner, the rows differ in the outcome.
+        learner = f"racer-{caller}" if round_ % 2 == 0 else "racer-shared"
+        at = datetime(2026, 3, 3, 9, round_, tzinfo=UTC).isoformat()
+        correct = caller % 2 == 0 if round_ % 2 else True
+        return {
+            "event_id": f"race-{round_}",
+            "learner_id": learner,
+            "task_id": task,
+            "correct": correct,
+            "answered_at": at,
+        }
+
+    rounds = 8
+    winners: list[dict[str, Any]] = []
+    start_together = threading.Barrier(CALLERS)
+    for round_ in range(rounds):
+
+        def post(caller: int, round_: int = round_) -> Any:
+            start_together.wait()
+            return service.ingest([row(round_, caller)])
+
+        with ThreadPoolExecutor(CALLERS) as pool:
+            results = list(pool.map(post, range(CALLERS)))
+        won = [caller for caller, result in enumerate(results) if result.accepted]
+        assert len(won) == 1, results
+        winner = row(round_, won[0])
+        winners.append(winner)
+        for caller, result in enumerate(results):
+            if caller == won[0]:
+                continue
+            differing = "learner_id" if round_ % 2 == 0 else "correct"
+            if row(round_, caller)[differing] == winner[differing]:
+                assert result.duplicates == [winner["event_id"]], result  # the same row after all
+                continue
+            [rejected] = result.rejected
+            assert (rejected.reason, rejected.field) == ("conflict", differing), result
+        # The stored answer is the winner's row: sent again, it is a duplicate, nothing else.
+        assert service.preview([winner])[0].duplicates == [winner["event_id"]]
+
+    stored = counts(graph)
+    assert stored["answers"] == rounds
+    assert stored["learners"] == len({w["learner_id"] for w in winners})  # no learner of a losing row
+    raced = all_mastery(graph)
+
+    graph.write("testing/delete_all_data")
+    load_curriculum(graph, curriculum)
+    service.ingest(winners)
+    assert raced == all_mastery(graph)  # each answer counted once, as one caller posting the winners
