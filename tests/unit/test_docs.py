@@ -22,19 +22,58 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
+# A line that starts a block of its own: an inline code span never runs into it from the line before.
+BLOCK_START = re.compile(r"\s*(?:[-*+] |\d+\. |#|\||>)")
+
+
 def code_spans(text: str) -> list[tuple[int, str]]:
-    """(line, text) of every fenced block's line and every inline `code` span: what a reader copies."""
+    """(line, text) of every fenced block's line and every inline `code` span: what a reader copies. A
+    span wrapped over lines (Markdown renders the line break as a space) is one span, at its first line:
+    read line by line, `kgplatform worker --hostname` / `planner2@%h` went unchecked, and the halves of
+    a line's odd backticks paired with the wrong ones."""
     spans: list[tuple[int, str]] = []
+    block: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        joined = "\n".join(line for _, line in block)
+        for match in re.finditer(r"`([^`]+)`", joined):
+            number = block[0][0] + joined.count("\n", 0, match.start())
+            spans.append((number, " ".join(match.group(1).split())))
+        block.clear()
+
     fenced = False
     for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("```"):
+            flush()
             fenced = not fenced
-            continue
-        if fenced:
+        elif fenced:
             spans.append((number, line.split(" #", 1)[0]))  # a shell comment is prose
+        elif not line.strip():
+            flush()
         else:
-            spans.extend((number, span) for span in re.findall(r"`([^`]+)`", line))
+            if BLOCK_START.match(line):
+                flush()
+            block.append((number, line))
+    flush()
     return spans
+
+
+def test_code_spans_reads_a_span_wrapped_over_lines_whole() -> None:
+    text = (
+        "Give each a name with `kgplatform worker --hostname\n"
+        "  planner2@%h` (Celery's).\n"
+        "\n"
+        "- `a` and `b\n"
+        "- c` stay apart: a list item is a block of its own.\n"
+        "```bash\n"
+        "kgplatform beat # the nightly chain\n"
+        "```\n"
+    )
+    assert code_spans(text) == [
+        (1, "kgplatform worker --hostname planner2@%h"),
+        (4, "a"),
+        (7, "kgplatform beat"),
+    ]
 
 
 @cache
