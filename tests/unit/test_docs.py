@@ -224,3 +224,18 @@ def test_user_docs_date_things_rather_than_naming_work_sessions(doc: Path) -> No
         for m in re.finditer(r"\b(?:review s\d+|before s\d+|s\d\d\b(?=[),;])|this session)", text)
     ]
     assert found == []
+
+
+def test_no_doc_installs_with_a_pip_the_virtual_environment_lacks() -> None:
+    """scripts/bootstrap.sh makes `.venv` with `uv venv`, which puts no pip in it: the README's `pip install
+    flower`, typed in the activated `.venv`, ran another Python's pip (or none), and `celery ... flower`
+    then had no such command. Packages go into `.venv` with the uv that bootstrap installs."""
+    bootstrap = (ROOT / "scripts" / "bootstrap.sh").read_text()
+    assert re.search(r'"\$UV" venv (?!.*--seed)', bootstrap), "bootstrap no longer makes a pip-less venv"
+    wrong = [
+        f"{doc.name}:{line}: {span}"
+        for doc in DOCS
+        for line, span in code_spans(doc.read_text())
+        if re.search(r"(?:^|[;&|]\s*)(?:pip3?|python3? -m pip) install\b", span.strip())
+    ]
+    assert wrong == []
