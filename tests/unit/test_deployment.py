@@ -7,17 +7,23 @@ and that the files the Dockerfile copies, laid out as it lays them out, are a tr
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 import yaml
 
-from kgplatform.settings import PROJECT_ROOT, Settings
+from kgplatform.api.app import create_app
+from kgplatform.cli import app as cli_app
+from kgplatform.settings import PROJECT_ROOT, Settings, unknown_variables
+from workers.queues import Queue, unknown_queues
 
 APP_SERVICES = ("migrate", "api", "worker", "beat")
 
@@ -126,3 +132,53 @@ def test_every_service_keeps_a_bounded_log_and_redis_no_snapshots() -> None:
         assert logging.get("options", {}).get("max-size") and logging["options"].get("max-file"), name
     command = services["redis"]["command"]
     assert command[command.index("--save") + 1] == ""
+
+
+def parse_command(argv: list[str]) -> Any:
+    """The context `kgplatform` builds for `argv` (its name first), parsed as the CLI parses it, so a
+    renamed command, an unknown option or a value out of range fails here; nothing is run."""
+    assert argv[0] == "kgplatform", argv
+    command: Any = typer.main.get_command(cli_app)
+    args, path = list(argv[1:]), ["kgplatform"]
+    while hasattr(command, "commands"):  # a group: the next word names its command
+        name = args.pop(0)
+        assert name in command.commands, f"no command `{' '.join([*path, name])}`"
+        command, path = command.commands[name], [*path, name]
+    return command.make_context(" ".join(path), args)
+
+
+def test_the_app_services_run_commands_and_settings_the_code_has_today(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The compose file is never run here (no Docker engine), so a renamed CLI option or setting would
+    first show on someone's deployment: each app service's command must parse as `kgplatform` parses it,
+    the worker's queues must be queues, every KGP_ variable of the file and the image must name a setting
+    (pydantic-settings ignores the others) and hold a value it takes, and the ports and probe must be the
+    ones the code serves."""
+    services = compose_config()["services"]
+    image_env = dict(
+        pair.split("=", 1) for op, args in dockerfile_instructions() if op == "ENV" for pair in args
+    )
+    for name in APP_SERVICES:
+        service = services[name]
+        environment = {**image_env, **service["environment"]}
+        assert unknown_variables(environment) == [], name
+        with monkeypatch.context() as env:
+            for key in [key for key in os.environ if key.upper().startswith("KGP_")]:  # the container's alone
+                env.delenv(key)
+            for key, value in environment.items():
+                env.setenv(key, str(value))
+            settings = Settings(_env_file=None)
+        context = parse_command(service["command"])
+        if name == "worker":
+            queues = context.params["queues"].split(",")
+            assert unknown_queues(queues) is None, queues
+            assert set(queues) == {q.value for q in Queue}, "the one worker consumes every queue"
+            assert [str(port) for port in service["expose"]] == [str(settings.workers.metrics_port)]
+        if name == "api":
+            port = context.params["port"]
+            # Loopback only, on the port the command serves ("127.0.0.1:8000:8000/tcp" once rendered).
+            assert [str(p).split("/")[0] for p in service["ports"]] == [f"127.0.0.1:{port}:{port}"]
+            probe = " ".join(service["healthcheck"]["test"])
+            assert f"127.0.0.1:{port}/healthz" in probe, probe
+            assert "get" in create_app().openapi()["paths"]["/healthz"]
