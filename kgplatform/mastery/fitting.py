@@ -118,7 +118,10 @@ def fit_bkt(
     previous = -np.inf
     log_likelihood = -np.inf
     iterations = 0
-    bar = tqdm(range(options.max_iter), desc="BKT EM", disable=not options.progress, leave=False)
+    # disable=None: drawn on a terminal only (a log kept every redraw), as the transfer training's bar.
+    bar = tqdm(
+        range(options.max_iter), desc="BKT EM", disable=None if options.progress else True, leave=False
+    )
     for step in bar:
         iterations = step + 1
         stats, log_likelihood = _expectation(layout, theta, n_concepts)

@@ -171,8 +171,12 @@ def train_model(
     label_edges = config.kind == "gnn" and config.message_share > 0
     full = with_label_edges(data, train.pairs, target) if label_edges else data
     started = time.perf_counter()
+    # disable=None: drawn on a terminal only; piped to a log, every epoch's redraw was kept (130 KB a demo).
     bar = tqdm(
-        range(1, config.max_epochs + 1), desc=f"train {config.kind}", disable=not config.progress, leave=False
+        range(1, config.max_epochs + 1),
+        desc=f"train {config.kind}",
+        disable=None if config.progress else True,
+        leave=False,
     )
     epoch = 0
     for epoch in bar:

@@ -111,3 +111,9 @@ def test_no_rows_is_a_clear_refusal_not_a_shape_error() -> None:
     with pytest.raises(ValidationFailed, match="no answers to fit") as raised:
         fit_bkt(empty, ["a"])
     assert raised.value.field == "data"
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """`fit-tracer` piped to a log (cron, CI) kept every EM iteration's redraw of the bar."""
+    fit_bkt(simulate(TRUE, learners=20, seed=0), ["a", "b", "c"], FitOptions(max_iter=3, progress=True))
+    assert "BKT EM" not in capsys.readouterr().err  # pytest's capture is no terminal
