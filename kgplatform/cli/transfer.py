@@ -71,7 +71,12 @@ def train_transfer(
         mark_latest(root, trained.model_version)
     else:
         raise KgpError(f"--data must be graph or assist2009, not {data!r}", field="data")
-    console.print(f"model {trained.model_version}: {trained.metrics}")
+    from kgplatform.cli.base import literal
+    from kgplatform.transfer.summary import describe_training
+
+    console.print(f"model {trained.model_version}")
+    for line in describe_training(trained.metrics):
+        console.print(literal(f"  {line}"), soft_wrap=True)
     console.print(f"checkpoint: {path}")
 
 

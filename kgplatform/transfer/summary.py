@@ -1,0 +1,59 @@
+"""A trained transfer model's metrics as lines a person reads (`kgplatform train-transfer`'s last words).
+
+The metrics dict is the checkpoint's (pipeline.train_transfer); printed raw it was a Python dict with `nan`
+where a figure could not be measured, which read like a failure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+NOT_MEASURED = "not measured"
+
+
+def _figure(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NOT_MEASURED
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def describe_training(metrics: Mapping[str, Any]) -> list[str]:
+    """One line each: the validation fit, the data it came from, and what the tracer made of it."""
+    lines: list[str] = []
+    spearman = metrics.get("valid_spearman")
+    line = f"validation: Spearman {_figure(spearman)} on {metrics.get('valid_pairs', '?')} concept pairs"
+    if _figure(spearman) == NOT_MEASURED:
+        # Spearman is undefined for fewer than two pairs or pairs whose measured transfer is all equal.
+        line += " (too few validation pairs, or their measured transfer all equal)"
+    lines.append(line)
+    lines.append(
+        f"data: {metrics.get('train_pairs', '?')} training pairs from {metrics.get('train_learners', '?')} "
+        f"learners, {metrics.get('valid_learners', '?')} validation learners"
+    )
+    epochs = metrics.get("best_epochs") or []
+    lines.append(
+        f"training: {metrics.get('seeds', len(epochs))} seeds, "
+        f"best epochs {', '.join(map(str, epochs)) or '-'}, {_figure(metrics.get('train_seconds'), 1)} s"
+    )
+    if "alpha" not in metrics:
+        lines.append("tracer: transfer scale not chosen (no training or validation answers)")
+    elif metrics["alpha"] > 0:
+        lines.append(
+            f"tracer: transfer scale {_figure(metrics['alpha'], 2)}: next-answer AUC "
+            f"{_figure(metrics.get('valid_auc_with_transfer'))} with transfer, "
+            f"{_figure(metrics.get('valid_auc_without_transfer'))} without "
+            f"(gain confidence {_figure(metrics.get('gain_confidence'), 2)})"
+        )
+    else:
+        lines.append(
+            "tracer: transfer scale 0 (its gain did not hold up on validation learners): next-answer AUC "
+            f"{_figure(metrics.get('valid_auc_without_transfer'))} without transfer, "
+            f"{_figure(metrics.get('valid_auc_best_alpha'))} at the best scale "
+            f"{_figure(metrics.get('best_alpha'), 2)} "
+            f"(gain confidence {_figure(metrics.get('gain_confidence'), 2)})"
+        )
+    return lines
