@@ -9,13 +9,15 @@
 // id; the range on `at` is part of the seek, so a page deep in the trail reads its own entries from the
 // index (and the ties at the cursor's time), not those before it. Without a cursor the position is the
 // calendar's end (kgplatform.audit.cursor.START) and $offset entries are skipped, as before.
-// Parameters: $key_id (string), $offset, $limit, $after_s, $after_ns, $after_id. Returns: total (entries of
-// the key), items (up to $limit + 1 maps, the one past the page saying that one follows: id, at, at_s, at_ns
-// (the cursor's key), actor, action, key_id, key_name, role, classes, classes_before (null unless
-// 'update')). Read.
+// The time window (since 4 December 2026; kgplatform.audit.window): $since <= at < $before, always given, a
+// bound of both seeks, so `total` counts the index entries in it.
+// Parameters: $key_id (string), $offset, $limit, $after_s, $after_ns, $after_id, $since, $before. Returns:
+// total (entries of the key in the window), items (up to $limit + 1 maps, the one past the page saying that
+// one follows: id, at, at_s, at_ns (the cursor's key), actor, action, key_id, key_name, role, classes,
+// classes_before (null unless 'update')). Read.
 CALL () {
   MATCH (c:KeyChange {key_id: $key_id}) USING INDEX SEEK c:KeyChange(key_id, at)
-  WHERE c.at IS NOT NULL
+  WHERE c.at >= $since AND c.at < $before
   RETURN count(c) AS total
 }
 CALL () {
@@ -27,7 +29,7 @@ CALL () {
   // trail; every key's trail's index hint, as the others', keeps the seek).
   WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
   MATCH (c:KeyChange {key_id: $key_id}) USING INDEX SEEK c:KeyChange(key_id, at)
-  WHERE c.at < bound
+  WHERE c.at >= $since AND c.at < $before AND c.at < bound
     AND CASE WHEN c.at.epochSeconds = $after_s AND c.at.nanosecond = $after_ns THEN c.id > $after_id
              ELSE true END
   WITH c ORDER BY c.key_id DESC, c.at DESC, c.id SKIP $offset LIMIT $limit + 1

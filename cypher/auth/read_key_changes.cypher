@@ -8,12 +8,24 @@
 // id; the range on `at` is part of the seek, so a page deep in the trail reads its own entries from the
 // index (and the ties at the cursor's time), not those before it. Without a cursor the position is the
 // calendar's end (kgplatform.audit.cursor.START) and $offset entries are skipped, as before.
-// Parameters: $offset, $limit, $after_s, $after_ns, $after_id. Returns: total (entries), items (up to
-// $limit + 1 maps, the one past the page saying that one follows: id, at, at_s, at_ns (the cursor's key),
-// actor, action, key_id, key_name, role, classes, classes_before (null unless 'update')). Read.
+// The time window (since 4 December 2026; kgplatform.audit.window): $since <= at < $before, always given, a
+// bound of the page's seek. With a window ($windowed) `total` counts the index entries in it; without, the
+// label's count as before: the filter on $windowed alone is planned ahead of the range count's seek, which
+// then reads nothing (an unbounded range count read every index entry of the trail, where the count store
+// answers with one hit).
+// Parameters: $offset, $limit, $after_s, $after_ns, $after_id, $since, $before, $windowed (boolean: a bound
+// was given). Returns: total (entries in the window), items (up to $limit + 1 maps, the one past the page
+// saying that one follows: id, at, at_s, at_ns (the cursor's key), actor, action, key_id, key_name, role,
+// classes, classes_before (null unless 'update')). Read.
 CALL () {
   MATCH (c:KeyChange)
-  RETURN count(c) AS total
+  RETURN count(c) AS every
+}
+CALL () {
+  WITH 1 AS one WHERE $windowed
+  MATCH (c:KeyChange) USING INDEX SEEK c:KeyChange(at)
+  WHERE c.at >= $since AND c.at < $before
+  RETURN count(c) AS windowed
 }
 CALL () {
   // The bound first (computed in the WHERE, it was read as a filter on an index scan from the newest
@@ -24,11 +36,11 @@ CALL () {
   // trail; every key's trail's index hint, as the others', keeps the seek).
   WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
   MATCH (c:KeyChange) USING INDEX SEEK c:KeyChange(at)
-  WHERE c.at < bound
+  WHERE c.at >= $since AND c.at < $before AND c.at < bound
     AND CASE WHEN c.at.epochSeconds = $after_s AND c.at.nanosecond = $after_ns THEN c.id > $after_id
              ELSE true END
   WITH c ORDER BY c.at DESC, c.id SKIP $offset LIMIT $limit + 1
   RETURN collect(c {.id, .at, at_s: c.at.epochSeconds, at_ns: c.at.nanosecond, .actor, .action, .key_id,
                     .key_name, .role, .classes, .classes_before}) AS items
 }
-RETURN total, items
+RETURN CASE WHEN $windowed THEN windowed ELSE every END AS total, items

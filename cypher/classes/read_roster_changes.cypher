@@ -11,14 +11,16 @@
 // id; the range on `at` is part of the seek, so a page deep in the trail reads its own entries from the
 // index (and the ties at the cursor's time), not those before it. Without a cursor the position is the
 // calendar's end (kgplatform.audit.cursor.START) and $offset entries are skipped, as before.
-// Parameters: $class_id, $offset, $limit, $after_s, $after_ns, $after_id. Returns: total (entries of the
-// class), items (up to $limit + 1 maps, the one past the page saying that one follows: id, at, at_s, at_ns
-// (the cursor's key), actor, action, class_id, members, added, removed, created, class_created, added_ids,
-// removed_ids, name, name_before: a rename's names; a delete's name_before is the name the class had;
-// null otherwise). Read.
+// The time window (since 4 December 2026; kgplatform.audit.window): $since <= at < $before, always given, a
+// bound of both seeks, so `total` counts the index entries in it.
+// Parameters: $class_id, $offset, $limit, $after_s, $after_ns, $after_id, $since, $before. Returns: total
+// (entries of the class in the window), items (up to $limit + 1 maps, the one past the page saying that one
+// follows: id, at, at_s, at_ns (the cursor's key), actor, action, class_id, members, added, removed, created,
+// class_created, added_ids, removed_ids, name, name_before: a rename's names; a delete's name_before is the
+// name the class had; null otherwise). Read.
 CALL () {
   MATCH (r:RosterChange {class_id: $class_id}) USING INDEX SEEK r:RosterChange(class_id, at)
-  WHERE r.at IS NOT NULL
+  WHERE r.at >= $since AND r.at < $before
   RETURN count(r) AS total
 }
 CALL () {
@@ -30,7 +32,7 @@ CALL () {
   // trail; every key's trail's index hint, as the others', keeps the seek).
   WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
   MATCH (r:RosterChange {class_id: $class_id}) USING INDEX SEEK r:RosterChange(class_id, at)
-  WHERE r.at < bound
+  WHERE r.at >= $since AND r.at < $before AND r.at < bound
     AND CASE WHEN r.at.epochSeconds = $after_s AND r.at.nanosecond = $after_ns THEN r.id > $after_id
              ELSE true END
   WITH r ORDER BY r.class_id DESC, r.at DESC, r.id SKIP $offset LIMIT $limit + 1

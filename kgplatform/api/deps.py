@@ -7,7 +7,6 @@ role is not allowed is 403; admin passes every role check. Both are problem+json
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Security
@@ -17,6 +16,7 @@ from starlette.types import Scope
 
 from kgplatform.api.params import LearnerId
 from kgplatform.audit import cursor as trail_cursor
+from kgplatform.audit import window
 from kgplatform.auth.models import Principal, Role
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.classes.service import check_in_scope
@@ -167,15 +167,7 @@ TrailPosition = Annotated[trail_cursor.Position, Depends(trail_position)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ETag you read, e.g. "3".')]
 
 
-def audit_filter(
-    actor: Annotated[
-        str | None,
-        Query(min_length=1, max_length=MAX_ID_LENGTH, description="Only entries by this actor, as listed."),
-    ] = None,
-    action: Annotated[AuditAction | None, Query(description="Only entries of this action.")] = None,
-    entity_type: Annotated[
-        EntityType | None, Query(description="Only entries about this kind of entity.")
-    ] = None,
+def trail_window(
     since: Annotated[
         AwareDatetime | None,
         BeforeValidator(iso_time_text),
@@ -186,27 +178,33 @@ def audit_filter(
         BeforeValidator(iso_time_text),
         Query(description="Only entries at or before this time (ISO 8601, with a time zone)."),
     ] = None,
+) -> window.Window:
+    """Every audit trail's `since` and `until` (the keys' and rosters' since 4 December 2026). A time
+    without a zone is refused (422) rather than read as UTC: a designer's "since 9:00" typed in another zone
+    would silently miss or add hours of changes. So is a number: pydantic read `since=2026` as 2026 seconds
+    after 1970 and `until=0` as 1970, and the trail came back whole or empty with a 200 (a review, s40)."""
+    return window.checked(since, until)
+
+
+TrailWindow = Annotated[window.Window, Depends(trail_window)]
+
+
+def audit_filter(
+    times: TrailWindow,
+    actor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=MAX_ID_LENGTH, description="Only entries by this actor, as listed."),
+    ] = None,
+    action: Annotated[AuditAction | None, Query(description="Only entries of this action.")] = None,
+    entity_type: Annotated[
+        EntityType | None, Query(description="Only entries about this kind of entity.")
+    ] = None,
 ) -> AuditFilter:
-    """The filters of the audit trail routes. A time without a zone is refused (422) rather than read as
-    UTC: a designer's "since 9:00" typed in another zone would silently miss or add hours of changes. So is
-    a number: pydantic read `since=2026` as 2026 seconds after 1970 and `until=0` as 1970, and the trail
-    came back whole or empty with a 200 (a review, s40)."""
-    since, until = in_utc(since, "since"), in_utc(until, "until")
-    if since is not None and until is not None and since > until:
-        raise ValidationFailed("`since` is after `until`: no entry could match", field="until")
-    return AuditFilter(actor=actor, action=action, entity_type=entity_type, since=since, until=until)
-
-
-def in_utc(moment: datetime | None, field: str) -> datetime | None:
-    """`moment` in UTC (the audit filters' and `GET /learners?active_since=`). Python takes offsets up to
-    +-23:59 and Neo4j only +-18:00: `+18:01` passed the query check and failed in Neo4j as a 500 (the fuzz
-    test, 3 December); and a day at the end of the calendar can leave it in another zone."""
-    if moment is None:
-        return None
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise ValidationFailed(f"`{field}` is outside the calendar once moved to UTC", field=field) from None
+    """The filters of the curriculum's, a concept's and a task's trails: the time window and what the
+    entries say."""
+    return AuditFilter(
+        actor=actor, action=action, entity_type=entity_type, since=times.since, until=times.until
+    )
 
 
 AuditFilters = Annotated[AuditFilter, Depends(audit_filter)]

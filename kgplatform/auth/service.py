@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 from kgplatform.audit import store as audit_store
 from kgplatform.audit.cursor import After
+from kgplatform.audit.window import WHOLE, Window
 from kgplatform.auth import store
 from kgplatform.auth.models import (
     ApiKey,
@@ -187,12 +188,17 @@ def list_keys(graph: Graph) -> list[ApiKey]:
 
 
 def key_audit(
-    graph: Graph, key_id: str | None, offset: int, limit: int, after: After | None = None
+    graph: Graph,
+    key_id: str | None,
+    offset: int,
+    limit: int,
+    after: After | None = None,
+    times: Window = WHOLE,
 ) -> KeyAudit:
     """The keys' changes, newest first, of every key or of `key_id` (empty for an id never seen, not a 404:
-    an investigator asks after a key that may have been made on another deployment); after the entry
-    `after` names when given, else after `offset` entries."""
-    page = store.key_changes(graph, key_id, offset, limit, after)
+    an investigator asks after a key that may have been made on another deployment), in the window `times`;
+    after the entry `after` names when given, else after `offset` entries."""
+    page = store.key_changes(graph, key_id, offset, limit, after, times)
     # What `audit archive --trail keys` moved to a file, so the trail is not read as beginning with its
     # oldest entry left (since 4 December 2026).
     return KeyAudit.model_validate(

@@ -10,6 +10,7 @@ from neo4j import ManagedTransaction
 
 from kgplatform.audit import cursor
 from kgplatform.audit.cursor import After
+from kgplatform.audit.window import WHOLE, Window
 from kgplatform.auth.models import ApiKey, Principal, Role
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
@@ -67,15 +68,20 @@ def create_key(
 
 
 def key_changes(
-    graph: Graph, key_id: str | None, offset: int, limit: int, after: After | None = None
+    graph: Graph,
+    key_id: str | None,
+    offset: int,
+    limit: int,
+    after: After | None = None,
+    times: Window = WHOLE,
 ) -> dict[str, Any]:
-    """A page of the keys' trail, of every key or of one, with its total and the cursor of the next page
-    (`next`, None on the last): the entries after `after` when given, else after `offset` entries. Two
-    statements, not one with `$key_id IS NULL OR ...`: through that OR the planner could seek no index, and
-    read every key's entries for one key's page."""
-    params = {"offset": offset, "limit": limit, **cursor.query_params(after)}
+    """A page of the keys' trail, of every key or of one, in the window `times`, with its total and the
+    cursor of the next page (`next`, None on the last): the entries after `after` when given, else after
+    `offset` entries. Two statements, not one with `$key_id IS NULL OR ...`: through that OR the planner could
+    seek no index, and read every key's entries for one key's page."""
+    params = {"offset": offset, "limit": limit, **cursor.query_params(after), **times.query_params()}
     if key_id is None:
-        row = graph.read("auth/read_key_changes", **params)[0]
+        row = graph.read("auth/read_key_changes", windowed=not times.whole, **params)[0]
     else:
         row = graph.read("auth/read_changes_of_key", key_id=key_id, **params)[0]
     items, following = cursor.split_page(row["items"], limit)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from kgplatform.audit import store as audit_store
 from kgplatform.audit.cursor import After
+from kgplatform.audit.window import WHOLE, Window
 from kgplatform.classes import store
 from kgplatform.classes.models import (
     ClassList,
@@ -78,11 +79,17 @@ def delete_class(graph: Graph, class_id: str, *, actor: str) -> DeletedClass:
 
 
 def roster_audit(
-    graph: Graph, class_id: str, offset: int, limit: int, after: After | None = None
+    graph: Graph,
+    class_id: str,
+    offset: int,
+    limit: int,
+    after: After | None = None,
+    times: Window = WHOLE,
 ) -> RosterAudit:
-    """A class's roster changes, newest first; empty for a class never seen (its trail outlives a deleted
-    class, so an unknown id is not a 404); after the entry `after` names when given, else after `offset`."""
-    page = store.roster_changes(graph, class_id, offset, limit, after)
+    """A class's roster changes, newest first, in the window `times`; empty for a class never seen (its trail
+    outlives a deleted class, so an unknown id is not a 404); after the entry `after` names when given, else
+    after `offset`."""
+    page = store.roster_changes(graph, class_id, offset, limit, after, times)
     # What `audit archive --trail rosters` moved to a file (since 4 December 2026), as for the keys' trail.
     archived = audit_store.read_trail_archive_note(graph, "rosters", class_id)
     return RosterAudit.model_validate({**page, "archived": archived})

@@ -10,6 +10,7 @@ from neo4j import ManagedTransaction
 
 from kgplatform.audit import cursor
 from kgplatform.audit.cursor import After
+from kgplatform.audit.window import WHOLE, Window
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import native
@@ -130,11 +131,16 @@ def delete_class(graph: Graph, class_id: str, actor: str) -> dict[str, Any] | No
 
 
 def roster_changes(
-    graph: Graph, class_id: str, offset: int, limit: int, after: After | None = None
+    graph: Graph,
+    class_id: str,
+    offset: int,
+    limit: int,
+    after: After | None = None,
+    times: Window = WHOLE,
 ) -> dict[str, Any]:
-    """A page of a class's roster trail with its total and the cursor of the next page (`next`, None on the
-    last): the entries after `after` when given, else after `offset` entries."""
-    params = {"offset": offset, "limit": limit, **cursor.query_params(after)}
+    """A page of a class's roster trail in the window `times`, with its total and the cursor of the next page
+    (`next`, None on the last): the entries after `after` when given, else after `offset` entries."""
+    params = {"offset": offset, "limit": limit, **cursor.query_params(after), **times.query_params()}
     row = graph.read("classes/read_roster_changes", class_id=class_id, **params)[0]
     items, following = cursor.split_page(row["items"], limit)
     return {"total": row["total"], "items": native(items), "next": following}

@@ -228,6 +228,18 @@ def keys_history(
         "says it): entries written since move no page. Not with --offset.",
     ),
     limit: int = typer.Option(50, "--limit", min=1, max=500, help="Entries to show."),
+    since: str | None = typer.Option(
+        None,
+        "--since",
+        help="Only entries at or after this time (ISO 8601 with a time zone, e.g. 2026-12-01T09:00:00+01:00).",
+    ),
+    until: str | None = typer.Option(
+        None,
+        "--until",
+        help="Only entries at or before this time (ISO 8601 with a time zone; an `at` of --json works, the "
+        "table's is to the second): paging by --offset, pass the first page's newest so that entries written "
+        "meanwhile move no page.",
+    ),
     as_json: bool = typer.Option(
         False,
         "--json",
@@ -237,7 +249,7 @@ def keys_history(
 ) -> None:
     """Who created, changed and revoked which key, and when, newest first (as GET /api-keys/audit): never a
     secret or a hash."""
-    from kgplatform.audit import cursor
+    from kgplatform.audit import cursor, window
     from kgplatform.auth import service
 
     if after is not None and offset is not None:
@@ -246,8 +258,12 @@ def keys_history(
             "--cursor and --offset both say where the page starts: give one", field="cursor"
         )
     position = cursor.decode(after) if after is not None else None  # refused before anything is read
+    # Read and checked as GET /api-keys/audit reads its `since` and `until`: the same refusals (exit 2).
+    times = window.checked(
+        window.parse_bound(since, "--since"), window.parse_bound(until, "--until"), ("--since", "--until")
+    )
     with graph_session() as graph:
-        audit = service.key_audit(graph, key_id, offset or 0, limit, position)
+        audit = service.key_audit(graph, key_id, offset or 0, limit, position, times)
     if as_json:
         print(audit.model_dump_json())
         return
@@ -280,7 +296,8 @@ def keys_history(
         shown = f"{(offset or 0) + 1}-{(offset or 0) + len(audit.items)} of "
     # The next page's cursor, so a person pages the table as a script pages --json.
     following = f"; next page: --cursor {audit.next}" if audit.next else ""
-    print(f"{shown}{audit.total} entries{following}", file=sys.stderr)
+    between = "" if times.whole else " in the time given"
+    print(f"{shown}{audit.total} entries{between}{following}", file=sys.stderr)
     # The table begins with the oldest entry left, not with the key: say what was archived, as --json does.
     if (note := audit.archived) is not None:
         print(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction
@@ -23,6 +22,7 @@ from neo4j import exceptions as neo4j_errors
 
 from kgplatform.audit import cursor
 from kgplatform.audit.cursor import After
+from kgplatform.audit.window import Window
 from kgplatform.curriculum.audit import explain
 from kgplatform.curriculum.models import AuditFilter
 from kgplatform.errors import Conflict
@@ -31,9 +31,6 @@ from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import native
 
 T = TypeVar("T")
-# The bounds of an audit read without `since` or `until`: before and after any entry.
-EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
-LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 AuditRows = list[dict[str, Any]]
 # Owner reads before giving up on a concept that keeps moving between curricula (lock_owning_curricula).
 OWNER_LOOKUPS = 3
@@ -621,11 +618,7 @@ def read_audit(
         "action": filters.action.value if filters.action else None,
         "entity_type": filters.entity_type.value if filters.entity_type else None,
         # Always bounds, so the curriculum's read is a range seek of audit_curriculum_at (V0009).
-        "since": filters.since or EARLIEST,
-        # `until` is inclusive to its microsecond: entries are stamped to the nanosecond and listed to the
-        # microsecond, so `at <= until` left out the very entry whose listed time was given.
-        # (min: the last microsecond of 9999 plus one is past the calendar).
-        "before": min(filters.until or LATEST, LATEST) + timedelta(microseconds=1),
+        **Window(filters.since, filters.until).query_params(),
     }
     if entity_type == "concept":
         rows = graph.read("curriculum/read_concept_audit", id=entity_id, **params)

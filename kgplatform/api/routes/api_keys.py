@@ -9,7 +9,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from kgplatform.api.deps import AdminPrincipal, AnyPrincipal, AuthenticatorDep, GraphDep, Limit, TrailPosition
+from kgplatform.api.deps import (
+    AdminPrincipal,
+    AnyPrincipal,
+    AuthenticatorDep,
+    GraphDep,
+    Limit,
+    TrailPosition,
+    TrailWindow,
+)
 from kgplatform.api.params import EntityId
 from kgplatform.auth import service
 from kgplatform.auth.models import (
@@ -74,6 +82,7 @@ def key_audit(
     graph: GraphDep,
     _: AdminPrincipal,
     position: TrailPosition,
+    times: TrailWindow,
     key_id: Annotated[
         str | None,
         Query(
@@ -86,8 +95,9 @@ def key_audit(
 ) -> KeyAudit:
     """Each key's creation (with its role and classes), each change of its classes (from, to) and its
     revocation (once), with who made it (the admin key's name and id, or `cli:` and the operating-system
-    user) and when. Never a secret or a hash."""
-    return service.key_audit(graph, key_id, position.offset, limit, position.after)
+    user) and when. Never a secret or a hash. `since` and `until` as on the curriculum's trail; `total`
+    counts the entries between them."""
+    return service.key_audit(graph, key_id, position.offset, limit, position.after, times)
 
 
 @router.delete("/{key_id}", summary="Revoke a key; this process refuses it at once")

@@ -17,6 +17,7 @@ from kgplatform.api.deps import (
     Limit,
     ServicePrincipal,
     TrailPosition,
+    TrailWindow,
 )
 from kgplatform.api.params import ClassId
 from kgplatform.classes import service
@@ -117,9 +118,15 @@ def delete_class(class_id: ClassId, graph: GraphDep, principal: ServicePrincipal
 
 @router.get("/{class_id}/audit", summary="A class's roster changes, newest first (admin)")
 def roster_audit(
-    class_id: ClassId, graph: GraphDep, _: AdminPrincipal, position: TrailPosition, limit: Limit = 50
+    class_id: ClassId,
+    graph: GraphDep,
+    _: AdminPrincipal,
+    position: TrailPosition,
+    times: TrailWindow,
+    limit: Limit = 50,
 ) -> RosterAudit:
     """Who changed the roster (the key's name and id), when, the counts, and which learners were added and
     removed: each roster PUT that changed something and each deletion of the class (the trail outlives it:
-    an unknown class has an empty trail, not a 404). An erased learner's id is gone from every entry."""
-    return service.roster_audit(graph, class_id, position.offset, limit, position.after)
+    an unknown class has an empty trail, not a 404). An erased learner's id is gone from every entry.
+    `since` and `until` as on the curriculum's trail; `total` counts the entries between them."""
+    return service.roster_audit(graph, class_id, position.offset, limit, position.after, times)

@@ -10,12 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
-from kgplatform.api.deps import LearnerReaderPrincipal, Limit, ScopedLearnerReader, ServicePrincipal, in_utc
+from kgplatform.api.deps import LearnerReaderPrincipal, Limit, ScopedLearnerReader, ServicePrincipal
 from kgplatform.api.etags import with_headers
 from kgplatform.api.params import LearnerId
 from kgplatform.api.report_pictures import ReportPictures
 from kgplatform.api.routes.answers import MasteryServiceDep
 from kgplatform.api.routes.jobs import request_learner_recomputes
+from kgplatform.audit.window import in_utc
 from kgplatform.curriculum.versions import not_modified
 from kgplatform.mastery.erasure import erase_learner as erase_learner_everywhere
 from kgplatform.mastery.feedback_picture import picture_of

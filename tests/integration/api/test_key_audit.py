@@ -163,3 +163,33 @@ def test_the_cli_records_its_changes_as_cli_and_the_os_user_and_shows_the_histor
         assert refused.exception.field == "cursor", bad
     for text in (history.output, table.output):
         assert key["secret"] not in text and auth.hash_secret(key["secret"]) not in text
+
+
+def test_the_cli_history_takes_since_and_until_as_the_route_does(api: Api) -> None:
+    """`keys history --since/--until` (since 4 December 2026) list what `GET /api-keys/audit?since=&until=`
+    lists, and refuse what it refuses (exit 2, the option named), before anything is read."""
+    runner = CliRunner()
+    for name in ("k1", "k2", "k3"):
+        assert runner.invoke(app, ["keys", "create", "--role", "designer", "--name", name]).exit_code == 0
+    whole = _trail(api)["items"]
+    since, until = whole[3]["at"], whole[1]["at"]  # three entries, both bounds inclusive
+    history = runner.invoke(app, ["keys", "history", "--since", since, "--until", until, "--json"])
+    assert history.exit_code == 0, history.output
+    listed = json.loads(history.stdout)
+    assert listed == _trail(api, since=since, until=until)
+    assert [i["id"] for i in listed["items"]] == [i["id"] for i in whole[1:4]] and listed["total"] == 3
+    table = runner.invoke(app, ["keys", "history", "--until", until, "--limit", "2"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert f"1-2 of {len(whole) - 1} entries in the time given; next page: --cursor " in table.stderr
+    for bad, option in (
+        (["--since", "yesterday"], "--since"),
+        (["--until", "2026-12-03T09:00:00"], "--until"),  # no zone
+        (["--since", "2026"], "--since"),  # a number is no time
+        (["--since", until, "--until", since], "--until"),
+    ):
+        refused = runner.invoke(app, ["keys", "history", *bad])
+        assert isinstance(refused.exception, ValidationFailed), (bad, refused.output)
+        assert refused.exception.field == option, (bad, refused.exception)
+    # As the CLI's main() shows it: one line naming the option, exit 2.
+    usage = runner.invoke(app, ["keys", "history", "--until", "2026-12-03T09:00:00"])
+    assert "`--until` '2026-12-03T09:00:00': " in str(usage.exception) and "timezone" in str(usage.exception)

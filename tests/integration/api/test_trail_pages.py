@@ -12,6 +12,7 @@ from typing import Any
 from neo4j.time import DateTime
 
 from kgplatform.audit import cursor
+from kgplatform.audit.window import WHOLE, Window
 from kgplatform.auth import store as keys
 from kgplatform.classes import store as classes
 from kgplatform.graph.driver import Graph
@@ -170,10 +171,11 @@ def test_a_page_reads_its_own_entries_and_the_total_only_index_entries(graph: Gr
     _seed(graph, "key", "key-other", entries)
     _seed(graph, "roster", "7B", entries)
     graph.write("testing/clear_query_caches")  # planned on these entries, not on an empty graph
+    whole = WHOLE.query_params()
     cases = [
-        ("auth/read_changes_of_key", {"key_id": "key-long"}, entries),
-        ("auth/read_key_changes", {}, 0),
-        ("classes/read_roster_changes", {"class_id": "7B"}, entries),
+        ("auth/read_changes_of_key", {"key_id": "key-long", **whole}, entries),
+        ("auth/read_key_changes", {"windowed": False, **whole}, 0),
+        ("classes/read_roster_changes", {"class_id": "7B", **whole}, entries),
     ]
     reads_of: dict[tuple[str, str], int] = {}
     for name, params, counted in cases:
@@ -204,3 +206,40 @@ def test_a_page_reads_its_own_entries_and_the_total_only_index_entries(graph: Gr
         assert limit + 2 <= reads_of[name, "first"] <= limit + 3, (name, reads_of)
         assert limit + 2 <= reads_of[name, "cursor"] <= limit + 5, (name, reads_of)
         assert reads_of[name, "offset"] >= entries // 2 + limit, (name, reads_of)
+
+
+def test_a_window_bounds_the_page_and_the_total_reads_only_the_entries_in_it(graph: Graph) -> None:
+    """PROFILE with `since` and `until` (since 4 December 2026) on trails of 2,000 entries, one a second: the
+    page's seek starts at `until` and stops one entry past the page, as the first page's does at the trail's
+    end; the total reads the index entries of the window alone (501 a trail, 1,002 of every key's two), not
+    the trail's 2,000 (4,000); nothing is sorted. Every key's total without a window stays the label's count
+    (the test above)."""
+    entries, limit = 2_000, 20
+    _seed(graph, "key", "key-long", entries)
+    _seed(graph, "key", "key-other", entries)
+    _seed(graph, "roster", "7B", entries)
+    graph.write("testing/clear_query_caches")
+    times = Window(T0 + timedelta(seconds=500), T0 + timedelta(seconds=1000))
+    cases = [
+        ("auth/read_changes_of_key", {"key_id": "key-long"}, 501),
+        ("auth/read_key_changes", {"windowed": True}, 1002),
+        ("classes/read_roster_changes", {"class_id": "7B"}, 501),
+    ]
+    for name, params, in_window in cases:
+        plan = _profile(graph, name, **params, offset=0, limit=limit, **cursor.START, **times.query_params())
+        operators = [o["operatorType"].split("@")[0] for o in plan]
+        assert "Sort" not in operators and "Top" not in operators, (name, operators)
+        reads = [o for o in plan if o["operatorType"].startswith(("NodeIndexSeek", "NodeIndexScan"))]
+        page_reads = [o["rows"] for o in reads if "cache[" in o["args"]["Details"]]
+        assert len(page_reads) == 1 and limit + 1 <= page_reads[0] <= limit + 3, (name, reads)
+        assert [o["rows"] for o in reads if "cache[" not in o["args"]["Details"]] == [in_window], (
+            name,
+            reads,
+        )
+        assert sum(o["dbHits"] for o in plan) <= in_window + 1 + 16 * (limit + 2), (name, plan)
+    # The stores give those pages: the newest entries of the window, its count as the total.
+    page = keys.key_changes(graph, "key-long", 0, 3, None, times)
+    assert [i["id"] for i in page["items"]] == ["key-long-01000", "key-long-00999", "key-long-00998"]
+    assert page["total"] == 501
+    assert keys.key_changes(graph, None, 0, 3, None, times)["total"] == 1002
+    assert classes.roster_changes(graph, "7B", 0, 3, None, times)["total"] == 501

@@ -411,6 +411,8 @@ def test_the_key_audit_route_documents_its_filter_paging_and_entries_without_sec
         "key_id": "query",
         "offset": "query",
         "cursor": "query",
+        "since": "query",
+        "until": "query",
         "limit": "query",
     }
     assert {"200", "401", "403", "422"} <= set(operation["responses"])
@@ -462,6 +464,15 @@ def test_every_audit_trail_route_documents_its_cursor_and_next() -> None:
             assert {"type": "null"} in page["properties"]["offset"]["anyOf"], path
         # Since 4 December 2026 the key and roster trails say what was archived of them, as the others do.
         assert "archived" in page["properties"] and "archived" not in page.get("required", []), path
+
+    # Since 4 December 2026 every trail takes `since` and `until`, documented as the curriculum's (one
+    # dependency for all: the same bounds, the same refusals).
+    def bounds(path: str) -> list[dict[str, Any]]:
+        parameters = document["paths"][path]["get"]["parameters"]
+        return [p for p in parameters if p["name"] in ("since", "until")]
+
+    for path in TRAIL_ROUTES:
+        assert bounds(path) == bounds("/curricula/{curriculum_id}/audit") != [], path
 
 
 def test_the_class_routes_document_names_and_a_teachers_reads() -> None:
