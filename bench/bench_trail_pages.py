@@ -42,6 +42,7 @@ from typing import Any
 
 from kgplatform.audit import cursor
 from kgplatform.audit.cursor import After
+from kgplatform.audit.window import WHOLE
 from kgplatform.auth import store as keys
 from kgplatform.classes import store as classes
 from kgplatform.curriculum import store as curricula
@@ -122,8 +123,7 @@ def read_concept_whole(graph: Graph, owner: str | None, offset: int, after: Afte
         actor=None,
         action=None,
         entity_type=None,
-        since=curricula.EARLIEST,
-        before=curricula.LATEST + timedelta(microseconds=1),
+        **WHOLE.query_params(),
         **cursor.query_params(after),
     )
     items, following = cursor.split_page(row["items"], PAGE)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from kgplatform.audit import cursor
-from kgplatform.curriculum import import_store, store
+from kgplatform.audit.window import WHOLE
+from kgplatform.curriculum import import_store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_service import curriculum_etag, export_document, run_import
@@ -43,8 +44,7 @@ UNFILTERED: dict[str, Any] = {
     "actor": None,
     "action": None,
     "entity_type": None,
-    "since": store.EARLIEST,
-    "before": store.LATEST,
+    **WHOLE.query_params(),
     **cursor.START,
 }
 
