@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, app, cli_actor, console, fail, graph_session
+from kgplatform.cli.import_stop import DatasetProgress, ImportStopped, StopAtCheckpoint
 from kgplatform.errors import ValidationFailed
 
 if TYPE_CHECKING:  # imported where used, not at CLI start-up
     from kgplatform.curriculum.import_report import ImportReport
+    from kgplatform.curriculum.io import RawDocument
 
 
 @app.command("generate-curriculum")
@@ -77,67 +77,6 @@ def print_import_report(report: ImportReport, as_json: bool) -> None:
         print_report_lines(report)
     if import_refused(report):
         raise typer.Exit(EXIT_FAILED)
-
-
-class ImportStopped(Exception):
-    """The first Ctrl-C, taken at an import's checkpoint: before its transaction committed."""
-
-
-class StopAtCheckpoint:
-    """Ctrl-C during `import-curriculum`. An import is one transaction, so the first Ctrl-C is taken at its
-    next checkpoint (`import_store.write_import`: before the write, between its statements, before the
-    commit), where stopping rolls it back whole and the line printed can say that nothing was stored: a
-    KeyboardInterrupt wherever it landed exited 130 with no word of it (and a second one, inside the
-    driver, ended in a Neo4j protocol error, exit 2). A second Ctrl-C stops at once, and what it can say
-    depends on the phase it hit. Outside the main thread (no signals there) a no-op."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.phase = "reading"  # then 'writing', 'committing', 'done'
-        self.curriculum_id = "ID"  # the import's, once known
-        self.previous: Any = None
-
-    def __enter__(self) -> StopAtCheckpoint:
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._interrupted)
-        return self
-
-    def _interrupted(self, signum: int, frame: object) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        print(
-            "kgplatform: stopping the import; nothing is stored until it commits (Ctrl-C again stops at once)",
-            file=sys.stderr,
-        )
-
-    def checkpoint(self, phase: str) -> None:
-        if self.requested:
-            raise ImportStopped
-        self.phase = phase
-
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-
-    def stopped_line(self) -> str:
-        """After the first Ctrl-C, taken at a checkpoint: nothing was committed."""
-        if self.phase == "reading":
-            return "interrupted before the import wrote anything; nothing was stored"
-        return "interrupted while importing; its one transaction was rolled back whole: nothing was stored"
-
-    def at_once_line(self, dry_run: bool) -> str:
-        """After a second Ctrl-C, wherever it landed."""
-        if self.phase == "committing" and not dry_run:
-            return (
-                "interrupted while the import committed: it was stored whole or not at all (one transaction); "
-                f"its audit trail (`GET /curricula/{self.curriculum_id}/audit`) says which"
-            )
-        if self.phase == "done" and not dry_run:
-            return "interrupted after the import committed: it was stored whole (its report is not printed)"
-        if self.phase == "reading":
-            return "interrupted before the import wrote anything; nothing was stored"
-        return "interrupted while importing, before its one transaction committed: nothing was stored"
 
 
 @app.command("import-curriculum")
@@ -255,8 +194,9 @@ def import_dataset(
     domain: list[str] = typer.Option(None, "--domain", help="AL-CPL: only these domains."),
     as_json: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
 ) -> None:
-    """Import a public prerequisite graph as a curriculum, reporting its self-loops and cycles."""
-    from kgplatform.curriculum.import_service import run_import
+    """Import a public prerequisite graph as a curriculum, reporting its self-loops and cycles. Each curriculum
+    is its own transaction: Ctrl-C stops at the next checkpoint, rolls back the one being written, says which
+    were stored whole, and exits 130."""
     from kgplatform.curriculum.importers.al_cpl import DOMAINS
     from kgplatform.curriculum.importers.datasets import DATASETS, read_dataset
 
@@ -266,25 +206,62 @@ def import_dataset(
     for given, option in ((reduce, "--transitive-reduction"), (domain, "--domain")):
         if given and name != "al-cpl":
             raise typer.BadParameter(f"applies to al-cpl only, not {name}", param_hint=option)
-    documents = read_dataset(name, reduce=reduce, domains=domain or DOMAINS)
-    refused = False
+    stop = StopAtCheckpoint(DatasetProgress.ANNOUNCE)
+    progress = DatasetProgress(name, [], dry_run)
+    try:
+        with stop:
+            documents = read_dataset(name, reduce=reduce, domains=domain or DOMAINS)
+            progress.curricula = [str((raw.curriculum or {})["id"]) for raw in documents]
+            reports = _import_documents(documents, progress, stop, skip_invalid, as_json)
+    except ImportStopped:
+        print(progress.stopped_line(stop.phase), file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt:  # the second Ctrl-C
+        print(progress.at_once_line(stop.phase), file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if as_json:  # one document for all of the dataset's curricula (AL-CPL has four)
+        print(json.dumps([report.model_dump(mode="json") for report in reports], indent=2))
+    if stop.requested:  # the Ctrl-C came after the last checkpoint, as the last curriculum committed
+        progress.current = None
+        print(progress.stopped_line("done"), file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if any(import_refused(report) for report in reports):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _import_documents(
+    documents: list[RawDocument],
+    progress: DatasetProgress,
+    stop: StopAtCheckpoint,
+    skip_invalid: bool,
+    as_json: bool,
+) -> list[ImportReport]:
+    """Each curriculum imported in its own transaction, `progress` told which are stored; a Ctrl-C is taken
+    at the next checkpoint, the one before each curriculum included (ImportStopped)."""
+    from kgplatform.curriculum.import_service import run_import
+
     reports = []
     with graph_session() as graph:
-        for raw in documents:
-            curriculum_id = str((raw.curriculum or {})["id"])
+        for raw, curriculum_id in zip(documents, progress.curricula, strict=True):
+            progress.current = curriculum_id
+            stop.checkpoint("reading")
             report = run_import(
-                graph, raw, curriculum_id, actor=cli_actor(), dry_run=dry_run, skip_invalid=skip_invalid
+                graph,
+                raw,
+                curriculum_id,
+                actor=cli_actor(),
+                dry_run=progress.dry_run,
+                skip_invalid=skip_invalid,
+                checkpoint=stop.checkpoint,
             )
-            refused = refused or import_refused(report)
-            if as_json:
-                reports.append(report.model_dump(mode="json"))
-                continue
-            console.rule(curriculum_id)
-            print_report_lines(report)
-    if as_json:  # one document for all of the dataset's curricula (AL-CPL has four)
-        print(json.dumps(reports, indent=2))
-    if refused:
-        raise typer.Exit(EXIT_FAILED)
+            if report.accepted and not progress.dry_run:
+                progress.stored.append(curriculum_id)
+            stop.phase = "done"
+            reports.append(report)
+            if not as_json:
+                console.rule(curriculum_id)
+                print_report_lines(report)
+    return reports
 
 
 @app.command("export-curriculum")

@@ -8,16 +8,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_store import MERGE_QUERIES
 from kgplatform.curriculum.io import write_export
 from kgplatform.graph.driver import Graph
-from kgplatform.graph.queries import query_text
+from tests.integration.curriculum_io.import_runs import wait_until_writing
 
 # Large enough that its writes take seconds (about 24,000 rows in 5,000-row statements).
 CONCEPTS = 4_000
@@ -40,16 +38,6 @@ def _start_import(path: Path) -> subprocess.Popen[str]:
     )
 
 
-def _wait_until_writing(graph: Graph, run: subprocess.Popen[str], timeout_s: float = 120.0) -> None:
-    """Returns once the import runs one of its merge statements: inside its write transaction."""
-    merges = [query_text(name)[:60] for name in MERGE_QUERIES.values()]
-    deadline = time.monotonic() + timeout_s
-    while not any(m in row["query"] for row in graph.read("testing/list_running_queries") for m in merges):
-        assert run.poll() is None, run.communicate()
-        assert time.monotonic() < deadline, f"the import wrote nothing within {timeout_s} s"
-        time.sleep(0.05)
-
-
 def _nothing_stored(graph: Graph) -> bool:
     kinds = {row["name"] for row in graph.read("testing/count_nodes_by_label")}
     return not kinds & {"Curriculum", "Concept", "Task", "AuditEntry"}
@@ -57,7 +45,7 @@ def _nothing_stored(graph: Graph) -> bool:
 
 def test_ctrl_c_while_writing_stores_nothing_and_says_so_in_one_line(graph: Graph, big_file: Path) -> None:
     run = _start_import(big_file)
-    _wait_until_writing(graph, run)
+    wait_until_writing(graph, run)
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=120)
 
@@ -73,7 +61,7 @@ def test_ctrl_c_while_writing_stores_nothing_and_says_so_in_one_line(graph: Grap
 
 def test_a_second_ctrl_c_stops_at_once_and_still_says_what_was_stored(graph: Graph, big_file: Path) -> None:
     run = _start_import(big_file)
-    _wait_until_writing(graph, run)
+    wait_until_writing(graph, run)
     run.send_signal(signal.SIGINT)
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=120)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kgplatform.cli.curriculum import ImportStopped, StopAtCheckpoint
+from kgplatform.cli.import_stop import DatasetProgress
 
 
 def test_the_first_ctrl_c_waits_for_a_checkpoint_and_a_second_stops_at_once(
@@ -98,4 +99,89 @@ def test_a_ctrl_c_while_reading_a_file_then_refused_stops_with_130_and_its_line(
     assert result.exit_code == 130, result.output
     assert result.output.strip().splitlines()[-1] == (
         f"{path}: interrupted before the import wrote anything; nothing was stored"
+    ), result.output
+
+
+CURRICULA = ["al-cpl-data-mining", "al-cpl-geometry", "al-cpl-physics", "al-cpl-precalculus"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "phase", "stopped", "at_once"),
+    [
+        # Before the first was written (the dataset still being read, or the first checked).
+        (
+            [],
+            "reading",
+            "before al-cpl-data-mining was written; nothing was stored; not stored: al-cpl-data-"
+            "mining, al-cpl-geometry, al-cpl-physics, al-cpl-precalculus",
+            "at once; nothing was stored; not stored: al-cpl-data-mining, al-cpl-geometry",
+        ),
+        (
+            CURRICULA[:1],
+            "writing",
+            "while importing al-cpl-geometry, whose transaction was rolled back whole; "
+            "stored whole: al-cpl-data-mining; not stored: al-cpl-geometry, al-cpl-physics, "
+            "al-cpl-precalculus",
+            "at once; stored whole: al-cpl-data-mining; not stored: al-cpl-geometry, al-cpl-physics",
+        ),
+        (
+            CURRICULA[:1],
+            "committing",
+            "rolled back whole; stored whole: al-cpl-data-mining; not stored: al-cpl-geometry",
+            "at once; stored whole: al-cpl-data-mining; al-cpl-geometry stored whole or not at "
+            "all (its audit trail, `GET /curricula/al-cpl-geometry/audit`, says which); not stored: "
+            "al-cpl-physics, al-cpl-precalculus",
+        ),
+        (
+            CURRICULA[:2],
+            "done",
+            "before al-cpl-geometry was written; stored whole: al-cpl-data-mining, "
+            "al-cpl-geometry; not stored: al-cpl-physics",
+            "at once; stored whole: al-cpl-data-mining, "
+            "al-cpl-geometry; not stored: al-cpl-physics, al-cpl-precalculus",
+        ),
+    ],
+)
+def test_each_dataset_line_says_which_curricula_were_stored_whole(
+    stored: list[str], phase: str, stopped: str, at_once: str
+) -> None:
+    """`import-dataset`'s curricula are each one transaction: those committed stay, the one being written is
+    rolled back whole by the first Ctrl-C, and a second during its commit cannot say which."""
+    progress = DatasetProgress("al-cpl", CURRICULA, stored=list(stored))
+    progress.current = CURRICULA[len(stored)] if phase != "done" else CURRICULA[1]
+    assert stopped in progress.stopped_line(phase)
+    assert at_once in progress.at_once_line(phase)
+    dry = DatasetProgress("al-cpl", CURRICULA, dry_run=True, current=CURRICULA[1])
+    assert dry.at_once_line("committing") == "al-cpl: interrupted at once; a dry run stores nothing"
+
+
+def test_a_ctrl_c_between_two_curricula_starts_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C as a curriculum commits (past its last checkpoint) lets it finish, and the next one is not
+    begun: the line names the one stored and the rest, exit 130."""
+    from contextlib import nullcontext
+
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app, curriculum
+    from kgplatform.curriculum.import_report import ImportReport
+    from kgplatform.curriculum.importers import datasets
+    from kgplatform.curriculum.io import RawDocument
+
+    begun: list[str] = []
+    documents = [RawDocument({"id": cid}, [], [], []) for cid in CURRICULA]
+
+    def imported(graph: object, raw: RawDocument, curriculum_id: str, **options: object) -> ImportReport:
+        begun.append(curriculum_id)
+        signal.raise_signal(signal.SIGINT)  # the first Ctrl-C, after the import's last checkpoint
+        return ImportReport(curriculum_id=curriculum_id, dry_run=False, skip_invalid=False, accepted=True)
+
+    monkeypatch.setattr(datasets, "read_dataset", lambda *args, **kwargs: documents)
+    monkeypatch.setattr("kgplatform.curriculum.import_service.run_import", imported)
+    monkeypatch.setattr(curriculum, "graph_session", lambda: nullcontext(None))
+    result = CliRunner().invoke(app, ["import-dataset", "al-cpl"])
+    assert result.exit_code == 130, result.output
+    assert begun == CURRICULA[:1]
+    assert result.output.strip().splitlines()[-1] == (
+        "al-cpl: interrupted before al-cpl-geometry was written; stored whole: al-cpl-data-mining; "
+        "not stored: al-cpl-geometry, al-cpl-physics, al-cpl-precalculus"
     ), result.output
