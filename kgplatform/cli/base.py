@@ -38,6 +38,11 @@ EXIT_REFUSED = 4
 # previous model). Apart from 0, so a script or monitor of the night sees it; apart from 1, so it can tell
 # "plans are there, the model is old" from "the plans failed".
 EXIT_RETRAIN_FAILED = 5
+# `ingest`: the file held no answers (a CSV header alone, an empty JSON Lines file), so nothing was read into
+# the graph. Apart from 0, so a pipe whose export came out empty or failed (`zcat gone.gz | kgplatform ingest
+# - --format jsonl`) is seen; apart from 1 and 2, so a script can tell "nothing to ingest" from rejected rows
+# or a failure, and let an empty day's file pass.
+EXIT_NO_ANSWERS = 6
 # Ctrl-C (SIGINT), 128 + 2 as shells report it. The locked Typer (0.29) exits so by itself; older ones that
 # pyproject allows (0.12) printed "Aborted!" and exited 1, a failed batch's code, so `--wait` exits 130
 # itself (cli/workers.py).
@@ -51,6 +56,7 @@ EXIT_CODES_HELP = (
     "a service is not running; "
     "4 refused, nothing done (a batch already running, something named that does not exist); "
     "5 nightly --wait: the plans were recomputed but the transfer retrain before them failed; "
+    "6 ingest: the file held no answers (a CSV header alone, an empty JSON Lines file), nothing read; "
     "130 interrupted (Ctrl-C; with --wait the batch goes on)."
 )
 

@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, app, graph_session
+from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NO_ANSWERS, EXIT_USAGE, app, graph_session
 from kgplatform.mastery.models import MAX_BATCH_SIZE
 from kgplatform.settings import get_settings
 
@@ -67,10 +67,10 @@ def ingest(
     """Ingest a file of answers (a backfill) in batches, as POST /answers does: the same validation, the same
     per-row outcome, idempotent by event_id (a rerun stores nothing twice and counts duplicates). Rejected
     rows are named by line. Exit 0 every row stored or already stored, 1 rows rejected (the rest stored),
-    2 a file or column that cannot be read or a service unreachable (what was stored before is said), 130
-    interrupted. Sort the file by answered_at, or pass --sort: an answer older than an earlier batch's of
+    2 a file or column that cannot be read or a service unreachable (what was stored before is said), 6 the
+    file held no answers (a CSV header alone, an empty JSON Lines file), 130 interrupted. Sort the file by answered_at, or pass --sort: an answer older than an earlier batch's of
     its learner replays that learner's whole history (docs/tracing.md; a dry run counts them)."""
-    from kgplatform.mastery.answer_files import file_format, read_answer_rows
+    from kgplatform.mastery.answer_files import NoAnswers, file_format, read_answer_rows
     from kgplatform.mastery.backfill import IngestSummary
 
     path = source_path(given)
@@ -79,7 +79,12 @@ def ingest(
         # Opened for writing, it would be emptied before its rows were read.
         raise typer.BadParameter("is the file being ingested", param_hint="--rejects")
     kind = file_format(path, fmt)
-    rows: Iterable[NumberedRow] = read_answer_rows(path, kind)
+    try:
+        rows: Iterable[NumberedRow] = read_answer_rows(path, kind)
+    except NoAnswers as empty:
+        # Before anything connects or --rejects is written: whatever the graph holds, nothing is to be done.
+        print(f"kgplatform: {empty}", file=sys.stderr)
+        raise typer.Exit(EXIT_NO_ANSWERS) from None
     summary = IngestSummary()
     shown: list[Rejection] = []
     with ExitStack() as stack:

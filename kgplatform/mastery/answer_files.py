@@ -43,6 +43,12 @@ class BadLine:
 NumberedRow = tuple[int, Any]  # (line, the row as POST /answers would receive it, or a BadLine)
 
 
+class NoAnswers(Exception):  # noqa: N818 - an outcome the CLI reports with its own exit code, not an error
+    """A file of the right form that holds no answer: a CSV header alone, a JSON Lines file that is empty or
+    of blank lines. Said before anything connects (`kgplatform ingest` exits 6): it read as 0 rows stored
+    and exit 0, so an export that came out empty, or a pipe whose first command failed, went unseen."""
+
+
 def file_format(path: Path, given: str | None) -> Format:
     """The format `--format` names, else the one the file's name says (a .gz suffix is looked through)."""
     if given is not None:
@@ -65,8 +71,25 @@ def file_format(path: Path, given: str | None) -> Format:
 
 def read_answer_rows(path: Path, fmt: Format) -> Iterator[NumberedRow]:
     """Every row of the file with its line, in file order. A CSV header that is not the API's fields is
-    refused at once (naming the column), before any row is read."""
-    return _jsonl_rows(path) if fmt == "jsonl" else _csv_rows(path)
+    refused at once (naming the column), and a file without a row is NoAnswers, both before the rows are
+    wanted (the first is read now)."""
+    rows = _jsonl_rows(path) if fmt == "jsonl" else _csv_rows(path)
+    first = next(rows, None)
+    if first is None:
+        what = "nothing after its header line" if fmt == "csv" else "the file is empty or its lines are blank"
+        raise NoAnswers(f"{path}: no answers in it ({what}); nothing to ingest")
+    return _with_first(first, rows)
+
+
+def _with_first(first: NumberedRow, rest: Iterator[NumberedRow]) -> Iterator[NumberedRow]:
+    """The row read ahead, then the others; closing this closes the file's reader too."""
+    try:
+        yield first
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()
 
 
 def _jsonl_rows(path: Path) -> Iterator[NumberedRow]:

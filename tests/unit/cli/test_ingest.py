@@ -275,3 +275,50 @@ def test_a_rejects_file_that_cannot_be_written_is_said_before_the_sort_not_after
         monkeypatch, capsys, "ingest", str(path), "--dry-run", "--sort", "--rejects", str(rejects)
     )
     assert code == 2 and err == f"kgplatform: No such file or directory: {rejects}\n", err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        ("log.csv", "event_id,learner_id,task_id,correct,answered_at\r\n", "nothing after its header line"),
+        ("log.csv", "event_id,learner_id,task_id,correct,answered_at\n\n\n", "nothing after its header line"),
+        ("log.jsonl", "", "the file is empty or its lines are blank"),
+        ("log.jsonl", "\n \n", "the file is empty or its lines are blank"),
+    ],
+)
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_file_without_answers_is_said_with_exit_6_before_anything_connects(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: str,
+    said: str,
+    dry_run: bool,
+) -> None:
+    """A CSV header alone or an empty JSON Lines file was 0 rows stored and exit 0, as if the backfill had
+    been done: an export that came out empty went unseen. Since 4 December 2026 one line says so, exit 6
+    (apart from 1 and 2: nothing was rejected, nothing failed), before Neo4j is asked or --rejects written."""
+
+    def no_graph() -> Any:
+        raise AssertionError("connected for a file without answers")
+
+    monkeypatch.setattr("kgplatform.cli.ingest.graph_session", no_graph)
+    path, rejects = tmp_path / name, tmp_path / "rejects.jsonl"
+    path.write_text(text)
+    options = ["--rejects", str(rejects), *(["--dry-run"] if dry_run else [])]
+    code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), *options)
+    assert code == 6, err
+    assert out == "" and err == f"kgplatform: {path}: no answers in it ({said}); nothing to ingest\n"
+    assert not rejects.exists()
+
+
+def test_standard_input_without_answers_is_exit_6(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`zcat gone.gz | kgplatform ingest - --format jsonl`: zcat fails, the ingest reads nothing; without
+    `set -o pipefail` the pipeline's status is the ingest's, which was 0."""
+    empty = gzip.compress(b"")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(empty))))  # type: ignore[arg-type]
+    code, out, err = run_main(monkeypatch, capsys, "ingest", "-", "--format", "jsonl")
+    assert code == 6 and out == "" and "-: no answers in it" in err, err

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kgplatform.errors import ValidationFailed
-from kgplatform.mastery.answer_files import BadLine, file_format, read_answer_rows
+from kgplatform.mastery.answer_files import BadLine, NoAnswers, file_format, read_answer_rows
 
 ANSWER = {
     "event_id": "e-1",
@@ -154,3 +155,44 @@ def test_a_csv_line_with_an_overlong_cell_is_a_bad_line_and_the_reading_goes_on(
     path.write_text("x" * 200_000 + "\n" + good)  # no header to read: the file is refused
     with pytest.raises(ValidationFailed, match="line 1: not a CSV file"):
         read_answer_rows(path, "csv")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("log.csv", "event_id,learner_id,task_id,correct,answered_at\n"),
+        ("log.csv", "event_id,learner_id,task_id,correct,answered_at\n\n"),
+        ("log.jsonl", ""),
+        ("log.jsonl", "\n\n"),
+    ],
+)
+def test_a_file_without_a_row_is_no_answers_when_the_reader_is_made(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    """Not an iterator of nothing (the ingest stored 0 rows and exited 0): said before a row is wanted."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(NoAnswers, match=f"{name}: no answers in it"):
+        read_answer_rows(path, "csv" if name.endswith(".csv") else "jsonl")
+
+
+def test_closing_the_rows_closes_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first row is read ahead; closing what is returned still closes the file's reader (an ingest
+    stopped part-way leaves no file open)."""
+    from kgplatform.mastery import answer_files
+
+    closed = []
+
+    def lines(path: Path) -> Iterator[str]:
+        try:
+            yield from path.read_text().splitlines()
+        finally:
+            closed.append(path)
+
+    monkeypatch.setattr(answer_files, "text_lines", lines)
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(json.dumps({**ANSWER, "event_id": f"e-{n}"}) + "\n" for n in range(3)))
+    rows = read_answer_rows(path, "jsonl")
+    assert next(rows)[0] == 1 and closed == []
+    rows.close()  # type: ignore[attr-defined]
+    assert closed == [path]
