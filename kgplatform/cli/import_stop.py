@@ -16,12 +16,13 @@ class ImportStopped(Exception):
 
 
 class StopAtCheckpoint:
-    """Ctrl-C during `import-curriculum`. An import is one transaction, so the first Ctrl-C is taken at its
-    next checkpoint (`import_store.write_import`: before the write, between its statements, before the
-    commit), where stopping rolls it back whole and the line printed can say that nothing was stored: a
-    KeyboardInterrupt wherever it landed exited 130 with no word of it (and a second one, inside the
-    driver, ended in a Neo4j protocol error, exit 2). A second Ctrl-C stops at once, and what it can say
-    depends on the phase it hit. Outside the main thread (no signals there) a no-op."""
+    """Ctrl-C during `import-curriculum` (and each curriculum of `import-dataset`, whose line DatasetProgress
+    words). An import is one transaction, so the first Ctrl-C is taken at its next checkpoint
+    (`import_store.write_import`: before the write, between its statements, before the commit), where
+    stopping rolls it back whole and the line printed can say that nothing was stored: a KeyboardInterrupt
+    wherever it landed exited 130 with no word of it (and a second one, inside the driver, ended in a Neo4j
+    protocol error, exit 2). A second Ctrl-C stops at once, and what it can say depends on the phase it hit.
+    Outside the main thread (no signals there) a no-op."""
 
     # Said at the first Ctrl-C (`import-dataset` says its own: its curricula are stored one at a time).
     ANNOUNCE = "stopping the import; nothing is stored until it commits (Ctrl-C again stops at once)"
@@ -86,8 +87,8 @@ class DatasetProgress:
     current: str | None = None  # the one being read, checked or written
 
     ANNOUNCE = (
-        "stopping the import; each curriculum is stored whole when it commits, and the one being written is "
-        "not (Ctrl-C again stops at once)"
+        "stopping the import; the curricula stored so far stay, the one being written is not stored (Ctrl-C "
+        "again stops at once)"
     )
 
     def stopped_line(self, phase: str) -> str:

@@ -81,8 +81,8 @@ def test_ctrl_c_while_writing_the_second_curriculum_keeps_the_first_and_says_whi
     assert set(stored.values()) == {CONCEPTS}, stored
     lines = err.splitlines()
     assert lines[0] == (
-        "kgplatform: stopping the import; each curriculum is stored whole when it commits, and the one being "
-        "written is not (Ctrl-C again stops at once)"
+        "kgplatform: stopping the import; the curricula stored so far stay, the one being written is not "
+        "stored (Ctrl-C again stops at once)"
     ), err
     if len(stored) == 1:
         said = (
