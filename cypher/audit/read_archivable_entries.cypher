@@ -10,12 +10,20 @@
 // get_curriculum_stamp: an export's ETag; planning/get_input_stamps: plans' staleness), so the stamp
 // never moves back; and the delete entry of a task that neither exists nor has a RetiredId (deleted before
 // V0010): it is then the only record that answers keep that id (curriculum/count_task_deletions).
-// Parameters: $curriculum_id, $before (datetime), $after_at (datetime), $after_id (string), $limit.
+// The cursor is the last entry's `at` as epoch seconds and nanoseconds, the seek's bound a nanosecond before
+// it and the tie at it decided on those (as the trail routes' cursors, auth/read_key_changes): entries
+// stamped under a default zone other than UTC are stored in that form, which Cypher holds unequal to the
+// cursor's `Z` form and orders by form, so `at = $after_at` matched none of them and the next batch began at
+// the cursor's instant again (for ever when a batch ended among entries stamped alike) or past it.
+// Parameters: $curriculum_id, $before (datetime), $after_s, $after_ns (the cursor's `at`: epoch seconds,
+// nanoseconds), $after_id (string), $limit.
 // Returns: entry (map, as the audit routes read it), explains (concept ids of its AuditLinks), kept (bool:
-// older than $before but kept, for the count). Read.
+// older than $before but kept, for the count), at_s, at_ns (the entry's `at`: the next batch's cursor). Read.
+WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) - duration({nanoseconds: 1}) AS bound
 MATCH (a:AuditEntry {curriculum_id: $curriculum_id}) USING INDEX SEEK a:AuditEntry(curriculum_id, at)
-WHERE a.at >= $after_at AND a.at < $before
-  AND CASE WHEN a.at = $after_at THEN a.id > $after_id ELSE true END
+WHERE a.at > bound AND a.at < $before
+  AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns THEN a.id > $after_id
+           ELSE true END
 WITH a ORDER BY a.curriculum_id, a.at, a.id LIMIT $limit
 CALL () {
   MATCH (n:AuditEntry {curriculum_id: $curriculum_id}) USING INDEX SEEK n:AuditEntry(curriculum_id, at)
@@ -25,6 +33,7 @@ CALL () {
 }
 RETURN a {.id, .at, .actor, .action, .entity_type, .entity_id, .curriculum_id, .old, .new, .prerequisite,
           .concept} AS entry,
+       a.at.epochSeconds AS at_s, a.at.nanosecond AS at_ns,
        COLLECT { MATCH (l:AuditLink)-[:EXPLAINS]->(a) RETURN l.concept ORDER BY l.concept } AS explains,
        a.id = newest_id
          OR (a.entity_type = 'task' AND a.action = 'delete'

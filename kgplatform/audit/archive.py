@@ -27,6 +27,7 @@ from typing import IO, Any
 from pydantic import TypeAdapter
 
 from kgplatform.audit import store
+from kgplatform.audit.cursor import After
 from kgplatform.curriculum.audit import from_row
 from kgplatform.errors import Conflict, ValidationFailed
 from kgplatform.files import write_atomically
@@ -35,7 +36,9 @@ from kgplatform.graph.values import native
 
 # An audit trail is what a dispute over a change is settled by: archiving the last month needs --force.
 MIN_AGE = timedelta(days=30)
-EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+# A batch's position before every entry: the calendar's first nanosecond but one (the queries bound their
+# seek a nanosecond before the cursor's time, and Neo4j refuses a time before the calendar).
+FIRST = After(int(datetime(1, 1, 1, tzinfo=UTC).timestamp()), 1, "")
 BATCH = 2000
 
 
@@ -178,23 +181,18 @@ def archivable(
     """(owner, row) for every entry older than `before`, owner (curriculum, key, class) by owner, oldest
     first, `read` giving one page."""
     for owner in owners:
-        # The cursor keeps the driver's own datetime: `at` has nanoseconds, a Python datetime only micro.
-        after_at: Any = EARLIEST
-        after_id = ""
+        after = FIRST
         while True:
-            rows = read(graph, owner, before=before, after_at=after_at, after_id=after_id, limit=batch)
+            rows = read(graph, owner, before=before, after=after, limit=batch)
             yield from ((owner, row) for row in rows)
             if len(rows) < batch:
                 break
-            after_at, after_id = _offset_utc(rows[-1]["entry"]["at"]), rows[-1]["entry"]["id"]
-
-
-def _offset_utc(at: Any) -> Any:
-    """The driver reads a stored `...Z` time with a named zone (pytz's UTC) and sends it back as
-    `...Z[UTC]`, which Cypher holds unequal to the stored value, and greater: as a cursor, `at = $after_at`
-    then matched no entry and the entries stamped alike after the last of a batch were skipped (left in the
-    graph, not in the file). With a fixed offset it goes back as it was stored, nanoseconds kept."""
-    return at.astimezone(UTC)
+            # The last entry's `at` as epoch seconds and nanoseconds, as Neo4j read it: a datetime sent back
+            # is compared with its zone form (`...Z[UTC]`, the `Z` of a `+01:00` entry), which Cypher holds
+            # unequal to the stored one and orders by form, so a batch began at the cursor's instant again
+            # (for ever among entries stamped alike) or skipped the entries sharing it.
+            last = rows[-1]
+            after = After(int(last["at_s"]), int(last["at_ns"]), last["entry"]["id"])
 
 
 def _write_durably(out: Path, lines: Iterator[str], wrote_any: Callable[[], bool]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
+from kgplatform.audit.cursor import After
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import native
@@ -19,16 +20,15 @@ def list_audit_curricula(graph: Graph) -> list[str]:
 
 
 def read_archivable(
-    graph: Graph, curriculum_id: str, *, before: datetime, after_at: datetime, after_id: str, limit: int
+    graph: Graph, curriculum_id: str, *, before: datetime, after: After, limit: int
 ) -> list[dict[str, Any]]:
-    """One page, oldest first, after (after_at, after_id); each row: entry, explains, kept."""
+    """One page, oldest first, after the entry `after` names; each row: entry, at_s, at_ns, explains, kept."""
     return graph.read(
         "audit/read_archivable_entries",
         curriculum_id=curriculum_id,
         before=before,
-        after_at=after_at,
-        after_id=after_id,
         limit=limit,
+        **after.params(),
     )
 
 
@@ -82,13 +82,11 @@ def list_trail_owners(graph: Graph, trail: str) -> list[str]:
 
 
 def read_trail_archivable(
-    graph: Graph, trail: str, owner: str, *, before: datetime, after_at: datetime, after_id: str, limit: int
+    graph: Graph, trail: str, owner: str, *, before: datetime, after: After, limit: int
 ) -> list[dict[str, Any]]:
-    """One page of an owner's entries older than `before`, oldest first, after (after_at, after_id); each
-    row: entry, explains (empty), kept (false), in read_archivable's shape."""
-    return graph.read(
-        _TRAILS[trail][1], owner=owner, before=before, after_at=after_at, after_id=after_id, limit=limit
-    )
+    """One page of an owner's entries older than `before`, oldest first, after the entry `after` names; each
+    row: entry, at_s, at_ns, explains (empty), kept (false), in read_archivable's shape."""
+    return graph.read(_TRAILS[trail][1], owner=owner, before=before, limit=limit, **after.params())
 
 
 def delete_trail_entries(

@@ -4,8 +4,9 @@ interruption neither losing nor doubling entries, and the audit routes saying wh
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -311,6 +312,34 @@ def test_batches_cut_inside_entries_stamped_alike_skip_none(graph: Graph, tmp_pa
     assert result.deleted == 7 and result.kept == 1
 
 
+@pytest.mark.parametrize("hours", [1, -5])
+@pytest.mark.parametrize("trail", ["curriculum", "keys", "rosters"])
+def test_batches_of_entries_stored_in_another_zone_form_read_each_entry_once(
+    graph: Graph, trail: str, hours: int
+) -> None:
+    """Entries stamped under a server default zone other than UTC are stored in that form (`+01:00`), and
+    Cypher holds two forms of one instant unequal and orders them by form: the batch's cursor, sent back in
+    `Z` form, matched no entry with `at = $after_at`, so east of UTC the next batch began at the cursor's
+    instant again (for ever when a batch ended among entries stamped alike) and west of it skipped the
+    entries sharing the cursor's instant."""
+    old = datetime.now(UTC) - AGE
+    zone = timezone(timedelta(hours=hours))
+    rows = [{"id": f"e-{i}", "at": (old + timedelta(seconds=i // 3)).astimezone(zone)} for i in range(8)]
+    if trail == "curriculum":
+        graph.write("testing/create_audit_entries_at", curriculum_id="maths", rows=rows)
+    elif trail == "keys":
+        graph.write("testing/create_key_changes", rows=[{**r, "key_id": "maths"} for r in rows])
+    else:
+        graph.write("testing/create_roster_changes", rows=[{**r, "class_id": "maths"} for r in rows])
+    for batch in (2, 3, 5):
+        read = archive.archivable(
+            graph, ["maths"], old + timedelta(days=1), batch, archive.TRAILS[trail].read
+        )
+        # Bounded: the broken cursor read the same batch for ever.
+        listed = [row["entry"]["id"] for _, row in itertools.islice(read, 3 * len(rows))]
+        assert listed == [r["id"] for r in rows], (batch, listed)
+
+
 def test_a_batch_is_read_from_the_cursor_not_from_every_older_entry(graph: Graph) -> None:
     """PROFILE of one batch after a cursor halfway through 2,000 old entries: the index is read from the
     cursor and stops at the batch. Bounded only by `before`, each batch read (and sorted) every entry older
@@ -325,7 +354,8 @@ def test_a_batch_is_read_from_the_cursor_not_from_every_older_entry(graph: Graph
             "PROFILE " + query_text("audit/read_archivable_entries"),
             curriculum_id="maths",
             before=old + timedelta(days=1),
-            after_at=cursor["at"],
+            after_s=int(cursor["at"].timestamp()),
+            after_ns=cursor["at"].microsecond * 1000,
             after_id=cursor["id"],
             limit=20,
         ).consume()
