@@ -26,11 +26,16 @@ CALL () {
   // holds the `...Z` and `+01:00` forms of one instant unequal and orders them by form after the instant:
   // entries written under another default zone); the tie at the cursor's instant in a CASE on epoch seconds
   // and nanoseconds (`at < after OR id > $after_id` was planned as a union of two seeks reading the whole
-  // trail; every key's trail's index hint, as the others', keeps the seek).
-  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
+  // trail; every key's trail's index hint, as the others', keeps the seek). The tie among the forms of the
+  // cursor's instant compares with the cursor entry's own stored `at` (`exact`: auth/read_key_changes).
+  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound,
+       head(COLLECT { MATCH (x:KeyChange {id: $after_id})
+                     WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns RETURN x.at }) AS exact
   MATCH (c:KeyChange {key_id: $key_id}) USING INDEX SEEK c:KeyChange(key_id, at)
   WHERE c.at >= $since AND c.at < $before AND c.at < bound
-    AND CASE WHEN c.at.epochSeconds = $after_s AND c.at.nanosecond = $after_ns THEN c.id > $after_id
+    AND CASE WHEN c.at.epochSeconds = $after_s AND c.at.nanosecond = $after_ns
+             THEN CASE WHEN exact IS NULL THEN c.id > $after_id
+                       ELSE c.at < exact OR (c.at = exact AND c.id > $after_id) END
              ELSE true END
   WITH c ORDER BY c.key_id DESC, c.at DESC, c.id SKIP $offset LIMIT $limit + 1
   RETURN collect(c {.id, .at, at_s: c.at.epochSeconds, at_ns: c.at.nanosecond, .actor, .action, .key_id,

@@ -29,11 +29,16 @@ CALL () {
   // holds the `...Z` and `+01:00` forms of one instant unequal and orders them by form after the instant:
   // entries written under another default zone); the tie at the cursor's instant in a CASE on epoch seconds
   // and nanoseconds (`at < after OR id > $after_id` was planned as a union of two seeks reading the whole
-  // trail; every key's trail's index hint, as the others', keeps the seek).
-  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
+  // trail; every key's trail's index hint, as the others', keeps the seek). The tie among the forms of the
+  // cursor's instant compares with the cursor entry's own stored `at` (`exact`: auth/read_key_changes).
+  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound,
+       head(COLLECT { MATCH (x:RosterChange {id: $after_id})
+                     WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns RETURN x.at }) AS exact
   MATCH (r:RosterChange {class_id: $class_id}) USING INDEX SEEK r:RosterChange(class_id, at)
   WHERE r.at >= $since AND r.at < $before AND r.at < bound
-    AND CASE WHEN r.at.epochSeconds = $after_s AND r.at.nanosecond = $after_ns THEN r.id > $after_id
+    AND CASE WHEN r.at.epochSeconds = $after_s AND r.at.nanosecond = $after_ns
+             THEN CASE WHEN exact IS NULL THEN r.id > $after_id
+                       ELSE r.at < exact OR (r.at = exact AND r.id > $after_id) END
              ELSE true END
   WITH r ORDER BY r.class_id DESC, r.at DESC, r.id SKIP $offset LIMIT $limit + 1
   RETURN collect(r {.id, .at, at_s: r.at.epochSeconds, at_ns: r.at.nanosecond, .actor, .action, .class_id,

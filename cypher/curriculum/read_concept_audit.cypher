@@ -10,7 +10,8 @@
 // the entry ($after_s, $after_ns: its `at` as epoch seconds and nanoseconds; $after_id: its id), a bound of
 // each seek; without a cursor the position is the calendar's end (kgplatform.audit.cursor.START). The bound
 // a nanosecond past the cursor, and the tie at it in a CASE on epoch seconds and nanoseconds, for the
-// reasons in auth/read_key_changes. `total` counts the filtered trail: every index entry of the four
+// reasons in auth/read_key_changes, as is the tie among the forms of that instant (`exact`, the cursor
+// entry's own stored `at`, in each source). `total` counts the filtered trail: every index entry of the four
 // sources in the time range (with a filter, the entries too), an entry found twice counted once.
 // Parameters: $id, $offset, $limit, $after_s, $after_ns, $after_id, and the filters ($actor, $action,
 // $entity_type: null for any; $since, $before: bounds on `at`, since <= at < before, always given).
@@ -44,11 +45,16 @@ CALL () {
 }
 CALL () {
   CALL () {
-    WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
+    WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound,
+         head(COLLECT { MATCH (x:AuditEntry {id: $after_id})
+                       WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns
+                       RETURN x.at }) AS exact
     MATCH (a:AuditEntry {entity_id: $id, entity_type: 'concept'})
     USING INDEX SEEK a:AuditEntry(entity_id, entity_type, at)
     WHERE a.at >= $since AND a.at < $before AND a.at < bound
-      AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns THEN a.id > $after_id
+      AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns
+               THEN CASE WHEN exact IS NULL THEN a.id > $after_id
+                         ELSE a.at < exact OR (a.at = exact AND a.id > $after_id) END
                ELSE true END
       AND ($actor IS NULL OR a.actor = $actor)
       AND ($action IS NULL OR a.action = $action)
@@ -56,10 +62,15 @@ CALL () {
     WITH a ORDER BY a.entity_id DESC, a.entity_type DESC, a.at DESC, a.id LIMIT $offset + $limit + 1
     RETURN a
     UNION
-    WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
+    WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound,
+         head(COLLECT { MATCH (x:AuditEntry {id: $after_id})
+                       WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns
+                       RETURN x.at }) AS exact
     MATCH (a:AuditEntry {prerequisite: $id}) USING INDEX SEEK a:AuditEntry(prerequisite, at)
     WHERE a.at >= $since AND a.at < $before AND a.at < bound
-      AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns THEN a.id > $after_id
+      AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns
+               THEN CASE WHEN exact IS NULL THEN a.id > $after_id
+                         ELSE a.at < exact OR (a.at = exact AND a.id > $after_id) END
                ELSE true END
       AND ($actor IS NULL OR a.actor = $actor)
       AND ($action IS NULL OR a.action = $action)
@@ -67,10 +78,15 @@ CALL () {
     WITH a ORDER BY a.prerequisite DESC, a.at DESC, a.id LIMIT $offset + $limit + 1
     RETURN a
     UNION
-    WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
+    WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound,
+         head(COLLECT { MATCH (x:AuditEntry {id: $after_id})
+                       WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns
+                       RETURN x.at }) AS exact
     MATCH (a:AuditEntry {concept: $id}) USING INDEX SEEK a:AuditEntry(concept, at)
     WHERE a.at >= $since AND a.at < $before AND a.at < bound
-      AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns THEN a.id > $after_id
+      AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns
+               THEN CASE WHEN exact IS NULL THEN a.id > $after_id
+                         ELSE a.at < exact OR (a.at = exact AND a.id > $after_id) END
                ELSE true END
       AND ($actor IS NULL OR a.actor = $actor)
       AND ($action IS NULL OR a.action = $action)
@@ -79,11 +95,16 @@ CALL () {
     RETURN a
     UNION
     // The link's `at` is its entry's (V0020), so the link index's order is the entries'.
-    WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
+    WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound,
+         head(COLLECT { MATCH (x:AuditEntry {id: $after_id})
+                       WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns
+                       RETURN x.at }) AS exact
     MATCH (l:AuditLink {concept: $id}) USING INDEX SEEK l:AuditLink(concept, at)
     WHERE l.at >= $since AND l.at < $before AND l.at < bound
     MATCH (l)-[:EXPLAINS]->(a:AuditEntry)
-    WHERE CASE WHEN l.at.epochSeconds = $after_s AND l.at.nanosecond = $after_ns THEN a.id > $after_id
+    WHERE CASE WHEN l.at.epochSeconds = $after_s AND l.at.nanosecond = $after_ns
+               THEN CASE WHEN exact IS NULL THEN a.id > $after_id
+                         ELSE l.at < exact OR (l.at = exact AND a.id > $after_id) END
                ELSE true END
       AND ($actor IS NULL OR a.actor = $actor)
       AND ($action IS NULL OR a.action = $action)

@@ -7,7 +7,8 @@
 // ($after_s, $after_ns: its `at` as epoch seconds and nanoseconds; $after_id: its id), a bound of the seek,
 // so a deep page from a cursor reads its own entries, not those before it. Without a cursor the position
 // is the calendar's end (kgplatform.audit.cursor.START). The bound first, a nanosecond past the cursor,
-// and the tie at it in a CASE on epoch seconds and nanoseconds, for the reasons in auth/read_key_changes.
+// and the tie at it in a CASE on epoch seconds and nanoseconds, for the reasons in auth/read_key_changes,
+// as is the tie among the forms of that instant (`exact`, the cursor entry's own stored `at`).
 // `total` counts the filtered trail (the filters are properties of the entries, so with one given every
 // entry in the time range is read).
 // Returns: total (count of the filtered trail, the cursor aside), items (up to $limit + 1 entry maps, the
@@ -21,10 +22,14 @@ CALL () {
   RETURN count(a) AS total
 }
 CALL () {
-  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
+  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound,
+       head(COLLECT { MATCH (x:AuditEntry {id: $after_id})
+                     WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns RETURN x.at }) AS exact
   MATCH (a:AuditEntry {curriculum_id: $curriculum_id}) USING INDEX SEEK a:AuditEntry(curriculum_id, at)
   WHERE a.at >= $since AND a.at < $before AND a.at < bound
-    AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns THEN a.id > $after_id
+    AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns
+             THEN CASE WHEN exact IS NULL THEN a.id > $after_id
+                       ELSE a.at < exact OR (a.at = exact AND a.id > $after_id) END
              ELSE true END
     AND ($actor IS NULL OR a.actor = $actor)
     AND ($action IS NULL OR a.action = $action)

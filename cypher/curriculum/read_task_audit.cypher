@@ -4,8 +4,9 @@
 // filters; keyset paging: the page starts strictly after the entry ($after_s, $after_ns: its `at` as epoch
 // seconds and nanoseconds; $after_id: its id), a bound of the seek. Without a cursor the position is the
 // calendar's end (kgplatform.audit.cursor.START). The bound a nanosecond past the cursor, and the tie at it
-// in a CASE on epoch seconds and nanoseconds, for the reasons in auth/read_key_changes. `total` counts the
-// filtered trail (one index entry per entry in the time range; with a filter, the entries too).
+// in a CASE on epoch seconds and nanoseconds, for the reasons in auth/read_key_changes, as is the tie among
+// the forms of that instant (`exact`, the cursor entry's own stored `at`). `total` counts the filtered trail
+// (one index entry per entry in the time range; with a filter, the entries too).
 // Parameters: $id, $offset, $limit, $after_s, $after_ns, $after_id, and the filters ($actor, $action,
 // $entity_type: null for any; $since, $before: bounds on `at`, since <= at < before, always given).
 // Returns: total (count of the filtered trail, the cursor aside), items (up to $limit + 1 entry maps, the
@@ -20,11 +21,15 @@ CALL () {
   RETURN count(a) AS total
 }
 CALL () {
-  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound
+  WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) + duration({nanoseconds: 1}) AS bound,
+       head(COLLECT { MATCH (x:AuditEntry {id: $after_id})
+                     WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns RETURN x.at }) AS exact
   MATCH (a:AuditEntry {entity_id: $id, entity_type: 'task'})
   USING INDEX SEEK a:AuditEntry(entity_id, entity_type, at)
   WHERE a.at >= $since AND a.at < $before AND a.at < bound
-    AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns THEN a.id > $after_id
+    AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns
+             THEN CASE WHEN exact IS NULL THEN a.id > $after_id
+                       ELSE a.at < exact OR (a.at = exact AND a.id > $after_id) END
              ELSE true END
     AND ($actor IS NULL OR a.actor = $actor)
     AND ($action IS NULL OR a.action = $action)

@@ -15,6 +15,8 @@ from kgplatform.audit import cursor
 from kgplatform.audit.window import WHOLE, Window
 from kgplatform.auth import store as keys
 from kgplatform.classes import store as classes
+from kgplatform.curriculum import store as curricula
+from kgplatform.curriculum.models import AuditFilter
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 
@@ -134,6 +136,48 @@ def test_entries_stamped_in_another_zone_form_page_by_cursor_each_once(graph: Gr
             ),
         ]
         assert walks == [whole, whole], limit
+
+
+def test_entries_of_one_instant_in_different_zone_forms_page_by_cursor_as_one_whole_page(
+    graph: Graph,
+) -> None:
+    """Cypher orders the forms of one instant by form before the ORDER BY's id (`+01:00` first, then `Z`,
+    then `-05:00`), so a tie decided on the id alone skipped the entries of that instant listed after the
+    cursor's with a smaller id and listed again those before it with a larger one: the tie is the cursor
+    entry's own stored time, form included."""
+    zones = [timezone(timedelta(hours=1)), UTC, timezone(timedelta(hours=-5))]
+    # Three entries at each instant, each in another form, ids in no order of form.
+    rows = [
+        {"id": f"f-{(i * 7) % 12:02d}", "at": (T0 + timedelta(seconds=i // 3)).astimezone(zones[i % 3])}
+        for i in range(12)
+    ]
+    graph.write("testing/create_key_changes", rows=[{**r, "key_id": "key-f"} for r in rows])
+    graph.write("testing/create_roster_changes", rows=[{**r, "class_id": "7F"} for r in rows])
+    graph.write("testing/create_audit_entries_at", curriculum_id="maths", rows=rows)
+
+    def curriculum(after: Any, n: int) -> dict[str, Any]:
+        total, items, following = curricula.read_audit(
+            graph,
+            entity_type="curriculum",
+            entity_id="maths",
+            offset=0,
+            limit=n,
+            filters=AuditFilter(),
+            after=after,
+        )
+        return {"total": total, "items": items, "next": following}
+
+    reads = [
+        lambda after, n: keys.key_changes(graph, "key-f", 0, n, after),
+        lambda after, n: keys.key_changes(graph, None, 0, n, after),
+        lambda after, n: classes.roster_changes(graph, "7F", 0, n, after),
+        curriculum,
+    ]
+    for number, read in enumerate(reads):
+        whole = [item["id"] for item in read(None, 500)["items"]]
+        assert sorted(whole) == sorted(r["id"] for r in rows)
+        for limit in (1, 2, 5):
+            assert _walk_by_cursor(read, limit, len(whole)) == whole, (number, limit)
 
 
 def test_entries_written_between_two_pages_shift_no_cursor_page(graph: Graph) -> None:
