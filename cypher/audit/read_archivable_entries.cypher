@@ -14,15 +14,21 @@
 // it and the tie at it decided on those (as the trail routes' cursors, auth/read_key_changes): entries
 // stamped under a default zone other than UTC are stored in that form, which Cypher holds unequal to the
 // cursor's `Z` form and orders by form, so `at = $after_at` matched none of them and the next batch began at
-// the cursor's instant again (for ever when a batch ended among entries stamped alike) or past it.
+// the cursor's instant again (for ever when a batch ended among entries stamped alike) or past it. Among
+// the forms of the cursor's instant Cypher orders by form before id: the tie compares with the cursor
+// entry's own stored `at` (`exact`, read by id; the id alone when it is gone).
 // Parameters: $curriculum_id, $before (datetime), $after_s, $after_ns (the cursor's `at`: epoch seconds,
 // nanoseconds), $after_id (string), $limit.
 // Returns: entry (map, as the audit routes read it), explains (concept ids of its AuditLinks), kept (bool:
 // older than $before but kept, for the count), at_s, at_ns (the entry's `at`: the next batch's cursor). Read.
-WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) - duration({nanoseconds: 1}) AS bound
+WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) - duration({nanoseconds: 1}) AS bound,
+     head(COLLECT { MATCH (x:AuditEntry {id: $after_id})
+                   WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns RETURN x.at }) AS exact
 MATCH (a:AuditEntry {curriculum_id: $curriculum_id}) USING INDEX SEEK a:AuditEntry(curriculum_id, at)
 WHERE a.at > bound AND a.at < $before
-  AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns THEN a.id > $after_id
+  AND CASE WHEN a.at.epochSeconds = $after_s AND a.at.nanosecond = $after_ns
+           THEN CASE WHEN exact IS NULL THEN a.id > $after_id
+                     ELSE a.at > exact OR (a.at = exact AND a.id > $after_id) END
            ELSE true END
 WITH a ORDER BY a.curriculum_id, a.at, a.id LIMIT $limit
 CALL () {

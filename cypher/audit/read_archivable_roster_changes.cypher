@@ -11,13 +11,17 @@
 // name, name_before: a rename's names, a delete's name_before the name the class had, null otherwise),
 // at_s, at_ns (its `at`: the next batch's cursor), explains (always empty), kept (always false). Read.
 // The bound a nanosecond before the cursor and the tie on epoch seconds and nanoseconds: any zone form of
-// the cursor's instant (audit/read_archivable_entries).
-WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) - duration({nanoseconds: 1}) AS bound
+// the cursor's instant, the tie among its forms by the cursor entry's own `at` (read_archivable_entries).
+WITH datetime({epochSeconds: $after_s, nanosecond: $after_ns}) - duration({nanoseconds: 1}) AS bound,
+     head(COLLECT { MATCH (x:RosterChange {id: $after_id})
+                   WHERE x.at.epochSeconds = $after_s AND x.at.nanosecond = $after_ns RETURN x.at }) AS exact
 MATCH (r:RosterChange {class_id: $owner}) USING INDEX SEEK r:RosterChange(class_id, at)
 WHERE r.at > bound AND r.at < $before
   // The tie at the cursor in a CASE: as an OR it may be planned as a union of two seeks, each reading
   // every entry from the cursor on (audit/read_archivable_entries).
-  AND CASE WHEN r.at.epochSeconds = $after_s AND r.at.nanosecond = $after_ns THEN r.id > $after_id
+  AND CASE WHEN r.at.epochSeconds = $after_s AND r.at.nanosecond = $after_ns
+           THEN CASE WHEN exact IS NULL THEN r.id > $after_id
+                     ELSE r.at > exact OR (r.at = exact AND r.id > $after_id) END
            ELSE true END
 WITH r ORDER BY r.class_id, r.at, r.id LIMIT $limit
 RETURN r {.id, .at, .actor, .action, .class_id, .members, .added, .removed, .created, .class_created,

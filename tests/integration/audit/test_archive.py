@@ -340,6 +340,38 @@ def test_batches_of_entries_stored_in_another_zone_form_read_each_entry_once(
         assert listed == [r["id"] for r in rows], (batch, listed)
 
 
+@pytest.mark.parametrize("trail", ["curriculum", "keys", "rosters"])
+def test_batches_cut_inside_one_instant_stored_in_different_zone_forms_read_each_entry_once(
+    graph: Graph, trail: str
+) -> None:
+    """Cypher orders the forms of one instant by form before the id: a batch's tie on the id alone skipped
+    the entries of the cursor's instant in a form after its own with a smaller id and read again those
+    before it with a larger one; it compares with the cursor entry's own stored time."""
+    old = datetime.now(UTC) - AGE
+    zones = [timezone(timedelta(hours=1)), UTC, timezone(timedelta(hours=-5))]
+    rows = [
+        {"id": f"e-{(i * 7) % 12:02d}", "at": (old + timedelta(seconds=i // 3)).astimezone(zones[i % 3])}
+        for i in range(12)
+    ]
+    if trail == "curriculum":
+        graph.write("testing/create_audit_entries_at", curriculum_id="maths", rows=rows)
+    elif trail == "keys":
+        graph.write("testing/create_key_changes", rows=[{**r, "key_id": "maths"} for r in rows])
+    else:
+        graph.write("testing/create_roster_changes", rows=[{**r, "class_id": "maths"} for r in rows])
+    before = old + timedelta(days=1)
+
+    def ids(batch: int) -> list[str]:
+        read = archive.archivable(graph, ["maths"], before, batch, archive.TRAILS[trail].read)
+        return [row["entry"]["id"] for _, row in itertools.islice(read, 3 * len(rows))]
+
+    # One batch holding every entry: Cypher's own order (the instant, its form, then the id).
+    whole = ids(100)
+    assert sorted(whole) == sorted(r["id"] for r in rows)
+    for batch in (1, 2, 4):
+        assert ids(batch) == whole, batch
+
+
 def test_a_batch_is_read_from_the_cursor_not_from_every_older_entry(graph: Graph) -> None:
     """PROFILE of one batch after a cursor halfway through 2,000 old entries: the index is read from the
     cursor and stops at the batch. Bounded only by `before`, each batch read (and sorted) every entry older
