@@ -88,6 +88,9 @@ class StoredState:
     # The value after the learner's own last answer (`MasteryTable.p_practised`); None: never answered on.
     # Stored before p_practised was: the stored value itself when answered on (the best there is).
     p_practised: Sequence[float | None]
+    # The task of the learner's latest answer on the concept (by answered_at, then event id); None: never
+    # answered on, or stored before it was kept (the planner then takes turns by attempts alone).
+    last_task_ids: Sequence[str | None]
 
     def take(self, indices: Sequence[int]) -> StoredState:
         return take_rows(self, indices)
@@ -103,6 +106,7 @@ class StoredState:
             [r["last_us"] for r in rows],
             [r["as_of_us"] for r in rows],
             [practised_or_stored(r.get("p_practised"), r["p_mastery"], r["attempts"]) for r in rows],
+            [r.get("last_task_id") for r in rows],
         )
 
 
@@ -124,6 +128,7 @@ class MasteryRow:
     last_us: int | None
     as_of_us: int | None
     p_practised: float | None = None
+    last_task_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,7 @@ class MasteryColumns:
     last_us: list[int | None]
     as_of_us: list[int | None]
     p_practised: list[float | None]
+    last_task_ids: list[str | None]  # `StoredState.last_task_ids`
 
     def __len__(self) -> int:
         return len(self.learner_ids)
@@ -157,6 +163,7 @@ class MasteryColumns:
                 self.last_us,
                 self.as_of_us,
                 self.p_practised,
+                self.last_task_ids,
                 strict=True,
             )
         ]
@@ -221,7 +228,45 @@ def trace_columns(
         _back_all(result.last_practised_days, days_to_us),
         _back_all(result.as_of_days, days_to_us),
         [None if p != p else p for p in result.p_practised.tolist()],  # NaN: never answered on
+        _last_tasks(answers.task_ids, counts, rows, result, initial, learner_code, params),
     )
+
+
+def _last_tasks(
+    task_ids: Sequence[str],
+    counts: IntArray,
+    rows: ObservationRows,
+    result: MasteryTable,
+    initial: StoredState | None,
+    learner_code: Mapping[str, int],
+    params: TracerParams,
+) -> list[str | None]:
+    """Per result pair, the task of the learner's latest answer on the concept: the last of `rows` in the
+    tracer's own order (time, then event id rank), so arrival order changes nothing; else the stored one.
+    Given answers on a pair come after its stored state (the incremental path's condition, else the
+    learner is replayed from the whole history), so they supersede it."""
+    n_concepts = len(params)
+    out: list[str | None] = [None] * len(result)
+    pair_keys = result.learner * n_concepts + result.concept
+    if initial is not None and initial.learner_ids:
+        codes = np.fromiter(
+            (learner_code[n] for n in initial.learner_ids), np.int64, len(initial.learner_ids)
+        )
+        keys = codes * n_concepts + params.indices(list(initial.concept_ids))
+        at = np.searchsorted(pair_keys, keys)  # the result's pairs are sorted and include the initial's
+        for i, task in zip(at.tolist(), initial.last_task_ids, strict=True):
+            out[i] = task
+    if rows.learner.size:
+        # `counts`: rows per answer (its task's concepts), as `rows` repeat them.
+        task_names, task_code = np.unique(np.asarray(task_ids, dtype=object), return_inverse=True)
+        task_of_row = np.repeat(task_code.astype(np.int64), counts)
+        order = np.lexsort((rows.answer, rows.time_days, rows.concept, rows.learner))
+        keys = (rows.learner * n_concepts + rows.concept)[order]
+        last = np.flatnonzero(np.append(keys[1:] != keys[:-1], True))
+        at = np.searchsorted(pair_keys, keys[last])
+        for i, t in zip(at.tolist(), task_of_row[order[last]].tolist(), strict=True):
+            out[i] = task_names[t]
+    return out
 
 
 def _initial_table(

@@ -181,6 +181,7 @@ def mastery_params(columns: MasteryColumns) -> dict[str, list[Any]]:
         "as_of_s": as_of_s,
         "as_of_ns": as_of_ns,
         "p_practised": columns.p_practised,
+        "last_task_ids": columns.last_task_ids,
     }
 
 
@@ -266,7 +267,17 @@ class IngestTx:
             model_version=model_version,
         )
         created, stale, rels, refs = 0, set(), [], {}
-        learners, concepts, p, attempts, correct, last, as_of, practised = [], [], [], [], [], [], [], []
+        learners, concepts, p, attempts, correct, last, as_of, practised, tasks = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
         if gone := [learner_id for learner_id, *_, alive in rows if not alive]:
             raise LearnerErasedMeanwhile(gone)
         for learner_id, ref, was_created, was_stale, states, _ in rows:
@@ -274,7 +285,7 @@ class IngestTx:
             created += bool(was_created)
             if was_stale:
                 stale.add(learner_id)
-            for cid, rel, p_m, n, k, last_s, last_ns, as_of_s, as_of_ns, p_practised in states:
+            for cid, rel, p_m, n, k, last_s, last_ns, as_of_s, as_of_ns, p_practised, task in states:
                 learners.append(learner_id)
                 concepts.append(cid)
                 rels.append(rel)
@@ -284,7 +295,8 @@ class IngestTx:
                 last.append(epoch_us(last_s, last_ns))
                 as_of.append(epoch_us(as_of_s, as_of_ns))
                 practised.append(None if p_practised is None else float(p_practised))
-        states = StoredState(learners, concepts, p, attempts, correct, last, as_of, practised)
+                tasks.append(task)
+        states = StoredState(learners, concepts, p, attempts, correct, last, as_of, practised, tasks)
         return LockedLearners(created, stale, states, rels, refs, int(revision), transfer_model)
 
     def mark_for_replay(self, learner_ids: list[str]) -> int:

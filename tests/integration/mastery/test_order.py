@@ -35,11 +35,26 @@ def test_shuffled_log_of_5000_gives_identical_mastery(
     assert ingest(service, log, 500)["accepted"] == 5_000
     in_order = all_mastery(graph)
     assert len(in_order) > 60
+    assert {(m["learner_id"], m["concept_id"]): m["last_task_id"] for m in in_order} == latest_tasks(
+        curriculum, log
+    )
 
     reset(graph, curriculum)
     shuffled = random.Random(5).sample(log, len(log))
     assert ingest(service, shuffled, 700)["accepted"] == 5_000
     assert all_mastery(graph) == in_order
+
+
+def latest_tasks(curriculum: SyntheticCurriculum, log: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """Per (learner, concept), the task of the learner's latest answer on it (answered_at, then event id)."""
+    concepts_of = {t["id"]: t["concept_ids"] for t in curriculum.tasks}
+    latest: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for row in log:
+        mark = (row["answered_at"], row["event_id"], row["task_id"])
+        for cid in concepts_of[row["task_id"]]:
+            key = (row["learner_id"], cid)
+            latest[key] = max(latest.get(key, mark), mark)
+    return {key: task for key, (_, _, task) in latest.items()}
 
 
 def test_out_of_order_with_transfer_edges_gives_identical_mastery(

@@ -94,6 +94,7 @@ class FakeIngestTx:
             [x["last_us"] for x in m],
             [x["as_of_us"] for x in m],
             [x["p_practised"] for x in m],
+            [x.get("last_task_id") for x in m],
         )
         rels = [f"{lid}|{cid}" for lid, cid in pairs]
         refs = {lid: f"ref:{lid}" for lid in learner_ids}
@@ -159,6 +160,7 @@ class FakeIngestTx:
             "last_us": r.last_us,
             "as_of_us": r.as_of_us,
             "p_practised": r.p_practised,
+            "last_task_id": r.last_task_id,
             "model_version": model_version,
         }
 

@@ -41,6 +41,7 @@ def as_state(rows: list[MasteryRow]) -> StoredState:
         [r.last_us for r in rows],
         [r.as_of_us for r in rows],
         [r.p_practised for r in rows],
+        [r.last_task_id for r in rows],
     )
 
 
@@ -124,3 +125,41 @@ def test_transfer_leaves_the_value_after_the_learners_own_last_answer() -> None:
         assert b.p_practised == b.p_mastery
     (never,) = [r for r in trace_answers(later, TASKS, PARAMS, transfer) if r.concept_id == "a"]
     assert never.p_practised is None, "raised by transfer alone: never answered on"
+
+
+def test_each_pair_keeps_the_task_of_the_learners_latest_answer_on_it() -> None:
+    """By answered_at, then event id (the tracer's order), whatever order the answers came in; continued
+    from a stored state as a full replay gives it; a pair reached by transfer alone has none."""
+    transfer = TransferEdges.from_mapping({"a": {"c": 0.4}}, PARAMS)
+    log = random_log(399, seed=5)
+    # A learner with one answer on a: their c is raised by transfer alone.
+    log = AnswerColumns(
+        [*log.learner_ids, "solo"],
+        [*log.event_ids, "e-solo"],
+        [*log.task_ids, "t1"],
+        [*log.scores, 1.0],
+        [*log.answered_us, log.answered_us[0]],
+    )
+    expected: dict[tuple[str, str], tuple[int, str, str]] = {}
+    for lid, eid, tid, us in zip(log.learner_ids, log.event_ids, log.task_ids, log.answered_us, strict=True):
+        for cid, _ in TASKS[tid]:
+            expected[(lid, cid)] = max(expected.get((lid, cid), (us, eid, tid)), (us, eid, tid))
+    shuffled = log.take(np.random.default_rng(1).permutation(400).tolist())
+    full = by_pair(trace_answers(shuffled, TASKS, PARAMS, transfer))
+    assert {pair: row.last_task_id for pair, row in full.items() if row.attempts} == {
+        pair: tid for pair, (_, _, tid) in expected.items()
+    }
+    assert all(row.last_task_id is None for row in full.values() if not row.attempts)
+    assert any(not row.attempts for row in full.values()), "the log has pairs raised by transfer alone"
+    first = trace_answers(log.take(range(250)), TASKS, PARAMS, transfer)
+    rest = trace_answers(log.take(range(250, 400)), TASKS, PARAMS, transfer, as_state(first))
+    assert {pair: r.last_task_id for pair, r in {**by_pair(first), **by_pair(rest)}.items()} == {
+        pair: r.last_task_id for pair, r in full.items()
+    }
+
+
+def test_answers_at_one_instant_keep_the_task_of_the_later_event_id() -> None:
+    at = 1_767_600_000_000_000
+    log = AnswerColumns(["l1", "l1"], ["e2", "e1"], ["t12", "t1"], [1.0, 0.0], [at, at])
+    rows = by_pair(trace_answers(log, TASKS, PARAMS))
+    assert rows[("l1", "a")].last_task_id == "t12" and rows[("l1", "b")].last_task_id == "t12"

@@ -39,6 +39,7 @@ def test_mastery_params_are_aligned_columns_with_times_split() -> None:
         [1_500_000, None],
         [2_000_001, 3],
         [0.25, None],
+        ["t1", None],
     )
     assert mastery_params(columns) == {
         "p_mastery": [0.25, 0.75],
@@ -49,6 +50,7 @@ def test_mastery_params_are_aligned_columns_with_times_split() -> None:
         "as_of_s": [2, 0],
         "as_of_ns": [1000, 3000],
         "p_practised": [0.25, None],
+        "last_task_ids": ["t1", None],
     }
 
 
