@@ -3,7 +3,7 @@
 // their goals, else of their mastery: the rule of planning/find_learner_curriculum, applied by
 // planning/jobs.py's `learner_curriculum`). Parameters: $learner_ids (list of
 // strings). Returns: learner_id, concepts (ids), p (p_mastery, -1 when missing), peak (as
-// planning/read_mastery_page), attempts, as_of_s
+// planning/read_mastery_page), attempts, last_task (as planning/read_mastery_page), as_of_s
 // (epoch seconds, with their microseconds as a fraction, of the time p holds at: as_of, else
 // updated_at, as planning/read_mastery_page; -1 when unknown), curricula (curriculum_id per mastered
 // concept), goals (concept ids), goal_curricula, interests (tag names), mastery_at_s and mastery_at_us
@@ -26,6 +26,9 @@ CALL (l) {
   RETURN collect(c.id) AS concepts, collect(coalesce(m.p_mastery, -1.0)) AS p,
          collect(coalesce(m.p_practised, m.p_mastery, -1.0)) AS peak,
          collect(coalesce(m.attempts, 0)) AS attempts,
+         // the task of the learner's latest answer on the concept ("" when none is kept: never answered
+         // on, or stored before it was), which the planner passes over when another task fits as well
+         collect(coalesce(m.last_task_id, '')) AS last_task,
          collect(coalesce(held_at.epochSeconds + held_at.microsecond / 1000000.0, -1.0)) AS as_of_s,
          collect(c.curriculum_id) AS curricula, max(m.updated_at) AS updated_at
 }
@@ -33,8 +36,8 @@ CALL (l) {
   OPTIONAL MATCH (l)-[:HAS_GOAL]->(g:Concept)
   RETURN collect(g.id) AS goals, collect(g.curriculum_id) AS goal_curricula
 }
-WITH l, concepts, p, peak, attempts, as_of_s, curricula, goals, goal_curricula,
+WITH l, concepts, p, peak, attempts, last_task, as_of_s, curricula, goals, goal_curricula,
      CASE WHEN learner_at IS NULL OR updated_at > learner_at THEN updated_at ELSE learner_at END AS mastery_at
-RETURN l.id AS learner_id, concepts, p, peak, attempts, as_of_s, curricula, goals, goal_curricula,
+RETURN l.id AS learner_id, concepts, p, peak, attempts, last_task, as_of_s, curricula, goals, goal_curricula,
        COLLECT { MATCH (l)-[:INTERESTED_IN]->(t:Tag) RETURN t.name } AS interests,
        mastery_at.epochSeconds AS mastery_at_s, mastery_at.microsecond AS mastery_at_us

@@ -58,6 +58,8 @@ from kgplatform.settings import Settings
 
 ParamsSource = Callable[[], TracerParams]
 log = logging.getLogger(__name__)
+# MASTERY properties the planner reads that GET /learners/{id}/mastery does not show.
+PLANNER_ONLY = frozenset({"p_practised", "last_task_id"})
 # Answers one ingest transaction replays at most (besides a single learner's, which cannot be split):
 # after a curriculum change every learner is replayed at their next answer, and a batch of 5,000 answers
 # of 3,930 learners with 100 each took 51 s in one transaction (1M answers stored; past the API's 30 s
@@ -343,9 +345,10 @@ class MasteryService:
         now = now or datetime.now(UTC)
         rows = self.store.learner_mastery(learner_id)
         p_now = self._decayed(rows, now)
-        # p_practised is the planner's and the report's ("mastered before"); this API keeps its fields.
+        # p_practised is the planner's and the report's ("mastered before"), last_task_id the planner's;
+        # this API keeps its fields.
         concepts = [
-            ConceptMastery(**{k: v for k, v in r.items() if k != "p_practised"}, p_now=p)
+            ConceptMastery(**{k: v for k, v in r.items() if k not in PLANNER_ONLY}, p_now=p)
             for r, p in zip(rows, p_now, strict=True)
         ]
         return LearnerMastery(learner_id=learner_id, as_of=now, concepts=concepts)

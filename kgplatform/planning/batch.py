@@ -68,6 +68,9 @@ class LearnerMatrix:
     typical: np.ndarray | None = None
     # (L, T) bool over the graph's `tag_index`: the tags each learner is interested in (None: nobody).
     interests: np.ndarray | None = None
+    # (L, n) int32 the task of each learner's latest answer per concept, -1 where none is known (None:
+    # nobody's): `policy.ranked_tasks` offers it again only when no other task fits.
+    last_task: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         shape = (len(self.learner_ids), self.p_mastery.shape[-1])
@@ -80,6 +83,10 @@ class LearnerMatrix:
             raise ValidationFailed(
                 f"interests has {self.interests.shape[0]} rows, expected {shape[0]}", field="interests"
             )
+        if self.last_task is not None and self.last_task.shape != shape:
+            raise ValidationFailed(
+                f"last_task has shape {self.last_task.shape}, expected {shape}", field="last_task"
+            )
 
     def rows(self, start: int, stop: int) -> LearnerMatrix:
         return LearnerMatrix(
@@ -90,6 +97,7 @@ class LearnerMatrix:
             self.goals[start:stop],
             self.typical,
             None if self.interests is None else self.interests[start:stop],
+            None if self.last_task is None else self.last_task[start:stop],
         )
 
 
@@ -148,8 +156,15 @@ def _picks_among_best(
     column per (group, round, candidate) in that order; the loop runs over those few columns, each step
     on every row at once."""
     top, valid = top_concepts(scores.parts.take(rows), k)
+    last = None if scores.last_task is None else scores.last_task[rows]
     task_order = ranked_tasks(
-        graph, scores.p[rows], np.where(valid, top, -1), config, scores.open[rows], scores.attempts[rows]
+        graph,
+        scores.p[rows],
+        np.where(valid, top, -1),
+        config,
+        scores.open[rows],
+        scores.attempts[rows],
+        last,
     )  # (R, k, w)
     n_rows, width = top.shape
     rounds = min(config.max_tasks_per_concept, task_order.shape[-1])
@@ -222,6 +237,7 @@ def scored_picks(
         config,
         learners.typical,
         learners.interests,
+        learners.last_task,
     )
     concept, task, kept = pick_matrix(graph, scores, config)
     return scores, concept, task, kept

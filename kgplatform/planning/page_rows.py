@@ -44,6 +44,9 @@ class PageRows:
     # The value after the learner's own last answer (the query's `peak`: p_practised, else p), which the
     # planner judges "mastered before" from: transfer rewrites p, not this. None: p (rows without it).
     peak: np.ndarray | None = None
+    # Per entry, the task of the learner's latest answer on the concept as a graph task number (-1: none
+    # kept, or a task not in the graph). None: no rows carried it.
+    last_task: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.learner_ids)
@@ -79,7 +82,15 @@ def compact_rows(graph: ConceptGraph, rows: Sequence[Row]) -> PageRows:
         peak=np.array(
             list(itertools.chain.from_iterable(r.get("peak", r["p"]) for r in rows)), dtype=np.float64
         ),
+        last_task=_task_numbers(graph, rows),
     )
+
+
+def _task_numbers(graph: ConceptGraph, rows: Sequence[Row]) -> np.ndarray:
+    """The rows' `last_task` ids as graph task numbers, -1 for "" (none kept) and for rows without it."""
+    lookup = graph.task_index.get
+    ids = itertools.chain.from_iterable(r.get("last_task") or [""] * len(r["concepts"]) for r in rows)
+    return np.array([lookup(t, -1) for t in ids], dtype=np.int32)
 
 
 def _pairs(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +132,13 @@ def matrix_of(graph: ConceptGraph, page: PageRows, params: TracerParams, now_day
     if page.interest_rows.size:
         interests = np.zeros((n_rows, len(graph.tag_index)), dtype=bool)
         interests[page.interest_rows, page.interest_columns] = True
-    return LearnerMatrix(page.learner_ids, p_now, peak, attempts, goals, p_init.astype(np.float32), interests)
+    last_task = None
+    if page.last_task is not None and (page.last_task[keep] >= 0).any():
+        last_task = np.full((n_rows, n), -1, dtype=np.int32)
+        last_task[owner, column] = page.last_task[keep]
+    return LearnerMatrix(
+        page.learner_ids, p_now, peak, attempts, goals, p_init.astype(np.float32), interests, last_task
+    )
 
 
 def as_of_days_of(as_of_s: np.ndarray) -> np.ndarray:

@@ -135,6 +135,9 @@ class ConceptScores:
     interests: np.ndarray | None = field(default=None, repr=False)
     # (n,) float32 the mastery of a concept nobody practised (the tracer's start), when the caller gave it
     typical: np.ndarray | None = field(default=None, repr=False)
+    # (..., n) int the task of the learner's latest answer on each concept (-1: none known), which
+    # `ranked_tasks` passes over when another task fits as well; None when the caller knows none
+    last_task: np.ndarray | None = field(default=None, repr=False)
 
     def rounded_scores(self) -> np.ndarray:
         """(..., n) every concept's rounded score, NOT_A_CANDIDATE where it cannot be planned. Computed
@@ -176,6 +179,7 @@ def ranked_tasks(
     config: PlanConfig,
     open_: np.ndarray,
     attempts: np.ndarray,
+    last_task: np.ndarray | None = None,
 ) -> np.ndarray:
     """(..., k, w) the tasks of the given (..., k) concepts, best fit first, -1 padded (and for concept -1).
 
@@ -186,7 +190,11 @@ def ranked_tasks(
     plan on to another task rather than offering the one just answered again. A learner stuck on the
     concept (`config.stuck_after` answers or more, and still every usable task predicted below the band)
     gets every usable task in turn: one task just nearer the band than the others would otherwise be
-    offered after each failure (a teacher's review, 1 December). `p` is the float32
+    offered after each failure (a teacher's review, 1 December). The task of the learner's latest answer on
+    the concept (`last_task` (..., n), -1 none known) goes after the other tasks that fit, wherever the
+    turn put it, so it is offered again only when no other task fits: the turns alone could land on it
+    when the tasks that fit changed with the new mastery, at the stuck turn's start, or after an answer
+    given outside the plan (docs/planning.md, "Recent answers"). `p` is the float32
     mastery (..., n) the success is predicted from (`ConceptScores.p`), `attempts` (..., n) the
     learner's attempts per concept. A task that also exercises a concept not open (`ConceptScores.open`)
     is left out when the concept has another task: practising it would skip that concept's missing
@@ -210,6 +218,9 @@ def ranked_tasks(
     below = ~(usable & (success >= config.success_band[0])).any(axis=-1)
     fits |= (below & (turn >= config.stuck_after))[..., None] & usable
     key = _take_turns(distance, fits, turn)
+    if last_task is not None:
+        last = np.where(concepts >= 0, take_at(last_task, np.maximum(concepts, 0)), -1)
+        key = _last_answered_after(key, options, fits, last)
     order = np.argsort(key, axis=-1, kind="stable")
     ranked = np.take_along_axis(options, order, axis=-1)
     return np.where(np.isinf(np.take_along_axis(key, order, axis=-1)), -1, ranked)
@@ -229,6 +240,19 @@ def _take_turns(distance: np.ndarray, fits: np.ndarray, turn: np.ndarray) -> np.
     count = np.maximum(fits.sum(axis=-1, keepdims=True), 1)
     rotated = np.mod(place - turn[..., None], count).astype(np.float64)
     return np.where(fits, rotated, width + distance)
+
+
+def _last_answered_after(
+    key: np.ndarray, options: np.ndarray, fits: np.ndarray, last: np.ndarray
+) -> np.ndarray:
+    """`_take_turns`'s keys with the task last answered on each concept (`last` (..., k), -1 none) moved
+    after the concept's other tasks that fit (key: their count - 0.5, below every task that does not fit,
+    whose keys start at w >= that count). The only task that fits keeps its place: 0.5 still leads."""
+    again = fits & (options == last[..., None]) & (last >= 0)[..., None]
+    if not again.any():
+        return key
+    count = fits.sum(axis=-1, keepdims=True)
+    return np.where(again, count - 0.5, key)
 
 
 def usable_options(reaches: np.ndarray, options: np.ndarray) -> np.ndarray:
@@ -462,6 +486,7 @@ def score_concepts(
     config: PlanConfig,
     typical: np.ndarray | None = None,
     interests: np.ndarray | None = None,
+    last_task: np.ndarray | None = None,
 ) -> ConceptScores:
     """Scores every concept for one learner (n,) or many (L, n); non-candidates get NOT_A_CANDIDATE.
 
@@ -469,7 +494,8 @@ def score_concepts(
     `typical` (n,), the mastery of a concept nobody practised, makes the band flags cheaper and lets a reason
     call a prediction a typical learner's only when it is (`typical_prediction`);
     `interests` (T,) or (L, T) bool over `graph.tag_index` (None: no interests) adds `interest_weight`
-    to the concepts carrying one of the learner's tags.
+    to the concepts carrying one of the learner's tags; `last_task` (n,) or (L, n), the task of the
+    learner's latest answer per concept (-1: none), is kept for `ranked_tasks` and scores nothing.
     """
     lead, n = p_mastery.shape[:-1], graph.n_concepts
     # float32 halves the memory traffic of the (L, n) passes; scores are rounded well above its precision.
@@ -598,6 +624,7 @@ def score_concepts(
         placement=placement.reshape(lead),
         interests=None if interests is None else interests.reshape(*lead, -1),
         typical=typical,
+        last_task=None if last_task is None else last_task.reshape(*lead, n),
     )
 
 
@@ -799,16 +826,18 @@ def plan_for_learner(
     config: PlanConfig,
     interests: np.ndarray | None = None,
     typical: np.ndarray | None = None,
+    last_task: np.ndarray | None = None,
 ) -> Plan:
     """The next `config.n_tasks` tasks for one learner, each with a reason. Arrays are (n,); `interests`
     (T,) bool over `graph.tag_index`; `typical` (n,) float32 the tracer's starting mastery per concept, so
-    that a reason calls a prediction a typical learner's only when it is (`typical_prediction`)."""
-    scores = score_concepts(graph, p_mastery, p_peak, attempts, goals, config, typical, interests)
+    that a reason calls a prediction a typical learner's only when it is (`typical_prediction`); `last_task`
+    (n,) int the task of the learner's latest answer per concept, -1 where none is known (`ranked_tasks`)."""
+    scores = score_concepts(graph, p_mastery, p_peak, attempts, goals, config, typical, interests, last_task)
     score = scores.rounded_scores()
     order = np.lexsort((np.arange(graph.n_concepts), -score))
     top = order[score[order] > NOT_A_CANDIDATE / 2].tolist()
     task_order = ranked_tasks(
-        graph, scores.p, np.array(top, dtype=np.int64), config, scores.open, scores.attempts
+        graph, scores.p, np.array(top, dtype=np.int64), config, scores.open, scores.attempts, scores.last_task
     )
     picks = order_picks(graph, pick_sequence(top, task_order, config, on_path_count(scores, top)))
     arrays = pick_facts(

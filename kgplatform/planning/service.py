@@ -59,6 +59,18 @@ def learner_arrays(
     return p_now, peak, attempts, goals
 
 
+def last_tasks(graph: ConceptGraph, rows: LearnerRows) -> np.ndarray:
+    """(n,) int32 the task of the learner's latest answer per concept as a graph task number, -1 where none
+    is kept (never answered, stored before it was, a task no longer in the graph): as `page_rows.matrix_of`
+    gives the batch, for the concepts with usable mastery."""
+    last = np.full(graph.n_concepts, -1, dtype=np.int32)
+    for row in rows.mastery:
+        i = graph.index.get(row["concept_id"])
+        if i is not None and usable_mastery(row["p_mastery"]):
+            last[i] = graph.task_index.get(row.get("last_task_id") or "", -1)
+    return last
+
+
 def interest_marks(graph: ConceptGraph, rows: LearnerRows) -> np.ndarray:
     """(T,) bool over `graph.tag_index`: the learner's interests that some concept carries."""
     marks = np.zeros(len(graph.tag_index), dtype=bool)
@@ -84,6 +96,7 @@ def make_plan(
         config=config,
         interests=interest_marks(graph, rows),
         typical=typical_mastery(graph, params),
+        last_task=last_tasks(graph, rows),
     )
 
 

@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 # in practice;
 # planner-8 (a review, 2 December): a learner stuck on a concept is sent back to a settled prerequisite
 # also through concepts without tasks; the goal kept in practice is the least mastered one with tasks;
-# goal weights stay finite at every goal_focus; a review off the goal path is worded as a review.
-PLANNER_VERSION = "planner-8"
+# goal weights stay finite at every goal_focus; a review off the goal path is worded as a review;
+# planner-9 (4 December): the task of the learner's latest answer on a concept goes after the concept's
+# other tasks that fit (`policy.ranked_tasks`, MASTERY's last_task_id).
+PLANNER_VERSION = "planner-9"
 
 
 def model_version(params: TracerParams) -> str:

@@ -27,6 +27,8 @@ class EstimateTracker:
     p: np.ndarray
     as_of_days: np.ndarray
     attempts: np.ndarray
+    # (L, n) int32 the task of each learner's latest answer per concept (-1: none), as MASTERY keeps it
+    last_task: np.ndarray
 
     @classmethod
     def start(
@@ -43,6 +45,7 @@ class EstimateTracker:
             np.broadcast_to(params.p_init, shape).copy(),
             np.full(shape, np.nan),
             np.zeros(shape),
+            np.full(shape, -1, dtype=np.int32),
         )
 
     def now(self, now_days: float) -> np.ndarray:
@@ -50,7 +53,9 @@ class EstimateTracker:
         return decay(self.p, now_days - self.as_of_days, self.params.forget_rate_per_day, self.params.p_init)
 
     def view(self, now_days: float) -> LearnerMatrix:
-        return LearnerMatrix(self.learner_ids, self.now(now_days), self.p, self.attempts, self.goals)
+        return LearnerMatrix(
+            self.learner_ids, self.now(now_days), self.p, self.attempts, self.goals, last_task=self.last_task
+        )
 
     def observe(self, tasks: np.ndarray, correct: np.ndarray, now_days: float) -> None:
         """Each learner answered `tasks[i]` (-1: nothing) with score `correct[i]` at `now_days`."""
@@ -61,3 +66,4 @@ class EstimateTracker:
         self.p = np.where(practised, updated, self.p)
         self.as_of_days = np.where(practised, now_days, self.as_of_days)
         self.attempts = self.attempts + practised
+        self.last_task = np.where(practised, tasks[:, None], self.last_task).astype(np.int32)

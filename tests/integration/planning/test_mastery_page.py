@@ -99,3 +99,36 @@ def test_every_planner_read_dates_the_learners_inputs_alike(graph: Graph) -> Non
         assert expected is not None and expected.microsecond != 0
         assert page[learner] == chunk[learner] == expected
         assert page[learner].isoformat() == chunk[learner].isoformat() == expected.isoformat()
+
+
+def test_every_planner_read_carries_the_task_last_answered_per_concept(graph: Graph) -> None:
+    """The bulk page, the nightly chunk's read and the one-learner read hand the planner the task of the
+    learner's latest answer on each concept (by answered_at: the later answer arrives first here), and
+    a concept raised by transfer alone has none."""
+    document = generate_curriculum(6, seed=2, curriculum_id=CURRICULUM)
+    assert run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="test").imported
+    concept = document.tasks[0].concepts[0]
+    same = [t.id for t in document.tasks if t.concepts == [concept]]
+    assert len(same) >= 2, "the generated curriculum gives the concept two tasks of its own"
+    answers = [
+        {
+            "event_id": f"recent-{n}",
+            "learner_id": "page-recent",
+            "task_id": task,
+            "correct": False,
+            "answered_at": (START + timedelta(minutes=n)).isoformat(),
+        }
+        for n, task in ((1, same[1]), (0, same[0]))  # the later answer first
+    ]
+    mastery = MasteryService(MasteryStore(graph))
+    for answer in answers:
+        assert not mastery.ingest([answer]).rejected
+    store = PlanStore(graph)
+    (row,) = [r for r in store.mastery_page("", 100) if r["learner_id"] == "page-recent"]
+    (chunk_row,) = JobStore(graph).mastery_of(["page-recent"])
+    held = {m["concept_id"]: m["last_task_id"] for m in store.learner_rows("page-recent").mastery}
+    assert held[concept] == same[1]
+    for read in (row, chunk_row):
+        assert dict(zip(read["concepts"], read["last_task"], strict=True)) == {
+            c: t or "" for c, t in held.items()
+        }

@@ -58,6 +58,7 @@ def one_learner_plan(graph: ConceptGraph, learners: LearnerMatrix, row: int, con
         config=config,
         interests=None if learners.interests is None else learners.interests[row],
         typical=learners.typical,  # as the batch's scores have it: the reasons' words depend on it
+        last_task=None if learners.last_task is None else learners.last_task[row],
     )
 
 

@@ -115,3 +115,57 @@ def test_both_planners_judge_mastered_before_from_the_value_after_the_learners_o
     plan = make_plan(graph, rows, params, PlanConfig(), now)
     reviews = [t for t in plan.tasks if t.purpose == "review"]
     assert reviews and {t.concept_id for t in reviews} == {"a"}, plan.tasks
+
+
+def test_both_planners_read_the_last_answered_task_alike() -> None:
+    """The one-learner rows' `last_task_id` and the page's `last_task` give the same task numbers: a
+    known task, none kept (null or ""), a task no longer in the graph and an unusable mastery are -1."""
+    from kgplatform.mastery.bkt import TracerParams
+    from kgplatform.planning.graph import build_graph
+    from kgplatform.planning.page_rows import compact_rows, matrix_of
+    from kgplatform.planning.service import last_tasks
+    from kgplatform.planning.store import LearnerRows
+    from tests.unit.planning.conftest import chain_document
+
+    graph = build_graph(chain_document())
+    params = TracerParams.default(graph.concept_ids)
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    stored = {
+        "a": ("a1", 0.5),
+        "b": (None, 0.5),
+        "c": ("gone", 0.5),
+        "d": ("d0", float("nan")),
+        "x": ("x0", 0.4),
+    }
+    rows = LearnerRows(
+        "kim",
+        [],
+        [
+            {"concept_id": c, "p_mastery": p, "attempts": 3, "as_of": at, "last_task_id": t}
+            for c, (t, p) in stored.items()
+        ],
+    )
+    one = last_tasks(graph, rows)
+    page = {
+        "learner_id": "kim",
+        "mastery_at_s": (at - EPOCH).total_seconds(),
+        "mastery_at_us": 0,
+        "concepts": list(stored),
+        "p": [p for _, p in stored.values()],
+        "attempts": [3] * len(stored),
+        "last_task": [t or "" for t, _ in stored.values()],
+        "as_of_s": [(at - EPOCH).total_seconds()] * len(stored),
+        "goals": [],
+        "interests": [],
+    }
+    batch = matrix_of(graph, compact_rows(graph, [page]), params, to_days(at))
+    assert batch.last_task is not None
+    assert batch.last_task[0].tolist() == one.tolist()
+    expected = np.full(graph.n_concepts, -1)
+    expected[graph.index["a"]], expected[graph.index["x"]] = graph.task_index["a1"], graph.task_index["x0"]
+    assert one.tolist() == expected.tolist()
+    # A page without the column (a reader older than it) plans as before: no last tasks at all.
+    older = matrix_of(
+        graph, compact_rows(graph, [{k: v for k, v in page.items() if k != "last_task"}]), params, 0.0
+    )
+    assert older.last_task is None
