@@ -64,9 +64,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def learner_rows(start: int, stop: int, concept_ids: list[str], args: argparse.Namespace) -> list[dict]:
-    """Learners whose mastery sits mostly on foundations (lower layers), goals further up."""
+def learner_rows(
+    start: int, stop: int, concept_ids: list[str], tasks_of: list[list[str]], args: argparse.Namespace
+) -> list[dict]:
+    """Learners whose mastery sits mostly on foundations (lower layers), goals further up; each mastery
+    edge names one of its concept's tasks (`tasks_of`, per concept) as the last answered (MASTERY's
+    last_task_id, which the planner reads since 4 December 2026)."""
     rng = np.random.default_rng([args.seed, start])
+    # Its own generator, so the other values are those loaded before last tasks were.
+    task_rng = np.random.default_rng([args.seed, start, 1])
     n = len(concept_ids)
     weights = np.linspace(2.0, 0.2, n)
     weights /= weights.sum()
@@ -78,6 +84,7 @@ def learner_rows(start: int, stop: int, concept_ids: list[str], args: argparse.N
         attempts = rng.integers(1, 9, picked.size)
         ages = rng.integers(0, 60 * 86400, picked.size)
         goals = rng.choice(np.arange(n // 2, n), size=args.goals, replace=False)
+        last = task_rng.random(picked.size)
         rows.append(
             {
                 "learner_id": f"{PREFIX}{i:07d}",
@@ -88,6 +95,7 @@ def learner_rows(start: int, stop: int, concept_ids: list[str], args: argparse.N
                         "attempts": int(attempts[k]),
                         "correct": float(round(attempts[k] * p[k])),
                         "as_of_s": now_s - int(ages[k]),
+                        "last_task": _one_of(tasks_of[c], float(last[k])),
                     }
                     for k, c in enumerate(picked.tolist())
                 ],
@@ -95,6 +103,10 @@ def learner_rows(start: int, stop: int, concept_ids: list[str], args: argparse.N
             }
         )
     return rows
+
+
+def _one_of(tasks: list[str], u: float) -> str | None:
+    return tasks[int(u * len(tasks))] if tasks else None
 
 
 def load(args: argparse.Namespace) -> None:
@@ -125,12 +137,17 @@ def load(args: argparse.Namespace) -> None:
                     "curriculum): rerun with those, or empty the graph first"
                 )
         concept_ids = [c.id for c in document.concepts]
+        tasks_of: dict[str, list[str]] = {c: [] for c in concept_ids}
+        for task in document.tasks:
+            tasks_of[task.concepts[0]].append(task.id)
         started = time.perf_counter()
         now = datetime.now(UTC)
         for start in range(present, args.learners, LOAD_BATCH):
             stop = min(start + LOAD_BATCH, args.learners)
             graph.write(
-                "bench/seed_plan_learners", rows=learner_rows(start, stop, concept_ids, args), now=now
+                "bench/seed_plan_learners",
+                rows=learner_rows(start, stop, concept_ids, [tasks_of[c] for c in concept_ids], args),
+                now=now,
             )
             if (stop // LOAD_BATCH) % 5 == 0 or stop == args.learners:
                 rate = (stop - present) / (time.perf_counter() - started)

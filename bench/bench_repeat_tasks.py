@@ -8,15 +8,18 @@ A step counts when the plan's first entry is a concept the learner has answered 
 had on that concept (the last task given that exercises it) with its predicted success below the band:
 the case docs/planning.md's "Not done: recent answers" counts. The baseline is what a task drawn at random
 among the concept's tasks would give on the same steps (its expected count: the last task's share of the
-concept's tasks, where it is one of them and predicted below the band). The planner sees no answered
-tasks, only mastery and attempts; the planner's turns among a concept's tasks are what keeps the count low.
-Prints the steps, the struggling steps, both counts and their ratio. Example:
+concept's tasks, where it is one of them and predicted below the band). Since 4 December 2026 the planner
+sees, as the platform's reads give it (MASTERY's last_task_id), the task of each learner's latest answer
+per concept (`tracking.EstimateTracker.last_task`) and passes it over when another task fits as well;
+--no-recent hides it, for the planner before that (only mastery and attempts: its turns among a concept's
+tasks kept the count low). Prints the steps, the struggling steps, both counts and their ratio. Example:
     python bench/bench_repeat_tasks.py --learners 1000 --tasks 50
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import numpy as np
@@ -40,6 +43,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("--tasks", type=int, default=50, help="tasks each learner does")
     parser.add_argument("--seed", type=int, default=7, help="simulate-policies' default")
+    parser.add_argument(
+        "--no-recent", action="store_true", help="hide the last answered tasks from the planner (before)"
+    )
     return parser.parse_args()
 
 
@@ -59,6 +65,8 @@ def main() -> None:
     for step in range(args.tasks):
         now = step * DAYS_PER_TASK
         view = tracker.view(now)
+        if args.no_recent:
+            view = dataclasses.replace(view, last_task=None)
         concept, task = first_picks(graph, view, config)
         rows = np.flatnonzero(task >= 0)
         steps += rows.size
@@ -79,10 +87,12 @@ def main() -> None:
         outcome = simulate_step(graph, truth, learners, task, DAYS_PER_TASK, args.seed, step)
         tracker.observe(task, outcome.correct, now)
 
+    hidden = ", last tasks hidden" if args.no_recent else ""
     print(
         f"{args.curriculum} ({graph.n_concepts} concepts, {graph.n_tasks} tasks), {args.learners} learners x "
-        f"{args.tasks} tasks, seed {args.seed}: {steps:,} steps, {struggling:,} on a concept answered "
-        f"{config.stuck_after}+ times and below {config.ready_at} ({time.perf_counter() - started:.0f} s)"
+        f"{args.tasks} tasks, seed {args.seed}{hidden}: {steps:,} steps, {struggling:,} on a concept "
+        f"answered {config.stuck_after}+ times and below {config.ready_at} "
+        f"({time.perf_counter() - started:.0f} s)"
     )
     print(f"the task last had on it again, predicted below the band: ours {ours}")
     print(f"a random task of the concept on the same steps (expected):  {by_chance:.1f}")
