@@ -177,8 +177,9 @@ def migrate(
     check: bool = typer.Option(
         False,
         "--check",
-        help="Apply nothing: name the migrations this release ships that the graph lacks (exit 1 when any "
-        "are missing) and those it has that this release does not know.",
+        help="Apply nothing: name the migrations this release ships that the graph lacks and the indexes or "
+        "constraints of applied ones it has lost (exit 1 when any are missing), and the migrations it has "
+        "that this release does not know.",
     ),
     contract: bool = typer.Option(
         False,
@@ -188,7 +189,8 @@ def migrate(
         "migrations yet gets them without it.",
     ),
 ) -> None:
-    """Apply pending schema migrations from cypher/migrations (each exactly once)."""
+    """Apply pending schema migrations from cypher/migrations (each exactly once), and create again any
+    index or constraint that applied ones made and the graph has lost."""
     from kgplatform.graph.migrations import migrate as run_migrations
 
     if check:
@@ -202,6 +204,11 @@ def migrate(
         console.print(f"applied {len(report.applied)} migration(s): {', '.join(report.applied)}")
     else:
         console.print(f"nothing to apply ({len(report.already_applied)} already applied)")
+    if report.recreated:
+        console.print(
+            f"created again {len(report.recreated)} index(es) or constraint(s) that migrations applied before "
+            f"had made and the graph had lost: {', '.join(report.recreated)}"
+        )
     if report.held_back:
         console.print(
             f"held back {', '.join(report.held_back)}: it removes what releases before this one read; "
@@ -218,6 +225,6 @@ def check_schema() -> None:
         state = read_schema_state(graph)
     for note in state.findings():
         console.print(note)
-    if not state.usable:
+    if not state.complete:
         raise typer.Exit(EXIT_FAILED)
     console.print("the graph has every migration this release ships")

@@ -111,6 +111,8 @@ class MigrationReport:
     already_applied: list[str]
     # Contract migrations not applied: `migrate(contract=True)` applies them.
     held_back: list[str] = field(default_factory=list)
+    # Indexes and constraints of migrations applied before that the graph had lost, created again.
+    recreated: list[str] = field(default_factory=list)
 
 
 def migrate(
@@ -179,7 +181,29 @@ def _apply_pending(
         )
         applied.append(label)
     already = [m.label for m in migrations if m.version in recorded]
-    return MigrationReport(applied=applied, already_applied=already, held_back=held_back)
+    # Over every migration applied now, those of this run too: a contract one just applied drops what an
+    # older one created, which is then not lost.
+    done = set(recorded) | {m.version for m in migrations if m.label in applied}
+    recreated = _recreate_lost(graph, [m for m in migrations if m.version in done])
+    return MigrationReport(applied=applied, already_applied=already, held_back=held_back, recreated=recreated)
+
+
+def _recreate_lost(graph: Graph, applied: list[Migration]) -> list[str]:
+    """Runs again the CREATE statement of each index or constraint that the `applied` migrations leave
+    and the graph no longer has (graph/declared_schema.py); the names of those created."""
+    from kgplatform.graph.declared_schema import declared_schema, lost_items
+    from kgplatform.graph.schema_check import present_schema_names
+
+    declared = declared_schema(applied)
+    if not declared:
+        return []
+    lost = lost_items(declared, present_schema_names(graph))
+    for item in lost:
+        log.warning(
+            "%s %s of %s was missing from the graph: creating it again", item.kind, item.name, item.migration
+        )
+        run_schema_statement(graph, item.statement)
+    return [item.name for item in lost]
 
 
 class LeaseKeeper:

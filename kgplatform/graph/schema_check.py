@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from kgplatform.graph.declared_schema import declared_schema, lost_items
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import Migration, discover_migrations
 
@@ -41,12 +42,21 @@ class SchemaState:
     changed: tuple[str, ...]  # applied from a file whose text has changed since
     # shipped contract migrations not applied: this code runs without them (`migrate --contract`)
     held_back: tuple[str, ...] = ()
+    # indexes and constraints the applied migrations created that the graph no longer has (graph/
+    # declared_schema.py): the code runs, slower (an index) or unguarded (a constraint), until `migrate`
+    # creates them again
+    lost: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:
         """Every migration this code ships is applied (changed ones were applied too: `migrate` refuses
         them, and a review must, but the process runs on what they created)."""
         return not self.missing
+
+    @property
+    def complete(self) -> bool:
+        """Usable, and nothing the applied migrations created is missing (`migrate --check`'s exit 0)."""
+        return self.usable and not self.lost
 
     def verdict(self) -> str:
         """ "ok", or what is missing and what to run: the readiness check's value."""
@@ -67,6 +77,12 @@ class SchemaState:
                 f"contract migrations not yet applied: {', '.join(self.held_back)} (they remove what "
                 "releases before this one read; run `kgplatform migrate --contract` once every API, worker "
                 "and beat runs this release)"
+            )
+        if self.lost:
+            notes.append(
+                f"indexes or constraints the applied migrations created are missing from the graph: "
+                f"{', '.join(self.lost)} (dropped by hand, or a store restored without them); run "
+                "`kgplatform migrate`, which creates them again"
             )
         if self.changed:
             notes.append(
@@ -94,7 +110,20 @@ def compare_schema(recorded: Iterable[Mapping[str, Any]], shipped: Iterable[Migr
 
 def read_schema_state(graph: Graph, shipped: list[Migration] | None = None) -> SchemaState:
     shipped = discover_migrations() if shipped is None else shipped
-    return compare_schema(graph.read("graph/list_applied_migrations"), shipped)
+    recorded = graph.read("graph/list_applied_migrations")
+    state = compare_schema(recorded, shipped)
+    applied = {int(row["version"]) for row in recorded}
+    lost = lost_items(
+        declared_schema(m for m in shipped if m.version in applied), present_schema_names(graph)
+    )
+    return replace(state, lost=tuple(item.name for item in lost))
+
+
+def present_schema_names(graph: Graph) -> set[str]:
+    """The names of the graph's indexes and constraints."""
+    return {row["name"] for row in graph.read("graph/show_indexes")} | {
+        row["name"] for row in graph.read("graph/show_constraints")
+    }
 
 
 class SchemaWatch:
@@ -110,6 +139,11 @@ class SchemaWatch:
     ) -> None:
         self._read, self.ok_ttl_s, self._clock = read, ok_ttl_s, clock
         self._ok_at: float | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Usable, and nothing the applied migrations created is missing (`migrate --check`'s exit 0)."""
+        return self.usable and not self.lost
 
     def verdict(self) -> str:
         if self._ok_at is not None and self._clock() - self._ok_at < self.ok_ttl_s:

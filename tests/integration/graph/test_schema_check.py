@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from kgplatform.api.app import create_app
 from kgplatform.graph.driver import Graph
-from kgplatform.graph.migrations import Migration, discover_migrations, migrate
+from kgplatform.graph.migrations import Migration, discover_migrations, migrate, run_schema_statement
+from kgplatform.graph.queries import get_catalog, split_statements
 from kgplatform.graph.schema_check import log_schema_findings, read_schema_state
 from kgplatform.settings import Settings
 from workers.celery_app import check_graph_schema
@@ -105,3 +106,33 @@ def test_a_held_back_contract_migration_is_named_by_the_cli_and_applied_by_contr
         assert read_schema_state(graph_session).held_back == ()
     finally:
         migrate(graph_session, contract=True)
+
+
+def test_an_index_dropped_by_hand_is_named_by_check_and_created_again_by_migrate(
+    graph_session: Graph,
+) -> None:
+    """A migration runs once: an index dropped after it (by hand, or a store restored without it) left
+    `migrate --check` saying every migration was applied while a concept's trail read every entry."""
+    migrate(graph_session)
+    drop = get_catalog()["testing/drop_audit_concept_at_index"].path.read_text()
+    [statement] = split_statements(drop)
+    run_schema_statement(graph_session, statement)
+    try:
+        state = read_schema_state(graph_session)
+        assert state.usable and state.lost == ("audit_concept_at",)
+        assert any("audit_concept_at" in note and "kgplatform migrate" in note for note in state.findings())
+        check = subprocess.run(CHECK, capture_output=True, text=True, timeout=120)
+        assert check.returncode == 1, check
+        assert "missing from the graph: audit_concept_at" in " ".join(check.stdout.split())  # rich wraps
+
+        again = subprocess.run(CHECK[:-1], capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again
+        said = " ".join(again.stdout.split())
+        assert "nothing to apply" in said
+        assert "created again 1 index(es) or constraint(s)" in said and "audit_concept_at" in said
+    finally:
+        migrate(graph_session)
+    assert read_schema_state(graph_session).lost == ()
+    assert "audit_concept_at" in {row["name"] for row in graph_session.read("graph/show_indexes")}
+    check = subprocess.run(CHECK, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check
