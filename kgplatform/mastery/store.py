@@ -267,17 +267,8 @@ class IngestTx:
             model_version=model_version,
         )
         created, stale, rels, refs = 0, set(), [], {}
-        learners, concepts, p, attempts, correct, last, as_of, practised, tasks = (
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-        )
+        learners, concepts, p, attempts, correct, last, as_of, practised = [], [], [], [], [], [], [], []
+        tasks: list[str | None] = []
         if gone := [learner_id for learner_id, *_, alive in rows if not alive]:
             raise LearnerErasedMeanwhile(gone)
         for learner_id, ref, was_created, was_stale, states, _ in rows:
