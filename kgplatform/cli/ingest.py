@@ -68,8 +68,9 @@ def ingest(
     per-row outcome, idempotent by event_id (a rerun stores nothing twice and counts duplicates). Rejected
     rows are named by line. Exit 0 every row stored or already stored, 1 rows rejected (the rest stored),
     2 a file or column that cannot be read or a service unreachable (what was stored before is said), 6 the
-    file held no answers (a CSV header alone, an empty JSON Lines file), 130 interrupted. Sort the file by answered_at, or pass --sort: an answer older than an earlier batch's of
-    its learner replays that learner's whole history (docs/tracing.md; a dry run counts them)."""
+    file held no answers (a CSV header alone, an empty JSON Lines file), 130 interrupted. Sort the file by
+    answered_at, or pass --sort: an answer older than an earlier batch's of its learner replays that
+    learner's whole history (docs/tracing.md; a dry run counts them)."""
     from kgplatform.mastery.answer_files import NoAnswers, file_format, read_answer_rows
     from kgplatform.mastery.backfill import IngestSummary
 
