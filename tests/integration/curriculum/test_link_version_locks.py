@@ -94,7 +94,7 @@ def test_a_task_edit_deadlocked_with_a_mastery_write_is_resolved_by_the_retry(
             "concept_ids": [concept_id],
             "p_mastery": [0.5],
         }
-        columns |= {"attempts": [1], "correct": [1.0], "p_practised": [None]}
+        columns |= {"attempts": [1], "correct": [1.0], "p_practised": [None], "last_task_ids": [None]}
         columns |= {name: [None] for name in ("last_s", "last_ns", "as_of_s", "as_of_ns")}
         real_run(tx, "mastery/write_mastery", **columns, updated_at=now, model_version="m")
 
