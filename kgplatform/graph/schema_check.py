@@ -140,11 +140,6 @@ class SchemaWatch:
         self._read, self.ok_ttl_s, self._clock = read, ok_ttl_s, clock
         self._ok_at: float | None = None
 
-    @property
-    def complete(self) -> bool:
-        """Usable, and nothing the applied migrations created is missing (`migrate --check`'s exit 0)."""
-        return self.usable and not self.lost
-
     def verdict(self) -> str:
         if self._ok_at is not None and self._clock() - self._ok_at < self.ok_ttl_s:
             return "ok"
