@@ -34,7 +34,7 @@ from kgplatform.planning.logs import learner_goals, simulate_answer_logs
 from kgplatform.planning.stamps import PLANNER_VERSION
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import Settings
-from kgplatform.transfer.downstream import MIN_CONFIDENCE, MIN_VALID_LEARNERS
+from kgplatform.transfer.summary import no_edge_reason
 
 CURRICULUM_ID = "demo"
 DEMO_KEY_NAME = "demo"
@@ -169,27 +169,3 @@ class Demo:
         for number, (title, stage) in enumerate(self.stages(), start=3):
             self.console.rule(f"{number}. {title}")
             stage()
-
-
-def no_edge_reason(metrics: dict[str, Any]) -> str:
-    """Why a transfer model published no edge, from its metrics (`transfer.pipeline.choose_alpha`)."""
-    without = metrics["valid_auc_without_transfer"]
-    learners = metrics["valid_learners"]
-    confidence = metrics.get("gain_confidence")
-    best = metrics.get("best_alpha")
-    if best and (learners < MIN_VALID_LEARNERS or confidence is not None):
-        why = (
-            f"but a gain is trusted from {MIN_VALID_LEARNERS} validation learners on"
-            if learners < MIN_VALID_LEARNERS
-            else f"ahead in only {confidence:.0%} of learner resamples ({MIN_CONFIDENCE:.0%} needed)"
-        )
-        gained = (
-            f"the best scale, {best:g}, gave {metrics['valid_auc_best_alpha']:.4f} against {without:.4f} "
-            f"without transfer, {why}"
-        )
-    else:
-        gained = f"{without:.4f} without it, no gain with it"
-    return (
-        f"no edge, because transfer did not clearly raise the tracer's next-answer AUC on the {learners} "
-        f"validation learners ({gained}): tracing and planning use none (docs/transfer.md)"
-    )

@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from kgplatform.transfer.downstream import MIN_CONFIDENCE, MIN_VALID_LEARNERS
+
 NOT_MEASURED = "not measured"
 
 
@@ -49,11 +51,30 @@ def describe_training(metrics: Mapping[str, Any]) -> list[str]:
             f"(gain confidence {_figure(metrics.get('gain_confidence'), 2)})"
         )
     else:
-        lines.append(
-            "tracer: transfer scale 0 (its gain did not hold up on validation learners): next-answer AUC "
-            f"{_figure(metrics.get('valid_auc_without_transfer'))} without transfer, "
-            f"{_figure(metrics.get('valid_auc_best_alpha'))} at the best scale "
-            f"{_figure(metrics.get('best_alpha'), 2)} "
-            f"(gain confidence {_figure(metrics.get('gain_confidence'), 2)})"
-        )
+        # Scale 0: the reason the demo prints for a model that published no edge, in the same words.
+        lines.append(f"tracer: transfer scale 0: {no_edge_reason(metrics)}")
     return lines
+
+
+def no_edge_reason(metrics: Mapping[str, Any]) -> str:
+    """Why a transfer model published no edge, from its metrics (`transfer.pipeline.choose_alpha`)."""
+    without = metrics["valid_auc_without_transfer"]
+    learners = metrics["valid_learners"]
+    confidence = metrics.get("gain_confidence")
+    best = metrics.get("best_alpha")
+    if best and (learners < MIN_VALID_LEARNERS or confidence is not None):
+        why = (
+            f"but a gain is trusted from {MIN_VALID_LEARNERS} validation learners on"
+            if learners < MIN_VALID_LEARNERS
+            else f"ahead in only {confidence:.0%} of learner resamples ({MIN_CONFIDENCE:.0%} needed)"
+        )
+        gained = (
+            f"the best scale, {best:g}, gave {metrics['valid_auc_best_alpha']:.4f} against {without:.4f} "
+            f"without transfer, {why}"
+        )
+    else:
+        gained = f"{without:.4f} without it, no gain with it"
+    return (
+        f"no edge, because transfer did not clearly raise the tracer's next-answer AUC on the {learners} "
+        f"validation learners ({gained}): tracing and planning use none (docs/transfer.md)"
+    )

@@ -48,8 +48,10 @@ def test_an_unmeasured_spearman_says_why_instead_of_nan() -> None:
 def test_a_scale_of_zero_names_the_best_scale_it_turned_down() -> None:
     lines = describe_training(MEASURED | {"alpha": 0.0, "best_alpha": 0.25, "gain_confidence": 0.61})
     assert lines[-1] == (
-        "tracer: transfer scale 0 (its gain did not hold up on validation learners): next-answer AUC "
-        "0.705 without transfer, 0.712 at the best scale 0.25 (gain confidence 0.61)"
+        "tracer: transfer scale 0: no edge, because transfer did not clearly raise the tracer's next-answer "
+        "AUC on the 60 validation learners (the best scale, 0.25, gave 0.7123 against 0.7051 without "
+        "transfer, ahead in only 61% of learner resamples (95% needed)): tracing and planning use none "
+        "(docs/transfer.md)"
     )
 
 
