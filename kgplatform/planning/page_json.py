@@ -4,7 +4,8 @@ Bulk planning caches 100,000 plans; building a PlannedTask, a Plan, a PlanRecord
 for each cost more than the planning maths. This writes the same bytes as `PlanRecord.to_json`
 (same keys in the same order, reasons in `reasons.describe`'s words) from `batch.chunk_picks`'s
 arrays: the words that depend only on the graph are looked up by one integer per pick, and the
-"predicted success N%" endings come from a table. `tests/unit/planning/test_page_json.py` keeps
+endings (what is said of the task last answered on the concept, then "predicted success N%") come from
+a table, by one more. `tests/unit/planning/test_page_json.py` keeps
 both ways equal.
 """
 
@@ -19,13 +20,27 @@ import orjson
 
 from kgplatform.planning.batch import ChunkPicks
 from kgplatform.planning.graph import ConceptGraph
-from kgplatform.planning.reasons import FIRST_TRY_WORDS, IS_GOAL, describe, goal_words, opening, rest_words
+from kgplatform.planning.reasons import (
+    FIRST_TRY_WORDS,
+    IS_GOAL,
+    LAST_TASK_WORDS,
+    describe,
+    goal_words,
+    opening,
+    rest_words,
+)
 from kgplatform.planning.stamps import InputStamps
 
-# "{:.0%}" multiplies by 100 in double precision and rounds half to even, as np.rint does.
-_SUCCESS_ENDINGS = tuple(f"; predicted success {k}%" for k in range(101))
-# The same endings for a concept the learner never answered on (`reasons.describe`'s `first_try`).
-_FIRST_TRY_ENDINGS = tuple(ending + FIRST_TRY_WORDS for ending in _SUCCESS_ENDINGS)
+# A reason's end, by `_ending_codes`: the words of the last answered task (`reasons.LAST_TASK_WORDS`),
+# "predicted success N%" and, for a concept the learner never answered on, `FIRST_TRY_WORDS`
+# (`reasons.describe`'s `first_try`). "{:.0%}" multiplies by 100 in double precision and rounds half to
+# even, as np.rint does. 5 x 2 x 101 strings, made once: a pick's end costs one lookup, as before.
+_ENDINGS = tuple(
+    f"{last}; predicted success {k}%{first}"
+    for last in LAST_TASK_WORDS
+    for first in ("", FIRST_TRY_WORDS)
+    for k in range(101)
+)
 _HELPED_BITS = 1 << np.arange(5)
 
 
@@ -72,14 +87,15 @@ def chunk_json(
     """
     facts = picks.facts
     success = facts["success"].tolist()
-    endings = np.rint(facts["success"].astype(np.float64) * 100.0).astype(np.int64).tolist()
+    percent = np.rint(facts["success"].astype(np.float64) * 100.0).astype(np.int64)
+    endings = ((facts["last"] * 2 + facts["first"]) * 101 + percent).tolist()
     codes = _middle_codes(graph, picks).tolist()
     # The goal's words per pick, looked up once per distinct goal value rather than once per pick.
     goal_values, goal_inverse = np.unique(picks.facts["goal"], return_inverse=True)
     said_of_goal = np.array([goal_words(graph, int(g)) for g in goal_values.tolist()], dtype=object)
     goal_said = said_of_goal[goal_inverse.reshape(picks.facts["goal"].shape)].tolist()
     review, p, again = facts["review"].tolist(), facts["p"].tolist(), facts["again"].tolist()
-    first_try, consolidate = facts["first"].tolist(), facts["consolidate"].tolist()
+    consolidate = facts["consolidate"].tolist()
     concepts, tasks = picks.concept.tolist(), picks.task.tolist()
     counts, placement = picks.count.tolist(), picks.placement.tolist()
     task_ids, concept_ids = graph.task_ids, graph.concept_ids
@@ -103,11 +119,10 @@ def chunk_json(
             goal_said[row],
             endings[row],
             success[row],
-            first_try[row],
             consolidate[row],
             strict=True,
         )
-        for j, (task, concept, reviewed, faded, p_now, code, said, ending, predicted, new, kept) in enumerate(
+        for j, (task, concept, reviewed, faded, p_now, code, said, ending, predicted, kept) in enumerate(
             itertools.islice(row_facts, counts[row])
         ):
             if placed:
@@ -128,7 +143,7 @@ def chunk_json(
                 words = reason_codes.get(code)
                 if words is None:
                     words = _new_middle(graph, code)
-                reason = first + said + words + (_FIRST_TRY_ENDINGS if new else _SUCCESS_ENDINGS)[ending]
+                reason = first + said + words + _ENDINGS[ending]
             items.append(
                 {
                     "task_id": task_ids[task],

@@ -21,7 +21,14 @@ from kgplatform.planning.difficulty import concepts_in_band, task_success
 from kgplatform.planning.graph import ConceptGraph
 from kgplatform.planning.ranking import NOT_A_CANDIDATE, OFF_PATH, SCORE_DECIMALS, ScoreParts, compose_scores
 from kgplatform.planning.reach import lead_to
-from kgplatform.planning.reasons import describe
+from kgplatform.planning.reasons import (
+    LAST_NONE_FITS,
+    LAST_ONLY,
+    LAST_OTHER,
+    LAST_OTHERS_PLANNED,
+    LAST_UNKNOWN,
+    describe,
+)
 
 
 @dataclass(frozen=True)
@@ -735,7 +742,53 @@ def pick_facts(
         "liked": liked_tags(graph, scores.interests, at),
         # Never answered on: its predicted success is the typical learner's, and the reason says so.
         "first": (take_at(scores.attempts, at) == 0) & typical_prediction(graph, scores, tasks),
+        "last": last_task_words(graph, scores, concepts, tasks, config),
     }
+
+
+def last_task_words(
+    graph: ConceptGraph, scores: ConceptScores, concepts: np.ndarray, tasks: np.ndarray, config: PlanConfig
+) -> np.ndarray:
+    """(..., P) int64 per pick, what its reason says of the task last answered on its concept
+    (`reasons.LAST_UNKNOWN` ...): nothing when none is known; another task; the same again as the
+    concept's only task, as the only one that fits (`ranked_tasks` put it first: it puts the last task
+    after every other that fits), or because the ones ranked before it are listed already (a second pick
+    of the concept, or a task shared with another pick). Only picks of the same task look at the ranking
+    again, on their rows alone: they are few, and the batch keeps no ranking per pick."""
+    words = np.full(concepts.shape, LAST_UNKNOWN, dtype=np.int64)
+    if scores.last_task is None or concepts.size == 0:
+        return words
+    at = np.maximum(concepts, 0)
+    last = take_at(scores.last_task, at).astype(np.int64)
+    known = (last >= 0) & (concepts >= 0) & (tasks >= 0)
+    words[known] = LAST_OTHER
+    same = known & (tasks == last)
+    only = (graph.concept_tasks[at] >= 0).sum(axis=-1) == 1
+    words[same & only] = LAST_ONLY
+    ranked = same & ~only
+    if not ranked.any():
+        return words
+    width = concepts.shape[-1]
+    rows = np.flatnonzero(ranked.reshape(-1, width).any(axis=1))
+
+    def of_rows(values: np.ndarray) -> np.ndarray:
+        return values.reshape(-1, values.shape[-1])[rows]
+
+    picked = of_rows(ranked)
+    first = ranked_tasks(
+        graph,
+        of_rows(scores.p),
+        np.where(picked, of_rows(concepts), -1),
+        config,
+        of_rows(scores.open),
+        of_rows(scores.attempts),
+        of_rows(scores.last_task),
+    )[..., 0]
+    flat = words.reshape(-1, width)
+    flat[rows] = np.where(
+        picked, np.where(first == of_rows(tasks), LAST_NONE_FITS, LAST_OTHERS_PLANNED), flat[rows]
+    )
+    return words
 
 
 def typical_prediction(graph: ConceptGraph, scores: ConceptScores, tasks: np.ndarray) -> np.ndarray:
@@ -804,6 +857,7 @@ def build_task(
         again=bool(facts["again"][position]),
         first_try=bool(facts["first"][position]),
         consolidate=bool(facts["consolidate"][position]),
+        last=int(facts["last"][position]),
     )
     return PlannedTask(
         rank=rank,

@@ -17,6 +17,19 @@ NO_GOALS, OFF_PATH, IS_GOAL, LEADS_TO_GOAL = 0, 1, 2, 3
 # (`p_init`, the typical learner's mastery before practice), the same for every new concept, not a
 # reading of this learner; a teacher read "predicted success 44%" on every new concept as one (1 December).
 FIRST_TRY_WORDS = " (a typical learner's: no answers from you on it yet)"
+# What a reason says of the task the learner last answered on the concept (`policy.last_task_words`):
+# nothing when none is known (never answered, or stored before MASTERY kept it), else whether this task
+# is another one or that one again, and why. A learner who just failed a task and sees another, or the
+# same again, was not told why (docs/planning.md, "Recent answers").
+LAST_UNKNOWN, LAST_OTHER, LAST_ONLY, LAST_NONE_FITS, LAST_OTHERS_PLANNED = 0, 1, 2, 3, 4
+LAST_TASK_WORDS = (
+    "",
+    "; a different task from your last one on this concept",
+    "; the same task again: the only one on this concept",
+    "; the same task again: no other task on this concept fits your level",
+    # A concept's second task in the plan, or its better ones listed for other concepts of the plan.
+    "; the same task again: the other tasks that fit are in this plan",
+)
 
 
 def middle(
@@ -96,11 +109,14 @@ def describe(
     again: bool = False,
     first_try: bool = False,
     consolidate: bool = False,
+    last: int = LAST_UNKNOWN,
 ) -> str:
     """One line: why this task, now. `helped`: concepts still missing that this one's practice helps;
     `again`: the concept was mastered when last practised and has faded below the bar since;
     `first_try`: the learner never answered on the concept (`FIRST_TRY_WORDS`); `consolidate`: a goal
-    mastered already, kept in practice because every goal of the learner looks met (`pick_facts`)."""
+    mastered already, kept in practice because every goal of the learner looks met (`pick_facts`);
+    `last`: what to say of the task last answered on the concept (`LAST_UNKNOWN` ..., `LAST_TASK_WORDS`),
+    said before the predicted success, which stays the reason's end."""
     if purpose == "placement":
         if graph.centrality[concept] > 0:
             return "placement: tells most about you (a central concept, no answers from you yet)"
@@ -108,7 +124,8 @@ def describe(
     review = purpose == "review"
     first = opening(review, again, p_mastery, consolidate)
     words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked, review)
-    return f"{first}{words}; predicted success {success:.0%}{FIRST_TRY_WORDS if first_try else ''}"
+    ending = f"; predicted success {success:.0%}{FIRST_TRY_WORDS if first_try else ''}"
+    return f"{first}{words}{LAST_TASK_WORDS[last]}{ending}"
 
 
 def opening(review: bool, again: bool, p_now: float, consolidate: bool = False) -> str:

@@ -32,8 +32,11 @@ if TYPE_CHECKING:
 # also through concepts without tasks; the goal kept in practice is the least mastered one with tasks;
 # goal weights stay finite at every goal_focus; a review off the goal path is worded as a review;
 # planner-9 (4 December): the task of the learner's latest answer on a concept goes after the concept's
-# other tasks that fit (`policy.ranked_tasks`, MASTERY's last_task_id).
-PLANNER_VERSION = "planner-9"
+# other tasks that fit (`policy.ranked_tasks`, MASTERY's last_task_id);
+# planner-10 (5 December): a reason says whether its task is another than the learner's last on the concept
+# or that one again, and why (`reasons.LAST_TASK_WORDS`); the tasks are planner-9's, but a cached plan's
+# reasons would lack the words until its learner answered again.
+PLANNER_VERSION = "planner-10"
 
 
 def model_version(params: TracerParams) -> str:

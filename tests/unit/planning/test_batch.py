@@ -20,6 +20,7 @@ from kgplatform.planning.batch import (
 )
 from kgplatform.planning.graph import ConceptGraph, build_graph
 from kgplatform.planning.policy import PlanConfig
+from kgplatform.planning.reasons import LAST_NONE_FITS, LAST_OTHER, LAST_OTHERS_PLANNED, LAST_TASK_WORDS
 from kgplatform.planning.service import learner_arrays, make_plan
 from kgplatform.planning.store import LearnerRows
 from tests.unit.planning.conftest import chain_document, one_learner_plan
@@ -75,6 +76,12 @@ def test_batch_and_one_learner_paths_give_identical_plans_for_1000_learners(chun
     purposes = {task.purpose for plan in batch for task in plan.tasks}
     assert purposes == {"placement", "learn", "review"}  # the sample exercises every kind of plan
     assert any("matches your interest in" in task.reason for plan in batch for task in plan.tasks)
+    # The words of the task last answered on the concept (`reasons.LAST_TASK_WORDS`): another task, the
+    # same as the only one that fits, the same after the others that fit; the equality above covers them.
+    # (The concept's only task cannot occur: the generated concepts have three tasks or more.)
+    said = [task.reason for plan in batch for task in plan.tasks]
+    for case in (LAST_OTHER, LAST_NONE_FITS, LAST_OTHERS_PLANNED):
+        assert any(LAST_TASK_WORDS[case] in reason for reason in said), case
     without = dataclasses.replace(learners, last_task=None)
     changed = sum(
         plan != before

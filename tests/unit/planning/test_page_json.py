@@ -11,7 +11,13 @@ from kgplatform.planning.graph import build_graph
 from kgplatform.planning.page_json import chunk_json
 from kgplatform.planning.pages import fresh_plan_ids
 from kgplatform.planning.policy import PlanConfig
-from kgplatform.planning.reasons import FIRST_TRY_WORDS
+from kgplatform.planning.reasons import (
+    FIRST_TRY_WORDS,
+    LAST_NONE_FITS,
+    LAST_OTHER,
+    LAST_OTHERS_PLANNED,
+    LAST_TASK_WORDS,
+)
 from kgplatform.planning.records import PlanRecord
 from kgplatform.planning.stamps import InputStamps
 from tests.unit.planning.test_batch import random_learners
@@ -64,6 +70,11 @@ def test_chunk_json_writes_the_bytes_of_the_plan_records_json(concepts: int, lea
         learn = [t.reason for plan in plans for t in plan.tasks if t.purpose == "learn"]
         assert any(r.endswith(FIRST_TRY_WORDS) for r in learn)
         assert any(r.endswith("%") for r in learn)
+        # And the words of the task last answered on the concept, each kind the sample gives, before the
+        # predicted success (the endings table holds them).
+        said = [t.reason for plan in plans for t in plan.tasks]
+        for case in (LAST_OTHER, LAST_NONE_FITS, LAST_OTHERS_PLANNED):
+            assert any(LAST_TASK_WORDS[case] + "; predicted success" in reason for reason in said), case
 
 
 def test_fresh_plan_ids_are_distinct_version_4_uuids_written_as_uuid_writes_them() -> None:
