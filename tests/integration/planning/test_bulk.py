@@ -17,6 +17,7 @@ from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.bulk import plan_everyone
 from kgplatform.planning.cache import PlanCache, plan_key
+from kgplatform.planning.reasons import LAST_TASK_WORDS
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import Settings
@@ -65,6 +66,8 @@ def test_bulk_plans_equal_the_one_learner_plans_in_process_and_in_workers(
     in_process = plans(redis_client)
     reasons = [task["reason"] for tasks in in_process.values() for task in tasks]
     assert any("matches your interest in" in str(reason) for reason in reasons)
+    # The last answered tasks, as ingest stored them, reach the reasons too (`reasons.LAST_TASK_WORDS`).
+    assert any(words and words in str(reason) for words in LAST_TASK_WORDS for reason in reasons)
 
     redis_client.flushdb()
     # The workers open their own client on the fixture's database (whatever the URL's own path says).
