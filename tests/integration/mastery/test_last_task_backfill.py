@@ -244,3 +244,51 @@ def test_v0021_skips_a_learner_erased_while_it_waits_for_the_lock(
     assert not failed, failed
     concept = curriculum.tasks[0]["concept_ids"][0]
     assert last_tasks(graph) == {("l-kept", concept): task}
+
+
+def test_v0021_orders_answers_by_the_instant_to_the_microsecond_as_the_tracer_does(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """Answers stored in other zone forms or below the microsecond (not by this release's ingest, which
+    stores UTC microseconds): the tracer reads the instant to the microsecond, so one instant in two forms,
+    or two times within one microsecond, are a tie that the event id decides. Cypher's ORDER BY on the
+    datetime itself sorts one instant's forms by form and keeps the nanoseconds, and gave the other task."""
+    concept = curriculum.tasks[0]["concept_ids"][0]
+    a, b = [t["id"] for t in curriculum.tasks if t["concept_ids"] == [concept]][:2]
+    assert not service.ingest([answer("e0", "l-zone", a, at(1)), answer("e0b", "l-nano", a, at(1))]).rejected
+    rows = [
+        # 10:00+01:00 is 09:00Z: a tie, which "z-1" wins (its task b), stored in the later-sorting form.
+        {
+            "event_id": "z-0",
+            "learner_id": "l-zone",
+            "task_id": a,
+            "correct": 1.0,
+            "at": "2026-03-01T10:00:00+01:00",
+        },
+        {
+            "event_id": "z-1",
+            "learner_id": "l-zone",
+            "task_id": b,
+            "correct": 1.0,
+            "at": "2026-03-01T09:00:00Z",
+        },
+        # 900 ns and 100 ns past one microsecond: a tie to the tracer, which "s-1" wins (its task b).
+        {
+            "event_id": "s-0",
+            "learner_id": "l-nano",
+            "task_id": a,
+            "correct": 1.0,
+            "at": "2026-03-01T09:00:00.000001900Z",
+        },
+        {
+            "event_id": "s-1",
+            "learner_id": "l-nano",
+            "task_id": b,
+            "correct": 1.0,
+            "at": "2026-03-01T09:00:00.000001100Z",
+        },
+    ]
+    assert graph.write("testing/create_answers_at", rows=rows)[0]["created"] == 4
+    set_last_tasks(graph, {("l-zone", concept): None, ("l-nano", concept): None})
+    backfill(graph)
+    assert last_tasks(graph) == replayed(graph) == {("l-zone", concept): b, ("l-nano", concept): b}
