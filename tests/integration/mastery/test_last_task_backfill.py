@@ -188,6 +188,28 @@ def test_v0021_run_again_or_after_an_interruption_gives_the_same_values(
     assert all_mastery(graph) == ingested
 
 
+def backfill_behind(graph: Graph, statements: list[tuple[str, dict[str, Any]]]) -> None:
+    """Runs V0021 while another transaction, which ran `statements` (named queries and their parameters),
+    holds their locks: V0021 is seen waiting on one, then that transaction commits and V0021 ends."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            backfill(graph)
+        except BaseException as error:  # noqa: BLE001 - reported below, not lost in the thread
+            failed.append(error)
+
+    with graph.session() as session, session.begin_transaction() as holder:
+        for name, params in statements:
+            holder.run(query_text(name), params).consume()
+        migration = threading.Thread(target=run)
+        migration.start()
+        wait_until_blocked(graph)
+        holder.commit()
+    migration.join(timeout=30)
+    assert not migration.is_alive() and not failed, failed
+
+
 def test_v0021_keeps_the_value_an_ingest_holding_the_learner_commits_while_it_waits(
     graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
 ) -> None:
@@ -198,24 +220,10 @@ def test_v0021_keeps_the_value_an_ingest_holding_the_learner_commits_while_it_wa
     concept = curriculum.tasks[0]["concept_ids"][0]
     assert not service.ingest([answer("e1", "l-held", task, at(1))]).rejected
     set_last_tasks(graph, {("l-held", concept): None})
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            backfill(graph)
-        except BaseException as error:  # noqa: BLE001 - reported below, not lost in the thread
-            failed.append(error)
-
-    with graph.session() as session, session.begin_transaction() as ingest:
-        ingest.run(query_text("testing/lock_learner"), {"id": "l-held"}).consume()
-        rows = [{"learner_id": "l-held", "concept_id": concept, "last_task_id": "t-newer"}]
-        ingest.run(query_text("testing/set_last_task_ids"), {"rows": rows}).consume()
-        migration = threading.Thread(target=run)
-        migration.start()
-        wait_until_blocked(graph)
-        ingest.commit()
-    migration.join(timeout=30)
-    assert not failed and not migration.is_alive()
+    newer = [{"learner_id": "l-held", "concept_id": concept, "last_task_id": "t-newer"}]
+    backfill_behind(
+        graph, [("testing/lock_learner", {"id": "l-held"}), ("testing/set_last_task_ids", {"rows": newer})]
+    )
     assert last_tasks(graph) == {("l-held", concept): "t-newer"}
 
 
@@ -226,22 +234,7 @@ def test_v0021_skips_a_learner_erased_while_it_waits_for_the_lock(
     rows = [answer("g1", "l-gone", task, at(1)), answer("k1", "l-kept", task, at(1))]
     assert not service.ingest(rows).rejected
     set_last_tasks(graph, dict.fromkeys(last_tasks(graph)))
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            backfill(graph)
-        except BaseException as error:  # noqa: BLE001 - reported below, not lost in the thread
-            failed.append(error)
-
-    with graph.session() as session, session.begin_transaction() as erase:
-        erase.run(query_text("mastery/erase_learner"), learner_id="l-gone").consume()  # holds its lock
-        migration = threading.Thread(target=run)
-        migration.start()
-        wait_until_blocked(graph)
-        erase.commit()
-    migration.join(timeout=30)
-    assert not failed, failed
+    backfill_behind(graph, [("mastery/erase_learner", {"learner_id": "l-gone"})])  # holds its lock
     concept = curriculum.tasks[0]["concept_ids"][0]
     assert last_tasks(graph) == {("l-kept", concept): task}
 
