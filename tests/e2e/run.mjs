@@ -406,6 +406,33 @@ step('search narrows the list; opening a concept draws its neighbourhood with tr
   await assertHeadingOrder('the curriculum view');
 });
 
+step('a save that gets no answer at all (the API stopped) says what to do and that the typed text is kept', async () => {
+  // It said "Saving concept: Network error (0) the API did not answer: Failed to fetch": a status the API never
+  // sent, and neither what to do nor whether the typed text was safe, which a proxy's 502 said (a review,
+  // 5 December 2026).
+  const name = page.locator('#concept-form').getByLabel('Name');
+  const stored = await name.inputValue();
+  const typed = `${stored} (typed while the API was down)`;
+  await name.fill(typed);
+  const refuse = (route) => (route.request().method() === 'PATCH' ? route.abort('connectionrefused') : route.fallback());
+  await page.route(`${BASE}/concepts/linear-equations`, refuse);
+  try {
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const text = await expectAlert(/Saving concept: No answer from the API/);
+    assert.doesNotMatch(text, /\(0\)/);
+    assert.match(text, /down, restarting or out of reach\. Try again in a minute; what you typed is still on the page/);
+    assert.equal(await name.inputValue(), typed);
+  } finally {
+    await page.unroute(`${BASE}/concepts/linear-equations`, refuse);
+  }
+  await page.getByRole('button', { name: 'Reload' }).click(); // asks first (answered OK): the stored name back
+  await page.waitForFunction((want) => document.querySelector('#concept-form [name=name]').value === want, stored);
+  // Chromium logs the request refused on purpose as a failed resource: not a script error.
+  for (let i = consoleErrors.length - 1; i >= 0; i -= 1) {
+    if (consoleErrors[i].includes('ERR_CONNECTION_REFUSED') && consoleErrors[i].includes(`[in: ${currentStep};`)) consoleErrors.splice(i, 1);
+  }
+});
+
 step('a neighbour opens from "Edges as a list" by keyboard, as a tap on its node does; focus stays by the graph', async () => {
   // Tapping a node was the only way to open a neighbour: the lists were plain text.
   const prerequisites = page.getByRole('list', { name: 'Prerequisite edges' });

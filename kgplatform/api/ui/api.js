@@ -69,6 +69,17 @@ function problemWithoutBody(status, statusText, retryAfter) {
   };
 }
 
+/** What a request that got no answer at all means (the API stopped, the network down): "Network error (0) the
+ * API did not answer: Failed to fetch" said neither what to do nor that the typed text was safe, which a
+ * proxy's 502 said (a review, 5 December 2026). */
+export function noAnswer(error) {
+  return {
+    title: 'No answer from the API',
+    detail: `The API did not answer (${error.message}): it is down, restarting or out of reach. Try again in a `
+      + 'minute; what you typed is still on the page (after a save, Reload shows whether it was stored).',
+  };
+}
+
 /**
  * Calls the API. `body` is sent as JSON unless it is FormData; `ifMatch` is an ETag; `ifNoneMatch` the ETag
  * of a copy the caller holds, answered 304 (status 304, data null) while it is current.
@@ -92,7 +103,7 @@ export async function api(method, path, { body, query, ifMatch, ifNoneMatch, as 
   try {
     response = await fetch(withQuery(path, query), { method, headers, body: payload });
   } catch (error) {
-    throw new ApiError(0, { title: 'Network error', detail: `the API did not answer: ${error.message}` });
+    throw new ApiError(0, noAnswer(error));
   }
   if (response.status === 304 && ifNoneMatch) return { data: null, etag: response.headers.get('ETag'), status: 304 };
   if (!response.ok) {

@@ -105,12 +105,19 @@ function markFieldErrors(form, problem) {
   return labels;
 }
 
+/** The first line of an error's message: the step, the problem's title and the HTTP status. An error with no
+ * status (no answer at all, a file refused before it was sent) is 0, which the line said as "(0)". */
+export function problemHeading(error, context = '') {
+  const status = error.status ? ` (${error.status})` : '';
+  return `${context ? context + ': ' : ''}${error.problem.title ?? 'Error'}${status}`;
+}
+
 export function showError(error, context = '', form = null) {
   const box = message();
   box.className = 'message error';
   if (error instanceof ApiError) {
     const p = error.problem;
-    const head = `${context ? context + ': ' : ''}${p.title ?? 'Error'} (${error.status})`;
+    const head = problemHeading(error, context);
     const labels = form && error.status >= 400 && error.status < 500 ? markFieldErrors(form, p) : {};
     const named = Object.values(labels);
     // A field the form shows is named by its label ("Name"), not by its path in the request ("body.name").

@@ -5,7 +5,7 @@
 
 import { ApiError, api, fetchTransfers, firstAvailable, seg } from './api.js';
 import {
-  $, clear, el, fmtTime, guarded, hideMessage, notAvailable, oneAtATime, pct, updateTitle,
+  $, clear, el, fmtTime, guarded, hideMessage, notAvailable, oneAtATime, pct, problemHeading, updateTitle,
 } from './dom.js';
 import { createGraph, draw, masteryColour } from './graph.js';
 
@@ -227,7 +227,7 @@ function unknownLearner(outcomes) {
 function failure(what, outcome) {
   if (outcome.missing) return notAvailable(what, outcome.missing.map(decodeURIComponent));
   const e = outcome.error;
-  const text = e instanceof ApiError ? `${e.problem.title} (${e.status}): ${e.problem.detail}` : String(e.message ?? e);
+  const text = e instanceof ApiError ? `${problemHeading(e)}: ${e.problem.detail}` : String(e.message ?? e);
   return el('p', { class: 'panel-error', role: 'note' }, `${what}: ${text}`);
 }
 
@@ -600,7 +600,7 @@ function startProgress(id) {
 /** An error worth asking again for: the API or the network was down or busy, not a refusal. */
 const transient = (e) => !(e instanceof ApiError) || e.status === 0 || e.status === 429 || e.status >= 500;
 
-const problemText = (e) => (e instanceof ApiError ? `${e.problem.title} (${e.status})` : String(e?.message ?? e));
+const problemText = (e) => (e instanceof ApiError ? problemHeading(e) : String(e?.message ?? e));
 
 /** Ends the opening's progress line: what could not be read, with a way to ask again, or nothing. */
 function endProgress(id, failed) {

@@ -8,7 +8,7 @@ import { conceptOf, deletesIn, keepNext, pageAt, pinnedUntil, subjectOf } from '
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
-import { refillKeepingTyped, rawValues } from '../../../kgplatform/api/ui/dom.js';
+import { problemHeading, refillKeepingTyped, rawValues } from '../../../kgplatform/api/ui/dom.js';
 import {
   capTransfers, draw, isSwipe, layeredPositions, masteryColour, nearestRings, SWIPE_PX, touchMode, twoFingerViewport,
 } from '../../../kgplatform/api/ui/graph.js';
@@ -127,6 +127,27 @@ test('an error answer without a problem body (a proxy\'s page) says what it mean
     globalThis.fetch = saved.fetch;
     globalThis.sessionStorage = saved.sessionStorage;
   }
+});
+
+test('a request with no answer at all says what to do and that the typed text is kept, without a status of 0', async () => {
+  const saved = { fetch: globalThis.fetch, sessionStorage: globalThis.sessionStorage };
+  globalThis.sessionStorage = { getItem: () => null };
+  globalThis.fetch = async () => { throw new TypeError('Failed to fetch'); };
+  try {
+    await assert.rejects(api('PATCH', '/concepts/a', { body: {} }), (error) => {
+      assert.equal(error.status, 0);
+      assert.match(error.message, /did not answer \(Failed to fetch\): it is down, restarting or out of reach/);
+      assert.match(error.message, /what you typed is still on the page/);
+      // "Saving concept: Network error (0)": a status the API never sent.
+      assert.equal(problemHeading(error, 'Saving concept'), 'Saving concept: No answer from the API');
+      return true;
+    });
+  } finally {
+    globalThis.fetch = saved.fetch;
+    globalThis.sessionStorage = saved.sessionStorage;
+  }
+  assert.equal(problemHeading(new ApiError(412, { title: 'Precondition failed' }), 'Saving'), 'Saving: Precondition failed (412)');
+  assert.equal(problemHeading(new ApiError(0, { title: 'Not a JSON export' })), 'Not a JSON export');
 });
 
 test('a save conflict keeps mine where I changed a field, theirs where only they did', () => {
