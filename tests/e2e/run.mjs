@@ -1807,6 +1807,11 @@ step('delete a concept: refused while needed (409 names the dependant), then wit
   assert.match(refused, /dependants: \[/);
   assert.match(refused, /tasks: \["/);
   assert.match(refused, /learners with goal: 0/); // a count
+  // In the page's words: the API's "delete with ?cascade=true" is a query the designer cannot type here, and
+  // "Field: concept_id" named no field of the page (a review, 5 December 2026).
+  assert.match(refused, /Concept linear-equations was not deleted: it is still needed by \d+ concept\(s\) that need it first/);
+  assert.match(refused, /tick "cascade" beside Delete concept and delete again/);
+  assert.doesNotMatch(refused, /\?cascade=true|concept_id/);
   assert.equal((await callApi('GET', '/concepts/linear-equations')).status, 200);
   // A task on polynomials and quadratics: the cascade keeps it, without polynomials, and says so.
   const shared = await callApi('POST', `/curricula/${CURRICULUM}/tasks`, {

@@ -510,6 +510,20 @@ export function deletionMessage(data) {
   return `Deleted ${data.deleted}${also.length ? `; also removed ${also.join(' and ')}` : ''}.${trimmed}`;
 }
 
+/** Why a delete without cascade was refused (409), in the page's words: the API's own message ends "remove those
+ * first or delete with ?cascade=true", a query the designer cannot type here (a review, 5 December 2026). The
+ * problem's lists (dependants, tasks) still follow it. */
+export function stillNeededText(concept, problem) {
+  const needs = [
+    problem.dependants?.length ? `${problem.dependants.length} concept(s) that need it first` : '',
+    problem.tasks?.length ? `${problem.tasks.length} task(s) that exercise only it` : '',
+    problem.learners_with_goal ? `${problem.learners_with_goal} learner(s) who have it as a goal` : '',
+  ].filter(Boolean);
+  return `Concept ${concept} was not deleted: it is still needed by ${needs.join(' and ')} (listed below). `
+    + 'Remove those first, or tick "cascade" beside Delete concept and delete again: that removes its edges and '
+    + 'the tasks that exercise only it, and takes it out of learners\' goals.';
+}
+
 async function deleteConcept() {
   const cascade = $('#delete-cascade').checked;
   const lost = unsavedWork();
@@ -542,6 +556,10 @@ async function deleteConcept() {
           : `${concept} is shown again as it is now: check its fields, edges and tasks, then delete it again `
           + 'if you still mean to.');
       await deleteRefused(concept).catch(() => {});
+    }
+    if (error instanceof ApiError && error.status === 409 && Array.isArray(error.problem.dependants)) {
+      error.problem.detail = stillNeededText(concept, error.problem);
+      delete error.problem.field; // concept_id: the concept named in the message, not a field on the page
     }
     throw error;
   }

@@ -6,7 +6,7 @@ import { ApiError, api } from '../../../kgplatform/api/ui/api.js';
 import { changeText } from '../../../kgplatform/api/ui/audit.js';
 import { conceptOf, deletesIn, keepNext, pageAt, pinnedUntil, subjectOf } from '../../../kgplatform/api/ui/changes.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
-import { deletionMessage } from '../../../kgplatform/api/ui/curriculum.js';
+import { deletionMessage, stillNeededText } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import { problemHeading, refillKeepingTyped, rawValues } from '../../../kgplatform/api/ui/dom.js';
 import {
@@ -148,6 +148,15 @@ test('a request with no answer at all says what to do and that the typed text is
   }
   assert.equal(problemHeading(new ApiError(412, { title: 'Precondition failed' }), 'Saving'), 'Saving: Precondition failed (412)');
   assert.equal(problemHeading(new ApiError(0, { title: 'Not a JSON export' })), 'Not a JSON export');
+});
+
+test('a delete refused because the concept is still needed points at the page\'s cascade box, not at a query', () => {
+  const text = stillNeededText('fractions', { dependants: ['ratios', 'percent'], tasks: ['t1'], learners_with_goal: 3 });
+  assert.equal(text, 'Concept fractions was not deleted: it is still needed by 2 concept(s) that need it first and '
+    + '1 task(s) that exercise only it and 3 learner(s) who have it as a goal (listed below). Remove those first, or '
+    + 'tick "cascade" beside Delete concept and delete again: that removes its edges and the tasks that exercise '
+    + 'only it, and takes it out of learners\' goals.');
+  assert.doesNotMatch(stillNeededText('a', { dependants: [], tasks: ['t'], learners_with_goal: 0 }), /cascade=true|concept\(s\)|learner\(s\)/);
 });
 
 test('a save conflict keeps mine where I changed a field, theirs where only they did', () => {
