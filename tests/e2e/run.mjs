@@ -433,6 +433,27 @@ step('a save that gets no answer at all (the API stopped) says what to do and th
   }
 });
 
+step('a slow API: a request unanswered for a second is said at the window\'s foot, and no longer once answered', async () => {
+  // A click on a concept, a Save or a sign-in showed nothing for as long as the API took to answer: the page
+  // looked as if it had ignored the click (a review, 5 December 2026).
+  const waiting = page.getByRole('status').filter({ hasText: 'Waiting for the API to answer…' });
+  assert.equal(await page.locator('#api-waiting').textContent(), '', 'nothing said while nothing waits');
+  const held = await holdRequests(`${BASE}/concepts/linear-equations`, 'GET');
+  try {
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await held.arrived;
+    await waiting.waitFor();
+    // The words are read out once; the seconds tick beside them, hidden from screen readers.
+    assert.match(await waiting.textContent(), /^Waiting for the API to answer… \d+ s$/);
+    assert.equal(await page.locator('#api-waiting [aria-hidden=true]').count(), 1);
+    held.release();
+    await page.waitForFunction(() => document.querySelector('#api-waiting').textContent === '');
+  } finally {
+    await held.stop();
+  }
+  await conceptShown('linear-equations');
+});
+
 step('a neighbour opens from "Edges as a list" by keyboard, as a tap on its node does; focus stays by the graph', async () => {
   // Tapping a node was the only way to open a neighbour: the lists were plain text.
   const prerequisites = page.getByRole('list', { name: 'Prerequisite edges' });

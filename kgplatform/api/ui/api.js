@@ -80,12 +80,42 @@ export function noAnswer(error) {
   };
 }
 
+// The requests in flight, each {at}: the page says so when one has waited a while (app.js). A slow API left a
+// click on a concept, a Save or a sign-in without a sign of life for seconds: the page looked as if it had
+// ignored the click (a review, 5 December 2026).
+const inFlight = new Set();
+let flightChanged = () => {};
+
+/** `handler()` is called whenever a request starts or ends. */
+export function onFlightChange(handler) {
+  flightChanged = handler;
+}
+
+/** When the request waiting longest was sent (Date.now() ms), or null when none is in flight. */
+export function waitingSince() {
+  let oldest = null;
+  for (const { at } of inFlight) oldest = oldest === null ? at : Math.min(oldest, at);
+  return oldest;
+}
+
 /**
  * Calls the API. `body` is sent as JSON unless it is FormData; `ifMatch` is an ETag; `ifNoneMatch` the ETag
  * of a copy the caller holds, answered 304 (status 304, data null) while it is current.
  * Returns {data, etag, status}; throws ApiError for any other non-2xx answer.
  */
-export async function api(method, path, { body, query, ifMatch, ifNoneMatch, as = 'json' } = {}) {
+export async function api(method, path, options = {}) {
+  const flight = { at: Date.now() };
+  inFlight.add(flight);
+  flightChanged();
+  try {
+    return await send(method, path, options);
+  } finally {
+    inFlight.delete(flight);
+    flightChanged();
+  }
+}
+
+async function send(method, path, { body, query, ifMatch, ifNoneMatch, as = 'json' } = {}) {
   const headers = { Accept: 'application/json, application/problem+json' };
   const key = getKey();
   if (key) headers['X-API-Key'] = key;

@@ -1,7 +1,7 @@
 // Entry point: sign-in (the key lives in sessionStorage only), the tabs, the curriculum picker, and
 // the wiring of the three views (curriculum, learner, import) and of the curriculum's recent changes.
 
-import { ApiError, api, clearKey, getKey, onKeyRefused, setKey } from './api.js';
+import { ApiError, api, clearKey, getKey, onFlightChange, onKeyRefused, setKey, waitingSince } from './api.js';
 import {
   $, clear, curriculumLabel, el, guarded, hideMessage, oneAtATime, showError, showInfo, updateTitle,
 } from './dom.js';
@@ -154,6 +154,32 @@ async function signInAgain(key) {
   else document.querySelector('[role=tab][aria-selected=true]')?.focus();
 }
 
+// A request unanswered this long is said at the window's foot: sooner, every ordinary read would flash it.
+const WAITING_SHOWN_AFTER_MS = 1000;
+let waitingTicker = null;
+
+/** "Waiting for the API… 3 s" while a request has waited WAITING_SHOWN_AFTER_MS or more, else nothing. The words
+ * are written once, so that a screen reader reads them once; the seconds tick aria-hidden. The Learner view
+ * says what it waits for in its own progress line (learner.js), so this one stays empty there. */
+function showWaiting() {
+  const line = $('#api-waiting');
+  const since = waitingSince();
+  if (since === null) {
+    clearInterval(waitingTicker);
+    waitingTicker = null;
+  } else if (waitingTicker === null) {
+    waitingTicker = setInterval(showWaiting, 250);
+  }
+  const learnerView = document.body.dataset.signedIn === 'true' && $('#tab-learner').getAttribute('aria-selected') === 'true';
+  const waited = since === null ? 0 : Date.now() - since;
+  if (since === null || learnerView || waited < WAITING_SHOWN_AFTER_MS) {
+    if (line.firstChild) clear(line);
+    return;
+  }
+  if (!line.firstChild) clear(line, el('span', {}, 'Waiting for the API to answer… '), el('span', { 'aria-hidden': 'true' }, ''));
+  line.lastChild.textContent = `${Math.floor(waited / 1000)} s`;
+}
+
 // Set while the page leaves on purpose (signing out asked already), so the unload does not ask again.
 let leaving = false;
 
@@ -202,6 +228,7 @@ function setup() {
   $('#signin-fields').disabled = false; // only now: a submit before this would have left the page
   $('#page-loading').hidden = true;
   onKeyRefused(keyRefused);
+  onFlightChange(showWaiting);
   $('#signin-form').addEventListener('focusin', (event) => {
     const from = event.relatedTarget;
     if (document.body.dataset.signedIn === 'true' && from && !$('#signin-form').contains(from)) returnFocus = from;
