@@ -2671,6 +2671,29 @@ step('a key revoked mid-edit: the sign-in form comes back, a new key takes over,
   assert.equal(await unloadAsks(), false);
 });
 
+step('a reload with a key revoked since says the kept key was refused, and marks the key box', async () => {
+  // The sign-in form came back without a word and focus was nowhere: the designer could not tell a revoked key
+  // from a sign-out (a review, 5 December 2026).
+  const issued = await callApi('POST', '/api-keys', { key: ADMIN_KEY, body: { name: 'e2e-revoked-before-reload', role: 'designer' } });
+  assert.equal(issued.status, 201, JSON.stringify(issued.json));
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForSelector('#signin-form:not([hidden])');
+  await page.getByLabel('API key').fill(issued.json.secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('body[data-signed-in=true]');
+  assert.equal((await callApi('DELETE', `/api-keys/${issued.json.id}`, { key: ADMIN_KEY })).status, 200);
+  await page.reload();
+  const refused = await expectAlert(/Sign in: Unauthorized \(401\)/);
+  assert.match(refused, new RegExp(`The key this tab kept \\(…${issued.json.secret.slice(-4)}\\) was refused \\(invalid or revoked API key\\): sign in with a valid key`));
+  const key = page.getByLabel('API key');
+  assert.equal(await key.getAttribute('aria-invalid'), 'true');
+  await page.waitForFunction(() => document.activeElement?.id === 'api-key');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('kgp.apiKey')), null, 'a refused key is forgotten');
+  await key.fill(DESIGNER_KEY);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('body[data-signed-in=true]');
+});
+
 step('names, descriptions, tags, titles, audit values and error messages holding markup show as text', async () => {
   // Designers' text is shown in the list, the editor, the graph, the task list, the audit trail, the recent
   // changes and the API's error messages: none of it may become an element (the page builds its DOM without

@@ -287,7 +287,13 @@ function setup() {
   const saved = getKey();
   if (saved) {
     signIn(saved).catch((error) => {
-      if (!(error instanceof ApiError && error.status === 401)) showError(error, 'Sign in');
+      // The key this tab kept was revoked since: the sign-in form came back without a word, and focus was
+      // nowhere (a review, 5 December 2026). Said, and marked on the key box like a key typed and refused.
+      if (error instanceof ApiError && error.status === 401) {
+        error.problem.detail = `The key this tab kept (…${saved.slice(-4)}) was refused (${error.problem.detail ?? 'invalid'}): `
+          + 'sign in with a valid key.';
+      }
+      showError(error, 'Sign in', $('#signin-form'));
     });
   }
 }
