@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import redis
+
 from kgplatform.services.processes import pid_alive
 from kgplatform.settings import Settings, get_settings
 from workers.queues import Queue, unknown_queues
@@ -93,13 +95,53 @@ def celery_worker_command(
     ]
 
 
+def refuse_wrong_credentials(settings: Settings, *, neo4j: bool = True) -> None:
+    """Raises `ServiceUnavailable` (one line, exit 2 from the CLI) when Redis, or with `neo4j` Neo4j,
+    refuses the credentials the settings give. Waiting does not mend those: a worker started with a wrong
+    Neo4j password said "ready", took messages and retried each as an outage for about 34 minutes, and a
+    wrong Redis user or password had Celery (worker or beat) try the broker 100 times (a review, 5 December
+    2026). A service that does not answer at all is left to the worker, which waits for it (README,
+    "Reliability"): a machine's services may be starting with it."""
+    from neo4j import exceptions as neo4j_errors
+
+    from kgplatform.errors import ServiceUnavailable
+    from kgplatform.graph.driver import open_driver
+
+    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.AuthenticationError as error:
+        raise ServiceUnavailable(
+            f"Redis at {settings.redis.shown} refused the credentials: {error} (set KGP_REDIS__URL, "
+            "redis://user:password@host:port/db)"
+        ) from None
+    except redis.RedisError:
+        pass  # not answering: Celery says so and connects when it does
+    finally:
+        client.close()
+    if not neo4j:
+        return
+    try:
+        open_driver(settings.neo4j).close()
+    except ServiceUnavailable as error:
+        cause = error.__cause__
+        refused = isinstance(cause, neo4j_errors.AuthError) or (
+            getattr(cause, "code", None) == "Neo.ClientError.Security.AuthenticationRateLimit"
+        )
+        if refused:
+            raise
+        # Not reachable: each pool process says so and connects at its first task.
+
+
 def run_worker(
     queues: Sequence[str], concurrency: int, loglevel: str = "INFO", hostname: str | None = None
 ) -> int:
     """The Celery worker, under `supervisor.supervise` (started again if it dies by itself, as kombu makes
-    it do on some broker restarts); its exit code. The metrics directory is emptied before each start."""
+    it do on some broker restarts); its exit code. The metrics directory is emptied before each start.
+    Credentials Redis or Neo4j refuses stop it before Celery starts (`refuse_wrong_credentials`)."""
     argv = worker_argv(queues, concurrency, loglevel, hostname)
     settings = get_settings()
+    refuse_wrong_credentials(settings)
     command = [sys.executable, "-m", "celery", "-A", "workers.celery_app", *argv]
     return supervise(command, before_start=lambda: prepare_metrics_dir(settings))
 
@@ -108,6 +150,7 @@ def run_beat(loglevel: str = "INFO", schedule_file: str | None = None) -> None:
     from workers.celery_app import app
 
     settings = get_settings()
+    refuse_wrong_credentials(settings, neo4j=False)  # beat uses Redis alone
     path = schedule_file or str(settings.paths.data_dir / "celerybeat-schedule")
     settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
     app.start(["beat", f"--loglevel={loglevel}", f"--schedule={path}"])
