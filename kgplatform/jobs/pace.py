@@ -130,7 +130,13 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
             f"redelivered after the visibility timeout, by about {hhmm(latest + limits.redelivery_s)})"
         )
     if queued:
-        parts.append(f"{_chunks(queued)} not started yet (queued, or held by a worker that died)")
+        # A message is popped from the queue and recorded as unacknowledged in two steps (kombu's Redis
+        # transport): a worker that took one as Redis stopped holds it nowhere, and nothing hands it out
+        # again (1 chunk of 16 in an operator's 30 s Redis restart, 5 December 2026).
+        parts.append(
+            f"{_chunks(queued)} not started yet (queued, held by a worker that died, or lost as a worker "
+            "took it when the broker went away: such a message is never handed out again)"
+        )
     return JobWait(
         quiet_s=quiet_s,
         chunks_running=len(running),
