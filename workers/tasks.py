@@ -519,15 +519,17 @@ def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = Non
     newer one). `job_id`: the nightly job it runs for; when that job was cancelled while it trained, the
     checkpoint is kept and nothing is published (the cancel ran its course and the new model switched every
     plan's transfer after it, a review of s34; its recompute, next in the chain, plans nothing)."""
-    from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
-    from kgplatform.transfer.train import TrainConfig
-
+    # Recorded before torch is imported: the import takes seconds in a fresh pool process, and a worker
+    # killed during it left the night's job saying no worker had taken the retrain up (a review, 5 December).
     if job_id is not None:
         try:
             runner = f"{retrain_transfer.request.hostname or 'this process'} pid {os.getpid()}"
             JobProgress(get_redis(), settings.workers.job_ttl_s).note_retrain_started(job_id, runner)
         except redis.RedisError as error:  # only the job's "waiting" row reads it
             log.warning("job %s: the retrain's start could not be recorded on it (%r)", job_id, error)
+
+    from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
+    from kgplatform.transfer.train import TrainConfig
 
     def still_wanted() -> bool:
         if job_id is None:

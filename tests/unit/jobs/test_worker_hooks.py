@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -556,3 +557,27 @@ def _exited_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+def test_a_retrain_records_its_start_before_it_loads_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading torch and torch-geometric takes seconds in a fresh pool process (one replaced after the last
+    night's retrain outgrew its memory bound). The start was recorded after that import: a worker killed
+    meanwhile left the night's `waiting` asking whether any worker consumed training while one had taken
+    the retrain and died with it (a review's SIGKILL, 5 December 2026). Here the import fails, as a kill
+    during it would stop the task: the start must be on record by then."""
+    noted: list[tuple[str, str]] = []
+
+    class Progress:
+        def __init__(self, *_: object) -> None:
+            pass
+
+        def note_retrain_started(self, job_id: str, runner: str) -> bool:
+            noted.append((job_id, runner))
+            return True
+
+    monkeypatch.setattr(tasks, "get_redis", lambda: None)
+    monkeypatch.setattr(tasks, "JobProgress", Progress)
+    monkeypatch.setitem(sys.modules, "kgplatform.transfer.pipeline", None)  # importing it raises
+    with pytest.raises(ImportError):
+        tasks.retrain_transfer.run(job_id="night-1")
+    assert [job for job, _ in noted] == ["night-1"]
