@@ -117,6 +117,9 @@ def test_kgplatform_worker_runs_celery_under_the_supervisor(monkeypatch: pytest.
         return 0
 
     monkeypatch.setattr(workers.run, "supervise", fake_supervise)
+    # No services in unit tests: the credentials check at start is tested in
+    # tests/integration/workers/test_worker_wrong_credentials.py; here it would reach real servers.
+    monkeypatch.setattr(workers.run, "refuse_wrong_credentials", lambda *_, **__: None)
     assert workers.run.run_worker(["planning"], 1, "INFO") == 0
     [command] = ran
     assert command[1:5] == ["-m", "celery", "-A", "workers.celery_app"] and "--queues=planning" in command
