@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -11,16 +13,21 @@ import redis
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_service import run_import
 from kgplatform.curriculum.io import parse_json
+from kgplatform.curriculum.models import TaskPatch
+from kgplatform.curriculum.tasks import delete_task, update_task
 from kgplatform.graph.driver import Graph
+from kgplatform.jobs.batch import BatchRunner, chunk_of
+from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.bulk import plan_everyone
 from kgplatform.planning.cache import PlanCache, plan_key
+from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.reasons import LAST_TASK_WORDS
-from kgplatform.planning.service import PlanService
+from kgplatform.planning.service import PlanService, make_plan
 from kgplatform.planning.store import PlanStore
-from kgplatform.settings import Settings
+from kgplatform.settings import Settings, WorkerSettings
 
 CURRICULUM = "bulk-test"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -81,3 +88,103 @@ def test_bulk_plans_equal_the_one_learner_plans_in_process_and_in_workers(
     for learner in LEARNERS:
         single = service.compute(learner, CURRICULUM, store.input_stamps(learner, CURRICULUM), now)
         assert list(single.tasks) == in_process[learner], learner
+
+
+def seed_recent_answers(graph: Graph) -> tuple[list[str], list[str]]:
+    """Learners who each answered one task of the curriculum's first concept, a different one each, all
+    of them of the concept's own: the turn after one answer lands on one of those tasks, so for one of
+    the learners the task last answered decides their plan. Returns the learners and the concept's tasks."""
+    document = generate_curriculum(30, seed=5, curriculum_id=CURRICULUM)
+    assert run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="test").imported
+    concept = document.concepts[0].id
+    own = [t.id for t in document.tasks if t.concepts == [concept]]
+    assert len(own) >= 3, "the generated curriculum gives its first concept three tasks of its own"
+    mastery = MasteryService(MasteryStore(graph))
+    learners = [f"recent-{i}" for i in range(len(own))]
+    for learner in learners:
+        mastery.set_goals(learner, [concept])
+    answers = [
+        {
+            "event_id": f"{learner}-0",
+            "learner_id": learner,
+            "task_id": task,
+            "correct": True,
+            "answered_at": START.isoformat(),
+        }
+        for learner, task in zip(learners, own, strict=True)
+    ]
+    assert not mastery.ingest(answers).rejected
+    return learners, own
+
+
+def every_path(
+    graph: Graph, client: redis.Redis, learners: list[str], now: datetime
+) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """Each learner's plan tasks from the bulk pages, the nightly chunk's read and the one-learner path."""
+    store, cache, params = PlanStore(graph), PlanCache(client), TracerParams.default(())
+    client.flushdb()
+    plan_everyone(store, cache, params, CURRICULUM, page_size=2, now=now)
+    bulk = {learner: json.loads(client.get(plan_key(learner)) or "null")["tasks"] for learner in learners}
+    client.flushdb()
+    batch = BatchRunner(store, JobStore(graph), client, WorkerSettings(), params)
+    sent: list[dict[str, Any]] = []
+    batch.fan_out("job-recent", CURRICULUM, now, sent.append, chunk_size=2)
+    for message in sent:
+        chunk, at, only = chunk_of(json.loads(json.dumps(message)))
+        batch.run_chunk("job-recent", chunk, at, only, "test")
+    nightly = {learner: json.loads(client.get(plan_key(learner)) or "null")["tasks"] for learner in learners}
+    service = PlanService(store, cache, params)
+    single = {
+        learner: list(
+            service.compute(learner, CURRICULUM, store.input_stamps(learner, CURRICULUM), now).tasks
+        )
+        for learner in learners
+    }
+    return {"bulk": bulk, "nightly": nightly, "single": single}
+
+
+def test_the_task_last_answered_decides_some_plans_alike_on_every_path(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """The bulk page, the nightly chunk and the one-learner path give the same plans, and the learners'
+    last tasks change some of those plans: the equality covers them, which the learners above (whose turns
+    never land on the task they last answered) do not."""
+    learners, _ = seed_recent_answers(graph)
+    now = START + timedelta(days=1)
+    plans = every_path(graph, redis_client, learners, now)
+    assert plans["bulk"] == plans["nightly"] == plans["single"]
+    store, params = PlanStore(graph), TracerParams.default(())
+    concepts = PlanService(store, PlanCache(redis_client), params).concept_graph(
+        CURRICULUM, store.input_stamps(learners[0], CURRICULUM)
+    )
+    changed = []
+    for learner in learners:
+        rows = store.learner_rows(learner)
+        unknown = [{k: v for k, v in m.items() if k != "last_task_id"} for m in rows.mastery]
+        before = make_plan(concepts, dataclasses.replace(rows, mastery=unknown), params, PlanConfig(), now)
+        if [t.task_id for t in before.tasks] != [t["task_id"] for t in plans["single"][learner]]:
+            changed.append(learner)
+    assert changed, "the task last answered changes some plan, so the equality above covers it"
+
+
+def test_a_task_deleted_or_moved_after_it_was_last_answered_is_planned_alike_and_offered_only_where_it_is(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """MASTERY still names the task (a stale id, until the learner's next answer replays them): every path
+    plans without it, alike, and offers only tasks that exercise their concept now."""
+    learners, own = seed_recent_answers(graph)
+    deleted, moved = own[0], own[1]
+    [row] = graph.read("curriculum/get_task", id=deleted)
+    delete_task(graph, deleted, f'"{row["task"]["version"]}"', "designer")
+    [row] = graph.read("curriculum/get_task", id=moved)
+    elsewhere = generate_curriculum(30, seed=5, curriculum_id=CURRICULUM).concepts[-1].id
+    update_task(graph, moved, f'"{row["task"]["version"]}"', TaskPatch(concepts=[elsewhere]), "designer")
+    held = {m["last_task_id"] for learner in learners for m in PlanStore(graph).learner_rows(learner).mastery}
+    assert {deleted, moved} <= held, "the stored ids are stale now"
+    plans = every_path(graph, redis_client, learners, START + timedelta(days=1))
+    assert plans["bulk"] == plans["nightly"] == plans["single"]
+    offered = [(t["task_id"], t["concept_id"]) for tasks in plans["single"].values() for t in tasks]
+    assert offered and deleted not in {task for task, _ in offered}
+    for task, concept in offered:
+        [row] = graph.read("curriculum/get_task", id=task)
+        assert concept in row["task"]["concepts"], (task, concept)
