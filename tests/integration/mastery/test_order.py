@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kgplatform.curriculum.models import TaskIn, TaskPatch
@@ -73,9 +73,16 @@ def test_out_of_order_with_transfer_edges_gives_identical_mastery(
 
     with_transfer()
     log = make_answers(curriculum, 25, 2_000, seed=12)
-    ingest(service, log, 2_000)
+    # A learner whose one answer is on c0000: their c0005 is raised by transfer alone.
+    log.append({**log[0], "event_id": "solo-1", "learner_id": "solo", "task_id": "t00000"})
+    ingest(service, log, 2_001)
     in_order = all_mastery(graph)
     assert {m["model_version"] for m in in_order} == {"bkt-default+transfer:gnn-test"}
+    # Transfer leaves the last task: a concept raised by it alone has none, an answered one its own latest.
+    held = {(m["learner_id"], m["concept_id"]): m["last_task_id"] for m in in_order}
+    answered = latest_tasks(curriculum, log)
+    assert held == {**dict.fromkeys(held), **answered}
+    assert held[("solo", "c0005")] is None and held[("solo", "c0000")] == "t00000"
 
     reset(graph, curriculum)
     with_transfer()
@@ -200,3 +207,67 @@ def test_a_task_created_again_under_a_deleted_id_replays_the_answers_it_kept(
     recreate()
     ingest(service, first + gone + last, 200)
     assert through_the_delete == all_mastery(graph)
+
+
+def answer_at(event_id: str, task_id: str, at: datetime, learner_id: str = "tie") -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "learner_id": learner_id,
+        "task_id": task_id,
+        "correct": event_id.endswith("1"),
+        "answered_at": at.isoformat(),
+    }
+
+
+def test_answers_at_one_instant_keep_the_later_event_ids_task_however_they_arrive(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """Two answers on one concept at the same answered_at: in one batch (the incremental path ranks them),
+    the larger event id first, or the smaller first (the second batch then replays the learner in full,
+    its answer not after the stored state), the stored mastery is the same and names the task of the
+    larger event id. A third answer, later, then supersedes it."""
+    tasks = [t["id"] for t in curriculum.tasks if t["concept_ids"] == ["c0000"]]
+    at = datetime(2026, 1, 9, 10, 30, 0, 123_456, tzinfo=UTC)
+    smaller, larger = answer_at("tie-e1", tasks[1], at), answer_at("tie-e2", tasks[0], at)
+    stored = []
+    for batches in ([[smaller, larger]], [[larger], [smaller]], [[smaller], [larger]]):
+        reset(graph, curriculum)
+        for batch in batches:
+            assert service.ingest(batch).accepted == [row["event_id"] for row in batch]
+        stored.append(all_mastery(graph))
+    assert stored[0] == stored[1] == stored[2]
+    assert [(m["concept_id"], m["last_task_id"]) for m in stored[0]] == [("c0000", tasks[0])]
+    later = answer_at("tie-e0", tasks[2], at + timedelta(microseconds=1))
+    assert service.ingest([later]).accepted == ["tie-e0"]
+    assert [m["last_task_id"] for m in all_mastery(graph)] == [tasks[2]]
+
+
+def test_a_learner_erased_and_made_again_keeps_only_the_new_answers_last_tasks(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """The erase takes MASTERY, its last tasks included; the erased answers, posted again, are refused and
+    change nothing, and the learner made again by a new answer holds that answer's task alone."""
+    multi = next(t for t in curriculum.tasks if len(t["concept_ids"]) == 2)
+    single = next(
+        t
+        for t in curriculum.tasks
+        if len(t["concept_ids"]) == 1 and t["concept_ids"][0] in multi["concept_ids"]
+    )
+    start = datetime(2026, 1, 9, 9, 0, tzinfo=UTC)
+    first = [
+        answer_at("again-1", single["id"], start, "again"),
+        answer_at("again-2", multi["id"], start + timedelta(minutes=1), "again"),
+    ]
+    assert service.ingest(first).accepted == ["again-1", "again-2"]
+    assert {m["concept_id"]: m["last_task_id"] for m in all_mastery(graph)} == dict.fromkeys(
+        multi["concept_ids"], multi["id"]
+    )
+    service.erase("again")
+    assert all_mastery(graph) == []
+    assert not service.ingest(first).accepted, "erased answers are not stored again"
+    assert all_mastery(graph) == []
+    result = service.ingest([answer_at("again-3", single["id"], start - timedelta(days=1), "again")])
+    assert result.accepted == ["again-3"] and result.learners_created == 1
+    assert [(m["concept_id"], m["last_task_id"]) for m in all_mastery(graph)] == [
+        (single["concept_ids"][0], single["id"])
+    ]
