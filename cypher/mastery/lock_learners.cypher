@@ -13,14 +13,12 @@
 // Returns one row (one record to fetch, however many learners): learners, a list with one entry per
 // learner, [learner_id, element id (for mastery/create_mastery), created (bool), stale (bool), states,
 // alive (bool, see above)],
-// where states is a list of [concept_id,
-// rel (element id, to update it in place), p_mastery, attempts, correct, last_seconds, last_nanos,
-// as_of_seconds, as_of_nanos, p_practised, last_task_id] (times as epoch seconds and nanoseconds, null
-// when never;
-// p_practised: the value after the learner's own last answer, null when never answered on; a row stored
-// before p_practised was gives its p_mastery when answered on, the best there is; last_task_id: the task of
-// the learner's latest answer on the concept, null when never answered on or stored before it was kept);
-// and revision and
+// where states is a list of [concept_id, rel (element id, to update it in place), p_mastery, attempts,
+// correct, last_seconds, last_nanos, as_of_seconds, as_of_nanos, p_practised, last_task_id] (times as
+// epoch seconds and nanoseconds, null when never; p_practised: the value after the learner's own last
+// answer, null when never answered on; a row stored before p_practised was gives its p_mastery when
+// answered on, the best there is; last_task_id: the task of the learner's latest answer on the concept,
+// null when never answered on or stored before it was kept); and revision and
 // transfer_model as mastery/get_ingest_context returns them, read after the locks: a transaction that
 // waited for a lock may find that a curriculum edit or a model switch committed since its context was
 // read (the caller then starts over, rather than stamping the learners back to the older one). Write.

@@ -45,7 +45,8 @@ class PageRows:
     # planner judges "mastered before" from: transfer rewrites p, not this. None: p (rows without it).
     peak: np.ndarray | None = None
     # Per entry, the task of the learner's latest answer on the concept as a graph task number (-1: none
-    # kept, or a task not in the graph). None: no rows carried it.
+    # kept, a task not in the graph, or a row without the column: `compact_rows` always fills it, and
+    # `matrix_of` gives the learners none when no entry names a task). None: a page made without it.
     last_task: np.ndarray | None = None
 
     def __len__(self) -> int:
