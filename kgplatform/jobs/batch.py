@@ -1,7 +1,8 @@
 """The nightly (or requested) batch: split every learner into chunks, plan each chunk, sum up at the end.
 
 Who does what: `fan_out` (task `kgp.plans.recompute_all`) takes the lock, lists the learner ids (an
-index scan), records the totals, and sends one chunk message per `chunk_size` learners; `run_chunk`
+index scan; for one curriculum, only the learners its chunks plan there: `learners_of_curriculum`),
+records the totals, and sends one chunk message per `chunk_size` learners; `run_chunk`
 (task `kgp.plans.recompute_chunk`) reads its learners' mastery, plans each in their own curriculum (with
 neither goals nor mastery, their cached plan's: `group_by_curriculum`) and counts the chunk; the chunk
 that completes the count calls `finalize`, which writes the summary (a Job node) and releases the lock.
@@ -24,11 +25,11 @@ from kgplatform.graph.driver import Row
 from kgplatform.jobs.lock import live_holder
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
 from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
-from kgplatform.jobs.store import JobStore
+from kgplatform.jobs.store import JobStore, LearnerCurricula
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph_cache import ConceptGraphs
-from kgplatform.planning.jobs import learner_curriculum
+from kgplatform.planning.jobs import default_curriculum, learner_curriculum
 from kgplatform.planning.pages import PageJob, plan_page
 from kgplatform.planning.policy import PlanConfig
 from kgplatform.planning.store import PlanStore
@@ -112,6 +113,28 @@ def group_by_curriculum(
     return groups, skipped
 
 
+def learners_of_curriculum(
+    curriculum_id: str,
+    learners: Iterable[LearnerCurricula],
+    without_default: Iterable[list[str]],
+    kept: KeptCurricula,
+) -> list[str]:
+    """The learners a batch for `curriculum_id` plans, in id order, by the rule its chunks skip the others
+    by (`group_by_curriculum`): those of `learners` (each with a goal or mastery there) whose default
+    curriculum it is, and those with neither goals nor mastery (`without_default`, pages of ids) whose
+    kept plan is for it. Listing every learner instead made a chunk for every one in the graph, each read
+    and skipped by a worker (found 5 December 2026: 606 chunks for a curriculum's 300 learners)."""
+    ids = {
+        learner.learner_id
+        for learner in learners
+        if default_curriculum(learner.goals, learner.practice) == curriculum_id
+    }
+    for page in without_default:
+        kept_in = kept(page)
+        ids.update(learner_id for learner_id in page if kept_in.get(learner_id) == curriculum_id)
+    return sorted(ids)
+
+
 def chunk_message(job_id: str, chunk: Chunk, now: datetime, curriculum_id: str | None) -> dict[str, Any]:
     return {
         "job_id": job_id,
@@ -179,7 +202,16 @@ class BatchRunner:
             self.job_store.save_summary(status)
             return status
         self.progress.touch(job_id)  # taken up: if it goes silent from here, `JobService.settle` ends it
-        learner_ids = self.job_store.learner_ids()
+        learner_ids: Iterable[str] = (
+            self.job_store.learner_ids()
+            if curriculum_id is None
+            else learners_of_curriculum(
+                curriculum_id,
+                self.job_store.curriculum_learners(curriculum_id),
+                self.job_store.learners_without_curriculum(),
+                self.cache.curricula_of,
+            )
+        )
         firsts = self.progress.split(job_id)
         if firsts is None:
             chunks = split_chunks(learner_ids, chunk_size or self.settings.chunk_size)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.values import native
@@ -14,6 +14,14 @@ from kgplatform.settings import WorkerSettings
 
 LEARNER_PAGE = 10_000
 DEFAULT_SUMMARY_DAYS: int = WorkerSettings.model_fields["job_summary_days"].default
+
+
+class LearnerCurricula(NamedTuple):
+    """How many of a learner's goals and of their mastered concepts each curriculum holds."""
+
+    learner_id: str
+    goals: dict[str, int]
+    practice: dict[str, int]
 
 
 class JobStore:
@@ -28,6 +36,31 @@ class JobStore:
             (row,) = self.graph.read_plain("jobs/list_learner_ids", after=after, limit=page_size)
             page = row["learner_ids"]
             yield from page
+            if len(page) < page_size:
+                return
+            after = page[-1]
+
+    def curriculum_learners(self, curriculum_id: str) -> list[LearnerCurricula]:
+        """Each learner with a goal or a mastered concept in the curriculum, with how many of their goals
+        and of their mastered concepts each curriculum holds (`planning.jobs.default_curriculum`'s input)."""
+        (row,) = self.graph.read_plain("jobs/list_curriculum_learners", curriculum_id=curriculum_id)
+        learners = []
+        for learner_id, counts in zip(row["learner_ids"], row["counts"], strict=True):
+            goals = {c: n for c, n, _ in counts if n}
+            practice = {c: n for c, _, n in counts if n}
+            learners.append(LearnerCurricula(learner_id, goals, practice))
+        return learners
+
+    def learners_without_curriculum(self, page_size: int = LEARNER_PAGE) -> Iterator[list[str]]:
+        """The ids of the learners with neither goals nor mastery, in id order, page by page."""
+        after = ""
+        while True:
+            (row,) = self.graph.read_plain(
+                "jobs/list_learners_without_curriculum", after=after, limit=page_size
+            )
+            page = row["learner_ids"]
+            if page:
+                yield page
             if len(page) < page_size:
                 return
             after = page[-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -11,9 +12,11 @@ from kgplatform.jobs.batch import (
     chunk_of,
     chunks_by_firsts,
     group_by_curriculum,
+    learners_of_curriculum,
     split_chunks,
 )
 from kgplatform.jobs.models import JobState
+from kgplatform.jobs.store import LearnerCurricula
 from kgplatform.planning.jobs import learner_curriculum
 from kgplatform.planning.pages import batch_plan_id
 
@@ -55,6 +58,39 @@ def test_grouping_skips_learners_without_a_curriculum_or_of_another_one() -> Non
     groups, skipped = group_by_curriculum(rows, "x")
     assert {k: [r["learner_id"] for r in v] for k, v in groups.items()} == {"x": ["a", "d"]}
     assert skipped == 2
+
+
+def test_a_batch_for_one_curriculum_lists_the_learners_its_chunks_plan_there() -> None:
+    """The fan-out's list (counts per curriculum) and a chunk's grouping (a curriculum id per goal and
+    mastered concept) apply one rule: for every curriculum, the same learners."""
+    rows = [
+        row("a", ["x", "y", "y"]),
+        row("b", ["x", "y"]),
+        row("c", ["x", "x", "x"], ["y"]),
+        row("d", ["w", "w", "w", "z"], ["y", "z"]),
+        row("e", ["w", "w", "w"], ["z", "y"]),
+        row("f", [None, "x"], [None]),
+        row("g", []),
+        row("h", []),
+    ]
+    kept = {"g": "x"}  # a learner with neither goals nor mastery who named x; h named none
+    counted = [
+        LearnerCurricula(
+            r["learner_id"],
+            dict(Counter(c for c in r["goal_curricula"] if c)),
+            dict(Counter(c for c in r["curricula"] if c)),
+        )
+        for r in rows
+    ]
+    for curriculum in ["w", "x", "y", "z"]:
+        groups, _ = group_by_curriculum(rows, curriculum, lambda ids: {i: kept[i] for i in ids if i in kept})
+        touching = [c for c in counted if curriculum in c.goals or curriculum in c.practice]
+        listed = learners_of_curriculum(
+            curriculum, touching, [["g", "h"]], lambda ids: {i: kept[i] for i in ids if i in kept}
+        )
+        assert listed == sorted(r["learner_id"] for r in groups.get(curriculum, [])), curriculum
+    # a: more practice in y; c: goals in y; b: a practice tie, the smaller id; g: its kept plan's.
+    assert learners_of_curriculum("x", counted[:3], [["g", "h"]], lambda ids: kept) == ["b", "g"]
 
 
 def test_a_chunk_message_is_plain_json_and_round_trips() -> None:

@@ -1,0 +1,25 @@
+// The learners a batch for one curriculum may plan there: each learner with a goal or a mastered concept
+// in $curriculum_id, with how many of their goals and mastered concepts each curriculum holds, so that the
+// fan-out keeps those whose default curriculum is $curriculum_id by planning/jobs.py's
+// `default_curriculum`, the rule by which a chunk skips the learners of another curriculum (a learner
+// with goals in two curricula touches both and is planned in one). Found from the curriculum's concepts
+// (index concept_curriculum, V0022) through their HAS_GOAL and MASTERY relationships: the learners of
+// other curricula are never read (until 5 December 2026 a batch for one curriculum listed every learner
+// and its chunks skipped the others). Learners with neither goals nor mastery are listed by
+// jobs/list_learners_without_curriculum. One row, as jobs/list_learner_ids returns (a record per learner
+// cost the driver about 50 us each).
+// Parameters: $curriculum_id (string). Returns one row: learner_ids (list, in no set order), counts
+// (parallel to learner_ids: per learner a list of [curriculum_id, goals, practised] triples, one per
+// curriculum holding one of their goals or mastered concepts; a concept without a curriculum_id counts
+// for none, as a chunk counts it). Read.
+MATCH (:Concept {curriculum_id: $curriculum_id})<-[:HAS_GOAL|MASTERY]-(l:Learner)
+WITH DISTINCT l
+CALL (l) {
+  MATCH (l)-[r:HAS_GOAL|MASTERY]->(c:Concept)
+  WHERE c.curriculum_id IS NOT NULL
+  WITH c.curriculum_id AS curriculum_id,
+       count(CASE WHEN type(r) = 'HAS_GOAL' THEN 1 END) AS goals,
+       count(CASE WHEN type(r) = 'MASTERY' THEN 1 END) AS practised
+  RETURN collect([curriculum_id, goals, practised]) AS counts
+}
+RETURN collect(l.id) AS learner_ids, collect(counts) AS counts
