@@ -847,6 +847,81 @@ step('create, edit and delete a task', async () => {
   await page.waitForFunction(() => document.activeElement?.id === 'task-list'); // not lost with its button
 });
 
+step('a decimal comma in a number field is read as the decimal it means, or refused naming the field, never as another number', async () => {
+  // The difficulty and minutes fields were type=number, which English Chromium reads with ',' as a thousands
+  // separator: "0,35" was 035, refused by the browser's range check with a message about 1, and "1,5" minutes
+  // would be stored as 15 (a review, 5 December 2026). Typed key by key, as a designer types them.
+  const concept = await page.locator('#concept-id').textContent();
+  const before = (await callApi('GET', `/concepts/${concept}`)).json;
+  const editor = page.getByRole('form', { name: 'Edit concept' });
+  const difficulty = editor.getByLabel(/Difficulty/);
+  await difficulty.fill('');
+  await difficulty.pressSequentially('0,35');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expectAlert(new RegExp(`Saved ${concept} \\(version ${before.version + 1}\\)`));
+  assert.equal((await callApi('GET', `/concepts/${concept}`)).json.difficulty, 0.35);
+  // A number it cannot read is refused on the page, named by its label and marked; nothing is sent.
+  const patches = [];
+  const countPatch = (request) => { if (request.method() === 'PATCH') patches.push(request.url()); };
+  page.on('request', countPatch);
+  try {
+    await difficulty.fill('');
+    await difficulty.pressSequentially('1.000,5');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    const text = await expectAlert(/Saving concept: Not a number the page can read/);
+    assert.match(text, /Difficulty \(0\.\.1, empty for none\): "1\.000,5" is not a number: type digits with at most one decimal mark/);
+    assert.equal(await difficulty.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.name), 'difficulty', 'focus on the refused field');
+  } finally {
+    page.off('request', countPatch);
+  }
+  assert.deepEqual(patches, [], 'nothing sent for a refused number');
+  await difficulty.fill('');
+  await difficulty.pressSequentially(String(before.difficulty ?? ''));
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expectAlert(new RegExp(`Saved ${concept} \\(version ${before.version + 2}\\)`));
+  assert.equal((await callApi('GET', `/concepts/${concept}`)).json.difficulty, before.difficulty);
+  // A task: "1,5" minutes is refused as not whole (it was stored as 15); "0,25" and 15 are saved as such.
+  const form = page.getByRole('form', { name: 'Task' });
+  await page.evaluate(() => { document.querySelector('#task-form').closest('details').open = true; });
+  await form.getByLabel('Id', { exact: true }).fill('task-e2e-comma');
+  await form.getByLabel('Title').fill('Halves and quarters');
+  await form.getByLabel(/Difficulty/).fill('');
+  await form.getByLabel(/Difficulty/).pressSequentially('0,25');
+  await form.getByLabel('Estimated minutes').fill('');
+  await form.getByLabel('Estimated minutes').pressSequentially('1,5');
+  await form.getByRole('button', { name: 'Create task' }).click();
+  const refused = await expectAlert(/Saving task: Not a number the page can read/);
+  assert.match(refused, /Estimated minutes: "1,5" is 1\.5: type a whole number/);
+  assert.equal(await form.getByLabel('Estimated minutes').getAttribute('aria-invalid'), 'true');
+  assert.equal((await callApi('GET', '/tasks/task-e2e-comma')).status, 404, 'nothing created');
+  await form.getByLabel('Estimated minutes').fill('15');
+  await form.getByRole('button', { name: 'Create task' }).click();
+  await expectAlert(/Created task task-e2e-comma/);
+  const task = (await callApi('GET', '/tasks/task-e2e-comma')).json;
+  assert.deepEqual([task.difficulty, task.estimated_minutes], [0.25, 15]);
+  await page.getByRole('button', { name: 'Delete task task-e2e-comma' }).click();
+  await expectAlert(/Deleted task task-e2e-comma/);
+  // A new concept's difficulty and an edge's weight are read by the same function: "1,500" is 1.5 or 1500.
+  await openNewConcept();
+  const creating = page.getByRole('form', { name: 'New concept' });
+  await creating.getByLabel('Id').fill('comma-concept');
+  await creating.getByLabel('Name').fill('Comma');
+  await creating.getByLabel(/Difficulty/).pressSequentially('0,5,5');
+  await creating.getByRole('button', { name: 'Create concept' }).click();
+  assert.match(await expectAlert(/Creating concept: Not a number the page can read/), /Difficulty \(0\.\.1\): "0,5,5" is not a number/);
+  assert.equal((await callApi('GET', '/concepts/comma-concept')).status, 404, 'nothing created');
+  for (const name of ['Id', 'Name', /Difficulty/]) await creating.getByLabel(name).fill('');
+  await page.evaluate(() => { document.querySelector('details.new-concept').open = false; });
+  const edge = page.getByRole('form', { name: 'Add prerequisite' });
+  await edge.getByLabel('Concept id').fill('ratios');
+  await edge.getByLabel('Weight').fill('1,500');
+  await edge.getByRole('button', { name: 'Add edge' }).click();
+  assert.match(await expectAlert(/Adding prerequisite: Not a number the page can read/), /Weight: "1,500" could mean 1\.5 or 1500: type one of them/);
+  await edge.getByLabel('Concept id').fill('');
+  await edge.getByLabel('Weight').fill('1');
+});
+
 /** Opens task-linear-equations in the task form, then another designer saves it with `title`: returns
  * their answer (the page's form still holds the version before). */
 const taskEditedMeanwhile = async (title) => {

@@ -6,8 +6,8 @@ import { auditItem, showArchived } from './audit.js';
 import { changesCurriculumChanged } from './changes.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
-  $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, rawValues, refillKeepingTyped, restoreFocus,
-  showConceptCount, showError, showInfo, showList, splitList, updateTitle,
+  $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, parseDecimal, rawValues, readNumbers,
+  refillKeepingTyped, restoreFocus, showConceptCount, showError, showInfo, showList, splitList, updateTitle,
 } from './dom.js';
 import { capTransfers, createGraph, draw, nearestRings, setTransfersVisible } from './graph.js';
 import { FIELDS as TASK_FIELDS, loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
@@ -308,14 +308,15 @@ export async function refreshCurriculum() {
   else await openConcept(state.concept, { keepMessage: true });
 }
 
-/** The form's values, as the API's concept body. */
+/** The form's values, as the API's concept body. A difficulty the page cannot read stays its text (it still
+ * counts as typed); Save refuses it first (`readNumbers`). */
 function formValues(form) {
-  const difficulty = form.difficulty.value.trim();
+  const { value, problem } = parseDecimal(form.difficulty.value);
   return {
     name: form.name.value,
     description: form.description.value,
     tags: listValue(form.tags),
-    difficulty: difficulty === '' ? null : Number(difficulty),
+    difficulty: problem ? form.difficulty.value.trim() : value,
   };
 }
 
@@ -478,6 +479,7 @@ async function saveConcept(event) {
   event.preventDefault();
   // Always over the version the form was filled from: during a conflict this is refused again and the
   // conflict shown anew (the form still holds the old values of fields only the other designer changed).
+  readNumbers(event.target, { difficulty: {} }); // a difficulty it cannot read is refused, marked, not sent
   await patchConcept(formValues(event.target), await etagRead(), state.base);
 }
 
@@ -705,8 +707,8 @@ function renderDirectEdges(edges, names) {
       onsubmit: guarded(oneAtATime((event) => changeEdgeWeight(event, e)), 'Changing the weight'),
     },
     el('label', {}, 'Weight ', el('input', {
+      // Text read by the page (readNumbers), as every number field: see the Add edge form's weight.
       name: 'weight', type: 'text', inputmode: 'decimal', size: 6, required: true, value: String(e.weight ?? 1),
-      pattern: '\\s*[0-9]+([.,][0-9]+)?\\s*', title: 'a number such as 0.5 or 0,5',
     })),
     el('button', { type: 'submit', class: 'small' }, 'Set weight')),
     el('button', {
@@ -718,7 +720,7 @@ function renderDirectEdges(edges, names) {
 }
 
 async function changeEdgeWeight(event, e) {
-  const weight = Number(event.target.weight.value.trim().replace(',', '.'));
+  const { weight } = readNumbers(event.target, { weight: {} });
   const query = { prerequisite: e.prerequisite, concept: e.concept };
   try {
     await api('PATCH', '/prerequisites', { query, body: { weight }, ifMatch: e.etag });
@@ -755,8 +757,8 @@ async function addEdge(event) {
     prerequisite: before ? other : state.concept,
     concept: before ? state.concept : other,
     // A text field, not type=number: Chromium in English read a typed "0,5" as "05" and sent 5 (a review,
-    // 1 December). The field's pattern admits digits with one '.' or ',' decimal mark.
-    weight: Number(form.weight.value.trim().replace(',', '.') || 1),
+    // 1 December). Read with one '.' or ',' decimal mark, as every number field of the page (dom.js).
+    ...readNumbers(form, { weight: { empty: 1 } }),
   };
   await refreshingEdgesOnRefusal(api('POST', '/prerequisites', { body }));
   showInfo(`Added ${body.prerequisite} → ${body.concept}.`);
@@ -953,7 +955,7 @@ export function setupCurriculum() {
       showInfo('Choose or create a curriculum first: the new concept goes into the selected one.');
       return;
     }
-    const difficulty = form.difficulty.value.trim();
+    const { difficulty } = readNumbers(form, { difficulty: { empty: null } }); // refused before anything is asked
     // The new concept opens in the editor: asked before anything is created, so "Cancel" changes nothing.
     if (!mayLeave(`open the new concept ${form.id.value.trim()}`)) return;
     const body = {
@@ -961,7 +963,7 @@ export function setupCurriculum() {
       name: form.name.value,
       description: form.description.value,
       tags: splitList(form.tags.value),
-      difficulty: difficulty === '' ? null : Number(difficulty),
+      difficulty,
     };
     const sent = rawValues(form, ['id', 'name', 'description', 'tags', 'difficulty']);
     const { data } = await api('POST', `/curricula/${seg(state.curriculum)}/concepts`, { body });

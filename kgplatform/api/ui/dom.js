@@ -244,6 +244,49 @@ export function refillKeepingTyped(form, sent, refill) {
   return typed.length > 0;
 }
 
+// A number as typed into the page's own text fields, with '.' or ',' as its one decimal mark. The fields were
+// type=number, which English Chromium reads with ',' as a thousands separator: "0,5" became 05 (refused by the
+// browser's range check with a message about 1) and "1,5" minutes 15 (a review, 5 December 2026; the edge
+// weight had been made text for it on 1 December).
+// An exponent too: the page shows a stored 0.0000001 as 1e-7, and a save must read back what it shows.
+const DECIMAL = /^[-+]?(\d+([.,]\d+)?|[.,]\d+)([eE][-+]?\d+)?$/;
+// "1,500": 1.5 to most of Europe, 1500 to English; "0,500" can only be a half.
+const GROUPED = /^[-+]?[1-9]\d{0,2},\d{3}$/;
+
+/** `text` read as a number: {value} (null when blank) or {problem}, why it is refused, never another number
+ * than the one meant. `whole`: only whole numbers (a task's minutes). */
+export function parseDecimal(text, { whole = false } = {}) {
+  const typed = String(text ?? '').trim();
+  if (typed === '') return { value: null };
+  if (!DECIMAL.test(typed)) {
+    return { problem: `"${typed}" is not a number: type digits with at most one decimal mark, such as 0.5 or 0,5` };
+  }
+  if (GROUPED.test(typed)) {
+    const [decimal, grouped] = [Number(typed.replace(',', '.')), Number(typed.replace(',', ''))];
+    return { problem: `"${typed}" could mean ${decimal} or ${grouped}: type one of them` };
+  }
+  const value = Number(typed.replace(',', '.'));
+  if (whole && !Number.isInteger(value)) return { problem: `"${typed}" is ${value}: type a whole number` };
+  return { value };
+}
+
+/**
+ * The numbers typed into `form`'s controls named in `fields` ({name: {whole, empty}}), read by parseDecimal: a
+ * blank one gives its `empty` (undefined: left out of the request). Any refused throws the page's own 422,
+ * naming each such field, which `guarded` shows and marks as it does the API's: nothing is sent.
+ */
+export function readNumbers(form, fields) {
+  const values = {};
+  const errors = [];
+  for (const [name, { whole = false, empty } = {}] of Object.entries(fields)) {
+    const { value, problem } = parseDecimal(form.elements.namedItem(name).value, { whole });
+    if (problem) errors.push({ field: name, message: problem });
+    else values[name] = value ?? empty;
+  }
+  if (errors.length) throw new ApiError(422, { title: 'Not a number the page can read', errors });
+  return values;
+}
+
 export const splitList = (text) => (text ?? '').split(';').map((s) => s.trim()).filter(Boolean);
 
 /** Shows a list in a '; separated' box, remembering the list itself: tags and ids may hold ';'. */

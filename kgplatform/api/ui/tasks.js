@@ -4,7 +4,8 @@
 import { ApiError, api, seg } from './api.js';
 import { archivedText, auditItem } from './audit.js';
 import {
-  $, clear, clearFieldErrors, el, guarded, listValue, oneAtATime, rawValues, refillKeepingTyped, showInfo, showList,
+  $, clear, clearFieldErrors, el, guarded, listValue, oneAtATime, rawValues, readNumbers, refillKeepingTyped, showInfo,
+  showList,
 } from './dom.js';
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
@@ -170,11 +171,8 @@ async function submitTask(event) {
   const form = event.target;
   // A number left empty is left out: the API's default applies to a new task and a stored value stays on
   // an edit. Number('') is 0, which stored a difficulty of 0 and refused 0 minutes (a review, 1 December).
-  const numbers = {};
-  for (const name of ['difficulty', 'estimated_minutes']) {
-    const text = form[name].value.trim();
-    if (text !== '') numbers[name] = Number(text);
-  }
+  // A decimal comma is read as one ("1,5" minutes were 15 in a type=number field: a review, 5 December 2026).
+  const numbers = readNumbers(form, { difficulty: {}, estimated_minutes: { whole: true } });
   const body = {
     title: form.title.value,
     kind: form.kind.value,

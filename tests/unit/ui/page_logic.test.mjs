@@ -8,7 +8,9 @@ import { conceptOf, deletesIn, keepNext, pageAt, pinnedUntil, subjectOf } from '
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage, stillNeededText } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
-import { problemHeading, refillKeepingTyped, rawValues } from '../../../kgplatform/api/ui/dom.js';
+import {
+  parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
+} from '../../../kgplatform/api/ui/dom.js';
 import {
   capTransfers, draw, isSwipe, layeredPositions, masteryColour, nearestRings, SWIPE_PX, touchMode, twoFingerViewport,
 } from '../../../kgplatform/api/ui/graph.js';
@@ -334,4 +336,39 @@ test('two fingers pan by their midpoint\'s move and zoom by their spread, about 
   assert.equal(twoFingerViewport(viewport, [{ x: 0, y: 0 }, { x: 300, y: 0 }], [{ x: 149, y: 0 }, { x: 151, y: 0 }], { minZoom: 0.25 }).zoom, 0.25);
   const same = [{ x: 50, y: 50 }, { x: 50, y: 50 }];
   assert.deepEqual(twoFingerViewport(viewport, same, same), viewport, 'fingers on one point: nothing to divide by');
+});
+
+test('a number typed with a decimal comma is read as the decimal it means, or refused, never as another number', () => {
+  // English Chromium read "0,5" in a type=number field as 05 and "1,5" minutes as 15 (a review, 5 December 2026).
+  for (const [typed, value] of [['0,5', 0.5], [' 0.5 ', 0.5], ['1,5', 1.5], [',25', 0.25], ['0,500', 0.5], ['10', 10],
+    ['-0,5', -0.5], ['1,5000', 1.5], ['1e3', 1000], [String(1e-7), 1e-7]]) {
+    assert.deepEqual(parseDecimal(typed), { value }, typed);
+  }
+  assert.deepEqual(parseDecimal('  '), { value: null }, 'blank: no number, for the caller\'s default');
+  for (const typed of ['1.000,5', '1,000.5', '1,000,000', '0,5,', 'abc', 'e3', '5.', '1 000', '0x10', '--1']) {
+    assert.match(parseDecimal(typed).problem ?? '', /is not a number: type digits with at most one decimal mark/, typed);
+  }
+  // English reads a comma before three digits as a thousands separator: 1500 or 1.5, so it is asked.
+  assert.equal(parseDecimal('1,500').problem, '"1,500" could mean 1.5 or 1500: type one of them');
+  assert.equal(parseDecimal('12,345').problem, '"12,345" could mean 12.345 or 12345: type one of them');
+  assert.equal(parseDecimal('1,5', { whole: true }).problem, '"1,5" is 1.5: type a whole number');
+  assert.deepEqual(parseDecimal('15', { whole: true }), { value: 15 });
+  assert.deepEqual(parseDecimal('15,0', { whole: true }), { value: 15 });
+});
+
+test('a form\'s numbers are read together; any refused is one 422 naming each such field, with nothing read', () => {
+  const form = (values) => ({ elements: { namedItem: (name) => ({ value: values[name] }) } });
+  const fields = { difficulty: {}, estimated_minutes: { whole: true }, weight: { empty: 1 } };
+  assert.deepEqual(readNumbers(form({ difficulty: '0,25', estimated_minutes: '15', weight: '' }), fields),
+    { difficulty: 0.25, estimated_minutes: 15, weight: 1 });
+  const left = readNumbers(form({ difficulty: '', estimated_minutes: ' ', weight: '2' }), fields);
+  assert.deepEqual(left, { difficulty: undefined, estimated_minutes: undefined, weight: 2 });
+  assert.equal(JSON.stringify(left), '{"weight":2}', 'a blank field without a default is left out of the request');
+  assert.throws(() => readNumbers(form({ difficulty: '1.000,5', estimated_minutes: '1,5', weight: '1' }), fields), (error) => {
+    assert.ok(error instanceof ApiError);
+    assert.equal(error.status, 422);
+    assert.deepEqual(error.problem.errors.map((e) => e.field), ['difficulty', 'estimated_minutes']);
+    assert.match(error.problem.errors[1].message, /"1,5" is 1.5: type a whole number/);
+    return true;
+  });
 });
