@@ -922,6 +922,45 @@ step('a decimal comma in a number field is read as the decimal it means, or refu
   await edge.getByLabel('Weight').fill('1');
 });
 
+step('a task\'s history shows its newest 20 entries and pages on with Show more, by cursor, to the last', async () => {
+  // It showed the newest 20 and said how many there were, with no way to read the rest (a review, 5 December 2026).
+  const concept = await page.locator('#concept-id').textContent();
+  const made = await callApi('POST', `/curricula/${CURRICULUM}/tasks`, {
+    body: { id: 'task-e2e-history', title: 'Edit 0', kind: 'exercise', concepts: [concept] },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  let { etag } = made;
+  for (let i = 1; i <= 25; i += 1) {
+    const edited = await callApi('PATCH', '/tasks/task-e2e-history', { body: { title: `Edit ${i}` }, ifMatch: etag });
+    assert.equal(edited.status, 200, JSON.stringify(edited.json));
+    ({ etag } = edited);
+  }
+  await page.getByRole('button', { name: 'Reload', exact: true }).click(); // the task list, with the new task
+  await page.getByRole('button', { name: 'Edit task task-e2e-history' }).click();
+  const history = page.getByRole('list', { name: 'Task history' });
+  const entries = history.locator('li[class^="audit-"]');
+  await page.locator('#task-audit-count', { hasText: 'The newest 20 of 26 entries.' }).waitFor();
+  assert.equal(await entries.count(), 20);
+  assert.match(await entries.first().textContent(), /"Edit 24" → "Edit 25"/);
+  const more = page.locator('#task-audit-more');
+  await more.focus(); // by keyboard
+  const asked = page.waitForRequest((r) => r.url().includes('/tasks/task-e2e-history/audit') && r.url().includes('cursor='));
+  await page.keyboard.press('Enter');
+  const query = new URL((await asked).url()).searchParams;
+  assert.ok(query.get('cursor') && !query.has('offset'), `Show more read ${query}`);
+  await page.waitForFunction(() => document.querySelectorAll('#task-audit-list li[class^="audit-"]').length === 26);
+  const lines = await entries.allTextContents();
+  assert.match(lines[20], /"Edit 4" → "Edit 5"/, 'the page goes on where the first one stopped');
+  assert.match(lines.at(-1), /create task task-e2e-history/);
+  assert.equal(new Set(lines).size, 26, 'no entry twice');
+  assert.doesNotMatch(await page.locator('#task-audit-count').textContent(), /The newest/, 'all of them shown');
+  await more.waitFor({ state: 'hidden' }); // nothing more to show: the button goes, focus to the list
+  await page.waitForFunction(() => document.activeElement?.id === 'task-audit-list');
+  await page.getByRole('form', { name: 'Task' }).getByRole('button', { name: 'Clear' }).click();
+  await page.getByRole('button', { name: 'Delete task task-e2e-history' }).click();
+  await expectAlert(/Deleted task task-e2e-history/);
+});
+
 /** Opens task-linear-equations in the task form, then another designer saves it with `title`: returns
  * their answer (the page's form still holds the version before). */
 const taskEditedMeanwhile = async (title) => {
@@ -1238,6 +1277,7 @@ const ARCHIVED_NOTE = /^Entries before .+ were archived on .+ \(12 in all\) and 
 step('the audit trail shows 20 entries, pages on with Show more and keeps them through a Reload and a save', async () => {
   let current = await callApi('GET', '/concepts/linear-equations');
   const original = current.json.description;
+  const before = (await callApi('GET', '/concepts/linear-equations/audit?limit=1')).json.total;
   for (let i = 0; i < 42; i += 1) {
     const saved = await callApi('PATCH', '/concepts/linear-equations', { body: { description: `draft ${i}` }, ifMatch: current.etag });
     assert.equal(saved.status, 200);
@@ -1245,13 +1285,14 @@ step('the audit trail shows 20 entries, pages on with Show more and keeps them t
   }
   await page.getByRole('button', { name: 'Reload', exact: true }).click();
   // The reloaded count, not the one on show before the reload: with exactly 20 entries before the 42 edits,
-  // "20 of 20 entries" matched at once and the step read 20 as the total.
-  await page.waitForFunction(() => {
+  // "20 of 20 entries" matched at once and the step read 20 as the total; so did "20 of 69" once the 25 edits of
+  // the task history step were in the trail: it waits for the trail's total before the edits plus 42.
+  await page.waitForFunction((least) => {
     const count = /^20 of (\d+) entries$/.exec(document.querySelector('#audit-count').textContent);
-    return count && Number(count[1]) > 42;
-  });
+    return count && Number(count[1]) >= least;
+  }, before + 42);
   const total = Number((await page.locator('#audit-count').textContent()).split(' of ')[1].split(' ')[0]);
-  assert.ok(total > 42, `${total} entries`);
+  assert.equal(total, before + 42, `${total} entries`);
   // Entries of the curriculum were archived to a file (seed.py): the trail says so in one line.
   assert.match(await page.locator('#audit-archived').textContent(), ARCHIVED_NOTE);
   assert.equal(await page.locator('#audit-archived').isVisible(), true);
