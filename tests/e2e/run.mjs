@@ -456,6 +456,30 @@ step('a slow API: a request unanswered for a second is said at the window\'s foo
   await conceptShown('linear-equations');
 });
 
+step('a skip link, shown when Tab reaches it, takes the keyboard from the concept list to the Name field', async () => {
+  // From a concept in the list to its Name field took 12 Tab presses: the pager, New concept, the graph's
+  // controls, the edge lists and Recent changes (a review, 5 December 2026).
+  const skip = page.getByRole('link', { name: 'Skip to the concept editor' });
+  await page.locator('.concept-link.current').focus();
+  const after = await page.evaluate(() => {
+    const links = [...document.querySelectorAll('.concept-link')];
+    return links.length - 1 - links.indexOf(document.activeElement);
+  });
+  assert.ok((await skip.boundingBox()).x < 0, 'off screen until focused');
+  let presses = 0;
+  while (presses < 30 && !await skip.evaluate((a) => a === document.activeElement)) {
+    await page.keyboard.press('Tab');
+    presses += 1;
+  }
+  assert.equal(presses, after + 1, 'right after the list\'s concepts');
+  const box = await skip.boundingBox();
+  assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= 1280 && box.height >= 24, `shown when focused: ${JSON.stringify(box)}`);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement === document.querySelector('#concept-form [name=name]')), true,
+    `focus on the Name field, not on ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 80))}`);
+  assert.ok((await skip.boundingBox()).x < 0, 'off screen again once left');
+});
+
 step('a neighbour opens from "Edges as a list" by keyboard, as a tap on its node does; focus stays by the graph', async () => {
   // Tapping a node was the only way to open a neighbour: the lists were plain text.
   const prerequisites = page.getByRole('list', { name: 'Prerequisite edges' });

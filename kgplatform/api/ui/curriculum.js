@@ -124,6 +124,7 @@ function closeConcept() {
   clearFieldErrors($('#concept-form'));
   resetTaskForm();
   $('#concept-detail').hidden = true;
+  $('#skip-to-editor').hidden = true; // nothing to skip to
   $('#no-concept').hidden = false;
   updateTitle();
   clearGraph();
@@ -248,6 +249,7 @@ export async function openConcept(id, { keepMessage = false } = {}) {
   fillForm(data);
   $('#no-concept').hidden = true;
   $('#concept-detail').hidden = false;
+  $('#skip-to-editor').hidden = false;
   updateTitle(); // which concept this window shows, in its tab (when the Curriculum view is on show)
   // A delete is never armed by default, and never carried over to another concept.
   $('#delete-cascade').checked = false;
@@ -912,6 +914,12 @@ export function setupCurriculum() {
     if (event.target.checked) await loadGraph();
     else setTransfersVisible(state.cy, false);
   }, 'Graph'));
+  // To the first field, not only to the form: a link to #concept-form moved where Tab starts from, and the
+  // designer still pressed Tab once more to be in a field.
+  $('#skip-to-editor').addEventListener('click', (event) => {
+    event.preventDefault();
+    $('#concept-form').name.focus();
+  });
   $('#audit-more').addEventListener('click', guarded(oneAtATime(async () => {
     await loadAudit({ more: true });
     // The last page hides the button (disabled while it loaded, so focus already left it): to the list.
