@@ -15,12 +15,14 @@ export function clearKey() {
   sessionStorage.removeItem(KEY_STORAGE);
 }
 
-/** An error answer from the API; `problem` is its problem+json body (title, detail, field, ...). */
+/** An error answer from the API; `problem` is its problem+json body (title, detail, field, ...). `byPage`: the
+ * page refused the input itself and sent nothing (`pageRefusal`). */
 export class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, { byPage = false } = {}) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
     this.problem = problem;
+    this.byPage = byPage;
   }
 
   /** True when the route itself is missing (not a missing resource): this server does not have it yet. */
@@ -32,6 +34,12 @@ export class ApiError extends Error {
       || this.status === 405;
   }
 }
+
+/** A refusal the page makes before sending anything (a number it cannot read, an id no learner can have): a 422
+ * to the code that marks the fields it names, as the API's own would be, but its heading shows no status, since
+ * no server answered ("Not a number the page can read (422)" read as the API's answer: a review, 5 December
+ * 2026). */
+export const pageRefusal = (problem) => new ApiError(422, problem, { byPage: true });
 
 // Told of a 401 answered to a request that sent a key: the key was revoked (or expired) mid-session.
 let keyRefused = () => {};

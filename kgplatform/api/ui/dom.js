@@ -1,7 +1,7 @@
 // Small DOM helpers: build elements without innerHTML (ids and names are user text), and show the
 // API's messages in the page's one alert area.
 
-import { ApiError } from './api.js';
+import { ApiError, pageRefusal } from './api.js';
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -106,9 +106,10 @@ function markFieldErrors(form, problem) {
 }
 
 /** The first line of an error's message: the step, the problem's title and the HTTP status. An error with no
- * status (no answer at all, a file refused before it was sent) is 0, which the line said as "(0)". */
+ * status (no answer at all, a file refused before it was sent) is 0, which the line said as "(0)"; a refusal the
+ * page made itself (`pageRefusal`) has no status either: no server answered. */
 export function problemHeading(error, context = '') {
-  const status = error.status ? ` (${error.status})` : '';
+  const status = error.status && !error.byPage ? ` (${error.status})` : '';
   return `${context ? context + ': ' : ''}${error.problem.title ?? 'Error'}${status}`;
 }
 
@@ -272,7 +273,7 @@ export function parseDecimal(text, { whole = false } = {}) {
 
 /**
  * The numbers typed into `form`'s controls named in `fields` ({name: {whole, empty}}), read by parseDecimal: a
- * blank one gives its `empty` (undefined: left out of the request). Any refused throws the page's own 422,
+ * blank one gives its `empty` (undefined: left out of the request). Any refused throws a `pageRefusal`,
  * naming each such field, which `guarded` shows and marks as it does the API's: nothing is sent.
  */
 export function readNumbers(form, fields) {
@@ -283,7 +284,7 @@ export function readNumbers(form, fields) {
     if (problem) errors.push({ field: name, message: problem });
     else values[name] = value ?? empty;
   }
-  if (errors.length) throw new ApiError(422, { title: 'Not a number the page can read', errors });
+  if (errors.length) throw pageRefusal({ title: 'Not a number the page can read', errors });
   return values;
 }
 
@@ -303,5 +304,16 @@ export function listValue(input) {
 }
 
 export const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+
+// A time as the API writes it into a message (Python's isoformat: "2026-12-05T01:31:24.337283+00:00").
+const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g;
+
+/** `text` (an API's message) with each time in it shown as `fmtTime` shows times: an import's summary gave the
+ * newest change's time raw and in UTC, while its confirm dialog gave the same time local (a review, 5 December
+ * 2026). A time the browser cannot read stays as it is. */
+export const localTimes = (text) => String(text ?? '').replace(ISO_TIME, (iso) => {
+  const when = new Date(iso);
+  return Number.isNaN(when.getTime()) ? iso : when.toLocaleString();
+});
 
 export const pct = (p) => (p === null || p === undefined ? '–' : `${Math.round(p * 100)}%`);

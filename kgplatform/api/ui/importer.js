@@ -3,7 +3,7 @@
 // goes alone, as the JSON document the API takes.
 
 import { ApiError, api, seg } from './api.js';
-import { $, clear, el, fmtTime, guarded, hideMessage, oneAtATime, showInfo } from './dom.js';
+import { $, clear, el, fmtTime, guarded, hideMessage, localTimes, oneAtATime, showInfo } from './dom.js';
 import { forgetExport, rememberedExport } from './export.js';
 
 // The report lists this many errors; the count says how many there are (thousands would bury the page).
@@ -62,7 +62,7 @@ export function renderReport(report) {
     `${x.entity}${x.row != null ? ` row ${x.row}` : ''}${x.line != null ? ` (line ${x.line})` : ''}${x.id ? ` '${x.id}'` : ''}${x.field ? ` [${x.field}]` : ''}: ${x.message}`));
   return el('div', { class: `report ${report.errors?.length ? 'has-errors' : 'clean'}` },
     el('p', { class: 'summary' }, el('strong', {}, report.dry_run ? 'Dry run: ' : report.imported ? 'Imported: ' : 'Not imported: '),
-      report.summary),
+      localTimes(report.summary)),
     rows,
     // Each cycle is a path in order; its last concept is a prerequisite of its first, which closes it.
     report.cycles?.length ? el('div', {}, el('h3', {}, 'Cycles'),
@@ -218,7 +218,7 @@ async function commit(afterImport, currentCurriculum) {
     // The answer may come after the designer switched curricula: what is offered is the one on show.
     showExportChoice(currentCurriculum());
     clear($('#import-report'), renderReport(report));
-    showInfo(report.summary);
+    showInfo(localTimes(report.summary));
     $('#import-report').focus(); // the focused Import is disabled now: to its report, not to <body>
     await afterImport(curriculum);
   } catch (error) {
@@ -228,7 +228,11 @@ async function commit(afterImport, currentCurriculum) {
       error.problem.detail = 'Someone changed the curriculum since your dry run, so nothing was imported: its '
         + 'report no longer says what the import would change. Check the files again (dry run), then import.';
     }
-    if (error instanceof ApiError && error.problem.report) clear($('#import-report'), renderReport(error.problem.report));
+    if (error instanceof ApiError && error.problem.report) {
+      // The refusal's detail is the report's summary: its times local, as in the report below it.
+      error.problem.detail = localTimes(error.problem.detail);
+      clear($('#import-report'), renderReport(error.problem.report));
+    }
     focusAfterRefusal();
     throw error;
   }

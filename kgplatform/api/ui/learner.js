@@ -3,7 +3,7 @@
 // planning areas; where this server does not offer one yet (404/405 on the route itself), the panel
 // says so instead of failing.
 
-import { ApiError, api, fetchTransfers, firstAvailable, seg } from './api.js';
+import { ApiError, api, fetchTransfers, firstAvailable, pageRefusal, seg } from './api.js';
 import {
   $, clear, el, fmtTime, guarded, hideMessage, notAvailable, oneAtATime, pct, problemHeading, updateTitle,
 } from './dom.js';
@@ -39,6 +39,13 @@ export function learnerIdProblem(id) {
   if (/\p{Cc}/u.test(id)) return 'A learner id has no control characters in it: check the id.';
   if ([...id].length > MAX_LEARNER_ID) return `A learner id has at most ${MAX_LEARNER_ID} characters: check the id.`;
   return '';
+}
+
+/** Refuses an id no learner can have as the API would, naming the id field, before anything is asked: a
+ * `pageRefusal`, whose heading shows no status (it said "(422)", as if the API had answered). */
+export function checkLearnerId(id) {
+  const problem = learnerIdProblem(id);
+  if (problem) throw pageRefusal({ title: 'Not a learner id', detail: problem, field: 'learner-id' });
 }
 
 /** Learners offered under the id field at most, and the pause after a keystroke before asking for them. */
@@ -713,9 +720,7 @@ export function setupLearner({ curriculum }) {
   $('#learner-form').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
     const id = $('#learner-id').value.trim();
-    // Refused here, as the API would, and marked on the field (`guarded`): the learner on show stays.
-    const problem = learnerIdProblem(id);
-    if (problem) throw new ApiError(422, { title: 'Not a learner id', detail: problem, field: 'learner-id' });
+    checkLearnerId(id); // refused and marked on the field (`guarded`): the learner on show stays
     await openLearner(id);
   }, 'Opening learner'));
 }

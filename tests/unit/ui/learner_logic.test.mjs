@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { problemHeading } from '../../../kgplatform/api/ui/dom.js';
 import {
-  MAX_DRAWN, SUGGESTED, classOptions, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
+  MAX_DRAWN, SUGGESTED, checkLearnerId, classOptions, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
   progressPieces, progressText, rosterSuggestions, suggestionOptions, suggestionQuery,
 } from '../../../kgplatform/api/ui/learner.js';
 
@@ -113,6 +114,14 @@ test('an id no learner can have is refused before anything is asked for, as the 
   for (const id of ['learner-e2e-7', 'Zoë', 'x'.repeat(200), '😀'.repeat(200), 'a.b_c@d']) {
     assert.equal(learnerIdProblem(id), '', JSON.stringify(id));
   }
+  // Refused by the page, nothing sent: marked on the id field, and no status in its heading ("(422)" read as
+  // the API's answer).
+  assert.doesNotThrow(() => checkLearnerId('learner-e2e-7'));
+  assert.throws(() => checkLearnerId('jane doe'), (error) => {
+    assert.equal(error.problem.field, 'learner-id');
+    assert.equal(problemHeading(error, 'Opening learner'), 'Opening learner: Not a learner id');
+    return true;
+  });
 });
 
 test('typing in the id field asks for the learners whose id starts with it, unless no id could', () => {

@@ -9,7 +9,7 @@ import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage, stillNeededText } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import {
-  parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
+  fmtTime, localTimes, parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
 } from '../../../kgplatform/api/ui/dom.js';
 import {
   capTransfers, draw, isSwipe, layeredPositions, masteryColour, nearestRings, SWIPE_PX, touchMode, twoFingerViewport,
@@ -220,6 +220,21 @@ test('a file exported before the curriculum\'s latest changes is described by wh
   assert.match(olderFileText({ changed_since: { entries: 1 } }), /: 1 change since\. /);
 });
 
+test('an import\'s summary gives the newest change\'s time local, as its confirm dialog does, not the API\'s ISO', async () => {
+  const { olderFileText } = await import('../../../kgplatform/api/ui/importer.js');
+  const at = '2026-12-05T01:31:24.337283+00:00'; // Python's isoformat, as the summary carries it
+  const summary = `imported 3 row(s): 0 created, 1 updated, 2 unchanged; the file is based on an older state of the `
+    + `curriculum: 2 change(s) since, the newest by designer:bob at ${at}`;
+  const shown = localTimes(summary);
+  assert.equal(shown, summary.replace(at, fmtTime(at)));
+  assert.doesNotMatch(shown, /T01:31:24|\+00:00/);
+  // The same words for the time as the dialog's, from the report's own `at` (JSON: 'Z').
+  const dialog = olderFileText({ changed_since: { entries: 2, actor: 'designer:bob', at: '2026-12-05T01:31:24.337283Z' } });
+  assert.ok(dialog.includes(fmtTime(at)) && shown.endsWith(fmtTime(at)), `${dialog} / ${shown}`);
+  assert.equal(localTimes('no time in 2026-12-05 or 12:00'), 'no time in 2026-12-05 or 12:00');
+  assert.equal(localTimes(undefined), '');
+});
+
 test('a recent change opens the concept it is about; the newest delete of each entity says who deleted it', () => {
   const entries = [
     { action: 'delete', entity_type: 'task', entity_id: 't:1', actor: 'ann', old: { title: 'T', concepts: ['b'] } },
@@ -369,6 +384,8 @@ test('a form\'s numbers are read together; any refused is one 422 naming each su
     assert.equal(error.status, 422);
     assert.deepEqual(error.problem.errors.map((e) => e.field), ['difficulty', 'estimated_minutes']);
     assert.match(error.problem.errors[1].message, /"1,5" is 1.5: type a whole number/);
+    // Refused by the page, nothing sent: no status in its heading, as if the API had answered 422.
+    assert.equal(problemHeading(error, 'Saving concept'), 'Saving concept: Not a number the page can read');
     return true;
   });
 });
