@@ -523,9 +523,19 @@ export function stillNeededText(concept, problem) {
     problem.tasks?.length ? `${problem.tasks.length} task(s) that exercise only it` : '',
     problem.learners_with_goal ? `${problem.learners_with_goal} learner(s) who have it as a goal` : '',
   ].filter(Boolean);
-  return `Concept ${concept} was not deleted: it is still needed by ${needs.join(' and ')} (listed below). `
-    + 'Remove those first, or tick "cascade" beside Delete concept and delete again: that removes its edges and '
-    + 'the tasks that exercise only it, and takes it out of learners\' goals.';
+  const cascade = 'tick "cascade" beside Delete concept and delete again: that removes its edges and the tasks '
+    + 'that exercise only it, and takes it out of learners\' goals.';
+  if (needs.length) {
+    return `Concept ${concept} was not deleted: it is still needed by ${needs.join(' and ')} (listed below). `
+      + `Remove those first, or ${cascade}`;
+  }
+  // Today's API names at least one of the three (decide_concept_deletion in kgplatform/curriculum/service.py);
+  // an API refusing for a reason this page does not know sends them empty, and the sentence read "still needed
+  // by  (listed below)" over an empty list (a review, 5 December 2026). Its own message then says why, less
+  // its query advice.
+  const reason = String(problem.detail ?? '').replace(/;?\s*remove those first or delete with \?cascade=true\.?$/, '').trim();
+  return `Concept ${concept} was not deleted: it is still needed${reason ? ` (the API says: ${reason})` : ''}. `
+    + `Remove what needs it first, or ${cascade}`;
 }
 
 async function deleteConcept() {

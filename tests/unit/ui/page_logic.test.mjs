@@ -161,6 +161,20 @@ test('a delete refused because the concept is still needed points at the page\'s
   assert.doesNotMatch(stillNeededText('a', { dependants: [], tasks: ['t'], learners_with_goal: 0 }), /cascade=true|concept\(s\)|learner\(s\)/);
 });
 
+test('a still-needed delete refusal naming nothing that needs the concept reads as a sentence, with the API\'s reason', () => {
+  // Today's 409 names one at least; one from an API refusing for another reason may carry the lists empty.
+  const empty = { dependants: [], tasks: [], learners_with_goal: 0 };
+  const why = stillNeededText('fractions', {
+    ...empty, detail: "concept 'fractions' is still needed by a published course; remove those first or delete with ?cascade=true",
+  });
+  assert.equal(why, "Concept fractions was not deleted: it is still needed (the API says: concept 'fractions' is still "
+    + 'needed by a published course). Remove what needs it first, or tick "cascade" beside Delete concept and '
+    + 'delete again: that removes its edges and the tasks that exercise only it, and takes it out of learners\' goals.');
+  const bare = stillNeededText('fractions', empty);
+  assert.match(bare, /^Concept fractions was not deleted: it is still needed\. Remove what needs it first, or tick "cascade"/);
+  for (const text of [why, bare]) assert.doesNotMatch(text, /needed by {2}|\(listed below\)|cascade=true/, text);
+});
+
 test('a save conflict keeps mine where I changed a field, theirs where only they did', () => {
   const base = { name: 'A', description: 'old', tags: ['x'], difficulty: 0.5 };
   const theirs = { name: 'A', description: 'theirs', tags: ['x', 'y'], difficulty: 0.5, version: 4 };
