@@ -1701,18 +1701,26 @@ step('a file exported before someone else\'s edit: the dry run says so, and Impo
     await page.waitForFunction(() => !document.querySelector('#import-commit').disabled);
     const older = page.locator('#import-report .based-on-older');
     assert.match(await older.textContent(), /older state of the curriculum: 1 change since, the newest by .+/);
+    let dialogAt = '';
     await cancellingDialogs(async (asked) => {
       await page.getByRole('button', { name: 'Import', exact: true }).click();
       await page.locator('#import-status', { hasText: 'Not imported' }).waitFor();
       assert.equal(asked.length, 1);
       assert.match(asked[0], /^Import anyway\? The file was exported from an older state .*replaces those changes/s);
+      dialogAt = asked[0].match(/ at (.+?)\. Importing/s)?.[1] ?? '';
     });
+    assert.ok(dialogAt, 'the question gives the newest change\'s time');
     assert.deepEqual(sent, [], 'Cancel sends nothing');
     assert.equal((await callApi('GET', '/concepts/numbers')).json.description, 'their edit, after the export');
     assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), false, 'the dry run stands');
     // OK: imported with the override, which the audit entry records; the file's description is back.
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.locator('#import-report .summary', { hasText: 'Imported' }).waitFor();
+    // The summary line and the report give that time as the question did, local, not the API's ISO in UTC.
+    for (const shown of [await page.locator('#message').textContent(), await page.locator('#import-report .summary').textContent()]) {
+      assert.ok(shown.includes(` at ${dialogAt}`), `${shown} / ${dialogAt}`);
+      assert.doesNotMatch(shown, /\d{4}-\d{2}-\d{2}T\d{2}:/, shown);
+    }
     assert.deepEqual(sent, ['true']);
     assert.equal((await callApi('GET', '/concepts/numbers')).json.description, before.json.description);
     const trail = (await callApi('GET', `/curricula/${CURRICULUM}/audit`)).json.items;
