@@ -984,6 +984,9 @@ step('a task\'s history shows its newest 20 entries and pages on with Show more,
   await page.getByRole('form', { name: 'Task' }).getByRole('button', { name: 'Clear' }).click();
   await page.getByRole('button', { name: 'Delete task task-e2e-history' }).click();
   await expectAlert(/Deleted task task-e2e-history/);
+  // The task list is read again after the delete's message: the next step holds the list's buttons and would
+  // see them drawn anew by this read still in flight (it failed so once on a busy machine, 5 December 2026).
+  await page.getByRole('button', { name: 'Edit task task-e2e-history' }).waitFor({ state: 'detached' });
 });
 
 /** Opens task-linear-equations in the task form, then another designer saves it with `title`: returns
