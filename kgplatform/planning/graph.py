@@ -69,6 +69,13 @@ class ConceptGraph:
     def n_tasks(self) -> int:
         return len(self.task_ids)
 
+    def task_numbers(self, task_ids: Iterable[str | None]) -> np.ndarray:
+        """(k,) int32 the given ids of the tasks last answered (MASTERY's `last_task_id`) as this graph's
+        task numbers, -1 for none kept (None or "") and for a task no longer in the graph: the one rule
+        both planners read them by (`service.last_tasks`, `page_rows.compact_rows`)."""
+        lookup = self.task_index.get
+        return np.array([lookup(t, -1) for t in task_ids], dtype=np.int32)
+
     # Sparse copies for matrix products: a dense (L, n) @ sparse (n, n) costs L x edges, not L x n^2,
     # and each output element sums the same terms in the same order for one learner or a batch.
     @cached_property

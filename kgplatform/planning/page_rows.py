@@ -88,10 +88,10 @@ def compact_rows(graph: ConceptGraph, rows: Sequence[Row]) -> PageRows:
 
 
 def _task_numbers(graph: ConceptGraph, rows: Sequence[Row]) -> np.ndarray:
-    """The rows' `last_task` ids as graph task numbers, -1 for "" (none kept) and for rows without it."""
-    lookup = graph.task_index.get
+    """The rows' `last_task` ids as graph task numbers (`ConceptGraph.task_numbers`), -1 for rows
+    without the column."""
     ids = itertools.chain.from_iterable(r.get("last_task") or [""] * len(r["concepts"]) for r in rows)
-    return np.array([lookup(t, -1) for t in ids], dtype=np.int32)
+    return graph.task_numbers(ids)
 
 
 def _pairs(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

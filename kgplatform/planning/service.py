@@ -64,10 +64,15 @@ def last_tasks(graph: ConceptGraph, rows: LearnerRows) -> np.ndarray:
     is kept (never answered, stored before it was, a task no longer in the graph): as `page_rows.matrix_of`
     gives the batch, for the concepts with usable mastery."""
     last = np.full(graph.n_concepts, -1, dtype=np.int32)
+    at: list[int] = []
+    ids: list[str | None] = []
     for row in rows.mastery:
         i = graph.index.get(row["concept_id"])
         if i is not None and usable_mastery(row["p_mastery"]):
-            last[i] = graph.task_index.get(row.get("last_task_id") or "", -1)
+            at.append(i)
+            ids.append(row.get("last_task_id"))
+    for i, number in zip(at, graph.task_numbers(ids).tolist(), strict=True):
+        last[i] = number
     return last
 
 
