@@ -8,6 +8,8 @@ and listed in `dropped_edges` rather than failing the whole plan.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +19,26 @@ import numpy as np
 from scipy import sparse
 
 from kgplatform.errors import ValidationFailed
+
+log = logging.getLogger(__name__)
+# Whether a last_task_id that is no string was logged yet: once per process, since every plan read meets
+# the same stored value again (a nightly run would log it once per page and learner).
+_unusable_logged = threading.Event()
+
+
+def _no_task_id(value: object) -> int:
+    """-1 (no last task known) for a `last_task_id` that is not a string. Only the ingest writes the
+    property, always a task id or null, but a value set by hand (cypher-shell: an integer, a list) reached
+    the planners as is, and a list made both raise (unhashable); an integer, never a key, read as none."""
+    if value is not None and not _unusable_logged.is_set():
+        _unusable_logged.set()
+        log.warning(
+            "a MASTERY last_task_id is %r (%s), not a task id: the planners read it as no last task "
+            "known (logged once per process; the learner's next answer on the concept replaces it)",
+            value,
+            type(value).__name__,
+        )
+    return -1
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: cached per object, arrays are not hashable
@@ -69,12 +91,15 @@ class ConceptGraph:
     def n_tasks(self) -> int:
         return len(self.task_ids)
 
-    def task_numbers(self, task_ids: Iterable[str | None]) -> np.ndarray:
+    def task_numbers(self, task_ids: Iterable[object]) -> np.ndarray:
         """(k,) int32 the given ids of the tasks last answered (MASTERY's `last_task_id`) as this graph's
-        task numbers, -1 for none kept (None or "") and for a task no longer in the graph: the one rule
-        both planners read them by (`service.last_tasks`, `page_rows.compact_rows`)."""
+        task numbers, -1 for none kept (None or ""), for a task no longer in the graph and for a value that
+        is no task id at all: the one rule both planners read them by (`service.last_tasks`,
+        `page_rows.compact_rows`)."""
         lookup = self.task_index.get
-        return np.array([lookup(t, -1) for t in task_ids], dtype=np.int32)
+        return np.array(
+            [lookup(t, -1) if isinstance(t, str) else _no_task_id(t) for t in task_ids], dtype=np.int32
+        )
 
     # Sparse copies for matrix products: a dense (L, n) @ sparse (n, n) costs L x edges, not L x n^2,
     # and each output element sums the same terms in the same order for one learner or a batch.

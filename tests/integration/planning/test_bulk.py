@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import pytest
 import redis
 
+import kgplatform.planning.graph as graph_module
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_service import run_import
 from kgplatform.curriculum.io import parse_json
@@ -188,3 +192,42 @@ def test_a_task_deleted_or_moved_after_it_was_last_answered_is_planned_alike_and
     for task, concept in offered:
         [row] = graph.read("curriculum/get_task", id=task)
         assert concept in row["task"]["concepts"], (task, concept)
+
+
+def test_a_hand_written_last_task_id_that_is_no_string_plans_as_none_known_on_every_path(
+    graph: Graph, redis_client: redis.Redis, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An integer or a list set on MASTERY by hand (cypher-shell; testing/set_last_task_ids writes the
+    value as given): a list made the bulk page, the nightly chunk and the one-learner path raise. Every
+    path now plans as with no last task stored, alike, logs it once, and the learner's next answer on the
+    concept writes a task id over it."""
+    learners, own = seed_recent_answers(graph)
+    now = START + timedelta(days=1)
+    pairs = [
+        (learner, m["concept_id"])
+        for learner in learners
+        for m in PlanStore(graph).learner_rows(learner).mastery
+    ]
+
+    def set_all(value: object) -> None:
+        rows = [{"learner_id": lid, "concept_id": cid, "last_task_id": value} for lid, cid in pairs]
+        assert graph.write("testing/set_last_task_ids", rows=rows) == [{"written": len(rows)}]
+
+    set_all(None)
+    none_known = every_path(graph, redis_client, learners, now)
+    for value in ([own[0], own[1]], 7):
+        set_all(value)
+        # As in a fresh process (raising=False: the test runs, and fails, against code without the flag too).
+        monkeypatch.setattr(graph_module, "_unusable_logged", threading.Event(), raising=False)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger=graph_module.__name__):
+            plans = every_path(graph, redis_client, learners, now)
+        assert plans == none_known, value
+        logged = [r.getMessage() for r in caplog.records if r.name == graph_module.__name__]
+        assert len(logged) == 1 and "not a task id" in logged[0], logged
+    mastery = MasteryService(MasteryStore(graph))
+    answer = {"event_id": "after-hand", "learner_id": learners[0], "task_id": own[2], "correct": True}
+    assert not mastery.ingest([{**answer, "answered_at": now.isoformat()}]).rejected
+    [row] = graph.read("curriculum/get_task", id=own[2])
+    held = {m["concept_id"]: m["last_task_id"] for m in PlanStore(graph).learner_rows(learners[0]).mastery}
+    assert held[row["task"]["concepts"][0]] == own[2]

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from kgplatform.mastery.tracing import to_days
 from kgplatform.planning.page_rows import as_of_days_of
@@ -169,3 +172,55 @@ def test_both_planners_read_the_last_answered_task_alike() -> None:
         graph, compact_rows(graph, [{k: v for k, v in page.items() if k != "last_task"}]), params, 0.0
     )
     assert older.last_task is None
+
+
+def test_a_last_task_id_that_is_no_string_is_no_last_task_on_both_paths_and_logged_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only the ingest writes `last_task_id`, always a task id; one set by hand (cypher-shell) can be an
+    integer or a list. A list made both planners raise (unhashable); now every such value reads as "no
+    last task known", as null does, and is logged once (every later plan read meets it again)."""
+    import kgplatform.planning.graph as graph_module
+    from kgplatform.mastery.bkt import TracerParams
+    from kgplatform.planning.graph import build_graph
+    from kgplatform.planning.page_rows import compact_rows, matrix_of
+    from kgplatform.planning.service import last_tasks
+    from kgplatform.planning.store import LearnerRows
+    from tests.unit.planning.conftest import chain_document
+
+    # As in a fresh process (raising=False: the test runs, and fails, against code without the flag too).
+    monkeypatch.setattr(graph_module, "_unusable_logged", threading.Event(), raising=False)
+    graph = build_graph(chain_document())
+    params = TracerParams.default(graph.concept_ids)
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    stored = {"a": "a1", "b": 7, "c": ["a1"], "d": 1.5, "x": True}
+    rows = LearnerRows(
+        "kim",
+        [],
+        [
+            {"concept_id": c, "p_mastery": 0.5, "attempts": 3, "as_of": at, "last_task_id": t}
+            for c, t in stored.items()
+        ],
+    )
+    page = {
+        "learner_id": "kim",
+        "mastery_at_s": (at - EPOCH).total_seconds(),
+        "mastery_at_us": 0,
+        "concepts": list(stored),
+        "p": [0.5] * len(stored),
+        "attempts": [3] * len(stored),
+        "last_task": list(stored.values()),
+        "as_of_s": [(at - EPOCH).total_seconds()] * len(stored),
+        "goals": [],
+        "interests": [],
+    }
+    with caplog.at_level(logging.WARNING, logger=graph_module.__name__):
+        one = last_tasks(graph, rows)
+        batch = matrix_of(graph, compact_rows(graph, [page]), params, to_days(at))
+    expected = np.full(graph.n_concepts, -1)
+    expected[graph.index["a"]] = graph.task_index["a1"]
+    assert one.tolist() == expected.tolist()
+    assert batch.last_task is not None and batch.last_task[0].tolist() == expected.tolist()
+    warnings = [r.getMessage() for r in caplog.records if r.name == graph_module.__name__]
+    assert len(warnings) == 1, warnings
+    assert "last_task_id is 7 (int), not a task id" in warnings[0]
