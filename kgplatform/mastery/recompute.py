@@ -260,6 +260,11 @@ def _last_tasks(
         # `counts`: rows per answer (its task's concepts), as `rows` repeat them.
         task_names, task_code = np.unique(np.asarray(task_ids, dtype=object), return_inverse=True)
         task_of_row = np.repeat(task_code.astype(np.int64), counts)
+        # Sorted again, not in the tracer's order: `replay_rows` sorts by learner, time, event id, concept and
+        # returns only the mastery. Its order is right within a pair but leaves a pair's rows apart, so
+        # taking each pair's latest from it costs a Python step per row (the last written wins) instead of
+        # one per pair, or another sort to group them. By pair first, each pair's latest is its run's end.
+        # (test_recompute.py's shuffled logs and event ids running against time catch a wrong order.)
         order = np.lexsort((rows.answer, rows.time_days, rows.concept, rows.learner))
         keys = (rows.learner * n_concepts + rows.concept)[order]
         last = np.flatnonzero(np.append(keys[1:] != keys[:-1], True))

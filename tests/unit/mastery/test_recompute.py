@@ -158,6 +158,21 @@ def test_each_pair_keeps_the_task_of_the_learners_latest_answer_on_it() -> None:
     }
 
 
+def test_the_latest_answer_by_time_keeps_its_task_whatever_its_event_id() -> None:
+    """answered_at decides and the event id only breaks a tie: here the ids run against time, which the
+    random logs above (ids in time order) cannot tell from an order by id first."""
+    at, minute = 1_767_600_000_000_000, 60_000_000
+    log = AnswerColumns(
+        ["l1", "l1", "l1"],
+        ["e3", "e2", "e1"],
+        ["t12", "t1", "t2"],
+        [1.0, 0.0, 1.0],
+        [at, at + minute, at + 2 * minute],
+    )
+    rows = by_pair(trace_answers(log.take([2, 0, 1]), TASKS, PARAMS))
+    assert (rows[("l1", "a")].last_task_id, rows[("l1", "b")].last_task_id) == ("t1", "t2")
+
+
 def test_answers_at_one_instant_keep_the_task_of_the_later_event_id() -> None:
     at = 1_767_600_000_000_000
     log = AnswerColumns(["l1", "l1"], ["e2", "e1"], ["t12", "t1"], [1.0, 0.0], [at, at])
