@@ -218,6 +218,21 @@ const callApi = async (method, path, { key = DESIGNER_KEY, body, ifMatch } = {})
   return { status: response.status, etag: response.headers.get('ETag'), json: await response.json().catch(() => null) };
 };
 
+/** Types `secret` into the sign-in form and presses Sign in (a tap on a touch screen), then waits until the
+ * page is signed in. `on`: the page (another browser's, for the touch step); `wait: false` returns at once,
+ * for a step that expects a refusal or reads its own message. */
+const signInWith = async (secret, { on = page, tap = false, wait = true } = {}) => {
+  await on.getByLabel('API key').fill(secret);
+  const button = on.getByRole('button', { name: 'Sign in' });
+  await (tap ? button.tap() : button.click());
+  if (wait) await on.waitForSelector('body[data-signed-in=true]');
+};
+/** Presses Sign out and waits for the sign-in form. */
+const signOut = async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForSelector('#signin-form:not([hidden])');
+};
+
 const steps = [];
 const step = (name, fn) => steps.push({ name, fn });
 
@@ -241,8 +256,7 @@ step('while the page\'s scripts load (seconds on a slow network) the sign-in for
 step('a wrong key is refused with the API\'s 401 message', async () => {
   const response = await page.goto(`${BASE}/ui/`);
   assert.equal(response.headers()['content-security-policy'], CSP, 'the page is served under the CSP');
-  await page.getByLabel('API key').fill('kgp_not-a-real-key');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInWith('kgp_not-a-real-key', { wait: false });
   const text = await expectAlert(/Unauthorized \(401\)/);
   assert.match(text, /Sign in/);
   assert.equal(await page.locator('#app').isHidden(), true);
@@ -252,8 +266,7 @@ step('a refused key is marked on the key box, like any refused field', async () 
   // The 401 names the field X-API-Key, which the key box (it has no name, on purpose) was never tied to:
   // unlike every other refused field, it was not marked (a review, s29).
   const key = page.getByLabel('API key');
-  await key.fill('kgp_still-not-a-real-key');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInWith('kgp_still-not-a-real-key', { wait: false });
   const text = await expectAlert(/Unauthorized \(401\)/);
   assert.match(text, /Field: API key/);
   assert.equal(await key.getAttribute('aria-invalid'), 'true');
@@ -285,12 +298,10 @@ step('the sign-in view: one main landmark, a title that says so, a favicon that 
 });
 
 step('axe: the sign-in view, with a refused key marked, has no serious or critical WCAG 2.1 AA violation', async () => {
-  const key = page.getByLabel('API key');
-  await key.fill('kgp_not-a-real-key');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInWith('kgp_not-a-real-key', { wait: false });
   await expectAlert(/Unauthorized \(401\)/);
   await assertAxeClean('the sign-in view');
-  await key.fill('');
+  await page.getByLabel('API key').fill('');
 });
 
 step('every /ui response carries the security headers; the API\'s routes do not', async () => {
@@ -309,9 +320,7 @@ step('every /ui response carries the security headers; the API\'s routes do not'
 });
 
 step('sign in as a designer and see the curriculum\'s concepts, paged', async () => {
-  await page.getByLabel('API key').fill(DESIGNER_KEY);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForSelector('body[data-signed-in=true]');
+  await signInWith(DESIGNER_KEY);
   assert.equal(await page.locator('#curriculum-select').inputValue(), CURRICULUM);
   await page.waitForSelector('.concept-link');
   assert.equal(await page.locator('.concept-link').count(), 10);
@@ -2780,11 +2789,8 @@ step('signing out forgets the tab\'s exports: the next one to sign in is not off
   await expectAlert(/Exported paging-e2e as paging-e2e\.zip/);
   await page.getByRole('tab', { name: 'Import' }).click();
   assert.equal(await page.locator('#import-based-on').isVisible(), true, 'offered after the export');
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForSelector('#signin-form:not([hidden])');
-  await page.getByLabel('API key').fill(DESIGNER_KEY);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForSelector('body[data-signed-in=true]');
+  await signOut();
+  await signInWith(DESIGNER_KEY);
   await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption('paging-e2e');
   await page.getByRole('tab', { name: 'Import' }).click();
   assert.equal(await page.locator('#import-based-on').isHidden(), true, 'the next sign-in is offered the last one\'s export');
@@ -2797,11 +2803,8 @@ step('a key revoked mid-edit: the sign-in form comes back, a new key takes over,
   // (a review, s29).
   const issued = await callApi('POST', '/api-keys', { key: ADMIN_KEY, body: { name: 'e2e-revoked-mid-edit', role: 'designer' } });
   assert.equal(issued.status, 201, JSON.stringify(issued.json));
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForSelector('#signin-form:not([hidden])');
-  await page.getByLabel('API key').fill(issued.json.secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForSelector('body[data-signed-in=true]');
+  await signOut();
+  await signInWith(issued.json.secret);
   await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption('paging-e2e');
   await page.locator('.concept-link', { hasText: 'Page item 04' }).click();
   await conceptShown('page-04');
@@ -2813,8 +2816,8 @@ step('a key revoked mid-edit: the sign-in form comes back, a new key takes over,
   assert.match(refused, /Sign in again with a valid key at the top of the page: what you typed stays on the page\./);
   await page.waitForSelector('#signin-form:not([hidden])');
   assert.equal(await page.locator('#concept-detail').isVisible(), true, 'the page stays as it is');
-  await page.getByLabel('API key').fill(DESIGNER_KEY);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // The page never left data-signed-in (the form came back beside it): its message says the new key took over.
+  await signInWith(DESIGNER_KEY, { wait: false });
   await expectAlert(/Signed in again \(key …/);
   assert.equal(await page.locator('#signin-form').isHidden(), true);
   assert.equal(await page.locator('#concept-id').textContent(), 'page-04');
@@ -2830,11 +2833,8 @@ step('a reload with a key revoked since says the kept key was refused, and marks
   // from a sign-out (a review, 5 December 2026).
   const issued = await callApi('POST', '/api-keys', { key: ADMIN_KEY, body: { name: 'e2e-revoked-before-reload', role: 'designer' } });
   assert.equal(issued.status, 201, JSON.stringify(issued.json));
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForSelector('#signin-form:not([hidden])');
-  await page.getByLabel('API key').fill(issued.json.secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForSelector('body[data-signed-in=true]');
+  await signOut();
+  await signInWith(issued.json.secret);
   assert.equal((await callApi('DELETE', `/api-keys/${issued.json.id}`, { key: ADMIN_KEY })).status, 200);
   await page.reload();
   const refused = await expectAlert(/Sign in: Unauthorized \(401\)/);
@@ -2843,9 +2843,7 @@ step('a reload with a key revoked since says the kept key was refused, and marks
   assert.equal(await key.getAttribute('aria-invalid'), 'true');
   await page.waitForFunction(() => document.activeElement?.id === 'api-key');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('kgp.apiKey')), null, 'a refused key is forgotten');
-  await key.fill(DESIGNER_KEY);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForSelector('body[data-signed-in=true]');
+  await signInWith(DESIGNER_KEY);
 });
 
 step('names, descriptions, tags, titles, audit values and error messages holding markup show as text', async () => {
@@ -2901,8 +2899,7 @@ step('names, descriptions, tags, titles, audit values and error messages holding
 });
 
 step('sign in as a teacher and open the learner', async () => {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForSelector('#signin-form:not([hidden])');
+  await signOut();
   // Every answer the page is refused from here on: a teacher's key must read all the learner view reads.
   const refused = [];
   const onResponse = (response) => {
@@ -2910,9 +2907,7 @@ step('sign in as a teacher and open the learner', async () => {
   };
   page.on('response', onResponse);
   try {
-    await page.getByLabel('API key').fill(TEACHER_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForSelector('body[data-signed-in=true]');
+    await signInWith(TEACHER_KEY);
     // A teacher's key starts on the Learner tab, with no Import tab, and browses the curriculum read-only.
     assert.match(await page.locator('#signed-in-text').textContent(), /, teacher\)$/);
     assert.equal(await page.getByRole('tab', { name: 'Learner' }).getAttribute('aria-selected'), 'true');
@@ -3650,9 +3645,7 @@ step('on a tablet and a phone, by touch: nothing to scroll sideways, controls of
         assert.ok(await tab.evaluate(() => matchMedia('(pointer: coarse)').matches), 'a touch screen');
         await assertFitsTouch(tab, `${width}px, sign-in`);
         // An admin key: every control of every view is on show.
-        await tab.getByLabel('API key').fill(ADMIN_KEY);
-        await tab.getByRole('button', { name: 'Sign in' }).tap();
-        await tab.waitForSelector('body[data-signed-in=true]');
+        await signInWith(ADMIN_KEY, { on: tab, tap: true });
         await tab.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
         await tab.getByRole('tab', { name: 'Learner' }).tap();
         await tab.getByLabel('Learner id').fill(LEARNER);
