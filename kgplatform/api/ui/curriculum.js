@@ -2,7 +2,7 @@
 // concept's editor (If-Match from its ETag), its prerequisite edges, its tasks and its audit trail.
 
 import { ApiError, api, fetchTransfers, seg } from './api.js';
-import { auditItem, showArchived } from './audit.js';
+import { showArchived, trailPager } from './audit.js';
 import { changesCurriculumChanged } from './changes.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
@@ -834,65 +834,26 @@ function pickerTyped(event) {
 
 // ---- audit -----------------------------------------------------------------------------------
 
-let auditRequest = 0;
-
-const AUDIT_PAGE = 20;
-const AUDIT_MOST = 500; // the route's largest page
-let auditTotal = 0; // the trail's length when its list was last read
-// How many entries the designer asked to see of which concept's trail: a save, a Reload or a link change
-// re-reads that many, newest first. They went back to the newest 20 on each, losing the place of someone
-// reading back through the trail, and a Show more still in flight when a save re-read the trail was dropped
-// (its answer was stale by then) without the re-read showing its entries.
-let auditWanted = { concept: null, count: AUDIT_PAGE };
-// The cursor after the last entry shown (the last read's `next`) and whose trail it is in: Show more reads on
-// from it (since 4 December 2026), so the route seeks its indexes from there instead of reading every entry
-// shown before the page, as an offset did.
-let auditNext = { concept: null, cursor: null };
+const auditTrail = trailPager({
+  list: '#audit-list',
+  more: '#audit-more',
+  path: (concept) => `/concepts/${seg(concept)}/audit`,
+  unavailable: 'Audit trail unavailable',
+  current: () => state.concept,
+  describe: (read) => {
+    $('#audit-count').textContent = read?.total ? `${read.shown} of ${read.total} entries` : '';
+    showArchived($('#audit-archived'), read?.archived ?? null);
+  },
+});
 
 /** The newest entries of the open concept's trail; `more` appends the next page to those shown. */
 export async function loadAudit({ more = false } = {}) {
-  const list = $('#audit-list');
-  const request = ++auditRequest;
-  const concept = state.concept;
-  const stale = () => request !== auditRequest || concept !== state.concept;
   // A key that cannot edit the curriculum may not read its trail either (403): the panel is hidden (app.js).
-  if (!concept || document.body.dataset.readOnly === 'true') return;
-  if (auditWanted.concept !== concept) auditWanted = { concept, count: AUDIT_PAGE };
-  const offset = more ? list.querySelectorAll('li[class^="audit-"]').length : 0;
-  if (more) auditWanted.count = Math.min(offset + AUDIT_PAGE, AUDIT_MOST);
-  const limit = more ? AUDIT_PAGE : auditWanted.count;
-  const after = more && auditNext.concept === concept ? auditNext.cursor : null;
-  try {
-    const query = after ? { limit, cursor: after } : { limit, offset };
-    let { data } = await api('GET', `/concepts/${seg(concept)}/audit`, { query });
-    if (stale()) return;
-    // Newest first, paged by count: entries written since the list was shown push the old ones down, and
-    // the next page repeated some of them and never showed the new (a review, 1 December). Then the list is
-    // read again from the top, as long as it was plus a page (the route's largest page at most).
-    const grown = more && data.total > auditTotal;
-    if (grown) {
-      ({ data } = await api('GET', `/concepts/${seg(concept)}/audit`, {
-        query: { limit: auditWanted.count, offset: 0 },
-      }));
-      if (stale()) return;
-    }
-    auditTotal = data.total;
-    auditNext = { concept, cursor: data.next };
-    const items = data.items.map(auditItem);
-    if (more && !grown) list.append(...items);
-    else clear(list, items.length ? items : [el('li', { class: 'hint' }, 'No entries.')]);
-    const shown = (more && !grown ? offset : 0) + data.items.length;
-    $('#audit-count').textContent = data.total ? `${shown} of ${data.total} entries` : '';
-    $('#audit-more').hidden = shown >= data.total;
-    showArchived($('#audit-archived'), data.archived);
-  } catch (error) {
-    if (stale()) return;
-    auditNext = { concept: null, cursor: null };
-    clear(list, el('li', { class: 'hint' }, `Audit trail unavailable: ${error.message}`));
-    $('#audit-count').textContent = '';
-    $('#audit-more').hidden = true;
-    showArchived($('#audit-archived'), null);
+  if (!state.concept || document.body.dataset.readOnly === 'true') {
+    auditTrail.drop();
+    return;
   }
+  await auditTrail.load(state.concept, { more });
 }
 
 // ---- wiring ----------------------------------------------------------------------------------
@@ -930,13 +891,7 @@ export function setupCurriculum() {
     event.preventDefault();
     $('#concept-form').name.focus();
   });
-  $('#audit-more').addEventListener('click', guarded(oneAtATime(async () => {
-    await loadAudit({ more: true });
-    // The last page hides the button (disabled while it loaded, so focus already left it): to the list.
-    if ($('#audit-more').hidden && (!document.activeElement || document.activeElement === document.body)) {
-      $('#audit-list').focus();
-    }
-  }), 'Audit trail'));
+  auditTrail.wire('Audit trail', () => loadAudit({ more: true }));
   $('#search-form').addEventListener('submit', guarded(async (event) => {
     event.preventDefault();
     state.q = $('#search-q').value.trim();

@@ -2,7 +2,7 @@
 // from) and delete (If-Match from the version listed).
 
 import { ApiError, api, seg } from './api.js';
-import { archivedText, auditItem } from './audit.js';
+import { archivedText, trailPager } from './audit.js';
 import {
   $, clear, clearFieldErrors, el, guarded, listValue, oneAtATime, rawValues, readNumbers, refillKeepingTyped, showInfo,
   showList,
@@ -98,62 +98,30 @@ export async function loadTasks(conceptId) {
   }
 }
 
-const TASK_HISTORY = 20; // a page of it
-const HISTORY_MOST = 500; // the route's largest page
-let historyRequest = 0;
-// Whose history is on show, how many of its entries were asked for (a re-read after a save reads as many, so
-// the place of someone reading back through it is kept), how many are shown, the trail's total when read,
-// and the cursor after the last entry shown (the last page's `next`). It showed the newest 20 and no more (a
-// review, 5 December 2026).
-const NO_HISTORY = { task: null, wanted: TASK_HISTORY, shown: 0, total: 0, next: null };
-let history = NO_HISTORY;
+// It showed the newest 20 entries and no more (a review, 5 December 2026): Show more pages on, as on the
+// concept's trail.
+const taskHistory = trailPager({
+  list: '#task-audit-list',
+  more: '#task-audit-more',
+  path: (taskId) => `/tasks/${seg(taskId)}/audit`,
+  unavailable: 'History unavailable',
+  describe: (read) => {
+    $('#task-audit-count').textContent = read ? [read.total > read.shown
+      ? `The newest ${read.shown} of ${read.total} entries.` : '', archivedText(read.archived)]
+      .filter(Boolean).join(' ') : '';
+  },
+});
 
 /** The trail of the task being edited, under its form: the concept's trail holds no task entries, so a task
  * change never showed anywhere on the page (a review, s35). `taskId` null hides it; `more` appends the next
  * page, read from the cursor as Recent changes and the concept's trail read theirs ("Paging the audit trails"). */
 async function showTaskHistory(taskId, { more = false } = {}) {
-  const request = ++historyRequest;
-  const section = $('#task-history');
-  const list = $('#task-audit-list');
-  section.hidden = !taskId;
+  $('#task-history').hidden = !taskId;
   if (!taskId) {
-    history = NO_HISTORY;
-    clear(list);
-    $('#task-audit-count').textContent = '';
-    $('#task-audit-more').hidden = true;
+    taskHistory.hide();
     return;
   }
-  if (history.task !== taskId) history = { ...NO_HISTORY, task: taskId };
-  const onward = more && history.next !== null;
-  // Asked for before the answer: a re-read (a save) answered first drops this one, and shows as many.
-  if (more) history.wanted = Math.min(history.shown + TASK_HISTORY, HISTORY_MOST);
-  const read = async (query) => (await api('GET', `/tasks/${seg(taskId)}/audit`, { query })).data;
-  try {
-    let data = await read(onward ? { limit: TASK_HISTORY, cursor: history.next } : { limit: history.wanted });
-    if (request !== historyRequest) return;
-    // Saved meanwhile: the page after the cursor is right, but the entries above the list would be missing;
-    // read again from the top, as many as are wanted now.
-    let append = onward;
-    if (onward && data.total > history.total) {
-      data = await read({ limit: history.wanted });
-      if (request !== historyRequest) return;
-      append = false;
-    }
-    const items = data.items.map(auditItem);
-    if (append) list.append(...items);
-    else clear(list, items.length ? items : [el('li', { class: 'hint' }, 'No entries.')]);
-    history = { ...history, shown: (append ? history.shown : 0) + data.items.length, total: data.total, next: data.next };
-    $('#task-audit-count').textContent = [history.total > history.shown
-      ? `The newest ${history.shown} of ${history.total} entries.` : '', archivedText(data.archived)]
-      .filter(Boolean).join(' ');
-    $('#task-audit-more').hidden = history.shown >= history.total || !history.next;
-  } catch (error) {
-    if (request !== historyRequest) return;
-    history = { ...NO_HISTORY, task: taskId };
-    clear(list, el('li', { class: 'hint' }, `History unavailable: ${error.message}`));
-    $('#task-audit-count').textContent = '';
-    $('#task-audit-more').hidden = true;
-  }
+  await taskHistory.load(taskId, { more });
 }
 
 function editTask(task) {
@@ -343,11 +311,5 @@ export function setupTasks(given) {
   hooks = given;
   $('#task-form').addEventListener('submit', guarded(oneAtATime(submitTask), 'Saving task'));
   $('#task-cancel').addEventListener('click', resetTaskForm);
-  $('#task-audit-more').addEventListener('click', guarded(oneAtATime(async () => {
-    await showTaskHistory(history.task, { more: true });
-    // The last page hides the button (disabled while it loaded, so focus already left it): to the list.
-    if ($('#task-audit-more').hidden && (!document.activeElement || document.activeElement === document.body)) {
-      $('#task-audit-list').focus();
-    }
-  }), 'Task history'));
+  taskHistory.wire('Task history', () => showTaskHistory(taskHistory.key(), { more: true }));
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { ApiError, api } from '../../../kgplatform/api/ui/api.js';
-import { changeText } from '../../../kgplatform/api/ui/audit.js';
+import { changeText, trailRead, trailShown } from '../../../kgplatform/api/ui/audit.js';
 import { conceptOf, deletesIn, keepNext, pageAt, pinnedUntil, subjectOf } from '../../../kgplatform/api/ui/changes.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage, stillNeededText } from '../../../kgplatform/api/ui/curriculum.js';
@@ -297,6 +297,28 @@ test('Recent changes reads a later page from the cursor the page before gave, an
   assert.deepEqual(pageAt(60, keepNext(cursors, 40, 20, null), 20), { offset: 60 });
   // A page not at a page boundary (the last page reached past the end) keeps nothing but the first.
   assert.deepEqual(keepNext(cursors, 35, 20, 'x'), [null]);
+});
+
+test('a trail (the concept\'s, a task\'s) reads on from its cursor, and re-reads as many entries as were asked for', () => {
+  const none = { key: null, wanted: 20, shown: 0, total: 0, next: null };
+  const first = trailRead(none, 'c1', false);
+  assert.deepEqual([first.query, first.onward], [{ limit: 20 }, false]);
+  const shown = trailShown(first.trail, { items: Array(20), total: 45, next: 'n1' }, false);
+  assert.deepEqual(shown, { key: 'c1', wanted: 20, shown: 20, total: 45, next: 'n1' });
+  // Show more: the page after the cursor, appended; the count wanted is raised before the answer comes.
+  const more = trailRead(shown, 'c1', true);
+  assert.deepEqual([more.query, more.onward, more.trail.wanted], [{ limit: 20, cursor: 'n1' }, true, 40]);
+  assert.equal(shown.wanted, 20, 'the state given is not changed');
+  const appended = trailShown(more.trail, { items: Array(20), total: 45, next: 'n2' }, true);
+  assert.deepEqual([appended.shown, appended.next], [40, 'n2']);
+  // A save or a Reload re-reads as many as were asked for, from the top.
+  const again = trailRead(appended, 'c1', false);
+  assert.deepEqual([again.query, again.onward], [{ limit: 40 }, false]);
+  // Another trail starts afresh, a Show more too; so does one with no cursor to go on from (from the top).
+  assert.deepEqual(trailRead(appended, 'c2', true).query, { limit: 20 });
+  assert.deepEqual(trailRead({ ...appended, next: null }, 'c1', true).query, { limit: 60 });
+  // Never more than the route's largest page.
+  assert.equal(trailRead({ ...appended, shown: 495 }, 'c1', true).trail.wanted, 500);
 });
 
 test('every edge is drawn whatever the ids hold: an edge id never collides with a node or another edge', () => {
