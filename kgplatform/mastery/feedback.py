@@ -67,6 +67,7 @@ def build_report(
     threshold: float = MASTERY_THRESHOLD,
     interests: Sequence[str] = (),
     graph: ReportGraph | None = None,
+    uncounted_answers: int = 0,
 ) -> FeedbackReport:
     """The report's lists partition the concepts by status, each decided as the planner decides it:
     mastered (now), known by implication (`met` below: a mastered concept builds on it), previously
@@ -76,7 +77,9 @@ def build_report(
     (it mapped them once a walk, nine times, and made 5,600 comparisons one by one at 1,500 concepts, most
     of its time; `bench/bench_report_read.py` times it against the builder it replaced).
     `graph`: that map and the prerequisite order, kept with the curricula's structure by the caller
-    (`ReportStructures.graph`); made here when absent or not of these concepts."""
+    (`ReportStructures.graph`); made here when absent or not of these concepts. `uncounted_answers`: the
+    learner's stored answers that count for no concept (their tasks or concepts deleted since), which the
+    summary names rather than saying "no answers" (0: none, or some concept records an attempt)."""
     ids = [s.concept_id for s in states]
     if graph is None or graph.ids != ids:
         graph = ReportGraph.of((s.concept_id, s.prerequisites) for s in states)
@@ -201,7 +204,7 @@ def build_report(
         consolidating=consolidating,
         concepts=in_order,
     )
-    return report.model_copy(update={"summary": summarise(report, interests)})
+    return report.model_copy(update={"summary": summarise(report, interests, uncounted_answers)})
 
 
 # What is mapped for every walk over the prerequisites: each concept of the report -> its prerequisites

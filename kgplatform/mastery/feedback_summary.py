@@ -15,9 +15,20 @@ from kgplatform.mastery.models import FeedbackReport, ReportConcept
 NAMED = 5
 
 
-def summarise(report: FeedbackReport, interests: Sequence[str] = ()) -> list[str]:
+def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_answers: int = 0) -> list[str]:
+    """`uncounted_answers`: stored answers that count for no concept (their tasks or concepts deleted since):
+    said as such, where "no answers" contradicted the learner list's count beside the report (a review,
+    5 December 2026)."""
     names = {c.concept_id: c.name or c.concept_id for c in report.concepts}
+    uncounted = _uncounted(uncounted_answers)
     if not report.concepts:
+        if uncounted:
+            why = (
+                f"no goals, no concept of a curriculum carries their interests ({', '.join(interests)})"
+                if interests
+                else "no goals and no interests"
+            )
+            return [f"Nothing to report yet: {why}, and their {uncounted}."]
         why = (
             f"no concept of a curriculum carries their interests ({', '.join(interests)})"
             if interests
@@ -26,11 +37,12 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = ()) -> list[str
         return [f"Nothing to report yet: no answers, no goals, {why}."]
     lines = []
     if not report.answered_concepts:
+        opening = f"Their {uncounted}: " if uncounted else "No answers yet: "
         lines.append(
-            "No answers yet: nothing is known of this learner's mastery; the values shown are the tracer's "
+            opening + "nothing is known of this learner's mastery; the values shown are the tracer's "
             "starting estimate, not evidence."
             if all(c.p_mastery is None for c in report.concepts)
-            else "No answers yet: the mastery shown was estimated from related concepts, not from their own "
+            else opening + "the mastery shown was estimated from related concepts, not from their own "
             "answers."
         )
     if report.mastered:
@@ -61,10 +73,22 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = ()) -> list[str
         lines.append(f"{where}: {_joined(ready)}.")
     if not report.answered_concepts:
         lines.append(
-            "Their first plan is a placement plan: its tasks probe central concepts (those many others build "
-            "on or follow from) to find their level."
+            f"Their {'' if uncounted else 'first '}plan is a placement plan: its tasks probe central "
+            "concepts (those many others build on or follow from) to find their level."
         )
     return lines
+
+
+def _uncounted(answers: int) -> str:
+    """The words for answers that count for no concept, after "their"; empty for none."""
+    if not answers:
+        return ""
+    if answers == 1:
+        return "1 answer counts for no concept now (the task or concept it was on was deleted since)"
+    return (
+        f"{answers:,} answers count for no concept now (the tasks or concepts they were on were deleted "
+        "since)"
+    )
 
 
 def _faded(concept: ReportConcept, names: dict[str, str], due: bool) -> str:

@@ -562,6 +562,11 @@ class MasteryStore:
             stamped=frozenset(s[0] for s in stamps if any(v is not None for v in s[1:])),
         )
 
+    def count_answers(self, learner_id: str) -> int:
+        """The learner's stored answers (`mastery/get_learner_answer_times`, from the index alone)."""
+        rows = self.graph.read_plain("mastery/get_learner_answer_times", learner_ids=[learner_id])
+        return int(rows[0]["answers"]) if rows else 0
+
     def report_curricula(self, curriculum_ids: list[str]) -> dict[str, list[list[Any]]]:
         """The structure of these curricula as the report shows it (`mastery/get_report_curricula`)."""
         rows = self.graph.read_plain("mastery/get_report_curricula", curriculum_ids=curriculum_ids)

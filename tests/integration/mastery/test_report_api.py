@@ -201,3 +201,26 @@ def test_the_api_keeps_a_learner_s_newest_picture_only_and_none_once_they_are_er
     assert pictures.kept == 1
     assert api.call("DELETE", "/learners/kim", role=Role.SERVICE).status_code == 200
     assert pictures.kept == 0 and pictures.held_bytes == 0
+
+
+def test_answers_on_a_deleted_concept_are_not_called_no_answers(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    """A review, 5 December 2026: a learner who answered only on a concept deleted since read "Nothing to
+    report yet: no answers" in the report, beside the 3 answers `GET /learners` lists for them."""
+    (task,) = [t["id"] for t in curriculum.tasks if t["concept_ids"] == ["c0004"]][:1]
+    start = datetime.now(UTC) - timedelta(hours=1)
+    posted = api.call("POST", "/answers", role=Role.SERVICE, json=answers_on(task, 3, start, "gone-"))
+    assert posted.status_code == 200 and len(posted.json()["accepted"]) == 3, posted.text
+    deleted = api.call(
+        "DELETE", "/concepts/c0004", params={"cascade": "true"}, if_match=api.etag("/concepts/c0004")
+    )
+    assert deleted.status_code == 200, deleted.text
+    report = api.call("GET", "/learners/kim/report", role=Role.SERVICE).json()
+    assert report["answered_concepts"] == 0 and report["concepts"] == []
+    assert report["summary"] == [
+        "Nothing to report yet: no goals and no interests, and their 3 answers count for no concept now "
+        "(the tasks or concepts they were on were deleted since)."
+    ]
+    listed = api.call("GET", "/learners", role=Role.SERVICE, params={"prefix": "kim"}).json()
+    assert listed["items"][0]["answers"] == 3

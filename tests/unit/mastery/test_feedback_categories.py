@@ -139,6 +139,25 @@ def test_nothing_to_report_says_why() -> None:
     )
 
 
+def test_answers_that_count_for_no_concept_are_not_called_no_answers() -> None:
+    """A review, 5 December 2026: a learner whose answers were all on a concept deleted since read "Nothing
+    to report yet: no answers" while the teacher's learner list showed their 3 answers. The words now say
+    the answers are there and why they tell nothing."""
+    (said,) = build_report("kim", [], NOW, uncounted_answers=3).summary
+    assert "no answers" not in said
+    assert said == (
+        "Nothing to report yet: no goals and no interests, and their 3 answers count for no concept now "
+        "(the tasks or concepts they were on were deleted since)."
+    )
+    (one,) = build_report("kim", [], NOW, interests=["chess"], uncounted_answers=1).summary
+    assert "their 1 answer counts for no concept now" in one and "(chess)" in one
+    # With concepts to show (a goal), the opening line says the same, and the placement plan is not "first".
+    summary = build_report("kim", [replace(state("g", 0.25), goal=True)], NOW, uncounted_answers=2).summary
+    assert summary[0].startswith("Their 2 answers count for no concept now (the tasks or concepts they were")
+    assert not any("No answers yet" in line or "first plan" in line for line in summary)
+    assert summary[-1].startswith("Their plan is a placement plan")
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_the_report_and_the_plan_agree_on_what_is_known_and_ready(seed: int) -> None:
     """On random curricula and learners: every concept is in exactly one of the report's lists, and the
