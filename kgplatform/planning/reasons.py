@@ -17,6 +17,8 @@ NO_GOALS, OFF_PATH, IS_GOAL, LEADS_TO_GOAL = 0, 1, 2, 3
 # (`p_init`, the typical learner's mastery before practice), the same for every new concept, not a
 # reading of this learner; a teacher read "predicted success 44%" on every new concept as one (1 December).
 FIRST_TRY_WORDS = " (a typical learner's: no answers from you on it yet)"
+# Why a placement plan: no answer on this curriculum's concepts (the learner may have answered elsewhere).
+PLACEMENT_WHY = "no answers from you on this curriculum's concepts yet"
 # What a reason says of the task the learner last answered on the concept (`policy.last_task_words`):
 # nothing when none is known (never answered, or stored before MASTERY kept it), else whether this task
 # is another one or that one again, and why. A learner who just failed a task and sees another, or the
@@ -118,9 +120,12 @@ def describe(
     `last`: what to say of the task last answered on the concept (`LAST_UNKNOWN` ..., `LAST_TASK_WORDS`),
     said before the predicted success, which stays the reason's end."""
     if purpose == "placement":
+        # A plan is placement when no concept of its curriculum has an answer: "no answers from you yet" was
+        # false, and read so by a teacher, for a learner planned in a new curriculum after answering in
+        # another, or whose answers were on concepts deleted since (a review, 5 December 2026).
         if graph.centrality[concept] > 0:
-            return "placement: tells most about you (a central concept, no answers from you yet)"
-        return "placement: tells most about you (no answers from you yet)"  # no prerequisites: none central
+            return f"placement: tells most about you (a central concept, {PLACEMENT_WHY})"
+        return f"placement: tells most about you ({PLACEMENT_WHY})"  # no prerequisites: none central
     review = purpose == "review"
     first = opening(review, again, p_mastery, consolidate)
     words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked, review)

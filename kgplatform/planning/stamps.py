@@ -35,8 +35,11 @@ if TYPE_CHECKING:
 # other tasks that fit (`policy.ranked_tasks`, MASTERY's last_task_id);
 # planner-10 (5 December): a reason says whether its task is another than the learner's last on the concept
 # or that one again, and why (`reasons.LAST_TASK_WORDS`); the tasks are planner-9's, but a cached plan's
-# reasons would lack the words until its learner answered again.
-PLANNER_VERSION = "planner-10"
+# reasons would lack the words until its learner answered again;
+# planner-11 (a review, 5 December): a placement reason says "no answers from you on this curriculum's
+# concepts yet", not "no answers from you yet", false for a learner who answered in another curriculum (or
+# on concepts deleted since); the tasks are planner-10's.
+PLANNER_VERSION = "planner-11"
 
 
 def model_version(params: TracerParams) -> str:
