@@ -135,10 +135,12 @@ def describe(
 
 def opening(review: bool, again: bool, p_now: float, consolidate: bool = False) -> str:
     """A learn or review reason's first words. Mastery is shown rounded down, so that a value just under
-    a threshold (0.698 under "below 0.7") never reads as the threshold itself. `consolidate` comes from the
+    a threshold (0.698 under "below 0.7") never reads as the threshold itself, and as a percentage, as the
+    report beside the plan shows it (a review, 5 December 2026: "now 0.78; ...; predicted success 72%" in
+    the plan beside "78% now" in the report, one value in two notations). `consolidate` comes from the
     planner, which knows its own `mastered_at`: the words never judge mastery against a copy of it."""
-    # 1e-4: a float32 0.57 (0.5699999928) is still shown as 0.57.
-    shown = f"{math.floor(p_now * 100 + 1e-4) / 100:.2f}"
+    # 1e-4: a float32 0.57 (0.5699999928) is still shown as 57%.
+    shown = f"{math.floor(p_now * 100 + 1e-4)}%"
     if review:
         return f"review due: mastery decayed to {shown}"
     if consolidate:

@@ -89,7 +89,7 @@ def make_plan(
 ) -> Plan:
     p_now, peak, attempts, goals = learner_arrays(graph, rows, params, now)
     # float32, as the batch's matrices (`page_rows.matrix_of`): the planner computes in float32 anyway,
-    # and a reason quotes the mastery it was given ("decayed to 0.61" from 0.6149999 in float64, "0.62"
+    # and a reason quotes the mastery it was given ("decayed to 61%" from 0.6149999 in float64, "62%"
     # from the same value in float32), so the nightly and the on-demand plan must be given the same.
     return plan_for_learner(
         graph,

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 # reasons would lack the words until its learner answered again;
 # planner-11 (a review, 5 December): a placement reason says "no answers from you on this curriculum's
 # concepts yet", not "no answers from you yet", false for a learner who answered in another curriculum (or
-# on concepts deleted since); the tasks are planner-10's.
+# on concepts deleted since), and a reason gives mastery as a percentage, as the report beside it does
+# ("decayed to 55%", not "0.55"); the tasks are planner-10's.
 PLANNER_VERSION = "planner-11"
 
 

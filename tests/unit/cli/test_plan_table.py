@@ -18,7 +18,7 @@ def test_ids_are_whole_at_80_columns() -> None:
             "concept_id": f"generated-0-c{rank:05d}",
             "purpose": "review",
             "predicted_success": 0.47,
-            "reason": "review due: mastery decayed to 0.25; strengthens Trigonometry: Notation 2 and "
+            "reason": "review due: mastery decayed to 25%; strengthens Trigonometry: Notation 2 and "
             "Fractions: Applications 2; needed for 3 concepts; predicted success 47%",
         }
         for rank in (1, 2)

@@ -60,7 +60,7 @@ def test_a_faded_concept_is_practised_again_not_learnt_anew(chain: ConceptGraph)
     # prerequisite of one at 0.8 is settled, its dependants carry the learner on (`settled_cells`).
     result = plan(chain, {"a": 0.95, "b": 0.8}, peak={"b": 0.95}, goals=("b",))
     reason = next(t.reason for t in result.tasks if t.concept_id == "b")
-    assert reason.startswith("practise again: mastered before, now 0.80"), reason
+    assert reason.startswith("practise again: mastered before, now 80%"), reason
     fresh = plan(chain, {"a": 0.95, "b": 0.5}, goals=("d",))
     assert next(t.reason for t in fresh.tasks if t.concept_id == "b").startswith("ready to learn")
 
@@ -68,6 +68,6 @@ def test_a_faded_concept_is_practised_again_not_learnt_anew(chain: ConceptGraph)
 def test_mastery_in_a_reason_is_rounded_down_so_it_never_reads_as_the_threshold() -> None:
     from kgplatform.planning.reasons import opening
 
-    assert opening(True, False, 0.698) == "review due: mastery decayed to 0.69"
-    assert opening(True, False, float(np.float32(0.57))) == "review due: mastery decayed to 0.57"
+    assert opening(True, False, 0.698) == "review due: mastery decayed to 69%"
+    assert opening(True, False, float(np.float32(0.57))) == "review due: mastery decayed to 57%"
     assert opening(False, False, 0.3) == "ready to learn"

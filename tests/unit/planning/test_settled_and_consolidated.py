@@ -100,7 +100,7 @@ def test_a_learner_whose_goals_all_look_met_consolidates_the_least_mastered(chai
     first = result.tasks[0]
     assert first.concept_id == "c", concepts(result)
     assert first.reason.startswith(
-        "consolidate: mastered, now 0.90, and every goal of yours in this curriculum is met"
+        "consolidate: mastered, now 90%, and every goal of yours in this curriculum is met"
     ), first.reason
     drifting = plan(chain, now, answered, ("c", "d"), replace(PlanConfig(n_tasks=3), consolidate_goals=False))
     assert "c" not in concepts(drifting) and "d" not in concepts(drifting)  # off every goal's path
