@@ -39,8 +39,9 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_a
     if not report.answered_concepts:
         opening = f"Their {uncounted}: " if uncounted else "No answers yet: "
         lines.append(
-            opening + "nothing is known of this learner's mastery; the values shown are the tracer's "
-            "starting estimate, not evidence."
+            # "a typical learner's", as the plan's reasons say it: "the tracer's" named the model in the code.
+            opening + "nothing is known of this learner's mastery; the values shown are a typical "
+            "learner's starting estimate, not evidence."
             if all(c.p_mastery is None for c in report.concepts)
             else opening + "the mastery shown was estimated from related concepts, not from their own "
             "answers."
@@ -55,7 +56,9 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_a
     if report.previously_mastered:
         due = {d.concept_id for d in report.decaying if d.needs_review}
         faded = [_faded(c, names, c.concept_id in due) for c in report.previously_mastered]
-        lines.append(f"Mastered before, faded below {report.mastery_threshold:.2f} since: {_joined(faded)}.")
+        # The bar as a percentage, as the values beside it ("faded below 0.85 since: A (90% then, ...)").
+        bar = f"{round(report.mastery_threshold * 100)}%"
+        lines.append(f"Mastered before, faded below {bar} since: {_joined(faded)}.")
     if report.in_progress:
         lines.append(f"In progress: {_listed([c.concept_id for c in report.in_progress], names)}.")
     if report.consolidating is not None:
@@ -99,7 +102,7 @@ def _faded(concept: ReportConcept, names: dict[str, str], due: bool) -> str:
 
 
 def _percent(p: float) -> str:
-    """Rounded down, as the plan's reasons show mastery: 0.8496 under "faded below 0.85" read "85% now"
+    """Rounded down, as the plan's reasons show mastery: 0.8496 under "faded below 85%" read "85% now"
     and 0.6996 beside "review due" (below 0.70) read "70%" (a review, 1 December). 1e-4: a float32 0.57
     is still 57%."""
     return f"{math.floor(p * 100 + 1e-4)}%"

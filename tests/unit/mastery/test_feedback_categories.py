@@ -236,6 +236,17 @@ def test_the_summary_rounds_mastery_down_as_the_plans_reasons_do() -> None:
     assert "A (90% then, 84% now)" in said and "B (90% then, 69% now, review due)" in said
 
 
+def test_the_summary_speaks_a_teachers_words_in_one_notation() -> None:
+    """A review, 5 December 2026: the summary a teacher reads said "the tracer's starting estimate" (the
+    model's name in the code) and "faded below 0.85 since: A (90% then, 84% now)", one scale in decimals and
+    the values beside it in percentages."""
+    faded = build_report("kim", [state("a", 0.8496, p_mastery=0.90, attempts=5, days_ago=4)], NOW).summary
+    assert "Mastered before, faded below 85% since: A (90% then, 84% now)." in faded
+    unanswered = " ".join(build_report("kim", [state("x", 0.25)], NOW).summary)
+    assert "tracer" not in unanswered
+    assert "the values shown are a typical learner's starting estimate, not evidence" in unanswered
+
+
 @pytest.mark.parametrize("listed", [("x", "y"), ("y", "x")])
 def test_equal_blockers_come_in_id_order_whatever_order_the_store_lists_them(listed: tuple[str, str]) -> None:
     states = [state("x", 0.3), state("y", 0.3), state("g", 0.25, prereqs=listed, goal=True)]
