@@ -3035,12 +3035,22 @@ step('a teacher picks a class by its name and is offered that class\'s learners 
   await picker.selectOption({ label: '\u2068\u{1F469}\u200D\u{1F3EB} Year 7 algebra\u2069 (\u20687B\u2069) · 1 learner' });
   await page.waitForFunction((id) => document.querySelector(`#learner-suggestions option[value="${id}"]`), LEARNER);
   assert.deepEqual(await offered(), [LEARNER], 'the class\'s roster');
+  // What the class offers is said under the field (an empty class offered nothing without a word: a review,
+  // 5 December 2026).
+  const note = page.locator('#learner-class-note');
+  assert.equal(await note.textContent(), '\u{1F469}\u200D\u{1F3EB} Year 7 algebra: 1 learner, offered as you type.');
+  await picker.selectOption('8A');
+  await page.waitForFunction(() => document.querySelector('#learner-class-note').textContent === '8A has no learners yet.');
+  assert.deepEqual(await offered(), [], 'an empty class offers nobody');
+  await picker.selectOption('7B');
+  await page.waitForFunction((id) => document.querySelector(`#learner-suggestions option[value="${id}"]`), LEARNER);
   await page.getByLabel('Learner id').fill('newcomer-e');
   assert.deepEqual(await offered(), [], 'a learner outside the class is not offered');
   await page.getByLabel('Learner id').fill('learner-e');
   assert.deepEqual(await offered(), [LEARNER]);
   // Every learner again: the ids starting with what is typed, whatever their class.
   await picker.selectOption('');
+  await page.waitForFunction(() => document.querySelector('#learner-class-note').hidden);
   await page.getByLabel('Learner id').fill('newcomer-e');
   await page.locator('#learner-suggestions option[value="newcomer-e2e"]').waitFor({ state: 'attached' });
 });

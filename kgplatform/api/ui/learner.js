@@ -129,6 +129,27 @@ export function rosterSuggestions(roster, typed) {
     .map((id) => ({ value: id, label }));
 }
 
+/**
+ * The line under the picker once a class is picked: how many learners it has and what the id field offers of
+ * them ('' for none picked). An empty class offered nothing without a word, and a class larger than
+ * `SUGGESTED` showed its first ones as if they were the class (a review, 5 December 2026).
+ */
+export function rosterNote(roster) {
+  if (!roster) return '';
+  const label = roster.name ?? roster.class_id;
+  const n = (roster.learner_ids ?? []).length;
+  if (n === 0) return `${label} has no learners yet.`;
+  const count = `${label}: ${n} learner${n === 1 ? '' : 's'}`;
+  if (n <= SUGGESTED) return `${count}, offered as you type.`;
+  return `${count}; the first ${SUGGESTED} by id are offered, type the start of an id for the others.`;
+}
+
+function showRosterNote(roster) {
+  const note = $('#learner-class-note');
+  note.textContent = rosterNote(roster);
+  note.hidden = !roster;
+}
+
 // The roster of the class picked (null: every learner), read when it is picked.
 let pickedRoster = null;
 // The reads of a class's roster and of the learners whose id starts with what is typed, the latest only.
@@ -149,6 +170,7 @@ function offer(options) {
 export async function loadClasses(readsLearners) {
   const picker = $('#learner-class');
   pickedRoster = null;
+  showRosterNote(null);
   readRoster.forget(); // read with the key before: not this key's to offer
   askLearners.forget();
   clear(picker, el('option', { value: '' }, 'Every learner'));
@@ -168,6 +190,7 @@ function setupClassPicker() {
     // deleted since sign-in answers 404, and its learners were shown as the class picked before's.
     const id = picker.value;
     pickedRoster = null;
+    showRosterNote(null);
     clear($('#learner-suggestions'));
     let answer;
     try {
@@ -178,6 +201,7 @@ function setupClassPicker() {
     }
     if (answer === null && id) return; // a later pick is on its way, or another key signed in
     pickedRoster = answer?.data ?? null;
+    showRosterNote(pickedRoster);
     if (pickedRoster) offer(rosterSuggestions(pickedRoster, input.value));
     else clear($('#learner-suggestions'));
   }, 'Reading the class'));

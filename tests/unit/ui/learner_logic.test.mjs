@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { problemHeading } from '../../../kgplatform/api/ui/dom.js';
 import {
   MAX_DRAWN, SUGGESTED, checkLearnerId, classOptions, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
-  progressPieces, progressText, rosterSuggestions, suggestionOptions, suggestionQuery,
+  progressPieces, progressText, rosterNote, rosterSuggestions, suggestionOptions, suggestionQuery,
 } from '../../../kgplatform/api/ui/learner.js';
 
 /** A curriculum of `n` concepts c0000.. in a chain (each the prerequisite of the next). */
@@ -213,6 +213,18 @@ test('the class picker names each class beside its id, and its roster offers onl
   assert.equal(rosterSuggestions({ ...roster, name: null }, 'b')[0].label, '7B');
   const big = { class_id: '9Z', name: null, learner_ids: Array.from({ length: 50 }, (_, i) => `p${i}`) };
   assert.equal(rosterSuggestions(big, '').length, SUGGESTED);
+});
+
+test('a class picked says what its list offers: an empty class, and a class larger than the list', () => {
+  // A review, 5 December 2026: picking a class of 0 learners left the id field offering nothing, without a
+  // word, and a class of 30 offered 20 of them, as if that were the class.
+  const named = (n) => ({ class_id: '7B', name: 'Year 7 maths', learner_ids: Array.from({ length: n }, (_, i) => `p${i}`) });
+  assert.equal(rosterNote(named(0)), 'Year 7 maths has no learners yet.');
+  assert.equal(rosterNote({ ...named(1), name: null }), '7B: 1 learner, offered as you type.');
+  assert.equal(rosterNote(named(SUGGESTED)), `Year 7 maths: ${SUGGESTED} learners, offered as you type.`);
+  assert.equal(rosterNote(named(30)),
+    `Year 7 maths: 30 learners; the first ${SUGGESTED} by id are offered, type the start of an id for the others.`);
+  assert.equal(rosterNote(null), '');
 });
 
 test('a class named right to left keeps its id and count where they belong (each part isolated)', () => {
