@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from kgplatform.mastery.models import FeedbackReport, ReportConcept
+from kgplatform.mastery.models import FeedbackReport, ReadyConcept, ReportConcept
 
 # Names listed in a sentence at most; the report's lists hold the rest.
 NAMED = 5
@@ -68,10 +68,11 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_a
             f"{names[goal.concept_id]} ({_percent(goal.p_now)})."
         )
     if report.ready_to_learn:
-        ready = [
-            names[r.concept_id] + (f" (interest: {', '.join(r.interests)})" if r.interests else "")
-            for r in report.ready_to_learn
-        ]
+        # A concept mastered before is open to practise again, not new: "ready to learn" alone read as never
+        # learnt to a teacher, beside the line saying it faded (a review, 5 December 2026; the plan's
+        # reasons had the same fix on 1 December).
+        before = {c.concept_id for c in report.previously_mastered}
+        ready = [_ready(r, names, before) for r in report.ready_to_learn]
         where = "They would start with" if not report.answered_concepts else "Ready to learn now"
         lines.append(f"{where}: {_joined(ready)}.")
     if not report.answered_concepts:
@@ -92,6 +93,14 @@ def _uncounted(answers: int) -> str:
         f"{answers:,} answers count for no concept now (the tasks or concepts they were on were deleted "
         "since)"
     )
+
+
+def _ready(concept: ReadyConcept, names: dict[str, str], before: set[str]) -> str:
+    """A concept ready to learn, by name, with what else a teacher should know of it."""
+    notes = ["again: mastered before"] if concept.concept_id in before else []
+    if concept.interests:
+        notes.append(f"interest: {', '.join(concept.interests)}")
+    return names[concept.concept_id] + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _faded(concept: ReportConcept, names: dict[str, str], due: bool) -> str:

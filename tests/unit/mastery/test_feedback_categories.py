@@ -247,6 +247,16 @@ def test_the_summary_speaks_a_teachers_words_in_one_notation() -> None:
     assert "the values shown are a typical learner's starting estimate, not evidence" in unanswered
 
 
+def test_a_concept_mastered_before_is_not_just_ready_to_learn_in_the_summary() -> None:
+    """A review, 5 December 2026: "Mastered before ...: A (99% then, 47% now, review due)" was followed by
+    "Ready to learn now: A, ...", which a teacher reads as never learnt (the plan's reason says "review due",
+    and its "ready to learn" was reworded for this on 1 December)."""
+    states = [state("a", 0.47, p_mastery=0.99, attempts=9, days_ago=60), state("b", 0.25)]
+    report = build_report("kim", states, NOW)
+    assert [r.concept_id for r in report.ready_to_learn] == ["a", "b"]
+    assert "Ready to learn now: A (again: mastered before), B." in report.summary
+
+
 @pytest.mark.parametrize("listed", [("x", "y"), ("y", "x")])
 def test_equal_blockers_come_in_id_order_whatever_order_the_store_lists_them(listed: tuple[str, str]) -> None:
     states = [state("x", 0.3), state("y", 0.3), state("g", 0.25, prereqs=listed, goal=True)]
