@@ -316,4 +316,7 @@ export const localTimes = (text) => String(text ?? '').replace(ISO_TIME, (iso) =
   return Number.isNaN(when.getTime()) ? iso : when.toLocaleString();
 });
 
-export const pct = (p) => (p === null || p === undefined ? '–' : `${Math.round(p * 100)}%`);
+/** A mastery or a probability as a percentage, rounded down as the API's words give it (the report's summary,
+ * the plan's reasons), so that one value reads the same across the page and 0.8496 never reads as the 85% bar;
+ * 1e-4: a float32 0.57 (0.5699999928) is still 57%. */
+export const pct = (p) => (p === null || p === undefined ? '–' : `${Math.floor(p * 100 + 1e-4)}%`);

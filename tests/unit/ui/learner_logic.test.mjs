@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { problemHeading } from '../../../kgplatform/api/ui/dom.js';
+import { pct, problemHeading } from '../../../kgplatform/api/ui/dom.js';
 import {
   MAX_DRAWN, SUGGESTED, checkLearnerId, classOptions, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
   progressPieces, progressText, rosterNote, rosterSuggestions, suggestionOptions, suggestionQuery,
@@ -225,6 +225,18 @@ test('a class picked says what its list offers: an empty class, and a class larg
   assert.equal(rosterNote(named(30)),
     `Year 7 maths: 30 learners; the first ${SUGGESTED} by id are offered, type the start of an id for the others.`);
   assert.equal(rosterNote(null), '');
+});
+
+test('a mastery is shown rounded down, as the report\'s summary and the plan\'s reasons give it', () => {
+  // A review, 5 December 2026: the summary's "99% then, 47% now" stood above the list's "100% → 48%", one
+  // value in two roundings on one screen (the server rounds down, so that 0.8496 never reads as the 85% bar).
+  assert.equal(pct(0.995), '99%');
+  assert.equal(pct(0.4799), '47%');
+  assert.equal(pct(0.8496), '84%');
+  assert.equal(pct(0.57), '57%'); // 56.99999999999999 in floating point
+  assert.equal(pct(Math.fround(0.57)), '57%');
+  assert.equal(pct(1), '100%');
+  assert.equal(pct(null), '–');
 });
 
 test('a class named right to left keeps its id and count where they belong (each part isolated)', () => {
