@@ -60,9 +60,7 @@ def test_an_off_path_review_is_not_called_next_in_the_curriculum(chain: ConceptG
     alone = one_learner_plan(chain, learners, 0, config)
     (review,) = [t for t in alone.tasks if t.concept_id == "z"][:1]
     assert review.purpose == "review"
-    assert review.reason.startswith("review due: mastery decayed to 50%; off your goal path; "), (
-        review.reason
-    )
+    assert review.reason.startswith("review due: mastery decayed to 50%; off your goal path; "), review.reason
     assert "next in the curriculum" not in review.reason
     (cached,) = cached_tasks(chain, learners, config)
     assert [t["reason"] for t in cached] == [t.reason for t in alone.tasks]
