@@ -515,10 +515,11 @@ class RetrainTask(PatientRetryTask):
 )
 def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = None) -> dict[str, Any]:
     """Retrains the transfer GNN on the graph's answers, checkpoints it and switches TRANSFERS_TO to the
-    new version atomically (same steps as `kgplatform train-transfer --data graph`; a rerun publishes a
-    newer one). `job_id`: the nightly job it runs for; when that job was cancelled while it trained, the
-    checkpoint is kept and nothing is published (the cancel ran its course and the new model switched every
-    plan's transfer after it, a review of s34; its recompute, next in the chain, plans nothing)."""
+    new version atomically (same steps as `kgplatform train-transfer --data graph --if-changed`: when the
+    current model was trained on the very data the graph holds, nothing is trained or published).
+    `job_id`: the nightly job it runs for; when that job was cancelled while it trained, the checkpoint is
+    kept and nothing is published (the cancel ran its course and the new model switched every plan's
+    transfer after it, a review of s34; its recompute, next in the chain, plans nothing)."""
     # Recorded before torch is imported: the import takes seconds in a fresh pool process, and a worker
     # killed during it left the night's job saying no worker had taken the retrain up (a review, 5 December).
     if job_id is not None:
@@ -528,7 +529,7 @@ def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = Non
         except redis.RedisError as error:  # only the job's "waiting" row reads it
             log.warning("job %s: the retrain's start could not be recorded on it (%r)", job_id, error)
 
-    from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
+    from kgplatform.transfer.pipeline import DataUnchanged, PipelineOptions, retrain_from_graph
     from kgplatform.transfer.train import TrainConfig
 
     def still_wanted() -> bool:
@@ -541,14 +542,20 @@ def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = Non
             return True
 
     options = PipelineOptions(seed=seed, train=TrainConfig(seed=seed, progress=False))
-    trained, path, report = retrain_from_graph(
-        get_graph(),
-        settings.paths.models_dir,
-        settings.paths.data_dir / "embeddings",
-        options,
-        write,
-        still_wanted=still_wanted,
-    )
+    try:
+        trained, path, report = retrain_from_graph(
+            get_graph(),
+            settings.paths.models_dir,
+            settings.paths.data_dir / "embeddings",
+            options,
+            write,
+            still_wanted=still_wanted,
+            skip_unchanged=True,
+        )
+    except DataUnchanged as unchanged:
+        # A night without new answers keeps the current model: the chain recomputes plans with it.
+        log.info("%s", unchanged)
+        return {"model_version": unchanged.version, "published": False, "unchanged": True, "edges": 0}
     if write and report is None:
         log.warning(
             "job %s was cancelled: transfer model %s checkpointed, not published",
@@ -560,5 +567,6 @@ def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = Non
         "checkpoint": str(path),
         "edges": report.edges if report else 0,
         "published": report is not None,
+        "unchanged": False,
         "metrics": trained.metrics,
     }

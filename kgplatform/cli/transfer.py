@@ -30,6 +30,12 @@ def train_transfer(
     ),
     max_epochs: int = typer.Option(300, "--max-epochs", min=1),
     write: bool = typer.Option(True, "--write/--no-write", help="Publish TRANSFERS_TO edges (graph only)."),
+    if_changed: bool = typer.Option(
+        False,
+        "--if-changed",
+        help="Graph only: train nothing when the answers and curriculum are those the current model was "
+        "trained on (as the nightly retrain does); exit 0 saying so.",
+    ),
 ) -> None:
     """Train the transfer GNN, save a versioned checkpoint and (graph) switch Neo4j to the new edges."""
     from kgplatform.transfer.pipeline import PipelineOptions
@@ -39,12 +45,16 @@ def train_transfer(
     options = PipelineOptions(seed=seed, seeds=seeds, train=TrainConfig(seed=seed, max_epochs=max_epochs))
     cache = settings.paths.data_dir / "embeddings"
     if data == "graph":
-        from kgplatform.transfer.pipeline import retrain_from_graph
+        from kgplatform.transfer.pipeline import DataUnchanged, retrain_from_graph
 
         with graph_session() as graph:
-            trained, path, report = retrain_from_graph(
-                graph, settings.paths.models_dir, cache, options, write
-            )
+            try:
+                trained, path, report = retrain_from_graph(
+                    graph, settings.paths.models_dir, cache, options, write, skip_unchanged=if_changed
+                )
+            except DataUnchanged as unchanged:
+                console.print(str(unchanged))
+                return
         if report:
             console.print(
                 f"published {report.edges} TRANSFERS_TO edges of {report.model_version} in "

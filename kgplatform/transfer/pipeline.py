@@ -265,6 +265,19 @@ def publish(graph: Graph, trained: TrainedTransfer) -> WriteReport:
     )
 
 
+class DataUnchanged(Exception):
+    """`retrain_from_graph(skip_unchanged=True)` found the current model trained on the very data the
+    graph holds now: nothing was trained, saved or published. Not a failure (the nightly chain goes on)."""
+
+    def __init__(self, version: str, snapshot_hash: str) -> None:
+        super().__init__(
+            f"the answers and curriculum are those the current transfer model {version} was trained on "
+            f"(snapshot {snapshot_hash[:8]}): nothing retrained, the current model stays"
+        )
+        self.version = version
+        self.snapshot_hash = snapshot_hash
+
+
 def retrain_from_graph(
     graph: Graph,
     models_dir: Path,
@@ -273,11 +286,14 @@ def retrain_from_graph(
     write: bool = True,
     encoder: NameEncoder = minilm_encoder,
     still_wanted: Callable[[], bool] | None = None,
+    skip_unchanged: bool = False,
 ) -> tuple[TrainedTransfer, Path, WriteReport | None]:
     """Export, train, checkpoint and (optionally) publish: what `train-transfer --data graph` and the
     Celery task do. `LATEST` moves to the new version only once it is published. `still_wanted`, asked
     after training: False keeps the checkpoint but publishes nothing (a nightly job cancelled while its
-    retrain ran: the retrain went on and switched every plan's transfer model after the cancel)."""
+    retrain ran: the retrain went on and switched every plan's transfer model after the cancel).
+    `skip_unchanged`: raise `DataUnchanged` before the embeddings and the training when the current model's
+    snapshot hash is this export's (the nightly retrain of a night without new answers)."""
     require_writable(models_dir)
     data_at = TransferStore(graph).server_time()
     concepts, log = export_from_graph(graph)
@@ -297,6 +313,13 @@ def retrain_from_graph(
             f"{least} (it trains on at least min_train_pairs measured ordered pairs)",
             field="answers",
         )
+    if skip_unchanged:
+        # A night without new answers published a new version of the same data: every plan read as stale,
+        # and with one retired model kept, the model a rollback would go back to became a copy of the
+        # current one (the one before it pruned) (a review, 5 December 2026).
+        current = TransferStore(graph).current_snapshot()
+        if current is not None and current["snapshot_hash"] == log_hash(concepts, log):
+            raise DataUnchanged(str(current["version"]), str(current["snapshot_hash"]))
     embeddings = embed_names(concepts.names, cache_dir, encoder)
     trained = train_transfer(
         concepts, log, embeddings, options, encoder=encoder_identity(encoder), data_at=data_at

@@ -126,6 +126,11 @@ class TransferStore:
         current = [m["version"] for m in self.models() if m["status"] == "current"]
         return str(current[0]) if current else None
 
+    def current_snapshot(self) -> Row | None:
+        """The current model's version and `snapshot_hash`; None when there is no current model."""
+        rows = self.graph.read("transfer/get_current_transfer_snapshot")
+        return rows[0] if rows else None
+
     def model_details(self) -> list[Row]:
         """Every model version with its times, data snapshot, metrics and edges in the graph now."""
         return self.graph.read("transfer/list_transfer_model_details")

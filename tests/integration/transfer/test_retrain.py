@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from kgplatform.graph.driver import Graph
 from kgplatform.transfer.artifacts import load_checkpoint
 from kgplatform.transfer.embeddings import hashed_encoder
-from kgplatform.transfer.pipeline import PipelineOptions, retrain_from_graph
+from kgplatform.transfer.pipeline import DataUnchanged, PipelineOptions, retrain_from_graph
 from kgplatform.transfer.train import TrainConfig
-from kgplatform.transfer.writeback import load_current_transfer
+from kgplatform.transfer.writeback import list_models, load_current_transfer
 from tests.integration.transfer.answers import answer_row, seed_concepts, write_answers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -81,3 +82,28 @@ def test_a_retrain_no_longer_wanted_when_trained_is_checkpointed_and_not_publish
     assert asked == [False] and report is None and path.exists()
     assert load_current_transfer(graph)[0] is None, "nothing published"
     assert not (tmp_path / "transfer" / "LATEST").exists()
+
+
+def test_a_retrain_of_unchanged_data_trains_and_publishes_nothing_when_asked(
+    graph: Graph, tmp_path: Path
+) -> None:
+    """The nightly retrain of a night without new answers published a new version of the same data: every
+    plan read as stale, and the one retired model kept (a rollback's target) became a copy of the current
+    one, the model before it pruned."""
+    seed_answers(graph)
+    options = PipelineOptions(
+        min_support=1.0, train=TrainConfig(max_epochs=5, hidden_channels=8, progress=False)
+    )
+    first, _, _ = retrain_from_graph(graph, tmp_path, None, options, encoder=hashed_encoder(8))
+    with pytest.raises(DataUnchanged) as unchanged:
+        retrain_from_graph(graph, tmp_path, None, options, encoder=hashed_encoder(8), skip_unchanged=True)
+    assert unchanged.value.version == first.model_version
+    assert [m["version"] for m in list_models(graph)] == [first.model_version], "nothing registered"
+    assert sorted(p.name for p in (tmp_path / "transfer").iterdir()) == ["LATEST", first.model_version]
+    # One more answer is new data: the retrain runs and replaces the model.
+    write_answers(graph, [answer_row("e-new", "l0", "t-k1", 1.0, 3600)], NOW)
+    second, _, report = retrain_from_graph(
+        graph, tmp_path, None, options, encoder=hashed_encoder(8), skip_unchanged=True
+    )
+    assert report is not None and second.snapshot_hash != first.snapshot_hash
+    assert load_current_transfer(graph)[0] == second.model_version

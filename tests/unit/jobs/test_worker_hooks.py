@@ -581,3 +581,28 @@ def test_a_retrain_records_its_start_before_it_loads_torch(monkeypatch: pytest.M
     with pytest.raises(ImportError):
         tasks.retrain_transfer.run(job_id="night-1")
     assert [job for job, _ in noted] == ["night-1"]
+
+
+def test_the_nightly_retrain_of_unchanged_data_keeps_the_current_model(
+    nightly_env: FakeRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A night without new answers published a new version of the same data (every plan stale, the
+    rollback target a copy of the current model): the retrain asks to skip unchanged data, and a skip is
+    a success, not a failed retrain (the night's job would read `retrain_failed`)."""
+    import kgplatform.transfer.pipeline as pipeline
+
+    asked: list[object] = []
+
+    def unchanged(*_: object, **kwargs: object) -> None:
+        asked.append(kwargs.get("skip_unchanged"))
+        raise pipeline.DataUnchanged("transfer-20261205T000000000000Z-0123abcd", "0123abcd" * 8)
+
+    monkeypatch.setattr(pipeline, "retrain_from_graph", unchanged)
+    result = tasks.retrain_transfer.run()
+    assert asked == [True]
+    assert result == {
+        "model_version": "transfer-20261205T000000000000Z-0123abcd",
+        "published": False,
+        "unchanged": True,
+        "edges": 0,
+    }
