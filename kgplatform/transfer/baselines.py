@@ -27,6 +27,19 @@ def prerequisite_scores(concepts: ConceptTable) -> FloatArray:
     return scores
 
 
+def direct_prerequisite_scores(concepts: ConceptTable) -> FloatArray:
+    """The designer's direct edges both ways, no data: 1 for a direct prerequisite A -> B, 0.5 for its
+    reverse (practising a dependant revises its prerequisite), 0 otherwise. The simulator's true transfer is
+    built on these very pairs (plus a few side links), so on a generated curriculum this rule is what a
+    learnt model must beat to show it learnt anything from answers: `prerequisite_scores` counts pairs
+    reached through others (the truth has none there) and not the reverse, and scored 0.298 where this one
+    scores 0.922 (a review, 5 December 2026)."""
+    direct = concepts.prereq_matrix()
+    scores = np.where(direct, 1.0, np.where(direct.T, 0.5, 0.0))
+    np.fill_diagonal(scores, 0.0)
+    return scores
+
+
 def sequence_scores(stats: LogStatistics) -> FloatArray:
     """Co-occurrence in sequences: P(the next response is on B | this one is on A) among training learners."""
     return stats.follow.copy()

@@ -177,6 +177,7 @@ def fit_predictors(
         predictions[kind] = predict_ensemble(results[kind], data)
     if concepts.prereq_src.size:
         predictions["prerequisite edges"] = baselines.prerequisite_scores(concepts)
+        predictions[BOTH_WAYS] = baselines.direct_prerequisite_scores(concepts)
     predictions["sequence co-occurrence"] = baselines.sequence_scores(stats)
     predictions["conditional success"] = baselines.conditional_success_scores(stats)
     src, dst = train_targets.pairs.numpy()
@@ -194,6 +195,7 @@ CANDIDATES: dict[str, list[dict[str, float]]] = {
     "mf": [{"rank": k, "weight_decay": w} for k in (8, 16) for w in (1e-4, 1e-3)],
 }
 CEILING = "(ceiling) the pair's own label on training learners"
+BOTH_WAYS = "direct prerequisite edges, both ways"
 ORACLE = "(oracle) the true transfer"
 LABELS = {"gnn": "GNN (GATv2 + pair decoder)", "mlp": "MLP, same features", "mf": "matrix factorisation"}
 

@@ -26,6 +26,9 @@ def test_evaluation_reports_each_step(tmp_path: Path) -> None:
     assert report.cold_table and report.tracer_table  # the steps announced did run
     tracer_rows = [row.name for row in report.tracer_table]
     assert "(oracle) the true transfer" in tracer_rows and "prerequisite edges" in tracer_rows
+    # The data-free rule the simulated truth is built on is in the pair table, and in the cold start's.
+    assert "direct prerequisite edges, both ways" in report.pair_table
+    assert "direct prerequisite edges, both ways" in report.cold_table
     # What `--plot` scatters: the GNN's prediction and the true transfer of every test pair, and no
     # per-seed figures with one seed per model (that one model is the table's).
     assert report.held_out is not None and report.held_out.gnn.shape == (report.info["test_pairs"],)
