@@ -228,14 +228,22 @@ def train_model(
     )
 
 
+def rank_correlation(predicted: np.ndarray, target: np.ndarray) -> float:
+    """Spearman's rho, NaN when undefined (fewer than 3 pairs, or either side all equal). It was -1.0, which
+    `train-transfer` printed and `transfer list` showed as a model ranking every pair backwards, and which
+    made early stopping keep the first epoch where the training loss should decide."""
+    if predicted.size < 3 or np.ptp(predicted) == 0 or np.ptp(target) == 0:
+        return float("nan")
+    return float(spearmanr(predicted, target).statistic)
+
+
 @torch.no_grad()
 def evaluate_spearman(model: nn.Module, data: Data, labelled: PairTargets) -> float:
     if len(labelled) < 3:
         return float("nan")
     model.eval()
     predicted = forward_pairs(model, data, labelled.pairs).numpy()
-    rho = spearmanr(predicted, labelled.target.numpy()).statistic
-    return float(rho) if np.isfinite(rho) else -1.0
+    return rank_correlation(predicted, labelled.target.numpy())
 
 
 @torch.no_grad()
@@ -260,7 +268,8 @@ def predict_matrix(result: TrainResult, data: Data, batch_pairs: int = PREDICT_B
 class Ensemble:
     """Members of one configuration trained with seeds `config.seed`, `config.seed + 1`, ...; predicts the
     mean of their predictions. `valid_spearman` is the averaged prediction's Spearman on the validation
-    pairs (NaN with fewer than 3 of them), the score the evaluation picks variants by."""
+    pairs (NaN with fewer than 3 of them, or when their labels or predictions are all equal), the score the
+    evaluation picks variants by."""
 
     members: list[TrainResult]
     valid_spearman: float
@@ -314,8 +323,8 @@ def train_ensemble(
         src, dst = valid.pairs.numpy()
         predicted = predict_ensemble(ensemble, data)
         ensemble.trained_prediction = (data, predicted)
-        rho = spearmanr(predicted[src, dst], valid.target.numpy()).statistic
-        ensemble.valid_spearman = float(rho) if np.isfinite(rho) else -1.0
+        # NaN when undefined: the evaluation reads it as the worst variant, the summary as "not measured".
+        ensemble.valid_spearman = rank_correlation(predicted[src, dst], valid.target.numpy())
     return ensemble
 
 

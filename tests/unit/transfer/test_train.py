@@ -212,3 +212,19 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only(capsys: pytest.CaptureFixt
     _, data, targets = tiny_problem()
     train_model(data, targets, targets, TrainConfig(hidden_channels=8, max_epochs=3, progress=True))
     assert "train gnn" not in capsys.readouterr().err  # pytest's capture is no terminal
+
+
+def test_an_undefined_validation_spearman_is_not_reported_as_minus_one() -> None:
+    """Validation pairs whose measured transfer is all equal have no rank correlation: it was stored as
+    -1.0, which `train-transfer` printed as "Spearman -1.000" and `transfer list` as "spearman -1.000", a
+    model ranking every pair backwards, where the summary has words for a figure that cannot be measured."""
+    from kgplatform.transfer.summary import describe_training
+
+    _, data, targets = tiny_problem()
+    src, dst = np.nonzero(~np.eye(3, dtype=bool))  # all six ordered pairs, measured alike
+    flat = PairTargets.from_arrays(src, dst, np.full(6, 0.01), np.ones(6))
+    config = TrainConfig(kind="mlp", hidden_channels=8, max_epochs=3, progress=False)
+    ensemble = train_ensemble(data, targets, flat, config, 1)
+    assert np.isnan(ensemble.valid_spearman)
+    line = describe_training({"valid_spearman": ensemble.valid_spearman, "valid_pairs": len(flat)})[0]
+    assert "not measured" in line and "-1.000" not in line
