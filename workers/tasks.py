@@ -562,6 +562,13 @@ def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = Non
             job_id,
             trained.model_version,
         )
+    from kgplatform.transfer.summary import describe_training
+
+    # What `train-transfer` prints: a night that published no edge (transfer off in every plan) said only
+    # "writing 0 edges" in the worker's log, not that the tracer gained nothing from it (a review,
+    # 5 December 2026).
+    for line in describe_training(trained.metrics):
+        log.info("transfer model %s: %s", trained.model_version, line)
     return {
         "model_version": trained.model_version,
         "checkpoint": str(path),

@@ -606,3 +606,39 @@ def test_the_nightly_retrain_of_unchanged_data_keeps_the_current_model(
         "unchanged": True,
         "edges": 0,
     }
+
+
+def test_the_retrain_logs_why_its_model_has_no_edge(
+    nightly_env: FakeRedis, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A night whose model published no edge switches transfer off in every plan; the worker's log said
+    only "writing 0 edges", where `train-transfer` prints why (the tracer gained nothing from it)."""
+    import logging
+    from types import SimpleNamespace
+
+    import kgplatform.transfer.pipeline as pipeline
+
+    metrics = {
+        "valid_spearman": 0.487,
+        "valid_pairs": 39,
+        "train_pairs": 1226,
+        "train_learners": 409,
+        "valid_learners": 91,
+        "seeds": 3,
+        "best_epochs": [13, 46, 56],
+        "train_seconds": 7.9,
+        "alpha": 0.0,
+        "valid_auc_without_transfer": 0.6738,
+        "valid_auc_with_transfer": 0.6738,
+        "best_alpha": 0.5,
+        "valid_auc_best_alpha": 0.6741,
+        "gain_confidence": 0.72,
+    }
+    trained = SimpleNamespace(model_version="transfer-20261205T000000000000Z-0123abcd", metrics=metrics)
+    report = SimpleNamespace(edges=0)
+    monkeypatch.setattr(pipeline, "retrain_from_graph", lambda *_, **__: (trained, Path("/x"), report))
+    with caplog.at_level(logging.INFO, logger=tasks.log.name):
+        tasks.retrain_transfer.run()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "no edge, because transfer did not clearly raise the tracer's next-answer AUC" in logged
+    assert "ahead in only 72% of learner resamples" in logged
