@@ -15,6 +15,7 @@ from kgplatform import __version__
 from kgplatform.api.allowed_methods import AllowedMethods
 from kgplatform.api.content_type import RefuseContentCoding, require_json_body
 from kgplatform.api.fast_path import NextTasksFastPath
+from kgplatform.api.json_members import RefuseRepeatedMembers
 from kgplatform.api.limits import BodySizeLimit, BulkBodyKeyFirst, RateLimit, make_limiter
 from kgplatform.api.metrics import ApiMetrics, RequestMetrics
 from kgplatform.api.metrics import router as metrics_router
@@ -150,8 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # body, fast path, methods.
     limiter_redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=1)
     limiter = make_limiter(settings.serving, limiter_redis)
-    # Innermost: a compressed body is a 415 (the API does not decode one); before it, 405 with every method
-    # the path takes, before routing tries one route of it.
+    # Innermost: a JSON body repeating a member in one object is a 422 naming it (`json_members`); before
+    # it a compressed body is a 415 (the API does not decode one); before that, 405 with every method the
+    # path takes, before routing tries one route of it.
+    app.add_middleware(RefuseRepeatedMembers)
     app.add_middleware(RefuseContentCoding)
     app.add_middleware(AllowedMethods)
     app.add_middleware(NextTasksFastPath)  # cache hits skip routing and dependencies
