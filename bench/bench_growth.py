@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -48,7 +49,11 @@ from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.store import PlanStore
 from kgplatform.services import neo4j_local, redis_local
 from kgplatform.settings import Settings, get_settings
-from tests.integration.workers.seeding import seed_curriculum
+
+# Run as `python bench/bench_growth.py`, whose folder, not the project's, is first on the path: the seeding
+# helper is the tests' (without this it ran only with PYTHONPATH set to the project).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.integration.workers.seeding import seed_curriculum  # noqa: E402
 
 CURRICULUM = "growth-bench"
 PREFIX = "growth-"
