@@ -152,10 +152,15 @@ class Breakdown:
 
 def wipe(graph: Graph) -> None:
     """Deletes in bounded transactions, so a million answers never sit in one transaction's state."""
-    for name in ("bench/delete_answers_batch", "bench/delete_mastery_batch", "bench/delete_learners_batch"):
+    for name in (
+        "bench/delete_answers_batch",
+        "bench/delete_mastery_batch",
+        "bench/delete_learners_batch",
+        "testing/delete_relationships_batch",
+        "testing/delete_nodes_batch",
+    ):
         while graph.write(name, limit=20_000)[0]["deleted"]:
             pass
-    graph.write("testing/delete_all_data")
 
 
 def keep_erased_digests(graph: Graph, count: int) -> None:

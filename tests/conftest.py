@@ -11,6 +11,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.services import manager
 from kgplatform.settings import Settings, get_settings
+from tests.empty_graph import empty_graph
 from tests.wipe_guard import why_not_empty
 
 
@@ -40,9 +41,9 @@ def graph_session(settings: Settings, may_empty: None) -> Iterator[Graph]:
 @pytest.fixture
 def graph(graph_session: Graph) -> Iterator[Graph]:
     """A graph with no data (schema kept) before and after the test."""
-    graph_session.write("testing/delete_all_data")
+    empty_graph(graph_session)
     yield graph_session
-    graph_session.write("testing/delete_all_data")
+    empty_graph(graph_session)
 
 
 @pytest.fixture

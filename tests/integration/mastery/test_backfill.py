@@ -27,6 +27,7 @@ from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
 from kgplatform.settings import Settings
+from tests.empty_graph import empty_graph
 from tests.integration.api.harness import Api, running_api
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
 
@@ -52,7 +53,7 @@ def test_a_shuffled_concurrent_backfill_with_retries_and_late_tasks_equals_one_i
     with running_api(settings, graph) as api:
         reference_plans = plans(api, learners)
 
-    graph.write("testing/delete_all_data")
+    empty_graph(graph)
     redis_client.flushdb()  # the reference's cached plans
     late = curriculum.tasks[::9]  # the tasks the curriculum import brings only after the backfill began
     late_ids = {t["id"] for t in late}
@@ -202,7 +203,7 @@ def test_a_backfill_batch_split_by_its_replays_says_how_many_were_stored_and_is_
     assert counts(graph)["answers"] == len(log)
     backfilled = all_mastery(graph)
 
-    graph.write("testing/delete_all_data")
+    empty_graph(graph)
     load_curriculum(graph, curriculum)
     service.ingest(log)
     assert_same_mastery(backfilled, all_mastery(graph))

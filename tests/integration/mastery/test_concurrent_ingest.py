@@ -22,6 +22,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import CONSTRAINT_RETRIES, MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
+from tests.empty_graph import empty_graph
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
 
 CALLERS = 4
@@ -37,7 +38,7 @@ def test_concurrent_callers_on_the_same_learners_equal_one_caller(
     one_caller = all_mastery(graph)
     assert sum(m["attempts"] for m in one_caller) >= len(log)
 
-    graph.write("testing/delete_all_data")
+    empty_graph(graph)
     load_curriculum(graph, curriculum)
     # Caller k takes every CALLERS-th answer: each learner's answers reach all callers at once.
     shares = [log[k::CALLERS] for k in range(CALLERS)]
@@ -67,7 +68,7 @@ def test_the_same_batches_posted_by_concurrent_callers_are_accepted_once(
         service.ingest(log[start : start + 30])
     one_caller = all_mastery(graph)
 
-    graph.write("testing/delete_all_data")
+    empty_graph(graph)
     load_curriculum(graph, curriculum)
     start_together = threading.Barrier(CALLERS)
 
@@ -257,7 +258,7 @@ def test_one_event_id_posted_with_different_content_by_concurrent_callers_is_sto
     assert stored["learners"] == len({w["learner_id"] for w in winners})  # no learner of a losing row
     raced = all_mastery(graph)
 
-    graph.write("testing/delete_all_data")
+    empty_graph(graph)
     load_curriculum(graph, curriculum)
     service.ingest(winners)
     assert raced == all_mastery(graph)  # each answer counted once, as one caller posting the winners

@@ -19,6 +19,7 @@ from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
 from kgplatform.services import manager, neo4j_local
 from kgplatform.settings import Settings
+from tests.empty_graph import empty_graph
 from tests.integration.kill import kill_and_wait
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
 
@@ -40,7 +41,7 @@ def test_a_killed_neo4j_keeps_every_acknowledged_answer_and_no_half_batch(
     log = make_answers(curriculum, 20, 3_000, seed=41)
     post_all(service, log)
     without_crash = all_mastery(graph)
-    graph.write("testing/delete_all_data")
+    empty_graph(graph)
     load_curriculum(graph, curriculum)
 
     acknowledged: list[str] = []

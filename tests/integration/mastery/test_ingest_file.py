@@ -21,6 +21,7 @@ from kgplatform.mastery.synthetic import make_answers, make_curriculum
 from kgplatform.planning.cache import answered_key
 from kgplatform.settings import Settings
 from tests.cli_run import run_main
+from tests.empty_graph import empty_graph
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
 from tests.integration.mastery.test_backfill import assert_same_mastery
 
@@ -42,7 +43,7 @@ def test_a_file_ingested_twice_stores_each_answer_once_with_the_in_process_maste
         assert not reference_service.ingest(log[start : start + 250]).rejected
     reference = all_mastery(graph)
 
-    graph.write("testing/delete_all_data")
+    empty_graph(graph)
     load_curriculum(graph, curriculum)
     # Shuffled within the file: the order changes the cost, never the result (docs/tracing.md).
     shuffled = random.Random(7).sample(log, len(log))
@@ -136,7 +137,7 @@ def test_sort_ingests_a_shuffled_export_without_replays_and_with_the_same_master
     assert list((tmp_path / "scratch").iterdir()) == []
 
     stored = all_mastery(graph)
-    graph.write("testing/delete_all_data")
+    empty_graph(graph)
     load_curriculum(graph, curriculum)
     in_order = sorted(log, key=lambda r: (r["answered_at"], r["event_id"]))
     service = MasteryService(MasteryStore(graph), CurrentParams(settings))

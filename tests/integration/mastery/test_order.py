@@ -11,6 +11,7 @@ from kgplatform.curriculum.tasks import create_task, delete_task, update_task
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
+from tests.empty_graph import empty_graph
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
 
 
@@ -24,7 +25,7 @@ def ingest(service: MasteryService, rows: list[dict[str, Any]], batch: int) -> d
 
 
 def reset(graph: Graph, curriculum: SyntheticCurriculum) -> None:
-    graph.write("testing/delete_all_data")
+    empty_graph(graph)
     load_curriculum(graph, curriculum)
 
 

@@ -36,6 +36,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.settings import Settings
+from tests.empty_graph import empty_graph
 from tests.integration.serving.conftest import CURRICULUM, LEARNER
 
 EXAMPLES_PER_OPERATION = 12
@@ -56,14 +57,14 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 @pytest.fixture(scope="module", autouse=True)
 def world(graph_session: Graph) -> Iterator[None]:
-    graph_session.write("testing/delete_all_data")
+    empty_graph(graph_session)
     document = generate_curriculum(20, seed=9, curriculum_id=CURRICULUM)
     assert run_import(graph_session, parse_json(document.to_json()), CURRICULUM, actor="fuzz").imported
     MasteryService(MasteryStore(graph_session)).set_goals(LEARNER, [document.concepts[-1].id])
     ADMIN["X-API-Key"] = auth.issue_key(graph_session, role=Role.ADMIN, name="fuzzer", actor="tests").secret
     yield
     schemathesis.python.asgi.shutdown_lifespans()
-    graph_session.write("testing/delete_all_data")
+    empty_graph(graph_session)
 
 
 @schema.parametrize()
