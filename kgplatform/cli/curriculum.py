@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +13,7 @@ import typer
 
 from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, app, cli_actor, console, fail, graph_session
 from kgplatform.cli.import_stop import DatasetProgress, ImportStopped, StopAtCheckpoint
-from kgplatform.errors import ValidationFailed
+from kgplatform.errors import PreconditionFailed, ValidationFailed
 
 if TYPE_CHECKING:  # imported where used, not at CLI start-up
     from kgplatform.curriculum.import_report import ImportReport
@@ -99,13 +101,21 @@ def import_curriculum(
         help="Import a file that records its export (an API or `export-curriculum` export) even though its "
         "curriculum changed since, replacing those changes; without it such an import is refused.",
     ),
+    if_match: str | None = typer.Option(
+        None,
+        "--if-match",
+        help="The ETag a dry run printed (or an export's): nothing is written, exit 4, if anyone changed the "
+        "curriculum since, so the import writes only what that dry run reported.",
+    ),
 ) -> None:
     """Import a curriculum file into the graph, printing the per-row report. Ctrl-C stops it with nothing
     stored (it is one transaction) and exit 130."""
     stop = StopAtCheckpoint()
     try:
         with stop:
-            report = _import_file(path, dry_run, skip_invalid, curriculum_id, overwrite, stop)
+            report = _import_file(
+                path, dry_run, skip_invalid, curriculum_id, overwrite, _quoted_etag(if_match), stop
+            )
     except ImportStopped:
         print(f"{path}: {stop.stopped_line()}", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -120,6 +130,13 @@ def import_curriculum(
         print(f"{path}: {stop.stopped_line()}", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED)
     print_import_report(report, as_json)
+    if dry_run and report.etag and not as_json:
+        # What the page does by itself (it sends the dry run's ETag with Import): without it, an edit saved
+        # between this dry run and the import was overwritten, though the report had not listed it.
+        print(
+            f"etag: {report.etag} (import with --if-match '{report.etag}' to write only if nothing changed "
+            "since this dry run)"
+        )
     if stop.requested:  # the Ctrl-C came after the last checkpoint, as the import committed
         # A dry run's last step is its rollback, not a commit: it stored nothing, whatever its report says.
         done = (
@@ -129,12 +146,54 @@ def import_curriculum(
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
+def _quoted_etag(if_match: str | None) -> str | None:
+    """`--if-match` as the header: a shell drops the double quotes of `--if-match "curriculum@..."`, and the
+    bare tag would name no ETag (a 422), so a curriculum ETag without its quotes gets them back."""
+    from kgplatform.curriculum.versions import CURRICULUM_ETAG_START
+
+    if if_match is None:
+        return None
+    text = if_match.strip()
+    if text.startswith(CURRICULUM_ETAG_START.removeprefix('"')):
+        return f'"{text}"'
+    return text
+
+
+@contextmanager
+def _if_match_refusals(if_match: str | None) -> Iterator[None]:
+    """The API's If-Match refusals reworded for `--if-match`: they speak of an export and a header, where the
+    CLI's ETag is most often a dry run's, given as an option."""
+    from kgplatform.curriculum.versions import IF_MATCH
+
+    try:
+        yield
+    except (PreconditionFailed, ValidationFailed) as error:
+        if if_match is None or error.field != IF_MATCH:
+            raise
+        if isinstance(error, ValidationFailed):
+            raise ValidationFailed(
+                f"--if-match {if_match}: not a curriculum's ETag; give the one a dry run printed (its "
+                "'etag:' line) or an export's, or leave the option out to import unguarded",
+                field="if_match",
+            ) from None
+        now = error.details.get("current_etag")
+        state = f" (it is now {now})" if now else ""
+        raise PreconditionFailed(
+            f"the curriculum changed since the dry run or export whose ETag --if-match gives{state}, or it "
+            "does not exist; nothing was written: run the dry run again, read its report, then import with "
+            "the ETag it prints",
+            field="if_match",
+            current_etag=now,
+        ) from None
+
+
 def _import_file(
     path: Path,
     dry_run: bool,
     skip_invalid: bool,
     curriculum_id: str | None,
     overwrite: bool,
+    if_match: str | None,
     stop: StopAtCheckpoint,
 ) -> ImportReport | None:
     """The import itself, `stop` told its phases; None when `fail` refused it (it exits)."""
@@ -161,7 +220,7 @@ def _import_file(
         )
         return None
     stop.curriculum_id = target
-    with graph_session() as graph:
+    with graph_session() as graph, _if_match_refusals(if_match):
         report = run_import(
             graph,
             raw,
@@ -170,6 +229,7 @@ def _import_file(
             dry_run=dry_run,
             skip_invalid=skip_invalid,
             overwrite=overwrite,
+            if_match=if_match,
             checkpoint=stop.checkpoint,
         )
         if report.accepted:  # a refused import wrote nothing: its phase stays as it was ('reading')

@@ -140,3 +140,48 @@ def test_a_cli_export_records_its_state_and_guards_its_own_import_back(
     assert forced.exit_code == 0, forced.output
     [row] = graph.read("curriculum/get_concept", id=document.concepts[0].id)
     assert row["concept"]["name"] == document.concepts[0].name
+
+
+def test_a_dry_run_prints_its_etag_and_if_match_refuses_an_edit_since(graph: Graph, tmp_path: Path) -> None:
+    """A designer's CLI path was `--dry-run`, read the report, then import: an edit another designer saved
+    in between was overwritten though the dry run had not listed it (the page sends the dry run's ETag as
+    If-Match; the CLI had no way to). The dry run now prints its ETag and `--if-match` sends it."""
+    from kgplatform.curriculum.generator import generate_curriculum
+    from kgplatform.errors import PreconditionFailed
+
+    document = generate_curriculum(5, seed=8, curriculum_id="cli-if-match")
+    plain = tmp_path / "plain.json"
+    plain.write_text(document.to_json())
+    assert runner.invoke(app, ["import-curriculum", str(plain)]).exit_code == 0
+    mine = json.loads(document.to_json())
+    mine["concepts"][1]["name"] = "My rename"
+    my_file = tmp_path / "mine.json"
+    my_file.write_text(json.dumps(mine))
+    dry = runner.invoke(app, ["import-curriculum", str(my_file), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    [etag_line] = [line for line in dry.output.splitlines() if line.startswith("etag: ")]
+    etag = etag_line.split()[1]
+    assert etag.startswith('"curriculum@') and f"--if-match '{etag}'" in etag_line
+
+    theirs = json.loads(document.to_json())
+    theirs["concepts"][0]["name"] = "Their rename"
+    their_file = tmp_path / "theirs.json"
+    their_file.write_text(json.dumps(theirs))
+    assert runner.invoke(app, ["import-curriculum", str(their_file)]).exit_code == 0
+
+    refused = runner.invoke(app, ["import-curriculum", str(my_file), "--if-match", etag])
+    assert isinstance(refused.exception, PreconditionFailed), refused.output
+    assert "dry run" in refused.exception.message and refused.exception.field == "if_match"
+    [row] = graph.read("curriculum/get_concept", id=document.concepts[0].id)
+    assert row["concept"]["name"] == "Their rename"
+    [row] = graph.read("curriculum/get_concept", id=document.concepts[1].id)
+    assert row["concept"]["name"] == document.concepts[1].name  # nothing of the refused import was written
+
+    # The shell drops the quotes of `--if-match "curriculum@..."`: the bare tag is taken as the quoted one.
+    dry = runner.invoke(app, ["import-curriculum", str(my_file), "--dry-run"])
+    [etag_line] = [line for line in dry.output.splitlines() if line.startswith("etag: ")]
+    bare = etag_line.split()[1].strip('"')
+    done = runner.invoke(app, ["import-curriculum", str(my_file), "--if-match", bare])
+    assert done.exit_code == 0, done.output
+    [row] = graph.read("curriculum/get_concept", id=document.concepts[1].id)
+    assert row["concept"]["name"] == "My rename"
