@@ -122,6 +122,15 @@ def import_curriculum(
     except KeyboardInterrupt:  # the second Ctrl-C
         print(f"{path}: {stop.at_once_line(dry_run)}", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as error:
+        from neo4j.exceptions import DriverError, Neo4jError  # not at CLI start-up
+
+        # cli.main prints the failure itself ("not reachable ... is it running?", exit 2), which said
+        # nothing of the import: a designer whose Neo4j restarted mid-import could not tell whether half
+        # the file was in the graph. The phase says what was stored.
+        if isinstance(error, Neo4jError | DriverError):
+            print(f"{path}: {stop.failed_line(dry_run)}", file=sys.stderr)
+        raise
     if report is None:
         return
     if stop.requested and import_refused(report):

@@ -31,6 +31,9 @@ class StopAtCheckpoint:
         self.announce = announce
         self.requested = False
         self.phase = "reading"  # then 'writing', 'committing', 'done'
+        # Whether any attempt reached its commit: the driver runs a failed import again from the start, and
+        # an attempt whose commit was cut off may be stored though the phase is back at 'writing'.
+        self.reached_commit = False
         self.curriculum_id = "ID"  # the import's, once known
         self.previous: Any = None
 
@@ -49,6 +52,7 @@ class StopAtCheckpoint:
         if self.requested:
             raise ImportStopped
         self.phase = phase
+        self.reached_commit = self.reached_commit or phase == "committing"
 
     def __exit__(self, *exc: object) -> None:
         if self.previous is not None:
@@ -59,6 +63,23 @@ class StopAtCheckpoint:
         if self.phase == "reading":
             return "interrupted before the import wrote anything; nothing was stored"
         return "interrupted while importing; its one transaction was rolled back whole: nothing was stored"
+
+    def failed_line(self, dry_run: bool) -> str:
+        """After Neo4j failed mid-import (stopped, restarted, the connection cut): what was stored."""
+        if dry_run:
+            return "Neo4j failed during the dry run; a dry run stores nothing"
+        if self.phase == "reading" and not self.reached_commit:
+            return "Neo4j failed before the import wrote anything; nothing was stored"
+        if self.reached_commit:
+            return (
+                "Neo4j failed as the import committed: it was stored whole or not at all (one transaction); "
+                f"its audit trail (`GET /curricula/{self.curriculum_id}/audit`) says which, and running it "
+                "again once Neo4j answers is harmless (a stored import reports its rows unchanged)"
+            )
+        return (
+            "Neo4j failed while importing, before its one transaction committed: nothing was stored; run it "
+            "again once Neo4j answers"
+        )
 
     def at_once_line(self, dry_run: bool) -> str:
         """After a second Ctrl-C, wherever it landed."""

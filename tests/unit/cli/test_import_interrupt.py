@@ -185,3 +185,44 @@ def test_a_ctrl_c_between_two_curricula_starts_no_other(monkeypatch: pytest.Monk
         "al-cpl: interrupted before al-cpl-geometry was written; stored whole: al-cpl-data-mining; "
         "not stored: al-cpl-geometry, al-cpl-physics, al-cpl-precalculus"
     ), result.output
+
+
+@pytest.mark.parametrize(
+    ("phases", "dry_run", "said"),
+    [
+        (["reading"], False, "before the import wrote anything; nothing was stored"),
+        (["writing"], False, "before its one transaction committed: nothing was stored"),
+        (["writing", "committing"], False, "stored whole or not at all"),
+        # The driver ran the import again after a failed attempt had reached its commit: it may be stored.
+        (["writing", "committing", "writing"], False, "stored whole or not at all"),
+        (["writing", "committing"], True, "a dry run stores nothing"),
+    ],
+)
+def test_neo4j_failing_mid_import_says_what_was_stored(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, phases: list[str], dry_run: bool, said: str
+) -> None:
+    """Neo4j stopped (or the connection dropped) during an import: the command printed only "Neo4j ... is not
+    reachable (is it running?)", and the designer could not tell whether half the file was in the graph. The
+    import is one transaction, so the phase it died in says what was stored."""
+    from neo4j.exceptions import ServiceUnavailable
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app, curriculum
+
+    def failing(*args: object) -> None:
+        stop = args[-1]
+        assert isinstance(stop, StopAtCheckpoint)
+        stop.curriculum_id = "algebra"
+        for phase in phases:
+            if phase != "reading":
+                stop.checkpoint(phase)
+        raise ServiceUnavailable("Failed to read from defunct connection")
+
+    monkeypatch.setattr(curriculum, "_import_file", failing)
+    path = tmp_path / "c.json"
+    path.write_text("{}")
+    result = CliRunner().invoke(app, ["import-curriculum", str(path), *(["--dry-run"] if dry_run else [])])
+    assert isinstance(result.exception, ServiceUnavailable)  # cli.main then prints its line, exit 2
+    assert f"{path}: " in result.output and said in result.output, result.output
+    if said == "stored whole or not at all":
+        assert "/curricula/algebra/audit" in result.output
