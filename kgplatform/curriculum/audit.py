@@ -86,7 +86,8 @@ def explain(entries: Sequence[dict[str, Any]], moved: Mapping[str, Sequence[str]
     """`entries` with `links`: the concepts whose version (ETag) the change moved (`moved`, as
     store.links_changed takes it) and whose own trail would not show it otherwise, so a designer refused
     with a 412 finds the cause in the concept's trail. A concept's own entry and an edge's (indexed by both
-    ends) are in its trail already; a task's entry explains the concepts it exercised or now exercises;
+    ends) are in its trail already; a task's entry is linked to every moved concept it exercised or now
+    exercises, even one with its own entry in the change;
     anything else (an import creating a task or an edge, which has no entry of its own) is explained by
     the first entry (the import's summary)."""
     if not moved:
@@ -98,9 +99,14 @@ def explain(entries: Sequence[dict[str, Any]], moved: Mapping[str, Sequence[str]
         covered.update(e[end] for end in ("prerequisite", "concept") if e.get(end))
     links: list[list[str]] = [[] for _ in entries]
     for concept_id in sorted(moved):
-        if not entries or not moved[concept_id] or concept_id in covered:
+        if not entries or not moved[concept_id]:
             continue
+        # A task entry is linked even where the concept's own entry (or an edge's) is in the change: that
+        # one explains the version, not that the task took the concept on or off (an import renaming a
+        # concept and detaching it from a task left the detachment out of the concept's trail).
         tasks = [i for i, e in enumerate(entries) if concept_id in _task_concepts(e)]
+        if not tasks and concept_id in covered:
+            continue
         for i in tasks or [0]:
             links[i].append(concept_id)
     return [{**e, "links": found} if found else dict(e) for e, found in zip(entries, links, strict=True)]

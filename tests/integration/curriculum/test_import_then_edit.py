@@ -67,3 +67,22 @@ def test_an_id_stored_before_a_rule_for_new_ids_is_read_and_exported_as_it_is(ap
     # A new concept still may not take such an id.
     refused = api.call("POST", "/curricula/maths/concepts", json={"id": "new/audit", "name": "N"})
     assert refused.status_code == 422 and refused.json()["field"] == "id"
+
+
+def test_a_concept_renamed_and_taken_off_a_task_by_one_import_has_both_in_its_trail(api: Api) -> None:
+    """Its own rename entry counted as explaining the concept's version, so the task change that took it off
+    task t was in the other concepts' trails only: concept a's history never said t no longer exercises it."""
+    assert api.call("POST", "/curricula/maths/import", json=DOCUMENT).status_code == 200
+    changed = {
+        **DOCUMENT,
+        "concepts": [{**DOCUMENT["concepts"][0], "name": "A renamed"}, DOCUMENT["concepts"][1]],
+        "tasks": [{**DOCUMENT["tasks"][0], "concepts": ["b"]}],
+    }
+    assert api.call("POST", "/curricula/maths/import", json=changed).status_code == 200
+    trail = api.call("GET", "/concepts/a/audit").json()["items"]
+    assert {(e["entity_type"], e["entity_id"]) for e in trail if e["action"] == "import"} == {
+        ("concept", "a"),
+        ("task", "t"),
+    }
+    [task_entry] = [e for e in trail if e["entity_type"] == "task"]
+    assert (task_entry["old"]["concepts"], task_entry["new"]["concepts"]) == (["a", "b"], ["b"])

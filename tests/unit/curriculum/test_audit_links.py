@@ -46,3 +46,27 @@ def test_nothing_moved_links_nothing() -> None:
     entries = [_task("t", None, ["a"])]
     assert audit.explain(entries, {}) == entries
     assert audit.explain([], {"a": ["x"]}) == []
+
+
+def test_a_task_entry_is_linked_to_its_concepts_even_when_their_own_entries_are_in_the_change() -> None:
+    """An import that renamed concept a and took it off task t left a's trail with the rename alone: a's
+    own entry counted as explaining its version, so the task change that detached it was in b's and c's
+    trails but never in a's, and a designer reading a's history could not learn that t no longer
+    exercises it."""
+    rename = audit.entry(
+        actor="x",
+        action=AuditAction.IMPORT,
+        entity_type=EntityType.CONCEPT,
+        entity_id="a",
+        curriculum_id="m",
+        old={"name": "A"},
+        new={"name": "A renamed"},
+    )
+    edge = audit.edge_entry(
+        actor="x", action=AuditAction.IMPORT, prerequisite="b", concept="d", curriculum_id="m", new_weight=1.0
+    )
+    entries = [rename, edge, _task("t", ["a", "b"], ["c"])]
+    moved = {"a": ["task t changed"], "b": ["task t changed", "edge"], "c": ["task t changed"], "d": ["edge"]}
+    explained = audit.explain(entries, moved)
+    assert explained[2]["links"] == ["a", "b", "c"]
+    assert "links" not in explained[0] and "links" not in explained[1]  # d: the edge's entry is in its trail
