@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, app, cli_actor, console, fail, graph_session
-from kgplatform.cli.import_stop import DatasetProgress, ImportStopped, StopAtCheckpoint
+from kgplatform.cli.import_stop import DatasetProgress, ImportStopped, StopAtCheckpoint, WriteProgress
 from kgplatform.errors import PreconditionFailed, ValidationFailed
 
 if TYPE_CHECKING:  # imported where used, not at CLI start-up
@@ -207,6 +207,7 @@ def _import_file(
 ) -> ImportReport | None:
     """The import itself, `stop` told its phases; None when `fail` refused it (it exits)."""
     from kgplatform.curriculum.import_service import run_import
+    from kgplatform.curriculum.import_store import DEFAULT_BATCH_SIZE
     from kgplatform.curriculum.io import read_import_path
 
     raw = read_import_path(path, {"id": curriculum_id} if curriculum_id else None)
@@ -240,6 +241,7 @@ def _import_file(
             overwrite=overwrite,
             if_match=if_match,
             checkpoint=stop.checkpoint,
+            progress=WriteProgress(str(path), dry_run, DEFAULT_BATCH_SIZE, stop),
         )
         if report.accepted:  # a refused import wrote nothing: its phase stays as it was ('reading')
             stop.phase = "done"

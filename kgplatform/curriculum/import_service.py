@@ -35,13 +35,14 @@ def run_import(
     if_match: str | None = None,
     overwrite: bool = False,
     checkpoint: Callable[[str], None] = import_store.no_checkpoint,
+    progress: Callable[[int, int], None] = import_store.no_progress,
 ) -> ImportReport:
     """Validates `raw` against the graph and, unless refused, writes the valid rows; a dry run writes them
     in a transaction that it rolls back, so its created/updated/unchanged counts are exact. `if_match`:
     the curriculum's ETag from an export; when it changed since, nothing is written (412). The same holds,
     without If-Match, for the export the file itself records (`raw.based_on`) when it is of this curriculum,
     unless `overwrite`: a file edited offline for days no longer has the export's ETag header.
-    `checkpoint`: as `import_store.write_import` takes it."""
+    `checkpoint`, `progress`: as `import_store.write_import` takes them."""
     started = perf_counter()
     existing = import_store.load_existing(graph, curriculum_id, raw)
     with gc_paused():
@@ -81,6 +82,7 @@ def run_import(
             based_on=based_on,
             overwrite=overwrite,
             checkpoint=checkpoint,
+            progress=progress,
         )
         report.outcome = written.outcome
         report.etag = written.etag

@@ -42,6 +42,10 @@ def no_checkpoint(phase: str) -> None:
     """The default `checkpoint` of `write_import`: nothing stops an import (the API's, a worker's)."""
 
 
+def no_progress(written: int, total: int) -> None:
+    """The default `progress` of `write_import`: nobody watches (the API's, a worker's)."""
+
+
 # The optional fields of each row: left out of a file, a stored entity keeps its value (`kept_fields`).
 KEEPABLE_FIELDS = {
     Entity.CONCEPT: ("description", "tags", "difficulty"),
@@ -296,6 +300,7 @@ def write_import(
     based_on: str | None = None,
     overwrite: bool = False,
     checkpoint: Callable[[str], None] = no_checkpoint,
+    progress: Callable[[int, int], None] = no_progress,
 ) -> WriteResult:
     """Writes the rows and, if anything changed, the 'import' audit entries (rolled back unless `commit`):
     the curriculum's and each entity's outcome, and the values replaced. `columns`: the CSV files' columns
@@ -304,7 +309,8 @@ def write_import(
     the file records it was made from, of this curriculum; without If-Match (which wins) and `overwrite`, a
     real import of a file based on an older state is a 412 too, naming what changed since. `checkpoint`
     is called with the phase about to start ('writing' before each statement batch, 'committing' once the
-    work is done): raising there rolls the transaction back whole (the CLI's Ctrl-C, `cli.curriculum`)."""
+    work is done): raising there rolls the transaction back whole (the CLI's Ctrl-C, `cli.curriculum`).
+    `progress` is called with the rows written so far and the total after each statement batch."""
     accepted = parse_import_if_match(if_match)  # before any write: a header naming nothing is a 422
     data = document.model_dump(mode="json")
     curriculum_id = document.curriculum.id
@@ -397,6 +403,7 @@ def write_import(
             )
         )
         outcome = {entity: Outcome() for entity in sections}
+        total, written = sum(len(rows) for rows in sections.values()), 0
         relinked = 0  # task rows changing which concepts stored answers reach (import_merge_tasks)
         # What the import did to the links of concepts that existed before it: each such concept's version
         # moves, as for an edit (store.links_changed says why); concepts it creates start where they start.
@@ -420,6 +427,8 @@ def write_import(
                     _note_links(entity, result, existed, linked)
                     if result.get("recreated"):
                         recreated += recreate_entries(entity, result["recreated"], actor, curriculum_id)
+                written += len(batch)
+                progress(written, total)
             outcome[entity] = Outcome(**counts)
         store.links_changed(tx, linked)
         # An import that changes nothing leaves no entry, as a save that changes no field leaves none. The
