@@ -390,6 +390,9 @@ def _header(entity: Entity, cells: list[str], line: int, errors: list[RowError])
     is kept as "" for `_read_rows`, which refuses it unless every row leaves it empty."""
     name = INPUT_FILES[entity]
     known = CSV_COLUMNS[entity]
+    if message := _other_separator(cells, known):
+        errors.append(RowError(entity=Entity.FILE, field=name, message=message))
+        return None
     header = [h.strip().lower() if h.strip().lower() in known else h.strip() for h in cells]
     unknown = [h for h in dict.fromkeys(header) if h and h not in known]
     missing = sorted(REQUIRED_COLUMNS[entity] - set(header))
@@ -406,6 +409,23 @@ def _header(entity: Entity, cells: list[str], line: int, errors: list[RowError])
         message = f"column {column!r} appears {count} times in the header; give it once"
         errors.append(RowError(entity=Entity.FILE, field=f"{name}:{column}", message=message))
     return None if unknown or missing or repeated else header
+
+
+def _other_separator(cells: list[str], known: tuple[str, ...]) -> str | None:
+    """Why a header of one cell such as 'id;name' is refused, when splitting it on ';' or a tab gives known
+    columns: Excel saves "CSV" with ';' where the decimal mark is a comma, and a copy from a sheet pastes
+    tabs. Listing the unknown column 'id;name' and the missing 'id' and 'name' did not say what to change."""
+    if len(cells) != 1:
+        return None
+    for separator, shown in ((";", "';'"), ("\t", "tabs")):
+        parts = [part.strip().lower() for part in cells[0].split(separator)]
+        if len(parts) > 1 and all(part in known for part in parts):
+            return (
+                f"the columns are separated by {shown}, not commas: save the sheet as comma-separated CSV "
+                "UTF-8 (Excel separates by the system's list separator, ';' where the decimal mark is a "
+                "comma), or import the JSON document"
+            )
+    return None
 
 
 def _row(header: list[str], cells: list[str]) -> Row:

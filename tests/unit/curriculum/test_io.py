@@ -576,3 +576,16 @@ def test_a_folder_refuses_an_unknown_csv_and_two_files_for_one_kind(tmp_path: Pa
     (tmp_path / "CONCEPTS.csv").write_text("id,name\nb,B\n")
     (error,) = read_import_path(tmp_path).file_errors
     assert "'CONCEPTS.csv' and 'concepts.csv'" in error.message
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_file_separated_by_semicolons_or_tabs_is_refused_saying_so(separator: str) -> None:
+    """Excel saves "CSV" with ';' where the decimal mark is a comma (German, French, ...), and a copy from a
+    sheet pastes tabs: the refusal listed an unknown column 'id;name' and the missing 'id' and 'name', which
+    did not say what to change."""
+    text = separator.join(["id", "name", "difficulty"]) + "\n" + separator.join(["a", "A", "0,5"]) + "\n"
+    raw = parse_csv_tables({Entity.CONCEPT: text})
+    [error] = raw.file_errors
+    shown = "';'" if separator == ";" else "tabs"
+    assert error.field == "concepts.csv" and f"separated by {shown}" in error.message
+    assert "comma" in error.message and not raw.concepts
