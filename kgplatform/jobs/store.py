@@ -25,12 +25,17 @@ class LearnerCurricula(NamedTuple):
 
 
 class JobStore:
-    def __init__(self, graph: Graph, summary_days: int = DEFAULT_SUMMARY_DAYS) -> None:
+    def __init__(
+        self, graph: Graph, summary_days: int = DEFAULT_SUMMARY_DAYS, learner_page: int = LEARNER_PAGE
+    ) -> None:
         self.graph = graph
         self.summary_days = summary_days
+        # How many learners one read of the batch's lists returns (the tests page by a few).
+        self.learner_page = learner_page
 
-    def learner_ids(self, page_size: int = LEARNER_PAGE) -> Iterator[str]:
+    def learner_ids(self, page_size: int | None = None) -> Iterator[str]:
         """Every learner's id, in id order, page by page."""
+        page_size = page_size or self.learner_page
         after = ""
         while True:
             (row,) = self.graph.read_plain("jobs/list_learner_ids", after=after, limit=page_size)
@@ -40,19 +45,30 @@ class JobStore:
                 return
             after = page[-1]
 
-    def curriculum_learners(self, curriculum_id: str) -> list[LearnerCurricula]:
-        """Each learner with a goal or a mastered concept in the curriculum, with how many of their goals
-        and of their mastered concepts each curriculum holds (`planning.jobs.default_curriculum`'s input)."""
-        (row,) = self.graph.read_plain("jobs/list_curriculum_learners", curriculum_id=curriculum_id)
-        learners = []
-        for learner_id, counts in zip(row["learner_ids"], row["counts"], strict=True):
-            goals = {c: n for c, n, _ in counts if n}
-            practice = {c: n for c, _, n in counts if n}
-            learners.append(LearnerCurricula(learner_id, goals, practice))
-        return learners
+    def curriculum_learners(
+        self, curriculum_id: str, page_size: int | None = None
+    ) -> Iterator[LearnerCurricula]:
+        """Each learner with a goal or a mastered concept in the curriculum, in id order, with how many of
+        their goals and of their mastered concepts each curriculum holds (`planning.jobs.default_curriculum`'s
+        input). Read a page at a time, each its own transaction: one row of every learner's counts grew with
+        the curriculum (nothing above 4,000 learners had been measured), a page's does not."""
+        page_size = page_size or self.learner_page
+        after = ""
+        while True:
+            (row,) = self.graph.read_plain(
+                "jobs/list_curriculum_learners", curriculum_id=curriculum_id, after=after, limit=page_size
+            )
+            for learner_id, counts in zip(row["learner_ids"], row["counts"], strict=True):
+                goals = {c: n for c, n, _ in counts if n}
+                practice = {c: n for c, _, n in counts if n}
+                yield LearnerCurricula(learner_id, goals, practice)
+            if len(row["learner_ids"]) < page_size:
+                return
+            after = row["learner_ids"][-1]
 
-    def learners_without_curriculum(self, page_size: int = LEARNER_PAGE) -> Iterator[list[str]]:
+    def learners_without_curriculum(self, page_size: int | None = None) -> Iterator[list[str]]:
         """The ids of the learners with neither goals nor mastery, in id order, page by page."""
+        page_size = page_size or self.learner_page
         after = ""
         while True:
             (row,) = self.graph.read_plain(

@@ -9,16 +9,21 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import redis
 
 from kgplatform.graph.driver import Graph
-from kgplatform.jobs.batch import chunk_of, group_by_curriculum
+from kgplatform.jobs.batch import BatchRunner, chunk_of, group_by_curriculum
 from kgplatform.jobs.models import JobState
 from kgplatform.jobs.store import JobStore
+from kgplatform.mastery.bkt import TracerParams
 from kgplatform.planning.cache import PlanCache, plan_key
 from kgplatform.planning.pages import batch_plan_id
+from kgplatform.planning.store import PlanStore
+from kgplatform.settings import WorkerSettings
 from tests.integration.jobs.batches import runner
 from tests.integration.jobs.curricula import A, B, seed_two_curricula
+from tests.integration.workers.seeding import seed_curriculum
 
 
 def test_the_fan_out_for_a_curriculum_sends_exactly_the_learners_its_chunks_plan_there(
@@ -76,3 +81,92 @@ def test_a_fan_out_run_again_splits_the_curriculum_as_the_first_did(
         len(ours),
         0,
     )
+
+
+class PageCounter:
+    """Records how many learners each read of a curriculum's learners returned."""
+
+    def __init__(self, graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.pages: list[int] = []
+        read_plain = graph.read_plain
+
+        def recording(name: str, /, **params: Any) -> list[Any]:
+            rows = read_plain(name, **params)
+            if name == "jobs/list_curriculum_learners":
+                self.pages.append(len(rows[0]["learner_ids"]))
+            return rows
+
+        monkeypatch.setattr(graph, "read_plain", recording)
+
+
+# The seeded learners touching A: 7 in A only and 6 in both (3 of those planned in B).
+TOUCHING_A = 13
+
+
+@pytest.mark.parametrize(
+    ("page", "pages"),
+    [
+        (TOUCHING_A, [TOUCHING_A, 0]),  # exactly one page: a second read finds none
+        (TOUCHING_A - 1, [TOUCHING_A - 1, 1]),  # one more than a page
+        (1, [1] * TOUCHING_A + [0]),
+        (100, [TOUCHING_A]),
+    ],
+)
+def test_a_curriculums_learners_are_read_page_by_page_and_fanned_out_alike(
+    graph: Graph, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch, page: int, pages: list[int]
+) -> None:
+    """One row of every learner's counts grew with the curriculum; pages of `learner_page` keep the
+    fan-out's read bounded. Whatever the page, each learner is listed once, in id order, with the
+    counts one page of them all gives, and the fan-out sends the learners its chunks plan."""
+    ours, others = seed_two_curricula(graph, redis_client)
+    whole = list(JobStore(graph, learner_page=1000).curriculum_learners(A))
+    assert [learner.learner_id for learner in whole] == sorted(learner.learner_id for learner in whole)
+    assert len(whole) == TOUCHING_A
+    counter = PageCounter(graph, monkeypatch)
+    store = JobStore(graph, learner_page=page)
+    assert list(store.curriculum_learners(A)) == whole
+    assert counter.pages == pages
+
+    batch = BatchRunner(PlanStore(graph), store, redis_client, WorkerSettings(), TracerParams.default(()))
+    sent: list[dict[str, Any]] = []
+    batch.fan_out(f"job-page-{page}", A, datetime.now(UTC), sent.append, chunk_size=4)
+    assert [i for m in sent for i in m["learner_ids"]] == ours
+    assert max(counter.pages) <= page
+
+
+def test_a_learner_in_two_curricula_is_listed_in_both_and_fanned_out_in_one(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """Learners touching A and B come in both curricula's pages with the same counts; the fan-outs for A
+    and for B send each learner with a curriculum once, in the one its chunks plan it in."""
+    ours, others = seed_two_curricula(graph, redis_client)
+    store = JobStore(graph, learner_page=2)
+    in_a = {learner.learner_id: learner for learner in store.curriculum_learners(A)}
+    in_b = {learner.learner_id: learner for learner in store.curriculum_learners(B)}
+    both = sorted(set(in_a) & set(in_b))
+    assert both == sorted(i for i in ours + others if i.startswith("both-"))
+    assert all(in_a[i] == in_b[i] and set(in_a[i].practice) == {A, B} for i in both)
+
+    batch = BatchRunner(PlanStore(graph), store, redis_client, WorkerSettings(), TracerParams.default(()))
+    fanned: dict[str, list[str]] = {}
+    for curriculum in (A, B):
+        sent: list[dict[str, Any]] = []
+        batch.fan_out(f"job-{curriculum}", curriculum, datetime.now(UTC), sent.append, chunk_size=3)
+        fanned[curriculum] = [i for m in sent for i in m["learner_ids"]]
+        batch.lock.release(f"job-{curriculum}")  # its chunks are not run here: the next fan-out may start
+    assert fanned[A] == ours
+    assert fanned[B] == [i for i in others if i != "new-none-000000"]  # neither goals nor a kept plan
+
+
+def test_a_batch_for_a_curriculum_without_learners_sends_nothing_and_ends(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    seed_two_curricula(graph, redis_client)
+    seed_curriculum(graph, "scope-empty", concepts=5, seed=7)
+    store = JobStore(graph, learner_page=2)
+    assert list(store.curriculum_learners("scope-empty")) == []
+    batch = BatchRunner(PlanStore(graph), store, redis_client, WorkerSettings(), TracerParams.default(()))
+    sent: list[dict[str, Any]] = []
+    status = batch.fan_out("job-empty", "scope-empty", datetime.now(UTC), sent.append, chunk_size=3)
+    assert sent == []
+    assert (status.state, status.total, status.chunks_total) == (JobState.SUCCEEDED, 0, 0)
