@@ -123,7 +123,11 @@ def learners_of_curriculum(
     by (`group_by_curriculum`): those of `learners` (each with a goal or mastery there) whose default
     curriculum it is, and those with neither goals nor mastery (`without_default`, pages of ids) whose
     kept plan is for it. Listing every learner instead made a chunk for every one in the graph, each read
-    and skipped by a worker (found 5 December 2026: 606 chunks for a curriculum's 300 learners)."""
+    and skipped by a worker (found 5 December 2026: 606 chunks for a curriculum's 300 learners).
+    `learners` is read lazily (JobStore pages it) and only the ids are kept. They are all read before a
+    chunk is sent: the fan-out records the batch's total, chunk count and each chunk's first id before
+    sending any (`progress.start`, `save_split`: how the last chunk knows it completed the batch and how
+    a rerun re-splits alike), so sending as pages arrive would need another way to end a batch."""
     ids = {
         learner.learner_id
         for learner in learners

@@ -50,21 +50,21 @@ class JobStore:
     ) -> Iterator[LearnerCurricula]:
         """Each learner with a goal or a mastered concept in the curriculum, in id order, with how many of
         their goals and of their mastered concepts each curriculum holds (`planning.jobs.default_curriculum`'s
-        input). Read a page at a time, each its own transaction: one row of every learner's counts grew with
-        the curriculum (nothing above 4,000 learners had been measured), a page's does not."""
+        input). The ids come in one read, the counts a page of learners at a time, each page its own
+        transaction: one row of every learner's counts grew with the curriculum (nothing above 4,000
+        learners had been measured), a page's does not."""
         page_size = page_size or self.learner_page
-        after = ""
-        while True:
-            (row,) = self.graph.read_plain(
-                "jobs/list_curriculum_learners", curriculum_id=curriculum_id, after=after, limit=page_size
-            )
-            for learner_id, counts in zip(row["learner_ids"], row["counts"], strict=True):
-                goals = {c: n for c, n, _ in counts if n}
-                practice = {c: n for c, _, n in counts if n}
-                yield LearnerCurricula(learner_id, goals, practice)
-            if len(row["learner_ids"]) < page_size:
-                return
-            after = row["learner_ids"][-1]
+        (row,) = self.graph.read_plain("jobs/list_curriculum_learners", curriculum_id=curriculum_id)
+        learner_ids = sorted(row["learner_ids"])
+        for start in range(0, len(learner_ids), page_size):
+            page = learner_ids[start : start + page_size]
+            (counted,) = self.graph.read_plain("jobs/count_learner_curricula", learner_ids=page)
+            counts_of = dict(zip(counted["learner_ids"], counted["counts"], strict=True))
+            for learner_id in page:
+                if (counts := counts_of.get(learner_id)) is not None:
+                    goals = {c: n for c, n, _ in counts if n}
+                    practice = {c: n for c, _, n in counts if n}
+                    yield LearnerCurricula(learner_id, goals, practice)
 
     def learners_without_curriculum(self, page_size: int | None = None) -> Iterator[list[str]]:
         """The ids of the learners with neither goals nor mastery, in id order, page by page."""
