@@ -78,3 +78,36 @@ def no_edge_reason(metrics: Mapping[str, Any]) -> str:
         f"no edge, because transfer did not clearly raise the tracer's next-answer AUC on the {learners} "
         f"validation learners ({gained}): tracing and planning use none (docs/transfer.md)"
     )
+
+
+def describe_retrain(
+    version: str,
+    *,
+    edges: int,
+    published: bool,
+    unchanged: bool = False,
+    cancelled: bool = False,
+    metrics: Mapping[str, Any] | None = None,
+) -> str:
+    """The nightly retrain's outcome in one line, as its job keeps it (`jobs show`, `nightly --wait`,
+    GET /jobs/{id}): before, only the worker's log said which model a night published, or that it
+    published none and why (transfer then off in every plan)."""
+    if unchanged:
+        return (
+            f"unchanged: the data are those transfer model {version} was trained on; nothing retrained, "
+            f"{version} stays"
+        )
+    if not published:
+        why = "the job was cancelled while it trained" if cancelled else "the retrain was asked not to write"
+        return f"trained transfer model {version}, not published: {why}"
+    if edges:
+        return f"published transfer model {version} with {edges:,} edges"
+    metrics = metrics or {}
+    if "alpha" not in metrics:
+        why = "transfer scale not chosen (no training or validation answers)"
+    elif metrics["alpha"] > 0:
+        # choose_alpha kept a scale, yet `strengths_from_prediction` kept no pair above its floor.
+        why = "no concept pair's predicted transfer reached the smallest strength kept"
+    else:
+        why = no_edge_reason(metrics).removeprefix("no edge, ")
+    return f"published transfer model {version} with 0 edges, transfer off in every plan: {why}"

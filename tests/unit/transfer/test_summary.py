@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from kgplatform.transfer.summary import describe_training
+from kgplatform.transfer.summary import describe_retrain, describe_training, no_edge_reason
 
 MEASURED = {
     "valid_spearman": 0.4127,
@@ -66,3 +66,32 @@ def test_no_tracer_figures_says_the_scale_was_not_chosen() -> None:
         describe_training(metrics)[-1]
         == "tracer: transfer scale not chosen (no training or validation answers)"
     )
+
+
+def test_a_retrain_outcome_is_one_line_for_each_way_it_ends() -> None:
+    """`jobs show`'s retrain line: which model and how many edges, or why none, or why nothing was
+    trained or published."""
+    assert describe_retrain("v2", edges=1234, published=True, metrics=MEASURED) == (
+        "published transfer model v2 with 1,234 edges"
+    )
+    assert describe_retrain("v1", edges=0, published=False, unchanged=True) == (
+        "unchanged: the data are those transfer model v1 was trained on; nothing retrained, v1 stays"
+    )
+    assert describe_retrain("v3", edges=0, published=False, cancelled=True) == (
+        "trained transfer model v3, not published: the job was cancelled while it trained"
+    )
+    assert describe_retrain("v3", edges=0, published=False).endswith("the retrain was asked not to write")
+
+
+def test_a_model_published_without_edges_says_why_in_the_same_line() -> None:
+    scale_zero = MEASURED | {"alpha": 0.0, "gain_confidence": 0.6}
+    line = describe_retrain("v4", edges=0, published=True, metrics=scale_zero)
+    assert line == (
+        "published transfer model v4 with 0 edges, transfer off in every plan: "
+        + no_edge_reason(scale_zero).removeprefix("no edge, ")
+    )
+    assert "ahead in only 60% of learner resamples (95% needed)" in line and "\n" not in line
+    no_answers = describe_retrain("v5", edges=0, published=True, metrics={})
+    assert no_answers.endswith("transfer scale not chosen (no training or validation answers)")
+    floor = describe_retrain("v6", edges=0, published=True, metrics=MEASURED)
+    assert floor.endswith("no concept pair's predicted transfer reached the smallest strength kept")
