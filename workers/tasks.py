@@ -489,6 +489,17 @@ def import_file(
     return report.model_dump(mode="json")
 
 
+def note_retrain_outcome(job_id: str | None, outcome: str) -> None:
+    """Keeps the retrain's outcome on its night's job, where `jobs show` and `nightly --wait` read it (the
+    worker's log alone said which model a night published, or why none of its edges)."""
+    if job_id is None:
+        return
+    try:
+        JobProgress(get_redis(), settings.workers.job_ttl_s).note_retrain_outcome(job_id, outcome)
+    except redis.RedisError as error:  # the model is published all the same; only the job's line lacks it
+        log.warning("job %s: the retrain's outcome could not be recorded (%r): %s", job_id, error, outcome)
+
+
 class RetrainTask(PatientRetryTask):
     """Records why a night's retrain failed on its job, which `jobs show` then says (the chain's fallback,
     which recomputes the night anyway, only learns that it failed)."""
@@ -530,6 +541,7 @@ def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = Non
             log.warning("job %s: the retrain's start could not be recorded on it (%r)", job_id, error)
 
     from kgplatform.transfer.pipeline import DataUnchanged, PipelineOptions, retrain_from_graph
+    from kgplatform.transfer.summary import describe_retrain
     from kgplatform.transfer.train import TrainConfig
 
     def still_wanted() -> bool:
@@ -555,6 +567,8 @@ def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = Non
     except DataUnchanged as unchanged:
         # A night without new answers keeps the current model: the chain recomputes plans with it.
         log.info("%s", unchanged)
+        outcome = describe_retrain(unchanged.version, edges=0, published=False, unchanged=True)
+        note_retrain_outcome(job_id, outcome)
         return {"model_version": unchanged.version, "published": False, "unchanged": True, "edges": 0}
     if write and report is None:
         log.warning(
@@ -569,10 +583,21 @@ def retrain_transfer(seed: int = 0, write: bool = True, job_id: str | None = Non
     # 5 December 2026).
     for line in describe_training(trained.metrics):
         log.info("transfer model %s: %s", trained.model_version, line)
+    edges = report.edges if report else 0
+    note_retrain_outcome(
+        job_id,
+        describe_retrain(
+            trained.model_version,
+            edges=edges,
+            published=report is not None,
+            cancelled=write and report is None,
+            metrics=trained.metrics,
+        ),
+    )
     return {
         "model_version": trained.model_version,
         "checkpoint": str(path),
-        "edges": report.edges if report else 0,
+        "edges": edges,
         "published": report is not None,
         "unchanged": False,
         "metrics": trained.metrics,

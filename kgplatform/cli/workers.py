@@ -352,6 +352,10 @@ def print_job(status: JobStatus) -> None:
     for name, value in rows:
         table.add_row(name, literal(value))
     console.print(table)
+    if status.retrain:
+        # What the night's retrain did (the model and its edges, or why none; the worker's log alone said),
+        # on a line of its own, unwrapped, for a person or a grep to read whole.
+        console.print(literal(f"retrain: {status.retrain}"), soft_wrap=True)
     if status.failures:
         failures = Table("chunk", "learners", "first", "last", "reason", title="failures")
         for f in status.failures:

@@ -103,6 +103,13 @@ class JobStatus(BaseModel):
         description="A nightly job only: the transfer retrain before this recompute failed, so the plans "
         "were made with the previous transfer model (see the training worker's log).",
     )
+    retrain: str | None = Field(
+        None,
+        description="A nightly job only: how its transfer retrain ended, in one line: 'published transfer "
+        "model V with N edges', 'published ... with 0 edges, transfer off in every plan: WHY', 'unchanged: "
+        "...' (the data are the current model's), 'trained ..., not published' (the job was cancelled) or "
+        "'failed: ERROR'; null until the retrain has ended, and for other batches.",
+    )
     failures: list[JobFailure] = Field(default_factory=list)
     workers: dict[str, int] = Field(
         default_factory=dict,

@@ -10,6 +10,8 @@ Layout for job J (each key expires after `ttl_s`):
                        retrain_failed ("1" when the nightly retrain before this recompute failed),
                        retrain_error (its error, where its failure hook could record it),
                        retrain_started_at, retrain_runner (when and on which worker it started),
+                       retrain_outcome (the retrain's outcome in one line, once it ended without failing:
+                       the model it published and its edges, unchanged data, or not published),
                        awaiting_send ("1" from the job's creation until its messages were sent, for the
                        jobs `JobService` sends; "" after: see `never_sent`)
   kgp:job:J:chunks     set of finished chunk numbers
@@ -227,6 +229,14 @@ class JobProgress:
         if not self.exists(job_id):
             return False
         self._set(job_id, {"retrain_started_at": utc_now(), "retrain_runner": runner})
+        return True
+
+    def note_retrain_outcome(self, job_id: str, outcome: str) -> bool:
+        """Records on the night's job how its retrain ended (`transfer.summary.describe_retrain`); False
+        when the job is gone from Redis."""
+        if not self.exists(job_id):
+            return False
+        self._set(job_id, {"retrain_outcome": outcome})
         return True
 
     def batch_at(self, job_id: str) -> datetime | None:
@@ -583,6 +593,17 @@ def status_of(
         waiting=wait,
         message=fields.get("message") or None,
         retrain_failed=fields.get("retrain_failed") == "1",
+        retrain=retrain_line(fields),
         failures=failures,
         workers=runs.by_runner(),
     )
+
+
+def retrain_line(fields: Mapping[str, str]) -> str | None:
+    """A nightly job's retrain outcome in one line: as the retrain recorded it, or its failure (recorded
+    by its failure hook or the chain's fallback); None for a job with no retrain, or one not ended yet."""
+    if fields.get("retrain_failed") == "1":
+        # An exception's text may span lines (a Neo4j error's does): the line stays one line.
+        error = " ".join(fields.get("retrain_error", "").split())
+        return f"failed: {error}" if error else "failed (see the training worker's log)"
+    return fields.get("retrain_outcome") or None

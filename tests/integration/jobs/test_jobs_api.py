@@ -11,6 +11,7 @@ import pytest
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.lock import BatchLock
+from kgplatform.jobs.progress import JobProgress
 from kgplatform.jobs.service import LOCK_RECOMPUTE_ALL, RECOMPUTE_ALL, JobService
 from kgplatform.settings import Settings
 from tests.integration.api.harness import Api, running_api
@@ -226,3 +227,23 @@ def test_the_newest_jobs_are_listed_live_or_from_their_stored_summary(
     assert shown.output.index(newer) < shown.output.index(older) and "cancelled" in shown.output
     as_json = CliRunner().invoke(app, ["jobs", "list", "--limit", "2", "--json"])
     assert [job["id"] for job in json.loads(as_json.output)] == [newer, older], as_json.output
+
+
+def test_a_nights_retrain_outcome_is_one_member_of_the_job_live_and_from_its_summary(
+    api: Api, graph: Graph, settings: Settings
+) -> None:
+    """GET /jobs/{id} gives the retrain's line as `jobs show` prints it, from Redis and, once its progress
+    has expired, from the summary kept in Neo4j."""
+    job_id = api.call("POST", "/jobs/recompute", role=Role.ADMIN).json()["id"]
+    redis_client = api.client.app.state.redis
+    progress = JobProgress(redis_client, settings.workers.job_ttl_s)
+    line = "published transfer model v-2026 with 42 edges"
+    assert progress.note_retrain_outcome(job_id, line)
+    JobService(redis_client, graph, settings.workers).finish(job_id)
+    live = api.call("GET", f"/jobs/{job_id}", role=Role.SERVICE).json()
+    assert live["retrain"] == line and live["source"] == "redis"
+    for key in redis_client.scan_iter(f"kgp:job:{job_id}*"):
+        redis_client.delete(key)
+    stored = api.call("GET", f"/jobs/{job_id}", role=Role.SERVICE).json()
+    assert stored["retrain"] == line and stored["source"] == "graph"
+    assert not progress.note_retrain_outcome(job_id, line), "no hash made for a job Redis no longer holds"

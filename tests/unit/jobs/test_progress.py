@@ -125,3 +125,17 @@ def test_a_redelivery_past_its_time_is_no_longer_promised() -> None:
     # Before that time the redelivery is still promised.
     earlier = status_of("j", silent, [], START_S + 30 + 3000, runs=runs, limits=limits).waiting
     assert earlier is not None and "waiting for redelivery of 1 chunk" in earlier.message
+
+
+def test_a_night_reads_its_retrain_outcome_and_a_failure_wins_over_it() -> None:
+    """The retrain's one line, as the worker recorded it; a failure recorded by its hook (with the error)
+    or by the chain's fallback (without) reads as such; a plain batch has none."""
+    assert status_of("j", fields(), [], START_S).retrain is None
+    published = "published transfer model v1 with 12 edges"
+    assert status_of("j", fields(retrain_outcome=published), [], START_S).retrain == published
+    hooked = status_of("j", fields(retrain_failed="1", retrain_error="ValueError: no answers"), [], START_S)
+    assert hooked.retrain == "failed: ValueError: no answers" and hooked.retrain_failed
+    spread = status_of("j", fields(retrain_failed="1", retrain_error="Neo4jError: a\n  b"), [], START_S)
+    assert spread.retrain == "failed: Neo4jError: a b"
+    fallback = status_of("j", fields(retrain_failed="1"), [], START_S)
+    assert fallback.retrain == "failed (see the training worker's log)"
