@@ -30,7 +30,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "type": {"type": "string", "example": "about:blank"},
         "title": {"type": "string", "example": "Validation failed"},
         "status": {"type": "integer", "example": 422},
-        "detail": {"type": "string", "example": "invalid request: query.limit"},
+        "detail": {"type": "string", "example": "invalid request: limit"},
         "field": {"type": "string", "description": "The field, parameter or header at fault."},
         "errors": {
             "type": "array",

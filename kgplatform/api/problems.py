@@ -8,6 +8,7 @@ traceback goes to the log, never to the caller).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
 from typing import Any
@@ -88,6 +89,35 @@ def _listed(error: Any) -> tuple[list[str], str]:
     return parts[:1], f"{error['msg']}{offset}" + (f": {reason}" if reason else "")
 
 
+def _field_name(parts: list[str]) -> str:
+    """A field as the service's own errors, the README and `field` name it: without where it came from
+    (body, query, path), so `learner_ids.1`, not `body.learner_ids.1`; a missing or unreadable body as a
+    whole is "body", and a member or parameter named "" names the part of the request instead."""
+    field = ".".join(parts[1:] if parts[:1] and parts[0] in LOCATIONS and parts[1:] else parts)
+    return field if field.strip(".") else ".".join(part for part in parts if part)
+
+
+def _by_field(found: list[Any]) -> dict[str, list[str]]:
+    """Each field once, with its distinct messages, in the order first met: a union's alternatives (POST
+    /answers' body: a list or an object) and a path parameter that two dependencies both read were each
+    listed twice, under one name (a review, 5 December 2026)."""
+    fields: dict[str, list[str]] = {}
+    for error in found:
+        parts, message = _listed(error)
+        messages = fields.setdefault(_field_name(parts), [])
+        if message not in messages:
+            messages.append(message)
+    return fields
+
+
+def _either(messages: list[str]) -> str:
+    """One field's messages as one: alternatives ("Input should be a valid list or a valid dictionary")."""
+    lead = "Input should be "
+    if len(messages) > 1 and all(m.startswith(lead) for m in messages):
+        return lead + " or ".join(m.removeprefix(lead) for m in messages)
+    return " or ".join(messages)
+
+
 def _unreadable_body(cause: BaseException | None) -> str | None:
     """Why the framework could not read a JSON body, from the error its 400 was raised from; None when it
     says nothing a client can act on. FastAPI answers both of these with "There was an error parsing the
@@ -110,28 +140,27 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        found = error.errors()
+        fields = _by_field(list(error.errors()))
         # The first few errors, and how many there were: a body with 300,000 unknown members answered
-        # with a 24 MB list of them, each named twice (a review, 1 December).
-        listed = [_listed(e) for e in found[:MAX_LISTED_ERRORS]]
-        errors = [{"field": ".".join(parts), "message": message} for parts, message in listed]
-        fields = ", ".join(e["field"] for e in errors)
-        if len(found) > len(errors):
-            fields += f" and {len(found) - len(errors):,} more"
-        # `field` as the service's own errors give it: the first offending one, without where it came
-        # from (body, query, path), so a client reads the field of every 422 in one place. A missing
-        # or unreadable body as a whole is the field "body".
-        first = listed[0][0] if listed else []
-        field = ".".join(first[1:] if first[:1] and first[0] in LOCATIONS and first[1:] else first)
-        # A member or parameter named "" would leave `field` empty: name the part of the request instead.
-        field = field if field.strip(".") else ".".join(part for part in first if part)
-        extra = {"field": field} if field else {}
+        # with a 24 MB list of them, each named twice (a review, 1 December). Each names its field as
+        # `field` does (the errors named `body.learner_ids.1` beside `field: learner_ids.1`, a review,
+        # 5 December 2026).
+        errors = [
+            {"field": name, "message": _either(messages)}
+            for name, messages in itertools.islice(fields.items(), MAX_LISTED_ERRORS)
+        ]
+        shown = ", ".join(e["field"] for e in errors)
+        if len(fields) > len(errors):
+            shown += f" and {len(fields) - len(errors):,} more"
+        # `field`: the first offending one, as the service's own errors give it, so a client reads the
+        # field of every 422 in one place.
+        extra = {"field": errors[0]["field"]} if errors and errors[0]["field"] else {}
         return problem(
             422,
             "Validation failed",
-            f"invalid request: {fields}",
+            f"invalid request: {shown}",
             errors=errors,
-            errors_total=len(found),
+            errors_total=len(fields),
             **extra,
         )
 

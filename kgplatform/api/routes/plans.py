@@ -165,9 +165,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         {
             "title": "Validation failed",
             "status": 422,
-            "detail": "invalid request: query.limit",
+            "detail": "invalid request: limit",
             "field": "limit",
-            "errors": [{"field": "query.limit", "message": "Input should be less than or equal to 100"}],
+            "errors": [{"field": "limit", "message": "Input should be less than or equal to 100"}],
         },
     ),
     429: _problem(

@@ -110,7 +110,7 @@ def test_learner_without_curriculum_must_name_one(api: Served, world: World, gra
 @pytest.mark.parametrize("limit", ["0", "101", "ten"])
 def test_limit_out_of_range_is_422_naming_it(api: Served, world: World, limit: str) -> None:
     body = assert_problem(api.get(PATH, params={"limit": limit}), 422)
-    assert body["errors"][0]["field"] == "query.limit"
+    assert body["errors"][0]["field"] == "limit"
 
 
 def test_roles_and_keys(api: Served, world: World) -> None:

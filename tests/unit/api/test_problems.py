@@ -38,7 +38,7 @@ def test_a_body_with_thousands_of_unknown_members_gets_the_first_errors_and_thei
     problem = response.json()
     assert problem["errors_total"] == 3000
     assert len(problem["errors"]) == MAX_LISTED_ERRORS
-    assert problem["errors"][0] == {"field": "body.k0", "message": "Extra inputs are not permitted"}
+    assert problem["errors"][0] == {"field": "k0", "message": "Extra inputs are not permitted"}
     assert problem["detail"].endswith(f"and {3000 - MAX_LISTED_ERRORS:,} more")
     assert problem["field"] == "k0"
     assert len(response.content) < 5000
@@ -47,7 +47,7 @@ def test_a_body_with_thousands_of_unknown_members_gets_the_first_errors_and_thei
 def test_a_few_errors_are_all_listed() -> None:
     problem = client().post("/things", json={"other": 1}).json()
     assert problem["errors_total"] == 2
-    assert {e["field"] for e in problem["errors"]} == {"body.name", "body.other"}
+    assert {e["field"] for e in problem["errors"]} == {"name", "other"}
     assert "more" not in problem["detail"]
 
 
@@ -121,7 +121,7 @@ def test_a_patch_with_null_for_a_field_that_cannot_be_null_names_the_field(
     assert response.status_code == 422
     problem = response.json()
     assert problem["field"] == fields[0]
-    assert [e["field"].removeprefix("body.") for e in problem["errors"]] == fields
+    assert [e["field"] for e in problem["errors"]] == fields
 
 
 class BrokenGraph(UnusedGraph):
@@ -176,3 +176,53 @@ def test_a_body_nested_too_deeply_says_so() -> None:
     )
     assert response.status_code == 400
     assert response.json()["detail"] == "the body nests arrays or objects too deeply to be read"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PUT", "/classes/7B/learners", {"learner_ids": ["ok", " bad"]}, "learner_ids.1"),
+        ("PUT", "/learners/kim/interests", {"tags": ["a", 3]}, "tags.1"),
+        ("GET", "/learners/kim/next-tasks?limit=1000", None, "limit"),
+    ],
+)
+def test_a_422_names_its_field_one_way_at_the_top_and_in_its_errors(
+    method: str, path: str, body: Any, field: str
+) -> None:
+    """A review, 5 December 2026: a roster 422 named `learner_ids.1` as its `field` and
+    `body.learner_ids.1` in `errors`; the README, the service's own 422s and rejected answer rows name a
+    field without where it came from (body, query, path)."""
+    _, client = serving_app(graph=UnusedGraph())
+    response = client.request(method, path, headers=ADMIN, json=body)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == field
+    assert [e["field"] for e in problem["errors"]] == [field]
+    assert problem["detail"] == f"invalid request: {field}"
+
+
+@pytest.mark.parametrize("body", ["x", 3])
+def test_a_body_that_is_neither_a_list_nor_an_object_is_one_error_naming_the_body(body: Any) -> None:
+    """A bare string posted to /answers listed `body` twice, once per shape the body may take (a review,
+    5 December 2026): one error now says both."""
+    _, client = serving_app(graph=UnusedGraph())
+    response = client.post("/answers", headers=ADMIN, json=body)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == "body" and problem["errors_total"] == 1
+    assert problem["errors"] == [
+        {"field": "body", "message": "Input should be a valid list or a valid dictionary"}
+    ]
+    assert problem["detail"] == "invalid request: body"
+
+
+def test_a_path_parameter_two_dependencies_read_is_listed_once() -> None:
+    """A learner id over 200 characters was listed twice (the route and its key's scope both read it)."""
+    _, client = serving_app(graph=UnusedGraph())
+    response = client.get(f"/learners/{'x' * 201}/report", headers=ADMIN)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["errors"] == [
+        {"field": "learner_id", "message": "String should have at most 200 characters"}
+    ]
+    assert problem["errors_total"] == 1 and problem["detail"] == "invalid request: learner_id"
