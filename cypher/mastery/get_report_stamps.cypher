@@ -6,17 +6,27 @@
 // newest audit entry, which every edit and every import that changed something writes, and its
 // updated_at: all of them, not only the learner's, since a report lists prerequisites and, for a learner
 // with interests only, concepts of any curriculum; a few index seeks per curriculum), the structure's
-// revision (curriculum/bump_curriculum_revision) and the current transfer model.
+// revision (curriculum/bump_curriculum_revision), the current transfer model, and, only when none of the
+// learner's concepts records an attempt, their stored answers (from the index alone): the picture's title
+// then gives that count (answers whose tasks or concepts were deleted since), which an answer stored without
+// a mastery write would move, stamps otherwise unchanged.
 // Parameters: $learner_id (string). Returns one row, no row when the learner is unknown: learner_at_s/_us,
 // mastery_at_s/_us (epoch seconds and the microsecond, null when never), mastery_count (int),
 // mastery_sum_ms (int, the sum of the stamps in epoch milliseconds), curricula (a list, in id order, of
 // [id, audit_at_s, audit_at_us, updated_at_s, updated_at_us]), revision (int or null), transfer_version
-// (string or null). Read.
+// (string or null), answers (int; 0 when some concept of the learner records an attempt). Read.
 MATCH (l:Learner {id: $learner_id})
 CALL (l) {
   OPTIONAL MATCH (l)-[m:MASTERY]->(:Concept)
   RETURN count(m) AS mastery_count, max(m.updated_at) AS mastery_at,
-         sum(m.updated_at.epochMillis) AS mastery_sum_ms
+         sum(m.updated_at.epochMillis) AS mastery_sum_ms, max(m.attempts) AS most_attempts
+}
+// As MasteryService.report decides whether to count them (no concept's attempts above 0).
+CALL (l, most_attempts) {
+  WITH l WHERE coalesce(most_attempts, 0) = 0
+  MATCH (a:Answer) USING INDEX SEEK a:Answer(learner_id, answered_at)
+  WHERE a.learner_id = l.id AND a.answered_at IS NOT NULL
+  RETURN count(a) AS answers
 }
 CALL () {
   OPTIONAL MATCH (cur:Curriculum)
@@ -42,4 +52,4 @@ CALL () {
 }
 RETURN l.updated_at.epochSeconds AS learner_at_s, l.updated_at.microsecond AS learner_at_us,
        mastery_at.epochSeconds AS mastery_at_s, mastery_at.microsecond AS mastery_at_us, mastery_count,
-       mastery_sum_ms, curricula, revision, transfer_version
+       mastery_sum_ms, curricula, revision, transfer_version, answers

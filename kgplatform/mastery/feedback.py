@@ -204,6 +204,7 @@ def build_report(
         consolidating=consolidating,
         concepts=in_order,
     )
+    report._uncounted_answers = uncounted_answers
     return report.model_copy(update={"summary": summarise(report, interests, uncounted_answers)})
 
 

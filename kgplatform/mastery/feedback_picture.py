@@ -333,7 +333,15 @@ def title_counts(report: FeedbackReport) -> str:
         (len(report.in_progress), "in progress", True),
     ]
     text = ", ".join(f"{n} {what}" for n, what, always in counts if n or always)
-    return text if report.answered_concepts else f"{text}; no answers yet"
+    if report.answered_concepts:
+        return text
+    # As the summary says it: answers whose tasks or concepts were deleted since are answers all the same
+    # (the title said "no answers yet" beside a summary and a learner list giving their count).
+    uncounted = report.uncounted_answers
+    if not uncounted:
+        return f"{text}; no answers yet"
+    answers = "1 answer counts" if uncounted == 1 else f"{uncounted:,} answers count"
+    return f"{text}; {answers} for no concept now"
 
 
 def bar_labels(report: FeedbackReport, concepts: Sequence[ReportConcept]) -> list[str]:

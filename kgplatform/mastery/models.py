@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     Strict,
     StrictBool,
     StringConstraints,
@@ -461,3 +462,12 @@ class FeedbackReport(BaseModel):
         "has tasks.",
     )
     concepts: list[ReportConcept] = Field(description="Every concept shown, in prerequisite order.")
+    # Stored answers that count for no concept (their tasks or concepts deleted since), counted only when no
+    # concept records an attempt (`build_report`). Not in the JSON, where `summary` says it in words: the
+    # picture's title names it too, where it said "no answers yet" beside that summary (a review, 5 December
+    # 2026).
+    _uncounted_answers: int = PrivateAttr(default=0)
+
+    @property
+    def uncounted_answers(self) -> int:
+        return self._uncounted_answers

@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 import matplotlib.image
 
 from kgplatform.auth.models import Role
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.feedback_picture import picture_of
+from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum
 from tests.integration.api.harness import Api
 
@@ -224,3 +227,31 @@ def test_answers_on_a_deleted_concept_are_not_called_no_answers(
     ]
     listed = api.call("GET", "/learners", role=Role.SERVICE, params={"prefix": "kim"}).json()
     assert listed["items"][0]["answers"] == 3
+
+
+def test_the_picture_names_answers_on_a_deleted_concept_and_its_etag_follows_their_count(
+    api: Api, curriculum: SyntheticCurriculum, graph: Graph, service: MasteryService
+) -> None:
+    """A review, 5 December 2026: the picture's title said "no answers yet" where the summary gave the
+    count of answers on a concept deleted since. An answer stored without a mastery write (its task deleted
+    while it was ingested) moves that count and nothing else the ETag read: it must move the ETag too."""
+    (task,) = [t["id"] for t in curriculum.tasks if t["concept_ids"] == ["c0004"]][:1]
+    start = datetime.now(UTC) - timedelta(hours=1)
+    posted = api.call("POST", "/answers", role=Role.SERVICE, json=answers_on(task, 3, start, "gone-"))
+    assert posted.status_code == 200 and len(posted.json()["accepted"]) == 3, posted.text
+    deleted = api.call(
+        "DELETE", "/concepts/c0004", params={"cascade": "true"}, if_match=api.etag("/concepts/c0004")
+    )
+    assert deleted.status_code == 200, deleted.text
+    assert picture_of(service.report("kim")).title.endswith("; 3 answers count for no concept now)")
+    first = api.call("GET", "/learners/kim/report.png", role=Role.SERVICE)
+    assert first.status_code == 200, first.text
+    late = [
+        {"event_id": "late", "learner_id": "kim", "task_id": task, "correct": 1.0, "at": start.isoformat()}
+    ]
+    assert graph.write("testing/create_answers_at", rows=late)[0]["created"] == 1
+    assert picture_of(service.report("kim")).title.endswith("; 4 answers count for no concept now)")
+    again = api.call(
+        "GET", "/learners/kim/report.png", role=Role.SERVICE, headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]

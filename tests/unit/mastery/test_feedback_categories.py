@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from kgplatform.mastery.feedback import ConceptState, build_report
-from kgplatform.mastery.feedback_picture import COLOURS, render_png, title_counts
+from kgplatform.mastery.feedback_picture import COLOURS, picture_of, render_png, title_counts
+from kgplatform.mastery.models import FeedbackReport
 from kgplatform.planning.graph import build_graph
 from kgplatform.planning.policy import PlanConfig, plan_for_learner
 from tests.unit.mastery.test_feedback import NOW, state
@@ -156,6 +157,24 @@ def test_answers_that_count_for_no_concept_are_not_called_no_answers() -> None:
     assert summary[0].startswith("Their 2 answers count for no concept now (the tasks or concepts they were")
     assert not any("No answers yet" in line or "first plan" in line for line in summary)
     assert summary[-1].startswith("Their plan is a placement plan")
+
+
+def test_the_picture_s_title_gives_the_answers_that_count_for_no_concept_as_the_summary_does() -> None:
+    """A review, 5 December 2026: the summary gave the count of such answers and the reason, while the
+    picture's title still said "no answers yet". The count stays out of the JSON: the summary says it."""
+    for states in ([], [replace(state("g", 0.25), goal=True)]):
+        title = picture_of(build_report("kim", states, NOW, uncounted_answers=3)).title
+        assert title.endswith("(0 mastered, 0 in progress; 3 answers count for no concept now)"), title
+        assert "no answers" not in title
+    one = build_report("kim", [], NOW, uncounted_answers=1)
+    assert title_counts(one) == "0 mastered, 0 in progress; 1 answer counts for no concept now"
+    assert (
+        "uncounted_answers" not in one.model_dump() and "uncounted" not in FeedbackReport.model_json_schema()
+    )
+    # Another count, another picture (its digest keys the cache; the ETag's own inputs count them too).
+    assert picture_of(build_report("kim", [], NOW, uncounted_answers=4)) != picture_of(
+        build_report("kim", [], NOW, uncounted_answers=3)
+    )
 
 
 @pytest.mark.parametrize("seed", range(40))
