@@ -3428,13 +3428,21 @@ step('a long learner id wraps in the title and the lines under it instead of run
   await learnerLoaded(LEARNER);
 });
 
-step('the report\'s consolidated goal is named as the lists name concepts', async () => {
+step('the report\'s consolidated goal is named as the lists name concepts, a concept ready again says it was mastered before, and the threshold is a percentage', async () => {
   // The API names it by id (`consolidating`: every goal looks met, this one is kept in practice); the page
   // showed the id where every list shows names. The world's learner has no goal met: the answer says one is.
+  // A review, 5 December 2026: the summary said "(again: mastered before)" of a concept ready to learn that
+  // had faded, the page's list only its name; and the page gave the threshold and the legend in decimals.
   const reportRoute = (url) => url.pathname === `/learners/${LEARNER}/report`;
   await page.route(reportRoute, async (route) => {
     const response = await route.fetch();
-    await route.fulfill({ response, json: { ...(await response.json()), consolidating: 'quadratics' } });
+    const report = await response.json();
+    const faded = { concept_id: 'fractions', name: 'Fractions', curriculum_id: 'arith', p_now: 0.4, p_mastery: 0.9,
+      attempts: 6, status: 'previously_mastered' };
+    await route.fulfill({ response, json: { ...report, consolidating: 'quadratics',
+      previously_mastered: [...report.previously_mastered.filter((c) => c.concept_id !== 'fractions'), faded],
+      ready_to_learn: [{ concept_id: 'fractions', name: 'Fractions', curriculum_id: 'arith', interests: [] },
+        { concept_id: 'quadratics', name: 'Quadratic equations', curriculum_id: 'arith', interests: [] }] } });
   });
   try {
     await page.getByLabel('Learner id').fill(LEARNER);
@@ -3443,7 +3451,13 @@ step('the report\'s consolidated goal is named as the lists name concepts', asyn
   } finally {
     await page.unroute(reportRoute);
   }
-  assert.match(await page.locator('#learner-report > p.meta').textContent(), /consolidating: Quadratic equations/);
+  const meta = await page.locator('#learner-report > p.meta').textContent();
+  assert.match(meta, /consolidating: Quadratic equations/);
+  assert.match(meta, /mastery threshold: 85%/, meta);
+  const ready = await page.locator('#learner-report section[aria-label="ready to learn"] li').allTextContents();
+  assert.deepEqual(ready, ['Fractions (again: mastered before)', 'Quadratic equations'], ready.join(' | '));
+  const legend = await page.locator('#learner-form .legend').textContent();
+  assert.match(legend.replace(/\s+/g, ' '), /0% 50% 100% mastery/, legend);
   await page.getByRole('button', { name: 'Open learner' }).click();
   await learnerLoaded(LEARNER);
 });

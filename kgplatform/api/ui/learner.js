@@ -456,7 +456,7 @@ const REPORT_SECTIONS = ['mastered', 'known_by_implication', 'previously_mastere
 const REPORT_SKIP = new Set(['concepts', 'goals', 'summary']);
 const REPORT_ITEMS_SHOWN = 30; // per list; a line says how many more there are
 
-function describeReportItem(item, names, attempts) {
+function describeReportItem(item, names, attempts, before = new Set()) {
   if (typeof item !== 'object' || item === null) return names.get(item) ?? String(item);
   const id = item.concept_id ?? item.id;
   const name = item.name ?? names.get(id) ?? id;
@@ -472,6 +472,9 @@ function describeReportItem(item, names, attempts) {
   if (item.was_mastered) parts.push('was mastered');
   if (item.needs_review) parts.push('review due');
   if (Array.isArray(item.implied_by) && item.implied_by.length) parts.push(`known through ${item.implied_by.map((b) => names.get(b) ?? b).join(', ')}`);
+  // Ready to learn again, not new: the report's summary says so, beside the line saying it faded (a review,
+  // 5 December 2026: the page's list said only the name).
+  if (before.has(id)) parts.push('again: mastered before');
   if (Array.isArray(item.interests) && item.interests.length) parts.push(`interest: ${item.interests.join(', ')}`);
   if (item.goal) parts.push('goal');
   return `${name}${parts.length ? ` (${parts.join(', ')})` : ''}`;
@@ -482,6 +485,8 @@ function describeReportItem(item, names, attempts) {
 function scalarText(key, value, names) {
   if (key === 'as_of') return fmtTime(value);
   if (key === 'consolidating') return names.get(value) ?? value;
+  // A percentage, rounded down, as the summary's "faded below 85%" and every mastery on the page give it.
+  if (key === 'mastery_threshold') return pct(value);
   return value;
 }
 
@@ -494,6 +499,8 @@ function renderReport(outcome, names, plotBox) {
   const lists = Object.entries(report).filter(([k, v]) => Array.isArray(v) && !REPORT_SKIP.has(k));
   lists.sort(([a], [b]) => (REPORT_SECTIONS.indexOf(a) + 1 || 99) - (REPORT_SECTIONS.indexOf(b) + 1 || 99));
   const attempts = new Map((report.concepts ?? []).map((c) => [c.concept_id, c.attempts]));
+  // The concepts mastered before, for the ready list's note (their own list needs none).
+  const before = new Set((report.previously_mastered ?? []).map((c) => c.concept_id));
   const scalars = Object.entries(report).filter(([k, v]) => v !== null && typeof v !== 'object' && k !== 'learner_id');
   const summary = Array.isArray(report.summary) ? report.summary : [];
   clear(box,
@@ -501,7 +508,8 @@ function renderReport(outcome, names, plotBox) {
     summary.length ? el('ul', { class: 'report-summary', 'aria-label': 'summary' }, summary.map((line) => el('li', {}, line))) : null,
     lists.map(([key, items]) => el('section', { class: 'report-section', 'aria-label': key.replaceAll('_', ' ') },
       el('h4', {}, `${key.replaceAll('_', ' ')} (${items.length})`),
-      items.length ? el('ul', {}, items.slice(0, REPORT_ITEMS_SHOWN).map((i) => el('li', {}, describeReportItem(i, names, attempts))),
+      items.length ? el('ul', {}, items.slice(0, REPORT_ITEMS_SHOWN).map((i) => el('li', {},
+        describeReportItem(i, names, attempts, key === 'ready_to_learn' ? before : undefined))),
         items.length > REPORT_ITEMS_SHOWN ? el('li', { class: 'hint' }, `… and ${items.length - REPORT_ITEMS_SHOWN} more`) : null)
         : el('p', { class: 'hint' }, 'none'))),
     plotBox);
