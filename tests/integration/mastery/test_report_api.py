@@ -206,11 +206,9 @@ def test_the_api_keeps_a_learner_s_newest_picture_only_and_none_once_they_are_er
     assert pictures.kept == 0 and pictures.held_bytes == 0
 
 
-def test_answers_on_a_deleted_concept_are_not_called_no_answers(
-    api: Api, curriculum: SyntheticCurriculum
-) -> None:
-    """A review, 5 December 2026: a learner who answered only on a concept deleted since read "Nothing to
-    report yet: no answers" in the report, beside the 3 answers `GET /learners` lists for them."""
+def answer_then_delete_the_concept(api: Api, curriculum: SyntheticCurriculum) -> tuple[str, datetime]:
+    """kim answers 3 times on a task of c0004, an hour ago, then c0004 is deleted with its tasks; returns
+    that task and the answers' first time."""
     (task,) = [t["id"] for t in curriculum.tasks if t["concept_ids"] == ["c0004"]][:1]
     start = datetime.now(UTC) - timedelta(hours=1)
     posted = api.call("POST", "/answers", role=Role.SERVICE, json=answers_on(task, 3, start, "gone-"))
@@ -219,6 +217,15 @@ def test_answers_on_a_deleted_concept_are_not_called_no_answers(
         "DELETE", "/concepts/c0004", params={"cascade": "true"}, if_match=api.etag("/concepts/c0004")
     )
     assert deleted.status_code == 200, deleted.text
+    return task, start
+
+
+def test_answers_on_a_deleted_concept_are_not_called_no_answers(
+    api: Api, curriculum: SyntheticCurriculum
+) -> None:
+    """A review, 5 December 2026: a learner who answered only on a concept deleted since read "Nothing to
+    report yet: no answers" in the report, beside the 3 answers `GET /learners` lists for them."""
+    answer_then_delete_the_concept(api, curriculum)
     report = api.call("GET", "/learners/kim/report", role=Role.SERVICE).json()
     assert report["answered_concepts"] == 0 and report["concepts"] == []
     assert report["summary"] == [
@@ -235,14 +242,7 @@ def test_the_picture_names_answers_on_a_deleted_concept_and_its_etag_follows_the
     """A review, 5 December 2026: the picture's title said "no answers yet" where the summary gave the
     count of answers on a concept deleted since. An answer stored without a mastery write (its task deleted
     while it was ingested) moves that count and nothing else the ETag read: it must move the ETag too."""
-    (task,) = [t["id"] for t in curriculum.tasks if t["concept_ids"] == ["c0004"]][:1]
-    start = datetime.now(UTC) - timedelta(hours=1)
-    posted = api.call("POST", "/answers", role=Role.SERVICE, json=answers_on(task, 3, start, "gone-"))
-    assert posted.status_code == 200 and len(posted.json()["accepted"]) == 3, posted.text
-    deleted = api.call(
-        "DELETE", "/concepts/c0004", params={"cascade": "true"}, if_match=api.etag("/concepts/c0004")
-    )
-    assert deleted.status_code == 200, deleted.text
+    task, start = answer_then_delete_the_concept(api, curriculum)
     assert picture_of(service.report("kim")).title.endswith("; 3 answers count for no concept now)")
     first = api.call("GET", "/learners/kim/report.png", role=Role.SERVICE)
     assert first.status_code == 200, first.text
