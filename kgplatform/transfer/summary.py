@@ -109,5 +109,6 @@ def describe_retrain(
         # choose_alpha kept a scale, yet `strengths_from_prediction` kept no pair above its floor.
         why = "no concept pair's predicted transfer reached the smallest strength kept"
     else:
-        why = no_edge_reason(metrics).removeprefix("no edge, ")
+        # The reason's own "tracing and planning use none" would say twice what the line's start says.
+        why = no_edge_reason(metrics).removeprefix("no edge, ").replace(": tracing and planning use none", "")
     return f"published transfer model {version} with 0 edges, transfer off in every plan: {why}"

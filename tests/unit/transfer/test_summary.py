@@ -88,8 +88,9 @@ def test_a_model_published_without_edges_says_why_in_the_same_line() -> None:
     line = describe_retrain("v4", edges=0, published=True, metrics=scale_zero)
     assert line == (
         "published transfer model v4 with 0 edges, transfer off in every plan: "
-        + no_edge_reason(scale_zero).removeprefix("no edge, ")
+        + no_edge_reason(scale_zero).removeprefix("no edge, ").replace(": tracing and planning use none", "")
     )
+    assert line.count("use none") + line.count("transfer off") == 1, "said once"
     assert "ahead in only 60% of learner resamples (95% needed)" in line and "\n" not in line
     no_answers = describe_retrain("v5", edges=0, published=True, metrics={})
     assert no_answers.endswith("transfer scale not chosen (no training or validation answers)")
