@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kgplatform.mastery.feedback_summary import uncounted_count
 from kgplatform.mastery.models import (
     FeedbackReport,
     ReportConcept,
@@ -340,8 +341,7 @@ def title_counts(report: FeedbackReport) -> str:
     uncounted = report.uncounted_answers
     if not uncounted:
         return f"{text}; no answers yet"
-    answers = "1 answer counts" if uncounted == 1 else f"{uncounted:,} answers count"
-    return f"{text}; {answers} for no concept now"
+    return f"{text}; {uncounted_count(uncounted)}"
 
 
 def bar_labels(report: FeedbackReport, concepts: Sequence[ReportConcept]) -> list[str]:

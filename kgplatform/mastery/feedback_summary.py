@@ -83,16 +83,20 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_a
     return lines
 
 
+def uncounted_count(answers: int) -> str:
+    """How many answers count for no concept, as the summary and the picture's title both say it."""
+    if answers == 1:
+        return "1 answer counts for no concept now"
+    return f"{answers:,} answers count for no concept now"
+
+
 def _uncounted(answers: int) -> str:
     """The words for answers that count for no concept, after "their"; empty for none."""
     if not answers:
         return ""
     if answers == 1:
-        return "1 answer counts for no concept now (the task or concept it was on was deleted since)"
-    return (
-        f"{answers:,} answers count for no concept now (the tasks or concepts they were on were deleted "
-        "since)"
-    )
+        return f"{uncounted_count(answers)} (the task or concept it was on was deleted since)"
+    return f"{uncounted_count(answers)} (the tasks or concepts they were on were deleted since)"
 
 
 def _ready(concept: ReadyConcept, names: dict[str, str], before: set[str]) -> str:
