@@ -43,6 +43,16 @@ MAX_BATCH_SIZE = 10_000
 # trailing NULs ("e" and "e\x00" would be one answer to the tracer).
 ID_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f]+$"
 Id = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
+
+
+def visible_event_id(value: str) -> str:
+    """No invisible formatting characters either, as learner ids and new curriculum ids: "e1\u200b" was a
+    second answer that reads as "e1" in the answers list and the export. Printable ASCII (nearly every
+    event id) needs no per-character scan: ingestion validates one per answer."""
+    return value if value.isascii() and value.isprintable() else shows_as_written(value)
+
+
+EventId = Annotated[str, AfterValidator(visible_event_id)]
 # A learner id is also a path segment of every learner route (/learners/{id}/...): no '/', and, as new
 # curriculum ids (`well_formed_id`), not '.' or '..' (no route could reach such a learner) and NFC (or
 # "Café" typed two ways would be two learners).
@@ -144,7 +154,7 @@ class AnswerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    event_id: str = Id
+    event_id: EventId = Id
     learner_id: LearnerIdText
     task_id: EntityRef
     # Strict: "yes", 1 or "0.5" are a client's mistake, not an outcome to guess at.

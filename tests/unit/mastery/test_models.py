@@ -119,3 +119,19 @@ def test_an_interest_tag_holding_control_or_invisible_characters_is_refused_nami
     # service strips them, as it matches tags whatever their case and spacing).
     fine = ["music", "Space travel", " café ", "数学", "x" * 100]
     assert InterestsIn.model_validate({"tags": fine}).tags == fine
+
+
+@pytest.mark.parametrize("event_id", ["ev-\u202eexe.txt", "e1\u200b", "e\u00ad1", "e\u2066x", "e\ufeff"])
+def test_an_event_id_holding_invisible_formatting_characters_is_rejected_naming_it(event_id: str) -> None:
+    """Event ids refused whitespace and control characters but took format ones: "e1\u200b" was stored as
+    an answer apart from "e1" that reads the same in the answers list and the learner's export, and a
+    right-to-left override showed "ev-\u202eexe.txt" as "ev-txt.exe" (a review, 5 December 2026)."""
+    good, bad = parse_answer_rows([ROW, {**ROW, "event_id": event_id}])
+    assert [i for i, _ in good] == [0]
+    (rejection,) = bad
+    assert rejection.field == "event_id" and "invisible formatting characters (U+" in rejection.message
+
+
+def test_an_event_id_in_any_script_is_still_taken() -> None:
+    good, bad = parse_answer_rows([{**ROW, "event_id": "事件-1"}, {**ROW, "event_id": "évènement:2"}])
+    assert len(good) == 2 and not bad
