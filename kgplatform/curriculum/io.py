@@ -524,6 +524,31 @@ def _zip_csv_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, Entity | N
         yield info.filename, entity_of_filename(info.filename), info
 
 
+# What a zip member is read in: the most that is inflated at once beyond its declared size.
+ZIP_READ_CHUNK = 1 << 20
+# The methods whose reads zipfile bounds: a bzip2 or LZMA member is unpacked whole on each read, whatever
+# the size asked for (113 bytes of bzip2 unpack to 100 MB of one letter).
+ZIP_BOUNDED_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The member's bytes, read a piece at a time: zipfile's read() of a whole member inflates everything
+    the member holds before cutting it to the size its entry declares, so a member declaring 1 KB that
+    inflates to gigabytes held them all (a review, 5 December 2026); a piece at a time, its reads stop at
+    the declared size, where the CRC check refuses it."""
+    if info.compress_type not in ZIP_BOUNDED_METHODS:
+        method = zipfile.compressor_names.get(info.compress_type, f"method {info.compress_type}")
+        raise NotImplementedError(
+            f"compressed with {method}, which the import does not unpack: save the zip with deflate, what "
+            "zip tools use unless told otherwise"
+        )
+    pieces = []
+    with archive.open(info) as member:
+        while piece := member.read(ZIP_READ_CHUNK):
+            pieces.append(piece)
+    return b"".join(pieces)
+
+
 def parse_zip(data: bytes, curriculum: Row | None = None) -> RawDocument:
     """A zip holding concepts.csv, prerequisites.csv, tasks.csv and/or curriculum.csv (in any folder)."""
     try:
@@ -534,8 +559,8 @@ def parse_zip(data: bytes, curriculum: Row | None = None) -> RawDocument:
         members, errors = csv_files_by_entity(_zip_csv_members(archive))
         if errors:
             return RawDocument(file_errors=errors)
-        # The declared sizes bound what is read: zipfile stops at a member's declared size and a member
-        # that holds more fails its CRC check.
+        # The declared sizes bound what is read: `_read_member` stops at a member's declared size, and a
+        # member that holds more fails its CRC check there.
         unzipped = sum(info.file_size for info in members.values())
         if unzipped > MAX_UNZIPPED_BYTES:
             message = f"the CSVs unpack to {unzipped:,} bytes; at most {MAX_UNZIPPED_BYTES:,} are read"
@@ -543,7 +568,7 @@ def parse_zip(data: bytes, curriculum: Row | None = None) -> RawDocument:
         tables: dict[Entity, str | bytes] = {}
         for entity, info in members.items():
             try:
-                tables[entity] = archive.read(info)
+                tables[entity] = _read_member(archive, info)
             except ZIP_MEMBER_ERRORS as error:
                 message = f"cannot read {info.filename!r} from the zip: {error or type(error).__name__}"
                 errors.append(RowError(entity=Entity.FILE, field=INPUT_FILES[entity], message=message))

@@ -1,6 +1,8 @@
 import csv
 import io
 import json
+import struct
+import tracemalloc
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -366,6 +368,43 @@ def test_a_zip_unpacking_past_the_limit_is_refused_unread(monkeypatch: pytest.Mo
     assert len(bomb) < 2_000
     (error,) = parse_zip(bomb).file_errors
     assert "unpack to 200,008 bytes" in error.message
+
+
+def declaring(data: bytes, size: int) -> bytes:
+    """`data` (a zip of one member) with the central directory declaring the member `size` bytes unpacked."""
+    lying = bytearray(data)
+    entry = lying.rindex(b"PK\x01\x02")
+    struct.pack_into("<I", lying, entry + 24, size)
+    return bytes(lying)
+
+
+def test_a_zip_declaring_less_than_it_unpacks_is_refused_without_holding_what_it_unpacks() -> None:
+    """The limit reads the declared sizes, and zipfile's read() of a whole member inflated all of it before
+    cutting it to the declared size: a 568-byte upload (bzip2) or 32 MiB (deflate) took the API's memory up
+    by a gigabyte or 32 (a review, 5 December 2026). Members are read a bounded piece at a time, so the
+    CRC check at the declared end refuses the member having held little more than it declared."""
+    bomb = declaring(zip_of({"concepts.csv": b"id,name\n" + b"a" * 20_000_000}), 1_000)
+    assert len(bomb) < 50_000
+    tracemalloc.start()
+    try:
+        (error,) = parse_zip(bomb).file_errors
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.field == "concepts.csv" and "Bad CRC-32" in error.message
+    assert peak < 4_000_000, f"{peak:,} bytes held reading a member that declared 1,000"
+
+
+@pytest.mark.parametrize(("method", "word"), [(zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "lzma")])
+def test_a_zip_member_compressed_other_than_by_deflate_is_a_file_error_naming_it(
+    method: int, word: str
+) -> None:
+    """zipfile unpacks each read of bzip2 or LZMA data whole (113 bytes of bzip2 are 100 MB of one letter),
+    whatever the size asked for, so no bound on a read holds for them: such a member is refused by name,
+    unread. Zip tools write deflate unless told otherwise."""
+    plain = zip_of({"concepts.csv": b"id,name\na,Counting\n"}, method)
+    (error,) = parse_zip(declaring(plain, 20)).file_errors
+    assert error.field == "concepts.csv" and f"compressed with {word}" in error.message
 
 
 def test_an_import_of_more_rows_than_the_limit_is_one_file_error_and_no_rows(
