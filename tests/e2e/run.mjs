@@ -2225,6 +2225,79 @@ step('a save refused only because another designer linked the concept is sent ag
   await expectAlert(/Deleted e2e-renamed/);
 });
 
+step('the page\'s own task change is not taken for another designer\'s, and focus typed on elsewhere stays there', async () => {
+  // Until 5 December 2026 a task's create, save or delete said so, then read the task list, and only then read
+  // the concept's new ETag (its version moves with its links): a Save pressed meanwhile was refused and sent
+  // again "because its links had changed", a Delete refused as "Someone changed concept ... (task ... deleted)",
+  // and focus went to the task list unasked, taking the keys typed into another field (the "decimal comma" and
+  // "sent again by itself" steps, failed once each). The task list's read is held here, as a slow server would.
+  const id = 'e2e-own-links';
+  const made = await callApi('POST', `/curricula/${CURRICULUM}/concepts`, { body: { id, name: 'Own links' } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('.concept-link', { hasText: 'Own links' }).click();
+  await conceptShown(id);
+  const tasksRead = (url) => url.pathname === `/curricula/${CURRICULUM}/tasks`;
+  const form = page.getByRole('form', { name: 'Task' });
+  const editor = page.getByRole('form', { name: 'Edit concept' });
+  // Created, then a Save at once: saved over the page's own link change, not sent again as after someone's.
+  let held = await holdRequests(tasksRead, 'GET');
+  try {
+    await page.evaluate(() => { document.querySelector('#task-form').closest('details').open = true; });
+    await form.getByLabel('Id', { exact: true }).fill('task-e2e-own');
+    await form.getByLabel('Title').fill('Mine');
+    await form.getByRole('button', { name: 'Create task' }).click();
+    await expectAlert(/Created task task-e2e-own/);
+    await held.arrived;
+    await editor.getByLabel('Name').fill('Own links, renamed');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    const saved = await expectAlert(new RegExp(`Saved ${id} \\(version 3\\)`));
+    assert.doesNotMatch(saved, /links had changed/, 'the page\'s own task taken for another designer\'s');
+  } finally {
+    await held.stop();
+  }
+  await page.locator('#task-list', { hasText: 'Mine' }).waitFor();
+  // Deleted, then typing into another field while the list is read: focus and every key stay there.
+  held = await holdRequests(tasksRead, 'GET');
+  const creating = page.getByRole('form', { name: 'New concept' });
+  try {
+    await page.getByRole('button', { name: 'Delete task task-e2e-own' }).click();
+    await expectAlert(/Deleted task task-e2e-own/);
+    await held.arrived;
+    await openNewConcept();
+    await creating.getByLabel('Id').click();
+    await creating.getByLabel('Id').pressSequentially('typed-');
+    held.release();
+    await page.locator('#task-list', { hasText: 'No task exercises this concept' }).waitFor();
+    await creating.getByLabel('Id').pressSequentially('on');
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('form')?.getAttribute('id')), 'new-concept-form', 'focus taken away');
+    assert.equal(await creating.getByLabel('Id').inputValue(), 'typed-on');
+  } finally {
+    await held.stop();
+  }
+  await creating.getByLabel('Id').fill('');
+  await page.evaluate(() => { document.querySelector('details.new-concept').open = false; });
+  // Another task deleted, then the concept at once: deleted over the page's own change, not refused (412).
+  const task = await callApi('POST', `/curricula/${CURRICULUM}/tasks`, {
+    body: { id: 'task-e2e-own-2', title: 'Mine too', kind: 'exercise', concepts: [id] },
+  });
+  assert.equal(task.status, 201, JSON.stringify(task.json));
+  await page.getByRole('button', { name: 'Reload', exact: true }).click();
+  await page.locator('#task-list', { hasText: 'Mine too' }).waitFor();
+  held = await holdRequests(tasksRead, 'GET');
+  try {
+    await page.getByRole('button', { name: 'Delete task task-e2e-own-2' }).click();
+    await expectAlert(/Deleted task task-e2e-own-2/);
+    await held.arrived;
+    await page.getByRole('button', { name: 'Delete concept' }).click();
+    await expectAlert(new RegExp(`Deleted ${id}|Precondition failed`));
+    assert.match(await alert.textContent(), new RegExp(`Deleted ${id}`));
+  } finally {
+    await held.stop();
+  }
+  assert.equal((await callApi('GET', `/concepts/${id}`)).status, 404);
+});
+
 step('a concept deleted while it is reloaded is closed, not kept open; one deleted elsewhere closes on Reload', async () => {
   // A Reload during the delete counted as another concept opened meanwhile: the deleted concept stayed
   // open, and every save of it failed with 404 (a review, s29).

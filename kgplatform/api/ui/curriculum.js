@@ -6,8 +6,8 @@ import { showArchived, trailPager } from './audit.js';
 import { changesCurriculumChanged } from './changes.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
-  $, clear, clearFieldErrors, el, guarded, hideMessage, oneAtATime, listValue, parseDecimal, rawValues, readNumbers,
-  refillKeepingTyped, restoreFocus, showConceptCount, showError, showInfo, showList, splitList, updateTitle,
+  $, clear, clearFieldErrors, el, focusUnlessMoved, guarded, hideMessage, oneAtATime, listValue, parseDecimal, rawValues,
+  readNumbers, refillKeepingTyped, restoreFocus, showConceptCount, showError, showInfo, showList, splitList, updateTitle,
 } from './dom.js';
 import { capTransfers, createGraph, draw, nearestRings, setTransfersVisible } from './graph.js';
 import { FIELDS as TASK_FIELDS, loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
@@ -338,6 +338,7 @@ async function patchConcept(body, ifMatch, base, focusAfter = null, { again = fa
   // says what happened.
   const concept = state.concept;
   const stillOpen = openNow();
+  const pressed = document.activeElement; // the conflict panel's Save, gone with the panel once saved
   // The editor as this save leaves: the fields stay editable while it is in flight, and what is typed
   // meanwhile is in no request. The refill below dropped it, and said "Saved" (a review, s29).
   const form = $('#concept-form');
@@ -375,7 +376,7 @@ async function patchConcept(body, ifMatch, base, focusAfter = null, { again = fa
   showInfo(`Saved ${data.id} (version ${data.version}).`
     + (typed ? ' What you typed while it was being saved is still in the form, not saved yet.' : '')
     + (note ? ` ${note}` : ''));
-  focusAfter?.focus();
+  if (focusAfter) focusUnlessMoved(focusAfter, pressed);
   // The tasks too: the ETag just taken covers them (a concept's version moves with its links).
   await Promise.all([loadList(), loadGraph(), loadTasks(concept), loadAudit()]);
 }
@@ -545,6 +546,7 @@ async function deleteConcept() {
   const question = `Delete concept ${state.concept}${cascade ? ' and what depends on it' : ''}?`
     + ' Learners\' mastery of it, if any, is erased with it.'
     + (lost ? ` This also discards ${lost}.` : '');
+  const pressed = document.activeElement;
   if (!window.confirm(question)) return;
   const concept = state.concept;
   const ifMatch = await etagRead();
@@ -587,7 +589,7 @@ async function deleteConcept() {
   }
   closeConcept();
   await Promise.all([loadList(), recount()]);
-  $('#concept-list').focus(); // the focused Delete button is hidden now: back to the list
+  focusUnlessMoved($('#concept-list'), pressed); // the focused Delete button is hidden now: back to the list
 }
 
 /** A delete refused with 412: the concept read again (the form refilled when nothing was typed into it;
@@ -795,13 +797,14 @@ async function refreshingEdgesOnRefusal(request) {
 }
 
 async function removeEdge(e) {
+  const pressed = document.activeElement;
   // With the ETag read: an edge whose weight someone changed since is not removed unseen (412).
   await refreshingEdgesOnRefusal(api('DELETE', '/prerequisites', {
     query: { prerequisite: e.prerequisite, concept: e.concept }, ifMatch: e.etag,
   }));
   showInfo(`Removed ${e.prerequisite} → ${e.concept}.`);
   await linksChanged();
-  $('#direct-edges').focus(); // its remove button went with the edge: to the list, not to <body>
+  focusUnlessMoved($('#direct-edges'), pressed); // its remove button went with the edge: to the list, not to <body>
 }
 
 // ---- the prerequisite picker ----------------------------------------------------------------

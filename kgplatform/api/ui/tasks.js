@@ -4,8 +4,8 @@
 import { ApiError, api, seg } from './api.js';
 import { archivedText, trailPager } from './audit.js';
 import {
-  $, clear, clearFieldErrors, el, guarded, listValue, oneAtATime, rawValues, readNumbers, refillKeepingTyped, showInfo,
-  showList,
+  $, clear, clearFieldErrors, el, focusUnlessMoved, guarded, listValue, oneAtATime, rawValues, readNumbers,
+  refillKeepingTyped, showInfo, showList,
 } from './dom.js';
 
 let hooks = { currentConcept: () => null, currentCurriculum: () => null, afterChange: async () => {} };
@@ -201,6 +201,12 @@ async function submitTask(event) {
     }));
     done = `Created task ${data.id}.`;
   }
+  // The concept's version moved with its link: the read of its new ETag starts now, before the answer is
+  // shown, so a Save or Delete of the concept pressed once it is waits for that ETag (curriculum.js
+  // etagRead). Started after the task list's read, a Delete pressed meanwhile went over the old ETag and was
+  // refused as "Someone changed concept ... (task ... deleted)", the designer's own change (the browser
+  // test's "sent again by itself" step, failed once, 5 December 2026).
+  const relinked = concept === hooks.currentConcept() ? hooks.afterChange() : null;
   // An answer that comes after another concept was opened leaves that concept's task form alone.
   if (concept !== hooks.currentConcept()) {
     showInfo(done);
@@ -223,8 +229,7 @@ async function submitTask(event) {
     }
   }
   showInfo(done);
-  await loadTasks(concept);
-  await hooks.afterChange();
+  await Promise.all([loadTasks(concept), relinked]);
 }
 
 /**
@@ -291,20 +296,24 @@ async function reloadingOnConflict(request) {
 }
 
 async function deleteTask(task) {
+  const pressed = document.activeElement; // its delete button, gone with it once answered
   if (!window.confirm(`Delete task ${task.id}?`)) return;
+  let done;
   try {
     await reloadingOnConflict(api('DELETE', `/tasks/${seg(task.id)}`, { ifMatch: `"${task.version}"` }));
-    showInfo(`Deleted task ${task.id}.`);
+    done = `Deleted task ${task.id}.`;
   } catch (error) {
     // Deleted by someone else since the list was read: what was asked for is done. The list kept offering it,
     // and each delete (or edit) of it was refused with the same 404 until the concept was reopened (s37).
     if (!taskGone(error)) throw error;
-    showInfo(`Task ${task.id} was already deleted: someone deleted it since the list was read.`);
+    done = `Task ${task.id} was already deleted: someone deleted it since the list was read.`;
   }
+  const relinked = hooks.afterChange(); // before "Deleted" shows: see submitTask
+  showInfo(done);
   if ($('#task-form').editing.value === task.id) resetTaskForm();
-  await loadTasks(hooks.currentConcept());
-  $('#task-list').focus(); // its delete button is gone: keep the keyboard user in the list
-  await hooks.afterChange();
+  await Promise.all([loadTasks(hooks.currentConcept()), relinked]);
+  // Its delete button is gone: the keyboard user stays in the list, unless they moved on meanwhile.
+  focusUnlessMoved($('#task-list'), pressed);
 }
 
 export function setupTasks(given) {

@@ -9,7 +9,7 @@ import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage, stillNeededText } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import {
-  fmtTime, localTimes, parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
+  focusMovedOn, fmtTime, localTimes, parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
 } from '../../../kgplatform/api/ui/dom.js';
 import {
   capTransfers, draw, isSwipe, layeredPositions, masteryColour, nearestRings, SWIPE_PX, touchMode, twoFingerViewport,
@@ -424,4 +424,16 @@ test('a form\'s numbers are read together; any refused is one 422 naming each su
     assert.equal(problemHeading(error, 'Saving concept'), 'Saving concept: Not a number the page can read');
     return true;
   });
+});
+
+test('focus after a write goes back to the list only when the designer did not move it on meanwhile', () => {
+  // A task's delete put focus on the task list once the list was read again, wherever it was by then: keys
+  // typed into another field meanwhile went to the list (a browser-test flake, 5 December 2026).
+  const body = { tag: 'body' };
+  const pressed = { tag: 'button' };
+  const field = { tag: 'input' };
+  assert.equal(focusMovedOn(field, body, pressed), true, 'typing elsewhere: left alone');
+  assert.equal(focusMovedOn(body, body, pressed), false, 'dropped to <body> with the button: to the list');
+  assert.equal(focusMovedOn(pressed, body, pressed), false, 'still on the button pressed: to the list');
+  assert.equal(focusMovedOn(null, body, pressed), false);
 });
