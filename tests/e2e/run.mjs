@@ -3848,6 +3848,33 @@ step('on a tablet and a phone, by touch: nothing to scroll sideways, controls of
   }
 });
 
+step('on a phone, a concept named by one long word (200 characters, no space) wraps in the editor and the edge lists', async () => {
+  // The editor's heading and the edge lists under the graph did not wrap it: the page was 1,770 px wide in
+  // 390 (a review, 5 December 2026). A compound word or a formula with no space does this.
+  const name = 'Donaudampfschifffahrtsgesellschaftskapitänsmütze'.repeat(5).slice(0, 200);
+  const made = await callApi('POST', `/curricula/${CURRICULUM}/concepts`, { body: { id: 'e2e-long-word', name } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const linked = await callApi('POST', '/prerequisites', { body: { prerequisite: 'e2e-long-word', concept: 'ratios', weight: 1 } });
+  assert.equal(linked.status, 201, JSON.stringify(linked.json));
+  const phone = await chromium.launch({ executablePath: env('E2E_CHROMIUM'), headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const tab = await (await phone.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true })).newPage();
+    tab.setDefaultTimeout(TIMEOUT);
+    await tab.goto(`${BASE}/ui/`);
+    await signInWith(DESIGNER_KEY, { on: tab, tap: true });
+    await tab.locator('.concept-link[data-concept-id="e2e-long-word"]').tap();
+    await tab.waitForFunction(() => document.querySelector('#concept-id').textContent === 'e2e-long-word');
+    await tab.locator('#prereq-edge-list li', { hasText: 'ratios' }).waitFor();
+    // Against the phone's width: a mobile browser widens its layout viewport (innerWidth) to the page's content.
+    const wide = await tab.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 390, `the page is ${wide}px wide on a 390px phone`);
+  } finally {
+    await phone.close();
+    const stored = await callApi('GET', '/concepts/e2e-long-word');
+    await callApi('DELETE', '/concepts/e2e-long-word?cascade=true', { ifMatch: stored.etag });
+  }
+});
+
 step('screenshot: the learner view', async () => {
   await assertAxeClean('the learner view');
   await page.waitForTimeout(200);
