@@ -606,6 +606,12 @@ step('a save conflict keeps the typed text: their version beside mine, per field
   await conflict.waitFor();
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'conflict-title', 'focus moves to the conflict');
   assert.equal(await form.getByLabel('Name').inputValue(), 'My typed name', 'the typed text is kept');
+  // Who saved meanwhile, and when: their save at the top of the concept's trail, read again for the panel
+  // (the trail read at the concept's opening did not list it; a review, 5 December 2026).
+  const theirEntry = page.locator('#audit-list li').first();
+  await page.waitForFunction(() => /their description/.test(document.querySelector('#audit-list li')?.textContent ?? ''));
+  assert.match(await theirEntry.textContent(), /e2e-designer( \(key [0-9a-f]+\))? · update concept linear-equations.*→ "their description"/);
+  assert.match(await conflict.textContent(), /Who saved it, and when, is at the top of the audit trail below/);
   const rows = () => conflict.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [
     tr.dataset.field, ...[...tr.querySelectorAll('td')].map((td) => `${td.querySelector('input').checked ? '* ' : ''}${td.textContent}`)]));
   // The name only I changed: mine by default; the description only they changed: theirs by default (keeping

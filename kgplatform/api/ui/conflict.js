@@ -62,7 +62,8 @@ export function showConflict({ base, theirs, mine, onSave, onTakeTheirs }) {
   clear(panel,
     el('h3', { id: 'conflict-title', tabindex: '-1' }, `Changed by someone else (now version ${theirs.version})`),
     el('p', { class: 'conflict-help' }, rows.length
-      ? 'Your text is kept. For each field, choose the value to save, then save over their version.'
+      ? 'Your text is kept. For each field, choose the value to save, then save over their version. Who '
+        + 'saved it, and when, is at the top of the audit trail below.'
       : 'Their version already holds what you typed.'),
     rows.length ? el('table', { class: 'conflict-table' },
       el('caption', { class: 'visually-hidden' }, 'Their version and yours, field by field'),

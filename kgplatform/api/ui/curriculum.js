@@ -476,6 +476,10 @@ async function openConflict(mine, base, formSent) {
       $('#concept-form').name.focus(); // the button is gone with the panel: to the first field, now theirs
     },
   });
+  // Who saved it meanwhile, and when: the panel says what they changed, and the trail under the editor, read
+  // when the concept was opened, did not list their save (a review, 5 December 2026: who it was could be
+  // learnt only by Reload, which drops the typed text). A trail that cannot be read says so in its place.
+  await loadAudit().catch(() => {});
 }
 
 async function saveConcept(event) {
