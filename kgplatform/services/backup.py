@@ -179,7 +179,7 @@ def _dump(settings: Settings, layout: neo4j_local.Neo4jLayout, java: str, work: 
     try:
         result = neo4j_local.run_admin(layout, java, ["database", "dump", database, f"--to-path={work}"])
         if result.returncode != 0:
-            raise ServiceSetupFailed(f"Neo4j: the dump failed: {neo4j_local.java_error(result.stderr)}")
+            raise ServiceSetupFailed(f"Neo4j: the dump failed: {neo4j_local.admin_error(result)}")
         dumped = work / f"{database}{DUMP_SUFFIX}"
         dumped.chmod(0o600)
         os.link(dumped, target)  # never over an existing file (two backups in the same second)
@@ -205,6 +205,7 @@ def backup(
     with manager.state_lock(settings):  # a `services up` or `down` meanwhile waits
         layout = _local_layout(settings)
         java = neo4j_local.find_java()
+        _refuse_without_room(folder, settings.neo4j.database)
         target = folder / dump_file_name(settings.neo4j.database, datetime.now(UTC))
         work = _work_folder(folder)
         started = time.monotonic()
@@ -227,12 +228,37 @@ def prune_backups(folder: Path, database: str, keep: int) -> list[Path]:
     Only files named as `backup` names them count (`<database>-<UTC time>.dump`, so the name orders them by
     time): a restore's undo file (`-before-restore`), another database's backups and anything else an
     operator keeps there are never touched."""
-    named = re.compile(rf"{re.escape(database)}-\d{{8}}T\d{{6}}Z{re.escape(DUMP_SUFFIX)}")
-    made = sorted(path for path in folder.iterdir() if named.fullmatch(path.name) and path.is_file())
+    made = _backups_of(folder, database)
     old = made[: max(len(made) - keep, 0)]
     for path in old:
         path.unlink(missing_ok=True)  # another backup's prune may have been first
     return old
+
+
+def _backups_of(folder: Path, database: str) -> list[Path]:
+    """The files `backup` made of `database` in `folder`, oldest first (their names order them by time)."""
+    named = re.compile(rf"{re.escape(database)}-\d{{8}}T\d{{6}}Z{re.escape(DUMP_SUFFIX)}")
+    return sorted(path for path in folder.iterdir() if named.fullmatch(path.name) and path.is_file())
+
+
+def _refuse_without_room(folder: Path, database: str) -> None:
+    """Refuses, before Neo4j is stopped, a backup into a folder with less free space than the newest backup
+    there: a database seldom shrinks, so the dump would fail after an outage for nothing (a nightly job on
+    a disk that had filled up stopped Neo4j for 80 s, then failed). The first backup into a folder has
+    nothing to compare with and goes ahead; a dump that fails all the same says why (`admin_error`)."""
+    if not folder.is_dir():
+        return
+    made = _backups_of(folder, database)
+    if not made:
+        return
+    newest = made[-1]
+    needed, free = newest.stat().st_size, shutil.disk_usage(folder).free
+    if free < needed:
+        raise ServiceSetupFailed(
+            f"{folder} has {free / 2**20:.1f} MiB free, less than the newest backup there ({newest}, "
+            f"{needed / 2**20:.1f} MiB): the dump would not fit, so Neo4j was not stopped; free some space "
+            "(or delete older backups there) or back up --to another folder"
+        )
 
 
 def check_dump(settings: Settings, dump: Path) -> None:

@@ -228,6 +228,23 @@ def java_error(stderr: str) -> str:
     return message if message and exception.rsplit(".", 1)[-1].endswith(("Exception", "Error")) else first
 
 
+# A line of neo4j-admin's own log (on stdout): `2026-12-05 07:58:09.460+0000 ERROR [o.n.c.d.DumpCommand] ...`.
+LOG_ERROR_LINE = re.compile(r"\S+ \S+ ERROR +\[[^\]]*\] (?P<message>.+)")
+# The summary a failed command ends with (and all it writes on stderr for a dump): it names no reason.
+FAILED_FOR_DATABASES = re.compile(r"\w+ failed for databases: ")
+
+
+def admin_error(result: subprocess.CompletedProcess[str]) -> str:
+    """Why a neo4j-admin command failed: the first ERROR line of its log that gives a reason, else its error
+    output (`java_error`). A dump into a full disk writes only "Dump failed for databases: 'neo4j'" on
+    stderr; the reason ("No space left on device") is in the log, on stdout."""
+    for line in result.stdout.splitlines():
+        found = LOG_ERROR_LINE.fullmatch(line.strip())
+        if found and not FAILED_FOR_DATABASES.match(found["message"]):
+            return found["message"]
+    return java_error(result.stderr)
+
+
 def jvm_size(size: str) -> str:
     """A size in Neo4j's form (settings.NEO4J_SIZE: 1024MiB, 4GB, 2g, 4000000) as -Xms/-Xmx take it
     (1024m, 4g, 2g, 4000000): Java knows only k, m, g and t, and refused 1024MiB ("Invalid initial heap

@@ -7,6 +7,8 @@ import io
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from subprocess import CompletedProcess
+from typing import NamedTuple
 
 import pytest
 from typer.testing import CliRunner
@@ -14,7 +16,7 @@ from typer.testing import CliRunner
 from kgplatform.cli import app, main
 from kgplatform.cli.services import refuse_while_workers_answer
 from kgplatform.errors import Conflict, ServiceSetupFailed
-from kgplatform.services import backup, maintenance
+from kgplatform.services import backup, maintenance, neo4j_local
 from kgplatform.settings import LocalServicesSettings, Neo4jSettings, Settings
 
 
@@ -292,3 +294,97 @@ def test_the_maintenance_note_is_left_only_while_neo4j_is_stopped_by_the_operati
     neo4j.pid = None
     with backup._offline(settings, "backup", lambda _: None):
         assert maintenance.current(settings) is None
+
+
+# What neo4j-admin 5.26 printed for a dump into a full disk (a 200 KiB tmpfs, 5 December 2026): stderr only
+# names the failure; the reason is in its log, on stdout.
+FULL_DISK_STDOUT = (
+    "2026-12-05 07:57:57.331+0000 INFO  [o.n.c.d.DumpCommand] Starting dump of database 'neo4j'\n"
+    + "Files: 1/85, data:  0.0%\n" * 3
+    + "Done: 81 files, 3.802MiB processed in 0.932 seconds.\n"
+    "2026-12-05 07:58:09.460+0000 ERROR [o.n.c.d.DumpCommand] Failed to dump database 'neo4j': "
+    "Unable to dump database: IOException: No space left on device\n"
+    "2026-12-05 07:58:09.462+0000 ERROR [o.n.c.d.DumpCommand] Dump failed for databases: 'neo4j'\n"
+)
+FULL_DISK_STDERR = (
+    "Dump failed for databases: 'neo4j'\nRun with '--verbose' for a more detailed error message.\n"
+)
+
+
+def test_a_dump_into_a_full_disk_says_the_disk_is_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said only "the dump failed: Dump failed for databases: 'neo4j'" after stopping Neo4j for 80 s: the
+    reason neo4j-admin logs on stdout was never read."""
+
+    def run_admin(layout: object, java: str, arguments: list[str], **_: object) -> CompletedProcess[str]:
+        return CompletedProcess(arguments, 1, FULL_DISK_STDOUT, FULL_DISK_STDERR)
+
+    monkeypatch.setattr(backup.neo4j_local, "run_admin", run_admin)
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(ServiceSetupFailed) as failed:
+        backup._dump(settings_for(tmp_path), None, "java", work, tmp_path / "neo4j-x.dump")  # type: ignore[arg-type]
+    assert failed.value.message == (
+        "Neo4j: the dump failed: Failed to dump database 'neo4j': Unable to dump database: IOException: "
+        "No space left on device"
+    )
+    assert not work.exists() and not (tmp_path / "neo4j-x.dump").exists()
+
+
+def test_a_failed_admin_commands_reason_falls_back_to_its_error_output() -> None:
+    """No ERROR line in its log: a load's reason is on stderr; a tool that failed to start logs none."""
+    assert neo4j_local.admin_error(
+        CompletedProcess([], 1, "Files: 1/2, data:  0.0%\n", "Cannot read x\n")
+    ) == ("Cannot read x")
+    only_wrapper = (
+        "2026-12-05 07:58:09.462+0000 ERROR [o.n.c.d.DumpCommand] Dump failed for databases: 'neo4j'\n"
+    )
+    assert neo4j_local.admin_error(CompletedProcess([], 1, only_wrapper, FULL_DISK_STDERR)) == (
+        "Dump failed for databases: 'neo4j'"
+    )
+
+
+class DiskUsage(NamedTuple):
+    total: int
+    used: int
+    free: int
+
+
+def test_a_backup_is_refused_before_neo4j_stops_when_the_last_one_would_not_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nightly `backup --keep 7` on a disk that had filled up stopped Neo4j for 80 s, then failed: the
+    newest backup already in the folder says how much room the next one needs, give or take the growth."""
+    neo4j = FakeNeo4j(monkeypatch)
+    monkeypatch.setattr(backup, "_local_layout", lambda settings: None)
+    monkeypatch.setattr(backup.neo4j_local, "find_java", lambda: "java")
+    dumped: list[Path] = []
+
+    def dump(settings: Settings, layout: object, java: str, work: Path, target: Path) -> None:
+        dumped.append(target)
+        target.write_bytes(b"dump")
+
+    monkeypatch.setattr(backup, "_dump", dump)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    with (folder / "neo4j-20261201T000000Z.dump").open("wb") as old:
+        old.truncate(50 * 2**20)
+    with (folder / "neo4j-20261202T000000Z.dump").open("wb") as newest:
+        newest.truncate(80 * 2**20)
+    (folder / "neo4j-20261203T000000Z-before-restore.dump").write_bytes(b"x")  # not a backup: not counted
+    free = {"bytes": 60 * 2**20}
+    monkeypatch.setattr(backup.shutil, "disk_usage", lambda path: DiskUsage(10 * 2**30, 0, free["bytes"]))
+    with pytest.raises(ServiceSetupFailed) as refused:
+        backup.backup(settings_for(tmp_path), folder)
+    assert refused.value.message == (
+        f"{folder} has 60.0 MiB free, less than the newest backup there "
+        f"({folder / 'neo4j-20261202T000000Z.dump'}, 80.0 MiB): the dump would not fit, so Neo4j was not "
+        "stopped; free some space (or delete older backups there) or back up --to another folder"
+    )
+    assert neo4j.calls == [] and dumped == []
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []  # no work folder left
+
+    free["bytes"] = 81 * 2**20
+    backup.backup(settings_for(tmp_path), folder)
+    assert neo4j.calls == ["stop", "stop", "start"] and len(dumped) == 1
