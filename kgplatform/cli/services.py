@@ -138,11 +138,19 @@ def services_restore(
             abort=True,
         )
     plans = PlanCache(Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=30))
+    # Read before the restore drops them with the plans: the only trace of a recent erase outside the graph.
+    erased = plans.erased_learners()
     result = backup.restore(settings, dump, plans.drop_all, report=console.print, keep_undo=not no_undo)
     kept = (
         f"the database as it was is in {result.undo_path}" if result.undo_path else "no undo file (--no-undo)"
     )
     console.print(f"restored {result.source}; Neo4j was stopped for {result.offline_s:.1f} s; {kept}")
+    if erased:
+        console.print(
+            f"{len(erased)} learner(s) were erased within the last week (their erase marks in Redis went with "
+            f"the cached plans): {', '.join(erased)}. A dump made before an erase holds that learner's answers "
+            "again: erase them again (kgplatform erase-learner ID)"
+        )
     if result.running:
         migrate()  # a dump from an older version lacks the migrations since
         console.print(

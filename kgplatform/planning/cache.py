@@ -191,6 +191,27 @@ class PlanCache:
             dropped += self.client.unlink(*keys)
         return dropped
 
+    def erased_learners(self, batch: int = 1000) -> list[str]:
+        """The learners whose plan key holds an erase mark (`erased_mark`: erased within a plan's lifetime),
+        sorted. A restore drops the marks with the plans, and a dump made before such an erase holds the
+        learner again: the operator must be told whom to erase again."""
+        erased: list[str] = []
+        keys: list[bytes] = []
+
+        def read(keys: list[bytes]) -> None:
+            for key, raw in zip(keys, self.client.mget(keys), strict=True):
+                if raw and is_erased_mark(orjson.loads(raw)):
+                    erased.append(key.decode()[len(KEY_PREFIX) :])
+
+        for key in self.client.scan_iter(match=KEY_PREFIX + "*", count=batch):
+            keys.append(key)
+            if len(keys) == batch:
+                read(keys)
+                keys = []
+        if keys:
+            read(keys)
+        return sorted(erased)
+
     def put_json_many(self, values: Iterable[tuple[str, str | bytes]], batch: int = 100) -> int:
         """Writes (learner_id, json) pairs, `batch` keys per call of a server-side script (no MULTI:
         each key stands alone, and a batch is atomic anyway, as scripts are); a pair whose learner has a

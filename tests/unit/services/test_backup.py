@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -388,3 +389,53 @@ def test_a_backup_is_refused_before_neo4j_stops_when_the_last_one_would_not_fit(
     free["bytes"] = 81 * 2**20
     backup.backup(settings_for(tmp_path), folder)
     assert neo4j.calls == ["stop", "stop", "start"] and len(dumped) == 1
+
+
+class PlanKeys:
+    """The two calls `PlanCache.erased_learners` makes, over a dict (no Redis in unit tests)."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    def register_script(self, script: str) -> object:
+        return None
+
+    def scan_iter(self, match: str, count: int) -> Iterator[bytes]:
+        prefix = match.rstrip("*")
+        return iter(key.encode() for key in self.values if key.startswith(prefix))
+
+    def mget(self, keys: list[bytes]) -> list[bytes | None]:
+        return [self.values[key.decode()].encode() if key.decode() in self.values else None for key in keys]
+
+
+def test_a_restore_names_the_learners_erased_within_a_week_whose_marks_it_drops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A learner erased after the dump came back with the restore, answers and all, and nothing said so: the
+    erase marks (the only trace of a recent erase outside the graph) went with the cached plans."""
+    from kgplatform.planning.cache import PlanCache, erased_mark, plan_key
+
+    at = datetime(2026, 12, 5, 8, tzinfo=UTC)
+    keys = PlanKeys(
+        {
+            plan_key("learner-b"): erased_mark(at),
+            plan_key("learner-kept"): '{"created_at":"2026-12-05T08:00:00+00:00","curriculum_id":"c"}',
+            plan_key("learner-a"): erased_mark(at),
+            "kgp:answered:learner-c": "1",
+        }
+    )
+    assert PlanCache(keys, ttl_s=60).erased_learners(batch=2) == ["learner-a", "learner-b"]  # type: ignore[arg-type]
+
+    dump = tmp_path / "old.dump"
+    dump.write_bytes(b"dump")
+    monkeypatch.setattr(backup, "check_dump", lambda settings, path: None)
+    monkeypatch.setattr("redis.Redis.from_url", lambda url, **_: keys)
+    restored = backup.RestoreResult(dump, None, 30.0, running=False)
+    monkeypatch.setattr(backup, "restore", lambda settings, path, drop, report, keep_undo: restored)
+    result = CliRunner().invoke(app, ["services", "restore", str(dump), "--ignore-workers", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "2 learner(s) were erased within the last week (their erase marks in Redis went with the cached "
+        "plans): learner-a, learner-b. A dump made before an erase holds that learner's answers again: "
+        "erase them again (kgplatform erase-learner ID)"
+    ) in words(result.output)
