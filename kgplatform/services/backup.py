@@ -27,7 +27,7 @@ from pathlib import Path
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import maintenance, manager, neo4j_local
-from kgplatform.services.processes import port_open
+from kgplatform.services.processes import port_open, start_time
 from kgplatform.settings import Settings
 
 Report = Callable[[str], None]
@@ -149,7 +149,8 @@ def _trial_load(
     was found out by the real load, after the database had been stopped and dumped for the undo (35 s of
     outage, then undone). Costs the database's size in disk space, for the length of the load."""
     scratch = neo4j_local.Neo4jLayout(
-        layout.lib_dir, Path(tempfile.mkdtemp(prefix=".restore-check-", dir=settings.services.state_dir))
+        layout.lib_dir,
+        Path(tempfile.mkdtemp(prefix=_owned_prefix(SCRATCH_PREFIX), dir=settings.services.state_dir)),
     )
     try:
         scratch.conf_dir.mkdir()
@@ -164,10 +165,36 @@ def _trial_load(
         raise ServiceSetupFailed(f"{dump} does not load ({failure}): nothing was stopped or replaced")
 
 
+WORK_PREFIX, SCRATCH_PREFIX = ".dumping-", ".restore-check-"
+
+
+def _owned_prefix(prefix: str) -> str:
+    """`.dumping-PID-START-`: the folder names the process that made it, as the pid files do (processes.py),
+    so that a later run can tell one whose process was killed (`_remove_abandoned`)."""
+    pid = os.getpid()
+    return f"{prefix}{pid}-{start_time(pid)}-"
+
+
+def _remove_abandoned(folders: list[tuple[Path, str]], report: Report) -> None:
+    """Deletes the work folders (`prefix` in `folder`) of backups and restores that were killed: a dump
+    killed mid-way (cron's `timeout -s KILL`, the OOM killer) left neo4j-admin's file in one for ever, where
+    `--keep` never looks, and a killed restore its scratch database. Only folders naming a process that is
+    gone; one without an owner in its name (made before 5 December 2026) is left to the operator."""
+    for folder, prefix in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(f"{prefix}*"):
+            owner = re.fullmatch(rf"{re.escape(prefix)}(\d+)-(\d+)-.*", path.name)
+            if owner is None or not path.is_dir() or start_time(int(owner[1])) == owner[2]:
+                continue
+            shutil.rmtree(path, ignore_errors=True)
+            report(f"removed {path}, left by a backup or restore that was killed")
+
+
 def _work_folder(folder: Path) -> Path:
     """The folder Neo4j dumps into, beside the target. Made before Neo4j is stopped: a folder that cannot be
     written (or is a file) is refused without an outage, not after the server was stopped for nothing."""
-    return Path(tempfile.mkdtemp(prefix=".dumping-", dir=_private_folder(folder)))
+    return Path(tempfile.mkdtemp(prefix=_owned_prefix(WORK_PREFIX), dir=_private_folder(folder)))
 
 
 def _dump(settings: Settings, layout: neo4j_local.Neo4jLayout, java: str, work: Path, target: Path) -> None:
@@ -205,6 +232,8 @@ def backup(
     with manager.state_lock(settings):  # a `services up` or `down` meanwhile waits
         layout = _local_layout(settings)
         java = neo4j_local.find_java()
+        # Before the room is measured: what a killed backup left there counts against it.
+        _remove_abandoned([(folder, WORK_PREFIX), (settings.services.state_dir, SCRATCH_PREFIX)], report)
         _refuse_without_room(folder, settings.neo4j.database)
         target = folder / dump_file_name(settings.neo4j.database, datetime.now(UTC))
         work = _work_folder(folder)
@@ -301,9 +330,10 @@ def restore(
         layout = _local_layout(settings)
         check_dump(settings, dump)
         java = neo4j_local.find_java()
+        folder = undo_folder or default_folder(settings)
+        _remove_abandoned([(folder, WORK_PREFIX), (settings.services.state_dir, SCRATCH_PREFIX)], report)
         _trial_load(settings, layout, java, dump, report)
         dropped = drop_cached_plans()
-        folder = undo_folder or default_folder(settings)
         undo = folder / dump_file_name(settings.neo4j.database, datetime.now(UTC), "-before-restore")
         work = _work_folder(folder) if keep_undo else None
         started = time.monotonic()

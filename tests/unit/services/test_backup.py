@@ -439,3 +439,44 @@ def test_a_restore_names_the_learners_erased_within_a_week_whose_marks_it_drops(
         "plans): learner-a, learner-b. A dump made before an erase holds that learner's answers again: "
         "erase them again (kgplatform erase-learner ID)"
     ) in words(result.output)
+
+
+def test_a_backup_removes_the_work_folders_of_killed_backups_and_restores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup killed mid-dump (`timeout -s KILL` in cron, the OOM killer) left its `.dumping-*` folder, with
+    neo4j-admin's dump of the whole database in it, for ever: `--keep` prunes only named backups, and each
+    killed night added one. A killed restore's scratch load (`.restore-check-*`) stayed in the state folder
+    too."""
+    import os
+    import subprocess
+
+    from kgplatform.services.processes import start_time
+
+    FakeNeo4j(monkeypatch)
+    monkeypatch.setattr(backup, "_local_layout", lambda settings: None)
+    monkeypatch.setattr(backup.neo4j_local, "find_java", lambda: "java")
+    monkeypatch.setattr(
+        backup, "_dump", lambda settings, layout, java, work, target: target.write_bytes(b"dump")
+    )
+    settings = settings_for(tmp_path)
+    folder, state = tmp_path / "backups", settings.services.state_dir
+    folder.mkdir()
+    state.mkdir()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    abandoned = [folder / f".dumping-{gone.pid}-123-abc", state / f".restore-check-{gone.pid}-123-def"]
+    live = folder / f".dumping-{os.getpid()}-{start_time(os.getpid())}-ghi"  # a backup running meanwhile
+    other = folder / ".dumping-x1y2"  # no owner in its name (an earlier release's): not ours to judge
+    for path in [*abandoned, live, other]:
+        path.mkdir()
+        (path / "neo4j.dump").write_bytes(b"half a dump")
+    said: list[str] = []
+    made = backup.backup(settings, folder, report=said.append)
+    assert not any(path.exists() for path in abandoned)
+    assert live.exists() and other.exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([made.path.name, live.name, other.name])
+    assert f"removed {abandoned[0]}, left by a backup or restore that was killed" in said
+    # The work folder a backup makes names its process, so that the next one can tell it was abandoned.
+    work = backup._work_folder(tmp_path / "w")
+    assert work.name.startswith(f".dumping-{os.getpid()}-{start_time(os.getpid())}-")
