@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kgplatform.errors import ValidationFailed
+from kgplatform.errors import ServiceUnavailable, ValidationFailed
 from kgplatform.files import write_text_atomically
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.settings import Settings
@@ -58,13 +58,31 @@ def load(path: Path) -> TracerParams:
     return TracerParams.from_dict(document)
 
 
+class ParamsUnreadable(ServiceUnavailable):
+    """The current parameter file cannot be used (cut short, edited, another format, values out of
+    bounds). A 503: it is the deployment's fault, not the request's; before, an out-of-bounds value made
+    every POST /answers a 422 naming `p_slip`, which a service takes for its own bad rows and drops."""
+
+
 def load_current(settings: Settings) -> TracerParams | None:
-    """The parameters of the latest `kgplatform fit-tracer`, or None when nothing was fitted yet."""
+    """The parameters of the latest `kgplatform fit-tracer`, or None when nothing was fitted yet.
+    ParamsUnreadable when the pointer or the file it names cannot be read as parameters."""
     pointer = tracer_dir(settings) / CURRENT
     if not pointer.is_file():
         return None
-    name = json.loads(pointer.read_text(encoding="utf-8"))["file"]
-    return load(tracer_dir(settings) / Path(name).name)
+    path = pointer
+    try:
+        name = json.loads(pointer.read_text(encoding="utf-8"))["file"]
+        path = tracer_dir(settings) / Path(name).name
+        return load(path)
+    except (OSError, ValueError, KeyError, TypeError, ValidationFailed) as error:
+        # ValueError covers bad JSON and bad UTF-8; KeyError/TypeError a document of another shape.
+        why = str(error) if isinstance(error, ValidationFailed) else f"{type(error).__name__}: {error}"
+        raise ParamsUnreadable(
+            f"the tracer parameter file {path} cannot be used ({why}); restore it or run `kgplatform "
+            "fit-tracer` again",
+            field="tracer_params",
+        ) from error
 
 
 def read_metadata(path: Path) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,14 +86,22 @@ def default_params() -> TracerParams:
     return TracerParams.default(())
 
 
+# While the current parameter file cannot be used, it is read again at most this often (a copy still
+# being written settles within seconds; each failed read is not worth a file read per request).
+PARAMS_RETRY_S = 5.0
+
+
 class CurrentParams:
     """The latest fitted parameters (`kgplatform fit-tracer`), reloaded when the file changes; defaults
-    until something was fitted."""
+    until something was fitted. A file that cannot be used (`params_store.ParamsUnreadable`) leaves the
+    parameters loaded before in force, logged once; with none loaded yet it is raised (a 503)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._cached: tuple[float, TracerParams] | None = None
         self._said_missing = False
+        # (stamp, when, error) of the last failed load: read again on a new stamp or after PARAMS_RETRY_S.
+        self._failed: tuple[float, float, params_store.ParamsUnreadable] | None = None
 
     def __call__(self) -> TracerParams:
         pointer = params_store.tracer_dir(self.settings) / params_store.CURRENT
@@ -110,8 +119,31 @@ class CurrentParams:
                 self._said_missing = True
             return default_params()
         if self._cached is None or self._cached[0] != stamp:
-            self._cached = (stamp, params_store.load_current(self.settings) or default_params())
+            self._load(stamp)
+        assert self._cached is not None
         return self._cached[1]
+
+    def _load(self, stamp: float) -> None:
+        now = time.monotonic()
+        failed = self._failed
+        if failed is None or failed[0] != stamp or now - failed[1] >= PARAMS_RETRY_S:
+            try:
+                self._cached = (stamp, params_store.load_current(self.settings) or default_params())
+                self._failed = None
+                return
+            except params_store.ParamsUnreadable as error:
+                if failed is None or str(failed[2]) != str(error):
+                    kept = (
+                        f"keeping {self._cached[1].model_version}"
+                        if self._cached
+                        else "none loaded before: ingests and plans refused (503)"
+                    )
+                    log.error("%s; %s until it can be read", error, kept)
+                failed = self._failed = (stamp, now, error)
+        if self._cached is None:
+            # Defaults instead would stamp every learner ingested meanwhile with them, and replay
+            # each again once the file is repaired; a 503 is retried by services and workers.
+            raise failed[2]
 
 
 @dataclass(frozen=True)

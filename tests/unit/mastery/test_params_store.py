@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -55,3 +57,49 @@ def test_current_params_say_once_when_nothing_was_fitted(
     assert len(said) == 1 and str(params_store.tracer_dir(settings)) in said[0]
     params_store.save(settings, TracerParams.default(["a"], model_version="bkt-1"))
     assert current().model_version == "bkt-1"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda text: text[: len(text) // 2], id="cut-short"),
+        pytest.param(lambda text: text.replace('"p_slip": 0.1', '"p_slip": 0.7', 1), id="slip-out-of-bounds"),
+        pytest.param(lambda text: text.replace('"p_guess": 0.2', '"p_guess": NaN', 1), id="nan"),
+        pytest.param(lambda text: text.replace('"concepts"', '"kinds"', 1), id="no-concepts"),
+    ],
+)
+def test_a_damaged_parameter_file_is_a_503_naming_it_never_a_422_of_the_request(
+    settings: Settings, damage: Callable[[str], str]
+) -> None:
+    """Before, a cut-short file was a 500 and an out-of-bounds value a 422 naming `p_slip` for every
+    POST /answers: a service reads a 422 as its own bad row and drops the answers instead of retrying."""
+    path = params_store.save(settings, TracerParams.default(["a", "b"], model_version="bkt-1"))
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(params_store.ParamsUnreadable) as raised:
+        params_store.load_current(settings)
+    assert raised.value.status_code == 503 and path.name in str(raised.value)
+    with pytest.raises(params_store.ParamsUnreadable):
+        CurrentParams(settings)()
+
+
+def test_a_process_keeps_its_parameters_when_the_file_is_damaged_and_takes_the_repaired_one(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refit copied to a worker's folder part-way (or edited by hand) must not stop ingestion where
+    good parameters were loaded: they stay in force, the damage is logged once, the repair is taken."""
+    params_store.save(settings, TracerParams.default(["a"], model_version="bkt-1"))
+    current = CurrentParams(settings)
+    assert current().model_version == "bkt-1"
+    path = params_store.save(settings, TracerParams.default(["a"], model_version="bkt-2"))
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good[:40], encoding="utf-8")
+    pointer = params_store.tracer_dir(settings) / params_store.CURRENT
+    os.utime(pointer, (1, 1))  # a new stamp whatever the clock's resolution
+    with caplog.at_level(logging.ERROR, logger="kgplatform.mastery.service"):
+        assert current().model_version == "bkt-1"
+        assert current().model_version == "bkt-1"
+    said = [r.getMessage() for r in caplog.records if path.name in r.getMessage()]
+    assert len(said) == 1 and "bkt-1" in said[0]
+    path.write_text(good, encoding="utf-8")
+    os.utime(pointer, (2, 2))
+    assert current().model_version == "bkt-2"
