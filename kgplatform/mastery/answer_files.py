@@ -134,9 +134,12 @@ def _jsonl_body(
 
 def _json_row(line: str) -> Any:
     try:
-        return json.loads(line)
+        # Without its line end: json read a line cut short inside a string as one holding a control
+        # character (the newline), not as the unterminated string it is.
+        return json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as error:
-        return BadLine(f"not JSON: {error.msg} at column {error.colno}")
+        # Some of json's messages end in "at" ("Unterminated string starting at"): said once.
+        return BadLine(f"not JSON: {error.msg.removesuffix(' at')} at column {error.colno}")
 
 
 def _csv_rows(path: Path) -> Iterator[NumberedRow]:

@@ -196,3 +196,16 @@ def test_closing_the_rows_closes_the_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert next(rows)[0] == 1 and closed == []
     rows.close()  # type: ignore[attr-defined]
     assert closed == [path]
+
+
+def test_a_line_cut_short_says_so_not_that_it_holds_a_control_character(tmp_path: Path) -> None:
+    """The last line of a copy that ran out of disk ends inside a string: json was handed the line's own
+    newline and said "Invalid control character at at column 136", which sent the operator looking for
+    a stray byte instead of a cut-short file."""
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(ANSWER) + "\n" + json.dumps(ANSWER)[:-12] + "\r\n")
+    rows = list(read_answer_rows(path, "jsonl"))
+    bad = rows[1][1]
+    assert isinstance(bad, BadLine)
+    assert "Unterminated string" in bad.message and "control character" not in bad.message
+    assert " at at " not in bad.message
