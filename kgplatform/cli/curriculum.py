@@ -290,6 +290,14 @@ def import_dataset(
     except KeyboardInterrupt:  # the second Ctrl-C
         print(progress.at_once_line(stop.phase), file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as error:
+        from neo4j.exceptions import DriverError, Neo4jError  # not at CLI start-up
+
+        # cli.main prints the failure itself (exit 2), which named none of the curricula: which of them
+        # are in the graph is what the operator needs to know before running it again.
+        if isinstance(error, Neo4jError | DriverError):
+            print(progress.failed_line(stop.phase, stop.reached_commit), file=sys.stderr)
+        raise
     if as_json:  # one document for all of the dataset's curricula (AL-CPL has four)
         print(json.dumps([report.model_dump(mode="json") for report in reports], indent=2))
     if stop.requested:  # the Ctrl-C came after the last checkpoint, as the last curriculum committed
@@ -310,11 +318,14 @@ def _import_documents(
     """Each curriculum imported in its own transaction, `progress` told which are stored; a Ctrl-C is taken
     at the next checkpoint, the one before each curriculum included (ImportStopped)."""
     from kgplatform.curriculum.import_service import run_import
+    from kgplatform.curriculum.import_store import DEFAULT_BATCH_SIZE
 
     reports = []
     with graph_session() as graph:
         for raw, curriculum_id in zip(documents, progress.curricula, strict=True):
             progress.current = curriculum_id
+            stop.curriculum_id = curriculum_id
+            stop.reached_commit = False  # the one before committed: this one's attempts start afresh
             stop.checkpoint("reading")
             report = run_import(
                 graph,
@@ -324,6 +335,8 @@ def _import_documents(
                 dry_run=progress.dry_run,
                 skip_invalid=skip_invalid,
                 checkpoint=stop.checkpoint,
+                # As import-curriculum's: a big curriculum's writes and commit took their time unsaid.
+                progress=WriteProgress(curriculum_id, progress.dry_run, DEFAULT_BATCH_SIZE, stop),
             )
             if report.accepted and not progress.dry_run:
                 progress.stored.append(curriculum_id)

@@ -154,6 +154,26 @@ class DatasetProgress:
         unsure = self.current if phase == "committing" and not self.dry_run else None
         return f"{self.dataset}: interrupted at once; {self._outcome(unsure)}"
 
+    def failed_line(self, phase: str, reached_commit: bool) -> str:
+        """After Neo4j failed (stopped, restarted, the connection cut): the curricula committed before stay;
+        the current one is stored whole or not at all once an attempt of it reached its commit (the driver
+        runs a failed transaction again, so `reached_commit` is per curriculum, not the phase alone)."""
+        if self.dry_run:
+            return f"{self.dataset}: Neo4j failed during the dry run; a dry run stores nothing"
+        unsure = self.current if reached_commit else None
+        if unsure is not None:
+            where = f" as {unsure} committed"
+        elif self.current is not None and phase in ("writing", "committing"):
+            where = f" while importing {self.current}, whose transaction was not committed"
+        elif self.current is not None and self.stored:
+            where = f" before {self.current} was written"
+        else:
+            where = " before anything was written"
+        return (
+            f"{self.dataset}: Neo4j failed{where}; {self._outcome(unsure)}; run it again once Neo4j answers "
+            "(a curriculum stored whole reports its rows unchanged)"
+        )
+
     def _outcome(self, unsure: str | None) -> str:
         if self.dry_run:
             return "a dry run stores nothing"

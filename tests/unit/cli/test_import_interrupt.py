@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -226,3 +227,103 @@ def test_neo4j_failing_mid_import_says_what_was_stored(
     assert f"{path}: " in result.output and said in result.output, result.output
     if said == "stored whole or not at all":
         assert "/curricula/algebra/audit" in result.output
+
+
+@pytest.mark.parametrize(
+    ("fail_in", "phases", "dry_run", "said"),
+    [
+        # Neo4j away before the first curriculum (the connection itself).
+        (
+            None,
+            [],
+            False,
+            "al-cpl: Neo4j failed before anything was written; nothing was stored; not stored: ",
+        ),
+        (
+            CURRICULA[1],
+            ["writing"],
+            False,
+            "al-cpl: Neo4j failed while importing al-cpl-geometry, whose transaction was not committed; "
+            "stored whole: al-cpl-data-mining; not stored: al-cpl-geometry, al-cpl-physics, "
+            "al-cpl-precalculus",
+        ),
+        (
+            CURRICULA[1],
+            ["writing", "committing"],
+            False,
+            "stored whole: al-cpl-data-mining; al-cpl-geometry stored whole or not at all (its audit trail, "
+            "`GET /curricula/al-cpl-geometry/audit`, says which); not stored: al-cpl-physics, "
+            "al-cpl-precalculus",
+        ),
+        (CURRICULA[2], ["writing", "committing"], True, "al-cpl: Neo4j failed during the dry run; a dry run"),
+    ],
+)
+def test_neo4j_failing_mid_dataset_says_which_curricula_were_stored(
+    monkeypatch: pytest.MonkeyPatch, fail_in: str | None, phases: list[str], dry_run: bool, said: str
+) -> None:
+    """`import-dataset` printed only cli.main's "Neo4j ... is not reachable" when Neo4j went away between
+    or inside its curricula (AL-CPL has four, each its own transaction), as `import-curriculum` did before
+    it said by phase what was stored."""
+    from contextlib import nullcontext
+
+    from neo4j.exceptions import ServiceUnavailable
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app, curriculum
+    from kgplatform.curriculum.import_report import ImportReport
+    from kgplatform.curriculum.importers import datasets
+    from kgplatform.curriculum.io import RawDocument
+
+    documents = [RawDocument({"id": cid}, [], [], []) for cid in CURRICULA]
+
+    def imported(graph: object, raw: RawDocument, curriculum_id: str, **options: Any) -> ImportReport:
+        for phase in phases if curriculum_id == fail_in else ["writing", "committing"]:
+            options["checkpoint"](phase)
+        if curriculum_id == fail_in:
+            raise ServiceUnavailable("Failed to read from defunct connection")
+        return ImportReport(curriculum_id=curriculum_id, dry_run=dry_run, skip_invalid=False, accepted=True)
+
+    def session() -> Any:
+        if fail_in is None:
+            raise ServiceUnavailable("Couldn't connect to 127.0.0.1:7687")
+        return nullcontext(None)
+
+    monkeypatch.setattr(datasets, "read_dataset", lambda *args, **kwargs: documents)
+    monkeypatch.setattr("kgplatform.curriculum.import_service.run_import", imported)
+    monkeypatch.setattr(curriculum, "graph_session", session)
+    result = CliRunner().invoke(app, ["import-dataset", "al-cpl", *(["--dry-run"] if dry_run else [])])
+    assert isinstance(result.exception, ServiceUnavailable)  # cli.main then prints its line, exit 2
+    assert said in result.output, result.output
+
+
+def test_import_dataset_says_how_far_the_writes_of_a_big_curriculum_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`import-curriculum` prints a line per statement batch of a big file (`WriteProgress`);
+    `import-dataset` gave its imports none, so Junyi's or a big AL-CPL domain's write ran without a word."""
+    from contextlib import nullcontext
+
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app, curriculum
+    from kgplatform.curriculum.import_report import ImportReport
+    from kgplatform.curriculum.import_store import DEFAULT_BATCH_SIZE
+    from kgplatform.curriculum.importers import datasets
+    from kgplatform.curriculum.io import RawDocument
+
+    total = DEFAULT_BATCH_SIZE * 2 + 1
+
+    def imported(graph: object, raw: RawDocument, curriculum_id: str, **options: Any) -> ImportReport:
+        options["progress"](DEFAULT_BATCH_SIZE, total)
+        options["progress"](total, total)
+        return ImportReport(curriculum_id=curriculum_id, dry_run=False, skip_invalid=False, accepted=True)
+
+    monkeypatch.setattr(
+        datasets, "read_dataset", lambda *args, **kwargs: [RawDocument({"id": "junyi"}, [], [], [])]
+    )
+    monkeypatch.setattr("kgplatform.curriculum.import_service.run_import", imported)
+    monkeypatch.setattr(curriculum, "graph_session", lambda: nullcontext(None))
+    result = CliRunner().invoke(app, ["import-dataset", "junyi"])
+    assert result.exit_code == 0, result.output
+    assert f"junyi: {DEFAULT_BATCH_SIZE:,} of {total:,} rows written" in result.output
+    assert f"junyi: {total:,} of {total:,} rows written" in result.output and "committing" in result.output
