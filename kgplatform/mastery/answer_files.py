@@ -208,6 +208,19 @@ def check_header(path: Path, header: list[str], written: list[str] | None = None
         raise ValidationFailed(f"{path}: column(s) {', '.join(twice)} given twice", field=twice[0])
 
 
+def correct_cell(text: str) -> bool | str:
+    """A `correct` cell as the API's boolean; a cell that says neither is passed on as text. A number
+    equal to 1 or 0 counts too: pandas writes an integer column holding a missing value as `1.0`/`0.0`."""
+    lowered = text.lower()
+    if lowered in TRUE_CELLS or lowered in FALSE_CELLS:
+        return lowered in TRUE_CELLS
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number == 1.0 if number in (0.0, 1.0) else text
+
+
 def row_of_cells(header: list[str], cells: list[str]) -> dict[str, Any]:
     """A CSV row as the JSON object a service would post: an empty cell is a field left out; a cell that
     does not read as its field's type is passed on as text, for the ingest to reject naming the field."""
@@ -217,8 +230,7 @@ def row_of_cells(header: list[str], cells: list[str]) -> dict[str, Any]:
         if not text:
             continue
         if name == "correct":
-            lowered = text.lower()
-            row[name] = True if lowered in TRUE_CELLS else False if lowered in FALSE_CELLS else text
+            row[name] = correct_cell(text)
         elif name in NUMBER_FIELDS:
             try:
                 row[name] = float(text)

@@ -209,3 +209,20 @@ def test_a_line_cut_short_says_so_not_that_it_holds_a_control_character(tmp_path
     assert isinstance(bad, BadLine)
     assert "Unterminated string" in bad.message and "control character" not in bad.message
     assert " at at " not in bad.message
+
+
+def test_a_dataframes_float_column_of_ones_and_zeros_reads_as_correct(tmp_path: Path) -> None:
+    """pandas writes an integer column holding one missing value as floats, `1.0` and `0.0`: every row of
+    such an export was rejected as `correct: Input should be a valid boolean`, the cell reading 1.0."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "event_id,learner_id,task_id,correct,answered_at\n"
+        "e-1,l-1,t-1,1.0,2026-01-05T08:00:00Z\n"
+        "e-2,l-1,t-1,0.0,2026-01-05T08:01:00Z\n"
+        "e-3,l-1,t-1,0.5,2026-01-05T08:02:00Z\n"
+        "e-4,l-1,t-1,nan,2026-01-05T08:03:00Z\n"
+    )
+    rows = [row for _, row in read_answer_rows(path, "csv")]
+    assert rows[0]["correct"] is True and rows[1]["correct"] is False
+    # Neither right nor wrong: passed on as text, for the ingest to reject naming the field.
+    assert rows[2]["correct"] == "0.5" and rows[3]["correct"] == "nan"
