@@ -38,6 +38,43 @@ def fit_tracer(
         f" ({report.iterations} EM iterations, log-likelihood {report.log_likelihood:,.1f})"
     )
     console.print(f"model_version {params.model_version} written to {path} (now current)")
+    console.print(coverage_note(fitted_concepts_in_graph(params.concept_ids), len(params)), markup=False)
+
+
+def fitted_concepts_in_graph(concept_ids: tuple[str, ...]) -> set[str] | None:
+    """Which fitted skill ids are concepts of the graph; None when Neo4j cannot be asked (a fit may be made
+    on a machine without it)."""
+    from neo4j.exceptions import DriverError, Neo4jError
+
+    from kgplatform.errors import KgpError
+    from kgplatform.mastery.store import MasteryStore
+
+    try:
+        with graph_session() as graph:
+            return MasteryStore(graph).existing_concepts(list(concept_ids))
+    except (KgpError, DriverError, Neo4jError, OSError):
+        return None
+
+
+def coverage_note(found: set[str] | None, fitted: int) -> str:
+    """What the fit changes for the platform. Only skills whose ids are concept ids are used, and any new
+    parameters make every learner be replayed at their next answer: a fit on another curriculum's log
+    (assist2009's numeric skill ids) paid that replay for nothing, and nothing said so."""
+    if found is None:
+        return (
+            "Neo4j could not be asked which fitted skills are concepts of the graph: only those are used "
+            "(the log's skill ids must be the curriculum's concept ids)"
+        )
+    if not found:
+        return (
+            f"none of the {fitted:,} fitted skills is a concept of the graph: every concept keeps the default "
+            "parameters, yet every learner is replayed at their next answer under the new model version (the "
+            "log's skill ids must be the curriculum's concept ids)"
+        )
+    return (
+        f"{len(found):,} of the {fitted:,} fitted skills are concepts of the graph and take these parameters; "
+        "the other concepts keep the defaults. Every learner is replayed at their next answer"
+    )
 
 
 @app.command("eval-tracing")

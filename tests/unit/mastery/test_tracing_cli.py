@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kgplatform.cli import app
+from kgplatform.cli import mastery as mastery_cli
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery import params_store
 from kgplatform.settings import get_settings
@@ -21,6 +22,8 @@ runner = CliRunner()
 
 @pytest.fixture
 def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    # No services in unit tests: fit-tracer's look at the graph finds none.
+    monkeypatch.setattr(mastery_cli, "fitted_concepts_in_graph", lambda concept_ids: None)
     monkeypatch.setenv("KGP_PATHS__MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("KGP_PATHS__DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
@@ -196,3 +199,30 @@ def test_eval_tracing_refuses_a_plot_under_a_file_before_reading_the_log(
     said = " ".join(result.output.replace("│", " ").split())
     assert result.exit_code == 2 and "--plot" in said, said
     assert "notes.txt is a file, not a folder" in said, said
+
+
+@pytest.mark.parametrize(
+    ("found", "said"),
+    [
+        (None, "Neo4j could not be asked which fitted skills are concepts of the graph"),
+        (set(), "none of the 3 fitted skills is a concept of the graph"),
+        ({"Area", "Sum"}, "2 of the 3 fitted skills are concepts of the graph"),
+    ],
+)
+def test_fit_tracer_says_how_many_fitted_skills_the_graph_uses(
+    isolated_paths: Path, monkeypatch: pytest.MonkeyPatch, found: set[str] | None, said: str
+) -> None:
+    """A fit on a log whose skill ids are no concept ids (assist2009 beside a generated curriculum) changed
+    no concept's parameters and still made every learner be replayed: fit-tracer said nothing of it."""
+    asked: list[tuple[str, ...]] = []
+
+    def in_graph(concept_ids: tuple[str, ...]) -> set[str] | None:
+        asked.append(concept_ids)
+        return found
+
+    monkeypatch.setattr(mastery_cli, "fitted_concepts_in_graph", in_graph)
+    log = write_log(isolated_paths / "log.csv")
+    result = runner.invoke(app, ["fit-tracer", "--data", str(log)])
+    assert result.exit_code == 0, result.output
+    assert asked == [("Area", "Ratio", "Sum")]
+    assert said in " ".join(result.output.split()), result.output
