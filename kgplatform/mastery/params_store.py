@@ -82,6 +82,8 @@ def load_current(settings: Settings) -> TracerParams | None:
             f"the tracer parameter file {path} cannot be used ({why}); restore it or run `kgplatform "
             "fit-tracer` again",
             field="tracer_params",
+            # A copy still being written settles within seconds (CurrentParams reads it again after 5 s).
+            retry_after_s=5,
         ) from error
 
 

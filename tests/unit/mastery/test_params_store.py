@@ -78,6 +78,7 @@ def test_a_damaged_parameter_file_is_a_503_naming_it_never_a_422_of_the_request(
     with pytest.raises(params_store.ParamsUnreadable) as raised:
         params_store.load_current(settings)
     assert raised.value.status_code == 503 and path.name in str(raised.value)
+    assert raised.value.details["retry_after_s"] == 5  # the API's Retry-After
     with pytest.raises(params_store.ParamsUnreadable):
         CurrentParams(settings)()
 
