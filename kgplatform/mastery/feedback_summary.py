@@ -6,10 +6,10 @@ Only what the report's lists hold is said: nothing is claimed of a learner witho
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from kgplatform.mastery.models import FeedbackReport, ReadyConcept, ReportConcept
+from kgplatform.mastery.percent import mastery_percent
 
 # Names listed in a sentence at most; the report's lists hold the rest.
 NAMED = 5
@@ -65,7 +65,7 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_a
         goal = next(c for c in report.concepts if c.concept_id == report.consolidating)
         lines.append(
             f"Every goal is met; their plan keeps the least mastered one in practice: "
-            f"{names[goal.concept_id]} ({_percent(goal.p_now)})."
+            f"{names[goal.concept_id]} ({mastery_percent(goal.p_now)})."
         )
     if report.ready_to_learn:
         # A concept mastered before is open to practise again, not new: "ready to learn" alone read as never
@@ -111,14 +111,8 @@ def _faded(concept: ReportConcept, names: dict[str, str], due: bool) -> str:
     # p_mastery is always set for a concept mastered before; p_now only keeps the type checker content.
     then = concept.p_now if concept.p_mastery is None else concept.p_mastery
     note = ", review due" if due else ""
-    return f"{names[concept.concept_id]} ({_percent(then)} then, {_percent(concept.p_now)} now{note})"
-
-
-def _percent(p: float) -> str:
-    """Rounded down, as the plan's reasons show mastery: 0.8496 under "faded below 85%" read "85% now"
-    and 0.6996 beside "review due" (below 0.70) read "70%" (a review, 1 December). 1e-4: a float32 0.57
-    is still 57%."""
-    return f"{math.floor(p * 100 + 1e-4)}%"
+    shown = f"{mastery_percent(then)} then, {mastery_percent(concept.p_now)} now{note}"
+    return f"{names[concept.concept_id]} ({shown})"
 
 
 def _listed(ids: Sequence[str], names: dict[str, str]) -> str:

@@ -7,8 +7,7 @@ on the graph (which concepts a pick strengthens, what it unblocks) are kept per 
 
 from __future__ import annotations
 
-import math
-
+from kgplatform.mastery.percent import mastery_percent
 from kgplatform.planning.graph import ConceptGraph
 
 # What a reason says of the learner's goals (`policy.goal_words`): 3 + j names goal j.
@@ -139,8 +138,7 @@ def opening(review: bool, again: bool, p_now: float, consolidate: bool = False) 
     report beside the plan shows it (a review, 5 December 2026: "now 0.78; ...; predicted success 72%" in
     the plan beside "78% now" in the report, one value in two notations). `consolidate` comes from the
     planner, which knows its own `mastered_at`: the words never judge mastery against a copy of it."""
-    # 1e-4: a float32 0.57 (0.5699999928) is still shown as 57%.
-    shown = f"{math.floor(p_now * 100 + 1e-4)}%"
+    shown = mastery_percent(p_now)
     if review:
         return f"review due: mastery decayed to {shown}"
     if consolidate:

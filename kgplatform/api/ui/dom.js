@@ -332,5 +332,6 @@ export const localTimes = (text) => String(text ?? '').replace(ISO_TIME, (iso) =
 
 /** A mastery or a probability as a percentage, rounded down as the API's words give it (the report's summary,
  * the plan's reasons), so that one value reads the same across the page and 0.8496 never reads as the 85% bar;
- * 1e-4: a float32 0.57 (0.5699999928) is still 57%. */
+ * 1e-4: a float32 0.57 (0.5699999928) is still 57%. The API's rule is kgplatform/mastery/percent.py's
+ * `mastery_percent`: tests/unit/ui/test_percent_rule.py checks that this one gives the same. */
 export const pct = (p) => (p === null || p === undefined ? '–' : `${Math.floor(p * 100 + 1e-4)}%`);
