@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgplatform.api.allowed_methods import Resource, resources_of
 from kgplatform.api.problems import problem
+from kgplatform.json_repeats import repeats_hook
 
 # The import reads its body itself and reports a row's repeated key as that row's error in its report.
 IMPORT_SUFFIX = "/import"
@@ -29,20 +30,17 @@ class RepeatedMember(ValueError):
         self.name = name
 
 
-def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    plain = dict(pairs)
-    if len(plain) != len(pairs):
-        seen: set[str] = set()
-        for name, _ in pairs:
-            if name in seen:
-                raise RepeatedMember(name)
-            seen.add(name)
-    return plain
+def _refuse(_: dict[str, Any], repeated: list[str]) -> dict[str, Any]:
+    raise RepeatedMember(repeated[0])  # the first one the object gives, as the import lists them first
+
+
+_refuse_repeats = repeats_hook(_refuse)
 
 
 def repeated_member(body: bytes) -> str | None:
-    """The first member name given twice in one object of the JSON body; None when there is none or
-    the body is not JSON at all (FastAPI then says why, as before)."""
+    """The first member name given twice in one object of the JSON body (the innermost object the parser
+    finishes first; in it, the first such name it gives); None when there is none or the body is not JSON
+    at all (FastAPI then says why, as before)."""
     try:
         json.loads(body, object_pairs_hook=_refuse_repeats)
     except RepeatedMember as error:

@@ -29,6 +29,7 @@ from kgplatform.curriculum.import_report import Entity, RowError
 from kgplatform.curriculum.versions import CURRICULUM_ETAG_START
 from kgplatform.errors import ValidationFailed
 from kgplatform.gc_pause import gc_paused
+from kgplatform.json_repeats import repeats_hook
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -120,19 +121,14 @@ class RawDocument:
 class _KeysRepeated(dict[str, Any]):
     """A JSON object that gave some keys more than once (the value kept is the last, as json.loads keeps)."""
 
-    def __init__(self, pairs: list[tuple[str, Any]], repeated: list[str]) -> None:
-        super().__init__(pairs)
+    def __init__(self, members: dict[str, Any], repeated: list[str]) -> None:
+        super().__init__(members)
         self.repeated = repeated
 
 
-def _object_noting_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json.loads silently keeps the last of a repeated key: a second "concepts" section replaced the first,
-    # whose rows vanished without a word. Objects without repeats (nearly all) stay plain dicts.
-    plain = dict(pairs)
-    if len(plain) == len(pairs):
-        return plain
-    counts = Counter(key for key, _ in pairs)
-    return _KeysRepeated(pairs, [key for key, n in counts.items() if n > 1])
+# json.loads silently keeps the last of a repeated key: a second "concepts" section replaced the first,
+# whose rows vanished without a word. Objects without repeats (nearly all) stay plain dicts.
+_object_noting_repeats = repeats_hook(_KeysRepeated)
 
 
 def _repeated(value: Any) -> list[str]:
