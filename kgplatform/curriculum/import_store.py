@@ -26,8 +26,8 @@ from kgplatform.curriculum.import_report import ChangesSince, Entity, FieldChang
 from kgplatform.curriculum.import_validation import ExistingGraph
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import AuditAction, EntityType
-from kgplatform.curriculum.service import CONCEPT_FIELDS
-from kgplatform.curriculum.tasks import TASK_FIELDS
+from kgplatform.curriculum.service import concept_snapshot
+from kgplatform.curriculum.tasks import task_snapshot
 from kgplatform.curriculum.versions import CURRICULUM_ETAG_START, IF_MATCH, parse_import_if_match
 from kgplatform.errors import Conflict, PreconditionFailed
 from kgplatform.graph.driver import Graph, Row
@@ -127,17 +127,13 @@ def update_entries(
             )
             for u in updated
         ]
-    kind, fields = (
-        (EntityType.CONCEPT, CONCEPT_FIELDS) if entity is Entity.CONCEPT else (EntityType.TASK, TASK_FIELDS)
-    )
+    kind, snapshot = _kind_and_snapshot(entity)
     entries = []
     for u in updated:
         # `after` is what was written: the row's values, and the stored ones of fields the file left out.
         before, after = u["before"], u["after"]
-        old = {**{f: before.get(f) for f in fields}, "version": before["version"]}
-        new = {**{f: after.get(f) for f in fields}, "version": before["version"] + 1}
-        if entity is Entity.TASK:
-            old["concepts"], new["concepts"] = sorted(before.get("concepts") or []), sorted(after["concepts"])
+        old = snapshot(before)
+        new = snapshot({**after, "version": before["version"] + 1})
         entries.append(
             audit.entry(
                 actor=actor,
@@ -171,14 +167,10 @@ def recreate_entries(
             )
             for r in recreated
         ]
-    kind, fields = (
-        (EntityType.CONCEPT, CONCEPT_FIELDS) if entity is Entity.CONCEPT else (EntityType.TASK, TASK_FIELDS)
-    )
+    kind, snapshot = _kind_and_snapshot(entity)
     entries = []
     for r in recreated:
-        new = {**{f: r["after"].get(f) for f in fields}, "version": r["version"]}
-        if entity is Entity.TASK:
-            new["concepts"] = sorted(r["after"].get("concepts") or [])
+        new = snapshot({**r["after"], "version": r["version"]})
         entries.append(
             audit.entry(
                 actor=actor,
@@ -190,6 +182,16 @@ def recreate_entries(
             )
         )
     return entries
+
+
+def _kind_and_snapshot(entity: Entity) -> tuple[EntityType, Callable[[dict[str, Any]], dict[str, Any]]]:
+    """An imported concept's or task's audit type, and what its entries' old/new hold: the snapshot an edit's
+    entry holds, so that a field added to the entity reaches the import's entries too."""
+    return (
+        (EntityType.CONCEPT, concept_snapshot)
+        if entity is Entity.CONCEPT
+        else (EntityType.TASK, task_snapshot)
+    )
 
 
 def kept_fields(entity: Entity, row: BaseModel, columns: Mapping[Entity, frozenset[str]]) -> list[str]:

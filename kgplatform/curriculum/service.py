@@ -35,6 +35,7 @@ from kgplatform.curriculum.models import (
     NeighbourNode,
     Page,
 )
+from kgplatform.curriculum.tasks import task_snapshot
 from kgplatform.curriculum.versions import (
     check_concept_version,
     parse_if_match,
@@ -250,8 +251,7 @@ def decide_concept_deletion(
         )
     updated = []
     for task in sorted(links.tasks, key=lambda t: t["id"]):
-        old_task = {k: task.get(k) for k in ("title", "kind", "difficulty", "estimated_minutes", "version")}
-        old_task["concepts"] = sorted(task["concepts"])
+        old_task = task_snapshot(task)
         if task["id"] in orphans:
             entries.append(
                 audit.entry(
