@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, ClassVar, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -382,32 +382,43 @@ class ConceptIn(ConceptBody):
     id: ConceptId
 
 
-class ConceptPatch(_Input):
-    """A partial update: only the fields present change; `difficulty: null` clears it."""
+class _Patch(_Input):
+    """A partial update (PATCH): only the fields sent change, at least one is sent, and none is null but
+    those `NULLABLE` names (null clears them). Concepts' and tasks' patches each spelled these rules until
+    5 December 2026."""
 
-    name: Name | None = None
-    description: Description | None = None
-    tags: Tags | None = None
-    difficulty: Difficulty | None = None
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
 
     # A field validator, not the model's: its error is located at the field, so the problem's `field` names
-    # it (a model validator's said `body`, a review, s30). Not run on omitted fields (their default).
-    @field_validator("name", "description", "tags")
+    # it (a model validator's said `body`, a review, s30), one error per null field. Not run on omitted
+    # fields (their default).
+    @field_validator("*")
     @classmethod
     def _not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
+        if value is None and info.field_name not in cls.NULLABLE:
             raise ValueError(f"{info.field_name} cannot be null (omit it to keep it)")
         return value
 
     @model_validator(mode="after")
-    def _changes_something(self) -> ConceptPatch:
+    def _changes_something(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("a patch must change at least one field")
         return self
 
     def changes(self) -> dict[str, object]:
-        """The fields the client sent, with their new values."""
-        return self.model_dump(include=self.model_fields_set)
+        """The fields the client sent, with their new values (enums as their strings)."""
+        return self.model_dump(mode="json", include=self.model_fields_set)
+
+
+class ConceptPatch(_Patch):
+    """A partial update: only the fields present change; `difficulty: null` clears it."""
+
+    NULLABLE = frozenset({"difficulty"})
+
+    name: Name | None = None
+    description: Description | None = None
+    tags: Tags | None = None
+    difficulty: Difficulty | None = None
 
 
 class Concept(_Output):
@@ -472,7 +483,7 @@ class TaskIn(TaskBody):
     id: TaskId
 
 
-class TaskPatch(_Input):
+class TaskPatch(_Patch):
     """A partial update; `concepts`, when given, replaces the whole set (still at least one)."""
 
     title: Name | None = None
@@ -480,24 +491,6 @@ class TaskPatch(_Input):
     difficulty: Difficulty | None = None
     estimated_minutes: EstimatedMinutes | None = None
     concepts: TaskConcepts | None = None
-
-    # Located at the field, as ConceptPatch's: one error per null field, each naming it.
-    @field_validator("title", "kind", "difficulty", "estimated_minutes", "concepts")
-    @classmethod
-    def _not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be null (omit it to keep it)")
-        return value
-
-    @model_validator(mode="after")
-    def _changes_something(self) -> TaskPatch:
-        if not self.model_fields_set:
-            raise ValueError("a patch must change at least one field")
-        return self
-
-    def changes(self) -> dict[str, object]:
-        """The fields the client sent, with their new values (enums as their strings)."""
-        return self.model_dump(mode="json", include=self.model_fields_set)
 
 
 class Task(_Output):
