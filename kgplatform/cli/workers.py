@@ -460,7 +460,8 @@ def jobs_list(
 
 
 def job_line(job: JobStatus) -> str:
-    """A job as `jobs list` prints it: id, state, done/total, created, finished, how it ended."""
+    """A job as `jobs list` prints it: id, state, done/total, created, finished, how it ended (a night's
+    also what its retrain did)."""
     total = "?" if job.total is None else f"{job.total:,}"
     finished = "-" if job.finished_at is None else utc_text(job.finished_at)
     # A silent batch says so on its line: "running 40/300" read as a batch at work (a review, s36).
@@ -471,9 +472,15 @@ def job_line(job: JobStatus) -> str:
             silent += (
                 f", {job.waiting.learners_out:,} learners not planned (`kgplatform jobs resume {job.id}`)"
             )
+    ended = silent or job.message or ""
+    if job.retrain:
+        # A night's line said "N learners planned" whatever its retrain did (failed, no edge published):
+        # only `jobs show` told, and the list is where an operator finds last night's job. One line kept.
+        retrain = "retrain: " + " ".join(job.retrain.split())
+        ended = f"{ended}; {retrain}" if ended else retrain
     line = (
         f"{job.id}  {job.state.value:<9}  {job.done:,}/{total}  created {utc_text(job.created_at)}"
-        f"  finished {finished}  {silent or job.message or ''}"
+        f"  finished {finished}  {ended}"
     )
     return line.rstrip()
 

@@ -295,3 +295,28 @@ def test_jobs_resume_help_names_every_refusal_docs_cli_lists() -> None:
         "holds the lock",
     ):
         assert refusal in shown, refusal
+
+
+def test_jobs_list_says_what_the_nights_retrain_did() -> None:
+    """`jobs list` is how an operator finds last night's job: its line said "400 learners planned" for a
+    night whose retrain failed or published no edge, which only `jobs show` told (a review, 5 December
+    2026)."""
+    job = JobStatus(
+        id="recompute_all-1",
+        kind="recompute_all",
+        state=JobState.SUCCEEDED,
+        total=400,
+        done=400,
+        created_at=datetime(2026, 12, 5, 2, 30, tzinfo=UTC),
+        finished_at=datetime(2026, 12, 5, 2, 31, tzinfo=UTC),
+        message="400 learners planned, 0 failed, 0 skipped",
+        retrain_failed=True,
+        retrain="failed: ServiceUnavailable: Neo4j\naway",
+    )
+    line = job_line(job)
+    assert line.endswith(
+        "400 learners planned, 0 failed, 0 skipped; retrain: failed: ServiceUnavailable: Neo4j away"
+    )
+    assert "\n" not in line
+    plain = job.model_copy(update={"retrain": None, "retrain_failed": False})
+    assert "retrain" not in job_line(plain)
