@@ -498,6 +498,13 @@ def note_retrain_outcome(job_id: str | None, outcome: str) -> None:
         JobProgress(get_redis(), settings.workers.job_ttl_s).note_retrain_outcome(job_id, outcome)
     except redis.RedisError as error:  # the model is published all the same; only the job's line lacks it
         log.warning("job %s: the retrain's outcome could not be recorded (%r): %s", job_id, error, outcome)
+    # A night cancelled while this trained has its summary saved already (by the cancel): without this the
+    # line was in Redis only, and `jobs show` lost it when the progress expired. A running night has no
+    # summary yet; the one written when it ends reads the line from its progress.
+    try:
+        JobStore(get_graph()).note_retrain(job_id, outcome)
+    except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, ServiceUnavailable) as error:
+        log.warning("job %s: the retrain's outcome could not be kept in its summary (%r)", job_id, error)
 
 
 class RetrainTask(PatientRetryTask):

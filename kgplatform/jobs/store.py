@@ -103,6 +103,11 @@ class JobStore:
             ]
         )
 
+    def note_retrain(self, job_id: str, retrain: str) -> bool:
+        """Puts a night's retrain line on its stored summary, if it has one (False when not: the job runs
+        and its summary, written when it ends, takes the line from its progress)."""
+        return bool(self.graph.write("jobs/set_job_retrain", job_id=job_id, retrain=retrain))
+
     def summary(self, job_id: str) -> JobStatus | None:
         rows = self.graph.read("jobs/get_job", job_id=job_id)
         return _stored_status(rows[0]["job"]) if rows else None

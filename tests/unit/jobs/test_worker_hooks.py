@@ -498,7 +498,10 @@ def test_a_night_cancelled_while_its_retrain_ran_publishes_nothing(
 
     client = BatchRedis()
     monkeypatch.setattr(tasks, "get_redis", lambda: client)
-    monkeypatch.setattr(tasks, "get_graph", lambda: None)
+    # Records what the retrain writes to Neo4j itself (its line on a cancelled night's summary).
+    written: list[tuple[str, dict[str, Any]]] = []
+    graph = SimpleNamespace(write=lambda name, **params: written.append((name, params)) or [])
+    monkeypatch.setattr(tasks, "get_graph", lambda: graph)
     asked: list[bool] = []
 
     def retrain(*_: Any, still_wanted: Callable[[], bool] | None = None, **__: Any) -> tuple[Any, Path, Any]:
@@ -518,6 +521,10 @@ def test_a_night_cancelled_while_its_retrain_ran_publishes_nothing(
     assert (jobs.progress.get_field("job-13", "retrain_runner") or "").startswith("this process pid ")
     jobs.cancel("job-13", by="cli:tester")
     assert tasks.retrain_transfer.run(**night.kwargs)["published"] is False
+    # The cancel saved the job's summary before this ended: the "not published" line goes there too.
+    name, params = written[-1]
+    assert name == "jobs/set_job_retrain" and params["job_id"] == "job-13", written
+    assert "not published" in params["retrain"], params
     assert tasks.retrain_transfer.run()["published"] is True  # an operator's retrain, for no job
     assert asked == [True, False, True]
 
