@@ -1,0 +1,251 @@
+"""On-demand plans with more workers: how long from a POST /answers until the learner's plan is fresh,
+with 1 worker and with N (each its own `celery worker --hostname wI@%h`, as if on several machines).
+
+In one run, on one Neo4j and one Redis, with a real API (uvicorn): a curriculum and --learners learners of
+its own; each learner gets a first plan (untimed), then for each worker count in --workers (1 first,
+the baseline) the workers are started, every learner posts one answer in a POST of its own, --rate POSTs
+a second from 4 client threads, and the plan cache is read every 50 ms: a learner's delay is from its
+POST's response until Redis holds a plan of theirs no older than their answer stamp (the test serving
+applies: `planning.cache.answered_after`). Prints p50, p95 and the largest delay per worker count and the
+ratio N workers / 1 worker (under 1: more workers regenerate plans sooner).
+
+Use your own Neo4j, Redis and API port (CONTRIBUTING.md); stop any worker of yours on the same Redis
+first (it would take the drains). Example:
+    python bench/bench_ondemand_scaling.py --learners 200 --workers 1 3 --rate 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import redis
+
+from kgplatform.auth import service as auth
+from kgplatform.auth.models import Role
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.import_service import run_import
+from kgplatform.curriculum.io import parse_json
+from kgplatform.graph.driver import Graph
+from kgplatform.planning.cache import answered_after, answered_key, cached_plan, plan_key
+from kgplatform.settings import PROJECT_ROOT, get_settings
+from workers.celery_app import app as celery
+from workers.run import celery_worker_command
+
+LOG_DIR = PROJECT_ROOT / "bench" / "results"
+POLL_S = 0.05
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--learners", type=int, default=200, help="learners, one answer each per round")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 3], help="worker counts; first: baseline"
+    )
+    parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker")
+    parser.add_argument("--rate", type=float, default=20.0, help="POSTs a second (one learner each)")
+    parser.add_argument("--concepts", type=int, default=60)
+    parser.add_argument("--timeout", type=float, default=300.0, help="give up waiting after this long")
+    return parser.parse_args()
+
+
+def start(command: list[str], log: Path) -> subprocess.Popen:
+    env = {**os.environ, "KGP_WORKERS__METRICS_PORT": "0"}
+    with log.open("w") as handle:
+        return subprocess.Popen(
+            command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_until(check, timeout_s: float, what: str) -> None:  # noqa: ANN001 - a predicate
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up after {timeout_s:.0f} s waiting for {what} (see {LOG_DIR})")
+        time.sleep(0.2)
+
+
+def fresh_learners(client: redis.Redis, learners: list[str]) -> set[str]:
+    """The learners whose cached plan is no older than their answer stamp (as serving judges it)."""
+    plans = client.mget([plan_key(learner) for learner in learners])
+    stamps = client.mget([answered_key(learner) for learner in learners])
+    fresh = set()
+    for learner, raw, stamp in zip(learners, plans, stamps, strict=True):
+        plan = cached_plan(raw)
+        if plan is None or "created_at" not in plan or stamp is None:
+            continue
+        if not answered_after(stamp, datetime.fromisoformat(plan["created_at"])):
+            fresh.add(learner)
+    return fresh
+
+
+class Poster:
+    def __init__(self, http: httpx.Client, tasks: list[str], run: str) -> None:
+        self.http, self.tasks, self.run = http, tasks, run
+        self.events = 0
+        self.lock = threading.Lock()
+        self.answered_at = datetime.now(UTC) - timedelta(days=1)
+
+    def post(self, learner_id: str) -> float:
+        """One answer of `learner_id` in its own POST; the monotonic time of the response."""
+        with self.lock:
+            self.events += 1
+            self.answered_at += timedelta(seconds=1)
+            answer = {
+                "event_id": f"{self.run}-{self.events}",
+                "learner_id": learner_id,
+                "task_id": self.tasks[self.events % len(self.tasks)],
+                "correct": self.events % 3 != 0,
+                "answered_at": self.answered_at.isoformat(),
+            }
+        response = self.http.post("/answers", json=[answer], timeout=120)
+        if response.status_code != 200:
+            raise SystemExit(f"POST /answers: {response.status_code} {response.text[:500]}")
+        return time.monotonic()
+
+
+def measure(
+    poster: Poster, client: redis.Redis, learners: list[str], rate: float, timeout_s: float
+) -> list[float]:
+    """Posts one answer per learner at `rate` a second; each learner's seconds until a fresh plan."""
+    posted: dict[str, float] = {}
+    lock = threading.Lock()
+    seen: dict[str, float] = {}
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            now = time.monotonic()
+            with lock:
+                waiting = [learner for learner in posted if learner not in seen]
+            for learner in fresh_learners(client, waiting) if waiting else ():
+                seen[learner] = now
+            time.sleep(POLL_S)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    start_at = time.monotonic()
+
+    def one(i: int) -> None:
+        time.sleep(max(0.0, start_at + i / rate - time.monotonic()))
+        learner = learners[i]
+        # Stamped before the POST returns (the API writes the stamp), so recorded after it.
+        at = poster.post(learner)
+        with lock:
+            posted[learner] = at
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, range(len(learners))))
+    wait_until(lambda: len(seen) == len(learners), timeout_s, "every learner's fresh plan")
+    done.set()
+    poller.join()
+    return [seen[learner] - posted[learner] for learner in learners]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    args = parse_args()
+    settings = get_settings()
+    run = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    graph = Graph.connect(settings.neo4j)
+    client = redis.Redis.from_url(settings.redis.url)
+    curriculum_id = f"bench-odscale-{run}"
+    document = generate_curriculum(args.concepts, 3, curriculum_id=curriculum_id)
+    run_import(graph, parse_json(document.to_json()), curriculum_id, actor="bench")
+    key = auth.issue_key(graph, role=Role.SERVICE, name=f"bench-odscale-{run}", actor="bench")
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    api = start(
+        [sys.executable, "-m", "kgplatform.cli", "api", "--port", str(settings.api_port)],
+        LOG_DIR / "bench_odscale_api.log",
+    )
+    base = f"http://127.0.0.1:{settings.api_port}"
+    learners = [f"bench-ods-{run}-{i:05d}" for i in range(args.learners)]
+    results: dict[int, list[float]] = {}
+    workers: list[subprocess.Popen] = []
+    try:
+        with httpx.Client(base_url=base, headers={"X-API-Key": key.secret}, timeout=30) as http:
+
+            def api_up() -> bool:
+                try:
+                    return http.get("/healthz").status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            wait_until(api_up, 120, "the API")
+            poster = Poster(http, [t.id for t in document.tasks], run)
+            for count in args.workers:
+                workers = [
+                    start(
+                        celery_worker_command(["ondemand"], args.concurrency, f"w{i}-{run}@%h", "INFO"),
+                        LOG_DIR / f"bench_odscale_worker{i}.log",
+                    )
+                    for i in range(count)
+                ]
+                wait_until(lambda n=count: len(celery.control.ping(timeout=1.0)) >= n, 120, "the workers")
+                if count == args.workers[0]:  # first plans, untimed: every round replaces a cached plan
+                    measure(poster, client, learners, args.rate * 5, args.timeout)
+                results[count] = measure(poster, client, learners, args.rate, args.timeout)
+                delays = results[count]
+                print(
+                    f"{count} worker(s): p50 {percentile(delays, 0.5):.2f} s, "
+                    f"p95 {percentile(delays, 0.95):.2f} s, max {max(delays):.2f} s",
+                    flush=True,
+                )
+                for worker in workers:
+                    stop(worker)
+                workers = []
+    finally:
+        for worker in workers:
+            stop(worker)
+        stop(api)
+        auth.revoke_key(graph, key.id, actor="bench")
+        graph.close()
+        client.close()
+
+    base_count = args.workers[0]
+    baseline = results[base_count]
+    print(
+        f"learners: {args.learners}, one POST each at {args.rate:g}/s; "
+        f"debounce {settings.workers.debounce_s:g} s"
+    )
+    print(
+        f"pool processes per worker: {args.concurrency}; "
+        f"mean delay with {base_count}: {statistics.mean(baseline):.2f} s"
+    )
+    for count in args.workers[1:]:
+        delays = results[count]
+        print(
+            f"ratio {count} workers / {base_count}: p50 "
+            f"{percentile(delays, 0.5) / percentile(baseline, 0.5):.2f}, p95 "
+            f"{percentile(delays, 0.95) / percentile(baseline, 0.95):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
