@@ -29,7 +29,7 @@ from kgplatform.jobs.drain import plan_claim
 from kgplatform.jobs.due import DueLearners
 from kgplatform.jobs.on_demand import answered_since
 from kgplatform.jobs.on_demand_plans import OnDemandPlanner
-from kgplatform.jobs.progress import JobProgress
+from kgplatform.jobs.progress import JobProgress, retrain_line
 from kgplatform.jobs.redis_refusals import REDIS_REFUSED_WRITE
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
@@ -516,6 +516,10 @@ class RetrainTask(PatientRetryTask):
         if isinstance(job_id, str):
             error, ttl_s = describe(exc), settings.workers.job_ttl_s
             record_failure(lambda: JobProgress(get_redis(), ttl_s).note_retrain_failed(job_id, error))
+            # A night cancelled while this ran has its summary already: the failure goes there too (a running
+            # night's summary, written when its recompute ends, reads it from the progress).
+            line = retrain_line({"retrain_failed": "1", "retrain_error": error}) or ""
+            record_failure(lambda: JobStore(get_graph()).note_retrain(job_id, line))
 
 
 @app.task(

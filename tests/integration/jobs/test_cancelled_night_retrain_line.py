@@ -55,3 +55,20 @@ def test_a_running_nights_retrain_line_creates_no_summary(graph: Graph, redis_cl
     note_retrain_outcome(job_id, describe_retrain("transfer-v2", edges=3, published=True))
     assert JobStore(graph).summary(job_id) is None
     assert jobs.status(job_id).retrain is not None
+
+
+def test_a_cancelled_nights_failed_retrain_is_kept_in_its_summary(
+    graph: Graph, redis_client: redis.Redis
+) -> None:
+    """The same for a retrain that failed after its night was cancelled: its error was in Redis only."""
+    from workers import tasks
+
+    jobs = JobService(redis_client, graph, WorkerSettings())
+    job_id = jobs.start_nightly(datetime.now(UTC) + timedelta(hours=1), lambda _job_id: None)
+    jobs.cancel(job_id, by="cli:operator")
+    tasks.retrain_transfer.on_failure(RuntimeError("out of\nmemory"), "task-1", (), {"job_id": job_id}, None)
+
+    for key in redis_client.scan_iter(f"{KEY_PREFIX}{job_id}*"):
+        redis_client.delete(key)
+    summary = JobStore(graph).summary(job_id)
+    assert summary is not None and summary.retrain == "failed: RuntimeError: out of memory", summary
