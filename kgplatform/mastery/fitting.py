@@ -42,11 +42,20 @@ class FitOptions:
     max_slip: float = 0.45
     max_learn: float = 0.5
     min_probability: float = 1e-3
+    # Least P(right | mastered) - P(right | not mastered) = 1 - slip - guess after each M-step (0: none).
+    # Where the fit falls short, slip and guess shrink by one factor: an answer must tell mastered from
+    # not mastered by that much (a non-degeneracy constraint, Baker, Corbett & Aleven 2008).
+    min_separation: float = 0.0
     prior_strength: float = 2.0
     forget_rate_per_day: float = DEFAULT_FORGET_RATE_PER_DAY
     progress: bool = True
 
     def __post_init__(self) -> None:
+        # 1 or more would leave slip and guess no room at all (both shrunk to 0).
+        if not (np.isfinite(self.min_separation) and 0 <= self.min_separation < 1):
+            raise ValidationFailed(
+                f"min_separation must lie in [0, 1), not {self.min_separation}", field="min_separation"
+            )
         # TracerParams refuses such a rate too, but only once the EM fit has run: say it before.
         if not (np.isfinite(self.forget_rate_per_day) and self.forget_rate_per_day >= 0):
             raise ValidationFailed(
@@ -220,4 +229,10 @@ def _maximisation(stats: FloatArray, prior: FloatArray, options: FitOptions) -> 
     theta[:, 1] = np.clip(theta[:, 1], lo, options.max_learn)
     theta[:, 2] = np.clip(theta[:, 2], lo, options.max_slip)
     theta[:, 3] = np.clip(theta[:, 3], lo, options.max_guess)
+    noise = theta[:, 2] + theta[:, 3]
+    room = 1.0 - options.min_separation
+    if options.min_separation > 0 and np.any(noise > room):
+        shrink = np.minimum(1.0, room / noise)
+        theta[:, 2] *= shrink
+        theta[:, 3] *= shrink
     return theta

@@ -78,6 +78,36 @@ def test_guess_and_slip_stay_below_their_bounds() -> None:
     assert params.p_guess[0] <= 0.3 and params.p_slip[0] <= 0.2
 
 
+def noisy_rows(seed: int, n: int = 5000) -> ObservationRows:
+    """Answers right 60% of the time whatever the learner did before: EM would like slip + guess near 1."""
+    rng = np.random.default_rng(seed)
+    return ObservationRows(
+        rng.integers(0, 200, n),
+        np.arange(n),
+        np.zeros(n, np.int64),
+        np.arange(n, dtype=float),
+        (rng.random(n) < 0.6).astype(float),
+    )
+
+
+def test_min_separation_keeps_right_and_wrong_answers_apart() -> None:
+    """The measured alternative of docs/tracing.md ("Guess and slip bounds"): with min_separation, a fit on
+    answers that say nothing about mastery keeps P(right | mastered) - P(right | not) at that margin."""
+    rows = noisy_rows(4)
+    free, _ = fit_bkt(rows, ["only"], FitOptions(progress=False))
+    assert 1 - free.p_slip[0] - free.p_guess[0] < 0.3  # the data do push slip and guess up
+    params, _ = fit_bkt(rows, ["only"], FitOptions(progress=False, min_separation=0.5))
+    assert 1 - params.p_slip[0] - params.p_guess[0] >= 0.5 - 1e-9
+    assert params.p_slip[0] > 0 and params.p_guess[0] > 0
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.0, float("nan")])
+def test_min_separation_outside_0_1_is_refused(value: float) -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        FitOptions(min_separation=value)
+    assert raised.value.field == "min_separation"
+
+
 def test_sparse_concepts_are_pulled_toward_defaults() -> None:
     rows = ObservationRows(
         np.array([0, 0]), np.array([0, 1]), np.array([0, 0]), np.array([0.0, 1.0]), np.array([1.0, 1.0])
