@@ -4,9 +4,12 @@ benchmark options they name must exist, so a rename in the code cannot leave the
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import runpy
+import shlex
 import sys
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import NoReturn
@@ -239,3 +242,136 @@ def test_no_doc_installs_with_a_pip_the_virtual_environment_lacks() -> None:
         if re.search(r"(?:^|[;&|]\s*)(?:pip3?|python3? -m pip) install\b", span.strip())
     ]
     assert wrong == []
+
+
+def shell_commands(text: str) -> list[tuple[int, list[str]]]:
+    """(line, words) of every command in the docs' fenced blocks, a command continued over lines (an open
+    quote, a trailing backslash) read whole, comments dropped: what a reader pastes into a shell."""
+    commands: list[tuple[int, list[str]]] = []
+    fenced, pending, start = False, "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("```"):
+            fenced, pending = not fenced, ""
+            continue
+        if not fenced:
+            continue
+        if not pending:
+            start = number
+        pending = f"{pending}\n{line}" if pending else line
+        if pending.rstrip().endswith("\\"):
+            continue
+        try:
+            words = shlex.split(pending, comments=True)
+        except ValueError:  # a quote still open: the command goes on at the next line
+            continue
+        pending = ""
+        command: list[str] = []
+        for word in [*words, ";"]:
+            if word in {"|", ";", "&&", "||"}:
+                if command:
+                    commands.append((start, command))
+                command = []
+            else:
+                command.append(word)
+    return commands
+
+
+def test_shell_commands_read_a_quote_continued_over_lines_and_split_pipes() -> None:
+    text = (
+        "```bash\n"
+        'curl -X POST "$API/answers" --json \'{"a": 1,\n'
+        '  "b": 2}\'   # two lines\n'
+        'jq -s . log.jsonl | curl --json @- "$API/answers"\n'
+        "```\n"
+        'curl "$API/prose" outside a block\n'
+    )
+    assert shell_commands(text) == [
+        (2, ["curl", "-X", "POST", "$API/answers", "--json", '{"a": 1,\n  "b": 2}']),
+        (4, ["jq", "-s", ".", "log.jsonl"]),
+        (4, ["curl", "--json", "@-", "$API/answers"]),
+    ]
+
+
+def body_fields(schema: dict, schemas: dict) -> list[set[str] | None]:
+    """The field names each object form of a request body takes (None: a form that takes any)."""
+    if "$ref" in schema:
+        return body_fields(schemas[schema["$ref"].rsplit("/", 1)[1]], schemas)
+    forms = schema.get("anyOf") or schema.get("oneOf")
+    if forms:
+        return [fields for form in forms for fields in body_fields(form, schemas)]
+    if schema.get("type") == "array":
+        return []  # an object body is not this form
+    if "properties" in schema or schema.get("additionalProperties") is False:
+        return [set(schema.get("properties", {}))]
+    return [None]
+
+
+def test_every_curl_example_calls_a_route_with_parameters_and_fields_it_has() -> None:
+    """A curl example is pasted as it stands: a route, a query parameter or a JSON field that the API
+    does not have is a 404 or a 422 to the first reader (the prose's `METHOD /path` is checked above; the
+    examples' `curl -X PUT "$API/..."` was not)."""
+    document = create_app().openapi()
+    schemas = document.get("components", {}).get("schemas", {})
+    routes = [
+        (re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"), method.upper(), op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+    ]
+    wrong, seen = [], 0
+    for doc in DOCS:
+        for line, words in shell_commands(doc.read_text()):
+            if words[0] != "curl":
+                continue
+            where = f"{doc.name}:{line}"
+            url = next((w for w in words if w.startswith(("$API", "http://", "https://"))), None)
+            if url is None:
+                continue
+            seen += 1
+            path, _, query = re.sub(r"^(\$API|https?://[^/]+)", "", url).partition("?")
+            body = next(
+                (words[i + 1] for i, w in enumerate(words[:-1]) if w in {"--json", "-d", "--data"}), None
+            )
+            method = next((words[i + 1] for i, w in enumerate(words[:-1]) if w in {"-X", "--request"}), None)
+            method = method or ("POST" if body is not None else "GET")
+            found = [op for pattern, verb, op in routes if verb == method and pattern.match(path)]
+            if not found:
+                wrong.append(f"{where}: no route {method} {path}")
+                continue
+            names = {p["name"] for p in found[0].get("parameters", []) if p["in"] == "query"}
+            for name in (pair.split("=", 1)[0] for pair in query.split("&") if pair):
+                if name not in names:
+                    wrong.append(f"{where}: {method} {path} has no query parameter {name}")
+            if body is None or body.startswith("@"):
+                continue
+            sent = json.loads(body)
+            schema = found[0].get("requestBody", {}).get("content", {}).get("application/json", {})
+            forms = body_fields(schema.get("schema", {}), schemas)
+            if isinstance(sent, dict) and not any(f is None or set(sent) <= f for f in forms):
+                wrong.append(f"{where}: {method} {path} takes none of the fields {sorted(sent)} together")
+    assert seen >= 4
+    assert wrong == []
+
+
+def declared_dependencies() -> dict[str, bool]:
+    """pyproject.toml's packages, bare names, each mapped to whether it is a dev one."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    name = re.compile(r"[A-Za-z0-9][\w.-]*")
+    found = {name.match(spec).group(0).lower(): False for spec in project["dependencies"]}
+    for spec in project["optional-dependencies"]["dev"]:
+        found[name.match(spec).group(0).lower()] = True
+    return found
+
+
+def test_the_readme_lists_every_dependency_with_its_purpose_and_no_other() -> None:
+    """ "Dependencies and what each is for" is where a newcomer learns why a package is there: one added
+    to pyproject.toml without a row (anyio), or a row left after a package was dropped, made it wrong."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Dependencies and what each is for", 1)[1].split("\n## ", 1)[0]
+    listed: dict[str, bool] = {}
+    for row in re.findall(r"^\| (.+?) \| (.+?) \|$", section, re.M):
+        names, purpose = row
+        if not purpose.strip(" -") or names.strip() == "package":
+            continue
+        for package in re.findall(r"`([^`]+)`", names):
+            listed[re.sub(r"\[.*\]", "", package).lower()] = names.startswith("dev:")
+    assert listed == declared_dependencies()
