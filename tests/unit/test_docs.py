@@ -20,6 +20,7 @@ import typer
 
 from kgplatform.api.app import create_app
 from kgplatform.cli import app as cli_app
+from kgplatform.settings import unknown_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -375,3 +376,20 @@ def test_the_readme_lists_every_dependency_with_its_purpose_and_no_other() -> No
         for package in re.findall(r"`([^`]+)`", names):
             listed[re.sub(r"\[.*\]", "", package).lower()] = names.startswith("dev:")
     assert listed == declared_dependencies()
+
+
+def test_every_documented_kgp_variable_names_a_setting() -> None:
+    """pydantic-settings ignores a KGP_ variable that names no setting, so a doc naming a renamed or
+    misspelt one leaves the reader's deployment at the default without a word but a log warning. The
+    README's example of such a misspelling is the exception, and must stay one."""
+    on_purpose = {"KGP_REDIS_URL": "did you mean KGP_REDIS__URL?"}
+    wrong = []
+    for doc in DOCS:
+        text = doc.read_text()
+        for match in re.finditer(r"\bKGP_[A-Z0-9_]*[A-Z0-9]\b", text):
+            warnings = unknown_variables({match.group(0): ""})
+            if warnings and match.group(0) not in on_purpose:
+                wrong.append(f"{doc.name}:{text[: match.start()].count(chr(10)) + 1}: {warnings[0]}")
+    assert wrong == []
+    for name, hint in on_purpose.items():
+        assert unknown_variables({name: ""}) == [f"{name} names no kgplatform setting and is ignored; {hint}"]
