@@ -393,3 +393,37 @@ def test_every_documented_kgp_variable_names_a_setting() -> None:
     assert wrong == []
     for name, hint in on_purpose.items():
         assert unknown_variables({name: ""}) == [f"{name} names no kgplatform setting and is ignored; {hint}"]
+
+
+def test_every_documented_query_parameter_is_one_its_route_takes() -> None:
+    """`GET /learners?prefix=ann&limit=20` in prose is copied as readily as a curl example, and the API
+    refuses a query parameter it does not take (a 422 naming it). The README's own example of such a
+    refusal (`atomc`) is the exception, and must stay one."""
+    document = create_app().openapi()
+    routes = [
+        (re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"), method.upper(), op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+    ]
+    on_purpose = {("POST", "/answers", "atomc")}
+    wrong, seen = [], 0
+    for doc in DOCS:
+        text = doc.read_text()
+        pattern = r"\b(GET|POST|PUT|PATCH|DELETE) (/[\w{}<>./-]*[\w}>])(?:\[?\?([\w=&.:%-]*))"
+        for match in re.finditer(pattern, text):
+            method, path, query = match.groups()
+            concrete = re.sub(r"\{[^}]*\}|<[^>]*>", "x", path)
+            found = [op for compiled, verb, op in routes if verb == method and compiled.match(concrete)]
+            if not found:
+                continue  # the route test above names it
+            names = {p["name"] for p in found[0].get("parameters", []) if p["in"] == "query"}
+            for name in re.findall(r"(?:^|&)(\w+)=", query):
+                seen += 1
+                if name not in names and (method, path, name) not in on_purpose:
+                    line = text[: match.start()].count("\n") + 1
+                    wrong.append(f"{doc.name}:{line}: {method} {path} takes no query parameter {name}")
+    assert seen > 20
+    assert wrong == []
+    for method, path, name in on_purpose:
+        operation = document["paths"][path][method.lower()]
+        assert name not in {p["name"] for p in operation.get("parameters", [])}
