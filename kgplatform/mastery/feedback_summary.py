@@ -56,8 +56,9 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_a
     if report.previously_mastered:
         due = {d.concept_id for d in report.decaying if d.needs_review}
         faded = [_faded(c, names, c.concept_id in due) for c in report.previously_mastered]
-        # The bar as a percentage, as the values beside it ("faded below 0.85 since: A (90% then, ...)").
-        bar = f"{round(report.mastery_threshold * 100)}%"
+        # The bar as a percentage, as the values beside it ("faded below 0.85 since: A (90% then, ...)"), by
+        # the one rule: rounded to nearest it read 86% for 0.857 where the page's report shows 85%.
+        bar = mastery_percent(report.mastery_threshold)
         lines.append(f"Mastered before, faded below {bar} since: {_joined(faded)}.")
     if report.in_progress:
         lines.append(f"In progress: {_listed([c.concept_id for c in report.in_progress], names)}.")

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kgplatform.mastery.feedback import build_report
 from kgplatform.mastery.percent import mastery_percent
+from tests.unit.mastery.test_feedback import NOW, state
 
 DOM_JS = Path(__file__).resolve().parents[3] / "kgplatform" / "api" / "ui" / "dom.js"
 # Reads the values as JSON from stdin and prints the page's `pct` of each: JSON numbers are written by
@@ -96,3 +98,20 @@ def test_the_page_rounds_mastery_as_the_api_does() -> None:
 def test_the_page_shows_no_value_as_a_dash() -> None:
     """The page's own case, which the API never words: a concept without mastery."""
     assert page_pct([None]) == ["–"]  # type: ignore[list-item]
+
+
+# Bars where rounding to nearest and down differ (0.857: 86% against 85%), and 0.85 where they agree.
+THRESHOLDS = [0.85, 0.857, 0.855, 0.8449, 0.695, 0.999]
+
+
+def test_the_summary_s_bar_reads_as_the_page_shows_the_threshold() -> None:
+    """The summary said "faded below 86%" for a threshold of 0.857 (rounded to nearest) while the page's
+    report showed the same threshold as 85% (`pct`, rounded down), its comment claiming the two agree: at
+    0.85 they did only because 85.0 rounds the same either way."""
+    bars = []
+    for threshold in THRESHOLDS:
+        faded = state("a", threshold - 0.05, p_mastery=1.0, attempts=5, days_ago=4)
+        report = build_report("kim", [faded], NOW, threshold=threshold)
+        (line,) = [line for line in report.summary if line.startswith("Mastered before")]
+        bars.append(line.removeprefix("Mastered before, faded below ").split(" since:")[0])
+    assert bars == page_pct(THRESHOLDS) == [mastery_percent(t) for t in THRESHOLDS]
