@@ -11,7 +11,7 @@ import fcntl
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import partial
 
@@ -131,6 +131,12 @@ def _up(settings: Settings, on_started: Callable[[str], None] | None) -> list[Se
             partial(local.wait_until_ready, settings),
             on_started,
         )
+    # Neo4j answers again: a killed backup's or restore's note is done with (status would go on blaming it
+    # for a later crash). Said on the row, as the reason Neo4j was started.
+    killed = maintenance.forget_abandoned(settings) if neo.is_local else None
+    if killed is not None and statuses["neo4j"].state is State.STARTED:
+        detail = f"after {killed.describe()} was stopped part-way"
+        statuses["neo4j"] = replace(statuses["neo4j"], detail=detail)
     return [statuses["neo4j"], statuses["redis"]]
 
 
@@ -195,6 +201,10 @@ def status(settings: Settings) -> list[ServiceStatus]:
         down = name == "neo4j" and state in (State.NOT_RUNNING, State.OURS_ELSEWHERE)
         if down and (under_way := maintenance.current(settings)) is not None:
             result.append(ServiceStatus(name, address, State.MAINTENANCE, pid, under_way.describe()))
+            continue
+        # A backup or restore killed with Neo4j stopped left its note: not a crash, and `up` is the remedy.
+        if down and state is State.NOT_RUNNING and (killed := maintenance.abandoned(settings)) is not None:
+            result.append(ServiceStatus(name, address, state, pid, killed.describe_abandoned()))
             continue
         result.append(ServiceStatus(name, address, state, pid))
     return result

@@ -1,5 +1,6 @@
 """`services status` while a backup or restore has stopped Neo4j: a planned stop says so, with the command
-and since when, instead of "not running" as after a crash; a note left by a killed process says nothing."""
+and since when, instead of "not running" as after a crash; a note left by a killed process says that it was
+stopped part-way and that `services up` starts Neo4j again (which deletes the note)."""
 
 from __future__ import annotations
 
@@ -66,20 +67,86 @@ def test_the_cli_prints_the_operation_and_still_exits_3(settings: Settings) -> N
     assert "stopped for maintenance: `services restore` (pid" in " ".join(result.output.split())
 
 
-def test_a_note_left_by_a_killed_backup_is_ignored(settings: Settings) -> None:
-    """kill -9 of a backup leaves its note; the process it names is gone, so status reads not running."""
+def killed_note(settings: Settings, operation: str) -> None:
+    """The note a backup or restore killed with -9 leaves: it names a process that is gone."""
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     started = start_time(gone.pid)
     gone.wait()
     note = settings.services.state_dir / maintenance.NOTE_NAME
-    note.parent.mkdir(parents=True)
+    note.parent.mkdir(parents=True, exist_ok=True)
     note.write_text(
         json.dumps(
-            {"operation": "backup", "pid": gone.pid, "start": started, "since": "2026-12-02T10:00:00+00:00"}
+            {"operation": operation, "pid": gone.pid, "start": started, "since": "2026-12-02T10:00:00+00:00"}
         )
     )
+
+
+@pytest.mark.parametrize("operation", ["backup", "restore"])
+def test_a_note_left_by_a_killed_backup_says_it_stopped_part_way_and_how_to_start_neo4j(
+    settings: Settings, operation: str
+) -> None:
+    """kill -9 of a backup leaves Neo4j stopped and its note behind: status read a bare "not running", as
+    after a crash. It is no maintenance under way (nothing will start Neo4j again), but says what stopped
+    it and that `services up` starts it; a killed restore may have left a database loaded in part."""
+    killed_note(settings, operation)
     assert maintenance.current(settings) is None
-    assert neo4j_row(settings).state is manager.State.NOT_RUNNING
+    row = neo4j_row(settings)
+    assert row.state is manager.State.NOT_RUNNING
+    assert row.detail is not None and row.detail.startswith(f"`services {operation}` (pid ")
+    assert "stopped part-way (its process is gone) and left Neo4j stopped" in row.detail
+    assert "`kgplatform services up` starts it again" in row.detail
+    assert ("loaded only in part" in row.detail) is (operation == "restore")
+    redis_row = next(row for row in manager.status(settings) if row.name == "redis")
+    assert redis_row.detail is None  # a backup stops Neo4j only
+
+
+def test_the_cli_prints_a_killed_backup_and_exits_3(settings: Settings) -> None:
+    killed_note(settings, "backup")
+    env = {
+        "KGP_NEO4J__URI": settings.neo4j.uri,
+        "KGP_REDIS__URL": settings.redis.url,
+        "KGP_SERVICES__STATE_DIR": str(settings.services.state_dir),
+        "COLUMNS": "300",
+    }
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["services", "status"], env=env, terminal_width=300)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 3, result.output
+    said = " ".join(result.output.split())
+    assert "not running: `services backup` (pid" in said
+    assert "`kgplatform services up` starts it again" in said
+
+
+def test_up_deletes_a_killed_backup_s_note_once_neo4j_runs_and_says_why_it_started(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Left in place, the note would blame the killed backup for any later crash."""
+    killed_note(settings, "backup")
+
+    def started(name: str, address: str, *_: object) -> manager.ServiceStatus:
+        return manager.ServiceStatus(name, address, manager.State.STARTED, 4242)
+
+    monkeypatch.setattr(manager, "_bring_up", started)  # no servers: only what `up` does after them
+    neo4j, redis = manager.up(settings)
+    assert neo4j.detail is not None and neo4j.detail.startswith("after `services backup` (pid ")
+    assert redis.detail is None
+    assert not (settings.services.state_dir / maintenance.NOTE_NAME).exists()
+    assert neo4j_row(settings).detail is None  # a later stop reads as it is
+
+
+def test_up_leaves_the_note_of_a_backup_still_under_way(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def running(name: str, address: str, *_: object) -> manager.ServiceStatus:
+        return manager.ServiceStatus(name, address, manager.State.RUNNING_OURS, 4242)
+
+    monkeypatch.setattr(manager, "_bring_up", running)
+    with maintenance.under_way(settings, "backup"):
+        neo4j, _ = manager.up(settings)
+        assert neo4j.detail is None
+        assert (settings.services.state_dir / maintenance.NOTE_NAME).exists()
 
 
 def test_a_note_whose_pid_now_names_another_process_is_ignored(settings: Settings) -> None:
