@@ -10,9 +10,14 @@ from collections.abc import Sequence
 
 from kgplatform.mastery.models import FeedbackReport, ReadyConcept, ReportConcept
 from kgplatform.mastery.percent import mastery_percent
+from kgplatform.planning.policy import PlanConfig
 
 # Names listed in a sentence at most; the report's lists hold the rest.
 NAMED = 5
+# Answers on a concept, mastery still below READY_AT, from which the summary says the learner is struggling:
+# the planner's own point for sending a learner back to the prerequisites (`PlanConfig.send_back_after`).
+STRUGGLING_AFTER = PlanConfig().send_back_after
+READY_AT = PlanConfig().ready_at
 
 
 def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_answers: int = 0) -> list[str]:
@@ -60,8 +65,21 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_a
         # the one rule: rounded to nearest it read 86% for 0.857 where the page's report shows 85%.
         bar = mastery_percent(report.mastery_threshold)
         lines.append(f"Mastered before, faded below {bar} since: {_joined(faded)}.")
-    if report.in_progress:
-        lines.append(f"In progress: {_listed([c.concept_id for c in report.in_progress], names)}.")
+    # A concept answered wrong again and again read "In progress", as one answered once (a review, 5 December
+    # 2026: 37 wrong answers, 17%): a teacher should see where the learner is stuck. The JSON lists stay.
+    struggling = [c for c in report.in_progress if _struggling(c)]
+    if struggling:
+        bar = mastery_percent(READY_AT)
+        shown = [
+            f"{names[c.concept_id]} ({c.attempts:,} answers, {mastery_percent(c.p_now)} now)"
+            for c in struggling
+        ]
+        lines.append(
+            f"Struggling ({STRUGGLING_AFTER} or more answers, mastery still below {bar}): {_joined(shown)}."
+        )
+    progressing = [c.concept_id for c in report.in_progress if not _struggling(c)]
+    if progressing:
+        lines.append(f"In progress: {_listed(progressing, names)}.")
     if report.consolidating is not None:
         goal = next(c for c in report.concepts if c.concept_id == report.consolidating)
         lines.append(
@@ -98,6 +116,10 @@ def _uncounted(answers: int) -> str:
     if answers == 1:
         return f"{uncounted_count(answers)} (the task or concept it was on was deleted since)"
     return f"{uncounted_count(answers)} (the tasks or concepts they were on were deleted since)"
+
+
+def _struggling(concept: ReportConcept) -> bool:
+    return concept.attempts >= STRUGGLING_AFTER and concept.p_now < READY_AT
 
 
 def _ready(concept: ReadyConcept, names: dict[str, str], before: set[str]) -> str:

@@ -281,3 +281,33 @@ def test_equal_blockers_come_in_id_order_whatever_order_the_store_lists_them(lis
     states = [state("x", 0.3), state("y", 0.3), state("g", 0.25, prereqs=listed, goal=True)]
     report = build_report("kim", states, NOW)
     assert [b.concept_id for b in report.blocking_prerequisites] == ["x", "y"]
+
+
+def test_the_summary_says_where_a_learner_is_struggling_not_in_progress() -> None:
+    """A review, 5 December 2026: a learner who answered one concept wrong 37 times (mastery 17%) read
+    "In progress: Trigonometry: Operations 1", the words of a concept answered once. From the answers at
+    which the planner sends a learner back to the prerequisites (`send_back_after`, still below `ready_at`),
+    the summary says so, with the count, and "In progress" keeps the others."""
+    config = PlanConfig()
+    many = config.send_back_after
+    states = [
+        ConceptState("a", "A", [], 0.17, 0.17, 37, 0.0, NOW, False),
+        ConceptState("b", "B", ["a"], 0.45, 0.45, 2, 1.0, NOW, False),
+        # As many answers as the planner's bar, mastery just below its bar: struggling.
+        ConceptState("c", "C", [], 0.5996, 0.5996, many, 3.0, NOW, False),
+        # One answer fewer, or mastery at the bar: still in progress.
+        ConceptState("d", "D", [], 0.30, 0.30, many - 1, 1.0, NOW, False),
+        ConceptState("e", "E", [], config.ready_at, config.ready_at, 20, 9.0, NOW, False),
+    ]
+    report = build_report("kim", states, NOW)
+    # The JSON lists are unchanged: every one of them is in progress.
+    assert sorted(ids(report.in_progress)) == ["a", "b", "c", "d", "e"]
+    said = report.summary
+    (struggling,) = [line for line in said if line.startswith("Struggling")]
+    assert struggling == (
+        f"Struggling ({many} or more answers, mastery still below 60%): A (37 answers, 17% now), "
+        f"C ({many} answers, 59% now)."
+    )
+    (progress,) = [line for line in said if line.startswith("In progress")]
+    rest = [c.name for c in report.in_progress if c.concept_id in "bde"]
+    assert progress == f"In progress: {', '.join(rest)}."
