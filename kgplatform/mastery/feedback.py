@@ -205,7 +205,9 @@ def build_report(
         concepts=in_order,
     )
     report._uncounted_answers = uncounted_answers
-    return report.model_copy(update={"summary": summarise(report, interests, uncounted_answers)})
+    taskless_goals = [cid for cid in goals if cid not in with_tasks]
+    summary = summarise(report, interests, uncounted_answers, taskless_goals)
+    return report.model_copy(update={"summary": summary})
 
 
 # What is mapped for every walk over the prerequisites: each concept of the report -> its prerequisites

@@ -20,10 +20,15 @@ STRUGGLING_AFTER = PlanConfig().send_back_after
 READY_AT = PlanConfig().ready_at
 
 
-def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_answers: int = 0) -> list[str]:
+def summarise(
+    report: FeedbackReport,
+    interests: Sequence[str] = (),
+    uncounted_answers: int = 0,
+    taskless_goals: Sequence[str] = (),
+) -> list[str]:
     """`uncounted_answers`: stored answers that count for no concept (their tasks or concepts deleted since):
     said as such, where "no answers" contradicted the learner list's count beside the report (a review,
-    5 December 2026)."""
+    5 December 2026). `taskless_goals`: the goals no task exercises, which no plan can practise."""
     names = {c.concept_id: c.name or c.concept_id for c in report.concepts}
     uncounted = _uncounted(uncounted_answers)
     if not report.concepts:
@@ -80,6 +85,15 @@ def summarise(report: FeedbackReport, interests: Sequence[str] = (), uncounted_a
     progressing = [c.concept_id for c in report.in_progress if not _struggling(c)]
     if progressing:
         lines.append(f"In progress: {_listed(progressing, names)}.")
+    if taskless_goals:
+        # The plan never says why nothing of such a goal comes (its tasks read "off your goal path", or the
+        # goal's way is done): a teacher could not tell the goal from one the learner neglects (a review,
+        # 5 December 2026).
+        many = len(taskless_goals) > 1
+        lines.append(
+            f"No task practises their goal{'s' if many else ''} {_and_listed(taskless_goals, names)}: their "
+            f"plan can only work on the concepts leading to {'them' if many else 'it'}."
+        )
     if report.consolidating is not None:
         goal = next(c for c in report.concepts if c.concept_id == report.consolidating)
         lines.append(
@@ -136,6 +150,12 @@ def _faded(concept: ReportConcept, names: dict[str, str], due: bool) -> str:
     note = ", review due" if due else ""
     shown = f"{mastery_percent(then)} then, {mastery_percent(concept.p_now)} now{note}"
     return f"{names[concept.concept_id]} ({shown})"
+
+
+def _and_listed(ids: Sequence[str], names: dict[str, str]) -> str:
+    """Names joined with "and" before the last, all of them (a learner's goals are few)."""
+    shown = [names[cid] for cid in ids]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
 def _listed(ids: Sequence[str], names: dict[str, str]) -> str:

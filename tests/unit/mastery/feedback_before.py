@@ -180,7 +180,9 @@ def build_report(
         consolidating=consolidating,
         concepts=concepts,
     )
-    return report.model_copy(update={"summary": summarise(report, interests)})
+    # The summary is shared code, not the builder's: given what it takes since 5 December 2026.
+    taskless_goals = [cid for cid in goals if cid not in with_tasks]
+    return report.model_copy(update={"summary": summarise(report, interests, 0, taskless_goals)})
 
 
 def prerequisite_order(states: Sequence[ConceptState]) -> list[ConceptState]:

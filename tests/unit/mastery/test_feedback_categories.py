@@ -311,3 +311,28 @@ def test_the_summary_says_where_a_learner_is_struggling_not_in_progress() -> Non
     (progress,) = [line for line in said if line.startswith("In progress")]
     rest = [c.name for c in report.in_progress if c.concept_id in "bde"]
     assert progress == f"In progress: {', '.join(rest)}."
+
+
+def test_the_summary_says_when_no_task_practises_a_goal() -> None:
+    """A review, 5 December 2026: a learner whose goal no task exercises (a capstone, or a concept whose
+    tasks were all deleted) had a plan of "off your goal path" fillers, or nothing on the goal's way once
+    its prerequisites were mastered, and a summary that never named the goal: a teacher could not see why."""
+    capstone = [
+        ConceptState("cap", "Capstone", ["b"], 0.25, None, 0, 0.0, None, True, has_tasks=False),
+        ConceptState("b", "B", ["a"], 0.9, 0.9, 3, 3.0, NOW, False),
+        ConceptState("a", "A", [], 0.9, 0.9, 3, 3.0, NOW, False),
+        ConceptState("g", "G", [], 0.3, 0.3, 1, 0.0, NOW, True),
+    ]
+    said = build_report("kim", capstone, NOW).summary
+    assert (
+        "No task practises their goal Capstone: their plan can only work on the concepts leading to it."
+        in said
+    )
+    both = [replace(s, has_tasks=False) if s.concept_id == "g" else s for s in capstone]
+    said = build_report("kim", both, NOW).summary
+    assert (
+        "No task practises their goals G and Capstone: their plan can only work on the concepts leading to "
+        "them." in said
+    )
+    practicable = [replace(s, has_tasks=True) for s in capstone]
+    assert not any(line.startswith("No task") for line in build_report("kim", practicable, NOW).summary)
