@@ -27,6 +27,7 @@ from kgplatform.planning.reasons import (
     LAST_OTHER,
     LAST_OTHERS_PLANNED,
     LAST_UNKNOWN,
+    LEADS_TO_GOAL,
     describe,
 )
 
@@ -725,6 +726,11 @@ def pick_facts(
     at = np.maximum(concepts, 0)
     targets = graph.transfer_targets[at]  # (..., P, 5)
     helps = (targets >= 0) & (take_at(scores.missing, np.maximum(targets, 0)) > 0)
+    goal = goal_words(graph, scores, at)
+    # The goal the reason says the concept leads to is not said again as strengthened: "leads to your goal
+    # C; strengthens C" named one concept twice (a review, 5 December 2026). Both reason paths read `helped`.
+    named = np.where(goal >= LEADS_TO_GOAL, goal - LEADS_TO_GOAL, -1)
+    helps &= targets != named[..., None]
     return {
         "review": take_at(scores.review, at),
         "p": take_at(p_mastery, at),
@@ -736,7 +742,7 @@ def pick_facts(
         # for both reason paths.
         "consolidate": (take_at(scores.p, at) >= config.mastered_at) & ~take_at(scores.review, at),
         "blocks": take_at(scores.blocks, at),
-        "goal": goal_words(graph, scores, at),
+        "goal": goal,
         "success": task_success(graph, scores.p, tasks, config),
         "helped": np.where(helps, targets, -1),
         "liked": liked_tags(graph, scores.interests, at),

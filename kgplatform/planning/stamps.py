@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 # planner-11 (a review, 5 December): a placement reason says "no answers from you on this curriculum's
 # concepts yet", not "no answers from you yet", false for a learner who answered in another curriculum (or
 # on concepts deleted since), and a reason gives mastery as a percentage, as the report beside it does
-# ("decayed to 55%", not "0.55"); the tasks are planner-10's.
-PLANNER_VERSION = "planner-11"
+# ("decayed to 55%", not "0.55"); the tasks are planner-10's;
+# planner-12 (a review, 5 December): "strengthens" no longer names the goal the reason says the concept
+# leads to ("leads to your goal C; strengthens C"); the tasks are planner-11's.
+PLANNER_VERSION = "planner-12"
 
 
 def model_version(params: TracerParams) -> str:

@@ -67,3 +67,29 @@ def test_an_off_path_review_is_not_called_next_in_the_curriculum(chain: ConceptG
     # A filler that is not a review still says where it stands.
     filler = reasons(plan(chain, {"a": 0.95}, goals=("c",)))["z"]
     assert "next in the curriculum, off your goal path" in filler
+
+
+def test_the_goal_a_reason_leads_to_is_not_named_again_as_strengthened(chain: ConceptGraph) -> None:
+    """A review, 5 December 2026: the direct prerequisite of a goal read "leads to your goal C; strengthens
+    C" (the goal is the first of the concepts its practice helps): one name twice, where "strengthens"
+    could name another concept or nothing. Both reason paths say the same."""
+    by_concept = reasons(plan(chain, {"a": 0.95}, goals=("c",)))
+    assert by_concept["b"].startswith(
+        "ready to learn; leads to your goal C; needed for 1 concept on your path;"
+    )
+    ids = chain.concept_ids
+    now = {"a": 0.95, "b": 0.7}
+    learners = LearnerMatrix(
+        ["learner"],
+        np.array([[now.get(c, 0.25) for c in ids]], dtype=np.float32),
+        np.array([[now.get(c, 0.25) for c in ids]], dtype=np.float32),
+        np.array([[3.0 if c in now else 0.0 for c in ids]], dtype=np.float32),
+        np.array([[c == "d" for c in ids]]),
+        typical=np.full(len(ids), 0.25, np.float32),
+    )
+    alone = one_learner_plan(chain, learners, 0, PlanConfig(n_tasks=4))
+    said = [t.reason for t in alone.tasks]
+    assert said and all("strengthens D" not in reason for reason in said), said
+    assert any("leads to your goal D" in reason for reason in said)
+    (cached,) = cached_tasks(chain, learners, PlanConfig(n_tasks=4))
+    assert [t["reason"] for t in cached] == said
