@@ -327,7 +327,8 @@ def test_transfer_towards_a_concept_already_known_is_no_reason_to_pick_a_task() 
     plan = _plan(graph, p, {"m": 5}, {"g"})
     reasons = {t.task_id: t.reason for t in plan.tasks}
     assert not any("strengthens f" in reason for reason in reasons.values()), reasons
-    assert "strengthens g" in reasons["ty"]
+    # y's help to g is said once, as the goal it leads to (not again as "strengthens g" since 5 December).
+    assert "leads to your goal g;" in reasons["ty"] and "strengthens" not in reasons["ty"]
     assert [t.task_id for t in plan.tasks].index("ty") < [t.task_id for t in plan.tasks].index("tx")
 
 
