@@ -17,8 +17,6 @@ first (it would take the drains). Example:
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,6 +40,9 @@ from kgplatform.settings import PROJECT_ROOT, get_settings
 from workers.celery_app import app as celery
 from workers.run import celery_worker_command
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from processes import start, stop, wait_until  # noqa: E402
+
 LOG_DIR = PROJECT_ROOT / "bench" / "results"
 POLL_S = 0.05
 
@@ -59,32 +60,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concepts", type=int, default=60)
     parser.add_argument("--timeout", type=float, default=300.0, help="give up waiting after this long")
     return parser.parse_args()
-
-
-def start(command: list[str], log: Path) -> subprocess.Popen:
-    env = {**os.environ, "KGP_WORKERS__METRICS_PORT": "0"}
-    with log.open("w") as handle:
-        return subprocess.Popen(
-            command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def wait_until(check, timeout_s: float, what: str) -> None:  # noqa: ANN001 - a predicate
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"gave up after {timeout_s:.0f} s waiting for {what} (see {LOG_DIR})")
-        time.sleep(0.2)
 
 
 def fresh_learners(client: redis.Redis, learners: list[str]) -> set[str]:
@@ -158,7 +133,7 @@ def measure(
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(one, range(len(learners))))
-    wait_until(lambda: len(seen) == len(learners), timeout_s, "every learner's fresh plan")
+    wait_until(lambda: len(seen) == len(learners), timeout_s, "every learner's fresh plan", LOG_DIR)
     done.set()
     poller.join()
     return [seen[learner] - posted[learner] for learner in learners]
@@ -197,7 +172,7 @@ def main() -> None:
                 except httpx.TransportError:
                     return False
 
-            wait_until(api_up, 120, "the API")
+            wait_until(api_up, 120, "the API", LOG_DIR)
             poster = Poster(http, [t.id for t in document.tasks], run)
             for count in args.workers:
                 workers = [
@@ -207,7 +182,9 @@ def main() -> None:
                     )
                     for i in range(count)
                 ]
-                wait_until(lambda n=count: len(celery.control.ping(timeout=1.0)) >= n, 120, "the workers")
+                wait_until(
+                    lambda n=count: len(celery.control.ping(timeout=1.0)) >= n, 120, "the workers", LOG_DIR
+                )
                 if count == args.workers[0]:  # first plans, untimed: every round replaces a cached plan
                     measure(poster, client, learners, args.rate * 5, args.timeout)
                 results[count] = measure(poster, client, learners, args.rate, args.timeout)

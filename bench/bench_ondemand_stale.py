@@ -16,10 +16,7 @@ its own curriculum and learners (ids carry the run's time). Example:
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -39,6 +36,9 @@ from kgplatform.settings import PROJECT_ROOT, get_settings
 from workers.celery_app import app as celery
 from workers.run import celery_worker_command
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from processes import start, stop, wait_until  # noqa: E402
+
 LOG_DIR = PROJECT_ROOT / "bench" / "results"
 
 
@@ -52,32 +52,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="baseline measurements (median kept)")
     parser.add_argument("--timeout", type=float, default=900.0, help="give up waiting after this long")
     return parser.parse_args()
-
-
-def start(command: list[str], log: Path) -> subprocess.Popen:
-    env = {**os.environ, "KGP_WORKERS__METRICS_PORT": "0"}
-    with log.open("w") as handle:
-        return subprocess.Popen(
-            command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def wait_until(check, timeout_s: float, what: str) -> None:  # noqa: ANN001 - a predicate
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"gave up after {timeout_s:.0f} s waiting for {what} (see {LOG_DIR})")
-        time.sleep(0.2)
 
 
 class Bench:
@@ -111,7 +85,7 @@ class Bench:
         """Posts one answer of `learner_id`; seconds from the response until next-tasks is fresh."""
         self.post([self.answer(learner_id)])
         posted = time.perf_counter()
-        wait_until(lambda: self.fresh(learner_id), timeout_s, f"{learner_id}'s plan to be fresh")
+        wait_until(lambda: self.fresh(learner_id), timeout_s, f"{learner_id}'s plan to be fresh", LOG_DIR)
         return time.perf_counter() - posted
 
 
@@ -136,7 +110,7 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{settings.api_port}"
     try:
-        wait_until(lambda: bool(celery.control.ping(timeout=1.0)), 120, "the worker")
+        wait_until(lambda: bool(celery.control.ping(timeout=1.0)), 120, "the worker", LOG_DIR)
         with httpx.Client(base_url=base, headers={"X-API-Key": key.secret}, timeout=30) as http:
 
             def api_up() -> bool:
@@ -145,11 +119,11 @@ def main() -> None:
                 except httpx.TransportError:
                     return False
 
-            wait_until(api_up, 120, "the API")
+            wait_until(api_up, 120, "the API", LOG_DIR)
             bench = Bench(http, client, [t.id for t in document.tasks], run)
             p2 = f"bench-od-{run}-p2"
             bench.post([bench.answer(p2)])
-            wait_until(lambda: bench.fresh(p2), args.timeout, "P2's first plan")
+            wait_until(lambda: bench.fresh(p2), args.timeout, "P2's first plan", LOG_DIR)
             baseline = [bench.stale_time(p2, args.timeout) for _ in range(args.repeats)]
             print(f"baseline: P2 stale for {', '.join(f'{s:.2f}' for s in baseline)} s", flush=True)
 
@@ -165,7 +139,7 @@ def main() -> None:
             def all_planned() -> bool:
                 return all(client.mget([plan_key(learner) for learner in crowd]))
 
-            wait_until(all_planned, args.timeout, "every new learner's plan")
+            wait_until(all_planned, args.timeout, "every new learner's plan", LOG_DIR)
             crowd_s = time.perf_counter() - posted
     finally:
         stop(api)
