@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services.processes import (
+    dying_with_parent,
     ensure_debian_package,
     install_debian_package,
     listens_on,
@@ -194,7 +195,9 @@ def run_admin(
 ) -> subprocess.CompletedProcess[str]:
     """Runs `neo4j-admin ARGUMENTS` (its `AdminTool`, from the server's own jars) on this state folder's
     configuration; stdout and stderr are captured as text. `own_session`: a Ctrl-C at the terminal, sent
-    to the whole foreground process group, does not reach it."""
+    to the whole foreground process group, does not reach it. The tool dies with this process
+    (`dying_with_parent`): a dump or load left running by a killed backup or restore held the store while
+    `services up` started Neo4j on it."""
     command = [java, "-cp", f"{layout.lib_dir}/*", "org.neo4j.cli.AdminTool", *arguments]
     env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
     return subprocess.run(
@@ -206,6 +209,7 @@ def run_admin(
         encoding="utf-8",
         errors="replace",
         start_new_session=own_session,
+        preexec_fn=dying_with_parent(),
     )
 
 

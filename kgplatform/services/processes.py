@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -10,7 +11,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from kgplatform.errors import ServiceSetupFailed
@@ -130,6 +131,25 @@ def spawn(command: list[str], log_path: Path, pid_file: Path, env: dict[str, str
     )
     pid_file.write_text(f"{pid} {start_time(pid) or ''}".strip())
     return pid
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that forked it ends
+
+
+def dying_with_parent() -> Callable[[], None]:
+    """A `preexec_fn` that has the child killed (SIGKILL) as soon as this process ends, however it ends: a
+    `services backup` killed with -9 (cron's `timeout -s KILL`, the OOM killer) left its `neo4j-admin
+    database dump` reading the store, and `services up` then started Neo4j beside it. Linux only; the
+    signal comes when the calling thread ends, so call it from the thread that waits for the child."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork: the child only calls it
+    parent = os.getpid()
+
+    def set_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the parent died before the call: no signal will ever come
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return set_death_signal
 
 
 def reap(pid: int) -> None:
