@@ -61,7 +61,8 @@ def dump_file_name(database: str, at: datetime, label: str = "") -> str:
 
 def _local_layout(settings: Settings) -> neo4j_local.Neo4jLayout:
     """This state folder's Neo4j, refused when the settings point elsewhere or another server holds the
-    address: neither can be stopped from here for the dump."""
+    address (neither can be stopped from here for the dump), or while a killed backup's or restore's
+    neo4j-admin still works on its store (a second dump or load would fail on its lock, or mix with it)."""
     neo = settings.neo4j
     if not neo.is_local:
         raise ServiceSetupFailed(
@@ -74,6 +75,8 @@ def _local_layout(settings: Settings) -> neo4j_local.Neo4jLayout:
             f"the Neo4j answering at {neo.uri} was not started by this state folder "
             f"({settings.services.state_dir}): it cannot be stopped from here for the dump"
         )
+    if refusal := neo4j_local.admin_tool_refusal(layout):
+        raise ServiceSetupFailed(f"nothing was stopped: {refusal}")
     if not (layout.data_dir / "databases").exists():
         raise ServiceSetupFailed(
             f"no Neo4j database in {settings.services.state_dir}: run `kgplatform services up` first"

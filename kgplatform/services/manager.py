@@ -202,8 +202,15 @@ def status(settings: Settings) -> list[ServiceStatus]:
         if down and (under_way := maintenance.current(settings)) is not None:
             result.append(ServiceStatus(name, address, State.MAINTENANCE, pid, under_way.describe()))
             continue
+        killed = maintenance.abandoned(settings) if down and state is State.NOT_RUNNING else None
+        # The neo4j-admin of a backup or restore killed before it died with it: `up` refuses until it ends.
+        left = neo4j_local.admin_tool_refusal(neo4j_local.layout_for(settings)) if down else None
+        if left is not None:
+            said = f"{killed.describe()} was stopped part-way; " if killed is not None else ""
+            result.append(ServiceStatus(name, address, state, pid, said + left))
+            continue
         # A backup or restore killed with Neo4j stopped left its note: not a crash, and `up` is the remedy.
-        if down and state is State.NOT_RUNNING and (killed := maintenance.abandoned(settings)) is not None:
+        if killed is not None:
             result.append(ServiceStatus(name, address, state, pid, killed.describe_abandoned()))
             continue
         result.append(ServiceStatus(name, address, state, pid))

@@ -273,8 +273,55 @@ def server_command(settings: Settings, layout: Neo4jLayout, java: str) -> list[s
     ]
 
 
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+
+
+def admin_tools_on(layout: Neo4jLayout, proc: Path = Path("/proc")) -> list[tuple[int, str]]:
+    """The neo4j-admin processes run on this layout's store (`run_admin` gives each its NEO4J_HOME), as
+    (pid, command: `database dump`), lowest pid first. A backup or restore killed before the tool died
+    with it (releases before 5 December 2026) left it reading or writing the store. Only the command's
+    first two words are given: `dbms set-initial-password` has the password after them."""
+    home = f"NEO4J_HOME={layout.home}".encode()
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if ADMIN_TOOL.encode() not in argv:
+                continue
+            environ = (entry / "environ").read_bytes().split(b"\0")  # only our own processes' are readable
+        except OSError:  # gone meanwhile, or not ours
+            continue
+        if home in environ:
+            words = argv[argv.index(ADMIN_TOOL.encode()) + 1 :][:2]
+            found.append((int(entry.name), " ".join(word.decode(errors="replace") for word in words)))
+    return sorted(found)
+
+
+def admin_tool_refusal(layout: Neo4jLayout) -> str | None:
+    """Why Neo4j must not start (or be dumped or loaded) now: a neo4j-admin still works on its store (the
+    server and the tool fight over the store lock, and a load still writing would be served half done);
+    None when none does."""
+    tools = admin_tools_on(layout)
+    if not tools:
+        return None
+    named = ", ".join(f"`neo4j-admin {command}` (pid {pid})" for pid, command in tools)
+    kill = "kill " + " ".join(str(pid) for pid, _ in tools)
+    if any(command == "database load" for _, command in tools):
+        kill += "`: a load cut short leaves the database loaded in part, to be restored again"
+    else:
+        kill += "`"
+    return (
+        f"{named} still works on the store in {layout.home}, left running by a backup or restore that "
+        f"was killed: wait until it ends (or `{kill}), then run `kgplatform services up`"
+    )
+
+
 def start(settings: Settings) -> int:
     layout = layout_for(settings)
+    if refusal := admin_tool_refusal(layout):
+        raise ServiceSetupFailed(f"Neo4j was not started: {refusal}")
     java = find_java()
     fetch_jars(settings, layout)
     write_config(settings, layout)

@@ -9,9 +9,16 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from kgplatform.services.processes import pid_alive
+import pytest
+
+from kgplatform.errors import ServiceSetupFailed
+from kgplatform.services import backup, manager, neo4j_local
+from kgplatform.services.processes import free_port, pid_alive
+from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings
+from tests.unit.services.test_maintenance import killed_note
 
 # The stand-in for `java ... AdminTool database dump`: says its pid, then works for a minute.
 FAKE_JAVA = """#!/bin/sh
@@ -72,3 +79,115 @@ def test_a_load_in_a_session_of_its_own_ends_when_its_restore_is_killed(tmp_path
     """A restore's load runs in a session of its own (a Ctrl-C must not cut it short): no group signal
     reaches it, but the restore's death does."""
     assert run_and_kill_the_backup(tmp_path, "own"), "neo4j-admin outlived its killed restore"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        neo4j=Neo4jSettings(uri=f"bolt://127.0.0.1:{free_port()}"),
+        redis=RedisSettings(url=f"redis://127.0.0.1:{free_port()}/0"),
+        services=LocalServicesSettings(state_dir=tmp_path / "state"),
+    )
+
+
+@pytest.fixture
+def left_dump(settings: Settings) -> Iterator[int]:
+    """A process standing for the `neo4j-admin database dump` a killed backup left on this state folder's
+    store: an admin tool's command line, with the NEO4J_HOME that `run_admin` gives it."""
+    home = neo4j_local.layout_for(settings).home
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; time.sleep(60)",
+            neo4j_local.ADMIN_TOOL,
+            "database",
+            "dump",
+            "x",
+        ],
+        env={**os.environ, "NEO4J_HOME": str(home)},
+    )
+    try:
+        # Popen returns once exec has begun: the new command line shows a moment later.
+        assert wait_for(
+            lambda: process.pid in dict(neo4j_local.admin_tools_on(neo4j_local.layout_for(settings))), 5
+        )
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait()
+
+
+def not_to_be_reached(*_: object) -> str:
+    raise AssertionError("went on to start Neo4j (or dump it) while neo4j-admin still works on its store")
+
+
+def test_neo4j_is_not_started_while_a_killed_backups_dump_still_runs(
+    settings: Settings, left_dump: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`services up` started the server beside the dump: one of them failed on the store lock (or a load
+    still writing was served half done)."""
+    monkeypatch.setattr(neo4j_local, "find_java", not_to_be_reached)
+    with pytest.raises(ServiceSetupFailed) as refused:
+        neo4j_local.start(settings)
+    said = refused.value.message
+    assert said.startswith(
+        f"Neo4j was not started: `neo4j-admin database dump` (pid {left_dump}) still works"
+    )
+    assert f"`kill {left_dump}`" in said
+    assert not neo4j_local.layout_for(settings).pid_file.exists()
+
+
+def test_a_backup_is_refused_before_anything_stops_while_a_killed_ones_dump_still_runs(
+    settings: Settings, left_dump: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (neo4j_local.layout_for(settings).data_dir / "databases").mkdir(parents=True)
+    monkeypatch.setattr(backup.neo4j_local, "find_java", not_to_be_reached)
+    with pytest.raises(ServiceSetupFailed) as refused:
+        backup.backup(settings)
+    assert refused.value.message.startswith(
+        f"nothing was stopped: `neo4j-admin database dump` (pid {left_dump}) still works"
+    )
+
+
+def test_status_names_the_admin_tool_a_killed_backup_left_and_the_backup(
+    settings: Settings, left_dump: int
+) -> None:
+    """It read that `services up` starts Neo4j again, which would start it beside the dump."""
+    killed_note(settings, "backup")
+    row = next(row for row in manager.status(settings) if row.name == "neo4j")
+    assert row.state is manager.State.NOT_RUNNING
+    assert row.detail is not None and row.detail.startswith("`services backup` (pid ")
+    assert f"was stopped part-way; `neo4j-admin database dump` (pid {left_dump}) still works" in row.detail
+    assert "starts it again" not in row.detail
+
+
+def test_an_admin_tool_on_another_state_folder_is_not_ours(settings: Settings, tmp_path: Path) -> None:
+    other = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; time.sleep(60)",
+            neo4j_local.ADMIN_TOOL,
+            "database",
+            "dump",
+            "x",
+        ],
+        env={**os.environ, "NEO4J_HOME": str(tmp_path / "other" / "neo4j")},
+    )
+    try:
+        assert wait_for(
+            lambda: (
+                other.pid
+                in dict(
+                    neo4j_local.admin_tools_on(neo4j_local.Neo4jLayout(Path(), tmp_path / "other" / "neo4j"))
+                )
+            ),
+            5,
+        )
+        assert neo4j_local.admin_tools_on(neo4j_local.layout_for(settings)) == []
+        assert neo4j_local.admin_tool_refusal(neo4j_local.layout_for(settings)) is None
+    finally:
+        other.kill()
+        other.wait()
