@@ -299,11 +299,13 @@ def admin_tools_on(layout: Neo4jLayout, proc: Path = Path("/proc")) -> list[tupl
     return sorted(found)
 
 
-def admin_tool_refusal(layout: Neo4jLayout) -> str | None:
+def admin_tool_refusal(layout: Neo4jLayout, grace_s: float = 0.0) -> str | None:
     """Why Neo4j must not start (or be dumped or loaded) now: a neo4j-admin still works on its store (the
     server and the tool fight over the store lock, and a load still writing would be served half done);
-    None when none does."""
-    tools = admin_tools_on(layout)
+    None when none does, or when all end within `grace_s`."""
+    deadline = time.monotonic() + grace_s
+    while (tools := admin_tools_on(layout)) and time.monotonic() < deadline:
+        time.sleep(0.2)
     if not tools:
         return None
     named = ", ".join(f"`neo4j-admin {command}` (pid {pid})" for pid, command in tools)
@@ -318,9 +320,14 @@ def admin_tool_refusal(layout: Neo4jLayout) -> str | None:
     )
 
 
+START_GRACE_S = 5.0
+
+
 def start(settings: Settings) -> int:
     layout = layout_for(settings)
-    if refusal := admin_tool_refusal(layout):
+    # The grace: a backup's own dump killed by a Ctrl-C (subprocess.run waits for it only 0.25 s) may still
+    # be exiting when the backup starts Neo4j again.
+    if refusal := admin_tool_refusal(layout, grace_s=START_GRACE_S):
         raise ServiceSetupFailed(f"Neo4j was not started: {refusal}")
     java = find_java()
     fetch_jars(settings, layout)

@@ -129,6 +129,7 @@ def test_neo4j_is_not_started_while_a_killed_backups_dump_still_runs(
     """`services up` started the server beside the dump: one of them failed on the store lock (or a load
     still writing was served half done)."""
     monkeypatch.setattr(neo4j_local, "find_java", not_to_be_reached)
+    monkeypatch.setattr(neo4j_local, "START_GRACE_S", 0.5)
     with pytest.raises(ServiceSetupFailed) as refused:
         neo4j_local.start(settings)
     said = refused.value.message
@@ -191,3 +192,34 @@ def test_an_admin_tool_on_another_state_folder_is_not_ours(settings: Settings, t
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_tool_that_ends_within_the_grace_does_not_stop_neo4j_starting(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup's own dump killed by a Ctrl-C may still be exiting when the backup starts Neo4j again."""
+    home = neo4j_local.layout_for(settings).home
+    ending = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; time.sleep(0.5)",
+            neo4j_local.ADMIN_TOOL,
+            "database",
+            "dump",
+            "x",
+        ],
+        env={**os.environ, "NEO4J_HOME": str(home)},
+    )
+
+    def started(*_: object) -> str:
+        raise RuntimeError("started")
+
+    monkeypatch.setattr(neo4j_local, "find_java", started)
+    try:
+        assert wait_for(lambda: neo4j_local.admin_tools_on(neo4j_local.layout_for(settings)), 5)
+        with pytest.raises(RuntimeError, match="started"):  # went on to start it once the tool was gone
+            neo4j_local.start(settings)
+    finally:
+        ending.kill()
+        ending.wait()
