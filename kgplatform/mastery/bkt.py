@@ -25,8 +25,9 @@ DEFAULT_P_INIT = 0.25
 DEFAULT_P_LEARN = 0.15
 DEFAULT_P_SLIP = 0.10
 DEFAULT_P_GUESS = 0.20
+DEFAULT_P_FORGET = 0.0
 DEFAULT_FORGET_RATE_PER_DAY = float(np.log(2) / 35.0)
-PARAM_FIELDS = ("p_init", "p_learn", "p_slip", "p_guess", "forget_rate_per_day")
+PARAM_FIELDS = ("p_init", "p_learn", "p_slip", "p_guess", "forget_rate_per_day", "p_forget")
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +38,10 @@ class TracerParams:
     p_learn: P(unmastered -> mastered) per practice. p_slip / p_guess: P(wrong | mastered) /
     P(right | unmastered), both kept below 0.5 so "mastered" keeps meaning "more likely right".
     forget_rate_per_day: exponential decay rate of the mastery above the floor (0 = no forgetting).
+    ceiling: the highest mastery the tracer stores after an answer (below 1, so a wrong answer can move it);
+    a knob for bench/bench_tracer_ceiling.py, not saved with the parameters.
+    p_forget: BKT's per-answer forget probability, P(mastered -> unmastered) at each practice (pyBKT's
+    `forgets`), on top of the time-based forgetting; 0 is standard BKT.
     """
 
     concept_ids: tuple[str, ...]
@@ -46,10 +51,14 @@ class TracerParams:
     p_guess: FloatArray
     forget_rate_per_day: FloatArray
     model_version: str = "bkt-default"
+    ceiling: float = 1.0 - EPS
+    p_forget: float | FloatArray = 0.0  # per concept; a number means the same for every concept
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.concept_ids)
+        if np.ndim(self.p_forget) == 0:
+            object.__setattr__(self, "p_forget", np.full(n, float(self.p_forget)))
         if len(set(self.concept_ids)) != n:
             raise ValidationFailed("concept ids must be unique", field="concept_ids")
         for name in PARAM_FIELDS:
@@ -67,6 +76,12 @@ class TracerParams:
             raise ValidationFailed("p_slip and p_guess must be below 0.5", field="p_slip")
         if np.any(self.forget_rate_per_day < 0):
             raise ValidationFailed("forget_rate_per_day must be >= 0", field="forget_rate_per_day")
+        if not 0.5 < self.ceiling <= 1.0 - EPS:
+            raise ValidationFailed(
+                f"ceiling must lie in (0.5, {1.0 - EPS}], not {self.ceiling}", field="ceiling"
+            )
+        if np.any((self.p_forget < 0) | (self.p_forget >= 0.5)):
+            raise ValidationFailed("p_forget must lie in [0, 0.5)", field="p_forget")
         object.__setattr__(self, "_index", {cid: i for i, cid in enumerate(self.concept_ids)})
 
     @classmethod
@@ -88,6 +103,7 @@ class TracerParams:
             np.full(n, DEFAULT_P_GUESS),
             np.full(n, forget_rate_per_day),
             model_version,
+            p_forget=np.full(n, DEFAULT_P_FORGET),
         )
 
     def __len__(self) -> int:
@@ -114,11 +130,20 @@ class TracerParams:
             return self
         extra = TracerParams.default(missing)
         merged = {name: np.concatenate([getattr(self, name), getattr(extra, name)]) for name in PARAM_FIELDS}
-        return TracerParams(self.concept_ids + tuple(missing), model_version=self.model_version, **merged)
+        return TracerParams(
+            self.concept_ids + tuple(missing),
+            model_version=self.model_version,
+            ceiling=self.ceiling,
+            **merged,
+        )
 
     def replace(self, **changes: Any) -> TracerParams:
         values: dict[str, Any] = {name: getattr(self, name) for name in PARAM_FIELDS}
-        values.update(concept_ids=self.concept_ids, model_version=self.model_version)
+        values.update(
+            concept_ids=self.concept_ids,
+            model_version=self.model_version,
+            ceiling=self.ceiling,
+        )
         values.update(changes)
         return TracerParams(**values)
 
@@ -135,7 +160,11 @@ class TracerParams:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TracerParams:
         records = data["concepts"]
-        columns = {name: np.array([float(r[name]) for r in records]) for name in PARAM_FIELDS}
+        # A file written before 5 December 2026 has no p_forget: standard BKT, as it was fitted.
+        columns = {
+            name: np.array([float(r[name] if name != "p_forget" else r.get(name, 0.0)) for r in records])
+            for name in PARAM_FIELDS
+        }
         return cls(
             tuple(str(r["concept_id"]) for r in records), model_version=str(data["model_version"]), **columns
         )
@@ -246,3 +275,9 @@ def posterior(p: FloatArray, score: FloatArray, slip: FloatArray, guess: FloatAr
 def learn(p: FloatArray, p_learn: FloatArray) -> FloatArray:
     """The transition after a practice opportunity."""
     return p + (1.0 - p) * p_learn
+
+
+def transition(p: FloatArray, p_learn: FloatArray, p_forget: float | FloatArray = 0.0) -> FloatArray:
+    """BKT's transition after a practice with forgetting (pyBKT's form): mastered stays so with 1 - forget,
+    unmastered becomes mastered with p_learn. With p_forget = 0 it is `learn`."""
+    return p * (1.0 - p_forget) + (1.0 - p) * p_learn

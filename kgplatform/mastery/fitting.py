@@ -29,6 +29,7 @@ from kgplatform.mastery.bkt import (
 from kgplatform.mastery.tracing_batch import ObservationRows
 
 TINY = 1e-12
+FORGET_START = 0.05  # the fitted forget's starting point and prior (pyBKT's typical small forget)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class FitOptions:
     # Where the fit falls short, slip and guess shrink by one factor: an answer must tell mastered from
     # not mastered by that much (a non-degeneracy constraint, Baker, Corbett & Aleven 2008).
     min_separation: float = 0.0
+    # Fit BKT's per-answer forget probability (pyBKT's `forgets`) per concept, up to max_forget; False
+    # keeps standard BKT (forget 0), as fitted before.
+    fit_forget: bool = False
+    min_forget: float = 0.0
+    max_forget: float = 0.2
     prior_strength: float = 2.0
     forget_rate_per_day: float = DEFAULT_FORGET_RATE_PER_DAY
     progress: bool = True
@@ -122,7 +128,9 @@ def fit_bkt(
             "no answers to fit the tracer on (did every row lack a skill or a learner?)", field="data"
         )
     layout = layout_sequences(rows)
-    theta = np.array([[DEFAULT_P_INIT, DEFAULT_P_LEARN, DEFAULT_P_SLIP, DEFAULT_P_GUESS]] * n_concepts)
+    theta = np.array([[DEFAULT_P_INIT, DEFAULT_P_LEARN, DEFAULT_P_SLIP, DEFAULT_P_GUESS, 0.0]] * n_concepts)
+    if options.fit_forget:  # from 0 EM would never move it (no M->U transition ever expected)
+        theta[:, 4] = FORGET_START
     prior = theta.copy()
     previous = -np.inf
     log_likelihood = -np.inf
@@ -148,6 +156,7 @@ def fit_bkt(
         theta[:, 3],
         np.full(n_concepts, options.forget_rate_per_day),
         model_version,
+        p_forget=theta[:, 4],
     )
     report = FitReport(
         iterations,
@@ -161,12 +170,13 @@ def fit_bkt(
 
 def _expectation(layout: _Layout, theta: FloatArray, n_concepts: int) -> tuple[FloatArray, float]:
     """Scaled forward-backward; returns per-concept expected counts (columns documented in _maximisation)."""
-    p_init, p_learn, p_slip, p_guess = (theta[:, k] for k in range(4))
+    p_init, p_learn, p_slip, p_guess, p_forget = (theta[:, k] for k in range(5))
     c, y, off = layout.concept, layout.score, layout.offsets
     # Emission likelihoods of each observation under "mastered" (m) and "not mastered" (u).
     e_m = y * (1 - p_slip[c]) + (1 - y) * p_slip[c]
     e_u = y * p_guess[c] + (1 - y) * (1 - p_guess[c])
     learn = p_learn[c]
+    forget = p_forget[c]
     alpha_m = np.empty_like(y)
     alpha_u = np.empty_like(y)
     scale = np.empty_like(y)
@@ -179,22 +189,25 @@ def _expectation(layout: _Layout, theta: FloatArray, n_concepts: int) -> tuple[F
             n = off[t + 1] - off[t]
             prev_m, prev_u = alpha_m[off[t - 1] : off[t - 1] + n], alpha_u[off[t - 1] : off[t - 1] + n]
             moved = prev_u * learn[off[t - 1] : off[t - 1] + n]
-            am, au = (prev_m + moved) * e_m[block], (prev_u - moved) * e_u[block]
+            lost = prev_m * forget[off[t - 1] : off[t - 1] + n]
+            am, au = (prev_m + moved - lost) * e_m[block], (prev_u - moved + lost) * e_u[block]
         total = np.maximum(am + au, TINY)
         scale[block], alpha_m[block], alpha_u[block] = total, am / total, au / total
     beta_m = np.ones_like(y)
     beta_u = np.ones_like(y)
     xi_learn = np.zeros_like(y)  # expected U->M transitions leaving each observation
+    xi_forget = np.zeros_like(y)  # expected M->U transitions leaving each observation
     for t in range(steps - 2, -1, -1):
         n = off[t + 2] - off[t + 1]
         here = slice(off[t], off[t] + n)
         nxt = slice(off[t + 1], off[t + 2])
         wm = e_m[nxt] * beta_m[nxt] / scale[nxt]
         wu = e_u[nxt] * beta_u[nxt] / scale[nxt]
-        lrn = learn[here]
-        beta_m[here] = wm
+        lrn, fgt = learn[here], forget[here]
+        beta_m[here] = (1 - fgt) * wm + fgt * wu
         beta_u[here] = lrn * wm + (1 - lrn) * wu
         xi_learn[here] = alpha_u[here] * lrn * wm
+        xi_forget[here] = alpha_m[here] * fgt * wu
     gamma_m = alpha_m * beta_m
     gamma_u = alpha_u * beta_u
     has_next = np.zeros(y.size, dtype=bool)
@@ -211,6 +224,8 @@ def _expectation(layout: _Layout, theta: FloatArray, n_concepts: int) -> tuple[F
             np.bincount(c, gamma_m, n_concepts),
             np.bincount(c, gamma_u * y, n_concepts),
             np.bincount(c, gamma_u, n_concepts),
+            np.bincount(c, xi_forget, n_concepts),
+            np.bincount(c[has_next], gamma_m[has_next], n_concepts),
         ],
         axis=1,
     )
@@ -218,9 +233,9 @@ def _expectation(layout: _Layout, theta: FloatArray, n_concepts: int) -> tuple[F
 
 
 def _maximisation(stats: FloatArray, prior: FloatArray, options: FitOptions) -> FloatArray:
-    """New (p_init, p_learn, p_slip, p_guess) per concept from expected counts plus pseudo-counts."""
+    """New (p_init, p_learn, p_slip, p_guess, p_forget) per concept: expected counts plus pseudo-counts."""
     k = options.prior_strength
-    ratios = [(0, 1), (2, 3), (4, 5), (6, 7)]  # numerator and denominator columns of each parameter
+    ratios = [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9)]  # numerator and denominator columns of each parameter
     theta = np.stack(
         [(stats[:, a] + k * prior[:, i]) / (stats[:, b] + k) for i, (a, b) in enumerate(ratios)], axis=1
     )
@@ -229,6 +244,8 @@ def _maximisation(stats: FloatArray, prior: FloatArray, options: FitOptions) -> 
     theta[:, 1] = np.clip(theta[:, 1], lo, options.max_learn)
     theta[:, 2] = np.clip(theta[:, 2], lo, options.max_slip)
     theta[:, 3] = np.clip(theta[:, 3], lo, options.max_guess)
+    low_forget = max(lo, options.min_forget)
+    theta[:, 4] = np.clip(theta[:, 4], low_forget, options.max_forget) if options.fit_forget else 0.0
     noise = theta[:, 2] + theta[:, 3]
     room = 1.0 - options.min_separation
     if options.min_separation > 0 and np.any(noise > room):

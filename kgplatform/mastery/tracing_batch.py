@@ -14,15 +14,15 @@ import numpy as np
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.bkt import (
+    EPS,
     FloatArray,
     IntArray,
     TracerParams,
     TransferEdges,
-    clip_probability,
     decay,
-    learn,
     posterior,
     predict_correct,
+    transition,
 )
 
 
@@ -158,7 +158,7 @@ def replay_rows(
         observed = posterior(current, score[idx], params.p_slip[c], params.p_guess[c])
         # Clipped so a long run of right answers cannot reach exactly 1.0, from which no wrong answer
         # could move it (the posterior of p = 1 is 1 whatever the answer).
-        p[s] = clip_probability(learn(observed, params.p_learn[c]))
+        p[s] = np.clip(transition(observed, params.p_learn[c], params.p_forget[c]), EPS, params.ceiling)
         practised[s] = p[s]
         as_of[s] = t
         last[s] = t
@@ -215,5 +215,5 @@ def _apply_transfer(
     when[inverse] = time[owner]
     c = slot_keys[unique] % len(params)
     current = decay(p[unique], when - as_of[unique], params.forget_rate_per_day[c], params.p_init[c])
-    p[unique] = clip_probability(1.0 - (1.0 - current) * keep)
+    p[unique] = np.clip(1.0 - (1.0 - current) * keep, EPS, params.ceiling)
     as_of[unique] = when

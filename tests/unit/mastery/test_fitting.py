@@ -147,3 +147,45 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only(capsys: pytest.CaptureFixt
     """`fit-tracer` piped to a log (cron, CI) kept every EM iteration's redraw of the bar."""
     fit_bkt(simulate(TRUE, learners=20, seed=0), ["a", "b", "c"], FitOptions(max_iter=3, progress=True))
     assert "BKT EM" not in capsys.readouterr().err  # pytest's capture is no terminal
+
+
+def simulate_with_forget(theta: np.ndarray, forget: float, learners: int, seed: int) -> ObservationRows:
+    """Like `simulate`, but a mastered learner forgets with probability `forget` at each practice."""
+    rng = np.random.default_rng(seed)
+    learner, concept, step, score = [], [], [], []
+    for who in range(learners):
+        for c, (p_init, p_learn, p_slip, p_guess) in enumerate(theta):
+            mastered = rng.random() < p_init
+            for t in range(int(rng.integers(5, 30))):
+                score.append(float(rng.random() < ((1 - p_slip) if mastered else p_guess)))
+                learner.append(who)
+                concept.append(c)
+                step.append(t)
+                mastered = rng.random() >= forget if mastered else rng.random() < p_learn
+    n = len(score)
+    return ObservationRows(
+        np.array(learner), np.arange(n), np.array(concept), np.array(step, float), np.array(score)
+    )
+
+
+def test_the_fitted_forget_recovers_the_one_that_generated_the_answers() -> None:
+    rows = simulate_with_forget(TRUE, 0.08, 2000, seed=5)
+    options = FitOptions(max_iter=200, tol=1e-8, progress=False, fit_forget=True)
+    params, _ = fit_bkt(rows, ["a", "b", "c"], options)
+    np.testing.assert_allclose(params.p_forget, 0.08, atol=0.03)
+    np.testing.assert_allclose(params.p_slip, TRUE[:, 2], atol=0.05)
+    # Standard BKT on the same answers forgets nothing, and explains them worse.
+    standard, _ = fit_bkt(rows, ["a", "b", "c"], FitOptions(max_iter=200, tol=1e-8, progress=False))
+    assert np.all(standard.p_forget == 0)
+    assert (
+        fit_bkt(rows, ["a", "b", "c"], options)[1].log_likelihood
+        > fit_bkt(rows, ["a", "b", "c"], FitOptions(max_iter=200, tol=1e-8, progress=False))[1].log_likelihood
+    )
+
+
+def test_the_fitted_forget_stays_within_its_bounds() -> None:
+    rows = simulate(TRUE, 500, seed=6)  # no forgetting at all: the fit would go to its floor
+    options = FitOptions(progress=False, fit_forget=True, min_forget=0.02, max_forget=0.1)
+    params, _ = fit_bkt(rows, ["a", "b", "c"], options)
+    assert np.all((params.p_forget >= 0.02) & (params.p_forget <= 0.1))
+    assert np.any(params.p_forget < 0.03)

@@ -251,3 +251,34 @@ def test_100k_answers_replayed_twice_or_shuffled_give_identical_mastery(params: 
         ):
             np.testing.assert_array_equal(getattr(other.mastery, name), getattr(first.mastery, name))
     np.testing.assert_array_equal(shuffled.predicted[np.argsort(perm)], first.predicted)
+
+
+def test_the_per_answer_forget_is_bkt_s_transition(params: TracerParams) -> None:
+    # pyBKT's form: P(mastered next) = posterior (1 - forget) + (1 - posterior) learn.
+    forgetful = params.replace(p_forget=np.full(4, 0.1), forget_rate_per_day=np.zeros(4))
+    p = replay([AnswerEvent("e1", T0, ["a"], 1.0)], forgetful)["a"].p_mastery
+    i = params.index_of("a")
+    prior, slip, guess, learn = params.p_init[i], params.p_slip[i], params.p_guess[i], params.p_learn[i]
+    right = prior * (1 - slip) / (prior * (1 - slip) + (1 - prior) * guess)
+    assert p == pytest.approx(right * 0.9 + (1 - right) * learn)
+    # A long run of right answers settles below 1 - forget, where a few wrong answers can still move it.
+    runs = [AnswerEvent(f"r{k:03d}", T0 + timedelta(minutes=k), ["a"], 1.0) for k in range(100)]
+    assert replay(runs, forgetful)["a"].p_mastery < 0.9 + 1e-9
+
+
+@pytest.mark.parametrize("value", [-0.01, 0.5, float("nan")])
+def test_a_forget_outside_0_to_half_is_refused(params: TracerParams, value: float) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        params.replace(p_forget=np.full(4, value))
+    assert error.value.field == "p_forget"
+
+
+def test_the_forget_is_saved_with_the_parameters_and_an_older_file_reads_as_none(
+    params: TracerParams,
+) -> None:
+    forgetful = params.replace(p_forget=np.array([0.0, 0.02, 0.05, 0.1]))
+    np.testing.assert_array_equal(TracerParams.from_dict(forgetful.to_dict()).p_forget, forgetful.p_forget)
+    older = forgetful.to_dict()
+    for record in older["concepts"]:
+        del record["p_forget"]
+    np.testing.assert_array_equal(TracerParams.from_dict(older).p_forget, np.zeros(4))
