@@ -1,6 +1,6 @@
 """What policies see in the simulator: the tracer's estimates, updated answer by answer.
 
-Uses the tracer's own BKT formulas (`kgplatform.mastery.bkt`: decay, posterior, learn) on dense
+Uses the tracer's own BKT formulas (`kgplatform.mastery.bkt`: decay, posterior, transition) on dense
 learner x concept arrays, one simulated answer per learner per step. Estimates come only from the
 simulated answers, never from the hidden state.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kgplatform.mastery.bkt import TracerParams, decay, learn, posterior
+from kgplatform.mastery.bkt import TracerParams, decay, posterior, transition
 from kgplatform.planning.batch import LearnerMatrix
 from kgplatform.planning.graph import ConceptGraph
 
@@ -62,7 +62,8 @@ class EstimateTracker:
         practised = (self.graph.task_weights[np.maximum(tasks, 0)] > 0) & (tasks >= 0)[:, None]
         prior = self.now(now_days)
         prm = self.params
-        updated = learn(posterior(prior, correct[:, None], prm.p_slip, prm.p_guess), prm.p_learn)
+        observed = posterior(prior, correct[:, None], prm.p_slip, prm.p_guess)
+        updated = transition(observed, prm.p_learn, prm.p_forget)
         self.p = np.where(practised, updated, self.p)
         self.as_of_days = np.where(practised, now_days, self.as_of_days)
         self.attempts = self.attempts + practised

@@ -7,7 +7,7 @@ import pytest
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.fitting import FitOptions, fit_bkt, layout_sequences
-from kgplatform.mastery.tracing_batch import ObservationRows
+from kgplatform.mastery.tracing_batch import ObservationRows, replay_rows
 
 TRUE = np.array(
     [  # p_init, p_learn, p_slip, p_guess per concept
@@ -170,17 +170,15 @@ def simulate_with_forget(theta: np.ndarray, forget: float, learners: int, seed: 
 
 def test_the_fitted_forget_recovers_the_one_that_generated_the_answers() -> None:
     rows = simulate_with_forget(TRUE, 0.08, 2000, seed=5)
-    options = FitOptions(max_iter=200, tol=1e-8, progress=False, fit_forget=True)
-    params, _ = fit_bkt(rows, ["a", "b", "c"], options)
+    options = FitOptions(max_iter=200, tol=1e-8, progress=False, fit_forget=True, min_forget=0.0)
+    params, report = fit_bkt(rows, ["a", "b", "c"], options)
     np.testing.assert_allclose(params.p_forget, 0.08, atol=0.03)
     np.testing.assert_allclose(params.p_slip, TRUE[:, 2], atol=0.05)
     # Standard BKT on the same answers forgets nothing, and explains them worse.
-    standard, _ = fit_bkt(rows, ["a", "b", "c"], FitOptions(max_iter=200, tol=1e-8, progress=False))
+    standard_options = FitOptions(max_iter=200, tol=1e-8, progress=False, fit_forget=False)
+    standard, standard_report = fit_bkt(rows, ["a", "b", "c"], standard_options)
     assert np.all(standard.p_forget == 0)
-    assert (
-        fit_bkt(rows, ["a", "b", "c"], options)[1].log_likelihood
-        > fit_bkt(rows, ["a", "b", "c"], FitOptions(max_iter=200, tol=1e-8, progress=False))[1].log_likelihood
-    )
+    assert report.log_likelihood > standard_report.log_likelihood
 
 
 def test_the_fitted_forget_stays_within_its_bounds() -> None:
@@ -189,3 +187,28 @@ def test_the_fitted_forget_stays_within_its_bounds() -> None:
     params, _ = fit_bkt(rows, ["a", "b", "c"], options)
     assert np.all((params.p_forget >= 0.02) & (params.p_forget <= 0.1))
     assert np.any(params.p_forget < 0.03)
+
+
+def test_three_wrong_answers_after_a_long_run_of_right_ones_end_mastered_by_default() -> None:
+    # Standard BKT kept a learner at the ceiling (1 - 1e-6) "mastered" (>= 0.85, the planner's bar) after
+    # three wrong answers on 109 of assist2009's 110 skills; the fitted forget (on by default) bounds the top.
+    params, _ = fit_bkt(simulate(TRUE, 1000, seed=7), ["a", "b", "c"], FitOptions(progress=False))
+    assert np.all(params.p_forget >= 0.02)
+    still = params.replace(forget_rate_per_day=np.zeros(3))  # in one sitting: no forgetting over time
+    n, answers = 3, np.r_[np.ones(50), np.zeros(3)]
+    learner = np.repeat(np.arange(n), answers.size)
+    step = np.tile(np.arange(answers.size), n)
+    rows = ObservationRows(learner, step, learner, step.astype(float), np.tile(answers, n))
+    after = replay_rows(rows, still).mastery
+    assert np.all(after.p_mastery < 0.85)
+    before = replay_rows(
+        ObservationRows(
+            learner[step < 50],
+            step[step < 50],
+            learner[step < 50],
+            step[step < 50].astype(float),
+            np.ones(150),
+        ),
+        still,
+    ).mastery
+    assert np.all(before.p_mastery >= 0.85)  # the run of right answers did make them masters
