@@ -79,7 +79,9 @@ def cached_stale_reasons(
 def next_tasks_body(
     plan: dict[str, Any], limit: int, *, source: str, now: datetime, stale_because: list[str]
 ) -> dict[str, Any]:
-    """The answer's JSON from a plan as cached (ISO times, tasks with rank and reason)."""
+    """The answer's JSON from a plan as cached (ISO times, tasks with rank and reason). A task's title and
+    its concept's name are the plan's own (taken when it was made): None in a plan of an older planner,
+    served only marked stale (`next_tasks`: while a new one cannot be computed)."""
     created_at = datetime.fromisoformat(plan["created_at"])
     tasks = sorted(plan.get("tasks") or (), key=lambda t: t["rank"])[:limit]
     return {
@@ -97,7 +99,9 @@ def next_tasks_body(
             {
                 "rank": t["rank"],
                 "task_id": t["task_id"],
+                "task_title": t.get("task_title"),
                 "concept_id": t["concept_id"],
+                "concept_name": t.get("concept_name"),
                 "purpose": t["purpose"],
                 "predicted_success": t["predicted_success"],
                 "reason": t["reason"],

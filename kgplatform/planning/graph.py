@@ -48,7 +48,9 @@ class ConceptGraph:
     Shapes: n concepts, m tasks. `prereq[i, j]`: i is a direct prerequisite of j. `closure[i, j]`:
     i == j or i leads to j. `task_weights[t, c]`: share of task t spent on concept c (rows sum to 1).
     `concept_tasks[c]`: the tasks exercising c, padded with -1. `transfer[i, j]`: how much
-    practising i helps j (TRANSFERS_TO strengths, else derived from prerequisites).
+    practising i helps j (TRANSFERS_TO strengths, else derived from prerequisites). `concept_names` and
+    `task_titles` are what a plan shows beside its ids (`policy.PlannedTask`): taken with the arrays the
+    planner reads anyway, so that serving a plan looks nothing up.
     """
 
     concept_ids: tuple[str, ...]
@@ -56,6 +58,7 @@ class ConceptGraph:
     prereq: np.ndarray
     closure: np.ndarray
     task_ids: tuple[str, ...]
+    task_titles: tuple[str, ...]
     task_difficulty: np.ndarray
     task_weights: np.ndarray
     concept_tasks: np.ndarray
@@ -399,6 +402,7 @@ def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] 
 
     tasks = list(doc.get("tasks", []))
     task_ids = tuple(str(t["id"]) for t in tasks)
+    task_titles = tuple(str(t.get("title") or t["id"]) for t in tasks)
     task_weights = np.zeros((len(tasks), n))
     difficulty = np.full(len(tasks), 0.5, dtype=np.float32)
     for t, task in enumerate(tasks):
@@ -422,6 +426,7 @@ def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] 
         prereq=prereq,
         closure=closure,
         task_ids=task_ids,
+        task_titles=task_titles,
         task_difficulty=difficulty,
         task_weights=task_weights,
         concept_tasks=concept_tasks,

@@ -99,6 +99,7 @@ def chunk_json(
     concepts, tasks = picks.concept.tolist(), picks.task.tolist()
     counts, placement = picks.count.tolist(), picks.placement.tolist()
     task_ids, concept_ids = graph.task_ids, graph.concept_ids
+    task_titles, concept_names = graph.task_titles, graph.concept_names
     created = created_at.astimezone(UTC).isoformat()  # UTC, as `PlanRecord.to_json` (the cache compares it)
     curriculum_at = stamps.curriculum_at.isoformat() if stamps.curriculum_at else None
     version_tail = stamps.version_tail
@@ -152,6 +153,8 @@ def chunk_json(
                     "concept_id": concept_ids[concept],
                     "predicted_success": round(predicted, 4),
                     "purpose": purpose,
+                    "task_title": task_titles[task],
+                    "concept_name": concept_names[concept],
                 }
             )
         at = mastery_at[row]

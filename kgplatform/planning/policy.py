@@ -105,6 +105,10 @@ class PlannedTask:
     reason: str
     predicted_success: float
     purpose: str  # "learn" | "review" | "placement"
+    # What an app shows for the ids, as the curriculum named them when the plan was made: an edit of
+    # either makes the plan stale (its curriculum's stamp moves), so they are never older than the plan.
+    task_title: str
+    concept_name: str
 
 
 @dataclass(frozen=True)
@@ -872,6 +876,8 @@ def build_task(
         reason=reason,
         predicted_success=round(success, 4),
         purpose=purpose,
+        task_title=graph.task_titles[task],
+        concept_name=graph.concept_names[concept],
     )
 
 

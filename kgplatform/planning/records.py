@@ -49,6 +49,8 @@ class PlanRecord:
                 "concept_id": t.concept_id,
                 "predicted_success": t.predicted_success,
                 "purpose": t.purpose,
+                "task_title": t.task_title,
+                "concept_name": t.concept_name,
             }
             for t in plan.tasks
         )

@@ -41,8 +41,12 @@ if TYPE_CHECKING:
 # on concepts deleted since), and a reason gives mastery as a percentage, as the report beside it does
 # ("decayed to 55%", not "0.55"); the tasks are planner-10's;
 # planner-12 (a review, 5 December): "strengthens" no longer names the goal the reason says the concept
-# leads to ("leads to your goal C; strengthens C"); the tasks are planner-11's.
-PLANNER_VERSION = "planner-12"
+# leads to ("leads to your goal C; strengthens C"); the tasks are planner-11's;
+# planner-13 (5 December): each task carries its title and its concept's name (`PlannedTask.task_title`,
+# `concept_name`), so that an app shows a plan without a call per item; the tasks are planner-12's, but a
+# cached plan would lack the names until its learner answered again (a plan of an older planner is
+# replaced on its next request, or served marked stale, without the names, while Neo4j is down).
+PLANNER_VERSION = "planner-13"
 
 
 def model_version(params: TracerParams) -> str:

@@ -70,7 +70,15 @@ class NextTasksQuery(BaseModel):
 class PlannedTaskOut(BaseModel):
     rank: int = Field(description="1 = do this first; the order respects prerequisites.")
     task_id: str
+    task_title: str | None = Field(
+        description="The task's title when the plan was made (a retitle makes the plan stale, so it is "
+        "replaced); null only in a plan made before 5 December 2026, served marked stale."
+    )
     concept_id: str = Field(description="The concept this task was chosen for.")
+    concept_name: str | None = Field(
+        description="That concept's name when the plan was made (as `task_title`: a rename makes the plan "
+        "stale; null only in a plan made before 5 December 2026)."
+    )
     purpose: str = Field(description='"learn", "review" or "placement".')
     predicted_success: float = Field(description="The chance the learner answers it correctly (0..1).")
     reason: str = Field(description="Why this task, for people.")
@@ -107,7 +115,9 @@ EXAMPLE: dict[str, Any] = {
         {
             "rank": 1,
             "task_id": "t-fractions-3",
+            "task_title": "Halves and quarters",
             "concept_id": "fractions",
+            "concept_name": "Fractions",
             "purpose": "learn",
             "predicted_success": 0.72,
             "reason": "ready to learn; leads to your goal Algebra",
@@ -115,7 +125,9 @@ EXAMPLE: dict[str, Any] = {
         {
             "rank": 2,
             "task_id": "t-decimals-1",
+            "task_title": "Tenths on a number line",
             "concept_id": "decimals",
+            "concept_name": "Decimals",
             "purpose": "review",
             "predicted_success": 0.81,
             "reason": "review due: mastery decayed since last practised",

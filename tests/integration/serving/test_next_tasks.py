@@ -243,3 +243,61 @@ def test_a_plan_the_planner_judged_fresh_is_not_sent_to_it_again_on_every_reques
         assert calls == ["planner"], "asked once; the planner kept the plan, so the cache serves it after"
         assert {s["plan_id"] for s in shown} == {first["plan_id"]}
         assert [s["source"] for s in shown][1:] == ["cache", "cache"]
+
+
+def test_each_task_shows_its_title_and_concept_name_and_an_edit_of_either_is_served_within_the_poll(
+    serve: Any, world: World, graph: Graph, redis_client: redis.Redis
+) -> None:
+    """An app showing a plan made a call per item for the task's title and the concept's name (5 December
+    2026). They are the plan's own, taken when it is made: a rename or a retitle makes the plan stale as any
+    curriculum edit does, so the cache never serves the old words past the change poll."""
+    import time
+
+    from kgplatform.curriculum.store import read_curriculum_rows
+
+    def names() -> tuple[dict[str, str], dict[str, str]]:
+        rows = read_curriculum_rows(graph, CURRICULUM)
+        assert rows is not None
+        return {t["id"]: t["title"] for t in rows.tasks}, {c["id"]: c["name"] for c in rows.concepts}
+
+    def shown_names(plan: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(t["task_title"], t["concept_name"]) for t in plan["tasks"]]
+
+    def edit(path: str, change: dict[str, str]) -> Any:
+        etag = api.get(path, role=Role.DESIGNER).headers["etag"]
+        done = api.client.patch(path, headers={**api.headers(Role.DESIGNER), "If-Match": etag}, json=change)
+        assert done.status_code == 200, done.text
+        return done
+
+    with serve(change_poll_s=0.1) as api:
+        computed = api.get(PATH).json()
+        titles, concept_names = names()
+        assert computed["tasks"] and shown_names(computed) == [
+            (titles[t["task_id"]], concept_names[t["concept_id"]]) for t in computed["tasks"]
+        ]
+        time.sleep(0.3)  # a poll after the plan
+        cached = api.get(PATH).json()
+        assert cached["source"] == "cache" and cached["tasks"] == computed["tasks"]
+        # Redis lost: the plan read back from Neo4j shows the same names.
+        redis_client.delete(plan_key(LEARNER))
+        stored = api.get(PATH).json()
+        assert stored["source"] == "graph" and stored["tasks"] == computed["tasks"]
+
+        first = computed["tasks"][0]
+        edit(f"/concepts/{first['concept_id']}", {"name": "Renamed concept"})
+        edit(f"/tasks/{first['task_id']}", {"title": "Retitled task"})
+        deadline = time.monotonic() + 5
+        while (shown := api.get(PATH).json())["plan_id"] == computed[
+            "plan_id"
+        ] and time.monotonic() < deadline:
+            assert shown["stale_because"] == [], "an old plan is never shown as fresh"
+            time.sleep(0.05)
+        assert shown["plan_id"] != computed["plan_id"] and shown["stale_because"] == []
+        titles, concept_names = names()
+        assert titles[first["task_id"]] == "Retitled task"
+        assert concept_names[first["concept_id"]] == "Renamed concept"
+        assert shown_names(shown) == [
+            (titles[t["task_id"]], concept_names[t["concept_id"]]) for t in shown["tasks"]
+        ]
+        # The edited task is still planned (the edit changed only words), so the new words are on show.
+        assert any(t["task_id"] == first["task_id"] for t in shown["tasks"])

@@ -11,7 +11,9 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def record(stamps: InputStamps) -> PlanRecord:
-    plan = Plan("l1", (PlannedTask(1, "t1", "c1", "ready to learn", 0.7, "learn"),))
+    plan = Plan(
+        "l1", (PlannedTask(1, "t1", "c1", "ready to learn", 0.7, "learn", "Task one", "Concept one"),)
+    )
     return PlanRecord.of(
         plan, plan_id="p1", curriculum_id="cur", created_at=T0, model_version="m1", stamps=stamps
     )
