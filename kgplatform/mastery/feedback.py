@@ -26,6 +26,7 @@ from kgplatform.mastery.models import (
 )
 from kgplatform.planning.graph import tag_key
 from kgplatform.planning.policy import PlanConfig
+from kgplatform.planning.struggling import is_struggling
 
 # The planner's own criteria, so that the report never calls a concept mastered, blocking or due for
 # review when the learner's plan treats it otherwise.
@@ -33,8 +34,6 @@ MASTERY_THRESHOLD = PlanConfig().mastered_at
 REVIEW_BELOW = PlanConfig().review_below
 # A prerequisite at or above this no longer holds its dependants back: the planner opens them (frontier).
 READY_AT = PlanConfig().ready_at
-# Answers on a concept, still below READY_AT, after which its prerequisites are practised again (as planned).
-SEND_BACK_AFTER = PlanConfig().send_back_after
 # Whether a learner whose goals all look met keeps practising the least mastered one (as planned).
 CONSOLIDATE_GOALS = PlanConfig().consolidate_goals
 # Forgetting smaller than this is noise, not something to act on.
@@ -149,7 +148,7 @@ def build_report(
     # As the planner's settled prerequisites (`policy.settled_cells`): on the way to a goal, not a goal,
     # answered and good enough to open their dependants, and no dependant the learner is stuck on. The
     # planner leaves them to their dependants' tasks, so they are not "ready to learn" (still in progress).
-    stuck = _where(ids, bars.has_tasks & bars.stuck & ~bars.ready_now)
+    stuck = _where(ids, bars.has_tasks & bars.struggling)
     # Their prerequisites, looking through those without tasks, as the planner (`graph.carriers`): behind
     # a taskless grouping concept the settled prerequisite was never given back (a review, 2 December).
     behind_stuck = behind_through_taskless(within, with_tasks, stuck)
@@ -250,7 +249,8 @@ class _Bars:
         self.has_tasks = np.array([s.has_tasks for s in states], dtype=bool)
         self.goal = np.array([s.goal for s in states], dtype=bool)
         self.answered = attempts > 0
-        self.stuck = attempts >= SEND_BACK_AFTER
+        # The planner's rule, said as "Struggling" by the summary and by the plan's reasons alike.
+        self.struggling = is_struggling(attempts, p_now, PlanConfig())
         self.mastered_now = p_now >= bar
         self.ready_now = p_now >= ready_at
         self.reviewed_now = p_now >= np.float32(REVIEW_BELOW)

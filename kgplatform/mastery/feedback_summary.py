@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from kgplatform.mastery.models import FeedbackReport, ReadyConcept, ReportConcept
 from kgplatform.mastery.percent import mastery_percent
 from kgplatform.planning.policy import PlanConfig
+from kgplatform.planning.struggling import is_struggling, struggling_evidence, struggling_rule
 
 # Names listed in a sentence at most; the report's lists hold the rest.
 NAMED = 5
-# Answers on a concept, mastery still below READY_AT, from which the summary says the learner is struggling:
-# the planner's own point for sending a learner back to the prerequisites (`PlanConfig.send_back_after`).
-STRUGGLING_AFTER = PlanConfig().send_back_after
-READY_AT = PlanConfig().ready_at
+# Where the summary says the learner is struggling: the planner's own rule for sending a learner back to the
+# prerequisites (`PlanConfig.send_back_after` answers, still below `ready_at`), which the plan's reasons
+# for the concept's tasks say in the same words (`planning.struggling`).
+PLANNER = PlanConfig()
 
 
 def summarise(
@@ -74,14 +75,8 @@ def summarise(
     # 2026: 37 wrong answers, 17%): a teacher should see where the learner is stuck. The JSON lists stay.
     struggling = [c for c in report.in_progress if _struggling(c)]
     if struggling:
-        bar = mastery_percent(READY_AT)
-        shown = [
-            f"{names[c.concept_id]} ({c.attempts:,} answers, {mastery_percent(c.p_now)} now)"
-            for c in struggling
-        ]
-        lines.append(
-            f"Struggling ({STRUGGLING_AFTER} or more answers, mastery still below {bar}): {_joined(shown)}."
-        )
+        shown = [f"{names[c.concept_id]} ({struggling_evidence(c.attempts, c.p_now)})" for c in struggling]
+        lines.append(f"Struggling ({struggling_rule(PLANNER)}): {_joined(shown)}.")
     progressing = [c.concept_id for c in report.in_progress if not _struggling(c)]
     if progressing:
         lines.append(f"In progress: {_listed(progressing, names)}.")
@@ -133,7 +128,7 @@ def _uncounted(answers: int) -> str:
 
 
 def _struggling(concept: ReportConcept) -> bool:
-    return concept.attempts >= STRUGGLING_AFTER and concept.p_now < READY_AT
+    return bool(is_struggling(concept.attempts, concept.p_now, PLANNER))
 
 
 def _ready(concept: ReadyConcept, names: dict[str, str], before: set[str]) -> str:

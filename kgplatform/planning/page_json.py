@@ -95,7 +95,7 @@ def chunk_json(
     said_of_goal = np.array([goal_words(graph, int(g)) for g in goal_values.tolist()], dtype=object)
     goal_said = said_of_goal[goal_inverse.reshape(picks.facts["goal"].shape)].tolist()
     review, p, again = facts["review"].tolist(), facts["p"].tolist(), facts["again"].tolist()
-    consolidate = facts["consolidate"].tolist()
+    consolidate, hard = facts["consolidate"].tolist(), facts["hard"].tolist()
     concepts, tasks = picks.concept.tolist(), picks.task.tolist()
     counts, placement = picks.count.tolist(), picks.placement.tolist()
     task_ids, concept_ids = graph.task_ids, graph.concept_ids
@@ -121,11 +121,22 @@ def chunk_json(
             endings[row],
             success[row],
             consolidate[row],
+            hard[row],
             strict=True,
         )
-        for j, (task, concept, reviewed, faded, p_now, code, said, ending, predicted, kept) in enumerate(
-            itertools.islice(row_facts, counts[row])
-        ):
+        for j, (
+            task,
+            concept,
+            reviewed,
+            faded,
+            p_now,
+            code,
+            said,
+            ending,
+            predicted,
+            kept,
+            tried,
+        ) in enumerate(itertools.islice(row_facts, counts[row])):
             if placed:
                 purpose = "placement"
                 reason = describe(
@@ -140,7 +151,7 @@ def chunk_json(
                 )
             else:
                 purpose = "review" if reviewed else "learn"
-                first = opening(reviewed, faded, p_now, kept)
+                first = opening(reviewed, faded, p_now, kept, tried)
                 words = reason_codes.get(code)
                 if words is None:
                     words = _new_middle(graph, code)

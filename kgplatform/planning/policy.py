@@ -30,6 +30,7 @@ from kgplatform.planning.reasons import (
     LEADS_TO_GOAL,
     describe,
 )
+from kgplatform.planning.struggling import is_struggling
 
 
 @dataclass(frozen=True)
@@ -413,7 +414,7 @@ def settled_cells(
     # And not where the learner is stuck on one of those dependants: the same relation, through concepts
     # without tasks. Direct dependants only (before 2 December), a learner stuck behind a taskless
     # grouping concept (a -> P -> b) looped on b and was never sent back to a (a review, 2 December).
-    stuck = (attempts[rows, cols] >= config.send_back_after) & (p[rows, cols] < config.ready_at)
+    stuck = is_struggling(attempts[rows, cols], p[rows, cols], config)
     if stuck.any():
         stuck_at = dep_rows.astype(np.int64) * n + deps.indices
         keep[owner[np.isin(stuck_at, flat[stuck])]] = False
@@ -746,6 +747,13 @@ def pick_facts(
         # for both reason paths.
         "consolidate": (take_at(scores.p, at) >= config.mastered_at) & ~take_at(scores.review, at),
         "blocks": take_at(scores.blocks, at),
+        # The learner's answers on the concept where they are struggling on it (`struggling`), else 0: the
+        # reason then says so, in the report's words, rather than "ready to learn" as for a new learner.
+        "hard": np.where(
+            is_struggling(take_at(scores.attempts, at), take_at(scores.p, at), config),
+            take_at(scores.attempts, at),
+            0,
+        ).astype(np.int64),
         "goal": goal,
         "success": task_success(graph, scores.p, tasks, config),
         "helped": np.where(helps, targets, -1),
@@ -868,6 +876,7 @@ def build_task(
         first_try=bool(facts["first"][position]),
         consolidate=bool(facts["consolidate"][position]),
         last=int(facts["last"][position]),
+        hard=int(facts["hard"][position]),
     )
     return PlannedTask(
         rank=rank,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kgplatform.mastery.percent import mastery_percent
 from kgplatform.planning.graph import ConceptGraph
+from kgplatform.planning.struggling import struggling_evidence
 
 # What a reason says of the learner's goals (`policy.goal_words`): 3 + j names goal j.
 NO_GOALS, OFF_PATH, IS_GOAL, LEADS_TO_GOAL = 0, 1, 2, 3
@@ -111,13 +112,15 @@ def describe(
     first_try: bool = False,
     consolidate: bool = False,
     last: int = LAST_UNKNOWN,
+    hard: int = 0,
 ) -> str:
     """One line: why this task, now. `helped`: concepts still missing that this one's practice helps;
     `again`: the concept was mastered when last practised and has faded below the bar since;
     `first_try`: the learner never answered on the concept (`FIRST_TRY_WORDS`); `consolidate`: a goal
     mastered already, kept in practice because every goal of the learner looks met (`pick_facts`);
     `last`: what to say of the task last answered on the concept (`LAST_UNKNOWN` ..., `LAST_TASK_WORDS`),
-    said before the predicted success, which stays the reason's end."""
+    said before the predicted success, which stays the reason's end; `hard`: the learner's answers on the
+    concept where they are struggling on it (`struggling.is_struggling`), else 0."""
     if purpose == "placement":
         # A plan is placement when no concept of its curriculum has an answer: "no answers from you yet" was
         # false, and read so by a teacher, for a learner planned in a new curriculum after answering in
@@ -126,18 +129,20 @@ def describe(
             return f"placement: tells most about you (a central concept, {PLACEMENT_WHY})"
         return f"placement: tells most about you ({PLACEMENT_WHY})"  # no prerequisites: none central
     review = purpose == "review"
-    first = opening(review, again, p_mastery, consolidate)
+    first = opening(review, again, p_mastery, consolidate, hard)
     words = middle(graph, tuple(helped), int(blocks) if blocks > 0 else None, goal, liked, review)
     ending = f"; predicted success {success:.0%}{FIRST_TRY_WORDS if first_try else ''}"
     return f"{first}{words}{LAST_TASK_WORDS[last]}{ending}"
 
 
-def opening(review: bool, again: bool, p_now: float, consolidate: bool = False) -> str:
+def opening(review: bool, again: bool, p_now: float, consolidate: bool = False, hard: int = 0) -> str:
     """A learn or review reason's first words. Mastery is shown rounded down, so that a value just under
     a threshold (0.698 under "below 0.7") never reads as the threshold itself, and as a percentage, as the
     report beside the plan shows it (a review, 5 December 2026: "now 0.78; ...; predicted success 72%" in
     the plan beside "78% now" in the report, one value in two notations). `consolidate` comes from the
-    planner, which knows its own `mastered_at`: the words never judge mastery against a copy of it."""
+    planner, which knows its own `mastered_at`: the words never judge mastery against a copy of it; so does
+    `hard` (the answers of a learner struggling on the concept, 0 when not), judged by the planner's
+    `struggling.is_struggling`, as the report's summary judges it."""
     shown = mastery_percent(p_now)
     if review:
         return f"review due: mastery decayed to {shown}"
@@ -147,4 +152,9 @@ def opening(review: bool, again: bool, p_now: float, consolidate: bool = False) 
     if again:
         # It was learnt: "ready to learn" read as "never learnt" to a teacher (1 December).
         return f"practise again: mastered before, now {shown}"
+    if hard:
+        # The report's summary lists the concept as "Struggling (6 or more answers, mastery still below
+        # 60%): <name> (7 answers, 12% now)"; "ready to learn" read as a new learner's (5 December 2026).
+        # A concept mastered before is not struggled on there (it is among those faded), nor here.
+        return f"you have found this hard so far ({struggling_evidence(hard, p_now)})"
     return "ready to learn"

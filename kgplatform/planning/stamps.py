@@ -45,8 +45,11 @@ if TYPE_CHECKING:
 # planner-13 (5 December): each task carries its title and its concept's name (`PlannedTask.task_title`,
 # `concept_name`), so that an app shows a plan without a call per item; the tasks are planner-12's, but a
 # cached plan would lack the names until its learner answered again (a plan of an older planner is
-# replaced on its next request, or served marked stale, without the names, while Neo4j is down).
-PLANNER_VERSION = "planner-13"
+# replaced on its next request, or served marked stale, without the names, while Neo4j is down);
+# planner-14 (5 December): a task of a concept the learner is struggling on (`struggling.is_struggling`, the
+# report's "Struggling" rule) says "you have found this hard so far (7 answers, 12% now)", not "ready to
+# learn" as for a new learner; the tasks are planner-13's.
+PLANNER_VERSION = "planner-14"
 
 
 def model_version(params: TracerParams) -> str:

@@ -17,7 +17,6 @@ from kgplatform.mastery.feedback import (
     MASTERY_THRESHOLD,
     READY_AT,
     REVIEW_BELOW,
-    SEND_BACK_AFTER,
     ConceptState,
 )
 from kgplatform.mastery.feedback_summary import summarise
@@ -30,6 +29,9 @@ from kgplatform.mastery.models import (
     ReportStatus,
 )
 from kgplatform.planning.graph import tag_key
+from kgplatform.planning.policy import PlanConfig
+
+SEND_BACK_AFTER = PlanConfig().send_back_after  # feedback.SEND_BACK_AFTER until the rule was shared
 
 
 def build_report(
