@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,6 +151,39 @@ def fold_aucs(log, fold: int, separation: float) -> dict[str, tuple[float, float
     return out
 
 
+def compare_folds(
+    folds_text: str, aucs_of: Callable[[int], dict[str, tuple[float, float]]], names: Sequence[str]
+) -> None:
+    """Each fold's (tracer alone, ours) AUC per variant as it is measured, then each variant's mean over the
+    folds, with its spread and its difference from the first variant (the baseline) and that difference's
+    spread: the comparison bench_tracer_bounds.py and bench_tracer_ceiling.py both print."""
+    folds = [int(f) for f in folds_text.split(",") if f.strip()]
+    per_fold: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    for fold in folds:
+        started = time.perf_counter()
+        aucs = aucs_of(fold)
+        for name, pair in aucs.items():
+            per_fold[name].append(pair)
+        cells = ", ".join(f"{v} {a:.4f} / {b:.4f}" for v, (a, b) in aucs.items())
+        print(
+            f"fold {fold} (tracer alone / ours): {cells} ({time.perf_counter() - started:.0f} s)", flush=True
+        )
+    if not folds:
+        return
+    baseline = names[0]
+    base = np.array(per_fold[baseline])
+    for name in names:
+        values = np.array(per_fold[name])
+        diff = values - base
+        sd = diff.std(axis=0, ddof=1) if len(folds) > 1 else np.zeros(2)
+        spread = values.std(axis=0, ddof=1) if len(folds) > 1 else np.zeros(2)
+        print(
+            f"{name}: tracer alone {values[:, 0].mean():.4f} ± {spread[0]:.4f} "
+            f"(vs {baseline} {diff[:, 0].mean():+.4f}, sd {sd[0]:.4f}), ours {values[:, 1].mean():.4f} "
+            f"± {spread[1]:.4f} (vs {baseline} {diff[:, 1].mean():+.4f}, sd {sd[1]:.4f})"
+        )
+
+
 def main() -> None:
     args = parse_args()
     from kgplatform.mastery.datasets import read_log
@@ -173,28 +207,7 @@ def main() -> None:
             f"{d.rose_after_wrong:,} of {d.wrong:,} | {d.worst} | "
             f"log-likelihood {report.log_likelihood:,.0f}"
         )
-    folds = [int(f) for f in args.folds.split(",") if f.strip()]
-    per_fold: dict[str, list[tuple[float, float]]] = {v: [] for v in VARIANTS}
-    for fold in folds:
-        started = time.perf_counter()
-        aucs = fold_aucs(log, fold, args.separation)
-        for variant, pair in aucs.items():
-            per_fold[variant].append(pair)
-        cells = ", ".join(f"{v} {a:.4f} / {b:.4f}" for v, (a, b) in aucs.items())
-        print(f"fold {fold} (tracer alone / ours): {cells} ({time.perf_counter() - started:.0f} s)")
-    if not folds:
-        return
-    base = np.array(per_fold[VARIANTS[0]])
-    for variant in VARIANTS:
-        values = np.array(per_fold[variant])
-        diff = values - base
-        sd = diff.std(axis=0, ddof=1) if len(folds) > 1 else np.zeros(2)
-        spread = values.std(axis=0, ddof=1) if len(folds) > 1 else np.zeros(2)
-        print(
-            f"{variant}: tracer alone {values[:, 0].mean():.4f} ± {spread[0]:.4f} "
-            f"(vs current {diff[:, 0].mean():+.4f}, sd {sd[0]:.4f}), ours {values[:, 1].mean():.4f} "
-            f"± {spread[1]:.4f} (vs current {diff[:, 1].mean():+.4f}, sd {sd[1]:.4f})"
-        )
+    compare_folds(args.folds, lambda fold: fold_aucs(log, fold, args.separation), VARIANTS)
 
 
 if __name__ == "__main__":

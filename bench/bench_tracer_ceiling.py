@@ -16,10 +16,13 @@ measured in the same run with the fold-to-fold sd of that difference.
 from __future__ import annotations
 
 import argparse
-import time
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_tracer_bounds import compare_folds  # noqa: E402
 
 MASTERED = 0.85  # the planner's "mastered" (planning.baselines, policy)
 RIGHT_RUN = 200  # right answers that take a learner to where the tracer settles
@@ -139,30 +142,7 @@ def main() -> None:
         still = " / ".join(str(int((p >= MASTERED).sum())) for p in after)
         median = " / ".join(f"{np.median(p):.3f}" for p in after)
         print(f"{name} | {np.median(top):.6f} | {still} of {len(params)} | {median}")
-    folds = [int(f) for f in args.folds.split(",") if f.strip()]
-    per_fold: dict[str, list[tuple[float, float]]] = {v: [] for v in table}
-    for fold in folds:
-        started = time.perf_counter()
-        aucs = fold_aucs(log, fold, table)
-        for name, pair in aucs.items():
-            per_fold[name].append(pair)
-        cells = ", ".join(f"{v} {a:.4f} / {b:.4f}" for v, (a, b) in aucs.items())
-        print(
-            f"fold {fold} (tracer alone / ours): {cells} ({time.perf_counter() - started:.0f} s)", flush=True
-        )
-    if not folds:
-        return
-    base = np.array(per_fold["standard"])
-    for name in table:
-        values = np.array(per_fold[name])
-        diff = values - base
-        sd = diff.std(axis=0, ddof=1) if len(folds) > 1 else np.zeros(2)
-        spread = values.std(axis=0, ddof=1) if len(folds) > 1 else np.zeros(2)
-        print(
-            f"{name}: tracer alone {values[:, 0].mean():.4f} ± {spread[0]:.4f} "
-            f"(vs standard {diff[:, 0].mean():+.4f}, sd {sd[0]:.4f}), ours {values[:, 1].mean():.4f} "
-            f"± {spread[1]:.4f} (vs standard {diff[:, 1].mean():+.4f}, sd {sd[1]:.4f})"
-        )
+    compare_folds(args.folds, lambda fold: fold_aucs(log, fold, table), list(table))
 
 
 if __name__ == "__main__":
