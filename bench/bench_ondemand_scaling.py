@@ -41,6 +41,7 @@ from workers.celery_app import app as celery
 from workers.run import celery_worker_command
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_curriculum_edits import percentile  # noqa: E402
 from processes import start, stop, wait_until  # noqa: E402
 
 LOG_DIR = PROJECT_ROOT / "bench" / "results"
@@ -137,11 +138,6 @@ def measure(
     done.set()
     poller.join()
     return [seen[learner] - posted[learner] for learner in learners]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
