@@ -8,26 +8,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kgplatform.cli import app
 from kgplatform.services import maintenance, manager
-from kgplatform.services.processes import free_port, start_time
-from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings, get_settings
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    # Nothing listens on these ports and this state folder started nothing: both would read "not running".
-    return Settings(
-        _env_file=None,
-        neo4j=Neo4jSettings(uri=f"bolt://127.0.0.1:{free_port()}"),
-        redis=RedisSettings(url=f"redis://127.0.0.1:{free_port()}/0"),
-        services=LocalServicesSettings(state_dir=tmp_path / "state"),
-    )
+from kgplatform.services.processes import start_time
+from kgplatform.settings import Settings, get_settings
 
 
 def neo4j_row(settings: Settings) -> manager.ServiceStatus:

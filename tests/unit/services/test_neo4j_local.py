@@ -16,8 +16,8 @@ import pytest
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import backup, manager, neo4j_local
-from kgplatform.services.processes import free_port, pid_alive
-from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings
+from kgplatform.services.processes import pid_alive
+from kgplatform.settings import Settings
 from tests.unit.services.test_maintenance import killed_note
 
 # The stand-in for `java ... AdminTool database dump`: says its pid, then works for a minute.
@@ -81,26 +81,15 @@ def test_a_load_in_a_session_of_its_own_ends_when_its_restore_is_killed(tmp_path
     assert run_and_kill_the_backup(tmp_path, "own"), "neo4j-admin outlived its killed restore"
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,
-        neo4j=Neo4jSettings(uri=f"bolt://127.0.0.1:{free_port()}"),
-        redis=RedisSettings(url=f"redis://127.0.0.1:{free_port()}/0"),
-        services=LocalServicesSettings(state_dir=tmp_path / "state"),
-    )
-
-
-@pytest.fixture
-def left_dump(settings: Settings) -> Iterator[int]:
-    """A process standing for the `neo4j-admin database dump` a killed backup left on this state folder's
-    store: an admin tool's command line, with the NEO4J_HOME that `run_admin` gives it."""
+def stand_in_dump(settings: Settings, seconds: float) -> subprocess.Popen:
+    """A process that looks like `neo4j-admin database dump` on this state folder's store for `seconds`: an
+    admin tool's command line, with the NEO4J_HOME that `run_admin` gives it."""
     home = neo4j_local.layout_for(settings).home
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import time; time.sleep(60)",
+            f"import time; time.sleep({seconds})",
             neo4j_local.ADMIN_TOOL,
             "database",
             "dump",
@@ -108,6 +97,13 @@ def left_dump(settings: Settings) -> Iterator[int]:
         ],
         env={**os.environ, "NEO4J_HOME": str(home)},
     )
+
+
+@pytest.fixture
+def left_dump(settings: Settings) -> Iterator[int]:
+    """The `neo4j-admin database dump` a killed backup left running on this state folder's store: its pid,
+    once `admin_tools_on` sees it."""
+    process = stand_in_dump(settings, 60)
     try:
         # Popen returns once exec has begun: the new command line shows a moment later.
         assert wait_for(
@@ -198,19 +194,7 @@ def test_a_tool_that_ends_within_the_grace_does_not_stop_neo4j_starting(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A backup's own dump killed by a Ctrl-C may still be exiting when the backup starts Neo4j again."""
-    home = neo4j_local.layout_for(settings).home
-    ending = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import time; time.sleep(0.5)",
-            neo4j_local.ADMIN_TOOL,
-            "database",
-            "dump",
-            "x",
-        ],
-        env={**os.environ, "NEO4J_HOME": str(home)},
-    )
+    ending = stand_in_dump(settings, 0.5)
 
     def started(*_: object) -> str:
         raise RuntimeError("started")
