@@ -228,10 +228,6 @@ class TransferEdges:
         return owner, self.target[edge], self.strength[edge]
 
 
-def clip_probability(p: FloatArray) -> FloatArray:
-    return np.clip(p, EPS, 1.0 - EPS)
-
-
 def usable_mastery(p: float | None) -> bool:
     """A stored mastery the planners and the report take: a number in [0, 1]. The tracer clips its output,
     so anything else was written by hand or corrupted; it is read as no mastery at all, everywhere alike
