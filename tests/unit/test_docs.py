@@ -219,6 +219,43 @@ def test_every_documented_benchmark_and_script_option_exists(doc: Path) -> None:
     assert wrong == []
 
 
+# A Markdown link outside code spans: [text](target), the target up to its closing parenthesis.
+MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)\)")
+
+
+def relative_links(text: str) -> list[tuple[int, str]]:
+    """(line, target) of each link to a file of the project (not a web address, not an anchor alone)."""
+    found = []
+    fence = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("```"):
+            fence = not fence
+        if fence:
+            continue
+        for match in MARKDOWN_LINK.finditer(re.sub(r"`[^`]*`", "", line)):
+            target = match.group(1).split("#")[0]
+            if target and not re.match(r"[a-z]+:", target):
+                found.append((number, target))
+    return found
+
+
+def test_relative_links_are_read_outside_code_and_without_anchors() -> None:
+    text = "see [ops](docs/operations.md#backups) and [web](https://x.org/a)\n`[no](link.md)`\n```\n[x](y.md)\n```\n"
+    assert relative_links(text) == [(1, "docs/operations.md")]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_every_link_to_a_project_file_resolves(doc: Path) -> None:
+    """The README's reference sections became pages of docs/ on 5 December 2026: a link written relative to
+    the project root in a page of docs/ (or one to a page since renamed) leads nowhere."""
+    broken = [
+        f"{doc.name}:{line}: {target}"
+        for line, target in relative_links(doc.read_text())
+        if not (doc.parent / target).exists()
+    ]
+    assert broken == []
+
+
 @pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
 def test_user_docs_date_things_rather_than_naming_work_sessions(doc: Path) -> None:
     """A reader has no way to tell when "s34" or "this session" was; a date they can."""
