@@ -23,18 +23,12 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import redis
 
-from kgplatform.auth import service as auth
-from kgplatform.auth.models import Role
-from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_service import run_import
-from kgplatform.curriculum.io import parse_json
-from kgplatform.graph.driver import Graph
 from kgplatform.planning.cache import answered_after, answered_key, cached_plan, plan_key
 from kgplatform.settings import PROJECT_ROOT, get_settings
 from workers.celery_app import app as celery
@@ -42,6 +36,7 @@ from workers.run import celery_worker_command
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_edits import percentile  # noqa: E402
+from ondemand_world import Answers, post_answers, service_world  # noqa: E402
 from processes import start, stop, wait_until  # noqa: E402
 
 LOG_DIR = PROJECT_ROOT / "bench" / "results"
@@ -78,27 +73,12 @@ def fresh_learners(client: redis.Redis, learners: list[str]) -> set[str]:
 
 
 class Poster:
-    def __init__(self, http: httpx.Client, tasks: list[str], run: str) -> None:
-        self.http, self.tasks, self.run = http, tasks, run
-        self.events = 0
-        self.lock = threading.Lock()
-        self.answered_at = datetime.now(UTC) - timedelta(days=1)
+    def __init__(self, http: httpx.Client, answers: Answers) -> None:
+        self.http, self.answers = http, answers
 
     def post(self, learner_id: str) -> float:
         """One answer of `learner_id` in its own POST; the monotonic time of the response."""
-        with self.lock:
-            self.events += 1
-            self.answered_at += timedelta(seconds=1)
-            answer = {
-                "event_id": f"{self.run}-{self.events}",
-                "learner_id": learner_id,
-                "task_id": self.tasks[self.events % len(self.tasks)],
-                "correct": self.events % 3 != 0,
-                "answered_at": self.answered_at.isoformat(),
-            }
-        response = self.http.post("/answers", json=[answer], timeout=120)
-        if response.status_code != 200:
-            raise SystemExit(f"POST /answers: {response.status_code} {response.text[:500]}")
+        post_answers(self.http, [self.answers.next(learner_id)], timeout_s=120)
         return time.monotonic()
 
 
@@ -143,37 +123,16 @@ def measure(
 def main() -> None:
     args = parse_args()
     settings = get_settings()
-    run = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    graph = Graph.connect(settings.neo4j)
-    client = redis.Redis.from_url(settings.redis.url)
-    curriculum_id = f"bench-odscale-{run}"
-    document = generate_curriculum(args.concepts, 3, curriculum_id=curriculum_id)
-    run_import(graph, parse_json(document.to_json()), curriculum_id, actor="bench")
-    key = auth.issue_key(graph, role=Role.SERVICE, name=f"bench-odscale-{run}", actor="bench")
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    api = start(
-        [sys.executable, "-m", "kgplatform.cli", "api", "--port", str(settings.api_port)],
-        LOG_DIR / "bench_odscale_api.log",
-    )
-    base = f"http://127.0.0.1:{settings.api_port}"
-    learners = [f"bench-ods-{run}-{i:05d}" for i in range(args.learners)]
     results: dict[int, list[float]] = {}
     workers: list[subprocess.Popen] = []
-    try:
-        with httpx.Client(base_url=base, headers={"X-API-Key": key.secret}, timeout=30) as http:
-
-            def api_up() -> bool:
-                try:
-                    return http.get("/healthz").status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            wait_until(api_up, 120, "the API", LOG_DIR)
-            poster = Poster(http, [t.id for t in document.tasks], run)
+    with service_world("bench-odscale", args.concepts, LOG_DIR) as world:
+        learners = [f"bench-ods-{world.run}-{i:05d}" for i in range(args.learners)]
+        poster = Poster(world.http, Answers(world))
+        try:
             for count in args.workers:
                 workers = [
                     start(
-                        celery_worker_command(["ondemand"], args.concurrency, f"w{i}-{run}@%h", "INFO"),
+                        celery_worker_command(["ondemand"], args.concurrency, f"w{i}-{world.run}@%h", "INFO"),
                         LOG_DIR / f"bench_odscale_worker{i}.log",
                     )
                     for i in range(count)
@@ -182,8 +141,8 @@ def main() -> None:
                     lambda n=count: len(celery.control.ping(timeout=1.0)) >= n, 120, "the workers", LOG_DIR
                 )
                 if count == args.workers[0]:  # first plans, untimed: every round replaces a cached plan
-                    measure(poster, client, learners, args.rate * 5, args.timeout)
-                results[count] = measure(poster, client, learners, args.rate, args.timeout)
+                    measure(poster, world.client, learners, args.rate * 5, args.timeout)
+                results[count] = measure(poster, world.client, learners, args.rate, args.timeout)
                 delays = results[count]
                 print(
                     f"{count} worker(s): p50 {percentile(delays, 0.5):.2f} s, "
@@ -193,13 +152,9 @@ def main() -> None:
                 for worker in workers:
                     stop(worker)
                 workers = []
-    finally:
-        for worker in workers:
-            stop(worker)
-        stop(api)
-        auth.revoke_key(graph, key.id, actor="bench")
-        graph.close()
-        client.close()
+        finally:
+            for worker in workers:
+                stop(worker)
 
     base_count = args.workers[0]
     baseline = results[base_count]

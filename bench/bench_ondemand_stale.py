@@ -19,24 +19,17 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import redis
 
-from kgplatform.auth import service as auth
-from kgplatform.auth.models import Role
-from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_service import run_import
-from kgplatform.curriculum.io import parse_json
-from kgplatform.graph.driver import Graph
 from kgplatform.planning.cache import plan_key
 from kgplatform.settings import PROJECT_ROOT, get_settings
 from workers.celery_app import app as celery
 from workers.run import celery_worker_command
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ondemand_world import Answers, post_answers, service_world  # noqa: E402
 from processes import start, stop, wait_until  # noqa: E402
 
 LOG_DIR = PROJECT_ROOT / "bench" / "results"
@@ -55,26 +48,11 @@ def parse_args() -> argparse.Namespace:
 
 
 class Bench:
-    def __init__(self, http: httpx.Client, client: redis.Redis, tasks: list[str], run: str) -> None:
-        self.http, self.client, self.tasks, self.run = http, client, tasks, run
-        self.events = 0
-        self.answered_at = datetime.now(UTC) - timedelta(days=1)
-
-    def answer(self, learner_id: str) -> dict:
-        self.events += 1
-        self.answered_at += timedelta(seconds=1)
-        return {
-            "event_id": f"{self.run}-{self.events}",
-            "learner_id": learner_id,
-            "task_id": self.tasks[self.events % len(self.tasks)],
-            "correct": self.events % 3 != 0,
-            "answered_at": self.answered_at.isoformat(),
-        }
+    def __init__(self, http: httpx.Client, answers: Answers) -> None:
+        self.http, self.answers = http, answers
 
     def post(self, answers: list[dict]) -> None:
-        response = self.http.post("/answers", json=answers, timeout=300)
-        if response.status_code != 200:
-            raise SystemExit(f"POST /answers: {response.status_code} {response.text[:500]}")
+        post_answers(self.http, answers, timeout_s=300)
 
     def fresh(self, learner_id: str) -> bool:
         response = self.http.get(f"/learners/{learner_id}/next-tasks")
@@ -83,7 +61,7 @@ class Bench:
 
     def stale_time(self, learner_id: str, timeout_s: float) -> float:
         """Posts one answer of `learner_id`; seconds from the response until next-tasks is fresh."""
-        self.post([self.answer(learner_id)])
+        self.post([self.answers.next(learner_id)])
         posted = time.perf_counter()
         wait_until(lambda: self.fresh(learner_id), timeout_s, f"{learner_id}'s plan to be fresh", LOG_DIR)
         return time.perf_counter() - posted
@@ -92,44 +70,24 @@ class Bench:
 def main() -> None:
     args = parse_args()
     settings = get_settings()
-    run = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    graph = Graph.connect(settings.neo4j)
-    client = redis.Redis.from_url(settings.redis.url)
-    curriculum_id = f"bench-ondemand-{run}"
-    document = generate_curriculum(args.concepts, 3, curriculum_id=curriculum_id)
-    run_import(graph, parse_json(document.to_json()), curriculum_id, actor="bench")
-    key = auth.issue_key(graph, role=Role.SERVICE, name=f"bench-ondemand-{run}", actor="bench")
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    worker = start(
-        celery_worker_command(["ondemand"], args.concurrency, "bench-ondemand@%h", "INFO"),
-        LOG_DIR / "bench_ondemand_worker.log",
-    )
-    api = start(
-        [sys.executable, "-m", "kgplatform.cli", "api", "--port", str(settings.api_port)],
-        LOG_DIR / "bench_ondemand_api.log",
-    )
-    base = f"http://127.0.0.1:{settings.api_port}"
-    try:
-        wait_until(lambda: bool(celery.control.ping(timeout=1.0)), 120, "the worker", LOG_DIR)
-        with httpx.Client(base_url=base, headers={"X-API-Key": key.secret}, timeout=30) as http:
-
-            def api_up() -> bool:
-                try:
-                    return http.get("/healthz").status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            wait_until(api_up, 120, "the API", LOG_DIR)
-            bench = Bench(http, client, [t.id for t in document.tasks], run)
-            p2 = f"bench-od-{run}-p2"
-            bench.post([bench.answer(p2)])
+    with service_world("bench-ondemand", args.concepts, LOG_DIR) as world:
+        worker = start(
+            celery_worker_command(["ondemand"], args.concurrency, "bench-ondemand@%h", "INFO"),
+            LOG_DIR / "bench_ondemand_worker.log",
+        )
+        try:
+            wait_until(lambda: bool(celery.control.ping(timeout=1.0)), 120, "the worker", LOG_DIR)
+            answers = Answers(world)
+            bench = Bench(world.http, answers)
+            p2 = f"bench-od-{world.run}-p2"
+            bench.post([answers.next(p2)])
             wait_until(lambda: bench.fresh(p2), args.timeout, "P2's first plan", LOG_DIR)
             baseline = [bench.stale_time(p2, args.timeout) for _ in range(args.repeats)]
             print(f"baseline: P2 stale for {', '.join(f'{s:.2f}' for s in baseline)} s", flush=True)
 
-            crowd = [f"bench-od-{run}-{i:06d}" for i in range(args.learners)]
+            crowd = [f"bench-od-{world.run}-{i:06d}" for i in range(args.learners)]
             posted = time.perf_counter()
-            bench.post([bench.answer(learner) for learner in crowd])
+            bench.post([answers.next(learner) for learner in crowd])
             post_s = time.perf_counter() - posted
             loaded = bench.stale_time(p2, args.timeout)
             print(
@@ -137,18 +95,12 @@ def main() -> None:
             )
 
             def all_planned() -> bool:
-                return all(client.mget([plan_key(learner) for learner in crowd]))
+                return all(world.client.mget([plan_key(learner) for learner in crowd]))
 
             wait_until(all_planned, args.timeout, "every new learner's plan", LOG_DIR)
             crowd_s = time.perf_counter() - posted
-    finally:
-        stop(api)
-        stop(worker)
-        # The key dies with the run; its learners, answers and plans stay (bench_ingest.py --wipe clears
-        # learners; the plan benchmarks plan every learner, so wipe before timing them).
-        auth.revoke_key(graph, key.id, actor="bench")
-        graph.close()
-        client.close()
+        finally:
+            stop(worker)
 
     median = statistics.median(baseline)
     print(
