@@ -73,11 +73,16 @@ def summarise(
         lines.append(f"Mastered before, faded below {bar} since: {_joined(faded)}.")
     # A concept answered wrong again and again read "In progress", as one answered once (a review, 5 December
     # 2026: 37 wrong answers, 17%): a teacher should see where the learner is stuck. The JSON lists stay.
-    struggling = [c for c in report.in_progress if _struggling(c)]
+    struggling: list[ReportConcept] = []
+    progressing: list[str] = []
+    for concept in report.in_progress:  # the rule once per concept: each is in one of the two lines
+        if _struggling(concept):
+            struggling.append(concept)
+        else:
+            progressing.append(concept.concept_id)
     if struggling:
         shown = [f"{names[c.concept_id]} ({struggling_evidence(c.attempts, c.p_now)})" for c in struggling]
         lines.append(f"Struggling ({struggling_rule(PLANNER)}): {_joined(shown)}.")
-    progressing = [c.concept_id for c in report.in_progress if not _struggling(c)]
     if progressing:
         lines.append(f"In progress: {_listed(progressing, names)}.")
     if taskless_goals:
