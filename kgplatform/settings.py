@@ -160,7 +160,7 @@ class LocalServicesSettings(BaseModel):
 
 
 class WorkerSettings(BaseModel):
-    """Celery workers, the nightly batch and on-demand recomputation (see README, "Scaling out")."""
+    """Celery workers, the nightly batch and on-demand recomputation (see docs/workers.md, "Scaling out")."""
 
     # Learners per `kgp.plans.recompute_chunk` message: one chunk is the unit of redelivery.
     chunk_size: int = Field(2000, ge=1, le=100_000)

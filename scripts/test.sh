@@ -14,7 +14,7 @@ source .venv/bin/activate
 # tests/wipe_guard.py stops them on a server that is not on this machine.) The Redis the settings name
 # (a .env file's included, which the shell cannot see; the default address before, so the tests emptied
 # another checkout's Redis while following .env's Neo4j), always on database 15: an exported URL was kept
-# as it was, and the README's own example of one names database 0.
+# as it was, and the example of one in docs/operations.md names database 0.
 KGP_REDIS__URL="$(python - <<'PY'
 from urllib.parse import urlsplit, urlunsplit
 

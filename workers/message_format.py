@@ -5,8 +5,8 @@ header (`stamp_format`, a publish signal, so beat, the API, the CLI and the work
 covered without touching a call site). A worker that takes a message whose format is newer than it knows
 does not run it: it logs one line, holds it for `bounce_delay_s` and publishes it again for a newer worker
 to take, at most `newer_format_bounces` times; after that the run fails with `MessageFormatTooNew`, and the
-task's failure hook says so on the job the message belongs to (README, "Upgrading"). A message with no
-header (from a release before 4 December 2026) reads as format 1.
+task's failure hook says so on the job the message belongs to (docs/operations.md, "Upgrading"). A message
+with no header (from a release before 4 December 2026) reads as format 1.
 
 The check reads only the message's own headers: no Redis round trip per message (on-demand drains are
 sent after every answer batch).

@@ -100,7 +100,7 @@ def refuse_wrong_credentials(settings: Settings, *, neo4j: bool = True) -> None:
     refuses the credentials the settings give. Waiting does not mend those: a worker started with a wrong
     Neo4j password said "ready", took messages and retried each as an outage for about 34 minutes, and a
     wrong Redis user or password had Celery (worker or beat) try the broker 100 times (a review, 5 December
-    2026). A service that does not answer at all is left to the worker, which waits for it (README,
+    2026). A service that does not answer at all is left to the worker, which waits for it (docs/workers.md,
     "Reliability"): a machine's services may be starting with it."""
     from neo4j import exceptions as neo4j_errors
 

@@ -24,8 +24,8 @@ After each drawing the C allocator is asked to hand its freed pages back to the 
 Agg buffer), and glibc kept what each thread's arena had held. Drawn by whichever of the API's pool threads
 served the request, the pictures left that much behind in each thread's arena: 30 pictures from 8 threads
 left the process at 343 MiB against 179 MiB with the trim (3 ms after a 1.4 s drawing), and the API's RSS
-climbed with every new thread that drew one (bench/bench_api_memory.py, README "Processes that run for
-weeks").
+climbed with every new thread that drew one (bench/bench_api_memory.py, docs/operations.md "Processes
+that run for weeks").
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ def api(
         None, min=0, max=65535, help="Port to listen on (default: KGP_API_PORT, 8000)."
     ),
 ) -> None:
-    """Serve the HTTP API (behind a reverse proxy with TLS in production: README, "Deployment elsewhere")."""
+    """Serve the HTTP API (behind a reverse proxy with TLS in production: docs/operations.md, "Deployment elsewhere")."""
     import uvicorn
 
     settings = get_settings()

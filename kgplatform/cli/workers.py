@@ -191,7 +191,7 @@ QUEUE_WORK = {Queue.PLANNING: "the batch's fan-out", Queue.TRAINING: "the night'
 
 def queues_nobody_consumes(control: Any, queues: Sequence[Queue]) -> list[Queue] | None:
     """Which of `queues` no running worker consumes; None when no worker answers at all. A ping told only
-    that some worker answered: with a training-only worker up (the README's split, the planning machine
+    that some worker answered: with a training-only worker up (docs/workers.md's split, the planning machine
     down) a batch waited in planning with no warning (a review, s30)."""
     answers = control.inspect(timeout=1.0).active_queues() or {}
     if not answers:

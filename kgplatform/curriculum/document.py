@@ -1,6 +1,6 @@
 """The import/export document: one curriculum with its concepts, prerequisites and tasks.
 
-The JSON shape is the one every importer, exporter and generator speaks (see the README):
+The JSON shape is the one every importer, exporter and generator speaks (see docs/curricula.md):
 ``{"curriculum": {...}, "concepts": [...], "prerequisites": [...], "tasks": [...]}``. Each row is
 the same input model the API uses, so a row that the API would refuse is refused here too.
 Whole-document rules (unknown ids, duplicates, cycles) are checked by

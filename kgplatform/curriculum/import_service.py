@@ -149,7 +149,7 @@ def export_with_record(graph: Graph, curriculum_id: str) -> tuple[CurriculumDocu
 def export_document(graph: Graph, curriculum_id: str) -> CurriculumDocument:
     """The stored curriculum as an import document. Imported back into its own curriculum, its rows update
     what is there; into another, the rules for new ids apply, so an id stored before such a rule is refused
-    there (README, on ids): not every export imports elsewhere unchanged.
+    there (docs/api.md, on ids): not every export imports elsewhere unchanged.
 
     The very read of `GET /curricula/{id}` (`store.read_curriculum_rows`): its three statements are read
     again when an import committed between them, so that no edge or task names a concept the file does not

@@ -133,7 +133,7 @@ class _Validator:
     def _context(self, entity: Entity, row: dict[str, Any]) -> dict[str, bool] | None:
         """`STORED_ID` for a row that updates an entity this curriculum already holds: the rules for new ids
         (NFC, no route action at the end, ...) are not applied to an id stored before them, or an export
-        could not be imported back into its own curriculum (README: "The rule is for new ids"). Its name,
+        could not be imported back into its own curriculum (docs/api.md: "The rule is for new ids"). Its name,
         description and tags are written anew and still held to the rules for text."""
         owners = {Entity.CONCEPT: self.existing.concept_owners, Entity.TASK: self.existing.task_owners}
         known = owners.get(entity, {})

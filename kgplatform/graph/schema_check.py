@@ -8,9 +8,10 @@ upgrades, 3 December, left it as "no schema version check"). The API's readiness
 and each worker log it at start.
 
 Applied migrations the code does not ship are a newer release's (a rollback): they only add, so the older
-code runs as it did (README, "Rolling back"); they are reported, never refused. The exception is a contract
-migration (`kgplatform migrate --contract`, graph/migrations.py), which removes what older releases read; this
-code runs with or without the ones it ships, so one not yet applied is a note, not a reason to be unready.
+code runs as it did (docs/operations.md, "Rolling back"); they are reported, never refused. The exception
+is a contract migration (`kgplatform migrate --contract`, graph/migrations.py), which removes what older
+releases read; this code runs with or without the ones it ships, so one not yet applied is a note, not a
+reason to be unready.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ NEVER_SENT_REASON = (
 
 def retrain_failed_note(error: str | None) -> str:
     """The note on a night whose retrain failed, with its error where it was recorded (a message in a
-    format too new for the training worker, say: README, "Upgrading")."""
+    format too new for the training worker, say: docs/operations.md, "Upgrading")."""
     where = "see the training worker's log" if not error else f"{error}; see the training worker's log"
     return f"the nightly transfer retrain failed ({where}): plans recomputed with the previous transfer model"
 

@@ -36,7 +36,7 @@ def check_eviction_policy(client: ConfigReader, who: str) -> str | None:
     log.warning(
         "%s: Redis runs with maxmemory-policy %s, not %s: when it fills it may evict learners' answer "
         "stamps and plans independently, and a stale plan is then served as fresh with no error. Set "
-        "`maxmemory-policy %s` (README, kgplatform/planning/cache.py).",
+        "`maxmemory-policy %s` (docs/operations.md, kgplatform/planning/cache.py).",
         who,
         policy,
         REQUIRED_POLICY,

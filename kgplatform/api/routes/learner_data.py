@@ -72,9 +72,9 @@ def list_answers(
 
 
 EXPORT_BODY = {
-    "description": "Everything stored about the learner, as `kgplatform export-learner` writes it (README, "
-    "Exporting a learner): sent as it is read, so a failure part-way (the learner erased meanwhile, Neo4j "
-    "lost) ends the body early, as JSON that does not parse",
+    "description": "Everything stored about the learner, as `kgplatform export-learner` writes it "
+    "(docs/learner-data.md, Exporting a learner): sent as it is read, so a failure part-way (the learner "
+    "erased meanwhile, Neo4j lost) ends the body early, as JSON that does not parse",
     "content": {
         "application/json": {
             "schema": {

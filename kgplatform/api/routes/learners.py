@@ -93,7 +93,8 @@ def list_learners(
     and `last_answered_at`, the time the newest of them was given (null without answers), to tell who has
     been active. Keyset paging: a learner created or erased between two pages neither shifts nor repeats
     the others. Erased learners are not listed. A teacher key scoped to classes lists only their members.
-    `active_since` keeps those who answered at or after it (README, "Finding a learner", says its cost)."""
+    `active_since` keeps those who answered at or after it (docs/api.md, "Finding a learner", says its
+    cost)."""
     # In UTC here, as the audit trails' since/until: a time at the calendar's edge in another zone has no
     # UTC form (`0001-01-01T00:00:00+01:00`), and the service's conversion was a 500.
     since = in_utc(active_since, "active_since")

@@ -1,6 +1,7 @@
-"""The README's service example ("For services") run as a reader pastes it: each curl, with the key of the
-role its `kgplatform keys create` comment names, against the real app and graph. It named a concept and a
-task that nothing had created, so a newcomer's first two calls were 422s and the third a 404."""
+"""The service example of docs/services.md ("For services") run as a reader pastes it: each curl, with
+the key of the role its `kgplatform keys create` comment names, against the real app and graph. It named
+a concept and a task that nothing had created, so a newcomer's first two calls were 422s and the
+third a 404."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.unit.test_docs import shell_commands
 
 def service_example() -> tuple[str, dict[str, Role]]:
     """The fenced block that posts an answer, and the role behind each key variable it sets."""
-    blocks = re.findall(r"```bash\n(.*?)```", (PROJECT_ROOT / "README.md").read_text(), flags=re.S)
+    blocks = re.findall(r"```bash\n(.*?)```", (PROJECT_ROOT / "docs" / "services.md").read_text(), flags=re.S)
     block = next(b for b in blocks if '"$API/answers"' in b and "next-tasks" in b)
     roles = {
         name: Role(role)

@@ -1,6 +1,6 @@
 """A night cancelled while its retrain trained: the retrain ends after the cancel saved the job's summary,
 so its "not published" line was written to the job's progress in Redis only, and `jobs show` lost it once
-Redis let the progress expire (README, "Progress and summaries"; a review, 5 December 2026)."""
+Redis let the progress expire (docs/workers.md, "Progress and summaries"; a review, 5 December 2026)."""
 
 from __future__ import annotations
 

@@ -42,6 +42,6 @@ def test_a_pending_mark_alone_does_not_make_a_plan_stale_and_the_readme_says_so(
     (rightly: a plan computed after the answer is fresh while the mark waits) judges by the stamp alone."""
     assert cached_stale_reasons(PLAN, b"1", None) == []
     assert cached_stale_reasons(PLAN, b"1", repr(BEFORE).encode()) == []
-    readme = " ".join((Path(__file__).resolve().parents[3] / "README.md").read_text().split())
+    readme = " ".join((Path(__file__).resolve().parents[3] / "docs" / "services.md").read_text().split())
     assert "A pending recomputation alone does not mark a plan stale" in readme
     assert "while the workers have its recomputation pending" not in readme
