@@ -8,10 +8,10 @@ from pathlib import Path
 
 import typer
 
-from kgplatform.cli.base import app, graph_session, literal
+from kgplatform.cli.base import PANEL_ADMIN, app, graph_session, literal
 
 audit_app = typer.Typer(help="Audit trails: archive old entries.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+app.add_typer(audit_app, name="audit", rich_help_panel=PANEL_ADMIN)
 
 
 @audit_app.command("archive")

@@ -48,6 +48,15 @@ EXIT_NO_ANSWERS = 6
 # itself (cli/workers.py).
 EXIT_INTERRUPTED = 130
 
+# The panels `kgplatform --help` groups the commands into, in a newcomer's order of use (typer lists them in
+# one alphabet-free block otherwise: `services` and `migrate`, the first two a newcomer runs, came last).
+PANEL_RUN = "Set up and run"
+PANEL_CURRICULA = "Curricula"
+PANEL_LEARNERS = "Learners and answers"
+PANEL_BATCHES = "Workers' batches"
+PANEL_MODELS = "Models, evaluation and simulation"
+PANEL_ADMIN = "Administration"
+
 EXIT_CODES_HELP = (
     "Exit codes: 0 done; 1 the work ran and failed (a batch failed or was skipped, import rows refused, "
     "ingest rows rejected); "

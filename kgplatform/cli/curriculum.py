@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, app, cli_actor, console, fail, graph_session
+from kgplatform.cli.base import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    PANEL_CURRICULA,
+    app,
+    cli_actor,
+    console,
+    fail,
+    graph_session,
+)
 from kgplatform.cli.import_stop import DatasetProgress, ImportStopped, StopAtCheckpoint, WriteProgress
 from kgplatform.errors import PreconditionFailed, ValidationFailed
 
@@ -20,7 +29,7 @@ if TYPE_CHECKING:  # imported where used, not at CLI start-up
     from kgplatform.curriculum.io import RawDocument
 
 
-@app.command("generate-curriculum")
+@app.command("generate-curriculum", rich_help_panel=PANEL_CURRICULA)
 def generate_curriculum(
     concepts: int = typer.Option(..., "--concepts", min=1, help="Number of concepts."),
     seed: int = typer.Option(0, "--seed", help="Same seed, same curriculum."),
@@ -81,7 +90,7 @@ def print_import_report(report: ImportReport, as_json: bool) -> None:
         raise typer.Exit(EXIT_FAILED)
 
 
-@app.command("import-curriculum")
+@app.command("import-curriculum", rich_help_panel=PANEL_CURRICULA)
 def import_curriculum(
     path: Path = typer.Argument(
         ...,
@@ -248,7 +257,7 @@ def _import_file(
     return report
 
 
-@app.command("import-dataset")
+@app.command("import-dataset", rich_help_panel=PANEL_CURRICULA)
 def import_dataset(
     name: str = typer.Argument(..., help="junyi, al-cpl or lecturebank (read from ../shared/data)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
@@ -348,7 +357,7 @@ def _import_documents(
     return reports
 
 
-@app.command("export-curriculum")
+@app.command("export-curriculum", rich_help_panel=PANEL_CURRICULA)
 def export_curriculum(
     curriculum_id: str = typer.Argument(..., help="The curriculum to export."),
     out: Path = typer.Option(

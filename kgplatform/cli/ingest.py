@@ -15,7 +15,15 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from kgplatform.cli.base import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NO_ANSWERS, EXIT_USAGE, app, graph_session
+from kgplatform.cli.base import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NO_ANSWERS,
+    EXIT_USAGE,
+    PANEL_LEARNERS,
+    app,
+    graph_session,
+)
 from kgplatform.mastery.models import MAX_BATCH_SIZE
 from kgplatform.settings import get_settings
 
@@ -30,7 +38,7 @@ SHOWN_REJECTIONS = 20
 SHOWN_UNKNOWN_TASKS = 10
 
 
-@app.command("ingest")
+@app.command("ingest", rich_help_panel=PANEL_LEARNERS)
 def ingest(
     given: str = typer.Argument(
         ...,

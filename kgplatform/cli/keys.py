@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.table import Column, Table
 
 from kgplatform.auth.models import Role, reach_words
-from kgplatform.cli.base import app, cli_actor, console, graph_session, literal
+from kgplatform.cli.base import PANEL_ADMIN, app, cli_actor, console, graph_session, literal
 from kgplatform.errors import ValidationFailed
 from kgplatform.validation_messages import plain_message
 
@@ -19,7 +19,7 @@ keys_app = typer.Typer(
     "changed which key, when).",
     no_args_is_help=True,
 )
-app.add_typer(keys_app, name="keys")
+app.add_typer(keys_app, name="keys", rich_help_panel=PANEL_ADMIN)
 
 
 # The request models' members as the options that set them (`keys create`, `keys update`).

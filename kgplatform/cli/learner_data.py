@@ -7,11 +7,11 @@ from pathlib import Path
 
 import typer
 
-from kgplatform.cli.base import app, console, graph_session, learner_id_argument
+from kgplatform.cli.base import PANEL_LEARNERS, app, console, graph_session, learner_id_argument
 from kgplatform.settings import get_settings
 
 
-@app.command("export-learner")
+@app.command("export-learner", rich_help_panel=PANEL_LEARNERS)
 def export_learner(
     learner_id: str = typer.Argument(
         ..., help="The learner's id, as services send it.", callback=learner_id_argument

@@ -7,11 +7,20 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from kgplatform.cli.base import EXIT_FAILED, app, check_plot_path, console, graph_session, learner_id_argument
+from kgplatform.cli.base import (
+    EXIT_FAILED,
+    PANEL_LEARNERS,
+    PANEL_MODELS,
+    app,
+    check_plot_path,
+    console,
+    graph_session,
+    learner_id_argument,
+)
 from kgplatform.settings import get_settings
 
 
-@app.command("fit-tracer")
+@app.command("fit-tracer", rich_help_panel=PANEL_MODELS)
 def fit_tracer(
     data: Path = typer.Option(..., help="An assist2009-style folder or one ASSISTments CSV."),
     forget_rate: float | None = typer.Option(None, "--forget-rate-per-day", help="Unset: 35-day half-life."),
@@ -77,7 +86,7 @@ def coverage_note(found: set[str] | None, fitted: int) -> str:
     )
 
 
-@app.command("eval-tracing")
+@app.command("eval-tracing", rich_help_panel=PANEL_MODELS)
 def eval_tracing(
     data: Path = typer.Option(..., help="An assist2009-style folder (AKT folds) or one ASSISTments CSV."),
     folds: str = typer.Option("1,2,3,4,5", help="Comma-separated test folds."),
@@ -150,7 +159,7 @@ def eval_tracing(
         console.print(f"plot: {plot_tracing(scores, plot, f'{data.name}: next-answer prediction')}")
 
 
-@app.command("erase-learner")
+@app.command("erase-learner", rich_help_panel=PANEL_LEARNERS)
 def erase_learner(
     learner_id: str = typer.Argument(
         ..., help="The learner's id, as services send it.", callback=learner_id_argument

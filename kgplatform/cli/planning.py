@@ -9,11 +9,20 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from kgplatform.cli.base import app, check_plot_path, console, fail, graph_session, literal
+from kgplatform.cli.base import (
+    PANEL_LEARNERS,
+    PANEL_MODELS,
+    app,
+    check_plot_path,
+    console,
+    fail,
+    graph_session,
+    literal,
+)
 from kgplatform.settings import get_settings
 
 
-@app.command("simulate-policies")
+@app.command("simulate-policies", rich_help_panel=PANEL_MODELS)
 def simulate_policies(
     curriculum: str = typer.Option("generated", "--curriculum", help="generated | junyi (../shared/data)."),
     learners: int = typer.Option(
@@ -82,7 +91,7 @@ def simulate_policies(
         console.print(f"plot: {plot_comparison(comparison, plot)}")
 
 
-@app.command("simulate-logs")
+@app.command("simulate-logs", rich_help_panel=PANEL_MODELS)
 def simulate_logs(
     out: Path = typer.Option(..., "--out", help="Where to write the answers (JSON lines)."),
     curriculum_file: Path | None = typer.Option(
@@ -248,7 +257,7 @@ def _read_curriculum_file(path: Path) -> dict[str, Any]:
     return document
 
 
-@app.command("plan")
+@app.command("plan", rich_help_panel=PANEL_LEARNERS)
 def plan(
     learner_id: str = typer.Argument(..., help="The learner's id."),
     curriculum: str | None = typer.Option(

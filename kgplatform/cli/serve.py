@@ -7,12 +7,12 @@ from typing import Any
 
 import typer
 
-from kgplatform.cli.base import app, console, fail, graph_session, print_statuses
+from kgplatform.cli.base import PANEL_RUN, app, console, fail, graph_session, print_statuses
 from kgplatform.services.processes import listen_refused
 from kgplatform.settings import get_settings
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL_RUN)
 def api(
     host: str | None = typer.Option(None, help="Address to listen on (default: KGP_API_HOST, 127.0.0.1)."),
     port: int | None = typer.Option(
@@ -61,7 +61,7 @@ def refuse_unservable(host: str, port: int) -> None:
         )
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL_RUN)
 def demo(
     serve: bool = typer.Option(True, help="Serve the API at the end (Ctrl-C to stop)."),
     learners: int = typer.Option(500, "--learners", min=1, help="Simulated learners."),

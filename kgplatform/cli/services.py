@@ -7,12 +7,20 @@ from typing import Any
 
 import typer
 
-from kgplatform.cli.base import EXIT_FAILED, EXIT_NOT_RUNNING, app, console, graph_session, print_statuses
+from kgplatform.cli.base import (
+    EXIT_FAILED,
+    EXIT_NOT_RUNNING,
+    PANEL_RUN,
+    app,
+    console,
+    graph_session,
+    print_statuses,
+)
 from kgplatform.errors import Conflict, ServiceSetupFailed
 from kgplatform.settings import get_settings
 
 services_app = typer.Typer(help="Run the local Neo4j and Redis (no Docker needed).", no_args_is_help=True)
-app.add_typer(services_app, name="services")
+app.add_typer(services_app, name="services", rich_help_panel=PANEL_RUN)
 
 
 @services_app.command("up")
@@ -180,7 +188,7 @@ def refuse_while_workers_answer(control: Any) -> None:
         )
 
 
-@app.command()
+@app.command(rich_help_panel=PANEL_RUN)
 def migrate(
     check: bool = typer.Option(
         False,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from kgplatform.cli.base import app, check_plot_path, console, graph_session
+from kgplatform.cli.base import PANEL_MODELS, app, check_plot_path, console, graph_session
 from kgplatform.errors import KgpError
 from kgplatform.settings import get_settings
 
@@ -15,7 +15,7 @@ from kgplatform.settings import get_settings
 ASSIST2009_MODELS = "assist2009"
 
 
-@app.command("train-transfer")
+@app.command("train-transfer", rich_help_panel=PANEL_MODELS)
 def train_transfer(
     data: str = typer.Option(
         "graph",
@@ -90,7 +90,7 @@ def train_transfer(
     console.print(f"checkpoint: {path}")
 
 
-@app.command("eval-transfer")
+@app.command("eval-transfer", rich_help_panel=PANEL_MODELS)
 def eval_transfer(
     data: str = typer.Option(
         ...,
@@ -191,7 +191,7 @@ transfer_app = typer.Typer(
     "activate a retired one.",
     no_args_is_help=True,
 )
-app.add_typer(transfer_app, name="transfer")
+app.add_typer(transfer_app, name="transfer", rich_help_panel=PANEL_MODELS)
 
 
 @transfer_app.command("list")

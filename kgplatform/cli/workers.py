@@ -15,6 +15,8 @@ from kgplatform.cli.base import (
     EXIT_INTERRUPTED,
     EXIT_RETRAIN_FAILED,
     EXIT_USAGE,
+    PANEL_BATCHES,
+    PANEL_RUN,
     app,
     console,
     fail,
@@ -34,7 +36,7 @@ if TYPE_CHECKING:  # the jobs package is imported where used, not at CLI start-u
 EXIT_STILL_RUNNING = EXIT_USAGE
 
 
-@app.command("worker")
+@app.command("worker", rich_help_panel=PANEL_RUN)
 def worker(
     queues: str = typer.Option(
         ",".join(DEFAULT_WORKER_QUEUES),
@@ -55,7 +57,7 @@ def worker(
         raise typer.Exit(code)
 
 
-@app.command("beat")
+@app.command("beat", rich_help_panel=PANEL_RUN)
 def beat(loglevel: str = typer.Option("INFO", "--loglevel")) -> None:
     """Run celery beat: the nightly chain (retrain transfer, then recompute all) at the configured time."""
     from workers.run import run_beat
@@ -63,7 +65,7 @@ def beat(loglevel: str = typer.Option("INFO", "--loglevel")) -> None:
     run_beat(loglevel)
 
 
-@app.command("recompute")
+@app.command("recompute", rich_help_panel=PANEL_BATCHES)
 def recompute(
     everyone: bool = typer.Option(False, "--all", help="Recompute every learner's plan (a batch)."),
     curriculum: str | None = typer.Option(None, "--curriculum", help="Only this curriculum's learners."),
@@ -90,7 +92,7 @@ def recompute(
     )
 
 
-@app.command("nightly")
+@app.command("nightly", rich_help_panel=PANEL_BATCHES)
 def nightly_now(
     wait: bool = typer.Option(False, "--wait", help="Show the recompute's progress until the batch ends."),
     timeout: float | None = typer.Option(
@@ -370,7 +372,7 @@ def print_job(status: JobStatus) -> None:
 
 
 jobs_app = typer.Typer(help="Batches run by the workers: progress and summaries.", no_args_is_help=True)
-app.add_typer(jobs_app, name="jobs")
+app.add_typer(jobs_app, name="jobs", rich_help_panel=PANEL_BATCHES)
 
 
 @jobs_app.command("cancel")
