@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -17,12 +18,20 @@ from kgplatform.cli.base import (
     graph_session,
     learner_id_argument,
 )
+from kgplatform.errors import ValidationFailed
 from kgplatform.settings import get_settings
+
+if TYPE_CHECKING:
+    from kgplatform.mastery.datasets import ResponseLog
 
 
 @app.command("fit-tracer", rich_help_panel=PANEL_MODELS)
 def fit_tracer(
-    data: Path = typer.Option(..., help="An assist2009-style folder or one ASSISTments CSV."),
+    data: str = typer.Option(
+        ...,
+        help="graph (the answers stored in Neo4j, on the concepts their tasks exercise), or an "
+        "assist2009-style folder or one ASSISTments CSV.",
+    ),
     forget_rate: float | None = typer.Option(None, "--forget-rate-per-day", help="Unset: 35-day half-life."),
 ) -> None:
     """Fit BKT parameters per concept (EM) on an answer log; they become the tracer's current parameters."""
@@ -36,8 +45,12 @@ def fit_tracer(
     # Checked (in FitOptions) before the log is read and fitted: a bad rate was refused only when the
     # fitted parameters were stored, after the whole EM run.
     options = FitOptions() if forget_rate is None else FitOptions(forget_rate_per_day=forget_rate)
-    log = read_log(data)
-    console.print(reading_note(data, log), markup=False)
+    if data == GRAPH_DATA:
+        log = answers_in_graph()
+        console.print(graph_reading_note(log), markup=False)
+    else:
+        log = read_log(Path(data))
+        console.print(reading_note(Path(data), log), markup=False)
     version = params_store.new_model_version()
     params, report = fit_bkt(log.observations(), log.skill_labels, options, version)
     metadata = {"data": str(data), "counts": log.describe(), "fit": asdict(report)}
@@ -48,6 +61,41 @@ def fit_tracer(
     )
     console.print(f"model_version {params.model_version} written to {path} (now current)")
     console.print(coverage_note(fitted_concepts_in_graph(params.concept_ids), len(params)), markup=False)
+
+
+# `fit-tracer --data graph`, as `train-transfer --data graph`: the platform's own answers. The tracer could be
+# fitted only on a file (the ASSISTments formats), so a deployment's parameters came from another
+# platform's learners and skill ids, or stayed the defaults (a review, 5 December 2026).
+GRAPH_DATA = "graph"
+
+
+def answers_in_graph() -> ResponseLog:
+    """Every stored answer, one row per concept its task exercises, oldest first per learner (the transfer
+    model's training log, read the same way)."""
+    from kgplatform.transfer.data import export_from_graph
+
+    with graph_session() as graph:
+        _, log = export_from_graph(graph)
+    if not len(log):
+        raise ValidationFailed(
+            "the graph holds no answers on concepts of a curriculum to fit on: post answers first, or pass "
+            "a log file",
+            field="data",
+        )
+    return log
+
+
+def graph_reading_note(log: ResponseLog) -> str:
+    counts = log.describe()
+    dropped = (
+        f"; {log.dropped_rows:,} answer-concept rows on concepts no longer in the graph left out"
+        if log.dropped_rows
+        else ""
+    )
+    return (
+        f"read {counts['responses']:,} answers ({counts['rows']:,} answer-concept rows) of "
+        f"{counts['learners']:,} learners on {counts['skills']:,} concepts from Neo4j{dropped}"
+    )
 
 
 def fitted_concepts_in_graph(concept_ids: tuple[str, ...]) -> set[str] | None:
@@ -110,7 +158,6 @@ def eval_tracing(
     import time
     from datetime import UTC, datetime
 
-    from kgplatform.errors import ValidationFailed
     from kgplatform.mastery import eval_report
     from kgplatform.mastery.datasets import read_log, reading_note
     from kgplatform.mastery.evaluation import EvaluationOptions, evaluate, summarise

@@ -1,0 +1,99 @@
+"""`kgplatform fit-tracer --data graph`: the tracer fitted on the answers stored in Neo4j, per concept of the
+curriculum, as `train-transfer --data graph` trains on them. Only files could be fitted on before."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from kgplatform.cli import app
+from kgplatform.curriculum.import_service import run_import
+from kgplatform.curriculum.io import parse_json
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery import params_store
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.settings import get_settings
+from tests.integration.test_cli_errors import assert_one_clear_line, run_cli
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CURRICULUM = {
+    "curriculum": {"id": "fit-graph", "name": "Fit on the graph"},
+    "concepts": [{"id": "fg-known", "name": "Known"}, {"id": "fg-new", "name": "New"}],
+    "prerequisites": [],
+    "tasks": [
+        {
+            "id": f"fg-{concept}-t{n}",
+            "title": f"{concept} {n}",
+            "kind": "exercise",
+            "concepts": [f"fg-{concept}"],
+        }
+        for concept in ("known", "new")
+        for n in range(3)
+    ],
+}
+
+
+@pytest.fixture
+def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("KGP_PATHS__MODELS_DIR", str(tmp_path / "models"))
+    get_settings.cache_clear()
+    yield tmp_path / "models"
+    get_settings.cache_clear()
+
+
+def post_answers(graph: Graph, learners: int = 60, seed: int = 0) -> None:
+    """ "known": most learners answer right from the first try; "new": wrong at first, right once learnt."""
+    rng = np.random.default_rng(seed)
+    service = MasteryService(MasteryStore(graph))
+    rows = []
+    for learner in range(learners):
+        learnt = False
+        for n in range(12):
+            concept = "known" if n % 2 == 0 else "new"
+            if concept == "new":
+                right = rng.random() < (0.9 if learnt else 0.15)
+                learnt |= rng.random() < 0.3
+            else:
+                right = rng.random() < 0.9
+            rows.append(
+                {
+                    "event_id": f"fg-{learner}-{n}",
+                    "learner_id": f"fg-learner-{learner}",
+                    "task_id": f"fg-{concept}-t{n % 3}",
+                    "correct": bool(right),
+                    "answered_at": (START + timedelta(hours=learner, minutes=n)).isoformat(),
+                }
+            )
+    result = service.ingest(rows)
+    assert len(result.accepted) == len(rows)
+
+
+def test_fit_tracer_on_the_graph_fits_each_concept_on_its_own_answers(graph: Graph, models_dir: Path) -> None:
+    assert run_import(graph, parse_json(json.dumps(CURRICULUM)), "fit-graph", actor="test").imported
+    post_answers(graph)
+    result = CliRunner().invoke(app, ["fit-tracer", "--data", "graph"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "read 720 answers (720 answer-concept rows) of 60 learners on 2 concepts from Neo4j" in said
+    assert "2 of the 2 fitted skills are concepts of the graph" in said
+    params = params_store.load_current(get_settings())
+    assert params is not None
+    fitted = dict(zip(params.concept_ids, params.p_init, strict=True))
+    assert set(fitted) == {"fg-known", "fg-new"}
+    # Known from the start against learnt by practice: the fit told the two concepts' answers apart.
+    assert fitted["fg-known"] > 0.6 > 0.3 > fitted["fg-new"], fitted
+
+
+def test_fit_tracer_on_a_graph_without_answers_says_so_and_writes_nothing(
+    graph: Graph, models_dir: Path
+) -> None:
+    result = run_cli("fit-tracer", "--data", "graph", KGP_PATHS__MODELS_DIR=str(models_dir))
+    assert_one_clear_line(result, "holds no answers", "post answers first", code=2)
+    assert params_store.load_current(get_settings()) is None
