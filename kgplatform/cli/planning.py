@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Group, RenderableType
 from rich.table import Table
 
 from kgplatform.cli.base import (
@@ -293,17 +294,27 @@ def plan(
             f"{served.age_s:.0f} s old, from {served.source}, model {record.model_version}"
         )
     )
-    console.print(plan_table(record.tasks))
+    console.print(plan_table(record.tasks, console.width))
 
 
-def plan_table(tasks: list[dict[str, Any]]) -> Table:
-    """The plan's tasks for people. Task and concept ids are whole whatever the terminal's width (the
-    reason folds instead): at 80 columns, or piped, they were cut to `generated-0-t…`, and an operator
-    could not copy the task a learner was given (a review, s32; `keys list` keeps its ids whole so)."""
+# What the table's other columns take at the least (rank, purpose, success, a narrow reason, the borders):
+# the task and concept columns share the rest of the terminal's width for their names.
+OTHER_COLUMNS_WIDTH = 47
+
+
+def plan_table(tasks: list[dict[str, Any]], width: int) -> Table:
+    """The plan's tasks for people: each task by its title and its concept by its name, each above its id.
+    Ids are whole whatever the terminal's width (the names and the reason fold instead): at 80 columns, or
+    piped, they were cut to `generated-0-t…`, and an operator could not copy the task a learner was given
+    (a review, s32; `keys list` keeps its ids whole so). The names are the plan's own (`task_title`,
+    `concept_name`, since 5 December 2026); the table showed bare ids, and a null name (a stale plan of an
+    older planner) shows the id alone. `width`: the terminal's, which the names' columns share."""
     from rich.table import Column
 
     def whole(header: str, key: str) -> Column:
-        return Column(header, no_wrap=True, min_width=max((len(str(t[key])) for t in tasks), default=1))
+        longest = max((len(str(t[key])) for t in tasks), default=1)
+        share = (width - OTHER_COLUMNS_WIDTH) // 2
+        return Column(header, no_wrap=True, min_width=longest, max_width=max(longest, share))
 
     table = Table(
         "rank",
@@ -316,10 +327,22 @@ def plan_table(tasks: list[dict[str, Any]]) -> Table:
     for task in tasks:
         table.add_row(
             str(task["rank"]),
-            literal(task["task_id"]),
-            literal(task["concept_id"]),
+            named(task.get("task_title"), task["task_id"]),
+            named(task.get("concept_name"), task["concept_id"]),
             task["purpose"],
             f"{task['predicted_success']:.0%}",
             literal(task["reason"]),
         )
     return table
+
+
+def named(name: object, ident: str) -> RenderableType:
+    """A name above its id in a table cell: the id whole (its column does not wrap), the name folded onto
+    more lines where it is longer than the column (up to 200 characters, perhaps without a space)."""
+    ident_line = literal(ident)
+    if not name or name == ident:
+        return ident_line
+    ident_line.style = "dim"
+    shown = literal(name)
+    shown.no_wrap, shown.overflow = False, "fold"
+    return Group(shown, ident_line)

@@ -1,5 +1,6 @@
 """`kgplatform plan` keeps task and concept ids whole at 80 columns (piped output): they were cut to
-`generated-0-t…`, so the task a learner was given could not be copied (a review, s32)."""
+`generated-0-t…`, so the task a learner was given could not be copied (a review, s32). Since 5 December 2026
+it names each task and concept above its id, as the plan carries them; it showed bare ids."""
 
 from __future__ import annotations
 
@@ -24,8 +25,52 @@ def test_ids_are_whole_at_80_columns() -> None:
         for rank in (1, 2)
     ]
     console = Console(width=80, record=True, file=io.StringIO())
-    console.print(plan_table(tasks))
+    console.print(plan_table(tasks, console.width))
     text = console.export_text()
     for task in tasks:
         assert task["task_id"] in text and task["concept_id"] in text, text
     assert "…" not in text  # nothing cut: the reason folds onto more lines
+
+
+def shown(tasks: list[dict[str, object]], width: int) -> str:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(plan_table(tasks, console.width))
+    return console.export_text()
+
+
+def task(rank: int, title: str | None, name: str | None) -> dict[str, object]:
+    return {
+        "rank": rank,
+        "task_id": f"generated-0-t{rank:05d}",
+        "task_title": title,
+        "concept_id": f"generated-0-c{rank:05d}",
+        "concept_name": name,
+        "purpose": "learn",
+        "predicted_success": 0.5,
+        "reason": "ready to learn; predicted success 50%",
+    }
+
+
+def test_tasks_and_concepts_are_named_above_their_ids() -> None:
+    text = shown([task(1, "Halves", "Fractions")], 120)
+    lines = [line for line in text.splitlines() if "Halves" in line or "generated-0-t00001" in line]
+    assert "Halves" in lines[0] and "Fractions" in lines[0], text
+    assert "generated-0-t00001" in lines[1] and "generated-0-c00001" in lines[1], text
+
+
+def test_a_long_name_folds_at_80_columns_and_markup_is_printed_as_typed() -> None:
+    long = "Verylongtasktitle" * 11  # 187 characters, no space
+    text = shown([task(1, long, "[b]Sets[/b]"), task(2, "Halves", "Decimals")], 80)
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    rows = [line for line in text.splitlines() if line.count("│") > 2]
+    assert long in "".join(row.split("│")[2].strip() for row in rows), text
+    assert "[b]Sets[/b]" in text, text
+    assert "…" not in text
+    for rank in (1, 2):
+        assert f"generated-0-t{rank:05d}" in text and f"generated-0-c{rank:05d}" in text, text
+
+
+def test_a_null_name_shows_the_id_alone() -> None:
+    text = shown([task(1, None, None)], 120)
+    assert text.count("generated-0-t00001") == 1 and text.count("generated-0-c00001") == 1, text
+    assert "None" not in text, text
