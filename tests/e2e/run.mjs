@@ -3,7 +3,7 @@
 // failure prints its step, saves a screenshot (failure-<step>.png) and exits non-zero.
 // The page runs under its Content-Security-Policy: any violation, like any script error, fails the last step.
 // Environment: E2E_BASE_URL, E2E_DESIGNER_KEY, E2E_ADMIN_KEY, E2E_TEACHER_KEY, E2E_CURRICULUM, E2E_LEARNER,
-// E2E_ARTIFACTS (folder for screenshots), E2E_CHROMIUM (the browser binary).
+// E2E_ARTIFACTS (folder for screenshots), E2E_CHROMIUM (the browser binary); E2E_STEPS (optional: the steps to run).
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -3923,8 +3923,13 @@ const withinStepTimeout = (work) => {
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 };
 
+// E2E_STEPS (optional, for a run by hand): a regular expression; only the steps whose name it matches run, in
+// their order. Steps build on those before them (signed in as whom, what was edited): name those too, e.g.
+// E2E_STEPS='^sign in as a (designer|teacher)|the plan names|screenshot' (pytest checks the screenshots).
+const only = process.env.E2E_STEPS ? new RegExp(process.env.E2E_STEPS) : null;
 let failed = false;
 for (const { name, fn } of steps) {
+  if (only && !only.test(name)) continue;
   currentStep = name;
   const started = Date.now();
   try {
@@ -3940,6 +3945,7 @@ for (const { name, fn } of steps) {
     break;
   }
 }
+if (only) console.log(`E2E_STEPS=${only.source}: ${steps.filter(({ name }) => only.test(name)).length} of ${steps.length} steps run`);
 await context.close();
 rmSync(profile, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
