@@ -3541,6 +3541,55 @@ step('the report\'s consolidated goal is named as the lists name concepts, a con
   await learnerLoaded(LEARNER);
 });
 
+step('the plan names each task and its concept, their ids beside them; a null name falls back to the id; long names wrap, markup is text', async () => {
+  // Next-tasks items carry task_title and concept_name since 5 December 2026; the page showed the titles of
+  // the curriculum it had read and the concept's name without its id, and a task it had not read as a bare id.
+  const served = (await callApi('GET', `/learners/${LEARNER}/next-tasks`, { key: TEACHER_KEY })).json;
+  assert.ok(served.tasks.length >= 2, JSON.stringify(served));
+  const items = page.locator('#learner-plan .plan-item');
+  const shown = () => items.evaluateAll((lis) => lis.map((li) => ({
+    title: li.querySelector('.plan-task').textContent,
+    id: li.querySelector('.plan-task-id')?.textContent ?? null,
+    meta: li.querySelector('.plan-meta:not(.plan-task-id)').textContent,
+    elements: li.querySelector('.plan-task').children.length,
+  })));
+  const [first] = await shown();
+  assert.equal(first.title, served.tasks[0].task_title);
+  assert.equal(first.id, `task ${served.tasks[0].task_id}`);
+  const named = `concept ${served.tasks[0].concept_name} (${served.tasks[0].concept_id})`;
+  assert.ok(first.meta.startsWith(named), `${first.meta} starts with ${named}`);
+  // The plan's own names, however long and whatever they hold; null ones (a stale plan served while Neo4j is
+  // down) fall back to the curriculum's, and for a task the curriculum read does not hold, to the id.
+  const long = `${'Verylongtasktitle'.repeat(11)}<img src=x>`;
+  const route = (url) => url.pathname === `/learners/${LEARNER}/next-tasks`;
+  await page.route(route, async (r) => {
+    const response = await r.fetch();
+    const plan = await response.json();
+    const [a, b] = plan.tasks;
+    await r.fulfill({ response, json: { ...plan, tasks: [
+      { ...a, task_title: long, concept_name: '<b>Bold</b> concept' },
+      { ...b, task_id: 'not-in-the-curriculum', task_title: null, concept_id: 'gone-concept', concept_name: null },
+    ] } });
+  });
+  try {
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await learnerLoaded(LEARNER);
+  } finally {
+    await page.unroute(route);
+  }
+  const [a, b] = await shown();
+  assert.deepEqual([a.title, a.id, a.elements], [long, `task ${served.tasks[0].task_id}`, 0]);
+  assert.ok(a.meta.startsWith(`concept <b>Bold</b> concept (${served.tasks[0].concept_id})`), a.meta);
+  assert.deepEqual([b.title, b.id], ['not-in-the-curriculum', null]);
+  assert.match(b.meta, /^concept gone-concept( ·|$)/);
+  assert.equal(await page.locator('#learner-plan img, #learner-plan b').count(), 0, 'no markup made elements');
+  const overflowing = await page.evaluate(() => [...document.querySelectorAll('#learner-plan, #learner-plan .plan-item > *')]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.className || e.id));
+  assert.deepEqual(overflowing, []);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await learnerLoaded(LEARNER);
+});
+
 // ---- end of the learner view's block (s38).
 
 // ---- The learner view opening one learner after another, on a busy or failing server (a review, s39).

@@ -427,25 +427,49 @@ async function renderGraph(doc, mastery, goals, planned, blocking, current, wait
   $('#learner-draw-all').textContent = `Draw all ${doc.concepts.length} concepts (slow)`;
 }
 
+/**
+ * What a planned task shows: `title` (the plan's `task_title`, else the curriculum's, else the id), `taskId`
+ * when the title is not the id, and `concept`, the line naming its concept by name with the id beside it.
+ * The plan carries the names since 5 December 2026, but the page showed the curriculum's titles and ids only
+ * (a task not in the curriculum read, or one read from another curriculum, showed its bare id); a null name
+ * (a stale plan served while Neo4j is down) falls back to the id. `titles`, `names`: Map id -> the
+ * curriculum's title and name. Text only: the callers put each piece in a text node.
+ */
+export function planItemLabels(task, titles = new Map(), names = new Map()) {
+  const title = task.task_title || titles.get(task.task_id) || task.title || task.task_id;
+  const id = task.concept_id;
+  const name = id ? task.concept_name || names.get(id) || id : '';
+  return {
+    title,
+    taskId: title === task.task_id ? '' : task.task_id,
+    concept: !id ? '' : name === id ? `concept ${id}` : `concept ${name} (${id})`,
+  };
+}
+
 function renderPlan(outcome, doc, names) {
   const box = $('#learner-plan');
   if (!outcome.ok) return clear(box, failure('Plan', outcome));
   const plan = outcome.data;
   const tasks = plan.tasks ?? plan.items ?? [];
   const titles = new Map((doc?.tasks ?? []).map((t) => [t.id, t.title]));
+  const labels = (t) => planItemLabels(t, titles, names);
   const age = plan.age_s !== undefined ? `made ${Math.round(plan.age_s)} s ago` : plan.created_at ? `made ${fmtTime(plan.created_at)}` : '';
   const stale = plan.stale ? el('p', { class: 'stale' }, `Stale: ${(plan.stale_because ?? []).join('; ') || 'inputs changed'}`) : null;
   clear(box,
     el('p', { class: 'meta' }, [plan.placement ? 'Placement plan' : 'Plan', age, plan.model_version ? `model ${plan.model_version}` : '']
       .filter(Boolean).join(' · ')),
     stale,
-    tasks.length ? el('ol', { class: 'plan', 'aria-label': 'Planned tasks' }, tasks.map((t) => el('li', { class: 'plan-item' },
-      el('strong', {}, titles.get(t.task_id) ?? t.title ?? t.task_id),
-      // The predicted success is in the reason, rounded there once: a second rounding of the value
-      // (0.475 shown as 48% beside the reason's 47%) only confused.
-      el('span', { class: 'plan-meta' }, [t.concept_id ? `concept ${names.get(t.concept_id) ?? t.concept_id}` : '',
-        t.purpose ?? ''].filter(Boolean).join(' · ')),
-      el('span', { class: 'reason' }, t.reason ?? '')))) : el('p', { class: 'hint' }, 'The plan is empty.'));
+    tasks.length ? el('ol', { class: 'plan', 'aria-label': 'Planned tasks' }, tasks.map((t) => {
+      const { title, taskId, concept } = labels(t);
+      return el('li', { class: 'plan-item' },
+        el('strong', { class: 'plan-task' }, title),
+        // The id stays on show beside the title: it is what a teacher gives the platform or a colleague.
+        taskId ? el('span', { class: 'plan-meta plan-task-id' }, `task ${taskId}`) : null,
+        // The predicted success is in the reason, rounded there once: a second rounding of the value
+        // (0.475 shown as 48% beside the reason's 47%) only confused.
+        el('span', { class: 'plan-meta' }, [concept, t.purpose ?? ''].filter(Boolean).join(' · ')),
+        el('span', { class: 'reason' }, t.reason ?? ''));
+    })) : el('p', { class: 'hint' }, 'The plan is empty.'));
   return undefined;
 }
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { pct, problemHeading } from '../../../kgplatform/api/ui/dom.js';
 import {
   MAX_DRAWN, SUGGESTED, checkLearnerId, classOptions, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
-  progressPieces, progressText, rosterNote, rosterSuggestions, suggestionOptions, suggestionQuery,
+  planItemLabels, progressPieces, progressText, rosterNote, rosterSuggestions, suggestionOptions, suggestionQuery,
 } from '../../../kgplatform/api/ui/learner.js';
 
 /** A curriculum of `n` concepts c0000.. in a chain (each the prerequisite of the next). */
@@ -247,4 +247,19 @@ test('a class named right to left keeps its id and count where they belong (each
     '\u2068صف السابع\u2069 (\u20687B\u2069) · 2 learners',
     '\u2068כיתה-ח\u2069 · 1 learner',
   ]);
+});
+
+test('a planned task shows the plan\'s title and concept name with their ids; a null name falls back', () => {
+  const titles = new Map([['t1', 'Curriculum title']]);
+  const names = new Map([['c1', 'Curriculum name']]);
+  // The plan's own names first (taken when it was made): the page showed the curriculum's, or bare ids.
+  assert.deepEqual(planItemLabels({ task_id: 't1', task_title: 'Halves', concept_id: 'c1', concept_name: 'Fractions' }, titles, names),
+    { title: 'Halves', taskId: 't1', concept: 'concept Fractions (c1)' });
+  // Null names (a stale plan served while Neo4j is down): the curriculum's, else the ids alone, once.
+  assert.deepEqual(planItemLabels({ task_id: 't1', task_title: null, concept_id: 'c1', concept_name: null }, titles, names),
+    { title: 'Curriculum title', taskId: 't1', concept: 'concept Curriculum name (c1)' });
+  assert.deepEqual(planItemLabels({ task_id: 't9', task_title: null, concept_id: 'c9', concept_name: null }),
+    { title: 't9', taskId: '', concept: 'concept c9' });
+  // A title that is its id (a task without a title) is not said twice.
+  assert.deepEqual(planItemLabels({ task_id: 't2', task_title: 't2', concept_id: null }), { title: 't2', taskId: '', concept: '' });
 });
