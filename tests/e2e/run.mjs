@@ -3355,6 +3355,39 @@ step('an unknown learner id is said once, and nothing is read or drawn for it', 
   await learnerLoaded(LEARNER);
 });
 
+step('a key scoped to classes: a learner outside them is said to be outside its classes, not to have no such id', async () => {
+  // The API answers a scoped key the unknown learner's 404 for a learner of another class (it tells the key
+  // nothing of other classes), and the page said "No learner has the id ...: check it" of a pupil the school
+  // has (a review, 5 December 2026). 9Z has no roster: named by its id.
+  const issued = await callApi('POST', '/api-keys', { key: ADMIN_KEY, body: { name: 'e2e-scoped', role: 'teacher', classes: ['7B', '9Z'] } });
+  assert.equal(issued.status, 201, JSON.stringify(issued.json));
+  await signOut();
+  try {
+    await signInWith(issued.json.secret);
+    await page.getByRole('tab', { name: 'Learner' }).click();
+    await page.getByLabel('Learner id').fill('newcomer-e2e'); // a learner, in no class of the key
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await learnerLoaded('newcomer-e2e');
+    assert.equal(await page.locator('#learner-goals').textContent(), 'No learner with the id newcomer-e2e is in your classes '
+      + '(\u{1F469}\u200D\u{1F3EB} Year 7 algebra (7B), 9Z): check the id (it must match exactly, case included), or whether '
+      + 'the class roster names the learner.');
+    assert.equal(await page.locator('#learner-class option').first().textContent(), 'Every learner of my classes');
+    await page.getByLabel('Learner id').fill(LEARNER); // in 7B
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await learnerLoaded(LEARNER);
+    assert.match(await page.locator('#learner-goals').textContent(), /^Goals: /);
+  } finally {
+    await signOut();
+    await signInWith(TEACHER_KEY);
+    await callApi('DELETE', `/api-keys/${issued.json.id}`, { key: ADMIN_KEY });
+  }
+  await page.getByRole('tab', { name: 'Learner' }).click();
+  assert.equal(await page.locator('#learner-class option').first().textContent(), 'Every learner');
+  await page.getByLabel('Learner id').fill(LEARNER);
+  await page.getByRole('button', { name: 'Open learner' }).click();
+  await learnerLoaded(LEARNER);
+});
+
 step('an id no learner can have is marked on its field, nothing is asked for, and the learner on show stays', async () => {
   // An LMS id with a '/' made every panel say "not available yet on this server" (the router found no route
   // for /learners/school-1/42/...), and one of spaces the same; a space inside gave four 422 panels.

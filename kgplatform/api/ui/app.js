@@ -46,8 +46,9 @@ async function signIn(key) {
   const fromForm = $('#signin-form').contains(document.activeElement); // not a reload's own sign-in
   setKey(key);
   let role;
+  let scope;
   try {
-    role = await keyRole();
+    ({ role, scope } = await readKey());
     await loadCurricula();
   } catch (error) {
     // Only a key the API refused is forgotten. An API that is down (503, no answer) or busy (429) says
@@ -67,7 +68,7 @@ async function signIn(key) {
   $('#signed-out-hint').hidden = true;
   $('#signed-in-text').textContent = signedInText(key, role);
   applyRole(role, { startTab: true });
-  await loadClasses(roleViews(role).readsLearners);
+  await loadClasses(roleViews(role).readsLearners, scope);
   document.body.dataset.signedIn = 'true';
   updateTitle();
   graphOf()?.resize();
@@ -75,14 +76,16 @@ async function signIn(key) {
   if (fromForm) document.querySelector('[role=tab][aria-selected=true]')?.focus();
 }
 
-/** The role of the key in use, from the API (`GET /api-keys/me`); null from an API without that route (before
- * 3 December 2026: 404, or 405 as `DELETE /api-keys/{id}` matches the path), whose page showed every view. */
-async function keyRole() {
+/** The key in use, from the API (`GET /api-keys/me`): its `role`, null from an API without that route (before
+ * 3 December 2026: 404, or 405 as `DELETE /api-keys/{id}` matches the path), whose page showed every view; and
+ * `scope`, the classes a scoped teacher key reads, [[id, name or null], ...] ([] for any other key). */
+async function readKey() {
   try {
     const { data } = await api('GET', '/api-keys/me');
-    return data?.role ?? null;
+    const names = data?.class_names ?? {};
+    return { role: data?.role ?? null, scope: (data?.classes ?? []).map((id) => [id, names[id] ?? null]) };
   } catch (error) {
-    if (error instanceof ApiError && error.routeMissing) return null;
+    if (error instanceof ApiError && error.routeMissing) return { role: null, scope: [] };
     throw error;
   }
 }
@@ -133,8 +136,9 @@ async function signInAgain(key) {
   const before = getKey();
   setKey(key);
   let role;
+  let scope;
   try {
-    role = await keyRole();
+    ({ role, scope } = await readKey());
     // An older API answers nothing of the key there: the key is checked with one read, as before.
     if (role === null) await api('GET', '/curricula');
   } catch (error) {
@@ -145,7 +149,7 @@ async function signInAgain(key) {
   $('#signin-form').hidden = true;
   $('#signed-in-text').textContent = signedInText(key, role);
   applyRole(role);
-  await loadClasses(roleViews(role).readsLearners); // another key may read other classes
+  await loadClasses(roleViews(role).readsLearners, scope); // another key may read other classes
   showInfo(`Signed in again (key …${key.slice(-4)}). Nothing on the page was lost: save again what the refused key could not.`);
   // The form is hidden with focus in it: back to where the designer was, else to the selected tab.
   const back = returnFocus;

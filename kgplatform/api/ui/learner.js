@@ -99,6 +99,27 @@ export function latestOnly(fetch) {
   return latest;
 }
 
+// The classes the signed-in key is scoped to, [[id, name or null], ...]; [] for a key that reads every learner.
+let keyScope = [];
+
+// The classes an unknown learner's line names at most (a key has up to 100); the rest are counted.
+const CLASSES_NAMED = 5;
+
+/**
+ * What the page says of an id every learner route answered 404 for. A scoped teacher key is answered the
+ * unknown learner's 404 for a learner outside its classes too (the API tells it nothing of other classes), and
+ * the page said "No learner has the id ...: check it" of a pupil the school has, sending the teacher to check
+ * a right id (a review, 5 December 2026). `scope`: loadClasses's.
+ */
+export function unknownLearnerText(id, scope = []) {
+  if (!scope.length) return `No learner has the id ${id}: check it (it must match exactly, case included).`;
+  const named = scope.slice(0, CLASSES_NAMED).map(([cls, name]) => (name ? `${name} (${cls})` : cls));
+  const more = scope.length - named.length;
+  const classes = `${named.join(', ')}${more ? ` and ${more} more` : ''}`;
+  return `No learner with the id ${id} is in your classes (${classes}): check the id (it must match exactly, `
+    + 'case included), or whether the class roster names the learner.';
+}
+
 /** Classes read for the picker at most (a teacher has a handful; `GET /classes` pages by 500). */
 const CLASSES_READ = 500;
 
@@ -167,13 +188,14 @@ function offer(options) {
  * sign-in. `readsLearners` false (a designer's key, which `/classes` refuses) asks nothing; an API without
  * `/classes`, or no class yet, leaves no picker either.
  */
-export async function loadClasses(readsLearners) {
+export async function loadClasses(readsLearners, scope = []) {
   const picker = $('#learner-class');
+  keyScope = scope;
   pickedRoster = null;
   showRosterNote(null);
   readRoster.forget(); // read with the key before: not this key's to offer
   askLearners.forget();
-  clear(picker, el('option', { value: '' }, 'Every learner'));
+  clear(picker, el('option', { value: '' }, scope.length ? 'Every learner of my classes' : 'Every learner'));
   const answer = readsLearners
     ? await api('GET', '/classes', { query: { limit: CLASSES_READ } }).catch(() => null)
     : null;
@@ -706,7 +728,7 @@ export async function openLearner(id) {
     progress.stop();
     // One line, not the same 404 in four panels over an empty 1,500-concept graph read for nothing, whose
     // status claimed "showing 0 of 1500: practised, goals, planned" (a review, s38).
-    const text = `No learner has the id ${id}: check it (it must match exactly, case included).`;
+    const text = unknownLearnerText(id, keyScope);
     $('#learner-goals').textContent = text;
     clear($('#learner-plan'), el('p', { class: 'panel-error', role: 'note' }, text));
     document.body.dataset.learnerLoaded = id;

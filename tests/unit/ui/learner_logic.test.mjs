@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { pct, problemHeading } from '../../../kgplatform/api/ui/dom.js';
 import {
   MAX_DRAWN, SUGGESTED, checkLearnerId, classOptions, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
-  planItemLabels, progressPieces, progressText, rosterNote, rosterSuggestions, suggestionOptions, suggestionQuery,
+  planItemLabels, progressPieces, progressText, rosterNote, rosterSuggestions, suggestionOptions, suggestionQuery, unknownLearnerText,
 } from '../../../kgplatform/api/ui/learner.js';
 
 /** A curriculum of `n` concepts c0000.. in a chain (each the prerequisite of the next). */
@@ -262,4 +262,14 @@ test('a planned task shows the plan\'s title and concept name with their ids; a 
     { title: 't9', taskId: '', concept: 'concept c9' });
   // A title that is its id (a task without a title) is not said twice.
   assert.deepEqual(planItemLabels({ task_id: 't2', task_title: 't2', concept_id: null }), { title: 't2', taskId: '', concept: '' });
+});
+
+test('an id no route answers for is said to be outside a scoped key\'s classes, by their names', () => {
+  assert.equal(unknownLearnerText('b1'), 'No learner has the id b1: check it (it must match exactly, case included).');
+  // A scoped key is answered 404 for a learner of another class too: the page said "No learner has the id".
+  assert.equal(unknownLearnerText('b1', [['7B', 'Year 7, set B'], ['9Z', null]]),
+    'No learner with the id b1 is in your classes (Year 7, set B (7B), 9Z): check the id (it must match exactly, '
+    + 'case included), or whether the class roster names the learner.');
+  const many = Array.from({ length: 100 }, (_, i) => [`c${i}`, null]);
+  assert.match(unknownLearnerText('b1', many), /in your classes \(c0, c1, c2, c3, c4 and 95 more\): /);
 });
