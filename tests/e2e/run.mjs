@@ -3372,6 +3372,9 @@ step('a key scoped to classes: a learner outside them is said to be outside its 
       + '(\u{1F469}\u200D\u{1F3EB} Year 7 algebra (7B), 9Z): check the id (it must match exactly, case included), or whether '
       + 'the class roster names the learner.');
     assert.equal(await page.locator('#learner-class option').first().textContent(), 'Every learner of my classes');
+    // 9Z, which no roster was sent for, is in the list, disabled, saying so (GET /classes does not list it).
+    const options = await page.locator('#learner-class option').evaluateAll((os) => os.map((o) => [o.textContent, o.disabled]));
+    assert.deepEqual(options.at(-1), ['\u20689Z\u2069 · no roster sent yet', true], JSON.stringify(options));
     await page.getByLabel('Learner id').fill(LEARNER); // in 7B
     await page.getByRole('button', { name: 'Open learner' }).click();
     await learnerLoaded(LEARNER);

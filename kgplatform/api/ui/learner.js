@@ -125,16 +125,25 @@ const CLASSES_READ = 500;
 
 /**
  * The class picker's options for a page of `GET /classes`: the class's name with its id (the id alone
- * when it has none: two classes may share a name) and its number of learners.
+ * when it has none: two classes may share a name) and its number of learners. Then, disabled, each class of
+ * a scoped key's `scope` (loadClasses's) that the page does not list: no roster was sent for it yet, and
+ * `GET /classes` lists only stored classes, so a teacher's class the platform had not synced was simply
+ * missing from the list, without a word (a review, 5 December 2026).
  */
-export function classOptions(page) {
+export function classOptions(page, scope = []) {
   // Name and id each in a bidi isolate (FSI ... PDI): an <option> holds text only (no <bdi>), and a name or
   // id written right to left drew the brackets, the id's digits and the count into its own run.
   const isolated = (text) => `\u2068${text}\u2069`;
-  return (page?.items ?? []).map(({ class_id: id, name, members }) => ({
-    value: id,
-    text: `${name ? `${isolated(name)} (${isolated(id)})` : isolated(id)} · ${members} learner${members === 1 ? '' : 's'}`,
-  }));
+  const items = page?.items ?? [];
+  const listed = new Set(items.map((c) => c.class_id));
+  return [
+    ...items.map(({ class_id: id, name, members }) => ({
+      value: id,
+      text: `${name ? `${isolated(name)} (${isolated(id)})` : isolated(id)} · ${members} learner${members === 1 ? '' : 's'}`,
+    })),
+    ...scope.filter(([id]) => !listed.has(id))
+      .map(([id]) => ({ value: id, text: `${isolated(id)} · no roster sent yet`, disabled: true })),
+  ];
 }
 
 /**
@@ -199,8 +208,8 @@ export async function loadClasses(readsLearners, scope = []) {
   const answer = readsLearners
     ? await api('GET', '/classes', { query: { limit: CLASSES_READ } }).catch(() => null)
     : null;
-  const options = classOptions(answer?.data);
-  for (const option of options) picker.append(el('option', { value: option.value }, option.text));
+  const options = classOptions(answer?.data, answer ? scope : []);
+  for (const option of options) picker.append(el('option', { value: option.value, disabled: option.disabled }, option.text));
   $('#learner-class-picker').hidden = options.length === 0;
 }
 

@@ -273,3 +273,13 @@ test('an id no route answers for is said to be outside a scoped key\'s classes, 
   const many = Array.from({ length: 100 }, (_, i) => [`c${i}`, null]);
   assert.match(unknownLearnerText('b1', many), /in your classes \(c0, c1, c2, c3, c4 and 95 more\): /);
 });
+
+test('a scoped key\'s class that no roster was sent for is offered disabled, saying so', () => {
+  const page = { items: [{ class_id: '7B', name: 'Year 7 maths', members: 2 }] };
+  // GET /classes lists a scoped key's stored classes only: 7C was missing from the picker without a word.
+  assert.deepEqual(classOptions(page, [['7B', 'Year 7 maths'], ['7C', null]]), [
+    { value: '7B', text: '\u2068Year 7 maths\u2069 (\u20687B\u2069) · 2 learners' },
+    { value: '7C', text: '\u20687C\u2069 · no roster sent yet', disabled: true },
+  ]);
+  assert.deepEqual(classOptions({ items: [] }, [['7C', null]]).map((o) => o.disabled), [true]);
+});
