@@ -329,3 +329,15 @@ def test_two_deletions_of_one_class_at_once_delete_it_once(graph: Graph) -> None
     assert result["error"].field == "class_id"
     assert [e.action for e in classes.roster_audit(graph, "7B", 0, 10).items] == ["replace"]
     assert _roster_changes_stored(graph) == 1
+
+
+def test_a_roster_listing_an_id_twice_holds_it_once(api: Api) -> None:
+    """docs/api.md: an id listed twice counts once (`members` counts distinct ids)."""
+    response = api.call(
+        "PUT", "/classes/7D/learners", role=Role.SERVICE, json={"learner_ids": ["d1", "d2", "d1"]}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["members"] == 2
+    listed = api.call("GET", "/classes/7D/learners", role=Role.ADMIN)
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["learner_ids"] == ["d1", "d2"]
