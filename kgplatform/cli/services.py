@@ -14,6 +14,7 @@ from kgplatform.cli.base import (
     app,
     console,
     graph_session,
+    literal,
     print_statuses,
 )
 from kgplatform.errors import Conflict, ServiceSetupFailed
@@ -208,13 +209,17 @@ def migrate(
     """Apply pending schema migrations from cypher/migrations (each exactly once), and create again any
     index or constraint that applied ones made and the graph has lost."""
     from kgplatform.graph.migrations import migrate as run_migrations
+    from kgplatform.graph.migrations import waiting_words
 
     if check:
         check_schema()
         return
     with graph_session() as graph:
         report = run_migrations(
-            graph, on_apply=lambda m: console.print(f"applying {m.label}"), contract=contract
+            graph,
+            on_apply=lambda m: console.print(f"applying {m.label}"),
+            contract=contract,
+            on_wait=lambda holder, left_s: console.print(literal(waiting_words(holder, left_s))),
         )
     if report.applied:
         console.print(f"applied {len(report.applied)} migration(s): {', '.join(report.applied)}")

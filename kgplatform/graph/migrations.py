@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import socket
 import threading
 import time
 import uuid
@@ -124,16 +126,18 @@ def migrate(
     lease_s: int = LOCK_LEASE_S,
     heartbeat_s: float = HEARTBEAT_S,
     contract: bool = False,
+    on_wait: Callable[[str, int | None], None] | None = None,
 ) -> MigrationReport:
     """Applies pending migrations in version order; returns what it applied and what it found. Contract
     migrations are applied only with `contract` or on a graph with none recorded (module docstring).
+    `on_wait` is told once, when the lock is held by another, its holder and the seconds left on its lease.
     Raises `MigrationError` if another process took the lock over meanwhile (nothing more is applied)."""
     migrations = discover_migrations() if migrations is None else migrations
     for statement in split_statements(get_catalog()["graph/create_migration_constraints"].path.read_text()):
         run_schema_statement(graph, statement)
 
-    holder = f"migrate-{uuid.uuid4()}"
-    acquire_lock(graph, holder, wait_timeout_s, lease_s)
+    holder = lock_holder_name()
+    acquire_lock(graph, holder, wait_timeout_s, lease_s, on_wait)
     try:
         with LeaseKeeper(graph, holder, lease_s, heartbeat_s) as lease:
             return _apply_pending(graph, migrations, holder, lease, on_apply, contract)
@@ -251,12 +255,43 @@ class LeaseKeeper:
                 log.warning("renewing the migration lock failed: %s", error)
 
 
-def acquire_lock(graph: Graph, holder: str, wait_timeout_s: float, lease_s: int = LOCK_LEASE_S) -> None:
+def lock_holder_name() -> str:
+    """Unique, and naming the host and process, so that a process waiting for the lock can say whose it is
+    (a `migrate` killed while it held the lock holds it until its lease runs out)."""
+    return f"migrate-{socket.gethostname()}-pid{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def say_waiting(holder: str, lease_left_s: int | None) -> None:
+    log.warning("%s", waiting_words(holder, lease_left_s))
+
+
+def waiting_words(holder: str, lease_left_s: int | None) -> str:
+    left = f"{lease_left_s} s" if lease_left_s is not None else "a while"
+    return (
+        f"waiting for the migration lock, held by {holder}: its lease runs out in {left} (a migrate still "
+        f"running renews it; one that was killed holds it until then, and this run then goes on)"
+    )
+
+
+def acquire_lock(
+    graph: Graph,
+    holder: str,
+    wait_timeout_s: float,
+    lease_s: int = LOCK_LEASE_S,
+    on_wait: Callable[[str, int | None], None] | None = None,
+) -> None:
+    """Takes the lock, waiting up to `wait_timeout_s` while another holds it; `on_wait` (default: a logged
+    warning) is told once, when it must wait: a re-run after a killed `migrate` waited up to a lease (120 s)
+    printing nothing, as if it hung."""
     deadline = time.monotonic() + wait_timeout_s
+    told = False
     while True:
         rows = graph.write("graph/acquire_migration_lock", holder=holder, lease_s=lease_s)
         if rows and rows[0]["holder"] == holder:
             return
+        if not told and rows:
+            (on_wait or say_waiting)(str(rows[0]["holder"]), rows[0].get("lease_left_s"))
+            told = True
         if time.monotonic() > deadline:
             raise MigrationError(
                 f"another process ({rows[0]['holder'] if rows else '?'}) has held the migration lock "

@@ -167,3 +167,37 @@ def test_a_holder_whose_lease_was_taken_over_stops_before_recording() -> None:
 def test_waiters_outwait_a_whole_lease() -> None:
     """A waiter giving up before a dead holder's lease runs out would fail where it only had to wait."""
     assert inspect.signature(migrate).parameters["wait_timeout_s"].default > LOCK_LEASE_S
+
+
+def test_a_run_that_must_wait_for_the_lock_says_whose_it_is_and_for_how_long() -> None:
+    """A `migrate` killed while it held the lock (kill -9, a deploy timing out) holds it until its lease runs
+    out: the next `migrate` waited up to 120 s printing nothing, as if it hung (a review, s51)."""
+    graph = LockedGraph()
+    graph.holder = "migrate-web1-pid4242-0123456789ab"
+    write = graph.write
+
+    def leased(name: str, /, **params: Any) -> list[dict[str, object]]:
+        rows = write(name, **params)
+        return [{**row, "lease_left_s": 117} for row in rows]
+
+    graph.write = leased  # type: ignore[method-assign]
+    told: list[tuple[str, int | None]] = []
+    threading.Timer(0.6, lambda: setattr(graph, "holder", None)).start()  # its lease runs out
+    report = migrate(
+        graph,  # type: ignore[arg-type]
+        migrations=two_migrations(),
+        on_wait=lambda holder, left_s: told.append((holder, left_s)),
+    )
+    assert told == [("migrate-web1-pid4242-0123456789ab", 117)]  # once, not on every retry
+    assert report.applied == ["V0001__m1", "V0002__m2"]
+
+
+def test_a_holder_is_named_by_its_host_and_process() -> None:
+    import os
+    import socket
+
+    from kgplatform.graph.migrations import lock_holder_name, waiting_words
+
+    name = lock_holder_name()
+    assert socket.gethostname() in name and f"pid{os.getpid()}" in name and name != lock_holder_name()
+    assert "in 30 s" in waiting_words(name, 30) and name in waiting_words(name, 30)
