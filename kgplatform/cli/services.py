@@ -79,6 +79,7 @@ def services_status() -> None:
     down = (
         manager.State.NOT_RUNNING,
         manager.State.OURS_ELSEWHERE,
+        manager.State.STARTING,
         manager.State.REMOTE_UNREACHABLE,
         manager.State.MAINTENANCE,
     )

@@ -17,7 +17,7 @@ from functools import partial
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import maintenance, neo4j_local, redis_local
-from kgplatform.services.processes import listens_on, port_open
+from kgplatform.services.processes import listening_ports, listens_on, port_open
 from kgplatform.settings import Settings
 
 SERVICE_NAMES = ("neo4j", "redis")
@@ -33,6 +33,8 @@ class State(StrEnum):
     NOT_RUNNING = "not running"
     # The state folder's server runs, but does not listen at the configured address (settings changed).
     OURS_ELSEWHERE = "started by kgplatform, but not listening at this address"
+    # The state folder's server runs and listens nowhere yet: starting (Neo4j binds Bolt last), or stuck.
+    STARTING = "started by kgplatform, starting: not listening yet"
     # Stopped (or starting again) on purpose by a `services backup` or `restore` still under way.
     MAINTENANCE = "stopped for maintenance"
 
@@ -191,14 +193,17 @@ def status(settings: Settings) -> list[ServiceStatus]:
             # The pid file names this folder's server; it is the one at the address only if that listens,
             # and only if the socket listening there is that process's (not another checkout's server).
             ours = listening and listens_on(pid, port) is not False
-            state = State.RUNNING_OURS if ours else State.OURS_ELSEWHERE
+            # Listening on no port at all is a server still starting, not one moved to another address (a
+            # status taken while `services up` waited for Neo4j read "not listening at this address").
+            starting = not ours and listening_ports(pid) == set()
+            state = State.RUNNING_OURS if ours else State.STARTING if starting else State.OURS_ELSEWHERE
         elif listening:
             state = State.RUNNING_FOREIGN
         else:
             state = State.NOT_RUNNING
         # A backup stops Neo4j and starts it again (not listening yet while it starts): planned, not a crash.
         # The note is read only for a Neo4j that does not answer at its address.
-        down = name == "neo4j" and state in (State.NOT_RUNNING, State.OURS_ELSEWHERE)
+        down = name == "neo4j" and state in (State.NOT_RUNNING, State.OURS_ELSEWHERE, State.STARTING)
         if down and (under_way := maintenance.current(settings)) is not None:
             result.append(ServiceStatus(name, address, State.MAINTENANCE, pid, under_way.describe()))
             continue

@@ -39,7 +39,14 @@ def listens_on(pid: int, port: int, proc: Path = Path("/proc")) -> bool | None:
     """Whether process `pid` holds a socket listening on TCP `port` (any address); None when this cannot be
     told (no /proc, or the process's descriptors are not ours to read). A server answering on its port
     need not be the one a pid file names: another started first, and ours died unable to bind."""
-    inodes: set[str] = set()
+    ports = listening_ports(pid, proc)
+    return None if ports is None else port in ports
+
+
+def listening_ports(pid: int, proc: Path = Path("/proc")) -> set[int] | None:
+    """The TCP ports process `pid` listens on (any address); None when this cannot be told. Empty for a
+    server still starting: Neo4j binds Bolt only once its database is up, tens of seconds after its start."""
+    ports_of: dict[str, int] = {}
     for table in ("tcp", "tcp6"):
         try:
             lines = (proc / "net" / table).read_text().splitlines()[1:]
@@ -48,17 +55,18 @@ def listens_on(pid: int, port: int, proc: Path = Path("/proc")) -> bool | None:
         for line in lines:
             fields = line.split()
             # local_address is HEXIP:HEXPORT, st the state, inode the 10th column (proc(5)).
-            if len(fields) > 9 and fields[3] == _TCP_LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(f"socket:[{fields[9]}]")
+            if len(fields) > 9 and fields[3] == _TCP_LISTEN:
+                ports_of[f"socket:[{fields[9]}]"] = int(fields[1].rsplit(":", 1)[1], 16)
     try:
         descriptors = list((proc / str(pid) / "fd").iterdir())
     except OSError:
         return None
+    ports: set[int] = set()
     for descriptor in descriptors:
         with contextlib.suppress(OSError):  # closed meanwhile
-            if os.readlink(descriptor) in inodes:
-                return True
-    return False
+            if (port := ports_of.get(os.readlink(descriptor))) is not None:
+                ports.add(port)
+    return ports
 
 
 def listen_refused(host: str, port: int) -> str | None:

@@ -118,3 +118,18 @@ def test_a_package_installed_through_sudo_keeps_debconf_noninteractive(
     assert commands[1][3:] == ["apt-get", *wait, "install", "-y", "-qq", "--no-install-recommends", "wrk"]
     # The update waits for the lock too: it takes the same lock and failed first on a busy machine.
     assert commands[0][3:] == ["apt-get", *wait, "update", "-qq"]
+
+
+def test_the_ports_a_process_listens_on_are_listed_and_none_while_it_listens_on_nothing(
+    stranger: subprocess.Popen[bytes],
+) -> None:
+    import os
+    import socket
+
+    from kgplatform.services.processes import listening_ports
+
+    assert listening_ports(stranger.pid) == set()  # a server still starting
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        assert server.getsockname()[1] in (listening_ports(os.getpid()) or set())

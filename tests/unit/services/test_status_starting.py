@@ -1,0 +1,67 @@
+"""`services status` while the state folder's server runs but listens nowhere yet (Neo4j binds Bolt tens of
+seconds after its start): it read "started by kgplatform, but not listening at this address", the words for
+settings pointing elsewhere, so an operator looking during a start went hunting for a wrong setting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from kgplatform.cli import app
+from kgplatform.services import manager
+from kgplatform.settings import Settings, get_settings
+
+
+@pytest.fixture
+def starting_server() -> Iterator[int]:
+    """A process of ours that listens on no port, as a JVM does before it binds Bolt."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+def test_a_server_of_ours_listening_nowhere_yet_reads_starting(
+    settings: Settings, starting_server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(manager.neo4j_local, "running_pid", lambda _: starting_server)
+    row = next(row for row in manager.status(settings) if row.name == "neo4j")
+    assert row.state is manager.State.STARTING and row.pid == starting_server
+
+
+def test_a_server_of_ours_listening_on_another_port_still_reads_elsewhere(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import socket
+
+    with socket.socket() as server:  # this process stands for ours, bound to a port the settings do not name
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        monkeypatch.setattr(manager.redis_local, "running_pid", lambda _: os.getpid())
+        row = next(row for row in manager.status(settings) if row.name == "redis")
+    assert row.state is manager.State.OURS_ELSEWHERE
+
+
+def test_the_cli_says_starting_and_exits_3(
+    settings: Settings, starting_server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not answering yet: a probe on the exit code sees it down, as before."""
+    monkeypatch.setattr(manager.neo4j_local, "running_pid", lambda _: starting_server)
+    env = {
+        "KGP_NEO4J__URI": settings.neo4j.uri,
+        "KGP_REDIS__URL": settings.redis.url,
+        "KGP_SERVICES__STATE_DIR": str(settings.services.state_dir),
+        "COLUMNS": "300",
+    }
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["services", "status"], env=env, terminal_width=200)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 3, result.output
+    assert "starting: not listening yet" in " ".join(result.output.split())
