@@ -17,6 +17,7 @@ it may have been revoked elsewhere since. So during an outage a revocation is se
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import threading
@@ -52,6 +53,9 @@ SECRET_FORMAT = re.compile(r"kgp_[A-Za-z0-9_-]{43}")
 CACHE_TTL_S = 5.0
 OUTAGE_GRACE_S = 300.0
 CACHE_MAX_ENTRIES = 10_000
+# A revoked key's use is logged at most this often per key, with the refusals counted in between.
+REVOKED_NOTE_EVERY_S = 60.0
+log = logging.getLogger(__name__)
 
 
 def generate_secret() -> str:
@@ -228,6 +232,36 @@ def _field_value(secret: str | None) -> str | None:
     return secret.strip(" \t") if secret else secret
 
 
+class RevokedKeyNotes:
+    """Logs each use of a revoked key, naming it, at most once per `every_s` per key with the refusals counted
+    since: after a rotation the access log showed only 401s, so an operator could not tell a client still
+    sending the old key (one left out of the deploy) from someone trying made-up keys (a review, s51)."""
+
+    def __init__(self, every_s: float = REVOKED_NOTE_EVERY_S, clock: Callable[[], float] = time.monotonic):
+        self._every_s = every_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: dict[str, tuple[float, int]] = {}  # key id: when last logged, refusals since
+
+    def note(self, key: Principal) -> None:
+        now = self._clock()
+        with self._lock:
+            logged_at, unlogged = self._last.get(key.key_id, (None, 0))
+            if logged_at is not None and now - logged_at < self._every_s:
+                self._last[key.key_id] = (logged_at, unlogged + 1)
+                return
+            self._last[key.key_id] = (now, 0)
+        since = f" ({unlogged} more refusal(s) since the last note)" if unlogged else ""
+        log.warning(
+            "revoked API key %s (%r, %s) was presented and refused (401)%s: a client still sends it; "
+            "give it a live key (kgplatform keys list)",
+            key.key_id,
+            key.name,
+            key.role.value,
+            since,
+        )
+
+
 class KeyAuthenticator:
     """Turns a presented secret into a `Principal`, remembering valid keys for a short while."""
 
@@ -254,7 +288,8 @@ class KeyAuthenticator:
 
     @classmethod
     def for_graph(cls, graph: Graph, *, ttl_s: float = CACHE_TTL_S) -> KeyAuthenticator:
-        return cls(lambda key_hash: store.find_live_key(graph, key_hash), ttl_s=ttl_s)
+        notes = RevokedKeyNotes()
+        return cls(lambda key_hash: store.find_live_key(graph, key_hash, notes.note), ttl_s=ttl_s)
 
     def authenticate(self, secret: str | None) -> Principal:
         secret = _field_value(secret)

@@ -88,14 +88,23 @@ def key_changes(
     return {"total": row["total"], "items": native(items), "next": following}
 
 
-def find_live_key(graph: Graph, key_hash: str) -> Principal | None:
+def find_live_key(
+    graph: Graph, key_hash: str, on_revoked: Callable[[Principal], None] | None = None
+) -> Principal | None:
+    """The key of this hash unless it is unknown or revoked (None); a revoked one is handed to `on_revoked`
+    first, read in the same query."""
     rows = graph.read("auth/find_api_key", key_hash=key_hash)
     if not rows:
         return None
     row = rows[0]
-    return Principal(
+    principal = Principal(
         key_id=row["id"], name=row["name"], role=Role(row["role"]), classes=tuple(row["classes"])
     )
+    if row["revoked"]:
+        if on_revoked is not None:
+            on_revoked(principal)
+        return None
+    return principal
 
 
 def list_keys(graph: Graph) -> list[ApiKey]:

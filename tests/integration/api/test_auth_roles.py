@@ -140,6 +140,19 @@ def test_a_key_revoked_elsewhere_stops_within_the_cache_ttl(api: Api) -> None:
         authenticator.authenticate(issued.secret)
 
 
+def test_a_revoked_key_presented_is_told_from_an_unknown_one(api: Api) -> None:
+    """One read tells them apart, so that the API can log a revoked key's use by name (a review, s51)."""
+    issued = auth.issue_key(api.graph, role=Role.SERVICE, name="lms-old", actor="tests")
+    auth.revoke_key(api.graph, issued.id, actor="tests")
+    seen: list[str] = []
+    assert (
+        auth.store.find_live_key(api.graph, auth.hash_secret(issued.secret), lambda k: seen.append(k.name))
+        is None
+    )
+    assert auth.store.find_live_key(api.graph, auth.hash_secret(auth.generate_secret()), seen.append) is None
+    assert seen == ["lms-old"]
+
+
 def test_only_the_hash_is_stored(api: Api) -> None:
     issued = auth.issue_key(api.graph, role=Role.SERVICE, name="svc", actor="tests")
     assert api.graph.read("auth/find_api_key", key_hash=issued.secret) == []

@@ -173,3 +173,30 @@ def test_spaces_or_tabs_around_the_key_are_not_part_of_it() -> None:
     assert authenticator.authenticate("\t" + secret + " \t") == ALICE
     assert authenticator.cached(secret + " ") == ALICE
     assert lookup.calls == 1
+
+
+def test_a_revoked_key_in_use_is_logged_by_name_once_a_minute_with_the_refusals_between(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After a rotation the access log showed only 401s: a client left out of the deploy, still sending the
+    old key, looked like anyone trying made-up keys (a review, s51)."""
+    import logging
+
+    from kgplatform.auth.service import RevokedKeyNotes
+
+    now = [0.0]
+    notes = RevokedKeyNotes(every_s=60, clock=lambda: now[0])
+    old = Principal(key_id="k1", name="lms-prod", role=Role.SERVICE)
+    with caplog.at_level(logging.WARNING, logger="kgplatform.auth.service"):
+        notes.note(old)
+        for _ in range(4):
+            now[0] += 10
+            notes.note(old)
+        notes.note(Principal(key_id="k2", name="other", role=Role.ADMIN))  # another key: its own line
+        now[0] = 61
+        notes.note(old)
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("revoked API key k1 ('lms-prod', service) was presented and refused (401)")
+    assert "more refusal" not in lines[0] and lines[1].startswith("revoked API key k2 ")
+    assert "(4 more refusal(s) since the last note)" in lines[2]
