@@ -142,13 +142,26 @@ def learner_id_argument(value: str) -> str:
         raise typer.BadParameter(f"{value!r} is not a learner id: {reason}") from None
 
 
+def print_table(table: Table) -> None:
+    """A table as a terminal shows it, but with each row on one line where output is piped or logged: rich
+    assumes 80 columns there, and folded a key's name or a service's state onto several lines, so `keys list
+    | grep NAME` found half a row or nothing (a review, s51). A terminal keeps its own width."""
+    from rich.measure import Measurement
+
+    if console.is_terminal:
+        console.print(table)
+        return
+    needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    Console(width=max(console.width, needed)).print(table)
+
+
 def print_statuses(statuses: list[Any]) -> None:
     """A table of `ServiceStatus` rows."""
     table = Table("service", "address", "state", "pid")
     for s in statuses:
         state = f"{s.state}: {s.detail}" if s.detail else str(s.state)
         table.add_row(s.name, s.address, state, str(s.pid or ""))
-    console.print(table)
+    print_table(table)
 
 
 def cli_actor() -> str:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.table import Column, Table
 
 from kgplatform.auth.models import Role, reach_words
-from kgplatform.cli.base import PANEL_ADMIN, app, cli_actor, console, graph_session, literal
+from kgplatform.cli.base import PANEL_ADMIN, app, cli_actor, console, graph_session, literal, print_table
 from kgplatform.errors import ValidationFailed
 from kgplatform.validation_messages import plain_message
 
@@ -148,7 +148,7 @@ def keys_list(
             key.created_at.isoformat(timespec="seconds"),
             "yes" if key.revoked else "",
         )
-    console.print(table)
+    print_table(table)
 
 
 @keys_app.command("update")
@@ -287,7 +287,7 @@ def keys_history(
             literal(what),
             literal(change.actor),
         )
-    console.print(table)
+    print_table(table)
     if not audit.items:
         shown = "none of "
     elif position is not None:

@@ -226,3 +226,36 @@ def test_keys_create_and_revoke_say_the_key_on_one_line_whatever_the_width(
     gone = runner.invoke(app, ["keys", "revoke", key_id], terminal_width=80)
     assert gone.exit_code == 0, gone.output
     assert gone.stdout == f"revoked key {key_id} (teacher, {name!r})\n", gone.stdout
+
+
+def test_keys_list_piped_keeps_each_key_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped, rich assumed 80 columns and folded the name, role and date onto several lines each: `keys list
+    | grep NAME` found half a row or nothing, and the id on the name's line only by luck (a review, s51)."""
+    from contextlib import nullcontext
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKey, Role
+    from kgplatform.cli import app
+
+    created = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+    keys = [
+        ApiKey(
+            id=f"{n:032x}",
+            name=f"nightly-ingest-school-{n}",
+            role=Role.DESIGNER,
+            created_at=created,
+            revoked=True,
+        )
+        for n in (41, 42)
+    ]
+    monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
+    monkeypatch.setattr(service, "list_keys", lambda _: keys)
+    listed = CliRunner().invoke(app, ["keys", "list"], env={"COLUMNS": "80"})
+    assert listed.exit_code == 0, listed.output
+    (line,) = [line for line in listed.output.splitlines() if "nightly-ingest-school-42" in line]
+    assert (
+        f"{42:032x}" in line and "designer" in line and "2026-12-02T07:00:00+00:00" in line and "yes" in line
+    )
