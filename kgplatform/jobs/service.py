@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -343,14 +343,24 @@ class JobService:
         """The `limit` newest batches, newest first: every one Redis still holds, with its live progress
         (settled first, as `status` does), and the summaries stored in Neo4j; where both know a job, the
         live one. Before this a nightly job's id was in the worker's log alone (a review, s34)."""
-        jobs: dict[str, JobStatus] = {}
+        jobs = {job.id: job for job in self.live()}
+        for stored in self.store.newest_summaries(limit):
+            jobs.setdefault(stored.id, stored)
+        return newest_first(jobs.values(), limit)
+
+    def live(self) -> list[JobStatus]:
+        """Every batch Redis still holds, with its live progress (settled first, as `status` does): what
+        `newest` lists without the summaries in Neo4j, for when Neo4j does not answer."""
+        jobs = []
         for job_id in self.progress.job_ids():
             self.settle(job_id)
             if self.progress.exists(job_id):  # its keys may have expired since the scan
-                jobs[job_id] = self.progress.status(job_id)
-        for stored in self.store.newest_summaries(limit):
-            jobs.setdefault(stored.id, stored)
-        return sorted(jobs.values(), key=lambda job: (job.created_at, job.id), reverse=True)[:limit]
+                jobs.append(self.progress.status(job_id))
+        return jobs
+
+
+def newest_first(jobs: Iterable[JobStatus], limit: int) -> list[JobStatus]:
+    return sorted(jobs, key=lambda job: (job.created_at, job.id), reverse=True)[:limit]
 
 
 def stalled_message(missing: list[int], silent_s: float, job_id: str | None = None, shown: int = 20) -> str:

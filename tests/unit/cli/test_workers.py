@@ -320,3 +320,38 @@ def test_jobs_list_says_what_the_nights_retrain_did() -> None:
     assert "\n" not in line
     plain = job.model_copy(update={"retrain": None, "retrain_failed": False})
     assert "retrain" not in job_line(plain)
+
+
+def test_jobs_list_with_neo4j_down_lists_what_redis_holds_and_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Half up (Redis answering, Neo4j not): the command failed whole after the driver's retries (about
+    18 s), naming only Neo4j, while the batches of the last days were in Redis (a review, s51)."""
+    from contextlib import contextmanager
+    from types import SimpleNamespace
+
+    from neo4j.exceptions import ServiceUnavailable
+    from typer.testing import CliRunner
+
+    from kgplatform.cli import app
+    from kgplatform.jobs.service import JobService
+
+    def refused() -> None:
+        raise ServiceUnavailable("Couldn't connect to 127.0.0.1:7687\nConnection refused")
+
+    @contextmanager
+    def down_graph(**_: object):  # type: ignore[no-untyped-def]
+        yield SimpleNamespace(driver=SimpleNamespace(verify_connectivity=refused))
+
+    running = JobStatus(
+        id="recompute_all-1", kind="recompute_all", state=JobState.RUNNING, total=10, done=4,
+        created_at=datetime(2026, 12, 5, 2, 30, tzinfo=UTC),
+    )  # fmt: skip
+    monkeypatch.setattr("kgplatform.cli.workers.graph_session", down_graph)
+    monkeypatch.setattr(JobService, "live", lambda self: [running])
+    monkeypatch.setattr(JobService, "newest", lambda self, limit: pytest.fail("Neo4j was read"))
+    result = CliRunner().invoke(app, ["jobs", "list"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("recompute_all-1  running ") and " 4/10 " in result.stdout
+    assert "note: Neo4j at " in result.stderr and "listing only the jobs Redis still holds" in result.stderr
+    assert "Connection refused" in result.stderr and "\nConnection" not in result.stderr  # one line
