@@ -60,6 +60,18 @@ def _note_unsent(unsent: list[str]) -> None:
         )
 
 
+def _note_not_held(classes: list[str], key_id: str) -> None:
+    """On stderr. Removing a class the key does not hold is no refusal (a change sent twice changes nothing
+    the second time), but a misspelt one (`7b` for `7B`) left the key as it was under an exit status of 0
+    and an "updated key" line (a review, s51)."""
+    if classes:
+        print(
+            f"note: key {key_id} held no class {', '.join(classes)}: nothing removed for it; class ids are "
+            "case-sensitive (kgplatform keys list shows the key's classes)",
+            file=sys.stderr,
+        )
+
+
 @keys_app.command("create")
 def keys_create(
     role: Role = typer.Option(
@@ -195,6 +207,7 @@ def keys_update(
     except KgpError as error:
         raise type(error)(_in_options(error.message), field=error.field, **error.details) from None
     _note_unsent(key.classes_without_roster)
+    _note_not_held([c for c in remove if c not in before.classes], key.id)
     if as_json:
         print(key.model_dump_json())
         return

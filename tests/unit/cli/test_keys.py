@@ -259,3 +259,27 @@ def test_keys_list_piped_keeps_each_key_on_one_line(monkeypatch: pytest.MonkeyPa
     assert (
         f"{42:032x}" in line and "designer" in line and "2026-12-02T07:00:00+00:00" in line and "yes" in line
     )
+
+
+def test_keys_update_says_when_a_class_to_remove_was_not_the_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--remove-class 7b` on a key of 7B changed nothing, yet printed "updated key" and exited 0: a typo
+    (ids are case-sensitive) read as done (a review, s51). Still no refusal: a removal sent twice is fine."""
+    from contextlib import nullcontext
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKey, ChangedKey, Role
+    from kgplatform.cli import app
+
+    fields = {"name": "ms-okafor", "role": Role.TEACHER, "created_at": datetime(2026, 12, 4, tzinfo=UTC)}
+    before = ApiKey(id="k1", classes=["7B", "7C"], revoked=False, **fields)
+    after = ChangedKey(**{**before.model_dump(), "classes": ["7C"]})
+    monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
+    monkeypatch.setattr(service, "change_classes", lambda *_, **__: (before, after))
+    args = ["keys", "update", "k1", "--remove-class", "7B", "--remove-class", "7b"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "note: key k1 held no class 7b: nothing removed for it" in result.stderr
+    assert "7B" not in result.stderr.split("note: key k1")[1].split(":")[0]  # 7B was removed: not named
