@@ -80,6 +80,7 @@ def services_status() -> None:
         manager.State.NOT_RUNNING,
         manager.State.OURS_ELSEWHERE,
         manager.State.STARTING,
+        manager.State.NOT_ANSWERING,
         manager.State.REMOTE_UNREACHABLE,
         manager.State.MAINTENANCE,
     )

@@ -35,6 +35,8 @@ class State(StrEnum):
     OURS_ELSEWHERE = "started by kgplatform, but not listening at this address"
     # The state folder's server runs and listens nowhere yet: starting (Neo4j binds Bolt last), or stuck.
     STARTING = "started by kgplatform, starting: not listening yet"
+    # Listening, but no answer to PING (stopped with SIGSTOP, swapping, loading its file): Redis only.
+    NOT_ANSWERING = "running, but does not answer"
     # Stopped (or starting again) on purpose by a `services backup` or `restore` still under way.
     MAINTENANCE = "stopped for maintenance"
 
@@ -217,6 +219,13 @@ def status(settings: Settings) -> list[ServiceStatus]:
         # A backup or restore killed with Neo4j stopped left its note: not a crash, and `up` is the remedy.
         if killed is not None:
             result.append(ServiceStatus(name, address, state, pid, killed.describe_abandoned()))
+            continue
+        # A Redis that takes connections but answers nothing (stopped, loading a large append-only file)
+        # read "already running" and exit 0, while every command that used it failed (a review, s51).
+        pinged = name == "redis" and state in (State.RUNNING_OURS, State.RUNNING_FOREIGN)
+        if pinged and (reason := redis_local.ping(settings)) is not None:
+            whose = "started by kgplatform" if state is State.RUNNING_OURS else "not started by kgplatform"
+            result.append(ServiceStatus(name, address, State.NOT_ANSWERING, pid, f"{whose}; {reason}"))
             continue
         result.append(ServiceStatus(name, address, state, pid))
     return result

@@ -65,3 +65,28 @@ def test_the_cli_says_starting_and_exits_3(
         get_settings.cache_clear()
     assert result.exit_code == 3, result.output
     assert "starting: not listening yet" in " ".join(result.output.split())
+
+
+def test_a_redis_that_takes_connections_and_answers_nothing_reads_not_answering(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stopped (SIGSTOP) or loading Redis read "already running (started by kgplatform)" with exit 0,
+    while `jobs list` and every other command that used it timed out (a review, s51)."""
+    import os
+    import socket
+
+    with socket.socket() as silent:  # the kernel accepts connections on it; nobody ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        moved = settings.model_copy(
+            update={"redis": settings.redis.model_copy(update={"url": f"redis://127.0.0.1:{port}/0"})}
+        )
+        monkeypatch.setattr(manager.redis_local, "running_pid", lambda _: os.getpid())
+        row = next(row for row in manager.status(moved) if row.name == "redis")
+    assert row.state is manager.State.NOT_ANSWERING, row
+    assert (
+        row.detail is not None
+        and row.detail.startswith("started by kgplatform; ")
+        and "Timeout" in row.detail
+    )
