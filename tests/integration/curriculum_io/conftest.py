@@ -1,19 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from kgplatform.graph.driver import Graph
-from kgplatform.settings import Settings
-from tests.integration.api.harness import Api, running_api
-
-
-@pytest.fixture
-def api(settings: Settings, graph: Graph) -> Iterator[Api]:
-    with running_api(settings, graph) as harness:
-        yield harness
-
 
 # The API fixture makes a key per role, and each key's creation writes its audit entry (since 4 December).
 FIXTURE_LABELS = {"ApiKey", "KeyChange"}

@@ -1,8 +1,8 @@
-"""Fixtures for the mastery integration tests: a small curriculum in the graph, the service, the API."""
+"""Fixtures for the mastery integration tests: a small curriculum in the graph, the service (the API is
+tests/integration/conftest.py's)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,8 +12,6 @@ from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_curriculum
-from kgplatform.settings import Settings
-from tests.integration.api.harness import Api, running_api
 
 
 def load_curriculum(graph: Graph, curriculum: SyntheticCurriculum) -> None:
@@ -39,9 +37,3 @@ def curriculum(graph: Graph) -> SyntheticCurriculum:
 @pytest.fixture
 def service(graph: Graph) -> MasteryService:
     return MasteryService(MasteryStore(graph))
-
-
-@pytest.fixture
-def api(settings: Settings, graph: Graph) -> Iterator[Api]:
-    with running_api(settings, graph) as harness:
-        yield harness
