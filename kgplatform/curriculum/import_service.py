@@ -81,6 +81,7 @@ def run_import(
             if_match=if_match,
             based_on=based_on,
             overwrite=overwrite,
+            skipped=report.skipped_rows,
             checkpoint=checkpoint,
             progress=progress,
         )

@@ -301,6 +301,7 @@ def write_import(
     if_match: str | None = None,
     based_on: str | None = None,
     overwrite: bool = False,
+    skipped: Mapping[Entity, int] | None = None,
     checkpoint: Callable[[str], None] = no_checkpoint,
     progress: Callable[[int, int], None] = no_progress,
 ) -> WriteResult:
@@ -309,7 +310,8 @@ def write_import(
     (`kept_fields`). `if_match`: the curriculum's ETag as exported, parsed as an edit's is (a weak `W/`
     form matches); a curriculum changed since is a 412, nothing written. `based_on`: the ETag of the export
     the file records it was made from, of this curriculum; without If-Match (which wins) and `overwrite`, a
-    real import of a file based on an older state is a 412 too, naming what changed since. `checkpoint`
+    real import of a file based on an older state is a 412 too, naming what changed since. `skipped`: the
+    rows `skip_invalid` left out, per entity, which the summary entry names. `checkpoint`
     is called with the phase about to start ('writing' before each statement batch, 'committing' once the
     work is done): raising there rolls the transaction back whole (the CLI's Ctrl-C, `cli.curriculum`).
     `progress` is called with the rows written so far and the total after each statement batch."""
@@ -449,6 +451,10 @@ def write_import(
                 summary["based_on_current"] = based_on_current
             if overwrite:
                 summary["overwrite"] = True
+            # A partial import says so in its trail: the report naming the skipped rows ends with the
+            # request, and the counts alone read as the whole file imported.
+            if skipped and any(skipped.values()):
+                summary["skipped"] = {e.value: n for e, n in skipped.items() if n}
             entry = audit.entry(
                 actor=actor,
                 action=AuditAction.IMPORT,

@@ -104,6 +104,13 @@ def test_skip_invalid_imports_the_rest_and_lists_the_skipped(graph: Graph, docum
         == len(document["prerequisites"]) - report.skipped_rows[Entity.PREREQUISITE]
     )
     assert report.outcome[Entity.CONCEPT] == Outcome(created=39)
+    # The trail says the import was partial: the report is gone once the request ends, and the summary's
+    # counts alone read as the whole file imported.
+    [summary] = [e for e in audit_entries(graph, "algebra") if e["entity_type"] == "curriculum"]
+    assert (
+        json.loads(summary["new"])["skipped"] == {e.value: n for e, n in report.skipped_rows.items() if n}
+        and report.skipped_rows[Entity.CONCEPT] == 1
+    )
 
 
 def test_second_import_changes_nothing(graph: Graph, document: dict[str, Any]) -> None:
