@@ -102,12 +102,22 @@ LearnerIdText = Annotated[
 _HOURS_ONLY_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?[+-]\d{2}$")
 
 
+# A date and time followed by a space and an offset's digits: "+01:00" sent unencoded in a URL's query
+# string, where '+' means a space. Refused saying so: pydantic's "unexpected extra characters" did not.
+_PLUS_AS_SPACE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)? \d{2}(?::?\d{2})?$")
+
+
 def iso_time_text(value: Any) -> Any:
     """Only ISO 8601 text (or a datetime, from Python callers): pydantic would also read a number, or text
     of digits, as seconds since 1970, which a service sending the wrong field would never notice. Also the
     audit trails' `since` and `until` (`api.deps.audit_filter`). An hours-only offset gets its minutes."""
     if isinstance(value, datetime):
         return value
+    if isinstance(value, str) and _PLUS_AS_SPACE.match(value):
+        raise ValueError(
+            f"{value!r} has a space where its time zone's '+' was: in a URL's query a '+' reads as a "
+            "space, so send it as %2B (e.g. 2026-01-05T09:00:00%2B01:00), or give the time in UTC with Z"
+        )
     if isinstance(value, str) and not is_number(value):
         return f"{value}:00" if _HOURS_ONLY_OFFSET.match(value) else value
     raise ValueError("must be an ISO 8601 date and time with a timezone, e.g. 2026-01-05T08:00:00Z")

@@ -62,10 +62,14 @@ def test_bad_bounds_are_the_same_422_naming_the_field_on_every_trail(api: Api) -
             ({"since": now.isoformat(), "until": (now - timedelta(hours=1)).isoformat()}, "until"),
             # Past the calendar once in UTC.
             ({"since": "0001-01-01T00:00:00+01:00"}, "since"),
+            # "+01:00" typed into a URL unencoded: the query reads the '+' as a space.
+            ({"since": "2026-12-03T09:00:00 01:00"}, "since"),
         ):
             response = api.call("GET", path, role=role, params=params)
             assert response.status_code == 422, (path, params, response.text)
             assert response.json()["field"] == field, (path, params, response.json())
+            if " 01:00" in params.get("since", ""):
+                assert "%2B" in response.text, response.text
 
 
 def test_the_key_and_roster_trails_list_the_window_inclusive_in_any_zone(api: Api) -> None:

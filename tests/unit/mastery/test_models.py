@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 import pytest
-from pydantic import ValidationError
+from pydantic import AwareDatetime, BeforeValidator, TypeAdapter, ValidationError
 
-from kgplatform.mastery.models import AnswerIn, InterestsIn, parse_answer_rows
+from kgplatform.mastery.models import AnswerIn, InterestsIn, iso_time_text, parse_answer_rows
 from kgplatform.mastery.service import stored_row
 
 ROW = {
@@ -43,6 +44,19 @@ def test_an_offset_of_hours_only_is_an_iso_8601_time_zone(text: str, utc: dateti
     answer = AnswerIn.model_validate({**ROW, "answered_at": text})
     assert answer.answered_at_utc == utc
     assert stored_row(answer) == stored_row(AnswerIn.model_validate({**ROW, "answered_at": f"{text}:00"}))
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-12-05T09:00:00 01:00", "2026-12-05 09:00 0100", "2026-12-05T09:00:00.5 01"]
+)
+def test_an_offset_whose_plus_became_a_space_says_so(text: str) -> None:
+    """`?since=2026-12-05T09:00:00+01:00` typed into a URL reaches the API as "... 01:00" (a '+' in a query
+    string is a space): pydantic's "unexpected extra characters at the end of the input" did not say that
+    the '+' was lost, or how to send it."""
+    with pytest.raises(ValidationError) as raised:
+        TypeAdapter(Annotated[AwareDatetime, BeforeValidator(iso_time_text)]).validate_python(text)
+    message = raised.value.errors()[0]["msg"]
+    assert "'+'" in message and "%2B" in message, message
 
 
 @pytest.mark.parametrize(
