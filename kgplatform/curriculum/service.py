@@ -12,6 +12,7 @@ from typing import Any
 from kgplatform.audit import store as audit_store
 from kgplatform.audit.cursor import After
 from kgplatform.curriculum import audit, store
+from kgplatform.curriculum.conflicts import naming_the_newest_change
 from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.models import (
     STORED,
@@ -198,7 +199,8 @@ def update_concept(
     graph: Graph, concept_id: str, if_match: str | None, change: ConceptPatch | ConceptBody, actor: str
 ) -> Concept:
     decide = partial(decide_concept_update, concept_id, parse_if_match(if_match), change, actor)
-    return _concept(store.update_concept(graph, concept_id, decide))
+    with naming_the_newest_change(graph, EntityType.CONCEPT, concept_id):
+        return _concept(store.update_concept(graph, concept_id, decide))
 
 
 def decide_concept_deletion(
@@ -306,7 +308,8 @@ def delete_concept(
         captured["links"] = links  # the last (committed) attempt's view, for the report
         return decide_concept_deletion(concept_id, accepted, cascade, actor, links)
 
-    deletion = store.delete_concept(graph, concept_id, decide)
+    with naming_the_newest_change(graph, EntityType.CONCEPT, concept_id):
+        deletion = store.delete_concept(graph, concept_id, decide)
     links = captured["links"]
     edges = sorted(links.incoming + links.outgoing, key=lambda e: (e["prerequisite"], e["concept"]))
     return ConceptDeletionReport(

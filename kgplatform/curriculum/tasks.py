@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 from kgplatform.curriculum import audit, store
+from kgplatform.curriculum.conflicts import naming_the_newest_change
 from kgplatform.curriculum.models import (
     AuditAction,
     EntityType,
@@ -137,7 +138,8 @@ def update_task(
     accepted = parse_if_match(if_match)
     concepts = change.concepts
     decide = partial(decide_task_update, task_id, accepted, change, actor)
-    return _task(store.update_task(graph, task_id, concepts, decide))
+    with naming_the_newest_change(graph, EntityType.TASK, task_id):
+        return _task(store.update_task(graph, task_id, concepts, decide))
 
 
 def decide_task_deletion(
@@ -159,7 +161,9 @@ def decide_task_deletion(
 
 
 def delete_task(graph: Graph, task_id: str, if_match: str | None, actor: str) -> None:
-    store.delete_task(graph, task_id, partial(decide_task_deletion, task_id, parse_if_match(if_match), actor))
+    decide = partial(decide_task_deletion, task_id, parse_if_match(if_match), actor)
+    with naming_the_newest_change(graph, EntityType.TASK, task_id):
+        store.delete_task(graph, task_id, decide)
 
 
 def list_tasks(

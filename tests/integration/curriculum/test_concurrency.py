@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kgplatform.auth.models import Role
 from kgplatform.curriculum import import_service, service, store, tasks
 from kgplatform.curriculum.io import parse_json
 from kgplatform.curriculum.models import ConceptIn, ConceptPatch, TaskPatch
@@ -37,6 +38,38 @@ def test_two_http_writers_with_the_same_if_match_one_wins_one_gets_412(api: Api)
     assert (stored["name"], stored["version"]) == (winner, 2)
     updates = [e for e in api.call("GET", "/concepts/a/audit").json()["items"] if e["action"] == "update"]
     assert [e["new"]["name"] for e in updates] == [winner]
+
+
+def test_the_412_names_who_changed_it_last_and_when(api: Api) -> None:
+    """The second designer's 412 says whom to ask, as an import's does (`changed_since`): "someone changed
+    it since you read it" sent them to read the trail first. The newest entry of the trail is named, which
+    for a concept may be a task's or an edge's (what moved its version)."""
+    api.curriculum("maths", "a")
+    other = api.actors[Role.ADMIN]
+    api.call(
+        "POST", "/curricula/maths/tasks", json={"id": "t1", "title": "T", "kind": "quiz", "concepts": ["a"]}
+    )
+    concept_etag, task_etag = api.etag("/concepts/a"), api.etag("/tasks/t1")
+    assert api.call("PATCH", "/tasks/t1", json={"title": "theirs"}, if_match=task_etag, role=Role.ADMIN)
+    concept_etag = api.etag("/concepts/a")  # the task's edit moved it too
+    assert api.call("PATCH", "/concepts/a", json={"name": "theirs"}, if_match=concept_etag, role=Role.ADMIN)
+    for method, path, body, action, entity in (
+        ("PATCH", "/concepts/a", {"name": "mine"}, "update", ("concept", "a")),
+        ("PATCH", "/tasks/t1", {"title": "mine"}, "update", ("task", "t1")),
+        ("DELETE", "/tasks/t1", None, "update", ("task", "t1")),
+        ("DELETE", "/concepts/a?cascade=true", None, "update", ("concept", "a")),
+    ):
+        etag = concept_etag if path.startswith("/concepts") else task_etag  # both older than theirs
+        refused = api.call(method, path, json=body, if_match=etag)
+        assert refused.status_code == 412, (path, refused.text)
+        newest = refused.json()["newest_change"]
+        assert (newest["actor"], newest["action"], (newest["entity_type"], newest["entity_id"])) == (
+            other,
+            action,
+            entity,
+        ), (path, newest)
+        assert other in refused.json()["detail"] and newest["at"] in refused.json()["detail"]
+    assert api.call("GET", "/concepts/a").json()["name"] == "theirs"
 
 
 def test_a_writer_that_read_before_the_other_committed_still_loses(api: Api) -> None:
