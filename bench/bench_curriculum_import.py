@@ -50,14 +50,19 @@ class Case:
     skip_invalid: bool = False
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_generated_curriculum_args(parser: argparse.ArgumentParser) -> None:
+    """The generated curriculum's options and the rounds (this bench's and bench_curriculum_export's)."""
     parser.add_argument("--concepts", type=int, default=3000, help="concepts in the generated curriculum")
     parser.add_argument("--tasks-per-concept", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds per path (median reported)")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_generated_curriculum_args(parser)
     parser.add_argument("--no-junyi", action="store_true", help="skip the Junyi graph even when present")
     return parser.parse_args()
 

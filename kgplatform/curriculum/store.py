@@ -26,7 +26,7 @@ from kgplatform.audit.window import Window
 from kgplatform.curriculum.audit import explain
 from kgplatform.curriculum.models import AuditFilter
 from kgplatform.errors import Conflict
-from kgplatform.graph.driver import Graph, Row
+from kgplatform.graph.driver import Graph, Row, plain_rows
 from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import native
 
@@ -697,11 +697,17 @@ def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | N
         curriculum = _run(tx, "curriculum/get_curriculum", id=curriculum_id)
         if not curriculum:
             return None
+
+        # Ids, text, numbers and lists of them: zipped, without `Record.data()` and `native`'s walk of
+        # every value, which cost as much as the fetch (bench/bench_curriculum_export.py).
+        def rows(name: str) -> list[Row]:
+            return plain_rows(tx.run(query_text(name), {"curriculum_id": curriculum_id}))
+
         return CurriculumRows(
             curriculum=curriculum[0]["curriculum"],
-            concepts=_run(tx, "curriculum/read_curriculum_concepts", curriculum_id=curriculum_id),
-            prerequisites=_run(tx, "curriculum/read_curriculum_prerequisites", curriculum_id=curriculum_id),
-            tasks=_run(tx, "curriculum/read_curriculum_tasks", curriculum_id=curriculum_id),
+            concepts=rows("curriculum/read_curriculum_concepts"),
+            prerequisites=rows("curriculum/read_curriculum_prerequisites"),
+            tasks=rows("curriculum/read_curriculum_tasks"),
         )
 
     for _ in range(READ_ATTEMPTS):

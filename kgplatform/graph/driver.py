@@ -159,9 +159,13 @@ def _fetch_all(name: str, *, plain: bool = False, timeout_s: float | None = None
     @unit_of_work(metadata={"kgp_query": name}, timeout=timeout_s)
     def work(tx: ManagedTransaction, params: dict[str, Any]) -> list[Row]:
         result = tx.run(query_text(name), params)
-        if plain:
-            keys = result.keys()
-            return [dict(zip(keys, record.values(), strict=True)) for record in result]
-        return [record.data() for record in result]
+        return plain_rows(result) if plain else [record.data() for record in result]
 
     return work
+
+
+def plain_rows(result: neo4j.Result) -> list[Row]:
+    """A result's rows built by zipping keys and values, for queries that return only scalars and lists of
+    them: `Record.data()` re-walks every nested list (see `Graph.read_plain`)."""
+    keys = result.keys()
+    return [dict(zip(keys, record.values(), strict=True)) for record in result]

@@ -22,6 +22,16 @@ class FakeRecord:
     def data(self) -> dict[str, Any]:
         return self.row
 
+    def values(self) -> list[Any]:
+        return list(self.row.values())
+
+
+class FakeResult(list[FakeRecord]):
+    """The records, and their columns as a neo4j Result names them (read_curriculum_rows zips the two)."""
+
+    def keys(self) -> list[str]:
+        return list(self[0].row) if self else []
+
 
 class RecordingTx:
     """Answers each named query from `answers` (name -> rows) and records (name, params)."""
@@ -31,10 +41,10 @@ class RecordingTx:
         self.ran: list[tuple[str, dict[str, Any]]] = []
         self.names_by_text = {get_catalog()[n].text: n for n in get_catalog().names()}
 
-    def run(self, text: str, params: dict[str, Any]) -> list[FakeRecord]:
+    def run(self, text: str, params: dict[str, Any]) -> FakeResult:
         name = self.names_by_text[text]
         self.ran.append((name, params))
-        return [FakeRecord(row) for row in self.answers.get(name, [])]
+        return FakeResult(FakeRecord(row) for row in self.answers.get(name, []))
 
 
 class FakeGraph:
