@@ -38,17 +38,28 @@ def audit_archive(
         "revoked) or `rosters` (class roster changes, written without the learners' ids).",
     ),
     force: bool = typer.Option(False, "--force", help="Allow a --before less than 30 days ago."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be archived; change nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Count what would be archived; change nothing (no --force needed)."
+    ),
     batch: int = typer.Option(2000, "--batch", min=1, max=20000, help="Entries per delete transaction."),
 ) -> None:
     """Write a trail's audit entries older than --before to a file, fsynced, then delete them from the graph
     in batches. Of the curriculum trail, the newest entry of each curriculum stays (it dates the curriculum:
     export ETags, plans' staleness), and so does the delete entry of a task deleted before 30 November 2026
     (RetiredIds); of the keys' and rosters' trails nothing is kept (nothing is dated by them)."""
-    from kgplatform.audit.archive import TRAILS, archive_audit, check_before, parse_before
+    from kgplatform.audit.archive import MIN_AGE, TRAILS, archive_audit, check_before, parse_before
 
     moment = parse_before(before)
-    check_before(moment, datetime.now(UTC), force=force)
+    now = datetime.now(UTC)
+    # A dry run changes nothing: the 30 days that guard the trail do not refuse it, so the count that tells
+    # whether to --force can be had first; the future is refused as ever (what would the count mean?).
+    check_before(moment, now, force=force or dry_run)
+    if dry_run and not force and moment > now - MIN_AGE:
+        print(
+            f"note: --before {moment.isoformat()} is less than {MIN_AGE.days} days ago: the real run needs "
+            "--force (the audit trail is what a dispute over a change is settled by)",
+            file=sys.stderr,
+        )
     with graph_session() as graph:
         result = archive_audit(
             graph,

@@ -210,6 +210,27 @@ def test_a_dry_run_counts_and_changes_nothing(api: Api, tmp_path: Path) -> None:
     assert _trail(api, "/curricula/maths/audit") == trail
 
 
+def test_a_dry_run_of_a_recent_date_counts_without_force_and_says_the_real_run_needs_it(
+    api: Api, tmp_path: Path
+) -> None:
+    """A dry run changes nothing, so the 30 days that guard the trail do not refuse it: it was a usage error
+    (exit 2), and the count that would decide whether to --force could not be had without --force."""
+    _edits(api)
+    trail = _trail(api, "/curricula/maths/audit")
+    out = tmp_path / "audit.jsonl"
+    recent = datetime.now(UTC).isoformat()  # after every entry; past by the time the command reads it
+    counted = run_cli("audit", "archive", "--before", recent, "--out", str(out), "--dry-run")
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.startswith(f"would archive {trail['total'] - 1} entries"), counted.stdout
+    assert "less than 30 days ago" in counted.stderr and "--force" in counted.stderr, counted.stderr
+    assert not out.exists() and _trail(api, "/curricula/maths/audit") == trail
+    real = run_cli("audit", "archive", "--before", recent, "--out", str(out))
+    assert real.returncode == 2 and "less than 30 days ago" in real.stderr, real.stderr
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    ahead = run_cli("audit", "archive", "--before", future, "--out", str(out), "--dry-run")
+    assert ahead.returncode == 2 and "in the future" in ahead.stderr, ahead.stderr
+
+
 def test_a_file_that_is_not_an_archive_is_refused_before_anything_changes(api: Api, tmp_path: Path) -> None:
     _edits(api)
     before = _age_everything(api.graph)
