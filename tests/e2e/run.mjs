@@ -2160,6 +2160,8 @@ step('a delete refused because someone saved the concept since shows their versi
   await page.getByRole('button', { name: 'Delete concept' }).click();
   const refused = await expectAlert(/Precondition failed \(412\)/);
   assert.match(refused, /Someone changed concept changed-e2e-d since you opened it, so it was not deleted/);
+  // Who: the 412's newest_change (the other designer's rename, through the API).
+  assert.match(refused, /Last change: update of concept changed-e2e-d by e2e-designer( \(key [0-9a-f]+\))?, /);
   await page.waitForFunction(() => document.querySelector('#concept-version').textContent === '2');
   assert.equal(await page.getByRole('form', { name: 'Edit concept' }).getByLabel('Name').inputValue(), 'Renamed by another designer');
   assert.equal((await callApi('GET', '/concepts/changed-e2e-d')).status, 200);

@@ -6,8 +6,9 @@ import { showArchived, trailPager } from './audit.js';
 import { changesCurriculumChanged } from './changes.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
-  $, clear, clearFieldErrors, el, focusUnlessMoved, guarded, hideMessage, oneAtATime, listValue, parseDecimal, rawValues,
-  readNumbers, refillKeepingTyped, restoreFocus, showConceptCount, showError, showInfo, showList, splitList, updateTitle,
+  $, clear, clearFieldErrors, el, fmtTime, focusUnlessMoved, guarded, hideMessage, oneAtATime, listValue, parseDecimal,
+  rawValues, readNumbers, refillKeepingTyped, restoreFocus, showConceptCount, showError, showInfo, showList, splitList,
+  updateTitle,
 } from './dom.js';
 import { capTransfers, createGraph, draw, nearestRings, setTransfersVisible } from './graph.js';
 import { FIELDS as TASK_FIELDS, loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
@@ -569,8 +570,12 @@ async function deleteConcept() {
     if (error instanceof ApiError && error.status === 412 && state.concept === concept) {
       const typed = formChanged();
       const links = error.problem.link_changes ?? [];
+      // Who saved last and when (the API's `newest_change`, since 5 December 2026): whom to ask.
+      const newest = error.problem.newest_change;
       error.problem.detail = `Someone changed concept ${concept} since you opened it, so it was not deleted`
         + (links.length ? ` (${links.join('; ')})` : '') + '. '
+        + (newest ? `Last change: ${newest.action} of ${newest.entity_type} ${newest.entity_id} by ${newest.actor}, `
+          + `${fmtTime(newest.at)}. ` : '')
         + (typed ? 'Its edges and tasks are shown as they are now; Reload shows its fields (it asks before '
           + 'dropping what you typed); then delete it again if you still mean to.'
           : `${concept} is shown again as it is now: check its fields, edges and tasks, then delete it again `
