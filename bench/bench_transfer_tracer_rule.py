@@ -22,9 +22,10 @@ test learners are replayed once per choice. A gain that "shuffled" matches is no
 concepts but the learner's general ability leaking from one concept to all others.
 
 The "evidence" and "prior" replays are a dense re-implementation of the tracer's step loop (learners x
-concepts state, no forgetting: `downstream.fit_tracer` switches it off for these untimed logs); without
-transfer they must reproduce the production tracer's predictions exactly, which the script checks on every
-fold before it reports anything. Example (about a minute per fold):
+concepts state, no forgetting over time: `downstream.fit_tracer` switches it off for these untimed logs;
+BKT's per-answer forget, which `fit_tracer` fits since 5 December 2026, applied as the tracer applies it);
+without transfer they must reproduce the production tracer's predictions exactly, which the script checks on
+every fold before it reports anything. Example (about a minute per fold):
     python bench/bench_transfer_tracer_rule.py --folds 1 2 3 4 5
 """
 
@@ -37,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kgplatform.mastery.bkt import TracerParams, TransferEdges, learn, posterior, predict_correct
+from kgplatform.mastery.bkt import TracerParams, TransferEdges, posterior, predict_correct, transition
 from kgplatform.mastery.datasets import ResponseLog
 from kgplatform.mastery.metrics import roc_auc
 from kgplatform.mastery.tracing_batch import replay_rows
@@ -106,7 +107,7 @@ def replay_dense(params: TracerParams, log: ResponseLog, weights: FloatArray | N
             current[first] = sigmoid(start[c[first]] + shift)
         predicted[idx] = predict_correct(current, params.p_slip[c], params.p_guess[c])
         observed = posterior(current, score[idx], params.p_slip[c], params.p_guess[c])
-        state[who, c] = learn(observed, params.p_learn[c])
+        state[who, c] = transition(observed, params.p_learn[c], params.p_forget[c])
         seen[who, c] = True
         if weights is not None and rule == "evidence":
             shift = np.zeros(state.shape)
