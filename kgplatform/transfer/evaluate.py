@@ -33,6 +33,7 @@ from kgplatform.transfer.downstream import TracerGain, tracer_gains
 from kgplatform.transfer.empirical import EmpiricalOptions, EmpiricalTransfer, FloatArray, empirical_transfer
 from kgplatform.transfer.metrics import PairMetrics, pair_metrics
 from kgplatform.transfer.statistics import LogStatistics
+from kgplatform.transfer.summary import figure
 from kgplatform.transfer.train import (
     Ensemble,
     PairTargets,
@@ -163,16 +164,16 @@ def fit_predictors(
             f"training {LABELS[kind]}: {len(CANDIDATES[kind])} variants x {options.seeds} seed(s), "
             "the best on validation kept"
         )
-        candidates = [
-            train_ensemble(
-                data,
-                train_targets,
-                valid_targets,
-                TrainConfig(**{**options.train.to_dict(), "kind": kind, **variant}),
-                options.seeds,
+        candidates = []
+        for number, variant in enumerate(CANDIDATES[kind], 1):
+            config = TrainConfig(**{**options.train.to_dict(), "kind": kind, **variant})
+            candidates.append(train_ensemble(data, train_targets, valid_targets, config, options.seeds))
+            # A line per variant: on a busy machine a model's four variants took minutes without one.
+            on_step(
+                f"  variant {number}/{len(CANDIDATES[kind])} "
+                f"({', '.join(f'{k} {v:g}' for k, v in variant.items())}): validation Spearman "
+                f"{figure(candidates[-1].valid_spearman)}, {candidates[-1].seconds:.1f} s"
             )
-            for variant in CANDIDATES[kind]
-        ]
         results[kind] = max(candidates, key=lambda r: np.nan_to_num(r.valid_spearman, nan=-np.inf))
         predictions[kind] = predict_ensemble(results[kind], data)
     if concepts.prereq_src.size:

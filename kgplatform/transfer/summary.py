@@ -15,7 +15,7 @@ from kgplatform.transfer.downstream import MIN_CONFIDENCE, MIN_VALID_LEARNERS
 NOT_MEASURED = "not measured"
 
 
-def _figure(value: Any, digits: int = 3) -> str:
+def figure(value: Any, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NOT_MEASURED
     if isinstance(value, float):
@@ -27,8 +27,8 @@ def describe_training(metrics: Mapping[str, Any]) -> list[str]:
     """One line each: the validation fit, the data it came from, and what the tracer made of it."""
     lines: list[str] = []
     spearman = metrics.get("valid_spearman")
-    line = f"validation: Spearman {_figure(spearman)} on {metrics.get('valid_pairs', '?')} concept pairs"
-    if _figure(spearman) == NOT_MEASURED:
+    line = f"validation: Spearman {figure(spearman)} on {metrics.get('valid_pairs', '?')} concept pairs"
+    if figure(spearman) == NOT_MEASURED:
         # Spearman is undefined for fewer than two pairs or pairs whose measured transfer is all equal.
         line += " (too few validation pairs, or their measured transfer all equal)"
     lines.append(line)
@@ -39,16 +39,16 @@ def describe_training(metrics: Mapping[str, Any]) -> list[str]:
     epochs = metrics.get("best_epochs") or []
     lines.append(
         f"training: {metrics.get('seeds', len(epochs))} seeds, "
-        f"best epochs {', '.join(map(str, epochs)) or '-'}, {_figure(metrics.get('train_seconds'), 1)} s"
+        f"best epochs {', '.join(map(str, epochs)) or '-'}, {figure(metrics.get('train_seconds'), 1)} s"
     )
     if "alpha" not in metrics:
         lines.append("tracer: transfer scale not chosen (no training or validation answers)")
     elif metrics["alpha"] > 0:
         lines.append(
-            f"tracer: transfer scale {_figure(metrics['alpha'], 2)}: next-answer AUC "
-            f"{_figure(metrics.get('valid_auc_with_transfer'))} with transfer, "
-            f"{_figure(metrics.get('valid_auc_without_transfer'))} without "
-            f"(gain confidence {_figure(metrics.get('gain_confidence'), 2)})"
+            f"tracer: transfer scale {figure(metrics['alpha'], 2)}: next-answer AUC "
+            f"{figure(metrics.get('valid_auc_with_transfer'))} with transfer, "
+            f"{figure(metrics.get('valid_auc_without_transfer'))} without "
+            f"(gain confidence {figure(metrics.get('gain_confidence'), 2)})"
         )
     else:
         # Scale 0: the reason the demo prints for a model that published no edge, in the same words.

@@ -21,6 +21,10 @@ def test_evaluation_reports_each_step(tmp_path: Path) -> None:
     report = evaluate(problem, options, on_step=steps.append)
     trained = [s for s in steps if s.startswith("training ")]
     assert len(trained) == 6  # three learnt models, once on all data and once for the cold start
+    # Each variant says when it is done and how it did on validation (minutes apart on a busy machine).
+    variants = [s for s in steps if s.lstrip().startswith("variant ")]
+    assert len(variants) == 24
+    assert variants[0].startswith("  variant 1/4 (num_layers 1, dropout 0.2): validation Spearman ")
     assert any(s.startswith("tracer next-answer AUC") for s in steps)
     assert any(s.startswith("cold start") for s in steps)
     assert report.cold_table and report.tracer_table  # the steps announced did run
