@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 GNN = LABELS["gnn"]
 SCATTER_TITLE = "held-out pairs"
-TRACER_TITLE = "tracer next-answer AUC gain with each transfer (test learners)"
+# On two lines, as the gain axis's label: on one, a figure without the cold-start panel (`--no-cold-start`)
+# cut the tracer panel's right edge, title and label off (a 2-panel figure has no room to the right).
+TRACER_TITLE = "tracer next-answer AUC gain with each transfer\n(test learners)"
 MIN_GAIN_SPAN = 0.002  # AUC
 COLD_TITLE = "cold start: concepts with no training answers"
 
@@ -111,7 +113,7 @@ def draw_tracer_gain(ax: Axes, report: EvalReport) -> None:
     ax.set_yticks(positions, names)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     without = next((g.test_auc for g in report.tracer_table if g.name == "without transfer"), float("nan"))
-    ax.set_xlabel(f"AUC gain over the tracer without transfer ({without:.4f}); one run, no seed spread")
+    ax.set_xlabel(f"AUC gain over the tracer without transfer ({without:.4f});\none run, no seed spread")
     ax.set_title(TRACER_TITLE)
     ax.grid(axis="x", alpha=0.3)
 

@@ -111,6 +111,25 @@ def test_gains_of_1e_5_are_drawn_on_a_scale_where_they_look_like_nothing() -> No
     assert tracer.xaxis.get_offset_text().get_text() == ""
 
 
+@pytest.mark.parametrize(("tracer", "cold"), [(True, True), (True, False), (False, True)])
+def test_every_panel_lies_inside_the_figure(tracer: bool, cold: bool) -> None:
+    """`eval-transfer --no-cold-start --plot` cut the tracer panel's right edge, its title and its label off
+    (one-line title and label wider than the right-hand panel), as the generated curriculum's run showed."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    report = made_up(tracer, cold)
+    if tracer:  # the generated curriculum's longest row name
+        report.tracer_table.append(TracerGain("(oracle) the true transfer", 0.0, 0.77, 0.772, 0.0))
+    fig = draw_transfer(report)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    figure = fig.bbox
+    for ax in fig.axes:
+        box = ax.get_tightbbox(canvas.get_renderer())
+        assert box.x0 >= figure.x0 - 1 and box.x1 <= figure.x1 + 1, ax.get_title()
+        assert box.y0 >= figure.y0 - 1 and box.y1 <= figure.y1 + 1, ax.get_title()
+
+
 def test_without_tracer_or_cold_start_only_the_scatter_is_drawn() -> None:
     fig = draw_transfer(made_up(tracer=False, cold=False))
     assert [ax.get_title() for ax in fig.axes] == [SCATTER_TITLE]
