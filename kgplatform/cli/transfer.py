@@ -236,6 +236,10 @@ def transfer_list(
         ]
         if m["activated_by"]:
             fields.append(f"by {m['activated_by']}")
+        if m["edges"] == 0 and m["edge_count"] in (None, 0) and m["metrics"].get("alpha") == 0:
+            # A current model of 0 edges means transfer off in every plan; "edges 0" alone read like a
+            # failed publish (train-transfer and the night's job say why; this list did not).
+            fields.append("no edge: transfer did not clearly raise the tracer's AUC on validation learners")
         if m["held_by"]:
             fields.append("HELD (publishes refused; `transfer release`)")
         console.print(literal("  ".join(fields)), soft_wrap=True)

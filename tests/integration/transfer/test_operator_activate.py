@@ -81,6 +81,19 @@ def test_rollback_makes_the_previous_model_current_whole_and_audited(graph: Grap
     assert load_current_transfer(graph)[0] == "v1"
 
 
+def test_the_list_says_why_a_model_has_no_edge(graph: Graph, ids: list[str]) -> None:
+    """A model whose transfer scale was 0 publishes no edge on purpose (transfer off in every plan): the list
+    said only "edges 0", as a publish that wrote nothing would read."""
+    write_model(graph, "v1", all_pairs(ids, 0.1), "h1", {"valid_spearman": 0.5, "alpha": 0.5})
+    write_model(graph, "v2-none", [], "h2", {"valid_spearman": 0.1, "alpha": 0.0})
+    listed = CliRunner().invoke(app, ["transfer", "list"], env={"COLUMNS": "80"})
+    assert listed.exit_code == 0, listed.output
+    current, retired = listed.output.splitlines()
+    assert current.startswith("v2-none") and "edges 0" in current
+    assert "no edge: transfer did not clearly raise the tracer's AUC on validation learners" in current
+    assert "no edge" not in retired
+
+
 def test_only_a_retired_model_is_activated(graph: Graph, ids: list[str]) -> None:
     write_model(graph, "v1", all_pairs(ids, 0.1), "h1", {})
     store = TransferStore(graph)
