@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from kgplatform.cli import app
 from kgplatform.services.processes import free_port
-from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings
+from kgplatform.settings import LocalServicesSettings, Neo4jSettings, RedisSettings, Settings, get_settings
 
 
 @pytest.fixture
@@ -19,3 +23,24 @@ def settings(tmp_path: Path) -> Settings:
         redis=RedisSettings(url=f"redis://127.0.0.1:{free_port()}/0"),
         services=LocalServicesSettings(state_dir=tmp_path / "state"),
     )
+
+
+@pytest.fixture
+def status_cli(settings: Settings) -> Callable[[], Result]:
+    """Runs `kgplatform services status` on `settings` (through the environment, as an operator's shell
+    gives it), the table one line per service."""
+
+    def run() -> Result:
+        env = {
+            "KGP_NEO4J__URI": settings.neo4j.uri,
+            "KGP_REDIS__URL": settings.redis.url,
+            "KGP_SERVICES__STATE_DIR": str(settings.services.state_dir),
+            "COLUMNS": "300",
+        }
+        get_settings.cache_clear()  # the CLI must read `env`, not settings an earlier test left cached
+        try:
+            return CliRunner().invoke(app, ["services", "status"], env=env, terminal_width=300)
+        finally:
+            get_settings.cache_clear()
+
+    return run

@@ -8,14 +8,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import Result
 
-from kgplatform.cli import app
 from kgplatform.services import maintenance, manager
 from kgplatform.services.processes import start_time
-from kgplatform.settings import Settings, get_settings
+from kgplatform.settings import Settings
 
 
 def neo4j_row(settings: Settings) -> manager.ServiceStatus:
@@ -36,21 +36,13 @@ def test_status_during_a_backup_names_it_and_after_it_reads_not_running_again(se
     assert not (settings.services.state_dir / maintenance.NOTE_NAME).exists()
 
 
-def test_the_cli_prints_the_operation_and_still_exits_3(settings: Settings) -> None:
+def test_the_cli_prints_the_operation_and_still_exits_3(
+    settings: Settings, status_cli: Callable[[], Result]
+) -> None:
     """Neo4j does not answer meanwhile: a script checking the exit code sees an outage, a person reading
     the table sees that it is planned and by whom."""
-    env = {
-        "KGP_NEO4J__URI": settings.neo4j.uri,
-        "KGP_REDIS__URL": settings.redis.url,
-        "KGP_SERVICES__STATE_DIR": str(settings.services.state_dir),
-        "COLUMNS": "300",  # the table on one line per service
-    }
-    get_settings.cache_clear()  # the CLI must read `env`, not settings an earlier test left cached
-    try:
-        with maintenance.under_way(settings, "restore"):
-            result = CliRunner().invoke(app, ["services", "status"], env=env, terminal_width=200)
-    finally:
-        get_settings.cache_clear()
+    with maintenance.under_way(settings, "restore"):
+        result = status_cli()
     assert result.exit_code == 3, result.output
     assert "stopped for maintenance: `services restore` (pid" in " ".join(result.output.split())
 
@@ -88,19 +80,11 @@ def test_a_note_left_by_a_killed_backup_says_it_stopped_part_way_and_how_to_star
     assert redis_row.detail is None  # a backup stops Neo4j only
 
 
-def test_the_cli_prints_a_killed_backup_and_exits_3(settings: Settings) -> None:
+def test_the_cli_prints_a_killed_backup_and_exits_3(
+    settings: Settings, status_cli: Callable[[], Result]
+) -> None:
     killed_note(settings, "backup")
-    env = {
-        "KGP_NEO4J__URI": settings.neo4j.uri,
-        "KGP_REDIS__URL": settings.redis.url,
-        "KGP_SERVICES__STATE_DIR": str(settings.services.state_dir),
-        "COLUMNS": "300",
-    }
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(app, ["services", "status"], env=env, terminal_width=300)
-    finally:
-        get_settings.cache_clear()
+    result = status_cli()
     assert result.exit_code == 3, result.output
     said = " ".join(result.output.split())
     assert "not running: `services backup` (pid" in said

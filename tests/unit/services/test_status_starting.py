@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import Result
 
-from kgplatform.cli import app
 from kgplatform.services import manager
-from kgplatform.settings import Settings, get_settings
+from kgplatform.settings import Settings
 
 
 @pytest.fixture
@@ -48,21 +47,14 @@ def test_a_server_of_ours_listening_on_another_port_still_reads_elsewhere(
 
 
 def test_the_cli_says_starting_and_exits_3(
-    settings: Settings, starting_server: int, monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
+    starting_server: int,
+    monkeypatch: pytest.MonkeyPatch,
+    status_cli: Callable[[], Result],
 ) -> None:
     """Not answering yet: a probe on the exit code sees it down, as before."""
     monkeypatch.setattr(manager.neo4j_local, "running_pid", lambda _: starting_server)
-    env = {
-        "KGP_NEO4J__URI": settings.neo4j.uri,
-        "KGP_REDIS__URL": settings.redis.url,
-        "KGP_SERVICES__STATE_DIR": str(settings.services.state_dir),
-        "COLUMNS": "300",
-    }
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(app, ["services", "status"], env=env, terminal_width=200)
-    finally:
-        get_settings.cache_clear()
+    result = status_cli()
     assert result.exit_code == 3, result.output
     assert "starting: not listening yet" in " ".join(result.output.split())
 
