@@ -235,7 +235,8 @@ def _field_value(secret: str | None) -> str | None:
 class RevokedKeyNotes:
     """Logs each use of a revoked key, naming it, at most once per `every_s` per key with the refusals counted
     since: after a rotation the access log showed only 401s, so an operator could not tell a client still
-    sending the old key (one left out of the deploy) from someone trying made-up keys (a review, s51)."""
+    sending the old key (one left out of the deploy) from someone trying made-up keys (a review, 5 December
+    2026)."""
 
     def __init__(self, every_s: float = REVOKED_NOTE_EVERY_S, clock: Callable[[], float] = time.monotonic):
         self._every_s = every_s

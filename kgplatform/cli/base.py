@@ -145,7 +145,7 @@ def learner_id_argument(value: str) -> str:
 def print_table(table: Table) -> None:
     """A table as a terminal shows it, but with each row on one line where output is piped or logged: rich
     assumes 80 columns there, and folded a key's name or a service's state onto several lines, so `keys list
-    | grep NAME` found half a row or nothing (a review, s51). A terminal keeps its own width."""
+    | grep NAME` found half a row or nothing (a review, 5 December 2026). A terminal keeps its own width."""
     from rich.measure import Measurement
 
     if console.is_terminal:

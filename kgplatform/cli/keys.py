@@ -63,7 +63,7 @@ def _note_unsent(unsent: list[str]) -> None:
 def _note_not_held(classes: list[str], key_id: str) -> None:
     """On stderr. Removing a class the key does not hold is no refusal (a change sent twice changes nothing
     the second time), but a misspelt one (`7b` for `7B`) left the key as it was under an exit status of 0
-    and an "updated key" line (a review, s51)."""
+    and an "updated key" line (a review, 5 December 2026)."""
     if classes:
         print(
             f"note: key {key_id} held no class {', '.join(classes)}: nothing removed for it; class ids are "

@@ -457,7 +457,7 @@ def jobs_list(
                 jobs = service.newest(limit)
             except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as error:
                 # Half up: the batches running now and those of the last days are in Redis. The command
-                # failed whole, after those retries, naming only Neo4j (a review, s51).
+                # failed whole, after those retries, naming only Neo4j (a review, 5 December 2026).
                 unread = " ".join(f"{type(error).__name__}: {error}".split())  # the driver's has line breaks
                 jobs = newest_first(service.live(), limit)
     finally:

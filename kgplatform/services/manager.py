@@ -17,7 +17,7 @@ from functools import partial
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import maintenance, neo4j_local, redis_local
-from kgplatform.services.processes import listening_ports, listens_on, port_open
+from kgplatform.services.processes import listening_ports, port_open
 from kgplatform.settings import Settings
 
 SERVICE_NAMES = ("neo4j", "redis")
@@ -194,10 +194,11 @@ def status(settings: Settings) -> list[ServiceStatus]:
         if pid is not None:
             # The pid file names this folder's server; it is the one at the address only if that listens,
             # and only if the socket listening there is that process's (not another checkout's server).
-            ours = listening and listens_on(pid, port) is not False
+            ports = listening_ports(pid)  # None: cannot be told (no /proc, not ours to read)
+            ours = listening and (ports is None or port in ports)
             # Listening on no port at all is a server still starting, not one moved to another address (a
             # status taken while `services up` waited for Neo4j read "not listening at this address").
-            starting = not ours and listening_ports(pid) == set()
+            starting = not ours and ports == set()
             state = State.RUNNING_OURS if ours else State.STARTING if starting else State.OURS_ELSEWHERE
         elif listening:
             state = State.RUNNING_FOREIGN
@@ -221,7 +222,8 @@ def status(settings: Settings) -> list[ServiceStatus]:
             result.append(ServiceStatus(name, address, state, pid, killed.describe_abandoned()))
             continue
         # A Redis that takes connections but answers nothing (stopped, loading a large append-only file)
-        # read "already running" and exit 0, while every command that used it failed (a review, s51).
+        # read "already running" and exit 0, while every command that used it failed (a review, 5 December
+        # 2026).
         pinged = name == "redis" and state in (State.RUNNING_OURS, State.RUNNING_FOREIGN)
         if pinged and (reason := redis_local.ping(settings)) is not None:
             whose = "started by kgplatform" if state is State.RUNNING_OURS else "not started by kgplatform"

@@ -141,7 +141,8 @@ def test_a_key_revoked_elsewhere_stops_within_the_cache_ttl(api: Api) -> None:
 
 
 def test_a_revoked_key_presented_is_told_from_an_unknown_one(api: Api) -> None:
-    """One read tells them apart, so that the API can log a revoked key's use by name (a review, s51)."""
+    """One read tells them apart, so that the API can log a revoked key's use by name (a review, 5 December
+    2026)."""
     issued = auth.issue_key(api.graph, role=Role.SERVICE, name="lms-old", actor="tests")
     auth.revoke_key(api.graph, issued.id, actor="tests")
     seen: list[str] = []

@@ -179,7 +179,7 @@ def test_a_revoked_key_in_use_is_logged_by_name_once_a_minute_with_the_refusals_
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """After a rotation the access log showed only 401s: a client left out of the deploy, still sending the
-    old key, looked like anyone trying made-up keys (a review, s51)."""
+    old key, looked like anyone trying made-up keys (a review, 5 December 2026)."""
     import logging
 
     from kgplatform.auth.service import RevokedKeyNotes

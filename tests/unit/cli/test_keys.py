@@ -230,7 +230,8 @@ def test_keys_create_and_revoke_say_the_key_on_one_line_whatever_the_width(
 
 def test_keys_list_piped_keeps_each_key_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     """Piped, rich assumed 80 columns and folded the name, role and date onto several lines each: `keys list
-    | grep NAME` found half a row or nothing, and the id on the name's line only by luck (a review, s51)."""
+    | grep NAME` found half a row or nothing, and the id on the name's line only by luck (a review, 5 December
+    2026)."""
     from contextlib import nullcontext
     from datetime import UTC, datetime
 
@@ -263,7 +264,8 @@ def test_keys_list_piped_keeps_each_key_on_one_line(monkeypatch: pytest.MonkeyPa
 
 def test_keys_update_says_when_a_class_to_remove_was_not_the_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """`--remove-class 7b` on a key of 7B changed nothing, yet printed "updated key" and exited 0: a typo
-    (ids are case-sensitive) read as done (a review, s51). Still no refusal: a removal sent twice is fine."""
+    (ids are case-sensitive) read as done (a review, 5 December 2026). Still no refusal: a removal sent twice
+    is fine."""
     from contextlib import nullcontext
     from datetime import UTC, datetime
 

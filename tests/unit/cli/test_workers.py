@@ -326,7 +326,7 @@ def test_jobs_list_with_neo4j_down_lists_what_redis_holds_and_says_what_is_missi
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Half up (Redis answering, Neo4j not): the command failed whole after the driver's retries (about
-    18 s), naming only Neo4j, while the batches of the last days were in Redis (a review, s51)."""
+    18 s), naming only Neo4j, while the batches of the last days were in Redis (a review, 5 December 2026)."""
     from contextlib import contextmanager
     from types import SimpleNamespace
 

@@ -171,7 +171,7 @@ def test_waiters_outwait_a_whole_lease() -> None:
 
 def test_a_run_that_must_wait_for_the_lock_says_whose_it_is_and_for_how_long() -> None:
     """A `migrate` killed while it held the lock (kill -9, a deploy timing out) holds it until its lease runs
-    out: the next `migrate` waited up to 120 s printing nothing, as if it hung (a review, s51)."""
+    out: the next `migrate` waited up to 120 s printing nothing, as if it hung (a review, 5 December 2026)."""
     graph = LockedGraph()
     graph.holder = "migrate-web1-pid4242-0123456789ab"
     write = graph.write

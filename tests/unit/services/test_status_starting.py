@@ -63,7 +63,7 @@ def test_a_redis_that_takes_connections_and_answers_nothing_reads_not_answering(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A stopped (SIGSTOP) or loading Redis read "already running (started by kgplatform)" with exit 0,
-    while `jobs list` and every other command that used it timed out (a review, s51)."""
+    while `jobs list` and every other command that used it timed out (a review, 5 December 2026)."""
     import os
     import socket
 
