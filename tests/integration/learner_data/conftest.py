@@ -1,3 +1,3 @@
-"""The mastery tests' fixtures (a small curriculum, the API on the real app): answers come in there."""
+"""The mastery tests' small curriculum (answers come in there); the API is tests/integration/conftest.py's."""
 
-from tests.integration.mastery.conftest import api, curriculum  # noqa: F401
+from tests.integration.mastery.conftest import curriculum  # noqa: F401
