@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
-from click.testing import Result
+from typer.testing import Result
 
 from kgplatform.services import maintenance, manager
 from kgplatform.services.processes import start_time

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
-from click.testing import Result
+from typer.testing import Result
 
 from kgplatform.services import manager
 from kgplatform.settings import Settings
