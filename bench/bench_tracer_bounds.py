@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -124,10 +125,15 @@ def degeneracy(log, params) -> Degeneracy:  # noqa: ANN001
     )
 
 
-def fold_aucs(log, fold: int, separation: float) -> dict[str, tuple[float, float]]:  # noqa: ANN001
-    """Per variant, (tracer alone, ours) leak-free AUC on `fold`, as eval-tracing computes them."""
+def fold_aucs(
+    log,  # noqa: ANN001
+    fold: int,
+    params_of: Callable[[Any], Iterable[tuple[str, Any]]],
+) -> dict[str, tuple[float, float]]:
+    """Per variant, (tracer alone, ours) leak-free AUC on `fold`, as eval-tracing computes them.
+    `params_of(train)` yields each variant's name and its BKT parameters fitted on the fold's training
+    learners: the one thing in which this benchmark's and bench_tracer_ceiling.py's variants differ."""
     from kgplatform.mastery.evaluation import response_labels, split
-    from kgplatform.mastery.fitting import fit_bkt
     from kgplatform.mastery.metrics import roc_auc
     from kgplatform.mastery.predictor import (
         PredictorOptions,
@@ -141,14 +147,22 @@ def fold_aucs(log, fold: int, separation: float) -> dict[str, tuple[float, float
     transfer = estimate_transfer(train, TransferEstimateOptions())
     labels, _, inverse = response_labels(test)
     out = {}
-    for variant in VARIANTS:
-        params, _ = fit_bkt(train.observations(), train.skill_labels, fit_options(variant, separation))
+    for name, params in params_of(train):
         model = fit_next_answer_model(train, transfer, PredictorOptions(), params)
-        aucs = []
-        for rows in (tracer_predictions(model, test), predict_next_answers(model, test)):
-            aucs.append(roc_auc(labels, np.bincount(inverse, rows) / np.bincount(inverse)))
-        out[variant] = (aucs[0], aucs[1])
+        aucs = [
+            roc_auc(labels, np.bincount(inverse, rows) / np.bincount(inverse))
+            for rows in (tracer_predictions(model, test), predict_next_answers(model, test))
+        ]
+        out[name] = (aucs[0], aucs[1])
     return out
+
+
+def variant_params(log, separation: float) -> Iterator[tuple[str, Any]]:  # noqa: ANN001
+    """Each variant's name and its parameters fitted on `log`."""
+    from kgplatform.mastery.fitting import fit_bkt
+
+    for variant in VARIANTS:
+        yield variant, fit_bkt(log.observations(), log.skill_labels, fit_options(variant, separation))[0]
 
 
 def compare_folds(
@@ -207,7 +221,11 @@ def main() -> None:
             f"{d.rose_after_wrong:,} of {d.wrong:,} | {d.worst} | "
             f"log-likelihood {report.log_likelihood:,.0f}"
         )
-    compare_folds(args.folds, lambda fold: fold_aucs(log, fold, args.separation), VARIANTS)
+    compare_folds(
+        args.folds,
+        lambda fold: fold_aucs(log, fold, lambda train: variant_params(train, args.separation)),
+        VARIANTS,
+    )
 
 
 if __name__ == "__main__":

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tracer_bounds import compare_folds  # noqa: E402
+from bench_tracer_bounds import compare_folds, fold_aucs  # noqa: E402
 
 MASTERED = 0.85  # the planner's "mastered" (planning.baselines, policy)
 RIGHT_RUN = 200  # right answers that take a learner to where the tracer settles
@@ -97,30 +99,11 @@ def ceiling_learner(params, changes: dict[str, float]) -> tuple[np.ndarray, list
     return states[0], states[1:]
 
 
-def fold_aucs(log, fold: int, table: dict[str, dict[str, float]]) -> dict[str, tuple[float, float]]:  # noqa: ANN001
-    """Per variant, (tracer alone, ours) leak-free AUC on `fold`, as eval-tracing computes them."""
-    from kgplatform.mastery.evaluation import response_labels, split
-    from kgplatform.mastery.metrics import roc_auc
-    from kgplatform.mastery.predictor import (
-        PredictorOptions,
-        fit_next_answer_model,
-        predict_next_answers,
-        tracer_predictions,
-    )
-    from kgplatform.mastery.transfer_estimate import TransferEstimateOptions, estimate_transfer
-
-    train, test = split(log, fold)
-    transfer = estimate_transfer(train, TransferEstimateOptions())
-    labels, _, inverse = response_labels(test)
-    out, cache = {}, {}
+def variant_params(log, table: dict[str, dict[str, float]]) -> Iterator[tuple[str, Any]]:  # noqa: ANN001
+    """Each variant's name and its parameters fitted on `log` (one EM fit per kind of fit)."""
+    cache: dict = {}
     for name, changes in table.items():
-        model = fit_next_answer_model(train, transfer, PredictorOptions(), fitted(train, changes, cache))
-        aucs = [
-            roc_auc(labels, np.bincount(inverse, rows) / np.bincount(inverse))
-            for rows in (tracer_predictions(model, test), predict_next_answers(model, test))
-        ]
-        out[name] = (aucs[0], aucs[1])
-    return out
+        yield name, fitted(log, changes, cache)
 
 
 def main() -> None:
@@ -130,19 +113,19 @@ def main() -> None:
 
     table = variants(args)
     log = with_folds(read_log(args.data))
-    cache: dict = {}
     print(f"{len(log.skill_labels)} skills, {len(log):,} rows")
     print(
         f"variant | ceiling learner (after {RIGHT_RUN} right), median | skills still >= {MASTERED} after "
         "1 / 2 / 3 wrong | median mastery after 1 / 2 / 3 wrong"
     )
-    for name, changes in table.items():
-        params = fitted(log, changes, cache)
+    for name, params in variant_params(log, table):
         top, after = ceiling_learner(params, {})
         still = " / ".join(str(int((p >= MASTERED).sum())) for p in after)
         median = " / ".join(f"{np.median(p):.3f}" for p in after)
         print(f"{name} | {np.median(top):.6f} | {still} of {len(params)} | {median}")
-    compare_folds(args.folds, lambda fold: fold_aucs(log, fold, table), list(table))
+    compare_folds(
+        args.folds, lambda fold: fold_aucs(log, fold, lambda train: variant_params(train, table)), list(table)
+    )
 
 
 if __name__ == "__main__":
