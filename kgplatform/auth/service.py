@@ -191,6 +191,14 @@ def list_keys(graph: Graph) -> list[ApiKey]:
     return store.list_keys(graph)
 
 
+def get_key(graph: Graph, key_id: str) -> ApiKey:
+    """A key by id, revoked or not (a key revoked after a leak is replaced by one like it)."""
+    key = store.get_key(graph, key_id)
+    if key is None:
+        raise NotFound(f"no API key with id {key_id!r}", field="key_id")
+    return key
+
+
 def key_audit(
     graph: Graph,
     key_id: str | None,

@@ -111,6 +111,11 @@ def list_keys(graph: Graph) -> list[ApiKey]:
     return [_key(row) for row in graph.read("auth/list_api_keys")]
 
 
+def get_key(graph: Graph, key_id: str) -> ApiKey | None:
+    rows = graph.read("auth/get_api_key", id=key_id)
+    return _key(rows[0]) if rows else None
+
+
 def revoke_key(graph: Graph, key_id: str, actor: str) -> tuple[ApiKey, str] | None:
     """One transaction: the key locked, marked revoked and, unless it was already, its revocation recorded in
     the keys' audit trail by `actor`. Returns it with its hash (to evict it from caches), or None if

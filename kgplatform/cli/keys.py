@@ -74,19 +74,27 @@ def _note_not_held(classes: list[str], key_id: str) -> None:
 
 @keys_app.command("create")
 def keys_create(
-    role: Role = typer.Option(
-        ...,
+    role: Role | None = typer.Option(
+        None,
         "--role",
         help="What the key may do: designer edits the curriculum; service posts answers and reads and changes "
         "learners; teacher reads learners and the curriculum (the web page's learner view), changing nothing; "
-        "admin everything.",
+        "admin everything. Needed unless --like gives it.",
     ),
-    name: str = typer.Option(..., "--name", help="Who holds it; the audit trail names it with the key's id."),
+    name: str | None = typer.Option(
+        None, "--name", help="Who holds it; the audit trail names it with the key's id. Needed unless --like."
+    ),
     classes: list[str] = typer.Option(
         [],
         "--class",
         help="Teacher keys only, repeatable: the key reads only the learners of these classes (their "
         "rosters: PUT /classes/ID/learners). Without it a teacher key reads every learner.",
+    ),
+    like: str | None = typer.Option(
+        None,
+        "--like",
+        help="Rotation: the new key takes this key's role, name and classes (revoked or not; --role, --name "
+        "and --class given too replace them). Deploy the new secret, then `keys revoke` the old key.",
     ),
     as_json: bool = typer.Option(
         False,
@@ -99,6 +107,18 @@ def keys_create(
     from kgplatform.auth import service
     from kgplatform.auth.models import ApiKeyIn
 
+    if like is not None:
+        with graph_session() as graph:
+            model = service.get_key(graph, like)
+        # The classes go with the role: a teacher's copied to a service key would be refused.
+        if not classes and role in (None, model.role):
+            classes = model.classes
+        role, name = role or model.role, name or model.name
+    for value, option in ((role, "--role"), (name, "--name")):
+        if value is None:
+            raise ValidationFailed(
+                f"{option} is needed (or --like KEY_ID, to copy a key's)", field=option[2:]
+            )
     try:
         request = ApiKeyIn.model_validate({"role": role, "name": name, "classes": classes or None})
     except ValidationError as error:

@@ -159,3 +159,56 @@ def test_update_changes_a_teacher_keys_classes_and_refuses_what_it_cannot_change
     unknown = runner.invoke(app, ["keys", "update", "no-such-key", "--class", "7B"])
     assert isinstance(unknown.exception, NotFound)
     assert {key.id: key.classes for key in auth.list_keys(graph)} == {key_id: [], service_key["id"]: []}
+
+
+def test_create_like_replaces_a_key_with_its_role_name_and_classes(graph: Graph) -> None:
+    """Rotation: `--like OLD` gives a new secret with the old key's role, name and classes (a teacher key's
+    classes were typed again by hand, one --class each), the old key revoked or not; options given too
+    replace what is copied, and a teacher's classes are not carried to another role."""
+    from kgplatform.errors import NotFound, ValidationFailed
+
+    runner = CliRunner()
+    old = json.loads(
+        runner.invoke(
+            app,
+            [
+                "keys",
+                "create",
+                "--role",
+                "teacher",
+                "--name",
+                "lee",
+                "--class",
+                "7B",
+                "--class",
+                "7C",
+                "--json",
+            ],
+        ).stdout
+    )
+    assert runner.invoke(app, ["keys", "revoke", old["id"]]).exit_code == 0
+
+    new = runner.invoke(app, ["keys", "create", "--like", old["id"], "--json"])
+    assert new.exit_code == 0, new.output
+    issued = json.loads(new.stdout)
+    assert (issued["role"], issued["name"], issued["classes"]) == ("teacher", "lee", ["7B", "7C"])
+    principal = auth.store.find_live_key(graph, auth.hash_secret(issued["secret"]))
+    assert principal is not None and principal.classes == ("7B", "7C") and principal.key_id != old["id"]
+
+    renamed = json.loads(
+        runner.invoke(
+            app, ["keys", "create", "--like", old["id"], "--name", "lee-2", "--class", "8A", "--json"]
+        ).stdout
+    )
+    assert (renamed["name"], renamed["classes"]) == ("lee-2", ["8A"])
+    service_key = json.loads(
+        runner.invoke(app, ["keys", "create", "--like", old["id"], "--role", "service", "--json"]).stdout
+    )
+    assert (service_key["role"], service_key["name"], service_key["classes"]) == ("service", "lee", [])
+
+    stored = len(auth.list_keys(graph))
+    unknown = runner.invoke(app, ["keys", "create", "--like", "no-such-key"])
+    assert isinstance(unknown.exception, NotFound) and "no-such-key" in str(unknown.exception)
+    nameless = runner.invoke(app, ["keys", "create", "--role", "service"])
+    assert isinstance(nameless.exception, ValidationFailed) and "--name is needed" in str(nameless.exception)
+    assert len(auth.list_keys(graph)) == stored
