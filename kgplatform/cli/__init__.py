@@ -8,6 +8,7 @@ from kgplatform.cli import serve, services  # noqa: F401
 # isort: split
 from kgplatform.cli import (  # noqa: F401
     audit,
+    classes,
     curriculum,
     ingest,
     keys,

@@ -1,0 +1,223 @@
+"""A teacher's classes at a terminal: `classes list|show|set-roster`, each a thin call into the classes and
+mastery areas, as the API's `/classes` routes and `GET /learners` answer them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+from rich.table import Column, Table
+
+from kgplatform.cli.base import PANEL_LEARNERS, app, cli_actor, console, graph_session, literal, print_table
+from kgplatform.errors import NotFound, ValidationFailed
+from kgplatform.validation_messages import plain_message
+
+classes_app = typer.Typer(
+    help="Classes and their rosters: list, show (a class's learners and their progress), set-roster (from a "
+    "file of learner ids), as the API's /classes routes.",
+    no_args_is_help=True,
+)
+app.add_typer(classes_app, name="classes", rich_help_panel=PANEL_LEARNERS)
+
+# The column of a CSV roster file, read case-blind, a space or hyphen standing for an underscore (`Learner
+# ID`), as `ingest` reads its header.
+ID_COLUMN = "learner_id"
+# Refused ids named in set-roster's one line at most.
+SHOWN_PROBLEMS = 5
+
+
+def class_id_argument(value: str) -> str:
+    """A class id by the API's rule (`ClassIdText`): one no class can have is a usage error naming it (exit
+    2), as the API's 422, not "no such class" (exit 4)."""
+    from kgplatform.classes.models import ClassIdText
+
+    try:
+        return TypeAdapter(ClassIdText).validate_python(value)
+    except ValidationError as error:
+        raise typer.BadParameter(f"{value!r} is not a class id: {plain_message(error.errors()[0])}") from None
+
+
+def read_roster_file(path: Path) -> list[tuple[int, str]]:
+    """(line, learner id) for each id of a roster file (`-`: standard input): one id a line (blank lines and
+    `#` comments skipped), or a CSV whose header names a `learner_id` column (its other columns ignored)."""
+    from kgplatform.mastery.answer_files import column_name
+
+    text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip() and not line.startswith("#")), None)
+    if first is None:
+        return []
+    header = [column_name(cell) for cell in next(csv.reader([lines[first]]))]
+    if ID_COLUMN not in header:
+        if len(header) > 1:
+            raise ValidationFailed(
+                f"{path}: line {first + 1} reads as a CSV header without a {ID_COLUMN} column; give one id a "
+                f"line, or a CSV with a {ID_COLUMN} column",
+                field=ID_COLUMN,
+            )
+        # One id a line, as written: surrounding whitespace is the API's rule to refuse, not to drop.
+        return [(n, line) for n, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
+    at = header.index(ID_COLUMN)
+    rows = csv.reader(io.StringIO("\n".join(lines[first + 1 :])))
+    return [(first + 2 + n, cells[at] if at < len(cells) else "") for n, cells in enumerate(rows) if cells]
+
+
+@classes_app.command("list")
+def classes_list(
+    after: str = typer.Option("", "--after", help="The previous page's last class id (none: the first)."),
+    limit: int = typer.Option(50, "--limit", min=1, max=500, help="Classes per page, as GET /classes."),
+    as_json: bool = typer.Option(False, "--json", help="{items, next_after} as GET /classes answers it."),
+) -> None:
+    """Classes in id order, each with its name and number of learners (GET /classes)."""
+    from kgplatform.classes import service
+
+    with graph_session() as graph:
+        page = service.list_classes(graph, after, limit)
+    if as_json:
+        print(page.model_dump_json())
+        return
+    table = Table(Column("class", no_wrap=True), "name", Column("learners", justify="right"))
+    for summary in page.items:
+        table.add_row(literal(summary.class_id), literal(summary.name or ""), f"{summary.members:,}")
+    print_table(table)
+    if page.next_after is not None:
+        print(f"next page: --after {page.next_after}", file=sys.stderr)
+
+
+def progress_of(mastery: Any, learner_id: str) -> dict[str, Any] | None:
+    """A learner's feedback report (`GET /learners/{id}/report`) in counts; None for a learner erased since
+    the roster was read."""
+    try:
+        report = mastery.report(learner_id)
+    except NotFound:
+        return None
+    return {
+        "mastered": len(report.mastered),
+        "in_progress": len(report.in_progress),
+        "decaying": len(report.decaying),
+        "blocking_prerequisites": len(report.blocking_prerequisites),
+        "goals": len(report.goals),
+    }
+
+
+@classes_app.command("show")
+def classes_show(
+    class_id: str = typer.Argument(..., help="The class's id (case-sensitive).", callback=class_id_argument),
+    after: str = typer.Option("", "--after", help="The previous page's last learner id (none: the first)."),
+    limit: int = typer.Option(50, "--limit", min=1, max=500, help="Learners per page."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="{class_id, name, members, items, next_after}: each item as GET /learners gives it, with "
+        "`progress`, the feedback report's counts.",
+    ),
+) -> None:
+    """A class's name, its number of learners and, for a page of them in id order, each learner's answers,
+    last answer and feedback report in counts (mastered, in progress, fading, blocking prerequisites), as
+    GET /classes/ID/learners, GET /learners and GET /learners/ID/report give them. Exit 4: no such class."""
+    from kgplatform.classes import service
+    from kgplatform.mastery.service import MasteryService
+    from kgplatform.mastery.store import MasteryStore
+
+    with graph_session() as graph:
+        roster = service.roster(graph, class_id)
+        mastery = MasteryService(MasteryStore(graph))
+        page = mastery.list_learners("", after, limit, (class_id,))
+        rows = [
+            {**item.model_dump(mode="json"), "progress": progress_of(mastery, item.learner_id)}
+            for item in page.items
+        ]
+    if as_json:
+        shown = {"class_id": roster.class_id, "name": roster.name, "members": len(roster.learner_ids)}
+        print(json.dumps({**shown, "items": rows, "next_after": page.next_after}))
+        return
+    n = len(roster.learner_ids)
+    title = f"{roster.name} ({roster.class_id})" if roster.name else roster.class_id
+    console.print(literal(f"{title}: {n:,} learner{'' if n == 1 else 's'}"), soft_wrap=True, highlight=False)
+    if not rows:
+        return
+    counts = ("answers", "mastered", "in progress", "fading", "blocking")
+    table = Table(
+        Column("learner", no_wrap=True), *(Column(c, justify="right") for c in counts), "last answer (UTC)"
+    )
+    for row in rows:
+        done = row["progress"]
+        numbers = (
+            [done[k] for k in ("mastered", "in_progress", "decaying", "blocking_prerequisites")]
+            if done
+            else ["erased"] * 4
+        )
+        last = (row["last_answered_at"] or "")[:19].replace("T", " ")
+        table.add_row(literal(row["learner_id"]), f"{row['answers']:,}", *map(_count, numbers), last)
+    print_table(table)
+    if page.next_after is not None:
+        shown = f"learners {rows[0]['learner_id']} to {rows[-1]['learner_id']} shown ({len(rows):,} of {n:,})"
+        print(f"{shown}; next page: --after {page.next_after}", file=sys.stderr)
+
+
+def _count(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@classes_app.command("set-roster")
+def classes_set_roster(
+    class_id: str = typer.Argument(..., help="The class's id (case-sensitive).", callback=class_id_argument),
+    file: Path = typer.Argument(
+        ...,
+        help="The class's learner ids: one a line (blank lines and # comments skipped), or a CSV with a "
+        "learner_id column; - reads standard input.",
+        allow_dash=True,
+    ),
+    empty: bool = typer.Option(
+        False, "--empty", help="Let a file with no id empty the class (without it, refused: exit 2)."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="{class_id, members, added, removed, created} as the roster PUT answers it."
+    ),
+) -> None:
+    """Replace a class's roster with the learners a file lists (PUT /classes/ID/learners): the class and each
+    learner not stored yet are created; an id the API refuses is a usage error naming its line and
+    `learner_ids.N` (exit 2), and nothing is changed."""
+    from kgplatform.classes import service
+    from kgplatform.classes.models import RosterIn
+
+    if file.is_dir():
+        raise typer.BadParameter(f"{file} is a folder: give the roster file", param_hint="FILE")
+    numbered = read_roster_file(file)
+    if not numbered and not empty:
+        # An export that came out empty (`zcat gone.gz | kgplatform classes set-roster 7B -`) would empty the
+        # class without a word.
+        raise ValidationFailed(
+            f"{file} lists no learner id: pass --empty to empty the class", field="learner_ids"
+        )
+    try:
+        roster = RosterIn.model_validate({"learner_ids": [learner_id for _, learner_id in numbered]})
+    except ValidationError as error:
+        problems = []
+        for e in error.errors():
+            where = e["loc"][1] if len(e["loc"]) > 1 else None
+            line = f"line {numbered[where][0]}: " if isinstance(where, int) else ""
+            problems.append(f"{line}{'.'.join(map(str, e['loc']))}: {plain_message(e)}")
+        first = error.errors()[0]["loc"]
+        # The first few, counted beyond: a file of another column's values would refuse every line at once.
+        more = f"; and {len(problems) - SHOWN_PROBLEMS:,} more" if len(problems) > SHOWN_PROBLEMS else ""
+        raise ValidationFailed(
+            f"{file}: {'; '.join(problems[:SHOWN_PROBLEMS])}{more}; nothing changed",
+            field=".".join(map(str, first)),
+        ) from None
+    with graph_session() as graph:
+        replaced = service.replace_roster(graph, class_id, roster.learner_ids, actor=cli_actor())
+    if as_json:
+        print(replaced.model_dump_json())
+        return
+    line = (
+        f"class {replaced.class_id}: {replaced.members:,} learners ({replaced.added:,} added, "
+        f"{replaced.removed:,} removed, {replaced.created:,} learners created)"
+    )
+    console.print(literal(line), soft_wrap=True, highlight=False)

@@ -1,0 +1,125 @@
+"""`kgplatform classes list|show|set-roster` against the real graph: a roster set from a file is the one the
+API reads, refused ids are named by line and `learner_ids.N` with nothing changed (the roster PUT's 422), and
+`show` gives each learner's answers and report counts as the API computes them."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kgplatform.classes import service as classes
+from kgplatform.cli import app, main
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.synthetic import SyntheticCurriculum
+
+
+def _run(*args: str, stdin: str | None = None) -> Any:
+    return CliRunner().invoke(app, list(args), input=stdin, env={"COLUMNS": "200"})
+
+
+def _main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str, stdin: str = ""
+) -> tuple[int, str]:
+    """`kgplatform ARGS` as the entry point runs it (its exit status and stderr): `main` turns errors into
+    the documented codes, which CliRunner does not."""
+    monkeypatch.setattr(sys, "argv", ["kgplatform", *args])
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    with pytest.raises(SystemExit) as exited:
+        main()
+    return int(exited.value.code or 0), capsys.readouterr().err
+
+
+def test_set_roster_from_a_text_file_then_list_and_show_it(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum, tmp_path: Path
+) -> None:
+    task = curriculum.tasks[0]["id"]
+    answers = [
+        {"event_id": f"e{i}", "learner_id": "ann", "task_id": task, "correct": True, "answered_at": at}
+        for i, at in enumerate(["2026-11-02T10:00:00Z", "2026-11-03T10:00:00Z"])
+    ]
+    assert not service.ingest(answers).rejected
+    roster = tmp_path / "7b.txt"
+    roster.write_text("# Year 7 maths, set B\nann\n\nbob\nann\n")
+
+    result = _run("classes", "set-roster", "7B", str(roster), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "class_id": "7B",
+        "members": 2,
+        "added": 2,
+        "removed": 0,
+        "created": 1,
+    }
+    assert classes.roster(graph, "7B").learner_ids == ["ann", "bob"]
+
+    listed = _run("classes", "list")
+    assert listed.exit_code == 0, listed.output
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in listed.output.splitlines()]
+    assert ["7B", "", "2"] in rows
+    as_json = json.loads(_run("classes", "list", "--json").output)
+    assert as_json == {"items": [{"class_id": "7B", "name": None, "members": 2}], "next_after": None}
+
+    shown = _run("classes", "show", "7B", "--json")
+    assert shown.exit_code == 0, shown.output
+    body = json.loads(shown.output)
+    assert (body["class_id"], body["members"], body["next_after"]) == ("7B", 2, None)
+    ann, bob = body["items"]
+    assert (ann["learner_id"], ann["answers"], ann["last_answered_at"]) == ("ann", 2, "2026-11-03T10:00:00Z")
+    report = service.report("ann")
+    assert ann["progress"]["mastered"] == len(report.mastered)
+    assert ann["progress"]["in_progress"] == len(report.in_progress)
+    assert (bob["answers"], bob["last_answered_at"]) == (0, None)
+
+    table = _run("classes", "show", "7B")
+    assert table.exit_code == 0, table.output
+    assert table.output.splitlines()[0] == "7B: 2 learners"
+    assert "ann" in table.output and "2026-11-03 10:00:00" in table.output
+    assert "last answer (UTC)" in table.output
+
+
+def test_a_csv_roster_reads_its_learner_id_column_and_standard_input_works(graph: Graph) -> None:
+    csv_text = "name,Learner ID\nAnn,ann\nBo,bo\n"
+    result = _run("classes", "set-roster", "7C", "-", stdin=csv_text)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "class 7C: 2 learners (2 added, 0 removed, 2 learners created)"
+    assert classes.roster(graph, "7C").learner_ids == ["ann", "bo"]
+
+
+def test_a_refused_id_names_its_line_and_field_and_changes_nothing(
+    graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run("classes", "set-roster", "7B", "-", stdin="ann\n").exit_code == 0
+    roster = tmp_path / "7b.txt"
+    roster.write_text("ann\nbob\nschool-1/42\n")
+    code, err = _main(monkeypatch, capsys, "classes", "set-roster", "7B", str(roster))
+    assert code == 2
+    assert "line 3: learner_ids.2:" in err and "nothing changed" in err
+    assert classes.roster(graph, "7B").learner_ids == ["ann"]
+
+
+def test_an_empty_file_does_not_empty_a_class_unless_asked(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run("classes", "set-roster", "7B", "-", stdin="ann\n").exit_code == 0
+    code, err = _main(monkeypatch, capsys, "classes", "set-roster", "7B", "-", stdin="# nobody\n")
+    assert code == 2 and "--empty" in err
+    assert classes.roster(graph, "7B").learner_ids == ["ann"]
+    emptied = _run("classes", "set-roster", "7B", "-", "--empty", stdin="")
+    assert emptied.exit_code == 0, emptied.output
+    assert classes.roster(graph, "7B").learner_ids == []
+
+
+def test_an_unknown_class_is_a_refusal_and_a_malformed_id_a_usage_error(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _main(monkeypatch, capsys, "classes", "show", "9Z")
+    assert code == 4 and "class '9Z' does not exist" in err
+    code, err = _main(monkeypatch, capsys, "classes", "show", "7 B")
+    assert code == 2 and "not a class id" in err
