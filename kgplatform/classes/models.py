@@ -17,7 +17,13 @@ from kgplatform.curriculum.models import (
     reads_as_written,
     well_formed_id,
 )
-from kgplatform.mastery.models import LEARNER_ID_PATTERN, LEARNER_ID_RULE, MAX_ID_LENGTH, LearnerIdText
+from kgplatform.mastery.models import (
+    LEARNER_ID_PATTERN,
+    LEARNER_ID_RULE,
+    MAX_ID_LENGTH,
+    LearnerIdText,
+    LearnerSummary,
+)
 
 # The learner id rule: a class id is a URL path segment too (/classes/ID/learners).
 _REFUSED = re.compile(r"[\s/\x00-\x1f\x7f-\x9f]")
@@ -93,6 +99,12 @@ class Roster(BaseModel):
     class_id: str
     name: str | None = Field(None, description="The class's display name (`PUT /classes/{class_id}`)")
     learner_ids: list[str] = Field(description="The class's members, in id order")
+    members: list[LearnerSummary] = Field(
+        default_factory=list,
+        description="Each member's answer count and last answer time, in id order, as `GET /learners` gives "
+        "them (since 5 December 2026; read just after the roster, so a learner added or removed in between "
+        "may be in one list and not the other): what the web page shows beside each learner it offers",
+    )
 
 
 class RosterReplaced(BaseModel):

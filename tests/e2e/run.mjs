@@ -3116,6 +3116,10 @@ step('a teacher picks a class by its name and is offered that class\'s learners 
   await picker.selectOption({ label: '\u2068\u{1F469}\u200D\u{1F3EB} Year 7 algebra\u2069 (\u20687B\u2069) · 1 learner' });
   await page.waitForFunction((id) => document.querySelector(`#learner-suggestions option[value="${id}"]`), LEARNER);
   assert.deepEqual(await offered(), [LEARNER], 'the class\'s roster');
+  // Each with their answers and last answer, as without a class (the roster's members, since 5 December
+  // 2026: the class's learners came with the class's name only).
+  const label = await page.locator(`#learner-suggestions option[value="${LEARNER}"]`).getAttribute('label');
+  assert.match(label, /^\u{1F469}\u200D\u{1F3EB} Year 7 algebra · 25 answers · last \S/u);
   // What the class offers is said under the field (an empty class offered nothing without a word: a review,
   // 5 December 2026).
   const note = page.locator('#learner-class-note');

@@ -20,6 +20,7 @@ from kgplatform.api.deps import (
     TrailWindow,
 )
 from kgplatform.api.params import ClassId
+from kgplatform.api.routes.answers import MasteryServiceDep
 from kgplatform.classes import service
 from kgplatform.classes.models import (
     ClassIn,
@@ -67,10 +68,19 @@ def list_classes(
 @router.get(
     "/{class_id}/learners", summary="A class's roster: its members' ids", responses=UNKNOWN_CLASS_OR_SCOPE
 )
-def get_roster(class_id: ClassId, graph: GraphDep, principal: ClassReaderPrincipal) -> Roster:
+def get_roster(
+    class_id: ClassId, graph: GraphDep, principal: ClassReaderPrincipal, mastery: MasteryServiceDep
+) -> Roster:
     """A teacher key scoped to classes reads the rosters of its own classes; any other class, stored or
-    not, is the unknown class's 404, word for word (a 403 would tell the key which classes exist)."""
-    return service.roster(graph, class_id, principal.classes)
+    not, is the unknown class's 404, word for word (a 403 would tell the key which classes exist). Each
+    member comes with their answer count and last answer time (`members`), as `GET /learners` lists them."""
+    roster = service.roster(graph, class_id, principal.classes)
+    if not roster.learner_ids:
+        return roster
+    # The class's members as a scoped key's `GET /learners` reads them: the page showed the roster's
+    # learners without the counts it shows beside every other learner it offers (a review, 5 December 2026).
+    page = mastery.list_learners("", "", len(roster.learner_ids), (class_id,))
+    return roster.model_copy(update={"members": page.items})
 
 
 @router.put("/{class_id}/learners", summary="Replace a class's roster (the whole list of its members)")

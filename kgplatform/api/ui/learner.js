@@ -149,14 +149,18 @@ export function classOptions(page, scope = []) {
 /**
  * The learners offered for `typed` once a class is picked: the members of its roster (`GET
  * /classes/{id}/learners`) whose id starts with it, at most `SUGGESTED`; the first of them for an empty field.
+ * Each is labelled with the class and, as every learner offered without a class, their answers and when the
+ * last was given (the roster's `members`, since 5 December 2026: the class's learners came with the class's
+ * name alone, so a teacher could not tell who in it had been active; a review, 5 December 2026).
  */
 export function rosterSuggestions(roster, typed) {
   const prefix = typed.trim();
   const label = roster?.name ?? roster?.class_id ?? '';
+  const activity = new Map(suggestionOptions({ items: roster?.members }).map((o) => [o.value, o.label]));
   return (roster?.learner_ids ?? [])
     .filter((id) => id.startsWith(prefix))
     .slice(0, SUGGESTED)
-    .map((id) => ({ value: id, label }));
+    .map((id) => ({ value: id, label: activity.has(id) ? `${label} · ${activity.get(id)}` : label }));
 }
 
 /**

@@ -76,7 +76,16 @@ def test_a_scoped_teacher_lists_and_reads_only_its_own_classes(api: Api, school:
 
     roster = _get(api, scoped, "/classes/7B/learners")
     assert roster.status_code == 200, roster.text
-    assert roster.json() == {"class_id": "7B", "name": None, "learner_ids": ["a1", "a2"]}
+    assert roster.json() == {
+        "class_id": "7B",
+        "name": None,
+        "learner_ids": ["a1", "a2"],
+        # Each member's answers and last answer, as GET /learners gives them (since 5 December 2026).
+        "members": [
+            {"learner_id": "a1", "answers": 0, "last_answered_at": None},
+            {"learner_id": "a2", "answers": 0, "last_answered_at": None},
+        ],
+    }
 
     # The unscoped teacher key reads every class, as it reads every learner.
     everything = _get(api, unscoped, "/classes").json()
@@ -119,6 +128,10 @@ def test_a_teacher_key_changes_no_class(api: Api, school: dict[str, str]) -> Non
         "class_id": "7B",
         "name": None,
         "learner_ids": ["a1", "a2"],
+        "members": [
+            {"learner_id": "a1", "answers": 0, "last_answered_at": None},
+            {"learner_id": "a2", "answers": 0, "last_answered_at": None},
+        ],
     }
 
 
@@ -233,7 +246,8 @@ def test_the_learners_export_names_their_classes(api: Api, school: dict[str, str
     assert [(c["class_id"], c["name"]) for c in exported["classes"]] == [("7B", "Year 7 maths"), ("7C", None)]
     assert api.call("DELETE", "/learners/a1", role=Role.SERVICE).status_code == 200
     roster = api.call("GET", "/classes/7B/learners", role=Role.SERVICE).json()
-    assert roster == {"class_id": "7B", "name": "Year 7 maths", "learner_ids": ["a2"]}
+    assert roster["learner_ids"] == ["a2"] and roster["name"] == "Year 7 maths"
+    assert [member["learner_id"] for member in roster["members"]] == ["a2"]
 
 
 def test_two_renames_of_one_class_run_one_after_the_other(graph: Graph) -> None:
@@ -297,7 +311,12 @@ def test_a_rename_waiting_on_the_classes_deletion_names_the_class_made_afresh(gr
     result = _while_deleting(graph, "7B", lambda: classes.set_name(graph, "7B", "new", actor="tests"))
     assert "error" not in result, result
     assert result["ok"].model_dump() == {"class_id": "7B", "name": "new", "members": 0}
-    assert classes.roster(graph, "7B").model_dump() == {"class_id": "7B", "name": "new", "learner_ids": []}
+    assert classes.roster(graph, "7B").model_dump() == {
+        "class_id": "7B",
+        "name": "new",
+        "learner_ids": [],
+        "members": [],
+    }
     trail = classes.roster_audit(graph, "7B", 0, 10)
     assert (trail.items[0].action, trail.items[0].name, trail.items[0].name_before) == ("rename", "new", None)
     assert trail.items[0].class_created

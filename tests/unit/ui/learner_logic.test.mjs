@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { pct, problemHeading } from '../../../kgplatform/api/ui/dom.js';
+import { fmtTime, pct, problemHeading } from '../../../kgplatform/api/ui/dom.js';
 import {
   MAX_DRAWN, SUGGESTED, checkLearnerId, classOptions, curriculumReader, failedText, latestOnly, leftOutText, learnerConcepts, learnerIdProblem,
   planItemLabels, progressPieces, progressText, rosterNote, rosterSuggestions, suggestionOptions, suggestionQuery, unknownLearnerText,
@@ -213,6 +213,23 @@ test('the class picker names each class beside its id, and its roster offers onl
   assert.equal(rosterSuggestions({ ...roster, name: null }, 'b')[0].label, '7B');
   const big = { class_id: '9Z', name: null, learner_ids: Array.from({ length: 50 }, (_, i) => `p${i}`) };
   assert.equal(rosterSuggestions(big, '').length, SUGGESTED);
+});
+
+test('a class\'s learners are offered with their answers and last answer, as every learner is', () => {
+  // A review, 5 December 2026: with a class picked, each learner offered said the class's name only, where
+  // without one it said how many answers the learner gave and when the last was.
+  const last = '2026-12-01T09:00:00Z';
+  const roster = {
+    class_id: '7B',
+    name: 'Year 7 maths',
+    learner_ids: ['ann', 'bo', 'cy'],
+    members: [{ learner_id: 'ann', answers: 3, last_answered_at: last }, { learner_id: 'bo', answers: 1, last_answered_at: null }],
+  };
+  assert.deepEqual(rosterSuggestions(roster, ''), [
+    { value: 'ann', label: `Year 7 maths · 3 answers · last ${fmtTime(last)}` },
+    { value: 'bo', label: 'Year 7 maths · 1 answer' },
+    { value: 'cy', label: 'Year 7 maths' }, // added since the counts were read
+  ]);
 });
 
 test('a class picked says what its list offers: an empty class, and a class larger than the list', () => {
