@@ -319,6 +319,11 @@ export function listValue(input) {
 
 export const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 
+/** A count as people read it, with thousands separators ("5,000 learners"): counts were shown as the API
+ * gives them, and a class of 5000 learners read as a year (a review, 5 December 2026). English, as the page's
+ * words are: a browser set to German would write "5.000", which this page's English text reads as five. */
+export const fmtCount = (n) => (typeof n === 'number' ? n.toLocaleString('en-US') : String(n ?? ''));
+
 // A time as the API writes it into a message (Python's isoformat: "2026-12-05T01:31:24.337283+00:00").
 const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g;
 

@@ -5,7 +5,7 @@
 
 import { ApiError, api, fetchTransfers, firstAvailable, pageRefusal, seg } from './api.js';
 import {
-  $, clear, el, fmtTime, guarded, hideMessage, notAvailable, oneAtATime, pct, problemHeading, updateTitle,
+  $, clear, el, fmtCount, fmtTime, guarded, hideMessage, notAvailable, oneAtATime, pct, problemHeading, updateTitle,
 } from './dom.js';
 import { createGraph, draw, masteryColour } from './graph.js';
 
@@ -69,7 +69,7 @@ export function suggestionQuery(typed) {
 export function suggestionOptions(page) {
   return (page?.items ?? []).map(({ learner_id: id, answers, last_answered_at: last }) => ({
     value: id,
-    label: `${answers} answer${answers === 1 ? '' : 's'}${last ? ` · last ${fmtTime(last)}` : ''}`,
+    label: `${fmtCount(answers)} answer${answers === 1 ? '' : 's'}${last ? ` · last ${fmtTime(last)}` : ''}`,
   }));
 }
 
@@ -139,7 +139,7 @@ export function classOptions(page, scope = []) {
   return [
     ...items.map(({ class_id: id, name, members }) => ({
       value: id,
-      text: `${name ? `${isolated(name)} (${isolated(id)})` : isolated(id)} · ${members} learner${members === 1 ? '' : 's'}`,
+      text: `${name ? `${isolated(name)} (${isolated(id)})` : isolated(id)} · ${fmtCount(members)} learner${members === 1 ? '' : 's'}`,
     })),
     ...scope.filter(([id]) => !listed.has(id))
       .map(([id]) => ({ value: id, text: `${isolated(id)} · no roster sent yet`, disabled: true })),
@@ -173,7 +173,7 @@ export function rosterNote(roster) {
   const label = roster.name ?? roster.class_id;
   const n = (roster.learner_ids ?? []).length;
   if (n === 0) return `${label} has no learners yet.`;
-  const count = `${label}: ${n} learner${n === 1 ? '' : 's'}`;
+  const count = `${label}: ${fmtCount(n)} learner${n === 1 ? '' : 's'}`;
   if (n <= SUGGESTED) return `${count}, offered as you type.`;
   return `${count}; the first ${SUGGESTED} by id are offered, type the start of an id for the others.`;
 }
@@ -342,9 +342,9 @@ export function learnerConcepts(doc, { mastery, goals = [], planned = [], blocki
 /** What the cap left out and what was drawn first; '' when nothing was left out. */
 export function leftOutText({ kept, left, withMastery, masteryShown }, total) {
   if (!left) return '';
-  return ` Drawn: ${kept.length} of ${total} concepts: the goals, the planned concepts, the blocking prerequisites `
-    + `and the direct prerequisites of the goals and the plan, then ${masteryShown} of the ${withMastery} with `
-    + `mastery, the last practised first. ${left} concept(s) are left out so the graph stays quick to draw `
+  return ` Drawn: ${fmtCount(kept.length)} of ${fmtCount(total)} concepts: the goals, the planned concepts, the blocking prerequisites `
+    + `and the direct prerequisites of the goals and the plan, then ${fmtCount(masteryShown)} of the ${fmtCount(withMastery)} with `
+    + `mastery, the last practised first. ${fmtCount(left)} concept(s) are left out so the graph stays quick to draw `
     + `(at most ${MAX_DRAWN} nodes): the mastery table lists every concept with mastery; "Draw all" draws `
     + 'everything (slow).';
 }
@@ -456,10 +456,10 @@ async function renderGraph(doc, mastery, goals, planned, blocking, current, wait
   // that learner's name until their answers came (a review, s29).
   if (!current()) return;
   draw(cy, { nodes, edges: doc.prerequisites, transfers });
-  status.textContent = `Curriculum ${doc.curriculum.id}: ${mastery.size} concept(s) with mastery, ${goals.size} goal(s), `
-    + `${transfers.length} transfer edge(s)${note}.${leftOutText(cut, doc.concepts.length)}`;
+  status.textContent = `Curriculum ${doc.curriculum.id}: ${fmtCount(mastery.size)} concept(s) with mastery, ${fmtCount(goals.size)} goal(s), `
+    + `${fmtCount(transfers.length)} transfer edge(s)${note}.${leftOutText(cut, doc.concepts.length)}`;
   $('#learner-draw-all').hidden = !cut.left;
-  $('#learner-draw-all').textContent = `Draw all ${doc.concepts.length} concepts (slow)`;
+  $('#learner-draw-all').textContent = `Draw all ${fmtCount(doc.concepts.length)} concepts (slow)`;
 }
 
 /**
@@ -566,10 +566,10 @@ function renderReport(outcome, names, plotBox) {
     scalars.length ? el('p', { class: 'meta' }, scalars.map(([k, v]) => `${k.replaceAll('_', ' ')}: ${scalarText(k, v, names)}`).join(' · ')) : null,
     summary.length ? el('ul', { class: 'report-summary', 'aria-label': 'summary' }, summary.map((line) => el('li', {}, line))) : null,
     lists.map(([key, items]) => el('section', { class: 'report-section', 'aria-label': key.replaceAll('_', ' ') },
-      el('h4', {}, `${key.replaceAll('_', ' ')} (${items.length})`),
+      el('h4', {}, `${key.replaceAll('_', ' ')} (${fmtCount(items.length)})`),
       items.length ? el('ul', {}, items.slice(0, REPORT_ITEMS_SHOWN).map((i) => el('li', {},
         describeReportItem(i, names, attempts, key === 'ready_to_learn' ? before : undefined))),
-        items.length > REPORT_ITEMS_SHOWN ? el('li', { class: 'hint' }, `… and ${items.length - REPORT_ITEMS_SHOWN} more`) : null)
+        items.length > REPORT_ITEMS_SHOWN ? el('li', { class: 'hint' }, `… and ${fmtCount(items.length - REPORT_ITEMS_SHOWN)} more`) : null)
         : el('p', { class: 'hint' }, 'none'))),
     plotBox);
   return undefined;

@@ -43,7 +43,7 @@ test('a big curriculum keeps the goals, the plan, the blockers and their prerequ
   assert.deepEqual(rest.map((id) => mastery.get(id).last_practised), ['2026-11-28T10:00:00Z', '2026-11-28T10:00:00Z']);
   assert.deepEqual(cut.kept.map((c) => c.id), [...cut.kept.map((c) => c.id)].sort(), 'in the curriculum\'s order');
   assert.equal(cut.masteryShown, 10);
-  assert.match(leftOutText(cut, 1500), /^ Drawn: 10 of 1500 concepts: the goals, .* then 10 of the 1500 with mastery, the last practised first\. 1490 concept\(s\) are left out/);
+  assert.match(leftOutText(cut, 1500), /^ Drawn: 10 of 1,500 concepts: the goals, .* then 10 of the 1,500 with mastery, the last practised first\. 1,490 concept\(s\) are left out/);
 });
 
 test('the default cap is the designer graph\'s, and ids of other curricula take no place', () => {
@@ -242,6 +242,15 @@ test('a class picked says what its list offers: an empty class, and a class larg
   assert.equal(rosterNote(named(30)),
     `Year 7 maths: 30 learners; the first ${SUGGESTED} by id are offered, type the start of an id for the others.`);
   assert.equal(rosterNote(null), '');
+});
+
+test('counts shown to a teacher have thousands separators: a class of 5,000, a learner of 1,200 answers', () => {
+  // A review, 5 December 2026: the class list read "Y7 · 5000 learners", and the line under it "5000 learners".
+  assert.deepEqual(classOptions({ items: [{ class_id: 'Y7', name: null, members: 5000 }] }),
+    [{ value: 'Y7', text: '\u2068Y7\u2069 · 5,000 learners' }]);
+  const big = { class_id: 'Y7', name: null, learner_ids: Array.from({ length: 5000 }, (_, i) => `p${i}`) };
+  assert.match(rosterNote(big), /^Y7: 5,000 learners; the first/);
+  assert.equal(suggestionOptions({ items: [{ learner_id: 'ann', answers: 1200, last_answered_at: null }] })[0].label, '1,200 answers');
 });
 
 test('a mastery is shown rounded down, as the report\'s summary and the plan\'s reasons give it', () => {
