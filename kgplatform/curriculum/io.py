@@ -69,9 +69,13 @@ MAX_UNZIPPED_BYTES = 64 * 2**20
 # 2 KB while it validates and reports, so this bounds an import's memory near 200 MB. Junyi's whole graph
 # is under 3,000 rows; a larger curriculum is imported in parts (rows merge by id).
 MAX_IMPORT_ROWS = 100_000
-# Cells a spreadsheet would evaluate (OWASP's CSV injection list), after any quotes a protected cell has.
-FORMULA_LIKE = re.compile(r"'*[=+\-@\t\r]")
-PROTECTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+# Cells a spreadsheet would evaluate (OWASP's CSV injection list), after any quotes a protected cell has
+# and any whitespace: LibreOffice's CSV import with "Trim spaces" ticked runs " =1+1" (it showed 2:
+# LibreOffice 7.4, headless, 5 December 2026), and Apache Superset's export guards a space before the
+# character too. Such a cell was written as it was, so a concept named " =HYPERLINK(...)" ran as a link in
+# the spreadsheet of whoever opened the export (a review, 5 December 2026).
+FORMULA_LIKE = re.compile(r"'*\s*[=+\-@\t\r]")
+PROTECTED_FORMULA = re.compile(r"'+\s*[=+\-@\t\r]")
 # What can go wrong reading a member of a zip that opened: a bad CRC or truncated data, an encrypted
 # member, a compression method zipfile lacks (e.g. Deflate64), corrupt deflate data.
 ZIP_MEMBER_ERRORS = (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError, OSError)
@@ -341,7 +345,8 @@ def _read_rows(
         if cells is None:
             if unquoted:  # say so: a file from elsewhere may have meant the quote (see protect_formula)
                 notes.append(
-                    f"{name}: {unquoted:,} cell(s) starting with a quote before =, +, -, @, tab or CR were "
+                    f"{name}: {unquoted:,} cell(s) starting with a quote before =, +, -, @, tab or CR (or "
+                    "whitespace and one of them) were "
                     "read without that quote (kgplatform's CSV export adds it so that spreadsheets show them "
                     "as text)"
                 )
@@ -640,10 +645,11 @@ def _row_writer(out: io.StringIO, columns: Iterable[str]) -> Callable[[Row], Non
 
 
 def protect_formula(text: str) -> str:
-    """A CSV cell a spreadsheet would run as a formula ('=HYPERLINK(...)', '+cmd|...', '@SUM', '-2+3')
-    with a quote before it, which spreadsheets show as text; the CSV reader takes it off again (and says
-    so in the report: a file made elsewhere may have meant it), so an export imports back unchanged (a
-    cell already starting with quotes and such a character gets one more quote, and loses one)."""
+    """A CSV cell a spreadsheet would run as a formula ('=HYPERLINK(...)', '+cmd|...', '@SUM', '-2+3', also
+    after whitespace: ' =1+1') with a quote before it, which spreadsheets show as text; the CSV reader takes
+    it off again (and says so in the report: a file made elsewhere may have meant it), so an export imports
+    back unchanged (a cell already starting with quotes and such a character gets one more quote, and loses
+    one)."""
     return "'" + text if FORMULA_LIKE.match(text) else text
 
 

@@ -311,27 +311,29 @@ def test_cells_a_spreadsheet_would_run_are_exported_as_text_and_imported_back_un
 
 
 # OWASP's CSV injection list: = + - @ and also tab (0x09) and carriage return (0x0D) as a cell's first
-# character. A space before '=' is not on it (LibreOffice may run " =1+1", Excel shows it as text): such a
-# cell is written as it is, and every value here must import back exactly.
+# character, and since 5 December 2026 any of them after whitespace: LibreOffice's CSV import with "Trim
+# spaces" ticked ran " =1+1" (it showed 2). Every value here must import back exactly.
 OWASP_FIRST = ["\t=1+1", "\r=1+1", "\tplain", "'\t=quoted once", "'\r\n=2", "=a\tb"]
-LEFT_AS_IS = [" =1+1", " -3", "a=b"]
+AFTER_SPACE = [" =1+1", "  +SUM(1)", " -3", "\u00a0@A1", "' =quoted once"]
+LEFT_AS_IS = ["a=b", "a =1", "x\n=1"]
 
 
-def test_tab_and_cr_first_are_quoted_as_owasp_lists_them_and_every_value_imports_back_exactly() -> None:
-    document = generate_curriculum(len(OWASP_FIRST) + len(LEFT_AS_IS), seed=5)
-    values = OWASP_FIRST + LEFT_AS_IS
+def test_tab_cr_and_whitespace_first_are_quoted_and_every_value_imports_back_exactly() -> None:
+    document = generate_curriculum(len(OWASP_FIRST) + len(AFTER_SPACE) + len(LEFT_AS_IS), seed=5)
+    values = OWASP_FIRST + AFTER_SPACE + LEFT_AS_IS
     pairs = zip(document.concepts, values, strict=True)
     concepts = [c.model_copy(update={"description": v}) for c, v in pairs]
     hostile = document.model_copy(update={"concepts": concepts})
     files = export_csv_files(hostile)
     written = [row["description"] for row in csv.DictReader(io.StringIO(files["concepts.csv"], newline=""))]
-    assert written == ["'" + v for v in OWASP_FIRST] + LEFT_AS_IS
+    assert written == ["'" + v for v in OWASP_FIRST + AFTER_SPACE] + LEFT_AS_IS
     tables = {entity: files[name] for entity, name in CSV_FILES.items()}
     raw = parse_csv_tables({**tables, Entity.CURRICULUM: files["curriculum.csv"]})
     plan = validate_import(raw, hostile.curriculum.id, ExistingGraph(), dry_run=True, skip_invalid=False)
     assert plan.report.errors == []
     assert [c.description for c in plan.document.concepts] == values
-    assert any(n.startswith(f"concepts.csv: {len(OWASP_FIRST)} cell(s)") for n in raw.notes)
+    quoted = len(OWASP_FIRST) + len(AFTER_SPACE)
+    assert any(n.startswith(f"concepts.csv: {quoted} cell(s)") for n in raw.notes)
 
 
 def test_csv_export_refuses_list_items_it_could_not_read_back() -> None:
