@@ -300,6 +300,10 @@ class ServingSettings(BaseModel):
     # any of them needs, and FastAPI parses a body, and validates every member of it, before a route's key
     # check runs (a review, 1 December: 10 MB from anyone held the event loop for a second).
     max_small_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # A request's line and headers together, over which `kgplatform api` answers 431 and closes the
+    # connection (api/head_limit.py): uvicorn's parser kept headers of any size, a key-less client's 200 MB
+    # of them included. 64 KiB is twice nginx's default bound (32 KiB) and far above what any client sends.
+    max_head_bytes: int = Field(default=64 * 1024, ge=1024)
     # Token bucket per API key (per client address for key-less calls); 0 turns rate limiting off.
     rate_limit_per_s: float = Field(default=500.0, ge=0, allow_inf_nan=False)
     rate_limit_burst: int = Field(default=1000, ge=1)

@@ -22,6 +22,8 @@ def api(
     """Serve the HTTP API (behind a reverse proxy with TLS in production: docs/operations.md, "Deployment elsewhere")."""
     import uvicorn
 
+    from kgplatform.api.head_limit import bounded_head_protocol
+
     settings = get_settings()
     trusted = settings.serving.forwarded_allow_ips
     host = host or settings.api_host
@@ -38,6 +40,8 @@ def api(
         log_config=api_log_config(),
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
+        # uvicorn's own parser bounds no header: a request's head over the bound is a 431.
+        http=bounded_head_protocol(settings.serving.max_head_bytes),
     )
 
 
