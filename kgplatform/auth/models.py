@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -38,14 +39,29 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _one_spelling(value: str) -> str:
+    """No whitespace around the name and Unicode NFC only, as ids: " alice" and "alice", or a decomposed
+    "é" and a composed one, were two keys whose names, and audit actors, show alike (the actor filter of
+    the trails takes a name exactly as listed)."""
+    if value != value.strip():
+        raise ValueError("must not start or end with whitespace")
+    if not unicodedata.is_normalized("NFC", value):
+        raise ValueError(
+            f"must be in Unicode NFC form: use {unicodedata.normalize('NFC', value)!r}, which looks the same"
+        )
+    return value
+
+
 # A key's name is the actor of every audit entry its requests write: no control characters (a newline
 # forges a second line of a log) and no invisible formatting ones (a right-to-left override shows
-# "ops-\u202enimda" as "ops-admin"), as ids refuse them.
+# "ops-\u202enimda" as "ops-admin"), as ids refuse them; since 5 December 2026 no whitespace around it
+# and NFC only. Names stored before are read as they are.
 KeyName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200),
     AfterValidator(_not_blank),
     AfterValidator(shows_as_written),
+    AfterValidator(_one_spelling),
 ]
 
 

@@ -38,6 +38,10 @@ def test_key_requests_need_a_known_role_and_a_name() -> None:
         ("ops\nadmin", "control characters (U+000A)"),
         ("ops-\u202enimda", "invisible formatting characters (U+202E)"),
         ("ops\u200b", "invisible formatting characters (U+200B)"),
+        # Since 5 December 2026: " sec-admin" showed as "sec-admin" in every table and trail.
+        (" sec-admin", "must not start or end with whitespace"),
+        ("sec-admin ", "must not start or end with whitespace"),
+        ("Jose\u0301", "must be in Unicode NFC form: use 'Jos\u00e9'"),
     ],
 )
 def test_a_key_name_is_refused_when_it_would_not_show_as_written(name: str, said: str) -> None:
