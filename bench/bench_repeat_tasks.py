@@ -6,7 +6,7 @@ with ours choosing every task (the first entry of each learner's plan, a new pla
 A step counts when the plan's first entry is a concept the learner has answered 3 times or more
 (`PlanConfig.stuck_after`) and still holds below 0.6 (`ready_at`), and its task is the one the learner last
 had on that concept (the last task given that exercises it) with its predicted success below the band:
-the case docs/planning.md's "Not done: recent answers" counts. The baseline is what a task drawn at random
+the case docs/planning.md's "Recent answers" counts. The baseline is what a task drawn at random
 among the concept's tasks would give on the same steps (its expected count: the last task's share of the
 concept's tasks, where it is one of them and predicted below the band). Since 4 December 2026 the planner
 sees, as the platform's reads give it (MASTERY's last_task_id), the task of each learner's latest answer
