@@ -303,7 +303,10 @@ def rate_text(status: JobStatus) -> str:
 
 def eta_text(status: JobStatus, *, short: bool = False) -> str:
     """The ETA, never "0 s" while learners remain: under a second is "< 1 s"; a silent batch says what it
-    waits for (in full in the table; `short` for the progress bar's line)."""
+    waits for (in full in the table; `short` for the progress bar's line). An ended batch has none: "-",
+    not the bar's "?" (unknown), on the line a `--wait` ends with."""
+    if status.state.finished:
+        return "-"
     if status.waiting is not None:
         wait = status.waiting
         if not short:

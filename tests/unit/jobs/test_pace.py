@@ -57,6 +57,16 @@ def test_the_cli_never_shows_eta_0_s_nor_rate_0_while_learners_remain() -> None:
     assert rate_text(status(rate_per_s=1234.5)) == "1,234 learners/s"
 
 
+def test_an_ended_batch_shows_no_unknown_eta_on_the_progress_bar() -> None:
+    """`recompute --all --wait` and `nightly --wait` ended on a bar reading "succeeded ... 200/200 ... ETA ?":
+    a question where nothing is left to wait for (an operator's walk through docs/workers.md, 5 December
+    2026). An ended batch's ETA is "-" on the bar as in the table; a running one without a rate stays "?"."""
+    for state in (JobState.SUCCEEDED, JobState.FAILED, JobState.SKIPPED):
+        assert eta_text(status(state=state, total=200, done=200), short=True) == "-"
+        assert eta_text(status(state=state, total=200, done=200)) == "-"
+    assert eta_text(status(total=200, done=0), short=True) == "?"
+
+
 def test_a_silent_batch_names_the_workers_of_its_chunks_not_counted() -> None:
     now = 10_000.0
     runs = ChunkRuns(
