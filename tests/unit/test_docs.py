@@ -256,6 +256,52 @@ def test_every_link_to_a_project_file_resolves(doc: Path) -> None:
     assert broken == []
 
 
+# A section named by its page: `README, "Title"` or `[page](page.md), "Title"` (the title may wrap a line).
+SECTION_REFERENCE = re.compile(r'(README|\[[^\]\n]*\]\(([^)#\s]+\.md)\))[,:]?\s+"([^"\n]+(?:\n[^"\n]+)?)"')
+
+
+def section_titles(page: Path) -> set[str]:
+    """A page's headings and the bold words that open its paragraphs, as a reader looks a title up."""
+    text = page.read_text()
+    titles = {m.group(1) for m in re.finditer(r"^#+\s+(.*)$", text, re.M)}
+    titles |= {m.group(1) for m in re.finditer(r"\*\*([^*\n]+)\*\*", text)}
+    return {title.replace("`", "").strip() for title in titles}
+
+
+def section_references(doc: Path) -> list[tuple[int, Path, str]]:
+    """(line, page, title) of each section a doc sends its reader to by the page's name and the title."""
+    text = doc.read_text()
+    return [
+        (
+            text[: m.start()].count("\n") + 1,
+            ROOT / "README.md" if m.group(1) == "README" else doc.parent / m.group(2),
+            " ".join(m.group(3).replace("`", "").split()),
+        )
+        for m in SECTION_REFERENCE.finditer(text)
+    ]
+
+
+def test_section_references_read_the_page_and_a_title_wrapped_over_lines(tmp_path: Path) -> None:
+    doc = tmp_path / "a.md"
+    doc.write_text('(README, "Running the\npieces") and [ops](ops.md), "Backups"; "not a reference"\n')
+    assert section_references(doc) == [
+        (1, ROOT / "README.md", "Running the pieces"),
+        (2, tmp_path / "ops.md", "Backups"),
+    ]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_every_section_a_doc_names_is_on_the_page_it_names(doc: Path) -> None:
+    """The README's reference sections moved to docs/ on 5 December 2026, and docs went on sending readers to
+    'README, "Exporting a learner"', a section the README no longer has."""
+    missing = [
+        f"{doc.name}:{line}: {page.name}, {title!r}"
+        for line, page, title in section_references(doc)
+        if not page.exists() or not any(t.startswith(title) for t in section_titles(page))
+    ]
+    assert missing == []
+
+
 @pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
 def test_user_docs_date_things_rather_than_naming_work_sessions(doc: Path) -> None:
     """A reader has no way to tell when "s34" or "this session" was; a date they can."""
