@@ -66,6 +66,9 @@ def test_every_task_has_a_format_and_checks_it() -> None:
 def memory_app() -> Iterator[Celery]:
     celery = create_celery(tasks.settings)
     celery.conf.broker_url = "memory://"
+    # A chain's apply_async subscribes to its results: the settings' Redis backend made this unit test
+    # need a Redis (it failed, retrying for 20 s, where none listened).
+    celery.conf.result_backend = "cache+memory://"
     yield celery
     celery.close()
 
