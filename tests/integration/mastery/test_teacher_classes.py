@@ -21,6 +21,18 @@ from kgplatform.graph.queries import query_text
 from tests.integration.api.harness import Api
 from tests.integration.locks import wait_until_blocked
 
+# Class 7B's roster as the `school` fixture leaves it: each member with their answers and last answer, as
+# GET /learners gives them.
+ROSTER_7B = {
+    "class_id": "7B",
+    "name": None,
+    "learner_ids": ["a1", "a2"],
+    "members": [
+        {"learner_id": "a1", "answers": 0, "last_answered_at": None},
+        {"learner_id": "a2", "answers": 0, "last_answered_at": None},
+    ],
+}
+
 
 def _roster(api: Api, class_id: str, learner_ids: list[str]) -> None:
     response = api.call(
@@ -76,16 +88,7 @@ def test_a_scoped_teacher_lists_and_reads_only_its_own_classes(api: Api, school:
 
     roster = _get(api, scoped, "/classes/7B/learners")
     assert roster.status_code == 200, roster.text
-    assert roster.json() == {
-        "class_id": "7B",
-        "name": None,
-        "learner_ids": ["a1", "a2"],
-        # Each member's answers and last answer, as GET /learners gives them (since 5 December 2026).
-        "members": [
-            {"learner_id": "a1", "answers": 0, "last_answered_at": None},
-            {"learner_id": "a2", "answers": 0, "last_answered_at": None},
-        ],
-    }
+    assert roster.json() == ROSTER_7B
 
     # The unscoped teacher key reads every class, as it reads every learner.
     everything = _get(api, unscoped, "/classes").json()
@@ -124,15 +127,7 @@ def test_a_teacher_key_changes_no_class(api: Api, school: dict[str, str]) -> Non
         ]:
             response = api.client.request(method, path, json=body, headers=headers)
             assert response.status_code == 403, (method, path, response.text)
-    assert api.call("GET", "/classes/7B/learners", role=Role.SERVICE).json() == {
-        "class_id": "7B",
-        "name": None,
-        "learner_ids": ["a1", "a2"],
-        "members": [
-            {"learner_id": "a1", "answers": 0, "last_answered_at": None},
-            {"learner_id": "a2", "answers": 0, "last_answered_at": None},
-        ],
-    }
+    assert api.call("GET", "/classes/7B/learners", role=Role.SERVICE).json() == ROSTER_7B
 
 
 def test_a_class_name_is_shown_and_its_changes_are_in_the_trail(api: Api, school: dict[str, str]) -> None:
