@@ -1,18 +1,24 @@
 // Everything an ingest transaction reads before it writes, in one statement (one round trip): the
 // concepts of the batch's tasks, which of its event ids are already stored (with their content, which
-// the caller compares with the posted rows: equal is a duplicate, different a conflict), and the
-// current transfer model's edges (following the model pointer, as transfer/get_current_transfer does: a
-// retired model's edges outlive the switch by one publish, and a model still being written is not current),
-// and the curriculum's structure revision (curriculum/bump_curriculum_revision), part of mastery's stamp.
+// the caller compares with the posted rows: equal is a duplicate, different a conflict), the current
+// transfer model's edges out of the concepts the batch's tasks exercise (following the model pointer, as
+// transfer/get_current_transfer does: a retired model's edges outlive the switch by one publish, and a
+// model still being written is not current), and the curriculum's structure revision
+// (curriculum/bump_curriculum_revision), part of mastery's stamp. Only those edges: an answer's transfer
+// reaches one hop from the concepts it practises, and reading the whole model (thousands of edges) cost
+// every one-answer request more than the rest of its transaction; a full replay reads the edges of the
+// other concepts in its history with mastery/get_transfer_edges.
 // Parameters: $task_ids (list of string), $event_ids (list of string), $erased_digests (list of string:
 // store.erased_answer_key of each event id, the keys of the answers an erase left behind,
 // mastery/create_erased_answers).
 // Returns one row: tasks (list of [task_id, [[concept_id, weight], ...]]; unknown tasks absent),
 // stored (list of [event_id, learner_id, task_id, correct, at_s, at_ns, duration_s], answered_at as
-// epoch seconds and nanoseconds), erased (the digests among $erased_digests of erased answers), transfer (list of [source, target, strength, model_version]),
+// epoch seconds and nanoseconds), erased (the digests among $erased_digests of erased answers), transfer
+// (list of [source, target, strength, model_version], the edges out of the tasks' concepts),
 // revision (int, 0 before any structural change), transfer_model (the current transfer model's version,
 // null when none: with the revision, what mastery/lock_learners reads again once the learners are
-// locked). Read.
+// locked), transfer_edges (bool: whether the current model has any edge at all, part of mastery's stamp
+// whether or not this batch's concepts have edges). Read.
 // The revision first: an edit to a task's concepts bumps it in its own transaction, and under
 // read-committed isolation a statement can see a commit that lands midway. Read before the tasks, a
 // revision can only be older than the task map, and mastery/lock_learners then reads a newer one and the
@@ -50,9 +56,17 @@ CALL (stored) {
 CALL () {
   OPTIONAL MATCH (m:TransferModel {status: 'current'})
   WITH m ORDER BY m.activated_at DESC LIMIT 1
-  OPTIONAL MATCH (s:Concept)-[t:TRANSFERS_TO]->(d:Concept)
-  WHERE t.model_version = m.version
   RETURN m.version AS transfer_model,
-         collect(CASE WHEN t IS NOT NULL THEN [s.id, d.id, t.strength, t.model_version] END) AS transfer
+         m IS NOT NULL AND EXISTS {
+           MATCH (:Concept)-[t:TRANSFERS_TO]->(:Concept) WHERE t.model_version = m.version
+         } AS transfer_edges
 }
-RETURN tasks, stored, erased, transfer, revision, transfer_model
+CALL (transfer_model) {
+  UNWIND $task_ids AS task_id
+  MATCH (:Task {id: task_id})-[:EXERCISES]->(s:Concept)
+  WITH DISTINCT s
+  MATCH (s)-[t:TRANSFERS_TO]->(d:Concept)
+  WHERE t.model_version = transfer_model
+  RETURN collect([s.id, d.id, t.strength, t.model_version]) AS transfer
+}
+RETURN tasks, stored, erased, transfer, revision, transfer_model, transfer_edges

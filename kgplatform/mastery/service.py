@@ -258,8 +258,11 @@ class MasteryService:
             raise _atomic_refusal(result, batch.repeats)
         if created:
             columns, params = _columns([a for _, a in created]), self.params_source()
+            model = (
+                None if context.transfer_edges is None else (context.transfer_model, context.transfer_edges)
+            )
             locked = lock_batch(
-                tx, columns, tasks, context.transfer, params, now, context.curriculum_revision
+                tx, columns, tasks, context.transfer, params, now, context.curriculum_revision, model
             )
             after_locks = (locked.locked.curriculum_revision, locked.locked.transfer_model)
             if after_locks != (context.curriculum_revision, context.transfer_model):

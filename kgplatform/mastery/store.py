@@ -107,7 +107,8 @@ class AnswerHistory:
 @dataclass(frozen=True)
 class IngestContext:
     """What an ingest transaction reads first: the tasks' concepts (id, weight), the stored answers
-    among the batch's event ids (as `service.stored_row` shapes them) and the current transfer edges."""
+    among the batch's event ids (as `service.stored_row` shapes them) and the current transfer model's
+    edges out of those concepts (all its edges where `transfer_edges` is None)."""
 
     tasks: dict[str, list[tuple[str, float]]]
     stored: dict[str, dict[str, Any]]
@@ -116,6 +117,8 @@ class IngestContext:
     transfer_model: str | None = None
     # The batch's event ids that were answers of an erased learner (mastery/create_erased_answers).
     erased: frozenset[str] = field(default_factory=frozenset)
+    # Whether the current model has any edge (`transfer` may hold none of them): the stamp's transfer part.
+    transfer_edges: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,7 @@ class IngestTx:
         # The erased answers are looked up in the same statement, for the whole batch (one index seek per
         # event id on the server, next to the seek for a stored answer).
         by_key = {erased_answer_key(e): e for e in event_ids}
-        [[tasks, stored, erased, transfer, revision, transfer_model]] = self._values(
+        [[tasks, stored, erased, transfer, revision, transfer_model, has_edges]] = self._values(
             "mastery/get_ingest_context",
             task_ids=list(task_ids),
             event_ids=list(event_ids),
@@ -225,7 +228,15 @@ class IngestTx:
             int(revision),
             transfer_model,
             frozenset(by_key[k] for k in erased),
+            bool(has_edges),
         )
+
+    def transfer_edges(self, concept_ids: Sequence[str], model_version: str) -> list[TransferEdge]:
+        """The edges of model `model_version` out of `concept_ids` (those `context` did not read)."""
+        rows = self._values(
+            "mastery/get_transfer_edges", concept_ids=list(concept_ids), model_version=model_version
+        )
+        return [TransferEdge(s, t, float(w), str(v)) for s, t, w, v in rows]
 
     def task_concepts(self, task_ids: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         """Concepts (id, weight) per existing task; unknown tasks are absent."""

@@ -37,6 +37,9 @@ class LockedBatch:
     transfer: dict[str, dict[str, float]]
     model_version: str
     locked: LockedLearners
+    # The transfer model's version when `transfer` holds only the edges out of the batch's own concepts
+    # (the ingest context's): a full replay reads those of the other concepts in its histories.
+    partial_transfer: str | None = None
 
 
 def lock_batch(
@@ -47,18 +50,26 @@ def lock_batch(
     base: TracerParams,
     now: datetime,
     curriculum_revision: int = 0,
+    transfer_model: tuple[str | None, bool] | None = None,
 ) -> LockedBatch:
     """Creates and write-locks the learners of the `new` answers and reads the states they reach.
-    `edges` are the current transfer edges; `curriculum_revision` counts changes to which concepts the
-    tasks exercise: like the tracer's and the transfer model's versions it is part of the stamp, so a
-    learner traced under another revision is replayed in full (with the tasks as they are now)."""
+    `edges` are the current transfer edges, all of them, or with `transfer_model` (the current model's
+    version and whether it has any edge) those out of the concepts of `tasks`; `curriculum_revision`
+    counts changes to which concepts the tasks exercise: like the tracer's and the transfer model's
+    versions it is part of the stamp, so a learner traced under another revision is replayed in full (with
+    the tasks as they are now)."""
     transfer_map, transfer_version = transfer_mapping(edges)
+    partial = None
+    if transfer_model is not None:
+        # The stamp names the model whether or not this batch's concepts have edges in it.
+        version, has_edges = transfer_model
+        transfer_version = partial = (version or "") if has_edges else ""
     model_version = base.model_version + (f"+transfer:{transfer_version}" if transfer_version else "")
     model_version += f"+curriculum:{curriculum_revision}" if curriculum_revision else ""
     reached = reached_states(new, tasks, transfer_map)
     learner_ids = sorted(reached)
     locked = tx.lock_learners(learner_ids, [sorted(reached[lid]) for lid in learner_ids], now, model_version)
-    return LockedBatch(transfer_map, model_version, locked)
+    return LockedBatch(transfer_map, model_version, locked, partial or None)
 
 
 def update_mastery(
@@ -79,7 +90,14 @@ def update_mastery(
     histories = tx.answer_histories(sorted(full)) if full else []
     missing_tasks = {t for h in histories for t in h.task_ids} - tasks.keys()
     if missing_tasks:
-        tasks = {**tasks, **tx.task_concepts(sorted(missing_tasks))}
+        more = tx.task_concepts(sorted(missing_tasks))
+        if batch.partial_transfer:
+            read = {cid for cs in tasks.values() for cid, _ in cs}
+            sources = sorted({cid for cs in more.values() for cid, _ in cs} - read)
+            if sources:
+                extra, _ = transfer_mapping(tx.transfer_edges(sources, batch.partial_transfer))
+                transfer_map = {**transfer_map, **extra}
+        tasks = {**tasks, **more}
     concepts = {cid for cs in tasks.values() for cid, _ in cs}
     concepts |= set(transfer_map) | {c for targets in transfer_map.values() for c in targets}
     # Sorted, so each concept's index order is the same in every batch (the tracer's sums follow it).

@@ -18,9 +18,11 @@ from tests.integration.transfer.test_export_and_writeback import seed_curriculum
 CURRICULUM = "transfer-test"  # the curriculum `seed_curriculum` creates
 
 
-def read_transfer(tx: IngestTx) -> tuple[dict[str, dict[str, float]], str]:
-    """The transfer edges an ingest transaction reads (get_ingest_context), as the tracer maps them."""
-    return transfer_mapping(tx.context([], []).transfer)
+def read_transfer(tx: IngestTx, task_ids: list[str]) -> tuple[dict[str, dict[str, float]], str | None]:
+    """The transfer edges an ingest transaction reads (get_ingest_context) for answers on `task_ids` (those
+    out of their concepts), as the tracer maps them, and the model it names."""
+    context = tx.context(task_ids, [])
+    return transfer_mapping(context.transfer)[0], context.transfer_model
 
 
 def test_tracer_ui_and_planner_read_only_the_current_model(graph: Graph) -> None:
@@ -44,7 +46,8 @@ def test_tracer_ui_and_planner_read_only_the_current_model(graph: Graph) -> None
         "v3": "writing",
     }
 
-    mapping, version = MasteryStore(graph).run_ingest(read_transfer)
+    every_task = [f"t-{concept_id}" for concept_id in ids]
+    mapping, version = MasteryStore(graph).run_ingest(lambda tx: read_transfer(tx, every_task))
     assert (mapping, version) == ({ids[2]: {ids[3]: 0.4}}, "v2")
 
     ui = read_transfer_edges(graph, ids, limit=100)
@@ -72,7 +75,8 @@ def test_readers_see_nothing_without_a_current_model(graph: Graph) -> None:
     store.write_edges(
         [{"source": ids[0], "target": ids[1], "strength": 0.5}], "v1", datetime.now(UTC).isoformat(), 10
     )
-    assert MasteryStore(graph).run_ingest(read_transfer) == ({}, "")
+    every_task = [f"t-{concept_id}" for concept_id in ids]
+    assert MasteryStore(graph).run_ingest(lambda tx: read_transfer(tx, every_task)) == ({}, None)
     assert read_transfer_edges(graph, ids, limit=10).edges == []
     planning = PlanStore(graph)
     assert planning.transfer_edges(CURRICULUM) == []

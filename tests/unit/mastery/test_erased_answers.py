@@ -161,7 +161,9 @@ def test_the_ingest_looks_the_whole_batch_up_in_its_one_context_statement() -> N
     from kgplatform.mastery.store import IngestTx
 
     event_ids = [f"e-{i}" for i in range(5)]
-    tx = RecordingTx({"mastery/get_ingest_context": [[[], [], [erased_answer_key("e-3")], [], 0, None]]})
+    tx = RecordingTx(
+        {"mastery/get_ingest_context": [[[], [], [erased_answer_key("e-3")], [], 0, None, False]]}
+    )
     context = IngestTx(tx).context(["t"], event_ids)  # type: ignore[arg-type]
     [(name, params)] = tx.sent
     assert name == "mastery/get_ingest_context"

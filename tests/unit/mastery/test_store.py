@@ -120,7 +120,7 @@ class _StoredRead:
 
     def run(self, *_: Any) -> Any:
         stored = [[f"e{i}", "l", "t", True, 0, 0, None] for i in range(self.found)]
-        return SimpleNamespace(values=lambda: [[[], stored, [], [], 0, None]])  # no erased answers
+        return SimpleNamespace(values=lambda: [[[], stored, [], [], 0, None, False]])  # no erased answers
 
 
 class _MovingOnGraph:
