@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +37,7 @@ from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_edits import percentile  # noqa: E402
+from timing import timed_in_turns  # noqa: E402
 
 PREFIX = "bench-roster-learner-"
 CLASS_PREFIX = "bench-roster-class-"
@@ -91,16 +91,10 @@ def main() -> None:
             graph, f"{CLASS_PREFIX}same", rosters[0], actor="bench"
         ),
     }
-    samples: dict[str, list[float]] = {name: [] for name in cases}
     clean(graph)
     try:
         graph.write("bench/create_bench_learners", ids=ids, now=datetime.now(UTC))
-        for i in range(args.warmup + args.puts):
-            for name, put in cases.items():
-                start = time.perf_counter()
-                put(i)
-                if i >= args.warmup:
-                    samples[name].append((time.perf_counter() - start) * 1000)
+        samples = timed_in_turns(cases, args.warmup, args.puts)
         entries = classes.roster_audit(graph, f"{CLASS_PREFIX}audit", 0, 1).total
     finally:
         clean(graph)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from kgplatform.classes import service as classes
@@ -24,6 +23,7 @@ from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_edits import percentile  # noqa: E402
+from timing import timed_in_turns  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,13 +57,10 @@ def main() -> None:
     try:
         for class_id in args.classes:
             size = len(classes.roster(graph, class_id).learner_ids)
-            samples: dict[str, list[float]] = {name: [] for name in cases}
-            for i in range(args.warmup + args.reads):
-                for name, read in cases.items():
-                    start = time.perf_counter()
-                    read(class_id)
-                    if i >= args.warmup:
-                        samples[name].append((time.perf_counter() - start) * 1000)
+            turns = {
+                name: lambda _, read=read, class_id=class_id: read(class_id) for name, read in cases.items()
+            }
+            samples = timed_in_turns(turns, args.warmup, args.reads)
             base = percentile(samples["roster alone"], 0.5)
             for name, times in samples.items():
                 p50 = percentile(times, 0.5)

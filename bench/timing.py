@@ -4,7 +4,7 @@ cache and the page cache fill on them), the rest timed in milliseconds."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -21,3 +21,18 @@ def timed(
             samples.append((time.perf_counter() - start) * 1000)
         rows = count(result)
     return samples, rows
+
+
+def timed_in_turns(
+    cases: Mapping[str, Callable[[int], Any]], warmup: int, rounds: int
+) -> dict[str, list[float]]:
+    """Each case called once a round, in turn, with the round's number (drift in the machine's load falls
+    on every case alike); the first `warmup` rounds untimed; each case's timed durations in ms."""
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for i in range(warmup + rounds):
+        for name, call in cases.items():
+            start = time.perf_counter()
+            call(i)
+            if i >= warmup:
+                samples[name].append((time.perf_counter() - start) * 1000)
+    return samples
