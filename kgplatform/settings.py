@@ -200,6 +200,9 @@ class WorkerSettings(BaseModel):
     timezone: str = "UTC"
     # A nightly entry not started within this many seconds is dropped (the next night runs).
     nightly_expiry_s: int = Field(3 * 3600, ge=60)
+    # Beat tries an entry again this often while the broker refuses its send (a Redis restart at the nightly
+    # time skipped the night), until the entry's expiry has passed (workers.beat_scheduler).
+    beat_send_retry_s: float = Field(30.0, gt=0)
     # A second batch started while one holds the lock is refused; the lock expires after this long
     # even if its holder died without releasing it.
     batch_lock_ttl_s: int = Field(6 * 3600, ge=10)

@@ -59,6 +59,8 @@ def celery_config(settings: Settings) -> dict[str, object]:
             "unacked_restore_throttle": workers.unacked_restore_throttle,
         },
         "beat_schedule": beat_schedule(workers),
+        # A send refused while Redis is away is tried again, not skipped until the entry's next run.
+        "beat_scheduler": "workers.beat_scheduler:PatientScheduler",
         "worker_send_task_events": True,
         "task_send_sent_event": True,
     }
