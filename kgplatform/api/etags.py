@@ -1,8 +1,10 @@
-"""The ETag of a versioned entity (concept, task) on its response: the If-Match a later change sends."""
+"""The headers a write sets on its response: the ETag of a versioned entity (concept, task), the If-Match a
+later change sends, and the Location of what a POST created."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 from fastapi import Response
 
@@ -40,3 +42,9 @@ def with_headers(*headers: dict[str, Any]) -> dict[str, Any]:
 def with_etag(response: Response, entity: V) -> V:
     response.headers["ETag"] = etag(entity.version)
     return entity
+
+
+def with_location(response: Response, collection: str, entity_id: str) -> None:
+    """`/collection/{id}` as the response's Location (LOCATION). Ids may hold any character and a header
+    carries only latin-1, so the id is percent-encoded; its `/` stay, as the routes' `:path` ids take them."""
+    response.headers["Location"] = f"/{collection}/{quote(entity_id, safe='/')}"

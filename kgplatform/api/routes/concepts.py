@@ -8,7 +8,6 @@ be fetched)."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import StringConstraints
@@ -22,7 +21,7 @@ from kgplatform.api.deps import (
     ReaderPrincipal,
     TrailPosition,
 )
-from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
+from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers, with_location
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.params import EntityId
 from kgplatform.curriculum import service
@@ -58,8 +57,7 @@ def create_concept(
     response: Response,
 ) -> Concept:
     concept = service.create_concept(graph, curriculum_id, body, who.actor)
-    # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
-    response.headers["Location"] = f"/concepts/{quote(concept.id, safe='/')}"
+    with_location(response, "concepts", concept.id)
     return with_etag(response, concept)
 
 

@@ -8,12 +8,11 @@ concept and task routers (``/curricula/{id}/concepts``...) before this one, whos
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Response, status
 
 from kgplatform.api.deps import AuditFilters, DesignerPrincipal, Limit, ReaderPrincipal, TrailPosition
-from kgplatform.api.etags import LOCATION, with_headers
+from kgplatform.api.etags import LOCATION, with_headers, with_location
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.params import EntityId
 from kgplatform.curriculum import service
@@ -41,8 +40,7 @@ def create_curriculum(
     body: CurriculumIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
 ) -> Curriculum:
     curriculum = service.create_curriculum(graph, body, who.actor)
-    # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
-    response.headers["Location"] = f"/curricula/{quote(curriculum.id, safe='/')}"
+    with_location(response, "curricula", curriculum.id)
     return curriculum
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -17,7 +16,7 @@ from kgplatform.api.deps import (
     ReaderPrincipal,
     TrailPosition,
 )
-from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers
+from kgplatform.api.etags import ETAG, LOCATION, with_etag, with_headers, with_location
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.params import EntityId
 from kgplatform.curriculum import service, tasks
@@ -36,8 +35,7 @@ def create_task(
     curriculum_id: EntityId, body: TaskIn, graph: BoundedGraphDep, who: DesignerPrincipal, response: Response
 ) -> Task:
     task = tasks.create_task(graph, curriculum_id, body, who.actor)
-    # Ids may hold any character; a header carries only latin-1, so the id is percent-encoded.
-    response.headers["Location"] = f"/tasks/{quote(task.id, safe='/')}"
+    with_location(response, "tasks", task.id)
     return with_etag(response, task)
 
 

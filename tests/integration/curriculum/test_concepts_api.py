@@ -332,3 +332,23 @@ def test_an_etag_read_before_a_delete_never_matches_the_entity_created_again_wit
     assert imported.status_code == 200, imported.text
     assert api.call("GET", "/concepts/x").json()["version"] == 3
     assert api.call("GET", "/tasks/t-aba").json()["version"] == 2
+
+
+def test_the_location_of_each_create_leads_back_to_what_it_created(api: Api) -> None:
+    """A curriculum's, a concept's and a task's Location, for ids with a slash and a character beyond
+    latin-1 (a header carries only latin-1): each is percent-encoded and GET on it finds the entity."""
+    made = api.call("POST", "/curricula", json={"id": "maths/ünf", "name": "x"})
+    concept = api.call("POST", "/curricula/maths/ünf/concepts", json={"id": "Brüche/1 ½", "name": "x"})
+    task = api.call(
+        "POST",
+        "/curricula/maths/ünf/tasks",
+        json={"id": "t/ü", "title": "T", "kind": "exercise", "concepts": ["Brüche/1 ½"]},
+    )
+    assert [r.headers["Location"] for r in (made, concept, task)] == [
+        "/curricula/maths/%C3%BCnf",
+        "/concepts/Br%C3%BCche/1%20%C2%BD",
+        "/tasks/t/%C3%BC",
+    ]
+    assert api.call("GET", made.headers["Location"]).json()["curriculum"]["id"] == "maths/ünf"
+    for created in (concept, task):
+        assert api.call("GET", created.headers["Location"]).json()["id"] == created.json()["id"]
