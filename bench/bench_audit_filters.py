@@ -17,19 +17,19 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kgplatform.curriculum import service
-from kgplatform.curriculum.models import AuditAction, AuditFilter, EntityType
+from kgplatform.curriculum.models import AuditAction, AuditFilter, AuditPage, EntityType
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_edits import percentile  # noqa: E402
+from timing import timed  # noqa: E402
 
 ACTORS = [f"designer-{i:02d}" for i in range(20)]
 ACTIONS = [a.value for a in AuditAction]
@@ -95,17 +95,13 @@ def main() -> None:
     try:
         seed(graph, cid, args.entries, now)
         for name, filters in cases.items():
-            samples, total = [], 0
-            for i in range(args.warmup + args.reads):
-                start = time.perf_counter()
-                page = service.read_audit(
+
+            def first_page(filters: AuditFilter = filters) -> AuditPage:
+                return service.read_audit(
                     graph, EntityType.CURRICULUM, cid, limit=50, offset=0, filters=filters
                 )
-                elapsed = (time.perf_counter() - start) * 1000
-                total = page.total
-                if i >= args.warmup:
-                    samples.append(elapsed)
-            results[name] = (samples, total)
+
+            results[name] = timed(first_page, args.warmup, args.reads, count=lambda page: page.total)
     finally:
         clean(graph, cid)
         graph.close()
