@@ -38,7 +38,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_ingest import batches, load_curriculum, wipe  # noqa: E402
+from bench_ingest import batches, load_curriculum, shares, wipe  # noqa: E402
 
 from kgplatform.auth import service as auth  # noqa: E402
 from kgplatform.auth.models import Role  # noqa: E402
@@ -68,14 +68,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--wipe", action="store_true", help="confirm: the graph's data is deleted")
     return parser.parse_args()
-
-
-def by_learner(rows: Rows, senders: int) -> list[Rows]:
-    """Each sender's rows: the answers of its own learners, in time order."""
-    out: list[Rows] = [[] for _ in range(senders)]
-    for row in rows:
-        out[int(row["learner_id"].lstrip("l")) % senders].append(row)
-    return out
 
 
 def round_robin(rows: Rows, senders: int) -> list[Rows]:
@@ -164,7 +156,7 @@ def main() -> None:
         scenarios: list[tuple[str, list[Rows], bool]] = [
             ("ingest", [rows], False),
             ("api-ordered x1", [rows], True),
-            (f"api-ordered x{args.senders}", by_learner(rows, args.senders), True),
+            (f"api-ordered x{args.senders}", shares(rows, args.senders), True),
         ]
         if not args.skip_shuffled:
             scenarios.append((f"api-shuffled x{args.senders}", round_robin(shuffled, args.senders), True))
@@ -173,7 +165,7 @@ def main() -> None:
             # The first round also pays for cold caches (Neo4j's query plans, the API's start), and the
             # machine's load drifts: even rounds run the scenarios in reverse order.
             rates: dict[str, float] = {}
-            for name, shares, through_api in scenarios if round_no % 2 else scenarios[::-1]:
+            for name, parts, through_api in scenarios if round_no % 2 else scenarios[::-1]:
                 wipe(graph)
                 load_curriculum(graph, curriculum)
                 if through_api:
@@ -185,8 +177,8 @@ def main() -> None:
                 else:
                     work = ingest
                 started = time.perf_counter()
-                with ThreadPoolExecutor(len(shares)) as pool:
-                    accepted = sum(pool.map(work, shares))
+                with ThreadPoolExecutor(len(parts)) as pool:
+                    accepted = sum(pool.map(work, parts))
                 elapsed = time.perf_counter() - started
                 stored = graph.read("testing/count_mastery_data")[0]
                 mastery = graph.read("testing/list_all_mastery")
