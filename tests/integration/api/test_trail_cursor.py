@@ -11,9 +11,8 @@ from typing import Any
 
 from kgplatform.audit import cursor
 from kgplatform.auth.models import Role
-from kgplatform.graph.driver import Graph
-from kgplatform.graph.queries import query_text
 from tests.integration.api.harness import Api
+from tests.integration.profiles import profiled
 
 TASK = {"id": "t", "title": "T", "kind": "quiz", "concepts": ["a", "c"]}
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
@@ -146,17 +145,6 @@ def test_offset_with_a_cursor_or_a_cursor_no_page_gave_is_a_422_naming_cursor(ap
     assert response.status_code == 422 and response.json()["field"] == "cursor"
 
 
-def _plan(graph: Graph, **params: Any) -> list[dict[str, Any]]:
-    with graph.session() as session:
-        summary = session.run("PROFILE " + query_text("curriculum/read_curriculum_audit"), **params).consume()
-    assert summary.profile is not None
-
-    def flat(plan: dict[str, Any]) -> list[dict[str, Any]]:
-        return [plan, *(f for c in plan.get("children", []) for f in flat(c))]
-
-    return flat(summary.profile)
-
-
 def test_a_deep_curriculum_page_from_a_cursor_reads_about_limit_entries_of_the_index(api: Api) -> None:
     """PROFILE on a curriculum trail of 2,000 entries: the page's seek of audit_curriculum_at (V0009)
     starts at the cursor and stops one entry past the page (and its tie); at the same depth by offset it
@@ -180,7 +168,7 @@ def test_a_deep_curriculum_page_from_a_cursor_reads_about_limit_entries_of_the_i
     }
 
     def page_reads(**params: Any) -> int:
-        plan = _plan(api.graph, **base, **params)
+        plan = profiled(api.graph, "curriculum/read_curriculum_audit", **base, **params)
         operators = [o["operatorType"].split("@")[0] for o in plan]
         assert "Sort" not in operators and "Top" not in operators, operators
         seeks = [o for o in plan if o["operatorType"].startswith("NodeIndexSeek")]

@@ -14,7 +14,7 @@ from neo4j.time import DateTime
 from kgplatform.audit import cursor
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import discover_migrations, run_schema_statement
-from kgplatform.graph.queries import query_text
+from tests.integration.profiles import profiled
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
 CONCEPT, TASK = "c-long", "t-long"
@@ -156,24 +156,13 @@ def test_entries_of_one_instant_in_different_zone_forms_page_by_cursor_each_once
             assert [i["id"] for _, items in by_cursor for i in items[:limit]] == whole, (kind, limit)
 
 
-def _plan(graph: Graph, name: str, **params: Any) -> list[dict[str, Any]]:
-    with graph.session() as session:
-        summary = session.run("PROFILE " + query_text(name), **params).consume()
-    assert summary.profile is not None
-
-    def flat(plan: dict[str, Any]) -> list[dict[str, Any]]:
-        return [plan, *(f for c in plan.get("children", []) for f in flat(c))]
-
-    return flat(summary.profile)
-
-
 def _page_seeks(
     graph: Graph, name: str, kind: str, limit: int, offset: int, position: dict[str, Any]
 ) -> list[int]:
     """The rows of each index seek of a page's sources: those bounded by the cursor (`bound`); the total's
     are not."""
     entity = CONCEPT if kind == "concept" else TASK
-    plan = _plan(graph, name, id=entity, offset=offset, limit=limit, **EVERYTHING, **position)
+    plan = profiled(graph, name, id=entity, offset=offset, limit=limit, **EVERYTHING, **position)
     found = [o for o in plan if o["operatorType"].startswith("NodeIndexSeek")]
     return [o["rows"] for o in found if "bound" in o["args"]["Details"]]
 

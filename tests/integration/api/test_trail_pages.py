@@ -18,7 +18,7 @@ from kgplatform.classes import store as classes
 from kgplatform.curriculum import store as curricula
 from kgplatform.curriculum.models import AuditFilter
 from kgplatform.graph.driver import Graph
-from kgplatform.graph.queries import query_text
+from tests.integration.profiles import profiled
 
 T0 = datetime(2026, 9, 1, tzinfo=UTC)
 
@@ -192,17 +192,6 @@ def test_entries_written_between_two_pages_shift_no_cursor_page(graph: Graph) ->
     assert [i["id"] for i in by_offset["items"]][:10] == [r["id"] for r in rows[40:50]]
 
 
-def _all(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan, *(f for c in plan.get("children", []) for f in _all(c))]
-
-
-def _profile(graph: Graph, name: str, **params: Any) -> list[dict[str, Any]]:
-    with graph.session() as session:
-        summary = session.run("PROFILE " + query_text(name), **params).consume()
-    assert summary.profile is not None
-    return _all(summary.profile)
-
-
 def test_a_page_reads_its_own_entries_and_the_total_only_index_entries(graph: Graph) -> None:
     """PROFILE on trails of 2,000 entries (and another key's 2,000): the first page's index read stops at
     the page (its entries, the one that says another page follows, and the one that ends the tie), nothing
@@ -233,7 +222,7 @@ def test_a_page_reads_its_own_entries_and_the_total_only_index_entries(graph: Gr
             ("cursor", cursor.decode(middle).params(), 0),
             ("offset", cursor.START, entries // 2),
         ]:
-            plan = _profile(graph, name, **params, offset=offset, limit=limit, **position)
+            plan = profiled(graph, name, **params, offset=offset, limit=limit, **position)
             operators = [o["operatorType"].split("@")[0] for o in plan]
             assert "Sort" not in operators and "Top" not in operators, (name, page, operators)
             reads = [o for o in plan if o["operatorType"].startswith(("NodeIndexSeek", "NodeIndexScan"))]
@@ -270,7 +259,7 @@ def test_a_window_bounds_the_page_and_the_total_reads_only_the_entries_in_it(gra
         ("classes/read_roster_changes", {"class_id": "7B"}, 501),
     ]
     for name, params, in_window in cases:
-        plan = _profile(graph, name, **params, offset=0, limit=limit, **cursor.START, **times.query_params())
+        plan = profiled(graph, name, **params, offset=0, limit=limit, **cursor.START, **times.query_params())
         operators = [o["operatorType"].split("@")[0] for o in plan]
         assert "Sort" not in operators and "Top" not in operators, (name, operators)
         reads = [o for o in plan if o["operatorType"].startswith(("NodeIndexSeek", "NodeIndexScan"))]

@@ -15,8 +15,8 @@ import pytest
 from kgplatform.audit import archive, store
 from kgplatform.errors import Conflict, ValidationFailed
 from kgplatform.graph.driver import Graph
-from kgplatform.graph.queries import query_text
 from tests.integration.api.harness import Api
+from tests.integration.profiles import profiled
 from tests.integration.test_cli_errors import run_cli
 
 TASK = {"id": "t", "title": "T", "kind": "quiz", "concepts": ["a", "b"]}
@@ -402,23 +402,16 @@ def test_a_batch_is_read_from_the_cursor_not_from_every_older_entry(graph: Graph
     graph.write("testing/create_audit_entries_at", curriculum_id="maths", rows=rows)
     graph.write("testing/clear_query_caches")  # planned on these entries, not on an empty graph
     cursor = rows[999]
-    with graph.session() as session:
-        summary = session.run(
-            "PROFILE " + query_text("audit/read_archivable_entries"),
-            curriculum_id="maths",
-            before=old + timedelta(days=1),
-            after_s=int(cursor["at"].timestamp()),
-            after_ns=cursor["at"].microsecond * 1000,
-            after_id=cursor["id"],
-            limit=20,
-        ).consume()
-    assert summary.profile is not None
-    plan = [summary.profile]
-    operators = []
-    while plan:
-        operator = plan.pop()
-        operators.append(operator)
-        plan += operator.get("children", [])
+    operators = profiled(
+        graph,
+        "audit/read_archivable_entries",
+        curriculum_id="maths",
+        before=old + timedelta(days=1),
+        after_s=int(cursor["at"].timestamp()),
+        after_ns=cursor["at"].microsecond * 1000,
+        after_id=cursor["id"],
+        limit=20,
+    )
     # The seeks of the batch's entries (`a`; the `kept` rule's seeks of a newer one, `n`, one per row, aside).
     seeks = [o for o in operators if " a:AuditEntry(" in o["args"].get("Details", "")]
     assert seeks, operators

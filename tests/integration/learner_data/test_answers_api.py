@@ -9,10 +9,10 @@ import pytest
 
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
-from kgplatform.graph.queries import query_text
 from kgplatform.learner_data.paging import LATEST
 from kgplatform.mastery.synthetic import SyntheticCurriculum
 from tests.integration.api.harness import Api
+from tests.integration.profiles import profiled
 
 T0 = datetime(2026, 11, 2, 10, 0, 0, 250000, tzinfo=UTC)
 
@@ -212,27 +212,22 @@ def test_a_page_reads_only_its_own_answers_from_the_time_index(
     graph.write("testing/clear_query_caches")
     # Answers come in groups of 4 ties. First page, and a cursor inside a group (e0601 at T0 + 150 s).
     for after_at, after_event in [(T0, ""), (T0 + timedelta(seconds=150), "e0601")]:
-        with graph.session() as session:
-            summary = session.run(
-                "PROFILE " + query_text("learner_data/get_answer_page"),
-                learner_id="ann",
-                after_at=after_at,
-                after_event=after_event,
-                ties=True,
-                until=LATEST,
-                limit=50,
-            ).consume()
-        assert summary.profile is not None
-        seeks = [o for o in _all(summary.profile) if o["operatorType"].startswith("NodeIndexSeek")]
+        plan = profiled(
+            graph,
+            "learner_data/get_answer_page",
+            learner_id="ann",
+            after_at=after_at,
+            after_event=after_event,
+            ties=True,
+            until=LATEST,
+            limit=50,
+        )
+        seeks = [o for o in plan if o["operatorType"].startswith("NodeIndexSeek")]
         assert all("Answer(learner_id, answered_at)" in s["args"]["Details"] for s in seeks), seeks
         # The group at the cursor's time (its ids after the cursor's kept), then the 50 after it, read on
         # to the end of the last one's group (2 more ties) and the row that ends it.
         assert sorted(s["rows"] for s in seeks) == [4, 53], (after_event, seeks)
-        assert sum(o["dbHits"] for o in _all(summary.profile)) < 60 * 8, summary.profile
-
-
-def _all(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan, *(f for c in plan.get("children", []) for f in _all(c))]
+        assert sum(o["dbHits"] for o in plan) < 60 * 8, plan
 
 
 def tz_plus(hours: int):  # noqa: ANN201

@@ -16,19 +16,16 @@ from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
+from tests.integration.profiles import operators
 
 COMPOSITE = "Answer(learner_id, answered_at)"
-
-
-def _operators(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [plan] + [o for child in plan.get("children", []) for o in _operators(child)]
 
 
 def _answer_reads(plan: dict[str, Any]) -> list[dict[str, Any]]:
     """The operators that find Answer nodes: seeks and scans of an index on them, or a label scan."""
     return [
         o
-        for o in _operators(plan)
+        for o in operators(plan)
         if ":Answer" in o.get("args", {}).get("Details", "")
         and o["operatorType"].split("@")[0].startswith(("Node", "AllNodes"))
     ]

@@ -15,6 +15,7 @@ from kgplatform.mastery import service as mastery_service
 from kgplatform.mastery.roster import id_range
 from kgplatform.mastery.synthetic import SyntheticCurriculum
 from tests.integration.api.harness import Api
+from tests.integration.profiles import operators
 
 NOW = "2026-11-02T10:00:00Z"
 
@@ -299,17 +300,11 @@ def test_an_active_page_reads_its_learners_and_one_answer_index_entry_each_at_mo
 
 
 def _operator(plan: dict[str, Any], prefix: str) -> dict[str, Any]:
-    found = _find(plan, prefix)
-    assert found is not None, f"no {prefix} in the plan {plan}"
-    return found
+    """The plan's first operator (depth first) whose type starts with `prefix`."""
+    found = _all(plan, prefix)
+    assert found, f"no {prefix} in the plan {plan}"
+    return found[0]
 
 
 def _all(plan: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
-    found = [plan] if plan["operatorType"].startswith(prefix) else []
-    return found + [f for c in plan.get("children", []) for f in _all(c, prefix)]
-
-
-def _find(plan: dict[str, Any], prefix: str) -> dict[str, Any] | None:
-    if plan["operatorType"].startswith(prefix):
-        return plan
-    return next((f for c in plan.get("children", []) if (f := _find(c, prefix)) is not None), None)
+    return [o for o in operators(plan) if o["operatorType"].startswith(prefix)]
