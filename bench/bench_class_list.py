@@ -31,18 +31,17 @@ from kgplatform.classes import service as classes
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.graph.queries import query_text
-from kgplatform.mastery.roster import id_range
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_edits import percentile  # noqa: E402
+from bench_learner_list import PAGE, store_page  # noqa: E402
 from bench_learner_list import seed as seed_learners  # noqa: E402
 from timing import timed  # noqa: E402
 
 PREFIX = "bench-class-learner-"
 CLASS_PREFIX = "bench-class-"
-PAGE = 50
 
 
 def parse_args() -> argparse.Namespace:
@@ -83,8 +82,7 @@ def main() -> None:
     mine, other = f"{CLASS_PREFIX}7B", f"{CLASS_PREFIX}7C"
 
     def page(prefix: str, after: str, class_ids: tuple[str, ...] = ()) -> list[Any]:
-        bounds = id_range(prefix, after)
-        return store.list_learners(*bounds, PAGE, class_ids) if bounds is not None else []
+        return store_page(store, prefix, after, class_ids)
 
     results: dict[str, tuple[list[float], int]] = {}
     hits: dict[str, int] = {}

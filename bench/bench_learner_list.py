@@ -93,6 +93,13 @@ def seed(graph: Graph, learners: int, answers: int, prefix: str = PREFIX, active
     return ids
 
 
+def store_page(store: MasteryStore, prefix: str, after: str, class_ids: tuple[str, ...] = ()) -> list[Any]:
+    """A page of learners as `MasteryService.list_learners` asks the store for it (no `active_since`),
+    without its models: the route's read, for this benchmark and bench_class_list.py."""
+    bounds = id_range(prefix, after)
+    return store.list_learners(*bounds, PAGE, class_ids) if bounds is not None else []
+
+
 def clean(graph: Graph) -> None:
     while graph.write("bench/delete_learners_by_prefix", prefix=PREFIX, limit=5_000)[0]["deleted"]:
         pass
@@ -112,9 +119,7 @@ def main() -> None:
         return store.list_active_learners("", None, PAGE, since, ACTIVE_SCAN_PER_PAGE)[0]
 
     def page(prefix: str, after: str) -> list[Any]:
-        # As the service asks the store (MasteryService.list_learners), without its models.
-        bounds = id_range(prefix, after)
-        return store.list_learners(*bounds, PAGE) if bounds is not None else []
+        return store_page(store, prefix, after)
 
     cases: dict[str, Callable[[], list[Any]]] = {
         "plain first page": lambda: graph.read_plain("bench/list_learner_ids_plain", after="", limit=PAGE),
