@@ -1,5 +1,5 @@
-"""A teacher's classes at a terminal: `classes list|show|set-roster`, each a thin call into the classes and
-mastery areas, as the API's `/classes` routes and `GET /learners` answer them."""
+"""A teacher's classes at a terminal: `classes list|show|set-roster|rename|delete`, each a thin call into the
+classes and mastery areas, as the API's `/classes` routes and `GET /learners` answer them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from kgplatform.validation_messages import plain_message
 
 classes_app = typer.Typer(
     help="Classes and their rosters: list, show (a class's learners and their progress), set-roster (from a "
-    "file of learner ids), as the API's /classes routes.",
+    "file of learner ids), rename, delete, as the API's /classes routes.",
     no_args_is_help=True,
 )
 app.add_typer(classes_app, name="classes", rich_help_panel=PANEL_LEARNERS)
@@ -219,5 +219,89 @@ def classes_set_roster(
     line = (
         f"class {replaced.class_id}: {replaced.members:,} learners ({replaced.added:,} added, "
         f"{replaced.removed:,} removed, {replaced.created:,} learners created)"
+    )
+    console.print(literal(line), soft_wrap=True, highlight=False)
+
+
+@classes_app.command("rename")
+def classes_rename(
+    class_id: str = typer.Argument(..., help="The class's id (case-sensitive).", callback=class_id_argument),
+    name: str | None = typer.Argument(
+        None, help="The class's display name (up to 200 characters), as teachers see it beside the id."
+    ),
+    clear: bool = typer.Option(False, "--clear", help="Remove the name instead (the id is shown)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="{class_id, name, members} as PUT /classes/ID answers it."
+    ),
+) -> None:
+    """Name a class (PUT /classes/ID), or remove its name with --clear. A class not stored yet is created,
+    empty, as the API creates it, and the line says so; a changed name is in the class's audit trail
+    (`rename`). A name the API refuses is a usage error naming `name` (exit 2), and nothing is changed."""
+    from kgplatform.classes import service
+    from kgplatform.classes.models import ClassIn
+
+    if (name is None) != clear:
+        raise typer.BadParameter(
+            "give the class's new NAME, or --clear to remove its name", param_hint="NAME"
+        )
+    if name is not None and not name.strip():
+        # The API's words ("send null for no name") name its JSON; here --clear says "no name".
+        raise ValidationFailed("name: must not be blank: --clear removes the name", field="name")
+    try:
+        body = ClassIn.model_validate({"name": name})
+    except ValidationError as error:
+        # Named as the PUT's 422 names it (the name itself may be 200 characters or unprintable).
+        raise ValidationFailed(
+            f"name: {plain_message(error.errors()[0])}; nothing changed", field="name"
+        ) from None
+    with graph_session() as graph:
+        before, unstored = service.names_of(graph, [class_id])
+        named = service.set_name(graph, class_id, body.name, actor=cli_actor())
+    if as_json:
+        print(named.model_dump_json())
+        return
+    shown = repr(named.name) if named.name is not None else "no name"
+    if unstored:
+        line = f"class {named.class_id}: created, with no learners, {'named ' if named.name else ''}{shown}"
+    else:
+        was = before[class_id]
+        change = "unchanged" if was == named.name else f"was {repr(was) if was is not None else 'no name'}"
+        line = f"class {named.class_id}: {'named ' if named.name else ''}{shown} ({change}); "
+        line += f"{named.members:,} learner{'' if named.members == 1 else 's'}"
+    console.print(literal(line), soft_wrap=True, highlight=False)
+
+
+@classes_app.command("delete")
+def classes_delete(
+    class_id: str = typer.Argument(..., help="The class's id (case-sensitive).", callback=class_id_argument),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask first."),
+    as_json: bool = typer.Option(
+        False, "--json", help="{class_id, members} as DELETE /classes/ID answers it."
+    ),
+) -> None:
+    """Delete a class, its name and its roster (DELETE /classes/ID); its learners, their answers and mastery
+    stay, and teacher keys scoped to it read none of them any more. Asks first (on stderr) unless --yes;
+    the deletion is in the class's audit trail (`delete`), which outlives it. Exit 4: no such class
+    (nothing asked); exit 1: answered no."""
+    from kgplatform.classes import service
+
+    with graph_session() as graph:
+        roster = service.roster(graph, class_id)
+        if not yes:
+            n = len(roster.learner_ids)
+            title = f"{roster.name!r} ({roster.class_id})" if roster.name else roster.class_id
+            typer.confirm(
+                f"Delete class {title} and its roster of {n:,} learner{'' if n == 1 else 's'}? The learners "
+                "and their answers stay",
+                abort=True,
+                err=True,
+            )
+        deleted = service.delete_class(graph, class_id, actor=cli_actor())
+    if as_json:
+        print(deleted.model_dump_json())
+        return
+    n = deleted.members
+    line = (
+        f"deleted class {deleted.class_id} ({n:,} learner{'' if n == 1 else 's'} removed from it; they stay)"
     )
     console.print(literal(line), soft_wrap=True, highlight=False)

@@ -1,6 +1,7 @@
-"""`kgplatform classes list|show|set-roster` against the real graph: a roster set from a file is the one the
-API reads, refused ids are named by line and `learner_ids.N` with nothing changed (the roster PUT's 422), and
-`show` gives each learner's answers and report counts as the API computes them."""
+"""`kgplatform classes list|show|set-roster|rename|delete` against the real graph: a roster set from a file is
+the one the API reads, refused ids are named by line and `learner_ids.N` with nothing changed (the roster
+PUT's 422), `show` gives each learner's answers and report counts as the API computes them, and `rename` and
+`delete` write what the class's PUT and DELETE write, in its audit trail as the CLI's actor."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from typer.testing import CliRunner
 
 from kgplatform.classes import service as classes
 from kgplatform.cli import app, main
+from kgplatform.cli.base import cli_actor
+from kgplatform.errors import NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum
@@ -123,3 +126,77 @@ def test_an_unknown_class_is_a_refusal_and_a_malformed_id_a_usage_error(
     assert code == 4 and "class '9Z' does not exist" in err
     code, err = _main(monkeypatch, capsys, "classes", "show", "7 B")
     assert code == 2 and "not a class id" in err
+
+
+def test_rename_names_the_class_as_the_api_does_and_records_it_as_the_cli(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run("classes", "set-roster", "7B", "-", stdin="ann\nbob\n").exit_code == 0
+    named = _run("classes", "rename", "7B", "Year 7 maths, set B")
+    assert named.exit_code == 0, named.output
+    assert named.output.strip() == "class 7B: named 'Year 7 maths, set B' (was no name); 2 learners"
+    assert classes.roster(graph, "7B").name == "Year 7 maths, set B"
+    again = _run("classes", "rename", "7B", "Year 7 maths, set B", "--json")
+    assert json.loads(again.output) == {"class_id": "7B", "name": "Year 7 maths, set B", "members": 2}
+
+    # The API's rule, its field named, and nothing changed (no entry either).
+    for bad, words in [("  ", "name: must not be blank: --clear removes the name"), ("a\x01b", "name: ")]:
+        code, err = _main(monkeypatch, capsys, "classes", "rename", "7B", bad)
+        assert code == 2 and words in err, err
+    code, err = _main(monkeypatch, capsys, "classes", "rename", "7B")
+    assert code == 2 and "--clear" in err
+    assert classes.roster(graph, "7B").name == "Year 7 maths, set B"
+
+    cleared = _run("classes", "rename", "7B", "--clear")
+    assert cleared.output.strip() == "class 7B: no name (was 'Year 7 maths, set B'); 2 learners"
+    assert classes.roster(graph, "7B").name is None
+
+    trail = classes.roster_audit(graph, "7B", 0, 10).items
+    assert [(e.action, e.name, e.name_before) for e in trail[:2]] == [
+        ("rename", None, "Year 7 maths, set B"),
+        ("rename", "Year 7 maths, set B", None),
+    ]
+    assert {e.actor for e in trail} == {cli_actor()}
+
+    # As the PUT: a class not stored yet is made, empty, and the line says so (a mistyped id shows).
+    created = _run("classes", "rename", "7X", "New")
+    assert created.output.strip() == "class 7X: created, with no learners, named 'New'"
+    assert classes.roster(graph, "7X").learner_ids == []
+
+
+def test_delete_asks_first_refuses_an_unknown_class_and_keeps_the_learners(
+    graph: Graph, service: MasteryService, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run("classes", "set-roster", "7B", "-", stdin="ann\nbob\n").exit_code == 0
+    assert _run("classes", "rename", "7B", "Set B").exit_code == 0
+
+    declined = _run("classes", "delete", "7B", stdin="n\n")
+    assert declined.exit_code == 1
+    assert "Delete class 'Set B' (7B) and its roster of 2 learners?" in declined.output
+    assert classes.roster(graph, "7B").learner_ids == ["ann", "bob"]
+
+    code, err = _main(monkeypatch, capsys, "classes", "delete", "9Z")
+    assert code == 4 and "class '9Z' does not exist" in err and "Delete" not in err
+
+    deleted = _run("classes", "delete", "7B", stdin="y\n")
+    assert deleted.exit_code == 0, deleted.output
+    assert (
+        deleted.output.splitlines()[-1].strip() == "deleted class 7B (2 learners removed from it; they stay)"
+    )
+    with pytest.raises(NotFound):
+        classes.roster(graph, "7B")
+    kept = service.list_learners("", "", 10, ()).items
+    assert [learner.learner_id for learner in kept] == ["ann", "bob"]
+    entry = classes.roster_audit(graph, "7B", 0, 1).items[0]
+    assert (entry.action, entry.actor, entry.removed_ids, entry.name_before) == (
+        "delete",
+        cli_actor(),
+        ["ann", "bob"],
+        "Set B",
+    )
+
+    assert _run("classes", "set-roster", "7C", "-", stdin="ann\n").exit_code == 0
+    as_json = _run("classes", "delete", "7C", "--yes", "--json")
+    assert json.loads(as_json.output) == {"class_id": "7C", "members": 1}
+    code, err = _main(monkeypatch, capsys, "classes", "delete", "7C", "--yes")
+    assert code == 4 and "class '7C' does not exist" in err
