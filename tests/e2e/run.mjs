@@ -2821,6 +2821,26 @@ step('the curriculum picker counts the concepts created and deleted on the page,
   await (await listed).finished();
 });
 
+step('a curriculum of 1,200 concepts: the list\'s page line and the picker count with thousands separators', async () => {
+  // They read "1–25 of 1200" and "(id, 1200 concepts)" while the Learner view wrote "5,000 learners" (a
+  // review, 5 December 2026): one count formatter (fmtCount) for every count the page prints.
+  const back = await page.locator('#curriculum-select').inputValue();
+  const concepts = Array.from({ length: 1200 }, (_, i) => ({ id: `count-${String(i).padStart(4, '0')}`, name: `Counted ${i}` }));
+  const made = await callApi('POST', '/curricula/counts-e2e/import', {
+    body: { curriculum: { id: 'counts-e2e', name: 'Counts (e2e)' }, concepts, prerequisites: [], tasks: [] },
+  });
+  assert.equal(made.status, 200, JSON.stringify(made.json));
+  await page.reload(); // the picker lists the curricula read at sign-in
+  await page.waitForSelector('body[data-signed-in=true]');
+  await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption('counts-e2e');
+  const info = page.locator('#page-info');
+  await info.filter({ hasText: /^1–\d+ of 1,200$/ }).waitFor()
+    .catch(async () => assert.fail(`page line: ${await info.textContent()}`));
+  assert.equal(await page.locator('#curriculum-select option:checked').textContent(), 'Counts (e2e) (counts-e2e, 1,200 concepts)');
+  await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(back);
+  await info.filter({ hasNotText: /1,200/ }).waitFor();
+});
+
 step('with no curriculum, Create concept says to choose one first and sends nothing', async () => {
   // The page posted to /curricula/null/concepts and showed "no curriculum 'null'", or created the concept in
   // a curriculum called "null" had one existed (a review, s29).

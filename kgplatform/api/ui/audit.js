@@ -3,7 +3,7 @@
 // (`trailPager`).
 
 import { api } from './api.js';
-import { $, clear, el, fmtTime, guarded, oneAtATime } from './dom.js';
+import { $, clear, el, fmtCount, fmtTime, guarded, oneAtATime } from './dom.js';
 
 /** What an entry changed: for an edit (or an import that changed a stored entity) the fields that differ,
  * old → new; for a create or delete the values that name it. */
@@ -36,7 +36,7 @@ export const auditItem = (a) => el('li', { class: `audit-${a.action}` },
  * nothing of it was archived. */
 export const archivedText = (archived) => (archived
   ? `Entries before ${fmtTime(archived.before)} were archived on ${fmtTime(archived.archived_at)} `
-    + `(${archived.entries} in all) and are not listed here.`
+    + `(${fmtCount(archived.entries)} in all) and are not listed here.`
   : '');
 
 /** `node` (a hint line under a trail) shows `archivedText`, or is hidden. */

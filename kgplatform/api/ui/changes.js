@@ -5,7 +5,7 @@
 
 import { ApiError, api, seg } from './api.js';
 import { changeText, showArchived } from './audit.js';
-import { $, clear, clearFieldErrors, el, fmtTime, guarded, oneAtATime } from './dom.js';
+import { $, clear, clearFieldErrors, el, fmtCount, fmtTime, guarded, oneAtATime } from './dom.js';
 
 export const CHANGES_PAGE = 20;
 
@@ -227,7 +227,7 @@ export async function loadChanges(offset = state.offset, { fresh = false } = {})
   }
   $('#changes-caption').textContent = `Recent changes in ${curriculum}, newest first${narrowed ? ', filtered' : ''}`;
   $('#changes-count').textContent = data.total
-    ? `${offset + 1}–${offset + data.items.length} of ${data.total} ${narrowed ? 'matching ' : ''}changes` : '';
+    ? `${fmtCount(offset + 1)}–${fmtCount(offset + data.items.length)} of ${fmtCount(data.total)} ${narrowed ? 'matching ' : ''}changes` : '';
   // The actors seen so far, offered in the Who field (the filter matches an actor exactly as listed).
   const before = state.actors.size;
   for (const e of data.items) state.actors.add(e.actor);

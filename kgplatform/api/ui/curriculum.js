@@ -6,9 +6,9 @@ import { showArchived, trailPager } from './audit.js';
 import { changesCurriculumChanged } from './changes.js';
 import { hideConflict, pickedValues, showConflict } from './conflict.js';
 import {
-  $, clear, clearFieldErrors, el, fmtTime, focusUnlessMoved, guarded, hideMessage, oneAtATime, listValue, parseDecimal,
-  rawValues, readNumbers, refillKeepingTyped, restoreFocus, showConceptCount, showError, showInfo, showList, splitList,
-  updateTitle,
+  $, clear, clearFieldErrors, el, fmtCount, fmtTime, focusUnlessMoved, guarded, hideMessage, oneAtATime, listValue,
+  parseDecimal, rawValues, readNumbers, refillKeepingTyped, restoreFocus, showConceptCount, showError, showInfo, showList,
+  splitList, updateTitle,
 } from './dom.js';
 import { capTransfers, createGraph, draw, nearestRings, setTransfersVisible } from './graph.js';
 import { FIELDS as TASK_FIELDS, loadTasks, resetTaskForm, setupTasks, taskFormChanged } from './tasks.js';
@@ -85,7 +85,8 @@ async function loadList() {
     if (!data.items.length) list.append(el('li', { class: 'hint' }, 'No concept matches.'));
   }
   const last = Math.min(state.offset + state.pageSize, data.total);
-  $('#page-info').textContent = data.total ? `${state.offset + 1}–${last} of ${data.total}` : '0 of 0';
+  $('#page-info').textContent = data.total
+    ? `${fmtCount(state.offset + 1)}–${fmtCount(last)} of ${fmtCount(data.total)}` : '0 of 0';
   $('#page-prev').disabled = state.offset === 0;
   $('#page-next').disabled = last >= data.total;
   const datalist = $('#concept-ids');
@@ -507,11 +508,11 @@ function mayReload() {
  * said nothing of the mastery values it erased, though the report counts them (a review, s35). */
 export function deletionMessage(data) {
   const learners = [
-    data.learners_with_goal ? `the goal of ${data.learners_with_goal} learner(s)` : '',
-    data.mastery_values_removed ? `${data.mastery_values_removed} learner(s)' mastery of it` : '',
+    data.learners_with_goal ? `the goal of ${fmtCount(data.learners_with_goal)} learner(s)` : '',
+    data.mastery_values_removed ? `${fmtCount(data.mastery_values_removed)} learner(s)' mastery of it` : '',
   ].filter(Boolean);
   const also = [
-    data.removed_prerequisites.length ? `${data.removed_prerequisites.length} edge(s)` : '',
+    data.removed_prerequisites.length ? `${fmtCount(data.removed_prerequisites.length)} edge(s)` : '',
     data.deleted_tasks.length ? `tasks ${data.deleted_tasks.join(', ')}` : '',
     ...learners,
   ].filter(Boolean);
@@ -525,9 +526,9 @@ export function deletionMessage(data) {
  * problem's lists (dependants, tasks) still follow it. */
 export function stillNeededText(concept, problem) {
   const needs = [
-    problem.dependants?.length ? `${problem.dependants.length} concept(s) that need it first` : '',
-    problem.tasks?.length ? `${problem.tasks.length} task(s) that exercise only it` : '',
-    problem.learners_with_goal ? `${problem.learners_with_goal} learner(s) who have it as a goal` : '',
+    problem.dependants?.length ? `${fmtCount(problem.dependants.length)} concept(s) that need it first` : '',
+    problem.tasks?.length ? `${fmtCount(problem.tasks.length)} task(s) that exercise only it` : '',
+    problem.learners_with_goal ? `${fmtCount(problem.learners_with_goal)} learner(s) who have it as a goal` : '',
   ].filter(Boolean);
   const cascade = 'tick "cascade" beside Delete concept and delete again: that removes its edges and the tasks '
     + 'that exercise only it, and takes it out of learners\' goals.';
@@ -670,13 +671,14 @@ export async function loadGraph() {
     transfers: shownTransfers,
     names,
   });
-  const counts = left ? `${kept.length} of ${hood.nodes.length} concepts` : `${hood.nodes.length} concept(s)`;
-  $('#graph-status').textContent = `${counts}, ${drawn.prerequisites} prerequisite edge(s), `
-    + `${drawn.transfers} transfer edge(s) around ${state.concept} (depth ${depth}, ${direction}).`
+  const counts = left ? `${fmtCount(kept.length)} of ${fmtCount(hood.nodes.length)} concepts`
+    : `${fmtCount(hood.nodes.length)} concept(s)`;
+  $('#graph-status').textContent = `${counts}, ${fmtCount(drawn.prerequisites)} prerequisite edge(s), `
+    + `${fmtCount(drawn.transfers)} transfer edge(s) around ${state.concept} (depth ${depth}, ${direction}).`
     + (transfers.truncated ? ' Only the strongest transfer edges are shown: the model has more here.' : '')
     + leftOut(left, reach, transfersLeft);
   $('#graph-draw-all').hidden = !(left || transfersLeft);
-  $('#graph-draw-all').textContent = `Draw all ${hood.nodes.length} concepts (slow)`;
+  $('#graph-draw-all').textContent = `Draw all ${fmtCount(hood.nodes.length)} concepts (slow)`;
   $('#transfer-model').textContent = transfers.model_version ?? 'none';
   // The lists' buttons depend on which concept is open (its own end is text), the edges (their ETags too:
   // a weight change is sent over the edge's version as drawn) and the names shown.
@@ -707,8 +709,8 @@ const openFromList = (id) => guarded(async () => {
 /** What the graph's cap left out, and how to see it; '' when nothing was. */
 function leftOut(concepts, reach, transfers) {
   const parts = [
-    concepts ? `${concepts} concept(s) ${reach === null ? 'farther away' : `farther than ${reach} step(s)`}` : '',
-    transfers ? `${transfers} weaker transfer edge(s) to concepts not drawn` : '',
+    concepts ? `${fmtCount(concepts)} concept(s) ${reach === null ? 'farther away' : `farther than ${reach} step(s)`}` : '',
+    transfers ? `${fmtCount(transfers)} weaker transfer edge(s) to concepts not drawn` : '',
   ].filter(Boolean);
   if (!parts.length) return '';
   return ` ${parts.join(' and ')} are left out so the graph stays quick to draw (at most ${MAX_DRAWN} nodes): `
@@ -853,7 +855,7 @@ const auditTrail = trailPager({
   unavailable: 'Audit trail unavailable',
   current: () => state.concept,
   describe: (read) => {
-    $('#audit-count').textContent = read?.total ? `${read.shown} of ${read.total} entries` : '';
+    $('#audit-count').textContent = read?.total ? `${fmtCount(read.shown)} of ${fmtCount(read.total)} entries` : '';
     showArchived($('#audit-archived'), read?.archived ?? null);
   },
 });

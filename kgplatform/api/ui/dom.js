@@ -155,7 +155,7 @@ export function updateTitle() {
 }
 
 /** The curriculum picker's text for a curriculum. */
-export const curriculumLabel = (name, id, concepts) => `${name} (${id}, ${concepts} concepts)`;
+export const curriculumLabel = (name, id, concepts) => `${name} (${id}, ${fmtCount(concepts)} concepts)`;
 
 /** Puts `concepts` as just read into the picker's text for curriculum `id`: it said the count read at sign-in
  * until the next import or reload, whatever the page created or deleted meanwhile (a review, s37). */

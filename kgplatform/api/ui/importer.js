@@ -3,7 +3,7 @@
 // goes alone, as the JSON document the API takes.
 
 import { ApiError, api, seg } from './api.js';
-import { $, clear, el, fmtTime, guarded, hideMessage, localTimes, oneAtATime, showInfo } from './dom.js';
+import { $, clear, el, fmtCount, fmtTime, guarded, hideMessage, localTimes, oneAtATime, showInfo } from './dom.js';
 import { forgetExport, rememberedExport } from './export.js';
 
 // The report lists this many errors; the count says how many there are (thousands would bury the page).
@@ -49,12 +49,12 @@ export function renderReport(report) {
       ['rows', 'valid', 'skipped', 'created', 'updated', 'unchanged'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, entities.map((e) => el('tr', {},
       el('th', { scope: 'row' }, e),
-      el('td', {}, report.rows?.[e] ?? 0),
-      el('td', {}, report.valid_rows?.[e] ?? 0),
-      el('td', {}, report.skipped_rows?.[e] ?? 0),
-      el('td', {}, report.outcome?.[e]?.created ?? '–'),
-      el('td', {}, report.outcome?.[e]?.updated ?? '–'),
-      el('td', {}, report.outcome?.[e]?.unchanged ?? '–')))));
+      el('td', {}, fmtCount(report.rows?.[e] ?? 0)),
+      el('td', {}, fmtCount(report.valid_rows?.[e] ?? 0)),
+      el('td', {}, fmtCount(report.skipped_rows?.[e] ?? 0)),
+      el('td', {}, fmtCount(report.outcome?.[e]?.created ?? '–')),
+      el('td', {}, fmtCount(report.outcome?.[e]?.updated ?? '–')),
+      el('td', {}, fmtCount(report.outcome?.[e]?.unchanged ?? '–'))))));
   const shown = (value) => JSON.stringify(value ?? null);
   const changes = (report.changes ?? []).map((c) => el('li', {}, `${c.entity} '${c.id}' ${c.field}: ${shown(c.old)} → ${shown(c.new)}`));
   const more = (report.changes_total ?? 0) - changes.length;
@@ -69,11 +69,11 @@ export function renderReport(report) {
       el('ul', { class: 'cycles' }, report.cycles.map((c) => el('li', {}, [...c, c[0]].join(' → '))))) : null,
     report.self_loops?.length ? el('p', {}, `Self-loops: ${report.self_loops.join(', ')}`) : null,
     changes.length ? el('div', {},
-      el('h3', {}, `${report.dry_run ? 'Would change' : 'Changed'} (${report.changes_total} stored value${report.changes_total === 1 ? '' : 's'})`),
+      el('h3', {}, `${report.dry_run ? 'Would change' : 'Changed'} (${fmtCount(report.changes_total)} stored value${report.changes_total === 1 ? '' : 's'})`),
       el('ul', { class: 'changes' }, changes),
-      more > 0 ? el('p', {}, `… and ${more} more`) : null) : null,
-    errors.length ? el('div', {}, el('h3', {}, `Errors (${report.errors.length})`), el('ul', { class: 'errors' }, errors),
-      report.errors.length > errors.length ? el('p', {}, `… and ${report.errors.length - errors.length} more`) : null) : null,
+      more > 0 ? el('p', {}, `… and ${fmtCount(more)} more`) : null) : null,
+    errors.length ? el('div', {}, el('h3', {}, `Errors (${fmtCount(report.errors.length)})`), el('ul', { class: 'errors' }, errors),
+      report.errors.length > errors.length ? el('p', {}, `… and ${fmtCount(report.errors.length - errors.length)} more`) : null) : null,
     report.notes?.length ? el('ul', { class: 'notes' }, report.notes.map((n) => el('li', {}, n))) : null,
     report.based_on_current === false ? el('p', { class: 'based-on-older' }, el('strong', {}, 'Older file: '),
       olderFileText(report)) : null);
@@ -83,7 +83,7 @@ export function renderReport(report) {
 export function olderFileText(report) {
   const since = report.changed_since;
   const who = since?.actor ? `, the newest by ${since.actor}${since.at ? ` at ${fmtTime(since.at)}` : ''}` : '';
-  const count = since ? `${since.entries} change${since.entries === 1 ? '' : 's'}` : 'changes';
+  const count = since ? `${fmtCount(since.entries)} change${since.entries === 1 ? '' : 's'}` : 'changes';
   return `this file was exported from an older state of the curriculum: ${count} since${who}. `
     + 'Importing it replaces those changes with the file\'s rows.';
 }
@@ -151,9 +151,9 @@ function announce(text) {
 export function shortSummary(report) {
   const errors = report.errors?.length ?? 0;
   const cycles = report.cycles?.length ?? 0;
-  const parts = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : 'no errors'];
-  if (cycles) parts.push(`${cycles} cycle${cycles === 1 ? '' : 's'}`);
-  if (report.changes_total) parts.push(`${report.changes_total} stored value${report.changes_total === 1 ? '' : 's'} would change`);
+  const parts = [errors ? `${fmtCount(errors)} error${errors === 1 ? '' : 's'}` : 'no errors'];
+  if (cycles) parts.push(`${fmtCount(cycles)} cycle${cycles === 1 ? '' : 's'}`);
+  if (report.changes_total) parts.push(`${fmtCount(report.changes_total)} stored value${report.changes_total === 1 ? '' : 's'} would change`);
   return `Dry run done: ${parts.join(', ')}. The report follows the form.`;
 }
 

@@ -115,7 +115,7 @@ export function unknownLearnerText(id, scope = []) {
   if (!scope.length) return `No learner has the id ${id}: check it (it must match exactly, case included).`;
   const named = scope.slice(0, CLASSES_NAMED).map(([cls, name]) => (name ? `${name} (${cls})` : cls));
   const more = scope.length - named.length;
-  const classes = `${named.join(', ')}${more ? ` and ${more} more` : ''}`;
+  const classes = `${named.join(', ')}${more ? ` and ${fmtCount(more)} more` : ''}`;
   return `No learner with the id ${id} is in your classes (${classes}): check the id (it must match exactly, `
     + 'case included), or whether the class roster names the learner.';
 }

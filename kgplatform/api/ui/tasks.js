@@ -4,7 +4,7 @@
 import { ApiError, api, seg } from './api.js';
 import { archivedText, trailPager } from './audit.js';
 import {
-  $, clear, clearFieldErrors, el, focusUnlessMoved, guarded, listValue, oneAtATime, rawValues, readNumbers,
+  $, clear, clearFieldErrors, el, fmtCount, focusUnlessMoved, guarded, listValue, oneAtATime, rawValues, readNumbers,
   refillKeepingTyped, showInfo, showList,
 } from './dom.js';
 
@@ -94,7 +94,7 @@ export async function loadTasks(conceptId) {
     }, 'delete'))) : [el('li', { class: 'hint' }, 'No task exercises this concept.')]);
   if (data.total > data.items.length) {
     list.append(el('li', { class: 'hint' },
-      `Showing ${data.items.length} of ${data.total} tasks; export the curriculum for all of them.`));
+      `Showing ${fmtCount(data.items.length)} of ${fmtCount(data.total)} tasks; export the curriculum for all of them.`));
   }
 }
 
@@ -107,7 +107,7 @@ const taskHistory = trailPager({
   unavailable: 'History unavailable',
   describe: (read) => {
     $('#task-audit-count').textContent = read ? [read.total > read.shown
-      ? `The newest ${read.shown} of ${read.total} entries.` : '', archivedText(read.archived)]
+      ? `The newest ${fmtCount(read.shown)} of ${fmtCount(read.total)} entries.` : '', archivedText(read.archived)]
       .filter(Boolean).join(' ') : '';
   },
 });

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { ApiError, api } from '../../../kgplatform/api/ui/api.js';
-import { changeText, trailRead, trailShown } from '../../../kgplatform/api/ui/audit.js';
+import { archivedText, changeText, trailRead, trailShown } from '../../../kgplatform/api/ui/audit.js';
 import { conceptOf, deletesIn, keepNext, pageAt, pinnedUntil, subjectOf } from '../../../kgplatform/api/ui/changes.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage, stillNeededText } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import {
-  focusMovedOn, fmtTime, localTimes, parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
+  curriculumLabel, focusMovedOn, fmtTime, localTimes, parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
 } from '../../../kgplatform/api/ui/dom.js';
 import {
   capTransfers, draw, isSwipe, layeredPositions, masteryColour, nearestRings, SWIPE_PX, touchMode, twoFingerViewport,
@@ -214,6 +214,25 @@ test("a concept's delete names the learners' data that went with it, as the API'
   assert.equal(deletionMessage({ ...report, updated_tasks: [], mastery_values_removed: 0 }), 'Deleted x.');
   assert.match(deletionMessage({ ...report, cascade: true, learners_with_goal: 2, deleted_tasks: ['t2'],
     removed_prerequisites: [{}] }), /1 edge\(s\) and tasks t2 and the goal of 2 learner\(s\) and 5 learner/);
+});
+
+test('counts past 999 read with thousands separators, as the Learner view\'s do: deletes, the picker, imports, trails', async () => {
+  // "1500 concepts" and "the goal of 1200 learner(s)" while the Learner view wrote "5,000 learners".
+  assert.equal(curriculumLabel('Big', 'big', 1500), 'Big (big, 1,500 concepts)');
+  const report = {
+    deleted: 'x', cascade: true, removed_prerequisites: Array(1001).fill({}), deleted_tasks: [], updated_tasks: [],
+    learners_with_goal: 1200, mastery_values_removed: 25000,
+  };
+  assert.equal(deletionMessage(report),
+    "Deleted x; also removed 1,001 edge(s) and the goal of 1,200 learner(s) and 25,000 learner(s)' mastery of it.");
+  assert.match(stillNeededText('x', { dependants: Array(1500).fill('d'), tasks: [], learners_with_goal: 4321 }),
+    /still needed by 1,500 concept\(s\) that need it first and 4,321 learner\(s\) who have it as a goal/);
+  const { olderFileText, shortSummary } = await import('../../../kgplatform/api/ui/importer.js');
+  assert.equal(shortSummary({ errors: Array(1234).fill({}), cycles: [], changes_total: 9000 }),
+    'Dry run done: 1,234 errors, 9,000 stored values would change. The report follows the form.');
+  assert.match(olderFileText({ changed_since: { entries: 2500 } }), /: 2,500 changes since\. /);
+  assert.match(archivedText({ before: '2026-09-01T00:00:00Z', archived_at: '2026-10-01T00:00:00Z', entries: 12000 }),
+    /\(12,000 in all\)/);
 });
 
 test('a task save refused with 412 takes theirs where I changed nothing and keeps what I typed', () => {
