@@ -22,6 +22,7 @@ from kgplatform.cli.base import (
     EXIT_USAGE,
     PANEL_LEARNERS,
     app,
+    counted,
     graph_session,
 )
 from kgplatform.mastery.models import MAX_BATCH_SIZE
@@ -142,8 +143,8 @@ def sorting(path: Path, rows: Iterable[NumberedRow]) -> Iterator[Iterator[Number
         )
         held = f"{progress.pieces:,} temporary piece(s)" if progress.pieces else "in memory"
         print(
-            f"{path}: {progress.rows:,} rows sorted by answered_at in {time.monotonic() - started:,.1f} s "
-            f"({held}{unreadable})",
+            f"{path}: {counted(progress.rows, 'row')} sorted by answered_at in "
+            f"{time.monotonic() - started:,.1f} s ({held}{unreadable})",
             file=sys.stderr,
         )
         yield ordered
@@ -198,7 +199,8 @@ def _dry_run(
         for rejection in shown:
             print(describe(rejection), file=sys.stderr)
         print(
-            f"{path}: dry run interrupted after reading {summary.rows:,} rows ({counts(summary, True)})",
+            f"{path}: dry run interrupted after reading {counted(summary.rows, 'row')} "
+            f"({counts(summary, True)})",
             file=sys.stderr,
         )
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -274,12 +276,12 @@ def describe(rejection: Rejection) -> str:
 def counts(summary: IngestSummary, dry_run: bool) -> str:
     if dry_run:
         return (
-            f"{summary.accepted:,} to store, {summary.duplicates:,} duplicates (already stored or earlier in "
-            f"the file, unchanged), {summary.rejected:,} rejected"
+            f"{summary.accepted:,} to store, {counted(summary.duplicates, 'duplicate')} (already stored or "
+            f"earlier in the file, unchanged), {summary.rejected:,} rejected"
         )
     return (
-        f"{summary.accepted:,} stored, {summary.duplicates:,} duplicates (already stored, unchanged), "
-        f"{summary.rejected:,} rejected"
+        f"{summary.accepted:,} stored, {counted(summary.duplicates, 'duplicate')} (already stored, "
+        f"unchanged), {summary.rejected:,} rejected"
     )
 
 
@@ -287,8 +289,8 @@ def say_partial(path: Path, summary: IngestSummary, shown: list[Rejection], why:
     for rejection in shown:
         print(describe(rejection), file=sys.stderr)
     print(
-        f"{path}: {why} after reading {summary.rows:,} rows ({counts(summary, False)}); run the same command "
-        "again: what was stored comes back as duplicates",
+        f"{path}: {why} after reading {counted(summary.rows, 'row')} ({counts(summary, False)}); run the "
+        "same command again: what was stored comes back as duplicates",
         file=sys.stderr,
     )
 
@@ -308,12 +310,13 @@ def finish(
         print(describe(rejection), file=sys.stderr)
     if summary.rejected > len(shown):
         where = f"all in {rejects}" if rejects is not None else "--rejects FILE writes them all"
-        print(f"... and {summary.rejected - len(shown):,} more rejected rows ({where})", file=sys.stderr)
+        more = counted(summary.rejected - len(shown), "more rejected row")
+        print(f"... and {more} ({where})", file=sys.stderr)
     verb = "checked (dry run, nothing stored)" if dry_run else "ingested"
     # Plain prints: a console wraps at 80 columns when piped, and a script reads these lines.
     print(
-        f"{verb} {path}: {summary.rows:,} rows in {summary.batches:,} batches, {summary.seconds:,.1f} s "
-        f"({summary.rate:,.0f} rows/s): {counts(summary, dry_run)}"
+        f"{verb} {path}: {counted(summary.rows, 'row')} in {counted(summary.batches, 'batch', 'batches')}, "
+        f"{summary.seconds:,.1f} s ({summary.rate:,.0f} rows/s): {counts(summary, dry_run)}"
     )
     if summary.rejected:
         print("rejected: " + ", ".join(f"{n:,} {reason}" for reason, n in summary.reasons.most_common()))
@@ -387,8 +390,8 @@ class Ticker:
         assert self.progress is not None
         self.progress.update(
             self.task,
-            description=f"{s.rows:,} rows: {s.accepted:,} {self.stored}, {s.duplicates:,} duplicates, "
-            f"{s.rejected:,} rejected; {s.rate:,.0f} rows/s",
+            description=f"{counted(s.rows, 'row')}: {s.accepted:,} {self.stored}, "
+            f"{counted(s.duplicates, 'duplicate')}, {s.rejected:,} rejected; {s.rate:,.0f} rows/s",
         )
 
     def __exit__(self, *exc: object) -> None:

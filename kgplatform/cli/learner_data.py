@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from kgplatform.cli.base import PANEL_LEARNERS, app, console, graph_session, learner_id_argument
+from kgplatform.cli.base import PANEL_LEARNERS, app, console, counted, graph_session, learner_id_argument
 from kgplatform.settings import get_settings
 
 
@@ -43,6 +43,6 @@ def export_learner(
                 sys.stdout.buffer.flush()
                 return
             count = export_to_file(service, client, learner_id, out)
-        console.print(f"exported learner {learner_id} with {count} answers to {out}", markup=False)
+        console.print(f"exported learner {learner_id} with {counted(count, 'answer')} to {out}", markup=False)
     finally:
         client.close()

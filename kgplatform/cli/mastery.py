@@ -15,6 +15,7 @@ from kgplatform.cli.base import (
     app,
     check_plot_path,
     console,
+    counted,
     graph_session,
     learner_id_argument,
 )
@@ -230,8 +231,8 @@ def erase_learner(
         with graph_session() as graph:
             erased = erase_everywhere(MasteryService(MasteryStore(graph)), client, learner_id)
         console.print(
-            f"erased learner {learner_id}: {erased.answers} answers, mastery of {erased.mastery} concepts, "
-            f"{erased.plans} stored plans",
+            f"erased learner {learner_id}: {counted(erased.answers, 'answer')}, mastery of "
+            f"{counted(erased.mastery, 'concept')}, {counted(erased.plans, 'stored plan')}",
             markup=False,
         )
         if not erased.redis_cleared:

@@ -3,6 +3,7 @@ and nobody else's data moves."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -199,6 +200,24 @@ def test_the_cli_asks_first_then_erases_as_the_api_does(
     assert f"erased learner {learner_id}: 20 answers" in erased.output
     assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
     assert PlanCache(redis_client).get(learner_id) is None  # the erase mark in its place
+
+
+def test_the_clis_export_and_erase_of_a_learner_with_one_answer_say_it_in_the_singular(
+    service: MasteryService, curriculum: SyntheticCurriculum, redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """They read "with 1 answers" and "1 answers, mastery of 1 concepts" (a review, 5 December 2026)."""
+    task = next(t["id"] for t in curriculum.tasks if len(t["concept_ids"]) == 1)
+    one = {"event_id": "e1", "learner_id": "ann", "task_id": task, "correct": True}
+    assert not service.ingest([{**one, "answered_at": "2026-11-02T10:00:00Z"}]).rejected
+    runner = CliRunner()
+    exported = runner.invoke(app, ["export-learner", "ann", "--out", str(tmp_path / "ann.json")])
+    assert exported.exit_code == 0, exported.output
+    # rich folds the line at 80 columns under CliRunner, before the long temporary path.
+    said = " ".join(exported.output.split())
+    assert f"exported learner ann with 1 answer to {tmp_path / 'ann.json'}" in said
+    erased = runner.invoke(app, ["erase-learner", "ann", "--yes"])
+    assert erased.exit_code == 0, erased.output
+    assert "erased learner ann: 1 answer, mastery of 1 concept, 0 stored plans" in erased.output
 
 
 class InTransaction:

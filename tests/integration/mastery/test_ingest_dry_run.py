@@ -22,7 +22,7 @@ from tests.cli_run import run_main
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
 
 SUMMARY = re.compile(
-    r"(\d[\d,]*) rows in (\d+) batches.*: (\d[\d,]*) (?:stored|to store), (\d[\d,]*) duplicates.*, "
+    r"(\d[\d,]*) rows? in (\d+) batch(?:es)?.*: (\d[\d,]*) (?:stored|to store), (\d[\d,]*) duplicates?.*, "
     r"(\d[\d,]*) rejected"
 )
 

@@ -49,9 +49,28 @@ def test_a_valid_file_checks_out_with_exit_0(
     assert code == 0, err
     assert (
         "checked (dry run, nothing stored)" in out
-        and "3 rows in 1 batches" in out
+        and "3 rows in 1 batch," in out
         and "3 to store, 0 duplicates (already stored or earlier in the file, unchanged), 0 rejected" in out
     )
+
+
+def test_one_row_and_one_batch_read_in_the_singular_the_rest_of_the_line_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It read "1 rows in 1 batches" (a review, 5 December 2026); the line keeps its shape otherwise."""
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + json.dumps(GOOD) + "\n")  # the second a duplicate of the first
+    code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--batch-size", "1")
+    assert code == 0, err
+    summary = out.splitlines()[0]
+    assert summary.startswith(f"checked (dry run, nothing stored) {path}: 2 rows in 2 batches, "), summary
+    assert summary.endswith(
+        "1 to store, 1 duplicate (already stored or earlier in the file, unchanged), 0 rejected"
+    ), summary
+    path.write_text(json.dumps(GOOD) + "\n")
+    code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run")
+    assert code == 0, err
+    assert f"{path}: 1 row in 1 batch, " in out and "0 duplicates" in out, out
 
 
 def test_a_bad_row_is_named_by_its_line_written_to_rejects_and_exits_1(
@@ -124,7 +143,7 @@ def test_standard_input_is_read_with_a_format_given(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))  # type: ignore[arg-type]
     code, out, err = run_main(monkeypatch, capsys, "ingest", "-", "--format", "csv", "--dry-run")
     assert code == 0, err
-    assert "checked (dry run, nothing stored) -: 3 rows in 1 batches" in out and "3 to store" in out
+    assert "checked (dry run, nothing stored) -: 3 rows in 1 batch," in out and "3 to store" in out
 
 
 def test_standard_input_without_a_format_or_a_folder_is_a_usage_error(
