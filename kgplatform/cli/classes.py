@@ -30,6 +30,8 @@ app.add_typer(classes_app, name="classes", rich_help_panel=PANEL_LEARNERS)
 ID_COLUMN = "learner_id"
 # Refused ids named in set-roster's one line at most.
 SHOWN_PROBLEMS = 5
+# A refused first line is quoted up to this many characters.
+SHOWN_LINE = 60
 
 
 def class_id_argument(value: str) -> str:
@@ -56,16 +58,28 @@ def read_roster_file(path: Path) -> list[tuple[int, str]]:
     header = [column_name(cell) for cell in next(csv.reader([lines[first]]))]
     if ID_COLUMN not in header:
         if len(header) > 1:
-            raise ValidationFailed(
-                f"{path}: line {first + 1} reads as a CSV header without a {ID_COLUMN} column; give one id a "
-                f"line, or a CSV with a {ID_COLUMN} column",
-                field=ID_COLUMN,
-            )
+            refused = header_without_ids(path, first + 1, lines[first], len(header))
+            raise ValidationFailed(refused, field=ID_COLUMN)
         # One id a line, as written: surrounding whitespace is the API's rule to refuse, not to drop.
         return [(n, line) for n, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
     at = header.index(ID_COLUMN)
     rows = csv.reader(io.StringIO("\n".join(lines[first + 1 :])))
     return [(first + 2 + n, cells[at] if at < len(cells) else "") for n, cells in enumerate(rows) if cells]
+
+
+def header_without_ids(path: Path, number: int, line: str, cells: int) -> str:
+    """Why a first line holding a comma, read as a CSV header, is refused, and the ways out: it said "give one
+    id a line" to a teacher who had, their first id holding a comma (a review, 5 December 2026)."""
+    shown = line if len(line) <= SHOWN_LINE else line[: SHOWN_LINE - 3] + "..."
+    # Their own line as the example where it may well be one id; several ids on a line get a neutral one.
+    own = cells == 2 and len(line) <= SHOWN_LINE and '"' not in line
+    quoted = f'"{line}"' if own else '"smith,ann"'
+    return (
+        f"{path}: line {number}, {shown!r}, holds a comma, so it was read as a CSV header, and it names no "
+        f"{ID_COLUMN} column. One id a line: not several on a line, and an id that itself holds a comma goes "
+        f"in a CSV instead, whose first line is {ID_COLUMN}, that id in double quotes ({quoted}). A CSV: name "
+        f"its column of ids {ID_COLUMN} in that line. Nothing changed"
+    )
 
 
 @classes_app.command("list")
