@@ -14,7 +14,16 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.table import Column, Table
 
-from kgplatform.cli.base import PANEL_LEARNERS, app, cli_actor, console, graph_session, literal, print_table
+from kgplatform.cli.base import (
+    PANEL_LEARNERS,
+    app,
+    cli_actor,
+    console,
+    counted,
+    graph_session,
+    literal,
+    print_table,
+)
 from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.validation_messages import plain_message
 
@@ -153,7 +162,7 @@ def classes_show(
         return
     n = len(roster.learner_ids)
     title = f"{roster.name} ({roster.class_id})" if roster.name else roster.class_id
-    console.print(literal(f"{title}: {n:,} learner{'' if n == 1 else 's'}"), soft_wrap=True, highlight=False)
+    console.print(literal(f"{title}: {counted(n, 'learner')}"), soft_wrap=True, highlight=False)
     if not rows:
         return
     counts = ("answers", "mastered", "in progress", "fading", "blocking")
@@ -231,8 +240,8 @@ def classes_set_roster(
         print(replaced.model_dump_json())
         return
     line = (
-        f"class {replaced.class_id}: {replaced.members:,} learners ({replaced.added:,} added, "
-        f"{replaced.removed:,} removed, {replaced.created:,} learners created)"
+        f"class {replaced.class_id}: {counted(replaced.members, 'learner')} ({replaced.added:,} added, "
+        f"{replaced.removed:,} removed, {counted(replaced.created, 'learner')} created)"
     )
     console.print(literal(line), soft_wrap=True, highlight=False)
 
@@ -281,7 +290,7 @@ def classes_rename(
         was = before[class_id]
         change = "unchanged" if was == named.name else f"was {repr(was) if was is not None else 'no name'}"
         line = f"class {named.class_id}: {'named ' if named.name else ''}{shown} ({change}); "
-        line += f"{named.members:,} learner{'' if named.members == 1 else 's'}"
+        line += counted(named.members, "learner")
     console.print(literal(line), soft_wrap=True, highlight=False)
 
 
@@ -305,7 +314,7 @@ def classes_delete(
             n = len(roster.learner_ids)
             title = f"{roster.name!r} ({roster.class_id})" if roster.name else roster.class_id
             typer.confirm(
-                f"Delete class {title} and its roster of {n:,} learner{'' if n == 1 else 's'}? The learners "
+                f"Delete class {title} and its roster of {counted(n, 'learner')}? The learners "
                 "and their answers stay",
                 abort=True,
                 err=True,
@@ -315,7 +324,5 @@ def classes_delete(
         print(deleted.model_dump_json())
         return
     n = deleted.members
-    line = (
-        f"deleted class {deleted.class_id} ({n:,} learner{'' if n == 1 else 's'} removed from it; they stay)"
-    )
+    line = f"deleted class {deleted.class_id} ({counted(n, 'learner')} removed from it; they stay)"
     console.print(literal(line), soft_wrap=True, highlight=False)

@@ -93,6 +93,9 @@ def test_a_csv_roster_reads_its_learner_id_column_and_standard_input_works(graph
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "class 7C: 2 learners (2 added, 0 removed, 2 learners created)"
     assert classes.roster(graph, "7C").learner_ids == ["ann", "bo"]
+    # One learner is one (it read "1 learners (... 1 learners created)").
+    one = _run("classes", "set-roster", "7D", "-", stdin="cy\n")
+    assert one.output.strip() == "class 7D: 1 learner (1 added, 0 removed, 1 learner created)"
 
 
 def test_a_refused_id_names_its_line_and_field_and_changes_nothing(
