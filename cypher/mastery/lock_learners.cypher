@@ -50,8 +50,16 @@ CALL (l, wanted) {
                   m.last_task_id]) AS states
 }
 WITH collect([learner_id, elementId(l), created, stale, states, alive]) AS learners
+// The revision by a scan of its label (one node at most), not by its unique index: in a statement that
+// writes, Neo4j seeks a unique index under a lock on the entry sought (NodeUniqueIndexSeek(Locking)), held
+// to the commit, and an EXCLUSIVE one where no node has the value. Until the first structural change there
+// is no CurriculumRevision node, so every ingest held that one entry from here to its commit and the next
+// ingest, of any learners, waited for it: 16 concurrent one-answer requests spent most of their time
+// "Blocked by" on it in SHOW TRANSACTIONS (5 December 2026; docs/services.md, "One answer per request").
+// Read without a lock, the revision is what the last committed edit left, as the context's read was.
 CALL () {
-  OPTIONAL MATCH (r:CurriculumRevision {id: 'structure'})
+  OPTIONAL MATCH (r:CurriculumRevision) USING SCAN r:CurriculumRevision
+  WHERE r.id = 'structure'
   RETURN coalesce(r.version, 0) AS revision
 }
 CALL () {

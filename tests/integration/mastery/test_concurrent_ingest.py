@@ -20,7 +20,7 @@ from kgplatform.curriculum.models import TaskPatch
 from kgplatform.curriculum.tasks import update_task
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
-from kgplatform.mastery.store import CONSTRAINT_RETRIES, MasteryStore
+from kgplatform.mastery.store import CONSTRAINT_RETRIES, IngestTx, MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
 from tests.empty_graph import empty_graph
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
@@ -262,3 +262,39 @@ def test_one_event_id_posted_with_different_content_by_concurrent_callers_is_sto
     load_curriculum(graph, curriculum)
     service.ingest(winners)
     assert raced == all_mastery(graph)  # each answer counted once, as one caller posting the winners
+
+
+def test_an_ingest_does_not_wait_for_one_of_other_learners_still_running(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """The learner lock serialises ingests of one learner only. The ingest read the curriculum revision
+    and the transfer model in the statement that takes the locks, where Neo4j seeks a unique index under a
+    lock on the entry, an exclusive one where no node has the value: with no CurriculumRevision yet (no
+    structural change so far, as in this graph), every ingest held that entry to its commit and the next,
+    of any learner, waited for it (16 concurrent apps spent most of their requests blocked on it)."""
+    task, concept = curriculum.tasks[0]["id"], curriculum.tasks[0]["concept_ids"][0]
+
+    def answer(event_id: str, learner_id: str) -> dict[str, Any]:
+        return {
+            "event_id": event_id,
+            "learner_id": learner_id,
+            "task_id": task,
+            "correct": True,
+            "answered_at": "2026-03-04T09:00:00Z",
+        }
+
+    service.ingest([answer("held-0", "held"), answer("free-0", "free")])
+    outcome: dict[str, Any] = {}
+    with graph.session() as session, session.begin_transaction() as holder:
+        # An ingest of "held" that has its learner locked and has not committed yet.
+        IngestTx(holder).lock_learners(["held"], [[concept]], datetime.now(UTC), "any")
+        other = threading.Thread(
+            target=lambda: outcome.update(result=service.ingest([answer("free-1", "free")]))
+        )
+        other.start()
+        other.join(timeout=15)
+        answered_while_held = not other.is_alive()
+        holder.rollback()
+    other.join()
+    assert answered_while_held, "the ingest of another learner waited for the open ingest's commit"
+    assert outcome["result"].accepted == ["free-1"]
