@@ -73,3 +73,16 @@ class ServiceSetupFailed(KgpError):
     """A local service could not be installed or started by `kgplatform services up`."""
 
     title = "Service setup failed"
+
+
+def caused_by(
+    error: BaseException, kinds: type[BaseException] | tuple[type[BaseException], ...]
+) -> BaseException | None:
+    """The first error of `kinds` in `error`'s chain (itself, then its cause or else its context), or None:
+    libraries wrap the error that matters (Celery's SchedulingError, the driver's ResultFailedError)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kinds):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -24,6 +24,7 @@ from typing import Any
 
 from celery.beat import PersistentScheduler, ScheduleEntry, SchedulingError, event_t
 
+from kgplatform.errors import caused_by
 from kgplatform.settings import get_settings
 from workers.patient_retry import BROKER_AWAY
 
@@ -32,12 +33,7 @@ log = logging.getLogger(__name__)
 
 def broker_away(error: BaseException) -> BaseException | None:
     """The broker's error behind a failed send (Celery wraps it in SchedulingError), or None."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, BROKER_AWAY):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
+    return caused_by(error, BROKER_AWAY)
 
 
 class PatientScheduler(PersistentScheduler):

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple, TypeVar
 from neo4j import ManagedTransaction, Result, unit_of_work
 from neo4j.exceptions import ConstraintError, ResultFailedError
 
-from kgplatform.errors import ServiceUnavailable
+from kgplatform.errors import ServiceUnavailable, caused_by
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import with_datetimes
@@ -369,12 +369,7 @@ def _constraint_clash(error: BaseException) -> bool:
     """Whether a failed ingest was a uniqueness clash. The answers' CREATE is pipelined (`create_answers`),
     so its clash can surface on a later statement of the transaction: the driver then raises
     ResultFailedError from the ConstraintError when it closes the transaction."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, ConstraintError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return caused_by(error, ConstraintError) is not None
 
 
 class Replaced(NamedTuple):

@@ -6,8 +6,6 @@ failed send logged about 180 lines of stacks (seen on real processes, 5 December
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +14,7 @@ from pathlib import Path
 
 from kgplatform.services import manager
 from kgplatform.settings import Settings
-from tests.integration.workers.conftest import WorkerEnv
+from tests.integration.workers.conftest import WorkerEnv, stop_workers
 
 RETRY_S = 3
 # Beat sends its first due sweep 30 s after it starts; the slot must come after that send, so that beat is
@@ -80,10 +78,4 @@ def test_the_night_is_sent_when_redis_comes_back_after_an_outage_at_the_nightly_
         # One line per failed send, no stacks.
         assert "Traceback" not in text, text[-3000:]
     finally:
-        if beat.poll() is None:
-            os.killpg(beat.pid, signal.SIGTERM)
-        try:
-            beat.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(beat.pid, signal.SIGKILL)
-            beat.wait()
+        stop_workers([beat])
