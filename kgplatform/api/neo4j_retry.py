@@ -37,6 +37,10 @@ CONNECTIVITY_ERRORS: tuple[type[BaseException], ...] = (
     neo4j_errors.ServiceUnavailable,
     neo4j_errors.SessionExpired,
 )
+# A deadlock's loser is rolled back by Neo4j while the winner goes on, and commits within milliseconds: the
+# driver's first delay of 1 s (made for leader switches and restarts) made about 0.2% of one-answer POSTs at
+# 16 concurrent apps take over a second (5 December 2026; docs/services.md, "One answer per request").
+DEADLOCK = "Neo.TransientError.Transaction.DeadlockDetected"
 
 
 def neo4j_answers(driver: Driver) -> bool:
@@ -54,12 +58,16 @@ def neo4j_answers(driver: Driver) -> bool:
 @dataclass
 class LivenessAwareRetry:
     """Runs an attempt again on retryable errors for up to `max_retry_s` after the first failure (delays
-    as the driver's defaults: 1 s, 2 s, 4 s, ... +-20 %), except that a connectivity failure while
+    as the driver's defaults: 1 s, 2 s, 4 s, ... +-20 %; after a deadlock 20 ms, 40 ms, ...), except that a
+    connectivity failure while
     `is_alive()` says no is raised at once. The loop is tenacity's; this class says when and how long."""
 
     max_retry_s: float
     is_alive: Callable[[], bool]
     initial_delay_s: float = 1.0
+    # The first delay after a deadlock (DEADLOCK), growing as the others do; the jitter keeps the two
+    # transactions from meeting again in step.
+    deadlock_delay_s: float = 0.02
     multiplier: float = 2.0
     jitter: float = 0.2
     clock: Callable[[], float] = field(default=time.monotonic)
@@ -97,7 +105,10 @@ class LivenessAwareRetry:
         return spent
 
     def _delay(self, state: tenacity.RetryCallState) -> float:
-        base = self.initial_delay_s * self.multiplier ** (state.attempt_number - 1)
+        error = state.outcome.exception() if state.outcome is not None else None
+        deadlock = isinstance(error, neo4j_errors.Neo4jError) and error.code == DEADLOCK
+        first = self.deadlock_delay_s if deadlock else self.initial_delay_s
+        base = first * self.multiplier ** (state.attempt_number - 1)
         return base * random.uniform(1 - self.jitter, 1 + self.jitter)  # noqa: S311 - jitter only
 
 

@@ -71,6 +71,20 @@ def test_a_transient_error_is_retried_without_asking_whether_neo4j_is_up() -> No
     assert probes == [] and len(clock.pauses) == 1
 
 
+def test_a_deadlock_is_retried_after_milliseconds_and_other_transient_errors_after_a_second() -> None:
+    # The deadlock's winner commits within milliseconds; 1 s made one-answer POSTs take over a second.
+    clock = _Clock()
+    deadlock = neo4j_errors.TransientError._hydrate_neo4j(
+        code="Neo.TransientError.Transaction.DeadlockDetected", message="deadlock"
+    )
+    unavailable = neo4j_errors.TransientError._hydrate_neo4j(
+        code="Neo.TransientError.General.DatabaseUnavailable", message="starting"
+    )
+    assert _retry(clock, alive=True).run(_attempts(deadlock, deadlock, unavailable, "done")) == "done"
+    first, second, third = clock.pauses
+    assert 0.016 <= first <= 0.024 and 0.032 <= second <= 0.048 and 3.2 <= third <= 4.8, clock.pauses
+
+
 def test_retries_stop_once_the_budget_is_spent() -> None:
     clock = _Clock()
     blip = neo4j_errors.SessionExpired("leader switched")
