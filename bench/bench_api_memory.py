@@ -29,8 +29,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +41,7 @@ from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_soak import wait_ready  # noqa: E402
+from bench_soak import app_answer, wait_ready  # noqa: E402
 
 CLI = [sys.executable, "-m", "kgplatform.cli"]
 KINDS = ("answers", "next-tasks", "report", "mastery", "report.png")
@@ -81,14 +79,7 @@ class Driver:
             self.statuses[name] = self.statuses.get(name, 0) + 1
 
     def answer(self, learner: str, rng: random.Random) -> dict[str, Any]:
-        return {
-            "event_id": f"apimem-{uuid.uuid4().hex}",
-            "learner_id": learner,
-            "task_id": rng.choice(self.tasks),
-            "correct": rng.random() < 0.6,
-            "answered_at": datetime.now(UTC).isoformat(),
-            "duration_s": 30,
-        }
+        return app_answer("apimem", learner, self.tasks, rng)
 
     def send(
         self, kind: str, count: int, threads: int, seed: int, every: int, pid: int

@@ -134,7 +134,9 @@ class Load:
         learner = rng.choice(self.learners)
         pick = rng.random()
         if pick < 0.35:
-            rows = [self._answer(learner, rng) for _ in range(1 if rng.random() < 0.7 else 20)]
+            rows = [
+                app_answer("soak", learner, self.tasks, rng) for _ in range(1 if rng.random() < 0.7 else 20)
+            ]
             response = client.post("/answers", json=rows if len(rows) > 1 else rows[0])
             kind = "POST /answers"
         elif pick < 0.70:
@@ -165,16 +167,6 @@ class Load:
         with self._lock:
             self.statuses[f"{kind} {response.status_code}"] += 1
 
-    def _answer(self, learner: str, rng: random.Random) -> dict[str, Any]:
-        return {
-            "event_id": f"soak-{uuid.uuid4().hex}",
-            "learner_id": learner,
-            "task_id": rng.choice(self.tasks),
-            "correct": rng.random() < 0.6,
-            "answered_at": datetime.now(UTC).isoformat(),
-            "duration_s": 30,
-        }
-
     def run(self, seed: int, pause_s: float) -> None:
         rng = random.Random(seed)
         with httpx.Client(base_url=self.base, headers={"X-API-Key": self.key}, timeout=30) as client:
@@ -189,6 +181,18 @@ class Load:
 
 def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def app_answer(prefix: str, learner: str, tasks: list[str], rng: random.Random) -> dict[str, Any]:
+    """One answer as a learning app posts it: a fresh event id, a random task, right 60% of the time, now."""
+    return {
+        "event_id": f"{prefix}-{uuid.uuid4().hex}",
+        "learner_id": learner,
+        "task_id": rng.choice(tasks),
+        "correct": rng.random() < 0.6,
+        "answered_at": datetime.now(UTC).isoformat(),
+        "duration_s": 30,
+    }
 
 
 def wait_ready(base: str, seconds: float = 120) -> None:
