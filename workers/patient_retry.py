@@ -36,6 +36,37 @@ RETRY_SEND_WINDOW_S = 30.0
 BROKER_AWAY = (OperationalError, ConnectionError, redis.ConnectionError, redis.TimeoutError)
 
 
+def send_retry_policy(window_s: float = RETRY_SEND_WINDOW_S) -> dict[str, float]:
+    """A message's `retry_policy` (kombu's publish retry) whose waits add up to `window_s` (each try's connect
+    adds its own: about 6 s against a stopped Redis, measured): for the messages Celery
+    sends on a task's behalf after its body ran (a chain's next step, an error callback), which no retry of
+    ours can send again. With Celery's default (3 tries in 0.6 s) a Redis restart as the night's retrain
+    ended dropped the chain's recompute: the retrain, which had published its model, was failed, and the
+    night read "retrain failed" (5 December 2026). Celery 5.7 revives the producer's connection between
+    these tries (`amqp.send_task_message`), unlike the kombu reconnect `PatientRetryTask` avoids."""
+    start, step, most = 0.5, 1.0, 4.0
+    waits, total = 0, 0.0
+    while total < window_s:
+        total += min(start + waits * step, most + start)
+        waits += 1
+    return {"max_retries": waits, "interval_start": start, "interval_step": step, "interval_max": most}
+
+
+def patiently(call: Callable[[], Any], window_s: float = RETRY_SEND_WINDOW_S) -> Any:
+    """`call()`, tried again while Redis is away (a connection refused or timed out) for about `window_s`;
+    its last error is raised after that, any other at once."""
+    deadline = time.monotonic() + window_s
+    pause = 0.5
+    while True:
+        try:
+            return call()
+        except (redis.ConnectionError, redis.TimeoutError):
+            if time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 4.0)
+
+
 class PatientRetryTask(FormatCheckedTask):
     """A task whose `retry` sends its message again while the broker is away, for `RETRY_SEND_WINDOW_S`."""
 

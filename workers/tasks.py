@@ -41,7 +41,7 @@ from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import WorkerSettings
 from workers.celery_app import app, get_graph, get_redis, settings
-from workers.patient_retry import PatientRetryTask
+from workers.patient_retry import PatientRetryTask, patiently, send_retry_policy
 from workers.queues import Queue
 from workers.schedule import (
     NIGHTLY_GUARD_PREFIX,
@@ -402,9 +402,12 @@ def nightly_chain(job_id: str, expires: int) -> Signature:
         queue=Queue.TRAINING.value,
         expires=expires,
         immutable=True,
-        link_error=recompute_after_failed_retrain.si(job_id),
+        link_error=recompute_after_failed_retrain.si(job_id).set(retry_policy=send_retry_policy()),
     )
-    return chain(retrain, recompute_all.si(job_id).set(expires=expires))
+    # Sent by Celery once the retrain's body has returned, where no retry of ours can send it again: tried
+    # while the broker is away for as long as a retry's send is (`send_retry_policy`).
+    recompute = recompute_all.si(job_id).set(expires=expires, retry_policy=send_retry_policy())
+    return chain(retrain, recompute)
 
 
 class FallbackTask(PatientRetryTask):
@@ -495,7 +498,9 @@ def note_retrain_outcome(job_id: str | None, outcome: str) -> None:
     if job_id is None:
         return
     try:
-        JobProgress(get_redis(), settings.workers.job_ttl_s).note_retrain_outcome(job_id, outcome)
+        # Waits out a Redis restart as the chain's next send does: lost, the night's job had no retrain line.
+        progress = JobProgress(get_redis(), settings.workers.job_ttl_s)
+        patiently(lambda: progress.note_retrain_outcome(job_id, outcome))
     except redis.RedisError as error:  # the model is published all the same; only the job's line lacks it
         log.warning("job %s: the retrain's outcome could not be recorded (%r): %s", job_id, error, outcome)
     # A night cancelled while this trained has its summary saved already (by the cancel): without this the
