@@ -526,6 +526,24 @@ class RetrainTask(PatientRetryTask):
             line = retrain_line({"retrain_failed": "1", "retrain_error": error}) or ""
             record_failure(lambda: JobStore(get_graph()).note_retrain(job_id, line))
 
+    def on_retry(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: Any) -> None:
+        """Records on the night's job that its retrain waits to be tried again, and why: a retrain retried
+        through a Neo4j restart had `jobs show` say it still ran or was lost with its worker (5 December)."""
+        job_id = kwargs.get("job_id")
+        # The Retry raised (its `when`: the countdown), which billiard wraps with its traceback.
+        retry_raised = getattr(einfo, "exception", None)
+        when = getattr(getattr(retry_raised, "exc", retry_raised), "when", None)
+        if not isinstance(job_id, str) or when is None:
+            return
+        at = when if isinstance(when, datetime) else datetime.now(UTC) + timedelta(seconds=float(when))
+        retry, most = (self.request.retries or 0) + 1, self.max_retries or 0
+        try:
+            JobProgress(get_redis(), settings.workers.job_ttl_s).note_retrain_retry(
+                job_id, describe(exc), at, retry, most
+            )
+        except redis.RedisError as error:  # only the job's "waiting" row reads it
+            log.warning("job %s: the retrain's retry could not be recorded on it (%r)", job_id, error)
+
 
 @app.task(
     base=RetrainTask,

@@ -10,6 +10,8 @@ Layout for job J (each key expires after `ttl_s`):
                        retrain_failed ("1" when the nightly retrain before this recompute failed),
                        retrain_error (its error, where its failure hook could record it),
                        retrain_started_at, retrain_runner (when and on which worker it started),
+                       retrain_retry_at, retrain_retry_error, retrain_retry (when its retry after a
+                       transient error runs, the error, "retry/most"),
                        retrain_outcome (the retrain's outcome in one line, once it ended without failing:
                        the model it published and its edges, unchanged data, or not published),
                        awaiting_send ("1" from the job's creation until its messages were sent, for the
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
@@ -229,6 +232,19 @@ class JobProgress:
         if not self.exists(job_id):
             return False
         self._set(job_id, {"retrain_started_at": utc_now(), "retrain_runner": runner})
+        return True
+
+    def note_retrain_retry(self, job_id: str, error: str, retry_at: datetime, retry: int, most: int) -> bool:
+        """Records on the night's job that its retrain failed on a transient error (`error`: Neo4j or Redis
+        away) and is tried again at `retry_at` (retry `retry` of `most`); False when the job is gone."""
+        if not self.exists(job_id):
+            return False
+        fields = {
+            "retrain_retry_at": retry_at,
+            "retrain_retry_error": error,
+            "retrain_retry": f"{retry}/{most}",
+        }
+        self._set(job_id, fields)
         return True
 
     def note_retrain_outcome(self, job_id: str, outcome: str) -> bool:
@@ -460,6 +476,24 @@ QUIET_S = 60.0
 QUIET_FLOOR_S = 10.0
 
 
+@dataclass(frozen=True)
+class RetrainRetry:
+    """The night's retrain failed on a transient error and waits to be tried again (`note_retrain_retry`)."""
+
+    at: datetime
+    error: str
+    count: str  # "retry/most"
+
+    @classmethod
+    def read(cls, fields: Mapping[str, str]) -> RetrainRetry | None:
+        at = fields.get("retrain_retry_at")
+        if not at:
+            return None
+        return cls(
+            datetime.fromisoformat(at), fields.get("retrain_retry_error", ""), fields.get("retrain_retry", "")
+        )
+
+
 def fan_out_waiting(
     quiet_s: float,
     *,
@@ -467,12 +501,25 @@ def fan_out_waiting(
     retrain_started: datetime | None = None,
     retrain_runner: str = "",
     limits: ChunkLimits | None = None,
+    retrain_retry: RetrainRetry | None = None,
 ) -> JobWait:
     """What a batch queued `quiet_s` ago, whose fan-out no worker has taken up, waits for. A night's job
     (it has a `start_by`) first waits for its retrain, on the training queue; `retrain_started` (and the
     worker it started on) once a worker has taken the retrain up."""
     planning, training = Queue.PLANNING.value, Queue.TRAINING.value
-    if nightly and retrain_started is not None:
+    if (
+        nightly
+        and retrain_retry is not None
+        and (retrain_started is None or retrain_retry.at >= retrain_started)
+    ):
+        # A retrain retried through a Neo4j restart read "still runs, or was lost with its worker ... handed
+        # out again after the visibility timeout, by about" an hour later (5 December 2026).
+        message = (
+            f"the night's retrain failed on {retrain_retry.error} and is tried again at "
+            f"{retrain_retry.at.astimezone(UTC):%H:%M:%S} UTC (retry {retrain_retry.count}, "
+            f"KGP_WORKERS__MAX_RETRIES); the fan-out (queue {planning}) follows it"
+        )
+    elif nightly and retrain_started is not None:
         # "No worker has taken the retrain up" sent an operator looking for a missing training worker while
         # two were up and idle, the retrain lost with the one killed under it (a review, s34).
         back = (
@@ -573,6 +620,7 @@ def status_of(
                 retrain_started=when("retrain_started_at"),
                 retrain_runner=fields.get("retrain_runner", ""),
                 limits=limits,
+                retrain_retry=RetrainRetry.read(fields),
             )
     return JobStatus(
         id=job_id,

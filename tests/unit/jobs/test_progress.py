@@ -100,6 +100,35 @@ def test_a_night_whose_retrain_started_says_it_runs_or_was_lost_not_that_no_work
     assert wait is not None and "retrain started at 02:31 UTC" in wait.message
 
 
+def test_a_night_whose_retrain_waits_out_an_outage_says_when_it_is_tried_again() -> None:
+    """A retrain retried while Neo4j restarted (real worker, 5 December 2026) had `jobs show` say it still ran
+    or was lost with its worker and came back an hour later; its retry is on the job now, until it starts."""
+    started = datetime(2026, 1, 5, 2, 31, tzinfo=UTC)
+    limits = ChunkLimits(hard_limit_s=600, retry_wait_s=60, redelivery_s=3600, stall_after_s=4000)
+    queued = {
+        "state": "queued",
+        "kind": "recompute_all",
+        "created_at": "2026-01-05T02:30:00+00:00",
+        "start_by": "2026-01-05T06:00:00+00:00",
+        "retrain_started_at": started.isoformat(),
+        "retrain_runner": "celery@a pid 7",
+        "retrain_retry_at": "2026-01-05T02:31:09+00:00",
+        "retrain_retry_error": "ServiceUnavailable: Neo4j is away",
+        "retrain_retry": "3/14",
+    }
+    wait = status_of("j", queued, [], START_S + 300, limits=limits).waiting
+    assert wait is not None
+    assert wait.message.startswith(
+        "not taken up for 300 s: the night's retrain failed on ServiceUnavailable: Neo4j is away and is "
+        "tried again at 02:31:09 UTC (retry 3/14, KGP_WORKERS__MAX_RETRIES)"
+    ), wait.message
+    assert "lost with its worker" not in wait.message
+    # The retry has started: it runs (or was lost) again.
+    again = {**queued, "retrain_started_at": "2026-01-05T02:31:10+00:00"}
+    wait = status_of("j", again, [], START_S + 300, limits=limits).waiting
+    assert wait is not None and "retrain started at 02:31 UTC" in wait.message, wait
+
+
 def test_a_redelivery_past_its_time_is_no_longer_promised() -> None:
     """A chunk whose message the broker lost (a Redis restarted without its append-only file; until 3 December
     also one whose retry it refused) never comes back: `jobs show` said "by about

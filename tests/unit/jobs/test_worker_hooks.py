@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -649,3 +649,32 @@ def test_the_retrain_logs_why_its_model_has_no_edge(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "no edge, because transfer did not clearly raise the tracer's next-answer AUC" in logged
     assert "ahead in only 72% of learner resamples" in logged
+
+
+def test_a_retrain_retried_on_an_outage_puts_its_retry_on_the_night(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Celery's retry hook gets the Retry wrapped by billiard with its traceback: the countdown is read
+    through that wrapper, and the night's job says when the retrain is tried again and why (5 December)."""
+    from billiard.einfo import ExceptionInfo
+    from celery.exceptions import Retry
+
+    from kgplatform.errors import ServiceUnavailable
+    from kgplatform.jobs.progress import JobProgress, RetrainRetry, job_key
+    from kgplatform.jobs.service import KIND_RECOMPUTE_ALL
+    from tests.unit.jobs.batch_redis import BatchRedis
+
+    client = BatchRedis()
+    monkeypatch.setattr(tasks, "get_redis", lambda: client)
+    progress = JobProgress(client, 3600)
+    progress.create("job-1", KIND_RECOMPUTE_ALL, None)
+    outage = ServiceUnavailable("Neo4j is away")
+    try:
+        raise Retry(exc=outage, when=40)
+    except Retry:
+        einfo = ExceptionInfo(sys.exc_info())
+    before = datetime.now(UTC)
+    tasks.retrain_transfer.on_retry(outage, "msg-1", (), {"job_id": "job-1"}, einfo)
+    retry = RetrainRetry.read({k.decode(): v.decode() for k, v in client.hgetall(job_key("job-1")).items()})
+    assert retry is not None
+    assert retry.error == "ServiceUnavailable: Neo4j is away"
+    assert retry.count == f"1/{tasks.retrain_transfer.max_retries}"
+    assert before + timedelta(seconds=39) < retry.at < datetime.now(UTC) + timedelta(seconds=41)
