@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
+import tenacity
 from celery.exceptions import Reject
 from kombu.exceptions import OperationalError
 
@@ -53,18 +54,15 @@ def send_retry_policy(window_s: float = RETRY_SEND_WINDOW_S) -> dict[str, float]
 
 
 def patiently(call: Callable[[], Any], window_s: float = RETRY_SEND_WINDOW_S) -> Any:
-    """`call()`, tried again while Redis is away (a connection refused or timed out) for about `window_s`;
-    its last error is raised after that, any other at once."""
-    deadline = time.monotonic() + window_s
-    pause = 0.5
-    while True:
-        try:
-            return call()
-        except (redis.ConnectionError, redis.TimeoutError):
-            if time.monotonic() + pause > deadline:
-                raise
-            time.sleep(pause)
-            pause = min(pause * 2, 4.0)
+    """`call()`, tried again while Redis is away (a connection refused or timed out) for about `window_s`,
+    after 0.5 s, 1 s, 2 s, then every 4 s; its last error is raised after that, any other at once."""
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type((redis.ConnectionError, redis.TimeoutError)),
+        stop=tenacity.stop_after_delay(window_s),
+        wait=tenacity.wait_exponential(multiplier=0.5, max=4.0),
+        reraise=True,
+    )
+    return retrying(call)
 
 
 class PatientRetryTask(FormatCheckedTask):
