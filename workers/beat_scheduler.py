@@ -83,8 +83,10 @@ class PatientScheduler(PersistentScheduler):
             else:
                 log.error("%s; not sent: its expiry (%s s) has passed since it was due", what, expires)
             return
-        # Back as it was before this try, in the schedule file too: a beat restarted now sends it at once.
+        # Back as it was before this try, in the schedule file too (synced now: the send synced the advanced
+        # entry, and a beat killed before its next sync would have skipped it): a beat restarted now sends it.
         self.schedule[name] = entry
+        self._do_sync()
         self._heap.remove(event)
         self._heap.append(event_t(self._when(entry, self.retry_s), event.priority, entry))
         heapq.heapify(self._heap)

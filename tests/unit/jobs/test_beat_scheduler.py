@@ -6,6 +6,7 @@ restart at the nightly time skipped the night)."""
 from __future__ import annotations
 
 import logging
+import shelve
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -90,6 +91,9 @@ def test_a_send_refused_while_the_broker_is_away_is_tried_again_and_sent(
         tick_until(scheduler, sends, 1, within_s=2)
         # Refused: still due as it was (a restarted beat sends it), tried again in RETRY_S, not in an hour.
         assert scheduler.schedule["night"].last_run_at == before
+        # What a beat killed now would start again from.
+        with shelve.open(str(tmp_path / "schedule"), flag="r") as stored:
+            assert stored["entries"]["night"].last_run_at == before
         assert 0 < next_run_in(scheduler) <= RETRY_S + 0.05
         tick_until(scheduler, sends, 3, within_s=5)
     assert sends.count == 3, sends.times
