@@ -1,6 +1,6 @@
-// Deletes a class and its roster (its HAS_MEMBER relationships); its learners stay, as do keys scoped to
-// it, which then read none of them until a roster of that id is sent again. Run after
-// classes/lock_stored_class in the same transaction (its lock held, the class known to be there).
+// Deletes a class and its roster (its HAS_MEMBER relationships); its learners stay. Run after
+// classes/lock_stored_class and classes/find_scoped_keys in the same transaction (its lock held, the class
+// known to be there, no live key scoped to it: the caller refuses the deletion otherwise).
 // Parameters: $class_id (string). Returns: class_id, name (the class's name, null: none), members (count
 // the roster held), member_ids (their ids); name and member_ids are for the audit entry
 // (classes/create_roster_change), which outlives the class. No row when the class is unknown. Write.

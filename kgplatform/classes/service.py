@@ -8,6 +8,8 @@ same words), so a scoped key cannot learn which ids exist elsewhere on the platf
 
 from __future__ import annotations
 
+from typing import Any
+
 from kgplatform.audit import store as audit_store
 from kgplatform.audit.cursor import After
 from kgplatform.audit.window import WHOLE, Window
@@ -20,9 +22,12 @@ from kgplatform.classes.models import (
     RosterAudit,
     RosterReplaced,
 )
-from kgplatform.errors import NotFound
+from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.models import unknown_learner
+
+# Keys named in a refused deletion's message at most (the problem's `keys` lists them all).
+SHOWN_KEYS = 5
 
 
 def replace_roster(graph: Graph, class_id: str, learner_ids: list[str], *, actor: str) -> RosterReplaced:
@@ -72,10 +77,43 @@ def list_classes(graph: Graph, after: str, limit: int, scope: tuple[str, ...] = 
 
 
 def delete_class(graph: Graph, class_id: str, *, actor: str) -> DeletedClass:
-    row = store.delete_class(graph, class_id, actor)
+    """Deletes the class, its name and its roster (its learners stay), recorded in its audit trail as made
+    by `actor`; refused (409, nothing changed) while live teacher keys are scoped to it."""
+    row = store.delete_class(graph, class_id, actor, lambda keys: refuse_scoped_keys(class_id, keys))
     if row is None:
         raise unknown_class(class_id)
     return DeletedClass.model_validate(row)
+
+
+def check_deletable(graph: Graph, class_id: str) -> None:
+    """The refusal `delete_class` would give for the keys scoped to the class, before anything is asked (the
+    CLI asks first); `delete_class` checks again in its transaction."""
+    refuse_scoped_keys(class_id, store.scoped_keys(graph, class_id))
+
+
+def refuse_scoped_keys(class_id: str, keys: list[dict[str, Any]]) -> None:
+    """Nothing when no live key is scoped to the class, else the 409 naming them and the way on. Deleted, the
+    class stayed on those keys: they read none of its learners, then those of whatever class was next given
+    its id (a roster PUT creates one), a new year's 7B say, and nothing had told anyone (the closing note of
+    5 December 2026). Only an admin decides what a teacher reads next, so the deletion waits for one."""
+    if not keys:
+        return
+    shown = ", ".join(
+        f"{key['name']} ({key['key_id']}{', its only class' if key['classes'] == [class_id] else ''})"
+        for key in keys[:SHOWN_KEYS]
+    )
+    more = f" and {len(keys) - SHOWN_KEYS:,} more" if len(keys) > SHOWN_KEYS else ""
+    whose = "key" if len(keys) == 1 else "keys"
+    raise Conflict(
+        f"class {class_id!r} is a class of live teacher {whose} {shown}{more}: deleted, it would stay on the "
+        f"{whose}, which would read the learners of whatever class is next given the id {class_id!r}. Take "
+        f"the class off first (an admin key: `kgplatform keys update KEY_ID --remove-class {class_id}` or "
+        f'PATCH /api-keys/KEY_ID {{"remove_classes": ["{class_id}"]}}; a key whose only class it is is '
+        "given its next classes, `--class`, or revoked, `kgplatform keys revoke KEY_ID`), then delete the "
+        "class; nothing changed",
+        field="class_id",
+        keys=[{"key_id": key["key_id"], "name": key["name"]} for key in keys],
+    )
 
 
 def roster_audit(

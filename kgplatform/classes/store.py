@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,14 +107,18 @@ def scoped_classes(graph: Graph, class_ids: list[str]) -> list[dict[str, Any]]:
     return graph.read("classes/list_scoped_classes", class_ids=class_ids)
 
 
-def delete_class(graph: Graph, class_id: str, actor: str) -> dict[str, Any] | None:
-    """One transaction: the class deleted and, when there was one, the deletion recorded in its audit trail
-    (its members as removed), which outlives it."""
+def delete_class(
+    graph: Graph, class_id: str, actor: str, check_keys: Callable[[list[dict[str, Any]]], None]
+) -> dict[str, Any] | None:
+    """One transaction: the class locked, the live keys scoped to it given to `check_keys` (which raises to
+    refuse, changing nothing), the class deleted and, when there was one, the deletion recorded in its audit
+    trail (its members as removed), which outlives it."""
 
     def work(tx: ManagedTransaction) -> dict[str, Any] | None:
         locked = tx.run(query_text("classes/lock_stored_class"), class_id=class_id).single()
         if locked is None or not locked["alive"]:  # unknown, or deleted by another while this waited
             return None
+        check_keys([r.data() for r in tx.run(query_text("classes/find_scoped_keys"), class_id=class_id)])
         record = tx.run(query_text("classes/delete_class"), class_id=class_id).single()
         if record is None:
             return None
@@ -144,6 +149,11 @@ def roster_changes(
     row = graph.read("classes/read_roster_changes", class_id=class_id, **params)[0]
     items, following = cursor.split_page(row["items"], limit)
     return {"total": row["total"], "items": native(items), "next": following}
+
+
+def scoped_keys(graph: Graph, class_id: str) -> list[dict[str, Any]]:
+    """The live teacher keys scoped to the class: key_id, name, classes."""
+    return graph.read("classes/find_scoped_keys", class_id=class_id)
 
 
 def is_member(graph: Graph, learner_id: str, class_ids: list[str]) -> bool:

@@ -303,13 +303,15 @@ def classes_delete(
     ),
 ) -> None:
     """Delete a class, its name and its roster (DELETE /classes/ID); its learners, their answers and mastery
-    stay, and teacher keys scoped to it read none of them any more. Asks first (on stderr) unless --yes;
-    the deletion is in the class's audit trail (`delete`), which outlives it. Exit 4: no such class
-    (nothing asked); exit 1: answered no."""
+    stay. Refused while live teacher keys are scoped to it, naming them: take the class off them first
+    (`keys update ID --remove-class CLASS_ID`) or revoke them. Asks first (on stderr) unless --yes; the
+    deletion is in the class's audit trail (`delete`), which outlives it. Exit 4: no such class, or keys
+    scoped to it (nothing asked); exit 1: answered no."""
     from kgplatform.classes import service
 
     with graph_session() as graph:
         roster = service.roster(graph, class_id)
+        service.check_deletable(graph, class_id)  # refused before asking, not after a "y"
         if not yes:
             n = len(roster.learner_ids)
             title = f"{roster.name!r} ({roster.class_id})" if roster.name else roster.class_id

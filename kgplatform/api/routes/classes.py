@@ -118,9 +118,19 @@ def put_class(class_id: ClassId, body: ClassIn, graph: GraphDep, principal: Serv
 
 
 @router.delete(
-    "/{class_id}", summary="Delete a class and its roster (its learners stay)", responses=UNKNOWN_CLASS
+    "/{class_id}",
+    summary="Delete a class and its roster (its learners stay)",
+    responses={
+        **UNKNOWN_CLASS,
+        409: {
+            "description": "Live teacher keys are scoped to the class (`field: class_id`, `keys`: each key's "
+            "`key_id` and `name`): take it off them (`PATCH /api-keys/{key_id}`) or revoke them first"
+        },
+    },
 )
 def delete_class(class_id: ClassId, graph: GraphDep, principal: ServicePrincipal) -> DeletedClass:
+    """Refused (409, nothing changed) while live teacher keys are scoped to the class: deleted, it stayed on
+    them, and they read whatever class was next given its id. An admin takes it off them or revokes them."""
     deleted = service.delete_class(graph, class_id, actor=principal.actor)
     logger.info("class %s deleted by key %s (%d members)", class_id, principal.name, deleted.members)
     return deleted

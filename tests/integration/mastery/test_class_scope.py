@@ -156,13 +156,57 @@ def test_a_roster_change_and_an_erasure_apply_at_the_next_request(api: Api, scho
     assert [(m["learner_id"], m["answers"]) for m in roster["members"]] == [("b1", 1), ("new-pupil", 0)]
     assert _listed(api, scoped) == ["b1", "new-pupil"]
 
+    # The class is deleted once no live key holds it (below): the key moves to 7C at the next request.
+    key_id = next(
+        k["id"] for k in api.call("GET", "/api-keys", role=Role.ADMIN).json() if k["name"] == "ms-7b"
+    )
+    moved = api.call("PATCH", f"/api-keys/{key_id}", role=Role.ADMIN, json={"classes": ["7C"]})
+    assert moved.status_code == 200, moved.text
+    assert _listed(api, scoped) == ["b1"]
     deleted = api.call("DELETE", "/classes/7B", role=Role.SERVICE)
     assert deleted.status_code == 200 and deleted.json() == {"class_id": "7B", "members": 2}
-    assert _listed(api, scoped) == []
-    assert _read(api, scoped, "b1", "mastery").status_code == 404
+    assert _read(api, scoped, "new-pupil", "mastery").status_code == 404
     assert api.call("GET", "/learners/b1/mastery", role=Role.SERVICE).status_code == 200, "learners stay"
     assert api.call("GET", "/classes/7B/learners", role=Role.SERVICE).status_code == 404
     assert api.call("DELETE", "/classes/7B", role=Role.SERVICE).status_code == 404
+
+
+def test_a_class_live_teacher_keys_are_scoped_to_is_not_deleted_until_none_is(
+    api: Api, school: dict[str, str]
+) -> None:
+    """Deleted, the class stayed on the keys scoped to it, unsaid: they read none of its learners, then those
+    of the next class given its id (a roster PUT makes one: a new year's 7B). Now the deletion is a 409 naming
+    the keys and the way on, nothing changed; a revoked key holding it does not count."""
+    both = auth.issue_key(api.graph, role=Role.TEACHER, name="mr-lee", classes=["7C", "7B"], actor="tests")
+    gone = auth.issue_key(api.graph, role=Role.TEACHER, name="old", classes=["7B"], actor="tests")
+    auth.revoke_key(api.graph, gone.id, actor="tests")
+    only = next(k.id for k in auth.list_keys(api.graph) if k.name == "ms-7b")
+
+    refused = api.call("DELETE", "/classes/7B", role=Role.SERVICE)
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["field"] == "class_id"
+    assert problem["keys"] == [{"key_id": both.id, "name": "mr-lee"}, {"key_id": only, "name": "ms-7b"}]
+    assert problem["detail"].startswith(
+        f"class '7B' is a class of live teacher keys mr-lee ({both.id}), ms-7b ({only}, its only class): "
+    )
+    assert "`kgplatform keys update KEY_ID --remove-class 7B`" in problem["detail"]
+    assert "`kgplatform keys revoke KEY_ID`" in problem["detail"]
+    assert problem["detail"].endswith("nothing changed")
+    assert api.call("GET", "/classes/7B/learners", role=Role.SERVICE).json()["learner_ids"] == ["a1", "a2"]
+    assert _listed(api, school["scoped"]) == ["a1", "a2"]
+    trail = api.call("GET", "/classes/7B/audit", role=Role.ADMIN).json()["items"]
+    assert [entry["action"] for entry in trail] == ["replace"], "no delete entry"
+
+    # One key left: its words in the singular. Its deletion then goes through.
+    removed = api.call("PATCH", f"/api-keys/{both.id}", role=Role.ADMIN, json={"remove_classes": ["7B"]})
+    assert removed.status_code == 200, removed.text
+    refused = api.call("DELETE", "/classes/7B", role=Role.SERVICE)
+    assert refused.status_code == 409 and refused.json()["keys"] == [{"key_id": only, "name": "ms-7b"}]
+    assert refused.json()["detail"].startswith(f"class '7B' is a class of live teacher key ms-7b ({only}, ")
+    assert api.call("DELETE", f"/api-keys/{only}", role=Role.ADMIN).status_code == 200
+    deleted = api.call("DELETE", "/classes/7B", role=Role.SERVICE)
+    assert deleted.status_code == 200 and deleted.json() == {"class_id": "7B", "members": 2}
 
 
 def test_a_bad_roster_is_a_422_naming_the_field_and_changes_nothing(api: Api, school: dict[str, str]) -> None:
@@ -240,11 +284,11 @@ def test_a_keys_own_answer_names_its_classes_in_one_read(
     assert me.json()["classes_without_roster"] == ["9Z"]
     assert read.count("classes/find_classes") == 1
 
-    # A deleted class has no roster any more: its name goes with it.
-    assert api.call("DELETE", "/classes/7B", role=Role.SERVICE).status_code == 200
+    # A class the key holds is not deleted (409), so its name stays.
+    assert api.call("DELETE", "/classes/7B", role=Role.SERVICE).status_code == 409
     me = api.client.get("/api-keys/me", headers={"X-API-Key": key.secret}).json()
-    assert me["class_names"] == {"9Z": None, "7C": None, "7B": None}
-    assert me["classes_without_roster"] == ["9Z", "7B"]
+    assert me["class_names"] == {"9Z": None, "7C": None, "7B": "Year 7 maths"}
+    assert me["classes_without_roster"] == ["9Z"]
     # An unscoped key has no classes to name and reads none.
     read.clear()
     me = api.client.get("/api-keys/me", headers={"X-API-Key": school["unscoped"]}).json()

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from kgplatform.auth import service as auth
+from kgplatform.auth.models import Role
 from kgplatform.classes import service as classes
 from kgplatform.cli import app, main
 from kgplatform.cli.base import cli_actor
@@ -203,3 +205,22 @@ def test_delete_asks_first_refuses_an_unknown_class_and_keeps_the_learners(
     assert json.loads(as_json.output) == {"class_id": "7C", "members": 1}
     code, err = _main(monkeypatch, capsys, "classes", "delete", "7C", "--yes")
     assert code == 4 and "class '7C' does not exist" in err
+
+
+def test_delete_of_a_class_a_live_key_is_scoped_to_is_refused_before_it_asks(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the DELETE's 409: the keys named with the way on, exit 4, nothing asked and nothing changed (the
+    deletion had left the class on them, to read whatever class next got its id)."""
+    assert _run("classes", "set-roster", "7B", "-", stdin="ann\nbob\n").exit_code == 0
+    key = auth.issue_key(graph, role=Role.TEACHER, name="ms-okafor", classes=["7B", "7C"], actor="tests")
+
+    code, err = _main(monkeypatch, capsys, "classes", "delete", "7B", stdin="y\n")
+    assert code == 4, err
+    assert err.startswith(f"kgplatform: class '7B' is a class of live teacher key ms-okafor ({key.id}): ")
+    assert "`kgplatform keys update KEY_ID --remove-class 7B`" in err and "Delete class" not in err
+    assert classes.roster(graph, "7B").learner_ids == ["ann", "bob"]
+
+    assert _run("keys", "update", key.id, "--remove-class", "7B").exit_code == 0
+    deleted = _run("classes", "delete", "7B", "--yes")
+    assert deleted.output.strip() == "deleted class 7B (2 learners removed from it; they stay)"
