@@ -56,7 +56,8 @@ def class_id_argument(value: str) -> str:
 
 def read_roster_file(path: Path) -> list[tuple[int, str]]:
     """(line, learner id) for each id of a roster file (`-`: standard input): one id a line (blank lines and
-    `#` comments skipped), or a CSV whose header names a `learner_id` column (its other columns ignored)."""
+    `#` comments skipped), or a CSV whose header names a `learner_id` column (its other columns ignored).
+    Its first line says which; a later line that reads otherwise is refused, naming it."""
     from kgplatform.mastery.answer_files import column_name
 
     text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8-sig")
@@ -70,24 +71,84 @@ def read_roster_file(path: Path) -> list[tuple[int, str]]:
             refused = header_without_ids(path, first + 1, lines[first], len(header))
             raise ValidationFailed(refused, field=ID_COLUMN)
         # One id a line, as written: surrounding whitespace is the API's rule to refuse, not to drop.
-        return [(n, line) for n, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
-    at = header.index(ID_COLUMN)
-    rows = csv.reader(io.StringIO("\n".join(lines[first + 1 :])))
-    return [(first + 2 + n, cells[at] if at < len(cells) else "") for n, cells in enumerate(rows) if cells]
+        numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
+        if commas := [(n, line) for n, line in numbered if "," in line]:
+            # `bob` then `smith,ann` stored the second as one id (a closing note, 5 December 2026): whether
+            # that is an id or two, or a CSV row, cannot be told.
+            raise ValidationFailed(comma_in_id_list(path, commas, first + 1, lines[first]), field=ID_COLUMN)
+        return numbered
+    at, width = header.index(ID_COLUMN), len(header)
+    reader = csv.reader(io.StringIO("\n".join(lines[first + 1 :])))
+    numbered, ragged = [], []
+    for cells in reader:
+        number = first + 1 + reader.line_num  # the record's last line: a quoted cell may span lines
+        if not cells:
+            continue
+        if len(cells) > width:
+            # `learner_id` then `smith,ann` stored "smith", and lost "ann", without a word. (A line of fewer
+            # cells holds no comma more, so its id cell is where the header says.)
+            ragged.append((number, cells))
+        numbered.append((number, cells[at] if at < len(cells) else ""))
+    if ragged:
+        raise ValidationFailed(cells_unlike_header(path, ragged, first + 1, lines, width), field=ID_COLUMN)
+    return numbered
+
+
+def shown_line(line: str) -> str:
+    """A line of the file as a refusal quotes it: whole up to SHOWN_LINE characters."""
+    return repr(line if len(line) <= SHOWN_LINE else line[: SHOWN_LINE - 3] + "...")
+
+
+def quoted_example(line: str, cells: int) -> str:
+    """The way a refusal writes an id holding a comma in double quotes: the teacher's own line where it may
+    well be one id (two cells, short, not quoted yet), a neutral one for several ids on a line."""
+    own = cells == 2 and len(line) <= SHOWN_LINE and '"' not in line
+    return f'"{line}"' if own else '"smith,ann"'
 
 
 def header_without_ids(path: Path, number: int, line: str, cells: int) -> str:
     """Why a first line holding a comma, read as a CSV header, is refused, and the ways out: it said "give one
     id a line" to a teacher who had, their first id holding a comma (a review, 5 December 2026)."""
-    shown = line if len(line) <= SHOWN_LINE else line[: SHOWN_LINE - 3] + "..."
-    # Their own line as the example where it may well be one id; several ids on a line get a neutral one.
-    own = cells == 2 and len(line) <= SHOWN_LINE and '"' not in line
-    quoted = f'"{line}"' if own else '"smith,ann"'
     return (
-        f"{path}: line {number}, {shown!r}, holds a comma, so it was read as a CSV header, and it names no "
-        f"{ID_COLUMN} column. One id a line: not several on a line, and an id that itself holds a comma goes "
-        f"in a CSV instead, whose first line is {ID_COLUMN}, that id in double quotes ({quoted}). A CSV: name "
-        f"its column of ids {ID_COLUMN} in that line. Nothing changed"
+        f"{path}: line {number}, {shown_line(line)}, holds a comma, so it was read as a CSV header, and it "
+        f"names no {ID_COLUMN} column. One id a line: not several on a line, and an id that itself holds a "
+        f"comma goes in a CSV instead, whose first line is {ID_COLUMN}, that id in double quotes "
+        f"({quoted_example(line, cells)}). A CSV: name its column of ids {ID_COLUMN} in that line. Nothing "
+        "changed"
+    )
+
+
+def comma_in_id_list(path: Path, commas: list[tuple[int, str]], first: int, first_line: str) -> str:
+    """Why a file read as one id a line (its first line holds no comma outside double quotes) is refused for a
+    line holding one, in the words of `header_without_ids`."""
+    number, line = commas[0]
+    more = f" (and {counted(len(commas) - 1, 'other line')})" if len(commas) > 1 else ""
+    cells = len(next(csv.reader([line])))
+    if number == first:  # its comma within double quotes: one cell, so no header
+        why = f"the double quotes make it one cell, not a CSV header naming {ID_COLUMN}, so"
+    else:
+        why = f"its first line, line {first}, {shown_line(first_line)}, holds none, so"
+    return (
+        f"{path}: line {number}, {shown_line(line)}, holds a comma{more}, but {why} the file reads as one id "
+        f"a line. One id a line: not several on a line, and an id that itself holds a comma goes in a CSV "
+        f"instead, whose first line is {ID_COLUMN}, that id in double quotes ({quoted_example(line, cells)}). "
+        "Nothing changed"
+    )
+
+
+def cells_unlike_header(
+    path: Path, ragged: list[tuple[int, list[str]]], header: int, lines: list[str], width: int
+) -> str:
+    """Why a CSV roster with a line of more cells than its header has columns is refused: which cell is the
+    id cannot be told (an id holding a comma, unquoted, is two cells)."""
+    number, cells = ragged[0]
+    more = f" (and {counted(len(ragged) - 1, 'other line')})" if len(ragged) > 1 else ""
+    line = lines[number - 1]
+    return (
+        f"{path}: line {number}, {shown_line(line)}, has {counted(len(cells), 'cell')}{more}, where its "
+        f"header, line {header}, {shown_line(lines[header - 1])}, has {counted(width, 'column')}, so which is "
+        f"the {ID_COLUMN} cannot be told. In a CSV every line has the header's cells, and an id that itself "
+        f"holds a comma goes in double quotes ({quoted_example(line, len(cells))}). Nothing changed"
     )
 
 
