@@ -164,12 +164,6 @@ def print_statuses(statuses: list[Any]) -> None:
     print_table(table)
 
 
-def counted(n: int, noun: str, plural: str = "") -> str:
-    """`n` with thousands separators and its noun, singular for one: `ingest` printed "1 rows in 1 batches"
-    and `export-learner` "with 1 answers" (a review, 5 December 2026). `plural`: when not noun + "s"."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
-
-
 def cli_actor() -> str:
     """Who the audit trail names for CLI imports: the operating-system user."""
     import getpass

@@ -19,13 +19,13 @@ from kgplatform.cli.base import (
     app,
     cli_actor,
     console,
-    counted,
     graph_session,
     literal,
     print_table,
 )
 from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.validation_messages import plain_message
+from kgplatform.wording import counted
 
 classes_app = typer.Typer(
     help="Classes and their rosters: list, show (a class's learners and their progress), set-roster (from a "

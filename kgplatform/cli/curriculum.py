@@ -23,6 +23,7 @@ from kgplatform.cli.base import (
 )
 from kgplatform.cli.import_stop import DatasetProgress, ImportStopped, StopAtCheckpoint, WriteProgress
 from kgplatform.errors import PreconditionFailed, ValidationFailed
+from kgplatform.wording import counted
 
 if TYPE_CHECKING:  # imported where used, not at CLI start-up
     from kgplatform.curriculum.import_report import ImportReport
@@ -63,8 +64,8 @@ def generate_curriculum(
     # As export-curriculum writes: `--out gen.zip` held JSON text, which the import refused as no zip.
     written = write_export(document, out)
     console.print(
-        f"wrote {', '.join(str(p) for p in written)}: {len(document.concepts)} concepts, "
-        f"{len(document.prerequisites)} prerequisites, {len(document.tasks)} tasks "
+        f"wrote {', '.join(str(p) for p in written)}: {counted(len(document.concepts), 'concept')}, "
+        f"{counted(len(document.prerequisites), 'prerequisite')}, {counted(len(document.tasks), 'task')} "
         f"(curriculum {document.curriculum.id!r})"
     )
 

@@ -22,11 +22,11 @@ from kgplatform.cli.base import (
     EXIT_USAGE,
     PANEL_LEARNERS,
     app,
-    counted,
     graph_session,
 )
 from kgplatform.mastery.models import MAX_BATCH_SIZE
 from kgplatform.settings import get_settings
+from kgplatform.wording import counted
 
 if TYPE_CHECKING:
     from kgplatform.mastery.answer_files import NumberedRow

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
-from kgplatform.cli.base import PANEL_LEARNERS, app, console, counted, graph_session, learner_id_argument
+from kgplatform.cli.base import PANEL_LEARNERS, app, console, graph_session, learner_id_argument
 from kgplatform.settings import get_settings
+from kgplatform.wording import counted
 
 
 @app.command("export-learner", rich_help_panel=PANEL_LEARNERS)

@@ -15,12 +15,12 @@ from kgplatform.cli.base import (
     app,
     check_plot_path,
     console,
-    counted,
     graph_session,
     learner_id_argument,
 )
 from kgplatform.errors import ValidationFailed
 from kgplatform.settings import get_settings
+from kgplatform.wording import counted
 
 if TYPE_CHECKING:
     from kgplatform.mastery.datasets import ResponseLog

@@ -26,6 +26,7 @@ from kgplatform.cli.base import (
     refuse,
 )
 from kgplatform.settings import get_settings
+from kgplatform.wording import counted
 from workers.queues import DEFAULT_WORKER_QUEUES, Queue, queue_list
 
 if TYPE_CHECKING:  # the jobs package is imported where used, not at CLI start-up
@@ -319,7 +320,8 @@ def eta_text(status: JobStatus, *, short: bool = False) -> str:
             # A time already past is no promise: that chunk's message was probably lost (`pace.waiting`).
             past = wait.redelivery_by <= datetime.now(UTC)
             by = f", redelivery due {when}, not seen" if past else f", redelivery by {when}"
-        return f"? (silent {wait.quiet_s:,.0f} s: {wait.chunks_lost + wait.chunks_running} chunk(s) out{by})"
+        out = counted(wait.chunks_lost + wait.chunks_running, "chunk")
+        return f"? (silent {wait.quiet_s:,.0f} s: {out} out{by})"
     if status.eta_s is None:
         return "?" if short else "-"
     return "< 1 s" if status.eta_s < 1 else f"{status.eta_s:,.0f} s"

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from kgplatform.wording import counted
+
 
 class Entity(StrEnum):
     FILE = "file"
@@ -77,8 +79,8 @@ class ChangesSince(BaseModel):
     def describe(self) -> str:
         when = f" at {self.at.isoformat()}" if self.at is not None else ""
         others = len(self.actors) - 1
-        who = f"{self.actor}{f' and {others} other(s)' if others > 0 else ''}"
-        return f"{self.entries} change(s) since, the newest by {who}{when}"
+        who = f"{self.actor} and {counted(others, 'other')}" if others > 0 else self.actor
+        return f"{counted(self.entries, 'change')} since, the newest by {who}{when}"
 
 
 # A report lists at most this many changed values (and says how many there were): enough to review a
@@ -136,26 +138,28 @@ class ImportReport(BaseModel):
     def lines(self, max_errors: int = 50) -> list[str]:
         """The report as text for the CLI: summary, counts, cycles, then the first `max_errors` errors."""
         out = [self.summary]
-        read = ", ".join(f"{self.rows.get(e, 0)} {e.value}s" for e in ROW_ENTITIES)
+        read = ", ".join(counted(self.rows.get(e, 0), e.value) for e in ROW_ENTITIES)
         out.append(f"rows read: {read}")
         if any(self.skipped_rows.values()):
-            out.append("rows skipped: " + ", ".join(f"{n} {e.value}s" for e, n in self.skipped_rows.items()))
+            out.append(
+                "rows skipped: " + ", ".join(counted(n, e.value) for e, n in self.skipped_rows.items())
+            )
         for entity, outcome in self.outcome.items():
             out.append(
-                f"{entity.value}s: {outcome.created} created, {outcome.updated} updated, "
-                f"{outcome.unchanged} unchanged"
+                f"{entity.value}s: {outcome.created:,} created, {outcome.updated:,} updated, "
+                f"{outcome.unchanged:,} unchanged"
             )
         shown = self.changes[:max_errors]
         out.extend(f"{'would change' if self.dry_run else 'changed'}: {c.describe()}" for c in shown)
         if self.changes_total > len(shown):
-            out.append(f"... and {self.changes_total - len(shown)} more changed value(s)")
+            out.append(f"... and {counted(self.changes_total - len(shown), 'more changed value')}")
         out.extend(f"self-loop: {loop}" for loop in self.self_loops)
         out.extend(f"cycle: {' -> '.join([*members, members[0]])}" for members in self.cycles)
         out.extend(f"note: {note}" for note in self.notes)
         label = "skipped" if self.accepted else "error"
         out.extend(f"{label}: {error.describe()}" for error in self.errors[:max_errors])
         if len(self.errors) > max_errors:
-            out.append(f"... and {len(self.errors) - max_errors} more error(s)")
+            out.append(f"... and {counted(len(self.errors) - max_errors, 'more error')}")
         if self.seconds is not None:
             out.append(f"took {self.seconds:.2f} s")
         return out

@@ -21,6 +21,7 @@ from kgplatform.curriculum.io import RawDocument
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.gc_pause import gc_paused
 from kgplatform.graph.driver import Graph
+from kgplatform.wording import counted
 
 
 def run_import(
@@ -99,9 +100,10 @@ def run_import(
         }
         skipped = sum(report.skipped_rows.values())
         report.summary = (
-            f"{'would import' if dry_run else 'imported'} {document.row_count} row(s)"
-            + (f", skipping {skipped} invalid row(s)" if skipped else "")
-            + f": {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged"
+            f"{'would import' if dry_run else 'imported'} {counted(document.row_count, 'row')}"
+            + (f", skipping {counted(skipped, 'invalid row')}" if skipped else "")
+            + f": {totals['created']:,} created, {totals['updated']:,} updated, "
+            + f"{totals['unchanged']:,} unchanged"
             + _curriculum_part(written.curriculum)
             + _based_on_part(written.based_on_current, written.changed_since)
         )

@@ -32,6 +32,7 @@ from kgplatform.curriculum.import_report import ROW_ENTITIES, Entity, ImportRepo
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import STORED, STORED_ID, ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
 from kgplatform.validation_messages import plain_message
+from kgplatform.wording import counted
 
 MODELS: dict[Entity, type[BaseModel]] = {
     Entity.CONCEPT: ConceptIn,
@@ -347,10 +348,11 @@ def _stored_edges_staying(raw: RawDocument, existing: ExistingGraph) -> list[str
     if not staying:
         return []
     shown = shortened([f"{a}->{b}" for a, b in staying[:SHOWN_MEMBERS]], len(staying))
+    are, stay = ("is", "stays") if len(staying) == 1 else ("are", "stay")
     return [
-        f"{len(staying):,} stored prerequisite edge(s) among this file's concepts are not in the file and "
-        "stay (imports never delete: remove them with DELETE /prerequisites, or import into an empty "
-        f"graph): {shown}"
+        f"{counted(len(staying), 'stored prerequisite edge')} among this file's concepts {are} not in the "
+        f"file and {stay} (imports never delete: remove them with DELETE /prerequisites, or import into an "
+        f"empty graph): {shown}"
     ]
 
 
@@ -365,16 +367,16 @@ def _with_lines(errors: list[RowError], raw: RawDocument) -> list[RowError]:
 
 def _refusal(report: ImportReport, blocking: bool) -> str:
     # Shortened: the summary is one line; the report lists every self-loop and cycle member in full.
-    problems = [f"{len(report.errors)} error(s)"]
+    problems = [counted(len(report.errors), "error")]
     if report.self_loops:
         loops = report.self_loops
-        problems.append(f"{len(loops)} self-loop(s): {shortened(loops[:SHOWN_MEMBERS], len(loops))}")
+        problems.append(f"{counted(len(loops), 'self-loop')}: {shortened(loops[:SHOWN_MEMBERS], len(loops))}")
     for cycle in report.cycles[:SHOWN_MEMBERS]:
         rest = len(cycle) - SHOWN_MEMBERS
         more = [f"... and {rest} more"] if rest > 0 else []
         problems.append(f"a cycle {' -> '.join([*cycle[:SHOWN_MEMBERS], *more, cycle[0]])}")
     if len(report.cycles) > SHOWN_MEMBERS:
-        problems.append(f"{len(report.cycles) - SHOWN_MEMBERS} more cycle(s)")
+        problems.append(counted(len(report.cycles) - SHOWN_MEMBERS, "more cycle"))
     hint = (
         ""
         if blocking

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from kgplatform.jobs.models import JobWait
+from kgplatform.wording import counted
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,10 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
     parts = []
     if overdue:
         parts.append(
-            f"{_chunks(len(overdue))} started{on(overdue)} and never counted: redelivery expected by about "
-            f"{hhmm(max(overdue.values()) + limits.redelivery_s)} and not seen, so the message was probably "
-            f"lost (a broker restarted without its append-only file); unless a chunk starts or is counted, "
-            f"the batch is failed as stalled from about {hhmm(now - quiet_s + limits.stall_after_s)}"
+            f"{counted(len(overdue), 'chunk')} started{on(overdue)} and never counted: redelivery expected "
+            f"by about {hhmm(max(overdue.values()) + limits.redelivery_s)} and not seen, so the message was "
+            f"probably lost (a broker restarted without its append-only file); unless a chunk starts or is "
+            f"counted, the batch is failed as stalled from about {hhmm(now - quiet_s + limits.stall_after_s)}"
         )
     if lost:
         its, it = ("its", "it") if len(lost) == 1 else ("their", "them")
@@ -117,25 +118,26 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
         # review, s34). Since 3 December such a message comes back; only a broker that lost it does not.
         back_by = hhmm(max(lost.values()) + limits.redelivery_s)
         parts.append(
-            f"waiting for redelivery of {_chunks(len(lost))}{on(lost)} (unacknowledged: {its} worker died, "
-            f"or {it} ended while the broker was away; the broker hands {it} out again after the visibility "
-            f"timeout, by about {back_by}, unless it lost the message: a broker restarted without its "
-            "append-only file)"
+            f"waiting for redelivery of {counted(len(lost), 'chunk')}{on(lost)} (unacknowledged: {its} "
+            f"worker died, or {it} ended while the broker was away; the broker hands {it} out again after "
+            f"the visibility timeout, by about {back_by}, unless it lost the message: a broker restarted "
+            "without its append-only file)"
         )
     if running:
         latest = max(running.values())
         parts.append(
-            f"{_chunks(len(running))} started{on(running)} and not counted: still running or waiting to be "
-            f"retried (done by about {hhmm(latest + alive_s)}), or lost with a worker that died (then "
-            f"redelivered after the visibility timeout, by about {hhmm(latest + limits.redelivery_s)})"
+            f"{counted(len(running), 'chunk')} started{on(running)} and not counted: still running or "
+            f"waiting to be retried (done by about {hhmm(latest + alive_s)}), or lost with a worker that "
+            f"died (then redelivered after the visibility timeout, by about "
+            f"{hhmm(latest + limits.redelivery_s)})"
         )
     if queued:
         # A message is popped from the queue and recorded as unacknowledged in two steps (kombu's Redis
         # transport): a worker that took one as Redis stopped holds it nowhere, and nothing hands it out
         # again (1 chunk of 16 in an operator's 30 s Redis restart, 5 December 2026).
         parts.append(
-            f"{_chunks(queued)} not started yet (queued, held by a worker that died, or lost as a worker "
-            "took it when the broker went away: such a message is never handed out again)"
+            f"{counted(queued, 'chunk')} not started yet (queued, held by a worker that died, or lost as a "
+            "worker took it when the broker went away: such a message is never handed out again)"
         )
     return JobWait(
         quiet_s=quiet_s,
@@ -149,10 +151,6 @@ def waiting(runs: ChunkRuns, chunks_total: int, quiet_s: float, now: float, limi
         message=f"nothing counted or started for {quiet_s:,.0f} s: "
         + ("; ".join(parts) or "every chunk is counted, the batch's finalising step is pending"),
     )
-
-
-def _chunks(n: int) -> str:
-    return f"{n:,} chunk" + ("" if n == 1 else "s")
 
 
 def hhmm(epoch_s: float) -> str:

@@ -379,5 +379,5 @@ def stalled_message(missing: list[int], silent_s: float, job_id: str | None = No
     more = f" and {len(missing) - shown:,} more" if len(missing) > shown else ""
     return (
         f"stalled: no sign of life for over {silent_s:,.0f} s (visibility timeout + hard limit + restore "
-        f"sweep); chunk(s) never counted: {names}{more}{resume('them')}"
+        f"sweep); {'chunk' if len(missing) == 1 else 'chunks'} never counted: {names}{more}{resume('them')}"
     )

@@ -99,7 +99,8 @@ def test_a_file_recording_an_older_export_is_refused_unless_overwrite(graph: Gra
     refused = runner.invoke(app, ["import-curriculum", str(old)])
     # In-process the error comes back as raised; `kgplatform` (cli.main) prints it and exits 4 (refused).
     assert isinstance(refused.exception, PreconditionFailed), refused.output
-    assert "--overwrite" in refused.exception.message and "change(s) since" in refused.exception.message
+    message = refused.exception.message
+    assert "--overwrite" in message and "changes since, the newest by" in message
     concept = document.concepts[0].id
     [row] = graph.read("curriculum/get_concept", id=concept)
     assert row["concept"]["name"] == "Renamed meanwhile"

@@ -47,7 +47,7 @@ def test_bad_rows_are_a_422_problem_with_the_report_and_nothing_written(api: Api
     problem = response.json()
     assert problem["field"] == "task.kind"
     assert problem["report"]["errors"][0]["row"] == 3
-    assert problem["detail"].startswith("imported nothing: 1 error(s)")
+    assert problem["detail"].startswith("imported nothing: 1 error;")
     assert graph_counts(api.graph) == {}
     skipped = api.call("POST", f"{IMPORT}?skip_invalid=true", json=data)
     assert skipped.status_code == 200 and skipped.json()["skipped_rows"]["task"] == 1
@@ -244,3 +244,17 @@ def test_an_import_that_changes_nothing_keeps_the_etag(api: Api) -> None:
     assert guarded.status_code == 200, guarded.text
     assert guarded.json()["outcome"]["concept"]["updated"] == 1
     assert api.call("GET", "/curricula/stats/export").headers["etag"] != etag
+
+
+def test_a_dry_runs_summary_counts_with_thousands_separators_and_its_fields_stay_numbers(api: Api) -> None:
+    """ "would import 1201 row(s): 1201 created": the page shows the summary as it comes, the only count of
+    the page without separators. The JSON fields stay numbers."""
+    document = generate_curriculum(300, seed=3, tasks_per_concept=2, curriculum_id="big")
+    rows = document.row_count
+    assert rows > 1000
+    dry = send(api, "/curricula/big/import?dry_run=true", document.to_json(), JSON)
+    assert dry.status_code == 200, dry.text
+    report = dry.json()
+    assert report["summary"] == f"would import {rows:,} rows: {rows:,} created, 0 updated, 0 unchanged"
+    assert report["rows"] == {"concept": 300, "prerequisite": rows - 900, "task": 600}
+    assert report["outcome"]["task"] == {"created": 600, "updated": 0, "unchanged": 0}

@@ -64,7 +64,7 @@ def test_dry_run_reports_and_writes_nothing(graph: Graph, document: dict[str, An
     report = run_import(graph, raw_of(document), "algebra", actor=ACTOR, dry_run=True)
     assert report.errors == [] and not report.imported
     rows = sum(len(document[k]) for k in ("concepts", "prerequisites", "tasks"))
-    assert report.summary == f"would import {rows} row(s): {rows} created, 0 updated, 0 unchanged"
+    assert report.summary == f"would import {rows} rows: {rows} created, 0 updated, 0 unchanged"
     assert graph_counts(graph) == {}
 
 

@@ -118,11 +118,3 @@ def test_an_id_no_learner_can_have_is_a_usage_error_naming_the_rule(
     code, err = run_main(monkeypatch, capsys, command, learner_id, *extra)
     assert code == 2, err
     assert "not a learner id" in err and named in err, err
-
-
-def test_a_count_reads_in_the_singular_for_one_with_thousands_separators() -> None:
-    assert [base.counted(n, "row") for n in (0, 1, 2, 1500)] == ["0 rows", "1 row", "2 rows", "1,500 rows"]
-    assert (base.counted(1, "batch", "batches"), base.counted(3, "batch", "batches")) == (
-        "1 batch",
-        "3 batches",
-    )

@@ -53,7 +53,7 @@ def test_a_dry_run_skipping_invalid_rows_ends_as_the_real_run(
     path.write_text(json.dumps(SELF_LOOP))
     result = CliRunner().invoke(app, ["import-curriculum", str(path), "--skip-invalid", *dry_run])
     assert result.exit_code == 0, result.output
-    assert "skipping 1 invalid row(s)" in result.output
+    assert "skipping 1 invalid row:" in result.output
     assert "skipped: prerequisite row 1" in result.output and "error:" not in result.output
 
 
@@ -66,3 +66,20 @@ def test_invalid_rows_without_skip_invalid_are_refused(
     result = CliRunner().invoke(app, ["import-curriculum", str(path), *dry_run])
     assert result.exit_code == 1, result.output
     assert "error: prerequisite row 1" in result.output
+
+
+def test_generate_curriculum_counts_what_it_wrote_with_separators(tmp_path: Path) -> None:
+    """ "wrote ...: 1200 concepts, ...": counted as every other line of the CLI, singular for one."""
+    out = tmp_path / "big.json"
+    written = CliRunner().invoke(
+        app, ["generate-curriculum", "--concepts", "1200", "--tasks-per-concept", "1", "--out", str(out)]
+    )
+    assert written.exit_code == 0, written.output
+    document = json.loads(out.read_text())
+    edges = len(document["prerequisites"])
+    said = " ".join(written.output.split())
+    assert f": 1,200 concepts, {edges:,} prerequisites, 1,200 tasks (curriculum " in said, said
+    one = CliRunner().invoke(
+        app, ["generate-curriculum", "--concepts", "1", "--tasks-per-concept", "1", "--out", str(out)]
+    )
+    assert ": 1 concept, 0 prerequisites, 1 task (curriculum " in " ".join(one.output.split()), one.output

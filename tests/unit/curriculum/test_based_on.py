@@ -75,10 +75,12 @@ def test_curriculum_csv_with_the_cells_cleared_reads_as_no_record_and_with_one_a
 def test_changes_since_describes_the_newest_edit() -> None:
     at = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
     changes = ChangesSince(entries=3, actors=["alice", "bob"], actor="bob", at=at)
-    assert (
-        changes.describe()
-        == "3 change(s) since, the newest by bob and 1 other(s) at 2026-12-02T08:00:00+00:00"
-    )
+    assert changes.describe() == "3 changes since, the newest by bob and 1 other at 2026-12-02T08:00:00+00:00"
+    # Counted as every count the CLI prints: singular for one, thousands separators ("1200 change(s)").
+    many = ChangesSince(entries=1200, actors=["alice", "bob", "carl"], actor="bob", at=at)
+    assert many.describe().startswith("1,200 changes since, the newest by bob and 2 others at ")
+    one = ChangesSince(entries=1, actors=["bob"], actor="bob")
+    assert one.describe() == "1 change since, the newest by bob"
 
 
 def _description() -> dict[str, str]:

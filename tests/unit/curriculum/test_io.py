@@ -86,7 +86,7 @@ def test_an_invalid_field_names_row_and_field_and_refuses_everything() -> None:
     ]
     assert "less than or equal to 1" in plan.report.errors[0].message
     assert plan.report.errors[3].message == "concept 'b' (row 2) is invalid"
-    assert plan.report.summary.startswith("would import nothing: 4 error(s); fix them")
+    assert plan.report.summary.startswith("would import nothing: 4 errors; fix them")
 
 
 def test_unknown_fields_are_refused_not_ignored() -> None:

@@ -9,7 +9,7 @@ import pytest
 from neo4j.exceptions import ServiceUnavailable
 
 from kgplatform.jobs.models import JobState, JobStatus
-from kgplatform.jobs.service import JobService
+from kgplatform.jobs.service import JobService, stalled_message
 from kgplatform.settings import WorkerSettings
 
 
@@ -83,9 +83,17 @@ def test_a_stalled_jobs_status_is_read_while_neo4j_is_down(caplog: pytest.LogCap
     progress, lock = StalledProgress(), Lock()
     jobs.progress, jobs.lock = progress, lock  # type: ignore[assignment]
     status = jobs.status("job-1")
-    assert status.state is JobState.FAILED and "chunk(s) never counted: 3" in (status.message or "")
+    assert status.state is JobState.FAILED and "chunk never counted: 3" in (status.message or "")
     assert lock.released == ["job-1"]
     assert "job job-1 is failed, but its summary was not written to Neo4j" in caplog.text
     # A worker's close still raises, so that its task is retried and the retry writes the summary.
     with pytest.raises(ServiceUnavailable):
         jobs.finish("job-1")
+
+
+def test_a_stalled_batchs_message_names_its_chunks_in_the_plural_for_several() -> None:
+    """It read "chunk(s) never counted" whatever their number."""
+    assert "; chunks never counted: 2, 3, 4; `kgplatform jobs resume j` " in stalled_message(
+        [2, 3, 4], 4300.0, "j"
+    )
+    assert "; chunk never counted: 3" in stalled_message([3], 4300.0)

@@ -256,8 +256,9 @@ test('a file exported before the curriculum\'s latest changes is described by wh
 test('an import\'s summary gives the newest change\'s time local, as its confirm dialog does, not the API\'s ISO', async () => {
   const { olderFileText } = await import('../../../kgplatform/api/ui/importer.js');
   const at = '2026-12-05T01:31:24.337283+00:00'; // Python's isoformat, as the summary carries it
-  const summary = `imported 3 row(s): 0 created, 1 updated, 2 unchanged; the file is based on an older state of the `
-    + `curriculum: 2 change(s) since, the newest by designer:bob at ${at}`;
+  // As the API words it since 5 December 2026: counts with thousands separators, which no time is read in.
+  const summary = `imported 1,203 rows: 0 created, 1 updated, 1,202 unchanged; the file is based on an older state `
+    + `of the curriculum: 2 changes since, the newest by designer:bob at ${at}`;
   const shown = localTimes(summary);
   assert.equal(shown, summary.replace(at, fmtTime(at)));
   assert.doesNotMatch(shown, /T01:31:24|\+00:00/);

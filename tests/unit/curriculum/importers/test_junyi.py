@@ -57,7 +57,7 @@ def test_without_skip_nothing_imports_and_the_report_names_loops_and_cycle(junyi
     assert report.cycles == [RADICALS]
     assert len(report.errors) == 5 and all(e.entity is Entity.PREREQUISITE for e in report.errors)
     assert "proportions_1" in report.summary and "simplifying_radicals" in report.summary
-    assert report.summary.startswith("imported nothing: 5 error(s)")
+    assert report.summary.startswith("imported nothing: 5 errors")
 
 
 def test_with_skip_the_loops_and_the_cycle_edges_are_left_out(junyi) -> None:  # type: ignore[no-untyped-def]
