@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 
 import redis
 from celery import Celery
+from celery.exceptions import CPendingDeprecationWarning
 from celery.signals import (
     task_postrun,
     task_prerun,
@@ -25,6 +27,12 @@ from kgplatform.settings import Settings, get_settings
 from workers.message_format import known_formats
 from workers.queues import Queue, route_task
 from workers.schedule import beat_schedule
+
+# Celery prints this notice at every broker reconnect while
+# `worker_cancel_long_running_tasks_on_connection_loss` is false, chosen (`celery_config`) or not.
+CANCEL_NOTICE = (
+    r"\s*In Celery 5\.1 we introduced an optional breaking change which\s+on connection loss cancels"
+)
 
 
 def celery_config(settings: Settings) -> dict[str, object]:
@@ -63,6 +71,12 @@ def celery_config(settings: Settings) -> dict[str, object]:
         "beat_scheduler": "workers.beat_scheduler:PatientScheduler",
         "worker_send_task_events": True,
         "task_send_sent_event": True,
+        # A task running when the broker connection drops runs on to its end (Celery 5's default, which
+        # Celery 6 turns around): cancelled, a night's retrain would start over after every Redis blip
+        # (docs/workers.md, "Reliability"); every task is safe to run twice, which a message redelivered
+        # after its lost ack asks for. Chosen here, so Celery's eight-line notice of the coming default is
+        # not printed at each reconnect (`CANCEL_NOTICE` below).
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
     }
 
 
@@ -145,6 +159,14 @@ def start_metrics(**_: object) -> None:
                 settings.workers.metrics_port,
                 error,
             )
+
+
+@worker_ready.connect
+def hide_cancel_notice(**_: object) -> None:
+    """Drops `CANCEL_NOTICE`, the setting being chosen. At worker_ready: Celery's logging set-up, after
+    worker_init, puts its own "always show" filter for these warnings first, which would win over one set
+    earlier."""
+    warnings.filterwarnings("ignore", message=CANCEL_NOTICE, category=CPendingDeprecationWarning)
 
 
 @worker_ready.connect

@@ -75,14 +75,17 @@ def worker_argv(queues: Sequence[str], concurrency: int, loglevel: str, hostname
     ]
     if hostname:
         argv.append(f"--hostname={hostname}")
+    # Gossip and mingle are Celery's worker-to-worker chatter (elections, revoked ids, clocks): kgplatform
+    # uses none of them (its control commands, `ping` and `inspect`, go through the broker's pidbox), and
+    # gossip lost to a broker restart logged a traceback of six chained errors at every reconnect.
+    argv += ["--without-gossip", "--without-mingle"]
     return argv
 
 
 def celery_worker_command(
     queues: Sequence[str], concurrency: int, hostname: str, loglevel: str = "WARNING"
 ) -> list[str]:
-    """`python -m celery -A workers.celery_app worker ...` as a subprocess argv (tests, benchmarks);
-    gossip and mingle off: these workers need no cluster chatter to start faster."""
+    """`python -m celery -A workers.celery_app worker ...` as a subprocess argv (tests, benchmarks)."""
     return [
         sys.executable,
         "-m",
@@ -90,8 +93,6 @@ def celery_worker_command(
         "-A",
         "workers.celery_app",
         *worker_argv(queues, concurrency, loglevel, hostname),
-        "--without-gossip",
-        "--without-mingle",
     ]
 
 
