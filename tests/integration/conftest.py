@@ -21,3 +21,18 @@ def api(settings: Settings, graph: Graph, redis_client: redis.Redis) -> Iterator
     (`test_a_teacher_key_naming_a_curriculum_does_not_choose_the_learners`, 5 December 2026)."""
     with running_api(settings, graph) as harness:
         yield harness
+
+
+# What `impatient_api` bounds each transaction to.
+IMPATIENT_TRANSACTION_S = 0.5
+
+
+@pytest.fixture
+def impatient_api(settings: Settings, graph: Graph) -> Iterator[Api]:
+    """A second app on the same graph whose transactions end after 0.5 s, for the calls a test holds behind
+    another transaction's lock, and only those: on a loaded machine a call nothing holds back can outlast
+    0.5 s too, and its 503 failed the test's set-up or final checks (the answers test sent them again, the
+    curriculum test did not). Those go through `api`."""
+    bounded = settings.neo4j.model_copy(update={"transaction_timeout_s": IMPATIENT_TRANSACTION_S})
+    with running_api(settings.model_copy(update={"neo4j": bounded}), graph) as harness:
+        yield harness

@@ -4,30 +4,19 @@ after `KGP_NEO4J__TRANSACTION_TIMEOUT_S`, instead of holding its worker until th
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
-import pytest
-
-from kgplatform.graph.driver import Graph
 from kgplatform.graph.queries import query_text
-from kgplatform.settings import Settings
-from tests.integration.api.harness import Api, running_api
+from tests.integration.api.harness import Api
 
 
-@pytest.fixture
-def impatient_api(settings: Settings, graph: Graph) -> Iterator[Api]:
-    tiny = settings.neo4j.model_copy(update={"transaction_timeout_s": 0.5})
-    with running_api(settings.model_copy(update={"neo4j": tiny}), graph) as harness:
-        yield harness
-
-
-def test_an_edit_behind_a_held_lock_is_a_prompt_503_that_changed_nothing(impatient_api: Api) -> None:
-    api = impatient_api
+def test_an_edit_behind_a_held_lock_is_a_prompt_503_that_changed_nothing(
+    api: Api, impatient_api: Api
+) -> None:
     api.curriculum("maths", "a")
     with api.graph.session() as session, session.begin_transaction() as holder:
         holder.run(query_text("curriculum/lock_concept"), {"id": "a"}).consume()
         started = time.monotonic()
-        response = api.call("PATCH", "/concepts/a", json={"name": "renamed"}, if_match=1)
+        response = impatient_api.call("PATCH", "/concepts/a", json={"name": "renamed"}, if_match=1)
         waited = time.monotonic() - started
         holder.rollback()
     # Neo4j checks timeouts every couple of seconds; without the timeout the call would not return at all.
