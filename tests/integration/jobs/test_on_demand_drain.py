@@ -21,6 +21,7 @@ from kgplatform.planning.store import PlanStore
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 LEARNERS = 40
+KILLED_LEASE_S = 3.0
 
 
 @pytest.fixture
@@ -86,12 +87,15 @@ def test_the_learners_of_a_drain_killed_mid_way_are_planned_once_its_lease_ends(
     learners, wakes = drained
     owe(redis_client, learners)
     due = DueLearners(redis_client)
-    killed = due.claim(time.time(), 10, lease_s=0.5)  # a drain that never released its claim
+    # A drain that never released its claim. Its lease must outlast the moment the next drain claims: at
+    # 0.5 s, a test stalled that long between the two (a loaded machine) saw that drain take all 40.
+    killed = due.claim(time.time(), 10, lease_s=KILLED_LEASE_S)
     assert len(killed.learner_ids) == 10
     assert tasks.recompute_due.run() == LEARNERS - 10
     assert wakes, "no wake-up sent for the killed drain's learners"
     assert abs(due.earliest() - killed.lease_until) < 1e-6
-    time.sleep(0.6)
+    while (left := killed.lease_until - time.time()) >= 0:
+        time.sleep(left + 0.01)
     assert tasks.recompute_due.run() == 10
     assert all(redis_client.exists(plan_key(learner)) for learner in learners)
     assert due.earliest() is None
