@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import hiredis
@@ -116,6 +117,7 @@ class PipelinedRedisReader:
         reply_timeout_s: float = 2.0,
         retry_after_failure_s: float = 0.5,
         retry_after_timeout_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         options = parse_url(url)
         if options.get("connection_class") is SSLConnection:
@@ -133,9 +135,12 @@ class PipelinedRedisReader:
         # After a connect or a reply that timed out, for this long: each attempt costs every call queued on
         # it the whole timeout, where a refused connect costs nothing.
         self.retry_after_timeout_s = retry_after_timeout_s
+        # What the pauses above are timed by: a seam for tests, which step it instead of sleeping through a
+        # pause (a test stalled on a loaded machine woke past a pause's end, or before it).
+        self._clock = clock
         self._connection: _Connection | None = None
         self._connect_lock = asyncio.Lock()
-        self._failed: tuple[float, str, float] | None = None  # (monotonic time of the failure, why, pause)
+        self._failed: tuple[float, str, float] | None = None  # (`clock` time of the failure, why, pause)
 
     async def mget(self, *keys: str) -> list[bytes | None]:
         reply = await self._call(encode_command(b"MGET", *keys))
@@ -163,7 +168,7 @@ class PipelinedRedisReader:
         try:
             reply = await waiter
         except RedisTimeoutError as error:
-            self._failed = (time.monotonic(), str(error), self.retry_after_timeout_s)
+            self._failed = (self._clock(), str(error), self.retry_after_timeout_s)
             raise
         finally:
             timer.cancel()
@@ -176,7 +181,7 @@ class PipelinedRedisReader:
             if self._connection is None or self._connection.closed:
                 if self._failed is not None:
                     at, why, pause = self._failed
-                    ago = time.monotonic() - at
+                    ago = self._clock() - at
                     if ago < pause:
                         raise RedisConnectionError(f"{why} ({ago:.2f} s ago; not retried yet)")
                 try:
@@ -184,7 +189,7 @@ class PipelinedRedisReader:
                 except RedisConnectionError as error:
                     timed_out = isinstance(error.__cause__, TimeoutError)
                     pause = self.retry_after_timeout_s if timed_out else self.retry_after_failure_s
-                    self._failed = (time.monotonic(), str(error), pause)
+                    self._failed = (self._clock(), str(error), pause)
                     raise
                 self._failed = None
             return self._connection

@@ -72,18 +72,26 @@ def test_reconnects_after_the_server_dropped_the_connection(
 def test_a_reply_that_does_not_come_is_a_timeout_then_the_reader_recovers(
     settings: Settings, redis_client: redis.Redis
 ) -> None:
+    """The server holds replies 2 s, ten times the reply timeout, and the test waits for the end of that by
+    a command of its own; the reader's retry pause is timed by a clock the test steps. With the server held
+    0.6 s and sleeps instead (0.6 s for a 0.3 s retry pause), a test stalled on a loaded machine could get
+    its reply in time, or call again once the pause had ended."""
     redis_client.set("reader:k", b"v")
+    now = [0.0]
 
     async def scenario() -> list[bytes | None]:
-        reader = PipelinedRedisReader(settings.redis.url, reply_timeout_s=0.2, retry_after_timeout_s=0.3)
+        reader = PipelinedRedisReader(
+            settings.redis.url, reply_timeout_s=0.2, retry_after_timeout_s=0.3, clock=lambda: now[0]
+        )
         try:
             await reader.mget("reader:k")  # connected before the pause
-            redis_client.client_pause(600)  # the server holds every normal client's commands
+            redis_client.client_pause(2000)  # the server holds every normal client's commands
             with pytest.raises(RedisTimeoutError, match="no reply from Redis within 0.2 s"):
                 await reader.mget("reader:k")
             with pytest.raises(RedisConnectionError, match="not retried yet"):  # fails fast meanwhile
                 await reader.mget("reader:k")
-            await asyncio.sleep(0.6)
+            redis_client.ping()  # answered once the server's pause is over (Redis 7.0 holds an UNPAUSE too)
+            now[0] += 0.31
             return await reader.mget("reader:k")
         finally:
             await reader.close()
@@ -108,10 +116,13 @@ def test_nothing_listening_is_a_connection_error_naming_the_address() -> None:
 def test_after_a_failed_connect_calls_fail_at_once_until_the_retry_pause_is_over() -> None:
     port = free_port()
     attempts = 0
+    now = [0.0]
 
     async def scenario() -> list[str]:
         nonlocal attempts
-        reader = PipelinedRedisReader(f"redis://127.0.0.1:{port}/0", retry_after_failure_s=0.3)
+        reader = PipelinedRedisReader(
+            f"redis://127.0.0.1:{port}/0", retry_after_failure_s=0.3, clock=lambda: now[0]
+        )
         real_open = reader._open
 
         async def counted_open():  # type: ignore[no-untyped-def]
@@ -121,8 +132,10 @@ def test_after_a_failed_connect_calls_fail_at_once_until_the_retry_pause_is_over
 
         reader._open = counted_open  # type: ignore[method-assign]
         messages = []
-        for pause in (0, 0, 0, 0.35):
-            await asyncio.sleep(pause)
+        # The pause is timed by the clock stepped here: slept through (0, 0, 0, then 0.35 s), the three
+        # calls of a test stalled on a loaded machine could span the whole pause.
+        for step in (0, 0.1, 0.1, 0.15):
+            now[0] += step
             with pytest.raises(RedisConnectionError) as caught:
                 await reader.mget("k")
             messages.append(str(caught.value))
