@@ -14,6 +14,7 @@ from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum
 from kgplatform.planning.store import PlanStore
 from tests.integration.api.harness import Api
+from tests.integration.locks import wait_until_blocked
 
 
 def test_goals_are_replaced_and_unknown_concepts_named_in_a_422(
@@ -148,7 +149,6 @@ def test_a_goals_change_that_waited_for_the_learners_lock_is_dated_after_the_hol
     committed a later stamp was then overwritten with the older one, and a plan made in between, with the
     old goals, looked newer than the change."""
     import threading
-    import time
     from datetime import UTC, datetime
 
     from kgplatform.graph.queries import query_text
@@ -164,7 +164,9 @@ def test_a_goals_change_that_waited_for_the_learners_lock_is_dated_after_the_hol
         with graph.session() as session, session.begin_transaction() as tx:
             tx.run(query_text("mastery/lock_learner"), learner_id="ana", now=datetime.now(UTC)).consume()
             locked.set()
-            time.sleep(0.5)  # the goals change below starts meanwhile and waits for the lock
+            # Until the goals change below waits for the lock. A fixed 0.5 s let a change that had not got
+            # there yet (a loaded machine) come after the commit: the test passed without the interleaving.
+            wait_until_blocked(graph)
             holder_stamp.append(datetime.now(UTC))
             tx.run(query_text("mastery/replace_interests"), learner_id="ana", tags=["x"], now=holder_stamp[0])
             tx.commit()
