@@ -1541,15 +1541,19 @@ step('a file picked while the dry run runs makes its report stale: nothing unche
   // which was imported without a dry run (a review, 1 December).
   const form = page.getByRole('form', { name: 'Import CSV' });
   const dryRun = (url) => url.pathname.endsWith('/import') && url.searchParams.get('dry_run') === 'true';
-  await page.route(dryRun, async (route) => { await sleep(1500); await route.continue().catch(() => {}); });
+  // Held until the other file is picked (a 1.5 s delay let the answer come first when the steps between
+  // ran slowly, and the step then waited in vain for "changed during the dry run").
+  const held = await holdRequests(dryRun);
   try {
     await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\nrace-new,Race new,algebra\n') });
     await form.getByRole('button', { name: 'Check (dry run)' }).click();
+    await held.arrived;
     await form.getByLabel('concepts.csv').setInputFiles({ name: 'concepts.csv', ...csv('id,name,tags\npolynomials,Renamed unchecked,algebra\n') });
+    held.release();
     await page.locator('#import-status', { hasText: 'changed during the dry run' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true, 'no import of unchecked files');
   } finally {
-    await page.unroute(dryRun);
+    await held.stop();
   }
   assert.equal((await callApi('GET', '/concepts/polynomials')).json.name, 'Polynomials');
   assert.equal((await callApi('GET', '/concepts/race-new')).status, 404);
@@ -1789,15 +1793,17 @@ step('a re-import with one edge back: the cycle as a real path, only the added e
   await form.getByLabel('prerequisites.csv').setInputFiles({
     name: 'prerequisites.csv', ...csv(`prerequisite,concept,weight\n${edges.map(([a, b]) => `${a},${b},1`).join('\n')}\n`),
   });
-  // The dry run answers late: meanwhile the live status says it is checking.
-  const slow = (url) => url.pathname.endsWith('/import');
-  await page.route(slow, async (route) => { await sleep(800); await route.continue().catch(() => {}); });
+  // The dry run answers late: meanwhile the live status says it is checking. Held until that is seen (an
+  // 800 ms delay let the answer replace the status first when the page ran slowly).
+  const held = await holdRequests((url) => url.pathname.endsWith('/import'));
   try {
     await form.getByRole('button', { name: 'Check (dry run)' }).click();
+    await held.arrived;
     await page.locator('#import-status', { hasText: /Checking/ }).waitFor();
+    held.release();
     await page.locator('#import-report .summary', { hasText: 'Dry run' }).waitFor();
   } finally {
-    await page.unroute(slow);
+    await held.stop();
   }
   const cycles = await page.locator('#import-report .cycles li').allTextContents();
   assert.equal(cycles.length, 1, cycles.join(' | '));
