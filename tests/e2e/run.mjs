@@ -65,6 +65,12 @@ page.on('console', (msg) => {
     if (consoleErrors[index] === entry) consoleErrors[index] = `${entry} (message box: ${shown})`;
   }, () => {});
 });
+// Requests that got no answer (net::ERR_...), with the step they came in: a page error "TypeError: Failed to
+// fetch" says neither which request failed nor how (the last step's failure, seen twice under load).
+const failedRequests = [];
+page.on('requestfailed', (request) => {
+  failedRequests.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText} [in: ${currentStep}]`);
+});
 // Every confirm() is answered OK unless a step swaps this handler for its own.
 const acceptDialog = (dialog) => dialog.accept();
 page.on('dialog', acceptDialog);
@@ -4025,7 +4031,7 @@ step('the CSP is enforced, and a violation would be caught', async () => {
 step('no script errors in the page', async () => {
   // 4xx answers the tests provoke on purpose are logged by Chromium as failed resources; ignore those.
   const real = consoleErrors.filter((e) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(e));
-  assert.deepEqual(real, []);
+  assert.deepEqual(real, [], `requests that got no answer (aborted ones included):\n  ${failedRequests.join('\n  ')}`);
 });
 
 // A step that hangs (a held request never released, a wait without its own timeout) fails by name here,
