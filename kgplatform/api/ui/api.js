@@ -157,7 +157,15 @@ async function send(method, path, { body, query, ifMatch, ifNoneMatch, as = 'jso
   }
   let data = null;
   if (response.status !== 204) {
-    data = as === 'blob' ? await response.blob() : await response.json();
+    try {
+      data = as === 'blob' ? await response.blob() : await response.json();
+    } catch (error) {
+      // The headers came and the body did not (the connection lost, the page reloading under the read): the
+      // browser's TypeError, shown bare as "Error: Failed to fetch" and logged, is no answer like any other.
+      // A body that came whole but is not JSON (a SyntaxError) is another matter.
+      if (error instanceof TypeError) throw new ApiError(0, noAnswer(error));
+      throw error;
+    }
   }
   return { data, etag: response.headers.get('ETag'), status: response.status };
 }

@@ -131,6 +131,32 @@ test('an error answer without a problem body (a proxy\'s page) says what it mean
   }
 });
 
+test('an answer whose body is cut off (the connection lost, the page reloading) is no answer either, not a bare TypeError', async () => {
+  // The headers came, the body did not: response.json() rejects with the browser's TypeError, which the
+  // page showed as "Error: Failed to fetch" and logged to the console (what the browser test's last step
+  // most likely failed on, in a step that begins with a sign-out, which reloads the page).
+  const saved = { fetch: globalThis.fetch, sessionStorage: globalThis.sessionStorage };
+  globalThis.sessionStorage = { getItem: () => null };
+  const cut = () => new ReadableStream({ start(controller) { controller.error(new TypeError('Failed to fetch')); } });
+  try {
+    for (const as of ['json', 'blob']) {
+      globalThis.fetch = async () => new Response(cut(), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      await assert.rejects(api('GET', '/curricula', { as }), (error) => {
+        assert.ok(error instanceof ApiError, `${as}: ${error}`);
+        assert.equal(error.status, 0);
+        assert.match(error.message, /did not answer \(Failed to fetch\)/);
+        return true;
+      });
+    }
+    // A body that came whole but is not JSON is not an outage: that error stays as it is.
+    globalThis.fetch = async () => new Response('not json', { status: 200 });
+    await assert.rejects(api('GET', '/curricula'), SyntaxError);
+  } finally {
+    globalThis.fetch = saved.fetch;
+    globalThis.sessionStorage = saved.sessionStorage;
+  }
+});
+
 test('a request with no answer at all says what to do and that the typed text is kept, without a status of 0', async () => {
   const saved = { fetch: globalThis.fetch, sessionStorage: globalThis.sessionStorage };
   globalThis.sessionStorage = { getItem: () => null };
