@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -47,6 +46,9 @@ from kgplatform.settings import PROJECT_ROOT, Settings, get_settings
 from workers.celery_app import app as celery
 from workers.run import celery_worker_command
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from processes import start, stop  # noqa: E402
+
 CURRICULUM = "bench-plans"
 BENCH_PLANS = PROJECT_ROOT / "bench" / "bench_plans.py"
 LOG_DIR = PROJECT_ROOT / "bench" / "results"
@@ -62,15 +64,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--chunk", type=int, default=None, help="learners per chunk (default: settings)")
     parser.add_argument("--page", type=int, default=5_000, help="baseline: learners per Neo4j page")
     return parser.parse_args()
-
-
-def start_worker(processes: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "KGP_WORKERS__METRICS_PORT": "0"}
-    command = celery_worker_command(["planning"], processes, "bench@%h")
-    with log.open("w") as handle:
-        return subprocess.Popen(
-            command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-        )
 
 
 def wait_for_worker(timeout_s: float = 120) -> None:
@@ -170,7 +163,9 @@ def main() -> None:
     if jobs.running_batch():
         raise SystemExit(f"batch {jobs.running_batch()} holds the lock: wait for it or use an idle Redis")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    worker = start_worker(args.processes, LOG_DIR / "bench_nightly_worker.log")
+    worker = start(
+        celery_worker_command(["planning"], args.processes, "bench@%h"), LOG_DIR / "bench_nightly_worker.log"
+    )
     try:
         wait_for_worker()
         meter = CpuMeter({"worker": worker.pid, **service_pids(settings), "bench": os.getpid()})
@@ -194,8 +189,7 @@ def main() -> None:
         queued_s, status = run_queued(jobs, args.chunk)
         cpu_queued_end = meter.sample()
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=60)
+        stop(worker)
         graph.close()
         client.close()
 

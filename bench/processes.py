@@ -23,9 +23,10 @@ def start(command: list[str], log: Path) -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the process's session (a worker's warm shutdown ends its task), SIGKILL after 60 s."""
+    """SIGTERM to the process (a worker's warm shutdown ends its task; sent to its session, it also killed the
+    pool process mid-task), SIGKILL to its session after 60 s."""
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        os.kill(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
