@@ -32,6 +32,7 @@ from kgplatform.curriculum.versions import CURRICULUM_ETAG_START, IF_MATCH, pars
 from kgplatform.errors import Conflict, PreconditionFailed
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
+from kgplatform.wording import counted
 
 DEFAULT_BATCH_SIZE = 5000
 # Managed for real imports (the driver retries them); explicit, and rolled back, for dry runs.
@@ -420,7 +421,8 @@ def write_import(
                 for result in _run(tx, MERGE_QUERIES[entity], curriculum_id=curriculum_id, rows=batch):
                     if result["outcome"] == "taken":
                         raise Conflict(
-                            f"{result['n']} {entity.value} id(s) were taken by another curriculum while "
+                            f"{counted(result['n'], f'{entity.value} id')} "
+                            f"{'was' if result['n'] == 1 else 'were'} taken by another curriculum while "
                             "importing; nothing was written",
                             field="curriculum_id",
                         )

@@ -45,6 +45,7 @@ from kgplatform.curriculum.versions import (
 from kgplatform.errors import Conflict, NotFound
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.values import native
+from kgplatform.wording import counted
 
 CONCEPT_FIELDS = ("name", "description", "tags", "difficulty")
 MAX_DEPTH = 10
@@ -289,7 +290,7 @@ def decide_concept_deletion(
 def _needed_by(dependants: list[str], orphans: list[str], learners_with_goal: int) -> str:
     parts = [f"dependant concepts {dependants}"] if dependants else []
     parts += [f"tasks exercising only it {orphans}"] if orphans else []
-    parts += [f"the goals of {learners_with_goal} learner(s)"] if learners_with_goal else []
+    parts += [f"the goals of {counted(learners_with_goal, 'learner')}"] if learners_with_goal else []
     return " and ".join(parts)
 
 

@@ -44,6 +44,7 @@ import redis
 from kgplatform.errors import NotFound
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus, JobWait
 from kgplatform.jobs.pace import ChunkLimits, ChunkRuns, hhmm, runs_from, waiting
+from kgplatform.wording import counted
 from workers.queues import Queue
 
 KEY_PREFIX = "kgp:job:"
@@ -604,8 +605,8 @@ def status_of(
                 wait = wait.model_copy(
                     update={
                         "learners_out": out,
-                        "message": f"{wait.message}; {out:,} learner(s) not planned yet: `kgplatform jobs "
-                        f"resume {job_id}` sends their chunks again now",
+                        "message": f"{wait.message}; {counted(out, 'learner')} not planned yet: "
+                        f"`kgplatform jobs resume {job_id}` sends their chunks again now",
                     }
                 )
     elif state is JobState.QUEUED and not fields.get("updated_at"):

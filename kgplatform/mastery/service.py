@@ -56,6 +56,7 @@ from kgplatform.mastery.store import GoalsGone, IngestContextMoved, IngestTx, Ma
 from kgplatform.mastery.tracing import to_days
 from kgplatform.mastery.updater import full_replays, lock_batch, update_mastery
 from kgplatform.settings import Settings
+from kgplatform.wording import counted
 
 ParamsSource = Callable[[], TracerParams]
 log = logging.getLogger(__name__)
@@ -695,8 +696,8 @@ def _atomic_refusal(result: AnswerBatchResult, repeats: list[_Repeat]) -> KgpErr
 
 def _summary(rejected: list[RejectedRow]) -> str:
     head = "; ".join(f"row {r.index}: {r.message}" for r in rejected[:3])
-    more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
-    return f"{len(rejected)} row(s) rejected, nothing stored: {head}{more}"
+    more = f" (and {len(rejected) - 3:,} more)" if len(rejected) > 3 else ""
+    return f"{counted(len(rejected), 'row')} rejected, nothing stored: {head}{more}"
 
 
 # The last parameters digested and their digest, one tuple replaced whole (the API's pool threads read it

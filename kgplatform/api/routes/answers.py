@@ -26,6 +26,7 @@ from kgplatform.mastery.models import (
 )
 from kgplatform.mastery.service import CurrentParams, MasteryService, PartlyStored, refusal_error
 from kgplatform.mastery.store import MasteryStore
+from kgplatform.wording import counted
 
 router = APIRouter(tags=["mastery"])
 
@@ -127,8 +128,9 @@ def post_answers(
     if result.rejected and not result.accepted and not result.duplicates:
         rejected = [r.model_dump() for r in result.rejected]
         fields = sorted({r.field or "row" for r in result.rejected})
-        message = f"no answer stored: {len(rejected)} row(s) rejected ({', '.join(fields)}); " + "; ".join(
-            f"row {r.index}: {r.message}" for r in result.rejected[:3]
+        message = (
+            f"no answer stored: {counted(len(rejected), 'row')} rejected ({', '.join(fields)}); "
+            + "; ".join(f"row {r.index}: {r.message}" for r in result.rejected[:3])
         )
         error = refusal_error(result.rejected)
         # Every rejected row is listed, unlike other 422s (the first 20 errors): a service fixes its rows

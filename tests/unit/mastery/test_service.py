@@ -212,7 +212,7 @@ def test_an_atomic_refusal_lists_the_identical_repeats_of_a_rejected_row_too() -
             service.ingest(batch, atomic=True)
         listed = [(r["index"], r["reason"]) for r in refused.value.details["rejected"]]
         assert listed == [(0, "unknown_task"), (1, "unknown_task")], listed
-        assert refused.value.message.startswith("2 row(s) rejected, nothing stored")
+        assert refused.value.message.startswith("2 rows rejected, nothing stored")
     assert not store.answers
     malformed = {"event_id": "m", "learner_id": "l"}
     with pytest.raises(ValidationFailed) as refused:
