@@ -35,6 +35,7 @@ from kgplatform.planning.stamps import PLANNER_VERSION
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import Settings
 from kgplatform.transfer.summary import no_edge_reason
+from kgplatform.wording import counted
 
 CURRICULUM_ID = "demo"
 DEMO_KEY_NAME = "demo"
@@ -160,7 +161,9 @@ class Demo:
             revoke_key(self.graph, old.id, actor="demo")
         base = f"http://{self.settings.api_host}:{self.settings.api_port}"
         # print, not the console: rich would wrap the long lines, and they must paste as one command.
-        print(f"admin API key for this demo (shown once; {len(earlier)} earlier demo key(s) revoked):")
+        print(
+            f"admin API key for this demo (shown once; {counted(len(earlier), 'earlier demo key')} revoked):"
+        )
         print(key.secret)
         print(f'try: curl -H "X-API-Key: {key.secret}" {base}/learners/learner-00000/next-tasks')
         print(f"web page: {base}/ui (sign in with the key)")

@@ -141,7 +141,7 @@ def sorting(path: Path, rows: Iterable[NumberedRow]) -> Iterator[Iterator[Number
             if progress.unreadable_times
             else ""
         )
-        held = f"{progress.pieces:,} temporary piece(s)" if progress.pieces else "in memory"
+        held = f"{counted(progress.pieces, 'temporary piece')}" if progress.pieces else "in memory"
         print(
             f"{path}: {counted(progress.rows, 'row')} sorted by answered_at in "
             f"{time.monotonic() - started:,.1f} s ({held}{unreadable})",
@@ -161,7 +161,7 @@ def sort_status() -> Iterator[Callable[[SortProgress], None]]:
         return
     with stderr.status("sorting by answered_at") as live:
         yield lambda p: live.update(
-            f"sorting by answered_at: {p.rows:,} rows read, {p.pieces:,} piece(s) on disk"
+            f"sorting by answered_at: {counted(p.rows, 'row')} read, {counted(p.pieces, 'piece')} on disk"
         )
 
 
@@ -323,13 +323,15 @@ def finish(
     say_unknown_tasks(summary, rejects)
     if judge is not None and (judge.found_stored or judge.file_conflicts):
         print(
-            f"{judge.found_stored:,} row(s) name an event id already stored; {judge.file_conflicts:,} "
-            "repeat an event id of an earlier row of the file with other content (conflict)"
+            f"{counted(judge.found_stored, 'row')} {'names' if judge.found_stored == 1 else 'name'} an event "
+            f"id already stored; {judge.file_conflicts:,} "
+            f"{'repeats' if judge.file_conflicts == 1 else 'repeat'} an event id of an earlier row of the file with other content (conflict)"
         )
     if summary.late:
         print(
-            f"{summary.late:,} answer(s) older than an earlier batch's answer of their learner: "
-            f"{len(summary.late_learners):,} learner(s){' would have' if dry_run else ''} replayed their "
+            f"{counted(summary.late, 'answer')} older than an earlier batch's answer of their learner: "
+            f"{counted(len(summary.late_learners), 'learner')}{' would have' if dry_run else ''} replayed "
+            f"{'its' if len(summary.late_learners) == 1 else 'their'} "
             "whole history; --sort (or a file sorted by answered_at) costs less (docs/tracing.md)"
         )
     if stamps_pending:
@@ -349,14 +351,16 @@ def say_unknown_tasks(summary: IngestSummary, rejects: Path | None) -> None:
         return
     where = f"all their rows in {rejects}" if rejects is not None else "--rejects FILE writes all their rows"
     print(
-        f"{len(summary.unknown_tasks):,} unknown task id(s) (import the curriculum first, or correct the ids; "
+        f"{counted(len(summary.unknown_tasks), 'unknown task id')} (import the curriculum first, or correct "
+        "the ids; "
         f"{where}):"
     )
     ranked = sorted(summary.unknown_tasks.items(), key=lambda item: (-item[1].rows, item[0]))
     for task_id, unknown in ranked[:SHOWN_UNKNOWN_TASKS]:
         more = ", ..." if unknown.rows > len(unknown.lines) else ""
         lines = ", ".join(map(str, unknown.lines))
-        print(f"  {task_id!r}: {unknown.rows:,} row(s), line(s) {lines}{more}")
+        where = "line" if len(unknown.lines) == 1 else "lines"
+        print(f"  {task_id!r}: {counted(unknown.rows, 'row')}, {where} {lines}{more}")
     if len(ranked) > SHOWN_UNKNOWN_TASKS:
         print(f"  ... and {len(ranked) - SHOWN_UNKNOWN_TASKS:,} more unknown task ids")
 

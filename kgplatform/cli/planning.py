@@ -21,6 +21,7 @@ from kgplatform.cli.base import (
     literal,
 )
 from kgplatform.settings import get_settings
+from kgplatform.wording import counted
 
 
 @app.command("simulate-policies", rich_help_panel=PANEL_MODELS)
@@ -201,7 +202,8 @@ def start_refusal(started: datetime, n_tasks: int, now: datetime | None = None) 
     latest = (now or datetime.now(UTC)) + MAX_CLOCK_AHEAD - span
     if started > latest:
         return (
-            f"--start {started.isoformat()}: the last answers of {n_tasks} task(s) would be dated up to "
+            f"--start {started.isoformat()}: the last answers of {counted(n_tasks, 'task')} would be dated "
+            "up to "
             f"{span / timedelta(days=1):.2f} days after it, and POST /answers refuses answers more than "
             f"{MAX_CLOCK_AHEAD.days} day ahead of its clock: start at {latest:%Y-%m-%dT%H:%M:%SZ} or earlier"
         )
@@ -245,12 +247,13 @@ def _read_curriculum_file(path: Path) -> dict[str, Any]:
     if report.errors:
         shown = "; ".join(error.describe() for error in report.errors[:SHOWN_FILE_ERRORS])
         more = (
-            f"; ... and {len(report.errors) - SHOWN_FILE_ERRORS} more"
+            f"; ... and {len(report.errors) - SHOWN_FILE_ERRORS:,} more"
             if len(report.errors) > SHOWN_FILE_ERRORS
             else ""
         )
         fail(
-            f"--curriculum-file {path} is not a valid curriculum document ({len(report.errors)} error(s): "
+            f"--curriculum-file {path} is not a valid curriculum document "
+            f"({counted(len(report.errors), 'error')}: "
             f"{shown}{more}; `kgplatform import-curriculum {path} --dry-run` lists them)"
         )
     # The file as written, not the validated model: the simulated event ids are made from it.

@@ -19,6 +19,7 @@ from kgplatform.cli.base import (
 )
 from kgplatform.errors import Conflict, ServiceSetupFailed
 from kgplatform.settings import get_settings
+from kgplatform.wording import counted
 
 services_app = typer.Typer(help="Run the local Neo4j and Redis (no Docker needed).", no_args_is_help=True)
 app.add_typer(services_app, name="services", rich_help_panel=PANEL_RUN)
@@ -158,7 +159,8 @@ def services_restore(
     console.print(f"restored {result.source}; Neo4j was stopped for {result.offline_s:.1f} s; {kept}")
     if erased:
         console.print(
-            f"{len(erased)} learner(s) were erased within the last week (their erase marks in Redis went with "
+            f"{counted(len(erased), 'learner')} {'was' if len(erased) == 1 else 'were'} erased within the "
+            "last week (their erase marks in Redis went with "
             f"the cached plans): {', '.join(erased)}. A dump made before an erase holds that learner's answers "
             "again: erase them again (kgplatform erase-learner ID)"
         )
@@ -185,7 +187,8 @@ def refuse_while_workers_answer(control: Any) -> None:
         ) from error
     if answers:
         raise Conflict(
-            f"{len(answers)} Celery worker(s) answer ({', '.join(sorted(answers))}): stop them (and beat) before "
+            f"{counted(len(answers), 'Celery worker')} {'answers' if len(answers) == 1 else 'answer'} "
+            f"({', '.join(sorted(answers))}): stop {'it' if len(answers) == 1 else 'them'} (and beat) before "
             "a restore and start them after it, or pass --ignore-workers",
             field="workers",
         )
@@ -224,12 +227,14 @@ def migrate(
             on_wait=lambda holder, left_s: console.print(literal(waiting_words(holder, left_s))),
         )
     if report.applied:
-        console.print(f"applied {len(report.applied)} migration(s): {', '.join(report.applied)}")
+        console.print(f"applied {counted(len(report.applied), 'migration')}: {', '.join(report.applied)}")
     else:
         console.print(f"nothing to apply ({len(report.already_applied)} already applied)")
     if report.recreated:
         console.print(
-            f"created again {len(report.recreated)} index(es) or constraint(s) that migrations applied before "
+            "created again "
+            f"{counted(len(report.recreated), 'index or constraint', 'indexes or constraints')} "
+            "that migrations applied before "
             f"had made and the graph had lost: {', '.join(report.recreated)}"
         )
     if report.held_back:

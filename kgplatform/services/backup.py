@@ -29,6 +29,7 @@ from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import maintenance, manager, neo4j_local
 from kgplatform.services.processes import port_open, start_time
 from kgplatform.settings import Settings
+from kgplatform.wording import counted
 
 Report = Callable[[str], None]
 DUMP_SUFFIX = ".dump"
@@ -355,7 +356,7 @@ def restore(
                 # Both drops count: the first took the plans there were (it said "dropped 0" after
                 # dropping them all), the second those cached while the load ran.
                 dropped += drop_cached_plans()
-                report(f"dropped {dropped} plan(s) cached in Redis")
+                report(f"dropped {counted(dropped, 'plan')} cached in Redis")
         finally:
             if work is not None:
                 shutil.rmtree(work, ignore_errors=True)  # an interrupted stop: never dumped into

@@ -87,8 +87,8 @@ def test_a_dry_run_counts_what_the_real_run_then_does_and_changes_nothing(
     conflicts = {row[1]: row[3] for row in rejected_rows(tmp_path / "real.jsonl") if row[2] == "conflict"}
     assert conflicts == {"lms-w": "duration_s", "lms-600": "correct", "lms-10": "answered_at"}
     for out in (dry[1], real[1]):
-        assert "2 unknown task id(s)" in out
-        assert "'no-such-task': 4 row(s), line(s) 6, 401, 403, 404" in out
-        assert "'another-missing-task': 1 row(s), line(s) 402" in out
-    assert "row(s) name an event id already stored" in dry[1]
+        assert "2 unknown task ids" in out
+        assert "'no-such-task': 4 rows, lines 6, 401, 403, 404" in out
+        assert "'another-missing-task': 1 row, line 402" in out
+    assert "name an event id already stored" in dry[1]
     assert counts(graph)["answers"] > before[0]["answers"]

@@ -131,7 +131,7 @@ def test_sort_ingests_a_shuffled_export_without_replays_and_with_the_same_master
     code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--batch-size", "300", "--sort")
     assert code == 1, err  # the bad row
     assert "line 101: invalid (answered_at)" in err, err
-    assert f"{len(log) + 1:,} rows sorted by answered_at" in err and "(4 temporary piece(s), 1 without" in err
+    assert f"{len(log) + 1:,} rows sorted by answered_at" in err and "(4 temporary pieces, 1 without" in err
     assert f"{len(log):,} stored, 0 duplicates" in out
     assert "older than an earlier batch's answer" not in out, out
     assert list((tmp_path / "scratch").iterdir()) == []

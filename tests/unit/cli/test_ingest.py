@@ -127,8 +127,8 @@ def test_a_dry_run_lists_each_unknown_task_id_with_its_rows_and_first_lines(
     code, out, _ = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--batch-size", "3")
     assert code == 1
     assert "1 to store, 0 duplicates (already stored or earlier in the file, unchanged), 7 rejected" in out
-    assert "rejected: 7 unknown_task" in out and "2 unknown task id(s)" in out
-    assert "  't-9': 6 row(s), line(s) 1, 3, 5, 6, 7, ...\n  't-8': 1 row(s), line(s) 4\n" in out
+    assert "rejected: 7 unknown_task" in out and "2 unknown task ids" in out
+    assert "  't-9': 6 rows, lines 1, 3, 5, 6, 7, ...\n  't-8': 1 row, line 4\n" in out
 
 
 @pytest.mark.parametrize("zipped", [False, True])
@@ -185,7 +185,7 @@ def test_a_dry_run_with_sort_counts_no_late_answer_where_the_file_as_it_comes_ha
     path = tmp_path / "newest-first.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     code, out, err = run_main(monkeypatch, capsys, "ingest", str(path), "--dry-run", "--batch-size", "2")
-    assert code == 0 and "7 answer(s) older than an earlier batch's answer" in out, out
+    assert code == 0 and "7 answers older than an earlier batch's answer" in out, out
     code, out, err = run_main(
         monkeypatch, capsys, "ingest", str(path), "--dry-run", "--batch-size", "2", "--sort"
     )

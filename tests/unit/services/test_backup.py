@@ -98,7 +98,7 @@ class Control:
 def test_a_restore_is_refused_while_workers_answer() -> None:
     """They would keep what they read from the old graph, and could cache plans made from it."""
     answers = {"planning@a": {"ok": "pong"}, "training@b": {"ok": "pong"}}
-    with pytest.raises(Conflict, match=r"2 Celery worker\(s\) answer \(planning@a, training@b\): stop them"):
+    with pytest.raises(Conflict, match=r"2 Celery workers answer \(planning@a, training@b\): stop them"):
         refuse_while_workers_answer(Control(answers))
     refuse_while_workers_answer(Control(None))  # nobody answered: no refusal
     refuse_while_workers_answer(Control({}))
@@ -435,7 +435,7 @@ def test_a_restore_names_the_learners_erased_within_a_week_whose_marks_it_drops(
     result = CliRunner().invoke(app, ["services", "restore", str(dump), "--ignore-workers", "--yes"])
     assert result.exit_code == 0, result.output
     assert (
-        "2 learner(s) were erased within the last week (their erase marks in Redis went with the cached "
+        "2 learners were erased within the last week (their erase marks in Redis went with the cached "
         "plans): learner-a, learner-b. A dump made before an erase holds that learner's answers again: "
         "erase them again (kgplatform erase-learner ID)"
     ) in words(result.output)
