@@ -27,6 +27,7 @@ from celery.signals import before_task_publish
 
 from kgplatform.errors import KgpError
 from kgplatform.settings import get_settings
+from kgplatform.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,8 @@ class FormatCheckedTask(Task):
         if decision.verdict is Verdict.REFUSE:
             reason = (
                 f"{self.name} message format {decision.message_format} is newer than this worker knows "
-                f"(1-{decision.known}), and no newer worker took it after {decision.bounces} bounce(s) "
+                f"(1-{decision.known}), and no newer worker took it after "
+                f"{counted(decision.bounces, 'bounce')} "
                 f"{delay:g} s apart: upgrade the workers that consume its queue"
             )
             log.error("%s: not run: %s", what.split(": ", 1)[0], reason)

@@ -43,6 +43,7 @@ from kgplatform.classes.models import MAX_KEY_CLASSES
 from kgplatform.classes.service import names_of, without_roster
 from kgplatform.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from kgplatform.graph.driver import Graph
+from kgplatform.wording import counted
 
 SECRET_PREFIX = "kgp_"
 MAX_SECRET_LENGTH = 200
@@ -260,7 +261,7 @@ class RevokedKeyNotes:
                 self._last[key.key_id] = (logged_at, unlogged + 1)
                 return
             self._last[key.key_id] = (now, 0)
-        since = f" ({unlogged} more refusal(s) since the last note)" if unlogged else ""
+        since = f" ({counted(unlogged, 'more refusal')} since the last note)" if unlogged else ""
         log.warning(
             "revoked API key %s (%r, %s) was presented and refused (401)%s: a client still sends it; "
             "give it a live key (kgplatform keys list)",

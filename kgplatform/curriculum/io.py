@@ -30,6 +30,7 @@ from kgplatform.curriculum.versions import CURRICULUM_ETAG_START
 from kgplatform.errors import ValidationFailed
 from kgplatform.gc_pause import gc_paused
 from kgplatform.json_repeats import repeats_hook
+from kgplatform.wording import counted
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -251,7 +252,8 @@ def _comma_tags_note(rows: list[Row], lines: list[int]) -> str | None:
         ", ..." if len(found) > MAX_LINE_SHIFTS else ""
     )
     return (
-        f"{CSV_FILES[Entity.CONCEPT]}: {len(found):,} row(s) hold a tag with a comma (lines {shown}); "
+        f"{CSV_FILES[Entity.CONCEPT]}: {counted(len(found), 'row')} {'holds' if len(found) == 1 else 'hold'} "
+        f"a tag with a comma ({'line' if len(found) == 1 else 'lines'} {shown}); "
         f"tags are separated by '{LIST_SEPARATOR}', so 'algebra, geometry' is one tag"
     )
 
@@ -345,8 +347,8 @@ def _read_rows(
         if cells is None:
             if unquoted:  # say so: a file from elsewhere may have meant the quote (see protect_formula)
                 notes.append(
-                    f"{name}: {unquoted:,} cell(s) starting with a quote before =, +, -, @, tab or CR (or "
-                    "whitespace and one of them) were "
+                    f"{name}: {counted(unquoted, 'cell')} starting with a quote before =, +, -, @, tab or CR "
+                    f"(or whitespace and one of them) {'was' if unquoted == 1 else 'were'} "
                     "read without that quote (kgplatform's CSV export adds it so that spreadsheets show them "
                     "as text)"
                 )

@@ -32,6 +32,7 @@ from kgplatform.mastery.log_files import (
     read_header,
 )
 from kgplatform.mastery.tracing_batch import ObservationRows
+from kgplatform.wording import counted
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,7 +181,8 @@ def read_assist2009(folder: Path) -> ResponseLog:
             folds[code[learner]] = integer_cell(r, "akt_test_fold", users)
     if unmatched:
         raise ValidationFailed(
-            f"{users}: {len(unmatched)} user_id(s) name no learner of {interactions.name} "
+            f"{users}: {counted(len(unmatched), 'user_id')} "
+            f"{'names' if len(unmatched) == 1 else 'name'} no learner of {interactions.name} "
             f"(first: {unmatched[:3]}); the AKT folds would be wrong",
             field="data",
         )

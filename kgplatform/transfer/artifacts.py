@@ -47,6 +47,7 @@ from kgplatform.transfer.train import (
     build_model,
     predict_ensemble,
 )
+from kgplatform.wording import counted
 
 DATA_KEYS = ("x", "edge_index", "edge_attr", "pair_attr", "node_cold", "pair_cold")
 
@@ -293,7 +294,7 @@ def prune_checkpoints(root: Path, keep: int = KEEP_CHECKPOINTS, protected: Itera
             shutil.rmtree(folder / version, ignore_errors=True)
     if pruned:
         sync_folder(folder)
-        log.info("pruned %d old transfer checkpoint(s): %s", len(pruned), ", ".join(pruned))
+        log.info("pruned %s: %s", counted(len(pruned), "old transfer checkpoint"), ", ".join(pruned))
     return pruned
 
 

@@ -42,6 +42,7 @@ from kgplatform.transfer.train import (
     predict_matrix,
     train_ensemble,
 )
+from kgplatform.wording import counted
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,7 +162,8 @@ def fit_predictors(
     results: dict[str, Ensemble] = {}
     for kind in ("gnn", "mlp", "mf"):
         on_step(
-            f"training {LABELS[kind]}: {len(CANDIDATES[kind])} variants x {options.seeds} seed(s), "
+            f"training {LABELS[kind]}: {counted(len(CANDIDATES[kind]), 'variant')} x "
+            f"{counted(options.seeds, 'seed')}, "
             "the best on validation kept"
         )
         candidates = []

@@ -43,6 +43,7 @@ from kgplatform.transfer.evaluate import labelled
 from kgplatform.transfer.store import TransferStore
 from kgplatform.transfer.train import Ensemble, PairTargets, TrainConfig, predict_ensemble, train_ensemble
 from kgplatform.transfer.writeback import WriteReport, current_version, edge_rows, write_model
+from kgplatform.wording import counted
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def split_learners(log: ResponseLog, valid_share: float, seed: int) -> np.ndarra
     present = np.unique(log.user)
     if present.size < 2:
         raise PreconditionFailed(
-            f"the answers come from {present.size} learner(s); the transfer model needs at least 2 "
+            f"the answers come from {counted(int(present.size), 'learner')}; the transfer model needs at "
+            "least 2 "
             "(training and validation learners)",
             field="answers",
         )

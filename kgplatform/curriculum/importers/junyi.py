@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kgplatform.curriculum.importers.common import Row, damaged, dataset_dir, dataset_file
 from kgplatform.curriculum.io import RawDocument
+from kgplatform.wording import counted
 
 FOLDER = "junyi_exercise_graph"
 TABLE = "junyi_Exercise_table.csv"
@@ -147,9 +148,11 @@ def read_junyi(root: Path | None = None, *, prefix: str = ID_PREFIX) -> tuple[Ra
         derived_file_edges=derived,
     )
     notes = [
-        f"{source.table_rows} table rows, {source.exercises} exercises: collapsed the repeated rows of "
+        f"{counted(source.table_rows, 'table row')}, {counted(source.exercises, 'exercise')}: "
+        "collapsed the repeated rows of "
         f"{', '.join(collapsed)} (they differ only in creation_date)",
-        f"{source.unique_edges} distinct prerequisite edges plus {len(self_loops)} self-loop(s) from the "
+        f"{counted(source.unique_edges, 'distinct prerequisite edge')} plus "
+        f"{counted(len(self_loops), 'self-loop')} from the "
         f"table's prerequisites field"
         + (f"; the derived edge file has {derived}" if derived is not None else ""),
         "each exercise is a concept and also a task (kind exercise) that exercises it",

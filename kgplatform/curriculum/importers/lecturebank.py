@@ -57,7 +57,8 @@ def read_lecturebank(
             "tags": ["nlp"],
             "description": f"LectureBank topic {topic_id}"
             + (
-                f" (the name is shared with topic(s) {', '.join(i for i in by_name[name] if i != topic_id)})"
+                f" (the name is shared with {'topic' if len(by_name[name]) == 2 else 'topics'} "
+                f"{', '.join(i for i in by_name[name] if i != topic_id)})"
                 if name in duplicates
                 else ""
             ),

@@ -125,7 +125,7 @@ def test_a_newer_message_no_newer_worker_takes_fails_its_job_with_the_reason(
         assert (
             f"MessageFormatTooNew: kgp.plans.recompute_all message format {newer} is newer" in status.message
         )
-        assert "no newer worker took it after 2 bounce(s)" in status.message
+        assert "no newer worker took it after 2 bounces" in status.message
         assert log.read_text().count("a newer worker will take it") == 2
     finally:
         stop_workers(workers)

@@ -199,4 +199,4 @@ def test_a_revoked_key_in_use_is_logged_by_name_once_a_minute_with_the_refusals_
     assert len(lines) == 3, lines
     assert lines[0].startswith("revoked API key k1 ('lms-prod', service) was presented and refused (401)")
     assert "more refusal" not in lines[0] and lines[1].startswith("revoked API key k2 ")
-    assert "(4 more refusal(s) since the last note)" in lines[2]
+    assert "(4 more refusals since the last note)" in lines[2]

@@ -307,7 +307,7 @@ def test_cells_a_spreadsheet_would_run_are_exported_as_text_and_imported_back_un
         "concepts.csv",
         "curriculum.csv",
     ]
-    assert any(n.startswith("concepts.csv: 4 cell(s)") for n in raw.notes)
+    assert any(n.startswith("concepts.csv: 4 cells starting") for n in raw.notes)
 
 
 # OWASP's CSV injection list: = + - @ and also tab (0x09) and carriage return (0x0D) as a cell's first
@@ -333,7 +333,7 @@ def test_tab_cr_and_whitespace_first_are_quoted_and_every_value_imports_back_exa
     assert plan.report.errors == []
     assert [c.description for c in plan.document.concepts] == values
     quoted = len(OWASP_FIRST) + len(AFTER_SPACE)
-    assert any(n.startswith(f"concepts.csv: {quoted} cell(s)") for n in raw.notes)
+    assert any(n.startswith(f"concepts.csv: {quoted} cells starting") for n in raw.notes)
 
 
 def test_csv_export_refuses_list_items_it_could_not_read_back() -> None:

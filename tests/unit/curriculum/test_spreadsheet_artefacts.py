@@ -69,4 +69,4 @@ def test_a_tag_holding_a_comma_is_kept_and_a_note_names_its_line() -> None:
     """`"algebra, geometry"` silently became one tag."""
     raw = parse_csv_tables({Entity.CONCEPT: 'id,name,tags\na,A,x;y\nb,B,"algebra, geometry"\n'})
     assert raw.concepts[1]["tags"] == ["algebra, geometry"]
-    assert any("1 row(s) hold a tag with a comma (lines 3)" in note for note in raw.notes)
+    assert any("1 row holds a tag with a comma (line 3)" in note for note in raw.notes)

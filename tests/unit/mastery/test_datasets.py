@@ -60,7 +60,7 @@ def test_a_users_csv_learner_whose_rows_were_all_dropped_is_no_error(assist_fold
 def test_a_users_csv_row_naming_no_learner_is_refused(assist_folder: Path) -> None:
     """Else the learner it meant would sit at fold 0: trained on in every fold, tested in none."""
     write(assist_folder / "users.csv", "user_id,akt_user_idx,akt_test_fold,n_rows\n77,1,3,4\n5,2,,2")
-    with pytest.raises(ValidationFailed, match=r"1 user_id\(s\) name no learner .*'77'"):
+    with pytest.raises(ValidationFailed, match=r"1 user_id names no learner .*'77'"):
         read_assist2009(assist_folder)
 
 
