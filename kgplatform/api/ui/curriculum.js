@@ -508,11 +508,11 @@ function mayReload() {
  * said nothing of the mastery values it erased, though the report counts them (a review, s35). */
 export function deletionMessage(data) {
   const learners = [
-    data.learners_with_goal ? `the goal of ${fmtCount(data.learners_with_goal)} learner(s)` : '',
-    data.mastery_values_removed ? `${fmtCount(data.mastery_values_removed)} learner(s)' mastery of it` : '',
+    data.learners_with_goal ? `the goal of ${fmtCount(data.learners_with_goal, 'learner')}` : '',
+    data.mastery_values_removed ? `${fmtCount(data.mastery_values_removed, "learner's", "learners'")} mastery of it` : '',
   ].filter(Boolean);
   const also = [
-    data.removed_prerequisites.length ? `${fmtCount(data.removed_prerequisites.length)} edge(s)` : '',
+    data.removed_prerequisites.length ? fmtCount(data.removed_prerequisites.length, 'edge') : '',
     data.deleted_tasks.length ? `tasks ${data.deleted_tasks.join(', ')}` : '',
     ...learners,
   ].filter(Boolean);
@@ -526,9 +526,12 @@ export function deletionMessage(data) {
  * problem's lists (dependants, tasks) still follow it. */
 export function stillNeededText(concept, problem) {
   const needs = [
-    problem.dependants?.length ? `${fmtCount(problem.dependants.length)} concept(s) that need it first` : '',
-    problem.tasks?.length ? `${fmtCount(problem.tasks.length)} task(s) that exercise only it` : '',
-    problem.learners_with_goal ? `${fmtCount(problem.learners_with_goal)} learner(s) who have it as a goal` : '',
+    problem.dependants?.length
+      ? `${fmtCount(problem.dependants.length, 'concept')} that ${problem.dependants.length === 1 ? 'needs' : 'need'} it first` : '',
+    problem.tasks?.length
+      ? `${fmtCount(problem.tasks.length, 'task')} that ${problem.tasks.length === 1 ? 'exercises' : 'exercise'} only it` : '',
+    problem.learners_with_goal
+      ? `${fmtCount(problem.learners_with_goal, 'learner')} who ${problem.learners_with_goal === 1 ? 'has' : 'have'} it as a goal` : '',
   ].filter(Boolean);
   const cascade = 'tick "cascade" beside Delete concept and delete again: that removes its edges and the tasks '
     + 'that exercise only it, and takes it out of learners\' goals.';
@@ -672,9 +675,9 @@ export async function loadGraph() {
     names,
   });
   const counts = left ? `${fmtCount(kept.length)} of ${fmtCount(hood.nodes.length)} concepts`
-    : `${fmtCount(hood.nodes.length)} concept(s)`;
-  $('#graph-status').textContent = `${counts}, ${fmtCount(drawn.prerequisites)} prerequisite edge(s), `
-    + `${fmtCount(drawn.transfers)} transfer edge(s) around ${state.concept} (depth ${depth}, ${direction}).`
+    : fmtCount(hood.nodes.length, 'concept');
+  $('#graph-status').textContent = `${counts}, ${fmtCount(drawn.prerequisites, 'prerequisite edge')}, `
+    + `${fmtCount(drawn.transfers, 'transfer edge')} around ${state.concept} (depth ${depth}, ${direction}).`
     + (transfers.truncated ? ' Only the strongest transfer edges are shown: the model has more here.' : '')
     + leftOut(left, reach, transfersLeft);
   $('#graph-draw-all').hidden = !(left || transfersLeft);
@@ -709,11 +712,12 @@ const openFromList = (id) => guarded(async () => {
 /** What the graph's cap left out, and how to see it; '' when nothing was. */
 function leftOut(concepts, reach, transfers) {
   const parts = [
-    concepts ? `${fmtCount(concepts)} concept(s) ${reach === null ? 'farther away' : `farther than ${reach} step(s)`}` : '',
-    transfers ? `${fmtCount(transfers)} weaker transfer edge(s) to concepts not drawn` : '',
+    concepts ? `${fmtCount(concepts, 'concept')} ${reach === null ? 'farther away' : `farther than ${fmtCount(reach, 'step')}`}` : '',
+    transfers ? `${fmtCount(transfers, 'weaker transfer edge')} to concepts not drawn` : '',
   ].filter(Boolean);
   if (!parts.length) return '';
-  return ` ${parts.join(' and ')} are left out so the graph stays quick to draw (at most ${MAX_DRAWN} nodes): `
+  const one = parts.length === 1 && (concepts || transfers) === 1;
+  return ` ${parts.join(' and ')} ${one ? 'is' : 'are'} left out so the graph stays quick to draw (at most ${MAX_DRAWN} nodes): `
     + 'the prerequisite list below names every edge; a lower depth or one direction draws fewer; "Draw all" '
     + 'draws everything (slow).';
 }

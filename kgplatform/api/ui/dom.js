@@ -321,8 +321,13 @@ export const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 
 /** A count as people read it, with thousands separators ("5,000 learners"): counts were shown as the API
  * gives them, and a class of 5000 learners read as a year (a review, 5 December 2026). English, as the page's
- * words are: a browser set to German would write "5.000", which this page's English text reads as five. */
-export const fmtCount = (n) => (typeof n === 'number' ? n.toLocaleString('en-US') : String(n ?? ''));
+ * words are: a browser set to German would write "5.000", which this page's English text reads as five.
+ * With a noun, the noun too, singular for one ("1 edge", "2 edges"; `plural` when not noun + "s"), as the
+ * CLI's and the API's counted() (kgplatform/wording.py): the page wrote "1 edge(s)" (a review, 5 December 2026). */
+export const fmtCount = (n, noun, plural) => {
+  const number = typeof n === 'number' ? n.toLocaleString('en-US') : String(n ?? '');
+  return noun === undefined ? number : `${number} ${n === 1 ? noun : plural ?? `${noun}s`}`;
+};
 
 // A time as the API writes it into a message (Python's isoformat: "2026-12-05T01:31:24.337283+00:00").
 const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g;

@@ -69,7 +69,7 @@ export function renderReport(report) {
       el('ul', { class: 'cycles' }, report.cycles.map((c) => el('li', {}, [...c, c[0]].join(' → '))))) : null,
     report.self_loops?.length ? el('p', {}, `Self-loops: ${report.self_loops.join(', ')}`) : null,
     changes.length ? el('div', {},
-      el('h3', {}, `${report.dry_run ? 'Would change' : 'Changed'} (${fmtCount(report.changes_total)} stored value${report.changes_total === 1 ? '' : 's'})`),
+      el('h3', {}, `${report.dry_run ? 'Would change' : 'Changed'} (${fmtCount(report.changes_total, 'stored value')})`),
       el('ul', { class: 'changes' }, changes),
       more > 0 ? el('p', {}, `… and ${fmtCount(more)} more`) : null) : null,
     errors.length ? el('div', {}, el('h3', {}, `Errors (${fmtCount(report.errors.length)})`), el('ul', { class: 'errors' }, errors),
@@ -83,7 +83,7 @@ export function renderReport(report) {
 export function olderFileText(report) {
   const since = report.changed_since;
   const who = since?.actor ? `, the newest by ${since.actor}${since.at ? ` at ${fmtTime(since.at)}` : ''}` : '';
-  const count = since ? `${fmtCount(since.entries)} change${since.entries === 1 ? '' : 's'}` : 'changes';
+  const count = since ? fmtCount(since.entries, 'change') : 'changes';
   return `this file was exported from an older state of the curriculum: ${count} since${who}. `
     + 'Importing it replaces those changes with the file\'s rows.';
 }
@@ -151,9 +151,9 @@ function announce(text) {
 export function shortSummary(report) {
   const errors = report.errors?.length ?? 0;
   const cycles = report.cycles?.length ?? 0;
-  const parts = [errors ? `${fmtCount(errors)} error${errors === 1 ? '' : 's'}` : 'no errors'];
-  if (cycles) parts.push(`${fmtCount(cycles)} cycle${cycles === 1 ? '' : 's'}`);
-  if (report.changes_total) parts.push(`${fmtCount(report.changes_total)} stored value${report.changes_total === 1 ? '' : 's'} would change`);
+  const parts = [errors ? fmtCount(errors, 'error') : 'no errors'];
+  if (cycles) parts.push(fmtCount(cycles, 'cycle'));
+  if (report.changes_total) parts.push(`${fmtCount(report.changes_total, 'stored value')} would change`);
   return `Dry run done: ${parts.join(', ')}. The report follows the form.`;
 }
 

@@ -69,7 +69,7 @@ export function suggestionQuery(typed) {
 export function suggestionOptions(page) {
   return (page?.items ?? []).map(({ learner_id: id, answers, last_answered_at: last }) => ({
     value: id,
-    label: `${fmtCount(answers)} answer${answers === 1 ? '' : 's'}${last ? ` · last ${fmtTime(last)}` : ''}`,
+    label: `${fmtCount(answers, 'answer')}${last ? ` · last ${fmtTime(last)}` : ''}`,
   }));
 }
 
@@ -139,7 +139,7 @@ export function classOptions(page, scope = []) {
   return [
     ...items.map(({ class_id: id, name, members }) => ({
       value: id,
-      text: `${name ? `${isolated(name)} (${isolated(id)})` : isolated(id)} · ${fmtCount(members)} learner${members === 1 ? '' : 's'}`,
+      text: `${name ? `${isolated(name)} (${isolated(id)})` : isolated(id)} · ${fmtCount(members, 'learner')}`,
     })),
     ...scope.filter(([id]) => !listed.has(id))
       .map(([id]) => ({ value: id, text: `${isolated(id)} · no roster sent yet`, disabled: true })),
@@ -173,7 +173,7 @@ export function rosterNote(roster) {
   const label = roster.name ?? roster.class_id;
   const n = (roster.learner_ids ?? []).length;
   if (n === 0) return `${label} has no learners yet.`;
-  const count = `${label}: ${fmtCount(n)} learner${n === 1 ? '' : 's'}`;
+  const count = `${label}: ${fmtCount(n, 'learner')}`;
   if (n <= SUGGESTED) return `${count}, offered as you type.`;
   return `${count}; the first ${SUGGESTED} by id are offered, type the start of an id for the others.`;
 }
@@ -344,7 +344,7 @@ export function leftOutText({ kept, left, withMastery, masteryShown }, total) {
   if (!left) return '';
   return ` Drawn: ${fmtCount(kept.length)} of ${fmtCount(total)} concepts: the goals, the planned concepts, the blocking prerequisites `
     + `and the direct prerequisites of the goals and the plan, then ${fmtCount(masteryShown)} of the ${fmtCount(withMastery)} with `
-    + `mastery, the last practised first. ${fmtCount(left)} concept(s) are left out so the graph stays quick to draw `
+    + `mastery, the last practised first. ${fmtCount(left, 'concept')} ${left === 1 ? 'is' : 'are'} left out so the graph stays quick to draw `
     + `(at most ${MAX_DRAWN} nodes): the mastery table lists every concept with mastery; "Draw all" draws `
     + 'everything (slow).';
 }
@@ -456,8 +456,8 @@ async function renderGraph(doc, mastery, goals, planned, blocking, current, wait
   // that learner's name until their answers came (a review, s29).
   if (!current()) return;
   draw(cy, { nodes, edges: doc.prerequisites, transfers });
-  status.textContent = `Curriculum ${doc.curriculum.id}: ${fmtCount(mastery.size)} concept(s) with mastery, ${fmtCount(goals.size)} goal(s), `
-    + `${fmtCount(transfers.length)} transfer edge(s)${note}.${leftOutText(cut, doc.concepts.length)}`;
+  status.textContent = `Curriculum ${doc.curriculum.id}: ${fmtCount(mastery.size, 'concept')} with mastery, ${fmtCount(goals.size, 'goal')}, `
+    + `${fmtCount(transfers.length, 'transfer edge')}${note}.${leftOutText(cut, doc.concepts.length)}`;
   $('#learner-draw-all').hidden = !cut.left;
   $('#learner-draw-all').textContent = `Draw all ${fmtCount(doc.concepts.length)} concepts (slow)`;
 }
@@ -524,7 +524,7 @@ function describeReportItem(item, names, attempts, before = new Set()) {
   if (item.p_mastery != null && (item.lost !== undefined || item.status === 'previously_mastered')) parts.push(`${pct(item.p_mastery)} → ${pct(item.p_now)}`);
   // Without answers the value is the tracer's prior, not the learner's: say so rather than "25%".
   else if (item.p_now !== undefined) parts.push(attempts.get(id) === 0 ? 'no answers yet' : pct(item.p_now));
-  if (item.attempts !== undefined) parts.push(`${item.attempts} attempt(s)`);
+  if (item.attempts !== undefined) parts.push(fmtCount(item.attempts, 'attempt'));
   if (Array.isArray(item.blocks) && item.blocks.length) parts.push(`blocks ${item.blocks.map((b) => names.get(b) ?? b).join(', ')}`);
   if (item.ready === true) parts.push('can start now');
   if (typeof item.days_since_practice === 'number') parts.push(`${item.days_since_practice.toFixed(1)} days since practice`);

@@ -43,7 +43,8 @@ test('a big curriculum keeps the goals, the plan, the blockers and their prerequ
   assert.deepEqual(rest.map((id) => mastery.get(id).last_practised), ['2026-11-28T10:00:00Z', '2026-11-28T10:00:00Z']);
   assert.deepEqual(cut.kept.map((c) => c.id), [...cut.kept.map((c) => c.id)].sort(), 'in the curriculum\'s order');
   assert.equal(cut.masteryShown, 10);
-  assert.match(leftOutText(cut, 1500), /^ Drawn: 10 of 1,500 concepts: the goals, .* then 10 of the 1,500 with mastery, the last practised first\. 1,490 concept\(s\) are left out/);
+  assert.match(leftOutText(cut, 1500), /^ Drawn: 10 of 1,500 concepts: the goals, .* then 10 of the 1,500 with mastery, the last practised first\. 1,490 concepts are left out/);
+  assert.match(leftOutText({ ...cut, left: 1 }, 11), / 1 concept is left out /);
 });
 
 test('the default cap is the designer graph\'s, and ids of other curricula take no place', () => {

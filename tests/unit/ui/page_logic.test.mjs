@@ -9,7 +9,7 @@ import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage, stillNeededText } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import {
-  curriculumLabel, focusMovedOn, fmtTime, localTimes, parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
+  curriculumLabel, fmtCount, focusMovedOn, fmtTime, localTimes, parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
 } from '../../../kgplatform/api/ui/dom.js';
 import {
   capTransfers, draw, isSwipe, layeredPositions, masteryColour, nearestRings, SWIPE_PX, touchMode, twoFingerViewport,
@@ -180,11 +180,13 @@ test('a request with no answer at all says what to do and that the typed text is
 
 test('a delete refused because the concept is still needed points at the page\'s cascade box, not at a query', () => {
   const text = stillNeededText('fractions', { dependants: ['ratios', 'percent'], tasks: ['t1'], learners_with_goal: 3 });
-  assert.equal(text, 'Concept fractions was not deleted: it is still needed by 2 concept(s) that need it first and '
-    + '1 task(s) that exercise only it and 3 learner(s) who have it as a goal (listed below). Remove those first, or '
+  assert.equal(text, 'Concept fractions was not deleted: it is still needed by 2 concepts that need it first and '
+    + '1 task that exercises only it and 3 learners who have it as a goal (listed below). Remove those first, or '
     + 'tick "cascade" beside Delete concept and delete again: that removes its edges and the tasks that exercise '
     + 'only it, and takes it out of learners\' goals.');
   assert.doesNotMatch(stillNeededText('a', { dependants: [], tasks: ['t'], learners_with_goal: 0 }), /cascade=true|concept\(s\)|learner\(s\)/);
+  assert.match(stillNeededText('a', { dependants: ['b'], tasks: [], learners_with_goal: 1 }),
+    /needed by 1 concept that needs it first and 1 learner who has it as a goal /);
 });
 
 test('a still-needed delete refusal naming nothing that needs the concept reads as a sentence, with the API\'s reason', () => {
@@ -230,16 +232,28 @@ test('a refill after a write puts back only what was typed while the write was i
   assert.equal(controls.name.value, 'Stored', 'nothing typed: the refill stands');
 });
 
+test('a count with its noun reads singular for one and plural otherwise, as the CLI\'s counted() does', () => {
+  // The page wrote "1 edge(s)", "1 concept(s) that need it first" and "1 attempt(s)" (a review, 5 December 2026).
+  assert.equal(fmtCount(1, 'edge'), '1 edge');
+  assert.equal(fmtCount(0, 'edge'), '0 edges');
+  assert.equal(fmtCount(1001, 'transfer edge'), '1,001 transfer edges');
+  assert.equal(fmtCount(1, "learner's", "learners'"), "1 learner's");
+  assert.equal(fmtCount(2, "learner's", "learners'"), "2 learners'");
+  assert.equal(fmtCount(1500), '1,500');
+});
+
 test("a concept's delete names the learners' data that went with it, as the API's report counts it", () => {
   const report = {
     deleted: 'x', cascade: false, removed_prerequisites: [], deleted_tasks: [], updated_tasks: ['t1'],
     learners_with_goal: 0, mastery_values_removed: 5,
   };
   assert.equal(deletionMessage(report),
-    "Deleted x; also removed 5 learner(s)' mastery of it. Tasks that no longer exercise it: t1.");
+    "Deleted x; also removed 5 learners' mastery of it. Tasks that no longer exercise it: t1.");
+  assert.equal(deletionMessage({ ...report, updated_tasks: [], mastery_values_removed: 1 }),
+    "Deleted x; also removed 1 learner's mastery of it.");
   assert.equal(deletionMessage({ ...report, updated_tasks: [], mastery_values_removed: 0 }), 'Deleted x.');
   assert.match(deletionMessage({ ...report, cascade: true, learners_with_goal: 2, deleted_tasks: ['t2'],
-    removed_prerequisites: [{}] }), /1 edge\(s\) and tasks t2 and the goal of 2 learner\(s\) and 5 learner/);
+    removed_prerequisites: [{}] }), /1 edge and tasks t2 and the goal of 2 learners and 5 learners' mastery/);
 });
 
 test('counts past 999 read with thousands separators, as the Learner view\'s do: deletes, the picker, imports, trails', async () => {
@@ -250,9 +264,9 @@ test('counts past 999 read with thousands separators, as the Learner view\'s do:
     learners_with_goal: 1200, mastery_values_removed: 25000,
   };
   assert.equal(deletionMessage(report),
-    "Deleted x; also removed 1,001 edge(s) and the goal of 1,200 learner(s) and 25,000 learner(s)' mastery of it.");
+    "Deleted x; also removed 1,001 edges and the goal of 1,200 learners and 25,000 learners' mastery of it.");
   assert.match(stillNeededText('x', { dependants: Array(1500).fill('d'), tasks: [], learners_with_goal: 4321 }),
-    /still needed by 1,500 concept\(s\) that need it first and 4,321 learner\(s\) who have it as a goal/);
+    /still needed by 1,500 concepts that need it first and 4,321 learners who have it as a goal/);
   const { olderFileText, shortSummary } = await import('../../../kgplatform/api/ui/importer.js');
   assert.equal(shortSummary({ errors: Array(1234).fill({}), cycles: [], changes_total: 9000 }),
     'Dry run done: 1,234 errors, 9,000 stored values would change. The report follows the form.');
