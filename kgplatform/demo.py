@@ -122,8 +122,8 @@ class Demo:
                 rejected += len(result.rejected)
                 progress.advance(bar, len(batch))
         self.console.print(
-            f"answers: {accepted} accepted, {duplicates} already stored, {rejected} rejected; "
-            f"goals set for {len(goals)} learners"
+            f"answers: {accepted:,} accepted, {duplicates:,} already stored, {rejected:,} rejected; "
+            f"goals set for {counted(len(goals), 'learner')}"
         )
         if rejected:
             raise KgpError(f"the demo's own answers were rejected ({rejected}): see the ingest rules")

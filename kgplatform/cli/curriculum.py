@@ -377,7 +377,7 @@ def export_curriculum(
         document, based_on = export_with_record(graph, curriculum_id)
     written = write_export(document, out, based_on)
     console.print(
-        f"exported {curriculum_id!r}: {len(document.concepts)} concepts, "
-        f"{len(document.prerequisites)} prerequisites, {len(document.tasks)} tasks -> "
+        f"exported {curriculum_id!r}: {counted(len(document.concepts), 'concept')}, "
+        f"{counted(len(document.prerequisites), 'prerequisite')}, {counted(len(document.tasks), 'task')} -> "
         f"{', '.join(str(p) for p in written)}"
     )

@@ -83,3 +83,20 @@ def test_generate_curriculum_counts_what_it_wrote_with_separators(tmp_path: Path
         app, ["generate-curriculum", "--concepts", "1", "--tasks-per-concept", "1", "--out", str(out)]
     )
     assert ": 1 concept, 0 prerequisites, 1 task (curriculum " in " ".join(one.output.split()), one.output
+
+
+def test_export_curriculum_counts_what_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_graph: None
+) -> None:
+    """It said "1 concepts, 0 prerequisites, 3 tasks" and 1200 concepts without a separator, unlike
+    generate-curriculum's and import-curriculum's lines (a review, 5 December 2026)."""
+    from kgplatform.curriculum import import_service
+    from kgplatform.curriculum.generator import generate_curriculum
+
+    for size, words in ((1, "1 concept, 0 prerequisites, 1 task ->"), (1200, "1,200 concepts, ")):
+        document = generate_curriculum(size, seed=1, tasks_per_concept=1)
+        monkeypatch.setattr(import_service, "export_with_record", lambda *_, d=document: (d, None))
+        out = tmp_path / f"c{size}.json"
+        said = CliRunner().invoke(app, ["export-curriculum", document.curriculum.id, "--out", str(out)])
+        assert said.exit_code == 0, said.output
+        assert words in " ".join(said.output.split()), said.output
