@@ -5,8 +5,6 @@ setting's default will change, about 100 lines in all for a 10 s restart."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +12,7 @@ from pathlib import Path
 
 from kgplatform.services import manager
 from kgplatform.settings import Settings
-from tests.integration.workers.conftest import WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import WorkerEnv, stop_workers, wait_for_workers
 
 OUTAGE_S = 4.0
 
@@ -43,12 +41,7 @@ def test_a_redis_restart_under_a_worker_logs_the_reconnect_without_tracebacks(
             time.sleep(0.25)
         wait_for_workers(worker_env.celery, 1)  # it takes work again
     finally:
-        os.kill(worker.pid, signal.SIGTERM)  # `kgplatform worker` passes it on: a warm shutdown
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
+        stop_workers([worker])  # SIGTERM, which `kgplatform worker` passes on: a warm shutdown
     text = log.read_text(errors="replace")
     assert "Connection to broker lost" in text, text[-3000:]  # the case under test happened
     assert "Traceback" not in text, text[-6000:]
