@@ -75,7 +75,7 @@ def celery_config(settings: Settings) -> dict[str, object]:
         # Celery 6 turns around): cancelled, a night's retrain would start over after every Redis blip
         # (docs/workers.md, "Reliability"); every task is safe to run twice, which a message redelivered
         # after its lost ack asks for. Chosen here, so Celery's eight-line notice of the coming default is
-        # not printed at each reconnect (`CANCEL_NOTICE` below).
+        # not printed at each reconnect (`CANCEL_NOTICE` above).
         "worker_cancel_long_running_tasks_on_connection_loss": False,
     }
 
