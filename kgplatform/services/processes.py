@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -233,16 +234,22 @@ def ensure_debian_package(binary: str, package: str) -> str:
 def running_http_server(
     command: list[str], url: str, *, cwd: Path, env: Mapping[str, str], timeout_s: float
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Runs a server (tests, benchmarks) for the duration of the block, once `url` answers 200;
-    terminated (killed if it lingers) at the end. Raises ServiceSetupFailed when it exits first or
+    """Runs a server (tests, benchmarks) for the duration of the block, once `url` answers 200 from
+    it; terminated (killed if it lingers) at the end. Raises ServiceSetupFailed when it exits first or
     does not answer in time."""
     process = subprocess.Popen(command, cwd=cwd, env=dict(env))
+    port = urllib.parse.urlsplit(url).port
     try:
         deadline = time.monotonic() + timeout_s
-        while not _answers_ok(url):
+        while not (answered := _answers_ok(url)) or not _served_by(process, port):
             if process.poll() is not None or time.monotonic() > deadline:
+                # A port from free_port() can be taken by another process before ours binds it: the
+                # answer then comes from that one, and ours exits unable to bind.
+                whose = (
+                    f", but not from this server: another process listens on port {port}" if answered else ""
+                )
                 raise ServiceSetupFailed(
-                    f"{url} did not answer 200 within {timeout_s:.0f} s (exit code {process.poll()})"
+                    f"{url} did not answer 200 within {timeout_s:.0f} s{whose} (exit code {process.poll()})"
                 )
             time.sleep(0.2)
         yield process
@@ -253,6 +260,11 @@ def running_http_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _served_by(process: subprocess.Popen[bytes], port: int | None) -> bool:
+    """Whether `process` listens on `port`; true when this cannot be told (no port in the url, no /proc)."""
+    return port is None or listens_on(process.pid, port) is not False
 
 
 def _answers_ok(url: str) -> bool:
