@@ -76,16 +76,23 @@ def supervise(
     when it dies otherwise, within `policy`. Returns the last exit code (a signal's as 128 + its number)."""
     stopping = threading.Event()
     child: subprocess.Popen[bytes] | None = None
+    stop_received: list[signal.Signals] = []  # the first stop signal, once one came
+    passed_on: list[bool] = []  # set once the stop has reached a running worker
 
-    def pass_on(signum: int, _frame: object) -> None:
-        first = not stopping.is_set()
-        stopping.set()
-        if first and child is not None and child.poll() is None:
-            child.send_signal(PASSED_AS.get(signal.Signals(signum), signum))
+    def pass_stop_on() -> None:
+        if stop_received and not passed_on and child is not None and child.poll() is None:
+            passed_on.append(True)
+            child.send_signal(PASSED_AS.get(stop_received[0], stop_received[0]))
+
+    def on_stop(signum: int, _frame: object) -> None:
+        if not stop_received:
+            stop_received.append(signal.Signals(signum))
+            stopping.set()
+        pass_stop_on()
 
     # A hangup ignored already (`nohup kgplatform worker &`) stays ignored: the worker is meant to outlive it.
     stops = [s for s in STOP_SIGNALS if s != signal.SIGHUP or signal.getsignal(s) != signal.SIG_IGN]
-    previous = {sig: signal.signal(sig, pass_on) for sig in stops}
+    previous = {sig: signal.signal(sig, on_stop) for sig in stops}
     deaths: list[float] = []
     try:
         while True:
@@ -97,8 +104,7 @@ def supervise(
                 start_new_session=True,
                 preexec_fn=_stop_with_parent(os.getpid()),  # noqa: PLW1509 - no threads here
             )
-            if stopping.is_set() and child.poll() is None:  # the stop came while it was being started
-                child.send_signal(signal.SIGTERM)
+            pass_stop_on()  # a stop that came while it was being started, as it came (SIGQUIT stays cold)
             code = _exit_code(child.wait())
             if code == 0 or stopping.is_set():
                 return code

@@ -109,6 +109,18 @@ def test_a_stop_is_passed_on_once_and_the_worker_is_not_started_again(tmp_path: 
     assert got.read_text().split() == [str(int(stop))]
 
 
+def test_a_stop_that_comes_while_the_worker_is_being_started_reaches_it_as_it_came() -> None:
+    """A Ctrl-C during the start (before_start, or Popen itself) is passed on as SIGINT once the worker
+    exists, not turned into SIGTERM; the worker dies of it and its code is the supervisor's."""
+
+    def interrupted_start() -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # handled here, in the main thread, before the worker exists
+
+    sleeper = python("import time; time.sleep(30)")
+    code = supervise(sleeper, before_start=interrupted_start, policy=QUICK)
+    assert code == 128 + signal.SIGINT
+
+
 def test_kgplatform_worker_runs_celery_under_the_supervisor(monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[list[str]] = []
 
