@@ -123,6 +123,17 @@ def test_decay_composes_and_never_lowers_below_floor(params: TracerParams) -> No
     assert decayed(low, T0 + timedelta(days=400), params, "a").p_mastery == pytest.approx(low.p_mastery)
 
 
+def test_reading_before_the_last_answer_leaves_mastery_as_traced(params: TracerParams) -> None:
+    """An answer may be dated up to a day ahead of the server's clock (`models.MAX_CLOCK_AHEAD`), so mastery
+    is read before its `as_of` until that time comes: no forgetting then, and never a rise (a negative
+    elapsed time grew the excess above the floor, past 1 for a well-known concept)."""
+    runs = [AnswerEvent(f"e{i}", T0, ["a"], 1.0) for i in range(8)]
+    state = replay(runs, params)["a"]
+    for hours in (1, 12, 24):
+        early = decayed(state, T0 - timedelta(hours=hours), params, "a")
+        assert early.p_mastery == state.p_mastery and early.as_of == state.as_of
+
+
 def test_transfer_raises_a_related_concept_only(params: TracerParams) -> None:
     events = [AnswerEvent(f"e{i}", T0, ["a"], 1.0) for i in range(4)]
     without = replay(events, params)
