@@ -146,6 +146,15 @@ def test_an_event_id_holding_invisible_formatting_characters_is_rejected_naming_
     assert rejection.field == "event_id" and "invisible formatting characters (U+" in rejection.message
 
 
+@pytest.mark.parametrize("event_id", ["e1 ", " e1", "lms 42", "e1\t", "e1\n", "e\u00a01", "e\u20031"])
+def test_an_event_id_holding_whitespace_is_rejected_naming_it(event_id: str) -> None:
+    """docs/tracing.md: an event id holds no whitespace. "e1 " sent by a service that pads its ids would be
+    stored apart from the "e1" it reads as, so a retry after the padding was fixed stored the answer twice."""
+    good, bad = parse_answer_rows([ROW, {**ROW, "event_id": event_id}])
+    assert [i for i, _ in good] == [0]
+    assert [(r.index, r.reason, r.field, r.event_id) for r in bad] == [(1, "invalid", "event_id", event_id)]
+
+
 def test_an_event_id_in_any_script_is_still_taken() -> None:
     good, bad = parse_answer_rows([{**ROW, "event_id": "事件-1"}, {**ROW, "event_id": "évènement:2"}])
     assert len(good) == 2 and not bad
