@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import pytest
@@ -119,6 +119,18 @@ def test_a_rejected_event_id_is_echoed_only_when_it_is_encodable_text() -> None:
 def test_the_first_instant_of_1970_is_the_earliest_answer_time_accepted() -> None:
     good, bad = parse_answer_rows([{**ROW, "answered_at": "1970-01-01T00:00:00Z"}])
     assert len(good) == 1 and not bad
+
+
+@pytest.mark.parametrize("ahead", [timedelta(minutes=5), timedelta(hours=23)])
+def test_an_answer_less_than_a_day_ahead_of_the_servers_clock_is_accepted(ahead: timedelta) -> None:
+    """Services' clocks drift: an answer up to a day ahead is stored (docs/tracing.md), only one further
+    ahead is refused; a service a few minutes fast must not lose its learners' answers."""
+    answered_at = (datetime.now(UTC) + ahead).isoformat()
+    good, bad = parse_answer_rows([{**ROW, "answered_at": answered_at}])
+    assert len(good) == 1 and not bad
+    too_far = (datetime.now(UTC) + timedelta(hours=25)).isoformat()
+    _, bad = parse_answer_rows([{**ROW, "answered_at": too_far}])
+    assert [(r.field, r.reason) for r in bad] == [("answered_at", "invalid")]
 
 
 @pytest.mark.parametrize("tag", ["a\u0000b", "music\n", "\tart", "ev-\u202etxt", "zero\u200bwidth", "x\x85"])
