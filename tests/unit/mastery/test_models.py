@@ -95,6 +95,14 @@ def test_each_malformed_row_is_rejected_naming_its_field(change: dict, field: st
     assert rejection.event_id == {**ROW, **change}.get("event_id")  # echoed so the caller can match it
 
 
+@pytest.mark.parametrize("score", [0.0, 1.0])
+def test_a_score_at_either_end_of_0_to_1_is_an_outcome(score: float) -> None:
+    """`score` is 0..1 inclusive (docs/services.md): a partial-credit task scored 0 is a wrong answer the
+    tracer must see, not a row refused."""
+    good, bad = parse_answer_rows([{**ROW, "correct": None, "score": score}])
+    assert not bad and [a.outcome for _, a in good] == [score]
+
+
 def test_rows_that_are_not_objects_are_rejected_too() -> None:
     good, bad = parse_answer_rows([ROW, "text", 3, None])
     assert len(good) == 1 and [r.index for r in bad] == [1, 2, 3]
