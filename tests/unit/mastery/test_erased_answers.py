@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from kgplatform.errors import Conflict, ValidationFailed
-from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.models import AnswerBatchResult, AnswerIn
+from kgplatform.mastery.service import MasteryService, judge_rows, stored_row
 from kgplatform.mastery.store import MasteryStore, erased_answer_key
 from tests.unit.mastery.fake_store import FakeMasteryStore
 from tests.unit.mastery.test_service import TASKS, log
@@ -117,6 +118,19 @@ def test_a_stored_answer_is_still_a_duplicate_and_an_unknown_task_still_unknown(
     result = service.ingest([others[0], unknown, {**theirs[0], "task_id": "nope"}])
     assert result.duplicates == [others[0]["event_id"]]
     assert [(r.index, r.reason) for r in result.rejected] == [(1, "unknown_task"), (2, "erased")]
+
+
+def test_an_answer_read_both_stored_and_erased_is_a_duplicate() -> None:
+    """An erase committing while the ingest's context statement runs can leave an event id among the
+    stored answers it read and among the erased ones read after them (docs/tracing.md): stored answers are
+    judged first, so the client hears "duplicate" for an answer it sent before, as it would a moment
+    earlier, never "erased"."""
+    answer = AnswerIn.model_validate(log(1, learners=1, seed=9)[0])
+    result = AnswerBatchResult()
+    created = judge_rows(
+        result, [(0, answer)], [], set(TASKS), {answer.event_id: stored_row(answer)}, {answer.event_id}
+    )
+    assert created == [] and result.duplicates == [answer.event_id] and result.rejected == []
 
 
 def test_the_key_kept_is_a_digest_that_names_neither_the_event_nor_the_learner() -> None:
