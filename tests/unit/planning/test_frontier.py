@@ -38,6 +38,19 @@ def test_blocking_prerequisite_of_a_stuck_goal(chain: ConceptGraph) -> None:
     assert names(chain, blocks > 0) == {"x"}
 
 
+def test_a_met_goal_puts_nothing_on_the_path(chain: ConceptGraph) -> None:
+    """The path is what leads to an unmet goal: a goal met (here c, and with it a, b) takes its ancestors
+    off it, even one not counted as known (the learner failed b), so the reasons do not say "leads to your
+    goal C" of a goal already reached; another goal still unmet keeps its own path."""
+    met = fr.implied_known(chain, mastery(chain, c=0.95), 0.85)
+    met[chain.index["b"]] = False  # answered and failed: a mastered dependant does not imply it
+    goals = np.zeros(chain.n_concepts, bool)
+    goals[chain.index["c"]] = True
+    assert names(chain, fr.goal_paths(chain, goals, met)) == set()
+    goals[chain.index["z"]] = True
+    assert names(chain, fr.goal_paths(chain, goals, met)) == {"z"}
+
+
 def test_batch_shapes_give_the_same_answer_per_row(chain: ConceptGraph) -> None:
     rows = np.stack([mastery(chain, a=0.9), mastery(chain, c=0.95)])
     known = fr.known_concepts(chain, rows, 0.85)
