@@ -76,6 +76,15 @@ def test_decayed_concept_is_reviewed_before_what_depends_on_it(chain: ConceptGra
     assert result.tasks[0].purpose == "review" and "review due" in result.tasks[0].reason
 
 
+def test_a_review_is_due_once_mastery_decays_below_0_7_and_not_before(chain: ConceptGraph) -> None:
+    """The documented bar (docs/planning.md, "spaced review"; the report's `needs_review` reads the same
+    `PlanConfig`): mastered before and now at 0.69 is due; at 0.72 it is not yet, and no task is a review."""
+    due = plan(chain, p={"a": 0.69, "b": 0.2}, peak={"a": 0.95}, goals=("b",), n_tasks=2)
+    assert [(t.concept_id, t.purpose) for t in due.tasks if t.purpose == "review"] == [("a", "review")]
+    not_yet = plan(chain, p={"a": 0.72, "b": 0.2}, peak={"a": 0.95}, goals=("b",), n_tasks=2)
+    assert not_yet.tasks and all(t.purpose != "review" for t in not_yet.tasks)
+
+
 def test_task_is_chosen_for_predicted_success_inside_the_band(chain: ConceptGraph) -> None:
     # p = 0.6: easy task (difficulty 0.3) predicts 0.66, the hard one (0.7) 0.58.
     result = plan(chain, p={"a": 0.6}, goals=("a",), n_tasks=1)
