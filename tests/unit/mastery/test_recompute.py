@@ -127,6 +127,25 @@ def test_transfer_leaves_the_value_after_the_learners_own_last_answer() -> None:
     assert never.p_practised is None, "raised by transfer alone: never answered on"
 
 
+def test_a_row_stored_before_p_practised_stands_in_only_where_it_was_answered_on() -> None:
+    """docs/tracing.md: a MASTERY stored before 3 December 2026 has no `p_practised`, and its `p_mastery`
+    stands in where the concept was answered on. A pair raised by transfer alone (no attempts) was never
+    answered on: read as practised, a later answer elsewhere wrote the transferred value back as the
+    learner's own, and a faded transfer read as "mastered before" in the plan and the report."""
+    stored = {"learner_id": "l", "p_mastery": 0.9, "correct": 0.0, "last_us": None, "as_of_us": 1}
+    state = StoredState.from_rows(
+        [
+            {**stored, "concept_id": "a", "attempts": 3, "correct": 3.0, "last_us": 1},
+            {**stored, "concept_id": "b", "attempts": 0},
+            {**stored, "concept_id": "c", "attempts": 0, "p_practised": 0.4},
+        ]
+    )
+    assert list(state.p_practised) == [0.9, None, 0.4]
+    later = AnswerColumns(["l"], ["e1"], ["t3"], [1.0], [2])
+    b = by_pair(trace_answers(later, TASKS, PARAMS, initial=state.take([1])))[("l", "b")]
+    assert b.p_practised is None and b.attempts == 0
+
+
 def test_each_pair_keeps_the_task_of_the_learners_latest_answer_on_it() -> None:
     """By answered_at, then event id (the tracer's order), whatever order the answers came in; continued
     from a stored state as a full replay gives it; a pair reached by transfer alone has none."""
