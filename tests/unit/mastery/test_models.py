@@ -175,6 +175,18 @@ def test_an_event_id_holding_whitespace_is_rejected_naming_it(event_id: str) -> 
     assert [(r.index, r.reason, r.field, r.event_id) for r in bad] == [(1, "invalid", "event_id", event_id)]
 
 
+@pytest.mark.parametrize(
+    ("event_id", "words"),
+    [("lms 42", "whitespace (found U+0020)"), ("e1\t", "whitespace (found U+0009)"), ("e\x00", "control")],
+)
+def test_an_event_id_refusal_says_what_is_wrong_in_words(event_id: str, words: str) -> None:
+    """As learner ids' (tests/unit/api/test_learner_ids.py): pydantic's own refusal quoted the regex
+    ("String should match pattern '^[^\\s\\x00-...]+$'"), which told a service nothing it could act on."""
+    _, (rejection,) = parse_answer_rows([{**ROW, "event_id": event_id}])
+    assert rejection.field == "event_id" and f"an event id must not contain {words}" in rejection.message
+    assert "pattern" not in rejection.message
+
+
 def test_an_event_id_in_any_script_is_still_taken() -> None:
     good, bad = parse_answer_rows([{**ROW, "event_id": "事件-1"}, {**ROW, "event_id": "évènement:2"}])
     assert len(good) == 2 and not bad
