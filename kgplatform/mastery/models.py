@@ -49,25 +49,20 @@ _EVENT_ID_REFUSED = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 def event_id_characters(value: str) -> str:
     """ID_PATTERN checked in words, as `learner_id_characters` does for learner ids: "lms 42" was refused as
-    "String should match pattern '^[^\\s\\x00-\\x1f\\x7f-\\x9f]+$'", which a service cannot act on."""
-    if value.isascii() and value.isprintable() and " " not in value:  # nearly every id: no scan
+    "String should match pattern '^[^\\s\\x00-\\x1f\\x7f-\\x9f]+$'", which a service cannot act on. No
+    invisible formatting characters either, as learner ids and new curriculum ids: "e1\u200b" was a second
+    answer that reads as "e1" in the answers list and the export. Printable ASCII without a space (nearly
+    every event id) needs no per-character scan: ingestion validates one per answer."""
+    if value.isascii() and value.isprintable() and " " not in value:
         return value
-    if (found := _EVENT_ID_REFUSED.search(value)) is None:
-        return value
-    char = found.group()
-    if char.isspace():
-        raise ValueError(f"an event id must not contain whitespace (found U+{ord(char):04X})")
-    raise ValueError(f"an event id must not contain control characters (found U+{ord(char):04X})")
+    if (found := _EVENT_ID_REFUSED.search(value)) is not None:
+        char = found.group()
+        kind = "whitespace" if char.isspace() else "control characters"
+        raise ValueError(f"an event id must not contain {kind} (found U+{ord(char):04X})")
+    return shows_as_written(value)
 
 
-def visible_event_id(value: str) -> str:
-    """No invisible formatting characters either, as learner ids and new curriculum ids: "e1\u200b" was a
-    second answer that reads as "e1" in the answers list and the export. Printable ASCII (nearly every
-    event id) needs no per-character scan: ingestion validates one per answer."""
-    return value if value.isascii() and value.isprintable() else shows_as_written(value)
-
-
-EventId = Annotated[str, AfterValidator(event_id_characters), AfterValidator(visible_event_id)]
+EventId = Annotated[str, AfterValidator(event_id_characters)]
 # A learner id is also a path segment of every learner route (/learners/{id}/...): no '/', and, as new
 # curriculum ids (`well_formed_id`), not '.' or '..' (no route could reach such a learner) and NFC (or
 # "Café" typed two ways would be two learners).
