@@ -337,6 +337,13 @@ def restore(
         folder = undo_folder or default_folder(settings)
         _remove_abandoned([(folder, WORK_PREFIX), (settings.services.state_dir, SCRATCH_PREFIX)], report)
         _trial_load(settings, layout, java, dump, report)
+        if keep_undo and (cut := maintenance.cut_short_load(settings, neo4j_local.store_folders(settings))):
+            # Its dump fails ("recovery not possible"), and that failure took 3 minutes to be told.
+            report(
+                f"no undo file: the database is loaded only in part, by a restore killed during its load "
+                f"(pid {cut.pid}), and cannot be dumped"
+            )
+            keep_undo = False
         dropped = drop_cached_plans()
         undo = folder / dump_file_name(settings.neo4j.database, datetime.now(UTC), "-before-restore")
         work = _work_folder(folder) if keep_undo else None
@@ -377,11 +384,15 @@ def _replace(
     loaded back, then KeyboardInterrupt raised. Without an undo file the restore goes on to its end."""
     with _interrupt_deferred(report, undo is not None) as interrupted:
         report(f"loading {dump} into database {settings.neo4j.database}")
+        # Until the database is whole again: a restore killed meanwhile leaves it loaded in part.
+        maintenance.mark_loading(settings, dump, undo)
         failure = _load(settings, layout, java, dump)
+        whole = not failure
         if (failure or interrupted) and undo is not None:
             why = f"loading {dump} failed ({failure})" if failure else "interrupted"
             report(f"{why}: loading the database as it was back from {undo}")
             undo_failure = _load(settings, layout, java, undo)
+            whole = not undo_failure
             if undo_failure:
                 failure = (failure or "interrupted") + (
                     f"; loading the database as it was back failed too ({undo_failure}): it is in {undo}"
@@ -390,6 +401,9 @@ def _replace(
                 failure += f"; the database is as it was (it is in {undo} too)"
         elif failure:
             failure += " (no undo file: --no-undo)"
+        if whole:
+            maintenance.clear_loading(settings)  # whole: loaded, or loaded back as it was
+            maintenance.forget_abandoned(settings)  # a killed restore's note: its harm is undone
     if failure:
         raise ServiceSetupFailed(f"Neo4j: loading {dump} failed: {failure}")
     if interrupted and undo is not None:

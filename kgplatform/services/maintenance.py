@@ -7,22 +7,31 @@ dump. The note names the command's process with its start time, as the pid files
 process that was killed names no live process: that backup or restore stopped part-way with Neo4j stopped,
 which `services status` says (`abandoned`) instead of a bare "not running", until `services up` starts
 Neo4j again and deletes the note (`forget_abandoned`).
+
+A second note, `neo4j-load.json`, lies in the state folder while a restore's `neo4j-admin database load`
+replaces the store, until the database is whole again (loaded, or loaded back from the undo file). One left
+by a process that is gone, over a store written since, is a load cut short: Neo4j cannot open that database
+(its recovery fails on the transaction logs), so `services up` waited 120 s for it, then printed Neo4j's
+"DatabaseUnavailable", and `services status` read "already running" while every request got a 503
+(`cut_short_load`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from kgplatform.files import write_text_atomically
 from kgplatform.services.processes import pid_alive, start_time
 from kgplatform.settings import Settings
 
 NOTE_NAME = "neo4j-maintenance.json"
+LOAD_NOTE_NAME = "neo4j-load.json"
 
 
 @dataclass(frozen=True)
@@ -41,12 +50,32 @@ class Maintenance:
             "`kgplatform services up` starts it again"
         )
         if self.operation == "restore":
-            # Killed during the load, the database is empty or loaded in part, and Neo4j would serve it so.
-            said += (
-                "; the database may be loaded only in part: then run the restore again, or restore the "
-                "undo file it dumped first (`-before-restore`)"
-            )
+            # Killed during its load, the restore leaves the load's note too, and that one is said instead.
+            said += "; it was killed before or after its load, not during it: the database is whole"
         return said
+
+
+@dataclass(frozen=True)
+class CutShortLoad:
+    """A restore's load of `dump` whose process is gone while the store was being replaced."""
+
+    dump: Path
+    undo: Path | None  # the database as it was before that restore; None: --no-undo
+    pid: int
+    since: datetime
+
+    def describe(self) -> str:
+        back = (
+            f"`kgplatform services restore {self.undo}` loads the database as it was before it"
+            if self.undo is not None
+            else "there is no undo file (--no-undo)"
+        )
+        return (
+            f"the load of {self.dump} by `services restore` (pid {self.pid}, since "
+            f"{self.since:%Y-%m-%d %H:%M:%S} UTC) was cut short (its process is gone): the database is "
+            f"loaded only in part and Neo4j cannot open it; {back}, or `kgplatform services restore "
+            f"{self.dump}` loads that file again (either skips the undo dump: this database cannot give one)"
+        )
 
 
 @contextmanager
@@ -86,6 +115,59 @@ def forget_abandoned(settings: Settings) -> Maintenance | None:
         with suppress(FileNotFoundError):
             (settings.services.state_dir / NOTE_NAME).unlink()
     return left
+
+
+def mark_loading(settings: Settings, dump: Path, undo: Path | None) -> None:
+    """Notes, before a load starts to replace the store, which dump it loads and where the undo file is."""
+    pid = os.getpid()
+    write_text_atomically(
+        settings.services.state_dir / LOAD_NOTE_NAME,
+        json.dumps(
+            {
+                "dump": str(dump.resolve()),
+                "undo": str(undo.resolve()) if undo is not None else None,
+                "pid": pid,
+                "start": start_time(pid),
+                "since": datetime.now(UTC).isoformat(),
+            }
+        ),
+    )
+
+
+def clear_loading(settings: Settings) -> None:
+    """The database is whole again (the load ended, or the database as it was was loaded back)."""
+    with suppress(FileNotFoundError):
+        (settings.services.state_dir / LOAD_NOTE_NAME).unlink()
+
+
+def cut_short_load(settings: Settings, store: Iterable[Path]) -> CutShortLoad | None:
+    """The load whose note names a process that is gone and that wrote to `store` (the database's folders)
+    after it began, or None. A load killed before it wrote anything (its Java still starting) left the
+    database as it was: that note is deleted."""
+    path = settings.services.state_dir / LOAD_NOTE_NAME
+    try:
+        fields = json.loads(path.read_text())
+        pid = int(fields["pid"])
+        since = datetime.fromisoformat(fields["since"])
+        found = CutShortLoad(
+            Path(fields["dump"]), Path(fields["undo"]) if fields["undo"] else None, pid, since
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pid_alive(pid) and start_time(pid) == fields.get("start"):
+        return None  # still loading: the restore itself starts Neo4j once the database is whole
+    began = since.timestamp()
+    written = any(
+        file.stat().st_mtime > began
+        for folder in store
+        if folder.is_dir()
+        for file in folder.rglob("*")
+        if file.is_file() and not file.name.endswith("_lock")
+    )
+    if not written:
+        clear_loading(settings)
+        return None
+    return found
 
 
 def _read(settings: Settings) -> tuple[Maintenance, bool] | None:

@@ -217,6 +217,11 @@ def status(settings: Settings) -> list[ServiceStatus]:
             said = f"{killed.describe()} was stopped part-way; " if killed is not None else ""
             result.append(ServiceStatus(name, address, state, pid, said + left))
             continue
+        # A restore killed during its load left a store Neo4j cannot open: `up` refuses, a restore mends it.
+        store = neo4j_local.store_folders(settings) if down else []
+        if down and (cut := maintenance.cut_short_load(settings, store)) is not None:
+            result.append(ServiceStatus(name, address, state, pid, cut.describe()))
+            continue
         # A backup or restore killed with Neo4j stopped left its note: not a crash, and `up` is the remedy.
         if killed is not None:
             result.append(ServiceStatus(name, address, state, pid, killed.describe_abandoned()))

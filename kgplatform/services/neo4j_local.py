@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from kgplatform.errors import ServiceSetupFailed
+from kgplatform.services import maintenance
 from kgplatform.services.processes import (
     dying_with_parent,
     ensure_debian_package,
@@ -323,12 +324,21 @@ def admin_tool_refusal(layout: Neo4jLayout, grace_s: float = 0.0) -> str | None:
 START_GRACE_S = 5.0
 
 
+def store_folders(settings: Settings) -> list[Path]:
+    """The database's store and transaction logs, which a `neo4j-admin database load` replaces."""
+    data, database = layout_for(settings).data_dir, settings.neo4j.database
+    return [data / "databases" / database, data / "transactions" / database]
+
+
 def start(settings: Settings) -> int:
     layout = layout_for(settings)
     # The grace: a backup's own dump killed by a Ctrl-C (subprocess.run waits for it only 0.25 s) may still
     # be exiting when the backup starts Neo4j again.
     if refusal := admin_tool_refusal(layout, grace_s=START_GRACE_S):
         raise ServiceSetupFailed(f"Neo4j was not started: {refusal}")
+    # Started, it fails recovery on that store and answers DatabaseUnavailable to everything, for good.
+    if (cut := maintenance.cut_short_load(settings, store_folders(settings))) is not None:
+        raise ServiceSetupFailed(f"Neo4j was not started: {cut.describe()}")
     java = find_java()
     fetch_jars(settings, layout)
     write_config(settings, layout)

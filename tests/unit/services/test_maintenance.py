@@ -9,11 +9,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from typer.testing import Result
 
-from kgplatform.services import maintenance, manager
+from kgplatform.errors import ServiceSetupFailed
+from kgplatform.services import maintenance, manager, neo4j_local
 from kgplatform.services.processes import start_time
 from kgplatform.settings import Settings
 
@@ -75,7 +77,9 @@ def test_a_note_left_by_a_killed_backup_says_it_stopped_part_way_and_how_to_star
     assert row.detail is not None and row.detail.startswith(f"`services {operation}` (pid ")
     assert "stopped part-way (its process is gone) and left Neo4j stopped" in row.detail
     assert "`kgplatform services up` starts it again" in row.detail
-    assert ("loaded only in part" in row.detail) is (operation == "restore")
+    # Killed while it loaded, a restore leaves its load's note too (the tests below); without it the load
+    # had not begun or had ended.
+    assert ("the database is whole" in row.detail) is (operation == "restore")
     redis_row = next(row for row in manager.status(settings) if row.name == "redis")
     assert redis_row.detail is None  # a backup stops Neo4j only
 
@@ -139,3 +143,53 @@ def test_an_unreadable_note_is_no_maintenance(settings: Settings, text: str) -> 
     note.parent.mkdir(parents=True)
     note.write_text(text)
     assert maintenance.current(settings) is None
+
+
+def load_note_of_a_killed_restore(
+    settings: Settings, undo: str | None = "/b/neo4j-x-before-restore.dump"
+) -> None:
+    """The note a restore killed with -9 during its load leaves: it names a process that is gone."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    started = start_time(gone.pid)
+    gone.wait()
+    note = settings.services.state_dir / maintenance.LOAD_NOTE_NAME
+    note.parent.mkdir(parents=True, exist_ok=True)
+    fields = {"dump": "/b/neo4j-old.dump", "undo": undo, "pid": gone.pid, "start": started}
+    note.write_text(json.dumps({**fields, "since": "2026-12-02T10:00:00+00:00"}))
+
+
+def write_store(settings: Settings) -> None:
+    """What the load had written of the store when it was killed (after the note's time)."""
+    store = neo4j_local.store_folders(settings)[0]
+    store.mkdir(parents=True, exist_ok=True)
+    (store / "neostore.nodestore.db").write_bytes(b"part")
+
+
+def test_a_load_cut_short_is_named_with_both_remedies_and_neo4j_is_not_started_on_it(
+    settings: Settings, status_cli: Callable[[], Result]
+) -> None:
+    """kill -9 of a restore during its load left a store that Neo4j cannot open: `services up` waited
+    120 s and printed Neo4j's "DatabaseUnavailable", status then read "already running" (exit 0) while
+    every request got a 503, and the note said only that the database "may be loaded only in part"."""
+    load_note_of_a_killed_restore(settings)
+    write_store(settings)
+    said = " ".join(status_cli().output.split())
+    assert "the load of /b/neo4j-old.dump by `services restore` (pid " in said
+    assert "was cut short (its process is gone): the database is loaded only in part" in said
+    assert "`kgplatform services restore /b/neo4j-x-before-restore.dump` loads the database as it was" in said
+    assert status_cli().exit_code == 3
+    with pytest.raises(ServiceSetupFailed, match="Neo4j was not started: the load of /b/neo4j-old.dump"):
+        neo4j_local.start(settings)  # before Java is even looked for
+    assert maintenance.cut_short_load(settings, neo4j_local.store_folders(settings)) is not None
+
+
+def test_a_load_killed_before_it_wrote_the_store_left_the_database_whole(settings: Settings) -> None:
+    """Its Java still starting: nothing of the store changed, so there is nothing to refuse."""
+    write_store(settings)
+    load_note_of_a_killed_restore(settings, undo=None)
+    past = datetime(2026, 12, 2, 9, 0, tzinfo=UTC).timestamp()  # written before the note's time
+    for file in neo4j_local.store_folders(settings)[0].iterdir():
+        os.utime(file, (past, past))
+    assert maintenance.cut_short_load(settings, neo4j_local.store_folders(settings)) is None
+    assert not (settings.services.state_dir / maintenance.LOAD_NOTE_NAME).exists()
+    assert neo4j_row(settings).detail is None

@@ -1,0 +1,106 @@
+"""A `services restore` killed with -9 during its load, and what the operator meets next.
+
+Before 6 December 2026 such a restore left a store that Neo4j cannot open (its recovery fails on the
+transaction logs): `services up` waited 120 s and printed Neo4j's "DatabaseUnavailable", `services status`
+then read "already running" (exit 0) while the API answered 503 to everything, and the restore that mends it
+failed 3 minutes later on its undo dump, asking for `--no-undo`. Now the load leaves a note until the
+database is whole: status names the dump and the undo file, `up` refuses at once, and a restore of either
+file skips the undo dump that this database cannot give.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from kgplatform.errors import ServiceSetupFailed
+from kgplatform.graph.driver import Graph
+from kgplatform.planning.cache import PlanCache
+from kgplatform.services import backup, maintenance, manager, neo4j_local
+from kgplatform.settings import Settings
+from tests.integration.kill import kill_and_wait
+from tests.integration.services.test_backup import add_concept, concept_ids
+
+LOAD_NOTE = "neo4j-load.json"  # maintenance.LOAD_NOTE_NAME, spelt out: the test must run without it too
+RESTORE = (
+    "import sys; from pathlib import Path; from kgplatform.services import backup; "
+    "from kgplatform.settings import get_settings; "
+    "backup.restore(get_settings(), Path(sys.argv[1]), lambda: 0, undo_folder=Path(sys.argv[2]))"
+)
+
+
+@pytest.fixture
+def load_note_cleared(settings: Settings, services_restored: None) -> Iterator[None]:
+    """A failed test must not leave the note behind: every later `services up` would refuse."""
+    yield
+    (settings.services.state_dir / LOAD_NOTE).unlink(missing_ok=True)
+
+
+def wait_for(what: str, done: Callable[[], object], timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, f"{what} within {timeout_s} s"
+        time.sleep(0.01)
+
+
+def test_a_restore_killed_during_its_load_is_named_refused_by_up_and_mended_by_a_restore(
+    graph: Graph,
+    redis_client: redis.Redis,
+    settings: Settings,
+    load_note_cleared: None,
+    tmp_path: Path,
+) -> None:
+    assert neo4j_local.running_pid(settings) is not None, "the tests' Neo4j was not started by `services up`"
+    add_concept(graph, "before-dump")
+    made = backup.backup(settings, tmp_path / "backups")
+    add_concept(graph, "after-dump")
+
+    note = settings.services.state_dir / LOAD_NOTE
+    restoring = subprocess.Popen([sys.executable, "-c", RESTORE, str(made.path), str(tmp_path)])
+    try:
+        layout = neo4j_local.layout_for(settings)
+
+        # With Neo4j stopped: `database load --info` (the dump's check, before anything stops) runs on it too.
+        def load_runs() -> bool:
+            tools = [command for _, command in neo4j_local.admin_tools_on(layout)]
+            return neo4j_local.running_pid(settings) is None and tools == ["database load"]
+
+        wait_for("its load began", load_runs)
+        # A graph this small loads faster than a kill can land in it: the restore is frozen once its load
+        # runs, so the load's end is never noted, then killed as a crash kills it.
+        os.kill(restoring.pid, signal.SIGSTOP)
+        wait_for("its neo4j-admin ended", lambda: not neo4j_local.admin_tools_on(layout))
+    finally:
+        kill_and_wait(settings, restoring.pid)
+        restoring.wait(timeout=10)
+    undo = next(tmp_path.glob("*-before-restore.dump"))
+
+    row = next(row for row in manager.status(settings) if row.name == "neo4j")
+    assert row.state is manager.State.NOT_RUNNING
+    assert row.detail is not None and row.detail.startswith(f"the load of {made.path} by `services restore`")
+    assert f"`kgplatform services restore {undo}` loads the database as it was" in row.detail
+
+    started = time.monotonic()
+    with pytest.raises(ServiceSetupFailed, match=f"Neo4j was not started: the load of {made.path}"):
+        manager.up(settings)
+    assert time.monotonic() - started < 30  # it waited 120 s for a database that could not open
+    assert neo4j_local.running_pid(settings) is None
+
+    said: list[str] = []
+    mended = backup.restore(
+        settings, undo, PlanCache(redis_client).drop_all, report=said.append, undo_folder=tmp_path
+    )
+    assert mended.undo_path is None and not mended.running
+    assert any(line.startswith("no undo file: the database is loaded only in part") for line in said)
+    assert not note.exists()
+    assert not (settings.services.state_dir / maintenance.NOTE_NAME).exists()  # the killed restore's
+    manager.up(settings)
+    assert concept_ids(graph, "before-dump", "after-dump") == {"before-dump", "after-dump"}
