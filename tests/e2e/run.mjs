@@ -102,18 +102,21 @@ await context.addInitScript(() => {
 });
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 /** Holds the requests to the URLs `matches` picks (of `method`, when given) in flight, as a slow server would,
- * until `release()`: `arrived` resolves with the first one held, so a step acts while it is surely in flight.
- * `stop()` lets every held one go and removes the route. */
+ * until `release()`: `arrived` resolves with the first one held, so a step acts while it is surely in flight;
+ * `held` lists every one held (answersTakenIn waits for them). `stop()` lets every held one go and removes the
+ * route. */
 const holdRequests = async (matches, method = null) => {
   let release;
   const released = new Promise((resolve) => { release = resolve; });
   let arrive;
   const arrived = new Promise((resolve) => { arrive = resolve; });
+  const held = [];
   const hold = async (route) => {
     if (method && route.request().method() !== method) {
       await route.fallback();
       return;
     }
+    held.push(route.request());
     arrive(route.request());
     await released;
     await route.continue().catch(() => {});
@@ -121,6 +124,7 @@ const holdRequests = async (matches, method = null) => {
   await page.route(matches, hold);
   return {
     arrived,
+    held,
     release,
     stop: async () => {
       release();
@@ -128,6 +132,29 @@ const holdRequests = async (matches, method = null) => {
     },
   };
 };
+// A check that a late answer changed nothing passes whatever the page does with the answer unless the page has
+// handled it by then: after a fixed wait (300 ms) it had not always, on a loaded machine, and such a check could
+// not fail. These wait for the page's own word instead: api.js keeps a call in flight until its caller has the
+// answer, and a page function polled after that (in a task of its own) runs after that caller's code, up to its
+// next await.
+/** Waits until the page has taken in the answers to `requests` (Playwright's, e.g. a holdRequests' `held`, let go
+ * by then): none of them is still an API call in flight in the page. */
+const answersTakenIn = (requests) => page.waitForFunction(
+  (calls) => !window.kgp.callsInFlight().some((call) => calls.includes(call)),
+  requests.map((request) => `${request.method()} ${request.url()}`),
+);
+/** Waits until the page has no API call in flight: all that the step's actions asked for is answered and handled. */
+const apiSettled = () => page.waitForFunction(() => window.kgp.callsInFlight().length === 0);
+/** Waits until `asked` (a cancellingDialogs list) holds `count` questions: Playwright's dialog handler, which
+ * answers a confirm() (Cancel), may run after the click that asked has returned. */
+const askedAtLeast = async (asked, count) => {
+  for (let i = 0; i < TIMEOUT / 100 && asked.length < count; i += 1) await sleep(100);
+};
+/** Waits for the page's next `count` frames to be drawn. */
+const afterFrames = (count) => page.evaluate((n) => new Promise((resolve) => {
+  const next = (left) => (left ? requestAnimationFrame(() => next(left - 1)) : resolve());
+  next(n);
+}), count);
 /** Opens the "New concept" section (a click on its summary toggles it, so it would close one left open). */
 const openNewConcept = () => page.evaluate(() => { document.querySelector('details.new-concept').open = true; });
 const csv = (text) => ({ mimeType: 'text/csv', buffer: Buffer.from(text) });
@@ -1188,7 +1215,7 @@ step('a task edit keeps its concepts over a reload, and is dropped when another 
   assert.deepEqual(sorted(await concepts.inputValue()), both);
   await page.getByRole('button', { name: 'Reload', exact: true }).click();
   await page.locator('#task-list', { hasText: 'Two concepts' }).waitFor();
-  await page.waitForTimeout(200);
+  await apiSettled(); // every answer to the reload handled
   assert.deepEqual(sorted(await concepts.inputValue()), both, 'a reload leaves the edit\'s concepts alone');
   await form.getByLabel('Title').fill('Two concepts, renamed');
   // Its difficulty has three decimals: the form must still submit.
@@ -1388,7 +1415,7 @@ step('the audit trail shows 20 entries, pages on with Show more and keeps them t
   } finally {
     await more.stop();
   }
-  await page.waitForTimeout(300); // the held page's late answer, which must change nothing
+  await answersTakenIn(more.held); // the held page's late answer, which must change nothing
   assert.equal(await page.locator('#audit-count').textContent(), `80 of ${total + 42} entries`);
   assert.equal(await page.locator('#audit-list li').count(), 80);
   assert.match(await page.locator('#audit-list li .audit-change').first().textContent(), /later 39/);
@@ -1874,7 +1901,8 @@ step('the pager keeps keyboard focus when the button pressed is disabled on the 
 step('only the concept opened last is shown, however late the answers about the one before', async () => {
   // Subtraction's details and addition's tasks answer late; division is opened meanwhile. They are held
   // until division is on show, then let go and waited for: a fixed wait for them (it slept 1.5 s, then
-  // checked after 2 s) passed without testing anything on a run slow enough for them to come later.
+  // checked after 2 s; later 300 ms after they came) passed without testing anything on a run slow enough for
+  // them to come, or be handled, later.
   const lateTasks = (url) => url.pathname.endsWith('/tasks') && url.searchParams.get('concept') === 'addition';
   const lateConcept = (url) => url.pathname === '/concepts/subtraction';
   const slowTasks = await holdRequests(lateTasks);
@@ -1890,12 +1918,9 @@ step('only the concept opened last is shown, however late the answers about the 
     await page.locator('#task-list', { hasText: 'Practise division' }).waitFor();
     // Division's graph loads without anything awaiting it: waited for too.
     await page.waitForFunction(() => /around division/.test(document.querySelector('#graph-status').textContent));
-    const answered = (matches) => page.waitForResponse((r) => matches(new URL(r.url())));
-    const late = [answered(lateTasks), answered(lateConcept)];
     slowTasks.release();
     slowConcept.release();
-    for (const response of late) await (await response).finished();
-    await page.waitForTimeout(300); // the late answers have been handled by now
+    await answersTakenIn([...slowTasks.held, ...slowConcept.held]);
     assert.equal(await page.locator('#concept-id').textContent(), 'division');
     assert.equal(await page.getByRole('form', { name: 'Edit concept' }).getByLabel('Name').inputValue(), 'Division');
     const tasks = await page.locator('#task-list').textContent();
@@ -1929,7 +1954,7 @@ step('a save answered after another concept opened leaves the editor on that one
     await conceptShown('division');
     save.release();
     await expectAlert(/Saved subtraction/); // the late answer came, and says what it saved
-    await page.waitForTimeout(300);
+    await apiSettled(); // and all it led to is done
     assert.equal(await page.locator('#concept-id').textContent(), 'division');
     assert.equal(await form.getByLabel('Name').inputValue(), 'Division');
   } finally {
@@ -1956,8 +1981,8 @@ step('text typed while another concept is being opened is not dropped without as
       await (await answered).finished();
       for (let i = 0; i < 50 && !asked.length; i += 1) await sleep(100);
       assert.deepEqual(asked, ['Discard your unsaved changes to addition and open subtraction?']);
+      await apiSettled(); // the answer, and the Cancel, handled
     });
-    await page.waitForTimeout(300);
     assert.equal(await page.locator('#concept-id').textContent(), 'addition', 'Cancel keeps the one on show');
     assert.equal(await form.getByLabel('Description').inputValue(), 'typed while subtraction was being read');
   } finally {
@@ -1986,7 +2011,7 @@ step('a 3-decimal difficulty saves; a double click saves once; cascade is not ca
   try {
     await form.getByRole('button', { name: 'Save' }).dblclick();
     await expectAlert(/Saved fractions \(version 3\)/);
-    await page.waitForTimeout(500); // a second write, had one gone, has been answered by now
+    await apiSettled(); // a second write, had one gone, has been answered and handled
   } finally {
     page.off('request', countPatch);
   }
@@ -2374,7 +2399,7 @@ step('a concept deleted while it is reloaded is closed, not kept open; one delet
     await reloadB.stop();
     await deleteB.stop();
   }
-  await page.waitForTimeout(300); // the late 404 has been handled by now
+  await apiSettled(); // the late 404 handled
   assert.match(await alert.textContent(), /^Deleted deleted-e2e-b/, 'no late "Not Found" over it');
   await closed('the delete answered first');
 
@@ -2610,33 +2635,38 @@ step('typed text is never dropped without asking: another concept, curriculum, n
   await name.fill('Typed, not saved');
   assert.equal(await unloadAsks(), true);
 
-  const stillAsTyped = async (what) => {
-    await page.waitForTimeout(300);
+  // Each action asks once, is answered Cancel, and must then leave the typed text on show: checked once the
+  // question is answered and all the page asked the API for since is handled.
+  let questions = 0;
+  const stillAsTyped = async (what, asked) => {
+    questions += 1;
+    await askedAtLeast(asked, questions);
+    await apiSettled();
     assert.equal(await page.locator('#concept-id').textContent(), 'page-01', what);
     assert.equal(await name.inputValue(), 'Typed, not saved', what);
   };
   await cancellingDialogs(async (asked) => {
     await page.locator('.concept-link', { hasText: 'Page item 02' }).click();
-    await stillAsTyped('another concept from the list');
+    await stillAsTyped('another concept from the list', asked);
     await page.locator('.concept-link', { hasText: 'Page item 01' }).click(); // the open one: a reload
-    await stillAsTyped('the open concept from the list');
+    await stillAsTyped('the open concept from the list', asked);
     await tapGraphNode('page-02');
-    await stillAsTyped('another concept from the graph');
+    await stillAsTyped('another concept from the graph', asked);
     await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption(CURRICULUM);
-    await stillAsTyped('another curriculum');
+    await stillAsTyped('another curriculum', asked);
     assert.equal(await page.locator('#curriculum-select').inputValue(), 'paging-e2e', 'the picker is put back');
     await openNewConcept();
     const created = page.getByRole('form', { name: 'New concept' });
     await created.getByLabel('Id').fill('never-created');
     await created.getByLabel('Name').fill('Never created');
     await created.getByRole('button', { name: 'Create concept' }).click();
-    await stillAsTyped('a new concept');
+    await stillAsTyped('a new concept', asked);
     assert.equal((await callApi('GET', '/concepts/never-created')).status, 404, 'Cancel creates nothing');
     await created.getByLabel('Id').fill('');
     await created.getByLabel('Name').fill('');
     await page.evaluate(() => { document.querySelector('details.new-concept').open = false; });
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await stillAsTyped('sign-out');
+    await stillAsTyped('sign-out', asked);
     assert.equal(await page.locator('#signed-in').isVisible(), true);
     assert.deepEqual(asked, [
       'Discard your unsaved changes to page-01 and open page-02?',
@@ -2655,7 +2685,8 @@ step('typed text is never dropped without asking: another concept, curriculum, n
     assert.equal(await unloadAsks(), true);
     asked.length = 0;
     await page.locator('.concept-link', { hasText: 'Page item 02' }).click();
-    await page.waitForTimeout(300);
+    await askedAtLeast(asked, 1);
+    await apiSettled();
     assert.deepEqual(asked, ['Discard the task you were editing and open page-02?']);
     assert.equal(await page.locator('#concept-id').textContent(), 'page-01');
   });
@@ -2757,7 +2788,8 @@ step('no question about edits that are not there, and none lost to a second task
     await page.getByRole('button', { name: 'Edit task t-e2e-a' }).click();
     await title.fill('typed for a');
     await page.getByRole('button', { name: 'Edit task t-e2e-b' }).click();
-    await page.waitForTimeout(200);
+    await askedAtLeast(asked, 1);
+    await apiSettled();
     assert.deepEqual(asked, ['Discard the task you were editing and edit task t-e2e-b?']);
     assert.equal(await title.inputValue(), 'typed for a');
   });
@@ -2796,7 +2828,7 @@ step('"Created" stays on show after the new concept opens', async () => {
   await expectAlert(/Created created-e2e/);
   await conceptShown('created-e2e');
   await page.waitForFunction(() => /around created-e2e/.test(document.querySelector('#graph-status').textContent));
-  await page.waitForTimeout(300);
+  await apiSettled(); // all the opening asked for (its tasks, audit trail, ...) is in
   assert.equal(await alert.isVisible(), true, 'the message is still there once the concept is open');
   assert.match(await alert.textContent(), /Created created-e2e/);
 });
@@ -3234,7 +3266,7 @@ step('only the learner opened last is shown, however late the answers about the 
       assert.ok(Date.now() < deadline, `the first learner's late answers never all came (${inFlight.size} open)`);
       await sleep(100);
     }
-    await page.waitForTimeout(300); // the last of them has been handled by now
+    await apiSettled(); // the last of them has been handled
     assert.equal(await page.locator('#learner-title').textContent(), 'Learner nobody-e2e');
     assert.equal(await page.evaluate(() => document.body.dataset.learnerLoaded), 'nobody-e2e');
     assert.doesNotMatch(await page.locator('#learner-mastery').textContent(), /Numbers|Division/);
@@ -3283,10 +3315,8 @@ step('the learner graph holds nothing of the last learner while the next loads, 
     await page.getByLabel('Learner id').fill('nobody-e2e');
     await page.getByRole('button', { name: 'Open learner' }).click();
     await page.locator('#learner-title', { hasText: 'Learner nobody-e2e' }).waitFor();
-    const late = page.waitForResponse((r) => new URL(r.url()).pathname === '/ui-support/transfer-edges');
     edges.release();
-    await (await late).finished();
-    await page.waitForTimeout(300); // the late answer has been handled by now
+    await answersTakenIn(edges.held); // nobody-e2e's answers are still held
     assert.equal(await page.evaluate(() => window.kgp.learnerGraph().nodes().length), 0,
       'the first learner\'s graph is drawn under the second one\'s name');
     assert.equal(await page.locator('#learner-graph-status').textContent(), '');
@@ -3504,7 +3534,9 @@ step('the report\'s plot is read only when scrolled to, the panels do not wait f
     await page.getByRole('button', { name: 'Open learner' }).click();
     await learnerLoaded(LEARNER);
     await page.locator('#learner-plan .plan-item').first().waitFor();
-    await page.waitForTimeout(300);
+    // An IntersectionObserver says whether a place is in view at the rendering after it starts watching, in a
+    // task of its own: two frames on, the plot's place has been told.
+    await afterFrames(2);
     assert.deepEqual(pictures, [], 'the plot, out of view, is not read');
     const place = page.locator('#learner-report .report-plot');
     assert.match(await place.textContent(), /read when you scroll to it/);
@@ -3911,7 +3943,9 @@ step('on a tablet and a phone, by touch: nothing to scroll sideways, controls of
             await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(at) });
           }
           await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
-          await tab.waitForTimeout(200);
+          await tab.waitForTimeout(200); // the page's scroll, which the swipe's check waits to see moved
+          // A swipe that opened the node would have asked for it: that answer handled before "not opened" is checked.
+          await tab.waitForFunction(() => window.kgp.callsInFlight().length === 0);
         };
         const view = () => tab.evaluate(() => ({
           zoom: window.kgp.curriculumGraph().zoom(),

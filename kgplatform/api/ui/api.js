@@ -88,9 +88,9 @@ export function noAnswer(error) {
   };
 }
 
-// The requests in flight, each {at}: the page says so when one has waited a while (app.js). A slow API left a
-// click on a concept, a Save or a sign-in without a sign of life for seconds: the page looked as if it had
-// ignored the click (a review, 5 December 2026).
+// The requests in flight, each {at, call}: the page says so when one has waited a while (app.js). A slow API left
+// a click on a concept, a Save or a sign-in without a sign of life for seconds: the page looked as if it had
+// ignored the click (a review, 5 December 2026). A call leaves the set only once its caller is handed the answer.
 const inFlight = new Set();
 let flightChanged = () => {};
 
@@ -106,13 +106,21 @@ export function waitingSince() {
   return oldest;
 }
 
+/** The calls in flight, each "METHOD path?query" as sent. A call is here until its caller has been handed the
+ * answer (or the error), so one gone from here, seen from a later task, has been taken in by the code awaiting
+ * it up to that code's next await: what the browser test waits for before it checks that a late answer it let
+ * go changed nothing (a fixed wait let that check pass whether or not the answer had been handled). */
+export function callsInFlight() {
+  return [...inFlight].map(({ call }) => call);
+}
+
 /**
  * Calls the API. `body` is sent as JSON unless it is FormData; `ifMatch` is an ETag; `ifNoneMatch` the ETag
  * of a copy the caller holds, answered 304 (status 304, data null) while it is current.
  * Returns {data, etag, status}; throws ApiError for any other non-2xx answer.
  */
 export async function api(method, path, options = {}) {
-  const flight = { at: Date.now() };
+  const flight = { at: Date.now(), call: `${method} ${withQuery(path, options.query)}` };
   inFlight.add(flight);
   flightChanged();
   try {

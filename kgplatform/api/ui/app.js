@@ -1,7 +1,9 @@
 // Entry point: sign-in (the key lives in sessionStorage only), the tabs, the curriculum picker, and
 // the wiring of the three views (curriculum, learner, import) and of the curriculum's recent changes.
 
-import { ApiError, api, clearKey, getKey, onFlightChange, onKeyRefused, setKey, waitingSince } from './api.js';
+import {
+  ApiError, api, callsInFlight, clearKey, getKey, onFlightChange, onKeyRefused, setKey, waitingSince,
+} from './api.js';
 import {
   $, clear, curriculumLabel, el, guarded, hideMessage, oneAtATime, showError, showInfo, updateTitle,
 } from './dom.js';
@@ -303,5 +305,10 @@ function setup() {
 }
 
 setup();
-// For the browser tests and for debugging from the console: the two cytoscape instances.
-window.kgp = { curriculumGraph: graphOf, learnerGraph };
+// For the browser tests and for debugging from the console: the two cytoscape instances, and the API calls in
+// flight as "METHOD absolute-url" (the URL a request's own record shows), to tell when a late answer is handled.
+const absoluteCall = (call) => {
+  const space = call.indexOf(' ');
+  return `${call.slice(0, space)} ${new URL(call.slice(space + 1), location.href).href}`;
+};
+window.kgp = { curriculumGraph: graphOf, learnerGraph, callsInFlight: () => callsInFlight().map(absoluteCall) };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ApiError, api } from '../../../kgplatform/api/ui/api.js';
+import { ApiError, api, callsInFlight } from '../../../kgplatform/api/ui/api.js';
 import { archivedText, changeText, trailRead, trailShown } from '../../../kgplatform/api/ui/audit.js';
 import { conceptOf, deletesIn, keepNext, pageAt, pinnedUntil, subjectOf } from '../../../kgplatform/api/ui/changes.js';
 import { differences } from '../../../kgplatform/api/ui/conflict.js';
@@ -151,6 +151,36 @@ test('an answer whose body is cut off (the connection lost, the page reloading) 
     // A body that came whole but is not JSON is not an outage: that error stays as it is.
     globalThis.fetch = async () => new Response('not json', { status: 200 });
     await assert.rejects(api('GET', '/curricula'), SyntaxError);
+  } finally {
+    globalThis.fetch = saved.fetch;
+    globalThis.sessionStorage = saved.sessionStorage;
+  }
+});
+
+test('a call is in flight, as sent, until its caller has the answer or the error: what the browser test waits on', async () => {
+  // The browser test checks that a late answer changed nothing once the page has taken it in; a call gone
+  // from here before its body was read would let that check run too soon again.
+  const saved = { fetch: globalThis.fetch, sessionStorage: globalThis.sessionStorage };
+  globalThis.sessionStorage = { getItem: () => null };
+  let answer;
+  let body;
+  globalThis.fetch = () => new Promise((resolve) => { answer = resolve; });
+  try {
+    const call = api('GET', '/tasks', { query: { concept: 'a b', limit: 5 } });
+    assert.deepEqual(callsInFlight(), ['GET /tasks?concept=a+b&limit=5']);
+    const stream = new ReadableStream({ start(controller) { body = controller; } });
+    answer(new Response(stream, { status: 200, headers: { 'Content-Type': 'application/json' } }));
+    await new Promise((resolve) => { setTimeout(resolve, 0); });
+    assert.deepEqual(callsInFlight(), ['GET /tasks?concept=a+b&limit=5'], 'the headers came, the body not yet');
+    body.enqueue(new TextEncoder().encode('{"ok": true}'));
+    body.close();
+    const handed = await call;
+    assert.deepEqual([handed.data, callsInFlight()], [{ ok: true }, []]);
+    globalThis.fetch = async () => new Response('{"title": "Gone", "status": 404}', { status: 404 });
+    const refused = api('DELETE', '/concepts/x');
+    assert.deepEqual(callsInFlight(), ['DELETE /concepts/x']);
+    await assert.rejects(refused, ApiError);
+    assert.deepEqual(callsInFlight(), []);
   } finally {
     globalThis.fetch = saved.fetch;
     globalThis.sessionStorage = saved.sessionStorage;
