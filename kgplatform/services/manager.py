@@ -218,8 +218,8 @@ def status(settings: Settings) -> list[ServiceStatus]:
             result.append(ServiceStatus(name, address, state, pid, said + left))
             continue
         # A restore killed during its load left a store Neo4j cannot open: `up` refuses, a restore mends it.
-        store = neo4j_local.store_folders(settings) if down else []
-        if down and (cut := maintenance.cut_short_load(settings, store)) is not None:
+        cut = maintenance.cut_short_load(settings, neo4j_local.store_folders(settings)) if down else None
+        if cut is not None:
             result.append(ServiceStatus(name, address, state, pid, cut.describe()))
             continue
         # A backup or restore killed with Neo4j stopped left its note: not a crash, and `up` is the remedy.
