@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,7 @@ from kgplatform.services import backup, maintenance, manager, neo4j_local
 from kgplatform.settings import Settings
 from tests.integration.kill import kill_and_wait
 from tests.integration.services.test_backup import add_concept, concept_ids
+from tests.waits import wait_for
 
 LOAD_NOTE = "neo4j-load.json"  # maintenance.LOAD_NOTE_NAME, spelt out: the test must run without it too
 RESTORE = (
@@ -42,13 +43,6 @@ def load_note_cleared(settings: Settings, services_restored: None) -> Iterator[N
     """A failed test must not leave the note behind: every later `services up` would refuse."""
     yield
     (settings.services.state_dir / LOAD_NOTE).unlink(missing_ok=True)
-
-
-def wait_for(what: str, done: Callable[[], object], timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        assert time.monotonic() < deadline, f"{what} within {timeout_s} s"
-        time.sleep(0.01)
 
 
 def test_a_restore_killed_during_its_load_is_named_refused_by_up_and_mended_by_a_restore(
@@ -73,11 +67,11 @@ def test_a_restore_killed_during_its_load_is_named_refused_by_up_and_mended_by_a
             tools = [command for _, command in neo4j_local.admin_tools_on(layout)]
             return neo4j_local.running_pid(settings) is None and tools == ["database load"]
 
-        wait_for("its load began", load_runs)
+        wait_for(load_runs, 120, "its load began", poll_s=0.01)
         # A graph this small loads faster than a kill can land in it: the restore is frozen once its load
         # runs, so the load's end is never noted, then killed as a crash kills it.
         os.kill(restoring.pid, signal.SIGSTOP)
-        wait_for("its neo4j-admin ended", lambda: not neo4j_local.admin_tools_on(layout))
+        wait_for(lambda: not neo4j_local.admin_tools_on(layout), 120, "its neo4j-admin ended", poll_s=0.01)
     finally:
         kill_and_wait(settings, restoring.pid)
         restoring.wait(timeout=10)

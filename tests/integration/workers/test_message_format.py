@@ -26,6 +26,7 @@ from tests.integration.workers.conftest import (
     stop_workers,
     wait_for_workers,
 )
+from tests.waits import wait_for
 from workers.message_format import FORMAT_HEADER, TASK_FORMATS, stamp_format
 from workers.run import celery_worker_command
 
@@ -38,13 +39,6 @@ def curriculum_file(tmp_path: Path, curriculum_id: str) -> str:
     path = tmp_path / f"{curriculum_id}.json"
     path.write_text(generate_curriculum(8, 1, curriculum_id=curriculum_id).to_json())
     return str(path)
-
-
-def wait_for(condition: object, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 def newer_worker(worker_env: WorkerEnv, name: str, log: Path) -> subprocess.Popen:
