@@ -2,14 +2,14 @@
 
 Starlette gives a refused method to the first route whose path matches, and that route answers 405
 with its own methods only: /curricula (GET and POST, two routes) answered a PUT with `Allow: POST`. And
-ids may hold '/', so a `{concept_id:path}` route of the method can match a longer path as a whole: PUT
+ids may hold '/', so a `{concept_id:id}` route of the method can match a longer path as a whole: PUT
 /concepts/c1/audit (the audit trail, GET only) ran PUT /concepts/{concept_id} on a concept "c1/audit"
 and answered 422, though no id may end in an action (`curriculum.models.CONCEPT_ROUTE_ACTIONS`). Here the
 first route whose path matches, in routing order (actions before the bare id), names the resource; the
 methods of every route with its path template are the methods the path takes. A route that takes any
 method (a mount: the web page's static files answer their own 405) is left to routing.
 
-A path whose id would be empty (`/curricula/`: `{curriculum_id:path}` matches nothing as the id) is a 404
+A path whose id would be empty (`/curricula/`: `{curriculum_id:id}` matches nothing as the id) is a 404
 "no route matches" here too, as `/answers/` is (app.py: no slash redirects): routing ran the route on the
 id '' (GET: "no curriculum ''"), and this middleware answered a POST with 405 `Allow: GET`, telling a
 client whose base URL ends in a slash that POST is not supported (a review, s30). No id may be empty.

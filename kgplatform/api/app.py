@@ -186,7 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(api_keys.router)
     # Concepts and tasks first: their /curricula/{id}/concepts|tasks routes must be tried before
-    # curricula's bare /curricula/{id:path}, which would otherwise match them (ids may contain '/').
+    # curricula's bare /curricula/{id:id}, which would otherwise match them (ids may contain '/').
     app.include_router(concepts.router)
     app.include_router(tasks.router)
     app.include_router(prerequisites.router)

@@ -46,5 +46,5 @@ def with_etag(response: Response, entity: V) -> V:
 
 def with_location(response: Response, collection: str, entity_id: str) -> None:
     """`/collection/{id}` as the response's Location (LOCATION). Ids may hold any character and a header
-    carries only latin-1, so the id is percent-encoded; its `/` stay, as the routes' `:path` ids take them."""
+    carries only latin-1, so the id is percent-encoded; its `/` stay, as the routes' `:id` ids take them."""
     response.headers["Location"] = f"/{collection}/{quote(entity_id, safe='/')}"

@@ -1,9 +1,9 @@
 """Concepts: create in a curriculum, list with search and paging, read (ETag), change (If-Match),
 delete (If-Match, `?cascade=true`), neighbourhood to depth N, audit trail. Thin: rules live in the service.
 
-Ids may contain `/`, hence `:path` parameters; the `/audit` and `/neighbourhood` routes come first, so a
-concept id may not end in "/audit" or "/neighbourhood" (refused by `ConceptIn`: such a concept could never
-be fetched)."""
+Ids may contain `/`, hence `:id` parameters (routes/__init__.py); the `/audit` and `/neighbourhood`
+routes come first, so a concept id may not end in "/audit" or "/neighbourhood" (refused by `ConceptIn`:
+such a concept could never be fetched)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ router = APIRouter(tags=["concepts"])
 
 
 @router.post(
-    "/curricula/{curriculum_id:path}/concepts",
+    "/curricula/{curriculum_id:id}/concepts",
     status_code=status.HTTP_201_CREATED,
     summary="Create a concept (version 1)",
     responses={201: with_headers(ETAG, LOCATION)},
@@ -61,7 +61,7 @@ def create_concept(
     return with_etag(response, concept)
 
 
-@router.get("/curricula/{curriculum_id:path}/concepts", summary="Concepts by name/id text and tags, paged")
+@router.get("/curricula/{curriculum_id:id}/concepts", summary="Concepts by name/id text and tags, paged")
 def list_concepts(
     curriculum_id: EntityId,
     graph: BoundedGraphDep,
@@ -82,7 +82,7 @@ def list_concepts(
     return service.list_concepts(graph, curriculum_id, text=q, tags=tag or [], limit=limit, offset=offset)
 
 
-@router.get("/concepts/{concept_id:path}/neighbourhood", summary="Prerequisites and dependants to depth N")
+@router.get("/concepts/{concept_id:id}/neighbourhood", summary="Prerequisites and dependants to depth N")
 def concept_neighbourhood(
     concept_id: EntityId,
     graph: BoundedGraphDep,
@@ -94,7 +94,7 @@ def concept_neighbourhood(
 
 
 @router.get(
-    "/concepts/{concept_id:path}/audit", summary="The concept's audit trail (with its edges), newest first"
+    "/concepts/{concept_id:id}/audit", summary="The concept's audit trail (with its edges), newest first"
 )
 def concept_audit(
     concept_id: EntityId,
@@ -116,7 +116,7 @@ def concept_audit(
 
 
 @router.get(
-    "/concepts/{concept_id:path}",
+    "/concepts/{concept_id:id}",
     summary="One concept; its ETag is its version",
     responses={200: with_headers(ETAG)},
 )
@@ -127,7 +127,7 @@ def get_concept(
 
 
 @router.patch(
-    "/concepts/{concept_id:path}",
+    "/concepts/{concept_id:id}",
     summary="Change some fields (If-Match required)",
     responses={200: with_headers(ETAG)},
 )
@@ -143,7 +143,7 @@ def patch_concept(
 
 
 @router.put(
-    "/concepts/{concept_id:path}",
+    "/concepts/{concept_id:id}",
     summary="Replace every field (If-Match required)",
     responses={200: with_headers(ETAG)},
 )
@@ -158,7 +158,7 @@ def put_concept(
     return with_etag(response, service.update_concept(graph, concept_id, if_match, body, who.actor))
 
 
-@router.delete("/concepts/{concept_id:path}", summary="Delete (If-Match); 409 if needed, unless cascade")
+@router.delete("/concepts/{concept_id:id}", summary="Delete (If-Match); 409 if needed, unless cascade")
 def delete_concept(
     concept_id: EntityId,
     graph: BoundedGraphDep,

@@ -1,7 +1,7 @@
 """Curricula: create and list them, read one whole (the import/export document), read its audit trail.
 
-Ids may contain any character, `/` included, hence the `:path` parameters; `app.py` mounts the
-concept and task routers (``/curricula/{id}/concepts``...) before this one, whose bare
+Ids may contain any character, `/` included, hence the `:id` parameters (routes/__init__.py); `app.py`
+mounts the concept and task routers (``/curricula/{id}/concepts``...) before this one, whose bare
 ``/curricula/{id}`` would otherwise swallow them.
 """
 
@@ -49,7 +49,7 @@ def list_curricula(graph: BoundedGraphDep, _: ReaderPrincipal) -> list[Curriculu
     return service.list_curricula(graph)
 
 
-@router.get("/{curriculum_id:path}/audit", summary="The curriculum's audit trail, newest first")
+@router.get("/{curriculum_id:id}/audit", summary="The curriculum's audit trail, newest first")
 def curriculum_audit(
     curriculum_id: EntityId,
     graph: BoundedGraphDep,
@@ -81,7 +81,7 @@ CURRICULUM_ETAG = {
 
 
 @router.get(
-    "/{curriculum_id:path}",
+    "/{curriculum_id:id}",
     summary="The whole curriculum (import/export JSON shape)",
     # Named here: the annotation's union with Response (the 304) is no model to document or validate.
     response_model=CurriculumDocument,

@@ -123,7 +123,7 @@ IMPORT_BODY = {
 
 
 @router.post(
-    "/{curriculum_id:path}/import",
+    "/{curriculum_id:id}/import",
     summary="Import concepts, prerequisites and tasks (JSON, CSV, zip)",
     openapi_extra=IMPORT_BODY,
     responses={
@@ -185,7 +185,7 @@ async def import_curriculum(
 
 
 @router.get(
-    "/{curriculum_id:path}/export",
+    "/{curriculum_id:id}/export",
     summary="The curriculum as the import document (JSON) or a zip of CSVs",
     responses={
         200: {

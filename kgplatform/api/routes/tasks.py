@@ -26,7 +26,7 @@ router = APIRouter(tags=["tasks"])
 
 
 @router.post(
-    "/curricula/{curriculum_id:path}/tasks",
+    "/curricula/{curriculum_id:id}/tasks",
     status_code=status.HTTP_201_CREATED,
     summary="Create a task (version 1)",
     responses={201: with_headers(ETAG, LOCATION)},
@@ -39,7 +39,7 @@ def create_task(
     return with_etag(response, task)
 
 
-@router.get("/curricula/{curriculum_id:path}/tasks", summary="A curriculum's tasks, paged")
+@router.get("/curricula/{curriculum_id:id}/tasks", summary="A curriculum's tasks, paged")
 def list_tasks(
     curriculum_id: EntityId,
     graph: BoundedGraphDep,
@@ -55,7 +55,7 @@ def list_tasks(
     return tasks.list_tasks(graph, curriculum_id, concept_id=concept, text=q, limit=limit, offset=offset)
 
 
-@router.get("/tasks/{task_id:path}/audit", summary="The task's audit trail, newest first")
+@router.get("/tasks/{task_id:id}/audit", summary="The task's audit trail, newest first")
 def task_audit(
     task_id: EntityId,
     graph: BoundedGraphDep,
@@ -76,7 +76,7 @@ def task_audit(
 
 
 @router.get(
-    "/tasks/{task_id:path}",
+    "/tasks/{task_id:id}",
     summary="One task; its ETag is its version",
     responses={200: with_headers(ETAG)},
 )
@@ -85,7 +85,7 @@ def get_task(task_id: EntityId, graph: BoundedGraphDep, _: ReaderPrincipal, resp
 
 
 @router.patch(
-    "/tasks/{task_id:path}",
+    "/tasks/{task_id:id}",
     summary="Change some fields (If-Match required)",
     responses={200: with_headers(ETAG)},
 )
@@ -101,7 +101,7 @@ def patch_task(
 
 
 @router.put(
-    "/tasks/{task_id:path}",
+    "/tasks/{task_id:id}",
     summary="Replace every field (If-Match required)",
     responses={200: with_headers(ETAG)},
 )
@@ -117,7 +117,7 @@ def put_task(
 
 
 @router.delete(
-    "/tasks/{task_id:path}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (If-Match required)"
+    "/tasks/{task_id:id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (If-Match required)"
 )
 def delete_task(
     task_id: EntityId, graph: BoundedGraphDep, who: DesignerPrincipal, if_match: IfMatch = None

@@ -49,7 +49,7 @@ export function onKeyRefused(handler) {
   keyRefused = handler;
 }
 
-/** An id as one path segment; the API decodes %2F back to '/', which its :path routes accept. */
+/** An id as one path segment; the API decodes %2F back to '/', which its :id routes accept. */
 export const seg = (id) => encodeURIComponent(id);
 
 function withQuery(path, query) {

@@ -27,8 +27,8 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # Redis where nothing listens: no request of this test can reach a real one (the lifespan, which opens
 # Neo4j, does not run without `with TestClient(...)`).
 NO_REDIS = "redis://127.0.0.1:1/0"
-# A sample value per parameter; a `:path` one holds a '/', as ids may.
-PARAMETER = re.compile(r"{(\w+)(:path)?}")
+# A sample value per parameter; an `:id` one (and the page files' `:path`) holds a '/', as ids may.
+PARAMETER = re.compile(r"{(\w+)(:id|:path)?}")
 
 
 def sample_path(template: str) -> str:
@@ -36,7 +36,7 @@ def sample_path(template: str) -> str:
 
 
 def templates() -> dict[str, set[str]]:
-    """Each path template (converters kept: `{id}` and `{id:path}` are two templates) and the methods
+    """Each path template (converters kept: `{id}` and `{id:id}` are two templates) and the methods
     of all its routes; the web page's static files take GET and HEAD (StaticFiles)."""
     app = create_app(Settings(redis={"url": NO_REDIS}))
     table: dict[str, set[str]] = {}
@@ -69,7 +69,7 @@ def client() -> Iterator[TestClient]:
 def test_the_walk_covers_the_api() -> None:
     assert len(TEMPLATES) >= 30
     assert TEMPLATES["/curricula"] == {"GET", "POST"}
-    assert TEMPLATES["/concepts/{concept_id:path}/audit"] == {"GET"}
+    assert TEMPLATES["/concepts/{concept_id:id}/audit"] == {"GET"}
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
@@ -96,7 +96,7 @@ def test_a_method_the_path_does_not_take_is_405_with_every_method_it_takes(
         # Two routes on one path: the Allow header named only the first one's method.
         ("PUT", "/curricula", "GET, POST"),
         ("DELETE", "/curricula/c-1/tasks", "GET, POST"),
-        # A `{concept_id:path}` PUT route matched the audit path as a whole: a 422 for a concept "c-1/audit".
+        # A `{concept_id:id}` PUT route matched the audit path as a whole: a 422 for a concept "c-1/audit".
         ("PUT", "/concepts/c-1/audit", "GET"),
         ("PATCH", "/concepts/c-1/neighbourhood", "GET"),
         ("DELETE", "/tasks/t-1/audit", "GET"),
@@ -123,7 +123,7 @@ def test_an_unknown_path_is_404_whatever_the_method(client: TestClient, path: st
     "path", ["/curricula/", "/concepts/", "/tasks/", "/concepts//audit", "/curricula//import"]
 )
 def test_a_path_whose_id_would_be_empty_is_404_like_an_unknown_one(client: TestClient, path: str) -> None:
-    """A `:path` id matches the empty string: POST /curricula/ (a base URL ending in a slash) was a 405
+    """An `:id` id matches the empty string: POST /curricula/ (a base URL ending in a slash) was a 405
     `Allow: GET`, saying POST is not supported, and GET /curricula/ looked up a curriculum '' (a
     review, s30). app.py's rule: a trailing-slash path is a 404 like any unknown one."""
     for method in METHODS:

@@ -18,7 +18,7 @@ from kgplatform.curriculum.models import MAX_ID_LENGTH
 from kgplatform.errors import ServiceUnavailable
 from tests.unit.api.serving_app import ADMIN, serving_app
 
-PARAMETER = re.compile(r"{(\w+)(?::path)?}")
+PARAMETER = re.compile(r"{(\w+)(?::id)?}")
 # Bounded since before this test, by rules of their own (pattern, words): not entity ids.
 OWN_RULES = {"learner_id", "job_id"}
 
