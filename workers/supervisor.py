@@ -76,17 +76,19 @@ def supervise(
     when it dies otherwise, within `policy`. Returns the last exit code (a signal's as 128 + its number)."""
     stopping = threading.Event()
     child: subprocess.Popen[bytes] | None = None
-    stop_received: list[signal.Signals] = []  # the first stop signal, once one came
-    passed_on: list[bool] = []  # set once the stop has reached a running worker
+    stop_received: signal.Signals | None = None  # the first stop signal, once one came
+    passed_on = False  # whether the stop has reached a running worker
 
     def pass_stop_on() -> None:
-        if stop_received and not passed_on and child is not None and child.poll() is None:
-            passed_on.append(True)
-            child.send_signal(PASSED_AS.get(stop_received[0], stop_received[0]))
+        nonlocal passed_on
+        if stop_received is not None and not passed_on and child is not None and child.poll() is None:
+            passed_on = True
+            child.send_signal(PASSED_AS.get(stop_received, stop_received))
 
     def on_stop(signum: int, _frame: object) -> None:
-        if not stop_received:
-            stop_received.append(signal.Signals(signum))
+        nonlocal stop_received
+        if stop_received is None:
+            stop_received = signal.Signals(signum)
             stopping.set()
         pass_stop_on()
 
