@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from kgplatform.services import backup, manager, neo4j_local
 from kgplatform.services.processes import pid_alive
 from kgplatform.settings import Settings
 from tests.unit.services.test_maintenance import killed_note
+from tests.waits import wait_for
 
 # The stand-in for `java ... AdminTool database dump`: says its pid, then works for a minute.
 FAKE_JAVA = """#!/bin/sh
@@ -37,17 +37,9 @@ neo4j_local.run_admin(layout, sys.argv[1], ["database", "dump", "neo4j"], own_se
 """
 
 
-def wait_for(condition: object, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def run_and_kill_the_backup(tmp_path: Path, session: str) -> bool:
-    """Whether the admin tool was gone within 5 s of its backup's kill -9 (it is killed here either way)."""
+def run_and_kill_the_backup(tmp_path: Path, session: str, admin_tool_ends: str) -> None:
+    """Fails, saying `admin_tool_ends`, unless the admin tool is gone within 5 s of its backup's kill -9 (it
+    is killed here either way)."""
     java = tmp_path / "java"
     java.write_text(FAKE_JAVA)
     java.chmod(0o755)
@@ -59,11 +51,11 @@ def run_and_kill_the_backup(tmp_path: Path, session: str) -> bool:
     )
     admin = None
     try:
-        assert wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), 20), "no admin tool ran"
+        wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), 20, "an admin tool to run")
         admin = int(pid_file.read_text())
         backup.kill()
         backup.wait()
-        return wait_for(lambda: not pid_alive(admin), 5)
+        wait_for(lambda: not pid_alive(admin), 5, admin_tool_ends)
     finally:
         backup.kill()
         backup.wait()
@@ -72,13 +64,13 @@ def run_and_kill_the_backup(tmp_path: Path, session: str) -> bool:
 
 
 def test_a_dump_ends_when_its_backup_is_killed(tmp_path: Path) -> None:
-    assert run_and_kill_the_backup(tmp_path, "shared"), "neo4j-admin outlived its killed backup"
+    run_and_kill_the_backup(tmp_path, "shared", "neo4j-admin to end with its killed backup")
 
 
 def test_a_load_in_a_session_of_its_own_ends_when_its_restore_is_killed(tmp_path: Path) -> None:
     """A restore's load runs in a session of its own (a Ctrl-C must not cut it short): no group signal
     reaches it, but the restore's death does."""
-    assert run_and_kill_the_backup(tmp_path, "own"), "neo4j-admin outlived its killed restore"
+    run_and_kill_the_backup(tmp_path, "own", "neo4j-admin to end with its killed restore")
 
 
 def stand_in_dump(settings: Settings, seconds: float) -> subprocess.Popen:
@@ -106,8 +98,10 @@ def left_dump(settings: Settings) -> Iterator[int]:
     process = stand_in_dump(settings, 60)
     try:
         # Popen returns once exec has begun: the new command line shows a moment later.
-        assert wait_for(
-            lambda: process.pid in dict(neo4j_local.admin_tools_on(neo4j_local.layout_for(settings))), 5
+        wait_for(
+            lambda: process.pid in dict(neo4j_local.admin_tools_on(neo4j_local.layout_for(settings))),
+            5,
+            "the stand-in's admin-tool command line",
         )
         yield process.pid
     finally:
@@ -174,7 +168,7 @@ def test_an_admin_tool_on_another_state_folder_is_not_ours(settings: Settings, t
         env={**os.environ, "NEO4J_HOME": str(tmp_path / "other" / "neo4j")},
     )
     try:
-        assert wait_for(
+        wait_for(
             lambda: (
                 other.pid
                 in dict(
@@ -182,6 +176,7 @@ def test_an_admin_tool_on_another_state_folder_is_not_ours(settings: Settings, t
                 )
             ),
             5,
+            "the other home's stand-in's admin-tool command line",
         )
         assert neo4j_local.admin_tools_on(neo4j_local.layout_for(settings)) == []
         assert neo4j_local.admin_tool_refusal(neo4j_local.layout_for(settings)) is None
@@ -201,7 +196,7 @@ def test_a_tool_that_ends_within_the_grace_does_not_stop_neo4j_starting(
 
     monkeypatch.setattr(neo4j_local, "find_java", started)
     try:
-        assert wait_for(lambda: neo4j_local.admin_tools_on(neo4j_local.layout_for(settings)), 5)
+        wait_for(lambda: neo4j_local.admin_tools_on(neo4j_local.layout_for(settings)), 5, "the stand-in dump")
         with pytest.raises(RuntimeError, match="started"):  # went on to start it once the tool was gone
             neo4j_local.start(settings)
     finally:
