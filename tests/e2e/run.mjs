@@ -1055,12 +1055,11 @@ step('a Reload that finds the task list unchanged leaves its buttons in place: a
   // A rebuilt list took the button from under a click begun before the read came back (pressed on the old
   // button, released on its copy: no click), and a task edit silently did not start (CI, 4 December).
   const edit = await page.getByRole('button', { name: 'Edit task task-linear-equations' }).elementHandle();
-  const tasksRead = page.waitForResponse((r) => r.request().method() === 'GET'
-    && new URL(r.url()).pathname === `/curricula/${CURRICULUM}/tasks`);
   await page.getByRole('button', { name: 'Reload', exact: true }).click();
-  await (await tasksRead).finished();
-  // The list is drawn as soon as its body is read: a moment later a rebuild has happened if there is one.
-  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+  // Every answer to the Reload handled, the task list's included: a rebuild has happened if there is one. It
+  // waited for the list's answer to finish loading, then 200 ms: a page that took the answer in later (a busy
+  // machine), or an answer to the step before's read of the list, let the check pass before any rebuild.
+  await apiSettled();
   assert.equal(await edit.evaluate((button) => button.isConnected), true, 'the same tasks were drawn anew');
   await edit.dispose();
 });
@@ -1098,8 +1097,9 @@ step('a save that leaves the concept list and the edge lists unchanged leaves th
   }
   for (const response of await Promise.all(reads)) await response.finished();
   await page.unroute('**/ui-support/transfer-edges?**', hold); // once it has let the held read go
-  // The lists are drawn as soon as their bodies are read: a moment later a rebuild has happened if there is one.
-  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+  // Every answer to the save handled: a rebuild has happened if there is one. A fixed 200 ms after the answers
+  // came let the checks pass before a busy page had drawn anything.
+  await apiSettled();
   assert.equal(await concept.evaluate((b) => b.isConnected && b.classList.contains('current')), true,
     'the same concept list was drawn anew (or lost its current marking)');
   assert.equal(await neighbour.evaluate((b) => b.isConnected), true, 'the same prerequisite edges were drawn anew');
