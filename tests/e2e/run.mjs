@@ -1145,6 +1145,10 @@ step('a task save refused with 412 reloads the list: editing again saves over th
 step('a task save refused with 412 takes their version where I changed nothing: saving again keeps both edits', async () => {
   // The form kept the stale ETag: every save was refused again, and "edit" discarded what was typed (a review, s35).
   const form = page.getByRole('form', { name: 'Task' });
+  // The step before's save reads the task list again, with the task's new version: drawn anew under a click
+  // begun on the old list's "edit" (pressed on the old button, released on its copy), the click was lost and
+  // the form never filled. Every answer handled first.
+  await apiSettled();
   await page.getByRole('button', { name: 'Edit task task-linear-equations' }).click();
   const before = await callApi('GET', '/tasks/task-linear-equations');
   const minutes = before.json.estimated_minutes + 7;
