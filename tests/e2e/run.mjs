@@ -1231,8 +1231,12 @@ step('a task edit keeps its concepts over a reload, and is dropped when another 
   let stored = await callApi('GET', '/tasks/task-e2e-two');
   assert.deepEqual([...stored.json.concepts].sort(), both);
   assert.equal(stored.json.difficulty, 0.437);
-  // An edit begun, then another concept opened: the form starts over for that concept.
+  // An edit begun, then another concept opened: the form starts over for that concept. Begun once the save's
+  // answers are handled: its read of the task list (version 2) drew the list anew under a click begun on the
+  // old one, which was lost, and the checks below then passed with no edit ever begun.
+  await apiSettled();
   await page.getByRole('button', { name: 'Edit task task-e2e-two' }).click();
+  assert.equal(await page.locator('#task-form input[name=editing]').inputValue(), 'task-e2e-two', 'the edit is begun');
   await page.locator('.concept-link', { hasText: 'Quadratic equations' }).click();
   await conceptShown('quadratics');
   assert.equal(await page.locator('#task-submit').textContent(), 'Create task');
