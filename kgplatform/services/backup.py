@@ -337,12 +337,14 @@ def restore(
         folder = undo_folder or default_folder(settings)
         _remove_abandoned([(folder, WORK_PREFIX), (settings.services.state_dir, SCRATCH_PREFIX)], report)
         _trial_load(settings, layout, java, dump, report)
+        no_undo = None if keep_undo else "--no-undo"  # why there is no undo file, when there is none
         if keep_undo and (cut := maintenance.cut_short_load(settings, neo4j_local.store_folders(settings))):
             # Its dump fails ("recovery not possible"), and that failure took 3 minutes to be told.
-            report(
-                f"no undo file: the database is loaded only in part, by a restore killed during its load "
-                f"(pid {cut.pid}), and cannot be dumped"
+            no_undo = (
+                f"the database is loaded only in part, by a restore killed during its load (pid {cut.pid}), "
+                "and cannot be dumped"
             )
+            report(f"no undo file: {no_undo}")
             keep_undo = False
         dropped = drop_cached_plans()
         undo = folder / dump_file_name(settings.neo4j.database, datetime.now(UTC), "-before-restore")
@@ -359,7 +361,7 @@ def restore(
                             f"{error.message}; nothing was replaced (a database that cannot be dumped any "
                             "more is replaced without an undo file by `services restore --no-undo`)"
                         ) from error
-                _replace(settings, layout, java, dump, undo if work is not None else None, report)
+                _replace(settings, layout, java, dump, undo if work is not None else None, report, no_undo)
                 # Both drops count: the first took the plans there were (it said "dropped 0" after
                 # dropping them all), the second those cached while the load ran.
                 dropped += drop_cached_plans()
@@ -378,14 +380,17 @@ def _replace(
     dump: Path,
     undo: Path | None,
     report: Report,
+    no_undo: str | None = None,
 ) -> None:
     """Loads `dump`; a load that fails is undone from `undo`. A Ctrl-C meanwhile cancels the restore once the
     load is over (a load cut short leaves an empty database, which Neo4j serves): the database as it was is
-    loaded back, then KeyboardInterrupt raised. Without an undo file the restore goes on to its end."""
+    loaded back, then KeyboardInterrupt raised. Without an undo file the restore goes on to its end.
+    `no_undo`: why there is no undo file (`--no-undo`, or a database that could not be dumped), said with a
+    failed load and noted for `services status`: a skipped undo dump read as though --no-undo was asked."""
     with _interrupt_deferred(report, undo is not None) as interrupted:
         report(f"loading {dump} into database {settings.neo4j.database}")
         # Until the database is whole again: a restore killed meanwhile leaves it loaded in part.
-        maintenance.mark_loading(settings, dump, undo)
+        maintenance.mark_loading(settings, dump, undo, no_undo)
         failure = _load(settings, layout, java, dump)
         whole = not failure
         if (failure or interrupted) and undo is not None:
@@ -400,7 +405,7 @@ def _replace(
             elif failure:
                 failure += f"; the database is as it was (it is in {undo} too)"
         elif failure:
-            failure += " (no undo file: --no-undo)"
+            failure += f" (no undo file: {no_undo or '--no-undo'})"
         if whole:
             maintenance.clear_loading(settings)  # whole: loaded, or loaded back as it was
             maintenance.forget_abandoned(settings)  # a killed restore's note: its harm is undone

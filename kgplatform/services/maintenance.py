@@ -60,16 +60,17 @@ class CutShortLoad:
     """A restore's load of `dump` whose process is gone while the store was being replaced."""
 
     dump: Path
-    undo: Path | None  # the database as it was before that restore; None: --no-undo
+    # The database as it was before that restore; None: none was dumped (`no_undo` says why).
+    undo: Path | None
     pid: int
     since: datetime
+    no_undo: str | None = None  # why there is no undo file; None in a note from before 6 December 2026
 
     def describe(self) -> str:
-        back = (
-            f"`kgplatform services restore {self.undo}` loads the database as it was before it"
-            if self.undo is not None
-            else "there is no undo file (--no-undo)"
-        )
+        if self.undo is not None:
+            back = f"`kgplatform services restore {self.undo}` loads the database as it was before it"
+        else:  # a restore over a load cut short skips its undo dump too: not only --no-undo leaves none
+            back = "there is no undo file" + (f" ({self.no_undo})" if self.no_undo else "")
         return (
             f"the load of {self.dump} by `services restore` (pid {self.pid}, since "
             f"{self.since:%Y-%m-%d %H:%M:%S} UTC) was cut short (its process is gone): the database is "
@@ -117,8 +118,9 @@ def forget_abandoned(settings: Settings) -> Maintenance | None:
     return left
 
 
-def mark_loading(settings: Settings, dump: Path, undo: Path | None) -> None:
-    """Notes, before a load starts to replace the store, which dump it loads and where the undo file is."""
+def mark_loading(settings: Settings, dump: Path, undo: Path | None, no_undo: str | None = None) -> None:
+    """Notes, before a load starts to replace the store, which dump it loads and where the undo file is (or,
+    `no_undo`, why there is none)."""
     pid = os.getpid()
     write_text_atomically(
         settings.services.state_dir / LOAD_NOTE_NAME,
@@ -126,6 +128,7 @@ def mark_loading(settings: Settings, dump: Path, undo: Path | None) -> None:
             {
                 "dump": str(dump.resolve()),
                 "undo": str(undo.resolve()) if undo is not None else None,
+                "no_undo": no_undo if undo is None else None,
                 "pid": pid,
                 "start": start_time(pid),
                 "since": datetime.now(UTC).isoformat(),
@@ -150,7 +153,11 @@ def cut_short_load(settings: Settings, store: Iterable[Path]) -> CutShortLoad | 
         pid = int(fields["pid"])
         since = datetime.fromisoformat(fields["since"])
         found = CutShortLoad(
-            Path(fields["dump"]), Path(fields["undo"]) if fields["undo"] else None, pid, since
+            Path(fields["dump"]),
+            Path(fields["undo"]) if fields["undo"] else None,
+            pid,
+            since,
+            str(fields["no_undo"]) if fields.get("no_undo") else None,
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

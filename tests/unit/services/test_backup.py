@@ -218,6 +218,42 @@ def test_a_failed_load_is_undone_before_neo4j_starts_again(
     assert loaded == ["half.dump"]
 
 
+def test_a_restore_over_a_load_cut_short_says_why_it_has_no_undo_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its undo dump skipped because the database it replaces was loaded only in part, a failed load read
+    "(no undo file: --no-undo)", and so did `services status` after it was killed: as though the operator
+    had asked for --no-undo."""
+    import json
+
+    from tests.unit.services.test_maintenance import load_note_of_a_killed_restore, write_store
+
+    settings = settings_for(tmp_path)
+    load_note_of_a_killed_restore(settings)
+    write_store(settings)
+    monkeypatch.setattr(backup, "_local_layout", lambda settings: neo4j_local.layout_for(settings))
+    monkeypatch.setattr(backup, "check_dump", lambda settings, dump: None)
+    monkeypatch.setattr(backup.neo4j_local, "find_java", lambda: "java")
+    monkeypatch.setattr(backup, "_trial_load", lambda *args: None)
+    monkeypatch.setattr(backup, "_load", lambda settings, layout, java, dump: "No space left on device")
+    with pytest.raises(ServiceSetupFailed) as failed:
+        backup.restore(settings, tmp_path / "new.dump", lambda: 0, undo_folder=tmp_path)
+    said = str(failed.value)
+    assert "No space left on device (no undo file: the database is loaded only in part" in said, said
+    assert "--no-undo" not in said
+
+    # Killed during that load: its own note names the reason too (its process is gone, as a kill leaves it).
+    note = settings.services.state_dir / maintenance.LOAD_NOTE_NAME
+    fields = json.loads(note.read_text())
+    load_note_of_a_killed_restore(settings, undo=None)
+    left = json.loads(note.read_text())
+    note.write_text(json.dumps({**fields, **{key: left[key] for key in ("pid", "start", "since")}}))
+    cut = maintenance.cut_short_load(settings, neo4j_local.store_folders(settings))
+    assert cut is not None
+    assert "there is no undo file (the database is loaded only in part" in cut.describe()
+    assert "--no-undo" not in cut.describe()
+
+
 def test_a_ctrl_c_during_the_load_cancels_the_restore_once_the_load_is_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
