@@ -102,6 +102,14 @@ class Graph:
         """A round trip to the database (the readiness probe); raises when it is unreachable."""
         return bool(self.read("graph/ping"))
 
+    def database_status(self) -> Row | None:
+        """This graph's database as the server sees it (`current_status`, `status_message`), read from the
+        system database; None when the server holds no such database. Says why a database that the server
+        cannot open (or is still starting) answers every query with DatabaseUnavailable."""
+        system = Graph(self.driver, "system", transaction_timeout_s=self.transaction_timeout_s)
+        rows = system.read("graph/show_database_status", name=self.database)
+        return rows[0] if rows else None
+
     def execute_read(self, work: Callable[[ManagedTransaction], T]) -> T:
         """`work` in one managed read transaction, bounded by this graph's timeout."""
         with self.session() as session:

@@ -35,7 +35,8 @@ class State(StrEnum):
     OURS_ELSEWHERE = "started by kgplatform, but not listening at this address"
     # The state folder's server runs and listens nowhere yet: starting (Neo4j binds Bolt last), or stuck.
     STARTING = "started by kgplatform, starting: not listening yet"
-    # Listening, but no answer to PING (stopped with SIGSTOP, swapping, loading its file): Redis only.
+    # Listening, but no answer: Redis to PING (stopped with SIGSTOP, swapping, loading its file), Neo4j to a
+    # query in its database (frozen, its database still starting or not openable).
     NOT_ANSWERING = "running, but does not answer"
     # Stopped (or starting again) on purpose by a `services backup` or `restore` still under way.
     MAINTENANCE = "stopped for maintenance"
@@ -226,13 +227,27 @@ def status(settings: Settings) -> list[ServiceStatus]:
         if killed is not None:
             result.append(ServiceStatus(name, address, state, pid, killed.describe_abandoned()))
             continue
-        # A Redis that takes connections but answers nothing (stopped, loading a large append-only file)
-        # read "already running" and exit 0, while every command that used it failed (a review, 5 December
-        # 2026).
-        pinged = name == "redis" and state in (State.RUNNING_OURS, State.RUNNING_FOREIGN)
-        if pinged and (reason := redis_local.ping(settings)) is not None:
-            whose = "started by kgplatform" if state is State.RUNNING_OURS else "not started by kgplatform"
-            result.append(ServiceStatus(name, address, State.NOT_ANSWERING, pid, f"{whose}; {reason}"))
-            continue
+        # Listening is not answering. A Redis that takes connections but answers nothing (stopped, loading a
+        # large append-only file) read "already running" and exit 0, while every command that used it failed
+        # (a review, 5 December 2026); so did a Neo4j whose database was still starting or could not be
+        # opened (a store left unusable), while the API answered 503 to everything (6 December 2026).
+        if state in (State.RUNNING_OURS, State.RUNNING_FOREIGN):
+            ask = redis_local.ping if name == "redis" else neo4j_local.database_answer
+            if (reason := ask(settings)) is not None:
+                whose = (
+                    "started by kgplatform" if state is State.RUNNING_OURS else "not started by kgplatform"
+                )
+                log = _log_of(name, settings) if state is State.RUNNING_OURS else None
+                said = f"{whose}; {reason}" + (f" (log: {log})" if log else "")
+                result.append(ServiceStatus(name, address, State.NOT_ANSWERING, pid, said))
+                continue
         result.append(ServiceStatus(name, address, state, pid))
     return result
+
+
+def _log_of(name: str, settings: Settings) -> str:
+    """Where the server this state folder started says why it does not answer (Neo4j: a database it could
+    not open is told in its debug log, with the cause)."""
+    if name == "redis":
+        return str(redis_local.log_path(settings))
+    return str(neo4j_local.layout_for(settings).home / "logs" / "debug.log")

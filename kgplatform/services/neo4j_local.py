@@ -407,9 +407,64 @@ def database_refusal(graph: Graph, settings: Settings) -> tuple[str | None, str 
                 "that one)",
                 None,
             )
-        return None, str(error)
+        return None, neo4j_words(error)
     except Exception as error:  # noqa: BLE001 - still starting (DatabaseUnavailable): waited for
-        return None, str(error)
+        return None, neo4j_words(error)
+
+
+def neo4j_words(error: BaseException) -> str:
+    """Neo4j's own message and code for an error it sent; the driver's words for one of its own. `str()` of
+    Neo4j's adds its GQL status, whose description reads "unexpected error has occurred" for a database
+    that is only unavailable."""
+    from neo4j.exceptions import Neo4jError
+
+    if isinstance(error, Neo4jError) and error.message:
+        return f"{error.message} ({error.code})" if error.code else error.message
+    return f"{error.__class__.__name__}: {error}"
+
+
+STATUS_TIMEOUT_S = 2.0
+
+
+def database_answer(settings: Settings, timeout_s: float = STATUS_TIMEOUT_S) -> str | None:
+    """None when the settings' database answers `graph/ping`; otherwise why not, in Neo4j's words where it
+    gave some, for `services status`. A listening port is not enough: a database still starting, or one the
+    server cannot open (a store left unusable), answers every query with DatabaseUnavailable, and the API
+    with 503. Each step waits at most `timeout_s`, and nothing is retried."""
+    from kgplatform.errors import ServiceUnavailable
+    from kgplatform.graph.driver import Graph
+
+    neo = settings.neo4j
+    plain = neo.uri.split("://", 1)[0] in ("bolt", "neo4j")  # an encrypted one shakes hands inside TLS
+    if plain and (refusal := bolt_refusal(neo.host, neo.port, timeout_s)):
+        reason, unsure = refusal
+        # Silence or a dropped connection, from a port a Neo4j may hold: a frozen server, not another program.
+        said = f"the program listening on port {neo.port} {NOT_NEO4J}: "
+        return reason.removeprefix(said) if unsure else reason
+    quick = neo.model_copy(
+        update={
+            "connection_timeout_s": timeout_s,
+            "connection_acquisition_timeout_s": timeout_s,
+            "max_transaction_retry_time_s": 0.0,
+        }
+    )
+    try:
+        graph = Graph.connect(quick).with_transaction_timeout(timeout_s)
+    except ServiceUnavailable as error:  # refused the login, or gone meanwhile
+        return error.message
+    try:
+        # Asked first: Neo4j holds a query to a database that is not online for 2 s before it refuses it.
+        try:
+            state = graph.database_status()
+        except Exception:  # noqa: BLE001 - no right to read the system database: the query's answer says it
+            state = None
+        if state is not None and state["current_status"] != "online":
+            why = f' ("{state["status_message"]}")' if state["status_message"] else ""
+            return f"its database {neo.database!r} is {state['current_status']} on the server{why}"
+        missing, reason = database_refusal(graph, settings)
+        return missing or (f"its database {neo.database!r} does not answer: {reason}" if reason else None)
+    finally:
+        graph.close()
 
 
 def wait_until_ready(settings: Settings, pid: int | None) -> str | None:
