@@ -136,12 +136,17 @@ def _interrupt_deferred(report: Report, undone: bool) -> Iterator[list[int]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _load(settings: Settings, layout: neo4j_local.Neo4jLayout, java: str, dump: Path) -> str | None:
+def _load(
+    settings: Settings, layout: neo4j_local.Neo4jLayout, java: str, dump: Path, record: Path | None = None
+) -> str | None:
     """Loads `dump` over the stopped database; None when done, else why not. The tool runs in a session of
-    its own: a Ctrl-C at the terminal (sent to the whole foreground group) does not cut it short."""
+    its own: a Ctrl-C at the terminal (sent to the whole foreground group) does not cut it short. `record`:
+    where its exit status is written as it ends (deleted first: it must be this load's)."""
     load = ["database", "load", "--overwrite-destination=true", "--from-stdin", settings.neo4j.database]
+    if record is not None:
+        record.unlink(missing_ok=True)
     with dump.open("rb") as source:
-        result = neo4j_local.run_admin(layout, java, load, stdin=source, own_session=True)
+        result = neo4j_local.run_admin(layout, java, load, stdin=source, own_session=True, record_exit=record)
     return None if result.returncode == 0 else neo4j_local.java_error(result.stderr)
 
 
@@ -391,12 +396,15 @@ def _replace(
         report(f"loading {dump} into database {settings.neo4j.database}")
         # Until the database is whole again: a restore killed meanwhile leaves it loaded in part.
         maintenance.mark_loading(settings, dump, undo, no_undo)
-        failure = _load(settings, layout, java, dump)
+        # Its exit is written by a process of its own: a restore frozen or killed after the load ended, before
+        # the note is removed, was taken for one killed during it (`maintenance.cut_short_load`).
+        ended = maintenance.load_exit_path(settings)
+        failure = _load(settings, layout, java, dump, ended)
         whole = not failure
         if (failure or interrupted) and undo is not None:
             why = f"loading {dump} failed ({failure})" if failure else "interrupted"
             report(f"{why}: loading the database as it was back from {undo}")
-            undo_failure = _load(settings, layout, java, undo)
+            undo_failure = _load(settings, layout, java, undo, ended)
             whole = not undo_failure
             if undo_failure:
                 failure = (failure or "interrupted") + (

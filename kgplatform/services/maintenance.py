@@ -13,7 +13,8 @@ replaces the store, until the database is whole again (loaded, or loaded back fr
 by a process that is gone, over a store written since, is a load cut short: Neo4j cannot open that database
 (its recovery fails on the transaction logs), so `services up` waited 120 s for it, then printed Neo4j's
 "DatabaseUnavailable", and `services status` read "already running" while every request got a 503
-(`cut_short_load`).
+(`cut_short_load`). The load's exit status is written beside it (`neo4j-load.exit`) as the load ends, by a
+process of its own (`recorded_exit`): a restore frozen or killed after its load ended is told apart.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from kgplatform.settings import Settings
 
 NOTE_NAME = "neo4j-maintenance.json"
 LOAD_NOTE_NAME = "neo4j-load.json"
+LOAD_EXIT_NAME = "neo4j-load.exit"  # the exit status of the load under way, written as it ends
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def mark_loading(settings: Settings, dump: Path, undo: Path | None, no_undo: str
     """Notes, before a load starts to replace the store, which dump it loads and where the undo file is (or,
     `no_undo`, why there is none)."""
     pid = os.getpid()
+    load_exit_path(settings).unlink(missing_ok=True)  # an earlier load's
     write_text_atomically(
         settings.services.state_dir / LOAD_NOTE_NAME,
         json.dumps(
@@ -137,10 +140,25 @@ def mark_loading(settings: Settings, dump: Path, undo: Path | None, no_undo: str
     )
 
 
+def load_exit_path(settings: Settings) -> Path:
+    """Where the load under way has its exit status written as it ends (`recorded_exit`)."""
+    return settings.services.state_dir / LOAD_EXIT_NAME
+
+
 def clear_loading(settings: Settings) -> None:
     """The database is whole again (the load ended, or the database as it was was loaded back)."""
     with suppress(FileNotFoundError):
         (settings.services.state_dir / LOAD_NOTE_NAME).unlink()
+    load_exit_path(settings).unlink(missing_ok=True)
+
+
+def _load_ended_whole(settings: Settings) -> bool:
+    """Whether the last load wrote that it ended with status 0: the database is the dump's, whole. A restore
+    frozen or killed after its load ended left its note, and read as one killed during the load."""
+    try:
+        return load_exit_path(settings).read_text().strip() == "0"
+    except OSError:
+        return False
 
 
 def cut_short_load(settings: Settings, store: Iterable[Path]) -> CutShortLoad | None:
@@ -163,6 +181,9 @@ def cut_short_load(settings: Settings, store: Iterable[Path]) -> CutShortLoad | 
         return None
     if pid_alive(pid) and start_time(pid) == fields.get("start"):
         return None  # still loading: the restore itself starts Neo4j once the database is whole
+    if _load_ended_whole(settings):
+        clear_loading(settings)
+        return None
     began = since.timestamp()
     written = any(
         file.stat().st_mtime > began

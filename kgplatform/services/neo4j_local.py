@@ -12,6 +12,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -193,13 +194,17 @@ def run_admin(
     arguments: list[str],
     stdin: BinaryIO | None = None,
     own_session: bool = False,
+    record_exit: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Runs `neo4j-admin ARGUMENTS` (its `AdminTool`, from the server's own jars) on this state folder's
     configuration; stdout and stderr are captured as text. `own_session`: a Ctrl-C at the terminal, sent
     to the whole foreground process group, does not reach it. The tool dies with this process
     (`dying_with_parent`): a dump or load left running by a killed backup or restore held the store while
-    `services up` started Neo4j on it."""
+    `services up` started Neo4j on it. `record_exit`: a file its exit status is written to as soon as it
+    ends, by a process not frozen or killed with this one (`recorded_exit`)."""
     command = [java, "-cp", f"{layout.lib_dir}/*", "org.neo4j.cli.AdminTool", *arguments]
+    if record_exit is not None:
+        command = [sys.executable, "-m", RECORDED_EXIT, str(record_exit), *command]
     env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
     return subprocess.run(
         command,
@@ -275,6 +280,7 @@ def server_command(settings: Settings, layout: Neo4jLayout, java: str) -> list[s
 
 
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+RECORDED_EXIT = "kgplatform.services.recorded_exit"
 
 
 def admin_tools_on(layout: Neo4jLayout, proc: Path = Path("/proc")) -> list[tuple[int, str]]:
@@ -289,7 +295,8 @@ def admin_tools_on(layout: Neo4jLayout, proc: Path = Path("/proc")) -> list[tupl
             continue
         try:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
-            if ADMIN_TOOL.encode() not in argv:
+            # The process recording a load's exit names the tool in its arguments; the tool is its child.
+            if ADMIN_TOOL.encode() not in argv or RECORDED_EXIT.encode() in argv:
                 continue
             environ = (entry / "environ").read_bytes().split(b"\0")  # only our own processes' are readable
         except OSError:  # gone meanwhile, or not ours

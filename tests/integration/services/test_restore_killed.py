@@ -45,6 +45,41 @@ def load_note_cleared(settings: Settings, services_restored: None) -> Iterator[N
     (settings.services.state_dir / LOAD_NOTE).unlink(missing_ok=True)
 
 
+def restore_killed_once_its_load_ran(
+    settings: Settings, dump: Path, undo_folder: Path, *, freeze_its_recorder: bool
+) -> None:
+    """Runs a restore of `dump` and kills it (-9) once its load has run. A graph this small loads faster
+    than a kill can land in it: the restore is frozen once its load runs (SIGSTOP, as Ctrl-Z freezes it), the
+    load goes on to its end (and that end is written), then the restore is killed as a crash kills it.
+    `freeze_its_recorder`: the process that records the load's exit is frozen too, so the end is never
+    written (killed with the restore), as for a load killed part-way."""
+    restoring = subprocess.Popen([sys.executable, "-c", RESTORE, str(dump), str(undo_folder)])
+    try:
+        layout = neo4j_local.layout_for(settings)
+
+        # With Neo4j stopped: `database load --info` (the dump's check, before anything stops) runs on it too.
+        def load_runs() -> bool:
+            tools = [command for _, command in neo4j_local.admin_tools_on(layout)]
+            return neo4j_local.running_pid(settings) is None and tools == ["database load"]
+
+        wait_for(load_runs, 120, "its load began", poll_s=0.01)
+        os.kill(restoring.pid, signal.SIGSTOP)
+        if freeze_its_recorder:
+            for child in children(restoring.pid):
+                os.kill(child, signal.SIGSTOP)
+        wait_for(lambda: not neo4j_local.admin_tools_on(layout), 120, "its neo4j-admin ended", poll_s=0.01)
+        if not freeze_its_recorder:  # the end is written some milliseconds after the tool's exit
+            ended = maintenance.load_exit_path(settings)
+            wait_for(ended.exists, 30, "its recorder wrote the load's end", poll_s=0.01)
+    finally:
+        kill_and_wait(settings, restoring.pid)
+        restoring.wait(timeout=10)
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def test_a_restore_killed_during_its_load_is_named_refused_by_up_and_mended_by_a_restore(
     graph: Graph,
     redis_client: redis.Redis,
@@ -58,23 +93,7 @@ def test_a_restore_killed_during_its_load_is_named_refused_by_up_and_mended_by_a
     add_concept(graph, "after-dump")
 
     note = settings.services.state_dir / LOAD_NOTE
-    restoring = subprocess.Popen([sys.executable, "-c", RESTORE, str(made.path), str(tmp_path)])
-    try:
-        layout = neo4j_local.layout_for(settings)
-
-        # With Neo4j stopped: `database load --info` (the dump's check, before anything stops) runs on it too.
-        def load_runs() -> bool:
-            tools = [command for _, command in neo4j_local.admin_tools_on(layout)]
-            return neo4j_local.running_pid(settings) is None and tools == ["database load"]
-
-        wait_for(load_runs, 120, "its load began", poll_s=0.01)
-        # A graph this small loads faster than a kill can land in it: the restore is frozen once its load
-        # runs, so the load's end is never noted, then killed as a crash kills it.
-        os.kill(restoring.pid, signal.SIGSTOP)
-        wait_for(lambda: not neo4j_local.admin_tools_on(layout), 120, "its neo4j-admin ended", poll_s=0.01)
-    finally:
-        kill_and_wait(settings, restoring.pid)
-        restoring.wait(timeout=10)
+    restore_killed_once_its_load_ran(settings, made.path, tmp_path, freeze_its_recorder=True)
     undo = next(tmp_path.glob("*-before-restore.dump"))
 
     row = next(row for row in manager.status(settings) if row.name == "neo4j")
@@ -98,3 +117,24 @@ def test_a_restore_killed_during_its_load_is_named_refused_by_up_and_mended_by_a
     assert not (settings.services.state_dir / maintenance.NOTE_NAME).exists()  # the killed restore's
     manager.up(settings)
     assert concept_ids(graph, "before-dump", "after-dump") == {"before-dump", "after-dump"}
+
+
+def test_a_restore_killed_after_its_load_ended_leaves_a_whole_database_that_up_starts(
+    graph: Graph, settings: Settings, load_note_cleared: None, tmp_path: Path
+) -> None:
+    """Frozen (Ctrl-Z) or killed after its load ended but before it removed its note, a restore was taken
+    for one killed during the load: `services up` refused the whole database it had loaded, and the
+    operator was told to restore again, skipping the undo dump."""
+    assert neo4j_local.running_pid(settings) is not None, "the tests' Neo4j was not started by `services up`"
+    add_concept(graph, "before-dump")
+    made = backup.backup(settings, tmp_path / "backups")
+    add_concept(graph, "after-dump")
+    restore_killed_once_its_load_ran(settings, made.path, tmp_path, freeze_its_recorder=False)
+
+    row = next(row for row in manager.status(settings) if row.name == "neo4j")
+    assert row.state is manager.State.NOT_RUNNING
+    assert row.detail is not None and "was stopped part-way" in row.detail, row.detail
+    assert "not during it: the database is whole" in row.detail
+    assert not (settings.services.state_dir / LOAD_NOTE).exists()
+    manager.up(settings)
+    assert concept_ids(graph, "before-dump", "after-dump") == {"before-dump"}  # the dump's, loaded whole

@@ -196,7 +196,7 @@ def test_a_failed_load_is_undone_before_neo4j_starts_again(
     dump of the broken database failed): the operator was stuck."""
     loaded: list[str] = []
 
-    def load(settings: Settings, layout: object, java: str, dump: Path) -> str | None:
+    def load(settings: Settings, layout: object, java: str, dump: Path, record: object = None) -> str | None:
         loaded.append(dump.name)
         return (
             "Unable to load database: ZstdIOException: Truncated source" if dump.name == "half.dump" else None
@@ -235,7 +235,7 @@ def test_a_restore_over_a_load_cut_short_says_why_it_has_no_undo_file(
     monkeypatch.setattr(backup, "check_dump", lambda settings, dump: None)
     monkeypatch.setattr(backup.neo4j_local, "find_java", lambda: "java")
     monkeypatch.setattr(backup, "_trial_load", lambda *args: None)
-    monkeypatch.setattr(backup, "_load", lambda settings, layout, java, dump: "No space left on device")
+    monkeypatch.setattr(backup, "_load", lambda *args: "No space left on device")
     with pytest.raises(ServiceSetupFailed) as failed:
         backup.restore(settings, tmp_path / "new.dump", lambda: 0, undo_folder=tmp_path)
     said = str(failed.value)
@@ -264,7 +264,7 @@ def test_a_ctrl_c_during_the_load_cancels_the_restore_once_the_load_is_over(
 
     loaded: list[str] = []
 
-    def load(settings: Settings, layout: object, java: str, dump: Path) -> str | None:
+    def load(settings: Settings, layout: object, java: str, dump: Path, record: object = None) -> str | None:
         if not loaded:
             os.kill(os.getpid(), signal.SIGINT)  # the operator's Ctrl-C, mid-load
         loaded.append(dump.name)

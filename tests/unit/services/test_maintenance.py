@@ -193,3 +193,22 @@ def test_a_load_killed_before_it_wrote_the_store_left_the_database_whole(setting
     assert maintenance.cut_short_load(settings, neo4j_local.store_folders(settings)) is None
     assert not (settings.services.state_dir / maintenance.LOAD_NOTE_NAME).exists()
     assert neo4j_row(settings).detail is None
+
+
+@pytest.mark.parametrize(("status", "cut_short"), [("0", False), ("1", True), ("", True)])
+def test_a_load_whose_end_was_recorded_is_whole_whatever_became_of_its_restore(
+    settings: Settings, status: str, cut_short: bool
+) -> None:
+    """A restore frozen (Ctrl-Z) or killed after its load ended, before it removed its note, was taken for
+    one killed during the load: `services up` refused a whole database, and the operator restored again.
+    The load's exit, written as it ends by a process of its own, tells them apart; a load that failed, or
+    one whose end was never written, still reads as cut short."""
+    load_note_of_a_killed_restore(settings)
+    write_store(settings)
+    maintenance.load_exit_path(settings).write_text(status)
+    found = maintenance.cut_short_load(settings, neo4j_local.store_folders(settings))
+    assert (found is not None) is cut_short
+    assert (settings.services.state_dir / maintenance.LOAD_NOTE_NAME).exists() is cut_short
+    if not cut_short:
+        assert not maintenance.load_exit_path(settings).exists()
+        assert neo4j_row(settings).detail is None
