@@ -20,7 +20,7 @@ from pydantic import (
 
 from kgplatform.audit.cursor import NEXT_DOC
 from kgplatform.classes.models import MAX_KEY_CLASSES, ClassIdText
-from kgplatform.curriculum.models import ARCHIVED_DOC, AuditArchived, shows_as_written
+from kgplatform.curriculum.models import ARCHIVED_DOC, AuditArchived, shows_as_written, without_null
 
 
 class Role(StrEnum):
@@ -91,14 +91,11 @@ class ApiKeyIn(BaseModel):
         return list(dict.fromkeys(classes))
 
 
-def _without_null(schema: dict[str, Any]) -> None:
-    """The JSON schema of `KeyScopeIn` without the null (and the null default) its members' Python type
-    allows: the API refuses null."""
-    for member in schema.get("properties", {}).values():
-        member.pop("default", None)
-        branches = member.pop("anyOf", None)
-        if branches is not None:
-            member.update(next(branch for branch in branches if branch.get("type") != "null"))
+def _scope_schema(schema: dict[str, Any]) -> None:
+    """The JSON schema of `KeyScopeIn` as the API reads it: no null (its members' Python type allows it),
+    and at least one member (`{}` is refused: "send one of ...")."""
+    without_null(schema)
+    schema["minProperties"] = 1
 
 
 class KeyScopeIn(BaseModel):
@@ -106,7 +103,7 @@ class KeyScopeIn(BaseModel):
     (`add_classes`, `remove_classes`, together or alone), or `unscoped: true`. Checked against the stored
     key by `rescope`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_without_null)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_scope_schema)
 
     classes: list[ClassIdText] | None = Field(
         None,
@@ -137,7 +134,7 @@ class KeyScopeIn(BaseModel):
     def _not_null(cls, value: object, info: ValidationInfo) -> object:
         # Sent as null: refused rather than read as "left out", or as "no class", which would be every
         # learner: a key is widened only by `unscoped: true`, said in so many words. None is the Python
-        # default only (`_without_null` keeps it out of the OpenAPI document).
+        # default only (`_scope_schema` keeps it out of the OpenAPI document).
         if value is None:
             shape = "true" if info.field_name == "unscoped" else "a list of class ids"
             raise ValueError(f"must be {shape} or left out, not null")

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar, Generic, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -382,10 +382,32 @@ class ConceptIn(ConceptBody):
     id: ConceptId
 
 
+def without_null(schema: dict[str, Any], keep: frozenset[str] = frozenset()) -> None:
+    """A model's JSON schema without the null (and the null default) its members' Python type allows, but
+    for the members in `keep`: the API refuses null where None is only the Python default of a member that
+    may be left out."""
+    for name, member in schema.get("properties", {}).items():
+        if name in keep:
+            continue
+        member.pop("default", None)
+        branches = member.pop("anyOf", None)
+        if branches is not None:
+            member.update(next(branch for branch in branches if branch.get("type") != "null"))
+
+
+def _patch_schema(schema: dict[str, Any], model: type[_Patch]) -> None:
+    """What the validators of a patch refuse, said in its JSON schema: no null but `NULLABLE`'s, and at
+    least one member (fuzzed from the document, `{}` and `{"name": null}` were most of PATCH's 422s)."""
+    without_null(schema, model.NULLABLE)
+    schema["minProperties"] = 1
+
+
 class _Patch(_Input):
     """A partial update (PATCH): only the fields sent change, at least one is sent, and none is null but
     those `NULLABLE` names (null clears them). Concepts' and tasks' patches each spelled these rules until
     5 December 2026."""
+
+    model_config = ConfigDict(json_schema_extra=_patch_schema)  # type: ignore[typeddict-item]
 
     NULLABLE: ClassVar[frozenset[str]] = frozenset()
 
@@ -440,7 +462,7 @@ class PrerequisiteIn(_Input):
     """`prerequisite` is learnt before `concept`: (prerequisite)-[:PREREQUISITE_OF]->(concept)."""
 
     prerequisite: EntityRef
-    concept: EntityRef
+    concept: Annotated[EntityRef, Field(description="Another concept than `prerequisite` (no self-loop).")]
     weight: Weight = DEFAULT_WEIGHT
 
     @field_validator("concept")

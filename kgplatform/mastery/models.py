@@ -153,9 +153,10 @@ Tag = Annotated[
     StringConstraints(max_length=100),
     AfterValidator(shows_as_written),
     Field(
-        description="An interest tag: no control or invisible formatting characters (zero-width space, "
-        "bidi overrides); case and surrounding spaces are ignored when matching.",
-        json_schema_extra={"pattern": TEXT_PATTERN},
+        description="An interest tag, not blank: no control or invisible formatting characters (zero-width "
+        "space, bidi overrides); case and surrounding spaces are ignored when matching.",
+        # minLength: the service refuses a blank tag (`set_interests`), the empty one included.
+        json_schema_extra={"pattern": TEXT_PATTERN, "minLength": 1},
     ),
 ]
 # Services' clocks drift; an answer further ahead than this is a client bug that would freeze the
@@ -169,10 +170,21 @@ MAX_CLOCK_AHEAD = timedelta(days=1)
 EARLIEST_ANSWER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class AnswerIn(BaseModel):
-    """One learner's answer to one task, as a service posts it."""
+# `_exactly_one_outcome` said in the JSON schema: one of `correct` and `score` holds a value, the other is
+# left out or null. Without it every answer generated from the document lacked both (a fuzz, s56).
+EXACTLY_ONE_OUTCOME: dict[str, Any] = {
+    "anyOf": [
+        {"required": ["correct"], "properties": {"correct": {"type": "boolean"}, "score": {"type": "null"}}},
+        {"required": ["score"], "properties": {"score": {"type": "number"}, "correct": {"type": "null"}}},
+    ]
+}
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class AnswerIn(BaseModel):
+    """One learner's answer to one task, as a service posts it: exactly one of `correct` (right or wrong)
+    and `score` (a partial score, 0..1) gives its outcome, the other left out or null."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=EXACTLY_ONE_OUTCOME)
 
     event_id: EventId = Id
     learner_id: LearnerIdText

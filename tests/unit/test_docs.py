@@ -380,13 +380,15 @@ def body_fields(schema: dict, schemas: dict) -> list[set[str] | None]:
     """The field names each object form of a request body takes (None: a form that takes any)."""
     if "$ref" in schema:
         return body_fields(schemas[schema["$ref"].rsplit("/", 1)[1]], schemas)
+    # An object's own members first: an `anyOf` beside them constrains them (an answer's one outcome of
+    # `correct` and `score`), and is not a choice of other bodies.
+    if "properties" in schema or schema.get("additionalProperties") is False:
+        return [set(schema.get("properties", {}))]
     forms = schema.get("anyOf") or schema.get("oneOf")
     if forms:
         return [fields for form in forms for fields in body_fields(form, schemas)]
     if schema.get("type") == "array":
         return []  # an object body is not this form
-    if "properties" in schema or schema.get("additionalProperties") is False:
-        return [set(schema.get("properties", {}))]
     return [None]
 
 

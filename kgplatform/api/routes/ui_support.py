@@ -56,7 +56,18 @@ def read_transfer_edges(graph: Graph, concept_ids: list[str], limit: int) -> Tra
 def transfer_edges(
     graph: GraphDep,
     _: ReaderPrincipal,
-    concept: Annotated[list[str], Query(description=f"Repeatable concept id, 1..{MAX_IDS} of them.")],
+    # The document states the checks below (for clients and fuzzers); they say them in words.
+    concept: Annotated[
+        list[str],
+        Query(
+            description=f"Repeatable concept id, 1..{MAX_IDS} of them, each 1..{MAX_ID_LENGTH} characters, "
+            "not blank.",
+            json_schema_extra={
+                "minItems": 1,
+                "items": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH, "pattern": r"\S"},
+            },
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=2000, description="At most this many edges.")] = 500,
 ) -> TransferEdges:
     ids = list(dict.fromkeys(concept))

@@ -11,16 +11,20 @@ import jsonschema_rs
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, ValidationError
 
 from kgplatform.api.app import create_app
 from kgplatform.api.limits import UNLIMITED_PATHS
 from kgplatform.api.routes.answers import rows_of
 from kgplatform.api.routes.plans import ERRORS as PLAN_ERRORS
 from kgplatform.audit import cursor
+from kgplatform.auth.models import KeyScopeIn
+from kgplatform.auth.service import change_form
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.io import JSON_SECTIONS
+from kgplatform.curriculum.models import ConceptPatch, TaskPatch
 from kgplatform.errors import ValidationFailed
-from kgplatform.mastery.models import parse_answer_rows
+from kgplatform.mastery.models import AnswerIn, InterestsIn, parse_answer_rows
 from kgplatform.settings import Settings
 
 
@@ -500,3 +504,54 @@ def test_the_class_routes_document_names_and_a_teachers_reads() -> None:
     # A teacher key reads the list and the roster: the roster's 404 says a scoped key's other classes get it.
     roster_404 = document["paths"]["/classes/{class_id}/learners"]["get"]["responses"]["404"]["description"]
     assert "teacher" in roster_404
+
+
+@pytest.mark.parametrize(
+    ("schema_name", "model", "body", "accepted"),
+    [
+        ("ConceptPatch", ConceptPatch, {}, False),
+        ("ConceptPatch", ConceptPatch, {"name": None}, False),
+        ("ConceptPatch", ConceptPatch, {"difficulty": None}, True),  # null clears it
+        ("ConceptPatch", ConceptPatch, {"name": "Fractions"}, True),
+        ("TaskPatch", TaskPatch, {}, False),
+        ("TaskPatch", TaskPatch, {"kind": None}, False),
+        ("TaskPatch", TaskPatch, {"estimated_minutes": 5}, True),
+        ("KeyScopeIn", KeyScopeIn, {}, False),
+        ("KeyScopeIn", KeyScopeIn, {"classes": None}, False),
+        ("KeyScopeIn", KeyScopeIn, {"unscoped": True}, True),
+        ("AnswerIn", AnswerIn, {k: v for k, v in ANSWER.items() if k != "correct"}, False),
+        ("AnswerIn", AnswerIn, {**ANSWER, "score": 0.5}, False),
+        ("AnswerIn", AnswerIn, {**ANSWER, "correct": None}, False),
+        ("AnswerIn", AnswerIn, {**ANSWER, "correct": None, "score": 1.0}, True),
+        ("InterestsIn", InterestsIn, {"tags": [""]}, False),
+        ("InterestsIn", InterestsIn, {"tags": ["Space travel"]}, True),
+    ],
+)
+def test_a_request_model_is_documented_as_its_validators_read_it(
+    schema_name: str, model: type[BaseModel], body: dict[str, Any], accepted: bool
+) -> None:
+    """Either-or rules and nulls said in the document (a fuzz from it, s56, met 422s on most of these
+    routes' generated bodies: `{}`, `{"name": null}`, an answer with neither `correct` nor `score`). The
+    models' validators are the reference, and where the service refuses what they pass, the service's check:
+    a key change that gives nothing (`change_form`), an empty interest tag."""
+    try:
+        parsed = model.model_validate(body)
+        if isinstance(parsed, KeyScopeIn):
+            change_form(parsed)
+        valid = not (schema_name == "InterestsIn" and any(not t.strip() for t in body["tags"]))
+    except (ValidationError, ValidationFailed):
+        valid = False
+    assert valid == accepted
+    assert validator({"$ref": f"#/components/schemas/{schema_name}"}).is_valid(body) == accepted
+
+
+def test_the_transfer_edges_concept_ids_are_documented_as_checked() -> None:
+    """The route refuses an empty or blank concept id (a 422 naming `concept`): the document says so."""
+    (concept,) = [
+        p
+        for p in DOCUMENT["paths"]["/ui-support/transfer-edges"]["get"]["parameters"]
+        if p["name"] == "concept"
+    ]
+    items = validator(concept["schema"])
+    assert not items.is_valid([]) and not items.is_valid([""]) and not items.is_valid([" "])
+    assert items.is_valid(["c1", "c 2"])
