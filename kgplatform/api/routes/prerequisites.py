@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from kgplatform.api.deps import DesignerPrincipal, IfMatch, ReaderPrincipal
+from kgplatform.api.deps import DesignerPrincipal, EdgeIfMatch, EdgeRemovalIfMatch, ReaderPrincipal
 from kgplatform.api.etags import ETAG, with_headers
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.curriculum import prerequisites
@@ -62,7 +62,7 @@ def change_prerequisite_weight(
     graph: BoundedGraphDep,
     who: DesignerPrincipal,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: EdgeIfMatch = None,
 ) -> Prerequisite:
     accepted = parse_prerequisite_if_match(if_match)
     changed = prerequisites.change_prerequisite_weight(
@@ -81,7 +81,7 @@ def remove_prerequisite(
     concept: EndpointId,
     graph: BoundedGraphDep,
     who: DesignerPrincipal,
-    if_match: IfMatch = None,
+    if_match: EdgeRemovalIfMatch = None,
 ) -> Response:
     accepted = parse_removal_if_match(if_match)
     prerequisites.remove_prerequisite(graph, prerequisite, concept, who.actor, accepted)

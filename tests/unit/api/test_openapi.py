@@ -4,7 +4,7 @@ route reads its body itself."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jsonschema_rs
@@ -23,7 +23,12 @@ from kgplatform.auth.service import change_form
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.io import JSON_SECTIONS
 from kgplatform.curriculum.models import ConceptPatch, TaskPatch
-from kgplatform.errors import ValidationFailed
+from kgplatform.curriculum.versions import (
+    parse_if_match,
+    parse_prerequisite_if_match,
+    parse_removal_if_match,
+)
+from kgplatform.errors import PreconditionRequired, ValidationFailed
 from kgplatform.mastery.models import AnswerIn, InterestsIn, parse_answer_rows
 from kgplatform.settings import Settings
 
@@ -555,3 +560,52 @@ def test_the_transfer_edges_concept_ids_are_documented_as_checked() -> None:
     items = validator(concept["schema"])
     assert not items.is_valid([]) and not items.is_valid([""]) and not items.is_valid([" "])
     assert items.is_valid(["c1", "c 2"])
+
+
+IF_MATCH_VALUES = [
+    '"3"',
+    "3",
+    'W/"3"',
+    '"3", "4"',
+    '"3",',
+    ', "3"',
+    '"3" "4"',
+    "*",
+    "",
+    ",",
+    "null",
+    '"x"',
+    '"prerequisite@c1->c2@2026-01-01T00:00:00Z"',
+    'W/"prerequisite@a"',
+    '"3", "prerequisite@a"',
+    "!AtT(:LG",
+]
+
+
+@pytest.mark.parametrize("value", IF_MATCH_VALUES)
+@pytest.mark.parametrize(
+    ("path", "method", "parse"),
+    [
+        ("/concepts/{concept_id}", "delete", parse_if_match),
+        ("/tasks/{task_id}", "put", parse_if_match),
+        ("/prerequisites", "patch", parse_prerequisite_if_match),
+        ("/prerequisites", "delete", parse_removal_if_match),
+    ],
+)
+def test_each_if_match_is_documented_as_its_parser_reads_it(
+    path: str, method: str, parse: Callable[[str | None], object], value: str
+) -> None:
+    """A concept's or task's If-Match takes versions, a prerequisite edge's its own ETags: the document
+    said only "a string" (e.g. "3") on all four, and a client sending an edge's ETag to a concept, or the
+    reverse, met a 422 it had not been told of (a fuzz, s56). The parsers are the reference."""
+    (header,) = [
+        p
+        for p in DOCUMENT["paths"][path][method]["parameters"]
+        if p["in"] == "header" and p["name"] == "If-Match"
+    ]
+    try:
+        parse(value)
+        accepted = True
+    except (ValidationFailed, PreconditionRequired):
+        accepted = False
+    assert validator(header["schema"]).is_valid(value) == accepted, header["schema"]
