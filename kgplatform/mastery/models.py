@@ -194,7 +194,17 @@ class AnswerIn(BaseModel):
     score: Annotated[float, Strict()] | None = Field(
         default=None, ge=0.0, le=1.0, allow_inf_nan=False, validate_default=True
     )
-    answered_at: Annotated[AwareDatetime, BeforeValidator(iso_time_text)]
+    # The pattern, for the document only, bounds the year as `_storable_time` does as far as a fixed pattern
+    # can (from 1970; the upper bound is the server's clock plus a day, said in words).
+    answered_at: Annotated[
+        AwareDatetime,
+        BeforeValidator(iso_time_text),
+        Field(
+            description="When the learner answered (ISO 8601, with a time zone): from 1970-01-01T00:00:00Z "
+            "to a day ahead of the server's clock.",
+            json_schema_extra={"pattern": r"^(19[7-9]\d|2\d{3})-"},
+        ),
+    ]
     duration_s: Annotated[float, Strict()] | None = Field(default=None, ge=0.0, allow_inf_nan=False)
 
     @field_validator("score", mode="after")

@@ -11,7 +11,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from kgplatform.api.deps import AuditFilters, DesignerPrincipal, Limit, ReaderPrincipal, TrailPosition
+from kgplatform.api.deps import (
+    AuditFilters,
+    DesignerPrincipal,
+    Limit,
+    ReaderPrincipal,
+    TrailPosition,
+    header_text,
+)
 from kgplatform.api.etags import LOCATION, with_headers, with_location
 from kgplatform.api.outages import BoundedGraphDep
 from kgplatform.api.params import EntityId
@@ -105,6 +112,7 @@ def get_curriculum(
             alias="If-None-Match",
             description="The ETag of a copy the client holds: when the curriculum has not changed since, "
             "the answer is 304 without a body (a 1,500-concept document is 1.2 MB and takes seconds to read)",
+            json_schema_extra=header_text(),
         ),
     ] = None,
 ) -> CurriculumDocument | Response:

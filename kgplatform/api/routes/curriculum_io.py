@@ -16,7 +16,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from kgplatform.api.content_type import is_json
-from kgplatform.api.deps import DesignerPrincipal, GraphDep, ReaderPrincipal
+from kgplatform.api.deps import (
+    CURRICULUM_TAGS_OR_ANY_PATTERN,
+    DesignerPrincipal,
+    GraphDep,
+    ReaderPrincipal,
+    header_text,
+)
 from kgplatform.api.documented_bodies import documented_body
 from kgplatform.api.params import EntityId
 from kgplatform.curriculum.document import ImportDocument
@@ -158,6 +164,7 @@ async def import_curriculum(
             description="Optional: the ETag of the export this file was made from. When the curriculum "
             "changed since, nothing is written (412): another designer's edit is never overwritten unseen. "
             "When sent, it is the check, in place of the file's own `based_on`.",
+            json_schema_extra=header_text(CURRICULUM_TAGS_OR_ANY_PATTERN),
         ),
     ] = None,
 ) -> ImportReport:

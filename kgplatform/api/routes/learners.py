@@ -10,7 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
-from kgplatform.api.deps import LearnerReaderPrincipal, Limit, ScopedLearnerReader, ServicePrincipal
+from kgplatform.api.deps import (
+    LearnerReaderPrincipal,
+    Limit,
+    ScopedLearnerReader,
+    ServicePrincipal,
+    header_text,
+)
 from kgplatform.api.etags import with_headers
 from kgplatform.api.params import LearnerId
 from kgplatform.api.report_pictures import ReportPictures
@@ -244,6 +250,7 @@ def get_report_png(
             alias="If-None-Match",
             description="The ETag of a picture the client holds: when this one would be the same, the "
             "answer is 304 without a body",
+            json_schema_extra=header_text(),
         ),
     ] = None,
 ) -> Response:

@@ -25,6 +25,7 @@ from kgplatform.curriculum.io import JSON_SECTIONS
 from kgplatform.curriculum.models import ConceptPatch, TaskPatch
 from kgplatform.curriculum.versions import (
     parse_if_match,
+    parse_import_if_match,
     parse_prerequisite_if_match,
     parse_removal_if_match,
 )
@@ -578,6 +579,8 @@ IF_MATCH_VALUES = [
     '"prerequisite@c1->c2@2026-01-01T00:00:00Z"',
     'W/"prerequisite@a"',
     '"3", "prerequisite@a"',
+    '"curriculum@c1@7"',
+    'W/"curriculum@c1@7", "3"',
     "!AtT(:LG",
 ]
 
@@ -590,6 +593,7 @@ IF_MATCH_VALUES = [
         ("/tasks/{task_id}", "put", parse_if_match),
         ("/prerequisites", "patch", parse_prerequisite_if_match),
         ("/prerequisites", "delete", parse_removal_if_match),
+        ("/curricula/{curriculum_id}/import", "post", parse_import_if_match),
     ],
 )
 def test_each_if_match_is_documented_as_its_parser_reads_it(
@@ -609,3 +613,24 @@ def test_each_if_match_is_documented_as_its_parser_reads_it(
     except (ValidationFailed, PreconditionRequired):
         accepted = False
     assert validator(header["schema"]).is_valid(value) == accepted, header["schema"]
+
+
+def test_no_header_is_documented_as_nullable() -> None:
+    """A header is sent or left out, never null: documented as `string | null`, a client generated from the
+    document sent `If-Match: null`, a 422 (a fuzz, s56)."""
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header":
+                    assert "null" not in str(parameter["schema"]), (method, path, parameter)
+
+
+@pytest.mark.parametrize(
+    ("answered_at", "accepted"),
+    [("2026-01-05T08:00:00Z", True), ("1970-01-01T00:00:00Z", True), ("1969-12-31T23:59:59Z", False)],
+)
+def test_the_answer_time_bound_is_documented(answered_at: str, accepted: bool) -> None:
+    body = {**ANSWER, "answered_at": answered_at}
+    _, rejected = parse_answer_rows([body])
+    assert (not rejected) == accepted
+    assert validator({"$ref": "#/components/schemas/AnswerIn"}).is_valid(body) == accepted
