@@ -167,8 +167,9 @@ TrailPosition = Annotated[trail_cursor.Position, Depends(trail_position)]
 #
 # The If-Match each kind of edit reads (`curriculum.versions`), as patterns for the document only: the parsers
 # check them and say what is wrong in words. A concept's or task's takes versions alone (`*` is a 428), a
-# prerequisite edge's a list naming at least one edge ETag (its removal `*` too). Fuzzed from a document that
-# said only "a string", about 0.4 of the generated deletions of concepts and tasks were 422s (s56).
+# prerequisite edge's a list naming at least one edge ETag (its removal `*` too). Fuzzed from a document
+# that said only "a string", about 0.4 of the generated deletions of concepts and tasks were 422s (6 December
+# 2026).
 _VERSION_TAG = r'(W/)?("\d{1,18}"|\d{1,18})'
 VERSIONS_PATTERN = rf"^[\s,]*{_VERSION_TAG}(\s*,[\s,]*{_VERSION_TAG})*[\s,]*$"
 EDGE_TAGS_PATTERN = r'(^|,)\s*(W/)?"prerequisite@'
@@ -179,7 +180,7 @@ CURRICULUM_TAGS_OR_ANY_PATTERN = r'(^|,)\s*((W/)?"curriculum@|\*)'
 def header_text(pattern: str | None = None) -> Callable[[dict[str, Any]], None]:
     """A header's schema as a string (with `pattern`, if given), without the null of its Python type
     (`str | None`, for a header left out): a header is never null, and generated from the document it went
-    out as the text "null" (a fuzz, s56)."""
+    out as the text "null" (a fuzz, 6 December 2026)."""
 
     def schema_of(schema: dict[str, Any]) -> None:
         schema.pop("anyOf", None)

@@ -171,7 +171,7 @@ EARLIEST_ANSWER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # `_exactly_one_outcome` said in the JSON schema: one of `correct` and `score` holds a value, the other is
-# left out or null. Without it every answer generated from the document lacked both (a fuzz, s56).
+# left out or null. Without it every answer generated from the document lacked both (a fuzz, 6 December 2026).
 EXACTLY_ONE_OUTCOME: dict[str, Any] = {
     "anyOf": [
         {"required": ["correct"], "properties": {"correct": {"type": "boolean"}, "score": {"type": "null"}}},

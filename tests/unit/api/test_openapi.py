@@ -536,8 +536,8 @@ def test_the_class_routes_document_names_and_a_teachers_reads() -> None:
 def test_a_request_model_is_documented_as_its_validators_read_it(
     schema_name: str, model: type[BaseModel], body: dict[str, Any], accepted: bool
 ) -> None:
-    """Either-or rules and nulls said in the document (a fuzz from it, s56, met 422s on most of these
-    routes' generated bodies: `{}`, `{"name": null}`, an answer with neither `correct` nor `score`). The
+    """Either-or rules and nulls said in the document (a fuzz from it, 6 December 2026, met 422s on most of
+    these routes' generated bodies: `{}`, `{"name": null}`, an answer with neither `correct` nor `score`). The
     models' validators are the reference, and where the service refuses what they pass, the service's check:
     a key change that gives nothing (`change_form`), an empty interest tag."""
     try:
@@ -601,7 +601,7 @@ def test_each_if_match_is_documented_as_its_parser_reads_it(
 ) -> None:
     """A concept's or task's If-Match takes versions, a prerequisite edge's its own ETags: the document
     said only "a string" (e.g. "3") on all four, and a client sending an edge's ETag to a concept, or the
-    reverse, met a 422 it had not been told of (a fuzz, s56). The parsers are the reference."""
+    reverse, met a 422 it had not been told of (a fuzz, 6 December 2026). The parsers are the reference."""
     (header,) = [
         p
         for p in DOCUMENT["paths"][path][method]["parameters"]
@@ -617,7 +617,7 @@ def test_each_if_match_is_documented_as_its_parser_reads_it(
 
 def test_no_header_is_documented_as_nullable() -> None:
     """A header is sent or left out, never null: documented as `string | null`, a client generated from the
-    document sent `If-Match: null`, a 422 (a fuzz, s56)."""
+    document sent `If-Match: null`, a 422 (a fuzz, 6 December 2026)."""
     for path, item in DOCUMENT["paths"].items():
         for method, operation in item.items():
             for parameter in operation.get("parameters", []):
