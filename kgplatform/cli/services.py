@@ -153,12 +153,11 @@ def services_restore(
     # Read before the restore drops them with the plans: the only trace of a recent erase outside the graph.
     erased = plans.erased_learners()
     result = backup.restore(settings, dump, plans.drop_all, report=console.print, keep_undo=not no_undo)
-    if result.undo_path:
-        kept = f"the database as it was is in {result.undo_path}"
-    else:  # asked for, or a database left loaded in part by a killed restore, which cannot be dumped
-        kept = (
-            "no undo file (--no-undo)" if no_undo else "no undo file (the database it replaced was not whole)"
-        )
+    kept = (
+        f"the database as it was is in {result.undo_path}"
+        if result.undo_path
+        else f"no undo file ({result.no_undo})"
+    )
     console.print(f"restored {result.source}; Neo4j was stopped for {result.offline_s:.1f} s; {kept}")
     if erased:
         console.print(

@@ -46,7 +46,8 @@ class BackupResult:
 @dataclass(frozen=True)
 class RestoreResult:
     source: Path
-    undo_path: Path | None  # the database as it was, dumped first (restoring it undoes this); None: --no-undo
+    undo_path: Path | None  # the database as it was, dumped first (restoring it undoes this)
+    no_undo: str | None  # why there is no undo file (--no-undo, or a database that could not be dumped)
     offline_s: float
     running: bool  # started again (it ran before): migrations can be applied now
 
@@ -375,7 +376,7 @@ def restore(
             if work is not None:
                 shutil.rmtree(work, ignore_errors=True)  # an interrupted stop: never dumped into
         offline_s = time.monotonic() - started if running else 0.0  # until it answers again
-    return RestoreResult(dump, undo if work is not None else None, offline_s, running)
+    return RestoreResult(dump, undo if work is not None else None, no_undo, offline_s, running)
 
 
 def _replace(

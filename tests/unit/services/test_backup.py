@@ -466,7 +466,7 @@ def test_a_restore_names_the_learners_erased_within_a_week_whose_marks_it_drops(
     dump.write_bytes(b"dump")
     monkeypatch.setattr(backup, "check_dump", lambda settings, path: None)
     monkeypatch.setattr("redis.Redis.from_url", lambda url, **_: keys)
-    restored = backup.RestoreResult(dump, None, 30.0, running=False)
+    restored = backup.RestoreResult(dump, None, no_undo="--no-undo", offline_s=30.0, running=False)
     monkeypatch.setattr(backup, "restore", lambda settings, path, drop, report, keep_undo: restored)
     result = CliRunner().invoke(app, ["services", "restore", str(dump), "--ignore-workers", "--yes"])
     assert result.exit_code == 0, result.output
