@@ -124,7 +124,6 @@ def mark_loading(settings: Settings, dump: Path, undo: Path | None, no_undo: str
     """Notes, before a load starts to replace the store, which dump it loads and where the undo file is (or,
     `no_undo`, why there is none)."""
     pid = os.getpid()
-    load_exit_path(settings).unlink(missing_ok=True)  # an earlier load's
     write_text_atomically(
         settings.services.state_dir / LOAD_NOTE_NAME,
         json.dumps(
@@ -147,8 +146,7 @@ def load_exit_path(settings: Settings) -> Path:
 
 def clear_loading(settings: Settings) -> None:
     """The database is whole again (the load ended, or the database as it was was loaded back)."""
-    with suppress(FileNotFoundError):
-        (settings.services.state_dir / LOAD_NOTE_NAME).unlink()
+    (settings.services.state_dir / LOAD_NOTE_NAME).unlink(missing_ok=True)
     load_exit_path(settings).unlink(missing_ok=True)
 
 
