@@ -120,18 +120,19 @@ export function callsInFlight() {
  * Returns {data, etag, status}; throws ApiError for any other non-2xx answer.
  */
 export async function api(method, path, options = {}) {
-  const flight = { at: Date.now(), call: `${method} ${withQuery(path, options.query)}` };
+  const url = withQuery(path, options.query);
+  const flight = { at: Date.now(), call: `${method} ${url}` };
   inFlight.add(flight);
   flightChanged();
   try {
-    return await send(method, path, options);
+    return await send(method, url, options);
   } finally {
     inFlight.delete(flight);
     flightChanged();
   }
 }
 
-async function send(method, path, { body, query, ifMatch, ifNoneMatch, as = 'json' } = {}) {
+async function send(method, url, { body, ifMatch, ifNoneMatch, as = 'json' } = {}) {
   const headers = { Accept: 'application/json, application/problem+json' };
   const key = getKey();
   if (key) headers['X-API-Key'] = key;
@@ -147,7 +148,7 @@ async function send(method, path, { body, query, ifMatch, ifNoneMatch, as = 'jso
   }
   let response;
   try {
-    response = await fetch(withQuery(path, query), { method, headers, body: payload });
+    response = await fetch(url, { method, headers, body: payload });
   } catch (error) {
     throw new ApiError(0, noAnswer(error));
   }
