@@ -28,6 +28,7 @@ from kgplatform.services import backup, maintenance, manager, neo4j_local
 from kgplatform.settings import Settings
 from tests.integration.kill import kill_and_wait
 from tests.integration.services.test_backup import add_concept, concept_ids
+from tests.unit.services.test_maintenance import neo4j_row
 from tests.waits import wait_for
 
 LOAD_NOTE = "neo4j-load.json"  # maintenance.LOAD_NOTE_NAME, spelt out: the test must run without it too
@@ -96,7 +97,7 @@ def test_a_restore_killed_during_its_load_is_named_refused_by_up_and_mended_by_a
     restore_killed_once_its_load_ran(settings, made.path, tmp_path, freeze_its_recorder=True)
     undo = next(tmp_path.glob("*-before-restore.dump"))
 
-    row = next(row for row in manager.status(settings) if row.name == "neo4j")
+    row = neo4j_row(settings)
     assert row.state is manager.State.NOT_RUNNING
     assert row.detail is not None and row.detail.startswith(f"the load of {made.path} by `services restore`")
     assert f"`kgplatform services restore {undo}` loads the database as it was" in row.detail
@@ -131,7 +132,7 @@ def test_a_restore_killed_after_its_load_ended_leaves_a_whole_database_that_up_s
     add_concept(graph, "after-dump")
     restore_killed_once_its_load_ran(settings, made.path, tmp_path, freeze_its_recorder=False)
 
-    row = next(row for row in manager.status(settings) if row.name == "neo4j")
+    row = neo4j_row(settings)
     assert row.state is manager.State.NOT_RUNNING
     assert row.detail is not None and "was stopped part-way" in row.detail, row.detail
     assert "not during it: the database is whole" in row.detail

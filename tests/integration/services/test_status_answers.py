@@ -19,10 +19,7 @@ from typer.testing import CliRunner
 from kgplatform.cli import app
 from kgplatform.services import manager, neo4j_local
 from kgplatform.settings import Settings, get_settings
-
-
-def neo4j_row(settings: Settings) -> manager.ServiceStatus:
-    return next(row for row in manager.status(settings) if row.name == "neo4j")
+from tests.unit.services.test_maintenance import neo4j_row
 
 
 def test_with_everything_up_status_reads_running_and_exits_0_within_seconds(settings: Settings) -> None:
