@@ -54,7 +54,19 @@ class Maintenance:
         if self.operation == "restore":
             # Killed during its load, the restore leaves the load's note too, and that one is said instead.
             said += "; it was killed before or after its load, not during it: the database is whole"
-        return said
+        return said + self.then()
+
+    def then(self) -> str:
+        """What to run once Neo4j answers again, said with the note and when `services up` deletes it: killed
+        after its load, a restore leaves the dump's database unmigrated; before or after, it had dropped the
+        cached plans (it drops them before it stops Neo4j). The restore itself runs both once Neo4j is
+        back, which a killed one never reached."""
+        if self.operation != "restore":
+            return ""
+        return (
+            "; then run `kgplatform migrate` (a dump from an older release lacks the migrations since) and "
+            "`kgplatform recompute --all` (the restore dropped the cached plans)"
+        )
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def _up(settings: Settings, on_started: Callable[[str], None] | None) -> list[Se
     # for a later crash). Said on the row, as the reason Neo4j was started.
     killed = maintenance.forget_abandoned(settings) if neo.is_local else None
     if killed is not None and statuses["neo4j"].state is State.STARTED:
-        detail = f"after {killed.describe()} was stopped part-way"
+        detail = f"after {killed.describe()} was stopped part-way{killed.then()}"
         statuses["neo4j"] = replace(statuses["neo4j"], detail=detail)
     return [statuses["neo4j"], statuses["redis"]]
 

@@ -80,6 +80,9 @@ def test_a_note_left_by_a_killed_backup_says_it_stopped_part_way_and_how_to_star
     # Killed while it loaded, a restore leaves its load's note too (the tests below); without it the load
     # had not begun or had ended.
     assert ("the database is whole" in row.detail) is (operation == "restore")
+    # What the restore runs once Neo4j is back, and a killed one never reached; a backup changed nothing.
+    said_then = "then run `kgplatform migrate`" in row.detail and "`kgplatform recompute --all`" in row.detail
+    assert said_then is (operation == "restore")
     redis_row = next(row for row in manager.status(settings) if row.name == "redis")
     assert redis_row.detail is None  # a backup stops Neo4j only
 
@@ -95,18 +98,22 @@ def test_the_cli_prints_a_killed_backup_and_exits_3(
     assert "`kgplatform services up` starts it again" in said
 
 
+@pytest.mark.parametrize("operation", ["backup", "restore"])
 def test_up_deletes_a_killed_backup_s_note_once_neo4j_runs_and_says_why_it_started(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, operation: str
 ) -> None:
-    """Left in place, the note would blame the killed backup for any later crash."""
-    killed_note(settings, "backup")
+    """Left in place, the note would blame the killed backup for any later crash. After a killed restore
+    the row also says what that restore would have run once Neo4j was back: the note is gone after this,
+    so `up` is the last place to say it."""
+    killed_note(settings, operation)
 
     def started(name: str, address: str, *_: object) -> manager.ServiceStatus:
         return manager.ServiceStatus(name, address, manager.State.STARTED, 4242)
 
     monkeypatch.setattr(manager, "_bring_up", started)  # no servers: only what `up` does after them
     neo4j, redis = manager.up(settings)
-    assert neo4j.detail is not None and neo4j.detail.startswith("after `services backup` (pid ")
+    assert neo4j.detail is not None and neo4j.detail.startswith(f"after `services {operation}` (pid ")
+    assert ("then run `kgplatform migrate`" in neo4j.detail) is (operation == "restore")
     assert redis.detail is None
     assert not (settings.services.state_dir / maintenance.NOTE_NAME).exists()
     assert neo4j_row(settings).detail is None  # a later stop reads as it is
