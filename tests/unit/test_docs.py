@@ -512,3 +512,14 @@ def test_every_documented_query_parameter_is_one_its_route_takes() -> None:
     for method, path, name in on_purpose:
         operation = document["paths"][path][method.lower()]
         assert name not in {p["name"] for p in operation.get("parameters", [])}
+
+
+def test_the_export_keys_cli_md_lists_are_those_an_export_has() -> None:
+    """docs/cli.md lists the keys of `kgplatform export-learner`'s document for a script to read: it left out
+    `roster_changes` after the export gained it (a review, 6 December 2026)."""
+    from kgplatform.learner_data.export import ERASED_KINDS
+
+    text = (ROOT / "docs" / "cli.md").read_text()
+    listed = " ".join(text.split("Its keys: ", 1)[1].split(" (last,", 1)[0].split())
+    keys = [re.sub(r"\s*\(.*", "", key).strip("` ") for key in listed.split(", ")]
+    assert keys == ["format", "exported_at", "learner_id", *ERASED_KINDS]
