@@ -62,10 +62,10 @@ EXIT_CODES_HELP = (
     "ingest rows rejected); "
     "2 a usage error (as Click, or a value our checks refuse), another known failure (a service "
     "unreachable, settings that do not parse), or --wait still waiting at --timeout; 3 services status: "
-    "a service is not running; "
+    "a service is not running or does not answer; "
     "4 refused, nothing done (a batch already running, something named that does not exist); "
     "5 nightly --wait: the plans were recomputed but the transfer retrain before them failed; "
-    "6 ingest: the file held no answers (a CSV header alone, an empty JSON Lines file), nothing read; "
+    "6 ingest: the file held no answers (a CSV header alone, an empty JSON Lines file), nothing stored; "
     "130 interrupted (Ctrl-C; with --wait the batch goes on)."
 )
 

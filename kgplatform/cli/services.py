@@ -71,8 +71,8 @@ def services_down(
 
 @services_app.command("status")
 def services_status() -> None:
-    """Show whether each service runs and who started it; exit code 3 when one is not running (as
-    `systemctl status` has it), so scripts can tell."""
+    """Show whether each service runs and answers, and who started it; exit code 3 when one is not running
+    or does not answer (as `systemctl status` has it), so scripts can tell."""
     from kgplatform.services import manager
 
     statuses = manager.status(get_settings())

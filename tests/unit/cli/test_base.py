@@ -3,6 +3,7 @@ refuses them."""
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -118,3 +119,15 @@ def test_an_id_no_learner_can_have_is_a_usage_error_naming_the_rule(
     code, err = run_main(monkeypatch, capsys, command, learner_id, *extra)
     assert code == 2, err
     assert "not a learner id" in err and named in err, err
+
+
+def test_the_exit_codes_help_says_what_status_exits_3_for_and_that_an_empty_ingest_stores_nothing() -> None:
+    """`services status` exits 3 for a service that listens but does not answer too (since 5 December 2026):
+    `kgplatform --help` and `services status --help` still said "not running" only. Exit 6 read "nothing
+    read", where the file was read and found empty: nothing is stored (a review, 6 December 2026)."""
+    from kgplatform.cli.services import services_status
+
+    codes = dict(re.findall(r"(\d+) ([^;]+)", base.EXIT_CODES_HELP.split("Exit codes: ", 1)[1]))
+    assert "does not answer" in codes["3"]
+    assert "nothing stored" in codes["6"] and "nothing read" not in codes["6"]
+    assert "does not answer" in " ".join((services_status.__doc__ or "").split())
