@@ -72,9 +72,13 @@ def audit_archive(
             trail=trail,
         )
     verb = "would archive" if dry_run else "archived"
+    # A run that has no new entry leaves `out` as it was: a missing one is not created, empty.
+    if result.written or out.exists():
+        where = f"{result.written:,} new to {out}, {result.in_file:,} already in it"
+    else:
+        where = f"nothing to write: {out} not created"
     print(
-        f"{verb} {result.archived:,} entries older than {moment.isoformat()} "
-        f"({result.written:,} new to {out}, {result.in_file:,} already in it); "
+        f"{verb} {result.archived:,} entries older than {moment.isoformat()} ({where}); "
         f"kept {result.kept:,} older entries ({TRAILS[trail].kept})"
     )
     for owner, count in sorted(result.per_owner.items()):

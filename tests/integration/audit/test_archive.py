@@ -421,3 +421,16 @@ def test_a_batch_is_read_from_the_cursor_not_from_every_older_entry(graph: Graph
     # entry exists", it was planned as a scan of every curriculum's entries for each row (20,230 rows here).
     newest = [o for o in operators if " n:AuditEntry(" in o["args"].get("Details", "")]
     assert newest and sum(o["rows"] for o in newest) <= 3 * 20, newest
+
+
+def test_a_run_with_nothing_to_archive_says_it_wrote_no_file(api: Api, tmp_path: Path) -> None:
+    """With no entry old enough nothing is written, and a missing `--out` stays missing: the summary read
+    "(0 new to FILE, 0 already in it)", as if FILE held an empty archive, and a monthly job that then copied
+    FILE somewhere failed on a file the command had named (a review, 6 December 2026)."""
+    _edits(api)
+    out = tmp_path / "audit.jsonl.gz"
+    before = datetime(2026, 1, 1, tzinfo=UTC)
+    done = run_cli("audit", "archive", "--before", before.isoformat(), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert not out.exists()
+    assert f"(nothing to write: {out} not created)" in done.stdout, done.stdout
