@@ -303,30 +303,46 @@ def plan(
 # What the table's other columns take at the least (rank, purpose, success, a narrow reason, the borders):
 # the task and concept columns share the rest of the terminal's width for their names.
 OTHER_COLUMNS_WIDTH = 47
+# A reason column narrower than this goes under the table instead: at 80 columns (piped output) the ids
+# left it 7 characters, and each reason read a word or half a word a line ("strengt", "hens").
+REASON_MIN_WIDTH = 30
 
 
-def plan_table(tasks: list[dict[str, Any]], width: int) -> Table:
+def plan_table(tasks: list[dict[str, Any]], width: int) -> RenderableType:
     """The plan's tasks for people: each task by its title and its concept by its name, each above its id.
     Ids are whole whatever the terminal's width (the names and the reason fold instead): at 80 columns, or
     piped, they were cut to `generated-0-t…`, and an operator could not copy the task a learner was given
     (a review, s32; `keys list` keeps its ids whole so). The names are the plan's own (`task_title`,
     `concept_name`, since 5 December 2026); the table showed bare ids, and a null name (a stale plan of an
-    older planner) shows the id alone. `width`: the terminal's, which the names' columns share."""
+    older planner) shows the id alone. `width`: the terminal's, which the names' columns share. Where that
+    leaves the reason under REASON_MIN_WIDTH, the reasons follow the table, each after its task's rank."""
     from rich.table import Column
 
-    def whole(header: str, key: str) -> Column:
-        longest = max((len(str(t[key])) for t in tasks), default=1)
-        share = (width - OTHER_COLUMNS_WIDTH) // 2
-        return Column(header, no_wrap=True, min_width=longest, max_width=max(longest, share))
+    share = (width - OTHER_COLUMNS_WIDTH) // 2
 
-    table = Table(
-        "rank",
-        whole("task", "task_id"),
-        whole("concept", "concept_id"),
-        "purpose",
-        "success",
-        Column("reason", overflow="fold"),
+    def longest(key: str) -> int:
+        return max((len(str(t.get(key) or "")) for t in tasks), default=1)
+
+    def whole(header: str, key: str) -> Column:
+        return Column(header, no_wrap=True, min_width=longest(key), max_width=max(longest(key), share))
+
+    def shown_width(header: str, key: str, name_key: str | None = None) -> int:
+        widest = max(len(header), longest(key))
+        if name_key is not None:
+            widest = max(widest, min(longest(name_key), max(longest(key), share)))
+        return widest + 2  # its padding
+
+    others = (
+        shown_width("rank", "rank")
+        + shown_width("task", "task_id", "task_title")
+        + shown_width("concept", "concept_id", "concept_name")
+        + shown_width("purpose", "purpose")
+        + shown_width("success", "predicted_success")
     )
+    reason_width = width - others - 2 - 7  # its padding, and the borders of six columns
+    inside = reason_width >= REASON_MIN_WIDTH
+    columns = ["rank", whole("task", "task_id"), whole("concept", "concept_id"), "purpose", "success"]
+    table = Table(*columns, *([Column("reason", overflow="fold")] if inside else []))
     for task in tasks:
         table.add_row(
             str(task["rank"]),
@@ -334,9 +350,16 @@ def plan_table(tasks: list[dict[str, Any]], width: int) -> Table:
             named(task.get("concept_name"), task["concept_id"]),
             task["purpose"],
             f"{task['predicted_success']:.0%}",
-            literal(task["reason"]),
+            *([literal(task["reason"])] if inside else []),
         )
-    return table
+    if inside:
+        return table
+    reasons = Table.grid(padding=(0, 1))
+    reasons.add_column(justify="right", no_wrap=True)
+    reasons.add_column(overflow="fold")
+    for task in tasks:
+        reasons.add_row(f"{task['rank']}.", literal(task["reason"]))
+    return Group(table, "why each task:", reasons)
 
 
 def named(name: object, ident: str) -> RenderableType:

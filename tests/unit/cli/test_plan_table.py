@@ -74,3 +74,31 @@ def test_a_null_name_shows_the_id_alone() -> None:
     text = shown([task(1, None, None)], 120)
     assert text.count("generated-0-t00001") == 1 and text.count("generated-0-c00001") == 1, text
     assert "None" not in text, text
+
+
+def test_the_reason_is_readable_at_80_columns_and_stays_in_the_table_where_there_is_room() -> None:
+    """With names above the ids, 80 columns (piped output) left the reason column 7 characters: each
+    reason read a word or half of one a line (`strengt`, `hens`). It goes under the table then, after its
+    task's rank (a review, 6 December 2026)."""
+    reason = (
+        "review due: mastery decayed to 25%; strengthens Trigonometry: Notation 2 and Fractions: "
+        "Applications 2; predicted success 47%"
+    )
+    tasks = [
+        {
+            **task(rank, "Exercise 1: Trigonometry: Word Problems 1", "Trigonometry: Word Problems 1"),
+            "reason": reason,
+        }
+        for rank in (1, 2)
+    ]
+    narrow = shown(tasks, 80)
+    assert max(len(line.rstrip()) for line in narrow.splitlines()) <= 80, narrow
+    assert narrow.count("1. review due: mastery decayed to 25%; strengthens") == 1, narrow
+    assert narrow.count("2. review due: mastery decayed to 25%; strengthens") == 1, narrow
+    for word in reason.split():
+        assert word in narrow, (word, narrow)
+    wide = shown(tasks, 200)
+    assert "why each task" not in wide
+    assert (
+        sum("│ review due: mastery decayed to 25%; strengthens" in line for line in wide.splitlines()) == 2
+    ), wide
