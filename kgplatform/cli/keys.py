@@ -240,14 +240,16 @@ def keys_update(
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys list`).")) -> None:
-    """Revoke a key for good (running API processes refuse it within a few seconds)."""
+    """Revoke a key for good (running API processes refuse it within a few seconds). A key revoked before is
+    said to be so: nothing changes, and the keys' audit trail gets no second entry."""
     from kgplatform.auth import service
 
     with graph_session() as graph:
+        revoked_before = service.get_key(graph, key_id).revoked
         key = service.revoke_key(graph, key_id, actor=cli_actor())
-    console.print(
-        literal(f"revoked key {key.id} ({key.role.value}, {key.name!r})"), soft_wrap=True, highlight=False
-    )
+    named = f"key {key.id} ({key.role.value}, {key.name!r})"
+    line = f"{named} was revoked before: nothing changed" if revoked_before else f"revoked {named}"
+    console.print(literal(line), soft_wrap=True, highlight=False)
 
 
 @keys_app.command("history")

@@ -215,6 +215,7 @@ def test_keys_create_and_revoke_say_the_key_on_one_line_whatever_the_width(
     monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
     monkeypatch.setattr(service, "issue_key", lambda *_, **__: issued)
     monkeypatch.setattr(service, "revoke_key", lambda *_, **__: revoked)
+    monkeypatch.setattr(service, "get_key", lambda *_: issued)  # not revoked before
     runner = CliRunner()
     args = ["keys", "create", "--role", "teacher", "--name", name, "--class", "7B"]
     created = runner.invoke(app, args, terminal_width=80)
@@ -285,3 +286,37 @@ def test_keys_update_says_when_a_class_to_remove_was_not_the_keys(monkeypatch: p
     assert result.exit_code == 0, result.output
     assert "note: key k1 held no class 7b: nothing removed for it" in result.stderr
     assert "7B" not in result.stderr.split("note: key k1")[1].split(":")[0]  # 7B was removed: not named
+
+
+@pytest.mark.parametrize(
+    ("revoked_before", "says"),
+    [
+        (False, "revoked key k1 (teacher, 'mr-lee')\n"),
+        (True, "key k1 (teacher, 'mr-lee') was revoked before: nothing changed\n"),
+    ],
+)
+def test_keys_revoke_says_when_the_key_was_revoked_before(
+    revoked_before: bool, says: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second `keys revoke` of a key printed "revoked key ..." as the first had, though it changed nothing
+    and wrote no audit entry (docs/api.md): an operator revoking a leaked key could not tell that someone
+    had done it before (a review, 6 December 2026)."""
+    from contextlib import nullcontext
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from kgplatform.auth import service
+    from kgplatform.auth.models import ApiKey, Role
+    from kgplatform.cli import app
+
+    def key(revoked: bool) -> ApiKey:
+        created = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+        return ApiKey(id="k1", name="mr-lee", role=Role.TEACHER, created_at=created, revoked=revoked)
+
+    monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
+    monkeypatch.setattr(service, "get_key", lambda _graph, _id: key(revoked_before))
+    monkeypatch.setattr(service, "revoke_key", lambda _graph, _id, **_: key(True))
+    result = CliRunner().invoke(app, ["keys", "revoke", "k1"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert result.output == says
