@@ -17,6 +17,7 @@ from functools import partial
 
 from kgplatform.errors import ServiceSetupFailed
 from kgplatform.services import maintenance, neo4j_local, redis_local
+from kgplatform.services.neo4j_local import STATUS_TIMEOUT_S
 from kgplatform.services.processes import listening_ports, port_open
 from kgplatform.settings import Settings
 
@@ -187,9 +188,17 @@ def status(settings: Settings) -> list[ServiceStatus]:
         ),
     ):
         if not is_local:
-            # Only the address is ours to report: the state folder's pid belongs to a local server.
-            state = State.REMOTE if port_open(host, port, timeout_s=2.0) else State.REMOTE_UNREACHABLE
-            result.append(ServiceStatus(name, address, state))
+            # Only the address is ours to report: the state folder's pid belongs to a local server. A remote
+            # one is asked the same question as ours: one whose port took connections read "remote, not
+            # managed here", exit 0, while it refused kgplatform's password, its database was offline or
+            # missing, or it was frozen (a review, 6 December 2026).
+            if not port_open(host, port, timeout_s=STATUS_TIMEOUT_S):
+                result.append(ServiceStatus(name, address, State.REMOTE_UNREACHABLE))
+            elif (reason := _answer(name, settings)) is not None:
+                said = f"{State.REMOTE}; {reason}"
+                result.append(ServiceStatus(name, address, State.NOT_ANSWERING, detail=said))
+            else:
+                result.append(ServiceStatus(name, address, State.REMOTE))
             continue
         listening = port_open(host, port)
         if pid is not None:
@@ -231,18 +240,21 @@ def status(settings: Settings) -> list[ServiceStatus]:
         # large append-only file) read "already running" and exit 0, while every command that used it failed
         # (a review, 5 December 2026); so did a Neo4j whose database was still starting or could not be
         # opened (a store left unusable), while the API answered 503 to everything (6 December 2026).
-        if state in (State.RUNNING_OURS, State.RUNNING_FOREIGN):
-            ask = redis_local.ping if name == "redis" else neo4j_local.database_answer
-            if (reason := ask(settings)) is not None:
-                whose = (
-                    "started by kgplatform" if state is State.RUNNING_OURS else "not started by kgplatform"
-                )
-                log = _log_of(name, settings) if state is State.RUNNING_OURS else None
-                said = f"{whose}; {reason}" + (f" (log: {log})" if log else "")
-                result.append(ServiceStatus(name, address, State.NOT_ANSWERING, pid, said))
-                continue
+        answering = state in (State.RUNNING_OURS, State.RUNNING_FOREIGN)
+        if answering and (reason := _answer(name, settings)) is not None:
+            whose = "started by kgplatform" if state is State.RUNNING_OURS else "not started by kgplatform"
+            log = _log_of(name, settings) if state is State.RUNNING_OURS else None
+            said = f"{whose}; {reason}" + (f" (log: {log})" if log else "")
+            result.append(ServiceStatus(name, address, State.NOT_ANSWERING, pid, said))
+            continue
         result.append(ServiceStatus(name, address, state, pid))
     return result
+
+
+def _answer(name: str, settings: Settings) -> str | None:
+    """None when the service at the settings' address answers (Redis its PING, Neo4j a query in the
+    database the settings name), each within STATUS_TIMEOUT_S; otherwise why not."""
+    return redis_local.ping(settings) if name == "redis" else neo4j_local.database_answer(settings)
 
 
 def _log_of(name: str, settings: Settings) -> str:

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -64,15 +68,71 @@ def test_status_of_a_remote_address_reports_no_local_pid_and_whether_it_answers(
     manager.up(own_settings)  # a local Redis with a pid file, beside the remote Neo4j
     (neo4j,) = [s for s in manager.status(own_settings) if s.name == "neo4j"]
     assert (neo4j.state, neo4j.pid) == (State.REMOTE_UNREACHABLE, None)  # graph.example.invalid
-    # A remote address that answers: a listener on 127.0.0.2, which the settings do not count as local.
-    with socket.create_server(("127.0.0.2", 0)) as listener:
-        port = listener.getsockname()[1]
+    # A remote address that answers: a Redis on 127.0.0.2, which the settings do not count as local.
+    with remote_redis(tmp_path, "s3cret") as port:
         answering = own_settings.model_copy(
-            update={"redis": RedisSettings(url=f"redis://127.0.0.2:{port}/0")}
+            update={"redis": RedisSettings(url=f"redis://:s3cret@127.0.0.2:{port}/0")}
         )
         assert not answering.redis.is_local
         (redis_status,) = [s for s in manager.status(answering) if s.name == "redis"]
     assert (redis_status.state, redis_status.pid) == (State.REMOTE, None)
+
+
+@contextmanager
+def remote_redis(folder: Path, password: str) -> Iterator[int]:
+    """A redis-server on 127.0.0.2 that asks for `password`: on another machine, as the settings see it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.2",
+            "--requirepass",
+            password,
+            "--save",
+            "",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            if port_open("127.0.0.2", port):
+                break
+            subprocess.run(["sleep", "0.1"], check=True)
+        yield port
+    finally:
+        server.send_signal(signal.SIGCONT)
+        server.terminate()
+        server.wait(10)
+
+
+def test_a_remote_redis_is_asked_and_says_why_it_does_not_answer(
+    own_settings: Settings, tmp_path: Path
+) -> None:
+    """A remote Redis was only port-checked: one that wanted a password, or refused the one given, or was
+    frozen read "remote, not managed here", exit 0 (a review, 6 December 2026)."""
+
+    def row(url: str) -> manager.ServiceStatus:
+        at = own_settings.model_copy(update={"redis": RedisSettings(url=url)})
+        return next(s for s in manager.status(at) if s.name == "redis")
+
+    with remote_redis(tmp_path, "s3cret") as port:
+        none, wrong = row(f"redis://127.0.0.2:{port}/0"), row(f"redis://:nope@127.0.0.2:{port}/0")
+        pid = redis.Redis.from_url(f"redis://:s3cret@127.0.0.2:{port}/0").info("server")["process_id"]
+        os.kill(pid, signal.SIGSTOP)
+        started = time.monotonic()
+        frozen = row(f"redis://:s3cret@127.0.0.2:{port}/0")
+        took = time.monotonic() - started
+    assert {none.state, wrong.state, frozen.state} == {State.NOT_ANSWERING}, (none, wrong, frozen)
+    assert none.detail is not None and none.detail.startswith(f"{State.REMOTE}; "), none.detail
+    assert "authenticated" in none.detail or "Authentication required" in none.detail, none.detail
+    assert wrong.detail is not None and "invalid username-password pair" in wrong.detail, wrong.detail
+    assert frozen.detail == f"{State.REMOTE}; TimeoutError: Timeout reading from socket", frozen.detail
+    assert took < 2 * 2.0 + 1, f"status took {took:.1f} s"
 
 
 @pytest.fixture
