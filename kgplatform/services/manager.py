@@ -124,7 +124,7 @@ def _up(settings: Settings, on_started: Callable[[str], None] | None) -> list[Se
     neo, red = settings.neo4j, settings.redis
     statuses = {}
     for name, address, is_local, host, port, local in (
-        ("redis", red.url, red.is_local, red.host, red.port, redis_local),
+        ("redis", red.shown, red.is_local, red.host, red.port, redis_local),
         ("neo4j", neo.uri, neo.is_local, neo.host, neo.port, neo4j_local),
     ):
         statuses[name] = _bring_up(

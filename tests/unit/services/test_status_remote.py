@@ -20,6 +20,7 @@ from typer.testing import Result
 
 from kgplatform.graph.driver import Graph
 from kgplatform.services import manager, neo4j_local
+from kgplatform.services.processes import free_port
 from kgplatform.settings import LOOPBACK_HOSTS, Settings
 from tests.unit.services.test_maintenance import neo4j_row
 from tests.unit.services.test_status_answers import OfflineDatabase
@@ -177,3 +178,19 @@ def test_the_cli_says_remote_and_exits_3(
     assert result.exit_code == 3, result.output
     said = " ".join(result.output.split())
     assert "running, but does not answer: remote, not managed here; AuthenticationError" in said, said
+
+
+def test_services_up_with_remote_services_starts_nothing_and_shows_no_password(settings: Settings) -> None:
+    """`services up` printed a remote Redis URL's password in its table (`redis://:pw@host:6379/0`), where
+    status and down print `***` (a review, 6 December 2026). Nothing listens at these remote addresses."""
+    remote = at_remote(
+        settings, neo4j_port=free_port(), redis_url=f"redis://:s3cret@{REMOTE_HOST}:{free_port()}/0"
+    )
+    rows = {row.name: row for row in manager.up(remote)}
+    assert {name: row.state for name, row in rows.items()} == {
+        "neo4j": manager.State.REMOTE,
+        "redis": manager.State.REMOTE,
+    }
+    assert rows["redis"].address == f"redis://:***@{REMOTE_HOST}:{remote.redis.port}/0"
+    assert not neo4j_local.layout_for(remote).pid_file.exists()
+    assert manager.redis_local.running_pid(remote) is None
