@@ -66,11 +66,7 @@ def _local_layout(settings: Settings) -> neo4j_local.Neo4jLayout:
     address (neither can be stopped from here for the dump), or while a killed backup's or restore's
     neo4j-admin still works on its store (a second dump or load would fail on its lock, or mix with it)."""
     neo = settings.neo4j
-    if not neo.is_local:
-        raise ServiceSetupFailed(
-            f"Neo4j at {neo.uri} is not on this machine: back it up where it runs, with its own "
-            "`neo4j-admin database dump` (restore loads that file)"
-        )
+    refuse_remote(settings)
     layout = neo4j_local.layout_for(settings)
     if neo4j_local.running_pid(settings) is None and port_open(neo.host, neo.port):
         raise ServiceSetupFailed(
@@ -300,8 +296,23 @@ def _refuse_without_room(folder: Path, database: str) -> None:
         )
 
 
+def refuse_remote(settings: Settings) -> None:
+    """A Neo4j on another machine cannot be stopped, dumped or loaded from here."""
+    neo = settings.neo4j
+    if not neo.is_local:
+        raise ServiceSetupFailed(
+            f"Neo4j at {neo.uri} is not on this machine: back it up and restore it where it runs, with its "
+            "own `neo4j-admin database dump` and `neo4j-admin database load`"
+        )
+
+
 def check_dump(settings: Settings, dump: Path) -> None:
-    """Refuses a file that is not a dump this Neo4j can load, before anything is stopped or replaced."""
+    """Refuses a file that is not a dump this Neo4j can load, before anything is stopped or replaced; and a
+    Neo4j on another machine first: the file was checked with this machine's neo4j-admin, which a state
+    folder that never started Neo4j lacks ("is not a Neo4j dump this server can load: NEO4J_HOME path
+    doesn't exist"), and a dump that passed was followed by the question whether to replace the remote
+    database, before the refusal (a review, 6 December 2026)."""
+    refuse_remote(settings)
     if not dump.is_file():
         raise ServiceSetupFailed(f"{dump}: no such file")
     layout = neo4j_local.layout_for(settings)

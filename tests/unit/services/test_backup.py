@@ -18,7 +18,7 @@ from kgplatform.cli import app, main
 from kgplatform.cli.services import refuse_while_workers_answer
 from kgplatform.errors import Conflict, ServiceSetupFailed
 from kgplatform.services import backup, maintenance, neo4j_local
-from kgplatform.settings import LocalServicesSettings, Neo4jSettings, Settings
+from kgplatform.settings import LocalServicesSettings, Neo4jSettings, Settings, get_settings
 
 
 def settings_for(tmp_path: Path, uri: str = "bolt://127.0.0.1:1") -> Settings:
@@ -43,9 +43,39 @@ def test_dump_names_sort_by_time_in_utc_and_name_the_database() -> None:
 
 def test_a_neo4j_on_another_machine_is_not_backed_up_from_here(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, "neo4j://graph.example.invalid:7687")
-    with pytest.raises(ServiceSetupFailed, match="not on this machine: back it up where it runs"):
+    with pytest.raises(
+        ServiceSetupFailed, match="not on this machine: back it up and restore it where it runs"
+    ):
         backup.backup(settings, tmp_path / "out")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_restore_onto_a_neo4j_on_another_machine_is_refused_before_the_file_is_read_or_anyone_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It ran this machine's neo4j-admin on the file first ("not a Neo4j dump this server can load: NEO4J_HOME
+    path doesn't exist" for a good dump), and a file that passed was followed by the question whether to
+    replace the remote database; the refusal came only after the answer."""
+    dump = tmp_path / "good.dump"
+    dump.write_bytes(b"dump")
+    monkeypatch.setenv("KGP_NEO4J__URI", "neo4j://graph.example.invalid:7687")
+    monkeypatch.setenv("KGP_SERVICES__STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(neo4j_local, "run_admin", lambda *a, **k: pytest.fail("neo4j-admin must not run"))
+    monkeypatch.setattr(sys, "argv", ["kgplatform", "services", "restore", str(dump), "--ignore-workers"])
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main()
+    finally:
+        get_settings.cache_clear()
+    captured = capsys.readouterr()
+    assert exited.value.code == 2
+    assert captured.err.startswith(
+        "kgplatform: Neo4j at neo4j://graph.example.invalid:7687 is not on this machine: back it up and "
+        "restore it where it runs"
+    ), captured.err
+    assert "Replace Neo4j database" not in captured.out
 
 
 def test_a_state_folder_without_a_database_has_nothing_to_back_up(tmp_path: Path) -> None:
