@@ -127,3 +127,30 @@ def test_healthz_answers_while_every_thread_of_the_pool_is_taken() -> None:
             limiter.release()
 
     assert anyio.run(probe_with_the_pool_taken) == 200
+
+
+class RefusingGraph:
+    """A Neo4j that answers with an error of its own: a refused password (remote, or changed)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def ping(self) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["Neo.ClientError.Security.Unauthorized", "Neo.ClientError.Database.DatabaseNotFound"],
+)
+def test_a_neo4j_that_answers_with_an_error_is_named_by_its_code(code: str) -> None:
+    """A refused password and a missing database both read "unavailable: ClientError" (a review, 6 December
+    2026): the operator of a remote Neo4j could not tell which setting to fix."""
+    from neo4j.exceptions import ClientError
+
+    error = ClientError._hydrate_neo4j(code=code, message="The server's own words.")
+    _, client = serving_app(graph=RefusingGraph(error), sync_redis=PingedRedis())
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["checks"]["neo4j"] == f"unavailable: {error.__class__.__name__} ({code})"
+    assert "own words" not in answer.text  # the code, not the server's message
