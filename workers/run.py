@@ -107,15 +107,13 @@ def refuse_wrong_credentials(settings: Settings, *, neo4j: bool = True) -> None:
 
     from kgplatform.errors import ServiceUnavailable
     from kgplatform.graph.driver import open_driver
+    from kgplatform.services.redis_local import credentials_refusal
 
     client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=5, socket_timeout=5)
     try:
         client.ping()
     except redis.AuthenticationError as error:
-        raise ServiceUnavailable(
-            f"Redis at {settings.redis.shown} refused the credentials: {error} (set KGP_REDIS__URL, "
-            "redis://user:password@host:port/db)"
-        ) from None
+        raise ServiceUnavailable(credentials_refusal(settings, error)) from None
     except redis.RedisError:
         pass  # not answering: Celery says so and connects when it does
     finally:

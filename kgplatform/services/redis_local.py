@@ -119,6 +119,8 @@ def ping(settings: Settings) -> str | None:
         client.ping()
         client.close()
         return None
+    except redis.AuthenticationError as error:
+        return credentials_refusal(settings, error)
     except redis.exceptions.InvalidResponse as error:
         # Something answers on the port, in another protocol (an HTTP server, say).
         return (
@@ -127,6 +129,19 @@ def ping(settings: Settings) -> str | None:
         )
     except redis.RedisError as error:
         return f"{error.__class__.__name__}: {error}"
+
+
+def credentials_refusal(settings: Settings, error: redis.AuthenticationError) -> str:
+    """Redis refused the URL's credentials (`services status`, the start of `worker` and `beat`): which
+    setting to fix, and whether the URL gave a password at all. `services status` said only Redis's words,
+    for one that wants a password "AuthenticationError: HELLO must be called with the client already
+    authenticated, otherwise the HELLO AUTH <user> <pass> option can be used ..." (a review, 6 December
+    2026)."""
+    none = " (KGP_REDIS__URL gives no password)" if settings.redis.password is None else ""
+    return (
+        f"Redis at {settings.redis.shown} refused the credentials{none}: {error} (set KGP_REDIS__URL, "
+        "redis://user:password@host:port/db)"
+    )
 
 
 def answering_pid(settings: Settings) -> int | None:

@@ -104,6 +104,7 @@ def test_a_remote_redis_that_refuses_the_password_reads_not_answering(settings: 
         row = redis_row(at_remote(settings, redis_url=f"redis://:secret@{REMOTE_HOST}:{port}/0"))
     assert row.state is manager.State.NOT_ANSWERING, row
     assert row.detail is not None and "invalid username-password pair" in row.detail, row.detail
+    assert "refused the credentials: " in row.detail  # a password was given: not said to be missing
     assert "secret" not in row.detail and row.address == f"redis://:***@{REMOTE_HOST}:{port}/0"
 
 
@@ -177,7 +178,11 @@ def test_the_cli_says_remote_and_exits_3(
         result = status_cli()
     assert result.exit_code == 3, result.output
     said = " ".join(result.output.split())
-    assert "running, but does not answer: remote, not managed here; AuthenticationError" in said, said
+    assert (
+        "running, but does not answer: remote, not managed here; "
+        f"Redis at redis://{REMOTE_HOST}:{port}/0 refused the credentials "
+        "(KGP_REDIS__URL gives no password): Authentication required. (set KGP_REDIS__URL, redis://user:password@host:port/db)"
+    ) in said, said
 
 
 def test_services_up_with_remote_services_starts_nothing_and_shows_no_password(settings: Settings) -> None:
