@@ -177,7 +177,7 @@ def main() -> None:
     from neo4j import exceptions as neo4j_errors
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
-    from redis import RedisError
+    from redis import AuthenticationError, RedisError
 
     # The driver logs connection failures itself (e.g. "Unable to retrieve routing information");
     # the CLI reports them as its own single line below, so the driver's copy would only repeat it.
@@ -196,6 +196,10 @@ def main() -> None:
         from kgplatform.graph.driver import describe_connection_error
 
         fail(describe_connection_error(get_settings().neo4j, error))
+    except AuthenticationError as error:  # said as worker, beat and `services status` say it
+        from kgplatform.services.redis_local import credentials_refusal
+
+        fail(credentials_refusal(get_settings(), error))
     except RedisError as error:
         fail(f"Redis at {get_settings().redis.shown} failed: {error}")
     except ValidationError as error:
