@@ -221,16 +221,18 @@ def key_audit(
 
 def revoke_key(
     graph: Graph, key_id: str, *, actor: str, authenticator: KeyAuthenticator | None = None
-) -> ApiKey:
+) -> tuple[ApiKey, bool]:
     """Revokes for good, recorded in the keys' audit trail as made by `actor` (once: revoking a revoked key
-    again changes nothing); with `authenticator`, that process stops accepting the key at once."""
+    again changes nothing); with `authenticator`, that process stops accepting the key at once. Returns the
+    key and whether this call revoked it (False: it was revoked before), as the revocation's transaction
+    found it: a read before it could be overtaken by another revocation."""
     revoked = store.revoke_key(graph, key_id, actor)
     if revoked is None:
         raise NotFound(f"no API key with id {key_id!r}", field="key_id")  # the path parameter's name
-    key, key_hash = revoked
+    key, key_hash, revoked_now = revoked
     if authenticator is not None:
         authenticator.forget(key_hash)
-    return key
+    return key, revoked_now
 
 
 def _field_value(secret: str | None) -> str | None:

@@ -116,22 +116,22 @@ def get_key(graph: Graph, key_id: str) -> ApiKey | None:
     return _key(rows[0]) if rows else None
 
 
-def revoke_key(graph: Graph, key_id: str, actor: str) -> tuple[ApiKey, str] | None:
+def revoke_key(graph: Graph, key_id: str, actor: str) -> tuple[ApiKey, str, bool] | None:
     """One transaction: the key locked, marked revoked and, unless it was already, its revocation recorded in
-    the keys' audit trail by `actor`. Returns it with its hash (to evict it from caches), or None if
-    unknown."""
+    the keys' audit trail by `actor`. Returns it with its hash (to evict it from caches) and whether this
+    call revoked it (False: it was revoked before), or None if unknown."""
 
-    def work(tx: ManagedTransaction) -> tuple[ApiKey, str] | None:
+    def work(tx: ManagedTransaction) -> tuple[ApiKey, str, bool] | None:
         # The lock first: two revocations at once would both read "not revoked" and record it twice.
         locked = tx.run(query_text("auth/lock_api_key"), id=key_id).single()
         if locked is None:
             return None
         if locked["revoked"]:  # revoked before: nothing changes, so no second entry
-            return _key(locked.data()), locked["key_hash"]
+            return _key(locked.data()), locked["key_hash"], False
         row = tx.run(query_text("auth/revoke_api_key"), id=key_id).single(strict=True).data()
         key = _key(row)
         _record_change(tx, key, action="revoke", actor=actor)
-        return key, row["key_hash"]
+        return key, row["key_hash"], True
 
     return graph.execute_write(work)
 

@@ -245,10 +245,9 @@ def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `keys
     from kgplatform.auth import service
 
     with graph_session() as graph:
-        revoked_before = service.get_key(graph, key_id).revoked
-        key = service.revoke_key(graph, key_id, actor=cli_actor())
+        key, revoked_now = service.revoke_key(graph, key_id, actor=cli_actor())
     named = f"key {key.id} ({key.role.value}, {key.name!r})"
-    line = f"{named} was revoked before: nothing changed" if revoked_before else f"revoked {named}"
+    line = f"revoked {named}" if revoked_now else f"{named} was revoked before: nothing changed"
     console.print(literal(line), soft_wrap=True, highlight=False)
 
 

@@ -104,7 +104,8 @@ def key_audit(
 def revoke_key(
     key_id: EntityId, graph: GraphDep, authenticator: AuthenticatorDep, principal: AdminPrincipal
 ) -> ApiKey:
-    return service.revoke_key(graph, key_id, actor=principal.actor, authenticator=authenticator)
+    key, _ = service.revoke_key(graph, key_id, actor=principal.actor, authenticator=authenticator)
+    return key
 
 
 @router.patch(

@@ -103,13 +103,16 @@ def test_only_an_admin_key_reads_the_trail(api: Api) -> None:
 
 
 def test_two_revocations_at_once_write_one_entry(api: Api) -> None:
-    """The key is locked before it is read: both would otherwise read "not revoked" and record it."""
+    """The key is locked before it is read: both would otherwise read "not revoked" and record it. Exactly
+    one of them says it revoked the key (`keys revoke` prints the others as "revoked before"): the CLI read
+    the key before revoking it, and two operators at once could both be told they had revoked it."""
     key = auth.issue_key(api.graph, role=Role.SERVICE, name="twice", actor="tests")
     barrier = threading.Barrier(4)
+    revoked_now: list[bool] = []
 
     def revoke() -> None:
         barrier.wait()
-        auth.revoke_key(api.graph, key.id, actor="tests")
+        revoked_now.append(auth.revoke_key(api.graph, key.id, actor="tests")[1])
 
     threads = [threading.Thread(target=revoke) for _ in range(4)]
     for thread in threads:
@@ -117,6 +120,7 @@ def test_two_revocations_at_once_write_one_entry(api: Api) -> None:
     for thread in threads:
         thread.join()
     assert [entry[0] for entry in _entries(api, key.id)] == ["revoke", "create"]
+    assert sorted(revoked_now) == [False, False, False, True]
 
 
 def test_the_cli_records_its_changes_as_cli_and_the_os_user_and_shows_the_history(api: Api) -> None:

@@ -214,8 +214,7 @@ def test_keys_create_and_revoke_say_the_key_on_one_line_whatever_the_width(
     revoked = ApiKey(id=key_id, classes=["7B", "7C", "8B"], revoked=True, **fields)
     monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
     monkeypatch.setattr(service, "issue_key", lambda *_, **__: issued)
-    monkeypatch.setattr(service, "revoke_key", lambda *_, **__: revoked)
-    monkeypatch.setattr(service, "get_key", lambda *_: issued)  # not revoked before
+    monkeypatch.setattr(service, "revoke_key", lambda *_, **__: (revoked, True))  # not revoked before
     runner = CliRunner()
     args = ["keys", "create", "--role", "teacher", "--name", name, "--class", "7B"]
     created = runner.invoke(app, args, terminal_width=80)
@@ -315,8 +314,7 @@ def test_keys_revoke_says_when_the_key_was_revoked_before(
         return ApiKey(id="k1", name="mr-lee", role=Role.TEACHER, created_at=created, revoked=revoked)
 
     monkeypatch.setattr("kgplatform.cli.keys.graph_session", lambda **_: nullcontext(None))
-    monkeypatch.setattr(service, "get_key", lambda _graph, _id: key(revoked_before))
-    monkeypatch.setattr(service, "revoke_key", lambda _graph, _id, **_: key(True))
+    monkeypatch.setattr(service, "revoke_key", lambda _graph, _id, **_: (key(True), not revoked_before))
     result = CliRunner().invoke(app, ["keys", "revoke", "k1"], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert result.output == says
