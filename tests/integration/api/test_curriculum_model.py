@@ -240,6 +240,38 @@ class CurriculumMachine(RuleBasedStateMachine):
             return None
         return self.model.seen[who][key].etag
 
+    def guarded(
+        self,
+        who: str,
+        mode: str,
+        key: tuple[str, ...],
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        **kw: Any,
+    ) -> tuple[httpx.Response, str | None, bool]:
+        """A guarded edit of the entity at `path` (read there for a fresh ETag): the response, the If-Match
+        sent, and whether the model holds that ETag current."""
+        tag = self.if_match(who, mode, key, path, params=params)
+        current = self.model.fresh(who, key)
+        return self.call(who, method, path, if_match=tag, params=params, **kw), tag, current
+
+    def past_the_guard(
+        self, response: httpx.Response, exists: bool, tag: str | None, current: bool, missing: tuple[int, ...]
+    ) -> bool:
+        """Checks the refusals every guarded edit shares (`missing` for an entity the model does not hold, 428
+        without an If-Match, 412 with a stale one); True when the edit got past them."""
+        if not exists:
+            self.expect(response, *missing)
+        elif tag is None:
+            self.expect(response, 428)
+        elif not current:
+            self.expect(response, 412)
+        else:
+            return True
+        return False
+
     def pick(self, data: st.DataObject, stored: list[str], pool: list[str]) -> str:
         """Mostly a stored id (so that edits reach something), sometimes any id of the pool."""
         if stored and data.draw(st.integers(0, 3), label="stored?"):
@@ -290,18 +322,9 @@ class CurriculumMachine(RuleBasedStateMachine):
         cid = self.pick(data, list(self.model.concepts), CONCEPT_IDS)
         RULES["patch_concept"] += 1
         key = ("concept", cid)
-        tag = self.if_match(who, mode, key, f"/concepts/{cid}")
-        current = self.model.fresh(who, key)
-        response = self.call(
-            who, "PATCH", f"/concepts/{cid}", if_match=tag, json={"name": name, "description": description}
-        )
-        if cid not in self.model.concepts:
-            self.expect(response, 404, 428)
-        elif tag is None:
-            self.expect(response, 428)
-        elif not current:
-            self.expect(response, 412)
-        else:
+        body = {"name": name, "description": description}
+        response, tag, current = self.guarded(who, mode, key, "PATCH", f"/concepts/{cid}", json=body)
+        if self.past_the_guard(response, cid in self.model.concepts, tag, current, missing=(404, 428)):
             self.expect(response, 200)
             concept = self.model.concepts[cid]
             if (concept["name"], concept["description"]) != (name, description):  # else nothing to write
@@ -315,18 +338,12 @@ class CurriculumMachine(RuleBasedStateMachine):
         cid = self.pick(data, list(self.model.concepts), CONCEPT_IDS)
         RULES["delete_concept"] += 1
         key = ("concept", cid)
-        tag = self.if_match(who, mode, key, f"/concepts/{cid}")
-        current = self.model.fresh(who, key)
-        response = self.call(
-            who, "DELETE", f"/concepts/{cid}", if_match=tag, params={"cascade": str(cascade).lower()}
+        response, tag, current = self.guarded(
+            who, mode, key, "DELETE", f"/concepts/{cid}", params={"cascade": str(cascade).lower()}
         )
-        if cid not in self.model.concepts:
-            self.expect(response, 404, 428)
-        elif tag is None:
-            self.expect(response, 428)
-        elif not current:
-            self.expect(response, 412)
-        elif not cascade and self.model.needed(cid):
+        if not self.past_the_guard(response, cid in self.model.concepts, tag, current, missing=(404, 428)):
+            return
+        if not cascade and self.model.needed(cid):
             self.expect(response, 409)
         else:
             self.expect(response, 200)
@@ -365,18 +382,10 @@ class CurriculumMachine(RuleBasedStateMachine):
         RULES["reweight_prerequisite"] += 1
         key = ("edge", p, c)
         params = {"prerequisite": p, "concept": c}
-        tag = self.if_match(who, mode, key, "/prerequisites", params=params)
-        current = self.model.fresh(who, key)
-        response = self.call(
-            who, "PATCH", "/prerequisites", if_match=tag, params=params, json={"weight": weight}
+        response, tag, current = self.guarded(
+            who, mode, key, "PATCH", "/prerequisites", params=params, json={"weight": weight}
         )
-        if (p, c) not in self.model.edges:
-            self.expect(response, 404, 412, 428)
-        elif tag is None:
-            self.expect(response, 428)
-        elif not current:
-            self.expect(response, 412)
-        else:
+        if self.past_the_guard(response, (p, c) in self.model.edges, tag, current, missing=(404, 412, 428)):
             self.expect(response, 200)
             if self.model.edges[(p, c)] != weight:
                 self.model.edges[(p, c)] = weight
@@ -390,12 +399,10 @@ class CurriculumMachine(RuleBasedStateMachine):
         RULES["remove_prerequisite"] += 1
         key = ("edge", p, c)
         params = {"prerequisite": p, "concept": c}
-        tag = self.if_match(who, mode, key, "/prerequisites", params=params)
-        current = self.model.fresh(who, key)
-        response = self.call(who, "DELETE", "/prerequisites", if_match=tag, params=params)
+        response, tag, current = self.guarded(who, mode, key, "DELETE", "/prerequisites", params=params)
         if (p, c) not in self.model.edges:
             self.expect(response, 404, 412)
-        elif tag is not None and not current:
+        elif tag is not None and not current:  # an edge's removal may come without an If-Match
             self.expect(response, 412)
         else:
             self.expect(response, 204)
@@ -438,16 +445,12 @@ class CurriculumMachine(RuleBasedStateMachine):
         tid = self.pick(data, list(self.model.tasks), TASK_IDS)
         RULES["patch_task"] += 1
         key = ("task", tid)
-        tag = self.if_match(who, mode, key, f"/tasks/{tid}")
-        current = self.model.fresh(who, key)
-        response = self.call(who, "PATCH", f"/tasks/{tid}", if_match=tag, json={"concepts": concepts})
-        if tid not in self.model.tasks:
-            self.expect(response, 404, 428)
-        elif tag is None:
-            self.expect(response, 428)
-        elif not current:
-            self.expect(response, 412)
-        elif any(c not in self.model.concepts for c in concepts):
+        response, tag, current = self.guarded(
+            who, mode, key, "PATCH", f"/tasks/{tid}", json={"concepts": concepts}
+        )
+        if not self.past_the_guard(response, tid in self.model.tasks, tag, current, missing=(404, 428)):
+            return
+        if any(c not in self.model.concepts for c in concepts):
             self.expect(response, 404, 422)
         else:
             self.expect(response, 200)
@@ -463,16 +466,8 @@ class CurriculumMachine(RuleBasedStateMachine):
         tid = self.pick(data, list(self.model.tasks), TASK_IDS)
         RULES["delete_task"] += 1
         key = ("task", tid)
-        tag = self.if_match(who, mode, key, f"/tasks/{tid}")
-        current = self.model.fresh(who, key)
-        response = self.call(who, "DELETE", f"/tasks/{tid}", if_match=tag)
-        if tid not in self.model.tasks:
-            self.expect(response, 404, 428)
-        elif tag is None:
-            self.expect(response, 428)
-        elif not current:
-            self.expect(response, 412)
-        else:
+        response, tag, current = self.guarded(who, mode, key, "DELETE", f"/tasks/{tid}")
+        if self.past_the_guard(response, tid in self.model.tasks, tag, current, missing=(404, 428)):
             self.expect(response, 204)
             task = self.model.tasks.pop(tid)
             self.model.touch(key, *(("concept", c) for c in task["concepts"]))
