@@ -55,4 +55,9 @@ def unknown_queues(names: Iterable[str]) -> str | None:
     """What is wrong with `names` (a misspelt queue is never consumed, and its depth reads 0 for ever), or
     None when each one is a queue."""
     unknown = sorted(set(names) - {q.value for q in Queue})
-    return f"unknown queue(s) {unknown}; known: {', '.join(q.value for q in Queue)}" if unknown else None
+    if not unknown:
+        return None
+    # In words, not a Python list: it read "unknown queue(s) ['planing']" (a review, 6 December 2026).
+    named = ", ".join(repr(name) for name in unknown)
+    known = ", ".join(q.value for q in Queue)
+    return f"unknown {'queue' if len(unknown) == 1 else 'queues'} {named}; known: {known}"

@@ -121,6 +121,21 @@ def test_worker_refuses_queues_naming_no_known_queue_before_starting(
     assert len(err.strip().splitlines()) == 1 and err.startswith("kgplatform: --queues"), err
 
 
+@pytest.mark.parametrize(
+    ("names", "said"),
+    [
+        (["planing"], "unknown queue 'planing'; known: "),
+        (["planning", "zz", "aa"], "unknown queues 'aa', 'zz'; known: "),
+    ],
+)
+def test_unknown_queues_are_named_in_words(names: list[str], said: str) -> None:
+    """`--queues planing` read "unknown queue(s) ['planing']", a Python list."""
+    from workers.queues import Queue, unknown_queues
+
+    assert unknown_queues(names) == said + ", ".join(q.value for q in Queue)
+    assert unknown_queues(["planning", "ondemand"]) is None
+
+
 class FakeRedis:
     def close(self) -> None:
         pass
