@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -220,7 +221,8 @@ def transfer_list(
         return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else ""
 
     def metric(value: object) -> str:
-        return f"{value:.3f}" if isinstance(value, float) else ""
+        # A model without validation pairs stores NaN: it read "spearman nan" (a review, 6 December 2026).
+        return f"{value:.3f}" if isinstance(value, float) and math.isfinite(value) else ""
 
     # One line per version, the version first and whole (`transfer activate` takes it): a table folded
     # every column of a 40-character version into a letter per line at 80 columns. Times UTC; the data time,
