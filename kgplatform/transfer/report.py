@@ -46,6 +46,23 @@ def verdict(report: EvalReport) -> dict[str, bool | None]:
     }
 
 
+# Each of the verdict's checks as the report's last lines say it; the keys are those of --out's JSON.
+VERDICT_WORDS = {
+    "pairs_spearman": "the GNN beats every non-GNN baseline on held-out pairs' Spearman",
+    "pairs_auc_top": "on held-out pairs' AUC (top)",
+    "cold_spearman": "on cold-start pairs' Spearman",
+    "cold_auc_top": "on cold-start pairs' AUC (top)",
+    "tracer_gain_positive": "the tracer gains from the GNN's transfer",
+}
+VERDICT_ANSWERS = {True: "yes", False: "no", None: "not measured"}
+
+
+def verdict_lines(checks: dict[str, bool | None]) -> list[str]:
+    """The verdict in words, a check a line: it was printed as a Python dict (`{'pairs_spearman': False,
+    ...}`, a review, 6 December 2026)."""
+    return ["verdict:"] + [f"  {VERDICT_WORDS[key]}: {VERDICT_ANSWERS[checks[key]]}" for key in VERDICT_WORDS]
+
+
 def print_report(report: EvalReport, console: Console) -> None:
     console.rule(report.name)
     console.print(", ".join(f"{k}: {v}" for k, v in report.info.items()))
@@ -77,4 +94,5 @@ def print_report(report: EvalReport, console: Console) -> None:
                 g.name, f"{g.alpha:g}", won, f"{g.valid_auc:.4f}", f"{g.test_auc:.4f}", f"{g.gain:+.4f}"
             )
         console.print(table)
-    console.print(f"verdict: {verdict(report)}")
+    for line in verdict_lines(verdict(report)):
+        console.print(line, markup=False, highlight=False)
