@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.table import Column, Table
 
 from kgplatform.cli.base import (
     PANEL_LEARNERS,
@@ -67,12 +67,16 @@ def simulate_policies(
         policies=default_policies(config),
         plan_length=plan_length,
     )
+    # The intervals whole on their line: at 80 columns each was split over two ("[0.246," / "0.554]"). Their
+    # headers are broken by hand (a column that does not wrap keeps its header on one line too), and the
+    # policies' names fold at spaces, never inside a word.
+    longest_word = max(len(word) for row in comparison.table() for word in str(row["policy"]).split())
     table = Table(
-        "policy",
+        Column("policy", min_width=longest_word),
         f"goal mastery after {tasks} tasks",
-        "95% CI",
+        Column("95% CI", no_wrap=True),
         "same task as the step before",
-        "ours minus this (paired 95% CI)",
+        Column("ours minus this\n(paired 95% CI)", no_wrap=True),
         title=f"{curriculum} ({graph.n_concepts} concepts), {learners} learners, seed {seed}"
         + (f", ours' plans followed {plan_length} tasks at a time" if plan_length > 1 else ""),
     )
@@ -316,7 +320,6 @@ def plan_table(tasks: list[dict[str, Any]], width: int) -> RenderableType:
     `concept_name`, since 5 December 2026); the table showed bare ids, and a null name (a stale plan of an
     older planner) shows the id alone. `width`: the terminal's, which the names' columns share. Where that
     leaves the reason under REASON_MIN_WIDTH, the reasons follow the table, each after its task's rank."""
-    from rich.table import Column
 
     share = (width - OTHER_COLUMNS_WIDTH) // 2
 
