@@ -322,6 +322,8 @@ def plan_table(tasks: list[dict[str, Any]], width: int) -> RenderableType:
     leaves the reason under REASON_MIN_WIDTH, the reasons follow the table, each after its task's rank."""
 
     share = (width - OTHER_COLUMNS_WIDTH) // 2
+    # The success column as shown, measured as shown: the stored value (0.6234) is longer than its cell (62%).
+    success = [f"{task['predicted_success']:.0%}" for task in tasks]
 
     def longest(key: str) -> int:
         return max((len(str(t.get(key) or "")) for t in tasks), default=1)
@@ -340,19 +342,20 @@ def plan_table(tasks: list[dict[str, Any]], width: int) -> RenderableType:
         + shown_width("task", "task_id", "task_title")
         + shown_width("concept", "concept_id", "concept_name")
         + shown_width("purpose", "purpose")
-        + shown_width("success", "predicted_success")
+        + max(len("success"), *map(len, success))
+        + 2  # its padding
     )
     reason_width = width - others - 2 - 7  # its padding, and the borders of six columns
     inside = reason_width >= REASON_MIN_WIDTH
     columns = ["rank", whole("task", "task_id"), whole("concept", "concept_id"), "purpose", "success"]
     table = Table(*columns, *([Column("reason", overflow="fold")] if inside else []))
-    for task in tasks:
+    for task, shown_success in zip(tasks, success, strict=True):
         table.add_row(
             str(task["rank"]),
             named(task.get("task_title"), task["task_id"]),
             named(task.get("concept_name"), task["concept_id"]),
             task["purpose"],
-            f"{task['predicted_success']:.0%}",
+            shown_success,
             *([literal(task["reason"])] if inside else []),
         )
     if inside:
