@@ -1,4 +1,4 @@
-"""Knowledge tracing and learner data: `fit-tracer`, `eval-tracing`, `erase-learner`."""
+"""Knowledge tracing and learner data: `fit-tracer`, `retrace`, `eval-tracing`, `erase-learner`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from kgplatform.cli.base import (
     learner_id_argument,
 )
 from kgplatform.errors import ValidationFailed
+from kgplatform.mastery.models import RETRACE_PAGE
 from kgplatform.settings import get_settings
 from kgplatform.wording import counted
 
@@ -36,11 +37,9 @@ def fit_tracer(
     forget_rate: float | None = typer.Option(None, "--forget-rate-per-day", help="Unset: 35-day half-life."),
 ) -> None:
     """Fit BKT parameters per concept (EM) on an answer log; they become the tracer's current parameters."""
-    from dataclasses import asdict
-
     from kgplatform.mastery import params_store
     from kgplatform.mastery.datasets import read_log, reading_note
-    from kgplatform.mastery.fitting import FitOptions, fit_bkt
+    from kgplatform.mastery.fitting import FitOptions
 
     settings = get_settings()
     # Checked (in FitOptions) before the log is read and fitted: a bad rate was refused only when the
@@ -52,16 +51,60 @@ def fit_tracer(
     else:
         log = read_log(Path(data))
         console.print(reading_note(Path(data), log), markup=False)
-    version = params_store.new_model_version()
-    params, report = fit_bkt(log.observations(), log.skill_labels, options, version)
-    metadata = {"data": str(data), "counts": log.describe(), "fit": asdict(report)}
-    path = params_store.save(settings, params, metadata)
+    params, report, path = params_store.fit_and_save(settings, log, str(data), options)
     console.print(
         f"fitted {len(params)} concepts on {report.n_observations:,} rows in {report.seconds:.1f} s"
         f" ({report.iterations} EM iterations, log-likelihood {report.log_likelihood:,.1f})"
     )
     console.print(f"model_version {params.model_version} written to {path} (now current)")
     console.print(coverage_note(fitted_concepts_in_graph(params.concept_ids), len(params)), markup=False)
+
+
+@app.command("retrace", rich_help_panel=PANEL_MODELS)
+def retrace(
+    learner_ids: list[str] = typer.Option(
+        [], "--learner", help="Only this learner (repeat the option for several); unset: every learner."
+    ),
+    page_size: int = typer.Option(RETRACE_PAGE, "--page-size", min=1, help="Learners per transaction."),
+) -> None:
+    """Replay now, under the current tracer parameters, transfer model and curriculum, every learner
+    whose mastery was traced under others (after `fit-tracer`, a transfer model switch or a curriculum
+    edit, a learner is otherwise replayed only at their next answer). Learners already current are left
+    alone, so a second run replays nobody. Answers may keep arriving meanwhile."""
+    from rich.progress import Progress
+
+    from kgplatform.jobs.store import JobStore
+    from kgplatform.mastery.service import CurrentParams, MasteryService
+    from kgplatform.mastery.store import MasteryStore
+
+    settings = get_settings()
+    with graph_session() as graph:
+        service = MasteryService(MasteryStore(graph), CurrentParams(settings))
+        ids = sorted(set(learner_ids)) if learner_ids else list(JobStore(graph).learner_ids())
+        with Progress(console=console, transient=True) as progress:
+            bar = progress.add_task("retracing learners", total=len(ids))
+            pages = service.retrace_in_pages(
+                ids,
+                page_size,
+                lambda page: progress.advance(bar, page.learners),
+            )
+    replayed = sum(len(page.replayed) for page in pages)
+    current = sum(page.up_to_date for page in pages)
+    gone = sum(page.gone for page in pages)
+    written = sum(page.written for page in pages)
+    stamp = pages[-1].model_version if pages else None
+    console.print(
+        f"replayed {counted(replayed, 'learner')} ({counted(written, 'mastery value')} written)"
+        f"{f' under {stamp}' if stamp else ''}; {current:,} already current or never traced"
+        + (f"; {gone:,} not found (erased, or never seen)" if gone else ""),
+        markup=False,
+    )
+    if replayed:
+        console.print(
+            "their plans are made again at their next request; `kgplatform recompute --all` makes every "
+            "plan now",
+            markup=False,
+        )
 
 
 # `fit-tracer --data graph`, as `train-transfer --data graph`: the platform's own answers. The tracer could be
@@ -131,7 +174,8 @@ def coverage_note(found: set[str] | None, fitted: int) -> str:
         )
     return (
         f"{len(found):,} of the {fitted:,} fitted skills are concepts of the graph and take these parameters; "
-        "the other concepts keep the defaults. Every learner is replayed at their next answer"
+        "the other concepts keep the defaults. Every learner is replayed at their next answer, or at once by "
+        "`kgplatform retrace`"
     )
 
 

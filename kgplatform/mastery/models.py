@@ -35,6 +35,9 @@ from kgplatform.curriculum.models import (
 )
 from kgplatform.errors import NotFound
 
+# Learners per retrace transaction (`kgplatform retrace`'s default, the demo's): each holds their locks,
+# and a few hundred histories replay in well under a second.
+RETRACE_PAGE = 200
 MAX_BATCH_SIZE = 10_000
 # Event and learner ids: no whitespace anywhere (services generate them). Task ids are the curriculum's
 # (`EntityRef`: any stored task id, also one made before ids had to be well formed), so any task a

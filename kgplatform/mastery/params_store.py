@@ -9,14 +9,19 @@ concepts missing from the file get defaults through `params.extended(concept_ids
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kgplatform.errors import ServiceUnavailable, ValidationFailed
 from kgplatform.files import write_text_atomically
 from kgplatform.mastery.bkt import TracerParams
+from kgplatform.mastery.fitting import FitOptions, FitReport, fit_bkt
 from kgplatform.settings import Settings
+
+if TYPE_CHECKING:
+    from kgplatform.mastery.datasets import ResponseLog
 
 FORMAT = "kgplatform.tracer-params"
 FORMAT_VERSION = 1
@@ -49,6 +54,16 @@ def save(settings: Settings, params: TracerParams, metadata: dict[str, Any] | No
         folder / CURRENT, json.dumps({"model_version": params.model_version, "file": path.name})
     )
     return path
+
+
+def fit_and_save(
+    settings: Settings, log: ResponseLog, data: str, options: FitOptions
+) -> tuple[TracerParams, FitReport, Path]:
+    """Fits BKT per concept on `log` (read from `data`, kept in the file's metadata) under a new model
+    version and makes the result current (`kgplatform fit-tracer`, the demo's tracer stage)."""
+    params, report = fit_bkt(log.observations(), log.skill_labels, options, new_model_version())
+    path = save(settings, params, {"data": data, "counts": log.describe(), "fit": asdict(report)})
+    return params, report, path
 
 
 def load(path: Path) -> TracerParams:

@@ -54,7 +54,7 @@ from kgplatform.mastery.report_structure import PROCESS_STRUCTURES, ReportStruct
 from kgplatform.mastery.roster import id_range, is_exact
 from kgplatform.mastery.store import GoalsGone, IngestContextMoved, IngestTx, MasteryStore, Replaced
 from kgplatform.mastery.tracing import to_days
-from kgplatform.mastery.updater import full_replays, lock_batch, update_mastery
+from kgplatform.mastery.updater import Retraced, full_replays, lock_batch, retrace_learners, update_mastery
 from kgplatform.settings import Settings
 from kgplatform.wording import counted
 
@@ -309,6 +309,27 @@ class MasteryService:
             else:
                 total += size
         return later
+
+    # ---- retracing --------------------------------------------------------------------------------
+    def retrace(self, learner_ids: Sequence[str]) -> Retraced:
+        """Replays, in one transaction, those of `learner_ids` whose mastery was traced under other tracer
+        parameters, another transfer model or curriculum revision than the current ones: a refit or a
+        change otherwise reaches a learner only at their next answer, so one who answers nothing more
+        keeps the old mastery in their feedback and plans. Learners already current are left alone."""
+        ids = sorted(set(learner_ids))
+        params = self.params_source()
+        return self.store.run_ingest(lambda tx: retrace_learners(tx, ids, params, datetime.now(UTC)))
+
+    def retrace_in_pages(
+        self, learner_ids: Sequence[str], page_size: int, on_page: Callable[[Retraced], None]
+    ) -> list[Retraced]:
+        """`retrace` of many learners, `page_size` of them per transaction (each replay holds its
+        learners' locks until its commit); `on_page` hears of each page once committed (a progress bar)."""
+        pages = []
+        for start in range(0, len(learner_ids), page_size):
+            pages.append(page := self.retrace(learner_ids[start : start + page_size]))
+            on_page(page)
+        return pages
 
     # ---- finding a learner -----------------------------------------------------------------------
     def list_learners(

@@ -357,6 +357,14 @@ class IngestTx:
         learners = [{"learner_id": lid, "concept_ids": cids} for lid, cids in keep_by_learner.items()]
         return self._count("mastery/delete_stale_mastery", learners=learners)
 
+    def lock_for_retrace(self, learner_ids: list[str]) -> dict[str, str | None]:
+        """Write-locks the existing learners among `learner_ids` (sorted) and returns the stamp each one's
+        mastery was traced under (None: never traced); erased ones are absent."""
+        return dict(self._values("mastery/lock_learners_for_retrace", learner_ids=learner_ids))
+
+    def stamp_learners(self, learner_ids: list[str], model_version: str) -> int:
+        return self._count("mastery/stamp_learners", learner_ids=learner_ids, model_version=model_version)
+
 
 def _moved_on(found: list[int | None]) -> bool:
     """Whether the latest try found more of the batch's answers stored than the one before it: a clash

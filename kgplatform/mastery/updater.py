@@ -64,12 +64,64 @@ def lock_batch(
         # The stamp names the model whether or not this batch's concepts have edges in it.
         version, has_edges = transfer_model
         transfer_version = partial = (version or "") if has_edges else ""
-    model_version = base.model_version + (f"+transfer:{transfer_version}" if transfer_version else "")
-    model_version += f"+curriculum:{curriculum_revision}" if curriculum_revision else ""
+    model_version = mastery_stamp(base, transfer_version, curriculum_revision)
     reached = reached_states(new, tasks, transfer_map)
     learner_ids = sorted(reached)
     locked = tx.lock_learners(learner_ids, [sorted(reached[lid]) for lid in learner_ids], now, model_version)
     return LockedBatch(transfer_map, model_version, locked, partial or None)
+
+
+def mastery_stamp(base: TracerParams, transfer_version: str, curriculum_revision: int) -> str:
+    """What a learner's mastery is traced under: the tracer's version, the transfer model's (when it has
+    edges) and the curriculum's structure revision (once there was a change). A learner stamped otherwise
+    is replayed in full at their next answer, or by a retrace."""
+    stamp = base.model_version + (f"+transfer:{transfer_version}" if transfer_version else "")
+    return stamp + (f"+curriculum:{curriculum_revision}" if curriculum_revision else "")
+
+
+@dataclass(frozen=True)
+class Retraced:
+    """What `retrace_learners` did: the learners it replayed, how many it found already up to date (or
+    never traced), how many of those asked for no longer exist, the mastery values written, and the
+    stamp they are now traced under."""
+
+    replayed: list[str]
+    up_to_date: int
+    gone: int
+    written: int
+    model_version: str
+
+    @property
+    def learners(self) -> int:
+        """How many learners were asked for."""
+        return len(self.replayed) + self.up_to_date + self.gone
+
+
+NO_ANSWERS = AnswerColumns([], [], [], [], [])
+
+
+def retrace_learners(tx: IngestTx, learner_ids: list[str], base: TracerParams, now: datetime) -> Retraced:
+    """Replays from their whole history those of `learner_ids` (sorted) whose mastery was traced under
+    another stamp than the current one, as their next answer would, and stamps them current. The
+    curriculum revision and the transfer model are read once the learners are locked, so an ingest that
+    commits first is replayed over, and a change that commits later leaves them stale again."""
+    stamps = tx.lock_for_retrace(learner_ids)
+    context = tx.context([], [])
+    transfer_version = (context.transfer_model or "") if context.transfer_edges else ""
+    model_version = mastery_stamp(base, transfer_version, context.curriculum_revision)
+    stale = {lid for lid, stamp in stamps.items() if stamp is not None and stamp != model_version}
+    written = 0
+    if stale:
+        nothing = StoredState([], [], [], [], [], [], [], [], [])
+        locked = LockedLearners(0, stale, nothing, [], {})
+        # No edges in hand: the replay reads the current model's edges out of the concepts its histories
+        # reach (`partial_transfer`), as an ingest's full replay does.
+        batch = LockedBatch({}, model_version, locked, transfer_version or None)
+        _, written = update_mastery(tx, NO_ANSWERS, {}, batch, base, now, stale)
+        tx.stamp_learners(sorted(stale), model_version)
+    return Retraced(
+        sorted(stale), len(stamps) - len(stale), len(learner_ids) - len(stamps), written, model_version
+    )
 
 
 def update_mastery(

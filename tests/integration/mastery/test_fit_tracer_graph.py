@@ -97,3 +97,31 @@ def test_fit_tracer_on_a_graph_without_answers_says_so_and_writes_nothing(
     result = run_cli("fit-tracer", "--data", "graph", KGP_PATHS__MODELS_DIR=str(models_dir))
     assert_one_clear_line(result, "holds no answers", "post answers first", code=2)
     assert params_store.load_current(get_settings()) is None
+
+
+def test_retrace_after_a_fit_replays_every_learner_once_under_the_fitted_parameters(
+    graph: Graph, models_dir: Path
+) -> None:
+    """Without it the fitted parameters reached a learner only at their next answer."""
+    assert run_import(graph, parse_json(json.dumps(CURRICULUM)), "fit-graph", actor="test").imported
+    post_answers(graph, learners=12)
+    fit = CliRunner().invoke(app, ["fit-tracer", "--data", "graph"])
+    assert fit.exit_code == 0, fit.output
+    assert "Every learner is replayed at their next answer, or at once by `kgplatform retrace`" in " ".join(
+        fit.output.split()
+    )
+    version = params_store.load_current(get_settings()).model_version
+
+    first = CliRunner().invoke(app, ["retrace", "--page-size", "5"])
+    assert first.exit_code == 0, first.output
+    said = " ".join(first.output.split())
+    assert f"replayed 12 learners (24 mastery values written) under {version};" in said
+    assert "0 already current or never traced" in said
+    stamps = {row["model_version"] for row in graph.read("testing/list_all_mastery")}
+    assert stamps == {version}
+
+    again = CliRunner().invoke(app, ["retrace", "--learner", "fg-learner-3", "--learner", "nobody"])
+    said = " ".join(again.output.split())
+    assert again.exit_code == 0, again.output
+    assert "replayed 0 learners (0 mastery values written)" in said
+    assert "1 already current or never traced; 1 not found (erased, or never seen)" in said

@@ -1,0 +1,146 @@
+"""`MasteryService.retrace` (`kgplatform retrace`): learners traced under older parameters or another
+curriculum are replayed now, with the mastery their next answer's full replay would give, and nobody
+else is touched."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+
+from kgplatform.curriculum.models import TaskPatch
+from kgplatform.curriculum.tasks import update_task
+from kgplatform.graph.driver import Graph
+from kgplatform.jobs.store import JobStore
+from kgplatform.mastery.bkt import TracerParams
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
+from tests.integration.mastery.conftest import all_mastery
+from tests.integration.mastery.test_order import ingest, reset
+
+
+def refitted(curriculum: SyntheticCurriculum) -> TracerParams:
+    """Parameters unlike the defaults on every concept, under their own version (as `fit-tracer` writes)."""
+    base = TracerParams.default(tuple(c["id"] for c in curriculum.concepts))
+    return dataclasses.replace(
+        base, p_learn=base.p_learn * 0.5 + 0.2, p_guess=base.p_guess * 0.5, model_version="bkt-refit"
+    )
+
+
+def with_params(service: MasteryService, params: TracerParams) -> MasteryService:
+    return MasteryService(service.store, lambda: params)
+
+
+def everyone(graph: Graph) -> list[str]:
+    return list(JobStore(graph).learner_ids())
+
+
+def test_after_a_refit_every_learner_is_replayed_as_if_ingested_under_the_new_parameters(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    log = make_answers(curriculum, 30, 1_500, seed=21)
+    ingest(service, log, 500)
+    under_defaults = all_mastery(graph)
+    refit = with_params(service, refitted(curriculum))
+
+    pages = refit.retrace_in_pages(everyone(graph), 7, lambda page: None)
+    assert sum(len(p.replayed) for p in pages) == 30
+    assert {p.model_version for p in pages} == {"bkt-refit"}
+    retraced = all_mastery(graph)
+    assert retraced != under_defaults
+
+    reset(graph, curriculum)
+    ingest(refit, log, 1_500)
+    assert retraced == all_mastery(graph)
+
+
+def test_a_second_retrace_replays_nobody_and_writes_nothing(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    ingest(service, make_answers(curriculum, 10, 400, seed=22), 400)
+    refit = with_params(service, refitted(curriculum))
+    first = refit.retrace(everyone(graph))
+    assert len(first.replayed) == 10 and first.written > 0
+    after_first = all_mastery(graph)
+
+    second = refit.retrace(everyone(graph))
+    assert (second.replayed, second.up_to_date, second.written) == ([], 10, 0)
+    assert all_mastery(graph) == after_first
+    # Under the parameters they were traced with, nobody is stale either.
+    assert service.retrace(["nobody-here"]).gone == 1
+
+
+def test_an_ingest_after_a_retrace_continues_from_it_as_one_full_ingest_would(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """The retrace stamps the learners current: their next answers continue from the replayed state,
+    and the result equals ingesting the whole log under the new parameters."""
+    log = make_answers(curriculum, 20, 1_000, seed=23)
+    ingest(service, log[:600], 300)
+    refit = with_params(service, refitted(curriculum))
+    refit.retrace(everyone(graph))
+    ingest(refit, log[600:], 400)
+    continued = all_mastery(graph)
+
+    reset(graph, curriculum)
+    ingest(refit, log, 1_000)
+    assert continued == all_mastery(graph)
+
+
+def test_after_a_task_edit_the_retrace_traces_the_history_under_the_tasks_as_they_are(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    log = make_answers(curriculum, 20, 1_200, seed=24)
+    edited = curriculum.tasks[0]["id"]
+    new_concepts = [curriculum.concepts[-1]["id"]]
+    assert curriculum.tasks[0]["concept_ids"] != new_concepts
+
+    def edit() -> None:
+        [row] = graph.read("curriculum/get_task", id=edited)
+        update_task(
+            graph, edited, f'"{row["task"]["version"]}"', TaskPatch(concepts=new_concepts), "designer"
+        )
+
+    ingest(service, log, 400)
+    edit()
+    retraced = service.retrace(everyone(graph))
+    assert len(retraced.replayed) == 20 and retraced.model_version.endswith("+curriculum:1")
+    after_edit = all_mastery(graph)
+
+    reset(graph, curriculum)
+    edit()
+    ingest(service, log, 1_200)
+    assert after_edit == all_mastery(graph)
+
+
+def test_an_erased_learner_is_not_made_again(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    ingest(service, make_answers(curriculum, 5, 200, seed=25), 200)
+    ids = everyone(graph)
+    service.erase(ids[0])
+
+    result = with_params(service, refitted(curriculum)).retrace(ids)
+    assert (len(result.replayed), result.gone) == (4, 1)
+    assert ids[0] not in everyone(graph)
+
+
+def test_a_retrace_beside_ingests_of_the_same_learners_ends_as_one_full_ingest(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """Answers keep arriving while the retrace runs: whichever of the two locks a learner first, the
+    other continues from (or replays over) what it committed."""
+    log = make_answers(curriculum, 24, 2_400, seed=26)
+    ingest(service, log[:1_200], 400)
+    refit = with_params(service, refitted(curriculum))
+    ids = everyone(graph)
+    with ThreadPoolExecutor(2) as pool:
+        sending = pool.submit(ingest, refit, log[1_200:], 100)
+        retracing = pool.submit(refit.retrace_in_pages, ids, 3, lambda page: None)
+        assert sending.result()["accepted"] == 1_200
+        pages = retracing.result()
+    assert sum(len(p.replayed) + p.up_to_date for p in pages) == 24
+    together = all_mastery(graph)
+
+    reset(graph, curriculum)
+    ingest(refit, log, 2_400)
+    assert together == all_mastery(graph)
