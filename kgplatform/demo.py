@@ -25,6 +25,9 @@ from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.store import get_curriculum
 from kgplatform.errors import KgpError
 from kgplatform.graph.driver import Graph
+from kgplatform.jobs.store import JobStore
+from kgplatform.mastery import params_store
+from kgplatform.mastery.models import RETRACE_PAGE
 from kgplatform.mastery.service import CurrentParams, MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.bulk import plan_everyone
@@ -70,6 +73,7 @@ class Demo:
         return [
             ("curriculum", self.import_curriculum),
             ("answers", self.ingest_answers),
+            ("tracer", self.fit_tracer),
             ("transfer model", self.train_transfer),
             ("plans", self.compute_plans),
             ("API key", self.issue_demo_key),
@@ -128,6 +132,31 @@ class Demo:
         if rejected:
             raise KgpError(f"the demo's own answers were rejected ({rejected}): see the ingest rules")
 
+    def fit_tracer(self) -> None:
+        """The tracer's parameters fitted on the answers just stored (as `fit-tracer --data graph`), then
+        every learner traced anew under them (as `retrace`): ingested under the defaults, their mastery would
+        otherwise take the fitted parameters only at each one's next answer."""
+        from kgplatform.mastery.fitting import FitOptions
+        from kgplatform.transfer.data import export_from_graph  # the log as train-transfer reads it
+
+        _, log = export_from_graph(self.graph)
+        params, report, _ = params_store.fit_and_save(self.settings, log, "graph", FitOptions())
+        self.console.print(
+            f"tracer {params.model_version}: fitted {counted(len(params), 'concept')} on "
+            f"{report.n_observations:,} answer-concept rows in {report.seconds:.1f} s"
+        )
+        service = MasteryService(MasteryStore(self.graph), lambda: params)
+        learner_ids = list(JobStore(self.graph).learner_ids())
+        with Progress(console=self.console, transient=True) as progress:
+            bar = progress.add_task("retracing learners", total=len(learner_ids))
+            pages = service.retrace_in_pages(
+                learner_ids, RETRACE_PAGE, lambda page: progress.advance(bar, page.learners)
+            )
+        replayed = sum(len(page.replayed) for page in pages)
+        self.console.print(
+            f"mastery: {counted(replayed, 'learner')} traced again under {params.model_version}"
+        )
+
     def train_transfer(self) -> None:
         from kgplatform.transfer.pipeline import retrain_from_graph  # torch is loaded only from here on
 
@@ -168,7 +197,9 @@ class Demo:
         print(f'try: curl -H "X-API-Key: {key.secret}" {base}/learners/learner-00000/next-tasks')
         print(f"web page: {base}/ui (sign in with the key)")
 
-    def run(self) -> None:
-        for number, (title, stage) in enumerate(self.stages(), start=3):
+    def run(self, first: int = 3) -> int:
+        """Runs the stages, numbered from `first` (after the caller's own); returns the next number."""
+        for number, (title, stage) in enumerate(self.stages(), start=first):
             self.console.rule(f"{number}. {title}")
             stage()
+        return first + len(self.stages())

@@ -90,8 +90,8 @@ def demo(
         console.print(
             f"migrations applied now: {report.applied or 'none'}; before: {len(report.already_applied)}"
         )
-        Demo(settings, graph, console, concepts=concepts, learners=learners).run()
-    console.rule("8. API")
+        next_stage = Demo(settings, graph, console, concepts=concepts, learners=learners).run()
+    console.rule(f"{next_stage}. API")
     if not serve:
         console.print("not serving (--no-serve): `kgplatform api` serves it")
         return
