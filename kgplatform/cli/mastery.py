@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from kgplatform.wording import counted
 
 if TYPE_CHECKING:
     from kgplatform.mastery.datasets import ResponseLog
+    from kgplatform.mastery.updater import Retraced
 
 
 @app.command("fit-tracer", rich_help_panel=PANEL_MODELS)
@@ -70,24 +72,37 @@ def retrace(
     """Replay now, under the current tracer parameters, transfer model and curriculum, every learner
     whose mastery was traced under others (after `fit-tracer`, a transfer model switch or a curriculum
     edit, a learner is otherwise replayed only at their next answer). Learners already current are left
-    alone, so a second run replays nobody. Answers may keep arriving meanwhile."""
+    alone, so a second run replays nobody. Answers may keep arriving meanwhile. As after new answers, the
+    replayed learners' cached plans are marked stale and recomputed by the workers. Exit 1 when Redis
+    could not be reached to mark them (the mastery is replayed all the same)."""
+    import redis
     from rich.progress import Progress
 
+    from kgplatform.jobs.on_demand import StampBacklog, request_recomputes
     from kgplatform.jobs.store import JobStore
     from kgplatform.mastery.service import CurrentParams, MasteryService
     from kgplatform.mastery.store import MasteryStore
+    from workers.celery_app import app as celery
 
     settings = get_settings()
-    with graph_session() as graph:
-        service = MasteryService(MasteryStore(graph), CurrentParams(settings))
-        ids = sorted(set(learner_ids)) if learner_ids else list(JobStore(graph).learner_ids())
-        with Progress(console=console, transient=True) as progress:
-            bar = progress.add_task("retracing learners", total=len(ids))
-            pages = service.retrace_in_pages(
-                ids,
-                page_size,
-                lambda page: progress.advance(bar, page.learners),
-            )
+    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+    backlog = StampBacklog()  # stamps Redis did not take, written by a later page's call or the last try
+
+    def stale_plans(page: Retraced) -> None:
+        request_recomputes(client, page.replayed, settings.workers, celery.send_task, backlog)
+        progress.advance(bar, page.learners)
+
+    try:
+        with graph_session() as graph:
+            service = MasteryService(MasteryStore(graph), CurrentParams(settings))
+            ids = sorted(set(learner_ids)) if learner_ids else list(JobStore(graph).learner_ids())
+            with Progress(console=console, transient=True) as progress:
+                bar = progress.add_task("retracing learners", total=len(ids))
+                pages = service.retrace_in_pages(ids, page_size, stale_plans)
+        if len(backlog):
+            request_recomputes(client, [], settings.workers, celery.send_task, backlog)
+    finally:
+        client.close()
     replayed = sum(len(page.replayed) for page in pages)
     current = sum(page.up_to_date for page in pages)
     gone = sum(page.gone for page in pages)
@@ -99,12 +114,13 @@ def retrace(
         + (f"; {gone:,} not found (erased, or never seen)" if gone else ""),
         markup=False,
     )
-    if replayed:
-        console.print(
-            "their plans are made again at their next request; `kgplatform recompute --all` makes every "
-            "plan now",
-            markup=False,
+    if len(backlog):
+        print(
+            f"kgplatform: Redis was not reached: the cached plans of {len(backlog):,} learners were not "
+            "marked stale and may be served as fresh until `kgplatform recompute --all` or the nightly batch",
+            file=sys.stderr,
         )
+        raise typer.Exit(EXIT_FAILED)
 
 
 # `fit-tracer --data graph`, as `train-transfer --data graph`: the platform's own answers. The tracer could be

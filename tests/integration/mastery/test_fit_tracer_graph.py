@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import redis
 from typer.testing import CliRunner
 
 from kgplatform.cli import app
@@ -19,6 +20,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.mastery import params_store
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
+from kgplatform.planning.cache import answered_key
 from kgplatform.settings import get_settings
 from tests.integration.test_cli_errors import assert_one_clear_line, run_cli
 
@@ -100,9 +102,10 @@ def test_fit_tracer_on_a_graph_without_answers_says_so_and_writes_nothing(
 
 
 def test_retrace_after_a_fit_replays_every_learner_once_under_the_fitted_parameters(
-    graph: Graph, models_dir: Path
+    graph: Graph, models_dir: Path, redis_client: redis.Redis
 ) -> None:
-    """Without it the fitted parameters reached a learner only at their next answer."""
+    """Without it the fitted parameters reached a learner only at their next answer. As after new answers,
+    the replayed learners' cached plans are marked stale."""
     assert run_import(graph, parse_json(json.dumps(CURRICULUM)), "fit-graph", actor="test").imported
     post_answers(graph, learners=12)
     fit = CliRunner().invoke(app, ["fit-tracer", "--data", "graph"])
@@ -119,9 +122,27 @@ def test_retrace_after_a_fit_replays_every_learner_once_under_the_fitted_paramet
     assert "0 already current or never traced" in said
     stamps = {row["model_version"] for row in graph.read("testing/list_all_mastery")}
     assert stamps == {version}
+    learners = [f"fg-learner-{n}" for n in range(12)]
+    assert all(redis_client.get(answered_key(learner)) is not None for learner in learners)
 
     again = CliRunner().invoke(app, ["retrace", "--learner", "fg-learner-3", "--learner", "nobody"])
     said = " ".join(again.output.split())
     assert again.exit_code == 0, again.output
     assert "replayed 0 learners (0 mastery values written)" in said
     assert "1 already current or never traced; 1 not found (erased, or never seen)" in said
+
+
+def test_retrace_with_redis_away_replays_and_says_the_cached_plans_were_not_marked_stale(
+    graph: Graph, models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_import(graph, parse_json(json.dumps(CURRICULUM)), "fit-graph", actor="test").imported
+    post_answers(graph, learners=3)
+    assert CliRunner().invoke(app, ["fit-tracer", "--data", "graph"]).exit_code == 0
+    monkeypatch.setenv("KGP_REDIS__URL", "redis://127.0.0.1:9/15")  # nothing listens on the discard port
+    get_settings.cache_clear()
+
+    result = CliRunner().invoke(app, ["retrace"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "replayed 3 learners (6 mastery values written)" in said
+    assert "Redis was not reached: the cached plans of 3 learners were not marked stale" in said
