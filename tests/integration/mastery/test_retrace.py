@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from kgplatform.curriculum.models import TaskPatch
 from kgplatform.curriculum.tasks import update_task
@@ -144,3 +145,34 @@ def test_a_retrace_beside_ingests_of_the_same_learners_ends_as_one_full_ingest(
     reset(graph, curriculum)
     ingest(refit, log, 2_400)
     assert together == all_mastery(graph)
+
+
+def test_after_a_transfer_model_is_published_the_retrace_traces_with_its_edges(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """The night's retrain publishes a model: learners traced before it take its transfer at once, as
+    ingesting their whole history under it does (the edges are read for every concept the histories
+    reach, none handed in)."""
+    edges = [
+        {"source": "c0000", "target": "c0005", "strength": 0.6},
+        {"source": "c0002", "target": "c0003", "strength": 0.3},
+        {"source": "c0003", "target": "c0002", "strength": 0.2},
+    ]
+
+    def publish() -> None:
+        graph.write(
+            "testing/create_transfer_edges", edges=edges, model_version="gnn-test", now=datetime.now(UTC)
+        )
+
+    log = make_answers(curriculum, 15, 1_200, seed=27)
+    ingest(service, log, 600)
+    publish()
+    retraced = service.retrace(everyone(graph))
+    assert len(retraced.replayed) == 15 and retraced.model_version == "bkt-default+transfer:gnn-test"
+    with_transfer = all_mastery(graph)
+    assert {m["model_version"] for m in with_transfer} == {"bkt-default+transfer:gnn-test"}
+
+    reset(graph, curriculum)
+    publish()
+    ingest(service, log, 1_200)
+    assert with_transfer == all_mastery(graph)
