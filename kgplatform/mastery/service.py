@@ -54,7 +54,14 @@ from kgplatform.mastery.report_structure import PROCESS_STRUCTURES, ReportStruct
 from kgplatform.mastery.roster import id_range, is_exact
 from kgplatform.mastery.store import GoalsGone, IngestContextMoved, IngestTx, MasteryStore, Replaced
 from kgplatform.mastery.tracing import to_days
-from kgplatform.mastery.updater import Retraced, full_replays, lock_batch, retrace_learners, update_mastery
+from kgplatform.mastery.updater import (
+    Retraced,
+    full_replays,
+    lock_batch,
+    over_budget,
+    retrace_learners,
+    update_mastery,
+)
 from kgplatform.settings import Settings
 from kgplatform.wording import counted
 
@@ -296,19 +303,13 @@ class MasteryService:
         return result, deferred
 
     def _replays_over_budget(self, tx: IngestTx, full: set[str], columns: AnswerColumns) -> set[str]:
-        """The learners among `full` whose replays this transaction leaves to the next one: in id order,
-        each fits while the replayed answers stay within `max_replayed_answers` (the first always fits)."""
+        """The learners among `full` whose replays this transaction leaves to the next one
+        (`updater.over_budget`), counting each one's stored and new answers."""
         learner_ids = sorted(full)
         stored = tx.answer_counts(learner_ids)
         new = collections.Counter(columns.learner_ids)
-        total, later = 0, set()
-        for learner_id in learner_ids:
-            size = stored.get(learner_id, 0) + new[learner_id]
-            if total and total + size > self.max_replayed_answers:
-                later.add(learner_id)
-            else:
-                total += size
-        return later
+        sizes = {lid: stored.get(lid, 0) + new[lid] for lid in learner_ids}
+        return set(over_budget(learner_ids, sizes, self.max_replayed_answers))
 
     # ---- retracing --------------------------------------------------------------------------------
     def retrace(self, learner_ids: Sequence[str]) -> Retraced:
@@ -318,17 +319,23 @@ class MasteryService:
         keeps the old mastery in their feedback and plans. Learners already current are left alone."""
         ids = sorted(set(learner_ids))
         params = self.params_source()
-        return self.store.run_ingest(lambda tx: retrace_learners(tx, ids, params, datetime.now(UTC)))
+        return self.store.run_ingest(
+            lambda tx: retrace_learners(tx, ids, params, datetime.now(UTC), self.max_replayed_answers)
+        )
 
     def retrace_in_pages(
         self, learner_ids: Sequence[str], page_size: int, on_page: Callable[[Retraced], None]
     ) -> list[Retraced]:
         """`retrace` of many learners, `page_size` of them per transaction (each replay holds its
-        learners' locks until its commit); `on_page` hears of each page once committed (a progress bar)."""
+        learners' locks until its commit), and the replays a transaction left over its answer budget in
+        the next ones; `on_page` hears of each transaction once committed (a progress bar)."""
         pages = []
         for start in range(0, len(learner_ids), page_size):
-            pages.append(page := self.retrace(learner_ids[start : start + page_size]))
-            on_page(page)
+            ids: Sequence[str] = learner_ids[start : start + page_size]
+            while ids:
+                pages.append(page := self.retrace(ids))
+                on_page(page)
+                ids = page.deferred
         return pages
 
     # ---- finding a learner -----------------------------------------------------------------------

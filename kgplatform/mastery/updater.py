@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from kgplatform.mastery.bkt import TracerParams, TransferEdges
@@ -90,26 +90,33 @@ class Retraced:
     gone: int
     written: int
     model_version: str
+    # Stale learners past the transaction's answer budget, still stale: for the next transaction.
+    deferred: list[str] = field(default_factory=list)
 
     @property
     def learners(self) -> int:
-        """How many learners were asked for."""
+        """How many learners this transaction settled (the deferred ones are settled by a later one)."""
         return len(self.replayed) + self.up_to_date + self.gone
 
 
 NO_ANSWERS = AnswerColumns([], [], [], [], [])
 
 
-def retrace_learners(tx: IngestTx, learner_ids: list[str], base: TracerParams, now: datetime) -> Retraced:
+def retrace_learners(
+    tx: IngestTx, learner_ids: list[str], base: TracerParams, now: datetime, max_replayed: int
+) -> Retraced:
     """Replays from their whole history those of `learner_ids` (sorted) whose mastery was traced under
-    another stamp than the current one, as their next answer would, and stamps them current. The
-    curriculum revision and the transfer model are read once the learners are locked, so an ingest that
-    commits first is replayed over, and a change that commits later leaves them stale again."""
+    another stamp than the current one, as their next answer would, and stamps them current; those past
+    `max_replayed` answers (`over_budget`) are left stale, as `deferred`. The curriculum revision and
+    the transfer model are read once the learners are locked, so an ingest that commits first is replayed
+    over, and a change that commits later leaves them stale again."""
     stamps = tx.lock_for_retrace(learner_ids)
     context = tx.context([], [])
     transfer_version = (context.transfer_model or "") if context.transfer_edges else ""
     model_version = mastery_stamp(base, transfer_version, context.curriculum_revision)
     stale = {lid for lid, stamp in stamps.items() if stamp is not None and stamp != model_version}
+    deferred = over_budget(sorted(stale), tx.answer_counts(sorted(stale)), max_replayed) if stale else []
+    stale -= set(deferred)
     written = 0
     if stale:
         nothing = StoredState([], [], [], [], [], [], [], [], [])
@@ -119,9 +126,24 @@ def retrace_learners(tx: IngestTx, learner_ids: list[str], base: TracerParams, n
         batch = LockedBatch({}, model_version, locked, transfer_version or None)
         _, written = update_mastery(tx, NO_ANSWERS, {}, batch, base, now, stale)
         tx.stamp_learners(sorted(stale), model_version)
+    up_to_date = len(stamps) - len(stale) - len(deferred)
     return Retraced(
-        sorted(stale), len(stamps) - len(stale), len(learner_ids) - len(stamps), written, model_version
+        sorted(stale), up_to_date, len(learner_ids) - len(stamps), written, model_version, deferred
     )
+
+
+def over_budget(learner_ids: Sequence[str], sizes: Mapping[str, int], budget: int) -> list[str]:
+    """The learners whose replays a transaction leaves to the next one: in the given (id) order, each
+    fits while the replayed answers (`sizes`, absent: none) stay within `budget`; the first always fits,
+    so every transaction moves on."""
+    total, later = 0, []
+    for learner_id in learner_ids:
+        size = sizes.get(learner_id, 0)
+        if total and total + size > budget:
+            later.append(learner_id)
+        else:
+            total += size
+    return later
 
 
 def update_mastery(

@@ -176,3 +176,25 @@ def test_after_a_transfer_model_is_published_the_retrace_traces_with_its_edges(
     publish()
     ingest(service, log, 1_200)
     assert with_transfer == all_mastery(graph)
+
+
+def test_replays_over_the_answer_budget_go_to_the_next_transactions_and_end_as_one(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
+) -> None:
+    """A page of learners with long histories would hold its locks past the transaction timeout: the
+    retrace bounds the replayed answers per transaction as an ingest does (here 150, about three
+    learners), and the result is the unbounded one."""
+    log = make_answers(curriculum, 12, 600, seed=28)
+    ingest(service, log, 600)
+    refit = refitted(curriculum)
+    bounded = MasteryService(service.store, lambda: refit, max_replayed_answers=150)
+
+    pages = bounded.retrace_in_pages(everyone(graph), 12, lambda page: None)
+    assert len(pages) >= 4 and all(len(p.replayed) >= 1 for p in pages)
+    assert sorted(lid for p in pages for lid in p.replayed) == everyone(graph)
+    assert sum(p.learners for p in pages) == 12 and pages[-1].deferred == []
+    in_parts = all_mastery(graph)
+
+    reset(graph, curriculum)
+    ingest(with_params(service, refit), log, 600)
+    assert in_parts == all_mastery(graph)
