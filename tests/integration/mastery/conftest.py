@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from kgplatform.curriculum.models import TaskPatch
+from kgplatform.curriculum.tasks import update_task
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
@@ -16,6 +18,29 @@ from kgplatform.mastery.synthetic import SyntheticCurriculum, make_curriculum
 
 def load_curriculum(graph: Graph, curriculum: SyntheticCurriculum) -> None:
     graph.write("testing/create_mastery_curriculum", **curriculum.query_params(), now=datetime.now(UTC))
+
+
+def edit_task_concepts(graph: Graph, task_id: str, concept_ids: list[str]) -> None:
+    """A designer's change of the concepts a task exercises (a structural change: the revision moves)."""
+    [row] = graph.read("curriculum/get_task", id=task_id)
+    update_task(graph, task_id, f'"{row["task"]["version"]}"', TaskPatch(concepts=concept_ids), "designer")
+
+
+# A published transfer model's edges between the synthetic curriculum's concepts (`publish_test_transfer`).
+TEST_TRANSFER_EDGES = [
+    {"source": "c0000", "target": "c0005", "strength": 0.6},
+    {"source": "c0002", "target": "c0003", "strength": 0.3},
+    {"source": "c0003", "target": "c0002", "strength": 0.2},
+]
+
+
+def publish_test_transfer(graph: Graph) -> None:
+    graph.write(
+        "testing/create_transfer_edges",
+        edges=TEST_TRANSFER_EDGES,
+        model_version="gnn-test",
+        now=datetime.now(UTC),
+    )
 
 
 def all_mastery(graph: Graph) -> list[dict[str, Any]]:

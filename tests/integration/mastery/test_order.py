@@ -6,13 +6,19 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kgplatform.curriculum.models import TaskIn, TaskPatch
-from kgplatform.curriculum.tasks import create_task, delete_task, update_task
+from kgplatform.curriculum.models import TaskIn
+from kgplatform.curriculum.tasks import create_task, delete_task
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers, make_curriculum
 from tests.empty_graph import empty_graph
-from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
+from tests.integration.mastery.conftest import (
+    all_mastery,
+    counts,
+    edit_task_concepts,
+    load_curriculum,
+    publish_test_transfer,
+)
 
 
 def ingest(service: MasteryService, rows: list[dict[str, Any]], batch: int) -> dict[str, int]:
@@ -61,18 +67,7 @@ def latest_tasks(curriculum: SyntheticCurriculum, log: list[dict[str, Any]]) -> 
 def test_out_of_order_with_transfer_edges_gives_identical_mastery(
     graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum
 ) -> None:
-    edges = [
-        {"source": "c0000", "target": "c0005", "strength": 0.6},
-        {"source": "c0002", "target": "c0003", "strength": 0.3},
-        {"source": "c0003", "target": "c0002", "strength": 0.2},
-    ]
-
-    def with_transfer() -> None:
-        graph.write(
-            "testing/create_transfer_edges", edges=edges, model_version="gnn-test", now=datetime.now(UTC)
-        )
-
-    with_transfer()
+    publish_test_transfer(graph)
     log = make_answers(curriculum, 25, 2_000, seed=12)
     # A learner whose one answer is on c0000: their c0005 is raised by transfer alone.
     log.append({**log[0], "event_id": "solo-1", "learner_id": "solo", "task_id": "t00000"})
@@ -86,7 +81,7 @@ def test_out_of_order_with_transfer_edges_gives_identical_mastery(
     assert held[("solo", "c0005")] is None and held[("solo", "c0000")] == "t00000"
 
     reset(graph, curriculum)
-    with_transfer()
+    publish_test_transfer(graph)
     newest_first = sorted(log, key=lambda r: r["answered_at"], reverse=True)
     ingest(service, newest_first, 150)
     assert all_mastery(graph) == in_order
@@ -128,9 +123,7 @@ def test_a_task_edit_between_batches_replays_the_history_under_the_new_concepts(
     assert curriculum.tasks[0]["concept_ids"] != new_concepts
 
     def edit() -> None:
-        [row] = graph.read("curriculum/get_task", id=edited)
-        change = TaskPatch(concepts=new_concepts)
-        update_task(graph, edited, f'"{row["task"]["version"]}"', change, "designer")
+        edit_task_concepts(graph, edited, new_concepts)
 
     ingest(service, log[:600], 200)
     edit()
@@ -154,10 +147,7 @@ def test_replays_split_over_transactions_after_a_task_edit_give_the_mastery_of_o
     new_concepts = [curriculum.concepts[-1]["id"]]
 
     def edit() -> None:
-        [row] = graph.read("curriculum/get_task", id=edited)
-        update_task(
-            graph, edited, f'"{row["task"]["version"]}"', TaskPatch(concepts=new_concepts), "designer"
-        )
+        edit_task_concepts(graph, edited, new_concepts)
 
     split = MasteryService(service.store, max_replayed_answers=150)
     ingest(split, log[:1_000], 500)

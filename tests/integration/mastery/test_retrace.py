@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
-from kgplatform.curriculum.models import TaskPatch
-from kgplatform.curriculum.tasks import update_task
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
-from tests.integration.mastery.conftest import all_mastery
+from tests.integration.mastery.conftest import all_mastery, edit_task_concepts, publish_test_transfer
 from tests.integration.mastery.test_order import ingest, reset
 
 
@@ -96,10 +93,7 @@ def test_after_a_task_edit_the_retrace_traces_the_history_under_the_tasks_as_the
     assert curriculum.tasks[0]["concept_ids"] != new_concepts
 
     def edit() -> None:
-        [row] = graph.read("curriculum/get_task", id=edited)
-        update_task(
-            graph, edited, f'"{row["task"]["version"]}"', TaskPatch(concepts=new_concepts), "designer"
-        )
+        edit_task_concepts(graph, edited, new_concepts)
 
     ingest(service, log, 400)
     edit()
@@ -153,27 +147,16 @@ def test_after_a_transfer_model_is_published_the_retrace_traces_with_its_edges(
     """The night's retrain publishes a model: learners traced before it take its transfer at once, as
     ingesting their whole history under it does (the edges are read for every concept the histories
     reach, none handed in)."""
-    edges = [
-        {"source": "c0000", "target": "c0005", "strength": 0.6},
-        {"source": "c0002", "target": "c0003", "strength": 0.3},
-        {"source": "c0003", "target": "c0002", "strength": 0.2},
-    ]
-
-    def publish() -> None:
-        graph.write(
-            "testing/create_transfer_edges", edges=edges, model_version="gnn-test", now=datetime.now(UTC)
-        )
-
     log = make_answers(curriculum, 15, 1_200, seed=27)
     ingest(service, log, 600)
-    publish()
+    publish_test_transfer(graph)
     retraced = service.retrace(everyone(graph))
     assert len(retraced.replayed) == 15 and retraced.model_version == "bkt-default+transfer:gnn-test"
     with_transfer = all_mastery(graph)
     assert {m["model_version"] for m in with_transfer} == {"bkt-default+transfer:gnn-test"}
 
     reset(graph, curriculum)
-    publish()
+    publish_test_transfer(graph)
     ingest(service, log, 1_200)
     assert with_transfer == all_mastery(graph)
 
