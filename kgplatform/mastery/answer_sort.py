@@ -58,9 +58,10 @@ def sort_key(numbered: NumberedRow) -> SortKey:
 # The form POST /answers reads (date, time to the minute at least, an offset to the minute): text of it that
 # the standard library reads, it reads as the API does. Python also reads forms the API refuses (20260301T09Z,
 # a week date, an offset with seconds): such rows were placed by that time, and not counted nor put first
-# with the rows the ingest will reject.
+# with the rows the ingest will reject. Python also reads an offset's minutes past 59 (+01:60 as +02:00, +0060
+# as +01:00), which the API refuses: the offset's minutes are 00-59 here, so such text goes to pydantic.
 _API_FORM = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)", re.ASCII
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?[0-5]\d)?)", re.ASCII
 )
 
 

@@ -4,16 +4,20 @@ among equals, unreadable times first; pieces spilled to disk give what one piece
 from __future__ import annotations
 
 import random
-from datetime import datetime
+import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import AwareDatetime, BeforeValidator, TypeAdapter, ValidationError
 
 from kgplatform.mastery.answer_files import BadLine, NumberedRow
-from kgplatform.mastery.answer_sort import SortProgress, sorted_by_time
+from kgplatform.mastery.answer_sort import SortProgress, sort_key, sorted_by_time
 from kgplatform.mastery.models import iso_time_text
+from tests.unit.properties import checked
 
 
 def _answer(at: object, learner: str = "ada", **more: object) -> dict[str, object]:
@@ -212,3 +216,73 @@ def test_more_pieces_than_files_open_at_once_are_merged_in_rounds(
     assert progress.pieces == 15 and most_open == 3
     assert merged == sorted(rows, key=lambda r: (str(r[1]["answered_at"]), r[0]))  # type: ignore[index]
     assert list(tmp_path.iterdir()) == []
+
+
+def _two(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.integers(low, high).map(lambda n: f"{n:02d}")
+
+
+# Text of the API's form with every number drawn a little past its range (month 13, minute 60, offset +24).
+_OFFSETS = st.one_of(
+    st.just("Z"),
+    st.tuples(st.sampled_from("+-"), _two(0, 25), st.sampled_from(["", ":"]), _two(0, 61)).map("".join),
+    st.tuples(st.sampled_from("+-"), _two(0, 25)).map("".join),
+)
+_API_FORM_TEXT = st.tuples(
+    st.integers(1969, 2027).map(str),
+    _two(0, 13),
+    _two(0, 32),
+    st.sampled_from(["T", " "]),
+    _two(0, 25),
+    _two(0, 61),
+    st.one_of(st.just(""), _two(0, 61).map(lambda s: f":{s}")),
+    st.one_of(
+        st.just(""),
+        st.tuples(st.sampled_from(".,"), st.text("0123456789", min_size=1, max_size=9)).map("".join),
+    ),
+    _OFFSETS,
+).map(lambda p: f"{p[0]}-{p[1]}-{p[2]}{p[3]}{p[4]}:{p[5]}{p[6]}{p[7] if p[6] else ''}{p[8]}")
+
+
+@given(_API_FORM_TEXT)
+@checked(600)
+def test_the_sort_reads_every_time_exactly_as_the_api_does(text: str) -> None:
+    """The sort reads text of the API's form with the standard library (faster); what it reads must be the
+    instant the API reads, and what the API refuses must be unreadable (first, counted), never placed."""
+    api = TypeAdapter(Annotated[AwareDatetime, BeforeValidator(iso_time_text)])
+    try:
+        instant = api.validate_python(text)
+    except ValidationError:
+        expected = (0, 0, 7)
+    else:
+        expected = (1, (instant - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1), 7)
+    assert sort_key((7, _answer(text))) == expected
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["Z", "+01:00", "-00:30", "bad"])), max_size=40),
+    st.integers(1, 6),
+    # Not 2: a merged piece's file name holds its first and last pieces' names, which at two a round nest
+    # past the 255 bytes a name may have by the 24th piece; at 200 (the constant) never in practice.
+    st.integers(3, 4),
+)
+@checked(60)
+def test_any_piece_size_gives_the_order_of_one_stable_sort_by_instant(
+    times: list[tuple[int, str]], rows_in_memory: int, open_at_once: int
+) -> None:
+    """Pieces spilled and merged (in rounds when there are more than may be open at once) give what Python's
+    stable sort by the instant gives, unreadable rows first in file order."""
+    rows: list[NumberedRow] = [
+        (line, _answer("never" if zone == "bad" else f"2026-03-01T0{hour}:00:00{zone}"))
+        for line, (hour, zone) in enumerate(times, 1)
+    ]
+
+    def instant(row: NumberedRow) -> tuple[bool, datetime | None]:
+        at = str(row[1]["answered_at"])  # type: ignore[index]
+        return (True, datetime.fromisoformat(at)) if at != "never" else (False, None)
+
+    expected = sorted(rows, key=lambda r: (instant(r)[0], instant(r)[1] or datetime.min.replace(tzinfo=UTC)))
+    with tempfile.TemporaryDirectory() as scratch, pytest.MonkeyPatch.context() as patch:
+        patch.setattr("kgplatform.mastery.answer_sort.PIECES_OPEN_AT_ONCE", open_at_once)
+        with sorted_by_time(rows, rows_in_memory=rows_in_memory, folder=Path(scratch)) as ordered:
+            assert list(ordered) == expected
