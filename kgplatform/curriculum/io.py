@@ -26,6 +26,12 @@ from typing import Any, TypeVar
 
 from kgplatform.curriculum.document import BasedOn, CurriculumDocument
 from kgplatform.curriculum.import_report import Entity, RowError
+from kgplatform.curriculum.lone_surrogates import (
+    MAX_LISTED,
+    decoded_json_text,
+    lone_surrogate_paths,
+    may_hold_lone_surrogates,
+)
 from kgplatform.curriculum.versions import CURRICULUM_ETAG_START
 from kgplatform.errors import ValidationFailed
 from kgplatform.gc_pause import gc_paused
@@ -144,6 +150,7 @@ def parse_json(text: str | bytes) -> RawDocument:
     """The JSON document; a section that is not a list, an unknown or repeated top-level key, or a repeated
     key of the curriculum is a file error; a row's repeated key is that row's error (see validation)."""
     try:
+        text = decoded_json_text(text)
         with gc_paused():
             data = json.loads(text, object_pairs_hook=_object_noting_repeats)
     except (ValueError, RecursionError) as error:
@@ -155,6 +162,8 @@ def parse_json(text: str | bytes) -> RawDocument:
         return RawDocument(
             file_errors=[RowError(entity=Entity.FILE, message="the document must be a JSON object")]
         )
+    if may_hold_lone_surrogates(text) and (places := lone_surrogate_paths(data)):
+        return RawDocument(file_errors=_lone_surrogate_errors(places))
     raw = RawDocument()
     unknown = sorted(set(data) - {"based_on", "curriculum", *JSON_SECTIONS})
     for key in unknown:
@@ -182,6 +191,31 @@ def parse_json(text: str | bytes) -> RawDocument:
         if repeats:
             raw.repeated_keys[entity] = repeats
     return _within_row_limit(raw)
+
+
+def _lone_surrogate_errors(places: list[tuple[list[str | int], str]]) -> list[RowError]:
+    """A file error per place holding a lone surrogate, naming the row and field where it is in a row:
+    the file's encoding is broken there (as a CSV that is not UTF-8 is), so no row of it is imported."""
+    errors = []
+    for path, text in places[:MAX_LISTED]:
+        message = (
+            f"holds {text}, a lone surrogate (half of a UTF-16 pair: \\ud800-\\udfff without its other "
+            "half), which is not text: the program that wrote the file cut a character in two"
+        )
+        section, row, *rest = [*path, None, None]
+        entity = JSON_SECTIONS.get(section) if isinstance(section, str) and isinstance(row, int) else None
+        if entity is not None:
+            field = ".".join(str(p) for p in rest if p is not None) or None
+            errors.append(RowError(entity=entity, row=row + 1, field=field, message=message))
+        elif section == "curriculum" and isinstance(row, str):
+            errors.append(RowError(entity=Entity.CURRICULUM, field=row, message=message))
+        else:
+            field = ".".join(str(p) for p in path) or None
+            errors.append(RowError(entity=Entity.FILE, field=field, message=message))
+    if len(places) > MAX_LISTED:
+        message = f"more lone surrogates follow; the first {MAX_LISTED} are listed"
+        errors.append(RowError(entity=Entity.FILE, message=message))
+    return errors
 
 
 def _based_on(value: Any, errors: list[RowError], where: str) -> BasedOn | None:

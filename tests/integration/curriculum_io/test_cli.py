@@ -53,6 +53,19 @@ def test_a_refused_import_exits_1_and_prints_each_error_with_its_row(graph: Grap
     assert graph_counts(graph) == {}
 
 
+def test_a_json_file_holding_a_lone_surrogate_exits_1_naming_its_row_not_a_traceback(
+    graph: Graph, tmp_path: Path
+) -> None:
+    """A lone surrogate escape in an id went to the Neo4j driver before any row was validated: a
+    UnicodeEncodeError traceback, exit 1."""
+    document = tmp_path / "broken.json"
+    document.write_text('{"prerequisites": [{"prerequisite": "\\ud800", "concept": "b"}]}')
+    result = runner.invoke(app, ["import-curriculum", str(document), "--curriculum-id", "c"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "error: prerequisite row 1 [prerequisite]: holds '\\ud800', a lone surrogate" in result.output
+    assert graph_counts(graph) == {}
+
+
 def test_import_dataset_junyi_needs_skip_invalid(graph: Graph, settings: Settings) -> None:
     if not (settings.paths.shared_data_dir / "junyi_exercise_graph").is_dir():
         skip_without_data(f"Junyi data not found under {settings.paths.shared_data_dir}")

@@ -94,15 +94,39 @@ def test_roles_only_designers_and_admins_import_and_every_reader_exports(api: Ap
     assert api.call("GET", "/curricula/stats/export").status_code == 200
 
 
-def test_text_that_is_not_unicode_is_a_422_and_nothing_written(api: Api) -> None:
+def test_text_that_is_not_unicode_is_a_422_naming_its_row_and_field_and_nothing_written(api: Api) -> None:
     """A lone surrogate escape (valid JSON, not encodable text) in an id the import looks up before
-    validating its rows: refused, never a 500."""
+    validating its rows: refused, never a 500, naming the row and field (it was a 422 naming neither,
+    from the driver's UnicodeEncodeError), whether the curriculum exists or not."""
     data = DOCUMENT.model_dump(mode="json")
     data["prerequisites"][0]["prerequisite"] = "\ud800"
     response = send(api, IMPORT, json.dumps(data), JSON)
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM, response.text
-    assert "Unicode" in response.json()["detail"]
+    assert response.json()["field"] == "prerequisite.prerequisite"
+    [error] = response.json()["report"]["errors"]
+    assert (error["entity"], error["row"], error["field"]) == ("prerequisite", 1, "prerequisite")
+    assert "'\\ud800', a lone surrogate" in error["message"]
     assert graph_counts(api.graph) == {}
+
+    assert send(api, IMPORT, DOCUMENT.to_json(), JSON).status_code == 200
+    before = (
+        api.call("GET", "/curricula/stats/export").content,
+        api.call("GET", IMPORT.replace("import", "audit")).json(),
+    )
+    data["tasks"][2]["concepts"].append("x\udfff")
+    data["concepts"][1]["id"] = "\ud83d"
+    response = send(api, IMPORT, json.dumps(data), JSON)
+    assert response.status_code == 422, response.text
+    assert [(e["entity"], e["row"], e["field"]) for e in response.json()["report"]["errors"]] == [
+        ("concept", 2, "id"),
+        ("prerequisite", 1, "prerequisite"),
+        ("task", 3, f"concepts.{len(data['tasks'][2]['concepts']) - 1}"),
+    ]
+    after = (
+        api.call("GET", "/curricula/stats/export").content,
+        api.call("GET", IMPORT.replace("import", "audit")).json(),
+    )
+    assert after == before
 
 
 def test_a_csv_zip_export_carries_the_curriculum_name_and_description_back_in(api: Api) -> None:

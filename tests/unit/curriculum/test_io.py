@@ -654,3 +654,36 @@ def test_a_file_separated_by_semicolons_or_tabs_is_refused_saying_so(separator: 
     shown = "';'" if separator == ";" else "tabs"
     assert error.field == "concepts.csv" and f"separated by {shown}" in error.message
     assert "comma" in error.message and not raw.concepts
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b'{"concepts": [{"id": "a", "name": "x\\udc00"}]}', ("concept", 1, "name")),
+        (b'{"concepts": [{"id": "a", "name": "\xed\xa0\x80"}]}', ("concept", 1, "name")),  # raw, not escaped
+        (b'{"concepts": [{"id": "a", "name": "A", "tags": ["t", "\\ud83d"]}]}', ("concept", 1, "tags.1")),
+        (b'{"curriculum": {"id": "c", "name": "\\ud800"}}', ("curriculum", None, "name")),
+        (
+            b'{"based_on": {"curriculum_id": "c", "etag": "\\"curriculum@\\ud800\\""}}',
+            ("file", None, "based_on.etag"),
+        ),
+        (b'{"\\ud800": []}', ("file", None, "'\\ud800'")),
+    ],
+)
+def test_a_lone_surrogate_is_a_file_error_naming_its_row_and_field(body: bytes, where: tuple) -> None:
+    raw = parse_json(body)
+    [error] = raw.file_errors
+    assert (error.entity.value, error.row, error.field) == where
+    assert "a lone surrogate" in error.message
+    error.model_dump_json().encode("utf-8")  # the report can be sent and printed
+
+
+def test_a_surrogate_pair_and_other_encodings_still_read() -> None:
+    emoji = "\U0001f600"
+    for body in (
+        b'{"concepts": [{"id": "a", "name": "\\ud83d\\ude00"}]}',
+        json.dumps({"concepts": [{"id": "a", "name": emoji}]}, ensure_ascii=False).encode("utf-16"),
+        b"\xef\xbb\xbf" + json.dumps({"concepts": [{"id": "a", "name": emoji}]}).encode(),
+    ):
+        raw = parse_json(body)
+        assert raw.file_errors == [] and raw.concepts == [{"id": "a", "name": emoji}]

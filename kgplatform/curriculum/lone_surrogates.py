@@ -1,0 +1,62 @@
+"""Where an imported JSON document holds a lone surrogate, which no text can hold.
+
+JSON may escape one ("\\ud800" without its pair), and `json.loads` decodes one written raw in UTF-8 too
+(it reads bytes with "surrogatepass"): Python keeps it in a str, and the first thing that encodes the text
+fails. An id holding one reached the Neo4j driver before any row was validated: `import-curriculum`
+printed a traceback, and the API a 422 naming neither the row nor the field (a review, 6 December 2026).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# A surrogate decoded from the bytes, or the escape of one (a pair is two escapes: checked once decoded).
+_MAY_HOLD = re.compile(r"[\ud800-\udfff]|\\u[dD][89a-fA-F]")
+# Past this many, the rest are counted, not listed.
+MAX_LISTED = 10
+
+
+def decoded_json_text(data: str | bytes) -> str:
+    """`data` as the text `json.loads` reads from it (UTF-8, -16 or -32 by its first bytes, a UTF-8 BOM
+    taken off, surrogates let through); a UnicodeDecodeError (a ValueError) where it is none of them."""
+    if isinstance(data, str):
+        return data
+    return data.decode(json.detect_encoding(data), "surrogatepass")
+
+
+def may_hold_lone_surrogates(text: str) -> bool:
+    """False for nearly every document (one regex pass); True when `lone_surrogate_paths` must look."""
+    return _MAY_HOLD.search(text) is not None
+
+
+def lone_surrogate_paths(value: Any) -> list[tuple[list[str | int], str]]:
+    """Places in a decoded document holding a lone surrogate, at most MAX_LISTED + 1: the path (keys and
+    list indexes; a key holding one ends it, in `ascii()` form) and the text in `ascii()` form, which any
+    output can carry."""
+    found: list[tuple[list[str | int], str]] = []
+    stack: list[tuple[list[str | int], Any]] = [([], value)]
+    while stack and len(found) <= MAX_LISTED:
+        path, item = stack.pop()
+        if isinstance(item, dict):
+            for key, member in reversed(item.items()):
+                if not _encodable(key):
+                    found.append(([*path, ascii(key)], ascii(key)))
+                else:
+                    stack.append(([*path, key], member))
+        elif isinstance(item, list):
+            stack.extend(([*path, index], member) for index, member in reversed(list(enumerate(item))))
+        elif isinstance(item, str) and not _encodable(item):
+            found.append((path, ascii(item)))
+    return found
+
+
+def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
