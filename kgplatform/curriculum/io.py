@@ -34,6 +34,7 @@ from kgplatform.curriculum.lone_surrogates import (
 )
 from kgplatform.curriculum.versions import CURRICULUM_ETAG_START
 from kgplatform.errors import ValidationFailed
+from kgplatform.files import write_atomically
 from kgplatform.gc_pause import gc_paused
 from kgplatform.json_repeats import repeats_hook
 from kgplatform.wording import counted
@@ -741,18 +742,17 @@ def document_to_zip(document: CurriculumDocument, based_on: BasedOn | None = Non
 
 def write_export(document: CurriculumDocument, out: Path, based_on: BasedOn | None = None) -> list[Path]:
     """Writes `out.json`, `out.zip`, or (any other path) a folder of the CSV files, curriculum.csv too;
-    with `based_on`, what it was exported from, as the HTTP export records it."""
-    if out.suffix.lower() in (".json", ".zip"):
-        out.parent.mkdir(parents=True, exist_ok=True)
+    with `based_on`, what it was exported from, as the HTTP export records it. Every file is made whole
+    before anything is written (a CSV export refused for its rows left an empty folder), and each replaces
+    the one there in one rename: a full disk or Ctrl-C mid-write left the previous export cut short."""
     if out.suffix.lower() == ".json":
-        out.write_text(document.to_json(based_on=based_on), "utf-8")
-        return [out]
-    if out.suffix.lower() == ".zip":
-        out.write_bytes(document_to_zip(document, based_on))
-        return [out]
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in export_csv_files(document, based_on).items():
-        (out / name).write_text(text, "utf-8")
-        written.append(out / name)
-    return written
+        files = {out: document.to_json(based_on=based_on).encode("utf-8")}
+    elif out.suffix.lower() == ".zip":
+        files = {out: document_to_zip(document, based_on)}
+    else:
+        files = {
+            out / name: text.encode("utf-8") for name, text in export_csv_files(document, based_on).items()
+        }
+    for path, data in files.items():
+        write_atomically(path, lambda file, data=data: file.write(data))
+    return list(files)

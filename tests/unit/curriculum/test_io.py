@@ -2,6 +2,8 @@ import csv
 import io
 import json
 import struct
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -687,3 +689,46 @@ def test_a_surrogate_pair_and_other_encodings_still_read() -> None:
     ):
         raw = parse_json(body)
         assert raw.file_errors == [] and raw.concepts == [{"id": "a", "name": emoji}]
+
+
+def test_a_csv_export_refused_for_its_rows_writes_nothing(tmp_path: Path) -> None:
+    """It made the folder before it found the tag it cannot write, and left it empty."""
+    document = generate_curriculum(3, seed=1, curriculum_id="semi")
+    concept = document.concepts[0].model_copy(update={"tags": ["x;y"]})
+    document = document.model_copy(update={"concepts": [concept, *document.concepts[1:]]})
+    for target in ("folder", "out.zip"):
+        with pytest.raises(ValidationFailed):
+            write_export(document, tmp_path / "new" / target)
+    assert not (tmp_path / "new").exists()
+
+
+# Run in a child process: RLIMIT_FSIZE makes a write past the limit fail with EFBIG, as a full disk fails
+# with ENOSPC, without touching the test process's own limit.
+_FILL_DISK = """
+import resource, signal, sys
+from pathlib import Path
+from kgplatform.curriculum.generator import generate_curriculum
+from kgplatform.curriculum.io import write_export
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), int(sys.argv[2])))
+try:
+    write_export(generate_curriculum(400, seed=2), Path(sys.argv[1]))
+except OSError as error:
+    print("refused:", error.errno)
+"""
+
+
+@pytest.mark.parametrize("target", ["out.json", "out.zip", "folder"])
+def test_an_export_cut_short_by_a_full_disk_leaves_the_previous_one_whole(
+    tmp_path: Path, target: str
+) -> None:
+    out = tmp_path / target
+    write_export(generate_curriculum(40, seed=1), out)
+    before = {p.name: p.read_bytes() for p in ([out] if out.is_file() else sorted(out.iterdir()))}
+    limit = min(len(data) for data in before.values()) + 1
+    child = subprocess.run(
+        [sys.executable, "-c", _FILL_DISK, str(out), str(limit)], capture_output=True, text=True, check=True
+    )
+    assert child.stdout.startswith("refused: 27"), child  # EFBIG
+    after = {p.name: p.read_bytes() for p in ([out] if out.is_file() else sorted(out.iterdir()))}
+    assert after == before
