@@ -326,6 +326,11 @@ def _read_csv(
     if first is None:
         return None
     cells, header_line = first
+    if not cells:  # "missing column 'id'" and one such line per required column read as a wrong header
+        columns = ",".join(CSV_COLUMNS[entity])
+        message = f"is empty (no header, no rows): a CSV starts with its header line, e.g. {columns}"
+        errors.append(RowError(entity=Entity.FILE, field=name, message=message))
+        return None
     if header_line > 1:
         notes.append(f"{name}: the header is on line {header_line}; the blank line(s) above it were skipped")
     header = _header(entity, cells, header_line, errors)

@@ -22,6 +22,7 @@ from kgplatform.curriculum.import_validation import (
 )
 from kgplatform.curriculum.io import (
     CSV_FILES,
+    INPUT_FILES,
     document_to_csv_tables,
     document_to_zip,
     export_csv_files,
@@ -225,6 +226,16 @@ def test_csv_column_problems_are_file_errors() -> None:
         (Entity.FILE, "prerequisites.csv:concpt"),
         (Entity.FILE, "prerequisites.csv:concept"),
     ]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "\r\n", "\ufeff", ",,,\n"])
+def test_an_empty_csv_is_one_file_error_saying_so(text: str) -> None:
+    """An empty file (or one of blank lines) read "missing column 'id'" and "missing column 'name'"."""
+    for entity in (Entity.CONCEPT, Entity.CURRICULUM):
+        raw = parse_csv_tables({entity: text.encode()})
+        [error] = raw.file_errors
+        assert (error.entity, error.field) == (Entity.FILE, INPUT_FILES[entity])
+        assert error.message.startswith("is empty (no header, no rows)")
 
 
 def test_a_csv_row_with_extra_cells_is_refused() -> None:
