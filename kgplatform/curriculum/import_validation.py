@@ -97,6 +97,11 @@ def _pydantic_errors(entity: Entity, index: int, row: Any, error: ValidationErro
     return found
 
 
+def _lookalike_key(concept_id: str) -> str:
+    """What ids that read alike share: letter case folded, runs of any spaces as one, none at either end."""
+    return " ".join(unicodedata.normalize("NFC", concept_id).split()).casefold()
+
+
 class _Validator:
     def __init__(self, raw: RawDocument, curriculum_id: str, existing: ExistingGraph) -> None:
         self.raw = raw
@@ -106,6 +111,7 @@ class _Validator:
         self.bad: dict[Entity, set[int]] = {e: set() for e in ROW_ENTITIES}
         self.models: dict[Entity, dict[int, Any]] = {e: {} for e in ROW_ENTITIES}
         self._good: dict[Entity, dict[int, Any]] = {}  # valid rows by entity, dropped whenever `bad` grows
+        self._by_lookalike: dict[str, str] | None = None  # made at the first unknown reference (_lookalike)
 
     def fail(self, entity: Entity, index: int, message: str, field: str | None = None) -> None:
         row = self.raw.rows_of(entity)[index]
@@ -181,9 +187,27 @@ class _Validator:
             return f"concept {concept_id!r} belongs to curriculum {owner!r}"
         if problem := self._other_unicode_form(concept_id, file_rows):
             return problem
-        return (
+        unknown = (
             f"unknown concept {concept_id!r}: neither in this file nor in curriculum {self.curriculum_id!r}"
         )
+        if near := self._lookalike(concept_id, file_rows):
+            return f"{unknown}; ids match exactly, and {near} differs from it only in letter case or spaces"
+        return unknown
+
+    def _lookalike(self, concept_id: str, file_rows: dict[str, int]) -> str | None:
+        """The concept (in the file, else stored) whose id differs from `concept_id` only in letter case or
+        in spaces, if any: a spreadsheet's autocorrect capitalises a cell's first letter, and a pasted cell
+        keeps a space at its end, so "unknown concept 'algebra'" stood beside a concept 'Algebra'."""
+        if self._by_lookalike is None:
+            self._by_lookalike = {}
+            for known in [*file_rows, *sorted(self.existing.concepts)]:
+                self._by_lookalike.setdefault(_lookalike_key(known), known)
+        near = self._by_lookalike.get(_lookalike_key(concept_id))
+        if near is None or near == concept_id:
+            return None
+        if near in file_rows:
+            return f"concept {near!r} (row {file_rows[near] + 1})"
+        return f"concept {near!r} of curriculum {self.curriculum_id!r}"
 
     def _other_unicode_form(self, concept_id: str, file_rows: dict[str, int]) -> str | None:
         """References match ids exactly (a stored id may predate the NFC rule), but one that differs from

@@ -115,6 +115,25 @@ def test_dangling_references_are_refused_unless_the_graph_has_the_concept() -> N
     assert check(data, ExistingGraph(concepts={"zeta"})).report.errors == []
 
 
+def test_a_reference_differing_from_a_concept_only_in_case_or_spaces_names_that_concept() -> None:
+    """Ids match exactly, but "unknown concept 'algebra'" beside a concept 'Algebra' (a spreadsheet's
+    autocorrect capitalises a cell's first letter; a pasted cell keeps its trailing space) did not say so."""
+    data = doc(prerequisites=[{"prerequisite": "B ", "concept": "c"}])
+    data["tasks"][0]["concepts"] = ["zeta", "Stored\u00a0id"]
+    report = check(data, ExistingGraph(concepts={"stored id"})).report
+    assert errors_of(report) == [("prerequisite", 1, "prerequisite"), ("task", 1, "concepts")]
+    edge, task = (e.message for e in report.errors)
+    assert edge == (
+        "unknown concept 'B ': neither in this file nor in curriculum 'algebra'; ids match exactly, and "
+        "concept 'b' (row 2) differs from it only in letter case or spaces"
+    )
+    assert task.startswith("unknown concept 'zeta': neither in this file nor in curriculum 'algebra'; ")
+    assert task.endswith(
+        "ids match exactly, and concept 'stored id' of curriculum 'algebra' differs from it only in letter "
+        "case or spaces"
+    )
+
+
 def test_ids_owned_by_another_curriculum_are_refused() -> None:
     report = check(
         doc(), ExistingGraph(concept_owners={"a": "physics"}, task_owners={"t1": "physics"})
