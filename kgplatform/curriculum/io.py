@@ -26,12 +26,7 @@ from typing import Any, TypeVar
 
 from kgplatform.curriculum.document import BasedOn, CurriculumDocument
 from kgplatform.curriculum.import_report import Entity, RowError
-from kgplatform.curriculum.lone_surrogates import (
-    MAX_LISTED,
-    decoded_json_text,
-    lone_surrogate_paths,
-    may_hold_lone_surrogates,
-)
+from kgplatform.curriculum.lone_surrogates import MAX_LISTED, json_text, lone_surrogate_paths
 from kgplatform.curriculum.versions import CURRICULUM_ETAG_START
 from kgplatform.errors import ValidationFailed
 from kgplatform.files import write_atomically
@@ -151,7 +146,7 @@ def parse_json(text: str | bytes) -> RawDocument:
     """The JSON document; a section that is not a list, an unknown or repeated top-level key, or a repeated
     key of the curriculum is a file error; a row's repeated key is that row's error (see validation)."""
     try:
-        text = decoded_json_text(text)
+        text, may_hold_surrogates = json_text(text)
         with gc_paused():
             data = json.loads(text, object_pairs_hook=_object_noting_repeats)
     except (ValueError, RecursionError) as error:
@@ -163,7 +158,7 @@ def parse_json(text: str | bytes) -> RawDocument:
         return RawDocument(
             file_errors=[RowError(entity=Entity.FILE, message="the document must be a JSON object")]
         )
-    if may_hold_lone_surrogates(text) and (places := lone_surrogate_paths(data)):
+    if may_hold_surrogates and (places := lone_surrogate_paths(data)):
         return RawDocument(file_errors=_lone_surrogate_errors(places))
     raw = RawDocument()
     unknown = sorted(set(data) - {"based_on", "curriculum", *JSON_SECTIONS})

@@ -12,23 +12,26 @@ import json
 import re
 from typing import Any
 
-# A surrogate decoded from the bytes, or the escape of one (a pair is two escapes: checked once decoded).
-_MAY_HOLD = re.compile(r"[\ud800-\udfff]|\\u[dD][89a-fA-F]")
+# The escape of a surrogate (a pair is two escapes: checked once decoded).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # Past this many, the rest are counted, not listed.
 MAX_LISTED = 10
 
 
-def decoded_json_text(data: str | bytes) -> str:
+def json_text(data: str | bytes) -> tuple[str, bool]:
     """`data` as the text `json.loads` reads from it (UTF-8, -16 or -32 by its first bytes, a UTF-8 BOM
-    taken off, surrogates let through); a UnicodeDecodeError (a ValueError) where it is none of them."""
-    if isinstance(data, str):
-        return data
-    return data.decode(json.detect_encoding(data), "surrogatepass")
-
-
-def may_hold_lone_surrogates(text: str) -> bool:
-    """False for nearly every document (one regex pass); True when `lone_surrogate_paths` must look."""
-    return _MAY_HOLD.search(text) is not None
+    taken off, surrogates let through), and whether it may hold a lone surrogate, which nearly no document
+    does: False costs a strict decode and a substring search. A UnicodeDecodeError (a ValueError) where
+    the bytes are none of those encodings."""
+    if isinstance(data, bytes):
+        encoding = json.detect_encoding(data)
+        try:
+            text, raw = data.decode(encoding), False
+        except UnicodeDecodeError:
+            text, raw = data.decode(encoding, "surrogatepass"), True
+    else:
+        text, raw = data, not _encodable(data)
+    return text, raw or ("\\u" in text and _SURROGATE_ESCAPE.search(text) is not None)
 
 
 def lone_surrogate_paths(value: Any) -> list[tuple[list[str | int], str]]:
