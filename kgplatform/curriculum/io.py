@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import re
+import sys
 import zipfile
 import zlib
 from collections import Counter
@@ -142,6 +143,10 @@ def _repeated(value: Any) -> list[str]:
     return value.repeated if isinstance(value, _KeysRepeated) else []
 
 
+# What int() says of a number longer than Python converts (sys.get_int_max_str_digits, 4,300 by default).
+_TOO_MANY_DIGITS = re.compile(r"integer string conversion: value has (\d+) digits")
+
+
 def parse_json(text: str | bytes) -> RawDocument:
     """The JSON document; a section that is not a list, an unknown or repeated top-level key, or a repeated
     key of the curriculum is a file error; a row's repeated key is that row's error (see validation)."""
@@ -153,6 +158,12 @@ def parse_json(text: str | bytes) -> RawDocument:
         # ValueError: bad JSON, bad UTF-8, or an integer longer than Python converts (4,300 digits);
         # RecursionError: nesting deeper than the parser follows.
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        if digits := _TOO_MANY_DIGITS.search(reason):
+            # Python's own words ended "use sys.set_int_max_str_digits() to increase the limit".
+            reason = (
+                f"a number has {int(digits[1]):,} digits, past the {sys.get_int_max_str_digits():,} read "
+                "(difficulties, weights and minutes are short numbers)"
+            )
         return RawDocument(file_errors=[RowError(entity=Entity.FILE, message=f"not valid JSON: {reason}")])
     if not isinstance(data, dict):
         return RawDocument(

@@ -395,6 +395,17 @@ def test_json_the_parser_refuses_is_a_file_error_not_a_crash(text: str | bytes, 
     assert error.entity == Entity.FILE and words in error.message
 
 
+def test_a_number_too_long_to_read_is_refused_in_words_not_pythons() -> None:
+    """It said "use sys.set_int_max_str_digits() to increase the limit", advice for a Python programmer."""
+    (error,) = parse_json(
+        '{"concepts": [{"id": "a", "name": "A", "difficulty": 1' + "0" * 5000 + "}]}"
+    ).file_errors
+    assert error.message == (
+        "not valid JSON: a number has 5,001 digits, past the 4,300 read (difficulties, weights and minutes "
+        "are short numbers)"
+    )
+
+
 def test_a_csv_the_csv_module_refuses_is_a_file_error_naming_the_file() -> None:
     """A stray quote runs one field to the end of the file, past the csv module's field size limit."""
     concepts = 'id,name\na,"Counting\n' + "b,Adding\n" * 20_000
