@@ -12,6 +12,7 @@ import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -71,6 +72,13 @@ async def _read_body(request: Request, curriculum_id: str) -> RawDocument:
 async def _read_uploads(request: Request, curriculum: dict[str, str]) -> RawDocument:
     """The uploaded CSVs (by field name, else file name), or one uploaded zip; a second upload for one
     kind of row is a file error naming both (parse_csv_files). A field sent as text is a 422 naming it."""
+    # The form reads the body cached here (Request.stream), so it is not read twice.
+    if _cut_short(await request.body(), request.headers.get("content-type", "")):
+        raise ValidationFailed(
+            "the multipart upload ends before its closing boundary: it was cut short in transfer, and the "
+            "file it was sending (and any after it) would be missing; nothing was written: send it again",
+            field="body",
+        )
     parts: list[tuple[str, str, bytes]] = []
     async with request.form() as form:
         for field, value in form.multi_items():
@@ -108,6 +116,16 @@ async def _read_uploads(request: Request, curriculum: dict[str, str]) -> RawDocu
             )
         files.append((f"{field} ({filename})", entity, data))
     return await run_in_threadpool(parse_csv_files, files, curriculum)
+
+
+def _cut_short(body: bytes, content_type: str) -> bool:
+    """Whether a multipart body lacks its close delimiter (`--BOUNDARY--`, which RFC 2046 requires and
+    every client writes). The multipart parser ends a body cut short without a word, dropping the part it
+    was in: concepts.csv whole and tasks.csv cut short imported the concepts alone, answering 200 (a
+    review, 6 December 2026). A body without a boundary is left to the parser, which refuses it (400)."""
+    _, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    return bool(boundary) and b"--" + boundary + b"--" not in body
 
 
 # The body is read by hand (three formats, each validated row by row), so its shapes are declared here

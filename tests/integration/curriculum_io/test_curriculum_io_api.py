@@ -63,6 +63,29 @@ def test_multipart_csv_upload_and_zip_body(api: Api) -> None:
     assert zipped.status_code == 200 and zipped.json()["outcome"]["concept"]["unchanged"] == 15
 
 
+def test_a_multipart_upload_cut_short_is_refused_and_nothing_written(api: Api) -> None:
+    """The parser ended a body without its closing boundary silently, dropping the part it was in: the
+    concepts imported, the cut tasks.csv was never mentioned, 200. With an epilogue after the closing
+    boundary (RFC 2046 allows one) the upload is whole."""
+    tables = document_to_csv_tables(DOCUMENT)
+    request = httpx.Request(
+        "POST",
+        "http://testserver" + IMPORT,
+        files={name.removesuffix(".csv"): (name, tables[name], "text/csv") for name in tables},
+    )
+    body = request.read()
+    assert body.endswith(b"--\r\n")
+    cut = body[: body.index(b"\n", body.index(b'filename="tasks.csv"') + 200)]
+    for dry_run in ("true", "false"):
+        response = send(api, f"{IMPORT}?dry_run={dry_run}", cut, request.headers["content-type"])
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == "body" and "cut short" in response.json()["detail"]
+    assert graph_counts(api.graph) == {}
+    whole = send(api, IMPORT, body + b"an epilogue\r\n", request.headers["content-type"])
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["outcome"]["task"]["created"] == len(DOCUMENT.tasks)
+
+
 def test_an_unsupported_body_is_refused_naming_the_content_type(api: Api) -> None:
     """415, as every JSON route answers a body of another media type; and a JSON media type other routes
     take (application/*+json) is taken here too."""
