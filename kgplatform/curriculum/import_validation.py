@@ -97,6 +97,10 @@ def _pydantic_errors(entity: Entity, index: int, row: Any, error: ValidationErro
     return found
 
 
+# Past this many, the note on ids that read alike stops listing them.
+MAX_LISTED_LOOKALIKES = 10
+
+
 def _lookalike_key(concept_id: str) -> str:
     """What ids that read alike share: letter case folded, runs of any spaces as one, none at either end."""
     return " ".join(unicodedata.normalize("NFC", concept_id).split()).casefold()
@@ -341,7 +345,7 @@ def validate_import(
         errors=sorted(_with_lines(v.errors, raw), key=lambda e: (list(Entity).index(e.entity), e.row or 0)),
         self_loops=list(dict.fromkeys(self_loops)),
         cycles=cycles,
-        notes=[*raw.notes, *_stored_edges_staying(raw, existing)],
+        notes=[*raw.notes, *_stored_edges_staying(raw, existing), *_lookalike_new_ids(raw, existing)],
     )
     blocking = bool(raw.file_errors) or curriculum is None
     if blocking or (report.errors and not skip_invalid):
@@ -355,6 +359,44 @@ def validate_import(
         tasks=list(v.good(Entity.TASK).values()),
     )
     return ImportPlan(report, document)
+
+
+def _lookalike_new_ids(raw: RawDocument, existing: ExistingGraph) -> list[str]:
+    """A note on each concept the file creates whose id differs from another concept's (in the file or the
+    curriculum) only in letter case or spaces: ids match exactly, so 'Fractions' beside 'fractions' is two
+    concepts, which a designer who meant one learns only when learners' mastery splits between them."""
+    new = [
+        (index, concept_id)
+        for index, row in enumerate(raw.concepts)
+        if isinstance(row, dict)
+        and isinstance(concept_id := row.get("id"), str)
+        and concept_id not in existing.concepts
+    ]
+    if not new:  # a re-import: no need to read the curriculum's every id
+        return []
+    first: dict[str, tuple[str, str]] = {
+        _lookalike_key(concept_id): (concept_id, f"concept {concept_id!r} of the curriculum")
+        for concept_id in sorted(existing.concepts)
+    }
+    found = []
+    for index, concept_id in new:
+        key = _lookalike_key(concept_id)
+        if key not in first:
+            first[key] = (concept_id, f"concept {concept_id!r} (row {index + 1})")
+        elif first[key][0] != concept_id:
+            found.append(
+                f"{concept_id!r} (row {index + 1}) differs from {first[key][1]} only in letter case or spaces"
+            )
+    if not found:
+        return []
+    listed = "; ".join(found[:MAX_LISTED_LOOKALIKES]) + (
+        "; ..." if len(found) > MAX_LISTED_LOOKALIKES else ""
+    )
+    verb = "reads" if len(found) == 1 else "read"
+    return [
+        f"{counted(len(found), 'new concept id')} {verb} like another: {listed}. Ids match exactly, so each "
+        "is a concept of its own; if one was meant, write it as that concept's id"
+    ]
 
 
 def _stored_edges_staying(raw: RawDocument, existing: ExistingGraph) -> list[str]:

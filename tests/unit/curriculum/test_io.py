@@ -134,6 +134,21 @@ def test_a_reference_differing_from_a_concept_only_in_case_or_spaces_names_that_
     )
 
 
+def test_new_ids_differing_from_others_only_in_case_or_spaces_are_imported_with_a_note() -> None:
+    """'Q' and 'q' are two concepts (ids match exactly), which the report did not mention."""
+    data = doc()
+    data["concepts"] += [{"id": "A", "name": "Big A"}, {"id": "stored  one", "name": "S"}]
+    plan = check(data, ExistingGraph(concepts={"Stored one"}))
+    assert plan.report.errors == [] and plan.document is not None and len(plan.document.concepts) == 5
+    assert plan.report.notes == [
+        "2 new concept ids read like another: 'A' (row 4) differs from concept 'a' (row 1) only in letter "
+        "case or spaces; 'stored  one' (row 5) differs from concept 'Stored one' of the curriculum only in "
+        "letter case or spaces. Ids match exactly, so each is a concept of its own; if one was meant, write "
+        "it as that concept's id"
+    ]
+    assert check(doc(), ExistingGraph(concepts={"a", "b"})).report.notes == []
+
+
 def test_ids_owned_by_another_curriculum_are_refused() -> None:
     report = check(
         doc(), ExistingGraph(concept_owners={"a": "physics"}, task_owners={"t1": "physics"})
