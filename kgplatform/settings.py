@@ -385,7 +385,7 @@ SCRIPT_VARIABLES = frozenset(
         "KGP_PYTHON",  # scripts/bootstrap.sh, scripts/pybkt-env.sh: the Python to build environments with
         "KGP_E2E_CHROMIUM",  # tests/e2e: the browser
         "KGP_TESTS_MAY_EMPTY_REMOTE",  # tests/wipe_guard.py: let the tests empty servers on other machines
-        # tests/integration/api/test_curriculum_model.py: how long the model-based run hunts
+        # tests/integration/api/model_machine.py: how long the model-based runs (test_*_model.py) hunt
         "KGP_MODEL_EXAMPLES",
         "KGP_MODEL_STEPS",
         "KGP_MODEL_SEED",

@@ -13,32 +13,24 @@ CI runs a fixed number of derandomised examples (under ~90 s). To hunt longer:
     KGP_MODEL_EXAMPLES=300 KGP_MODEL_STEPS=40 KGP_MODEL_SEED=7 \\
         pytest -s tests/integration/api/test_curriculum_model.py
 
-(`KGP_MODEL_SEED` turns derandomisation off and seeds the run; with `-s` it prints how often each rule ran
-and each status came back).
+(the machine's plumbing and the run: model_machine.py).
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pytest
 import redis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, rule
 
-from kgplatform.api.app import create_app
-from kgplatform.auth import service as auth
-from kgplatform.auth.models import Principal, Role
+from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
-from kgplatform.settings import Settings
-from tests.empty_graph import empty_graph
+from tests.integration.api.model_machine import ApiMachine, run_machine
 
 CURRICULUM = "m"
 CONCEPT_IDS = [f"c{i}" for i in range(5)]
@@ -48,10 +40,6 @@ LEARNER_IDS = ["l0", "l1"]
 DESIGNERS = ["ann", "bob"]
 KINDS = ["exercise", "quiz", "reading"]
 UNKNOWN = "nowhere"
-
-EXAMPLES = int(os.environ.get("KGP_MODEL_EXAMPLES", "30"))
-STEPS = int(os.environ.get("KGP_MODEL_STEPS", "30"))
-SEED = os.environ.get("KGP_MODEL_SEED")
 
 names = st.sampled_from(["Fractions", "Algebra", "Ratios", "Åreas", "Sets"])
 weights = st.sampled_from([0.5, 1.0, 2.0])
@@ -155,24 +143,17 @@ class Model:
                     self.attempts[(learner, cid)] += 1
 
 
-class CurriculumMachine(RuleBasedStateMachine):
+class CurriculumMachine(ApiMachine):
     """Drives the app through its HTTP routes and keeps `Model` in step with what each answer says."""
 
-    client: TestClient
-    graph: Graph
-    redis_client: redis.Redis
+    RULES = RULES
+    OUTCOMES = OUTCOMES
 
     def __init__(self) -> None:
         super().__init__()
-        empty_graph(self.graph)
-        self.redis_client.flushdb()
         self.model = Model()
-        self.keys: dict[str, str] = {}
-        self.actors: dict[str, str] = {}
         for name, role in [("ann", Role.DESIGNER), ("bob", Role.DESIGNER), ("svc", Role.SERVICE)]:
-            key = auth.issue_key(self.graph, role=role, name=name, actor="tests")
-            self.keys[name] = key.secret
-            self.actors[name] = Principal(key_id=key.id, name=key.name, role=role).actor
+            self.issue(name, role)
         self.events = 0
         response = self.call("ann", "POST", "/curricula", json={"id": CURRICULUM, "name": "Maths"})
         assert response.status_code == 201, response.text
@@ -203,26 +184,6 @@ class CurriculumMachine(RuleBasedStateMachine):
         self.accepted("bob", "import", ("curriculum", CURRICULUM))
 
     # --- plumbing -------------------------------------------------------------------------------------
-
-    def call(
-        self, who: str, method: str, path: str, if_match: str | None = None, **kw: Any
-    ) -> httpx.Response:
-        headers = {"X-API-Key": self.keys[who]}
-        if if_match is not None:
-            headers["If-Match"] = if_match
-        response = self.client.request(method, path, headers=headers, **kw)
-        OUTCOMES[f"{method} {response.status_code}"] += 1
-        assert response.status_code < 500, f"{method} {path}: {response.status_code} {response.text}"
-        if response.status_code >= 400:
-            problem = response.json()
-            assert problem.get("field"), f"{method} {path}: a refusal names no field: {response.text}"
-        return response
-
-    def expect(self, response: httpx.Response, *statuses: int) -> int:
-        assert response.status_code in statuses, (
-            f"expected {statuses}, got {response.status_code}: {response.text}"
-        )
-        return response.status_code
 
     def read(self, who: str, key: tuple[str, ...], path: str, **kw: Any) -> httpx.Response:
         response = self.call(who, "GET", path, **kw)
@@ -673,31 +634,7 @@ class CurriculumMachine(RuleBasedStateMachine):
             assert set(response.json()["goals"]) == goals
 
 
-@pytest.fixture
-def app_client(settings: Settings, graph: Graph, redis_client: redis.Redis) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
 def test_random_sequences_keep_the_graph_equal_to_the_model(
     app_client: TestClient, graph: Graph, redis_client: redis.Redis
 ) -> None:
-    CurriculumMachine.client = app_client
-    CurriculumMachine.graph = graph
-    CurriculumMachine.redis_client = redis_client
-    machine = CurriculumMachine
-    if SEED is not None:
-        machine = seed(int(SEED))(CurriculumMachine)
-    run_state_machine_as_test(
-        machine,
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=STEPS,
-            derandomize=SEED is None,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            database=None,
-        ),
-    )
-    print("rules:", dict(sorted(RULES.items())))
-    print("outcomes:", dict(sorted(OUTCOMES.items())))
+    run_machine(CurriculumMachine, app_client, graph, redis_client, examples=30, steps=30)
