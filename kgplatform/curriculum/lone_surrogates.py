@@ -30,7 +30,7 @@ def json_text(data: str | bytes) -> tuple[str, bool]:
         except UnicodeDecodeError:
             text, raw = data.decode(encoding, "surrogatepass"), True
     else:
-        text, raw = data, not _encodable(data)
+        text, raw = data, not encodable(data)
     return text, raw or ("\\u" in text and _SURROGATE_ESCAPE.search(text) is not None)
 
 
@@ -44,18 +44,19 @@ def lone_surrogate_paths(value: Any) -> list[tuple[list[str | int], str]]:
         path, item = stack.pop()
         if isinstance(item, dict):
             for key, member in reversed(item.items()):
-                if not _encodable(key):
+                if not encodable(key):
                     found.append(([*path, ascii(key)], ascii(key)))
                 else:
                     stack.append(([*path, key], member))
         elif isinstance(item, list):
             stack.extend(([*path, index], member) for index, member in reversed(list(enumerate(item))))
-        elif isinstance(item, str) and not _encodable(item):
+        elif isinstance(item, str) and not encodable(item):
             found.append((path, ascii(item)))
     return found
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """Whether `text` is text at all: a lone surrogate cannot be encoded (in a response, to the driver)."""
     if text.isascii():
         return True
     try:

@@ -26,6 +26,7 @@ from pydantic import (
     field_validator,
 )
 
+from kgplatform.curriculum.lone_surrogates import encodable
 from kgplatform.curriculum.models import (
     MAX_ID_LENGTH,
     TEXT_PATTERN,
@@ -395,13 +396,7 @@ def _rejection(index: int, row: Any, error: ValidationError) -> RejectedRow:
 def _echoable(event_id: Any) -> bool:
     """A rejected row's event id is echoed back only when it is text the response can carry (a lone
     surrogate cannot be encoded) and of a sane size."""
-    if not isinstance(event_id, str) or len(event_id) > MAX_ID_LENGTH:
-        return False
-    try:
-        event_id.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return isinstance(event_id, str) and len(event_id) <= MAX_ID_LENGTH and encodable(event_id)
 
 
 # A report concept's status, one per concept (the report's lists of the same names partition its concepts):
