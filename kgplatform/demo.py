@@ -94,7 +94,9 @@ class Demo:
         """Simulated learners, with their goals, follow their plans; their answers are posted in API-sized
         batches (goals first, as a service would, so that the first plans are already goal-directed)."""
         plan_graph = build_graph(self.document)
-        service = MasteryService(MasteryStore(self.graph), CurrentParams(self.settings))
+        # The default parameters, not the current ones: the tracer stage fits on these answers and traces
+        # everyone again, and the current ones' loader warned, before any fit, to run fit-tracer.
+        service = MasteryService(MasteryStore(self.graph))
         goals = learner_goals(plan_graph, n_learners=self.learners, seed=self.seed)
         for learner_id, concept_ids in goals.items():
             service.set_goals(learner_id, concept_ids)

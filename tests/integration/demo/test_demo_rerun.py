@@ -49,10 +49,12 @@ def test_a_second_run_posts_the_same_answers_and_keeps_one_demo_key(
 
 
 def test_the_tracer_stage_fits_on_the_demo_answers_and_traces_everyone_again(
-    graph: Graph, settings: Settings, tmp_path: Path
+    graph: Graph, settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Ingested under the default parameters, every learner's mastery is traced again under the fitted ones
-    (a learner was otherwise replayed only at their next answer: the demo's plans used the defaults)."""
+    (a learner was otherwise replayed only at their next answer: the demo's plans used the defaults). The
+    answers stage no longer warns that nothing was fitted (to run fit-tracer) just before its next stage
+    fits."""
     own = settings.model_copy(update={"paths": settings.paths.model_copy(update={"models_dir": tmp_path})})
     out = io.StringIO()
     demo = Demo(own, graph, Console(file=out, width=200), concepts=20, learners=10, tasks_per_learner=6)
@@ -64,6 +66,7 @@ def test_the_tracer_stage_fits_on_the_demo_answers_and_traces_everyone_again(
     assert f"tracer {fitted.model_version}: fitted 20 concepts on " in out.getvalue()
     assert f"mastery: 10 learners traced again under {fitted.model_version}" in out.getvalue()
     assert {row["model_version"] for row in graph.read("testing/list_all_mastery")} == {fitted.model_version}
+    assert "no fitted tracer parameters" not in caplog.text
 
 
 def test_the_stages_are_numbered_on_from_the_services_and_schema_to_the_api(
