@@ -11,6 +11,7 @@ from rich.console import Console
 
 from kgplatform.cli.base import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     PANEL_LEARNERS,
     PANEL_MODELS,
     app,
@@ -88,21 +89,36 @@ def retrace(
     client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
     backlog = StampBacklog()  # stamps Redis did not take, written by a later page's call or the last try
 
+    pages: list[Retraced] = []  # committed, as they come (Ctrl-C says how far it got)
+
     def stale_plans(page: Retraced) -> None:
+        pages.append(page)
         request_recomputes(client, page.replayed, settings.workers, celery.send_task, backlog)
         progress.advance(bar, page.learners)
 
+    interrupted = False
     try:
         with graph_session() as graph:
             service = MasteryService(MasteryStore(graph), CurrentParams(settings))
             ids = sorted(set(learner_ids)) if learner_ids else list(JobStore(graph).learner_ids())
             with Progress(console=console, transient=True) as progress:
                 bar = progress.add_task("retracing learners", total=len(ids))
-                pages = service.retrace_in_pages(ids, page_size, stale_plans)
+                try:
+                    service.retrace_in_pages(ids, page_size, stale_plans)
+                except KeyboardInterrupt:
+                    # The transaction in progress is rolled back whole; the committed pages stay current.
+                    interrupted = True
         if len(backlog):
             request_recomputes(client, [], settings.workers, celery.send_task, backlog)
     finally:
         client.close()
+    if interrupted:
+        console.print(
+            f"interrupted after {counted(sum(p.learners for p in pages), 'learner')} of {len(ids):,}: the "
+            "page in progress was rolled back; run `kgplatform retrace` again to go on (the learners "
+            "replayed so far are current and are not replayed again)",
+            markup=False,
+        )
     replayed = sum(len(page.replayed) for page in pages)
     current = sum(page.up_to_date for page in pages)
     gone = sum(page.gone for page in pages)
@@ -121,6 +137,8 @@ def retrace(
             file=sys.stderr,
         )
         raise typer.Exit(EXIT_FAILED)
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 # `fit-tracer --data graph`, as `train-transfer --data graph`: the platform's own answers. The tracer could be

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -146,3 +147,32 @@ def test_retrace_with_redis_away_replays_and_says_the_cached_plans_were_not_mark
     assert result.exit_code == 1, result.output
     assert "replayed 3 learners (6 mastery values written)" in said
     assert "Redis was not reached: the cached plans of 3 learners were not marked stale" in said
+
+
+def test_retrace_stopped_by_ctrl_c_says_how_far_it_got_and_a_rerun_goes_on(
+    graph: Graph, models_dir: Path, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C was Click's 'Aborted!' (exit 1), saying nothing of the pages already committed."""
+    assert run_import(graph, parse_json(json.dumps(CURRICULUM)), "fit-graph", actor="test").imported
+    post_answers(graph, learners=12)
+    assert CliRunner().invoke(app, ["fit-tracer", "--data", "graph"]).exit_code == 0
+    real_retrace = MasteryService.retrace
+    calls = []
+
+    def ctrl_c_on_the_second_page(self: MasteryService, learner_ids: list[str]) -> Any:
+        calls.append(learner_ids)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_retrace(self, learner_ids)
+
+    monkeypatch.setattr(MasteryService, "retrace", ctrl_c_on_the_second_page)
+    stopped = CliRunner().invoke(app, ["retrace", "--page-size", "5"])
+    said = " ".join(stopped.output.split())
+    assert stopped.exit_code == 130, stopped.output
+    assert "interrupted after 5 learners of 12: the page in progress was rolled back" in said
+    assert "replayed 5 learners (10 mastery values written)" in said
+
+    monkeypatch.setattr(MasteryService, "retrace", real_retrace)
+    again = CliRunner().invoke(app, ["retrace"])
+    assert again.exit_code == 0, again.output
+    assert "replayed 7 learners (14 mastery values written)" in " ".join(again.output.split())
