@@ -69,6 +69,11 @@ def retrace(
         [], "--learner", help="Only this learner (repeat the option for several); unset: every learner."
     ),
     page_size: int = typer.Option(RETRACE_PAGE, "--page-size", min=1, help="Learners per transaction."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Only say how many learners, and stored answers, would be replayed; nothing written.",
+    ),
 ) -> None:
     """Replay now, under the current tracer parameters, transfer model and curriculum, every learner
     whose mastery was traced under others (after `fit-tracer`, a transfer model switch or a curriculum
@@ -93,7 +98,8 @@ def retrace(
 
     def stale_plans(page: Retraced) -> None:
         pages.append(page)
-        request_recomputes(client, page.replayed, settings.workers, celery.send_task, backlog)
+        if not dry_run:
+            request_recomputes(client, page.replayed, settings.workers, celery.send_task, backlog)
         progress.advance(bar, page.learners)
 
     interrupted = False
@@ -104,7 +110,7 @@ def retrace(
             with Progress(console=console, transient=True) as progress:
                 bar = progress.add_task("retracing learners", total=len(ids))
                 try:
-                    service.retrace_in_pages(ids, page_size, stale_plans)
+                    service.retrace_in_pages(ids, page_size, stale_plans, dry_run)
                 except KeyboardInterrupt:
                     # The transaction in progress is rolled back whole; the committed pages stay current.
                     interrupted = True
@@ -112,11 +118,13 @@ def retrace(
             request_recomputes(client, [], settings.workers, celery.send_task, backlog)
     finally:
         client.close()
-    if interrupted:
+    done = f"interrupted after {counted(sum(p.learners for p in pages), 'learner')} of {len(ids):,}"
+    if interrupted and dry_run:
+        console.print(f"{done} (a dry run: nothing was written); what was read so far:", markup=False)
+    elif interrupted:
         console.print(
-            f"interrupted after {counted(sum(p.learners for p in pages), 'learner')} of {len(ids):,}: the "
-            "page in progress was rolled back; run `kgplatform retrace` again to go on (the learners "
-            "replayed so far are current and are not replayed again)",
+            f"{done}: the page in progress was rolled back; run `kgplatform retrace` again to go on (the "
+            "learners replayed so far are current and are not replayed again)",
             markup=False,
         )
     replayed = sum(len(page.replayed) for page in pages)
@@ -124,10 +132,18 @@ def retrace(
     gone = sum(page.gone for page in pages)
     written = sum(page.written for page in pages)
     stamp = pages[-1].model_version if pages else None
+    rest = f"{f' under {stamp}' if stamp else ''}; {current:,} already current or never traced" + (
+        f"; {gone:,} not found (erased, or never seen)" if gone else ""
+    )
+    if dry_run:
+        answers = counted(sum(page.answers for page in pages), "stored answer")
+        console.print(
+            f"would replay {counted(replayed, 'learner')} ({answers}){rest}; nothing written (dry run)",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED if interrupted else 0)
     console.print(
-        f"replayed {counted(replayed, 'learner')} ({counted(written, 'mastery value')} written)"
-        f"{f' under {stamp}' if stamp else ''}; {current:,} already current or never traced"
-        + (f"; {gone:,} not found (erased, or never seen)" if gone else ""),
+        f"replayed {counted(replayed, 'learner')} ({counted(written, 'mastery value')} written){rest}",
         markup=False,
     )
     if len(backlog):

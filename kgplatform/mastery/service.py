@@ -58,6 +58,7 @@ from kgplatform.mastery.updater import (
     Retraced,
     full_replays,
     lock_batch,
+    mastery_stamp,
     over_budget,
     retrace_learners,
     update_mastery,
@@ -323,17 +324,37 @@ class MasteryService:
             lambda tx: retrace_learners(tx, ids, params, datetime.now(UTC), self.max_replayed_answers)
         )
 
+    def retrace_preview(self, learner_ids: Sequence[str]) -> Retraced:
+        """What `retrace(learner_ids)` would replay if run now (`replayed`, `answers`), read without locks
+        or writes: answers arriving meanwhile can change it."""
+        ids = sorted(set(learner_ids))
+        revision, transfer_model, has_edges = self.store.stamp_inputs()
+        transfer_version = (transfer_model or "") if has_edges else ""
+        model_version = mastery_stamp(self.params_source(), transfer_version, revision)
+        found = self.store.retrace_preview(ids)
+        stale = [lid for lid, (stamp, _) in found.items() if stamp is not None and stamp != model_version]
+        answers = sum(found[lid][1] for lid in stale)
+        return Retraced(
+            sorted(stale), len(found) - len(stale), len(ids) - len(found), 0, model_version, answers=answers
+        )
+
     def retrace_in_pages(
-        self, learner_ids: Sequence[str], page_size: int, on_page: Callable[[Retraced], None]
+        self,
+        learner_ids: Sequence[str],
+        page_size: int,
+        on_page: Callable[[Retraced], None],
+        dry_run: bool = False,
     ) -> list[Retraced]:
         """`retrace` of many learners, `page_size` of them per transaction (each replay holds its
         learners' locks until its commit), and the replays a transaction left over its answer budget in
-        the next ones; `on_page` hears of each transaction once committed (a progress bar)."""
+        the next ones; `on_page` hears of each transaction once committed (a progress bar). With
+        `dry_run`, `retrace_preview` of each page instead: nothing is written."""
+        step = self.retrace_preview if dry_run else self.retrace
         pages = []
         for start in range(0, len(learner_ids), page_size):
             ids: Sequence[str] = learner_ids[start : start + page_size]
             while ids:
-                pages.append(page := self.retrace(ids))
+                pages.append(page := step(ids))
                 on_page(page)
                 ids = page.deferred
         return pages

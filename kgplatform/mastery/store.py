@@ -449,6 +449,19 @@ class MasteryStore:
                         retry_after_s=1,
                     ) from error
 
+    def stamp_inputs(self) -> tuple[int, str | None, bool]:
+        """What mastery's stamp is made of besides the tracer's version, as an ingest reads it: the
+        curriculum revision, the current transfer model and whether it has any edge."""
+        [row] = self.graph.read_plain(
+            "mastery/get_ingest_context", task_ids=[], event_ids=[], erased_digests=[]
+        )
+        return int(row["revision"]), row["transfer_model"], bool(row["transfer_edges"])
+
+    def retrace_preview(self, learner_ids: list[str]) -> dict[str, tuple[str | None, int]]:
+        """Each existing learner's stamp (None: never traced) and stored answers, read without locks."""
+        rows = self.graph.read_plain("mastery/get_retrace_preview", learner_ids=learner_ids)
+        return {row["learner_id"]: (row["model_version"], int(row["answers"])) for row in rows}
+
     def ingest_preview(
         self, task_ids: Sequence[str], event_ids: Sequence[str]
     ) -> tuple[set[str], dict[str, dict[str, Any]], frozenset[str]]:

@@ -92,6 +92,7 @@ class Retraced:
     model_version: str
     # Stale learners past the transaction's answer budget, still stale: for the next transaction.
     deferred: list[str] = field(default_factory=list)
+    answers: int = 0  # the stored answers of the replayed learners (a dry run's: of those it would replay)
 
     @property
     def learners(self) -> int:
@@ -115,7 +116,8 @@ def retrace_learners(
     transfer_version = (context.transfer_model or "") if context.transfer_edges else ""
     model_version = mastery_stamp(base, transfer_version, context.curriculum_revision)
     stale = {lid for lid, stamp in stamps.items() if stamp is not None and stamp != model_version}
-    deferred = over_budget(sorted(stale), tx.answer_counts(sorted(stale)), max_replayed) if stale else []
+    counts = tx.answer_counts(sorted(stale)) if stale else {}
+    deferred = over_budget(sorted(stale), counts, max_replayed)
     stale -= set(deferred)
     written = 0
     if stale:
@@ -127,8 +129,9 @@ def retrace_learners(
         _, written = update_mastery(tx, NO_ANSWERS, {}, batch, base, now, stale)
         tx.stamp_learners(sorted(stale), model_version)
     up_to_date = len(stamps) - len(stale) - len(deferred)
+    answers = sum(counts.get(lid, 0) for lid in stale)
     return Retraced(
-        sorted(stale), up_to_date, len(learner_ids) - len(stamps), written, model_version, deferred
+        sorted(stale), up_to_date, len(learner_ids) - len(stamps), written, model_version, deferred, answers
     )
 
 

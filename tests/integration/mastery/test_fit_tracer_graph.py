@@ -116,6 +116,15 @@ def test_retrace_after_a_fit_replays_every_learner_once_under_the_fitted_paramet
     )
     version = params_store.load_current(get_settings()).model_version
 
+    before = all_stamps(graph)
+    dry = CliRunner().invoke(app, ["retrace", "--dry-run", "--page-size", "5"])
+    assert dry.exit_code == 0, dry.output
+    assert (
+        f"would replay 12 learners (144 stored answers) under {version}; 0 already current or never traced; "
+        "nothing written (dry run)" in " ".join(dry.output.split())
+    )
+    assert all_stamps(graph) == before and redis_client.dbsize() == 0
+
     first = CliRunner().invoke(app, ["retrace", "--page-size", "5"])
     assert first.exit_code == 0, first.output
     said = " ".join(first.output.split())
@@ -176,3 +185,7 @@ def test_retrace_stopped_by_ctrl_c_says_how_far_it_got_and_a_rerun_goes_on(
     again = CliRunner().invoke(app, ["retrace"])
     assert again.exit_code == 0, again.output
     assert "replayed 7 learners (14 mastery values written)" in " ".join(again.output.split())
+
+
+def all_stamps(graph: Graph) -> set[str]:
+    return {row["model_version"] for row in graph.read("testing/list_all_mastery")}

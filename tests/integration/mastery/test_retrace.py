@@ -40,8 +40,11 @@ def test_after_a_refit_every_learner_is_replayed_as_if_ingested_under_the_new_pa
     under_defaults = all_mastery(graph)
     refit = with_params(service, refitted(curriculum))
 
+    preview = refit.retrace_preview(everyone(graph))
+    assert (len(preview.replayed), preview.answers, preview.written) == (30, 1_500, 0)
+    assert all_mastery(graph) == under_defaults  # a preview writes nothing
     pages = refit.retrace_in_pages(everyone(graph), 7, lambda page: None)
-    assert sum(len(p.replayed) for p in pages) == 30
+    assert sum(len(p.replayed) for p in pages) == 30 and sum(p.answers for p in pages) == 1_500
     assert {p.model_version for p in pages} == {"bkt-refit"}
     retraced = all_mastery(graph)
     assert retraced != under_defaults
