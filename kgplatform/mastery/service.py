@@ -61,6 +61,7 @@ from kgplatform.mastery.updater import (
     mastery_stamp,
     over_budget,
     retrace_learners,
+    transfer_part,
     update_mastery,
 )
 from kgplatform.settings import Settings
@@ -329,8 +330,9 @@ class MasteryService:
         or writes: answers arriving meanwhile can change it."""
         ids = sorted(set(learner_ids))
         revision, transfer_model, has_edges = self.store.stamp_inputs()
-        transfer_version = (transfer_model or "") if has_edges else ""
-        model_version = mastery_stamp(self.params_source(), transfer_version, revision)
+        model_version = mastery_stamp(
+            self.params_source(), transfer_part(transfer_model, has_edges), revision
+        )
         found = self.store.retrace_preview(ids)
         stale = [lid for lid, (stamp, _) in found.items() if stamp is not None and stamp != model_version]
         answers = sum(found[lid][1] for lid in stale)

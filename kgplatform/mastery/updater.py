@@ -63,12 +63,18 @@ def lock_batch(
     if transfer_model is not None:
         # The stamp names the model whether or not this batch's concepts have edges in it.
         version, has_edges = transfer_model
-        transfer_version = partial = (version or "") if has_edges else ""
+        transfer_version = partial = transfer_part(version, has_edges)
     model_version = mastery_stamp(base, transfer_version, curriculum_revision)
     reached = reached_states(new, tasks, transfer_map)
     learner_ids = sorted(reached)
     locked = tx.lock_learners(learner_ids, [sorted(reached[lid]) for lid in learner_ids], now, model_version)
     return LockedBatch(transfer_map, model_version, locked, partial or None)
+
+
+def transfer_part(transfer_model: str | None, has_edges: bool) -> str:
+    """The transfer model's part of mastery's stamp: its version when it has any edge (whether or not the
+    learner's concepts have one), else none."""
+    return (transfer_model or "") if has_edges else ""
 
 
 def mastery_stamp(base: TracerParams, transfer_version: str, curriculum_revision: int) -> str:
@@ -113,7 +119,7 @@ def retrace_learners(
     over, and a change that commits later leaves them stale again."""
     stamps = tx.lock_for_retrace(learner_ids)
     context = tx.context([], [])
-    transfer_version = (context.transfer_model or "") if context.transfer_edges else ""
+    transfer_version = transfer_part(context.transfer_model, bool(context.transfer_edges))
     model_version = mastery_stamp(base, transfer_version, context.curriculum_revision)
     stale = {lid for lid, stamp in stamps.items() if stamp is not None and stamp != model_version}
     counts = tx.answer_counts(sorted(stale)) if stale else {}
