@@ -149,6 +149,19 @@ def prerequisites(graph: ConceptGraph, c: int) -> list[int]:
     return np.flatnonzero(graph.prereq[:, c]).tolist()
 
 
+def through_taskless_by_loops(graph: ConceptGraph, flags: np.ndarray) -> np.ndarray:
+    """`flags`, plus every concept without tasks whose prerequisites are all flagged, repeated until nothing
+    changes (the rule `frontier.through_taskless` vectorises)."""
+    flags = flags.copy()
+    changed = True
+    while changed:
+        changed = False
+        for c in range(graph.n_concepts):
+            if not flags[c] and not graph.has_tasks[c] and all(flags[q] for q in prerequisites(graph, c)):
+                flags[c] = changed = True
+    return flags
+
+
 def known_by_loops(graph: ConceptGraph, p: np.ndarray, at: float) -> tuple[np.ndarray, np.ndarray]:
     """(implied, known) for one learner as docs/planning.md words them: mastered (with tasks), or leading to
     such a concept; known also passes through a concept without tasks whose prerequisites are all known,
@@ -156,14 +169,7 @@ def known_by_loops(graph: ConceptGraph, p: np.ndarray, at: float) -> tuple[np.nd
     n = graph.n_concepts
     mastered = [bool(p[d] >= at and graph.has_tasks[d]) for d in range(n)]
     implied = np.array([any(mastered[d] and graph.closure[c, d] for d in range(n)) for c in range(n)])
-    known = implied.copy()
-    changed = True
-    while changed:
-        changed = False
-        for c in range(n):
-            if not known[c] and not graph.has_tasks[c] and all(known[q] for q in prerequisites(graph, c)):
-                known[c] = changed = True
-    return implied, known
+    return implied, through_taskless_by_loops(graph, implied)
 
 
 @given(graphs_and_learners())
@@ -310,13 +316,7 @@ def good_enough_by_loops(graph: ConceptGraph, learners: LearnerMatrix, row: int,
         for q in range(n)
     ]
     good = np.array([p[q] >= at or (dependant[q] and not failed[q]) for q in range(n)])
-    changed = True
-    while changed:
-        changed = False
-        for q in range(n):
-            if not good[q] and not graph.has_tasks[q] and all(good[x] for x in prerequisites(graph, q)):
-                good[q] = changed = True
-    return good
+    return through_taskless_by_loops(graph, good)
 
 
 @given(plan_worlds(), st.integers(1, 3))
