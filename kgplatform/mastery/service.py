@@ -61,6 +61,7 @@ from kgplatform.mastery.updater import (
     mastery_stamp,
     over_budget,
     retrace_learners,
+    stale_learners,
     transfer_part,
     update_mastery,
 )
@@ -334,7 +335,7 @@ class MasteryService:
             self.params_source(), transfer_part(transfer_model, has_edges), revision
         )
         found = self.store.retrace_preview(ids)
-        stale = [lid for lid, (stamp, _) in found.items() if stamp is not None and stamp != model_version]
+        stale = stale_learners({lid: stamp for lid, (stamp, _) in found.items()}, model_version)
         answers = sum(found[lid][1] for lid in stale)
         return Retraced(
             sorted(stale), len(found) - len(stale), len(ids) - len(found), 0, model_version, answers=answers

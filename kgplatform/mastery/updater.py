@@ -121,7 +121,7 @@ def retrace_learners(
     context = tx.context([], [])
     transfer_version = transfer_part(context.transfer_model, bool(context.transfer_edges))
     model_version = mastery_stamp(base, transfer_version, context.curriculum_revision)
-    stale = {lid for lid, stamp in stamps.items() if stamp is not None and stamp != model_version}
+    stale = stale_learners(stamps, model_version)
     counts = tx.answer_counts(sorted(stale)) if stale else {}
     deferred = over_budget(sorted(stale), counts, max_replayed)
     stale -= set(deferred)
@@ -139,6 +139,11 @@ def retrace_learners(
     return Retraced(
         sorted(stale), up_to_date, len(learner_ids) - len(stamps), written, model_version, deferred, answers
     )
+
+
+def stale_learners(stamps: Mapping[str, str | None], model_version: str) -> set[str]:
+    """The learners whose stamp is not `model_version`; one never traced (no stamp) has nothing to replay."""
+    return {lid for lid, stamp in stamps.items() if stamp is not None and stamp != model_version}
 
 
 def over_budget(learner_ids: Sequence[str], sizes: Mapping[str, int], budget: int) -> list[str]:
