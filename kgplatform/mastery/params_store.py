@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from kgplatform.errors import ServiceUnavailable, ValidationFailed
 from kgplatform.files import write_text_atomically
 from kgplatform.mastery.bkt import TracerParams
-from kgplatform.mastery.fitting import FitOptions, FitReport, fit_bkt
 from kgplatform.settings import Settings
 
 if TYPE_CHECKING:
     from kgplatform.mastery.datasets import ResponseLog
+    from kgplatform.mastery.fitting import FitOptions, FitReport
 
 FORMAT = "kgplatform.tracer-params"
 FORMAT_VERSION = 1
@@ -61,6 +61,9 @@ def fit_and_save(
 ) -> tuple[TracerParams, FitReport, Path]:
     """Fits BKT per concept on `log` (read from `data`, kept in the file's metadata) under a new model
     version and makes the result current (`kgplatform fit-tracer`, the demo's tracer stage)."""
+    # Imported here: every API and worker process loads this module for `load_current`, and none fits.
+    from kgplatform.mastery.fitting import fit_bkt
+
     params, report = fit_bkt(log.observations(), log.skill_labels, options, new_model_version())
     path = save(settings, params, {"data": data, "counts": log.describe(), "fit": asdict(report)})
     return params, report, path
