@@ -96,7 +96,7 @@ def retrace(
 
     pages: list[Retraced] = []  # committed, as they come (Ctrl-C says how far it got)
 
-    def stale_plans(page: Retraced) -> None:
+    def on_page(page: Retraced) -> None:
         pages.append(page)
         if not dry_run:
             request_recomputes(client, page.replayed, settings.workers, celery.send_task, backlog)
@@ -110,7 +110,7 @@ def retrace(
             with Progress(console=console, transient=True) as progress:
                 bar = progress.add_task("retracing learners", total=len(ids))
                 try:
-                    service.retrace_in_pages(ids, page_size, stale_plans, dry_run)
+                    service.retrace_in_pages(ids, page_size, on_page, dry_run)
                 except KeyboardInterrupt:
                     # The transaction in progress is rolled back whole; the committed pages stay current.
                     interrupted = True
