@@ -210,6 +210,11 @@ class WorkerSettings(BaseModel):
     debounce_s: float = Field(2.0, gt=0, le=300)
     # Learners one on-demand drain (`kgp.plans.recompute_due`) plans at once, with the batch planner.
     ondemand_batch: int = Field(1000, ge=1, le=10_000)
+    # Batch chunks (the nightly one included) first trace again, under the current tracer parameters,
+    # transfer model and curriculum, those of their learners traced under others, then plan them
+    # (`kgplatform.jobs.batch_retrace`; for at most half of max_chunk_s each). Off: plans are made from
+    # mastery as stored, as before 6 December 2026; `kgplatform retrace` does it by hand.
+    batch_retrace: bool = True
     # How long a batch's progress stays in Redis (its summary stays in Neo4j as a Job node).
     job_ttl_s: int = Field(14 * 86400, ge=60)
     # How long a batch's (:Job) summary stays in Neo4j after the batch ended: saving a summary deletes the

@@ -23,7 +23,9 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from neo4j import exceptions as neo4j_errors
 
 from kgplatform.errors import ServiceUnavailable
+from kgplatform.graph.driver import Graph
 from kgplatform.jobs.batch import BatchRunner, chunk_of
+from kgplatform.jobs.batch_retrace import RETRACE_SHARE, ChunkRetracer
 from kgplatform.jobs.debounce import Debouncer
 from kgplatform.jobs.drain import plan_claim
 from kgplatform.jobs.due import DueLearners
@@ -33,7 +35,8 @@ from kgplatform.jobs.progress import JobProgress, retrain_line
 from kgplatform.jobs.redis_refusals import REDIS_REFUSED_WRITE
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
-from kgplatform.mastery.service import CurrentParams
+from kgplatform.mastery.service import CurrentParams, MasteryService
+from kgplatform.mastery.store import MasteryStore
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.graph_cache import ConceptGraphs
 from kgplatform.planning.records import PlanRecord
@@ -108,7 +111,14 @@ def batch_runner() -> BatchRunner:
         settings.workers,
         _params(),
         concept_graphs(plan_store),
+        chunk_retracer(plan_store.graph) if settings.workers.batch_retrace else None,
     )
+
+
+def chunk_retracer(graph: Graph) -> ChunkRetracer:
+    """Traces a chunk's stale learners again before it plans them, for part of the chunk's time limit."""
+    service = MasteryService(MasteryStore(graph), _params)
+    return ChunkRetracer(service, get_redis(), settings.workers.max_chunk_s * RETRACE_SHARE)
 
 
 @app.task(name="kgp.system.ping", acks_late=True, time_limit=min(30.0, MAX_TASK_S))

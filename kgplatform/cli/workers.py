@@ -333,6 +333,9 @@ def workers_text(workers: dict[str, int]) -> str:
 
 
 def print_job(status: JobStatus) -> None:
+    from kgplatform.jobs.service import retrace_note
+
+    retraced = status.retraced or status.retrace_left
     table = Table("field", "value")
     rows = [
         ("id", status.id),
@@ -342,6 +345,8 @@ def print_job(status: JobStatus) -> None:
         ("done / total", f"{status.done:,} / " + ("?" if status.total is None else f"{status.total:,}")),
         ("failed", f"{status.failed:,}"),
         ("skipped", f"{status.skipped:,}"),
+        # Only once a chunk has traced someone again (or ran out of time to): most batches have nothing to say.
+        *([("retrace", retrace_note(status.retraced, status.retrace_left))] if retraced else []),
         (
             "chunks",
             f"{status.chunks_done} / " + ("?" if status.chunks_total is None else str(status.chunks_total)),

@@ -22,6 +22,7 @@ import redis
 
 from kgplatform.errors import NotFound, ValidationFailed
 from kgplatform.graph.driver import Row
+from kgplatform.jobs.batch_retrace import ChunkRetraced, ChunkRetracer
 from kgplatform.jobs.lock import live_holder
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
 from kgplatform.jobs.service import KIND_RECOMPUTE_ALL, JobService
@@ -170,7 +171,10 @@ class BatchRunner:
         settings: WorkerSettings,
         params: TracerParams,
         graphs: ConceptGraphs | None = None,
+        retracer: ChunkRetracer | None = None,
     ) -> None:
+        """`retracer`: traces a chunk's stale learners again before they are planned (None: plans from
+        their mastery as stored; `batch_retrace`)."""
         self.plan_store = plan_store
         self.job_store = job_store
         self.jobs = JobService(client, job_store.graph, settings, job_store)
@@ -182,6 +186,7 @@ class BatchRunner:
         # `is None`, not `or`: an empty cache is falsy (it has a length), and the process's shared one
         # starts empty, so `or` gave every chunk a new cache and rebuilt the curriculum's arrays each time.
         self.graphs = graphs if graphs is not None else ConceptGraphs(plan_store)
+        self.retracer = retracer
 
     def fan_out(
         self,
@@ -290,6 +295,16 @@ class BatchRunner:
         read_at = datetime.now(UTC)  # the plans' date: they include every answer stored before this
         rows = self.job_store.mastery_of(chunk.learner_ids)
         groups, skipped = group_by_curriculum(rows, only, self.cache.curricula_of)
+        retraced = ChunkRetraced()
+        if self.retracer is not None:
+            # Only the learners this chunk plans: one left out (another curriculum's batch) keeps their
+            # plan, and is retraced by the batch that plans them.
+            retraced = self.retracer([row["learner_id"] for group in groups.values() for row in group])
+            if retraced.replayed:
+                # Read again, so the plans are made from the mastery just traced (and dated after it).
+                read_at = datetime.now(UTC)
+                rows = self.job_store.mastery_of(chunk.learner_ids)
+                groups, skipped = group_by_curriculum(rows, only, self.cache.curricula_of)
         planned, failures = 0, []
         for curriculum_id, group in groups.items():
             stamps = self.plan_store.curriculum_stamps(curriculum_id)
@@ -316,7 +331,14 @@ class BatchRunner:
         failed = sum(n for n, _ in failures)
         failure = chunk.failure("; ".join(reason for _, reason in failures), failed) if failures else None
         counted = self.progress.record_chunk(
-            job_id, chunk.index, done=len(chunk.learner_ids), failed=failed, skipped=skipped, failure=failure
+            job_id,
+            chunk.index,
+            done=len(chunk.learner_ids),
+            failed=failed,
+            skipped=skipped,
+            failure=failure,
+            retraced=len(retraced.replayed),
+            retrace_left=retraced.left,
         )
         if counted is not None and count_planned is not None:
             count_planned(planned)

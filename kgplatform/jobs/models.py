@@ -81,6 +81,18 @@ class JobStatus(BaseModel):
         "curriculum to plan in), of another curriculum than asked, or deleted between the fan-out and "
         "their chunk's read.",
     )
+    retraced: int = Field(
+        0,
+        description="Learners whose mastery the chunks traced again before planning them: it had been traced "
+        "under other tracer parameters, another transfer model or curriculum revision than the current ones "
+        "(docs/tracing.md, 'Tracing everyone again'; 0 with KGP_WORKERS__BATCH_RETRACE=false). A chunk run "
+        "again after its worker died counts only what its counted run replayed.",
+    )
+    retrace_left: int = Field(
+        0,
+        description="Learners the chunks had no time left to check and trace again (a chunk retraces for at "
+        "most half its time limit): planned from their mastery as stored; `kgplatform retrace` reaches them.",
+    )
     chunks_total: int | None = None
     chunks_done: int = 0
     created_at: datetime

@@ -2,7 +2,9 @@
 
 Layout for job J (each key expires after `ttl_s`):
   kgp:job:J            hash: kind, state, curriculum_id, created_at, started_at, finished_at, total,
-                       done, failed, skipped, chunks_total, chunks_done, message, start_by (the
+                       done, failed, skipped, chunks_total, chunks_done, retraced and retrace_left
+                       (learners the chunks traced again, and those they had no time to reach: absent
+                       until a chunk counts them), message, start_by (the
                        moment after which a job still queued can no longer start: its messages expired),
                        updated_at (the batch's last sign of life: its fan-out, a chunk starting or
                        counted; a job with none for `WorkerSettings.stall_after_s` is stalled),
@@ -55,7 +57,7 @@ STALLED = "stalled:"
 
 COUNTERS = ("total", "done", "failed", "skipped", "chunks_total", "chunks_done")
 # KEYS: job hash, chunk set, failures hash, counted_at hash; ARGV: chunk, done, failed, skipped, now,
-# failure JSON or "", ttl seconds, now as epoch seconds.
+# failure JSON or "", ttl seconds, now as epoch seconds, retraced, retrace_left.
 # Returns {chunks_done, chunks_total} after the update, or {-1, -1} when the chunk was already counted.
 _RECORD_CHUNK = """
 if redis.call('sadd', KEYS[2], ARGV[1]) == 0 then return {-1, -1} end
@@ -71,6 +73,9 @@ redis.call('expire', KEYS[1], ARGV[7])
 redis.call('hincrby', KEYS[1], 'done', ARGV[2])
 redis.call('hincrby', KEYS[1], 'failed', ARGV[3])
 redis.call('hincrby', KEYS[1], 'skipped', ARGV[4])
+-- Only when non-zero: a batch that retraced nobody keeps the hash (and `jobs show`) as it was.
+if ARGV[9] ~= '0' then redis.call('hincrby', KEYS[1], 'retraced', ARGV[9]) end
+if ARGV[10] ~= '0' then redis.call('hincrby', KEYS[1], 'retrace_left', ARGV[10]) end
 redis.call('hset', KEYS[1], 'updated_at', ARGV[5])
 local n = redis.call('hincrby', KEYS[1], 'chunks_done', 1)
 return {n, tonumber(redis.call('hget', KEYS[1], 'chunks_total') or '-1')}
@@ -386,14 +391,28 @@ class JobProgress:
         failed: int = 0,
         skipped: int = 0,
         failure: JobFailure | None = None,
+        retraced: int = 0,
+        retrace_left: int = 0,
     ) -> tuple[int, int] | None:
-        """Counts a finished chunk once; (chunks_done, chunks_total) after it, None if already counted."""
+        """Counts a finished chunk once; (chunks_done, chunks_total) after it, None if already counted.
+        `retraced`, `retrace_left`: the chunk's learners traced again, and those it had no time to reach."""
         key, chunks, failures, _, _, counted_at, _, _ = self._keys(job_id)
         payload = failure.model_dump_json() if failure else ""
         now = utc_now()
         result = self._record(
             keys=[key, chunks, failures, counted_at],
-            args=[chunk, done, failed, skipped, now.isoformat(), payload, self.ttl_s, repr(now.timestamp())],
+            args=[
+                chunk,
+                done,
+                failed,
+                skipped,
+                now.isoformat(),
+                payload,
+                self.ttl_s,
+                repr(now.timestamp()),
+                retraced,
+                retrace_left,
+            ],
         )
         if int(result[0]) < 0:
             return None
@@ -632,6 +651,8 @@ def status_of(
         done=done,
         failed=number("failed") or 0,
         skipped=number("skipped") or 0,
+        retraced=number("retraced") or 0,
+        retrace_left=number("retrace_left") or 0,
         chunks_total=number("chunks_total"),
         chunks_done=number("chunks_done") or 0,
         created_at=when("created_at") or datetime.fromtimestamp(now, UTC),

@@ -21,6 +21,7 @@ from kgplatform.jobs.pace import ChunkLimits
 from kgplatform.jobs.progress import CANCELLED_BY, STALLED, JobProgress, ended_as_stalled
 from kgplatform.jobs.store import JobStore
 from kgplatform.settings import WorkerSettings
+from kgplatform.wording import counted
 
 log = logging.getLogger(__name__)
 KIND_RECOMPUTE_ALL = "recompute_all"
@@ -43,6 +44,19 @@ def retrain_failed_note(error: str | None) -> str:
     format too new for the training worker, say: docs/operations.md, "Upgrading")."""
     where = "see the training worker's log" if not error else f"{error}; see the training worker's log"
     return f"the nightly transfer retrain failed ({where}): plans recomputed with the previous transfer model"
+
+
+def retrace_note(retraced: int, left: int) -> str:
+    """What a batch's chunks traced again before planning (`jobs.batch_retrace`), for its message and
+    `jobs show`: e.g. `12 learners traced again under the current tracer and transfer model; 3 not reached
+    in the chunks' time (planned from mastery as stored: run `kgplatform retrace`)`."""
+    note = f"{counted(retraced, 'learner')} traced again under the current tracer and transfer model"
+    if left:
+        note += (
+            f"; {left:,} not reached in the chunks' time (planned from mastery as stored: run "
+            "`kgplatform retrace`)"
+        )
+    return note
 
 
 # Neo4j down or failing: a summary that `settle` could not write for these is left to the job's next close.
@@ -301,6 +315,8 @@ class JobService:
                 f"{planned:,} learners planned, {status.failed:,} failed, {status.skipped:,} skipped "
                 "(no curriculum, another one than asked, or deleted since the batch began)"
             )
+            if status.retraced or status.retrace_left:
+                message += f"; {retrace_note(status.retraced, status.retrace_left)}"
             if status.retrain_failed:
                 # Half of the night's chain failed: said where the job's readers (the CLI, GET /jobs,
                 # a monitor of the (:Job) summary) look, not only in the training worker's log.

@@ -330,10 +330,7 @@ class MasteryService:
         """What `retrace(learner_ids)` would replay if run now (`replayed`, `answers`), read without locks
         or writes: answers arriving meanwhile can change it."""
         ids = sorted(set(learner_ids))
-        revision, transfer_model, has_edges = self.store.stamp_inputs()
-        model_version = mastery_stamp(
-            self.params_source(), transfer_part(transfer_model, has_edges), revision
-        )
+        model_version = self.current_stamp()
         found = self.store.retrace_preview(ids)
         stale = stale_learners({lid: stamp for lid, (stamp, _) in found.items()}, model_version)
         answers = sum(found[lid][1] for lid in stale)
@@ -341,22 +338,39 @@ class MasteryService:
             sorted(stale), len(found) - len(stale), len(ids) - len(found), 0, model_version, answers=answers
         )
 
+    def stale_among(self, learner_ids: Sequence[str]) -> list[str]:
+        """Those of `learner_ids` traced under other tracer parameters, transfer model or curriculum revision
+        than the current ones, in id order, read without locks (`retrace` checks them again under theirs)."""
+        stamps = self.store.mastery_stamps(sorted(set(learner_ids)))
+        return sorted(stale_learners(stamps, self.current_stamp()))
+
+    def current_stamp(self) -> str:
+        """The stamp a learner traced now gets: the tracer's version, the transfer model (when it has
+        edges) and the curriculum revision (`updater.mastery_stamp`)."""
+        revision, transfer_model, has_edges = self.store.stamp_inputs()
+        return mastery_stamp(self.params_source(), transfer_part(transfer_model, has_edges), revision)
+
     def retrace_in_pages(
         self,
         learner_ids: Sequence[str],
         page_size: int,
         on_page: Callable[[Retraced], None],
         dry_run: bool = False,
+        out_of_time: Callable[[], bool] | None = None,
     ) -> list[Retraced]:
         """`retrace` of many learners, `page_size` of them per transaction (each replay holds its
         learners' locks until its commit), and the replays a transaction left over its answer budget in
         the next ones; `on_page` hears of each transaction once committed (a progress bar). With
-        `dry_run`, `retrace_preview` of each page instead: nothing is written."""
+        `dry_run`, `retrace_preview` of each page instead: nothing is written. `out_of_time` is asked
+        before each transaction after the first; True ends the run there (a batch chunk's time budget):
+        the learners no transaction settled are those not counted in the pages returned."""
         step = self.retrace_preview if dry_run else self.retrace
-        pages = []
+        pages: list[Retraced] = []
         for start in range(0, len(learner_ids), page_size):
             ids: Sequence[str] = learner_ids[start : start + page_size]
             while ids:
+                if pages and out_of_time is not None and out_of_time():
+                    return pages
                 pages.append(page := step(ids))
                 on_page(page)
                 ids = page.deferred

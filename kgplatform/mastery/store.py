@@ -457,6 +457,11 @@ class MasteryStore:
         )
         return int(row["revision"]), row["transfer_model"], bool(row["transfer_edges"])
 
+    def mastery_stamps(self, learner_ids: list[str]) -> dict[str, str | None]:
+        """Each existing learner's stamp (None: never traced), read without locks."""
+        rows = self.graph.read_plain("mastery/get_mastery_stamps", learner_ids=learner_ids)
+        return {row["learner_id"]: row["model_version"] for row in rows}
+
     def retrace_preview(self, learner_ids: list[str]) -> dict[str, tuple[str | None, int]]:
         """Each existing learner's stamp (None: never traced) and stored answers, read without locks."""
         rows = self.graph.read_plain("mastery/get_retrace_preview", learner_ids=learner_ids)

@@ -168,7 +168,7 @@ class BatchRedis:
     def _run(self, text: str, keys: list[str], args: list[str]) -> Any:
         if text == progress._RECORD_CHUNK:
             job, chunks, failures, counted_at = keys
-            chunk, done, failed, skipped, now, payload, _, now_s = args
+            chunk, done, failed, skipped, now, payload, _, now_s, retraced, retrace_left = args
             if self.sadd(chunks, chunk) == 0:
                 return [-1, -1]
             self.hset(counted_at, chunk, now_s)
@@ -176,6 +176,9 @@ class BatchRedis:
                 self.hset(failures, chunk, payload)
             for name, amount in (("done", done), ("failed", failed), ("skipped", skipped)):
                 self.hincrby(job, name, int(amount))
+            for name, amount in (("retraced", retraced), ("retrace_left", retrace_left)):
+                if amount != "0":
+                    self.hincrby(job, name, int(amount))
             self.hset(job, "updated_at", now)
             counted = self.hincrby(job, "chunks_done", 1)
             return [counted, int(self.hget(job, "chunks_total") or b"-1")]

@@ -1,0 +1,74 @@
+"""A batch chunk traces its stale learners again before planning them (KGP_WORKERS__BATCH_RETRACE).
+
+A learner's mastery is traced under the tracer parameters, transfer model and curriculum revision current
+at their last answer (docs/tracing.md, "Tracing everyone again"). The nightly chain publishes a new
+transfer model and then plans everyone: without this, each plan was made from mastery traced under the
+previous model (or older parameters, or tasks since edited) until the learner answered again, and only an
+operator's `kgplatform retrace`, run in one process, could bring everyone up to date. Done by the chunks,
+the replay is spread over every planning worker as the plans are.
+
+Bounded in time: a chunk retraces for at most `RETRACE_SHARE` of its hard time limit, then plans everyone
+(those not reached from their mastery as stored), so a night of long histories cannot push chunks past
+their limit. Those left are counted on the job; `kgplatform retrace` or the next night reaches them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import redis
+
+from kgplatform.mastery.models import RETRACE_PAGE
+from kgplatform.mastery.service import MasteryService
+from kgplatform.planning.cache import mark_answered
+
+# The part of a chunk's hard time limit (`max_chunk_s`) its retrace may take: planning 2,000 learners
+# takes seconds, so half leaves the plans ample room under the soft limit (90 %).
+RETRACE_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class ChunkRetraced:
+    """What a chunk's retrace did: the learners replayed, and how many it had no time left to reach."""
+
+    replayed: list[str] = field(default_factory=list)
+    left: int = 0
+
+
+class ChunkRetracer:
+    """Replays the stale ones among a chunk's learners, page by page, until its time budget runs out."""
+
+    def __init__(
+        self,
+        service: MasteryService,
+        client: redis.Redis,
+        budget_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        page_size: int = RETRACE_PAGE,
+    ) -> None:
+        self.service = service
+        self.client = client
+        self.budget_s = budget_s
+        self.clock = clock
+        self.page_size = page_size
+
+    def __call__(self, learner_ids: Sequence[str]) -> ChunkRetraced:
+        if not learner_ids:
+            return ChunkRetraced()
+        deadline = self.clock() + self.budget_s
+        # Read first, without locks: most nights most learners are current, and the retrace's write
+        # transaction locks every learner it is given (as an ingest does) before it can tell. The stale
+        # ones are checked again under their locks (an answer meanwhile may have made one current).
+        stale = self.service.stale_among(learner_ids)
+        pages = self.service.retrace_in_pages(
+            stale, self.page_size, lambda page: None, out_of_time=lambda: self.clock() >= deadline
+        )
+        replayed = [learner_id for page in pages for learner_id in page.replayed]
+        if replayed:
+            # Their mastery changed: any plan cached for them before now is stale, as after new answers. The
+            # chunk's own plans, dated after this, replace most; this covers the ones it does not make (a
+            # curriculum it cannot plan in: those learners fail in the job, their old plans stay cached).
+            mark_answered(self.client, dict.fromkeys(replayed, time.time()))
+        return ChunkRetraced(replayed, len(stale) - sum(page.learners for page in pages))
