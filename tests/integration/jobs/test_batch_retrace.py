@@ -71,8 +71,10 @@ def plans(client: redis.Redis, learner_ids: list[str]) -> dict[str, list[dict[st
     }
 
 
-def retracer(graph: Graph, client: redis.Redis, params: TracerParams, **kwargs: Any) -> ChunkRetracer:
-    return ChunkRetracer(MasteryService(MasteryStore(graph), lambda: params), client, 300.0, **kwargs)
+def retracer(
+    graph: Graph, client: redis.Redis, params: TracerParams, budget_s: float = 300.0, **kwargs: Any
+) -> ChunkRetracer:
+    return ChunkRetracer(MasteryService(MasteryStore(graph), lambda: params), client, budget_s, **kwargs)
 
 
 def test_after_a_refit_the_batch_plans_from_mastery_traced_again(
@@ -147,13 +149,7 @@ def test_a_chunk_out_of_time_plans_the_rest_from_mastery_as_stored_and_says_so(
     # Pages of 5; the clock moves 100 s a read, the budget is 150 s from its first read: the first page
     # always runs, the second is checked 100 s in (runs), the third 200 s in (out of time): 10 learners of
     # the chunk's 30 are traced again.
-    slow = ChunkRetracer(
-        MasteryService(MasteryStore(graph), lambda: refit),
-        redis_client,
-        150.0,
-        clock=ticking(100.0),
-        page_size=5,
-    )
+    slow = retracer(graph, redis_client, refit, 150.0, clock=ticking(100.0), page_size=5)
     status = run_batch(runner(graph, redis_client, refit, slow), "job-short", chunk_size=LEARNERS)
     assert (status.state, status.done, status.failed) == (JobState.SUCCEEDED, LEARNERS, 0), status
     assert (status.retraced, status.retrace_left) == (10, 20)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -121,6 +122,19 @@ def start_worker(worker_env: WorkerEnv) -> Iterator[StartWorker]:
 
     yield start
     stop_workers(started)
+
+
+def run_cli(worker_env: WorkerEnv, *args: str, timeout: float = 200) -> subprocess.CompletedProcess[str]:
+    """`kgplatform ARGS` in a process of its own, on the workers' broker and settings (never raises on
+    its exit code: the tests read it)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kgplatform.cli", *args],
+        capture_output=True,
+        text=True,
+        env=worker_env.env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def wait_for_workers(celery: Celery, count: int, timeout_s: float = 60) -> None:

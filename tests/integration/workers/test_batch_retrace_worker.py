@@ -6,8 +6,6 @@ under the old parameters until each learner's next answer."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from kgplatform.graph.driver import Graph
@@ -20,19 +18,9 @@ from kgplatform.mastery.synthetic import make_answers, make_curriculum
 from tests.integration.jobs.test_batch_retrace import refitted
 from tests.integration.mastery.conftest import load_curriculum
 from tests.integration.mastery.test_order import ingest
-from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import StartWorker, WorkerEnv, run_cli, wait_for_workers
 
 LEARNERS = 20
-
-
-def cli(worker_env: WorkerEnv, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kgplatform.cli", *args],
-        capture_output=True,
-        text=True,
-        env=worker_env.env,
-        timeout=200,
-    )
 
 
 def test_a_batch_after_a_refit_traces_every_learner_again_on_the_workers(
@@ -52,7 +40,7 @@ def test_a_batch_after_a_refit_traces_every_learner_again_on_the_workers(
 
     start_worker("retrace")
     wait_for_workers(worker_env.celery, 1)
-    result = cli(worker_env, "recompute", "--all", "--chunk-size", "7", "--wait", "--timeout", "150")
+    result = run_cli(worker_env, "recompute", "--all", "--chunk-size", "7", "--wait", "--timeout", "150")
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     (job_id,) = re.findall(r"job (\S+) queued", result.stdout)
@@ -60,6 +48,6 @@ def test_a_batch_after_a_refit_traces_every_learner_again_on_the_workers(
     assert (status.done, status.failed, status.retraced, status.retrace_left) == (LEARNERS, 0, LEARNERS, 0)
     assert under_refit.retrace_preview(learner_ids).replayed == []  # traced under the refit now
 
-    shown = cli(worker_env, "jobs", "show", job_id)
+    shown = run_cli(worker_env, "jobs", "show", job_id)
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert f"{LEARNERS} learners traced again" in " ".join(shown.stdout.split()), shown.stdout

@@ -8,31 +8,18 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 
 from kgplatform.cli.base import EXIT_REFUSED
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import JobService
-from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import StartWorker, WorkerEnv, run_cli, wait_for_workers
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 LEARNERS = 30
 # No redelivery of the killed worker's retrain within the test: the night waits as it would for an hour.
 VISIBILITY_TIMEOUT_S = 600
-
-
-def cli(worker_env: WorkerEnv, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kgplatform.cli", *args],
-        capture_output=True,
-        text=True,
-        env=worker_env.env,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def test_a_night_whose_retrain_died_with_its_worker_is_cancelled_then_recomputed(
@@ -45,7 +32,7 @@ def test_a_night_whose_retrain_died_with_its_worker_is_cancelled_then_recomputed
     wait_for_workers(worker_env.celery, 1)
     jobs = JobService(worker_env.client, graph, settings)
 
-    sent = cli(worker_env, "nightly")
+    sent = run_cli(worker_env, "nightly")
     assert sent.returncode == 0, sent.stdout + sent.stderr
     found = re.search(r"then job (recompute_all-\S+)", sent.stdout)
     assert found, sent.stdout
@@ -61,19 +48,19 @@ def test_a_night_whose_retrain_died_with_its_worker_is_cancelled_then_recomputed
     status = jobs.status(job_id)
     assert status.state is JobState.QUEUED and not status.retrain_failed, status
     assert jobs.running_batch() == job_id, "the night holds the batch lock"
-    refused = cli(worker_env, "recompute", "--all")
+    refused = run_cli(worker_env, "recompute", "--all")
     assert refused.returncode == EXIT_REFUSED, refused.stdout + refused.stderr
-    resumed = cli(worker_env, "jobs", "resume", job_id)
+    resumed = run_cli(worker_env, "jobs", "resume", job_id)
     assert resumed.returncode == EXIT_REFUSED, resumed.stdout + resumed.stderr
     assert f"job {job_id} is queued" in resumed.stdout + resumed.stderr
 
-    cancelled = cli(worker_env, "jobs", "cancel", job_id)
+    cancelled = run_cli(worker_env, "jobs", "cancel", job_id)
     assert cancelled.returncode == 0, cancelled.stdout + cancelled.stderr
     assert jobs.status(job_id).state is JobState.FAILED and jobs.running_batch() is None
 
     start_worker("planner")
     wait_for_workers(worker_env.celery, 1)
-    again = cli(worker_env, "recompute", "--all", "--wait", "--timeout", "90", timeout=150)
+    again = run_cli(worker_env, "recompute", "--all", "--wait", "--timeout", "90", timeout=150)
     assert again.returncode == 0, again.stdout + again.stderr
     newest = jobs.newest(1)[0]
     assert newest.id != job_id and newest.state is JobState.SUCCEEDED, newest

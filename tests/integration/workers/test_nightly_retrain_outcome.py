@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime
 
 import numpy as np
@@ -18,7 +17,13 @@ from kgplatform.jobs.progress import KEY_PREFIX
 from kgplatform.jobs.store import JobStore
 from kgplatform.transfer.writeback import load_current_transfer
 from tests.integration.transfer.answers import answer_row, seed_concepts, write_answers
-from tests.integration.workers.conftest import PLANNING_QUEUES, StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import (
+    PLANNING_QUEUES,
+    StartWorker,
+    WorkerEnv,
+    run_cli,
+    wait_for_workers,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CONCEPTS = [f"k{i}" for i in range(5)]
@@ -49,19 +54,9 @@ def seed_chain(graph: Graph, learners: int, helped_p: float, alone_p: float, pre
     write_answers(graph, rows, NOW)
 
 
-def run_cli(worker_env: WorkerEnv, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kgplatform.cli", *args],
-        capture_output=True,
-        text=True,
-        env=worker_env.env,
-        timeout=400,
-    )
-
-
 def nightly(worker_env: WorkerEnv) -> tuple[subprocess.CompletedProcess[str], str]:
     """`nightly --wait`, and the job id it printed."""
-    result = run_cli(worker_env, "nightly", "--wait", "--timeout", "360")
+    result = run_cli(worker_env, "nightly", "--wait", "--timeout", "360", timeout=400)
     found = re.search(r"then job (recompute_all-\S+)", result.stdout)
     assert found, result.stdout + result.stderr
     return result, found.group(1)
