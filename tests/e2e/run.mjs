@@ -847,7 +847,7 @@ step('add and remove a real prerequisite edge', async () => {
   const edgePath = '/prerequisites?prerequisite=ratios&concept=linear-equations';
   assert.equal((await callApi('GET', edgePath)).json.weight, 0.75);
   // Another designer changes it meanwhile: this page's edit, made on the weight it shows, is refused (412,
-  // saying the weight now), writes nothing, and the list is read again to show theirs.
+  // saying the weight now), writes nothing, and the list is read again, with their ETag.
   // The list drawn again after the change (the typed "0,75" became the stored 0.75) before the other designer
   // writes: a page reading the edge after their write would hold their ETag, and its edit would pass.
   const shownWeight = (want) => page.waitForFunction((value) => document.querySelector(
@@ -859,9 +859,17 @@ step('add and remove a real prerequisite edge', async () => {
   await weightForm.getByRole('button', { name: 'Set weight' }).click();
   const refused = await expectAlert(/Precondition failed \(412\)/);
   assert.match(refused, /weight is now 0\.25/);
-  await shownWeight('0.25');
-  await focusedIn('input[name=weight]'); // their weight in the box, to type another over it
+  // The typed weight stays in the box (the row drawn anew showed theirs, and "0.9" was gone: a review, 6
+  // December 2026); the message says theirs, and Set weight saves mine over it.
+  assert.match(refused, /Your weight, 0\.9, is still in the box/);
+  assert.equal(await weightForm.getByLabel('Weight').inputValue(), '0.9');
+  await focusedIn('input[name=weight]');
   assert.equal((await callApi('GET', edgePath)).json.weight, 0.25);
+  await page.keyboard.press('Enter');
+  await expectAlert(/Set the weight of ratios → linear-equations to 0\.9\./);
+  assert.equal((await callApi('GET', edgePath)).json.weight, 0.9);
+  // The list drawn again with the new ETag (the box held 0.9 before too): a remove from the old row is a 412.
+  await apiSettled();
   await page.getByRole('button', { name: 'Remove edge ratios to linear-equations' }).click();
   await expectAlert(/Removed ratios → linear-equations/);
   await page.waitForFunction(() => document.activeElement?.id === 'direct-edges', null, { timeout: TIMEOUT })

@@ -749,15 +749,25 @@ function renderDirectEdges(edges, names) {
 }
 
 async function changeEdgeWeight(event, e) {
+  const typed = event.target.weight.value;
   const { weight } = readNumbers(event.target, { weight: {} });
   const query = { prerequisite: e.prerequisite, concept: e.concept };
   try {
     await api('PATCH', '/prerequisites', { query, body: { weight }, ifMatch: e.etag });
   } catch (error) {
-    // The list read again shows the weight as it is now, with its ETag; the 412's message is what is shown.
+    // The list read again holds the edge as it is now, with its ETag, and the 412's message says their weight.
+    // The box keeps the weight typed: the row drawn anew showed theirs in it, and the designer's own was gone
+    // (a review, 6 December 2026), where the concept's and the task's conflicts keep what was typed. Set weight
+    // then saves it over theirs.
     if (error.status === 412) {
       await loadGraph().catch(() => {});
-      focusEdgeWeight(e, 'input[name=weight]'); // theirs is in the box now: to type another over it
+      const box = edgeWeightForm(e)?.weight;
+      if (box && box.value !== typed) {
+        box.value = typed;
+        const said = String(error.problem.detail ?? '').replace(/\.?$/, '.');
+        error.problem.detail = `${said} Your weight, ${typed}, is still in the box: Set weight saves it over theirs.`;
+      }
+      focusEdgeWeight(e, 'input[name=weight]');
     }
     throw error;
   }
@@ -766,15 +776,17 @@ async function changeEdgeWeight(event, e) {
   focusEdgeWeight(e, 'button[type=submit]');
 }
 
+/** The weight form of edge `e` in the list as drawn now, or null. */
+const edgeWeightForm = (e) => [...document.querySelectorAll('#direct-edges form')]
+  .find((f) => f.getAttribute('aria-label') === `Weight of ${e.prerequisite} to ${e.concept}`) ?? null;
+
 /** The edge list is drawn anew after a weight change, and the focused Set weight went with the old one: focus
  * went to <body>, and a keyboard user started again at the top of the page (a review, s37). To the same
  * control of the edge's new row, while focus was not moved elsewhere meanwhile. */
 function focusEdgeWeight(e, control) {
   const active = document.activeElement;
   if (active && active !== document.body && active.isConnected) return;
-  const form = [...document.querySelectorAll('#direct-edges form')]
-    .find((f) => f.getAttribute('aria-label') === `Weight of ${e.prerequisite} to ${e.concept}`);
-  form?.querySelector(control)?.focus();
+  edgeWeightForm(e)?.querySelector(control)?.focus();
 }
 
 async function addEdge(event) {
