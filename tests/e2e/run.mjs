@@ -2981,18 +2981,27 @@ step('a key revoked mid-edit: the sign-in form comes back, a new key takes over,
   const form = page.getByRole('form', { name: 'Edit concept' });
   await form.getByLabel('Description').fill('typed before the key was revoked');
   assert.equal((await callApi('DELETE', `/api-keys/${issued.json.id}`, { key: ADMIN_KEY })).status, 200);
-  await form.getByRole('button', { name: 'Save' }).click();
+  // By keyboard: Save pressed with Enter.
+  await form.getByRole('button', { name: 'Save' }).focus();
+  await page.keyboard.press('Enter');
   const refused = await expectAlert(/Unauthorized \(401\)/);
   assert.match(refused, /Sign in again with a valid key at the top of the page: what you typed stays on the page\./);
   await page.waitForSelector('#signin-form:not([hidden])');
   assert.equal(await page.locator('#concept-detail').isVisible(), true, 'the page stays as it is');
+  // Focus is in the key box the 401 names: it stayed on Save, and a keyboard user pressed Shift+Tab through the
+  // whole page up to the form (a review, 6 December 2026). Signed in again, it goes back to Save.
+  const focusedId = () => page.evaluate(() => document.activeElement?.id);
+  await page.waitForFunction(() => document.activeElement?.id === 'api-key', null, { timeout: 2000 })
+    .catch(async () => assert.fail(`focus after the 401: ${await focusedId()}`));
   // The page never left data-signed-in (the form came back beside it): its message says the new key took over.
-  await signInWith(DESIGNER_KEY, { wait: false });
+  await page.keyboard.type(DESIGNER_KEY);
+  await page.keyboard.press('Enter');
   await expectAlert(/Signed in again \(key …/);
   assert.equal(await page.locator('#signin-form').isHidden(), true);
+  assert.equal(await focusedId(), 'concept-save');
   assert.equal(await page.locator('#concept-id').textContent(), 'page-04');
   assert.equal(await form.getByLabel('Description').inputValue(), 'typed before the key was revoked');
-  await form.getByRole('button', { name: 'Save' }).click();
+  await page.keyboard.press('Enter');
   await expectAlert(/Saved page-04/);
   assert.equal((await callApi('GET', '/concepts/page-04')).json.description, 'typed before the key was revoked');
   assert.equal(await unloadAsks(), false);

@@ -235,8 +235,17 @@ function setup() {
   $('#page-loading').hidden = true;
   onKeyRefused(keyRefused);
   onFlightChange(showWaiting);
+  // The control focused last outside the sign-in form: where focus came from when it comes to the form with no
+  // relatedTarget, from <body>. A refused key moves focus there (dom.js focusKeyBox), and when a read still in
+  // flight from opening the concept was refused first, the pressed Save was disabled for its own request, on
+  // <body>: signed in again, focus went to the tab, not back to Save (the browser test, once in a full run,
+  // 6 December 2026).
+  let lastOutside = null;
+  document.addEventListener('focusin', (event) => {
+    if (!$('#signin-form').contains(event.target)) lastOutside = event.target;
+  });
   $('#signin-form').addEventListener('focusin', (event) => {
-    const from = event.relatedTarget;
+    const from = event.relatedTarget ?? lastOutside;
     if (document.body.dataset.signedIn === 'true' && from && !$('#signin-form').contains(from)) returnFocus = from;
   });
   $('#signout').addEventListener('click', signOut);

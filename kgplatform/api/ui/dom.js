@@ -129,11 +129,23 @@ export function showError(error, context = '', form = null) {
       ? el('p', {}, 'Sign in again with a valid key at the top of the page: what you typed stays on the page.') : null;
     clear(box, el('strong', {}, head), el('p', { class: 'detail' }, detail),
       el('ul', {}, lines.map((line) => el('li', {}, line))), again);
+    if (again) focusKeyBox();
   } else {
     clear(box, el('strong', {}, context || 'Error'), el('p', { class: 'detail' }, String(error.message ?? error)));
     console.error(error);
   }
   box.hidden = false;
+}
+
+/** The key was refused answering a step the designer took: focus to the sign-in form's key box, the field the
+ * 401 names, as a refused field gets it. It stayed on the pressed Save, 49 Tab presses below the form with a
+ * concept open, and a keyboard user had to find the form by hand (a review, 6 December 2026); signed in again,
+ * focus goes back to the control it came from (app.js). Not from a field being typed into (Enter in it, a
+ * suggestion read as one types): the next keys would land in the key box. */
+function focusKeyBox() {
+  const active = document.activeElement;
+  const typing = active?.matches('textarea, select, input:not([type=button], [type=submit], [type=checkbox], [type=radio])');
+  if (!typing) $('#api-key').focus();
 }
 
 /**
