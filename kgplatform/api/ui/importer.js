@@ -200,6 +200,7 @@ async function commit(afterImport, currentCurriculum) {
   }
   // Spent at once: a second click while this import is in flight finds nothing to send.
   forgetDryRun();
+  const generation = dryRunGeneration; // moved on by a change to the form while the import is in flight
   if (curriculum !== currentCurriculum()) {
     // The page now shows another curriculum: never write into the one checked earlier.
     clear($('#import-report'));
@@ -223,6 +224,17 @@ async function commit(afterImport, currentCurriculum) {
     await afterImport(curriculum);
   } catch (error) {
     announce('');
+    if (wroteNothingForNow(error) && generation === dryRunGeneration && curriculum === currentCurriculum()) {
+      // The API was busy or its database away, and says nothing was written: the dry run still stands, so
+      // Import can be pressed again when the message says. It was spent, Import disabled beside "retry in 5 s"
+      // (a review, 6 December 2026), and the report on show was a dry run's that nothing could import.
+      checked = { curriculum, data, skip, ifMatch, sinceDryRun, older };
+      $('#import-commit').disabled = false;
+      error.problem.detail = `${String(error.problem.detail ?? '').replace(/\.?$/, '.')} The dry run still stands: `
+        + 'press Import again then.';
+      $('#import-commit').focus();
+      throw error;
+    }
     if (sinceDryRun && error instanceof ApiError && error.status === 412) {
       // The API speaks of an export; this If-Match was the dry run's.
       error.problem.detail = 'Someone changed the curriculum since your dry run, so nothing was imported: its '
@@ -237,6 +249,11 @@ async function commit(afterImport, currentCurriculum) {
     throw error;
   }
 }
+
+/** The API's own 429 (rate limit) or 503 (Neo4j or Redis away): it names when to retry and writes nothing. Not a
+ * proxy's bare 503, nor no answer at all (the import may have been written before the connection went). */
+const wroteNothingForNow = (error) => error instanceof ApiError && [429, 503].includes(error.status)
+  && typeof error.problem.retry_after_s === 'number';
 
 /** Import is disabled at once (the dry run is spent), and focus went to <body> with it when the import was
  * refused (412, 422, ...): a keyboard user started again at the top of the page (a review, s29). It goes to
