@@ -29,6 +29,12 @@ export function clear(node, ...children) {
 // pydantic prefixes a validator's own message: "Value error, must not be blank".
 const cleanMessage = (text) => String(text).replace(/^Value error, /, '');
 
+// What a problem's `field` names when it is a part of the request no control of the page shows: a header the page
+// sets itself, or the whole body. "Field: If-Match" ended every refusal of two designers' edits (412), and "Field:
+// X-API-Key" or "Field: body" a rate limit, a revoked key or a body too large: words of the HTTP request, not of
+// the page (a review, 6 December 2026). Named on a control that stands for it (the key box), it is still said.
+const REQUEST_PARTS = new Set(['If-Match', 'X-API-Key', 'body']);
+
 /** The lines a problem+json body says: its detail, then the structure it carries (cycle, errors, ...);
  * `name` turns a field's path into what the page calls it. */
 export function problemLines(problem, name = (field) => field) {
@@ -37,7 +43,8 @@ export function problemLines(problem, name = (field) => field) {
   if (Array.isArray(problem.errors)) {
     for (const e of problem.errors.slice(0, 10)) lines.push(`${name(e.field ?? '')}: ${cleanMessage(e.message ?? JSON.stringify(e))}`);
   }
-  if (problem.field && !Array.isArray(problem.errors)) lines.push(`Field: ${name(problem.field)}`);
+  const field = problem.field && !Array.isArray(problem.errors) ? name(problem.field) : null;
+  if (field && !(field === problem.field && REQUEST_PARTS.has(field))) lines.push(`Field: ${field}`);
   // The structured members problems carry (a refused concept delete: dependants, tasks, learners_with_goal).
   for (const key of ['dependants', 'tasks', 'learners_with_goal', 'required_roles', 'unknown', 'unknown_ids']) {
     if (problem[key] !== undefined) lines.push(`${key.replaceAll('_', ' ')}: ${JSON.stringify(problem[key])}`);

@@ -9,7 +9,8 @@ import { differences } from '../../../kgplatform/api/ui/conflict.js';
 import { deletionMessage, stillNeededText } from '../../../kgplatform/api/ui/curriculum.js';
 import { mergeTheirs } from '../../../kgplatform/api/ui/tasks.js';
 import {
-  curriculumLabel, fmtCount, focusMovedOn, fmtTime, localTimes, parseDecimal, problemHeading, rawValues, readNumbers, refillKeepingTyped,
+  curriculumLabel, fmtCount, focusMovedOn, fmtTime, localTimes, parseDecimal, problemHeading, problemLines, rawValues, readNumbers,
+  refillKeepingTyped,
 } from '../../../kgplatform/api/ui/dom.js';
 import {
   capTransfers, draw, isSwipe, layeredPositions, masteryColour, nearestRings, SWIPE_PX, touchMode, twoFingerViewport,
@@ -110,6 +111,17 @@ test('a missing route is told apart from a missing resource', () => {
   assert.equal(new ApiError(405, { title: 'Method Not Allowed', detail: 'GET is not allowed' }).routeMissing, true);
   assert.equal(new ApiError(404, { title: 'Not found', detail: "learner 'x' does not exist" }).routeMissing, false);
   assert.equal(new ApiError(403, { title: 'Forbidden', detail: 'needs a service key' }).routeMissing, false);
+});
+
+test('a refusal naming a header or the whole body lists no "Field:" line, unless a control of the page stands for it', () => {
+  // "Field: If-Match" ended every 412 of two designers' edits: a word of the HTTP request, not of the page.
+  const stale = { title: 'Precondition failed', detail: "concept 'a' is at version 2", field: 'If-Match' };
+  assert.deepEqual(problemLines(stale), []);
+  assert.deepEqual(problemLines({ title: 'Too many requests', field: 'X-API-Key' }), []);
+  assert.deepEqual(problemLines({ title: 'Request too large', field: 'body', max_bytes: 262144 }), []);
+  // The sign-in form's key box stands for X-API-Key: named by its label, it is said.
+  assert.deepEqual(problemLines({ title: 'Unauthorized', field: 'X-API-Key' }, () => 'API key'), ['Field: API key']);
+  assert.deepEqual(problemLines({ title: 'Not found', field: 'task_id' }), ['Field: task_id']);
 });
 
 test('an error answer without a problem body (a proxy\'s page) says what it means and when to try again', async () => {
