@@ -77,6 +77,20 @@ function problemWithoutBody(status, statusText, retryAfter) {
   };
 }
 
+/** The API's 413 in the page's words. Its own advice, "split it (POST /answers takes batches)", is for services
+ * posting answers, and a designer whose save or import was refused read it as the reason (a review, 6 December
+ * 2026): said instead is how large a request may be, that the text typed or the files chosen are still on the
+ * page, and what to do. The problem's other members (field, max_bytes) stay as they are. */
+export function tooLarge(problem) {
+  const most = typeof problem.max_bytes === 'number' ? `${problem.max_bytes.toLocaleString('en-US')} bytes` : 'the size';
+  return {
+    ...problem,
+    detail: `The request is larger than the API takes (${most}), so nothing was changed; what you typed or chose is `
+      + 'still on the page. Shorten the longest text (a description, say), or import the files in parts (say '
+      + 'concepts first, then prerequisites and tasks: an import adds and updates, it never deletes).',
+  };
+}
+
 /** What a request that got no answer at all means (the API stopped, the network down): "Network error (0) the
  * API did not answer: Failed to fetch" said neither what to do nor that the typed text was safe, which a
  * proxy's 502 said (a review, 5 December 2026). */
@@ -160,6 +174,7 @@ async function send(method, url, { body, ifMatch, ifNoneMatch, as = 'json' } = {
     } catch {
       problem = problemWithoutBody(response.status, response.statusText, response.headers.get('Retry-After'));
     }
+    if (response.status === 413) problem = tooLarge(problem);
     const error = new ApiError(response.status, problem);
     if (response.status === 401 && key) keyRefused(error);
     throw error;

@@ -143,6 +143,28 @@ test('an error answer without a problem body (a proxy\'s page) says what it mean
   }
 });
 
+test('a request too large (413) says what to do on the page, not the API\'s advice to services', async () => {
+  const saved = { fetch: globalThis.fetch, sessionStorage: globalThis.sessionStorage };
+  globalThis.sessionStorage = { getItem: () => null };
+  globalThis.fetch = async () => new Response(JSON.stringify({
+    type: 'about:blank', title: 'Request too large', status: 413, field: 'body', max_bytes: 262144,
+    detail: 'the request body is over 262,144 bytes (or its Content-Length is not a number); split it (POST /answers '
+      + 'takes batches) and nothing was changed',
+  }), { status: 413, headers: { 'Content-Type': 'application/problem+json' } });
+  try {
+    await assert.rejects(api('PATCH', '/concepts/a', { body: { description: 'x' } }), (error) => {
+      assert.equal(error.status, 413);
+      assert.doesNotMatch(error.message, /POST \/answers/);
+      assert.match(error.message, /larger than the API takes \(262,144 bytes\), so nothing was changed; what you typed/);
+      assert.equal(error.problem.field, 'body');
+      return true;
+    });
+  } finally {
+    globalThis.fetch = saved.fetch;
+    globalThis.sessionStorage = saved.sessionStorage;
+  }
+});
+
 test('an answer whose body is cut off (the connection lost, the page reloading) is no answer either, not a bare TypeError', async () => {
   // The headers came, the body did not: response.json() rejects with the browser's TypeError, which the
   // page showed as "Error: Failed to fetch" and logged to the console (what the browser test's last step
