@@ -3022,6 +3022,45 @@ step('a key revoked mid-edit: the sign-in form comes back, a new key takes over,
   assert.equal(await unloadAsks(), false);
 });
 
+step('a key revoked while a read of the opened concept is in flight: focus goes to the key box, then back to Save', async () => {
+  // The read's 401 came first and moved focus to the key box from <body> (Save, pressed, was disabled for its own
+  // request), with no relatedTarget: signed in again, focus went to the tab, not back to Save (a full run of
+  // this file, 6 December 2026).
+  const issued = await callApi('POST', '/api-keys', { key: ADMIN_KEY, body: { name: 'e2e-revoked-mid-read', role: 'designer' } });
+  assert.equal(issued.status, 201, JSON.stringify(issued.json));
+  await signOut();
+  await signInWith(issued.json.secret);
+  await page.getByRole('combobox', { name: 'Curriculum', exact: true }).selectOption('paging-e2e');
+  const transfers = await holdRequests((url) => url.pathname === '/ui-support/transfer-edges');
+  const patch = await holdRequests((url) => url.pathname === '/concepts/page-05', 'PATCH');
+  try {
+    await page.locator('.concept-link', { hasText: 'Page item 05' }).click();
+    await conceptShown('page-05');
+    await transfers.arrived;
+    const form = page.getByRole('form', { name: 'Edit concept' });
+    await form.getByLabel('Description').fill('typed while a read was in flight');
+    assert.equal((await callApi('DELETE', `/api-keys/${issued.json.id}`, { key: ADMIN_KEY })).status, 200);
+    await form.getByRole('button', { name: 'Save' }).focus();
+    await page.keyboard.press('Enter');
+    await patch.arrived;
+    transfers.release();
+    await expectAlert(/Transfer edges: Unauthorized \(401\)/);
+    patch.release();
+    await expectAlert(/Saving concept: Unauthorized \(401\)/);
+  } finally {
+    await transfers.stop();
+    await patch.stop();
+  }
+  await page.waitForFunction(() => document.activeElement?.id === 'api-key', null, { timeout: 2000 });
+  await page.keyboard.type(DESIGNER_KEY);
+  await page.keyboard.press('Enter');
+  await expectAlert(/Signed in again \(key …/);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'concept-save');
+  await page.keyboard.press('Enter');
+  await expectAlert(/Saved page-05/);
+  assert.equal((await callApi('GET', '/concepts/page-05')).json.description, 'typed while a read was in flight');
+});
+
 step('a reload with a key revoked since says the kept key was refused, and marks the key box', async () => {
   // The sign-in form came back without a word and focus was nowhere: the designer could not tell a revoked key
   // from a sign-out (a review, 5 December 2026).
