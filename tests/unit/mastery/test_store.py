@@ -9,12 +9,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from neo4j.exceptions import ConstraintError, ResultFailedError
+from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
 
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.mastery.recompute import MasteryColumns, split_us
 from kgplatform.mastery.store import (
     CONSTRAINT_RETRIES,
+    NODE_DELETED_MEANWHILE,
     IngestContextMoved,
     MasteryStore,
     _constraint_clash,
@@ -168,3 +169,19 @@ def test_clashes_while_the_batch_moves_on_are_retried_and_only_those_without_pro
     with pytest.raises(ServiceUnavailable):
         MasteryStore(mixed).run_ingest(work)  # type: ignore[arg-type]
     assert mixed.attempts == 8
+
+
+def test_a_concept_deleted_under_the_ingest_reruns_it_and_other_client_errors_do_not() -> None:
+    """Neo4j's EntityNotFound: a concept the ingest matched was deleted before it wrote mastery to it. The
+    ingest runs again with the curriculum as it is then (before, a 500); any other client error is a
+    defect, raised at once."""
+    deleted = ClientError._hydrate_neo4j(code=NODE_DELETED_MEANWHILE, message="Unable to load NODE 4:x:7.")
+    graph = _ClashingGraph(deleted)
+    with pytest.raises(ServiceUnavailable):
+        MasteryStore(graph).run_ingest(lambda tx: None)  # type: ignore[arg-type]
+    assert graph.attempts == CONSTRAINT_RETRIES
+    syntax = ClientError._hydrate_neo4j(code="Neo.ClientError.Statement.SyntaxError", message="bad")
+    other = _ClashingGraph(syntax)
+    with pytest.raises(ClientError):
+        MasteryStore(other).run_ingest(lambda tx: None)  # type: ignore[arg-type]
+    assert other.attempts == 1
