@@ -18,6 +18,7 @@ from neo4j import ManagedTransaction, Result, unit_of_work
 from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
 
 from kgplatform.errors import ServiceUnavailable, caused_by
+from kgplatform.graph.deleted_meanwhile import node_deleted_meanwhile, rerun_if_deleted_meanwhile
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import with_datetimes
@@ -373,22 +374,6 @@ def _moved_on(found: list[int | None]) -> bool:
     return len(found) > 1 and found[-1] is not None and found[-2] is not None and found[-1] > found[-2]
 
 
-# Neo4j's answer to a write onto a node that another transaction deleted after this one had matched it: the
-# write waited for the node's lock, and the deletion committed meanwhile. Here that node is a concept: an
-# ingest and a goals PUT match the concepts they write MASTERY and HAS_GOAL to without locking them (a
-# concept's deletion locks its curriculum, which they do not take: every ingest of the curriculum would wait
-# behind every edit and import). Before this was recognised, an answer or a goals PUT racing a concept's
-# deletion was a 500 (a review, 6 December 2026).
-NODE_DELETED_MEANWHILE = "Neo.ClientError.Statement.EntityNotFound"
-
-
-def _node_deleted_meanwhile(error: BaseException) -> bool:
-    """Whether a failed write transaction met a node deleted by a concurrent commit after it matched it:
-    run again, its reads no longer find the node."""
-    found = caused_by(error, ClientError)
-    return isinstance(found, ClientError) and found.code == NODE_DELETED_MEANWHILE
-
-
 def _constraint_clash(error: BaseException) -> bool:
     """Whether a failed ingest was a uniqueness clash. The answers' CREATE is pipelined (`create_answers`),
     so its clash can surface on a later statement of the transaction: the driver then raises
@@ -423,7 +408,7 @@ class MasteryStore:
         An exception raised by `work` rolls everything back. Transient failures (deadlocks, leader
         changes) rerun `work` from the start, and so does a uniqueness clash on an event id that a
         concurrent transaction stored after `work` looked: rerun, it finds that answer stored; and so does
-        a concept deleted after `work` matched it (`_node_deleted_meanwhile`). Reruns that
+        a concept deleted after `work` matched it (`node_deleted_meanwhile`). Reruns that
         find the batch no further on are bounded (`CONSTRAINT_RETRIES`), then a 503.
         """
         found: list[int | None] = []  # per try: how many of the batch's event ids it found stored
@@ -450,10 +435,10 @@ class MasteryStore:
                     if not _moved_on(found):
                         stalled += 1
                     busy = "other requests kept storing the same event ids"
-                elif isinstance(error, IngestContextMoved) or _node_deleted_meanwhile(error):
+                elif isinstance(error, IngestContextMoved) or node_deleted_meanwhile(error):
                     # The curriculum moved under the batch: an edit or a model switch committed before its
                     # learners' locks, or a concept it writes mastery of was deleted after its context was
-                    # read (`_node_deleted_meanwhile`). Run again, it traces with the tasks as they are now.
+                    # read (`node_deleted_meanwhile`). Run again, it traces with the tasks as they are now.
                     stalled += 1
                     busy = (
                         "the curriculum or the transfer model changed, or a learner of the batch was erased"
@@ -549,15 +534,9 @@ class MasteryStore:
                 check(replaced)
             return replaced
 
-        for _ in range(CONSTRAINT_RETRIES - 1):
-            try:
-                return self.graph.execute_write(work)
-            except ClientError as error:
-                # A goal concept deleted after `query` matched it: run again, the query no longer finds it
-                # and `check` refuses the goals naming it (`_node_deleted_meanwhile`).
-                if not _node_deleted_meanwhile(error):
-                    raise
-        return self.graph.execute_write(work)
+        # A goal concept deleted after `query` matched it: run again, the query no longer finds it and
+        # `check` refuses the goals naming it.
+        return rerun_if_deleted_meanwhile(lambda: self.graph.execute_write(work))
 
     def learner(self, learner_id: str) -> Row | None:
         rows = self.graph.read("mastery/get_learner", learner_id=learner_id)

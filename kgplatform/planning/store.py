@@ -14,6 +14,7 @@ from typing import Any
 
 from kgplatform.curriculum.store import read_curriculum_rows
 from kgplatform.errors import NotFound, ValidationFailed
+from kgplatform.graph.deleted_meanwhile import rerun_if_deleted_meanwhile
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.values import native, with_datetimes
 from kgplatform.mastery.store import MasteryStore
@@ -132,12 +133,14 @@ class PlanStore:
     def save_plans(self, records: Sequence[dict[str, Any]], keep: int = PLANS_KEPT_PER_LEARNER) -> int:
         """Writes plan records (see `service.plan_record`) and prunes old ones, in one transaction."""
         learner_ids = sorted({r["learner_id"] for r in records})
-        written = self.graph.write_many(
-            [
-                ("planning/save_plans", {"plans": list(records)}),
-                ("planning/prune_plans", {"learner_ids": learner_ids, "keep": keep}),
-            ]
-        )
+        statements = [
+            ("planning/save_plans", {"plans": list(records)}),
+            ("planning/prune_plans", {"learner_ids": learner_ids, "keep": keep}),
+        ]
+        # A plan is made from reads without locks: a task it includes (or its learner) deleted before the
+        # save took that node's lock is met deleted. Saved again, the plan leaves it out (a deleted task's
+        # plan is older than the deletion, so it is stale at its next read and made afresh).
+        written = rerun_if_deleted_meanwhile(lambda: self.graph.write_many(statements))
         return int(written[0][0]["plans"]) if written[0] else 0
 
     def latest_plan(self, learner_id: str) -> dict[str, Any] | None:

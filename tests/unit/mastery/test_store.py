@@ -12,10 +12,10 @@ import pytest
 from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
 
 from kgplatform.errors import ServiceUnavailable
+from kgplatform.graph.deleted_meanwhile import NODE_DELETED_MEANWHILE
 from kgplatform.mastery.recompute import MasteryColumns, split_us
 from kgplatform.mastery.store import (
     CONSTRAINT_RETRIES,
-    NODE_DELETED_MEANWHILE,
     IngestContextMoved,
     MasteryStore,
     _constraint_clash,

@@ -1,0 +1,118 @@
+"""Plans asked for while designers delete what they include, over real HTTP (the API served by uvicorn,
+clients released together by a barrier) and in a forced interleaving.
+
+A plan is made from reads without locks and saved with its tasks linked (`planning/save_plans`): a task
+deleted after the save matched it was met deleted, Neo4j's EntityNotFound, and the request was a 500 (a
+review, 6 December 2026). The save now runs again without it (`graph.deleted_meanwhile`); the plan served
+is the one made before the deletion, stale at its next read.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from kgplatform.auth.models import Role
+from kgplatform.curriculum import service as curriculum_service
+from kgplatform.curriculum import tasks
+from kgplatform.curriculum.models import ConceptIn, CurriculumIn, TaskIn
+from kgplatform.graph.driver import Graph
+from kgplatform.mastery.bkt import TracerParams
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.service import PlanService
+from kgplatform.planning.store import PlanStore
+from kgplatform.settings import Settings
+from tests.integration.live_api import LiveApi, at_once, served_api
+from tests.integration.locks import hold_after_audit, wait_until_blocked
+
+# How often the served API reads curriculum changes (`api/inputs_watch.py`; 2 s by default): a cached plan
+# made before an edit is served as fresh until the next read, as docs/services.md says.
+CHANGE_POLL_S = 0.1
+
+
+@pytest.fixture
+def live(settings: Settings, graph: Graph, redis_client: redis.Redis) -> Iterator[LiveApi]:
+    serving = settings.serving.model_copy(update={"change_poll_s": CHANGE_POLL_S})
+    with served_api(settings.model_copy(update={"serving": serving}), graph) as api:
+        yield api
+
+
+def test_next_tasks_asked_while_the_tasks_are_deleted_are_served_then_made_afresh(live: LiveApi) -> None:
+    with live.client(Role.DESIGNER) as designer, live.client(Role.SERVICE) as service:
+        assert designer.post("/curricula", json={"id": "m", "name": "m"}).status_code == 201
+        assert designer.post("/curricula/m/concepts", json={"id": "a", "name": "A"}).status_code == 201
+        for r in range(10):
+            task_ids = [f"t{r}-{k}" for k in range(3)]
+            for task_id in task_ids:
+                task = {"id": task_id, "title": "T", "kind": "quiz", "concepts": ["a"]}
+                assert designer.post("/curricula/m/tasks", json=task).status_code == 201
+            learner = f"l{r}"  # a new learner each round: no plan cached, so the request makes and saves one
+            assert service.put(f"/learners/{learner}/goals", json={"concept_ids": ["a"]}).status_code == 200
+            etags = [designer.get(f"/tasks/{t}").headers["ETag"] for t in task_ids]
+            outcomes = at_once(
+                lambda learner=learner: service.get(f"/learners/{learner}/next-tasks"),
+                *[
+                    lambda t=t, etag=etag: designer.delete(f"/tasks/{t}", headers={"If-Match": etag})
+                    for t, etag in zip(task_ids, etags, strict=True)
+                ],
+            )
+            assert [o.status_code for o in outcomes] == [200, 204, 204, 204], [o.text for o in outcomes]
+            # Once the API's watch has read the deletions (every CHANGE_POLL_S, later on a loaded machine),
+            # the next read makes a plan of what is left: none of the deleted tasks.
+            deadline = time.monotonic() + 10
+            while True:
+                again = service.get(f"/learners/{learner}/next-tasks")
+                assert again.status_code == 200, again.text
+                if not {t["task_id"] for t in again.json()["tasks"]} & set(task_ids):
+                    break
+                assert time.monotonic() < deadline, f"deleted tasks still served: {again.text}"
+                time.sleep(CHANGE_POLL_S)
+
+
+def test_a_plan_saved_while_its_task_is_being_deleted_is_saved_without_it(
+    graph: Graph, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forced: the task's delete holds its transaction open (the task locked and deleted, not committed)
+    while the plan's save, having matched the task, waits for its lock; then the delete commits. Before
+    the fix the save raised Neo4j's EntityNotFound."""
+    curriculum_service.create_curriculum(graph, CurriculumIn(id="m", name="m"), "designer")
+    curriculum_service.create_concept(graph, "m", ConceptIn(id="a", name="A"), "designer")
+    for task_id in ("t1", "t2"):
+        tasks.create_task(graph, "m", TaskIn(id=task_id, title="T", kind="quiz", concepts=["a"]), "designer")
+    MasteryService(MasteryStore(graph)).set_goals("l1", ["a"])
+    plans = PlanService(PlanStore(graph), PlanCache(redis_client), TracerParams.default(()))
+    audited, release = hold_after_audit(monkeypatch, "designer")
+    etag = f'"{tasks.get_task(graph, "t1").version}"'
+    deleting = threading.Thread(
+        target=tasks.delete_task, args=(graph, "t1", etag, "designer"), name="designer"
+    )
+    deleting.start()
+    assert audited.wait(timeout=10)
+    outcome: dict[str, Any] = {}
+
+    def plan() -> None:
+        try:
+            outcome["plan"] = plans.current_plan("l1", None)
+        except Exception as error:  # noqa: BLE001 - the test names it
+            outcome["error"] = error
+
+    planning = threading.Thread(target=plan)
+    planning.start()
+    wait_until_blocked(graph)
+    release.set()
+    deleting.join(timeout=30)
+    planning.join(timeout=30)
+    assert "error" not in outcome, repr(outcome.get("error"))
+    served = outcome["plan"]
+    assert {t["task_id"] for t in served.record.tasks} == {"t1", "t2"}  # made before the deletion
+    stored = PlanStore(graph).latest_plan("l1")
+    assert stored is not None and [t["task_id"] for t in stored["tasks"]] == ["t2"], stored
+    # Stale (the deletion is newer), so the next read makes it afresh, without the task.
+    assert [t["task_id"] for t in plans.current_plan("l1", None).record.tasks] == ["t2"]
