@@ -4,9 +4,9 @@ Neo4j reads without locks and takes a node's write lock only to write: a stateme
 (a concept, a task, a learner) and then waited for that lock, held by a transaction deleting the node,
 fails with `EntityNotFound` once the deletion commits. The writers that match without locking are those
 that must not take the curriculum's lock, which every curriculum writer takes first (an ingest, a goals
-PUT, a plan's save: each would wait behind every edit and import). Run again, such a write no longer finds
-the node and does what it does for one that is absent. Before this was recognised, each of those races was a
-500 (a review, 6 December 2026).
+PUT, a plan's save, a transfer model's edges: each would wait behind every edit and import). Run again,
+such a write no longer finds the node and does what it does for one that is absent. Before this was
+recognised, each of those races was a 500, or a failed publish (a review, 6 December 2026).
 """
 
 from __future__ import annotations

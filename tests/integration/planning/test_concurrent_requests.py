@@ -9,9 +9,11 @@ is the one made before the deletion, stale at its next read.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -25,7 +27,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
-from kgplatform.planning.cache import PlanCache
+from kgplatform.planning.cache import PlanCache, plan_key
 from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import Settings
@@ -116,3 +118,55 @@ def test_a_plan_saved_while_its_task_is_being_deleted_is_saved_without_it(
     assert stored is not None and [t["task_id"] for t in stored["tasks"]] == ["t2"], stored
     # Stale (the deletion is newer), so the next read makes it afresh, without the task.
     assert [t["task_id"] for t in plans.current_plan("l1", None).record.tasks] == ["t2"]
+
+
+def test_a_plan_asked_for_while_answers_are_stored_is_never_served_fresh_without_them(
+    live: LiveApi, graph: Graph, redis_client: redis.Redis
+) -> None:
+    """Answers and next-tasks of one learner at once, round after round. A plan made from mastery read
+    before an ingest committed may be served by the request that made it, but any later read serves it
+    only marked stale (the answer's stamp in Redis is newer than the plan) or serves a plan that saw the
+    answers: its mastery stamp is the learner's newest (the planner's own freshness rule)."""
+    designer, services = live.client(Role.DESIGNER), [live.client(Role.SERVICE) for _ in range(3)]
+    assert designer.post("/curricula", json={"id": "m", "name": "m"}).status_code == 201
+    for concept_id in ("a", "b"):
+        assert (
+            designer.post("/curricula/m/concepts", json={"id": concept_id, "name": concept_id}).status_code
+            == 201
+        )
+        for k in range(2):
+            task = {"id": f"{concept_id}{k}", "title": "T", "kind": "quiz", "concepts": [concept_id]}
+            assert designer.post("/curricula/m/tasks", json=task).status_code == 201
+    assert designer.post("/prerequisites", json={"prerequisite": "a", "concept": "b"}).status_code == 201
+    assert services[0].put("/learners/l/goals", json={"concept_ids": ["b"]}).status_code == 200
+    store = PlanStore(graph)
+    for r in range(8):
+        rows = [
+            {
+                "event_id": f"e{r}-{k}",
+                "learner_id": "l",
+                "task_id": f"a{k}",
+                "correct": True,
+                "answered_at": f"2026-03-02T09:{r:02d}:{k:02d}+00:00",
+            }
+            for k in range(2)
+        ]
+        redis_client.delete(plan_key("l"))  # a miss (expired, evicted): the GET below plans on the spot
+        outcomes = at_once(
+            lambda: services[0].get("/learners/l/next-tasks"),
+            *[
+                lambda c=c, row=row: c.post("/answers", json=[row])
+                for c, row in zip(services[1:], rows, strict=True)
+            ],
+        )
+        assert [o.status_code for o in outcomes] == [200, 200, 200], [o.text for o in outcomes]
+        served = services[0].get("/learners/l/next-tasks")
+        assert served.status_code == 200, served.text
+        if served.json()["stale"]:  # every round on the 2-core machine: the plan began before the commit
+            continue
+        cached = json.loads(redis_client.get(plan_key("l")))
+        assert cached["id"] == served.json()["plan_id"]
+        newest = store.input_stamps("l", "m").mastery_at
+        assert datetime.fromisoformat(cached["mastery_at"]) >= newest, (cached, newest)
+    for client in (designer, *services):
+        client.close()
