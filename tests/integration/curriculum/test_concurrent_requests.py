@@ -74,27 +74,32 @@ def edge_creations(client: httpx.Client, concept_id: str) -> Counter[tuple[str, 
     )
 
 
-def test_opposite_edges_posted_at_once_cannot_make_a_cycle(designers: list[httpx.Client]) -> None:
-    """x -> y and y -> x at the same moment (and, with p -> q stored, q -> r and r -> p): each is acyclic
-    alone; one is created, the other is the 409 naming the cycle it would close."""
+def test_edges_posted_at_once_that_close_a_cycle_together_cannot_both_be_made(
+    designers: list[httpx.Client],
+) -> None:
+    """Each edge is acyclic alone. x -> y against y -> x share their concepts, whose locks alone would
+    order them; q -> s against u -> p, with p -> q and s -> u stored, share none (the cycle p -> q -> s ->
+    u -> p closes only with both): only the curriculum's lock, which every writer takes first, orders those.
+    One edge is created, the other is the 409 naming the cycle it would close."""
     first, second, _ = designers
     for r in range(ROUNDS):
-        x, y, p, q, s = (f"{name}{r}" for name in "xypqs")
-        concepts(first, x, y, p, q, s)
-        assert edge(first, p, q).status_code == 201
+        x, y, p, q, s, u = (f"{name}{r}" for name in "xypqsu")
+        concepts(first, x, y, p, q, s, u)
+        assert edge(first, p, q).status_code == edge(first, s, u).status_code == 201
         two = at_once(lambda x=x, y=y: edge(first, x, y), lambda x=x, y=y: edge(second, y, x))
-        three = at_once(lambda p=p, q=q, s=s: edge(first, q, s), lambda p=p, s=s: edge(second, s, p))
-        for outcome in (two, three):
+        four = at_once(lambda q=q, s=s: edge(first, q, s), lambda p=p, u=u: edge(second, u, p))
+        for outcome in (two, four):
             assert sorted(o.status_code for o in outcome) == [201, 409], [o.text for o in outcome]
             refused = next(o for o in outcome if o.status_code == 409).json()
             assert refused["field"] == "prerequisite" and refused["cycle"][0] == refused["cycle"][-1], refused
-        won = {
-            (o.json()["prerequisite"], o.json()["concept"]) for o in (*two, *three) if o.status_code == 201
-        }
-        # The trail holds the edge made, once, and never the one refused.
-        assert edge_creations(first, y) == Counter(pair for pair in won if y in pair)
+        won = {(o.json()["prerequisite"], o.json()["concept"]) for o in (*two, *four) if o.status_code == 201}
+        # The trails hold the edge made, once, and never the one refused.
+        for concept_id in (y, p):
+            assert edge_creations(first, concept_id) == Counter(
+                pair for pair in won | {(p, q)} if concept_id in pair
+            )
     stored = assert_whole_and_acyclic(first)
-    assert len(stored["prerequisites"]) == 3 * ROUNDS
+    assert len(stored["prerequisites"]) == 4 * ROUNDS
 
 
 def test_a_concept_deleted_while_a_task_and_an_edge_naming_it_are_added_leaves_no_dangling_id(
@@ -185,3 +190,44 @@ def test_an_import_and_an_edit_closing_a_cycle_together_cannot_both_commit(
         assert posted.status_code in (201, 409), posted.text
         assert (imported.status_code == 200) != (posted.status_code == 201), (imported.text, posted.text)
     assert_whole_and_acyclic(first)
+
+
+def test_two_imports_creating_one_curriculum_at_once_are_judged_one_after_the_other(
+    designers: list[httpx.Client],
+) -> None:
+    """Neither import's validation sees the other's curriculum (neither exists yet); the MERGE of the
+    curriculum's unique id makes the second wait, which then checks its rows against the first's. Opposite
+    edges: one 200, one 409. The same edge, other names: both stored, the trail saying which came last."""
+    first, second, _ = designers
+
+    def document_of(curriculum_id: str, r: int, name: str, edge: tuple[str, str]) -> dict[str, Any]:
+        return {
+            "curriculum": {"id": curriculum_id, "name": name},
+            "concepts": [{"id": f"x{r}", "name": "X"}, {"id": f"y{r}", "name": "Y"}],
+            "prerequisites": [{"prerequisite": edge[0], "concept": edge[1]}],
+            "tasks": [{"id": f"t{r}", "title": name, "kind": "quiz", "concepts": [f"x{r}"]}],
+        }
+
+    for r in range(ROUNDS):
+        x, y = f"x{r}", f"y{r}"
+        same_edge = r % 2 == 1
+        curriculum_id = f"new{r}"
+        one = document_of(curriculum_id, r, "A", (x, y))
+        other = document_of(curriculum_id, r, "B", (x, y) if same_edge else (y, x))
+        outcomes = at_once(
+            lambda one=one, c=curriculum_id: first.post(f"/curricula/{c}/import", json=one),
+            lambda other=other, c=curriculum_id: second.post(f"/curricula/{c}/import", json=other),
+        )
+        stored = first.get(f"/curricula/{curriculum_id}").json()
+        assert len(stored["prerequisites"]) == 1, stored
+        if not same_edge:
+            assert sorted(o.status_code for o in outcomes) == [200, 409], [o.text for o in outcomes]
+            continue
+        assert [o.status_code for o in outcomes] == [200, 200], [o.text for o in outcomes]
+        trail = first.get(f"/curricula/{curriculum_id}/audit", params={"limit": 100}).json()["items"]
+        renamed = [e for e in trail if e["entity_type"] == "curriculum" and (e["new"] or {}).get("name")]
+        retitled = [e for e in trail if e["entity_type"] == "task"]
+        # The later import overwrote the earlier one's name and title, and its entries say so, once each.
+        assert len(renamed) == len(retitled) == 1, trail
+        assert stored["curriculum"]["name"] == renamed[0]["new"]["name"] == retitled[0]["new"]["title"]
+        assert [t["title"] for t in stored["tasks"]] == [stored["curriculum"]["name"]]
