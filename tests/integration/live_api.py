@@ -1,4 +1,4 @@
-"""The real app served by uvicorn on the settings' API port in a thread of the test process, for tests in
+"""The real app served by uvicorn on a free port in a thread of the test process, for tests in
 which several clients send real HTTP requests at once over their own connections (the TestClient runs
 each request through the app in the caller's thread, without a server's connections or thread pool)."""
 
@@ -40,9 +40,9 @@ def served_api(settings: Settings, graph: Graph) -> Iterator[LiveApi]:
         role: auth.issue_key(graph, role=role, name=f"{role.value}-tester", actor="tests").secret
         for role in Role
     }
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=settings.api_port, log_level="warning"
-    )
+    # Port 0: the system picks a free one, so a demo or another checkout serving on the settings' port
+    # (or two test runs at once) cannot make the server fail to start.
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
@@ -51,7 +51,8 @@ def served_api(settings: Settings, graph: Graph) -> Iterator[LiveApi]:
         assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
         time.sleep(0.05)
     try:
-        yield LiveApi(base_url=f"http://127.0.0.1:{settings.api_port}", secrets=secrets)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield LiveApi(base_url=f"http://127.0.0.1:{port}", secrets=secrets)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
