@@ -317,3 +317,52 @@ def test_goals_waiting_on_a_concept_being_deleted_are_refused_naming_it(
     assert (error.field, error.details["unknown_ids"]) == ("concept_ids", ["a"])
     with pytest.raises(NotFound):  # nothing written: not even the learner the PUT would have created
         service.learner("l1")
+
+
+def test_answers_racing_task_edits_leave_each_learner_traced_as_a_full_replay_would(
+    designer: httpx.Client, services: list[httpx.Client], graph: Graph
+) -> None:
+    """A task's concepts change (a structural edit: the revision moves) while answers on it arrive. An
+    ingest that traced with the old task map must not stamp its learner current for the new one. After the
+    rounds, a retrace replays every learner stamped otherwise; forcing every learner to be replayed in full
+    must then change nothing."""
+    assert designer.post("/curricula", json={"id": "m", "name": "m"}).status_code == 201
+    for concept_id in ("a", "b", "c"):
+        created(designer.post("/curricula/m/concepts", json={"id": concept_id, "name": concept_id}))
+    for k in range(3):
+        created(
+            designer.post(
+                "/curricula/m/tasks", json={"id": f"t{k}", "title": "T", "kind": "quiz", "concepts": ["a"]}
+            )
+        )
+    maps = [["a"], ["b"], ["a", "c"], ["c"]]
+    for r in range(8):
+        task_id = f"t{r % 3}"
+        etag = designer.get(f"/tasks/{task_id}").headers["ETag"]
+        rows = [
+            answer(
+                f"e{r}-{k}",
+                f"l{k}",
+                f"t{(r + k) % 3}",
+                (r + k) % 2 == 0,
+                T0 + timedelta(minutes=r, seconds=k),
+            )
+            for k in range(3)
+        ]
+        outcomes = at_once(
+            lambda task_id=task_id, etag=etag, r=r: designer.patch(
+                f"/tasks/{task_id}", json={"concepts": maps[r % 4]}, headers={"If-Match": etag}
+            ),
+            *[
+                lambda c=c, row=row: c.post("/answers", json=[row])
+                for c, row in zip(services, rows, strict=False)
+            ],
+        )
+        assert [o.status_code for o in outcomes] == [200] * 4, [o.text for o in outcomes]
+    learners = ["l0", "l1", "l2"]
+    service = MasteryService(MasteryStore(graph))
+    service.retrace(learners)  # those stamped under an older revision
+    traced = all_mastery(graph)
+    graph.write("mastery/mark_learners_for_replay", learner_ids=learners, pending="replay-pending")
+    assert sorted(service.retrace(learners).replayed) == learners
+    assert all_mastery(graph) == traced
