@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -39,3 +40,31 @@ def hold_after_audit(
 
     monkeypatch.setattr(store, "write_audit", audit_then_hold)
     return audited, release
+
+
+def write_behind_held_writer(
+    graph: Graph, monkeypatch: pytest.MonkeyPatch, writer: Callable[[], Any], write: Callable[[], Any]
+) -> dict[str, Any]:
+    """Forces one interleaving: `writer` (a curriculum writer, a delete say) runs in a thread until it has
+    written its audit entries and holds its transaction open; `write` runs in another until it waits on a
+    lock (a node `writer` holds and has changed); then `writer` commits. Returns `write`'s outcome:
+    {"result": ...} or {"error": ...}."""
+    audited, release = hold_after_audit(monkeypatch, "held-writer")
+    holding = threading.Thread(target=writer, name="held-writer")
+    holding.start()
+    assert audited.wait(timeout=10)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = write()
+        except Exception as error:  # noqa: BLE001 - the test names it
+            outcome["error"] = error
+
+    waiting = threading.Thread(target=run)
+    waiting.start()
+    wait_until_blocked(graph)
+    release.set()
+    holding.join(timeout=30)
+    waiting.join(timeout=30)
+    return outcome

@@ -11,7 +11,6 @@ concept that a designer's delete removed after it was matched runs again with th
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -33,7 +32,7 @@ from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
 from kgplatform.settings import Settings
 from tests.empty_graph import empty_graph
 from tests.integration.live_api import LiveApi, at_once, served_api
-from tests.integration.locks import hold_after_audit, wait_until_blocked
+from tests.integration.locks import write_behind_held_writer
 from tests.integration.mastery.conftest import all_mastery, counts, load_curriculum
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -255,33 +254,15 @@ def _delete_held_open_while(
     graph: Graph, monkeypatch: pytest.MonkeyPatch, concept_id: str, write: Callable[[], Any]
 ) -> dict[str, Any]:
     """Forces the interleaving the rounds above meet by chance: the cascade delete of `concept_id` holds
-    its transaction open (the concept locked and deleted, not committed) while `write`, in another
-    thread, matches the concept (still committed) and waits for its lock; then the delete commits.
-    Returns `write`'s result or error."""
-    audited, release = hold_after_audit(monkeypatch, "designer")
+    its transaction open (the concept locked and deleted, not committed) while `write` matches the concept
+    (still committed) and waits for its lock; then the delete commits."""
     etag = f'"{curriculum_service.get_concept(graph, concept_id).version}"'
-    deleting = threading.Thread(
-        target=curriculum_service.delete_concept,
-        args=(graph, concept_id, etag, True, "designer"),
-        name="designer",
+    return write_behind_held_writer(
+        graph,
+        monkeypatch,
+        lambda: curriculum_service.delete_concept(graph, concept_id, etag, True, "designer"),
+        write,
     )
-    deleting.start()
-    assert audited.wait(timeout=10)
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = write()
-        except Exception as error:  # noqa: BLE001 - the test names it
-            outcome["error"] = error
-
-    writing = threading.Thread(target=run)
-    writing.start()
-    wait_until_blocked(graph)
-    release.set()
-    deleting.join(timeout=30)
-    writing.join(timeout=30)
-    return outcome
 
 
 @pytest.fixture

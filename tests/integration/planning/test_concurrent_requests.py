@@ -10,11 +10,9 @@ is the one made before the deletion, stale at its next read.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 import pytest
 import redis
@@ -32,7 +30,7 @@ from kgplatform.planning.service import PlanService
 from kgplatform.planning.store import PlanStore
 from kgplatform.settings import Settings
 from tests.integration.live_api import LiveApi, at_once, served_api
-from tests.integration.locks import hold_after_audit, wait_until_blocked
+from tests.integration.locks import write_behind_held_writer
 
 # How often the served API reads curriculum changes (`api/inputs_watch.py`; 2 s by default): a cached plan
 # made before an edit is served as fresh until the next read, as docs/services.md says.
@@ -90,29 +88,15 @@ def test_a_plan_saved_while_its_task_is_being_deleted_is_saved_without_it(
         tasks.create_task(graph, "m", TaskIn(id=task_id, title="T", kind="quiz", concepts=["a"]), "designer")
     MasteryService(MasteryStore(graph)).set_goals("l1", ["a"])
     plans = PlanService(PlanStore(graph), PlanCache(redis_client), TracerParams.default(()))
-    audited, release = hold_after_audit(monkeypatch, "designer")
     etag = f'"{tasks.get_task(graph, "t1").version}"'
-    deleting = threading.Thread(
-        target=tasks.delete_task, args=(graph, "t1", etag, "designer"), name="designer"
+    outcome = write_behind_held_writer(
+        graph,
+        monkeypatch,
+        lambda: tasks.delete_task(graph, "t1", etag, "designer"),
+        lambda: plans.current_plan("l1", None),
     )
-    deleting.start()
-    assert audited.wait(timeout=10)
-    outcome: dict[str, Any] = {}
-
-    def plan() -> None:
-        try:
-            outcome["plan"] = plans.current_plan("l1", None)
-        except Exception as error:  # noqa: BLE001 - the test names it
-            outcome["error"] = error
-
-    planning = threading.Thread(target=plan)
-    planning.start()
-    wait_until_blocked(graph)
-    release.set()
-    deleting.join(timeout=30)
-    planning.join(timeout=30)
     assert "error" not in outcome, repr(outcome.get("error"))
-    served = outcome["plan"]
+    served = outcome["result"]
     assert {t["task_id"] for t in served.record.tasks} == {"t1", "t2"}  # made before the deletion
     stored = PlanStore(graph).latest_plan("l1")
     assert stored is not None and [t["task_id"] for t in stored["tasks"]] == ["t2"], stored
