@@ -22,6 +22,7 @@ import redis
 
 from kgplatform.mastery.models import RETRACE_PAGE
 from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.updater import Retraced
 from kgplatform.planning.cache import mark_answered
 
 # The part of a chunk's hard time limit (`max_chunk_s`) its retrace may take: planning 2,000 learners
@@ -63,12 +64,19 @@ class ChunkRetracer:
         # ones are checked again under their locks (an answer meanwhile may have made one current).
         stale = self.service.stale_among(learner_ids)
         pages = self.service.retrace_in_pages(
-            stale, self.page_size, lambda page: None, out_of_time=lambda: self.clock() >= deadline
+            stale, self.page_size, self._mark_replayed, out_of_time=lambda: self.clock() >= deadline
         )
         replayed = [learner_id for page in pages for learner_id in page.replayed]
-        if replayed:
-            # Their mastery changed: any plan cached for them before now is stale, as after new answers. The
-            # chunk's own plans, dated after this, replace most; this covers the ones it does not make (a
-            # curriculum it cannot plan in: those learners fail in the job, their old plans stay cached).
-            mark_answered(self.client, dict.fromkeys(replayed, time.time()))
         return ChunkRetraced(replayed, len(stale) - sum(page.learners for page in pages))
+
+    def _mark_replayed(self, page: Retraced) -> None:
+        """Their mastery changed: any plan cached for them before now is stale, as after new answers. The
+        chunk's own plans, dated after this, replace most; this covers the ones it does not make (a
+        curriculum it cannot plan in: those learners fail in the job, their old plans stay cached).
+
+        Each page as it commits, not the chunk's replayed learners once the loop ends: a worker killed, or
+        a Neo4j or Redis outage, between two pages left those already replayed unmarked, and the chunk's
+        retry finds them current and replays (so marks) nobody, so a plan cached from their older mastery
+        was served as fresh (a review, 6 December 2026)."""
+        if page.replayed:
+            mark_answered(self.client, dict.fromkeys(page.replayed, time.time()))
