@@ -1,0 +1,87 @@
+"""A worker SIGKILLed between two of a chunk's retrace transactions, after a refit of the tracer: the
+learners it had replayed read stale in serving at once (their answers stamped as each page committed),
+the chunk comes back to another worker (redelivery), which replays only the rest, and the batch ends
+with every learner planned, counted once, and traced as one ingest of the whole log under the refit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from kgplatform.graph.driver import Graph
+from kgplatform.jobs.models import JobState
+from kgplatform.jobs.service import JobService
+from kgplatform.jobs.store import JobStore
+from kgplatform.mastery import params_store
+from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import MasteryStore
+from kgplatform.mastery.synthetic import make_answers, make_curriculum
+from tests.integration.jobs.test_batch_retrace import refitted, run_batch, runner
+from tests.integration.jobs.test_batch_retrace_interrupted import stale_plans
+from tests.integration.mastery.conftest import all_mastery, load_curriculum
+from tests.integration.mastery.test_order import ingest, reset
+from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+
+LEARNERS = 600  # three retrace pages of 200 in one chunk
+ANSWERS = 18_000
+
+
+def test_a_worker_killed_mid_retrace_loses_and_doubles_nothing(
+    graph: Graph, worker_env: WorkerEnv, start_worker: StartWorker, tmp_path
+) -> None:
+    synthetic = make_curriculum(12, 40, seed=3)
+    load_curriculum(graph, synthetic)
+    log = make_answers(synthetic, LEARNERS, ANSWERS, seed=51)
+    ingest(MasteryService(MasteryStore(graph)), log, 3_000)
+    learner_ids = list(JobStore(graph).learner_ids())
+    assert len(learner_ids) == LEARNERS
+    refit = refitted(synthetic)
+    under_refit = MasteryService(MasteryStore(graph), lambda: refit)
+    # Plans from the old mastery, cached and fresh (nobody answered since).
+    run_batch(runner(graph, worker_env.client, refit, None), "job-before", chunk_size=LEARNERS)
+    assert stale_plans(worker_env.client, learner_ids) == set()
+    models = tmp_path / "models"
+    paths = worker_env.settings.paths.model_copy(update={"models_dir": models})
+    params_store.save(worker_env.settings.model_copy(update={"paths": paths}), refit)
+    worker_env.env["KGP_PATHS__MODELS_DIR"] = str(models)
+
+    victim = start_worker("victim")
+    wait_for_workers(worker_env.celery, 1)
+    jobs = JobService(worker_env.client, graph, worker_env.settings.workers)
+    job_id = jobs.start_recompute_all(worker_env.celery.send_task, chunk_size=LEARNERS)
+    deadline = time.monotonic() + 60
+    while True:
+        assert time.monotonic() < deadline, f"the victim was never caught mid-retrace: {jobs.status(job_id)}"
+        left = len(under_refit.stale_among(learner_ids))
+        if 0 < left < LEARNERS:
+            os.killpg(victim.pid, signal.SIGSTOP)
+            left = len(under_refit.stale_among(learner_ids))  # it may have committed one more page
+            break
+        assert left, "the retrace ended before the kill"
+        time.sleep(0.02)
+    replayed = set(learner_ids) - set(under_refit.stale_among(learner_ids))
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    # Those replayed before the kill read stale at once; the others' plans still match their mastery.
+    assert stale_plans(worker_env.client, learner_ids) == replayed
+
+    start_worker("survivor")  # the chunk comes back to it after the visibility timeout (16 s)
+    status = None
+    deadline = time.monotonic() + 60
+    while not (status := jobs.status(job_id)).state.finished:
+        assert time.monotonic() < deadline, f"the batch did not finish: {status}"
+        time.sleep(0.25)
+    assert status.state is JobState.SUCCEEDED, status
+    assert (status.total, status.done, status.failed, status.skipped) == (LEARNERS, LEARNERS, 0, 0)
+    # The counted run (the survivor's) replayed only the learners the victim had not reached.
+    assert (status.retraced, status.retrace_left) == (left, 0), status
+    starts = [runner_name for _, runner_name in jobs.progress.starts(job_id)]
+    assert starts[0].startswith("victim@") and starts[-1].startswith("survivor@"), starts
+    assert stale_plans(worker_env.client, learner_ids) == set()
+    assert under_refit.stale_among(learner_ids) == []
+    retraced = all_mastery(graph)
+
+    reset(graph, synthetic)
+    ingest(under_refit, log, ANSWERS)
+    assert all_mastery(graph) == retraced
