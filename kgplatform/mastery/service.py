@@ -322,9 +322,7 @@ class MasteryService:
         keeps the old mastery in their feedback and plans. Learners already current are left alone."""
         ids = sorted(set(learner_ids))
         params = self.params_source()
-        return self.store.run_ingest(
-            lambda tx: retrace_learners(tx, ids, params, datetime.now(UTC), self.max_replayed_answers)
-        )
+        return self.store.run_ingest(lambda tx: retrace_learners(tx, ids, params, self.max_replayed_answers))
 
     def retrace_preview(self, learner_ids: Sequence[str]) -> Retraced:
         """What `retrace(learner_ids)` would replay if run now (`replayed`, `answers`), read without locks

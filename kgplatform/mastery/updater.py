@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from kgplatform.mastery.bkt import TracerParams, TransferEdges
 from kgplatform.mastery.recompute import (
@@ -109,15 +109,18 @@ class Retraced:
 NO_ANSWERS = AnswerColumns([], [], [], [], [])
 
 
-def retrace_learners(
-    tx: IngestTx, learner_ids: list[str], base: TracerParams, now: datetime, max_replayed: int
-) -> Retraced:
+def retrace_learners(tx: IngestTx, learner_ids: list[str], base: TracerParams, max_replayed: int) -> Retraced:
     """Replays from their whole history those of `learner_ids` (sorted) whose mastery was traced under
     another stamp than the current one, as their next answer would, and stamps them current; those past
     `max_replayed` answers (`over_budget`) are left stale, as `deferred`. The curriculum revision and
     the transfer model are read once the learners are locked, so an ingest that commits first is replayed
     over, and a change that commits later leaves them stale again."""
     stamps = tx.lock_for_retrace(learner_ids)
+    # Dated once the locks are held, as an ingest's writes are: a time taken before waiting for them is
+    # older than the writes of an ingest that held them and committed first, and a plan made from that
+    # ingest's mastery before this commits then reads as newer than the replayed mastery (planning compares
+    # the newest MASTERY.updated_at), so it was kept as fresh (a review, 6 December 2026).
+    now = datetime.now(UTC)
     context = tx.context([], [])
     transfer_version = transfer_part(context.transfer_model, bool(context.transfer_edges))
     model_version = mastery_stamp(base, transfer_version, context.curriculum_revision)

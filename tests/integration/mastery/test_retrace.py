@@ -5,12 +5,17 @@ else is touched."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
 
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.store import JobStore
 from kgplatform.mastery.bkt import TracerParams
 from kgplatform.mastery.service import MasteryService
+from kgplatform.mastery.store import IngestTx
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
 from tests.integration.mastery.conftest import all_mastery, edit_task_concepts, publish_test_transfer
 from tests.integration.mastery.test_order import ingest, reset
@@ -184,3 +189,44 @@ def test_replays_over_the_answer_budget_go_to_the_next_transactions_and_end_as_o
     reset(graph, curriculum)
     ingest(with_params(service, refit), log, 600)
     assert in_parts == all_mastery(graph)
+
+
+def test_a_retrace_that_waited_for_a_learner_is_stamped_after_the_ingest_that_had_it(
+    graph: Graph, service: MasteryService, curriculum: SyntheticCurriculum, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retrace reaches the learner's lock while an ingest holds it (one from a process still on the old
+    parameters: the learner stays stale); the ingest commits, then the retrace. Planning judges a plan by
+    the newest MASTERY.updated_at, so the retrace's writes must be stamped later than the ingest's: a plan
+    made between the two commits, from the mastery before the replay, would otherwise read as fresh.
+    Before 6 December 2026 (a review) the retrace dated its writes when its transaction began."""
+    log = make_answers(curriculum, 1, 60, seed=27)
+    ingest(service, log[:40], 40)
+    (learner,) = everyone(graph)
+    retrace_waiting, ingest_committed = threading.Event(), threading.Event()
+    real_lock = IngestTx.lock_for_retrace
+
+    def lock_after_the_ingest(tx: IngestTx, *args: Any) -> Any:
+        if threading.current_thread().name == "retrace" and not ingest_committed.is_set():
+            retrace_waiting.set()
+            assert ingest_committed.wait(30)
+        return real_lock(tx, *args)
+
+    monkeypatch.setattr(IngestTx, "lock_for_retrace", lock_after_the_ingest)
+    done: list[Any] = []
+    retrace = threading.Thread(
+        target=lambda: done.append(with_params(service, refitted(curriculum)).retrace([learner])),
+        name="retrace",
+    )
+    retrace.start()
+    assert retrace_waiting.wait(30)
+    ingest(service, log[40:], 20)
+    stamped_by_ingest = max(
+        row["updated_at"] for row in graph.read("testing/list_learner_mastery_stamps", learner_id=learner)
+    )
+    ingest_committed.set()
+    retrace.join(30)
+    assert done and done[0].replayed == [learner], done
+    stamped_by_retrace = max(
+        row["updated_at"] for row in graph.read("testing/list_learner_mastery_stamps", learner_id=learner)
+    )
+    assert stamped_by_retrace > stamped_by_ingest
