@@ -135,10 +135,10 @@ class TimedRetracer(ChunkRetracer):
 
     spent_s = 0.0
 
-    def __call__(self, learner_ids: Any) -> Any:
+    def __call__(self, learner_ids: Any, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
-            return super().__call__(learner_ids)
+            return super().__call__(learner_ids, *args, **kwargs)
         finally:
             self.spent_s += time.perf_counter() - started
 

@@ -299,7 +299,10 @@ class BatchRunner:
         if self.retracer is not None:
             # Only the learners this chunk plans: one left out (another curriculum's batch) keeps their
             # plan, and is retraced by the batch that plans them.
-            retraced = self.retracer([row["learner_id"] for group in groups.values() for row in group])
+            retraced = self.retracer(
+                [row["learner_id"] for group in groups.values() for row in group],
+                cancelled=lambda: self.progress.is_cancelled(job_id),
+            )
             if retraced.replayed:
                 # Read again, so the plans are made from the mastery just traced (and dated after it).
                 read_at = datetime.now(UTC)

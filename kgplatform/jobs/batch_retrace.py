@@ -55,7 +55,11 @@ class ChunkRetracer:
         self.clock = clock
         self.page_size = page_size
 
-    def __call__(self, learner_ids: Sequence[str]) -> ChunkRetraced:
+    def __call__(
+        self, learner_ids: Sequence[str], cancelled: Callable[[], bool] = lambda: False
+    ) -> ChunkRetraced:
+        """`cancelled` is asked before each transaction after the first, as the budget is: True (the job
+        was cancelled) ends the retrace there, and the learners not reached are counted as left."""
         if not learner_ids:
             return ChunkRetraced()
         deadline = self.clock() + self.budget_s
@@ -64,7 +68,13 @@ class ChunkRetracer:
         # ones are checked again under their locks (an answer meanwhile may have made one current).
         stale = self.service.stale_among(learner_ids)
         pages = self.service.retrace_in_pages(
-            stale, self.page_size, self._mark_replayed, out_of_time=lambda: self.clock() >= deadline
+            stale,
+            self.page_size,
+            self._mark_replayed,
+            # A cancel stops the replay too: the chunk's plans were as good without it, and a retrace
+            # ran on for up to half the chunk's time limit (300 s by default), writing under learners'
+            # locks, after an operator had cancelled the batch (a review, 6 December 2026).
+            out_of_time=lambda: self.clock() >= deadline or cancelled(),
         )
         replayed = [learner_id for page in pages for learner_id in page.replayed]
         return ChunkRetraced(replayed, len(stale) - sum(page.learners for page in pages))

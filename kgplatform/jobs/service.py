@@ -224,7 +224,8 @@ class JobService:
         another batch can be sent (one sent while no worker ran held the lock for `batch_lock_ttl_s`, 6 h,
         with no way out but starting a worker; one sent for the wrong curriculum ran to its end). Its
         fan-out, if not yet run, then finds it finished and sends nothing, and its chunks not yet started
-        plan nothing (`BatchRunner.run_chunk`); a chunk already running finishes (its plans are as good as
+        plan nothing (`BatchRunner.run_chunk`); a chunk already running stops its retrace at its next page
+        (`jobs.batch_retrace`) and finishes (its plans are as good as
         any). NotFound for an unknown job, Conflict for one that has ended."""
         if not self.progress.exists(job_id):
             stored = self.store.summary(job_id)

@@ -102,3 +102,39 @@ def test_a_retrace_cut_between_pages_leaves_no_old_plan_served_as_fresh(
     reset(graph, synthetic)
     ingest(under_refit, log, 900)
     assert all_mastery(graph) == retraced
+
+
+def test_a_cancel_between_pages_stops_the_retrace_and_the_chunk_plans_the_rest_as_stored(
+    graph: Graph,
+    redis_client: redis.Redis,
+    synthetic: SyntheticCurriculum,  # noqa: F811
+) -> None:
+    ingest(MasteryService(MasteryStore(graph)), make_answers(synthetic, LEARNERS, 900, seed=34), 300)
+    learner_ids = list(JobStore(graph).learner_ids())
+    refit = refitted(synthetic)
+    under_refit = MasteryService(MasteryStore(graph), lambda: refit)
+    sent: list[dict[str, Any]] = []
+    batch = runner(graph, redis_client, refit, None)
+    batch.fan_out("job-cancelled", None, datetime.now(UTC), sent.append, LEARNERS)
+    reads = [0]
+
+    def cancelled_after_first_page() -> float:
+        """The budget's clock; its second read, before the second transaction, follows an operator's
+        `kgplatform jobs cancel` (the budget itself is never spent)."""
+        reads[0] += 1
+        if reads[0] == 2:
+            batch.jobs.cancel("job-cancelled", "an operator")
+        return 0.0
+
+    retracer = ChunkRetracer(
+        under_refit, redis_client, 300.0, clock=cancelled_after_first_page, page_size=PAGE
+    )
+    (message,) = sent
+    chunk, now, only = chunk_of(json.loads(json.dumps(message)))
+    runner(graph, redis_client, refit, retracer).run_chunk("job-cancelled", chunk, now, only, "test")
+    # One page replayed, then nothing more: the other 25 are left to `kgplatform retrace` or the next batch.
+    assert len(under_refit.stale_among(learner_ids)) == LEARNERS - PAGE
+    status = batch.status("job-cancelled")
+    assert status.state is JobState.FAILED and (status.message or "").startswith("cancelled by an operator")
+    assert (status.retraced, status.retrace_left) == (PAGE, LEARNERS - PAGE), status
+    assert all(redis_client.mget([plan_key(i) for i in learner_ids]))  # the running chunk still planned all
