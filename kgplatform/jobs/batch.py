@@ -292,22 +292,16 @@ class BatchRunner:
                 "(its worker died each time, e.g. at the hard time limit)"
             )
             return self.fail_chunk(job_id, chunk, reason)
+        retraced = ChunkRetraced()
+        if self.retracer is not None:
+            # Before the mastery is read, so the plans are made from what it traces (and dated after its
+            # stamps). Every learner of the chunk: a batch for one curriculum lists only that curriculum's
+            # learners, and one skipped after all (their default curriculum changed since the fan-out) gets
+            # their cached plan marked stale, which is what it then is.
+            retraced = self.retracer(chunk.learner_ids, cancelled=lambda: self.progress.is_cancelled(job_id))
         read_at = datetime.now(UTC)  # the plans' date: they include every answer stored before this
         rows = self.job_store.mastery_of(chunk.learner_ids)
         groups, skipped = group_by_curriculum(rows, only, self.cache.curricula_of)
-        retraced = ChunkRetraced()
-        if self.retracer is not None:
-            # Only the learners this chunk plans: one left out (another curriculum's batch) keeps their
-            # plan, and is retraced by the batch that plans them.
-            retraced = self.retracer(
-                [row["learner_id"] for group in groups.values() for row in group],
-                cancelled=lambda: self.progress.is_cancelled(job_id),
-            )
-            if retraced.replayed:
-                # Read again, so the plans are made from the mastery just traced (and dated after it).
-                read_at = datetime.now(UTC)
-                rows = self.job_store.mastery_of(chunk.learner_ids)
-                groups, skipped = group_by_curriculum(rows, only, self.cache.curricula_of)
         planned, failures = 0, []
         for curriculum_id, group in groups.items():
             stamps = self.plan_store.curriculum_stamps(curriculum_id)
@@ -340,7 +334,7 @@ class BatchRunner:
             failed=failed,
             skipped=skipped,
             failure=failure,
-            retraced=len(retraced.replayed),
+            retraced=retraced.replayed,
             retrace_left=retraced.left,
         )
         if counted is not None and count_planned is not None:

@@ -8,21 +8,22 @@ operator's `kgplatform retrace`, run in one process, could bring everyone up to 
 the replay is spread over every planning worker as the plans are.
 
 Bounded in time: a chunk retraces for at most `RETRACE_SHARE` of its hard time limit, then plans everyone
-(those not reached from their mastery as stored), so a night of long histories cannot push chunks past
-their limit. Those left are counted on the job; `kgplatform retrace` or the next night reaches them.
+(those not reached from their mastery as stored), so long histories leave the plans their time: only the
+page in flight at the deadline runs on (one transaction: at most 50,000 replayed answers, or one learner's
+whole history where longer). Those left are counted on the job; `kgplatform retrace` or the next batch
+reaches them.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis
 
 from kgplatform.mastery.models import RETRACE_PAGE
 from kgplatform.mastery.service import MasteryService
-from kgplatform.mastery.updater import Retraced
 from kgplatform.planning.cache import mark_answered
 
 # The part of a chunk's hard time limit (`max_chunk_s`) its retrace may take: planning 2,000 learners
@@ -32,9 +33,9 @@ RETRACE_SHARE = 0.5
 
 @dataclass(frozen=True)
 class ChunkRetraced:
-    """What a chunk's retrace did: the learners replayed, and how many it had no time left to reach."""
+    """What a chunk's retrace did: the learners it replayed, and those it had no time left to reach."""
 
-    replayed: list[str] = field(default_factory=list)
+    replayed: int = 0
     left: int = 0
 
 
@@ -67,26 +68,23 @@ class ChunkRetracer:
         # transaction locks every learner it is given (as an ingest does) before it can tell. The stale
         # ones are checked again under their locks (an answer meanwhile may have made one current).
         stale = self.service.stale_among(learner_ids)
+        if stale:
+            # Their cached plans were made from mastery traced under older parameters, another transfer
+            # model or curriculum revision: stale, and marked so before any replay, as after new answers.
+            # The chunk's own plans, dated after this, replace them; a learner it cannot plan (a curriculum
+            # that fails) keeps the mark. Marked as each page committed instead, a worker killed or an
+            # outage between two pages (or between a commit and its mark) left replayed learners' old plans
+            # read as fresh, and the chunk's retry, finding them current, never marked them (a review,
+            # 6 December 2026).
+            mark_answered(self.client, dict.fromkeys(stale, time.time()))
         pages = self.service.retrace_in_pages(
             stale,
             self.page_size,
-            self._mark_replayed,
+            lambda page: None,
             # A cancel stops the replay too: the chunk's plans were as good without it, and a retrace
             # ran on for up to half the chunk's time limit (300 s by default), writing under learners'
             # locks, after an operator had cancelled the batch (a review, 6 December 2026).
             out_of_time=lambda: self.clock() >= deadline or cancelled(),
         )
-        replayed = [learner_id for page in pages for learner_id in page.replayed]
+        replayed = sum(len(page.replayed) for page in pages)
         return ChunkRetraced(replayed, len(stale) - sum(page.learners for page in pages))
-
-    def _mark_replayed(self, page: Retraced) -> None:
-        """Their mastery changed: any plan cached for them before now is stale, as after new answers. The
-        chunk's own plans, dated after this, replace most; this covers the ones it does not make (a
-        curriculum it cannot plan in: those learners fail in the job, their old plans stay cached).
-
-        Each page as it commits, not the chunk's replayed learners once the loop ends: a worker killed, or
-        a Neo4j or Redis outage, between two pages left those already replayed unmarked, and the chunk's
-        retry finds them current and replays (so marks) nobody, so a plan cached from their older mastery
-        was served as fresh (a review, 6 December 2026)."""
-        if page.replayed:
-            mark_answered(self.client, dict.fromkeys(page.replayed, time.time()))
