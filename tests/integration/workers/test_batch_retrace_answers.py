@@ -19,16 +19,16 @@ from kgplatform.jobs.models import JobState
 from kgplatform.jobs.on_demand import request_recomputes
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
-from kgplatform.mastery import params_store
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
 from kgplatform.planning.cache import plan_key
 from tests.integration.jobs.test_batch_retrace import refitted, run_batch, runner
 from tests.integration.jobs.test_batch_retrace_interrupted import stale_plans
-from tests.integration.mastery.conftest import all_mastery, load_curriculum
-from tests.integration.mastery.test_order import ingest, reset
+from tests.integration.mastery.conftest import load_curriculum
+from tests.integration.mastery.test_order import ingest
 from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.refits import assert_as_one_ingest, save_refit
 
 LEARNERS = 300
 BEFORE, DURING = 9_000, 3_000
@@ -50,9 +50,7 @@ def test_answers_and_drains_during_the_chunks_retrace_end_as_one_ingest(
     refit = refitted(synthetic)
     under_refit = MasteryService(MasteryStore(graph), lambda: refit)
     run_batch(runner(graph, worker_env.client, refit, None), "job-before", chunk_size=LEARNERS)
-    models = tmp_path / "models"
-    paths = worker_env.settings.paths.model_copy(update={"models_dir": models})
-    params_store.save(worker_env.settings.model_copy(update={"paths": paths}), refit)
+    models = save_refit(worker_env, refit, tmp_path)
     worker_env.env["KGP_PATHS__MODELS_DIR"] = str(models)
     start_worker("one")
     start_worker("two")
@@ -105,8 +103,4 @@ def test_answers_and_drains_during_the_chunks_retrace_end_as_one_ingest(
         plan = json.loads(raw)
         assert datetime.fromisoformat(plan["mastery_at"]) >= newest_write(graph, learner_id), learner_id
     assert under_refit.stale_among(learner_ids) == []
-    together = all_mastery(graph)
-
-    reset(graph, synthetic)
-    ingest(under_refit, log, BEFORE + DURING)
-    assert all_mastery(graph) == together
+    assert_as_one_ingest(graph, synthetic, under_refit, log)

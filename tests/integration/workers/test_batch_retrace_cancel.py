@@ -12,7 +12,6 @@ from kgplatform.graph.driver import Graph
 from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
-from kgplatform.mastery import params_store
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
@@ -21,6 +20,7 @@ from tests.integration.jobs.test_batch_retrace import refitted
 from tests.integration.mastery.conftest import load_curriculum
 from tests.integration.mastery.test_order import ingest
 from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.refits import save_refit
 
 LEARNERS = 1_000  # five retrace pages of 200 in one chunk
 PAGE = 200
@@ -35,9 +35,7 @@ def test_a_cancel_stops_a_running_chunks_retrace_at_its_next_page(
     learner_ids = list(JobStore(graph).learner_ids())
     refit = refitted(synthetic)
     under_refit = MasteryService(MasteryStore(graph), lambda: refit)
-    models = tmp_path / "models"
-    paths = worker_env.settings.paths.model_copy(update={"models_dir": models})
-    params_store.save(worker_env.settings.model_copy(update={"paths": paths}), refit)
+    models = save_refit(worker_env, refit, tmp_path)
     worker_env.env["KGP_PATHS__MODELS_DIR"] = str(models)
     start_worker("retrace")
     wait_for_workers(worker_env.celery, 1)

@@ -13,15 +13,15 @@ from kgplatform.graph.driver import Graph
 from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
-from kgplatform.mastery import params_store
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
 from tests.integration.jobs.test_batch_retrace import refitted, run_batch, runner
 from tests.integration.jobs.test_batch_retrace_interrupted import stale_plans
-from tests.integration.mastery.conftest import all_mastery, load_curriculum
-from tests.integration.mastery.test_order import ingest, reset
+from tests.integration.mastery.conftest import load_curriculum
+from tests.integration.mastery.test_order import ingest
 from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.refits import assert_as_one_ingest, save_refit
 
 LEARNERS = 600  # three retrace pages of 200 in one chunk
 ANSWERS = 18_000
@@ -41,9 +41,7 @@ def test_a_worker_killed_mid_retrace_loses_and_doubles_nothing(
     # Plans from the old mastery, cached and fresh (nobody answered since).
     run_batch(runner(graph, worker_env.client, refit, None), "job-before", chunk_size=LEARNERS)
     assert stale_plans(worker_env.client, learner_ids) == set()
-    models = tmp_path / "models"
-    paths = worker_env.settings.paths.model_copy(update={"models_dir": models})
-    params_store.save(worker_env.settings.model_copy(update={"paths": paths}), refit)
+    models = save_refit(worker_env, refit, tmp_path)
     worker_env.env["KGP_PATHS__MODELS_DIR"] = str(models)
 
     victim = start_worker("victim")
@@ -81,8 +79,4 @@ def test_a_worker_killed_mid_retrace_loses_and_doubles_nothing(
     assert starts[0].startswith("victim@") and starts[-1].startswith("survivor@"), starts
     assert stale_plans(worker_env.client, learner_ids) == set()
     assert under_refit.stale_among(learner_ids) == []
-    retraced = all_mastery(graph)
-
-    reset(graph, synthetic)
-    ingest(under_refit, log, ANSWERS)
-    assert all_mastery(graph) == retraced
+    assert_as_one_ingest(graph, synthetic, under_refit, log)

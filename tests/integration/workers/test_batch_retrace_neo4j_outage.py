@@ -15,15 +15,14 @@ from kgplatform.graph.driver import Graph
 from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
-from kgplatform.mastery import params_store
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
 from kgplatform.settings import Settings
 from tests.integration.jobs.test_batch_retrace import refitted, run_batch, runner
 from tests.integration.jobs.test_batch_retrace_interrupted import stale_plans
-from tests.integration.mastery.conftest import all_mastery, load_curriculum
-from tests.integration.mastery.test_order import ingest, reset
+from tests.integration.mastery.conftest import load_curriculum
+from tests.integration.mastery.test_order import ingest
 from tests.integration.workers.conftest import (
     PLANNING_QUEUES,
     WorkerEnv,
@@ -31,6 +30,7 @@ from tests.integration.workers.conftest import (
     stop_workers,
     wait_for_workers,
 )
+from tests.integration.workers.refits import assert_as_one_ingest, save_refit
 from tests.integration.workers.test_batch_neo4j_outage import Outage
 
 LEARNERS = 600  # three retrace pages of 200 in one chunk
@@ -49,9 +49,7 @@ def test_a_neo4j_outage_mid_retrace_is_retried_to_the_end_counting_each_learner_
     refit = refitted(synthetic)
     under_refit = MasteryService(MasteryStore(graph), lambda: refit)
     run_batch(runner(graph, worker_env.client, refit, None), "job-before", chunk_size=LEARNERS)
-    models = tmp_path / "models"
-    paths = worker_env.settings.paths.model_copy(update={"models_dir": models})
-    params_store.save(worker_env.settings.model_copy(update={"paths": paths}), refit)
+    models = save_refit(worker_env, refit, tmp_path)
     outage = Outage(settings.neo4j.host, settings.neo4j.port)
     env = {
         "KGP_PATHS__MODELS_DIR": str(models),
@@ -93,8 +91,4 @@ def test_a_neo4j_outage_mid_retrace_is_retried_to_the_end_counting_each_learner_
     assert len(jobs.progress.starts(job_id)) >= 2, "the chunk was not retried: the outage was not met"
     assert stale_plans(worker_env.client, learner_ids) == set()
     assert under_refit.stale_among(learner_ids) == []
-    retraced = all_mastery(graph)
-
-    reset(graph, synthetic)
-    ingest(under_refit, log, ANSWERS)
-    assert all_mastery(graph) == retraced
+    assert_as_one_ingest(graph, synthetic, under_refit, log)

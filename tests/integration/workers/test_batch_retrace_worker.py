@@ -11,7 +11,6 @@ from pathlib import Path
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
-from kgplatform.mastery import params_store
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import make_answers, make_curriculum
@@ -19,6 +18,7 @@ from tests.integration.jobs.test_batch_retrace import refitted
 from tests.integration.mastery.conftest import load_curriculum
 from tests.integration.mastery.test_order import ingest
 from tests.integration.workers.conftest import StartWorker, WorkerEnv, run_cli, wait_for_workers
+from tests.integration.workers.refits import save_refit
 
 LEARNERS = 20
 
@@ -30,9 +30,7 @@ def test_a_batch_after_a_refit_traces_every_learner_again_on_the_workers(
     load_curriculum(graph, synthetic)
     ingest(MasteryService(MasteryStore(graph)), make_answers(synthetic, LEARNERS, 600, seed=41), 300)
     refit = refitted(synthetic)
-    models = tmp_path / "models"
-    paths = worker_env.settings.paths.model_copy(update={"models_dir": models})
-    params_store.save(worker_env.settings.model_copy(update={"paths": paths}), refit)
+    models = save_refit(worker_env, refit, tmp_path)
     worker_env.env["KGP_PATHS__MODELS_DIR"] = str(models)
     learner_ids = list(JobStore(graph).learner_ids())
     under_refit = MasteryService(MasteryStore(graph), lambda: refit)
