@@ -17,6 +17,7 @@ from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j import exceptions as neo4j_errors
 
 from kgplatform.errors import ServiceUnavailable
+from kgplatform.graph.deleted_meanwhile import rerun_if_deleted_meanwhile
 from kgplatform.graph.queries import query_text
 from kgplatform.settings import Neo4jSettings
 
@@ -143,10 +144,15 @@ class Graph:
     def write_in_batches(
         self, name: str, rows: Sequence[Mapping[str, Any]], /, batch_size: int = 5000, **params: Any
     ) -> list[Row]:
-        """Runs an `UNWIND $rows ...` query once per batch, each batch its own transaction."""
+        """Runs an `UNWIND $rows ...` query once per batch, each batch its own transaction. A batch that
+        met a node deleted by a concurrent commit after it matched it runs again, without that node
+        (`deleted_meanwhile`: a transfer model's edges to a concept a designer deleted meanwhile failed the
+        whole publish, a review, 6 December 2026)."""
         results: list[Row] = []
         for start in range(0, len(rows), batch_size):
-            results.extend(self.write(name, rows=list(rows[start : start + batch_size]), **params))
+            batch = list(rows[start : start + batch_size])
+            written = rerun_if_deleted_meanwhile(lambda batch=batch: self.write(name, rows=batch, **params))
+            results.extend(written)
         return results
 
     def write_many(self, statements: Iterable[tuple[str, Mapping[str, Any]]]) -> list[list[Row]]:

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from kgplatform.errors import Conflict
-from kgplatform.graph.deleted_meanwhile import rerun_if_deleted_meanwhile
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.values import native
 
@@ -76,22 +75,17 @@ class TransferStore:
         """`data_at` (ISO datetime): when the model's data were read; concepts created after it are not the
         ones the model learnt (a reused id) and get no edges. Default `computed_at`."""
         name = "transfer/create_transfer_edges_plain" if plain else "transfer/write_transfer_edges"
-        params = {
-            "model_version": model_version,
-            "computed_at": computed_at,
-            "data_at": data_at or computed_at,
-        }
-        written = 0
-        for start in range(0, len(rows), batch_size):
-            batch = list(rows[start : start + batch_size])
-            # Each batch its own transaction. A concept a designer deleted after the batch matched it is met
-            # deleted (the whole publish failed with it before: a review, 6 December 2026): the batch
-            # runs again and writes the edges of the concepts that are left.
-            results = rerun_if_deleted_meanwhile(
-                lambda batch=batch: self.graph.write(name, rows=batch, **params)
-            )
-            written += sum(int(r["written"]) for r in results)
-        return written
+        # Each batch its own transaction; one that meets a concept a designer deleted after it matched it runs
+        # again and writes the edges of the concepts that are left (`Graph.write_in_batches`).
+        results = self.graph.write_in_batches(
+            name,
+            rows,
+            batch_size,
+            model_version=model_version,
+            computed_at=computed_at,
+            data_at=data_at or computed_at,
+        )
+        return sum(int(r["written"]) for r in results)
 
     def count_edges(self, model_version: str) -> int:
         return int(self.graph.read("transfer/count_transfer_edges", model_version=model_version)[0]["edges"])
