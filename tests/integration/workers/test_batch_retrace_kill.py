@@ -20,7 +20,7 @@ from tests.integration.jobs.test_batch_retrace import refitted, run_batch, runne
 from tests.integration.jobs.test_batch_retrace_interrupted import stale_plans
 from tests.integration.mastery.conftest import load_curriculum
 from tests.integration.mastery.test_order import ingest
-from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
+from tests.integration.workers.conftest import StartWorker, WorkerEnv, finished_job, wait_for_workers
 from tests.integration.workers.refits import assert_as_one_ingest, save_refit
 
 LEARNERS = 600  # three retrace pages of 200 in one chunk
@@ -66,11 +66,7 @@ def test_a_worker_killed_mid_retrace_loses_and_doubles_nothing(
     assert stale_plans(worker_env.client, learner_ids) == set(learner_ids)
 
     start_worker("survivor")  # the chunk comes back to it after the visibility timeout (16 s)
-    status = None
-    deadline = time.monotonic() + 60
-    while not (status := jobs.status(job_id)).state.finished:
-        assert time.monotonic() < deadline, f"the batch did not finish: {status}"
-        time.sleep(0.25)
+    status = finished_job(jobs, job_id, 60)
     assert status.state is JobState.SUCCEEDED, status
     assert (status.total, status.done, status.failed, status.skipped) == (LEARNERS, LEARNERS, 0, 0)
     # The counted run (the survivor's) replayed only the learners the victim had not reached.
