@@ -656,6 +656,27 @@ class CurriculumRows:
     prerequisites: list[Row]
     tasks: list[Row]
 
+    def suspect_ids(self) -> tuple[list[str], list[str]]:
+        """Ids of the concept and task rows that may be of a node deleted while it was read: a null field
+        (an unlocked read of a node whose delete commits under it gives what it had not read yet as null)
+        or, for a task, no concept (every stored task exercises one: deleting a task's last concept deletes
+        the task). Rows with no id at all are of such nodes for certain (`without_gone` drops them)."""
+        concepts = [c["id"] for c in self.concepts if c["id"] is not None and None in c.values()]
+        tasks = [
+            t["id"] for t in self.tasks if t["id"] is not None and (None in t.values() or not t["concepts"])
+        ]
+        return concepts, tasks
+
+    def without_gone(self, concept_ids: Sequence[str], task_ids: Sequence[str]) -> CurriculumRows:
+        """These rows less those of nodes found deleted (`suspect_ids`, then a read after this one's) and
+        less those read with no id. Edges and task links naming a dropped concept are left to `dangling`."""
+        gone_concepts, gone_tasks = {*concept_ids, None}, {*task_ids, None}
+        return replace(
+            self,
+            concepts=[c for c in self.concepts if c["id"] not in gone_concepts],
+            tasks=[t for t in self.tasks if t["id"] not in gone_tasks],
+        )
+
     def dangling(self) -> set[str]:
         """Concept ids an edge or a task names that the concept rows do not hold."""
         known = {c["id"] for c in self.concepts}
@@ -691,6 +712,9 @@ def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | N
     the rest were: the plans' graph builder refused that document (a 422) and an export named a concept it
     did not hold (a review, 1 December). Such a read is read again; if writes keep landing in between,
     the last read is given without the references to what it did not see (X joins at the next read).
+    A node deleted while a statement read it gives the properties not read yet as null (a task with no id
+    and no concepts reached the planner as a 422; CI of 6 December 2026): rows with a null are checked
+    for existence after the reads (`CurriculumRows.suspect_ids`) and those of deleted nodes left out.
     """
 
     def work(tx: ManagedTransaction) -> CurriculumRows | None:
@@ -703,12 +727,17 @@ def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | N
         def rows(name: str) -> list[Row]:
             return plain_rows(tx.run(query_text(name), {"curriculum_id": curriculum_id}))
 
-        return CurriculumRows(
+        read = CurriculumRows(
             curriculum=curriculum[0]["curriculum"],
             concepts=rows("curriculum/read_curriculum_concepts"),
             prerequisites=rows("curriculum/read_curriculum_prerequisites"),
             tasks=rows("curriculum/read_curriculum_tasks"),
         )
+        concept_ids, task_ids = read.suspect_ids()
+        if concept_ids or task_ids:
+            (gone,) = _run(tx, "curriculum/find_gone_entities", concept_ids=concept_ids, task_ids=task_ids)
+            return read.without_gone(gone["concepts"], gone["tasks"])
+        return read.without_gone((), ())
 
     for _ in range(READ_ATTEMPTS):
         rows = _read(graph, work)

@@ -250,9 +250,16 @@ class ReadsInTurn(FakeGraph):
         return work(self.tx)
 
 
-def _curriculum_read(concepts: list[str], edges: list[tuple[str, str]], tasks: dict[str, list[str]]) -> dict:
-    """The rows the queries give, every column included (a document can be built from them)."""
+def _curriculum_read(
+    concepts: list[str],
+    edges: list[tuple[str, str]],
+    tasks: dict[str, list[str]],
+    gone: tuple[list[str], list[str]] = ([], []),
+) -> dict:
+    """The rows the queries give, every column included (a document can be built from them); `gone`, the
+    concept and task ids the check after the reads finds deleted."""
     return {
+        "curriculum/find_gone_entities": [{"concepts": gone[0], "tasks": gone[1]}],
         "curriculum/get_curriculum": [{"curriculum": {"id": "m", "name": "M", "description": None}}],
         "curriculum/read_curriculum_concepts": [
             {"id": c, "name": c.upper(), "description": None, "tags": None, "difficulty": None}
@@ -294,6 +301,55 @@ def test_writes_landing_in_every_read_give_a_whole_curriculum_without_what_was_h
     assert [(e["prerequisite"], e["concept"]) for e in rows.prerequisites] == [("a", "b")]
     # The task on x alone came with x; a task on b and x keeps b.
     assert {t["id"]: t["concepts"] for t in rows.tasks} == {"t1": ["a"], "tb": ["b"]}
+
+
+def _deleted_while_read(row: dict[str, Any], *kept: str) -> dict[str, Any]:
+    """A row as an unlocked read gives it when the node's delete commits under it: what it had read by
+    then (`kept`) and null for the rest; a task's concept list, read after, empty."""
+    return {k: (v if k in kept else [] if k == "concepts" else None) for k, v in row.items()}
+
+
+def test_rows_of_nodes_deleted_while_read_are_left_out_and_their_links_read_again() -> None:
+    """A read of a curriculum while tasks and concepts were deleted gave rows with their unread properties
+    null: a task with no id and no concepts, which the planner refused with a 422 ("task None exercises no
+    known concept"), and rows with an id but nothing else, which an export wrote as they were (CI of
+    6 December 2026; 38 of 3,223 reads under 1,200 task deletes here)."""
+    read = _curriculum_read(
+        ["a", "b", "x"],
+        [("a", "b"), ("b", "x")],
+        {"t1": ["a"], "t2": ["a"], "t3": ["b"], "tx": ["x"]},
+        gone=(["x"], ["t2"]),
+    )
+    concepts, tasks = read["curriculum/read_curriculum_concepts"], read["curriculum/read_curriculum_tasks"]
+    concepts[2] = _deleted_while_read(concepts[2], "id")  # x: its id read, then deleted
+    tasks[1] = _deleted_while_read(tasks[1], "id", "title")  # t2: deleted after its title was read
+    tasks[2] = _deleted_while_read(tasks[2])  # t3: deleted before anything was read
+    whole = _curriculum_read(["a", "b"], [("a", "b")], {"t1": ["a"]})
+    graph = ReadsInTurn([read, whole])
+    rows = store.read_curriculum_rows(graph, "m")
+    assert rows is not None
+    # The check after the reads was asked only of the rows with a null, and found x and t2 deleted; x's
+    # edge and task then named a concept not read, so the curriculum was read again.
+    asked = next(params for name, params in graph.tx.ran if name == "curriculum/find_gone_entities")
+    assert asked == {"concept_ids": ["a", "b", "x"], "task_ids": ["t2"]}
+    assert [c["id"] for c in rows.concepts] == ["a", "b"] and [t["id"] for t in rows.tasks] == ["t1"]
+
+
+def test_rows_with_a_null_of_nodes_that_still_exist_are_kept() -> None:
+    """A concept stored without a description, a task without a difficulty: checked, found, kept."""
+    read = _curriculum_read(["a"], [], {"t1": ["a"]})
+    read["curriculum/read_curriculum_tasks"][0]["difficulty"] = None
+    rows = store.read_curriculum_rows(ReadsInTurn([read]), "m")
+    assert rows is not None and [c["id"] for c in rows.concepts] == ["a"]
+    assert [t["id"] for t in rows.tasks] == ["t1"] and rows.tasks[0]["difficulty"] is None
+
+
+def test_a_whole_read_of_rows_without_a_null_asks_nothing_more() -> None:
+    read = _curriculum_read(["a"], [], {"t1": ["a"]})
+    read["curriculum/read_curriculum_concepts"][0].update(description="", tags=[], difficulty=0.5)
+    graph = ReadsInTurn([read])
+    store.read_curriculum_rows(graph, "m")
+    assert "find_gone_entities" not in graph.names
 
 
 def test_an_export_that_half_saw_a_write_names_no_concept_it_does_not_hold() -> None:
