@@ -23,6 +23,7 @@ from neo4j import exceptions as neo4j_errors
 from kgplatform.audit import cursor
 from kgplatform.audit.cursor import After
 from kgplatform.audit.window import Window
+from kgplatform.curriculum import torn_rows
 from kgplatform.curriculum.audit import explain
 from kgplatform.curriculum.models import AuditFilter
 from kgplatform.errors import Conflict
@@ -169,12 +170,38 @@ def create_curriculum(
     return _write(graph, work)
 
 
+# --- rows of nodes deleted while they were read --------------------------------------------------
+
+
+def whole_rows(tx: ManagedTransaction, kind: torn_rows.Kind, rows: list[Row]) -> list[Row]:
+    """`rows` (of concepts or tasks, read in `tx`) less those of nodes deleted while the statement read
+    them: a statement after the read sees the delete (`torn_rows`; a review, 6 December 2026)."""
+    if kind == "task":
+        rows = [torn_rows.with_known_concepts(row) for row in rows]
+    suspects = torn_rows.suspect_ids(kind, rows)
+    if not suspects:
+        return torn_rows.keep_whole(rows, ())
+    ids = {
+        "concept_ids": suspects if kind == "concept" else [],
+        "task_ids": suspects if kind == "task" else [],
+    }
+    (gone,) = _run(tx, "curriculum/find_gone_entities", **ids)
+    return torn_rows.keep_whole(rows, gone["concepts"] + gone["tasks"])
+
+
+def _one_whole(tx: ManagedTransaction, kind: torn_rows.Kind, rows: list[Row]) -> dict[str, Any] | None:
+    whole = whole_rows(tx, kind, [native(row[kind]) for row in rows])
+    return whole[0] if whole else None
+
+
 # --- concepts ----------------------------------------------------------------------------------
 
 
 def get_concept(graph: Graph, concept_id: str) -> dict[str, Any] | None:
-    rows = graph.read("curriculum/get_concept", id=concept_id)
-    return native(rows[0]["concept"]) if rows else None
+    """The concept, or None when unknown or deleted while it was read (`whole_rows`)."""
+    return _read(
+        graph, lambda tx: _one_whole(tx, "concept", _run(tx, "curriculum/get_concept", id=concept_id))
+    )
 
 
 def find_concepts(graph: Graph, ids: Sequence[str]) -> dict[str, str]:
@@ -306,15 +333,22 @@ def delete_concept(
 def list_concepts(
     graph: Graph, curriculum_id: str, *, text: str | None, tags: list[str], offset: int, limit: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    row = graph.read(
-        "curriculum/list_concepts",
-        curriculum_id=curriculum_id,
-        text=text,
-        tags=tags,
-        offset=offset,
-        limit=limit,
-    )[0]
-    return row["total"], native(row["items"])
+    def work(tx: ManagedTransaction) -> tuple[int, list[dict[str, Any]]]:
+        (row,) = _run(
+            tx,
+            "curriculum/list_concepts",
+            curriculum_id=curriculum_id,
+            text=text,
+            tags=tags,
+            offset=offset,
+            limit=limit,
+        )
+        items = native(row["items"])
+        whole = whole_rows(tx, "concept", items)
+        # A node deleted while the page was read is counted in total too: the total leaves it out as well.
+        return row["total"] - (len(items) - len(whole)), whole
+
+    return _read(graph, work)
 
 
 def expand_neighbours(graph: Graph, concept_id: str, depth: int, *, towards_prerequisites: bool) -> list[Row]:
@@ -451,8 +485,8 @@ def remove_prerequisite(
 
 
 def get_task(graph: Graph, task_id: str) -> dict[str, Any] | None:
-    rows = graph.read("curriculum/get_task", id=task_id)
-    return native(rows[0]["task"]) if rows else None
+    """The task, or None when unknown or deleted while it was read (`whole_rows`)."""
+    return _read(graph, lambda tx: _one_whole(tx, "task", _run(tx, "curriculum/get_task", id=task_id)))
 
 
 @dataclass(frozen=True)
@@ -582,15 +616,22 @@ def delete_task(graph: Graph, task_id: str, decide: Callable[[dict[str, Any] | N
 def list_tasks(
     graph: Graph, curriculum_id: str, *, concept_id: str | None, text: str | None, offset: int, limit: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    row = graph.read(
-        "curriculum/list_tasks",
-        curriculum_id=curriculum_id,
-        concept_id=concept_id,
-        text=text,
-        offset=offset,
-        limit=limit,
-    )[0]
-    return row["total"], native(row["items"])
+    def work(tx: ManagedTransaction) -> tuple[int, list[dict[str, Any]]]:
+        (row,) = _run(
+            tx,
+            "curriculum/list_tasks",
+            curriculum_id=curriculum_id,
+            concept_id=concept_id,
+            text=text,
+            offset=offset,
+            limit=limit,
+        )
+        items = native(row["items"])
+        whole = whole_rows(tx, "task", items)
+        # A node deleted while the page was read is counted in total too: the total leaves it out as well.
+        return row["total"] - (len(items) - len(whole)), whole
+
+    return _read(graph, work)
 
 
 # --- audit and whole documents -----------------------------------------------------------------
