@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from neo4j import ManagedTransaction
 from neo4j import exceptions as neo4j_errors
@@ -23,15 +23,16 @@ from neo4j import exceptions as neo4j_errors
 from kgplatform.audit import cursor
 from kgplatform.audit.cursor import After
 from kgplatform.audit.window import Window
-from kgplatform.curriculum import torn_rows
 from kgplatform.curriculum.audit import explain
 from kgplatform.curriculum.models import AuditFilter
 from kgplatform.errors import Conflict
+from kgplatform.graph import torn_rows
 from kgplatform.graph.driver import Graph, Row, plain_rows
 from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import native
 
 T = TypeVar("T")
+EntityKind = Literal["concept", "task"]
 AuditRows = list[dict[str, Any]]
 # Owner reads before giving up on a concept that keeps moving between curricula (lock_owning_curricula).
 OWNER_LOOKUPS = 3
@@ -173,12 +174,25 @@ def create_curriculum(
 # --- rows of nodes deleted while they were read --------------------------------------------------
 
 
-def whole_rows(tx: ManagedTransaction, kind: torn_rows.Kind, rows: list[Row]) -> list[Row]:
+# The fields a stored concept or task always has (a concept's difficulty may be null): a row without
+# one may be of a node deleted while it was read (`torn_rows`).
+REQUIRED_FIELDS: dict[EntityKind, frozenset[str]] = {
+    "concept": frozenset(
+        {"id", "curriculum_id", "name", "description", "tags", "version", "created_at", "updated_at"}
+    ),
+    "task": frozenset(
+        {"id", "curriculum_id", "title", "kind", "difficulty", "estimated_minutes", "version", "created_at"}
+        | {"updated_at", "concepts"}
+    ),
+}
+
+
+def whole_rows(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> list[Row]:
     """`rows` (of concepts or tasks, read in `tx`) less those of nodes deleted while the statement read
     them: a statement after the read sees the delete (`torn_rows`; a review, 6 December 2026)."""
     if kind == "task":
-        rows = [torn_rows.with_known_concepts(row) for row in rows]
-    suspects = torn_rows.suspect_ids(kind, rows)
+        rows = [_with_known_concepts(row) for row in rows]
+    suspects = torn_rows.suspect_ids(rows, REQUIRED_FIELDS[kind])
     if not suspects:
         return torn_rows.keep_whole(rows, ())
     ids = {
@@ -189,7 +203,18 @@ def whole_rows(tx: ManagedTransaction, kind: torn_rows.Kind, rows: list[Row]) ->
     return torn_rows.keep_whole(rows, gone["concepts"] + gone["tasks"])
 
 
-def _one_whole(tx: ManagedTransaction, kind: torn_rows.Kind, rows: list[Row]) -> dict[str, Any] | None:
+def _with_known_concepts(task: Row) -> Row:
+    """The task row less the null ids in its concept list (every stored concept has an id: a null one is
+    a concept deleted while the list was read), and with no list at all when none is left: every stored
+    task exercises a concept (deleting its last concept deletes the task), so the row is asked about."""
+    concepts = task.get("concepts")
+    if concepts is None or (None not in concepts and concepts):
+        return task
+    known = [c for c in concepts if c is not None]
+    return {**task, "concepts": known or None}
+
+
+def _one_whole(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> dict[str, Any] | None:
     whole = whole_rows(tx, kind, [native(row[kind]) for row in rows])
     return whole[0] if whole else None
 

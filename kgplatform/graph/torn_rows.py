@@ -1,0 +1,33 @@
+"""Rows read while their node's delete committed ("torn" rows), and the one rule for leaving them out.
+
+Reads take no locks and see each record as last committed: a node deleted while a statement read it gives
+the properties not read yet as null or absent (its id, even), and its relationships read after the delete
+as none. Such rows reached the API's models, which refused them (a 500: the paged lists and single reads
+of concepts and tasks under designers' deletes, the job list while old summaries were pruned; a review,
+6 December 2026). The rule: a row holding no value for a field its stored node always has may be torn;
+a statement after the read (which sees the delete) says which of those nodes are gone, and their rows
+are left out, as are rows with no id at all. Whole rows cost nothing more: only a suspect row is asked
+about. These functions are pure; each area's store runs its own existence query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def may_be_torn(row: Row, required: Iterable[str]) -> bool:
+    """The row has no value for one of the `required` fields (those its stored node always has)."""
+    return any(row.get(name) is None for name in required)
+
+
+def suspect_ids(rows: Sequence[Row], required: Collection[str]) -> list[str]:
+    """Ids of the rows to ask about; rows with no id are of deleted nodes for certain (`keep_whole`)."""
+    return [row["id"] for row in rows if row.get("id") is not None and may_be_torn(row, required)]
+
+
+def keep_whole(rows: Sequence[Row], gone: Collection[str]) -> list[Row]:
+    """The rows less those of nodes found gone and those read with no id."""
+    return [row for row in rows if row.get("id") is not None and row["id"] not in gone]
