@@ -7,13 +7,20 @@ from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any, NamedTuple
 
+from neo4j import ManagedTransaction
+
+from kgplatform.graph import torn_rows
 from kgplatform.graph.driver import Graph, Row
+from kgplatform.graph.queries import query_text
 from kgplatform.graph.values import native
 from kgplatform.jobs.models import JobFailure, JobState, JobStatus
 from kgplatform.settings import WorkerSettings
 
 LEARNER_PAGE = 10_000
 DEFAULT_SUMMARY_DAYS: int = WorkerSettings.model_fields["job_summary_days"].default
+# The fields every stored summary has: one read without them may be of a summary pruned while it was
+# read (`torn_rows`).
+SUMMARY_FIELDS = frozenset({"id", "kind", "state", "created_at"})
 
 
 class LearnerCurricula(NamedTuple):
@@ -109,12 +116,25 @@ class JobStore:
         return bool(self.graph.write("jobs/set_job_retrain", job_id=job_id, retrain=retrain))
 
     def summary(self, job_id: str) -> JobStatus | None:
-        rows = self.graph.read("jobs/get_job", job_id=job_id)
-        return _stored_status(rows[0]["job"]) if rows else None
+        jobs = self.graph.execute_read(lambda tx: _whole_summaries(tx, "jobs/get_job", job_id=job_id))
+        return _stored_status(jobs[0]) if jobs else None
 
     def newest_summaries(self, limit: int) -> list[JobStatus]:
         """The stored summaries of the `limit` newest batches, newest first."""
-        return [_stored_status(row["job"]) for row in self.graph.read("jobs/list_jobs", limit=limit)]
+        jobs = self.graph.execute_read(lambda tx: _whole_summaries(tx, "jobs/list_jobs", limit=limit))
+        return [_stored_status(job) for job in jobs]
+
+
+def _whole_summaries(tx: ManagedTransaction, query: str, /, **params: Any) -> list[Row]:
+    """The summaries `query` reads (its `job` column) less those pruned while it read them: such a
+    summary came back with properties missing and the job list failed on it (a 500 while saves pruned
+    old summaries; a review, 6 December 2026). A statement after the read sees the delete."""
+    jobs = [record["job"] for record in tx.run(query_text(query), params)]
+    suspects = torn_rows.suspect_ids(jobs, SUMMARY_FIELDS)
+    if not suspects:
+        return torn_rows.keep_whole(jobs, ())
+    gone = tx.run(query_text("jobs/find_gone_jobs"), job_ids=suspects).single(strict=True)["gone"]
+    return torn_rows.keep_whole(jobs, gone)
 
 
 def _stored_status(properties: dict[str, Any]) -> JobStatus:
