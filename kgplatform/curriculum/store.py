@@ -215,7 +215,7 @@ def _with_known_concepts(task: Row) -> Row:
 
 
 def _one_whole(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> dict[str, Any] | None:
-    whole = whole_rows(tx, kind, [native(row[kind]) for row in rows])
+    whole = whole_rows(tx, kind, [row[kind] for row in rows])
     return whole[0] if whole else None
 
 
@@ -368,7 +368,7 @@ def list_concepts(
             offset=offset,
             limit=limit,
         )
-        items = native(row["items"])
+        items = row["items"]
         whole = whole_rows(tx, "concept", items)
         # A node deleted while the page was read is counted in total too: the total leaves it out as well.
         return row["total"] - (len(items) - len(whole)), whole
@@ -651,7 +651,7 @@ def list_tasks(
             offset=offset,
             limit=limit,
         )
-        items = native(row["items"])
+        items = row["items"]
         whole = whole_rows(tx, "task", items)
         # A node deleted while the page was read is counted in total too: the total leaves it out as well.
         return row["total"] - (len(items) - len(whole)), whole
