@@ -191,7 +191,7 @@ def whole_rows(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> lis
     """`rows` (of concepts or tasks, read in `tx`) less those of nodes deleted while the statement read
     them: a statement after the read sees the delete (`torn_rows`; a review, 6 December 2026)."""
     if kind == "task":
-        rows = [_with_known_concepts(row) for row in rows]
+        rows = [_no_concepts_as_missing(row) for row in rows]
     suspects = torn_rows.suspect_ids(rows, REQUIRED_FIELDS[kind])
     if not suspects:
         return torn_rows.keep_whole(rows, ())
@@ -203,15 +203,11 @@ def whole_rows(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> lis
     return torn_rows.keep_whole(rows, gone["concepts"] + gone["tasks"])
 
 
-def _with_known_concepts(task: Row) -> Row:
-    """The task row less the null ids in its concept list (every stored concept has an id: a null one is
-    a concept deleted while the list was read), and with no list at all when none is left: every stored
-    task exercises a concept (deleting its last concept deletes the task), so the row is asked about."""
-    concepts = task.get("concepts")
-    if concepts is None or (None not in concepts and concepts):
-        return task
-    known = [c for c in concepts if c is not None]
-    return {**task, "concepts": known or None}
+def _no_concepts_as_missing(task: Row) -> Row:
+    """The task row with an empty concept list read as none at all, so that the row is asked about: every
+    stored task exercises a concept (deleting its last concept deletes the task), and the concepts of a
+    task read after its delete are none (the rule of `CurriculumRows.suspect_ids`)."""
+    return {**task, "concepts": None} if task.get("concepts") == [] else task
 
 
 def _one_whole(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> dict[str, Any] | None:
