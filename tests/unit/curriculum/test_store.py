@@ -443,3 +443,35 @@ def test_a_deleted_concepts_trail_is_read_without_asking_whether_it_exists() -> 
     # Then only whether its curricula's older entries were archived, asked of the entries' curriculum.
     assert graph.names == ["read_concept_audit", "audit/get_audit_archive"]
     assert graph.tx.ran[-1][1] == {"curriculum_ids": ["m"], "concept_id": "a", "task_id": None}
+
+
+def _complete(read: dict) -> dict:
+    """`read` with no null on its concept rows, so that only the rows a test spoils are suspect."""
+    for concept in read["curriculum/read_curriculum_concepts"]:
+        concept.update(description="", tags=[], difficulty=0.5)
+    return read
+
+
+def test_a_task_deleted_before_its_concepts_were_read_is_checked_and_left_out() -> None:
+    """Every other property read, its concept list empty: a stored task always exercises a concept, so
+    the row is checked as one with a null is; kept, the planner refused the curriculum with a 422."""
+    read = _complete(_curriculum_read(["a"], [], {"t1": ["a"], "t2": ["a"]}, gone=([], ["t2"])))
+    tasks = read["curriculum/read_curriculum_tasks"]
+    tasks[1] = _deleted_while_read(tasks[1], "id", "title", "kind", "difficulty", "estimated_minutes")
+    graph = ReadsInTurn([read])
+    rows = store.read_curriculum_rows(graph, "m")
+    assert rows is not None and [t["id"] for t in rows.tasks] == ["t1"]
+    asked = next(params for name, params in graph.tx.ran if name == "curriculum/find_gone_entities")
+    assert asked == {"concept_ids": [], "task_ids": ["t2"]}
+
+
+def test_a_row_read_with_no_id_is_left_out_with_nothing_to_check() -> None:
+    """A task deleted before any of its properties was read: no id to check, gone for certain, and no
+    other row suspect, so the read asks nothing more and is not read again."""
+    read = _complete(_curriculum_read(["a"], [], {"t1": ["a"], "t2": ["a"]}))
+    tasks = read["curriculum/read_curriculum_tasks"]
+    tasks[1] = _deleted_while_read(tasks[1])
+    graph = ReadsInTurn([read])
+    rows = store.read_curriculum_rows(graph, "m")
+    assert rows is not None and [t["id"] for t in rows.tasks] == ["t1"]
+    assert "find_gone_entities" not in graph.names
