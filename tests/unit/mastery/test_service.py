@@ -593,3 +593,13 @@ def test_the_report_inputs_digest_moves_with_the_stamps_the_parameters_and_the_m
     with pytest.raises(NotFound) as unknown:
         inputs(stamps=None)
     assert unknown.value.field == "learner_id"
+
+
+def test_the_replay_budget_counts_the_batchs_new_answers_as_well_as_the_stored_ones() -> None:
+    """250 answers stored of 6 stale learners, 50 new, a budget of 250: the stored ones alone fit one
+    transaction, the replays (stored and new) do not, so the ingest takes two. Counting only the stored
+    answers let a batch of long new histories hold every lock in one transaction past its timeout."""
+    service, store, rows = after_an_edit(seed=8, max_replayed=250)
+    transactions = counting_transactions(store)
+    assert service.ingest(rows).accepted == [r["event_id"] for r in rows]
+    assert len(transactions) == 2
