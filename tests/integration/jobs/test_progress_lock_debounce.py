@@ -34,6 +34,19 @@ def test_a_chunk_counted_twice_counts_once_and_the_last_one_completes_the_job(
     assert 0 < redis_client.ttl("kgp:job:j:chunks") <= 60
 
 
+def test_a_chunk_counted_twice_counts_its_retrace_once(redis_client: redis.Redis) -> None:
+    """A chunk redelivered after it was counted (its worker died before the ack) must not add its retrace
+    again: `jobs show` would report more learners traced again, or left, than the batch has."""
+    progress = JobProgress(redis_client, ttl_s=60)
+    progress.create("j", "recompute_all", None)
+    progress.start("j", total=30, chunks_total=2)
+    assert progress.record_chunk("j", 0, done=20, retraced=12, retrace_left=3) == (1, 2)
+    assert progress.record_chunk("j", 0, done=20, retraced=12, retrace_left=3) is None
+    assert progress.record_chunk("j", 1, done=10, retraced=0, retrace_left=4) == (2, 2)
+    status = progress.status("j")
+    assert (status.done, status.retraced, status.retrace_left) == (30, 12, 7)
+
+
 def test_two_batches_started_at_once_do_not_both_hold_the_lock(redis_client: redis.Redis) -> None:
     first, second = BatchLock(redis_client, "t", ttl_s=30), BatchLock(redis_client, "t", ttl_s=30)
     assert first.acquire("job-1")
