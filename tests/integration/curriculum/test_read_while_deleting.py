@@ -77,3 +77,19 @@ def test_a_curriculum_read_while_its_tasks_and_concepts_are_deleted_gives_only_w
         assert not {t["id"] for t in rows.tasks} & set(task_ids)
     assert reads > ROUNDS * 10, reads  # enough reads overlapped the deletes to meet the race
     assert not broken, f"{len(broken)} rows of deleted nodes in {reads} reads: {broken[:3]}"
+
+
+def test_the_check_after_the_reads_names_exactly_the_ids_no_longer_stored(graph: Graph) -> None:
+    """The existence check the read asks of its suspect rows, on the real store: a deleted task and concept
+    are named, and those still stored are not (each named one's row is dropped from the read)."""
+    curriculum_service.create_curriculum(graph, CurriculumIn(id="m", name="m"), "designer")
+    for concept_id in ("a", "b"):
+        curriculum_service.create_concept(graph, "m", ConceptIn(id=concept_id, name=concept_id), "designer")
+    for task_id in ("t1", "t2"):
+        tasks.create_task(graph, "m", TaskIn(id=task_id, title="T", kind="quiz", concepts=["a"]), "designer")
+    tasks.delete_task(graph, "t2", f'"{tasks.get_task(graph, "t2").version}"', "designer")
+    version = curriculum_service.get_concept(graph, "b").version
+    curriculum_service.delete_concept(graph, "b", f'"{version}"', True, "designer")
+
+    (gone,) = graph.read_plain("curriculum/find_gone_entities", concept_ids=["a", "b"], task_ids=["t1", "t2"])
+    assert gone == {"concepts": ["b"], "tasks": ["t2"]}
