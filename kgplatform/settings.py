@@ -147,6 +147,11 @@ class LocalServicesSettings(BaseModel):
     neo4j_heap: str = Field("4g", pattern=NEO4J_SIZE)
     neo4j_pagecache: str = Field("4g", pattern=NEO4J_SIZE)
     start_timeout_s: float = Field(120.0, gt=0, allow_inf_nan=False)
+    # Neo4j's `server.bolt.connection_keep_alive`: while a query runs, the server sends a no-op after each
+    # such silence, and it tells the driver to give up on a connection silent for two of them. At Neo4j's
+    # 1 minute, a request waiting on a stalled server (a frozen process, a long GC pause) waited 2 minutes
+    # before its retry or its 503 (a review, 6 December 2026).
+    neo4j_bolt_keep_alive_s: int = Field(2, ge=1, le=3600)
     state_dir: Path = PROJECT_ROOT / ".services"
     cache_dir: Path = PROJECT_ROOT / ".cache"
 

@@ -157,6 +157,9 @@ def write_config(settings: Settings, layout: Neo4jLayout) -> None:
     lines = {
         "server.default_listen_address": host,
         "server.bolt.listen_address": f"{host}:{port}",
+        # Two silent keep-alive periods is the read timeout the server hints to the driver (see the setting).
+        "server.bolt.connection_keep_alive": f"{settings.services.neo4j_bolt_keep_alive_s}s",
+        "server.bolt.connection_keep_alive_probes": 2,
         "server.http.enabled": "false",
         "server.https.enabled": "false",
         "server.directories.data": layout.data_dir,
