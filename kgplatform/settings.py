@@ -41,7 +41,10 @@ class Neo4jSettings(BaseModel):
     # How long the driver waits for a usable connection: a free one in the pool, or a new one's Bolt
     # handshake and login (the driver's own default, 60 s). `connection_timeout_s` bounds only the TCP
     # connect, which a stalled server (a frozen process, a TCP proxy whose backend is gone) still accepts.
-    connection_acquisition_timeout_s: float = Field(60.0, gt=0, allow_inf_nan=False)
+    # 10 s, not the driver's 60: each of a transaction's retries waits it again, so an operator's command
+    # against a stalled Neo4j (`jobs show` of a finished job) answered after 2 minutes (a review,
+    # 6 December 2026). A healthy server's handshake and login take milliseconds.
+    connection_acquisition_timeout_s: float = Field(10.0, gt=0, allow_inf_nan=False)
     max_transaction_retry_time_s: float = Field(15.0, ge=0, allow_inf_nan=False)
     # The longest an API request's transaction may run, waiting for locks included (Neo4j waits for a
     # lock without limit by default, so an edit behind a large import would hold its worker until the

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -134,3 +136,34 @@ def test_services_status_exits_3_when_a_service_is_not_running(tmp_path) -> None
     result = run_cli("services", "status", **down)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "not running" in result.stdout
+
+
+# An operator's command against a Neo4j that takes connections and answers nothing (a frozen process, a
+# long GC pause) waited the driver's 60 s for each new connection, twice with the transaction's retry:
+# `jobs show` of a job no longer in Redis answered after 2 minutes (a review, 6 December 2026); with the
+# retry, now 34 s. The retry is turned off here, so the test costs the one wait, about 10 s.
+STALLED_COMMAND_S = 30.0
+
+
+def test_a_stalled_neo4j_fails_an_operators_command_in_seconds_naming_it(settings) -> None:  # type: ignore[no-untyped-def]
+    from kgplatform.services import neo4j_local
+
+    pid = neo4j_local.running_pid(settings)
+    assert pid is not None, "this test needs the Neo4j that `kgplatform services up` started"
+    env = {k: v for k, v in os.environ.items() if k != "KGP_NEO4J__CONNECTION_ACQUISITION_TIMEOUT_S"}
+    env["KGP_NEO4J__MAX_TRANSACTION_RETRY_TIME_S"] = "0"
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "kgplatform.cli", "jobs", "show", "no-such-job"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=STALLED_COMMAND_S + 60,  # without the fix it ends after about 60 s
+        )
+        took = time.monotonic() - started
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert_one_clear_line(result, "Neo4j", settings.neo4j.uri, "not reachable")
+    assert took < STALLED_COMMAND_S, f"the command answered after {took:.0f} s"
