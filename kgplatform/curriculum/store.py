@@ -174,25 +174,34 @@ def create_curriculum(
 # --- rows of nodes deleted while they were read --------------------------------------------------
 
 
-# The fields a stored concept or task always has (a concept's difficulty may be null): a row without
-# one may be of a node deleted while it was read (`torn_rows`).
+# The fields a stored concept or task always has (a concept's difficulty may be null), as the single and
+# list reads give them and as the whole-curriculum read's document rows do: a row without one may be of a
+# node deleted while it was read (`torn_rows`). Every stored task exercises a concept (deleting its last
+# concept deletes the task), and a task's concepts read after its delete are none.
 REQUIRED_FIELDS: dict[EntityKind, frozenset[str]] = {
     "concept": frozenset(
         {"id", "curriculum_id", "name", "description", "tags", "version", "created_at", "updated_at"}
     ),
     "task": frozenset(
         {"id", "curriculum_id", "title", "kind", "difficulty", "estimated_minutes", "version", "created_at"}
-        | {"updated_at", "concepts"}
+        | {"updated_at"}
     ),
 }
+DOCUMENT_FIELDS: dict[EntityKind, frozenset[str]] = {
+    "concept": frozenset({"id", "name", "description", "tags"}),
+    "task": frozenset({"id", "title", "kind", "difficulty", "estimated_minutes"}),
+}
+NON_EMPTY_FIELDS: dict[EntityKind, tuple[str, ...]] = {"concept": (), "task": ("concepts",)}
 
 
-def whole_rows(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> list[Row]:
-    """`rows` (of concepts or tasks, read in `tx`) less those of nodes deleted while the statement read
-    them: a statement after the read sees the delete (`torn_rows`; a review, 6 December 2026)."""
-    if kind == "task":
-        rows = [_no_concepts_as_missing(row) for row in rows]
-    suspects = torn_rows.suspect_ids(rows, REQUIRED_FIELDS[kind])
+def whole_rows(
+    tx: ManagedTransaction, kind: EntityKind, rows: list[Row], required: frozenset[str] | None = None
+) -> list[Row]:
+    """`rows` (of concepts or tasks, read in `tx`; their fields `required`, by default a node's own) less
+    those of nodes deleted while the statement read them: a statement after the read sees the delete
+    (`torn_rows`; a review, 6 December 2026)."""
+    required = REQUIRED_FIELDS[kind] if required is None else required
+    suspects = torn_rows.suspect_ids(rows, required, NON_EMPTY_FIELDS[kind])
     if not suspects:
         return torn_rows.keep_whole(rows, ())
     ids = {
@@ -201,13 +210,6 @@ def whole_rows(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> lis
     }
     (gone,) = _run(tx, "curriculum/find_gone_entities", **ids)
     return torn_rows.keep_whole(rows, gone["concepts"] + gone["tasks"])
-
-
-def _no_concepts_as_missing(task: Row) -> Row:
-    """The task row with an empty concept list read as none at all, so that the row is asked about: every
-    stored task exercises a concept (deleting its last concept deletes the task), and the concepts of a
-    task read after its delete are none (the rule of `CurriculumRows.suspect_ids`)."""
-    return {**task, "concepts": None} if task.get("concepts") == [] else task
 
 
 def _one_whole(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> dict[str, Any] | None:
@@ -718,27 +720,6 @@ class CurriculumRows:
     prerequisites: list[Row]
     tasks: list[Row]
 
-    def suspect_ids(self) -> tuple[list[str], list[str]]:
-        """Ids of the concept and task rows that may be of a node deleted while it was read: a null field
-        (an unlocked read of a node whose delete commits under it gives what it had not read yet as null)
-        or, for a task, no concept (every stored task exercises one: deleting a task's last concept deletes
-        the task). Rows with no id at all are of such nodes for certain (`without_gone` drops them)."""
-        concepts = [c["id"] for c in self.concepts if c["id"] is not None and None in c.values()]
-        tasks = [
-            t["id"] for t in self.tasks if t["id"] is not None and (None in t.values() or not t["concepts"])
-        ]
-        return concepts, tasks
-
-    def without_gone(self, concept_ids: Sequence[str], task_ids: Sequence[str]) -> CurriculumRows:
-        """These rows less those of nodes found deleted (`suspect_ids`, then a read after this one's) and
-        less those read with no id. Edges and task links naming a dropped concept are left to `dangling`."""
-        gone_concepts, gone_tasks = {*concept_ids, None}, {*task_ids, None}
-        return replace(
-            self,
-            concepts=[c for c in self.concepts if c["id"] not in gone_concepts],
-            tasks=[t for t in self.tasks if t["id"] not in gone_tasks],
-        )
-
     def dangling(self) -> set[str]:
         """Concept ids an edge or a task names that the concept rows do not hold."""
         known = {c["id"] for c in self.concepts}
@@ -775,8 +756,8 @@ def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | N
     did not hold (a review, 1 December). Such a read is read again; if writes keep landing in between,
     the last read is given without the references to what it did not see (X joins at the next read).
     A node deleted while a statement read it gives the properties not read yet as null (a task with no id
-    and no concepts reached the planner as a 422; CI of 6 December 2026): rows with a null are checked
-    for existence after the reads (`CurriculumRows.suspect_ids`) and those of deleted nodes left out.
+    and no concepts reached the planner as a 422; CI of 6 December 2026): rows missing a field are checked
+    for existence after the reads (`whole_rows`) and those of deleted nodes left out.
     """
 
     def work(tx: ManagedTransaction) -> CurriculumRows | None:
@@ -789,17 +770,14 @@ def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | N
         def rows(name: str) -> list[Row]:
             return plain_rows(tx.run(query_text(name), {"curriculum_id": curriculum_id}))
 
-        read = CurriculumRows(
-            curriculum=curriculum[0]["curriculum"],
-            concepts=rows("curriculum/read_curriculum_concepts"),
-            prerequisites=rows("curriculum/read_curriculum_prerequisites"),
-            tasks=rows("curriculum/read_curriculum_tasks"),
+        # Each statement's rows of nodes deleted while it read them are left out after it (`whole_rows`);
+        # edges and task links naming a concept left out are then dangling, and read again below.
+        concepts = whole_rows(
+            tx, "concept", rows("curriculum/read_curriculum_concepts"), DOCUMENT_FIELDS["concept"]
         )
-        concept_ids, task_ids = read.suspect_ids()
-        if concept_ids or task_ids:
-            (gone,) = _run(tx, "curriculum/find_gone_entities", concept_ids=concept_ids, task_ids=task_ids)
-            return read.without_gone(gone["concepts"], gone["tasks"])
-        return read.without_gone((), ())
+        prerequisites = rows("curriculum/read_curriculum_prerequisites")
+        tasks = whole_rows(tx, "task", rows("curriculum/read_curriculum_tasks"), DOCUMENT_FIELDS["task"])
+        return CurriculumRows(curriculum[0]["curriculum"], concepts, prerequisites, tasks)
 
     for _ in range(READ_ATTEMPTS):
         rows = _read(graph, work)

@@ -18,14 +18,16 @@ from typing import Any
 Row = dict[str, Any]
 
 
-def may_be_torn(row: Row, required: Iterable[str]) -> bool:
-    """The row has no value for one of the `required` fields (those its stored node always has)."""
-    return any(row.get(name) is None for name in required)
+def may_be_torn(row: Row, required: Iterable[str], non_empty: Iterable[str] = ()) -> bool:
+    """The row has no value for one of the `required` fields (those its stored node always has), or an
+    empty list in one of `non_empty` (relationships its stored node always has, read after its delete as
+    none: a task's concepts)."""
+    return any(row.get(name) is None for name in required) or any(not row.get(name) for name in non_empty)
 
 
-def suspect_ids(rows: Sequence[Row], required: Collection[str]) -> list[str]:
+def suspect_ids(rows: Sequence[Row], required: Collection[str], non_empty: Collection[str] = ()) -> list[str]:
     """Ids of the rows to ask about; rows with no id are of deleted nodes for certain (`keep_whole`)."""
-    return [row["id"] for row in rows if row.get("id") is not None and may_be_torn(row, required)]
+    return [row["id"] for row in rows if row.get("id") is not None and may_be_torn(row, required, non_empty)]
 
 
 def keep_whole(rows: Sequence[Row], gone: Collection[str]) -> list[Row]:
