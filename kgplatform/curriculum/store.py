@@ -212,6 +212,19 @@ def whole_rows(
     return torn_rows.keep_whole(rows, gone["concepts"] + gone["tasks"])
 
 
+def _whole_page(graph: Graph, kind: EntityKind, query: str, /, **params: Any) -> tuple[int, list[Row]]:
+    """A page of concepts or tasks (`query` gives its total and items) less the rows of nodes deleted while
+    it was read (`whole_rows`); such a node was counted in the total too, which leaves it out as well."""
+
+    def work(tx: ManagedTransaction) -> tuple[int, list[Row]]:
+        (row,) = _run(tx, query, **params)
+        items = row["items"]
+        whole = whole_rows(tx, kind, items)
+        return row["total"] - (len(items) - len(whole)), whole
+
+    return _read(graph, work)
+
+
 def _one_whole(tx: ManagedTransaction, kind: EntityKind, rows: list[Row]) -> dict[str, Any] | None:
     whole = whole_rows(tx, kind, [row[kind] for row in rows])
     return whole[0] if whole else None
@@ -356,22 +369,16 @@ def delete_concept(
 def list_concepts(
     graph: Graph, curriculum_id: str, *, text: str | None, tags: list[str], offset: int, limit: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    def work(tx: ManagedTransaction) -> tuple[int, list[dict[str, Any]]]:
-        (row,) = _run(
-            tx,
-            "curriculum/list_concepts",
-            curriculum_id=curriculum_id,
-            text=text,
-            tags=tags,
-            offset=offset,
-            limit=limit,
-        )
-        items = row["items"]
-        whole = whole_rows(tx, "concept", items)
-        # A node deleted while the page was read is counted in total too: the total leaves it out as well.
-        return row["total"] - (len(items) - len(whole)), whole
-
-    return _read(graph, work)
+    return _whole_page(
+        graph,
+        "concept",
+        "curriculum/list_concepts",
+        curriculum_id=curriculum_id,
+        text=text,
+        tags=tags,
+        offset=offset,
+        limit=limit,
+    )
 
 
 def expand_neighbours(graph: Graph, concept_id: str, depth: int, *, towards_prerequisites: bool) -> list[Row]:
@@ -639,22 +646,16 @@ def delete_task(graph: Graph, task_id: str, decide: Callable[[dict[str, Any] | N
 def list_tasks(
     graph: Graph, curriculum_id: str, *, concept_id: str | None, text: str | None, offset: int, limit: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    def work(tx: ManagedTransaction) -> tuple[int, list[dict[str, Any]]]:
-        (row,) = _run(
-            tx,
-            "curriculum/list_tasks",
-            curriculum_id=curriculum_id,
-            concept_id=concept_id,
-            text=text,
-            offset=offset,
-            limit=limit,
-        )
-        items = row["items"]
-        whole = whole_rows(tx, "task", items)
-        # A node deleted while the page was read is counted in total too: the total leaves it out as well.
-        return row["total"] - (len(items) - len(whole)), whole
-
-    return _read(graph, work)
+    return _whole_page(
+        graph,
+        "task",
+        "curriculum/list_tasks",
+        curriculum_id=curriculum_id,
+        concept_id=concept_id,
+        text=text,
+        offset=offset,
+        limit=limit,
+    )
 
 
 # --- audit and whole documents -----------------------------------------------------------------
