@@ -200,16 +200,14 @@ def whole_rows(
     """`rows` (of concepts or tasks, read in `tx`; their fields `required`, by default a node's own) less
     those of nodes deleted while the statement read them: a statement after the read sees the delete
     (`torn_rows`; a review, 6 December 2026)."""
+
+    def find_gone(ids: list[str]) -> list[str]:
+        asked = {"concept_ids": ids if kind == "concept" else [], "task_ids": ids if kind == "task" else []}
+        (gone,) = _run(tx, "curriculum/find_gone_entities", **asked)
+        return gone["concepts"] + gone["tasks"]
+
     required = REQUIRED_FIELDS[kind] if required is None else required
-    suspects = torn_rows.suspect_ids(rows, required, NON_EMPTY_FIELDS[kind])
-    if not suspects:
-        return torn_rows.keep_whole(rows, ())
-    ids = {
-        "concept_ids": suspects if kind == "concept" else [],
-        "task_ids": suspects if kind == "task" else [],
-    }
-    (gone,) = _run(tx, "curriculum/find_gone_entities", **ids)
-    return torn_rows.keep_whole(rows, gone["concepts"] + gone["tasks"])
+    return torn_rows.without_torn(rows, required, find_gone, NON_EMPTY_FIELDS[kind])
 
 
 def _whole_page(graph: Graph, kind: EntityKind, query: str, /, **params: Any) -> tuple[int, list[Row]]:

@@ -7,12 +7,12 @@ of concepts and tasks under designers' deletes, the job list while old summaries
 6 December 2026). The rule: a row holding no value for a field its stored node always has may be torn;
 a statement after the read (which sees the delete) says which of those nodes are gone, and their rows
 are left out, as are rows with no id at all. Whole rows cost nothing more: only a suspect row is asked
-about. These functions are pure; each area's store runs its own existence query.
+about. Each area's store gives its own existence query (`without_torn`'s `find_gone`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 Row = dict[str, Any]
@@ -33,3 +33,26 @@ def suspect_ids(rows: Sequence[Row], required: Collection[str], non_empty: Colle
 def keep_whole(rows: Sequence[Row], gone: Collection[str]) -> list[Row]:
     """The rows less those of nodes found gone and those read with no id."""
     return [row for row in rows if row.get("id") is not None and row["id"] not in gone]
+
+
+def without_torn(
+    rows: Sequence[Row],
+    required: Collection[str],
+    find_gone: Callable[[list[str]], Collection[str]],
+    non_empty: Collection[str] = (),
+) -> list[Row]:
+    """The rows less those of nodes deleted while they were read: `find_gone(ids)`, a statement run after
+    the read, is asked only of the suspect rows, and only when there are some.
+
+    Those it finds still stored are asked about once more: a commit's records are not all made visible to
+    readers at one instant, so a check running while a delete is being applied can still find the node
+    whose properties the read already missed (once in about 17 runs of the stress test under load, a
+    concept row with its id and nothing else passed the check; not reproduced since, so this is the likely
+    cause rather than a shown one). A node stored without a required field stays suspect and is kept."""
+    suspects = suspect_ids(rows, required, non_empty)
+    if not suspects:
+        return keep_whole(rows, ())
+    gone = set(find_gone(suspects))
+    if stored := [i for i in suspects if i not in gone]:
+        gone.update(find_gone(stored))
+    return keep_whole(rows, gone)

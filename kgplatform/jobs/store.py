@@ -129,12 +129,12 @@ def _whole_summaries(tx: ManagedTransaction, query: str, /, **params: Any) -> li
     """The summaries `query` reads (its `job` column) less those pruned while it read them: such a
     summary came back with properties missing and the job list failed on it (a 500 while saves pruned
     old summaries; a review, 6 December 2026). A statement after the read sees the delete."""
+
+    def find_gone(ids: list[str]) -> list[str]:
+        return tx.run(query_text("jobs/find_gone_jobs"), job_ids=ids).single(strict=True)["gone"]
+
     jobs = [record["job"] for record in tx.run(query_text(query), params)]
-    suspects = torn_rows.suspect_ids(jobs, SUMMARY_FIELDS)
-    if not suspects:
-        return torn_rows.keep_whole(jobs, ())
-    gone = tx.run(query_text("jobs/find_gone_jobs"), job_ids=suspects).single(strict=True)["gone"]
-    return torn_rows.keep_whole(jobs, gone)
+    return torn_rows.without_torn(jobs, SUMMARY_FIELDS, find_gone)
 
 
 def _stored_status(properties: dict[str, Any]) -> JobStatus:

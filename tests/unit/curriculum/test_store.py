@@ -329,11 +329,12 @@ def test_rows_of_nodes_deleted_while_read_are_left_out_and_their_links_read_agai
     rows = store.read_curriculum_rows(graph, "m")
     assert rows is not None
     # The checks after the concept and task reads were asked only of the rows missing a field (this
-    # fixture's concepts have no description), and found x and t2 deleted; x's edge and task then named a
-    # concept not read, so the curriculum was read again.
-    asked = [params for name, params in graph.tx.ran if name == "curriculum/find_gone_entities"][:2]
+    # fixture's concepts have no description; a and b, found stored, once more), and found x and t2
+    # deleted; x's edge and task then named a concept not read, so the curriculum was read again.
+    asked = [params for name, params in graph.tx.ran if name == "curriculum/find_gone_entities"][:3]
     assert asked == [
         {"concept_ids": ["a", "b", "x"], "task_ids": []},
+        {"concept_ids": ["a", "b"], "task_ids": []},
         {"concept_ids": [], "task_ids": ["t2"]},
     ]
     assert [c["id"] for c in rows.concepts] == ["a", "b"] and [t["id"] for t in rows.tasks] == ["t1"]
