@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-import redis
 from rich.console import Console
 from rich.progress import Progress
 
@@ -36,6 +35,7 @@ from kgplatform.planning.graph import build_graph
 from kgplatform.planning.logs import learner_goals, simulate_answer_logs
 from kgplatform.planning.stamps import PLANNER_VERSION
 from kgplatform.planning.store import PlanStore
+from kgplatform.redis_client import open_redis
 from kgplatform.settings import Settings
 from kgplatform.transfer.summary import no_edge_reason
 from kgplatform.wording import counted
@@ -175,7 +175,7 @@ class Demo:
             self.console.print(no_edge_reason(metrics))
 
     def compute_plans(self) -> None:
-        client = redis.Redis.from_url(self.settings.redis.url)
+        client = open_redis(self.settings.redis.url)
         try:
             stats = plan_everyone(
                 PlanStore(self.graph), PlanCache(client), CurrentParams(self.settings)(), CURRICULUM_ID

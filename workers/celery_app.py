@@ -23,6 +23,7 @@ from kombu import Queue as KombuQueue
 
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.driver import Graph
+from kgplatform.redis_client import open_redis
 from kgplatform.settings import Settings, get_settings
 from workers.message_format import known_formats
 from workers.queues import Queue, route_task
@@ -106,7 +107,7 @@ _started: dict[str, float] = {}
 @worker_process_init.connect
 def open_clients(**_: object) -> None:
     global _graph, _redis
-    _redis = redis.Redis.from_url(settings.redis.url)
+    _redis = open_redis(settings.redis.url)
     try:
         _graph = Graph.connect(settings.neo4j)
     except ServiceUnavailable as error:
@@ -148,7 +149,7 @@ def start_metrics(**_: object) -> None:
         try:
             serve_metrics(
                 settings.workers.metrics_port,
-                redis.Redis.from_url(settings.redis.url),
+                open_redis(settings.redis.url),
                 [q.value for q in Queue],
             )
         except OSError as error:  # another worker on this machine already serves the port
@@ -184,7 +185,7 @@ def check_redis_eviction(**_: object) -> None:
     """Warns once per worker start when Redis may evict plan and stamp keys (see the module it calls)."""
     from kgplatform.planning.eviction_policy import check_eviction_policy
 
-    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+    client = open_redis(settings.redis.url)
     try:
         check_eviction_policy(client, "worker")
     finally:
@@ -236,5 +237,5 @@ def get_redis() -> redis.Redis:
     """This process's Redis client (plans cache, job progress, locks, debounce)."""
     global _redis
     if _redis is None:
-        _redis = redis.Redis.from_url(settings.redis.url)
+        _redis = open_redis(settings.redis.url)
     return _redis

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import redis
 
+from kgplatform.redis_client import open_redis
 from kgplatform.services.processes import pid_alive
 from kgplatform.settings import Settings, get_settings
 from workers.queues import Queue, unknown_queues
@@ -109,7 +110,7 @@ def refuse_wrong_credentials(settings: Settings, *, neo4j: bool = True) -> None:
     from kgplatform.graph.driver import open_driver
     from kgplatform.services.redis_local import credentials_refusal
 
-    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=5, socket_timeout=5)
+    client = open_redis(settings.redis.url, connect_timeout_s=5)
     try:
         client.ping()
     except redis.AuthenticationError as error:

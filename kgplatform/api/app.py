@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import redis
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
@@ -50,6 +49,7 @@ from kgplatform.jobs.on_demand import StampBacklog
 from kgplatform.mastery.erasure import PendingErasures
 from kgplatform.mastery.service import CurrentParams
 from kgplatform.planning.eviction_policy import check_eviction_policy
+from kgplatform.redis_client import open_redis
 from kgplatform.settings import Neo4jSettings, Settings, get_settings
 
 # The web page's static files (index.html, its ES modules, the vendored graph library).
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.graph = GuardedGraph(
             open_driver(neo4j_settings, verify=False), settings.neo4j.database, retry_s=retry_s
         )
-        app.state.redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+        app.state.redis = open_redis(settings.redis.url)
         # Once per start, off the event loop (a Redis that does not answer costs the connect timeout).
         await asyncio.to_thread(check_eviction_policy, app.state.redis, "API")
         # Likewise the graph's schema: a process started before `kgplatform migrate` says so, and /readyz
@@ -149,7 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, the key before a bulk
     # body, fast path, methods.
-    limiter_redis = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=1)
+    limiter_redis = open_redis(settings.redis.url, connect_timeout_s=1, reply_timeout_s=1)
     limiter = make_limiter(settings.serving, limiter_redis)
     # Innermost: a JSON body repeating a member in one object is a 422 naming it (`json_members`); before
     # it a compressed body is a 415 (the API does not decode one); before that, 405 with every method the

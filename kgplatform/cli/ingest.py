@@ -216,16 +216,15 @@ def _ingest_into_graph(
     on_rejected: Callable[[Rejection], None],
     rejects: Path | None,
 ) -> None:
-    import redis
-
     from kgplatform.jobs.on_demand import StampBacklog, request_recomputes
     from kgplatform.mastery.backfill import ingest_rows
     from kgplatform.mastery.service import CurrentParams, MasteryService
     from kgplatform.mastery.store import MasteryStore
+    from kgplatform.redis_client import open_redis
     from workers.celery_app import app as celery
 
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+    client = open_redis(settings.redis.url)
     # Stamps Redis did not take, written by a later batch's call or by the last try below.
     backlog = StampBacklog()
 

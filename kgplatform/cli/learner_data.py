@@ -24,18 +24,17 @@ def export_learner(
     """Export everything stored about a learner as one JSON document (a data-access request): the learner,
     goals, interests, mastery, stored and cached plans, and every answer, in answer-time order; what
     `erase-learner` would erase. Exit 4 when there is no such learner (no file is written)."""
-    import redis
-
     from kgplatform.learner_data.export import export_to_file, write_export
     from kgplatform.learner_data.service import LearnerDataService
     from kgplatform.learner_data.store import LearnerDataStore
+    from kgplatform.redis_client import open_redis
 
     if out is not None and out.is_dir():
         raise typer.BadParameter(f"{out} is a folder: give the JSON file's name", param_hint="--out")
     if out is not None and not out.parent.is_dir():
         raise typer.BadParameter(f"{out.parent} is not a folder", param_hint="--out")
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+    client = open_redis(settings.redis.url)
     try:
         with graph_session() as graph:
             service = LearnerDataService(LearnerDataStore(graph))

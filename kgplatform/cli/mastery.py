@@ -81,17 +81,17 @@ def retrace(
     alone, so a second run replays nobody. Answers may keep arriving meanwhile. As after new answers, the
     replayed learners' cached plans are marked stale and recomputed by the workers. Exit 1 when Redis
     could not be reached to mark them (the mastery is replayed all the same)."""
-    import redis
     from rich.progress import Progress
 
     from kgplatform.jobs.on_demand import StampBacklog, request_recomputes
     from kgplatform.jobs.store import JobStore
     from kgplatform.mastery.service import CurrentParams, MasteryService
     from kgplatform.mastery.store import MasteryStore
+    from kgplatform.redis_client import open_redis
     from workers.celery_app import app as celery
 
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+    client = open_redis(settings.redis.url)
     backlog = StampBacklog()  # stamps Redis did not take, written by a later page's call or the last try
 
     pages: list[Retraced] = []  # committed, as they come (Ctrl-C says how far it got)
@@ -311,16 +311,15 @@ def erase_learner(
     """Erase a learner: answers, mastery, goals, interests, stored and cached plans (as
     `DELETE /learners/{id}` does; a digest of each answer's event id is kept, so a replay of them is
     rejected instead of re-creating the learner). Exit 4 when there is no such learner."""
-    import redis
-
     from kgplatform.mastery.erasure import erase_learner as erase_everywhere
     from kgplatform.mastery.service import MasteryService
     from kgplatform.mastery.store import MasteryStore
+    from kgplatform.redis_client import open_redis
 
     if not yes:
         typer.confirm(f"Erase learner {learner_id!r} and every answer of theirs?", abort=True)
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=5)
+    client = open_redis(settings.redis.url)
     try:
         with graph_session() as graph:
             erased = erase_everywhere(MasteryService(MasteryStore(graph)), client, learner_id)

@@ -274,18 +274,17 @@ def plan(
     refresh: bool = typer.Option(True, help="Recompute when the stored plan is stale or missing."),
 ) -> None:
     """Show a learner's plan (its age, whether it is stale, and why each task)."""
-    import redis
-
     from kgplatform.mastery import params_store
     from kgplatform.mastery.bkt import TracerParams
     from kgplatform.planning.cache import PlanCache
     from kgplatform.planning.service import PlanService
     from kgplatform.planning.store import PlanStore
+    from kgplatform.redis_client import open_redis
 
     settings = get_settings()
     fitted = params_store.load_current(settings)
     params = TracerParams.default(()) if fitted is None else fitted  # TracerParams has a length
-    client = redis.Redis.from_url(settings.redis.url)
+    client = open_redis(settings.redis.url)
     try:
         with graph_session() as graph:
             served = PlanService(PlanStore(graph), PlanCache(client), params).current_plan(

@@ -132,9 +132,8 @@ def services_restore(
     keys) is gone; the database as it was is dumped first, so restoring that file undoes this. The plans
     cached in Redis are dropped. Stop the API, the workers and beat first, and start them again after:
     they keep what they read from the graph before."""
-    from redis import Redis
-
     from kgplatform.planning.cache import PlanCache
+    from kgplatform.redis_client import open_redis
     from kgplatform.services import backup
 
     settings = get_settings()
@@ -149,7 +148,7 @@ def services_restore(
             "Answers and edits stored since that dump are lost",
             abort=True,
         )
-    plans = PlanCache(Redis.from_url(settings.redis.url, socket_connect_timeout=2, socket_timeout=30))
+    plans = PlanCache(open_redis(settings.redis.url, reply_timeout_s=30))
     # Read before the restore drops them with the plans: the only trace of a recent erase outside the graph.
     erased = plans.erased_learners()
     result = backup.restore(settings, dump, plans.drop_all, report=console.print, keep_undo=not no_undo)

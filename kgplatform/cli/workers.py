@@ -130,14 +130,13 @@ def start_and_follow(
     """Refuses while a batch runs, starts the job (`start` returns its id), warns when no worker answers
     or none consumes one of `queues`, and, with `wait`, follows it and exits with how it ended
     (`wait_exit_code`)."""
-    import redis
-
     from kgplatform.jobs.service import JobService
+    from kgplatform.redis_client import open_redis
     from workers.celery_app import app as celery
 
     refuse_timeout_without_wait(wait, timeout)
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url)
+    client = open_redis(settings.redis.url)
     try:
         with graph_session() as graph:
             jobs = JobService(client, graph, settings.workers)
@@ -393,13 +392,12 @@ def jobs_cancel(
     """End a queued or running batch: it fails as cancelled and frees the batch lock at once (a batch sent
     while no worker runs holds it for hours). Chunks not yet started plan nothing; one already running
     finishes. Exit 4 when the job does not exist or has ended."""
-    import redis
-
     from kgplatform.cli.base import cli_actor
     from kgplatform.jobs.service import JobService
+    from kgplatform.redis_client import open_redis
 
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url)
+    client = open_redis(settings.redis.url)
     try:
         with graph_session(verify=False) as graph:
             print_job(JobService(client, graph, settings.workers).cancel(job_id, by=cli_actor()))
@@ -420,14 +418,13 @@ def jobs_resume(
     stall check failed is reopened. Exit 4 when the job does not exist, is queued, runs and is not silent
     (its queued chunks would be planned twice), ended otherwise, or another batch holds the lock; with
     --wait, as `jobs show --wait`."""
-    import redis
-
     from kgplatform.jobs.service import JobService
+    from kgplatform.redis_client import open_redis
     from workers.celery_app import app as celery
 
     refuse_timeout_without_wait(wait, timeout)
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url)
+    client = open_redis(settings.redis.url)
     try:
         with graph_session(verify=False) as graph:
             jobs = JobService(client, graph, settings.workers)
@@ -450,13 +447,13 @@ def jobs_list(
 ) -> None:
     """The newest batches, newest first, one line each: id, state, learners done of total, created,
     and how it ended. Lists every job Redis still holds and the summaries kept in Neo4j."""
-    import redis
     from neo4j import exceptions as neo4j_errors
 
     from kgplatform.jobs.service import JobService, newest_first
+    from kgplatform.redis_client import open_redis
 
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url)
+    client = open_redis(settings.redis.url)
     unread = None
     try:
         with graph_session(verify=False) as graph:
@@ -531,13 +528,12 @@ def jobs_show(
     ),
 ) -> None:
     """A batch's progress (done/total, rate, ETA) or final summary with its failures."""
-    import redis
-
     from kgplatform.jobs.service import JobService
+    from kgplatform.redis_client import open_redis
 
     refuse_timeout_without_wait(wait, timeout)
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis.url)
+    client = open_redis(settings.redis.url)
     try:
         # Live progress is read from Redis alone, so it can be watched while Neo4j is down; only a
         # finished job's stored summary needs Neo4j.

@@ -15,12 +15,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import redis
-
 from kgplatform.errors import ValidationFailed
 from kgplatform.planning.cache import PlanCache
 from kgplatform.planning.page_rows import PageRows, compact_rows
 from kgplatform.planning.pages import PageJob, plan_page
+from kgplatform.redis_client import open_redis
 
 if TYPE_CHECKING:  # the driver is not imported at run time: worker processes do without it
     from kgplatform.graph.driver import Row
@@ -33,7 +32,7 @@ _cache: PlanCache | None = None
 
 def _start_worker(job: PageJob, redis_url: str, ttl_s: int) -> None:
     global _job, _cache
-    _job, _cache = job, PlanCache(redis.Redis.from_url(redis_url), ttl_s)
+    _job, _cache = job, PlanCache(open_redis(redis_url), ttl_s)
 
 
 def _ready() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import redis
 
+from kgplatform.redis_client import open_redis
 from kgplatform.services.processes import as_root, ensure_debian_package, port_open, read_pid, spawn, stop_pid
 from kgplatform.settings import Settings
 
@@ -115,7 +116,7 @@ NOT_REDIS = "is not Redis"
 def ping(settings: Settings) -> str | None:
     """None when Redis answers PING; otherwise the reason."""
     try:
-        client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=2)
+        client = open_redis(settings.redis.url, connect_timeout_s=1, reply_timeout_s=2)
         client.ping()
         client.close()
         return None
@@ -147,7 +148,7 @@ def credentials_refusal(settings: Settings, error: redis.AuthenticationError) ->
 def answering_pid(settings: Settings) -> int | None:
     """The process id of the Redis answering at the configured address (INFO server), or None."""
     try:
-        client = redis.Redis.from_url(settings.redis.url, socket_connect_timeout=1, socket_timeout=2)
+        client = open_redis(settings.redis.url, connect_timeout_s=1, reply_timeout_s=2)
         pid = client.info("server").get("process_id")
         client.close()
         return int(pid) if pid is not None else None

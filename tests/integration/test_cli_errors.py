@@ -167,3 +167,37 @@ def test_a_stalled_neo4j_fails_an_operators_command_in_seconds_naming_it(setting
         os.kill(pid, signal.SIGCONT)
     assert_one_clear_line(result, "Neo4j", settings.neo4j.uri, "not reachable")
     assert took < STALLED_COMMAND_S, f"the command answered after {took:.0f} s"
+
+
+# A Redis that takes connections and answers nothing: `jobs show` fails after the reply timeout that
+# kgplatform.redis_client.open_redis sets (5 s), naming Redis. Its client was made with redis-py's defaults,
+# which before redis-py 8.0 meant no timeout at all: the command waited for ever (a review, 6 December 2026).
+STALLED_REDIS_COMMAND_S = 12.0
+
+
+def test_a_stalled_redis_fails_an_operators_command_in_seconds_naming_it(settings) -> None:  # type: ignore[no-untyped-def]
+    from kgplatform.services import redis_local
+
+    pid = redis_local.running_pid(settings)
+    assert pid is not None, "this test needs the Redis that `kgplatform services up` started"
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kgplatform.cli",
+                "jobs",
+                "show",
+                "recompute_all-20260101T000000-0badc0de",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=STALLED_REDIS_COMMAND_S + 20,
+        )
+        took = time.monotonic() - started
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert_one_clear_line(result, "Redis", settings.redis.shown, "Timeout reading from socket")
+    assert took < STALLED_REDIS_COMMAND_S, f"the command answered after {took:.0f} s"
