@@ -3,7 +3,9 @@ tests/integration/conftest.py's)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_curriculum
+from kgplatform.settings import get_settings
 
 
 def load_curriculum(graph: Graph, curriculum: SyntheticCurriculum) -> None:
@@ -49,6 +52,15 @@ def all_mastery(graph: Graph) -> list[dict[str, Any]]:
 
 def counts(graph: Graph) -> dict[str, int]:
     return graph.read("testing/count_mastery_data")[0]
+
+
+@pytest.fixture
+def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A models folder of the test's own, named by the settings the CLI reads (fitted tracer parameters)."""
+    monkeypatch.setenv("KGP_PATHS__MODELS_DIR", str(tmp_path / "models"))
+    get_settings.cache_clear()
+    yield tmp_path / "models"
+    get_settings.cache_clear()
 
 
 @pytest.fixture

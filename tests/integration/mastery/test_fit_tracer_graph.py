@@ -4,7 +4,6 @@ curriculum, as `train-transfer --data graph` trains on them. Only files could be
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,14 +40,6 @@ CURRICULUM = {
         for n in range(3)
     ],
 }
-
-
-@pytest.fixture
-def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KGP_PATHS__MODELS_DIR", str(tmp_path / "models"))
-    get_settings.cache_clear()
-    yield tmp_path / "models"
-    get_settings.cache_clear()
 
 
 def post_answers(graph: Graph, learners: int = 60, seed: int = 0) -> None:

@@ -16,9 +16,7 @@ from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
 from kgplatform.planning.cache import answered_key
 from kgplatform.redis_client import REPLY_TIMEOUT_S
-from tests.integration.mastery.test_fit_tracer_graph import CURRICULUM, models_dir, post_answers
-
-__all__ = ["models_dir"]  # the fixture, imported for the test below
+from tests.integration.mastery.test_fit_tracer_graph import CURRICULUM, post_answers
 
 
 def hold_writes_past_one_timeout(admin: redis.Redis, done: threading.Event) -> None:
