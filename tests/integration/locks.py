@@ -13,12 +13,17 @@ from kgplatform.curriculum import store
 from kgplatform.graph.driver import Graph
 
 
-def wait_until_blocked(graph: Graph, timeout_s: float = 10.0) -> None:
+def wait_until_blocked(
+    graph: Graph, timeout_s: float = 10.0, *, or_ended: threading.Thread | None = None
+) -> None:
     """Returns once a transaction waits on a lock: the second writer is behind the first. A fixed sleep
     let a test pass when the second writer had not started yet, without the interleaving it is named for
-    (or fail by chance, where the late writer takes another path)."""
+    (or fail by chance, where the late writer takes another path). With `or_ended`, also once that thread
+    (the second writer) has ended without waiting: the test's own checks then say what went wrong."""
     deadline = time.monotonic() + timeout_s
     while graph.read("testing/count_blocked_transactions")[0]["blocked"] == 0:
+        if or_ended is not None and not or_ended.is_alive():
+            return
         assert time.monotonic() < deadline, f"no transaction waited on a lock within {timeout_s} s"
         time.sleep(0.02)
 

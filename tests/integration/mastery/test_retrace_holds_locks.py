@@ -6,7 +6,6 @@ without it: the answer was lost from the learner's mastery until their next full
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -15,17 +14,10 @@ from kgplatform.graph.driver import Graph
 from kgplatform.mastery.service import MasteryService
 from kgplatform.mastery.store import IngestTx
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
+from tests.integration.locks import wait_until_blocked
 from tests.integration.mastery.conftest import all_mastery
 from tests.integration.mastery.test_order import ingest, reset
 from tests.integration.mastery.test_retrace import everyone, refitted, with_params
-
-
-def blocked_or_done(graph: Graph, thread: threading.Thread, timeout_s: float = 10.0) -> None:
-    """Returns once `thread` has ended or a transaction waits on a lock."""
-    deadline = time.monotonic() + timeout_s
-    while thread.is_alive() and graph.read("testing/count_blocked_transactions")[0]["blocked"] == 0:
-        assert time.monotonic() < deadline, f"the answers neither waited nor ended within {timeout_s} s"
-        time.sleep(0.02)
 
 
 def test_answers_arriving_after_the_retrace_read_the_history_wait_for_it_and_are_kept(
@@ -44,7 +36,7 @@ def test_answers_arriving_after_the_retrace_read_the_history_wait_for_it_and_are
             sending = threading.Thread(target=lambda: sent.update(totals=ingest(refit, log[40:], 20)))
             sent["thread"] = sending
             sending.start()
-            blocked_or_done(graph, sending)
+            wait_until_blocked(graph, or_ended=sending)
         return histories
 
     monkeypatch.setattr(IngestTx, "answer_histories", histories_then_answers)
