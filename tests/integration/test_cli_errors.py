@@ -11,14 +11,31 @@ import time
 import pytest
 
 
-def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout_s: float = 60, unset: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own, with the tests' environment less `unset` and plus `env`."""
     return subprocess.run(
         [sys.executable, "-m", "kgplatform.cli", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
-        timeout=60,
+        env={**{k: v for k, v in os.environ.items() if k not in unset}, **env},
+        timeout=timeout_s,
     )
+
+
+def run_cli_while_stalled(
+    pid: int, *args: str, timeout_s: float, unset: tuple[str, ...] = (), **env: str
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """`run_cli` with the server `pid` frozen (SIGSTOP: it takes connections and answers nothing), resumed
+    afterwards: the result and the seconds it took."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        result = run_cli(*args, timeout_s=timeout_s, unset=unset, **env)
+        return result, time.monotonic() - started
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 def assert_one_clear_line(result: subprocess.CompletedProcess[str], *expected: str, code: int = 2) -> None:
@@ -150,21 +167,15 @@ def test_a_stalled_neo4j_fails_an_operators_command_in_seconds_naming_it(setting
 
     pid = neo4j_local.running_pid(settings)
     assert pid is not None, "this test needs the Neo4j that `kgplatform services up` started"
-    env = {k: v for k, v in os.environ.items() if k != "KGP_NEO4J__CONNECTION_ACQUISITION_TIMEOUT_S"}
-    env["KGP_NEO4J__MAX_TRANSACTION_RETRY_TIME_S"] = "0"
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        started = time.monotonic()
-        result = subprocess.run(
-            [sys.executable, "-m", "kgplatform.cli", "jobs", "show", "no-such-job"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=STALLED_COMMAND_S + 60,  # without the fix it ends after about 60 s
-        )
-        took = time.monotonic() - started
-    finally:
-        os.kill(pid, signal.SIGCONT)
+    result, took = run_cli_while_stalled(
+        pid,
+        "jobs",
+        "show",
+        "no-such-job",
+        timeout_s=STALLED_COMMAND_S + 60,  # without the fix it ends after about 60 s
+        unset=("KGP_NEO4J__CONNECTION_ACQUISITION_TIMEOUT_S",),
+        KGP_NEO4J__MAX_TRANSACTION_RETRY_TIME_S="0",
+    )
     assert_one_clear_line(result, "Neo4j", settings.neo4j.uri, "not reachable")
     assert took < STALLED_COMMAND_S, f"the command answered after {took:.0f} s"
 
@@ -180,24 +191,8 @@ def test_a_stalled_redis_fails_an_operators_command_in_seconds_naming_it(setting
 
     pid = redis_local.running_pid(settings)
     assert pid is not None, "this test needs the Redis that `kgplatform services up` started"
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        started = time.monotonic()
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "kgplatform.cli",
-                "jobs",
-                "show",
-                "recompute_all-20260101T000000-0badc0de",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=STALLED_REDIS_COMMAND_S + 20,
-        )
-        took = time.monotonic() - started
-    finally:
-        os.kill(pid, signal.SIGCONT)
+    result, took = run_cli_while_stalled(
+        pid, "jobs", "show", "recompute_all-20260101T000000-0badc0de", timeout_s=STALLED_REDIS_COMMAND_S + 20
+    )
     assert_one_clear_line(result, "Redis", settings.redis.shown, "Timeout reading from socket")
     assert took < STALLED_REDIS_COMMAND_S, f"the command answered after {took:.0f} s"
