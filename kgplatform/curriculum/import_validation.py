@@ -134,7 +134,7 @@ class _Validator:
                 self.fail(entity, index, f"{key!r} is given more than once in the row; give it once", key)
             try:
                 self.models[entity][index] = MODELS[entity].model_validate(
-                    row, context=self._context(entity, row)
+                    row, strict=False if self.raw.cells_are_text else None, context=self._context(entity, row)
                 )
             except ValidationError as error:
                 self.errors.extend(_pydantic_errors(entity, index, row, error))

@@ -112,6 +112,9 @@ class RawDocument:
     repeated_keys: dict[Entity, dict[int, list[str]]] = field(default_factory=dict)
     # What the file says it was exported from (the JSON's `based_on`, curriculum.csv's based_on_* columns).
     based_on: BasedOn | None = None
+    # A CSV's cells are all text, so its numbers are read from strings; a JSON document's and an importer's
+    # rows have types of their own, held to the API's (a difficulty "0.5" is refused there).
+    cells_are_text: bool = False
 
     def rows_of(self, entity: Entity) -> list[Any]:
         return {
@@ -258,7 +261,7 @@ def _within_row_limit(raw: RawDocument) -> RawDocument:
 def parse_csv_tables(tables: dict[Entity, str | bytes], curriculum: Row | None = None) -> RawDocument:
     """Rows from up to three CSV texts (a missing kind means no rows of it). A curriculum.csv's row replaces
     `curriculum`, as a JSON document's `curriculum` does: the import refuses it if it names another one."""
-    raw = RawDocument(curriculum=curriculum)
+    raw = RawDocument(curriculum=curriculum, cells_are_text=True)
     if not tables:
         raw.file_errors.append(
             RowError(entity=Entity.FILE, message=f"no CSV files: expected {_input_names()}")

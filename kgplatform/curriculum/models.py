@@ -292,9 +292,12 @@ Tag = Annotated[
     ),
 ]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
-Difficulty = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Weight = Annotated[float, Field(ge=0.0, le=1_000_000.0, allow_inf_nan=False)]
-EstimatedMinutes = Annotated[int, Field(ge=1, le=600)]
+# Strict, as the answers' `correct` and `score`: a JSON number, never a string ("0.8") or a boolean (true
+# read as 1.0), and whole minutes as a JSON integer (12.0 was read as 12). Lax mode took all of these
+# silently (a review, 6 December 2026). A CSV import's cells are text: it validates with strict=False.
+Difficulty = Annotated[float, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)]
+Weight = Annotated[float, Field(strict=True, ge=0.0, le=1_000_000.0, allow_inf_nan=False)]
+EstimatedMinutes = Annotated[int, Field(strict=True, ge=1, le=600)]
 TaskConcepts = Annotated[
     list[EntityRef], Field(min_length=1, max_length=MAX_TASK_CONCEPTS), AfterValidator(_unique)
 ]

@@ -53,6 +53,9 @@ def test_ids_may_hold_dots_spaces_dashes_and_slashes(api: Api, concept_id: str) 
         ({"id": "x" * 201, "name": "x"}, "id"),
         ({"id": "a", "name": ""}, "name"),
         ({"id": "a", "name": "x", "difficulty": 1.5}, "difficulty"),
+        # A JSON number only, as an answer's `score`: text and booleans were read as numbers.
+        ({"id": "a", "name": "x", "difficulty": "0.5"}, "difficulty"),
+        ({"id": "a", "name": "x", "difficulty": True}, "difficulty"),
         ({"id": "a", "name": "x", "tags": ["ok", " "]}, "tags.1"),
         ({"id": "a", "name": "x", "colour": "red"}, "colour"),
     ],
@@ -66,6 +69,25 @@ def test_invalid_concepts_are_refused_naming_the_field_and_nothing_is_written(
     assert response.headers["content-type"] == PROBLEM
     assert field in [e["field"] for e in response.json()["errors"]]
     assert api.call("GET", "/curricula/maths/concepts").json()["total"] == 0
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+@pytest.mark.parametrize("difficulty", ["0.5", True, False])
+def test_an_edit_giving_difficulty_as_text_or_a_boolean_is_refused_and_changes_nothing(
+    api: Api, method: str, difficulty: object
+) -> None:
+    api.curriculum("maths")
+    api.call("POST", "/curricula/maths/concepts", json={"id": "a", "name": "A", "difficulty": 0.2})
+    response = api.call(
+        "PATCH" if method == "PATCH" else "PUT",
+        "/concepts/a",
+        if_match=1,
+        json={"name": "A", "difficulty": difficulty},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "difficulty"
+    stored = api.call("GET", "/concepts/a").json()
+    assert (stored["difficulty"], stored["version"]) == (0.2, 1)
 
 
 @pytest.mark.parametrize(

@@ -87,11 +87,15 @@ def test_edges_stay_within_one_curriculum(api: Api) -> None:
     assert response.status_code == 422 and "one curriculum" in response.json()["detail"]
 
 
-def test_invalid_weight_is_422_naming_it(api: Api) -> None:
+@pytest.mark.parametrize("weight", [-1.0, "0.8", True])  # a JSON number only: "0.8" and true were read as one
+def test_invalid_weight_is_422_naming_it(api: Api, weight: Any) -> None:
     api.curriculum("maths", "a", "b")
-    response = api.edge("a", "b", -1.0)
+    response = api.call(
+        "POST", "/prerequisites", json={"prerequisite": "a", "concept": "b", "weight": weight}
+    )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["weight"]
+    assert api.call("GET", "/curricula/maths").json()["prerequisites"] == []
 
 
 def add_concurrently(
@@ -209,6 +213,9 @@ def test_a_weight_change_without_a_usable_if_match_or_valid_weight_is_refused_na
     assert not_edge.status_code == 422 and "not a prerequisite edge's ETag" in not_edge.json()["detail"]
     negative = patch({"weight": -1}, tag)
     assert negative.status_code == 422 and "weight" in negative.text
+    for not_a_number in ("0.7", True):
+        typed = patch({"weight": not_a_number}, tag)
+        assert typed.status_code == 422 and typed.json()["field"] == "weight", typed.text
     unknown_field = patch({"weight": 0.7, "colour": "red"}, tag)
     assert unknown_field.status_code == 422 and "colour" in unknown_field.text
     missing = patch({"weight": 0.7}, tag, concept="ghost")

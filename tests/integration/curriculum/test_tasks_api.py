@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.api.harness import Api
 
 
@@ -95,3 +97,40 @@ def test_put_and_delete(api: Api) -> None:
     assert api.call("DELETE", "/tasks/t1", if_match=1).status_code == 412
     assert api.call("DELETE", "/tasks/t1", if_match=2).status_code == 204
     assert api.call("GET", "/tasks/t1").status_code == 404
+
+
+# A JSON number only, and whole minutes as a JSON integer: each of these was read as a number until
+# 6 December 2026 (pydantic's lax mode), against the documented types.
+WRONG_TYPES = [
+    ({"difficulty": "0.3"}, "difficulty"),
+    ({"difficulty": True}, "difficulty"),
+    ({"estimated_minutes": "12"}, "estimated_minutes"),
+    ({"estimated_minutes": 12.0}, "estimated_minutes"),
+    ({"estimated_minutes": True}, "estimated_minutes"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), WRONG_TYPES)
+def test_a_new_task_with_a_number_of_the_wrong_json_type_is_refused_naming_it(
+    api: Api, change: dict[str, object], field: str
+) -> None:
+    api.curriculum("maths", "a")
+    response = api.call("POST", "/curricula/maths/tasks", json=task("t1", "a", **change))
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert api.call("GET", "/curricula/maths/tasks").json()["total"] == 0
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+@pytest.mark.parametrize(("change", "field"), WRONG_TYPES)
+def test_an_edit_with_a_number_of_the_wrong_json_type_is_refused_and_changes_nothing(
+    api: Api, method: str, change: dict[str, object], field: str
+) -> None:
+    api.curriculum("maths", "a")
+    api.call("POST", "/curricula/maths/tasks", json=task("t1", "a", difficulty=0.9, estimated_minutes=7))
+    body = {"title": "T1", "kind": "exercise", "concepts": ["a"], **change}
+    response = api.call(method, "/tasks/t1", json=body, if_match=1)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    stored = api.call("GET", "/tasks/t1").json()
+    assert (stored["difficulty"], stored["estimated_minutes"], stored["version"]) == (0.9, 7, 1)

@@ -53,6 +53,33 @@ def test_bad_rows_are_a_422_problem_with_the_report_and_nothing_written(api: Api
     assert skipped.status_code == 200 and skipped.json()["skipped_rows"]["task"] == 1
 
 
+def test_a_json_rows_numbers_of_the_wrong_type_are_refused_where_a_csvs_text_cells_are_read(api: Api) -> None:
+    """A JSON document's numbers are held to the API's types (a string or a boolean for a number, 3.0 for
+    whole minutes were read as numbers until 6 December 2026); a CSV's cells are all text, and still read."""
+    data = DOCUMENT.model_dump(mode="json")
+    data["concepts"][0]["difficulty"] = "0.5"
+    data["prerequisites"][0]["weight"] = True
+    data["tasks"][0]["estimated_minutes"] = 3.0
+    response = api.call("POST", IMPORT, json=data)
+    assert response.status_code == 422, response.text
+    errors = [(e["entity"], e["row"], e["field"]) for e in response.json()["report"]["errors"]]
+    # (Rows naming the refused concept are refused after it, as depending on an invalid row.)
+    for refused in [
+        ("concept", 1, "difficulty"),
+        ("prerequisite", 1, "weight"),
+        ("task", 1, "estimated_minutes"),
+    ]:
+        assert refused in errors, errors
+    assert graph_counts(api.graph) == {}
+    tables = document_to_csv_tables(DOCUMENT)
+    assert ",0." in tables["concepts.csv"] and ",0." in tables["prerequisites.csv"]
+    files = {name.removesuffix(".csv"): (name, text, "text/csv") for name, text in tables.items()}
+    as_csv = api.call("POST", IMPORT, files=files)
+    assert as_csv.status_code == 200, as_csv.text
+    stored = api.call("GET", f"/concepts/{DOCUMENT.concepts[0].id}").json()
+    assert stored["difficulty"] == DOCUMENT.concepts[0].difficulty
+
+
 def test_multipart_csv_upload_and_zip_body(api: Api) -> None:
     tables = document_to_csv_tables(DOCUMENT)
     files = {name.removesuffix(".csv"): (name, text, "text/csv") for name, text in tables.items()}
