@@ -13,8 +13,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -91,6 +93,19 @@ class ApiKeyIn(BaseModel):
         return list(dict.fromkeys(classes))
 
 
+def _only_true(value: bool) -> bool:
+    if value is not True:
+        raise ValueError("must be true (the key reads every learner again) or left out")
+    return value
+
+
+# Not Literal[True]: a literal takes no strict mode, and lax it read 1 and 1.0 as true (a review,
+# 6 December 2026); the document still says `const: true`.
+UnscopedTrue = Annotated[
+    StrictBool, AfterValidator(_only_true), WithJsonSchema({"type": "boolean", "const": True})
+]
+
+
 def _scope_schema(schema: dict[str, Any]) -> None:
     """The JSON schema of `KeyScopeIn` as the API reads it: no null (its members' Python type allows it),
     and at least one member (`{}` is refused: "send one of ...")."""
@@ -125,7 +140,7 @@ class KeyScopeIn(BaseModel):
         description="Classes to remove from a scoped key's list; removing every one is a 409 (an empty list "
         "is not read as every learner: send `unscoped: true`).",
     )
-    unscoped: Literal[True] | None = Field(
+    unscoped: UnscopedTrue | None = Field(
         None, description="`true`: the key reads every learner again, as a key made without classes."
     )
 

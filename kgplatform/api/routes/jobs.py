@@ -34,8 +34,10 @@ class RecomputeRequest(BaseModel):
     curriculum_id: str | None = Field(
         None, min_length=1, max_length=200, description="Only learners of this curriculum; default: everyone."
     )
+    # Strict: a JSON integer; "500" or 500.0 were read as 500 (a review, 6 December 2026).
     chunk_size: int | None = Field(
         None,
+        strict=True,
         ge=1,
         le=100_000,
         description="Learners per chunk message; default: settings.workers.chunk_size.",

@@ -48,6 +48,9 @@ def test_roles_and_bad_input_are_refused_and_start_nothing(api: Api) -> None:
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
     assert "chunk_size" in bad.text
+    for not_an_integer in ("500", 500.0, True):  # a JSON integer only: each was read as one (lax)
+        typed = api.call("POST", "/jobs/recompute", role=Role.ADMIN, json={"chunk_size": not_an_integer})
+        assert typed.status_code == 422 and typed.json()["field"] == "chunk_size", typed.text
     unknown = api.call("POST", "/jobs/recompute", role=Role.ADMIN, json={"curriculum_id": "no-such"})
     assert unknown.status_code == 404 and unknown.json()["field"] == "curriculum_id"
     assert api.client.app.state.sent == []

@@ -392,6 +392,10 @@ def test_a_refused_change_of_classes_names_the_field_and_changes_nothing(
         ("s", {"classes": []}, 422, "classes"),
         ("s", {"classes": ["7/B"]}, 422, "classes.0"),
         ("s", {"unscoped": False}, 422, "unscoped"),
+        # `true` only: 1 and 1.0 were read as true (and widened the key), "true" is text.
+        ("s", {"unscoped": 1}, 422, "unscoped"),
+        ("s", {"unscoped": 1.0}, 422, "unscoped"),
+        ("s", {"unscoped": "true"}, 422, "unscoped"),
         ("s", {"classes": ["7C"], "unscoped": True}, 422, "unscoped"),
         ("s", {"add_classes": ["7C"], "remove_classes": ["7C"]}, 422, "remove_classes"),
         ("s", {"classes": ["7C"], "name": "x"}, 422, "name"),
