@@ -45,6 +45,11 @@ def run_import(
     unless `overwrite`: a file edited offline for days no longer has the export's ETag header.
     `checkpoint`, `progress`: as `import_store.write_import` takes them."""
     started = perf_counter()
+    if not raw.file_errors:
+        # A stale If-Match is a 412 before the rows' errors (a 422): they are the content, judged after the
+        # precondition (RFC 9110 §13.2.1; it was the other way round until a review, 6 December 2026). A
+        # body that could not be read as a document at all stays the 422 it is, as a PATCH's broken JSON.
+        import_store.check_if_match_first(graph, curriculum_id, if_match)
     existing = import_store.load_existing(graph, curriculum_id, raw)
     with gc_paused():
         plan = validate_import(raw, curriculum_id, existing, dry_run=dry_run, skip_invalid=skip_invalid)

@@ -368,24 +368,7 @@ def write_import(
         # Read under the locks and before this import's own audit entries: an edit committed since the
         # export (or the dry run) the If-Match came from moved it.
         found_etag = None if row["outcome"] == "created" else curriculum_etag(tx, curriculum_id)
-        if accepted is not None:
-            if row["outcome"] == "created":
-                # RFC 9110: If-Match, "*" included, fails where there is no current state: the import
-                # created the curriculum the header claimed to have read (a review, 1 December).
-                raise PreconditionFailed(
-                    f"curriculum {curriculum_id!r} does not exist, so it cannot be at the version If-Match "
-                    "names; nothing was written: send the file without If-Match to create it",
-                    field=IF_MATCH,
-                    current_etag=None,
-                )
-            current = found_etag
-            if current is not None and "*" not in accepted and current not in accepted:
-                raise PreconditionFailed(
-                    f"the curriculum changed since the export you sent (its ETag is now {current}); "
-                    "nothing was written: export it again and reapply your changes",
-                    field=IF_MATCH,
-                    current_etag=current,
-                )
+        check_if_match(curriculum_id, accepted, found_etag)
         # The file's own record of its export: the guard of a file edited offline for days, whose ETag
         # header the designer no longer has. Reported by every run; refusing only a real import that sent
         # neither If-Match nor `overwrite`. A curriculum the import creates has nothing to overwrite.
@@ -490,6 +473,39 @@ def write_import(
             return work(tx)
         finally:
             tx.rollback()
+
+
+def check_if_match(curriculum_id: str, accepted: set[str] | None, current: str | None) -> None:
+    """412 unless the curriculum's ETag now (`current`; None: it does not exist, or the import is creating
+    it) is one the import's If-Match accepts (`accepted`; None: no If-Match, nothing to check)."""
+    if accepted is None:
+        return
+    if current is None:
+        # RFC 9110: If-Match, "*" included, fails where there is no current state: the import would create
+        # the curriculum the header claimed to have read (a review, 1 December).
+        raise PreconditionFailed(
+            f"curriculum {curriculum_id!r} does not exist, so it cannot be at the version If-Match "
+            "names; nothing was written: send the file without If-Match to create it",
+            field=IF_MATCH,
+            current_etag=None,
+        )
+    if "*" not in accepted and current not in accepted:
+        raise PreconditionFailed(
+            f"the curriculum changed since the export you sent (its ETag is now {current}); "
+            "nothing was written: export it again and reapply your changes",
+            field=IF_MATCH,
+            current_etag=current,
+        )
+
+
+def check_if_match_first(graph: Graph, curriculum_id: str, if_match: str | None) -> None:
+    """`check_if_match` in a read of its own, before the file's rows are judged: RFC 9110 §13.2.1 has a
+    server evaluate preconditions before it processes the request content, and judging the rows (against
+    the stored curriculum too) is that processing. The import's transaction checks again under its locks."""
+    accepted = parse_import_if_match(if_match)
+    if accepted is None:
+        return
+    check_if_match(curriculum_id, accepted, graph.execute_read(lambda tx: curriculum_etag(tx, curriculum_id)))
 
 
 def curriculum_etag(tx: Tx, curriculum_id: str) -> str | None:

@@ -134,3 +134,24 @@ def test_an_edit_with_a_number_of_the_wrong_json_type_is_refused_and_changes_not
     assert response.json()["field"] == field
     stored = api.call("GET", "/tasks/t1").json()
     assert (stored["difficulty"], stored["estimated_minutes"], stored["version"]) == (0.9, 7, 1)
+
+
+def test_a_stale_if_match_comes_after_checks_of_the_body_alone_and_before_those_against_the_curriculum(
+    api: Api,
+) -> None:
+    """The order docs/api.md gives ("Preconditions and refusals"), as the import's: a body that breaks the
+    schema is refused whatever If-Match says; a stale If-Match is a 412 before the body is judged against
+    what is stored (here its concepts, which must exist in the task's curriculum)."""
+    api.curriculum("maths", "a")
+    api.call("POST", "/curricula/maths/tasks", json=task("t1", "a"))
+    assert api.call("PATCH", "/tasks/t1", json={"title": "Moved on"}, if_match=1).status_code == 200
+    for method in ("PATCH", "PUT"):
+        body = {"title": "T", "kind": "exercise", "concepts": ["a"], "estimated_minutes": 0}
+        broken = api.call(method, "/tasks/t1", json=body, if_match=1)
+        assert broken.status_code == 422 and broken.json()["field"] == "estimated_minutes", broken.text
+        unknown = api.call(
+            method, "/tasks/t1", json={**body, "estimated_minutes": 5, "concepts": ["zz"]}, if_match=1
+        )
+        assert unknown.status_code == 412 and unknown.json()["field"] == "If-Match", unknown.text
+    stored = api.call("GET", "/tasks/t1").json()
+    assert (stored["title"], stored["concepts"], stored["version"]) == ("Moved on", ["a"], 2)

@@ -237,6 +237,32 @@ def test_two_uploads_for_one_kind_are_refused_naming_both(api: Api) -> None:
     assert refused.status_code == 422 and graph_counts(api.graph) == {}
 
 
+def test_a_stale_if_match_is_a_412_before_the_rows_are_judged(api: Api) -> None:
+    """RFC 9110 §13.2.1: preconditions are evaluated before the request content is processed, and judging
+    the rows against the stored curriculum is that processing. Until 6 December 2026 a stale If-Match with
+    a wrong row was the rows' 422, so a designer fixed the file only to learn then that it was out of date.
+    A body that cannot be read as a document at all is still its 422 (a request check, as broken JSON)."""
+    assert send(api, IMPORT, DOCUMENT.to_json(), JSON).status_code == 200
+    etag = api.call("GET", "/curricula/stats/export").headers["etag"]
+    wrong = DOCUMENT.model_dump(mode="json")
+    wrong["concepts"][0]["difficulty"] = 5  # out of range
+    wrong["prerequisites"].append({"prerequisite": wrong["concepts"][1]["id"], "concept": "ghost"})
+    with_current_etag = api.call("POST", IMPORT, json=wrong, headers={"If-Match": etag})
+    assert with_current_etag.status_code == 422, with_current_etag.text
+    assert api.call("POST", "/curricula/stats/concepts", json={"id": "edit", "name": "E"}).status_code == 201
+    before = graph_counts(api.graph)
+    for dry_run in ("false", "true"):
+        stale = api.call("POST", f"{IMPORT}?dry_run={dry_run}", json=wrong, headers={"If-Match": etag})
+        assert stale.status_code == 412 and stale.json()["field"] == "If-Match", stale.text
+    unreadable = send(api, IMPORT, b"{not json", JSON)
+    assert unreadable.status_code == 422
+    stale_unreadable = api.client.post(
+        IMPORT, content=b"{not json", headers=api.headers(**{"Content-Type": JSON, "If-Match": etag})
+    )
+    assert stale_unreadable.status_code == 422 and stale_unreadable.json()["field"] == "file"
+    assert graph_counts(api.graph) == before
+
+
 def test_an_import_sent_with_the_exports_etag_is_refused_once_the_curriculum_changed(api: Api) -> None:
     """Re-importing an old export silently reverted another designer's edit. With the export's ETag as
     If-Match, an import into a curriculum changed since is a 412 and writes nothing."""
