@@ -206,6 +206,27 @@ def test_rows_holding_anything_are_rejected_by_field_and_the_rest_stored(
     assert only_odd.status_code == 422 and only_odd.json()["field"] == "event_id"
 
 
+def test_event_ids_are_compared_code_point_for_code_point_not_normalised(
+    api: Api, graph: Graph, curriculum: SyntheticCurriculum
+) -> None:
+    """docs/services.md, "Event ids": an event id is an opaque token, matched exactly as sent (after JSON
+    decoding: an escape and the raw character are one id). "café" in NFC and in NFD are two ids, so two
+    answers; each form replayed is a duplicate of its own answer. Normalising would make a second service's
+    answer a duplicate of the first's, and the second answer would be lost."""
+    row = make_answers(curriculum, 1, 1, seed=12)[0]
+    nfc, nfd = "svc:caf\u00e9-1", "svc:cafe\u0301-1"
+    first = post(api, {**row, "event_id": nfc})
+    assert first.status_code == 200 and first.json()["accepted"] == [nfc], first.text
+    second = post(api, {**row, "event_id": nfd})
+    assert second.status_code == 200 and second.json()["accepted"] == [nfd], second.text
+    assert counts(graph)["answers"] == 2
+    # The same ids again, the NFC one sent as a JSON escape (json.dumps writes \u00e9): duplicates.
+    escaped = post_escaped(api, {**row, "event_id": nfc})
+    assert escaped.status_code == 200 and escaped.json()["duplicates"] == [nfc], escaped.text
+    assert post(api, {**row, "event_id": nfd}).json()["duplicates"] == [nfd]
+    assert counts(graph)["answers"] == 2
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
