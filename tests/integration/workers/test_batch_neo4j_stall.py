@@ -1,0 +1,158 @@
+"""A Neo4j that stalls (SIGSTOP: the port takes connections, nothing answers) for longer than a chunk's soft
+time limit, then comes back: the chunk cut short is retried as the outage it is, and the batch succeeds with
+every learner planned once by it; a cancel while the chunk waits to be retried still ends the batch.
+
+Until 6 December 2026 (a review) the chunk failed its learners ("chunk ran past its soft time limit") and
+the batch ended failed, though Neo4j answered again seconds later. The workers run with the tests' short
+limits (a 9 s soft limit, `conftest.WORKER_OVERRIDES`) and the driver's own defaults, whose retries of a
+transaction on a stalled server outlast that limit, as a stall met late in a long chunk does at 9 minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from kgplatform.graph.driver import Graph
+from kgplatform.jobs.models import JobState, JobStatus
+from kgplatform.jobs.service import JobService
+from kgplatform.planning.cache import plan_key
+from kgplatform.planning.pages import batch_plan_id
+from kgplatform.services import neo4j_local
+from kgplatform.settings import Settings
+from tests.integration.workers.conftest import (
+    PLANNING_QUEUES,
+    WorkerEnv,
+    celery_worker,
+    stop_workers,
+    wait_for_workers,
+)
+from tests.integration.workers.seeding import seed_curriculum, seed_learners
+
+LEARNERS = 2000
+CHUNK = 100
+SOFT_LIMIT_S = 9.0  # the tests' KGP_WORKERS__MAX_CHUNK_S (10) x 0.9
+STALL_S = SOFT_LIMIT_S + 5
+CUT_SHORT = "chunk cut short at its soft time limit"
+
+
+@contextlib.contextmanager
+def frozen(pid: int) -> Iterator[None]:
+    """The process stopped (SIGSTOP) for the block, continued whatever happens."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def batch_mid_chunk(
+    graph: Graph, settings: Settings, worker_env: WorkerEnv, log: Path, prefix: str
+) -> tuple[JobService, str, subprocess.Popen[bytes], int]:
+    """Seeds the learners, starts a worker and a batch, and returns (jobs, job id, worker, Neo4j's pid)
+    once two chunks are counted, with the worker stopped (SIGSTOP): continued, its next chunk meets
+    whatever the test did meanwhile."""
+    document = seed_curriculum(graph, f"{prefix}stall-test", concepts=30)
+    seed_learners(graph, LEARNERS, prefix, [c.id for c in document.concepts])
+    pid = neo4j_local.running_pid(settings)
+    assert pid is not None, "the tests' Neo4j was not started by `services up`"
+    worker = celery_worker(worker_env, f"{prefix}stall", PLANNING_QUEUES, log, loglevel="INFO")
+    try:
+        wait_for_workers(worker_env.celery, 1)
+        jobs = JobService(worker_env.client, graph, worker_env.settings.workers)
+        job_id = jobs.start_recompute_all(worker_env.celery.send_task, chunk_size=CHUNK)
+        deadline = time.monotonic() + 60
+        while jobs.progress.status(job_id).chunks_done < 2:
+            assert time.monotonic() < deadline, f"the batch did not start: {jobs.progress.status(job_id)}"
+            time.sleep(0.02)
+        os.killpg(worker.pid, signal.SIGSTOP)
+    except BaseException:
+        stop_workers([worker])
+        raise
+    return jobs, job_id, worker, pid
+
+
+def finished(jobs: JobService, job_id: str, timeout_s: float) -> JobStatus:
+    deadline = time.monotonic() + timeout_s
+    while not (status := jobs.status(job_id)).state.finished:
+        assert time.monotonic() < deadline, f"the batch did not finish: {status}"
+        time.sleep(0.25)
+    return status
+
+
+def cut_short_retries(log: Path) -> list[str]:
+    text = log.read_text(errors="replace")
+    return [line for line in text.splitlines() if "retry: Retry in" in line and CUT_SHORT in line]
+
+
+def test_a_chunk_cut_short_by_a_neo4j_stall_is_retried_and_the_batch_succeeds_counted_once(
+    graph: Graph, settings: Settings, worker_env: WorkerEnv, tmp_path: Path
+) -> None:
+    log = tmp_path / "worker.log"
+    jobs, job_id, worker, neo4j_pid = batch_mid_chunk(graph, settings, worker_env, log, "stall-")
+    try:
+        with frozen(neo4j_pid):
+            os.killpg(worker.pid, signal.SIGCONT)
+            cut_at = jobs.progress.status(job_id).chunks_done
+            time.sleep(STALL_S)
+            during = jobs.progress.status(job_id)  # Redis only: `status` may read Neo4j
+        status = finished(jobs, job_id, 120)
+        retries = cut_short_retries(log)
+    finally:
+        stop_workers([worker])
+
+    assert cut_at < status.chunks_total, "the batch ended before the stall: it proved nothing"
+    assert during.state is JobState.RUNNING and during.failed == 0, during
+    assert retries, f"no chunk was cut short by the stall: {log.read_text(errors='replace')[-3000:]}"
+    assert "did not answer Bolt's handshake" in retries[0], retries[0]
+    assert status.state is JobState.SUCCEEDED, status
+    assert (status.done, status.failed, status.skipped, status.failures) == (LEARNERS, 0, 0, [])
+    # Each chunk counted once, the retried one included.
+    assert status.chunks_done == status.chunks_total == LEARNERS // CHUNK
+    assert sum(status.workers.values()) == status.chunks_total, status.workers
+    learner_ids = [f"stall-{i:06d}" for i in range(LEARNERS)]
+    plans = [json.loads(v) for v in worker_env.client.mget([plan_key(i) for i in learner_ids]) if v]
+    assert len(plans) == LEARNERS
+    assert all(p["id"] == batch_plan_id(job_id, p["learner_id"]) for p in plans)
+
+
+def test_a_cancel_while_the_cut_short_chunk_waits_to_be_retried_ends_the_batch(
+    graph: Graph, settings: Settings, worker_env: WorkerEnv, tmp_path: Path
+) -> None:
+    log = tmp_path / "worker.log"
+    jobs, job_id, worker, neo4j_pid = batch_mid_chunk(graph, settings, worker_env, log, "cstall-")
+    try:
+        with frozen(neo4j_pid):
+            os.killpg(worker.pid, signal.SIGCONT)
+            deadline = time.monotonic() + 3 * SOFT_LIMIT_S
+            while not cut_short_retries(log):
+                assert time.monotonic() < deadline, "no chunk was cut short by the stall"
+                time.sleep(0.2)
+            # The cancel ends the job in Redis at once; its summary waits for Neo4j.
+            cancel = threading.Thread(target=jobs.cancel, args=(job_id, "test"), daemon=True)
+            cancel.start()
+            deadline = time.monotonic() + 10
+            while not (during := jobs.progress.status(job_id)).state.finished:
+                assert time.monotonic() < deadline, during
+                time.sleep(0.1)
+        cancel.join(timeout=60)
+        assert not cancel.is_alive(), "the cancel did not return once Neo4j was back"
+        deadline = time.monotonic() + 60
+        while "plans nothing" not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, "the cut-short chunk was never tried again"
+            time.sleep(0.2)
+        status = jobs.status(job_id)
+        holder = jobs.lock.holder()
+    finally:
+        stop_workers([worker])
+
+    assert during.state is JobState.FAILED and during.message == "cancelled by test", during
+    assert status.state is JobState.FAILED and status.chunks_done < status.chunks_total, status
+    assert holder is None
