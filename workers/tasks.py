@@ -332,6 +332,31 @@ class ChunkTask(PatientRetryTask):
             return
         record_failure(lambda: batch_runner().fail_chunk(message["job_id"], chunk, describe(exc)))
 
+    def on_retry(self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: Any) -> None:
+        """Records on the job that this chunk waits to be tried again, and why (`jobs show`'s `retrying`)."""
+        message = args[0] if args else kwargs.get("message")
+        at = retry_moment(einfo)
+        if not isinstance(message, dict) or at is None:
+            return
+        try:
+            chunk, _, _ = chunk_of(message)
+            retry, most = (self.request.retries or 0) + 1, self.max_retries or 0
+            JobProgress(get_redis(), settings.workers.job_ttl_s).note_chunk_retry(
+                message["job_id"], chunk.index, describe(exc), at, retry, most
+            )
+        except (KeyError, TypeError, ValueError, redis.RedisError) as error:  # only `retrying` reads it
+            log.warning("a chunk's retry could not be recorded on its job (%r)", error)
+
+
+def retry_moment(einfo: Any) -> datetime | None:
+    """When a retry runs, from the `Retry` a task raised (its `when`: a countdown or a moment), which
+    billiard wraps with its traceback; None when it says none."""
+    retry_raised = getattr(einfo, "exception", None)
+    when = getattr(getattr(retry_raised, "exc", retry_raised), "when", None)
+    if when is None:
+        return None
+    return when if isinstance(when, datetime) else datetime.now(UTC) + timedelta(seconds=float(when))
+
 
 @app.task(
     name="kgp.plans.recompute_chunk",
@@ -559,12 +584,9 @@ class RetrainTask(PatientRetryTask):
         """Records on the night's job that its retrain waits to be tried again, and why: a retrain retried
         through a Neo4j restart had `jobs show` say it still ran or was lost with its worker (5 December)."""
         job_id = kwargs.get("job_id")
-        # The Retry raised (its `when`: the countdown), which billiard wraps with its traceback.
-        retry_raised = getattr(einfo, "exception", None)
-        when = getattr(getattr(retry_raised, "exc", retry_raised), "when", None)
-        if not isinstance(job_id, str) or when is None:
+        at = retry_moment(einfo)
+        if not isinstance(job_id, str) or at is None:
             return
-        at = when if isinstance(when, datetime) else datetime.now(UTC) + timedelta(seconds=float(when))
         retry, most = (self.request.retries or 0) + 1, self.max_retries or 0
         try:
             JobProgress(get_redis(), settings.workers.job_ttl_s).note_retrain_retry(

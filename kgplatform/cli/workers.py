@@ -353,6 +353,7 @@ def print_job(status: JobStatus) -> None:
         ("rate", rate_text(status)),
         ("ETA", eta_text(status)),
         *([("waiting", status.waiting.message)] if status.waiting else []),
+        *([("retrying", status.retrying)] if status.retrying else []),
         # Which machine ran what: with workers on several machines only their logs or metrics said so.
         *([("workers", workers_text(status.workers))] if status.workers else []),
         ("created", str(status.created_at)),

@@ -109,6 +109,12 @@ class JobStatus(BaseModel):
     waiting: JobWait | None = Field(
         None, description="Set while a running batch is silent for longer than its rate says the rest takes."
     )
+    retrying: str | None = Field(
+        None,
+        description="Set while a chunk that failed on a transient error (Neo4j or Redis away, or stalled "
+        "past the chunk's soft time limit) waits for its retry and is not counted yet: which chunk, the "
+        "error, when it is tried again and which retry of how many. Only the latest such chunk is named.",
+    )
     message: str | None = None
     retrain_failed: bool = Field(
         False,

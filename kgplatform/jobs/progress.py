@@ -14,6 +14,9 @@ Layout for job J (each key expires after `ttl_s`):
                        retrain_started_at, retrain_runner (when and on which worker it started),
                        retrain_retry_at, retrain_retry_error, retrain_retry (when its retry after a
                        transient error runs, the error, "retry/most"),
+                       chunk_retry_chunk, chunk_retry_at, chunk_retry_error, chunk_retry (the chunk
+                       whose run failed last on a transient error, when its retry runs, the error,
+                       "retry/most"),
                        retrain_outcome (the retrain's outcome in one line, once it ended without failing:
                        the model it published and its edges, unchanged data, or not published),
                        awaiting_send ("1" from the job's creation until its messages were sent, for the
@@ -249,6 +252,23 @@ class JobProgress:
             "retrain_retry_at": retry_at,
             "retrain_retry_error": error,
             "retrain_retry": f"{retry}/{most}",
+        }
+        self._set(job_id, fields)
+        return True
+
+    def note_chunk_retry(
+        self, job_id: str, chunk: int, error: str, retry_at: datetime, retry: int, most: int
+    ) -> bool:
+        """Records that chunk `chunk` failed on a transient error (`error`: Neo4j or Redis away or stalled)
+        and is tried again at `retry_at` (retry `retry` of `most`); False when the job is gone. Only the
+        latest such chunk is kept: enough to say that the batch is retrying, and why."""
+        if not self.exists(job_id):
+            return False
+        fields = {
+            "chunk_retry_chunk": chunk,
+            "chunk_retry_at": retry_at,
+            "chunk_retry_error": error,
+            "chunk_retry": f"{retry}/{most}",
         }
         self._set(job_id, fields)
         return True
@@ -514,6 +534,30 @@ class RetrainRetry:
         )
 
 
+@dataclass(frozen=True)
+class ChunkRetry:
+    """A chunk of the batch failed on a transient error and waits to be tried again (`note_chunk_retry`)."""
+
+    chunk: int
+    at: datetime
+    error: str
+    count: str  # "retry/most"
+
+    @classmethod
+    def read(cls, fields: Mapping[str, str]) -> ChunkRetry | None:
+        at, chunk = fields.get("chunk_retry_at"), fields.get("chunk_retry_chunk")
+        if not at or not chunk:
+            return None
+        error = " ".join(fields.get("chunk_retry_error", "").split())  # one line, as a Neo4j error is not
+        return cls(int(chunk), datetime.fromisoformat(at), error, fields.get("chunk_retry", ""))
+
+    def line(self) -> str:
+        return (
+            f"chunk {self.chunk} failed on {self.error} and is tried again at "
+            f"{self.at.astimezone(UTC):%H:%M:%S} UTC (retry {self.count}, KGP_WORKERS__MAX_RETRIES)"
+        )
+
+
 def fan_out_waiting(
     quiet_s: float,
     *,
@@ -642,6 +686,14 @@ def status_of(
                 limits=limits,
                 retrain_retry=RetrainRetry.read(fields),
             )
+    chunk_retry = ChunkRetry.read(fields)
+    # Until that chunk is counted: the job read "running" with an ETA of seconds, and nothing said that a
+    # chunk cut short by a stalled Neo4j waited for its retry (a review, 6 December 2026).
+    retrying = (
+        chunk_retry.line()
+        if chunk_retry is not None and not state.finished and chunk_retry.chunk not in runs.counted
+        else None
+    )
     return JobStatus(
         id=job_id,
         kind=fields.get("kind", ""),
@@ -661,6 +713,7 @@ def status_of(
         rate_per_s=rate,
         eta_s=eta,
         waiting=wait,
+        retrying=retrying,
         message=fields.get("message") or None,
         retrain_failed=fields.get("retrain_failed") == "1",
         retrain=retrain_line(fields),

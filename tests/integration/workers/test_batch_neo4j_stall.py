@@ -110,6 +110,10 @@ def test_a_chunk_cut_short_by_a_neo4j_stall_is_retried_and_the_batch_succeeds_co
 
     assert cut_at < status.chunks_total, "the batch ended before the stall: it proved nothing"
     assert during.state is JobState.RUNNING and during.failed == 0, during
+    # `jobs show` says the batch is retrying, and why: it read "running" with an ETA of seconds.
+    assert during.retrying is not None and f"failed on ServiceUnavailable: {CUT_SHORT}" in during.retrying
+    assert "did not answer Bolt's handshake" in during.retrying, during.retrying
+    assert status.retrying is None, status.retrying
     assert retries, f"no chunk was cut short by the stall: {log.read_text(errors='replace')[-3000:]}"
     assert "did not answer Bolt's handshake" in retries[0], retries[0]
     assert status.state is JobState.SUCCEEDED, status

@@ -168,3 +168,32 @@ def test_a_night_reads_its_retrain_outcome_and_a_failure_wins_over_it() -> None:
     assert spread.retrain == "failed: Neo4jError: a b"
     fallback = status_of("j", fields(retrain_failed="1"), [], START_S)
     assert fallback.retrain == "failed (see the training worker's log)"
+
+
+def test_a_chunk_waiting_for_its_retry_is_named_with_its_error_until_it_is_counted() -> None:
+    """A chunk cut short by a stalled Neo4j: the job read "running" with an ETA of seconds, and nothing
+    said that the batch was retrying, nor why (a review, 6 December 2026)."""
+    from kgplatform.jobs.pace import ChunkRuns
+
+    retry = fields(
+        total="300",
+        done="100",
+        chunks_total="3",
+        chunks_done="1",
+        chunk_retry_chunk="2",
+        chunk_retry_at="2026-01-05T02:30:40+00:00",
+        chunk_retry_error="ServiceUnavailable: chunk cut short at its soft time limit (540 s): Neo4j\nfroze",
+        chunk_retry="3/14",
+    )
+    waiting = status_of(
+        "j", retry, [], START_S + 30, ChunkRuns({0: START_S, 2: START_S + 20}, {0: START_S + 5})
+    )
+    assert waiting.retrying == (
+        "chunk 2 failed on ServiceUnavailable: chunk cut short at its soft time limit (540 s): Neo4j froze "
+        "and is tried again at 02:30:40 UTC (retry 3/14, KGP_WORKERS__MAX_RETRIES)"
+    )
+    counted = ChunkRuns({0: START_S, 2: START_S + 45}, {0: START_S + 5, 2: START_S + 50})
+    assert status_of("j", retry, [], START_S + 60, counted).retrying is None
+    ended = {**retry, "state": "failed", "finished_at": "2026-01-05T02:30:45+00:00"}
+    assert status_of("j", ended, [], START_S + 60).retrying is None
+    assert status_of("j", fields(total="300"), [], START_S + 60).retrying is None
