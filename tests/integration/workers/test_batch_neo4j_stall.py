@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kgplatform.graph.driver import Graph
-from kgplatform.jobs.models import JobState, JobStatus
+from kgplatform.jobs.models import JobState
 from kgplatform.jobs.service import JobService
 from kgplatform.planning.cache import plan_key
 from kgplatform.planning.pages import batch_plan_id
@@ -31,6 +31,7 @@ from tests.integration.workers.conftest import (
     PLANNING_QUEUES,
     WorkerEnv,
     celery_worker,
+    finished_job,
     stop_workers,
     wait_for_workers,
 )
@@ -79,14 +80,6 @@ def batch_mid_chunk(
     return jobs, job_id, worker, pid
 
 
-def finished(jobs: JobService, job_id: str, timeout_s: float) -> JobStatus:
-    deadline = time.monotonic() + timeout_s
-    while not (status := jobs.status(job_id)).state.finished:
-        assert time.monotonic() < deadline, f"the batch did not finish: {status}"
-        time.sleep(0.25)
-    return status
-
-
 def cut_short_retries(log: Path) -> list[str]:
     text = log.read_text(errors="replace")
     return [line for line in text.splitlines() if "retry: Retry in" in line and CUT_SHORT in line]
@@ -103,7 +96,7 @@ def test_a_chunk_cut_short_by_a_neo4j_stall_is_retried_and_the_batch_succeeds_co
             cut_at = jobs.progress.status(job_id).chunks_done
             time.sleep(STALL_S)
             during = jobs.progress.status(job_id)  # Redis only: `status` may read Neo4j
-        status = finished(jobs, job_id, 120)
+        status = finished_job(jobs, job_id, 120)
         retries = cut_short_retries(log)
     finally:
         stop_workers([worker])
