@@ -35,6 +35,7 @@ from neo4j import exceptions as neo4j_errors
 
 from kgplatform.errors import KgpError
 from kgplatform.graph.driver import Graph
+from kgplatform.graph.former_checksums import FORMER_CHECKSUMS
 from kgplatform.graph.queries import CYPHER_DIR, get_catalog, split_statements
 
 CONTRACT_PREFIX = "contract_"
@@ -58,6 +59,8 @@ class Migration:
     name: str
     statements: tuple[str, ...]
     checksum: str
+    # What releases before the file's last edit recorded for it (graph/former_checksums.py).
+    former_checksums: frozenset[str] = frozenset()
 
     @classmethod
     def from_file(cls, path: Path) -> Migration:
@@ -65,16 +68,23 @@ class Migration:
         if not match:
             raise MigrationError(f"{path.name}: migration files are named V0001__what_it_does.cypher")
         text = path.read_text("utf-8")
+        label = path.name.removesuffix(".cypher")
         return cls(
             version=int(match["version"]),
             name=match["name"],
             statements=tuple(split_statements(text)),
             checksum=hashlib.sha256(text.encode()).hexdigest(),
+            former_checksums=FORMER_CHECKSUMS.get(label, frozenset()),
         )
 
     @property
     def label(self) -> str:
         return f"V{self.version:04d}__{self.name}"
+
+    def recorded_as(self, checksum: str) -> bool:
+        """Whether a graph recording `checksum` for this migration applied this file's statements: its
+        text now, or an earlier text of the same statements that a release recorded."""
+        return checksum == self.checksum or checksum in self.former_checksums
 
     @property
     def contract(self) -> bool:
@@ -163,7 +173,7 @@ def _apply_pending(
             held_back.append(label)
             continue
         if migration.version in recorded:
-            if recorded[migration.version]["checksum"] != migration.checksum:
+            if not migration.recorded_as(recorded[migration.version]["checksum"]):
                 raise MigrationError(
                     f"{label} was changed after it was applied; migrations are append-only, "
                     "add a new file instead"

@@ -104,7 +104,7 @@ def compare_schema(recorded: Iterable[Mapping[str, Any]], shipped: Iterable[Migr
     changed = tuple(
         label_of(v, m.name)
         for v, m in sorted(known.items())
-        if v in applied and applied[v]["checksum"] != m.checksum
+        if v in applied and not m.recorded_as(str(applied[v]["checksum"]))
     )
     return SchemaState(missing=missing, newer=newer, changed=changed, held_back=held_back)
 

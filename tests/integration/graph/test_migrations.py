@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from kgplatform.graph.driver import Graph
-from kgplatform.graph.migrations import discover_migrations, migrate
+from kgplatform.graph.migrations import Migration, discover_migrations, migrate
+from kgplatform.graph.schema_check import read_schema_state
 from kgplatform.settings import PROJECT_ROOT
 
 
@@ -131,6 +133,36 @@ def test_recording_a_migration_twice_keeps_the_first_record(graph_session: Graph
             assert rows == [{"version": 9999, "applied_by": "first"}]
         records = graph_session.read("testing/count_migration_records")
         assert [r["records"] for r in records if r["version"] == 9999] == [1]
+    finally:
+        graph_session.write("testing/forget_migrations")
+        migrate(graph_session)
+
+
+MORNING_OF_4_DECEMBER = Path(__file__).parent / "fixtures" / "migrations_4_december_morning"
+
+
+def test_a_graph_migrated_before_a_comment_was_reworded_migrates_to_this_release(
+    graph_session: Graph,
+) -> None:
+    """main of 4 December 2026, 10:20-12:09 UTC, recorded the checksum V0014 had before a commit reworded
+    its comment: `migrate` refused such a graph for good, applying nothing newer (a review, 6 December
+    2026). The file of then is a fixture; its statements are today's."""
+    shipped = discover_migrations()
+    v0014_now = next(m for m in shipped if m.version == 14)
+    v0014_then = Migration.from_file(MORNING_OF_4_DECEMBER / "V0014__classes.cypher")
+    assert v0014_then.statements == v0014_now.statements and v0014_then.checksum != v0014_now.checksum
+    release_then = (
+        [m for m in shipped if m.version < 14] + [v0014_then] + [m for m in shipped if m.version == 15]
+    )
+    graph_session.write("testing/forget_migrations")
+    try:
+        migrate(graph_session, migrations=release_then, contract=True)
+
+        upgrade = migrate(graph_session)
+
+        assert upgrade.applied == [m.label for m in shipped if m.version > 15]
+        state = read_schema_state(graph_session)
+        assert state.changed == () and state.complete, state
     finally:
         graph_session.write("testing/forget_migrations")
         migrate(graph_session)
