@@ -341,8 +341,8 @@ class ChunkTask(PatientRetryTask):
         try:
             chunk, _, _ = chunk_of(message)
             retry, most = (self.request.retries or 0) + 1, self.max_retries or 0
-            JobProgress(get_redis(), settings.workers.job_ttl_s).note_chunk_retry(
-                message["job_id"], chunk.index, describe(exc), at, retry, most
+            JobProgress(get_redis(), settings.workers.job_ttl_s).note_retry(
+                message["job_id"], "chunk", describe(exc), at, retry, most, chunk=chunk.index
             )
         except (KeyError, TypeError, ValueError, redis.RedisError) as error:  # only `retrying` reads it
             log.warning("a chunk's retry could not be recorded on its job (%r)", error)
@@ -589,8 +589,8 @@ class RetrainTask(PatientRetryTask):
             return
         retry, most = (self.request.retries or 0) + 1, self.max_retries or 0
         try:
-            JobProgress(get_redis(), settings.workers.job_ttl_s).note_retrain_retry(
-                job_id, describe(exc), at, retry, most
+            JobProgress(get_redis(), settings.workers.job_ttl_s).note_retry(
+                job_id, "retrain", describe(exc), at, retry, most
             )
         except redis.RedisError as error:  # only the job's "waiting" row reads it
             log.warning("job %s: the retrain's retry could not be recorded on it (%r)", job_id, error)

@@ -43,6 +43,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 import redis
 
@@ -243,33 +244,29 @@ class JobProgress:
         self._set(job_id, {"retrain_started_at": utc_now(), "retrain_runner": runner})
         return True
 
-    def note_retrain_retry(self, job_id: str, error: str, retry_at: datetime, retry: int, most: int) -> bool:
-        """Records on the night's job that its retrain failed on a transient error (`error`: Neo4j or Redis
-        away) and is tried again at `retry_at` (retry `retry` of `most`); False when the job is gone."""
-        if not self.exists(job_id):
-            return False
-        fields = {
-            "retrain_retry_at": retry_at,
-            "retrain_retry_error": error,
-            "retrain_retry": f"{retry}/{most}",
-        }
-        self._set(job_id, fields)
-        return True
-
-    def note_chunk_retry(
-        self, job_id: str, chunk: int, error: str, retry_at: datetime, retry: int, most: int
+    def note_retry(
+        self,
+        job_id: str,
+        work: RetriedWork,
+        error: str,
+        retry_at: datetime,
+        retry: int,
+        most: int,
+        chunk: int | None = None,
     ) -> bool:
-        """Records that chunk `chunk` failed on a transient error (`error`: Neo4j or Redis away or stalled)
-        and is tried again at `retry_at` (retry `retry` of `most`); False when the job is gone. Only the
-        latest such chunk is kept: enough to say that the batch is retrying, and why."""
+        """Records that the job's `work` (the night's retrain, or chunk `chunk` of the batch) failed on a
+        transient error (`error`: Neo4j or Redis away or stalled) and is tried again at `retry_at` (retry
+        `retry` of `most`); False when the job is gone. Only the latest chunk to retry is kept: enough to
+        say that the batch is retrying, and why."""
         if not self.exists(job_id):
             return False
-        fields = {
-            "chunk_retry_chunk": chunk,
-            "chunk_retry_at": retry_at,
-            "chunk_retry_error": error,
-            "chunk_retry": f"{retry}/{most}",
+        fields: dict[str, Any] = {
+            f"{work}_retry_at": retry_at,
+            f"{work}_retry_error": error,
+            f"{work}_retry": f"{retry}/{most}",
         }
+        if chunk is not None:
+            fields["chunk_retry_chunk"] = chunk
         self._set(job_id, fields)
         return True
 
@@ -516,45 +513,34 @@ QUIET_S = 60.0
 QUIET_FLOOR_S = 10.0
 
 
+# What of a job is retried after a transient error: the night's retrain, or one chunk of the batch.
+RetriedWork = Literal["retrain", "chunk"]
+
+
 @dataclass(frozen=True)
-class RetrainRetry:
-    """The night's retrain failed on a transient error and waits to be tried again (`note_retrain_retry`)."""
+class PendingRetry:
+    """Work of the job failed on a transient error and waits to be tried again (`note_retry`)."""
 
     at: datetime
     error: str
     count: str  # "retry/most"
+    chunk: int | None = None  # which chunk, for a chunk's retry
 
     @classmethod
-    def read(cls, fields: Mapping[str, str]) -> RetrainRetry | None:
-        at = fields.get("retrain_retry_at")
-        if not at:
+    def read(cls, fields: Mapping[str, str], work: RetriedWork) -> PendingRetry | None:
+        at = fields.get(f"{work}_retry_at")
+        chunk = fields.get("chunk_retry_chunk") if work == "chunk" else None
+        if not at or (work == "chunk" and not chunk):
             return None
-        return cls(
-            datetime.fromisoformat(at), fields.get("retrain_retry_error", ""), fields.get("retrain_retry", "")
-        )
+        error = " ".join(fields.get(f"{work}_retry_error", "").split())  # one line, as a Neo4j error is not
+        count = fields.get(f"{work}_retry", "")
+        return cls(datetime.fromisoformat(at), error, count, int(chunk) if chunk else None)
 
-
-@dataclass(frozen=True)
-class ChunkRetry:
-    """A chunk of the batch failed on a transient error and waits to be tried again (`note_chunk_retry`)."""
-
-    chunk: int
-    at: datetime
-    error: str
-    count: str  # "retry/most"
-
-    @classmethod
-    def read(cls, fields: Mapping[str, str]) -> ChunkRetry | None:
-        at, chunk = fields.get("chunk_retry_at"), fields.get("chunk_retry_chunk")
-        if not at or not chunk:
-            return None
-        error = " ".join(fields.get("chunk_retry_error", "").split())  # one line, as a Neo4j error is not
-        return cls(int(chunk), datetime.fromisoformat(at), error, fields.get("chunk_retry", ""))
-
-    def line(self) -> str:
+    def when(self) -> str:
+        """When, and which retry: "tried again at 02:14:05 UTC (retry 3/14, KGP_WORKERS__MAX_RETRIES)"."""
         return (
-            f"chunk {self.chunk} failed on {self.error} and is tried again at "
-            f"{self.at.astimezone(UTC):%H:%M:%S} UTC (retry {self.count}, KGP_WORKERS__MAX_RETRIES)"
+            f"tried again at {self.at.astimezone(UTC):%H:%M:%S} UTC (retry {self.count}, "
+            "KGP_WORKERS__MAX_RETRIES)"
         )
 
 
@@ -565,7 +551,7 @@ def fan_out_waiting(
     retrain_started: datetime | None = None,
     retrain_runner: str = "",
     limits: ChunkLimits | None = None,
-    retrain_retry: RetrainRetry | None = None,
+    retrain_retry: PendingRetry | None = None,
 ) -> JobWait:
     """What a batch queued `quiet_s` ago, whose fan-out no worker has taken up, waits for. A night's job
     (it has a `start_by`) first waits for its retrain, on the training queue; `retrain_started` (and the
@@ -579,9 +565,8 @@ def fan_out_waiting(
         # A retrain retried through a Neo4j restart read "still runs, or was lost with its worker ... handed
         # out again after the visibility timeout, by about" an hour later (5 December 2026).
         message = (
-            f"the night's retrain failed on {retrain_retry.error} and is tried again at "
-            f"{retrain_retry.at.astimezone(UTC):%H:%M:%S} UTC (retry {retrain_retry.count}, "
-            f"KGP_WORKERS__MAX_RETRIES); the fan-out (queue {planning}) follows it"
+            f"the night's retrain failed on {retrain_retry.error} and is {retrain_retry.when()}; the fan-out "
+            f"(queue {planning}) follows it"
         )
     elif nightly and retrain_started is not None:
         # "No worker has taken the retrain up" sent an operator looking for a missing training worker while
@@ -684,13 +669,13 @@ def status_of(
                 retrain_started=when("retrain_started_at"),
                 retrain_runner=fields.get("retrain_runner", ""),
                 limits=limits,
-                retrain_retry=RetrainRetry.read(fields),
+                retrain_retry=PendingRetry.read(fields, "retrain"),
             )
-    chunk_retry = ChunkRetry.read(fields)
+    chunk_retry = PendingRetry.read(fields, "chunk")
     # Until that chunk is counted: the job read "running" with an ETA of seconds, and nothing said that a
     # chunk cut short by a stalled Neo4j waited for its retry (a review, 6 December 2026).
     retrying = (
-        chunk_retry.line()
+        f"chunk {chunk_retry.chunk} failed on {chunk_retry.error} and is {chunk_retry.when()}"
         if chunk_retry is not None and not state.finished and chunk_retry.chunk not in runs.counted
         else None
     )

@@ -658,7 +658,7 @@ def test_a_retrain_retried_on_an_outage_puts_its_retry_on_the_night(monkeypatch:
     from celery.exceptions import Retry
 
     from kgplatform.errors import ServiceUnavailable
-    from kgplatform.jobs.progress import JobProgress, RetrainRetry, job_key
+    from kgplatform.jobs.progress import JobProgress, PendingRetry, job_key
     from kgplatform.jobs.service import KIND_RECOMPUTE_ALL
     from tests.unit.jobs.batch_redis import BatchRedis
 
@@ -673,7 +673,9 @@ def test_a_retrain_retried_on_an_outage_puts_its_retry_on_the_night(monkeypatch:
         einfo = ExceptionInfo(sys.exc_info())
     before = datetime.now(UTC)
     tasks.retrain_transfer.on_retry(outage, "msg-1", (), {"job_id": "job-1"}, einfo)
-    retry = RetrainRetry.read({k.decode(): v.decode() for k, v in client.hgetall(job_key("job-1")).items()})
+    retry = PendingRetry.read(
+        {k.decode(): v.decode() for k, v in client.hgetall(job_key("job-1")).items()}, "retrain"
+    )
     assert retry is not None
     assert retry.error == "ServiceUnavailable: Neo4j is away"
     assert retry.count == f"1/{tasks.retrain_transfer.max_retries}"
