@@ -35,6 +35,7 @@ from kgplatform.curriculum.models import (
     well_formed_id,
 )
 from kgplatform.errors import NotFound
+from kgplatform.validation_messages import json_type_message
 
 # Learners per retrace transaction (`kgplatform retrace`'s default, the demo's): each holds their locks,
 # and a few hundred histories replay in well under a second.
@@ -379,8 +380,11 @@ def _rejection(index: int, row: Any, error: ValidationError) -> RejectedRow:
     field = ".".join(str(p) for p in first["loc"]) or "row"  # no location: the row itself is no object
     event_id = row.get("event_id") if isinstance(row, dict) else None
     found = error.errors()
+    # A member of the wrong JSON type in the API's words (`kgplatform.api.problems`): what was sent and
+    # what to send.
     messages = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in found[:MAX_ROW_ERRORS]
+        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {json_type_message(e) or e['msg']}"
+        for e in found[:MAX_ROW_ERRORS]
     )
     if len(found) > MAX_ROW_ERRORS:  # a row with thousands of unknown members is not echoed member by member
         messages += f"; and {len(found) - MAX_ROW_ERRORS:,} more"

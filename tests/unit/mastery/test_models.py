@@ -190,3 +190,14 @@ def test_an_event_id_refusal_says_what_is_wrong_in_words(event_id: str, words: s
 def test_an_event_id_in_any_script_is_still_taken() -> None:
     good, bad = parse_answer_rows([{**ROW, "event_id": "事件-1"}, {**ROW, "event_id": "évènement:2"}])
     assert len(good) == 2 and not bad
+
+
+def test_rows_of_the_wrong_json_type_are_rejected_saying_what_to_send() -> None:
+    """In the words of the API's other 422s (`json_type_message`): "Input should be a valid boolean" did not
+    tell a service that sent 1 what to send (a review, 6 December 2026)."""
+    good, bad = parse_answer_rows([{**ROW, "correct": 1}, {**ROW, "correct": None, "score": "0.5"}])
+    assert good == []
+    assert [(r.field, r.message) for r in bad] == [
+        ("correct", "correct: a JSON boolean (true or false) is needed, not the number 1 (send true)"),
+        ("score", 'score: a JSON number is needed, not the text "0.5" (send 0.5)'),
+    ]
