@@ -31,7 +31,7 @@ from kgplatform.curriculum.graph_checks import (
 from kgplatform.curriculum.import_report import ROW_ENTITIES, Entity, ImportReport, RowError
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import STORED, STORED_ID, ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
-from kgplatform.validation_messages import plain_message
+from kgplatform.validation_messages import json_type_message, plain_message
 from kgplatform.wording import counted
 
 MODELS: dict[Entity, type[BaseModel]] = {
@@ -82,11 +82,16 @@ def _label(entity: Entity, row: Any) -> str | None:
     return None if key is None else str(key)
 
 
-def _pydantic_errors(entity: Entity, index: int, row: Any, error: ValidationError) -> list[RowError]:
+def _pydantic_errors(
+    entity: Entity, index: int, row: Any, error: ValidationError, *, json_types: bool
+) -> list[RowError]:
+    """`json_types`: the row came typed (a JSON document, an importer), so a member of the wrong type is
+    said as the API says it, what was sent and what to send; a CSV's cells are all text (a review,
+    6 December 2026)."""
     found = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or None
-        message = plain_message(item)
+        message = (json_types and json_type_message(item)) or plain_message(item)
         if entity is Entity.TASK and where == "concepts" and item["type"] in {"missing", "too_short"}:
             message = "a task must exercise at least one concept"
         if entity is Entity.PREREQUISITE and where is None and "self-loop" in message:
@@ -137,7 +142,9 @@ class _Validator:
                     row, strict=False if self.raw.cells_are_text else None, context=self._context(entity, row)
                 )
             except ValidationError as error:
-                self.errors.extend(_pydantic_errors(entity, index, row, error))
+                self.errors.extend(
+                    _pydantic_errors(entity, index, row, error, json_types=not self.raw.cells_are_text)
+                )
                 self.bad[entity].add(index)
         self._good.pop(entity, None)
 

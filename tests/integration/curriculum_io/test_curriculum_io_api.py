@@ -70,6 +70,10 @@ def test_a_json_rows_numbers_of_the_wrong_type_are_refused_where_a_csvs_text_cel
         ("task", 1, "estimated_minutes"),
     ]:
         assert refused in errors, errors
+    # Said as every 422 says a wrong JSON type: what was sent and what to send.
+    said = {(e["entity"], e["field"]): e["message"] for e in response.json()["report"]["errors"]}
+    assert said[("concept", "difficulty")] == 'a JSON number is needed, not the text "0.5" (send 0.5)'
+    assert said[("task", "estimated_minutes")] == "a JSON integer is needed, not the number 3.0 (send 3)"
     assert graph_counts(api.graph) == {}
     tables = document_to_csv_tables(DOCUMENT)
     assert ",0." in tables["concepts.csv"] and ",0." in tables["prerequisites.csv"]

@@ -46,3 +46,21 @@ def test_a_refusal_counts_its_errors_and_its_more_errors_alike() -> None:
     assert report.lines()[-1] == "... and 1,001 more errors"
     one_more = ImportReport(curriculum_id="x", dry_run=False, skip_invalid=False, errors=report.errors[:51])
     assert one_more.lines()[-1] == "... and 1 more error"
+
+
+def test_a_json_rows_member_of_the_wrong_type_is_reported_saying_what_to_send() -> None:
+    """As the API's 422s say it (`json_type_message`): the report read "Input should be a valid number" for
+    a difficulty "0.5" (a review, 6 December 2026)."""
+    document = {
+        "curriculum": {"id": "m", "name": "M"},
+        "concepts": [{"id": "a", "name": "A", "difficulty": "0.5"}, {"id": "b", "name": "B"}],
+        "prerequisites": [{"prerequisite": "a", "concept": "b", "weight": True}],
+        "tasks": [{"id": "t", "title": "T", "kind": "exercise", "concepts": ["b"], "estimated_minutes": 3.0}],
+    }
+    plan = validate_import(
+        parse_json(json.dumps(document)), "m", ExistingGraph(), dry_run=True, skip_invalid=False
+    )
+    said = {(e.entity, e.field): e.message for e in plan.report.errors}
+    assert said[(Entity.CONCEPT, "difficulty")] == 'a JSON number is needed, not the text "0.5" (send 0.5)'
+    assert said[(Entity.PREREQUISITE, "weight")] == "a JSON number is needed, not the boolean true"
+    assert said[(Entity.TASK, "estimated_minutes")] == "a JSON integer is needed, not the number 3.0 (send 3)"
