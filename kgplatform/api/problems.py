@@ -31,7 +31,7 @@ from kgplatform.api.outages import (
 )
 from kgplatform.api.ui_headers import API_HEADERS, UI_HEADERS, is_ui_path
 from kgplatform.errors import KgpError
-from kgplatform.validation_messages import json_type_message
+from kgplatform.validation_messages import json_type_message, plain_message
 
 PROBLEM_JSON = "application/problem+json"
 WWW_AUTHENTICATE = 'ApiKey header="X-API-Key"'
@@ -82,10 +82,12 @@ def _listed(error: Any) -> tuple[list[str], str]:
     """A validation error's field (as parts) and message. A JSON syntax error's location is ("body",
     offset): the offset is no member of the body, so it goes in the message, with the parser's reason
     ("body.24" read as a field named 24, a review, s30). A member of the wrong JSON type says what was sent
-    and what to send (`json_type_message`), not only "Input should be a valid number"."""
+    and what to send (`json_type_message`), not only "Input should be a valid number"; a validator's own
+    words come without pydantic's "Value error, " (`plain_message`, as the CLI and import reports give
+    them)."""
     parts = _loc_parts(error["loc"])
     if error["type"] != "json_invalid":
-        return parts, json_type_message(error) or error["msg"]
+        return parts, json_type_message(error) or plain_message(error)
     offset = f" at character {parts[1]}" if len(parts) > 1 else ""
     reason = (error.get("ctx") or {}).get("error")
     return parts[:1], f"{error['msg']}{offset}" + (f": {reason}" if reason else "")

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BeforeValidator, TypeAdapter, ValidationErro
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.models import iso_time_text
+from kgplatform.validation_messages import plain_message
 
 # The bounds of a read without `since` or `until`: before and after any entry.
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
@@ -67,7 +68,7 @@ def parse_bound(text: str | None, name: str) -> datetime | None:
     try:
         return _BOUND.validate_python(text)
     except ValidationError as error:
-        why = error.errors()[0]["msg"].removeprefix("Value error, ")
+        why = plain_message(error.errors()[0])
         raise ValidationFailed(f"`{name}` {text!r}: {why}", field=name) from None
 
 

@@ -134,11 +134,12 @@ def learner_id_argument(value: str) -> str:
     from pydantic import ValidationError as PydanticError
 
     from kgplatform.mastery.models import LearnerIdText
+    from kgplatform.validation_messages import plain_message
 
     try:
         return TypeAdapter(LearnerIdText).validate_python(value)
     except PydanticError as error:
-        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+        reason = plain_message(error.errors()[0])
         raise typer.BadParameter(f"{value!r} is not a learner id: {reason}") from None
 
 

@@ -35,7 +35,7 @@ from kgplatform.curriculum.models import (
     well_formed_id,
 )
 from kgplatform.errors import NotFound
-from kgplatform.validation_messages import json_type_message
+from kgplatform.validation_messages import json_type_message, plain_message
 
 # Learners per retrace transaction (`kgplatform retrace`'s default, the demo's): each holds their locks,
 # and a few hundred histories replay in well under a second.
@@ -380,10 +380,10 @@ def _rejection(index: int, row: Any, error: ValidationError) -> RejectedRow:
     field = ".".join(str(p) for p in first["loc"]) or "row"  # no location: the row itself is no object
     event_id = row.get("event_id") if isinstance(row, dict) else None
     found = error.errors()
-    # A member of the wrong JSON type in the API's words (`kgplatform.api.problems`): what was sent and
-    # what to send.
+    # In the API's words (`kgplatform.api.problems`): a member of the wrong JSON type says what was sent and
+    # what to send, a validator's own words come without pydantic's "Value error, ".
     messages = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {json_type_message(e) or e['msg']}"
+        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {json_type_message(e) or plain_message(e)}"
         for e in found[:MAX_ROW_ERRORS]
     )
     if len(found) > MAX_ROW_ERRORS:  # a row with thousands of unknown members is not echoed member by member

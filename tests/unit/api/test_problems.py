@@ -226,3 +226,19 @@ def test_a_path_parameter_two_dependencies_read_is_listed_once() -> None:
         {"field": "learner_id", "message": "String should have at most 200 characters"}
     ]
     assert problem["errors_total"] == 1 and problem["detail"] == "invalid request: learner_id"
+
+
+def test_a_validators_own_words_come_without_pydantics_value_error_prefix() -> None:
+    """A 422 and a rejected answer row gave a validator's message as "Value error, an event id must not
+    contain whitespace ...": the prefix says nothing to a service, and the CLI and import reports already
+    dropped it (a read-over, 6 December 2026)."""
+    _, client = serving_app(graph=UnusedGraph())
+    response = client.patch("/concepts/a", headers={**ADMIN, "If-Match": '"1"'}, json={"name": None})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "name", "message": "name cannot be null (omit it to keep it)"}
+    ]
+
+    row = {"event_id": "e 1", "learner_id": "l1", "task_id": "t1", "correct": True}
+    _, (rejected,) = parse_answer_rows([{**row, "answered_at": "2026-01-05T10:00:00Z"}])
+    assert rejected.message == "event_id: an event id must not contain whitespace (found U+0020)"
