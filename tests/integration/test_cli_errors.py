@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
+
+from tests.integration.freezing import frozen
 
 
 def run_cli(
@@ -29,13 +30,10 @@ def run_cli_while_stalled(
 ) -> tuple[subprocess.CompletedProcess[str], float]:
     """`run_cli` with the server `pid` frozen (SIGSTOP: it takes connections and answers nothing), resumed
     afterwards: the result and the seconds it took."""
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    with frozen(pid):
         started = time.monotonic()
         result = run_cli(*args, timeout_s=timeout_s, unset=unset, **env)
         return result, time.monotonic() - started
-    finally:
-        os.kill(pid, signal.SIGCONT)
 
 
 def assert_one_clear_line(result: subprocess.CompletedProcess[str], *expected: str, code: int = 2) -> None:

@@ -8,8 +8,6 @@ but does not answer" with Neo4j's own reason, and status exits 3; with everythin
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from collections.abc import Iterator
 
@@ -19,6 +17,7 @@ from typer.testing import CliRunner
 from kgplatform.cli import app
 from kgplatform.services import manager, neo4j_local
 from kgplatform.settings import Settings, get_settings
+from tests.integration.freezing import frozen
 from tests.unit.services.test_maintenance import neo4j_row
 
 
@@ -54,11 +53,8 @@ def frozen_neo4j(settings: Settings, services_restored: None) -> Iterator[int]:
     connections, and nothing answers. Continued whatever happens."""
     pid = neo4j_local.running_pid(settings)
     assert pid is not None, "the tests' Neo4j was not started by `services up`"
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    with frozen(pid):
         yield pid
-    finally:
-        os.kill(pid, signal.SIGCONT)
 
 
 def test_a_frozen_neo4j_reads_not_answering_within_the_timeout(settings: Settings, frozen_neo4j: int) -> None:

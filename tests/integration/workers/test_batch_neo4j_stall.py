@@ -10,14 +10,12 @@ transaction on a stalled server outlast that limit, as a stall met late in a lon
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from kgplatform.graph.driver import Graph
@@ -27,6 +25,7 @@ from kgplatform.planning.cache import plan_key
 from kgplatform.planning.pages import batch_plan_id
 from kgplatform.services import neo4j_local
 from kgplatform.settings import Settings
+from tests.integration.freezing import frozen
 from tests.integration.workers.conftest import (
     PLANNING_QUEUES,
     WorkerEnv,
@@ -42,16 +41,6 @@ CHUNK = 100
 SOFT_LIMIT_S = 9.0  # the tests' KGP_WORKERS__MAX_CHUNK_S (10) x 0.9
 STALL_S = SOFT_LIMIT_S + 5
 CUT_SHORT = "chunk cut short at its soft time limit"
-
-
-@contextlib.contextmanager
-def frozen(pid: int) -> Iterator[None]:
-    """The process stopped (SIGSTOP) for the block, continued whatever happens."""
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.kill(pid, signal.SIGCONT)
 
 
 def batch_mid_chunk(

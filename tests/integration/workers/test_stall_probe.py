@@ -11,7 +11,7 @@ import pytest
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.services import neo4j_local, redis_local
 from kgplatform.settings import Settings
-from tests.integration.workers.test_batch_neo4j_stall import frozen
+from tests.integration.freezing import frozen
 from workers.stall_probe import unanswered
 
 WITHIN_S = 0.5
