@@ -369,6 +369,40 @@ def test_a_key_narrowed_from_two_classes_to_one_no_longer_reads_the_other_at_onc
     assert _listed(api, secret) == ["b1"]
 
 
+def test_a_cached_plan_and_a_held_etag_follow_a_scoping_and_a_roster_move_at_the_next_request(
+    api: Api, school: dict[str, str]
+) -> None:
+    """Walking the API as a class-scoped teacher (a review, 6 December 2026) found these hold, untested:
+    an unscoped teacher key's cache hits are answered by the next-tasks fast path without the route, so
+    scoping the key must reach that path at the next request in the process that took the change (its
+    cached principal still read every learner); and a learner moved out of a scoped key's class is refused
+    although their plan is in Redis and the key holds their picture's ETag."""
+    issued = api.call("POST", "/api-keys", role=Role.ADMIN, json={"name": "mr-wide", "role": "teacher"})
+    key_id, wide = issued.json()["id"], issued.json()["secret"]
+    assert api.call("GET", "/learners/c1/next-tasks", role=Role.SERVICE).status_code == 200  # cached now
+    for _ in range(2):  # the second request finds the key checked: the fast path answers it
+        assert _read(api, wide, "c1", "next-tasks").json()["source"] == "cache"
+    assert _patch(api, key_id, {"classes": ["7B"]}).status_code == 200
+    refused = _read(api, wide, "c1", "next-tasks")
+    assert refused.status_code == 404, refused.text
+    assert refused.json()["detail"] == "learner 'c1' does not exist"
+    assert _read(api, wide, "a1", "next-tasks").status_code == 200
+
+    scoped = school["scoped"]
+    assert _read(api, scoped, "a1", "next-tasks").json()["source"] == "cache"
+    etag = _read(api, scoped, "a1", "report.png").headers["ETag"]
+    _roster(api, "7B", ["a2"])
+    _roster(api, "7C", ["a1", "b1"])
+    for secret in (scoped, wide):
+        for what in READS:
+            response = _read(api, secret, "a1", what)
+            assert response.status_code == 404, (what, response.text)
+            assert response.json()["detail"] == "learner 'a1' does not exist", what
+        held = api.client.get("/learners/a1/report.png", headers={"X-API-Key": secret, "If-None-Match": etag})
+        assert held.status_code == 404, held.status_code
+        assert _listed(api, secret) == ["a2"]
+
+
 def test_a_refused_change_of_classes_names_the_field_and_changes_nothing(
     api: Api, school: dict[str, str]
 ) -> None:
