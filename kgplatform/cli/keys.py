@@ -60,6 +60,17 @@ def _note_unsent(unsent: list[str]) -> None:
         )
 
 
+def _note_classes_left(classes: list[str], like: str, role: Role) -> None:
+    """On stderr. `--like` a class-scoped teacher key with another role makes a key of that role, which
+    reads every learner its role lets it: the classes were dropped without a word, and the new key's line
+    looked like a copy of a scoped one (a review, 6 December 2026)."""
+    print(
+        f"note: key {like}'s classes ({', '.join(classes)}) are not copied to a {role.value} key: it reads "
+        "every learner its role lets it",
+        file=sys.stderr,
+    )
+
+
 def _note_not_held(classes: list[str], key_id: str) -> None:
     """On stderr. Removing a class the key does not hold is no refusal (a change sent twice changes nothing
     the second time), but a misspelt one (`7b` for `7B`) left the key as it was under an exit status of 0
@@ -113,6 +124,8 @@ def keys_create(
         # The classes go with the role: a teacher's copied to a service key would be refused.
         if not classes and role in (None, model.role):
             classes = model.classes
+        elif not classes and model.classes and role is not None:
+            _note_classes_left(model.classes, like, role)
         role, name = role or model.role, name or model.name
     for value, option in ((role, "--role"), (name, "--name")):
         if value is None:

@@ -201,10 +201,15 @@ def test_create_like_replaces_a_key_with_its_role_name_and_classes(graph: Graph)
         ).stdout
     )
     assert (renamed["name"], renamed["classes"]) == ("lee-2", ["8A"])
-    service_key = json.loads(
-        runner.invoke(app, ["keys", "create", "--like", old["id"], "--role", "service", "--json"]).stdout
-    )
+    service_run = runner.invoke(app, ["keys", "create", "--like", old["id"], "--role", "service", "--json"])
+    service_key = json.loads(service_run.stdout)
     assert (service_key["role"], service_key["name"], service_key["classes"]) == ("service", "lee", [])
+    # Said, not done silently: the new key reads every learner, the old one two classes.
+    assert service_run.stderr.strip() == (
+        f"note: key {old['id']}'s classes (7B, 7C) are not copied to a service key: it reads every learner "
+        "its role lets it"
+    )
+    assert "not copied" not in runner.invoke(app, ["keys", "create", "--like", old["id"], "--json"]).stderr
 
     stored = len(auth.list_keys(graph))
     unknown = runner.invoke(app, ["keys", "create", "--like", "no-such-key"])
