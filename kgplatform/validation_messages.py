@@ -70,7 +70,7 @@ def _sent(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {json.dumps(value)}"
     if isinstance(value, str):
-        return f"the text {_quoted(value)}"
+        return f"the text {quoted_text(value)}"
     if isinstance(value, list | tuple):
         return "an array"
     if isinstance(value, Mapping):
@@ -78,7 +78,7 @@ def _sent(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _quoted(text: str) -> str:
+def quoted_text(text: str) -> str:
     """`text` as a JSON string, cut at MAX_SHOWN_TEXT characters with its length said. A lone surrogate is
     written as its escape: the problem+json response must encode it (the raw one fails to)."""
     quoted = json.dumps(text[:MAX_SHOWN_TEXT], ensure_ascii=False)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kgplatform.mastery.answer_files import NumberedRow
     from kgplatform.mastery.answer_sort import SortProgress
     from kgplatform.mastery.backfill import DryRun, IngestSummary, Rejection
+    from kgplatform.mastery.models import TypeMessage
 
 # Rejected rows shown on stderr; all of them go to --rejects.
 SHOWN_REJECTIONS = 20
@@ -80,7 +81,7 @@ def ingest(
     file held no answers (a CSV header alone, an empty JSON Lines file), 130 interrupted. Sort the file by
     answered_at, or pass --sort: an answer older than an earlier batch's of its learner replays that
     learner's whole history (docs/tracing.md; a dry run counts them)."""
-    from kgplatform.mastery.answer_files import NoAnswers, file_format, read_answer_rows
+    from kgplatform.mastery.answer_files import NoAnswers, file_format, read_answer_rows, type_message_for
     from kgplatform.mastery.backfill import IngestSummary
 
     path = source_path(given)
@@ -104,9 +105,11 @@ def ingest(
             rows = stack.enter_context(sorting(path, rows))
         on_rejected = rejection_sink(shown, out)
         if dry_run:
-            _dry_run(path, rows, batch_size, summary, shown, on_rejected, rejects)
+            _dry_run(path, rows, batch_size, summary, shown, on_rejected, rejects, type_message_for(kind))
             return
-        _ingest_into_graph(path, rows, batch_size, summary, shown, on_rejected, rejects)
+        _ingest_into_graph(
+            path, rows, batch_size, summary, shown, on_rejected, rejects, type_message_for(kind)
+        )
 
 
 @contextmanager
@@ -184,6 +187,7 @@ def _dry_run(
     shown: list[Rejection],
     on_rejected: Callable[[Rejection], None],
     rejects: Path | None,
+    type_message: TypeMessage,
 ) -> None:
     """Each batch judged against the graph in a read transaction (`DryRun`): the counts the real run
     would give now. Redis is not touched (no plan goes stale)."""
@@ -194,7 +198,16 @@ def _dry_run(
     with graph_session() as graph:
         judge = DryRun(MasteryService(MasteryStore(graph)).preview)
         with Ticker(dry_run=True) as on_batch, StopAfterBatch() as stop:
-            ingest_rows(rows, judge, batch_size, summary, on_rejected, on_batch=on_batch, stop=stop)
+            ingest_rows(
+                rows,
+                judge,
+                batch_size,
+                summary,
+                on_rejected,
+                on_batch=on_batch,
+                stop=stop,
+                type_message=type_message,
+            )
     if summary.stopped:
         for rejection in shown:
             print(describe(rejection), file=sys.stderr)
@@ -215,6 +228,7 @@ def _ingest_into_graph(
     shown: list[Rejection],
     on_rejected: Callable[[Rejection], None],
     rejects: Path | None,
+    type_message: TypeMessage,
 ) -> None:
     from kgplatform.jobs.on_demand import StampBacklog, request_recomputes
     from kgplatform.mastery.backfill import ingest_rows
@@ -238,7 +252,15 @@ def _ingest_into_graph(
             try:
                 with Ticker() as on_batch, StopAfterBatch() as stop:
                     ingest_rows(
-                        rows, service.ingest, batch_size, summary, on_rejected, stale_plans, on_batch, stop
+                        rows,
+                        service.ingest,
+                        batch_size,
+                        summary,
+                        on_rejected,
+                        stale_plans,
+                        on_batch,
+                        stop,
+                        type_message,
                     )
             except KeyboardInterrupt:  # the second Ctrl-C
                 say_partial(path, summary, shown, "interrupted")

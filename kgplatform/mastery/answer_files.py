@@ -9,13 +9,14 @@ the ingest itself (`parse_answer_rows`), so a file and a request are held to the
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.log_files import STDIN, UnreadRow, csv_rows, text_lines
-from kgplatform.mastery.models import AnswerIn
+from kgplatform.mastery.models import AnswerIn, TypeMessage
+from kgplatform.validation_messages import json_type_message, quoted_text
 
 Format = Literal["jsonl", "csv"]
 FIELDS = tuple(AnswerIn.model_fields)
@@ -24,6 +25,11 @@ REQUIRED = ("event_id", "learner_id", "task_id", "answered_at")
 TRUE_CELLS = frozenset({"true", "1", "t", "yes"})
 FALSE_CELLS = frozenset({"false", "0", "f", "no"})
 NUMBER_FIELDS = ("score", "duration_s")
+# What a cell of each typed field must read, for a row refused for its cell (`cell_type_message`).
+CELL_NEEDED = {
+    "bool_type": "a cell reading true or false (or 1/0, t/f, yes/no)",
+    "float_type": "a number",
+}
 SUFFIXES: dict[str, Format] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -241,3 +247,18 @@ def row_of_cells(header: list[str], cells: list[str]) -> dict[str, Any]:
         else:
             row[name] = cell  # ids as written: the API does not trim them either
     return row
+
+
+def cell_type_message(error: Mapping[str, Any]) -> str | None:
+    """A CSV cell that does not read as its field's type, in a spreadsheet's words: 'correct: a cell reading
+    true or false (or 1/0, t/f, yes/no) is needed, not "maybe"'. The API's wording ("a JSON boolean ...,
+    not the text "maybe"") told the author of a CSV file about JSON, which the file has none of."""
+    needed = CELL_NEEDED.get(str(error.get("type")))
+    if needed is None or not isinstance(error.get("input"), str):
+        return None
+    return f"{needed} is needed, not {quoted_text(error['input'])}"
+
+
+def type_message_for(fmt: Format) -> TypeMessage:
+    """How a field of the wrong type is said for rows of a file of `fmt`."""
+    return cell_type_message if fmt == "csv" else json_type_message

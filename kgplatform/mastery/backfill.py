@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from kgplatform.mastery.answer_files import BadLine, NumberedRow
-from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, RejectedRow, parse_answer_rows
+from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, RejectedRow, TypeMessage, parse_answer_rows
 from kgplatform.mastery.service import PartlyStored
+from kgplatform.validation_messages import json_type_message
 
 Ingest = Callable[[list[AnswerIn]], AnswerBatchResult]
 Preview = Callable[[list[AnswerIn]], tuple[AnswerBatchResult, set[str]]]
@@ -88,24 +89,26 @@ def ingest_rows(
     on_stored: Callable[[list[str]], None] = lambda learners: None,
     on_batch: Callable[[IngestSummary], None] = lambda summary: None,
     stop: Callable[[], bool] = lambda: False,
+    type_message: TypeMessage = json_type_message,
 ) -> IngestSummary:
     """Ingests `rows` in batches of `batch_size` (`MasteryService.ingest`, or for a dry run a `DryRun`,
     which judges them as the ingest does and stores nothing). `on_stored` gets the learners of
     each batch's stored or duplicate answers, whose plans are stale (as POST /answers stamps them).
-    `stop` is asked after each batch: true ends the run there (`summary.stopped`)."""
+    `stop` is asked after each batch: true ends the run there (`summary.stopped`). `type_message` words a
+    field of the wrong type for where the rows came from (a CSV file's: `answer_files.cell_type_message`)."""
     latest: dict[str, datetime] = {}
     batch: list[NumberedRow] = []
     for numbered in rows:
         batch.append(numbered)
         if len(batch) >= batch_size:
-            _ingest_batch(batch, ingest, summary, latest, on_rejected, on_stored)
+            _ingest_batch(batch, ingest, summary, latest, on_rejected, on_stored, type_message)
             batch = []
             on_batch(summary)
             if stop():
                 summary.stopped = True
                 return summary
     if batch:
-        _ingest_batch(batch, ingest, summary, latest, on_rejected, on_stored)
+        _ingest_batch(batch, ingest, summary, latest, on_rejected, on_stored, type_message)
         on_batch(summary)
     return summary
 
@@ -117,6 +120,7 @@ def _ingest_batch(
     latest: dict[str, datetime],
     on_rejected: Callable[[Rejection], None],
     on_stored: Callable[[list[str]], None],
+    type_message: TypeMessage,
 ) -> None:
     lines = [line for line, _ in batch]
     raw: list[Any] = []
@@ -128,7 +132,7 @@ def _ingest_batch(
         else:
             raw.append(row)
             positions.append(position)
-    good, bad = parse_answer_rows(raw)
+    good, bad = parse_answer_rows(raw, type_message)
     rejections.extend(
         Rejection(lines[positions[r.index]], r.event_id, r.reason, r.field, r.message) for r in bad
     )

@@ -7,6 +7,7 @@ with its reason while the rest of a batch can still be accepted (see `kgplatform
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -359,7 +360,14 @@ class InterestsIn(BaseModel):
     tags: list[Tag] = Field(max_length=200)
 
 
-def parse_answer_rows(rows: list[Any]) -> tuple[list[tuple[int, AnswerIn]], list[RejectedRow]]:
+# Says a wrong-type error in the words of where the rows came from (`json_type_message`: a JSON body or
+# JSON Lines; `answer_files.cell_type_message`: a CSV file's text cells); None leaves pydantic's own.
+TypeMessage = Callable[[Mapping[str, Any]], str | None]
+
+
+def parse_answer_rows(
+    rows: list[Any], type_message: TypeMessage = json_type_message
+) -> tuple[list[tuple[int, AnswerIn]], list[RejectedRow]]:
     """Validates each row on its own: (index, answer) for the good ones, a reason for each bad one."""
     good: list[tuple[int, AnswerIn]] = []
     bad: list[RejectedRow] = []
@@ -367,7 +375,7 @@ def parse_answer_rows(rows: list[Any]) -> tuple[list[tuple[int, AnswerIn]], list
         try:
             good.append((index, AnswerIn.model_validate(row)))
         except ValidationError as error:
-            bad.append(_rejection(index, row, error))
+            bad.append(_rejection(index, row, error, type_message))
     return good, bad
 
 
@@ -375,15 +383,15 @@ def parse_answer_rows(rows: list[Any]) -> tuple[list[tuple[int, AnswerIn]], list
 MAX_ROW_ERRORS = 5
 
 
-def _rejection(index: int, row: Any, error: ValidationError) -> RejectedRow:
+def _rejection(index: int, row: Any, error: ValidationError, type_message: TypeMessage) -> RejectedRow:
     first = error.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or "row"  # no location: the row itself is no object
     event_id = row.get("event_id") if isinstance(row, dict) else None
     found = error.errors()
-    # In the API's words (`kgplatform.api.problems`): a member of the wrong JSON type says what was sent and
+    # In the API's words (`kgplatform.api.problems`): a member of the wrong type says what was sent and
     # what to send, a validator's own words come without pydantic's "Value error, ".
     messages = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {json_type_message(e) or plain_message(e)}"
+        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {type_message(e) or plain_message(e)}"
         for e in found[:MAX_ROW_ERRORS]
     )
     if len(found) > MAX_ROW_ERRORS:  # a row with thousands of unknown members is not echoed member by member

@@ -92,3 +92,50 @@ def test_a_dry_run_counts_what_the_real_run_then_does_and_changes_nothing(
         assert "'another-missing-task': 1 row, line 402" in out
     assert "name an event id already stored" in dry[1]
     assert counts(graph)["answers"] > before[0]["answers"]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_csv_cell_of_the_wrong_type_is_said_in_a_files_words_and_a_json_lines_row_in_json_s(
+    graph: Graph,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    dry_run: bool,
+) -> None:
+    # A CSV file has text cells, no JSON: "a JSON boolean is needed, not the text "maybe"" told its author
+    # about a format the file is not in (a review, 6 December 2026).
+    curriculum = make_curriculum(4, 8, seed=3)
+    load_curriculum(graph, curriculum)
+    task = curriculum.tasks[0]["id"]
+    good = {"event_id": "e-1", "learner_id": "l-1", "task_id": task, "correct": True}
+    good["answered_at"] = "2026-01-05T08:00:00Z"
+    bad_correct = {**good, "event_id": "e-2", "correct": "maybe"}
+    bad_score = {**good, "event_id": "e-3", "correct": None, "score": "high"}
+    csv_path = tmp_path / "answers.csv"
+    csv_path.write_text(
+        "event_id,learner_id,task_id,correct,score,answered_at\n"
+        f"e-1,l-1,{task},true,,2026-01-05T08:00:00Z\n"
+        f"e-2,l-1,{task},maybe,,2026-01-05T08:01:00Z\n"
+        f"e-3,l-1,{task},,high,2026-01-05T08:02:00Z\n"
+    )
+    jsonl_path = tmp_path / "answers.jsonl"
+    jsonl_path.write_text("".join(json.dumps(row) + "\n" for row in (good, bad_correct, bad_score)))
+    flags = ["--dry-run"] if dry_run else []
+
+    said = {}
+    for path in (csv_path, jsonl_path):
+        rejects = tmp_path / f"{path.suffix[1:]}-rejects.jsonl"
+        code, _, err = run_main(monkeypatch, capsys, "ingest", str(path), *flags, "--rejects", str(rejects))
+        assert code == 1, err
+        said[path.suffix] = {
+            r["field"]: r["message"] for r in map(json.loads, rejects.read_text().splitlines())
+        }
+
+    assert said[".csv"] == {
+        "correct": 'correct: a cell reading true or false (or 1/0, t/f, yes/no) is needed, not "maybe"',
+        "score": 'score: a number is needed, not "high"',
+    }
+    assert said[".jsonl"] == {
+        "correct": 'correct: a JSON boolean (true or false) is needed, not the text "maybe"',
+        "score": 'score: a JSON number is needed, not the text "high"',
+    }
