@@ -13,15 +13,25 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+
+# Says a wrong-type error in the words of where the value came from (`json_type_message`: a JSON body or
+# JSON Lines; `answer_files.cell_type_message`: a CSV file's text cells); None leaves pydantic's own.
+TypeMessage = Callable[[Mapping[str, Any]], str | None]
 
 
 def plain_message(error: Mapping[str, Any]) -> str:
     """One error's message, without pydantic's "Value error, " prefix."""
     return str(error["msg"]).removeprefix("Value error, ")
+
+
+def error_message(error: Mapping[str, Any], type_message: TypeMessage | None) -> str:
+    """One error as a person reads it: a value of the wrong type said by `type_message` (what was sent and
+    what to send; None: pydantic's own words), any other error in its validator's words (`plain_message`)."""
+    return (type_message and type_message(error)) or plain_message(error)
 
 
 def value_problem(kind: Any, value: object) -> str | None:

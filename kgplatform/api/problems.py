@@ -31,7 +31,7 @@ from kgplatform.api.outages import (
 )
 from kgplatform.api.ui_headers import API_HEADERS, UI_HEADERS, is_ui_path
 from kgplatform.errors import KgpError
-from kgplatform.validation_messages import json_type_message, plain_message
+from kgplatform.validation_messages import error_message, json_type_message
 
 PROBLEM_JSON = "application/problem+json"
 WWW_AUTHENTICATE = 'ApiKey header="X-API-Key"'
@@ -87,7 +87,7 @@ def _listed(error: Any) -> tuple[list[str], str]:
     them)."""
     parts = _loc_parts(error["loc"])
     if error["type"] != "json_invalid":
-        return parts, json_type_message(error) or plain_message(error)
+        return parts, error_message(error, json_type_message)
     offset = f" at character {parts[1]}" if len(parts) > 1 else ""
     reason = (error.get("ctx") or {}).get("error")
     return parts[:1], f"{error['msg']}{offset}" + (f": {reason}" if reason else "")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from kgplatform.mastery.answer_files import NumberedRow
     from kgplatform.mastery.answer_sort import SortProgress
     from kgplatform.mastery.backfill import DryRun, IngestSummary, Rejection
-    from kgplatform.mastery.models import TypeMessage
+    from kgplatform.validation_messages import TypeMessage
 
 # Rejected rows shown on stderr; all of them go to --rejects.
 SHOWN_REJECTIONS = 20

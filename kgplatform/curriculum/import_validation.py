@@ -31,7 +31,7 @@ from kgplatform.curriculum.graph_checks import (
 from kgplatform.curriculum.import_report import ROW_ENTITIES, Entity, ImportReport, RowError
 from kgplatform.curriculum.io import RawDocument
 from kgplatform.curriculum.models import STORED, STORED_ID, ConceptIn, CurriculumIn, PrerequisiteIn, TaskIn
-from kgplatform.validation_messages import json_type_message, plain_message
+from kgplatform.validation_messages import error_message, json_type_message
 from kgplatform.wording import counted
 
 MODELS: dict[Entity, type[BaseModel]] = {
@@ -91,7 +91,7 @@ def _pydantic_errors(
     found = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or None
-        message = (json_types and json_type_message(item)) or plain_message(item)
+        message = error_message(item, json_type_message if json_types else None)
         if entity is Entity.TASK and where == "concepts" and item["type"] in {"missing", "too_short"}:
             message = "a task must exercise at least one concept"
         if entity is Entity.PREREQUISITE and where is None and "self-loop" in message:

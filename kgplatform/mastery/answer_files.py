@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from kgplatform.errors import ValidationFailed
 from kgplatform.mastery.log_files import STDIN, UnreadRow, csv_rows, text_lines
-from kgplatform.mastery.models import AnswerIn, TypeMessage
-from kgplatform.validation_messages import json_type_message, quoted_text
+from kgplatform.mastery.models import AnswerIn
+from kgplatform.validation_messages import TypeMessage, json_type_message, quoted_text
 
 Format = Literal["jsonl", "csv"]
 FIELDS = tuple(AnswerIn.model_fields)

@@ -18,9 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from kgplatform.mastery.answer_files import BadLine, NumberedRow
-from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, RejectedRow, TypeMessage, parse_answer_rows
+from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, RejectedRow, parse_answer_rows
 from kgplatform.mastery.service import PartlyStored
-from kgplatform.validation_messages import json_type_message
+from kgplatform.validation_messages import TypeMessage, json_type_message
 
 Ingest = Callable[[list[AnswerIn]], AnswerBatchResult]
 Preview = Callable[[list[AnswerIn]], tuple[AnswerBatchResult, set[str]]]

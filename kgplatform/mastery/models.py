@@ -7,7 +7,6 @@ with its reason while the rest of a batch can still be accepted (see `kgplatform
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -36,7 +35,7 @@ from kgplatform.curriculum.models import (
     well_formed_id,
 )
 from kgplatform.errors import NotFound
-from kgplatform.validation_messages import json_type_message, plain_message
+from kgplatform.validation_messages import TypeMessage, error_message, json_type_message
 
 # Learners per retrace transaction (`kgplatform retrace`'s default, the demo's): each holds their locks,
 # and a few hundred histories replay in well under a second.
@@ -360,11 +359,6 @@ class InterestsIn(BaseModel):
     tags: list[Tag] = Field(max_length=200)
 
 
-# Says a wrong-type error in the words of where the rows came from (`json_type_message`: a JSON body or
-# JSON Lines; `answer_files.cell_type_message`: a CSV file's text cells); None leaves pydantic's own.
-TypeMessage = Callable[[Mapping[str, Any]], str | None]
-
-
 def parse_answer_rows(
     rows: list[Any], type_message: TypeMessage = json_type_message
 ) -> tuple[list[tuple[int, AnswerIn]], list[RejectedRow]]:
@@ -391,7 +385,7 @@ def _rejection(index: int, row: Any, error: ValidationError, type_message: TypeM
     # In the API's words (`kgplatform.api.problems`): a member of the wrong type says what was sent and
     # what to send, a validator's own words come without pydantic's "Value error, ".
     messages = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {type_message(e) or plain_message(e)}"
+        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {error_message(e, type_message)}"
         for e in found[:MAX_ROW_ERRORS]
     )
     if len(found) > MAX_ROW_ERRORS:  # a row with thousands of unknown members is not echoed member by member

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel, Field, StrictBool, ValidationError
+from pydantic import BaseModel, Field, StrictBool, ValidationError, field_validator
 
-from kgplatform.validation_messages import MAX_SHOWN_TEXT, json_type_message
+from kgplatform.validation_messages import MAX_SHOWN_TEXT, error_message, json_type_message
 
 
 class Body(BaseModel):
@@ -90,3 +90,27 @@ def test_text_nesting_arrays_deeply_is_only_shown() -> None:
     assert (
         message == f'a JSON integer is needed, not the text "{"[" * MAX_SHOWN_TEXT}..." (100,000 characters)'
     )
+
+
+def test_error_message_words_a_wrong_type_by_its_source_and_drops_a_validators_value_error_prefix() -> None:
+    class Checked(BaseModel):
+        number: Annotated[float, Field(strict=True)] = 0.0
+        name: str = ""
+
+        @field_validator("name")
+        @classmethod
+        def _no_spaces(cls, name: str) -> str:
+            if " " in name:
+                raise ValueError("a name holds no spaces")
+            return name
+
+    with pytest.raises(ValidationError) as refused:
+        Checked.model_validate({"number": "0.5", "name": "a b"})
+    wrong_type, own = refused.value.errors()
+    assert (
+        error_message(wrong_type, json_type_message)
+        == 'a JSON number is needed, not the text "0.5" (send 0.5)'
+    )
+    assert error_message(wrong_type, None) == "Input should be a valid number"  # pydantic's own words
+    assert error_message(wrong_type, lambda error: None) == "Input should be a valid number"
+    assert error_message(own, json_type_message) == "a name holds no spaces"
