@@ -111,6 +111,8 @@ class ReportPictures:
         finally:
             with self._lock:
                 self._drawing.pop(key).set()
+                if key not in self._pngs:
+                    self._forget_unkept(key)
 
     def clear(self) -> None:
         with self._lock:
@@ -133,6 +135,11 @@ class ReportPictures:
     @property
     def held_bytes(self) -> int:
         return self._held
+
+    @property
+    def learners(self) -> int:
+        """How many learners' newest pictures are noted (each with a kept picture, or one being drawn)."""
+        return len(self._newest)
 
     def _keep(self, key: str, png: bytes, *, owned: bool) -> None:
         if len(png) > self.max_bytes:
@@ -157,6 +164,16 @@ class ReportPictures:
             self._disown(owner, previous)
         self._newest[owner] = key
         self._owners.setdefault(key, set()).add(owner)
+
+    def _forget_unkept(self, key: str) -> None:
+        """Under the lock: `key` was drawn (or its drawing failed) and not kept, so the learners noted as
+        showing it are noted no more. Noted before the drawing, they were dropped only with a kept picture:
+        with the cache off, a picture larger than it, or a failed or refused drawing, one note per learner
+        stayed for the process's life (a review, 6 December 2026). A request still waiting for this
+        drawing notes its learner again when it wakes."""
+        for owner in self._owners.pop(key, ()):
+            if self._newest.get(owner) == key:
+                del self._newest[owner]
 
     def _disown(self, owner: str, key: str) -> None:
         """Under the lock: the owner's picture `key` is no longer theirs; dropped once nobody's."""

@@ -265,3 +265,44 @@ def test_the_inputs_etag_moves_with_the_drawing(monkeypatch: pytest.MonkeyPatch)
     before = pictures.inputs_etag("abc")
     monkeypatch.setattr(report_pictures, "PICTURE_VERSION", PICTURE_VERSION + 1, raising=False)
     assert pictures.inputs_etag("abc") != before
+
+
+def test_a_picture_not_kept_leaves_nothing_of_its_learner_behind(drawings: Drawings) -> None:
+    """Each learner's newest picture was noted before it was drawn and forgotten only when a kept picture
+    was evicted or replaced: with the cache off (0 bytes), a picture larger than the cache, a drawing that
+    failed or a request refused while others drew, the note stayed for good, one per learner who ever asked
+    (a review, 6 December 2026)."""
+    off = ReportPictures(max_bytes=0, renders=1, wait_s=5)
+    for i in range(50):
+        off.png(a_picture(p=i / 100), owner=f"learner-{i}")
+    assert off.kept == 0 and off.learners == 0
+
+    small = ReportPictures(max_bytes=10, renders=1, wait_s=5)  # every picture larger than the cache
+    small.png(a_picture(), owner="kim")
+    assert small.kept == 0 and small.learners == 0
+
+    drawings.seconds = 0.5
+    busy = ReportPictures(max_bytes=100_000, renders=1, wait_s=0.05)
+    first = threading.Thread(target=busy.png, args=(a_picture(),), kwargs={"owner": "kim"})
+    first.start()
+    deadline = time.monotonic() + 10
+    while drawings.now == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    with pytest.raises(ServiceUnavailable):
+        busy.png(a_picture(p=0.9), owner="lee")
+    first.join()
+    assert busy.kept == 1 and busy.learners == 1  # kim's picture, kept; nothing of lee's
+
+    drawings.seconds = 0.0
+    failing = ReportPictures(max_bytes=100_000, renders=1, wait_s=5)
+
+    def broken(picture: Picture, *, dpi: int) -> bytes:
+        raise RuntimeError("the drawing failed")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report_pictures, "render_picture", broken)
+        with pytest.raises(RuntimeError):
+            failing.png(a_picture(), owner="kim")
+    assert failing.learners == 0
+    failing.png(a_picture(), owner="kim")  # drawn again, and kept now
+    assert failing.kept == 1 and failing.learners == 1
