@@ -7,11 +7,13 @@ vectors are cached on disk by a hash of the names (same names, same vectors, no 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
 import logging
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +24,10 @@ from kgplatform.files import write_atomically
 from kgplatform.transfer.empirical import FloatArray
 
 EMBEDDING_DIM = 384
+# Name sets whose vectors the cache keeps, those read or written last: a nightly retrain whose curricula
+# gained or renamed a concept embeds a new set, and each left a file (0.9 MB at 300 concepts) for good
+# (a soak, 6 December 2026). Room for a few curricula's current sets and the datasets of an evaluation.
+KEPT_NAME_SETS = 16
 log = logging.getLogger(__name__)
 
 
@@ -76,11 +82,36 @@ def embed_names(
     path = cache_dir / f"names-{key}.npy" if cache_dir is not None else None
     cached = read_cached(path, len(cleaned)) if path is not None else None
     if cached is not None:
+        mark_used(path)
         return cached
     vectors = encoder(cleaned)
     if path is not None:
         write_atomically(path, lambda file: np.save(file, vectors))
+        mark_used(path)
+        prune_cache(path.parent)
     return vectors
+
+
+def mark_used(path: Path) -> None:
+    """Dates the file now, so that pruning keeps it as recently used (a file gone meanwhile: nothing). The
+    clock's own nanoseconds: the time a write stamps is the kernel's coarse one, equal for files written
+    a few milliseconds apart."""
+    now = time.time_ns()
+    with contextlib.suppress(OSError):
+        os.utime(path, ns=(now, now))
+
+
+def prune_cache(cache_dir: Path, keep: int = KEPT_NAME_SETS) -> None:
+    """Deletes all but the `keep` cache files used last. Another process reading one deleted here finds
+    it gone and embeds its names again, as for any name set not cached."""
+    files = []
+    for path in cache_dir.glob("names-*.npy"):
+        try:
+            files.append((path.stat().st_mtime_ns, path))
+        except FileNotFoundError:
+            continue
+    for _, path in sorted(files, reverse=True)[keep:]:
+        path.unlink(missing_ok=True)
 
 
 def read_cached(path: Path, rows: int) -> FloatArray | None:

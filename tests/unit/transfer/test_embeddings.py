@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kgplatform.transfer.embeddings import embed_names, hashed_encoder
+from kgplatform.transfer.embeddings import KEPT_NAME_SETS, embed_names, hashed_encoder
 from kgplatform.transfer.empirical import FloatArray
 
 NAMES = ["adding fractions", "reading graphs", "fraction word problems"]
@@ -43,3 +43,23 @@ def test_another_encoder_never_reads_the_first_ones_vectors(tmp_path: Path) -> N
     embed_names(NAMES, tmp_path, small)
     vectors = embed_names(NAMES, tmp_path, large)
     assert vectors.shape == (3, 16) and large.calls == 1
+
+
+def test_the_cache_keeps_the_name_sets_used_last_and_no_more(tmp_path: Path) -> None:
+    """A file per set of names, none ever deleted: each night whose curricula had a concept renamed or
+    added, or whose answers reached another concept, left one more (0.9 MB for 300 concepts) for good
+    (a soak, 6 December 2026)."""
+    encoder = CountingEncoder(8)
+    embed_names(NAMES, tmp_path, encoder)
+    for night in range(KEPT_NAME_SETS + 5):
+        embed_names([*NAMES, f"a concept added on night {night}"], tmp_path, encoder)
+        embed_names(NAMES, tmp_path, encoder)  # read every night: used last, so kept
+    assert len(list(tmp_path.glob("names-*.npy"))) == KEPT_NAME_SETS
+    assert encoder.calls == 1 + KEPT_NAME_SETS + 5  # NAMES was embedded once, and read from then on
+    embed_names(
+        [*NAMES, "a concept added on night 0"], tmp_path, encoder
+    )  # the oldest: pruned, embedded again
+    assert encoder.calls == 2 + KEPT_NAME_SETS + 5
+    embed_names([*NAMES, f"a concept added on night {KEPT_NAME_SETS + 4}"], tmp_path, encoder)
+    assert encoder.calls == 2 + KEPT_NAME_SETS + 5  # the newest: still kept
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
