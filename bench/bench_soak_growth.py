@@ -40,14 +40,16 @@ from typing import Any
 import httpx
 import numpy as np
 import redis
-from bench_growth import folder_bytes, key_prefix
-from bench_soak import CLI, neo4j_connections, sample_processes, wait_ready
 
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
 from kgplatform.services import neo4j_local
 from kgplatform.settings import Settings, get_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_growth import folder_bytes, key_prefix  # noqa: E402
+from bench_soak import CLI, neo4j_connections, sample_processes, wait_ready  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
