@@ -200,8 +200,12 @@ def start_refusal(started: datetime, n_tasks: int, now: datetime | None = None) 
     from kgplatform.mastery.models import EARLIEST_ANSWER, MAX_CLOCK_AHEAD
     from kgplatform.planning.logs import answers_span
 
-    if started < EARLIEST_ANSWER:
-        return f"--start {started.isoformat()} is before {EARLIEST_ANSWER:%Y-%m-%d}: POST /answers refuses such times"
+    if started <= EARLIEST_ANSWER:
+        # The epoch itself too: a first answer dated at the start would be refused as a missing time.
+        return (
+            f"--start {started.isoformat()} is not after {EARLIEST_ANSWER:%Y-%m-%dT%H:%M:%SZ}: POST /answers "
+            "refuses such times"
+        )
     span = answers_span(n_tasks)
     latest = (now or datetime.now(UTC)) + MAX_CLOCK_AHEAD - span
     if started > latest:

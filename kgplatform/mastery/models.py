@@ -173,6 +173,14 @@ MAX_CLOCK_AHEAD = timedelta(days=1)
 # like a conflict and a replay put it after a later answer (a review, 1 December). No answer log is older
 # than 1970, so such times are refused rather than carried exactly through every read.
 EARLIEST_ANSWER = datetime(1970, 1, 1, tzinfo=UTC)
+# The epoch itself is what a missing time turns into (a null written as 0, `new Date(0)`), not when anyone
+# answered: it was stored as an answer of 1970, first in the learner's history and counted in their
+# attempts (and the report's "Struggling" count), so a service never heard that its export lost the times
+# (a review, 6 December 2026). Refused; any later instant of 1970 is taken.
+EPOCH_PLACEHOLDER = (
+    "1970-01-01T00:00:00Z is the Unix epoch, what a missing time turns into (a null written as 0): "
+    "send the time the learner answered"
+)
 
 
 # `_exactly_one_outcome` said in the JSON schema: one of `correct` and `score` holds a value, the other is
@@ -200,13 +208,15 @@ class AnswerIn(BaseModel):
         default=None, ge=0.0, le=1.0, allow_inf_nan=False, validate_default=True
     )
     # The pattern, for the document only, bounds the year as `_storable_time` does as far as a fixed pattern
-    # can (from 1970; the upper bound is the server's clock plus a day, said in words).
+    # can (from 1970; the upper bound, the server's clock plus a day, and the refused epoch itself, written
+    # in any offset, are said in words).
     answered_at: Annotated[
         AwareDatetime,
         BeforeValidator(iso_time_text),
         Field(
-            description="When the learner answered (ISO 8601, with a time zone): from 1970-01-01T00:00:00Z "
-            "to a day ahead of the server's clock.",
+            description="When the learner answered (ISO 8601, with a time zone): after 1970-01-01T00:00:00Z "
+            "(that instant itself, the Unix epoch, is what a missing time turns into and is refused) to a "
+            "day ahead of the server's clock.",
             json_schema_extra={"pattern": r"^(19[7-9]\d|2\d{3})-"},
         ),
     ]
@@ -231,6 +241,8 @@ class AnswerIn(BaseModel):
             raise ValueError(f"more than {MAX_CLOCK_AHEAD.days} day ahead of the server's clock")
         if utc < EARLIEST_ANSWER:
             raise ValueError(f"before {EARLIEST_ANSWER:%Y}: not an answer time kgplatform can store exactly")
+        if utc == EARLIEST_ANSWER:
+            raise ValueError(EPOCH_PLACEHOLDER)
         return answered_at
 
     @property

@@ -60,7 +60,8 @@ ANSWERS_BODY = Body(
     description=(
         'One answer object, a JSON array of answers, or {"answers": [...]}; at most '
         f"{MAX_BATCH_SIZE:,} answers. Each answer: event_id, learner_id, task_id, exactly one of correct "
-        f"(bool) or score (0..1), answered_at (ISO 8601 with a timezone; from {EARLIEST_ANSWER:%Y-%m-%d} to "
+        "(bool) or score (0..1), answered_at (ISO 8601 with a timezone; after "
+        f"{EARLIEST_ANSWER:%Y-%m-%dT%H:%M:%SZ}, the Unix epoch, which is refused as a missing time, to "
         f"{MAX_CLOCK_AHEAD.days} day ahead of the server's clock), optional duration_s (>= 0). "
         f"{EVENT_ID_RULE} Send it as JSON (Content-Type: application/json)."
     ),

@@ -627,10 +627,19 @@ def test_no_header_is_documented_as_nullable() -> None:
 
 @pytest.mark.parametrize(
     ("answered_at", "accepted"),
-    [("2026-01-05T08:00:00Z", True), ("1970-01-01T00:00:00Z", True), ("1969-12-31T23:59:59Z", False)],
+    [("2026-01-05T08:00:00Z", True), ("1970-01-01T00:00:00.000001Z", True), ("1969-12-31T23:59:59Z", False)],
 )
 def test_the_answer_time_bound_is_documented(answered_at: str, accepted: bool) -> None:
     body = {**ANSWER, "answered_at": answered_at}
     _, rejected = parse_answer_rows([body])
     assert (not rejected) == accepted
     assert validator({"$ref": "#/components/schemas/AnswerIn"}).is_valid(body) == accepted
+
+
+def test_the_refused_epoch_is_said_in_the_answer_times_description() -> None:
+    """The epoch itself, a missing time, is refused in every offset, which no fixed pattern can say: the
+    field's description says it (a review, 6 December 2026)."""
+    body = {**ANSWER, "answered_at": "1970-01-01T00:00:00Z"}
+    assert parse_answer_rows([body])[1]
+    described = DOCUMENT["components"]["schemas"]["AnswerIn"]["properties"]["answered_at"]["description"]
+    assert "1970-01-01T00:00:00Z" in described and "refused" in described, described

@@ -124,8 +124,15 @@ def test_a_rejected_event_id_is_echoed_only_when_it_is_encodable_text() -> None:
         rejection.model_dump_json()  # the response can carry it
 
 
-def test_the_first_instant_of_1970_is_the_earliest_answer_time_accepted() -> None:
-    good, bad = parse_answer_rows([{**ROW, "answered_at": "1970-01-01T00:00:00Z"}])
+def test_the_unix_epoch_itself_is_refused_as_a_missing_time_and_a_second_later_is_accepted() -> None:
+    """1970-01-01T00:00:00Z, in any offset, is what a missing time turns into (a null written as 0): it was
+    stored as an answer of 1970, counted in the learner's attempts, where the service meant to send a
+    real time; it is refused naming answered_at (a review, 6 December 2026)."""
+    for written in ("1970-01-01T00:00:00Z", "1970-01-01T01:00:00+01:00", "1969-12-31T19:00:00.000-05:00"):
+        good, bad = parse_answer_rows([{**ROW, "answered_at": written}])
+        assert not good and [(r.field, r.reason) for r in bad] == [("answered_at", "invalid")], written
+        assert "Unix epoch" in bad[0].message and "missing time" in bad[0].message, bad[0].message
+    good, bad = parse_answer_rows([{**ROW, "answered_at": "1970-01-01T00:00:00.000001Z"}])
     assert len(good) == 1 and not bad
 
 

@@ -105,6 +105,8 @@ def test_simulate_logs_refuses_a_start_whose_answers_post_answers_would_refuse(t
     for start, words in (
         (now - timedelta(hours=1), "day ahead"),
         (datetime(1969, 12, 31, tzinfo=UTC), "1970"),
+        # The epoch itself: a first answer dated at the start is refused as a missing time.
+        (datetime(1970, 1, 1, tzinfo=UTC), "1970"),
     ):
         code, output, out = _logs_from(tmp_path, start, 30)
         assert code == 2 and "--start" in output and words in output, output
