@@ -22,9 +22,19 @@ from pydantic import TypeAdapter, ValidationError
 # JSON Lines; `answer_files.cell_type_message`: a CSV file's text cells); None leaves pydantic's own.
 TypeMessage = Callable[[Mapping[str, Any]], str | None]
 
+# A time without an offset, in pydantic's words "Input should have timezone info": that said neither what
+# to add nor that such a time is not taken as UTC (a review, 6 December 2026). Every reader of a time
+# with a zone (answers, `since`/`until`, audit windows) shows this instead.
+TIME_ZONE_NEEDED = (
+    "a timezone is needed: add Z for UTC or an offset such as +01:00 (a time without one is not taken as UTC)"
+)
+
 
 def plain_message(error: Mapping[str, Any]) -> str:
-    """One error's message, without pydantic's "Value error, " prefix."""
+    """One error's message, without pydantic's "Value error, " prefix (and a missing time zone said as
+    `TIME_ZONE_NEEDED`)."""
+    if error.get("type") == "timezone_aware":
+        return TIME_ZONE_NEEDED
     return str(error["msg"]).removeprefix("Value error, ")
 
 

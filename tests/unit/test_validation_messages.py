@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel, Field, StrictBool, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool, ValidationError, field_validator
 
-from kgplatform.validation_messages import MAX_SHOWN_TEXT, error_message, json_type_message
+from kgplatform.mastery.models import parse_answer_rows
+from kgplatform.validation_messages import (
+    MAX_SHOWN_TEXT,
+    TIME_ZONE_NEEDED,
+    error_message,
+    json_type_message,
+    plain_message,
+)
 
 
 class Body(BaseModel):
@@ -114,3 +121,21 @@ def test_error_message_words_a_wrong_type_by_its_source_and_drops_a_validators_v
     assert error_message(wrong_type, None) == "Input should be a valid number"  # pydantic's own words
     assert error_message(wrong_type, lambda error: None) == "Input should be a valid number"
     assert error_message(own, json_type_message) == "a name holds no spaces"
+
+
+def test_a_time_without_a_zone_says_what_to_add_wherever_a_time_is_read() -> None:
+    """Pydantic's "Input should have timezone info" did not say what to add, nor that such a time is not
+    taken as UTC: an answer row, a query's `since` and an audit window all say it (a review, 6 December
+    2026)."""
+
+    class Window(BaseModel):
+        since: AwareDatetime
+
+    with pytest.raises(ValidationError) as refused:
+        Window.model_validate({"since": "2026-11-01T08:00:00"})
+    (error,) = refused.value.errors()
+    assert plain_message(error) == TIME_ZONE_NEEDED
+    assert "Z" in TIME_ZONE_NEEDED and "+01:00" in TIME_ZONE_NEEDED and "not taken as UTC" in TIME_ZONE_NEEDED
+    row = {"event_id": "e1", "learner_id": "l1", "task_id": "t1", "correct": True}
+    _, [rejected] = parse_answer_rows([{**row, "answered_at": "2026-11-01T08:00:00"}])
+    assert (rejected.field, rejected.message) == ("answered_at", f"answered_at: {TIME_ZONE_NEEDED}")
