@@ -96,9 +96,9 @@ def require_curriculum(graph: Graph, curriculum_id: str) -> Curriculum:
     return Curriculum(**row)
 
 
-def get_curriculum_document(graph: Graph, curriculum_id: str) -> CurriculumDocument:
-    """The whole curriculum in the import/export shape (one consistent read)."""
-    rows = store.read_curriculum_rows(graph, curriculum_id)
+def get_curriculum_document(graph: Graph, curriculum_id: str, *, tasks: bool = True) -> CurriculumDocument:
+    """The whole curriculum in the import/export shape (one consistent read); `tasks` False: no task."""
+    rows = store.read_curriculum_rows(graph, curriculum_id, tasks=tasks)
     if rows is None:
         raise NotFound(f"no curriculum {curriculum_id!r}", field="curriculum_id")
     cur = rows.curriculum

@@ -745,9 +745,10 @@ class CurriculumRows:
 READ_ATTEMPTS = 3
 
 
-def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | None:
+def read_curriculum_rows(graph: Graph, curriculum_id: str, *, tasks: bool = True) -> CurriculumRows | None:
     """The curriculum's concepts, edges and tasks, whole: never an edge or a task naming a concept missing
-    from the concepts read.
+    from the concepts read. `tasks` False reads no task (an empty list): the web page's Learner view draws
+    the concepts and edges only.
 
     The three statements share a transaction, but Neo4j reads at read-committed isolation, so an import
     committing between them could add concept X after the concepts were read and X's edges and tasks before
@@ -775,8 +776,12 @@ def read_curriculum_rows(graph: Graph, curriculum_id: str) -> CurriculumRows | N
             tx, "concept", rows("curriculum/read_curriculum_concepts"), DOCUMENT_FIELDS["concept"]
         )
         prerequisites = rows("curriculum/read_curriculum_prerequisites")
-        tasks = whole_rows(tx, "task", rows("curriculum/read_curriculum_tasks"), DOCUMENT_FIELDS["task"])
-        return CurriculumRows(curriculum[0]["curriculum"], concepts, prerequisites, tasks)
+        task_rows = (
+            whole_rows(tx, "task", rows("curriculum/read_curriculum_tasks"), DOCUMENT_FIELDS["task"])
+            if tasks
+            else []
+        )
+        return CurriculumRows(curriculum[0]["curriculum"], concepts, prerequisites, task_rows)
 
     for _ in range(READ_ATTEMPTS):
         rows = _read(graph, work)
