@@ -3232,6 +3232,41 @@ step('sign in as a teacher and open the learner', async () => {
   }
 });
 
+step('opening a learner reads neither the curriculum\'s tasks nor the report\'s list of every concept', async () => {
+  // The view draws concepts and edges and lists 30 of each report list: on a 3,000-concept curriculum the 9,000
+  // tasks were 1.6 MB of the 2.5 MB curriculum read, and the report's every-concept list 740 KB of 760 KB for
+  // each learner opened (a review, 6 December 2026). Counted here as rows the page received.
+  if (await page.locator('#signin-form').isHidden()) await signOut();
+  await signInWith(TEACHER_KEY);
+  const reads = [];
+  const onResponse = async (response) => {
+    const url = new URL(response.url());
+    const rows = { [`/curricula/${CURRICULUM}`]: 'tasks', [`/learners/${LEARNER}/report`]: 'concepts' }[url.pathname];
+    if (!rows || response.request().method() !== 'GET') return;
+    const body = response.status() === 200 ? await response.json() : null;
+    reads.push([url.pathname, url.search, response.status(), body ? body[rows].length : null]);
+  };
+  page.on('response', onResponse);
+  try {
+    await page.getByRole('tab', { name: 'Learner' }).click();
+    await page.getByLabel('Learner id').fill(LEARNER);
+    await page.getByRole('button', { name: 'Open learner' }).click();
+    await learnerLoaded(LEARNER);
+  } finally {
+    page.off('response', onResponse);
+  }
+  const report = reads.filter(([path]) => path.endsWith('/report'));
+  const curriculum = reads.filter(([path]) => path.startsWith('/curricula/'));
+  assert.deepEqual(report, [[`/learners/${LEARNER}/report`, '?concepts=false', 200, 0]], JSON.stringify(reads));
+  assert.equal(curriculum.length, 1, JSON.stringify(reads));
+  // A copy held from an earlier learner is a 304 with no rows at all.
+  assert.ok(curriculum[0][1] === '?tasks=false' && [0, null].includes(curriculum[0][3]), JSON.stringify(reads));
+  // What the report's every-concept list told the page, a concept never answered on, the mastery read tells it.
+  const blockers = await page.locator('#learner-report section[aria-label="blocking prerequisites"] li').allTextContents();
+  assert.ok(blockers.some((b) => /no answers yet/.test(b)), blockers.join(' | '));
+  assert.ok(blockers.every((b) => !/\(25%/.test(b)), blockers.join(' | '));
+});
+
 step('a learner with neither goals nor mastery gets a placement plan in the selected curriculum', async () => {
   // The plan was asked without a curriculum: such a learner has none of their own, and the panel showed
   // "Validation failed (422)" though the page had one selected.

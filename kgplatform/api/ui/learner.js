@@ -555,14 +555,17 @@ function scalarText(key, value, names) {
 }
 
 /** The feedback report: its summary, then mastered, known by implication, mastered before, in progress, blocking
- * prerequisites, decaying, ready to learn, not started; then `plotBox`, the place of its picture (plotPlace). */
-function renderReport(outcome, names, plotBox) {
+ * prerequisites, decaying, ready to learn, not started; then `plotBox`, the place of its picture (plotPlace).
+ * `mastery`: the learner's mastery by concept (masteryByConcept), null when it could not be read. */
+function renderReport(outcome, names, mastery, plotBox) {
   const box = $('#learner-report');
   if (!outcome.ok) return clear(box, failure('Feedback report', outcome));
   const report = outcome.data;
   const lists = Object.entries(report).filter(([k, v]) => Array.isArray(v) && !REPORT_SKIP.has(k));
   lists.sort(([a], [b]) => (REPORT_SECTIONS.indexOf(a) + 1 || 99) - (REPORT_SECTIONS.indexOf(b) + 1 || 99));
-  const attempts = new Map((report.concepts ?? []).map((c) => [c.concept_id, c.attempts]));
+  // A concept's attempts as the mastery read has them, none where it has no row (the report's own `concepts`,
+  // which said so, is not read); unknown (null mastery: its read failed) says no "no answers yet".
+  const attempts = { get: (id) => (mastery ? mastery.get(id)?.attempts ?? 0 : undefined) };
   // The concepts mastered before, for the ready list's note (their own list needs none).
   const before = new Set((report.previously_mastered ?? []).map((c) => c.concept_id));
   const scalars = Object.entries(report).filter(([k, v]) => v !== null && typeof v !== 'object' && k !== 'learner_id');
@@ -739,7 +742,10 @@ export async function openLearner(id) {
   const [learner, liked, mastery, first, report] = await Promise.all([
     wait('goals', attempt(ROUTES.goals(id))), wait('interests', attempt(ROUTES.interests(id))),
     wait('mastery', attempt(ROUTES.mastery(id))), wait('plan', attempt(ROUTES.plan(id))),
-    wait('report', attempt(ROUTES.report(id))),
+    // Without `concepts`, every concept of the curriculum with its mastery: the lists the panel shows name theirs,
+    // and the attempts it reads come from the mastery read beside it. That list was 740 KB of a 3,000-concept
+    // curriculum's 760 KB report, read again for every learner opened (a review, 6 December 2026).
+    wait('report', attempt(ROUTES.report(id), { query: { concepts: false } })),
   ]);
   if (!current()) return;
   if (unknownLearner([learner, mastery, first, report])) {
@@ -792,7 +798,7 @@ export async function openLearner(id) {
   }
   renderPlan(plan, names);
   if (!report.ok) dropPlot();
-  renderReport(report, names, report.ok ? plotPlace(id, current) : null);
+  renderReport(report, names, mastery.ok ? masteryMap : null, report.ok ? plotPlace(id, current) : null);
   renderMastery(mastery, names);
   endProgress(id, failed);
   document.body.dataset.learnerLoaded = id;
