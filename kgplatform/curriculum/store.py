@@ -644,6 +644,19 @@ def delete_task(graph: Graph, task_id: str, decide: Callable[[dict[str, Any] | N
 def list_tasks(
     graph: Graph, curriculum_id: str, *, concept_id: str | None, text: str | None, offset: int, limit: int
 ) -> tuple[int, list[dict[str, Any]]]:
+    if concept_id is not None:
+        # From the concept, not through every task of the curriculum (the web page reads a concept's tasks
+        # each time it opens or saves one).
+        return _whole_page(
+            graph,
+            "task",
+            "curriculum/list_concept_tasks",
+            curriculum_id=curriculum_id,
+            concept_id=concept_id,
+            text=text,
+            offset=offset,
+            limit=limit,
+        )
     return _whole_page(
         graph,
         "task",
