@@ -13,60 +13,28 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
 
 from kgplatform.graph.driver import Graph
 from kgplatform.jobs.models import JobState
-from kgplatform.jobs.service import JobService
 from kgplatform.planning.cache import plan_key
 from kgplatform.planning.pages import batch_plan_id
 from kgplatform.services import neo4j_local
 from kgplatform.settings import Settings
 from tests.integration.freezing import frozen
-from tests.integration.workers.conftest import (
-    PLANNING_QUEUES,
-    WorkerEnv,
-    celery_worker,
-    finished_job,
-    stop_workers,
-    wait_for_workers,
-)
-from tests.integration.workers.seeding import seed_curriculum, seed_learners
+from tests.integration.workers.conftest import WorkerEnv, finished_job, stop_workers
+from tests.integration.workers.mid_batch import CHUNK, LEARNERS, SOFT_LIMIT_S, batch_mid_chunk
 
-LEARNERS = 2000
-CHUNK = 100
-SOFT_LIMIT_S = 9.0  # the tests' KGP_WORKERS__MAX_CHUNK_S (10) x 0.9
 STALL_S = SOFT_LIMIT_S + 5
 CUT_SHORT = "chunk cut short at its soft time limit"
 
 
-def batch_mid_chunk(
-    graph: Graph, settings: Settings, worker_env: WorkerEnv, log: Path, prefix: str
-) -> tuple[JobService, str, subprocess.Popen[bytes], int]:
-    """Seeds the learners, starts a worker and a batch, and returns (jobs, job id, worker, Neo4j's pid)
-    once two chunks are counted, with the worker stopped (SIGSTOP): continued, its next chunk meets
-    whatever the test did meanwhile."""
-    document = seed_curriculum(graph, f"{prefix}stall-test", concepts=30)
-    seed_learners(graph, LEARNERS, prefix, [c.id for c in document.concepts])
+def the_tests_neo4j(settings: Settings) -> int:
     pid = neo4j_local.running_pid(settings)
     assert pid is not None, "the tests' Neo4j was not started by `services up`"
-    worker = celery_worker(worker_env, f"{prefix}stall", PLANNING_QUEUES, log, loglevel="INFO")
-    try:
-        wait_for_workers(worker_env.celery, 1)
-        jobs = JobService(worker_env.client, graph, worker_env.settings.workers)
-        job_id = jobs.start_recompute_all(worker_env.celery.send_task, chunk_size=CHUNK)
-        deadline = time.monotonic() + 60
-        while jobs.progress.status(job_id).chunks_done < 2:
-            assert time.monotonic() < deadline, f"the batch did not start: {jobs.progress.status(job_id)}"
-            time.sleep(0.02)
-        os.killpg(worker.pid, signal.SIGSTOP)
-    except BaseException:
-        stop_workers([worker])
-        raise
-    return jobs, job_id, worker, pid
+    return pid
 
 
 def cut_short_retries(log: Path) -> list[str]:
@@ -78,7 +46,8 @@ def test_a_chunk_cut_short_by_a_neo4j_stall_is_retried_and_the_batch_succeeds_co
     graph: Graph, settings: Settings, worker_env: WorkerEnv, tmp_path: Path
 ) -> None:
     log = tmp_path / "worker.log"
-    jobs, job_id, worker, neo4j_pid = batch_mid_chunk(graph, settings, worker_env, log, "stall-")
+    neo4j_pid = the_tests_neo4j(settings)
+    jobs, job_id, worker = batch_mid_chunk(graph, worker_env, log, "stall-")
     try:
         with frozen(neo4j_pid):
             os.killpg(worker.pid, signal.SIGCONT)
@@ -113,7 +82,8 @@ def test_a_cancel_while_the_cut_short_chunk_waits_to_be_retried_ends_the_batch(
     graph: Graph, settings: Settings, worker_env: WorkerEnv, tmp_path: Path
 ) -> None:
     log = tmp_path / "worker.log"
-    jobs, job_id, worker, neo4j_pid = batch_mid_chunk(graph, settings, worker_env, log, "cstall-")
+    neo4j_pid = the_tests_neo4j(settings)
+    jobs, job_id, worker = batch_mid_chunk(graph, worker_env, log, "cstall-")
     try:
         with frozen(neo4j_pid):
             os.killpg(worker.pid, signal.SIGCONT)
