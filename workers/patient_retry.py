@@ -24,7 +24,7 @@ from typing import Any
 
 import redis
 import tenacity
-from celery.exceptions import Reject
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from kombu.exceptions import OperationalError
 
 from workers.message_format import FormatCheckedTask
@@ -73,6 +73,17 @@ class PatientRetryTask(FormatCheckedTask):
     sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def retry(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._send_retry(*args, **kwargs)
+        except SoftTimeLimitExceeded as error:
+            # The soft time limit fired while the retry was being sent, or between two tries of its send:
+            # whether it went is not known. Celery rejects the run's message without requeue then, and a
+            # batch chunk whose retry had not gone was counted nowhere, its batch silent until the stall
+            # check (a review, 6 December 2026). Handed back instead: run twice at worst, which every
+            # task here tolerates (a chunk is counted once).
+            raise self.handed_back_at_soft_limit(error) from None
+
+    def _send_retry(self, *args: Any, **kwargs: Any) -> Any:
         # Half the soft limit at most, in case the limits were set short: the hard limit would kill the
         # process mid-wait, and Celery acknowledges a message whose run hit it (lost again).
         window = min(self.send_window_s, 0.5 * (self.soft_time_limit or float("inf")))
@@ -84,6 +95,8 @@ class PatientRetryTask(FormatCheckedTask):
                 # task's error once max_retries is spent: both pass through.
                 return super().retry(*args, **kwargs)
             except Reject as refused:
+                if isinstance(refused.reason, SoftTimeLimitExceeded):
+                    raise refused.reason from None  # Celery's reject of a send the limit cut into
                 if not isinstance(refused.reason, BROKER_AWAY):
                     raise
                 if time.monotonic() + pause > deadline:
@@ -106,6 +119,17 @@ class PatientRetryTask(FormatCheckedTask):
                 )
                 self.sleep(pause)
                 pause = min(pause * 2, 4.0)
+
+    def handed_back_at_soft_limit(self, error: SoftTimeLimitExceeded) -> Reject:
+        """The run's message, handed back to the broker (requeued) because the soft time limit cut into its
+        retry's send; said once in the log."""
+        log.warning(
+            "%s[%s]: the soft time limit fired while its retry was sent: not known whether it went, so "
+            "its message goes back to the broker (run again, twice at worst)",
+            self.name,
+            self.request.id,
+        )
+        return Reject(error, requeue=True)
 
     def dropped(self, reason: BaseException, window: float) -> None:
         """Said and counted (`kgp_task_retries_dropped_total`): only a warning per attempt said it before, and

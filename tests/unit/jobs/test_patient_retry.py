@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from celery import Task
-from celery.exceptions import Reject, Retry
+from celery.exceptions import Reject, Retry, SoftTimeLimitExceeded
 from kombu.exceptions import OperationalError
 
 from workers import tasks
@@ -82,3 +82,29 @@ def test_a_retry_dropped_after_the_window_is_counted_and_logged_as_an_error(
         with pytest.raises(Reject):
             tasks.recompute_due.retry(exc=RuntimeError("x"))
     assert counted._value.get() == before + 1
+
+
+def test_a_retry_whose_send_the_soft_limit_cut_into_hands_its_message_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Whether the retry went is not known: Celery's reject without requeue dropped the run's message, and a
+    batch chunk whose retry had not gone was counted nowhere (a review, 6 December 2026). Handed back, it
+    runs again (twice at worst: a chunk is counted once)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        # Celery wraps an error of the send in Reject(requeue=False).
+        _sends(monkeypatch, [Reject(SoftTimeLimitExceeded(), requeue=False)])
+        with pytest.raises(Reject) as handed_back, caplog.at_level("WARNING"):
+            tasks.recompute_chunk.retry(exc=RuntimeError("Redis timed out"))
+    assert handed_back.value.requeue is True and isinstance(handed_back.value.reason, SoftTimeLimitExceeded)
+    assert "soft time limit fired while its retry was sent" in caplog.text
+
+    # Fired in the pause between two tries of the send (the broker away).
+    def pause_cut_short(_: float) -> None:
+        raise SoftTimeLimitExceeded()
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _sends(monkeypatch, [Reject(OperationalError("refused"), requeue=False)])
+        monkeypatch.setattr(PatientRetryTask, "sleep", staticmethod(pause_cut_short))
+        with pytest.raises(Reject) as handed_back:
+            tasks.recompute_chunk.retry(exc=RuntimeError("Redis timed out"))
+    assert handed_back.value.requeue is True
