@@ -269,6 +269,42 @@ def test_a_failure_hook_that_cannot_record_does_not_raise(
     assert "stall check" in caplog.text
 
 
+def soft_limit_while_handling(retry_sent: bool) -> BaseException:
+    """A SoftTimeLimitExceeded raised as Celery's trace raises it: while the run's `Retry` (sent) is handled,
+    or while its Redis error is (no retry sent)."""
+    from celery.exceptions import Retry, SoftTimeLimitExceeded
+
+    try:
+        try:
+            raise Retry(exc=RuntimeError("Redis timed out"), when=1) if retry_sent else TimeoutError("read")
+        except (Retry, TimeoutError):
+            raise SoftTimeLimitExceeded()  # noqa: B904 - the implicit context is what the hook reads
+    except SoftTimeLimitExceeded as error:
+        return error
+
+
+def test_a_chunk_whose_soft_limit_fired_after_its_retry_was_sent_is_left_to_its_retry(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Counted failed here, its retry then planned its learners and found it counted: the batch ended failed
+    with them planned (a review, 6 December 2026). A soft limit with no retry sent still fails the chunk."""
+    failed: list[tuple[str, int, str]] = []
+
+    class Runner:
+        def fail_chunk(self, job_id: str, chunk: Any, reason: str) -> None:
+            failed.append((job_id, chunk.index, reason))
+
+    monkeypatch.setattr(tasks, "batch_runner", Runner)
+    message = {"job_id": "job-9", "chunk": 3, "learner_ids": ["a"], "now": datetime.now(UTC).isoformat()}
+    tasks.recompute_chunk.on_failure(soft_limit_while_handling(True), "t-3", (message,), {}, None)
+    assert failed == []
+    assert (
+        "job-9 chunk 3: SoftTimeLimitExceeded" in caplog.text and "the retry counts the chunk" in caplog.text
+    )
+    tasks.recompute_chunk.on_failure(soft_limit_while_handling(False), "t-4", (message,), {}, None)
+    assert failed == [("job-9", 3, "SoftTimeLimitExceeded: SoftTimeLimitExceeded()")]
+
+
 def test_two_workers_with_the_same_pid_on_other_hosts_keep_their_metrics_dirs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
