@@ -82,7 +82,7 @@ def main() -> None:
         ours += int(np.count_nonzero(below & (t == before)))
         among = (graph.concept_tasks[c] == before[:, None]).any(axis=1)
         by_chance += float(np.sum((below & among) / np.maximum(n_tasks_of[c], 1)))
-        practised = (graph.task_weights[np.maximum(task, 0)] > 0) & (task >= 0)[:, None]
+        practised = (graph.task_rows(np.maximum(task, 0)) > 0) & (task >= 0)[:, None]
         last = np.where(practised, task[:, None], last)
         outcome = simulate_step(graph, truth, learners, task, DAYS_PER_TASK, args.seed, step)
         tracker.observe(task, outcome.correct, now)

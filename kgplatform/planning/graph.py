@@ -46,7 +46,9 @@ class ConceptGraph:
     """Concepts in topological order, their prerequisite closure, tasks, and transfer strengths.
 
     Shapes: n concepts, m tasks. `prereq[i, j]`: i is a direct prerequisite of j. `closure[i, j]`:
-    i == j or i leads to j. `task_weights[t, c]`: share of task t spent on concept c (rows sum to 1).
+    i == j or i leads to j. `task_weights[t, c]`: share of task t spent on concept c (rows sum to 1), a
+    float64 CSR: a task exercises a concept or two, so a dense (m, n) matrix was almost all zeros and
+    grew as concepts x tasks (216 MB at 3,000 concepts and 9,000 tasks; `task_rows` gives rows dense).
     `concept_tasks[c]`: the tasks exercising c, padded with -1. `transfer[i, j]`: how much
     practising i helps j (TRANSFERS_TO strengths, else derived from prerequisites). `concept_names` and
     `task_titles` are what a plan shows beside its ids (`policy.PlannedTask`): taken with the arrays the
@@ -60,7 +62,7 @@ class ConceptGraph:
     task_ids: tuple[str, ...]
     task_titles: tuple[str, ...]
     task_difficulty: np.ndarray
-    task_weights: np.ndarray
+    task_weights: sparse.csr_array
     concept_tasks: np.ndarray
     transfer: np.ndarray
     transfer_from_model: bool
@@ -70,10 +72,10 @@ class ConceptGraph:
     index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     task_index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
-    # Pickled (to planning worker processes) with its two big mostly-zero matrices as sparse ones: the
-    # dense (m, n) task weights alone were 24 MB for a 1,000-concept curriculum, which a spawning
-    # parent spent most of a second writing. The round trip is exact (the same float64 values).
-    _SPARSE_WHEN_PICKLED = ("task_weights", "transfer")
+    # Pickled (to planning worker processes) with its big mostly-zero transfer matrix as a sparse one, as
+    # the task weights are kept (they were dense too: 24 MB for a 1,000-concept curriculum, which a
+    # spawning parent spent most of a second writing). The round trip is exact (the same float64 values).
+    _SPARSE_WHEN_PICKLED = ("transfer",)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -93,6 +95,10 @@ class ConceptGraph:
     @property
     def n_tasks(self) -> int:
         return len(self.task_ids)
+
+    def task_rows(self, tasks: np.ndarray) -> np.ndarray:
+        """(k, n) float64 the weights of the given task numbers' rows, dense: what a simulated step reads."""
+        return self.task_weights[tasks].toarray()
 
     def task_numbers(self, task_ids: Iterable[object]) -> np.ndarray:
         """(k,) int32 the given ids of the tasks last answered (MASTERY's `last_task_id`) as this graph's
@@ -157,7 +163,9 @@ class ConceptGraph:
     @cached_property
     def task_concepts(self) -> sparse.csr_array:
         """(m, n) 1 where a task exercises a concept: `x @ task_concepts` gathers tasks' flags per concept."""
-        return sparse.csr_array((self.task_weights > 0).astype(np.float32))
+        weights = self.task_weights
+        flags = np.ones(weights.indices.size, dtype=np.float32)
+        return sparse.csr_array((flags, weights.indices, weights.indptr), shape=weights.shape)
 
     @cached_property
     def task_weights_t(self) -> sparse.csr_array:
@@ -175,14 +183,15 @@ class ConceptGraph:
     def task_terms(self) -> tuple[np.ndarray, np.ndarray]:
         """(m, s) each task's concepts in ascending order and their float32 weights, both 0 padded: the
         terms of `task_weights_t`'s product in the order the sparse product adds them (`difficulty.py`)."""
-        weights = self.task_weights.astype(np.float32)
-        width = max(1, int((weights > 0).sum(axis=1).max(initial=0)))
+        weights = self.task_weights  # canonical CSR, no explicit zeros: each task's concepts ascend
+        per_task = np.diff(weights.indptr)
+        width = max(1, int(per_task.max(initial=0)))
         concepts = np.zeros((self.n_tasks, width), dtype=np.int64)
         terms = np.zeros((self.n_tasks, width), dtype=np.float32)
-        rows, cols = np.nonzero(weights)  # row-major: each task's concepts ascend
-        slot = np.arange(rows.size) - np.searchsorted(rows, rows)
-        concepts[rows, slot] = cols
-        terms[rows, slot] = weights[rows, cols]
+        rows = np.repeat(np.arange(self.n_tasks), per_task)
+        slot = np.arange(rows.size) - weights.indptr[rows]
+        concepts[rows, slot] = weights.indices
+        terms[rows, slot] = weights.data.astype(np.float32)
         return concepts, terms
 
     @cached_property
@@ -364,6 +373,17 @@ def topological_order(
     return post[::-1], dropped
 
 
+def tasks_per_concept(task_weights: sparse.csr_array, n: int) -> np.ndarray:
+    """(n, width) int64 each concept's tasks in ascending order, padded with -1."""
+    task_of = np.repeat(np.arange(task_weights.shape[0]), np.diff(task_weights.indptr))
+    by_concept = np.argsort(task_weights.indices, kind="stable")  # tasks ascend within each concept
+    concept, task = task_weights.indices[by_concept], task_of[by_concept]
+    counts = np.bincount(concept, minlength=n)
+    concept_tasks = np.full((n, max(1, int(counts.max(initial=0)))), -1, dtype=np.int64)
+    concept_tasks[concept, np.arange(concept.size) - np.repeat(np.cumsum(counts) - counts, counts)] = task
+    return concept_tasks
+
+
 def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] = ()) -> ConceptGraph:
     """Builds the arrays from an import-shaped curriculum document (dict or CurriculumDocument)."""
     doc = _as_mapping(document)
@@ -403,20 +423,34 @@ def build_graph(document: Any, transfer_edges: Iterable[tuple[str, str, float]] 
     tasks = list(doc.get("tasks", []))
     task_ids = tuple(str(t["id"]) for t in tasks)
     task_titles = tuple(str(t.get("title") or t["id"]) for t in tasks)
-    task_weights = np.zeros((len(tasks), n))
     difficulty = np.full(len(tasks), 0.5, dtype=np.float32)
+    # The task weights straight as CSR, and each concept's tasks from the same (task, concept) pairs: the
+    # dense (m, n) matrix they were filled into and then scanned column by column cost 0.6 s of page
+    # faults and 0.2 s of strided scans at 3,000 concepts and 9,000 tasks, on every plan miss after a
+    # curriculum edit (a review, 6 December 2026).
+    indptr = [0]
+    indices: list[int] = []
+    shares: list[float] = []
     for t, task in enumerate(tasks):
         concepts = [index[c] for c in task.get("concepts", []) if c in index]
         if not concepts:
             raise ValidationFailed(f"task {task['id']!r} exercises no known concept", field="tasks")
-        task_weights[t, concepts] = 1.0 / len(concepts)
+        # A concept listed twice counts in the share's divisor but gets one cell, as it did densely.
+        exercised = sorted(set(concepts))
+        indices.extend(exercised)
+        shares.extend([1.0 / len(concepts)] * len(exercised))
+        indptr.append(len(indices))
         if task.get("difficulty") is not None:
             difficulty[t] = float(task["difficulty"])
-    per_concept = [np.flatnonzero(task_weights[:, c]) for c in range(n)]
-    width = max([1, *(len(p) for p in per_concept)])
-    concept_tasks = np.full((n, width), -1, dtype=np.int64)
-    for c, found in enumerate(per_concept):
-        concept_tasks[c, : len(found)] = found
+    task_weights = sparse.csr_array(
+        (
+            np.array(shares, dtype=np.float64),
+            np.array(indices, dtype=np.int32),
+            np.array(indptr, dtype=np.int32),
+        ),
+        shape=(len(tasks), n),
+    )
+    concept_tasks = tasks_per_concept(task_weights, n)
 
     # Without a transfer model, practising a prerequisite is taken to help its direct dependants.
     transfer = prereq.astype(float)

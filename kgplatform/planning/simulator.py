@@ -149,7 +149,7 @@ def simulate_step(
     n_learners, n = population.known.shape
     u_answer, u_learn, u_transfer, u_forget = step_randomness(seed, step, n_learners, n)
     active = tasks >= 0
-    weights = graph.task_weights[np.maximum(tasks, 0)] * active[:, None]  # (L, n)
+    weights = graph.task_rows(np.maximum(tasks, 0)) * active[:, None]  # (L, n)
     practised = weights > 0
     known = population.known
     shift = DIFFICULTY_EFFECT * (graph.task_difficulty[np.maximum(tasks, 0)] - 0.5)

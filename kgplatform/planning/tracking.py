@@ -59,7 +59,7 @@ class EstimateTracker:
 
     def observe(self, tasks: np.ndarray, correct: np.ndarray, now_days: float) -> None:
         """Each learner answered `tasks[i]` (-1: nothing) with score `correct[i]` at `now_days`."""
-        practised = (self.graph.task_weights[np.maximum(tasks, 0)] > 0) & (tasks >= 0)[:, None]
+        practised = (self.graph.task_rows(np.maximum(tasks, 0)) > 0) & (tasks >= 0)[:, None]
         prior = self.now(now_days)
         prm = self.params
         observed = posterior(prior, correct[:, None], prm.p_slip, prm.p_guess)

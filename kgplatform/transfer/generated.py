@@ -79,7 +79,7 @@ def simulate_log(graph: ConceptGraph, truth: TruthModel, options: SimulationOpti
     order = np.argsort(user, kind="stable")  # by learner, steps in order
     user, task, score = user[order], task[order], score[order]
     response = np.arange(user.size)
-    rows_r, rows_c = np.nonzero(graph.task_weights[task] > 0)
+    rows_r, rows_c = np.nonzero(graph.task_rows(task) > 0)
     return ResponseLog(
         user=user[rows_r],
         problem=task[rows_r],

@@ -126,7 +126,7 @@ def test_plans_with_few_concepts_on_the_goal_path_are_equal_on_both_paths() -> N
 def test_a_task_exercising_two_chosen_concepts_is_listed_once_on_both_paths() -> None:
     """The generated curriculum's multi-concept tasks once appeared twice in about 1 plan in 140."""
     graph = build_graph(generate_curriculum(300, seed=0))
-    assert (graph.task_weights > 0).sum(axis=1).max() > 1, "the curriculum has multi-concept tasks"
+    assert np.diff(graph.task_weights.indptr).max() > 1, "the curriculum has multi-concept tasks"
     learners = random_learners(graph, 1000, seed=3)
     config = PlanConfig()
     batch = [plan for chunk in plan_batch(graph, learners, config) for plan in chunk]
