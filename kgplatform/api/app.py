@@ -25,6 +25,7 @@ from kgplatform.api.problems import install_problem_handlers
 from kgplatform.api.query_check import refuse_unknown_query
 from kgplatform.api.readiness import ReadinessProbe
 from kgplatform.api.report_pictures import ReportPictures, release_freed_memory, warm_up_drawing
+from kgplatform.api.response_compression import CompressLargeResponses
 from kgplatform.api.routes import (
     answers,
     api_keys,
@@ -147,8 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_problem_handlers(app)
-    # Pure ASGI middleware, outermost last: metrics time everything, then size, rate, the key before a bulk
-    # body, fast path, methods.
+    # Pure ASGI middleware, outermost last: metrics time everything, then compression, the page's headers,
+    # size, rate, the key before a bulk body, fast path, methods.
     limiter_redis = open_redis(settings.redis.url, connect_timeout_s=1, reply_timeout_s=1)
     limiter = make_limiter(settings.serving, limiter_redis)
     # Innermost: a JSON body repeating a member in one object is a 422 naming it (`json_members`); before
@@ -171,6 +172,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_answers_bytes=settings.serving.max_answers_body_bytes,
     )
     app.add_middleware(UiSecurityHeaders)  # CSP and friends on the web page (/ui) only
+    # Large answers gzip-compressed for a client that accepts it (their ETag weakened); small ones as they
+    # are. Inside the metrics, which then time the compressing too.
+    app.add_middleware(CompressLargeResponses)
     metrics = ApiMetrics(limiter_redis, settings.serving.queues)
     app.state.metrics = metrics
     app.state.report_pictures = ReportPictures(
