@@ -60,10 +60,13 @@ WRK_SCRIPT = """
 local key = os.getenv("BENCH_KEY")
 local learners = tonumber(os.getenv("BENCH_LEARNERS"))
 local prefix = os.getenv("BENCH_PREFIX")
+local encoding = os.getenv("BENCH_ACCEPT_ENCODING")
+local headers = {["X-API-Key"] = key}
+if encoding ~= nil and encoding ~= "" then headers["Accept-Encoding"] = encoding end
 math.randomseed(42)
 request = function()
   local id = math.random(0, learners - 1)
-  return wrk.format("GET", "/learners/" .. prefix .. id .. "/next-tasks?limit=5", {["X-API-Key"] = key})
+  return wrk.format("GET", "/learners/" .. prefix .. id .. "/next-tasks?limit=5", headers)
 end
 """
 REASONS = (
@@ -87,6 +90,12 @@ def parse_args() -> argparse.Namespace:
         type=Path,
         default=None,
         help="a copy of the code before a change: its app is served and loaded in the same rounds",
+    )
+    parser.add_argument(
+        "--accept-encoding",
+        default="",
+        help="the Accept-Encoding next-tasks requests send (none by default; a browser's: 'gzip, deflate, "
+        "br, zstd'): the API compresses only large answers, and a plan is not one",
     )
     parser.add_argument(
         "--baseline-without-names",
@@ -257,6 +266,7 @@ def main() -> None:
         "BENCH_KEY": key.secret,
         "BENCH_LEARNERS": str(args.learners),
         "BENCH_PREFIX": LEARNER_PREFIX,
+        "BENCH_ACCEPT_ENCODING": args.accept_encoding,
         # The limiter stays on the path (its cost is measured) with a limit above this load.
         "KGP_SERVING__RATE_LIMIT_PER_S": "10000000",
         "KGP_SERVING__RATE_LIMIT_BURST": "10000000",
