@@ -82,6 +82,6 @@ GZIP_MIN_BYTES = 1024
 def page_files(directory: Path) -> ASGIApp:
     """The page's files, gzip-compressed for a browser that accepts it. The vendored cytoscape alone is 441 KB
     (138 KB compressed): on a 400 kbit/s classroom network the first sign-in waited about 9 s for it (a
-    review, 3 December). Only the page's own files: no API answer, which may hold a learner's data or a
-    key's secret beside text a request put there, is compressed (BREACH)."""
+    review, 3 December). The API's large answers are compressed apart (`response_compression`), which leaves
+    these paths to this."""
     return GZipMiddleware(StaticFiles(directory=directory, html=True), minimum_size=GZIP_MIN_BYTES)

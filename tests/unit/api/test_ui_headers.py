@@ -77,8 +77,9 @@ def test_api_routes_are_left_alone(client: TestClient) -> None:
 
 
 def test_the_pages_files_are_sent_compressed_and_the_api_is_not(client: TestClient) -> None:
-    """On a slow network the page's modules were most of the wait (cytoscape, 441 KB, went uncompressed);
-    the API's answers stay as they are (no secret beside reflected text in a compressed body)."""
+    """On a slow network the page's modules were most of the wait (cytoscape, 441 KB, went uncompressed).
+    page_files compresses the page's files only: the API's answers are compressed apart, by
+    api/response_compression.py (tests/unit/api/test_response_compression.py)."""
     page = client.get("/ui/big.js", headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip"
     assert page.text.startswith("export const words")  # httpx decoded it
