@@ -3,6 +3,7 @@ streamed answer stays streamed (each chunk sent compressed as it comes). Real HT
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import AsyncIterator
 
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from kgplatform.api.response_compression import (
     API_GZIP_MIN_BYTES,
@@ -117,3 +119,24 @@ def test_a_streamed_answer_is_compressed_chunk_by_chunk(client: TestClient) -> N
     first = decoder.decompress(pieces[0])
     assert first == CHUNK  # the first chunk decodes whole on its own
     assert first + b"".join(decoder.decompress(piece) for piece in pieces[1:]) == CHUNK * CHUNKS
+
+
+def test_a_small_answer_declaring_its_length_goes_straight_on() -> None:
+    """Its start is passed on as it is sent, not held for the body as the gzip responder holds it: next-tasks
+    and POST /answers pay nothing for a browser's Accept-Encoding (they paid the responder on each)."""
+    sent: list[str] = []
+
+    async def small(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        assert sent == ["http.response.start"]  # already on its way
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def record(message: Message) -> None:
+        sent.append(message["type"])
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    scope = {"type": "http", "path": "/learners/l/next-tasks", "headers": [(b"accept-encoding", b"gzip")]}
+    asyncio.run(CompressLargeResponses(small)(scope, receive, record))
+    assert sent == ["http.response.start", "http.response.body"]
