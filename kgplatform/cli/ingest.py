@@ -192,11 +192,13 @@ def _dry_run(
     """Each batch judged against the graph in a read transaction (`DryRun`): the counts the real run
     would give now. Redis is not touched (no plan goes stale)."""
     from kgplatform.mastery.backfill import DryRun, ingest_rows
-    from kgplatform.mastery.service import MasteryService
+    from kgplatform.mastery.service import CurrentParams, MasteryService
     from kgplatform.mastery.store import MasteryStore
 
     with graph_session() as graph:
-        judge = DryRun(MasteryService(MasteryStore(graph)).preview)
+        # The tracer's parameters as the real run reads them: they are part of the stamp that decides
+        # which learners it replays.
+        judge = DryRun(MasteryService(MasteryStore(graph), CurrentParams(get_settings())).preview)
         with Ticker(dry_run=True) as on_batch, StopAfterBatch() as stop:
             ingest_rows(
                 rows,
@@ -348,12 +350,20 @@ def finish(
             f"id already stored; {judge.file_conflicts:,} "
             f"{'repeats' if judge.file_conflicts == 1 else 'repeat'} an event id of an earlier row of the file with other content (conflict)"
         )
+    if summary.replays:
+        learners = len(summary.replayed_learners)
+        print(
+            f"{counted(learners, 'learner')}{' would have' if dry_run else ''} replayed "
+            f"{'its' if learners == 1 else 'their'} whole stored history "
+            f"({counted(summary.replays, 'replay')}, one per learner and batch): an answer not later than "
+            "the learner's stored mastery (or mastery traced under another model or curriculum) costs that "
+            "(docs/tracing.md)"
+        )
     if summary.late:
         print(
-            f"{counted(summary.late, 'answer')} older than an earlier batch's answer of their learner: "
-            f"{counted(len(summary.late_learners), 'learner')}{' would have' if dry_run else ''} replayed "
-            f"{'its' if len(summary.late_learners) == 1 else 'their'} "
-            "whole history; --sort (or a file sorted by answered_at) costs less (docs/tracing.md)"
+            f"{counted(summary.late, 'answer')} older than an earlier batch's answer of their learner in this "
+            f"file ({counted(len(summary.late_learners), 'learner')}): "
+            "--sort (or a file sorted by answered_at) costs less (docs/tracing.md)"
         )
     if stamps_pending:
         print(

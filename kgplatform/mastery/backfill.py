@@ -19,11 +19,13 @@ from typing import Any
 
 from kgplatform.mastery.answer_files import BadLine, NumberedRow
 from kgplatform.mastery.models import AnswerBatchResult, AnswerIn, RejectedRow, parse_answer_rows
+from kgplatform.mastery.replay_preview import EarlierBatches
 from kgplatform.mastery.service import PartlyStored
 from kgplatform.validation_messages import TypeMessage, json_type_message
 
 Ingest = Callable[[list[AnswerIn]], AnswerBatchResult]
-Preview = Callable[[list[AnswerIn]], tuple[AnswerBatchResult, set[str]]]
+# `MasteryService.preview`: the earlier batches' effect on the replay rule is kept by the caller.
+Preview = Callable[[list[AnswerIn], EarlierBatches], tuple[AnswerBatchResult, set[str]]]
 # Lines kept per unknown task id, for the operator to look at (all of them go to --rejects).
 FIRST_LINES = 5
 
@@ -58,6 +60,11 @@ class IngestSummary:
     # learner's history was replayed in full (a file sorted by answered_at has none).
     late: int = 0
     late_learners: set[str] = field(default_factory=set)
+    # What the ingest itself replayed (`AnswerBatchResult.replayed`): learners whose whole stored history
+    # a batch replayed, counted once per batch (`replays`), whatever the graph held before the file. The
+    # in-file count above misses a file older than the graph's answers (a review, 6 December 2026).
+    replays: int = 0
+    replayed_learners: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.perf_counter)
     stopped: bool = False  # `stop` ended the run before the end of the rows
     # Rejected rows by reason, and per unknown task id its rows and first lines: a curriculum not yet
@@ -153,6 +160,8 @@ def _ingest_batch(
                 raise
             summary.accepted += len(result.accepted)
             summary.duplicates += len(result.duplicates)
+            summary.replays += len(result.replayed)
+            summary.replayed_learners.update(result.replayed)
             rejections.extend(
                 Rejection(answer_lines[r.index], r.event_id, r.reason, r.field, r.message)
                 for r in result.rejected
@@ -217,12 +226,14 @@ class DryRun:
         self.earlier: dict[str, bytes] = {}
         self.found_stored = 0  # rows whose event id the graph already holds (duplicates or conflicts)
         self.file_conflicts = 0  # rows repeating an earlier row's event id of the file with other content
+        # The mastery states and stamps the earlier batches would have moved on, for the replays counted.
+        self.replays = EarlierBatches()
 
     def __call__(self, answers: list[AnswerIn]) -> AnswerBatchResult:
         later = [i for i, a in enumerate(answers) if a.event_id in self.earlier]
         taken = set(later)
         rest = [i for i in range(len(answers)) if i not in taken]
-        result, found = self.preview([answers[i] for i in rest])
+        result, found = self.preview([answers[i] for i in rest], self.replays)
         result.rejected = [r.model_copy(update={"index": rest[r.index]}) for r in result.rejected]
         self.found_stored += sum(answers[i].event_id in found for i in rest)
         self.file_conflicts += sum(

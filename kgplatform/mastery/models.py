@@ -292,6 +292,11 @@ class AnswerBatchResult(BaseModel):
     rejected: list[RejectedRow] = Field(default_factory=list)
     learners_created: int = 0
     mastery_updated: int = Field(0, description="Learner-concept mastery values written.")
+    # The learners whose whole stored history this request replayed (an answer not later than their stored
+    # mastery, or mastery traced under another stamp): for `kgplatform ingest`'s summary, which an
+    # in-file comparison cannot give (a file older than the graph replays every learner). Not in the API's
+    # response or schema (a review, 6 December 2026).
+    replayed: list[str] = Field(default_factory=list, exclude=True)
 
 
 class ConceptMastery(BaseModel):

@@ -50,6 +50,7 @@ from kgplatform.mastery.models import (
     unknown_learner,
 )
 from kgplatform.mastery.recompute import AnswerColumns, datetime_to_us, split_us
+from kgplatform.mastery.replay_preview import EarlierBatches, would_replay
 from kgplatform.mastery.report_structure import PROCESS_STRUCTURES, ReportStructures, report_rows
 from kgplatform.mastery.roster import id_range, is_exact
 from kgplatform.mastery.store import GoalsGone, IngestContextMoved, IngestTx, MasteryStore, Replaced
@@ -60,8 +61,10 @@ from kgplatform.mastery.updater import (
     lock_batch,
     mastery_stamp,
     over_budget,
+    reached_states,
     retrace_learners,
     stale_learners,
+    transfer_mapping,
     transfer_part,
     update_mastery,
 )
@@ -231,11 +234,15 @@ class MasteryService:
         result.rejected.sort(key=lambda r: r.index)
         return result
 
-    def preview(self, rows: Sequence[Any]) -> tuple[AnswerBatchResult, set[str]]:
+    def preview(
+        self, rows: Sequence[Any], earlier: EarlierBatches | None = None
+    ) -> tuple[AnswerBatchResult, set[str]]:
         """What `ingest(rows)` would answer if called now, and the rows' event ids the graph holds, read
         only (`kgplatform ingest --dry-run`): each row judged by the same rule (`judge_rows`) against the
         tasks, stored and erased answers read in one read transaction; `accepted` lists the rows it would
-        store. Nothing is written and no learner is locked."""
+        store. With `earlier` (what a dry run's earlier batches would have stored), `replayed` lists the
+        learners it would replay in full (`replay_preview`), read in two more reads. Nothing is written
+        and no learner is locked."""
         # Rows already parsed (a dry run's: `backfill` parses each batch first) are not validated again,
         # which took a quarter of a dry run's time.
         parsed = all(isinstance(row, AnswerIn) for row in rows)
@@ -250,9 +257,28 @@ class MasteryService:
             found = set(stored)
             created = judge_rows(result, candidates, variants, tasks, stored, erased)
             result.accepted.extend(a.event_id for _, a in created)
+            if created and earlier is not None:
+                result.replayed = sorted(self._preview_replays([a for _, a in created], earlier))
         _settle_repeats(result, repeats)
         result.rejected.sort(key=lambda r: r.index)
         return result, found
+
+    def _preview_replays(self, answers: list[AnswerIn], earlier: EarlierBatches) -> set[str]:
+        """The learners of `answers` (to be stored) that `ingest` would replay in full (`would_replay`)."""
+        context = self.store.replay_context(sorted({a.task_id for a in answers}))
+        transfer, versions = transfer_mapping(context.transfer)
+        columns = _columns(answers)
+        reached = reached_states(columns, context.tasks, transfer)
+        learner_ids = sorted(reached)
+        stamps, as_of = self.store.mastery_as_of(learner_ids, [sorted(reached[lid]) for lid in learner_ids])
+        # As `lock_batch` makes the stamp (`transfer_edges` None: every edge was read, as a fake store does).
+        version = (
+            versions
+            if context.transfer_edges is None
+            else transfer_part(context.transfer_model, context.transfer_edges)
+        )
+        stamp = mastery_stamp(self.params_source(), version, context.curriculum_revision)
+        return would_replay(columns, context.tasks, transfer, stamps, as_of, stamp, earlier)
 
     def _ingest_in_tx(
         self, tx: IngestTx, batch: _Batch, atomic: bool
@@ -288,6 +314,7 @@ class MasteryService:
                 full -= later
                 columns = _columns([a for _, a in created])
                 tx.mark_for_replay(sorted(later))  # the lock stamped them current: they are not yet
+            result.replayed.extend(sorted(full))  # those left to a later transaction are counted there
             # The writes are stamped once the learners' locks are held: a time taken before waiting for
             # them could be older than that of a transaction which got them first and committed, and a
             # plan made between the two would then look newer than this batch's mastery (planning
@@ -666,6 +693,7 @@ def _merge(result: AnswerBatchResult, part: AnswerBatchResult) -> None:
     result.rejected.extend(part.rejected)
     result.learners_created += part.learners_created
     result.mastery_updated += part.mastery_updated
+    result.replayed.extend(part.replayed)
 
 
 def _settle_repeats(result: AnswerBatchResult, repeats: list[_Repeat]) -> None:

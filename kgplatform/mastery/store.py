@@ -488,6 +488,33 @@ class MasteryStore:
             frozenset(by_key[k] for k in row["erased"]),
         )
 
+    def replay_context(self, task_ids: Sequence[str]) -> IngestContext:
+        """For a dry run's replay count: what an ingest's context read gives of `task_ids` (their concepts,
+        the transfer edges out of them, the parts of mastery's stamp), read without locks."""
+        row = self.graph.read_plain(
+            "mastery/get_ingest_context", task_ids=list(task_ids), event_ids=[], erased_digests=[]
+        )[0]
+        return IngestContext(
+            {task_id: [(cid, float(w)) for cid, w in concepts] for task_id, concepts in row["tasks"]},
+            {},
+            [TransferEdge(s, t, float(w), str(v)) for s, t, w, v in row["transfer"]],
+            int(row["revision"]),
+            row["transfer_model"],
+            transfer_edges=bool(row["transfer_edges"]),
+        )
+
+    def mastery_as_of(
+        self, learner_ids: list[str], concept_ids: list[list[str]]
+    ) -> tuple[dict[str, str | None], dict[tuple[str, str], int | None]]:
+        """Each existing learner's stamp and the `as_of` (epoch microseconds) of each asked state that
+        exists (`concept_ids` aligned with `learner_ids`), read without locks."""
+        rows = self.graph.read_plain(
+            "mastery/get_mastery_as_of", learner_ids=learner_ids, concept_ids=concept_ids
+        )
+        stamps = {row["learner_id"]: row["model_version"] for row in rows}
+        as_of = {(row["learner_id"], cid): epoch_us(s, ns) for row in rows for cid, s, ns in row["states"]}
+        return stamps, as_of
+
     def existing_concepts(self, concept_ids: list[str]) -> set[str]:
         rows = self.graph.read("mastery/get_existing_concepts", concept_ids=concept_ids)
         return {r["concept_id"] for r in rows}

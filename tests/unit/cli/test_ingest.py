@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kgplatform.mastery.store import MasteryStore
+from kgplatform.mastery.store import IngestContext, MasteryStore
 from tests.cli_run import run_main
 
 GOOD = {
@@ -37,7 +37,12 @@ def graph_with_task_t1(monkeypatch: pytest.MonkeyPatch) -> None:
         return {"t-1"} & set(task_ids), {}, frozenset()
 
     monkeypatch.setattr("kgplatform.cli.ingest.graph_session", no_graph)
+    def replay_context(self: MasteryStore, task_ids: list[str]) -> IngestContext:
+        return IngestContext({"t-1": [("c-1", 1.0)]}, {}, [], transfer_edges=False)
+
     monkeypatch.setattr(MasteryStore, "ingest_preview", preview)
+    monkeypatch.setattr(MasteryStore, "replay_context", replay_context)
+    monkeypatch.setattr(MasteryStore, "mastery_as_of", lambda *_: ({}, {}))  # no learner yet
 
 
 def test_a_valid_file_checks_out_with_exit_0(

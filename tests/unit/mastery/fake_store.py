@@ -214,6 +214,18 @@ class FakeMasteryStore:
         context = FakeIngestTx(self).context(task_ids, event_ids)
         return set(context.tasks), context.stored, context.erased
 
+    def replay_context(self, task_ids: list[str]) -> IngestContext:
+        """As `MasteryStore.replay_context`: the tasks' concepts, transfer edges and stamp parts."""
+        return FakeIngestTx(self).context(task_ids, [])
+
+    def mastery_as_of(
+        self, learner_ids: list[str], concept_ids: list[list[str]]
+    ) -> tuple[dict[str, str | None], dict[tuple[str, str], int | None]]:
+        """As `MasteryStore.mastery_as_of`: the known learners' stamps and the asked states' as_of."""
+        stamps = {lid: self.learners[lid] for lid in learner_ids if lid in self.learners}
+        pairs = [(lid, cid) for lid, cids in zip(learner_ids, concept_ids, strict=True) for cid in cids]
+        return stamps, {p: self.mastery[p]["as_of_us"] for p in pairs if p in self.mastery}
+
     def run_ingest(self, work: Callable[[Any], T]) -> T:
         """As `MasteryStore.run_ingest`: rolled back on any exception, started over when the context moved."""
         while True:

@@ -134,7 +134,7 @@ def test_a_dry_run_counts_and_rejects_what_the_real_run_then_does(seed: int) -> 
     real, real_rejected, _ = run(rows, store, batch_size)
 
     def outcome(s: IngestSummary) -> tuple[Any, ...]:
-        return (s.rows, s.batches, s.accepted, s.duplicates, s.rejected, dict(s.reasons), s.late)
+        return (s.rows, s.batches, s.accepted, s.duplicates, s.rejected, dict(s.reasons), s.late, s.replays)
 
     assert outcome(dry) == outcome(real)
     assert [(r.line, r.event_id, r.reason, r.field) for r in dry_rejected] == [
