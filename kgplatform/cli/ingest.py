@@ -80,7 +80,8 @@ def ingest(
     2 a file or column that cannot be read or a service unreachable (what was stored before is said), 6 the
     file held no answers (a CSV header alone, an empty JSON Lines file), 130 interrupted. Sort the file by
     answered_at, or pass --sort: an answer older than an earlier batch's of its learner replays that
-    learner's whole history (docs/tracing.md; a dry run counts them)."""
+    learner's whole history, as does one older than what the graph holds (docs/tracing.md; the summary
+    and a dry run count the learners replayed)."""
     from kgplatform.mastery.answer_files import NoAnswers, file_format, read_answer_rows, type_message_for
     from kgplatform.mastery.backfill import IngestSummary
 

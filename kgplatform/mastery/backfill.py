@@ -4,7 +4,9 @@ finds what was stored as duplicates (the ingest is idempotent by event_id).
 
 Order matters for the cost only (docs/tracing.md, "What arrival order costs"): an answer older than one
 of an earlier batch of the same learner makes that learner's whole history be replayed. Those answers are
-counted (`late`), so the operator learns that sorting the file by answered_at would have been cheaper.
+counted (`late`), so the operator learns that sorting the file by answered_at would have been cheaper;
+the learners the ingest itself replayed are counted too (`replays`), whatever made it: answers older than
+those the graph held before the file cost the same, and no in-file comparison sees them.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ class IngestSummary:
     duplicates: int = 0
     rejected: int = 0
     batches: int = 0
-    # Answers older than an earlier batch's answer of their learner, and those learners: each such
-    # learner's history was replayed in full (a file sorted by answered_at has none).
+    # Answers older than an earlier batch's answer of their learner in the file, and those learners: each
+    # such learner's history was replayed in full (a file sorted by answered_at has none).
     late: int = 0
     late_learners: set[str] = field(default_factory=set)
     # What the ingest itself replayed (`AnswerBatchResult.replayed`): learners whose whole stored history
