@@ -37,6 +37,7 @@ def graph_with_task_t1(monkeypatch: pytest.MonkeyPatch) -> None:
         return {"t-1"} & set(task_ids), {}, frozenset()
 
     monkeypatch.setattr("kgplatform.cli.ingest.graph_session", no_graph)
+
     def replay_context(self: MasteryStore, task_ids: list[str]) -> IngestContext:
         return IngestContext({"t-1": [("c-1", 1.0)]}, {}, [], transfer_edges=False)
 
