@@ -42,7 +42,7 @@ from kgplatform.api.routes import (
     tasks,
     ui_support,
 )
-from kgplatform.api.ui_headers import UiSecurityHeaders, page_files
+from kgplatform.api.ui_headers import PageFiles, UiSecurityHeaders
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.graph.driver import open_driver
 from kgplatform.graph.schema_check import SchemaWatch, log_schema_findings, read_schema_state
@@ -210,6 +210,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route(
         "/ui", lambda: RedirectResponse("/ui/", status_code=308), methods=["GET"], include_in_schema=False
     )
-    app.mount("/ui", page_files(UI_DIR), name="ui")
+    app.mount("/ui", PageFiles(UI_DIR), name="ui")
     install_openapi(app)
     return app

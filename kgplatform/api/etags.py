@@ -7,6 +7,8 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 from fastapi import Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import Message, Send
 
 from kgplatform.curriculum.versions import etag
 
@@ -48,3 +50,18 @@ def with_location(response: Response, collection: str, entity_id: str) -> None:
     """`/collection/{id}` as the response's Location (LOCATION). Ids may hold any character and a header
     carries only latin-1, so the id is percent-encoded; its `/` stay, as the routes' `:id` ids take them."""
     response.headers["Location"] = f"/{collection}/{quote(entity_id, safe='/')}"
+
+
+def weakening_etag(send: Send) -> Send:
+    """`send`, weakening the ETag of a response that was compressed on its way out: a strong ETag names
+    one representation's bytes (RFC 9110 §8.8.3), and the gzip bytes are another."""
+
+    async def send_with_weak_etag(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            etag = headers.get("etag")
+            if etag and not etag.startswith("W/") and "content-encoding" in headers:
+                headers["ETag"] = "W/" + etag
+        await send(message)
+
+    return send_with_weak_etag

@@ -14,7 +14,7 @@ A compressed answer's ETag is weakened (`W/"3"`): a strong ETag names one repres
 If-None-Match compares weakly (a 304 as before) and If-Match drops the `W/` (`curriculum.versions.
 if_match_tags`, which compressing proxies already needed).
 
-Left out: the web page's files (`ui_headers.page_files` compresses them itself) and the keys' routes, which
+Left out: the web page's files (`ui_headers.PageFiles` compresses them itself) and the keys' routes, which
 answer with a key's secret beside text a request put there (a key's name), the mix that BREACH reads by
 answer sizes. Elsewhere that attack has no footing: it needs a victim's browser to send the credential by
 itself on requests an attacker's page starts, and the key travels in X-API-Key, which a page of another
@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import functools
 
-from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kgplatform.api.etags import weakening_etag
 from kgplatform.api.ui_headers import is_ui_path
 
 # Smaller answers go as they are: next-tasks (about 2 KiB), POST /answers and errors stay far below it, while
@@ -93,7 +93,7 @@ class _LargeOnly:
             length = _declared_length(message)
             if length is None or length >= self.minimum_size:
                 self.responder = GZipResponder(self.app, self.minimum_size, compresslevel=API_GZIP_LEVEL)
-                self.responder.send = _weakening_etag(self.direct)
+                self.responder.send = weakening_etag(self.direct)
         if self.responder is None:
             await self.direct(message)
         else:
@@ -112,17 +112,3 @@ def _declared_length(start: Message) -> int | None:
         if name.lower() == b"content-length":
             return int(value) if value.isdigit() else None
     return None
-
-
-def _weakening_etag(send: Send) -> Send:
-    """`send`, weakening the ETag of a response that was compressed (on its way out of the responder)."""
-
-    async def send_with_weak_etag(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            etag = headers.get("etag")
-            if etag and not etag.startswith("W/") and "content-encoding" in headers:
-                headers["ETag"] = "W/" + etag
-        await send(message)
-
-    return send_with_weak_etag

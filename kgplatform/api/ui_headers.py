@@ -22,6 +22,8 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kgplatform.api.etags import weakening_etag
+
 UI_PREFIX = "/ui"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -79,9 +81,16 @@ def _with_headers(send: Send, added: dict[str, str], *, replace: bool) -> Send:
 GZIP_MIN_BYTES = 1024
 
 
-def page_files(directory: Path) -> ASGIApp:
+class PageFiles:
     """The page's files, gzip-compressed for a browser that accepts it. The vendored cytoscape alone is 441 KB
     (138 KB compressed): on a 400 kbit/s classroom network the first sign-in waited about 9 s for it (a
     review, 3 December). The API's large answers are compressed apart (`response_compression`), which leaves
-    these paths to this."""
-    return GZipMiddleware(StaticFiles(directory=directory, html=True), minimum_size=GZIP_MIN_BYTES)
+    these paths to this. A compressed file's ETag is weak, as the API's are; StaticFiles compares
+    If-None-Match weakly, so a browser's revalidation still gets its 304."""
+
+    def __init__(self, directory: Path) -> None:
+        self.files = StaticFiles(directory=directory, html=True)
+        self._compressed = GZipMiddleware(self.files, minimum_size=GZIP_MIN_BYTES)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._compressed(scope, receive, weakening_etag(send))

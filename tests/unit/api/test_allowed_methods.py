@@ -14,12 +14,12 @@ from unittest.mock import Mock
 import pytest
 from fastapi.testclient import TestClient
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from kgplatform.api.app import create_app
 from kgplatform.api.route_list import flat_routes
+from kgplatform.api.ui_headers import PageFiles
 from kgplatform.auth.service import KeyAuthenticator
 from kgplatform.settings import Settings
 
@@ -42,8 +42,8 @@ def templates() -> dict[str, set[str]]:
     table: dict[str, set[str]] = {}
     for route in flat_routes(app.routes):
         if isinstance(getattr(route, "original_route", route), Mount):
-            # The page's files come through gzip (ui_headers.page_files), which answers no method itself.
-            files = route.app.app if isinstance(route.app, GZipMiddleware) else route.app
+            # The page's files come through gzip (ui_headers.PageFiles), which answers no method itself.
+            files = route.app.files if isinstance(route.app, PageFiles) else route.app
             assert isinstance(files, StaticFiles), f"a mount the test does not know: {route.path}"
             table[route.path + "/{path:path}"] = {"GET", "HEAD"}
         else:

@@ -79,7 +79,7 @@ def test_accepts_gzip(header: str, accepted: bool) -> None:
     [
         ("/curricula/c", True),
         ("/learners/l/export", True),
-        ("/ui/app.js", False),  # the page's files are compressed by page_files
+        ("/ui/app.js", False),  # the page's files are compressed by PageFiles
         ("/api-keys", False),
         ("/api-keys/k1", False),
         ("/api-keysmith", True),

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from kgplatform.api.app import UI_DIR, create_app
-from kgplatform.api.ui_headers import CONTENT_SECURITY_POLICY, GZIP_MIN_BYTES, UiSecurityHeaders, page_files
+from kgplatform.api.ui_headers import CONTENT_SECURITY_POLICY, GZIP_MIN_BYTES, PageFiles, UiSecurityHeaders
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def client(tmp_path: Path) -> TestClient:
     def transfer_edges() -> dict[str, list[str]]:
         return {"edges": ["x" * 2 * GZIP_MIN_BYTES]}
 
-    app.mount("/ui", page_files(tmp_path), name="ui")
+    app.mount("/ui", PageFiles(tmp_path), name="ui")
     return TestClient(app)
 
 
@@ -78,7 +78,7 @@ def test_api_routes_are_left_alone(client: TestClient) -> None:
 
 def test_the_pages_files_are_sent_compressed_and_the_api_is_not(client: TestClient) -> None:
     """On a slow network the page's modules were most of the wait (cytoscape, 441 KB, went uncompressed).
-    page_files compresses the page's files only: the API's answers are compressed apart, by
+    PageFiles compresses the page's files only: the API's answers are compressed apart, by
     api/response_compression.py (tests/unit/api/test_response_compression.py)."""
     page = client.get("/ui/big.js", headers={"Accept-Encoding": "gzip"})
     assert page.headers["content-encoding"] == "gzip"
@@ -89,6 +89,8 @@ def test_the_pages_files_are_sent_compressed_and_the_api_is_not(client: TestClie
     assert "content-encoding" not in plain.headers
     assert plain.text == page.text
     etag = page.headers["etag"]
+    # Two representations, two validators: the gzip bytes' ETag is the file's, weakened (RFC 9110 §8.8.3).
+    assert etag == "W/" + plain.headers["etag"], (etag, plain.headers["etag"])
     again = client.get("/ui/big.js", headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
     assert again.status_code == 304
 
