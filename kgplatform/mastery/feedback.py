@@ -67,6 +67,7 @@ def build_report(
     interests: Sequence[str] = (),
     graph: ReportGraph | None = None,
     uncounted_answers: int = 0,
+    with_concepts: bool = True,
 ) -> FeedbackReport:
     """The report's lists partition the concepts by status, each decided as the planner decides it:
     mastered (now), known by implication (`met` below: a mastered concept builds on it), previously
@@ -78,7 +79,9 @@ def build_report(
     `graph`: that map and the prerequisite order, kept with the curricula's structure by the caller
     (`ReportStructures.graph`); made here when absent or not of these concepts. `uncounted_answers`: the
     learner's stored answers that count for no concept (their tasks or concepts deleted since), which the
-    summary names rather than saying "no answers" (0: none, or some concept records an attempt)."""
+    summary names rather than saying "no answers" (0: none, or some concept records an attempt).
+    `with_concepts`: False leaves `concepts` empty and makes no model of a concept not started, which only
+    that list shows whole (`not_started` names it); every other field is the same."""
     ids = [s.concept_id for s in states]
     if graph is None or graph.ids != ids:
         graph = ReportGraph.of((s.concept_id, s.prerequisites) for s in states)
@@ -101,18 +104,23 @@ def build_report(
     met -= failed
     implied = met - mastered_now
     implied_by = implying_concepts(within, (mastered_now & with_tasks) | faded, implied)
-    in_order = _report_concepts(states, order, bars, implied_by)
-    by_id = {c.concept_id: c for c in in_order}
-    goals = [c.concept_id for c in in_order if c.goal]
+    statuses = _statuses(states, bars, implied_by)
+    # Without the `concepts` list (`GET /learners/{id}/report?concepts=false`), a concept not started is only
+    # its id in `not_started`: its model was made for that list alone, most of a large curriculum's (a
+    # review, 7 December 2026).
+    shown = order if with_concepts else [i for i in order if statuses[i] != "not_started"]
+    in_order = _report_concepts(states, shown, statuses, implied_by)
+    by_id = {s.concept_id: s for s in states}
+    goals = [states[i].concept_id for i in order if states[i].goal]
     grouped: dict[ReportStatus, list[ReportConcept]] = {
         "mastered": [],
         "known_by_implication": [],
         "previously_mastered": [],
         "in_progress": [],
-        "not_started": [],
     }
     for c in in_order:
-        grouped[c.status].append(c)
+        if c.status != "not_started":
+            grouped[c.status].append(c)
     known = through_taskless(ordered, within, met)
     # A goal already met needs nothing more; a learner without goals aims at what they are working on
     # and have not got (known concepts are no target: the planner counts them as done).
@@ -185,7 +193,7 @@ def build_report(
             )
         ],
         decaying=decaying(states, now, bars, implied=met),
-        not_started=[c.concept_id for c in grouped["not_started"]],
+        not_started=[states[i].concept_id for i in order if statuses[i] == "not_started"],
         # The planner's frontier: not known, some task practises it, every prerequisite good enough.
         ready_to_learn=ready_to_learn(
             [
@@ -201,11 +209,11 @@ def build_report(
             interests=interests,
         ),
         consolidating=consolidating,
-        concepts=in_order,
+        concepts=in_order if with_concepts else [],
     )
     report._uncounted_answers = uncounted_answers
     taskless_goals = [cid for cid in goals if cid not in with_tasks]
-    summary = summarise(report, interests, uncounted_answers, taskless_goals)
+    summary = summarise(report, interests, uncounted_answers, taskless_goals, concepts=states)
     return report.model_copy(update={"summary": summary})
 
 
@@ -444,29 +452,42 @@ def at_least(value: float, threshold: float) -> bool:
 _CONCEPTS = TypeAdapter(list[ReportConcept])
 
 
-def _report_concepts(
-    states: Sequence[ConceptState], order: Sequence[int], bars: _Bars, implied_by: dict[str, list[str]]
-) -> list[ReportConcept]:
-    """The report's concept of each of `states[order]`, its status decided as `concept_status` does."""
+def _statuses(
+    states: Sequence[ConceptState], bars: _Bars, implied_by: dict[str, list[str]]
+) -> list[ReportStatus]:
+    """Each state's status, decided as `concept_status` does."""
     mastered_now, was_mastered = bars.mastered_now.tolist(), bars.was_mastered.tolist()
-    rows = []
-    for i in order:
-        s = states[i]
-        status: ReportStatus
+    statuses: list[ReportStatus] = []
+    for i, s in enumerate(states):
         if mastered_now[i]:
-            status = "mastered"
+            statuses.append("mastered")
         elif s.concept_id in implied_by:
-            status = "known_by_implication"
+            statuses.append("known_by_implication")
         elif was_mastered[i]:
-            status = "previously_mastered"
+            statuses.append("previously_mastered")
+        elif s.attempts == 0 and s.p_mastery is None:
+            statuses.append("not_started")
         else:
-            status = "not_started" if s.attempts == 0 and s.p_mastery is None else "in_progress"
+            statuses.append("in_progress")
+    return statuses
+
+
+def _report_concepts(
+    states: Sequence[ConceptState],
+    shown: Sequence[int],
+    statuses: Sequence[ReportStatus],
+    implied_by: dict[str, list[str]],
+) -> list[ReportConcept]:
+    """The report's concept of each of `states[shown]`, with its status (`_statuses`)."""
+    rows = []
+    for i in shown:
+        s = states[i]
         rows.append(
             {
                 "concept_id": s.concept_id,
                 "name": s.name,
                 "curriculum_id": s.curriculum_id,
-                "status": status,
+                "status": statuses[i],
                 "p_now": s.p_now,
                 "p_mastery": s.p_mastery,
                 "attempts": s.attempts,

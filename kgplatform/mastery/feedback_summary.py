@@ -7,6 +7,7 @@ Only what the report's lists hold is said: nothing is claimed of a learner witho
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from kgplatform.mastery.models import FeedbackReport, ReadyConcept, ReportConcept
 from kgplatform.mastery.percent import mastery_percent
@@ -21,18 +22,36 @@ NAMED = 5
 PLANNER = PlanConfig()
 
 
+class ShownConcept(Protocol):
+    """What the summary reads of every concept of the report: a `ReportConcept`, or the `ConceptState` it
+    is made from."""
+
+    @property
+    def concept_id(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def p_now(self) -> float: ...
+    @property
+    def p_mastery(self) -> float | None: ...
+
+
 def summarise(
     report: FeedbackReport,
     interests: Sequence[str] = (),
     uncounted_answers: int = 0,
     taskless_goals: Sequence[str] = (),
+    concepts: Sequence[ShownConcept] | None = None,
 ) -> list[str]:
     """`uncounted_answers`: stored answers that count for no concept (their tasks or concepts deleted since):
     said as such, where "no answers" contradicted the learner list's count beside the report (a review,
-    5 December 2026). `taskless_goals`: the goals no task exercises, which no plan can practise."""
-    names = {c.concept_id: c.name or c.concept_id for c in report.concepts}
+    5 December 2026). `taskless_goals`: the goals no task exercises, which no plan can practise.
+    `concepts`: every concept of the report (default: its `concepts`, which a report built without that
+    list leaves empty)."""
+    every = report.concepts if concepts is None else concepts
+    names = {c.concept_id: c.name or c.concept_id for c in every}
     uncounted = _uncounted(uncounted_answers)
-    if not report.concepts:
+    if not every:
         if uncounted:
             why = (
                 f"no goals, no concept of a curriculum carries their interests ({', '.join(interests)})"
@@ -53,7 +72,7 @@ def summarise(
             # "a typical learner's", as the plan's reasons say it: "the tracer's" named the model in the code.
             opening + "nothing is known of this learner's mastery; the values shown are a typical "
             "learner's starting estimate, not evidence."
-            if all(c.p_mastery is None for c in report.concepts)
+            if all(c.p_mastery is None for c in every)
             else opening + "the mastery shown was estimated from related concepts, not from their own "
             "answers."
         )
@@ -95,7 +114,7 @@ def summarise(
             f"plan can only work on the concepts leading to {'them' if many else 'it'}."
         )
     if report.consolidating is not None:
-        goal = next(c for c in report.concepts if c.concept_id == report.consolidating)
+        goal = next(c for c in every if c.concept_id == report.consolidating)
         lines.append(
             f"Every goal is met; their plan keeps the least mastered one in practice: "
             f"{names[goal.concept_id]} ({mastery_percent(goal.p_now)})."

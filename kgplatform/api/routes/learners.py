@@ -223,8 +223,7 @@ def get_report(
         ),
     ] = True,
 ) -> FeedbackReport:
-    report = service.report(learner_id)
-    return report if concepts else report.model_copy(update={"concepts": []})
+    return service.report(learner_id, with_concepts=concepts)
 
 
 # The picture's ETag, as the report.png route sends it.
