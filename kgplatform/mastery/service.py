@@ -57,6 +57,7 @@ from kgplatform.mastery.store import GoalsGone, IngestContextMoved, IngestTx, Ma
 from kgplatform.mastery.tracing import to_days
 from kgplatform.mastery.updater import (
     Retraced,
+    context_stamp,
     full_replays,
     lock_batch,
     mastery_stamp,
@@ -64,7 +65,6 @@ from kgplatform.mastery.updater import (
     reached_states,
     retrace_learners,
     stale_learners,
-    transfer_mapping,
     transfer_part,
     update_mastery,
 )
@@ -266,18 +266,11 @@ class MasteryService:
     def _preview_replays(self, answers: list[AnswerIn], earlier: EarlierBatches) -> set[str]:
         """The learners of `answers` (to be stored) that `ingest` would replay in full (`would_replay`)."""
         context = self.store.replay_context(sorted({a.task_id for a in answers}))
-        transfer, versions = transfer_mapping(context.transfer)
+        transfer, stamp, _ = context_stamp(context, self.params_source())  # as the ingest's `lock_batch`
         columns = _columns(answers)
         reached = reached_states(columns, context.tasks, transfer)
         learner_ids = sorted(reached)
         stamps, as_of = self.store.mastery_as_of(learner_ids, [sorted(reached[lid]) for lid in learner_ids])
-        # As `lock_batch` makes the stamp (`transfer_edges` None: every edge was read, as a fake store does).
-        version = (
-            versions
-            if context.transfer_edges is None
-            else transfer_part(context.transfer_model, context.transfer_edges)
-        )
-        stamp = mastery_stamp(self.params_source(), version, context.curriculum_revision)
         return would_replay(columns, context.tasks, transfer, stamps, as_of, stamp, earlier)
 
     def _ingest_in_tx(
@@ -295,12 +288,7 @@ class MasteryService:
             raise _atomic_refusal(result, batch.repeats)
         if created:
             columns, params = _columns([a for _, a in created]), self.params_source()
-            model = (
-                None if context.transfer_edges is None else (context.transfer_model, context.transfer_edges)
-            )
-            locked = lock_batch(
-                tx, columns, tasks, context.transfer, params, now, context.curriculum_revision, model
-            )
+            locked = lock_batch(tx, columns, context, params, now)
             after_locks = (locked.locked.curriculum_revision, locked.locked.transfer_model)
             if after_locks != (context.curriculum_revision, context.transfer_model):
                 # Traced with the older task map or model, these learners would be stamped back to it

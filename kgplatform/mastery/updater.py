@@ -23,7 +23,7 @@ from kgplatform.mastery.recompute import (
     trace_columns,
     transfer_targets,
 )
-from kgplatform.mastery.store import AnswerHistory, IngestTx, LockedLearners, TransferEdge
+from kgplatform.mastery.store import AnswerHistory, IngestContext, IngestTx, LockedLearners, TransferEdge
 
 TaskMap = dict[str, list[tuple[str, float]]]
 Transfer = Mapping[str, Mapping[str, float]]
@@ -43,32 +43,35 @@ class LockedBatch:
 
 
 def lock_batch(
-    tx: IngestTx,
-    new: AnswerColumns,
-    tasks: TaskMap,
-    edges: Sequence[TransferEdge],
-    base: TracerParams,
-    now: datetime,
-    curriculum_revision: int = 0,
-    transfer_model: tuple[str | None, bool] | None = None,
+    tx: IngestTx, new: AnswerColumns, context: IngestContext, base: TracerParams, now: datetime
 ) -> LockedBatch:
-    """Creates and write-locks the learners of the `new` answers and reads the states they reach.
-    `edges` are the current transfer edges, all of them, or with `transfer_model` (the current model's
-    version and whether it has any edge) those out of the concepts of `tasks`; `curriculum_revision`
-    counts changes to which concepts the tasks exercise: like the tracer's and the transfer model's
-    versions it is part of the stamp, so a learner traced under another revision is replayed in full (with
-    the tasks as they are now)."""
-    transfer_map, transfer_version = transfer_mapping(edges)
-    partial = None
-    if transfer_model is not None:
-        # The stamp names the model whether or not this batch's concepts have edges in it.
-        version, has_edges = transfer_model
-        transfer_version = partial = transfer_part(version, has_edges)
-    model_version = mastery_stamp(base, transfer_version, curriculum_revision)
-    reached = reached_states(new, tasks, transfer_map)
+    """Creates and write-locks the learners of the `new` answers and reads the states they reach, with
+    the transfer and the stamp of `context` (`context_stamp`): its curriculum revision counts changes to
+    which concepts the tasks exercise, so a learner traced under another revision is replayed in full
+    (with the tasks as they are now)."""
+    transfer_map, model_version, partial = context_stamp(context, base)
+    reached = reached_states(new, context.tasks, transfer_map)
     learner_ids = sorted(reached)
     locked = tx.lock_learners(learner_ids, [sorted(reached[lid]) for lid in learner_ids], now, model_version)
-    return LockedBatch(transfer_map, model_version, locked, partial or None)
+    return LockedBatch(transfer_map, model_version, locked, partial)
+
+
+def context_stamp(
+    context: IngestContext, base: TracerParams
+) -> tuple[dict[str, dict[str, float]], str, str | None]:
+    """What a batch read with `context` is traced with: the transfer as {source: {target: strength}}, the
+    stamp its mastery gets, and the transfer model's version when `context.transfer` holds only the edges
+    out of the batch's concepts (`LockedBatch.partial_transfer`; None when the model has no edge, or when
+    `context.transfer_edges` is None: every edge was read, and the stamp names their versions). The ingest
+    (`lock_batch`) and its dry run's replay count (`MasteryService.preview`) both take it from here: a
+    dry run that made the stamp otherwise would count as replays learners the ingest continues."""
+    transfer_map, transfer_version = transfer_mapping(context.transfer)
+    partial = None
+    if context.transfer_edges is not None:
+        # The stamp names the model whether or not this batch's concepts have edges in it.
+        transfer_version = partial = transfer_part(context.transfer_model, context.transfer_edges)
+    model_version = mastery_stamp(base, transfer_version, context.curriculum_revision)
+    return transfer_map, model_version, partial or None
 
 
 def transfer_part(transfer_model: str | None, has_edges: bool) -> str:
