@@ -31,9 +31,6 @@ import httpx
 
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
-from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_service import run_import
-from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.settings import get_settings
@@ -41,6 +38,7 @@ from kgplatform.settings import get_settings
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_import import add_generated_curriculum_args, clean  # noqa: E402
 from bench_serving import uvicorn_server  # noqa: E402
+from generated_curriculum import import_generated  # noqa: E402
 
 CURRICULUM = "bench-gzip"
 ENCODINGS = {"identity": "identity", "gzip": "gzip"}
@@ -113,12 +111,7 @@ def main() -> None:
     key = auth.issue_key(graph, role=Role.DESIGNER, name="bench-compression", actor="bench")
     try:
         clean(graph, CURRICULUM)
-        document = generate_curriculum(
-            args.concepts, args.seed, args.tasks_per_concept, curriculum_id=CURRICULUM
-        )
-        report = run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="bench")
-        if not report.imported:
-            raise SystemExit(f"import refused: {report.summary}")
+        document, _ = import_generated(graph, CURRICULUM, args.concepts, args.seed, args.tasks_per_concept)
         env = {
             **os.environ,
             "KGP_SERVING__RATE_LIMIT_PER_S": "10000000",

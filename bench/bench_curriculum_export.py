@@ -21,15 +21,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_service import export_with_record, run_import
-from kgplatform.curriculum.io import document_to_zip, parse_json
+from kgplatform.curriculum.import_service import export_with_record
+from kgplatform.curriculum.io import document_to_zip
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_import import add_generated_curriculum_args, clean, timed  # noqa: E402
+from generated_curriculum import import_generated  # noqa: E402
 
 CURRICULUM = "bench-export"
 READS = (
@@ -67,12 +67,7 @@ def main() -> None:
     migrate(graph)
     try:
         clean(graph, CURRICULUM)
-        document = generate_curriculum(
-            args.concepts, args.seed, args.tasks_per_concept, curriculum_id=CURRICULUM
-        )
-        report = run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="bench")
-        if not report.imported:
-            raise SystemExit(f"import refused: {report.summary}")
+        document, _ = import_generated(graph, CURRICULUM, args.concepts, args.seed, args.tasks_per_concept)
         rows = document.row_count
         paths: dict[str, Callable[[Graph], int]] = {
             "baseline": plain_read,

@@ -111,9 +111,8 @@ def _one_of(tasks: list[str], u: float) -> str | None:
 
 def load(args: argparse.Namespace) -> None:
     """Curriculum and learners, unless already there (rerunning the bench reuses them)."""
-    from kgplatform.curriculum.generator import generate_curriculum
-    from kgplatform.curriculum.import_service import run_import
-    from kgplatform.curriculum.io import parse_json
+    from generated_curriculum import import_generated
+
     from kgplatform.graph.driver import Graph
     from kgplatform.graph.migrations import migrate
     from kgplatform.settings import get_settings
@@ -122,8 +121,7 @@ def load(args: argparse.Namespace) -> None:
     graph = Graph.connect(settings.neo4j)
     try:
         migrate(graph)
-        document = generate_curriculum(args.concepts, args.seed, curriculum_id=CURRICULUM)
-        report = run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="bench")
+        document, report = import_generated(graph, CURRICULUM, args.concepts, args.seed)
         print(f"curriculum {CURRICULUM}: {report.summary}", flush=True)
         present = graph.read("bench/count_plan_learners", prefix=PREFIX)[0]["learners"]
         if present:

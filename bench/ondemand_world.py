@@ -18,13 +18,11 @@ import redis
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
 from kgplatform.curriculum.document import CurriculumDocument
-from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_service import run_import
-from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generated_curriculum import import_generated  # noqa: E402
 from processes import start, stop, wait_until  # noqa: E402
 
 
@@ -48,8 +46,7 @@ def service_world(prefix: str, concepts: int, log_dir: Path) -> Iterator[World]:
     graph = Graph.connect(settings.neo4j)
     client = redis.Redis.from_url(settings.redis.url)
     curriculum_id = f"{prefix}-{run}"
-    document = generate_curriculum(concepts, 3, curriculum_id=curriculum_id)
-    run_import(graph, parse_json(document.to_json()), curriculum_id, actor="bench")
+    document, _ = import_generated(graph, curriculum_id, concepts, seed=3)
     key = auth.issue_key(graph, role=Role.SERVICE, name=curriculum_id, actor="bench")
     log_dir.mkdir(parents=True, exist_ok=True)
     api = start(
