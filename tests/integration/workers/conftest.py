@@ -49,6 +49,15 @@ class WorkerEnv:
         self.env["KGP_WORKERS__VISIBILITY_TIMEOUT_S"] = str(seconds)
         return self.settings.workers.model_copy(update={"visibility_timeout_s": seconds})
 
+    def allow_slow_chunks(self, seconds: int) -> None:
+        """Workers started from now on give a chunk `seconds` (its hard time limit; the soft one, and the
+        retrace's half, follow) instead of the tests' 10 s, for a test whose chunk must finish however
+        loaded the machine is; a dead worker's chunk comes back only after that (the visibility timeout
+        must outlast a running chunk and its retry's backoff)."""
+        self.env["KGP_WORKERS__MAX_CHUNK_S"] = str(seconds)
+        backoff = int(self.env["KGP_WORKERS__RETRY_BACKOFF_MAX_S"])
+        self.env["KGP_WORKERS__VISIBILITY_TIMEOUT_S"] = str(seconds + backoff + 1)
+
 
 @pytest.fixture
 def worker_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkerEnv]:
