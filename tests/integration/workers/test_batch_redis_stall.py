@@ -9,9 +9,9 @@ the task's body, where the body's `except SoftTimeLimitExceeded` cannot see it),
 still sends it (or, rarely, after the retry was handled whole: the test then says it missed the window
 and skips, once the batch's outcome is checked). Until 6 December 2026 (a review) the chunk's failure hook
 then counted it failed, and its retry planned its learners and found it counted: the batch ended `failed`
-with 100 learners "failed" that were planned. The workers run with the tests' short limits (`conftest.WORKER_OVERRIDES`: a 9 s soft limit,
-which Redis' 5 s reply timeout and the stall reach; with the default 9 minutes, a stall met in a chunk's
-last seconds).
+with 100 learners "failed" that were planned. The workers run with the tests' short limits
+(`conftest.WORKER_OVERRIDES`: a 9 s soft limit, which Redis' 5 s reply timeout and the stall reach; with the
+default 9 minutes, a stall met in a chunk's last seconds).
 """
 
 from __future__ import annotations
