@@ -16,22 +16,11 @@ from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery import feedback, service
 from tests.integration.api.harness import Api
+from tests.unit.mastery.test_feedback_without_concepts import CountedConcepts
 
 CURRICULUM = "lite"
 # Whole seconds: the moment both reads of a learner's report take as now (`frozen_clock`).
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-class CountedConcepts:
-    """The report's concept models validated as `feedback._CONCEPTS` does, counting the concepts made."""
-
-    def __init__(self) -> None:
-        self.made = 0
-        self.adapter = feedback._CONCEPTS
-
-    def validate_python(self, rows: list[dict[str, Any]]) -> Any:
-        self.made += len(rows)
-        return self.adapter.validate_python(rows)
 
 
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
