@@ -35,14 +35,12 @@ import httpx
 
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
-from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_service import run_import
-from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_serving import uvicorn_server  # noqa: E402
+from generated_curriculum import import_generated  # noqa: E402
 from timing import timed_in_turns  # noqa: E402
 
 # The answers' dates: fixed, so that a rerun posts the same records (duplicates) rather than conflicting ones.
@@ -74,8 +72,7 @@ def load_world(
 ) -> list[str]:
     """The curriculum of `concepts` concepts and its learners (module doc), loaded unless already there."""
     curriculum = f"bench-report-{concepts}"
-    document = generate_curriculum(concepts, 0, curriculum_id=curriculum)
-    imported = run_import(graph, parse_json(document.to_json()), curriculum, actor="bench")
+    document, imported = import_generated(graph, curriculum, concepts, 0)
     print(f"curriculum {curriculum}: {imported.summary}", flush=True)
     ids = [c.id for c in document.concepts]
     tasks_of: dict[str, list[str]] = {cid: [] for cid in ids}

@@ -1,6 +1,7 @@
 """A benchmark's own curriculum, generated (`kgplatform.curriculum.generator`) and imported as
 `kgplatform import-curriculum FILE.json` imports it, untimed: for the benchmarks that time something on a
-curriculum (bench_compression.py, bench_curriculum_export.py, bench_plans.py, ondemand_world.py).
+curriculum (bench_compression.py, bench_curriculum_export.py, bench_plans.py, bench_report_concepts.py,
+ondemand_world.py).
 bench_curriculum_import.py, which times the import itself, generates and imports on its own."""
 
 from __future__ import annotations
