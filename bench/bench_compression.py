@@ -37,7 +37,7 @@ from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_curriculum_import import add_generated_curriculum_args, clean  # noqa: E402
-from bench_serving import uvicorn_server  # noqa: E402
+from bench_serving import UNLIMITED_RATE, uvicorn_server  # noqa: E402
 from generated_curriculum import import_generated  # noqa: E402
 
 CURRICULUM = "bench-gzip"
@@ -112,11 +112,7 @@ def main() -> None:
     try:
         clean(graph, CURRICULUM)
         document, _ = import_generated(graph, CURRICULUM, args.concepts, args.seed, args.tasks_per_concept)
-        env = {
-            **os.environ,
-            "KGP_SERVING__RATE_LIMIT_PER_S": "10000000",
-            "KGP_SERVING__RATE_LIMIT_BURST": "10000000",
-        }
+        env = {**os.environ, **UNLIMITED_RATE}
         with (
             uvicorn_server("kgplatform.api.app:create_app", factory=True, env=env) as base_url,
             httpx.Client(base_url=base_url, headers={"X-API-Key": key.secret}, timeout=120) as client,

@@ -39,7 +39,7 @@ from kgplatform.graph.driver import Graph
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_serving import uvicorn_server  # noqa: E402
+from bench_serving import UNLIMITED_RATE, uvicorn_server  # noqa: E402
 from generated_curriculum import import_generated  # noqa: E402
 from timing import timed_in_turns  # noqa: E402
 
@@ -129,12 +129,7 @@ def main() -> None:
     settings = get_settings()
     graph = Graph.connect(settings.neo4j)
     key = auth.issue_key(graph, role=Role.SERVICE, name="bench-report-concepts", actor="bench")
-    env = {
-        **os.environ,
-        # The limiter stays on the path with a limit above this load.
-        "KGP_SERVING__RATE_LIMIT_PER_S": "10000000",
-        "KGP_SERVING__RATE_LIMIT_BURST": "10000000",
-    }
+    env = {**os.environ, **UNLIMITED_RATE}
     headers = {"X-API-Key": key.secret, "Accept-Encoding": BROWSER_ENCODING}
     results: list[str] = []
     try:
