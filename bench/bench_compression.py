@@ -36,9 +36,8 @@ from kgplatform.graph.migrations import migrate
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_curriculum_import import add_generated_curriculum_args, clean  # noqa: E402
 from bench_serving import UNLIMITED_RATE, uvicorn_server  # noqa: E402
-from generated_curriculum import import_generated  # noqa: E402
+from generated_curriculum import add_generated_curriculum_args, clean, import_generated  # noqa: E402
 
 CURRICULUM = "bench-gzip"
 ENCODINGS = {"identity": "identity", "gzip": "gzip"}

@@ -28,8 +28,8 @@ from kgplatform.graph.migrations import migrate
 from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_curriculum_import import add_generated_curriculum_args, clean, timed  # noqa: E402
-from generated_curriculum import import_generated  # noqa: E402
+from generated_curriculum import add_generated_curriculum_args, clean, import_generated  # noqa: E402
+from timing import seconds  # noqa: E402
 
 CURRICULUM = "bench-export"
 READS = (
@@ -77,15 +77,15 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name in paths}
         for round_ in range(args.repeats + 1):  # the first round warms the query plans and the page cache
             for name, path in paths.items():
-                seconds = timed(lambda path=path: path(graph))  # type: ignore[misc]
+                took = seconds(lambda path=path: path(graph))  # type: ignore[misc]
                 if round_ > 0:
-                    times[name].append(seconds)
+                    times[name].append(took)
         base = statistics.median(times["baseline"])
         print(f"{rows} rows ({args.concepts} concepts), median of {args.repeats}")
         print(f"{'path':<10} {'median s':>9} {'rows/s':>9} {'x baseline':>11}")
         for name, samples in times.items():
-            seconds = statistics.median(samples)
-            print(f"{name:<10} {seconds:>9.3f} {rows / seconds:>9.0f} {seconds / base:>10.2f}x")
+            median = statistics.median(samples)
+            print(f"{name:<10} {median:>9.3f} {rows / median:>9.0f} {median / base:>10.2f}x")
     finally:
         clean(graph, CURRICULUM)
         graph.close()

@@ -21,9 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kgplatform.curriculum.document import CurriculumDocument
@@ -36,6 +37,10 @@ from kgplatform.curriculum.io import RawDocument, parse_json
 from kgplatform.graph.driver import Graph
 from kgplatform.graph.migrations import migrate
 from kgplatform.settings import get_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generated_curriculum import add_generated_curriculum_args, clean  # noqa: E402
+from timing import seconds  # noqa: E402
 
 ACTOR = "bench"
 BATCH = 5000
@@ -50,14 +55,6 @@ class Case:
     skip_invalid: bool = False
 
 
-def add_generated_curriculum_args(parser: argparse.ArgumentParser) -> None:
-    """The generated curriculum's options and the rounds (this bench's and bench_curriculum_export's)."""
-    parser.add_argument("--concepts", type=int, default=3000, help="concepts in the generated curriculum")
-    parser.add_argument("--tasks-per-concept", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=5, help="timed rounds per path (median reported)")
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -65,13 +62,6 @@ def parse_args() -> argparse.Namespace:
     add_generated_curriculum_args(parser)
     parser.add_argument("--no-junyi", action="store_true", help="skip the Junyi graph even when present")
     return parser.parse_args()
-
-
-def clean(graph: Graph, curriculum_id: str) -> None:
-    while graph.write("bench/delete_import_bench_batch", curriculum_id=curriculum_id, limit=20_000)[0][
-        "deleted"
-    ]:
-        pass
 
 
 def plain_create(graph: Graph, data: dict[str, Any]) -> None:
@@ -102,22 +92,16 @@ def import_once(graph: Graph, case: Case) -> ImportReport:
     return report
 
 
-def timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
 def measure(graph: Graph, case: Case, repeats: int) -> dict[str, list[float]]:
     """Seconds per round for each path; one untimed round first warms the query plans."""
     times: dict[str, list[float]] = {"baseline": [], "import": [], "re-import": []}
     rows = case.document.model_dump(mode="json")
     for round_ in range(repeats + 1):
         clean(graph, case.curriculum_id)
-        baseline = timed(lambda: plain_create(graph, rows))
+        baseline = seconds(lambda: plain_create(graph, rows))
         clean(graph, case.curriculum_id)
-        first = timed(lambda: import_once(graph, case))
-        again = timed(lambda: import_once(graph, case))
+        first = seconds(lambda: import_once(graph, case))
+        again = seconds(lambda: import_once(graph, case))
         if round_ > 0:
             times["baseline"].append(baseline)
             times["import"].append(first)

@@ -20,8 +20,6 @@ are built once, untimed (as a serving process keeps them). Example:
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,14 +37,9 @@ from kgplatform.settings import get_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plans_world import parse_world_args, world_learners  # noqa: E402
+from timing import seconds  # noqa: E402
 
 CURRICULUM = "bench-plans"  # bench_plans.py's ids
-
-
-def timed(call: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    call()
-    return (time.perf_counter() - started) * 1000.0
 
 
 def summary(name: str, values: list[float]) -> str:
@@ -88,7 +81,7 @@ def main() -> None:
                 # The first call of a learner warms the page cache for the second: who goes first alternates.
                 order = ((base_name, base), (full_name, full))
                 for name, call in order if index % 2 == 0 else order[::-1]:
-                    sides[name].append(timed(lambda call=call, learner=learner: call(learner)))
+                    sides[name].append(1000.0 * seconds(lambda call=call, learner=learner: call(learner)))
     finally:
         graph.close()
         client.close()

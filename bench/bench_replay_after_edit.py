@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_ingest import batches, load_curriculum, wipe  # noqa: E402
+from timing import seconds  # noqa: E402
 
 from kgplatform.graph.driver import Graph  # noqa: E402
 from kgplatform.graph.migrations import migrate  # noqa: E402
@@ -94,10 +95,10 @@ def main() -> None:
                 )
 
         store.times.clear()
-        usual_s = timed(lambda: service.ingest(usual))
+        usual_s = seconds(lambda: service.ingest(usual))
         graph.write("curriculum/bump_curriculum_revision")
         store.times.clear()
-        edit_s = timed(lambda: service.ingest(after_edit))
+        edit_s = seconds(lambda: service.ingest(after_edit))
         learners = len({r["learner_id"] for r in after_edit})
         limit = f"{args.max_replayed:,}" if args.max_replayed else "any number of"
         print(
@@ -109,12 +110,6 @@ def main() -> None:
         )
     finally:
         graph.close()
-
-
-def timed(call: Any) -> float:
-    started = time.perf_counter()
-    call()
-    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -8,6 +8,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 
+def seconds(call: Callable[[], object]) -> float:
+    """Seconds one call of `call` took."""
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
 def timed(
     read: Callable[[], Any], warmup: int, reads: int, count: Callable[[Any], int] = len
 ) -> tuple[list[float], int]:
