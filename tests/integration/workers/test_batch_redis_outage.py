@@ -28,6 +28,7 @@ from tests.integration.workers.conftest import (
     stop_workers,
     wait_for_workers,
 )
+from tests.integration.workers.mid_batch import stop_and_settle
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 LEARNERS = 2000
@@ -64,8 +65,9 @@ def test_a_chunk_whose_retry_outlasts_the_send_window_runs_again_after_the_outag
             assert time.monotonic() < deadline, f"no chunk was caught mid-run: {jobs.status(job_id)}"
             if jobs.status(job_id).chunks_done >= 2:
                 # Frozen before the check, so the chunk cannot be counted between the check and the outage:
-                # it is then sure to meet the outage at its next Redis call.
-                os.killpg(workers[0].pid, signal.SIGSTOP)
+                # it is then sure to meet the outage at its next Redis call. Settled, so that a count sent as
+                # the worker was stopped is in Redis before the check (a review, 7 December 2026).
+                stop_and_settle(workers[0])
                 if (in_flight := mid_chunk(jobs, job_id)) is not None:
                     break
                 os.killpg(workers[0].pid, signal.SIGCONT)
