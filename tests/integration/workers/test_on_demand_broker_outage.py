@@ -24,6 +24,11 @@ from tests.integration.workers.seeding import seed_curriculum, seed_learners
 LEARNERS = 20
 # Well past the drain's retry window here (4.5 s) and the production one (30 s).
 OUTAGE_S = 40.0
+# The drain must still be waiting out its countdown when Redis goes: begun before, it plans the learners with
+# Redis up and the outage tests nothing. 3 s was all a loaded machine had for the worker to take the drain
+# and Redis to stop (a review, 7 December 2026); the drain still begins well within the outage, its retry
+# window (4.5 s) ending some 20 s before Redis is back, and under the broker's visibility timeout (16 s).
+DRAIN_COUNTDOWN_S = 12.0
 
 
 def start(worker_env: WorkerEnv, log: Path) -> subprocess.Popen:
@@ -40,14 +45,16 @@ def test_learners_of_a_drain_whose_retry_was_dropped_are_planned_after_the_outag
     try:
         wait_for_workers(worker_env.celery, 1)
         client = worker_env.client
-        DueLearners(client).add(learners, time.time() + 3)
-        worker_env.celery.send_task(RECOMPUTE_DUE, countdown=3, queue="ondemand")
+        drain_at = time.monotonic() + DRAIN_COUNTDOWN_S
+        DueLearners(client).add(learners, time.time() + DRAIN_COUNTDOWN_S)
+        worker_env.celery.send_task(RECOMPUTE_DUE, countdown=DRAIN_COUNTDOWN_S, queue="ondemand")
         deadline = time.monotonic() + 10
         while not client.hlen("unacked"):  # the worker holds the drain, waiting out its countdown
             assert time.monotonic() < deadline, "the worker did not take the drain"
             time.sleep(0.05)
 
         manager.down(settings, only=["redis"])  # the drain starts, fails and retries while it is away
+        assert time.monotonic() < drain_at, "Redis stopped after the drain's countdown: it ran with Redis up"
         time.sleep(OUTAGE_S)
         manager.up(settings)
         assert not any(client.mget([plan_key(learner) for learner in learners]))
