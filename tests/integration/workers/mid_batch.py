@@ -45,7 +45,7 @@ def batch_mid_chunk(
             assert time.monotonic() < deadline, f"the batch did not start: {jobs.progress.status(job_id)}"
             time.sleep(0.02)
         stop_and_settle(worker)
-        while in_flight and not chunk_in_flight(jobs, job_id):
+        while in_flight and chunk_in_flight(jobs, job_id) is None:
             assert time.monotonic() < deadline, f"no chunk was caught mid-run: {jobs.progress.status(job_id)}"
             os.killpg(worker.pid, signal.SIGCONT)
             time.sleep(0.01)
@@ -66,7 +66,13 @@ def stop_and_settle(worker: subprocess.Popen[bytes]) -> None:
     time.sleep(SETTLE_S)
 
 
-def chunk_in_flight(jobs: JobService, job_id: str) -> bool:
-    """Whether the chunk started last is not counted yet."""
-    starts = jobs.progress.starts(job_id)
-    return bool(starts) and not jobs.progress.finished_chunks(job_id, [starts[-1][0]])
+def chunk_in_flight(jobs: JobService, job_id: str, worker: str | None = None) -> int | None:
+    """The chunk started last (by the worker named `worker`, when given), when it is not counted yet."""
+    started = [
+        chunk
+        for chunk, runner in jobs.progress.starts(job_id)
+        if worker is None or runner.startswith(f"{worker}@")
+    ]
+    if not started or jobs.progress.finished_chunks(job_id, [started[-1]]):
+        return None
+    return started[-1]

@@ -28,7 +28,7 @@ from tests.integration.workers.conftest import (
     stop_workers,
     wait_for_workers,
 )
-from tests.integration.workers.mid_batch import stop_and_settle
+from tests.integration.workers.mid_batch import chunk_in_flight, stop_and_settle
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 LEARNERS = 2000
@@ -39,14 +39,6 @@ OUTAGE_S = 10.0
 
 def start(worker_env: WorkerEnv, log: Path) -> subprocess.Popen:
     return celery_worker(worker_env, "outage", PLANNING_QUEUES, log)
-
-
-def mid_chunk(jobs: JobService, job_id: str) -> int | None:
-    """The chunk started last, when it is not counted yet."""
-    starts = jobs.progress.starts(job_id)
-    if not starts or starts[-1][0] in jobs.progress.finished_chunks(job_id, [starts[-1][0]]):
-        return None
-    return starts[-1][0]
 
 
 def test_a_chunk_whose_retry_outlasts_the_send_window_runs_again_after_the_outage(
@@ -68,7 +60,7 @@ def test_a_chunk_whose_retry_outlasts_the_send_window_runs_again_after_the_outag
                 # it is then sure to meet the outage at its next Redis call. Settled, so that a count sent as
                 # the worker was stopped is in Redis before the check (a review, 7 December 2026).
                 stop_and_settle(workers[0])
-                if (in_flight := mid_chunk(jobs, job_id)) is not None:
+                if (in_flight := chunk_in_flight(jobs, job_id)) is not None:
                     break
                 os.killpg(workers[0].pid, signal.SIGCONT)
             time.sleep(0.01)

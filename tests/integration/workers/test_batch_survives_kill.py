@@ -16,19 +16,11 @@ from kgplatform.jobs.service import JobService
 from kgplatform.planning.cache import plan_key
 from kgplatform.planning.pages import batch_plan_id
 from tests.integration.workers.conftest import StartWorker, WorkerEnv, wait_for_workers
-from tests.integration.workers.mid_batch import stop_and_settle
+from tests.integration.workers.mid_batch import chunk_in_flight, stop_and_settle
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 LEARNERS = 10_000
 CHUNK = 250
-
-
-def victim_mid_chunk(jobs: JobService, job_id: str) -> int | None:
-    """The chunk the victim started last, when it has not finished it yet."""
-    by_victim = [chunk for chunk, runner in jobs.progress.starts(job_id) if runner.startswith("victim@")]
-    if not by_victim or by_victim[-1] in jobs.progress.finished_chunks(job_id, [by_victim[-1]]):
-        return None
-    return by_victim[-1]
 
 
 def test_a_killed_worker_loses_no_learner(
@@ -51,7 +43,7 @@ def test_a_killed_worker_loses_no_learner(
             # took a finished chunk for one in flight, and the check after the kill failed the test (the
             # race `mid_batch.stop_and_settle` closes for the stall tests; a review, 7 December 2026).
             stop_and_settle(victim)
-            if victim_mid_chunk(jobs, job_id) is not None:
+            if chunk_in_flight(jobs, job_id, "victim") is not None:
                 break
             os.killpg(victim.pid, signal.SIGCONT)
         time.sleep(0.01)
@@ -61,7 +53,7 @@ def test_a_killed_worker_loses_no_learner(
     killed_at = jobs.status(job_id).chunks_done
     # The victim is dead and the survivor cannot see its message before the visibility timeout, so
     # what is unfinished now was in the victim's hands when it died.
-    in_flight = victim_mid_chunk(jobs, job_id)
+    in_flight = chunk_in_flight(jobs, job_id, "victim")
     assert in_flight is not None, "the victim finished its chunk just before the kill: nothing was in flight"
 
     deadline = time.monotonic() + 75

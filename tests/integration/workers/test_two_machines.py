@@ -16,20 +16,12 @@ from kgplatform.jobs.service import JobService
 from kgplatform.jobs.store import JobStore
 from kgplatform.planning.cache import plan_key
 from tests.integration.workers.conftest import StartWorker, WorkerEnv, finished_job, wait_for_workers
-from tests.integration.workers.mid_batch import stop_and_settle
+from tests.integration.workers.mid_batch import chunk_in_flight, stop_and_settle
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 LEARNERS = 2_000
 CHUNK = 50
 VISIBILITY_TIMEOUT_S = 600  # no redelivery within the test: only the resume brings the lost chunk back
-
-
-def mid_chunk(jobs: JobService, job_id: str, name: str) -> int | None:
-    """The chunk worker `name` started last, when it has not finished it yet."""
-    mine = [chunk for chunk, runner in jobs.progress.starts(job_id) if runner.startswith(f"{name}@")]
-    if not mine or mine[-1] in jobs.progress.finished_chunks(job_id, [mine[-1]]):
-        return None
-    return mine[-1]
 
 
 def test_a_batch_over_two_machines_names_each_and_the_one_lost(
@@ -53,7 +45,7 @@ def test_a_batch_over_two_machines_names_each_and_the_one_lost(
             # sent as it was stopped is in Redis before the check (read at once, a finished chunk looked in
             # flight, and no chunk was lost; a review, 7 December 2026).
             stop_and_settle(beta)
-            if mid_chunk(jobs, job_id, "beta") is not None:
+            if chunk_in_flight(jobs, job_id, "beta") is not None:
                 break
             os.killpg(beta.pid, signal.SIGCONT)
         time.sleep(0.01)
