@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import neo4j
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
@@ -67,6 +67,50 @@ def open_driver(settings: Neo4jSettings, *, verify: bool = True) -> Driver:
     return driver
 
 
+def retryable_cause(error: neo4j_errors.ResultFailedError) -> BaseException | None:
+    """The retryable error (a deadlock, a dropped connection) that the driver's ResultFailedError wraps,
+    or None when what it wraps is not worth another try."""
+    cause = error.__cause__
+    retryable = isinstance(cause, neo4j_errors.Neo4jError | neo4j_errors.DriverError) and cause.is_retryable()
+    return cause if retryable else None
+
+
+class RetryableErrorsSession:
+    """A driver session whose managed transactions, failed on a retryable error, raise that error and
+    not the driver's `ResultFailedError` around it; everything else is the session's own.
+
+    The driver rolls a failed transaction back after reading its results to their end, and when the
+    connection is not yet reset, the result that met the failure raises ResultFailedError from it (seen
+    in CI, 7 December 2026: an ingest's deadlock with a learner's erase). That wrapper is not retryable,
+    so neither the API's retry (`LivenessAwareRetry`) nor Celery's (`workers.tasks.TRANSIENT_ERRORS`)
+    ran the transaction again, and the request was a 500. The driver's own retry, inside the call, still
+    gives up on it."""
+
+    def __init__(self, session: neo4j.Session) -> None:
+        self._session = session
+
+    def execute_read(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self._unwrapped(self._session.execute_read, work, *args, **kwargs)
+
+    def execute_write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self._unwrapped(self._session.execute_write, work, *args, **kwargs)
+
+    @staticmethod
+    def _unwrapped(execute: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return execute(*args, **kwargs)
+        except neo4j_errors.ResultFailedError as error:
+            cause = retryable_cause(error)
+            if cause is None:
+                raise
+        # Raised outside the handler: inside it the wrapper would become the cause's context while it is
+        # itself caused by the cause, a loop that `errors.caused_by` would walk for ever.
+        raise cause
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
 class Graph:
     """Runs named queries against one database; the only door stores use into Neo4j.
 
@@ -95,9 +139,11 @@ class Graph:
 
     @contextmanager
     def session(self, **options: Any) -> Iterator[neo4j.Session]:
-        """A driver session on this graph's database; `options` are the driver's session settings."""
+        """A driver session on this graph's database; `options` are the driver's session settings. Its
+        managed transactions raise a retryable error as itself (`RetryableErrorsSession`)."""
         with self.driver.session(database=self.database, **options) as session:
-            yield session
+            # It stands for the session: callers use execute_read/_write and the rest as they are.
+            yield cast(neo4j.Session, RetryableErrorsSession(session))
 
     def ping(self) -> bool:
         """A round trip to the database (the readiness probe); raises when it is unreachable."""
