@@ -229,8 +229,8 @@ def test_an_erase_racing_the_learners_answers_leaves_them_whole_or_gone(
             ],
         )
         assert outcomes[0].status_code in (200, 404), outcomes[0].text
-        stored_after = [row for row, o in zip(late, outcomes[1:], strict=True) if o.json()["accepted"]]
         assert all(o.status_code == 200 for o in outcomes[1:]), [o.text for o in outcomes]
+        stored_after = [row for row, o in zip(late, outcomes[1:], strict=True) if o.json()["accepted"]]
         left = services[0].get(f"/learners/{learner_id}/answers")
         if left.status_code == 404:
             assert counts(graph) == {"answers": 0, "learners": 0, "mastery": 0}
