@@ -67,24 +67,29 @@ def open_driver(settings: Neo4jSettings, *, verify: bool = True) -> Driver:
     return driver
 
 
-def retryable_cause(error: neo4j_errors.ResultFailedError) -> BaseException | None:
-    """The retryable error (a deadlock, a dropped connection) that the driver's ResultFailedError wraps,
-    or None when what it wraps is not worth another try."""
-    cause = error.__cause__
-    retryable = isinstance(cause, neo4j_errors.Neo4jError | neo4j_errors.DriverError) and cause.is_retryable()
-    return cause if retryable else None
+def failure_behind(error: neo4j_errors.ResultFailedError) -> BaseException:
+    """The server's or the connection's error that the driver's ResultFailedError wraps (through any
+    number of such wrappers), or `error` itself when it wraps something else or nothing."""
+    found: BaseException = error
+    while isinstance(found, neo4j_errors.ResultFailedError) and isinstance(
+        found.__cause__, neo4j_errors.Neo4jError | neo4j_errors.DriverError
+    ):
+        found = found.__cause__
+    return found
 
 
-class RetryableErrorsSession:
-    """A driver session whose managed transactions, failed on a retryable error, raise that error and
-    not the driver's `ResultFailedError` around it; everything else is the session's own.
+class UnwrappingSession:
+    """A driver session whose failed managed transactions raise the error they failed on, not the driver's
+    `ResultFailedError` around it; everything else is the session's own.
 
     The driver rolls a failed transaction back after reading its results to their end, and when the
     connection is not yet reset, the result that met the failure raises ResultFailedError from it (seen
-    in CI, 7 December 2026: an ingest's deadlock with a learner's erase). That wrapper is not retryable,
-    so neither the API's retry (`LivenessAwareRetry`) nor Celery's (`workers.tasks.TRANSIENT_ERRORS`)
-    ran the transaction again, and the request was a 500. The driver's own retry, inside the call, still
-    gives up on it."""
+    in CI, 7 December 2026: an ingest's deadlock with a learner's erase; and a pipelined statement's
+    uniqueness clash, `mastery.store`). Callers and retries choose by the error's type: the wrapper is not
+    retryable, so neither the API's retry (`LivenessAwareRetry`) nor Celery's
+    (`workers.tasks.TRANSIENT_ERRORS`) ran that deadlock again and the request was a 500, and a wrapped
+    clash on a new concept's id would not be the 409 it is (`curriculum.store`). The driver's own retry,
+    inside the call, still gives up on a wrapped error."""
 
     def __init__(self, session: neo4j.Session) -> None:
         self._session = session
@@ -100,12 +105,12 @@ class RetryableErrorsSession:
         try:
             return execute(*args, **kwargs)
         except neo4j_errors.ResultFailedError as error:
-            cause = retryable_cause(error)
-            if cause is None:
+            failure = failure_behind(error)
+            if failure is error:
                 raise
-        # Raised outside the handler: inside it the wrapper would become the cause's context while it is
-        # itself caused by the cause, a loop that `errors.caused_by` would walk for ever.
-        raise cause
+        # Raised outside the handler: inside it the wrapper would become the failure's context while it is
+        # itself caused by the failure, a loop that `errors.caused_by` would walk for ever.
+        raise failure
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
@@ -140,10 +145,10 @@ class Graph:
     @contextmanager
     def session(self, **options: Any) -> Iterator[neo4j.Session]:
         """A driver session on this graph's database; `options` are the driver's session settings. Its
-        managed transactions raise a retryable error as itself (`RetryableErrorsSession`)."""
+        failed managed transactions raise the error they failed on (`UnwrappingSession`)."""
         with self.driver.session(database=self.database, **options) as session:
             # It stands for the session: callers use execute_read/_write and the rest as they are.
-            yield cast(neo4j.Session, RetryableErrorsSession(session))
+            yield cast(neo4j.Session, UnwrappingSession(session))
 
     def ping(self) -> bool:
         """A round trip to the database (the readiness probe); raises when it is unreachable."""
