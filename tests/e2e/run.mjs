@@ -1756,7 +1756,7 @@ step('a refused import leaves keyboard focus on its report, not on <body>', asyn
     await page.getByRole('button', { name: 'Import', exact: true }).focus();
     await page.keyboard.press('Enter');
     await expectAlert(/Precondition failed \(412\)/);
-    await page.waitForFunction(() => document.activeElement?.id === 'import-report', null, { timeout: 2000 })
+    await page.waitForFunction(() => document.activeElement?.id === 'import-report', null, { timeout: TIMEOUT })
       .catch(async () => assert.fail(`focus after the refused import: ${await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName)}`));
   } finally {
     const now = await callApi('GET', '/concepts/numbers');
@@ -1917,7 +1917,7 @@ step('paging over the 12 concepts, 10 per page; the tag filter', async () => {
 step('the pager keeps keyboard focus when the button pressed is disabled on the last or the first page', async () => {
   // Enter on "Next page" to the last page disabled that button, and focus went to <body>: the next Tab
   // started again at the top of the page (a review, s29).
-  const focused = (id, what) => page.waitForFunction((want) => document.activeElement?.id === want, id, { timeout: 2000 })
+  const focused = (id, what) => page.waitForFunction((want) => document.activeElement?.id === want, id, { timeout: TIMEOUT })
     .catch(async () => assert.fail(`${what}: focus on ${await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName)}`));
   await page.getByLabel('Per page').selectOption('10');
   await page.waitForFunction(() => /1–10 of 12/.test(document.querySelector('#page-info').textContent));
@@ -2399,7 +2399,7 @@ step('a concept deleted while it is reloaded is closed, not kept open; one delet
   const path = (id) => (url) => url.pathname === `/concepts/${id}`;
   const answered = (id) => page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === `/concepts/${id}`);
   const closed = async (what) => {
-    await page.waitForFunction(() => document.querySelector('#concept-detail').hidden, null, { timeout: 2000 })
+    await page.waitForFunction(() => document.querySelector('#concept-detail').hidden, null, { timeout: TIMEOUT })
       .catch(async () => assert.fail(`${what}: still open as ${await page.locator('#concept-id').textContent()}`));
     assert.equal(await page.locator('#no-concept').isVisible(), true, what);
     assert.equal(await unloadAsks(), false, what);
@@ -3006,7 +3006,7 @@ step('a key revoked mid-edit: the sign-in form comes back, a new key takes over,
   // Focus is in the key box the 401 names: it stayed on Save, and a keyboard user pressed Shift+Tab through the
   // whole page up to the form (a review, 6 December 2026). Signed in again, it goes back to Save.
   const focusedId = () => page.evaluate(() => document.activeElement?.id);
-  await page.waitForFunction(() => document.activeElement?.id === 'api-key', null, { timeout: 2000 })
+  await page.waitForFunction(() => document.activeElement?.id === 'api-key', null, { timeout: TIMEOUT })
     .catch(async () => assert.fail(`focus after the 401: ${await focusedId()}`));
   // The page never left data-signed-in (the form came back beside it): its message says the new key took over.
   await page.keyboard.type(DESIGNER_KEY);
@@ -3051,7 +3051,7 @@ step('a key revoked while a read of the opened concept is in flight: focus goes 
     await transfers.stop();
     await patch.stop();
   }
-  await page.waitForFunction(() => document.activeElement?.id === 'api-key', null, { timeout: 2000 });
+  await page.waitForFunction(() => document.activeElement?.id === 'api-key', null, { timeout: TIMEOUT });
   await page.keyboard.type(DESIGNER_KEY);
   await page.keyboard.press('Enter');
   await expectAlert(/Signed in again \(key …/);
