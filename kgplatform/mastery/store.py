@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeVar
 
 from neo4j import ManagedTransaction, Result, unit_of_work
-from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
+from neo4j.exceptions import ClientError, ConstraintError
 
-from kgplatform.errors import ServiceUnavailable, caused_by
+from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.deleted_meanwhile import node_deleted_meanwhile, rerun_if_deleted_meanwhile
 from kgplatform.graph.driver import Graph, Row
 from kgplatform.graph.queries import query_text
@@ -376,9 +376,9 @@ def _moved_on(found: list[int | None]) -> bool:
 
 def _constraint_clash(error: BaseException) -> bool:
     """Whether a failed ingest was a uniqueness clash. The answers' CREATE is pipelined (`create_answers`),
-    so its clash can surface on a later statement of the transaction: the driver then raises
-    ResultFailedError from the ConstraintError when it closes the transaction."""
-    return caused_by(error, ConstraintError) is not None
+    so its clash can surface on a later statement of the transaction, where the driver wraps it in a
+    ResultFailedError; `Graph.session` raises the ConstraintError itself."""
+    return isinstance(error, ConstraintError)
 
 
 class Replaced(NamedTuple):
@@ -429,7 +429,7 @@ class MasteryStore:
             try:
                 with self.graph.session() as session:
                     return session.execute_write(transaction)
-            except (IngestContextMoved, ClientError, ResultFailedError) as error:
+            except (IngestContextMoved, ClientError) as error:
                 if _constraint_clash(error):
                     # Another transaction stored one of our event ids after we looked: look again.
                     if not _moved_on(found):

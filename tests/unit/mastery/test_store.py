@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
+from neo4j.exceptions import ClientError, ConstraintError
 
 from kgplatform.errors import ServiceUnavailable
 from kgplatform.graph.deleted_meanwhile import NODE_DELETED_MEANWHILE
@@ -18,7 +18,6 @@ from kgplatform.mastery.store import (
     CONSTRAINT_RETRIES,
     IngestContextMoved,
     MasteryStore,
-    _constraint_clash,
     mastery_params,
     split_us_columns,
 )
@@ -55,22 +54,6 @@ def test_mastery_params_are_aligned_columns_with_times_split() -> None:
     }
 
 
-def test_a_clash_surfacing_on_a_later_statement_is_still_a_clash() -> None:
-    """The pipelined CREATE's ConstraintError reaches the caller wrapped in ResultFailedError when the
-    driver closes the transaction; both are retried, and nothing else is."""
-
-    def failure(cause: Exception | None) -> Exception:
-        try:
-            raise ResultFailedError(None, "the result has failed") from cause
-        except ResultFailedError as error:
-            return error
-
-    assert _constraint_clash(ConstraintError("clash"))
-    assert _constraint_clash(failure(ConstraintError("clash")))
-    assert not _constraint_clash(failure(None))
-    assert not _constraint_clash(failure(ValueError("other")))
-
-
 class _ClashingGraph:
     """Every transaction loses a uniqueness race, or fails with `error`."""
 
@@ -90,14 +73,13 @@ class _ClashingGraph:
 
 def test_clashes_outlasting_the_retries_are_a_503_not_a_conflict_of_content() -> None:
     """Before, the last clash escaped as a ConstraintError (a 409 "conflict", which a client may take
-    as "drop this batch") or, pipelined, a ResultFailedError (a 500)."""
-    for error in (ConstraintError("clash"), ResultFailedError(None, "failed")):
-        error.__cause__ = None if isinstance(error, ConstraintError) else ConstraintError("clash")
-        graph = _ClashingGraph(error)
-        with pytest.raises(ServiceUnavailable) as busy:
-            MasteryStore(graph).run_ingest(lambda tx: None)  # type: ignore[arg-type]
-        assert graph.attempts == CONSTRAINT_RETRIES and busy.value.status_code == 503
-        assert busy.value.details["retry_after_s"] == 1 and "nothing was stored" in busy.value.message
+    as "drop this batch") or, pipelined, a ResultFailedError (a 500; `Graph.session` now raises the
+    ConstraintError itself: tests/unit/graph/test_wrapped_errors.py)."""
+    graph = _ClashingGraph(ConstraintError("clash"))
+    with pytest.raises(ServiceUnavailable) as busy:
+        MasteryStore(graph).run_ingest(lambda tx: None)  # type: ignore[arg-type]
+    assert graph.attempts == CONSTRAINT_RETRIES and busy.value.status_code == 503
+    assert busy.value.details["retry_after_s"] == 1 and "nothing was stored" in busy.value.message
     other = _ClashingGraph(ValueError("not a clash"))
     with pytest.raises(ValueError):
         MasteryStore(other).run_ingest(lambda tx: None)  # type: ignore[arg-type]
