@@ -26,6 +26,8 @@ import tenacity
 from neo4j import Driver
 from neo4j import exceptions as neo4j_errors
 
+from kgplatform.graph.driver import SessionWrapper
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -112,19 +114,12 @@ class LivenessAwareRetry:
         return base * random.uniform(1 - self.jitter, 1 + self.jitter)  # noqa: S311 - jitter only
 
 
-class RetryingSession:
-    """A driver session (opened with `SINGLE_ATTEMPT`) whose managed transactions go through `retry`;
-    everything else is the session's own."""
+class RetryingSession(SessionWrapper):
+    """A driver session (opened with `SINGLE_ATTEMPT`) whose managed transactions go through `retry`."""
 
     def __init__(self, session: neo4j.Session, retry: LivenessAwareRetry) -> None:
-        self._session = session
+        super().__init__(session)
         self._retry = retry
 
-    def execute_read(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return self._retry.run(lambda: self._session.execute_read(work, *args, **kwargs))
-
-    def execute_write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return self._retry.run(lambda: self._session.execute_write(work, *args, **kwargs))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
+    def _execute(self, execute: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self._retry.run(lambda: execute(*args, **kwargs))

@@ -78,9 +78,29 @@ def failure_behind(error: neo4j_errors.ResultFailedError) -> BaseException:
     return found
 
 
-class UnwrappingSession:
+class SessionWrapper:
+    """A driver session whose managed transactions go through `_execute` (given the session's own
+    execute_read or execute_write and its arguments); everything else is the session's own."""
+
+    def __init__(self, session: neo4j.Session) -> None:
+        self._session = session
+
+    def execute_read(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self._execute(self._session.execute_read, work, *args, **kwargs)
+
+    def execute_write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self._execute(self._session.execute_write, work, *args, **kwargs)
+
+    def _execute(self, execute: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+class UnwrappingSession(SessionWrapper):
     """A driver session whose failed managed transactions raise the error they failed on, not the driver's
-    `ResultFailedError` around it; everything else is the session's own.
+    `ResultFailedError` around it.
 
     The driver rolls a failed transaction back after reading its results to their end, and when the
     connection is not yet reset, the result that met the failure raises ResultFailedError from it (seen
@@ -91,17 +111,7 @@ class UnwrappingSession:
     clash on a new concept's id would not be the 409 it is (`curriculum.store`). The driver's own retry,
     inside the call, still gives up on a wrapped error."""
 
-    def __init__(self, session: neo4j.Session) -> None:
-        self._session = session
-
-    def execute_read(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return self._unwrapped(self._session.execute_read, work, *args, **kwargs)
-
-    def execute_write(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return self._unwrapped(self._session.execute_write, work, *args, **kwargs)
-
-    @staticmethod
-    def _unwrapped(execute: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def _execute(self, execute: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
             return execute(*args, **kwargs)
         except neo4j_errors.ResultFailedError as error:
@@ -111,9 +121,6 @@ class UnwrappingSession:
         # Raised outside the handler: inside it the wrapper would become the failure's context while it is
         # itself caused by the failure, a loop that `errors.caused_by` would walk for ever.
         raise failure
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
 
 
 class Graph:
