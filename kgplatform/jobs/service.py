@@ -15,6 +15,7 @@ from neo4j import exceptions as neo4j_errors
 from kgplatform.curriculum.store import get_curriculum
 from kgplatform.errors import Conflict, NotFound, ServiceUnavailable
 from kgplatform.graph.driver import Graph
+from kgplatform.jobs.broker_errors import raising_redis_errors
 from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobState, JobStatus
 from kgplatform.jobs.pace import ChunkLimits
@@ -120,7 +121,7 @@ class JobService:
             )
         try:
             self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id, awaiting_send=True)
-            send(RECOMPUTE_ALL, args=(job_id, curriculum_id, chunk_size))
+            raising_redis_errors(send)(RECOMPUTE_ALL, args=(job_id, curriculum_id, chunk_size))
         except BaseException as error:
             # Unguarded, a release refused by a Redis going away raised over the send's error and left
             # the job queued forever.
@@ -143,7 +144,7 @@ class JobService:
         locked = self._take_lock(job_id)
         try:
             self.progress.create(job_id, KIND_RECOMPUTE_ALL, None, start_by, awaiting_send=True)
-            send_chain(job_id)
+            raising_redis_errors(send_chain)(job_id)
         except BaseException as error:
             self._abandon(job_id, locked, f"never sent: {type(error).__name__}: {error}")
             raise
@@ -291,7 +292,7 @@ class JobService:
             raise Conflict(f"job {job_id} changed meanwhile; read it again", field="job_id")
         self.progress.touch(job_id)
         try:
-            send(RECOMPUTE_ALL, args=(job_id, status.curriculum_id, None))
+            raising_redis_errors(send)(RECOMPUTE_ALL, args=(job_id, status.curriculum_id, None))
         except BaseException:
             if stalled:  # reopened for nothing: as it was, lock freed (it would block the next night's batch)
                 with contextlib.suppress(Exception):
