@@ -8,7 +8,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import redis
@@ -16,7 +16,7 @@ import redis
 from kgplatform.circuit_breaker import CircuitBreaker
 from kgplatform.jobs.debounce import Debouncer
 from kgplatform.jobs.due import DueLearners
-from kgplatform.planning.cache import answered_after, answered_key, mark_answered
+from kgplatform.planning.cache import answered_after, answered_key, erased_among, mark_answered
 from kgplatform.planning.records import PlanRecord
 from kgplatform.settings import WorkerSettings
 
@@ -27,6 +27,8 @@ RECOMPUTE_LEARNER = "kgp.plans.recompute_learner"
 RECOMPUTE_DUE = "kgp.plans.recompute_due"
 # Celery's `send_task(name, args=..., countdown=...)`, or anything shaped like it.
 SendTask = Callable[..., Any]
+# Which of these learners (ids) no longer exist in Neo4j.
+GoneLearners = Callable[[Sequence[str]], Iterable[str]]
 
 
 class StampBacklog:
@@ -87,6 +89,7 @@ def request_recomputes(
     settings: WorkerSettings,
     send: SendTask,
     backlog: StampBacklog | None = None,
+    gone: GoneLearners | None = None,
 ) -> int:
     """Owes each learner with none pending a recomputation a debounce window from now (the due set,
     `jobs.due`) and sends a drain for then unless one is already on its way; returns how many learners
@@ -96,7 +99,9 @@ def request_recomputes(
     is served marked stale (its answer stamp is newer than the plan) until the learner's next answer or
     the nightly batch recomputes it; serving never recomputes a cached plan itself. When Redis itself is
     unreachable, the stamps wait in `backlog` (the API's; see `StampBacklog`) and are written, with
-    their recomputations, by the next call that reaches Redis (`learner_ids` may be empty: a retry)."""
+    their recomputations, by the next call that reaches Redis (`learner_ids` may be empty: a retry).
+    `gone`: which learners no longer exist; asked only about learners an erase marked (`forget_learner`),
+    whose stamps written here are then dropped and who are not scheduled (see `drop_stamps_of_erased`)."""
     now = time.time()
     learner_ids = list(learner_ids)
     if backlog is not None and learner_ids and backlog.breaker.retry_after_s() > 0:
@@ -117,6 +122,10 @@ def request_recomputes(
             return 0  # the claims below need the same Redis; they are made when the stamps are written
     if backlog is not None:
         backlog.breaker.reset()
+    if gone is not None:
+        stamps = drop_stamps_of_erased(client, stamps, gone)
+        if not stamps:
+            return 0
     debouncer = Debouncer(client, settings.debounce_s)
     claimed: list[str] = []
     try:
@@ -137,3 +146,22 @@ def request_recomputes(
             debouncer.clear_many(claimed)
         return 0
     return len(claimed)
+
+
+def drop_stamps_of_erased(
+    client: redis.Redis, stamps: dict[str, float], gone: GoneLearners
+) -> dict[str, float]:
+    """The stamps just written of learners that still exist. A write that committed before a learner's
+    erase stamps them after it; when the erase had dropped their stamp first, the stamp was left under the
+    erased learner's id for a plan's lifetime, and a drain was sent for nobody (a review, 7 December 2026).
+    The erase marks the plan key before it drops the stamp, so a mark not seen here comes after this
+    stamp and its drop takes it; a mark seen may be an older erase's (the learner created again since):
+    Neo4j says which are gone. A failure to ask keeps the stamps (the answers are stored)."""
+    try:
+        erased = set(gone(erased_among(client, sorted(stamps))))
+        if erased:
+            client.delete(*(answered_key(learner_id) for learner_id in sorted(erased)))
+    except Exception as error:  # noqa: BLE001 - as request_recomputes: never fails a stored write
+        log.warning("could not check %d learners against erasures: %s", len(stamps), error)
+        return stamps
+    return {learner_id: at for learner_id, at in stamps.items() if learner_id not in erased}

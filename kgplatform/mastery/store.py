@@ -569,6 +569,11 @@ class MasteryStore:
         rows = self.graph.read("mastery/get_learner", learner_id=learner_id)
         return rows[0] if rows else None
 
+    def missing_learners(self, learner_ids: Sequence[str]) -> list[str]:
+        """Those of `learner_ids` not stored, one read each: asked about the few an erase just marked
+        (`jobs.on_demand.drop_stamps_of_erased`), not about every learner of a batch."""
+        return [learner_id for learner_id in learner_ids if self.learner(learner_id) is None]
+
     def erase_learner(self, learner_id: str) -> Row | None:
         """Deletes the learner with their answers, mastery, goals, interests and plans; the counts erased,
         or None when there is no such learner. Keeps a digest of each erased answer's event id

@@ -19,7 +19,7 @@ the plans dropped too.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -142,14 +142,27 @@ def forget_learner(
     plan's lifetime) and their answer stamp. `known=False` (the learner was not in Neo4j: an earlier erase
     left Redis as it was) marks only a plan key that holds a plan, so erasing an unknown id writes nothing.
     Returns whether there was a plan or a stamp."""
-    had_stamp = client.delete(answered_key(learner_id))
+    # The mark goes first, then the stamp: a write that stamps the learner after the stamp is gone finds
+    # the mark when it looks (`erased_among`), and drops its stamp if the learner is gone.
     key, mark = plan_key(learner_id), erased_mark(datetime.now(UTC))
     if known:
-        return bool(client.set(key, mark, ex=ttl_s, get=True) or had_stamp)
+        had_plan = client.set(key, mark, ex=ttl_s, get=True)
+        return bool(client.delete(answered_key(learner_id)) or had_plan)
     had_plan = cached_plan(client.get(key)) is not None  # a mark is left as it is
     if had_plan:
         client.set(key, mark, ex=ttl_s, xx=True)
-    return bool(had_plan or had_stamp)
+    return bool(client.delete(answered_key(learner_id)) or had_plan)
+
+
+def erased_among(client: redis.Redis, learner_ids: Sequence[str]) -> list[str]:
+    """Those of `learner_ids` whose plan key holds an erase's mark (one MGET): erased within a plan's
+    lifetime, and perhaps since created again by new answers."""
+    raws = client.mget([plan_key(learner_id) for learner_id in learner_ids]) if learner_ids else []
+    return [
+        learner_id
+        for learner_id, raw in zip(learner_ids, raws, strict=True)
+        if raw and is_erased_mark(orjson.loads(raw))
+    ]
 
 
 class PlanCache:

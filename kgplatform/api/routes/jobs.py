@@ -17,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from kgplatform.api.deps import AdminPrincipal, GraphDep, ServicePrincipal, SettingsDep
 from kgplatform.jobs.models import JobStatus
-from kgplatform.jobs.on_demand import SendTask, StampBacklog, request_recomputes
+from kgplatform.jobs.on_demand import GoneLearners, SendTask, StampBacklog, request_recomputes
 from kgplatform.jobs.service import JobService
+from kgplatform.mastery.store import MasteryStore
 from workers.celery_app import create_celery
 
 router = APIRouter(tags=["jobs"])
@@ -179,7 +180,19 @@ def request_learner_recomputes(request: Request, learner_ids: Iterable[str]) -> 
     app's stamp backlog holds the stamps while Redis is away)."""
     state = request.app.state
     backlog = getattr(state, "stamp_backlog", None)
-    return request_recomputes(state.redis, learner_ids, state.settings.workers, send_task(request), backlog)
+    return request_recomputes(
+        state.redis,
+        learner_ids,
+        state.settings.workers,
+        send_task(request),
+        backlog,
+        gone=gone_learners(request.app),
+    )
+
+
+def gone_learners(app: FastAPI) -> GoneLearners:
+    """Which learners the app's graph no longer holds: a stamp written after an erase is dropped."""
+    return MasteryStore(app.state.graph).missing_learners
 
 
 async def retry_answer_stamps(app: FastAPI, every_s: float = STAMP_RETRY_S) -> None:
@@ -195,5 +208,11 @@ async def retry_answer_stamps(app: FastAPI, every_s: float = STAMP_RETRY_S) -> N
         if len(backlog):
             settings = app.state.settings.workers
             await run_in_threadpool(
-                request_recomputes, app.state.redis, [], settings, app_send_task(app), backlog
+                request_recomputes,
+                app.state.redis,
+                [],
+                settings,
+                app_send_task(app),
+                backlog,
+                gone_learners(app),
             )

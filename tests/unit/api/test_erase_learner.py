@@ -16,7 +16,15 @@ from kgplatform.planning.cache import answered_key, is_erased_mark, plan_key
 
 
 class Unreachable:
+    """Refuses every command, as a Redis that is away does (the erase now marks the plan key first)."""
+
     def delete(self, *keys: str) -> int:
+        raise redis.ConnectionError("Connection refused")
+
+    def set(self, *_: Any, **__: Any) -> None:
+        raise redis.ConnectionError("Connection refused")
+
+    def get(self, key: str) -> None:
         raise redis.ConnectionError("Connection refused")
 
 
