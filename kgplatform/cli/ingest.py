@@ -245,13 +245,18 @@ def _ingest_into_graph(
     # Stamps Redis did not take, written by a later batch's call or by the last try below.
     backlog = StampBacklog()
 
-    def stale_plans(learners: list[str]) -> None:
-        # As POST /answers: the learners' cached plans are stamped stale and recomputed (debounced).
-        request_recomputes(client, learners, settings.workers, celery.send_task, backlog)
-
     try:
         with graph_session() as graph:
-            service = MasteryService(MasteryStore(graph), CurrentParams(settings))
+            store = MasteryStore(graph)
+            service = MasteryService(store, CurrentParams(settings))
+
+            def stale_plans(learners: list[str]) -> None:
+                # As POST /answers: the learners' cached plans are stamped stale and recomputed (debounced),
+                # except those erased since their answers were stored (`drop_stamps_of_erased`).
+                request_recomputes(
+                    client, learners, settings.workers, celery.send_task, backlog, store.missing_learners
+                )
+
             try:
                 with Ticker() as on_batch, StopAfterBatch() as stop:
                     ingest_rows(

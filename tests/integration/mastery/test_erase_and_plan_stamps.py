@@ -5,6 +5,8 @@ POST /answers over a real API)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from kgplatform.api.routes import answers as answers_routes
 from kgplatform.api.routes import learners as learners_routes
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
+from kgplatform.jobs import on_demand
 from kgplatform.mastery.erasure import erase_learner
 from kgplatform.mastery.models import ErasedLearner
 from kgplatform.mastery.service import MasteryService
@@ -21,6 +24,7 @@ from kgplatform.mastery.store import MasteryStore
 from kgplatform.mastery.synthetic import SyntheticCurriculum, make_answers
 from kgplatform.planning.cache import answered_key
 from kgplatform.settings import Settings
+from tests.cli_run import run_main
 from tests.integration.api.harness import running_api
 
 
@@ -60,3 +64,32 @@ def test_an_erase_between_a_writes_commit_and_its_plan_stamp_leaves_no_stamp(
         assert len(erased) == 1 and erased[0].redis_cleared, erased
         assert api.call("GET", f"/learners/{learner_id}/goals", role=Role.SERVICE).status_code == 404
     assert not redis_client.exists(answered_key(learner_id))
+
+
+def test_an_erase_between_a_cli_ingests_commit_and_its_plan_stamp_leaves_no_stamp(
+    settings: Settings,
+    graph: Graph,
+    redis_client: redis.Redis,
+    curriculum: SyntheticCurriculum,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`kgplatform ingest FILE` stamps as POST /answers does, and drops the stamp of a learner erased
+    meanwhile the same way; another learner of the batch keeps theirs."""
+    rows = make_answers(curriculum, 2, 4, seed=43)
+    erased_id, kept_id = sorted({row["learner_id"] for row in rows})
+    stamp = on_demand.request_recomputes
+
+    def erased_first(*args: Any, **kwargs: Any) -> int:
+        erase_learner(MasteryService(MasteryStore(graph)), redis_client, erased_id)
+        return stamp(*args, **kwargs)
+
+    monkeypatch.setattr(on_demand, "request_recomputes", erased_first)
+    path = tmp_path / "answers.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    code, _, err = run_main(monkeypatch, capsys, "ingest", str(path))
+    assert code == 0, err
+    assert MasteryStore(graph).missing_learners([erased_id, kept_id]) == [erased_id]
+    assert not redis_client.exists(answered_key(erased_id))
+    assert redis_client.exists(answered_key(kept_id))
