@@ -6,7 +6,10 @@ RFC 9457 problem details, and the CLI prints the same message as one line.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class KgpError(Exception):
@@ -86,3 +89,21 @@ def caused_by(
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def raising_what_is_behind(
+    call: Callable[[], T],
+    wrappers: type[BaseException] | tuple[type[BaseException], ...],
+    behind: Callable[[BaseException], BaseException | None],
+) -> T:
+    """`call()`, raising in place of an error of `wrappers` the error `behind` finds in it (a library's
+    wrapper around the error callers choose by); a wrapper it finds nothing behind is raised as it is."""
+    try:
+        return call()
+    except wrappers as error:
+        found = behind(error)
+        if found is None:
+            raise
+    # Raised outside the handler: inside it the wrapper would become the context of the error it wraps, a
+    # loop that `caused_by` would walk for ever.
+    raise found

@@ -16,7 +16,7 @@ import neo4j
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j import exceptions as neo4j_errors
 
-from kgplatform.errors import ServiceUnavailable
+from kgplatform.errors import ServiceUnavailable, raising_what_is_behind
 from kgplatform.graph.deleted_meanwhile import rerun_if_deleted_meanwhile
 from kgplatform.graph.queries import query_text
 from kgplatform.settings import Neo4jSettings
@@ -67,15 +67,15 @@ def open_driver(settings: Neo4jSettings, *, verify: bool = True) -> Driver:
     return driver
 
 
-def failure_behind(error: neo4j_errors.ResultFailedError) -> BaseException:
+def failure_behind(error: BaseException) -> BaseException | None:
     """The server's or the connection's error that the driver's ResultFailedError wraps (through any
-    number of such wrappers), or `error` itself when it wraps something else or nothing."""
+    number of such wrappers), or None when it wraps something else or nothing."""
     found: BaseException = error
     while isinstance(found, neo4j_errors.ResultFailedError) and isinstance(
         found.__cause__, neo4j_errors.Neo4jError | neo4j_errors.DriverError
     ):
         found = found.__cause__
-    return found
+    return None if found is error else found
 
 
 class SessionWrapper:
@@ -112,15 +112,9 @@ class UnwrappingSession(SessionWrapper):
     inside the call, still gives up on a wrapped error."""
 
     def _execute(self, execute: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        try:
-            return execute(*args, **kwargs)
-        except neo4j_errors.ResultFailedError as error:
-            failure = failure_behind(error)
-            if failure is error:
-                raise
-        # Raised outside the handler: inside it the wrapper would become the failure's context while it is
-        # itself caused by the failure, a loop that `errors.caused_by` would walk for ever.
-        raise failure
+        return raising_what_is_behind(
+            lambda: execute(*args, **kwargs), neo4j_errors.ResultFailedError, failure_behind
+        )
 
 
 class Graph:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import redis
 from kombu.exceptions import OperationalError
 
-from kgplatform.errors import caused_by
+from kgplatform.errors import caused_by, raising_what_is_behind
 
 T = TypeVar("T")
 # What kombu and Celery's result backend wrap a Redis error in; others pass as they are.
@@ -28,14 +28,8 @@ def raising_redis_errors(send: Callable[..., T]) -> Callable[..., T]:
     wrapper (`WRAPPERS`); a wrapper with no Redis error behind it stays as it is."""
 
     def sent(*args: Any, **kwargs: Any) -> T:
-        try:
-            return send(*args, **kwargs)
-        except WRAPPERS as error:
-            behind = caused_by(error, redis.RedisError)
-            if behind is None:
-                raise
-        # Raised outside the handler, so the wrapper does not become the context of its own cause (a chain
-        # that `errors.caused_by` would walk for ever).
-        raise behind
+        return raising_what_is_behind(
+            lambda: send(*args, **kwargs), WRAPPERS, lambda error: caused_by(error, redis.RedisError)
+        )
 
     return sent
