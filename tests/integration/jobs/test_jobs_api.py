@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import redis
 
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
@@ -16,7 +15,6 @@ from kgplatform.jobs.progress import JobProgress
 from kgplatform.jobs.service import LOCK_RECOMPUTE_ALL, RECOMPUTE_ALL, JobService
 from kgplatform.settings import Settings
 from tests.integration.api.harness import Api, running_api
-from tests.integration.redis_at_limit import redis_taking_no_new_connection
 
 
 @pytest.fixture
@@ -252,27 +250,3 @@ def test_a_nights_retrain_outcome_is_one_member_of_the_job_live_and_from_its_sum
     stored = api.call("GET", f"/jobs/{job_id}", role=Role.SERVICE).json()
     assert stored["retrain"] == line and stored["source"] == "graph"
     assert not progress.note_retrain_outcome(job_id, line), "no hash made for a job Redis no longer holds"
-
-
-def test_a_batch_asked_for_while_the_broker_takes_no_connection_is_a_503_and_frees_the_lock(
-    settings: Settings, graph: Graph, redis_client: redis.Redis
-) -> None:
-    """Celery's real send: its publish (kombu) and its result subscription (the Redis result backend) each
-    wrap Redis's ConnectionError, which the API's outage mapping knows, in an error it did not know (a 500,
-    a review, 7 December 2026). Once Redis takes connections again, the next batch is sent."""
-    with running_api(settings, graph) as api:
-        app_redis = api.client.app.state.redis
-        # Opens the app's pooled connection, which the route's own Redis commands then use.
-        assert api.call("GET", "/jobs/no-such-job", role=Role.ADMIN).status_code == 404
-        with redis_taking_no_new_connection(redis_client):
-            response = api.call("POST", "/jobs/recompute", role=Role.ADMIN)
-        assert response.status_code == 503, response.text
-        assert int(response.headers["Retry-After"]) >= 1 and "Redis" in response.json()["detail"], (
-            response.text
-        )
-        assert BatchLock(app_redis, LOCK_RECOMPUTE_ALL, 60).holder() is None
-        [job_id] = {key.decode().split(":")[2] for key in app_redis.scan_iter("kgp:job:recompute_all-*")}
-        failed = api.call("GET", f"/jobs/{job_id}", role=Role.ADMIN).json()
-        assert failed["state"] == "failed" and "never sent" in failed["message"], failed
-        sent = api.call("POST", "/jobs/recompute", role=Role.ADMIN)
-        assert sent.status_code == 202, sent.text
