@@ -146,11 +146,11 @@ def forget_learner(
     # the mark when it looks (`erased_among`), and drops its stamp if the learner is gone.
     key, mark = plan_key(learner_id), erased_mark(datetime.now(UTC))
     if known:
-        had_plan = client.set(key, mark, ex=ttl_s, get=True)
-        return bool(client.delete(answered_key(learner_id)) or had_plan)
-    had_plan = cached_plan(client.get(key)) is not None  # a mark is left as it is
-    if had_plan:
-        client.set(key, mark, ex=ttl_s, xx=True)
+        had_plan = bool(client.set(key, mark, ex=ttl_s, get=True))
+    else:
+        had_plan = cached_plan(client.get(key)) is not None  # a mark is left as it is
+        if had_plan:
+            client.set(key, mark, ex=ttl_s, xx=True)
     return bool(client.delete(answered_key(learner_id)) or had_plan)
 
 
@@ -209,20 +209,13 @@ class PlanCache:
         sorted. A restore drops the marks with the plans, and a dump made before such an erase holds the
         learner again: the operator must be told whom to erase again."""
         erased: list[str] = []
-        keys: list[bytes] = []
-
-        def read(keys: list[bytes]) -> None:
-            for key, raw in zip(keys, self.client.mget(keys), strict=True):
-                if raw and is_erased_mark(orjson.loads(raw)):
-                    erased.append(key.decode()[len(KEY_PREFIX) :])
-
+        learner_ids: list[str] = []
         for key in self.client.scan_iter(match=KEY_PREFIX + "*", count=batch):
-            keys.append(key)
-            if len(keys) == batch:
-                read(keys)
-                keys = []
-        if keys:
-            read(keys)
+            learner_ids.append(key.decode()[len(KEY_PREFIX) :])
+            if len(learner_ids) == batch:
+                erased.extend(erased_among(self.client, learner_ids))
+                learner_ids = []
+        erased.extend(erased_among(self.client, learner_ids))
         return sorted(erased)
 
     def put_json_many(self, values: Iterable[tuple[str, str | bytes]], batch: int = 100) -> int:

@@ -470,8 +470,8 @@ class PlanKeys:
         prefix = match.rstrip("*")
         return iter(key.encode() for key in self.values if key.startswith(prefix))
 
-    def mget(self, keys: list[bytes]) -> list[bytes | None]:
-        return [self.values[key.decode()].encode() if key.decode() in self.values else None for key in keys]
+    def mget(self, keys: list[str]) -> list[bytes | None]:
+        return [self.values[key].encode() if key in self.values else None for key in keys]
 
 
 def test_a_restore_names_the_learners_erased_within_a_week_whose_marks_it_drops(
