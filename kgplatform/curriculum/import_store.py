@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-from neo4j import ManagedTransaction, Transaction
+from neo4j import ManagedTransaction
 from neo4j.time import DateTime
 from pydantic import BaseModel
 
@@ -35,8 +35,6 @@ from kgplatform.graph.queries import query_text
 from kgplatform.wording import counted
 
 DEFAULT_BATCH_SIZE = 5000
-# Managed for real imports (the driver retries them); explicit, and rolled back, for dry runs.
-Tx = ManagedTransaction | Transaction
 
 
 def no_checkpoint(phase: str) -> None:
@@ -285,7 +283,7 @@ def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield list(rows[start : start + size])
 
 
-def _run(tx: Tx, query: str, /, **params: Any) -> list[Row]:
+def _run(tx: ManagedTransaction, query: str, /, **params: Any) -> list[Row]:
     return [record.data() for record in tx.run(query_text(query), params)]
 
 
@@ -344,7 +342,7 @@ def write_import(
         - {c["id"] for c in data["concepts"]}
     )
 
-    def work(tx: Tx) -> WriteResult:
+    def work(tx: ManagedTransaction) -> WriteResult:
         checkpoint("writing")
         # The first locks, as for every curriculum writer: the curricula, in id order, before anything
         # else. MERGE locks an unchanged curriculum node only at the end (the audit entries): without
@@ -467,12 +465,34 @@ def write_import(
     with graph.session() as session:
         if commit:
             return session.execute_write(work)
-        # A dry run does the very same writes and rolls them back, so its counts are the real ones.
-        tx = session.begin_transaction()
+        # A dry run does the very same writes and rolls them back, so its counts are the real ones. It runs
+        # as a managed transaction, ended by raising its result (the driver rolls back a transaction whose
+        # work raises): so a deadlock it loses to an import or an edit is run again, by the driver or by the
+        # API's retry, and the error a failed one raises is the one behind the driver's wrapper
+        # (`graph.driver.UnwrappingSession`). It began a transaction of its own until a review, 7 December
+        # 2026, and a deadlock it lost failed it at once, where the same import run for real was run again.
         try:
-            return work(tx)
-        finally:
-            tx.rollback()
+            session.execute_write(_rolled_back(work))
+        except _DryRunDone as done:
+            return done.result
+        raise AssertionError("a dry run's work returns only by raising _DryRunDone")  # pragma: no cover
+
+
+class _DryRunDone(Exception):
+    """Carries a dry run's result out of its transaction, which raising it rolls back."""
+
+    def __init__(self, result: WriteResult) -> None:
+        super().__init__("dry run done")
+        self.result = result
+
+
+def _rolled_back(
+    work: Callable[[ManagedTransaction], WriteResult],
+) -> Callable[[ManagedTransaction], WriteResult]:
+    def run_then_roll_back(tx: ManagedTransaction) -> WriteResult:
+        raise _DryRunDone(work(tx))
+
+    return run_then_roll_back
 
 
 def check_if_match(curriculum_id: str, accepted: set[str] | None, current: str | None) -> None:
@@ -508,7 +528,7 @@ def check_if_match_first(graph: Graph, curriculum_id: str, if_match: str | None)
     check_if_match(curriculum_id, accepted, graph.execute_read(lambda tx: curriculum_etag(tx, curriculum_id)))
 
 
-def curriculum_etag(tx: Tx, curriculum_id: str) -> str | None:
+def curriculum_etag(tx: ManagedTransaction, curriculum_id: str) -> str | None:
     """The ETag of the curriculum as a whole, when it last changed (`curriculum/get_curriculum_stamp`);
     None when it does not exist. Run in the import's own transaction, or in a read of its own."""
     rows = _run(tx, "curriculum/get_curriculum_stamp", curriculum_id=curriculum_id)
@@ -516,7 +536,7 @@ def curriculum_etag(tx: Tx, curriculum_id: str) -> str | None:
 
 
 def compare_with_export(
-    tx: Tx, curriculum_id: str, based_on: str | None, found_etag: str | None
+    tx: ManagedTransaction, curriculum_id: str, based_on: str | None, found_etag: str | None
 ) -> tuple[bool | None, ChangesSince | None]:
     """Whether the curriculum is still in the state of the export a file records (`based_on`), and if not
     what changed since; (None, None) when there is nothing to compare (no record, or no such curriculum)."""
@@ -536,13 +556,13 @@ def read_staleness(
     if based_on is None:
         return None, None
 
-    def work(tx: Tx) -> tuple[bool | None, ChangesSince | None]:
+    def work(tx: ManagedTransaction) -> tuple[bool | None, ChangesSince | None]:
         return compare_with_export(tx, curriculum_id, based_on, curriculum_etag(tx, curriculum_id))
 
     return graph.execute_read(work)
 
 
-def changes_since(tx: Tx, curriculum_id: str, etag: str) -> ChangesSince:
+def changes_since(tx: ManagedTransaction, curriculum_id: str, etag: str) -> ChangesSince:
     """The curriculum's audit entries newer than the time `etag` (a curriculum ETag) names. An ETag whose
     time cannot be read (a file's record edited by hand) counts every entry."""
     try:

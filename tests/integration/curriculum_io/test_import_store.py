@@ -6,13 +6,15 @@ import copy
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from neo4j.exceptions import Neo4jError
 
 from kgplatform.audit import cursor
 from kgplatform.audit.window import WHOLE
-from kgplatform.curriculum import import_store
+from kgplatform.curriculum import import_store, store
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_report import Entity, Outcome
 from kgplatform.curriculum.import_service import curriculum_etag, export_document, run_import
@@ -534,6 +536,72 @@ def test_an_id_another_import_creates_while_this_one_waits_is_taken_not_shared(
     assert "taken by another curriculum" in str(outcome[0])
     assert [c.id for c in export_document(graph, "algebra").concepts] == [concept["id"]]
     assert graph.read("curriculum/read_curriculum_concepts", curriculum_id="physics") == []
+
+
+def test_a_dry_run_that_loses_a_deadlock_is_run_again(graph: Graph, document: dict[str, Any]) -> None:
+    """A dry run takes an import's locks and meets the same deadlocks; like the import, it is run again.
+    Until a review (7 December 2026) it began a transaction of its own, which nothing retries: a deadlock it
+    lost failed it. Here another writer holds the id of a concept the file adds and then asks for the
+    curriculum the dry run has locked; the dry run, asking for that id, closes the cycle."""
+    run_import(graph, raw_of(document), "algebra", actor=ACTOR)
+    added = {**document["concepts"][0], "id": "c-added", "name": "Added"}
+    changed = {**document, "concepts": [*document["concepts"], added]}
+    counts = graph_counts(graph)
+    phases: list[str] = []
+    other_locked: list[Exception | None] = []
+    outcome: list[Any] = []
+
+    with graph.session() as session:
+        other = session.begin_transaction()
+        # Neo4j aborts the side of a deadlock holding fewer locks: the other writer holds thousands (new
+        # learners, never committed), the dry run a curriculum's worth.
+        learners = [{"learner_id": f"held-{i}", "mastery": [], "goals": []} for i in range(2000)]
+        other.run(query_text("testing/create_plan_learners"), rows=learners, now=datetime.now(UTC)).consume()
+        other.run(
+            query_text("curriculum/import_merge_curriculum"), id="physics", name="Physics", description=""
+        ).consume()
+        other.run(
+            query_text("curriculum/import_merge_concepts"),
+            {"curriculum_id": "physics", "rows": [{**added, "keep": []}]},
+        ).consume()
+
+        def lock_algebra() -> None:
+            try:
+                store.lock_owning_curricula(other, curriculum_ids=["algebra"])
+                other_locked.append(None)
+            except Neo4jError as error:
+                other_locked.append(error)
+
+        def checkpoint(phase: str) -> None:
+            phases.append(phase)
+            if len(phases) == 2:  # the dry run holds the curriculum and is about to write its concepts
+                threading.Thread(target=lock_algebra).start()
+                wait_until_blocked(graph, timeout_s=30)
+
+        def dry_run() -> None:
+            try:
+                outcome.append(
+                    run_import(
+                        graph, raw_of(changed), "algebra", actor=ACTOR, dry_run=True, checkpoint=checkpoint
+                    )
+                )
+            except Exception as error:  # the assertion below names it
+                outcome.append(error)
+
+        dry = threading.Thread(target=dry_run)
+        dry.start()
+        deadline = time.monotonic() + 30
+        while not other_locked and not outcome and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # The other writer got the curriculum: the dry run, waiting on the added id, lost the deadlock.
+        assert other_locked == [None], (other_locked, outcome)
+        other.rollback()
+    dry.join(timeout=60)
+    assert outcome and not isinstance(outcome[0], Exception), outcome
+    rows = sum(len(changed[k]) for k in ("concepts", "prerequisites", "tasks"))
+    assert outcome[0].summary == f"would import {rows} rows: 1 created, 0 updated, {rows - 1} unchanged"
+    assert phases.count("committing") == 1
+    assert graph_counts(graph) == counts
 
 
 def test_an_import_that_brings_back_a_deleted_concept_or_task_says_so_in_its_trail(
