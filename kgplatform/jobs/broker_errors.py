@@ -1,12 +1,12 @@
 """A send to Celery's broker that fails with Redis's own error, not the wrapper a library put around it.
 
-A send does two things with Redis, and each library wraps a Redis error its own way: kombu's publish
-raises its `OperationalError` from it, and Celery's Redis result backend, subscribing to the task's result
-as the message goes out, raises a `RuntimeError` ("Retry limit exceeded while trying to reconnect to the
-Celery result store backend") from it. Callers choose by type: the API's outage mapping makes Redis's
-connection errors a 503 (`REDIS_OUTAGE_ERRORS`) and the CLI says "Redis failed" in one line, but neither
-knew the wrappers, so a batch asked for while Redis took no new connection (at its client limit; the app's
-pooled one still worked) was a 500 (a review, 7 December 2026)."""
+Each library wraps a Redis error its own way: kombu's publish raises its `OperationalError` from it, and
+Celery's Redis result backend, where a send subscribes to the task's result as the message goes out (ours
+ask for none since a later review the same day: `jobs.sending.NO_RESULT`), a `RuntimeError` ("Retry limit
+exceeded while trying to reconnect to the Celery result store backend"). Callers choose by type: the
+API's outage mapping makes Redis's connection errors a 503 (`REDIS_OUTAGE_ERRORS`) and the CLI says "Redis
+failed" in one line, but neither knew the wrappers, so a batch asked for while Redis took no new connection
+(at its client limit; the app's pooled one still worked) was a 500 (a review, 7 December 2026)."""
 
 from __future__ import annotations
 

@@ -9,13 +9,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
 
 import redis
 
 from kgplatform.circuit_breaker import CircuitBreaker
 from kgplatform.jobs.debounce import Debouncer
 from kgplatform.jobs.due import DueLearners
+from kgplatform.jobs.sending import NO_RESULT, SendTask
 from kgplatform.planning.cache import answered_after, answered_key, erased_among, mark_answered
 from kgplatform.planning.records import PlanRecord
 from kgplatform.settings import WorkerSettings
@@ -25,8 +25,6 @@ log = logging.getLogger(__name__)
 RECOMPUTE_LEARNER = "kgp.plans.recompute_learner"
 # Plans up to a batch of the learners due in the due set (`jobs.due`).
 RECOMPUTE_DUE = "kgp.plans.recompute_due"
-# Celery's `send_task(name, args=..., countdown=...)`, or anything shaped like it.
-SendTask = Callable[..., Any]
 # Which of these learners (ids) no longer exist in Neo4j.
 GoneLearners = Callable[[Sequence[str]], Iterable[str]]
 
@@ -136,7 +134,9 @@ def request_recomputes(
             due = DueLearners(client, settings.debounce_s)
             due.add(claimed, now + settings.debounce_s)
             due.wake_at(
-                now + settings.debounce_s, lambda countdown: send(RECOMPUTE_DUE, countdown=countdown), now
+                now + settings.debounce_s,
+                lambda countdown: send(RECOMPUTE_DUE, countdown=countdown, **NO_RESULT),
+                now,
             )
     except Exception as error:  # noqa: BLE001 - see the docstring: a missed request is harmless
         log.warning("plan recomputation for %d learners not requested: %s", len(stamps), error)

@@ -20,6 +20,7 @@ from kgplatform.jobs.lock import BatchLock, live_holder
 from kgplatform.jobs.models import JobState, JobStatus
 from kgplatform.jobs.pace import ChunkLimits
 from kgplatform.jobs.progress import CANCELLED_BY, STALLED, JobProgress, ended_as_stalled
+from kgplatform.jobs.sending import NO_RESULT, SendTask
 from kgplatform.jobs.store import JobStore
 from kgplatform.settings import WorkerSettings
 from kgplatform.wording import counted
@@ -66,8 +67,6 @@ SUMMARY_ERRORS: tuple[type[Exception], ...] = (
     neo4j_errors.DriverError,
     ServiceUnavailable,
 )
-# Celery's `send_task(name, args=..., ...)`, or anything shaped like it.
-SendTask = Callable[..., Any]
 
 
 def new_job_id(kind: str) -> str:
@@ -121,7 +120,7 @@ class JobService:
             )
         try:
             self.progress.create(job_id, KIND_RECOMPUTE_ALL, curriculum_id, awaiting_send=True)
-            raising_redis_errors(send)(RECOMPUTE_ALL, args=(job_id, curriculum_id, chunk_size))
+            raising_redis_errors(send)(RECOMPUTE_ALL, args=(job_id, curriculum_id, chunk_size), **NO_RESULT)
         except BaseException as error:
             # Unguarded, a release refused by a Redis going away raised over the send's error and left
             # the job queued forever.
@@ -292,7 +291,7 @@ class JobService:
             raise Conflict(f"job {job_id} changed meanwhile; read it again", field="job_id")
         self.progress.touch(job_id)
         try:
-            raising_redis_errors(send)(RECOMPUTE_ALL, args=(job_id, status.curriculum_id, None))
+            raising_redis_errors(send)(RECOMPUTE_ALL, args=(job_id, status.curriculum_id, None), **NO_RESULT)
         except BaseException:
             if stalled:  # reopened for nothing: as it was, lock freed (it would block the next night's batch)
                 with contextlib.suppress(Exception):

@@ -17,7 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from kgplatform.api.deps import AdminPrincipal, GraphDep, ServicePrincipal, SettingsDep
 from kgplatform.jobs.models import JobStatus
-from kgplatform.jobs.on_demand import GoneLearners, SendTask, StampBacklog, request_recomputes
+from kgplatform.jobs.on_demand import GoneLearners, StampBacklog, request_recomputes
+from kgplatform.jobs.sending import SendTask
 from kgplatform.jobs.service import JobService
 from kgplatform.mastery.store import MasteryStore
 from workers.celery_app import create_celery

@@ -146,9 +146,9 @@ def test_a_cancelled_batch_frees_the_lock_and_its_fan_out_and_chunks_plan_nothin
     sent for the wrong curriculum ran to its end: nothing could end either."""
     jobs = JobService(redis_client, graph, SETTINGS)
     sent: list[Any] = []
-    queued = jobs.start_recompute_all(lambda _name, args: sent.append(args))
+    queued = jobs.start_recompute_all(lambda _name, args, **_options: sent.append(args))
     with pytest.raises(Conflict):
-        jobs.start_recompute_all(lambda _name, args: sent.append(args))
+        jobs.start_recompute_all(lambda _name, args, **_options: sent.append(args))
     cancelled = jobs.cancel(queued, by="cli:tester")
     assert cancelled.state is JobState.FAILED and cancelled.message == "cancelled by cli:tester"
     assert jobs.running_batch() is None and JobStore(graph).summary(queued).state is JobState.FAILED
@@ -173,7 +173,7 @@ def test_a_cancelled_batch_frees_the_lock_and_its_fan_out_and_chunks_plan_nothin
         with pytest.raises(SystemExit) as exited:
             main()
         assert exited.value.code == 4
-    queued = jobs.start_recompute_all(lambda _name, args: sent.append(args))
+    queued = jobs.start_recompute_all(lambda _name, args, **_options: sent.append(args))
     done = CliRunner().invoke(app, ["jobs", "cancel", queued], terminal_width=200)
     assert done.exit_code == 0 and "cancelled by cli:" in done.output, done.output
     assert jobs.running_batch() is None

@@ -20,9 +20,12 @@ from tests.integration.api.harness import Api, running_api
 @pytest.fixture
 def api(settings: Settings, graph: Graph) -> Iterator[Api]:
     with running_api(settings, graph) as harness:
-        harness.client.app.state.send_task = lambda name, args: harness.client.app.state.sent.append(
-            (name, args)
-        )
+
+        def send_task(name: str, args: tuple, *, ignore_result: bool) -> None:
+            assert ignore_result, "a batch's message asks for no result (jobs.sending.NO_RESULT)"
+            harness.client.app.state.sent.append((name, args))
+
+        harness.client.app.state.send_task = send_task
         harness.client.app.state.sent = []
         yield harness
         redis_client = harness.client.app.state.redis
@@ -134,7 +137,7 @@ def test_an_admin_resumes_a_stalled_batch(api: Api, settings: Settings) -> None:
 
 
 def test_a_batch_that_could_not_be_queued_leaves_the_lock_free(api: Api) -> None:
-    def broker_down(name: str, args: tuple[object, ...]) -> None:
+    def broker_down(name: str, args: tuple[object, ...], **_options: object) -> None:
         raise ConnectionError("broker unreachable")
 
     api.client.app.state.send_task = broker_down

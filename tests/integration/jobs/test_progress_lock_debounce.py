@@ -78,7 +78,7 @@ def test_a_burst_schedules_one_recomputation_until_the_task_starts(redis_client:
     sent: list[tuple] = []
     settings = WorkerSettings(debounce_s=2.0)
 
-    def send(name: str, countdown: float) -> None:
+    def send(name: str, countdown: float, **_options: object) -> None:
         sent.append((name, round(countdown, 1)))
 
     before = time.time()
@@ -122,7 +122,7 @@ def test_stamps_redis_refused_are_written_with_their_recomputations_once_it_answ
     unreachable = redis.Redis(port=free_port(), socket_connect_timeout=0.2)
     backlog, sent = StampBacklog(), []
 
-    def send(name: str, countdown: float) -> None:
+    def send(name: str, countdown: float, **_options: object) -> None:
         sent.append(name)
 
     before = time.time()

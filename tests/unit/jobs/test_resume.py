@@ -21,7 +21,8 @@ SETTINGS = WorkerSettings()
 
 
 class Sent(list):
-    def __call__(self, name: str, args: tuple) -> None:
+    def __call__(self, name: str, args: tuple, *, ignore_result: bool) -> None:
+        assert ignore_result, "a batch's message asks for no result (jobs.sending.NO_RESULT)"
         self.append((name, args))
 
 
