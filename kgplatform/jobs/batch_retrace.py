@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import redis
 
+from kgplatform.jobs.on_demand import drop_stamps_of_erased
 from kgplatform.mastery.models import RETRACE_PAGE
 from kgplatform.mastery.service import MasteryService
 from kgplatform.planning.cache import mark_answered
@@ -76,7 +77,12 @@ class ChunkRetracer:
             # outage between two pages (or between a commit and its mark) left replayed learners' old plans
             # read as fresh, and the chunk's retry, finding them current, never marked them (a review,
             # 6 December 2026).
-            mark_answered(self.client, dict.fromkeys(stale, time.time()))
+            stamps = dict.fromkeys(stale, time.time())
+            mark_answered(self.client, stamps)
+            # A learner erased between the read above and this stamp had their stamp dropped before it was
+            # written: it was left under the erased learner's id for a plan's lifetime (a review, 7 December
+            # 2026). Dropped as the API drops the stamps of its writes (`drop_stamps_of_erased`).
+            drop_stamps_of_erased(self.client, stamps, self.service.store.missing_learners)
         pages = self.service.retrace_in_pages(
             stale,
             self.page_size,
