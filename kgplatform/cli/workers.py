@@ -156,8 +156,17 @@ def start_and_follow(
 
 def warn_unconsumed(control: Any, queues: Sequence[Queue], idle_note: str) -> None:
     """Warns when no worker answers (`idle_note` says what waits meanwhile) or none consumes one of
-    `queues`."""
-    missing = queues_nobody_consumes(control, queues)
+    `queues`. Asked after the job was sent: a broker that fails the question now (Redis gone since) is a
+    warning, not a traceback after the line saying the job was queued (a review, 7 December 2026)."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        missing = queues_nobody_consumes(control, queues)
+    except OperationalError as error:
+        console.print(
+            f"[yellow]could not ask the workers which queues they consume (Redis): {error}[/yellow]"
+        )
+        return
     if missing is None:
         console.print(f"[yellow]no worker answered: {idle_note}[/yellow]")
     for queue in missing or ():

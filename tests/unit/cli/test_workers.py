@@ -246,6 +246,33 @@ def test_recompute_warns_when_no_running_worker_consumes_planning(
         assert "worker" not in lines, lines
 
 
+def test_a_broker_gone_after_the_send_is_a_warning_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`recompute --all` sent the batch, said so, then asked the workers through Redis: a Redis gone in
+    between printed kombu's traceback (a review, 7 December 2026)."""
+    import sys
+
+    from kombu.exceptions import OperationalError
+
+    from kgplatform.cli import main
+    from workers.celery_app import app as celery
+
+    class GoneInspect:
+        def active_queues(self) -> None:
+            raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    patch_batch_start(monkeypatch, AcceptingJobs(), answering={})
+    monkeypatch.setattr(celery.control, "inspect", lambda **_: GoneInspect())
+    monkeypatch.setattr(sys, "argv", ["kgplatform", "recompute", "--all"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code in (0, None)
+    lines = " ".join(capsys.readouterr().out.split())
+    assert lines.startswith("job job-1 queued")
+    assert "could not ask the workers which queues they consume (Redis): Error 111 connecting" in lines, lines
+
+
 @pytest.mark.parametrize(
     "arguments",
     [
