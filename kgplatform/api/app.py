@@ -26,6 +26,7 @@ from kgplatform.api.query_check import refuse_unknown_query
 from kgplatform.api.readiness import ReadinessProbe
 from kgplatform.api.report_pictures import ReportPictures, release_freed_memory, warm_up_drawing
 from kgplatform.api.response_compression import CompressLargeResponses
+from kgplatform.api.route_list import build_routes_now
 from kgplatform.api.routes import (
     answers,
     api_keys,
@@ -89,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # First, before any thread of ours starts: the build hides a warning in a way another thread's
+        # `catch_warnings` undoes (route_list.build_routes_now).
+        build_routes_now(app)
         # verify=False: the API starts (and reports not-ready) even while Neo4j is down,
         # and recovers by itself when it comes back.
         # GuardedGraph: an outage is a fast 503 (circuit breaker), not a wait per request.
