@@ -69,6 +69,8 @@ API_CONNECTION_TIMEOUT_S = 1.0
 # every thread of the pool held meanwhile (a review, s34). A live server answers the handshake and the
 # login in milliseconds; the API's threads (40) never wait for a pooled connection (100).
 API_CONNECTION_ACQUISITION_TIMEOUT_S = 2.0
+# A stop waits at most this long for the drawing warm-up thread (0.6 s on a quiet machine, 1-3 s loaded).
+WARM_UP_WAIT_S = 10.0
 
 
 def api_neo4j_settings(neo4j: Neo4jSettings) -> Neo4jSettings:
@@ -109,7 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(log_schema_findings, app.state.graph, "API")
         app.state.schema_watch = SchemaWatch(lambda: read_schema_state(app.state.graph))
         app.state.settings = settings
-        warm_up_drawing()  # the report picture's matplotlib, off the first teacher's request
+        # The report picture's matplotlib, off the first teacher's request.
+        drawing_warm_up = warm_up_drawing()
         app.state.authenticator = KeyAuthenticator.for_graph(app.state.graph)
         app.state.tracer_params = CurrentParams(settings)
         app.state.stamp_backlog = StampBacklog()
@@ -135,6 +138,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.next_tasks.close()
             app.state.graph.close()
             app.state.redis.close()
+            # Not outliving the app: an app stopped within a second of its start (a test's) left the thread
+            # inside matplotlib's import and its `catch_warnings`, which then raced the next app's route
+            # build as it raced the first request's (route_list.build_routes_now).
+            await asyncio.to_thread(drawing_warm_up.join, WARM_UP_WAIT_S)
 
     app = FastAPI(
         title="kgplatform",

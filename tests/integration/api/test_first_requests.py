@@ -17,10 +17,13 @@ import json
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 from kgplatform.graph.driver import Graph
 
-SCRIPT = textwrap.dedent(
+# The warm-up thread's first catch_warnings block (matplotlib's import) is held open until `release` (or
+# `hold_s`); a request's thread about to emit a warning FastAPI hides (`forced`) releases it first.
+HOLD_WARM_UP = textwrap.dedent(
     """
     import json, sys, threading, warnings
 
@@ -32,6 +35,7 @@ SCRIPT = textwrap.dedent(
     serving = threading.Event()  # the lifespan ran: the requests' own work from here on
     forced = []  # the hidden warnings a request's thread met while the warm-up's block was held
     first_block = []
+    hold_s = float(sys.argv[1])
     enter, exit_ = warnings.catch_warnings.__enter__, warnings.catch_warnings.__exit__
     unsupported = _generate_schema.GenerateSchema._get_unsupported_field_info_attributes
 
@@ -40,7 +44,7 @@ SCRIPT = textwrap.dedent(
         if threading.current_thread().name == "warm-report-png" and not first_block:
             first_block.append(self)
             held.set()
-            release.wait(60)
+            release.wait(hold_s)
         return entered
 
     def noted_exit(self, *exc):
@@ -65,6 +69,11 @@ SCRIPT = textwrap.dedent(
     from kgplatform.api.app import create_app
 
     assert "matplotlib" not in sys.modules, "the warm-up must import matplotlib here, in its thread"
+    """
+)
+
+FIRST_REQUESTS = HOLD_WARM_UP + textwrap.dedent(
+    """
     FIRST_REQUESTS = [
         ("GET", "/learners/l-1/mastery", None),
         ("PUT", "/learners/l-1/goals", {"concept_ids": []}),
@@ -92,13 +101,42 @@ def test_the_first_requests_meet_no_warning_hidden_by_catch_warnings_while_the_w
 ) -> None:
     """In a fresh interpreter (matplotlib not yet imported, FastAPI's routes not yet built), with the
     test's Neo4j and Redis behind the lifespan."""
-    done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", SCRIPT], capture_output=True, text=True, timeout=240
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    done, seen = run_held(FIRST_REQUESTS, hold_s=60)
     # The race needs the warm-up thread's block open during the requests: without it this proves nothing.
     assert seen["held"], "the warm-up thread entered no catch_warnings block (matplotlib's import)"
     failed = [status for status in seen["statuses"] if status[2] >= 500]
     assert not failed and not seen["forced"], (failed, seen["forced"], done.stderr[-4000:])
     assert "Warning" not in done.stderr, done.stderr[-4000:]
+
+
+# The app is stopped at once: the warm-up thread is still held inside its block (matplotlib's import).
+STOPPED_AT_ONCE = HOLD_WARM_UP + textwrap.dedent(
+    """
+    with TestClient(create_app()):
+        was_held = held.wait(60)
+    outlived = [t.name for t in threading.enumerate() if t.name == "warm-report-png" and t.is_alive()]
+    release.set()
+    print(json.dumps({"held": was_held, "outlived": outlived}))
+    """
+)
+
+
+def test_the_warm_up_thread_does_not_outlive_the_app(graph: Graph) -> None:
+    """A test's app stopped within a second of its start (the first of its process, which imports
+    matplotlib) left the thread importing, inside its catch_warnings block, while the next test built its
+    app and routes: the same race, in the next test. The lifespan's end now waits for it."""
+    done, seen = run_held(STOPPED_AT_ONCE, hold_s=2)
+    assert seen["held"], "the warm-up thread entered no catch_warnings block (matplotlib's import)"
+    assert seen["outlived"] == [], done.stderr[-4000:]
+
+
+def run_held(script: str, *, hold_s: float) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`script` in a fresh interpreter with warnings as errors; its last line of output, read as JSON."""
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script, str(hold_s)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return done, json.loads(done.stdout.strip().splitlines()[-1])
