@@ -207,6 +207,22 @@ class AcceptingJobs:
         return "job-1"
 
 
+def queued_batch_output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    """What `kgplatform recompute --all` printed (its lines joined by single spaces), after checking that
+    it exited 0 and first said the batch (`AcceptingJobs`' job-1) was queued."""
+    import sys
+
+    from kgplatform.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["kgplatform", "recompute", "--all"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code in (0, None)
+    lines = " ".join(capsys.readouterr().out.split())
+    assert lines.startswith("job job-1 queued"), lines
+    return lines
+
+
 @pytest.mark.parametrize(
     ("answering", "warned"),
     [
@@ -229,17 +245,8 @@ def test_recompute_warns_when_no_running_worker_consumes_planning(
 ) -> None:
     """The warning came only when no worker answered a ping at all: a training-only worker answered, and
     the batch sat queued in planning with no hint (a review, s30)."""
-    import sys
-
-    from kgplatform.cli import main
-
     patch_batch_start(monkeypatch, AcceptingJobs(), answering)
-    monkeypatch.setattr(sys, "argv", ["kgplatform", "recompute", "--all"])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    assert exited.value.code in (0, None)
-    lines = " ".join(capsys.readouterr().out.split())
-    assert lines.startswith("job job-1 queued")
+    lines = queued_batch_output(monkeypatch, capsys)
     for warning in warned:
         assert warning in lines, lines
     if not warned:
@@ -251,11 +258,8 @@ def test_a_broker_gone_after_the_send_is_a_warning_not_a_traceback(
 ) -> None:
     """`recompute --all` sent the batch, said so, then asked the workers through Redis: a Redis gone in
     between printed kombu's traceback (a review, 7 December 2026)."""
-    import sys
-
     from kombu.exceptions import OperationalError
 
-    from kgplatform.cli import main
     from workers.celery_app import app as celery
 
     class GoneInspect:
@@ -264,12 +268,7 @@ def test_a_broker_gone_after_the_send_is_a_warning_not_a_traceback(
 
     patch_batch_start(monkeypatch, AcceptingJobs(), answering={})
     monkeypatch.setattr(celery.control, "inspect", lambda **_: GoneInspect())
-    monkeypatch.setattr(sys, "argv", ["kgplatform", "recompute", "--all"])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    assert exited.value.code in (0, None)
-    lines = " ".join(capsys.readouterr().out.split())
-    assert lines.startswith("job job-1 queued")
+    lines = queued_batch_output(monkeypatch, capsys)
     assert "could not ask the workers which queues they consume (Redis): Error 111 connecting" in lines, lines
 
 
