@@ -16,8 +16,6 @@ from typing import TypeVar
 
 from neo4j.exceptions import ClientError
 
-from kgplatform.errors import caused_by
-
 T = TypeVar("T")
 
 NODE_DELETED_MEANWHILE = "Neo.ClientError.Statement.EntityNotFound"
@@ -26,10 +24,11 @@ TRIES = 5
 
 
 def node_deleted_meanwhile(error: BaseException) -> bool:
-    """Whether a failed write transaction met a node deleted by a concurrent commit after it matched it
-    (the error itself, or its cause, as the driver's ResultFailedError wraps it)."""
-    found = caused_by(error, ClientError)
-    return isinstance(found, ClientError) and found.code == NODE_DELETED_MEANWHILE
+    """Whether a failed write transaction met a node deleted by a concurrent commit after it matched it.
+    The graph's sessions raise the server's error in place of the driver's ResultFailedError around it
+    (`graph.driver.UnwrappingSession`), so the error itself says; this looked through the wrapper itself
+    until then (7 December 2026)."""
+    return isinstance(error, ClientError) and error.code == NODE_DELETED_MEANWHILE
 
 
 def rerun_if_deleted_meanwhile(write: Callable[[], T], tries: int = TRIES) -> T:
