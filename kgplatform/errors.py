@@ -82,7 +82,7 @@ def caused_by(
     error: BaseException, kinds: type[BaseException] | tuple[type[BaseException], ...]
 ) -> BaseException | None:
     """The first error of `kinds` in `error`'s chain (itself, then its cause or else its context), or None:
-    libraries wrap the error that matters (Celery's SchedulingError, the driver's ResultFailedError)."""
+    libraries wrap the error that matters (Celery's SchedulingError, kombu's OperationalError)."""
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, kinds):
