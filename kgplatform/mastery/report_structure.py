@@ -16,6 +16,8 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from kgplatform.single_flight import SingleFlight
+
 T = TypeVar("T")
 # The report graphs kept at most (`ReportStructures.graph`): a few curricula's combinations, and learners
 # with concepts of their own; 0.24 MiB each at 1,500 concepts (tracemalloc).
@@ -46,6 +48,10 @@ class ReportStructures:
         self._key: Hashable = None
         self._held: dict[str, list[Concept]] = {}
         self._graphs: dict[Hashable, Any] = {}
+        # Reports that miss together (a class's, fetched at once after an edit) share one read of the same
+        # curricula and one make of the same graph; each did its own until 7 December 2026.
+        self._reads: SingleFlight[dict[str, list[Concept]]] = SingleFlight()
+        self._makes: SingleFlight[Any] = SingleFlight()
 
     def curricula(
         self,
@@ -63,14 +69,25 @@ class ReportStructures:
             found = {cid: self._held[cid] for cid in wanted if cid in self._held}
         missing = [cid for cid in wanted if cid not in found]
         if missing:
-            fresh = dict(read(missing))
-            found.update(fresh)
-            with self._lock:
-                # Read under `key`, so kept under it; a structure read after a change its stamps do not
-                # show yet is newer than its key, and replaced once the key moves.
-                if key == self._key:
-                    self._held.update({cid: rows for cid, rows in fresh.items() if cacheable(cid)})
+            found.update(
+                self._reads.run((key, tuple(missing)), lambda: self._read(key, missing, read, cacheable))
+            )
         return found
+
+    def _read(
+        self,
+        key: Hashable,
+        missing: list[str],
+        read: Callable[[list[str]], Mapping[str, list[Concept]]],
+        cacheable: Callable[[str], bool],
+    ) -> dict[str, list[Concept]]:
+        fresh = dict(read(missing))
+        with self._lock:
+            # Read under `key`, so kept under it; a structure read after a change its stamps do not show
+            # yet is newer than its key, and replaced once the key moves.
+            if key == self._key:
+                self._held.update({cid: rows for cid, rows in fresh.items() if cacheable(cid)})
+        return fresh
 
     def graph(self, key: Hashable, shown: Hashable, make: Callable[[], T]) -> T:
         """What `make` computes from the structure of the curricula `shown` (with the learner's concepts
@@ -80,6 +97,9 @@ class ReportStructures:
         with self._lock:
             if key == self._key and shown in self._graphs:
                 return self._graphs[shown]
+        return self._makes.run((key, shown), lambda: self._make_graph(key, shown, make))
+
+    def _make_graph(self, key: Hashable, shown: Hashable, make: Callable[[], T]) -> T:
         made = make()
         with self._lock:
             if key == self._key:

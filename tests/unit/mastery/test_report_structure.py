@@ -1,9 +1,15 @@
-"""The report graphs kept with the curricula's structures (`ReportStructures.graph`)."""
+"""The curricula's structures and report graphs kept between reports (`ReportStructures`)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+import pytest
+
 from kgplatform.mastery import report_structure
 from kgplatform.mastery.report_structure import ReportStructures
+from tests.unit.waiting_calls import CountedFuture, count_waits, until
 
 
 def test_a_graph_is_kept_for_its_key_and_curricula_and_dropped_with_the_key() -> None:
@@ -48,3 +54,46 @@ def test_the_graphs_kept_are_bounded() -> None:
     for i in range(report_structure.GRAPHS + 5):
         structures.graph("k", ("loose", i), lambda i=i: i)
     assert len(structures._graphs) <= report_structure.GRAPHS
+
+
+def _six_at_once(ask: Callable[[], object], runs: list[object], release: threading.Event) -> list[object]:
+    """`ask()` from six threads at once, released once each runs or waits on a run."""
+    outcomes: list[object] = []
+    threads = [threading.Thread(target=lambda: outcomes.append(ask())) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    until(lambda: len(runs) + CountedFuture.waits >= 6, lambda: (runs, CountedFuture.waits))
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    return outcomes
+
+
+def test_reports_missing_together_share_one_read_and_one_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class's reports fetched at once after an edit each read the curricula and made the graph (a review,
+    7 December 2026)."""
+    count_waits(monkeypatch)
+    structures = ReportStructures()
+    reads: list[object] = []
+    release = threading.Event()
+
+    def read(missing: list[str]) -> dict[str, list[tuple[str]]]:
+        reads.append(list(missing))
+        assert release.wait(timeout=10)
+        return {cid: [(f"{cid}-1",)] for cid in missing}
+
+    outcomes = _six_at_once(lambda: structures.curricula("k", ["algebra"], read), reads, release)
+    assert reads == [["algebra"]] and outcomes == [{"algebra": [("algebra-1",)]}] * 6
+    assert structures.curricula("k", ["algebra"], lambda _: pytest.fail("read again")) == outcomes[0]
+
+    makes: list[object] = []
+    release = threading.Event()
+
+    def make() -> object:
+        makes.append(1)
+        assert release.wait(timeout=10)
+        return object()
+
+    CountedFuture.waits = 0
+    graphs = _six_at_once(lambda: structures.graph("k", ("algebra",), make), makes, release)
+    assert len(makes) == 1 and all(graph is graphs[0] for graph in graphs) and len(graphs) == 6

@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 import threading
-import time
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from kgplatform.planning import graph_cache
 from kgplatform.planning.graph_cache import ConceptGraphs
 from kgplatform.planning.stamps import InputStamps
+from tests.unit.waiting_calls import CountedFuture, count_waits, until
 
 EDITED = InputStamps(None, datetime(2026, 12, 7, 10, tzinfo=UTC), None)
 EDITED_AGAIN = InputStamps(None, datetime(2026, 12, 7, 11, tzinfo=UTC), None)
@@ -57,32 +55,17 @@ def _callers(graphs: ConceptGraphs, stamps: InputStamps) -> tuple[list[threading
     return threads, outcomes
 
 
-class CountedFuture(Future):  # type: ignore[type-arg]
-    """The cache's futures, counting the calls waiting on a build."""
-
-    waits = 0
-    lock = threading.Lock()
-
-    def result(self, timeout: float | None = None) -> Any:
-        with CountedFuture.lock:
-            CountedFuture.waits += 1
-        return super().result(timeout)
-
-
 @pytest.fixture(autouse=True)
 def counted_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Not raising where the module has no Future: so the tests fail on the code before on what they check.
-    monkeypatch.setattr(graph_cache, "Future", CountedFuture, raising=False)
-    CountedFuture.waits = 0
+    count_waits(monkeypatch)
 
 
 def _all_asked(store: SlowStore) -> None:
-    """Returns once every caller builds or waits on a build (a fixed pause let a late caller arrive after
-    the build had ended, where it took the graph kept, or built again after a failure)."""
-    deadline = time.monotonic() + 10
-    while len(store.builds) + CountedFuture.waits < CALLERS:
-        assert time.monotonic() < deadline, (store.builds, CountedFuture.waits)
-        time.sleep(0.01)
+    """Returns once every caller builds or waits on a build."""
+    until(
+        lambda: len(store.builds) + CountedFuture.waits >= CALLERS,
+        lambda: (store.builds, CountedFuture.waits),
+    )
 
 
 def _settle(store: SlowStore, threads: list[threading.Thread]) -> None:
