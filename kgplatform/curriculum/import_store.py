@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import Any, NoReturn
 
 from neo4j import ManagedTransaction
 from neo4j.time import DateTime
@@ -472,10 +472,9 @@ def write_import(
         # (`graph.driver.UnwrappingSession`). It began a transaction of its own until a review, 7 December
         # 2026, and a deadlock it lost failed it at once, where the same import run for real was run again.
         try:
-            session.execute_write(_rolled_back(work))
+            return session.execute_write(_rolled_back(work))
         except _DryRunDone as done:
             return done.result
-        raise AssertionError("a dry run's work returns only by raising _DryRunDone")  # pragma: no cover
 
 
 class _DryRunDone(Exception):
@@ -488,8 +487,8 @@ class _DryRunDone(Exception):
 
 def _rolled_back(
     work: Callable[[ManagedTransaction], WriteResult],
-) -> Callable[[ManagedTransaction], WriteResult]:
-    def run_then_roll_back(tx: ManagedTransaction) -> WriteResult:
+) -> Callable[[ManagedTransaction], NoReturn]:
+    def run_then_roll_back(tx: ManagedTransaction) -> NoReturn:
         raise _DryRunDone(work(tx))
 
     return run_then_roll_back
