@@ -135,6 +135,17 @@ def test_every_writer_locks_the_owning_curriculum_before_any_concept_or_task(wri
     assert curriculum_lock == {"ids": ["m"]}
 
 
+def test_an_owner_read_as_null_is_not_locked() -> None:
+    """A concept deleted while its owner was read (its curriculum read as null) made the sort of the
+    curricula to lock fail with a TypeError: a task creation was a 500 (CI, 7 December 2026)."""
+    owners = [{"curriculum_id": None}, {"curriculum_id": "m"}]
+    graph = FakeGraph({"curriculum/find_concept_curricula": owners})
+    with pytest.raises(Conflict):
+        store.create_task(graph, "n", "t", ["a", "b"], refuse)  # type: ignore[arg-type]
+    locks = [params for name, params in graph.tx.ran if name == "curriculum/lock_curricula"]
+    assert locks == [{"ids": ["m", "n"]}]
+
+
 def test_an_update_locks_then_writes_then_audits() -> None:
     graph = FakeGraph(
         {
