@@ -1,10 +1,9 @@
-"""For tests of calls that share one run (`kgplatform.single_flight`): how many callers wait on a run."""
+"""For tests of calls that share one run (`kgplatform.single_flight`): how many callers wait on a run
+(waited for with `tests.waits.wait_for`)."""
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -28,12 +27,3 @@ class CountedFuture(Future):  # type: ignore[type-arg]
 def count_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(single_flight, "Future", CountedFuture)
     CountedFuture.waits = 0
-
-
-def until(condition: Callable[[], bool], what: Callable[[], object], timeout_s: float = 10.0) -> None:
-    """Returns once `condition()` holds (a fixed pause let a caller scheduled late arrive after the run had
-    ended, and run again); fails after `timeout_s` saying `what()`."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, what()
-        time.sleep(0.01)

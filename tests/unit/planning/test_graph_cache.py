@@ -11,7 +11,8 @@ import pytest
 
 from kgplatform.planning.graph_cache import ConceptGraphs
 from kgplatform.planning.stamps import InputStamps
-from tests.unit.waiting_calls import CountedFuture, count_waits, until
+from tests.unit.waiting_calls import CountedFuture, count_waits
+from tests.waits import wait_for
 
 EDITED = InputStamps(None, datetime(2026, 12, 7, 10, tzinfo=UTC), None)
 EDITED_AGAIN = InputStamps(None, datetime(2026, 12, 7, 11, tzinfo=UTC), None)
@@ -62,9 +63,11 @@ def counted_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _all_asked(store: SlowStore) -> None:
     """Returns once every caller builds or waits on a build."""
-    until(
+    wait_for(
         lambda: len(store.builds) + CountedFuture.waits >= CALLERS,
-        lambda: (store.builds, CountedFuture.waits),
+        10,
+        "every caller building or waiting",
+        0.01,
     )
 
 
