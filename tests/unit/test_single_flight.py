@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from kgplatform.single_flight import SingleFlight
-from tests.unit.waiting_calls import CountedFuture, count_waits
-from tests.waits import wait_for
+from tests.unit.waiting_calls import CountedFuture, all_running_or_waiting, count_waits
 
 CALLERS = 6
 
@@ -49,12 +48,7 @@ def test_callers_at_once_share_one_run_its_value_or_its_error_and_the_next_runs_
 
         CountedFuture.waits = 0
         threads, outcomes = _at_once(flight, "k", call)
-        wait_for(
-            lambda runs=runs: len(runs) + CountedFuture.waits >= CALLERS,
-            10,
-            "every caller running or waiting on the run",
-            poll_s=0.01,
-        )
+        all_running_or_waiting(lambda runs=runs: len(runs), CALLERS)
         release.set()
         for thread in threads:
             thread.join(timeout=10)

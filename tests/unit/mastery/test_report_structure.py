@@ -9,8 +9,7 @@ import pytest
 
 from kgplatform.mastery import report_structure
 from kgplatform.mastery.report_structure import ReportStructures
-from tests.unit.waiting_calls import CountedFuture, count_waits
-from tests.waits import wait_for
+from tests.unit.waiting_calls import CountedFuture, all_running_or_waiting, count_waits
 
 
 def test_a_graph_is_kept_for_its_key_and_curricula_and_dropped_with_the_key() -> None:
@@ -63,12 +62,7 @@ def _six_at_once(ask: Callable[[], object], runs: list[object], release: threadi
     threads = [threading.Thread(target=lambda: outcomes.append(ask())) for _ in range(6)]
     for thread in threads:
         thread.start()
-    wait_for(
-        lambda: len(runs) + CountedFuture.waits >= 6,
-        10,
-        "every caller running or waiting on the run",
-        poll_s=0.01,
-    )
+    all_running_or_waiting(lambda: len(runs), 6)
     release.set()
     for thread in threads:
         thread.join(timeout=10)

@@ -11,8 +11,7 @@ import pytest
 
 from kgplatform.planning.graph_cache import ConceptGraphs
 from kgplatform.planning.stamps import InputStamps
-from tests.unit.waiting_calls import CountedFuture, count_waits
-from tests.waits import wait_for
+from tests.unit.waiting_calls import all_running_or_waiting, count_waits
 
 EDITED = InputStamps(None, datetime(2026, 12, 7, 10, tzinfo=UTC), None)
 EDITED_AGAIN = InputStamps(None, datetime(2026, 12, 7, 11, tzinfo=UTC), None)
@@ -63,12 +62,7 @@ def counted_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _all_asked(store: SlowStore) -> None:
     """Returns once every caller builds or waits on a build."""
-    wait_for(
-        lambda: len(store.builds) + CountedFuture.waits >= CALLERS,
-        10,
-        "every caller building or waiting",
-        0.01,
-    )
+    all_running_or_waiting(lambda: len(store.builds), CALLERS)
 
 
 def _settle(store: SlowStore, threads: list[threading.Thread]) -> None:
