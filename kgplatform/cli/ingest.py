@@ -276,8 +276,8 @@ def _ingest_into_graph(
             except Exception:
                 say_partial(path, summary, shown, "stopped by the error below")
                 raise
-        if len(backlog):
-            request_recomputes(client, [], settings.workers, celery.send_task, backlog)
+            if len(backlog):
+                stale_plans([])  # the last try for the stamps Redis did not take
         if summary.stopped:
             say_partial(path, summary, shown, "interrupted")
             raise typer.Exit(EXIT_INTERRUPTED)

@@ -96,16 +96,25 @@ def retrace(
 
     pages: list[Retraced] = []  # committed, as they come (Ctrl-C says how far it got)
 
-    def on_page(page: Retraced) -> None:
-        pages.append(page)
-        if not dry_run:
-            request_recomputes(client, page.replayed, settings.workers, celery.send_task, backlog)
-        progress.advance(bar, page.learners)
-
     interrupted = False
     try:
         with graph_session() as graph:
-            service = MasteryService(MasteryStore(graph), CurrentParams(settings))
+            store = MasteryStore(graph)
+            service = MasteryService(store, CurrentParams(settings))
+
+            def stale_plans(learners: list[str]) -> None:
+                # As POST /answers: the replayed learners' cached plans are stamped stale and recomputed,
+                # except those erased since their page committed (`drop_stamps_of_erased`).
+                request_recomputes(
+                    client, learners, settings.workers, celery.send_task, backlog, store.missing_learners
+                )
+
+            def on_page(page: Retraced) -> None:
+                pages.append(page)
+                if not dry_run:
+                    stale_plans(page.replayed)
+                progress.advance(bar, page.learners)
+
             ids = sorted(set(learner_ids)) if learner_ids else list(JobStore(graph).learner_ids())
             with Progress(console=console, transient=True) as progress:
                 bar = progress.add_task("retracing learners", total=len(ids))
@@ -114,8 +123,8 @@ def retrace(
                 except KeyboardInterrupt:
                     # The transaction in progress is rolled back whole; the committed pages stay current.
                     interrupted = True
-        if len(backlog):
-            request_recomputes(client, [], settings.workers, celery.send_task, backlog)
+            if len(backlog):
+                stale_plans([])  # the last try for the stamps Redis did not take
     finally:
         client.close()
     done = f"interrupted after {counted(sum(p.learners for p in pages), 'learner')} of {len(ids):,}"
