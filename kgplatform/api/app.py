@@ -95,11 +95,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # First, before any thread of ours starts: the build hides a warning in a way another thread's
         # `catch_warnings` undoes (route_list.build_routes_now).
         build_routes_now(app)
-        # The OpenAPI document likewise (0.5 s of CPU): FastAPI built it on the first GET /openapi.json,
-        # hiding the same warning for a model field with `exclude=True`, and a report.png drawing's block
-        # (matplotlib's `rc_context`) or the warm-up's closing meanwhile let it escape (a review,
-        # 7 December 2026).
-        app.openapi()
         # verify=False: the API starts (and reports not-ready) even while Neo4j is down,
         # and recovers by itself when it comes back.
         # GuardedGraph: an outage is a fast 503 (circuit breaker), not a wait per request.

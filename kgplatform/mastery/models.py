@@ -295,8 +295,14 @@ class AnswerBatchResult(BaseModel):
     # The learners whose whole stored history this request replayed (an answer not later than their stored
     # mastery, or mastery traced under another stamp): for `kgplatform ingest`'s summary, which an
     # in-file comparison cannot give (a file older than the graph replays every learner). Not in the API's
-    # response or schema (a review, 6 December 2026).
-    replayed: list[str] = Field(default_factory=list, exclude=True)
+    # response or schema (a review, 6 December 2026). A private attribute, not a field with `exclude=True`:
+    # FastAPI's OpenAPI build hid pydantic's warning about such a field inside `warnings.catch_warnings`,
+    # which another thread's block could undo (docs/services.md, "The report and its picture").
+    _replayed: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def replayed(self) -> list[str]:
+        return self._replayed
 
 
 class ConceptMastery(BaseModel):

@@ -258,7 +258,7 @@ class MasteryService:
             created = judge_rows(result, candidates, variants, tasks, stored, erased)
             result.accepted.extend(a.event_id for _, a in created)
             if created and earlier is not None:
-                result.replayed = sorted(self._preview_replays([a for _, a in created], earlier))
+                result.replayed.extend(sorted(self._preview_replays([a for _, a in created], earlier)))
         _settle_repeats(result, repeats)
         result.rejected.sort(key=lambda r: r.index)
         return result, found

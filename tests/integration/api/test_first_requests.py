@@ -93,7 +93,7 @@ FIRST_REQUESTS = HOLD_BLOCK + textwrap.dedent(
         ("GET", "/ui/", None),
         ("GET", "/nowhere", None),
         # FastAPI builds the OpenAPI document on its first request, hiding the same warning for a model's
-        # field that has `exclude=True` (AnswerBatchResult.replayed).
+        # field that has `exclude=True` (AnswerBatchResult.replayed had one).
         ("GET", "/openapi.json", None),
     ]
     statuses = []
@@ -156,8 +156,8 @@ DRAWN_DURING_THE_DOCUMENT = HOLD_BLOCK + textwrap.dedent(
 
 def test_the_first_openapi_document_meets_no_warning_hidden_while_a_picture_is_drawn(graph: Graph) -> None:
     """A drawing's block closing while FastAPI built the document (on its first request) let the hidden
-    warning escape: a 500 under warnings as errors. The lifespan now builds the document before any thread
-    of the app runs."""
+    warning escape: a 500 under warnings as errors. The document's build now sets off no warning
+    (`AnswerBatchResult.replayed` is a private attribute, not a field with `exclude=True`)."""
     secret = auth.issue_key(graph, role=Role.ADMIN, name="admin-tester", actor="tests").secret
     done, seen = run_held(DRAWN_DURING_THE_DOCUMENT, "AnyIO worker thread", secret, hold_s=60)
     statuses = seen["statuses"]
