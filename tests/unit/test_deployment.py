@@ -82,6 +82,14 @@ def test_a_stopped_worker_has_time_to_finish_its_chunk() -> None:
     assert duration_s(grace) >= Settings().workers.max_chunk_s, grace
 
 
+def test_a_stopped_api_has_time_to_answer_the_requests_it_runs() -> None:
+    """uvicorn lets running requests finish on SIGTERM; Docker's default 10 s SIGKILLed one still waiting
+    on a transaction of up to the transaction timeout (a review measuring restarts, 7 December 2026). Twice
+    the timeout: a request may run more than one transaction."""
+    grace = compose_config()["services"]["api"].get("stop_grace_period", "10s")
+    assert duration_s(grace) >= 2 * Settings().neo4j.transaction_timeout_s, grace
+
+
 def test_the_image_installs_the_project_editable_beside_its_cypher_files(tmp_path: Path) -> None:
     """Lays out the files the Dockerfile's COPY lines name, as they name them, and loads every query and
     migration from that tree alone (no access to this checkout): the container's `kgplatform migrate`."""
