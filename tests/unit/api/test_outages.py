@@ -73,3 +73,48 @@ def test_a_transaction_neo4j_ended_is_a_503_with_retry_after_that_changed_nothin
 def test_other_client_errors_are_not_taken_for_timeouts() -> None:
     with pytest.raises(neo4j_errors.ConstraintError), GuardedGraph(_Driver(), "neo4j").session():  # type: ignore[arg-type]
         raise _neo4j_error("Neo.ClientError.Schema.ConstraintValidationFailed")
+
+
+# What Neo4j 5.26 answered on a full disk (7 December 2026, docs/operations.md "A full disk"): the commit that
+# could not flush the fulltext index, then every transaction after the database panicked.
+PANIC_COMMIT = (
+    "Neo.DatabaseError.Transaction.TransactionCommitFailed",
+    "Could not apply the transaction: Transaction #252 {...} to the store after written to log.",
+)
+PANIC_START = (
+    "Neo.DatabaseError.Transaction.TransactionStartFailed",
+    "The database has encountered a critical error, and needs to be restarted. Please see database logs for "
+    "more details.",
+)
+
+
+def _raise_in_session(graph: GuardedGraph, code: str, message: str) -> ServiceUnavailable:
+    with pytest.raises(ServiceUnavailable) as failed, graph.session():
+        error = neo4j_errors.Neo4jError._hydrate_neo4j(code=code, message=message)
+        assert isinstance(error, neo4j_errors.DatabaseError)  # the class the driver raised
+        raise error
+    return failed.value
+
+
+def test_a_database_panic_is_a_503_naming_the_restart_and_opens_the_breaker() -> None:
+    graph = GuardedGraph(_Driver(), "neo4j")  # type: ignore[arg-type]
+    failed = _raise_in_session(graph, *PANIC_START)
+    assert "needs a restart" in failed.message and "full disk" in failed.message
+    assert "nothing was changed" in failed.message
+    response = problem_of(failed)
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) >= 1
+    assert graph.breaker.retry_after_s() > 0  # every request fails until the restart: answer at once
+
+
+def test_the_commit_that_met_the_panic_is_a_503_that_does_not_claim_nothing_changed() -> None:
+    # Neo4j wrote it to its transaction log first; the restart's recovery stored it (the live experiment).
+    failed = _raise_in_session(GuardedGraph(_Driver(), "neo4j"), *PANIC_COMMIT)  # type: ignore[arg-type]
+    assert "needs a restart" in failed.message and "nothing was changed" not in failed.message
+    assert "may still apply" in failed.message and problem_of(failed).status_code == 503
+
+
+def test_other_database_errors_stay_unexpected() -> None:
+    code = "Neo.DatabaseError.General.UnknownError"
+    unknown = neo4j_errors.Neo4jError._hydrate_neo4j(code=code, message="?")
+    with pytest.raises(neo4j_errors.DatabaseError), GuardedGraph(_Driver(), "neo4j").session():  # type: ignore[arg-type]
+        raise unknown
