@@ -14,6 +14,7 @@ so the breaker stays closed.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, cast
@@ -83,6 +84,21 @@ REDIS_REFUSES = "Redis (the plan cache and job queue) refuses writes (full, read
 REDIS_REFUSED_RETRY_S = 5.0
 
 
+class LastOutage:
+    """Why the breaker last opened, so the requests it refuses meanwhile (and /readyz) say the same: a failed
+    database needs a restart, which "unavailable" alone did not tell. One is shared by the graph and its
+    bounded views (`with_transaction_timeout` copies the graph, not this)."""
+
+    def __init__(self) -> None:
+        self.noted: tuple[str, BaseException | None] = (NEO4J_DOWN, None)
+
+    def note(self, what: str, error: BaseException) -> None:
+        # A copy: it keeps the class and Neo4j's code, not the traceback, whose frames (a request's whole
+        # batch of answers, say) would otherwise stay in memory until the next outage.
+        # One assignment: a reader never sees one outage's reason with another's error.
+        self.noted = (what, copy.copy(error))
+
+
 class GuardedGraph(Graph):
     """A `Graph` that turns Neo4j outages into `ServiceUnavailable` (503) and fails fast while one lasts.
 
@@ -100,13 +116,15 @@ class GuardedGraph(Graph):
     ) -> None:
         super().__init__(driver, database, transaction_timeout_s=transaction_timeout_s)
         self.breaker = breaker or CircuitBreaker()
+        self.last_outage = LastOutage()
         self.retry = LivenessAwareRetry(retry_s, lambda: neo4j_answers(driver))
 
     @contextmanager
     def session(self, **options: Any) -> Iterator[neo4j.Session]:
         wait = self.breaker.retry_after_s()
         if wait > 0:
-            raise unavailable(NEO4J_DOWN, wait)
+            what, error = self.last_outage.noted
+            raise unavailable(what, wait) from error
         try:
             with super().session(**options, **SINGLE_ATTEMPT) as session:
                 # It stands for the session: callers use execute_read/_write and the rest as they are.
@@ -114,6 +132,7 @@ class GuardedGraph(Graph):
         except neo4j_errors.IncompleteCommit as error:
             # A subclass of ServiceUnavailable, but the commit was sent: "nothing was changed" would be a lie.
             self.breaker.trip()
+            self.last_outage.note(NEO4J_DOWN, error)
             raise ServiceUnavailable(
                 f"{NEO4J_DOWN}: the connection dropped while committing, so this change may or may not "
                 "have been stored; read it back before retrying (answers may simply be sent again: "
@@ -122,11 +141,13 @@ class GuardedGraph(Graph):
             ) from error
         except NEO4J_OUTAGE_ERRORS as error:
             self.breaker.trip()
+            self.last_outage.note(NEO4J_DOWN, error)
             raise unavailable(NEO4J_DOWN, self.breaker.cooldown_s) from error
         except neo4j_errors.DatabaseError as error:
             if error.code not in (NEO4J_PANIC_START, NEO4J_PANIC_COMMIT):
                 raise
             self.breaker.trip()  # failed for every request until restarted: fail fast, serve cached plans
+            self.last_outage.note(NEO4J_FAILED, error)
             raise database_failed(error.code == NEO4J_PANIC_COMMIT, self.breaker.cooldown_s) from error
         except neo4j_errors.TransientError as error:
             # Still transient after the driver's own retries (e.g. a lock timeout): busy, not down.

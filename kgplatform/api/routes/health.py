@@ -9,7 +9,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import State
 
+from kgplatform.api.outages import NEO4J_FAILED, NEO4J_PANIC_COMMIT, NEO4J_PANIC_START
 from kgplatform.api.readiness import ReadinessProbe
+from kgplatform.errors import caused_by
 
 router = APIRouter(tags=["health"])
 
@@ -59,11 +61,17 @@ def backend_checks(state: State) -> dict[str, str]:
 def _neo4j_error_name(error: Exception) -> str:
     """The error's class, and Neo4j's status code when the server sent one: a refused password, a database
     the server does not hold and one it cannot open all read "unavailable: ClientError" or the like, which
-    left an operator of a remote Neo4j to guess (a review, 6 December 2026). The code names no secret."""
+    left an operator of a remote Neo4j to guess (a review, 6 December 2026). The code names no secret. The
+    API's graph raises its 503 with Neo4j's error behind it, which is the one named. A failed database (a
+    full disk's "database panic") says so: its code alone did not tell that a restart is needed."""
     from neo4j.exceptions import Neo4jError
 
-    code = error.code if isinstance(error, Neo4jError) else None
-    return f"{error.__class__.__name__} ({code})" if code else error.__class__.__name__
+    server_error = caused_by(error, Neo4jError)
+    code = server_error.code if isinstance(server_error, Neo4jError) else None
+    if server_error is None or not code:
+        return error.__class__.__name__
+    name = f"{server_error.__class__.__name__} ({code})"
+    return f"{name}: {NEO4J_FAILED}" if code in (NEO4J_PANIC_START, NEO4J_PANIC_COMMIT) else name
 
 
 @router.get(

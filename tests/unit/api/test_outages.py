@@ -118,3 +118,16 @@ def test_other_database_errors_stay_unexpected() -> None:
     unknown = neo4j_errors.Neo4jError._hydrate_neo4j(code=code, message="?")
     with pytest.raises(neo4j_errors.DatabaseError), GuardedGraph(_Driver(), "neo4j").session():  # type: ignore[arg-type]
         raise unknown
+
+
+def test_while_the_breaker_is_open_requests_and_readyz_hear_of_the_failed_database() -> None:
+    # Live, after the panic every request but one each 2 s met the open breaker and read "Neo4j (the graph
+    # database) is unavailable", and /readyz "unavailable: ServiceUnavailable": no word of the restart.
+    graph = GuardedGraph(_Driver(), "neo4j")  # type: ignore[arg-type]
+    _raise_in_session(graph.with_transaction_timeout(2.0), *PANIC_START)  # a request's bounded view met it
+    with pytest.raises(ServiceUnavailable) as refused, graph.session():
+        pass  # not reached: the breaker refuses before a session opens
+    assert "needs a restart" in refused.value.message
+    behind = refused.value.__cause__
+    assert isinstance(behind, neo4j_errors.DatabaseError) and behind.code == PANIC_START[0]
+    assert behind.__traceback__ is None  # a copy: the failed request's frames are not kept

@@ -154,3 +154,23 @@ def test_a_neo4j_that_answers_with_an_error_is_named_by_its_code(code: str) -> N
     assert answer.status_code == 503
     assert answer.json()["checks"]["neo4j"] == f"unavailable: {error.__class__.__name__} ({code})"
     assert "own words" not in answer.text  # the code, not the server's message
+
+
+def test_a_failed_database_says_it_needs_a_restart() -> None:
+    """On a full disk Neo4j 5.26's database panicked (7 December 2026): the API's graph raised its 503 with
+    this error behind it, and /readyz read "unavailable: ServiceUnavailable", no word of a restart."""
+    from neo4j.exceptions import DatabaseError
+
+    from kgplatform.errors import ServiceUnavailable
+
+    code = "Neo.DatabaseError.Transaction.TransactionStartFailed"
+    panic = DatabaseError._hydrate_neo4j(code=code, message="The database has encountered a critical error")
+    try:
+        raise ServiceUnavailable("Neo4j's database has failed") from panic
+    except ServiceUnavailable as raised:
+        wrapped = raised
+    _, client = serving_app(graph=RefusingGraph(wrapped), sync_redis=PingedRedis())
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    neo4j = answer.json()["checks"]["neo4j"]
+    assert neo4j.startswith(f"unavailable: DatabaseError ({code}): ") and "needs a restart" in neo4j
