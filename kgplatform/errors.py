@@ -72,6 +72,12 @@ class ServiceUnavailable(KgpError):
     title = "Service unavailable"
 
 
+class DatabaseFailed(ServiceUnavailable):
+    """Neo4j's database failed (a "database panic": a full disk, for one) and refuses every transaction until
+    Neo4j is restarted; Neo4j's error is its cause. A `ServiceUnavailable`, so the workers retry it with their
+    backoff (`workers.tasks.TRANSIENT_ERRORS`) instead of blaming the learners or chunk at hand."""
+
+
 class ServiceSetupFailed(KgpError):
     """A local service could not be installed or started by `kgplatform services up`."""
 

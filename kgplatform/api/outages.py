@@ -28,7 +28,9 @@ from neo4j import exceptions as neo4j_errors
 from kgplatform.api.deps import GraphDep, SettingsDep
 from kgplatform.api.neo4j_retry import SINGLE_ATTEMPT, LivenessAwareRetry, RetryingSession, neo4j_answers
 from kgplatform.circuit_breaker import CircuitBreaker
-from kgplatform.errors import ServiceUnavailable
+from kgplatform.errors import DatabaseFailed, ServiceUnavailable
+from kgplatform.graph.driver import DATABASE_FAILED as NEO4J_FAILED
+from kgplatform.graph.driver import PANIC_COMMIT as NEO4J_PANIC_COMMIT
 from kgplatform.graph.driver import Graph
 
 # Errors that mean "the service is not there (now)", as opposed to a bad query or bad data.
@@ -61,18 +63,6 @@ NEO4J_ENDED_CODES = frozenset(
         "Neo.ClientError.Transaction.LockClientStopped",
         "Neo.ClientError.Transaction.Terminated",
     }
-)
-# Neo4j's database failed and stays failed until Neo4j is restarted (a "database panic"): on a full disk the
-# commit that could not extend a store or index file fails with COMMIT_FAILED, and from then on every
-# transaction with START_FAILED, "The database has encountered a critical error, and needs to be restarted";
-# freeing the space does not end it (measured 7 December 2026, docs/operations.md, "A full disk"). Both were
-# 500s. The failed commit was written to the transaction log before the store refused it, and the restart's
-# recovery applied it: such a 503 must not say that nothing was changed.
-NEO4J_PANIC_START = "Neo.DatabaseError.Transaction.TransactionStartFailed"
-NEO4J_PANIC_COMMIT = "Neo.DatabaseError.Transaction.TransactionCommitFailed"
-NEO4J_FAILED = (
-    "Neo4j's database has failed and needs a restart (a full disk, for one; `kgplatform services status` "
-    "and Neo4j's debug.log say why)"
 )
 # A request ended that way is retried after this long (the locks it waited on may well still be held).
 ENDED_RETRY_AFTER_S = 5.0
@@ -143,12 +133,12 @@ class GuardedGraph(Graph):
             self.breaker.trip()
             self.last_outage.note(NEO4J_DOWN, error)
             raise unavailable(NEO4J_DOWN, self.breaker.cooldown_s) from error
-        except neo4j_errors.DatabaseError as error:
-            if error.code not in (NEO4J_PANIC_START, NEO4J_PANIC_COMMIT):
-                raise
+        except DatabaseFailed as failed:  # Neo4j's DatabaseError behind it: `graph.driver.PANIC_START`
+            error = failed.__cause__ or failed
             self.breaker.trip()  # failed for every request until restarted: fail fast, serve cached plans
             self.last_outage.note(NEO4J_FAILED, error)
-            raise database_failed(error.code == NEO4J_PANIC_COMMIT, self.breaker.cooldown_s) from error
+            committing = getattr(error, "code", None) == NEO4J_PANIC_COMMIT
+            raise database_failed(committing, self.breaker.cooldown_s) from error
         except neo4j_errors.TransientError as error:
             # Still transient after the driver's own retries (e.g. a lock timeout): busy, not down.
             raise unavailable("Neo4j is busy (a transient error outlasted the retries)", 1.0) from error
@@ -169,8 +159,8 @@ def ended_early(timeout_s: float | None) -> ServiceUnavailable:
 
 
 def database_failed(committing: bool, retry_after_s: float) -> ServiceUnavailable:
-    """The 503 for a Neo4j whose database failed (`NEO4J_PANIC_START`); `committing`: this request's commit
-    was the one that failed, and may be applied when Neo4j recovers on its restart."""
+    """The 503 for a Neo4j whose database failed (`graph.driver.PANIC_START`); `committing`: this request's
+    commit was the one that failed, and may be applied when Neo4j recovers on its restart."""
     if not committing:
         return unavailable(NEO4J_FAILED, retry_after_s)
     return ServiceUnavailable(

@@ -16,7 +16,7 @@ import neo4j
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j import exceptions as neo4j_errors
 
-from kgplatform.errors import ServiceUnavailable, raising_what_is_behind
+from kgplatform.errors import DatabaseFailed, ServiceUnavailable, raising_what_is_behind
 from kgplatform.graph.deleted_meanwhile import rerun_if_deleted_meanwhile
 from kgplatform.graph.queries import query_text
 from kgplatform.settings import Neo4jSettings
@@ -76,6 +76,20 @@ def failure_behind(error: BaseException) -> BaseException | None:
     ):
         found = found.__cause__
     return None if found is error else found
+
+
+# Neo4j's database failed and stays failed until Neo4j is restarted (a "database panic"): on a full disk the
+# commit that could not extend a store or index file fails with PANIC_COMMIT, and from then on every
+# transaction with PANIC_START, "The database has encountered a critical error, and needs to be restarted";
+# freeing the space does not end it (measured 7 December 2026, docs/operations.md, "A full disk"). The
+# failed commit was written to the transaction log before the store refused it, and the restart's recovery
+# applied it. `Graph.session` raises both as `DatabaseFailed`.
+PANIC_START = "Neo.DatabaseError.Transaction.TransactionStartFailed"
+PANIC_COMMIT = "Neo.DatabaseError.Transaction.TransactionCommitFailed"
+DATABASE_FAILED = (
+    "Neo4j's database has failed and needs a restart (a full disk, for one; `kgplatform services status` "
+    "and Neo4j's debug.log say why)"
+)
 
 
 class SessionWrapper:
@@ -146,10 +160,18 @@ class Graph:
     @contextmanager
     def session(self, **options: Any) -> Iterator[neo4j.Session]:
         """A driver session on this graph's database; `options` are the driver's session settings. Its
-        failed managed transactions raise the error they failed on (`UnwrappingSession`)."""
+        failed managed transactions raise the error they failed on (`UnwrappingSession`), and a failed
+        database's `DatabaseFailed`."""
         with self.driver.session(database=self.database, **options) as session:
-            # It stands for the session: callers use execute_read/_write and the rest as they are.
-            yield cast(neo4j.Session, UnwrappingSession(session))
+            try:
+                # It stands for the session: callers use execute_read/_write and the rest as they are.
+                yield cast(neo4j.Session, UnwrappingSession(session))
+            except neo4j_errors.DatabaseError as error:
+                # Before, a worker's on-demand drain blamed it on each learner and dropped them all from the
+                # due set within 75 s, and a batch chunk was not retried (DatabaseError is no transient one).
+                if error.code not in (PANIC_START, PANIC_COMMIT):
+                    raise
+                raise DatabaseFailed(f"{DATABASE_FAILED}: {error.code}") from error
 
     def ping(self) -> bool:
         """A round trip to the database (the readiness probe); raises when it is unreachable."""

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import State
 
-from kgplatform.api.outages import NEO4J_FAILED, NEO4J_PANIC_COMMIT, NEO4J_PANIC_START
 from kgplatform.api.readiness import ReadinessProbe
 from kgplatform.errors import caused_by
+from kgplatform.graph.driver import DATABASE_FAILED, PANIC_COMMIT, PANIC_START
 
 router = APIRouter(tags=["health"])
 
@@ -71,7 +71,7 @@ def _neo4j_error_name(error: Exception) -> str:
     if server_error is None or not code:
         return error.__class__.__name__
     name = f"{server_error.__class__.__name__} ({code})"
-    return f"{name}: {NEO4J_FAILED}" if code in (NEO4J_PANIC_START, NEO4J_PANIC_COMMIT) else name
+    return f"{name}: {DATABASE_FAILED}" if code in (PANIC_START, PANIC_COMMIT) else name
 
 
 @router.get(

@@ -211,3 +211,39 @@ def test_a_drain_that_cannot_even_put_its_learners_back_says_whether_redis_refus
         with pytest.raises(redis_errors.OutOfMemoryError):
             plan_claim(plan, RefusingDue(error), Claim(["A"], T0), tasks.DRAIN_RETRIED_WHOLE, 150.0)  # type: ignore[arg-type]
         assert f"1 learners of a failed drain wait for its lease end: {words}" in caplog.text
+
+
+def test_a_failed_neo4j_database_is_retried_whole_not_blamed_on_learners(drains: Drains) -> None:
+    """Neo4j's database panicked on a full disk (7 December 2026): every plan read failed with this
+    DatabaseError, which the drain took for each learner's own, so it split its claim down to single
+    learners and dropped all 20 due at their fifth failure, 76 s in. It is server state: retried whole, and
+    by Celery."""
+    from contextlib import nullcontext
+
+    from neo4j.exceptions import Neo4jError
+
+    from kgplatform.errors import DatabaseFailed
+    from kgplatform.graph.driver import Graph
+    from kgplatform.jobs.due import RETRY_FIRST_S
+
+    class Driver:
+        def session(self, **_: object) -> nullcontext[object]:
+            return nullcontext(object())
+
+    class Panicked(Planner):
+        def plan(self, learner_ids: Sequence[str]) -> Outcome:
+            self.calls.append(list(learner_ids))
+            with Graph(Driver(), "neo4j").session():  # type: ignore[arg-type]
+                raise Neo4jError._hydrate_neo4j(  # what Neo4j 5.26 answered every transaction
+                    code="Neo.DatabaseError.Transaction.TransactionStartFailed",
+                    message="The database has encountered a critical error, and needs to be restarted.",
+                )
+
+    drains.planner = Panicked()
+    learners = [f"l{n:02d}" for n in range(20)]
+    drains.due.add(learners, T0)
+    with pytest.raises(DatabaseFailed) as failed:
+        tasks.recompute_due.run()
+    assert len(drains.planner.calls) == 1  # not split: no learner's fault
+    assert drains.due.owed(learners) == [T0 + RETRY_FIRST_S] * 20
+    assert isinstance(failed.value, tuple(tasks.RETRY["autoretry_for"]))  # chunks and drains retried too
