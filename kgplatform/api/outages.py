@@ -32,6 +32,7 @@ from kgplatform.errors import DatabaseFailed, ServiceUnavailable
 from kgplatform.graph.driver import DATABASE_FAILED as NEO4J_FAILED
 from kgplatform.graph.driver import PANIC_COMMIT as NEO4J_PANIC_COMMIT
 from kgplatform.graph.driver import Graph
+from kgplatform.jobs.redis_refusals import CannotPersistError
 
 # Errors that mean "the service is not there (now)", as opposed to a bad query or bad data.
 NEO4J_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
@@ -45,12 +46,14 @@ REDIS_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.BusyLoadingError,
 )
 # Redis answers but refuses the command: full at `maxmemory` under `noeviction`, a read-only replica after a
-# failover, a replica cut off from its primary, or an ACL that denies it. Not the request's fault: a 503
+# failover, a replica cut off from its primary, a disk too full for its append-only file (MISCONF), or an
+# ACL that denies it. Not the request's fault: a 503
 # for routes that need Redis (the plan cache treats them as a miss, `best_effort_cache`).
 REDIS_REFUSAL_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.OutOfMemoryError,
     redis.exceptions.ReadOnlyError,
     redis.exceptions.MasterDownError,
+    CannotPersistError,
     redis.exceptions.NoPermissionError,
 )
 
@@ -69,8 +72,11 @@ ENDED_RETRY_AFTER_S = 5.0
 
 NEO4J_DOWN = "Neo4j (the graph database) is unavailable"
 REDIS_DOWN = "Redis (the plan cache and job queue) is unavailable"
-REDIS_REFUSES = "Redis (the plan cache and job queue) refuses writes (full, read-only or not permitted)"
-# A refusing Redis seldom recovers within seconds (someone frees memory or repoints the URL).
+REDIS_REFUSES = (
+    "Redis (the plan cache and job queue) refuses writes "
+    "(out of memory, its disk full, read-only or not permitted)"
+)
+# A refusing Redis seldom recovers within seconds (someone frees memory or disk, or repoints the URL).
 REDIS_REFUSED_RETRY_S = 5.0
 
 

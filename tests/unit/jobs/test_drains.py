@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 from redis import exceptions as redis_errors
+from redis._parsers.base import BaseParser
 
 import workers.tasks as tasks
 from kgplatform.jobs import drain as drain_module
@@ -163,8 +164,10 @@ def test_a_drain_failing_on_a_database_blip_is_retried_in_seconds_not_at_its_lea
         redis_errors.OutOfMemoryError("command not allowed when used memory > 'maxmemory'."),
         redis_errors.ReadOnlyError("You can't write against a read only replica."),
         redis_errors.MasterDownError("Link with MASTER is down and replica-serve-stale-data is set to 'no'."),
+        # As redis-py reads the reply of a Redis whose disk is too full for its append-only file.
+        BaseParser.parse_error("MISCONF Errors writing to the AOF file: No space left on device"),
     ],
-    ids=["oom", "readonly", "masterdown"],
+    ids=["oom", "readonly", "masterdown", "misconf"],
 )
 def test_a_redis_refusing_writes_is_retried_whole_not_bisected(drains: Drains, refusal: Exception) -> None:
     """A Redis full under noeviction (or read-only after a failover) was taken for some learner's error:
