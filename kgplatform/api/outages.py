@@ -32,7 +32,7 @@ from kgplatform.errors import DatabaseFailed, ServiceUnavailable
 from kgplatform.graph.driver import DATABASE_FAILED as NEO4J_FAILED
 from kgplatform.graph.driver import PANIC_COMMIT as NEO4J_PANIC_COMMIT
 from kgplatform.graph.driver import Graph
-from kgplatform.jobs.redis_refusals import CannotPersistError
+from kgplatform.jobs.redis_refusals import REDIS_REFUSED_WRITE
 
 # Errors that mean "the service is not there (now)", as opposed to a bad query or bad data.
 NEO4J_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
@@ -45,15 +45,12 @@ REDIS_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
     redis.exceptions.BusyLoadingError,
 )
-# Redis answers but refuses the command: full at `maxmemory` under `noeviction`, a read-only replica after a
-# failover, a replica cut off from its primary, a disk too full for its append-only file (MISCONF), or an
-# ACL that denies it. Not the request's fault: a 503
-# for routes that need Redis (the plan cache treats them as a miss, `best_effort_cache`).
+# Redis answers but refuses the command: the refused writes the workers retry (`jobs.redis_refusals`: full
+# at `maxmemory` under `noeviction`, a read-only replica after a failover, a replica cut off from its
+# primary, a disk too full for its append-only file), or an ACL that denies it. Not the request's fault: a
+# 503 for routes that need Redis (the plan cache treats them as a miss, `best_effort_cache`).
 REDIS_REFUSAL_ERRORS: tuple[type[BaseException], ...] = (
-    redis.exceptions.OutOfMemoryError,
-    redis.exceptions.ReadOnlyError,
-    redis.exceptions.MasterDownError,
-    CannotPersistError,
+    *REDIS_REFUSED_WRITE,
     redis.exceptions.NoPermissionError,
 )
 
