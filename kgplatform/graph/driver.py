@@ -86,6 +86,7 @@ def failure_behind(error: BaseException) -> BaseException | None:
 # applied it. `Graph.session` raises both as `DatabaseFailed`.
 PANIC_START = "Neo.DatabaseError.Transaction.TransactionStartFailed"
 PANIC_COMMIT = "Neo.DatabaseError.Transaction.TransactionCommitFailed"
+PANIC_CODES = (PANIC_START, PANIC_COMMIT)
 DATABASE_FAILED = (
     "Neo4j's database has failed and needs a restart (a full disk, for one; `kgplatform services status` "
     "and Neo4j's debug.log say why)"
@@ -169,7 +170,7 @@ class Graph:
             except neo4j_errors.DatabaseError as error:
                 # Before, a worker's on-demand drain blamed it on each learner and dropped them all from the
                 # due set within 75 s, and a batch chunk was not retried (DatabaseError is no transient one).
-                if error.code not in (PANIC_START, PANIC_COMMIT):
+                if error.code not in PANIC_CODES:
                     raise
                 raise DatabaseFailed(f"{DATABASE_FAILED}: {error.code}") from error
 

@@ -11,7 +11,7 @@ from starlette.datastructures import State
 
 from kgplatform.api.readiness import ReadinessProbe
 from kgplatform.errors import caused_by
-from kgplatform.graph.driver import DATABASE_FAILED, PANIC_COMMIT, PANIC_START
+from kgplatform.graph.driver import DATABASE_FAILED, PANIC_CODES
 
 router = APIRouter(tags=["health"])
 
@@ -71,7 +71,7 @@ def _neo4j_error_name(error: Exception) -> str:
     if server_error is None or not code:
         return error.__class__.__name__
     name = f"{server_error.__class__.__name__} ({code})"
-    return f"{name}: {DATABASE_FAILED}" if code in (PANIC_START, PANIC_COMMIT) else name
+    return f"{name}: {DATABASE_FAILED}" if code in PANIC_CODES else name
 
 
 @router.get(
