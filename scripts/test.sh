@@ -36,7 +36,8 @@ kgplatform services up --started-file "$started_file"
 kgplatform migrate
 
 set +e
-python -m pytest "$@"
+# The slowest tests at the end of every run: CI has 90 minutes, and a test that grows slow is seen there.
+python -m pytest --durations=25 "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
