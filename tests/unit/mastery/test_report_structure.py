@@ -56,6 +56,40 @@ def test_the_graphs_kept_are_bounded() -> None:
     assert len(structures._graphs) <= report_structure.GRAPHS
 
 
+def test_a_curriculum_without_stamps_is_read_every_time() -> None:
+    """Nothing would tell its change (`cacheable`): kept, its report would miss every edit of it."""
+    structures = ReportStructures()
+    reads: list[list[str]] = []
+
+    def read(ids: list[str]) -> dict[str, list[object]]:
+        reads.append(list(ids))
+        return {cid: [cid] for cid in ids}
+
+    for _ in range(2):
+        assert structures.curricula("k", ["a", "b"], read, lambda cid: cid == "a") == {"a": ["a"], "b": ["b"]}
+    assert reads == [["a", "b"], ["b"]]
+
+
+def test_a_structure_read_under_an_old_key_is_not_kept() -> None:
+    """A read that the key moved past while it ran (an edit meanwhile) is not served under the new key."""
+    structures = ReportStructures()
+    reads: list[str] = []
+
+    def read_while_the_key_moves(ids: list[str]) -> dict[str, list[object]]:
+        reads.append("old")
+        structures.curricula("k-after", [], lambda _: {})
+        return {cid: ["before the edit"] for cid in ids}
+
+    assert structures.curricula("k", ["a"], read_while_the_key_moves) == {"a": ["before the edit"]}
+
+    def read_after(ids: list[str]) -> dict[str, list[object]]:
+        reads.append("new")
+        return {cid: ["after the edit"] for cid in ids}
+
+    assert structures.curricula("k-after", ["a"], read_after) == {"a": ["after the edit"]}
+    assert reads == ["old", "new"]
+
+
 def _six_at_once(ask: Callable[[], object], runs: list[object], release: threading.Event) -> list[object]:
     """`ask()` from six threads at once, released once each runs or waits on a run."""
     outcomes: list[object] = []
