@@ -7,7 +7,7 @@ from contextlib import nullcontext
 import pytest
 from neo4j import exceptions as neo4j_errors
 
-from kgplatform.api.outages import CircuitBreaker, GuardedGraph, unavailable
+from kgplatform.api.outages import CircuitBreaker, GuardedGraph, database_failed, unavailable
 from kgplatform.api.problems import problem_of
 from kgplatform.errors import ServiceUnavailable
 
@@ -131,3 +131,35 @@ def test_while_the_breaker_is_open_requests_and_readyz_hear_of_the_failed_databa
     behind = refused.value.__cause__
     assert isinstance(behind, neo4j_errors.DatabaseError) and behind.code == PANIC_START[0]
     assert behind.__traceback__ is None  # a copy: the failed request's frames are not kept
+
+
+def test_a_transient_error_that_outlasted_the_retries_is_a_503_not_a_500() -> None:
+    graph = GuardedGraph(_Driver(), "neo4j")  # type: ignore[arg-type]
+    lock_wait = neo4j_errors.Neo4jError._hydrate_neo4j(
+        code="Neo.TransientError.Transaction.LockAcquisitionTimeout", message="lock wait"
+    )
+    with pytest.raises(ServiceUnavailable) as busy, graph.session():
+        raise lock_wait
+    assert "busy" in busy.value.message and busy.value.__cause__ is lock_wait
+    assert problem_of(busy.value).status_code == 503
+    assert graph.breaker.retry_after_s() == 0  # busy, not down: other requests still go through
+
+
+def test_an_outage_after_a_failed_database_is_refused_as_an_outage_not_as_the_failure() -> None:
+    # After the restart that ended the failure, a later outage's refusals must not send the operator to
+    # restart Neo4j again.
+    now = [0.0]
+    graph = GuardedGraph(_Driver(), "neo4j", CircuitBreaker(cooldown_s=2.0, clock=lambda: now[0]))  # type: ignore[arg-type]
+    _raise_in_session(graph, *PANIC_START)
+    now[0] = 10.0  # restarted: the breaker lets calls through again
+    with pytest.raises(ServiceUnavailable), graph.session():
+        raise neo4j_errors.ServiceUnavailable("connection refused")
+    with pytest.raises(ServiceUnavailable) as refused, graph.session():
+        pass  # not reached: the breaker refuses
+    assert "needs a restart" not in refused.value.message and "unavailable" in refused.value.message
+
+
+def test_retry_after_is_rounded_up_so_a_retry_does_not_meet_the_open_breaker() -> None:
+    assert unavailable("Neo4j", 2.2).details["retry_after_s"] == 3
+    assert database_failed(True, 2.2).details["retry_after_s"] == 3
+    assert database_failed(True, 0.0).details["retry_after_s"] == 1
