@@ -31,3 +31,19 @@ def test_the_hiredis_parser_reads_misconf_so_too() -> None:
     reader = hiredis.Reader(replyError=_HiredisParser.parse_error)
     reader.feed(f"-{MISCONF_AOF}\r\n".encode())
     assert isinstance(reader.gets(), REDIS_REFUSED_WRITE)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "OOM command not allowed when used memory > 'maxmemory'.",
+        "READONLY You can't write against a read only replica.",
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+    ],
+    ids=["oom", "readonly", "masterdown"],
+)
+def test_the_other_refusals_redis_sends_are_refused_writes_too(reply: str) -> None:
+    """Each taken for a learner's error had a drain bisect its claim and fail without a retry."""
+    error = BaseParser.parse_error(reply)
+    assert isinstance(error, REDIS_REFUSED_WRITE)
+    assert redis_trouble(error).startswith("Redis refused the write")
