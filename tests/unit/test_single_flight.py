@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -67,3 +68,38 @@ def test_other_keys_run_beside_a_run_in_progress() -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert outcomes == ["slow"] * CALLERS
+
+
+class Stopped(BaseException):
+    """Like KeyboardInterrupt or SystemExit: no Exception, yet it ends a run."""
+
+
+def test_a_run_ended_by_what_is_no_exception_ends_the_waits_on_it_too() -> None:
+    """Its waiters wait without a timeout: an error not handed to them would hold their threads for ever."""
+    flight: SingleFlight[object] = SingleFlight()
+    runs: list[int] = []
+    release = threading.Event()
+    outcomes: list[BaseException] = []
+
+    def call() -> object:
+        runs.append(1)
+        assert release.wait(timeout=10)
+        raise Stopped
+
+    def ask() -> None:
+        try:
+            flight.run("k", call)
+        except Stopped as stopped:
+            outcomes.append(stopped)
+
+    # Daemons: where the error is not handed on, the waiters would keep the test run from exiting.
+    threads = [threading.Thread(target=ask, daemon=True) for _ in range(CALLERS)]
+    for thread in threads:
+        thread.start()
+    all_running_or_waiting(lambda: len(runs), CALLERS)
+    release.set()
+    deadline = time.monotonic() + 10  # one wait for all: a mutant's hung waiters fail within it
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert len(runs) == 1 and len(outcomes) == CALLERS
+    assert flight.run("k", lambda: "again") == "again"
