@@ -491,3 +491,30 @@ def test_a_row_read_with_no_id_is_left_out_with_nothing_to_check() -> None:
     rows = store.read_curriculum_rows(graph, "m")
     assert rows is not None and [t["id"] for t in rows.tasks] == ["t1"]
     assert "find_gone_entities" not in graph.names
+
+
+class MovingOwnerTx(RecordingTx):
+    """Reads the concept's owner as each of `owners` in turn: deleted and created again in another
+    curriculum between one read and the next."""
+
+    def __init__(self, owners: list[str]) -> None:
+        super().__init__({})
+        self.owners = owners
+
+    def run(self, text: str, params: dict[str, Any]) -> FakeResult:
+        if self.names_by_text[text] != "curriculum/find_concept_curricula":
+            return super().run(text, params)
+        self.ran.append(("curriculum/find_concept_curricula", params))
+        return FakeResult([FakeRecord({"curriculum_id": self.owners.pop(0)})])
+
+
+def test_an_owner_that_moved_before_its_lock_is_locked_where_it_moved() -> None:
+    """The first read named m, the read under m's lock names p: p is locked too, not a 409 for a move that
+    is over (only one that goes on past store.OWNER_LOOKUPS reads is a conflict)."""
+    tx = MovingOwnerTx(["m", "p", "p"])
+    store.lock_owning_curricula(tx, curriculum_ids=["n"], concept_ids=["a"])  # type: ignore[arg-type]
+    locks = [params for name, params in tx.ran if name == "curriculum/lock_curricula"]
+    assert locks == [{"ids": ["m", "n"]}, {"ids": ["p"]}]
+    still_moving = MovingOwnerTx([f"c{n}" for n in range(store.OWNER_LOOKUPS + 1)])
+    with pytest.raises(Conflict):
+        store.lock_owning_curricula(still_moving, concept_ids=["a"])  # type: ignore[arg-type]
