@@ -135,9 +135,7 @@ def test_while_the_breaker_is_open_requests_and_readyz_hear_of_the_failed_databa
 
 def test_a_transient_error_that_outlasted_the_retries_is_a_503_not_a_500() -> None:
     graph = GuardedGraph(_Driver(), "neo4j")  # type: ignore[arg-type]
-    lock_wait = neo4j_errors.Neo4jError._hydrate_neo4j(
-        code="Neo.TransientError.Transaction.LockAcquisitionTimeout", message="lock wait"
-    )
+    lock_wait = _neo4j_error("Neo.TransientError.Transaction.LockAcquisitionTimeout")
     with pytest.raises(ServiceUnavailable) as busy, graph.session():
         raise lock_wait
     assert "busy" in busy.value.message and busy.value.__cause__ is lock_wait

@@ -129,16 +129,10 @@ def test_only_the_most_recently_used_are_kept(keep: int) -> None:
 def test_a_kept_graph_is_built_again_once_its_stamps_move() -> None:
     """An edit moves the curriculum's stamps: the graph kept for the old ones must not be served, or plans
     would follow the curriculum as it was before the edit until the process restarted."""
-
-    class CountingStore:
-        builds = 0
-
-        def concept_graph(self, curriculum_id: str) -> Any:
-            CountingStore.builds += 1
-            return (curriculum_id, CountingStore.builds)
-
-    graphs = ConceptGraphs(CountingStore())  # type: ignore[arg-type]
+    store = SlowStore()
+    store.release.set()  # builds at once
+    graphs = ConceptGraphs(store)  # type: ignore[arg-type]
     before = graphs.get("algebra", EDITED)
     after = graphs.get("algebra", EDITED_AGAIN)
-    assert before == ("algebra", 1) and after == ("algebra", 2)
-    assert graphs.get("algebra", EDITED_AGAIN) is after and CountingStore.builds == 2  # the new one kept
+    assert after is not before and store.builds == ["algebra", "algebra"]
+    assert graphs.get("algebra", EDITED_AGAIN) is after and len(store.builds) == 2  # the new one kept
