@@ -93,6 +93,8 @@ def create_celery(settings: Settings) -> Celery:
         task_cls="workers.message_format:FormatCheckedTask",
     )
     celery.conf.update(celery_config(settings))
+    # Learners owed a plan get a drain at each broker (re)connect: a restart took the one held (the module).
+    celery.steps["consumer"].add("workers.drain_rearm:RearmDrainOnConnect")
     return celery
 
 

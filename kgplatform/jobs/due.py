@@ -23,6 +23,8 @@ learners are then due at its lease end). A worker lost outright (host gone, cont
 nothing more, and the messages it held, its drain's and the countdowns it had taken, come back only after
 the broker's visibility timeout (an hour); so beat also sends a drain every `DUE_SWEEP_S` (30 s,
 `workers.schedule`), which takes up whatever is due, lease ends passed included, whatever wake-ups were lost.
+A broker restart takes the countdowns every worker held, and the wake-up key may outlive them: each worker
+sends a drain anew whenever it connects to the broker (`wake_anew`, `workers.drain_rearm`).
 """
 
 from __future__ import annotations
@@ -187,6 +189,17 @@ class DueLearners:
         """Sends a drain for the earliest learner still owed a plan, if any (see `wake_at`)."""
         at = self.earliest()
         return at is not None and self.wake_at(at, send, now)
+
+    def wake_anew(self, send: SendWake, now: float | None = None) -> bool:
+        """Sends a drain for the earliest learner still owed a plan, whatever wake-up is recorded as
+        pending: after the broker connection was lost the record may name a drain that no worker holds any
+        more (each worker drops what it held when its connection goes; the broker hands it out again only
+        after its visibility timeout). A drain sent twice is harmless; one never sent left the learners
+        waiting for beat's sweep or someone's next answer."""
+        if self.earliest() is None:
+            return False
+        self.client.delete(WAKE_KEY)
+        return self.wake_for_rest(send, now)
 
     def consume_wake(self, now: float) -> None:
         self._consume_wake(keys=[WAKE_KEY], args=[repr(now)])

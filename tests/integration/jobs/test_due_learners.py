@@ -70,6 +70,22 @@ def test_a_wake_up_that_could_not_be_sent_is_not_remembered(redis_client: redis.
     assert due.wake_at(now + 2, sent.append, now) and len(sent) == 1
 
 
+def test_a_wake_up_anew_ignores_the_pending_record_and_sends_nothing_when_nobody_is_owed(
+    redis_client: redis.Redis,
+) -> None:
+    """After a broker reconnect (workers.drain_rearm) the recorded wake-up may be a drain no worker holds."""
+    due, sent = DueLearners(redis_client, wake_grace_s=60.0), []
+    now = time.time()
+    assert not due.wake_anew(sent.append, now)  # nobody owed: nothing sent, nothing recorded
+    assert sent == [] and not redis_client.exists(WAKE_KEY)
+    due.add(["a"], now + 5)
+    assert due.wake_at(now + 5, sent.append, now)
+    assert not due.wake_for_rest(sent.append, now)  # the record holds the next one back
+    assert due.wake_anew(sent.append, now + 1)  # not this one
+    assert [round(c, 1) for c in sent] == [5.0, 4.0]
+    assert float(redis_client.get(WAKE_KEY)) == now + 5  # recorded again, for the drain just sent
+
+
 def test_a_failed_claim_is_due_again_after_a_backoff_and_a_learner_failing_on_is_dropped(
     redis_client: redis.Redis,
 ) -> None:
