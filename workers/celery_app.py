@@ -5,13 +5,16 @@ torch: the GNN is imported by the training task itself, only in the process that
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import warnings
+from collections import deque
 
 import redis
 from celery import Celery
-from celery.exceptions import CPendingDeprecationWarning
+from celery.exceptions import CPendingDeprecationWarning, TimeLimitExceeded
 from celery.signals import (
+    task_failure,
     task_postrun,
     task_prerun,
     worker_init,
@@ -104,6 +107,10 @@ app = create_celery(settings)
 _graph: Graph | None = None
 _redis: redis.Redis | None = None
 _started: dict[str, float] = {}
+# Runs counted as killed at their hard time limit, lately: Celery 5.7 reports such a kill twice, from the
+# pool's result handler and from its timeout handler, a millisecond apart, maybe on two threads.
+_killed: deque[str] = deque(maxlen=64)
+_killed_lock = threading.Lock()
 
 
 @worker_process_init.connect
@@ -225,6 +232,27 @@ def _task_finished(task_id: str, task: object, state: str | None = None, **_: ob
         TASK_SECONDS.labels(getattr(task, "name", "?"), (state or "unknown").lower()).observe(
             time.perf_counter() - started
         )
+
+
+@task_failure.connect
+def _task_killed_at_hard_limit(
+    task_id: str, exception: BaseException, sender: object = None, **_: object
+) -> None:
+    """A run killed at its hard time limit: its pool process is gone, so no postrun counted it, and Celery
+    reports it from the worker's main process. Counted here, once, as a failure that ran for the limit:
+    before, a chunk, drain or retrain killed there was missing from `kgp_task_duration_seconds`, which
+    showed no failure while the job read failed (a review, 8 December 2026). A run this process saw start
+    is left to its postrun (the solo pool runs both in one process)."""
+    if not isinstance(exception, TimeLimitExceeded) or task_id in _started:
+        return
+    with _killed_lock:
+        if task_id in _killed:
+            return
+        _killed.append(task_id)
+    from kgplatform.jobs.metrics import TASK_SECONDS
+
+    limit = exception.args[0] if exception.args and isinstance(exception.args[0], int | float) else 0.0
+    TASK_SECONDS.labels(getattr(sender, "name", "?"), "failure").observe(float(limit))
 
 
 def get_graph() -> Graph:
