@@ -7,14 +7,17 @@ set (any other token a client sends is "other"), so label sets stay few whatever
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
 import redis
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kgplatform.api.route_list import flat_routes
 from kgplatform.jobs.metrics import QueueDepthCollector
 from workers.queues import Queue
 
@@ -86,12 +89,14 @@ class RequestMetrics:
     def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
         self.app = app
         self.metrics = metrics
+        self.templates = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        root_path = scope.get("root_path", "")  # before a mount's routing extends it
         status: int | None = None
         left = False
 
@@ -111,11 +116,49 @@ class RequestMetrics:
             await self.app(scope, noting_receive, recording_send)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or UNMATCHED
+            template = getattr(route, "path", None) or self.templates.of(scope, root_path)
             # No response started: the error handler outside sends a 500, unless the client had left (the
             # route failed reading a body that never came: ClientDisconnect).
             outcome = status if status is not None else DISCONNECTED if left else 500
             self.metrics.observe(scope["method"], template, outcome, time.perf_counter() - start)
+
+
+class RouteTemplates:
+    """The template of the route a request's path names, for a request that routing never labelled: one a
+    middleware refused first (413 over the size, 415, 429, a 401 before a bulk body) or a route that does not
+    note itself in the scope (/docs, /openapi.json, the /ui mount). They were all `<unmatched>`, with the 404s
+    of unknown paths, so a route's refusals were missing from its own series (a review, 8 December 2026).
+    Matched as routing does: the first route of the path and method, else the first of the path (a 405);
+    `<unmatched>` when none."""
+
+    def __init__(self) -> None:
+        # (path regex, methods or None for any, template), read on the first such request (every route was
+        # added by then), and copied out: FastAPI's view of a route resolves each attribute on every read.
+        self._routes: list[tuple[re.Pattern[str], frozenset[str] | None, str]] | None = None
+
+    def of(self, scope: Scope, root_path: str) -> str:
+        app = scope.get("app")
+        if app is None:
+            return UNMATCHED
+        if self._routes is None:
+            self._routes = [
+                (
+                    r.path_regex,
+                    None if (methods := getattr(r, "methods", None)) is None else frozenset(methods),
+                    r.path,
+                )
+                for r in flat_routes(app.routes)
+                if getattr(r, "path_regex", None) is not None
+            ]
+        # On the request as it came: a mount's routing extends the root path.
+        path = get_route_path({"path": scope["path"], "root_path": root_path})
+        partial = None
+        for regex, methods, template in self._routes:
+            if regex.match(path):
+                if methods is None or scope["method"] in methods:
+                    return template
+                partial = partial or template
+        return partial or UNMATCHED
 
 
 router = APIRouter(tags=["health"])

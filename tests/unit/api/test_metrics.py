@@ -9,6 +9,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message, Receive, Scope, Send
 
 from kgplatform.api.metrics import ApiMetrics, RequestMetrics
+from kgplatform.settings import get_settings
 from tests.unit.api.serving_app import FakeRedis, serving_app
 
 
@@ -24,6 +25,30 @@ def test_made_up_methods_share_one_label() -> None:
         client.request(f"X{i}", "/healthz")
     client.get("/healthz")
     assert latency_labels(app.state.metrics, "method") == {"other", "GET"}
+
+
+def test_requests_answered_before_or_outside_routing_are_labelled_with_their_route() -> None:
+    """A 413 or 415 a middleware answers before routing, and /docs, /openapi.json and the /ui mount (routes
+    that do not note themselves in the scope), were all `<unmatched>`, with the 404s of unknown paths: an
+    operator found no refusal in the route's own series (a review, 8 December 2026)."""
+    app, client = serving_app()
+    over = get_settings().serving.max_small_body_bytes + 1
+    json_body = {"content-type": "application/json"}
+    assert client.put("/learners/l1/goals", content=b" " * over, headers=json_body).status_code == 413
+    gzipped = {**json_body, "content-encoding": "gzip"}
+    assert client.post("/answers", content=b"{}", headers=gzipped).status_code == 415
+    assert client.get("/docs").status_code == 200
+    assert client.get("/ui/").status_code == 200
+    assert client.get("/nowhere/at/all").status_code == 404
+    [family] = app.state.metrics.latency.collect()
+    series = {(s.labels["route"], s.labels["status"]) for s in family.samples if s.name.endswith("_count")}
+    assert series == {
+        ("/learners/{learner_id}/goals", "413"),
+        ("/answers", "415"),
+        ("/docs", "200"),
+        ("/ui", "200"),
+        ("<unmatched>", "404"),
+    }
 
 
 def test_made_up_methods_keep_no_memory_of_their_own() -> None:
