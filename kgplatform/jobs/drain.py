@@ -37,9 +37,12 @@ def plan_claim(
     claim: Claim,
     whole: tuple[type[BaseException], ...],
     max_wait_s: float,
+    count_planned: Callable[[int], None] | None = None,
 ) -> int:
     """Plans `claim`'s learners with `plan`, releasing each group once planned; returns the plans made.
-    `whole`: the errors that are no learner's (retried for all, raised); `max_wait_s`: the longest backoff."""
+    `whole`: the errors that are no learner's (retried for all, raised); `max_wait_s`: the longest backoff;
+    `count_planned`: told each released group's plans as they are made, so a drain that fails afterwards
+    still counts them (its retry does not plan those learners again)."""
     pending, group, made, split = [list(claim.learner_ids)], [], 0, False
     try:
         while pending:
@@ -66,6 +69,8 @@ def plan_claim(
             due.release(Claim(group, claim.lease_until))
             group = []
             made += len(outcome.planned)
+            if count_planned is not None and outcome.planned:
+                count_planned(len(outcome.planned))
     except BaseException:
         left = group + [learner for rest in pending for learner in rest]
         try:

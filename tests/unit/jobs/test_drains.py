@@ -250,3 +250,30 @@ def test_a_failed_neo4j_database_is_retried_whole_not_blamed_on_learners(drains:
     assert len(drains.planner.calls) == 1  # not split: no learner's fault
     assert drains.due.owed(learners) == [T0 + RETRY_FIRST_S] * 20
     assert isinstance(failed.value, tuple(tasks.RETRY["autoretry_for"]))  # chunks and drains retried too
+
+
+def test_plans_made_before_a_drain_fails_on_an_outage_are_counted(drains: Drains) -> None:
+    """P's error split the claim; A was planned and released, then Neo4j went away under B's half. The
+    drain counted its plans only when it returned, so A's plan was counted nowhere: its retry plans B and P
+    only (a review, 8 December 2026)."""
+    from neo4j.exceptions import ServiceUnavailable
+
+    from kgplatform.jobs.metrics import PLANS_RECOMPUTED
+
+    class Outage(Planner):
+        def plan(self, learner_ids: Sequence[str]) -> Outcome:
+            if len(self.calls) == 2:  # the second half, after A's plan
+                self.calls.append(list(learner_ids))
+                raise ServiceUnavailable("Neo4j restarting")
+            return super().plan(learner_ids)
+
+    counted = PLANS_RECOMPUTED.labels("on_demand")
+    before = counted._value.get()
+    drains.planner = Outage()
+    drains.planner.poisoned = {"P"}
+    drains.due.add(["A", "B", "P"], T0)
+    with pytest.raises(ServiceUnavailable):
+        tasks.recompute_due.run()
+    assert drains.planner.calls == [["A", "B", "P"], ["A"], ["B", "P"]]
+    assert drains.due.owed(["A"]) == [None]  # planned and released: the retry will not plan A again
+    assert counted._value.get() == before + 1
