@@ -75,12 +75,23 @@ class Neo4jSettings(BaseModel):
 
 
 def _with_valid_port(url: str) -> str:
-    """`url` unchanged, or a ValueError naming its port when that is not a number in 0..65535."""
+    """`url` unchanged, or a ValueError naming its port when that is not a number in 0..65535. The URL
+    is named without its password: the refusal is printed by every command and logged by the workers."""
     try:
         _ = urlsplit(url).port  # urllib checks the range only when the port is read
     except ValueError as error:
-        raise ValueError(f"{url!r}: {error} (a port is a number from 0 to 65535)") from None
+        raise ValueError(f"{without_password(url)!r}: {error} (a port is a number from 0 to 65535)") from None
     return url
+
+
+def without_password(url: str) -> str:
+    """`url` as printed (status tables, errors): the password, if it holds one, as ***. Works on a URL whose
+    port is out of range too, which `urlsplit(...).port` refuses to read."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]  # the host and port as written (IPv6 brackets kept)
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 class RedisSettings(BaseModel):
@@ -124,15 +135,7 @@ class RedisSettings(BaseModel):
     @property
     def shown(self) -> str:
         """The address as printed (status tables, errors): the password, if the URL holds one, as ***."""
-        parts = urlsplit(self.url)
-        if parts.password is None:
-            return self.url
-        user = parts.username or ""
-        host = parts.hostname or ""
-        if ":" in host:  # an IPv6 address goes back in brackets
-            host = f"[{host}]"
-        netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
+        return without_password(self.url)
 
 
 # A size as Neo4j's settings take it (512m, 2g, 1024MiB, 4000000; the units Neo4j 5.26's ByteUnit lists,
@@ -380,6 +383,10 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         env_file=".env",
         extra="ignore",
+        # A refused value is not repeated in the error: pydantic's `input_value=` printed a Redis URL's
+        # password, or the Neo4j one, wherever the error went (a worker's traceback, a supervisor's log).
+        # The message still names the setting and says what is wrong.
+        hide_input_in_errors=True,
     )
 
     neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)

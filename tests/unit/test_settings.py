@@ -51,6 +51,28 @@ def test_a_redis_password_is_never_shown(url: str, shown: str, monkeypatch: pyte
     assert Settings(_env_file=None).redis.shown == shown
 
 
+@pytest.mark.parametrize(
+    ("variable", "url", "shown"),
+    [
+        ("KGP_REDIS__URL", "redis://:s3cret@127.0.0.1:99999/0", "'redis://:***@127.0.0.1:99999/0'"),
+        ("KGP_REDIS__URL", "redis://kgp:s3cret@[::1]:70000/0", "'redis://kgp:***@[::1]:70000/0'"),
+        ("KGP_NEO4J__URI", "bolt://neo4j:s3cret@127.0.0.1:99999", "'bolt://neo4j:***@127.0.0.1:99999'"),
+    ],
+)
+def test_a_refused_url_is_named_without_its_password(
+    variable: str, url: str, shown: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The port check's refusal, and pydantic's `input_value=` beside it, printed the whole URL: every
+    command's "invalid settings" line and a worker's traceback showed the password (a review, 8 December
+    2026)."""
+    monkeypatch.setenv(variable, url)
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None)
+    assert shown in str(refused.value)  # the URL is still named, so the operator sees which one
+    assert "s3cret" not in str(refused.value)
+    assert all("s3cret" not in error["msg"] for error in refused.value.errors())
+
+
 def test_unknown_uri_scheme_is_rejected_naming_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KGP_NEO4J__URI", "http://127.0.0.1:7474")
     with pytest.raises(ValidationError, match="uri"):
