@@ -13,7 +13,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -182,13 +184,32 @@ def write_config(settings: Settings, layout: Neo4jLayout) -> None:
 
 
 def set_initial_password(settings: Settings, layout: Neo4jLayout, java: str) -> None:
-    """Only possible before the first start; afterwards the stored password stays authoritative."""
+    """Only possible before the first start; afterwards the stored password stays authoritative.
+
+    The password goes to neo4j-admin in an argument file (picocli's `@file`) readable by its owner only,
+    not on its command line, which `ps` shows to every user of the machine while the tool runs (as Redis's
+    password goes in `auth.conf`). The file is read as UTF-8 whatever the locale: under LANG=C a password
+    with an accented letter was stored as another one, which no client could then log in with."""
     if (layout.data_dir / "databases").exists():
         return
     password = settings.neo4j.password.get_secret_value()
-    result = run_admin(layout, java, ["dbms", "set-initial-password", password])
+    layout.home.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=layout.home, prefix=".set-password-", suffix=".args")  # mode 0600
+    arguments = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            print("dbms", "set-initial-password", picocli_quoted(password), file=file)
+        result = run_admin(layout, java, [f"@{arguments}"], java_options=["-Dfile.encoding=UTF-8"])
+    finally:
+        arguments.unlink(missing_ok=True)
     if result.returncode != 0:
         raise ServiceSetupFailed(f"Neo4j: setting the initial password failed: {java_error(result.stderr)}")
+
+
+def picocli_quoted(text: str) -> str:
+    """`text` as one argument of a picocli argument file: in double quotes, its backslashes and quotes
+    escaped (unquoted, a space would split it, and a leading # make the line a comment)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def run_admin(
@@ -198,14 +219,16 @@ def run_admin(
     stdin: BinaryIO | None = None,
     own_session: bool = False,
     record_exit: Path | None = None,
+    java_options: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
     """Runs `neo4j-admin ARGUMENTS` (its `AdminTool`, from the server's own jars) on this state folder's
     configuration; stdout and stderr are captured as text. `own_session`: a Ctrl-C at the terminal, sent
     to the whole foreground process group, does not reach it. The tool dies with this process
     (`dying_with_parent`): a dump or load left running by a killed backup or restore held the store while
     `services up` started Neo4j on it. `record_exit`: a file its exit status is written to as soon as it
-    ends, by a process not frozen or killed with this one (`recorded_exit`)."""
-    command = [java, "-cp", f"{layout.lib_dir}/*", "org.neo4j.cli.AdminTool", *arguments]
+    ends, by a process not frozen or killed with this one (`recorded_exit`). `java_options`: the JVM's own,
+    before the class path."""
+    command = [java, *java_options, "-cp", f"{layout.lib_dir}/*", "org.neo4j.cli.AdminTool", *arguments]
     if record_exit is not None:
         command = [sys.executable, "-m", RECORDED_EXIT, str(record_exit), *command]
     env = {**os.environ, "NEO4J_HOME": str(layout.home), "NEO4J_CONF": str(layout.conf_dir)}
@@ -290,7 +313,8 @@ def admin_tools_on(layout: Neo4jLayout, proc: Path = Path("/proc")) -> list[tupl
     """The neo4j-admin processes run on this layout's store (`run_admin` gives each its NEO4J_HOME), as
     (pid, command: `database dump`), lowest pid first. A backup or restore killed before the tool died
     with it (releases before 5 December 2026) left it reading or writing the store. Only the command's
-    first two words are given: `dbms set-initial-password` has the password after them."""
+    first two words are given (`dbms set-initial-password` had the password after them until 8 December
+    2026; it now reads it from a file, `@<file>`)."""
     home = f"NEO4J_HOME={layout.home}".encode()
     found = []
     for entry in proc.iterdir():
