@@ -54,6 +54,10 @@ def api_log_config() -> dict[str, Any]:
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["kgplatform"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    # On the handlers, so every line written is cleaned, whichever logger it came from (api/log_secrets.py).
+    config.setdefault("filters", {})["key_secrets"] = {"()": "kgplatform.api.log_secrets.HideKeySecrets"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("key_secrets")
     return config
 
 
