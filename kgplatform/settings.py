@@ -59,6 +59,14 @@ class Neo4jSettings(BaseModel):
         allowed = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
         if scheme not in allowed:
             raise ValueError(f"scheme {scheme!r} is not one of {sorted(allowed)}")
+        # The driver refuses such a URI at every connection, quoting it whole, and every message naming
+        # Neo4j's address printed it too: a password put there was shown by each command (a review,
+        # 8 December 2026). Refused here, once, without it.
+        if urlsplit(uri).username is not None:
+            raise ValueError(
+                f"{without_password(uri)!r} holds a user name: the Neo4j driver takes none in the URI; set "
+                "KGP_NEO4J__USER and KGP_NEO4J__PASSWORD instead"
+            )
         return _with_valid_port(uri)
 
     @property

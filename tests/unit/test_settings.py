@@ -73,6 +73,21 @@ def test_a_refused_url_is_named_without_its_password(
     assert all("s3cret" not in error["msg"] for error in refused.value.errors())
 
 
+@pytest.mark.parametrize(
+    "uri",
+    ["bolt://neo4j:s3cret@127.0.0.1:7687", "neo4j+s://neo4j:s3cret@graph.example.org", "bolt://me@h:7687"],
+)
+def test_a_neo4j_uri_with_credentials_is_refused_without_showing_them(
+    uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver refuses a URI's user and password, quoting the URI, at each connection, and the CLI's
+    messages named the URI whole: every command printed the password (a review, 8 December 2026)."""
+    monkeypatch.setenv("KGP_NEO4J__URI", uri)
+    with pytest.raises(ValidationError, match="KGP_NEO4J__PASSWORD") as refused:
+        Settings(_env_file=None)
+    assert "s3cret" not in str(refused.value)
+
+
 def test_unknown_uri_scheme_is_rejected_naming_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KGP_NEO4J__URI", "http://127.0.0.1:7474")
     with pytest.raises(ValidationError, match="uri"):
