@@ -68,6 +68,7 @@ def build_report(
     graph: ReportGraph | None = None,
     uncounted_answers: int = 0,
     with_concepts: bool = True,
+    blocks_shown: int | None = None,
 ) -> FeedbackReport:
     """The report's lists partition the concepts by status, each decided as the planner decides it:
     mastered (now), known by implication (`met` below: a mastered concept builds on it), previously
@@ -81,7 +82,9 @@ def build_report(
     learner's stored answers that count for no concept (their tasks or concepts deleted since), which the
     summary names rather than saying "no answers" (0: none, or some concept records an attempt).
     `with_concepts`: False leaves `concepts` empty and makes no model of a concept not started, which only
-    that list shows whole (`not_started` names it); every other field is the same."""
+    that list shows whole (`not_started` names it); every other field is the same.
+    `blocks_shown`: at most this many targets in each blocking prerequisite's `blocks` (None: all of them),
+    `blocks_total` counting them all."""
     ids = [s.concept_id for s in states]
     if graph is None or graph.ids != ids:
         graph = ReportGraph.of((s.concept_id, s.prerequisites) for s in states)
@@ -183,7 +186,11 @@ def build_report(
                 concept_id=cid,
                 curriculum_id=by_id[cid].curriculum_id,
                 p_now=by_id[cid].p_now,
-                blocks=blocked,
+                # Cut here, not by the caller: a learner without goals aims at every concept in progress, and
+                # each blocker listed hundreds of them, 2.9 MB of a 3,000-concept report (a review, 8
+                # December 2026).
+                blocks=blocked[:blocks_shown],
+                blocks_total=len(blocked),
                 ready=cid in startable_blockers,
             )
             for cid, blocked in sorted(

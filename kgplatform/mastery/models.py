@@ -491,7 +491,13 @@ class BlockingPrerequisite(BaseModel):
     concept_id: str
     curriculum_id: ConceptCurriculum = None
     p_now: float
-    blocks: list[str] = Field(description="The targets (goals, or concepts in progress) it stands before.")
+    blocks: list[str] = Field(
+        description="The targets (goals, or concepts in progress) it stands before: goals in prerequisite "
+        "order, else the weakest concept in progress first; with `?blocks=N`, the first N of them."
+    )
+    blocks_total: int = Field(
+        description="How many targets it stands before: `blocks` lists them all unless `?blocks=N` cut it."
+    )
     ready: bool = Field(
         description="Its own prerequisites are good enough: the learner can start on it now (listed first)."
     )

@@ -469,12 +469,18 @@ class MasteryService:
         return LearnerMastery(learner_id=learner_id, as_of=now, concepts=concepts)
 
     def report(
-        self, learner_id: str, now: datetime | None = None, *, with_concepts: bool = True
+        self,
+        learner_id: str,
+        now: datetime | None = None,
+        *,
+        with_concepts: bool = True,
+        blocks_shown: int | None = None,
     ) -> FeedbackReport:
         """Strengths and weaknesses across the curricula the learner works in (`feedback`); for a learner
         with neither mastery nor goals yet, the curricula of their interests. The curricula's structure
         comes from `structures` while their stamps stay (`report_structure`); the learner's part is read.
-        `with_concepts`: False leaves the every-concept `concepts` list empty, and unmade (`build_report`)."""
+        `with_concepts`: False leaves the every-concept `concepts` list empty, and unmade (`build_report`).
+        `blocks_shown`: at most this many targets in each blocker's `blocks` (None: all)."""
         now = now or datetime.now(UTC)
         part = self.store.report_learner(learner_id)
         if part is None:
@@ -500,7 +506,9 @@ class MasteryService:
         # was a filter on every answer of a learner with practice (16,561 db hits against 1,559 for 3,000).
         practised = any(row["attempts"] for row in part.own)
         uncounted = 0 if practised else self.store.count_answers(learner_id)
-        return self._report_of(learner_id, rows, now, part.interests, graph, uncounted, with_concepts)
+        return self._report_of(
+            learner_id, rows, now, part.interests, graph, uncounted, with_concepts, blocks_shown
+        )
 
     def report_in_one_read(self, learner_id: str, now: datetime | None = None) -> FeedbackReport:
         """`report` as it was made until 4 December 2026, every concept's structure read for each report
@@ -523,6 +531,7 @@ class MasteryService:
         graph: ReportGraph | None = None,
         uncounted_answers: int = 0,
         with_concepts: bool = True,
+        blocks_shown: int | None = None,
     ) -> FeedbackReport:
         # A stored value that is no probability is no mastery, as for both planners (`usable_mastery`).
         rows = [
@@ -538,6 +547,7 @@ class MasteryService:
             graph=graph,
             uncounted_answers=uncounted_answers,
             with_concepts=with_concepts,
+            blocks_shown=blocks_shown,
         )
 
     def report_inputs(self, learner_id: str, now: datetime) -> str:

@@ -222,8 +222,18 @@ def get_report(
             "was 740 KB of a 760 KB report)"
         ),
     ] = True,
+    blocks: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="At most this many targets in each blocking prerequisite's `blocks` (goals in "
+            "prerequisite order, else the weakest concepts in progress first), `blocks_total` counting them "
+            "all; default: every one. A learner without goals aims at every concept in progress, and each "
+            "blocker listed them all: 2.9 MB of blockers in a 3,000-concept report with 400 in progress",
+        ),
+    ] = None,
 ) -> FeedbackReport:
-    return service.report(learner_id, with_concepts=concepts)
+    return service.report(learner_id, with_concepts=concepts, blocks_shown=blocks)
 
 
 # The picture's ETag, as the report.png route sends it.

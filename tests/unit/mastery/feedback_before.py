@@ -158,6 +158,8 @@ def build_report(
                 curriculum_id=by_id[cid].curriculum_id,
                 p_now=by_id[cid].p_now,
                 blocks=blocked,
+                # A field added on 8 December 2026 (`?blocks=N`); this builder always listed every target.
+                blocks_total=len(blocked),
                 ready=cid in startable_blockers,
             )
             for cid, blocked in sorted(
