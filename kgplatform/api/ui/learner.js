@@ -519,6 +519,7 @@ const REPORT_SECTIONS = ['mastered', 'known_by_implication', 'previously_mastere
 // Every concept (drawn as the graph), the goals (in the header) and the summary (its sentences lead the panel).
 const REPORT_SKIP = new Set(['concepts', 'goals', 'summary']);
 const REPORT_ITEMS_SHOWN = 30; // per list; a line says how many more there are
+const REPORT_BLOCKS_NAMED = 3; // targets named per blocking prerequisite; "and N more" counts the rest
 
 function describeReportItem(item, names, attempts, before = new Set()) {
   if (typeof item !== 'object' || item === null) return names.get(item) ?? String(item);
@@ -530,7 +531,10 @@ function describeReportItem(item, names, attempts, before = new Set()) {
   // Without answers the value is the tracer's prior, not the learner's: say so rather than "25%".
   else if (item.p_now !== undefined) parts.push(attempts.get(id) === 0 ? 'no answers yet' : pct(item.p_now));
   if (item.attempts !== undefined) parts.push(fmtCount(item.attempts, 'attempt'));
-  if (Array.isArray(item.blocks) && item.blocks.length) parts.push(`blocks ${item.blocks.map((b) => names.get(b) ?? b).join(', ')}`);
+  if (Array.isArray(item.blocks) && item.blocks.length) {
+    const unnamed = (item.blocks_total ?? item.blocks.length) - item.blocks.length;
+    parts.push(`blocks ${item.blocks.map((b) => names.get(b) ?? b).join(', ')}${unnamed > 0 ? ` and ${fmtCount(unnamed)} more` : ''}`);
+  }
   if (item.ready === true) parts.push('can start now');
   if (typeof item.days_since_practice === 'number') parts.push(`${item.days_since_practice.toFixed(1)} days since practice`);
   if (item.was_mastered) parts.push('was mastered');
@@ -745,7 +749,10 @@ export async function openLearner(id) {
     // Without `concepts`, every concept of the curriculum with its mastery: the lists the panel shows name theirs,
     // and the attempts it reads come from the mastery read beside it. That list was 740 KB of a 3,000-concept
     // curriculum's 760 KB report, read again for every learner opened (a review, 6 December 2026).
-    wait('report', attempt(ROUTES.report(id), { query: { concepts: false } })),
+    // And at most REPORT_BLOCKS_NAMED targets of each blocker (`blocks_total` counts them): a learner without
+    // goals aims at every concept in progress, and each of 1,113 blockers named all 400 of them, 3 MB of the
+    // report for a line the panel cuts to a few names (a review, 8 December 2026).
+    wait('report', attempt(ROUTES.report(id), { query: { concepts: false, blocks: REPORT_BLOCKS_NAMED } })),
   ]);
   if (!current()) return;
   if (unknownLearner([learner, mastery, first, report])) {
