@@ -546,6 +546,13 @@ class FeedbackReport(BaseModel):
         "in practice until new goals come (the planner's consolidate rule); null otherwise, and when no goal "
         "has tasks.",
     )
+    totals: dict[str, int] | None = Field(
+        None,
+        description="Each list's whole length by name (mastered, known_by_implication, "
+        "previously_mastered, in_progress, blocking_prerequisites, decaying, not_started, ready_to_learn): "
+        "with `?items=N` each list holds only its first N entries.",
+    )
+    # Last: a client (and tests) may read the report's other members before this, the longest list.
     concepts: list[ReportConcept] = Field(description="Every concept shown, in prerequisite order.")
     # Stored answers that count for no concept (their tasks or concepts deleted since), counted only when no
     # concept records an attempt (`build_report`). Not in the JSON, where `summary` says it in words: the
