@@ -8,24 +8,19 @@ from __future__ import annotations
 import pytest
 
 from kgplatform.auth.models import Role
-from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_service import run_import
-from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
 from tests.integration.api.harness import Api
-from tests.integration.mastery.test_report_without_concepts import answers, frozen_clock
-
-CURRICULUM = "lite"
+from tests.integration.mastery.test_report_without_concepts import (
+    answers,
+    frozen_clock,
+    import_lite_curriculum,
+)
 
 
 def test_each_blocker_lists_its_first_targets_and_counts_them_all(
     api: Api, graph: Graph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    document = generate_curriculum(120, seed=5, curriculum_id=CURRICULUM)
-    assert run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="tests").imported
-    tasks_of: dict[str, list[str]] = {c.id: [] for c in document.concepts}
-    for task in document.tasks:
-        tasks_of[task.concepts[0]].append(task.id)
+    document, tasks_of = import_lite_curriculum(graph)
     # No goals, wrong answers on six late concepts: each is a target, and their prerequisites stand before
     # several of them.
     # (`days_ago` differs by concept: it is part of the answers' event ids.)

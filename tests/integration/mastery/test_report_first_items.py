@@ -8,23 +8,20 @@ from __future__ import annotations
 import pytest
 
 from kgplatform.auth.models import Role
-from kgplatform.curriculum.generator import generate_curriculum
-from kgplatform.curriculum.import_service import run_import
-from kgplatform.curriculum.io import parse_json
 from kgplatform.graph.driver import Graph
 from kgplatform.mastery.report_lists import CUT_LISTS
 from tests.integration.api.harness import Api
-from tests.integration.mastery.test_report_without_concepts import CURRICULUM, frozen_clock, put_learners
+from tests.integration.mastery.test_report_without_concepts import (
+    frozen_clock,
+    import_lite_curriculum,
+    put_learners,
+)
 
 
 def test_each_list_keeps_its_first_entries_and_counts_them_all(
     api: Api, graph: Graph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    document = generate_curriculum(120, seed=5, curriculum_id=CURRICULUM)
-    assert run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="tests").imported
-    tasks_of: dict[str, list[str]] = {c.id: [] for c in document.concepts}
-    for task in document.tasks:
-        tasks_of[task.concepts[0]].append(task.id)
+    document, tasks_of = import_lite_curriculum(graph)
     learners = put_learners(api, tasks_of, [c.id for c in document.concepts])
     frozen_clock(monkeypatch)
     cut_somewhere: set[str] = set()

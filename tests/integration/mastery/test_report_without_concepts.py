@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from kgplatform.auth.models import Role
+from kgplatform.curriculum.document import CurriculumDocument
 from kgplatform.curriculum.generator import generate_curriculum
 from kgplatform.curriculum.import_service import run_import
 from kgplatform.curriculum.io import parse_json
@@ -48,6 +49,17 @@ def answers(learner: str, tasks: list[str], n: int, days_ago: float, correct: bo
     ]
 
 
+def import_lite_curriculum(graph: Graph) -> tuple[CurriculumDocument, dict[str, list[str]]]:
+    """The generated 120-concept curriculum these report tests share, imported; with each concept's tasks
+    (those exercising it first)."""
+    document = generate_curriculum(120, seed=5, curriculum_id=CURRICULUM)
+    assert run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="tests").imported
+    tasks_of: dict[str, list[str]] = {c.id: [] for c in document.concepts}
+    for task in document.tasks:
+        tasks_of[task.concepts[0]].append(task.id)
+    return document, tasks_of
+
+
 def put_learners(api: Api, tasks_of: dict[str, list[str]], concept_ids: list[str]) -> list[str]:
     """Learners whose reports fill every list: answers long ago (faded, due for review) and now, answers
     wrong again and again (struggling), goals far down the prerequisites (blocked), a goal mastered
@@ -79,11 +91,7 @@ def put_learners(api: Api, tasks_of: dict[str, list[str]], concept_ids: list[str
 def test_the_report_without_concepts_is_the_whole_one_byte_for_byte_but_that_list(
     api: Api, graph: Graph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    document = generate_curriculum(120, seed=5, curriculum_id=CURRICULUM)
-    assert run_import(graph, parse_json(document.to_json()), CURRICULUM, actor="tests").imported
-    tasks_of: dict[str, list[str]] = {c.id: [] for c in document.concepts}
-    for task in document.tasks:
-        tasks_of[task.concepts[0]].append(task.id)
+    document, tasks_of = import_lite_curriculum(graph)
     learners = put_learners(api, tasks_of, [c.id for c in document.concepts])
     frozen_clock(monkeypatch)
     counted = CountedConcepts()
