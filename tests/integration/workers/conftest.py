@@ -102,6 +102,16 @@ def celery_worker(
         )
 
 
+def logged_process(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`argv` run in its own session (a test can signal its whole group), stdout and stderr written to
+    `log`, which the test reads (a `kgplatform worker`, a supervised Celery, beat)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+KGPLATFORM_CLI = [sys.executable, "-m", "kgplatform.cli"]
+
+
 def stop_workers(processes: list[subprocess.Popen]) -> None:
     """SIGTERM to every worker still running, then SIGKILL to any not gone within 20 s.
 

@@ -6,15 +6,13 @@ failed send logged about 180 lines of stacks (seen on real processes, 5 December
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kgplatform.services import manager
 from kgplatform.settings import Settings
-from tests.integration.workers.conftest import WorkerEnv, stop_workers
+from tests.integration.workers.conftest import KGPLATFORM_CLI, WorkerEnv, logged_process, stop_workers
 
 RETRY_S = 3
 # Beat sends its first due sweep 30 s after it starts; the slot must come after that send, so that beat is
@@ -53,14 +51,7 @@ def test_the_night_is_sent_when_redis_comes_back_after_an_outage_at_the_nightly_
         "KGP_PATHS__DATA_DIR": str(tmp_path / "data"),  # beat's schedule file
     }
     log = tmp_path / "beat.log"
-    with log.open("wb") as out:
-        beat = subprocess.Popen(
-            [sys.executable, "-m", "kgplatform.cli", "beat"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    beat = logged_process([*KGPLATFORM_CLI, "beat"], env, log)
     try:
         wait_for_line(log, "Sending due task ondemand-due-sweep", timeout_s=FIRST_SEND_S + 30)
         assert datetime.now(UTC) < slot - timedelta(seconds=3), "too slow to start: the slot has come"

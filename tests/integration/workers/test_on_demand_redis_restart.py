@@ -8,8 +8,6 @@ someone's next answer, and with no beat running for the visibility timeout (a re
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +17,13 @@ from kgplatform.jobs.on_demand import RECOMPUTE_DUE
 from kgplatform.planning.cache import plan_key
 from kgplatform.services import manager
 from kgplatform.settings import Settings
-from tests.integration.workers.conftest import WorkerEnv, stop_workers, wait_for_workers
+from tests.integration.workers.conftest import (
+    KGPLATFORM_CLI,
+    WorkerEnv,
+    logged_process,
+    stop_workers,
+    wait_for_workers,
+)
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
 
 LEARNERS = 5
@@ -40,14 +44,9 @@ def test_learners_due_when_redis_restarts_are_planned_without_beat_or_answers(
     learners = seed_learners(graph, LEARNERS, "restart-", [c.id for c in document.concepts])
     worker_env.env["KGP_WORKERS__VISIBILITY_TIMEOUT_S"] = VISIBILITY_TIMEOUT_S
     log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "kgplatform.cli", "worker", "--queues", "ondemand", "--concurrency", "1"],
-            env=worker_env.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    worker = logged_process(
+        [*KGPLATFORM_CLI, "worker", "--queues", "ondemand", "--concurrency", "1"], worker_env.env, log
+    )
     try:
         wait_for_workers(worker_env.celery, 1)
         client = worker_env.client

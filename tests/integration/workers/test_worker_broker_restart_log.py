@@ -5,14 +5,18 @@ setting's default will change, about 100 lines in all for a 10 s restart."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from kgplatform.services import manager
 from kgplatform.settings import Settings
-from tests.integration.workers.conftest import WorkerEnv, stop_workers, wait_for_workers
+from tests.integration.workers.conftest import (
+    KGPLATFORM_CLI,
+    WorkerEnv,
+    logged_process,
+    stop_workers,
+    wait_for_workers,
+)
 
 OUTAGE_S = 4.0
 
@@ -21,14 +25,10 @@ def test_a_redis_restart_under_a_worker_logs_the_reconnect_without_tracebacks(
     settings: Settings, worker_env: WorkerEnv, services_restored: None, tmp_path: Path
 ) -> None:
     log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "kgplatform.cli", "worker", "--queues", "planning", "--concurrency", "1"],
-            env=worker_env.env,  # INFO, the default: the reconnect lines are INFO
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    # INFO, the default: the reconnect lines are INFO.
+    worker = logged_process(
+        [*KGPLATFORM_CLI, "worker", "--queues", "planning", "--concurrency", "1"], worker_env.env, log
+    )
     try:
         wait_for_workers(worker_env.celery, 1)
         manager.down(settings, only=["redis"])

@@ -6,14 +6,13 @@ own, 100 tries, makes the same happen after about 46 minutes (measured, 8 Decemb
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from kgplatform.services import manager
 from kgplatform.settings import Settings
-from tests.integration.workers.conftest import WorkerEnv, stop_workers, wait_for_workers
+from tests.integration.workers.conftest import WorkerEnv, logged_process, stop_workers, wait_for_workers
 from workers.run import worker_argv
 
 SUPERVISED = """
@@ -32,14 +31,7 @@ def test_a_worker_that_gives_up_on_the_broker_is_started_again_and_takes_work_on
     celery = [sys.executable, "-m", "celery", "-A", "tests.integration.workers.few_broker_retries_app"]
     command = [*celery, *worker_argv(["ondemand"], 1, "INFO", "gives-up@%h")]
     log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        supervisor = subprocess.Popen(
-            [sys.executable, "-c", SUPERVISED, *command],
-            env=worker_env.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    supervisor = logged_process([sys.executable, "-c", SUPERVISED, *command], worker_env.env, log)
     try:
         wait_for_workers(worker_env.celery, 1)
         manager.down(settings, only=["redis"])
