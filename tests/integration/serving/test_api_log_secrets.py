@@ -8,13 +8,13 @@ import httpx
 from kgplatform.auth import service as auth
 from kgplatform.auth.models import Role
 from kgplatform.graph.driver import Graph
-from tests.integration.serving.test_api_stop import ApiProcess, api_process  # noqa: F401 - the fixture
+from tests.integration.serving.conftest import ApiProcess
 from tests.waits import wait_for
 
 
 def test_a_key_sent_in_the_query_string_is_not_written_to_the_log(
     graph: Graph,
-    api_process: ApiProcess,  # noqa: F811 - the fixture imported above
+    api_process: ApiProcess,
 ) -> None:
     secret = auth.issue_key(graph, role=Role.SERVICE, name="log-tester", actor="tests").secret
     refused = httpx.get(f"{api_process.base_url}/api-keys/me", params={"api_key": secret}, timeout=30)

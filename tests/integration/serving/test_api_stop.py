@@ -7,15 +7,9 @@ of the test, so the POST waits inside the API until the test lets it go, after t
 
 from __future__ import annotations
 
-import queue
-import re
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -28,63 +22,11 @@ from kgplatform.graph.queries import query_text
 from kgplatform.mastery.synthetic import make_curriculum
 from tests.integration.locks import wait_until_blocked
 from tests.integration.mastery.conftest import load_curriculum
+from tests.integration.serving.conftest import ApiProcess
 from tests.waits import wait_for
 
 LEARNER = "stop-learner"
 IN_FLIGHT_AFTER_STOP_S = 2.0
-LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
-
-
-@dataclass
-class ApiProcess:
-    process: subprocess.Popen[str]
-    base_url: str
-    output: list[str]  # its log lines so far, for the assertion messages
-
-
-@pytest.fixture
-def api_process() -> Iterator[ApiProcess]:
-    """`kgplatform api` on a port the system picks (read from uvicorn's start-up line), ready."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kgplatform.cli", "api", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
-    lines: queue.Queue[str] = queue.Queue()
-
-    def read() -> None:  # off the test's thread: a readline would block past any deadline
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-            lines.put(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        port = None
-        while port is None:
-            line = lines.get(timeout=60)  # queue.Empty fails the test: no start-up line within a minute
-            if match := LISTENING.search(line):
-                port = int(match.group(1))
-        api = ApiProcess(process, f"http://127.0.0.1:{port}", output)
-        wait_for(lambda: ready(api.base_url), 60, "the API's /readyz to answer 200")
-        yield api
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
-        reader.join(timeout=10)  # the pipe's end once the process is gone
-        assert process.stdout is not None
-        process.stdout.close()
-
-
-def ready(base_url: str) -> bool:
-    try:
-        return httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def refuses_connections(base_url: str) -> bool:
