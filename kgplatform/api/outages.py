@@ -10,11 +10,16 @@ the API recovers by itself the moment Neo4j answers.
 A request's transaction that outlives its timeout (`KGP_NEO4J__TRANSACTION_TIMEOUT_S`, typically
 because it waits for locks a long import holds) is ended by Neo4j and becomes a 503 too: busy, not down,
 so the breaker stays closed.
+
+A Neo4j that refuses the API's login (a wrong `KGP_NEO4J__PASSWORD`) is a 503 too, opening the breaker: not
+the caller's fault, and each further login attempt would only keep Neo4j's rate limit on failed logins on.
+It is logged once, plainly, rather than as a 500's traceback per request.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, cast
@@ -30,8 +35,8 @@ from kgplatform.api.neo4j_retry import SINGLE_ATTEMPT, LivenessAwareRetry, Retry
 from kgplatform.circuit_breaker import CircuitBreaker
 from kgplatform.errors import DatabaseFailed, ServiceUnavailable
 from kgplatform.graph.driver import DATABASE_FAILED as NEO4J_FAILED
+from kgplatform.graph.driver import LOGIN_REFUSED, Graph, login_refused
 from kgplatform.graph.driver import PANIC_COMMIT as NEO4J_PANIC_COMMIT
-from kgplatform.graph.driver import Graph
 from kgplatform.jobs.redis_refusals import REDIS_REFUSED_WRITE
 
 # Errors that mean "the service is not there (now)", as opposed to a bad query or bad data.
@@ -67,6 +72,8 @@ NEO4J_ENDED_CODES = frozenset(
 # A request ended that way is retried after this long (the locks it waited on may well still be held).
 ENDED_RETRY_AFTER_S = 5.0
 
+log = logging.getLogger(__name__)
+
 NEO4J_DOWN = "Neo4j (the graph database) is unavailable"
 REDIS_DOWN = "Redis (the plan cache and job queue) is unavailable"
 REDIS_REFUSES = (
@@ -85,11 +92,14 @@ class LastOutage:
     def __init__(self) -> None:
         self.noted: tuple[str, BaseException | None] = (NEO4J_DOWN, None)
 
-    def note(self, what: str, error: BaseException) -> None:
+    def note(self, what: str, error: BaseException) -> bool:
+        """Notes the outage; whether its reason differs from the one noted before (to log it once)."""
+        changed = self.noted[0] != what
         # A copy: it keeps the class and Neo4j's code, not the traceback, whose frames (a request's whole
         # batch of answers, say) would otherwise stay in memory until the next outage.
         # One assignment: a reader never sees one outage's reason with another's error.
         self.noted = (what, copy.copy(error))
+        return changed
 
 
 class GuardedGraph(Graph):
@@ -146,6 +156,12 @@ class GuardedGraph(Graph):
             # Still transient after the driver's own retries (e.g. a lock timeout): busy, not down.
             raise unavailable("Neo4j is busy (a transient error outlasted the retries)", 1.0) from error
         except neo4j_errors.ClientError as error:
+            if login_refused(error):
+                # Before, a 500 with a traceback per request (a review, 8 December 2026).
+                self.breaker.trip()  # every request fails alike; retrying logins keeps Neo4j's lock on
+                if self.last_outage.note(LOGIN_REFUSED, error):
+                    log.error("%s (Neo4j's code: %s)", LOGIN_REFUSED, error.code)
+                raise unavailable(LOGIN_REFUSED, self.breaker.cooldown_s) from error
             if error.code not in NEO4J_ENDED_CODES:
                 raise
             raise ended_early(self.transaction_timeout_s) from error

@@ -93,6 +93,25 @@ DATABASE_FAILED = (
 )
 
 
+# Neo4j refuses this process's login: a wrong user or password (Unauthorized, an AuthError), a password it
+# requires changed first, or, after a few failed logins in a row, every login for a few seconds (the right
+# password included: AuthenticationRateLimit, a plain ClientError). An operator's to fix, not the caller's.
+LOGIN_REFUSED_CODES = frozenset(
+    {"Neo.ClientError.Security.AuthenticationRateLimit", "Neo.ClientError.Security.CredentialsExpired"}
+)
+LOGIN_REFUSED = (
+    "Neo4j refuses this service's login: KGP_NEO4J__USER / KGP_NEO4J__PASSWORD do not match the server's "
+    "(after a few failed logins Neo4j refuses every login for a few seconds); an operator must correct them"
+)
+
+
+def login_refused(error: BaseException) -> bool:
+    """Whether `error` is Neo4j refusing the credentials this process logs in with."""
+    return isinstance(error, neo4j_errors.AuthError) or (
+        isinstance(error, neo4j_errors.Neo4jError) and error.code in LOGIN_REFUSED_CODES
+    )
+
+
 class SessionWrapper:
     """A driver session whose managed transactions go through `_execute` (given the session's own
     execute_read or execute_write and its arguments); everything else is the session's own."""

@@ -11,7 +11,7 @@ from starlette.datastructures import State
 
 from kgplatform.api.readiness import ReadinessProbe
 from kgplatform.errors import caused_by
-from kgplatform.graph.driver import DATABASE_FAILED, PANIC_CODES
+from kgplatform.graph.driver import DATABASE_FAILED, LOGIN_REFUSED, PANIC_CODES, login_refused
 
 router = APIRouter(tags=["health"])
 
@@ -71,7 +71,10 @@ def _neo4j_error_name(error: Exception) -> str:
     if server_error is None or not code:
         return error.__class__.__name__
     name = f"{server_error.__class__.__name__} ({code})"
-    return f"{name}: {DATABASE_FAILED}" if code in PANIC_CODES else name
+    if code in PANIC_CODES:
+        return f"{name}: {DATABASE_FAILED}"
+    # The rate limit's code alone did not say that the password is what is wrong.
+    return f"{name}: {LOGIN_REFUSED}" if login_refused(server_error) else name
 
 
 @router.get(

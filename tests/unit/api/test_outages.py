@@ -161,3 +161,43 @@ def test_retry_after_is_rounded_up_so_a_retry_does_not_meet_the_open_breaker() -
     assert unavailable("Neo4j", 2.2).details["retry_after_s"] == 3
     assert database_failed(True, 2.2).details["retry_after_s"] == 3
     assert database_failed(True, 0.0).details["retry_after_s"] == 1
+
+
+# What Neo4j 5.26 answered the API started with a wrong KGP_NEO4J__PASSWORD (8 December 2026): each request's
+# login was refused, and after a few in a row every login for a while. Both were a 500 with a traceback.
+LOGIN_REFUSALS = (
+    ("Neo.ClientError.Security.Unauthorized", "The client is unauthorized due to authentication failure."),
+    (
+        "Neo.ClientError.Security.AuthenticationRateLimit",
+        "The client has provided incorrect authentication details too many times in a row.",
+    ),
+)
+
+
+@pytest.mark.parametrize(("code", "message"), LOGIN_REFUSALS)
+def test_a_refused_login_is_a_503_naming_the_credentials_and_opens_the_breaker(
+    code: str, message: str
+) -> None:
+    graph = GuardedGraph(_Driver(), "neo4j")  # type: ignore[arg-type]
+    refusal = neo4j_errors.ClientError._hydrate_neo4j(code=code, message=message)
+    with pytest.raises(ServiceUnavailable) as refused, graph.session():
+        raise refusal
+    assert "KGP_NEO4J__PASSWORD" in refused.value.message and "nothing was changed" in refused.value.message
+    response = problem_of(refused.value)
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) >= 1
+    assert graph.breaker.retry_after_s() > 0  # no login per request while it lasts
+    with pytest.raises(ServiceUnavailable) as meanwhile, graph.session():
+        pass  # not reached: the breaker refuses, naming the same reason
+    assert "KGP_NEO4J__PASSWORD" in meanwhile.value.message
+
+
+def test_a_refused_login_is_logged_once_without_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    graph = GuardedGraph(_Driver(), "neo4j", CircuitBreaker(cooldown_s=2.0, clock=lambda: now[0]))  # type: ignore[arg-type]
+    for code, message in LOGIN_REFUSALS * 2:
+        now[0] += 10.0  # past the breaker: each try logs in again and is refused again
+        with pytest.raises(ServiceUnavailable), graph.session():
+            raise neo4j_errors.ClientError._hydrate_neo4j(code=code, message=message)
+    logged = [r for r in caplog.records if "KGP_NEO4J__PASSWORD" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is None
+    assert "Neo.ClientError.Security.Unauthorized" in logged[0].getMessage()
