@@ -25,6 +25,10 @@ Row = dict[str, Any]
 T = TypeVar("T")
 
 
+# Neo4j's answer to every login for a few seconds after a few failed ones, the right password's included.
+LOGIN_RATE_LIMITED = "Neo.ClientError.Security.AuthenticationRateLimit"
+
+
 def describe_connection_error(settings: Neo4jSettings, error: Exception) -> str:
     """One line naming what failed, for people and logs."""
     if isinstance(error, neo4j_errors.AuthError):
@@ -32,7 +36,7 @@ def describe_connection_error(settings: Neo4jSettings, error: Exception) -> str:
             f"Neo4j at {settings.uri} refused user {settings.user!r}: wrong password or user "
             "(set KGP_NEO4J__USER / KGP_NEO4J__PASSWORD)"
         )
-    if (getattr(error, "code", None) or "") == "Neo.ClientError.Security.AuthenticationRateLimit":
+    if (getattr(error, "code", None) or "") == LOGIN_RATE_LIMITED:
         return (
             f"Neo4j at {settings.uri} refuses logins for a while after too many failed ones: check "
             f"KGP_NEO4J__USER / KGP_NEO4J__PASSWORD (user {settings.user!r}) and try again in a minute"
@@ -96,9 +100,7 @@ DATABASE_FAILED = (
 # Neo4j refuses this process's login: a wrong user or password (Unauthorized, an AuthError), a password it
 # requires changed first, or, after a few failed logins in a row, every login for a few seconds (the right
 # password included: AuthenticationRateLimit, a plain ClientError). An operator's to fix, not the caller's.
-LOGIN_REFUSED_CODES = frozenset(
-    {"Neo.ClientError.Security.AuthenticationRateLimit", "Neo.ClientError.Security.CredentialsExpired"}
-)
+LOGIN_REFUSED_CODES = frozenset({LOGIN_RATE_LIMITED, "Neo.ClientError.Security.CredentialsExpired"})
 LOGIN_REFUSED = (
     "Neo4j refuses this service's login: KGP_NEO4J__USER / KGP_NEO4J__PASSWORD do not match the server's "
     "(after a few failed logins Neo4j refuses every login for a few seconds); an operator must correct them"
