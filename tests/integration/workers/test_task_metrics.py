@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 import urllib.request
 from pathlib import Path
@@ -25,16 +24,11 @@ from tests.integration.workers.conftest import (
     wait_for_workers,
 )
 from tests.integration.workers.seeding import seed_curriculum, seed_learners
+from tests.ports import unused_port
 
 LEARNERS = 2000  # one chunk of seconds' work: still running when its pool process is stopped
 HARD_LIMIT_S = 10.0  # the tests' KGP_WORKERS__MAX_CHUNK_S
 CHUNK_TASK = "kgp.plans.recompute_chunk"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def pool_processes(worker_pid: int) -> list[int]:
@@ -59,7 +53,7 @@ def test_a_chunk_killed_at_its_hard_time_limit_counts_as_one_failure(
 ) -> None:
     document = seed_curriculum(graph, "hard-limit-test", concepts=30)
     seed_learners(graph, LEARNERS, "hard-limit-", [c.id for c in document.concepts])
-    port = free_port()
+    port = unused_port()
     metrics_env = {"KGP_WORKERS__METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     worker = celery_worker(worker_env, "hard-limit", PLANNING_QUEUES, concurrency=1, env=metrics_env)
     try:

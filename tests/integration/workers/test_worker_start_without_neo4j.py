@@ -6,24 +6,17 @@ test, 3 December)."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from tests.integration.workers.conftest import WorkerEnv, celery_worker, stop_workers, wait_for_workers
-
-
-def closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import unused_port
 
 
 def test_a_worker_started_while_neo4j_is_away_logs_one_line_per_pool_process(
     worker_env: WorkerEnv, tmp_path: Path
 ) -> None:
     log = tmp_path / "worker.log"
-    env = {"KGP_NEO4J__URI": f"bolt://127.0.0.1:{closed_port()}"}
+    env = {"KGP_NEO4J__URI": f"bolt://127.0.0.1:{unused_port()}"}
     process = celery_worker(worker_env, "no-neo4j", ["planning"], log, concurrency=2, env=env)
     try:
         wait_for_workers(worker_env.celery, 1)

@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from kgplatform.api.head_limit import BoundedHeadProtocol, bounded_head_protocol
+from tests.ports import unused_port
 
 BOUND = 16 * 1024
 
@@ -28,9 +29,7 @@ async def hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free = probe.getsockname()[1]
+    free = unused_port()
     config = uvicorn.Config(
         hello,
         host="127.0.0.1",
