@@ -51,6 +51,25 @@ def test_requests_answered_before_or_outside_routing_are_labelled_with_their_rou
     }
 
 
+def test_a_refusal_before_routing_is_labelled_with_the_route_routing_would_pick_for_its_method() -> None:
+    """Matched as routing matches: PATCH /api-keys/me is the `/api-keys/{key_id}` route's (GET /api-keys/me
+    comes first but takes only GET); a method no route of the path takes is the path's first route's, as
+    routing's own 405 is, not `<unmatched>` with the 404s of unknown paths."""
+    app, client = serving_app()
+    over = b" " * (get_settings().serving.max_small_body_bytes + 1)
+    json_body = {"content-type": "application/json"}
+    assert client.patch("/api-keys/me", content=over, headers=json_body).status_code == 413
+    assert client.post("/learners/l1/goals", content=over, headers=json_body).status_code == 413
+    assert client.post("/api-keys/me", content=over, headers=json_body).status_code == 413
+    [family] = app.state.metrics.latency.collect()
+    series = {(s.labels["method"], s.labels["route"]) for s in family.samples if s.name.endswith("_count")}
+    assert series == {
+        ("PATCH", "/api-keys/{key_id}"),
+        ("POST", "/learners/{learner_id}/goals"),
+        ("POST", "/api-keys/me"),
+    }
+
+
 def test_made_up_methods_keep_no_memory_of_their_own() -> None:
     """The label was folded to `other`, but the memo of label children was keyed by the raw method: 2,000
     made-up 4 KB methods kept 10 MB (a review, s29)."""
