@@ -43,6 +43,8 @@ def test_password_is_not_printed_in_repr() -> None:
         ("rediss://kgp:s3cret@cache.example.org/2", "rediss://kgp:***@cache.example.org/2"),
         ("redis://:s3cret@[::1]:6380/1", "redis://:***@[::1]:6380/1"),
         ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        # An @ in the password, unescaped: the host follows the last @, as urllib and redis-py read it.
+        ("redis://kgp:s3@cret@cache.example.org:6380/2", "redis://kgp:***@cache.example.org:6380/2"),
     ],
 )
 def test_a_redis_password_is_never_shown(url: str, shown: str, monkeypatch: pytest.MonkeyPatch) -> None:
