@@ -5,8 +5,10 @@ blocking prerequisites, 616 KB of a 3,000-concept report without `concepts`, for
 from __future__ import annotations
 
 import random
+import typing
 
 from kgplatform.mastery.feedback import build_report
+from kgplatform.mastery.models import FeedbackReport
 from kgplatform.mastery.report_lists import CUT_LISTS, with_totals
 from tests.unit.mastery.test_feedback_same_as_before import KINDS, NOW, curriculum, learner
 
@@ -32,3 +34,10 @@ def test_each_list_keeps_its_first_entries_and_counts_them_all() -> None:
             assert cut.model_dump_json(exclude=rest) == whole.model_dump_json(exclude=rest)
     # The comparison means something only where every list was longer than its cut somewhere.
     assert cut_somewhere == set(CUT_LISTS), set(CUT_LISTS) - cut_somewhere
+
+
+def test_every_list_of_the_report_is_cut_but_its_summary_goals_and_concepts() -> None:
+    """Read from the report's model, not from `CUT_LISTS`, which the test above iterates: a list left out of
+    the cut (or a list added to the report later) would go whole and uncounted, unseen by it."""
+    lists = {n for n, f in FeedbackReport.model_fields.items() if typing.get_origin(f.annotation) is list}
+    assert set(CUT_LISTS) == lists - {"summary", "goals", "concepts"}
